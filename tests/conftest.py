@@ -1,0 +1,98 @@
+"""Shared fixtures: small media files made on the fly with FFmpeg and PyAV."""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from foley.ffmpeg import run_ffmpeg
+
+CODE_BITS = 10  # frame index encoded as 10 black/white blocks
+BLOCK = 12
+
+
+def index_image(i: int, width: int = 160, height: int = 96) -> np.ndarray:
+    """A frame that shows its own index as a row of black/white blocks (robust to H.264)."""
+    img = np.full((height, width, 3), 128, np.uint8)
+    for b in range(CODE_BITS):
+        img[40:40 + BLOCK, 10 + b * BLOCK:10 + (b + 1) * BLOCK] = 255 if (i >> b) & 1 else 0
+    return img
+
+
+def read_index(img: np.ndarray) -> int:
+    bits = [img[40 + 3:40 + BLOCK - 3, 10 + b * BLOCK + 3:10 + (b + 1) * BLOCK - 3].mean() > 128 for b in range(CODE_BITS)]
+    return sum(int(bit) << b for b, bit in enumerate(bits))
+
+
+def write_index_video(path: Path, times_s: list[float], width: int = 160, height: int = 96) -> Path:
+    """H.264 mp4 whose frame i is shown at times_s[i] (any spacing: constant or variable rate)."""
+    pts = [int(round(float(t) * 1000)) for t in times_s]
+    gaps = np.diff(pts).tolist()
+    duration = dict(zip(pts, gaps + [gaps[-1] if gaps else 40]))  # each frame lasts until the next
+    with av.open(str(path), "w") as c:
+        stream = c.add_stream("libx264", rate=1000)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        ms = Fraction(1, 1000)
+        stream.time_base = ms
+        stream.options = {"crf": "8", "bf": "0"}
+
+        def mux(packets):
+            for p in packets:
+                p.duration = duration[p.pts]
+                c.mux(p)
+
+        for i, t in enumerate(pts):
+            frame = av.VideoFrame.from_ndarray(index_image(i, width, height), format="rgb24")
+            frame.pts = t
+            frame.time_base = ms  # not stream.time_base: the muxer changes it
+            mux(stream.encode(frame))
+        mux(stream.encode(None))
+    return path
+
+
+def lavfi_video(path: Path, spec: str, *extra: str) -> Path:
+    """A video from an FFmpeg lavfi source, e.g. spec='testsrc=s=320x240:r=30:d=2'."""
+    run_ffmpeg(["-f", "lavfi", "-i", spec, *extra, "-c:v", "libx264", "-preset", "ultrafast",
+                "-pix_fmt", "yuv420p", str(path)], what=str(path))
+    return path
+
+
+def sine(freq: float, seconds: float, rate: int, channels: int = 1) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    wav = 0.5 * np.sin(2 * np.pi * freq * t).astype(np.float32)
+    return np.stack([wav] * channels) if channels > 1 else wav
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def cfr_video(media_dir) -> tuple[Path, np.ndarray]:
+    """3 s at 30 fps, frames showing their index; returns (path, frame times)."""
+    times = np.arange(90) / 30
+    return write_index_video(media_dir / "cfr30.mp4", list(times)), times
+
+
+@pytest.fixture(scope="session")
+def vfr_video(media_dir) -> tuple[Path, np.ndarray]:
+    """Variable frame rate: gaps drawn from 10-90 ms; returns (path, frame times)."""
+    rng = np.random.default_rng(1)
+    times = np.concatenate([[0.0], np.cumsum(rng.choice([0.01, 0.02, 0.04, 0.09], size=80))])
+    times = np.round(times, 3)
+    return write_index_video(media_dir / "vfr.mp4", list(times)), times
+
+
+@pytest.fixture(scope="session")
+def av_clip(media_dir) -> Path:
+    """2 s 320x240 25 fps H.264 with a 440 Hz AAC stereo track at 44.1 kHz."""
+    path = media_dir / "with_audio.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc=s=320x240:r=25:d=2",
+                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=2",
+                "-ac", "2", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                "-c:a", "aac", "-shortest", str(path)], what=str(path))
+    return path
