@@ -58,13 +58,15 @@ def mux_audio(
     with tempfile.TemporaryDirectory(prefix="foley-mux-") as tmp:
         fitted = write_audio(Path(tmp) / "audio.wav", wav, sample_rate)
         args = ["-i", str(video), "-i", str(fitted), "-map", "0:v:0", "-map", "1:a:0"]
-        codecs = ["-c:v", "copy", "-c:a:0", "aac", "-b:a:0", audio_bitrate, "-metadata:s:a:0", "title=foley"]
+        codecs = ["-c:v", "copy", "-c:a:0", "aac", "-b:a:0", audio_bitrate, "-metadata:s:a:0", "title=foley",
+                      "-metadata:s:a:0", "handler_name=foley"]
         if keep_original:
             args += ["-map", "0:a:0"]
             codecs += ["-c:a:1", "copy" if original_codec in _COPYABLE_AUDIO else "aac",
-                       "-metadata:s:a:1", "title=original", "-disposition:a:1", "0"]
+                       "-metadata:s:a:1", "title=original",
+                       "-metadata:s:a:1", "handler_name=original", "-disposition:a:1", "0"]
         with atomic_path(out) as part:
-            run_ffmpeg(args + codecs + ["-disposition:a:0", "default", "-map_metadata", "0",
-                                        "-movflags", "+faststart", str(part)],
+            mp4 = ["-movflags", "+faststart"] if out.suffix.lower() in (".mp4", ".m4v", ".mov") else []
+            run_ffmpeg(args + codecs + ["-disposition:a:0", "default", "-map_metadata", "0", *mp4, str(part)],
                        what=f"{out}: muxing {video}")
     return out

@@ -237,7 +237,7 @@ def _s_drum(rng, sr, p):
 
 def _s_glass(rng, sr, p):
     f0 = 2600 * p.pitch
-    return 0.8 * _partials(sr, 0.8, [f0, 1.52 * f0, 2.05 * f0], [1.0, 0.7, 0.4], [0.3, 0.2, 0.12])
+    return 0.8 * _partials(sr, 0.6, [f0, 1.52 * f0, 2.05 * f0], [1.0, 0.7, 0.4], [0.15, 0.1, 0.06])
 
 
 def _s_knock(rng, sr, p):

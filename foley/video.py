@@ -21,10 +21,6 @@ import numpy as np
 from .errors import MediaError
 from .media_files import check_input_file
 
-# Below this many pixels on a side a frame carries no usable picture.
-MIN_SIDE_PX = 2
-
-
 @dataclass(frozen=True)
 class VideoInfo:
     path: str
@@ -58,6 +54,8 @@ def _open(path: Path) -> av.container.InputContainer:
 
 
 def _reason(e: Exception) -> str:
+    if isinstance(e, av.error.EOFError):
+        return "it ends before any media data: empty or truncated"
     text = getattr(e, "strerror", None) or str(e) or type(e).__name__
     return text.splitlines()[0].strip().rstrip(":")
 
@@ -68,8 +66,8 @@ def _frame_times(path: Path) -> tuple[np.ndarray, float, av.video.stream.VideoSt
     container = _open(path)
     with container:
         if not container.streams.video:
-            kind = "an audio-only file" if container.streams.audio else "no video stream"
-            raise MediaError(f"{path}: has no video stream ({kind})")
+            raise MediaError(f"{path}: is audio-only, it has no video stream" if container.streams.audio
+                             else f"{path}: has no video frames")
         stream = container.streams.video[0]
         has_audio = bool(container.streams.audio)
         pts, durations = [], []
@@ -92,6 +90,10 @@ def _frame_times(path: Path) -> tuple[np.ndarray, float, av.video.stream.VideoSt
             last_duration = float(np.median(gaps)) if len(gaps) else 1.0 / float(stream.average_rate or 25)
         end = times[-1] + last_duration
         start = times[0]
+        declared = float(stream.duration * stream.time_base) if stream.duration else None
+        if declared is not None and end - start < declared - max(0.5, 2 * last_duration):
+            raise MediaError(f"{path}: truncated: frames stop at {end - start:.2f} s of the "
+                             f"{declared:.2f} s the header declares")
         return times - start, end - start, stream, has_audio
 
 
@@ -100,8 +102,8 @@ def probe_video(path: str | Path) -> VideoInfo:
     path = check_input_file(path)
     times, duration_s, stream, has_audio = _frame_times(path)
     width, height = stream.codec_context.width, stream.codec_context.height
-    if width < MIN_SIDE_PX or height < MIN_SIDE_PX:
-        raise MediaError(f"{path}: the picture is {width}x{height} pixels; at least {MIN_SIDE_PX}x{MIN_SIDE_PX} is needed")
+    if width < 1 or height < 1:
+        raise MediaError(f"{path}: the video stream has no picture size (corrupt header)")
     gaps = np.diff(times)
     vfr = bool(len(gaps) > 1 and (gaps.max() - gaps.min()) > 0.25 * float(np.median(gaps)))
     return VideoInfo(
@@ -149,30 +151,23 @@ def _center_crop(frames: np.ndarray, size: int | None) -> np.ndarray:
     return frames[:, top:top + size, left:left + size]
 
 
-class _DecordReader:
-    name = "decord"
-
-    def __init__(self, path: Path, width: int, height: int):
-        import decord
-
-        decord.logging.set_level(decord.logging.QUIET)
-        self._vr = decord.VideoReader(str(path), ctx=decord.cpu(0), width=width, height=height, num_threads=1)
-        ts = self._vr.get_frame_timestamp(np.arange(len(self._vr)))[:, 0].astype(np.float64)
-        self.times = ts - ts[0]
-
-    def frames(self, indices: np.ndarray) -> np.ndarray:
-        """(len(indices), H, W, 3) uint8 for frame indices in increasing order."""
-        unique, inverse = np.unique(indices, return_inverse=True)
-        return self._vr.get_batch(unique.tolist()).asnumpy()[inverse]
+class _BackendError(Exception):
+    """A decoder library failed on a file."""
 
 
 def _iter_decord(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: int) -> Iterator[np.ndarray]:
-    reader = _DecordReader(path, *dims)
-    if len(reader.times) == 0:
-        raise MediaError(f"{path}: the video stream has no frames")
-    picks = nearest_frames(reader.times, targets)
-    for start in range(0, len(targets), chunk):
-        yield reader.frames(picks[start:start + chunk])
+    import decord
+
+    decord.logging.set_level(decord.logging.QUIET)
+    try:
+        vr = decord.VideoReader(str(path), ctx=decord.cpu(0), width=dims[0], height=dims[1], num_threads=1)
+        times = vr.get_frame_timestamp(np.arange(len(vr)))[:, 0].astype(np.float64)
+        picks = nearest_frames(times - times[0], targets)
+        for start in range(0, len(targets), chunk):
+            unique, inverse = np.unique(picks[start:start + chunk], return_inverse=True)
+            yield vr.get_batch(unique.tolist()).asnumpy()[inverse]  # (n, H, W, 3)
+    except decord.DECORDError as e:
+        raise _BackendError(str(e).split("Stack trace")[0].strip().splitlines()[-1]) from None
 
 
 def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: int) -> Iterator[np.ndarray]:
@@ -237,9 +232,7 @@ def iter_frames(
                 produced += len(frames)
                 yield _center_crop(frames, spec.size)
             return
-        except MediaError:
-            raise
-        except (RuntimeError, av.error.FFmpegError) as e:
+        except (_BackendError, av.error.FFmpegError) as e:
             # Fall back only if nothing was handed out yet; otherwise the stream would repeat.
             if produced or i == len(backends) - 1:
                 raise MediaError(f"{path}: cannot decode the video ({_reason(e)})") from None
