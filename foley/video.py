@@ -160,7 +160,7 @@ def _iter_decord(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: 
 
     decord.logging.set_level(decord.logging.QUIET)
     try:
-        vr = decord.VideoReader(str(path), ctx=decord.cpu(0), width=dims[0], height=dims[1], num_threads=1)
+        vr = decord.VideoReader(str(path), ctx=decord.cpu(0), width=dims[0], height=dims[1], num_threads=0)
         times = vr.get_frame_timestamp(np.arange(len(vr)))[:, 0].astype(np.float64)
         picks = nearest_frames(times - times[0], targets)
         for start in range(0, len(targets), chunk):
@@ -171,11 +171,20 @@ def _iter_decord(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: 
 
 
 def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: int) -> Iterator[np.ndarray]:
-    """Sequential decode; a decoded frame is kept only until the next one arrives."""
+    """Sequential decode; a decoded frame is kept only until the next one arrives, and
+    converted to RGB only if some target picks it."""
     width, height = dims
     out: list[np.ndarray] = []
     k = 0
-    prev_t, prev_img, t0 = None, None, None
+    prev_t, prev, prev_rgb, t0 = 0.0, None, None, None
+
+    def emit_prev():
+        nonlocal prev_rgb, k
+        if prev_rgb is None:
+            prev_rgb = prev.to_ndarray(width=width, height=height, format="rgb24")
+        out.append(prev_rgb)
+        k += 1
+
     with _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -185,23 +194,20 @@ def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: in
             t = float(frame.pts * stream.time_base)
             t0 = t if t0 is None else t0
             t -= t0
-            if prev_img is not None:
-                while k < len(targets) and targets[k] - prev_t <= t - targets[k]:
-                    out.append(prev_img)
-                    k += 1
-                    if len(out) == chunk:
-                        yield np.stack(out)
-                        out = []
-            prev_t = t
-            prev_img = frame.to_ndarray(width=width, height=height, format="rgb24")
-    if prev_img is None:
-        raise MediaError(f"{path}: the video stream has no frames")
-    while k < len(targets):
-        out.append(prev_img)
-        k += 1
-        if len(out) == chunk:
-            yield np.stack(out)
-            out = []
+            # Targets nearer to the previous frame than to this one (ties: previous) take it.
+            while prev is not None and k < len(targets) and targets[k] - prev_t <= t - targets[k]:
+                emit_prev()
+                if len(out) == chunk:
+                    yield np.stack(out)
+                    out = []
+            prev_t, prev, prev_rgb = t, frame, None
+        if prev is None:
+            raise MediaError(f"{path}: the video stream has no frames")
+        while k < len(targets):
+            emit_prev()
+            if len(out) == chunk:
+                yield np.stack(out)
+                out = []
     if out:
         yield np.stack(out)
 

@@ -1,0 +1,61 @@
+"""Frame decoding throughput at 21.5 Hz vs a plain FFmpeg decode of the same file.
+
+    python benchmarks/decode.py [--seconds 10] [--size 854x480] [--repeat 3]
+
+Prints output frames/s for foley's decoder (each backend, decoder threads on auto) and for two FFmpeg command
+lines on the same clip: a bare full-rate decode (`-f null`), and the same work as foley
+(fps filter to 21.5 Hz, scale, center crop to 224, raw RGB to a pipe).
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from foley.ffmpeg import ffmpeg_exe, run_ffmpeg
+from foley.video import FrameSpec, decode_frames, probe_video
+
+
+def best_of(repeat: int, fn) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--size", default="854x480")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = Path(tmp) / "clip.mp4"
+        run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=s={args.size}:r=30:d={args.seconds}", "-c:v", "libx264",
+                    "-preset", "medium", "-pix_fmt", "yuv420p", str(clip)], what=str(clip))
+        info = probe_video(clip)
+        n_out = len(decode_frames(clip, backend="pyav", spec=FrameSpec(size=32)))
+        print(f"clip: {info.duration_s:.1f} s {info.width}x{info.height} H.264 at {info.fps:.0f} fps "
+              f"({info.frame_count} frames); output {n_out} frames at 21.5 Hz, 224x224")
+        rows = {}
+        for backend in ("decord", "pyav"):
+            rows[f"foley ({backend})"] = best_of(args.repeat, lambda: decode_frames(clip, backend=backend))
+        ff = [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(clip)]  # FFmpeg picks its thread count
+        rows["ffmpeg -f null (full rate, 1 thread)"] = best_of(
+            args.repeat, lambda: subprocess.run(ff + ["-f", "null", "-"], check=True))
+        vf = "fps=21.5,scale=-2:224:flags=bilinear,crop=224:224"
+        rows["ffmpeg fps+scale+crop to pipe"] = best_of(
+            args.repeat, lambda: subprocess.run(ff + ["-vf", vf, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                                                check=True, stdout=subprocess.DEVNULL))
+        ref = rows["ffmpeg fps+scale+crop to pipe"]
+        print(f"{'decoder':44s} {'seconds':>8s} {'out frames/s':>13s} {'vs ffmpeg pipe':>15s}")
+        for name, sec in rows.items():
+            print(f"{name:44s} {sec:8.3f} {n_out / sec:13.1f} {ref / sec:14.2f}x")
+
+
+if __name__ == "__main__":
+    main()

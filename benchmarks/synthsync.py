@@ -1,0 +1,30 @@
+"""Time to generate SynthSync clips with all cores.
+
+    python benchmarks/synthsync.py [--n 2000] [--duration 4]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+
+from foley.synthsync import SynthConfig, generate
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--duration", type=float, default=4.0)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        generate(tmp, n_train=args.n, n_test=0, cfg=SynthConfig(duration_s=args.duration), progress=False)
+        sec = time.perf_counter() - t0
+        size_mb = sum(f.stat().st_size for f in os.scandir(os.path.join(tmp, "train"))) / 2**20
+    print(f"{args.n} clips x {args.duration:g} s on {os.cpu_count()} cores: {sec:.1f} s "
+          f"({args.n / sec:.1f} clips/s, {size_mb:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def foley(*args):
+    return subprocess.run([sys.executable, "-m", "foley.cli", *map(str, args)], capture_output=True, text=True)
+
+
+def test_version_and_help():
+    proc = foley("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("foley ")
+    assert "prepare" in foley("--help").stdout
+
+
+def test_prepare_synth_then_probe(tmp_path):
+    out = tmp_path / "synth"
+    proc = foley("prepare", "synth", "--out", out, "--n-train", 1, "--n-test", 2, "--seed", 3, "--duration", 2, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert "1 train + 2 test clips" in proc.stdout
+    entries = [json.loads(line) for line in (out / "test.jsonl").read_text().splitlines()]
+    assert [e["duration_s"] for e in entries] == [2.0, 2.0]
+    probe = foley("probe", "--json", out / entries[0]["video"])
+    assert probe.returncode == 0 and json.loads(probe.stdout)["duration_s"] == pytest.approx(2.0)
+    again = foley("prepare", "synth", "--out", out, "--n-train", 1, "--n-test", 1)
+    assert again.returncode == 2 and again.stderr.strip() == f"foley: error: {out}: the folder is not empty; pass --overwrite to replace its dataset"
+
+
+def test_bad_flags_exit_nonzero(tmp_path):
+    proc = foley("prepare", "synth", "--out", tmp_path, "--n-train", "-3")
+    assert proc.returncode == 2 and "must be >= 0" in proc.stderr
+    proc = foley("prepare", "synth", "--out", tmp_path / "x", "--duration", "0.2")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "too short" in proc.stderr
+
+
+def test_probe_reports_each_failure_and_continues(tmp_path, cfr_video):
+    proc = foley("probe", tmp_path / "a.mp4", cfr_video[0])
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"foley: error: {tmp_path / 'a.mp4'}: no such file"
+    assert "90 frames" in proc.stdout
