@@ -72,3 +72,12 @@ def test_clips_out_of_range(tmp_path):
     write_audio(tmp_path / "loud.wav", np.array([2.0, -2.0, 0.5], np.float32), 16_000)
     data, _ = sf.read(tmp_path / "loud.wav", dtype="float32")
     assert data.max() <= 1.0 and data.min() >= -1.0
+
+
+def test_written_files_get_the_usual_mode(tmp_path):
+    import os
+
+    path = write_audio(tmp_path / "m.wav", sine(100, 0.1, 16_000), 16_000)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~mask)
