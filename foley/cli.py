@@ -40,6 +40,48 @@ def _cmd_probe(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _onset_config(args: argparse.Namespace, mode: str | None = None):
+    from .onset_metrics import OnsetConfig
+
+    try:
+        return OnsetConfig(mode=mode or args.mode, delta_s=args.delta, multi_delta=args.multi_delta)
+    except ValueError as e:
+        raise FoleyError(str(e)) from None
+
+
+def _write_json(path: str | None, data: dict) -> None:
+    if path:
+        from .fileio import atomic_write_text
+
+        atomic_write_text(path, json.dumps(data, indent=1) + "\n")
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate_fad, evaluate_onsets, pair_files
+
+    if args.metric == "onset":
+        result = evaluate_onsets(pair_files(args.pred, args.ref), _onset_config(args), gt=args.gt, workers=args.workers)
+        s = result["summary"]
+        print(f"onset ({result['mode']} mode, ground truth {result['ground_truth']}, delta {args.delta} s, "
+              f"{s['n_clips']} clips): onset-count acc {s['onset_count_acc']:.4f}, "
+              f"detection acc {s['onset_detection_acc']:.4f}, AP {s['onset_ap']:.4f}")
+    elif args.metric == "fad":
+        from .audio_embedders import get_embedder
+
+        result = evaluate_fad(args.pred, args.ref, get_embedder(args.embedder))
+        print(f"FAD ({result['embedder']}, {result['n_clips']} clips): {result['fad']:.4f}")
+    else:
+        from .audio_embedders import get_embedder
+        from .report import write_report
+
+        result = write_report(args.pred, args.ref, args.out, _onset_config(args, "robust"), gt=args.gt,
+                              embedder=get_embedder(args.embedder), max_plots=args.max_plots, workers=args.workers)
+        s = result["robust"]["summary"]
+        print(f"report written to {args.out}/index.html ({result['n_clips']} clips; robust AP {s['onset_ap']:.4f})")
+    _write_json(args.json, result)
+    return 0
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -69,6 +111,30 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("inputs", nargs="+", metavar="VIDEO")
     probe.add_argument("--json", action="store_true", help="one JSON object per line")
     probe.set_defaults(func=_cmd_probe)
+    ev = sub.add_parser("eval", help="score generated audio against references (onsets, FAD, HTML report)")
+    ev_sub = ev.add_subparsers(dest="metric", required=True, metavar="METRIC")
+    for name, help_text in (("onset", "onset-count accuracy, detection accuracy and AP"),
+                            ("fad", "Frechet Audio Distance"),
+                            ("report", "a folder with JSON, Markdown and an HTML page with plots")):
+        p = ev_sub.add_parser(name, help=help_text)
+        p.add_argument("--pred", required=True, help="folder of generated files (wav or video, any rate)")
+        p.add_argument("--ref", required=True, help="folder of reference files with the same names")
+        p.add_argument("--json", help="also write the results to this JSON file")
+        if name != "fad":
+            if name == "onset":
+                p.add_argument("--mode", choices=("robust", "reference"), default="robust")
+            p.add_argument("--gt", choices=("auto", "annotated", "detected"), default="auto",
+                           help="ground-truth onsets: sidecar annotations or detected on the reference (auto: "
+                                "annotations when every reference has them, in robust mode)")
+            p.add_argument("--delta", type=float, default=0.1, help="matching tolerance in seconds")
+            p.add_argument("--multi-delta", action="store_true", help="average over 0.1, 0.15, ... up to --delta")
+            p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+        if name != "onset":
+            p.add_argument("--embedder", default="logmel", help="logmel | vggish:PATH | panns:PATH")
+        if name == "report":
+            p.add_argument("--out", required=True, help="report folder")
+            p.add_argument("--max-plots", type=int, default=12, help="clips plotted (lowest AP first)")
+        p.set_defaults(func=_cmd_eval)
     return parser
 
 

@@ -24,7 +24,7 @@ from .errors import FoleyError
 from .ffmpeg import run_ffmpeg
 from .fileio import atomic_path, atomic_write_text
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SPLITS = ("train", "test")
 
 
@@ -209,6 +209,13 @@ def _add(*parts):
     return out
 
 
+def _fade_out(x, n):
+    """Raised-cosine fade over the last n samples: a sound's cut end must not read as an onset."""
+    x = x.copy()
+    x[-n:] *= 0.5 + 0.5 * np.cos(np.pi * np.arange(n) / n)
+    return x
+
+
 def _s_ball(rng, sr, p):
     f0 = 110 * p.pitch
     return _add(_partials(sr, 0.35, [f0, 2.3 * f0], [1.0, 0.3], [0.08, 0.04]), 0.5 * _noise_burst(rng, sr, 0.05, 0.01, 100, 2500))
@@ -221,10 +228,11 @@ def _s_hammer(rng, sr, p):
 
 
 def _s_lamp(rng, sr, p):
-    n = int(0.2 * sr)
+    n = int(0.25 * sr)
     t = np.arange(n) / sr
-    gate = np.minimum(1, t / 0.002) * np.minimum(1, (0.2 - t) / 0.01)
-    return 0.7 * np.sin(2 * np.pi * 1200 * p.pitch * t) * gate
+    # Sharp attack; a slow raised-cosine release so that the end of the beep is no onset.
+    release = np.where(t < 0.15, 1.0, 0.5 + 0.5 * np.cos(np.pi * np.clip((t - 0.15) / 0.1, 0, 1)))
+    return 0.7 * np.sin(2 * np.pi * 1200 * p.pitch * t) * np.minimum(1, t / 0.002) * release
 
 
 def _s_drum(rng, sr, p):
@@ -334,7 +342,7 @@ def render_clip(seed: int, split: str, index: int, cfg: SynthConfig) -> dict:
     audio = cfg.noise_floor * rng.standard_normal(cfg.n_samples)
     for k, g in zip(frames_k, gains):
         start = int(k) * sr // cfg.fps  # exact: the onset sample is k / fps * sr
-        s = g * cls.sound(rng, sr, params)
+        s = g * _fade_out(cls.sound(rng, sr, params), int(0.03 * sr))
         end = min(cfg.n_samples, start + len(s))
         audio[start:end] += s[:end - start]
     peak = np.abs(audio).max()
