@@ -21,6 +21,21 @@ def _cmd_prepare_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_prepare_avsync15(args: argparse.Namespace) -> int:
+    from .avsync15 import ClipConfig, prepare_avsync15
+
+    result = prepare_avsync15(args.root, args.out, ClipConfig(args.clip_s, args.clips_per_video),
+                              workers=args.workers, progress=not args.quiet)
+    print(f"AVSync15 prepared in {args.out}: {result['train']} train and {result['test']} test videos, "
+          f"{result['clips']} evaluation clips")
+    for line in result["problems"][:10]:
+        print(f"foley: warning: {line}", file=sys.stderr)
+    if result["problems"]:
+        print(f"foley: warning: {len(result['problems'])} problem(s) in total, listed in {args.out}/problems.txt",
+              file=sys.stderr)
+    return 0 if result["train"] + result["test"] else 1
+
+
 def _cmd_probe(args: argparse.Namespace) -> int:
     from .video import probe_video
 
@@ -106,6 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--overwrite", action="store_true", help="replace an existing SynthSync folder")
     synth.add_argument("--quiet", action="store_true", help="no progress bar")
     synth.set_defaults(func=_cmd_prepare_synth)
+
+    avs = prep_sub.add_parser("avsync15", help="validate an AVSync15 download, write manifests, cut 2 s evaluation clips")
+    avs.add_argument("root", help="the AVSync15 folder (videos/, train.txt, test.txt, class_mapping.json)")
+    avs.add_argument("--out", required=True, help="output folder")
+    avs.add_argument("--clip-s", type=float, default=2.0, help="evaluation clip length in seconds")
+    avs.add_argument("--clips-per-video", type=int, default=3)
+    avs.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    avs.add_argument("--quiet", action="store_true", help="no progress bar")
+    avs.set_defaults(func=_cmd_prepare_avsync15)
 
     probe = sub.add_parser("probe", help="print duration, frame rate, size and audio presence of videos")
     probe.add_argument("inputs", nargs="+", metavar="VIDEO")
