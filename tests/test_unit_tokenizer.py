@@ -1,0 +1,187 @@
+"""Unit tokenizer: HuBERT features, k-means assignment, <AUD_x> text, save/load, imports."""
+from __future__ import annotations
+
+import math
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.cluster import MiniBatchKMeans
+from transformers import HubertConfig, HubertModel
+
+from foley.config import TimeBase
+from foley.errors import FoleyError
+from foley.hubert_features import HubertFeaturesConfig, build_hubert_features
+from foley.kmeans import KMeansConfig, assign_units, fit_kmeans, load_centroids
+from foley.tokenizer_import import import_joblib_kmeans, import_unit_tokenizer
+from foley.unit_tokenizer import UnitTokenizer
+
+TINY = dict(hidden_size=32, num_hidden_layers=3, num_attention_heads=2, intermediate_size=64,
+            conv_dim=(16,) * 7, num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=4)
+K = 16
+
+
+@pytest.fixture(scope="module")
+def hubert_dir(tmp_path_factory):
+    """A tiny random HubertModel saved in the transformers layout."""
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("hubert")
+    HubertModel(HubertConfig(**TINY)).save_pretrained(str(path))
+    return path
+
+
+def make_tokenizer(hubert_dir, **settings) -> UnitTokenizer:
+    features = build_hubert_features(HubertFeaturesConfig(pretrained=str(hubert_dir), layer=2, **settings))
+    torch.manual_seed(1)
+    return UnitTokenizer(features, torch.randn(K, TINY["hidden_size"]))
+
+
+@pytest.fixture(scope="module")
+def tok(hubert_dir):
+    return make_tokenizer(hubert_dir)
+
+
+def noise(n: int, seed: int) -> np.ndarray:
+    return (0.3 * np.random.default_rng(seed).standard_normal(n)).astype(np.float32)
+
+
+def test_raw_frame_count_is_the_reference_formula(tok):
+    for n in (400, 719, 720, 1000, 16_000, 16_001, 33_333):
+        expected = (n - 400) // 320 + 1
+        assert tok.features.reference(noise(n, n)).shape == (expected, TINY["hidden_size"])
+        assert int(tok.features.n_frames(torch.tensor(n))) == expected
+    with pytest.raises(FoleyError, match="too short"):
+        tok.features.reference(noise(399, 0))
+
+
+def test_layer_features_equal_transformers_hidden_states(tok, hubert_dir):
+    model = HubertModel.from_pretrained(str(hubert_dir)).eval()
+    wav = noise(12_345, 3)
+    with torch.no_grad():
+        expected = model(torch.from_numpy(wav)[None], output_hidden_states=True).hidden_states[2][0]
+    torch.testing.assert_close(tok.features.reference(wav), expected, atol=1e-5, rtol=1e-5)
+
+
+def test_encode_gives_one_unit_per_token(tok):
+    tb = TimeBase()
+    for n in (1, 319, 320, 321, 16_000, 64_000, 64_100):
+        units = tok.encode(noise(n, n))
+        assert units.dtype == torch.long and units.shape == (math.ceil(n / 320),)
+        assert len(units) == tb.tokens(n / tb.sample_rate)
+    with pytest.raises(FoleyError, match="no samples"):
+        tok.encode(np.zeros(0, np.float32))
+    with pytest.raises(FoleyError, match="NaN"):
+        tok.encode(np.full(800, np.nan, np.float32))
+
+
+def test_batched_and_chunked_equal_one_by_one(hubert_dir):
+    # Small chunks and batches: long items are cut, and batches mix items of all lengths.
+    tok = make_tokenizer(hubert_dir, max_chunk_samples=3200, batch_samples=20_000)
+    wavs = [noise(n, i) for i, n in enumerate((9_000, 400, 5_000, 7_345, 3_200, 777))]
+    one_by_one = [tok.encode(w) for w in wavs]
+    batched = tok.encode_batch(wavs)
+    for single, together in zip(one_by_one, batched):
+        assert torch.equal(single, together)
+    feats_single = [tok.features.aligned([w])[0] for w in wavs]
+    for a, b in zip(feats_single, tok.features.aligned(wavs)):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+    same_length = np.stack([noise(8_000, 10), noise(8_000, 11)])
+    assert torch.equal(tok.encode(same_length), torch.stack([tok.encode(w) for w in same_length]))
+    # The fairseq reader's chunking: chunks are framed separately, without overlap.
+    assert len(tok.features.reference(noise(6_400, 5))) == 2 * ((3_200 - 400) // 320 + 1)
+
+
+def test_encode_resamples(tok):
+    wav = noise(8_000, 7)
+    assert tok.encode(wav, sample_rate=8_000).shape == (50,)  # 1 s
+
+
+def test_assignment_equals_sklearn_predict():
+    rng = np.random.default_rng(0)
+    train = rng.standard_normal((3_000, 24)).astype(np.float32)
+    km = MiniBatchKMeans(n_clusters=40, n_init=1, random_state=0, batch_size=1024).fit(train)
+    x = rng.standard_normal((10_000, 24)).astype(np.float32)
+    ours = assign_units(torch.from_numpy(x), torch.from_numpy(km.cluster_centers_))
+    assert np.array_equal(ours.numpy(), km.predict(x))
+    batched = assign_units(torch.from_numpy(x).reshape(10, 1000, 24), torch.from_numpy(km.cluster_centers_))
+    assert torch.equal(batched.reshape(-1), ours)
+
+
+def test_fit_kmeans_uses_the_published_settings():
+    config = KMeansConfig()
+    assert (config.n_clusters, config.init, config.max_iter, config.batch_size, config.tol,
+            config.max_no_improvement, config.n_init, config.reassignment_ratio) == (
+        500, "k-means++", 100, 10_000, 0.0, 100, 20, 0.0)
+    rng = np.random.default_rng(0)
+    blobs = np.concatenate([rng.normal(c, 0.1, size=(200, 4)) for c in (-3.0, 0.0, 3.0)])
+    centroids = fit_kmeans(blobs, KMeansConfig(n_clusters=3, n_init=2, max_iter=5))
+    assert centroids.dtype == np.float32 and np.allclose(np.sort(centroids[:, 0]), [-3, 0, 3], atol=0.05)
+    with pytest.raises(FoleyError, match="at least 500"):
+        fit_kmeans(blobs[:499], KMeansConfig())
+
+
+def test_text_round_trip_and_errors(tok):
+    ids = torch.tensor([12, 7, 0, 15, 7])
+    text = tok.to_text(ids)
+    assert text == "<AUD_12><AUD_7><AUD_0><AUD_15><AUD_7>"
+    assert torch.equal(tok.from_text(text), ids)
+    assert torch.equal(tok.from_text(" <AUD_12> <AUD_7>\n"), ids[:2])
+    assert tok.from_text("").shape == (0,)
+    for bad, where in (("<AUD_12><AUD_7", "character 8"), ("<AUD_x>", "character 0"), ("AUD_1", "character 0"),
+                       ("<AUD_01>", "character 0"), ("<AUD_1>hello", "character 7"), ("<aud_1>", "character 0")):
+        with pytest.raises(FoleyError, match=f"malformed audio token text at {where}"):
+            tok.from_text(bad)
+    with pytest.raises(FoleyError, match=r"unit id 16 is out of range: this tokenizer has 16 units \(0-15\)"):
+        tok.from_text("<AUD_3><AUD_16>")
+    with pytest.raises(FoleyError, match="out of range"):
+        tok.to_text([1, -1])
+
+
+def test_centroids_lookup(tok):
+    ids = torch.tensor([[3, 1, 3], [0, 15, 2]])
+    vectors = tok.centroids(ids)
+    assert vectors.shape == (2, 3, TINY["hidden_size"]) and vectors.dtype == torch.float32
+    assert torch.equal(tok.centroids(ids[0]), vectors[0])
+    assert torch.equal(vectors[0, 0], vectors[0, 2])
+    # A centroid is its own unit.
+    assert torch.equal(tok.assign(tok.centroids(torch.arange(K))), torch.arange(K))
+    with pytest.raises(FoleyError, match="out of range"):
+        tok.centroids(torch.tensor([16]))
+
+
+def test_save_load_round_trip(tok, tmp_path):
+    tok.save_pretrained(tmp_path / "tok")
+    assert {p.name for p in (tmp_path / "tok").iterdir()} == {"config.json", "centroids.safetensors", "hubert"}
+    assert (tmp_path / "tok" / "hubert" / "model.safetensors").is_file()
+    loaded = UnitTokenizer.from_pretrained(tmp_path / "tok")
+    assert (loaded.n_units, loaded.unit_dim, loaded.features.config.layer) == (K, TINY["hidden_size"], 2)
+    wav = noise(9_000, 4)
+    assert torch.equal(loaded.encode(wav), tok.encode(wav))
+    torch.testing.assert_close(load_centroids(tmp_path / "tok" / "centroids.safetensors"), tok.centroids(torch.arange(K)))
+
+
+def test_load_errors_are_one_line(tmp_path):
+    with pytest.raises(FoleyError, match="not a unit tokenizer directory"):
+        UnitTokenizer.from_pretrained(tmp_path)
+    (tmp_path / "config.json").write_text('{"format": "something else"}')
+    with pytest.raises(FoleyError, match="not a foley unit tokenizer config"):
+        UnitTokenizer.from_pretrained(tmp_path)
+    with pytest.raises(FoleyError, match="feature layer 5 does not exist"):
+        build_hubert_features(HubertFeaturesConfig(hubert=TINY, layer=5))
+
+
+def test_import_from_transformers_dir_and_joblib_kmeans(hubert_dir, tmp_path):
+    rng = np.random.default_rng(2)
+    km = MiniBatchKMeans(n_clusters=8, n_init=1, random_state=0).fit(rng.standard_normal((500, 32)).astype(np.float32))
+    joblib.dump(km, tmp_path / "km.bin")
+    torch.testing.assert_close(import_joblib_kmeans(tmp_path / "km.bin"), torch.from_numpy(km.cluster_centers_))
+    tok = import_unit_tokenizer(str(hubert_dir), tmp_path / "km.bin", tmp_path / "out", layer=2)
+    loaded = UnitTokenizer.from_pretrained(tmp_path / "out")
+    wav = noise(16_000, 9)
+    feats = loaded.features.aligned([wav])[0].numpy()
+    assert np.array_equal(loaded.encode(wav).numpy(), km.predict(feats))
+    assert torch.equal(tok.encode(wav), loaded.encode(wav))
+    joblib.dump({"not": "a model"}, tmp_path / "bad.bin")
+    with pytest.raises(FoleyError, match="not a fitted scikit-learn k-means"):
+        import_joblib_kmeans(tmp_path / "bad.bin")
