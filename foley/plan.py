@@ -3,7 +3,7 @@
 A plan is what a planner writes for `foley compose`: events with a caption, a start and an
 end (seconds), an optional gain and seed, and the total duration. The rules (from the
 Audio-Agent paper): times inside [0, duration], at least one event reaching the end,
-overlaps allowed, fewer than three sounds at once.
+overlaps allowed, a few sounds at once at most (the planner is asked for two; the mixer accepts three).
 
 Parsing accepts JSON (bare or inside code fences; a list of events or an object with an
 ``events`` list) and the paper's call-string form
@@ -48,7 +48,7 @@ class Event:
 class Plan:
     duration_s: float
     events: tuple[Event, ...] = field(default_factory=tuple)
-    max_simultaneous: int = 2
+    max_simultaneous: int = 3
 
     def to_dict(self) -> dict:
         return {"duration_s": self.duration_s, "max_simultaneous": self.max_simultaneous,
@@ -59,7 +59,7 @@ class Plan:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Plan":
-        return validate(data.get("events", []), float(data["duration_s"]), int(data.get("max_simultaneous", 2)))
+        return validate(data.get("events", []), float(data["duration_s"]), int(data.get("max_simultaneous", 3)))
 
 
 # ------------------------------------------------------------------------ validation ---
@@ -113,7 +113,7 @@ def _max_overlap(events: list[Event]) -> int:
     return peak
 
 
-def validate(raw_events, duration_s: float, max_simultaneous: int = 2) -> Plan:
+def validate(raw_events, duration_s: float, max_simultaneous: int = 3) -> Plan:
     """Build a valid plan from raw event dicts, repairing what has a clear intent."""
     duration_s = _number(duration_s, "duration")
     if not 0.5 <= duration_s <= 600:
@@ -208,7 +208,7 @@ def _call_events(text: str) -> list[dict] | None:
     return events or None
 
 
-def parse_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 2) -> Plan:
+def parse_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3) -> Plan:
     """A plan from a planner's answer (JSON or call strings, fenced or not)."""
     if not isinstance(text, str) or not text.strip():
         raise PlanError("the planner's answer is empty")

@@ -55,7 +55,7 @@ def test_repairs_with_clear_intent():
     ('[{"caption": "", "start": 0, "end": 3}]', "has no caption"),
     ('[{"caption": "x", "start": "soon", "end": 3}]', "start must be a number"),
     ('[{"caption": "x", "start": 20, "end": 30}]', "no event lies inside"),
-    ('[{"caption": "a"}, {"caption": "b"}, {"caption": "c"}]', "3 sounds play at once"),
+    ('[{"caption": "a"}, {"caption": "b"}, {"caption": "c"}, {"caption": "d"}]', "4 sounds play at once"),
     ("Auffusion.generate(__import__('os').system('x'), start_time=0, end_time=1)", "only literal arguments"),
 ])
 def test_rejections_are_clear(text, message):
