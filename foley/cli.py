@@ -97,6 +97,100 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_tokenize(args: argparse.Namespace) -> int:
+    from .unit_tokenizer import DEMO_DIR, UnitTokenizer
+
+    if (args.audio is None) == (args.manifest is None) or (args.manifest is None) != (args.out is None):
+        raise FoleyError("give either AUDIO, or --manifest FILE together with --out DIR")
+    if args.manifest:
+        from .token_cache import cache_tokens
+
+        tokenizer = UnitTokenizer.from_pretrained(DEMO_DIR if args.model == "demo" else args.model)
+        result = cache_tokens(tokenizer, args.manifest, args.out, progress=not args.quiet)
+        c = result["counts"]
+        print(f"{args.out}: {c['done']} clips tokenized, {c['skipped']} already cached, {c['failed']} failed "
+              f"(of {c['total']})")
+        for clip_id, error in result["failures"][:10]:
+            print(f"foley: warning: {clip_id}: {error}", file=sys.stderr)
+        if c["failed"]:
+            print(f"foley: warning: {c['failed']} failed clip(s), listed in {args.out}/failed.jsonl", file=sys.stderr)
+        return 1 if c["failed"] else 0
+    from .audio import read_audio
+
+    wav, rate = read_audio(args.audio, sample_rate=16_000)
+    tokenizer = UnitTokenizer.from_pretrained(DEMO_DIR if args.model == "demo" else args.model)
+    ids = tokenizer.encode(wav, sample_rate=rate)
+    if args.format == "aud":
+        print(tokenizer.to_text(ids))
+    elif args.format == "ids":
+        print(" ".join(map(str, ids.tolist())))
+    else:
+        print(json.dumps({"path": args.audio, "duration_s": len(wav) / rate, "token_rate_hz": rate / tokenizer.features.hop,
+                          "n_units": tokenizer.n_units, "ids": ids.tolist()}))
+    return 0
+
+
+def _cmd_import_tokenizer(args: argparse.Namespace) -> int:
+    from .tokenizer_import import import_unit_tokenizer
+
+    tokenizer = import_unit_tokenizer(args.hubert, args.kmeans, args.out, layer=args.layer)
+    print(f"tokenizer written to {args.out}: HuBERT layer {args.layer}, {tokenizer.n_units} units "
+          f"of {tokenizer.unit_dim} dimensions")
+    return 0
+
+
+def _cmd_train_adapter(args: argparse.Namespace) -> int:
+    from .train_adapter import AdapterTrainConfig, run_training
+    from .unit_tokenizer import UnitTokenizer
+    from .visual_adapter import VisualAdapterConfig
+
+    visual_dim = UnitTokenizer.from_pretrained(args.tokenizer).unit_dim
+    cfg = AdapterTrainConfig(
+        adapter=VisualAdapterConfig(visual_dim=visual_dim, temporal=args.temporal, temporal_sigma_tokens=args.sigma,
+                                    scale=args.scale),
+        steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed, checkpoint_every=args.checkpoint_every)
+    out = run_training(args.data, args.backbone, args.tokenizer, args.out, cfg, resume=args.resume)
+    print(f"adapter written to {out}")
+    return 0
+
+def _cmd_compose(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .audio import write_audio
+    from .compose import EventCache, SamplerConfig, Session, load_backbone, render, timeline_image
+    from .planners import get_planner
+
+    session = Session.open(args.session, args.duration) if args.session else None
+    out = Path(args.output or (Path(args.session).with_suffix(".wav") if args.session else "compose.wav"))
+    if out.exists() and not (args.overwrite or session):
+        raise FoleyError(f"{out}: exists; pass --overwrite to replace it")
+    planner = get_planner(args.planner, base_url=args.planner_url, model=args.planner_model, device=args.device)
+    previous = session.plan if session else None
+    plan = planner.plan(args.text, session.duration_s if session else args.duration, previous)
+    print(f"plan ({planner.name}, {plan.duration_s:g} s):")
+    for e in plan.events:
+        gain = f" {e.gain_db:+.0f} dB" if e.gain_db else ""
+        print(f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{gain}")
+    if args.plan_only:
+        print(plan.to_json())
+        return 0
+    backbone = load_backbone(args.model, args.device)
+    cache_dir = session.cache_dir if session else Path.home() / ".cache" / "foley" / "compose"
+    cache = EventCache(cache_dir, model_id=str(Path(args.model).resolve()) if args.model != "demo" else "demo")
+    sampler = SamplerConfig(steps=args.steps, guidance=args.guidance, scheduler=args.scheduler)
+    mix, stats = render(plan, backbone, cache, sampler,
+                        progress=lambda e: print(f"  rendered: {e.caption}", file=sys.stderr))
+    write_audio(out, mix, backbone.mel.sample_rate)
+    if args.timeline:
+        timeline_image(plan, mix, backbone.mel.sample_rate, args.timeline)
+    if session:
+        session.add_turn(args.text, plan, stats, str(out))
+        session.save()
+    print(f"wrote {out}: {len(plan.events)} events, {stats.generated} generated, {stats.reused} reused "
+          f"from the cache, {stats.seconds:.1f} s")
+    return 0
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -159,6 +253,60 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--out", required=True, help="report folder")
             p.add_argument("--max-plots", type=int, default=12, help="clips plotted (lowest AP first)")
         p.set_defaults(func=_cmd_eval)
+
+    tok = sub.add_parser("tokenize", help="audio -> HuBERT k-means <AUD_x> tokens at 50 Hz (one file, or a manifest)")
+    tok.add_argument("audio", nargs="?", metavar="AUDIO", help="audio or video file")
+    tok.add_argument("--model", default="demo", help="demo, or a tokenizer directory (default: demo)")
+    tok.add_argument("--format", choices=("aud", "ids", "json"), default="aud", help="output for AUDIO (default: aud)")
+    tok.add_argument("--manifest", help="JSON Lines with id and audio (or video) per clip: cache all their tokens")
+    tok.add_argument("--out", help="cache folder for --manifest (resumable)")
+    tok.add_argument("--quiet", action="store_true", help="no progress bar")
+    tok.set_defaults(func=_cmd_tokenize)
+
+    imp = sub.add_parser("import-tokenizer", help="make a tokenizer directory from HuBERT and k-means files "
+                         "(fairseq .pt and joblib km.bin are pickles: trusted files only)")
+    imp.add_argument("--hubert", required=True, help="fairseq HuBERT .pt, or transformers HubertModel directory or hub id")
+    imp.add_argument("--kmeans", required=True, help="joblib scikit-learn k-means file (fairseq km.bin)")
+    imp.add_argument("--layer", type=int, default=9, help="HuBERT layer whose output is clustered (default: 9)")
+    imp.add_argument("--out", required=True, help="tokenizer directory to write")
+    imp.set_defaults(func=_cmd_import_tokenizer)
+
+    train = sub.add_parser("train", help="train a stage on cached features")
+    train_sub = train.add_subparsers(dest="stage", required=True, metavar="STAGE")
+    ad = train_sub.add_parser("adapter", help="visual cross-attention adapter in the frozen backbone (SynthSync data); "
+                              "several processes: accelerate launch -m foley train adapter ...")
+    ad.add_argument("--data", required=True, help="SynthSync folder (train split)")
+    ad.add_argument("--backbone", required=True, help="backbone folder or hub id (any Auffusion layout)")
+    ad.add_argument("--tokenizer", required=True, help="unit tokenizer folder (its centroids are the visual features)")
+    ad.add_argument("--out", required=True, help="run folder: cache, checkpoint/, adapter/")
+    ad.add_argument("--temporal", choices=["gaussian", "none"], default="gaussian",
+                    help="time-aware attention bias, or the paper's plain attention (default: gaussian)")
+    ad.add_argument("--sigma", type=float, default=1.0, help="width of the time bias in tokens (default: 1)")
+    ad.add_argument("--scale", type=float, default=0.5, help="lambda stored for inference (default: 0.5)")
+    ad.add_argument("--steps", type=_positive_int, default=1000)
+    ad.add_argument("--batch-size", type=_positive_int, default=8, help="global batch, split across processes")
+    ad.add_argument("--lr", type=float, default=1e-4)
+    ad.add_argument("--seed", type=int, default=0)
+    ad.add_argument("--checkpoint-every", type=_positive_int, default=100)
+    ad.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    ad.set_defaults(func=_cmd_train_adapter)
+    comp = sub.add_parser("compose", help="plan, generate and mix a timed sound bed from a description")
+    comp.add_argument("text", help="a description, or with an existing --session a change to make")
+    comp.add_argument("--duration", type=float, default=10.0, help="length of the bed in seconds (new plans)")
+    comp.add_argument("--planner", default="rules", help="rules | hf:MODEL | openai")
+    comp.add_argument("--planner-url", help="OpenAI-compatible base URL (or FOLEY_PLANNER_BASE_URL)")
+    comp.add_argument("--planner-model", help="model name for the openai planner (or FOLEY_PLANNER_MODEL)")
+    comp.add_argument("--session", help="session file: keeps the plan and generated events across turns")
+    comp.add_argument("-o", "--output", help="output wav (default: SESSION.wav or compose.wav)")
+    comp.add_argument("--model", default="demo", help="backbone: demo or a directory / hub id (Auffusion layouts)")
+    comp.add_argument("--steps", type=int, default=25)
+    comp.add_argument("--guidance", type=float, default=7.5)
+    comp.add_argument("--scheduler", choices=("pndm", "ddim", "dpm"), default="dpm")
+    comp.add_argument("--timeline", help="also write a PNG of the plan over the spectrogram")
+    comp.add_argument("--plan-only", action="store_true", help="print the plan as JSON and stop")
+    comp.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
+    comp.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    comp.set_defaults(func=_cmd_compose)
     return parser
 
 

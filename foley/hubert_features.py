@@ -18,6 +18,7 @@ are masked out of self-attention, so padding changes no frame of any item.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import asdict, dataclass, field
 
@@ -25,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 from transformers import HubertConfig, HubertModel
+from transformers.utils import logging as hf_logging
 from transformers.masking_utils import create_bidirectional_mask
 from transformers.models.hubert.modeling_hubert import HubertGroupNormConvLayer
 
@@ -54,12 +56,25 @@ class HubertFeaturesConfig:
 def build_hubert_features(config: HubertFeaturesConfig) -> "HubertFeatures":
     if config.pretrained:
         try:
-            model = HubertModel.from_pretrained(config.pretrained)
+            with _no_progress_bar():
+                model = HubertModel.from_pretrained(config.pretrained)
         except OSError as e:
             raise FoleyError(f"cannot load a HuBERT model from {config.pretrained!r}: {str(e).splitlines()[0]}") from None
     else:
         model = HubertModel(HubertConfig(**config.hubert))
     return HubertFeatures(model, config)
+
+
+@contextlib.contextmanager
+def _no_progress_bar():
+    """transformers draws a "Loading weights" bar on stderr; the CLI keeps stderr for errors."""
+    enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if enabled:
+            hf_logging.enable_progress_bar()
 
 
 def _masked_group_norm(x: torch.Tensor, mask: torch.Tensor, norm: nn.GroupNorm) -> torch.Tensor:

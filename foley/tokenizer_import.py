@@ -135,11 +135,12 @@ def load_fairseq_hubert(path: str | os.PathLike) -> tuple[HubertModel, bool]:
 def import_unit_tokenizer(hubert: str, kmeans: str | os.PathLike, out: str | os.PathLike, layer: int = 9) -> UnitTokenizer:
     """Build a tokenizer directory from a HuBERT model (fairseq .pt, transformers dir or hub id)
     and a joblib k-means file, and save it to ``out``."""
+    centroids = import_joblib_kmeans(kmeans)
     if str(hubert).endswith(".pt"):
         model, normalize = load_fairseq_hubert(hubert)
         features = HubertFeatures(model, HubertFeaturesConfig(layer=layer, normalize_waveform=normalize))
     else:
         features = build_hubert_features(HubertFeaturesConfig(pretrained=str(hubert), layer=layer))
-    tokenizer = UnitTokenizer(features, import_joblib_kmeans(kmeans))
+    tokenizer = UnitTokenizer(features, centroids)
     tokenizer.save_pretrained(out)
     return tokenizer

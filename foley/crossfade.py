@@ -1,0 +1,42 @@
+"""Seamless joins of overlapping windows (long videos, long composed events).
+
+A signal longer than the model window is covered by windows that overlap by ``overlap``
+samples; consecutive windows are joined with an equal-power crossfade (sin/cos ramps,
+whose squares sum to one), so that uncorrelated material keeps its loudness through the
+seam and correlated material has no gap.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def window_starts(total: int, window: int, overlap: int) -> list[int]:
+    """Start offsets of windows of ``window`` samples covering ``total`` samples, with at
+    least ``overlap`` samples shared by neighbours; the last window ends at ``total``."""
+    if window <= 0 or not 0 <= overlap < window:
+        raise ValueError(f"need 0 <= overlap < window, got window={window}, overlap={overlap}")
+    if total <= window:
+        return [0]
+    n = 1 + math.ceil((total - window) / (window - overlap))
+    step = (total - window) / (n - 1)  # spread evenly: every overlap is >= the requested one
+    return [round(i * step) for i in range(n)]
+
+
+def join_windows(chunks: list[np.ndarray], starts: list[int], total: int) -> np.ndarray:
+    """Overlap-add chunks (..., n_i) placed at ``starts`` into (..., total) with equal-power
+    crossfades over each overlap."""
+    out = np.zeros(chunks[0].shape[:-1] + (total,), dtype=np.float32)
+    for i, (chunk, start) in enumerate(zip(chunks, starts)):
+        n = min(chunk.shape[-1], total - start)
+        gain = np.ones(n, dtype=np.float32)
+        if i > 0:
+            fade_in = max(0, min(n, starts[i - 1] + chunks[i - 1].shape[-1] - start))
+            gain[:fade_in] = np.sin(0.5 * np.pi * (np.arange(fade_in) + 0.5) / fade_in)
+        if i + 1 < len(chunks):
+            fade_out = max(0, min(n, start + n - starts[i + 1]))
+            if fade_out:
+                gain[n - fade_out:] *= np.cos(0.5 * np.pi * (np.arange(fade_out) + 0.5) / fade_out)
+        out[..., start:start + n] += chunk[..., :n] * gain
+    return out

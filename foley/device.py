@@ -1,0 +1,24 @@
+"""Device choice: ``auto`` is cuda, then mps, then cpu; nothing else hard-codes a device."""
+from __future__ import annotations
+
+import torch
+
+from .errors import FoleyError
+
+
+def resolve_device(spec: str = "auto") -> torch.device:
+    if spec == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(spec)
+    except RuntimeError:
+        raise FoleyError(f"unknown device {spec!r}; use auto, cpu, cuda, cuda:N or mps") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise FoleyError("--device cuda was asked for, but no CUDA GPU is available")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise FoleyError("--device mps was asked for, but MPS is not available")
+    return device
