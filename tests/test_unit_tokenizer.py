@@ -185,3 +185,37 @@ def test_import_from_transformers_dir_and_joblib_kmeans(hubert_dir, tmp_path):
     joblib.dump({"not": "a model"}, tmp_path / "bad.bin")
     with pytest.raises(FoleyError, match="not a fitted scikit-learn k-means"):
         import_joblib_kmeans(tmp_path / "bad.bin")
+
+
+def test_fairseq_checkpoint_import_gives_fairseq_layer9_features(tmp_path):
+    pytest.importorskip("fairseq")
+    from fairseq.data import Dictionary
+    from fairseq.models.hubert.hubert import HubertConfig as FairseqHubertConfig
+    from fairseq.models.hubert.hubert import HubertModel as FairseqHubertModel
+    from fairseq.tasks.hubert_pretraining import HubertPretrainingConfig
+    from omegaconf import OmegaConf
+
+    from foley.hubert_features import HubertFeatures
+    from foley.tokenizer_import import load_fairseq_hubert
+
+    torch.manual_seed(0)
+    model_cfg = FairseqHubertConfig(
+        encoder_layers=9, encoder_embed_dim=32, encoder_ffn_embed_dim=64, encoder_attention_heads=2,
+        conv_feature_layers="[(16,10,5)] + [(16,3,2)] * 4 + [(16,2,2)] * 2", conv_pos=16, conv_pos_groups=4, final_dim=8,
+        label_rate=50.0, extractor_mode="default")
+    task_cfg = HubertPretrainingConfig(data="unused", labels=["km"], label_rate=50.0)
+    labels = Dictionary()
+    for i in range(10):
+        labels.add_symbol(str(i))
+    reference = FairseqHubertModel(model_cfg, task_cfg, [labels]).eval()
+    # The layout fairseq's trainer writes: plain-dict cfg, model state, pickled task state.
+    torch.save({"args": None, "cfg": {"model": OmegaConf.to_container(OmegaConf.structured(model_cfg), enum_to_str=True),
+                                      "task": OmegaConf.to_container(OmegaConf.structured(task_cfg), enum_to_str=True)},
+                "model": reference.state_dict(), "task_state": {"dictionaries": [labels]}}, tmp_path / "hubert.pt")
+    model, normalize = load_fairseq_hubert(tmp_path / "hubert.pt")
+    assert normalize is False
+    ours = HubertFeatures(model, HubertFeaturesConfig(layer=9))
+    wav = noise(16_000, 12)
+    with torch.no_grad():
+        expected = reference.extract_features(torch.from_numpy(wav)[None], padding_mask=None, mask=False, output_layer=9)[0][0]
+    torch.testing.assert_close(ours.reference(wav), expected, atol=1e-4, rtol=1e-4)
