@@ -191,6 +191,16 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_eval_clap(args: argparse.Namespace) -> int:
+    from .clap_score import ClapScorer, clap_scores, read_captions
+    from .device import resolve_device
+
+    result = clap_scores(ClapScorer(args.model, str(resolve_device(args.device))), args.audio, read_captions(args.captions))
+    print(f"CLAP score ({result['model']}, {result['n_clips']} clips): {result['clap_score']:.4f}")
+    _write_json(args.json, result)
+    return 0
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -253,6 +263,13 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--out", required=True, help="report folder")
             p.add_argument("--max-plots", type=int, default=12, help="clips plotted (lowest AP first)")
         p.set_defaults(func=_cmd_eval)
+    clap = ev_sub.add_parser("clap", help="CLAP score: audio-caption cosine similarity (text-to-audio)")
+    clap.add_argument("--audio", required=True, help="folder of generated audio")
+    clap.add_argument("--captions", required=True, help="captions: .json {stem: caption}, .jsonl or stem<TAB>caption")
+    clap.add_argument("--model", default="laion/clap-htsat-unfused", help="a ClapModel directory or hub id")
+    clap.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
+    clap.add_argument("--json", help="also write the results to this JSON file")
+    clap.set_defaults(func=_cmd_eval_clap)
 
     tok = sub.add_parser("tokenize", help="audio -> HuBERT k-means <AUD_x> tokens at 50 Hz (one file, or a manifest)")
     tok.add_argument("audio", nargs="?", metavar="AUDIO", help="audio or video file")
