@@ -26,10 +26,11 @@ class ClapScorer:
     def __init__(self, model: str = "laion/clap-htsat-unfused", device: str = "cpu"):
         from transformers import ClapModel, ClapProcessor
 
-        local = os.path.isdir(model)
+        from .hub import load_pretrained
+
         try:
-            self.processor = ClapProcessor.from_pretrained(model, local_files_only=local)
-            self.model = ClapModel.from_pretrained(model, local_files_only=local).eval().to(device)
+            self.processor = load_pretrained(ClapProcessor.from_pretrained, model)
+            self.model = load_pretrained(ClapModel.from_pretrained, model).eval().to(device)
         except (OSError, ValueError) as e:
             raise FoleyError(f"cannot load the CLAP model {model!r} ({str(e).splitlines()[0]})") from None
         self.name, self.device = f"clap:{model}", device

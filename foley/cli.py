@@ -195,7 +195,8 @@ def _cmd_eval_clap(args: argparse.Namespace) -> int:
     from .clap_score import ClapScorer, clap_scores, read_captions
     from .device import resolve_device
 
-    result = clap_scores(ClapScorer(args.model, str(resolve_device(args.device))), args.audio, read_captions(args.captions))
+    captions = read_captions(args.captions)
+    result = clap_scores(ClapScorer(args.model, str(resolve_device(args.device))), args.audio, captions)
     print(f"CLAP score ({result['model']}, {result['n_clips']} clips): {result['clap_score']:.4f}")
     _write_json(args.json, result)
     return 0

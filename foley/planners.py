@@ -203,10 +203,11 @@ class HFChatPlanner:
     def __init__(self, model: str = "google/gemma-2-2b-it", device: str = "cpu", max_new_tokens: int = 400):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        local = os.path.isdir(model)
+        from .hub import load_pretrained
+
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(model, local_files_only=local)
-            self.model = AutoModelForCausalLM.from_pretrained(model, local_files_only=local).to(device).eval()
+            self.tokenizer = load_pretrained(AutoTokenizer.from_pretrained, model)
+            self.model = load_pretrained(AutoModelForCausalLM.from_pretrained, model).to(device).eval()
         except (OSError, ValueError) as e:
             raise PlanError(f"cannot load the planner model {model!r} ({str(e).splitlines()[0]})") from None
         self.name, self.device, self.max_new_tokens = f"hf:{model}", device, max_new_tokens
