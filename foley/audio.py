@@ -19,6 +19,10 @@ from .fileio import atomic_path
 from .media_files import check_input_file
 
 
+TARGET_LUFS = -20.0
+PEAK_LIMIT = 10 ** (-1 / 20)  # -1 dBFS
+
+
 def resample(wav: np.ndarray, orig_rate: int, target_rate: int) -> np.ndarray:
     """Resample along the last axis. (..., N) -> (..., round(N * target / orig))."""
     if orig_rate == target_rate:
@@ -88,3 +92,15 @@ def write_audio(path: str | os.PathLike, wav: np.ndarray, sample_rate: int, subt
     with atomic_path(path) as tmp:
         sf.write(str(tmp), data, sample_rate, subtype=subtype)
     return Path(path)
+
+
+def normalize_loudness(mix: np.ndarray, sample_rate: int, target_lufs: float = TARGET_LUFS) -> np.ndarray:
+    """Gain to ``target_lufs`` integrated loudness, then a peak ceiling of -1 dBFS."""
+    import pyloudnorm
+
+    if len(mix) >= int(0.4 * sample_rate) and np.any(mix):
+        loudness = pyloudnorm.Meter(sample_rate).integrated_loudness(mix.astype(np.float64))
+        if np.isfinite(loudness):
+            mix = mix * np.float32(10 ** ((target_lufs - loudness) / 20))
+    peak = float(np.abs(mix).max()) if len(mix) else 0.0
+    return mix * np.float32(PEAK_LIMIT / peak) if peak > PEAK_LIMIT else mix

@@ -20,14 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import read_audio, write_audio
+from .audio import normalize_loudness, read_audio, write_audio
 from .crossfade import join_windows, window_starts
 from .errors import FoleyError
 from .fileio import atomic_write_text
 from .plan import Event, Plan
 
-TARGET_LUFS = -20.0
-PEAK_LIMIT = 10 ** (-1 / 20)  # -1 dBFS
 EDGE_FADE_S = 0.01
 
 
@@ -98,18 +96,6 @@ def _edge_fades(wav: np.ndarray, n: int) -> np.ndarray:
         wav[:n] *= ramp
         wav[-n:] *= ramp[::-1]
     return wav
-
-
-def normalize_loudness(mix: np.ndarray, sample_rate: int, target_lufs: float = TARGET_LUFS) -> np.ndarray:
-    """Gain to ``target_lufs`` integrated loudness, then a peak ceiling of -1 dBFS."""
-    import pyloudnorm
-
-    if len(mix) >= int(0.4 * sample_rate) and np.any(mix):
-        loudness = pyloudnorm.Meter(sample_rate).integrated_loudness(mix.astype(np.float64))
-        if np.isfinite(loudness):
-            mix = mix * np.float32(10 ** ((target_lufs - loudness) / 20))
-    peak = float(np.abs(mix).max()) if len(mix) else 0.0
-    return mix * np.float32(PEAK_LIMIT / peak) if peak > PEAK_LIMIT else mix
 
 
 @dataclass

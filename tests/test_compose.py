@@ -5,7 +5,8 @@ import sys
 import numpy as np
 import pytest
 
-from foley.compose import EventCache, SamplerConfig, Session, event_seed, generate_event, normalize_loudness, render
+from foley.audio import normalize_loudness
+from foley.compose import EventCache, SamplerConfig, Session, event_seed, generate_event, render
 from foley.errors import FoleyError
 from foley.plan import Event
 from foley.planners import RulesPlanner
