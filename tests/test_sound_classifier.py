@@ -1,0 +1,40 @@
+import numpy as np
+import pytest
+
+from foley.audio import read_audio
+from foley.errors import FoleyError
+from foley.sound_classifier import SoundClassifier, fit
+from foley.synthsync import CLASS_NAMES, generate, load_manifest
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    root = tmp_path_factory.mktemp("synth_cls")
+    generate(root, n_train=16, n_test=8, seed=21, workers=2, progress=False)
+    return root
+
+
+def test_fit_save_load(synth, tmp_path):
+    clf, accuracy = fit(synth)
+    assert sorted(clf.classes) == sorted(CLASS_NAMES) and accuracy >= 0.9
+    clf.save(tmp_path / "c.json")
+    again = SoundClassifier.load(tmp_path / "c.json")
+    wav, _ = read_audio(load_manifest(synth, "test")[0]["audio"])
+    np.testing.assert_allclose(again.probabilities(wav), clf.probabilities(wav))
+
+
+def test_shipped_demo_classifier_knows_synthsync(synth):
+    clf = SoundClassifier.load()
+    hits = total = 0
+    for e in load_manifest(synth, "test"):
+        wav, _ = read_audio(e["audio"])
+        for t in e["onsets_s"]:
+            hits += clf.predict(wav[round(t * 16_000):]) == e["class"]
+            total += 1
+    assert hits / total >= 0.95
+
+
+def test_bad_file(tmp_path):
+    (tmp_path / "x.json").write_text('{"format": "other"}')
+    with pytest.raises(FoleyError, match="not a foley sound classifier"):
+        SoundClassifier.load(tmp_path / "x.json")
