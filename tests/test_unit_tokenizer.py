@@ -219,3 +219,17 @@ def test_fairseq_checkpoint_import_gives_fairseq_layer9_features(tmp_path):
     with torch.no_grad():
         expected = reference.extract_features(torch.from_numpy(wav)[None], padding_mask=None, mask=False, output_layer=9)[0][0]
     torch.testing.assert_close(ours.reference(wav), expected, atol=1e-4, rtol=1e-4)
+
+
+def test_shipped_demo_tokenizer(tmp_path):
+    from foley.audio import read_audio
+    from foley.unit_tokenizer import DEMO_DIR
+
+    tok = UnitTokenizer.from_pretrained(DEMO_DIR)
+    assert (tok.n_units, tok.unit_dim, tok.features.config.layer) == (128, 128, 4)
+    assert sum(p.stat().st_size for p in DEMO_DIR.rglob("*") if p.is_file()) < 5_000_000
+    wav, rate = read_audio("data/examples/hammer.mp4")
+    units = tok.encode(wav, sample_rate=rate)
+    assert len(units) == TimeBase().tokens(len(wav) / rate)
+    assert torch.equal(tok.from_text(tok.to_text(units)), units)
+    assert torch.equal(tok.encode(wav, sample_rate=rate), units) and len(set(units.tolist())) > 3
