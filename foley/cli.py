@@ -153,6 +153,46 @@ def _cmd_train_adapter(args: argparse.Namespace) -> int:
     print(f"adapter written to {out}")
     return 0
 
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from accelerate import PartialState
+
+    from .config import TimeBase
+    from .frame_cache import extract_features
+    from .frame_encoder import load_frame_encoder
+
+    state = PartialState(cpu=args.device == "cpu")
+    device = str(state.device) if state.num_processes > 1 else args.device
+    encoder = load_frame_encoder(args.model, pretrained=args.pretrained, device=device, batch_size=args.batch_size)
+    result = extract_features(encoder, args.manifests, args.out, fps=TimeBase().video_fps, rank=state.process_index,
+                              world=state.num_processes, barrier=state.wait_for_everyone, progress=not args.quiet)
+    c = result["counts"]
+    share = f" by process {state.process_index}" if state.num_processes > 1 else ""
+    print(f"{args.out}: {c['done']} clips encoded, {c['skipped']} already cached, {c['failed']} failed "
+          f"(of {c['total']}{share})")
+    for clip_id, error in result["failures"][:10]:
+        print(f"foley: warning: {clip_id}: {error}", file=sys.stderr)
+    return 1 if c["failed"] else 0
+
+
+def _cmd_train_lm(args: argparse.Namespace) -> int:
+    from accelerate import PartialState
+
+    from .train_lm import run_lm_training
+
+    overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size), ("lr", args.lr),
+                                   ("seed", args.seed), ("checkpoint_every", args.checkpoint_every),
+                                   ("precision", args.precision)) if v is not None}
+    if args.gradient_checkpointing:
+        overrides["gradient_checkpointing"] = True
+    if args.no_video:
+        overrides["use_video"] = False
+    out = run_lm_training(args.config, args.manifest, args.features, args.units, args.out, overrides,
+                          resume=args.resume)
+    if PartialState().is_main_process:
+        print(f"token LM written to {out}")
+    return 0
+
 def _cmd_compose(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -308,6 +348,36 @@ def build_parser() -> argparse.ArgumentParser:
     ad.add_argument("--checkpoint-every", type=_positive_int, default=100)
     ad.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     ad.set_defaults(func=_cmd_train_adapter)
+    lm = train_sub.add_parser("lm", help="connector + LoRA + new token rows of the video-to-token LM on cached "
+                              "features; several processes: accelerate launch -m foley train lm ...")
+    lm.add_argument("--config", help="LM training config JSON (e.g. train/lm_demo.json; default: the paper's "
+                    "gemma-2-2b-it setup)")
+    lm.add_argument("--manifest", required=True, help="JSON Lines with id, video and caption per training clip")
+    lm.add_argument("--features", required=True, help="frame feature cache (foley extract)")
+    lm.add_argument("--units", required=True, help="unit id cache (foley tokenize --manifest)")
+    lm.add_argument("--out", required=True, help="run folder: init/, checkpoint/, log.jsonl, lm/")
+    lm.add_argument("--steps", type=_positive_int)
+    lm.add_argument("--batch-size", type=_positive_int, help="global batch, split across processes")
+    lm.add_argument("--lr", type=float)
+    lm.add_argument("--seed", type=int)
+    lm.add_argument("--checkpoint-every", type=_positive_int)
+    lm.add_argument("--precision", choices=("auto", "fp32", "bf16"), help="auto: bf16 on CUDA, fp32 elsewhere")
+    lm.add_argument("--gradient-checkpointing", action="store_true")
+    lm.add_argument("--no-video", action="store_true", help="the caption-only ablation: no frames in the prompt")
+    lm.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    lm.set_defaults(func=_cmd_train_lm)
+
+    ext = sub.add_parser("extract", help="cache frame features of the clips of manifests (resumable; several "
+                         "processes: accelerate launch -m foley extract ...)")
+    ext.add_argument("manifests", nargs="+", metavar="MANIFEST", help="JSON Lines with id and video per clip")
+    ext.add_argument("--model", default="ViT-L-14", help="demo, a frame encoder folder, or an open_clip model name")
+    ext.add_argument("--pretrained", help="for an open_clip name: a tag (default: openai), a checkpoint file, or '' "
+                     "for random weights")
+    ext.add_argument("--out", required=True, help="cache folder")
+    ext.add_argument("--batch-size", type=_positive_int, help="frames per forward pass")
+    ext.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
+    ext.add_argument("--quiet", action="store_true", help="no progress bar")
+    ext.set_defaults(func=_cmd_extract)
     comp = sub.add_parser("compose", help="plan, generate and mix a timed sound bed from a description")
     comp.add_argument("text", help="a description, or with an existing --session a change to make")
     comp.add_argument("--duration", type=float, default=10.0, help="length of the bed in seconds (new plans)")

@@ -1,0 +1,256 @@
+"""LM stage: train the connector, LoRA and new token rows to write a clip's unit ids.
+
+Reads only caches: frame features (``foley extract``), unit ids (``foley tokenize
+--manifest``) and the captions of the manifest. Loss: cross-entropy on the audio tokens
+and the EOS after them. Runs under accelerate: one process, or several with DDP (CPU runs
+use gloo); ``train/`` has launch configs, an FSDP one for the 2B model included.
+
+Every random draw of step s comes from seeds derived from (seed, s): the clip indices of
+the global batch (each process takes its slice) and the global torch generator (LoRA
+dropout), reseeded per step and process. With the optimizer and LR-schedule state in the
+checkpoint, a resumed run continues exactly as if it had not stopped.
+
+A run folder holds::
+
+    init/          the model as built (config, text tokenizer, random-init base if any)
+    checkpoint/    trainable.safetensors, optimizer.pt, scheduler.pt, state.json
+    log.jsonl      step, loss, learning rate, tokens/s
+    lm/            the final model (TokenLM.save_pretrained)
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+
+from .errors import FoleyError
+from .fileio import atomic_dir
+from .frame_cache import cache_info, load_features
+from .token_lm import TokenLM, TokenLMConfig, build_token_lm
+
+INIT_DIR = "init"
+CHECKPOINT_DIR = "checkpoint"
+FINAL_DIR = "lm"
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+@dataclass
+class LMTrainConfig:
+    lm: TokenLMConfig = field(default_factory=TokenLMConfig)
+    steps: int = 2000
+    batch_size: int = 8  # global: split across processes
+    lr: float = 2e-4
+    weight_decay: float = 0.0
+    warmup_steps: int = 100
+    grad_clip: float = 1.0
+    seed: int = 0
+    checkpoint_every: int = 200
+    precision: str = "auto"  # auto: bf16 on CUDA, fp32 elsewhere
+    gradient_checkpointing: bool = False
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise FoleyError(f"unknown precision {self.precision!r}; choose from {', '.join(PRECISIONS)}")
+        if self.steps < 1 or self.batch_size < 1 or self.checkpoint_every < 1 or self.lr <= 0:
+            raise FoleyError("steps, batch_size and checkpoint_every must be >= 1 and lr > 0")
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["lm"] = self.lm.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "LMTrainConfig":
+        data = dict(data)
+        return cls(lm=TokenLMConfig.from_dict(data.pop("lm")), **data)
+
+
+# ------------------------------------------------------------------------- data ----
+@dataclass
+class LMData:
+    ids: list[str]
+    captions: list[str]
+    frames: list[torch.Tensor]  # (N_i, D) float32 each
+    units: list[torch.Tensor]  # (T_i,) int64 each
+
+    def batch(self, idx: list[int], use_video: bool) -> dict:
+        """Padded tensors of clips ``idx``: the keyword arguments of ``TokenLM.forward``."""
+        units = torch.nn.utils.rnn.pad_sequence([self.units[i] for i in idx], batch_first=True)  # (B, T)
+        batch = {"captions": [self.captions[i] for i in idx], "units": units,
+                 "unit_counts": torch.tensor([len(self.units[i]) for i in idx])}
+        if use_video:
+            batch["frames"] = torch.nn.utils.rnn.pad_sequence([self.frames[i] for i in idx], batch_first=True)
+            batch["frame_counts"] = torch.tensor([len(self.frames[i]) for i in idx])  # (B,)
+        return batch
+
+
+def load_lm_data(manifest: str | os.PathLike, features: str | os.PathLike, units: str | os.PathLike,
+                 n_units: int) -> LMData:
+    """Captions from the manifest, features from the frame cache, unit ids from the token
+    cache (``tokens/<id>.npy``); a clip missing from a cache is an error."""
+    from .frame_cache import read_video_manifest
+
+    entries = read_video_manifest(manifest)
+    if not entries:
+        raise FoleyError(f"{manifest}: the manifest is empty")
+    cache_info(features)
+    data = LMData([], [], [], [])
+    for e in entries:
+        path = Path(units) / "tokens" / f"{e['id']}.npy"
+        if not path.is_file():
+            raise FoleyError(f"{path}: no cached unit ids for clip {e['id']!r}; run `foley tokenize --manifest` first")
+        ids = torch.from_numpy(np.load(path, allow_pickle=False).astype(np.int64))
+        if len(ids) and int(ids.max()) >= n_units:
+            raise FoleyError(f"{path}: unit id {int(ids.max())} is out of range for a {n_units}-unit vocabulary")
+        data.ids.append(e["id"])
+        data.captions.append(str(e.get("caption", "")))
+        data.frames.append(load_features(features, e["id"]))
+        data.units.append(ids)
+    return data
+
+
+# ---------------------------------------------------------------------- training ---
+def _step_indices(seed: int, step: int, n_clips: int, batch: int) -> list[int]:
+    g = torch.Generator().manual_seed(seed * 1_000_003 + step)
+    return torch.randint(n_clips, (batch,), generator=g).tolist()
+
+
+def _lr_lambda(cfg: LMTrainConfig):
+    def factor(step: int) -> float:  # linear warm-up, then cosine to 0
+        if step < cfg.warmup_steps:
+            return (step + 1) / cfg.warmup_steps
+        return 0.5 * (1 + math.cos(math.pi * (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)))
+    return factor
+
+
+def _save_checkpoint(run: Path, model: TokenLM, optimizer, scheduler, step: int, cfg: LMTrainConfig,
+                     processes: int) -> None:
+    with atomic_dir(run / CHECKPOINT_DIR) as tmp:
+        save_file(model.trainable_state_dict(), str(tmp / "trainable.safetensors"))
+        torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
+        torch.save(scheduler.state_dict(), tmp / "scheduler.pt")
+        (tmp / "state.json").write_text(json.dumps({"step": step, "processes": processes, "config": cfg.to_dict()},
+                                                   indent=1), encoding="utf-8")
+
+
+def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: bool = False,
+             tokenizer=None, stop_after: int | None = None, log=print) -> TokenLM:
+    """Train (or resume) in ``run``; writes RUN/checkpoint every ``checkpoint_every`` steps
+    and RUN/lm at the end. ``tokenizer``: the text tokenizer for a new run whose config names
+    none. ``stop_after`` ends the run after that many steps in total (an interruption, for
+    tests) without writing RUN/lm."""
+    from accelerate import Accelerator
+
+    from .device import resolve_device
+
+    run = Path(run)
+    device = resolve_device("auto")
+    bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and device.type == "cuda")
+    accelerator = Accelerator(cpu=device.type == "cpu", mixed_precision="bf16" if bf16 else "no")
+    if cfg.batch_size % accelerator.num_processes:
+        raise FoleyError(f"batch size {cfg.batch_size} does not split over {accelerator.num_processes} processes")
+    checkpoint = run / CHECKPOINT_DIR
+    dtype = torch.bfloat16 if bf16 else torch.float32
+    if resume:
+        if not (checkpoint / "state.json").is_file():
+            raise FoleyError(f"{run}: no checkpoint to resume from")
+        state = json.loads((checkpoint / "state.json").read_text(encoding="utf-8"))
+        if {**state["config"], "steps": cfg.steps} != cfg.to_dict():  # only the length may change
+            raise FoleyError(f"{run}: the checkpoint was made with another training config")
+        model = TokenLM.from_pretrained(run / INIT_DIR, dtype=dtype, trainable=True)
+        model.load_trainable_state_dict(load_file(str(checkpoint / "trainable.safetensors")))
+        start = state["step"]
+    else:
+        if (run / INIT_DIR).exists():
+            raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
+        torch.manual_seed(cfg.seed)  # random-init base, connector and new rows
+        model = build_token_lm(cfg.lm, tokenizer=tokenizer, dtype=dtype)
+        if accelerator.is_main_process:
+            model.save_pretrained(run / INIT_DIR)
+        accelerator.wait_for_everyone()
+        start = 0
+    if cfg.gradient_checkpointing:
+        model.enable_gradient_checkpointing()
+    model.train()
+    optimizer = torch.optim.AdamW(model.trainable_parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(cfg))
+    if resume:
+        optimizer.load_state_dict(torch.load(checkpoint / "optimizer.pt", weights_only=True))
+        scheduler.load_state_dict(torch.load(checkpoint / "scheduler.pt", weights_only=True))
+    # The scheduler is stepped here, once per step: accelerate's wrapper would step it once per process.
+    ddp_model, optimizer = accelerator.prepare(model, optimizer)
+    per_rank = cfg.batch_size // accelerator.num_processes
+    rank = accelerator.process_index
+    end = cfg.steps if stop_after is None else min(cfg.steps, stop_after)
+    log_path = run / "log.jsonl"
+    t0, tokens = time.perf_counter(), 0
+    for step in range(start, end):
+        idx = _step_indices(cfg.seed, step, len(data.ids), cfg.batch_size)[rank * per_rank:(rank + 1) * per_rank]
+        batch = data.batch(idx, cfg.lm.use_video)
+        torch.manual_seed((cfg.seed * 1_000_003 + step) * 1024 + rank)  # LoRA dropout of this step and process
+        with accelerator.autocast():
+            loss, _ = ddp_model(**batch)
+        accelerator.backward(loss)
+        if cfg.grad_clip:
+            accelerator.clip_grad_norm_(model.trainable_parameters(), cfg.grad_clip)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        tokens += int(batch["unit_counts"].sum()) + len(idx)
+        done = step + 1
+        if done % cfg.checkpoint_every == 0 or done == end:
+            if accelerator.is_main_process:
+                _save_checkpoint(run, model, optimizer, scheduler, done, cfg, accelerator.num_processes)
+            accelerator.wait_for_everyone()
+        if step % 10 == 0 or done == end:
+            mean_loss = accelerator.reduce(loss.detach(), "mean").item()  # every process takes part
+            if accelerator.is_main_process:
+                rate = tokens * accelerator.num_processes / (time.perf_counter() - t0)
+                record = {"step": done, "loss": round(mean_loss, 5), "lr": scheduler.get_last_lr()[0],
+                          "target_tokens_per_s": round(rate, 1)}
+                with open(log_path, "a", encoding="utf-8") as f:
+                    f.write(json.dumps(record) + "\n")
+                log(f"lm step {done}/{cfg.steps} loss {mean_loss:.4f} lr {record['lr']:.2e} "
+                    f"({record['target_tokens_per_s']:.0f} target tokens/s)")
+    model.eval()
+    if end == cfg.steps and accelerator.is_main_process:
+        model.save_pretrained(run / FINAL_DIR)
+    accelerator.wait_for_everyone()
+    return model
+
+
+def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: str, units: str,
+                    run: str | os.PathLike, overrides: dict | None = None, resume: bool = False,
+                    log=print) -> Path:
+    """The ``foley train lm`` recipe: a config JSON (an ``LMTrainConfig``; None = the
+    paper's defaults) with ``overrides``, the caches, then training. A random-init base
+    without a text tokenizer gets a BPE tokenizer trained on the prompt and the captions."""
+    from .token_lm import build_text_tokenizer
+
+    cfg = LMTrainConfig()
+    if recipe is not None:
+        try:
+            cfg = LMTrainConfig.from_dict(json.loads(Path(recipe).read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError, TypeError, KeyError) as e:
+            raise FoleyError(f"{recipe}: not an LM training config ({e})") from None
+    overrides = dict(overrides or {})
+    lm_overrides = {k: overrides.pop(k) for k in ("use_video",) if k in overrides}
+    cfg = LMTrainConfig(**{**asdict(cfg), **overrides, "lm": replace(cfg.lm, **lm_overrides)})
+    info = cache_info(features)
+    if info["dim"] != cfg.lm.connector.frame_dim:
+        raise FoleyError(f"{features}: features are {info['dim']}-d but the connector takes "
+                         f"{cfg.lm.connector.frame_dim}-d frames (connector.frame_dim)")
+    data = load_lm_data(manifest, features, units, cfg.lm.n_units)
+    tokenizer = None
+    if not resume and not cfg.lm.base and not cfg.lm.text_tokenizer:
+        tokenizer = build_text_tokenizer([cfg.lm.instruction, cfg.lm.request, "Video: Caption:", *data.captions])
+    log(f"training the token LM on {len(data.ids)} clips ({cfg.steps} steps, batch {cfg.batch_size})")
+    train_lm(data, run, cfg, resume=resume, tokenizer=tokenizer, log=log)
+    return Path(run) / FINAL_DIR
