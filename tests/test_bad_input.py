@@ -128,11 +128,14 @@ def test_non_ascii_and_space_paths(cfr_video, tmp_path):
     assert probe_video(out).has_audio and path.read_bytes() == before  # input untouched
 
 
+# Peak resident memory from VmHWM, which exec resets (ru_maxrss would carry over the
+# forking test process's own peak).
 PEAK_RSS = textwrap.dedent("""
-    import resource, sys
+    import re, sys
     from foley.video import FrameSpec, iter_frames
     n = sum(len(c) for c in iter_frames(sys.argv[1], fps=21.5, spec=FrameSpec(size=224), backend=sys.argv[2]))
-    print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    hwm_kb = int(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1))
+    print(n, hwm_kb // 1024)
 """)
 
 
