@@ -242,6 +242,48 @@ def _cmd_eval_clap(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dub(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .dub import OutputOptions, collect_inputs, dub_batch
+    from .pipeline import FoleyPipeline
+
+    videos, problems = collect_inputs(args.inputs)
+    for _, reason in problems:
+        print(f"foley: error: {reason}", file=sys.stderr)
+    if not videos:
+        return 2
+    pipeline = FoleyPipeline.from_pretrained(args.model, device=args.device)
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, i: int, n: int) -> None:
+        bar = bars.get(stage)
+        if bar is None or i == 0:
+            if bar is not None:
+                bar.close()
+            bar = bars[stage] = tqdm(total=n, desc=f"  {stage}", leave=False, disable=args.quiet, unit="")
+        bar.n = i
+        bar.refresh()
+
+    def generate(video):
+        result = pipeline.dub(video, caption=args.caption, scale=args.scale, steps=args.steps,
+                              guidance=args.guidance, seed=args.seed, progress=progress)
+        return result.audio, result.sample_rate
+
+    def on_start(video, i, n):
+        if not args.quiet:
+            print(f"[{i + 1}/{n}] {video}", file=sys.stderr)
+
+    options = OutputOptions(overwrite=args.overwrite, keep_original=args.keep_original, mix_original_db=args.mix_original)
+    summary = dub_batch(videos, args.output, generate, options, on_start=on_start)
+    for bar in bars.values():
+        bar.close()
+    print("\n".join(summary.lines()))
+    if summary.done:
+        print(f"outputs in {args.output}/ (<name>.wav and <name>.mp4)")
+    return 1 if summary.failed or problems else 0
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -395,6 +437,21 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
     comp.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     comp.set_defaults(func=_cmd_compose)
+    dub = sub.add_parser("dub", help="give videos synchronized Foley sound (OUT/<name>.wav and OUT/<name>.mp4)")
+    dub.add_argument("inputs", nargs="+", metavar="INPUT", help="video files, folders or glob patterns")
+    dub.add_argument("-o", "--output", default="dubbed", help="output folder (default: dubbed)")
+    dub.add_argument("--model", default="demo", help="demo or a model directory (pipeline.json + components)")
+    dub.add_argument("--caption", help="what the video shows, for the LM's caption slot")
+    dub.add_argument("--scale", type=float, help="lambda of the visual cross-attention (model default: 0.5)")
+    dub.add_argument("--steps", type=int, help="diffusion steps")
+    dub.add_argument("--guidance", type=float, help="classifier-free guidance scale")
+    dub.add_argument("--seed", type=int, default=0)
+    dub.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
+    dub.add_argument("--overwrite", action="store_true", help="redo videos whose outputs exist")
+    dub.add_argument("--keep-original", action="store_true", help="keep the video's own audio as a second track")
+    dub.add_argument("--mix-original", type=float, metavar="DB", help="mix the video's own audio under the Foley at DB")
+    dub.add_argument("--quiet", action="store_true", help="no progress output")
+    dub.set_defaults(func=_cmd_dub)
     return parser
 
 

@@ -1,0 +1,80 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from foley.errors import FoleyError
+from foley.frame_encoder import build_frame_encoder
+from foley.pipeline import CONFIG_NAME, FoleyPipeline, PipelineConfig
+from foley.video import probe_video
+from foley.visual_adapter import VisualAdapterConfig, build_visual_adapter
+
+from auffusion_models import tiny_backbone
+from lm_models import TINY_TOWER, tiny_lm
+from test_unit_tokenizer import K, TINY, make_tokenizer
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    """A tiny model directory in the shipped layout: pipeline.json + one folder per component."""
+    from transformers import HubertConfig, HubertModel
+
+    root = tmp_path_factory.mktemp("tiny_pipeline")
+    torch.manual_seed(0)
+    HubertModel(HubertConfig(**TINY)).save_pretrained(str(root / "hubert_src"))
+    make_tokenizer(root / "hubert_src").save_pretrained(root / "tokenizer")
+    build_frame_encoder(TINY_TOWER).save_pretrained(root / "frame_encoder")
+    tiny_lm(n_units=K).save_pretrained(root / "lm")
+    backbone = tiny_backbone(root)
+    backbone.save_pretrained(root / "backbone")
+    build_visual_adapter(VisualAdapterConfig(visual_dim=TINY["hidden_size"]), backbone.unet).save_pretrained(root / "adapter")
+    config = PipelineConfig(window_s=0.64, overlap_s=0.2, caption="a ball bounces on the floor", steps=2,
+                            guidance=2.0, scheduler="ddim")
+    (root / CONFIG_NAME).write_text(json.dumps(config.to_dict()))
+    return root
+
+
+@pytest.fixture(scope="module")
+def pipeline(model_dir):
+    return FoleyPipeline.from_pretrained(model_dir, device="cpu")
+
+
+def test_dub_gives_audio_and_tokens_exactly_as_long_as_the_video(pipeline, cfr_video):
+    path, _ = cfr_video
+    duration = probe_video(path).duration_s
+    assert len(pipeline.windows(duration)) > 1
+    result = pipeline.dub(path, seed=1)
+    assert result.sample_rate == 16_000 and result.audio.shape == (round(duration * 16_000),)
+    assert result.tokens.shape == (pipeline.time.tokens(duration),) and int(result.tokens.max()) < K
+    again = pipeline.dub(path, seed=1)
+    np.testing.assert_array_equal(result.audio, again.audio)
+
+
+def test_windows_cover_the_video(pipeline):
+    windows = pipeline.windows(2.0)
+    assert windows[0][0] == 0 and windows[-1][0] + windows[-1][1] == pytest.approx(2.0)
+    assert all(length <= 0.64 + 1e-9 for _, length in windows)
+    assert pipeline.windows(0.3) == [(0.0, 0.3)]
+
+
+def test_bad_model_dirs(tmp_path, model_dir):
+    with pytest.raises(FoleyError, match="not a foley model directory"):
+        FoleyPipeline.from_pretrained(tmp_path)
+    (tmp_path / CONFIG_NAME).write_text('{"window_s": 1, "nope": 2}')
+    with pytest.raises(FoleyError, match="unknown pipeline settings"):
+        FoleyPipeline.from_pretrained(tmp_path)
+
+
+def test_cli_dub(model_dir, av_clip, tmp_path):
+    out = tmp_path / "out"
+    opts = ["-o", str(out), "--model", str(model_dir), "--device", "cpu", "--quiet"]
+    first = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), *opts], capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert "done 1, skipped 0" in first.stdout and (out / "with_audio.mp4").is_file()
+    second = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), str(tmp_path / "missing.mp4"), *opts],
+                            capture_output=True, text=True)
+    assert second.returncode == 1 and "skipped 1" in second.stdout
+    assert f"foley: error: {tmp_path / 'missing.mp4'}: no such file" in second.stderr
