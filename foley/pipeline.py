@@ -121,46 +121,70 @@ class FoleyPipeline:
         starts = window_starts(total, window, round(self.config.overlap_s * sr))
         return [(s / sr, min(window, total - s) / sr) for s in starts]
 
+    def _token_span(self, start_s: float, length_s: float) -> tuple[int, int]:
+        """First token and token count of a window; windows tile the video's tokens exactly."""
+        t0 = round(start_s * self.time.token_rate_hz)
+        return t0, self.time.tokens(start_s + length_s) - t0
+
+    def predict_tokens(self, video: str | os.PathLike, caption: str | None = None, seed: int = 0,
+                       progress: Callable[[str, int, int], None] | None = None) -> torch.Tensor:
+        """(tokens(duration),) unit ids for the whole video, written by the LM window by window;
+        a window starts from the tokens its predecessor already wrote for the overlap."""
+        from .video import probe_video
+
+        caption = self.config.caption if caption is None else caption
+        report = progress or (lambda stage, i, n: None)
+        duration_s = probe_video(video).duration_s
+        report("frames", 0, 1)
+        features = self.frame_encoder.encode_video(video, fps=self.time.video_fps)  # (N, D_frame)
+        report("frames", 1, 1)
+        windows = self.windows(duration_s)
+        tokens = torch.zeros(0, dtype=torch.long)
+        for k, (start_s, length_s) in enumerate(windows):
+            report("tokens", k, len(windows))
+            first = round(start_s * self.time.video_fps)
+            frames = features[first:first + self.time.video_frames(length_s)]  # (n, D_frame)
+            t0, n_tok = self._token_span(start_s, length_s)
+            ids = self.lm.generate([caption], [n_tok], frames=frames[None], frame_counts=torch.tensor([len(frames)]),
+                                   sampling=_sampling(seed + k))[0].cpu()  # (n_tok,)
+            tokens = torch.cat([tokens, ids[len(tokens) - t0:]])  # keep what earlier windows wrote
+        report("tokens", len(windows), len(windows))
+        return tokens
+
+    def render(self, tokens: torch.Tensor, duration_s: float, caption: str | None = None, scale: float | None = None,
+               steps: int | None = None, guidance: float | None = None, seed: int = 0,
+               progress: Callable[[str, int, int], None] | None = None) -> np.ndarray:
+        """Audio (samples(duration_s),) from unit ids (tokens(duration_s),): diffusion per window
+        with the visual adapter, windows joined with equal-power crossfades."""
+        cfg = replace(self.config, **{k: v for k, v in dict(scale=scale, steps=steps, guidance=guidance).items()
+                                      if v is not None})
+        caption = cfg.caption if caption is None else caption
+        if len(tokens) != self.time.tokens(duration_s):
+            raise FoleyError(f"{len(tokens)} tokens for {duration_s:.3f} s; {self.time.tokens(duration_s)} are needed")
+        report = progress or (lambda stage, i, n: None)
+        self.adapter.set_scale(cfg.scale)
+        windows, chunks = self.windows(duration_s), []
+        for k, (start_s, length_s) in enumerate(windows):
+            report("audio", k, len(windows))
+            t0, n_tok = self._token_span(start_s, length_s)
+            visual = self.tokenizer.centroids(tokens[t0:t0 + n_tok])[None]  # (1, n_tok, D_unit)
+            wav = self.backbone.generate([caption], duration_s=length_s, steps=cfg.steps, guidance=cfg.guidance,
+                                         seed=seed + k, scheduler=cfg.scheduler, visual=visual)[0]
+            chunks.append(wav.float().cpu().numpy())
+        report("audio", len(windows), len(windows))
+        sr = self.time.sample_rate
+        return join_windows(chunks, [round(s * sr) for s, _ in windows], round(duration_s * sr))
+
     def dub(self, video: str | os.PathLike, caption: str | None = None, scale: float | None = None,
             steps: int | None = None, guidance: float | None = None, seed: int = 0,
             progress: Callable[[str, int, int], None] | None = None) -> DubResult:
         """Generate the sound of ``video``: audio exactly as long as the video, and its tokens."""
         from .video import probe_video
 
-        cfg = replace(self.config, **{k: v for k, v in dict(scale=scale, steps=steps, guidance=guidance).items()
-                                      if v is not None})
-        caption = caption if caption is not None else cfg.caption
-        self.adapter.set_scale(cfg.scale)
-        info = probe_video(video)
-        tb = self.time
-        report = progress or (lambda stage, i, n: None)
-        report("frames", 0, 1)
-        features = self.frame_encoder.encode_video(video, fps=tb.video_fps)  # (N, D_frame)
-        report("frames", 1, 1)
-        windows = self.windows(info.duration_s)
-        chunks, tokens, token_end = [], [], 0  # token_end: tokens of the video fixed so far
-        for k, (start_s, length_s) in enumerate(windows):
-            report("windows", k, len(windows))
-            first = round(start_s * tb.video_fps)
-            frames = features[first:first + tb.video_frames(length_s)]  # (n, D_frame)
-            t0 = round(start_s * tb.token_rate_hz)
-            n_tok = tb.tokens(start_s + length_s) - t0  # windows tile the video's tokens exactly
-            ids = self.lm.generate([caption], [n_tok], frames=frames[None], frame_counts=torch.tensor([len(frames)]),
-                                   sampling=_sampling(seed + k))[0]  # (n_tok,)
-            shared = max(0, min(token_end - t0, n_tok))  # overlap with the previous window
-            if shared:
-                ids = torch.cat([torch.cat(tokens)[t0:t0 + shared], ids[shared:]])
-            tokens.append(ids[shared:])
-            token_end = t0 + n_tok
-            visual = self.tokenizer.centroids(ids)[None]  # (1, n_tok, D_unit)
-            wav = self.backbone.generate([caption], duration_s=length_s, steps=cfg.steps, guidance=cfg.guidance,
-                                         seed=seed + k, scheduler=cfg.scheduler, visual=visual)[0]
-            chunks.append(wav.float().cpu().numpy())
-        report("windows", len(windows), len(windows))
-        sr = tb.sample_rate
-        total = round(info.duration_s * sr)
-        audio = join_windows(chunks, [round(s * sr) for s, _ in windows], total)
-        return DubResult(audio, sr, torch.cat(tokens)[: tb.tokens(info.duration_s)])
+        duration_s = probe_video(video).duration_s
+        tokens = self.predict_tokens(video, caption, seed, progress)
+        audio = self.render(tokens, duration_s, caption, scale, steps, guidance, seed, progress)
+        return DubResult(audio, self.time.sample_rate, tokens)
 
     __call__ = dub
 
