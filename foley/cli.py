@@ -218,7 +218,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     cache_dir = session.cache_dir if session else Path.home() / ".cache" / "foley" / "compose"
     cache = EventCache(cache_dir, model_id=str(Path(args.model).resolve()) if args.model != "demo" else "demo")
     sampler = SamplerConfig(steps=args.steps, guidance=args.guidance, scheduler=args.scheduler)
-    mix, stats = render(plan, backbone, cache, sampler,
+    mix, stats = render(plan, backbone, cache, sampler, align_onsets=not args.no_align,
                         progress=lambda e: print(f"  rendered: {e.caption}", file=sys.stderr))
     write_audio(out, mix, backbone.mel.sample_rate)
     if args.timeline:
@@ -434,6 +434,8 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--scheduler", choices=("pndm", "ddim", "dpm"), default="dpm")
     comp.add_argument("--timeline", help="also write a PNG of the plan over the spectrogram")
     comp.add_argument("--plan-only", action="store_true", help="print the plan as JSON and stop")
+    comp.add_argument("--no-align", action="store_true",
+                      help="keep generated events as they come (default: each event's first onset on its start)")
     comp.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
     comp.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     comp.set_defaults(func=_cmd_compose)

@@ -88,6 +88,19 @@ def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: 
     return join_windows(chunks, starts, total)
 
 
+def align_first_onset(wav: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Shift a generated event so that its first onset (librosa, backtracked to the energy
+    minimum before it) falls on the event's start; the tail is zero-padded."""
+    import librosa
+
+    if not np.any(wav):
+        return wav
+    onsets = librosa.onset.onset_detect(y=wav, sr=sample_rate, units="samples", backtrack=True)
+    if len(onsets) == 0 or onsets[0] == 0:
+        return wav
+    return np.concatenate([wav[onsets[0]:], np.zeros(onsets[0], dtype=wav.dtype)])
+
+
 def _edge_fades(wav: np.ndarray, n: int) -> np.ndarray:
     n = min(n, len(wav) // 2)
     if n > 0:
@@ -106,8 +119,11 @@ class RenderStats:
 
 
 def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = SamplerConfig(),
-           progress=None) -> tuple[np.ndarray, RenderStats]:
-    """The plan's mix (samples(duration),) and how many events were generated vs reused."""
+           progress=None, align_onsets: bool = True) -> tuple[np.ndarray, RenderStats]:
+    """The plan's mix (samples(duration),) and how many events were generated vs reused.
+
+    With ``align_onsets`` each event's first onset is moved onto its planned start (a
+    generated clip may begin with silence)."""
     sr = backbone.mel.sample_rate
     mix = np.zeros(round(plan.duration_s * sr), dtype=np.float32)
     stats, t0 = RenderStats(), time.perf_counter()
@@ -121,6 +137,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
             stats.generated += 1
         else:
             stats.reused += 1
+        if align_onsets:
+            wav = align_first_onset(wav, sr)
         wav = _edge_fades(wav, round(EDGE_FADE_S * sr)) * np.float32(10 ** (e.gain_db / 20))
         start = round(e.start_s * sr)
         n = min(len(wav), len(mix) - start)

@@ -87,3 +87,17 @@ def test_cli_compose_turns(backbone, tmp_path):
     assert [t["text"] for t in turns] == ["a ball, then a drum", "make the drum louder by 3 dB"]
     bad = subprocess.run(base + ["sing a song"], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "does not understand" in bad.stderr
+
+
+def test_align_first_onset_moves_the_sound_to_the_start():
+    from foley.compose import align_first_onset
+
+    sr = 16_000
+    wav = np.zeros(sr, np.float32)
+    burst = np.random.default_rng(0).standard_normal(1600).astype(np.float32) * np.exp(-np.arange(1600) / 300)
+    wav[8000:9600] = burst
+    out = align_first_onset(wav, sr)
+    assert out.shape == wav.shape
+    first = int(np.argmax(np.abs(out) > 0.05))
+    assert first < 0.03 * sr  # within 30 ms of the start (librosa's frame resolution)
+    assert np.array_equal(align_first_onset(np.zeros(100, np.float32), sr), np.zeros(100, np.float32))
