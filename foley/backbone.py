@@ -29,6 +29,9 @@ from .visual_adapter import VisualCondition
 from .vocoder import GriffinLimConfig, build_vocoder
 
 SCHEDULERS = {"pndm": PNDMScheduler, "ddim": DDIMScheduler, "dpm": DPMSolverMultistepScheduler}
+# DDIM defaults to clipping x0 to [-1, 1], which is wrong for unit-variance latents (and
+# Auffusion's PNDM config does not say): turn it off.
+SCHEDULER_OVERRIDES = {"ddim": {"clip_sample": False}}
 
 
 @dataclass(frozen=True)
@@ -208,7 +211,8 @@ class AudioBackbone:
         cfg = guidance > 1.0
         pipe = StableDiffusionPipeline(
             vae=self.vae, text_encoder=None, tokenizer=None, unet=self.unet,
-            scheduler=SCHEDULERS[scheduler].from_config(self.c.scheduler.config),
+            scheduler=SCHEDULERS[scheduler].from_config(self.c.scheduler.config,
+                                                        **SCHEDULER_OVERRIDES.get(scheduler, {})),
             safety_checker=None, feature_extractor=None, requires_safety_checker=False)
         pipe.set_progress_bar_config(disable=True)
         kwargs = {} if visual is None else {"ip_hidden_states": self.visual_condition(visual, cfg)}
