@@ -108,7 +108,7 @@ def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipC
             if not info.has_audio:
                 problems.append(f"{split}: {video}: has no audio track")
                 continue
-            entries.append({"id": Path(rel).stem, "video": str(video), "class": class_folder,
+            entries.append({"id": Path(rel).stem, "video": str(video), "audio": str(video), "class": class_folder,
                             "caption": _caption(class_folder, mapping), "duration_s": round(info.duration_s, 3)})
         manifests[split] = entries
 

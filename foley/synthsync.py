@@ -452,7 +452,8 @@ def generate(
 
 
 def load_manifest(root: str | os.PathLike, split: str) -> list[dict]:
-    """Manifest entries of a split, with paths resolved against ``root``."""
+    """Manifest entries of a split (SynthSync's, or any folder with <split>.jsonl such as a
+    prepared AVSync15), with relative paths resolved against ``root``."""
     root = Path(root)
     path = root / f"{split}.jsonl"
     if not path.is_file():
@@ -461,6 +462,7 @@ def load_manifest(root: str | os.PathLike, split: str) -> list[dict]:
     for line in path.read_text(encoding="utf-8").splitlines():
         e = json.loads(line)
         for key in ("video", "audio", "sidecar"):
-            e[key] = str(root / e[key])
+            if key in e:
+                e[key] = str(root / e[key])
         entries.append(e)
     return entries
