@@ -36,7 +36,9 @@ CONFIG_NAME = "pipeline.json"
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    frame_encoder: str = "frame_encoder"  # component folders, relative to the model directory
+    # Component folders: relative to the model directory, or absolute paths (the backbone
+    # may also be a hub id).
+    frame_encoder: str = "frame_encoder"
     lm: str = "lm"
     tokenizer: str = "tokenizer"
     backbone: str = "backbone"
@@ -102,12 +104,15 @@ class FoleyPipeline:
             raise FoleyError(f"{root / CONFIG_NAME}: unreadable pipeline config ({e})") from None
         dev = resolve_device(device)
         half = torch.float16 if dev.type == "cuda" else torch.float32
-        backbone = AudioBackbone.from_pretrained(root / config.backbone, dtype=half, device=dev)
-        adapter = VisualAdapter.from_pretrained(root / config.adapter, scale=config.scale).to(dev, half)
+        where = lambda name: root / name if (root / name).exists() else Path(name)  # noqa: E731
+        # The backbone may also be a hub id (e.g. auffusion/auffusion-full-no-adapter).
+        backbone_src = root / config.backbone if (root / config.backbone).exists() else config.backbone
+        backbone = AudioBackbone.from_pretrained(backbone_src, dtype=half, device=dev)
+        adapter = VisualAdapter.from_pretrained(where(config.adapter), scale=config.scale).to(dev, half)
         return cls(config,
-                   FrameEncoder.from_pretrained(root / config.frame_encoder, device=str(dev)),
-                   TokenLM.from_pretrained(root / config.lm, device=str(dev)),
-                   UnitTokenizer.from_pretrained(root / config.tokenizer),
+                   FrameEncoder.from_pretrained(where(config.frame_encoder), device=str(dev)),
+                   TokenLM.from_pretrained(where(config.lm), device=str(dev)),
+                   UnitTokenizer.from_pretrained(where(config.tokenizer)),
                    backbone, adapter)
 
     def save_config(self, directory: str | os.PathLike) -> None:
