@@ -234,3 +234,26 @@ def load_frame_encoder(spec: str, pretrained: str | None = None, device: str = "
         return FrameEncoder.from_pretrained(spec, device=device, **overrides)
     config = FrameEncoderConfig(model=spec, **({} if pretrained is None else {"pretrained": pretrained}), **overrides)
     return build_frame_encoder(config, device=device)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m foley.frame_encoder --config CONFIG.json --seed S --out DIR``: build the
+    tower of a config (random init where ``pretrained`` is "") and save it."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m foley.frame_encoder", description=main.__doc__)
+    parser.add_argument("--config", required=True, help="FrameEncoderConfig JSON (e.g. train/frame_encoder_demo.json)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of a random init")
+    parser.add_argument("--out", required=True, help="encoder folder to write")
+    args = parser.parse_args(argv)
+    config = FrameEncoderConfig.from_dict(json.loads(Path(args.config).read_text(encoding="utf-8")))
+    torch.manual_seed(args.seed)
+    encoder = build_frame_encoder(config)
+    encoder.save_pretrained(args.out)
+    n = sum(p.numel() for p in encoder.parameters())
+    print(f"frame encoder written to {args.out}: {config.model}, {n / 1e6:.2f} M parameters, "
+          f"{encoder.image_size} px -> {encoder.dim}-d")
+
+
+if __name__ == "__main__":
+    main()

@@ -16,8 +16,16 @@ prompt (Audio-Agent section 3.4)::
 
 The loss is next-token cross-entropy on the audio tokens and the EOS after them.
 Generation is constrained: a clip of T tokens (T = 50 Hz x duration) gets exactly T audio
-tokens, then EOS. Batches are left-padded with positions counted from each row's first real
-token, in training and in generation alike, so a clip's output does not depend on its batch.
+tokens, then EOS. Batches are left-padded; each row's rotary positions start at its first
+real token, in training and in generation alike, so a clip's output does not depend on its
+batch.
+
+Positions (``TokenLMConfig.positions``): ``sequential`` numbers the sequence 0, 1, 2, ...
+(the paper's). ``time_aligned`` puts the video frames on the audio token grid (frame k at
+head + round(k x 50 / 21.5)) and the audio tokens ``aligned_span`` positions after the
+video start, so every audio token sits at the same rotary distance from the frame of its
+own instant, whatever the clip's length or caption: the alignment becomes a fixed relative
+offset that one attention head can learn, instead of a count the LM has to keep.
 
 A saved model is a directory::
 
@@ -53,6 +61,7 @@ VIDEO_OPEN, VIDEO_CLOSE, CAPTION_OPEN, CAPTION_CLOSE = "<Video>", "</Video>", "<
 MARKERS = (VIDEO_OPEN, VIDEO_CLOSE, CAPTION_OPEN, CAPTION_CLOSE)
 CHAT_TOKENS = ("<start_of_turn>", "<end_of_turn>")
 IGNORE_INDEX = -100
+POSITIONS = ("sequential", "time_aligned")
 DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 INSTRUCTION = (
@@ -89,6 +98,10 @@ class TokenLMConfig:
     connector: ConnectorConfig = field(default_factory=ConnectorConfig)
     lora: LoraSettings = field(default_factory=LoraSettings)
     use_video: bool = True  # False: the "no video" ablation, prompted with the caption only
+    positions: str = "sequential"  # "sequential" (the paper's) or "time_aligned" (see module doc)
+    aligned_span: int = 1024  # time_aligned: positions reserved for the video on the token grid
+    video_fps: float = 21.5  # time_aligned: the rates that map frame k to token k * token_rate_hz / video_fps
+    token_rate_hz: float = 50.0
     instruction: str = INSTRUCTION
     request: str = REQUEST
 
@@ -97,6 +110,8 @@ class TokenLMConfig:
             raise FoleyError("the token LM needs a base model (hub id or folder) or a `gemma` config for random init")
         if self.n_units < 1:
             raise FoleyError(f"n_units must be >= 1, got {self.n_units}")
+        if self.positions not in POSITIONS:
+            raise FoleyError(f"unknown positions {self.positions!r}; choose from {', '.join(POSITIONS)}")
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -131,16 +146,18 @@ class SamplingConfig:
             raise FoleyError("sampling needs temperature > 0, top_k >= 0 and 0 < top_p <= 1")
 
 
-def build_text_tokenizer(texts: list[str], vocab_size: int = 512):
+def build_text_tokenizer(texts: list[str], vocab_size: int = 1024):
     """A Gemma tokenizer (byte-fallback BPE, Gemma's special tokens) trained on ``texts``: the
     stand-in for Gemma's 256k-token tokenizer when nothing can be downloaded."""
-    from tokenizers import Tokenizer, models, normalizers, trainers
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
     from transformers import GemmaTokenizer
 
     specials = ["<pad>", "<eos>", "<bos>", "<unk>", "<mask>", *CHAT_TOKENS]
     byte_tokens = [f"<0x{i:02X}>" for i in range(256)]  # byte fallback: any text stays encodable
     bpe = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True))
     bpe.normalizer = normalizers.Replace(" ", "\u2581")  # Gemma's space marker
+    # Merges stay inside words, as in Gemma's own vocabulary (a tiny corpus would otherwise merge whole sentences).
+    bpe.pre_tokenizer = pre_tokenizers.Split("\u2581", behavior="merged_with_next")
     bpe.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=specials + byte_tokens,
                                                        show_progress=False))
     model = json.loads(bpe.to_str())["model"]
@@ -204,6 +221,21 @@ class TokenLM(nn.Module):
                 f"<end_of_turn>\n<start_of_turn>model\n")
         return self.tokenizer(tail, add_special_tokens=False).input_ids
 
+    def _positions(self, n_head: int, n_frames: int, n_tail: int, n_target: int) -> list[int]:
+        """Rotary positions of one row: head, video frames, prompt tail, targets."""
+        n = n_head + n_frames + n_tail + n_target
+        if self.config.positions == "sequential":
+            return list(range(n))
+        # time_aligned: frame k sits at token-grid position n_head + round(k * 50 / 21.5) and target t at
+        # n_head + span + t, so a token and the frame of its instant are always `span` positions apart.
+        span, ratio = self.config.aligned_span, self.config.token_rate_hz / self.config.video_fps
+        video = [n_head + round(k * ratio) for k in range(n_frames)]
+        first_tail = n_head + span - n_tail
+        if video and video[-1] >= first_tail:
+            raise FoleyError(f"a clip of {n_frames} frames is too long for aligned_span={span}: at most "
+                             f"{int((span - n_tail) / ratio)} frames")
+        return [*range(n_head), *video, *range(first_tail, n_head + span + n_target)]
+
     def build_inputs(self, frames: torch.Tensor | None, frame_counts: torch.Tensor | None, captions: list[str],
                      units: torch.Tensor | None = None, unit_counts: torch.Tensor | None = None):
         """Left-padded prompt (+ targets) embeddings.
@@ -222,20 +254,22 @@ class TokenLM(nn.Module):
         else:
             video, frame_counts = None, torch.zeros(batch, dtype=torch.long)
         head = embed(torch.tensor(self._head_ids, device=device))  # (H, D_lm)
-        rows, label_rows = [], []
+        rows, label_rows, position_rows = [], [], []
         for i, caption in enumerate(captions):
             ids = self._tail_ids(caption)
-            n_target = 0
+            n_prompt_tail, n_frames, n_target = len(ids), int(frame_counts[i]), 0
             if units is not None:
                 target = (units[i, : int(unit_counts[i])] + self.first_audio_id).tolist() + [self.eos_id]
                 ids, n_target = ids + target, len(target)
-            parts = [head] + ([video[i, : int(frame_counts[i])].to(head.dtype)] if video is not None else [])
+            parts = [head] + ([video[i, :n_frames].to(head.dtype)] if video is not None else [])
             rows.append(torch.cat(parts + [embed(torch.tensor(ids, device=device))]))  # (L_i, D_lm)
             label_rows.append([IGNORE_INDEX] * (len(rows[-1]) - n_target) + ids[len(ids) - n_target:])
+            position_rows.append(self._positions(len(head), n_frames if video is not None else 0, n_prompt_tail,
+                                                 n_target))
         length = max(len(r) for r in rows)
         embeds = torch.stack([nn.functional.pad(r, (0, 0, length - len(r), 0)) for r in rows])  # (B, L, D_lm)
         attention_mask = torch.stack([torch.arange(length, device=device) >= length - len(r) for r in rows]).long()
-        position_ids = (attention_mask.cumsum(-1) - 1).masked_fill(attention_mask == 0, 0)  # as generate() makes them
+        position_ids = torch.tensor([[0] * (length - len(p)) + p for p in position_rows], device=device)  # (B, L)
         labels = None
         if units is not None:
             labels = torch.tensor([[IGNORE_INDEX] * (length - len(r)) + r for r in label_rows], device=device)
@@ -277,14 +311,14 @@ class TokenLM(nn.Module):
 
         if len(n_tokens) != len(captions) or any(n < 0 for n in n_tokens):
             raise FoleyError("generate needs one non-negative token count per caption")
-        embeds, attention_mask, _, _ = self.build_inputs(frames, frame_counts, captions)
+        embeds, attention_mask, position_ids, _ = self.build_inputs(frames, frame_counts, captions)
         counts = torch.tensor(n_tokens, dtype=torch.long)
         constraint = AudioTokenConstraint(counts, self.first_audio_id, self.n_units, self.eos_id)
         options = dict(do_sample=sampling.do_sample, temperature=sampling.temperature, top_k=sampling.top_k,
                        top_p=sampling.top_p) if sampling.do_sample else dict(do_sample=False)
         with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
             torch.manual_seed(sampling.seed)  # sampling draws from the global generator; leave it as it was
-            out = self.lm.generate(inputs_embeds=embeds, attention_mask=attention_mask,
+            out = self.lm.generate(inputs_embeds=embeds, attention_mask=attention_mask, position_ids=position_ids,
                                    logits_processor=LogitsProcessorList([constraint]),
                                    max_new_tokens=max(n_tokens) + 1, min_new_tokens=0, eos_token_id=self.eos_id,
                                    pad_token_id=self.pad_id, use_cache=use_cache, **options)  # (B, <= T_max + 1)

@@ -147,6 +147,7 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
     none. ``stop_after`` ends the run after that many steps in total (an interruption, for
     tests) without writing RUN/lm."""
     from accelerate import Accelerator
+    from accelerate.utils import DistributedType
 
     from .device import resolve_device
 
@@ -154,6 +155,9 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
     device = resolve_device("auto")
     bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and device.type == "cuda")
     accelerator = Accelerator(cpu=device.type == "cpu", mixed_precision="bf16" if bf16 else "no")
+    if accelerator.distributed_type in (DistributedType.FSDP, DistributedType.DEEPSPEED):
+        raise FoleyError("FSDP and DeepSpeed shard the weights and optimizer state, which this loop saves whole from "
+                         "one process; use plain data parallel (train/accelerate_lm_ddp.yaml)")
     if cfg.batch_size % accelerator.num_processes:
         raise FoleyError(f"batch size {cfg.batch_size} does not split over {accelerator.num_processes} processes")
     checkpoint = run / CHECKPOINT_DIR

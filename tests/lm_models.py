@@ -46,10 +46,10 @@ def tiny_lm(seed: int = 0, **changes):
     return build_token_lm(tiny_lm_config(**changes), tokenizer=tiny_text_tokenizer())
 
 
-def fitted_lm(seed: int = 0, steps: int = 40):
+def fitted_lm(seed: int = 0, steps: int = 40, **changes):
     """A tiny LM fitted to random unit sequences of 4 random clips: non-trivial, clip-dependent
     outputs (a random Gemma with tied embeddings mostly repeats one token)."""
-    model = tiny_lm(seed)
+    model = tiny_lm(seed, **changes)
     frames, counts, captions = clip_batch([11, 3, 7, 9], seed)
     units = torch.randint(0, N_UNITS, (4, 12), generator=torch.Generator().manual_seed(seed + 5))
     optimizer = torch.optim.Adam(model.trainable_parameters(), lr=2e-2)

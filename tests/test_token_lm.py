@@ -13,9 +13,9 @@ from lm_models import CAPTIONS, N_UNITS, TINY_GEMMA, clip_batch, fitted_lm, one_
 SAMPLING = SamplingConfig(do_sample=True, temperature=1.3, top_k=6, top_p=0.95, seed=7)
 
 
-@pytest.fixture(scope="module")
-def trained(one_thread):
-    return fitted_lm(seed=0)
+@pytest.fixture(scope="module", params=["sequential", "time_aligned"])
+def trained(request, one_thread):
+    return fitted_lm(seed=0, positions=request.param, aligned_span=160)
 
 
 def _logits(model, n_frames=(9, 5), n_units=(6, 4), seed=0):
@@ -171,3 +171,25 @@ def test_bad_inputs_fail_with_one_line(trained, tmp_path):
     other = tiny_lm(seed=0, n_units=N_UNITS + 1)
     with pytest.raises(FoleyError, match="do not fit"):
         other.load_trainable_state_dict(trained.trainable_state_dict())
+
+
+def test_time_aligned_positions_put_each_token_a_fixed_distance_from_its_frame():
+    model = tiny_lm(seed=0, positions="time_aligned", aligned_span=300)
+    time = TimeBase()
+    for duration in (0.5, 1.3, 2.0):
+        n_frames, n_tokens = time.video_frames(duration), time.tokens(duration)
+        frames, counts, captions = clip_batch([n_frames])
+        units = torch.zeros(1, n_tokens, dtype=torch.long)
+        _, mask, positions, labels = model.build_inputs(frames, counts, captions, units, torch.tensor([n_tokens]))
+        pos = positions[0].tolist()
+        head = len(model._head_ids)
+        video = pos[head:head + n_frames]
+        audio = pos[len(pos) - n_tokens - 1:-1]  # the targets, without EOS
+        assert pos == sorted(pos) and len(set(pos)) == len(pos)
+        for k, p in enumerate(video):  # frame k at time k / 21.5 s; token t at time t / 50 s
+            t = round(k * 50 / 21.5)
+            if t < n_tokens:
+                assert audio[t] - p == 300
+    with pytest.raises(FoleyError, match="too long for aligned_span"):
+        frames, counts, captions = clip_batch([200])
+        model.generate(captions, [10], frames, counts)
