@@ -175,7 +175,8 @@ def main(argv: list[str] | None = None) -> None:
         for module in (backbone.unet, backbone.vae, backbone.text.text_encoder):
             module.half()
     backbone.save_pretrained(args.out)
-    (Path(args.out) / "training.json").write_text(json.dumps({"args": vars(args), "config": cfg.to_dict(),
+    settings = {k: v for k, v in vars(args).items() if k not in ("data", "out")}  # no machine paths
+    (Path(args.out) / "training.json").write_text(json.dumps({"args": settings, "config": cfg.to_dict(),
                                                               "train_clips": len(entries)}, indent=2))
     log(f"saved {args.out}")
 

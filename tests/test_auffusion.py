@@ -61,11 +61,11 @@ def test_saved_backbone_round_trips_with_its_griffin_lim_vocoder(tiny, tmp_path)
 
 
 def test_generation_shapes_seeds_batches_and_schedulers(tiny):
-    one = tiny.generate(["a ball"], 0.5, steps=3, seed=1)
+    one = tiny.generate(["a ball"], 0.5, steps=2, seed=1, scheduler="ddim")
     assert one.shape == (1, 8000) and one.dtype == torch.float32 and torch.isfinite(one).all()
-    assert torch.equal(one, tiny.generate(["a ball"], 0.5, steps=3, seed=1))
-    other = tiny.generate(["a ball"], 0.5, steps=3, seed=2)
-    batch = tiny.generate(["drum", "a ball"], 0.5, steps=3, seed=0)  # sample i uses seed + i
+    assert torch.equal(one, tiny.generate(["a ball"], 0.5, steps=2, seed=1, scheduler="ddim"))
+    other = tiny.generate(["a ball"], 0.5, steps=2, seed=2, scheduler="ddim")
+    batch = tiny.generate(["drum", "a ball"], 0.5, steps=2, seed=0, scheduler="ddim")  # sample i uses seed + i
 
     def rel(a, b):
         return ((a - b).norm() / b.norm()).item()
@@ -73,8 +73,7 @@ def test_generation_shapes_seeds_batches_and_schedulers(tiny):
     # Batched UNet arithmetic differs in the last bits, which Griffin-Lim's phase iterations
     # magnify a little; another seed gives another clip altogether.
     assert rel(batch[1:], one) < 0.1 and rel(other, one) > 0.5
-    for name in ("ddim", "dpm"):
-        assert tiny.generate(["a ball"], 0.64, steps=2, scheduler=name).shape == (1, 10240)
+    assert tiny.generate(["a ball"], 0.64, steps=2, scheduler="dpm").shape == (1, 10240)
 
 
 def test_bad_generation_requests(tiny):
