@@ -1,0 +1,45 @@
+"""Generation time per 10 s of audio with a backbone, per step count (CPU, float32).
+
+A model narrower than 10 s (the demo model: 4.16 s) generates ceil(10 / width) windows
+in one batch, as a windowed pipeline would; Auffusion's 10.24 s width needs one.
+
+    python benchmarks/backbone_speed.py --backbone foley/assets/demo/backbone [--steps 10 25 50 100] [--threads 2]
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import time
+
+import torch
+
+from foley.backbone import AudioBackbone
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--backbone", required=True)
+    ap.add_argument("--steps", type=int, nargs="+", default=[10, 25, 50, 100])
+    ap.add_argument("--scheduler", default="pndm")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    backbone = AudioBackbone.from_pretrained(args.backbone)
+    windows = math.ceil(10.0 / backbone.mel.width_s - 1e-9)
+    width = min(10.0, backbone.mel.width_s)
+    backbone.generate(["a ball bouncing"] * windows, width, steps=2, scheduler=args.scheduler)  # warm-up
+    print(f"{args.backbone}: {windows} window(s) of {width:.2f} s per 10 s, {args.threads} threads, {args.scheduler}")
+    print("| steps | seconds per 10 s clip | real-time factor |\n|---|---|---|")
+    for steps in args.steps:
+        times = []
+        for r in range(args.repeats):
+            t = time.perf_counter()
+            backbone.generate(["a ball bouncing"] * windows, width, steps=steps, scheduler=args.scheduler, seed=r)
+            times.append(time.perf_counter() - t)
+        best = min(times)
+        print(f"| {steps} | {best:.2f} | {best / 10.0:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
