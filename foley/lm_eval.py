@@ -9,6 +9,10 @@ does it put the sounds at the right times?
   (nearest first) to the annotated onsets within 0.1 s; F1 of the counts pooled over clips.
   The same figure on the ground-truth units is the ceiling this event reading allows.
 - **Change F1**: every unit change is an event (the plain reading); reported for reference.
+- **Video use**: the teacher-forced loss (nats per target token) with each clip's own frames
+  and with the frames of the clip ``VIDEO_SHIFT`` places on in the split (SynthSync cycles
+  through its classes, so that clip has the same class and other event times). A model that
+  reads the video has a lower loss with its own frames.
 
 Run: ``python -m foley.lm_eval --model DIR --data SYNTHSYNC --features CACHE --units CACHE``.
 """
@@ -29,6 +33,7 @@ from .train_lm import LMData, load_lm_data
 SILENCE_DBFS = -40.0
 MIN_RUN = 3
 TOLERANCE_S = 0.1
+VIDEO_SHIFT = 8  # SynthSync's class count
 
 
 def sound_units(data: LMData, audio_paths: list[str], n_units: int, hop: int = 320) -> np.ndarray:
@@ -85,8 +90,26 @@ def score_units(pred: list[np.ndarray], gt: list[np.ndarray], onsets: list[np.nd
             "sound_vs_noise_acc": float(activity.mean()), "event": f1(events), "change": f1(changes)}
 
 
+@torch.no_grad()
+def teacher_forced_loss(model: TokenLM, data: LMData, batch_size: int, frame_shift: int = 0) -> float:
+    """Mean loss per target token; clip i gets the frames of clip i + frame_shift."""
+    total, count = 0.0, 0
+    for i in range(0, len(data.ids), batch_size):
+        idx = list(range(i, min(i + batch_size, len(data.ids))))
+        batch = data.batch(idx, use_video=model.config.use_video)
+        if model.config.use_video and frame_shift:
+            other = data.batch([(j + frame_shift) % len(data.ids) for j in idx], use_video=True)
+            batch["frames"], batch["frame_counts"] = other["frames"], other["frame_counts"]
+        n = int(batch["unit_counts"].sum()) + len(idx)
+        total += model(**batch)[0].item() * n
+        count += n
+    return total / count
+
+
 def evaluate(model: TokenLM, data: LMData, onsets: list[np.ndarray], sound: np.ndarray, batch_size: int = 16,
              sampling: SamplingConfig = SamplingConfig()) -> dict:
+    video_use = {"loss_own_frames": teacher_forced_loss(model, data, batch_size),
+                 "loss_other_clip_frames": teacher_forced_loss(model, data, batch_size, VIDEO_SHIFT)}
     pred = []
     start = time.perf_counter()
     for i in range(0, len(data.ids), batch_size):
@@ -96,7 +119,7 @@ def evaluate(model: TokenLM, data: LMData, onsets: list[np.ndarray], sound: np.n
                                                     batch.get("frames"), batch.get("frame_counts"), sampling)]
     seconds = time.perf_counter() - start
     gt = [u.numpy() for u in data.units]
-    return {"clips": len(gt), "model": score_units(pred, gt, onsets, sound),
+    return {"clips": len(gt), "model": score_units(pred, gt, onsets, sound), "video_use": video_use,
             "ground_truth_units": score_units(gt, gt, onsets, sound),
             "sound_units": int(sound.sum()), "generation_s": round(seconds, 1)}
 
@@ -110,6 +133,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--split", default="test")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--sample", action="store_true", help="sample instead of greedy decoding")
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--top-k", type=int, default=0)
+    parser.add_argument("--top-p", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -118,8 +146,11 @@ def main(argv: list[str] | None = None) -> None:
     sound = sound_units(train, [e["audio"] for e in load_manifest(args.data, "train")], model.n_units)
     entries = load_manifest(args.data, args.split)
     data = load_lm_data(f"{args.data}/{args.split}.jsonl", args.features, args.units, model.n_units)
-    result = evaluate(model, data, [np.array(e["onsets_s"]) for e in entries], sound, args.batch_size)
-    result.update({"model_dir": args.model, "split": args.split, "use_video": model.config.use_video})
+    sampling = SamplingConfig(do_sample=args.sample, temperature=args.temperature, top_k=args.top_k,
+                              top_p=args.top_p, seed=args.seed)
+    result = evaluate(model, data, [np.array(e["onsets_s"]) for e in entries], sound, args.batch_size, sampling)
+    result.update({"model_dir": args.model, "split": args.split, "use_video": model.config.use_video,
+                   "sampling": sampling.__dict__})
     print(json.dumps(result, indent=1))
     if args.json:
         from .fileio import atomic_write_text

@@ -306,7 +306,11 @@ class TokenLM(nn.Module):
     def generate(self, captions: list[str], n_tokens: list[int], frames: torch.Tensor | None = None,
                  frame_counts: torch.Tensor | None = None, sampling: SamplingConfig = SamplingConfig(),
                  use_cache: bool = True) -> list[torch.Tensor]:
-        """Exactly ``n_tokens[i]`` unit ids (T_i,) for clip i (frames (B, N, D) with frame_counts (B,))."""
+        """Exactly ``n_tokens[i]`` unit ids (T_i,) for clip i (frames (B, N, D) with frame_counts (B,)).
+
+        ``use_cache=True``: transformers' ``generate`` with its KV cache. ``use_cache=False``:
+        every step re-runs the whole sequence (a reference for the cache, and its cost).
+        """
         from transformers import LogitsProcessorList
 
         if len(n_tokens) != len(captions) or any(n < 0 for n in n_tokens):
@@ -318,10 +322,14 @@ class TokenLM(nn.Module):
                        top_p=sampling.top_p) if sampling.do_sample else dict(do_sample=False)
         with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
             torch.manual_seed(sampling.seed)  # sampling draws from the global generator; leave it as it was
-            out = self.lm.generate(inputs_embeds=embeds, attention_mask=attention_mask, position_ids=position_ids,
-                                   logits_processor=LogitsProcessorList([constraint]),
-                                   max_new_tokens=max(n_tokens) + 1, min_new_tokens=0, eos_token_id=self.eos_id,
-                                   pad_token_id=self.pad_id, use_cache=use_cache, **options)  # (B, <= T_max + 1)
+            if use_cache:
+                out = self.lm.generate(inputs_embeds=embeds, attention_mask=attention_mask, position_ids=position_ids,
+                                       logits_processor=LogitsProcessorList([constraint]),
+                                       max_new_tokens=max(n_tokens) + 1, min_new_tokens=0, eos_token_id=self.eos_id,
+                                       pad_token_id=self.pad_id, **options)  # (B, <= T_max + 1)
+            else:
+                out = self._generate_uncached(embeds, attention_mask, position_ids, constraint, sampling,
+                                              max(n_tokens) + 1)
         result = []
         for row, n in zip(out.cpu(), n_tokens):
             ids = row[:n] - self.first_audio_id
@@ -329,6 +337,41 @@ class TokenLM(nn.Module):
                 raise RuntimeError("constrained decoding produced something other than the audio tokens")
             result.append(ids)
         return result
+
+    def _generate_uncached(self, embeds: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
+                           constraint: AudioTokenConstraint, sampling: SamplingConfig, max_new: int) -> torch.Tensor:
+        """Decoding that recomputes every position at every step, written out because transformers'
+        ``generate`` always keeps a cache when the prompt comes as embeddings. Same processors,
+        sampling and padding of finished rows as ``generate``. Returns (B, <= max_new) token ids."""
+        from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
+
+        processors = [constraint]
+        if sampling.do_sample:
+            processors += [TemperatureLogitsWarper(sampling.temperature)] if sampling.temperature != 1.0 else []
+            processors += [TopKLogitsWarper(sampling.top_k)] if sampling.top_k else []
+            processors += [TopPLogitsWarper(sampling.top_p)] if sampling.top_p < 1.0 else []
+        embed = self.lm.get_input_embeddings()
+        batch = len(embeds)
+        tokens = torch.zeros(batch, 0, dtype=torch.long, device=embeds.device)  # (B, S)
+        finished = torch.zeros(batch, dtype=torch.bool, device=embeds.device)
+        for step in range(max_new):
+            steps = torch.arange(1, step + 1, device=embeds.device)
+            logits = self.lm(inputs_embeds=torch.cat([embeds, embed(tokens)], 1),  # (B, L + S, D_lm)
+                             attention_mask=torch.cat([attention_mask, attention_mask.new_ones(batch, step)], 1),
+                             position_ids=torch.cat([position_ids, position_ids[:, -1:] + steps], 1),
+                             use_cache=False, logits_to_keep=1).logits[:, -1].float()  # (B, V)
+            for processor in processors:
+                logits = processor(tokens, logits)
+            if sampling.do_sample:
+                next_ids = torch.multinomial(torch.softmax(logits, -1), num_samples=1).squeeze(1)  # (B,)
+            else:
+                next_ids = logits.argmax(-1)  # (B,)
+            next_ids = torch.where(finished, self.pad_id, next_ids)
+            tokens = torch.cat([tokens, next_ids[:, None]], 1)
+            finished |= next_ids == self.eos_id
+            if finished.all():
+                break
+        return tokens
 
     # ------------------------------------------------------------------ save / load -----
     def trainable_state_dict(self) -> dict[str, torch.Tensor]:

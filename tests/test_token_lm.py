@@ -104,13 +104,19 @@ def test_a_clip_decodes_the_same_alone_and_in_any_batch(trained):
     assert len({tuple(x[:4].tolist()) for x in batch}) == 3  # outputs depend on the clip
 
 
-def test_kv_cached_decoding_equals_uncached(trained):
+@pytest.mark.parametrize("sampling", [SamplingConfig(), SAMPLING], ids=["greedy", "sampled"])
+def test_kv_cached_decoding_equals_uncached(trained, sampling, monkeypatch):
     frames, counts, captions = clip_batch([10, 4, 7], seed=5)
     n_tokens = [12, 7, 0]
-    cached = trained.generate(captions, n_tokens, frames, counts, use_cache=True)
-    uncached = trained.generate(captions, n_tokens, frames, counts, use_cache=False)
+    cached = trained.generate(captions, n_tokens, frames, counts, sampling=sampling, use_cache=True)
+    lengths = []
+    forward = trained.lm.forward
+    monkeypatch.setattr(trained.lm, "forward", lambda *a, **kw: lengths.append(kw["inputs_embeds"].shape[1])
+                        or forward(*a, **kw))
+    uncached = trained.generate(captions, n_tokens, frames, counts, sampling=sampling, use_cache=False)
     assert all(torch.equal(a, b) for a, b in zip(cached, uncached))
     assert len(set(cached[0].tolist())) > 1  # not a constant sequence
+    assert lengths == list(range(lengths[0], lengths[0] + 13))  # the whole sequence, one longer each step
 
 
 def test_greedy_generation_is_the_argmax_of_the_training_pass(trained):
