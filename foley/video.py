@@ -160,7 +160,8 @@ def _iter_decord(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: 
 
     decord.logging.set_level(decord.logging.QUIET)
     try:
-        vr = decord.VideoReader(str(path), ctx=decord.cpu(0), width=dims[0], height=dims[1], num_threads=0)
+        # One decoder thread: decord's threaded decoding can deadlock on corrupt input.
+        vr = decord.VideoReader(str(path), ctx=decord.cpu(0), width=dims[0], height=dims[1], num_threads=1)
         times = vr.get_frame_timestamp(np.arange(len(vr)))[:, 0].astype(np.float64)
         picks = nearest_frames(times - times[0], targets)
         for start in range(0, len(targets), chunk):
