@@ -295,7 +295,7 @@ class TokenLM(nn.Module):
         return [p for p in self.parameters() if p.requires_grad]
 
     def enable_gradient_checkpointing(self) -> None:
-        self.lm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        self.lm.get_base_model().activation_checkpointing_enable({"use_reentrant": False})
 
     def merge_lora(self) -> None:
         """Fold LoRA and the new-token rows into the base weights (faster inference; same outputs)."""

@@ -127,3 +127,21 @@ def test_connector_config_is_checked(bad):
     assert ConnectorConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(FoleyError, match="takes frame features"):
         build_connector(cfg)(torch.zeros(1, 3, 5))
+
+
+def test_extract_command(encoder, av_clip, tmp_path, capsys):
+    from foley.cli import main
+
+    encoder.save_pretrained(tmp_path / "fe")
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(json.dumps({"id": "clip", "video": str(av_clip)}) + "\n"
+                        + json.dumps({"id": "gone", "video": "missing.mp4"}) + "\n")
+    args = ["extract", str(manifest), "--model", str(tmp_path / "fe"), "--out", str(tmp_path / "cache"),
+            "--device", "cpu", "--quiet"]
+    assert main(args) == 1  # one clip failed
+    out = capsys.readouterr()
+    assert "1 clips encoded, 0 already cached, 1 failed (of 2)" in out.out and "gone" in out.err
+    assert load_features(tmp_path / "cache", "clip").shape == (43, FRAME_DIM)
+    assert main(["extract", str(tmp_path / "nope.jsonl"), "--model", str(tmp_path / "fe"), "--out",
+                 str(tmp_path / "cache"), "--quiet"]) == 2
+    assert "no such manifest" in capsys.readouterr().err

@@ -64,6 +64,16 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
         train_lm(data, tmp_path / "a", cfg, tokenizer=tiny_text_tokenizer(), log=lambda m: None)
 
 
+def test_gradient_checkpointing_trains_the_same_weights(tmp_path):
+    data = _data()
+    models = [train_lm(data, tmp_path / str(flag), _cfg(steps=3, gradient_checkpointing=flag),
+                       tokenizer=tiny_text_tokenizer(), log=lambda m: None) for flag in (False, True)]
+    assert [m.lm.get_base_model().is_activation_checkpointing for m in models] == [False, True]
+    runs = [m.trainable_state_dict() for m in models]
+    assert runs[0].keys() == runs[1].keys()
+    assert all(torch.allclose(runs[0][k], runs[1][k], atol=1e-6) for k in runs[0])
+
+
 def test_loss_is_on_the_audio_tokens_only():
     torch.manual_seed(0)
     from foley.token_lm import build_token_lm
