@@ -5,8 +5,8 @@ decoded frame whose presentation timestamp is nearest (ties go to the earlier fr
 Timestamps are read per frame, so variable-frame-rate files are sampled correctly.
 
 Decoding is streamed in chunks and each frame is resized inside the decoder, so memory
-stays bounded for long or high-resolution videos. decord is tried first; PyAV (FFmpeg's
-libraries) is the fallback when decord cannot open or read a file.
+stays bounded for long or high-resolution videos. PyAV (FFmpeg's libraries) decodes first;
+decord is the fallback. (decord first was faster, but it can hang on corrupt input.)
 """
 from __future__ import annotations
 
@@ -223,7 +223,7 @@ def iter_frames(
     """Yield chunks of frames sampled at ``fps``: uint8 arrays (n <= chunk, H, W, 3).
 
     All chunks together hold ``ceil(duration * fps)`` frames, frame k being the one
-    nearest t_k = k / fps. ``backend`` is "auto" (decord, then PyAV), "decord" or "pyav".
+    nearest t_k = k / fps. ``backend`` is "auto" (PyAV, then decord), "decord" or "pyav".
     """
     if not (fps > 0 and math.isfinite(fps)):
         raise MediaError(f"frame rate must be positive, got {fps}")
@@ -231,7 +231,8 @@ def iter_frames(
     path = Path(info.path)
     targets = sample_times(info.duration_s, fps)
     dims = _resize_dims(info.width, info.height, spec.size)
-    backends = {"auto": (_iter_decord, _iter_pyav), "decord": (_iter_decord,), "pyav": (_iter_pyav,)}[backend]
+    # "auto" decodes with PyAV first: decord can hang (not fail) on corrupt input.
+    backends = {"auto": (_iter_pyav, _iter_decord), "decord": (_iter_decord,), "pyav": (_iter_pyav,)}[backend]
     for i, backend_fn in enumerate(backends):
         produced = 0
         try:
