@@ -10,8 +10,8 @@ Rows (all rendered with each clip's own caption and the same seed):
 - shuffled video: tokens predicted for another clip, rendered for this one.
 
 Each row is scored by `foley eval report` (robust mode with annotated onsets, reference
-mode, FAD with the offline log-mel embedder); card.md collects the table and the CPU time
-per clip.
+mode, FAD with the offline log-mel embedder) and by the demo sound classifier (class of
+the whole clip vs the clip's class); card.md collects the table and the CPU time per clip.
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from foley.audio import read_audio, write_audio
 from foley.audio_embedders import LogMelStats
 from foley.pipeline import FoleyPipeline
 from foley.report import write_report
+from foley.sound_classifier import SoundClassifier
 from foley.synthsync import load_manifest
 
 ROWS = ("ground truth", "dub", "oracle units", "text only", "shuffled video")
@@ -78,30 +79,34 @@ def main() -> None:
             audio = pipe.render(torch.as_tensor(tokens), duration, e["caption"], scale=scale, steps=args.steps)
             write_audio(dirs[row] / f"{e['id']}.wav", audio, sr)
 
-    table = {}
+    table, class_acc = {}, {}
+    classifier = SoundClassifier.load()
     for row in ROWS:
         pred = ref if row == "ground truth" else dirs[row]
         report = write_report(pred, ref, out / "reports" / row.replace(" ", "_"), embedder=LogMelStats(), max_plots=6)
         table[row] = report
+        class_acc[row] = sum(classifier.predict_clip(read_audio(pred / f"{e['id']}.wav", sample_rate=sr)[0]) == e["class"]
+                             for e in entries) / len(entries)
     clip_s = entries[0]["duration_s"]
     lines = [f"SynthSync {args.split}, {len(entries)} clips of {clip_s:g} s, model `{args.model}`, "
              f"{pipe.config.steps if args.steps is None else args.steps} diffusion steps, CPU "
              f"({torch.get_num_threads()} threads).", "",
-             "| row | onset-count acc | detection acc | AP | ref. count acc | ref. AP | FAD (logmel-stats) |",
-             "|---|---|---|---|---|---|---|"]
+             "| row | onset-count acc | detection acc | AP | ref. count acc | ref. AP | FAD (logmel-stats) | class acc |",
+             "|---|---|---|---|---|---|---|---|"]
     for row, r in table.items():
         rob, refm = r["robust"]["summary"], r["reference"]["summary"]
         fad = r["fad"].get("fad")
         lines.append(f"| {row} | {rob['onset_count_acc']:.3f} | {rob['onset_detection_acc']:.3f} | {rob['onset_ap']:.3f} | "
                      f"{refm['onset_count_acc']:.3f} | {refm['onset_ap']:.3f} | "
-                     + (f"{fad:.2f}" if fad is not None else "n/a") + " |")
+                     + (f"{fad:.2f}" if fad is not None else "n/a") + f" | {class_acc[row]:.3f} |")
     per_clip = sum(seconds) / max(1, len(seconds))
     lines += ["", f"CPU time of `foley dub` per {clip_s:g} s clip: {per_clip:.1f} s "
               f"({per_clip / clip_s:.2f} x real time), mean of the {len(seconds)} clips dubbed in this run."]
     (out / "card.md").write_text("\n".join(lines) + "\n")
     (out / "card.json").write_text(json.dumps({"rows": {k: {"robust": v["robust"]["summary"],
                                                              "reference": v["reference"]["summary"],
-                                                             "fad": v["fad"]} for k, v in table.items()},
+                                                             "fad": v["fad"], "class_acc": class_acc[k]}
+                                                         for k, v in table.items()},
                                                "seconds_per_clip": per_clip, "n_clips": len(entries)}, indent=1))
     print("\n".join(lines))
 

@@ -29,6 +29,7 @@ from typing import Sequence
 import numpy as np
 
 MODES = ("robust", "reference")
+DETECT_DELTA = 0.3  # librosa peak-picking threshold of the reference metric
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class OnsetConfig:
     sample_rate: int = 22_050
     delta_s: float = 0.1  # matching tolerance (strict |p - g| < delta)
     window_s: float = 0.05  # confidence window (+-) and NMS suppression window
-    detect_delta: float = 0.3  # librosa peak-picking threshold
+    detect_delta: float = DETECT_DELTA
     multi_delta: bool = False  # average over delta = 0.1, 0.15, ... up to delta_s
 
     def __post_init__(self) -> None:
@@ -65,7 +66,7 @@ class OnsetScores:
         return asdict(self)
 
 
-def detect_onsets(wav: np.ndarray, sample_rate: int, delta: float = 0.3) -> np.ndarray:
+def detect_onsets(wav: np.ndarray, sample_rate: int, delta: float = DETECT_DELTA) -> np.ndarray:
     """Onset positions in samples: librosa's detector with the reference's settings."""
     import librosa
 

@@ -59,6 +59,19 @@ class SoundClassifier:
     def predict(self, wav: np.ndarray) -> str:
         return self.classes[int(np.argmax(self.probabilities(wav)))]
 
+    def predict_clip(self, wav: np.ndarray) -> str:
+        """The class of a whole 16 kHz clip: probabilities averaged over the sounds at its
+        detected onsets (or from its loudest 10 ms when no onset is detected)."""
+        from .onset_metrics import detect_onsets
+
+        starts = detect_onsets(wav, SAMPLE_RATE)
+        if len(starts) == 0:
+            hop = SAMPLE_RATE // 100
+            frames = np.asarray(wav[: len(wav) // hop * hop], np.float32).reshape(-1, hop)
+            starts = [int(np.argmax((frames ** 2).sum(axis=1))) * hop] if len(frames) else [0]
+        p = np.mean([self.probabilities(wav[s:]) for s in starts], axis=0)
+        return self.classes[int(np.argmax(p))]
+
     def save(self, path: str | os.PathLike) -> None:
         atomic_write_text(path, json.dumps({"format": "foley-sound-classifier", **asdict(self)}) + "\n")
 

@@ -15,7 +15,7 @@ import math
 import sys
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from .synthsync import load_manifest
 from .unit_tokenizer import DEMO_DIR, UnitTokenizer
 
 SILENCE_RMS = 0.01  # a 20 ms hop with RMS below this (-40 dBFS) is silent; SynthSync's floor is 0.001
+NOISE_FLOOR_RMS = 10 ** (-55 / 20)  # below this a hop holds the noise floor only
 
 
 def read_wavs(entries: list[dict]) -> list[np.ndarray]:
@@ -48,6 +49,20 @@ def fit_unit_tokenizer(features: HubertFeatures, wavs: list[np.ndarray], kmeans:
     return UnitTokenizer(features, torch.from_numpy(centroids))
 
 
+def fit_silence_aware_tokenizer(features: HubertFeatures, wavs: list[np.ndarray], kmeans: KMeansConfig) -> UnitTokenizer:
+    """Unit 0 = the mean feature of silent frames; units 1..K-1 = k-means of the other frames.
+
+    Assignment stays the plain nearest centroid; only the fit changes, so that the
+    noise floor between events (three quarters of SynthSync's frames) gets one unit
+    instead of most of them.
+    """
+    feats = collect_features(features, wavs)  # (sum T_i, D)
+    loud = np.concatenate([_hop_rms(w, features.hop, -(-len(w) // features.hop)) > SILENCE_RMS for w in wavs])
+    sounds = fit_kmeans(feats[loud], replace(kmeans, n_clusters=kmeans.n_clusters - 1))
+    silence = feats[~loud].mean(axis=0, keepdims=True)
+    return UnitTokenizer(features, torch.from_numpy(np.concatenate([silence, sounds])))
+
+
 # ------------------------------------------------------------------------ evaluation ---
 
 def _hop_rms(wav: np.ndarray, hop: int, n: int) -> np.ndarray:
@@ -64,6 +79,8 @@ def evaluate_units(tokenizer: UnitTokenizer, entries: list[dict], wavs: list[np.
     - onset change rate: share of annotated onsets where the unit changes between the
       frame before and the frame whose hop holds the onset; ``other change rate``: the
       same over all other adjacent frame pairs more than 2 frames from an onset.
+    - noise floor one unit: share of frames below -55 dBFS that take the most common unit
+      among them.
     """
     wavs = read_wavs(entries) if wavs is None else wavs
     hop = tokenizer.features.hop
@@ -72,8 +89,11 @@ def evaluate_units(tokenizer: UnitTokenizer, entries: list[dict], wavs: list[np.
     pairs: dict[int, Counter] = {}
     class_frames: Counter = Counter()
     onset_changes, n_onsets, other_changes, n_other = 0, 0, 0, 0
+    floor_units: Counter = Counter()
     for entry, wav, u in zip(entries, wavs, units):
-        loud = _hop_rms(wav, hop, len(u)) > SILENCE_RMS
+        rms = _hop_rms(wav, hop, len(u))
+        loud = rms > SILENCE_RMS
+        floor_units.update(u[rms < NOISE_FLOOR_RMS].tolist())
         for unit in u[loud]:
             pairs.setdefault(int(unit), Counter())[entry["class"]] += 1
         class_frames[entry["class"]] += int(loud.sum())
@@ -99,6 +119,7 @@ def evaluate_units(tokenizer: UnitTokenizer, entries: list[dict], wavs: list[np.
         "onset_change_rate": onset_rate,
         "other_change_rate": other_rate,
         "onset_change_ratio": onset_rate / other_rate if other_rate else math.inf,
+        "noise_floor_one_unit": max(floor_units.values(), default=0) / max(1, floor_units.total()),
     }
 
 
@@ -107,7 +128,10 @@ def evaluate_units(tokenizer: UnitTokenizer, entries: list[dict], wavs: list[np.
 @dataclass
 class DemoRecipe:
     """The demo tokenizer: a small HuBERT trained HuBERT-iteration-1 style (masked
-    prediction of MFCC k-means targets) on SynthSync audio, then k-means on a layer."""
+    prediction of MFCC k-means targets) on SynthSync audio, then k-means on a layer.
+
+    Silent frames (the noise floor) get one target class and one unit of their own: spent
+    on the noise floor, classes and units flicker without meaning between events."""
 
     hubert: dict = field(default_factory=lambda: dict(
         hidden_size=128, num_hidden_layers=4, num_attention_heads=4, intermediate_size=256,
@@ -154,13 +178,17 @@ def train_demo_hubert(wavs: list[np.ndarray], recipe: DemoRecipe, log=print) -> 
     features = HubertFeatures(model, HubertFeaturesConfig(layer=recipe.layer))
     inputs = [torch.nn.functional.pad(torch.from_numpy(w), features.token_padding(len(w))) for w in wavs]
     mfcc = [mfcc_frames(x, features) for x in inputs]
-    stacked = torch.cat(mfcc)
+    loud = [torch.from_numpy(_hop_rms(w, features.hop, len(m)) > SILENCE_RMS) for w, m in zip(wavs, mfcc)]
+    stacked = torch.cat(mfcc)[torch.cat(loud)]  # MFCC classes are fitted on sound frames only
     mean, std = stacked.mean(0), stacked.std(0) + 1e-5
-    kmeans = KMeansConfig(n_clusters=recipe.mfcc_units, n_init=recipe.n_init, seed=recipe.seed)
+    kmeans = KMeansConfig(n_clusters=recipe.mfcc_units - 1, n_init=recipe.n_init, seed=recipe.seed)
     mfcc_centroids = torch.from_numpy(fit_kmeans(((stacked - mean) / std).numpy(), kmeans))
-    targets = [assign_units((m - mean) / std, mfcc_centroids) for m in mfcc]  # (T_i,) each
+    # target 0 = silent frame (the noise floor), 1..mfcc_units-1 = MFCC class of a sound frame
+    targets = [torch.where(q, assign_units((m - mean) / std, mfcc_centroids) + 1, 0)
+               for m, q in zip(mfcc, loud)]  # (T_i,) each
 
     head = torch.nn.Linear(model.config.hidden_size, recipe.mfcc_units)
+    model.requires_grad_(True)  # HubertFeatures froze it
     params = list(model.parameters()) + list(head.parameters())
     opt = torch.optim.AdamW(params, lr=recipe.lr, weight_decay=0.01)
     steps = recipe.epochs * math.ceil(len(wavs) / recipe.batch_clips)
@@ -200,8 +228,8 @@ def fit_demo(data: str, out: str, recipe: DemoRecipe, log=print) -> dict:
     """Train the demo HuBERT on SynthSync train, fit its units, save to ``out``; returns test figures."""
     wavs = read_wavs(load_manifest(data, "train"))
     features = train_demo_hubert(wavs, recipe, log)
-    tokenizer = fit_unit_tokenizer(features, wavs, KMeansConfig(n_clusters=recipe.n_units,
-                                                                n_init=recipe.units_n_init, seed=recipe.seed))
+    tokenizer = fit_silence_aware_tokenizer(features, wavs, KMeansConfig(
+        n_clusters=recipe.n_units, n_init=recipe.units_n_init, seed=recipe.seed))
     tokenizer.save_pretrained(out)
     Path(out, "recipe.json").write_text(json.dumps(recipe.to_dict(), indent=1) + "\n")
     return evaluate_units(tokenizer, load_manifest(data, "test"))

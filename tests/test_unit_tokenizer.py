@@ -233,3 +233,35 @@ def test_shipped_demo_tokenizer(tmp_path):
     assert len(units) == TimeBase().tokens(len(wav) / rate)
     assert torch.equal(tok.from_text(tok.to_text(units)), units)
     assert torch.equal(tok.encode(wav, sample_rate=rate), units) and len(set(units.tolist())) > 3
+
+
+def bursts(seconds: float, seed: int) -> np.ndarray:
+    """A -60 dBFS noise floor with decaying noise bursts every 0.5 s (silent half the time)."""
+    rng = np.random.default_rng(seed)
+    wav = 0.001 * rng.standard_normal(int(seconds * 16_000))
+    for start in range(4_000, len(wav) - 4_000, 8_000):
+        wav[start:start + 4_000] += 0.3 * rng.standard_normal(4_000) * np.exp(-np.arange(4_000) / 1_000)
+    return wav.astype(np.float32)
+
+
+def test_demo_recipe_trains_the_hubert_and_gives_silence_one_unit(hubert_dir):
+    from foley.train_tokenizer import DemoRecipe, _hop_rms, SILENCE_RMS, fit_silence_aware_tokenizer, train_demo_hubert
+
+    wavs = [bursts(2.0, seed) for seed in range(4)]
+    recipe = DemoRecipe(hubert=dict(TINY, layerdrop=0.0), layer=2, n_units=6, mfcc_units=4, epochs=2,
+                        batch_clips=2, crop_frames=40, warmup_steps=1, n_init=1, units_n_init=1)
+    torch.manual_seed(recipe.seed)
+    untrained = HubertModel(HubertConfig(**recipe.hubert)).state_dict()
+    features = train_demo_hubert(wavs, recipe, log=lambda s: None)
+    trained = features.model.state_dict()
+    changed = [k for k in untrained if not torch.equal(untrained[k], trained[k])]
+    assert len(changed) > len(untrained) // 2  # the encoder itself learned, not only the head
+    assert not any(p.requires_grad for p in features.model.parameters()) and not features.model.training
+
+    tok = fit_silence_aware_tokenizer(features, wavs, KMeansConfig(n_clusters=6, n_init=1))
+    assert tok.n_units == 6
+    feats = torch.cat(features.aligned(wavs))  # (sum T, D)
+    silent = torch.from_numpy(np.concatenate([_hop_rms(w, 320, math.ceil(len(w) / 320)) <= SILENCE_RMS for w in wavs]))
+    torch.testing.assert_close(tok.centroids([0])[0], feats[silent].mean(0))
+    units = tok.assign(feats)
+    assert (units[~silent] != 0).float().mean() > 0.9  # sound frames use the other units
