@@ -3,7 +3,9 @@
 Reads only caches: frame features (``foley extract``), unit ids (``foley tokenize
 --manifest``) and the captions of the manifest. Loss: cross-entropy on the audio tokens
 and the EOS after them. Runs under accelerate: one process, or several with DDP (CPU runs
-use gloo); ``train/`` has launch configs, an FSDP one for the 2B model included.
+use gloo) or FSDP2 (``fsdp_version: 2``; FSDP1 and DeepSpeed are refused). ``train/`` has
+the launch configs: ``accelerate_lm_ddp.yaml`` and ``accelerate_lm_fsdp.yaml``. Under FSDP
+the checkpoint is gathered whole, so it is the same file whatever the launch.
 
 Every random draw of step s comes from seeds derived from (seed, s): the clip indices of
 the global batch (each process takes its slice) and the global torch generator (LoRA
@@ -15,13 +17,14 @@ A run folder holds::
     init/          the model as built (config, text tokenizer, random-init base if any)
     checkpoint/    trainable.safetensors, optimizer.pt, scheduler.pt, state.json
     log.jsonl      step, loss, learning rate, tokens/s
-    lm/            the final model (TokenLM.save_pretrained)
+    lm/            the final model: init/ with the trained weights
 """
 from __future__ import annotations
 
 import json
 import math
 import os
+import shutil
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -33,7 +36,7 @@ from safetensors.torch import load_file, save_file
 from .errors import FoleyError
 from .fileio import atomic_dir
 from .frame_cache import cache_info, load_features
-from .token_lm import TokenLM, TokenLMConfig, build_token_lm
+from .token_lm import TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm
 
 INIT_DIR = "init"
 CHECKPOINT_DIR = "checkpoint"
@@ -130,11 +133,49 @@ def _lr_lambda(cfg: LMTrainConfig):
     return factor
 
 
-def _save_checkpoint(run: Path, model: TokenLM, optimizer, scheduler, step: int, cfg: LMTrainConfig,
+def _whole(tensor: torch.Tensor) -> torch.Tensor:
+    """The tensor itself, or the whole of an FSDP2 shard (a DTensor): every process must take part."""
+    from torch.distributed.tensor import DTensor
+
+    return tensor.full_tensor() if isinstance(tensor, DTensor) else tensor
+
+
+def _trainable_weights(model: TokenLM) -> dict[str, torch.Tensor]:
+    """``model.trainable_state_dict()``, also when FSDP2 has sharded the model: the shards of
+    the trainable weights (and the connector) are gathered. Every process must call it."""
+    from peft import get_peft_model_state_dict
+
+    trainable = {name for name, p in model.named_parameters() if p.requires_grad}
+    state = {k: _whole(v.detach()) for k, v in model.state_dict().items() if k in trainable or k.startswith("connector.")}
+    lm = get_peft_model_state_dict(model.lm, state_dict={k[3:]: v for k, v in state.items() if k.startswith("lm.")})
+    state = {**{k: v for k, v in state.items() if k.startswith("connector.")}, **{f"lm.{k}": v for k, v in lm.items()}}
+    return {k: v.float().cpu().contiguous() for k, v in state.items()}
+
+
+def _whole_optimizer_state(optimizer) -> dict:
+    """``optimizer.state_dict()`` with FSDP2's shards gathered. Every process must call it."""
+    state = optimizer.state_dict()
+    return {**state, "state": {i: {k: _whole(v) for k, v in s.items()} for i, s in state["state"].items()}}
+
+
+def _shard_optimizer_state(state: dict, optimizer) -> dict:
+    """A whole optimizer state cut like the parameters it belongs to (FSDP2 DTensors; others as they are)."""
+    from torch.distributed.tensor import DTensor, distribute_tensor
+
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    for i, values in state["state"].items():
+        p = params[i]
+        if isinstance(p, DTensor):  # every process holds the whole state: each keeps its own shard, no transfer
+            values.update({k: distribute_tensor(v, p.device_mesh, p.placements, src_data_rank=None)
+                           for k, v in values.items() if v.shape == p.shape})
+    return state
+
+
+def _save_checkpoint(run: Path, weights: dict, optimizer_state: dict, scheduler, step: int, cfg: LMTrainConfig,
                      processes: int) -> None:
     with atomic_dir(run / CHECKPOINT_DIR) as tmp:
-        save_file(model.trainable_state_dict(), str(tmp / "trainable.safetensors"))
-        torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
+        save_file(weights, str(tmp / "trainable.safetensors"))
+        torch.save(optimizer_state, tmp / "optimizer.pt")
         torch.save(scheduler.state_dict(), tmp / "scheduler.pt")
         (tmp / "state.json").write_text(json.dumps({"step": step, "processes": processes, "config": cfg.to_dict()},
                                                    indent=1), encoding="utf-8")
@@ -145,7 +186,7 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
     """Train (or resume) in ``run``; writes RUN/checkpoint every ``checkpoint_every`` steps
     and RUN/lm at the end. ``tokenizer``: the text tokenizer for a new run whose config names
     none. ``stop_after`` ends the run after that many steps in total (an interruption, for
-    tests) without writing RUN/lm."""
+    tests) without writing RUN/lm. Under FSDP the returned model holds this process's shards."""
     from accelerate import Accelerator
     from accelerate.utils import DistributedType
 
@@ -155,9 +196,12 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
     device = resolve_device("auto")
     bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and device.type == "cuda")
     accelerator = Accelerator(cpu=device.type == "cpu", mixed_precision="bf16" if bf16 else "no")
-    if accelerator.distributed_type in (DistributedType.FSDP, DistributedType.DEEPSPEED):
-        raise FoleyError("FSDP and DeepSpeed shard the weights and optimizer state, which this loop saves whole from "
-                         "one process; use plain data parallel (train/accelerate_lm_ddp.yaml)")
+    if accelerator.distributed_type == DistributedType.DEEPSPEED:
+        raise FoleyError("DeepSpeed is not supported; launch with train/accelerate_lm_fsdp.yaml or "
+                         "train/accelerate_lm_ddp.yaml")
+    if accelerator.distributed_type == DistributedType.FSDP and not accelerator.is_fsdp2:
+        raise FoleyError("FSDP1 is not supported; set fsdp_version: 2 in the accelerate config "
+                         "(as train/accelerate_lm_fsdp.yaml does)")
     if cfg.batch_size % accelerator.num_processes:
         raise FoleyError(f"batch size {cfg.batch_size} does not split over {accelerator.num_processes} processes")
     checkpoint = run / CHECKPOINT_DIR
@@ -185,11 +229,13 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
     model.train()
     optimizer = torch.optim.AdamW(model.trainable_parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(cfg))
-    if resume:
-        optimizer.load_state_dict(torch.load(checkpoint / "optimizer.pt", weights_only=True))
-        scheduler.load_state_dict(torch.load(checkpoint / "scheduler.pt", weights_only=True))
     # The scheduler is stepped here, once per step: accelerate's wrapper would step it once per process.
+    # FSDP2 replaces the parameters (in place, in the same model): optimizer state is loaded after.
     ddp_model, optimizer = accelerator.prepare(model, optimizer)
+    if resume:
+        saved = torch.load(checkpoint / "optimizer.pt", weights_only=True)
+        optimizer.load_state_dict(_shard_optimizer_state(saved, optimizer))
+        scheduler.load_state_dict(torch.load(checkpoint / "scheduler.pt", weights_only=True))
     per_rank = cfg.batch_size // accelerator.num_processes
     rank = accelerator.process_index
     end = cfg.steps if stop_after is None else min(cfg.steps, stop_after)
@@ -210,8 +256,9 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
         tokens += int(batch["unit_counts"].sum()) + len(idx)
         done = step + 1
         if done % cfg.checkpoint_every == 0 or done == end:
+            weights, optimizer_state = _trainable_weights(model), _whole_optimizer_state(optimizer)  # every process
             if accelerator.is_main_process:
-                _save_checkpoint(run, model, optimizer, scheduler, done, cfg, accelerator.num_processes)
+                _save_checkpoint(run, weights, optimizer_state, scheduler, done, cfg, accelerator.num_processes)
             accelerator.wait_for_everyone()
         if step % 10 == 0 or done == end:
             mean_loss = accelerator.reduce(loss.detach(), "mean").item()  # every process takes part
@@ -224,8 +271,10 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
                 log(f"lm step {done}/{cfg.steps} loss {mean_loss:.4f} lr {record['lr']:.2e} "
                     f"({record['target_tokens_per_s']:.0f} target tokens/s)")
     model.eval()
-    if end == cfg.steps and accelerator.is_main_process:
-        model.save_pretrained(run / FINAL_DIR)
+    if end == cfg.steps and accelerator.is_main_process:  # the checkpoint of the last step holds the trained weights
+        with atomic_dir(run / FINAL_DIR) as tmp:
+            shutil.copytree(run / INIT_DIR, tmp, dirs_exist_ok=True)
+            shutil.copyfile(checkpoint / "trainable.safetensors", tmp / TRAINABLE_NAME)
     accelerator.wait_for_everyone()
     return model
 

@@ -1,4 +1,5 @@
-"""LM training: exact resume, the CLI on caches, and a 2-process DDP run (gloo on CPU)."""
+"""LM training: exact resume, the CLI on caches, a 2-process DDP run (gloo on CPU), the FSDP
+launch config and 2-process FSDP2 checkpoints."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -19,7 +21,8 @@ from foley.frame_cache import CACHE_FORMAT
 from foley.token_lm import LoraSettings, TokenLM
 from foley.train_lm import LMData, LMTrainConfig, load_lm_data, train_lm
 
-from lm_models import CAPTIONS, FRAME_DIM, N_UNITS, one_thread, tiny_lm_config, tiny_text_tokenizer  # noqa: F401
+from lm_models import (CAPTIONS, FRAME_DIM, N_UNITS, TINY_GEMMA, one_thread, tiny_lm,  # noqa: F401
+                       tiny_lm_config, tiny_text_tokenizer)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -148,3 +151,134 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     with pytest.raises(FoleyError, match="12-unit vocabulary"):
         np.save(tmp_path / "units" / "tokens" / "clip3.npy", np.array([3, 12], np.int16))
         load_lm_data(paths["manifest"], paths["features"], paths["units"], N_UNITS)
+
+
+# ------------------------------------------------------------------------- FSDP ----
+FSDP_CONFIG = ROOT / "train" / "accelerate_lm_fsdp.yaml"
+
+
+def _fsdp_launch_env() -> dict[str, str]:
+    """The environment that `accelerate launch --config_file train/accelerate_lm_fsdp.yaml` gives its processes."""
+    from accelerate.commands.launch import _validate_launch_command, launch_command_parser
+    from accelerate.utils.launch import prepare_multi_gpu_env
+
+    args, _, _ = _validate_launch_command(launch_command_parser().parse_args(["--config_file", str(FSDP_CONFIG), "x"]))
+    return prepare_multi_gpu_env(args)
+
+
+def test_fsdp_config_shards_each_gemma_decoder_layer(monkeypatch):
+    from accelerate.commands.config.config_args import load_config_from_file
+    from accelerate.utils import DistributedType, FullyShardedDataParallelPlugin
+    from accelerate.utils.fsdp_utils import fsdp2_prepare_auto_wrap_policy
+    from transformers.models.gemma2.modeling_gemma2 import Gemma2DecoderLayer
+
+    config = load_config_from_file(str(FSDP_CONFIG))
+    assert (config.distributed_type, config.num_processes, config.mixed_precision) == (DistributedType.FSDP, 8, "bf16")
+    env = _fsdp_launch_env()
+    assert (env["ACCELERATE_USE_FSDP"], env["FSDP_VERSION"], env["FSDP_RESHARD_AFTER_FORWARD"],
+            env["FSDP_ACTIVATION_CHECKPOINTING"]) == ("true", "2", "true", "false")
+    for key, value in env.items():
+        if key.startswith("FSDP_"):
+            monkeypatch.setenv(key, value)
+    plugin = FullyShardedDataParallelPlugin()
+    model = tiny_lm()
+    plugin.set_auto_wrap_policy(model)
+    policy = fsdp2_prepare_auto_wrap_policy(plugin, model)
+    assert [type(m) for m in model.modules() if policy(m)] == [Gemma2DecoderLayer] * TINY_GEMMA["num_hidden_layers"]
+
+
+def _fsdp_run(out: str | os.PathLike, shard: bool) -> None:
+    """3 steps, a checkpoint through the loop's gather helpers, a restart from it, 2 more steps.
+    ``shard``: one process of a torchrun group, the model sharded by accelerate's FSDP2 code
+    with train/accelerate_lm_fsdp.yaml (fp32 here). Rank 0 writes OUT/step3 and OUT/final."""
+    import torch.distributed as dist
+    from accelerate.utils import FullyShardedDataParallelPlugin
+    from accelerate.utils.fsdp_utils import fsdp2_prepare_model
+    from torch.distributed.tensor import DTensor
+
+    from foley.token_lm import build_token_lm
+    from foley.train_lm import (_shard_optimizer_state, _step_indices, _trainable_weights,
+                                _whole_optimizer_state)
+
+    out = Path(out)
+    torch.set_num_threads(1)
+    if shard:
+        dist.init_process_group("gloo")
+    rank, world = (dist.get_rank(), dist.get_world_size()) if shard else (0, 1)
+    data, cfg = _data(n_units=(8,) * 5), _cfg(lm=tiny_lm_config(), batch_size=4, grad_clip=0.05)
+    if shard:
+        os.environ.update({k: v for k, v in _fsdp_launch_env().items() if k.startswith("FSDP_")})
+        # accelerate 1.15 enables FSDP only with GPUs; its FSDP2 wrapping itself runs on CPU (gloo)
+        accelerator = SimpleNamespace(state=SimpleNamespace(fsdp_plugin=FullyShardedDataParallelPlugin()),
+                                      mixed_precision="no", is_main_process=rank == 0)
+
+    def model_and_optimizer(weights=None):
+        torch.manual_seed(cfg.seed)
+        model = build_token_lm(cfg.lm, tokenizer=tiny_text_tokenizer())
+        if weights is not None:
+            model.load_trainable_state_dict(weights)
+        if shard:
+            model = fsdp2_prepare_model(accelerator, model)
+        return model.train(), torch.optim.AdamW(model.trainable_parameters(), lr=cfg.lr)
+
+    def train(model, optimizer, steps):
+        per_rank = cfg.batch_size // world
+        for step in steps:
+            idx = _step_indices(cfg.seed, step, len(data.ids), cfg.batch_size)[rank * per_rank:(rank + 1) * per_rank]
+            loss, _ = model(**data.batch(idx, True))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.trainable_parameters(), cfg.grad_clip)  # what accelerate calls
+            optimizer.step()
+            optimizer.zero_grad()
+
+    model, optimizer = model_and_optimizer()
+    params = model.trainable_parameters()
+    if shard:
+        assert all(isinstance(p, DTensor) for p in params)
+        assert sum(p.to_local().numel() for p in params) < sum(p.numel() for p in params)  # really sharded
+    train(model, optimizer, range(3))
+    weights, optimizer_state = _trainable_weights(model), _whole_optimizer_state(optimizer)  # every process
+    if rank == 0:
+        (out / "step3").mkdir(parents=True)
+        save_file(weights, str(out / "step3" / "trainable.safetensors"))
+        torch.save(optimizer_state, out / "step3" / "optimizer.pt")
+    if shard:
+        dist.barrier()
+    model, optimizer = model_and_optimizer(load_file(str(out / "step3" / "trainable.safetensors")))
+    optimizer.load_state_dict(_shard_optimizer_state(torch.load(out / "step3" / "optimizer.pt", weights_only=True),
+                                                     optimizer))
+    train(model, optimizer, range(3, 5))
+    weights = _trainable_weights(model)
+    if rank == 0:
+        save_file(weights, str(out / "final.safetensors"))
+    if shard:
+        dist.destroy_process_group()
+
+
+def test_fsdp2_two_process_checkpoints_match_one_process(tmp_path):
+    """torchrun, 2 CPU processes (gloo), the model sharded as the FSDP config shards it: the
+    gathered weights and optimizer state, and the weights after a restart from them, are
+    those of one unsharded process (equal-length clips, no dropout)."""
+    worker = tmp_path / "worker.py"
+    worker.write_text("import sys\nimport test_train_lm\ntest_train_lm._fsdp_run(sys.argv[1], shard=True)\n")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(worker),
+           str(tmp_path / "fsdp")]
+    done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    _fsdp_run(tmp_path / "one", shard=False)
+    for name in ("step3/trainable.safetensors", "final.safetensors"):
+        fsdp, one = load_file(str(tmp_path / "fsdp" / name)), load_file(str(tmp_path / "one" / name))
+        assert list(fsdp) == list(one)
+        assert all(torch.allclose(fsdp[k], one[k], atol=1e-5) for k in one), name
+    start = tiny_lm(seed=_cfg().seed).trainable_state_dict()
+    assert not all(torch.equal(one[k], start[k]) for k in one)  # training changed the weights
+    opt_fsdp, opt_one = (torch.load(tmp_path / run / "step3" / "optimizer.pt", weights_only=True)
+                         for run in ("fsdp", "one"))
+    assert opt_fsdp["param_groups"] == opt_one["param_groups"] and opt_fsdp["state"].keys() == opt_one["state"].keys()
+    for i, state in opt_one["state"].items():
+        assert state.keys() == opt_fsdp["state"][i].keys()
+        assert all(torch.allclose(opt_fsdp["state"][i][k], v, atol=1e-6) for k, v in state.items())
+    model = tiny_lm()
+    model.load_trainable_state_dict(fsdp)  # the gathered checkpoint loads into an unsharded model
+    assert all(torch.equal(v, fsdp[k]) for k, v in model.trainable_state_dict().items())
