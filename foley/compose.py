@@ -24,7 +24,7 @@ from .audio import normalize_loudness, read_audio, write_audio
 from .crossfade import join_windows, window_starts
 from .errors import FoleyError
 from .fileio import atomic_write_text
-from .onset_metrics import DETECT_DELTA
+from .onset_metrics import detect_onsets
 from .plan import Event, Plan
 
 EDGE_FADE_S = 0.01
@@ -94,11 +94,7 @@ def align_first_onset(wav: np.ndarray, sample_rate: int) -> np.ndarray:
     is zero-padded. The onset is the onset metric's (librosa with delta 0.3, so weak bumps
     in a noisy lead-in do not count), backtracked to the energy minimum before it so the
     attack stays whole."""
-    import librosa
-
-    if not np.any(wav):
-        return wav
-    onsets = librosa.onset.onset_detect(y=wav, sr=sample_rate, units="samples", backtrack=True, delta=DETECT_DELTA)
+    onsets = detect_onsets(wav, sample_rate, backtrack=True)
     if len(onsets) == 0 or onsets[0] == 0:
         return wav
     return np.concatenate([wav[onsets[0]:], np.zeros(onsets[0], dtype=wav.dtype)])

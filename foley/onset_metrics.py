@@ -66,13 +66,15 @@ class OnsetScores:
         return asdict(self)
 
 
-def detect_onsets(wav: np.ndarray, sample_rate: int, delta: float = DETECT_DELTA) -> np.ndarray:
-    """Onset positions in samples: librosa's detector with the reference's settings."""
+def detect_onsets(wav: np.ndarray, sample_rate: int, delta: float = DETECT_DELTA, backtrack: bool = False) -> np.ndarray:
+    """Onset positions in samples: librosa's detector with the reference's settings
+    (``backtrack``: each moved back to the energy minimum before it, where the attack starts)."""
     import librosa
 
     if not np.any(wav):
         return np.zeros(0, dtype=np.int64)
-    return librosa.onset.onset_detect(y=wav.astype(np.float32), sr=sample_rate, units="samples", delta=delta).astype(np.int64)
+    return librosa.onset.onset_detect(y=wav.astype(np.float32), sr=sample_rate, units="samples", delta=delta,
+                                      backtrack=backtrack).astype(np.int64)
 
 
 def _confidence(env: np.ndarray, onsets: np.ndarray, half: int) -> np.ndarray:

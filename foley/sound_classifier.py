@@ -61,10 +61,11 @@ class SoundClassifier:
 
     def predict_clip(self, wav: np.ndarray) -> str:
         """The class of a whole 16 kHz clip: probabilities averaged over the sounds at its
-        detected onsets (or from its loudest 10 ms when no onset is detected)."""
+        detected onsets, backtracked to where each attack starts (or from its loudest 10 ms
+        when no onset is detected)."""
         from .onset_metrics import detect_onsets
 
-        starts = detect_onsets(wav, SAMPLE_RATE)
+        starts = detect_onsets(wav, SAMPLE_RATE, backtrack=True)
         if len(starts) == 0:
             hop = SAMPLE_RATE // 100
             frames = np.asarray(wav[: len(wav) // hop * hop], np.float32).reshape(-1, hop)

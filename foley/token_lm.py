@@ -277,9 +277,14 @@ class TokenLM(nn.Module):
 
     # ------------------------------------------------------------------ training --------
     def forward(self, captions: list[str], units: torch.Tensor, unit_counts: torch.Tensor,
-                frames: torch.Tensor | None = None, frame_counts: torch.Tensor | None = None):
+                frames: torch.Tensor | None = None, frame_counts: torch.Tensor | None = None,
+                change_weight: float = 1.0):
         """Teacher-forced pass. Returns (loss, logits (B, T_max + 1, V)): the mean cross-entropy of
-        the audio tokens and EOS, and the logits that predict the last T_max + 1 positions."""
+        the audio tokens and EOS, and the logits that predict the last T_max + 1 positions.
+
+        ``change_weight`` w > 1 multiplies the cross-entropy of every audio token that differs
+        from the token before it (the moments a sound starts or changes: few tokens, and the
+        ones only the video can tell) by w; the mean stays over all targets."""
         embeds, attention_mask, position_ids, labels = self.build_inputs(frames, frame_counts, captions, units,
                                                                          unit_counts)
         keep = int(unit_counts.max()) + 2  # targets sit at the end (left padding): T_max + EOS, + 1 for the shift
@@ -288,8 +293,16 @@ class TokenLM(nn.Module):
                       logits_to_keep=keep, use_cache=False)
         logits = out.logits[:, :-1]  # (B, T_max + 1, V): position j predicts token j + 1
         targets = labels[:, -keep + 1:]  # (B, T_max + 1)
-        loss = nn.functional.cross_entropy(logits.float().flatten(0, 1), targets.flatten(), ignore_index=IGNORE_INDEX)
-        return loss, logits
+        if change_weight == 1.0:
+            loss = nn.functional.cross_entropy(logits.float().flatten(0, 1), targets.flatten(), ignore_index=IGNORE_INDEX)
+            return loss, logits
+        ce = nn.functional.cross_entropy(logits.float().transpose(1, 2), targets, ignore_index=IGNORE_INDEX,
+                                         reduction="none")  # (B, T_max + 1)
+        is_unit = (targets != IGNORE_INDEX) & (targets != self.eos_id)
+        changed = torch.zeros_like(is_unit)
+        changed[:, 1:] = is_unit[:, 1:] & is_unit[:, :-1] & (targets[:, 1:] != targets[:, :-1])
+        weights = 1.0 + (change_weight - 1.0) * changed.float()
+        return (ce * weights).sum() / (targets != IGNORE_INDEX).sum(), logits
 
     def trainable_parameters(self) -> list[nn.Parameter]:
         return [p for p in self.parameters() if p.requires_grad]

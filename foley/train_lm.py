@@ -57,6 +57,7 @@ class LMTrainConfig:
     checkpoint_every: int = 200
     precision: str = "auto"  # auto: bf16 on CUDA, fp32 elsewhere
     gradient_checkpointing: bool = False
+    change_weight: float = 1.0  # loss weight of audio tokens that differ from the previous one (1: plain)
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
@@ -246,7 +247,7 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
         batch = data.batch(idx, cfg.lm.use_video)
         torch.manual_seed((cfg.seed * 1_000_003 + step) * 1024 + rank)  # LoRA dropout of this step and process
         with accelerator.autocast():
-            loss, _ = ddp_model(**batch)
+            loss, _ = ddp_model(**batch, change_weight=cfg.change_weight)
         accelerator.backward(loss)
         if cfg.grad_clip:
             accelerator.clip_grad_norm_(model.trainable_parameters(), cfg.grad_clip)

@@ -78,3 +78,35 @@ def test_cli_dub(model_dir, av_clip, tmp_path):
                             capture_output=True, text=True)
     assert second.returncode == 1 and "skipped 1" in second.stdout
     assert f"foley: error: {tmp_path / 'missing.mp4'}: no such file" in second.stderr
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", pytest.param("SIGKILL", marks=pytest.mark.slow)])
+def test_interrupted_batch_resumes(model_dir, av_clip, tmp_path, signal_name):
+    import shutil
+    import signal
+    import time
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    names = [f"clip{i}" for i in range(6)]
+    for name in names:
+        shutil.copy(av_clip, inputs / f"{name}.mp4")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "foley", "dub", str(inputs), "-o", str(out), "--model", str(model_dir),
+           "--device", "cpu", "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not (out / "clip0.mp4").exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(getattr(signal, signal_name))
+    _, stderr = proc.communicate(timeout=60)
+    if signal_name == "SIGINT":
+        assert proc.returncode == 130 and stderr.strip().endswith("foley: interrupted") and "Traceback" not in stderr
+    finished = [n for n in names if (out / f"{n}.mp4").exists()]
+    assert "clip0" in finished and len(finished) < len(names)  # stopped inside the batch
+    for n in finished:  # what is at a final path is whole
+        assert probe_video(out / f"{n}.mp4").has_audio
+    again = subprocess.run(cmd, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert f"done {len(names) - len(finished)}, skipped {len(finished)}" in again.stdout
+    assert all((out / f"{n}.mp4").exists() and (out / f"{n}.wav").exists() for n in names)

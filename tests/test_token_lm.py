@@ -199,3 +199,25 @@ def test_time_aligned_positions_put_each_token_a_fixed_distance_from_its_frame()
     with pytest.raises(FoleyError, match="too long for aligned_span"):
         frames, counts, captions = clip_batch([200])
         model.generate(captions, [10], frames, counts)
+
+
+def test_change_weight_weighs_the_tokens_that_differ_from_the_one_before(trained):
+    frames, counts, captions = clip_batch([9, 5], seed=3)
+    units = torch.tensor([[4, 4, 7, 7, 7, 2], [1, 3, 3, 3, 0, 0]])
+    n_units = torch.tensor([6, 4])
+    with torch.no_grad():
+        plain, logits = trained(captions, units, n_units, frames, counts)
+        same, _ = trained(captions, units, n_units, frames, counts, change_weight=1.0)
+        weighted, _ = trained(captions, units, n_units, frames, counts, change_weight=5.0)
+    assert torch.equal(plain, same)
+    total, count = 0.0, 0
+    for i, n in enumerate(n_units.tolist()):
+        u = units[i, :n].tolist()
+        targets = [trained.first_audio_id + x for x in u] + [trained.eos_id]
+        logp = logits[i, -(n + 1):].float().log_softmax(-1)  # (n + 1, V)
+        for j, t in enumerate(targets):
+            w = 5.0 if 0 < j < n and u[j] != u[j - 1] else 1.0
+            total += -w * logp[j, t].item()
+        count += n + 1
+    assert weighted.item() == pytest.approx(total / count, rel=1e-5)
+    assert weighted > plain

@@ -1,0 +1,61 @@
+"""Peak memory of `foley dub` against video length: memory should stay flat.
+
+    python benchmarks/dub_memory.py [--minutes 1 10] [--steps 1] [--threads 2]
+
+For each length, data/examples/medley.mp4 is looped to that length (re-encoded), and
+`foley dub` runs on it in a fresh process that reports its own peak resident set (VmHWM).
+Diffusion steps only change the time per window, not the memory, so the default runs one
+step per window to keep a 10-minute video short; pass --steps 25 for the shipped setting.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from foley.ffmpeg import run_ffmpeg
+
+CHILD = """
+import sys
+from foley.cli import main
+code = main(sys.argv[1:])
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print("PEAK_KB", hwm.split()[1], file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def looped_clip(source: Path, seconds: float, out: Path) -> Path:
+    run_ffmpeg(["-stream_loop", "-1", "-i", str(source), "-t", f"{seconds}", "-c:v", "libx264",
+                "-pix_fmt", "yuv420p", "-c:a", "aac", str(out)], "looping the benchmark clip")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--minutes", type=float, nargs="+", default=[1.0, 10.0])
+    ap.add_argument("--steps", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    print(f"foley dub (demo model, {args.steps} diffusion step(s) per window, {args.threads} threads)")
+    print("| video | peak RSS | wall time |\n|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for minutes in args.minutes:
+            clip = looped_clip(Path("data/examples/medley.mp4"), minutes * 60, Path(tmp) / f"{minutes:g}min.mp4")
+            t0 = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-c", CHILD, "dub", str(clip), "-o", str(Path(tmp) / "out"),
+                                   "--steps", str(args.steps), "--quiet"], env=env, capture_output=True, text=True)
+            wall = time.perf_counter() - t0
+            peak = [line for line in proc.stderr.splitlines() if line.startswith("PEAK_KB")]
+            if proc.returncode != 0 or not peak:
+                raise SystemExit(f"foley dub failed on the {minutes:g} min video:\n{proc.stderr[-2000:]}")
+            print(f"| {minutes:g} min | {int(peak[0].split()[1]) / 1024:.0f} MB | {wall:.0f} s |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

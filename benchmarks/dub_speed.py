@@ -1,0 +1,82 @@
+"""`foley dub` wall time on a 10 s clip, per stage, with the model load timed apart.
+
+    python benchmarks/dub_speed.py [--model demo] [--seconds 10] [--repeats 5] [--threads 2] [--steps N]
+
+The clip is data/examples/medley.mp4 cut to --seconds (re-encoded). Each repeat runs the
+same code as `foley dub` (foley.dub.dub_batch with the pipeline) into a fresh folder;
+stage times come from the pipeline's progress reports: frames = decode + frame encoder,
+tokens = LM, audio = diffusion with the adapter + vocoder + crossfades, finish = fit,
+loudness, wav write and mux. Prints the median of each over the repeats and its share.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from foley.dub import dub_batch
+from foley.ffmpeg import run_ffmpeg
+from foley.pipeline import FoleyPipeline
+
+STAGES = ("frames", "tokens", "audio", "finish")
+
+
+def cut_clip(source: Path, seconds: float, out: Path) -> Path:
+    run_ffmpeg(["-i", str(source), "-t", f"{seconds}", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                "-c:a", "aac", str(out)], "cutting the benchmark clip")
+    return out
+
+
+def timed_dub(pipe: FoleyPipeline, video: Path, out: Path, steps: int | None) -> dict[str, float]:
+    marks: dict[str, float] = {}
+
+    def progress(stage: str, i: int, n: int) -> None:
+        if i == 0 and stage not in marks:
+            marks[stage] = time.perf_counter()
+
+    def generate(v):
+        result = pipe.dub(v, steps=steps, progress=progress)
+        marks["finish"] = time.perf_counter()
+        return result.audio, result.sample_rate
+
+    start = time.perf_counter()
+    summary = dub_batch([video], out, generate)
+    end = time.perf_counter()
+    if not summary.done:
+        raise SystemExit(f"dub failed: {summary.failed}")
+    bounds = [start] + [marks[s] for s in STAGES[1:]] + [end]  # frames starts with the call
+    return {s: b - a for s, a, b in zip(STAGES, bounds, bounds[1:])} | {"total": end - start}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="demo")
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=None, help="diffusion steps (default: the model's)")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = cut_clip(Path("data/examples/medley.mp4"), args.seconds, Path(tmp) / "clip.mp4")
+        t0 = time.perf_counter()
+        pipe = FoleyPipeline.from_pretrained(args.model, device="cpu")
+        load_s = time.perf_counter() - t0
+        runs = [timed_dub(pipe, clip, Path(tmp) / f"out{k}", args.steps) for k in range(args.repeats)]
+    median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    steps = pipe.config.steps if args.steps is None else args.steps
+    print(f"foley dub, model {args.model}, {args.seconds:g} s clip, {steps} diffusion steps, "
+          f"{args.threads} threads, median of {args.repeats}")
+    print(f"model load: {load_s:.2f} s (once per batch)")
+    print("| stage | seconds | share |\n|---|---|---|")
+    for s in STAGES:
+        print(f"| {s} | {median[s]:.2f} | {median[s] / median['total']:.0%} |")
+    print(f"| total | {median['total']:.2f} | {median['total'] / args.seconds:.2f} x real time |")
+
+
+if __name__ == "__main__":
+    main()
