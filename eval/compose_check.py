@@ -5,8 +5,10 @@
 For n descriptions "X then Y" and "X while Y" made from SynthSync captions (pairs of
 different classes, 8 s beds), the rules planner plans, the backbone generates, and the
 mix is checked event by event: the first onset detected at or after (start - 0.1 s) must
-lie within 0.1 s of the planned start, and the demo sound classifier must name the
-event's class from the 0.3 s after that onset. Then one edit turn per bed (a caption
+lie within 0.1 s of the planned start, read twice: as the onset metric's detector reports
+it (the peak of the onset strength, a frame or two into the attack) and backtracked to
+the energy minimum where the sound starts; and the demo sound classifier must name the
+event's class from the 0.3 s after that attack. Then one edit turn per bed (a caption
 change, "replace Y with Z") is timed against a full regeneration.
 """
 from __future__ import annotations
@@ -29,9 +31,9 @@ from foley.synthsync import CLASSES
 LEAD_S = 0.5  # silence put before the mix for detection: librosa cannot report an onset at t = 0
 
 
-def first_onset_near(mix: np.ndarray, sr: int, start_s: float) -> float | None:
+def first_onset_near(mix: np.ndarray, sr: int, start_s: float, backtrack: bool) -> float | None:
     lead = round(LEAD_S * sr)
-    onsets = (detect_onsets(np.concatenate([np.zeros(lead, mix.dtype), mix]), sr) - lead) / sr
+    onsets = (detect_onsets(np.concatenate([np.zeros(lead, mix.dtype), mix]), sr, backtrack=backtrack) - lead) / sr
     later = onsets[onsets >= start_s - 0.1]
     return float(later[0]) if len(later) else None
 
@@ -49,7 +51,7 @@ def main() -> None:
     pairs = list(permutations(CLASSES, 2))
     rng = np.random.default_rng(0)
     chosen = [pairs[i] for i in rng.choice(len(pairs), size=args.n, replace=False)]
-    timed = placed = named = 0
+    timed = placed = attacks = named = 0
     edit_seconds, full_seconds, regenerated = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i, (a, b) in enumerate(chosen):
@@ -63,16 +65,19 @@ def main() -> None:
             # Simultaneous events share a start: only the first of a "while" bed is timed.
             for e in plan.events if word == "then" else plan.events[:1]:
                 cls = a if e.caption in a.captions[0] else b  # the planner may split a caption ("X with Y")
-                onset = first_onset_near(mix, sr, e.start_s)
+                onset = first_onset_near(mix, sr, e.start_s, backtrack=False)
+                attack = first_onset_near(mix, sr, e.start_s, backtrack=True)
                 timed += 1
+                placed += onset is not None and abs(onset - e.start_s) <= 0.1
                 label = None
-                if onset is not None and abs(onset - e.start_s) <= 0.1:
-                    placed += 1
-                    label = classifier.predict(mix[round(onset * sr):])
+                if attack is not None and abs(attack - e.start_s) <= 0.1:
+                    attacks += 1
+                    label = classifier.predict(mix[round(attack * sr):])
                     named += label == cls.name
                 if args.verbose:
-                    found = "none" if onset is None else f"{onset:.2f} s"
-                    print(f"{text!r}: {cls.name} planned at {e.start_s:.2f} s, first onset {found}, classified {label}")
+                    found = ", ".join("none" if t is None else f"{t:.2f} s" for t in (onset, attack))
+                    print(f"{text!r}: {cls.name} planned at {e.start_s:.2f} s, first onset / attack {found}, "
+                          f"classified {label}")
             edited = planner.plan(f"replace {b.captions[0]} with {CLASSES[(CLASSES.index(b) + 1) % len(CLASSES)].captions[0]}",
                                   8.0, plan)
             t0 = time.perf_counter()
@@ -80,8 +85,10 @@ def main() -> None:
             edit_seconds.append(time.perf_counter() - t0)
             regenerated.append(stats.generated)
     print(f"{args.n} beds ({args.n // 2} 'then', {args.n - args.n // 2} 'while'), demo backbone, {args.steps} steps")
-    print(f"events timed: {timed}; first onset within 0.1 s of the planned start: {placed} ({placed / timed:.0%}); "
-          f"of those, named right by the demo classifier: {named} ({named / max(placed, 1):.0%})")
+    print(f"events timed: {timed}; within 0.1 s of the planned start: first onset (the onset metric's detector) "
+          f"{placed} ({placed / timed:.0%}), first attack (the same, backtracked to where the sound starts) "
+          f"{attacks} ({attacks / timed:.0%}); of the latter, named right by the demo classifier: "
+          f"{named} ({named / max(attacks, 1):.0%})")
     print(f"edit turn (one caption replaced): {np.mean(regenerated):.1f} event(s) generated of 2, "
           f"{np.mean(edit_seconds):.1f} s vs {np.mean(full_seconds):.1f} s for the full bed "
           f"({1 - np.mean(edit_seconds) / np.mean(full_seconds):.0%} saved)")

@@ -278,15 +278,26 @@ class TokenLM(nn.Module):
     # ------------------------------------------------------------------ training --------
     def forward(self, captions: list[str], units: torch.Tensor, unit_counts: torch.Tensor,
                 frames: torch.Tensor | None = None, frame_counts: torch.Tensor | None = None,
-                change_weight: float = 1.0):
+                change_weight: float = 1.0, unit_dropout: float = 0.0):
         """Teacher-forced pass. Returns (loss, logits (B, T_max + 1, V)): the mean cross-entropy of
         the audio tokens and EOS, and the logits that predict the last T_max + 1 positions.
 
         ``change_weight`` w > 1 multiplies the cross-entropy of every audio token that differs
         from the token before it (the moments a sound starts or changes: few tokens, and the
-        ones only the video can tell) by w; the mean stays over all targets."""
+        ones only the video can tell) by w; the mean stays over all targets.
+
+        ``unit_dropout`` p > 0 replaces each audio token of the input history (not of the
+        targets) by a random unit with probability p (draws from torch's global generator):
+        the history then stops telling where a sound is, so the prediction has to read it
+        from the video."""
         embeds, attention_mask, position_ids, labels = self.build_inputs(frames, frame_counts, captions, units,
                                                                          unit_counts)
+        if unit_dropout > 0:
+            is_unit = (labels != IGNORE_INDEX) & (labels != self.eos_id)  # (B, L): audio tokens, as inputs too
+            drop = is_unit & (torch.rand(labels.shape, device=labels.device) < unit_dropout)
+            noise = self.first_audio_id + torch.randint(self.n_units, labels.shape, device=labels.device)
+            embed = self.lm.get_input_embeddings()
+            embeds = torch.where(drop[..., None], embed(noise).to(embeds.dtype), embeds)
         keep = int(unit_counts.max()) + 2  # targets sit at the end (left padding): T_max + EOS, + 1 for the shift
         # Only the target positions get logits: a (B, L, 256k) tensor would dominate memory.
         out = self.lm(inputs_embeds=embeds, attention_mask=attention_mask, position_ids=position_ids,

@@ -58,6 +58,7 @@ class LMTrainConfig:
     precision: str = "auto"  # auto: bf16 on CUDA, fp32 elsewhere
     gradient_checkpointing: bool = False
     change_weight: float = 1.0  # loss weight of audio tokens that differ from the previous one (1: plain)
+    unit_dropout: float = 0.0  # share of input-history audio tokens replaced by random units (0: plain)
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
@@ -247,7 +248,7 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
         batch = data.batch(idx, cfg.lm.use_video)
         torch.manual_seed((cfg.seed * 1_000_003 + step) * 1024 + rank)  # LoRA dropout of this step and process
         with accelerator.autocast():
-            loss, _ = ddp_model(**batch, change_weight=cfg.change_weight)
+            loss, _ = ddp_model(**batch, change_weight=cfg.change_weight, unit_dropout=cfg.unit_dropout)
         accelerator.backward(loss)
         if cfg.grad_clip:
             accelerator.clip_grad_norm_(model.trainable_parameters(), cfg.grad_clip)

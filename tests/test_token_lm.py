@@ -221,3 +221,24 @@ def test_change_weight_weighs_the_tokens_that_differ_from_the_one_before(trained
         count += n + 1
     assert weighted.item() == pytest.approx(total / count, rel=1e-5)
     assert weighted > plain
+
+
+def test_unit_dropout_replaces_the_input_history_not_the_targets(trained):
+    frames, counts, captions = clip_batch([9, 5], seed=4)
+    a = torch.tensor([[4, 4, 7, 7, 7, 2], [1, 3, 3, 3, 0, 0]])
+    b = a.clone()
+    b[0, 2] = 9  # one history token differs
+    n_units = torch.tensor([6, 4])
+
+    def run(units, p):
+        torch.manual_seed(11)
+        with torch.no_grad():
+            return trained(captions, units, n_units, frames, counts, unit_dropout=p)
+
+    (loss_a, logits_a), (loss_b, logits_b) = run(a, 1.0), run(b, 1.0)
+    torch.testing.assert_close(logits_a, logits_b)  # every history token was replaced: the logits ignore it
+    assert loss_a != loss_b  # the targets are still the clip's own units
+    _, plain_a = run(a, 0.0)
+    _, plain_b = run(b, 0.0)
+    assert not torch.allclose(plain_a[0, -4:], plain_b[0, -4:])  # without dropout the history matters
+    torch.testing.assert_close(run(a, 0.5)[0], run(a, 0.5)[0])  # the draws follow torch's seed
