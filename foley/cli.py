@@ -444,7 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     dub.add_argument("-o", "--output", default="dubbed", help="output folder (default: dubbed)")
     dub.add_argument("--model", default="demo", help="demo or a model directory (pipeline.json + components)")
     dub.add_argument("--caption", help="what the video shows, for the LM's caption slot")
-    dub.add_argument("--scale", type=float, help="lambda of the visual cross-attention (model default: 0.5)")
+    dub.add_argument("--scale", type=float, help="lambda of the visual cross-attention (default: the model's; demo: 1)")
     dub.add_argument("--steps", type=int, help="diffusion steps")
     dub.add_argument("--guidance", type=float, help="classifier-free guidance scale")
     dub.add_argument("--seed", type=int, default=0)
