@@ -94,7 +94,10 @@ def test_interrupted_batch_resumes(model_dir, av_clip, tmp_path, signal_name):
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "foley", "dub", str(inputs), "-o", str(out), "--model", str(model_dir),
            "--device", "cpu", "--quiet"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A shell without job control starts background jobs with SIGINT ignored, and children inherit
+    # that; a terminal's Ctrl-C reaches a foreground process with the default action, as here.
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while not (out / "clip0.mp4").exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
