@@ -188,7 +188,7 @@ def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: in
 
     with _open(path) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        stream.thread_type = "SLICE"  # frame threading can deadlock in avcodec_free_context after corrupt input
         for frame in container.decode(stream):
             if frame.pts is None:
                 continue
