@@ -173,6 +173,7 @@ def train_demo_hubert(wavs: list[np.ndarray], recipe: DemoRecipe, log=print) -> 
     from transformers.models.wav2vec2.modeling_wav2vec2 import _compute_mask_indices
 
     torch.manual_seed(recipe.seed)
+    np.random.seed(recipe.seed)  # transformers' _compute_mask_indices draws from numpy's global generator
     rng = np.random.default_rng(recipe.seed)
     model = HubertModel(HubertConfig(**recipe.hubert))
     features = HubertFeatures(model, HubertFeaturesConfig(layer=recipe.layer))
