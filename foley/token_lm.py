@@ -192,6 +192,13 @@ def _base_state(lm) -> dict[str, torch.Tensor]:
     return state
 
 
+def whole_tensor(tensor: torch.Tensor) -> torch.Tensor:
+    """The tensor itself, or the whole of an FSDP2 shard (a DTensor): every process must take part."""
+    from torch.distributed.tensor import DTensor
+
+    return tensor.full_tensor() if isinstance(tensor, DTensor) else tensor
+
+
 class TokenLM(nn.Module):
     def __init__(self, config: TokenLMConfig, lm, tokenizer, connector: TemporalConnector):
         super().__init__()
@@ -399,11 +406,13 @@ class TokenLM(nn.Module):
 
     # ------------------------------------------------------------------ save / load -----
     def trainable_state_dict(self) -> dict[str, torch.Tensor]:
+        """Connector, LoRA and new-token weights, float32 on CPU. Under FSDP2 the shards of these
+        weights (only these) are gathered, so every process must call it."""
         from peft import get_peft_model_state_dict
 
         state = {f"connector.{k}": v for k, v in self.connector.state_dict().items()}
         state.update({f"lm.{k}": v for k, v in get_peft_model_state_dict(self.lm).items()})
-        return {k: v.detach().float().cpu().contiguous() for k, v in state.items()}
+        return {k: whole_tensor(v.detach()).float().cpu().contiguous() for k, v in state.items()}
 
     def load_trainable_state_dict(self, state: dict[str, torch.Tensor]) -> None:
         from peft import set_peft_model_state_dict

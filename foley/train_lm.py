@@ -36,7 +36,7 @@ from safetensors.torch import load_file, save_file
 from .errors import FoleyError
 from .fileio import atomic_dir
 from .frame_cache import cache_info, load_features
-from .token_lm import TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm
+from .token_lm import TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm, whole_tensor
 
 INIT_DIR = "init"
 CHECKPOINT_DIR = "checkpoint"
@@ -135,29 +135,10 @@ def _lr_lambda(cfg: LMTrainConfig):
     return factor
 
 
-def _whole(tensor: torch.Tensor) -> torch.Tensor:
-    """The tensor itself, or the whole of an FSDP2 shard (a DTensor): every process must take part."""
-    from torch.distributed.tensor import DTensor
-
-    return tensor.full_tensor() if isinstance(tensor, DTensor) else tensor
-
-
-def _trainable_weights(model: TokenLM) -> dict[str, torch.Tensor]:
-    """``model.trainable_state_dict()``, also when FSDP2 has sharded the model: the shards of
-    the trainable weights (and the connector) are gathered. Every process must call it."""
-    from peft import get_peft_model_state_dict
-
-    trainable = {name for name, p in model.named_parameters() if p.requires_grad}
-    state = {k: _whole(v.detach()) for k, v in model.state_dict().items() if k in trainable or k.startswith("connector.")}
-    lm = get_peft_model_state_dict(model.lm, state_dict={k[3:]: v for k, v in state.items() if k.startswith("lm.")})
-    state = {**{k: v for k, v in state.items() if k.startswith("connector.")}, **{f"lm.{k}": v for k, v in lm.items()}}
-    return {k: v.float().cpu().contiguous() for k, v in state.items()}
-
-
 def _whole_optimizer_state(optimizer) -> dict:
     """``optimizer.state_dict()`` with FSDP2's shards gathered. Every process must call it."""
     state = optimizer.state_dict()
-    return {**state, "state": {i: {k: _whole(v) for k, v in s.items()} for i, s in state["state"].items()}}
+    return {**state, "state": {i: {k: whole_tensor(v) for k, v in s.items()} for i, s in state["state"].items()}}
 
 
 def _shard_optimizer_state(state: dict, optimizer) -> dict:
@@ -258,7 +239,7 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
         tokens += int(batch["unit_counts"].sum()) + len(idx)
         done = step + 1
         if done % cfg.checkpoint_every == 0 or done == end:
-            weights, optimizer_state = _trainable_weights(model), _whole_optimizer_state(optimizer)  # every process
+            weights, optimizer_state = model.trainable_state_dict(), _whole_optimizer_state(optimizer)  # every process
             if accelerator.is_main_process:
                 _save_checkpoint(run, weights, optimizer_state, scheduler, done, cfg, accelerator.num_processes)
             accelerator.wait_for_everyone()

@@ -197,8 +197,7 @@ def _fsdp_run(out: str | os.PathLike, shard: bool) -> None:
     from torch.distributed.tensor import DTensor
 
     from foley.token_lm import build_token_lm
-    from foley.train_lm import (_shard_optimizer_state, _step_indices, _trainable_weights,
-                                _whole_optimizer_state)
+    from foley.train_lm import _shard_optimizer_state, _step_indices, _whole_optimizer_state
 
     out = Path(out)
     torch.set_num_threads(1)
@@ -237,7 +236,7 @@ def _fsdp_run(out: str | os.PathLike, shard: bool) -> None:
         assert all(isinstance(p, DTensor) for p in params)
         assert sum(p.to_local().numel() for p in params) < sum(p.numel() for p in params)  # really sharded
     train(model, optimizer, range(3))
-    weights, optimizer_state = _trainable_weights(model), _whole_optimizer_state(optimizer)  # every process
+    weights, optimizer_state = model.trainable_state_dict(), _whole_optimizer_state(optimizer)  # every process
     if rank == 0:
         (out / "step3").mkdir(parents=True)
         save_file(weights, str(out / "step3" / "trainable.safetensors"))
@@ -248,7 +247,7 @@ def _fsdp_run(out: str | os.PathLike, shard: bool) -> None:
     optimizer.load_state_dict(_shard_optimizer_state(torch.load(out / "step3" / "optimizer.pt", weights_only=True),
                                                      optimizer))
     train(model, optimizer, range(3, 5))
-    weights = _trainable_weights(model)
+    weights = model.trainable_state_dict()
     if rank == 0:
         save_file(weights, str(out / "final.safetensors"))
     if shard:
