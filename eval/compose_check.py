@@ -31,9 +31,12 @@ from foley.synthsync import CLASSES
 LEAD_S = 0.5  # silence put before the mix for detection: librosa cannot report an onset at t = 0
 
 
-def first_onset_near(mix: np.ndarray, sr: int, start_s: float, backtrack: bool) -> float | None:
+def onset_times(mix: np.ndarray, sr: int, backtrack: bool) -> np.ndarray:
     lead = round(LEAD_S * sr)
-    onsets = (detect_onsets(np.concatenate([np.zeros(lead, mix.dtype), mix]), sr, backtrack=backtrack) - lead) / sr
+    return (detect_onsets(np.concatenate([np.zeros(lead, mix.dtype), mix]), sr, backtrack=backtrack) - lead) / sr
+
+
+def first_onset_near(onsets: np.ndarray, start_s: float) -> float | None:
     later = onsets[onsets >= start_s - 0.1]
     return float(later[0]) if len(later) else None
 
@@ -62,11 +65,11 @@ def main() -> None:
             t0 = time.perf_counter()
             mix, _ = render(plan, backbone, cache, sampler)
             full_seconds.append(time.perf_counter() - t0)
+            peaks, attacks_s = onset_times(mix, sr, backtrack=False), onset_times(mix, sr, backtrack=True)
             # Simultaneous events share a start: only the first of a "while" bed is timed.
             for e in plan.events if word == "then" else plan.events[:1]:
                 cls = a if e.caption in a.captions[0] else b  # the planner may split a caption ("X with Y")
-                onset = first_onset_near(mix, sr, e.start_s, backtrack=False)
-                attack = first_onset_near(mix, sr, e.start_s, backtrack=True)
+                onset, attack = first_onset_near(peaks, e.start_s), first_onset_near(attacks_s, e.start_s)
                 timed += 1
                 placed += onset is not None and abs(onset - e.start_s) <= 0.1
                 label = None
