@@ -23,29 +23,10 @@ from safetensors.torch import load_file, save_file
 from .errors import FoleyError
 from .fileio import atomic_path, atomic_write_text
 from .frame_encoder import FrameEncoder
+from .manifest import read_manifest
 
 CACHE_FORMAT = "foley-frame-cache"
 FEATURES_DIR = "features"
-
-
-def read_video_manifest(path: str | os.PathLike) -> list[dict]:
-    """Manifest lines with ``id`` and ``video`` (resolved against the manifest's folder)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FoleyError(f"{path}: no such manifest")
-    entries = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-            clip_id, video = str(entry["id"]), entry["video"]
-        except (json.JSONDecodeError, KeyError, TypeError):
-            raise FoleyError(f"{path}:{number}: not a manifest line (JSON with \"id\" and \"video\")") from None
-        if not clip_id or "/" in clip_id or clip_id.startswith("."):
-            raise FoleyError(f"{path}:{number}: clip id {clip_id!r} cannot name a file")
-        entries.append({**entry, "id": clip_id, "video": str(path.parent / video)})
-    return entries
 
 
 def _check_cache(out: Path, info: dict) -> None:
@@ -69,7 +50,7 @@ def extract_features(encoder: FrameEncoder, manifests: list[str | os.PathLike], 
     """
     from tqdm import tqdm
 
-    entries = [e for m in manifests for e in read_video_manifest(m)]
+    entries = [e for m in manifests for e in read_manifest(m)]
     ids = [e["id"] for e in entries]
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)
@@ -89,7 +70,7 @@ def extract_features(encoder: FrameEncoder, manifests: list[str | os.PathLike], 
             counts["skipped"] += 1
             continue
         try:
-            features = encoder.encode_video(entry["video"], fps=fps)  # (N, D)
+            features = encoder.encode_video(entry["source"], fps=fps)  # (N, D)
         except FoleyError as e:
             failures.append((entry["id"], str(e)))
             continue

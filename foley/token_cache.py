@@ -22,30 +22,10 @@ import numpy as np
 from .audio import read_audio
 from .errors import FoleyError
 from .fileio import atomic_path, atomic_write_text
+from .manifest import read_manifest
 from .unit_tokenizer import UnitTokenizer
 
 CACHE_FORMAT = "foley-token-cache"
-
-
-def read_manifest(path: str | os.PathLike) -> list[dict]:
-    """Entries with ``id`` and ``source`` (the audio or video path, resolved)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FoleyError(f"{path}: no such manifest")
-    entries = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-            source = entry.get("audio") or entry["video"]
-            clip_id = str(entry["id"])
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
-            raise FoleyError(f"{path}:{number}: not a manifest line (JSON with \"id\" and \"audio\" or \"video\")") from None
-        if not clip_id or "/" in clip_id or clip_id.startswith("."):
-            raise FoleyError(f"{path}:{number}: clip id {clip_id!r} cannot name a file")
-        entries.append({"id": clip_id, "source": str(path.parent / source)})
-    return entries
 
 
 def tokenizer_fingerprint(tokenizer: UnitTokenizer) -> str:
@@ -65,7 +45,7 @@ def cache_tokens(tokenizer: UnitTokenizer, manifest: str | os.PathLike, out: str
     and the failures [(id, error)]."""
     from tqdm import tqdm
 
-    entries = read_manifest(manifest)
+    entries = read_manifest(manifest, media=("audio", "video"))
     out = Path(out)
     token_dir = out / "tokens"
     token_dir.mkdir(parents=True, exist_ok=True)

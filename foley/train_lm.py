@@ -35,6 +35,7 @@ from safetensors.torch import load_file, save_file
 
 from .errors import FoleyError
 from .fileio import atomic_dir
+from .manifest import read_manifest
 from .frame_cache import cache_info, load_features
 from .token_lm import TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm, whole_tensor
 
@@ -100,9 +101,7 @@ def load_lm_data(manifest: str | os.PathLike, features: str | os.PathLike, units
                  n_units: int) -> LMData:
     """Captions from the manifest, features from the frame cache, unit ids from the token
     cache (``tokens/<id>.npy``); a clip missing from a cache is an error."""
-    from .frame_cache import read_video_manifest
-
-    entries = read_video_manifest(manifest)
+    entries = read_manifest(manifest)
     if not entries:
         raise FoleyError(f"{manifest}: the manifest is empty")
     cache_info(features)
