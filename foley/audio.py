@@ -21,6 +21,7 @@ from .media_files import check_input_file
 
 TARGET_LUFS = -20.0
 PEAK_LIMIT = 10 ** (-1 / 20)  # -1 dBFS
+WRITE_BLOCK = 1 << 18  # samples per block written
 
 
 def resample(wav: np.ndarray, orig_rate: int, target_rate: int) -> np.ndarray:
@@ -87,20 +88,61 @@ def write_audio(path: str | os.PathLike, wav: np.ndarray, sample_rate: int, subt
         raise MediaError(f"{path}: audio to write must be (N,) or (C, N) with N > 0, got shape {wav.shape}")
     if not np.isfinite(wav).all():
         raise MediaError(f"{path}: audio to write contains NaN or infinite values")
-    data = np.clip(wav, -1.0, 1.0)
-    data = data.T if data.ndim == 2 else data
+    channels = 1 if wav.ndim == 1 else wav.shape[0]
     with atomic_path(path) as tmp:
-        sf.write(str(tmp), data, sample_rate, subtype=subtype)
+        with sf.SoundFile(str(tmp), "w", sample_rate, channels, subtype=subtype) as f:
+            for start in range(0, wav.shape[-1], WRITE_BLOCK):  # clipped block by block: no full copy
+                f.write(np.clip(wav[..., start:start + WRITE_BLOCK], -1.0, 1.0).T)
     return Path(path)
 
 
-def normalize_loudness(mix: np.ndarray, sample_rate: int, target_lufs: float = TARGET_LUFS) -> np.ndarray:
-    """Gain to ``target_lufs`` integrated loudness, then a peak ceiling of -1 dBFS."""
+def integrated_loudness(wav: np.ndarray, sample_rate: int, chunk: int = 1 << 18) -> float:
+    """BS.1770-4 integrated loudness (LUFS) of mono audio, measured as pyloudnorm's Meter does
+    (its K-weighting filters, blocks and gates) but chunk by chunk: pyloudnorm filters float64
+    copies of the whole signal, about 7 times its float32 size."""
     import pyloudnorm
+    from scipy.signal import lfilter
 
-    if len(mix) >= int(0.4 * sample_rate) and np.any(mix):
-        loudness = pyloudnorm.Meter(sample_rate).integrated_loudness(mix.astype(np.float64))
+    meter = pyloudnorm.Meter(sample_rate)
+    block, step = meter.block_size, 1.0 - meter.overlap
+    n_blocks = int(np.round((len(wav) / sample_rate - block) / (block * step))) + 1
+    j = np.arange(n_blocks)
+    lower = (block * (j * step) * sample_rate).astype(np.int64)  # pyloudnorm's block bounds
+    upper = np.minimum((block * (j * step + 1) * sample_rate).astype(np.int64), len(wav))
+    bounds = np.unique(np.concatenate([lower, upper]))
+    energy_at = np.zeros(len(bounds))  # sum of squares of the weighted signal before each bound
+    filters = list(meter._filters.values())
+    states = [np.zeros(max(len(f.a), len(f.b)) - 1) for f in filters]
+    total = 0.0
+    for start in range(0, len(wav), chunk):
+        x = wav[start:start + chunk].astype(np.float64)
+        for k, f in enumerate(filters):
+            x, states[k] = lfilter(f.b, f.a, x, zi=states[k])
+            x *= f.passband_gain
+        running = total + np.concatenate([[0.0], np.cumsum(x * x)])  # at start .. start + len(x)
+        inside = (bounds >= start) & (bounds <= start + len(x))
+        energy_at[inside] = running[bounds[inside] - start]
+        total = running[-1]
+    z = (energy_at[np.searchsorted(bounds, upper)] - energy_at[np.searchsorted(bounds, lower)]) / (block * sample_rate)
+    with np.errstate(divide="ignore"):
+        loudness = -0.691 + 10 * np.log10(z)  # per block
+    audible = z[loudness >= -70.0]  # absolute gate
+    if not len(audible):
+        return float("-inf")
+    relative = -0.691 + 10 * np.log10(audible.mean()) - 10.0
+    gated = z[(loudness > relative) & (loudness > -70.0)]
+    return float(-0.691 + 10 * np.log10(gated.mean())) if len(gated) else float("-inf")
+
+
+def normalize_loudness(mix: np.ndarray, sample_rate: int, target_lufs: float = TARGET_LUFS) -> np.ndarray:
+    """Gain to ``target_lufs`` integrated loudness, then a peak ceiling of -1 dBFS (one copy of
+    ``mix``, made in float32)."""
+    out = np.array(mix, dtype=np.float32)
+    if len(out) >= int(0.4 * sample_rate) and np.any(out):
+        loudness = integrated_loudness(out, sample_rate)
         if np.isfinite(loudness):
-            mix = mix * np.float32(10 ** ((target_lufs - loudness) / 20))
-    peak = float(np.abs(mix).max()) if len(mix) else 0.0
-    return mix * np.float32(PEAK_LIMIT / peak) if peak > PEAK_LIMIT else mix
+            out *= np.float32(10 ** ((target_lufs - loudness) / 20))
+    peak = max(float(out.max()), -float(out.min())) if len(out) else 0.0
+    if peak > PEAK_LIMIT:
+        out *= np.float32(PEAK_LIMIT / peak)
+    return out

@@ -83,9 +83,9 @@ def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: 
     total = round(length_s * sr)
     window, overlap = round(width_s * sr), round(min(sampler.overlap_s, width_s / 2) * sr)
     starts = window_starts(total, window, overlap)
-    chunks = [backbone.generate([caption], duration_s=min(width_s, (total - s) / sr), steps=sampler.steps,
+    chunks = (backbone.generate([caption], duration_s=min(width_s, (total - s) / sr), steps=sampler.steps,
                                 guidance=sampler.guidance, seed=seed + k, scheduler=sampler.scheduler)[0].cpu().numpy()
-              for k, s in enumerate(starts)]
+              for k, s in enumerate(starts))
     return join_windows(chunks, starts, total)
 
 

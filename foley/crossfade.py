@@ -8,6 +8,7 @@ seam and correlated material has no gap.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -24,19 +25,25 @@ def window_starts(total: int, window: int, overlap: int) -> list[int]:
     return [round(i * step) for i in range(n)]
 
 
-def join_windows(chunks: list[np.ndarray], starts: list[int], total: int) -> np.ndarray:
+def join_windows(chunks: Iterable[np.ndarray], starts: list[int], total: int) -> np.ndarray:
     """Overlap-add chunks (..., n_i) placed at ``starts`` into (..., total) with equal-power
-    crossfades over each overlap."""
-    out = np.zeros(chunks[0].shape[:-1] + (total,), dtype=np.float32)
+    crossfades over each overlap. ``chunks`` may be a generator: each chunk is added as it
+    comes, so only the output and one chunk are held."""
+    out, previous_end = None, 0
     for i, (chunk, start) in enumerate(zip(chunks, starts)):
+        if out is None:
+            out = np.zeros(chunk.shape[:-1] + (total,), dtype=np.float32)
         n = min(chunk.shape[-1], total - start)
         gain = np.ones(n, dtype=np.float32)
         if i > 0:
-            fade_in = max(0, min(n, starts[i - 1] + chunks[i - 1].shape[-1] - start))
+            fade_in = max(0, min(n, previous_end - start))
             gain[:fade_in] = np.sin(0.5 * np.pi * (np.arange(fade_in) + 0.5) / fade_in)
-        if i + 1 < len(chunks):
+        if i + 1 < len(starts):
             fade_out = max(0, min(n, start + n - starts[i + 1]))
             if fade_out:
                 gain[n - fade_out:] *= np.cos(0.5 * np.pi * (np.arange(fade_out) + 0.5) / fade_out)
         out[..., start:start + n] += chunk[..., :n] * gain
+        previous_end = start + chunk.shape[-1]
+    if out is None:
+        raise ValueError("no chunks to join")
     return out

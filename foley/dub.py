@@ -105,8 +105,10 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
                 raise FoleyError(f"{video}: has no audio track to keep or mix")
             foley, sr = generate(video)
             wav = finish_audio(foley, sr, video, info.duration_s, options)
+            del foley
             out_dir.mkdir(parents=True, exist_ok=True)
             write_audio(wav_path, wav, sr)
+            del wav  # the muxer reads the written track back
             mux_audio(video, wav_path, mp4_path, keep_original=options.keep_original, sample_rate=sr)
         except FoleyError as e:
             summary.failed.append((str(video), str(e)))

@@ -168,17 +168,21 @@ class FoleyPipeline:
             raise FoleyError(f"{len(tokens)} tokens for {duration_s:.3f} s; {self.time.tokens(duration_s)} are needed")
         report = progress or (lambda stage, i, n: None)
         self.adapter.set_scale(cfg.scale)
-        windows, chunks = self.windows(duration_s), []
-        for k, (start_s, length_s) in enumerate(windows):
-            report("audio", k, len(windows))
-            t0, n_tok = self._token_span(start_s, length_s)
-            visual = self.tokenizer.centroids(tokens[t0:t0 + n_tok])[None]  # (1, n_tok, D_unit)
-            wav = self.backbone.generate([caption], duration_s=length_s, steps=cfg.steps, guidance=cfg.guidance,
-                                         seed=seed + k, scheduler=cfg.scheduler, visual=visual)[0]
-            chunks.append(wav.float().cpu().numpy())
-        report("audio", len(windows), len(windows))
+        windows = self.windows(duration_s)
+
+        def chunks():  # one window's audio at a time, added to the track as it comes
+            for k, (start_s, length_s) in enumerate(windows):
+                report("audio", k, len(windows))
+                t0, n_tok = self._token_span(start_s, length_s)
+                visual = self.tokenizer.centroids(tokens[t0:t0 + n_tok])[None]  # (1, n_tok, D_unit)
+                wav = self.backbone.generate([caption], duration_s=length_s, steps=cfg.steps, guidance=cfg.guidance,
+                                             seed=seed + k, scheduler=cfg.scheduler, visual=visual)[0]
+                yield wav.float().cpu().numpy()
+
         sr = self.time.sample_rate
-        return join_windows(chunks, [round(s * sr) for s, _ in windows], round(duration_s * sr))
+        audio = join_windows(chunks(), [round(s * sr) for s, _ in windows], round(duration_s * sr))
+        report("audio", len(windows), len(windows))
+        return audio
 
     def dub(self, video: str | os.PathLike, caption: str | None = None, scale: float | None = None,
             steps: int | None = None, guidance: float | None = None, seed: int = 0,

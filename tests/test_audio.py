@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from foley.audio import read_audio, resample, write_audio
+from foley.audio import WRITE_BLOCK, integrated_loudness, normalize_loudness, read_audio, resample, write_audio
 from foley.errors import MediaError
 
 from conftest import sine
@@ -81,3 +81,35 @@ def test_written_files_get_the_usual_mode(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert (path.stat().st_mode & 0o777) == (0o666 & ~mask)
+
+
+def test_long_stereo_written_block_by_block(tmp_path):
+    wav = (np.random.default_rng(0).standard_normal((2, 2 * WRITE_BLOCK + 123)) * 0.7).astype(np.float32)
+    write_audio(tmp_path / "long.flac", wav, 16_000)
+    back, _ = read_audio(tmp_path / "long.flac", sample_rate=None, mono=False)
+    assert back.shape == wav.shape
+    assert np.abs(back - np.clip(wav, -1, 1)).max() < 1 / 2**15 + 1e-6
+
+
+@pytest.mark.parametrize("seconds, chunk", [(0.4, 1 << 20), (3.7, 4_000), (61.3, 1 << 20), (61.3, 48_000)])
+def test_integrated_loudness_matches_pyloudnorm(seconds, chunk):
+    import pyloudnorm
+
+    rng = np.random.default_rng(int(seconds * 10))
+    n = round(seconds * 16_000)
+    wav = rng.standard_normal(n).astype(np.float32) * 0.05
+    wav[n // 3: n // 2] *= 0.001  # a quiet stretch that the relative gate drops
+    wav[: n // 8] += 0.3 * np.sin(2 * np.pi * 2_000 * np.arange(n // 8) / 16_000, dtype=np.float32)
+    expected = pyloudnorm.Meter(16_000).integrated_loudness(wav.astype(np.float64))
+    assert integrated_loudness(wav, 16_000, chunk=chunk) == pytest.approx(expected, abs=1e-6)
+    assert integrated_loudness(np.zeros(n, np.float32), 16_000) == float("-inf")
+
+
+def test_normalize_loudness_reaches_the_target_and_the_peak_ceiling():
+    quiet = (np.random.default_rng(1).standard_normal(32_000) * 0.01).astype(np.float32)
+    out = normalize_loudness(quiet, 16_000, target_lufs=-20.0)
+    assert integrated_loudness(out, 16_000) == pytest.approx(-20.0, abs=1e-3) and out.dtype == np.float32
+    assert np.array_equal(quiet, (np.random.default_rng(1).standard_normal(32_000) * 0.01).astype(np.float32))
+    spiky = quiet.copy()
+    spiky[100] = 0.99
+    assert np.abs(normalize_loudness(spiky, 16_000, target_lufs=-10.0)).max() == pytest.approx(10 ** (-1 / 20), rel=1e-6)

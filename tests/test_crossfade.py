@@ -23,3 +23,5 @@ def test_equal_power_join_keeps_level_of_noise_and_matches_identical_windows():
     same = join_windows([signal[s:s + window] for s in starts], starts, total)
     assert np.all(np.abs(same) <= np.abs(signal) * np.sqrt(2) + 1e-6)  # sin + cos <= sqrt(2) on identical content
     np.testing.assert_array_equal(same[:starts[1]], signal[:starts[1]])
+    lazily = join_windows((signal[s:s + window] for s in starts), starts, total)  # a generator, one chunk at a time
+    np.testing.assert_array_equal(lazily, same)
