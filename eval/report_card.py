@@ -90,7 +90,7 @@ def main() -> None:
     clip_s = entries[0]["duration_s"]
     lines = [f"SynthSync {args.split}, {len(entries)} clips of {clip_s:g} s, model `{args.model}`, "
              f"{pipe.config.steps if args.steps is None else args.steps} diffusion steps, CPU "
-             f"({torch.get_num_threads()} threads).", "",
+             f"({torch.get_num_threads()} thread{'s' if torch.get_num_threads() != 1 else ''}).", "",
              "| row | onset-count acc | detection acc | AP | ref. count acc | ref. AP | FAD (logmel-stats) | class acc |",
              "|---|---|---|---|---|---|---|---|"]
     for row, r in table.items():
