@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from foley.ffmpeg import run_ffmpeg
+from dub_speed import cut_clip  # the sibling benchmark script
 
 CHILD = """
 import sys
@@ -27,12 +27,6 @@ hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"
 print("PEAK_KB", hwm.split()[1], file=sys.stderr)
 sys.exit(code)
 """
-
-
-def looped_clip(source: Path, seconds: float, out: Path) -> Path:
-    run_ffmpeg(["-stream_loop", "-1", "-i", str(source), "-t", f"{seconds}", "-c:v", "libx264",
-                "-pix_fmt", "yuv420p", "-c:a", "aac", str(out)], "looping the benchmark clip")
-    return out
 
 
 def main() -> None:
@@ -46,7 +40,7 @@ def main() -> None:
     print("| video | peak RSS | wall time |\n|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for minutes in args.minutes:
-            clip = looped_clip(Path("data/examples/medley.mp4"), minutes * 60, Path(tmp) / f"{minutes:g}min.mp4")
+            clip = cut_clip(Path("data/examples/medley.mp4"), minutes * 60, Path(tmp) / f"{minutes:g}min.mp4", loop=True)
             t0 = time.perf_counter()
             proc = subprocess.run([sys.executable, "-c", CHILD, "dub", str(clip), "-o", str(Path(tmp) / "out"),
                                    "--steps", str(args.steps), "--quiet"], env=env, capture_output=True, text=True)

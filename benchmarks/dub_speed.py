@@ -25,9 +25,11 @@ from foley.pipeline import FoleyPipeline
 STAGES = ("frames", "tokens", "audio", "finish")
 
 
-def cut_clip(source: Path, seconds: float, out: Path) -> Path:
-    run_ffmpeg(["-i", str(source), "-t", f"{seconds}", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-                "-c:a", "aac", str(out)], "cutting the benchmark clip")
+def cut_clip(source: Path, seconds: float, out: Path, loop: bool = False) -> Path:
+    """``source`` cut (or, with ``loop``, repeated) to ``seconds``, re-encoded."""
+    repeat = ["-stream_loop", "-1"] if loop else []
+    run_ffmpeg(repeat + ["-i", str(source), "-t", f"{seconds}", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                         "-c:a", "aac", str(out)], "cutting the benchmark clip")
     return out
 
 

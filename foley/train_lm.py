@@ -35,8 +35,8 @@ from safetensors.torch import load_file, save_file
 
 from .errors import FoleyError
 from .fileio import atomic_dir
-from .manifest import read_manifest
 from .frame_cache import cache_info, load_features
+from .manifest import read_manifest
 from .token_lm import TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm, whole_tensor
 
 INIT_DIR = "init"
