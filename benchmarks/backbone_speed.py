@@ -13,7 +13,7 @@ import time
 
 import torch
 
-from foley.backbone import AudioBackbone
+from foley.models.backbone import AudioBackbone
 
 
 def main() -> None:

@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from foley.ffmpeg import ffmpeg_exe, run_ffmpeg
-from foley.video import FrameSpec, decode_frames, probe_video
+from foley.media.ffmpeg import ffmpeg_exe, run_ffmpeg
+from foley.media.video import FrameSpec, decode_frames, probe_video
 
 
 def best_of(repeat: int, fn) -> float:

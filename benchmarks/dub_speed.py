@@ -3,7 +3,7 @@
     python benchmarks/dub_speed.py [--model demo] [--seconds 10] [--repeats 5] [--threads 2] [--steps N]
 
 The clip is data/examples/medley.mp4 cut to --seconds (re-encoded). Each repeat runs the
-same code as `foley dub` (foley.dub.dub_batch with the pipeline) into a fresh folder;
+same code as `foley dub` (foley.pipelines.dub_batch.dub_batch with the pipeline) into a fresh folder;
 stage times come from the pipeline's progress reports: frames = decode + frame encoder,
 tokens = LM, audio = diffusion with the adapter + vocoder + crossfades, finish = fit,
 loudness, wav write and mux. Prints the median of each over the repeats and its share.
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import torch
 
-from foley.dub import dub_batch
-from foley.ffmpeg import run_ffmpeg
-from foley.pipeline import FoleyPipeline
+from foley.media.ffmpeg import run_ffmpeg
+from foley.pipelines.dub import FoleyPipeline
+from foley.pipelines.dub_batch import dub_batch
 
 STAGES = ("frames", "tokens", "audio", "finish")
 

@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 from foley.config import TimeBase
-from foley.frame_encoder import FrameEncoderConfig, build_frame_encoder, load_frame_encoder
-from foley.token_lm import TokenLM
+from foley.models.frame_encoder import FrameEncoderConfig, build_frame_encoder, load_frame_encoder
+from foley.models.token_lm import TokenLM
 
 
 def _best_of(fn, repeats: int) -> float:

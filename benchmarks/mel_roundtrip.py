@@ -14,9 +14,9 @@ import math
 
 import torch
 
-from foley.audio import read_audio
-from foley.mel import LogMel, MelConfig, image_to_mel, mel_to_image
-from foley.vocoder import GriffinLimConfig, GriffinLimVocoder
+from foley.media.audio import read_audio
+from foley.models.mel import LogMel, MelConfig, image_to_mel, mel_to_image
+from foley.models.vocoder import GriffinLimConfig, GriffinLimVocoder
 
 
 def main() -> None:

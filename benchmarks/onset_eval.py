@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from foley.audio import write_audio
-from foley.evaluation import evaluate_onsets, pair_files
-from foley.onset_metrics import OnsetConfig
+from foley.evaluation.onset import OnsetConfig
+from foley.evaluation.scoring import evaluate_onsets, pair_files
+from foley.media.audio import write_audio
 
 
 def clip(rng: np.random.Generator, sr: int = 16_000, seconds: float = 2.0) -> np.ndarray:

@@ -9,7 +9,7 @@ import os
 import tempfile
 import time
 
-from foley.synthsync import SynthConfig, generate
+from foley.datasets.synthsync import SynthConfig, generate
 
 
 def main() -> None:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from foley.audio import write_audio
-from foley.ffmpeg import run_ffmpeg
-from foley.synthsync import SynthConfig, render_clip, write_clip
+from foley.datasets.synthsync import SynthConfig, render_clip, write_clip
+from foley.media.audio import write_audio
+from foley.media.ffmpeg import run_ffmpeg
 
 OUT = Path(__file__).resolve().parent / "examples"
 

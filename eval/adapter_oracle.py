@@ -17,12 +17,12 @@ import time
 import numpy as np
 import torch
 
-from foley.audio import read_audio
-from foley.backbone import AudioBackbone
-from foley.onset_metrics import mean_scores, onset_scores
-from foley.synthsync import load_manifest
-from foley.unit_tokenizer import UnitTokenizer
-from foley.visual_adapter import VisualAdapter
+from foley.datasets.synthsync import load_manifest
+from foley.evaluation.onset import mean_scores, onset_scores
+from foley.media.audio import read_audio
+from foley.models.backbone import AudioBackbone
+from foley.models.unit_tokenizer import UnitTokenizer
+from foley.models.visual_adapter import VisualAdapter
 
 
 def score(wavs, entries) -> dict:

@@ -21,12 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from foley.compose import EventCache, SamplerConfig, load_backbone, render
-from foley.onset_metrics import detect_onsets
-from foley.planners import RulesPlanner
-from foley.sound_classifier import SoundClassifier
-from foley.synthsync import CLASSES
-
+from foley.datasets.synthsync import CLASSES
+from foley.evaluation.classifier import SoundClassifier
+from foley.evaluation.onset import detect_onsets
+from foley.pipelines.compose import EventCache, SamplerConfig, load_backbone, render
+from foley.pipelines.planners import RulesPlanner
 
 LEAD_S = 0.5  # silence put before the mix for detection: librosa cannot report an onset at t = 0
 

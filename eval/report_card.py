@@ -24,12 +24,12 @@ from pathlib import Path
 
 import torch
 
-from foley.audio import read_audio, write_audio
-from foley.audio_embedders import LogMelStats
-from foley.pipeline import FoleyPipeline
-from foley.report import write_report
-from foley.sound_classifier import SoundClassifier
-from foley.synthsync import load_manifest
+from foley.datasets.synthsync import load_manifest
+from foley.evaluation.classifier import SoundClassifier
+from foley.evaluation.embedders import LogMelStats
+from foley.evaluation.report import write_report
+from foley.media.audio import read_audio, write_audio
+from foley.pipelines.dub import FoleyPipeline
 
 ROWS = ("ground truth", "dub", "oracle units", "text only", "shuffled video")
 

@@ -10,7 +10,7 @@ from .errors import FoleyError
 
 
 def _cmd_prepare_synth(args: argparse.Namespace) -> int:
-    from .synthsync import SynthConfig, generate
+    from .datasets.synthsync import SynthConfig, generate
 
     info = generate(args.out, n_train=args.n_train, n_test=args.n_test, seed=args.seed,
                     cfg=SynthConfig(duration_s=args.duration), workers=args.workers,
@@ -22,7 +22,7 @@ def _cmd_prepare_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_prepare_avsync15(args: argparse.Namespace) -> int:
-    from .avsync15 import ClipConfig, prepare_avsync15
+    from .datasets.avsync15 import ClipConfig, prepare_avsync15
 
     result = prepare_avsync15(args.root, args.out, ClipConfig(args.clip_s, args.clips_per_video),
                               workers=args.workers, progress=not args.quiet)
@@ -37,7 +37,7 @@ def _cmd_prepare_avsync15(args: argparse.Namespace) -> int:
 
 
 def _cmd_probe(args: argparse.Namespace) -> int:
-    from .video import probe_video
+    from .media.video import probe_video
 
     failed = 0
     for path in args.inputs:
@@ -56,7 +56,7 @@ def _cmd_probe(args: argparse.Namespace) -> int:
 
 
 def _onset_config(args: argparse.Namespace, mode: str | None = None):
-    from .onset_metrics import OnsetConfig
+    from .evaluation.onset import OnsetConfig
 
     try:
         return OnsetConfig(mode=mode or args.mode, delta_s=args.delta, multi_delta=args.multi_delta)
@@ -66,13 +66,13 @@ def _onset_config(args: argparse.Namespace, mode: str | None = None):
 
 def _write_json(path: str | None, data: dict) -> None:
     if path:
-        from .fileio import atomic_write_text
+        from .media.files import atomic_write_text
 
         atomic_write_text(path, json.dumps(data, indent=1) + "\n")
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluation import evaluate_fad, evaluate_onsets, pair_files
+    from .evaluation.scoring import evaluate_fad, evaluate_onsets, pair_files
 
     if args.metric == "onset":
         result = evaluate_onsets(pair_files(args.pred, args.ref), _onset_config(args), gt=args.gt, workers=args.workers)
@@ -81,16 +81,23 @@ def _cmd_eval(args: argparse.Namespace) -> int:
               f"{s['n_clips']} clips): onset-count acc {s['onset_count_acc']:.4f}, "
               f"detection acc {s['onset_detection_acc']:.4f}, AP {s['onset_ap']:.4f}")
     elif args.metric == "fad":
-        from .audio_embedders import get_embedder
+        from .evaluation.embedders import get_embedder
 
         result = evaluate_fad(args.pred, args.ref, get_embedder(args.embedder))
         print(f"FAD ({result['embedder']}, {result['n_clips']} clips): {result['fad']:.4f}")
+    elif args.metric == "mkl":
+        from .evaluation.embedders import get_embedder
+        from .evaluation.mkl import evaluate_mkl
+
+        result = evaluate_mkl(args.pred, args.ref, get_embedder(args.classifier))
+        print(f"MKL ({result['classifier']}, {result['n_clips']} clips): {result['mkl']:.4f}")
     else:
-        from .audio_embedders import get_embedder
-        from .report import write_report
+        from .evaluation.embedders import get_embedder
+        from .evaluation.report import write_report
 
         result = write_report(args.pred, args.ref, args.out, _onset_config(args, "robust"), gt=args.gt,
-                              embedder=get_embedder(args.embedder), max_plots=args.max_plots, workers=args.workers)
+                              embedder=get_embedder(args.embedder), max_plots=args.max_plots, workers=args.workers,
+                              mkl_classifier=get_embedder(args.mkl) if args.mkl else None)
         s = result["robust"]["summary"]
         print(f"report written to {args.out}/index.html ({result['n_clips']} clips; robust AP {s['onset_ap']:.4f})")
     _write_json(args.json, result)
@@ -98,12 +105,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_tokenize(args: argparse.Namespace) -> int:
-    from .unit_tokenizer import DEMO_DIR, UnitTokenizer
+    from .models.unit_tokenizer import DEMO_DIR, UnitTokenizer
 
     if (args.audio is None) == (args.manifest is None) or (args.manifest is None) != (args.out is None):
         raise FoleyError("give either AUDIO, or --manifest FILE together with --out DIR")
     if args.manifest:
-        from .token_cache import cache_tokens
+        from .datasets.token_cache import cache_tokens
 
         tokenizer = UnitTokenizer.from_pretrained(DEMO_DIR if args.model == "demo" else args.model)
         result = cache_tokens(tokenizer, args.manifest, args.out, progress=not args.quiet)
@@ -115,7 +122,7 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
         if c["failed"]:
             print(f"foley: warning: {c['failed']} failed clip(s), listed in {args.out}/failed.jsonl", file=sys.stderr)
         return 1 if c["failed"] else 0
-    from .audio import read_audio
+    from .media.audio import read_audio
 
     wav, rate = read_audio(args.audio, sample_rate=16_000)
     tokenizer = UnitTokenizer.from_pretrained(DEMO_DIR if args.model == "demo" else args.model)
@@ -131,7 +138,7 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
 
 
 def _cmd_import_tokenizer(args: argparse.Namespace) -> int:
-    from .tokenizer_import import import_unit_tokenizer
+    from .models.tokenizer_import import import_unit_tokenizer
 
     tokenizer = import_unit_tokenizer(args.hubert, args.kmeans, args.out, layer=args.layer)
     print(f"tokenizer written to {args.out}: HuBERT layer {args.layer}, {tokenizer.n_units} units "
@@ -140,9 +147,9 @@ def _cmd_import_tokenizer(args: argparse.Namespace) -> int:
 
 
 def _cmd_train_adapter(args: argparse.Namespace) -> int:
-    from .train_adapter import AdapterTrainConfig, run_training
-    from .unit_tokenizer import UnitTokenizer
-    from .visual_adapter import VisualAdapterConfig
+    from .models.unit_tokenizer import UnitTokenizer
+    from .models.visual_adapter import VisualAdapterConfig
+    from .training.adapter import AdapterTrainConfig, run_training
 
     visual_dim = UnitTokenizer.from_pretrained(args.tokenizer).unit_dim
     cfg = AdapterTrainConfig(
@@ -158,8 +165,8 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     from accelerate import PartialState
 
     from .config import TimeBase
-    from .frame_cache import extract_features
-    from .frame_encoder import load_frame_encoder
+    from .datasets.frame_cache import extract_features
+    from .models.frame_encoder import load_frame_encoder
 
     state = PartialState(cpu=args.device == "cpu")
     device = str(state.device) if state.num_processes > 1 else args.device
@@ -178,7 +185,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 def _cmd_train_lm(args: argparse.Namespace) -> int:
     from accelerate import PartialState
 
-    from .train_lm import run_lm_training
+    from .training.lm import run_lm_training
 
     overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size), ("lr", args.lr),
                                    ("seed", args.seed), ("checkpoint_every", args.checkpoint_every),
@@ -196,9 +203,9 @@ def _cmd_train_lm(args: argparse.Namespace) -> int:
 def _cmd_compose(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .audio import write_audio
-    from .compose import EventCache, SamplerConfig, Session, load_backbone, render, timeline_image
-    from .planners import get_planner
+    from .media.audio import write_audio
+    from .pipelines.compose import EventCache, SamplerConfig, Session, load_backbone, render, timeline_image
+    from .pipelines.planners import get_planner
 
     session = Session.open(args.session, args.duration) if args.session else None
     out = Path(args.output or (Path(args.session).with_suffix(".wav") if args.session else "compose.wav"))
@@ -232,8 +239,8 @@ def _cmd_compose(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval_clap(args: argparse.Namespace) -> int:
-    from .clap_score import ClapScorer, clap_scores, read_captions
     from .device import resolve_device
+    from .evaluation.clap import ClapScorer, clap_scores, read_captions
 
     captions = read_captions(args.captions)
     result = clap_scores(ClapScorer(args.model, str(resolve_device(args.device))), args.audio, captions)
@@ -245,8 +252,8 @@ def _cmd_eval_clap(args: argparse.Namespace) -> int:
 def _cmd_dub(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .dub import OutputOptions, collect_inputs, dub_batch
-    from .pipeline import FoleyPipeline
+    from .pipelines.dub import FoleyPipeline
+    from .pipelines.dub_batch import OutputOptions, collect_inputs, dub_batch
 
     videos, problems = collect_inputs(args.inputs)
     for _, reason in problems:
@@ -261,7 +268,8 @@ def _cmd_dub(args: argparse.Namespace) -> int:
         if bar is None or i == 0:
             if bar is not None:
                 bar.close()
-            bar = bars[stage] = tqdm(total=n, desc=f"  {stage}", leave=False, disable=args.quiet, unit="")
+            bar = bars[stage] = tqdm(total=n, desc=f"  {stage}", leave=False, unit="",
+                                     disable=True if args.quiet else None)  # None: only on a terminal
         bar.n = i
         bar.refresh()
 
@@ -322,16 +330,17 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("inputs", nargs="+", metavar="VIDEO")
     probe.add_argument("--json", action="store_true", help="one JSON object per line")
     probe.set_defaults(func=_cmd_probe)
-    ev = sub.add_parser("eval", help="score generated audio against references (onsets, FAD, HTML report)")
+    ev = sub.add_parser("eval", help="score generated audio against references (onsets, FAD, MKL, HTML report)")
     ev_sub = ev.add_subparsers(dest="metric", required=True, metavar="METRIC")
     for name, help_text in (("onset", "onset-count accuracy, detection accuracy and AP"),
                             ("fad", "Frechet Audio Distance"),
+                            ("mkl", "mean KL divergence of PANNs class outputs (real || generated, paired by name)"),
                             ("report", "a folder with JSON, Markdown and an HTML page with plots")):
         p = ev_sub.add_parser(name, help=help_text)
         p.add_argument("--pred", required=True, help="folder of generated files (wav or video, any rate)")
         p.add_argument("--ref", required=True, help="folder of reference files with the same names")
         p.add_argument("--json", help="also write the results to this JSON file")
-        if name != "fad":
+        if name in ("onset", "report"):
             if name == "onset":
                 p.add_argument("--mode", choices=("robust", "reference"), default="robust")
             p.add_argument("--gt", choices=("auto", "annotated", "detected"), default="auto",
@@ -340,10 +349,15 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--delta", type=float, default=0.1, help="matching tolerance in seconds")
             p.add_argument("--multi-delta", action="store_true", help="average over 0.1, 0.15, ... up to --delta")
             p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-        if name != "onset":
+        if name in ("fad", "report"):
             p.add_argument("--embedder", default="logmel", help="logmel | vggish:PATH | panns:PATH")
+        if name == "mkl":
+            p.add_argument("--classifier", required=True, metavar="panns:PATH",
+                           help="PANNs Cnn14 weights (Cnn14_16k_mAP=0.438.pth)")
         if name == "report":
             p.add_argument("--out", required=True, help="report folder")
+            p.add_argument("--mkl", metavar="panns:PATH", help="also MKL with these PANNs weights (default: the "
+                           "--embedder's, when it is panns)")
             p.add_argument("--max-plots", type=int, default=12, help="clips plotted (lowest AP first)")
         p.set_defaults(func=_cmd_eval)
     clap = ev_sub.add_parser("clap", help="CLAP score: audio-caption cosine similarity (text-to-audio)")

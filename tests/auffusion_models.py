@@ -13,9 +13,9 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import CLIPTokenizer
 
-from foley.auffusion import ConditionAdapter
-from foley.backbone import AudioBackbone, BackboneConfig, build_backbone
-from foley.mel import MelConfig
+from foley.models.auffusion import ConditionAdapter
+from foley.models.backbone import AudioBackbone, BackboneConfig, build_backbone
+from foley.models.mel import MelConfig
 
 LRELU = 0.1
 TINY_MEL = MelConfig(n_fft=512, win_length=512, n_mels=16, width=64)

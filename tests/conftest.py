@@ -1,6 +1,7 @@
 """Shared fixtures: small media files made on the fly with FFmpeg and PyAV."""
 from __future__ import annotations
 
+import hashlib
 from fractions import Fraction
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import av
 import numpy as np
 import pytest
 
-from foley.ffmpeg import run_ffmpeg
+from foley.media.ffmpeg import run_ffmpeg
 
 CODE_BITS = 10  # frame index encoded as 10 black/white blocks
 BLOCK = 12
@@ -96,3 +97,13 @@ def av_clip(media_dir) -> Path:
                 "-ac", "2", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
                 "-c:a", "aac", "-shortest", str(path)], what=str(path))
     return path
+
+
+def video_packet_hash(path) -> tuple[str, int]:
+    digest, n = hashlib.sha256(), 0
+    with av.open(str(path)) as c:
+        for packet in c.demux(c.streams.video[0]):
+            if packet.size:
+                digest.update(bytes(packet))
+                n += 1
+    return digest.hexdigest(), n

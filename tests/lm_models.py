@@ -4,9 +4,16 @@ from __future__ import annotations
 import pytest
 import torch
 
-from foley.connector import ConnectorConfig
-from foley.frame_encoder import FrameEncoderConfig
-from foley.token_lm import INSTRUCTION, REQUEST, LoraSettings, TokenLMConfig, build_text_tokenizer, build_token_lm
+from foley.models.connector import ConnectorConfig
+from foley.models.frame_encoder import FrameEncoderConfig
+from foley.models.token_lm import (
+    INSTRUCTION,
+    REQUEST,
+    LoraSettings,
+    TokenLMConfig,
+    build_text_tokenizer,
+    build_token_lm,
+)
 
 N_UNITS = 12
 FRAME_DIM = 8

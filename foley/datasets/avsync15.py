@@ -1,0 +1,137 @@
+"""AVSync15 preparation: validate a user's download, write manifests, cut evaluation clips.
+
+Expected layout (lzhangbj/ASVA):
+
+    ROOT/videos/<class_folder>/<file>.mp4
+    ROOT/train.txt, ROOT/test.txt      lines "<class_folder>/<file>.mp4"
+    ROOT/class_mapping.json
+
+Evaluation clips follow the published protocol: windows of ``clip_s`` seconds (2 s), a
+fixed number per test video (3), here spread evenly from the start to the end of the
+video. Missing or unreadable videos are reported and skipped; the rest is prepared.
+"""
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import FoleyError
+from ..media.audio import read_audio, write_audio
+from ..media.ffmpeg import run_ffmpeg
+from ..media.files import atomic_path, atomic_write_text
+from ..media.video import probe_video
+
+SAMPLE_RATE = 16_000
+
+
+@dataclass(frozen=True)
+class ClipConfig:
+    clip_s: float = 2.0
+    clips_per_video: int = 3
+
+    def __post_init__(self) -> None:
+        if self.clip_s <= 0 or self.clips_per_video < 1:
+            raise FoleyError(f"need a positive clip length and at least one clip per video, "
+                             f"got {self.clip_s} s x {self.clips_per_video}")
+
+    def starts(self, duration_s: float) -> list[float]:
+        span = duration_s - self.clip_s
+        if span < -1e-3:
+            return []
+        n = self.clips_per_video
+        return [round(max(0.0, span) * i / (n - 1), 3) if n > 1 else 0.0 for i in range(n)]
+
+
+def _caption(class_folder: str, mapping: dict) -> str:
+    name = mapping.get(class_folder)
+    return (name if isinstance(name, str) else class_folder).replace("_", " ").strip()
+
+
+def _read_split(root: Path, split: str) -> list[str]:
+    path = root / f"{split}.txt"
+    if not path.is_file():
+        raise FoleyError(f"{root}: not an AVSync15 folder ({split}.txt is missing)")
+    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+
+
+def _cut(job: tuple) -> dict:
+    """One evaluation clip: re-encoded picture (cutting needs it), 16 kHz wav, sidecar."""
+    video, start, cfg, stem, out_dir, meta = job
+    out_dir = Path(out_dir)
+    try:
+        with atomic_path(out_dir / f"{stem}.mp4") as part:
+            run_ffmpeg(["-ss", f"{start:.3f}", "-t", f"{cfg.clip_s:.3f}", "-i", str(video), "-map", "0:v:0", "-map", "0:a:0",
+                        "-c:v", "libx264", "-preset", "fast", "-crf", "18", "-pix_fmt", "yuv420p", "-threads", "1",
+                        "-c:a", "aac", "-b:a", "128k", str(part)], what=f"{video} at {start:.2f} s")
+        wav, _ = read_audio(out_dir / f"{stem}.mp4", sample_rate=SAMPLE_RATE)
+        n = round(cfg.clip_s * SAMPLE_RATE)
+        write_audio(out_dir / f"{stem}.wav", wav[:n], SAMPLE_RATE)
+        side = {"id": stem, "dataset": "avsync15", **meta, "start_s": start, "duration_s": cfg.clip_s}
+        atomic_write_text(out_dir / f"{stem}.json", json.dumps(side, indent=1) + "\n")
+        return side
+    except FoleyError as e:
+        return {"id": stem, "error": str(e)}
+
+
+def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipConfig = ClipConfig(),
+                     workers: int | None = None, progress: bool = True) -> dict:
+    """Validate ROOT, write OUT/{train,test}.jsonl and OUT/test_clips/, and OUT/problems.txt."""
+    root, out = Path(root), Path(out)
+    if not (root / "videos").is_dir():
+        raise FoleyError(f"{root}: not an AVSync15 folder (no videos/ folder)")
+    mapping_path = root / "class_mapping.json"
+    if not mapping_path.is_file():
+        raise FoleyError(f"{root}: not an AVSync15 folder (class_mapping.json is missing)")
+    try:
+        mapping = json.loads(mapping_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise FoleyError(f"{mapping_path}: not valid JSON ({e.msg} at line {e.lineno})") from None
+    mapping = mapping if isinstance(mapping, dict) else {}
+    if (out / "test_clips").exists() and any((out / "test_clips").iterdir()):
+        raise FoleyError(f"{out}: already holds prepared clips; choose an empty folder")
+
+    problems: list[str] = []
+    manifests: dict[str, list[dict]] = {}
+    for split in ("train", "test"):
+        entries = []
+        for rel in _read_split(root, split):
+            video = root / "videos" / rel
+            class_folder = rel.split("/")[0]
+            try:
+                info = probe_video(video)
+            except FoleyError as e:
+                problems.append(f"{split}: {e}")
+                continue
+            if not info.has_audio:
+                problems.append(f"{split}: {video}: has no audio track")
+                continue
+            entries.append({"id": Path(rel).stem, "video": str(video), "audio": str(video), "class": class_folder,
+                            "caption": _caption(class_folder, mapping), "duration_s": round(info.duration_s, 3)})
+        manifests[split] = entries
+
+    jobs = []
+    for e in manifests["test"]:
+        starts = cfg.starts(e["duration_s"])
+        if not starts:
+            problems.append(f"test: {e['video']}: shorter than {cfg.clip_s} s ({e['duration_s']} s)")
+        for k, start in enumerate(starts):
+            meta = {"class": e["class"], "caption": e["caption"], "source": e["video"]}
+            jobs.append((e["video"], start, cfg, f"{e['id']}_{k}", str(out / "test_clips"), meta))
+    (out / "test_clips").mkdir(parents=True, exist_ok=True)
+
+    from tqdm import tqdm
+
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        results = list(tqdm(pool.map(_cut, jobs), total=len(jobs), disable=not progress, desc="avsync15 clips", unit="clip"))
+    clips = [r for r in results if "error" not in r]
+    problems += [f"test clip {r['id']}: {r['error']}" for r in results if "error" in r]
+
+    for split, entries in manifests.items():
+        atomic_write_text(out / f"{split}.jsonl", "".join(json.dumps(e) + "\n" for e in entries))
+    atomic_write_text(out / "test_clips.jsonl", "".join(json.dumps(c) + "\n" for c in clips))
+    atomic_write_text(out / "problems.txt", "".join(p + "\n" for p in problems))
+    return {"train": len(manifests["train"]), "test": len(manifests["test"]), "clips": len(clips), "problems": problems}

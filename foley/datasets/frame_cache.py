@@ -1,0 +1,107 @@
+"""Cached frame features for training: ``foley extract MANIFEST... --model ... --out CACHE``.
+
+A manifest is JSON Lines, one clip per line with an ``id`` and a ``video`` path (absolute or
+relative to the manifest's folder). The cache folder holds::
+
+    features/<id>.safetensors   "features": (N, D) float16, N = frames at the video rate
+    cache.json                  the encoder (config and weight fingerprint), rate and width
+    failed.jsonl                clips that could not be read, one line each with the error
+
+Runs are resumable (clips whose file exists are skipped) and can be sharded over
+processes with ``accelerate launch``: process r of W takes the clips i with i % W == r.
+A cache made with another encoder or rate is refused.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from ..errors import FoleyError
+from ..media.files import atomic_path, atomic_write_text
+from ..models.frame_encoder import FrameEncoder
+from .manifest import read_manifest
+
+CACHE_FORMAT = "foley-frame-cache"
+FEATURES_DIR = "features"
+
+
+def _check_cache(out: Path, info: dict) -> None:
+    path = out / "cache.json"
+    if path.is_file():
+        previous = json.loads(path.read_text(encoding="utf-8"))
+        if {k: previous.get(k) for k in ("encoder_fingerprint", "fps")} != {k: info[k] for k in ("encoder_fingerprint",
+                                                                                                  "fps")}:
+            raise FoleyError(f"{out}: this cache was made with another encoder or frame rate; use a new --out folder")
+    atomic_write_text(path, json.dumps(info, indent=1) + "\n")
+
+
+def extract_features(encoder: FrameEncoder, manifests: list[str | os.PathLike], out: str | os.PathLike,
+                     fps: float = 21.5, rank: int = 0, world: int = 1, barrier=lambda: None,
+                     progress: bool = True) -> dict:
+    """Encode the clips of ``manifests`` that are not cached yet (this process's share).
+
+    ``barrier`` synchronizes the processes of a sharded run (accelerate's
+    ``wait_for_everyone``). Returns this process's counts {"total", "done", "skipped",
+    "failed"} and its failures [(id, error)]; rank 0 writes failed.jsonl for all of them.
+    """
+    from tqdm import tqdm
+
+    entries = [e for m in manifests for e in read_manifest(m)]
+    ids = [e["id"] for e in entries]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise FoleyError(f"clip id {dup!r} appears twice in the manifests")
+    out = Path(out)
+    (out / FEATURES_DIR).mkdir(parents=True, exist_ok=True)
+    if rank == 0:
+        _check_cache(out, {"format": CACHE_FORMAT, "encoder": encoder.config.to_dict(),
+                           "encoder_fingerprint": encoder.fingerprint(), "fps": fps, "dim": encoder.dim})
+    barrier()
+    mine = entries[rank::world]
+    counts = {"total": len(mine), "done": 0, "skipped": 0, "failed": 0}
+    failures = []
+    for entry in tqdm(mine, disable=not progress, desc=f"extract [{rank}/{world}]", unit="clip"):
+        target = out / FEATURES_DIR / f"{entry['id']}.safetensors"
+        if target.exists():
+            counts["skipped"] += 1
+            continue
+        try:
+            features = encoder.encode_video(entry["source"], fps=fps)  # (N, D)
+        except FoleyError as e:
+            failures.append((entry["id"], str(e)))
+            continue
+        with atomic_path(target) as tmp:
+            save_file({"features": features.half().contiguous()}, str(tmp), metadata={"fps": str(fps)})
+        counts["done"] += 1
+    counts["failed"] = len(failures)
+    part = out / f"failed.rank{rank}.jsonl"
+    atomic_write_text(part, "".join(json.dumps({"id": i, "error": e}) + "\n" for i, e in failures))
+    barrier()
+    if rank == 0:
+        parts = [out / f"failed.rank{r}.jsonl" for r in range(world)]
+        atomic_write_text(out / "failed.jsonl", "".join(p.read_text(encoding="utf-8") for p in parts))
+        for p in parts:
+            p.unlink()
+    return {"counts": counts, "failures": failures}
+
+
+def cache_info(cache: str | os.PathLike) -> dict:
+    path = Path(cache) / "cache.json"
+    if not path.is_file():
+        raise FoleyError(f"{cache}: not a frame feature cache (no cache.json); make one with `foley extract`")
+    info = json.loads(path.read_text(encoding="utf-8"))
+    if info.get("format") != CACHE_FORMAT:
+        raise FoleyError(f"{path}: not a frame feature cache")
+    return info
+
+
+def load_features(cache: str | os.PathLike, clip_id: str) -> torch.Tensor:
+    """(N, D) float32 features of one clip."""
+    path = Path(cache) / FEATURES_DIR / f"{clip_id}.safetensors"
+    if not path.is_file():
+        raise FoleyError(f"{path}: no cached features for clip {clip_id!r}; run `foley extract` first")
+    return load_file(str(path))["features"].float()

@@ -1,0 +1,32 @@
+"""Clip manifests: JSON Lines, one clip per line with an ``id`` and a media path (absolute or
+relative to the manifest's folder), plus any other fields (``caption``, ``class``, ...)."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from ..errors import FoleyError
+
+
+def read_manifest(path: str | os.PathLike, media: tuple[str, ...] = ("video",)) -> list[dict]:
+    """The manifest's entries; each gets ``source``: the first of the ``media`` fields it has,
+    resolved against the manifest's folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise FoleyError(f"{path}: no such manifest")
+    wanted = " or ".join(f'"{key}"' for key in media)
+    entries = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+            clip_id = str(entry["id"])
+            source = next(entry[key] for key in media if entry.get(key))
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError, StopIteration):
+            raise FoleyError(f"{path}:{number}: not a manifest line (JSON with \"id\" and {wanted})") from None
+        if not clip_id or "/" in clip_id or clip_id.startswith("."):
+            raise FoleyError(f"{path}:{number}: clip id {clip_id!r} cannot name a file")
+        entries.append({**entry, "id": clip_id, "source": str(path.parent / source)})
+    return entries

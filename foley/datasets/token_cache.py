@@ -1,0 +1,78 @@
+"""Cache the unit ids of every clip of a manifest, for training on cached tokens.
+
+A manifest is JSON Lines, one clip per line with an ``id`` and an ``audio`` (or ``video``)
+path, absolute or relative to the manifest's folder. The cache folder holds::
+
+    tokens/<id>.npy   int16 (int32 for K > 32768) unit ids at 50 Hz, ceil(N / 320) of them for N samples at 16 kHz
+    cache.json        the tokenizer it was made with (a fingerprint) and the counts
+    failed.jsonl      clips that could not be read, one line each with the error
+
+Runs are resumable: clips whose file exists are skipped, so an interrupted run continues
+where it stopped. A cache made with another tokenizer is refused.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import FoleyError
+from ..media.audio import read_audio
+from ..media.files import atomic_path, atomic_write_text
+from ..models.unit_tokenizer import UnitTokenizer
+from .manifest import read_manifest
+
+CACHE_FORMAT = "foley-token-cache"
+
+
+def tokenizer_fingerprint(tokenizer: UnitTokenizer) -> str:
+    """sha256 of the centroids and the HuBERT weights: equal fingerprints give equal tokens."""
+    settings = tokenizer.features.config
+    h = hashlib.sha256(f"{settings.layer} {settings.normalize_waveform} {settings.max_chunk_samples}".encode())
+    h.update(tokenizer.centroids(np.arange(tokenizer.n_units)).numpy().tobytes())
+    for name, tensor in sorted(tokenizer.features.model.state_dict().items()):
+        h.update(name.encode())
+        h.update(tensor.contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+def cache_tokens(tokenizer: UnitTokenizer, manifest: str | os.PathLike, out: str | os.PathLike,
+                 progress: bool = True) -> dict:
+    """Tokenize every clip not cached yet; returns counts {"total", "done", "skipped", "failed"}
+    and the failures [(id, error)]."""
+    from tqdm import tqdm
+
+    entries = read_manifest(manifest, media=("audio", "video"))
+    out = Path(out)
+    token_dir = out / "tokens"
+    token_dir.mkdir(parents=True, exist_ok=True)
+    fingerprint = tokenizer_fingerprint(tokenizer)
+    info_path = out / "cache.json"
+    if info_path.is_file():
+        previous = json.loads(info_path.read_text(encoding="utf-8"))
+        if previous.get("tokenizer_fingerprint") != fingerprint:
+            raise FoleyError(f"{out}: this cache was made with another tokenizer; use a new --out folder")
+    atomic_write_text(info_path, json.dumps({"format": CACHE_FORMAT, "tokenizer_fingerprint": fingerprint,
+                                             "n_units": tokenizer.n_units, "manifest": str(manifest)}, indent=1) + "\n")
+    counts = {"total": len(entries), "done": 0, "skipped": 0, "failed": 0}
+    failures = []
+    for entry in tqdm(entries, disable=not progress, desc="tokenize", unit="clip"):
+        target = token_dir / f"{entry['id']}.npy"
+        if target.exists():
+            counts["skipped"] += 1
+            continue
+        try:
+            wav, _ = read_audio(entry["source"])
+            ids = tokenizer.encode(wav).numpy().astype(np.int16 if tokenizer.n_units <= 2**15 else np.int32)
+        except FoleyError as e:
+            failures.append((entry["id"], str(e)))
+            continue
+        with atomic_path(target) as tmp:
+            np.save(tmp, ids)
+        counts["done"] += 1
+    counts["failed"] = len(failures)
+    atomic_write_text(out / "failed.jsonl", "".join(json.dumps({"id": i, "error": e}) + "\n" for i, e in failures))
+    return {"counts": counts, "failures": failures}

@@ -1,0 +1,162 @@
+"""Unit-level evaluation of a token LM on SynthSync: does it write the clip's units, and
+does it put the sounds at the right times?
+
+- **Unit accuracy**: share of the T tokens of a clip equal to the ground-truth units of its
+  real audio (all frames, and frames whose true unit is a sound unit).
+- **Sound units**: units whose frames, on the train split, are mostly above -40 dBFS (RMS of
+  the 20 ms hop); the others are noise-floor units, which flicker between events.
+- **Event F1**: events are the starts of runs of at least 3 sound units; matched one-to-one
+  (nearest first) to the annotated onsets within 0.1 s; F1 of the counts pooled over clips.
+  The same figure on the ground-truth units is the ceiling this event reading allows.
+- **Change F1**: every unit change is an event (the plain reading); reported for reference.
+- **Video use**: the teacher-forced loss (nats per target token) with each clip's own frames
+  and with the frames of the clip ``VIDEO_SHIFT`` places on in the split (SynthSync cycles
+  through its classes, so that clip has the same class and other event times). A model that
+  reads the video has a lower loss with its own frames.
+
+Run: ``python -m foley.evaluation.lm --model DIR --data SYNTHSYNC --features CACHE --units CACHE``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+import torch
+
+from ..datasets.synthsync import load_manifest
+from ..media.audio import read_audio
+from ..models.token_lm import SamplingConfig, TokenLM
+from ..datasets.lm_data import LMData, load_lm_data
+
+SILENCE_DBFS = -40.0
+MIN_RUN = 3
+TOLERANCE_S = 0.1
+VIDEO_SHIFT = 8  # SynthSync's class count
+
+
+def sound_units(data: LMData, audio_paths: list[str], n_units: int, hop: int = 320) -> np.ndarray:
+    """(K,) bool: units whose frames are mostly above SILENCE_DBFS in these clips."""
+    loud, total = np.zeros(n_units), np.zeros(n_units)
+    for units, path in zip(data.units, audio_paths):
+        wav, _ = read_audio(path, sample_rate=16_000)
+        u = units.numpy()
+        frames = np.pad(wav, (0, max(0, len(u) * hop - len(wav))))[: len(u) * hop].reshape(len(u), hop)
+        rms_db = 10 * np.log10((frames ** 2).mean(axis=1) + 1e-12)
+        np.add.at(loud, u, rms_db > SILENCE_DBFS)
+        np.add.at(total, u, 1)
+    return loud > 0.5 * total
+
+
+def run_onsets_s(units: np.ndarray, sound: np.ndarray, rate_hz: float = 50.0) -> np.ndarray:
+    """Times of the first frames of runs of >= MIN_RUN sound units."""
+    is_sound = np.concatenate([[False], sound[units], [False]])
+    edges = np.diff(is_sound.astype(int))
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    return starts[ends - starts >= MIN_RUN] / rate_hz
+
+
+def change_times_s(units: np.ndarray, rate_hz: float = 50.0) -> np.ndarray:
+    return (np.nonzero(units[1:] != units[:-1])[0] + 1) / rate_hz
+
+
+def match_counts(pred_s: np.ndarray, gt_s: np.ndarray, tol_s: float = TOLERANCE_S) -> tuple[int, int, int]:
+    """(hits, false alarms, misses): each onset takes the nearest unused event within tol_s."""
+    used, hits = set(), 0
+    for g in gt_s:
+        free = [i for i in range(len(pred_s)) if i not in used and abs(pred_s[i] - g) <= tol_s]
+        if free:
+            used.add(min(free, key=lambda i: abs(pred_s[i] - g)))
+            hits += 1
+    return hits, len(pred_s) - hits, len(gt_s) - hits
+
+
+def f1(counts: np.ndarray) -> dict:
+    hits, false_alarms, misses = counts
+    precision = hits / max(hits + false_alarms, 1)
+    recall = hits / max(hits + misses, 1)
+    return {"f1": 2 * precision * recall / max(precision + recall, 1e-12), "precision": precision, "recall": recall}
+
+
+def score_units(pred: list[np.ndarray], gt: list[np.ndarray], onsets: list[np.ndarray], sound: np.ndarray) -> dict:
+    """All figures of a set of predicted unit sequences (one per clip)."""
+    equal = np.concatenate([p == g for p, g in zip(pred, gt)])
+    on_sound = np.concatenate([sound[g] for g in gt])
+    events = sum(np.array(match_counts(run_onsets_s(p, sound), o)) for p, o in zip(pred, onsets))
+    changes = sum(np.array(match_counts(change_times_s(p), o)) for p, o in zip(pred, onsets))
+    activity = np.concatenate([sound[p] == sound[g] for p, g in zip(pred, gt)])
+    return {"unit_acc": float(equal.mean()), "unit_acc_sound_frames": float(equal[on_sound].mean()),
+            "sound_vs_noise_acc": float(activity.mean()), "event": f1(events), "change": f1(changes)}
+
+
+@torch.no_grad()
+def teacher_forced_loss(model: TokenLM, data: LMData, batch_size: int, frame_shift: int = 0) -> float:
+    """Mean loss per target token; clip i gets the frames of clip i + frame_shift."""
+    total, count = 0.0, 0
+    for i in range(0, len(data.ids), batch_size):
+        idx = list(range(i, min(i + batch_size, len(data.ids))))
+        batch = data.batch(idx, use_video=model.config.use_video)
+        if model.config.use_video and frame_shift:
+            other = data.batch([(j + frame_shift) % len(data.ids) for j in idx], use_video=True)
+            batch["frames"], batch["frame_counts"] = other["frames"], other["frame_counts"]
+        n = int(batch["unit_counts"].sum()) + len(idx)
+        total += model(**batch)[0].item() * n
+        count += n
+    return total / count
+
+
+def evaluate(model: TokenLM, data: LMData, onsets: list[np.ndarray], sound: np.ndarray, batch_size: int = 16,
+             sampling: SamplingConfig = SamplingConfig()) -> dict:
+    video_use = {"loss_own_frames": teacher_forced_loss(model, data, batch_size),
+                 "loss_other_clip_frames": teacher_forced_loss(model, data, batch_size, VIDEO_SHIFT)}
+    pred = []
+    start = time.perf_counter()
+    for i in range(0, len(data.ids), batch_size):
+        idx = list(range(i, min(i + batch_size, len(data.ids))))
+        batch = data.batch(idx, use_video=model.config.use_video)
+        pred += [p.numpy() for p in model.generate(batch["captions"], batch["unit_counts"].tolist(),
+                                                    batch.get("frames"), batch.get("frame_counts"), sampling)]
+    seconds = time.perf_counter() - start
+    gt = [u.numpy() for u in data.units]
+    return {"clips": len(gt), "model": score_units(pred, gt, onsets, sound), "video_use": video_use,
+            "ground_truth_units": score_units(gt, gt, onsets, sound),
+            "sound_units": int(sound.sum()), "generation_s": round(seconds, 1)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m foley.evaluation.lm", description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True, help="token LM folder (or demo)")
+    parser.add_argument("--data", required=True, help="SynthSync folder (train split: sound units; test: scores)")
+    parser.add_argument("--features", required=True, help="frame feature cache of both splits")
+    parser.add_argument("--units", required=True, help="unit id cache of both splits")
+    parser.add_argument("--split", default="test")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--sample", action="store_true", help="sample instead of greedy decoding")
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--top-k", type=int, default=0)
+    parser.add_argument("--top-p", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    model = TokenLM.from_pretrained(args.model)
+    train = load_lm_data(f"{args.data}/train.jsonl", args.features, args.units, model.n_units)
+    sound = sound_units(train, [e["audio"] for e in load_manifest(args.data, "train")], model.n_units)
+    entries = load_manifest(args.data, args.split)
+    data = load_lm_data(f"{args.data}/{args.split}.jsonl", args.features, args.units, model.n_units)
+    sampling = SamplingConfig(do_sample=args.sample, temperature=args.temperature, top_k=args.top_k,
+                              top_p=args.top_p, seed=args.seed)
+    result = evaluate(model, data, [np.array(e["onsets_s"]) for e in entries], sound, args.batch_size, sampling)
+    result.update({"model_dir": args.model, "split": args.split, "use_video": model.config.use_video,
+                   "sampling": sampling.__dict__})
+    print(json.dumps(result, indent=1))
+    if args.json:
+        from ..media.files import atomic_write_text
+
+        atomic_write_text(args.json, json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

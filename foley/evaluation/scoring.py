@@ -1,0 +1,142 @@
+"""Dataset evaluation: pair generated and reference files by name, score onsets and FAD."""
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import FoleyError
+from ..media.audio import read_audio
+from .onset import OnsetConfig, mean_scores, onset_scores, warm_up_detector
+
+# Preferred order when several files share a stem (a SynthSync folder has .wav and .mp4).
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".m4a", ".mp4", ".mov", ".mkv", ".webm")
+
+
+@dataclass(frozen=True)
+class Pair:
+    stem: str
+    pred: Path
+    ref: Path
+    sidecar: dict | None  # the reference's <stem>.json (SynthSync / AVSync15 clips), if any
+
+
+def _by_stem(folder: Path) -> dict[str, Path]:
+    if not folder.is_dir():
+        raise FoleyError(f"{folder}: no such folder")
+    found: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        suffix = path.suffix.lower()
+        if path.is_file() and suffix in AUDIO_SUFFIXES and not path.name.startswith("."):
+            best = found.get(path.stem)
+            if best is None or AUDIO_SUFFIXES.index(suffix) < AUDIO_SUFFIXES.index(best.suffix.lower()):
+                found[path.stem] = path
+    return found
+
+
+def _listing(names: list[str], limit: int = 8) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" (and {len(names) - limit} more)" if len(names) > limit else "")
+
+
+def pair_files(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike) -> list[Pair]:
+    """Pairs of generated and reference files with the same stem; any unpaired file is an error."""
+    pred_dir, ref_dir = Path(pred_dir), Path(ref_dir)
+    preds, refs = _by_stem(pred_dir), _by_stem(ref_dir)
+    if not preds:
+        raise FoleyError(f"{pred_dir}: no audio or video files ({', '.join(AUDIO_SUFFIXES)})")
+    problems = []
+    if missing := sorted(set(preds) - set(refs)):
+        problems.append(f"{len(missing)} generated file(s) have no reference in {ref_dir}: {_listing(missing)}")
+    if missing := sorted(set(refs) - set(preds)):
+        problems.append(f"{len(missing)} reference file(s) have no generated counterpart in {pred_dir}: {_listing(missing)}")
+    if problems:
+        raise FoleyError("; ".join(problems))
+    pairs = []
+    for stem in sorted(preds):
+        side = ref_dir / f"{stem}.json"
+        sidecar = json.loads(side.read_text(encoding="utf-8")) if side.is_file() else None
+        pairs.append(Pair(stem, preds[stem], refs[stem], sidecar))
+    return pairs
+
+
+def resolve_gt(pairs: list[Pair], gt: str, cfg: OnsetConfig) -> str:
+    """'annotated' or 'detected' ground truth; 'auto' picks annotations when every
+    reference has them (robust mode only: the reference protocol detects them)."""
+    annotated = all(p.sidecar and "onsets_s" in p.sidecar for p in pairs)
+    if gt == "auto":
+        return "annotated" if annotated and cfg.mode == "robust" else "detected"
+    if gt == "annotated":
+        if cfg.mode == "reference":
+            raise FoleyError("--gt annotated is for --mode robust; the reference protocol detects onsets on the reference audio")
+        if not annotated:
+            raise FoleyError("--gt annotated needs a <stem>.json with onsets_s next to every reference file")
+    return gt
+
+
+def _score_pair(job: tuple) -> dict:
+    pair, cfg, gt = job
+    try:
+        pred, pred_sr = read_audio(pair.pred, sample_rate=None)
+        if gt == "annotated":
+            duration = pair.sidecar.get("duration_s")
+            if duration is None:
+                ref, ref_sr = read_audio(pair.ref, sample_rate=None)
+                duration = len(ref) / ref_sr
+            scores = onset_scores(pred, pred_sr, gt_onsets_s=pair.sidecar["onsets_s"], duration_s=duration, cfg=cfg)
+        else:
+            ref, ref_sr = read_audio(pair.ref, sample_rate=None)
+            scores = onset_scores(pred, pred_sr, ref_wav=ref, ref_sample_rate=ref_sr, cfg=cfg)
+    except FoleyError as e:
+        return {"stem": pair.stem, "error": str(e)}
+    return {"stem": pair.stem, "class": (pair.sidecar or {}).get("class"), "scores": scores}
+
+
+def evaluate_onsets(pairs: list[Pair], cfg: OnsetConfig = OnsetConfig(), gt: str = "auto",
+                    workers: int | None = None) -> dict:
+    """Per-clip and dataset onset figures. Unreadable files fail the run, listed together."""
+    gt = resolve_gt(pairs, gt, cfg)
+    jobs = [(p, cfg, gt) for p in pairs]
+    workers = min(workers or os.cpu_count() or 1, len(jobs))
+    if workers > 1:
+        warm_up_detector()
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            clips = list(pool.map(_score_pair, jobs, chunksize=max(1, len(jobs) // (8 * workers))))
+    else:
+        clips = [_score_pair(j) for j in jobs]
+    if errors := [c["error"] for c in clips if "error" in c]:
+        raise FoleyError(f"{len(errors)} file(s) could not be read: " + " | ".join(errors[:5])
+                         + (f" | and {len(errors) - 5} more" if len(errors) > 5 else ""))
+    classes = sorted({c["class"] for c in clips if c["class"]})
+    return {
+        "metric": "onset",
+        "mode": cfg.mode,
+        "ground_truth": gt,
+        "delta_s": cfg.delta_s,
+        "multi_delta": cfg.multi_delta,
+        "summary": mean_scores([c["scores"] for c in clips]),
+        "per_class": {k: mean_scores([c["scores"] for c in clips if c["class"] == k]) for k in classes},
+        "clips": [{"stem": c["stem"], "class": c["class"], **c["scores"].to_dict()} for c in clips],
+    }
+
+
+def evaluate_fad(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, embedder) -> dict:
+    """FAD between all generated and all reference files (pairing is checked, not needed)."""
+    from .embedders import embed_audio
+    from .fad import embedding_stats, frechet_distance
+
+    pairs = pair_files(pred_dir, ref_dir)
+    sets = {}
+    for side in ("pred", "ref"):
+        rows = []
+        for p in pairs:
+            wav, sr = read_audio(getattr(p, side), sample_rate=None)
+            rows.append(embed_audio(embedder, wav, sr))
+        sets[side] = np.concatenate(rows, axis=0)
+    fad = frechet_distance(embedding_stats(sets["pred"], "generated set"), embedding_stats(sets["ref"], "reference set"))
+    return {"metric": "fad", "embedder": embedder.name, "fad": fad, "n_clips": len(pairs),
+            "n_embeddings": {"pred": len(sets["pred"]), "ref": len(sets["ref"])}}

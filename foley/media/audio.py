@@ -1,0 +1,147 @@
+"""Audio reading, writing and resampling.
+
+soundfile reads and writes audio files; audio inside video containers (mp4, mkv, webm,
+...) is decoded with PyAV. Resampling uses torchaudio's windowed-sinc resampler.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import av
+import numpy as np
+import soundfile as sf
+import torch
+import torchaudio.functional as AF
+
+from ..errors import MediaError
+from .files import atomic_path
+from .inputs import check_input_file
+
+TARGET_LUFS = -20.0
+PEAK_LIMIT = 10 ** (-1 / 20)  # -1 dBFS
+WRITE_BLOCK = 1 << 18  # samples per block written
+
+
+def resample(wav: np.ndarray, orig_rate: int, target_rate: int) -> np.ndarray:
+    """Resample along the last axis. (..., N) -> (..., round(N * target / orig))."""
+    if orig_rate == target_rate:
+        return wav.astype(np.float32, copy=False)
+    out = AF.resample(torch.from_numpy(np.ascontiguousarray(wav, dtype=np.float32)), int(orig_rate), int(target_rate))
+    return out.numpy()
+
+
+def _read_soundfile(path: Path) -> tuple[np.ndarray, int]:
+    data, rate = sf.read(str(path), dtype="float32", always_2d=True)  # (N, C)
+    return data.T, rate
+
+
+def _read_container(path: Path) -> tuple[np.ndarray, int]:
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except av.error.FFmpegError as e:
+        raise MediaError(f"{path}: not a readable audio or video file ({e.strerror or e})") from None
+    with container:
+        if not container.streams.audio:
+            raise MediaError(f"{path}: has no audio stream")
+        stream = container.streams.audio[0]
+        rate = stream.codec_context.sample_rate
+        # Converts any sample format to planar float32 at the native rate and layout.
+        to_float = av.AudioResampler(format="fltp", layout=stream.codec_context.layout, rate=rate)
+        chunks = []
+        try:
+            for frame in container.decode(stream):
+                chunks += [f.to_ndarray() for f in to_float.resample(frame)]  # (C, n) each
+            chunks += [f.to_ndarray() for f in to_float.resample(None)]
+        except av.error.FFmpegError as e:
+            raise MediaError(f"{path}: corrupt or truncated audio ({e.strerror or e})") from None
+    if not chunks:
+        raise MediaError(f"{path}: the audio stream has no samples")
+    return np.concatenate(chunks, axis=1).astype(np.float32, copy=False), rate
+
+
+def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: bool = True) -> tuple[np.ndarray, int]:
+    """Read an audio file (or a video's first audio track) as float32 in [-1, 1].
+
+    Returns ``(wav, rate)`` with wav (N,) if ``mono`` else (C, N), resampled to
+    ``sample_rate`` unless it is None.
+    """
+    path = check_input_file(path)
+    try:
+        wav, rate = _read_soundfile(path)
+    except sf.LibsndfileError:
+        wav, rate = _read_container(path)
+    if wav.shape[1] == 0:
+        raise MediaError(f"{path}: the audio has no samples")
+    if mono:
+        wav = wav.mean(axis=0)
+    if sample_rate is not None:
+        wav, rate = resample(wav, rate, sample_rate), sample_rate
+    return wav, rate
+
+
+def write_audio(path: str | os.PathLike, wav: np.ndarray, sample_rate: int, subtype: str = "PCM_16") -> Path:
+    """Write (N,) or (C, N) float audio atomically; values are clipped to [-1, 1]."""
+    wav = np.asarray(wav, dtype=np.float32)
+    if wav.ndim not in (1, 2) or wav.shape[-1] == 0:
+        raise MediaError(f"{path}: audio to write must be (N,) or (C, N) with N > 0, got shape {wav.shape}")
+    if not np.isfinite(wav).all():
+        raise MediaError(f"{path}: audio to write contains NaN or infinite values")
+    channels = 1 if wav.ndim == 1 else wav.shape[0]
+    with atomic_path(path) as tmp:
+        with sf.SoundFile(str(tmp), "w", sample_rate, channels, subtype=subtype) as f:
+            for start in range(0, wav.shape[-1], WRITE_BLOCK):  # clipped block by block: no full copy
+                f.write(np.clip(wav[..., start:start + WRITE_BLOCK], -1.0, 1.0).T)
+    return Path(path)
+
+
+def integrated_loudness(wav: np.ndarray, sample_rate: int, chunk: int = 1 << 18) -> float:
+    """BS.1770-4 integrated loudness (LUFS) of mono audio, measured as pyloudnorm's Meter does
+    (its K-weighting filters, blocks and gates) but chunk by chunk: pyloudnorm filters float64
+    copies of the whole signal, about 7 times its float32 size."""
+    import pyloudnorm
+    from scipy.signal import lfilter
+
+    meter = pyloudnorm.Meter(sample_rate)
+    block, step = meter.block_size, 1.0 - meter.overlap
+    n_blocks = int(np.round((len(wav) / sample_rate - block) / (block * step))) + 1
+    j = np.arange(n_blocks)
+    lower = (block * (j * step) * sample_rate).astype(np.int64)  # pyloudnorm's block bounds
+    upper = np.minimum((block * (j * step + 1) * sample_rate).astype(np.int64), len(wav))
+    bounds = np.unique(np.concatenate([lower, upper]))
+    energy_at = np.zeros(len(bounds))  # sum of squares of the weighted signal before each bound
+    filters = list(meter._filters.values())
+    states = [np.zeros(max(len(f.a), len(f.b)) - 1) for f in filters]
+    total = 0.0
+    for start in range(0, len(wav), chunk):
+        x = wav[start:start + chunk].astype(np.float64)
+        for k, f in enumerate(filters):
+            x, states[k] = lfilter(f.b, f.a, x, zi=states[k])
+            x *= f.passband_gain
+        running = total + np.concatenate([[0.0], np.cumsum(x * x)])  # at start .. start + len(x)
+        inside = (bounds >= start) & (bounds <= start + len(x))
+        energy_at[inside] = running[bounds[inside] - start]
+        total = running[-1]
+    z = (energy_at[np.searchsorted(bounds, upper)] - energy_at[np.searchsorted(bounds, lower)]) / (block * sample_rate)
+    with np.errstate(divide="ignore"):
+        loudness = -0.691 + 10 * np.log10(z)  # per block
+    audible = z[loudness >= -70.0]  # absolute gate
+    if not len(audible):
+        return float("-inf")
+    relative = -0.691 + 10 * np.log10(audible.mean()) - 10.0
+    gated = z[(loudness > relative) & (loudness > -70.0)]
+    return float(-0.691 + 10 * np.log10(gated.mean())) if len(gated) else float("-inf")
+
+
+def normalize_loudness(mix: np.ndarray, sample_rate: int, target_lufs: float = TARGET_LUFS) -> np.ndarray:
+    """Gain to ``target_lufs`` integrated loudness, then a peak ceiling of -1 dBFS (one copy of
+    ``mix``, made in float32)."""
+    out = np.array(mix, dtype=np.float32)
+    if len(out) >= int(0.4 * sample_rate) and np.any(out):
+        loudness = integrated_loudness(out, sample_rate)
+        if np.isfinite(loudness):
+            out *= np.float32(10 ** ((target_lufs - loudness) / 20))
+    peak = max(float(out.max()), -float(out.min())) if len(out) else 0.0
+    if peak > PEAK_LIMIT:
+        out *= np.float32(PEAK_LIMIT / peak)
+    return out

@@ -1,0 +1,234 @@
+"""The text-to-audio latent diffusion backbone (Auffusion, or the demo model of the same classes).
+
+prompt -> text states -> UNet denoising of (4, n_mels / f, width / f) latents (diffusers'
+StableDiffusionPipeline loop with classifier-free guidance and any diffusers scheduler)
+-> VAE decode -> mel image -> log-mel -> vocoder -> 16 kHz waveform, cut to the duration.
+
+Generation always runs at the model width (Auffusion's 10.24 s, the width it was
+trained at) and cuts the audio to the requested duration. Visual features, when given,
+reach the visual adapter's attention processors through ``cross_attention_kwargs``.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+
+import diffusers
+import torch
+from diffusers import (
+    AutoencoderKL,
+    DDIMScheduler,
+    DPMSolverMultistepScheduler,
+    PNDMScheduler,
+    StableDiffusionPipeline,
+    UNet2DConditionModel,
+)
+from transformers import CLIPTextConfig, CLIPTextModel
+
+from ..config import TimeBase
+from ..errors import FoleyError
+from ..media.files import atomic_dir
+from .auffusion import LAYOUT_SD, MEL_CONFIG, Components, TextConditioner, load_components
+from .mel import LogMel, MelConfig, image_to_mel, mel_to_image
+from .visual_adapter import VisualCondition
+from .vocoder import GriffinLimConfig, build_vocoder
+
+SCHEDULERS = {"pndm": PNDMScheduler, "ddim": DDIMScheduler, "dpm": DPMSolverMultistepScheduler}
+# DDIM defaults to clipping x0 to [-1, 1], which is wrong for unit-variance latents (and
+# Auffusion's PNDM config does not say): turn it off.
+SCHEDULER_OVERRIDES = {"ddim": {"clip_sample": False}}
+
+
+@dataclass(frozen=True)
+class BackboneConfig:
+    """Sizes of a backbone built from scratch (the demo model, test models)."""
+
+    mel: MelConfig = field(default_factory=MelConfig)
+    latent_channels: int = 4
+    vae_channels: tuple[int, ...] = (32, 64, 64)  # len - 1 downsamplings
+    vae_layers_per_block: int = 1
+    unet_channels: tuple[int, ...] = (64, 128, 128)
+    unet_cross_attention: tuple[bool, ...] = (True, True, False)  # per level, finest first
+    unet_layers_per_block: int = 1
+    attention_head_dim: int = 16
+    text_dim: int = 64
+    text_layers: int = 2
+    text_heads: int = 2
+    griffin_lim_iters: int = 32
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "BackboneConfig":
+        data = dict(data)
+        mel = MelConfig.from_dict(data.pop("mel", {}))
+        return cls(mel=mel, **{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+def build_backbone(cfg: BackboneConfig, tokenizer, time: TimeBase | None = None) -> "AudioBackbone":
+    """Random-init backbone of the given sizes (stable-diffusion layout, Griffin-Lim vocoder)."""
+    if len(cfg.unet_cross_attention) != len(cfg.unet_channels):
+        raise FoleyError("unet_cross_attention needs one flag per entry of unet_channels")
+    flags = cfg.unet_cross_attention
+    unet = UNet2DConditionModel(
+        sample_size=(cfg.mel.n_mels // 2 ** (len(cfg.vae_channels) - 1), cfg.mel.width // 2 ** (len(cfg.vae_channels) - 1)),
+        in_channels=cfg.latent_channels, out_channels=cfg.latent_channels,
+        down_block_types=tuple("CrossAttnDownBlock2D" if f else "DownBlock2D" for f in flags),
+        up_block_types=tuple("CrossAttnUpBlock2D" if f else "UpBlock2D" for f in reversed(flags)),
+        block_out_channels=cfg.unet_channels, layers_per_block=cfg.unet_layers_per_block,
+        attention_head_dim=cfg.attention_head_dim, cross_attention_dim=cfg.text_dim, norm_num_groups=8)
+    vae = AutoencoderKL(
+        in_channels=3, out_channels=3, latent_channels=cfg.latent_channels,
+        down_block_types=("DownEncoderBlock2D",) * len(cfg.vae_channels),
+        up_block_types=("UpDecoderBlock2D",) * len(cfg.vae_channels),
+        block_out_channels=cfg.vae_channels, layers_per_block=cfg.vae_layers_per_block, norm_num_groups=8,
+        sample_size=cfg.mel.n_mels)
+    text_encoder = CLIPTextModel(CLIPTextConfig(
+        vocab_size=len(tokenizer), hidden_size=cfg.text_dim, intermediate_size=4 * cfg.text_dim,
+        num_hidden_layers=cfg.text_layers, num_attention_heads=cfg.text_heads,
+        max_position_embeddings=tokenizer.model_max_length, pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id))
+    # Stable Diffusion's training schedule and PNDM sampler settings, as Auffusion uses.
+    scheduler = PNDMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                              num_train_timesteps=1000, skip_prk_steps=True, steps_offset=1, set_alpha_to_one=False)
+    vocoder = build_vocoder(GriffinLimConfig(mel=cfg.mel, n_iter=cfg.griffin_lim_iters))
+    return AudioBackbone(Components(unet=unet.eval(), vae=vae.eval(), scheduler=scheduler,
+                                    text=TextConditioner(tokenizer, text_encoder.eval()), vocoder=vocoder,
+                                    mel=cfg.mel, layout=LAYOUT_SD), time)
+
+
+class AudioBackbone:
+    """Frozen components and the generation loop. ``from_pretrained`` reads every Auffusion layout."""
+
+    def __init__(self, components: Components, time: TimeBase | None = None) -> None:
+        self.c = components
+        self.time = time or TimeBase()
+        for module in (self.unet, self.vae, self.c.text, self.c.vocoder):
+            module.requires_grad_(False)
+        self._log_mel = LogMel(self.mel)
+
+    # ------------------------------------------------------------------ components ---
+    unet = property(lambda self: self.c.unet)
+    vae = property(lambda self: self.c.vae)
+    text = property(lambda self: self.c.text)
+    vocoder = property(lambda self: self.c.vocoder)
+    mel = property(lambda self: self.c.mel)
+
+    @classmethod
+    def from_pretrained(cls, path_or_id: str | os.PathLike, dtype: torch.dtype = torch.float32,
+                        device: str | torch.device = "cpu") -> "AudioBackbone":
+        backbone = cls(load_components(path_or_id, dtype))
+        return backbone.to(device)
+
+    def to(self, device: str | torch.device) -> "AudioBackbone":
+        for module in (self.unet, self.vae, self.c.text, self.c.vocoder, self._log_mel):
+            module.to(device)
+        return self
+
+    @property
+    def device(self) -> torch.device:
+        return self.unet.device
+
+    def save_pretrained(self, directory: str | os.PathLike) -> None:
+        """Save in the stable-diffusion layout (plus ``vocoder/`` and ``mel_config.json``)."""
+        if self.text.layout != LAYOUT_SD:
+            raise FoleyError("only stable-diffusion-layout backbones can be saved; condition-adapter "
+                             "checkpoints are loaded from their released folder")
+        with atomic_dir(directory) as tmp:
+            self.unet.save_pretrained(tmp / "unet")
+            self.vae.save_pretrained(tmp / "vae")
+            self.c.scheduler.save_pretrained(tmp / "scheduler")
+            self.text.text_encoder.save_pretrained(tmp / "text_encoder")
+            self.text.tokenizer.save_pretrained(tmp / "tokenizer")
+            self.vocoder.save_pretrained(tmp / "vocoder")
+            (tmp / MEL_CONFIG).write_text(json.dumps(self.mel.to_dict(), indent=2), encoding="utf-8")
+            index = {
+                "_class_name": "StableDiffusionPipeline", "_diffusers_version": diffusers.__version__,
+                "scheduler": ["diffusers", type(self.c.scheduler).__name__],
+                "text_encoder": ["transformers", type(self.text.text_encoder).__name__],
+                "tokenizer": ["transformers", type(self.text.tokenizer).__name__],
+                "unet": ["diffusers", "UNet2DConditionModel"], "vae": ["diffusers", "AutoencoderKL"],
+                "safety_checker": [None, None], "feature_extractor": [None, None],
+                "requires_safety_checker": False,
+            }
+            (tmp / "model_index.json").write_text(json.dumps(index, indent=2), encoding="utf-8")
+
+    # -------------------------------------------------------------------- geometry ---
+    @property
+    def vae_factor(self) -> int:
+        return 2 ** (len(self.vae.config.block_out_channels) - 1)
+
+    @property
+    def latent_size(self) -> tuple[int, int]:
+        """(height, width) of the latents at the model width."""
+        return self.mel.n_mels // self.vae_factor, self.mel.width // self.vae_factor
+
+    @property
+    def image_tokens(self) -> int:
+        """Visual tokens spanning the model width."""
+        return round(self.mel.width_s * self.time.token_rate_hz)
+
+    def check_duration(self, duration_s: float) -> None:
+        if not 0 < duration_s <= self.mel.width_s + 1e-6:
+            raise FoleyError(f"duration {duration_s} s is outside this model's range (0, {self.mel.width_s:.2f}] s")
+
+    # --------------------------------------------------------------- audio <-> latents ---
+    @torch.no_grad()
+    def encode_audio(self, wav: torch.Tensor) -> torch.Tensor:
+        """Waveforms (B, N) at the mel sample rate -> scaled VAE latents (B, 4, h, w) (the mode)."""
+        logmel = self._log_mel(wav.to(self.device))  # (B, M, N // hop)
+        image = mel_to_image(logmel, self.mel).to(self.vae.dtype)  # (B, 3, M, width)
+        return self.vae.encode(image).latent_dist.mode() * self.vae.config.scaling_factor
+
+    @torch.no_grad()
+    def decode_latents(self, latents: torch.Tensor) -> torch.Tensor:
+        """Scaled latents (B, 4, h, w) -> waveforms (B, width * hop)."""
+        image = self.vae.decode(latents / self.vae.config.scaling_factor).sample  # (B, 3, M, width)
+        return self.vocoder(image_to_mel(image, self.mel).to(image.dtype))
+
+    # ------------------------------------------------------------------ generation ---
+    def visual_condition(self, visual: torch.Tensor, cfg: bool) -> VisualCondition:
+        """Token features (B, T, D) of the clip -> a condition spanning the model width
+        (zero features past the clip; zero features for the unconditional half under CFG)."""
+        n = self.image_tokens
+        states = visual[:, :n]
+        states = torch.nn.functional.pad(states, (0, 0, 0, n - states.shape[1]))  # (B, n, D)
+        if cfg:
+            states = torch.cat([torch.zeros_like(states), states])  # (2B, n, D)
+        return VisualCondition(states.to(self.device, self.unet.dtype), self.latent_size)
+
+    @torch.no_grad()
+    def generate(self, prompts: list[str], duration_s: float, steps: int = 100, guidance: float = 7.5,
+                 seed: int = 0, scheduler: str = "pndm", visual: torch.Tensor | None = None) -> torch.Tensor:
+        """Prompts (B) -> waveforms (B, samples(duration_s)), float32 in [-1, 1].
+
+        Sample i uses seed ``seed + i``, so a batch gives the same clips as one call per prompt.
+        ``visual`` (B, T, D): token features at the token rate, for an attached visual adapter.
+        """
+        self.check_duration(duration_s)
+        if scheduler not in SCHEDULERS:
+            raise FoleyError(f"unknown scheduler {scheduler!r}; choose from {', '.join(SCHEDULERS)}")
+        if steps < 1:
+            raise FoleyError(f"steps must be >= 1, got {steps}")
+        if visual is not None and visual.shape[0] != len(prompts):
+            raise FoleyError(f"{visual.shape[0]} visual feature rows for {len(prompts)} prompts")
+        cfg = guidance > 1.0
+        pipe = StableDiffusionPipeline(
+            vae=self.vae, text_encoder=None, tokenizer=None, unet=self.unet,
+            scheduler=SCHEDULERS[scheduler].from_config(self.c.scheduler.config,
+                                                        **SCHEDULER_OVERRIDES.get(scheduler, {})),
+            safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+        pipe.set_progress_bar_config(disable=True)
+        kwargs = {} if visual is None else {"ip_hidden_states": self.visual_condition(visual, cfg)}
+        generators = [torch.Generator(self.device).manual_seed(seed + i) for i in range(len(prompts))]
+        latents = pipe(
+            prompt_embeds=self.text.encode(prompts).to(self.unet.dtype),
+            negative_prompt_embeds=self.text.encode_negative(len(prompts)).to(self.unet.dtype),
+            height=self.mel.n_mels, width=self.mel.width, num_inference_steps=steps, guidance_scale=guidance,
+            generator=generators, output_type="latent", cross_attention_kwargs=kwargs or None,
+        ).images  # (B, 4, h, w)
+        wav = self.decode_latents(latents)  # (B, width * hop)
+        return wav[:, : round(duration_s * self.mel.sample_rate)].float()
+

@@ -1,0 +1,259 @@
+"""The frame encoder: a frozen open_clip image tower, one pooled vector per video frame.
+
+Frames are sampled at the time base's video rate (21.5 Hz) by :mod:`foley.media.video`, which
+already resizes and centre-crops them to the tower's image size; the encoder scales them
+to [0, 1], applies the tower's own mean/std normalization and returns the tower's pooled
+(projected) embedding, (N, D) float32, D = the CLIP embedding width (768 for ViT-L-14).
+
+The tower is any open_clip model: a built-in name with a pretrained tag (``ViT-L-14`` +
+``openai``, the paper's), a checkpoint file, ``hf-hub:``/``local-dir:`` names, or a custom
+architecture given as an open_clip model config (registered with open_clip under the
+model name; the demo's small tower). A saved encoder is a directory::
+
+    config.json          FrameEncoderConfig, with the architecture spelled out
+    visual.safetensors   the image tower's weights (the text tower is never kept)
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from ..device import resolve_device
+from ..errors import FoleyError
+from ..media.files import atomic_dir
+
+FORMAT = "foley-frame-encoder"
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "visual.safetensors"
+PRECISIONS = ("auto", "fp32", "fp16", "bf16")
+DEMO_DIR = Path(__file__).resolve().parents[1] / "assets" / "demo" / "frame_encoder"
+
+
+@dataclass
+class FrameEncoderConfig:
+    model: str = "ViT-L-14"  # open_clip model name (or hf-hub:/local-dir: name)
+    pretrained: str = "openai"  # open_clip tag, checkpoint file, or "" for random init
+    model_cfg: dict | None = None  # an open_clip architecture (embed_dim, vision_cfg, text_cfg) for `model`
+    batch_size: int = 32  # frames per forward pass
+    precision: str = "auto"  # auto: bf16 (or fp16) autocast on CUDA, fp32 elsewhere
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise FoleyError(f"unknown precision {self.precision!r}; choose from {', '.join(PRECISIONS)}")
+        if self.batch_size < 1:
+            raise FoleyError(f"batch_size must be >= 1, got {self.batch_size}")
+
+    def to_dict(self) -> dict:
+        return {"format": FORMAT, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "FrameEncoderConfig":
+        data = dict(data)
+        if data.pop("format", None) != FORMAT:
+            raise FoleyError(f"not a foley frame encoder config (expected \"format\": \"{FORMAT}\")")
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise FoleyError(f"unknown frame encoder settings: {sorted(unknown)}")
+        return cls(**data)
+
+
+@contextlib.contextmanager
+def _quiet_open_clip():
+    """open_clip warns on the root logger that a tower 'initialized randomly' even when we
+    load its weights right after; hide warnings while it builds."""
+    logging.disable(logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def _register(name: str, model_cfg: dict) -> None:
+    """Make ``model_cfg`` known to open_clip as ``name`` (open_clip reads configs from files)."""
+    import open_clip
+
+    known = open_clip.get_model_config(name)
+    if known is not None:
+        if known != model_cfg:
+            raise FoleyError(f"open_clip already has a different model called {name!r}; rename the custom tower")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{name}.json"
+        path.write_text(json.dumps(model_cfg), encoding="utf-8")
+        open_clip.add_model_config(path)
+
+
+def _build_tower(config: FrameEncoderConfig, load_weights: bool) -> nn.Module:
+    import open_clip
+
+    if config.model_cfg is not None:
+        _register(config.model, config.model_cfg)
+    pretrained = config.pretrained if load_weights and config.pretrained else None
+    try:
+        with _quiet_open_clip():
+            model = open_clip.create_model(config.model, pretrained=pretrained)
+    except RuntimeError as e:
+        raise FoleyError(f"cannot build open_clip model {config.model!r} "
+                         f"(pretrained {config.pretrained!r}): {str(e).splitlines()[0]}") from None
+    return model.visual
+
+
+class FrameEncoder(nn.Module):
+    """uint8 frames (N, H, W, 3) -> pooled features (N, D); frozen."""
+
+    def __init__(self, config: FrameEncoderConfig, visual: nn.Module):
+        super().__init__()
+        self.config = config
+        self.visual = visual.eval().requires_grad_(False)
+        pre = visual.preprocess_cfg
+        size = pre["size"]
+        size = (size, size) if isinstance(size, int) else tuple(size)
+        if size[0] != size[1]:
+            raise FoleyError(f"the image tower takes {size[0]}x{size[1]} images; only square towers are supported")
+        self.image_size = int(size[0])
+        self.register_buffer("mean", torch.tensor(pre["mean"]).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(pre["std"]).view(1, 3, 1, 1), persistent=False)
+        self.dim = int(visual.output_dim)
+
+    @property
+    def device(self) -> torch.device:
+        return self.mean.device
+
+    def _autocast(self):
+        precision = self.config.precision
+        if self.device.type != "cuda" or precision == "fp32":
+            return contextlib.nullcontext()
+        if precision == "auto":
+            precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        return torch.autocast("cuda", dtype=torch.bfloat16 if precision == "bf16" else torch.float16)
+
+    def _pixels(self, frames: torch.Tensor) -> torch.Tensor:
+        """uint8 (n, H, W, 3) -> normalized float (n, 3, S, S)."""
+        x = frames.to(self.device).permute(0, 3, 1, 2).float() / 255.0  # (n, 3, H, W)
+        if x.shape[-2:] != (self.image_size, self.image_size):
+            # Frames not decoded at the tower size: shortest side to S, then a centre crop.
+            h, w = x.shape[-2:]
+            scale = self.image_size / min(h, w)
+            size = (max(self.image_size, round(h * scale)), max(self.image_size, round(w * scale)))
+            x = nn.functional.interpolate(x, size=size, mode="bicubic", antialias=True, align_corners=False)
+            top, left = (size[0] - self.image_size) // 2, (size[1] - self.image_size) // 2
+            x = x[..., top:top + self.image_size, left:left + self.image_size].clamp(0, 1)
+        return (x - self.mean) / self.std  # (n, 3, S, S)
+
+    @torch.inference_mode()
+    def forward(self, frames) -> torch.Tensor:
+        """frames: uint8 (N, H, W, 3) array or tensor -> (N, D) float32 on the encoder's device."""
+        frames = torch.as_tensor(np.asarray(frames) if not isinstance(frames, torch.Tensor) else frames)
+        if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != torch.uint8:
+            raise FoleyError(f"the frame encoder takes uint8 RGB frames (N, H, W, 3), got "
+                             f"{frames.dtype} of shape {tuple(frames.shape)}")
+        out = []
+        for start in range(0, len(frames), self.config.batch_size):
+            with self._autocast():
+                out.append(self.visual(self._pixels(frames[start:start + self.config.batch_size])).float())  # (n, D)
+        return torch.cat(out) if out else torch.zeros(0, self.dim, device=self.device)  # (N, D)
+
+    def encode_video(self, path: str | os.PathLike, fps: float = 21.5) -> torch.Tensor:
+        """A video file -> (N, D) float32 features of its frames sampled at ``fps`` (on CPU)."""
+        from ..media.video import FrameSpec, iter_frames
+
+        chunks = [self(frames).cpu() for frames in
+                  iter_frames(path, fps=fps, spec=FrameSpec(size=self.image_size), chunk=self.config.batch_size)]
+        return torch.cat(chunks)  # (N, D)
+
+    def fingerprint(self) -> str:
+        """sha256 of the architecture and the tower weights: equal fingerprints give equal features."""
+        h = hashlib.sha256(json.dumps([self.config.model, self.config.model_cfg], sort_keys=True).encode())
+        for name, tensor in sorted(self.visual.state_dict().items()):
+            h.update(name.encode())
+            h.update(tensor.detach().float().cpu().contiguous().numpy().tobytes())
+        return h.hexdigest()
+
+    # ------------------------------------------------------------------ save / load -----
+    def save_pretrained(self, directory: str | os.PathLike) -> None:
+        import open_clip
+
+        model_cfg = self.config.model_cfg or open_clip.get_model_config(self.config.model)
+        if model_cfg is None:
+            raise FoleyError(f"cannot save {self.config.model!r}: open_clip has no architecture config for it")
+        config = FrameEncoderConfig(**{**asdict(self.config), "model_cfg": model_cfg, "pretrained": WEIGHTS_NAME})
+        with atomic_dir(directory) as tmp:
+            save_file({k: v.detach().cpu().contiguous() for k, v in self.visual.state_dict().items()},
+                      str(tmp / WEIGHTS_NAME))
+            (tmp / CONFIG_NAME).write_text(json.dumps(config.to_dict(), indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_pretrained(cls, path: str | os.PathLike, device: str = "cpu", **overrides) -> "FrameEncoder":
+        """Load a directory written by ``save_pretrained`` (``overrides``: e.g. batch_size)."""
+        path = Path(path)
+        if not (path / CONFIG_NAME).is_file():
+            raise FoleyError(f"{path}: not a frame encoder directory (no {CONFIG_NAME})")
+        try:
+            data = json.loads((path / CONFIG_NAME).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise FoleyError(f"{path / CONFIG_NAME}: unreadable frame encoder config ({e})") from None
+        config = FrameEncoderConfig.from_dict({**data, **overrides})
+        if config.pretrained == WEIGHTS_NAME:
+            visual = _build_tower(config, load_weights=False)
+            state = load_file(str(path / WEIGHTS_NAME))
+            missing, unexpected = visual.load_state_dict(state, strict=False)
+            if missing or unexpected:
+                raise FoleyError(f"{path / WEIGHTS_NAME}: weights do not fit {config.model} "
+                                 f"(e.g. {(missing or unexpected)[0]})")
+        else:
+            visual = _build_tower(config, load_weights=True)
+        return cls(config, visual).to(resolve_device(device))
+
+
+def build_frame_encoder(config: FrameEncoderConfig, device: str = "cpu") -> FrameEncoder:
+    """The tower of ``config`` with its pretrained weights (random init if ``pretrained`` is "")."""
+    return FrameEncoder(config, _build_tower(config, load_weights=True)).to(resolve_device(device))
+
+
+def load_frame_encoder(spec: str, pretrained: str | None = None, device: str = "cpu",
+                       batch_size: int | None = None) -> FrameEncoder:
+    """``demo``, a saved encoder directory, or an open_clip model name (with ``pretrained``:
+    a tag such as ``openai``, a checkpoint file, or "" for random weights)."""
+    overrides = {} if batch_size is None else {"batch_size": batch_size}
+    if spec == "demo":
+        if not (DEMO_DIR / CONFIG_NAME).is_file():
+            raise FoleyError(f"the demo frame encoder is not installed ({DEMO_DIR})")
+        return FrameEncoder.from_pretrained(DEMO_DIR, device=device, **overrides)
+    if Path(spec).is_dir():
+        return FrameEncoder.from_pretrained(spec, device=device, **overrides)
+    config = FrameEncoderConfig(model=spec, **({} if pretrained is None else {"pretrained": pretrained}), **overrides)
+    return build_frame_encoder(config, device=device)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m foley.models.frame_encoder --config CONFIG.json --seed S --out DIR``: build the
+    tower of a config (random init where ``pretrained`` is "") and save it."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m foley.models.frame_encoder", description=main.__doc__)
+    parser.add_argument("--config", required=True, help="FrameEncoderConfig JSON (e.g. train/frame_encoder_demo.json)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of a random init")
+    parser.add_argument("--out", required=True, help="encoder folder to write")
+    args = parser.parse_args(argv)
+    config = FrameEncoderConfig.from_dict(json.loads(Path(args.config).read_text(encoding="utf-8")))
+    torch.manual_seed(args.seed)
+    encoder = build_frame_encoder(config)
+    encoder.save_pretrained(args.out)
+    n = sum(p.numel() for p in encoder.parameters())
+    print(f"frame encoder written to {args.out}: {config.model}, {n / 1e6:.2f} M parameters, "
+          f"{encoder.image_size} px -> {encoder.dim}-d")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Loading from a local directory or a hub id, the local cache first, without library noise.
+
+A hub id is looked up in the local cache before the network, so that a machine without
+network (or a model already downloaded) does not wait on the hub's retries.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Callable, Iterator, TypeVar
+
+T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def quiet_loading() -> Iterator[None]:
+    """transformers' "Loading weights" bars off while loading (also as a decorator): they
+    would interleave with foley's own progress on stderr, once per component."""
+    from transformers.utils import logging as hf_logging
+
+    enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if enabled:
+            hf_logging.enable_progress_bar()
+
+
+@quiet_loading()
+def load_pretrained(load: Callable[..., T], name: str, **kwargs) -> T:
+    """``load(name, local_files_only=..., **kwargs)`` for a ``from_pretrained``-style loader."""
+    if os.path.isdir(name) or os.environ.get("HF_HUB_OFFLINE") == "1":
+        return load(name, local_files_only=True, **kwargs)
+    try:
+        return load(name, local_files_only=True, **kwargs)
+    except OSError:
+        return load(name, **kwargs)

@@ -1,0 +1,168 @@
+"""Vocoders: log-mel (B, n_mels, T) -> waveform (B, T * hop).
+
+- ``HifiGanVocoder``: Auffusion's HiFi-GAN V1 generator run by transformers'
+  ``SpeechT5HifiGan`` (the same topology). Auffusion's ``vocoder/vocoder.pt`` (a torch
+  pickle whose ``generator`` entry holds a state dict with weight-norm ``weight_g`` /
+  ``weight_v`` keys) is converted on load: weight norm folded, ``ups`` renamed
+  ``upsampler``.
+- ``GriffinLimVocoder``: no weights; least-squares mel inversion then torchaudio's
+  Griffin-Lim. Phase is estimated, so the sound is rougher than a neural vocoder's, but
+  onsets and spectral envelopes are kept. The demo backbone uses it.
+
+A vocoder folder holds ``config.json`` and its weights; ``load_vocoder`` reads any of the
+three formats (Auffusion's, ``SpeechT5HifiGan.save_pretrained``'s, Griffin-Lim's).
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+import torchaudio.functional as AF
+from transformers import SpeechT5HifiGan, SpeechT5HifiGanConfig
+
+from ..errors import FoleyError
+from ..media.files import atomic_write_text
+from .hub import quiet_loading
+from .mel import MelConfig, mel_filterbank
+
+AUFFUSION_CHECKPOINT = "vocoder.pt"
+
+
+class HifiGanVocoder(torch.nn.Module):
+    """SpeechT5HifiGan with the (B, n_mels, T) convention of this package."""
+
+    def __init__(self, model: SpeechT5HifiGan) -> None:
+        super().__init__()
+        self.model = model
+
+    @property
+    def sample_rate(self) -> int:
+        return self.model.config.sampling_rate
+
+    def forward(self, logmel: torch.Tensor) -> torch.Tensor:
+        # (B, n_mels, T) -> (B, T * hop)
+        return self.model(logmel.transpose(1, 2).to(self.model.conv_pre.weight.dtype)).float()
+
+    def save_pretrained(self, directory: str | os.PathLike) -> None:
+        self.model.save_pretrained(directory)
+
+
+def hifigan_config_from_auffusion(cfg: dict) -> SpeechT5HifiGanConfig:
+    """Auffusion / jik876 HiFi-GAN ``config.json`` -> ``SpeechT5HifiGanConfig``."""
+    if str(cfg.get("resblock", "1")) != "1":
+        raise FoleyError(f"HiFi-GAN resblock type {cfg.get('resblock')!r} is not supported (only type '1', as in Auffusion)")
+    for rate, kernel in zip(cfg["upsample_rates"], cfg["upsample_kernel_sizes"]):
+        if (kernel - rate) % 2:
+            raise FoleyError(f"HiFi-GAN upsample kernel {kernel} with rate {rate} needs output padding; not supported")
+    return SpeechT5HifiGanConfig(
+        model_in_dim=cfg["num_mels"], sampling_rate=cfg["sampling_rate"],
+        upsample_initial_channel=cfg["upsample_initial_channel"], upsample_rates=list(cfg["upsample_rates"]),
+        upsample_kernel_sizes=list(cfg["upsample_kernel_sizes"]),
+        resblock_kernel_sizes=list(cfg["resblock_kernel_sizes"]),
+        resblock_dilation_sizes=[list(d) for d in cfg["resblock_dilation_sizes"]],
+        leaky_relu_slope=0.1, normalize_before=False)
+
+
+def convert_hifigan_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Original HiFi-GAN generator keys (with weight norm) -> SpeechT5HifiGan keys."""
+    out: dict[str, torch.Tensor] = {}
+    for key, value in state.items():
+        if key.endswith(".weight_v"):
+            continue
+        if key.endswith(".weight_g"):
+            stem = key[: -len(".weight_g")]
+            # What nn.utils.weight_norm computes (norm over every dim but 0): w = g * v / ||v||.
+            value = torch._weight_norm(state[stem + ".weight_v"], value, 0)
+            key = stem + ".weight"
+        if key.startswith("ups."):
+            key = "upsampler." + key[len("ups."):]
+        out[key] = value
+    return out
+
+
+def load_auffusion_hifigan(directory: Path) -> HifiGanVocoder:
+    cfg = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+    checkpoint = torch.load(directory / AUFFUSION_CHECKPOINT, map_location="cpu", weights_only=True)
+    if "generator" not in checkpoint:
+        raise FoleyError(f"{directory / AUFFUSION_CHECKPOINT}: no 'generator' entry (not an Auffusion HiFi-GAN checkpoint)")
+    model = SpeechT5HifiGan(hifigan_config_from_auffusion(cfg))
+    missing, unexpected = model.load_state_dict(convert_hifigan_state_dict(checkpoint["generator"]), strict=False)
+    if unexpected or set(missing) - {"mean", "scale"}:  # mean/scale are unused with normalize_before=False
+        raise FoleyError(f"{directory / AUFFUSION_CHECKPOINT}: weights do not match the config "
+                         f"(missing {sorted(missing)[:4]}, unexpected {sorted(unexpected)[:4]})")
+    return HifiGanVocoder(model.eval())
+
+
+@dataclass(frozen=True)
+class GriffinLimConfig:
+    mel: MelConfig = field(default_factory=MelConfig)
+    n_iter: int = 32
+    momentum: float = 0.99
+    vocoder_type: str = "griffin_lim"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GriffinLimConfig":
+        data = dict(data)
+        return cls(mel=MelConfig.from_dict(data.pop("mel", {})), **data)
+
+
+class GriffinLimVocoder(torch.nn.Module):
+    def __init__(self, cfg: GriffinLimConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        mel = cfg.mel
+        self.register_buffer("inverse_basis", torch.linalg.pinv(mel_filterbank(mel)), persistent=False)  # (F, M)
+        self.register_buffer("window", torch.hann_window(mel.win_length), persistent=False)
+
+    @property
+    def sample_rate(self) -> int:
+        return self.cfg.mel.sample_rate
+
+    def forward(self, logmel: torch.Tensor) -> torch.Tensor:
+        # (B, n_mels, T) -> (B, T * hop)
+        mel = self.cfg.mel
+        magnitude = (self.inverse_basis.float() @ logmel.float().exp()).clamp_min(0.0)  # (B, F, T)
+        n = logmel.shape[-1] * mel.hop_length
+        # Analysis frames are centred half a hop after t * hop (center=False with (n_fft - hop) / 2
+        # padding); Griffin-Lim's istft centres them at t * hop: shift by half a hop.
+        half = mel.hop_length // 2
+        # centred STFT of n = T * hop samples has T + 1 frames: repeat the last one
+        magnitude = torch.cat([magnitude, magnitude[..., -1:]], dim=-1)  # (B, F, T + 1)
+        wav = AF.griffinlim(magnitude, self.window.float(), mel.n_fft, mel.hop_length, mel.win_length, power=1.0,
+                            n_iter=self.cfg.n_iter, momentum=self.cfg.momentum, length=n, rand_init=False)  # (B, n)
+        return F.pad(wav, (half, 0))[..., :n].clamp(-1.0, 1.0)
+
+    def save_pretrained(self, directory: str | os.PathLike) -> None:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        atomic_write_text(Path(directory) / "config.json", json.dumps(self.cfg.to_dict(), indent=2))
+
+
+def build_vocoder(cfg: GriffinLimConfig | SpeechT5HifiGanConfig) -> torch.nn.Module:
+    if isinstance(cfg, GriffinLimConfig):
+        return GriffinLimVocoder(cfg)
+    return HifiGanVocoder(SpeechT5HifiGan(cfg).eval())
+
+
+@quiet_loading()
+def load_vocoder(directory: str | os.PathLike) -> torch.nn.Module:
+    """Load a vocoder folder in any of the supported formats."""
+    directory = Path(directory)
+    config_path = directory / "config.json"
+    if not config_path.is_file():
+        raise FoleyError(f"{directory}: no vocoder config.json")
+    if (directory / AUFFUSION_CHECKPOINT).is_file():
+        return load_auffusion_hifigan(directory)
+    cfg = json.loads(config_path.read_text(encoding="utf-8"))
+    if cfg.get("vocoder_type") == "griffin_lim":
+        return GriffinLimVocoder(GriffinLimConfig.from_dict(cfg))
+    if cfg.get("model_type") == SpeechT5HifiGanConfig.model_type:
+        return HifiGanVocoder(SpeechT5HifiGan.from_pretrained(directory).eval())
+    raise FoleyError(f"{config_path}: unknown vocoder format (expected Auffusion's vocoder.pt, "
+                     "a SpeechT5HifiGan folder or a Griffin-Lim config)")

@@ -1,0 +1,204 @@
+"""FoleyPipeline: a video in, synchronized sound out.
+
+decode @21.5 Hz -> frame features -> connector + LM -> exactly T <AUD_x> tokens per window
+-> k-means centroids -> backbone diffusion with the visual adapter -> vocoder -> windows
+joined with equal-power crossfades -> trimmed to the video's length.
+
+A model directory holds ``pipeline.json`` and one folder per component (each with its own
+config), so ``FoleyPipeline.from_pretrained(dir)`` needs no preset name; ``demo`` is the
+directory shipped with the package.
+
+Videos longer than the model's window are dubbed in windows that overlap by
+``overlap_s``. The LM writes each window's tokens from that window's frames; in the
+overlap, the later window is conditioned on the earlier window's tokens, so both
+renditions of the overlap come from the same tokens before they are crossfaded. Memory
+stays flat with video length apart from the frame features (D floats per frame).
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, replace
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..config import TimeBase
+from ..errors import FoleyError
+from ..media.crossfade import join_windows, window_starts
+from ..media.files import atomic_write_text
+
+CONFIG_NAME = "pipeline.json"
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    # Component folders: relative to the model directory, or absolute paths (the backbone
+    # may also be a hub id).
+    frame_encoder: str = "frame_encoder"
+    lm: str = "lm"
+    tokenizer: str = "tokenizer"
+    backbone: str = "backbone"
+    adapter: str = "adapter"
+    window_s: float = 10.0  # the clip length the LM and adapter were trained on
+    overlap_s: float = 1.0
+    caption: str = ""  # used when the user gives none
+    scale: float = 0.5  # lambda of the visual cross-attention
+    steps: int = 25
+    guidance: float = 3.0
+    scheduler: str = "dpm"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PipelineConfig":
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise FoleyError(f"unknown pipeline settings: {sorted(unknown)}")
+        return cls(**data)
+
+
+@dataclass
+class DubResult:
+    audio: np.ndarray  # (N,) float32, exactly as long as the video
+    sample_rate: int
+    tokens: torch.Tensor  # (T,) unit ids at 50 Hz over the whole video
+
+
+def demo_dir() -> Path:
+    return Path(str(resources.files("foley").joinpath("assets/demo")))
+
+
+class FoleyPipeline:
+    def __init__(self, config: PipelineConfig, frame_encoder, lm, tokenizer, backbone, adapter,
+                 time: TimeBase = TimeBase()):
+        if config.window_s > backbone.mel.width_s + 1e-6:
+            raise FoleyError(f"window_s {config.window_s} exceeds the backbone's width {backbone.mel.width_s:.2f} s")
+        if lm.n_units != tokenizer.n_units:
+            raise FoleyError(f"the LM writes {lm.n_units} units but the tokenizer has {tokenizer.n_units}")
+        self.config, self.time = config, time
+        self.frame_encoder, self.lm, self.tokenizer, self.backbone, self.adapter = (
+            frame_encoder, lm, tokenizer, backbone, adapter)
+        adapter.attach(backbone.unet)
+
+    @classmethod
+    def from_pretrained(cls, path: str | os.PathLike = "demo", device: str = "auto") -> "FoleyPipeline":
+        from ..device import resolve_device
+        from ..models.backbone import AudioBackbone
+        from ..models.frame_encoder import FrameEncoder
+        from ..models.token_lm import TokenLM
+        from ..models.unit_tokenizer import UnitTokenizer
+        from ..models.visual_adapter import VisualAdapter
+
+        root = demo_dir() if str(path) == "demo" else Path(path)
+        if not (root / CONFIG_NAME).is_file():
+            what = "the demo model is not installed" if str(path) == "demo" else "not a foley model directory"
+            raise FoleyError(f"{root}: {what} (no {CONFIG_NAME})")
+        try:
+            config = PipelineConfig.from_dict(json.loads((root / CONFIG_NAME).read_text(encoding="utf-8")))
+        except (json.JSONDecodeError, TypeError) as e:
+            raise FoleyError(f"{root / CONFIG_NAME}: unreadable pipeline config ({e})") from None
+        dev = resolve_device(device)
+        half = torch.float16 if dev.type == "cuda" else torch.float32
+        where = lambda name: root / name if (root / name).exists() else Path(name)  # noqa: E731
+        # The backbone may also be a hub id (e.g. auffusion/auffusion-full-no-adapter).
+        backbone_src = root / config.backbone if (root / config.backbone).exists() else config.backbone
+        backbone = AudioBackbone.from_pretrained(backbone_src, dtype=half, device=dev)
+        adapter = VisualAdapter.from_pretrained(where(config.adapter), scale=config.scale).to(dev, half)
+        return cls(config,
+                   FrameEncoder.from_pretrained(where(config.frame_encoder), device=str(dev)),
+                   TokenLM.from_pretrained(where(config.lm), device=str(dev)),
+                   UnitTokenizer.from_pretrained(where(config.tokenizer)),
+                   backbone, adapter)
+
+    def save_config(self, directory: str | os.PathLike) -> None:
+        atomic_write_text(Path(directory) / CONFIG_NAME, json.dumps(self.config.to_dict(), indent=1) + "\n")
+
+    # ------------------------------------------------------------------------ dubbing ---
+    def windows(self, duration_s: float) -> list[tuple[float, float]]:
+        """(start_s, length_s) of each window covering the video."""
+        sr = self.time.sample_rate
+        total, window = round(duration_s * sr), round(self.config.window_s * sr)
+        starts = window_starts(total, window, round(self.config.overlap_s * sr))
+        return [(s / sr, min(window, total - s) / sr) for s in starts]
+
+    def _token_span(self, start_s: float, length_s: float) -> tuple[int, int]:
+        """First token and token count of a window; windows tile the video's tokens exactly."""
+        t0 = round(start_s * self.time.token_rate_hz)
+        return t0, self.time.tokens(start_s + length_s) - t0
+
+    def predict_tokens(self, video: str | os.PathLike, caption: str | None = None, seed: int = 0,
+                       progress: Callable[[str, int, int], None] | None = None) -> torch.Tensor:
+        """(tokens(duration),) unit ids for the whole video, written by the LM window by window;
+        a window starts from the tokens its predecessor already wrote for the overlap."""
+        from ..media.video import probe_video
+
+        caption = self.config.caption if caption is None else caption
+        report = progress or (lambda stage, i, n: None)
+        duration_s = probe_video(video).duration_s
+        report("frames", 0, 1)
+        features = self.frame_encoder.encode_video(video, fps=self.time.video_fps)  # (N, D_frame)
+        report("frames", 1, 1)
+        windows = self.windows(duration_s)
+        tokens = torch.zeros(0, dtype=torch.long)
+        for k, (start_s, length_s) in enumerate(windows):
+            report("tokens", k, len(windows))
+            first = round(start_s * self.time.video_fps)
+            frames = features[first:first + self.time.video_frames(length_s)]  # (n, D_frame)
+            t0, n_tok = self._token_span(start_s, length_s)
+            ids = self.lm.generate([caption], [n_tok], frames=frames[None], frame_counts=torch.tensor([len(frames)]),
+                                   sampling=_sampling(seed + k))[0].cpu()  # (n_tok,)
+            tokens = torch.cat([tokens, ids[len(tokens) - t0:]])  # keep what earlier windows wrote
+        report("tokens", len(windows), len(windows))
+        return tokens
+
+    def render(self, tokens: torch.Tensor, duration_s: float, caption: str | None = None, scale: float | None = None,
+               steps: int | None = None, guidance: float | None = None, seed: int = 0,
+               progress: Callable[[str, int, int], None] | None = None) -> np.ndarray:
+        """Audio (samples(duration_s),) from unit ids (tokens(duration_s),): diffusion per window
+        with the visual adapter, windows joined with equal-power crossfades."""
+        cfg = replace(self.config, **{k: v for k, v in dict(scale=scale, steps=steps, guidance=guidance).items()
+                                      if v is not None})
+        caption = cfg.caption if caption is None else caption
+        if len(tokens) != self.time.tokens(duration_s):
+            raise FoleyError(f"{len(tokens)} tokens for {duration_s:.3f} s; {self.time.tokens(duration_s)} are needed")
+        report = progress or (lambda stage, i, n: None)
+        self.adapter.set_scale(cfg.scale)
+        windows = self.windows(duration_s)
+
+        def chunks():  # one window's audio at a time, added to the track as it comes
+            for k, (start_s, length_s) in enumerate(windows):
+                report("audio", k, len(windows))
+                t0, n_tok = self._token_span(start_s, length_s)
+                visual = self.tokenizer.centroids(tokens[t0:t0 + n_tok])[None]  # (1, n_tok, D_unit)
+                wav = self.backbone.generate([caption], duration_s=length_s, steps=cfg.steps, guidance=cfg.guidance,
+                                             seed=seed + k, scheduler=cfg.scheduler, visual=visual)[0]
+                yield wav.float().cpu().numpy()
+
+        sr = self.time.sample_rate
+        audio = join_windows(chunks(), [round(s * sr) for s, _ in windows], round(duration_s * sr))
+        report("audio", len(windows), len(windows))
+        return audio
+
+    def dub(self, video: str | os.PathLike, caption: str | None = None, scale: float | None = None,
+            steps: int | None = None, guidance: float | None = None, seed: int = 0,
+            progress: Callable[[str, int, int], None] | None = None) -> DubResult:
+        """Generate the sound of ``video``: audio exactly as long as the video, and its tokens."""
+        from ..media.video import probe_video
+
+        duration_s = probe_video(video).duration_s
+        tokens = self.predict_tokens(video, caption, seed, progress)
+        audio = self.render(tokens, duration_s, caption, scale, steps, guidance, seed, progress)
+        return DubResult(audio, self.time.sample_rate, tokens)
+
+    __call__ = dub
+
+
+def _sampling(seed: int):
+    from ..models.token_lm import SamplingConfig
+
+    return SamplingConfig(seed=seed)

@@ -1,0 +1,226 @@
+"""Sound plans: timed atomic events on a timeline, and a forgiving, safe parser for them.
+
+A plan is what a planner writes for `foley compose`: events with a caption, a start and an
+end (seconds), an optional gain and seed, and the total duration. The rules (from the
+Audio-Agent paper): times inside [0, duration], at least one event reaching the end,
+overlaps allowed, a few sounds at once at most (the planner is asked for two; the mixer accepts three).
+
+Parsing accepts JSON (bare or inside code fences; a list of events or an object with an
+``events`` list) and the paper's call-string form
+``Auffusion.generate('rain', start_time=0, end_time=10); ...``. Calls are read with
+``ast`` (never executed). Plans are repaired where the intent is clear (times clipped to
+the timeline, reversed times swapped, the last event extended to the end) and otherwise
+rejected with a :class:`PlanError` that says why.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import math
+import re
+from dataclasses import asdict, dataclass, field, replace
+
+from ..errors import FoleyError
+
+MAX_CAPTION_CHARS = 200
+MAX_EVENTS = 32
+GAIN_RANGE_DB = (-40.0, 12.0)
+
+
+class PlanError(FoleyError):
+    """A plan that cannot be read or repaired."""
+
+
+@dataclass(frozen=True)
+class Event:
+    caption: str
+    start_s: float
+    end_s: float
+    gain_db: float = 0.0
+    seed: int | None = None
+
+    @property
+    def length_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class Plan:
+    duration_s: float
+    events: tuple[Event, ...] = field(default_factory=tuple)
+    max_simultaneous: int = 3
+
+    def to_dict(self) -> dict:
+        return {"duration_s": self.duration_s, "max_simultaneous": self.max_simultaneous,
+                "events": [asdict(e) for e in self.events]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Plan":
+        return validate(data.get("events", []), float(data["duration_s"]), int(data.get("max_simultaneous", 3)))
+
+
+# ------------------------------------------------------------------------ validation ---
+
+def _number(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise PlanError(f"{what} must be a number, got {value!r}"[:200])
+    try:
+        x = float(str(value).strip().rstrip("s").strip()) if isinstance(value, str) else float(value)
+    except ValueError:
+        raise PlanError(f"{what} must be a number, got {value!r}"[:200]) from None
+    if not math.isfinite(x):
+        raise PlanError(f"{what} must be finite, got {value!r}")
+    return x
+
+
+def _event(raw, i: int, duration_s: float) -> Event | None:
+    """One event from a dict with forgiving key names; None if it lies outside the timeline."""
+    if not isinstance(raw, dict):
+        raise PlanError(f"event {i + 1} must be an object with a caption, a start and an end")
+    keys = {str(k).lower(): v for k, v in raw.items()}
+    caption = next((keys[k] for k in ("caption", "text", "prompt", "description", "sound") if k in keys), None)
+    if not isinstance(caption, str) or not caption.strip():
+        raise PlanError(f"event {i + 1} has no caption")
+    caption = " ".join(caption.split())
+    if len(caption) > MAX_CAPTION_CHARS:
+        raise PlanError(f"event {i + 1}: caption longer than {MAX_CAPTION_CHARS} characters")
+    start_raw = next((keys[k] for k in ("start_time", "start", "start_s", "onset") if k in keys), 0.0)
+    end_raw = next((keys[k] for k in ("end_time", "end", "end_s", "offset") if k in keys), duration_s)
+    start, end = _number(start_raw, f"event {i + 1} start"), _number(end_raw, f"event {i + 1} end")
+    if end < start:
+        start, end = end, start  # reversed times: the intent is clear
+    start, end = max(0.0, start), min(duration_s, end)
+    if end - start < 0.05:
+        return None  # nothing of it on the timeline
+    gain = _number(keys.get("gain_db", keys.get("gain", 0.0)), f"event {i + 1} gain")
+    seed = keys.get("seed")
+    if seed is not None:
+        seed = int(_number(seed, f"event {i + 1} seed"))
+        if seed < 0:
+            raise PlanError(f"event {i + 1}: seed must be >= 0")
+    return Event(caption, round(start, 3), round(end, 3), float(min(max(gain, GAIN_RANGE_DB[0]), GAIN_RANGE_DB[1])), seed)
+
+
+def _max_overlap(events: list[Event]) -> int:
+    points = sorted([(e.start_s, 1) for e in events] + [(e.end_s, -1) for e in events], key=lambda p: (p[0], p[1]))
+    level = peak = 0
+    for _, step in points:
+        level += step
+        peak = max(peak, level)
+    return peak
+
+
+def validate(raw_events, duration_s: float, max_simultaneous: int = 3) -> Plan:
+    """Build a valid plan from raw event dicts, repairing what has a clear intent."""
+    duration_s = _number(duration_s, "duration")
+    if not 0.5 <= duration_s <= 600:
+        raise PlanError(f"duration must be between 0.5 and 600 s, got {duration_s}")
+    if not isinstance(raw_events, list) or not raw_events:
+        raise PlanError("the plan has no events")
+    if len(raw_events) > MAX_EVENTS:
+        raise PlanError(f"the plan has {len(raw_events)} events; at most {MAX_EVENTS} are allowed")
+    events = [e for i, raw in enumerate(raw_events) if (e := _event(raw, i, duration_s)) is not None]
+    if not events:
+        raise PlanError(f"no event lies inside the {duration_s:g} s timeline")
+    events.sort(key=lambda e: (e.start_s, e.end_s))
+    if max(e.end_s for e in events) < duration_s:
+        last = max(range(len(events)), key=lambda i: events[i].end_s)
+        events[last] = replace(events[last], end_s=round(duration_s, 3))  # one event must reach the end
+    if (peak := _max_overlap(events)) > max_simultaneous:
+        raise PlanError(f"{peak} sounds play at once; at most {max_simultaneous} may overlap")
+    return Plan(round(duration_s, 3), tuple(events), max_simultaneous)
+
+
+# --------------------------------------------------------------------------- parsing ---
+
+_FENCE = re.compile(r"```(?:json|python|py)?\s*(.*?)```", re.S | re.I)
+_CALL = re.compile(r"[\w.]*generate\s*\(", re.I)
+
+
+def _json_events(text: str):
+    """The events list of the first JSON value in ``text`` that holds one, else None."""
+    decoder = json.JSONDecoder()
+    for start in (m.start() for m in re.finditer(r"[\[{]", text)):
+        try:
+            value, _ = decoder.raw_decode(text, start)
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        if isinstance(value, dict):
+            for key in ("events", "plan", "calls"):
+                if isinstance(value.get(key), list):
+                    return value[key], value.get("duration_s", value.get("duration"))
+            if any(k in value for k in ("caption", "text", "prompt", "description")):
+                return [value], None
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            return value, None
+    return None
+
+
+def _balanced_call(text: str, open_at: int) -> str | None:
+    """The text from the "(" at ``open_at`` to its matching ")", quotes respected."""
+    depth, quote, i = 0, None, open_at
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\":
+                i += 1  # skip the escaped character
+            elif c == quote:
+                quote = None
+        elif c in "'\"":
+            quote = c
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return text[open_at:i + 1]
+        i += 1
+    return None
+
+
+def _call_events(text: str) -> list[dict] | None:
+    """Events from `X.generate('caption', start_time=a, end_time=b)` calls, read with ast."""
+    events = []
+    for m in _CALL.finditer(text):
+        call = _balanced_call(text, m.end() - 1)
+        if call is None:
+            continue
+        try:
+            node = ast.parse("f" + call, mode="eval").body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        if not isinstance(node, ast.Call):
+            continue
+        try:
+            args = [ast.literal_eval(a) for a in node.args]
+            kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+            raise PlanError(f"cannot read the call {call[:80]!r}: only literal arguments are allowed") from None
+        if args and "caption" not in kwargs:
+            kwargs["caption"] = args[0]
+        if len(args) >= 3:
+            kwargs.setdefault("start_time", args[1])
+            kwargs.setdefault("end_time", args[2])
+        events.append(kwargs)
+    return events or None
+
+
+def parse_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3) -> Plan:
+    """A plan from a planner's answer (JSON or call strings, fenced or not)."""
+    if not isinstance(text, str) or not text.strip():
+        raise PlanError("the planner's answer is empty")
+    if len(text) > 100_000:
+        raise PlanError("the planner's answer is too long to be a plan")
+    bodies = _FENCE.findall(text) + [text]
+    for body in bodies:
+        found = _json_events(body)
+        if found is not None:
+            events, duration = found
+            return validate(events, _number(duration, "duration") if duration is not None else duration_s, max_simultaneous)
+        calls = _call_events(body)
+        if calls is not None:
+            return validate(calls, duration_s, max_simultaneous)
+    raise PlanError("no plan found: expected JSON events or Auffusion.generate('...', start_time=.., end_time=..) calls")

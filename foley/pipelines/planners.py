@@ -1,0 +1,287 @@
+"""Planners turn a description (or a follow-up instruction) into a :class:`Plan`.
+
+- ``rules`` (offline default): splits on sequence words ("then", "followed by", "after",
+  commas) and simultaneity words ("while", "with", "over", "and"), lays the parts on the
+  timeline, and applies simple edits (replace, remove, move, lengthen, louder/quieter, add).
+- ``hf:MODEL``: a local chat model through transformers, prompted with the planner
+  instructions and worked examples below.
+- ``openai``: any OpenAI-compatible chat endpoint (base URL, model and key from flags or
+  the environment), with a timeout and retries.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+import urllib.error
+import urllib.request
+from dataclasses import replace
+from typing import Protocol
+
+from .plan import Plan, PlanError, parse_plan, validate
+
+
+class Planner(Protocol):
+    name: str
+
+    def plan(self, text: str, duration_s: float, previous: Plan | None = None) -> Plan:
+        """A new plan for ``text``, or ``previous`` edited by the instruction ``text``."""
+
+
+# ------------------------------------------------------------------------------ rules ---
+
+_SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwards|before)\b|[,;]|\.\s)\s*", re.I)
+_SIM = re.compile(r"\s+\b(?:while|with|over|during|and|as)\b\s+", re.I)
+_AFTER = re.compile(r"\s+\bafter\b\s+", re.I)
+_BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river",
+               "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling"}
+_STOP = {"a", "an", "the", "of", "to", "in", "on", "at", "it", "its", "is", "make", "sound", "sounds", "s", "sec",
+         "seconds", "second", "by", "db", "from", "and"}
+
+
+def _clean(caption: str) -> str:
+    return " ".join(caption.strip(" .,;:!?\"'").split())
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if w not in _STOP}
+
+
+def _is_background(caption: str) -> bool:
+    return bool(_words(caption) & _BACKGROUND)
+
+
+def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3) -> Plan:
+    """Sequential parts get consecutive slots; simultaneous parts share their slot; a
+    background sound (rain, wind, crowd, ...) keeps playing to the end."""
+    parts = []
+    for seq in (s for s in _SEQ.split(description) if s and s.strip()):
+        before_after = _AFTER.split(seq, maxsplit=1)
+        parts += list(reversed(before_after)) if len(before_after) == 2 else [seq]
+    groups = [[_clean(c) for c in _SIM.split(p) if _clean(c)] for p in parts]
+    groups = [g for g in groups if g]
+    if not groups:
+        raise PlanError("the description names no sound")
+    slot = duration_s / len(groups)
+    events = []
+    for i, group in enumerate(groups):
+        for caption in group:
+            end = duration_s if _is_background(caption) else (i + 1) * slot
+            events.append({"caption": caption, "start_time": i * slot, "end_time": end})
+    try:
+        return validate(events, duration_s, max_simultaneous)
+    except PlanError:
+        # Too many sounds at once with backgrounds held: keep every part in its own slot.
+        return validate([{**e, "end_time": min(e["end_time"], e["start_time"] + slot)} for e in events],
+                        duration_s, max_simultaneous)
+
+
+def _match(previous: Plan, target: str) -> int:
+    """Index of the event whose caption shares most words with ``target``."""
+    want = _words(target)
+    scores = [len(want & _words(e.caption)) for e in previous.events]
+    best = max(range(len(scores)), key=lambda i: scores[i]) if scores else -1
+    if best < 0 or scores[best] == 0:
+        names = "; ".join(e.caption for e in previous.events)
+        raise PlanError(f"no event matches {target.strip()!r}; the events are: {names}")
+    return best
+
+
+_NUM = r"(\d+(?:\.\d+)?)"
+_EDITS = [
+    ("replace", re.compile(rf"^(?:replace|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)),
+    ("replace", re.compile(rf"^(?:change|turn)\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)),
+    ("remove", re.compile(r"^(?:remove|delete|drop|mute|cut)\s+(?P<a>.+)$", re.I)),
+    ("add", re.compile(rf"^add\s+(?P<b>.+?)(?:\s+(?:from|between)\s+{_NUM}\s*s?\s*(?:to|and|-)\s*{_NUM}\s*s?|\s+at\s+{_NUM}\s*s?)?$", re.I)),
+    ("move_to", re.compile(rf"^(?:move|put|start)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}\s*s?$", re.I)),
+    ("shift", re.compile(rf"^make\s+(?P<a>.+?)\s+(?P<dir>later|earlier|sooner)(?:\s+by\s+{_NUM}\s*s?)?$", re.I)),
+    ("length", re.compile(rf"^make\s+(?P<a>.+?)\s+(?P<dir>longer|shorter)(?:\s+by\s+{_NUM}\s*s?)?$", re.I)),
+    ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?P<dir>louder|quieter|softer)(?:\s+by\s+{_NUM}\s*(?:db)?)?$", re.I)),
+]
+_EDIT_HELP = ("replace X with Y, remove X, add X [at T s | from A to B s], move X to T s, "
+              "make X later/earlier [by N s], make X longer/shorter [by N s], make X louder/quieter [by N dB]")
+
+
+def _numbers(m: re.Match) -> list[float]:
+    return [float(g) for g in m.groups() if g is not None and re.fullmatch(_NUM, g)]
+
+
+def rules_edit(previous: Plan, instruction: str) -> Plan:
+    """Apply one simple edit to ``previous``; events that do not change keep their seed."""
+    text = _clean(instruction)
+    events = [dict(caption=e.caption, start_time=e.start_s, end_time=e.end_s, gain_db=e.gain_db, seed=e.seed)
+              for e in previous.events]
+    d = previous.duration_s
+    for kind, pattern in _EDITS:
+        m = pattern.match(text)
+        if not m:
+            continue
+        nums = _numbers(m)
+        if kind == "add":
+            start, end = (nums[0], nums[1]) if len(nums) == 2 else ((nums[0], min(d, nums[0] + 2.0)) if nums else (0.0, d))
+            events.append(dict(caption=_clean(m["b"]), start_time=start, end_time=end))
+        else:
+            i = _match(previous, m["a"])
+            e = events[i]
+            if kind == "replace":
+                e.update(caption=_clean(m["b"]), seed=None)
+            elif kind == "remove":
+                events.pop(i)
+            elif kind == "move_to":
+                e.update(start_time=nums[0], end_time=nums[0] + e["end_time"] - e["start_time"])
+            elif kind == "shift":
+                step = (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "later" else -1)
+                length = e["end_time"] - e["start_time"]
+                start = min(max(0.0, e["start_time"] + step), d - length)
+                e.update(start_time=start, end_time=start + length)
+            elif kind == "length":
+                e.update(end_time=e["end_time"] + (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "longer" else -1))
+            else:
+                e.update(gain_db=e["gain_db"] + (nums[0] if nums else 6.0) * (1 if m["dir"].lower() == "louder" else -1))
+        if not events:
+            raise PlanError("the edit would leave the plan empty")
+        return validate(events, d, previous.max_simultaneous)
+    raise PlanError(f"the rules planner does not understand {instruction.strip()!r}; it knows: {_EDIT_HELP}")
+
+
+class RulesPlanner:
+    name = "rules"
+
+    def plan(self, text: str, duration_s: float, previous: Plan | None = None) -> Plan:
+        return rules_edit(previous, text) if previous is not None else rules_layout(text, duration_s)
+
+
+# ------------------------------------------------------------------- chat planners ---
+
+INSTRUCTIONS = """You plan sound effects for a sound designer. Break the description into short, \
+atomic sound events, each one a single sound source, and place them on a timeline of {duration} seconds.
+Answer with JSON only: {{"events": [{{"caption": "...", "start_time": seconds, "end_time": seconds}}, ...]}}.
+Rules: every time lies between 0 and {duration}; at least one event ends at {duration}; events may \
+overlap, but never more than two at the same moment; captions are short and concrete ("a dog barks", \
+not "the dog from before"). When you are given the current plan and a change to make, return the whole \
+new plan, keeping the events the change does not touch exactly as they were."""
+
+EXAMPLES = [
+    ("rain all along, and a clap of thunder early on", 10,
+     {"events": [{"caption": "rain falling", "start_time": 0, "end_time": 10},
+                 {"caption": "a clap of thunder", "start_time": 2, "end_time": 5}]}),
+    ("a basketball is dribbled, goes into the hoop, and the crowd goes wild", 10,
+     {"events": [{"caption": "a basketball bouncing", "start_time": 0, "end_time": 7},
+                 {"caption": "a ball hits the hoop", "start_time": 5, "end_time": 7},
+                 {"caption": "a crowd cheering", "start_time": 7, "end_time": 10}]}),
+]
+
+
+def planner_messages(text: str, duration_s: float, previous: Plan | None) -> list[dict]:
+    """Chat messages: instructions, worked examples, then the request."""
+    messages = [{"role": "system", "content": INSTRUCTIONS.format(duration=f"{duration_s:g}")}]
+    for description, duration, answer in EXAMPLES:
+        messages += [{"role": "user", "content": f"Description ({duration} s): {description}"},
+                     {"role": "assistant", "content": json.dumps(answer)}]
+    if previous is None:
+        request = f"Description ({duration_s:g} s): {text}"
+    else:
+        current = {"events": [{"caption": e.caption, "start_time": e.start_s, "end_time": e.end_s}
+                              for e in previous.events]}
+        request = f"Current plan: {json.dumps(current)}\nChange: {text}"
+    return messages + [{"role": "user", "content": request}]
+
+
+def _reuse_seeds(plan: Plan, previous: Plan | None) -> Plan:
+    """Unchanged events keep their seed, so that only changed events are generated again."""
+    if previous is None:
+        return plan
+    seeds = {(e.caption, e.start_s, e.end_s): e.seed for e in previous.events}
+    return replace(plan, events=tuple(replace(e, seed=seeds.get((e.caption, e.start_s, e.end_s), e.seed))
+                                      for e in plan.events))
+
+
+class HFChatPlanner:
+    """A local chat model (transformers) as the planner."""
+
+    def __init__(self, model: str = "google/gemma-2-2b-it", device: str = "cpu", max_new_tokens: int = 400):
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from ..models.hub import load_pretrained
+
+        try:
+            self.tokenizer = load_pretrained(AutoTokenizer.from_pretrained, model)
+            self.model = load_pretrained(AutoModelForCausalLM.from_pretrained, model).to(device).eval()
+        except (OSError, ValueError) as e:
+            raise PlanError(f"cannot load the planner model {model!r} ({str(e).splitlines()[0]})") from None
+        self.name, self.device, self.max_new_tokens = f"hf:{model}", device, max_new_tokens
+
+    def _prompt(self, messages: list[dict]) -> str:
+        # Chat templates without a system role (Gemma) get the instructions in the first user turn.
+        merged = [{"role": "user", "content": messages[0]["content"] + "\n\n" + messages[1]["content"]}] + messages[2:]
+        return self.tokenizer.apply_chat_template(merged, tokenize=False, add_generation_prompt=True)
+
+    def plan(self, text: str, duration_s: float, previous: Plan | None = None) -> Plan:
+        import torch
+
+        prompt = self._prompt(planner_messages(text, duration_s, previous))
+        ids = self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False).to(self.device)
+        with torch.no_grad():
+            out = self.model.generate(**ids, max_new_tokens=self.max_new_tokens, do_sample=False)
+        answer = self.tokenizer.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
+        return _reuse_seeds(parse_plan(answer, duration_s), previous)
+
+
+class OpenAIPlanner:
+    """Any OpenAI-compatible `/chat/completions` endpoint."""
+
+    def __init__(self, base_url: str | None = None, model: str | None = None, api_key: str | None = None,
+                 timeout_s: float = 60.0, retries: int = 2, backoff_s: float = 1.0):
+        self.base_url = (base_url or os.environ.get("FOLEY_PLANNER_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
+                         or "").rstrip("/")
+        self.model = model or os.environ.get("FOLEY_PLANNER_MODEL") or "gpt-4o-mini"
+        self.api_key = api_key or os.environ.get("OPENAI_API_KEY") or ""
+        if not self.base_url:
+            raise PlanError("the openai planner needs a base URL (--planner-url or FOLEY_PLANNER_BASE_URL)")
+        self.name, self.timeout_s, self.retries, self.backoff_s = f"openai:{self.model}", timeout_s, retries, backoff_s
+
+    def _post(self, payload: dict) -> dict:
+        request = urllib.request.Request(f"{self.base_url}/chat/completions", data=json.dumps(payload).encode(),
+                                         headers={"Content-Type": "application/json",
+                                                  **({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {})})
+        last = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(self.backoff_s * 2 ** (attempt - 1))
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+                    body = response.read()
+            except urllib.error.HTTPError as e:
+                last = f"HTTP {e.code} {e.reason}"
+                if e.code < 500 and e.code != 429:
+                    raise PlanError(f"planner endpoint {self.base_url} refused the request ({last})") from None
+                continue
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
+                last = "timed out" if isinstance(getattr(e, "reason", e), TimeoutError) or isinstance(e, TimeoutError) \
+                    else str(getattr(e, "reason", e))
+                continue
+            try:
+                return json.loads(body)
+            except json.JSONDecodeError:
+                raise PlanError(f"planner endpoint {self.base_url} answered with something that is not JSON") from None
+        raise PlanError(f"planner endpoint {self.base_url} failed after {self.retries + 1} attempt(s) ({last})")
+
+    def plan(self, text: str, duration_s: float, previous: Plan | None = None) -> Plan:
+        reply = self._post({"model": self.model, "temperature": 0, "messages": planner_messages(text, duration_s, previous)})
+        try:
+            answer = reply["choices"][0]["message"]["content"]
+        except (KeyError, IndexError, TypeError):
+            raise PlanError(f"planner endpoint {self.base_url} gave no chat completion in its answer") from None
+        return _reuse_seeds(parse_plan(answer, duration_s), previous)
+
+
+def get_planner(spec: str, **kwargs) -> Planner:
+    """``rules`` | ``hf:MODEL`` | ``openai``."""
+    if spec == "rules":
+        return RulesPlanner()
+    if spec.startswith("hf:") and len(spec) > 3:
+        return HFChatPlanner(spec[3:], **{k: v for k, v in kwargs.items() if k in ("device",)})
+    if spec == "openai":
+        return OpenAIPlanner(**{k: v for k, v in kwargs.items() if k in ("base_url", "model", "api_key", "timeout_s")})
+    raise PlanError(f"unknown planner {spec!r}; use rules, hf:MODEL or openai")

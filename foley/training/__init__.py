@@ -1,0 +1,1 @@
+"""Training loops: the unit tokenizer, the demo backbone, the video-to-token LM and the visual adapter."""

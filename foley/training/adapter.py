@@ -1,0 +1,211 @@
+"""Adapter stage: train the visual cross-attention K/V inside the frozen backbone.
+
+Everything frozen is run once, into a cache (``build_adapter_cache``): the VAE latents of
+each clip at the model width, its caption's text states, and the unit ids of its real
+audio (padded with -1 to the model width), plus the tokenizer's centroid table. Training
+(``train_adapter``) then reads only the cache: visual features = centroids of the ids
+(zero past the clip), epsilon-prediction MSE on the backbone's training noise schedule,
+AdamW on the adapter's parameters only, under accelerate (one process or several; CPU
+runs use gloo).
+
+Every random draw of step s (clip indices, timesteps, noise) comes from a generator seeded
+with (seed, s) and is drawn for the global batch, each process taking its slice, so a
+run resumed from a checkpoint continues exactly as if it had not stopped, and n
+processes see the same global batches as one.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from accelerate import Accelerator
+from diffusers import DDPMScheduler
+from safetensors.torch import load_file, save_file
+
+from ..errors import FoleyError
+from ..media.files import atomic_dir, atomic_path
+from ..models.backbone import AudioBackbone
+from ..models.visual_adapter import VisualAdapter, VisualAdapterConfig, VisualCondition, build_visual_adapter
+from .backbone import load_clips
+
+CACHE_FILE = "adapter_cache.safetensors"
+CHECKPOINT_DIR = "checkpoint"
+FINAL_DIR = "adapter"
+
+
+@dataclass
+class AdapterTrainConfig:
+    adapter: VisualAdapterConfig = field(default_factory=VisualAdapterConfig)
+    steps: int = 1000
+    batch_size: int = 8  # global: split across processes
+    lr: float = 1e-4
+    weight_decay: float = 1e-2
+    seed: int = 0
+    checkpoint_every: int = 100
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "AdapterTrainConfig":
+        data = dict(data)
+        return cls(adapter=VisualAdapterConfig.from_dict(data.pop("adapter")), **data)
+
+
+# ------------------------------------------------------------------------- cache ---
+@torch.no_grad()
+def build_adapter_cache(backbone: AudioBackbone, tokenizer, data: str | os.PathLike, split: str,
+                        out: str | os.PathLike, batch: int = 16) -> Path:
+    """Latents, text states, unit ids and centroids of a SynthSync split -> one safetensors file."""
+    wavs, entries = load_clips(data, split, backbone.mel)  # (N, width * hop)
+    latents, text, ids = [], [], []
+    n_tokens = backbone.image_tokens
+    for i in range(0, len(entries), batch):
+        chunk = entries[i:i + batch]
+        latents.append(backbone.encode_audio(wavs[i:i + batch]).float().cpu())
+        text.append(backbone.text.encode([e["caption"] for e in chunk]).float().cpu())
+        for e, wav in zip(chunk, wavs[i:i + batch]):
+            n = round(e["duration_s"] * backbone.mel.sample_rate)
+            units = tokenizer.encode(wav[:n].numpy(), backbone.mel.sample_rate)[:n_tokens]
+            ids.append(F.pad(units, (0, n_tokens - len(units)), value=-1))
+    centroids = tokenizer.centroids(torch.arange(tokenizer.n_units))  # (K, D)
+    path = Path(out) / CACHE_FILE
+    with atomic_path(path) as tmp:
+        tensors = {"latents": torch.cat(latents), "text": torch.cat(text), "ids": torch.stack(ids),
+                   "centroids": centroids.float()}
+        save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp),
+                  metadata={"split": split, "clips": str(len(entries))})
+    return path
+
+
+def load_adapter_cache(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    path = Path(path)
+    if not path.is_file():
+        raise FoleyError(f"{path}: no adapter training cache")
+    return load_file(str(path))
+
+
+def visual_features(ids: torch.Tensor, centroids: torch.Tensor) -> torch.Tensor:
+    """Unit ids (B, T), -1 = past the clip -> centroid features (B, T, D), zero where -1."""
+    valid = ids >= 0
+    return centroids[ids.clamp(min=0)] * valid[..., None].to(centroids.dtype)
+
+
+# ---------------------------------------------------------------------- training ---
+class _Denoiser(torch.nn.Module):
+    """The frozen UNet with the adapter attached: what the optimizer differentiates."""
+
+    def __init__(self, unet) -> None:
+        super().__init__()
+        self.unet = unet
+
+    def forward(self, noisy: torch.Tensor, t: torch.Tensor, text: torch.Tensor, cond: VisualCondition) -> torch.Tensor:
+        # (B, 4, h, w), (B,), (B, L, D_text), cond.states (B, T, D) -> (B, 4, h, w)
+        return self.unet(noisy, t, text, cross_attention_kwargs={"ip_hidden_states": cond}).sample
+
+
+def _step_draws(seed: int, step: int, n_clips: int, batch: int, latent_shape: tuple, n_train_steps: int):
+    g = torch.Generator().manual_seed(seed * 1_000_003 + step)
+    idx = torch.randint(n_clips, (batch,), generator=g)
+    t = torch.randint(0, n_train_steps, (batch,), generator=g)
+    noise = torch.randn((batch, *latent_shape), generator=g)
+    return idx, t, noise
+
+
+def _save_checkpoint(run: Path, adapter: VisualAdapter, optimizer, step: int, cfg: AdapterTrainConfig,
+                     processes: int) -> None:
+    with atomic_dir(run / CHECKPOINT_DIR) as tmp:
+        save_file(adapter.adapter_state_dict(), str(tmp / "adapter.safetensors"))
+        torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
+        (tmp / "state.json").write_text(json.dumps({"step": step, "processes": processes, "config": cfg.to_dict()},
+                                                   indent=2))
+
+
+def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: str | os.PathLike,
+                  cfg: AdapterTrainConfig, resume: bool = False, stop_after: int | None = None,
+                  log=print) -> VisualAdapter:
+    """Train (or resume) the adapter; writes RUN/checkpoint every ``checkpoint_every`` steps and
+    RUN/adapter at the end. ``stop_after`` ends the run early after that many steps in
+    total (an interruption, for tests) without writing RUN/adapter."""
+    run = Path(run)
+    accelerator = Accelerator(cpu=backbone.device.type == "cpu")
+    cache = load_adapter_cache(cache_path)
+    latents, text, ids, centroids = cache["latents"], cache["text"], cache["ids"], cache["centroids"]
+    if centroids.shape[1] != cfg.adapter.visual_dim:
+        raise FoleyError(f"adapter visual_dim {cfg.adapter.visual_dim} != the cached centroids' width {centroids.shape[1]}")
+    if cfg.batch_size % accelerator.num_processes:
+        raise FoleyError(f"batch size {cfg.batch_size} does not split over {accelerator.num_processes} processes")
+    start = 0
+    adapter = build_visual_adapter(cfg.adapter, backbone.unet)
+    checkpoint = run / CHECKPOINT_DIR
+    if resume:
+        if not (checkpoint / "state.json").is_file():
+            raise FoleyError(f"{run}: no checkpoint to resume from")
+        state = json.loads((checkpoint / "state.json").read_text())
+        if {**state["config"], "steps": cfg.steps} != cfg.to_dict():  # only the length may change
+            raise FoleyError(f"{run}: the checkpoint was made with another training config")
+        adapter.load_adapter_state_dict(load_file(str(checkpoint / "adapter.safetensors")))
+        start = state["step"]
+    adapter.attach(backbone.unet)
+    try:
+        adapter.requires_grad_(True)
+        optimizer = torch.optim.AdamW(adapter.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        if resume:
+            optimizer.load_state_dict(torch.load(checkpoint / "optimizer.pt", weights_only=True))
+        model, optimizer = accelerator.prepare(_Denoiser(backbone.unet), optimizer)
+        model.train()
+        noise_scheduler = DDPMScheduler.from_config(backbone.c.scheduler.config)
+        n_train = noise_scheduler.config.num_train_timesteps
+        per_rank = cfg.batch_size // accelerator.num_processes
+        mine = slice(accelerator.process_index * per_rank, (accelerator.process_index + 1) * per_rank)
+        end = cfg.steps if stop_after is None else min(cfg.steps, stop_after)
+        for step in range(start, end):
+            idx, t, noise = _step_draws(cfg.seed, step, len(latents), cfg.batch_size, tuple(latents.shape[1:]), n_train)
+            idx, t, noise = idx[mine], t[mine], noise[mine]
+            device = accelerator.device
+            x0 = latents[idx].to(device, backbone.unet.dtype)
+            noisy = noise_scheduler.add_noise(x0, noise.to(x0), t)
+            cond = VisualCondition(visual_features(ids[idx], centroids).to(device, x0.dtype), backbone.latent_size)
+            pred = model(noisy, t.to(device), text[idx].to(device, x0.dtype), cond)
+            loss = F.mse_loss(pred.float(), noise.to(device).float())
+            accelerator.backward(loss)
+            optimizer.step()
+            optimizer.zero_grad()
+            done = step + 1
+            if done % cfg.checkpoint_every == 0 or done == end:
+                if accelerator.is_main_process:
+                    _save_checkpoint(run, adapter, optimizer, done, cfg, accelerator.num_processes)
+                accelerator.wait_for_everyone()
+            if accelerator.is_main_process and (step % 25 == 0 or done == end):
+                log(f"adapter step {step} loss {loss.item():.4f}")
+        if end == cfg.steps and accelerator.is_main_process:
+            adapter.save_pretrained(run / FINAL_DIR)
+        accelerator.wait_for_everyone()
+    finally:
+        adapter.detach(backbone.unet)
+        adapter.requires_grad_(False)
+    return adapter
+
+
+def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | os.PathLike,
+                 cfg: AdapterTrainConfig, resume: bool = False, log=print) -> Path:
+    """The ``foley train adapter`` recipe: cache (once, by the main process), then train."""
+    from accelerate import PartialState
+
+    from ..models.unit_tokenizer import UnitTokenizer
+
+    run = Path(run)
+    if not resume and (run / CHECKPOINT_DIR).exists():
+        raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
+    backbone = AudioBackbone.from_pretrained(backbone_path)
+    cache = run / CACHE_FILE
+    with PartialState(cpu=backbone.device.type == "cpu").main_process_first():
+        if not cache.is_file():
+            log(f"caching latents, text states and unit ids of {data} (train split)")
+            build_adapter_cache(backbone, UnitTokenizer.from_pretrained(tokenizer_path), data, "train", run)
+    train_adapter(backbone, cache, run, cfg, resume=resume, log=log)
+    return run / FINAL_DIR

@@ -1,0 +1,248 @@
+"""LM stage: train the connector, LoRA and new token rows to write a clip's unit ids.
+
+Reads only caches: frame features (``foley extract``), unit ids (``foley tokenize
+--manifest``) and the captions of the manifest. Loss: cross-entropy on the audio tokens
+and the EOS after them. Runs under accelerate: one process, or several with DDP (CPU runs
+use gloo) or FSDP2 (``fsdp_version: 2``; FSDP1 and DeepSpeed are refused). ``train/`` has
+the launch configs: ``accelerate_lm_ddp.yaml`` and ``accelerate_lm_fsdp.yaml``. Under FSDP
+the checkpoint is gathered whole, so it is the same file whatever the launch.
+
+Every random draw of step s comes from seeds derived from (seed, s): the clip indices of
+the global batch (each process takes its slice) and the global torch generator (LoRA
+dropout), reseeded per step and process. With the optimizer and LR-schedule state in the
+checkpoint, a resumed run continues exactly as if it had not stopped.
+
+A run folder holds::
+
+    init/          the model as built (config, text tokenizer, random-init base if any)
+    checkpoint/    trainable.safetensors, optimizer.pt, scheduler.pt, state.json
+    log.jsonl      step, loss, learning rate, tokens/s
+    lm/            the final model: init/ with the trained weights
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from ..datasets.frame_cache import cache_info
+from ..datasets.lm_data import LMData, load_lm_data
+from ..errors import FoleyError
+from ..media.files import atomic_dir
+from ..models.token_lm import TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm, whole_tensor
+
+INIT_DIR = "init"
+CHECKPOINT_DIR = "checkpoint"
+FINAL_DIR = "lm"
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+@dataclass
+class LMTrainConfig:
+    lm: TokenLMConfig = field(default_factory=TokenLMConfig)
+    steps: int = 2000
+    batch_size: int = 8  # global: split across processes
+    lr: float = 2e-4
+    weight_decay: float = 0.0
+    warmup_steps: int = 100
+    grad_clip: float = 1.0
+    seed: int = 0
+    checkpoint_every: int = 200
+    precision: str = "auto"  # auto: bf16 on CUDA, fp32 elsewhere
+    gradient_checkpointing: bool = False
+    change_weight: float = 1.0  # loss weight of audio tokens that differ from the previous one (1: plain)
+    unit_dropout: float = 0.0  # share of input-history audio tokens replaced by random units (0: plain)
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise FoleyError(f"unknown precision {self.precision!r}; choose from {', '.join(PRECISIONS)}")
+        if self.steps < 1 or self.batch_size < 1 or self.checkpoint_every < 1 or self.lr <= 0:
+            raise FoleyError("steps, batch_size and checkpoint_every must be >= 1 and lr > 0")
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["lm"] = self.lm.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "LMTrainConfig":
+        data = dict(data)
+        return cls(lm=TokenLMConfig.from_dict(data.pop("lm")), **data)
+
+
+# ---------------------------------------------------------------------- training ---
+def _step_indices(seed: int, step: int, n_clips: int, batch: int) -> list[int]:
+    g = torch.Generator().manual_seed(seed * 1_000_003 + step)
+    return torch.randint(n_clips, (batch,), generator=g).tolist()
+
+
+def _lr_lambda(cfg: LMTrainConfig):
+    def factor(step: int) -> float:  # linear warm-up, then cosine to 0
+        if step < cfg.warmup_steps:
+            return (step + 1) / cfg.warmup_steps
+        return 0.5 * (1 + math.cos(math.pi * (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)))
+    return factor
+
+
+def _whole_optimizer_state(optimizer) -> dict:
+    """``optimizer.state_dict()`` with FSDP2's shards gathered. Every process must call it."""
+    state = optimizer.state_dict()
+    return {**state, "state": {i: {k: whole_tensor(v) for k, v in s.items()} for i, s in state["state"].items()}}
+
+
+def _shard_optimizer_state(state: dict, optimizer) -> dict:
+    """A whole optimizer state cut like the parameters it belongs to (FSDP2 DTensors; others as they are)."""
+    from torch.distributed.tensor import DTensor, distribute_tensor
+
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    for i, values in state["state"].items():
+        p = params[i]
+        if isinstance(p, DTensor):  # every process holds the whole state: each keeps its own shard, no transfer
+            values.update({k: distribute_tensor(v, p.device_mesh, p.placements, src_data_rank=None)
+                           for k, v in values.items() if v.shape == p.shape})
+    return state
+
+
+def _save_checkpoint(run: Path, weights: dict, optimizer_state: dict, scheduler, step: int, cfg: LMTrainConfig,
+                     processes: int) -> None:
+    with atomic_dir(run / CHECKPOINT_DIR) as tmp:
+        save_file(weights, str(tmp / "trainable.safetensors"))
+        torch.save(optimizer_state, tmp / "optimizer.pt")
+        torch.save(scheduler.state_dict(), tmp / "scheduler.pt")
+        (tmp / "state.json").write_text(json.dumps({"step": step, "processes": processes, "config": cfg.to_dict()},
+                                                   indent=1), encoding="utf-8")
+
+
+def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: bool = False,
+             tokenizer=None, stop_after: int | None = None, log=print) -> TokenLM:
+    """Train (or resume) in ``run``; writes RUN/checkpoint every ``checkpoint_every`` steps
+    and RUN/lm at the end. ``tokenizer``: the text tokenizer for a new run whose config names
+    none. ``stop_after`` ends the run after that many steps in total (an interruption, for
+    tests) without writing RUN/lm. Under FSDP the returned model holds this process's shards."""
+    from accelerate import Accelerator
+    from accelerate.utils import DistributedType
+
+    from ..device import resolve_device
+
+    run = Path(run)
+    device = resolve_device("auto")
+    bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and device.type == "cuda")
+    accelerator = Accelerator(cpu=device.type == "cpu", mixed_precision="bf16" if bf16 else "no")
+    if accelerator.distributed_type == DistributedType.DEEPSPEED:
+        raise FoleyError("DeepSpeed is not supported; launch with train/accelerate_lm_fsdp.yaml or "
+                         "train/accelerate_lm_ddp.yaml")
+    if accelerator.distributed_type == DistributedType.FSDP and not accelerator.is_fsdp2:
+        raise FoleyError("FSDP1 is not supported; set fsdp_version: 2 in the accelerate config "
+                         "(as train/accelerate_lm_fsdp.yaml does)")
+    if cfg.batch_size % accelerator.num_processes:
+        raise FoleyError(f"batch size {cfg.batch_size} does not split over {accelerator.num_processes} processes")
+    checkpoint = run / CHECKPOINT_DIR
+    dtype = torch.bfloat16 if bf16 else torch.float32
+    if resume:
+        if not (checkpoint / "state.json").is_file():
+            raise FoleyError(f"{run}: no checkpoint to resume from")
+        state = json.loads((checkpoint / "state.json").read_text(encoding="utf-8"))
+        if {**state["config"], "steps": cfg.steps} != cfg.to_dict():  # only the length may change
+            raise FoleyError(f"{run}: the checkpoint was made with another training config")
+        model = TokenLM.from_pretrained(run / INIT_DIR, dtype=dtype, trainable=True)
+        model.load_trainable_state_dict(load_file(str(checkpoint / "trainable.safetensors")))
+        start = state["step"]
+    else:
+        if (run / INIT_DIR).exists():
+            raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
+        torch.manual_seed(cfg.seed)  # random-init base, connector and new rows
+        model = build_token_lm(cfg.lm, tokenizer=tokenizer, dtype=dtype)
+        if accelerator.is_main_process:
+            model.save_pretrained(run / INIT_DIR)
+        accelerator.wait_for_everyone()
+        start = 0
+    if cfg.gradient_checkpointing:
+        model.enable_gradient_checkpointing()
+    model.train()
+    optimizer = torch.optim.AdamW(model.trainable_parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(cfg))
+    # The scheduler is stepped here, once per step: accelerate's wrapper would step it once per process.
+    # FSDP2 replaces the parameters (in place, in the same model): optimizer state is loaded after.
+    ddp_model, optimizer = accelerator.prepare(model, optimizer)
+    if resume:
+        saved = torch.load(checkpoint / "optimizer.pt", weights_only=True)
+        optimizer.load_state_dict(_shard_optimizer_state(saved, optimizer))
+        scheduler.load_state_dict(torch.load(checkpoint / "scheduler.pt", weights_only=True))
+    per_rank = cfg.batch_size // accelerator.num_processes
+    rank = accelerator.process_index
+    end = cfg.steps if stop_after is None else min(cfg.steps, stop_after)
+    log_path = run / "log.jsonl"
+    t0, tokens = time.perf_counter(), 0
+    for step in range(start, end):
+        idx = _step_indices(cfg.seed, step, len(data.ids), cfg.batch_size)[rank * per_rank:(rank + 1) * per_rank]
+        batch = data.batch(idx, cfg.lm.use_video)
+        torch.manual_seed((cfg.seed * 1_000_003 + step) * 1024 + rank)  # LoRA dropout of this step and process
+        with accelerator.autocast():
+            loss, _ = ddp_model(**batch, change_weight=cfg.change_weight, unit_dropout=cfg.unit_dropout)
+        accelerator.backward(loss)
+        if cfg.grad_clip:
+            accelerator.clip_grad_norm_(model.trainable_parameters(), cfg.grad_clip)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        tokens += int(batch["unit_counts"].sum()) + len(idx)
+        done = step + 1
+        if done % cfg.checkpoint_every == 0 or done == end:
+            weights, optimizer_state = model.trainable_state_dict(), _whole_optimizer_state(optimizer)  # every process
+            if accelerator.is_main_process:
+                _save_checkpoint(run, weights, optimizer_state, scheduler, done, cfg, accelerator.num_processes)
+            accelerator.wait_for_everyone()
+        if step % 10 == 0 or done == end:
+            mean_loss = accelerator.reduce(loss.detach(), "mean").item()  # every process takes part
+            if accelerator.is_main_process:
+                rate = tokens * accelerator.num_processes / (time.perf_counter() - t0)
+                record = {"step": done, "loss": round(mean_loss, 5), "lr": scheduler.get_last_lr()[0],
+                          "target_tokens_per_s": round(rate, 1)}
+                with open(log_path, "a", encoding="utf-8") as f:
+                    f.write(json.dumps(record) + "\n")
+                log(f"lm step {done}/{cfg.steps} loss {mean_loss:.4f} lr {record['lr']:.2e} "
+                    f"({record['target_tokens_per_s']:.0f} target tokens/s)")
+    model.eval()
+    if end == cfg.steps and accelerator.is_main_process:  # the checkpoint of the last step holds the trained weights
+        with atomic_dir(run / FINAL_DIR) as tmp:
+            shutil.copytree(run / INIT_DIR, tmp, dirs_exist_ok=True)
+            shutil.copyfile(checkpoint / "trainable.safetensors", tmp / TRAINABLE_NAME)
+    accelerator.wait_for_everyone()
+    return model
+
+
+def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: str, units: str,
+                    run: str | os.PathLike, overrides: dict | None = None, resume: bool = False,
+                    log=print) -> Path:
+    """The ``foley train lm`` recipe: a config JSON (an ``LMTrainConfig``; None = the
+    paper's defaults) with ``overrides``, the caches, then training. A random-init base
+    without a text tokenizer gets a BPE tokenizer trained on the prompt and the captions."""
+    from ..models.token_lm import build_text_tokenizer
+
+    cfg = LMTrainConfig()
+    if recipe is not None:
+        try:
+            cfg = LMTrainConfig.from_dict(json.loads(Path(recipe).read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError, TypeError, KeyError) as e:
+            raise FoleyError(f"{recipe}: not an LM training config ({e})") from None
+    overrides = dict(overrides or {})
+    lm_overrides = {k: overrides.pop(k) for k in ("use_video",) if k in overrides}
+    cfg = LMTrainConfig(**{**asdict(cfg), **overrides, "lm": replace(cfg.lm, **lm_overrides)})
+    info = cache_info(features)
+    if info["dim"] != cfg.lm.connector.frame_dim:
+        raise FoleyError(f"{features}: features are {info['dim']}-d but the connector takes "
+                         f"{cfg.lm.connector.frame_dim}-d frames (connector.frame_dim)")
+    data = load_lm_data(manifest, features, units, cfg.lm.n_units)
+    tokenizer = None
+    if not resume and not cfg.lm.base and not cfg.lm.text_tokenizer:
+        tokenizer = build_text_tokenizer([cfg.lm.instruction, cfg.lm.request, "Video: Caption:", *data.captions])
+    log(f"training the token LM on {len(data.ids)} clips ({cfg.steps} steps, batch {cfg.batch_size})")
+    train_lm(data, run, cfg, resume=resume, tokenizer=tokenizer, log=log)
+    return Path(run) / FINAL_DIR

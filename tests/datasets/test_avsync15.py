@@ -1,0 +1,82 @@
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from foley.datasets.avsync15 import ClipConfig, prepare_avsync15
+from foley.datasets.synthsync import generate, load_manifest
+from foley.errors import FoleyError
+from foley.media.audio import read_audio
+from foley.media.video import probe_video
+
+
+@pytest.fixture(scope="module")
+def fake_avsync(tmp_path_factory):
+    """A tiny AVSync15 tree made of SynthSync clips (4 s each), with one missing and one corrupt video."""
+    synth = tmp_path_factory.mktemp("synth_avs")
+    generate(synth, n_train=4, n_test=3, seed=5, workers=2, progress=False)
+    root = tmp_path_factory.mktemp("AVSync15")
+    lines = {"train": [], "test": []}
+    for split in lines:
+        for e in load_manifest(synth, split):
+            folder = {"ball": "striking_bowling", "hammer": "hammering"}.get(e["class"], e["class"] + "_sound")
+            rel = f"{folder}/{e['id']}_000010_000020_1.0_4.0.mp4"
+            (root / "videos" / folder).mkdir(parents=True, exist_ok=True)
+            shutil.copy(e["video"], root / "videos" / rel)
+            lines[split].append(rel)
+    lines["test"].append("hammering/missing_clip.mp4")
+    (root / "videos" / "hammering" / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 truncated")
+    lines["train"].append("hammering/broken.mp4")
+    for split, rels in lines.items():
+        (root / f"{split}.txt").write_text("\n".join(rels) + "\n")
+    (root / "class_mapping.json").write_text(json.dumps({"hammering": "hammering", "striking_bowling": "striking bowling"}))
+    return root
+
+
+def test_prepare_writes_manifests_clips_and_problems(fake_avsync, tmp_path):
+    out = tmp_path / "prepared"
+    result = prepare_avsync15(fake_avsync, out, workers=2, progress=False)
+    assert (result["train"], result["test"], result["clips"]) == (4, 3, 9)
+    assert len(result["problems"]) == 2
+    problems = (out / "problems.txt").read_text()
+    assert "missing_clip.mp4: no such file" in problems and "broken.mp4" in problems
+    train = [json.loads(x) for x in (out / "train.jsonl").read_text().splitlines()]
+    assert {e["caption"] for e in train} >= {"striking bowling", "hammering"}
+    clips = [json.loads(x) for x in (out / "test_clips.jsonl").read_text().splitlines()]
+    assert [c["start_s"] for c in clips[:3]] == [0.0, 1.0, 2.0]  # 3 windows of 2 s spread over 4 s
+    for c in clips:
+        info = probe_video(out / "test_clips" / f"{c['id']}.mp4")
+        assert info.duration_s == pytest.approx(2.0, abs=0.05) and info.has_audio
+        wav, _ = read_audio(out / "test_clips" / f"{c['id']}.wav", sample_rate=None)
+        assert wav.shape == (32_000,)
+        assert json.loads((out / "test_clips" / f"{c['id']}.json").read_text())["dataset"] == "avsync15"
+
+
+def test_clip_windows():
+    assert ClipConfig().starts(10.0) == [0.0, 4.0, 8.0]
+    assert ClipConfig().starts(2.0) == [0.0, 0.0, 0.0]
+    assert ClipConfig().starts(1.5) == []
+    assert ClipConfig(clips_per_video=1).starts(10.0) == [0.0]
+    with pytest.raises(FoleyError, match="positive clip length"):
+        ClipConfig(clip_s=0)
+
+
+def test_not_an_avsync_folder(tmp_path):
+    with pytest.raises(FoleyError, match="no videos/ folder"):
+        prepare_avsync15(tmp_path, tmp_path / "out")
+    (tmp_path / "videos").mkdir()
+    with pytest.raises(FoleyError, match="class_mapping.json is missing"):
+        prepare_avsync15(tmp_path, tmp_path / "out")
+    (tmp_path / "class_mapping.json").write_text("{}")
+    with pytest.raises(FoleyError, match="train.txt is missing"):
+        prepare_avsync15(tmp_path, tmp_path / "out")
+
+
+def test_cli_reports_problems_without_stopping(fake_avsync, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "foley", "prepare", "avsync15", str(fake_avsync), "--out",
+                           str(tmp_path / "o"), "--clips-per-video", "1", "--quiet"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "4 train and 3 test videos, 3 evaluation clips" in proc.stdout
+    assert "2 problem(s) in total" in proc.stderr and "Traceback" not in proc.stderr

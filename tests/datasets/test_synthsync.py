@@ -1,0 +1,101 @@
+import json
+
+import numpy as np
+import pytest
+
+from foley.datasets.synthsync import CLASS_NAMES, SynthConfig, generate, load_manifest
+from foley.errors import FoleyError
+from foley.media.audio import read_audio
+from foley.media.video import FrameSpec, decode_frames, probe_video
+
+N_TEST = 2 * len(CLASS_NAMES)
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    root = tmp_path_factory.mktemp("synth")
+    generate(root, n_train=3, n_test=N_TEST, seed=7, workers=2, progress=False)
+    return root
+
+
+def test_layout_and_manifests(dataset):
+    info = json.loads((dataset / "synthsync.json").read_text())
+    assert info["counts"] == {"train": 3, "test": N_TEST} and len(info["classes"]) >= 6
+    test = load_manifest(dataset, "test")
+    assert len(test) == N_TEST and {e["class"] for e in test} == set(CLASS_NAMES)
+    for e in test:
+        side = json.loads(open(e["sidecar"]).read())
+        assert side["class"] == e["class"] and side["caption"] and side["duration_s"] == 4.0
+        assert 1 <= len(side["onsets_s"]) <= 6
+        assert side["onsets_s"] == [k / side["fps"] for k in side["onset_frames"]]
+        assert min(np.diff(side["onsets_s"]), default=1) >= 0.36 - 1e-9
+    info = probe_video(test[0]["video"])
+    assert (info.fps, info.frame_count, info.has_audio, info.codec) == (25.0, 100, True, "h264")
+    wav, rate = read_audio(test[0]["audio"], sample_rate=None)
+    assert rate == 16_000 and wav.shape == (64_000,)
+
+
+def rms(x):
+    return float(np.sqrt(np.mean(x.astype(np.float64) ** 2)))
+
+
+@pytest.mark.parametrize("source", ["audio", "video"])  # the wav and the mp4's AAC track
+def test_sound_starts_at_each_onset(dataset, source):
+    win = 160  # 10 ms at 16 kHz
+    for e in load_manifest(dataset, "test"):
+        wav, _ = read_audio(e[source])
+        for t in e["onsets_s"]:
+            n = round(t * 16_000)
+            earlier, before, after = rms(wav[n - 2 * win:n - win]), rms(wav[n - win:n]), rms(wav[n:n + win])
+            assert after > 3 * before, (e["id"], t, before, after)  # rises in the 10 ms after the onset
+            if source == "audio":  # exact in the wav; AAC's pre-echo smears a few ms before it
+                assert before < 1.5 * earlier + 1e-3, (e["id"], t, earlier, before)
+
+
+def detected_contact_frames(frames: np.ndarray, cls: str) -> list[int]:
+    """First frames of the contact cue: the lamp lighting up, or the white impact ring."""
+    f = frames.astype(int)
+    if cls == "lamp":
+        mask = (f[..., 0] > 200) & (f[..., 1] > 190) & (f[..., 2] < 170)
+    else:
+        mask = f.min(axis=-1) > 225
+    on = mask.sum(axis=(1, 2)) > 20
+    return [int(i) for i in np.flatnonzero(on & ~np.concatenate([[False], on[:-1]]))]
+
+
+def test_visual_contact_frame_matches_annotation(dataset):
+    for e in load_manifest(dataset, "test"):
+        side = json.loads(open(e["sidecar"]).read())
+        frames = decode_frames(e["video"], fps=25, spec=FrameSpec(size=None))
+        assert detected_contact_frames(frames, e["class"]) == side["onset_frames"], e["id"]
+
+
+def test_deterministic_and_test_split_independent_of_train_size(dataset, tmp_path):
+    generate(tmp_path, n_train=0, n_test=N_TEST, seed=7, workers=1, progress=False)
+    for e in load_manifest(dataset, "test"):
+        for key in ("audio", "video", "sidecar"):
+            other = tmp_path / "test" / e[key].split("/")[-1]
+            assert other.read_bytes() == open(e[key], "rb").read(), (e["id"], key)
+
+
+def test_other_seed_differs(dataset, tmp_path):
+    generate(tmp_path, n_train=0, n_test=2, seed=8, workers=1, progress=False)
+    a = load_manifest(dataset, "test")[0]["onsets_s"], load_manifest(dataset, "test")[1]["onsets_s"]
+    b = load_manifest(tmp_path, "test")[0]["onsets_s"], load_manifest(tmp_path, "test")[1]["onsets_s"]
+    assert a != b
+
+
+def test_refuses_to_clobber(dataset, tmp_path):
+    with pytest.raises(FoleyError, match="not empty"):
+        generate(dataset, n_train=1, n_test=1, progress=False)
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(FoleyError, match="not a SynthSync folder"):
+        generate(tmp_path, n_train=1, n_test=1, overwrite=True, progress=False)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_custom_duration_and_bad_duration(tmp_path):
+    generate(tmp_path, n_train=0, n_test=1, cfg=SynthConfig(duration_s=2.0), progress=False, workers=1)
+    assert probe_video(tmp_path / "test" / "test_00000_ball.mp4").duration_s == pytest.approx(2.0)
+    with pytest.raises(FoleyError, match="too short"):
+        SynthConfig(duration_s=0.5)

@@ -1,0 +1,130 @@
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from foley.datasets.synthsync import generate
+from foley.errors import FoleyError
+from foley.evaluation.onset import OnsetConfig
+from foley.evaluation.report import write_report
+from foley.evaluation.scoring import evaluate_onsets, pair_files
+
+
+@pytest.fixture(scope="module")
+def synth_test(tmp_path_factory):
+    root = tmp_path_factory.mktemp("synth_eval")
+    generate(root, n_train=0, n_test=8, seed=11, workers=2, progress=False)
+    return root / "test"
+
+
+def copy_wavs(src, dst, shift_s=0.0, noise=0.0, seed=0):
+    dst.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for f in sorted(src.glob("*.wav")):
+        x, sr = sf.read(f)
+        n = int(shift_s * sr)
+        if n:
+            x = np.concatenate([np.zeros(n), x[:-n]])
+        sf.write(dst / f.name, np.clip(x + noise * rng.standard_normal(len(x)), -1, 1), sr)
+    return dst
+
+
+def test_pairing_prefers_wav_and_lists_unpaired(synth_test, tmp_path):
+    pairs = pair_files(synth_test, synth_test)
+    assert len(pairs) == 8 and all(p.pred.suffix == ".wav" and p.sidecar["onsets_s"] for p in pairs)
+    pred = copy_wavs(synth_test, tmp_path / "pred")
+    (pred / "extra_clip.wav").write_bytes((pred / pairs[0].pred.name).read_bytes())
+    (pred / pairs[1].pred.name).unlink()
+    with pytest.raises(FoleyError) as err:
+        pair_files(pred, synth_test)
+    msg = str(err.value)
+    assert "1 generated file(s) have no reference" in msg and "extra_clip" in msg
+    assert f"1 reference file(s) have no generated counterpart in {pred}: {pairs[1].stem}" in msg
+
+
+@pytest.mark.parametrize("gt", ["annotated", "detected"])
+def test_ground_truth_scores_perfectly(synth_test, gt):
+    result = evaluate_onsets(pair_files(synth_test, synth_test), gt=gt, workers=2)
+    s = result["summary"]
+    assert result["ground_truth"] == gt and s["n_clips"] == 8
+    assert (s["onset_count_acc"], s["onset_detection_acc"], s["onset_ap"]) == (1.0, 1.0, 1.0)
+    assert set(result["per_class"]) == {c["class"] for c in result["clips"]}
+
+
+def test_shifted_copies_are_missed(synth_test, tmp_path):
+    pred = copy_wavs(synth_test, tmp_path / "late", shift_s=0.2)
+    s = evaluate_onsets(pair_files(pred, synth_test), workers=1)["summary"]
+    assert s["onset_detection_acc"] == 0.0 and s["onset_ap"] < 0.6
+
+
+def test_unreadable_files_are_listed(synth_test, tmp_path):
+    pred = copy_wavs(synth_test, tmp_path / "broken")
+    names = sorted(pred.glob("*.wav"))[:2]
+    for f in names:
+        f.write_text("not audio")
+    with pytest.raises(FoleyError, match="2 file\\(s\\) could not be read") as err:
+        evaluate_onsets(pair_files(pred, synth_test), workers=1)
+    assert all(f.name in str(err.value) for f in names)
+
+
+def test_reference_mode_rejects_annotations(synth_test):
+    with pytest.raises(FoleyError, match="--gt annotated is for --mode robust"):
+        evaluate_onsets(pair_files(synth_test, synth_test), OnsetConfig(mode="reference"), gt="annotated")
+
+
+def test_report_folder(synth_test, tmp_path):
+    pred = copy_wavs(synth_test, tmp_path / "noisy", shift_s=0.03, noise=0.01)
+    report = write_report(pred, synth_test, tmp_path / "report", max_plots=2, workers=1)
+    page = (tmp_path / "report" / "index.html").read_text()
+    assert page.count("data:image/png;base64,") == 2 and "Reference mode" in page and "AVSync15" not in page
+    data = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert data["robust"]["summary"]["n_clips"] == 8 and data["fad"]["embedder"] == "logmel-stats" if data["fad"] else True
+    assert "| all |" in (tmp_path / "report" / "report.md").read_text()
+    assert report["robust"]["ground_truth"] == "annotated"
+
+
+def test_report_shows_paper_table_for_avsync15(synth_test, tmp_path):
+    ref = tmp_path / "ref"
+    shutil.copytree(synth_test, ref)
+    for side in ref.glob("*.json"):
+        data = json.loads(side.read_text())
+        side.write_text(json.dumps({**data, "dataset": "avsync15"}))
+    write_report(ref, ref, tmp_path / "r", max_plots=0, workers=1)
+    page = (tmp_path / "r" / "index.html").read_text()
+    assert "the paper&#x27;s table" in page or "the paper's table" in page
+    assert "69.38" in page and "this run (reference mode" in page
+
+
+def test_cli_eval_errors_are_one_line(tmp_path, synth_test):
+    proc = subprocess.run([sys.executable, "-m", "foley", "eval", "onset", "--pred", str(tmp_path / "none"),
+                           "--ref", str(synth_test)], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.strip() == f"foley: error: {tmp_path / 'none'}: no such folder"
+    proc = subprocess.run([sys.executable, "-m", "foley", "eval", "onset", "--pred", str(synth_test),
+                           "--ref", str(synth_test), "--json", str(tmp_path / "o.json")], capture_output=True, text=True)
+    assert proc.returncode == 0 and "AP 1.0000" in proc.stdout
+    assert json.loads((tmp_path / "o.json").read_text())["summary"]["onset_ap"] == 1.0
+
+
+def test_worker_pool_on_an_empty_numba_cache_leaves_a_cache_a_new_process_can_use(synth_test, tmp_path):
+    """librosa's compiled functions are cached in the environment; the pool must not race to
+    write them (later processes then crashed on float64 onset detection)."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    proc = subprocess.run([sys.executable, "-m", "foley", "eval", "onset", "--pred", str(synth_test), "--ref",
+                           str(synth_test), "--mode", "reference", "--workers", "2"], capture_output=True, text=True,
+                          env=env)
+    assert proc.returncode == 0 and "AP 1.0000" in proc.stdout, proc.stderr
+    assert any((tmp_path / "numba").rglob("*.nbi"))  # the cache was written
+    later = ("import numpy as np, librosa\n"
+             "t = np.arange(22050) / 22050\n"
+             "y = np.sin(2 * np.pi * 1000 * t) * (np.mod(t, 0.25) < 0.02)\n"
+             "print(len(librosa.onset.onset_detect(y=y, sr=22050, delta=0.3)), "
+             "len(librosa.onset.onset_detect(y=y.astype(np.float32), sr=22050, delta=0.3)))")
+    proc = subprocess.run([sys.executable, "-c", later], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    float64, float32 = proc.stdout.split()
+    assert float64 == float32 and int(float64) >= 3  # tone bursts at 0.25, 0.5 and 0.75 s (and at 0)

@@ -1,0 +1,115 @@
+import numpy as np
+import pytest
+import soundfile as sf
+
+from foley.errors import MediaError
+from foley.media.audio import WRITE_BLOCK, integrated_loudness, normalize_loudness, read_audio, resample, write_audio
+
+from conftest import sine
+
+
+def dominant_hz(wav, rate):
+    spec = np.abs(np.fft.rfft(wav * np.hanning(len(wav))))
+    return np.fft.rfftfreq(len(wav), 1 / rate)[spec.argmax()]
+
+
+def test_write_read_round_trip(tmp_path):
+    wav = sine(440, 1.0, 16_000)
+    write_audio(tmp_path / "a.wav", wav, 16_000)
+    back, rate = read_audio(tmp_path / "a.wav")
+    assert rate == 16_000 and back.shape == wav.shape and back.dtype == np.float32
+    assert np.abs(back - wav).max() < 1 / 2**15 + 1e-6  # PCM_16 quantization
+
+
+def test_stereo_any_rate_to_16k_mono(tmp_path):
+    stereo = sine(1000, 2.0, 44_100, channels=2)
+    stereo[1] *= 0.5
+    write_audio(tmp_path / "s.flac", stereo, 44_100)
+    mono, rate = read_audio(tmp_path / "s.flac", sample_rate=16_000)
+    assert rate == 16_000 and mono.shape == (32_000,)
+    assert dominant_hz(mono, 16_000) == pytest.approx(1000, abs=1)
+    assert np.abs(mono[1000:-1000]).max() == pytest.approx(0.375, abs=0.01)  # mean of 0.5 and 0.25
+    both, _ = read_audio(tmp_path / "s.flac", sample_rate=None, mono=False)
+    assert both.shape == (2, 88_200)
+
+
+def test_resample_length_and_pitch():
+    wav = sine(300, 1.0, 22_050)
+    out = resample(wav, 22_050, 16_000)
+    assert out.shape == (16_000,) and dominant_hz(out, 16_000) == pytest.approx(300, abs=1)
+
+
+def test_reads_audio_track_of_a_video(av_clip):
+    wav, rate = read_audio(av_clip)
+    assert rate == 16_000 and abs(len(wav) - 32_000) < 2048  # AAC frames
+    assert dominant_hz(wav, 16_000) == pytest.approx(440, abs=2)
+
+
+def test_video_without_audio(cfr_video):
+    with pytest.raises(MediaError, match="has no audio stream"):
+        read_audio(cfr_video[0])
+
+
+def test_write_refuses_bad_audio_and_leaves_no_file(tmp_path):
+    target = tmp_path / "bad.wav"
+    with pytest.raises(MediaError, match="NaN"):
+        write_audio(target, np.array([0.0, np.nan], np.float32), 16_000)
+    with pytest.raises(MediaError, match="shape"):
+        write_audio(target, np.zeros((0,), np.float32), 16_000)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_keeps_existing_file_on_failure(tmp_path):
+    target = tmp_path / "keep.wav"
+    write_audio(target, sine(100, 0.1, 16_000), 16_000)
+    before = target.read_bytes()
+    with pytest.raises(Exception):
+        write_audio(target, sine(100, 0.1, 16_000), 16_000, subtype="NOT_A_SUBTYPE")
+    assert target.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["keep.wav"]
+
+
+def test_clips_out_of_range(tmp_path):
+    write_audio(tmp_path / "loud.wav", np.array([2.0, -2.0, 0.5], np.float32), 16_000)
+    data, _ = sf.read(tmp_path / "loud.wav", dtype="float32")
+    assert data.max() <= 1.0 and data.min() >= -1.0
+
+
+def test_written_files_get_the_usual_mode(tmp_path):
+    import os
+
+    path = write_audio(tmp_path / "m.wav", sine(100, 0.1, 16_000), 16_000)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~mask)
+
+
+def test_long_stereo_written_block_by_block(tmp_path):
+    wav = (np.random.default_rng(0).standard_normal((2, 2 * WRITE_BLOCK + 123)) * 0.7).astype(np.float32)
+    write_audio(tmp_path / "long.flac", wav, 16_000)
+    back, _ = read_audio(tmp_path / "long.flac", sample_rate=None, mono=False)
+    assert back.shape == wav.shape
+    assert np.abs(back - np.clip(wav, -1, 1)).max() < 1 / 2**15 + 1e-6
+
+
+@pytest.mark.parametrize("seconds, chunk", [(0.4, 1 << 20), (3.7, 4_000), (61.3, 1 << 20), (61.3, 48_000)])
+def test_integrated_loudness_matches_pyloudnorm(seconds, chunk):
+    import pyloudnorm
+
+    rng = np.random.default_rng(int(seconds * 10))
+    n = round(seconds * 16_000)
+    wav = rng.standard_normal(n).astype(np.float32) * 0.05
+    wav[n // 3: n // 2] *= 0.001  # a quiet stretch that the relative gate drops
+    wav[: n // 8] += 0.3 * np.sin(2 * np.pi * 2_000 * np.arange(n // 8) / 16_000, dtype=np.float32)
+    expected = pyloudnorm.Meter(16_000).integrated_loudness(wav.astype(np.float64))
+    assert integrated_loudness(wav, 16_000, chunk=chunk) == pytest.approx(expected, abs=1e-6)
+    assert integrated_loudness(np.zeros(n, np.float32), 16_000) == float("-inf")
+
+
+def test_normalize_loudness_reaches_the_target_and_the_peak_ceiling():
+    quiet = (np.random.default_rng(1).standard_normal(32_000) * 0.01).astype(np.float32)
+    out = normalize_loudness(quiet, 16_000, target_lufs=-20.0)
+    assert integrated_loudness(out, 16_000) == pytest.approx(-20.0, abs=1e-3) and out.dtype == np.float32
+    assert np.array_equal(quiet, (np.random.default_rng(1).standard_normal(32_000) * 0.01).astype(np.float32))
+    spiky = quiet.copy()
+    spiky[100] = 0.99
+    assert np.abs(normalize_loudness(spiky, 16_000, target_lufs=-10.0)).max() == pytest.approx(10 ** (-1 / 20), rel=1e-6)

@@ -1,0 +1,161 @@
+"""Every bad input gets one clear line and a non-zero exit, or works in bounded memory."""
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import av
+import numpy as np
+import pytest
+
+from foley.errors import MediaError
+from foley.media.audio import write_audio
+from foley.media.ffmpeg import run_ffmpeg
+from foley.media.mux import mux_audio
+from foley.media.video import FrameSpec, decode_frames, probe_video
+
+from conftest import lavfi_video, read_index, sine
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "foley.cli", *map(str, args)], capture_output=True, text=True)
+
+
+def assert_one_clear_line(proc, path, problem):
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert str(path) in lines[0] and problem in lines[0], lines[0]
+
+
+def zero_frame_video(path):
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=25)
+        s.width, s.height, s.pix_fmt = 64, 64, "yuv420p"
+        c.start_encoding()
+    return path
+
+
+def audio_only(path):
+    run_ffmpeg(["-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", str(path)], what=str(path))
+    return path
+
+
+def truncated(src, path, keep=0.5, faststart=False):
+    if faststart:
+        run_ffmpeg(["-i", str(src), "-c", "copy", "-movflags", "+faststart", str(path)], what=str(path))
+        src = path
+    data = open(src, "rb").read()
+    path.write_bytes(data[: int(len(data) * keep)])
+    return path
+
+
+def text_file(path):
+    path.write_text("hello, not a video\n")
+    return path
+
+
+CASES = {
+    "missing": (lambda d: d / "nope.mp4", "no such file"),
+    "empty": (lambda d: (d / "empty.mp4").touch() or d / "empty.mp4", "the file is empty"),
+    "text named mp4": (lambda d: text_file(d / "notes.mp4"), "not a readable media file"),
+    "audio only": (lambda d: audio_only(d / "sound.mp4"), "audio-only"),
+    "zero frames (mkv)": (lambda d: zero_frame_video(d / "zero.mkv"), "empty or truncated"),
+    "zero frames (mov)": (lambda d: zero_frame_video(d / "zero.mov"), "has no video frames"),
+    "directory": (lambda d: d, "is a directory"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_probe_and_decode_fail_with_one_line(tmp_path, case):
+    make, problem = CASES[case]
+    path = make(tmp_path)
+    with pytest.raises(MediaError, match=problem):
+        decode_frames(path)
+    assert_one_clear_line(run_cli("probe", path), path, problem)
+
+
+def test_truncated_mp4_moov_at_end(av_clip, tmp_path):
+    path = truncated(av_clip, tmp_path / "cut.mp4")
+    with pytest.raises(MediaError, match="not a readable media file"):
+        probe_video(path)
+    assert_one_clear_line(run_cli("probe", path), path, "not a readable media file")
+
+
+def test_truncated_mp4_moov_first(av_clip, tmp_path):
+    path = truncated(av_clip, tmp_path / "cut_fs.mp4", keep=0.6, faststart=True)
+    with pytest.raises(MediaError, match=r"truncated: frames stop at 1\.\d+ s of the 2\.00 s"):
+        decode_frames(path)
+    assert_one_clear_line(run_cli("probe", path), path, "truncated")
+
+
+def test_corrupt_bytes_in_the_middle(av_clip, tmp_path):
+    data = bytearray(open(av_clip, "rb").read())
+    rng = np.random.default_rng(0)
+    mid = len(data) // 2
+    data[mid:mid + 2000] = rng.integers(0, 256, 2000, dtype=np.uint8).tobytes()
+    path = tmp_path / "corrupt.mp4"
+    path.write_bytes(bytes(data))
+    try:
+        frames = decode_frames(path)
+    except MediaError as e:
+        assert str(path) in str(e)
+    else:
+        assert frames.shape == (43, 224, 224, 3)
+
+
+def test_one_by_one_pixel_video(tmp_path):
+    path = tmp_path / "dot.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "color=c=white:s=1x1:r=25:d=1", "-c:v", "libx264", "-pix_fmt", "yuv444p", str(path)],
+               what=str(path))
+    frames = decode_frames(path)
+    assert frames.shape == (22, 224, 224, 3) and frames.min() > 200
+
+
+def test_non_ascii_and_space_paths(cfr_video, tmp_path):
+    folder = tmp_path / "dossier à vidéos 日本"
+    folder.mkdir()
+    path = folder / "mon clip ü.mp4"
+    shutil.copy(cfr_video[0], path)
+    before = path.read_bytes()
+    assert read_index(decode_frames(path, spec=FrameSpec(size=None))[10]) == 14  # 10/21.5 s -> frame 14
+    proc = run_cli("probe", "--json", path)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["frame_count"] == 90
+    wav = folder / "son é.wav"
+    write_audio(wav, sine(440, 3.0, 16_000), 16_000)
+    out = mux_audio(path, wav, folder / "sortie ß.mp4")
+    assert probe_video(out).has_audio and path.read_bytes() == before  # input untouched
+
+
+# Peak resident memory from VmHWM, which exec resets (ru_maxrss would carry over the
+# forking test process's own peak).
+PEAK_RSS = textwrap.dedent("""
+    import re, sys
+    from foley.media.video import FrameSpec, iter_frames
+    n = sum(len(c) for c in iter_frames(sys.argv[1], fps=21.5, spec=FrameSpec(size=224), backend=sys.argv[2]))
+    hwm_kb = int(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1))
+    print(n, hwm_kb // 1024)
+""")
+
+
+def peak_rss_decode(path, backend="auto"):
+    proc = subprocess.run([sys.executable, "-c", PEAK_RSS, str(path), backend], capture_output=True, text=True, check=True)
+    n, rss_mb = map(int, proc.stdout.split())
+    return n, rss_mb
+
+
+def test_8k_video_decodes_in_bounded_memory(tmp_path):
+    path = lavfi_video(tmp_path / "8k.mp4", "testsrc=s=7680x4320:r=25:d=0.2")
+    assert probe_video(path).width == 7680
+    n, rss_mb = peak_rss_decode(path)
+    assert n == 5 and rss_mb < 1500, rss_mb  # the whole video at 8K would be ~500 MB per 5 frames x several copies
+
+
+def test_one_hour_video_streams_in_bounded_memory(tmp_path):
+    path = lavfi_video(tmp_path / "hour.mp4", "color=c=blue:s=32x32:r=1:d=3600")
+    info = probe_video(path)
+    assert info.duration_s == pytest.approx(3600.0) and info.frame_count == 3600
+    n, rss_mb = peak_rss_decode(path)
+    # 77,400 frames of 224x224x3 would be 11.6 GB if held at once.
+    assert n == 77_400 and rss_mb < 1000, rss_mb

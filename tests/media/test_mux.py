@@ -1,0 +1,64 @@
+import av
+import numpy as np
+import pytest
+
+from foley.errors import MediaError
+from foley.media.audio import read_audio, write_audio
+from foley.media.mux import mux_audio
+from foley.media.video import probe_video
+
+from conftest import sine, video_packet_hash
+
+
+def stream_durations(path) -> dict[str, list[float]]:
+    out = {"video": [], "audio": []}
+    with av.open(str(path)) as c:
+        for s in c.streams:
+            if s.type in out:
+                out[s.type].append(float(s.duration * s.time_base))
+    return out
+
+
+@pytest.mark.parametrize("audio_s", [1.3, 2.0, 3.7])  # shorter, equal, longer than the video
+def test_mux_copies_picture_and_fits_audio(av_clip, tmp_path, audio_s):
+    wav = tmp_path / "foley.wav"
+    write_audio(wav, sine(880, audio_s, 22_050), 22_050)
+    out = mux_audio(av_clip, wav, tmp_path / "out.mp4")
+    assert video_packet_hash(out) == video_packet_hash(av_clip)
+    durations = stream_durations(out)
+    video_s = probe_video(av_clip).duration_s
+    assert durations["video"][0] == pytest.approx(video_s, abs=1e-3)
+    assert len(durations["audio"]) == 1
+    assert abs(durations["audio"][0] - video_s) <= 1024 / 16_000  # within one AAC frame
+    back, _ = read_audio(out)
+    spec = np.abs(np.fft.rfft(back[:16_000]))
+    assert np.fft.rfftfreq(16_000, 1 / 16_000)[spec.argmax()] == pytest.approx(880, abs=2)
+
+
+def test_mux_keeps_original_track(av_clip, tmp_path):
+    wav = tmp_path / "foley.wav"
+    write_audio(wav, sine(880, 2.0, 16_000), 16_000)
+    out = mux_audio(av_clip, wav, tmp_path / "two.mp4", keep_original=True)
+    with av.open(str(out)) as c:
+        titles = [s.metadata.get("title") or s.metadata.get("handler_name") for s in c.streams.audio]
+    assert titles == ["foley", "original"]
+    assert video_packet_hash(out) == video_packet_hash(av_clip)
+
+
+def test_mux_into_matroska(av_clip, tmp_path):
+    wav = tmp_path / "foley.wav"
+    write_audio(wav, sine(880, 2.0, 16_000), 16_000)
+    out = mux_audio(av_clip, wav, tmp_path / "out.mkv")
+    assert video_packet_hash(out) == video_packet_hash(av_clip)
+
+
+def test_mux_errors_leave_nothing(av_clip, cfr_video, tmp_path):
+    wav = tmp_path / "foley.wav"
+    write_audio(wav, sine(880, 2.0, 16_000), 16_000)
+    with pytest.raises(MediaError, match="no such file"):
+        mux_audio(av_clip, tmp_path / "missing.wav", tmp_path / "o.mp4")
+    with pytest.raises(MediaError, match="no audio track to keep"):
+        mux_audio(cfr_video[0], wav, tmp_path / "o.mp4", keep_original=True)
+    with pytest.raises(MediaError, match="overwrite the input"):
+        mux_audio(av_clip, wav, av_clip)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["foley.wav"]

@@ -1,0 +1,149 @@
+"""Frame encoder (open_clip tower), feature cache and temporal connector."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from foley.config import TimeBase
+from foley.datasets.frame_cache import cache_info, extract_features, load_features
+from foley.errors import FoleyError
+from foley.models.connector import ConnectorConfig, build_connector
+from foley.models.frame_encoder import FrameEncoder, FrameEncoderConfig, build_frame_encoder, load_frame_encoder
+
+from lm_models import FRAME_DIM, TINY_TOWER, one_thread  # noqa: F401  (autouse fixture)
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    torch.manual_seed(0)
+    return build_frame_encoder(TINY_TOWER)
+
+
+def _frames(n, size=32, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (n, size, size, 3), dtype=np.uint8)
+
+
+def test_one_pooled_vector_per_frame_in_batches(encoder):
+    frames = _frames(10)
+    out = encoder(frames)
+    assert out.shape == (10, FRAME_DIM) and out.dtype == torch.float32
+    assert encoder.config.batch_size < 10  # several forward passes, same result as one by one
+    one_by_one = torch.cat([encoder(frames[i:i + 1]) for i in range(10)])
+    assert torch.allclose(out, one_by_one, atol=1e-5)
+    assert not any(p.requires_grad for p in encoder.parameters())
+    assert encoder(frames[:0]).shape == (0, FRAME_DIM)
+
+
+def test_normalization_is_the_towers_own(encoder):
+    frames = _frames(2)
+    x = torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 255
+    mean = torch.tensor(encoder.visual.preprocess_cfg["mean"]).view(1, 3, 1, 1)
+    std = torch.tensor(encoder.visual.preprocess_cfg["std"]).view(1, 3, 1, 1)
+    with torch.no_grad():
+        expected = encoder.visual((x - mean) / std)
+    assert torch.allclose(encoder(frames), expected, atol=1e-6)
+
+
+def test_frames_of_another_size_are_resized_and_cropped(encoder):
+    wide = np.repeat(np.repeat(_frames(2, 16), 2, axis=1), 3, axis=2)  # (2, 32, 48, 3)
+    assert encoder(wide).shape == (2, FRAME_DIM)
+
+
+def test_save_load_round_trip(encoder, tmp_path):
+    encoder.save_pretrained(tmp_path / "fe")
+    assert sorted(p.name for p in (tmp_path / "fe").iterdir()) == ["config.json", "visual.safetensors"]
+    loaded = load_frame_encoder(str(tmp_path / "fe"), batch_size=3)
+    assert loaded.config.batch_size == 3 and loaded.fingerprint() == encoder.fingerprint()
+    assert torch.equal(loaded(_frames(5)), encoder(_frames(5)))
+
+
+def test_open_clip_model_names_build_through_open_clip():
+    enc = load_frame_encoder("ViT-B-32", pretrained="", batch_size=2)
+    assert enc.image_size == 224 and enc.dim == 512
+    with pytest.raises(FoleyError, match="cannot build open_clip model"):
+        load_frame_encoder("no-such-tower", pretrained="")
+    with pytest.raises(FoleyError, match="different model"):
+        build_frame_encoder(FrameEncoderConfig(model="ViT-B-32", pretrained="", model_cfg=TINY_TOWER.model_cfg))
+
+
+def test_bad_frames_fail_with_one_line(encoder, tmp_path):
+    with pytest.raises(FoleyError, match="uint8 RGB frames"):
+        encoder(np.zeros((2, 32, 32), np.uint8))
+    with pytest.raises(FoleyError, match="not a frame encoder"):
+        FrameEncoder.from_pretrained(tmp_path)
+
+
+def test_encode_video_samples_at_the_video_rate(encoder, av_clip):
+    features = encoder.encode_video(av_clip)
+    assert features.shape == (TimeBase().video_frames(2.0), FRAME_DIM)  # 2 s at 21.5 Hz = 43
+
+
+def test_extract_is_sharded_resumable_and_reports_bad_videos(encoder, av_clip, tmp_path):
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"not a video")
+    manifest = tmp_path / "clips.jsonl"
+    manifest.write_text("".join(json.dumps({"id": i, "video": str(v), "caption": "c"}) + "\n"
+                                for i, v in (("a", av_clip), ("b", bad), ("c", av_clip))))
+    cache = tmp_path / "cache"
+    barrier = lambda: None  # noqa: E731  (ranks run one after the other here)
+    shards = [extract_features(encoder, [manifest], cache, rank=r, world=2, barrier=barrier, progress=False)
+              for r in (1, 0)]  # rank 1 takes clip b, rank 0 clips a and c
+    assert [s["counts"]["done"] for s in shards] == [0, 2]
+    assert shards[0]["failures"][0][0] == "b" and "broken.mp4" in shards[0]["failures"][0][1]
+    assert [json.loads(line)["id"] for line in (cache / "failed.jsonl").read_text().splitlines()] == ["b"]
+    assert torch.allclose(load_features(cache, "a"), encoder.encode_video(av_clip), atol=1e-2)  # stored as fp16
+    assert cache_info(cache)["dim"] == FRAME_DIM
+    again = extract_features(encoder, [manifest], cache, progress=False)
+    assert again["counts"] == {"total": 3, "done": 0, "skipped": 2, "failed": 1}
+    other = build_frame_encoder(TINY_TOWER)  # new random weights: another fingerprint
+    with pytest.raises(FoleyError, match="another encoder"):
+        extract_features(other, [manifest], cache, progress=False)
+
+
+def test_connector_shapes_and_padding_independence():
+    torch.manual_seed(0)
+    cfg = ConnectorConfig(frame_dim=FRAME_DIM, lm_dim=16, kernel_size=5, n_layers=2)
+    conn = build_connector(cfg)
+    frames = torch.randn(2, 9, FRAME_DIM)
+    mask = torch.tensor([[True] * 9, [True] * 4 + [False] * 5])
+    out = conn(frames, mask)
+    assert out.shape == (2, 9, 16)
+    alone = conn(frames[1:, :4])
+    assert torch.allclose(out[1, :4], alone[0], atol=1e-6)  # padding does not leak into real frames
+    changed = frames.clone()
+    # A frame influences only its neighbours within the receptive field (2 layers x 2 frames).
+    # The change varies across channels: a constant shift would vanish in the LayerNorm.
+    changed[0, 8] += torch.randn(FRAME_DIM)
+    diff = (conn(changed, mask)[0] - out[0]).abs().amax(-1)  # (9,)
+    assert (diff[:8 - 2 * 2] < 1e-6).all() and (diff[8 - 2 * 2:] > 1e-3).all(), diff
+
+
+@pytest.mark.parametrize("bad", [dict(kernel_size=4), dict(norm="batch"), dict(n_layers=-1)])
+def test_connector_config_is_checked(bad):
+    with pytest.raises(FoleyError):
+        ConnectorConfig(**bad)
+    cfg = ConnectorConfig(frame_dim=4, lm_dim=8, n_layers=0, norm="none", residual=False)
+    assert ConnectorConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(FoleyError, match="takes frame features"):
+        build_connector(cfg)(torch.zeros(1, 3, 5))
+
+
+def test_extract_command(encoder, av_clip, tmp_path, capsys):
+    from foley.cli import main
+
+    encoder.save_pretrained(tmp_path / "fe")
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(json.dumps({"id": "clip", "video": str(av_clip)}) + "\n"
+                        + json.dumps({"id": "gone", "video": "missing.mp4"}) + "\n")
+    args = ["extract", str(manifest), "--model", str(tmp_path / "fe"), "--out", str(tmp_path / "cache"),
+            "--device", "cpu", "--quiet"]
+    assert main(args) == 1  # one clip failed
+    out = capsys.readouterr()
+    assert "1 clips encoded, 0 already cached, 1 failed (of 2)" in out.out and "gone" in out.err
+    assert load_features(tmp_path / "cache", "clip").shape == (43, FRAME_DIM)
+    assert main(["extract", str(tmp_path / "nope.jsonl"), "--model", str(tmp_path / "fe"), "--out",
+                 str(tmp_path / "cache"), "--quiet"]) == 2
+    assert "no such manifest" in capsys.readouterr().err

@@ -1,0 +1,244 @@
+"""The token LM: LoRA invariants, trainable parameters, constrained generation, save/load."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from foley.config import TimeBase
+from foley.errors import FoleyError
+from foley.models.token_lm import INSTRUCTION, MARKERS, REQUEST, SamplingConfig, TokenLM, audio_token
+
+from lm_models import CAPTIONS, N_UNITS, TINY_GEMMA, clip_batch, fitted_lm, one_thread, perturb, tiny_lm
+
+SAMPLING = SamplingConfig(do_sample=True, temperature=1.3, top_k=6, top_p=0.95, seed=7)
+
+
+@pytest.fixture(scope="module", params=["sequential", "time_aligned"])
+def trained(request, one_thread):
+    return fitted_lm(seed=0, positions=request.param, aligned_span=160)
+
+
+def _logits(model, n_frames=(9, 5), n_units=(6, 4), seed=0):
+    frames, counts, captions = clip_batch(list(n_frames), seed)
+    g = torch.Generator().manual_seed(seed + 100)
+    units = torch.randint(0, N_UNITS, (len(n_frames), max(n_units)), generator=g)
+    with torch.no_grad():
+        loss, logits = model(captions, units, torch.tensor(n_units), frames, counts)
+    return loss, logits
+
+
+def test_zero_lora_b_leaves_the_base_logits_unchanged():
+    model = tiny_lm(seed=0).eval()
+    lora_b = [p for n, p in model.lm.named_parameters() if "lora_B" in n]
+    assert lora_b and all(torch.count_nonzero(p) == 0 for p in lora_b)
+    with_lora = _logits(model)[1]
+    with model.lm.disable_adapter():
+        base = _logits(model)[1]
+    assert torch.equal(with_lora, base)
+    perturb(model)  # the comparison can fail: a non-zero B changes the logits
+    assert not torch.allclose(_logits(model)[1], base)
+
+
+def test_merged_lora_gives_the_unmerged_logits(trained):
+    model = tiny_lm(seed=0)
+    model.load_trainable_state_dict(trained.trainable_state_dict())
+    model.eval()
+    before = _logits(model)[1]
+    model.merge_lora()
+    after = _logits(model)[1]
+    assert torch.allclose(before, after, atol=1e-5, rtol=1e-5)
+    assert before.abs().max() > 1e-2  # logits are not trivially zero
+
+
+def test_only_connector_lora_and_new_token_rows_are_trainable():
+    model = tiny_lm(seed=0)
+    cfg = model.config
+    d = TINY_GEMMA["hidden_size"]
+    layers = TINY_GEMMA["num_hidden_layers"]
+    q_out = TINY_GEMMA["num_attention_heads"] * TINY_GEMMA["head_dim"]
+    v_out = TINY_GEMMA["num_key_value_heads"] * TINY_GEMMA["head_dim"]
+    inter = TINY_GEMMA["intermediate_size"]
+    r = cfg.lora.r
+    lora = layers * r * ((d + q_out) + (d + v_out) + (inter + d))  # q_proj, v_proj, down_proj: A (r, in) + B (out, r)
+    k = cfg.connector.kernel_size
+    f = cfg.connector.frame_dim
+    connector = cfg.connector.n_layers * (2 * f + f * f * k + f) + (f * d + d)  # norm, conv, projection
+    new_rows = (len(MARKERS) + N_UNITS) * d
+    trainable = {n: p.numel() for n, p in model.named_parameters() if p.requires_grad}
+    assert sum(trainable.values()) == lora + connector + new_rows
+    assert all("lora_" in n or "trainable_tokens_delta" in n or n.startswith("connector.") for n in trainable)
+    assert sum(p.numel() for p in model.parameters()) > 3 * sum(trainable.values())
+
+
+def test_no_video_ablation_freezes_the_unused_connector():
+    model = tiny_lm(seed=0, use_video=False)
+    assert not any(p.requires_grad for p in model.connector.parameters())
+    frames, counts, captions = clip_batch([9, 5])
+    a = model.generate(captions, [5, 5], frames, counts)
+    b = model.generate(captions, [5, 5])
+    assert all(torch.equal(x, y) for x, y in zip(a, b))  # the frames are not used
+
+
+@pytest.mark.parametrize("sampling", [SamplingConfig(), SAMPLING], ids=["greedy", "sampled"])
+def test_generation_yields_exactly_t_audio_tokens(trained, sampling):
+    time = TimeBase()
+    durations = [0.0, 0.02, 0.05, 0.31, 0.1, 0.47]  # T = 0, 1, 3, 16, 5, 24 tokens
+    n_tokens = [time.tokens(d) for d in durations]
+    n_frames = [time.video_frames(d) for d in durations]
+    assert n_tokens == [0, 1, 3, 16, 5, 24]
+    for order in ([0, 1, 2, 3, 4, 5], [3, 0, 5], [5], [1, 1, 4]):
+        frames, counts, captions = clip_batch([n_frames[i] for i in order], seed=sum(order))
+        out = trained.generate(captions, [n_tokens[i] for i in order], frames, counts, sampling=sampling)
+        for ids, i in zip(out, order):
+            assert ids.dtype == torch.long and len(ids) == n_tokens[i]
+            assert ((ids >= 0) & (ids < N_UNITS)).all()
+
+
+def test_a_clip_decodes_the_same_alone_and_in_any_batch(trained):
+    frames, counts, captions = clip_batch([11, 3, 7], seed=3)
+    n_tokens = [9, 14, 4]
+    batch = trained.generate(captions, n_tokens, frames, counts)
+    for i in range(3):
+        alone = trained.generate(captions[i:i + 1], n_tokens[i:i + 1], frames[i:i + 1, :counts[i]], counts[i:i + 1])
+        assert torch.equal(alone[0], batch[i])
+    assert len({tuple(x[:4].tolist()) for x in batch}) == 3  # outputs depend on the clip
+
+
+@pytest.mark.parametrize("sampling", [SamplingConfig(), SAMPLING], ids=["greedy", "sampled"])
+def test_kv_cached_decoding_equals_uncached(trained, sampling, monkeypatch):
+    frames, counts, captions = clip_batch([10, 4, 7], seed=5)
+    n_tokens = [12, 7, 0]
+    cached = trained.generate(captions, n_tokens, frames, counts, sampling=sampling, use_cache=True)
+    lengths = []
+    forward = trained.lm.forward
+    monkeypatch.setattr(trained.lm, "forward", lambda *a, **kw: lengths.append(kw["inputs_embeds"].shape[1])
+                        or forward(*a, **kw))
+    uncached = trained.generate(captions, n_tokens, frames, counts, sampling=sampling, use_cache=False)
+    assert all(torch.equal(a, b) for a, b in zip(cached, uncached))
+    assert len(set(cached[0].tolist())) > 1  # not a constant sequence
+    assert lengths == list(range(lengths[0], lengths[0] + 13))  # the whole sequence, one longer each step
+
+
+def test_greedy_generation_is_the_argmax_of_the_training_pass(trained):
+    """Training (teacher forcing) and generation lay the prompt out identically."""
+    frames, counts, captions = clip_batch([8, 5], seed=9)
+    n_tokens = [10, 6]
+    generated = trained.generate(captions, n_tokens, frames, counts)
+    units = torch.nn.utils.rnn.pad_sequence(generated, batch_first=True)
+    with torch.no_grad():
+        _, logits = trained(captions, units, torch.tensor(n_tokens), frames, counts)  # (B, T_max + 1, V)
+    audio = logits[..., trained.first_audio_id:trained.first_audio_id + N_UNITS]
+    for i, n in enumerate(n_tokens):
+        assert torch.equal(audio[i, -n - 1:-1].argmax(-1), generated[i])
+
+
+def test_sampling_follows_the_seed(trained):
+    frames, counts, captions = clip_batch([6, 6], seed=2)
+    a = trained.generate(captions, [20, 20], frames, counts, sampling=SAMPLING)
+    b = trained.generate(captions, [20, 20], frames, counts, sampling=SAMPLING)
+    c = trained.generate(captions, [20, 20], frames, counts, sampling=SamplingConfig(**{**SAMPLING.__dict__, "seed": 8}))
+    assert all(torch.equal(x, y) for x, y in zip(a, b))
+    assert not all(torch.equal(x, y) for x, y in zip(a, c))
+
+
+def test_save_load_round_trip_gives_identical_generations(trained, tmp_path):
+    frames, counts, captions = clip_batch([7, 12], seed=4)
+    expected = [trained.generate(captions, [15, 8], frames, counts, sampling=s) for s in (SamplingConfig(), SAMPLING)]
+    trained.save_pretrained(tmp_path / "lm")
+    assert sorted(p.name for p in (tmp_path / "lm").iterdir()) == ["base", "config.json", "tokenizer",
+                                                                   "trainable.safetensors"]
+    loaded = TokenLM.from_pretrained(tmp_path / "lm")
+    assert not any(p.requires_grad for p in loaded.parameters())
+    for s, want in zip((SamplingConfig(), SAMPLING), expected):
+        got = loaded.generate(captions, [15, 8], frames, counts, sampling=s)
+        assert all(torch.equal(x, y) for x, y in zip(got, want))
+    loaded.save_pretrained(tmp_path / "again")  # a loaded model saves its own base again
+    again = TokenLM.from_pretrained(tmp_path / "again")
+    assert all(torch.equal(x, y) for x, y in zip(again.generate(captions, [15, 8], frames, counts), expected[0]))
+
+
+def test_vocabulary_and_prompt():
+    model = tiny_lm(seed=0, instruction=INSTRUCTION, request=REQUEST)
+    tok = model.tokenizer
+    ids = tok.convert_tokens_to_ids([audio_token(i) for i in range(N_UNITS)])
+    assert ids == list(range(model.first_audio_id, model.first_audio_id + N_UNITS))
+    text = tok.decode(model._head_ids + model._tail_ids(CAPTIONS[0]))
+    assert text == (f"<bos><start_of_turn>user\n{INSTRUCTION}\nVideo: <Video></Video>\nCaption: <Caption>{CAPTIONS[0]}"
+                    f"</Caption>\n{REQUEST}<end_of_turn>\n<start_of_turn>model\n")
+
+
+def test_bad_inputs_fail_with_one_line(trained, tmp_path):
+    with pytest.raises(FoleyError, match="marker"):
+        trained.generate(["a <Video> inside"], [3])
+    with pytest.raises(FoleyError, match="token count"):
+        trained.generate(["x", "y"], [3])
+    with pytest.raises(FoleyError, match="not a token LM"):
+        TokenLM.from_pretrained(tmp_path)
+    other = tiny_lm(seed=0, n_units=N_UNITS + 1)
+    with pytest.raises(FoleyError, match="do not fit"):
+        other.load_trainable_state_dict(trained.trainable_state_dict())
+
+
+def test_time_aligned_positions_put_each_token_a_fixed_distance_from_its_frame():
+    model = tiny_lm(seed=0, positions="time_aligned", aligned_span=300)
+    time = TimeBase()
+    for duration in (0.5, 1.3, 2.0):
+        n_frames, n_tokens = time.video_frames(duration), time.tokens(duration)
+        frames, counts, captions = clip_batch([n_frames])
+        units = torch.zeros(1, n_tokens, dtype=torch.long)
+        _, mask, positions, labels = model.build_inputs(frames, counts, captions, units, torch.tensor([n_tokens]))
+        pos = positions[0].tolist()
+        head = len(model._head_ids)
+        video = pos[head:head + n_frames]
+        audio = pos[len(pos) - n_tokens - 1:-1]  # the targets, without EOS
+        assert pos == sorted(pos) and len(set(pos)) == len(pos)
+        for k, p in enumerate(video):  # frame k at time k / 21.5 s; token t at time t / 50 s
+            t = round(k * 50 / 21.5)
+            if t < n_tokens:
+                assert audio[t] - p == 300
+    with pytest.raises(FoleyError, match="too long for aligned_span"):
+        frames, counts, captions = clip_batch([200])
+        model.generate(captions, [10], frames, counts)
+
+
+def test_change_weight_weighs_the_tokens_that_differ_from_the_one_before(trained):
+    frames, counts, captions = clip_batch([9, 5], seed=3)
+    units = torch.tensor([[4, 4, 7, 7, 7, 2], [1, 3, 3, 3, 0, 0]])
+    n_units = torch.tensor([6, 4])
+    with torch.no_grad():
+        plain, logits = trained(captions, units, n_units, frames, counts)
+        same, _ = trained(captions, units, n_units, frames, counts, change_weight=1.0)
+        weighted, _ = trained(captions, units, n_units, frames, counts, change_weight=5.0)
+    assert torch.equal(plain, same)
+    total, count = 0.0, 0
+    for i, n in enumerate(n_units.tolist()):
+        u = units[i, :n].tolist()
+        targets = [trained.first_audio_id + x for x in u] + [trained.eos_id]
+        logp = logits[i, -(n + 1):].float().log_softmax(-1)  # (n + 1, V)
+        for j, t in enumerate(targets):
+            w = 5.0 if 0 < j < n and u[j] != u[j - 1] else 1.0
+            total += -w * logp[j, t].item()
+        count += n + 1
+    assert weighted.item() == pytest.approx(total / count, rel=1e-5)
+    assert weighted > plain
+
+
+def test_unit_dropout_replaces_the_input_history_not_the_targets(trained):
+    frames, counts, captions = clip_batch([9, 5], seed=4)
+    a = torch.tensor([[4, 4, 7, 7, 7, 2], [1, 3, 3, 3, 0, 0]])
+    b = a.clone()
+    b[0, 2] = 9  # one history token differs
+    n_units = torch.tensor([6, 4])
+
+    def run(units, p):
+        torch.manual_seed(11)
+        with torch.no_grad():
+            return trained(captions, units, n_units, frames, counts, unit_dropout=p)
+
+    (loss_a, logits_a), (loss_b, logits_b) = run(a, 1.0), run(b, 1.0)
+    torch.testing.assert_close(logits_a, logits_b)  # every history token was replaced: the logits ignore it
+    assert loss_a != loss_b  # the targets are still the clip's own units
+    _, plain_a = run(a, 0.0)
+    _, plain_b = run(b, 0.0)
+    assert not torch.allclose(plain_a[0, -4:], plain_b[0, -4:])  # without dropout the history matters
+    torch.testing.assert_close(run(a, 0.5)[0], run(a, 0.5)[0])  # the draws follow torch's seed

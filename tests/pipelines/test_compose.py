@@ -1,0 +1,103 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from foley.errors import FoleyError
+from foley.media.audio import normalize_loudness
+from foley.pipelines.compose import EventCache, SamplerConfig, Session, event_seed, generate_event, render
+from foley.pipelines.plan import Event
+from foley.pipelines.planners import RulesPlanner
+
+from auffusion_models import tiny_backbone
+
+FAST = SamplerConfig(steps=2, guidance=2.0, scheduler="ddim")
+
+
+@pytest.fixture(scope="module")
+def backbone(tmp_path_factory):
+    return tiny_backbone(tmp_path_factory.mktemp("bb"))
+
+
+def test_render_places_events_and_edit_regenerates_only_changes(backbone, tmp_path):
+    cache = EventCache(tmp_path / "cache", "tiny")
+    planner = RulesPlanner()
+    width = backbone.mel.width_s
+    plan = planner.plan("a ball, then a drum", 2 * width)
+    mix, stats = render(plan, backbone, cache, FAST)
+    assert mix.shape == (round(2 * width * 16_000),) and mix.dtype == np.float32
+    assert (stats.generated, stats.reused) == (2, 0) and np.abs(mix).max() <= 10 ** (-1 / 20) + 1e-6
+    edited = planner.plan("replace the drum with a ball hit", plan.duration_s, plan)
+    _, stats2 = render(edited, backbone, cache, FAST)
+    assert (stats2.generated, stats2.reused) == (1, 1)
+    _, stats3 = render(edited, backbone, cache, FAST)
+    assert (stats3.generated, stats3.reused) == (0, 2)
+
+
+def test_long_event_is_windowed_and_deterministic(backbone):
+    width = backbone.mel.width_s
+    a = generate_event(backbone, "ball", 2.5 * width, seed=3, sampler=FAST)
+    b = generate_event(backbone, "ball", 2.5 * width, seed=3, sampler=FAST)
+    assert a.shape == (round(2.5 * width * 16_000),)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_seeds_and_loudness():
+    assert event_seed(Event("rain", 0, 1, seed=5)) == 5
+    assert event_seed(Event("rain", 0, 1)) == event_seed(Event("rain", 2, 9)) != event_seed(Event("wind", 0, 1))
+    import pyloudnorm
+
+    noise = (np.random.default_rng(0).standard_normal(32_000) * 0.01).astype(np.float32)
+    out = normalize_loudness(noise, 16_000)
+    assert pyloudnorm.Meter(16_000).integrated_loudness(out.astype(np.float64)) == pytest.approx(-20.0, abs=0.1)
+    assert np.array_equal(normalize_loudness(np.zeros(100, np.float32), 16_000), np.zeros(100, np.float32))
+
+
+def test_session_round_trip_and_bad_file(tmp_path):
+    s = Session.open(tmp_path / "bed.json", 8.0)
+    assert s.plan is None and s.cache_dir == tmp_path / "bed.json.cache"
+    plan = RulesPlanner().plan("rain, then thunder", 8.0)
+    from foley.pipelines.compose import RenderStats
+
+    s.add_turn("rain, then thunder", plan, RenderStats(2, 0, 1.0), "bed.wav")
+    s.save()
+    again = Session.open(tmp_path / "bed.json", 3.0)
+    assert again.plan == plan and again.duration_s == 8.0 and again.turns[0]["generated"] == 2
+    (tmp_path / "junk.json").write_text("{oops")
+    with pytest.raises(FoleyError, match="not a foley compose session"):
+        Session.open(tmp_path / "junk.json", 10)
+
+
+def test_cli_compose_turns(backbone, tmp_path):
+    model = tmp_path / "model"
+    backbone.save_pretrained(model)
+    session = tmp_path / "bed.json"
+    base = [sys.executable, "-m", "foley", "compose", "--model", str(model), "--session", str(session),
+            "--steps", "2", "--guidance", "2", "--scheduler", "ddim", "--device", "cpu"]
+    first = subprocess.run(base + ["a ball, then a drum", "--duration", "2", "--timeline", str(tmp_path / "t.png")],
+                           capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert "2 generated, 0 reused" in first.stdout and (tmp_path / "bed.wav").is_file() and (tmp_path / "t.png").is_file()
+    second = subprocess.run(base + ["make the drum louder by 3 dB"], capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr
+    assert "0 generated, 2 reused" in second.stdout  # a gain change needs no generation
+    turns = json.loads(session.read_text())["turns"]
+    assert [t["text"] for t in turns] == ["a ball, then a drum", "make the drum louder by 3 dB"]
+    bad = subprocess.run(base + ["sing a song"], capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "does not understand" in bad.stderr
+
+
+def test_align_first_onset_moves_the_sound_to_the_start():
+    from foley.pipelines.compose import align_first_onset
+
+    sr = 16_000
+    wav = np.zeros(sr, np.float32)
+    burst = np.random.default_rng(0).standard_normal(1600).astype(np.float32) * np.exp(-np.arange(1600) / 300)
+    wav[8000:9600] = burst
+    out = align_first_onset(wav, sr)
+    assert out.shape == wav.shape
+    first = int(np.argmax(np.abs(out) > 0.05))
+    assert first < 0.03 * sr  # within 30 ms of the start (librosa's frame resolution)
+    assert np.array_equal(align_first_onset(np.zeros(100, np.float32), sr), np.zeros(100, np.float32))

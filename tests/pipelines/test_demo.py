@@ -1,0 +1,24 @@
+"""The shipped demo model end to end on the committed example clip (golden tokens)."""
+import numpy as np
+import pytest
+
+from foley.pipelines.dub import FoleyPipeline
+
+# Greedy LM output for data/examples/hammer.mp4 around its first strike (0.72 s = token 36).
+GOLDEN_TOKENS_32_TO_56 = [0, 0, 0, 0, 125, 80, 17, 108, 61, 60, 60, 60, 18, 18, 18, 18, 18, 123, 123, 123, 115, 30, 114, 125]
+GOLDEN_RMS_ENVELOPE = [0.00069, 0.04046, 0.03315, 0.00069, 0.00067, 0.0325, 0.0163, 0.00069]  # 2 steps, seed 0
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return FoleyPipeline.from_pretrained("demo", device="cpu")
+
+
+def test_demo_tokens_are_golden_and_audio_fits(demo):
+    tokens = demo.predict_tokens("data/examples/hammer.mp4")
+    assert len(tokens) == 200 and tokens[32:56].tolist() == GOLDEN_TOKENS_32_TO_56
+    assert (tokens[:36] == 0).all()  # the silence unit until the first strike
+    audio = demo.render(tokens, 4.0, steps=2)
+    assert audio.shape == (64_000,) and np.isfinite(audio).all() and 0 < np.abs(audio).max() <= 1
+    envelope = np.sqrt((audio.reshape(8, -1) ** 2).mean(axis=1))  # RMS per 0.5 s
+    np.testing.assert_allclose(envelope, GOLDEN_RMS_ENVELOPE, rtol=0.02, atol=2e-4)

@@ -1,0 +1,117 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from foley.errors import FoleyError
+from foley.media.video import probe_video
+from foley.models.frame_encoder import build_frame_encoder
+from foley.models.visual_adapter import VisualAdapterConfig, build_visual_adapter
+from foley.pipelines.dub import CONFIG_NAME, FoleyPipeline, PipelineConfig
+
+from auffusion_models import tiny_backbone
+from lm_models import TINY_TOWER, tiny_lm
+from unit_models import TINY, K, make_tokenizer
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    """A tiny model directory in the shipped layout: pipeline.json + one folder per component."""
+    from transformers import HubertConfig, HubertModel
+
+    root = tmp_path_factory.mktemp("tiny_pipeline")
+    torch.manual_seed(0)
+    HubertModel(HubertConfig(**TINY)).save_pretrained(str(root / "hubert_src"))
+    make_tokenizer(root / "hubert_src").save_pretrained(root / "tokenizer")
+    build_frame_encoder(TINY_TOWER).save_pretrained(root / "frame_encoder")
+    tiny_lm(n_units=K).save_pretrained(root / "lm")
+    backbone = tiny_backbone(root)
+    backbone.save_pretrained(root / "backbone")
+    build_visual_adapter(VisualAdapterConfig(visual_dim=TINY["hidden_size"]), backbone.unet).save_pretrained(root / "adapter")
+    config = PipelineConfig(window_s=0.64, overlap_s=0.2, caption="a ball bounces on the floor", steps=2,
+                            guidance=2.0, scheduler="ddim")
+    (root / CONFIG_NAME).write_text(json.dumps(config.to_dict()))
+    return root
+
+
+@pytest.fixture(scope="module")
+def pipeline(model_dir):
+    return FoleyPipeline.from_pretrained(model_dir, device="cpu")
+
+
+def test_dub_gives_audio_and_tokens_exactly_as_long_as_the_video(pipeline, cfr_video):
+    path, _ = cfr_video
+    duration = probe_video(path).duration_s
+    assert len(pipeline.windows(duration)) > 1
+    result = pipeline.dub(path, seed=1)
+    assert result.sample_rate == 16_000 and result.audio.shape == (round(duration * 16_000),)
+    assert result.tokens.shape == (pipeline.time.tokens(duration),) and int(result.tokens.max()) < K
+    again = pipeline.dub(path, seed=1)
+    np.testing.assert_array_equal(result.audio, again.audio)
+
+
+def test_windows_cover_the_video(pipeline):
+    windows = pipeline.windows(2.0)
+    assert windows[0][0] == 0 and windows[-1][0] + windows[-1][1] == pytest.approx(2.0)
+    assert all(length <= 0.64 + 1e-9 for _, length in windows)
+    assert pipeline.windows(0.3) == [(0.0, 0.3)]
+
+
+def test_bad_model_dirs(tmp_path, model_dir):
+    with pytest.raises(FoleyError, match="not a foley model directory"):
+        FoleyPipeline.from_pretrained(tmp_path)
+    (tmp_path / CONFIG_NAME).write_text('{"window_s": 1, "nope": 2}')
+    with pytest.raises(FoleyError, match="unknown pipeline settings"):
+        FoleyPipeline.from_pretrained(tmp_path)
+
+
+def test_cli_dub(model_dir, av_clip, tmp_path):
+    out = tmp_path / "out"
+    opts = ["-o", str(out), "--model", str(model_dir), "--device", "cpu", "--quiet"]
+    first = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), *opts[:-1]], capture_output=True,
+                           text=True)  # not --quiet: stderr shows what a user sees
+    assert first.returncode == 0, first.stderr
+    assert "done 1, skipped 0" in first.stdout and (out / "with_audio.mp4").is_file()
+    assert first.stderr.splitlines() == [f"[1/1] {av_clip}"]  # no library bars or warnings; bars only on a terminal
+    second = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), str(tmp_path / "missing.mp4"), *opts],
+                            capture_output=True, text=True)
+    assert second.returncode == 1 and "skipped 1" in second.stdout
+    assert f"foley: error: {tmp_path / 'missing.mp4'}: no such file" in second.stderr
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", pytest.param("SIGKILL", marks=pytest.mark.slow)])
+def test_interrupted_batch_resumes(model_dir, av_clip, tmp_path, signal_name):
+    import shutil
+    import signal
+    import time
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    names = [f"clip{i}" for i in range(6)]
+    for name in names:
+        shutil.copy(av_clip, inputs / f"{name}.mp4")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "foley", "dub", str(inputs), "-o", str(out), "--model", str(model_dir),
+           "--device", "cpu", "--quiet"]
+    # A shell without job control starts background jobs with SIGINT ignored, and children inherit
+    # that; a terminal's Ctrl-C reaches a foreground process with the default action, as here.
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 300
+    while not (out / "clip0.mp4").exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(getattr(signal, signal_name))
+    _, stderr = proc.communicate(timeout=60)
+    if signal_name == "SIGINT":
+        assert proc.returncode == 130 and stderr.strip().endswith("foley: interrupted") and "Traceback" not in stderr
+    finished = [n for n in names if (out / f"{n}.mp4").exists()]
+    assert "clip0" in finished and len(finished) < len(names)  # stopped inside the batch
+    for n in finished:  # what is at a final path is whole
+        assert probe_video(out / f"{n}.mp4").has_audio
+    again = subprocess.run(cmd, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert f"done {len(names) - len(finished)}, skipped {len(finished)}" in again.stdout
+    assert all((out / f"{n}.mp4").exists() and (out / f"{n}.wav").exists() for n in names)

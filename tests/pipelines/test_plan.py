@@ -1,0 +1,104 @@
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from foley.pipelines.plan import Plan, PlanError, parse_plan, validate
+
+PAPER_CALLS = """Auffusion.generate('thunder clap', start_time=2, end_time=5);
+Auffusion.generate("rain falling", start_time=0, end_time=10)"""
+
+PAPER_JSON = """Here is the plan:
+```json
+{"events": [
+  {"caption": "basketball bouncing", "start_time": 0, "end_time": 7},
+  {"caption": "ball hits the basket", "start_time": 5, "end_time": 7},
+  {"caption": "crowd cheering", "start_time": 7, "end_time": 10}
+]}
+```"""
+
+
+def spans(plan):
+    return [(e.caption, e.start_s, e.end_s) for e in plan.events]
+
+
+def test_paper_examples_in_both_forms():
+    assert spans(parse_plan(PAPER_CALLS)) == [("rain falling", 0, 10), ("thunder clap", 2, 5)]
+    assert spans(parse_plan(PAPER_JSON)) == [("basketball bouncing", 0, 7), ("ball hits the basket", 5, 7),
+                                             ("crowd cheering", 7, 10)]
+    motor = "Auffusion.generate('motor humming', start_time=0, end_time=10); Auffusion.generate('a man speaking', start_time=3, end_time=6)"
+    assert spans(parse_plan(f"```python\n{motor}\n```")) == [("motor humming", 0, 10), ("a man speaking", 3, 6)]
+
+
+def test_json_forms():
+    bare = '[{"text": "dog barks", "start": "1.5s", "end": 3}, {"prompt": "cat meows", "start_s": 3, "end_s": 10}]'
+    assert spans(parse_plan(bare)) == [("dog barks", 1.5, 3), ("cat meows", 3, 10)]
+    withdur = '{"duration": 6, "events": [{"caption": "bell", "start_time": 1, "end_time": 6, "gain_db": -6, "seed": 4}]}'
+    plan = parse_plan(withdur)
+    assert plan.duration_s == 6 and plan.events[0].gain_db == -6 and plan.events[0].seed == 4
+    assert Plan.from_dict(json.loads(plan.to_json())) == plan
+
+
+def test_repairs_with_clear_intent():
+    plan = validate([{"caption": "a", "start": 8, "end": 3}, {"caption": "b", "start": -2, "end": 4},
+                     {"caption": "c", "start": 12, "end": 14}], 10)
+    # reversed times swapped, negative start clipped, the event past the end dropped,
+    # and the latest event extended to the end of the timeline.
+    assert spans(plan) == [("b", 0, 4), ("a", 3, 10)]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "empty"),
+    ("make it loud", "no plan found"),
+    ('{"events": []}', "no events"),
+    ('[{"caption": "", "start": 0, "end": 3}]', "has no caption"),
+    ('[{"caption": "x", "start": "soon", "end": 3}]', "start must be a number"),
+    ('[{"caption": "x", "start": 20, "end": 30}]', "no event lies inside"),
+    ('[{"caption": "a"}, {"caption": "b"}, {"caption": "c"}, {"caption": "d"}]', "4 sounds play at once"),
+    ("Auffusion.generate(__import__('os').system('x'), start_time=0, end_time=1)", "only literal arguments"),
+])
+def test_rejections_are_clear(text, message):
+    with pytest.raises(PlanError, match=message):
+        parse_plan(text)
+
+
+def test_calls_are_never_executed(tmp_path):
+    marker = tmp_path / "ran"
+    with pytest.raises(PlanError):
+        parse_plan(f"Auffusion.generate(open({str(marker)!r}, 'w'), start_time=0, end_time=2)")
+    assert not marker.exists()
+
+
+event = st.fixed_dictionaries({"caption": st.one_of(st.text(max_size=30), st.integers()),
+                               "start_time": st.one_of(st.floats(allow_nan=True), st.text(max_size=5), st.none()),
+                               "end_time": st.one_of(st.floats(allow_nan=True), st.integers(-5, 20))})
+fuzz_text = st.one_of(
+    st.text(max_size=300),
+    st.lists(event, max_size=5).map(json.dumps),
+    st.lists(event, max_size=4).map(lambda evs: "; ".join(
+        f"Auffusion.generate({e['caption']!r}, start_time={e['start_time']!r}, end_time={e['end_time']!r})" for e in evs)),
+    st.text(alphabet="[]{}()'\",:generatAuffsion.=0123456789 ", max_size=200),
+)
+
+
+def check_parse(text, duration):
+    try:
+        plan = parse_plan(text, duration_s=duration)
+    except PlanError:
+        return
+    assert plan.events and all(0 <= e.start_s < e.end_s <= plan.duration_s for e in plan.events)
+    assert max(e.end_s for e in plan.events) == plan.duration_s
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(fuzz_text, st.floats(0.1, 700))
+def test_fuzzed_inputs_only_raise_plan_errors(text, duration):
+    check_parse(text, duration)
+
+
+@pytest.mark.slow
+@settings(max_examples=10_000, deadline=None, database=None)
+@given(fuzz_text, st.floats(0.1, 700))
+def test_fuzzed_inputs_only_raise_plan_errors_10k(text, duration):
+    check_parse(text, duration)

@@ -1,0 +1,126 @@
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from foley.pipelines.plan import PlanError
+from foley.pipelines.planners import OpenAIPlanner, RulesPlanner, get_planner, planner_messages
+
+
+def spans(plan):
+    return [(e.caption, e.start_s, e.end_s) for e in plan.events]
+
+
+def test_rules_sequence_and_simultaneity():
+    p = RulesPlanner()
+    assert spans(p.plan("rain, then thunder, then a dog barks", 10)) == [
+        ("rain", 0, 10), ("thunder", 3.333, 6.667), ("a dog barks", 6.667, 10)]  # rain is a background: it goes on
+    assert spans(p.plan("a man speaks while a car engine hums", 10)) == [("a man speaks", 0, 10), ("a car engine hums", 0, 10)]
+    assert spans(p.plan("a dog barks after the thunder", 8)) == [("the thunder", 0, 4), ("a dog barks", 4, 8)]
+    assert spans(p.plan("a hammer strikes followed by a ball bouncing", 4)) == [("a hammer strikes", 0, 2), ("a ball bouncing", 2, 4)]
+    with pytest.raises(PlanError, match="names no sound"):
+        p.plan(" , then ; ", 10)
+
+
+def test_rules_edits():
+    p = RulesPlanner()
+    base = p.plan("rain, then thunder, then a dog barks", 10)
+    base = type(base)(base.duration_s, tuple(e.__class__(e.caption, e.start_s, e.end_s, e.gain_db, i) for i, e in enumerate(base.events)))
+    later = p.plan("make the thunder later by 2 s", 10, base)
+    assert spans(later)[1] == ("thunder", 5.333, 8.667) and later.events[1].seed == 1
+    cat = p.plan("replace the dog with a cat meowing", 10, base)
+    assert spans(cat)[2] == ("a cat meowing", 6.667, 10) and cat.events[2].seed is None and cat.events[0].seed == 0
+    assert [e.caption for e in p.plan("remove the rain", 10, base).events] == ["thunder", "a dog barks"]
+    assert p.plan("make the thunder quieter by 3 dB", 10, base).events[1].gain_db == -3
+    assert ("a bird chirping", 5.0, 7.0) in spans(p.plan("add a bird chirping at 5 s", 10, base))
+    assert spans(p.plan("move the thunder to 1 s", 10, base))[1] == ("thunder", 1.0, 4.334)
+    with pytest.raises(PlanError, match="no event matches 'it'; the events are: rain; thunder; a dog barks"):
+        p.plan("change it to table tennis", 10, base)
+    with pytest.raises(PlanError, match="does not understand"):
+        p.plan("sing me a song", 10, base)
+
+
+def test_messages_carry_instructions_examples_and_current_plan():
+    base = RulesPlanner().plan("rain, then thunder", 10)
+    msgs = planner_messages("make the thunder later", 10, base)
+    assert msgs[0]["role"] == "system" and "never more than two" in msgs[0]["content"]
+    assert msgs[-1]["content"].startswith("Current plan: ") and "thunder" in msgs[-1]["content"]
+    assert sum(m["role"] == "assistant" for m in msgs) == 2
+
+
+class FakeChat(BaseHTTPRequestHandler):
+    calls: list = []
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        FakeChat.calls.append((self.path, body, self.headers.get("Authorization")))
+        kind = self.path.split("/")[1]
+        if kind == "slow":
+            time.sleep(1.0)
+        if kind == "error":
+            self.send_response(503)
+            self.end_headers()
+            return
+        if kind == "denied":
+            self.send_response(401)
+            self.end_headers()
+            return
+        content = {"ok": '```json\n{"events": [{"caption": "thunder", "start_time": 2, "end_time": 10}]}\n```',
+                   "malformed": "I would love to help with your sound design!"}.get(kind, "")
+        payload = b"<html>oops" if kind == "notjson" else json.dumps(
+            {"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), FakeChat)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+
+
+def test_openai_planner_success(server):
+    planner = OpenAIPlanner(f"{server}/ok", model="m", api_key="k")
+    plan = planner.plan("thunder", 10)
+    assert spans(plan) == [("thunder", 2, 10)]
+    path, body, auth = FakeChat.calls[-1]
+    assert path == "/ok/chat/completions" and body["model"] == "m" and auth == "Bearer k"
+
+
+@pytest.mark.parametrize("kind, message, attempts", [
+    ("malformed", "no plan found", 1),
+    ("notjson", "not JSON", 1),
+    ("error", r"failed after 3 attempt\(s\) \(HTTP 503", 3),
+    ("slow", r"failed after 2 attempt\(s\) \(timed out\)", 2),
+    ("denied", r"refused the request \(HTTP 401", 1),
+])
+def test_openai_planner_failures_are_clear(server, kind, message, attempts):
+    retries = 1 if kind == "slow" else 2
+    planner = OpenAIPlanner(f"{server}/{kind}", timeout_s=0.3, retries=retries, backoff_s=0.01)
+    before = len(FakeChat.calls)
+    with pytest.raises(PlanError, match=message):
+        planner.plan("thunder", 10)
+    time.sleep(0.8 if kind == "slow" else 0)  # let the slow handler finish before counting
+    assert len(FakeChat.calls) - before == attempts
+
+
+def test_planner_specs(monkeypatch):
+    assert get_planner("rules").name == "rules"
+    monkeypatch.delenv("FOLEY_PLANNER_BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    with pytest.raises(PlanError, match="needs a base URL"):
+        get_planner("openai")
+    with pytest.raises(PlanError, match="unknown planner 'gpt'"):
+        get_planner("gpt")
+    with pytest.raises(PlanError, match="cannot load the planner model"):
+        get_planner("hf:/nonexistent/model-dir")

@@ -1,0 +1,117 @@
+"""foley tokenize (one file, and the resumable manifest cache) and foley import-tokenizer."""
+from __future__ import annotations
+
+import json
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.cluster import MiniBatchKMeans
+from transformers import HubertConfig, HubertModel
+
+from foley.cli import main
+from foley.media.audio import read_audio, write_audio
+from foley.models.hubert_features import HubertFeatures, HubertFeaturesConfig
+from foley.models.unit_tokenizer import UnitTokenizer
+
+TINY = dict(hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
+            conv_dim=(8,) * 7, num_conv_pos_embeddings=8, num_conv_pos_embedding_groups=2)
+
+
+class Result:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+@pytest.fixture
+def foley(capsys):
+    """Run the command line in this process (start-up of torch per call is slow)."""
+    def run(*args):
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        out = capsys.readouterr()
+        return Result(code, out.out, out.err)
+    return run
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    torch.manual_seed(0)
+    features = HubertFeatures(HubertModel(HubertConfig(**TINY)), HubertFeaturesConfig(layer=2))
+    path = tmp_path_factory.mktemp("tok")
+    UnitTokenizer(features, torch.randn(12, 16)).save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("clips")
+    rng = np.random.default_rng(0)
+    for name, seconds in (("a", 1.0), ("b", 0.5)):
+        write_audio(folder / f"{name}.wav", 0.2 * rng.standard_normal(int(seconds * 16_000)), 16_000)
+    (folder / "broken.wav").write_bytes(b"RIFF not really a wav")
+    return folder
+
+
+def test_tokenize_one_file_in_each_format(foley, model_dir, clips):
+    wav = clips / "a.wav"
+    aud = foley("tokenize", wav, "--model", model_dir)
+    assert aud.returncode == 0, aud.stderr
+    tokenizer = UnitTokenizer.from_pretrained(model_dir)
+    ids = tokenizer.from_text(aud.stdout)
+    assert ids.shape == (50,)
+    assert foley("tokenize", wav, "--model", model_dir, "--format", "ids").stdout.split() == [str(i) for i in ids.tolist()]
+    info = json.loads(foley("tokenize", wav, "--model", model_dir, "--format", "json").stdout)
+    assert info["ids"] == ids.tolist() and info["token_rate_hz"] == 50 and info["n_units"] == 12
+
+
+def test_tokenize_errors_are_one_line(foley, model_dir, clips, tmp_path):
+    for args, message in (
+        ((clips / "missing.wav", "--model", model_dir), f"{clips / 'missing.wav'}: no such file"),
+        ((clips / "a.wav", "--model", tmp_path), f"{tmp_path}: not a unit tokenizer directory (no config.json)"),
+        (("--model", model_dir), "give either AUDIO, or --manifest FILE together with --out DIR"),
+        (("--manifest", tmp_path / "m.jsonl", "--model", model_dir), "give either AUDIO, or --manifest FILE"),
+    ):
+        proc = foley("tokenize", *args)
+        assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+        assert proc.stderr.startswith(f"foley: error: {message}")
+
+
+def test_manifest_cache_is_resumable_and_reports_failures(foley, model_dir, clips, tmp_path):
+    manifest = clips / "clips.jsonl"
+    lines = [{"id": "a", "audio": "a.wav"}, {"id": "broken", "audio": "broken.wav"}, {"id": "b", "video": str(clips / "b.wav")}]
+    manifest.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    out = tmp_path / "cache"
+    first = foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet")
+    assert first.returncode == 1
+    assert "2 clips tokenized, 0 already cached, 1 failed (of 3)" in first.stdout
+    assert "foley: warning: broken:" in first.stderr
+    assert [json.loads(x)["id"] for x in (out / "failed.jsonl").read_text().splitlines()] == ["broken"]
+    tokenizer = UnitTokenizer.from_pretrained(model_dir)
+    cached = np.load(out / "tokens" / "a.npy")
+    assert cached.dtype == np.int16 and np.array_equal(cached, tokenizer.encode(read_audio(clips / "a.wav")[0]).numpy())
+    assert np.load(out / "tokens" / "b.npy").shape == (25,)
+    (out / "tokens" / "b.npy").unlink()  # as if the first run had stopped before b
+    again = foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet")
+    assert "1 clips tokenized, 1 already cached, 1 failed (of 3)" in again.stdout
+    other = tmp_path / "other"
+    torch.manual_seed(5)
+    UnitTokenizer(HubertFeatures(HubertModel(HubertConfig(**TINY)), HubertFeaturesConfig(layer=2)),
+                  torch.randn(12, 16)).save_pretrained(other)
+    refused = foley("tokenize", "--manifest", manifest, "--out", out, "--model", other, "--quiet")
+    assert refused.returncode == 2 and "made with another tokenizer" in refused.stderr
+
+
+def test_import_tokenizer_command(foley, tmp_path):
+    torch.manual_seed(0)
+    HubertModel(HubertConfig(**TINY)).save_pretrained(str(tmp_path / "hubert"))
+    km = MiniBatchKMeans(n_clusters=5, n_init=1, random_state=0).fit(np.random.default_rng(0).standard_normal((200, 16)))
+    joblib.dump(km, tmp_path / "km.bin")
+    proc = foley("import-tokenizer", "--hubert", tmp_path / "hubert", "--kmeans", tmp_path / "km.bin",
+                 "--layer", 2, "--out", tmp_path / "tok")
+    assert proc.returncode == 0, proc.stderr
+    assert "HuBERT layer 2, 5 units of 16 dimensions" in proc.stdout
+    assert UnitTokenizer.from_pretrained(tmp_path / "tok").n_units == 5
+    bad = foley("import-tokenizer", "--hubert", tmp_path / "hubert", "--kmeans", tmp_path / "nope.bin", "--out", tmp_path / "x")
+    assert bad.returncode == 2 and bad.stderr.strip() == f"foley: error: {tmp_path / 'nope.bin'}: no such k-means file"

@@ -1,0 +1,108 @@
+"""Adapter training: cache, frozen backbone, exact resume, several processes."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from foley.datasets.synthsync import SynthConfig, generate
+from foley.errors import FoleyError
+from foley.models.hubert_features import HubertFeaturesConfig, build_hubert_features
+from foley.models.unit_tokenizer import UnitTokenizer
+from foley.models.visual_adapter import VisualAdapter, VisualAdapterConfig
+from foley.training.adapter import (
+    CACHE_FILE,
+    AdapterTrainConfig,
+    build_adapter_cache,
+    load_adapter_cache,
+    train_adapter,
+    visual_features,
+)
+
+from auffusion_models import tiny_backbone
+
+HUBERT = dict(hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=24,
+              conv_dim=(8,) * 7, num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=4)
+K = 10
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    root = tmp_path_factory.mktemp("train")
+    generate(root / "synth", n_train=4, n_test=0, seed=0, cfg=SynthConfig(duration_s=1.0), workers=1, progress=False)
+    torch.manual_seed(0)
+    tokenizer = UnitTokenizer(build_hubert_features(HubertFeaturesConfig(hubert=HUBERT, layer=1)), torch.randn(K, 16))
+    backbone = tiny_backbone(root)
+    build_adapter_cache(backbone, tokenizer, root / "synth", "train", root)
+    return root, backbone, tokenizer
+
+
+def _cfg(**kw) -> AdapterTrainConfig:
+    settings = dict(adapter=VisualAdapterConfig(visual_dim=16), steps=4, batch_size=2, lr=1e-3, checkpoint_every=2)
+    return AdapterTrainConfig(**{**settings, **kw})
+
+
+def test_cache_holds_latents_text_ids_and_centroids(setup):
+    root, backbone, tokenizer = setup
+    cache = load_adapter_cache(root / CACHE_FILE)
+    h, w = backbone.latent_size
+    assert cache["latents"].shape == (4, 4, h, w)
+    assert cache["text"].shape == (4, backbone.text.max_length, backbone.text.dim)
+    assert cache["ids"].shape == (4, backbone.image_tokens) and cache["ids"].min() >= 0 and cache["ids"].max() < K
+    assert torch.equal(cache["centroids"], tokenizer.centroids(torch.arange(K)))
+    ids = torch.tensor([[3, -1]])
+    feats = visual_features(ids, cache["centroids"])
+    assert torch.equal(feats[0, 0], cache["centroids"][3]) and (feats[0, 1] == 0).all()
+
+
+def test_training_changes_only_the_adapter_and_resumes_exactly(setup, tmp_path):
+    root, backbone, _ = setup
+    frozen = {k: v.clone() for k, v in backbone.unet.state_dict().items()}
+    straight = train_adapter(backbone, root / CACHE_FILE, tmp_path / "a", _cfg(), log=lambda m: None)
+    assert all(torch.equal(v, frozen[k]) for k, v in backbone.unet.state_dict().items())
+    assert backbone.unet.attn_processors.keys() == {k for k in backbone.unet.attn_processors}
+    assert not any(p.requires_grad for p in backbone.unet.parameters())
+    modules = dict(backbone.unet.named_modules())
+    for name in straight.names:  # visual K/V started as the text K/V (same width) and moved
+        assert not torch.equal(straight.processor(name).to_k_vis.weight, modules[name[:-10]].to_k.weight)
+
+    train_adapter(backbone, root / CACHE_FILE, tmp_path / "b", _cfg(), stop_after=2, log=lambda m: None)
+    assert not (tmp_path / "b" / "adapter").exists()  # interrupted: no final adapter
+    resumed = train_adapter(backbone, root / CACHE_FILE, tmp_path / "b", _cfg(), resume=True, log=lambda m: None)
+    a, b = straight.adapter_state_dict(), resumed.adapter_state_dict()
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    final = VisualAdapter.from_pretrained(tmp_path / "b" / "adapter").adapter_state_dict()
+    assert all(torch.equal(final[k], b[k]) for k in b)
+    initial = load_file(str(tmp_path / "b" / "checkpoint" / "adapter.safetensors"))
+    assert all(torch.equal(initial[k], b[k]) for k in b)  # the last checkpoint is the final state
+    with pytest.raises(FoleyError, match="another training config"):
+        train_adapter(backbone, root / CACHE_FILE, tmp_path / "b", _cfg(lr=5e-4), resume=True)
+
+
+@pytest.mark.slow
+def test_two_cpu_processes_match_one(setup, tmp_path):
+    """A 2-process gloo run (torchrun + accelerate) sees the same global batches as 1 process."""
+    root, backbone, tokenizer = setup
+    backbone.save_pretrained(tmp_path / "backbone")
+    tokenizer.save_pretrained(tmp_path / "tok")
+    args = ["train", "adapter", "--data", str(root / "synth"), "--backbone", str(tmp_path / "backbone"),
+            "--tokenizer", str(tmp_path / "tok"), "--steps", "3", "--batch-size", "2", "--lr", "1e-3",
+            "--checkpoint-every", "3"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "foley", *args,
+                    "--out", str(tmp_path / "two")], check=True, env=env, cwd=Path(__file__).parents[2])
+    subprocess.run([sys.executable, "-m", "foley", *args, "--out", str(tmp_path / "one")], check=True, env=env,
+                   cwd=Path(__file__).parents[2])
+    for run, n in (("one", 1), ("two", 2)):
+        assert json.loads((tmp_path / run / "checkpoint" / "state.json").read_text())["processes"] == n
+    one = VisualAdapter.from_pretrained(tmp_path / "one" / "adapter").adapter_state_dict()
+    two = VisualAdapter.from_pretrained(tmp_path / "two" / "adapter").adapter_state_dict()
+    assert one.keys() == two.keys()
+    for k in one:  # gradients averaged over ranks = the full-batch gradient, up to float summation order
+        torch.testing.assert_close(two[k], one[k], atol=1e-5, rtol=1e-4)

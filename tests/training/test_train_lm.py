@@ -1,0 +1,283 @@
+"""LM training: exact resume, the CLI on caches, a 2-process DDP run (gloo on CPU), the FSDP
+launch config and 2-process FSDP2 checkpoints."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from foley.cli import main
+from foley.datasets.frame_cache import CACHE_FORMAT
+from foley.datasets.lm_data import LMData, load_lm_data
+from foley.errors import FoleyError
+from foley.models.token_lm import LoraSettings, TokenLM
+from foley.training.lm import LMTrainConfig, train_lm
+
+from lm_models import CAPTIONS, FRAME_DIM, N_UNITS, TINY_GEMMA, one_thread, tiny_lm, tiny_lm_config, tiny_text_tokenizer  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _data(n_clips=5, n_units=(10, 7, 10, 4, 9), seed=0) -> LMData:
+    g = torch.Generator().manual_seed(seed)
+    frames = [torch.randn(int(torch.randint(3, 12, (1,), generator=g)), FRAME_DIM, generator=g) for _ in range(n_clips)]
+    units = [torch.randint(0, N_UNITS, (n_units[i],), generator=g) for i in range(n_clips)]
+    return LMData([f"clip{i}" for i in range(n_clips)], [CAPTIONS[i % len(CAPTIONS)] for i in range(n_clips)],
+                  frames, units)
+
+
+def _cfg(**changes) -> LMTrainConfig:
+    lm = tiny_lm_config(lora=LoraSettings(r=4, alpha=8, dropout=0.1, target_modules=("q_proj", "v_proj")))
+    return LMTrainConfig(**{**dict(lm=lm, steps=6, batch_size=2, lr=1e-2, warmup_steps=2, checkpoint_every=3,
+                                   seed=3), **changes})
+
+
+def test_resumed_run_equals_uninterrupted_run(tmp_path):
+    data = _data()
+    cfg = _cfg()
+    straight = train_lm(data, tmp_path / "a", cfg, tokenizer=tiny_text_tokenizer(), log=lambda m: None)
+    train_lm(data, tmp_path / "b", cfg, tokenizer=tiny_text_tokenizer(), stop_after=3, log=lambda m: None)
+    assert not (tmp_path / "b" / "lm").exists()
+    assert json.loads((tmp_path / "b" / "checkpoint" / "state.json").read_text())["step"] == 3
+    resumed = train_lm(data, tmp_path / "b", cfg, resume=True, log=lambda m: None)
+    a, b = straight.trainable_state_dict(), resumed.trainable_state_dict()
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    first = TokenLM.from_pretrained(tmp_path / "a" / "init").trainable_state_dict()
+    assert not all(torch.equal(a[k], first[k]) for k in a)  # training changed the weights
+    opt_a = torch.load(tmp_path / "a" / "checkpoint" / "optimizer.pt", weights_only=True)
+    opt_b = torch.load(tmp_path / "b" / "checkpoint" / "optimizer.pt", weights_only=True)
+    assert all(torch.equal(opt_a["state"][i]["exp_avg"], opt_b["state"][i]["exp_avg"]) for i in opt_a["state"])
+    log = [json.loads(line) for line in (tmp_path / "a" / "log.jsonl").read_text().splitlines()]
+    assert log[-1]["step"] == 6 and all(np.isfinite(r["loss"]) for r in log)
+    final = TokenLM.from_pretrained(tmp_path / "a" / "lm")
+    assert [len(x) for x in final.generate(data.captions[:2], [5, 0], torch.stack(
+        [data.frames[0][:3], data.frames[1][:3]]), torch.tensor([3, 3]))] == [5, 0]
+    with pytest.raises(FoleyError, match="another training config"):
+        train_lm(data, tmp_path / "b", replace(cfg, lr=1e-3), resume=True, log=lambda m: None)
+    with pytest.raises(FoleyError, match="already holds"):
+        train_lm(data, tmp_path / "a", cfg, tokenizer=tiny_text_tokenizer(), log=lambda m: None)
+
+
+def test_gradient_checkpointing_trains_the_same_weights(tmp_path):
+    data = _data()
+    models = [train_lm(data, tmp_path / str(flag), _cfg(steps=3, gradient_checkpointing=flag),
+                       tokenizer=tiny_text_tokenizer(), log=lambda m: None) for flag in (False, True)]
+    assert [m.lm.get_base_model().is_activation_checkpointing for m in models] == [False, True]
+    runs = [m.trainable_state_dict() for m in models]
+    assert runs[0].keys() == runs[1].keys()
+    assert all(torch.allclose(runs[0][k], runs[1][k], atol=1e-6) for k in runs[0])
+
+
+def test_loss_is_on_the_audio_tokens_only():
+    torch.manual_seed(0)
+    from foley.models.token_lm import build_token_lm
+
+    model = build_token_lm(tiny_lm_config(), tokenizer=tiny_text_tokenizer()).eval()
+    data = _data()
+    batch = data.batch([0, 1], use_video=True)
+    embeds, mask, positions, labels = model.build_inputs(batch["frames"], batch["frame_counts"], batch["captions"],
+                                                         batch["units"], batch["unit_counts"])
+    for row, n in zip(labels, batch["unit_counts"].tolist()):
+        kept = row[row != -100]
+        assert len(kept) == n + 1 and kept[-1] == model.eos_id
+        assert ((kept[:-1] >= model.first_audio_id) & (kept[:-1] < model.first_audio_id + N_UNITS)).all()
+    loss, logits = model(**batch)
+    logp = torch.log_softmax(logits.float(), -1)
+    # logits[:, k] predicts the k-th of the last T_max + 1 positions; row i's n + 1 targets are its last ones
+    picked = [logp[i, k, labels[i, k - logits.shape[1]]] for i, n in enumerate(batch["unit_counts"].tolist())
+              for k in range(logits.shape[1] - n - 1, logits.shape[1])]
+    assert torch.allclose(loss, -torch.stack(picked).mean(), atol=1e-5)
+
+
+def _write_caches(root: Path, data: LMData) -> dict:
+    """A manifest, a frame cache and a unit cache in the on-disk formats of foley extract/tokenize."""
+    (root / "features" / "features").mkdir(parents=True)
+    (root / "units" / "tokens").mkdir(parents=True)
+    (root / "features" / "cache.json").write_text(json.dumps({"format": CACHE_FORMAT, "dim": FRAME_DIM, "fps": 21.5}))
+    lines = []
+    for clip_id, caption, frames, units in zip(data.ids, data.captions, data.frames, data.units):
+        save_file({"features": frames.half()}, str(root / "features" / "features" / f"{clip_id}.safetensors"))
+        np.save(root / "units" / "tokens" / f"{clip_id}.npy", units.numpy().astype(np.int16))
+        lines.append(json.dumps({"id": clip_id, "video": f"{clip_id}.mp4", "caption": caption}))
+    (root / "train.jsonl").write_text("\n".join(lines) + "\n")
+    recipe = _cfg(lm=replace(_cfg().lm, lora=LoraSettings(r=4, alpha=8, dropout=0.0, target_modules=("q_proj",))),
+                  steps=2, checkpoint_every=2)
+    (root / "recipe.json").write_text(json.dumps(recipe.to_dict()))
+    return {"manifest": str(root / "train.jsonl"), "features": str(root / "features"), "units": str(root / "units"),
+            "recipe": str(root / "recipe.json")}
+
+
+def _cli_args(paths: dict, out: Path) -> list[str]:
+    return ["train", "lm", "--config", paths["recipe"], "--manifest", paths["manifest"], "--features",
+            paths["features"], "--units", paths["units"], "--out", str(out)]
+
+
+def test_two_process_ddp_run_matches_one_process(tmp_path):
+    """accelerate launch, 2 CPU processes (gloo), global batch 2 = 1 per process; the same steps
+    in one process give the same weights (equal-length clips, no dropout)."""
+    data = _data(n_units=(8,) * 5)
+    paths = _write_caches(tmp_path, data)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    # --multi_gpu picks torchrun; on a machine without CUDA, Accelerator(cpu=True) joins a gloo group.
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+           "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "foley", *_cli_args(paths, tmp_path / "ddp")]
+    done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads((tmp_path / "ddp" / "checkpoint" / "state.json").read_text())["processes"] == 2
+    assert main(_cli_args(paths, tmp_path / "one")) == 0
+    ddp = load_file(str(tmp_path / "ddp" / "lm" / "trainable.safetensors"))
+    one = load_file(str(tmp_path / "one" / "lm" / "trainable.safetensors"))
+    start = load_file(str(tmp_path / "one" / "init" / "trainable.safetensors"))
+    assert ddp.keys() == one.keys()
+    assert all(torch.allclose(ddp[k], one[k], atol=1e-5) for k in ddp)
+    assert not all(torch.equal(one[k], start[k]) for k in one)
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    data = _data()
+    paths = _write_caches(tmp_path, data)
+    (tmp_path / "units" / "tokens" / "clip3.npy").unlink()
+    assert main(_cli_args(paths, tmp_path / "run")) == 2
+    assert "no cached unit ids for clip 'clip3'" in capsys.readouterr().err
+    with pytest.raises(FoleyError, match="12-unit vocabulary"):
+        np.save(tmp_path / "units" / "tokens" / "clip3.npy", np.array([3, 12], np.int16))
+        load_lm_data(paths["manifest"], paths["features"], paths["units"], N_UNITS)
+
+
+# ------------------------------------------------------------------------- FSDP ----
+FSDP_CONFIG = ROOT / "train" / "accelerate_lm_fsdp.yaml"
+
+
+def _fsdp_launch_env() -> dict[str, str]:
+    """The environment that `accelerate launch --config_file train/accelerate_lm_fsdp.yaml` gives its processes."""
+    from accelerate.commands.launch import _validate_launch_command, launch_command_parser
+    from accelerate.utils.launch import prepare_multi_gpu_env
+
+    args, _, _ = _validate_launch_command(launch_command_parser().parse_args(["--config_file", str(FSDP_CONFIG), "x"]))
+    return prepare_multi_gpu_env(args)
+
+
+def test_fsdp_config_shards_each_gemma_decoder_layer(monkeypatch):
+    from accelerate.commands.config.config_args import load_config_from_file
+    from accelerate.utils import DistributedType, FullyShardedDataParallelPlugin
+    from accelerate.utils.fsdp_utils import fsdp2_prepare_auto_wrap_policy
+    from transformers.models.gemma2.modeling_gemma2 import Gemma2DecoderLayer
+
+    config = load_config_from_file(str(FSDP_CONFIG))
+    assert (config.distributed_type, config.num_processes, config.mixed_precision) == (DistributedType.FSDP, 8, "bf16")
+    env = _fsdp_launch_env()
+    assert (env["ACCELERATE_USE_FSDP"], env["FSDP_VERSION"], env["FSDP_RESHARD_AFTER_FORWARD"],
+            env["FSDP_ACTIVATION_CHECKPOINTING"]) == ("true", "2", "true", "false")
+    for key, value in env.items():
+        if key.startswith("FSDP_"):
+            monkeypatch.setenv(key, value)
+    plugin = FullyShardedDataParallelPlugin()
+    model = tiny_lm()
+    plugin.set_auto_wrap_policy(model)
+    policy = fsdp2_prepare_auto_wrap_policy(plugin, model)
+    assert [type(m) for m in model.modules() if policy(m)] == [Gemma2DecoderLayer] * TINY_GEMMA["num_hidden_layers"]
+
+
+def _fsdp_run(out: str | os.PathLike, shard: bool) -> None:
+    """3 steps, a checkpoint through the loop's gather helpers, a restart from it, 2 more steps.
+    ``shard``: one process of a torchrun group, the model sharded by accelerate's FSDP2 code
+    with train/accelerate_lm_fsdp.yaml (fp32 here). Rank 0 writes OUT/step3 and OUT/final."""
+    import torch.distributed as dist
+    from accelerate.utils import FullyShardedDataParallelPlugin
+    from accelerate.utils.fsdp_utils import fsdp2_prepare_model
+    from torch.distributed.tensor import DTensor
+
+    from foley.models.token_lm import build_token_lm
+    from foley.training.lm import _shard_optimizer_state, _step_indices, _whole_optimizer_state
+
+    out = Path(out)
+    torch.set_num_threads(1)
+    if shard:
+        dist.init_process_group("gloo")
+    rank, world = (dist.get_rank(), dist.get_world_size()) if shard else (0, 1)
+    data, cfg = _data(n_units=(8,) * 5), _cfg(lm=tiny_lm_config(), batch_size=4, grad_clip=0.05)
+    if shard:
+        os.environ.update({k: v for k, v in _fsdp_launch_env().items() if k.startswith("FSDP_")})
+        # accelerate 1.15 enables FSDP only with GPUs; its FSDP2 wrapping itself runs on CPU (gloo)
+        accelerator = SimpleNamespace(state=SimpleNamespace(fsdp_plugin=FullyShardedDataParallelPlugin()),
+                                      mixed_precision="no", is_main_process=rank == 0)
+
+    def model_and_optimizer(weights=None):
+        torch.manual_seed(cfg.seed)
+        model = build_token_lm(cfg.lm, tokenizer=tiny_text_tokenizer())
+        if weights is not None:
+            model.load_trainable_state_dict(weights)
+        if shard:
+            model = fsdp2_prepare_model(accelerator, model)
+        return model.train(), torch.optim.AdamW(model.trainable_parameters(), lr=cfg.lr)
+
+    def train(model, optimizer, steps):
+        per_rank = cfg.batch_size // world
+        for step in steps:
+            idx = _step_indices(cfg.seed, step, len(data.ids), cfg.batch_size)[rank * per_rank:(rank + 1) * per_rank]
+            loss, _ = model(**data.batch(idx, True))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.trainable_parameters(), cfg.grad_clip)  # what accelerate calls
+            optimizer.step()
+            optimizer.zero_grad()
+
+    model, optimizer = model_and_optimizer()
+    params = model.trainable_parameters()
+    if shard:
+        assert all(isinstance(p, DTensor) for p in params)
+        assert sum(p.to_local().numel() for p in params) < sum(p.numel() for p in params)  # really sharded
+    train(model, optimizer, range(3))
+    weights, optimizer_state = model.trainable_state_dict(), _whole_optimizer_state(optimizer)  # every process
+    if rank == 0:
+        (out / "step3").mkdir(parents=True)
+        save_file(weights, str(out / "step3" / "trainable.safetensors"))
+        torch.save(optimizer_state, out / "step3" / "optimizer.pt")
+    if shard:
+        dist.barrier()
+    model, optimizer = model_and_optimizer(load_file(str(out / "step3" / "trainable.safetensors")))
+    optimizer.load_state_dict(_shard_optimizer_state(torch.load(out / "step3" / "optimizer.pt", weights_only=True),
+                                                     optimizer))
+    train(model, optimizer, range(3, 5))
+    weights = model.trainable_state_dict()
+    if rank == 0:
+        save_file(weights, str(out / "final.safetensors"))
+    if shard:
+        dist.destroy_process_group()
+
+
+def test_fsdp2_two_process_checkpoints_match_one_process(tmp_path):
+    """torchrun, 2 CPU processes (gloo), the model sharded as the FSDP config shards it: the
+    gathered weights and optimizer state, and the weights after a restart from them, are
+    those of one unsharded process (equal-length clips, no dropout)."""
+    worker = tmp_path / "worker.py"
+    worker.write_text("import sys\nimport test_train_lm\ntest_train_lm._fsdp_run(sys.argv[1], shard=True)\n")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests"), str(Path(__file__).parent)])}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(worker),
+           str(tmp_path / "fsdp")]
+    done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    _fsdp_run(tmp_path / "one", shard=False)
+    for name in ("step3/trainable.safetensors", "final.safetensors"):
+        fsdp, one = load_file(str(tmp_path / "fsdp" / name)), load_file(str(tmp_path / "one" / name))
+        assert list(fsdp) == list(one)
+        assert all(torch.allclose(fsdp[k], one[k], atol=1e-5) for k in one), name
+    start = tiny_lm(seed=_cfg().seed).trainable_state_dict()
+    assert not all(torch.equal(one[k], start[k]) for k in one)  # training changed the weights
+    opt_fsdp, opt_one = (torch.load(tmp_path / run / "step3" / "optimizer.pt", weights_only=True)
+                         for run in ("fsdp", "one"))
+    assert opt_fsdp["param_groups"] == opt_one["param_groups"] and opt_fsdp["state"].keys() == opt_one["state"].keys()
+    for i, state in opt_one["state"].items():
+        assert state.keys() == opt_fsdp["state"][i].keys()
+        assert all(torch.allclose(opt_fsdp["state"][i][k], v, atol=1e-6) for k, v in state.items())
+    model = tiny_lm()
+    model.load_trainable_state_dict(fsdp)  # the gathered checkpoint loads into an unsharded model
+    assert all(torch.equal(v, fsdp[k]) for k, v in model.trainable_state_dict().items())
