@@ -36,6 +36,18 @@ def _cmd_prepare_avsync15(args: argparse.Namespace) -> int:
     return 0 if result["train"] + result["test"] else 1
 
 
+def _describe(info: dict) -> str:
+    """One line of ``foley probe``: what a player shows (edit list applied, size upright)."""
+    parts = [f"{info['duration_s']:.3f} s, {info['frame_count']} frames at {info['fps']:.3f} fps"
+             + (" (variable)" if info["variable_frame_rate"] else ""),
+             f"{info['width']}x{info['height']} {info['codec']}"
+             + (f" (rotated {info['rotation']} degrees for display)" if info["rotation"] else ""),
+             ("with" if info["has_audio"] else "no") + " audio"]
+    if abs(info["start_s"]) > 5e-4:
+        parts.append(f"picture starts {info['start_s']:.3f} s into the file")
+    return f"{info['path']}: " + ", ".join(parts)
+
+
 def _cmd_probe(args: argparse.Namespace) -> int:
     from .media.video import probe_video
 
@@ -47,11 +59,7 @@ def _cmd_probe(args: argparse.Namespace) -> int:
             print(f"foley: error: {e}", file=sys.stderr)
             failed += 1
             continue
-        print(json.dumps(info) if args.json else
-              f"{info['path']}: {info['duration_s']:.3f} s, {info['frame_count']} frames at "
-              f"{info['fps']:.3f} fps{' (variable)' if info['variable_frame_rate'] else ''}, "
-              f"{info['width']}x{info['height']} {info['codec']}, "
-              f"{'with' if info['has_audio'] else 'no'} audio")
+        print(json.dumps(info) if args.json else _describe(info))
     return 1 if failed else 0
 
 
@@ -253,13 +261,14 @@ def _cmd_dub(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .pipelines.dub import FoleyPipeline
-    from .pipelines.dub_batch import OutputOptions, collect_inputs, dub_batch
+    from .pipelines.dub_batch import OutputOptions, check_outputs, collect_inputs, dub_batch
 
     videos, problems = collect_inputs(args.inputs)
     for _, reason in problems:
         print(f"foley: error: {reason}", file=sys.stderr)
     if not videos:
         return 2
+    check_outputs(videos, args.output)  # before the model loads
     pipeline = FoleyPipeline.from_pretrained(args.model, device=args.device)
     bars: dict[str, tqdm] = {}
 
@@ -288,7 +297,7 @@ def _cmd_dub(args: argparse.Namespace) -> int:
         bar.close()
     print("\n".join(summary.lines()))
     if summary.done:
-        print(f"outputs in {args.output}/ (<name>.wav and <name>.mp4)")
+        print(f"outputs in {args.output}/ (<name>.wav and <name>.mp4, or the .mov / .mkv a note names)")
     return 1 if summary.failed or problems else 0
 
 

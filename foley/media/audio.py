@@ -20,6 +20,7 @@ from .inputs import check_input_file
 
 TARGET_LUFS = -20.0
 PEAK_LIMIT = 10 ** (-1 / 20)  # -1 dBFS
+MAX_GAIN_DB = 20.0  # the most normalization lifts a track (-40 LUFS reaches the target)
 WRITE_BLOCK = 1 << 18  # samples per block written
 
 
@@ -133,14 +134,16 @@ def integrated_loudness(wav: np.ndarray, sample_rate: int, chunk: int = 1 << 18)
     return float(-0.691 + 10 * np.log10(gated.mean())) if len(gated) else float("-inf")
 
 
-def normalize_loudness(mix: np.ndarray, sample_rate: int, target_lufs: float = TARGET_LUFS) -> np.ndarray:
-    """Gain to ``target_lufs`` integrated loudness, then a peak ceiling of -1 dBFS (one copy of
-    ``mix``, made in float32)."""
+def normalize_loudness(mix: np.ndarray, sample_rate: int, target_lufs: float = TARGET_LUFS,
+                       max_gain_db: float = MAX_GAIN_DB) -> np.ndarray:
+    """Gain to ``target_lufs`` integrated loudness, at most ``max_gain_db`` (near-silence is
+    never lifted into a noise bed), then a peak ceiling of -1 dBFS (one copy of ``mix``, made
+    in float32)."""
     out = np.array(mix, dtype=np.float32)
     if len(out) >= int(0.4 * sample_rate) and np.any(out):
         loudness = integrated_loudness(out, sample_rate)
         if np.isfinite(loudness):
-            out *= np.float32(10 ** ((target_lufs - loudness) / 20))
+            out *= np.float32(10 ** (min(target_lufs - loudness, max_gain_db) / 20))
     peak = max(float(out.max()), -float(out.min())) if len(out) else 0.0
     if peak > PEAK_LIMIT:
         out *= np.float32(PEAK_LIMIT / peak)

@@ -12,7 +12,7 @@ from ..errors import MediaError
 from .audio import read_audio, write_audio
 from .ffmpeg import run_ffmpeg
 from .files import atomic_path
-from .video import probe_video
+from .video import VideoInfo, probe_video
 
 # Audio tracks already in one of these codecs are copied as they are when kept.
 _COPYABLE_AUDIO = {"aac", "mp3", "alac", "opus", "ac3", "eac3"}
@@ -26,9 +26,50 @@ def fit_length(wav: np.ndarray, n_samples: int) -> np.ndarray:
     return np.pad(wav, pad)
 
 
-def _first_audio_codec(path: Path) -> str | None:
+def _first_audio_track(path: Path) -> tuple[str, float | None] | None:
+    """Codec and end time (s after the file's start; None if unknown) of the first audio track."""
     with av.open(str(path), metadata_errors="ignore") as c:
-        return c.streams.audio[0].codec_context.name if c.streams.audio else None
+        if not c.streams.audio:
+            return None
+        stream = c.streams.audio[0]
+        end = None
+        if stream.duration is not None and stream.start_time is not None:
+            end = float((stream.start_time + stream.duration) * stream.time_base) - (c.start_time or 0) / av.time_base
+        return stream.codec_context.name, end
+
+
+def align_to_picture(original: np.ndarray, sample_rate: int, info: VideoInfo) -> np.ndarray:
+    """A video's own track (..., N), read from its first sample, placed on the picture's
+    clock: sample 0 is heard with the first displayed frame, and it lasts as the picture does."""
+    if info.audio_start_s is None:
+        raise MediaError(f"{info.path}: has no audio track")
+    shift = round((info.audio_start_s - info.start_s) * sample_rate)  # > 0: the sound starts after the picture
+    if shift > 0:
+        original = np.pad(original, [(0, 0)] * (original.ndim - 1) + [(shift, 0)])
+    else:
+        original = original[..., -shift:]
+    return fit_length(original, round(info.duration_s * sample_rate))
+
+
+# Picture streams are copied, never re-encoded: the first of these containers that takes
+# the stream as it is holds the output.
+CONTAINERS = (".mp4", ".mov", ".mkv")
+
+
+def output_container(video: str | os.PathLike) -> str:
+    """The suffix of the first container in ``CONTAINERS`` that can hold ``video``'s picture
+    stream copied as it is (a one-frame trial mux; the muxer is the authority)."""
+    info = probe_video(video)
+    with tempfile.TemporaryDirectory(prefix="foley-mux-") as tmp:
+        for suffix in CONTAINERS:
+            try:
+                run_ffmpeg(["-i", info.path, "-map", "0:v:0", "-c", "copy", "-frames:v", "1",
+                            str(Path(tmp) / f"trial{suffix}")], what="trial")
+                return suffix
+            except MediaError:
+                continue
+    raise MediaError(f"{info.path}: no container ({', '.join(CONTAINERS)}) takes its {info.codec} picture stream "
+                     "without re-encoding")
 
 
 def mux_audio(
@@ -40,10 +81,13 @@ def mux_audio(
     audio_bitrate: str = "128k",
 ) -> Path:
     """Write ``out``: the picture stream of ``video`` copied bit-exactly, plus ``audio``
-    encoded to AAC and trimmed or padded to the video's duration.
+    encoded to AAC, fitted to the picture's duration and starting with its first displayed
+    frame (a picture that starts late, or audio that starts early, stays in sync).
 
-    With ``keep_original`` the video's own audio track follows as a second track (copied
-    when its codec fits the container, AAC otherwise). ``out`` appears only when complete.
+    With ``keep_original`` the video's own audio track follows as a second track, on its own
+    clock relative to the picture: copied when its codec fits the container and it ends
+    with the picture, otherwise cut to the picture and encoded to AAC. A video without an
+    audio track gets the Foley track alone. ``out`` appears only when complete.
     """
     info = probe_video(video)
     video, out = Path(info.path), Path(out)
@@ -51,20 +95,26 @@ def mux_audio(
         raise MediaError(f"{out}: the output would overwrite the input video")
     wav, _ = read_audio(audio, sample_rate=sample_rate, mono=True)
     wav = fit_length(wav, round(info.duration_s * sample_rate))
-    original_codec = _first_audio_codec(video) if keep_original else None
-    if keep_original and original_codec is None:
-        raise MediaError(f"{video}: has no audio track to keep")
+    original = _first_audio_track(video) if keep_original else None
+    picture_end = info.start_s + info.duration_s  # s after the file's start
 
     with tempfile.TemporaryDirectory(prefix="foley-mux-") as tmp:
         fitted = write_audio(Path(tmp) / "audio.wav", wav, sample_rate)
-        args = ["-i", str(video), "-i", str(fitted), "-map", "0:v:0", "-map", "1:a:0"]
+        args = ["-i", str(video), "-itsoffset", f"{info.start_s:.6f}", "-i", str(fitted), "-map", "0:v:0",
+                "-map", "1:a:0"]
         codecs = ["-c:v", "copy", "-c:a:0", "aac", "-b:a:0", audio_bitrate, "-metadata:s:a:0", "title=foley",
-                      "-metadata:s:a:0", "handler_name=foley"]
-        if keep_original:
+                  "-metadata:s:a:0", "handler_name=foley"]
+        if original is not None:
+            codec, end = original
             args += ["-map", "0:a:0"]
-            codecs += ["-c:a:1", "copy" if original_codec in _COPYABLE_AUDIO else "aac",
-                       "-metadata:s:a:1", "title=original",
-                       "-metadata:s:a:1", "handler_name=original", "-disposition:a:1", "0"]
+            within = end is not None and end <= picture_end + 1e-3 and info.audio_start_s >= info.start_s - 1e-3
+            if codec in _COPYABLE_AUDIO and within:
+                codecs += ["-c:a:1", "copy"]
+            else:  # cut to the picture (sample-exact, its timestamps kept), then AAC
+                codecs += ["-filter:a:1", f"atrim=start={info.start_s:.6f}:end={picture_end:.6f}",
+                           "-c:a:1", "aac", "-b:a:1", audio_bitrate]
+            codecs += ["-metadata:s:a:1", "title=original", "-metadata:s:a:1", "handler_name=original",
+                       "-disposition:a:1", "0"]
         with atomic_path(out) as part:
             mp4 = ["-movflags", "+faststart"] if out.suffix.lower() in (".mp4", ".m4v", ".mov") else []
             run_ffmpeg(args + codecs + ["-disposition:a:0", "default", "-map_metadata", "0", *mp4, str(part)],

@@ -4,6 +4,10 @@ Frames are sampled on the time base's grid (t_k = k / fps) by picking, for each 
 decoded frame whose presentation timestamp is nearest (ties go to the earlier frame).
 Timestamps are read per frame, so variable-frame-rate files are sampled correctly.
 
+Times are those a player shows: packets that an edit list drops are not frames, the
+first displayed frame is t = 0, and a display matrix (phone videos) turns the frames
+upright before they are resized.
+
 Decoding is streamed in chunks and each frame is resized inside the decoder, so memory
 stays bounded for long or high-resolution videos. PyAV (FFmpeg's libraries) decodes first;
 decord is the fallback. (decord first was faster, but it can hang on corrupt input.)
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Iterator
 
@@ -25,14 +30,17 @@ from .inputs import check_input_file
 @dataclass(frozen=True)
 class VideoInfo:
     path: str
-    duration_s: float  # first frame's timestamp to the end of the last frame
+    duration_s: float  # first displayed frame's timestamp to the end of the last one
     fps: float  # frame_count / duration_s (the average rate for variable-frame-rate files)
-    frame_count: int
-    width: int
+    frame_count: int  # displayed frames (an edit list's dropped frames not counted)
+    width: int  # displayed size: the coded size turned by ``rotation``
     height: int
     codec: str
     has_audio: bool
     variable_frame_rate: bool
+    rotation: int = 0  # degrees the picture is turned counter-clockwise for display (0, 90, 180, 270)
+    start_s: float = 0.0  # first displayed frame, seconds after the file's start time
+    audio_start_s: float | None = None  # first sample of the first audio track, seconds after the file's start
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -61,20 +69,42 @@ def _reason(e: Exception) -> str:
     return text.splitlines()[0].strip().rstrip(":")
 
 
-def _frame_times(path: Path) -> tuple[np.ndarray, float, av.video.stream.VideoStream, bool]:
-    """Presentation times (s, sorted, starting at 0) of every video frame, from the packets
-    (no decoding), and the end time of the last frame."""
+@dataclass(frozen=True)
+class _Timing:
+    times: np.ndarray  # (frame_count,) presentation times of the displayed frames, from 0
+    duration_s: float
+    start_s: float
+    audio_start_s: float | None
+    rotation: int
+    stream: av.video.stream.VideoStream
+
+
+def _rotation(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> int:
+    """Counter-clockwise display rotation (multiple of 90) from the first frame's display matrix."""
+    try:
+        for frame in container.decode(stream):
+            return int(round(frame.rotation / 90)) % 4 * 90
+    except av.error.FFmpegError:
+        pass  # undecodable files fail later, with the decoder's reason
+    return 0
+
+
+def _frame_times(path: Path) -> _Timing:
+    """Presentation times of the displayed video frames from the packets (an edit list's
+    dropped packets left out), the end time of the last frame and where picture and audio
+    start in the file."""
     container = _open(path)
     with container:
         if not container.streams.video:
             raise MediaError(f"{path}: is audio-only, it has no video stream" if container.streams.audio
                              else f"{path}: has no video frames")
         stream = container.streams.video[0]
-        has_audio = bool(container.streams.audio)
+        audio = container.streams.audio[0] if container.streams.audio else None
+        file_start = (container.start_time or 0) / av.time_base
         pts, durations = [], []
         try:
             for packet in container.demux(stream):
-                if packet.size == 0 or packet.pts is None:
+                if packet.size == 0 or packet.pts is None or packet.is_discard:
                     continue
                 pts.append(packet.pts)
                 durations.append(packet.duration or 0)
@@ -95,28 +125,37 @@ def _frame_times(path: Path) -> tuple[np.ndarray, float, av.video.stream.VideoSt
         if declared is not None and end - start < declared - max(0.5, 2 * last_duration):
             raise MediaError(f"{path}: truncated: frames stop at {end - start:.2f} s of the "
                              f"{declared:.2f} s the header declares")
-        return times - start, end - start, stream, has_audio
+        audio_start = (None if audio is None else
+                       float(audio.start_time * audio.time_base) - file_start if audio.start_time is not None else 0.0)
+    with _open(path) as again:  # a fresh demuxer: the one above is at the end of the file
+        rotation = _rotation(again, again.streams.video[0])
+    return _Timing(times - start, end - start, start - file_start, audio_start, rotation, stream)
 
 
 def probe_video(path: str | Path) -> VideoInfo:
     """Duration, frame rate, frame count, size, codec and audio presence of a video."""
     path = check_input_file(path)
-    times, duration_s, stream, has_audio = _frame_times(path)
-    width, height = stream.codec_context.width, stream.codec_context.height
+    timing = _frame_times(path)
+    width, height = timing.stream.codec_context.width, timing.stream.codec_context.height
     if width < 1 or height < 1:
         raise MediaError(f"{path}: the video stream has no picture size (corrupt header)")
-    gaps = np.diff(times)
+    if timing.rotation in (90, 270):
+        width, height = height, width
+    gaps = np.diff(timing.times)
     vfr = bool(len(gaps) > 1 and (gaps.max() - gaps.min()) > 0.25 * float(np.median(gaps)))
     return VideoInfo(
         path=str(path),
-        duration_s=float(duration_s),
-        fps=len(times) / float(duration_s),
-        frame_count=len(times),
+        duration_s=float(timing.duration_s),
+        fps=len(timing.times) / float(timing.duration_s),
+        frame_count=len(timing.times),
         width=width,
         height=height,
-        codec=stream.codec_context.name,
-        has_audio=has_audio,
+        codec=timing.stream.codec_context.name,
+        has_audio=timing.audio_start_s is not None,
         variable_frame_rate=vfr,
+        rotation=timing.rotation,
+        start_s=float(timing.start_s),
+        audio_start_s=timing.audio_start_s,
     )
 
 
@@ -157,6 +196,7 @@ class _BackendError(Exception):
 
 
 def _iter_decord(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: int) -> Iterator[np.ndarray]:
+    """``dims``: the displayed (width, height); decord turns frames upright itself."""
     import decord
 
     decord.logging.set_level(decord.logging.QUIET)
@@ -164,7 +204,10 @@ def _iter_decord(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: 
         # One decoder thread: decord's threaded decoding can deadlock on corrupt input.
         vr = decord.VideoReader(str(path), ctx=decord.cpu(0), width=dims[0], height=dims[1], num_threads=1)
         times = vr.get_frame_timestamp(np.arange(len(vr)))[:, 0].astype(np.float64)
-        picks = nearest_frames(times - times[0], targets)
+        shown = np.flatnonzero(times >= -1e-6)  # an edit list's dropped frames have negative times
+        if not len(shown):
+            raise _BackendError("no displayed frames")
+        picks = shown[nearest_frames(times[shown] - times[shown[0]], targets)]
         for start in range(0, len(targets), chunk):
             unique, inverse = np.unique(picks[start:start + chunk], return_inverse=True)
             yield vr.get_batch(unique.tolist()).asnumpy()[inverse]  # (n, H, W, 3)
@@ -172,10 +215,13 @@ def _iter_decord(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: 
         raise _BackendError(str(e).split("Stack trace")[0].strip().splitlines()[-1]) from None
 
 
-def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: int) -> Iterator[np.ndarray]:
+def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: int, turns: int = 0
+               ) -> Iterator[np.ndarray]:
     """Sequential decode; a decoded frame is kept only until the next one arrives, and
-    converted to RGB only if some target picks it."""
-    width, height = dims
+    converted to RGB only if some target picks it. ``dims``: the displayed (width, height);
+    frames are decoded at the coded size and turned ``turns`` x 90 degrees counter-clockwise
+    (the display matrix). The decoder outputs only the frames an edit list shows."""
+    width, height = dims[::-1] if turns % 2 else dims
     out: list[np.ndarray] = []
     k = 0
     prev_t, prev, prev_rgb, t0 = 0.0, None, None, None
@@ -183,7 +229,9 @@ def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: in
     def emit_prev():
         nonlocal prev_rgb, k
         if prev_rgb is None:
-            prev_rgb = prev.to_ndarray(width=width, height=height, format="rgb24")
+            prev_rgb = prev.to_ndarray(width=width, height=height, format="rgb24")  # (h, w, 3) coded
+            if turns:
+                prev_rgb = np.ascontiguousarray(np.rot90(prev_rgb, turns))  # (H, W, 3) upright
         out.append(prev_rgb)
         k += 1
 
@@ -231,9 +279,10 @@ def iter_frames(
     info = probe_video(path)
     path = Path(info.path)
     targets = sample_times(info.duration_s, fps)
-    dims = _resize_dims(info.width, info.height, spec.size)
+    dims = _resize_dims(info.width, info.height, spec.size)  # displayed (width, height)
     # "auto" decodes with PyAV first: decord can hang (not fail) on corrupt input.
-    backends = {"auto": (_iter_pyav, _iter_decord), "decord": (_iter_decord,), "pyav": (_iter_pyav,)}[backend]
+    pyav = partial(_iter_pyav, turns=info.rotation // 90)
+    backends = {"auto": (pyav, _iter_decord), "decord": (_iter_decord,), "pyav": (pyav,)}[backend]
     for i, backend_fn in enumerate(backends):
         produced = 0
         try:

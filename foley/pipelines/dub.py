@@ -132,18 +132,25 @@ class FoleyPipeline:
         return t0, self.time.tokens(start_s + length_s) - t0
 
     def predict_tokens(self, video: str | os.PathLike, caption: str | None = None, seed: int = 0,
-                       progress: Callable[[str, int, int], None] | None = None) -> torch.Tensor:
-        """(tokens(duration),) unit ids for the whole video, written by the LM window by window;
-        a window starts from the tokens its predecessor already wrote for the overlap."""
+                       progress: Callable[[str, int, int], None] | None = None,
+                       span_s: float | None = None) -> torch.Tensor:
+        """(tokens(span),) unit ids for the whole video, written by the LM window by window;
+        a window starts from the tokens its predecessor already wrote for the overlap.
+
+        ``span_s`` (default: the video's duration) may be longer than the video: the frames
+        after its end repeat the last one (a still picture, no events)."""
         from ..media.video import probe_video
 
         caption = self.config.caption if caption is None else caption
         report = progress or (lambda stage, i, n: None)
-        duration_s = probe_video(video).duration_s
+        span_s = probe_video(video).duration_s if span_s is None else span_s
         report("frames", 0, 1)
         features = self.frame_encoder.encode_video(video, fps=self.time.video_fps)  # (N, D_frame)
+        missing = self.time.video_frames(span_s) - len(features)
+        if missing > 0:
+            features = torch.cat([features, features[-1:].expand(missing, -1)])  # (video_frames(span), D_frame)
         report("frames", 1, 1)
-        windows = self.windows(duration_s)
+        windows = self.windows(span_s)
         tokens = torch.zeros(0, dtype=torch.long)
         for k, (start_s, length_s) in enumerate(windows):
             report("tokens", k, len(windows))
@@ -187,13 +194,20 @@ class FoleyPipeline:
     def dub(self, video: str | os.PathLike, caption: str | None = None, scale: float | None = None,
             steps: int | None = None, guidance: float | None = None, seed: int = 0,
             progress: Callable[[str, int, int], None] | None = None) -> DubResult:
-        """Generate the sound of ``video``: audio exactly as long as the video, and its tokens."""
+        """Generate the sound of ``video``: audio exactly as long as the video, and its tokens.
+
+        A video shorter than the model window is dubbed as a whole window (its last frame held,
+        as the model saw still pictures in training) and the result trimmed: a short clip gets
+        the same sound as the same moment in a longer one.
+        """
         from ..media.video import probe_video
 
         duration_s = probe_video(video).duration_s
-        tokens = self.predict_tokens(video, caption, seed, progress)
-        audio = self.render(tokens, duration_s, caption, scale, steps, guidance, seed, progress)
-        return DubResult(audio, self.time.sample_rate, tokens)
+        span_s = max(duration_s, self.config.window_s)
+        tokens = self.predict_tokens(video, caption, seed, progress, span_s=span_s)
+        audio = self.render(tokens, span_s, caption, scale, steps, guidance, seed, progress)
+        return DubResult(audio[:self.time.samples(duration_s)], self.time.sample_rate,
+                         tokens[:self.time.tokens(duration_s)])
 
     __call__ = dub
 

@@ -1,10 +1,12 @@
 """`foley dub` batches: collect videos, skip finished ones, write OUT/<stem>.wav and
-OUT/<stem>.mp4 for each, and keep going past a bad file.
+OUT/<stem>.mp4 (or .mov / .mkv, whichever holds the picture stream as it is) for each, and
+keep going past a bad file.
 
 The sound itself comes from a ``generate(video_path) -> (wav, sample_rate)`` callable
 (the :class:`~foley.pipelines.dub.FoleyPipeline`); this module only does the file work around
-it: fitting the audio to the video's duration, optionally mixing the original track
-under it, loudness normalization, atomic writes, and muxing with the picture copied.
+it: checks that can fail before generating, fitting the audio to the picture, optionally
+mixing the original track under it, loudness normalization, and writing the wav and the
+video together (both or neither at their final paths), the picture copied.
 """
 from __future__ import annotations
 
@@ -18,10 +20,16 @@ import numpy as np
 
 from ..errors import FoleyError
 from ..media.audio import normalize_loudness, read_audio, write_audio
-from ..media.mux import fit_length, mux_audio
-from ..media.video import probe_video
+from ..media.files import atomic_path
+from ..media.mux import CONTAINERS, align_to_picture, fit_length, mux_audio, output_container
+from ..media.video import VideoInfo, probe_video
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v")
+
+
+# Generated sound whose peak stays below this is no sound at all: the demo model writes
+# about -47 dBFS peaks when it hears nothing, and peaks near -4 dBFS for its events.
+NO_SOUND_PEAK_DBFS = -35.0
 
 
 @dataclass(frozen=True)
@@ -36,10 +44,12 @@ class BatchSummary:
     done: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (video, what the user should know)
 
     def lines(self) -> list[str]:
         out = [f"done {len(self.done)}, skipped {len(self.skipped)} (already dubbed), failed {len(self.failed)}"]
-        return out + [f"  failed: {reason}" for _, reason in self.failed]
+        return (out + [f"  note: {video}: {note}" for video, note in self.notes]
+                + [f"  failed: {reason}" for _, reason in self.failed])
 
 
 def collect_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -66,26 +76,91 @@ def collect_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]
     return unique, problems
 
 
-def output_paths(video: Path, out_dir: Path) -> tuple[Path, Path]:
-    return out_dir / f"{video.stem}.wav", out_dir / f"{video.stem}.mp4"
+def output_paths(video: Path, out_dir: Path, suffix: str = ".mp4") -> tuple[Path, Path]:
+    """OUT/<stem>.wav and OUT/<stem><suffix>."""
+    return out_dir / f"{video.stem}.wav", out_dir / f"{video.stem}{suffix}"
 
 
-def finish_audio(foley: np.ndarray, sample_rate: int, video: Path, duration_s: float,
-                 options: OutputOptions) -> np.ndarray:
-    """Fit to the video's duration, mix the original track under it if asked, normalize."""
-    n = round(duration_s * sample_rate)
-    wav = fit_length(np.asarray(foley, np.float32), n)
-    if options.mix_original_db is not None:
-        original, _ = read_audio(video, sample_rate=sample_rate)
-        wav = wav + np.float32(10 ** (options.mix_original_db / 20)) * fit_length(original, n)
-    return normalize_loudness(wav, sample_rate)
+def _finished(video: Path, out_dir: Path) -> bool:
+    """The wav and a video next to it: the pair is the unit of completion (a lone wav is not)."""
+    wav_path, _ = output_paths(video, out_dir)
+    return wav_path.exists() and any(output_paths(video, out_dir, s)[1].exists() for s in CONTAINERS)
+
+
+def check_outputs(videos: list[Path], out_dir: str | os.PathLike) -> None:
+    """Refuse, before anything is generated, a batch whose outputs could land on one of its
+    inputs, or whose output folder cannot be written."""
+    out_dir = Path(out_dir)
+    inputs = {Path(v).resolve(): Path(v) for v in videos}
+    for video in videos:
+        for suffix in CONTAINERS:
+            for path in output_paths(Path(video), out_dir, suffix):
+                if path.resolve() in inputs:
+                    raise FoleyError(f"{path}: the output of {video} would overwrite the input "
+                                     f"{inputs[path.resolve()]}; choose another output folder (-o)")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FoleyError(f"{out_dir}: exists and is not a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise FoleyError(f"{out_dir}: cannot create the output folder ({e.strerror})") from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise FoleyError(f"{out_dir}: the output folder is not writable")
+
+
+def finish_audio(foley: np.ndarray, sample_rate: int, info: VideoInfo, mix_original_db: float | None = None
+                 ) -> tuple[np.ndarray, bool]:
+    """The track to write: fitted to the picture, the original mixed under it on the
+    picture's clock if asked (and present), loudness-normalized. Also whether the model made
+    any sound: below ``NO_SOUND_PEAK_DBFS`` its output is replaced by silence, which
+    normalization leaves silent."""
+    n = round(info.duration_s * sample_rate)
+    wav = fit_length(np.asarray(foley, np.float32), n)  # (n,)
+    peak = float(np.abs(wav).max()) if n else 0.0
+    heard = peak > 10 ** (NO_SOUND_PEAK_DBFS / 20)
+    if not heard:
+        wav = np.zeros(n, np.float32)
+    if mix_original_db is not None and info.has_audio:
+        original, _ = read_audio(info.path, sample_rate=sample_rate)
+        wav = wav + np.float32(10 ** (mix_original_db / 20)) * align_to_picture(original, sample_rate, info)
+    return normalize_loudness(wav, sample_rate), heard
+
+
+def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.ndarray, int]],
+             options: OutputOptions) -> list[str]:
+    """Write one video's outputs; returns the notes for the summary. Every check that can
+    fail does so before generating; the wav and the video reach their final paths together."""
+    info = probe_video(video)
+    notes = []
+    wants_original = options.keep_original or options.mix_original_db is not None
+    if wants_original and not info.has_audio:
+        notes.append("no original audio track to keep or mix; dubbed with the Foley track alone")
+    suffix = output_container(video)
+    if suffix != ".mp4":
+        notes.append(f"written as {suffix}: its {info.codec} picture stream cannot go into .mp4 without re-encoding")
+    wav_path, video_path = output_paths(video, out_dir, suffix)
+    foley, sr = generate(video)
+    wav, heard = finish_audio(foley, sr, info, options.mix_original_db)
+    del foley
+    if not heard:
+        notes.append("no sound events found; the Foley track is silent")
+    with atomic_path(wav_path) as wav_part, atomic_path(video_path) as video_part:
+        write_audio(wav_part, wav, sr)
+        del wav  # the muxer reads the written track back
+        mux_audio(video, wav_part, video_part, keep_original=options.keep_original and info.has_audio, sample_rate=sr)
+    return notes
 
 
 def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable[[Path], tuple[np.ndarray, int]],
               options: OutputOptions = OutputOptions(), on_start: Callable[[Path, int, int], None] | None = None
               ) -> BatchSummary:
-    """Dub every video; a failure is recorded with its reason and the batch goes on."""
+    """Dub every video; a failure is recorded with its reason and the batch goes on.
+
+    Raises FoleyError at once (nothing generated) if an output could overwrite an input or
+    the output folder cannot be written.
+    """
     out_dir = Path(out_dir)
+    check_outputs(videos, out_dir)
     summary = BatchSummary()
     stems: dict[str, Path] = {}
     for i, video in enumerate(videos):
@@ -93,25 +168,16 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
             summary.failed.append((str(video), f"{video}: same name as {stems[video.stem]}; the outputs would collide"))
             continue
         stems[video.stem] = video
-        wav_path, mp4_path = output_paths(video, out_dir)
-        if wav_path.exists() and mp4_path.exists() and not options.overwrite:
+        if _finished(video, out_dir) and not options.overwrite:
             summary.skipped.append(str(video))
             continue
         if on_start:
             on_start(video, i, len(videos))
         try:
-            info = probe_video(video)
-            if (options.keep_original or options.mix_original_db is not None) and not info.has_audio:
-                raise FoleyError(f"{video}: has no audio track to keep or mix")
-            foley, sr = generate(video)
-            wav = finish_audio(foley, sr, video, info.duration_s, options)
-            del foley
-            out_dir.mkdir(parents=True, exist_ok=True)
-            write_audio(wav_path, wav, sr)
-            del wav  # the muxer reads the written track back
-            mux_audio(video, wav_path, mp4_path, keep_original=options.keep_original, sample_rate=sr)
+            notes = _dub_one(video, out_dir, generate, options)
         except FoleyError as e:
             summary.failed.append((str(video), str(e)))
             continue
         summary.done.append(str(video))
+        summary.notes += [(str(video), note) for note in notes]
     return summary

@@ -113,3 +113,10 @@ def test_normalize_loudness_reaches_the_target_and_the_peak_ceiling():
     spiky = quiet.copy()
     spiky[100] = 0.99
     assert np.abs(normalize_loudness(spiky, 16_000, target_lufs=-10.0)).max() == pytest.approx(10 ** (-1 / 20), rel=1e-6)
+
+
+def test_normalization_never_lifts_near_silence_into_a_noise_bed():
+    hiss = (np.random.default_rng(2).standard_normal(64_000) * 0.0007).astype(np.float32)  # about -63 dBFS
+    before = integrated_loudness(hiss, 16_000)
+    after = integrated_loudness(normalize_loudness(hiss, 16_000, target_lufs=-20.0), 16_000)
+    assert after - before == pytest.approx(20.0, abs=1e-3) and after < -35  # capped gain, not -20 LUFS

@@ -57,8 +57,12 @@ def test_mux_errors_leave_nothing(av_clip, cfr_video, tmp_path):
     write_audio(wav, sine(880, 2.0, 16_000), 16_000)
     with pytest.raises(MediaError, match="no such file"):
         mux_audio(av_clip, tmp_path / "missing.wav", tmp_path / "o.mp4")
-    with pytest.raises(MediaError, match="no audio track to keep"):
-        mux_audio(cfr_video[0], wav, tmp_path / "o.mp4", keep_original=True)
     with pytest.raises(MediaError, match="overwrite the input"):
         mux_audio(av_clip, wav, av_clip)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["foley.wav"]
+
+
+def test_keep_original_of_a_video_without_audio_writes_the_foley_track_alone(cfr_video, tmp_path):
+    wav = write_audio(tmp_path / "foley.wav", sine(880, 2.0, 16_000), 16_000)
+    out = mux_audio(cfr_video[0], wav, tmp_path / "o.mp4", keep_original=True)
+    assert stream_durations(out)["audio"] == [pytest.approx(probe_video(cfr_video[0]).duration_s, abs=0.03)]

@@ -75,3 +75,50 @@ def test_index_video_round_trip(media_dir):
 def test_rejects_bad_fps(cfr_video):
     with pytest.raises(MediaError, match="frame rate must be positive"):
         decode_frames(cfr_video[0], fps=0)
+
+
+def _ffmpeg_frames(path, width, height) -> np.ndarray:
+    """The frames FFmpeg's player pipeline shows (edit list applied, display matrix applied)."""
+    import subprocess
+
+    from foley.media.ffmpeg import ffmpeg_exe
+
+    raw = subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24",
+                          "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(-1, height, width, 3)
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_a_display_matrix_turns_the_frames_upright(media_dir, tmp_path, degrees):
+    from foley.media.ffmpeg import run_ffmpeg
+
+    source = write_index_video(media_dir / "index_for_rotation.mp4", [i / 25 for i in range(10)])  # 160x96
+    turned = tmp_path / f"turned{degrees}.mp4"
+    run_ffmpeg(["-display_rotation", str(degrees), "-i", str(source), "-c", "copy", str(turned)], what=str(turned))
+    info = probe_video(turned)
+    upright = (96, 160) if degrees % 180 else (160, 96)
+    assert (info.rotation, (info.width, info.height)) == (degrees, upright)
+    shown = _ffmpeg_frames(turned, *upright)
+    for backend in BACKENDS:
+        frames = decode_frames(turned, fps=25, spec=FrameSpec(size=None), backend=backend)
+        assert frames.shape == shown.shape, backend
+        assert np.abs(frames.astype(int) - shown).mean() < 2.0, backend  # the same picture, upright
+    if degrees == 90:
+        import subprocess
+        import sys
+
+        line = subprocess.run([sys.executable, "-m", "foley", "probe", str(turned)], capture_output=True, text=True).stdout
+        assert "96x160 h264 (rotated 90 degrees for display)" in line
+
+
+def test_edit_list_frames_are_those_a_player_shows(media_dir, tmp_path):
+    from foley.media.ffmpeg import run_ffmpeg
+
+    source = write_index_video(media_dir / "index_for_cut.mp4", [i / 25 for i in range(100)])
+    cut = tmp_path / "cut.mp4"
+    run_ffmpeg(["-ss", "1.3", "-i", str(source), "-c", "copy", str(cut)], what=str(cut))
+    shown = _ffmpeg_frames(cut, 160, 96)
+    info = probe_video(cut)
+    assert info.frame_count == len(shown) == 67 and info.duration_s == pytest.approx(67 / 25, abs=1e-3)
+    frames = decode_frames(cut, fps=25, spec=FrameSpec(size=None), backend="pyav")
+    assert [read_index(f) for f in frames] == [read_index(f) for f in shown] == list(range(33, 100))

@@ -22,3 +22,16 @@ def test_demo_tokens_are_golden_and_audio_fits(demo):
     assert audio.shape == (64_000,) and np.isfinite(audio).all() and 0 < np.abs(audio).max() <= 1
     envelope = np.sqrt((audio.reshape(8, -1) ** 2).mean(axis=1))  # RMS per 0.5 s
     np.testing.assert_allclose(envelope, GOLDEN_RMS_ENVELOPE, rtol=0.02, atol=2e-4)
+
+
+def test_a_short_clip_is_dubbed_as_a_whole_window(demo, tmp_path):
+    """0.32 s around the first strike (0.72 s): the strike is heard, at the tokens it has in
+    the whole clip (a short window alone used to come out at -62 dBFS)."""
+    from foley.media.ffmpeg import run_ffmpeg
+
+    short = tmp_path / "short.mp4"
+    run_ffmpeg(["-ss", "0.6", "-i", "data/examples/hammer.mp4", "-t", "0.3", str(short)], what=str(short))
+    result = demo.dub(short, steps=2)
+    assert result.audio.shape == (5_120,) and result.tokens.shape == (16,)
+    assert (result.tokens[:7] == 0).all() and result.tokens[7:11].tolist() == GOLDEN_TOKENS_32_TO_56[4:8]
+    assert 10 * np.log10((result.audio ** 2).mean()) > -35  # the strike, not the -63 dBFS of silence

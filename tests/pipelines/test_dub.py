@@ -53,6 +53,19 @@ def test_dub_gives_audio_and_tokens_exactly_as_long_as_the_video(pipeline, cfr_v
     np.testing.assert_array_equal(result.audio, again.audio)
 
 
+def test_a_clip_shorter_than_the_window_is_generated_as_a_whole_window(pipeline, media_dir, monkeypatch):
+    from conftest import lavfi_video
+
+    short = lavfi_video(media_dir / "short.mp4", "testsrc=s=160x96:r=25:d=0.3")
+    lengths = []
+    generate = pipeline.backbone.generate
+    monkeypatch.setattr(pipeline.backbone, "generate", lambda *a, **kw: lengths.append(kw["duration_s"]) or generate(*a, **kw))
+    result = pipeline.dub(short)
+    assert lengths == [pytest.approx(pipeline.config.window_s)]  # the model sees a full window
+    duration = probe_video(short).duration_s  # 8 frames: 0.32 s
+    assert result.audio.shape == (round(duration * 16_000),) and result.tokens.shape == (pipeline.time.tokens(duration),)
+
+
 def test_windows_cover_the_video(pipeline):
     windows = pipeline.windows(2.0)
     assert windows[0][0] == 0 and windows[-1][0] + windows[-1][1] == pytest.approx(2.0)

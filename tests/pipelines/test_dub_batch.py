@@ -1,14 +1,18 @@
 import shutil
+import subprocess
+import sys
 
 import av
 import numpy as np
 import pytest
 
-from foley.media.audio import read_audio
+from foley.errors import FoleyError
+from foley.media.audio import read_audio, write_audio
+from foley.media.ffmpeg import run_ffmpeg
 from foley.media.video import probe_video
 from foley.pipelines.dub_batch import OutputOptions, collect_inputs, dub_batch, output_paths
 
-from conftest import sine, video_packet_hash
+from conftest import lavfi_video, sine, video_packet_hash
 
 
 def tone(video):
@@ -62,8 +66,12 @@ def test_keep_and_mix_original(videos, tmp_path):
     spec = np.abs(np.fft.rfft(wav[:16_000]))
     freqs = np.fft.rfftfreq(16_000, 1 / 16_000)
     assert spec[np.argmin(np.abs(freqs - 440))] > 0.05 * spec.max()  # the original (0.125 peak, -6 dB) under a 0.5 tone
-    silent = dub_batch([videos / "silent.mp4"], out, tone, OutputOptions(keep_original=True))
-    assert "has no audio track to keep or mix" in silent.failed[0][1]
+    silent = dub_batch([videos / "silent.mp4"], out, tone, OutputOptions(keep_original=True, mix_original_db=-6))
+    assert silent.done == [str(videos / "silent.mp4")] and not silent.failed  # a batch of mixed videos goes on
+    assert silent.notes == [(str(videos / "silent.mp4"), "no original audio track to keep or mix; dubbed with the "
+                             "Foley track alone")]
+    with av.open(str(out / "silent.mp4")) as c:
+        assert len(c.streams.audio) == 1
 
 
 def test_same_stem_from_two_folders_is_refused(videos, tmp_path):
@@ -72,3 +80,148 @@ def test_same_stem_from_two_folders_is_refused(videos, tmp_path):
     shutil.copy(videos / "silent.mp4", other / "silent.mp4")
     summary = dub_batch([videos / "silent.mp4", other / "silent.mp4"], tmp_path / "o", tone)
     assert len(summary.done) == 1 and "the outputs would collide" in summary.failed[0][1]
+
+
+# ---------------------------------------------------------------- field failures ---
+
+SR = 16_000
+
+
+def click_track(at_s: float, seconds: float, rate: int = SR) -> np.ndarray:
+    wav = np.zeros(int(seconds * rate), np.float32)
+    start = int(at_s * rate)
+    wav[start:start + rate // 50] = 0.8 * np.sin(np.arange(rate // 50) * 2 * np.pi * 1000 / rate)
+    return wav
+
+
+def clicks_at(at_s: float):
+    """Stands in for the model: one 20 ms click at ``at_s`` of the picture's time."""
+    return lambda video: (click_track(at_s, 6.0), SR)
+
+
+def heard_at(wav: np.ndarray, rate: int = SR) -> tuple[float, float]:
+    """First and last time (s) the track is above a tenth of its peak."""
+    loud = np.flatnonzero(np.abs(wav) > 0.1 * np.abs(wav).max())
+    return loud[0] / rate, loud[-1] / rate
+
+
+def track_onset_on_picture_clock(path, index: int) -> float:
+    """When audio track ``index`` of ``path`` first gets loud, in seconds after the first
+    displayed frame (from the decoded frames' own timestamps)."""
+    with av.open(str(path)) as c:
+        video = c.streams.video[0]
+        picture = float(video.start_time * video.time_base)
+        stream = c.streams.audio[index]
+        first, chunks = None, []
+        for frame in c.decode(stream):
+            first = float(frame.pts * frame.time_base) if first is None else first
+            chunks.append(frame.to_ndarray().mean(axis=0))
+        return first + heard_at(np.concatenate(chunks), stream.codec_context.sample_rate)[0] - picture
+
+
+@pytest.fixture(scope="module")
+def late_picture(tmp_path_factory):
+    """3 s of picture starting 0.5 s into the file, and its own sound starting at 0: a click
+    at 1.0 s of the picture's time (1.5 s of the file's)."""
+    root = tmp_path_factory.mktemp("late")
+    picture = lavfi_video(root / "picture.mp4", "testsrc=s=160x96:r=25:d=3")
+    sound = write_audio(root / "sound.wav", click_track(1.5, 3.5), SR)
+    late = root / "late.mp4"
+    run_ffmpeg(["-itsoffset", "0.5", "-i", str(picture), "-i", str(sound), "-map", "0:v", "-map", "1:a",
+                "-c:v", "copy", "-c:a", "aac", str(late)], what=str(late))
+    return late
+
+
+def test_foley_starts_with_the_first_displayed_frame(late_picture, tmp_path):
+    info = probe_video(late_picture)
+    assert info.start_s == pytest.approx(0.5, abs=1e-3) and info.audio_start_s == pytest.approx(0.0, abs=0.07)
+    out = tmp_path / "out"
+    summary = dub_batch([late_picture], out, clicks_at(1.0), OutputOptions(mix_original_db=0.0))
+    assert summary.done == [str(late_picture)]
+    first, last = heard_at(read_audio(out / "late.wav", sample_rate=None)[0])
+    assert first == pytest.approx(1.0, abs=1024 / SR) and last < 1.1  # one click: Foley and original agree
+    assert track_onset_on_picture_clock(out / "late.mp4", 0) == pytest.approx(1.0, abs=1024 / SR)
+    kept = tmp_path / "kept"
+    dub_batch([late_picture], kept, clicks_at(1.0), OutputOptions(keep_original=True))
+    for track in (0, 1):  # the Foley track and the kept original, both on the picture's clock
+        assert track_onset_on_picture_clock(kept / "late.mp4", track) == pytest.approx(1.0, abs=1024 / SR), track
+
+
+def test_an_edit_list_sets_what_is_dubbed(tmp_path):
+    source = lavfi_video(tmp_path / "source.mp4", "testsrc=s=160x96:r=25:d=4", "-g", "250")
+    cut = tmp_path / "cut.mp4"
+    run_ffmpeg(["-ss", "1.3", "-i", str(source), "-c", "copy", str(cut)], what=str(cut))  # starts mid-GOP: an edit list
+    info = probe_video(cut)
+    assert info.frame_count == 67 and info.duration_s == pytest.approx(2.68, abs=0.02)
+    dub_batch([cut], tmp_path / "out", tone)
+    assert len(read_audio(tmp_path / "out" / "cut.wav", sample_rate=None)[0]) == round(info.duration_s * SR)
+    assert probe_video(tmp_path / "out" / "cut.mp4").duration_s == pytest.approx(2.68, abs=0.02)
+
+
+def test_silence_stays_silent(cfr_video, tmp_path):
+    quiet = lambda video: (0.0007 * np.random.default_rng(0).standard_normal(3 * SR).astype(np.float32), SR)  # noqa: E731
+    summary = dub_batch([cfr_video[0]], tmp_path / "out", quiet)
+    wav, _ = read_audio(tmp_path / "out" / f"{cfr_video[0].stem}.wav", sample_rate=None)
+    assert summary.done and not np.any(wav)  # not a -23 dBFS noise bed
+    assert summary.notes == [(str(cfr_video[0]), "no sound events found; the Foley track is silent")]
+    assert "note: " in summary.lines()[1] and "no sound events found" in summary.lines()[1]
+
+
+def test_dubbing_into_the_input_folder_is_refused_at_once(cfr_video, tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    shutil.copy(cfr_video[0], folder / "clip.mp4")
+    calls = []
+    with pytest.raises(FoleyError, match="would overwrite the input"):
+        dub_batch([folder / "clip.mp4"], folder, lambda v: calls.append(v) or tone(v))
+    assert not calls and sorted(p.name for p in folder.iterdir()) == ["clip.mp4"]
+    proc = subprocess.run([sys.executable, "-m", "foley", "dub", str(folder), "-o", str(folder)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "would overwrite the input" in proc.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["clip.mp4"]
+
+
+def test_a_lone_wav_is_not_a_finished_output(cfr_video, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / f"{cfr_video[0].stem}.wav").write_bytes(b"left over")
+    summary = dub_batch([cfr_video[0]], out, tone)
+    assert summary.done == [str(cfr_video[0])] and not summary.skipped
+
+
+def test_a_failure_leaves_no_file_of_that_input(cfr_video, tmp_path, monkeypatch):
+    import foley.pipelines.dub_batch as batch
+
+    def broken_mux(*args, **kwargs):
+        raise FoleyError("the muxer failed")
+
+    monkeypatch.setattr(batch, "mux_audio", broken_mux)
+    summary = dub_batch([cfr_video[0]], tmp_path / "out", tone)
+    assert summary.failed == [(str(cfr_video[0]), "the muxer failed")]
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_the_container_is_one_that_holds_the_picture_as_it_is(tmp_path):
+    theora = tmp_path / "old.mkv"
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc=s=64x64:r=25:d=1", "-c:v", "theora", str(theora)], what=str(theora))
+    calls = []
+    summary = dub_batch([theora], tmp_path / "out", lambda v: calls.append(v) or tone(v))
+    assert summary.done == [str(theora)] and len(calls) == 1
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["old.mov", "old.wav"]
+    assert summary.notes == [(str(theora), "written as .mov: its theora picture stream cannot go into .mp4 "
+                              "without re-encoding")]
+    assert video_packet_hash(tmp_path / "out" / "old.mov") == video_packet_hash(theora)
+
+
+def test_a_kept_original_is_cut_to_the_picture(tmp_path):
+    picture = lavfi_video(tmp_path / "picture.mp4", "testsrc=s=160x96:r=25:d=3")
+    sound = write_audio(tmp_path / "sound.wav", sine(440, 5.0, 44_100), 44_100)
+    long_sound = tmp_path / "long_sound.mp4"
+    run_ffmpeg(["-i", str(picture), "-i", str(sound), "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac",
+                str(long_sound)], what=str(long_sound))
+    dub_batch([long_sound], tmp_path / "out", tone, OutputOptions(keep_original=True))
+    out = tmp_path / "out" / "long_sound.mp4"
+    with av.open(str(out)) as c:
+        ends = [float((s.start_time + s.duration) * s.time_base) for s in c.streams]
+        assert len(c.streams.audio) == 2 and float(c.duration) / 1e6 == pytest.approx(3.0, abs=0.02)
+    assert max(ends) == pytest.approx(3.0, abs=0.02), ends
