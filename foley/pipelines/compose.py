@@ -26,6 +26,7 @@ from ..media.audio import normalize_loudness, read_audio, write_audio
 from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text
 from .plan import Event, Plan
+from .planners import is_background
 
 EDGE_FADE_S = 0.01
 
@@ -91,9 +92,9 @@ def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: 
 
 def align_first_onset(wav: np.ndarray, sample_rate: int) -> np.ndarray:
     """Shift a generated event so that its first onset falls on the event's start; the tail
-    is zero-padded. The onset is the onset metric's (librosa with delta 0.3, so weak bumps
-    in a noisy lead-in do not count), backtracked to the energy minimum before it so the
-    attack stays whole."""
+    is zero-padded (meant for sounds with an attack, not for beds). The onset is the onset
+    metric's (librosa with delta 0.3, so weak bumps in a noisy lead-in do not count),
+    backtracked to the energy minimum before it so the attack stays whole."""
     onsets = detect_onsets(wav, sample_rate, backtrack=True)
     if len(onsets) == 0 or onsets[0] == 0:
         return wav
@@ -122,7 +123,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     """The plan's mix (samples(duration),) and how many events were generated vs reused.
 
     With ``align_onsets`` each event's first onset is moved onto its planned start (a
-    generated clip may begin with silence)."""
+    generated clip may begin with silence); background sounds (``is_background``) are not
+    moved, so a bed covers its whole span."""
     sr = backbone.mel.sample_rate
     mix = np.zeros(round(plan.duration_s * sr), dtype=np.float32)
     stats, t0 = RenderStats(), time.perf_counter()
@@ -136,7 +138,7 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
             stats.generated += 1
         else:
             stats.reused += 1
-        if align_onsets:
+        if align_onsets and not is_background(e.caption):  # a bed has no attack to place: it fills its span
             wav = align_first_onset(wav, sr)
         wav = _edge_fades(wav, round(EDGE_FADE_S * sr)) * np.float32(10 ** (e.gain_db / 20))
         start = round(e.start_s * sr)

@@ -48,7 +48,8 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z]+", text.lower()) if w not in _STOP}
 
 
-def _is_background(caption: str) -> bool:
+def is_background(caption: str) -> bool:
+    """A background sound (rain, wind, crowd, ...): it keeps going, it has no attack to place."""
     return bool(_words(caption) & _BACKGROUND)
 
 
@@ -67,7 +68,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     events = []
     for i, group in enumerate(groups):
         for caption in group:
-            end = duration_s if _is_background(caption) else (i + 1) * slot
+            end = duration_s if is_background(caption) else (i + 1) * slot
             events.append({"caption": caption, "start_time": i * slot, "end_time": end})
     try:
         return validate(events, duration_s, max_simultaneous)

@@ -101,3 +101,30 @@ def test_align_first_onset_moves_the_sound_to_the_start():
     first = int(np.argmax(np.abs(out) > 0.05))
     assert first < 0.03 * sr  # within 30 ms of the start (librosa's frame resolution)
     assert np.array_equal(align_first_onset(np.zeros(100, np.float32), sr), np.zeros(100, np.float32))
+
+
+class BedBackbone:
+    """Stands in for the model: steady rain-like noise that swells in after 0.6 s (its first
+    onset), as generated beds do."""
+
+    class mel:
+        sample_rate, width_s = 16_000, 10.0
+
+    def generate(self, captions, duration_s, **kw):
+        import torch
+
+        n = round(duration_s * 16_000)
+        noise = np.random.default_rng(kw["seed"]).standard_normal(n).astype(np.float32) * 0.1
+        noise[:9600] *= 0.01
+        return torch.from_numpy(noise)[None]
+
+
+def test_a_bed_still_covers_its_whole_span(tmp_path):
+    plan = RulesPlanner().plan("rain, then a ball bounces", 8.0)
+    rain = next(e for e in plan.events if e.caption == "rain")
+    assert (rain.start_s, rain.end_s) == (0.0, 8.0)
+    mix, _ = render(plan, BedBackbone(), EventCache(tmp_path, "bed"), FAST)
+    sr = 16_000
+    tail, body = mix[-sr // 2:], mix[sr:7 * sr]
+    level = lambda x: 10 * np.log10((x.astype(np.float64) ** 2).mean() + 1e-30)  # noqa: E731
+    assert level(tail) > level(body) - 6  # the last 0.5 s still rains (it was digitally silent)
