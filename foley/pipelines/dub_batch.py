@@ -91,13 +91,13 @@ def check_outputs(videos: list[Path], out_dir: str | os.PathLike) -> None:
     """Refuse, before anything is generated, a batch whose outputs could land on one of its
     inputs, or whose output folder cannot be written."""
     out_dir = Path(out_dir)
-    inputs = {Path(v).resolve(): Path(v) for v in videos}
+    inputs = {Path(v).resolve() for v in videos}
     for video in videos:
         for suffix in CONTAINERS:
             for path in output_paths(Path(video), out_dir, suffix):
                 if path.resolve() in inputs:
-                    raise FoleyError(f"{path}: the output of {video} would overwrite the input "
-                                     f"{inputs[path.resolve()]}; choose another output folder (-o)")
+                    raise FoleyError(f"{path}: an output of this run would overwrite this input video; "
+                                     "choose another output folder (-o)")
     if out_dir.exists() and not out_dir.is_dir():
         raise FoleyError(f"{out_dir}: exists and is not a folder")
     try:

@@ -172,12 +172,12 @@ def test_dubbing_into_the_input_folder_is_refused_at_once(cfr_video, tmp_path):
     folder.mkdir()
     shutil.copy(cfr_video[0], folder / "clip.mp4")
     calls = []
-    with pytest.raises(FoleyError, match="would overwrite the input"):
+    with pytest.raises(FoleyError, match="would overwrite this input video"):
         dub_batch([folder / "clip.mp4"], folder, lambda v: calls.append(v) or tone(v))
     assert not calls and sorted(p.name for p in folder.iterdir()) == ["clip.mp4"]
     proc = subprocess.run([sys.executable, "-m", "foley", "dub", str(folder), "-o", str(folder)],
                           capture_output=True, text=True)
-    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "would overwrite the input" in proc.stderr
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "would overwrite this input video" in proc.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["clip.mp4"]
 
 
