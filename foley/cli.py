@@ -301,6 +301,13 @@ def _cmd_dub(args: argparse.Namespace) -> int:
     return 1 if summary.failed or problems else 0
 
 
+def _cmd_ui(args: argparse.Namespace) -> int:
+    from .ui import launch
+
+    launch(args.model, args.host, args.port, args.device)
+    return 0
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -477,6 +484,13 @@ def build_parser() -> argparse.ArgumentParser:
     dub.add_argument("--mix-original", type=float, metavar="DB", help="mix the video's own audio under the Foley at DB")
     dub.add_argument("--quiet", action="store_true", help="no progress output")
     dub.set_defaults(func=_cmd_dub)
+
+    ui = sub.add_parser("ui", help="a web page for dubbing and composing (needs the ui extra)")
+    ui.add_argument("--model", default="demo", help="demo or a model directory (pipeline.json + components)")
+    ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    ui.add_argument("--port", type=int, default=7860)
+    ui.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
+    ui.set_defaults(func=_cmd_ui)
     return parser
 
 

@@ -78,10 +78,20 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
                         duration_s, max_simultaneous)
 
 
+def _stems(text: str) -> set[str]:
+    """Words without a plural or third-person "s" ("glasses" and "glass", "barks" and "bark")."""
+    def stem(w: str) -> str:
+        if w.endswith("sses"):
+            return w[:-2]
+        return w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
+
+    return {stem(w) for w in _words(text)}
+
+
 def _match(previous: Plan, target: str) -> int:
     """Index of the event whose caption shares most words with ``target``."""
-    want = _words(target)
-    scores = [len(want & _words(e.caption)) for e in previous.events]
+    want = _stems(target)
+    scores = [len(want & _stems(e.caption)) for e in previous.events]
     best = max(range(len(scores)), key=lambda i: scores[i]) if scores else -1
     if best < 0 or scores[best] == 0:
         names = "; ".join(e.caption for e in previous.events)
@@ -131,11 +141,12 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 events.pop(i)
             elif kind == "move_to":
                 e.update(start_time=nums[0], end_time=nums[0] + e["end_time"] - e["start_time"])
-            elif kind == "shift":
+            elif kind == "shift":  # an event that reaches an edge of the timeline is cut there
                 step = (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "later" else -1)
-                length = e["end_time"] - e["start_time"]
-                start = min(max(0.0, e["start_time"] + step), d - length)
-                e.update(start_time=start, end_time=start + length)
+                start, end = e["start_time"] + step, e["end_time"] + step
+                if start >= d - 0.05 or end <= 0.05:
+                    raise PlanError(f"moving {e['caption']!r} by {step:+g} s puts it off the {d:g} s timeline")
+                e.update(start_time=max(0.0, start), end_time=min(d, end))
             elif kind == "length":
                 e.update(end_time=e["end_time"] + (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "longer" else -1))
             else:

@@ -1,40 +1,20 @@
-import json
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-import torch
 
 from foley.errors import FoleyError
 from foley.media.video import probe_video
-from foley.models.frame_encoder import build_frame_encoder
-from foley.models.visual_adapter import VisualAdapterConfig, build_visual_adapter
-from foley.pipelines.dub import CONFIG_NAME, FoleyPipeline, PipelineConfig
+from foley.pipelines.dub import CONFIG_NAME, FoleyPipeline
 
-from auffusion_models import tiny_backbone
-from lm_models import TINY_TOWER, tiny_lm
-from unit_models import TINY, K, make_tokenizer
+from pipeline_models import write_tiny_model
+from unit_models import K
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    """A tiny model directory in the shipped layout: pipeline.json + one folder per component."""
-    from transformers import HubertConfig, HubertModel
-
-    root = tmp_path_factory.mktemp("tiny_pipeline")
-    torch.manual_seed(0)
-    HubertModel(HubertConfig(**TINY)).save_pretrained(str(root / "hubert_src"))
-    make_tokenizer(root / "hubert_src").save_pretrained(root / "tokenizer")
-    build_frame_encoder(TINY_TOWER).save_pretrained(root / "frame_encoder")
-    tiny_lm(n_units=K).save_pretrained(root / "lm")
-    backbone = tiny_backbone(root)
-    backbone.save_pretrained(root / "backbone")
-    build_visual_adapter(VisualAdapterConfig(visual_dim=TINY["hidden_size"]), backbone.unet).save_pretrained(root / "adapter")
-    config = PipelineConfig(window_s=0.64, overlap_s=0.2, caption="a ball bounces on the floor", steps=2,
-                            guidance=2.0, scheduler="ddim")
-    (root / CONFIG_NAME).write_text(json.dumps(config.to_dict()))
-    return root
+    return write_tiny_model(tmp_path_factory.mktemp("tiny_pipeline"))
 
 
 @pytest.fixture(scope="module")

@@ -38,6 +38,13 @@ def test_rules_edits():
     assert spans(p.plan("move the thunder to 1 s", 10, base))[1] == ("thunder", 1.0, 4.334)
     with pytest.raises(PlanError, match="no event matches 'it'; the events are: rain; thunder; a dog barks"):
         p.plan("change it to table tennis", 10, base)
+    # An event that reaches the end still moves later (cut at the end), and plurals match
+    # singulars: "the glass" is "two glasses clink together", "the dogs" is "a dog barks".
+    bed = p.plan("a hammer strikes a metal plate, then two glasses clink together", 8)
+    assert spans(p.plan("make the glass later by 1 s", 8, bed))[1] == ("two glasses clink together", 5.0, 8)
+    assert spans(p.plan("make the dogs earlier by 1 s", 10, base))[2] == ("a dog barks", 5.667, 9.0)
+    with pytest.raises(PlanError, match="off the 10 s timeline"):
+        p.plan("make the dog later by 5 s", 10, base)
     with pytest.raises(PlanError, match="does not understand"):
         p.plan("sing me a song", 10, base)
 

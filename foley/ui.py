@@ -1,0 +1,264 @@
+"""``foley ui``: a web page for dubbing videos and composing sound beds (Gradio).
+
+It listens on 127.0.0.1 unless told otherwise. The model loads once and serves both tabs
+(dub: the whole pipeline; compose: its backbone). Each browser session writes into its
+own folder under one temporary root, which also holds Gradio's uploads; nothing is
+written elsewhere. Bad input shows as one message in the page, never a traceback.
+"""
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from .errors import FoleyError
+
+try:
+    import gradio as gr
+except ImportError:
+    raise FoleyError("the web UI needs the ui extra: pip install 'foley[ui]'") from None
+
+PLAN_HEADERS = ["caption", "start_s", "end_s", "gain_db"]
+EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "examples" / "hammer.mp4"
+
+
+class Studio:
+    """The state shared by every browser session: the model (loaded on first use), the
+    temporary root, and the work both tabs do. ``dub`` and ``compose`` are plain methods so
+    that they can be tested without a browser."""
+
+    def __init__(self, model: str = "demo", device: str = "auto", root: str | os.PathLike | None = None):
+        self.model, self.device = model, device
+        self.root = Path(root or tempfile.mkdtemp(prefix="foley-ui-"))
+        self._pipeline = None
+        self._lock = threading.Lock()  # one generation at a time: the CPU has no room for two
+
+    @property
+    def pipeline(self):
+        from .pipelines.dub import FoleyPipeline
+
+        if self._pipeline is None:
+            self._pipeline = FoleyPipeline.from_pretrained(self.model, device=self.device)
+        return self._pipeline
+
+    def session_dir(self, session: str) -> Path:
+        folder = self.root / "sessions" / "".join(c for c in session if c.isalnum())[:64]
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    # ---------------------------------------------------------------------------- dub ---
+    def dub(self, video: str | None, session: str, caption: str = "", steps: int = 25, guidance: float = 5.0,
+            seed: int = 0, keep_original: bool = False, mix_original_db: float | None = None,
+            progress=None) -> dict:
+        """Dub one video into this session's folder: paths of the mp4 (or .mov / .mkv), the
+        wav and a spectrogram picture, and the summary's notes. Raises FoleyError."""
+        from .media.video import probe_video
+        from .pipelines.dub_batch import OutputOptions, dub_batch
+
+        if not video:
+            raise FoleyError("upload a video or pick the example first")
+        video = Path(video)
+        out = self.session_dir(session) / "dub"
+        if out.exists():  # one result at a time per session
+            for old in out.iterdir():
+                old.unlink()
+        report = progress or (lambda stage, i, n: None)
+
+        def generate(path):
+            with self._lock:
+                result = self.pipeline.dub(path, caption=caption.strip() or None, steps=int(steps),
+                                           guidance=float(guidance), seed=int(seed), progress=report)
+            return result.audio, result.sample_rate
+
+        options = OutputOptions(overwrite=True, keep_original=keep_original, mix_original_db=mix_original_db)
+        summary = dub_batch([video], out, generate, options)
+        if summary.failed:
+            raise FoleyError(summary.failed[0][1])
+        wav = out / f"{video.stem}.wav"
+        movie = next(p for p in out.iterdir() if p.stem == video.stem and p.suffix != ".wav")
+        picture = out / f"{video.stem}.png"
+        onset_picture(wav, probe_video(video), picture)
+        return {"video": movie, "wav": wav, "picture": picture, "notes": [note for _, note in summary.notes]}
+
+    # ------------------------------------------------------------------------ compose ---
+    def compose(self, text: str, session: str, duration_s: float = 10.0, planner: str = "rules",
+                steps: int = 25, guidance: float = 7.5, table: "list[list] | None" = None, new: bool = False) -> dict:
+        """One compose turn in this session: ``text`` plans (a description, or an edit of the
+        current plan), or ``table`` (rows of caption, start_s, end_s, gain_db) replaces the plan
+        as edited by hand. Only changed events are generated. Raises FoleyError."""
+        from .media.audio import write_audio
+        from .pipelines.compose import EventCache, SamplerConfig, Session, render, timeline_image
+        from .pipelines.plan import validate
+        from .pipelines.planners import get_planner
+
+        folder = self.session_dir(session)
+        path = folder / "bed.json"
+        if new and path.exists():
+            path.unlink()
+        state = Session.open(path, float(duration_s))
+        if table is not None:
+            if state.plan is None:
+                raise FoleyError("compose a bed first; the table edits its plan")
+            rows = [dict(zip(PLAN_HEADERS, row)) for row in table if row and str(row[0]).strip()]
+            plan = validate(rows, state.duration_s)
+            text = "(plan edited in the table)"
+        else:
+            if not text or not text.strip():
+                raise FoleyError("describe the sound bed first, e.g. 'rain, then thunder, then a dog barks'")
+            plan = get_planner(planner).plan(text.strip(), state.duration_s, state.plan)
+        backbone = self.pipeline.backbone
+        cache = EventCache(state.cache_dir, model_id=self.model if self.model == "demo" else str(Path(self.model).resolve()))
+        with self._lock:
+            mix, stats = render(plan, backbone, cache, SamplerConfig(steps=int(steps), guidance=float(guidance)))
+        turn = len(state.turns) + 1
+        wav = write_audio(folder / f"bed-{turn}.wav", mix, backbone.mel.sample_rate)
+        picture = folder / f"bed-{turn}.png"
+        timeline_image(plan, mix, backbone.mel.sample_rate, picture)
+        state.add_turn(text, plan, stats, str(wav))
+        state.save()
+        return {"wav": wav, "picture": picture, "plan": plan_rows(plan), "turns": state.turns}
+
+
+def plan_rows(plan) -> list[list]:
+    """The plan as table rows: caption, start_s, end_s, gain_db."""
+    return [[e.caption, round(e.start_s, 2), round(e.end_s, 2), round(e.gain_db, 1)] for e in plan.events]
+
+
+def history_markdown(turns: list[dict]) -> str:
+    lines = [f"{i}. {t['text']} — {len(t['plan']['events'])} events, {t['generated']} generated, "
+             f"{t['reused']} reused, {t['seconds']:.1f} s" for i, t in enumerate(turns, 1)]
+    return "\n".join(lines) or "No turns yet."
+
+
+def onset_picture(wav_path: Path, info, out: Path) -> None:
+    """Spectrogram of the dubbed track with its detected onsets (red) over the picture's
+    frame times (grey ticks along the top)."""
+    import librosa
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .evaluation.onset import detect_onsets
+    from .media.audio import read_audio
+
+    wav, sr = read_audio(wav_path, sample_rate=None)
+    fig, ax = plt.subplots(figsize=(10, 3.2))
+    spec = librosa.amplitude_to_db(np.abs(librosa.stft(wav, n_fft=1024, hop_length=256)) + 1e-9, ref=np.max)
+    ax.imshow(spec, origin="lower", aspect="auto", cmap="magma", vmin=-80, extent=(0, len(wav) / sr, 0, sr / 2000))
+    top = sr / 2000
+    frames = np.arange(info.frame_count) / info.fps
+    ax.vlines(frames, top * 0.96, top, color="0.8", linewidth=0.6)
+    for t in detect_onsets(wav, sr, backtrack=True) / sr:
+        ax.axvline(t, color="#e33", linestyle="--", linewidth=1.2)
+    ax.set_xlim(0, len(wav) / sr)
+    ax.set_xlabel("seconds (grey ticks: video frames; red: detected onsets)")
+    ax.set_ylabel("kHz")
+    fig.tight_layout()
+    fig.savefig(out, format="png", dpi=90)
+    plt.close(fig)
+
+
+def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
+    """The Gradio page: a Dub tab and a Compose tab."""
+    def session_of(request: gr.Request) -> str:
+        return request.session_hash or "local"
+
+    def run_dub(video, caption, steps, guidance, seed, keep, mix, mix_db, request: gr.Request,
+                progress=gr.Progress()):
+        def report(stage, i, n):
+            if n:
+                progress((i, n), desc=stage)
+
+        try:
+            result = studio.dub(video, session_of(request), caption, steps, guidance, seed, keep,
+                                mix_db if mix else None, progress=report)
+        except FoleyError as e:
+            raise gr.Error(str(e), print_exception=False) from None
+        notes = "\n".join(f"- {n}" for n in result["notes"]) or "Done."
+        return str(result["video"]), str(result["picture"]), [str(result["video"]), str(result["wav"])], notes
+
+    def run_compose(text, duration, planner, steps, guidance, request: gr.Request, table=None, new=False):
+        try:
+            result = studio.compose(text, session_of(request), duration, planner, steps, guidance, table, new)
+        except FoleyError as e:
+            raise gr.Error(str(e), print_exception=False) from None
+        return result["plan"], str(result["picture"]), str(result["wav"]), history_markdown(result["turns"])
+
+    def new_bed(text, duration, planner, steps, guidance, request: gr.Request):
+        return run_compose(text, duration, planner, steps, guidance, request, new=True)
+
+    def edit_bed(text, duration, planner, steps, guidance, request: gr.Request):
+        return run_compose(text, duration, planner, steps, guidance, request)
+
+    def edit_table(table, duration, planner, steps, guidance, request: gr.Request):
+        rows = table.values.tolist() if hasattr(table, "values") else table
+        return run_compose("", duration, planner, steps, guidance, request, table=rows)
+
+    with gr.Blocks(title="foley", analytics_enabled=False) as app:
+        gr.Markdown("# foley\nSound for silent video, and layered sound beds from a description.")
+        with gr.Tab("Dub"):
+            with gr.Row():
+                with gr.Column():
+                    video = gr.Video(label="video", sources=["upload"], elem_id="dub-input")
+                    if example:
+                        gr.Examples([[example]], inputs=[video], label="example clip")
+                    caption = gr.Textbox(label="caption (optional)", placeholder="a hammer strikes a metal plate")
+                    with gr.Row():
+                        steps = gr.Slider(1, 50, value=25, step=1, label="steps", elem_id="dub-steps")
+                        guidance = gr.Slider(1, 10, value=5, step=0.5, label="guidance")
+                        seed = gr.Number(0, precision=0, label="seed")
+                    with gr.Row():
+                        keep = gr.Checkbox(label="keep the original track")
+                        mix = gr.Checkbox(label="mix the original under it")
+                        mix_db = gr.Number(-12, label="original gain (dB)")
+                    dub_button = gr.Button("Dub", variant="primary", elem_id="dub-button")
+                with gr.Column():
+                    result = gr.Video(label="dubbed", interactive=False, elem_id="dub-result")
+                    picture = gr.Image(label="sound and onsets", type="filepath", interactive=False)
+                    files = gr.File(label="downloads", file_count="multiple", interactive=False)
+                    notes = gr.Markdown(elem_id="dub-notes")
+            dub_button.click(run_dub, [video, caption, steps, guidance, seed, keep, mix, mix_db],
+                             [result, picture, files, notes])
+        with gr.Tab("Compose"):
+            with gr.Row():
+                with gr.Column():
+                    text = gr.Textbox(label="description, or an edit of the current bed", elem_id="compose-text",
+                                      placeholder="rain, then thunder, then a dog barks")
+                    with gr.Row():
+                        duration = gr.Number(10, label="duration (s)", elem_id="compose-duration")
+                        planner = gr.Dropdown(["rules"], value="rules", allow_custom_value=True,
+                                              label="planner (rules, hf:MODEL, openai)")
+                        c_steps = gr.Slider(1, 50, value=25, step=1, label="steps", elem_id="compose-steps")
+                        c_guidance = gr.Slider(1, 10, value=7.5, step=0.5, label="guidance")
+                    with gr.Row():
+                        new_button = gr.Button("New bed", variant="primary", elem_id="compose-new")
+                        edit_button = gr.Button("Apply edit", elem_id="compose-edit")
+                    table = gr.Dataframe(headers=PLAN_HEADERS, datatype=["str", "number", "number", "number"],
+                                         interactive=True, label="plan (editable)", elem_id="compose-plan")
+                    table_button = gr.Button("Render the edited table", elem_id="compose-table")
+                with gr.Column():
+                    timeline = gr.Image(label="timeline", type="filepath", interactive=False)
+                    bed = gr.Audio(label="mix", type="filepath", interactive=False, elem_id="compose-audio")
+                    history = gr.Markdown("No turns yet.", elem_id="compose-history")
+            inputs = [text, duration, planner, c_steps, c_guidance]
+            outputs = [table, timeline, bed, history]
+            new_button.click(new_bed, inputs, outputs)
+            edit_button.click(edit_bed, inputs, outputs)
+            table_button.click(edit_table, [table, duration, planner, c_steps, c_guidance], outputs)
+    return app
+
+
+def launch(model: str = "demo", host: str = "127.0.0.1", port: int = 7860, device: str = "auto") -> None:
+    """Serve the page until interrupted."""
+    root = Path(tempfile.mkdtemp(prefix="foley-ui-"))
+    os.environ["GRADIO_TEMP_DIR"] = str(root / "uploads")  # Gradio's uploads stay under the same root
+    example = EXAMPLE if EXAMPLE.is_file() else None  # in a source checkout
+    studio = Studio(model, device, root)
+    studio.pipeline  # load before serving: the first click should not wait for it
+    app = build_app(studio, str(example) if example else None)
+    print(f"foley ui: http://{host}:{port}  (files under {root})", flush=True)
+    allowed = [str(root)] + ([str(example.parent)] if example else [])
+    app.queue(default_concurrency_limit=1).launch(server_name=host, server_port=port, allowed_paths=allowed,
+                                                  ssr_mode=False, quiet=True, footer_links=[])
