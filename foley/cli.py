@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 from . import __version__
@@ -74,9 +75,17 @@ def _onset_config(args: argparse.Namespace, mode: str | None = None):
 
 def _write_json(path: str | None, data: dict) -> None:
     if path:
+        from .evaluation.scoring import results_json
         from .media.files import atomic_write_text
 
-        atomic_write_text(path, json.dumps(data, indent=1) + "\n")
+        atomic_write_text(path, results_json(data))
+
+
+def _panns(spec: str) -> str:
+    """The classifier of MKL: PANNs Cnn14 weights, ``panns:PATH``."""
+    if not spec.startswith("panns:") or not spec[len("panns:"):]:
+        raise FoleyError(f"MKL needs a PANNs classifier: panns:PATH to Cnn14_16k_mAP=0.438.pth, not {spec!r}")
+    return spec
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -87,7 +96,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         s = result["summary"]
         print(f"onset ({result['mode']} mode, ground truth {result['ground_truth']}, delta {args.delta} s, "
               f"{s['n_clips']} clips): onset-count acc {s['onset_count_acc']:.4f}, "
-              f"detection acc {s['onset_detection_acc']:.4f}, AP {s['onset_ap']:.4f}")
+              f"detection acc {s['onset_detection_acc']:.4f}, AP {s['onset_ap']:.4f}"
+              + (f" ({s['onset_ap_undefined_clips']} clips without reference onsets left out of detection acc and AP)"
+                 if s["onset_ap_undefined_clips"] else ""))
     elif args.metric == "fad":
         from .evaluation.embedders import get_embedder
 
@@ -97,7 +108,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         from .evaluation.embedders import get_embedder
         from .evaluation.mkl import evaluate_mkl
 
-        result = evaluate_mkl(args.pred, args.ref, get_embedder(args.classifier))
+        result = evaluate_mkl(args.pred, args.ref, get_embedder(_panns(args.classifier)))
         print(f"MKL ({result['classifier']}, {result['n_clips']} clips): {result['mkl']:.4f}")
     else:
         from .evaluation.embedders import get_embedder
@@ -105,7 +116,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
         result = write_report(args.pred, args.ref, args.out, _onset_config(args, "robust"), gt=args.gt,
                               embedder=get_embedder(args.embedder), max_plots=args.max_plots, workers=args.workers,
-                              mkl_classifier=get_embedder(args.mkl) if args.mkl else None)
+                              mkl_classifier=get_embedder(_panns(args.mkl)) if args.mkl else None)
         s = result["robust"]["summary"]
         print(f"report written to {args.out}/index.html ({result['n_clips']} clips; robust AP {s['onset_ap']:.4f})")
     _write_json(args.json, result)
@@ -241,7 +252,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     if session:
         session.add_turn(args.text, plan, stats, str(out))
         session.save()
-    print(f"wrote {out}: {len(plan.events)} events, {stats.generated} generated, {stats.reused} reused "
+    print(f"wrote {out}: {len(plan.events)} event{'s' if len(plan.events) != 1 else ''}, {stats.generated} generated, {stats.reused} reused "
           f"from the cache, {stats.seconds:.1f} s")
     return 0
 
@@ -260,6 +271,7 @@ def _cmd_eval_clap(args: argparse.Namespace) -> int:
 def _cmd_dub(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from .media.video import quiet_ffmpeg_log
     from .pipelines.dub import FoleyPipeline
     from .pipelines.dub_batch import OutputOptions, check_outputs, collect_inputs, dub_batch
 
@@ -270,6 +282,7 @@ def _cmd_dub(args: argparse.Namespace) -> int:
         return 2
     check_outputs(videos, args.output)  # before the model loads
     pipeline = FoleyPipeline.from_pretrained(args.model, device=args.device)
+    quiet_ffmpeg_log()
     bars: dict[str, tqdm] = {}
 
     def progress(stage: str, i: int, n: int) -> None:
@@ -297,7 +310,7 @@ def _cmd_dub(args: argparse.Namespace) -> int:
         bar.close()
     print("\n".join(summary.lines()))
     if summary.done:
-        print(f"outputs in {args.output}/ (<name>.wav and <name>.mp4, or the .mov / .mkv a note names)")
+        print(f"outputs in {args.output}/")
     return 1 if summary.failed or problems else 0
 
 
@@ -306,6 +319,20 @@ def _cmd_ui(args: argparse.Namespace) -> int:
 
     launch(args.model, args.host, args.port, args.device)
     return 0
+
+
+def _number(low: float, high: float = math.inf, integer: bool = False):
+    """An argparse type: a finite number in [low, high]."""
+    def parse(text: str):
+        try:
+            value = int(text) if integer else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {'an integer' if integer else 'a number'}: {text!r}") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            bound = f"between {low:g} and {high:g}" if math.isfinite(high) else f">= {low:g}"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
+        return value
+    return parse
 
 
 def _positive_int(text: str) -> int:
@@ -459,8 +486,8 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--session", help="session file: keeps the plan and generated events across turns")
     comp.add_argument("-o", "--output", help="output wav (default: SESSION.wav or compose.wav)")
     comp.add_argument("--model", default="demo", help="backbone: demo or a directory / hub id (Auffusion layouts)")
-    comp.add_argument("--steps", type=int, default=25)
-    comp.add_argument("--guidance", type=float, default=7.5)
+    comp.add_argument("--steps", type=_number(1, integer=True), default=25)
+    comp.add_argument("--guidance", type=_number(0), default=7.5)
     comp.add_argument("--scheduler", choices=("pndm", "ddim", "dpm"), default="dpm")
     comp.add_argument("--timeline", help="also write a PNG of the plan over the spectrogram")
     comp.add_argument("--plan-only", action="store_true", help="print the plan as JSON and stop")
@@ -474,21 +501,21 @@ def build_parser() -> argparse.ArgumentParser:
     dub.add_argument("-o", "--output", default="dubbed", help="output folder (default: dubbed)")
     dub.add_argument("--model", default="demo", help="demo or a model directory (pipeline.json + components)")
     dub.add_argument("--caption", help="what the video shows, for the LM's caption slot")
-    dub.add_argument("--scale", type=float, help="lambda of the visual cross-attention (default: the model's; demo: 1)")
-    dub.add_argument("--steps", type=int, help="diffusion steps")
-    dub.add_argument("--guidance", type=float, help="classifier-free guidance scale")
-    dub.add_argument("--seed", type=int, default=0)
+    dub.add_argument("--scale", type=_number(0), help="lambda of the visual cross-attention (default: the model's; demo: 1)")
+    dub.add_argument("--steps", type=_number(1, integer=True), help="diffusion steps")
+    dub.add_argument("--guidance", type=_number(0), help="classifier-free guidance scale")
+    dub.add_argument("--seed", type=_number(0, integer=True), default=0)
     dub.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
     dub.add_argument("--overwrite", action="store_true", help="redo videos whose outputs exist")
     dub.add_argument("--keep-original", action="store_true", help="keep the video's own audio as a second track")
-    dub.add_argument("--mix-original", type=float, metavar="DB", help="mix the video's own audio under the Foley at DB")
+    dub.add_argument("--mix-original", type=_number(-80, 20), metavar="DB", help="mix the video's own audio under the Foley at DB")
     dub.add_argument("--quiet", action="store_true", help="no progress output")
     dub.set_defaults(func=_cmd_dub)
 
     ui = sub.add_parser("ui", help="a web page for dubbing and composing (needs the ui extra)")
     ui.add_argument("--model", default="demo", help="demo or a model directory (pipeline.json + components)")
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
-    ui.add_argument("--port", type=int, default=7860)
+    ui.add_argument("--port", type=_number(1, 65535, integer=True), default=7860)
     ui.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
     ui.set_defaults(func=_cmd_ui)
     return parser

@@ -6,6 +6,9 @@ own folder under one temporary root, which also holds Gradio's uploads; nothing 
 written elsewhere. Bad input shows as one message in the page, never a traceback.
 """
 import os
+import shutil
+import signal
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -13,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import FoleyError
+from .media.video import quiet_ffmpeg_log
 
 try:
     import gradio as gr
@@ -106,6 +110,8 @@ class Studio:
         else:
             if not text or not text.strip():
                 raise FoleyError("describe the sound bed first, e.g. 'rain, then thunder, then a dog barks'")
+            if not new and state.plan is None:
+                raise FoleyError("there is no bed to edit yet: describe one and press New bed")
             plan = get_planner(planner).plan(text.strip(), state.duration_s, state.plan)
         backbone = self.pipeline.backbone
         cache = EventCache(state.cache_dir, model_id=self.model if self.model == "demo" else str(Path(self.model).resolve()))
@@ -126,7 +132,8 @@ def plan_rows(plan) -> list[list]:
 
 
 def history_markdown(turns: list[dict]) -> str:
-    lines = [f"{i}. {t['text']} — {len(t['plan']['events'])} events, {t['generated']} generated, "
+    lines = [f"{i}. {t['text']} — {len(t['plan']['events'])} event{'s' * (len(t['plan']['events']) != 1)}, "
+             f"{t['generated']} generated, "
              f"{t['reused']} reused, {t['seconds']:.1f} s" for i, t in enumerate(turns, 1)]
     return "\n".join(lines) or "No turns yet."
 
@@ -160,6 +167,11 @@ def onset_picture(wav_path: Path, info, out: Path) -> None:
     plt.close(fig)
 
 
+def _for_the_page(message: str, upload: str | None) -> str:
+    """An error message naming an uploaded file by its name, not by its temporary path."""
+    return message.replace(str(upload), Path(upload).name) if upload else message
+
+
 def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
     """The Gradio page: a Dub tab and a Compose tab."""
     def session_of(request: gr.Request) -> str:
@@ -175,7 +187,9 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
             result = studio.dub(video, session_of(request), caption, steps, guidance, seed, keep,
                                 mix_db if mix else None, progress=report)
         except FoleyError as e:
-            raise gr.Error(str(e), print_exception=False) from None
+            message = _for_the_page(str(e), video)
+            gr.Warning(message, duration=None, title="Could not dub")
+            return None, None, None, f"**Could not dub:** {message}"
         notes = "\n".join(f"- {n}" for n in result["notes"]) or "Done."
         return str(result["video"]), str(result["picture"]), [str(result["video"]), str(result["wav"])], notes
 
@@ -183,7 +197,8 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
         try:
             result = studio.compose(text, session_of(request), duration, planner, steps, guidance, table, new)
         except FoleyError as e:
-            raise gr.Error(str(e), print_exception=False) from None
+            gr.Warning(str(e), duration=None, title="Could not compose")
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()  # the page keeps the last good bed
         return result["plan"], str(result["picture"]), str(result["wav"]), history_markdown(result["turns"])
 
     def new_bed(text, duration, planner, steps, guidance, request: gr.Request):
@@ -257,8 +272,13 @@ def launch(model: str = "demo", host: str = "127.0.0.1", port: int = 7860, devic
     example = EXAMPLE if EXAMPLE.is_file() else None  # in a source checkout
     studio = Studio(model, device, root)
     studio.pipeline  # load before serving: the first click should not wait for it
+    quiet_ffmpeg_log()
     app = build_app(studio, str(example) if example else None)
-    print(f"foley ui: http://{host}:{port}  (files under {root})", flush=True)
+    print(f"foley ui: http://{host}:{port}  (files under {root}, removed on exit)", flush=True)
     allowed = [str(root)] + ([str(example.parent)] if example else [])
-    app.queue(default_concurrency_limit=1).launch(server_name=host, server_port=port, allowed_paths=allowed,
-                                                  ssr_mode=False, quiet=True, footer_links=[])
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # `kill` cleans up as Ctrl-C does
+    try:
+        app.queue(default_concurrency_limit=1).launch(server_name=host, server_port=port, allowed_paths=allowed,
+                                                      ssr_mode=False, quiet=True, footer_links=[])
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

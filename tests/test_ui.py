@@ -4,6 +4,7 @@ Needs the ui extra (gradio), playwright and a Chromium binary (Debian's `chromiu
 where one is missing the tests are skipped and say which.
 """
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -62,6 +63,10 @@ def server(tmp_path_factory):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+        pytest.fail("foley ui did not stop on SIGTERM")
+    log = proc.stdout.read()
+    root = re.search(r"files under (\S+), removed on exit", log)
+    assert root and not Path(root.group(1)).exists(), log[-2000:]  # its temporary root is gone
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +94,7 @@ def _set_number(page, selector: str, value) -> None:
 def test_dub_tab_dubs_an_uploaded_clip(page, server, tmp_path):
     page.get_by_role("tab", name="Dub").click()
     page.click("#dub-button")  # no video yet: one message, no traceback
-    page.get_by_text("upload a video or pick the example first").first.wait_for()
+    page.locator("#dub-notes").get_by_text("upload a video or pick the example first").wait_for()
     assert "Traceback" not in page.content()
 
     page.set_input_files("#dub-input input[type=file]", str(EXAMPLE))
@@ -121,6 +126,10 @@ def _wait_for_turns(page, n: int) -> None:
 
 def test_compose_tab_composes_and_edits(page):
     page.get_by_role("tab", name="Compose").click()
+    page.fill("#compose-text textarea", "make the ball louder")
+    page.click("#compose-edit")  # no bed yet: a message, and nothing composed
+    page.get_by_text("there is no bed to edit yet").first.wait_for()
+    assert page.locator("#compose-history li").count() == 0 and "Traceback" not in page.content()
     page.fill("#compose-text textarea", "rain, then a ball bounces")
     _set_number(page, "#compose-duration", 4)
     _set_number(page, "#compose-steps", 2)

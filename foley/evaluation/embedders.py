@@ -178,8 +178,8 @@ def _load_state(path: str | os.PathLike, what: str) -> dict:
         raise FoleyError(f"{path}: {what} weights not found; download them and pass the path")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # noqa: BLE001 - any unreadable checkpoint is the user's file problem
-        raise FoleyError(f"{path}: cannot read {what} weights ({str(e).splitlines()[0]})") from None
+    except Exception:  # noqa: BLE001 - any unreadable checkpoint is the user's file problem
+        raise FoleyError(f"{path}: cannot read {what} weights: not a PyTorch checkpoint of plain tensors") from None
     return state
 
 

@@ -15,10 +15,10 @@ import numpy as np
 from ..errors import FoleyError
 from ..media.audio import read_audio
 from ..media.files import atomic_write_text
-from .onset import OnsetConfig, detect_onsets, prepare_audio
 from .embedders import Cnn14
 from .mkl import evaluate_mkl
-from .scoring import Pair, evaluate_fad, evaluate_onsets, pair_files
+from .onset import OnsetConfig, detect_onsets, prepare_audio
+from .scoring import Pair, evaluate_fad, evaluate_onsets, pair_files, results_json
 
 FIGURES = ("onset_count_acc", "onset_detection_acc", "onset_ap")
 HEADERS = ("onset-count acc", "detection acc", "AP")
@@ -84,7 +84,13 @@ def _table_md(title: str, results: dict) -> list[str]:
     lines = [f"### {title}", "", "| clips | " + " | ".join(HEADERS) + " | n |", "|---|---|---|---|---|"]
     for name, s in _rows(results):
         lines.append(f"| {name} | " + " | ".join(_fmt(s[k]) for k in FIGURES) + f" | {s['n_clips']} |")
-    return lines + [""]
+    return lines + ([f"_{_undefined(results)}_", ""] if _undefined(results) else [""])
+
+
+def _undefined(results: dict) -> str:
+    """A note on clips left out of the means (no reference onsets, reference mode)."""
+    n = results["summary"].get("onset_ap_undefined_clips", 0)
+    return f"{n} clip(s) without reference onsets left out of detection acc and AP (undefined)" if n else ""
 
 
 def _table_html(title: str, results: dict) -> str:
@@ -92,7 +98,8 @@ def _table_html(title: str, results: dict) -> str:
     body = "".join(
         f"<tr><td>{html.escape(name)}</td>" + "".join(f"<td>{_fmt(s[k])}</td>" for k in FIGURES)
         + f"<td>{s['n_clips']}</td></tr>" for name, s in _rows(results))
-    return f"<h3>{html.escape(title)}</h3><table><tr>{head}</tr>{body}</table>"
+    note = f"<p class=note>{html.escape(_undefined(results))}</p>" if _undefined(results) else ""
+    return f"<h3>{html.escape(title)}</h3><table><tr>{head}</tr>{body}</table>{note}"
 
 
 def _paper_rows(reference: dict) -> list[tuple[str, str, str]]:
@@ -182,7 +189,7 @@ def write_report(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, out_di
                      + f"<br><img alt='{html.escape(c['stem'])}' src='data:image/png;base64,{png}'></div>")
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out_dir / "report.json", json.dumps(report, indent=1) + "\n")
+    atomic_write_text(out_dir / "report.json", results_json(report))
     atomic_write_text(out_dir / "report.md", "\n".join(md))
     atomic_write_text(out_dir / "index.html", "\n".join(parts) + "\n")
     return report

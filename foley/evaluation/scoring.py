@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +24,21 @@ class Pair:
     pred: Path
     ref: Path
     sidecar: dict | None  # the reference's <stem>.json (SynthSync / AVSync15 clips), if any
+
+
+def results_json(result) -> str:
+    """Evaluation results as strict JSON: an undefined figure (NaN) is ``null``, which any
+    JSON reader accepts (Python's default writes a bare NaN)."""
+    def clean(x):
+        if isinstance(x, float) and not math.isfinite(x):
+            return None
+        if isinstance(x, dict):
+            return {k: clean(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [clean(v) for v in x]
+        return x.to_dict() if hasattr(x, "to_dict") else x
+
+    return json.dumps(clean(result), indent=1, allow_nan=False) + "\n"
 
 
 def _by_stem(folder: Path) -> dict[str, Path]:

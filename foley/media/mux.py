@@ -56,18 +56,32 @@ def align_to_picture(original: np.ndarray, sample_rate: int, info: VideoInfo) ->
 CONTAINERS = (".mp4", ".mov", ".mkv")
 
 
+def _decodes(path: Path) -> bool:
+    """Whether the video packets of ``path`` decode without error (a muxer may write what no
+    reader takes; packets an edit list drops may decode to no frame, which is fine)."""
+    try:
+        with av.open(str(path), metadata_errors="ignore") as c:
+            for _ in c.decode(video=0):
+                pass
+        return True
+    except (av.error.FFmpegError, IndexError):
+        return False
+
+
 def output_container(video: str | os.PathLike) -> str:
-    """The suffix of the first container in ``CONTAINERS`` that can hold ``video``'s picture
-    stream copied as it is (a one-frame trial mux; the muxer is the authority)."""
+    """The suffix of the first container in ``CONTAINERS`` that holds ``video``'s picture
+    stream copied as it is: a trial mux of a few frames must succeed and decode again (e.g.
+    FFmpeg writes raw yuv420p video into .mov, but nothing can read it back)."""
     info = probe_video(video)
     with tempfile.TemporaryDirectory(prefix="foley-mux-") as tmp:
         for suffix in CONTAINERS:
+            trial = Path(tmp) / f"trial{suffix}"
             try:
-                run_ffmpeg(["-i", info.path, "-map", "0:v:0", "-c", "copy", "-frames:v", "1",
-                            str(Path(tmp) / f"trial{suffix}")], what="trial")
-                return suffix
+                run_ffmpeg(["-i", info.path, "-map", "0:v:0", "-c", "copy", "-frames:v", "3", str(trial)], what="trial")
             except MediaError:
                 continue
+            if _decodes(trial):
+                return suffix
     raise MediaError(f"{info.path}: no container ({', '.join(CONTAINERS)}) takes its {info.codec} picture stream "
                      "without re-encoding")
 

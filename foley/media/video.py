@@ -15,12 +15,14 @@ decord is the fallback. (decord first was faster, but it can hang on corrupt inp
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 from typing import Iterator
 
 import av
+import av.logging
 import numpy as np
 
 from ..errors import MediaError
@@ -53,6 +55,12 @@ class FrameSpec:
     resolution."""
 
     size: int | None = 224
+
+
+def quiet_ffmpeg_log() -> None:
+    """Stop PyAV forwarding FFmpeg's log lines (torchvision, imported with the frame encoder,
+    turns them on): they repeat, less clearly, what foley reports about the same file."""
+    av.logging.set_level(None)
 
 
 def _open(path: Path) -> av.container.InputContainer:
@@ -104,7 +112,7 @@ def _frame_times(path: Path) -> _Timing:
         pts, durations = [], []
         try:
             for packet in container.demux(stream):
-                if packet.size == 0 or packet.pts is None or packet.is_discard:
+                if packet.pts is None or packet.is_discard:  # an empty packet with a time: the same picture again
                     continue
                 pts.append(packet.pts)
                 durations.append(packet.duration or 0)
@@ -212,7 +220,30 @@ def _iter_decord(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: 
             unique, inverse = np.unique(picks[start:start + chunk], return_inverse=True)
             yield vr.get_batch(unique.tolist()).asnumpy()[inverse]  # (n, H, W, 3)
     except decord.DECORDError as e:
-        raise _BackendError(str(e).split("Stack trace")[0].strip().splitlines()[-1]) from None
+        last = str(e).split("Stack trace")[0].strip().splitlines()[-1]
+        # "[01:08:17] /src/video/video_reader.cc:270: [file] Failed to ..." -> "Failed to ..."
+        raise _BackendError(re.sub(r"^(\[[\d:]+\] )?\S+:\d+: (\[[^\]]*\] )?", "", last)) from None
+
+
+def _decode_tolerant(container: av.container.InputContainer, stream: av.video.stream.VideoStream
+                     ) -> Iterator[av.VideoFrame]:
+    """The stream's frames, packet by packet. An empty packet with a timestamp (Theora's
+    "same picture again") is not sent: libavcodec takes an empty packet for the end of the
+    stream and refuses every packet after it. A packet the decoder refuses is skipped, as
+    the ffmpeg command line does. Raises when no packet at all decodes."""
+    decoded, error = 0, None
+    for packet in container.demux(stream):
+        if packet.size == 0 and packet.pts is not None:
+            continue
+        try:
+            frames = packet.decode()
+        except (av.error.InvalidDataError, av.error.ArgumentError) as e:
+            error = e
+            continue
+        decoded += len(frames)
+        yield from frames
+    if not decoded and error is not None:
+        raise error
 
 
 def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: int, turns: int = 0
@@ -238,7 +269,7 @@ def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: in
     with _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "SLICE"  # frame threading can deadlock in avcodec_free_context after corrupt input
-        for frame in container.decode(stream):
+        for frame in _decode_tolerant(container, stream):
             if frame.pts is None:
                 continue
             t = float(frame.pts * stream.time_base)

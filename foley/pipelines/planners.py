@@ -161,7 +161,12 @@ class RulesPlanner:
     name = "rules"
 
     def plan(self, text: str, duration_s: float, previous: Plan | None = None) -> Plan:
-        return rules_edit(previous, text) if previous is not None else rules_layout(text, duration_s)
+        if previous is not None:
+            return rules_edit(previous, text)
+        if any(kind != "add" and pattern.match(_clean(text)) for kind, pattern in _EDITS):
+            raise PlanError(f"{text.strip()!r} is an edit, and there is no bed to edit yet: describe a bed first "
+                            "(foley compose: --session FILE keeps it for the next turn)")
+        return rules_layout(text, duration_s)
 
 
 # ------------------------------------------------------------------- chat planners ---

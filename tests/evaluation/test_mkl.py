@@ -7,6 +7,7 @@ import pytest
 import soundfile as sf
 import torch
 
+from foley.errors import FoleyError
 from foley.evaluation.embedders import Cnn14, Cnn14Config, TorchEmbedder
 from foley.evaluation.mkl import EPS, evaluate_mkl, kl_sigmoid
 from foley.evaluation.report import write_report
@@ -73,7 +74,12 @@ def test_mkl_of_folders_paired_by_name_and_in_the_report(tmp_path):
 
 def test_mkl_needs_class_outputs(tmp_path):
     real = _clips(tmp_path / "real", 0, n=1)
-    proc = subprocess.run([sys.executable, "-m", "foley", "eval", "mkl", "--pred", str(real), "--ref", str(real),
-                           "--classifier", "logmel"], capture_output=True, text=True)
-    assert proc.returncode == 2 and proc.stderr.strip() == ("foley: error: MKL needs a classifier with class "
-                                                            "outputs (panns:PATH), not logmel-stats")
+    for spec in ("logmel", "panns:", "vggish:/x.pth"):
+        proc = subprocess.run([sys.executable, "-m", "foley", "eval", "mkl", "--pred", str(real), "--ref", str(real),
+                               "--classifier", spec], capture_output=True, text=True)
+        assert proc.returncode == 2 and proc.stderr.strip() == (
+            f"foley: error: MKL needs a PANNs classifier: panns:PATH to Cnn14_16k_mAP=0.438.pth, not {spec!r}")
+    from foley.evaluation.embedders import LogMelStats
+
+    with pytest.raises(FoleyError, match="MKL needs a classifier with class outputs"):
+        evaluate_mkl(real, real, LogMelStats())

@@ -122,3 +122,17 @@ def test_edit_list_frames_are_those_a_player_shows(media_dir, tmp_path):
     assert info.frame_count == len(shown) == 67 and info.duration_s == pytest.approx(67 / 25, abs=1e-3)
     frames = decode_frames(cut, fps=25, spec=FrameSpec(size=None), backend="pyav")
     assert [read_index(f) for f in frames] == [read_index(f) for f in shown] == list(range(33, 100))
+
+
+def test_theora_repeated_pictures_decode(tmp_path):
+    """Theora writes an unchanged picture as an empty packet; sent to libavcodec, an empty
+    packet ends the stream and every later packet fails (EINVAL). A still picture with one
+    change at 2 s: every sampled frame decodes, and the change shows from 2 s on."""
+    from foley.media.ffmpeg import run_ffmpeg
+
+    ogv = tmp_path / "still.ogv"
+    run_ffmpeg(["-f", "lavfi", "-i", "color=gray:s=128x128:r=25:d=4", "-vf", "drawbox=enable='gte(t,2)':c=white:t=fill",
+                "-c:v", "libtheora", str(ogv)], what=str(ogv))
+    frames = decode_frames(ogv, fps=25, spec=FrameSpec(size=None), backend="pyav")
+    brightness = frames.reshape(len(frames), -1).mean(axis=1)
+    assert len(frames) == 100 and (brightness[:50] < 140).all() and (brightness[50:] > 200).all()

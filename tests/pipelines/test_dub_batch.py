@@ -201,16 +201,24 @@ def test_a_failure_leaves_no_file_of_that_input(cfr_video, tmp_path, monkeypatch
     assert list((tmp_path / "out").iterdir()) == []
 
 
-def test_the_container_is_one_that_holds_the_picture_as_it_is(tmp_path):
-    theora = tmp_path / "old.mkv"
-    run_ffmpeg(["-f", "lavfi", "-i", "testsrc=s=64x64:r=25:d=1", "-c:v", "theora", str(theora)], what=str(theora))
+@pytest.mark.parametrize("codec, name, suffix", [("theora", "old.mkv", ".mov"), ("rawvideo", "raw.avi", ".mkv")])
+def test_the_container_is_one_that_holds_the_picture_as_it_is(tmp_path, codec, name, suffix):
+    """Theora cannot go into .mp4; raw yuv420p goes into .mov without complaint, but nothing
+    can decode it there, so it goes into .mkv."""
+    source = tmp_path / name
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc=s=64x64:r=25:d=1", "-c:v", codec, "-pix_fmt", "yuv420p", str(source)],
+               what=str(source))
     calls = []
-    summary = dub_batch([theora], tmp_path / "out", lambda v: calls.append(v) or tone(v))
-    assert summary.done == [str(theora)] and len(calls) == 1
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["old.mov", "old.wav"]
-    assert summary.notes == [(str(theora), "written as .mov: its theora picture stream cannot go into .mp4 "
+    summary = dub_batch([source], tmp_path / "out", lambda v: calls.append(v) or tone(v))
+    assert summary.done == [str(source)] and len(calls) == 1
+    stem = source.stem
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted([f"{stem}{suffix}", f"{stem}.wav"])
+    assert summary.notes == [(str(source), f"written as {suffix}: its {codec} picture stream cannot go into .mp4 "
                               "without re-encoding")]
-    assert video_packet_hash(tmp_path / "out" / "old.mov") == video_packet_hash(theora)
+    out = tmp_path / "out" / f"{stem}{suffix}"
+    assert video_packet_hash(out) == video_packet_hash(source)
+    with av.open(str(out)) as c:  # and it plays back
+        assert sum(1 for _ in c.decode(video=0)) == 25
 
 
 def test_a_kept_original_is_cut_to_the_picture(tmp_path):

@@ -45,6 +45,8 @@ def test_rules_edits():
     assert spans(p.plan("make the dogs earlier by 1 s", 10, base))[2] == ("a dog barks", 5.667, 9.0)
     with pytest.raises(PlanError, match="off the 10 s timeline"):
         p.plan("make the dog later by 5 s", 10, base)
+    with pytest.raises(PlanError, match="is an edit, and there is no bed to edit yet"):
+        p.plan("make the dog louder", 10)  # not a bed whose one sound is "make the dog louder"
     with pytest.raises(PlanError, match="does not understand"):
         p.plan("sing me a song", 10, base)
 
