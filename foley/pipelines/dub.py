@@ -109,9 +109,11 @@ class FoleyPipeline:
         backbone_src = root / config.backbone if (root / config.backbone).exists() else config.backbone
         backbone = AudioBackbone.from_pretrained(backbone_src, dtype=half, device=dev)
         adapter = VisualAdapter.from_pretrained(where(config.adapter), scale=config.scale).to(dev, half)
+        lm = TokenLM.from_pretrained(where(config.lm), device=str(dev))
+        lm.merge_lora()  # inference only: LoRA and the new token rows folded in, the same tokens, faster
         return cls(config,
                    FrameEncoder.from_pretrained(where(config.frame_encoder), device=str(dev)),
-                   TokenLM.from_pretrained(where(config.lm), device=str(dev)),
+                   lm,
                    UnitTokenizer.from_pretrained(where(config.tokenizer)),
                    backbone, adapter)
 

@@ -50,6 +50,26 @@ def test_merged_lora_gives_the_unmerged_logits(trained):
     assert before.abs().max() > 1e-2  # logits are not trivially zero
 
 
+def test_merged_lora_writes_the_unmerged_tokens(trained):
+    """The pipeline merges LoRA and the new token rows for inference: greedy and sampled
+    decoding give the same tokens as the unmerged model."""
+    frames, counts, captions = clip_batch([7, 22, 13], seed=5)
+    n_tokens = [16, 50, 30]
+    runs = (SamplingConfig(), SAMPLING)  # greedy, and sampled with a fixed seed
+
+    def decode():
+        return [trained.generate(captions, n_tokens, frames, counts, sampling=s) for s in runs]
+
+    unmerged = decode()
+    trained.merge_lora()
+    try:
+        merged = decode()
+    finally:
+        trained.lm.unmerge_adapter()  # the module's fixture stays unmerged for the other tests
+    for a, b in zip(unmerged, merged):
+        assert all(torch.equal(x, y) for x, y in zip(a, b))
+
+
 def test_only_connector_lora_and_new_token_rows_are_trainable():
     model = tiny_lm(seed=0)
     cfg = model.config
