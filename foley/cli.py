@@ -335,13 +335,6 @@ def _number(low: float, high: float = math.inf, integer: bool = False):
     return parse
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="foley", description="Video-to-audio Foley generation.")
     parser.add_argument("--version", action="version", version=f"foley {__version__}")
@@ -351,8 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     prep_sub = prepare.add_subparsers(dest="dataset", required=True, metavar="DATASET")
     synth = prep_sub.add_parser("synth", help="generate the SynthSync benchmark (videos, audio, exact onsets)")
     synth.add_argument("--out", required=True, help="output folder")
-    synth.add_argument("--n-train", type=_positive_int, default=2000)
-    synth.add_argument("--n-test", type=_positive_int, default=200)
+    synth.add_argument("--n-train", type=_number(0, integer=True), default=2000)
+    synth.add_argument("--n-test", type=_number(0, integer=True), default=200)
     synth.add_argument("--seed", type=int, default=0)
     synth.add_argument("--duration", type=float, default=4.0, help="clip duration in seconds")
     synth.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
@@ -440,11 +433,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="time-aware attention bias, or the paper's plain attention (default: gaussian)")
     ad.add_argument("--sigma", type=float, default=1.0, help="width of the time bias in tokens (default: 1)")
     ad.add_argument("--scale", type=float, default=0.5, help="lambda stored for inference (default: 0.5)")
-    ad.add_argument("--steps", type=_positive_int, default=1000)
-    ad.add_argument("--batch-size", type=_positive_int, default=8, help="global batch, split across processes")
+    ad.add_argument("--steps", type=_number(0, integer=True), default=1000)
+    ad.add_argument("--batch-size", type=_number(0, integer=True), default=8, help="global batch, split across processes")
     ad.add_argument("--lr", type=float, default=1e-4)
     ad.add_argument("--seed", type=int, default=0)
-    ad.add_argument("--checkpoint-every", type=_positive_int, default=100)
+    ad.add_argument("--checkpoint-every", type=_number(0, integer=True), default=100)
     ad.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     ad.set_defaults(func=_cmd_train_adapter)
     lm = train_sub.add_parser("lm", help="connector + LoRA + new token rows of the video-to-token LM on cached "
@@ -455,11 +448,11 @@ def build_parser() -> argparse.ArgumentParser:
     lm.add_argument("--features", required=True, help="frame feature cache (foley extract)")
     lm.add_argument("--units", required=True, help="unit id cache (foley tokenize --manifest)")
     lm.add_argument("--out", required=True, help="run folder: init/, checkpoint/, log.jsonl, lm/")
-    lm.add_argument("--steps", type=_positive_int)
-    lm.add_argument("--batch-size", type=_positive_int, help="global batch, split across processes")
+    lm.add_argument("--steps", type=_number(0, integer=True))
+    lm.add_argument("--batch-size", type=_number(0, integer=True), help="global batch, split across processes")
     lm.add_argument("--lr", type=float)
     lm.add_argument("--seed", type=int)
-    lm.add_argument("--checkpoint-every", type=_positive_int)
+    lm.add_argument("--checkpoint-every", type=_number(0, integer=True))
     lm.add_argument("--precision", choices=("auto", "fp32", "bf16"), help="auto: bf16 on CUDA, fp32 elsewhere")
     lm.add_argument("--gradient-checkpointing", action="store_true")
     lm.add_argument("--no-video", action="store_true", help="the caption-only ablation: no frames in the prompt")
@@ -473,7 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument("--pretrained", help="for an open_clip name: a tag (default: openai), a checkpoint file, or '' "
                      "for random weights")
     ext.add_argument("--out", required=True, help="cache folder")
-    ext.add_argument("--batch-size", type=_positive_int, help="frames per forward pass")
+    ext.add_argument("--batch-size", type=_number(0, integer=True), help="frames per forward pass")
     ext.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
     ext.add_argument("--quiet", action="store_true", help="no progress bar")
     ext.set_defaults(func=_cmd_extract)

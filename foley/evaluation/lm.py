@@ -25,10 +25,10 @@ import time
 import numpy as np
 import torch
 
+from ..datasets.lm_data import LMData, load_lm_data
 from ..datasets.synthsync import load_manifest
 from ..media.audio import read_audio
 from ..models.token_lm import SamplingConfig, TokenLM
-from ..datasets.lm_data import LMData, load_lm_data
 
 SILENCE_DBFS = -40.0
 MIN_RUN = 3

@@ -36,7 +36,7 @@ def results_json(result) -> str:
             return {k: clean(v) for k, v in x.items()}
         if isinstance(x, (list, tuple)):
             return [clean(v) for v in x]
-        return x.to_dict() if hasattr(x, "to_dict") else x
+        return clean(x.to_dict()) if hasattr(x, "to_dict") else x
 
     return json.dumps(clean(result), indent=1, allow_nan=False) + "\n"
 

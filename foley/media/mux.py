@@ -68,11 +68,10 @@ def _decodes(path: Path) -> bool:
         return False
 
 
-def output_container(video: str | os.PathLike) -> str:
-    """The suffix of the first container in ``CONTAINERS`` that holds ``video``'s picture
-    stream copied as it is: a trial mux of a few frames must succeed and decode again (e.g.
-    FFmpeg writes raw yuv420p video into .mov, but nothing can read it back)."""
-    info = probe_video(video)
+def output_container(info: VideoInfo) -> str:
+    """The suffix of the first container in ``CONTAINERS`` that holds the probed video's
+    picture stream copied as it is: a trial mux of a few frames must succeed and decode again
+    (e.g. FFmpeg writes raw yuv420p into .mov, but nothing can read it back)."""
     with tempfile.TemporaryDirectory(prefix="foley-mux-") as tmp:
         for suffix in CONTAINERS:
             trial = Path(tmp) / f"trial{suffix}"
@@ -93,6 +92,7 @@ def mux_audio(
     keep_original: bool = False,
     sample_rate: int = 16_000,
     audio_bitrate: str = "128k",
+    info: VideoInfo | None = None,
 ) -> Path:
     """Write ``out``: the picture stream of ``video`` copied bit-exactly, plus ``audio``
     encoded to AAC, fitted to the picture's duration and starting with its first displayed
@@ -101,9 +101,10 @@ def mux_audio(
     With ``keep_original`` the video's own audio track follows as a second track, on its own
     clock relative to the picture: copied when its codec fits the container and it ends
     with the picture, otherwise cut to the picture and encoded to AAC. A video without an
-    audio track gets the Foley track alone. ``out`` appears only when complete.
+    audio track gets the Foley track alone. ``out`` appears only when complete. ``info``:
+    ``video``'s probe, if the caller has it already.
     """
-    info = probe_video(video)
+    info = info or probe_video(video)
     video, out = Path(info.path), Path(out)
     if out.resolve() == video.resolve():
         raise MediaError(f"{out}: the output would overwrite the input video")

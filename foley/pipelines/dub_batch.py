@@ -135,7 +135,7 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
     wants_original = options.keep_original or options.mix_original_db is not None
     if wants_original and not info.has_audio:
         notes.append("no original audio track to keep or mix; dubbed with the Foley track alone")
-    suffix = output_container(video)
+    suffix = output_container(info)
     if suffix != ".mp4":
         notes.append(f"written as {suffix}: its {info.codec} picture stream cannot go into .mp4 without re-encoding")
     wav_path, video_path = output_paths(video, out_dir, suffix)
@@ -147,7 +147,8 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
     with atomic_path(wav_path) as wav_part, atomic_path(video_path) as video_part:
         write_audio(wav_part, wav, sr)
         del wav  # the muxer reads the written track back
-        mux_audio(video, wav_part, video_part, keep_original=options.keep_original and info.has_audio, sample_rate=sr)
+        mux_audio(video, wav_part, video_part, keep_original=options.keep_original and info.has_audio, sample_rate=sr,
+                  info=info)
     return notes
 
 
