@@ -141,19 +141,18 @@ def history_markdown(turns: list[dict]) -> str:
 def onset_picture(wav_path: Path, info, out: Path) -> None:
     """Spectrogram of the dubbed track with its detected onsets (red) over the picture's
     frame times (grey ticks along the top)."""
-    import librosa
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from .evaluation.onset import detect_onsets
-    from .media.audio import read_audio
+    from .media.audio import read_audio, spectrogram_db
 
     wav, sr = read_audio(wav_path, sample_rate=None)
     fig, ax = plt.subplots(figsize=(10, 3.2))
-    spec = librosa.amplitude_to_db(np.abs(librosa.stft(wav, n_fft=1024, hop_length=256)) + 1e-9, ref=np.max)
-    ax.imshow(spec, origin="lower", aspect="auto", cmap="magma", vmin=-80, extent=(0, len(wav) / sr, 0, sr / 2000))
+    spec = spectrogram_db(wav)
+    ax.imshow(spec, origin="lower", aspect="auto", cmap="magma", vmin=-80, vmax=0, extent=(0, len(wav) / sr, 0, sr / 2000))
     top = sr / 2000
     frames = np.arange(info.frame_count) / info.fps
     ax.vlines(frames, top * 0.96, top, color="0.8", linewidth=0.6)

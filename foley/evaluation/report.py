@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FoleyError
-from ..media.audio import read_audio
+from ..media.audio import read_audio, spectrogram_db
 from ..media.files import atomic_write_text
 from .embedders import Cnn14
 from .mkl import evaluate_mkl
@@ -41,7 +41,6 @@ def _rows(results: dict) -> list[tuple[str, dict]]:
 def _clip_figure(pair: Pair, gt: str, cfg: OnsetConfig) -> str:
     """PNG (base64) of the reference and generated waveforms and the generated spectrogram,
     with ground-truth (green) and predicted (red, dashed) onsets."""
-    import librosa
     import matplotlib
 
     matplotlib.use("Agg")
@@ -63,8 +62,8 @@ def _clip_figure(pair: Pair, gt: str, cfg: OnsetConfig) -> str:
         ax.plot(t, wav, lw=0.5, color="#4a6fa5")
         ax.set_ylabel(label, fontsize=8)
         ax.set_yticks([])
-    spec = librosa.amplitude_to_db(np.abs(librosa.stft(pred, n_fft=1024, hop_length=256)), ref=np.max)
-    axes[2].imshow(spec, origin="lower", aspect="auto", cmap="magma", extent=(0, duration, 0, sr / 2 / 1000), vmin=-80)
+    spec = spectrogram_db(pred)
+    axes[2].imshow(spec, origin="lower", aspect="auto", cmap="magma", extent=(0, duration, 0, sr / 2 / 1000), vmin=-80, vmax=0)
     axes[2].set_ylabel("generated kHz", fontsize=8)
     axes[2].set_xlabel("seconds", fontsize=8)
     for ax in axes:

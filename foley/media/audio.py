@@ -148,3 +148,14 @@ def normalize_loudness(mix: np.ndarray, sample_rate: int, target_lufs: float = T
     if peak > PEAK_LIMIT:
         out *= np.float32(PEAK_LIMIT / peak)
     return out
+
+
+def spectrogram_db(wav: np.ndarray, n_fft: int = 1024, hop: int = 256) -> np.ndarray:
+    """(n_fft // 2 + 1, frames) STFT magnitude in dB relative to the loudest bin, for
+    pictures (draw from -80 to 0). The reference never falls below 1e-2 (about -95 dB for a
+    full-scale tone), so silence stays at the floor instead of being drawn as loud as the
+    loudest sound."""
+    import librosa
+
+    magnitude = np.abs(librosa.stft(np.asarray(wav, np.float32), n_fft=n_fft, hop_length=hop))
+    return librosa.amplitude_to_db(magnitude, ref=max(float(magnitude.max()), 1e-2), amin=1e-9)

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import FoleyError
 from ..evaluation.onset import detect_onsets
-from ..media.audio import normalize_loudness, read_audio, write_audio
+from ..media.audio import normalize_loudness, read_audio, spectrogram_db, write_audio
 from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text
 from .plan import Event, Plan
@@ -152,7 +152,6 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
 
 def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os.PathLike) -> None:
     """PNG: the events as labelled bars over the mix's spectrogram."""
-    import librosa
     import matplotlib
 
     matplotlib.use("Agg")
@@ -168,8 +167,8 @@ def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os
                   va="center", fontsize=8)
     bars.set_yticks([])
     bars.invert_yaxis()
-    spec = librosa.amplitude_to_db(np.abs(librosa.stft(mix, n_fft=1024, hop_length=256)) + 1e-9, ref=np.max)
-    spec_ax.imshow(spec, origin="lower", aspect="auto", cmap="magma", vmin=-80,
+    spec = spectrogram_db(mix)
+    spec_ax.imshow(spec, origin="lower", aspect="auto", cmap="magma", vmin=-80, vmax=0,
                    extent=(0, plan.duration_s, 0, sample_rate / 2000))
     spec_ax.set_ylabel("kHz")
     spec_ax.set_xlabel("seconds")
