@@ -37,6 +37,34 @@ def _cmd_prepare_avsync15(args: argparse.Namespace) -> int:
     return 0 if result["train"] + result["test"] else 1
 
 
+def _cmd_prepare_sfx(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .datasets.sfx import SfxConfig, prepare_sfx, resolve_sources
+
+    packages = args.packages.split(",") if args.packages else list(_sfx_packages())
+    unknown = sorted(set(packages) - set(_sfx_packages()))
+    if unknown:
+        raise FoleyError(f"unknown package(s) {', '.join(unknown)}; choose from {', '.join(_sfx_packages())}")
+    download_dir = Path(args.download_dir) if args.download_dir else Path(args.out).parent / "debs"
+    sources = resolve_sources(args.sources, packages, download_dir)
+    info = prepare_sfx(args.out, sources, SfxConfig(), overwrite=args.overwrite, progress=not args.quiet)
+    print(f"sound-effects corpus written to {args.out}:")
+    print(f"  {'split':7s} {'package':24s} {'clips':>5s} {'minutes':>7s} {'labels':>6s} {'recordings':>10s}")
+    for row in info["table"]:
+        print(f"  {row['split']:7s} {row['package']:24s} {row['clips']:5d} {row['minutes']:7.1f} {row['labels']:6d} "
+              f"{row['recordings']:10d}")
+    print(f"  {info['problems']} unreadable or silent file(s) in problems.txt, {info['dropped']} left out "
+          f"(music, voice, interface, unknown origin) in dropped.txt")
+    return 0
+
+
+def _sfx_packages() -> tuple[str, ...]:
+    from .datasets.sfx import PACKAGES
+
+    return PACKAGES
+
+
 def _describe(info: dict) -> str:
     """One line of ``foley probe``: what a player shows (edit list applied, size upright)."""
     parts = [f"{info['duration_s']:.3f} s, {info['frame_count']} frames at {info['fps']:.3f} fps"
@@ -162,6 +190,31 @@ def _cmd_import_tokenizer(args: argparse.Namespace) -> int:
     tokenizer = import_unit_tokenizer(args.hubert, args.kmeans, args.out, layer=args.layer)
     print(f"tokenizer written to {args.out}: HuBERT layer {args.layer}, {tokenizer.n_units} units "
           f"of {tokenizer.unit_dim} dimensions")
+    return 0
+
+
+def _cmd_import_aisfx(args: argparse.Namespace) -> int:
+    from .evaluation.aisfx_import import import_aisfx
+
+    model = import_aisfx(args.checkpoint, args.out, overwrite=args.overwrite)
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"aiSFX embedder written to {args.out}: {n_params / 1e6:.1f} M parameters, {model.config.dim}-d embeddings "
+          f"of {model.config.block_frames}-frame blocks at {model.config.sample_rate} Hz (CC BY 4.0, see "
+          f"LICENSE-weights.txt); use it as --embedder aisfx:{args.out}")
+    return 0
+
+
+def _cmd_import_vocoder(args: argparse.Namespace) -> int:
+    from .models.vocoder import vocoder_mel_config
+    from .models.vocoder_import import import_hifigan
+
+    vocoder = import_hifigan(args.checkpoint, args.config, args.out, half=args.half, license_file=args.license,
+                             source=args.source, overwrite=args.overwrite)
+    mel = vocoder_mel_config(args.out)
+    n_params = sum(p.numel() for p in vocoder.parameters())
+    print(f"vocoder written to {args.out}: HiFi-GAN, {n_params / 1e6:.1f} M parameters stored in "
+          f"{'float16' if args.half else 'float32'}, {vocoder.sample_rate} Hz from {mel.n_mels}-band mels "
+          f"(n_fft {mel.n_fft}, hop {mel.hop_length})")
     return 0
 
 
@@ -362,6 +415,17 @@ def build_parser() -> argparse.ArgumentParser:
     avs.add_argument("--quiet", action="store_true", help="no progress bar")
     avs.set_defaults(func=_cmd_prepare_avsync15)
 
+    sfx = prep_sub.add_parser("sfx", help="a labelled sound-effects corpus from five Debian packages' recordings")
+    sfx.add_argument("sources", nargs="*", metavar="SOURCE",
+                     help=".deb files or extracted package folders; packages not given are fetched with apt-get download")
+    sfx.add_argument("--out", required=True, help="output folder")
+    sfx.add_argument("--packages", help="comma-separated subset (default: 0ad-data, redeclipse-data, "
+                     "sonic-pi-samples, widelands-data, tuxpaint-stamps-default)")
+    sfx.add_argument("--download-dir", help="where apt-get download puts .deb files (default: debs/ next to --out)")
+    sfx.add_argument("--overwrite", action="store_true", help="replace an existing corpus in --out")
+    sfx.add_argument("--quiet", action="store_true", help="no progress bar")
+    sfx.set_defaults(func=_cmd_prepare_sfx)
+
     probe = sub.add_parser("probe", help="print duration, frame rate, size and audio presence of videos")
     probe.add_argument("inputs", nargs="+", metavar="VIDEO")
     probe.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -386,7 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--multi-delta", action="store_true", help="average over 0.1, 0.15, ... up to --delta")
             p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
         if name in ("fad", "report"):
-            p.add_argument("--embedder", default="logmel", help="logmel | vggish:PATH | panns:PATH")
+            p.add_argument("--embedder", default="logmel", help="logmel | vggish:PATH | panns:PATH | aisfx:DIR")
         if name == "mkl":
             p.add_argument("--classifier", required=True, metavar="panns:PATH",
                            help="PANNs Cnn14 weights (Cnn14_16k_mAP=0.438.pth)")
@@ -420,6 +484,24 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--layer", type=int, default=9, help="HuBERT layer whose output is clustered (default: 9)")
     imp.add_argument("--out", required=True, help="tokenizer directory to write")
     imp.set_defaults(func=_cmd_import_tokenizer)
+
+    iax = sub.add_parser("import-aisfx", help="make an aiSFX embedder folder (safetensors) from the aisfx package's "
+                         "checkpoint.pth (a torch pickle, read with weights_only=True)")
+    iax.add_argument("checkpoint", metavar="CHECKPOINT", help="aisfx/models/checkpoint.pth from the aisfx 0.1.2 wheel")
+    iax.add_argument("--out", required=True, help="embedder folder to write")
+    iax.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
+    iax.set_defaults(func=_cmd_import_aisfx)
+
+    ivoc = sub.add_parser("import-vocoder", help="make a vocoder directory (safetensors) from a jik876 HiFi-GAN "
+                          "generator checkpoint (a torch pickle, read with weights_only=True)")
+    ivoc.add_argument("checkpoint", metavar="CHECKPOINT", help="generator checkpoint, e.g. generator_universal.pth.tar")
+    ivoc.add_argument("--config", required=True, help="its jik876 config.json (generator shape and training mel)")
+    ivoc.add_argument("--out", required=True, help="vocoder directory to write")
+    ivoc.add_argument("--half", action="store_true", help="store float16 weights (computed in float32 at load)")
+    ivoc.add_argument("--license", metavar="FILE", help="licence text of the weights, copied to OUT/LICENSE")
+    ivoc.add_argument("--source", help="where the weights come from, for OUT/README.md")
+    ivoc.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
+    ivoc.set_defaults(func=_cmd_import_vocoder)
 
     train = sub.add_parser("train", help="train a stage on cached features")
     train_sub = train.add_subparsers(dest="stage", required=True, metavar="STAGE")

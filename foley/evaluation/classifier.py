@@ -45,6 +45,7 @@ class SoundClassifier:
     scale: list[float]
     coef: list[list[float]]
     intercept: list[float]
+    features: str = "logmel-onset"  # what the linear model reads: the onset log-mel statistic, or an embedder's name
 
     def probabilities(self, wav: np.ndarray) -> np.ndarray:
         """Class probabilities of a 16 kHz sound starting at its onset, (C,)."""

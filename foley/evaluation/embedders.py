@@ -7,6 +7,8 @@ numbers from different embedders are never mixed.
   state dict (`vggish-10086976.pth`) from a local path.
 - ``panns-cnn14-16k``: PANNs Cnn14 at 16 kHz (2048-d per clip), loading the released
   checkpoint (`Cnn14_16k_mAP=0.438.pth`, a dict with a `model` state dict).
+- ``aisfx``: aiSFX, trained on sound-effect libraries (44.1 kHz, 512-d per 2.3 s block),
+  from a folder made by ``foley import-aisfx`` (see ``aisfx.py``).
 
 The two networks are written here because no maintained package in our dependency set
 ships them; their module names match the released state dicts key for key.
@@ -112,7 +114,9 @@ class VGGish(nn.Module):
 
 # --------------------------------------------------------------------------- Cnn14 ---
 
-class _ConvBlock(nn.Module):
+class ConvBlock(nn.Module):
+    """Two (3x3 conv, batch norm, ReLU), as in PANNs and aiSFX; key names as in their state dicts."""
+
     def __init__(self, cin: int, cout: int):
         super().__init__()
         self.conv1 = nn.Conv2d(cin, cout, 3, padding=1, bias=False)
@@ -149,7 +153,7 @@ class Cnn14(nn.Module):
         self.bn0 = nn.BatchNorm2d(cfg.n_mels)
         widths = (1, *cfg.widths)
         for i in range(6):
-            setattr(self, f"conv_block{i + 1}", _ConvBlock(widths[i], widths[i + 1]))
+            setattr(self, f"conv_block{i + 1}", ConvBlock(widths[i], widths[i + 1]))
         self.fc1 = nn.Linear(cfg.widths[-1], cfg.widths[-1])
         self.fc_audioset = nn.Linear(cfg.widths[-1], cfg.n_classes)
 
@@ -225,7 +229,7 @@ class TorchEmbedder:
 
 
 def get_embedder(spec: str, device: str = "cpu") -> AudioEmbedder:
-    """``logmel`` | ``vggish:PATH`` | ``panns:PATH``."""
+    """``logmel`` | ``vggish:PATH`` | ``panns:PATH`` | ``aisfx:DIR``."""
     kind, _, path = spec.partition(":")
     if kind == "logmel" and not path:
         return LogMelStats()
@@ -233,7 +237,11 @@ def get_embedder(spec: str, device: str = "cpu") -> AudioEmbedder:
         return TorchEmbedder.vggish(path, device=device)
     if kind == "panns" and path:
         return TorchEmbedder.panns_cnn14_16k(path, device=device)
-    raise FoleyError(f"unknown embedder {spec!r}; use logmel, vggish:PATH or panns:PATH")
+    if kind == "aisfx" and path:
+        from .aisfx import AisfxEmbedder
+
+        return AisfxEmbedder.from_pretrained(path, device=device)
+    raise FoleyError(f"unknown embedder {spec!r}; use logmel, vggish:PATH, panns:PATH or aisfx:DIR")
 
 
 def embed_audio(embedder: AudioEmbedder, wav: np.ndarray, sample_rate: int) -> np.ndarray:

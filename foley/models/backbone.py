@@ -2,7 +2,7 @@
 
 prompt -> text states -> UNet denoising of (4, n_mels / f, width / f) latents (diffusers'
 StableDiffusionPipeline loop with classifier-free guidance and any diffusers scheduler)
--> VAE decode -> mel image -> log-mel -> vocoder -> 16 kHz waveform, cut to the duration.
+-> VAE decode -> mel image -> log-mel -> vocoder -> waveform at the mel's sample rate, cut to the duration.
 
 Generation always runs at the model width (Auffusion's 10.24 s, the width it was
 trained at) and cuts the audio to the requested duration. Visual features, when given,
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import diffusers
 import torch
@@ -67,8 +68,15 @@ class BackboneConfig:
         return cls(mel=mel, **{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
-def build_backbone(cfg: BackboneConfig, tokenizer, time: TimeBase | None = None) -> "AudioBackbone":
-    """Random-init backbone of the given sizes (stable-diffusion layout, Griffin-Lim vocoder)."""
+def build_backbone(cfg: BackboneConfig, tokenizer=None, time: TimeBase | None = None, text: TextConditioner | None = None,
+                   vocoder: torch.nn.Module | None = None) -> "AudioBackbone":
+    """Random-init backbone of the given sizes.
+
+    Text: a CLIP text model trained from scratch over ``tokenizer`` (stable-diffusion
+    layout), or ``text``, e.g. a pretrained sentence encoder with a new condition adapter
+    (condition-adapter layout); its output size must be ``cfg.text_dim``. Vocoder:
+    ``vocoder`` (its mel must be ``cfg.mel``'s), or Griffin-Lim on ``cfg.mel``.
+    """
     if len(cfg.unet_cross_attention) != len(cfg.unet_channels):
         raise FoleyError("unet_cross_attention needs one flag per entry of unet_channels")
     flags = cfg.unet_cross_attention
@@ -85,18 +93,21 @@ def build_backbone(cfg: BackboneConfig, tokenizer, time: TimeBase | None = None)
         up_block_types=("UpDecoderBlock2D",) * len(cfg.vae_channels),
         block_out_channels=cfg.vae_channels, layers_per_block=cfg.vae_layers_per_block, norm_num_groups=8,
         sample_size=cfg.mel.n_mels)
-    text_encoder = CLIPTextModel(CLIPTextConfig(
-        vocab_size=len(tokenizer), hidden_size=cfg.text_dim, intermediate_size=4 * cfg.text_dim,
-        num_hidden_layers=cfg.text_layers, num_attention_heads=cfg.text_heads,
-        max_position_embeddings=tokenizer.model_max_length, pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id))
+    if text is None:
+        text = TextConditioner(tokenizer, CLIPTextModel(CLIPTextConfig(
+            vocab_size=len(tokenizer), hidden_size=cfg.text_dim, intermediate_size=4 * cfg.text_dim,
+            num_hidden_layers=cfg.text_layers, num_attention_heads=cfg.text_heads,
+            max_position_embeddings=tokenizer.model_max_length, pad_token_id=tokenizer.pad_token_id,
+            bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)).eval())
+    if text.dim != cfg.text_dim:
+        raise FoleyError(f"the text conditioner gives {text.dim}-d states; the UNet expects text_dim={cfg.text_dim}")
     # Stable Diffusion's training schedule and PNDM sampler settings, as Auffusion uses.
     scheduler = PNDMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
                               num_train_timesteps=1000, skip_prk_steps=True, steps_offset=1, set_alpha_to_one=False)
-    vocoder = build_vocoder(GriffinLimConfig(mel=cfg.mel, n_iter=cfg.griffin_lim_iters))
-    return AudioBackbone(Components(unet=unet.eval(), vae=vae.eval(), scheduler=scheduler,
-                                    text=TextConditioner(tokenizer, text_encoder.eval()), vocoder=vocoder,
-                                    mel=cfg.mel, layout=LAYOUT_SD), time)
+    if vocoder is None:
+        vocoder = build_vocoder(GriffinLimConfig(mel=cfg.mel, n_iter=cfg.griffin_lim_iters))
+    return AudioBackbone(Components(unet=unet.eval(), vae=vae.eval(), scheduler=scheduler, text=text,
+                                    vocoder=vocoder, mel=cfg.mel, layout=text.layout), time)
 
 
 class AudioBackbone:
@@ -132,28 +143,38 @@ class AudioBackbone:
         return self.unet.device
 
     def save_pretrained(self, directory: str | os.PathLike) -> None:
-        """Save in the stable-diffusion layout (plus ``vocoder/`` and ``mel_config.json``)."""
-        if self.text.layout != LAYOUT_SD:
-            raise FoleyError("only stable-diffusion-layout backbones can be saved; condition-adapter "
-                             "checkpoints are loaded from their released folder")
+        """Save in the text conditioner's Auffusion layout, plus ``vocoder/`` and ``mel_config.json``:
+        stable-diffusion (``model_index.json``, ``text_encoder/``, ``tokenizer/``) or condition-adapter
+        (``condition_config.json``, ``text_encoder_0/`` with its tokenizer, ``condition_adapter_0/``)."""
         with atomic_dir(directory) as tmp:
             self.unet.save_pretrained(tmp / "unet")
             self.vae.save_pretrained(tmp / "vae")
             self.c.scheduler.save_pretrained(tmp / "scheduler")
-            self.text.text_encoder.save_pretrained(tmp / "text_encoder")
-            self.text.tokenizer.save_pretrained(tmp / "tokenizer")
             self.vocoder.save_pretrained(tmp / "vocoder")
             (tmp / MEL_CONFIG).write_text(json.dumps(self.mel.to_dict(), indent=2), encoding="utf-8")
-            index = {
-                "_class_name": "StableDiffusionPipeline", "_diffusers_version": diffusers.__version__,
-                "scheduler": ["diffusers", type(self.c.scheduler).__name__],
-                "text_encoder": ["transformers", type(self.text.text_encoder).__name__],
-                "tokenizer": ["transformers", type(self.text.tokenizer).__name__],
-                "unet": ["diffusers", "UNet2DConditionModel"], "vae": ["diffusers", "AutoencoderKL"],
-                "safety_checker": [None, None], "feature_extractor": [None, None],
-                "requires_safety_checker": False,
-            }
-            (tmp / "model_index.json").write_text(json.dumps(index, indent=2), encoding="utf-8")
+            if self.text.layout == LAYOUT_SD:
+                self._save_sd_text(tmp)
+            else:
+                self.text.text_encoder.save_pretrained(tmp / "text_encoder_0")
+                self.text.tokenizer.save_pretrained(tmp / "text_encoder_0")
+                self.text.adapter.save_pretrained(tmp / "condition_adapter_0")
+                entry = {"text_encoder_name": "text_encoder_0", "condition_adapter_name": "condition_adapter_0",
+                         "max_length": self.text.max_length}
+                (tmp / "condition_config.json").write_text(json.dumps([entry], indent=2), encoding="utf-8")
+
+    def _save_sd_text(self, tmp: Path) -> None:
+        self.text.text_encoder.save_pretrained(tmp / "text_encoder")
+        self.text.tokenizer.save_pretrained(tmp / "tokenizer")
+        index = {
+            "_class_name": "StableDiffusionPipeline", "_diffusers_version": diffusers.__version__,
+            "scheduler": ["diffusers", type(self.c.scheduler).__name__],
+            "text_encoder": ["transformers", type(self.text.text_encoder).__name__],
+            "tokenizer": ["transformers", type(self.text.tokenizer).__name__],
+            "unet": ["diffusers", "UNet2DConditionModel"], "vae": ["diffusers", "AutoencoderKL"],
+            "safety_checker": [None, None], "feature_extractor": [None, None],
+            "requires_safety_checker": False,
+        }
+        (tmp / "model_index.json").write_text(json.dumps(index, indent=2), encoding="utf-8")
 
     # -------------------------------------------------------------------- geometry ---
     @property

@@ -10,7 +10,9 @@
   onsets and spectral envelopes are kept. The demo backbone uses it.
 
 A vocoder folder holds ``config.json`` and its weights; ``load_vocoder`` reads any of the
-three formats (Auffusion's, ``SpeechT5HifiGan.save_pretrained``'s, Griffin-Lim's).
+three formats (Auffusion's, ``SpeechT5HifiGan.save_pretrained``'s, Griffin-Lim's). A folder
+may also record the mel its model was trained on in ``mel_config.json`` (``foley
+import-vocoder`` writes it; ``vocoder_mel_config`` reads it).
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from .hub import quiet_loading
 from .mel import MelConfig, mel_filterbank
 
 AUFFUSION_CHECKPOINT = "vocoder.pt"
+VOCODER_MEL_CONFIG = "mel_config.json"  # the mel the vocoder was trained on
 
 
 class HifiGanVocoder(torch.nn.Module):
@@ -51,13 +54,22 @@ class HifiGanVocoder(torch.nn.Module):
         self.model.save_pretrained(directory)
 
 
-def hifigan_config_from_auffusion(cfg: dict) -> SpeechT5HifiGanConfig:
-    """Auffusion / jik876 HiFi-GAN ``config.json`` -> ``SpeechT5HifiGanConfig``."""
+HIFIGAN_KEYS = ("upsample_rates", "upsample_kernel_sizes", "upsample_initial_channel", "resblock_kernel_sizes",
+                "resblock_dilation_sizes", "num_mels", "sampling_rate")
+
+
+def hifigan_config_from_auffusion(cfg: dict, source: str = "HiFi-GAN config") -> SpeechT5HifiGanConfig:
+    """Auffusion / jik876 HiFi-GAN ``config.json`` -> ``SpeechT5HifiGanConfig``; errors name ``source``."""
+    missing = [k for k in HIFIGAN_KEYS if k not in cfg]
+    if missing:
+        raise FoleyError(f"{source}: lacks the HiFi-GAN settings {', '.join(missing)}")
     if str(cfg.get("resblock", "1")) != "1":
-        raise FoleyError(f"HiFi-GAN resblock type {cfg.get('resblock')!r} is not supported (only type '1', as in Auffusion)")
+        raise FoleyError(f"{source}: HiFi-GAN resblock type {cfg.get('resblock')!r} is not supported "
+                         "(only type '1', as in Auffusion)")
     for rate, kernel in zip(cfg["upsample_rates"], cfg["upsample_kernel_sizes"]):
         if (kernel - rate) % 2:
-            raise FoleyError(f"HiFi-GAN upsample kernel {kernel} with rate {rate} needs output padding; not supported")
+            raise FoleyError(f"{source}: HiFi-GAN upsample kernel {kernel} with rate {rate} needs output padding; "
+                             "not supported")
     return SpeechT5HifiGanConfig(
         model_in_dim=cfg["num_mels"], sampling_rate=cfg["sampling_rate"],
         upsample_initial_channel=cfg["upsample_initial_channel"], upsample_rates=list(cfg["upsample_rates"]),
@@ -84,17 +96,36 @@ def convert_hifigan_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torc
     return out
 
 
-def load_auffusion_hifigan(directory: Path) -> HifiGanVocoder:
-    cfg = json.loads((directory / "config.json").read_text(encoding="utf-8"))
-    checkpoint = torch.load(directory / AUFFUSION_CHECKPOINT, map_location="cpu", weights_only=True)
-    if "generator" not in checkpoint:
-        raise FoleyError(f"{directory / AUFFUSION_CHECKPOINT}: no 'generator' entry (not an Auffusion HiFi-GAN checkpoint)")
-    model = SpeechT5HifiGan(hifigan_config_from_auffusion(cfg))
-    missing, unexpected = model.load_state_dict(convert_hifigan_state_dict(checkpoint["generator"]), strict=False)
+def load_jik876_hifigan(checkpoint: Path, cfg: dict, config_source: str = "HiFi-GAN config") -> HifiGanVocoder:
+    """A jik876-format HiFi-GAN generator checkpoint and its ``config.json`` dict -> HifiGanVocoder.
+
+    The checkpoint is a torch pickle of plain tensors, read with ``weights_only=True``
+    (no code runs); its ``generator`` entry holds the weight-norm state dict (Auffusion's
+    ``vocoder.pt``, jik876's ``generator_*.pth.tar``). Errors (unreadable file, no
+    ``generator``, weights that do not fit the config) raise one-line ``FoleyError``s.
+    """
+    try:
+        data = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    except Exception as e:  # a missing file, not a pickle, or objects weights_only refuses
+        reason = (str(e).strip().splitlines() or [""])[0]
+        raise FoleyError(f"{checkpoint}: not a readable HiFi-GAN checkpoint ({type(e).__name__}: {reason})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("generator"), dict):
+        raise FoleyError(f"{checkpoint}: no 'generator' entry (not a HiFi-GAN generator checkpoint)")
+    model = SpeechT5HifiGan(hifigan_config_from_auffusion(cfg, config_source))
+    try:
+        missing, unexpected = model.load_state_dict(convert_hifigan_state_dict(data["generator"]), strict=False)
+    except (RuntimeError, KeyError, TypeError, AttributeError) as e:  # shapes that differ, a weight_g without weight_v
+        detail = "; ".join(line.strip() for line in str(e).strip().splitlines())
+        raise FoleyError(f"{checkpoint}: weights do not match the config ({type(e).__name__}: {detail[:300]})") from None
     if unexpected or set(missing) - {"mean", "scale"}:  # mean/scale are unused with normalize_before=False
-        raise FoleyError(f"{directory / AUFFUSION_CHECKPOINT}: weights do not match the config "
+        raise FoleyError(f"{checkpoint}: weights do not match the config "
                          f"(missing {sorted(missing)[:4]}, unexpected {sorted(unexpected)[:4]})")
     return HifiGanVocoder(model.eval())
+
+
+def load_auffusion_hifigan(directory: Path) -> HifiGanVocoder:
+    config = directory / "config.json"
+    return load_jik876_hifigan(directory / AUFFUSION_CHECKPOINT, json.loads(config.read_text(encoding="utf-8")), str(config))
 
 
 @dataclass(frozen=True)
@@ -162,7 +193,18 @@ def load_vocoder(directory: str | os.PathLike) -> torch.nn.Module:
     cfg = json.loads(config_path.read_text(encoding="utf-8"))
     if cfg.get("vocoder_type") == "griffin_lim":
         return GriffinLimVocoder(GriffinLimConfig.from_dict(cfg))
-    if cfg.get("model_type") == SpeechT5HifiGanConfig.model_type:
-        return HifiGanVocoder(SpeechT5HifiGan.from_pretrained(directory).eval())
+    if cfg.get("model_type") == SpeechT5HifiGanConfig.model_type:  # weights stored in fp16 are computed in fp32
+        return HifiGanVocoder(SpeechT5HifiGan.from_pretrained(directory, dtype=torch.float32).eval())
     raise FoleyError(f"{config_path}: unknown vocoder format (expected Auffusion's vocoder.pt, "
                      "a SpeechT5HifiGan folder or a Griffin-Lim config)")
+
+
+def vocoder_mel_config(directory: str | os.PathLike) -> MelConfig | None:
+    """The mel a vocoder folder's model expects (its ``mel_config.json``), or None when not recorded."""
+    path = Path(directory) / VOCODER_MEL_CONFIG
+    if not path.is_file():
+        return None
+    try:
+        return MelConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError, AttributeError) as e:  # bad JSON, or values MelConfig refuses
+        raise FoleyError(f"{path}: not a valid mel config ({e})") from None

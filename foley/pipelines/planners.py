@@ -101,8 +101,8 @@ def _match(previous: Plan, target: str) -> int:
 
 _NUM = r"(\d+(?:\.\d+)?)"
 _EDITS = [
-    ("replace", re.compile(rf"^(?:replace|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)),
-    ("replace", re.compile(rf"^(?:change|turn)\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)),
+    ("replace", re.compile(r"^(?:replace|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)),
+    ("replace", re.compile(r"^(?:change|turn)\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)),
     ("remove", re.compile(r"^(?:remove|delete|drop|mute|cut)\s+(?P<a>.+)$", re.I)),
     ("add", re.compile(rf"^add\s+(?P<b>.+?)(?:\s+(?:from|between)\s+{_NUM}\s*s?\s*(?:to|and|-)\s*{_NUM}\s*s?|\s+at\s+{_NUM}\s*s?)?$", re.I)),
     ("move_to", re.compile(rf"^(?:move|put|start)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}\s*s?$", re.I)),

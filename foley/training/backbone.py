@@ -1,17 +1,23 @@
-"""Training the demo backbone: the small stand-in for pretrained Auffusion.
+"""Training the shipped backbones: small stand-ins for pretrained Auffusion, same classes
+(AutoencoderKL, UNet2DConditionModel, a text encoder), trained from scratch here.
 
-Same classes as Auffusion (AutoencoderKL, UNet2DConditionModel, a CLIP text model), small
-sizes, trained from scratch on SynthSync's train split:
+Recipes:
+- ``demo``: SynthSync's train split; a word-level tokenizer over the captions and a CLIP
+  text model trained with the UNet (stable-diffusion layout); Griffin-Lim vocoder.
+- ``sfx``: the train split of a ``foley prepare sfx`` corpus (real recordings); a frozen
+  pretrained sentence encoder (all-MiniLM-L6-v2) with a trained condition adapter
+  (Auffusion's condition-adapter layout), so that new phrasings of a known sound work; the
+  pretrained HiFi-GAN's mel and the HiFi-GAN itself as vocoder.
 
-1. a word-level tokenizer over the captions;
-2. the VAE on mel images (random time crops; L1 reconstruction + a small KL term), then
-   its latent scaling factor = 1 / std of the training latents (Stable Diffusion's rule);
-3. the UNet and the text encoder together on cached latents: epsilon-prediction MSE on
-   the PNDM/DDPM training schedule, captions dropped to "" 10 % of the time so that
-   classifier-free guidance has an unconditional model.
+Stages: the VAE on mel images (random time crops; L1 reconstruction + a small KL term),
+its latent scaling factor = 1 / std of the training latents (Stable Diffusion's rule);
+then the UNet and the trainable text part on cached latents: epsilon-prediction MSE on the
+PNDM/DDPM training schedule, captions dropped 10 % of the time so that classifier-free
+guidance has an unconditional model. The run folder (``OUT.run``) keeps the VAE, UNet
+checkpoints and the log; rerunning the same command resumes exactly.
 
-Run: ``python -m foley.training.backbone --data SYNTHSYNC --out DIR`` (see train/README.md for
-the shipped model's exact command). Single process; the models are small enough for CPU.
+Run: ``python -m foley.training.backbone --data DATA --out DIR`` (see train/README.md for
+the shipped models' exact commands). Single process; the models are small enough for CPU.
 """
 from __future__ import annotations
 
@@ -23,21 +29,27 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from diffusers import DDPMScheduler
-from transformers import PreTrainedTokenizerFast
+from diffusers import AutoencoderKL, DDPMScheduler
+from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerFast
 
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
 
+from ..datasets.sfx import load_sfx_manifest
 from ..datasets.synthsync import load_manifest
 from ..media.audio import read_audio
+from ..media.files import atomic_path
+from ..models.auffusion import MEL_CONFIG, ConditionAdapter, TextConditioner
 from ..models.backbone import AudioBackbone, BackboneConfig, build_backbone
 from ..models.mel import LogMel, MelConfig, mel_to_image
+from ..models.vocoder import load_vocoder
 
 DEMO_CONFIG = BackboneConfig(
     mel=MelConfig(n_mels=64, width=416),  # 4.16 s: a 4 s SynthSync clip fits
     vae_channels=(16, 32, 64), unet_channels=(32, 64, 96), unet_cross_attention=(False, True, True),
     attention_head_dim=16, text_dim=64, text_layers=2, text_heads=2, griffin_lim_iters=32)
 MAX_TEXT_TOKENS = 16
+SFX_MAX_TEXT_TOKENS = 32
+UNET_CHECKPOINT = "unet_checkpoint.pt"
 
 
 def build_caption_tokenizer(captions: list[str], max_length: int = MAX_TEXT_TOKENS) -> PreTrainedTokenizerFast:
@@ -103,20 +115,80 @@ def encode_latents(backbone: AudioBackbone, images: torch.Tensor, batch: int = 3
                       for i in range(0, len(images), batch)])
 
 
-def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[str], steps: int, batch: int,
-               lr: float, drop_caption: float, gen: torch.Generator, log) -> None:
-    unet, text = backbone.unet.train().requires_grad_(True), backbone.text
-    text.text_encoder.train().requires_grad_(True)
+class TextStates:
+    """Captions -> cross-attention states for training, as the conditioner computes them.
+
+    Stable-diffusion layout: the text encoder is trained with the UNet (tokenized, padded
+    to the max length). Condition-adapter layout: the pretrained encoder is frozen, so its
+    zero-padded hidden states are computed once per caption and only the adapter trains;
+    dropped captions get the all-zero unconditional states (Auffusion's convention).
+    """
+
+    def __init__(self, text, captions: list[str]) -> None:
+        self.text = text
+        self.frozen = text.adapter is not None
+        if self.frozen:
+            self.cache = {c: self._encode_frozen(c) for c in sorted(set(captions))}
+
+    @torch.no_grad()
+    def _encode_frozen(self, caption: str) -> torch.Tensor:
+        ids = self.text.tokenizer(caption, truncation=True, max_length=self.text.max_length, return_tensors="pt").input_ids
+        states = self.text.text_encoder(ids).last_hidden_state[0].float()  # (n, D_text)
+        return F.pad(states, (0, 0, 0, self.text.max_length - states.shape[0]))  # (L, D_text)
+
+    def modules(self) -> list[torch.nn.Module]:
+        return [self.text.adapter] if self.frozen else [self.text.text_encoder]
+
+    def __call__(self, prompts: list[str | None]) -> torch.Tensor:
+        # B prompts (None = dropped) -> (B, L, D)
+        if not self.frozen:
+            ids = self.text.tokenizer([p or "" for p in prompts], padding="max_length", max_length=self.text.max_length,
+                                      truncation=True, return_tensors="pt").input_ids
+            return self.text.text_encoder(ids).last_hidden_state
+        kept = [p is not None for p in prompts]
+        cached = torch.stack([self.cache[p] if p is not None else self.cache[next(iter(self.cache))] for p in prompts])
+        states = self.text.adapter(cached)  # (B, L, D)
+        return states * torch.tensor(kept, dtype=states.dtype)[:, None, None]
+
+
+def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[list[str]], steps: int, batch: int,
+               lr: float, drop_caption: float, gen: torch.Generator, log, run: Path | None = None,
+               checkpoint_every: int = 0, stop_at: int | None = None) -> list[dict]:
+    """Epsilon-prediction training of the UNet and the trainable text part.
+
+    ``captions[i]``: the texts of latent i (one is drawn per step). With ``run``, a
+    checkpoint (weights, optimizer, generator, step, losses) is written every
+    ``checkpoint_every`` steps and training resumes from it: an interrupted run ends with
+    the same weights as an uninterrupted one. ``stop_at``: checkpoint and return after this
+    step (a run split across sessions). Returns the loss curve.
+    """
+    unet = backbone.unet.train().requires_grad_(True)
+    texts = TextStates(backbone.text, [c for group in captions for c in group])
+    for module in texts.modules():
+        module.train().requires_grad_(True)
     noise_scheduler = DDPMScheduler.from_config(backbone.c.scheduler.config)
-    params = list(unet.parameters()) + list(text.text_encoder.parameters())
+    params = list(unet.parameters()) + [p for m in texts.modules() for p in m.parameters()]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-2)
-    for step in range(steps):
+    start, curve = 0, []
+    several = any(len(group) > 1 for group in captions)  # a text to draw per step
+    checkpoint = run / UNET_CHECKPOINT if run is not None else None
+    if checkpoint is not None and checkpoint.is_file():
+        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+        unet.load_state_dict(state["unet"])
+        for module, weights in zip(texts.modules(), state["text"]):
+            module.load_state_dict(weights)
+        opt.load_state_dict(state["optimizer"])
+        gen.set_state(state["generator"])
+        start, curve = int(state["step"]), list(state["curve"])
+        log(f"unet resumed at step {start}")
+    end = min(steps, stop_at) if stop_at is not None else steps
+    for step in range(start, end):
         idx = torch.randint(len(latents), (batch,), generator=gen)
         keep = torch.rand(batch, generator=gen) >= drop_caption
-        prompts = [captions[i] if k else "" for i, k in zip(idx.tolist(), keep.tolist())]
-        ids = text.tokenizer(prompts, padding="max_length", max_length=text.max_length, truncation=True,
-                             return_tensors="pt").input_ids
-        states = text.text_encoder(ids).last_hidden_state  # (b, L, D)
+        pick = torch.randint(0, 1 << 30, (batch,), generator=gen) if several else torch.zeros(batch, dtype=torch.long)
+        prompts = [captions[i][j % len(captions[i])] if k else None
+                   for i, k, j in zip(idx.tolist(), keep.tolist(), pick.tolist())]
+        states = texts(prompts)  # (b, L, D)
         x0 = latents[idx]
         noise = torch.randn(x0.shape, generator=gen)
         t = torch.randint(0, noise_scheduler.config.num_train_timesteps, (batch,), generator=gen)
@@ -128,16 +200,65 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[st
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
+        curve.append(loss.item())
         if step % 25 == 0 or step == steps - 1:
             log(f"unet step {step} loss {loss.item():.4f}")
+        if checkpoint is not None and checkpoint_every and ((step + 1) % checkpoint_every == 0 or step + 1 == end):
+            with atomic_path(checkpoint) as tmp:
+                torch.save({"unet": unet.state_dict(), "text": [m.state_dict() for m in texts.modules()],
+                            "optimizer": opt.state_dict(), "generator": gen.get_state(), "step": step + 1,
+                            "curve": curve}, tmp)
     unet.eval().requires_grad_(False)
-    text.text_encoder.eval().requires_grad_(False)
+    for module in texts.modules():
+        module.eval().requires_grad_(False)
+    return [{"step": i, "loss": v} for i, v in enumerate(curve)]
+
+
+def load_sfx_windows(root: str | Path, split: str, mel: MelConfig, max_windows: int = 4
+                     ) -> tuple[torch.Tensor, list[list[str]]]:
+    """Model-width windows (N, width * hop) of a sound-effects corpus split, and the texts of
+    each (caption and label). Every clip gives the window at its start (a sound begins at
+    the start of what the model makes); a longer clip (an ambience) also gives windows
+    every half width, up to ``max_windows``."""
+    n = mel.width * mel.hop_length
+    windows, texts = [], []
+    for e in load_sfx_manifest(root, split):
+        wav, _ = read_audio(e["audio"], sample_rate=mel.sample_rate)
+        for start in range(0, max(1, len(wav) - n // 2), n // 2)[:max_windows]:
+            window = torch.zeros(n)
+            piece = torch.from_numpy(wav[start:start + n])
+            window[: len(piece)] = piece
+            windows.append(window)
+            texts.append([e["caption"], e["label"]])
+    return torch.stack(windows), texts
+
+
+def sfx_backbone_config(mel: MelConfig) -> BackboneConfig:
+    """The real-audio demo backbone's sizes, on the vocoder's mel at a 352-frame width (4.09 s
+    at 22,050 Hz / hop 256; a multiple of 16, as the VAE and UNet downsamplings need)."""
+    return BackboneConfig(
+        mel=MelConfig.from_dict({**mel.to_dict(), "width": 352}), vae_channels=(16, 32, 64),
+        unet_channels=(32, 64, 128), unet_cross_attention=(False, True, True), attention_head_dim=16, text_dim=128)
+
+
+def _sfx_text(encoder_dir: str, text_dim: int, max_length: int = SFX_MAX_TEXT_TOKENS) -> TextConditioner:
+    """A frozen pretrained sentence encoder (e.g. all-MiniLM-L6-v2) with a new condition adapter."""
+    tokenizer = AutoTokenizer.from_pretrained(encoder_dir)
+    encoder = AutoModel.from_pretrained(encoder_dir, dtype=torch.float32).eval()
+    adapter = ConditionAdapter({"condition_dim": encoder.config.hidden_size, "cross_attention_dim": text_dim})
+    return TextConditioner(tokenizer, encoder, adapter, max_length=max_length)
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m foley.training.backbone", description=__doc__.splitlines()[0])
-    p.add_argument("--data", required=True, help="SynthSync folder")
+    p.add_argument("--recipe", choices=("demo", "sfx"), default="demo",
+                   help="demo: SynthSync, CLIP text encoder from scratch, Griffin-Lim; sfx: a `foley prepare sfx` "
+                        "corpus, a frozen sentence encoder (--text-encoder) and a neural vocoder (--vocoder)")
+    p.add_argument("--data", required=True, help="SynthSync folder (demo) or sound-effects corpus (sfx)")
     p.add_argument("--out", required=True, help="output backbone folder")
+    p.add_argument("--run", help="checkpoint folder for resuming (default: OUT.run)")
+    p.add_argument("--text-encoder", help="sfx: a transformers sentence-encoder folder (all-MiniLM-L6-v2)")
+    p.add_argument("--vocoder", help="sfx: a vocoder folder with mel_config.json (foley import-vocoder)")
     p.add_argument("--vae-steps", type=int, default=400)
     p.add_argument("--vae-batch", type=int, default=8)
     p.add_argument("--vae-crop", type=int, default=208, help="mel frames per VAE training crop")
@@ -147,6 +268,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--unet-batch", type=int, default=16)
     p.add_argument("--unet-lr", type=float, default=5e-4)
     p.add_argument("--drop-caption", type=float, default=0.1)
+    p.add_argument("--checkpoint-every", type=int, default=100, help="UNet steps between checkpoints")
+    p.add_argument("--stop-at", type=int, help="checkpoint and stop after this UNet step (rerun to continue)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--fp16", action="store_true", help="store the weights in float16")
@@ -154,31 +277,61 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
+    run = Path(args.run or f"{args.out}.run")
+    run.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
 
     def log(msg: str) -> None:
-        print(f"[{time.time() - t0:7.1f} s] {msg}", flush=True)
+        line = f"[{time.time() - t0:7.1f} s] {msg}"
+        print(line, flush=True)
+        with open(run / "log.txt", "a", encoding="utf-8") as f:
+            f.write(line + "\n")
 
-    cfg = DEMO_CONFIG
-    wavs, entries = load_clips(args.data, "train", cfg.mel)
-    captions = [e["caption"] for e in entries]
+    if args.recipe == "demo":
+        cfg = DEMO_CONFIG
+        wavs, entries = load_clips(args.data, "train", cfg.mel)
+        texts = [[e["caption"]] for e in entries]
+        backbone = build_backbone(cfg, build_caption_tokenizer([t[0] for t in texts]))
+    else:
+        if not (args.text_encoder and args.vocoder):
+            p.error("--recipe sfx needs --text-encoder and --vocoder")
+        vocoder = load_vocoder(args.vocoder)
+        cfg = sfx_backbone_config(MelConfig.from_dict(json.loads((Path(args.vocoder) / MEL_CONFIG).read_text())))
+        wavs, texts = load_sfx_windows(args.data, "train", cfg.mel)
+        backbone = build_backbone(cfg, text=_sfx_text(args.text_encoder, cfg.text_dim), vocoder=vocoder.eval())
     images = _mel_images(wavs, cfg.mel)  # (N, 1, M, width)
-    log(f"{len(entries)} clips, images {tuple(images.shape)}")
-    backbone = build_backbone(cfg, build_caption_tokenizer(captions))
-    train_vae(backbone, images, args.vae_steps, args.vae_batch, args.vae_crop, args.vae_lr, args.kl_weight, gen, log)
+    log(f"{len(texts)} training windows, images {tuple(images.shape)}")
+    vae_dir = run / "vae"
+    if (vae_dir / "config.json").is_file():  # resume: the VAE stage is done
+        backbone.c.vae = AutoencoderKL.from_pretrained(vae_dir).eval().requires_grad_(False)
+        gen.set_state(torch.load(run / "vae_generator.pt", weights_only=True))
+        log("vae loaded from the run folder")
+    else:
+        train_vae(backbone, images, args.vae_steps, args.vae_batch, args.vae_crop, args.vae_lr, args.kl_weight, gen,
+                  log)
+        latents = encode_latents(backbone, images)
+        backbone.vae.register_to_config(scaling_factor=float(1.0 / latents.std()))
+        backbone.vae.save_pretrained(vae_dir)
+        with atomic_path(run / "vae_generator.pt") as tmp:
+            torch.save(gen.get_state(), tmp)
     latents = encode_latents(backbone, images)
-    scaling = float(1.0 / latents.std())
-    backbone.vae.register_to_config(scaling_factor=scaling)
+    scaling = backbone.vae.config.scaling_factor
     log(f"latents {tuple(latents.shape)}, scaling factor {scaling:.4f}")
-    train_unet(backbone, latents * scaling, captions, args.unet_steps, args.unet_batch, args.unet_lr,
-               args.drop_caption, gen, log)
+    curve = train_unet(backbone, latents * scaling, texts, args.unet_steps, args.unet_batch, args.unet_lr,
+                       args.drop_caption, gen, log, run=run, checkpoint_every=args.checkpoint_every,
+                       stop_at=args.stop_at)
+    if len(curve) < args.unet_steps:
+        log(f"stopped after UNet step {len(curve)} of {args.unet_steps}; rerun the same command to continue")
+        return
     if args.fp16:
-        for module in (backbone.unet, backbone.vae, backbone.text.text_encoder):
+        for module in (backbone.unet, backbone.vae, backbone.text.text_encoder, backbone.vocoder):
             module.half()
     backbone.save_pretrained(args.out)
-    settings = {k: v for k, v in vars(args).items() if k not in ("data", "out")}  # no machine paths
-    (Path(args.out) / "training.json").write_text(json.dumps({"args": settings, "config": cfg.to_dict(),
-                                                              "train_clips": len(entries)}, indent=2))
+    settings = {k: v for k, v in vars(args).items() if k not in ("data", "out", "run", "text_encoder", "vocoder")}
+    (Path(args.out) / "training.json").write_text(json.dumps({
+        "args": settings, "config": cfg.to_dict(), "train_windows": len(texts),
+        "loss_curve": [round(sum(c["loss"] for c in curve[i:i + 50]) / len(curve[i:i + 50]), 5)
+                       for i in range(0, len(curve), 50)]}, indent=2))
     log(f"saved {args.out}")
 
 

@@ -1,0 +1,90 @@
+"""Backbone training: the condition-adapter layout with a frozen sentence encoder, and exact resume."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from transformers import BertConfig, BertModel, BertTokenizerFast
+
+from foley.models.auffusion import LAYOUT_CONDITION, ConditionAdapter, TextConditioner
+from foley.models.backbone import AudioBackbone, build_backbone
+from foley.training.backbone import UNET_CHECKPOINT, TextStates, train_unet
+
+from auffusion_models import TINY, tiny_backbone
+
+WORDS = ["a", "dog", "barks", "rain", "falls", "thunder", "footsteps", "on", "gravel"]
+
+
+def tiny_sentence_encoder(directory: Path) -> TextConditioner:
+    """A BERT encoder and WordPiece tokenizer of all-MiniLM-L6-v2's classes, tiny and random."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
+    tokenizer = BertTokenizerFast(vocab_file=str(directory / "vocab.txt"))
+    torch.manual_seed(1)
+    encoder = BertModel(BertConfig(vocab_size=len(WORDS) + 5, hidden_size=16, num_hidden_layers=1,
+                                   num_attention_heads=2, intermediate_size=32, max_position_embeddings=32)).eval()
+    adapter = ConditionAdapter({"condition_dim": 16, "cross_attention_dim": TINY.text_dim})
+    return TextConditioner(tokenizer, encoder, adapter, max_length=8)
+
+
+def test_condition_layout_round_trip(tmp_path):
+    torch.manual_seed(0)
+    backbone = build_backbone(TINY, text=tiny_sentence_encoder(tmp_path / "enc"))
+    backbone.save_pretrained(tmp_path / "model")
+    assert (tmp_path / "model" / "condition_config.json").is_file()
+    assert (tmp_path / "model" / "text_encoder_0" / "tokenizer.json").is_file()
+    loaded = AudioBackbone.from_pretrained(tmp_path / "model")
+    assert loaded.text.layout == LAYOUT_CONDITION
+    prompts = ["a dog barks", "thunder"]
+    assert torch.allclose(loaded.text.encode(prompts), backbone.text.encode(prompts), atol=1e-5)
+    a = backbone.generate(prompts, 0.3, steps=2, guidance=2.0, scheduler="ddim")
+    b = loaded.generate(prompts, 0.3, steps=2, guidance=2.0, scheduler="ddim")
+    assert a.shape == (2, round(0.3 * TINY.mel.sample_rate)) and torch.allclose(a, b, atol=1e-4)
+
+
+def test_training_states_equal_inference_states(tmp_path):
+    text = tiny_sentence_encoder(tmp_path / "enc")
+    states = TextStates(text, ["a dog barks", "rain falls"])
+    with torch.no_grad():
+        got = states(["a dog barks", None])
+    assert torch.allclose(got[0], text.encode(["a dog barks"])[0], atol=1e-5)
+    assert torch.equal(got[1], torch.zeros_like(got[1]))  # dropped caption: Auffusion's all-zero condition
+    assert torch.equal(got[1], text.encode_negative(1)[0])
+
+
+def _train(backbone: AudioBackbone, run: Path, stop_at=None) -> list[dict]:
+    latents = torch.randn(6, 4, *backbone.latent_size, generator=torch.Generator().manual_seed(3))
+    texts = [["a dog barks", "dog"], ["rain falls", "rain"], ["thunder"]] * 2
+    return train_unet(backbone, latents, texts, steps=4, batch=2, lr=1e-3, drop_caption=0.3,
+                      gen=torch.Generator().manual_seed(0), log=lambda _: None, run=run, checkpoint_every=1,
+                      stop_at=stop_at)
+
+
+def test_resumed_training_ends_where_an_uninterrupted_run_ends(tmp_path):
+    torch.manual_seed(0)
+    straight = build_backbone(TINY, text=tiny_sentence_encoder(tmp_path / "enc"))
+    curve = _train(straight, tmp_path / "a")
+    torch.manual_seed(0)
+    first = build_backbone(TINY, text=tiny_sentence_encoder(tmp_path / "enc"))
+    assert len(_train(first, tmp_path / "b", stop_at=2)) == 2
+    assert torch.load(tmp_path / "b" / UNET_CHECKPOINT, weights_only=True)["step"] == 2
+    torch.manual_seed(5)  # a fresh process: other initial weights, restored from the checkpoint
+    second = build_backbone(TINY, text=tiny_sentence_encoder(tmp_path / "enc2"))
+    resumed = _train(second, tmp_path / "b")
+    assert [c["loss"] for c in resumed] == [c["loss"] for c in curve]
+    for x, y in zip(straight.unet.state_dict().values(), second.unet.state_dict().values()):
+        assert torch.equal(x, y)
+    for x, y in zip(straight.text.adapter.state_dict().values(), second.text.adapter.state_dict().values()):
+        assert torch.equal(x, y)
+    frozen = tiny_sentence_encoder(tmp_path / "enc3").text_encoder.state_dict()
+    assert all(torch.equal(frozen[k], v) for k, v in straight.text.text_encoder.state_dict().items())
+
+
+def test_the_demo_recipe_still_trains_its_text_encoder(tmp_path):
+    backbone = tiny_backbone(tmp_path)
+    before = {k: v.clone() for k, v in backbone.text.text_encoder.state_dict().items()}
+    latents = torch.randn(2, 4, *backbone.latent_size)
+    train_unet(backbone, latents, [["ball"], ["drum hit"]], steps=2, batch=2, lr=1e-2, drop_caption=0.0,
+               gen=torch.Generator().manual_seed(0), log=lambda _: None)
+    after = backbone.text.text_encoder.state_dict()
+    assert any((after[k] - before[k]).abs().max() > 1e-6 for k in before)
