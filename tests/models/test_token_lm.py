@@ -8,7 +8,7 @@ from foley.config import TimeBase
 from foley.errors import FoleyError
 from foley.models.token_lm import INSTRUCTION, MARKERS, REQUEST, SamplingConfig, TokenLM, audio_token
 
-from lm_models import CAPTIONS, N_UNITS, TINY_GEMMA, clip_batch, fitted_lm, perturb, tiny_lm
+from lm_models import CAPTIONS, N_UNITS, TINY_GEMMA, clip_batch, fitted_lm, one_thread, perturb, tiny_lm
 
 SAMPLING = SamplingConfig(do_sample=True, temperature=1.3, top_k=6, top_p=0.95, seed=7)
 
