@@ -104,12 +104,18 @@ def _installed_version(folder: Path, name: str) -> str:
     return "unknown"
 
 
-def iter_files(source: PackageSource, wanted: Callable[[str], bool]) -> Iterator[tuple[str, Callable[[], BinaryIO]]]:
-    """(path, open) for each regular file whose package path (e.g.
-    ``usr/share/games/0ad/mods/public/public.zip``) ``wanted`` accepts, in archive order.
-    ``open()`` gives a binary file; read it before the iteration moves on."""
+def iter_files(source: PackageSource, wanted: Callable[[str], bool], under: tuple[str, ...] = ("",)
+               ) -> Iterator[tuple[str, Callable[[], BinaryIO]]]:
+    """(path, open) for each regular file below one of the ``under`` paths whose package path
+    (e.g. ``usr/share/games/0ad/mods/public/public.zip``) ``wanted`` accepts, in archive
+    order. ``open()`` gives a binary file; read it before the iteration moves on. In a
+    folder only ``under`` is walked (the folder may be ``/``)."""
     if not source.is_deb:
-        for file in sorted(p for p in source.path.rglob("*") if p.is_file()):
+        found = set()
+        for prefix in under:
+            base = source.path / prefix
+            found.update([base] if base.is_file() else (p for p in base.rglob("*") if p.is_file()))
+        for file in sorted(found):
             rel = file.relative_to(source.path).as_posix()
             if wanted(rel):
                 yield rel, lambda file=file: open(file, "rb")
@@ -118,7 +124,7 @@ def iter_files(source: PackageSource, wanted: Callable[[str], bool]) -> Iterator
     with f, tarfile.open(fileobj=_Window(f, size), mode="r|*") as tar:
         for member in tar:
             rel = member.name.removeprefix("./")
-            if member.isfile() and wanted(rel):
+            if member.isfile() and rel.startswith(under) and wanted(rel):
                 yield rel, lambda m=member: tar.extractfile(m)
 
 

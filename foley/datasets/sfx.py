@@ -137,7 +137,7 @@ def _read_package(spec: SourceSpec, source: debian.PackageSource, scratch: Path)
             or spec.package == "tuxpaint-stamps-default" and below.endswith(".txt") and "_desc" not in below
 
     zip_path = None
-    for rel, open_file in debian.iter_files(source, wanted):
+    for rel, open_file in debian.iter_files(source, wanted, under=(spec.root, copyright_path)):
         with open_file() as src:
             if rel == spec.root and spec.zip_folder:  # 0 A.D.'s 3.3 GB public.zip: copied out, read by member
                 zip_path = scratch / Path(rel).name

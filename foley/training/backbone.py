@@ -305,6 +305,7 @@ def main(argv: list[str] | None = None) -> None:
     if (vae_dir / "config.json").is_file():  # resume: the VAE stage is done
         backbone.c.vae = AutoencoderKL.from_pretrained(vae_dir).eval().requires_grad_(False)
         gen.set_state(torch.load(run / "vae_generator.pt", weights_only=True))
+        latents = encode_latents(backbone, images)
         log("vae loaded from the run folder")
     else:
         train_vae(backbone, images, args.vae_steps, args.vae_batch, args.vae_crop, args.vae_lr, args.kl_weight, gen,
@@ -314,7 +315,6 @@ def main(argv: list[str] | None = None) -> None:
         backbone.vae.save_pretrained(vae_dir)
         with atomic_path(run / "vae_generator.pt") as tmp:
             torch.save(gen.get_state(), tmp)
-    latents = encode_latents(backbone, images)
     scaling = backbone.vae.config.scaling_factor
     log(f"latents {tuple(latents.shape)}, scaling factor {scaling:.4f}")
     curve = train_unet(backbone, latents * scaling, texts, args.unet_steps, args.unet_batch, args.unet_lr,
