@@ -276,7 +276,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .media.audio import write_audio
-    from .pipelines.compose import EventCache, SamplerConfig, Session, load_backbone, render, timeline_image
+    from .pipelines.compose import EventCache, SamplerConfig, Session, load_backbone, model_id, render, timeline_image
     from .pipelines.planners import get_planner
 
     session = Session.open(args.session, args.duration) if args.session else None
@@ -295,7 +295,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         return 0
     backbone = load_backbone(args.model, args.device)
     cache_dir = session.cache_dir if session else Path.home() / ".cache" / "foley" / "compose"
-    cache = EventCache(cache_dir, model_id=str(Path(args.model).resolve()) if args.model != "demo" else "demo")
+    cache = EventCache(cache_dir, model_id=model_id(args.model))
     sampler = SamplerConfig(steps=args.steps, guidance=args.guidance, scheduler=args.scheduler)
     mix, stats = render(plan, backbone, cache, sampler, align_onsets=not args.no_align,
                         progress=lambda e: print(f"  rendered: {e.caption}", file=sys.stderr))
@@ -370,7 +370,7 @@ def _cmd_dub(args: argparse.Namespace) -> int:
 def _cmd_ui(args: argparse.Namespace) -> int:
     from .ui import launch
 
-    launch(args.model, args.host, args.port, args.device)
+    launch(args.model, args.host, args.port, args.device, args.compose_model)
     return 0
 
 
@@ -588,7 +588,8 @@ def build_parser() -> argparse.ArgumentParser:
     dub.set_defaults(func=_cmd_dub)
 
     ui = sub.add_parser("ui", help="a web page for dubbing and composing (needs the ui extra)")
-    ui.add_argument("--model", default="demo", help="demo or a model directory (pipeline.json + components)")
+    ui.add_argument("--model", default="demo", help="dub tab: demo or a model directory (pipeline.json + components)")
+    ui.add_argument("--compose-model", default="demo", help="compose tab: a backbone (demo, or a directory)")
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     ui.add_argument("--port", type=_number(1, 65535, integer=True), default=7860)
     ui.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")

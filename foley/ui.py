@@ -1,7 +1,7 @@
 """``foley ui``: a web page for dubbing videos and composing sound beds (Gradio).
 
-It listens on 127.0.0.1 unless told otherwise. The model loads once and serves both tabs
-(dub: the whole pipeline; compose: its backbone). Each browser session writes into its
+It listens on 127.0.0.1 unless told otherwise. The models load once: the dub pipeline for
+the dub tab, a text-to-audio backbone (``--compose-model``) for the compose tab. Each browser session writes into its
 own folder under one temporary root, which also holds Gradio's uploads; nothing is
 written elsewhere. Bad input shows as one message in the page, never a traceback.
 """
@@ -32,10 +32,11 @@ class Studio:
     temporary root, and the work both tabs do. ``dub`` and ``compose`` are plain methods so
     that they can be tested without a browser."""
 
-    def __init__(self, model: str = "demo", device: str = "auto", root: str | os.PathLike | None = None):
-        self.model, self.device = model, device
+    def __init__(self, model: str = "demo", device: str = "auto", root: str | os.PathLike | None = None,
+                 compose_model: str = "demo"):
+        self.model, self.compose_model, self.device = model, compose_model, device
         self.root = Path(root or tempfile.mkdtemp(prefix="foley-ui-"))
-        self._pipeline = None
+        self._pipeline = self._backbone = None
         self._lock = threading.Lock()  # one generation at a time: the CPU has no room for two
 
     @property
@@ -45,6 +46,14 @@ class Studio:
         if self._pipeline is None:
             self._pipeline = FoleyPipeline.from_pretrained(self.model, device=self.device)
         return self._pipeline
+
+    @property
+    def backbone(self):
+        from .pipelines.compose import load_backbone
+
+        if self._backbone is None:
+            self._backbone = load_backbone(self.compose_model, self.device)
+        return self._backbone
 
     def session_dir(self, session: str) -> Path:
         folder = self.root / "sessions" / "".join(c for c in session if c.isalnum())[:64]
@@ -92,7 +101,7 @@ class Studio:
         current plan), or ``table`` (rows of caption, start_s, end_s, gain_db) replaces the plan
         as edited by hand. Only changed events are generated. Raises FoleyError."""
         from .media.audio import write_audio
-        from .pipelines.compose import EventCache, SamplerConfig, Session, render, timeline_image
+        from .pipelines.compose import EventCache, SamplerConfig, Session, model_id, render, timeline_image
         from .pipelines.plan import validate
         from .pipelines.planners import get_planner
 
@@ -113,8 +122,8 @@ class Studio:
             if not new and state.plan is None:
                 raise FoleyError("there is no bed to edit yet: describe one and press New bed")
             plan = get_planner(planner).plan(text.strip(), state.duration_s, state.plan)
-        backbone = self.pipeline.backbone
-        cache = EventCache(state.cache_dir, model_id=self.model if self.model == "demo" else str(Path(self.model).resolve()))
+        backbone = self.backbone
+        cache = EventCache(state.cache_dir, model_id=model_id(self.compose_model))
         with self._lock:
             mix, stats = render(plan, backbone, cache, SamplerConfig(steps=int(steps), guidance=float(guidance)))
         turn = len(state.turns) + 1
@@ -264,13 +273,14 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
     return app
 
 
-def launch(model: str = "demo", host: str = "127.0.0.1", port: int = 7860, device: str = "auto") -> None:
+def launch(model: str = "demo", host: str = "127.0.0.1", port: int = 7860, device: str = "auto",
+           compose_model: str = "demo") -> None:
     """Serve the page until interrupted."""
     root = Path(tempfile.mkdtemp(prefix="foley-ui-"))
     os.environ["GRADIO_TEMP_DIR"] = str(root / "uploads")  # Gradio's uploads stay under the same root
     example = EXAMPLE if EXAMPLE.is_file() else None  # in a source checkout
-    studio = Studio(model, device, root)
-    studio.pipeline  # load before serving: the first click should not wait for it
+    studio = Studio(model, device, root, compose_model)
+    studio.pipeline, studio.backbone  # load before serving: the first click should not wait for them
     quiet_ffmpeg_log()
     app = build_app(studio, str(example) if example else None)
     print(f"foley ui: http://{host}:{port}  (files under {root}, removed on exit)", flush=True)

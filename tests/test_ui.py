@@ -43,8 +43,8 @@ def server(tmp_path_factory):
     cwd.mkdir()
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    proc = subprocess.Popen([sys.executable, "-m", "foley", "ui", "--model", str(model), "--port", str(port),
-                             "--device", "cpu"], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen([sys.executable, "-m", "foley", "ui", "--model", str(model), "--compose-model",
+                             str(model / "backbone"), "--port", str(port), "--device", "cpu"], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 120

@@ -39,20 +39,29 @@ class SamplerConfig:
     overlap_s: float = 1.0  # window overlap for events longer than the model window
 
 
+SHIPPED_BACKBONES = {  # name -> folder in the package
+    "demo": "assets/demo/backbone",  # SynthSync's eight synthetic sounds, Griffin-Lim (the dub model's)
+}
+
+
 def load_backbone(spec: str, device: str = "auto"):
-    """``demo`` (the backbone shipped with the package) or a directory / hub id of any
-    Auffusion layout."""
+    """A shipped backbone by name (``demo``) or a directory / hub id of any Auffusion layout."""
     from importlib import resources
 
     from ..device import resolve_device
     from ..models.backbone import AudioBackbone
 
-    if spec == "demo":
-        path = Path(str(resources.files("foley").joinpath("assets/demo/backbone")))
-        if not (path / "model_index.json").is_file():
-            raise FoleyError(f"the demo backbone is not installed ({path}); pass --model DIR")
+    if spec in SHIPPED_BACKBONES:
+        path = Path(str(resources.files("foley").joinpath(SHIPPED_BACKBONES[spec])))
+        if not path.is_dir():
+            raise FoleyError(f"the {spec} backbone is not installed ({path}); pass --model DIR")
         spec = str(path)
     return AudioBackbone.from_pretrained(spec).to(resolve_device(device))
+
+
+def model_id(spec: str) -> str:
+    """What identifies a backbone in the event cache: a shipped name, or the folder's absolute path."""
+    return spec if spec in SHIPPED_BACKBONES else str(Path(spec).resolve())
 
 
 def event_seed(event: Event) -> int:
