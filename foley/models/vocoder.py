@@ -116,7 +116,8 @@ def load_jik876_hifigan(checkpoint: Path, cfg: dict, config_source: str = "HiFi-
         missing, unexpected = model.load_state_dict(convert_hifigan_state_dict(data["generator"]), strict=False)
     except (RuntimeError, KeyError, TypeError, AttributeError) as e:  # shapes that differ, a weight_g without weight_v
         detail = "; ".join(line.strip() for line in str(e).strip().splitlines())
-        raise FoleyError(f"{checkpoint}: weights do not match the config ({type(e).__name__}: {detail[:300]})") from None
+        raise FoleyError(f"{checkpoint}: weights do not match the config ({type(e).__name__}: "
+                         f"{detail[:300]})") from None
     if unexpected or set(missing) - {"mean", "scale"}:  # mean/scale are unused with normalize_before=False
         raise FoleyError(f"{checkpoint}: weights do not match the config "
                          f"(missing {sorted(missing)[:4]}, unexpected {sorted(unexpected)[:4]})")
@@ -125,7 +126,8 @@ def load_jik876_hifigan(checkpoint: Path, cfg: dict, config_source: str = "HiFi-
 
 def load_auffusion_hifigan(directory: Path) -> HifiGanVocoder:
     config = directory / "config.json"
-    return load_jik876_hifigan(directory / AUFFUSION_CHECKPOINT, json.loads(config.read_text(encoding="utf-8")), str(config))
+    cfg = json.loads(config.read_text(encoding="utf-8"))
+    return load_jik876_hifigan(directory / AUFFUSION_CHECKPOINT, cfg, str(config))
 
 
 @dataclass(frozen=True)
