@@ -12,7 +12,9 @@ peak-normalized reference:
   22.05 kHz);
 - CPU seconds (all threads) and wall seconds per second of audio, torch on 2 threads (a
   busy machine inflates both: idle torch threads spin);
-- with --embedder, FAD of the vocoded clips against the references; with --pca N, both sets
+- with --embedder, FAD of the vocoded clips against the references, each clip embedded at
+  the lower of the two rates (a 16 kHz reference has nothing above 8 kHz, so a vocoder's
+  output above 8 kHz is not counted against it); with --pca N, both sets
   projected first on the references' N leading principal components (aiSFX has 512
   dimensions, more than a test set of a few minutes has blocks).
 
@@ -176,8 +178,9 @@ def main(argv: list[str] | None = None) -> dict:
                             "level_db": band_db(out, ref, e.mel.sample_rate),
                             "high_band_db": band_db(out, ref, e.mel.sample_rate, HIGH_BAND_HZ),
                             "cpu_s_per_s": cpu / seconds, "wall_s_per_s": wall / seconds})
-            if embedder is not None:
-                e.embeddings.append(embed_audio(embedder, out, e.mel.sample_rate))
+            if embedder is not None:  # at the reference's rate: no vocoder is credited or blamed for a band it lacks
+                e.embeddings.append(embed_audio(embedder, resample(out, e.mel.sample_rate, min(rate, e.mel.sample_rate)),
+                                                min(rate, e.mel.sample_rate)))
             pictures.append((e.name, out, e.mel.sample_rate))
         if args.pictures and i - len(skipped) < PICTURE_CLIPS:
             ref = peak_normalize(resample(wav, rate, picture_rate), entries[0].mel.peak)

@@ -40,12 +40,19 @@ def _cmd_prepare_avsync15(args: argparse.Namespace) -> int:
 def _cmd_prepare_sfx(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .datasets.sfx import SfxConfig, prepare_sfx, resolve_sources
+    from .datasets.sfx import SfxConfig, check_output, identify, prepare_sfx, resolve_sources
 
-    packages = args.packages.split(",") if args.packages else list(_sfx_packages())
+    packages = list(_sfx_packages()) if args.packages is None else [p.strip() for p in args.packages.split(",")]
+    if not all(packages):
+        raise FoleyError(f"--packages {args.packages!r}: an empty package name; choose from {', '.join(_sfx_packages())}")
     unknown = sorted(set(packages) - set(_sfx_packages()))
     if unknown:
         raise FoleyError(f"unknown package(s) {', '.join(unknown)}; choose from {', '.join(_sfx_packages())}")
+    for source in args.sources:
+        outside = sorted(set(identify(source)) - set(packages))
+        if outside and not Path(source).is_dir():
+            raise FoleyError(f"{source}: holds {', '.join(outside)}, which --packages leaves out")
+    check_output(Path(args.out), args.overwrite)  # before any download
     download_dir = Path(args.download_dir) if args.download_dir else Path(args.out).parent / "debs"
     sources = resolve_sources(args.sources, packages, download_dir)
     info = prepare_sfx(args.out, sources, SfxConfig(), overwrite=args.overwrite, progress=not args.quiet)

@@ -147,7 +147,7 @@ def apt_download(name: str, folder: Path) -> Path:
     """``apt-get download NAME`` into ``folder``; the .deb's path."""
     if shutil.which("apt-get") is None:
         raise FoleyError(f"{name}: no .deb given and apt-get is not available here; "
-                         f"download {name}_*.deb and pass it with --deb")
+                         f"download {name}_*.deb and pass it as a SOURCE")
     folder.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(["apt-get", "download", name], cwd=folder, capture_output=True, text=True)
     debs = sorted(folder.glob(f"{name}_*.deb"))

@@ -9,7 +9,7 @@ Each kept file becomes a 16 kHz mono clip with leading and trailing silence trim
 label and a caption (:mod:`foley.datasets.sfx_taxonomy`), and its package, version,
 original path, licence and attribution (:mod:`foley.datasets.provenance`). Splits are made
 by recording: takes of one recording (``swordhit_12``, ``swordhit_12a``) and files with
-identical audio form one recording, which sits in one split only; per label, a fixed
+identical audio are one recording (the first copy is kept, the others listed), which sits in one split only; per label, a fixed
 hash order sends about ``test_fraction`` of the recordings (at least one, when the label
 has two or more) to ``test``. The output is a deterministic function of the packages.
 
@@ -35,7 +35,7 @@ import numpy as np
 
 from ..errors import FoleyError
 from ..media.audio import resample, write_audio
-from ..media.files import atomic_write_text
+from ..media.files import atomic_dir, atomic_write_text
 from . import debian
 from .provenance import Provenance, dep5_provenance, parse_dep5, widelands_docs
 from .sfx_taxonomy import label_of
@@ -48,7 +48,7 @@ AUDIO_SUFFIXES = (".ogg", ".flac", ".wav")
 @dataclass(frozen=True)
 class SfxConfig:
     sample_rate: int = 16_000
-    trim_db: float = 40.0  # leading/trailing frames this far below the peak are silence
+    trim_db: float = 40.0  # leading/trailing frames this far below the loudest frame (RMS) are silence
     min_duration_s: float = 0.05  # shorter after trimming: dropped as silent
     max_duration_s: float = 30.0  # longer (ambiences): cut, with a 50 ms fade
     test_fraction: float = 0.2
@@ -108,7 +108,7 @@ def resolve_sources(given: list[str], packages: list[str], download_dir: Path) -
     for name in packages:
         if name not in sources:
             sources[name] = debian.open_source(debian.apt_download(name, download_dir), name)
-    return {name: sources[name] for name in packages}
+    return {name: sources[name] for name in PACKAGES if name in packages}  # trainable first: duplicates keep theirs
 
 
 @dataclass
@@ -118,14 +118,21 @@ class _File:
     data: bytes
 
 
-def _read_package(spec: SourceSpec, source: debian.PackageSource, scratch: Path) -> tuple[list[_File], dict]:
-    """The audio files the taxonomy keeps, plus the provenance records."""
+def _read_package(spec: SourceSpec, source: debian.PackageSource, scratch: Path
+                  ) -> tuple[list[_File], dict, list[str]]:
+    """The audio files the taxonomy keeps, the provenance records, and the audio files it leaves out."""
     meta: dict[str, bytes] = {}
+    left_out: list[str] = []
     files: list[_File] = []
     copyright_path = f"usr/share/doc/{spec.package}/copyright"
 
     def keep_audio(rel: str) -> bool:
-        return rel.lower().endswith(AUDIO_SUFFIXES) and label_of(spec.package, rel.rsplit(".", 1)[0]) is not None
+        if not rel.lower().endswith(AUDIO_SUFFIXES):
+            return False
+        if label_of(spec.package, rel.rsplit(".", 1)[0]) is None:
+            left_out.append(rel)
+            return False
+        return True
 
     def wanted(rel: str) -> bool:
         if rel == copyright_path or rel == spec.root:
@@ -164,7 +171,7 @@ def _read_package(spec: SourceSpec, source: debian.PackageSource, scratch: Path)
         finally:
             zip_path.unlink(missing_ok=True)
     files.sort(key=lambda f: f.path)
-    return files, meta
+    return files, meta, sorted(set(left_out))
 
 
 class _Provenances:
@@ -219,7 +226,7 @@ def decode_clip(data: bytes, cfg: SfxConfig) -> np.ndarray:
         raise FoleyError("silent")
     wav, _ = librosa.effects.trim(wav, top_db=cfg.trim_db, frame_length=1024, hop_length=256)
     if len(wav) < cfg.min_duration_s * cfg.sample_rate:
-        raise FoleyError("silent after trimming")
+        raise FoleyError(f"shorter than {cfg.min_duration_s * 1000:.0f} ms after trimming")
     limit = int(cfg.max_duration_s * cfg.sample_rate)
     if len(wav) > limit:
         fade = int(0.05 * cfg.sample_rate)
@@ -258,26 +265,17 @@ def assign_splits(clips: list[dict], test_fraction: float) -> None:
         clip["split"] = ("test" if clip["recording"] in test else "train") if clip["trainable"] else "unseen"
 
 
-def _merge_duplicates(clips: list[dict]) -> list[str]:
-    """Clips with identical audio join one recording; an evaluation-only copy of a trainable
-    recording is dropped. Returns the dropped lines."""
+def _drop_duplicates(clips: list[dict]) -> list[str]:
+    """Keep the first clip of each distinct audio (trainable packages come first); list the rest."""
     first: dict[str, dict] = {}
-    alias: dict[str, str] = {}
-    dropped = []
+    keep, dropped = [], []
     for clip in clips:
         seen = first.setdefault(clip["audio_sha256"], clip)
-        if seen is not clip:
-            alias[clip["recording"]] = seen["recording"]
-    for clip in clips:
-        while clip["recording"] in alias and alias[clip["recording"]] != clip["recording"]:
-            clip["recording"] = alias[clip["recording"]]
-    keep = []
-    trainable_recordings = {c["recording"] for c in clips if c["trainable"]}
-    for clip in clips:
-        if not clip["trainable"] and clip["recording"] in trainable_recordings:
-            dropped.append(f"{clip['package']}:{clip['original_path']}: the same audio as a training recording")
-        else:
+        if seen is clip:
             keep.append(clip)
+        else:
+            dropped.append(f"{clip['package']}:{clip['original_path']}: the same audio as {seen['package']}:"
+                           f"{seen['original_path']}")
     clips[:] = keep
     return dropped
 
@@ -290,23 +288,17 @@ def prepare_sfx(out: str | os.PathLike, sources: dict[str, debian.PackageSource]
     from tqdm import tqdm
 
     out = Path(out)
-    info_path = out / "sfx.json"
-    if out.exists() and any(out.iterdir()):
-        if not overwrite:
-            raise FoleyError(f"{out}: the folder is not empty; pass --overwrite to replace its corpus")
-        if not info_path.exists():
-            raise FoleyError(f"{out}: not a sound-effects corpus (no sfx.json); refusing to clear it")
-        for split in SPLITS:
-            shutil.rmtree(out / split, ignore_errors=True)
-    out.mkdir(parents=True, exist_ok=True)
+    check_output(out, overwrite)
+    out.parent.mkdir(parents=True, exist_ok=True)
     clips: list[dict] = []
     problems: list[str] = []
     dropped: list[str] = []
     audio: dict[str, np.ndarray] = {}
-    with tempfile.TemporaryDirectory(prefix=".sfx-", dir=out) as scratch:
+    with tempfile.TemporaryDirectory(prefix=f".{out.name}.scratch-", dir=out.parent) as scratch:
         for name, source in sources.items():
             spec = _SPEC[name]
-            files, meta = _read_package(spec, source, Path(scratch))
+            files, meta, left_out = _read_package(spec, source, Path(scratch))
+            dropped += [f"{name}:{path}: left out by the taxonomy (music, voice, interface, ...)" for path in left_out]
             provenance = _Provenances(spec, meta)
             descriptions = {k.rsplit(".", 1)[0]: v.decode("utf-8", "replace").splitlines()[0]
                             for k, v in meta.items() if k.endswith(".txt") and v.strip()}
@@ -334,29 +326,42 @@ def prepare_sfx(out: str | os.PathLike, sources: dict[str, debian.PackageSource]
                     "recording": recording_key(name, file.path), "trainable": spec.trainable,
                     "audio_sha256": hashlib.sha256(np.round(wav * 32767).astype(np.int16).tobytes()).hexdigest(),
                 })
-    dropped += _merge_duplicates(clips)
+    dropped += _drop_duplicates(clips)
     assign_splits(clips, cfg.test_fraction)
     entries: dict[str, list[dict]] = {s: [] for s in SPLITS}
-    for clip in sorted(clips, key=lambda c: c["id"]):
-        split = clip.pop("split")
-        clip.pop("trainable"), clip.pop("audio_sha256")
-        write_audio(out / split / f"{clip['id']}.wav", audio[clip["id"]], cfg.sample_rate)
-        entries[split].append({"id": clip["id"], "audio": f"{split}/{clip['id']}.wav", **clip})
-    for split in SPLITS:
-        atomic_write_text(out / f"{split}.jsonl", "".join(json.dumps(e) + "\n" for e in entries[split]))
-    atomic_write_text(out / "problems.txt", "".join(line + "\n" for line in problems))
-    atomic_write_text(out / "dropped.txt", "".join(line + "\n" for line in sorted(dropped)))
-    atomic_write_text(out / "ATTRIBUTION.md", attribution_text(entries))
-    info = {
-        "name": "foley-sfx", "corpus_version": CORPUS_VERSION, "config": asdict(cfg),
-        "sources": {name: {"version": source.version, "trainable": _SPEC[name].trainable}
-                    for name, source in sources.items()},
-        "table": corpus_table(entries),
-        "labels": {split: sorted({e["label"] for e in entries[split]}) for split in SPLITS},
-        "problems": len(problems), "dropped": len(dropped),
-    }
-    atomic_write_text(info_path, json.dumps(info, indent=1) + "\n")
+    with atomic_dir(out) as tmp:  # an existing corpus is replaced only once the new one is complete
+        for clip in sorted(clips, key=lambda c: c["id"]):
+            split = clip.pop("split")
+            clip.pop("trainable"), clip.pop("audio_sha256")
+            write_audio(tmp / split / f"{clip['id']}.wav", audio[clip["id"]], cfg.sample_rate)
+            entries[split].append({"id": clip["id"], "audio": f"{split}/{clip['id']}.wav", **clip})
+        for split in SPLITS:
+            atomic_write_text(tmp / f"{split}.jsonl", "".join(json.dumps(e) + "\n" for e in entries[split]))
+        atomic_write_text(tmp / "problems.txt", "".join(line + "\n" for line in problems))
+        atomic_write_text(tmp / "dropped.txt", "".join(line + "\n" for line in sorted(dropped)))
+        atomic_write_text(tmp / "ATTRIBUTION.md", attribution_text(entries))
+        info = {
+            "name": "foley-sfx", "corpus_version": CORPUS_VERSION, "config": asdict(cfg),
+            "sources": {name: {"version": source.version, "trainable": _SPEC[name].trainable}
+                        for name, source in sources.items()},
+            "table": corpus_table(entries),
+            "labels": {split: sorted({e["label"] for e in entries[split]}) for split in SPLITS},
+            "problems": len(problems), "dropped": len(dropped),
+        }
+        atomic_write_text(tmp / "sfx.json", json.dumps(info, indent=1) + "\n")
     return info
+
+
+def check_output(out: Path, overwrite: bool) -> None:
+    """Refuse an output that is a file, or a non-empty folder other than an earlier corpus
+    (which ``overwrite`` allows to replace)."""
+    if out.exists() and not out.is_dir():
+        raise FoleyError(f"{out}: not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite:
+            raise FoleyError(f"{out}: the folder is not empty; pass --overwrite to replace its corpus")
+        if not (out / "sfx.json").is_file():
+            raise FoleyError(f"{out}: not a sound-effects corpus (no sfx.json); refusing to clear it")
 
 
 def corpus_table(entries: dict[str, list[dict]]) -> list[dict]:

@@ -64,7 +64,7 @@ def accuracy(clf: SoundClassifier, x: np.ndarray, labels: list[str]) -> tuple[fl
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="Fit the sound-effects classifier on a corpus's train split.")
     ap.add_argument("--data", required=True, help="a `foley prepare sfx` corpus")
-    ap.add_argument("--embedder", required=True, help="aisfx:DIR")
+    ap.add_argument("--embedder", required=True, help="aisfx:DIR (or any FAD embedder)")
     ap.add_argument("--out", required=True, help="classifier JSON to write")
     args = ap.parse_args(argv)
     try:
@@ -75,13 +75,14 @@ def main(argv: list[str] | None = None) -> None:
         report = {"classes": len(clf.classes), "train_clips": len(y)}
         for split in ("test", "unseen"):
             acc, n = accuracy(clf, *corpus_features(args.data, split, embedder))
-            report[f"{split}_accuracy"], report[f"{split}_clips"] = round(acc, 4), n
+            report[f"{split}_accuracy"], report[f"{split}_clips"] = (round(acc, 4) if n else None), n
     except FoleyError as e:
         raise SystemExit(f"error: {e}")
     Path(args.out).with_suffix(".report.json").write_text(json.dumps(report, indent=1) + "\n")
+    shown = {k: "n/a" if report[f"{k}_accuracy"] is None else f"{report[f'{k}_accuracy']:.3f}" for k in ("test", "unseen")}
     print(f"sound-effects classifier: {report['classes']} classes from {report['train_clips']} clips; accuracy "
-          f"{report['test_accuracy']:.3f} on {report['test_clips']} real test clips, {report['unseen_accuracy']:.3f} "
-          f"on {report['unseen_clips']} clips of unseen sources with known labels -> {args.out}")
+          f"{shown['test']} on {report['test_clips']} real test clips, {shown['unseen']} on {report['unseen_clips']} "
+          f"clips of unseen sources with known labels -> {args.out} (figures in {Path(args.out).with_suffix('.report.json')})")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processor
 
 from ..datasets.sfx import load_sfx_manifest
 from ..datasets.synthsync import load_manifest
+from ..errors import FoleyError
 from ..media.audio import read_audio
 from ..media.files import atomic_path
 from ..models.auffusion import MEL_CONFIG, ConditionAdapter, TextConditioner
@@ -153,14 +154,15 @@ class TextStates:
 
 def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[list[str]], steps: int, batch: int,
                lr: float, drop_caption: float, gen: torch.Generator, log, run: Path | None = None,
-               checkpoint_every: int = 0, stop_at: int | None = None) -> list[dict]:
+               checkpoint_every: int = 0, stop_at: int | None = None, settings: dict | None = None) -> list[dict]:
     """Epsilon-prediction training of the UNet and the trainable text part.
 
     ``captions[i]``: the texts of latent i (one is drawn per step). With ``run``, a
     checkpoint (weights, optimizer, generator, step, losses) is written every
     ``checkpoint_every`` steps and training resumes from it: an interrupted run ends with
     the same weights as an uninterrupted one. ``stop_at``: checkpoint and return after this
-    step (a run split across sessions). Returns the loss curve.
+    step (a run split across sessions). ``settings`` (what shapes the weights) are kept in the
+    checkpoint; resuming with other settings is refused. Returns the loss curve.
     """
     unet = backbone.unet.train().requires_grad_(True)
     texts = TextStates(backbone.text, [c for group in captions for c in group])
@@ -174,6 +176,11 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
     checkpoint = run / UNET_CHECKPOINT if run is not None else None
     if checkpoint is not None and checkpoint.is_file():
         state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+        settings = {**(settings or {}), "steps": steps, "batch": batch, "lr": lr, "drop_caption": drop_caption}
+        if state.get("settings", settings) != settings:
+            changed = sorted(k for k in settings if state["settings"].get(k) != settings[k])
+            raise FoleyError(f"{checkpoint}: was trained with other settings ({', '.join(changed)}); "
+                             "rerun with the run's own settings, or start a new run folder")
         unet.load_state_dict(state["unet"])
         for module, weights in zip(texts.modules(), state["text"]):
             module.load_state_dict(weights)
@@ -207,7 +214,8 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
             with atomic_path(checkpoint) as tmp:
                 torch.save({"unet": unet.state_dict(), "text": [m.state_dict() for m in texts.modules()],
                             "optimizer": opt.state_dict(), "generator": gen.get_state(), "step": step + 1,
-                            "curve": curve}, tmp)
+                            "curve": curve, "settings": {**(settings or {}), "steps": steps, "batch": batch,
+                                                         "lr": lr, "drop_caption": drop_caption}}, tmp)
     unet.eval().requires_grad_(False)
     for module in texts.modules():
         module.eval().requires_grad_(False)
@@ -319,9 +327,10 @@ def main(argv: list[str] | None = None) -> None:
     log(f"latents {tuple(latents.shape)}, scaling factor {scaling:.4f}")
     curve = train_unet(backbone, latents * scaling, texts, args.unet_steps, args.unet_batch, args.unet_lr,
                        args.drop_caption, gen, log, run=run, checkpoint_every=args.checkpoint_every,
-                       stop_at=args.stop_at)
+                       stop_at=args.stop_at, settings={"recipe": args.recipe, "seed": args.seed})
     if len(curve) < args.unet_steps:
-        log(f"stopped after UNet step {len(curve)} of {args.unet_steps}; rerun the same command to continue")
+        log(f"stopped after UNet step {len(curve)} of {args.unet_steps}; rerun the command without --stop-at "
+            "(or with a later one) to continue")
         return
     if args.fp16:
         for module in (backbone.unet, backbone.vae, backbone.text.text_encoder, backbone.vocoder):
@@ -335,5 +344,13 @@ def main(argv: list[str] | None = None) -> None:
     log(f"saved {args.out}")
 
 
+def cli(argv: list[str] | None = None) -> None:
+    """``main`` with foley's errors as one line and exit status 2."""
+    try:
+        main(argv)
+    except FoleyError as e:
+        raise SystemExit(f"error: {e}")
+
+
 if __name__ == "__main__":
-    main()
+    cli()

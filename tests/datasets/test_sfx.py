@@ -116,8 +116,10 @@ def test_corpus_clips_labels_splits_and_provenance(corpus):
     assert set(kept) == {f"sonicpi-bd_{n}" for n in ("808", "ada", "boom", "fat", "gas")} | {
         "sonicpi-misc_crow", "tuxpaint-animals-mammals-dogs-dog"}
     # the tuxpaint crow is the same audio as sonic-pi's crow: kept once, in training
-    assert f"tuxpaint-stamps-default:{TUX}animals/birds/crow.ogg: the same audio as a training recording" in (
-        out / "dropped.txt").read_text()
+    dropped = (out / "dropped.txt").read_text()
+    assert (f"tuxpaint-stamps-default:{TUX}animals/birds/crow.ogg: the same audio as "
+            f"sonic-pi-samples:{SONIC}misc_crow.flac") in dropped
+    assert "sonic-pi-samples:loop_amen.flac: left out by the taxonomy" in dropped
     assert {e["package"] for e in unseen} == {"tuxpaint-stamps-default"}
     assert kept["tuxpaint-animals-mammals-dogs-dog"]["caption"] == "a dog"
     assert kept["tuxpaint-animals-mammals-dogs-dog"]["licence"] == "GPL-2"
@@ -168,6 +170,8 @@ def test_refuses_to_clear_a_folder_it_did_not_make(tmp_path):
     with pytest.raises(FoleyError, match="no sfx.json"):
         prepare_sfx(tmp_path / "out", {}, overwrite=True, progress=False)
     assert (tmp_path / "out" / "keep.txt").read_text() == "mine"
+    with pytest.raises(FoleyError, match="not a folder"):
+        prepare_sfx(tmp_path / "out" / "keep.txt", {}, overwrite=True, progress=False)
 
 
 def test_bad_sources_are_one_line_errors(tmp_path):
@@ -177,9 +181,12 @@ def test_bad_sources_are_one_line_errors(tmp_path):
     other = _write_deb(tmp_path / "other.deb", "hello", {"usr/bin/hello": b"#!"})
     with pytest.raises(FoleyError, match="not a sound-effects source"):
         resolve_sources([str(other)], [], tmp_path)
-    done = subprocess.run([sys.executable, "-m", "foley", "prepare", "sfx", str(tmp_path / "x.deb"), "--out",
-                           str(tmp_path / "o")], capture_output=True, text=True)
-    assert done.returncode != 0 and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    for extra in ([str(tmp_path / "x.deb")], ["--packages", ""], ["--packages", "sonic-pi-samples,"],
+                  [str(other)]):
+        done = subprocess.run([sys.executable, "-m", "foley", "prepare", "sfx", *extra, "--out", str(tmp_path / "o")],
+                              capture_output=True, text=True)
+        assert done.returncode != 0 and len(done.stderr.strip().splitlines()) == 1, (extra, done.stderr)
+        assert "Traceback" not in done.stderr and not (tmp_path / "debs").exists()
 
 
 def test_deb_reader_streams_members(tmp_path):
