@@ -61,8 +61,8 @@ def _cmd_prepare_sfx(args: argparse.Namespace) -> int:
     for row in info["table"]:
         print(f"  {row['split']:7s} {row['package']:24s} {row['clips']:5d} {row['minutes']:7.1f} {row['labels']:6d} "
               f"{row['recordings']:10d}")
-    print(f"  {info['problems']} unreadable or silent file(s) in problems.txt, {info['dropped']} left out "
-          f"(music, voice, interface, unknown origin) in dropped.txt")
+    print(f"  {info['problems']} file(s) unreadable, silent or too short in problems.txt; {info['dropped']} left out "
+          f"(by the taxonomy, of unknown origin, or the same audio as a kept file) in dropped.txt")
     return 0
 
 
