@@ -320,8 +320,7 @@ def prepare_sfx(out: str | os.PathLike, sources: dict[str, debian.PackageSource]
                     "id": cid, "label": named.label, "caption": named.caption,
                     "duration_s": round(len(wav) / cfg.sample_rate, 3),
                     "package": name, "package_version": source.version,
-                    "original_path": spec.root + spec.zip_folder + file.path if spec.zip_folder
-                    else spec.root + file.path,
+                    "original_path": spec.root + spec.zip_folder + file.path,
                     "licence": origin.licence, "attribution": origin.attribution,
                     "recording": recording_key(name, file.path), "trainable": spec.trainable,
                     "audio_sha256": hashlib.sha256(np.round(wav * 32767).astype(np.int16).tobytes()).hexdigest(),

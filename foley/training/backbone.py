@@ -171,12 +171,12 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
     noise_scheduler = DDPMScheduler.from_config(backbone.c.scheduler.config)
     params = list(unet.parameters()) + [p for m in texts.modules() for p in m.parameters()]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-2)
+    settings = {**(settings or {}), "steps": steps, "batch": batch, "lr": lr, "drop_caption": drop_caption}
     start, curve = 0, []
     several = any(len(group) > 1 for group in captions)  # a text to draw per step
     checkpoint = run / UNET_CHECKPOINT if run is not None else None
     if checkpoint is not None and checkpoint.is_file():
         state = torch.load(checkpoint, map_location="cpu", weights_only=True)
-        settings = {**(settings or {}), "steps": steps, "batch": batch, "lr": lr, "drop_caption": drop_caption}
         if state.get("settings", settings) != settings:
             changed = sorted(k for k in settings if state["settings"].get(k) != settings[k])
             raise FoleyError(f"{checkpoint}: was trained with other settings ({', '.join(changed)}); "
@@ -214,8 +214,7 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
             with atomic_path(checkpoint) as tmp:
                 torch.save({"unet": unet.state_dict(), "text": [m.state_dict() for m in texts.modules()],
                             "optimizer": opt.state_dict(), "generator": gen.get_state(), "step": step + 1,
-                            "curve": curve, "settings": {**(settings or {}), "steps": steps, "batch": batch,
-                                                         "lr": lr, "drop_caption": drop_caption}}, tmp)
+                            "curve": curve, "settings": settings}, tmp)
     unet.eval().requires_grad_(False)
     for module in texts.modules():
         module.eval().requires_grad_(False)
