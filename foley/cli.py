@@ -15,10 +15,11 @@ def _cmd_prepare_synth(args: argparse.Namespace) -> int:
 
     info = generate(args.out, n_train=args.n_train, n_test=args.n_test, seed=args.seed,
                     cfg=SynthConfig(duration_s=args.duration), workers=args.workers,
-                    overwrite=args.overwrite, progress=not args.quiet)
+                    overwrite=args.overwrite, progress=not args.quiet, sounds=args.sounds)
     counts = info["counts"]
+    kind = "recorded" if args.sounds else "synthesized"
     print(f"SynthSync written to {args.out}: {counts['train']} train + {counts['test']} test clips, "
-          f"{len(info['classes'])} classes ({', '.join(info['classes'])})")
+          f"{len(info['classes'])} classes with {kind} sounds ({', '.join(info['classes'])})")
     return 0
 
 
@@ -408,6 +409,8 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--n-test", type=_number(0, integer=True), default=200)
     synth.add_argument("--seed", type=int, default=0)
     synth.add_argument("--duration", type=float, default=4.0, help="clip duration in seconds")
+    synth.add_argument("--sounds", metavar="SFX_DIR", help="a `foley prepare sfx` folder: events sound like its "
+                       "recordings (train recordings in train clips, test in test), with classes for materials")
     synth.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     synth.add_argument("--overwrite", action="store_true", help="replace an existing SynthSync folder")
     synth.add_argument("--quiet", action="store_true", help="no progress bar")

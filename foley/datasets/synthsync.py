@@ -5,6 +5,13 @@ times. At an event's contact frame k the object touches its target (and an impac
 appears for two frames); the sound starts at exactly t = k / fps. Every clip is a
 deterministic function of (seed, split, index): the same command gives the same bytes,
 and the test split does not depend on the size of the train split.
+
+Two sound sets: synthesized (:data:`CLASSES`, eight classes, the default) or recorded
+(:data:`RECORDED_CLASSES`, ``sounds=SFX_DIR``): each event is a single event cut from a
+recording of its kind in a ``foley prepare sfx`` corpus (train recordings for the train
+split, test recordings for the test split; :mod:`foley.datasets.event_sounds`), its attack
+at the contact sample. The recorded set adds classes whose material only the picture
+tells: footsteps on six surfaces and a hammer on metal, wood and stone.
 """
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -23,6 +31,7 @@ from ..errors import FoleyError
 from ..media.audio import write_audio
 from ..media.ffmpeg import run_ffmpeg
 from ..media.files import atomic_path, atomic_write_text
+from .event_sounds import load_bank
 
 GENERATOR_VERSION = 2
 SPLITS = ("train", "test")
@@ -174,6 +183,82 @@ def _clap(img, yy, xx, c, impact, p):
     _impact(img, yy, xx, 0.46, 0.5 + p.dx, impact)
 
 
+# Materials: a texture per surface, a deterministic function of the pixel grid, so that the
+# picture tells what a footstep or a strike lands on.
+
+def _speckle(yy, xx, scale: float) -> np.ndarray:
+    """Hash noise in [0, 1) per cell of size 1/scale (the classic sin-fract hash)."""
+    cy, cx = np.floor(yy * scale), np.floor(xx * scale)
+    v = np.sin(cy * 12.9898 + cx * 78.233) * 43758.5453
+    return v - np.floor(v)
+
+
+def _texture(yy, xx, material: str) -> np.ndarray:
+    """(S, S, 3) float colours of a material over the whole frame."""
+    def tone(rgb, shade):
+        return np.asarray(rgb, np.float32)[None, None, :] * shade[..., None]
+
+    one = np.ones_like(yy)
+    if material == "metal":  # brushed: faint horizontal streaks, a bright band
+        return tone((170, 180, 195), 0.92 + 0.08 * np.sin(yy * 400) + 0.25 * (np.abs(yy % 0.25 - 0.05) < 0.012))
+    if material == "wood":  # planks: grain lines and seams
+        return tone((150, 98, 52), 0.85 + 0.15 * np.sin(yy * 160 + 3 * np.sin(xx * 9)) - 0.35 * (xx % 0.2 < 0.012))
+    if material == "stone":  # blocks with mortar and speckle
+        return tone((128, 124, 118), 0.8 + 0.3 * _speckle(yy, xx, 40) - 0.45 * ((yy % 0.12 < 0.012) | (xx % 0.2 < 0.012)))
+    if material == "grass":  # green blades
+        return tone((60, 150, 55), 0.7 + 0.5 * (_speckle(yy * 0.2, xx, 64) > 0.5))
+    if material == "gravel":  # dense light and dark pebbles
+        return tone((150, 140, 125), 0.55 + 0.7 * _speckle(yy, xx, 30))
+    if material == "snow":  # white, faint blue
+        return tone((236, 242, 252), 0.95 + 0.05 * _speckle(yy, xx, 20))
+    if material == "sand":  # beige ripples
+        return tone((218, 190, 130), 0.9 + 0.1 * np.sin((yy * 3 + xx) * 90))
+    if material == "concrete":  # flat grey slabs with joints
+        return tone((155, 155, 152), one - 0.4 * (xx % 0.33 < 0.01))
+    raise ValueError(material)
+
+
+def _surface(img, yy, xx, y0, y1, x0, x1, material):
+    mask = (yy >= y0) & (yy < y1) & (xx >= x0) & (xx < x1)
+    img[mask] = np.clip(_texture(yy, xx, material)[mask], 0, 255).astype(np.uint8)
+
+
+def _step(img, yy, xx, c, impact, p, surface="grass"):
+    """A foot comes down on the ground; the ground's look is the surface."""
+    ground = 0.74
+    _surface(img, yy, xx, ground, 1.0, 0.0, 1.0, surface)
+    lift = 0.38 * (1 - c)
+    sole = ground - lift
+    x = 0.42 + p.dx
+    _rect(img, sole - 0.5, sole - 0.08, x + 0.02, x + 0.12, (50, 60, 110))  # leg
+    _rect(img, sole - 0.09, sole - 0.025, x - 0.02, x + 0.2 * p.scale, (225, 225, 230))  # shoe
+    _rect(img, sole - 0.025, sole, x - 0.02, x + 0.2 * p.scale, (200, 40, 40))  # sole
+    _impact(img, yy, xx, ground, x + 0.08, impact)
+
+
+def _strike(img, yy, xx, c, impact, p, surface="metal"):
+    """A hammer strikes a slab; the slab's look is the material."""
+    plate = 0.66
+    _surface(img, yy, xx, plate, plate + 0.16, 0.2 + p.dx, 0.8 + p.dx, surface)
+    lift = 0.42 * (1 - c)
+    head_bottom = plate - lift
+    _rect(img, head_bottom - 0.1 * p.scale, head_bottom, 0.40 + p.dx, 0.60 + p.dx, (60, 60, 70))
+    _rect(img, head_bottom - 0.1 * p.scale - 0.02, head_bottom - 0.04, 0.60 + p.dx, 0.92 + p.dx, (140, 90, 40))
+    _impact(img, yy, xx, plate, 0.5 + p.dx, impact)
+
+
+def _swords(img, yy, xx, c, impact, p):
+    """Two blades swing in from the sides and meet in the middle."""
+    gap = 0.32 * (1 - c)
+    for side in (-1, 1):
+        tip = 0.5 + p.dx + side * gap
+        x0, x1 = (tip - 0.36 * p.scale, tip) if side < 0 else (tip, tip + 0.36 * p.scale)
+        _rect(img, 0.45, 0.49, x0, x1, (205, 210, 220))  # blade
+        hilt = x0 if side < 0 else x1
+        _rect(img, 0.4, 0.54, hilt - 0.015, hilt + 0.015, (120, 90, 30))  # guard
+    _impact(img, yy, xx, 0.47, 0.5 + p.dx, impact)
+
+
 # --------------------------------------------------------------------------- sounds ---
 # Each sound starts at sample 0 with a sharp attack and is placed at its onset sample.
 
@@ -270,6 +355,7 @@ class SynthClass:
     draw: Callable
     sound: Callable
     lit_s: float = 0.0  # > 0: the event is a light that stays on this long (no approach motion)
+    labels: tuple[str, ...] = ()  # recorded set: the corpus labels whose recordings voice it
 
 
 CLASSES: tuple[SynthClass, ...] = (
@@ -283,6 +369,27 @@ CLASSES: tuple[SynthClass, ...] = (
     SynthClass("clap", ("two hands clap", "hands clapping"), _clap, _s_clap),
 )
 CLASS_NAMES = tuple(c.name for c in CLASSES)
+
+_STEPS = (("grass", ("footsteps on grass",)), ("gravel", ("footsteps on gravel",)), ("snow", ("footsteps on snow",)),
+          ("wood", ("footsteps on wood",)), ("concrete", ("footsteps on concrete", "footsteps on stone")),
+          ("sand", ("footsteps on sand",)))
+RECORDED_CLASSES: tuple[SynthClass, ...] = (
+    SynthClass("ball", ("a ball bounces on the floor", "a ball bouncing"), _ball, None,
+               labels=("small object bounces", "landing thud", "thud")),
+    SynthClass("hammer_metal", ("a hammer strikes a metal plate", "hammering on metal"),
+               partial(_strike, surface="metal"), None, labels=("pickaxe on metal", "strike on a metal shield")),
+    SynthClass("hammer_wood", ("a hammer strikes a wooden board", "hammering on wood"),
+               partial(_strike, surface="wood"), None, labels=("hammering wood", "strike on a wood shield")),
+    SynthClass("hammer_stone", ("a hammer strikes a stone block", "hammering on stone"),
+               partial(_strike, surface="stone"), None, labels=("pickaxe on stone", "chisel on stone")),
+    SynthClass("drum", ("a stick hits a drum", "drumming"), _drum, None, labels=("bass drum", "tom drum", "snare drum")),
+    SynthClass("drop", ("something drops into water", "a splash"), _drop, None,
+               labels=("water splash", "water dripping")),
+    SynthClass("swords", ("two swords clash", "swords clashing"), _swords, None, labels=("swords clash",)),
+    *(SynthClass(f"steps_{surface}", (f"footsteps on {surface}", f"walking on {surface}"),
+                 partial(_step, surface=surface), None, labels=labels) for surface, labels in _STEPS),
+)
+RECORDED_LABELS = tuple(label for c in RECORDED_CLASSES for label in c.labels)
 
 
 # ---------------------------------------------------------------------------- clips ---
@@ -304,10 +411,13 @@ def _onset_frames(rng: np.random.Generator, cfg: SynthConfig) -> np.ndarray:
     return first + offsets + gap * np.arange(n)
 
 
-def render_clip(seed: int, split: str, index: int, cfg: SynthConfig) -> dict:
-    """Everything about one clip: frames (F, S, S, 3) uint8, audio (N,) float32, and its sidecar."""
+def render_clip(seed: int, split: str, index: int, cfg: SynthConfig, sounds: str | None = None) -> dict:
+    """Everything about one clip: frames (F, S, S, 3) uint8, audio (N,) float32, and its sidecar.
+
+    ``sounds``: a ``foley prepare sfx`` folder for the recorded sound set (None: synthesized)."""
     rng = clip_rng(seed, split, index)
-    cls = CLASSES[index % len(CLASSES)]
+    classes = RECORDED_CLASSES if sounds else CLASSES
+    cls = classes[index % len(classes)]
     frames_k = _onset_frames(rng, cfg)
     onsets_s = frames_k / cfg.fps
     params = SceneParams(
@@ -340,9 +450,16 @@ def render_clip(seed: int, split: str, index: int, cfg: SynthConfig) -> dict:
     # Sound -----------------------------------------------------------------------------
     sr = cfg.sample_rate
     audio = cfg.noise_floor * rng.standard_normal(cfg.n_samples)
+    bank = load_bank(sounds, split, RECORDED_LABELS, sr) if sounds else None
+    recordings = []
     for k, g in zip(frames_k, gains):
         start = int(k) * sr // cfg.fps  # exact: the onset sample is k / fps * sr
-        s = g * _fade_out(cls.sound(rng, sr, params), int(0.03 * sr))
+        if bank:
+            event = bank.draw(cls.labels, rng)  # faded and peak-normalized, its attack at sample 0
+            s = g * event.audio
+            recordings.append(event.recording)
+        else:
+            s = g * _fade_out(cls.sound(rng, sr, params), int(0.03 * sr))
         end = min(cfg.n_samples, start + len(s))
         audio[start:end] += s[:end - start]
     peak = np.abs(audio).max()
@@ -353,7 +470,7 @@ def render_clip(seed: int, split: str, index: int, cfg: SynthConfig) -> dict:
         "id": clip_id,
         "split": split,
         "class": cls.name,
-        "class_index": CLASS_NAMES.index(cls.name),
+        "class_index": classes.index(cls),
         "caption": caption,
         "duration_s": cfg.n_frames / cfg.fps,
         "fps": cfg.fps,
@@ -364,6 +481,9 @@ def render_clip(seed: int, split: str, index: int, cfg: SynthConfig) -> dict:
         "seed": seed,
         "generator_version": GENERATOR_VERSION,
     }
+    if bank:
+        sidecar["sounds"] = "recorded"
+        sidecar["recordings"] = recordings  # the corpus recording of each event
     return {"frames": frames, "audio": audio.astype(np.float32), "sidecar": sidecar}
 
 
@@ -394,8 +514,8 @@ def write_clip(clip: dict, split_dir: Path, cfg: SynthConfig) -> dict:
 
 
 def _make_one(job: tuple) -> dict:
-    seed, split, index, cfg, out = job
-    return write_clip(render_clip(seed, split, index, cfg), Path(out) / split, cfg)
+    seed, split, index, cfg, out, sounds = job
+    return write_clip(render_clip(seed, split, index, cfg, sounds), Path(out) / split, cfg)
 
 
 def generate(
@@ -407,12 +527,23 @@ def generate(
     workers: int | None = None,
     overwrite: bool = False,
     progress: bool = True,
+    sounds: str | os.PathLike | None = None,
 ) -> dict:
     """Generate the dataset into ``out``: <split>/<id>.{mp4,wav,json}, <split>.jsonl
-    manifests and synthsync.json. Returns the dataset description."""
+    manifests and synthsync.json. ``sounds``: a ``foley prepare sfx`` folder, for the
+    recorded sound set. Returns the dataset description."""
     out = Path(out)
     if n_train < 0 or n_test < 0 or n_train + n_test == 0:
         raise FoleyError(f"need a positive number of clips, got --n-train {n_train} --n-test {n_test}")
+    counts = {"train": n_train, "test": n_test}
+    sounds = str(Path(sounds).resolve()) if sounds else None
+    banks = {split: load_bank(sounds, split, RECORDED_LABELS, cfg.sample_rate)  # checked before anything is written
+             for split in SPLITS if sounds and counts[split]}
+    for split, bank in banks.items():
+        for c in RECORDED_CLASSES:
+            if not bank.recordings(c.labels):
+                raise FoleyError(f"{sounds}: the {split} split has no usable recording for the class {c.name} "
+                                 f"({' or '.join(c.labels)})")
     info_path = out / "synthsync.json"
     if out.exists() and any(out.iterdir()):
         if not overwrite:
@@ -428,13 +559,12 @@ def generate(
 
     from tqdm import tqdm
 
-    counts = {"train": n_train, "test": n_test}
-    jobs = [(seed, split, i, cfg, str(out)) for split in SPLITS for i in range(counts[split])]
+    jobs = [(seed, split, i, cfg, str(out), sounds) for split in SPLITS for i in range(counts[split])]
     workers = workers or os.cpu_count() or 1
     entries: dict[str, list] = {s: [] for s in SPLITS}
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = pool.map(_make_one, jobs, chunksize=4)
-        for (_, split, _, _, _), entry in tqdm(zip(jobs, results), total=len(jobs), disable=not progress,
+        for (_, split, *_), entry in tqdm(zip(jobs, results), total=len(jobs), disable=not progress,
                                                desc="synthsync", unit="clip"):
             entries[split].append(entry)
     for split in SPLITS:
@@ -444,9 +574,20 @@ def generate(
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
         "counts": counts,
-        "classes": list(CLASS_NAMES),
+        "classes": [c.name for c in (RECORDED_CLASSES if sounds else CLASSES)],
         "config": asdict(cfg),
     }
+    if sounds:
+        corpus = json.loads((Path(sounds) / "sfx.json").read_text(encoding="utf-8"))
+        info["sounds"] = {
+            "corpus_version": corpus.get("corpus_version"),
+            "sources": corpus.get("sources"),
+            "labels": {c.name: list(c.labels) for c in RECORDED_CLASSES},
+            "recordings": {split: {c.name: len(bank.recordings(c.labels)) for c in RECORDED_CLASSES}
+                           for split, bank in banks.items()},
+            "events": {split: {c.name: sum(len(bank.events[label]) for label in c.labels) for c in RECORDED_CLASSES}
+                       for split, bank in banks.items()},
+        }
     atomic_write_text(info_path, json.dumps(info, indent=1) + "\n")
     return info
 
