@@ -15,6 +15,7 @@ import csv
 import email.parser
 import fnmatch
 import io
+import re
 from dataclasses import dataclass
 
 
@@ -32,18 +33,39 @@ class _Stanza:
     source: str
 
 
+_CC_URL = re.compile(r"creativecommons\.org/licenses/([a-z-]+)/(\d\.\d)")
+
+
+def prose_provenance(text: str) -> Provenance | None:
+    """A plain licence text: the Creative Commons URL names the licence, the first line the
+    work and its author (``This work "vapour", created by ...``). None without such a URL."""
+    url = _CC_URL.search(text)
+    if not url:
+        return None
+    return Provenance(f"CC-{url.group(1).upper()}-{url.group(2)}", text.strip().splitlines()[0].strip())
+
+
 def parse_dep5(text: str) -> list[_Stanza]:
-    """The ``Files`` stanzas of a DEP-5 document, in order."""
-    stanzas = []
+    """The ``Files`` stanzas of a DEP-5 document, in order. A stanza without a ``License``
+    field whose text (up to the next stanza) is a plain licence text, as some of Red
+    Eclipse's are, is read as one."""
+    groups: list[tuple[dict, str]] = []  # (fields, the stanza's text with the paragraphs after it)
     for block in text.replace("\r\n", "\n").split("\n\n"):
-        fields = dict(email.parser.Parser().parsestr(block.strip() + "\n").items())
-        if "Files" not in fields:
-            continue
-        stanzas.append(_Stanza(
-            patterns=tuple(fields["Files"].split()),
-            copyright=" ".join(fields.get("Copyright", "").split()),
-            licence=fields.get("License", "").splitlines()[0].strip() if fields.get("License") else "",
-            source=" ".join(fields.get("Source", "").split())))
+        message = email.parser.Parser().parsestr(block.strip() + "\n")
+        fields = dict(message.items())
+        if "Files" in fields:
+            groups.append((fields, message.get_payload()))
+        elif groups and not groups[-1][0].get("License"):
+            groups[-1] = (groups[-1][0], groups[-1][1] + "\n" + block)
+    stanzas = []
+    for fields, prose in groups:
+        licence = fields.get("License", "").splitlines()[0].strip() if fields.get("License") else ""
+        copyright = " ".join(fields.get("Copyright", "").split())
+        found = prose_provenance(prose) if not licence else None
+        if found:
+            licence, copyright = found.licence, found.attribution
+        stanzas.append(_Stanza(patterns=tuple(fields["Files"].split()), copyright=copyright, licence=licence,
+                               source=" ".join(fields.get("Source", "").split())))
     return stanzas
 
 

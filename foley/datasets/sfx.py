@@ -37,7 +37,7 @@ from ..errors import FoleyError
 from ..media.audio import resample, write_audio
 from ..media.files import atomic_dir, atomic_write_text
 from . import debian
-from .provenance import Provenance, dep5_provenance, parse_dep5, widelands_docs
+from .provenance import Provenance, dep5_provenance, parse_dep5, prose_provenance, widelands_docs
 from .sfx_taxonomy import label_of
 
 CORPUS_VERSION = 1
@@ -78,7 +78,6 @@ SOURCES = (
 )
 PACKAGES = tuple(s.package for s in SOURCES)
 _SPEC = {s.package: s for s in SOURCES}
-_CC_URL = re.compile(r"creativecommons\.org/licenses/([a-z-]+)/(\d\.\d)")
 
 
 # ------------------------------------------------------------------------- sources ---
@@ -193,7 +192,7 @@ class _Provenances:
         folder = path.rsplit("/", 1)[0] if "/" in path else ""
         if folder in self.folders:
             found = self._readme(self.folders[folder], path.rsplit("/", 1)[-1])
-            if found:
+            if found and found.licence:  # a record without a licence says nothing: the package's then
                 return found
         found = dep5_provenance(self.package, path)
         return found or Provenance(self.spec.licence, self.spec.attribution)
@@ -203,10 +202,7 @@ class _Provenances:
         stanzas = parse_dep5(text)
         if stanzas:
             return dep5_provenance(stanzas, name)
-        url = _CC_URL.search(text)
-        if url:  # a plain licence text: its first line names the work and author
-            return Provenance(f"CC-{url.group(1).upper()}-{url.group(2)}", text.strip().splitlines()[0].strip())
-        return None
+        return prose_provenance(text)
 
 
 # ------------------------------------------------------------------------- clips -------

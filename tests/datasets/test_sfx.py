@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from foley.datasets import debian
-from foley.datasets.provenance import dep5_provenance, parse_dep5, widelands_docs
+from foley.datasets.provenance import Provenance, dep5_provenance, parse_dep5, widelands_docs
 from foley.datasets.sfx import assign_splits, prepare_sfx, recording_key, resolve_sources
 from foley.datasets.sfx_taxonomy import label_of
 from foley.errors import FoleyError
@@ -231,6 +231,13 @@ def test_provenance_records():
     stanzas = parse_dep5(COPYRIGHT)
     assert dep5_provenance(stanzas, f"{SONIC}misc_crow.flac").licence == "CC0"
     assert dep5_provenance(stanzas, f"{SONIC}bd_808.flac").licence == "MIT"
+    prose = parse_dep5('Files: *\nCopyright: Team\nLicense: CC-BY-SA\n\nFiles: vapour.ogg\nThis work "vapour", created '
+                       'by D.a.M.i.E.n.\n\nIt is licensed under CC-BY-SA 3.0.\n\nTo view a copy of this license:\n'
+                       '1. visit http://creativecommons.org/licenses/by-sa/3.0/ or\n\nFiles: rain.ogg\nCopyright: R\n'
+                       'License: CC-BY-3.0\n')
+    assert dep5_provenance(prose, "vapour.ogg") == Provenance("CC-BY-SA-3.0", 'This work "vapour", created by D.a.M.i.E.n.')
+    assert dep5_provenance(prose, "rain.ogg") == Provenance("CC-BY-3.0", "R")
+    assert dep5_provenance(prose, "wind.ogg") == Provenance("CC-BY-SA", "Team")
     docs = widelands_docs("title,,,,,\n,,,,,\nFile Name,Format,Location,Usage,Author,License,reworked,Original File Name,"
                           "Source\n,,,,,,,,\nping.ogg,x,sound/metal,u,Tim,CC-3,yes,a.wav,http://f.org/1\n"
                           "fire.ogg,x,sound/metal,u,UNKNOWN,,yes,b.wav,UNKNOWN\n")
