@@ -366,7 +366,8 @@ def _cmd_dub(args: argparse.Namespace) -> int:
             print(f"[{i + 1}/{n}] {video}", file=sys.stderr)
 
     options = OutputOptions(overwrite=args.overwrite, keep_original=args.keep_original, mix_original_db=args.mix_original)
-    summary = dub_batch(videos, args.output, generate, options, on_start=on_start)
+    summary = dub_batch(videos, args.output, generate, options, on_start=on_start,
+                        silent_note=pipeline.unrecognized_note())
     for bar in bars.values():
         bar.close()
     print("\n".join(summary.lines()))

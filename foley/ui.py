@@ -85,7 +85,7 @@ class Studio:
             return result.audio, result.sample_rate
 
         options = OutputOptions(overwrite=True, keep_original=keep_original, mix_original_db=mix_original_db)
-        summary = dub_batch([video], out, generate, options)
+        summary = dub_batch([video], out, generate, options, silent_note=self.pipeline.unrecognized_note())
         if summary.failed:
             raise FoleyError(summary.failed[0][1])
         wav = out / f"{video.stem}.wav"

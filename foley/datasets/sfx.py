@@ -334,7 +334,7 @@ def prepare_sfx(out: str | os.PathLike, sources: dict[str, debian.PackageSource]
             atomic_write_text(tmp / f"{split}.jsonl", "".join(json.dumps(e) + "\n" for e in entries[split]))
         atomic_write_text(tmp / "problems.txt", "".join(line + "\n" for line in problems))
         atomic_write_text(tmp / "dropped.txt", "".join(line + "\n" for line in sorted(dropped)))
-        atomic_write_text(tmp / "ATTRIBUTION.md", attribution_text(entries))
+        atomic_write_text(tmp / "ATTRIBUTION.md", attribution_text([e for split in SPLITS for e in entries[split]]))
         info = {
             "name": "foley-sfx", "corpus_version": CORPUS_VERSION, "config": asdict(cfg),
             "sources": {name: {"version": source.version, "trainable": _SPEC[name].trainable}
@@ -375,13 +375,10 @@ def corpus_table(entries: dict[str, list[dict]]) -> list[dict]:
     return rows
 
 
-def attribution_text(entries: dict[str, list[dict]]) -> str:
-    lines = ["# Attribution", "",
-             "Sound effects from Debian packages. Per-clip licence and attribution are in the manifests.", ""]
-    credits: Counter = Counter()
-    for split in SPLITS:
-        for e in entries[split]:
-            credits[(e["package"], e["package_version"], e["licence"], e["attribution"])] += 1
+def attribution_text(entries: list[dict], what: str = "Sound effects from Debian packages.") -> str:
+    """Markdown crediting every (package, licence, author) of ``entries`` (manifest entries)."""
+    lines = ["# Attribution", "", f"{what} Per-clip licence and attribution are in the manifests.", ""]
+    credits = Counter((e["package"], e["package_version"], e["licence"], e["attribution"]) for e in entries)
     for (package, version, licence, attribution), n in sorted(credits.items()):
         lines.append(f"- {package} {version}: {n} clip(s), {licence}, {attribution}")
     return "\n".join(lines) + "\n"

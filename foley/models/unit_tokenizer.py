@@ -103,6 +103,12 @@ class UnitTokenizer:
             raise FoleyError(f"expected a waveform (N,) or a batch (B, N), got {np.ndim(wav)} dimensions")
         return self.encode_batch([wav], sample_rate)[0]
 
+    def silence_unit(self) -> int:
+        """The unit of a quiet noise floor (1 s of -60 dBFS white noise, fixed seed): what the
+        tokenizer writes where nothing sounds."""
+        floor = np.random.default_rng(0).standard_normal(self.features.sample_rate).astype(np.float32) * 1e-3
+        return int(torch.mode(self.encode(floor, self.features.sample_rate)).values)
+
     # ------------------------------------------------------------------ text ------------
     def to_text(self, ids) -> str:
         """(T,) ids -> "<AUD_12><AUD_7>..."."""

@@ -46,6 +46,7 @@ class PipelineConfig:
     window_s: float = 10.0  # the clip length the LM and adapter were trained on
     overlap_s: float = 1.0
     caption: str = ""  # used when the user gives none
+    knows: str = ""  # what the model learned, in a few words (said when it recognizes nothing)
     scale: float = 0.5  # lambda of the visual cross-attention
     steps: int = 25
     guidance: float = 3.0
@@ -67,6 +68,7 @@ class DubResult:
     audio: np.ndarray  # (N,) float32, exactly as long as the video
     sample_rate: int
     tokens: torch.Tensor  # (T,) unit ids at 50 Hz over the whole video
+    recognized: bool  # any unit other than the silence unit: the model saw a sound event it knows
 
 
 def demo_dir() -> Path:
@@ -83,6 +85,7 @@ class FoleyPipeline:
         self.config, self.time = config, time
         self.frame_encoder, self.lm, self.tokenizer, self.backbone, self.adapter = (
             frame_encoder, lm, tokenizer, backbone, adapter)
+        self.silence_unit = tokenizer.silence_unit()
         adapter.attach(backbone.unet)
 
     @classmethod
@@ -169,7 +172,9 @@ class FoleyPipeline:
                steps: int | None = None, guidance: float | None = None, seed: int = 0,
                progress: Callable[[str, int, int], None] | None = None) -> np.ndarray:
         """Audio (samples(duration_s),) from unit ids (tokens(duration_s),): diffusion per window
-        with the visual adapter, windows joined with equal-power crossfades."""
+        with the visual adapter, windows joined with equal-power crossfades. A window whose
+        units are all the silence unit is silence (nothing to render: no diffusion, and no
+        noise bed that loudness normalization would raise)."""
         cfg = replace(self.config, **{k: v for k, v in dict(scale=scale, steps=steps, guidance=guidance).items()
                                       if v is not None})
         caption = cfg.caption if caption is None else caption
@@ -183,6 +188,9 @@ class FoleyPipeline:
             for k, (start_s, length_s) in enumerate(windows):
                 report("audio", k, len(windows))
                 t0, n_tok = self._token_span(start_s, length_s)
+                if bool((tokens[t0:t0 + n_tok] == self.silence_unit).all()):
+                    yield np.zeros(self.time.samples(length_s), np.float32)
+                    continue
                 visual = self.tokenizer.centroids(tokens[t0:t0 + n_tok])[None]  # (1, n_tok, D_unit)
                 wav = self.backbone.generate([caption], duration_s=length_s, steps=cfg.steps, guidance=cfg.guidance,
                                              seed=seed + k, scheduler=cfg.scheduler, visual=visual)[0]
@@ -208,8 +216,14 @@ class FoleyPipeline:
         span_s = max(duration_s, self.config.window_s)
         tokens = self.predict_tokens(video, caption, seed, progress, span_s=span_s)
         audio = self.render(tokens, span_s, caption, scale, steps, guidance, seed, progress)
-        return DubResult(audio[:self.time.samples(duration_s)], self.time.sample_rate,
-                         tokens[:self.time.tokens(duration_s)])
+        tokens = tokens[:self.time.tokens(duration_s)]
+        return DubResult(audio[:self.time.samples(duration_s)], self.time.sample_rate, tokens,
+                         bool((tokens != self.silence_unit).any()))
+
+    def unrecognized_note(self) -> str:
+        """What the summary says of a video in which the model recognized nothing."""
+        knows = f" (this model knows {self.config.knows})" if self.config.knows else ""
+        return f"no sound event this model knows was seen{knows}; the Foley track is silent"
 
     __call__ = dub
 

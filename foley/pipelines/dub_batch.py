@@ -126,8 +126,11 @@ def finish_audio(foley: np.ndarray, sample_rate: int, info: VideoInfo, mix_origi
     return normalize_loudness(wav, sample_rate), heard
 
 
+SILENT_NOTE = "no sound events found; the Foley track is silent"
+
+
 def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.ndarray, int]],
-             options: OutputOptions) -> list[str]:
+             options: OutputOptions, silent_note: str) -> list[str]:
     """Write one video's outputs; returns the notes for the summary. Every check that can
     fail does so before generating; the wav and the video reach their final paths together."""
     info = probe_video(video)
@@ -143,7 +146,7 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
     wav, heard = finish_audio(foley, sr, info, options.mix_original_db)
     del foley
     if not heard:
-        notes.append("no sound events found; the Foley track is silent")
+        notes.append(silent_note)
     with atomic_path(wav_path) as wav_part, atomic_path(video_path) as video_part:
         write_audio(wav_part, wav, sr)
         del wav  # the muxer reads the written track back
@@ -153,8 +156,8 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
 
 
 def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable[[Path], tuple[np.ndarray, int]],
-              options: OutputOptions = OutputOptions(), on_start: Callable[[Path, int, int], None] | None = None
-              ) -> BatchSummary:
+              options: OutputOptions = OutputOptions(), on_start: Callable[[Path, int, int], None] | None = None,
+              silent_note: str = SILENT_NOTE) -> BatchSummary:
     """Dub every video; a failure is recorded with its reason and the batch goes on.
 
     Raises FoleyError at once (nothing generated) if an output could overwrite an input or
@@ -175,7 +178,7 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
         if on_start:
             on_start(video, i, len(videos))
         try:
-            notes = _dub_one(video, out_dir, generate, options)
+            notes = _dub_one(video, out_dir, generate, options, silent_note)
         except FoleyError as e:
             summary.failed.append((str(video), str(e)))
             continue

@@ -34,7 +34,7 @@ from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerFast
 
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
 
-from ..datasets.sfx import load_sfx_manifest
+from ..datasets.sfx import attribution_text, load_sfx_manifest
 from ..datasets.synthsync import load_manifest
 from ..errors import FoleyError
 from ..media.audio import read_audio
@@ -335,6 +335,10 @@ def main(argv: list[str] | None = None) -> None:
         for module in (backbone.unet, backbone.vae, backbone.text.text_encoder, backbone.vocoder):
             module.half()
     backbone.save_pretrained(args.out)
+    if args.recipe == "sfx":  # the recordings the weights learned from, credited next to them
+        (Path(args.out) / "ATTRIBUTION.md").write_text(attribution_text(
+            load_sfx_manifest(args.data, "train"), "The weights learned from these recordings (the train split of "
+            "`foley prepare sfx`)."))
     settings = {k: v for k, v in vars(args).items() if k not in ("data", "out", "run", "text_encoder", "vocoder")}
     (Path(args.out) / "training.json").write_text(json.dumps({
         "args": settings, "config": cfg.to_dict(), "train_windows": len(texts),

@@ -17,7 +17,7 @@ def demo():
 def test_demo_tokens_are_golden_and_audio_fits(demo):
     tokens = demo.predict_tokens("data/examples/hammer.mp4")
     assert len(tokens) == 200 and tokens[32:56].tolist() == GOLDEN_TOKENS_32_TO_56
-    assert (tokens[:36] == 0).all()  # the silence unit until the first strike
+    assert demo.silence_unit == 0 and (tokens[:36] == 0).all()  # the silence unit until the first strike
     audio = demo.render(tokens, 4.0, steps=2)
     assert audio.shape == (64_000,) and np.isfinite(audio).all() and 0 < np.abs(audio).max() <= 1
     envelope = np.sqrt((audio.reshape(8, -1) ** 2).mean(axis=1))  # RMS per 0.5 s
@@ -35,3 +35,14 @@ def test_a_short_clip_is_dubbed_as_a_whole_window(demo, tmp_path):
     assert result.audio.shape == (5_120,) and result.tokens.shape == (16,)
     assert (result.tokens[:7] == 0).all() and result.tokens[7:11].tolist() == GOLDEN_TOKENS_32_TO_56[4:8]
     assert 10 * np.log10((result.audio ** 2).mean()) > -35  # the strike, not the -63 dBFS of silence
+
+
+def test_a_real_video_the_model_does_not_know_comes_back_silent(demo, tmp_path):
+    """A real scene (moving colour bars and noise, nothing SynthSync has): all silence units,
+    nothing rendered, and the model's description for the summary."""
+    from conftest import lavfi_video
+
+    video = lavfi_video(tmp_path / "real.mp4", "testsrc2=s=320x240:r=30:d=3")
+    result = demo.dub(video, steps=2)
+    assert not result.recognized and not np.any(result.audio)
+    assert "SynthSync's eight synthetic events" in demo.unrecognized_note()

@@ -3,6 +3,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 from foley.errors import FoleyError
 from foley.media.video import probe_video
@@ -108,3 +109,30 @@ def test_interrupted_batch_resumes(model_dir, av_clip, tmp_path, signal_name):
     assert again.returncode == 0, again.stderr
     assert f"done {len(names) - len(finished)}, skipped {len(finished)}" in again.stdout
     assert all((out / f"{n}.mp4").exists() and (out / f"{n}.wav").exists() for n in names)
+
+
+def test_silent_windows_are_not_rendered(pipeline, monkeypatch):
+    calls = []
+    generate = pipeline.backbone.generate
+    monkeypatch.setattr(pipeline.backbone, "generate", lambda *a, **kw: calls.append(1) or generate(*a, **kw))
+    n = pipeline.time.tokens(2.0)
+    silent = torch.full((n,), pipeline.silence_unit)
+    audio = pipeline.render(silent, 2.0, steps=1)
+    assert calls == [] and audio.shape == (32_000,) and not np.any(audio)  # silence, not a noise bed
+    tokens = silent.clone()
+    tokens[:5] = (pipeline.silence_unit + 1) % K  # a sound in the first window only
+    audio = pipeline.render(tokens, 2.0, steps=1)
+    first = pipeline.windows(2.0)[0][1]
+    assert len(calls) == 1 and np.any(audio[:round(first * 16_000) // 2]) and not np.any(audio[-100:])
+
+
+def test_a_video_with_nothing_known_is_said_so(pipeline, cfr_video, tmp_path, monkeypatch):
+    from foley.pipelines.dub_batch import dub_batch
+
+    monkeypatch.setattr(pipeline, "predict_tokens", lambda video, caption, seed, progress, span_s: torch.full(
+        (pipeline.time.tokens(span_s),), pipeline.silence_unit))
+    result = pipeline.dub(cfr_video[0])
+    assert not result.recognized and not np.any(result.audio)
+    summary = dub_batch([cfr_video[0]], tmp_path, lambda v: (result.audio, result.sample_rate),
+                        silent_note=pipeline.unrecognized_note())
+    assert summary.notes == [(str(cfr_video[0]), "no sound event this model knows was seen; the Foley track is silent")]
