@@ -77,12 +77,15 @@ def demo_dir() -> Path:
 
 class FoleyPipeline:
     def __init__(self, config: PipelineConfig, frame_encoder, lm, tokenizer, backbone, adapter,
-                 time: TimeBase = TimeBase()):
+                 time: TimeBase | None = None):
         if config.window_s > backbone.mel.width_s + 1e-6:
             raise FoleyError(f"window_s {config.window_s} exceeds the backbone's width {backbone.mel.width_s:.2f} s")
         if lm.n_units != tokenizer.n_units:
             raise FoleyError(f"the LM writes {lm.n_units} units but the tokenizer has {tokenizer.n_units}")
-        self.config, self.time = config, time
+        # The output rate is the backbone's (its mel and vocoder), never a constant.
+        self.config = config
+        self.time = time or TimeBase(sample_rate=backbone.mel.sample_rate,
+                                     mel_rate_hz=backbone.mel.sample_rate / backbone.mel.hop_length)
         self.frame_encoder, self.lm, self.tokenizer, self.backbone, self.adapter = (
             frame_encoder, lm, tokenizer, backbone, adapter)
         self.silence_unit = tokenizer.silence_unit()
