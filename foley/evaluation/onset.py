@@ -84,8 +84,11 @@ def detect_onsets(wav: np.ndarray, sample_rate: int, delta: float = DETECT_DELTA
 
     if not np.any(wav):
         return np.zeros(0, dtype=np.int64)
-    return librosa.onset.onset_detect(y=wav.astype(np.float32), sr=sample_rate, units="samples", delta=delta,
-                                      backtrack=backtrack).astype(np.int64)
+    envelope = librosa.onset.onset_strength(y=wav.astype(np.float32), sr=sample_rate)
+    frames = librosa.onset.onset_detect(onset_envelope=envelope, sr=sample_rate, delta=delta)
+    if backtrack and len(frames):  # librosa's own backtracking fails on an empty list
+        frames = librosa.onset.onset_backtrack(frames, envelope)
+    return librosa.frames_to_samples(frames).astype(np.int64)
 
 
 def warm_up_detector(sample_rate: int = 22_050) -> None:
