@@ -375,9 +375,10 @@ def corpus_table(entries: dict[str, list[dict]]) -> list[dict]:
     return rows
 
 
-def attribution_text(entries: list[dict], what: str = "Sound effects from Debian packages.") -> str:
+def attribution_text(entries: list[dict], intro: str = "Sound effects from Debian packages. Per-clip licence and "
+                     "attribution are in the manifests.") -> str:
     """Markdown crediting every (package, licence, author) of ``entries`` (manifest entries)."""
-    lines = ["# Attribution", "", f"{what} Per-clip licence and attribution are in the manifests.", ""]
+    lines = ["# Attribution", "", intro, ""]
     credits = Counter((e["package"], e["package_version"], e["licence"], e["attribution"]) for e in entries)
     for (package, version, licence, attribution), n in sorted(credits.items()):
         lines.append(f"- {package} {version}: {n} clip(s), {licence}, {attribution}")

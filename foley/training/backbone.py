@@ -240,6 +240,10 @@ def load_sfx_windows(root: str | Path, split: str, mel: MelConfig, max_windows: 
     return torch.stack(windows), texts
 
 
+SFX_ATTRIBUTION_INTRO = ("The weights learned from these recordings: the train split of `foley prepare sfx`, "
+                         "whose manifests hold each clip's licence, attribution and original path.")
+
+
 def sfx_backbone_config(mel: MelConfig) -> BackboneConfig:
     """The real-audio demo backbone's sizes, on the vocoder's mel at a 352-frame width (4.09 s
     at 22,050 Hz / hop 256; a multiple of 16, as the VAE and UNet downsamplings need)."""
@@ -337,8 +341,7 @@ def main(argv: list[str] | None = None) -> None:
     backbone.save_pretrained(args.out)
     if args.recipe == "sfx":  # the recordings the weights learned from, credited next to them
         (Path(args.out) / "ATTRIBUTION.md").write_text(attribution_text(
-            load_sfx_manifest(args.data, "train"), "The weights learned from these recordings (the train split of "
-            "`foley prepare sfx`)."))
+            load_sfx_manifest(args.data, "train"), SFX_ATTRIBUTION_INTRO))
     settings = {k: v for k, v in vars(args).items() if k not in ("data", "out", "run", "text_encoder", "vocoder")}
     (Path(args.out) / "training.json").write_text(json.dumps({
         "args": settings, "config": cfg.to_dict(), "train_windows": len(texts),
