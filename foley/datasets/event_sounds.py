@@ -15,7 +15,6 @@ clips sound only of train recordings and its test clips only of test recordings.
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,7 +43,7 @@ class EventSoundConfig:
 
 @dataclass(frozen=True)
 class EventSound:
-    audio: np.ndarray  # (N,) float32, peak 1, the attack at sample 0
+    audio: np.ndarray  # (N,) float32, scaled by its attack's level (peak <= 1), the attack at sample 0
     recording: str  # the corpus's recording id
     label: str  # the corpus label
 
@@ -108,18 +107,17 @@ class SoundBank:
 
     def __init__(self, root: str | os.PathLike, split: str, labels: tuple[str, ...], sample_rate: int,
                  cfg: EventSoundConfig = EventSoundConfig()):
+        from .sfx import load_sfx_manifest
+
         root = Path(root)
-        manifest = root / f"{split}.jsonl"
-        if not (root / "sfx.json").is_file() or not manifest.is_file():
-            raise FoleyError(f"{root}: not a sound-effects corpus (no sfx.json or {split}.jsonl); "
-                             "make one with `foley prepare sfx`")
+        if not (root / "sfx.json").is_file():
+            raise FoleyError(f"{root}: not a sound-effects corpus (no sfx.json); make one with `foley prepare sfx`")
         wanted = set(labels)
         self.events: dict[str, list[EventSound]] = {label: [] for label in labels}
-        entries = [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip()]
-        for e in sorted(entries, key=lambda e: e["id"]):
+        for e in sorted(load_sfx_manifest(root, split), key=lambda e: e["id"]):
             if e["label"] not in wanted:
                 continue
-            wav, _ = read_audio(root / e["audio"], sample_rate)
+            wav, _ = read_audio(e["audio"], sample_rate)
             for piece in cut_events(wav, sample_rate, cfg):
                 self.events[e["label"]].append(EventSound(piece, e["recording"], e["label"]))
         self.root, self.split = root, split

@@ -455,7 +455,7 @@ def render_clip(seed: int, split: str, index: int, cfg: SynthConfig, sounds: str
     for k, g in zip(frames_k, gains):
         start = int(k) * sr // cfg.fps  # exact: the onset sample is k / fps * sr
         if bank:
-            event = bank.draw(cls.labels, rng)  # faded and peak-normalized, its attack at sample 0
+            event = bank.draw(cls.labels, rng)  # faded, level-scaled, its attack at sample 0
             s = g * event.audio
             recordings.append(event.recording)
         else:
