@@ -198,14 +198,14 @@ class AudioBackbone:
     # --------------------------------------------------------------- audio <-> latents ---
     @torch.no_grad()
     def encode_audio(self, wav: torch.Tensor) -> torch.Tensor:
-        """Waveforms (B, N) at the mel sample rate -> scaled VAE latents (B, 4, h, w) (the mode)."""
+        """Waveforms (B, N) at the mel sample rate -> scaled VAE latents (B, C, h, w) (the mode)."""
         logmel = self._log_mel(wav.to(self.device))  # (B, M, N // hop)
         image = mel_to_image(logmel, self.mel).to(self.vae.dtype)  # (B, 3, M, width)
         return self.vae.encode(image).latent_dist.mode() * self.vae.config.scaling_factor
 
     @torch.no_grad()
     def decode_latents(self, latents: torch.Tensor) -> torch.Tensor:
-        """Scaled latents (B, 4, h, w) -> waveforms (B, width * hop)."""
+        """Scaled latents (B, C, h, w) -> waveforms (B, width * hop)."""
         image = self.vae.decode(latents / self.vae.config.scaling_factor).sample  # (B, 3, M, width)
         return self.vocoder(image_to_mel(image, self.mel).to(image.dtype))
 

@@ -9,8 +9,8 @@ Recipes:
   (Auffusion's condition-adapter layout), so that new phrasings of a known sound work; the
   pretrained HiFi-GAN's mel and the HiFi-GAN itself as vocoder.
 
-Stages: the VAE on mel images (random time crops; L1 reconstruction + a small KL term),
-its latent scaling factor = 1 / std of the training latents (Stable Diffusion's rule);
+Stages: the VAE on mel images (random time crops; L1 reconstruction + a small KL term,
+optionally Stable Diffusion's PatchGAN term for texture), its latent scaling factor = 1 / std of the training latents (Stable Diffusion's rule);
 then the UNet and the trainable text part on cached latents: epsilon-prediction MSE on the
 PNDM/DDPM training schedule, captions dropped 10 % of the time so that classifier-free
 guidance has an unconditional model. The run folder (``OUT.run``) keeps the VAE, UNet
@@ -88,25 +88,67 @@ def _lr(step: int, total: int, peak: float, warmup: int = 50) -> float:
     return peak * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
 
 
+class PatchDiscriminator(torch.nn.Sequential):
+    """PatchGAN critic on mel images (B, 1, M, T) -> realness logits (B, 1, M/4 - 2, T/4 - 2).
+
+    Isola et al. 2017's layout, as the Stable Diffusion VAE's adversarial loss uses it
+    (Esser et al. 2021); written here because diffusers ships the VAE but not its GAN loss."""
+
+    def __init__(self, channels: int = 32) -> None:
+        c = channels
+        super().__init__(
+            torch.nn.Conv2d(1, c, 4, 2, 1), torch.nn.LeakyReLU(0.2),
+            torch.nn.Conv2d(c, 2 * c, 4, 2, 1), torch.nn.GroupNorm(8, 2 * c), torch.nn.LeakyReLU(0.2),
+            torch.nn.Conv2d(2 * c, 4 * c, 4, 1, 1), torch.nn.GroupNorm(8, 4 * c), torch.nn.LeakyReLU(0.2),
+            torch.nn.Conv2d(4 * c, 1, 4, 1, 1))
+
+
+def adaptive_weight(rec_loss: torch.Tensor, adv_loss: torch.Tensor, last_layer: torch.Tensor) -> torch.Tensor:
+    """Esser et al. 2021, eq. 7: ||grad rec|| / (||grad adv|| + 1e-4) at the decoder's last layer,
+    clamped to [0, 1e4], so the adversarial term neither vanishes nor swamps the L1."""
+    g_rec = torch.autograd.grad(rec_loss, last_layer, retain_graph=True)[0].norm()
+    g_adv = torch.autograd.grad(adv_loss, last_layer, retain_graph=True)[0].norm()
+    return (g_rec / (g_adv + 1e-4)).clamp(0.0, 1e4).detach()
+
+
 def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: int, crop: int, lr: float,
-              kl_weight: float, gen: torch.Generator, log) -> None:
+              kl_weight: float, gen: torch.Generator, log, adversarial: float = 0.0, adversarial_start: int = 0
+              ) -> None:
+    """L1 + ``kl_weight`` * KL on random ``crop``-frame crops of ``images`` (N, 1, M, T); from
+    step ``adversarial_start`` on, plus ``adversarial`` * the adaptive weight * a hinge
+    PatchGAN loss, which restores the fine texture (harmonics, crackle) that L1 alone blurs."""
     vae = backbone.vae.train().requires_grad_(True)
     opt = torch.optim.AdamW(vae.parameters(), lr=lr, weight_decay=0.0)
+    critic = PatchDiscriminator() if adversarial > 0 else None
+    critic_opt = torch.optim.AdamW(critic.parameters(), lr=lr, betas=(0.5, 0.9)) if critic else None
     for step in range(steps):
         idx = torch.randint(len(images), (batch,), generator=gen)
         start = torch.randint(0, images.shape[-1] - crop + 1, (1,), generator=gen).item() // 4 * 4
         x = images[idx, :, :, start:start + crop].expand(-1, 3, -1, -1)  # (b, 3, M, crop)
         posterior = vae.encode(x).latent_dist
         recon = vae.decode(posterior.sample(generator=gen)).sample
-        loss = F.l1_loss(recon, x) + kl_weight * posterior.kl().mean()
-        for g in opt.param_groups:
-            g["lr"] = _lr(step, steps, lr)
+        rec = F.l1_loss(recon, x) + kl_weight * posterior.kl().mean()
+        loss, msg = rec, ""
+        gan = critic is not None and step >= adversarial_start
+        if gan:
+            adv = -critic(recon[:, :1]).mean()
+            weight = adversarial * adaptive_weight(rec, adv, vae.decoder.conv_out.weight)
+            loss = rec + weight * adv
+        for opt_ in (opt, critic_opt) if critic else (opt,):
+            for g in opt_.param_groups:
+                g["lr"] = _lr(step, steps, lr)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
         opt.step()
+        if gan:  # hinge loss (Lim & Ye 2017) on real vs reconstructed mel images
+            critic_loss = F.relu(1 - critic(x[:, :1])).mean() + F.relu(1 + critic(recon[:, :1].detach())).mean()
+            critic_opt.zero_grad()
+            critic_loss.backward()
+            critic_opt.step()
+            msg = f" adversarial {adv.item():.3f} x {weight.item():.3f} critic {critic_loss.item():.3f}"
         if step % 25 == 0 or step == steps - 1:
-            log(f"vae step {step} loss {loss.item():.4f}")
+            log(f"vae step {step} loss {rec.item():.4f}{msg}")
     vae.eval().requires_grad_(False)
 
 
@@ -246,9 +288,10 @@ SFX_ATTRIBUTION_INTRO = ("The weights learned from these recordings: the train s
 
 def sfx_backbone_config(mel: MelConfig) -> BackboneConfig:
     """The real-audio demo backbone's sizes, on the vocoder's mel at a 352-frame width (4.09 s
-    at 22,050 Hz / hop 256; a multiple of 16, as the VAE and UNet downsamplings need)."""
+    at 22,050 Hz / hop 256; a multiple of 16, as the VAE and UNet downsamplings need). Its VAE
+    has 8 latent channels, twice Auffusion's, to keep the texture of recorded sound."""
     return BackboneConfig(
-        mel=MelConfig.from_dict({**mel.to_dict(), "width": 352}), vae_channels=(16, 32, 64),
+        mel=MelConfig.from_dict({**mel.to_dict(), "width": 352}), vae_channels=(16, 32, 64), latent_channels=8,
         unet_channels=(32, 64, 128), unet_cross_attention=(False, True, True), attention_head_dim=16, text_dim=128)
 
 
@@ -275,6 +318,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--vae-crop", type=int, default=208, help="mel frames per VAE training crop")
     p.add_argument("--vae-lr", type=float, default=1e-3)
     p.add_argument("--kl-weight", type=float, default=1e-6)
+    p.add_argument("--vae-adversarial", type=float, default=0.0,
+                   help="weight of the VAE's PatchGAN loss (0: L1 + KL only)")
+    p.add_argument("--vae-adversarial-start", type=int, default=0, help="VAE step at which the PatchGAN loss starts")
     p.add_argument("--unet-steps", type=int, default=600)
     p.add_argument("--unet-batch", type=int, default=16)
     p.add_argument("--unet-lr", type=float, default=5e-4)
@@ -320,7 +366,7 @@ def main(argv: list[str] | None = None) -> None:
         log("vae loaded from the run folder")
     else:
         train_vae(backbone, images, args.vae_steps, args.vae_batch, args.vae_crop, args.vae_lr, args.kl_weight, gen,
-                  log)
+                  log, adversarial=args.vae_adversarial, adversarial_start=args.vae_adversarial_start)
         latents = encode_latents(backbone, images)
         backbone.vae.register_to_config(scaling_factor=float(1.0 / latents.std()))
         backbone.vae.save_pretrained(vae_dir)

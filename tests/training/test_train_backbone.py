@@ -8,7 +8,7 @@ from transformers import BertConfig, BertModel, BertTokenizerFast
 
 from foley.models.auffusion import LAYOUT_CONDITION, ConditionAdapter, TextConditioner
 from foley.models.backbone import AudioBackbone, build_backbone
-from foley.training.backbone import UNET_CHECKPOINT, TextStates, train_unet
+from foley.training.backbone import UNET_CHECKPOINT, TextStates, adaptive_weight, train_unet, train_vae
 
 from auffusion_models import TINY, tiny_backbone
 
@@ -88,3 +88,23 @@ def test_the_demo_recipe_still_trains_its_text_encoder(tmp_path):
                gen=torch.Generator().manual_seed(0), log=lambda _: None)
     after = backbone.text.text_encoder.state_dict()
     assert any((after[k] - before[k]).abs().max() > 1e-6 for k in before)
+
+
+def test_adaptive_weight_is_the_ratio_of_gradient_norms():
+    w = torch.ones(3, requires_grad=True)
+    rec, adv = (2.0 * w).sum(), (0.5 * w).sum()  # gradients (2, 2, 2) and (0.5, 0.5, 0.5)
+    assert abs(adaptive_weight(rec, adv, w).item() - 2.0 / (0.5 + 1e-4 / 3 ** 0.5)) < 1e-3
+
+
+def test_the_adversarial_vae_loss_changes_what_the_vae_learns(tmp_path):
+    images = torch.rand(4, 1, TINY.mel.n_mels, 32) * 2 - 1  # (N, 1, M, T) mel images
+    trained, logs = [], []
+    for adversarial in (0.0, 0.5):
+        torch.manual_seed(0)
+        backbone = tiny_backbone(tmp_path / str(adversarial))
+        train_vae(backbone, images, steps=3, batch=2, crop=16, lr=1e-3, kl_weight=1e-6,
+                  gen=torch.Generator().manual_seed(0), log=logs.append, adversarial=adversarial, adversarial_start=1)
+        trained.append(backbone.vae.decoder.conv_out.weight.detach().clone())
+    assert not torch.allclose(trained[0], trained[1], atol=1e-6)
+    assert not any("adversarial" in line for line in logs[:2]) and "adversarial" in logs[-1]
+    assert not backbone.vae.training and not any(p.requires_grad for p in backbone.vae.parameters())
