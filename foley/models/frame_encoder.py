@@ -8,7 +8,8 @@ to [0, 1], applies the tower's own mean/std normalization and returns the tower'
 The tower is any open_clip model: a built-in name with a pretrained tag (``ViT-L-14`` +
 ``openai``, the paper's), a checkpoint file, ``hf-hub:``/``local-dir:`` names, or a custom
 architecture given as an open_clip model config (registered with open_clip under the
-model name; the demo's small tower). A saved encoder is a directory::
+model name; the demo's small tower, or a timm image model such as EfficientNet-Lite0,
+see :mod:`foley.models.frame_encoder_import`). A saved encoder is a directory::
 
     config.json          FrameEncoderConfig, with the architecture spelled out
     visual.safetensors   the image tower's weights (the text tower is never kept)
@@ -47,6 +48,7 @@ class FrameEncoderConfig:
     model_cfg: dict | None = None  # an open_clip architecture (embed_dim, vision_cfg, text_cfg) for `model`
     batch_size: int = 32  # frames per forward pass
     precision: str = "auto"  # auto: bf16 (or fp16) autocast on CUDA, fp32 elsewhere
+    preprocess: dict | None = None  # open_clip force_preprocess_cfg, e.g. {"mean": [...], "std": [...]}
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
@@ -102,11 +104,18 @@ def _build_tower(config: FrameEncoderConfig, load_weights: bool) -> nn.Module:
     pretrained = config.pretrained if load_weights and config.pretrained else None
     try:
         with _quiet_open_clip():
-            model = open_clip.create_model(config.model, pretrained=pretrained)
+            model = open_clip.create_model(config.model, pretrained=pretrained,
+                                           force_preprocess_cfg=config.preprocess)
     except RuntimeError as e:
         raise FoleyError(f"cannot build open_clip model {config.model!r} "
                          f"(pretrained {config.pretrained!r}): {str(e).splitlines()[0]}") from None
     return model.visual
+
+
+@torch.no_grad()
+def _probe_dim(visual: nn.Module, size: int) -> int:
+    """Feature width of a tower that does not state it (open_clip's timm towers): one blank image."""
+    return visual(torch.zeros(1, 3, size, size)).shape[-1]
 
 
 class FrameEncoder(nn.Module):
@@ -124,7 +133,7 @@ class FrameEncoder(nn.Module):
         self.image_size = int(size[0])
         self.register_buffer("mean", torch.tensor(pre["mean"]).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(pre["std"]).view(1, 3, 1, 1), persistent=False)
-        self.dim = int(visual.output_dim)
+        self.dim = int(getattr(visual, "output_dim", 0) or _probe_dim(self.visual, self.image_size))
 
     @property
     def device(self) -> torch.device:
@@ -181,7 +190,9 @@ class FrameEncoder(nn.Module):
         return h.hexdigest()
 
     # ------------------------------------------------------------------ save / load -----
-    def save_pretrained(self, directory: str | os.PathLike) -> None:
+    def save_pretrained(self, directory: str | os.PathLike, texts: dict[str, str] | None = None) -> None:
+        """Write the encoder folder (replacing ``directory`` only once complete); ``texts``: more
+        files written with it, name -> text (a model card, a licence)."""
         import open_clip
 
         model_cfg = self.config.model_cfg or open_clip.get_model_config(self.config.model)
@@ -192,6 +203,8 @@ class FrameEncoder(nn.Module):
             save_file({k: v.detach().cpu().contiguous() for k, v in self.visual.state_dict().items()},
                       str(tmp / WEIGHTS_NAME))
             (tmp / CONFIG_NAME).write_text(json.dumps(config.to_dict(), indent=1) + "\n", encoding="utf-8")
+            for name, text in (texts or {}).items():
+                (tmp / name).write_text(text, encoding="utf-8")
 
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike, device: str = "cpu", **overrides) -> "FrameEncoder":
