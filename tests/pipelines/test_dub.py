@@ -129,10 +129,33 @@ def test_silent_windows_are_not_rendered(pipeline, monkeypatch):
 def test_a_video_with_nothing_known_is_said_so(pipeline, cfr_video, tmp_path, monkeypatch):
     from foley.pipelines.dub_batch import dub_batch
 
-    monkeypatch.setattr(pipeline, "predict_tokens", lambda video, caption, seed, progress, span_s: torch.full(
+    monkeypatch.setattr(pipeline, "tokens_from_frames", lambda features, span_s, caption, seed, progress: torch.full(
         (pipeline.time.tokens(span_s),), pipeline.silence_unit))
     result = pipeline.dub(cfr_video[0])
     assert not result.recognized and not np.any(result.audio)
     summary = dub_batch([cfr_video[0]], tmp_path, lambda v: (result.audio, result.sample_rate),
                         silent_note=pipeline.unrecognized_note())
     assert summary.notes == [(str(cfr_video[0]), "no sound event this model knows was seen; the Foley track is silent")]
+
+
+def test_a_video_unlike_the_training_frames_is_not_dubbed(pipeline, cfr_video, tmp_path, monkeypatch):
+    from foley.models.frame_stats import FrameStats
+    from foley.pipelines.dub_batch import dub_batch
+
+    video = cfr_video[0]
+    own = pipeline.frame_encoder.encode_video(video, fps=pipeline.time.video_fps)  # (N, D)
+    calls = []
+    writer = pipeline.tokens_from_frames
+    monkeypatch.setattr(pipeline, "tokens_from_frames", lambda *a, **kw: calls.append(1) or writer(*a, **kw))
+    monkeypatch.setattr(pipeline, "frame_stats", FrameStats.fit(own + 0.01 * torch.randn(own.shape)))
+    familiar = pipeline.dub(video, steps=1)
+    assert calls == [1] and familiar.unfamiliar < 0.1
+    torch.manual_seed(0)
+    monkeypatch.setattr(pipeline, "frame_stats", FrameStats.fit(torch.randn(200, own.shape[1]) * 0.01 + 5.0))
+    result = pipeline.dub(video, steps=1)
+    assert calls == [1] and result.unfamiliar > 0.99  # the LM was not asked
+    assert not result.recognized and not np.any(result.audio)
+    summary = dub_batch([video], tmp_path, lambda v: (result.audio, result.sample_rate),
+                        silent_note=lambda v: pipeline.unrecognized_note(result))
+    assert summary.notes == [(str(video), "100% of the frames are unlike any this model was trained on; "
+                                          "the Foley track is silent")]

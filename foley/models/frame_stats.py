@@ -1,0 +1,97 @@
+"""How familiar a video's frames are to a model: their distance from its training frames.
+
+A model that meets pictures unlike any it was trained on still writes tokens; those say
+nothing. The statistics kept are the training frame features' per-dimension mean and
+standard deviation (D,) and the ``quantile`` (0.99) of the training frames' own distances.
+A frame's distance is its RMS z-score over the D dimensions,
+``sqrt(mean_d(((x_d - mean_d) / std_d) ** 2))`` (the diagonal Mahalanobis distance / sqrt(D),
+so ~1 for a typical training frame at any D); a frame is familiar when its distance is at
+most the threshold. Stored as safetensors (``mean``, ``std``; the threshold, quantile and
+frame count in the metadata)::
+
+    python -m foley.models.frame_stats --features CACHE --manifest train.jsonl --out frame_stats.safetensors
+"""
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, safe_open, save_file
+
+from ..errors import FoleyError
+from ..media.files import atomic_path
+
+
+@dataclass
+class FrameStats:
+    mean: torch.Tensor  # (D,) float32
+    std: torch.Tensor  # (D,) float32, > 0
+    threshold: float  # the largest familiar distance
+    quantile: float = 0.99
+    frames: int = 0  # training frames the statistics came from
+
+    @classmethod
+    def fit(cls, features: torch.Tensor, quantile: float = 0.99) -> "FrameStats":
+        """Statistics of training frame features (N, D), N >= 2."""
+        if features.ndim != 2 or len(features) < 2:
+            raise FoleyError(f"frame statistics need at least 2 frames of (N, D) features, got {tuple(features.shape)}")
+        features = features.float()
+        mean, std = features.mean(0), features.std(0).clamp_min(1e-6)
+        stats = cls(mean, std, 0.0, quantile, len(features))
+        stats.threshold = float(torch.quantile(stats.distance(features), quantile))
+        return stats
+
+    def distance(self, features: torch.Tensor) -> torch.Tensor:
+        """(N, D) -> (N,) RMS z-scores."""
+        if features.ndim != 2 or features.shape[1] != len(self.mean):
+            raise FoleyError(f"frame features are {tuple(features.shape)}; the statistics are of "
+                             f"{len(self.mean)}-d frames (another frame encoder?)")
+        return ((features.float().cpu() - self.mean) / self.std).pow(2).mean(1).sqrt()
+
+    def unfamiliar(self, features: torch.Tensor) -> float:
+        """Fraction of the frames (N, D) farther from the training frames than the threshold."""
+        return float((self.distance(features) > self.threshold).float().mean()) if len(features) else 0.0
+
+    def save(self, path: str | os.PathLike) -> None:
+        meta = {"threshold": repr(self.threshold), "quantile": repr(self.quantile), "frames": str(self.frames)}
+        with atomic_path(path) as tmp:
+            save_file({"mean": self.mean.contiguous(), "std": self.std.contiguous()}, str(tmp), metadata=meta)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "FrameStats":
+        try:
+            tensors = load_file(str(path))
+            with safe_open(str(path), "pt") as f:
+                meta = f.metadata() or {}
+            return cls(tensors["mean"].float(), tensors["std"].float(), float(meta["threshold"]),
+                       float(meta["quantile"]), int(meta["frames"]))
+        except (OSError, SafetensorError, KeyError, ValueError) as e:
+            raise FoleyError(f"{path}: not a frame statistics file ({type(e).__name__}: {e})") from None
+
+
+def main(argv: list[str] | None = None) -> None:
+    from ..datasets.frame_cache import load_features
+    from ..datasets.manifest import read_manifest
+
+    p = argparse.ArgumentParser(prog="python -m foley.models.frame_stats", description=__doc__.splitlines()[0])
+    p.add_argument("--features", required=True, help="frame feature cache of the training clips (foley extract)")
+    p.add_argument("--manifest", required=True, help="the training manifest (JSON Lines with id)")
+    p.add_argument("--out", required=True, help="statistics file to write (.safetensors)")
+    p.add_argument("--quantile", type=float, default=0.99)
+    args = p.parse_args(argv)
+    try:
+        ids = [e["id"] for e in read_manifest(args.manifest)]
+        stats = FrameStats.fit(torch.cat([load_features(args.features, i) for i in ids]), args.quantile)
+        stats.save(Path(args.out))
+    except FoleyError as e:
+        raise SystemExit(f"error: {e}")
+    print(f"{args.out}: {stats.frames} frames of {len(stats.mean)}-d features from {len(ids)} clips, "
+          f"familiar up to distance {stats.threshold:.3f} (quantile {stats.quantile})")
+
+
+if __name__ == "__main__":
+    main()
