@@ -45,4 +45,12 @@ def test_a_real_video_the_model_does_not_know_comes_back_silent(demo, tmp_path):
     video = lavfi_video(tmp_path / "real.mp4", "testsrc2=s=320x240:r=30:d=3")
     result = demo.dub(video, steps=2)
     assert not result.recognized and not np.any(result.audio)
-    assert "SynthSync's eight synthetic events" in demo.unrecognized_note()
+    assert result.unfamiliar > 0.9  # its frames are far from SynthSync's: the LM is not asked
+    note = demo.unrecognized_note(result)
+    assert "of the frames are unlike any this model was trained on" in note
+    assert "SynthSync's eight synthetic events" in note and "SynthSync's eight" in demo.unrecognized_note()
+
+
+def test_the_example_clips_frames_are_familiar(demo):
+    features = demo.encode_frames("data/examples/hammer.mp4", 4.0)  # (86, 128)
+    assert demo.frame_stats.unfamiliar(features) < 0.05
