@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from ..errors import FoleyError
@@ -104,4 +105,8 @@ def load_features(cache: str | os.PathLike, clip_id: str) -> torch.Tensor:
     path = Path(cache) / FEATURES_DIR / f"{clip_id}.safetensors"
     if not path.is_file():
         raise FoleyError(f"{path}: no cached features for clip {clip_id!r}; run `foley extract` first")
-    return load_file(str(path))["features"].float()
+    try:
+        return load_file(str(path))["features"].float()
+    except (OSError, SafetensorError, KeyError) as e:
+        raise FoleyError(f"{path}: damaged feature file ({type(e).__name__}); delete it and run `foley extract` "
+                         "again") from None

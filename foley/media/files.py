@@ -47,24 +47,36 @@ def atomic_write_text(final: str | os.PathLike, text: str) -> None:
 def atomic_dir(final: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary folder next to ``final``; move it onto ``final`` on success.
 
-    An existing ``final`` folder is replaced only once the new one is complete.
+    An existing ``final`` is replaced only once the new folder is complete. What was written
+    gets the usual modes (some writers, e.g. safetensors and transformers, make files 0600).
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent))
     try:
         yield tmp
-        os.chmod(tmp, 0o777 & ~_umask())
+        mask = _umask()
+        for path in [tmp, *tmp.rglob("*")]:
+            if not path.is_symlink():
+                os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~mask)
         if final.exists():
             old = final.with_name(f".{final.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
+            _remove(old)
             os.replace(final, old)
             os.replace(tmp, final)
-            shutil.rmtree(old, ignore_errors=True)
+            _remove(old)
         else:
             os.replace(tmp, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _remove(path: Path) -> None:
+    """Delete a file or a folder tree, if there."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
 
 
 def sha256_file(path: str | os.PathLike) -> str:

@@ -20,7 +20,7 @@ import torch
 
 from ..errors import FoleyError
 from ..media.files import sha256_file
-from .frame_encoder import FrameEncoder, FrameEncoderConfig, build_frame_encoder
+from .frame_encoder import CONFIG_NAME, WEIGHTS_NAME, FrameEncoder, FrameEncoderConfig, build_frame_encoder
 
 LITE0_NAME = "EfficientNet-Lite0"
 LITE0_MODEL_CFG = {  # an open_clip config; the text tower is required by open_clip and never kept
@@ -38,44 +38,72 @@ _INVERTED = {"_expand_conv": "conv_pw", "_bn0": "bn1", "_depthwise_conv": "conv_
              "_project_conv": "conv_pwl", "_bn2": "bn3"}
 
 
-def lite0_state_dict(source: dict[str, torch.Tensor], trunk: torch.nn.Module) -> dict[str, torch.Tensor]:
+def _lukemelas_names(trunk: torch.nn.Module) -> dict[str, str]:
+    """lukemelas key -> ``trunk``'s (timm) key, for every weight and buffer of the trunk."""
+    inverse = {v: k for k, v in _STEM_HEAD.items()}
+    flat = [(s, j) for s, stage in enumerate(trunk.blocks) for j in range(len(stage))]
+    names = {}
+    for name in trunk.state_dict():
+        layer, *rest = name.split(".")
+        if layer == "blocks":
+            s, j, layer, *rest = rest
+            block = trunk.blocks[int(s)][int(j)]
+            table = {v: k for k, v in (_INVERTED if hasattr(block, "conv_pwl") else _SEPARABLE).items()}
+            names[".".join(["_blocks", str(flat.index((int(s), int(j)))), table[layer], *rest])] = name
+        else:
+            names[".".join([inverse[layer], *rest])] = name
+    return names
+
+
+def lite0_state_dict(source: dict[str, torch.Tensor], trunk: torch.nn.Module,
+                     where: str = "the checkpoint") -> dict[str, torch.Tensor]:
     """lukemelas-named EfficientNet-Lite0 weights -> ``trunk``'s (timm) state dict; the
-    classifier ``_fc`` is dropped. Flat block N is timm's N-th block in stage order. Raises
-    ``FoleyError`` for a foreign key, a missing weight or a shape that does not fit."""
-    blocks = [f"blocks.{s}.{j}" for s, stage in enumerate(trunk.blocks) for j in range(len(stage))]
-    out = {}
-    for key, value in source.items():
-        layer, *rest = key.split(".")
-        if layer == "_fc":
-            continue
-        prefix, table = [], _STEM_HEAD
-        if layer == "_blocks" and len(rest) >= 2 and rest[0].isdigit() and int(rest[0]) < len(blocks):
-            expanded = f"_blocks.{rest[0]}._expand_conv.weight" in source
-            prefix, table, (layer, *rest) = [blocks[int(rest[0])]], _INVERTED if expanded else _SEPARABLE, rest[1:]
-        if layer not in table:
-            raise FoleyError(f"{key}: not an EfficientNet-Lite0 weight (lukemelas key names expected)")
-        out[".".join(prefix + [table[layer]] + rest)] = value
-    target = trunk.state_dict()
-    missing = sorted(set(target) - set(out))
+    ImageNet classifier ``_fc`` is dropped. Flat block N is timm's N-th block in stage order.
+    Raises ``FoleyError`` naming ``where`` and the checkpoint's own key for a foreign key, a
+    missing weight, or a weight of another shape or kind."""
+    names, target = _lukemelas_names(trunk), trunk.state_dict()
+    keys = [k for k in source if not k.startswith("_fc.")]
+    foreign = [k for k in keys if k not in names]
+    if foreign:
+        raise FoleyError(f"{where}: {foreign[0]} is not an EfficientNet-Lite0 weight (lukemelas key names expected)")
+    missing = [k for k in names if k not in source]
     if missing:
-        raise FoleyError(f"the checkpoint lacks EfficientNet-Lite0 weights ({len(missing)} missing, e.g. {missing[0]})")
-    for name, value in out.items():
-        if name not in target or tuple(value.shape) != tuple(target[name].shape):
-            raise FoleyError(f"the checkpoint's {name} does not fit EfficientNet-Lite0 "
-                             f"({tuple(value.shape)} vs {tuple(target[name].shape) if name in target else 'absent'})")
-    return out
+        raise FoleyError(f"{where}: lacks EfficientNet-Lite0 weights ({len(missing)} missing, e.g. {missing[0]})")
+    for key in keys:
+        value, want = source[key], target[names[key]]
+        if tuple(value.shape) != tuple(want.shape) or value.is_floating_point() != want.is_floating_point():
+            raise FoleyError(f"{where}: {key} is {value.dtype} {tuple(value.shape)}; EfficientNet-Lite0 has "
+                             f"{want.dtype} {tuple(want.shape)} there")
+        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            raise FoleyError(f"{where}: {key} holds NaN or infinite values")
+    return {names[k]: source[k] for k in keys}
 
 
 def _read_checkpoint(path: Path) -> dict[str, torch.Tensor]:
+    if path.is_dir():
+        raise FoleyError(f"{path}: is a folder; give the checkpoint file (efficientnet-lite0-57934424.pth)")
+    if not path.is_file():
+        raise FoleyError(f"{path}: no such checkpoint")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # not a pickle, or objects weights_only refuses
-        reason = (str(e).strip().splitlines() or [""])[0]
-        raise FoleyError(f"{path}: not a readable torch checkpoint of plain weights "
-                         f"({type(e).__name__}: {reason})") from None
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise FoleyError(f"{path}: not a state dict of tensors")
+    except Exception:  # not a torch file, a damaged one, or objects other than tensors (weights_only refuses them)
+        raise FoleyError(f"{path}: not a readable torch checkpoint of plain weights") from None
+    if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                              for k, v in state.items()):
+        raise FoleyError(f"{path}: not a state dict (weight names -> tensors)")
     return state
+
+
+def _check_out(out: Path, inputs: list[Path], overwrite: bool) -> None:
+    """Refuse an ``out`` that would destroy an input or something that is not a frame encoder."""
+    for source in inputs:
+        if out.resolve() == source.resolve() or out.resolve() in source.resolve().parents:
+            raise FoleyError(f"{out}: holds the input {source}; write the frame encoder to another folder")
+    if out.exists() or out.is_symlink():
+        if not overwrite:
+            raise FoleyError(f"{out}: already exists (pass --overwrite to replace it)")
+        if not (out / CONFIG_NAME).is_file() or not (out / WEIGHTS_NAME).is_file():
+            raise FoleyError(f"{out}: exists and is not a frame-encoder folder; --overwrite replaces only those")
 
 
 def _model_card(checkpoint: Path, licensed: bool) -> str:
@@ -96,21 +124,24 @@ def import_efficientnet_lite0(checkpoint: str | os.PathLike, out: str | os.PathL
     not at all, and replaces an existing folder only with ``overwrite``. Returns the encoder.
     Raises ``FoleyError`` (one line) for any bad input."""
     checkpoint, out = Path(checkpoint), Path(out)
-    if out.exists() and not overwrite:
-        raise FoleyError(f"{out}: already exists (pass --overwrite to replace it)")
-    if not checkpoint.is_file():
-        raise FoleyError(f"{checkpoint}: no such checkpoint")
+    _check_out(out, [checkpoint] + ([Path(license_file)] if license_file is not None else []), overwrite)
     texts = {}
     if license_file is not None:
         try:
             texts["LICENSE"] = Path(license_file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise FoleyError(f"{license_file}: not a readable licence text ({e})") from None
+        except OSError as e:
+            raise FoleyError(f"{license_file}: cannot read the licence text ({e.strerror or type(e).__name__})"
+                             ) from None
+        except UnicodeDecodeError:
+            raise FoleyError(f"{license_file}: the licence is not UTF-8 text") from None
     state = _read_checkpoint(checkpoint)
     config = FrameEncoderConfig(model=LITE0_NAME, pretrained="", model_cfg=LITE0_MODEL_CFG,
                                 preprocess=LITE0_PREPROCESS)
     encoder = build_frame_encoder(config)
-    encoder.visual.trunk.load_state_dict(lite0_state_dict(state, encoder.visual.trunk), strict=True)
+    encoder.visual.trunk.load_state_dict(lite0_state_dict(state, encoder.visual.trunk, str(checkpoint)), strict=True)
     texts["README.md"] = _model_card(checkpoint, "LICENSE" in texts)
-    encoder.save_pretrained(out, texts=texts)
+    try:
+        encoder.save_pretrained(out.absolute(), texts=texts)  # absolute: "." has no name to write next to
+    except OSError as e:
+        raise FoleyError(f"{out}: cannot write the frame encoder there ({e.strerror or type(e).__name__})") from None
     return encoder

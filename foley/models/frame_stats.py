@@ -10,6 +10,10 @@ most the threshold. Stored as safetensors (``mean``, ``std``; the threshold, qua
 frame count in the metadata)::
 
     python -m foley.models.frame_stats --features CACHE --manifest train.jsonl --out frame_stats.safetensors
+
+CACHE holds the features of the model's own frame encoder (``foley extract --model`` it);
+a model uses the file when its ``pipeline.json`` names it as ``frame_stats`` (a path
+relative to the model folder).
 """
 from __future__ import annotations
 
@@ -40,6 +44,8 @@ class FrameStats:
         if features.ndim != 2 or len(features) < 2:
             raise FoleyError(f"frame statistics need at least 2 frames of (N, D) features, got {tuple(features.shape)}")
         features = features.float()
+        if not bool(torch.isfinite(features).all()):
+            raise FoleyError("the frame features hold NaN or infinite values")
         mean, std = features.mean(0), features.std(0).clamp_min(1e-6)
         stats = cls(mean, std, 0.0, quantile, len(features))
         stats.threshold = float(torch.quantile(stats.distance(features), quantile))
@@ -67,10 +73,16 @@ class FrameStats:
             tensors = load_file(str(path))
             with safe_open(str(path), "pt") as f:
                 meta = f.metadata() or {}
-            return cls(tensors["mean"].float(), tensors["std"].float(), float(meta["threshold"]),
-                       float(meta["quantile"]), int(meta["frames"]))
+            stats = cls(tensors["mean"].float(), tensors["std"].float(), float(meta["threshold"]),
+                        float(meta["quantile"]), int(meta["frames"]))
         except (OSError, SafetensorError, KeyError, ValueError) as e:
             raise FoleyError(f"{path}: not a frame statistics file ({type(e).__name__}: {e})") from None
+        sane = (stats.mean.ndim == 1 and stats.std.shape == stats.mean.shape and bool(torch.isfinite(stats.mean).all())
+                and bool((stats.std > 0).all()) and bool(torch.isfinite(stats.std).all())
+                and 0 < stats.threshold < float("inf"))
+        if not sane:
+            raise FoleyError(f"{path}: damaged frame statistics (shapes, non-positive spreads or NaN)")
+        return stats
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -81,16 +93,34 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--features", required=True, help="frame feature cache of the training clips (foley extract)")
     p.add_argument("--manifest", required=True, help="the training manifest (JSON Lines with id)")
     p.add_argument("--out", required=True, help="statistics file to write (.safetensors)")
-    p.add_argument("--quantile", type=float, default=0.99)
+    p.add_argument("--quantile", type=_fraction, default=0.99,
+                   help="share of the training frames counted familiar, in (0, 1] (default: 0.99)")
     args = p.parse_args(argv)
     try:
-        ids = [e["id"] for e in read_manifest(args.manifest)]
-        stats = FrameStats.fit(torch.cat([load_features(args.features, i) for i in ids]), args.quantile)
-        stats.save(Path(args.out))
+        ids = list(dict.fromkeys(e["id"] for e in read_manifest(args.manifest)))
+        if not ids:
+            raise FoleyError(f"{args.manifest}: no clips")
+        features = [load_features(args.features, i) for i in ids]  # (N_i, D) each
+        widths = sorted({f.shape[1] for f in features})
+        if len(widths) > 1:
+            raise FoleyError(f"{args.features}: clips of {widths[0]}-d and {widths[1]}-d features (two frame encoders?)")
+        stats = FrameStats.fit(torch.cat(features), args.quantile)
+        try:
+            stats.save(Path(args.out))
+        except OSError as e:
+            raise FoleyError(f"{args.out}: cannot write there ({e.strerror or type(e).__name__})") from None
     except FoleyError as e:
         raise SystemExit(f"error: {e}")
-    print(f"{args.out}: {stats.frames} frames of {len(stats.mean)}-d features from {len(ids)} clips, "
-          f"familiar up to distance {stats.threshold:.3f} (quantile {stats.quantile})")
+    print(f"{args.out}: {stats.frames} frames of {len(stats.mean)}-d features from {len(ids)} "
+          f"clip{'s' if len(ids) != 1 else ''}, familiar up to distance {stats.threshold:.3f} "
+          f"(quantile {stats.quantile})")
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:  # also refuses NaN
+        raise argparse.ArgumentTypeError(f"{text} is not in (0, 1]")
+    return value
 
 
 if __name__ == "__main__":

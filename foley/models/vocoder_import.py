@@ -121,7 +121,4 @@ def import_hifigan(checkpoint: str | os.PathLike, config: str | os.PathLike, out
             (tmp / "LICENSE").write_text(licence, encoding="utf-8")
         state = {k: v.half() if half else v for k, v in vocoder.model.state_dict().items()}
         vocoder.model.save_pretrained(tmp, state_dict=state)
-        mode = (tmp / VOCODER_MEL_CONFIG).stat().st_mode
-        for path in tmp.iterdir():  # transformers writes the weights 0600: give them the usual mode
-            path.chmod(mode)
     return vocoder

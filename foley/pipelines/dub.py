@@ -94,6 +94,9 @@ class FoleyPipeline:
         self.frame_encoder, self.lm, self.tokenizer, self.backbone, self.adapter = (
             frame_encoder, lm, tokenizer, backbone, adapter)
         self.silence_unit = tokenizer.silence_unit()
+        if frame_stats is not None and len(frame_stats.mean) != frame_encoder.dim:
+            raise FoleyError(f"the frame statistics are of {len(frame_stats.mean)}-d features but the frame encoder "
+                             f"gives {frame_encoder.dim}-d (statistics of another encoder's features?)")
         self.frame_stats = frame_stats  # FrameStats or None
         adapter.attach(backbone.unet)
 

@@ -59,25 +59,49 @@ def test_imported_encoder_gives_timms_pooled_features(tmp_path):
     assert torch.equal(trunk["blocks.0.0.conv_pw.weight"], source["_blocks.0._project_conv.weight"])
 
 
-def test_bad_checkpoints_fail_with_one_line_and_write_nothing(tmp_path, capsys):
+def test_bad_checkpoints_fail_with_one_line_and_write_nothing(tmp_path):
     source, _ = lukemelas_checkpoint(tmp_path / "good.pth")
     cases = {
-        "foreign.pth": {**source, "_blocks.3._se_reduce.weight": torch.zeros(1)},
-        "short.pth": {k: v for k, v in source.items() if not k.startswith("_conv_head")},
-        "shape.pth": {**source, "_conv_stem.weight": torch.zeros(16, 3, 3, 3)},
+        "foreign.pth": ({**source, "_blocks.3._se_reduce.weight": torch.zeros(1)},
+                        r"_blocks.3._se_reduce.weight is not an EfficientNet-Lite0 weight"),
+        "short.pth": ({k: v for k, v in source.items() if not k.startswith("_conv_head")},
+                      r"lacks EfficientNet-Lite0 weights \(1 missing, e.g. _conv_head.weight\)"),
+        "shape.pth": ({**source, "_conv_stem.weight": torch.zeros(16, 3, 3, 3)},
+                      r"_conv_stem.weight is torch.float32 \(16, 3, 3, 3\); EfficientNet-Lite0 has torch.float32 "
+                      r"\(32, 3, 3, 3\)"),
+        "kind.pth": ({**source, "_conv_stem.weight": source["_conv_stem.weight"].long()}, "_conv_stem.weight is torch.int64"),
+        "nan.pth": ({**source, "_bn0.weight": source["_bn0.weight"] * float("nan")}, "_bn0.weight holds NaN"),
+        "intkey.pth": ({1: torch.zeros(3)}, r"not a state dict \(weight names -> tensors\)"),
+        "nested.pth": ({"model": {"a": 1}}, "not a state dict"),
     }
-    for name, state in cases.items():
+    for name, (state, message) in cases.items():
         torch.save(state, tmp_path / name)
-    (tmp_path / "text.pth").write_text("not a checkpoint\n")
-    torch.save({"model": {"a": 1}}, tmp_path / "nested.pth")
-    expected = {"foreign.pth": "_se_reduce.weight: not an EfficientNet-Lite0 weight", "short.pth": r"lacks EfficientNet-Lite0 weights \(1 missing, e.g. conv_head.weight\)",
-                "shape.pth": "conv_stem.weight does not fit", "text.pth": "not a readable torch checkpoint",
-                "nested.pth": "not a state dict of tensors", "missing.pth": "no such checkpoint"}
-    for name, message in expected.items():
-        with pytest.raises(FoleyError, match=message):
+        with pytest.raises(FoleyError, match=f"{name}: {message}"):
             import_efficientnet_lite0(tmp_path / name, tmp_path / "out")
         assert not (tmp_path / "out").exists()
-    (tmp_path / "out").mkdir()
-    assert main(["import-frame-encoder", str(tmp_path / "good.pth"), "--out", str(tmp_path / "out")]) != 0
-    assert "already exists (pass --overwrite" in capsys.readouterr().err
-    assert list((tmp_path / "out").iterdir()) == []
+    (tmp_path / "text.pth").write_text("not a checkpoint\n")
+    for path, message in ((tmp_path / "text.pth", "text.pth: not a readable torch checkpoint of plain weights$"),
+                          (tmp_path / "missing.pth", "no such checkpoint"), (tmp_path, "is a folder")):
+        with pytest.raises(FoleyError, match=message):
+            import_efficientnet_lite0(path, tmp_path / "out")
+    with pytest.raises(FoleyError, match="cannot write the frame encoder there"):
+        import_efficientnet_lite0(tmp_path / "good.pth", tmp_path / "good.pth" / "sub")
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_existing_out_is_replaced_only_when_it_is_a_frame_encoder(tmp_path, capsys):
+    lukemelas_checkpoint(tmp_path / "lite0.pth")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("keep me")
+    args = ["import-frame-encoder", str(tmp_path / "lite0.pth"), "--overwrite", "--out"]
+    for out, message in ((tmp_path / "notes", "notes: already exists (pass --overwrite"),
+                         (tmp_path, "holds the input"), (tmp_path / "lite0.pth", "holds the input")):
+        assert main(args[:-2] + ["--out", str(out)]) != 0 and message in capsys.readouterr().err
+    assert main(args + [str(tmp_path / "notes")]) != 0
+    assert "exists and is not a frame-encoder folder" in capsys.readouterr().err
+    assert (tmp_path / "notes" / "a.txt").read_text() == "keep me" and (tmp_path / "lite0.pth").is_file()
+    assert main(args + [str(tmp_path / "enc")]) == 0 and main(args + [str(tmp_path / "enc")]) == 0
+    assert "frame encoder written to" in capsys.readouterr().out
+    weights = tmp_path / "enc" / "visual.safetensors"
+    assert weights.stat().st_mode == (tmp_path / "enc" / "config.json").stat().st_mode
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())  # no .old or .part left behind

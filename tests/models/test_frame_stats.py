@@ -37,3 +37,40 @@ def test_save_load_round_trip_and_errors(tmp_path, capsys):
     with pytest.raises(SystemExit, match="no such manifest"):
         main(["--features", str(tmp_path), "--manifest", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "o")])
     assert not (tmp_path / "o").exists()
+
+
+def test_bad_features_and_settings_fail_with_one_line(tmp_path, capsys):
+    from safetensors.torch import save_file
+
+    with pytest.raises(FoleyError, match="NaN or infinite"):
+        FrameStats.fit(torch.tensor([[0.0, float("nan")], [1.0, 2.0]]))
+    cache = tmp_path / "cache"
+    (cache / "features").mkdir(parents=True)
+    (cache / "cache.json").write_text('{"format": "foley-frame-cache", "dim": 4}')
+    save_file({"features": torch.randn(5, 4)}, str(cache / "features" / "a.safetensors"))
+    save_file({"features": torch.randn(5, 3)}, str(cache / "features" / "b.safetensors"))
+    (cache / "features" / "c.safetensors").write_bytes(b"\x00\x01")
+    for ids, message in ((["a", "b"], "clips of 3-d and 4-d features"), (["c"], "c.safetensors: damaged feature file"),
+                         ([], "no clips")):
+        manifest = tmp_path / "m.jsonl"
+        manifest.write_text("".join(f'{{"id": "{i}", "video": "{i}.mp4"}}\n' for i in ids))
+        with pytest.raises(SystemExit, match=message):
+            main(["--features", str(cache), "--manifest", str(manifest), "--out", str(tmp_path / "s.safetensors")])
+    manifest.write_text('{"id": "a", "video": "a.mp4"}\n' * 2)
+    with pytest.raises(SystemExit):
+        main(["--features", str(cache), "--manifest", str(manifest), "--out", "x", "--quantile", "1.5"])
+    assert "1.5 is not in (0, 1]" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="cannot write there"):
+        main(["--features", str(cache), "--manifest", str(manifest), "--out", str(cache)])
+    main(["--features", str(cache), "--manifest", str(manifest), "--out", str(tmp_path / "s.safetensors")])
+    assert "5 frames of 4-d features from 1 clip," in capsys.readouterr().out  # a repeated id counts once
+    assert not list(tmp_path.glob(".*"))
+
+
+def test_damaged_statistics_are_refused(tmp_path):
+    from safetensors.torch import save_file
+
+    save_file({"mean": torch.zeros(4), "std": torch.ones(4)}, str(tmp_path / "nan.safetensors"),
+              metadata={"threshold": "nan", "quantile": "0.99", "frames": "10"})
+    with pytest.raises(FoleyError, match="damaged frame statistics"):
+        FrameStats.load(tmp_path / "nan.safetensors")

@@ -159,3 +159,13 @@ def test_a_video_unlike_the_training_frames_is_not_dubbed(pipeline, cfr_video, t
                         silent_note=lambda v: pipeline.unrecognized_note(result))
     assert summary.notes == [(str(video), "100% of the frames are unlike any this model was trained on; "
                                           "the Foley track is silent")]
+
+
+def test_statistics_of_another_frame_encoder_are_refused_at_load(pipeline):
+    from foley.models.frame_stats import FrameStats
+
+    p = pipeline
+    stats = FrameStats.fit(torch.randn(10, p.frame_encoder.dim + 1))
+    with pytest.raises(FoleyError, match=f"statistics are of {p.frame_encoder.dim + 1}-d features but the frame "
+                                         f"encoder gives {p.frame_encoder.dim}-d"):
+        FoleyPipeline(p.config, p.frame_encoder, p.lm, p.tokenizer, p.backbone, p.adapter, frame_stats=stats)
