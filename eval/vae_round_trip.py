@@ -1,0 +1,76 @@
+"""Where a backbone loses the sound: class accuracy of real clips through its stages.
+
+    python eval/vae_round_trip.py --data CORPUS --embedder aisfx:DIR --classifier sfx_classifier.json \\
+        --model BACKBONE [--vae RUN/vae] [--every 2]
+
+Every ``every``-th clip of the corpus's test split, cut to the model width, is classified
+(the sound-effects classifier over aiSFX embeddings, at the corpus's sample rate) three ways:
+
+- as it is;
+- after copy synthesis: its log-mel -> VAE image -> log-mel -> the backbone's vocoder
+  (the ceiling for anything the backbone generates);
+- after the VAE round trip: the image through the VAE's encoder (the mode) and decoder,
+  then the vocoder (the ceiling for anything its UNet generates).
+
+``--vae`` swaps in another VAE folder (e.g. a training run's ``vae/``) for the round trip.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+from foley.datasets.sfx import load_sfx_manifest
+from foley.evaluation.classifier import SoundClassifier
+from foley.evaluation.embedders import get_embedder
+from foley.media.audio import read_audio, resample
+from foley.models.mel import image_to_mel, mel_to_image
+from foley.pipelines.compose import load_backbone
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sfx_card import class_accuracy, embed_set  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", required=True, help="a `foley prepare sfx` corpus")
+    p.add_argument("--embedder", required=True, help="aisfx:DIR")
+    p.add_argument("--classifier", required=True, help="the sound-effects classifier JSON")
+    p.add_argument("--model", required=True, help="a backbone folder (or sfx / demo)")
+    p.add_argument("--vae", help="another VAE folder for the round trip")
+    p.add_argument("--every", type=int, default=2, help="take every N-th test clip (default 2)")
+    p.add_argument("--threads", type=int, default=2)
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    from diffusers import AutoencoderKL
+
+    backbone = load_backbone(args.model, "cpu")
+    if args.vae:
+        backbone.c.vae = AutoencoderKL.from_pretrained(args.vae).eval()
+    embedder, classifier = get_embedder(args.embedder), SoundClassifier.load(args.classifier)
+    clips = load_sfx_manifest(args.data, "test")[::args.every]
+    sr = json.loads((Path(args.data) / "sfx.json").read_text())["config"]["sample_rate"]  # compared at the corpus rate
+    mel, n = backbone.mel, backbone.mel.width * backbone.mel.hop_length
+    rows = {"real": [], "copy synthesis": [], "VAE round trip": []}
+    for e in clips:
+        wav, _ = read_audio(e["audio"], mel.sample_rate)
+        length = min(len(wav), n)
+        x = torch.zeros(1, n)
+        x[0, :length] = torch.from_numpy(wav[:length])
+        with torch.no_grad():
+            copy = backbone.vocoder(image_to_mel(mel_to_image(backbone._log_mel(x), mel), mel))[0]
+            trip = backbone.decode_latents(backbone.encode_audio(x))[0]
+        for name, audio in (("real", x[0]), ("copy synthesis", copy), ("VAE round trip", trip)):
+            rows[name].append(resample(audio[:length].float().numpy(), mel.sample_rate, sr))
+    labels = [e["label"] for e in clips]
+    for name, wavs in rows.items():
+        per_clip, _ = embed_set(embedder, wavs, sr)
+        accuracy, known = class_accuracy(classifier, per_clip, labels)
+        print(f"{name:>15s}  clips {known:4d}  class accuracy {accuracy:.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
