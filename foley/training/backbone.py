@@ -10,7 +10,8 @@ Recipes:
   pretrained HiFi-GAN's mel and the HiFi-GAN itself as vocoder.
 
 Stages: the VAE on mel images (random time crops; L1 reconstruction + a small KL term,
-optionally Stable Diffusion's PatchGAN term for texture), its latent scaling factor = 1 / std of the training latents (Stable Diffusion's rule);
+optionally Stable Diffusion's PatchGAN term for texture), its latent scaling factor =
+1 / std of the training latents (Stable Diffusion's rule);
 then the UNet and the trainable text part on cached latents: epsilon-prediction MSE on the
 PNDM/DDPM training schedule, captions dropped 10 % of the time so that classifier-free
 guidance has an unconditional model. The run folder (``OUT.run``) keeps the VAE, UNet
