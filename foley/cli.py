@@ -246,7 +246,8 @@ def _cmd_train_adapter(args: argparse.Namespace) -> int:
     cfg = AdapterTrainConfig(
         adapter=VisualAdapterConfig(visual_dim=visual_dim, temporal=args.temporal, temporal_sigma_tokens=args.sigma,
                                     scale=args.scale),
-        steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed, checkpoint_every=args.checkpoint_every)
+        steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+        checkpoint_every=args.checkpoint_every, precision=args.precision)
     out = run_training(args.data, args.backbone, args.tokenizer, args.out, cfg, resume=args.resume)
     print(f"adapter written to {out}")
     return 0
@@ -340,22 +341,76 @@ def _cmd_eval_clap(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dub_process(spec: str):
+    """accelerate's state of this process and the device it dubs on. Alone (no launcher),
+    ``--device`` as given. Under ``accelerate launch``, ``auto`` on a CUDA machine is this
+    process's own GPU (cuda:LOCAL_RANK); other devices are used as given (``cuda`` also means the
+    process's own GPU, ``cuda:N`` puts every process on GPU N, ``cpu`` keeps them all on the
+    CPU). Processes on GPUs talk over NCCL, the others over gloo, hence ``cpu=``. They talk only
+    once all shares are dubbed, so the first to finish waits for the last: the usual 10 or 30
+    minutes' timeout of a collective would be too short."""
+    from datetime import timedelta
+
+    from accelerate import PartialState
+
+    from .device import resolve_device
+
+    wanted = resolve_device(spec)
+    state = PartialState(cpu=wanted.type != "cuda", timeout=timedelta(days=7))
+    if state.num_processes > 1 and spec == "auto" and wanted.type == "cuda":
+        return state, str(state.device)
+    return state, spec
+
+
 def _cmd_dub(args: argparse.Namespace) -> int:
+    """Dub a batch. Under ``accelerate launch`` each process dubs its share, and the main process
+    alone prints the errors and the one summary of all the shares. Every process decides alike
+    whether the batch goes ahead (the same inputs, output folder and model), and none exits
+    before the main process has spoken: a launcher stops all processes once one exits with an
+    error."""
+    from accelerate.utils import gather_object
+
+    from .pipelines.dub_batch import collect_inputs, merge_summaries
+
+    state, device = _dub_process(args.device)
+    speak = state.is_main_process
+    videos, problems = collect_inputs(args.inputs)
+    for _, reason in problems:
+        if speak:
+            print(f"foley: error: {reason}", file=sys.stderr)
+    summary = None
+    if videos:
+        try:
+            share = _dub_share(args, videos, device, state.process_index, state.num_processes)
+            summary = merge_summaries(gather_object([share]), videos)
+        except FoleyError as e:  # nothing was dubbed: a bad output folder or model
+            if speak:
+                print(f"foley: error: {e}", file=sys.stderr)
+    if summary is not None and speak:
+        print("\n".join(summary.lines()))
+        if summary.done:
+            print(f"outputs in {args.output}/")
+    sys.stdout.flush()
+    state.wait_for_everyone()
+    if summary is None:
+        return 2
+    return 1 if summary.failed or problems else 0
+
+
+def _dub_share(args: argparse.Namespace, videos, device: str, process: int, processes: int):
+    """Dub this process's share of ``videos``; its summary. Progress bars (on a terminal) only
+    when one process dubs them all: several would draw over each other."""
     from tqdm import tqdm
 
     from .media.video import quiet_ffmpeg_log
     from .pipelines.dub import FoleyPipeline
-    from .pipelines.dub_batch import OutputOptions, check_outputs, collect_inputs, dub_batch
+    from .pipelines.dub_batch import OutputOptions, check_outputs, dub_batch
 
-    videos, problems = collect_inputs(args.inputs)
-    for _, reason in problems:
-        print(f"foley: error: {reason}", file=sys.stderr)
-    if not videos:
-        return 2
     check_outputs(videos, args.output)  # before the model loads
-    pipeline = FoleyPipeline.from_pretrained(args.model, device=args.device)
+    pipeline = FoleyPipeline.from_pretrained(args.model, device=device)
     quiet_ffmpeg_log()
     bars: dict[str, tqdm] = {}
+    no_bars = args.quiet or processes > 1
 
     def progress(stage: str, i: int, n: int) -> None:
         bar = bars.get(stage)
@@ -363,7 +418,7 @@ def _cmd_dub(args: argparse.Namespace) -> int:
             if bar is not None:
                 bar.close()
             bar = bars[stage] = tqdm(total=n, desc=f"  {stage}", leave=False, unit="",
-                                     disable=True if args.quiet else None)  # None: only on a terminal
+                                     disable=True if no_bars else None)  # None: only on a terminal
         bar.n = i
         bar.refresh()
 
@@ -376,17 +431,16 @@ def _cmd_dub(args: argparse.Namespace) -> int:
 
     def on_start(video, i, n):
         if not args.quiet:
-            print(f"[{i + 1}/{n}] {video}", file=sys.stderr)
+            where = f" (process {process})" if processes > 1 else ""
+            print(f"[{i + 1}/{n}] {video}{where}", file=sys.stderr)
 
     options = OutputOptions(overwrite=args.overwrite, keep_original=args.keep_original, mix_original_db=args.mix_original)
     summary = dub_batch(videos, args.output, generate, options, on_start=on_start,
-                        silent_note=lambda video: pipeline.unrecognized_note(results.pop(video, None)))
+                        silent_note=lambda video: pipeline.unrecognized_note(results.pop(video, None)),
+                        process=process, processes=processes)
     for bar in bars.values():
         bar.close()
-    print("\n".join(summary.lines()))
-    if summary.done:
-        print(f"outputs in {args.output}/")
-    return 1 if summary.failed or problems else 0
+    return summary
 
 
 def _cmd_ui(args: argparse.Namespace) -> int:
@@ -553,6 +607,9 @@ def build_parser() -> argparse.ArgumentParser:
     ad.add_argument("--lr", type=float, default=1e-4)
     ad.add_argument("--seed", type=int, default=0)
     ad.add_argument("--checkpoint-every", type=_number(0, integer=True), default=100)
+    ad.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
+                    help="the frozen UNet's dtype and autocast (auto: bf16 on CUDA, fp16 on GPUs without bf16, "
+                         "fp32 elsewhere); the adapter trains in fp32")
     ad.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     ad.set_defaults(func=_cmd_train_adapter)
     lm = train_sub.add_parser("lm", help="connector + LoRA + new token rows of the video-to-token LM on cached "
@@ -568,7 +625,9 @@ def build_parser() -> argparse.ArgumentParser:
     lm.add_argument("--lr", type=float)
     lm.add_argument("--seed", type=int)
     lm.add_argument("--checkpoint-every", type=_number(0, integer=True))
-    lm.add_argument("--precision", choices=("auto", "fp32", "bf16"), help="auto: bf16 on CUDA, fp32 elsewhere")
+    lm.add_argument("--precision", choices=("auto", "fp32", "bf16"),
+                    help="the frozen LM's dtype and autocast (auto: bf16 on GPUs that have it, fp32 elsewhere); "
+                         "connector, LoRA and new rows train in fp32")
     lm.add_argument("--gradient-checkpointing", action="store_true")
     lm.add_argument("--no-video", action="store_true", help="the caption-only ablation: no frames in the prompt")
     lm.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
@@ -613,7 +672,8 @@ def build_parser() -> argparse.ArgumentParser:
     dub.add_argument("--steps", type=_number(1, integer=True), help="diffusion steps")
     dub.add_argument("--guidance", type=_number(0), help="classifier-free guidance scale")
     dub.add_argument("--seed", type=_number(0, integer=True), default=0)
-    dub.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
+    dub.add_argument("--device", default="auto",
+                     help="auto | cpu | cuda | mps (auto under accelerate launch: each process's own GPU)")
     dub.add_argument("--overwrite", action="store_true", help="redo videos whose outputs exist")
     dub.add_argument("--keep-original", action="store_true", help="keep the video's own audio as a second track")
     dub.add_argument("--mix-original", type=_number(-80, 20), metavar="DB", help="mix the video's own audio under the Foley at DB")

@@ -22,3 +22,8 @@ def resolve_device(spec: str = "auto") -> torch.device:
     if device.type == "mps" and not torch.backends.mps.is_available():
         raise FoleyError("--device mps was asked for, but MPS is not available")
     return device
+
+
+def bf16_supported(device: torch.device) -> bool:
+    """Whether ``device`` computes in bfloat16 at full speed: CUDA GPUs from Ampere on (CPUs emulate it)."""
+    return device.type == "cuda" and torch.cuda.is_bf16_supported()

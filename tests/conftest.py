@@ -107,3 +107,14 @@ def video_packet_hash(path) -> tuple[str, int]:
                 digest.update(bytes(packet))
                 n += 1
     return digest.hexdigest(), n
+
+
+@pytest.fixture
+def fresh_accelerate_state():
+    """accelerate keeps one process-wide state whose mixed precision cannot change once set:
+    a test that trains in another precision starts and ends with it cleared."""
+    from accelerate.state import AcceleratorState
+
+    AcceleratorState._reset_state(reset_partial_state=True)
+    yield
+    AcceleratorState._reset_state(reset_partial_state=True)

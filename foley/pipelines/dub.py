@@ -102,7 +102,7 @@ class FoleyPipeline:
 
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike = "demo", device: str = "auto") -> "FoleyPipeline":
-        from ..device import resolve_device
+        from ..device import bf16_supported, resolve_device
         from ..models.backbone import AudioBackbone
         from ..models.frame_encoder import FrameEncoder
         from ..models.frame_stats import FrameStats
@@ -125,7 +125,9 @@ class FoleyPipeline:
         backbone_src = root / config.backbone if (root / config.backbone).exists() else config.backbone
         backbone = AudioBackbone.from_pretrained(backbone_src, dtype=half, device=dev)
         adapter = VisualAdapter.from_pretrained(where(config.adapter), scale=config.scale).to(dev, half)
-        lm = TokenLM.from_pretrained(where(config.lm), device=str(dev))
+        # Gemma's activations leave fp16's range (transformers issue 36822): bf16 where the GPU has it, else fp32.
+        lm = TokenLM.from_pretrained(where(config.lm), device=str(dev),
+                                     dtype=torch.bfloat16 if bf16_supported(dev) else torch.float32)
         lm.merge_lora()  # inference only: LoRA and the new token rows folded in, the same tokens, faster
         return cls(config,
                    FrameEncoder.from_pretrained(where(config.frame_encoder), device=str(dev)),

@@ -6,13 +6,15 @@ The sound itself comes from a ``generate(video_path) -> (wav, sample_rate)`` cal
 (the :class:`~foley.pipelines.dub.FoleyPipeline`); this module only does the file work around
 it: checks that can fail before generating, fitting the audio to the picture, optionally
 mixing the original track under it, loudness normalization, and writing the wav and the
-video together (both or neither at their final paths), the picture copied.
+video together (both or neither at their final paths), the picture copied. Several processes
+(``accelerate launch``) share a batch: each dubs its :func:`process_share` of the same list, and
+:func:`merge_summaries` joins their summaries into one.
 """
 from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable
 
@@ -74,6 +76,40 @@ def collect_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]
             problems.append((item, f"{item}: no such file"))
     unique = list(dict.fromkeys(p.resolve() for p in videos))
     return unique, problems
+
+
+def process_share(n_videos: int, process: int, processes: int) -> range:
+    """The positions of the videos that process ``process`` of ``processes`` dubs: every
+    ``processes``-th one from ``process`` on. The shares differ by at most one video, cover each
+    video once, and depend on nothing but the arguments, so processes that collected the same list
+    need not talk to agree on them."""
+    return range(process, n_videos, processes)
+
+
+def merge_summaries(parts: list[BatchSummary], videos: list[Path]) -> BatchSummary:
+    """One summary of a batch that several processes shared, each entry in the order of
+    ``videos``: what one process dubbing them all would have reported."""
+    position = {str(video): i for i, video in enumerate(videos)}
+
+    def in_batch_order(entries: list) -> list:
+        return sorted(entries, key=lambda e: position[e if isinstance(e, str) else e[0]])  # stable: notes keep theirs
+
+    return BatchSummary(**{f.name: in_batch_order([e for part in parts for e in getattr(part, f.name)])
+                           for f in fields(BatchSummary)})
+
+
+def name_clashes(videos: list[Path]) -> dict[int, str]:
+    """Positions of the videos whose outputs would collide with those of an earlier video of the
+    same name, with the reason; found over the whole batch, since the two may go to different
+    processes."""
+    first: dict[str, Path] = {}
+    clashes = {}
+    for i, video in enumerate(videos):
+        if video.stem in first:
+            clashes[i] = f"{video}: same name as {first[video.stem]}; the outputs would collide"
+        else:
+            first[video.stem] = video
+    return clashes
 
 
 def output_paths(video: Path, out_dir: Path, suffix: str = ".mp4") -> tuple[Path, Path]:
@@ -157,23 +193,26 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
 
 def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable[[Path], tuple[np.ndarray, int]],
               options: OutputOptions = OutputOptions(), on_start: Callable[[Path, int, int], None] | None = None,
-              silent_note: str | Callable[[Path], str] = SILENT_NOTE) -> BatchSummary:
-    """Dub every video; a failure is recorded with its reason and the batch goes on.
+              silent_note: str | Callable[[Path], str] = SILENT_NOTE, process: int = 0, processes: int = 1
+              ) -> BatchSummary:
+    """Dub every video (or, as process ``process`` of ``processes`` sharing the batch, its
+    :func:`process_share`); a failure is recorded with its reason and the batch goes on.
     ``silent_note`` (or ``silent_note(video)``, asked after ``generate(video)``) is the
-    summary's note on a video whose Foley track is silent.
+    summary's note on a video whose Foley track is silent. ``on_start(video, i, n)`` gets the
+    video's position in the whole batch.
 
     Raises FoleyError at once (nothing generated) if an output could overwrite an input or
-    the output folder cannot be written.
+    the output folder cannot be written; every process sharing the batch checks the same.
     """
     out_dir = Path(out_dir)
     check_outputs(videos, out_dir)
     summary = BatchSummary()
-    stems: dict[str, Path] = {}
-    for i, video in enumerate(videos):
-        if video.stem in stems:
-            summary.failed.append((str(video), f"{video}: same name as {stems[video.stem]}; the outputs would collide"))
+    clashes = name_clashes(videos)
+    for i in process_share(len(videos), process, processes):
+        video = videos[i]
+        if i in clashes:
+            summary.failed.append((str(video), clashes[i]))
             continue
-        stems[video.stem] = video
         if _finished(video, out_dir) and not options.overwrite:
             summary.skipped.append(str(video))
             continue

@@ -6,7 +6,9 @@ audio (padded with -1 to the model width), plus the tokenizer's centroid table. 
 (``train_adapter``) then reads only the cache: visual features = centroids of the ids
 (zero past the clip), epsilon-prediction MSE on the backbone's training noise schedule,
 AdamW on the adapter's parameters only, under accelerate (one process or several; CPU
-runs use gloo).
+runs use gloo). On the accelerator accelerate gives the process, the frozen UNet runs in
+half precision under autocast (bf16 where the GPU has it, else fp16 with loss scaling);
+the adapter's weights and the optimizer state stay float32.
 
 Every random draw of step s (clip indices, timesteps, noise) comes from a generator seeded
 with (seed, s) and is drawn for the global batch, each process taking its slice, so a
@@ -26,6 +28,7 @@ from accelerate import Accelerator
 from diffusers import DDPMScheduler
 from safetensors.torch import load_file, save_file
 
+from ..device import bf16_supported, resolve_device
 from ..errors import FoleyError
 from ..media.files import atomic_dir, atomic_path
 from ..models.backbone import AudioBackbone
@@ -33,6 +36,8 @@ from ..models.visual_adapter import VisualAdapter, VisualAdapterConfig, VisualCo
 from .backbone import load_clips
 
 CACHE_FILE = "adapter_cache.safetensors"
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 CHECKPOINT_DIR = "checkpoint"
 FINAL_DIR = "adapter"
 
@@ -46,6 +51,11 @@ class AdapterTrainConfig:
     weight_decay: float = 1e-2
     seed: int = 0
     checkpoint_every: int = 100
+    precision: str = "auto"  # the frozen UNet's dtype and autocast; auto: bf16 (fp16 without it) on CUDA, else fp32
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise FoleyError(f"unknown precision {self.precision!r}; choose from {', '.join(PRECISIONS)}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -54,6 +64,15 @@ class AdapterTrainConfig:
     def from_dict(cls, data: dict) -> "AdapterTrainConfig":
         data = dict(data)
         return cls(adapter=VisualAdapterConfig.from_dict(data.pop("adapter")), **data)
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """``auto`` -> bf16 on a CUDA GPU that has it, fp16 on one that does not, fp32 elsewhere."""
+    if precision != "auto":
+        return precision
+    if device.type != "cuda":
+        return "fp32"
+    return "bf16" if bf16_supported(device) else "fp16"
 
 
 # ------------------------------------------------------------------------- cache ---
@@ -130,9 +149,23 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
                   log=print) -> VisualAdapter:
     """Train (or resume) the adapter; writes RUN/checkpoint every ``checkpoint_every`` steps and
     RUN/adapter at the end. ``stop_after`` ends the run early after that many steps in
-    total (an interruption, for tests) without writing RUN/adapter."""
+    total (an interruption, for tests) without writing RUN/adapter.
+
+    The backbone's UNet moves to the accelerator's device; its dtype must be the one
+    ``cfg.precision`` resolves to there (``run_training`` loads it so): fp32 weights under a
+    bf16 autocast would train the same adapter at twice the memory. The adapter trains in
+    float32 whatever the precision."""
+    from accelerate import PartialState
+
     run = Path(run)
-    accelerator = Accelerator(cpu=backbone.device.type == "cpu")
+    state = PartialState(cpu=resolve_device("auto").type == "cpu")  # processes without a GPU join a gloo group
+    precision = resolve_precision(cfg.precision, state.device)
+    if precision == "fp16" and state.device.type != "cuda":
+        raise FoleyError("fp16 training needs a CUDA GPU; use fp32 or bf16")
+    if backbone.unet.dtype != DTYPES[precision]:
+        raise FoleyError(f"the backbone's UNet is {backbone.unet.dtype} but precision {precision} trains it in "
+                         f"{DTYPES[precision]}")
+    accelerator = Accelerator(cpu=state.device.type == "cpu", mixed_precision="no" if precision == "fp32" else precision)
     cache = load_adapter_cache(cache_path)
     latents, text, ids, centroids = cache["latents"], cache["text"], cache["ids"], cache["centroids"]
     if centroids.shape[1] != cfg.adapter.visual_dim:
@@ -146,10 +179,13 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
         if not (checkpoint / "state.json").is_file():
             raise FoleyError(f"{run}: no checkpoint to resume from")
         state = json.loads((checkpoint / "state.json").read_text())
-        if {**state["config"], "steps": cfg.steps} != cfg.to_dict():  # only the length may change
+        saved = AdapterTrainConfig.from_dict(state["config"])  # a config from before a new field: its default
+        if {**saved.to_dict(), "steps": cfg.steps} != cfg.to_dict():  # only the length may change
             raise FoleyError(f"{run}: the checkpoint was made with another training config")
         adapter.load_adapter_state_dict(load_file(str(checkpoint / "adapter.safetensors")))
         start = state["step"]
+    backbone.unet.to(accelerator.device)
+    adapter.to(accelerator.device, torch.float32)
     adapter.attach(backbone.unet)
     try:
         adapter.requires_grad_(True)
@@ -170,7 +206,8 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
             x0 = latents[idx].to(device, backbone.unet.dtype)
             noisy = noise_scheduler.add_noise(x0, noise.to(x0), t)
             cond = VisualCondition(visual_features(ids[idx], centroids).to(device, x0.dtype), backbone.latent_size)
-            pred = model(noisy, t.to(device), text[idx].to(device, x0.dtype), cond)
+            with accelerator.autocast():
+                pred = model(noisy, t.to(device), text[idx].to(device, x0.dtype), cond)
             loss = F.mse_loss(pred.float(), noise.to(device).float())
             accelerator.backward(loss)
             optimizer.step()
@@ -193,7 +230,8 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
 
 def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | os.PathLike,
                  cfg: AdapterTrainConfig, resume: bool = False, log=print) -> Path:
-    """The ``foley train adapter`` recipe: cache (once, by the main process), then train."""
+    """The ``foley train adapter`` recipe: cache (once, by the main process, in float32 on this
+    process's device), then train with the UNet in ``cfg.precision``."""
     from accelerate import PartialState
 
     from ..models.unit_tokenizer import UnitTokenizer
@@ -201,11 +239,14 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
     run = Path(run)
     if not resume and (run / CHECKPOINT_DIR).exists():
         raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
-    backbone = AudioBackbone.from_pretrained(backbone_path)
+    state = PartialState(cpu=resolve_device("auto").type == "cpu")  # processes without a GPU join a gloo group
     cache = run / CACHE_FILE
-    with PartialState(cpu=backbone.device.type == "cpu").main_process_first():
+    with state.main_process_first():
         if not cache.is_file():
             log(f"caching latents, text states and unit ids of {data} (train split)")
-            build_adapter_cache(backbone, UnitTokenizer.from_pretrained(tokenizer_path), data, "train", run)
+            build_adapter_cache(AudioBackbone.from_pretrained(backbone_path, device=state.device),
+                                UnitTokenizer.from_pretrained(tokenizer_path), data, "train", run)
+    dtype = DTYPES[resolve_precision(cfg.precision, state.device)]
+    backbone = AudioBackbone.from_pretrained(backbone_path, dtype=dtype, device=state.device)
     train_adapter(backbone, cache, run, cfg, resume=resume, log=log)
     return run / FINAL_DIR

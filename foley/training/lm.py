@@ -55,7 +55,7 @@ class LMTrainConfig:
     grad_clip: float = 1.0
     seed: int = 0
     checkpoint_every: int = 200
-    precision: str = "auto"  # auto: bf16 on CUDA, fp32 elsewhere
+    precision: str = "auto"  # the frozen base's dtype and autocast; auto: bf16 on GPUs that have it, fp32 elsewhere
     gradient_checkpointing: bool = False
     change_weight: float = 1.0  # loss weight of audio tokens that differ from the previous one (1: plain)
     unit_dropout: float = 0.0  # share of input-history audio tokens replaced by random units (0: plain)
@@ -126,15 +126,16 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
     and RUN/lm at the end. ``tokenizer``: the text tokenizer for a new run whose config names
     none. ``stop_after`` ends the run after that many steps in total (an interruption, for
     tests) without writing RUN/lm. Under FSDP the returned model holds this process's shards."""
-    from accelerate import Accelerator
+    from accelerate import Accelerator, PartialState
     from accelerate.utils import DistributedType
 
-    from ..device import resolve_device
+    from ..device import bf16_supported, resolve_device
 
     run = Path(run)
-    device = resolve_device("auto")
-    bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and device.type == "cuda")
-    accelerator = Accelerator(cpu=device.type == "cpu", mixed_precision="bf16" if bf16 else "no")
+    cpu = resolve_device("auto").type == "cpu"  # processes without a GPU join a gloo group
+    # Gemma's activations leave fp16's range (transformers issue 36822): no fp16, fp32 where bf16 is missing.
+    bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and bf16_supported(PartialState(cpu=cpu).device))
+    accelerator = Accelerator(cpu=cpu, mixed_precision="bf16" if bf16 else "no")
     if accelerator.distributed_type == DistributedType.DEEPSPEED:
         raise FoleyError("DeepSpeed is not supported; launch with train/accelerate_lm_fsdp.yaml or "
                          "train/accelerate_lm_ddp.yaml")

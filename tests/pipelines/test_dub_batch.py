@@ -1,3 +1,4 @@
+import os
 import shutil
 import subprocess
 import sys
@@ -10,9 +11,17 @@ from foley.errors import FoleyError
 from foley.media.audio import read_audio, write_audio
 from foley.media.ffmpeg import run_ffmpeg
 from foley.media.video import probe_video
-from foley.pipelines.dub_batch import OutputOptions, collect_inputs, dub_batch, output_paths
+from foley.pipelines.dub_batch import (
+    OutputOptions,
+    collect_inputs,
+    dub_batch,
+    merge_summaries,
+    output_paths,
+    process_share,
+)
 
 from conftest import lavfi_video, sine, video_packet_hash
+from pipeline_models import write_tiny_model
 
 
 def tone(video):
@@ -80,6 +89,64 @@ def test_same_stem_from_two_folders_is_refused(videos, tmp_path):
     shutil.copy(videos / "silent.mp4", other / "silent.mp4")
     summary = dub_batch([videos / "silent.mp4", other / "silent.mp4"], tmp_path / "o", tone)
     assert len(summary.done) == 1 and "the outputs would collide" in summary.failed[0][1]
+
+
+# ----------------------------------------------------------- several processes ---
+
+@pytest.mark.parametrize("processes", [1, 2, 3, 4])
+def test_process_shares_are_balanced_and_cover_each_video_once(processes):
+    for n in range(10):
+        shares = [list(process_share(n, p, processes)) for p in range(processes)]
+        assert sorted(i for share in shares for i in share) == list(range(n))
+        assert max(map(len, shares)) - min(map(len, shares)) <= 1
+        assert shares == [list(process_share(n, p, processes)) for p in range(processes)]
+
+
+def test_processes_sharing_a_batch_report_what_one_process_would(videos, tmp_path):
+    """Two shares of one batch, dubbed one after the other in this process: the same outputs and,
+    merged, the same summary as one process; a name clash across the shares is still found."""
+    found, _ = collect_inputs([str(videos)])
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(videos / "silent.mp4", other / "silent.mp4")
+    batch = [found[0], other / "silent.mp4", found[1]]  # the two silent.mp4 go to processes 0 and 1
+    options = OutputOptions(keep_original=True)
+    one = dub_batch(batch, tmp_path / "one", tone, options)
+    parts = [dub_batch(batch, tmp_path / "two", tone, options, process=p, processes=2) for p in (0, 1)]
+    assert parts[1].failed and not parts[0].failed  # the twin in process 1's share is refused
+    assert merge_summaries(parts, batch) == one
+    assert sorted(p.name for p in (tmp_path / "two").iterdir()) == sorted(p.name for p in (tmp_path / "one").iterdir())
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    return write_tiny_model(tmp_path_factory.mktemp("tiny_pipeline"))
+
+
+@pytest.mark.slow
+def test_accelerate_launch_shares_a_batch(tiny_model, tmp_path):
+    """`accelerate launch -m foley dub` with 2 CPU processes (gloo): each dubs its share, one
+    summary covers all, and a second run skips them all."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    names = ["a", "b", "c"]
+    for name in names:
+        lavfi_video(inputs / f"{name}.mp4", "testsrc=s=160x96:r=25:d=0.5")
+    out = tmp_path / "out"
+    # `--cpu --num_processes 2` starts one process (several CPU processes need mpirun there);
+    # --multi_gpu starts 2 through torchrun, and --device cpu makes them a gloo group.
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines",
+           "1", "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "foley", "dub", str(inputs), "-o", str(out),
+           "--model", str(tiny_model), "--device", "cpu"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    first = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert all((out / f"{name}.wav").is_file() and (out / f"{name}.mp4").is_file() for name in names)
+    assert first.stdout.count("done 3, skipped 0") == 1 and first.stdout.count("outputs in") == 1
+    assert "(process 0)" in first.stderr and "(process 1)" in first.stderr  # both processes dubbed
+    again = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stdout.count("done 0, skipped 3") == 1
 
 
 # ---------------------------------------------------------------- field failures ---

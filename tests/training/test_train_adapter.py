@@ -106,3 +106,57 @@ def test_two_cpu_processes_match_one(setup, tmp_path):
     assert one.keys() == two.keys()
     for k in one:  # gradients averaged over ranks = the full-batch gradient, up to float summation order
         torch.testing.assert_close(two[k], one[k], atol=1e-5, rtol=1e-4)
+
+
+class _Recorder:
+    """Every module call's tensor inputs and own parameters, and the Accelerator that training made."""
+
+    def __init__(self, monkeypatch, module) -> None:
+        import accelerate
+
+        self.inputs, self.params, self.accelerators = [], [], []
+        recorder = self
+
+        class Recording(accelerate.Accelerator):
+            def __init__(self, *args, **kwargs) -> None:
+                super().__init__(*args, **kwargs)
+                recorder.accelerators.append(self)
+
+        monkeypatch.setattr(module, "Accelerator", Recording)
+
+    def hook(self, module, args) -> None:
+        self.inputs += [a for a in args if isinstance(a, torch.Tensor)]
+        self.params += list(module.parameters(recurse=False))
+
+    def __enter__(self):
+        self.handle = torch.nn.modules.module.register_module_forward_pre_hook(self.hook)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.handle.remove()
+
+
+def test_bf16_training_keeps_the_unet_in_bf16_and_the_adapter_and_optimizer_in_fp32(setup, tmp_path, monkeypatch,
+                                                                                     fresh_accelerate_state):
+    """Everything runs on accelerator.device; the frozen UNet computes in bf16, the adapter trains in fp32."""
+    import foley.training.adapter as adapter_module
+
+    root, _, _ = setup
+    backbone = tiny_backbone(tmp_path)
+    backbone.unet.to(torch.bfloat16)
+    with pytest.raises(FoleyError, match="UNet is torch.bfloat16 but precision fp32"):
+        train_adapter(backbone, root / CACHE_FILE, tmp_path / "fp32", _cfg(precision="fp32"), log=lambda m: None)
+    with _Recorder(monkeypatch, adapter_module) as seen:
+        adapter = train_adapter(backbone, root / CACHE_FILE, tmp_path / "run", _cfg(precision="bf16"),
+                                log=lambda m: None)
+    device = seen.accelerators[-1].device
+    assert seen.accelerators[-1].mixed_precision == "bf16"
+    assert seen.inputs and {t.device for t in seen.inputs} == {device}
+    trained = {id(p) for p in adapter.parameters()}
+    assert trained and all(p.dtype == torch.float32 and p.device == device for p in adapter.parameters())
+    frozen = [p for p in seen.params if id(p) not in trained]
+    assert frozen and {p.dtype for p in frozen} == {torch.bfloat16} and {p.device for p in frozen} == {device}
+    assert len({id(p) for p in seen.params} & trained) == len(trained)  # every adapter weight took part
+    optimizer = torch.load(tmp_path / "run" / "checkpoint" / "optimizer.pt", weights_only=True)
+    assert all(v.dtype == torch.float32 for s in optimizer["state"].values() for k, v in s.items() if k != "step")
+    assert torch.isfinite(torch.stack([p.detach().float().sum() for p in adapter.parameters()])).all()

@@ -281,3 +281,38 @@ def test_fsdp2_two_process_checkpoints_match_one_process(tmp_path):
     model = tiny_lm()
     model.load_trainable_state_dict(fsdp)  # the gathered checkpoint loads into an unsharded model
     assert all(torch.equal(v, fsdp[k]) for k, v in model.trainable_state_dict().items())
+
+
+def test_bf16_training_keeps_the_base_in_bf16_and_the_trainable_weights_in_fp32(tmp_path, monkeypatch,
+                                                                                 fresh_accelerate_state):
+    """Everything runs on accelerator.device; the frozen Gemma computes in bf16, connector, LoRA and new rows
+    (and their optimizer state) stay fp32."""
+    import accelerate
+
+    made, inputs, params = [], [], []
+
+    class Recording(accelerate.Accelerator):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    def hook(module, args) -> None:
+        inputs.extend(a for a in args if isinstance(a, torch.Tensor))
+        params.extend(module.parameters(recurse=False))
+
+    monkeypatch.setattr(accelerate, "Accelerator", Recording)
+    handle = torch.nn.modules.module.register_module_forward_pre_hook(hook)
+    try:
+        model = train_lm(_data(), tmp_path / "run", _cfg(steps=2, precision="bf16"), tokenizer=tiny_text_tokenizer(),
+                         log=lambda m: None)
+    finally:
+        handle.remove()
+    device = made[-1].device
+    assert made[-1].mixed_precision == "bf16"
+    assert inputs and {t.device for t in inputs} == {device}
+    trainable = {id(p) for p in model.trainable_parameters()}
+    assert trainable and all(p.dtype == torch.float32 and p.device == device for p in model.trainable_parameters())
+    frozen = [p for p in params if id(p) not in trainable]
+    assert frozen and {p.dtype for p in frozen} == {torch.bfloat16} and {p.device for p in frozen} == {device}
+    optimizer = torch.load(tmp_path / "run" / "checkpoint" / "optimizer.pt", weights_only=True)
+    assert all(v.dtype == torch.float32 for s in optimizer["state"].values() for k, v in s.items() if k != "step")
