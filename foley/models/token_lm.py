@@ -414,7 +414,9 @@ class TokenLM(nn.Module):
         from peft import get_peft_model_state_dict
 
         state = {f"connector.{k}": v for k, v in self.connector.state_dict().items()}
-        state.update({f"lm.{k}": v for k, v in get_peft_model_state_dict(self.lm).items()})
+        # Not the resized embedding itself: a loaded base is resized the same way again (_add_rows).
+        lm_state = get_peft_model_state_dict(self.lm, save_embedding_layers=False)
+        state.update({f"lm.{k}": v for k, v in lm_state.items()})
         return {k: whole_tensor(v.detach()).float().cpu().contiguous() for k, v in state.items()}
 
     def load_trainable_state_dict(self, state: dict[str, torch.Tensor]) -> None:
@@ -487,6 +489,18 @@ def add_vocabulary(tokenizer, n_units: int) -> list[int]:
     return ids
 
 
+def _add_rows(base, rows: int) -> None:
+    """Grow the embedding (and an untied head) to ``rows``, every new row the mean of the old
+    ones. Deterministic, unlike transformers' default random draw: the base is re-read and
+    resized at every load, and the saved new-row deltas must land on the same rows again."""
+    old = base.get_input_embeddings().num_embeddings
+    base.resize_token_embeddings(rows, mean_resizing=False)
+    with torch.no_grad():
+        for table in {id(m.weight): m.weight for m in (base.get_input_embeddings(), base.get_output_embeddings())
+                      if m is not None}.values():  # (rows, D); one table when tied
+            table[old:] = table[:old].mean(0)
+
+
 @quiet_loading()
 def build_token_lm(config: TokenLMConfig, tokenizer=None, dtype: torch.dtype = torch.float32) -> TokenLM:
     """Base LM (loaded, or random init from ``config.gemma``) + added vocabulary + LoRA +
@@ -509,7 +523,7 @@ def build_token_lm(config: TokenLMConfig, tokenizer=None, dtype: torch.dtype = t
         except OSError as e:
             raise FoleyError(f"cannot load the Gemma-2 model {config.base!r}: {str(e).splitlines()[0]}") from None
         if base.get_input_embeddings().num_embeddings < len(tokenizer):
-            base.resize_token_embeddings(len(tokenizer))
+            _add_rows(base, len(tokenizer))
     else:
         gemma = Gemma2Config(**{**config.gemma, "vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id,
                                 "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id})

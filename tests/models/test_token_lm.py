@@ -6,9 +6,28 @@ import torch
 
 from foley.config import TimeBase
 from foley.errors import FoleyError
-from foley.models.token_lm import INSTRUCTION, MARKERS, REQUEST, SamplingConfig, TokenLM, audio_token
+from foley.models.token_lm import (
+    INSTRUCTION,
+    MARKERS,
+    REQUEST,
+    SamplingConfig,
+    TokenLM,
+    audio_token,
+    build_token_lm,
+)
 
-from lm_models import CAPTIONS, N_UNITS, TINY_GEMMA, clip_batch, fitted_lm, one_thread, perturb, tiny_lm
+from lm_models import (
+    CAPTIONS,
+    N_UNITS,
+    TINY_GEMMA,
+    clip_batch,
+    fitted_lm,
+    one_thread,
+    perturb,
+    tiny_lm,
+    tiny_lm_config,
+    tiny_text_tokenizer,
+)
 
 SAMPLING = SamplingConfig(do_sample=True, temperature=1.3, top_k=6, top_p=0.95, seed=7)
 
@@ -262,3 +281,41 @@ def test_unit_dropout_replaces_the_input_history_not_the_targets(trained):
     _, plain_b = run(b, 0.0)
     assert not torch.allclose(plain_a[0, -4:], plain_b[0, -4:])  # without dropout the history matters
     torch.testing.assert_close(run(a, 0.5)[0], run(a, 0.5)[0])  # the draws follow torch's seed
+
+
+def test_a_pretrained_base_grows_by_the_added_vocabulary(tmp_path):
+    """A base saved with its own tokenizer (as google/gemma-2-2b-it is: 256,000 rows, no audio
+    tokens) is resized by the markers and the units: its rows and tied head are kept, only the
+    new rows train, and saving, loading, merging and constrained decoding work on the resized table."""
+    from transformers import Gemma2Config, Gemma2ForCausalLM
+
+    tokenizer = tiny_text_tokenizer()
+    torch.manual_seed(3)
+    base = Gemma2ForCausalLM(Gemma2Config(**TINY_GEMMA, vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id,
+                                          bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id))
+    base.save_pretrained(tmp_path / "gemma")
+    tokenizer.save_pretrained(tmp_path / "gemma")
+    rows = base.get_input_embeddings().weight.detach().clone()  # (V, D)
+
+    torch.manual_seed(0)
+    lm = build_token_lm(tiny_lm_config(base=str(tmp_path / "gemma")))
+    embedding = lm.lm.get_base_model().get_input_embeddings()
+    assert embedding.weight.shape[0] == len(rows) + len(MARKERS) + N_UNITS
+    table = embedding.token_adapter.base_layer.weight  # (V + 4 + K, D): the base's table, resized
+    assert torch.equal(table[:len(rows)], rows)  # the base's own rows are untouched
+    assert torch.allclose(table[len(rows):], rows.mean(0).expand(len(table) - len(rows), -1))  # a reload rebuilds them
+    head = lm.lm.get_base_model().get_output_embeddings()
+    assert head.token_adapter.base_layer.weight is table  # still tied
+    assert lm.first_audio_id == len(rows) + len(MARKERS)
+    new_rows = lm.trainable_state_dict()["lm.base_model.model.model.embed_tokens.token_adapter.trainable_tokens_delta"]
+    assert new_rows.shape == (len(MARKERS) + N_UNITS, TINY_GEMMA["hidden_size"])
+    perturb(lm)
+
+    frames, counts, captions = clip_batch([7, 12], seed=4)
+    expected = lm.generate(captions, [15, 8], frames, counts)
+    assert all(((x >= 0) & (x < N_UNITS)).all() for x in expected)
+    lm.save_pretrained(tmp_path / "lm")
+    assert sorted(p.name for p in (tmp_path / "lm").iterdir()) == ["config.json", "tokenizer", "trainable.safetensors"]
+    loaded = TokenLM.from_pretrained(tmp_path / "lm")
+    loaded.merge_lora()
+    assert all(torch.equal(x, y) for x, y in zip(loaded.generate(captions, [15, 8], frames, counts), expected))
