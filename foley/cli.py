@@ -652,7 +652,8 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--planner-model", help="model name for the openai planner (or FOLEY_PLANNER_MODEL)")
     comp.add_argument("--session", help="session file: keeps the plan and generated events across turns")
     comp.add_argument("-o", "--output", help="output wav (default: SESSION.wav or compose.wav)")
-    comp.add_argument("--model", default="demo", help="backbone: demo or a directory / hub id (Auffusion layouts)")
+    comp.add_argument("--model", default="sfx", help="backbone: sfx (real recordings, the default), demo (SynthSync's "
+                      "synthetic sounds), or a directory / hub id (Auffusion layouts)")
     comp.add_argument("--steps", type=_number(1, integer=True), default=25)
     comp.add_argument("--guidance", type=_number(0), default=7.5)
     comp.add_argument("--scheduler", choices=("pndm", "ddim", "dpm"), default="dpm")
@@ -682,7 +683,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ui = sub.add_parser("ui", help="a web page for dubbing and composing (needs the ui extra)")
     ui.add_argument("--model", default="demo", help="dub tab: demo or a model directory (pipeline.json + components)")
-    ui.add_argument("--compose-model", default="demo", help="compose tab: a backbone (demo, or a directory)")
+    ui.add_argument("--compose-model", default="sfx", help="compose tab: a backbone (sfx, demo, or a directory)")
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     ui.add_argument("--port", type=_number(1, 65535, integer=True), default=7860)
     ui.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")

@@ -1,7 +1,7 @@
 """``foley ui``: a web page for dubbing videos and composing sound beds (Gradio).
 
 It listens on 127.0.0.1 unless told otherwise. The models load once: the dub pipeline for
-the dub tab, a text-to-audio backbone (``--compose-model``) for the compose tab. Each browser session writes into its
+the dub tab, a text-to-audio backbone (``sfx`` by default) for the compose tab. Each browser session writes into its
 own folder under one temporary root, which also holds Gradio's uploads; nothing is
 written elsewhere. Bad input shows as one message in the page, never a traceback.
 """
@@ -33,7 +33,7 @@ class Studio:
     that they can be tested without a browser."""
 
     def __init__(self, model: str = "demo", device: str = "auto", root: str | os.PathLike | None = None,
-                 compose_model: str = "demo"):
+                 compose_model: str = "sfx"):
         self.model, self.compose_model, self.device = model, compose_model, device
         self.root = Path(root or tempfile.mkdtemp(prefix="foley-ui-"))
         self._pipeline = self._backbone = None
@@ -276,7 +276,7 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
 
 
 def launch(model: str = "demo", host: str = "127.0.0.1", port: int = 7860, device: str = "auto",
-           compose_model: str = "demo") -> None:
+           compose_model: str = "sfx") -> None:
     """Serve the page until interrupted."""
     root = Path(tempfile.mkdtemp(prefix="foley-ui-"))
     os.environ["GRADIO_TEMP_DIR"] = str(root / "uploads")  # Gradio's uploads stay under the same root

@@ -40,12 +40,13 @@ class SamplerConfig:
 
 
 SHIPPED_BACKBONES = {  # name -> folder in the package
+    "sfx": "assets/sfx/backbone",  # real recordings, MiniLM captions, HiFi-GAN (the default for compose)
     "demo": "assets/demo/backbone",  # SynthSync's eight synthetic sounds, Griffin-Lim (the dub model's)
 }
 
 
 def load_backbone(spec: str, device: str = "auto"):
-    """A shipped backbone by name (``demo``) or a directory / hub id of any Auffusion layout."""
+    """A shipped backbone by name (``sfx``, ``demo``) or a directory / hub id of any Auffusion layout."""
     from importlib import resources
 
     from ..device import resolve_device

@@ -165,7 +165,8 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
     if backbone.unet.dtype != DTYPES[precision]:
         raise FoleyError(f"the backbone's UNet is {backbone.unet.dtype} but precision {precision} trains it in "
                          f"{DTYPES[precision]}")
-    accelerator = Accelerator(cpu=state.device.type == "cpu", mixed_precision="no" if precision == "fp32" else precision)
+    accelerator = Accelerator(cpu=state.device.type == "cpu",
+                              mixed_precision="no" if precision == "fp32" else precision)
     cache = load_adapter_cache(cache_path)
     latents, text, ids, centroids = cache["latents"], cache["text"], cache["ids"], cache["centroids"]
     if centroids.shape[1] != cfg.adapter.visual_dim:
