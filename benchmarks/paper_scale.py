@@ -489,6 +489,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     if args.steps < 1:
         raise FoleyError(f"--steps must be >= 1, got {args.steps}")
+    if not args.out or Path(args.out).is_dir():
+        raise FoleyError(f"--out {args.out!r}: not a file name (the figures are written there as JSON)")
     if not Path(args.out).resolve().parent.is_dir():
         raise FoleyError(f"--out {args.out}: its folder does not exist")
     if args.workdir is not None and Path(args.workdir).exists() and not Path(args.workdir).is_dir():

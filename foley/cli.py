@@ -299,10 +299,12 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     from .pipelines.compose import EventCache, SamplerConfig, Session, load_backbone, model_id, render, timeline_image
     from .pipelines.planners import get_planner
 
+    continuing = bool(args.session) and Path(args.session).exists()
     session = Session.open(args.session, args.duration) if args.session else None
     out = Path(args.output or (Path(args.session).with_suffix(".wav") if args.session else "compose.wav"))
-    if out.exists() and not (args.overwrite or session):
+    if out.exists() and not (args.overwrite or continuing):  # a follow-up turn rewrites its own bed
         raise FoleyError(f"{out}: exists; pass --overwrite to replace it")
+    model = args.model or (session.model if session and session.model else "sfx")  # a session keeps its backbone
     planner = get_planner(args.planner, base_url=args.planner_url, model=args.planner_model, device=args.device)
     previous = session.plan if session else None
     plan = planner.plan(args.text, session.duration_s if session else args.duration, previous)
@@ -313,9 +315,12 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     if args.plan_only:
         print(plan.to_json())
         return 0
-    backbone = load_backbone(args.model, args.device)
+    backbone = load_backbone(model, args.device)
+    if session and session.model and session.model != model:
+        print(f"note: this session was composed with --model {session.model}; its events are generated again "
+              f"with {model}", file=sys.stderr)
     cache_dir = session.cache_dir if session else Path.home() / ".cache" / "foley" / "compose"
-    cache = EventCache(cache_dir, model_id=model_id(args.model))
+    cache = EventCache(cache_dir, model_id=model_id(model))
     sampler = SamplerConfig(steps=args.steps, guidance=args.guidance, scheduler=args.scheduler)
     mix, stats = render(plan, backbone, cache, sampler, align_onsets=not args.no_align,
                         progress=lambda e: print(f"  rendered: {e.caption}", file=sys.stderr))
@@ -323,8 +328,12 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     if args.timeline:
         timeline_image(plan, mix, backbone.mel.sample_rate, args.timeline)
     if session:
+        session.model = model
         session.add_turn(args.text, plan, stats, str(out))
         session.save()
+    for caption, peak_db in stats.faint:
+        print(f"note: {caption!r} came out nearly silent (peak {peak_db:.0f} dBFS) and is hardly heard in the mix; "
+              f"a rewording may help (e.g. with a verb: 'thunder rumbles')", file=sys.stderr)
     print(f"wrote {out}: {len(plan.events)} event{'s' if len(plan.events) != 1 else ''}, {stats.generated} generated, {stats.reused} reused "
           f"from the cache, {stats.seconds:.1f} s")
     return 0
@@ -652,10 +661,10 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--planner-model", help="model name for the openai planner (or FOLEY_PLANNER_MODEL)")
     comp.add_argument("--session", help="session file: keeps the plan and generated events across turns")
     comp.add_argument("-o", "--output", help="output wav (default: SESSION.wav or compose.wav)")
-    comp.add_argument("--model", default="sfx", help="backbone: sfx (real recordings, the default), demo (SynthSync's "
-                      "synthetic sounds), or a directory / hub id (Auffusion layouts)")
-    comp.add_argument("--steps", type=_number(1, integer=True), default=25)
-    comp.add_argument("--guidance", type=_number(0), default=7.5)
+    comp.add_argument("--model", help="backbone: sfx (real recordings, the default; a session keeps its own), "
+                      "demo (SynthSync's synthetic sounds), or a directory / hub id (Auffusion layouts)")
+    comp.add_argument("--steps", type=_number(1, integer=True), default=25, help="diffusion steps (default: 25)")
+    comp.add_argument("--guidance", type=_number(0), default=7.5, help="classifier-free guidance scale (default: 7.5)")
     comp.add_argument("--scheduler", choices=("pndm", "ddim", "dpm"), default="dpm")
     comp.add_argument("--timeline", help="also write a PNG of the plan over the spectrogram")
     comp.add_argument("--plan-only", action="store_true", help="print the plan as JSON and stop")

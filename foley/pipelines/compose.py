@@ -15,7 +15,7 @@ import json
 import os
 import time
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -126,6 +126,11 @@ class RenderStats:
     generated: int = 0
     reused: int = 0
     seconds: float = 0.0
+    faint: list[tuple[str, float]] = field(default_factory=list)  # (caption, peak dBFS) of near-silent events
+
+
+# A generated event whose peak stays below this is no sound a listener hears in the mix (dub's rule).
+FAINT_PEAK_DBFS = -35.0
 
 
 def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = SamplerConfig(),
@@ -148,6 +153,9 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
             stats.generated += 1
         else:
             stats.reused += 1
+        peak_db = 20 * np.log10(float(np.abs(wav).max(initial=0.0)) + 1e-12)
+        if peak_db < FAINT_PEAK_DBFS:
+            stats.faint.append((e.caption, peak_db))
         if align_onsets and not is_background(e.caption):  # a bed has no attack to place: it fills its span
             wav = align_first_onset(wav, sr)
         wav = _edge_fades(wav, round(EDGE_FADE_S * sr)) * np.float32(10 ** (e.gain_db / 20))
@@ -198,6 +206,7 @@ class Session:
     duration_s: float
     turns: list[dict]
     plan: Plan | None = None
+    model: str | None = None  # the backbone its events were generated with (None: a session from before it was kept)
 
     @property
     def cache_dir(self) -> Path:
@@ -211,7 +220,9 @@ class Session:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             plan = Plan.from_dict(data["plan"]) if data.get("plan") else None
-            return cls(path, float(data["duration_s"]), list(data["turns"]), plan)
+            model = data.get("model")
+            return cls(path, float(data["duration_s"]), list(data["turns"]), plan,
+                       str(model) if model is not None else None)
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise FoleyError(f"{path}: not a foley compose session ({e})") from None
 
@@ -221,5 +232,6 @@ class Session:
         self.plan = plan
 
     def save(self) -> None:
-        atomic_write_text(self.path, json.dumps({"version": 1, "duration_s": self.duration_s, "turns": self.turns,
+        atomic_write_text(self.path, json.dumps({"version": 1, "duration_s": self.duration_s, "model": self.model,
+                                                 "turns": self.turns,
                                                  "plan": self.plan.to_dict() if self.plan else None}, indent=1) + "\n")

@@ -87,6 +87,7 @@ def test_auffusion_vocoder_file_loads_to_the_same_generator(bench, tmp_path):
     (["--steps", "0"], "--steps must be >= 1"),
     (["--out", "no/such/folder/figures.json"], "its folder does not exist"),
     (["--workdir", "FILE"], "not a folder"),
+    (["--out", "."], "not a file name"),
 ])
 def test_bad_arguments_fail_with_one_line(bench, tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)

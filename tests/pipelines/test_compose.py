@@ -80,11 +80,18 @@ def test_cli_compose_turns(backbone, tmp_path):
                            capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
     assert "2 generated, 0 reused" in first.stdout and (tmp_path / "bed.wav").is_file() and (tmp_path / "t.png").is_file()
-    second = subprocess.run(base + ["make the drum louder by 3 dB"], capture_output=True, text=True)
+    follow_up = [a for a in base if a not in ("--model", str(model))]  # the session keeps its backbone
+    second = subprocess.run(follow_up + ["make the drum louder by 3 dB"], capture_output=True, text=True)
     assert second.returncode == 0, second.stderr
     assert "0 generated, 2 reused" in second.stdout  # a gain change needs no generation
-    turns = json.loads(session.read_text())["turns"]
-    assert [t["text"] for t in turns] == ["a ball, then a drum", "make the drum louder by 3 dB"]
+    saved = json.loads(session.read_text())
+    assert saved["model"] == str(model)
+    assert [t["text"] for t in saved["turns"]] == ["a ball, then a drum", "make the drum louder by 3 dB"]
+    (tmp_path / "other.wav").write_bytes(b"keep")  # a new session never overwrites a file it did not write
+    fresh = [a if a != str(session) else str(tmp_path / "other.json") for a in base]
+    refused = subprocess.run(fresh + ["a ball", "-o", str(tmp_path / "other.wav")], capture_output=True, text=True)
+    assert refused.returncode == 2 and "exists; pass --overwrite" in refused.stderr
+    assert (tmp_path / "other.wav").read_bytes() == b"keep"
     bad = subprocess.run(base + ["sing a song"], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "does not understand" in bad.stderr
 
@@ -128,3 +135,19 @@ def test_a_bed_still_covers_its_whole_span(tmp_path):
     tail, body = mix[-sr // 2:], mix[sr:7 * sr]
     level = lambda x: 10 * np.log10((x.astype(np.float64) ** 2).mean() + 1e-30)  # noqa: E731
     assert level(tail) > level(body) - 6  # the last 0.5 s still rains (it was digitally silent)
+
+
+class QuietBackbone(BedBackbone):
+    """A model that answers with a whisper (peak about -50 dBFS)."""
+
+    def generate(self, captions, duration_s, **kw):
+        return super().generate(captions, duration_s, **kw) * 0.01
+
+
+def test_nearly_silent_events_are_reported(tmp_path):
+    plan = RulesPlanner().plan("a ball bounces", 2.0)
+    _, stats = render(plan, QuietBackbone(), EventCache(tmp_path, "quiet"), FAST)
+    assert [caption for caption, _ in stats.faint] == ["a ball bounces"]
+    assert -70 < stats.faint[0][1] < -35
+    _, loud = render(plan, BedBackbone(), EventCache(tmp_path, "loud"), FAST)
+    assert loud.faint == []
