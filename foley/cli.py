@@ -296,7 +296,16 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .media.audio import write_audio
-    from .pipelines.compose import EventCache, SamplerConfig, Session, load_backbone, model_id, render, timeline_image
+    from .pipelines.compose import (
+        EventCache,
+        SamplerConfig,
+        Session,
+        backbone_source,
+        load_backbone,
+        model_id,
+        render,
+        timeline_image,
+    )
     from .pipelines.planners import get_planner
 
     continuing = bool(args.session) and Path(args.session).exists()
@@ -305,6 +314,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     if out.exists() and not (args.overwrite or continuing):  # a follow-up turn rewrites its own bed
         raise FoleyError(f"{out}: exists; pass --overwrite to replace it")
     model = args.model or (session.model if session and session.model else "sfx")  # a session keeps its backbone
+    backbone_source(model)  # an unknown --model is refused before planning
     planner = get_planner(args.planner, base_url=args.planner_url, model=args.planner_model, device=args.device)
     previous = session.plan if session else None
     plan = planner.plan(args.text, session.duration_s if session else args.duration, previous)

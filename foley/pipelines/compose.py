@@ -45,19 +45,28 @@ SHIPPED_BACKBONES = {  # name -> folder in the package
 }
 
 
-def load_backbone(spec: str, device: str = "auto"):
-    """A shipped backbone by name (``sfx``, ``demo``) or a directory / hub id of any Auffusion layout."""
+def backbone_source(spec: str) -> str:
+    """Where ``spec`` loads from: a shipped backbone's folder (``sfx``, ``demo``), a folder, or a
+    hub id (``owner/name``). Raises FoleyError for anything else, before any work is done."""
     from importlib import resources
-
-    from ..device import resolve_device
-    from ..models.backbone import AudioBackbone
 
     if spec in SHIPPED_BACKBONES:
         path = Path(str(resources.files("foley").joinpath(SHIPPED_BACKBONES[spec])))
         if not path.is_dir():
             raise FoleyError(f"the {spec} backbone is not installed ({path}); pass --model DIR")
-        spec = str(path)
-    return AudioBackbone.from_pretrained(spec).to(resolve_device(device))
+        return str(path)
+    if not Path(spec).exists() and spec.count("/") != 1:
+        raise FoleyError(f"--model {spec!r}: not a shipped backbone ({', '.join(SHIPPED_BACKBONES)}), "
+                         f"a folder or a hub id (owner/name)")
+    return spec
+
+
+def load_backbone(spec: str, device: str = "auto"):
+    """A shipped backbone by name (``sfx``, ``demo``) or a directory / hub id of any Auffusion layout."""
+    from ..device import resolve_device
+    from ..models.backbone import AudioBackbone
+
+    return AudioBackbone.from_pretrained(backbone_source(spec)).to(resolve_device(device))
 
 
 def model_id(spec: str) -> str:

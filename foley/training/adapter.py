@@ -241,13 +241,15 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
     if not resume and (run / CHECKPOINT_DIR).exists():
         raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
     state = PartialState(cpu=resolve_device("auto").type == "cpu")  # processes without a GPU join a gloo group
+    precision = resolve_precision(cfg.precision, state.device)
+    if precision == "fp16" and state.device.type != "cuda":  # before the cache, which can take a while
+        raise FoleyError("fp16 training needs a CUDA GPU; use fp32 or bf16")
     cache = run / CACHE_FILE
     with state.main_process_first():
         if not cache.is_file():
             log(f"caching latents, text states and unit ids of {data} (train split)")
             build_adapter_cache(AudioBackbone.from_pretrained(backbone_path, device=state.device),
                                 UnitTokenizer.from_pretrained(tokenizer_path), data, "train", run)
-    dtype = DTYPES[resolve_precision(cfg.precision, state.device)]
-    backbone = AudioBackbone.from_pretrained(backbone_path, dtype=dtype, device=state.device)
+    backbone = AudioBackbone.from_pretrained(backbone_path, dtype=DTYPES[precision], device=state.device)
     train_adapter(backbone, cache, run, cfg, resume=resume, log=log)
     return run / FINAL_DIR

@@ -151,3 +151,11 @@ def test_nearly_silent_events_are_reported(tmp_path):
     assert -70 < stats.faint[0][1] < -35
     _, loud = render(plan, BedBackbone(), EventCache(tmp_path, "loud"), FAST)
     assert loud.faint == []
+
+
+def test_cli_compose_refuses_an_unknown_model_before_planning(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", "--model", "nosuch", "-o",
+                           str(tmp_path / "x.wav")], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "not a shipped backbone (sfx, demo)" in done.stderr and done.stdout == ""
+    assert not (tmp_path / "x.wav").exists()

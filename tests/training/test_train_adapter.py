@@ -160,3 +160,12 @@ def test_bf16_training_keeps_the_unet_in_bf16_and_the_adapter_and_optimizer_in_f
     optimizer = torch.load(tmp_path / "run" / "checkpoint" / "optimizer.pt", weights_only=True)
     assert all(v.dtype == torch.float32 for s in optimizer["state"].values() for k, v in s.items() if k != "step")
     assert torch.isfinite(torch.stack([p.detach().float().sum() for p in adapter.parameters()])).all()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="fp16 training is refused only without CUDA")
+def test_fp16_without_cuda_is_refused_before_any_work(tmp_path):
+    from foley.training.adapter import run_training
+
+    with pytest.raises(FoleyError, match="fp16 training needs a CUDA GPU"):
+        run_training("no-data", "no-backbone", "no-tokenizer", tmp_path / "run", _cfg(precision="fp16"))
+    assert not (tmp_path / "run").exists()
