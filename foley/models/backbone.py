@@ -39,6 +39,9 @@ SCHEDULERS = {"pndm": PNDMScheduler, "ddim": DDIMScheduler, "dpm": DPMSolverMult
 # DDIM defaults to clipping x0 to [-1, 1], which is wrong for unit-variance latents (and
 # Auffusion's PNDM config does not say): turn it off.
 SCHEDULER_OVERRIDES = {"ddim": {"clip_sample": False}}
+# Weight files are cut at this size (transformers' sharded layout, read back by from_pretrained): a pretrained
+# text encoder would otherwise be one file of tens of MB in the repository.
+SHARD_SIZE = "20MB"
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,7 @@ class AudioBackbone:
             if self.text.layout == LAYOUT_SD:
                 self._save_sd_text(tmp)
             else:
-                self.text.text_encoder.save_pretrained(tmp / "text_encoder_0")
+                self.text.text_encoder.save_pretrained(tmp / "text_encoder_0", max_shard_size=SHARD_SIZE)
                 self.text.tokenizer.save_pretrained(tmp / "text_encoder_0")
                 self.text.adapter.save_pretrained(tmp / "condition_adapter_0")
                 entry = {"text_encoder_name": "text_encoder_0", "condition_adapter_name": "condition_adapter_0",
@@ -163,7 +166,7 @@ class AudioBackbone:
                 (tmp / "condition_config.json").write_text(json.dumps([entry], indent=2), encoding="utf-8")
 
     def _save_sd_text(self, tmp: Path) -> None:
-        self.text.text_encoder.save_pretrained(tmp / "text_encoder")
+        self.text.text_encoder.save_pretrained(tmp / "text_encoder", max_shard_size=SHARD_SIZE)
         self.text.tokenizer.save_pretrained(tmp / "tokenizer")
         index = {
             "_class_name": "StableDiffusionPipeline", "_diffusers_version": diffusers.__version__,
