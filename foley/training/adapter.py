@@ -66,6 +66,18 @@ class AdapterTrainConfig:
         return cls(adapter=VisualAdapterConfig.from_dict(data.pop("adapter")), **data)
 
 
+def training_precision(cfg: "AdapterTrainConfig"):
+    """This process's accelerate state (a gloo group where there is no GPU) and the precision
+    ``cfg.precision`` resolves to on its device. Raises FoleyError for fp16 without CUDA."""
+    from accelerate import PartialState
+
+    state = PartialState(cpu=resolve_device("auto").type == "cpu")
+    precision = resolve_precision(cfg.precision, state.device)
+    if precision == "fp16" and state.device.type != "cuda":
+        raise FoleyError("fp16 training needs a CUDA GPU; use fp32 or bf16")
+    return state, precision
+
+
 def resolve_precision(precision: str, device: torch.device) -> str:
     """``auto`` -> bf16 on a CUDA GPU that has it, fp16 on one that does not, fp32 elsewhere."""
     if precision != "auto":
@@ -155,13 +167,8 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
     ``cfg.precision`` resolves to there (``run_training`` loads it so): fp32 weights under a
     bf16 autocast would train the same adapter at twice the memory. The adapter trains in
     float32 whatever the precision."""
-    from accelerate import PartialState
-
     run = Path(run)
-    state = PartialState(cpu=resolve_device("auto").type == "cpu")  # processes without a GPU join a gloo group
-    precision = resolve_precision(cfg.precision, state.device)
-    if precision == "fp16" and state.device.type != "cuda":
-        raise FoleyError("fp16 training needs a CUDA GPU; use fp32 or bf16")
+    state, precision = training_precision(cfg)
     if backbone.unet.dtype != DTYPES[precision]:
         raise FoleyError(f"the backbone's UNet is {backbone.unet.dtype} but precision {precision} trains it in "
                          f"{DTYPES[precision]}")
@@ -233,17 +240,12 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
                  cfg: AdapterTrainConfig, resume: bool = False, log=print) -> Path:
     """The ``foley train adapter`` recipe: cache (once, by the main process, in float32 on this
     process's device), then train with the UNet in ``cfg.precision``."""
-    from accelerate import PartialState
-
     from ..models.unit_tokenizer import UnitTokenizer
 
     run = Path(run)
     if not resume and (run / CHECKPOINT_DIR).exists():
         raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
-    state = PartialState(cpu=resolve_device("auto").type == "cpu")  # processes without a GPU join a gloo group
-    precision = resolve_precision(cfg.precision, state.device)
-    if precision == "fp16" and state.device.type != "cuda":  # before the cache, which can take a while
-        raise FoleyError("fp16 training needs a CUDA GPU; use fp32 or bf16")
+    state, precision = training_precision(cfg)  # refused before the cache, which can take a while
     cache = run / CACHE_FILE
     with state.main_process_first():
         if not cache.is_file():
