@@ -25,8 +25,8 @@ from foley.models.unit_tokenizer import UnitTokenizer
 from foley.models.visual_adapter import VisualAdapter
 
 
-def score(wavs, entries) -> dict:
-    return mean_scores([onset_scores(np.asarray(w, dtype=np.float32), 16_000, gt_onsets_s=e["onsets_s"],
+def score(wavs, entries, sample_rate: int) -> dict:
+    return mean_scores([onset_scores(np.asarray(w, dtype=np.float32), sample_rate, gt_onsets_s=e["onsets_s"],
                                      duration_s=e["duration_s"]) for w, e in zip(wavs, entries)])
 
 
@@ -62,16 +62,17 @@ def main() -> None:
     entries = load_manifest(args.data, "test")[: args.n]
     backbone = AudioBackbone.from_pretrained(args.backbone)
     tokenizer = UnitTokenizer.from_pretrained(args.tokenizer)
-    real = [read_audio(e["audio"])[0] for e in entries]
+    real = [read_audio(e["audio"], sample_rate=16_000)[0] for e in entries]
     visual = torch.stack([tokenizer.centroids(tokenizer.encode(w)) for w in real])  # (N, T, D)
-    rows = {"real audio": score(real, entries)}
+    rate = backbone.mel.sample_rate  # generated audio's (22,050 Hz for the sound-effects backbone)
+    rows = {"real audio": score(real, entries, 16_000)}
     t0 = time.time()
-    rows["text only (lambda = 0)"] = score(generate_all(backbone, entries, None, args), entries)
+    rows["text only (lambda = 0)"] = score(generate_all(backbone, entries, None, args), entries, rate)
     for spec in args.adapter:
         name, path = spec.split("=", 1)
         overrides = {} if args.scale is None else {"scale": args.scale}
         adapter = VisualAdapter.from_pretrained(path, **overrides).attach(backbone.unet)
-        rows[f"{name} (lambda = {adapter.cfg.scale:g})"] = score(generate_all(backbone, entries, visual, args), entries)
+        rows[f"{name} (lambda = {adapter.cfg.scale:g})"] = score(generate_all(backbone, entries, visual, args), entries, rate)
         adapter.detach(backbone.unet)
     settings = {k: v for k, v in vars(args).items() if k not in ("data", "out")}
     print(f"SynthSync test, {len(entries)} clips, {args.scheduler} {args.steps} steps, guidance {args.guidance:g}, "

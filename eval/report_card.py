@@ -1,6 +1,7 @@
 """The report card: end-to-end results of a model on SynthSync test, next to references.
 
     python eval/report_card.py --data SYNTHSYNC_DIR --out runs/card [--n 40] [--model demo]
+        [--embedder aisfx:DIR --classifier CLASSIFIER.json]
 
 Rows (all rendered with each clip's own caption and the same seed):
 - ground truth: the clips' real audio (what the metrics give a perfect answer);
@@ -10,8 +11,11 @@ Rows (all rendered with each clip's own caption and the same seed):
 - shuffled video: tokens predicted for another clip, rendered for this one.
 
 Each row is scored by `foley eval report` (robust mode with annotated onsets, reference
-mode, FAD with the offline log-mel embedder) and by the demo sound classifier (class of
-the whole clip vs the clip's class); card.md collects the table and the CPU time per clip.
+mode, FAD with the offline log-mel embedder or ``--embedder``) and by a sound classifier
+(class of the whole clip vs the clip's class): the demo classifier (log-mel at the onsets),
+or ``--classifier``, e.g. one on aiSFX embeddings fitted on recorded-sound SynthSync
+(``python -m foley.evaluation.sfx_classifier --data SYNTHSYNC``); card.md collects the table
+and the CPU time per clip.
 """
 from __future__ import annotations
 
@@ -22,12 +26,14 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from foley.datasets.synthsync import load_manifest
-from foley.evaluation.classifier import SoundClassifier
-from foley.evaluation.embedders import LogMelStats
+from foley.evaluation.classifier import DEMO_PATH, SoundClassifier
+from foley.evaluation.embedders import PCAEmbedder, embed_audio, get_embedder
 from foley.evaluation.report import write_report
+from foley.evaluation.sfx_classifier import predict_clip
 from foley.media.audio import read_audio, write_audio
 from foley.pipelines.dub import FoleyPipeline
 
@@ -42,7 +48,19 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     ap.add_argument("--model", default="demo")
     ap.add_argument("--steps", type=int, default=None)
+    ap.add_argument("--embedder", default="logmel", help="FAD embedder: logmel | aisfx:DIR | ...")
+    ap.add_argument("--fad-pca", type=int, default=0, metavar="DIMS",
+                    help="FAD on the embedder's first DIMS principal components of the train split's real audio "
+                         "(for embedders wider than the test set has blocks, e.g. aiSFX: 32)")
+    ap.add_argument("--classifier", default=str(DEMO_PATH),
+                    help="sound classifier JSON (default: the demo one); one on embeddings reads --embedder's")
     args = ap.parse_args()
+    embedder, classifier = get_embedder(args.embedder), SoundClassifier.load(args.classifier)
+    fad_embedder = embedder
+    if args.fad_pca:
+        train = load_manifest(args.data, "train")[:100]
+        blocks = np.concatenate([embed_audio(embedder, *read_audio(e["audio"], sample_rate=None)) for e in train])
+        fad_embedder = PCAEmbedder(embedder, blocks, args.fad_pca)
     out = Path(args.out)
     entries = load_manifest(args.data, args.split)[: args.n]
     ref = out / "ref"
@@ -79,19 +97,22 @@ def main() -> None:
             audio = pipe.render(torch.as_tensor(tokens), duration, e["caption"], scale=scale, steps=args.steps)
             write_audio(dirs[row] / f"{e['id']}.wav", audio, sr)
 
+    def predict(wav):
+        if classifier.features == "logmel-onset":
+            return classifier.predict_clip(read_audio(wav, sample_rate=16_000)[0])
+        return predict_clip(classifier, embedder, *read_audio(wav, sample_rate=None))
+
     table, class_acc = {}, {}
-    classifier = SoundClassifier.load()
     for row in ROWS:
         pred = ref if row == "ground truth" else dirs[row]
-        report = write_report(pred, ref, out / "reports" / row.replace(" ", "_"), embedder=LogMelStats(), max_plots=6)
+        report = write_report(pred, ref, out / "reports" / row.replace(" ", "_"), embedder=fad_embedder, max_plots=6)
         table[row] = report
-        class_acc[row] = sum(classifier.predict_clip(read_audio(pred / f"{e['id']}.wav", sample_rate=sr)[0]) == e["class"]
-                             for e in entries) / len(entries)
+        class_acc[row] = sum(predict(pred / f"{e['id']}.wav") == e["class"] for e in entries) / len(entries)
     clip_s = entries[0]["duration_s"]
     lines = [f"SynthSync {args.split}, {len(entries)} clips of {clip_s:g} s, model `{args.model}`, "
              f"{pipe.config.steps if args.steps is None else args.steps} diffusion steps, CPU "
              f"({torch.get_num_threads()} thread{'s' if torch.get_num_threads() != 1 else ''}).", "",
-             "| row | onset-count acc | detection acc | AP | ref. count acc | ref. AP | FAD (logmel-stats) | class acc |",
+             f"| row | onset-count acc | detection acc | AP | ref. count acc | ref. AP | FAD ({fad_embedder.name}) | class acc |",
              "|---|---|---|---|---|---|---|---|"]
     for row, r in table.items():
         rob, refm = r["robust"]["summary"], r["reference"]["summary"]

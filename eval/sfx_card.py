@@ -34,17 +34,11 @@ import numpy as np
 from foley.datasets.sfx import load_sfx_manifest
 from foley.evaluation.classifier import SoundClassifier
 from foley.evaluation.embedders import embed_audio, get_embedder
-from foley.evaluation.fad import embedding_stats, frechet_distance
+from foley.evaluation.fad import embedding_stats, frechet_distance, pca_projection
 from foley.media.audio import read_audio, resample
 from foley.pipelines.compose import load_backbone
 
 PCA_DIMS = 32
-
-
-def pca(train_blocks: np.ndarray, dims: int = PCA_DIMS):
-    mean = train_blocks.mean(axis=0)
-    _, _, vt = np.linalg.svd(train_blocks - mean, full_matrices=False)
-    return lambda x: (x - mean) @ vt[:dims].T
 
 
 def fad(a: np.ndarray, b: np.ndarray, project) -> float:
@@ -95,7 +89,7 @@ def main() -> None:
     sr = json.loads((Path(args.data) / "sfx.json").read_text())["config"]["sample_rate"]
     train = load_sfx_manifest(args.data, "train")
     _, train_blocks = embed_set(embedder, [read_audio(e["audio"], sample_rate=sr)[0] for e in train], sr)
-    project = pca(train_blocks)
+    project = pca_projection(train_blocks, PCA_DIMS)
     card = {"pca_dims": PCA_DIMS, "steps": args.steps, "guidance": args.guidance, "rows": []}
     splits = {s: load_sfx_manifest(args.data, s)[: args.limit] for s in ("test", "unseen")}
     real = {}

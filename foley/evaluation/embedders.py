@@ -244,5 +244,19 @@ def get_embedder(spec: str, device: str = "cpu") -> AudioEmbedder:
     raise FoleyError(f"unknown embedder {spec!r}; use logmel, vggish:PATH, panns:PATH or aisfx:DIR")
 
 
+class PCAEmbedder:
+    """Another embedder's blocks on the first ``dims`` principal components of reference blocks
+    (:func:`foley.evaluation.fad.pca_projection`), named ``<name>-pca<dims>``."""
+
+    def __init__(self, inner: AudioEmbedder, reference_blocks: np.ndarray, dims: int):
+        from .fad import pca_projection
+
+        self.inner, self.sample_rate, self.name = inner, inner.sample_rate, f"{inner.name}-pca{dims}"
+        self.project = pca_projection(reference_blocks, dims)
+
+    def embed(self, wav: np.ndarray) -> np.ndarray:
+        return self.project(self.inner.embed(wav))  # (n, dims)
+
+
 def embed_audio(embedder: AudioEmbedder, wav: np.ndarray, sample_rate: int) -> np.ndarray:
     return embedder.embed(resample(np.asarray(wav, np.float32), sample_rate, embedder.sample_rate))

@@ -36,6 +36,17 @@ def embedding_stats(emb: np.ndarray, what: str = "embeddings") -> EmbeddingStats
     return EmbeddingStats(emb.mean(axis=0), np.cov(emb, rowvar=False), n)
 
 
+def pca_projection(blocks: np.ndarray, dims: int):
+    """The projection of (N, D) embeddings on the first ``dims`` principal components of ``blocks``
+    (their mean removed): FAD on sets with fewer embeddings than D (aiSFX's 512)."""
+    if not 1 <= dims <= min(blocks.shape):
+        raise FoleyError(f"PCA to {dims} dimensions needs at least that many reference blocks and dimensions "
+                         f"(got {blocks.shape[0]} x {blocks.shape[1]})")
+    mean = blocks.mean(axis=0)
+    _, _, vt = np.linalg.svd(blocks - mean, full_matrices=False)  # rows of vt: principal directions
+    return lambda x: (x - mean) @ vt[:dims].T  # (n, D) -> (n, dims)
+
+
 def _psd_sqrt(m: np.ndarray) -> np.ndarray:
     """Square root of a symmetric positive semi-definite matrix."""
     w, v = np.linalg.eigh((m + m.T) / 2)

@@ -10,9 +10,9 @@ does it put the sounds at the right times?
   The same figure on the ground-truth units is the ceiling this event reading allows.
 - **Change F1**: every unit change is an event (the plain reading); reported for reference.
 - **Video use**: the teacher-forced loss (nats per target token) with each clip's own frames
-  and with the frames of the clip ``VIDEO_SHIFT`` places on in the split (SynthSync cycles
-  through its classes, so that clip has the same class and other event times). A model that
-  reads the video has a lower loss with its own frames.
+  and with the frames of the clip as many places on in the split as it has classes (SynthSync
+  cycles through its classes, so that clip has the same class and other event times). A model
+  that reads the video has a lower loss with its own frames.
 
 Run: ``python -m foley.evaluation.lm --model DIR --data SYNTHSYNC --features CACHE --units CACHE``.
 """
@@ -33,7 +33,6 @@ from ..models.token_lm import SamplingConfig, TokenLM
 SILENCE_DBFS = -40.0
 MIN_RUN = 3
 TOLERANCE_S = 0.1
-VIDEO_SHIFT = 8  # SynthSync's class count
 
 
 def sound_units(data: LMData, audio_paths: list[str], n_units: int, hop: int = 320) -> np.ndarray:
@@ -107,9 +106,10 @@ def teacher_forced_loss(model: TokenLM, data: LMData, batch_size: int, frame_shi
 
 
 def evaluate(model: TokenLM, data: LMData, onsets: list[np.ndarray], sound: np.ndarray, batch_size: int = 16,
-             sampling: SamplingConfig = SamplingConfig()) -> dict:
+             sampling: SamplingConfig = SamplingConfig(), n_classes: int = 8) -> dict:
+    """``n_classes``: the split's class cycle (8 synthesized, 13 recorded), the frame shift of the video-use loss."""
     video_use = {"loss_own_frames": teacher_forced_loss(model, data, batch_size),
-                 "loss_other_clip_frames": teacher_forced_loss(model, data, batch_size, VIDEO_SHIFT)}
+                 "loss_other_clip_frames": teacher_forced_loss(model, data, batch_size, n_classes)}
     pred = []
     start = time.perf_counter()
     for i in range(0, len(data.ids), batch_size):
@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> None:
     data = load_lm_data(f"{args.data}/{args.split}.jsonl", args.features, args.units, model.n_units)
     sampling = SamplingConfig(do_sample=args.sample, temperature=args.temperature, top_k=args.top_k,
                               top_p=args.top_p, seed=args.seed)
-    result = evaluate(model, data, [np.array(e["onsets_s"]) for e in entries], sound, args.batch_size, sampling)
+    result = evaluate(model, data, [np.array(e["onsets_s"]) for e in entries], sound, args.batch_size, sampling,
+                      n_classes=len({e["class"] for e in entries}))
     result.update({"model_dir": args.model, "split": args.split, "use_video": model.config.use_video,
                    "sampling": sampling.__dict__})
     print(json.dumps(result, indent=1))

@@ -73,8 +73,16 @@ class DubResult:
     unfamiliar: float | None = None  # fraction of frames unlike the training frames (None: not checked)
 
 
-def demo_dir() -> Path:
-    return Path(str(resources.files("foley").joinpath("assets/demo")))
+SHIPPED_MODELS = {  # name -> folder in the package
+    "demo": "assets/demo",  # SynthSync's eight synthetic sounds, Griffin-Lim
+    "sfx": "assets/sfx",  # recorded sounds (13 SynthSync classes), the sound-effects backbone, HiFi-GAN
+}
+
+
+def model_dir(spec: str | os.PathLike) -> Path:
+    """The folder of a shipped model (``demo``, ``sfx``) or of a model path."""
+    name = str(spec)
+    return Path(str(resources.files("foley").joinpath(SHIPPED_MODELS[name]))) if name in SHIPPED_MODELS else Path(spec)
 
 
 class FoleyPipeline:
@@ -110,9 +118,10 @@ class FoleyPipeline:
         from ..models.unit_tokenizer import UnitTokenizer
         from ..models.visual_adapter import VisualAdapter
 
-        root = demo_dir() if str(path) == "demo" else Path(path)
+        root = model_dir(path)
         if not (root / CONFIG_NAME).is_file():
-            what = "the demo model is not installed" if str(path) == "demo" else "not a foley model directory"
+            what = (f"the {path} model is not installed" if str(path) in SHIPPED_MODELS
+                    else "not a foley model directory")
             raise FoleyError(f"{root}: {what} (no {CONFIG_NAME})")
         try:
             config = PipelineConfig.from_dict(json.loads((root / CONFIG_NAME).read_text(encoding="utf-8")))
@@ -201,7 +210,8 @@ class FoleyPipeline:
                steps: int | None = None, guidance: float | None = None, seed: int = 0,
                progress: Callable[[str, int, int], None] | None = None) -> np.ndarray:
         """Audio (samples(duration_s),) from unit ids (tokens(duration_s),): diffusion per window
-        with the visual adapter, windows joined with equal-power crossfades. A window whose
+        with the visual adapter (the model width past a window's tokens: the silence unit),
+        windows joined with equal-power crossfades. A window whose
         units are all the silence unit is silence (nothing to render: no diffusion, and no
         noise bed that loudness normalization would raise)."""
         cfg = replace(self.config, **{k: v for k, v in dict(scale=scale, steps=steps, guidance=guidance).items()
@@ -220,7 +230,12 @@ class FoleyPipeline:
                 if bool((tokens[t0:t0 + n_tok] == self.silence_unit).all()):
                     yield np.zeros(self.time.samples(length_s), np.float32)
                     continue
-                visual = self.tokenizer.centroids(tokens[t0:t0 + n_tok])[None]  # (1, n_tok, D_unit)
+                # Past the window the model width holds nothing: the silence unit there, as zero
+                # features made the adapter put a click at the window's end.
+                window = tokens[t0:t0 + n_tok]
+                window = torch.cat([window, window.new_full((max(0, self.backbone.image_tokens - n_tok),),
+                                                            self.silence_unit)])
+                visual = self.tokenizer.centroids(window)[None]  # (1, image_tokens, D_unit)
                 wav = self.backbone.generate([caption], duration_s=length_s, steps=cfg.steps, guidance=cfg.guidance,
                                              seed=seed + k, scheduler=cfg.scheduler, visual=visual)[0]
                 yield wav.float().cpu().numpy()

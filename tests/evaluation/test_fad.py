@@ -114,3 +114,20 @@ def test_embedder_errors(tmp_path):
     (tmp_path / "bad.pth").write_text("not a checkpoint")
     with pytest.raises(FoleyError, match="cannot read PANNs Cnn14-16k weights"):
         get_embedder(f"panns:{tmp_path / 'bad.pth'}")
+
+
+def test_pca_projection_keeps_the_leading_directions():
+    from foley.evaluation.embedders import PCAEmbedder
+    from foley.evaluation.fad import pca_projection
+
+    rng = np.random.default_rng(0)
+    blocks = rng.normal(size=(200, 6)) * np.array([5.0, 3.0, 0.1, 0.1, 0.1, 0.1]) + 2.0  # two strong directions
+    project = pca_projection(blocks, 2)
+    out = project(blocks)
+    assert out.shape == (200, 2) and np.allclose(out.mean(axis=0), 0, atol=1e-9)
+    assert np.allclose(np.var(out, axis=0), [25.0, 9.0], rtol=0.25)  # the variances of the kept directions
+    with pytest.raises(FoleyError, match="PCA to 7 dimensions"):
+        pca_projection(blocks, 7)
+    e = PCAEmbedder(get_embedder("logmel"), rng.normal(size=(300, 128)), 32)
+    wav = rng.normal(size=32_000).astype(np.float32) * 0.1
+    assert e.name == "logmel-stats-pca32" and embed_audio(e, wav, 16_000).shape == (3, 32)

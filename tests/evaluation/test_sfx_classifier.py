@@ -34,3 +34,33 @@ def test_clip_features_are_the_mean_embedding():
     embedder = LogMelStats()
     feats = clip_features(embedder, wav, 16_000)
     assert feats.shape == (128,) and np.allclose(feats, embedder.embed(wav).mean(axis=0), atol=1e-5)
+
+
+def test_a_synthsync_folder_is_fitted_on_its_classes(tmp_path):
+    """A SynthSync folder (synthsync.json) gives its clips' classes; a clip is classified by its mean embedding."""
+    import json
+
+    import pytest
+
+    from foley.errors import FoleyError
+    from foley.evaluation.sfx_classifier import corpus_features, is_synthsync, predict_clip
+    from foley.media.audio import write_audio
+
+    rng = np.random.default_rng(2)
+    (tmp_path / "train").mkdir()
+    lines = []
+    for i, (name, freq) in enumerate([("low", 200.0), ("high", 3000.0)] * 3):
+        wav = (0.3 * np.sin(2 * np.pi * freq * np.arange(16_000) / 16_000)).astype(np.float32)
+        write_audio(tmp_path / "train" / f"c{i}.wav", wav + 0.01 * rng.standard_normal(16_000).astype(np.float32), 16_000)
+        lines.append(json.dumps({"id": f"c{i}", "audio": f"train/c{i}.wav", "class": name}))
+    (tmp_path / "train.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "synthsync.json").write_text("{}")
+    assert is_synthsync(tmp_path)
+    embedder = LogMelStats()
+    x, y = corpus_features(tmp_path, "train", embedder)
+    assert x.shape == (6, 128) and y == ["low", "high"] * 3
+    clf = fit_classifier(x, y, features=embedder.name)
+    tone = (0.3 * np.sin(2 * np.pi * 3000.0 * np.arange(8_000) / 8_000)).astype(np.float32)
+    assert predict_clip(clf, embedder, tone, 8_000) == "high"
+    with pytest.raises(FoleyError, match="reads toy features"):
+        predict_clip(fit_classifier(x, y, features="toy"), embedder, tone, 8_000)

@@ -1,0 +1,49 @@
+"""The shipped recorded-sound dub model (`--model sfx`) end to end on its example clip."""
+import json
+
+import numpy as np
+import pytest
+
+from foley.pipelines.dub import FoleyPipeline, model_dir
+
+# Greedy LM output for data/examples/hammer_metal.mp4 around its first two strikes (0.72 s and 1.12 s).
+GOLDEN_TOKENS_30_TO_60 = [0, 0, 0, 0, 0, 0, 0, 88, 88, 98, 89, 89, 110, 72, 8, 8, 116, 116, 0, 0, 0, 0, 0, 0, 0, 0,
+                          88, 88, 98, 89]
+
+
+@pytest.fixture(scope="module")
+def sfx():
+    return FoleyPipeline.from_pretrained("sfx", device="cpu")
+
+
+def test_the_sfx_model_writes_a_sound_at_every_strike(sfx):
+    tokens = sfx.predict_tokens("data/examples/hammer_metal.mp4")
+    assert len(tokens) == 200 and tokens[30:60].tolist() == GOLDEN_TOKENS_30_TO_60
+    sound = (tokens != sfx.silence_unit).numpy().astype(int)
+    starts_s = np.nonzero(np.diff(np.r_[0, sound]) == 1)[0] / 50
+    onsets_s = json.loads(open("data/examples/hammer_metal.json").read())["onsets_s"]
+    assert len(starts_s) == len(onsets_s)
+    np.testing.assert_allclose(starts_s, onsets_s, atol=0.1)  # the onset metric's tolerance
+
+
+def test_the_sfx_model_renders_at_its_backbones_rate(sfx):
+    tokens = sfx.predict_tokens("data/examples/hammer_metal.mp4")
+    audio = sfx.render(tokens, 4.0, "hammering on metal", steps=2)
+    assert sfx.time.sample_rate == 22_050 and audio.shape == (88_200,) and np.isfinite(audio).all()
+    rms = np.sqrt((audio[: 88_200 // 20 * 20].reshape(20, -1) ** 2).mean(axis=1))  # per 0.2 s
+    assert rms[3:6].max() > 2 * rms[:3].max()  # the first strike (0.72 s) is louder than the silence before it
+
+
+def test_the_sfx_model_says_what_it_knows(sfx, tmp_path):
+    from conftest import lavfi_video
+
+    result = sfx.dub(lavfi_video(tmp_path / "real.mp4", "testsrc2=s=320x240:r=30:d=2"), steps=2)
+    assert not result.recognized and not np.any(result.audio)
+    assert "footsteps on grass, gravel, snow, wood, concrete or sand" in sfx.unrecognized_note(result)
+
+
+def test_its_files_carry_licence_and_frame_statistics():
+    root = model_dir("sfx")
+    config = json.loads((root / "pipeline.json").read_text())
+    assert (root / config["frame_encoder"]).resolve() == (model_dir("demo") / "frame_encoder").resolve()
+    assert (root / config["frame_stats"]).is_file() and (root / "LICENSE.md").is_file()
