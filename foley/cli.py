@@ -686,12 +686,13 @@ def build_parser() -> argparse.ArgumentParser:
     dub = sub.add_parser("dub", help="give videos synchronized Foley sound (OUT/<name>.wav and OUT/<name>.mp4)")
     dub.add_argument("inputs", nargs="+", metavar="INPUT", help="video files, folders or glob patterns")
     dub.add_argument("-o", "--output", default="dubbed", help="output folder (default: dubbed)")
-    dub.add_argument("--model", default="demo", help="demo (synthetic sounds), sfx (recorded sounds) or a model "
-                     "directory (pipeline.json + components)")
+    dub.add_argument("--model", default="demo", help="demo (synthetic sounds), sfx (recorded sounds; both know "
+                     "SynthSync's pictures only) or a model directory (pipeline.json + components)")
     dub.add_argument("--caption", help="what the video shows, for the LM's caption slot")
-    dub.add_argument("--scale", type=_number(0), help="lambda of the visual cross-attention (default: the model's; demo: 1)")
-    dub.add_argument("--steps", type=_number(1, integer=True), help="diffusion steps")
-    dub.add_argument("--guidance", type=_number(0), help="classifier-free guidance scale")
+    dub.add_argument("--scale", type=_number(0), help="lambda of the visual cross-attention (default: the model's; 1)")
+    dub.add_argument("--steps", type=_number(1, integer=True), help="diffusion steps (default: the model's; 25)")
+    dub.add_argument("--guidance", type=_number(0),
+                     help="classifier-free guidance scale (default: the model's; demo 5, sfx 3)")
     dub.add_argument("--seed", type=_number(0, integer=True), default=0)
     dub.add_argument("--device", default="auto",
                      help="auto | cpu | cuda | mps (auto under accelerate launch: each process's own GPU)")
@@ -702,7 +703,8 @@ def build_parser() -> argparse.ArgumentParser:
     dub.set_defaults(func=_cmd_dub)
 
     ui = sub.add_parser("ui", help="a web page for dubbing and composing (needs the ui extra)")
-    ui.add_argument("--model", default="demo", help="dub tab: demo, sfx or a model directory (pipeline.json + components)")
+    ui.add_argument("--model", default="demo", help="dub tab: demo (synthetic sounds), sfx (recorded sounds) or a model "
+                    "directory (pipeline.json + components)")
     ui.add_argument("--compose-model", default="sfx", help="compose tab: a backbone (sfx, demo, or a directory)")
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     ui.add_argument("--port", type=_number(1, 65535, integer=True), default=7860)

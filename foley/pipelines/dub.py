@@ -121,7 +121,7 @@ class FoleyPipeline:
         root = model_dir(path)
         if not (root / CONFIG_NAME).is_file():
             what = (f"the {path} model is not installed" if str(path) in SHIPPED_MODELS
-                    else "not a foley model directory")
+                    else f"not a foley model directory, nor a shipped model ({', '.join(SHIPPED_MODELS)})")
             raise FoleyError(f"{root}: {what} (no {CONFIG_NAME})")
         try:
             config = PipelineConfig.from_dict(json.loads((root / CONFIG_NAME).read_text(encoding="utf-8")))

@@ -55,7 +55,7 @@ def test_windows_cover_the_video(pipeline):
 
 
 def test_bad_model_dirs(tmp_path, model_dir):
-    with pytest.raises(FoleyError, match="not a foley model directory"):
+    with pytest.raises(FoleyError, match=r"not a foley model directory, nor a shipped model \(demo, sfx\)"):
         FoleyPipeline.from_pretrained(tmp_path)
     (tmp_path / CONFIG_NAME).write_text('{"window_s": 1, "nope": 2}')
     with pytest.raises(FoleyError, match="unknown pipeline settings"):
