@@ -251,6 +251,7 @@ def _fsdp_run(out: str | os.PathLike, shard: bool) -> None:
     if rank == 0:
         save_file(weights, str(out / "final.safetensors"))
     if shard:
+        dist.barrier()  # both ranks tear gloo down together: a rank that left early could abort the other's teardown
         dist.destroy_process_group()
 
 
