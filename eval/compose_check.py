@@ -29,8 +29,9 @@ import numpy as np
 
 from foley.datasets.synthsync import CLASSES
 from foley.evaluation.classifier import SoundClassifier
-from foley.evaluation.embedders import embed_audio, get_embedder
+from foley.evaluation.embedders import get_embedder
 from foley.evaluation.onset import detect_onsets
+from foley.evaluation.sfx_classifier import predict_clip
 from foley.pipelines.compose import EventCache, SamplerConfig, load_backbone, render
 from foley.pipelines.planners import RulesPlanner
 
@@ -55,8 +56,7 @@ class ClassSet:
         else:
             clf, emb = SoundClassifier.load(classifier), get_embedder(embedder)
             self.items = REAL_CLASSES
-            self.classify = lambda wav, sr: clf.classes[int(np.argmax(clf.feature_probabilities(
-                embed_audio(emb, wav[: 2 * sr], sr).mean(axis=0))))]
+            self.classify = lambda wav, sr: predict_clip(clf, emb, wav[: 2 * sr], sr)
             self.name = f"sound-effects classifier ({emb.name})"
 
 
