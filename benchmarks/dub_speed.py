@@ -1,12 +1,15 @@
 """`foley dub` wall time on a 10 s clip, per stage, with the model load timed apart.
 
-    python benchmarks/dub_speed.py [--model demo] [--seconds 10] [--repeats 5] [--threads 2] [--steps N]
+    python benchmarks/dub_speed.py [--model demo] [--seconds 10] [--repeats 5] [--threads 2] [--steps N [N ...]]
 
 The clip is data/examples/medley.mp4 cut to --seconds (re-encoded). Each repeat runs the
 same code as `foley dub` (foley.pipelines.dub_batch.dub_batch with the pipeline) into a fresh folder;
 stage times come from the pipeline's progress reports: frames = decode + frame encoder,
 tokens = LM, audio = diffusion with the adapter + vocoder + crossfades, finish = fit,
-loudness, wav write and mux. Prints the median of each over the repeats and its share.
+loudness, wav write and mux. Prints the median of each over the repeats and its share, for
+each --steps value in the same run (default: the model's). The model load is timed twice:
+the first load includes importing torch's neighbours (transformers, diffusers, peft,
+open_clip), the second is the weights alone.
 """
 from __future__ import annotations
 
@@ -60,24 +63,27 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--steps", type=int, default=None, help="diffusion steps (default: the model's)")
+    ap.add_argument("--steps", type=int, nargs="+", help="diffusion steps, one run each (default: the model's)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    with tempfile.TemporaryDirectory() as tmp:
-        clip = cut_clip(Path("data/examples/medley.mp4"), args.seconds, Path(tmp) / "clip.mp4")
+    loads = []
+    for _ in range(2):  # the first load imports the libraries, the second reads the weights alone
         t0 = time.perf_counter()
         pipe = FoleyPipeline.from_pretrained(args.model, device="cpu")
-        load_s = time.perf_counter() - t0
-        runs = [timed_dub(pipe, clip, Path(tmp) / f"out{k}", args.steps) for k in range(args.repeats)]
-    median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-    steps = pipe.config.steps if args.steps is None else args.steps
-    print(f"foley dub, model {args.model}, {args.seconds:g} s clip, {steps} diffusion steps, "
+        loads.append(time.perf_counter() - t0)
+    print(f"foley dub, model {args.model}, {args.seconds:g} s clip, {pipe.config.scheduler} sampler, "
           f"{args.threads} threads, median of {args.repeats}")
-    print(f"model load: {load_s:.2f} s (once per batch)")
-    print("| stage | seconds | share |\n|---|---|---|")
-    for s in STAGES:
-        print(f"| {s} | {median[s]:.2f} | {median[s] / median['total']:.0%} |")
-    print(f"| total | {median['total']:.2f} | {median['total'] / args.seconds:.2f} x real time |")
+    print(f"model load: {loads[0]:.2f} s in a fresh process (once per batch), of which the weights "
+          f"{loads[1]:.2f} s and importing the libraries the rest")
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = cut_clip(Path("data/examples/medley.mp4"), args.seconds, Path(tmp) / "clip.mp4")
+        for steps in args.steps or [pipe.config.steps]:
+            runs = [timed_dub(pipe, clip, Path(tmp) / f"out{steps}_{k}", steps) for k in range(args.repeats)]
+            median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            print(f"\n{steps} diffusion steps\n| stage | seconds | share |\n|---|---|---|")
+            for s in STAGES:
+                print(f"| {s} | {median[s]:.2f} | {median[s] / median['total']:.0%} |")
+            print(f"| total | {median['total']:.2f} | {median['total'] / args.seconds:.2f} x real time |")
 
 
 if __name__ == "__main__":

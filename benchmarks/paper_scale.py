@@ -227,7 +227,7 @@ def save_frame_encoder(scale: Scale, directory: Path) -> None:
 
 def vocabulary_rows(lm: TokenLM) -> int:
     """Rows of the LM's output embedding (Gemma ties it to the input embedding)."""
-    return lm.lm.get_base_model().get_output_embeddings().weight.shape[0]
+    return lm.lm.get_output_embeddings().weight.shape[0]  # peft forwards it to the base model
 
 
 def save_token_lm(scale: Scale, directory: Path) -> None:

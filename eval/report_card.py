@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +48,12 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=40)
     ap.add_argument("--out", required=True)
     ap.add_argument("--model", default="demo")
-    ap.add_argument("--steps", type=int, default=None)
+    ap.add_argument("--steps", type=int, default=None, help="diffusion steps (default: the model's)")
+    ap.add_argument("--scheduler", choices=("dpm", "ddim", "pndm"), help="sampler (default: the model's)")
+    ap.add_argument("--guidance", type=float, help="classifier-free guidance (default: the model's)")
+    ap.add_argument("--rows", default=",".join(ROWS[1:]),
+                    help="comma-separated generated rows to render and score (default: all; 'dub' alone for a "
+                         "quality/speed curve); the ground truth is always scored")
     ap.add_argument("--embedder", default="logmel", help="FAD embedder: logmel | aisfx:DIR | ...")
     ap.add_argument("--fad-pca", type=int, default=0, metavar="DIMS",
                     help="FAD on the embedder's first DIMS principal components of the train split's real audio "
@@ -55,6 +61,9 @@ def main() -> None:
     ap.add_argument("--classifier", default=str(DEMO_PATH),
                     help="sound classifier JSON (default: the demo one); one on embeddings reads --embedder's")
     args = ap.parse_args()
+    rows = [r.strip() for r in args.rows.split(",") if r.strip()]
+    if not rows or set(rows) - set(ROWS[1:]) or "dub" not in rows:
+        ap.error(f"--rows: a comma-separated choice of {', '.join(ROWS[1:])}, including dub")
     embedder, classifier = get_embedder(args.embedder), SoundClassifier.load(args.classifier)
     fad_embedder = embedder
     if args.fad_pca:
@@ -70,8 +79,10 @@ def main() -> None:
         shutil.copy(e["sidecar"], ref / f"{e['id']}.json")
 
     pipe = FoleyPipeline.from_pretrained(args.model, device="cpu")
+    pipe.config = replace(pipe.config, **{k: v for k, v in dict(scheduler=args.scheduler, guidance=args.guidance,
+                                                                  steps=args.steps).items() if v is not None})
     sr = pipe.time.sample_rate
-    dirs = {row: out / row.replace(" ", "_") for row in ROWS[1:]}
+    dirs = {row: out / row.replace(" ", "_") for row in rows}
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
     predicted, seconds = {}, []
@@ -81,20 +92,23 @@ def main() -> None:
             predicted[e["id"]] = pipe.predict_tokens(e["video"], caption=e["caption"])
             continue
         t0 = time.perf_counter()
-        result = pipe.dub(e["video"], caption=e["caption"], steps=args.steps)
+        result = pipe.dub(e["video"], caption=e["caption"])
         seconds.append(time.perf_counter() - t0)
         predicted[e["id"]] = result.tokens
         write_audio(done, result.audio, sr)
     for i, e in enumerate(entries):
         duration = e["duration_s"]
-        wav, _ = read_audio(e["audio"], sample_rate=sr)
-        oracle = pipe.tokenizer.encode(wav, sample_rate=sr)[: pipe.time.tokens(duration)]
-        other = predicted[entries[(i + 1) % len(entries)]["id"]][: pipe.time.tokens(duration)]
-        for row, tokens, scale in (("oracle units", oracle, None), ("text only", predicted[e["id"]], 0.0),
-                                   ("shuffled video", other, None)):
-            if (dirs[row] / f"{e['id']}.wav").is_file():
+        n_tok = pipe.time.tokens(duration)
+
+        def oracle():
+            return pipe.tokenizer.encode(read_audio(e["audio"], sample_rate=sr)[0], sample_rate=sr)[:n_tok]
+
+        for row, tokens, scale in (("oracle units", oracle, None), ("text only", lambda: predicted[e["id"]], 0.0),
+                                   ("shuffled video", lambda: predicted[entries[(i + 1) % len(entries)]["id"]][:n_tok],
+                                    None)):
+            if row not in dirs or (dirs[row] / f"{e['id']}.wav").is_file():
                 continue
-            audio = pipe.render(torch.as_tensor(tokens), duration, e["caption"], scale=scale, steps=args.steps)
+            audio = pipe.render(torch.as_tensor(tokens()), duration, e["caption"], scale=scale)
             write_audio(dirs[row] / f"{e['id']}.wav", audio, sr)
 
     def predict(wav):
@@ -103,14 +117,14 @@ def main() -> None:
         return predict_clip(classifier, embedder, *read_audio(wav, sample_rate=None))
 
     table, class_acc = {}, {}
-    for row in ROWS:
+    for row in ("ground truth", *rows):
         pred = ref if row == "ground truth" else dirs[row]
         report = write_report(pred, ref, out / "reports" / row.replace(" ", "_"), embedder=fad_embedder, max_plots=6)
         table[row] = report
         class_acc[row] = sum(predict(pred / f"{e['id']}.wav") == e["class"] for e in entries) / len(entries)
     clip_s = entries[0]["duration_s"]
     lines = [f"SynthSync {args.split}, {len(entries)} clips of {clip_s:g} s, model `{args.model}`, "
-             f"{pipe.config.steps if args.steps is None else args.steps} diffusion steps, CPU "
+             f"{pipe.config.steps} {pipe.config.scheduler} steps, guidance {pipe.config.guidance:g}, CPU "
              f"({torch.get_num_threads()} thread{'s' if torch.get_num_threads() != 1 else ''}).", "",
              f"| row | onset-count acc | detection acc | AP | ref. count acc | ref. AP | FAD ({fad_embedder.name}) | class acc |",
              "|---|---|---|---|---|---|---|---|"]

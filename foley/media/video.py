@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Iterator
 import av
 import av.logging
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from ..errors import MediaError
 from .inputs import check_input_file
@@ -249,24 +251,33 @@ def _decode_tolerant(container: av.container.InputContainer, stream: av.video.st
 def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: int, turns: int = 0
                ) -> Iterator[np.ndarray]:
     """Sequential decode; a decoded frame is kept only until the next one arrives, and
-    converted to RGB only if some target picks it. ``dims``: the displayed (width, height);
-    frames are decoded at the coded size and turned ``turns`` x 90 degrees counter-clockwise
-    (the display matrix). The decoder outputs only the frames an edit list shows."""
+    converted to RGB only if some target picks it, in a second thread while decoding goes
+    on. ``dims``: the displayed (width, height); frames are decoded at the coded size and
+    turned ``turns`` x 90 degrees counter-clockwise (the display matrix). The decoder
+    outputs only the frames an edit list shows."""
     width, height = dims[::-1] if turns % 2 else dims
-    out: list[np.ndarray] = []
+    # One reformatter for the whole stream keeps its scaler: a frame's own to_ndarray builds a new one each time.
+    reformatter = VideoReformatter()
+
+    def to_rgb(frame: av.VideoFrame) -> np.ndarray:
+        rgb = reformatter.reformat(frame, width=width, height=height, format="rgb24").to_ndarray()  # (h, w, 3) coded
+        return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb  # (H, W, 3) upright
+
+    out: list[Future] = []
     k = 0
     prev_t, prev, prev_rgb, t0 = 0.0, None, None, None
 
     def emit_prev():
         nonlocal prev_rgb, k
         if prev_rgb is None:
-            prev_rgb = prev.to_ndarray(width=width, height=height, format="rgb24")  # (h, w, 3) coded
-            if turns:
-                prev_rgb = np.ascontiguousarray(np.rot90(prev_rgb, turns))  # (H, W, 3) upright
+            prev_rgb = convert.submit(to_rgb, prev)  # PyAV releases the GIL while it scales
         out.append(prev_rgb)
         k += 1
 
-    with _open(path) as container:
+    def stacked() -> np.ndarray:
+        return np.stack([f.result() for f in out])  # (n, H, W, 3)
+
+    with ThreadPoolExecutor(1) as convert, _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "SLICE"  # frame threading can deadlock in avcodec_free_context after corrupt input
         for frame in _decode_tolerant(container, stream):
@@ -279,7 +290,7 @@ def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: in
             while prev is not None and k < len(targets) and targets[k] - prev_t <= t - targets[k]:
                 emit_prev()
                 if len(out) == chunk:
-                    yield np.stack(out)
+                    yield stacked()
                     out = []
             prev_t, prev, prev_rgb = t, frame, None
         if prev is None:
@@ -287,10 +298,10 @@ def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: in
         while k < len(targets):
             emit_prev()
             if len(out) == chunk:
-                yield np.stack(out)
+                yield stacked()
                 out = []
-    if out:
-        yield np.stack(out)
+        if out:
+            yield stacked()
 
 
 def iter_frames(

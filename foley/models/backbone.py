@@ -225,10 +225,12 @@ class AudioBackbone:
 
     @torch.no_grad()
     def generate(self, prompts: list[str], duration_s: float, steps: int = 100, guidance: float = 7.5,
-                 seed: int = 0, scheduler: str = "pndm", visual: torch.Tensor | None = None) -> torch.Tensor:
+                 seed: int | list[int] = 0, scheduler: str = "pndm", visual: torch.Tensor | None = None
+                 ) -> torch.Tensor:
         """Prompts (B) -> waveforms (B, samples(duration_s)), float32 in [-1, 1].
 
-        Sample i uses seed ``seed + i``, so a batch gives the same clips as one call per prompt.
+        Sample i uses seed ``seed + i`` (or ``seed[i]`` for a list of B seeds), so a batch gives
+        the same clips as one call per prompt, up to float rounding.
         ``visual`` (B, T, D): token features at the token rate, for an attached visual adapter.
         """
         self.check_duration(duration_s)
@@ -238,6 +240,9 @@ class AudioBackbone:
             raise FoleyError(f"steps must be >= 1, got {steps}")
         if visual is not None and visual.shape[0] != len(prompts):
             raise FoleyError(f"{visual.shape[0]} visual feature rows for {len(prompts)} prompts")
+        seeds = [seed + i for i in range(len(prompts))] if isinstance(seed, int) else list(seed)
+        if len(seeds) != len(prompts):
+            raise FoleyError(f"{len(seeds)} seeds for {len(prompts)} prompts")
         cfg = guidance > 1.0
         pipe = StableDiffusionPipeline(
             vae=self.vae, text_encoder=None, tokenizer=None, unet=self.unet,
@@ -246,7 +251,7 @@ class AudioBackbone:
             safety_checker=None, feature_extractor=None, requires_safety_checker=False)
         pipe.set_progress_bar_config(disable=True)
         kwargs = {} if visual is None else {"ip_hidden_states": self.visual_condition(visual, cfg)}
-        generators = [torch.Generator(self.device).manual_seed(seed + i) for i in range(len(prompts))]
+        generators = [torch.Generator(self.device).manual_seed(s) for s in seeds]
         latents = pipe(
             prompt_embeds=self.text.encode(prompts).to(self.unet.dtype),
             negative_prompt_embeds=self.text.encode_negative(len(prompts)).to(self.unet.dtype),

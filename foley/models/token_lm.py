@@ -206,7 +206,8 @@ class TokenLM(nn.Module):
     def __init__(self, config: TokenLMConfig, lm, tokenizer, connector: TemporalConnector):
         super().__init__()
         self.config = config
-        self.lm = lm  # peft PeftModelForCausalLM around Gemma2ForCausalLM
+        self.lm = lm  # peft PeftModelForCausalLM around Gemma2ForCausalLM (after merge_lora: the plain model)
+        self.merged = False
         self.tokenizer = tokenizer
         self.connector = connector
         self.first_audio_id = tokenizer.convert_tokens_to_ids(audio_token(0))
@@ -332,8 +333,10 @@ class TokenLM(nn.Module):
         self.lm.get_base_model().activation_checkpointing_enable({"use_reentrant": False})
 
     def merge_lora(self) -> None:
-        """Fold LoRA and the new-token rows into the base weights (faster inference; same outputs)."""
-        self.lm.merge_adapter()
+        """Fold LoRA and the new-token rows into the base weights and drop peft's wrappers:
+        inference only (the same outputs, faster); a merged model cannot be trained or saved."""
+        self.lm = self.lm.merge_and_unload()
+        self.merged = True
 
     # ------------------------------------------------------------------ generation ------
     @torch.no_grad()
@@ -413,6 +416,7 @@ class TokenLM(nn.Module):
         weights (only these) are gathered, so every process must call it."""
         from peft import get_peft_model_state_dict
 
+        self._check_unmerged()
         state = {f"connector.{k}": v for k, v in self.connector.state_dict().items()}
         # Not the resized embedding itself: a loaded base is resized the same way again (_add_rows).
         lm_state = get_peft_model_state_dict(self.lm, save_embedding_layers=False)
@@ -431,7 +435,13 @@ class TokenLM(nn.Module):
         if result.unexpected_keys:
             raise FoleyError(f"the trainable weights do not fit this model (e.g. {result.unexpected_keys[0]})")
 
+    def _check_unmerged(self) -> None:
+        if self.merged:
+            raise FoleyError("this token LM's LoRA is merged into its weights (inference only): load it again to "
+                             "train or save it")
+
     def save_pretrained(self, directory: str | os.PathLike) -> None:
+        self._check_unmerged()
         config = replace(self.config, text_tokenizer=TOKENIZER_DIR)
         with atomic_dir(directory) as tmp:
             if not self.config.base or self.config.base == BASE_DIR:  # the base was made here: ship it

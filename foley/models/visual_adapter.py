@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
@@ -72,6 +72,16 @@ class VisualAdapterConfig:
 class VisualCondition:
     states: torch.Tensor  # (B, T, D) token features spanning the model width
     latent_size: tuple[int, int]  # (h, w) of the UNet's input latents
+    _biases: dict = field(default_factory=dict, repr=False)  # temporal biases, made once per generation
+
+    def temporal_bias(self, n_query: int, sigma: float, dtype: torch.dtype) -> torch.Tensor:
+        """:func:`temporal_bias` (n_query, T) of this condition; every layer and step of one
+        generation shares it."""
+        key = (n_query, sigma, dtype)
+        if key not in self._biases:
+            self._biases[key] = temporal_bias(n_query, self.latent_size, self.states.shape[1], sigma,
+                                              self.states.device, dtype)
+        return self._biases[key]
 
 
 def _level_size(latent_size: tuple[int, int], n: int) -> tuple[int, int]:
@@ -167,8 +177,7 @@ class VisualAttnProcessor(torch.nn.Module):
         value = self.to_v_vis(states).view(b, -1, heads, head_dim).transpose(1, 2)
         bias = None
         if self.cfg.temporal == "gaussian":
-            bias = temporal_bias(n, cond.latent_size, states.shape[1], self.cfg.temporal_sigma_tokens,
-                                 query.device, query.dtype)  # (N, T)
+            bias = cond.temporal_bias(n, self.cfg.temporal_sigma_tokens, query.dtype)  # (N, T)
         out = F.scaled_dot_product_attention(query, key, value, attn_mask=bias)  # (B, heads, N, hd)
         return out.transpose(1, 2).reshape(b, n, heads * head_dim)
 

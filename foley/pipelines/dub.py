@@ -9,9 +9,10 @@ config), so ``FoleyPipeline.from_pretrained(dir)`` needs no preset name; ``demo`
 directory shipped with the package.
 
 Videos longer than the model's window are dubbed in windows that overlap by
-``overlap_s``. The LM writes each window's tokens from that window's frames; in the
-overlap, the later window is conditioned on the earlier window's tokens, so both
-renditions of the overlap come from the same tokens before they are crossfaded. Memory
+``overlap_s``. The LM writes each window's tokens from that window's frames, several
+windows in one decoding loop; in the overlap the earlier window's tokens are kept, so both
+renditions of the overlap come from the same tokens before they are crossfaded. The
+diffusion also renders several windows (and both guidance branches) per UNet call. Memory
 stays flat with video length apart from the frame features (D floats per frame).
 """
 from __future__ import annotations
@@ -88,6 +89,8 @@ def model_dir(spec: str | os.PathLike) -> Path:
 class FoleyPipeline:
     # A video most of whose frames are unfamiliar is not dubbed: the LM's tokens would mean nothing.
     MAX_UNFAMILIAR = 0.5
+    # Windows per LM decoding loop and per diffusion batch: fewer calls, memory still bounded.
+    WINDOW_BATCH = 4
 
     def __init__(self, config: PipelineConfig, frame_encoder, lm, tokenizer, backbone, adapter,
                  time: TimeBase | None = None, frame_stats=None):
@@ -190,19 +193,22 @@ class FoleyPipeline:
 
     def tokens_from_frames(self, features: torch.Tensor, span_s: float, caption: str | None = None, seed: int = 0,
                            progress: Callable[[str, int, int], None] | None = None) -> torch.Tensor:
-        """Frame features (video_frames(span_s), D_frame) -> (tokens(span_s),) unit ids."""
+        """Frame features (video_frames(span_s), D_frame) -> (tokens(span_s),) unit ids; up to
+        ``WINDOW_BATCH`` windows are decoded together (greedy: the same tokens as one at a time)."""
         caption = self.config.caption if caption is None else caption
         report = progress or (lambda stage, i, n: None)
         windows = self.windows(span_s)
         tokens = torch.zeros(0, dtype=torch.long)
-        for k, (start_s, length_s) in enumerate(windows):
-            report("tokens", k, len(windows))
-            first = round(start_s * self.time.video_fps)
-            frames = features[first:first + self.time.video_frames(length_s)]  # (n, D_frame)
-            t0, n_tok = self._token_span(start_s, length_s)
-            ids = self.lm.generate([caption], [n_tok], frames=frames[None], frame_counts=torch.tensor([len(frames)]),
-                                   sampling=_sampling(seed + k))[0].cpu()  # (n_tok,)
-            tokens = torch.cat([tokens, ids[len(tokens) - t0:]])  # keep what earlier windows wrote
+        for b in range(0, len(windows), self.WINDOW_BATCH):
+            report("tokens", b, len(windows))
+            group = windows[b:b + self.WINDOW_BATCH]
+            clips = [features[round(s * self.time.video_fps):][:self.time.video_frames(n)] for s, n in group]
+            spans = [self._token_span(s, n) for s, n in group]  # (first token, count) per window
+            rows = self.lm.generate([caption] * len(group), [n for _, n in spans],
+                                    frames=torch.nn.utils.rnn.pad_sequence(clips, batch_first=True),  # (G, N, D)
+                                    frame_counts=torch.tensor([len(c) for c in clips]), sampling=_sampling(seed + b))
+            for (t0, _), ids in zip(spans, rows):
+                tokens = torch.cat([tokens, ids.cpu()[len(tokens) - t0:]])  # keep what earlier windows wrote
         report("tokens", len(windows), len(windows))
         return tokens
 
@@ -211,9 +217,9 @@ class FoleyPipeline:
                progress: Callable[[str, int, int], None] | None = None) -> np.ndarray:
         """Audio (samples(duration_s),) from unit ids (tokens(duration_s),): diffusion per window
         with the visual adapter (the model width past a window's tokens: the silence unit),
-        windows joined with equal-power crossfades. A window whose
-        units are all the silence unit is silence (nothing to render: no diffusion, and no
-        noise bed that loudness normalization would raise)."""
+        up to ``WINDOW_BATCH`` windows per batch, window k with seed ``seed + k``; windows joined
+        with equal-power crossfades. A window whose units are all the silence unit is silence
+        (nothing to render: no diffusion, and no noise bed that loudness normalization would raise)."""
         cfg = replace(self.config, **{k: v for k, v in dict(scale=scale, steps=steps, guidance=guidance).items()
                                       if v is not None})
         caption = cfg.caption if caption is None else caption
@@ -223,22 +229,36 @@ class FoleyPipeline:
         self.adapter.set_scale(cfg.scale)
         windows = self.windows(duration_s)
 
-        def chunks():  # one window's audio at a time, added to the track as it comes
-            for k, (start_s, length_s) in enumerate(windows):
-                report("audio", k, len(windows))
-                t0, n_tok = self._token_span(start_s, length_s)
-                if bool((tokens[t0:t0 + n_tok] == self.silence_unit).all()):
-                    yield np.zeros(self.time.samples(length_s), np.float32)
-                    continue
-                # Past the window the model width holds nothing: the silence unit there, as zero
-                # features made the adapter put a click at the window's end.
-                window = tokens[t0:t0 + n_tok]
-                window = torch.cat([window, window.new_full((max(0, self.backbone.image_tokens - n_tok),),
-                                                            self.silence_unit)])
-                visual = self.tokenizer.centroids(window)[None]  # (1, image_tokens, D_unit)
-                wav = self.backbone.generate([caption], duration_s=length_s, steps=cfg.steps, guidance=cfg.guidance,
-                                             seed=seed + k, scheduler=cfg.scheduler, visual=visual)[0]
-                yield wav.float().cpu().numpy()
+        def visual(start_s: float, length_s: float) -> torch.Tensor | None:
+            """(image_tokens, D_unit) centroids of a window's units; None for an all-silence window."""
+            t0, n_tok = self._token_span(start_s, length_s)
+            window = tokens[t0:t0 + n_tok]
+            if bool((window == self.silence_unit).all()):
+                return None
+            # Past the window the model width holds nothing: the silence unit there, as zero
+            # features made the adapter put a click at the window's end.
+            window = torch.cat([window, window.new_full((max(0, self.backbone.image_tokens - n_tok),),
+                                                        self.silence_unit)])
+            return self.tokenizer.centroids(window[:self.backbone.image_tokens])
+
+        def chunks():  # WINDOW_BATCH windows per diffusion call, each window's audio added to the track as it comes
+            for b in range(0, len(windows), self.WINDOW_BATCH):
+                report("audio", b, len(windows))
+                group = windows[b:b + self.WINDOW_BATCH]
+                visuals = [visual(*w) for w in group]
+                sounding = [k for k, v in enumerate(visuals) if v is not None]
+                wavs = {}
+                if sounding:
+                    # Window k keeps seed + k whatever else shares its batch.
+                    out = self.backbone.generate([caption] * len(sounding), duration_s=max(group[k][1] for k in sounding),
+                                                 steps=cfg.steps, guidance=cfg.guidance, scheduler=cfg.scheduler,
+                                                 seed=[seed + b + k for k in sounding],
+                                                 visual=torch.stack([visuals[k] for k in sounding]))  # (G, samples)
+                    wavs = dict(zip(sounding, out.float().cpu().numpy()))
+                for k, (_, length_s) in enumerate(group):
+                    # A window whose units are all the silence unit is silence: nothing to render.
+                    yield (wavs[k][:round(length_s * self.time.sample_rate)] if k in wavs
+                           else np.zeros(self.time.samples(length_s), np.float32))
 
         sr = self.time.sample_rate
         audio = join_windows(chunks(), [round(s * sr) for s, _ in windows], round(duration_s * sr))

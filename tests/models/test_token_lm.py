@@ -1,6 +1,8 @@
 """The token LM: LoRA invariants, trainable parameters, constrained generation, save/load."""
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 
@@ -69,7 +71,7 @@ def test_merged_lora_gives_the_unmerged_logits(trained):
     assert before.abs().max() > 1e-2  # logits are not trivially zero
 
 
-def test_merged_lora_writes_the_unmerged_tokens(trained):
+def test_merged_lora_writes_the_unmerged_tokens(trained, tmp_path):
     """The pipeline merges LoRA and the new token rows for inference: greedy and sampled
     decoding give the same tokens as the unmerged model."""
     frames, counts, captions = clip_batch([7, 22, 13], seed=5)
@@ -80,13 +82,14 @@ def test_merged_lora_writes_the_unmerged_tokens(trained):
         return [trained.generate(captions, n_tokens, frames, counts, sampling=s) for s in runs]
 
     unmerged = decode()
+    trained = copy.deepcopy(trained)  # the module's fixture stays unmerged for the other tests
     trained.merge_lora()
-    try:
-        merged = decode()
-    finally:
-        trained.lm.unmerge_adapter()  # the module's fixture stays unmerged for the other tests
+    assert not any("lora_" in name or "trainable_tokens" in name for name, _ in trained.named_parameters())
+    merged = decode()
     for a, b in zip(unmerged, merged):
         assert all(torch.equal(x, y) for x, y in zip(a, b))
+    with pytest.raises(FoleyError, match="merged"):
+        trained.save_pretrained(tmp_path / "lm")
 
 
 def test_only_connector_lora_and_new_token_rows_are_trainable():

@@ -34,6 +34,36 @@ def test_dub_gives_audio_and_tokens_exactly_as_long_as_the_video(pipeline, cfr_v
     np.testing.assert_array_equal(result.audio, again.audio)
 
 
+def test_windows_batched_give_what_one_window_at_a_time_gives(pipeline, cfr_video, monkeypatch):
+    """Several windows per LM decoding loop and per diffusion batch, silent windows among them:
+    the same greedy tokens, and each window's latents equal up to float rounding (compared
+    before the vocoder: Griffin-Lim's phase search turns rounding into audible differences)."""
+    path, _ = cfr_video
+    duration = probe_video(path).duration_s
+    windows = pipeline.windows(duration)
+    latents, batches = [], []
+    decode = pipeline.backbone.decode_latents
+    monkeypatch.setattr(pipeline.backbone, "decode_latents",
+                        lambda x: latents.extend(x) or batches.append(len(x)) or decode(x))
+
+    def run():
+        latents.clear(), batches.clear()
+        result = pipeline.dub(path, seed=3, steps=2)
+        tokens = result.tokens.clone()
+        t0, n_tok = pipeline._token_span(*windows[1])
+        tokens[:t0 + n_tok] = pipeline.silence_unit  # windows 0 and 1 silent, the others not
+        pipeline.render(tokens, duration, seed=3, steps=2)
+        return result.tokens, list(latents), list(batches)
+
+    tokens, batched, sizes = run()
+    monkeypatch.setattr(FoleyPipeline, "WINDOW_BATCH", 1)
+    single_tokens, single, single_sizes = run()
+    assert len(windows) == 7 and sizes == [4, 3, 2, 3] and single_sizes == [1] * 12
+    assert torch.equal(single_tokens, tokens) and bool((tokens != pipeline.silence_unit).any())
+    assert all(torch.allclose(a, b, atol=1e-4) for a, b in zip(batched, single))
+    assert max(float(x.abs().max()) for x in batched) > 1e-1
+
+
 def test_a_clip_shorter_than_the_window_is_generated_as_a_whole_window(pipeline, media_dir, monkeypatch):
     from conftest import lavfi_video
 
