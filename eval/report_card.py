@@ -1,7 +1,8 @@
 """The report card: end-to-end results of a model on SynthSync test, next to references.
 
     python eval/report_card.py --data SYNTHSYNC_DIR --out runs/card [--n 40] [--model demo]
-        [--embedder aisfx:DIR --classifier CLASSIFIER.json]
+        [--embedder aisfx:DIR --classifier CLASSIFIER.json] [--steps N --scheduler dpm --guidance G --seed S]
+        [--rows dub]
 
 Rows (all rendered with each clip's own caption and the same seed):
 - ground truth: the clips' real audio (what the metrics give a perfect answer);
@@ -51,6 +52,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=None, help="diffusion steps (default: the model's)")
     ap.add_argument("--scheduler", choices=("dpm", "ddim", "pndm"), help="sampler (default: the model's)")
     ap.add_argument("--guidance", type=float, help="classifier-free guidance (default: the model's)")
+    ap.add_argument("--seed", type=int, default=0, help="diffusion seed of every clip (default 0)")
     ap.add_argument("--rows", default=",".join(ROWS[1:]),
                     help="comma-separated generated rows to render and score (default: all; 'dub' alone for a "
                          "quality/speed curve); the ground truth is always scored")
@@ -92,7 +94,7 @@ def main() -> None:
             predicted[e["id"]] = pipe.predict_tokens(e["video"], caption=e["caption"])
             continue
         t0 = time.perf_counter()
-        result = pipe.dub(e["video"], caption=e["caption"])
+        result = pipe.dub(e["video"], caption=e["caption"], seed=args.seed)
         seconds.append(time.perf_counter() - t0)
         predicted[e["id"]] = result.tokens
         write_audio(done, result.audio, sr)
@@ -108,7 +110,7 @@ def main() -> None:
                                     None)):
             if row not in dirs or (dirs[row] / f"{e['id']}.wav").is_file():
                 continue
-            audio = pipe.render(torch.as_tensor(tokens()), duration, e["caption"], scale=scale)
+            audio = pipe.render(torch.as_tensor(tokens()), duration, e["caption"], scale=scale, seed=args.seed)
             write_audio(dirs[row] / f"{e['id']}.wav", audio, sr)
 
     def predict(wav):
@@ -124,7 +126,7 @@ def main() -> None:
         class_acc[row] = sum(predict(pred / f"{e['id']}.wav") == e["class"] for e in entries) / len(entries)
     clip_s = entries[0]["duration_s"]
     lines = [f"SynthSync {args.split}, {len(entries)} clips of {clip_s:g} s, model `{args.model}`, "
-             f"{pipe.config.steps} {pipe.config.scheduler} steps, guidance {pipe.config.guidance:g}, CPU "
+             f"{pipe.config.steps} {pipe.config.scheduler} steps, guidance {pipe.config.guidance:g}, seed {args.seed}, CPU "
              f"({torch.get_num_threads()} thread{'s' if torch.get_num_threads() != 1 else ''}).", "",
              f"| row | onset-count acc | detection acc | AP | ref. count acc | ref. AP | FAD ({fad_embedder.name}) | class acc |",
              "|---|---|---|---|---|---|---|---|"]

@@ -689,8 +689,8 @@ def build_parser() -> argparse.ArgumentParser:
     dub.add_argument("--model", default="demo", help="demo (synthetic sounds), sfx (recorded sounds; both know "
                      "SynthSync's pictures only) or a model directory (pipeline.json + components)")
     dub.add_argument("--caption", help="what the video shows, for the LM's caption slot")
-    dub.add_argument("--scale", type=_number(0), help="lambda of the visual cross-attention (default: the model's; 1)")
-    dub.add_argument("--steps", type=_number(1, integer=True), help="diffusion steps (default: the model's; 25)")
+    dub.add_argument("--scale", type=_number(0), help="lambda of the visual cross-attention (default: the model's; demo 1, sfx 1.5)")
+    dub.add_argument("--steps", type=_number(1, integer=True), help="diffusion steps (default: the model's; demo 10, sfx 25)")
     dub.add_argument("--guidance", type=_number(0),
                      help="classifier-free guidance scale (default: the model's; demo 5, sfx 3)")
     dub.add_argument("--seed", type=_number(0, integer=True), default=0)
