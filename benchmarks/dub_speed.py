@@ -2,7 +2,7 @@
 
     python benchmarks/dub_speed.py [--model demo] [--seconds 10] [--repeats 5] [--threads 2] [--steps N [N ...]]
 
-The clip is data/examples/medley.mp4 cut to --seconds (re-encoded). Each repeat runs the
+The clip is data/examples/medley.mp4 (12 s) cut or looped to --seconds (re-encoded). Each repeat runs the
 same code as `foley dub` (foley.pipelines.dub_batch.dub_batch with the pipeline) into a fresh folder;
 stage times come from the pipeline's progress reports: frames = decode + frame encoder,
 tokens = LM, audio = diffusion with the adapter + vocoder + crossfades, finish = fit,
@@ -76,7 +76,8 @@ def main() -> None:
     print(f"model load: {loads[0]:.2f} s in a fresh process (once per batch), of which the weights "
           f"{loads[1]:.2f} s and importing the libraries the rest")
     with tempfile.TemporaryDirectory() as tmp:
-        clip = cut_clip(Path("data/examples/medley.mp4"), args.seconds, Path(tmp) / "clip.mp4")
+        clip = cut_clip(Path(__file__).resolve().parents[1] / "data/examples/medley.mp4", args.seconds,
+                        Path(tmp) / "clip.mp4", loop=True)
         for steps in args.steps or [pipe.config.steps]:
             runs = [timed_dub(pipe, clip, Path(tmp) / f"out{steps}_{k}", steps) for k in range(args.repeats)]
             median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}

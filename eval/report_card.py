@@ -74,15 +74,26 @@ def main() -> None:
         fad_embedder = PCAEmbedder(embedder, blocks, args.fad_pca)
     out = Path(args.out)
     entries = load_manifest(args.data, args.split)[: args.n]
+
+    pipe = FoleyPipeline.from_pretrained(args.model, device="cpu")
+    pipe.config = replace(pipe.config, **{k: v for k, v in dict(scheduler=args.scheduler, guidance=args.guidance,
+                                                                  steps=args.steps).items() if v is not None})
+    # Finished outputs are kept for resuming, so a folder holds the card of one set of settings.
+    settings = {"data": str(Path(args.data).resolve()), "split": args.split, "n": len(entries), "model": args.model,
+                "steps": pipe.config.steps, "scheduler": pipe.config.scheduler, "guidance": pipe.config.guidance,
+                "seed": args.seed}
+    saved = out / "settings.json"
+    if saved.is_file() and json.loads(saved.read_text()) != settings:
+        before = json.loads(saved.read_text())
+        changed = ", ".join(f"{k} {before.get(k)} -> {v}" for k, v in settings.items() if before.get(k) != v)
+        raise SystemExit(f"{out} holds a card made with other settings ({changed}); use another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    saved.write_text(json.dumps(settings, indent=1) + "\n")
     ref = out / "ref"
     ref.mkdir(parents=True, exist_ok=True)
     for e in entries:
         shutil.copy(e["audio"], ref / f"{e['id']}.wav")
         shutil.copy(e["sidecar"], ref / f"{e['id']}.json")
-
-    pipe = FoleyPipeline.from_pretrained(args.model, device="cpu")
-    pipe.config = replace(pipe.config, **{k: v for k, v in dict(scheduler=args.scheduler, guidance=args.guidance,
-                                                                  steps=args.steps).items() if v is not None})
     sr = pipe.time.sample_rate
     dirs = {row: out / row.replace(" ", "_") for row in rows}
     for d in dirs.values():

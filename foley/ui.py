@@ -61,7 +61,8 @@ class Studio:
         return folder
 
     # ---------------------------------------------------------------------------- dub ---
-    def dub(self, video: str | None, session: str, caption: str = "", steps: int = 25, guidance: float = 5.0,
+    def dub(self, video: str | None, session: str, caption: str = "", steps: int | None = None,
+            guidance: float | None = None,
             seed: int = 0, keep_original: bool = False, mix_original_db: float | None = None,
             progress=None) -> dict:
         """Dub one video into this session's folder: paths of the mp4 (or .mov / .mkv), the
@@ -81,8 +82,9 @@ class Studio:
 
         def generate(path):
             with self._lock:
-                result = results[path] = self.pipeline.dub(path, caption=caption.strip() or None, steps=int(steps),
-                                                           guidance=float(guidance), seed=int(seed), progress=report)
+                result = results[path] = self.pipeline.dub(
+                    path, caption=caption.strip() or None, steps=None if steps is None else int(steps),
+                    guidance=None if guidance is None else float(guidance), seed=int(seed), progress=report)
             return result.audio, result.sample_rate
 
         options = OutputOptions(overwrite=True, keep_original=keep_original, mix_original_db=mix_original_db)
@@ -231,8 +233,9 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
                         gr.Examples([[example]], inputs=[video], label="example clip")
                     caption = gr.Textbox(label="caption (optional)", placeholder="a hammer strikes a metal plate")
                     with gr.Row():
-                        steps = gr.Slider(1, 50, value=25, step=1, label="steps", elem_id="dub-steps")
-                        guidance = gr.Slider(1, 10, value=5, step=0.5, label="guidance")
+                        defaults = studio.pipeline.config  # the model's own sampler settings
+                        steps = gr.Slider(1, 50, value=defaults.steps, step=1, label="steps", elem_id="dub-steps")
+                        guidance = gr.Slider(1, 10, value=defaults.guidance, step=0.5, label="guidance")
                         seed = gr.Number(0, precision=0, label="seed")
                     with gr.Row():
                         keep = gr.Checkbox(label="keep the original track")
