@@ -311,6 +311,8 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     continuing = bool(args.session) and Path(args.session).exists()
     session = Session.open(args.session, args.duration) if args.session else None
     out = Path(args.output or (Path(args.session).with_suffix(".wav") if args.session else "compose.wav"))
+    if out.suffix.lower() != ".wav":
+        raise FoleyError(f"{out}: the bed is written as WAV; give -o a path ending in .wav")
     if out.exists() and not (args.overwrite or continuing):  # a follow-up turn rewrites its own bed
         raise FoleyError(f"{out}: exists; pass --overwrite to replace it")
     model = args.model or (session.model if session and session.model else "sfx")  # a session keeps its backbone

@@ -159,3 +159,11 @@ def test_cli_compose_refuses_an_unknown_model_before_planning(tmp_path):
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert "not a shipped backbone (sfx, demo)" in done.stderr and done.stdout == ""
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_cli_compose_refuses_an_output_that_is_not_wav_before_planning(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", "-o", str(tmp_path / "bed")],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "give -o a path ending in .wav" in done.stderr and done.stdout == ""
+    assert list(tmp_path.iterdir()) == []
