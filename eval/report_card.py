@@ -83,8 +83,8 @@ def main() -> None:
                 "steps": pipe.config.steps, "scheduler": pipe.config.scheduler, "guidance": pipe.config.guidance,
                 "seed": args.seed}
     saved = out / "settings.json"
-    if saved.is_file() and json.loads(saved.read_text()) != settings:
-        before = json.loads(saved.read_text())
+    before = json.loads(saved.read_text()) if saved.is_file() else settings
+    if before != settings:
         changed = ", ".join(f"{k} {before.get(k)} -> {v}" for k, v in settings.items() if before.get(k) != v)
         raise SystemExit(f"{out} holds a card made with other settings ({changed}); use another --out")
     out.mkdir(parents=True, exist_ok=True)
