@@ -32,6 +32,7 @@ import numpy as np
 import torch
 
 from foley.datasets.synthsync import load_manifest
+from foley.errors import FoleyError
 from foley.evaluation.classifier import DEMO_PATH, SoundClassifier
 from foley.evaluation.embedders import PCAEmbedder, embed_audio, get_embedder
 from foley.evaluation.report import write_report
@@ -42,14 +43,20 @@ from foley.pipelines.dub import FoleyPipeline
 ROWS = ("ground truth", "dub", "oracle units", "text only", "shuffled video")
 
 
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return int(text)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
     ap.add_argument("--split", default="test")
-    ap.add_argument("--n", type=int, default=40)
+    ap.add_argument("--n", type=positive_int, default=40)
     ap.add_argument("--out", required=True)
     ap.add_argument("--model", default="demo")
-    ap.add_argument("--steps", type=int, default=None, help="diffusion steps (default: the model's)")
+    ap.add_argument("--steps", type=positive_int, default=None, help="diffusion steps (default: the model's)")
     ap.add_argument("--scheduler", choices=("dpm", "ddim", "pndm"), help="sampler (default: the model's)")
     ap.add_argument("--guidance", type=float, help="classifier-free guidance (default: the model's)")
     ap.add_argument("--seed", type=int, default=0, help="diffusion seed of every clip (default 0)")
@@ -76,8 +83,8 @@ def main() -> None:
     entries = load_manifest(args.data, args.split)[: args.n]
 
     pipe = FoleyPipeline.from_pretrained(args.model, device="cpu")
-    pipe.config = replace(pipe.config, **{k: v for k, v in dict(scheduler=args.scheduler, guidance=args.guidance,
-                                                                  steps=args.steps).items() if v is not None})
+    pipe.config = replace(pipe.settings(steps=args.steps, guidance=args.guidance),
+                          scheduler=args.scheduler or pipe.config.scheduler)
     # Finished outputs are kept for resuming, so a folder holds the card of one set of settings.
     settings = {"data": str(Path(args.data).resolve()), "split": args.split, "n": len(entries), "model": args.model,
                 "steps": pipe.config.steps, "scheduler": pipe.config.scheduler, "guidance": pipe.config.guidance,
@@ -161,4 +168,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    main()
+    try:
+        main()
+    except FoleyError as e:  # a missing manifest, bad settings: one line, no traceback
+        raise SystemExit(f"report_card: error: {e}") from None

@@ -5,6 +5,7 @@ import argparse
 import json
 import math
 import sys
+from pathlib import Path
 
 from . import __version__
 from .errors import FoleyError
@@ -39,8 +40,6 @@ def _cmd_prepare_avsync15(args: argparse.Namespace) -> int:
 
 
 def _cmd_prepare_sfx(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from .datasets.sfx import SfxConfig, check_output, identify, prepare_sfx, resolve_sources
 
     packages = list(_sfx_packages()) if args.packages is None else [p.strip() for p in args.packages.split(",")]
@@ -159,15 +158,22 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shipped_tokenizer(spec: str) -> Path:
+    """The tokenizer folder of a shipped model (demo, sfx), or ``spec`` itself as a folder."""
+    from .pipelines.dub import SHIPPED_MODELS, model_dir
+
+    return model_dir(spec) / "tokenizer" if spec in SHIPPED_MODELS else Path(spec)
+
+
 def _cmd_tokenize(args: argparse.Namespace) -> int:
-    from .models.unit_tokenizer import DEMO_DIR, UnitTokenizer
+    from .models.unit_tokenizer import UnitTokenizer
 
     if (args.audio is None) == (args.manifest is None) or (args.manifest is None) != (args.out is None):
         raise FoleyError("give either AUDIO, or --manifest FILE together with --out DIR")
     if args.manifest:
         from .datasets.token_cache import cache_tokens
 
-        tokenizer = UnitTokenizer.from_pretrained(DEMO_DIR if args.model == "demo" else args.model)
+        tokenizer = UnitTokenizer.from_pretrained(_shipped_tokenizer(args.model))
         result = cache_tokens(tokenizer, args.manifest, args.out, progress=not args.quiet)
         c = result["counts"]
         print(f"{args.out}: {c['done']} clips tokenized, {c['skipped']} already cached, {c['failed']} failed "
@@ -180,7 +186,7 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
     from .media.audio import read_audio
 
     wav, rate = read_audio(args.audio, sample_rate=16_000)
-    tokenizer = UnitTokenizer.from_pretrained(DEMO_DIR if args.model == "demo" else args.model)
+    tokenizer = UnitTokenizer.from_pretrained(_shipped_tokenizer(args.model))
     ids = tokenizer.encode(wav, sample_rate=rate)
     if args.format == "aud":
         print(tokenizer.to_text(ids))
@@ -293,8 +299,6 @@ def _cmd_train_lm(args: argparse.Namespace) -> int:
     return 0
 
 def _cmd_compose(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from .media.audio import write_audio
     from .pipelines.compose import (
         EventCache,
@@ -430,6 +434,10 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
     check_outputs(videos, args.output)  # before the model loads
     pipeline = FoleyPipeline.from_pretrained(args.model, device=device)
     quiet_ffmpeg_log()
+    if not args.quiet and process == 0:
+        cfg = pipeline.settings(args.scale, args.steps, args.guidance)
+        print(f"model {args.model}: {cfg.steps} {cfg.scheduler} steps, "
+              f"guidance {cfg.guidance:g}, lambda {cfg.scale:g}, seed {args.seed}", file=sys.stderr)
     bars: dict[str, tqdm] = {}
     no_bars = args.quiet or processes > 1
 
@@ -569,7 +577,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     tok = sub.add_parser("tokenize", help="audio -> HuBERT k-means <AUD_x> tokens at 50 Hz (one file, or a manifest)")
     tok.add_argument("audio", nargs="?", metavar="AUDIO", help="audio or video file")
-    tok.add_argument("--model", default="demo", help="demo, or a tokenizer directory (default: demo)")
+    tok.add_argument("--model", default="demo",
+                     help="a shipped model's tokenizer (demo, sfx) or a tokenizer directory (default: demo)")
     tok.add_argument("--format", choices=("aud", "ids", "json"), default="aud", help="output for AUDIO (default: aud)")
     tok.add_argument("--manifest", help="JSON Lines with id and audio (or video) per clip: cache all their tokens")
     tok.add_argument("--out", help="cache folder for --manifest (resumable)")

@@ -86,3 +86,14 @@ def sha256_file(path: str | os.PathLike) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def refuse_output_holding_inputs(out: str | os.PathLike, inputs: list, what: str) -> None:
+    """Raise FoleyError if the output folder ``out`` is, or holds, one of ``inputs`` (None
+    entries skipped): replacing it would destroy the input. ``what`` names the output."""
+    from ..errors import FoleyError
+
+    target = Path(out).resolve()
+    for source in inputs:
+        if source is not None and (target == Path(source).resolve() or target in Path(source).resolve().parents):
+            raise FoleyError(f"{out}: holds the input {source}; write the {what} to another folder")

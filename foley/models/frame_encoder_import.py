@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from ..errors import FoleyError
-from ..media.files import sha256_file
+from ..media.files import refuse_output_holding_inputs, sha256_file
 from .frame_encoder import CONFIG_NAME, WEIGHTS_NAME, FrameEncoder, FrameEncoderConfig, build_frame_encoder
 
 LITE0_NAME = "EfficientNet-Lite0"
@@ -96,9 +96,7 @@ def _read_checkpoint(path: Path) -> dict[str, torch.Tensor]:
 
 def _check_out(out: Path, inputs: list[Path], overwrite: bool) -> None:
     """Refuse an ``out`` that would destroy an input or something that is not a frame encoder."""
-    for source in inputs:
-        if out.resolve() == source.resolve() or out.resolve() in source.resolve().parents:
-            raise FoleyError(f"{out}: holds the input {source}; write the frame encoder to another folder")
+    refuse_output_holding_inputs(out, inputs, "frame encoder")
     if out.exists() or out.is_symlink():
         if not overwrite:
             raise FoleyError(f"{out}: already exists (pass --overwrite to replace it)")

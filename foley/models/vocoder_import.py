@@ -24,7 +24,7 @@ import os
 from pathlib import Path
 
 from ..errors import FoleyError
-from ..media.files import atomic_dir, sha256_file
+from ..media.files import atomic_dir, refuse_output_holding_inputs, sha256_file
 from .hub import quiet_loading
 from .mel import MelConfig
 from .vocoder import VOCODER_MEL_CONFIG, HifiGanVocoder, load_jik876_hifigan
@@ -97,9 +97,7 @@ def import_hifigan(checkpoint: str | os.PathLike, config: str | os.PathLike, out
     checkpoint, config, out = Path(checkpoint), Path(config), Path(out)
     if out.exists() and not overwrite:
         raise FoleyError(f"{out}: already exists (pass --overwrite to replace it)")
-    for source_file in (checkpoint, config, license_file):
-        if source_file is not None and out.resolve() in Path(source_file).resolve().parents:
-            raise FoleyError(f"{out}: holds the input {source_file}; write the vocoder to another folder")
+    refuse_output_holding_inputs(out, [checkpoint, config, license_file], "vocoder")
     if not checkpoint.is_file():
         raise FoleyError(f"{checkpoint}: no such HiFi-GAN checkpoint")
     cfg = _read_json(config)

@@ -212,6 +212,19 @@ class FoleyPipeline:
         report("tokens", len(windows), len(windows))
         return tokens
 
+    def settings(self, scale: float | None = None, steps: int | None = None,
+                 guidance: float | None = None) -> PipelineConfig:
+        """The model's config with the given sampler settings in place of its own (None keeps
+        the model's). Raises FoleyError for steps < 1 or a negative scale or guidance."""
+        cfg = replace(self.config, **{k: v for k, v in dict(scale=scale, steps=steps, guidance=guidance).items()
+                                      if v is not None})
+        if isinstance(cfg.steps, bool) or not isinstance(cfg.steps, int) or cfg.steps < 1:
+            raise FoleyError(f"steps must be a whole number >= 1, got {cfg.steps!r}")
+        for name in ("scale", "guidance"):
+            if not getattr(cfg, name) >= 0:  # also refuses NaN
+                raise FoleyError(f"{name} must be >= 0, got {getattr(cfg, name)!r}")
+        return cfg
+
     def render(self, tokens: torch.Tensor, duration_s: float, caption: str | None = None, scale: float | None = None,
                steps: int | None = None, guidance: float | None = None, seed: int = 0,
                progress: Callable[[str, int, int], None] | None = None) -> np.ndarray:
@@ -220,8 +233,7 @@ class FoleyPipeline:
         up to ``WINDOW_BATCH`` windows per batch, window k with seed ``seed + k``; windows joined
         with equal-power crossfades. A window whose units are all the silence unit is silence
         (nothing to render: no diffusion, and no noise bed that loudness normalization would raise)."""
-        cfg = replace(self.config, **{k: v for k, v in dict(scale=scale, steps=steps, guidance=guidance).items()
-                                      if v is not None})
+        cfg = self.settings(scale, steps, guidance)
         caption = cfg.caption if caption is None else caption
         if len(tokens) != self.time.tokens(duration_s):
             raise FoleyError(f"{len(tokens)} tokens for {duration_s:.3f} s; {self.time.tokens(duration_s)} are needed")
@@ -272,10 +284,13 @@ class FoleyPipeline:
 
         A video shorter than the model window is dubbed as a whole window (its last frame held,
         as the model saw still pictures in training) and the result trimmed: a short clip gets
-        the same sound as the same moment in a longer one.
+        the same tokens as the same moment in a longer one (the audio may differ: each window is
+        sampled with its own noise and loudness).
+        Raises FoleyError for bad settings (see ``settings``) before decoding anything.
         """
         from ..media.video import probe_video
 
+        self.settings(scale, steps, guidance)  # bad settings fail before any decoding
         duration_s = probe_video(video).duration_s
         span_s = max(duration_s, self.config.window_s)
         features = self.encode_frames(video, span_s, progress)

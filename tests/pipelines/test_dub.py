@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 
@@ -77,6 +78,18 @@ def test_a_clip_shorter_than_the_window_is_generated_as_a_whole_window(pipeline,
     assert result.audio.shape == (round(duration * 16_000),) and result.tokens.shape == (pipeline.time.tokens(duration),)
 
 
+@pytest.mark.parametrize("settings, message", [(dict(steps=0), "steps must be a whole number >= 1, got 0"),
+                                               (dict(steps=2.5), "steps must be a whole number >= 1, got 2.5"),
+                                               (dict(guidance=-2.0), "guidance must be >= 0, got -2.0"),
+                                               (dict(scale=float("nan")), "scale must be >= 0, got nan")])
+def test_bad_settings_are_refused_before_any_work(pipeline, cfr_video, monkeypatch, settings, message):
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("decoded frames despite bad settings")
+    monkeypatch.setattr(pipeline, "encode_frames", no_decoding)
+    with pytest.raises(FoleyError, match=re.escape(message)):
+        pipeline.dub(cfr_video, **settings)
+
+
 def test_windows_cover_the_video(pipeline):
     windows = pipeline.windows(2.0)
     assert windows[0][0] == 0 and windows[-1][0] + windows[-1][1] == pytest.approx(2.0)
@@ -92,14 +105,16 @@ def test_bad_model_dirs(tmp_path, model_dir):
         FoleyPipeline.from_pretrained(tmp_path)
 
 
-def test_cli_dub(model_dir, av_clip, tmp_path):
+def test_cli_dub(model_dir, pipeline, av_clip, tmp_path):
     out = tmp_path / "out"
     opts = ["-o", str(out), "--model", str(model_dir), "--device", "cpu", "--quiet"]
     first = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), *opts[:-1]], capture_output=True,
                            text=True)  # not --quiet: stderr shows what a user sees
     assert first.returncode == 0, first.stderr
     assert "done 1, skipped 0" in first.stdout and (out / "with_audio.mp4").is_file()
-    assert first.stderr.splitlines() == [f"[1/1] {av_clip}"]  # no library bars or warnings; bars only on a terminal
+    c = pipeline.config  # the settings used, then each video: no library bars or warnings; bars only on a terminal
+    assert first.stderr.splitlines() == [f"model {model_dir}: {c.steps} {c.scheduler} steps, guidance {c.guidance:g}, "
+                                         f"lambda {c.scale:g}, seed 0", f"[1/1] {av_clip}"]
     second = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), str(tmp_path / "missing.mp4"), *opts],
                             capture_output=True, text=True)
     assert second.returncode == 1 and "skipped 1" in second.stdout

@@ -14,6 +14,7 @@ from foley.cli import main
 from foley.media.audio import read_audio, write_audio
 from foley.models.hubert_features import HubertFeatures, HubertFeaturesConfig
 from foley.models.unit_tokenizer import UnitTokenizer
+from foley.pipelines.dub import model_dir as shipped_dir
 
 TINY = dict(hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
             conv_dim=(8,) * 7, num_conv_pos_embeddings=8, num_conv_pos_embedding_groups=2)
@@ -115,3 +116,13 @@ def test_import_tokenizer_command(foley, tmp_path):
     assert UnitTokenizer.from_pretrained(tmp_path / "tok").n_units == 5
     bad = foley("import-tokenizer", "--hubert", tmp_path / "hubert", "--kmeans", tmp_path / "nope.bin", "--out", tmp_path / "x")
     assert bad.returncode == 2 and bad.stderr.strip() == f"foley: error: {tmp_path / 'nope.bin'}: no such k-means file"
+
+
+@pytest.mark.parametrize("model", ["demo", "sfx"])
+def test_tokenize_takes_a_shipped_model_name(foley, clips, model):
+    result = foley("tokenize", clips / "a.wav", "--model", model, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    tokenizer = UnitTokenizer.from_pretrained(shipped_dir(model) / "tokenizer")
+    assert out["n_units"] == tokenizer.n_units
+    assert len(out["ids"]) == pytest.approx(50, abs=2)  # 1 s at 50 Hz
