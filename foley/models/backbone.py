@@ -55,6 +55,9 @@ class BackboneConfig:
     unet_channels: tuple[int, ...] = (64, 128, 128)
     unet_cross_attention: tuple[bool, ...] = (True, True, False)  # per level, finest first
     unet_layers_per_block: int = 1
+    # The text states also pooled into the timestep embedding (diffusers' addition_embed_type
+    # "text"), a global condition next to cross-attention.
+    unet_text_pooling: bool = False
     attention_head_dim: int = 16
     text_dim: int = 64
     text_layers: int = 2
@@ -89,7 +92,9 @@ def build_backbone(cfg: BackboneConfig, tokenizer=None, time: TimeBase | None = 
         down_block_types=tuple("CrossAttnDownBlock2D" if f else "DownBlock2D" for f in flags),
         up_block_types=tuple("CrossAttnUpBlock2D" if f else "UpBlock2D" for f in reversed(flags)),
         block_out_channels=cfg.unet_channels, layers_per_block=cfg.unet_layers_per_block,
-        attention_head_dim=cfg.attention_head_dim, cross_attention_dim=cfg.text_dim, norm_num_groups=8)
+        attention_head_dim=cfg.attention_head_dim, cross_attention_dim=cfg.text_dim, norm_num_groups=8,
+        **(dict(addition_embed_type="text", addition_embed_type_num_heads=cfg.text_dim // cfg.attention_head_dim)
+           if cfg.unet_text_pooling else {}))
     vae = AutoencoderKL(
         in_channels=3, out_channels=3, latent_channels=cfg.latent_channels,
         down_block_types=("DownEncoderBlock2D",) * len(cfg.vae_channels),

@@ -26,11 +26,13 @@ import argparse
 import json
 import math
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from diffusers import AutoencoderKL, DDPMScheduler
+from diffusers.training_utils import compute_snr
 from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerFast
 
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
@@ -197,8 +199,13 @@ class TextStates:
 
 def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[list[str]], steps: int, batch: int,
                lr: float, drop_caption: float, gen: torch.Generator, log, run: Path | None = None,
-               checkpoint_every: int = 0, stop_at: int | None = None, settings: dict | None = None) -> list[dict]:
+               checkpoint_every: int = 0, stop_at: int | None = None, settings: dict | None = None,
+               snr_gamma: float | None = None) -> list[dict]:
     """Epsilon-prediction training of the UNet and the trainable text part.
+
+    ``snr_gamma``: Min-SNR-gamma loss weighting (Hang et al. 2023; min(SNR, gamma) / SNR per
+    sample for epsilon prediction), which keeps the many low-noise steps from drowning the
+    high-noise ones that shape a sound from its caption; None: plain MSE.
 
     ``captions[i]``: the texts of latent i (one is drawn per step). With ``run``, a
     checkpoint (weights, optimizer, generator, step, losses) is written every
@@ -215,6 +222,8 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
     params = list(unet.parameters()) + [p for m in texts.modules() for p in m.parameters()]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-2)
     settings = {**(settings or {}), "steps": steps, "batch": batch, "lr": lr, "drop_caption": drop_caption}
+    if snr_gamma is not None:  # absent for plain MSE, as in checkpoints made before the option
+        settings["snr_gamma"] = snr_gamma
     start, curve = 0, []
     several = any(len(group) > 1 for group in captions)  # a text to draw per step
     checkpoint = run / UNET_CHECKPOINT if run is not None else None
@@ -243,7 +252,12 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
         noise = torch.randn(x0.shape, generator=gen)
         t = torch.randint(0, noise_scheduler.config.num_train_timesteps, (batch,), generator=gen)
         pred = unet(noise_scheduler.add_noise(x0, noise, t), t, states).sample
-        loss = F.mse_loss(pred, noise)
+        if snr_gamma is None:
+            loss = F.mse_loss(pred, noise)
+        else:
+            snr = compute_snr(noise_scheduler, t)  # (b,)
+            weight = torch.clamp(snr, max=snr_gamma) / snr
+            loss = (F.mse_loss(pred, noise, reduction="none").mean(dim=(1, 2, 3)) * weight).mean()
         for g in opt.param_groups:
             g["lr"] = _lr(step, steps, lr)
         opt.zero_grad()
@@ -326,6 +340,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--unet-batch", type=int, default=16)
     p.add_argument("--unet-lr", type=float, default=5e-4)
     p.add_argument("--drop-caption", type=float, default=0.1)
+    p.add_argument("--snr-gamma", type=float, help="Min-SNR-gamma loss weighting of the UNet (e.g. 5; default: plain MSE)")
+    p.add_argument("--text-pooling", action="store_true",
+                   help="also pool the text states into the UNet's timestep embedding (a global caption condition)")
     p.add_argument("--checkpoint-every", type=int, default=100, help="UNet steps between checkpoints")
     p.add_argument("--stop-at", type=int, help="checkpoint and stop after this UNet step (rerun to continue)")
     p.add_argument("--seed", type=int, default=0)
@@ -346,7 +363,7 @@ def main(argv: list[str] | None = None) -> None:
             f.write(line + "\n")
 
     if args.recipe == "demo":
-        cfg = DEMO_CONFIG
+        cfg = replace(DEMO_CONFIG, unet_text_pooling=args.text_pooling)
         wavs, entries = load_clips(args.data, "train", cfg.mel)
         texts = [[e["caption"]] for e in entries]
         backbone = build_backbone(cfg, build_caption_tokenizer([t[0] for t in texts]))
@@ -354,7 +371,8 @@ def main(argv: list[str] | None = None) -> None:
         if not (args.text_encoder and args.vocoder):
             p.error("--recipe sfx needs --text-encoder and --vocoder")
         vocoder = load_vocoder(args.vocoder)
-        cfg = sfx_backbone_config(MelConfig.from_dict(json.loads((Path(args.vocoder) / MEL_CONFIG).read_text())))
+        cfg = replace(sfx_backbone_config(MelConfig.from_dict(json.loads((Path(args.vocoder) / MEL_CONFIG).read_text()))),
+                      unet_text_pooling=args.text_pooling)
         wavs, texts = load_sfx_windows(args.data, "train", cfg.mel)
         backbone = build_backbone(cfg, text=_sfx_text(args.text_encoder, cfg.text_dim), vocoder=vocoder.eval())
     images = _mel_images(wavs, cfg.mel)  # (N, 1, M, width)
@@ -377,7 +395,9 @@ def main(argv: list[str] | None = None) -> None:
     log(f"latents {tuple(latents.shape)}, scaling factor {scaling:.4f}")
     curve = train_unet(backbone, latents * scaling, texts, args.unet_steps, args.unet_batch, args.unet_lr,
                        args.drop_caption, gen, log, run=run, checkpoint_every=args.checkpoint_every,
-                       stop_at=args.stop_at, settings={"recipe": args.recipe, "seed": args.seed})
+                       stop_at=args.stop_at, settings={"recipe": args.recipe, "seed": args.seed,
+                                                       **({"text_pooling": True} if args.text_pooling else {})},
+                       snr_gamma=args.snr_gamma)
     if len(curve) < args.unet_steps:
         log(f"stopped after UNet step {len(curve)} of {args.unet_steps}; rerun the command without --stop-at "
             "(or with a later one) to continue")

@@ -1,11 +1,14 @@
 """Backbone training: the condition-adapter layout with a frozen sentence encoder, and exact resume."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 import torch
 from transformers import BertConfig, BertModel, BertTokenizerFast
 
+from foley.errors import FoleyError
 from foley.models.auffusion import LAYOUT_CONDITION, ConditionAdapter, TextConditioner
 from foley.models.backbone import AudioBackbone, build_backbone
 from foley.training.backbone import UNET_CHECKPOINT, TextStates, adaptive_weight, train_unet, train_vae
@@ -108,3 +111,37 @@ def test_the_adversarial_vae_loss_changes_what_the_vae_learns(tmp_path):
     assert not torch.allclose(trained[0], trained[1], atol=1e-6)
     assert not any("adversarial" in line for line in logs[:2]) and "adversarial" in logs[-1]
     assert not backbone.vae.training and not any(p.requires_grad for p in backbone.vae.parameters())
+
+
+def test_text_pooling_conditions_the_timestep_embedding_and_survives_a_round_trip(tmp_path):
+    torch.manual_seed(0)
+    backbone = build_backbone(replace(TINY, unet_text_pooling=True), text=tiny_sentence_encoder(tmp_path / "enc"))
+    assert backbone.unet.config.addition_embed_type == "text"
+    latents = torch.randn(1, 4, *backbone.latent_size)
+    states = backbone.text.encode(["a dog barks", "thunder"])
+    with torch.no_grad():
+        emb = backbone.unet.add_embedding(states)  # (2, time embedding dim): one global vector per caption
+    assert emb.shape[0] == 2 and not torch.allclose(emb[0], emb[1], atol=1e-4)
+    backbone.save_pretrained(tmp_path / "model")
+    loaded = AudioBackbone.from_pretrained(tmp_path / "model")
+    t = torch.tensor([500])
+    with torch.no_grad():
+        a = backbone.unet(latents, t, states[:1]).sample
+        b = loaded.unet(latents, t, loaded.text.encode(["a dog barks"])).sample
+    assert torch.allclose(a, b, atol=1e-4)
+
+
+def test_min_snr_weighting_changes_the_loss_and_is_part_of_a_runs_settings(tmp_path):
+    def train(run, snr_gamma):
+        torch.manual_seed(0)
+        backbone = build_backbone(TINY, text=tiny_sentence_encoder(tmp_path / "enc"))
+        latents = torch.randn(6, 4, *backbone.latent_size, generator=torch.Generator().manual_seed(3))
+        return train_unet(backbone, latents, [["a dog barks"], ["rain falls"], ["thunder"]] * 2, steps=2, batch=2,
+                          lr=1e-3, drop_caption=0.0, gen=torch.Generator().manual_seed(0), log=lambda _: None,
+                          run=run, checkpoint_every=1, snr_gamma=snr_gamma)
+    plain, weighted = train(tmp_path / "a", None), train(tmp_path / "b", 0.05)
+    # Same draws of latents, noise and timesteps: the first losses differ only by the weights
+    # min(SNR, 0.05) / SNR, below 1 at all but the noisiest timesteps.
+    assert weighted[0]["loss"] < plain[0]["loss"] - 1e-4
+    with pytest.raises(FoleyError, match=r"other settings \(snr_gamma\)"):
+        train(tmp_path / "b", 1.0)
