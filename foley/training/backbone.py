@@ -54,6 +54,7 @@ DEMO_CONFIG = BackboneConfig(
 MAX_TEXT_TOKENS = 16
 SFX_MAX_TEXT_TOKENS = 32
 UNET_CHECKPOINT = "unet_checkpoint.pt"
+VAE_CHECKPOINT = "vae_checkpoint.pt"
 
 
 def build_caption_tokenizer(captions: list[str], max_length: int = MAX_TEXT_TOKENS) -> PreTrainedTokenizerFast:
@@ -114,17 +115,50 @@ def adaptive_weight(rec_loss: torch.Tensor, adv_loss: torch.Tensor, last_layer: 
     return (g_rec / (g_adv + 1e-4)).clamp(0.0, 1e4).detach()
 
 
+def _resume(checkpoint: Path | None, settings: dict, modules: dict, gen: torch.Generator, log, stage: str) -> dict:
+    """Load a stage's checkpoint into ``modules`` (name -> module or optimizer) and ``gen``;
+    returns the checkpoint's extra state ({} without one). Refuses other settings."""
+    if checkpoint is None or not checkpoint.is_file():
+        return {}
+    state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    if state.get("settings", settings) != settings:
+        changed = sorted(k for k in settings if state["settings"].get(k) != settings[k])
+        raise FoleyError(f"{checkpoint}: was trained with other settings ({', '.join(changed)}); "
+                         "rerun with the run's own settings, or start a new run folder")
+    for name, module in modules.items():
+        module.load_state_dict(state[name])
+    gen.set_state(state["generator"])
+    log(f"{stage} resumed at step {state['step']}")
+    return state
+
+
+def _save_checkpoint(checkpoint: Path, modules: dict, gen: torch.Generator, **extra) -> None:
+    with atomic_path(checkpoint) as tmp:
+        torch.save({**{name: m.state_dict() for name, m in modules.items()}, "generator": gen.get_state(), **extra}, tmp)
+
+
 def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: int, crop: int, lr: float,
-              kl_weight: float, gen: torch.Generator, log, adversarial: float = 0.0, adversarial_start: int = 0
-              ) -> None:
+              kl_weight: float, gen: torch.Generator, log, adversarial: float = 0.0, adversarial_start: int = 0,
+              run: Path | None = None, checkpoint_every: int = 0, stop_at: int | None = None,
+              settings: dict | None = None) -> int:
     """L1 + ``kl_weight`` * KL on random ``crop``-frame crops of ``images`` (N, 1, M, T); from
     step ``adversarial_start`` on, plus ``adversarial`` * the adaptive weight * a hinge
-    PatchGAN loss, which restores the fine texture (harmonics, crackle) that L1 alone blurs."""
+    PatchGAN loss, which restores the fine texture (harmonics, crackle) that L1 alone blurs.
+
+    With ``run``, a checkpoint (VAE, critic, optimizers, generator, step) every
+    ``checkpoint_every`` steps, resumed from as ``train_unet`` does; ``stop_at``: checkpoint
+    and return after this step. Returns the number of steps done."""
     vae = backbone.vae.train().requires_grad_(True)
     opt = torch.optim.AdamW(vae.parameters(), lr=lr, weight_decay=0.0)
     critic = PatchDiscriminator() if adversarial > 0 else None
     critic_opt = torch.optim.AdamW(critic.parameters(), lr=lr, betas=(0.5, 0.9)) if critic else None
-    for step in range(steps):
+    modules = {"vae": vae, "optimizer": opt, **({"critic": critic, "critic_optimizer": critic_opt} if critic else {})}
+    settings = {**(settings or {}), "steps": steps, "batch": batch, "crop": crop, "lr": lr, "kl_weight": kl_weight,
+                "adversarial": adversarial, "adversarial_start": adversarial_start}
+    checkpoint = run / VAE_CHECKPOINT if run is not None else None
+    first = int(_resume(checkpoint, settings, modules, gen, log, "vae").get("step", 0))
+    end = min(steps, stop_at) if stop_at is not None else steps
+    for step in range(first, end):
         idx = torch.randint(len(images), (batch,), generator=gen)
         start = torch.randint(0, images.shape[-1] - crop + 1, (1,), generator=gen).item() // 4 * 4
         x = images[idx, :, :, start:start + crop].expand(-1, 3, -1, -1)  # (b, 3, M, crop)
@@ -152,7 +186,10 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
             msg = f" adversarial {adv.item():.3f} x {weight.item():.3f} critic {critic_loss.item():.3f}"
         if step % 25 == 0 or step == steps - 1:
             log(f"vae step {step} loss {rec.item():.4f}{msg}")
+        if checkpoint is not None and checkpoint_every and ((step + 1) % checkpoint_every == 0 or step + 1 == end):
+            _save_checkpoint(checkpoint, modules, gen, step=step + 1, settings=settings)
     vae.eval().requires_grad_(False)
+    return max(first, end)
 
 
 @torch.no_grad()
@@ -227,19 +264,12 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
     start, curve = 0, []
     several = any(len(group) > 1 for group in captions)  # a text to draw per step
     checkpoint = run / UNET_CHECKPOINT if run is not None else None
-    if checkpoint is not None and checkpoint.is_file():
-        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
-        if state.get("settings", settings) != settings:
-            changed = sorted(k for k in settings if state["settings"].get(k) != settings[k])
-            raise FoleyError(f"{checkpoint}: was trained with other settings ({', '.join(changed)}); "
-                             "rerun with the run's own settings, or start a new run folder")
-        unet.load_state_dict(state["unet"])
+    modules = {"unet": unet, "optimizer": opt}
+    state = _resume(checkpoint, settings, modules, gen, log, "unet")
+    if state:
         for module, weights in zip(texts.modules(), state["text"]):
             module.load_state_dict(weights)
-        opt.load_state_dict(state["optimizer"])
-        gen.set_state(state["generator"])
         start, curve = int(state["step"]), list(state["curve"])
-        log(f"unet resumed at step {start}")
     end = min(steps, stop_at) if stop_at is not None else steps
     for step in range(start, end):
         idx = torch.randint(len(latents), (batch,), generator=gen)
@@ -268,10 +298,8 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
         if step % 25 == 0 or step == steps - 1:
             log(f"unet step {step} loss {loss.item():.4f}")
         if checkpoint is not None and checkpoint_every and ((step + 1) % checkpoint_every == 0 or step + 1 == end):
-            with atomic_path(checkpoint) as tmp:
-                torch.save({"unet": unet.state_dict(), "text": [m.state_dict() for m in texts.modules()],
-                            "optimizer": opt.state_dict(), "generator": gen.get_state(), "step": step + 1,
-                            "curve": curve, "settings": settings}, tmp)
+            _save_checkpoint(checkpoint, modules, gen, text=[m.state_dict() for m in texts.modules()], step=step + 1,
+                             curve=curve, settings=settings)
     unet.eval().requires_grad_(False)
     for module in texts.modules():
         module.eval().requires_grad_(False)
@@ -336,6 +364,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--vae-adversarial", type=float, default=0.0,
                    help="weight of the VAE's PatchGAN loss (0: L1 + KL only)")
     p.add_argument("--vae-adversarial-start", type=int, default=0, help="VAE step at which the PatchGAN loss starts")
+    p.add_argument("--vae-channels", help="VAE widths per level, e.g. 32,64,128 (default: the recipe's)")
+    p.add_argument("--vae-layers", type=int, help="VAE resnet layers per level (default: the recipe's)")
+    p.add_argument("--vae-stop-at", type=int, help="checkpoint and stop after this VAE step (rerun to continue)")
     p.add_argument("--unet-steps", type=int, default=600)
     p.add_argument("--unet-batch", type=int, default=16)
     p.add_argument("--unet-lr", type=float, default=5e-4)
@@ -343,7 +374,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--snr-gamma", type=float, help="Min-SNR-gamma loss weighting of the UNet (e.g. 5; default: plain MSE)")
     p.add_argument("--text-pooling", action="store_true",
                    help="also pool the text states into the UNet's timestep embedding (a global caption condition)")
-    p.add_argument("--checkpoint-every", type=int, default=100, help="UNet steps between checkpoints")
+    p.add_argument("--checkpoint-every", type=int, default=100, help="VAE and UNet steps between checkpoints")
     p.add_argument("--stop-at", type=int, help="checkpoint and stop after this UNet step (rerun to continue)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
@@ -362,8 +393,11 @@ def main(argv: list[str] | None = None) -> None:
         with open(run / "log.txt", "a", encoding="utf-8") as f:
             f.write(line + "\n")
 
+    sizes = {"unet_text_pooling": args.text_pooling,
+             **({"vae_channels": tuple(int(c) for c in args.vae_channels.split(","))} if args.vae_channels else {}),
+             **({"vae_layers_per_block": args.vae_layers} if args.vae_layers else {})}
     if args.recipe == "demo":
-        cfg = replace(DEMO_CONFIG, unet_text_pooling=args.text_pooling)
+        cfg = replace(DEMO_CONFIG, **sizes)
         wavs, entries = load_clips(args.data, "train", cfg.mel)
         texts = [[e["caption"]] for e in entries]
         backbone = build_backbone(cfg, build_caption_tokenizer([t[0] for t in texts]))
@@ -372,7 +406,7 @@ def main(argv: list[str] | None = None) -> None:
             p.error("--recipe sfx needs --text-encoder and --vocoder")
         vocoder = load_vocoder(args.vocoder)
         cfg = replace(sfx_backbone_config(MelConfig.from_dict(json.loads((Path(args.vocoder) / MEL_CONFIG).read_text()))),
-                      unet_text_pooling=args.text_pooling)
+                      **sizes)
         wavs, texts = load_sfx_windows(args.data, "train", cfg.mel)
         backbone = build_backbone(cfg, text=_sfx_text(args.text_encoder, cfg.text_dim), vocoder=vocoder.eval())
     images = _mel_images(wavs, cfg.mel)  # (N, 1, M, width)
@@ -384,8 +418,15 @@ def main(argv: list[str] | None = None) -> None:
         latents = encode_latents(backbone, images)
         log("vae loaded from the run folder")
     else:
-        train_vae(backbone, images, args.vae_steps, args.vae_batch, args.vae_crop, args.vae_lr, args.kl_weight, gen,
-                  log, adversarial=args.vae_adversarial, adversarial_start=args.vae_adversarial_start)
+        done = train_vae(backbone, images, args.vae_steps, args.vae_batch, args.vae_crop, args.vae_lr, args.kl_weight,
+                         gen, log, adversarial=args.vae_adversarial, adversarial_start=args.vae_adversarial_start,
+                         run=run, checkpoint_every=args.checkpoint_every, stop_at=args.vae_stop_at,
+                         settings={"recipe": args.recipe, "seed": args.seed, "channels": list(cfg.vae_channels),
+                                   "layers": cfg.vae_layers_per_block, "latent_channels": cfg.latent_channels})
+        if done < args.vae_steps:
+            log(f"stopped after VAE step {done} of {args.vae_steps}; rerun the command without --vae-stop-at "
+                "(or with a later one) to continue")
+            return
         latents = encode_latents(backbone, images)
         backbone.vae.register_to_config(scaling_factor=float(1.0 / latents.std()))
         backbone.vae.save_pretrained(vae_dir)

@@ -11,7 +11,7 @@ from transformers import BertConfig, BertModel, BertTokenizerFast
 from foley.errors import FoleyError
 from foley.models.auffusion import LAYOUT_CONDITION, ConditionAdapter, TextConditioner
 from foley.models.backbone import AudioBackbone, build_backbone
-from foley.training.backbone import UNET_CHECKPOINT, TextStates, adaptive_weight, train_unet, train_vae
+from foley.training.backbone import UNET_CHECKPOINT, VAE_CHECKPOINT, TextStates, adaptive_weight, train_unet, train_vae
 
 from auffusion_models import TINY, tiny_backbone
 
@@ -111,6 +111,30 @@ def test_the_adversarial_vae_loss_changes_what_the_vae_learns(tmp_path):
     assert not torch.allclose(trained[0], trained[1], atol=1e-6)
     assert not any("adversarial" in line for line in logs[:2]) and "adversarial" in logs[-1]
     assert not backbone.vae.training and not any(p.requires_grad for p in backbone.vae.parameters())
+
+
+def test_a_resumed_vae_ends_where_an_uninterrupted_one_ends(tmp_path):
+    images = torch.rand(4, 1, TINY.mel.n_mels, 32) * 2 - 1  # (N, 1, M, T) mel images
+
+    def train(name, stop_at=None, seed=0, **settings):
+        torch.manual_seed(seed)  # another seed: other initial weights, restored from the checkpoint
+        backbone = tiny_backbone(tmp_path / f"{name}{seed}")
+        done = train_vae(backbone, images, steps=4, batch=2, crop=16, lr=1e-3, kl_weight=1e-6,
+                         gen=torch.Generator().manual_seed(0), log=lambda _: None, adversarial=0.5,
+                         adversarial_start=1, run=tmp_path / name, checkpoint_every=1, stop_at=stop_at,
+                         settings=settings or None)
+        return backbone, done
+
+    straight, done = train("a")
+    assert done == 4
+    assert train("b", stop_at=2)[1] == 2
+    assert torch.load(tmp_path / "b" / VAE_CHECKPOINT, weights_only=True)["step"] == 2
+    resumed, done = train("b", seed=5)
+    assert done == 4
+    for x, y in zip(straight.vae.state_dict().values(), resumed.vae.state_dict().values()):
+        assert torch.equal(x, y)
+    with pytest.raises(FoleyError, match=r"other settings \(channels\)"):
+        train("b", channels=[8, 16])
 
 
 def test_text_pooling_conditions_the_timestep_embedding_and_survives_a_round_trip(tmp_path):
