@@ -18,6 +18,7 @@ stays flat with video length apart from the frame features (D floats per frame).
 from __future__ import annotations
 
 import json
+import numbers
 import os
 from dataclasses import asdict, dataclass, replace
 from importlib import resources
@@ -218,7 +219,7 @@ class FoleyPipeline:
         the model's). Raises FoleyError for steps < 1 or a negative scale or guidance."""
         cfg = replace(self.config, **{k: v for k, v in dict(scale=scale, steps=steps, guidance=guidance).items()
                                       if v is not None})
-        if isinstance(cfg.steps, bool) or not isinstance(cfg.steps, int) or cfg.steps < 1:
+        if isinstance(cfg.steps, bool) or not isinstance(cfg.steps, numbers.Integral) or cfg.steps < 1:
             raise FoleyError(f"steps must be a whole number >= 1, got {cfg.steps!r}")
         for name in ("scale", "guidance"):
             if not getattr(cfg, name) >= 0:  # also refuses NaN

@@ -90,6 +90,12 @@ def test_bad_settings_are_refused_before_any_work(pipeline, cfr_video, monkeypat
         pipeline.dub(cfr_video, **settings)
 
 
+def test_settings_take_the_models_own_unless_given(pipeline):
+    assert pipeline.settings() == pipeline.config
+    cfg = pipeline.settings(steps=np.int64(3), guidance=0.0)  # numpy integers are whole numbers too
+    assert (cfg.steps, cfg.guidance, cfg.scale) == (3, 0.0, pipeline.config.scale)
+
+
 def test_windows_cover_the_video(pipeline):
     windows = pipeline.windows(2.0)
     assert windows[0][0] == 0 and windows[-1][0] + windows[-1][1] == pytest.approx(2.0)
