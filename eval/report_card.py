@@ -81,6 +81,8 @@ def main() -> None:
         fad_embedder = PCAEmbedder(embedder, blocks, args.fad_pca)
     out = Path(args.out)
     entries = load_manifest(args.data, args.split)[: args.n]
+    if not entries:
+        raise FoleyError(f"{args.data}: the {args.split} split holds no clips")
 
     pipe = FoleyPipeline.from_pretrained(args.model, device="cpu")
     pipe.config = replace(pipe.settings(steps=args.steps, guidance=args.guidance),

@@ -159,10 +159,14 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _shipped_tokenizer(spec: str) -> Path:
-    """The tokenizer folder of a shipped model (demo, sfx), or ``spec`` itself as a folder."""
-    from .pipelines.dub import SHIPPED_MODELS, model_dir
+    """The tokenizer folder of a model (a shipped name such as demo or sfx, or a model folder
+    with pipeline.json), or ``spec`` itself as a tokenizer folder."""
+    from .pipelines.dub import CONFIG_NAME, PipelineConfig, model_dir
 
-    return model_dir(spec) / "tokenizer" if spec in SHIPPED_MODELS else Path(spec)
+    root = model_dir(spec)
+    if not (root / CONFIG_NAME).is_file():
+        return root
+    return root / PipelineConfig.from_dict(json.loads((root / CONFIG_NAME).read_text(encoding="utf-8"))).tokenizer
 
 
 def _cmd_tokenize(args: argparse.Namespace) -> int:
@@ -435,9 +439,9 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
     pipeline = FoleyPipeline.from_pretrained(args.model, device=device)
     quiet_ffmpeg_log()
     if not args.quiet and process == 0:
-        cfg = pipeline.settings(args.scale, args.steps, args.guidance)
+        cfg = pipeline.settings(scale=args.scale, steps=args.steps, guidance=args.guidance)
         print(f"model {args.model}: {cfg.steps} {cfg.scheduler} steps, "
-              f"guidance {cfg.guidance:g}, lambda {cfg.scale:g}, seed {args.seed}", file=sys.stderr)
+              f"guidance {cfg.guidance:g}, scale (lambda) {cfg.scale:g}, seed {args.seed}", file=sys.stderr)
     bars: dict[str, tqdm] = {}
     no_bars = args.quiet or processes > 1
 
@@ -578,7 +582,7 @@ def build_parser() -> argparse.ArgumentParser:
     tok = sub.add_parser("tokenize", help="audio -> HuBERT k-means <AUD_x> tokens at 50 Hz (one file, or a manifest)")
     tok.add_argument("audio", nargs="?", metavar="AUDIO", help="audio or video file")
     tok.add_argument("--model", default="demo",
-                     help="a shipped model's tokenizer (demo, sfx) or a tokenizer directory (default: demo)")
+                     help="a model's tokenizer (demo, sfx, or a model folder) or a tokenizer folder (default: demo)")
     tok.add_argument("--format", choices=("aud", "ids", "json"), default="aud", help="output for AUDIO (default: aud)")
     tok.add_argument("--manifest", help="JSON Lines with id and audio (or video) per clip: cache all their tokens")
     tok.add_argument("--out", help="cache folder for --manifest (resumable)")

@@ -95,5 +95,7 @@ def refuse_output_holding_inputs(out: str | os.PathLike, inputs: list, what: str
 
     target = Path(out).resolve()
     for source in inputs:
-        if source is not None and (target == Path(source).resolve() or target in Path(source).resolve().parents):
+        if source is not None and target == Path(source).resolve():
+            raise FoleyError(f"{out}: is the input; write the {what} to another folder")
+        if source is not None and target in Path(source).resolve().parents:
             raise FoleyError(f"{out}: holds the input {source}; write the {what} to another folder")

@@ -95,9 +95,9 @@ def import_hifigan(checkpoint: str | os.PathLike, config: str | os.PathLike, out
     vocoder. Raises ``FoleyError`` (one line) for any bad input.
     """
     checkpoint, config, out = Path(checkpoint), Path(config), Path(out)
+    refuse_output_holding_inputs(out, [checkpoint, config, license_file], "vocoder")
     if out.exists() and not overwrite:
         raise FoleyError(f"{out}: already exists (pass --overwrite to replace it)")
-    refuse_output_holding_inputs(out, [checkpoint, config, license_file], "vocoder")
     if not checkpoint.is_file():
         raise FoleyError(f"{checkpoint}: no such HiFi-GAN checkpoint")
     cfg = _read_json(config)

@@ -18,6 +18,7 @@ stays flat with video length apart from the frame features (D floats per frame).
 from __future__ import annotations
 
 import json
+import math
 import numbers
 import os
 from dataclasses import asdict, dataclass, replace
@@ -213,17 +214,19 @@ class FoleyPipeline:
         report("tokens", len(windows), len(windows))
         return tokens
 
-    def settings(self, scale: float | None = None, steps: int | None = None,
+    def settings(self, *, scale: float | None = None, steps: int | None = None,
                  guidance: float | None = None) -> PipelineConfig:
         """The model's config with the given sampler settings in place of its own (None keeps
-        the model's). Raises FoleyError for steps < 1 or a negative scale or guidance."""
+        the model's). Raises FoleyError for steps < 1 or a scale or guidance that is not a
+        finite number >= 0."""
         cfg = replace(self.config, **{k: v for k, v in dict(scale=scale, steps=steps, guidance=guidance).items()
                                       if v is not None})
         if isinstance(cfg.steps, bool) or not isinstance(cfg.steps, numbers.Integral) or cfg.steps < 1:
             raise FoleyError(f"steps must be a whole number >= 1, got {cfg.steps!r}")
         for name in ("scale", "guidance"):
-            if not getattr(cfg, name) >= 0:  # also refuses NaN
-                raise FoleyError(f"{name} must be >= 0, got {getattr(cfg, name)!r}")
+            value = getattr(cfg, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < math.inf:
+                raise FoleyError(f"{name} must be a finite number >= 0, got {value!r}")
         return cfg
 
     def render(self, tokens: torch.Tensor, duration_s: float, caption: str | None = None, scale: float | None = None,
@@ -234,7 +237,7 @@ class FoleyPipeline:
         up to ``WINDOW_BATCH`` windows per batch, window k with seed ``seed + k``; windows joined
         with equal-power crossfades. A window whose units are all the silence unit is silence
         (nothing to render: no diffusion, and no noise bed that loudness normalization would raise)."""
-        cfg = self.settings(scale, steps, guidance)
+        cfg = self.settings(scale=scale, steps=steps, guidance=guidance)
         caption = cfg.caption if caption is None else caption
         if len(tokens) != self.time.tokens(duration_s):
             raise FoleyError(f"{len(tokens)} tokens for {duration_s:.3f} s; {self.time.tokens(duration_s)} are needed")
@@ -291,7 +294,7 @@ class FoleyPipeline:
         """
         from ..media.video import probe_video
 
-        self.settings(scale, steps, guidance)  # bad settings fail before any decoding
+        self.settings(scale=scale, steps=steps, guidance=guidance)  # bad settings fail before any decoding
         duration_s = probe_video(video).duration_s
         span_s = max(duration_s, self.config.window_s)
         features = self.encode_frames(video, span_s, progress)

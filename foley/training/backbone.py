@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -122,7 +123,7 @@ def _resume(checkpoint: Path | None, settings: dict, modules: dict, gen: torch.G
         return {}
     state = torch.load(checkpoint, map_location="cpu", weights_only=True)
     if state.get("settings", settings) != settings:
-        changed = sorted(k for k in settings if state["settings"].get(k) != settings[k])
+        changed = sorted(k for k in {**state["settings"], **settings} if state["settings"].get(k) != settings.get(k))
         raise FoleyError(f"{checkpoint}: was trained with other settings ({', '.join(changed)}); "
                          "rerun with the run's own settings, or start a new run folder")
     for name, module in modules.items():
@@ -186,7 +187,7 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
             msg = f" adversarial {adv.item():.3f} x {weight.item():.3f} critic {critic_loss.item():.3f}"
         if step % 25 == 0 or step == steps - 1:
             log(f"vae step {step} loss {rec.item():.4f}{msg}")
-        if checkpoint is not None and checkpoint_every and ((step + 1) % checkpoint_every == 0 or step + 1 == end):
+        if checkpoint is not None and ((checkpoint_every and (step + 1) % checkpoint_every == 0) or step + 1 == end):
             _save_checkpoint(checkpoint, modules, gen, step=step + 1, settings=settings)
     vae.eval().requires_grad_(False)
     return max(first, end)
@@ -297,7 +298,7 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
         curve.append(loss.item())
         if step % 25 == 0 or step == steps - 1:
             log(f"unet step {step} loss {loss.item():.4f}")
-        if checkpoint is not None and checkpoint_every and ((step + 1) % checkpoint_every == 0 or step + 1 == end):
+        if checkpoint is not None and ((checkpoint_every and (step + 1) % checkpoint_every == 0) or step + 1 == end):
             _save_checkpoint(checkpoint, modules, gen, text=[m.state_dict() for m in texts.modules()], step=step + 1,
                              curve=curve, settings=settings)
     unet.eval().requires_grad_(False)
@@ -346,6 +347,30 @@ def _sfx_text(encoder_dir: str, text_dim: int, max_length: int = SFX_MAX_TEXT_TO
     return TextConditioner(tokenizer, encoder, adapter, max_length=max_length)
 
 
+def _positive(kind: type):
+    """An argparse type: a number of ``kind`` > 0."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not 0 < value < math.inf:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+    return parse
+
+
+def _vae_channels(text: str) -> tuple[int, ...]:
+    """An argparse type: comma-separated VAE widths, each a positive multiple of 8 (its group norm)."""
+    try:
+        channels = tuple(int(c) for c in text.split(","))
+    except ValueError:
+        channels = ()
+    if len(channels) < 2 or any(c <= 0 or c % 8 for c in channels):
+        raise argparse.ArgumentTypeError(f"two or more comma-separated multiples of 8 (e.g. 32,64,128), got {text!r}")
+    return channels
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m foley.training.backbone", description=__doc__.splitlines()[0])
     p.add_argument("--recipe", choices=("demo", "sfx"), default="demo",
@@ -364,18 +389,20 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--vae-adversarial", type=float, default=0.0,
                    help="weight of the VAE's PatchGAN loss (0: L1 + KL only)")
     p.add_argument("--vae-adversarial-start", type=int, default=0, help="VAE step at which the PatchGAN loss starts")
-    p.add_argument("--vae-channels", help="VAE widths per level, e.g. 32,64,128 (default: the recipe's)")
-    p.add_argument("--vae-layers", type=int, help="VAE resnet layers per level (default: the recipe's)")
-    p.add_argument("--vae-stop-at", type=int, help="checkpoint and stop after this VAE step (rerun to continue)")
+    p.add_argument("--vae-channels", type=_vae_channels,
+                   help="VAE widths per level, multiples of 8, e.g. 32,64,128 (default: the recipe's)")
+    p.add_argument("--vae-layers", type=_positive(int), help="VAE resnet layers per level (default: the recipe's)")
+    p.add_argument("--vae-stop-at", type=_positive(int),
+                   help="checkpoint and stop after this VAE step (rerun to continue)")
     p.add_argument("--unet-steps", type=int, default=600)
     p.add_argument("--unet-batch", type=int, default=16)
     p.add_argument("--unet-lr", type=float, default=5e-4)
     p.add_argument("--drop-caption", type=float, default=0.1)
-    p.add_argument("--snr-gamma", type=float, help="Min-SNR-gamma loss weighting of the UNet (e.g. 5; default: plain MSE)")
+    p.add_argument("--snr-gamma", type=_positive(float), help="Min-SNR-gamma loss weighting of the UNet (e.g. 5; default: plain MSE)")
     p.add_argument("--text-pooling", action="store_true",
                    help="also pool the text states into the UNet's timestep embedding (a global caption condition)")
     p.add_argument("--checkpoint-every", type=int, default=100, help="VAE and UNet steps between checkpoints")
-    p.add_argument("--stop-at", type=int, help="checkpoint and stop after this UNet step (rerun to continue)")
+    p.add_argument("--stop-at", type=_positive(int), help="checkpoint and stop after this UNet step (rerun to continue)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--fp16", action="store_true", help="store the weights in float16")
@@ -394,8 +421,8 @@ def main(argv: list[str] | None = None) -> None:
             f.write(line + "\n")
 
     sizes = {"unet_text_pooling": args.text_pooling,
-             **({"vae_channels": tuple(int(c) for c in args.vae_channels.split(","))} if args.vae_channels else {}),
-             **({"vae_layers_per_block": args.vae_layers} if args.vae_layers else {})}
+             **({"vae_channels": args.vae_channels} if args.vae_channels is not None else {}),
+             **({"vae_layers_per_block": args.vae_layers} if args.vae_layers is not None else {})}
     if args.recipe == "demo":
         cfg = replace(DEMO_CONFIG, **sizes)
         wavs, entries = load_clips(args.data, "train", cfg.mel)
@@ -414,6 +441,12 @@ def main(argv: list[str] | None = None) -> None:
     vae_dir = run / "vae"
     if (vae_dir / "config.json").is_file():  # resume: the VAE stage is done
         backbone.c.vae = AutoencoderKL.from_pretrained(vae_dir).eval().requires_grad_(False)
+        done = backbone.vae.config
+        if (list(done.block_out_channels), done.layers_per_block, done.latent_channels) != (
+                list(cfg.vae_channels), cfg.vae_layers_per_block, cfg.latent_channels):
+            raise FoleyError(f"{vae_dir}: the run's VAE has widths {list(done.block_out_channels)}, "
+                             f"{done.layers_per_block} layers per level and {done.latent_channels} latent channels; "
+                             "rerun with the run's own sizes, or start a new run folder")
         gen.set_state(torch.load(run / "vae_generator.pt", weights_only=True))
         latents = encode_latents(backbone, images)
         log("vae loaded from the run folder")
@@ -463,7 +496,8 @@ def cli(argv: list[str] | None = None) -> None:
     try:
         main(argv)
     except FoleyError as e:
-        raise SystemExit(f"error: {e}")
+        print(f"foley.training.backbone: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

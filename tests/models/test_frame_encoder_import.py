@@ -95,7 +95,7 @@ def test_an_existing_out_is_replaced_only_when_it_is_a_frame_encoder(tmp_path, c
     (tmp_path / "notes" / "a.txt").write_text("keep me")
     args = ["import-frame-encoder", str(tmp_path / "lite0.pth"), "--overwrite", "--out"]
     for out, message in ((tmp_path / "notes", "notes: already exists (pass --overwrite"),
-                         (tmp_path, "holds the input"), (tmp_path / "lite0.pth", "holds the input")):
+                         (tmp_path, "holds the input"), (tmp_path / "lite0.pth", "lite0.pth: is the input")):
         assert main(args[:-2] + ["--out", str(out)]) != 0 and message in capsys.readouterr().err
     assert main(args + [str(tmp_path / "notes")]) != 0
     assert "exists and is not a frame-encoder folder" in capsys.readouterr().err

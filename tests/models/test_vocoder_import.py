@@ -175,8 +175,9 @@ def test_an_existing_folder_is_replaced_only_when_asked(tmp_path, foley):
     code, _, err = foley("import-vocoder", checkpoint, "--config", config, "--out", tmp_path / "voc", "--overwrite")
     assert code == 0, err
     assert not (tmp_path / "voc" / "keep.txt").exists() and load_vocoder(tmp_path / "voc").sample_rate == 12000
-    code, _, err = foley("import-vocoder", checkpoint, "--config", config, "--out", tmp_path / "src", "--overwrite")
-    assert code == 2 and "holds the input" in err and checkpoint.exists()  # never replaces its own input
+    for overwrite in ((), ("--overwrite",)):  # never replaces its own input, and says so first
+        code, _, err = foley("import-vocoder", checkpoint, "--config", config, "--out", tmp_path / "src", *overwrite)
+        assert code == 2 and "holds the input" in err and checkpoint.exists()
 
 
 def test_copy_synthesis_benchmark_runs_on_tiny_clips(tmp_path, monkeypatch):

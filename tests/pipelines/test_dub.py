@@ -80,8 +80,10 @@ def test_a_clip_shorter_than_the_window_is_generated_as_a_whole_window(pipeline,
 
 @pytest.mark.parametrize("settings, message", [(dict(steps=0), "steps must be a whole number >= 1, got 0"),
                                                (dict(steps=2.5), "steps must be a whole number >= 1, got 2.5"),
-                                               (dict(guidance=-2.0), "guidance must be >= 0, got -2.0"),
-                                               (dict(scale=float("nan")), "scale must be >= 0, got nan")])
+                                               (dict(guidance=-2.0), "guidance must be a finite number >= 0, got -2.0"),
+                                               (dict(guidance=float("inf")), "guidance must be a finite number >= 0"),
+                                               (dict(guidance="5"), "guidance must be a finite number >= 0, got '5'"),
+                                               (dict(scale=float("nan")), "scale must be a finite number >= 0, got nan")])
 def test_bad_settings_are_refused_before_any_work(pipeline, cfr_video, monkeypatch, settings, message):
     def no_decoding(*args, **kwargs):
         raise AssertionError("decoded frames despite bad settings")
@@ -120,7 +122,7 @@ def test_cli_dub(model_dir, pipeline, av_clip, tmp_path):
     assert "done 1, skipped 0" in first.stdout and (out / "with_audio.mp4").is_file()
     c = pipeline.config  # the settings used, then each video: no library bars or warnings; bars only on a terminal
     assert first.stderr.splitlines() == [f"model {model_dir}: {c.steps} {c.scheduler} steps, guidance {c.guidance:g}, "
-                                         f"lambda {c.scale:g}, seed 0", f"[1/1] {av_clip}"]
+                                         f"scale (lambda) {c.scale:g}, seed 0", f"[1/1] {av_clip}"]
     second = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), str(tmp_path / "missing.mp4"), *opts],
                             capture_output=True, text=True)
     assert second.returncode == 1 and "skipped 1" in second.stdout

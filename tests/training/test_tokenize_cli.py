@@ -118,9 +118,11 @@ def test_import_tokenizer_command(foley, tmp_path):
     assert bad.returncode == 2 and bad.stderr.strip() == f"foley: error: {tmp_path / 'nope.bin'}: no such k-means file"
 
 
-@pytest.mark.parametrize("model", ["demo", "sfx"])
-def test_tokenize_takes_a_shipped_model_name(foley, clips, model):
-    result = foley("tokenize", clips / "a.wav", "--model", model, "--format", "json")
+@pytest.mark.parametrize("model", ["demo", "sfx", "sfx folder"])
+def test_tokenize_takes_a_model_name_or_folder(foley, clips, model):
+    spec = shipped_dir("sfx") if model == "sfx folder" else model  # a model folder: its pipeline.json names the tokenizer
+    model = model.split()[0]
+    result = foley("tokenize", clips / "a.wav", "--model", spec, "--format", "json")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     tokenizer = UnitTokenizer.from_pretrained(shipped_dir(model) / "tokenizer")

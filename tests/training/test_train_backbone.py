@@ -12,6 +12,7 @@ from foley.errors import FoleyError
 from foley.models.auffusion import LAYOUT_CONDITION, ConditionAdapter, TextConditioner
 from foley.models.backbone import AudioBackbone, build_backbone
 from foley.training.backbone import UNET_CHECKPOINT, VAE_CHECKPOINT, TextStates, adaptive_weight, train_unet, train_vae
+from foley.training.backbone import main as backbone_main
 
 from auffusion_models import TINY, tiny_backbone
 
@@ -169,3 +170,27 @@ def test_min_snr_weighting_changes_the_loss_and_is_part_of_a_runs_settings(tmp_p
     assert weighted[0]["loss"] < plain[0]["loss"] - 1e-4
     with pytest.raises(FoleyError, match=r"other settings \(snr_gamma\)"):
         train(tmp_path / "b", 1.0)
+
+
+@pytest.mark.parametrize("option", [["--vae-channels", "32,abc"], ["--vae-channels", "12,24"], ["--vae-channels", ""],
+                                    ["--vae-layers", "0"], ["--snr-gamma", "0"], ["--snr-gamma", "-1"],
+                                    ["--vae-stop-at", "0"], ["--stop-at", "-2"]])
+def test_bad_training_options_are_refused_in_one_line(tmp_path, capsys, option):
+    with pytest.raises(SystemExit) as exit_:
+        backbone_main(["--data", str(tmp_path / "none"), "--out", str(tmp_path / "out"), *option])
+    assert exit_.value.code == 2 and f"argument {option[0]}" in capsys.readouterr().err
+    assert not (tmp_path / "out.run").exists()
+
+
+def test_a_stopped_run_keeps_its_checkpoint_and_names_every_changed_setting(tmp_path):
+    def train(stop_at=None, snr_gamma=None):
+        torch.manual_seed(0)
+        backbone = build_backbone(TINY, text=tiny_sentence_encoder(tmp_path / "enc"))
+        latents = torch.randn(6, 4, *backbone.latent_size, generator=torch.Generator().manual_seed(3))
+        return train_unet(backbone, latents, [["a dog barks"], ["thunder"]] * 3, steps=3, batch=2, lr=1e-3,
+                          drop_caption=0.0, gen=torch.Generator().manual_seed(0), log=lambda _: None,
+                          run=tmp_path / "run", checkpoint_every=0, stop_at=stop_at, snr_gamma=snr_gamma)
+    assert len(train(stop_at=1, snr_gamma=5.0)) == 1
+    assert torch.load(tmp_path / "run" / UNET_CHECKPOINT, weights_only=True)["step"] == 1  # without checkpoint_every
+    with pytest.raises(FoleyError, match=r"other settings \(snr_gamma\)"):  # an option left out is named too
+        train()
