@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from foley.cli import number_arg
 from foley.datasets.synthsync import load_manifest
 from foley.errors import FoleyError
 from foley.evaluation.classifier import DEMO_PATH, SoundClassifier
@@ -43,20 +44,14 @@ from foley.pipelines.dub import FoleyPipeline
 ROWS = ("ground truth", "dub", "oracle units", "text only", "shuffled video")
 
 
-def positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return int(text)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
     ap.add_argument("--split", default="test")
-    ap.add_argument("--n", type=positive_int, default=40)
+    ap.add_argument("--n", type=number_arg(1, integer=True), default=40)
     ap.add_argument("--out", required=True)
     ap.add_argument("--model", default="demo")
-    ap.add_argument("--steps", type=positive_int, default=None, help="diffusion steps (default: the model's)")
+    ap.add_argument("--steps", type=number_arg(1, integer=True), help="diffusion steps (default: the model's)")
     ap.add_argument("--scheduler", choices=("dpm", "ddim", "pndm"), help="sampler (default: the model's)")
     ap.add_argument("--guidance", type=float, help="classifier-free guidance (default: the model's)")
     ap.add_argument("--seed", type=int, default=0, help="diffusion seed of every clip (default 0)")

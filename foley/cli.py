@@ -158,15 +158,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _shipped_tokenizer(spec: str) -> Path:
+def _model_tokenizer(spec: str) -> Path:
     """The tokenizer folder of a model (a shipped name such as demo or sfx, or a model folder
     with pipeline.json), or ``spec`` itself as a tokenizer folder."""
     from .pipelines.dub import CONFIG_NAME, PipelineConfig, model_dir
 
     root = model_dir(spec)
-    if not (root / CONFIG_NAME).is_file():
-        return root
-    return root / PipelineConfig.from_dict(json.loads((root / CONFIG_NAME).read_text(encoding="utf-8"))).tokenizer
+    return root / PipelineConfig.read(root / CONFIG_NAME).tokenizer if (root / CONFIG_NAME).is_file() else root
 
 
 def _cmd_tokenize(args: argparse.Namespace) -> int:
@@ -177,7 +175,7 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
     if args.manifest:
         from .datasets.token_cache import cache_tokens
 
-        tokenizer = UnitTokenizer.from_pretrained(_shipped_tokenizer(args.model))
+        tokenizer = UnitTokenizer.from_pretrained(_model_tokenizer(args.model))
         result = cache_tokens(tokenizer, args.manifest, args.out, progress=not args.quiet)
         c = result["counts"]
         print(f"{args.out}: {c['done']} clips tokenized, {c['skipped']} already cached, {c['failed']} failed "
@@ -190,7 +188,7 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
     from .media.audio import read_audio
 
     wav, rate = read_audio(args.audio, sample_rate=16_000)
-    tokenizer = UnitTokenizer.from_pretrained(_shipped_tokenizer(args.model))
+    tokenizer = UnitTokenizer.from_pretrained(_model_tokenizer(args.model))
     ids = tokenizer.encode(wav, sample_rate=rate)
     if args.format == "aud":
         print(tokenizer.to_text(ids))
@@ -483,15 +481,16 @@ def _cmd_ui(args: argparse.Namespace) -> int:
     return 0
 
 
-def _number(low: float, high: float = math.inf, integer: bool = False):
-    """An argparse type: a finite number in [low, high]."""
+def number_arg(low: float, high: float = math.inf, integer: bool = False, above: bool = False):
+    """An argparse type: a finite number in [low, high] (``above``: in (low, high])."""
     def parse(text: str):
         try:
             value = int(text) if integer else float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not {'an integer' if integer else 'a number'}: {text!r}") from None
-        if not (math.isfinite(value) and low <= value <= high):
-            bound = f"between {low:g} and {high:g}" if math.isfinite(high) else f">= {low:g}"
+        if not (math.isfinite(value) and (low < value if above else low <= value) and value <= high):
+            bound = (f"between {low:g} and {high:g}" if math.isfinite(high)
+                     else f"{'>' if above else '>='} {low:g}")
             raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
         return value
     return parse
@@ -506,8 +505,8 @@ def build_parser() -> argparse.ArgumentParser:
     prep_sub = prepare.add_subparsers(dest="dataset", required=True, metavar="DATASET")
     synth = prep_sub.add_parser("synth", help="generate the SynthSync benchmark (videos, audio, exact onsets)")
     synth.add_argument("--out", required=True, help="output folder")
-    synth.add_argument("--n-train", type=_number(0, integer=True), default=2000)
-    synth.add_argument("--n-test", type=_number(0, integer=True), default=200)
+    synth.add_argument("--n-train", type=number_arg(0, integer=True), default=2000)
+    synth.add_argument("--n-test", type=number_arg(0, integer=True), default=200)
     synth.add_argument("--seed", type=int, default=0)
     synth.add_argument("--duration", type=float, default=4.0, help="clip duration in seconds")
     synth.add_argument("--sounds", metavar="SFX_DIR", help="a `foley prepare sfx` folder: events sound like its "
@@ -636,11 +635,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="time-aware attention bias, or the paper's plain attention (default: gaussian)")
     ad.add_argument("--sigma", type=float, default=1.0, help="width of the time bias in tokens (default: 1)")
     ad.add_argument("--scale", type=float, default=0.5, help="lambda stored for inference (default: 0.5)")
-    ad.add_argument("--steps", type=_number(0, integer=True), default=1000)
-    ad.add_argument("--batch-size", type=_number(0, integer=True), default=8, help="global batch, split across processes")
+    ad.add_argument("--steps", type=number_arg(0, integer=True), default=1000)
+    ad.add_argument("--batch-size", type=number_arg(0, integer=True), default=8, help="global batch, split across processes")
     ad.add_argument("--lr", type=float, default=1e-4)
     ad.add_argument("--seed", type=int, default=0)
-    ad.add_argument("--checkpoint-every", type=_number(0, integer=True), default=100)
+    ad.add_argument("--checkpoint-every", type=number_arg(0, integer=True), default=100)
     ad.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
                     help="the frozen UNet's dtype and autocast (auto: bf16 on CUDA, fp16 on GPUs without bf16, "
                          "fp32 elsewhere); the adapter trains in fp32")
@@ -654,11 +653,11 @@ def build_parser() -> argparse.ArgumentParser:
     lm.add_argument("--features", required=True, help="frame feature cache (foley extract)")
     lm.add_argument("--units", required=True, help="unit id cache (foley tokenize --manifest)")
     lm.add_argument("--out", required=True, help="run folder: init/, checkpoint/, log.jsonl, lm/")
-    lm.add_argument("--steps", type=_number(0, integer=True))
-    lm.add_argument("--batch-size", type=_number(0, integer=True), help="global batch, split across processes")
+    lm.add_argument("--steps", type=number_arg(0, integer=True))
+    lm.add_argument("--batch-size", type=number_arg(0, integer=True), help="global batch, split across processes")
     lm.add_argument("--lr", type=float)
     lm.add_argument("--seed", type=int)
-    lm.add_argument("--checkpoint-every", type=_number(0, integer=True))
+    lm.add_argument("--checkpoint-every", type=number_arg(0, integer=True))
     lm.add_argument("--precision", choices=("auto", "fp32", "bf16"),
                     help="the frozen LM's dtype and autocast (auto: bf16 on GPUs that have it, fp32 elsewhere); "
                          "connector, LoRA and new rows train in fp32")
@@ -674,7 +673,7 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument("--pretrained", help="for an open_clip name: a tag (default: openai), a checkpoint file, or '' "
                      "for random weights")
     ext.add_argument("--out", required=True, help="cache folder")
-    ext.add_argument("--batch-size", type=_number(0, integer=True), help="frames per forward pass")
+    ext.add_argument("--batch-size", type=number_arg(0, integer=True), help="frames per forward pass")
     ext.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
     ext.add_argument("--quiet", action="store_true", help="no progress bar")
     ext.set_defaults(func=_cmd_extract)
@@ -688,8 +687,8 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("-o", "--output", help="output wav (default: SESSION.wav or compose.wav)")
     comp.add_argument("--model", help="backbone: sfx (real recordings, the default; a session keeps its own), "
                       "demo (SynthSync's synthetic sounds), or a directory / hub id (Auffusion layouts)")
-    comp.add_argument("--steps", type=_number(1, integer=True), default=25, help="diffusion steps (default: 25)")
-    comp.add_argument("--guidance", type=_number(0), default=7.5, help="classifier-free guidance scale (default: 7.5)")
+    comp.add_argument("--steps", type=number_arg(1, integer=True), default=25, help="diffusion steps (default: 25)")
+    comp.add_argument("--guidance", type=number_arg(0), default=7.5, help="classifier-free guidance scale (default: 7.5)")
     comp.add_argument("--scheduler", choices=("pndm", "ddim", "dpm"), default="dpm")
     comp.add_argument("--timeline", help="also write a PNG of the plan over the spectrogram")
     comp.add_argument("--plan-only", action="store_true", help="print the plan as JSON and stop")
@@ -704,16 +703,16 @@ def build_parser() -> argparse.ArgumentParser:
     dub.add_argument("--model", default="demo", help="demo (synthetic sounds), sfx (recorded sounds; both know "
                      "SynthSync's pictures only) or a model directory (pipeline.json + components)")
     dub.add_argument("--caption", help="what the video shows, for the LM's caption slot")
-    dub.add_argument("--scale", type=_number(0), help="lambda of the visual cross-attention (default: the model's; demo 1, sfx 1.5)")
-    dub.add_argument("--steps", type=_number(1, integer=True), help="diffusion steps (default: the model's; demo 10, sfx 25)")
-    dub.add_argument("--guidance", type=_number(0),
+    dub.add_argument("--scale", type=number_arg(0), help="lambda of the visual cross-attention (default: the model's; demo 1, sfx 1.5)")
+    dub.add_argument("--steps", type=number_arg(1, integer=True), help="diffusion steps (default: the model's; demo 10, sfx 25)")
+    dub.add_argument("--guidance", type=number_arg(0),
                      help="classifier-free guidance scale (default: the model's; demo 5, sfx 3)")
-    dub.add_argument("--seed", type=_number(0, integer=True), default=0)
+    dub.add_argument("--seed", type=number_arg(0, integer=True), default=0)
     dub.add_argument("--device", default="auto",
                      help="auto | cpu | cuda | mps (auto under accelerate launch: each process's own GPU)")
     dub.add_argument("--overwrite", action="store_true", help="redo videos whose outputs exist")
     dub.add_argument("--keep-original", action="store_true", help="keep the video's own audio as a second track")
-    dub.add_argument("--mix-original", type=_number(-80, 20), metavar="DB", help="mix the video's own audio under the Foley at DB")
+    dub.add_argument("--mix-original", type=number_arg(-80, 20), metavar="DB", help="mix the video's own audio under the Foley at DB")
     dub.add_argument("--quiet", action="store_true", help="no progress output")
     dub.set_defaults(func=_cmd_dub)
 
@@ -722,7 +721,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "directory (pipeline.json + components)")
     ui.add_argument("--compose-model", default="sfx", help="compose tab: a backbone (sfx, demo, or a directory)")
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
-    ui.add_argument("--port", type=_number(1, 65535, integer=True), default=7860)
+    ui.add_argument("--port", type=number_arg(1, 65535, integer=True), default=7860)
     ui.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
     ui.set_defaults(func=_cmd_ui)
     return parser

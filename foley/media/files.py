@@ -94,8 +94,9 @@ def refuse_output_holding_inputs(out: str | os.PathLike, inputs: list, what: str
     from ..errors import FoleyError
 
     target = Path(out).resolve()
-    for source in inputs:
-        if source is not None and target == Path(source).resolve():
+    for source in filter(None, inputs):
+        resolved = Path(source).resolve()
+        if target == resolved:
             raise FoleyError(f"{out}: is the input; write the {what} to another folder")
-        if source is not None and target in Path(source).resolve().parents:
+        if target in resolved.parents:
             raise FoleyError(f"{out}: holds the input {source}; write the {what} to another folder")

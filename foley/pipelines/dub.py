@@ -66,6 +66,14 @@ class PipelineConfig:
             raise FoleyError(f"unknown pipeline settings: {sorted(unknown)}")
         return cls(**data)
 
+    @classmethod
+    def read(cls, path: str | os.PathLike) -> "PipelineConfig":
+        """A ``pipeline.json``; FoleyError (one line) if it is unreadable."""
+        try:
+            return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        except (json.JSONDecodeError, TypeError) as e:
+            raise FoleyError(f"{path}: unreadable pipeline config ({e})") from None
+
 
 @dataclass
 class DubResult:
@@ -128,10 +136,7 @@ class FoleyPipeline:
             what = (f"the {path} model is not installed" if str(path) in SHIPPED_MODELS
                     else f"not a foley model directory, nor a shipped model ({', '.join(SHIPPED_MODELS)})")
             raise FoleyError(f"{root}: {what} (no {CONFIG_NAME})")
-        try:
-            config = PipelineConfig.from_dict(json.loads((root / CONFIG_NAME).read_text(encoding="utf-8")))
-        except (json.JSONDecodeError, TypeError) as e:
-            raise FoleyError(f"{root / CONFIG_NAME}: unreadable pipeline config ({e})") from None
+        config = PipelineConfig.read(root / CONFIG_NAME)
         dev = resolve_device(device)
         half = torch.float16 if dev.type == "cuda" else torch.float32
         where = lambda name: root / name if (root / name).exists() else Path(name)  # noqa: E731

@@ -38,6 +38,7 @@ from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerFast
 
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
 
+from ..cli import number_arg
 from ..datasets.sfx import attribution_text, load_sfx_manifest
 from ..datasets.synthsync import load_manifest
 from ..errors import FoleyError
@@ -347,19 +348,6 @@ def _sfx_text(encoder_dir: str, text_dim: int, max_length: int = SFX_MAX_TEXT_TO
     return TextConditioner(tokenizer, encoder, adapter, max_length=max_length)
 
 
-def _positive(kind: type):
-    """An argparse type: a number of ``kind`` > 0."""
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if not 0 < value < math.inf:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-        return value
-    return parse
-
-
 def _vae_channels(text: str) -> tuple[int, ...]:
     """An argparse type: comma-separated VAE widths, each a positive multiple of 8 (its group norm)."""
     try:
@@ -391,18 +379,21 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--vae-adversarial-start", type=int, default=0, help="VAE step at which the PatchGAN loss starts")
     p.add_argument("--vae-channels", type=_vae_channels,
                    help="VAE widths per level, multiples of 8, e.g. 32,64,128 (default: the recipe's)")
-    p.add_argument("--vae-layers", type=_positive(int), help="VAE resnet layers per level (default: the recipe's)")
-    p.add_argument("--vae-stop-at", type=_positive(int),
+    p.add_argument("--vae-layers", type=number_arg(1, integer=True),
+                   help="VAE resnet layers per level (default: the recipe's)")
+    p.add_argument("--vae-stop-at", type=number_arg(1, integer=True),
                    help="checkpoint and stop after this VAE step (rerun to continue)")
     p.add_argument("--unet-steps", type=int, default=600)
     p.add_argument("--unet-batch", type=int, default=16)
     p.add_argument("--unet-lr", type=float, default=5e-4)
     p.add_argument("--drop-caption", type=float, default=0.1)
-    p.add_argument("--snr-gamma", type=_positive(float), help="Min-SNR-gamma loss weighting of the UNet (e.g. 5; default: plain MSE)")
+    p.add_argument("--snr-gamma", type=number_arg(0, above=True),
+                   help="Min-SNR-gamma loss weighting of the UNet (e.g. 5; default: plain MSE)")
     p.add_argument("--text-pooling", action="store_true",
                    help="also pool the text states into the UNet's timestep embedding (a global caption condition)")
     p.add_argument("--checkpoint-every", type=int, default=100, help="VAE and UNet steps between checkpoints")
-    p.add_argument("--stop-at", type=_positive(int), help="checkpoint and stop after this UNet step (rerun to continue)")
+    p.add_argument("--stop-at", type=number_arg(1, integer=True),
+                   help="checkpoint and stop after this UNet step (rerun to continue)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--fp16", action="store_true", help="store the weights in float16")
