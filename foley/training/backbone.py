@@ -402,12 +402,12 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
     run = Path(args.run or f"{args.out}.run")
-    run.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
 
-    def log(msg: str) -> None:
+    def log(msg: str) -> None:  # the run folder appears with the first line: bad data leaves none behind
         line = f"[{time.time() - t0:7.1f} s] {msg}"
         print(line, flush=True)
+        run.mkdir(parents=True, exist_ok=True)
         with open(run / "log.txt", "a", encoding="utf-8") as f:
             f.write(line + "\n")
 

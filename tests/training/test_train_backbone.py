@@ -11,7 +11,15 @@ from transformers import BertConfig, BertModel, BertTokenizerFast
 from foley.errors import FoleyError
 from foley.models.auffusion import LAYOUT_CONDITION, ConditionAdapter, TextConditioner
 from foley.models.backbone import AudioBackbone, build_backbone
-from foley.training.backbone import UNET_CHECKPOINT, VAE_CHECKPOINT, TextStates, adaptive_weight, train_unet, train_vae
+from foley.training.backbone import (
+    UNET_CHECKPOINT,
+    VAE_CHECKPOINT,
+    TextStates,
+    adaptive_weight,
+    cli,
+    train_unet,
+    train_vae,
+)
 from foley.training.backbone import main as backbone_main
 
 from auffusion_models import TINY, tiny_backbone
@@ -194,3 +202,10 @@ def test_a_stopped_run_keeps_its_checkpoint_and_names_every_changed_setting(tmp_
     assert torch.load(tmp_path / "run" / UNET_CHECKPOINT, weights_only=True)["step"] == 1  # without checkpoint_every
     with pytest.raises(FoleyError, match=r"other settings \(snr_gamma\)"):  # an option left out is named too
         train()
+
+
+def test_missing_data_is_refused_without_leaving_a_run_folder(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli(["--data", str(tmp_path / "missing"), "--out", str(tmp_path / "bb")])
+    assert exit_.value.code == 2 and "foley.training.backbone: error:" in capsys.readouterr().err
+    assert not (tmp_path / "bb.run").exists() and not (tmp_path / "bb").exists()
