@@ -381,6 +381,8 @@ def main(argv: list[str] | None = None) -> None:
                    help="VAE widths per level, multiples of 8, e.g. 32,64,128 (default: the recipe's)")
     p.add_argument("--vae-layers", type=number_arg(1, integer=True),
                    help="VAE resnet layers per level (default: the recipe's)")
+    p.add_argument("--latent-channels", type=number_arg(1, integer=True),
+                   help="VAE latent channels (default: the recipe's; 4 demo, 8 sfx)")
     p.add_argument("--vae-stop-at", type=number_arg(1, integer=True),
                    help="checkpoint and stop after this VAE step (rerun to continue)")
     p.add_argument("--unet-steps", type=int, default=600)
@@ -413,7 +415,8 @@ def main(argv: list[str] | None = None) -> None:
 
     sizes = {"unet_text_pooling": args.text_pooling,
              **({"vae_channels": args.vae_channels} if args.vae_channels is not None else {}),
-             **({"vae_layers_per_block": args.vae_layers} if args.vae_layers is not None else {})}
+             **({"vae_layers_per_block": args.vae_layers} if args.vae_layers is not None else {}),
+             **({"latent_channels": args.latent_channels} if args.latent_channels is not None else {})}
     if args.recipe == "demo":
         cfg = replace(DEMO_CONFIG, **sizes)
         wavs, entries = load_clips(args.data, "train", cfg.mel)

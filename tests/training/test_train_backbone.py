@@ -8,6 +8,7 @@ import pytest
 import torch
 from transformers import BertConfig, BertModel, BertTokenizerFast
 
+from foley.datasets.synthsync import SynthConfig, generate
 from foley.errors import FoleyError
 from foley.models.auffusion import LAYOUT_CONDITION, ConditionAdapter, TextConditioner
 from foley.models.backbone import AudioBackbone, build_backbone
@@ -182,7 +183,7 @@ def test_min_snr_weighting_changes_the_loss_and_is_part_of_a_runs_settings(tmp_p
 
 @pytest.mark.parametrize("option", [["--vae-channels", "32,abc"], ["--vae-channels", "12,24"], ["--vae-channels", ""],
                                     ["--vae-layers", "0"], ["--snr-gamma", "0"], ["--snr-gamma", "-1"],
-                                    ["--vae-stop-at", "0"], ["--stop-at", "-2"]])
+                                    ["--vae-stop-at", "0"], ["--stop-at", "-2"], ["--latent-channels", "0"]])
 def test_bad_training_options_are_refused_in_one_line(tmp_path, capsys, option):
     with pytest.raises(SystemExit) as exit_:
         backbone_main(["--data", str(tmp_path / "none"), "--out", str(tmp_path / "out"), *option])
@@ -209,3 +210,13 @@ def test_missing_data_is_refused_without_leaving_a_run_folder(tmp_path, capsys):
         cli(["--data", str(tmp_path / "missing"), "--out", str(tmp_path / "bb")])
     assert exit_.value.code == 2 and "foley.training.backbone: error:" in capsys.readouterr().err
     assert not (tmp_path / "bb.run").exists() and not (tmp_path / "bb").exists()
+
+
+def test_the_size_options_shape_the_saved_backbone(tmp_path):
+    generate(tmp_path / "synth", n_train=4, n_test=0, seed=0, cfg=SynthConfig(duration_s=1.0), workers=1, progress=False)
+    backbone_main(["--data", str(tmp_path / "synth"), "--out", str(tmp_path / "bb"), "--vae-steps", "2",
+                   "--vae-batch", "2", "--vae-crop", "32", "--vae-channels", "8,16", "--latent-channels", "2",
+                   "--unet-steps", "2", "--unet-batch", "2"])
+    backbone = AudioBackbone.from_pretrained(tmp_path / "bb")
+    assert list(backbone.vae.config.block_out_channels) == [8, 16] and backbone.vae.config.latent_channels == 2
+    assert backbone.unet.config.in_channels == 2 and backbone.unet.config.out_channels == 2
