@@ -496,6 +496,20 @@ def number_arg(low: float, high: float = math.inf, integer: bool = False, above:
     return parse
 
 
+def show_defaults(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add "default: X" to the --help line of every option (subcommands included) that has a
+    default and whose text does not already name it; returns ``parser``."""
+    for action in parser._actions:  # argparse has no public view of a parser's actions
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in set(action.choices.values()):
+                show_defaults(sub)
+        elif (action.option_strings and action.help != argparse.SUPPRESS
+              and not any(action.default is v for v in (None, False, argparse.SUPPRESS))
+              and "default" not in (action.help or "")):  # identity: a default of 0 is shown, a flag's False is not
+            action.help = f"{action.help} (default: %(default)s)" if action.help else "default: %(default)s"
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="foley", description="Video-to-audio Foley generation.")
     parser.add_argument("--version", action="version", version=f"foley {__version__}")
@@ -653,15 +667,17 @@ def build_parser() -> argparse.ArgumentParser:
     lm.add_argument("--features", required=True, help="frame feature cache (foley extract)")
     lm.add_argument("--units", required=True, help="unit id cache (foley tokenize --manifest)")
     lm.add_argument("--out", required=True, help="run folder: init/, checkpoint/, log.jsonl, lm/")
-    lm.add_argument("--steps", type=number_arg(0, integer=True))
-    lm.add_argument("--batch-size", type=number_arg(0, integer=True), help="global batch, split across processes")
-    lm.add_argument("--lr", type=float)
-    lm.add_argument("--seed", type=int)
-    lm.add_argument("--checkpoint-every", type=number_arg(0, integer=True))
+    lm.add_argument("--steps", type=number_arg(0, integer=True), help="default: the config's")
+    lm.add_argument("--batch-size", type=number_arg(0, integer=True),
+                    help="global batch, split across processes (default: the config's)")
+    lm.add_argument("--lr", type=float, help="default: the config's")
+    lm.add_argument("--seed", type=int, help="default: the config's")
+    lm.add_argument("--checkpoint-every", type=number_arg(0, integer=True), help="default: the config's")
     lm.add_argument("--precision", choices=("auto", "fp32", "bf16"),
                     help="the frozen LM's dtype and autocast (auto: bf16 on GPUs that have it, fp32 elsewhere); "
-                         "connector, LoRA and new rows train in fp32")
-    lm.add_argument("--gradient-checkpointing", action="store_true")
+                         "connector, LoRA and new rows train in fp32 (default: the config's)")
+    lm.add_argument("--gradient-checkpointing", action="store_true", help="recompute activations in the backward pass "
+                    "(less memory, slower; default: the config's)")
     lm.add_argument("--no-video", action="store_true", help="the caption-only ablation: no frames in the prompt")
     lm.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     lm.set_defaults(func=_cmd_train_lm)
@@ -724,7 +740,7 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=number_arg(1, 65535, integer=True), default=7860)
     ui.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
     ui.set_defaults(func=_cmd_ui)
-    return parser
+    return show_defaults(parser)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,24 @@ def test_version_and_help():
     assert "prepare" in foley("--help").stdout
 
 
+def test_help_shows_each_options_default_once():
+    import argparse
+
+    from foley.cli import show_defaults
+
+    parser = argparse.ArgumentParser(prog="tool")
+    sub = parser.add_subparsers(dest="command").add_parser("run")
+    sub.add_argument("--seed", type=int, default=0)
+    sub.add_argument("--lr", type=float, default=1e-4, help="learning rate")
+    sub.add_argument("--out", default="dubbed", help="output folder (default: dubbed)")
+    sub.add_argument("--model", help="a model folder")
+    sub.add_argument("--quiet", action="store_true", help="no progress output")
+    show_defaults(parser)  # reaches the subcommand's options
+    text = " ".join(sub.format_help().split())
+    assert "--seed SEED default: 0" in text and "learning rate (default: 0.0001)" in text
+    assert text.count("default") == 3  # --out's own text names it once; --model and a flag have none
+
+
 def test_prepare_synth_then_probe(tmp_path):
     out = tmp_path / "synth"
     proc = foley("prepare", "synth", "--out", out, "--n-train", 1, "--n-test", 2, "--seed", 3, "--duration", 2, "--quiet")

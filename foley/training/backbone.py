@@ -38,7 +38,7 @@ from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerFast
 
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
 
-from ..cli import number_arg
+from ..cli import number_arg, show_defaults
 from ..datasets.sfx import attribution_text, load_sfx_manifest
 from ..datasets.synthsync import load_manifest
 from ..errors import FoleyError
@@ -399,7 +399,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--fp16", action="store_true", help="store the weights in float16")
-    args = p.parse_args(argv)
+    args = show_defaults(p).parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)

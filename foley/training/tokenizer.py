@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..cli import show_defaults
 from ..datasets.synthsync import load_manifest
 from ..errors import FoleyError
 from ..media.audio import read_audio
@@ -256,14 +257,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m foley.training.tokenizer", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     km = sub.add_parser("kmeans", help="fit k-means units on HuBERT features of a SynthSync-style folder")
-    km.add_argument("--hubert", default="", help="transformers HubertModel directory or hub id ('' = random Base)")
+    km.add_argument("--hubert", default="", help="transformers HubertModel directory or hub id (default: '', a random Base)")
     km.add_argument("--data", required=True, help="folder with train.jsonl (audio paths per clip)")
     km.add_argument("--layer", type=int, default=9)
     km.add_argument("--n-units", type=int, default=500)
     km.add_argument("--out", required=True)
     demo = sub.add_parser("demo", help="train and fit the demo tokenizer on SynthSync")
     demo.add_argument("--data", required=True, help="SynthSync folder (foley prepare synth)")
-    demo.add_argument("--out", default=str(DEMO_DIR))
+    demo.add_argument("--out", default=str(DEMO_DIR), help="default: the shipped demo tokenizer's folder")
     demo.add_argument("--threads", type=int, default=1)
     ev = sub.add_parser("eval", help="unit purity and onset change rates on SynthSync test")
     ev.add_argument("--model", default="demo")
@@ -271,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     bench = sub.add_parser("bench", help="encode throughput in seconds of audio per second")
     bench.add_argument("--model", default="demo", help="demo, a tokenizer directory, or 'base' (random HuBERT-Base)")
     bench.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args(argv)
+    args = show_defaults(parser).parse_args(argv)
     try:
         if args.command == "kmeans":
             features = build_hubert_features(HubertFeaturesConfig(pretrained=args.hubert, layer=args.layer))
