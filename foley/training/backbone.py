@@ -394,7 +394,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--text-pooling", action="store_true",
                    help="also pool the text states into the UNet's timestep embedding (a global caption condition)")
     p.add_argument("--checkpoint-every", type=int, default=100, help="VAE and UNet steps between checkpoints")
-    p.add_argument("--stop-at", type=number_arg(1, integer=True),
+    p.add_argument("--unet-stop-at", type=number_arg(1, integer=True),
                    help="checkpoint and stop after this UNet step (rerun to continue)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
@@ -463,11 +463,11 @@ def main(argv: list[str] | None = None) -> None:
     log(f"latents {tuple(latents.shape)}, scaling factor {scaling:.4f}")
     curve = train_unet(backbone, latents * scaling, texts, args.unet_steps, args.unet_batch, args.unet_lr,
                        args.drop_caption, gen, log, run=run, checkpoint_every=args.checkpoint_every,
-                       stop_at=args.stop_at, settings={"recipe": args.recipe, "seed": args.seed,
+                       stop_at=args.unet_stop_at, settings={"recipe": args.recipe, "seed": args.seed,
                                                        **({"text_pooling": True} if args.text_pooling else {})},
                        snr_gamma=args.snr_gamma)
     if len(curve) < args.unet_steps:
-        log(f"stopped after UNet step {len(curve)} of {args.unet_steps}; rerun the command without --stop-at "
+        log(f"stopped after UNet step {len(curve)} of {args.unet_steps}; rerun the command without --unet-stop-at "
             "(or with a later one) to continue")
         return
     if args.fp16:

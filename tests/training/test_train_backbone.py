@@ -183,7 +183,7 @@ def test_min_snr_weighting_changes_the_loss_and_is_part_of_a_runs_settings(tmp_p
 
 @pytest.mark.parametrize("option", [["--vae-channels", "32,abc"], ["--vae-channels", "12,24"], ["--vae-channels", ""],
                                     ["--vae-layers", "0"], ["--snr-gamma", "0"], ["--snr-gamma", "-1"],
-                                    ["--vae-stop-at", "0"], ["--stop-at", "-2"], ["--latent-channels", "0"]])
+                                    ["--vae-stop-at", "0"], ["--unet-stop-at", "-2"], ["--latent-channels", "0"]])
 def test_bad_training_options_are_refused_in_one_line(tmp_path, capsys, option):
     with pytest.raises(SystemExit) as exit_:
         backbone_main(["--data", str(tmp_path / "none"), "--out", str(tmp_path / "out"), *option])
