@@ -142,10 +142,13 @@ def _save_checkpoint(checkpoint: Path, modules: dict, gen: torch.Generator, **ex
 def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: int, crop: int, lr: float,
               kl_weight: float, gen: torch.Generator, log, adversarial: float = 0.0, adversarial_start: int = 0,
               run: Path | None = None, checkpoint_every: int = 0, stop_at: int | None = None,
-              settings: dict | None = None) -> int:
+              settings: dict | None = None, critic_warmup: int = 0) -> int:
     """L1 + ``kl_weight`` * KL on random ``crop``-frame crops of ``images`` (N, 1, M, T); from
     step ``adversarial_start`` on, plus ``adversarial`` * the adaptive weight * a hinge
     PatchGAN loss, which restores the fine texture (harmonics, crackle) that L1 alone blurs.
+    ``critic_warmup``: the critic learns alone for this many steps before its loss reaches
+    the VAE, so the VAE's first adversarial gradients come from a critic that can already
+    tell real from reconstructed (a random one's only add noise to a converged VAE).
 
     With ``run``, a checkpoint (VAE, critic, optimizers, generator, step) every
     ``checkpoint_every`` steps, resumed from as ``train_unet`` does; ``stop_at``: checkpoint
@@ -157,6 +160,8 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
     modules = {"vae": vae, "optimizer": opt, **({"critic": critic, "critic_optimizer": critic_opt} if critic else {})}
     settings = {**(settings or {}), "steps": steps, "batch": batch, "crop": crop, "lr": lr, "kl_weight": kl_weight,
                 "adversarial": adversarial, "adversarial_start": adversarial_start}
+    if critic_warmup:  # absent without warm-up, as in checkpoints made before the option
+        settings["critic_warmup"] = critic_warmup
     checkpoint = run / VAE_CHECKPOINT if run is not None else None
     first = int(_resume(checkpoint, settings, modules, gen, log, "vae").get("step", 0))
     end = min(steps, stop_at) if stop_at is not None else steps
@@ -169,6 +174,7 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
         rec = F.l1_loss(recon, x) + kl_weight * posterior.kl().mean()
         loss, msg = rec, ""
         gan = critic is not None and step >= adversarial_start
+        learn_critic = critic is not None and step >= adversarial_start - critic_warmup
         if gan:
             adv = -critic(recon[:, :1]).mean()
             weight = adversarial * adaptive_weight(rec, adv, vae.decoder.conv_out.weight)
@@ -180,12 +186,14 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
         loss.backward()
         torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
         opt.step()
-        if gan:  # hinge loss (Lim & Ye 2017) on real vs reconstructed mel images
+        if learn_critic:  # hinge loss (Lim & Ye 2017) on real vs reconstructed mel images
             critic_loss = F.relu(1 - critic(x[:, :1])).mean() + F.relu(1 + critic(recon[:, :1].detach())).mean()
             critic_opt.zero_grad()
             critic_loss.backward()
             critic_opt.step()
-            msg = f" adversarial {adv.item():.3f} x {weight.item():.3f} critic {critic_loss.item():.3f}"
+            msg = f" critic {critic_loss.item():.3f}"
+        if gan:
+            msg = f" adversarial {adv.item():.3f} x {weight.item():.3f}{msg}"
         if step % 25 == 0 or step == steps - 1:
             log(f"vae step {step} loss {rec.item():.4f}{msg}")
         if checkpoint is not None and ((checkpoint_every and (step + 1) % checkpoint_every == 0) or step + 1 == end):
@@ -377,6 +385,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--vae-adversarial", type=float, default=0.0,
                    help="weight of the VAE's PatchGAN loss (0: L1 + KL only)")
     p.add_argument("--vae-adversarial-start", type=int, default=0, help="VAE step at which the PatchGAN loss starts")
+    p.add_argument("--vae-critic-warmup", type=number_arg(0, integer=True), default=0,
+                   help="VAE steps in which the PatchGAN critic learns alone before its loss starts")
     p.add_argument("--vae-channels", type=_vae_channels,
                    help="VAE widths per level, multiples of 8, e.g. 32,64,128 (default: the recipe's)")
     p.add_argument("--vae-layers", type=number_arg(1, integer=True),
@@ -448,6 +458,7 @@ def main(argv: list[str] | None = None) -> None:
         done = train_vae(backbone, images, args.vae_steps, args.vae_batch, args.vae_crop, args.vae_lr, args.kl_weight,
                          gen, log, adversarial=args.vae_adversarial, adversarial_start=args.vae_adversarial_start,
                          run=run, checkpoint_every=args.checkpoint_every, stop_at=args.vae_stop_at,
+                         critic_warmup=args.vae_critic_warmup,
                          settings={"recipe": args.recipe, "seed": args.seed, "channels": list(cfg.vae_channels),
                                    "layers": cfg.vae_layers_per_block, "latent_channels": cfg.latent_channels})
         if done < args.vae_steps:

@@ -123,6 +123,25 @@ def test_the_adversarial_vae_loss_changes_what_the_vae_learns(tmp_path):
     assert not backbone.vae.training and not any(p.requires_grad for p in backbone.vae.parameters())
 
 
+def test_a_warmed_up_critic_learns_before_its_loss_reaches_the_vae(tmp_path):
+    images = torch.rand(4, 1, TINY.mel.n_mels, 32) * 2 - 1  # (N, 1, M, T) mel images
+
+    def train(name, critic_warmup):
+        torch.manual_seed(0)
+        backbone = tiny_backbone(tmp_path / name)
+        train_vae(backbone, images, steps=3, batch=2, crop=16, lr=1e-3, kl_weight=1e-6,
+                  gen=torch.Generator().manual_seed(0), log=lambda _: None, adversarial=0.5, adversarial_start=2,
+                  run=tmp_path / name, stop_at=2, critic_warmup=critic_warmup)
+        return backbone.vae.decoder.conv_out.weight.detach().clone(), torch.load(
+            tmp_path / name / VAE_CHECKPOINT, weights_only=True)
+
+    cold_vae, cold = train("cold", 0)
+    warm_vae, warm = train("warm", 1)
+    assert torch.equal(cold_vae, warm_vae)  # before adversarial_start the VAE learns L1 + KL alone either way
+    assert not torch.allclose(cold["critic"]["0.weight"], warm["critic"]["0.weight"], atol=1e-6)  # step 1 trained it
+    assert warm["settings"]["critic_warmup"] == 1 and "critic_warmup" not in cold["settings"]
+
+
 def test_a_resumed_vae_ends_where_an_uninterrupted_one_ends(tmp_path):
     images = torch.rand(4, 1, TINY.mel.n_mels, 32) * 2 - 1  # (N, 1, M, T) mel images
 
