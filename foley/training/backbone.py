@@ -10,7 +10,8 @@ Recipes:
   pretrained HiFi-GAN's mel and the HiFi-GAN itself as vocoder.
 
 Stages: the VAE on mel images (random time crops; L1 reconstruction + a small KL term,
-optionally Stable Diffusion's PatchGAN term for texture), its latent scaling factor =
+optionally an L1 on the image's gradients and Stable Diffusion's PatchGAN term for
+texture), its latent scaling factor =
 1 / std of the training latents (Stable Diffusion's rule);
 then the UNet and the trainable text part on cached latents: epsilon-prediction MSE on the
 PNDM/DDPM training schedule, captions dropped 10 % of the time so that classifier-free
@@ -109,6 +110,15 @@ class PatchDiscriminator(torch.nn.Sequential):
             torch.nn.Conv2d(4 * c, 1, 4, 1, 1))
 
 
+def gradient_l1(recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """L1 between the differences of neighbouring cells along frequency and along time of two
+    mel images (B, 1, M, T): what plain L1 lets a VAE blur (harmonics, onsets) costs here.
+    The image-gradient loss of Mathieu et al. 2016 (p = 1), written out as it is two lines."""
+    df = F.l1_loss(recon.diff(dim=2), target.diff(dim=2))  # (B, 1, M-1, T)
+    dt = F.l1_loss(recon.diff(dim=3), target.diff(dim=3))  # (B, 1, M, T-1)
+    return df + dt
+
+
 def adaptive_weight(rec_loss: torch.Tensor, adv_loss: torch.Tensor, last_layer: torch.Tensor) -> torch.Tensor:
     """Esser et al. 2021, eq. 7: ||grad rec|| / (||grad adv|| + 1e-4) at the decoder's last layer,
     clamped to [0, 1e4], so the adversarial term neither vanishes nor swamps the L1."""
@@ -142,26 +152,36 @@ def _save_checkpoint(checkpoint: Path, modules: dict, gen: torch.Generator, **ex
 def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: int, crop: int, lr: float,
               kl_weight: float, gen: torch.Generator, log, adversarial: float = 0.0, adversarial_start: int = 0,
               run: Path | None = None, checkpoint_every: int = 0, stop_at: int | None = None,
-              settings: dict | None = None, critic_warmup: int = 0) -> int:
-    """L1 + ``kl_weight`` * KL on random ``crop``-frame crops of ``images`` (N, 1, M, T); from
+              settings: dict | None = None, critic_warmup: int = 0, gradient_weight: float = 0.0,
+              posterior_std: float | None = None) -> int:
+    """L1 + ``kl_weight`` * KL on random ``crop``-frame crops of ``images`` (N, 1, M, T), plus
+    ``gradient_weight`` * ``gradient_l1`` (sharp harmonics and onsets); from
     step ``adversarial_start`` on, plus ``adversarial`` * the adaptive weight * a hinge
     PatchGAN loss, which restores the fine texture (harmonics, crackle) that L1 alone blurs.
     ``critic_warmup``: the critic learns alone for this many steps before its loss reaches
     the VAE, so the VAE's first adversarial gradients come from a critic that can already
     tell real from reconstructed (a random one's only add noise to a converged VAE).
+    ``posterior_std``: the fresh VAE's posterior starts with about this standard deviation
+    instead of diffusers' ~1, a noise that otherwise swamps the latents (std ~0.65) for
+    thousands of steps and leaves most latent channels unused, so the decoder learns a blur.
 
     With ``run``, a checkpoint (VAE, critic, optimizers, generator, step) every
     ``checkpoint_every`` steps, resumed from as ``train_unet`` does; ``stop_at``: checkpoint
     and return after this step. Returns the number of steps done."""
     vae = backbone.vae.train().requires_grad_(True)
+    if posterior_std is not None:  # the log-variance half of the moments (Kingma & Welling's logvar)
+        with torch.no_grad():
+            vae.quant_conv.bias[vae.config.latent_channels:] += 2.0 * math.log(posterior_std)
     opt = torch.optim.AdamW(vae.parameters(), lr=lr, weight_decay=0.0)
     critic = PatchDiscriminator() if adversarial > 0 else None
     critic_opt = torch.optim.AdamW(critic.parameters(), lr=lr, betas=(0.5, 0.9)) if critic else None
     modules = {"vae": vae, "optimizer": opt, **({"critic": critic, "critic_optimizer": critic_opt} if critic else {})}
     settings = {**(settings or {}), "steps": steps, "batch": batch, "crop": crop, "lr": lr, "kl_weight": kl_weight,
                 "adversarial": adversarial, "adversarial_start": adversarial_start}
-    if critic_warmup:  # absent without warm-up, as in checkpoints made before the option
-        settings["critic_warmup"] = critic_warmup
+    for key, value in (("critic_warmup", critic_warmup), ("gradient_weight", gradient_weight),
+                       ("posterior_std", posterior_std)):
+        if value:  # absent when unused, as in checkpoints made before these options
+            settings[key] = value
     checkpoint = run / VAE_CHECKPOINT if run is not None else None
     first = int(_resume(checkpoint, settings, modules, gen, log, "vae").get("step", 0))
     end = min(steps, stop_at) if stop_at is not None else steps
@@ -172,6 +192,8 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
         posterior = vae.encode(x).latent_dist
         recon = vae.decode(posterior.sample(generator=gen)).sample
         rec = F.l1_loss(recon, x) + kl_weight * posterior.kl().mean()
+        if gradient_weight:
+            rec = rec + gradient_weight * gradient_l1(recon[:, :1], x[:, :1])
         loss, msg = rec, ""
         gan = critic is not None and step >= adversarial_start
         learn_critic = critic is not None and step >= adversarial_start - critic_warmup
@@ -387,6 +409,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--vae-adversarial-start", type=int, default=0, help="VAE step at which the PatchGAN loss starts")
     p.add_argument("--vae-critic-warmup", type=number_arg(0, integer=True), default=0,
                    help="VAE steps in which the PatchGAN critic learns alone before its loss starts")
+    p.add_argument("--vae-gradient-loss", type=number_arg(0), default=0.0,
+                   help="weight of an L1 loss on the mel image's differences along frequency and time (sharp "
+                        "harmonics and onsets)")
+    p.add_argument("--vae-posterior-std", type=number_arg(0, above=True),
+                   help="the fresh VAE's initial posterior standard deviation, e.g. 0.05 (default: diffusers' ~1)")
     p.add_argument("--vae-channels", type=_vae_channels,
                    help="VAE widths per level, multiples of 8, e.g. 32,64,128 (default: the recipe's)")
     p.add_argument("--vae-layers", type=number_arg(1, integer=True),
@@ -458,7 +485,8 @@ def main(argv: list[str] | None = None) -> None:
         done = train_vae(backbone, images, args.vae_steps, args.vae_batch, args.vae_crop, args.vae_lr, args.kl_weight,
                          gen, log, adversarial=args.vae_adversarial, adversarial_start=args.vae_adversarial_start,
                          run=run, checkpoint_every=args.checkpoint_every, stop_at=args.vae_stop_at,
-                         critic_warmup=args.vae_critic_warmup,
+                         critic_warmup=args.vae_critic_warmup, gradient_weight=args.vae_gradient_loss,
+                         posterior_std=args.vae_posterior_std,
                          settings={"recipe": args.recipe, "seed": args.seed, "channels": list(cfg.vae_channels),
                                    "layers": cfg.vae_layers_per_block, "latent_channels": cfg.latent_channels})
         if done < args.vae_steps:

@@ -18,6 +18,7 @@ from foley.training.backbone import (
     TextStates,
     adaptive_weight,
     cli,
+    gradient_l1,
     train_unet,
     train_vae,
 )
@@ -140,6 +141,32 @@ def test_a_warmed_up_critic_learns_before_its_loss_reaches_the_vae(tmp_path):
     assert torch.equal(cold_vae, warm_vae)  # before adversarial_start the VAE learns L1 + KL alone either way
     assert not torch.allclose(cold["critic"]["0.weight"], warm["critic"]["0.weight"], atol=1e-6)  # step 1 trained it
     assert warm["settings"]["critic_warmup"] == 1 and "critic_warmup" not in cold["settings"]
+
+
+def test_gradient_l1_sees_a_blur_that_l1_weighs_less():
+    x = torch.zeros(1, 1, 8, 8)
+    x[..., ::2, :] = 1.0  # (1, 1, M, T): a harmonic comb along frequency
+    blurred = torch.full_like(x, 0.5)  # its mean: L1 0.5
+    assert abs(gradient_l1(x, x).item()) < 1e-6
+    assert abs(gradient_l1(blurred, x).item() - 1.0) < 1e-5  # every frequency step of 1 lost, none in time
+    assert abs(gradient_l1(x.roll(1, dims=3), x).item()) < 1e-6  # constant along time: a shift costs nothing
+
+
+def test_the_posterior_std_option_starts_a_near_deterministic_vae(tmp_path):
+    images = torch.rand(4, 1, TINY.mel.n_mels, 32) * 2 - 1  # (N, 1, M, T) mel images
+    stds, settings = [], []
+    for posterior_std in (None, 0.05):
+        torch.manual_seed(0)
+        backbone = tiny_backbone(tmp_path / str(posterior_std))
+        train_vae(backbone, images, steps=1, batch=2, crop=16, lr=1e-6, kl_weight=0.0,
+                  gen=torch.Generator().manual_seed(0), log=lambda _: None, run=tmp_path / str(posterior_std),
+                  gradient_weight=1.0, posterior_std=posterior_std)
+        with torch.no_grad():
+            stds.append(backbone.vae.encode(images[:, :, :, :16].expand(-1, 3, -1, -1)).latent_dist.std.median().item())
+        settings.append(torch.load(tmp_path / str(posterior_std) / VAE_CHECKPOINT, weights_only=True)["settings"])
+    assert stds[0] > 0.5 and 0.02 < stds[1] < 0.1
+    assert settings[1]["posterior_std"] == 0.05 and "posterior_std" not in settings[0]
+    assert settings[0]["gradient_weight"] == 1.0
 
 
 def test_a_resumed_vae_ends_where_an_uninterrupted_one_ends(tmp_path):
