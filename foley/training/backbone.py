@@ -378,8 +378,8 @@ def _sfx_text(encoder_dir: str, text_dim: int, max_length: int = SFX_MAX_TEXT_TO
     return TextConditioner(tokenizer, encoder, adapter, max_length=max_length)
 
 
-def _vae_channels(text: str) -> tuple[int, ...]:
-    """An argparse type: comma-separated VAE widths, each a positive multiple of 8 (its group norm)."""
+def _channels(text: str) -> tuple[int, ...]:
+    """An argparse type: comma-separated widths per level, each a positive multiple of 8 (the group norm)."""
     try:
         channels = tuple(int(c) for c in text.split(","))
     except ValueError:
@@ -387,6 +387,14 @@ def _vae_channels(text: str) -> tuple[int, ...]:
     if len(channels) < 2 or any(c <= 0 or c % 8 for c in channels):
         raise argparse.ArgumentTypeError(f"two or more comma-separated multiples of 8 (e.g. 32,64,128), got {text!r}")
     return channels
+
+
+def _flags(text: str) -> tuple[bool, ...]:
+    """An argparse type: comma-separated 0/1 flags per level, e.g. 0,1,1."""
+    flags = text.split(",")
+    if len(flags) < 2 or any(f not in ("0", "1") for f in flags):
+        raise argparse.ArgumentTypeError(f"two or more comma-separated 0/1 flags (e.g. 0,1,1), got {text!r}")
+    return tuple(f == "1" for f in flags)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -414,7 +422,7 @@ def main(argv: list[str] | None = None) -> None:
                         "harmonics and onsets)")
     p.add_argument("--vae-posterior-std", type=number_arg(0, above=True),
                    help="the fresh VAE's initial posterior standard deviation, e.g. 0.05 (default: diffusers' ~1)")
-    p.add_argument("--vae-channels", type=_vae_channels,
+    p.add_argument("--vae-channels", type=_channels,
                    help="VAE widths per level, multiples of 8, e.g. 32,64,128 (default: the recipe's)")
     p.add_argument("--vae-layers", type=number_arg(1, integer=True),
                    help="VAE resnet layers per level (default: the recipe's)")
@@ -422,6 +430,11 @@ def main(argv: list[str] | None = None) -> None:
                    help="VAE latent channels (default: the recipe's; 4 demo, 8 sfx)")
     p.add_argument("--vae-stop-at", type=number_arg(1, integer=True),
                    help="checkpoint and stop after this VAE step (rerun to continue)")
+    p.add_argument("--unet-channels", type=_channels,
+                   help="UNet widths per level, multiples of 8, e.g. 16,32,64,128 (default: the recipe's)")
+    p.add_argument("--unet-cross-attention", type=_flags,
+                   help="UNet cross-attention per level, finest first, e.g. 0,0,1,1 (default: the recipe's; with "
+                        "--unet-channels, every level but the finest)")
     p.add_argument("--unet-steps", type=int, default=600)
     p.add_argument("--unet-batch", type=int, default=16)
     p.add_argument("--unet-lr", type=float, default=5e-4)
@@ -437,6 +450,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--fp16", action="store_true", help="store the weights in float16")
     args = show_defaults(p).parse_args(argv)
+    unet_channels = args.unet_channels
+    if args.unet_cross_attention is not None and unet_channels is None:
+        p.error("--unet-cross-attention needs --unet-channels")
+    if unet_channels is not None:
+        flags = args.unet_cross_attention or (False,) + (True,) * (len(unet_channels) - 1)
+        if len(flags) != len(unet_channels):
+            p.error(f"--unet-cross-attention: one flag per level of --unet-channels ({len(unet_channels)}), "
+                    f"got {len(flags)}")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
@@ -453,7 +474,8 @@ def main(argv: list[str] | None = None) -> None:
     sizes = {"unet_text_pooling": args.text_pooling,
              **({"vae_channels": args.vae_channels} if args.vae_channels is not None else {}),
              **({"vae_layers_per_block": args.vae_layers} if args.vae_layers is not None else {}),
-             **({"latent_channels": args.latent_channels} if args.latent_channels is not None else {})}
+             **({"latent_channels": args.latent_channels} if args.latent_channels is not None else {}),
+             **({"unet_channels": unet_channels, "unet_cross_attention": flags} if unet_channels is not None else {})}
     if args.recipe == "demo":
         cfg = replace(DEMO_CONFIG, **sizes)
         wavs, entries = load_clips(args.data, "train", cfg.mel)
@@ -502,8 +524,11 @@ def main(argv: list[str] | None = None) -> None:
     log(f"latents {tuple(latents.shape)}, scaling factor {scaling:.4f}")
     curve = train_unet(backbone, latents * scaling, texts, args.unet_steps, args.unet_batch, args.unet_lr,
                        args.drop_caption, gen, log, run=run, checkpoint_every=args.checkpoint_every,
-                       stop_at=args.unet_stop_at, settings={"recipe": args.recipe, "seed": args.seed,
-                                                       **({"text_pooling": True} if args.text_pooling else {})},
+                       stop_at=args.unet_stop_at, settings={
+                           "recipe": args.recipe, "seed": args.seed,
+                           **({"text_pooling": True} if args.text_pooling else {}),
+                           **({"unet_channels": list(cfg.unet_channels),
+                               "unet_cross_attention": list(cfg.unet_cross_attention)} if unet_channels else {})},
                        snr_gamma=args.snr_gamma)
     if len(curve) < args.unet_steps:
         log(f"stopped after UNet step {len(curve)} of {args.unet_steps}; rerun the command without --unet-stop-at "

@@ -229,7 +229,8 @@ def test_min_snr_weighting_changes_the_loss_and_is_part_of_a_runs_settings(tmp_p
 
 @pytest.mark.parametrize("option", [["--vae-channels", "32,abc"], ["--vae-channels", "12,24"], ["--vae-channels", ""],
                                     ["--vae-layers", "0"], ["--snr-gamma", "0"], ["--snr-gamma", "-1"],
-                                    ["--vae-stop-at", "0"], ["--unet-stop-at", "-2"], ["--latent-channels", "0"]])
+                                    ["--vae-stop-at", "0"], ["--unet-stop-at", "-2"], ["--latent-channels", "0"],
+                                    ["--unet-channels", "16"], ["--unet-cross-attention", "0,2"]])
 def test_bad_training_options_are_refused_in_one_line(tmp_path, capsys, option):
     with pytest.raises(SystemExit) as exit_:
         backbone_main(["--data", str(tmp_path / "none"), "--out", str(tmp_path / "out"), *option])
@@ -262,7 +263,26 @@ def test_the_size_options_shape_the_saved_backbone(tmp_path):
     generate(tmp_path / "synth", n_train=4, n_test=0, seed=0, cfg=SynthConfig(duration_s=1.0), workers=1, progress=False)
     backbone_main(["--data", str(tmp_path / "synth"), "--out", str(tmp_path / "bb"), "--vae-steps", "2",
                    "--vae-batch", "2", "--vae-crop", "32", "--vae-channels", "8,16", "--latent-channels", "2",
-                   "--unet-steps", "2", "--unet-batch", "2"])
+                   "--unet-channels", "8,16,16", "--unet-steps", "2", "--unet-batch", "2"])
     backbone = AudioBackbone.from_pretrained(tmp_path / "bb")
     assert list(backbone.vae.config.block_out_channels) == [8, 16] and backbone.vae.config.latent_channels == 2
+    assert list(backbone.unet.config.block_out_channels) == [8, 16, 16]  # cross-attention on all but the finest:
+    assert list(backbone.unet.config.down_block_types) == ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"]
     assert backbone.unet.config.in_channels == 2 and backbone.unet.config.out_channels == 2
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--unet-cross-attention", "0,1"], "--unet-cross-attention needs --unet-channels"),
+    (["--unet-channels", "8,16,16", "--unet-cross-attention", "0,1"], "one flag per level of --unet-channels (3), got 2"),
+])
+def test_unet_size_options_that_do_not_fit_together_are_refused(tmp_path, capsys, option, message):
+    with pytest.raises(SystemExit) as exit_:
+        backbone_main(["--data", str(tmp_path / "none"), "--out", str(tmp_path / "out"), *option])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "out.run").exists()
+
+
+def test_a_mel_image_that_the_downsamplings_do_not_divide_is_refused():
+    cfg = replace(TINY, vae_channels=(8, 8, 8), unet_channels=(16, 16, 16, 16), unet_cross_attention=(False,) * 4)
+    with pytest.raises(FoleyError, match=r"does not divide by 32, the VAE's and the UNet's downsamplings"):
+        build_backbone(cfg)
