@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from diffusers import AutoencoderKL
 
 from foley.pipelines.compose import load_backbone
-from foley.training.backbone import _mel_images, load_sfx_windows
+from foley.training.backbone import encode_latents, load_sfx_windows, mel_images
 
 
 def coarse_shape(latents: torch.Tensor) -> torch.Tensor:
@@ -43,15 +43,13 @@ def main(argv: list[str] | None = None) -> None:
     backbone = load_backbone(args.model, "cpu")
     mel = backbone.mel
     wavs, _ = load_sfx_windows(args.data, "train", mel)
-    images = _mel_images(wavs[:args.clips], mel)  # (N, 1, M, width)
+    images = mel_images(wavs[:args.clips], mel)  # (N, 1, M, width)
     alphas = backbone.c.scheduler.alphas_cumprod
     gen = torch.Generator().manual_seed(0)
     vaes = [("backbone's VAE", backbone.vae)] + [(path, AutoencoderKL.from_pretrained(path)) for path in args.vae]
     for name, vae in vaes:
-        vae = vae.float().eval()
-        with torch.no_grad():
-            latents = torch.cat([vae.encode(images[i:i + 16].expand(-1, 3, -1, -1)).latent_dist.mode()
-                                 for i in range(0, len(images), 16)]) * vae.config.scaling_factor
+        backbone.c.vae = vae.float().eval()
+        latents = encode_latents(backbone, images) * vae.config.scaling_factor
         clean = coarse_shape(latents)
         for t in (len(alphas) - 1, int(0.95 * len(alphas)), int(0.9 * len(alphas))):
             a = alphas[t]

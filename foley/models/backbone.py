@@ -85,14 +85,15 @@ def build_backbone(cfg: BackboneConfig, tokenizer=None, time: TimeBase | None = 
     """
     if len(cfg.unet_cross_attention) != len(cfg.unet_channels):
         raise FoleyError("unet_cross_attention needs one flag per entry of unet_channels")
-    factor = 2 ** (len(cfg.vae_channels) - 1 + len(cfg.unet_channels) - 1)  # the VAE's and the UNet's downsamplings
+    vae_factor = 2 ** (len(cfg.vae_channels) - 1)
+    factor = vae_factor * 2 ** (len(cfg.unet_channels) - 1)  # the VAE's and the UNet's downsamplings
     if cfg.mel.n_mels % factor or cfg.mel.width % factor:
         raise FoleyError(f"a {cfg.mel.n_mels} x {cfg.mel.width} mel image does not divide by {factor}, the VAE's and "
                          f"the UNet's downsamplings together ({len(cfg.vae_channels)} and {len(cfg.unet_channels)} "
                          "levels): use fewer levels")
     flags = cfg.unet_cross_attention
     unet = UNet2DConditionModel(
-        sample_size=(cfg.mel.n_mels // 2 ** (len(cfg.vae_channels) - 1), cfg.mel.width // 2 ** (len(cfg.vae_channels) - 1)),
+        sample_size=(cfg.mel.n_mels // vae_factor, cfg.mel.width // vae_factor),
         in_channels=cfg.latent_channels, out_channels=cfg.latent_channels,
         down_block_types=tuple("CrossAttnDownBlock2D" if f else "DownBlock2D" for f in flags),
         up_block_types=tuple("CrossAttnUpBlock2D" if f else "UpBlock2D" for f in reversed(flags)),

@@ -84,7 +84,8 @@ def load_clips(root: str | Path, split: str, mel: MelConfig) -> tuple[torch.Tens
     return wavs, entries
 
 
-def _mel_images(wavs: torch.Tensor, mel: MelConfig, batch: int = 32) -> torch.Tensor:
+def mel_images(wavs: torch.Tensor, mel: MelConfig, batch: int = 32) -> torch.Tensor:
+    """Waveforms (N, samples) -> the one-channel mel images (N, 1, M, width) the VAE is trained on."""
     log_mel = LogMel(mel)
     return torch.cat([mel_to_image(log_mel(wavs[i:i + batch]), mel)[:, :1] for i in range(0, len(wavs), batch)])
 
@@ -489,7 +490,7 @@ def main(argv: list[str] | None = None) -> None:
                       **sizes)
         wavs, texts = load_sfx_windows(args.data, "train", cfg.mel)
         backbone = build_backbone(cfg, text=_sfx_text(args.text_encoder, cfg.text_dim), vocoder=vocoder.eval())
-    images = _mel_images(wavs, cfg.mel)  # (N, 1, M, width)
+    images = mel_images(wavs, cfg.mel)  # (N, 1, M, width)
     log(f"{len(texts)} training windows, images {tuple(images.shape)}")
     vae_dir = run / "vae"
     if (vae_dir / "config.json").is_file():  # resume: the VAE stage is done
