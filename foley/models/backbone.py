@@ -58,6 +58,10 @@ class BackboneConfig:
     # The text states also pooled into the timestep embedding (diffusers' addition_embed_type
     # "text"), a global condition next to cross-attention.
     unet_text_pooling: bool = False
+    # Zero terminal SNR (Lin et al. 2024, "Common Diffusion Noise Schedules and Sample Steps are
+    # Flawed"): the scaled-linear betas rescaled so the last training step is pure noise, with
+    # v-prediction and trailing timesteps; False: Auffusion's schedule, epsilon prediction.
+    zero_terminal_snr: bool = False
     attention_head_dim: int = 16
     text_dim: int = 64
     text_layers: int = 2
@@ -115,9 +119,14 @@ def build_backbone(cfg: BackboneConfig, tokenizer=None, time: TimeBase | None = 
             bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)).eval())
     if text.dim != cfg.text_dim:
         raise FoleyError(f"the text conditioner gives {text.dim}-d states; the UNet expects text_dim={cfg.text_dim}")
-    # Stable Diffusion's training schedule and PNDM sampler settings, as Auffusion uses.
-    scheduler = PNDMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
-                              num_train_timesteps=1000, skip_prk_steps=True, steps_offset=1, set_alpha_to_one=False)
+    if cfg.zero_terminal_snr:  # PNDM cannot rescale its betas: DDIM's config carries the schedule
+        scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                                  num_train_timesteps=1000, rescale_betas_zero_snr=True, prediction_type="v_prediction",
+                                  timestep_spacing="trailing", clip_sample=False, set_alpha_to_one=False,
+                                  steps_offset=1)
+    else:  # Stable Diffusion's training schedule and PNDM sampler settings, as Auffusion uses.
+        scheduler = PNDMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                                  num_train_timesteps=1000, skip_prk_steps=True, steps_offset=1, set_alpha_to_one=False)
     if vocoder is None:
         vocoder = build_vocoder(GriffinLimConfig(mel=cfg.mel, n_iter=cfg.griffin_lim_iters))
     return AudioBackbone(Components(unet=unet.eval(), vae=vae.eval(), scheduler=scheduler, text=text,
@@ -249,6 +258,9 @@ class AudioBackbone:
             raise FoleyError(f"unknown scheduler {scheduler!r}; choose from {', '.join(SCHEDULERS)}")
         if steps < 1:
             raise FoleyError(f"steps must be >= 1, got {steps}")
+        if scheduler == "pndm" and self.c.scheduler.config.get("rescale_betas_zero_snr"):
+            raise FoleyError("this backbone's noise schedule has zero terminal SNR, which the PNDM sampler cannot "
+                             "follow: use --scheduler dpm or ddim")
         if visual is not None and visual.shape[0] != len(prompts):
             raise FoleyError(f"{visual.shape[0]} visual feature rows for {len(prompts)} prompts")
         seeds = [seed + i for i in range(len(prompts))] if isinstance(seed, int) else list(seed)

@@ -33,7 +33,7 @@ from ..errors import FoleyError
 from ..media.files import atomic_dir, atomic_path
 from ..models.backbone import AudioBackbone
 from ..models.visual_adapter import VisualAdapter, VisualAdapterConfig, VisualCondition, build_visual_adapter
-from .backbone import load_clips
+from .backbone import denoising_target, load_clips
 
 CACHE_FILE = "adapter_cache.safetensors"
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -216,7 +216,8 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
             cond = VisualCondition(visual_features(ids[idx], centroids).to(device, x0.dtype), backbone.latent_size)
             with accelerator.autocast():
                 pred = model(noisy, t.to(device), text[idx].to(device, x0.dtype), cond)
-            loss = F.mse_loss(pred.float(), noise.to(device).float())
+            target = denoising_target(noise_scheduler, x0, noise.to(x0), t.to(device))
+            loss = F.mse_loss(pred.float(), target.float())
             accelerator.backward(loss)
             optimizer.step()
             optimizer.zero_grad()

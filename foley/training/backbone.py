@@ -267,15 +267,29 @@ class TextStates:
         return states * torch.tensor(kept, dtype=states.dtype)[:, None, None]
 
 
+def denoising_target(noise_scheduler, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """What the UNet learns to predict from ``add_noise(x0, noise, t)``: the noise (epsilon
+    prediction) or the velocity sqrt(a) * noise - sqrt(1 - a) * x0 (v-prediction, Salimans & Ho
+    2022), as the scheduler's ``prediction_type`` says. Shapes: those of ``x0``."""
+    kind = noise_scheduler.config.prediction_type
+    if kind == "epsilon":
+        return noise
+    if kind == "v_prediction":
+        return noise_scheduler.get_velocity(x0, noise, t)
+    raise FoleyError(f"training for prediction type {kind!r} is not supported (epsilon or v_prediction)")
+
+
 def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[list[str]], steps: int, batch: int,
                lr: float, drop_caption: float, gen: torch.Generator, log, run: Path | None = None,
                checkpoint_every: int = 0, stop_at: int | None = None, settings: dict | None = None,
                snr_gamma: float | None = None) -> list[dict]:
-    """Epsilon-prediction training of the UNet and the trainable text part.
+    """Denoising training of the UNet and the trainable text part, for the backbone scheduler's
+    prediction type (``denoising_target``).
 
     ``snr_gamma``: Min-SNR-gamma loss weighting (Hang et al. 2023; min(SNR, gamma) / SNR per
-    sample for epsilon prediction), which keeps the many low-noise steps from drowning the
-    high-noise ones that shape a sound from its caption; None: plain MSE.
+    sample for epsilon prediction, min(SNR, gamma) / (SNR + 1) for v-prediction), which keeps
+    the many low-noise steps from drowning the high-noise ones that shape a sound from its
+    caption; None: plain MSE.
 
     ``captions[i]``: the texts of latent i (one is drawn per step). With ``run``, a
     checkpoint (weights, optimizer, generator, step, losses) is written every
@@ -289,6 +303,7 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
     for module in texts.modules():
         module.train().requires_grad_(True)
     noise_scheduler = DDPMScheduler.from_config(backbone.c.scheduler.config)
+    v_prediction = noise_scheduler.config.prediction_type == "v_prediction"
     params = list(unet.parameters()) + [p for m in texts.modules() for p in m.parameters()]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-2)
     settings = {**(settings or {}), "steps": steps, "batch": batch, "lr": lr, "drop_caption": drop_caption}
@@ -315,12 +330,13 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
         noise = torch.randn(x0.shape, generator=gen)
         t = torch.randint(0, noise_scheduler.config.num_train_timesteps, (batch,), generator=gen)
         pred = unet(noise_scheduler.add_noise(x0, noise, t), t, states).sample
+        target = denoising_target(noise_scheduler, x0, noise, t)
         if snr_gamma is None:
-            loss = F.mse_loss(pred, noise)
+            loss = F.mse_loss(pred, target)
         else:
             snr = compute_snr(noise_scheduler, t)  # (b,)
-            weight = torch.clamp(snr, max=snr_gamma) / snr
-            loss = (F.mse_loss(pred, noise, reduction="none").mean(dim=(1, 2, 3)) * weight).mean()
+            weight = torch.clamp(snr, max=snr_gamma) / (snr + 1 if v_prediction else snr)
+            loss = (F.mse_loss(pred, target, reduction="none").mean(dim=(1, 2, 3)) * weight).mean()
         for g in opt.param_groups:
             g["lr"] = _lr(step, steps, lr)
         opt.zero_grad()
@@ -442,6 +458,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--drop-caption", type=float, default=0.1)
     p.add_argument("--snr-gamma", type=number_arg(0, above=True),
                    help="Min-SNR-gamma loss weighting of the UNet (e.g. 5; default: plain MSE)")
+    p.add_argument("--zero-terminal-snr", action="store_true",
+                   help="train the UNet on a schedule whose last step is pure noise, with v-prediction "
+                        "(Lin et al. 2024) instead of Auffusion's scaled-linear schedule and epsilon prediction")
     p.add_argument("--text-pooling", action="store_true",
                    help="also pool the text states into the UNet's timestep embedding (a global caption condition)")
     p.add_argument("--checkpoint-every", type=int, default=100, help="VAE and UNet steps between checkpoints")
@@ -472,7 +491,7 @@ def main(argv: list[str] | None = None) -> None:
         with open(run / "log.txt", "a", encoding="utf-8") as f:
             f.write(line + "\n")
 
-    sizes = {"unet_text_pooling": args.text_pooling,
+    sizes = {"unet_text_pooling": args.text_pooling, "zero_terminal_snr": args.zero_terminal_snr,
              **({"vae_channels": args.vae_channels} if args.vae_channels is not None else {}),
              **({"vae_layers_per_block": args.vae_layers} if args.vae_layers is not None else {}),
              **({"latent_channels": args.latent_channels} if args.latent_channels is not None else {}),
@@ -528,6 +547,7 @@ def main(argv: list[str] | None = None) -> None:
                        stop_at=args.unet_stop_at, settings={
                            "recipe": args.recipe, "seed": args.seed,
                            **({"text_pooling": True} if args.text_pooling else {}),
+                           **({"zero_terminal_snr": True} if args.zero_terminal_snr else {}),
                            **({"unet_channels": list(cfg.unet_channels),
                                "unet_cross_attention": list(cfg.unet_cross_attention)} if unet_channels else {})},
                        snr_gamma=args.snr_gamma)

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from safetensors.torch import load_file
 
 from foley.datasets.synthsync import SynthConfig, generate
 from foley.errors import FoleyError
+from foley.models.backbone import build_backbone
 from foley.models.hubert_features import HubertFeaturesConfig, build_hubert_features
 from foley.models.unit_tokenizer import UnitTokenizer
 from foley.models.visual_adapter import VisualAdapter, VisualAdapterConfig
@@ -25,7 +27,7 @@ from foley.training.adapter import (
     visual_features,
 )
 
-from auffusion_models import tiny_backbone
+from auffusion_models import TINY, tiny_backbone, tiny_tokenizer
 
 HUBERT = dict(hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=24,
               conv_dim=(8,) * 7, num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=4)
@@ -83,6 +85,18 @@ def test_training_changes_only_the_adapter_and_resumes_exactly(setup, tmp_path):
     assert all(torch.equal(initial[k], b[k]) for k in b)  # the last checkpoint is the final state
     with pytest.raises(FoleyError, match="another training config"):
         train_adapter(backbone, root / CACHE_FILE, tmp_path / "b", _cfg(lr=5e-4), resume=True)
+
+
+def test_an_adapter_on_a_zero_terminal_snr_backbone_learns_the_velocity(setup, tmp_path):
+    root, epsilon_backbone, _ = setup
+    torch.manual_seed(0)  # the same weights as the cached backbone's: its latents fit
+    backbone = build_backbone(replace(TINY, zero_terminal_snr=True), tiny_tokenizer(tmp_path / "tok"))
+    lines = []
+    for model, run in ((epsilon_backbone, "eps"), (backbone, "v")):
+        train_adapter(model, root / CACHE_FILE, tmp_path / run, _cfg(steps=1), log=lines.append)
+    eps, v = (float(line.split()[-1]) for line in lines)
+    # Same draws, same initial adapter: only the target differs (velocity, not noise).
+    assert abs(eps - v) > 1e-3 and (tmp_path / "v" / "adapter").is_dir()
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from diffusers import DDPMScheduler
 from transformers import BertConfig, BertModel, BertTokenizerFast
 
 from foley.datasets.synthsync import SynthConfig, generate
@@ -18,6 +19,7 @@ from foley.training.backbone import (
     TextStates,
     adaptive_weight,
     cli,
+    denoising_target,
     gradient_l1,
     train_unet,
     train_vae,
@@ -263,12 +265,14 @@ def test_the_size_options_shape_the_saved_backbone(tmp_path):
     generate(tmp_path / "synth", n_train=4, n_test=0, seed=0, cfg=SynthConfig(duration_s=1.0), workers=1, progress=False)
     backbone_main(["--data", str(tmp_path / "synth"), "--out", str(tmp_path / "bb"), "--vae-steps", "2",
                    "--vae-batch", "2", "--vae-crop", "32", "--vae-channels", "8,16", "--latent-channels", "2",
-                   "--unet-channels", "8,16,16", "--unet-steps", "2", "--unet-batch", "2"])
+                   "--unet-channels", "8,16,16", "--unet-steps", "2", "--unet-batch", "2", "--zero-terminal-snr"])
     backbone = AudioBackbone.from_pretrained(tmp_path / "bb")
     assert list(backbone.vae.config.block_out_channels) == [8, 16] and backbone.vae.config.latent_channels == 2
     assert list(backbone.unet.config.block_out_channels) == [8, 16, 16]  # cross-attention on all but the finest:
     assert list(backbone.unet.config.down_block_types) == ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"]
     assert backbone.unet.config.in_channels == 2 and backbone.unet.config.out_channels == 2
+    assert backbone.c.scheduler.config.rescale_betas_zero_snr
+    assert backbone.c.scheduler.config.prediction_type == "v_prediction"
 
 
 @pytest.mark.parametrize("option, message", [
@@ -286,3 +290,36 @@ def test_a_mel_image_that_the_downsamplings_do_not_divide_is_refused():
     cfg = replace(TINY, vae_channels=(8, 8, 8), unet_channels=(16, 16, 16, 16), unet_cross_attention=(False,) * 4)
     with pytest.raises(FoleyError, match=r"does not divide by 32, the VAE's and the UNet's downsamplings"):
         build_backbone(cfg)
+
+
+def test_zero_terminal_snr_starts_from_pure_noise_and_survives_a_round_trip(tmp_path):
+    torch.manual_seed(0)
+    backbone = build_backbone(replace(TINY, zero_terminal_snr=True), text=tiny_sentence_encoder(tmp_path / "enc"))
+    alphas = backbone.c.scheduler.alphas_cumprod
+    assert alphas[-1] < 1e-6 and alphas[0] > 0.99  # the last training step keeps nothing of the latent
+    backbone.save_pretrained(tmp_path / "model")
+    loaded = AudioBackbone.from_pretrained(tmp_path / "model")
+    assert torch.allclose(loaded.c.scheduler.alphas_cumprod, alphas, atol=1e-7)
+    for scheduler in ("dpm", "ddim"):
+        a = backbone.generate(["thunder"], 0.3, steps=3, guidance=2.0, scheduler=scheduler)
+        b = loaded.generate(["thunder"], 0.3, steps=3, guidance=2.0, scheduler=scheduler)
+        assert torch.isfinite(a).all() and torch.allclose(a, b, atol=1e-4)
+    with pytest.raises(FoleyError, match="zero terminal SNR, which the PNDM sampler cannot follow"):
+        loaded.generate(["thunder"], 0.3, steps=3, scheduler="pndm")
+
+
+@pytest.mark.parametrize("zero_terminal_snr", [False, True])
+def test_the_denoising_target_follows_the_schedules_prediction_type(tmp_path, zero_terminal_snr):
+    torch.manual_seed(0)
+    backbone = build_backbone(replace(TINY, zero_terminal_snr=zero_terminal_snr),
+                              text=tiny_sentence_encoder(tmp_path / "enc"))
+    scheduler = DDPMScheduler.from_config(backbone.c.scheduler.config)
+    x0, noise = torch.randn(3, 4, 8, 8), torch.randn(3, 4, 8, 8)
+    t = torch.tensor([0, 500, 999])
+    noisy, target = scheduler.add_noise(x0, noise, t), denoising_target(scheduler, x0, noise, t)
+    if not zero_terminal_snr:
+        assert torch.equal(target, noise)
+        return
+    a = scheduler.alphas_cumprod[t][:, None, None, None]
+    assert torch.allclose(a.sqrt() * noisy - (1 - a).sqrt() * target, x0, atol=1e-4)  # v gives back x0
+    assert torch.allclose(noisy[2], noise[2], atol=1e-4) and torch.allclose(target[2], -x0[2], atol=1e-4)
