@@ -119,14 +119,14 @@ def build_backbone(cfg: BackboneConfig, tokenizer=None, time: TimeBase | None = 
             bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)).eval())
     if text.dim != cfg.text_dim:
         raise FoleyError(f"the text conditioner gives {text.dim}-d states; the UNet expects text_dim={cfg.text_dim}")
+    # Stable Diffusion's training schedule, as Auffusion uses.
+    betas = dict(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", num_train_timesteps=1000,
+                 steps_offset=1, set_alpha_to_one=False)
     if cfg.zero_terminal_snr:  # PNDM cannot rescale its betas: DDIM's config carries the schedule
-        scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
-                                  num_train_timesteps=1000, rescale_betas_zero_snr=True, prediction_type="v_prediction",
-                                  timestep_spacing="trailing", clip_sample=False, set_alpha_to_one=False,
-                                  steps_offset=1)
-    else:  # Stable Diffusion's training schedule and PNDM sampler settings, as Auffusion uses.
-        scheduler = PNDMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
-                                  num_train_timesteps=1000, skip_prk_steps=True, steps_offset=1, set_alpha_to_one=False)
+        scheduler = DDIMScheduler(**betas, rescale_betas_zero_snr=True, prediction_type="v_prediction",
+                                  timestep_spacing="trailing", clip_sample=False)
+    else:  # Auffusion's PNDM sampler settings
+        scheduler = PNDMScheduler(**betas, skip_prk_steps=True)
     if vocoder is None:
         vocoder = build_vocoder(GriffinLimConfig(mel=cfg.mel, n_iter=cfg.griffin_lim_iters))
     return AudioBackbone(Components(unet=unet.eval(), vae=vae.eval(), scheduler=scheduler, text=text,
