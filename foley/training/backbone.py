@@ -34,7 +34,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from diffusers import AutoencoderKL, DDPMScheduler
-from diffusers.training_utils import compute_snr
+from diffusers.training_utils import EMAModel, compute_snr
 from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerFast
 
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
@@ -90,9 +90,12 @@ def mel_images(wavs: torch.Tensor, mel: MelConfig, batch: int = 32) -> torch.Ten
     return torch.cat([mel_to_image(log_mel(wavs[i:i + batch]), mel)[:, :1] for i in range(0, len(wavs), batch)])
 
 
-def _lr(step: int, total: int, peak: float, warmup: int = 50) -> float:
+def _lr(step: int, total: int | None, peak: float, warmup: int = 50) -> float:
+    """Linear warm-up, then cosine decay to 0 at ``total``, or constant at ``peak`` (``total`` None)."""
     if step < warmup:
         return peak * (step + 1) / warmup
+    if total is None:
+        return peak
     return peak * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
 
 
@@ -282,9 +285,17 @@ def denoising_target(noise_scheduler, x0: torch.Tensor, noise: torch.Tensor, t: 
 def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[list[str]], steps: int, batch: int,
                lr: float, drop_caption: float, gen: torch.Generator, log, run: Path | None = None,
                checkpoint_every: int = 0, stop_at: int | None = None, settings: dict | None = None,
-               snr_gamma: float | None = None) -> list[dict]:
+               snr_gamma: float | None = None, ema_decay: float | None = None,
+               constant_lr: bool = False) -> list[dict]:
     """Denoising training of the UNet and the trainable text part, for the backbone scheduler's
     prediction type (``denoising_target``).
+
+    ``ema_decay``: keep an exponential moving average of the trained weights (diffusers'
+    ``EMAModel`` with its warm-up, decay 1 - (1 + step)^(-2/3) capped at ``ema_decay``) and
+    leave the backbone with the averaged weights, as DDPM and Stable Diffusion sample from.
+    ``constant_lr``: the learning rate stays at ``lr`` after its warm-up instead of decaying
+    to 0 at ``steps``; the weights of a step then do not depend on ``steps``, so a run
+    continues past its planned end by rerunning it with a larger ``steps``.
 
     ``snr_gamma``: Min-SNR-gamma loss weighting (Hang et al. 2023; min(SNR, gamma) / SNR per
     sample for epsilon prediction, min(SNR, gamma) / (SNR + 1) for v-prediction), which keeps
@@ -306,13 +317,19 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
     v_prediction = noise_scheduler.config.prediction_type == "v_prediction"
     params = list(unet.parameters()) + [p for m in texts.modules() for p in m.parameters()]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-2)
-    settings = {**(settings or {}), "steps": steps, "batch": batch, "lr": lr, "drop_caption": drop_caption}
-    if snr_gamma is not None:  # absent for plain MSE, as in checkpoints made before the option
+    settings = {**(settings or {}), "batch": batch, "lr": lr, "drop_caption": drop_caption,
+                **({"lr_schedule": "constant"} if constant_lr else {"steps": steps})}
+    # options absent from checkpoints made before them when unused
+    if snr_gamma is not None:
         settings["snr_gamma"] = snr_gamma
+    ema = None
+    if ema_decay is not None:
+        settings["ema_decay"] = ema_decay
+        ema = EMAModel(params, decay=ema_decay, use_ema_warmup=True)
     start, curve = 0, []
     several = any(len(group) > 1 for group in captions)  # a text to draw per step
     checkpoint = run / UNET_CHECKPOINT if run is not None else None
-    modules = {"unet": unet, "optimizer": opt}
+    modules = {"unet": unet, "optimizer": opt, **({"ema": ema} if ema is not None else {})}
     state = _resume(checkpoint, settings, modules, gen, log, "unet")
     if state:
         for module, weights in zip(texts.modules(), state["text"]):
@@ -338,17 +355,21 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
             weight = torch.clamp(snr, max=snr_gamma) / (snr + 1 if v_prediction else snr)
             loss = (F.mse_loss(pred, target, reduction="none").mean(dim=(1, 2, 3)) * weight).mean()
         for g in opt.param_groups:
-            g["lr"] = _lr(step, steps, lr)
+            g["lr"] = _lr(step, None if constant_lr else steps, lr)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
+        if ema is not None:
+            ema.step(params)
         curve.append(loss.item())
         if step % 25 == 0 or step == steps - 1:
             log(f"unet step {step} loss {loss.item():.4f}")
         if checkpoint is not None and ((checkpoint_every and (step + 1) % checkpoint_every == 0) or step + 1 == end):
             _save_checkpoint(checkpoint, modules, gen, text=[m.state_dict() for m in texts.modules()], step=step + 1,
                              curve=curve, settings=settings)
+    if ema is not None:
+        ema.copy_to(params)
     unet.eval().requires_grad_(False)
     for module in texts.modules():
         module.eval().requires_grad_(False)
@@ -456,6 +477,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--unet-batch", type=int, default=16)
     p.add_argument("--unet-lr", type=float, default=5e-4)
     p.add_argument("--drop-caption", type=float, default=0.1)
+    p.add_argument("--unet-ema", type=number_arg(0, 1, above=True), metavar="DECAY",
+                   help="sample from an exponential moving average of the UNet's weights, e.g. 0.999")
+    p.add_argument("--unet-lr-schedule", choices=("cosine", "constant"), default="cosine",
+                   help="constant: no decay, so a run continues past --unet-steps when rerun with more")
     p.add_argument("--snr-gamma", type=number_arg(0, above=True),
                    help="Min-SNR-gamma loss weighting of the UNet (e.g. 5; default: plain MSE)")
     p.add_argument("--zero-terminal-snr", action="store_true",
@@ -550,7 +575,8 @@ def main(argv: list[str] | None = None) -> None:
                            **({"zero_terminal_snr": True} if args.zero_terminal_snr else {}),
                            **({"unet_channels": list(cfg.unet_channels),
                                "unet_cross_attention": list(cfg.unet_cross_attention)} if unet_channels else {})},
-                       snr_gamma=args.snr_gamma)
+                       snr_gamma=args.snr_gamma, ema_decay=args.unet_ema,
+                       constant_lr=args.unet_lr_schedule == "constant")
     if len(curve) < args.unet_steps:
         log(f"stopped after UNet step {len(curve)} of {args.unet_steps}; rerun the command without --unet-stop-at "
             "(or with a later one) to continue")

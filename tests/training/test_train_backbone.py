@@ -68,25 +68,26 @@ def test_training_states_equal_inference_states(tmp_path):
     assert torch.equal(got[1], text.encode_negative(1)[0])
 
 
-def _train(backbone: AudioBackbone, run: Path, stop_at=None) -> list[dict]:
+def _train(backbone: AudioBackbone, run: Path, stop_at=None, steps=4, **options) -> list[dict]:
     latents = torch.randn(6, 4, *backbone.latent_size, generator=torch.Generator().manual_seed(3))
     texts = [["a dog barks", "dog"], ["rain falls", "rain"], ["thunder"]] * 2
-    return train_unet(backbone, latents, texts, steps=4, batch=2, lr=1e-3, drop_caption=0.3,
+    return train_unet(backbone, latents, texts, steps=steps, batch=2, lr=1e-3, drop_caption=0.3,
                       gen=torch.Generator().manual_seed(0), log=lambda _: None, run=run, checkpoint_every=1,
-                      stop_at=stop_at)
+                      stop_at=stop_at, **options)
 
 
-def test_resumed_training_ends_where_an_uninterrupted_run_ends(tmp_path):
+@pytest.mark.parametrize("options", [{}, {"ema_decay": 0.9}], ids=["plain", "ema"])
+def test_resumed_training_ends_where_an_uninterrupted_run_ends(tmp_path, options):
     torch.manual_seed(0)
     straight = build_backbone(TINY, text=tiny_sentence_encoder(tmp_path / "enc"))
-    curve = _train(straight, tmp_path / "a")
+    curve = _train(straight, tmp_path / "a", **options)
     torch.manual_seed(0)
     first = build_backbone(TINY, text=tiny_sentence_encoder(tmp_path / "enc"))
-    assert len(_train(first, tmp_path / "b", stop_at=2)) == 2
+    assert len(_train(first, tmp_path / "b", stop_at=2, **options)) == 2
     assert torch.load(tmp_path / "b" / UNET_CHECKPOINT, weights_only=True)["step"] == 2
     torch.manual_seed(5)  # a fresh process: other initial weights, restored from the checkpoint
     second = build_backbone(TINY, text=tiny_sentence_encoder(tmp_path / "enc2"))
-    resumed = _train(second, tmp_path / "b")
+    resumed = _train(second, tmp_path / "b", **options)
     assert [c["loss"] for c in resumed] == [c["loss"] for c in curve]
     for x, y in zip(straight.unet.state_dict().values(), second.unet.state_dict().values()):
         assert torch.equal(x, y)
@@ -94,6 +95,37 @@ def test_resumed_training_ends_where_an_uninterrupted_run_ends(tmp_path):
         assert torch.equal(x, y)
     frozen = tiny_sentence_encoder(tmp_path / "enc3").text_encoder.state_dict()
     assert all(torch.equal(frozen[k], v) for k, v in straight.text.text_encoder.state_dict().items())
+
+
+def test_an_ema_run_leaves_the_averaged_weights_and_keeps_the_trained_ones_in_its_checkpoint(tmp_path):
+    torch.manual_seed(0)
+    backbone = build_backbone(TINY, text=tiny_sentence_encoder(tmp_path / "enc"))
+    _train(backbone, tmp_path / "run", ema_decay=0.9)
+    state = torch.load(tmp_path / "run" / UNET_CHECKPOINT, weights_only=True)
+    assert state["ema"]["optimization_step"] == 4
+    params = list(backbone.unet.parameters()) + list(backbone.text.adapter.parameters())
+    for param, shadow in zip(params, state["ema"]["shadow_params"]):
+        assert torch.equal(param, shadow)  # the backbone holds the average ...
+    trained = state["unet"]["conv_in.weight"]  # ... which differs from the last step's weights
+    assert (backbone.unet.conv_in.weight - trained).abs().max() > 1e-5
+    with pytest.raises(FoleyError, match=r"other settings \(ema_decay\)"):
+        _train(backbone, tmp_path / "run", ema_decay=0.99)
+
+
+def test_a_constant_lr_run_continues_past_its_planned_steps(tmp_path):
+    # past the 50 warm-up steps, where a cosine schedule's rate depends on its planned end
+    torch.manual_seed(0)
+    straight = build_backbone(TINY, text=tiny_sentence_encoder(tmp_path / "enc"))
+    curve = _train(straight, tmp_path / "a", steps=54, constant_lr=True)
+    torch.manual_seed(0)
+    extended = build_backbone(TINY, text=tiny_sentence_encoder(tmp_path / "enc"))
+    assert len(_train(extended, tmp_path / "b", steps=52, constant_lr=True)) == 52
+    assert [c["loss"] for c in _train(extended, tmp_path / "b", steps=54, constant_lr=True)] == [
+        c["loss"] for c in curve]
+    for x, y in zip(straight.unet.state_dict().values(), extended.unet.state_dict().values()):
+        assert torch.equal(x, y)
+    with pytest.raises(FoleyError, match=r"other settings \(lr_schedule, steps\)"):  # cosine: the end is fixed
+        _train(extended, tmp_path / "b", steps=56)
 
 
 def test_the_demo_recipe_still_trains_its_text_encoder(tmp_path):
@@ -231,6 +263,7 @@ def test_min_snr_weighting_changes_the_loss_and_is_part_of_a_runs_settings(tmp_p
 
 @pytest.mark.parametrize("option", [["--vae-channels", "32,abc"], ["--vae-channels", "12,24"], ["--vae-channels", ""],
                                     ["--vae-layers", "0"], ["--snr-gamma", "0"], ["--snr-gamma", "-1"],
+                                    ["--unet-ema", "0"], ["--unet-ema", "1.5"], ["--unet-lr-schedule", "linear"],
                                     ["--vae-stop-at", "0"], ["--unet-stop-at", "-2"], ["--latent-channels", "0"],
                                     ["--unet-channels", "16"], ["--unet-cross-attention", "0,2"]])
 def test_bad_training_options_are_refused_in_one_line(tmp_path, capsys, option):
