@@ -307,6 +307,8 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         SamplerConfig,
         Session,
         backbone_source,
+        caption_notes,
+        faint_note,
         load_backbone,
         model_id,
         render,
@@ -334,6 +336,8 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         print(plan.to_json())
         return 0
     backbone = load_backbone(model, args.device)
+    for note in caption_notes(backbone, backbone_source(model), [e.caption for e in plan.events]):
+        print(f"note: {note}", file=sys.stderr)
     if session and session.model and session.model != model:
         print(f"note: this session was composed with --model {session.model}; its events are generated again "
               f"with {model}", file=sys.stderr)
@@ -350,8 +354,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         session.add_turn(args.text, plan, stats, str(out))
         session.save()
     for caption, peak_db in stats.faint:
-        print(f"note: {caption!r} came out nearly silent (peak {peak_db:.0f} dBFS) and is hardly heard in the mix; "
-              f"a rewording may help (e.g. with a verb: 'thunder rumbles')", file=sys.stderr)
+        print(f"note: {faint_note(caption, peak_db)}", file=sys.stderr)
     print(f"wrote {out}: {len(plan.events)} event{'s' if len(plan.events) != 1 else ''}, {stats.generated} generated, {stats.reused} reused "
           f"from the cache, {stats.seconds:.1f} s")
     return 0

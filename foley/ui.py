@@ -106,6 +106,7 @@ class Studio:
         as edited by hand. Only changed events are generated. Raises FoleyError."""
         from .media.audio import write_audio
         from .pipelines.compose import EventCache, SamplerConfig, Session, model_id, render, timeline_image
+        from .pipelines.compose import backbone_source, caption_notes, faint_note
         from .pipelines.plan import validate
         from .pipelines.planners import get_planner
 
@@ -136,7 +137,9 @@ class Studio:
         timeline_image(plan, mix, backbone.mel.sample_rate, picture)
         state.add_turn(text, plan, stats, str(wav))
         state.save()
-        return {"wav": wav, "picture": picture, "plan": plan_rows(plan), "turns": state.turns}
+        notes = (caption_notes(backbone, backbone_source(self.compose_model), [e.caption for e in plan.events])
+                 + [faint_note(caption, peak_db) for caption, peak_db in stats.faint])
+        return {"wav": wav, "picture": picture, "plan": plan_rows(plan), "turns": state.turns, "notes": notes}
 
 
 def plan_rows(plan) -> list[list]:
@@ -211,7 +214,8 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
         except FoleyError as e:
             gr.Warning(str(e), duration=None, title="Could not compose")
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()  # the page keeps the last good bed
-        return result["plan"], str(result["picture"]), str(result["wav"]), history_markdown(result["turns"])
+        notes = "".join(f"\n\nNote: {n}" for n in result["notes"])
+        return result["plan"], str(result["picture"]), str(result["wav"]), history_markdown(result["turns"]) + notes
 
     def new_bed(text, duration, planner, steps, guidance, request: gr.Request):
         return run_compose(text, duration, planner, steps, guidance, request, new=True)

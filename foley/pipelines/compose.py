@@ -177,6 +177,28 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     return normalize_loudness(mix, sr), stats
 
 
+def faint_note(caption: str, peak_db: float) -> str:
+    """What to tell of an event that came out nearly silent."""
+    return (f"{caption!r} came out nearly silent (peak {peak_db:.0f} dBFS) and is hardly heard in the mix; "
+            f"a rewording may help (e.g. with a verb: 'thunder rumbles')")
+
+
+def caption_notes(backbone, source: str, captions: list[str]) -> list[str]:
+    """A note for each distinct caption unlike every sound the backbone learned, when its
+    folder ``source`` lists them (``known_sounds``) and its text encoder is a sentence encoder."""
+    from ..models.auffusion import LAYOUT_CONDITION
+    from ..models.known_sounds import SOUNDS_FILE, UNFAMILIAR_SIMILARITY, nearest_sounds, read_known_sounds
+
+    known = read_known_sounds(source) if Path(source).is_dir() else None
+    if known is None or backbone.text.layout != LAYOUT_CONDITION:
+        return []
+    captions = list(dict.fromkeys(captions))
+    return [f"{caption!r} is unlike every sound this backbone learned (nearest: {nearest!r}, similarity "
+            f"{similarity:.2f}); it may come out as another sound (what it learned: {Path(source) / SOUNDS_FILE})"
+            for caption, (nearest, similarity) in zip(captions, nearest_sounds(backbone.text, known, captions))
+            if similarity < UNFAMILIAR_SIMILARITY]
+
+
 def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os.PathLike) -> None:
     """PNG: the events as labelled bars over the mix's spectrogram."""
     import matplotlib

@@ -47,6 +47,7 @@ from ..media.audio import read_audio
 from ..media.files import atomic_path
 from ..models.auffusion import MEL_CONFIG, ConditionAdapter, TextConditioner
 from ..models.backbone import AudioBackbone, BackboneConfig, build_backbone
+from ..models.known_sounds import write_known_sounds
 from ..models.mel import LogMel, MelConfig, mel_to_image
 from ..models.vocoder import load_vocoder
 
@@ -585,9 +586,10 @@ def main(argv: list[str] | None = None) -> None:
         for module in (backbone.unet, backbone.vae, backbone.text.text_encoder, backbone.vocoder):
             module.half()
     backbone.save_pretrained(args.out)
-    if args.recipe == "sfx":  # the recordings the weights learned from, credited next to them
+    if args.recipe == "sfx":  # the recordings the weights learned from, credited next to them, and their texts
         (Path(args.out) / "ATTRIBUTION.md").write_text(attribution_text(
             load_sfx_manifest(args.data, "train"), SFX_ATTRIBUTION_INTRO))
+        write_known_sounds(args.out, [t for group in texts for t in group])
     settings = {k: v for k, v in vars(args).items() if k not in ("data", "out", "run", "text_encoder", "vocoder")}
     (Path(args.out) / "training.json").write_text(json.dumps({
         "args": settings, "config": cfg.to_dict(), "train_windows": len(texts),

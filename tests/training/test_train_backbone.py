@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
+import json
 from pathlib import Path
 
 import pytest
 import torch
 from diffusers import DDPMScheduler
-from transformers import BertConfig, BertModel, BertTokenizerFast
 
 from foley.datasets.synthsync import SynthConfig, generate
 from foley.errors import FoleyError
-from foley.models.auffusion import LAYOUT_CONDITION, ConditionAdapter, TextConditioner
+from foley.models.auffusion import LAYOUT_CONDITION
 from foley.models.backbone import AudioBackbone, build_backbone
+from foley.models.known_sounds import read_known_sounds
 from foley.training.backbone import (
     UNET_CHECKPOINT,
     VAE_CHECKPOINT,
@@ -26,22 +27,7 @@ from foley.training.backbone import (
 )
 from foley.training.backbone import main as backbone_main
 
-from auffusion_models import TINY, tiny_backbone
-
-WORDS = ["a", "dog", "barks", "rain", "falls", "thunder", "footsteps", "on", "gravel"]
-
-
-def tiny_sentence_encoder(directory: Path) -> TextConditioner:
-    """A BERT encoder and WordPiece tokenizer of all-MiniLM-L6-v2's classes, tiny and random."""
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
-    tokenizer = BertTokenizerFast(vocab_file=str(directory / "vocab.txt"))
-    torch.manual_seed(1)
-    encoder = BertModel(BertConfig(vocab_size=len(WORDS) + 5, hidden_size=16, num_hidden_layers=1,
-                                   num_attention_heads=2, intermediate_size=32, max_position_embeddings=32)).eval()
-    adapter = ConditionAdapter({"condition_dim": 16, "cross_attention_dim": TINY.text_dim})
-    return TextConditioner(tokenizer, encoder, adapter, max_length=8)
-
+from auffusion_models import TINY, tiny_backbone, tiny_sentence_encoder, write_jik876
 
 def test_condition_layout_round_trip(tmp_path):
     torch.manual_seed(0)
@@ -356,3 +342,43 @@ def test_the_denoising_target_follows_the_schedules_prediction_type(tmp_path, ze
     a = scheduler.alphas_cumprod[t][:, None, None, None]
     assert torch.allclose(a.sqrt() * noisy - (1 - a).sqrt() * target, x0, atol=1e-4)  # v gives back x0
     assert torch.allclose(noisy[2], noise[2], atol=1e-4) and torch.allclose(target[2], -x0[2], atol=1e-4)
+
+
+def _sfx_inputs(tmp: Path) -> tuple[Path, Path, Path]:
+    """A three-clip corpus in `foley prepare sfx`'s layout, a tiny imported HiFi-GAN (16 mel
+    bands, as the recipe's downsamplings need) and a tiny sentence-encoder folder."""
+    import numpy as np
+
+    from foley.cli import main as foley_main
+    from foley.media.audio import write_audio
+
+    corpus = tmp / "corpus"
+    rng = np.random.default_rng(0)
+    lines = []
+    for i, (caption, label) in enumerate([("rain falls", "rain"), ("a dog barks", "dog barks"),
+                                          ("footsteps on gravel", "footsteps on gravel")]):
+        write_audio(corpus / "train" / f"c{i}.wav", (rng.standard_normal(8000) * 0.1).astype(np.float32), 16000)
+        lines.append(json.dumps({"id": f"c{i}", "audio": f"train/c{i}.wav", "caption": caption, "label": label,
+                                 "duration_s": 0.5, "package": "sonic-pi-samples", "package_version": "1",
+                                 "licence": "CC0", "attribution": "someone"}))
+    (corpus / "train.jsonl").write_text("\n".join(lines) + "\n")
+    checkpoint, config, _ = write_jik876(tmp / "jik876", num_mels=16)
+    assert foley_main(["import-vocoder", str(checkpoint), "--config", str(config), "--out", str(tmp / "vocoder")]) == 0
+    text = tiny_sentence_encoder(tmp / "enc")
+    text.tokenizer.save_pretrained(tmp / "enc")
+    text.text_encoder.save_pretrained(tmp / "enc")
+    return corpus, tmp / "vocoder", tmp / "enc"
+
+
+def test_the_sfx_recipe_writes_a_backbone_with_its_credits_and_the_sounds_it_learned(tmp_path):
+    corpus, vocoder, encoder = _sfx_inputs(tmp_path)
+    out = tmp_path / "bb"
+    backbone_main(["--recipe", "sfx", "--data", str(corpus), "--text-encoder", str(encoder), "--vocoder", str(vocoder),
+                   "--out", str(out), "--vae-steps", "1", "--vae-batch", "2", "--vae-crop", "176", "--unet-steps", "2",
+                   "--unet-batch", "2", "--unet-ema", "0.9", "--unet-lr-schedule", "constant"])
+    backbone = AudioBackbone.from_pretrained(out)
+    assert backbone.text.layout == LAYOUT_CONDITION and backbone.mel.width == 352 and backbone.mel.n_mels == 16
+    assert read_known_sounds(out) == sorted(["rain falls", "rain", "a dog barks", "dog barks", "footsteps on gravel"])
+    assert "sonic-pi-samples 1: 3 clip(s), CC0, someone" in (out / "ATTRIBUTION.md").read_text()
+    args = json.loads((out / "training.json").read_text())["args"]
+    assert args["unet_ema"] == 0.9 and args["unet_lr_schedule"] == "constant"

@@ -1,0 +1,66 @@
+"""What a text-to-audio backbone learned to make, and how near a new caption is to it.
+
+A backbone trained on a sound-effects corpus keeps the texts of its training clips (their
+captions and labels) in ``sounds.json`` next to its weights. A caption is compared with them
+in the backbone's own sentence encoder: the mean of its last hidden states over the
+caption's tokens, L2-normalized (all-MiniLM-L6-v2's sentence embedding, as
+sentence-transformers computes it), and cosine similarity.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import torch
+
+from ..errors import FoleyError
+from ..media.files import atomic_write_text
+from .auffusion import LAYOUT_CONDITION, TextConditioner
+
+SOUNDS_FILE = "sounds.json"
+# Below this similarity a caption is unlike every learned text. On the sound-effects corpus
+# every test-split caption (new recordings of learned sounds) is at least 0.51 from its
+# nearest training text; "a dog" (no dog was learned) is 0.34, "a car engine" 0.31.
+UNFAMILIAR_SIMILARITY = 0.5
+
+
+def write_known_sounds(directory: str | os.PathLike, texts: list[str]) -> None:
+    """``sounds.json``: the sorted, distinct training texts of the backbone in ``directory``."""
+    atomic_write_text(Path(directory) / SOUNDS_FILE, json.dumps({"sounds": sorted(set(texts))}, indent=1) + "\n")
+
+
+def read_known_sounds(directory: str | os.PathLike) -> list[str] | None:
+    """The training texts of a backbone folder; None when it has no ``sounds.json`` (a hub id,
+    a backbone trained before the file was written). FoleyError for an unreadable file."""
+    path = Path(directory) / SOUNDS_FILE
+    if not path.is_file():
+        return None
+    try:
+        sounds = json.loads(path.read_text(encoding="utf-8"))["sounds"]
+    except (json.JSONDecodeError, KeyError, TypeError) as e:
+        raise FoleyError(f"{path}: unreadable list of sounds ({e})") from None
+    if not isinstance(sounds, list) or not sounds or not all(isinstance(s, str) for s in sounds):
+        raise FoleyError(f"{path}: 'sounds' must be a non-empty list of texts")
+    return sounds
+
+
+@torch.no_grad()
+def sentence_embeddings(text: TextConditioner, texts: list[str]) -> torch.Tensor:
+    """Texts (N) -> unit-length sentence embeddings (N, D_text) of a condition-layout encoder."""
+    if text.layout != LAYOUT_CONDITION:
+        raise FoleyError("sentence similarity needs a backbone with a pretrained sentence encoder "
+                         "(Auffusion's condition-adapter layout)")
+    batch = text.tokenizer(texts, padding=True, truncation=True, max_length=text.max_length, return_tensors="pt")
+    batch = {k: v.to(text.text_encoder.device) for k, v in batch.items()}
+    states = text.text_encoder(**batch).last_hidden_state.float()  # (N, L, D)
+    mask = batch["attention_mask"][..., None].float()  # (N, L, 1)
+    pooled = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)  # (N, D)
+    return torch.nn.functional.normalize(pooled, dim=-1)
+
+
+def nearest_sounds(text: TextConditioner, known: list[str], captions: list[str]) -> list[tuple[str, float]]:
+    """For each caption, the nearest known text and its cosine similarity (in [-1, 1])."""
+    sims = sentence_embeddings(text, captions) @ sentence_embeddings(text, known).T  # (len(captions), len(known))
+    best, index = sims.max(dim=1)
+    return [(known[i], float(s)) for i, s in zip(index.tolist(), best.tolist())]

@@ -1,0 +1,54 @@
+"""What a backbone learned: the training texts kept next to its weights, and a caption's
+nearest one in the backbone's own sentence encoder."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from foley.errors import FoleyError
+from foley.models.known_sounds import (
+    SOUNDS_FILE,
+    nearest_sounds,
+    read_known_sounds,
+    sentence_embeddings,
+    write_known_sounds,
+)
+
+from auffusion_models import tiny_backbone, tiny_sentence_encoder
+
+
+def test_the_list_round_trips_sorted_and_distinct(tmp_path):
+    write_known_sounds(tmp_path, ["rain falls", "a dog barks", "rain falls"])
+    assert read_known_sounds(tmp_path) == ["a dog barks", "rain falls"]
+    assert read_known_sounds(tmp_path / "elsewhere") is None  # a backbone without the list
+
+
+@pytest.mark.parametrize("text", ["{oops", '{"sounds": []}', '{"sounds": "rain"}', '{"sounds": [1]}', '{"other": 1}'])
+def test_an_unreadable_list_is_one_clear_error(tmp_path, text):
+    (tmp_path / SOUNDS_FILE).write_text(text)
+    with pytest.raises(FoleyError, match=SOUNDS_FILE):
+        read_known_sounds(tmp_path)
+
+
+def test_the_nearest_sound_is_the_most_similar_known_text(tmp_path):
+    text = tiny_sentence_encoder(tmp_path)
+    known = ["a dog barks", "rain falls", "thunder", "footsteps on gravel"]
+    assert all(abs(s - 1.0) < 1e-4 for _, s in nearest_sounds(text, known, known))  # each finds itself
+    emb = sentence_embeddings(text, known + ["a dog"])
+    assert emb.shape == (5, 16) and torch.allclose(emb.norm(dim=1), torch.ones(5), atol=1e-5)
+    sims = (emb[:4] @ emb[4]).tolist()  # brute force for a caption that is not in the list
+    [(nearest, similarity)] = nearest_sounds(text, known, ["a dog"])
+    assert nearest == known[sims.index(max(sims))] and abs(similarity - max(sims)) < 1e-5
+
+
+def test_padding_does_not_change_a_sentence_embedding(tmp_path):
+    # one caption alone, or batched with a longer one (padded): the mean runs over its own tokens
+    text = tiny_sentence_encoder(tmp_path)
+    alone = sentence_embeddings(text, ["thunder"])[0]
+    batched = sentence_embeddings(text, ["thunder", "footsteps on gravel a dog barks"])[0]
+    assert torch.allclose(alone, batched, atol=1e-5)
+
+
+def test_a_backbone_without_a_sentence_encoder_is_refused(tmp_path):
+    with pytest.raises(FoleyError, match="sentence encoder"):
+        sentence_embeddings(tiny_backbone(tmp_path).text, ["rain"])
