@@ -1,7 +1,7 @@
 """Report card of a text-to-audio backbone on real sound effects.
 
     python eval/sfx_card.py --data CORPUS --embedder aisfx:DIR --classifier sfx_classifier.json \\
-        --model sfx [--model demo ...] [--steps 25] [--guidance 3] [--json card.json]
+        --model sfx [--model demo ...] [--steps 25] [--guidance 3] [--every N] [--limit N] [--json card.json]
 
 For every clip of the corpus's test split (held-out recordings) and unseen split (GPL
 sources no shipped model learned from), each backbone generates audio from the clip's
@@ -81,17 +81,20 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=25)
     ap.add_argument("--guidance", type=float, default=3.0)
     ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--limit", type=int, help="first N clips of each split (a quick look)")
+    ap.add_argument("--every", type=int, default=1, help="every N-th clip of each split (a quicker look)")
+    ap.add_argument("--limit", type=int, help="first N clips of each split, after --every (a quick look)")
     ap.add_argument("--save-audio", help="also write the generated clips here")
     ap.add_argument("--json", help="write the card as JSON")
     args = ap.parse_args()
+    if args.every < 1:
+        ap.error(f"--every must be >= 1, got {args.every}")
     embedder, clf = get_embedder(args.embedder), SoundClassifier.load(args.classifier)
     sr = json.loads((Path(args.data) / "sfx.json").read_text())["config"]["sample_rate"]
     train = load_sfx_manifest(args.data, "train")
     _, train_blocks = embed_set(embedder, [read_audio(e["audio"], sample_rate=sr)[0] for e in train], sr)
     project = pca_projection(train_blocks, PCA_DIMS)
     card = {"pca_dims": PCA_DIMS, "steps": args.steps, "guidance": args.guidance, "rows": []}
-    splits = {s: load_sfx_manifest(args.data, s)[: args.limit] for s in ("test", "unseen")}
+    splits = {s: load_sfx_manifest(args.data, s)[:: args.every][: args.limit] for s in ("test", "unseen")}
     real = {}
     for split, entries in splits.items():
         per_clip, blocks = embed_set(embedder, [read_audio(e["audio"], sample_rate=sr)[0] for e in entries], sr)
