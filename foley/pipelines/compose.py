@@ -189,7 +189,7 @@ def caption_notes(backbone, source: str, captions: list[str]) -> list[str]:
     from ..models.auffusion import LAYOUT_CONDITION
     from ..models.known_sounds import SOUNDS_FILE, UNFAMILIAR_SIMILARITY, nearest_sounds, read_known_sounds
 
-    known = read_known_sounds(source) if Path(source).is_dir() else None
+    known = read_known_sounds(source)  # None for a hub id or a folder without the list
     if known is None or backbone.text.layout != LAYOUT_CONDITION:
         return []
     captions = list(dict.fromkeys(captions))
