@@ -4,9 +4,9 @@ Everything frozen is run once, into a cache (``build_adapter_cache``): the VAE l
 each clip at the model width, its caption's text states, and the unit ids of its real
 audio (padded with -1 to the model width), plus the tokenizer's centroid table. Training
 (``train_adapter``) then reads only the cache: visual features = centroids of the ids
-(zero past the clip), epsilon-prediction MSE on the backbone's training noise schedule,
-AdamW on the adapter's parameters only, under accelerate (one process or several; CPU
-runs use gloo). On the accelerator accelerate gives the process, the frozen UNet runs in
+(zero past the clip), MSE on the backbone's training noise schedule and prediction type
+(epsilon or v), AdamW on the adapter's parameters only, under accelerate (one process or
+several; CPU runs use gloo). On the accelerator accelerate gives the process, the frozen UNet runs in
 half precision under autocast (bf16 where the GPU has it, else fp16 with loss scaling);
 the adapter's weights and the optimizer state stay float32.
 
