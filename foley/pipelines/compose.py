@@ -2,11 +2,14 @@
 
 Each event is generated from its caption at its own length (events longer than the model
 window are generated in overlapping windows joined with equal-power crossfades), gets
-short fades at its edges and its gain, and is added at its start time. The mix is
-loudness-normalized (ITU-R BS.1770 via pyloudnorm) and kept below -1 dBFS.
+short fades at its edges, is leveled (foreground events to one loudness, background beds
+such as rain or wind BED_UNDER_DB under it, as a Foley mix keeps ambience under the spot
+effects), gets its gain, and is added at its start time. The mix is loudness-normalized
+(ITU-R BS.1770 via pyloudnorm) and kept below -1 dBFS.
 
-Generated event audio is cached on disk, keyed by model, caption, length, seed and
-sampler settings, so that a follow-up turn only generates the events it changed.
+Generated event audio is cached on disk, keyed by the model (with a digest of its weights),
+caption, length, seed and sampler settings, so that a follow-up turn only generates the
+events it changed.
 """
 from __future__ import annotations
 
@@ -70,8 +73,19 @@ def load_backbone(spec: str, device: str = "auto"):
 
 
 def model_id(spec: str) -> str:
-    """What identifies a backbone in the event cache: a shipped name, or the folder's absolute path."""
-    return spec if spec in SHIPPED_BACKBONES else str(Path(spec).resolve())
+    """What identifies a backbone in the event cache: a shipped name or the folder's absolute
+    path, with a digest of the folder's files (sha256, ~0.1 s for the 80 MB sfx backbone), so
+    that new weights at the same place (an updated package, a retrained folder) never reuse
+    sounds the old ones made. A hub id is its own identity."""
+    folder = Path(backbone_source(spec))
+    if not folder.is_dir():
+        return spec
+    digest = hashlib.sha256()
+    for path in sorted(f for f in folder.rglob("*") if f.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(path.read_bytes())
+    name = spec if spec in SHIPPED_BACKBONES else str(folder.resolve())
+    return f"{name}@{digest.hexdigest()[:16]}"
 
 
 def event_seed(event: Event) -> int:
@@ -140,6 +154,11 @@ class RenderStats:
 
 # A generated event whose peak stays below this is no sound a listener hears in the mix (dub's rule).
 FAINT_PEAK_DBFS = -35.0
+# Each event is leveled before its gain: foreground events to EVENT_LUFS, background beds this
+# much under it, so that a generated bed (often as loud as the loudest event) does not mask the
+# events on top of it. A user's "make the rain louder" turn changes the event's gain on top.
+EVENT_LUFS = -23.0
+BED_UNDER_DB = 10.0
 
 
 def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = SamplerConfig(),
@@ -148,7 +167,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
 
     With ``align_onsets`` each event's first onset is moved onto its planned start (a
     generated clip may begin with silence); background sounds (``is_background``) are not
-    moved, so a bed covers its whole span."""
+    moved, so a bed covers its whole span. Events are leveled to EVENT_LUFS (beds
+    BED_UNDER_DB under it; near-silence is lifted by at most 20 dB) before their gain."""
     sr = backbone.mel.sample_rate
     mix = np.zeros(round(plan.duration_s * sr), dtype=np.float32)
     stats, t0 = RenderStats(), time.perf_counter()
@@ -165,8 +185,10 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         peak_db = 20 * np.log10(float(np.abs(wav).max(initial=0.0)) + 1e-12)
         if peak_db < FAINT_PEAK_DBFS:
             stats.faint.append((e.caption, peak_db))
-        if align_onsets and not is_background(e.caption):  # a bed has no attack to place: it fills its span
+        background = is_background(e.caption)
+        if align_onsets and not background:  # a bed has no attack to place: it fills its span
             wav = align_first_onset(wav, sr)
+        wav = normalize_loudness(wav, sr, EVENT_LUFS - (BED_UNDER_DB if background else 0.0))
         wav = _edge_fades(wav, round(EDGE_FADE_S * sr)) * np.float32(10 ** (e.gain_db / 20))
         start = round(e.start_s * sr)
         n = min(len(wav), len(mix) - start)

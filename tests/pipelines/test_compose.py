@@ -7,7 +7,15 @@ import pytest
 
 from foley.errors import FoleyError
 from foley.media.audio import normalize_loudness
-from foley.pipelines.compose import EventCache, SamplerConfig, Session, event_seed, generate_event, render
+from foley.pipelines.compose import (
+    EventCache,
+    SamplerConfig,
+    Session,
+    event_seed,
+    generate_event,
+    model_id,
+    render,
+)
 from foley.pipelines.plan import Event
 from foley.pipelines.planners import RulesPlanner
 
@@ -34,6 +42,20 @@ def test_render_places_events_and_edit_regenerates_only_changes(backbone, tmp_pa
     assert (stats2.generated, stats2.reused) == (1, 1)
     _, stats3 = render(edited, backbone, cache, FAST)
     assert (stats3.generated, stats3.reused) == (0, 2)
+
+
+def test_the_event_cache_tells_new_weights_in_the_same_folder_apart(tmp_path):
+    """A retrained backbone saved where the old one was must not get the old one's sounds."""
+    folder = tmp_path / "bb"
+    (folder / "unet").mkdir(parents=True)
+    (folder / "unet" / "weights.bin").write_bytes(b"old weights")
+    before = model_id(str(folder))
+    assert before.startswith(f"{folder.resolve()}@") and model_id(str(folder)) == before
+    (folder / "unet" / "weights.bin").write_bytes(b"new weights")
+    assert model_id(str(folder)) != before
+    keys = {EventCache(tmp_path / "cache", m).key("rain", 2.0, 0, FAST) for m in (before, model_id(str(folder)))}
+    assert len(keys) == 2
+    assert model_id("sfx").startswith("sfx@")
 
 
 def test_long_event_is_windowed_and_deterministic(backbone):
@@ -132,9 +154,22 @@ def test_a_bed_still_covers_its_whole_span(tmp_path):
     assert (rain.start_s, rain.end_s) == (0.0, 8.0)
     mix, _ = render(plan, BedBackbone(), EventCache(tmp_path, "bed"), FAST)
     sr = 16_000
-    tail, body = mix[-sr // 2:], mix[sr:7 * sr]
+    tail, rain_only = mix[-sr // 2:], mix[sr:3 * sr]  # the ball's aligned sound ends before the last 0.5 s
     level = lambda x: 10 * np.log10((x.astype(np.float64) ** 2).mean() + 1e-30)  # noqa: E731
-    assert level(tail) > level(body) - 6  # the last 0.5 s still rains (it was digitally silent)
+    assert level(tail) > level(rain_only) - 6  # the last 0.5 s still rains (it was digitally silent)
+
+
+def test_a_bed_is_mixed_under_the_events_on_top_of_it(tmp_path):
+    """The stand-in generates rain and the ball at the same level; the mix keeps the bed
+    BED_UNDER_DB under the ball: rain + ball is 10 log10(1 + 10^-1) = 0.4 dB over the ball."""
+    from foley.pipelines.compose import BED_UNDER_DB
+
+    plan = RulesPlanner().plan("rain, then a ball bounces", 8.0)
+    mix, _ = render(plan, BedBackbone(), EventCache(tmp_path, "bed"), FAST)
+    sr = 16_000
+    level = lambda x: 10 * np.log10((x.astype(np.float64) ** 2).mean() + 1e-30)  # noqa: E731
+    difference = level(mix[5 * sr:7 * sr]) - level(mix[sr:3 * sr])  # ball + rain vs rain alone
+    assert abs(difference - (BED_UNDER_DB + 0.41)) < 1.0, difference
 
 
 class QuietBackbone(BedBackbone):
