@@ -302,6 +302,7 @@ def _cmd_train_lm(args: argparse.Namespace) -> int:
 
 def _cmd_compose(args: argparse.Namespace) -> int:
     from .media.audio import write_audio
+    from .media.files import check_writable
     from .pipelines.compose import (
         EventCache,
         SamplerConfig,
@@ -323,6 +324,8 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         raise FoleyError(f"{out}: the bed is written as WAV; give -o a path ending in .wav")
     if out.exists() and not (args.overwrite or continuing):  # a follow-up turn rewrites its own bed
         raise FoleyError(f"{out}: exists; pass --overwrite to replace it")
+    for path in (out, *([args.timeline] if args.timeline else [])):
+        check_writable(path)
     model = args.model or (session.model if session and session.model else "sfx")  # a session keeps its backbone
     backbone_source(model)  # an unknown --model is refused before planning
     planner = get_planner(args.planner, base_url=args.planner_url, model=args.planner_model, device=args.device)
@@ -756,6 +759,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into e.g. `head`
         sys.stderr.close()
         return 0
+    except OSError as e:  # a file system refusal the commands did not foresee (disk full, permissions)
+        print(f"foley: error: {e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("foley: interrupted", file=sys.stderr)
         return 130

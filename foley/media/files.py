@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from ..errors import FoleyError
+
 
 @contextlib.contextmanager
 def atomic_path(final: str | os.PathLike) -> Iterator[Path]:
@@ -30,6 +32,19 @@ def atomic_path(final: str | os.PathLike) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def check_writable(final: str | os.PathLike) -> None:
+    """Raise FoleyError unless a file can be written at ``final`` (its folder is made if
+    missing, as ``atomic_path`` does): checked before long work, so that a bad output path
+    fails at once in one line instead of after the work."""
+    final = Path(final)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=final.parent):
+            pass
+    except OSError as e:
+        raise FoleyError(f"{final}: cannot write there ({e.strerror or e})") from None
 
 
 def _umask() -> int:

@@ -202,3 +202,15 @@ def test_cli_compose_refuses_an_output_that_is_not_wav_before_planning(tmp_path)
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert "give -o a path ending in .wav" in done.stderr and done.stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_compose_refuses_an_output_it_cannot_write_before_any_work(tmp_path):
+    (tmp_path / "a_file").write_text("")
+    for bad in ("a_file/x.wav", "-"):
+        args = ["-o", str(tmp_path / bad)] if bad != "-" else ["-o", str(tmp_path / "ok.wav"), "--timeline",
+                                                                  str(tmp_path / "a_file" / "t.png")]
+        done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", *args], capture_output=True,
+                              text=True, cwd=tmp_path)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert "cannot write there" in done.stderr and "Traceback" not in done.stderr and done.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
