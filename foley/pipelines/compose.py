@@ -2,7 +2,7 @@
 
 Each event is generated from its caption at its own length (events longer than the model
 window are generated in overlapping windows joined with equal-power crossfades), gets
-short fades at its edges, is leveled (foreground events to one loudness, background beds
+a 10 ms fade-in and a 0.25 s release at its planned end, is leveled (foreground events to one loudness, background beds
 such as rain or wind BED_UNDER_DB under it, as a Foley mix keeps ambience under the spot
 effects), gets its gain, and is added at its start time. The mix is loudness-normalized
 (ITU-R BS.1770 via pyloudnorm) and kept below -1 dBFS.
@@ -31,7 +31,10 @@ from ..media.files import atomic_write_text
 from .plan import Event, Plan
 from .planners import is_background
 
-EDGE_FADE_S = 0.01
+EDGE_FADE_S = 0.01  # the fade-in of every event: its attack stays sharp
+# The fade-out at an event's planned end: a sound still ringing there (thunder, a bed) ends
+# as a short release instead of a cut; one that has died away is unchanged.
+RELEASE_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -134,13 +137,17 @@ def align_first_onset(wav: np.ndarray, sample_rate: int) -> np.ndarray:
     return np.concatenate([wav[onsets[0]:], np.zeros(onsets[0], dtype=wav.dtype)])
 
 
-def _edge_fades(wav: np.ndarray, n: int) -> np.ndarray:
-    n = min(n, len(wav) // 2)
-    if n > 0:
-        ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
-        wav = wav.copy()
-        wav[:n] *= ramp
-        wav[-n:] *= ramp[::-1]
+def _edge_fades(wav: np.ndarray, fade_in: int, fade_out: int) -> np.ndarray:
+    """Linear fades over the first ``fade_in`` and the last ``fade_out`` samples (each at
+    most half the clip)."""
+    wav = wav.copy()
+    for n, head in ((min(fade_in, len(wav) // 2), True), (min(fade_out, len(wav) // 2), False)):
+        if n > 0:
+            ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
+            if head:
+                wav[:n] *= ramp
+            else:
+                wav[-n:] *= ramp[::-1]
     return wav
 
 
@@ -189,7 +196,7 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         if align_onsets and not background:  # a bed has no attack to place: it fills its span
             wav = align_first_onset(wav, sr)
         wav = normalize_loudness(wav, sr, EVENT_LUFS - (BED_UNDER_DB if background else 0.0))
-        wav = _edge_fades(wav, round(EDGE_FADE_S * sr)) * np.float32(10 ** (e.gain_db / 20))
+        wav = _edge_fades(wav, round(EDGE_FADE_S * sr), round(RELEASE_S * sr)) * np.float32(10 ** (e.gain_db / 20))
         start = round(e.start_s * sr)
         n = min(len(wav), len(mix) - start)
         mix[start:start + n] += wav[:n]

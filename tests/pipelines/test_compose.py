@@ -159,6 +159,17 @@ def test_a_bed_still_covers_its_whole_span(tmp_path):
     assert level(tail) > level(rain_only) - 6  # the last 0.5 s still rains (it was digitally silent)
 
 
+def test_a_sound_still_ringing_at_its_planned_end_is_released_not_cut(tmp_path):
+    """The stand-in's noise is loud up to the ball's planned end (4 s; not aligned, so not
+    shifted); the drum after it starts 40 dB down. The last 50 ms of the ball fade out."""
+    plan = RulesPlanner().plan("a ball bounces, then a drum", 8.0)
+    assert [(e.start_s, e.end_s) for e in plan.events] == [(0.0, 4.0), (4.0, 8.0)]
+    mix, _ = render(plan, BedBackbone(), EventCache(tmp_path, "ring"), FAST, align_onsets=False)
+    sr = 16_000
+    level = lambda x: 10 * np.log10((x.astype(np.float64) ** 2).mean() + 1e-30)  # noqa: E731
+    assert level(mix[round(3.95 * sr):4 * sr]) < level(mix[2 * sr:3 * sr]) - 15
+
+
 def test_a_bed_is_mixed_under_the_events_on_top_of_it(tmp_path):
     """The stand-in generates rain and the ball at the same level; the mix keeps the bed
     BED_UNDER_DB under the ball: rain + ball is 10 log10(1 + 10^-1) = 0.4 dB over the ball."""
