@@ -5,6 +5,7 @@ the dub tab, a text-to-audio backbone (``sfx`` by default) for the compose tab. 
 own folder under one temporary root, which also holds Gradio's uploads; nothing is
 written elsewhere. Bad input shows as one message in the page, never a traceback.
 """
+import functools
 import os
 import shutil
 import signal
@@ -54,6 +55,13 @@ class Studio:
         if self._backbone is None:
             self._backbone = load_backbone(self.compose_model, self.device)
         return self._backbone
+
+    @functools.cached_property
+    def compose_model_id(self) -> str:
+        """The compose backbone's identity in the event cache (a digest of its files: once)."""
+        from .pipelines.compose import model_id
+
+        return model_id(self.compose_model)
 
     def session_dir(self, session: str) -> Path:
         folder = self.root / "sessions" / "".join(c for c in session if c.isalnum())[:64]
@@ -105,7 +113,7 @@ class Studio:
         current plan), or ``table`` (rows of caption, start_s, end_s, gain_db) replaces the plan
         as edited by hand. Only changed events are generated. Raises FoleyError."""
         from .media.audio import write_audio
-        from .pipelines.compose import EventCache, SamplerConfig, Session, model_id, render, timeline_image
+        from .pipelines.compose import EventCache, SamplerConfig, Session, render, timeline_image
         from .pipelines.compose import backbone_source, caption_notes, faint_note
         from .pipelines.plan import validate
         from .pipelines.planners import get_planner
@@ -128,7 +136,7 @@ class Studio:
                 raise FoleyError("there is no bed to edit yet: describe one and press New bed")
             plan = get_planner(planner).plan(text.strip(), state.duration_s, state.plan)
         backbone = self.backbone
-        cache = EventCache(state.cache_dir, model_id=model_id(self.compose_model))
+        cache = EventCache(state.cache_dir, model_id=self.compose_model_id)
         with self._lock:
             mix, stats = render(plan, backbone, cache, SamplerConfig(steps=int(steps), guidance=float(guidance)))
         turn = len(state.turns) + 1

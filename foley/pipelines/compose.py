@@ -27,7 +27,7 @@ from ..errors import FoleyError
 from ..evaluation.onset import detect_onsets
 from ..media.audio import normalize_loudness, read_audio, spectrogram_db, write_audio
 from ..media.crossfade import join_windows, window_starts
-from ..media.files import atomic_write_text
+from ..media.files import atomic_write_text, sha256_file
 from .plan import Event, Plan
 from .planners import is_background
 
@@ -83,10 +83,8 @@ def model_id(spec: str) -> str:
     folder = Path(backbone_source(spec))
     if not folder.is_dir():
         return spec
-    digest = hashlib.sha256()
-    for path in sorted(f for f in folder.rglob("*") if f.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode())
-        digest.update(path.read_bytes())
+    files = sorted(f for f in folder.rglob("*") if f.is_file())
+    digest = hashlib.sha256(" ".join(f"{f.relative_to(folder).as_posix()}:{sha256_file(f)}" for f in files).encode())
     name = spec if spec in SHIPPED_BACKBONES else str(folder.resolve())
     return f"{name}@{digest.hexdigest()[:16]}"
 
@@ -141,13 +139,11 @@ def _edge_fades(wav: np.ndarray, fade_in: int, fade_out: int) -> np.ndarray:
     """Linear fades over the first ``fade_in`` and the last ``fade_out`` samples (each at
     most half the clip)."""
     wav = wav.copy()
-    for n, head in ((min(fade_in, len(wav) // 2), True), (min(fade_out, len(wav) // 2), False)):
-        if n > 0:
-            ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
-            if head:
-                wav[:n] *= ramp
-            else:
-                wav[-n:] *= ramp[::-1]
+    fade_in, fade_out = min(fade_in, len(wav) // 2), min(fade_out, len(wav) // 2)
+    if fade_in > 0:
+        wav[:fade_in] *= np.linspace(0.0, 1.0, fade_in, dtype=np.float32)
+    if fade_out > 0:
+        wav[-fade_out:] *= np.linspace(1.0, 0.0, fade_out, dtype=np.float32)
     return wav
 
 

@@ -24,6 +24,11 @@ from auffusion_models import tiny_backbone
 FAST = SamplerConfig(steps=2, guidance=2.0, scheduler="ddim")
 
 
+def level_db(x: np.ndarray) -> float:
+    """Mean power in dB (full scale 0 dB)."""
+    return 10 * np.log10((x.astype(np.float64) ** 2).mean() + 1e-30)
+
+
 @pytest.fixture(scope="module")
 def backbone(tmp_path_factory):
     return tiny_backbone(tmp_path_factory.mktemp("bb"))
@@ -155,8 +160,7 @@ def test_a_bed_still_covers_its_whole_span(tmp_path):
     mix, _ = render(plan, BedBackbone(), EventCache(tmp_path, "bed"), FAST)
     sr = 16_000
     tail, rain_only = mix[-sr // 2:], mix[sr:3 * sr]  # the ball's aligned sound ends before the last 0.5 s
-    level = lambda x: 10 * np.log10((x.astype(np.float64) ** 2).mean() + 1e-30)  # noqa: E731
-    assert level(tail) > level(rain_only) - 6  # the last 0.5 s still rains (it was digitally silent)
+    assert level_db(tail) > level_db(rain_only) - 6  # the last 0.5 s still rains (it was digitally silent)
 
 
 def test_a_sound_still_ringing_at_its_planned_end_is_released_not_cut(tmp_path):
@@ -166,8 +170,7 @@ def test_a_sound_still_ringing_at_its_planned_end_is_released_not_cut(tmp_path):
     assert [(e.start_s, e.end_s) for e in plan.events] == [(0.0, 4.0), (4.0, 8.0)]
     mix, _ = render(plan, BedBackbone(), EventCache(tmp_path, "ring"), FAST, align_onsets=False)
     sr = 16_000
-    level = lambda x: 10 * np.log10((x.astype(np.float64) ** 2).mean() + 1e-30)  # noqa: E731
-    assert level(mix[round(3.95 * sr):4 * sr]) < level(mix[2 * sr:3 * sr]) - 15
+    assert level_db(mix[round(3.95 * sr):4 * sr]) < level_db(mix[2 * sr:3 * sr]) - 15
 
 
 def test_a_bed_is_mixed_under_the_events_on_top_of_it(tmp_path):
@@ -178,8 +181,7 @@ def test_a_bed_is_mixed_under_the_events_on_top_of_it(tmp_path):
     plan = RulesPlanner().plan("rain, then a ball bounces", 8.0)
     mix, _ = render(plan, BedBackbone(), EventCache(tmp_path, "bed"), FAST)
     sr = 16_000
-    level = lambda x: 10 * np.log10((x.astype(np.float64) ** 2).mean() + 1e-30)  # noqa: E731
-    difference = level(mix[5 * sr:7 * sr]) - level(mix[sr:3 * sr])  # ball + rain vs rain alone
+    difference = level_db(mix[5 * sr:7 * sr]) - level_db(mix[sr:3 * sr])  # ball + rain vs rain alone
     assert abs(difference - (BED_UNDER_DB + 0.41)) < 1.0, difference
 
 
@@ -217,9 +219,8 @@ def test_cli_compose_refuses_an_output_that_is_not_wav_before_planning(tmp_path)
 
 def test_cli_compose_refuses_an_output_it_cannot_write_before_any_work(tmp_path):
     (tmp_path / "a_file").write_text("")
-    for bad in ("a_file/x.wav", "-"):
-        args = ["-o", str(tmp_path / bad)] if bad != "-" else ["-o", str(tmp_path / "ok.wav"), "--timeline",
-                                                                  str(tmp_path / "a_file" / "t.png")]
+    for args in (["-o", str(tmp_path / "a_file" / "x.wav")],
+                 ["-o", str(tmp_path / "ok.wav"), "--timeline", str(tmp_path / "a_file" / "t.png")]):
         done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", *args], capture_output=True,
                               text=True, cwd=tmp_path)
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
