@@ -312,6 +312,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         faint_note,
         load_backbone,
         model_id,
+        new_captions,
         render,
         timeline_image,
     )
@@ -339,9 +340,10 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         print(plan.to_json())
         return 0
     backbone = load_backbone(model, args.device)
-    for note in caption_notes(backbone, backbone_source(model), [e.caption for e in plan.events]):
+    same_model = not (session and session.model and session.model != model)
+    for note in caption_notes(backbone, backbone_source(model), new_captions(plan, previous if same_model else None)):
         print(f"note: {note}", file=sys.stderr)
-    if session and session.model and session.model != model:
+    if not same_model:
         print(f"note: this session was composed with --model {session.model}; its events are generated again "
               f"with {model}", file=sys.stderr)
     cache_dir = session.cache_dir if session else Path.home() / ".cache" / "foley" / "compose"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,8 @@ LAYOUT_CONDITION = "condition-adapter"
 MEL_CONFIG = "mel_config.json"
 # Files a hub download needs (the safety checker and image feature extractor are unused).
 HUB_PATTERNS = ["*.json", "*.txt", "*.model", "*.safetensors", "*.pt", "*.bin"]
+# A hub repository id: "name" or "owner/name" (letters, digits, "-", "_", "." inside).
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
 
 
 def resolve_model_dir(path_or_id: str | os.PathLike) -> Path:
@@ -49,6 +52,8 @@ def resolve_model_dir(path_or_id: str | os.PathLike) -> Path:
         return path
     if path.exists():
         raise FoleyError(f"{path}: not a model folder")
+    if not HUB_ID.fullmatch(str(path_or_id)):  # ./x, /x, a/b/c: a path, never a hub id
+        raise FoleyError(f"{path}: no such model folder")
     from huggingface_hub import snapshot_download
 
     try:

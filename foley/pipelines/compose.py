@@ -224,6 +224,13 @@ def caption_notes(backbone, source: str, captions: list[str]) -> list[str]:
             if similarity < UNFAMILIAR_SIMILARITY]
 
 
+def new_captions(plan: Plan, previous: Plan | None) -> list[str]:
+    """The captions of ``plan`` that ``previous`` (a session's last plan) did not have: a
+    follow-up turn notes only these, its earlier turns having noted the rest."""
+    seen = {e.caption for e in previous.events} if previous else set()
+    return [e.caption for e in plan.events if e.caption not in seen]
+
+
 def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os.PathLike) -> None:
     """PNG: the events as labelled bars over the mix's spectrogram."""
     import matplotlib

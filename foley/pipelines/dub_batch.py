@@ -136,6 +136,9 @@ def check_outputs(videos: list[Path], out_dir: str | os.PathLike) -> None:
                                      "choose another output folder (-o)")
     if out_dir.exists() and not out_dir.is_dir():
         raise FoleyError(f"{out_dir}: exists and is not a folder")
+    if not out_dir.exists() and out_dir.suffix.lower() in (*CONTAINERS, ".wav"):  # e.g. -o out.mp4
+        raise FoleyError(f"{out_dir}: -o names an output folder (each video's NAME.wav and NAME.mp4 go into it), "
+                         f"not a file; give a folder, e.g. -o {out_dir.with_suffix('')}")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:

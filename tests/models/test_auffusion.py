@@ -91,3 +91,11 @@ def test_not_a_model_folder(tmp_path):
     (tmp_path / "x" / "model_index.json").write_text(json.dumps({}))
     with pytest.raises(FoleyError, match="missing the unet/"):
         AudioBackbone.from_pretrained(tmp_path / "x")
+
+
+@pytest.mark.parametrize("missing", ["./missing", "../a/missing", "/no/such/model", "a/b/c"])
+def test_a_missing_path_is_not_sent_to_the_hub(missing):
+    from foley.models.auffusion import resolve_model_dir
+
+    with pytest.raises(FoleyError, match=r": no such model folder$"):
+        resolve_model_dir(missing)

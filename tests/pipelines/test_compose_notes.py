@@ -51,3 +51,13 @@ def test_the_compose_tab_shows_the_note(model, tmp_path):
     result = studio.compose("rain falls, then thunder", "s1", duration_s=1.0, steps=1, new=True)
     assert [row[0] for row in result["plan"]] == ["rain falls", "thunder"]
     assert len(result["notes"]) == 1 and result["notes"][0].startswith("'rain falls' is unlike")
+
+
+def test_a_follow_up_turn_notes_only_its_new_captions():
+    from foley.pipelines.compose import new_captions
+    from foley.pipelines.plan import Event, Plan
+
+    first = Plan(8.0, (Event("rain falls", 0, 4), Event("thunder", 2, 3)))
+    second = Plan(8.0, (*first.events, Event("a gong", 5, 6)))
+    assert new_captions(second, first) == ["a gong"]
+    assert new_captions(second, None) == ["rain falls", "thunder", "a gong"]

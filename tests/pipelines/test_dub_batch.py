@@ -248,6 +248,15 @@ def test_dubbing_into_the_input_folder_is_refused_at_once(cfr_video, tmp_path):
     assert sorted(p.name for p in folder.iterdir()) == ["clip.mp4"]
 
 
+def test_a_file_name_for_the_output_folder_is_refused(cfr_video, tmp_path):
+    calls = []
+    with pytest.raises(FoleyError, match=r"-o names an output folder .* e\.g\. -o .*/out$"):
+        dub_batch([cfr_video[0]], tmp_path / "out.MP4", lambda v: calls.append(v) or tone(v))
+    assert not calls and not (tmp_path / "out.MP4").exists()
+    (tmp_path / "made.mp4").mkdir()  # a folder that exists is used whatever its name
+    assert dub_batch([cfr_video[0]], tmp_path / "made.mp4", tone).done == [str(cfr_video[0])]
+
+
 def test_a_lone_wav_is_not_a_finished_output(cfr_video, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
