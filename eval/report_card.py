@@ -2,9 +2,10 @@
 
     python eval/report_card.py --data SYNTHSYNC_DIR --out runs/card [--n 40] [--model demo]
         [--embedder aisfx:DIR --classifier CLASSIFIER.json] [--steps N --scheduler dpm --guidance G --seed S]
-        [--rows dub]
+        [--rows dub] [--caption TEXT]
 
-Rows (all rendered with each clip's own caption and the same seed):
+Rows (all rendered with each clip's own caption, or ``--caption`` for every clip, and the same
+seed; ``--caption ''`` is what ``foley dub`` does without a caption):
 - ground truth: the clips' real audio (what the metrics give a perfect answer);
 - dub: `foley dub` end to end (frames -> LM tokens -> adapter diffusion);
 - oracle units: the tokenizer's units of the real audio -> adapter diffusion;
@@ -58,6 +59,8 @@ def main() -> None:
     ap.add_argument("--rows", default=",".join(ROWS[1:]),
                     help="comma-separated generated rows to render and score (default: all; 'dub' alone for a "
                          "quality/speed curve); the ground truth is always scored")
+    ap.add_argument("--caption", help="render every clip with this caption instead of its own ('': none, as "
+                                      "`foley dub` without --caption)")
     ap.add_argument("--embedder", default="logmel", help="FAD embedder: logmel | aisfx:DIR | ...")
     ap.add_argument("--fad-pca", type=int, default=0, metavar="DIMS",
                     help="FAD on the embedder's first DIMS principal components of the train split's real audio "
@@ -85,7 +88,7 @@ def main() -> None:
     # Finished outputs are kept for resuming, so a folder holds the card of one set of settings.
     settings = {"data": str(Path(args.data).resolve()), "split": args.split, "n": len(entries), "model": args.model,
                 "steps": pipe.config.steps, "scheduler": pipe.config.scheduler, "guidance": pipe.config.guidance,
-                "seed": args.seed}
+                "seed": args.seed, **({} if args.caption is None else {"caption": args.caption})}
     saved = out / "settings.json"
     before = json.loads(saved.read_text()) if saved.is_file() else settings
     if before != settings:
@@ -102,14 +105,15 @@ def main() -> None:
     dirs = {row: out / row.replace(" ", "_") for row in rows}
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
+    caption = lambda e: e["caption"] if args.caption is None else args.caption  # noqa: E731
     predicted, seconds = {}, []
     for e in entries:  # resumable: finished outputs are kept (the tokens are recomputed, greedy)
         done = dirs["dub"] / f"{e['id']}.wav"
         if done.is_file():
-            predicted[e["id"]] = pipe.predict_tokens(e["video"], caption=e["caption"])
+            predicted[e["id"]] = pipe.predict_tokens(e["video"], caption=caption(e))
             continue
         t0 = time.perf_counter()
-        result = pipe.dub(e["video"], caption=e["caption"], seed=args.seed)
+        result = pipe.dub(e["video"], caption=caption(e), seed=args.seed)
         seconds.append(time.perf_counter() - t0)
         predicted[e["id"]] = result.tokens
         write_audio(done, result.audio, sr)
@@ -125,7 +129,7 @@ def main() -> None:
                                     None)):
             if row not in dirs or (dirs[row] / f"{e['id']}.wav").is_file():
                 continue
-            audio = pipe.render(torch.as_tensor(tokens()), duration, e["caption"], scale=scale, seed=args.seed)
+            audio = pipe.render(torch.as_tensor(tokens()), duration, caption(e), scale=scale, seed=args.seed)
             write_audio(dirs[row] / f"{e['id']}.wav", audio, sr)
 
     def predict(wav):
@@ -141,7 +145,9 @@ def main() -> None:
         class_acc[row] = sum(predict(pred / f"{e['id']}.wav") == e["class"] for e in entries) / len(entries)
     clip_s = entries[0]["duration_s"]
     lines = [f"SynthSync {args.split}, {len(entries)} clips of {clip_s:g} s, model `{args.model}`, "
-             f"{pipe.config.steps} {pipe.config.scheduler} steps, guidance {pipe.config.guidance:g}, seed {args.seed}, CPU "
+             f"{pipe.config.steps} {pipe.config.scheduler} steps, guidance {pipe.config.guidance:g}, seed {args.seed}, "
+             + ("each clip's caption" if args.caption is None else f"caption {args.caption!r} for every clip")
+             + ", CPU "
              f"({torch.get_num_threads()} thread{'s' if torch.get_num_threads() != 1 else ''}).", "",
              f"| row | onset-count acc | detection acc | AP | ref. count acc | ref. AP | FAD ({fad_embedder.name}) | class acc |",
              "|---|---|---|---|---|---|---|---|"]

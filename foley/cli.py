@@ -255,7 +255,7 @@ def _cmd_train_adapter(args: argparse.Namespace) -> int:
         adapter=VisualAdapterConfig(visual_dim=visual_dim, temporal=args.temporal, temporal_sigma_tokens=args.sigma,
                                     scale=args.scale),
         steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-        checkpoint_every=args.checkpoint_every, precision=args.precision)
+        checkpoint_every=args.checkpoint_every, precision=args.precision, caption_dropout=args.caption_dropout)
     out = run_training(args.data, args.backbone, args.tokenizer, args.out, cfg, resume=args.resume)
     print(f"adapter written to {out}")
     return 0
@@ -665,6 +665,9 @@ def build_parser() -> argparse.ArgumentParser:
     ad.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
                     help="the frozen UNet's dtype and autocast (auto: bf16 on CUDA, fp16 on GPUs without bf16, "
                          "fp32 elsewhere); the adapter trains in fp32")
+    ad.add_argument("--caption-dropout", type=number_arg(0, 1), default=0.0, metavar="P",
+                    help="fraction of clips trained with the empty caption, which `foley dub` renders when given "
+                         "no --caption")
     ad.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     ad.set_defaults(func=_cmd_train_adapter)
     lm = train_sub.add_parser("lm", help="connector + LoRA + new token rows of the video-to-token LM on cached "

@@ -52,10 +52,13 @@ class AdapterTrainConfig:
     seed: int = 0
     checkpoint_every: int = 100
     precision: str = "auto"  # the frozen UNet's dtype and autocast; auto: bf16 (fp16 without it) on CUDA, else fp32
+    caption_dropout: float = 0.0  # fraction of clips trained with the empty caption (`foley dub` without --caption)
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
             raise FoleyError(f"unknown precision {self.precision!r}; choose from {', '.join(PRECISIONS)}")
+        if not 0.0 <= self.caption_dropout <= 1.0:
+            raise FoleyError(f"caption dropout must be between 0 and 1, got {self.caption_dropout}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -139,12 +142,15 @@ class _Denoiser(torch.nn.Module):
         return self.unet(noisy, t, text, cross_attention_kwargs={"ip_hidden_states": cond}).sample
 
 
-def _step_draws(seed: int, step: int, n_clips: int, batch: int, latent_shape: tuple, n_train_steps: int):
+def _step_draws(seed: int, step: int, n_clips: int, batch: int, latent_shape: tuple, n_train_steps: int,
+                caption_dropout: float = 0.0):
+    """Clip indices, timesteps, noise and which clips drop their caption, for step ``step``."""
     g = torch.Generator().manual_seed(seed * 1_000_003 + step)
     idx = torch.randint(n_clips, (batch,), generator=g)
     t = torch.randint(0, n_train_steps, (batch,), generator=g)
     noise = torch.randn((batch, *latent_shape), generator=g)
-    return idx, t, noise
+    dropped = torch.rand(batch, generator=g) < caption_dropout  # drawn last: the draws above stay as they were
+    return idx, t, noise, dropped
 
 
 def _save_checkpoint(run: Path, adapter: VisualAdapter, optimizer, step: int, cfg: AdapterTrainConfig,
@@ -176,6 +182,8 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
                               mixed_precision="no" if precision == "fp32" else precision)
     cache = load_adapter_cache(cache_path)
     latents, text, ids, centroids = cache["latents"], cache["text"], cache["ids"], cache["centroids"]
+    with torch.no_grad():
+        empty = backbone.text.encode([""]).float().cpu()  # (1, L, D): the caption `foley dub` uses when given none
     if centroids.shape[1] != cfg.adapter.visual_dim:
         raise FoleyError(f"adapter visual_dim {cfg.adapter.visual_dim} != the cached centroids' width {centroids.shape[1]}")
     if cfg.batch_size % accelerator.num_processes:
@@ -208,14 +216,16 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
         mine = slice(accelerator.process_index * per_rank, (accelerator.process_index + 1) * per_rank)
         end = cfg.steps if stop_after is None else min(cfg.steps, stop_after)
         for step in range(start, end):
-            idx, t, noise = _step_draws(cfg.seed, step, len(latents), cfg.batch_size, tuple(latents.shape[1:]), n_train)
-            idx, t, noise = idx[mine], t[mine], noise[mine]
+            idx, t, noise, dropped = _step_draws(cfg.seed, step, len(latents), cfg.batch_size,
+                                                 tuple(latents.shape[1:]), n_train, cfg.caption_dropout)
+            idx, t, noise, dropped = idx[mine], t[mine], noise[mine], dropped[mine]
+            captions = torch.where(dropped[:, None, None], empty, text[idx])  # (b, L, D)
             device = accelerator.device
             x0 = latents[idx].to(device, backbone.unet.dtype)
             noisy = noise_scheduler.add_noise(x0, noise.to(x0), t)
             cond = VisualCondition(visual_features(ids[idx], centroids).to(device, x0.dtype), backbone.latent_size)
             with accelerator.autocast():
-                pred = model(noisy, t.to(device), text[idx].to(device, x0.dtype), cond)
+                pred = model(noisy, t.to(device), captions.to(device, x0.dtype), cond)
             target = denoising_target(noise_scheduler, x0, noise.to(x0), t.to(device))
             loss = F.mse_loss(pred.float(), target.float())
             accelerator.backward(loss)

@@ -87,6 +87,26 @@ def test_training_changes_only_the_adapter_and_resumes_exactly(setup, tmp_path):
         train_adapter(backbone, root / CACHE_FILE, tmp_path / "b", _cfg(lr=5e-4), resume=True)
 
 
+def test_caption_dropout_trains_on_the_empty_caption(setup, tmp_path):
+    from safetensors.torch import save_file
+
+    from foley.training.adapter import _step_draws
+
+    root, backbone, _ = setup
+    cache = load_adapter_cache(root / CACHE_FILE)
+    save_file({**cache, "text": torch.randn_like(cache["text"])}, str(tmp_path / "other.safetensors"))
+    runs = [train_adapter(backbone, path, tmp_path / name, _cfg(caption_dropout=1.0), log=lambda m: None)
+            .adapter_state_dict() for path, name in ((root / CACHE_FILE, "a"), (tmp_path / "other.safetensors", "b"))]
+    assert all(torch.allclose(runs[0][k], runs[1][k], atol=1e-6) for k in runs[0])  # the captions were never seen
+    kept = train_adapter(backbone, root / CACHE_FILE, tmp_path / "c", _cfg(), log=lambda m: None).adapter_state_dict()
+    assert any(not torch.allclose(kept[k], runs[0][k], atol=1e-4) for k in kept)
+    plain, dropping = _step_draws(0, 7, 4, 64, (2, 2), 10), _step_draws(0, 7, 4, 64, (2, 2), 10, 0.25)
+    assert all(torch.equal(a, b) for a, b in zip(plain[:3], dropping[:3]))  # the other draws do not move
+    assert not plain[3].any() and 5 <= int(dropping[3].sum()) <= 30
+    with pytest.raises(FoleyError, match="caption dropout must be between 0 and 1"):
+        _cfg(caption_dropout=1.5)
+
+
 def test_an_adapter_on_a_zero_terminal_snr_backbone_learns_the_velocity(setup, tmp_path):
     root, epsilon_backbone, _ = setup
     torch.manual_seed(0)  # the same weights as the cached backbone's: its latents fit
