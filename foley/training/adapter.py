@@ -182,8 +182,8 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
                               mixed_precision="no" if precision == "fp32" else precision)
     cache = load_adapter_cache(cache_path)
     latents, text, ids, centroids = cache["latents"], cache["text"], cache["ids"], cache["centroids"]
-    with torch.no_grad():
-        empty = backbone.text.encode([""]).float().cpu()  # (1, L, D): the caption `foley dub` uses when given none
+    # (1, L, D): the caption `foley dub` renders when given none; only encoded when captions drop
+    empty = backbone.text.encode([""]).float().cpu() if cfg.caption_dropout else None
     if centroids.shape[1] != cfg.adapter.visual_dim:
         raise FoleyError(f"adapter visual_dim {cfg.adapter.visual_dim} != the cached centroids' width {centroids.shape[1]}")
     if cfg.batch_size % accelerator.num_processes:
@@ -219,7 +219,7 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
             idx, t, noise, dropped = _step_draws(cfg.seed, step, len(latents), cfg.batch_size,
                                                  tuple(latents.shape[1:]), n_train, cfg.caption_dropout)
             idx, t, noise, dropped = idx[mine], t[mine], noise[mine], dropped[mine]
-            captions = torch.where(dropped[:, None, None], empty, text[idx])  # (b, L, D)
+            captions = text[idx] if empty is None else torch.where(dropped[:, None, None], empty, text[idx])  # (b, L, D)
             device = accelerator.device
             x0 = latents[idx].to(device, backbone.unet.dtype)
             noisy = noise_scheduler.add_noise(x0, noise.to(x0), t)
