@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from transformers import AutoModel, AutoTokenizer
 
 from ..errors import FoleyError
 from ..media.files import atomic_path
-from .hub import quiet_loading
+from .hub import HUB_ID, quiet_loading
 from .mel import MelConfig
 from .vocoder import load_vocoder
 
@@ -41,8 +40,6 @@ LAYOUT_CONDITION = "condition-adapter"
 MEL_CONFIG = "mel_config.json"
 # Files a hub download needs (the safety checker and image feature extractor are unused).
 HUB_PATTERNS = ["*.json", "*.txt", "*.model", "*.safetensors", "*.pt", "*.bin"]
-# A hub repository id: "name" or "owner/name" (letters, digits, "-", "_", "." inside).
-HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
 
 
 def resolve_model_dir(path_or_id: str | os.PathLike) -> Path:
@@ -53,7 +50,7 @@ def resolve_model_dir(path_or_id: str | os.PathLike) -> Path:
     if path.exists():
         raise FoleyError(f"{path}: not a model folder")
     if not HUB_ID.fullmatch(str(path_or_id)):  # ./x, /x, a/b/c: a path, never a hub id
-        raise FoleyError(f"{path}: no such model folder")
+        raise FoleyError(f"{path_or_id}: no such model folder")
     from huggingface_hub import snapshot_download
 
     try:

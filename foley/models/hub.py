@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from typing import Callable, Iterator, TypeVar
+
+# A hub repository id: "name" or "owner/name" (letters, digits, "-", "_", "." inside).
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
 
 T = TypeVar("T")
 

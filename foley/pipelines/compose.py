@@ -28,6 +28,7 @@ from ..evaluation.onset import detect_onsets
 from ..media.audio import normalize_loudness, read_audio, spectrogram_db, write_audio
 from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text, sha256_file
+from ..models.hub import HUB_ID
 from .plan import Event, Plan
 from .planners import is_background
 
@@ -61,6 +62,8 @@ def backbone_source(spec: str) -> str:
         if not path.is_dir():
             raise FoleyError(f"the {spec} backbone is not installed ({path}); pass --model DIR")
         return str(path)
+    if not Path(spec).exists() and not HUB_ID.fullmatch(spec):  # ./x, /x, a/b/c: a path
+        raise FoleyError(f"--model {spec}: no such model folder")
     if not Path(spec).exists() and spec.count("/") != 1:
         raise FoleyError(f"--model {spec!r}: not a shipped backbone ({', '.join(SHIPPED_BACKBONES)}), "
                          f"a folder or a hub id (owner/name)")
@@ -215,7 +218,7 @@ def caption_notes(backbone, source: str, captions: list[str]) -> list[str]:
     from ..models.known_sounds import SOUNDS_FILE, UNFAMILIAR_SIMILARITY, nearest_sounds, read_known_sounds
 
     known = read_known_sounds(source)  # None for a hub id or a folder without the list
-    if known is None or backbone.text.layout != LAYOUT_CONDITION:
+    if known is None or backbone.text.layout != LAYOUT_CONDITION or not captions:
         return []
     captions = list(dict.fromkeys(captions))
     return [f"{caption!r} is unlike every sound this backbone learned (nearest: {nearest!r}, similarity "

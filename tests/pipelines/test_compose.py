@@ -207,6 +207,10 @@ def test_cli_compose_refuses_an_unknown_model_before_planning(tmp_path):
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert "not a shipped backbone (sfx, demo)" in done.stderr and done.stdout == ""
     assert not (tmp_path / "x.wav").exists()
+    path = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", "--model", "./missingdir", "-o",
+                           str(tmp_path / "x.wav")], capture_output=True, text=True, cwd=tmp_path)
+    assert path.returncode == 2 and path.stderr == "foley: error: --model ./missingdir: no such model folder\n"
+    assert path.stdout == "" and not (tmp_path / "x.wav").exists()
 
 
 def test_cli_compose_refuses_an_output_that_is_not_wav_before_planning(tmp_path):

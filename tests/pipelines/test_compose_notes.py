@@ -30,6 +30,7 @@ def test_only_the_unlearned_caption_gets_a_note_once(model):
     notes = caption_notes(backbone, str(folder), ["rain falls", "thunder", "rain falls"])
     assert len(notes) == 1 and notes[0].startswith("'rain falls' is unlike every sound this backbone learned")
     assert "nearest: 'thunder'" in notes[0] and str(folder / "sounds.json") in notes[0]
+    assert caption_notes(backbone, str(folder), []) == []  # a follow-up turn with no new caption
 
 
 def test_no_note_without_a_list_or_a_sentence_encoder(model, tmp_path):
