@@ -62,9 +62,11 @@ def backbone_source(spec: str) -> str:
         if not path.is_dir():
             raise FoleyError(f"the {spec} backbone is not installed ({path}); pass --model DIR")
         return str(path)
-    if not Path(spec).exists() and not HUB_ID.fullmatch(spec):  # ./x, /x, a/b/c: a path
+    if Path(spec).exists():
+        return spec
+    if not HUB_ID.fullmatch(spec):  # ./x, /x, a/b/c: a path
         raise FoleyError(f"--model {spec}: no such model folder")
-    if not Path(spec).exists() and spec.count("/") != 1:
+    if spec.count("/") != 1:
         raise FoleyError(f"--model {spec!r}: not a shipped backbone ({', '.join(SHIPPED_BACKBONES)}), "
                          f"a folder or a hub id (owner/name)")
     return spec
