@@ -14,7 +14,11 @@ Two released layouts, one loader (``load_components``):
   unconditional embedding is all zeros.
 
 A folder may carry ``mel_config.json`` (this package's addition); without it the mel
-settings are Auffusion's (:class:`foley.models.mel.MelConfig` defaults).
+settings are Auffusion's (:class:`foley.models.mel.MelConfig` defaults). It may also carry
+``components.json`` (this package's addition): a map from a component folder name (``unet``,
+``vae``, ``scheduler``, ``vocoder``, a text encoder's name) to a folder given relative to this
+one, so two backbones can share a text encoder and vocoder without copies, e.g.
+``{"vocoder": "../backbone/vocoder"}``. A folder of that name inside this one comes first.
 """
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ from .vocoder import load_vocoder
 LAYOUT_SD = "stable-diffusion"
 LAYOUT_CONDITION = "condition-adapter"
 MEL_CONFIG = "mel_config.json"
+COMPONENTS = "components.json"
 # Files a hub download needs (the safety checker and image feature extractor are unused).
 HUB_PATTERNS = ["*.json", "*.txt", "*.model", "*.safetensors", "*.pt", "*.bin"]
 
@@ -57,6 +62,30 @@ def resolve_model_dir(path_or_id: str | os.PathLike) -> Path:
         return Path(snapshot_download(str(path_or_id), allow_patterns=HUB_PATTERNS))
     except Exception as e:  # noqa: BLE001 - any hub failure becomes one line
         raise FoleyError(f"{path_or_id}: no such folder, and the hub download failed ({type(e).__name__})") from None
+
+
+def component_dir(directory: Path, name: str) -> Path:
+    """The folder of component ``name``: ``directory/name``, else where ``components.json`` points.
+
+    FoleyError (one line) when neither holds a folder.
+    """
+    own = directory / name
+    if own.is_dir():
+        return own
+    path = directory / COMPONENTS
+    if path.is_file():
+        try:
+            shared = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise FoleyError(f"{path}: unreadable ({e})") from None
+        if not isinstance(shared, dict):
+            raise FoleyError(f"{path}: expected a map of component name to folder, got {type(shared).__name__}")
+        if name in shared:
+            target = directory / str(shared[name])
+            if not target.is_dir():
+                raise FoleyError(f"{path}: {name} -> {shared[name]}: no such folder")
+            return target
+    raise FoleyError(f"{directory}: missing the {name}/ folder of an Auffusion checkpoint")
 
 
 def detect_layout(directory: Path) -> str:
@@ -144,15 +173,15 @@ class TextConditioner(torch.nn.Module):
 
 def _load_text_conditioner(directory: Path, layout: str, dtype: torch.dtype) -> TextConditioner:
     if layout == LAYOUT_SD:
-        tokenizer = AutoTokenizer.from_pretrained(directory / "tokenizer")
-        encoder = AutoModel.from_pretrained(directory / "text_encoder", dtype=dtype).eval()
+        tokenizer = AutoTokenizer.from_pretrained(component_dir(directory, "tokenizer"))
+        encoder = AutoModel.from_pretrained(component_dir(directory, "text_encoder"), dtype=dtype).eval()
         return TextConditioner(tokenizer, encoder)
     entries = json.loads((directory / "condition_config.json").read_text(encoding="utf-8"))
     if not isinstance(entries, list) or len(entries) != 1:
         raise FoleyError(f"{directory / 'condition_config.json'}: exactly one text encoder is supported "
                          f"(the released checkpoints have one), found {len(entries) if isinstance(entries, list) else entries!r}")
     entry = entries[0]
-    encoder_dir = directory / entry["text_encoder_name"]
+    encoder_dir = component_dir(directory, entry["text_encoder_name"])
     tokenizer = AutoTokenizer.from_pretrained(encoder_dir)
     encoder = AutoModel.from_pretrained(encoder_dir, dtype=dtype).eval()
     adapter = ConditionAdapter.from_pretrained(directory / entry["condition_adapter_name"]).to(dtype).eval()
@@ -184,13 +213,11 @@ def load_scheduler(directory: Path):
 def load_components(path_or_id: str | os.PathLike, dtype: torch.dtype = torch.float32) -> Components:
     directory = resolve_model_dir(path_or_id)
     layout = detect_layout(directory)
-    for sub in ("unet", "vae", "scheduler", "vocoder"):
-        if not (directory / sub).is_dir():
-            raise FoleyError(f"{directory}: missing the {sub}/ folder of an Auffusion checkpoint")
+    folders = {sub: component_dir(directory, sub) for sub in ("unet", "vae", "scheduler", "vocoder")}
     mel_path = directory / MEL_CONFIG
     mel = MelConfig.from_dict(json.loads(mel_path.read_text(encoding="utf-8"))) if mel_path.is_file() else MelConfig()
-    unet = UNet2DConditionModel.from_pretrained(directory / "unet", torch_dtype=dtype).eval()
-    vae = AutoencoderKL.from_pretrained(directory / "vae", torch_dtype=dtype).eval()
-    return Components(unet=unet, vae=vae, scheduler=load_scheduler(directory / "scheduler"),
+    unet = UNet2DConditionModel.from_pretrained(folders["unet"], torch_dtype=dtype).eval()
+    vae = AutoencoderKL.from_pretrained(folders["vae"], torch_dtype=dtype).eval()
+    return Components(unet=unet, vae=vae, scheduler=load_scheduler(folders["scheduler"]),
                       text=_load_text_conditioner(directory, layout, dtype),
-                      vocoder=load_vocoder(directory / "vocoder").to(dtype).eval(), mel=mel, layout=layout)
+                      vocoder=load_vocoder(folders["vocoder"]).to(dtype).eval(), mel=mel, layout=layout)

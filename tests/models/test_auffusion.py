@@ -52,6 +52,28 @@ def test_condition_adapter_layout_encodes_like_auffusion(tiny, tmp_path):
     assert torch.equal(loaded.text.encode_negative(3), torch.zeros(3, 12, 16))
 
 
+def test_a_backbone_can_share_its_text_encoder_and_vocoder(tiny, tmp_path):
+    import shutil
+
+    write_condition_layout(tiny, tmp_path / "base")
+    own = tmp_path / "own"
+    for sub in ("unet", "vae", "scheduler", "condition_adapter_0"):
+        shutil.copytree(tmp_path / "base" / sub, own / sub)
+    shutil.copy(tmp_path / "base" / "condition_config.json", own)
+    shared = {"vocoder": "../base/vocoder", "text_encoder_0": "../base/text_encoder_0"}
+    (own / "components.json").write_text(json.dumps(shared))
+    base, loaded = AudioBackbone.from_pretrained(tmp_path / "base"), AudioBackbone.from_pretrained(own)
+    torch.testing.assert_close(loaded.text.encode(["a ball"]), base.text.encode(["a ball"]), rtol=0, atol=0)
+    for a, b in zip(loaded.vocoder.state_dict().values(), base.vocoder.state_dict().values()):
+        assert torch.equal(a, b)
+    (own / "components.json").write_text(json.dumps({**shared, "vocoder": "../nowhere"}))
+    with pytest.raises(FoleyError, match=r"components.json: vocoder -> ../nowhere: no such folder$"):
+        AudioBackbone.from_pretrained(own)
+    (own / "components.json").unlink()
+    with pytest.raises(FoleyError, match="missing the vocoder/"):
+        AudioBackbone.from_pretrained(own)
+
+
 def test_saved_backbone_round_trips_with_its_griffin_lim_vocoder(tiny, tmp_path):
     tiny.save_pretrained(tmp_path / "m")
     loaded = AudioBackbone.from_pretrained(tmp_path / "m")

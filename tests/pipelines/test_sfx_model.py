@@ -1,9 +1,11 @@
 """The shipped recorded-sound dub model (`--model sfx`) end to end on its example clip."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import foley
 from foley.pipelines.dub import FoleyPipeline, model_dir
 
 # Greedy LM output for data/examples/hammer_metal.mp4 around its first two strikes (0.72 s and 1.12 s).
@@ -47,3 +49,17 @@ def test_its_files_carry_licence_and_frame_statistics():
     config = json.loads((root / "pipeline.json").read_text())
     assert (root / config["frame_encoder"]).resolve() == (model_dir("demo") / "frame_encoder").resolve()
     assert (root / config["frame_stats"]).is_file() and (root / "LICENSE.md").is_file()
+
+
+def test_it_keeps_the_unet_its_adapter_learned_and_shares_the_rest_with_compose():
+    from foley.models.auffusion import component_dir
+    from foley.pipelines.compose import SHIPPED_BACKBONES
+
+    root = model_dir("sfx")
+    own = root / json.loads((root / "pipeline.json").read_text())["backbone"]
+    compose = Path(foley.__file__).parent / SHIPPED_BACKBONES["sfx"]
+    assert (own / "LICENSE.md").is_file() and component_dir(own, "unet") == own / "unet"
+    for shared in ("text_encoder_0", "vae", "scheduler", "vocoder"):
+        assert component_dir(own, shared).resolve() == (compose / shared).resolve()
+    steps = [json.loads((d / "training.json").read_text())["args"]["unet_steps"] for d in (own, compose)]
+    assert steps[0] == 11_500 and steps[1] > steps[0]
