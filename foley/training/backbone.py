@@ -158,7 +158,7 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
               kl_weight: float, gen: torch.Generator, log, adversarial: float = 0.0, adversarial_start: int = 0,
               run: Path | None = None, checkpoint_every: int = 0, stop_at: int | None = None,
               settings: dict | None = None, critic_warmup: int = 0, gradient_weight: float = 0.0,
-              posterior_std: float | None = None) -> int:
+              posterior_std: float | None = None, decoder_only: bool = False) -> int:
     """L1 + ``kl_weight`` * KL on random ``crop``-frame crops of ``images`` (N, 1, M, T), plus
     ``gradient_weight`` * ``gradient_l1`` (sharp harmonics and onsets); from
     step ``adversarial_start`` on, plus ``adversarial`` * the adaptive weight * a hinge
@@ -169,22 +169,28 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
     ``posterior_std``: the fresh VAE's posterior starts with about this standard deviation
     instead of diffusers' ~1, a noise that otherwise swamps the latents (std ~0.65) for
     thousands of steps and leaves most latent channels unused, so the decoder learns a blur.
+    ``decoder_only``: the encoder stays frozen and only the decoder learns, so the latents (and
+    a UNet trained on them) keep their meaning while the decoder renders them sharper.
 
     With ``run``, a checkpoint (VAE, critic, optimizers, generator, step) every
     ``checkpoint_every`` steps, resumed from as ``train_unet`` does; ``stop_at``: checkpoint
     and return after this step. Returns the number of steps done."""
-    vae = backbone.vae.train().requires_grad_(True)
+    vae = backbone.vae.train().requires_grad_(not decoder_only)
+    if decoder_only:
+        for module in (vae.post_quant_conv, vae.decoder):
+            module.requires_grad_(True)
+    params = [p for p in vae.parameters() if p.requires_grad]
     if posterior_std is not None:  # the log-variance half of the moments (Kingma & Welling's logvar)
         with torch.no_grad():
             vae.quant_conv.bias[vae.config.latent_channels:] += 2.0 * math.log(posterior_std)
-    opt = torch.optim.AdamW(vae.parameters(), lr=lr, weight_decay=0.0)
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
     critic = PatchDiscriminator() if adversarial > 0 else None
     critic_opt = torch.optim.AdamW(critic.parameters(), lr=lr, betas=(0.5, 0.9)) if critic else None
     modules = {"vae": vae, "optimizer": opt, **({"critic": critic, "critic_optimizer": critic_opt} if critic else {})}
     settings = {**(settings or {}), "steps": steps, "batch": batch, "crop": crop, "lr": lr, "kl_weight": kl_weight,
                 "adversarial": adversarial, "adversarial_start": adversarial_start}
     for key, value in (("critic_warmup", critic_warmup), ("gradient_weight", gradient_weight),
-                       ("posterior_std", posterior_std)):
+                       ("posterior_std", posterior_std), ("decoder_only", decoder_only)):
         if value:  # absent when unused, as in checkpoints made before these options
             settings[key] = value
     checkpoint = run / VAE_CHECKPOINT if run is not None else None
@@ -194,7 +200,8 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
         idx = torch.randint(len(images), (batch,), generator=gen)
         start = torch.randint(0, images.shape[-1] - crop + 1, (1,), generator=gen).item() // 4 * 4
         x = images[idx, :, :, start:start + crop].expand(-1, 3, -1, -1)  # (b, 3, M, crop)
-        posterior = vae.encode(x).latent_dist
+        with torch.set_grad_enabled(not decoder_only):
+            posterior = vae.encode(x).latent_dist
         recon = vae.decode(posterior.sample(generator=gen)).sample
         rec = F.l1_loss(recon, x) + kl_weight * posterior.kl().mean()
         if gradient_weight:
@@ -211,7 +218,7 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
                 g["lr"] = _lr(step, steps, lr)
         opt.zero_grad()
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         if learn_critic:  # hinge loss (Lim & Ye 2017) on real vs reconstructed mel images
             critic_loss = F.relu(1 - critic(x[:, :1])).mean() + F.relu(1 + critic(recon[:, :1].detach())).mean()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from diffusers import DDPMScheduler
+from diffusers import AutoencoderKL, DDPMScheduler
 
 from foley.datasets.synthsync import SynthConfig, generate
 from foley.errors import FoleyError
@@ -382,3 +382,44 @@ def test_the_sfx_recipe_writes_a_backbone_with_its_credits_and_the_sounds_it_lea
     assert "sonic-pi-samples 1: 3 clip(s), CC0, someone" in (out / "ATTRIBUTION.md").read_text()
     args = json.loads((out / "training.json").read_text())["args"]
     assert args["unet_ema"] == 0.9 and args["unet_lr_schedule"] == "constant"
+
+
+def test_a_decoder_only_run_leaves_the_encoder_and_so_the_latents_as_they_were(tmp_path):
+    images = torch.rand(4, 1, TINY.mel.n_mels, 32) * 2 - 1  # (N, 1, M, T) mel images
+    torch.manual_seed(0)
+    backbone = tiny_backbone(tmp_path / "m")
+    before = {k: v.clone() for k, v in backbone.vae.state_dict().items()}
+    train_vae(backbone, images, steps=2, batch=2, crop=16, lr=1e-2, kl_weight=0.0,
+              gen=torch.Generator().manual_seed(0), log=lambda _: None, run=tmp_path / "run", decoder_only=True)
+    after = backbone.vae.state_dict()
+    changed = {k.split(".")[0] for k in before if not torch.equal(before[k], after[k])}
+    assert changed == {"decoder", "post_quant_conv"}
+    assert torch.load(tmp_path / "run" / VAE_CHECKPOINT, weights_only=True)["settings"]["decoder_only"] is True
+
+
+def test_the_decoder_fine_tune_command_writes_a_vae_with_the_same_latents_and_resumes_exactly(tmp_path, capsys):
+    from foley.training.vae_decoder import TRAINING_FILE, cli as decoder_cli
+
+    corpus, vocoder, encoder = _sfx_inputs(tmp_path)
+    model = tmp_path / "bb"
+    backbone_main(["--recipe", "sfx", "--data", str(corpus), "--text-encoder", str(encoder), "--vocoder", str(vocoder),
+                   "--out", str(model), "--vae-steps", "1", "--vae-batch", "2", "--vae-crop", "176", "--unet-steps", "1",
+                   "--unet-batch", "2"])
+    common = ["--model", str(model), "--recipe", "sfx", "--data", str(corpus), "--steps", "3", "--batch", "2",
+              "--lr", "1e-2"]
+    decoder_cli([*common, "--out", str(tmp_path / "a")])
+    decoder_cli([*common, "--out", str(tmp_path / "b"), "--stop-at", "1"])
+    assert not (tmp_path / "b").exists()
+    decoder_cli([*common, "--out", str(tmp_path / "b")])
+    source = AudioBackbone.from_pretrained(model).vae
+    a, b = (AutoencoderKL.from_pretrained(tmp_path / name) for name in ("a", "b"))
+    assert a.config.scaling_factor == source.config.scaling_factor
+    for key, value in source.state_dict().items():
+        assert torch.equal(a.state_dict()[key], b.state_dict()[key])
+        assert torch.equal(a.state_dict()[key], value) == (not key.startswith(("decoder", "post_quant_conv")))
+    assert json.loads((tmp_path / "a" / TRAINING_FILE).read_text())["args"]["steps"] == 3
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        decoder_cli([*common, "--out", str(tmp_path / "c"), "--crop", "400"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip().endswith("--crop 400 is longer than the model's width (352 frames)")

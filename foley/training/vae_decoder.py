@@ -1,0 +1,96 @@
+"""Fine-tuning a trained backbone's VAE decoder, its encoder frozen.
+
+The latents keep their meaning, so the UNet trained on them (and any visual adapter trained
+on that UNet) needs nothing retrained; only the decoder learns to render them sharper.
+Loss: L1 + ``--gradient-loss`` x the L1 on the image's differences along frequency and time,
+on random time crops of the training windows' mel images, as the VAE stage of
+``foley.training.backbone`` trains (its ``train_vae``, here with ``decoder_only``).
+
+Run: ``python -m foley.training.vae_decoder --model BACKBONE --recipe sfx --data CORPUS
+--out VAE_DIR``; the result is a VAE folder, with the same config and latent scaling factor,
+to put in place of the backbone's ``vae/`` (``eval/vae_round_trip.py --vae VAE_DIR`` measures
+it first). ``OUT.run`` keeps checkpoints; rerunning the command resumes exactly.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from ..cli import number_arg, show_defaults
+from ..errors import FoleyError
+from ..models.backbone import AudioBackbone
+from .backbone import load_clips, load_sfx_windows, mel_images, train_vae
+
+TRAINING_FILE = "decoder_training.json"
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m foley.training.vae_decoder", description=__doc__.splitlines()[0])
+    p.add_argument("--model", required=True, help="backbone folder whose VAE decoder is fine-tuned")
+    p.add_argument("--recipe", choices=("demo", "sfx"), required=True,
+                   help="the data the backbone was trained on: demo (SynthSync) or sfx (a `foley prepare sfx` corpus)")
+    p.add_argument("--data", required=True, help="SynthSync folder (demo) or sound-effects corpus (sfx)")
+    p.add_argument("--out", required=True, help="output VAE folder")
+    p.add_argument("--run", help="checkpoint folder for resuming (default: OUT.run)")
+    p.add_argument("--steps", type=number_arg(1, integer=True), default=2000)
+    p.add_argument("--batch", type=number_arg(1, integer=True), default=8)
+    p.add_argument("--crop", type=number_arg(4, integer=True), default=176, help="mel frames per training crop")
+    p.add_argument("--lr", type=number_arg(0, above=True), default=5e-4, help="peak rate (warm-up, cosine decay)")
+    p.add_argument("--gradient-loss", type=number_arg(0), default=1.0,
+                   help="weight of the L1 on the mel image's differences along frequency and time")
+    p.add_argument("--checkpoint-every", type=number_arg(1, integer=True), default=100)
+    p.add_argument("--stop-at", type=number_arg(1, integer=True), help="checkpoint and stop after this step")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=number_arg(1, integer=True), default=1)
+    p.add_argument("--fp16", action="store_true", help="store the weights in float16")
+    args = show_defaults(p).parse_args(argv)
+    torch.set_num_threads(args.threads)
+    gen = torch.Generator().manual_seed(args.seed)
+    run = Path(args.run or f"{args.out}.run")
+    t0 = time.time()
+
+    def log(msg: str) -> None:
+        line = f"[{time.time() - t0:7.1f} s] {msg}"
+        print(line, flush=True)
+        run.mkdir(parents=True, exist_ok=True)
+        with open(run / "log.txt", "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+
+    backbone = AudioBackbone.from_pretrained(args.model, dtype=torch.float32)
+    if args.recipe == "sfx":
+        wavs, _ = load_sfx_windows(args.data, "train", backbone.mel)
+    else:
+        wavs, _ = load_clips(args.data, "train", backbone.mel)
+    images = mel_images(wavs, backbone.mel)  # (N, 1, M, width)
+    if args.crop > images.shape[-1]:
+        raise FoleyError(f"--crop {args.crop} is longer than the model's width ({images.shape[-1]} frames)")
+    log(f"{len(images)} training windows, images {tuple(images.shape)}")
+    done = train_vae(backbone, images, args.steps, args.batch, args.crop, args.lr, 0.0, gen, log,
+                     run=run, checkpoint_every=args.checkpoint_every, stop_at=args.stop_at,
+                     gradient_weight=args.gradient_loss, decoder_only=True,
+                     settings={"model": str(Path(args.model).resolve()), "recipe": args.recipe, "seed": args.seed})
+    if done < args.steps:
+        log(f"stopped after step {done} of {args.steps}; rerun the command without --stop-at to continue")
+        return
+    (backbone.vae.half() if args.fp16 else backbone.vae).save_pretrained(args.out)
+    settings = {k: v for k, v in vars(args).items() if k not in ("data", "out", "run")}
+    (Path(args.out) / TRAINING_FILE).write_text(json.dumps({"args": settings}, indent=2), encoding="utf-8")
+    log(f"saved {args.out}")
+
+
+def cli(argv: list[str] | None = None) -> None:
+    """``main`` with foley's errors as one line and exit status 2."""
+    try:
+        main(argv)
+    except FoleyError as e:
+        print(f"foley.training.vae_decoder: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    cli()
