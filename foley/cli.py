@@ -504,6 +504,15 @@ def number_arg(low: float, high: float = math.inf, integer: bool = False, above:
     return parse
 
 
+def one_line_errors(main, prog: str, argv: list[str] | None = None) -> None:
+    """Run ``main(argv)``; a FoleyError becomes ``PROG: error: MESSAGE`` on stderr and exit status 2."""
+    try:
+        main(argv)
+    except FoleyError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def show_defaults(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add "default: X" to the --help line of every option (subcommands included) that has a
     default and whose text does not already name it; returns ``parser``."""

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -39,7 +38,7 @@ from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerFast
 
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
 
-from ..cli import number_arg, show_defaults
+from ..cli import number_arg, one_line_errors, show_defaults
 from ..datasets.sfx import attribution_text, load_sfx_manifest
 from ..datasets.synthsync import load_manifest
 from ..errors import FoleyError
@@ -607,11 +606,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def cli(argv: list[str] | None = None) -> None:
     """``main`` with foley's errors as one line and exit status 2."""
-    try:
-        main(argv)
-    except FoleyError as e:
-        print(f"foley.training.backbone: error: {e}", file=sys.stderr)
-        raise SystemExit(2) from None
+    one_line_errors(main, "foley.training.backbone", argv)
 
 
 if __name__ == "__main__":

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-from ..cli import number_arg, show_defaults
+from ..cli import number_arg, one_line_errors, show_defaults
 from ..errors import FoleyError
 from ..models.backbone import AudioBackbone
 from .backbone import load_clips, load_sfx_windows, mel_images, train_vae
@@ -85,11 +84,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def cli(argv: list[str] | None = None) -> None:
     """``main`` with foley's errors as one line and exit status 2."""
-    try:
-        main(argv)
-    except FoleyError as e:
-        print(f"foley.training.vae_decoder: error: {e}", file=sys.stderr)
-        raise SystemExit(2) from None
+    one_line_errors(main, "foley.training.vae_decoder", argv)
 
 
 if __name__ == "__main__":
