@@ -64,6 +64,29 @@ def resolve_model_dir(path_or_id: str | os.PathLike) -> Path:
         raise FoleyError(f"{path_or_id}: no such folder, and the hub download failed ({type(e).__name__})") from None
 
 
+def shared_components(directory: Path) -> dict[str, Path]:
+    """The folders ``components.json`` names (component name -> folder), for the components
+    this folder does not hold itself; {} without the file. FoleyError (one line) when the file
+    is unreadable or names a folder that does not exist."""
+    path = directory / COMPONENTS
+    if not path.is_file():
+        return {}
+    try:
+        shared = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise FoleyError(f"{path}: unreadable ({e})") from None
+    if not isinstance(shared, dict):
+        raise FoleyError(f"{path}: expected a map of component name to folder, got {type(shared).__name__}")
+    folders = {}
+    for name, target in shared.items():
+        if (directory / name).is_dir():
+            continue
+        if not (directory / str(target)).is_dir():
+            raise FoleyError(f"{path}: {name} -> {target}: no such folder")
+        folders[name] = directory / str(target)
+    return folders
+
+
 def component_dir(directory: Path, name: str) -> Path:
     """The folder of component ``name``: ``directory/name``, else where ``components.json`` points.
 
@@ -72,19 +95,9 @@ def component_dir(directory: Path, name: str) -> Path:
     own = directory / name
     if own.is_dir():
         return own
-    path = directory / COMPONENTS
-    if path.is_file():
-        try:
-            shared = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise FoleyError(f"{path}: unreadable ({e})") from None
-        if not isinstance(shared, dict):
-            raise FoleyError(f"{path}: expected a map of component name to folder, got {type(shared).__name__}")
-        if name in shared:
-            target = directory / str(shared[name])
-            if not target.is_dir():
-                raise FoleyError(f"{path}: {name} -> {shared[name]}: no such folder")
-            return target
+    shared = shared_components(directory)
+    if name in shared:
+        return shared[name]
     raise FoleyError(f"{directory}: missing the {name}/ folder of an Auffusion checkpoint")
 
 

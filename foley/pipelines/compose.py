@@ -82,14 +82,19 @@ def load_backbone(spec: str, device: str = "auto"):
 
 def model_id(spec: str) -> str:
     """What identifies a backbone in the event cache: a shipped name or the folder's absolute
-    path, with a digest of the folder's files (sha256, ~0.1 s for the 80 MB sfx backbone), so
+    path, with a digest of the folder's files and of those its ``components.json`` shares
+    (sha256, ~0.1 s for the 80 MB sfx backbone), so
     that new weights at the same place (an updated package, a retrained folder) never reuse
     sounds the old ones made. A hub id is its own identity."""
+    from ..models.auffusion import shared_components
+
     folder = Path(backbone_source(spec))
     if not folder.is_dir():
         return spec
-    files = sorted(f for f in folder.rglob("*") if f.is_file())
-    digest = hashlib.sha256(" ".join(f"{f.relative_to(folder).as_posix()}:{sha256_file(f)}" for f in files).encode())
+    roots = {"": folder, **{f"{name}/": target for name, target in shared_components(folder).items()}}
+    files = sorted((label + f.relative_to(root).as_posix(), f)
+                   for label, root in roots.items() for f in root.rglob("*") if f.is_file())
+    digest = hashlib.sha256(" ".join(f"{name}:{sha256_file(f)}" for name, f in files).encode())
     name = spec if spec in SHIPPED_BACKBONES else str(folder.resolve())
     return f"{name}@{digest.hexdigest()[:16]}"
 

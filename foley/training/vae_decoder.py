@@ -34,10 +34,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--recipe", choices=("demo", "sfx"), required=True,
                    help="the data the backbone was trained on: demo (SynthSync) or sfx (a `foley prepare sfx` corpus)")
     p.add_argument("--data", required=True, help="SynthSync folder (demo) or sound-effects corpus (sfx)")
-    p.add_argument("--out", required=True, help="output VAE folder")
+    p.add_argument("--out", required=True, help="output VAE folder (then put its files in the backbone's vae/)")
     p.add_argument("--run", help="checkpoint folder for resuming (default: OUT.run)")
-    p.add_argument("--steps", type=number_arg(1, integer=True), default=2000)
-    p.add_argument("--batch", type=number_arg(1, integer=True), default=8)
+    p.add_argument("--steps", type=number_arg(1, integer=True), default=2000, help="training steps")
+    p.add_argument("--batch", type=number_arg(1, integer=True), default=8, help="crops per step")
     p.add_argument("--crop", type=number_arg(4, integer=True), default=176, help="mel frames per training crop")
     p.add_argument("--lr", type=number_arg(0, above=True), default=5e-4, help="peak rate (warm-up, cosine decay)")
     p.add_argument("--gradient-loss", type=number_arg(0), default=1.0,
@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> None:
     args = show_defaults(p).parse_args(argv)
     torch.set_num_threads(args.threads)
     gen = torch.Generator().manual_seed(args.seed)
-    run = Path(args.run or f"{args.out}.run")
+    out = Path(args.out)
+    run = Path(args.run) if args.run else out.with_name(out.name + ".run")  # sfx_vae/ -> sfx_vae.run
     t0 = time.time()
 
     def log(msg: str) -> None:
@@ -60,6 +61,8 @@ def main(argv: list[str] | None = None) -> None:
         with open(run / "log.txt", "a", encoding="utf-8") as f:
             f.write(line + "\n")
 
+    if out.exists() and not out.is_dir():
+        raise FoleyError(f"--out {args.out}: exists and is not a folder")
     backbone = AudioBackbone.from_pretrained(args.model, dtype=torch.float32)
     if args.recipe == "sfx":
         wavs, _ = load_sfx_windows(args.data, "train", backbone.mel)

@@ -63,6 +63,18 @@ def test_the_event_cache_tells_new_weights_in_the_same_folder_apart(tmp_path):
     assert model_id("sfx").startswith("sfx@")
 
 
+def test_the_event_cache_tells_new_shared_components_apart(tmp_path):
+    """A backbone whose vocoder is another folder's (components.json): new vocoder weights there
+    are new sounds here."""
+    (tmp_path / "base" / "vocoder").mkdir(parents=True)
+    (tmp_path / "base" / "vocoder" / "weights.bin").write_bytes(b"old vocoder")
+    (tmp_path / "own" / "unet").mkdir(parents=True)
+    (tmp_path / "own" / "components.json").write_text('{"vocoder": "../base/vocoder"}')
+    before = model_id(str(tmp_path / "own"))
+    (tmp_path / "base" / "vocoder" / "weights.bin").write_bytes(b"new vocoder")
+    assert model_id(str(tmp_path / "own")) != before
+
+
 def test_long_event_is_windowed_and_deterministic(backbone):
     width = backbone.mel.width_s
     a = generate_event(backbone, "ball", 2.5 * width, seed=3, sampler=FAST)

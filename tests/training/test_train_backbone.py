@@ -423,3 +423,8 @@ def test_the_decoder_fine_tune_command_writes_a_vae_with_the_same_latents_and_re
         decoder_cli([*common, "--out", str(tmp_path / "c"), "--crop", "400"])
     assert exit_.value.code == 2
     assert capsys.readouterr().err.strip().endswith("--crop 400 is longer than the model's width (352 frames)")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SystemExit):
+        decoder_cli([*common, "--out", str(tmp_path / "file")])
+    assert capsys.readouterr().err.strip().endswith("exists and is not a folder")
+    assert not (tmp_path / "file.run").exists() and (tmp_path / "file").read_text() == "x"
