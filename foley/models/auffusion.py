@@ -231,6 +231,10 @@ def load_components(path_or_id: str | os.PathLike, dtype: torch.dtype = torch.fl
     mel = MelConfig.from_dict(json.loads(mel_path.read_text(encoding="utf-8"))) if mel_path.is_file() else MelConfig()
     unet = UNet2DConditionModel.from_pretrained(folders["unet"], torch_dtype=dtype).eval()
     vae = AutoencoderKL.from_pretrained(folders["vae"], torch_dtype=dtype).eval()
+    vocoder = load_vocoder(folders["vocoder"])
+    if vocoder.n_mels != mel.n_mels:  # found at load, not after a whole diffusion run
+        raise FoleyError(f"{folders['vocoder']}: a vocoder of {vocoder.n_mels} mel bands, but {directory} makes "
+                         f"{mel.n_mels}-band mels")
     return Components(unet=unet, vae=vae, scheduler=load_scheduler(folders["scheduler"]),
                       text=_load_text_conditioner(directory, layout, dtype),
-                      vocoder=load_vocoder(folders["vocoder"]).to(dtype).eval(), mel=mel, layout=layout)
+                      vocoder=vocoder.to(dtype).eval(), mel=mel, layout=layout)

@@ -46,6 +46,10 @@ class HifiGanVocoder(torch.nn.Module):
     def sample_rate(self) -> int:
         return self.model.config.sampling_rate
 
+    @property
+    def n_mels(self) -> int:
+        return self.model.config.model_in_dim
+
     def forward(self, logmel: torch.Tensor) -> torch.Tensor:
         # (B, n_mels, T) -> (B, T * hop)
         return self.model(logmel.transpose(1, 2).to(self.model.conv_pre.weight.dtype)).float()
@@ -157,6 +161,10 @@ class GriffinLimVocoder(torch.nn.Module):
     @property
     def sample_rate(self) -> int:
         return self.cfg.mel.sample_rate
+
+    @property
+    def n_mels(self) -> int:
+        return self.cfg.mel.n_mels
 
     def forward(self, logmel: torch.Tensor) -> torch.Tensor:
         # (B, n_mels, T) -> (B, T * hop)

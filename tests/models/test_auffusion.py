@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -10,7 +11,7 @@ import torch.nn.functional as F
 from foley.errors import FoleyError
 from foley.models.auffusion import LAYOUT_CONDITION, LAYOUT_SD
 from foley.models.backbone import AudioBackbone
-from foley.models.vocoder import GriffinLimVocoder, HifiGanVocoder
+from foley.models.vocoder import GriffinLimConfig, GriffinLimVocoder, HifiGanVocoder
 
 from auffusion_models import tiny_backbone, write_condition_layout, write_sd_layout
 
@@ -59,7 +60,8 @@ def test_a_backbone_can_share_its_text_encoder_and_vocoder(tiny, tmp_path):
     own = tmp_path / "own"
     for sub in ("unet", "vae", "scheduler", "condition_adapter_0"):
         shutil.copytree(tmp_path / "base" / sub, own / sub)
-    shutil.copy(tmp_path / "base" / "condition_config.json", own)
+    for name in ("condition_config.json", "mel_config.json"):
+        shutil.copy(tmp_path / "base" / name, own)
     shared = {"vocoder": "../base/vocoder", "text_encoder_0": "../base/text_encoder_0"}
     (own / "components.json").write_text(json.dumps(shared))
     base, loaded = AudioBackbone.from_pretrained(tmp_path / "base"), AudioBackbone.from_pretrained(own)
@@ -68,6 +70,12 @@ def test_a_backbone_can_share_its_text_encoder_and_vocoder(tiny, tmp_path):
         assert torch.equal(a, b)
     (own / "components.json").write_text(json.dumps({**shared, "vocoder": "../nowhere"}))
     with pytest.raises(FoleyError, match=r"components.json: vocoder -> ../nowhere: no such folder$"):
+        AudioBackbone.from_pretrained(own)
+    (own / "components.json").write_text(json.dumps({**shared, "vocoder": "../griffin_lim"}))
+    GriffinLimVocoder(GriffinLimConfig(mel=replace(tiny.mel, n_mels=tiny.mel.n_mels + 8))).save_pretrained(
+        tmp_path / "griffin_lim")
+    with pytest.raises(FoleyError, match=rf"a vocoder of {tiny.mel.n_mels + 8} mel bands, but .* makes "
+                                         rf"{tiny.mel.n_mels}-band mels$"):
         AudioBackbone.from_pretrained(own)
     (own / "components.json").unlink()
     with pytest.raises(FoleyError, match="missing the vocoder/"):
