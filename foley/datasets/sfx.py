@@ -37,6 +37,7 @@ from ..errors import FoleyError
 from ..media.audio import resample, write_audio
 from ..media.files import atomic_dir, atomic_write_text
 from . import debian
+from .manifest import read_manifest
 from .provenance import Provenance, dep5_provenance, parse_dep5, prose_provenance, widelands_docs
 from .sfx_taxonomy import label_of
 
@@ -385,12 +386,22 @@ def attribution_text(entries: list[dict], intro: str = "Sound effects from Debia
     return "\n".join(lines) + "\n"
 
 
+SFX_ENTRY_KEYS = ("label", "caption")  # what every reader of the corpus needs
+
+
 def load_sfx_manifest(root: str | os.PathLike, split: str) -> list[dict]:
-    """A split's entries with ``audio`` resolved against ``root``."""
+    """A split's entries with ``audio`` resolved against ``root``.
+
+    Raises FoleyError (one line naming the file) when the manifest is missing or malformed,
+    or an entry lacks the corpus's ``label`` or ``caption`` (a SynthSync folder, say)."""
     path = Path(root) / f"{split}.jsonl"
+    hint = f"is {root} a corpus made by `foley prepare sfx`?"
     if not path.is_file():
-        raise FoleyError(f"{path}: no such manifest (is {root} a corpus made by `foley prepare sfx`?)")
-    entries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        raise FoleyError(f"{path}: no such manifest ({hint})")
+    entries = read_manifest(path, media=("audio",))
     for e in entries:
-        e["audio"] = str(Path(root) / e["audio"])
+        missing = [k for k in SFX_ENTRY_KEYS if k not in e]
+        if missing:
+            raise FoleyError(f"{path}: clip {e['id']} has no {', '.join(missing)} ({hint})")
+        e["audio"] = e.pop("source")
     return entries

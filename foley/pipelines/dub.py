@@ -33,6 +33,7 @@ from ..config import TimeBase
 from ..errors import FoleyError
 from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text
+from ..models.hub import HUB_ID
 
 CONFIG_NAME = "pipeline.json"
 
@@ -96,6 +97,19 @@ def model_dir(spec: str | os.PathLike) -> Path:
     return Path(str(resources.files("foley").joinpath(SHIPPED_MODELS[name]))) if name in SHIPPED_MODELS else Path(spec)
 
 
+def component_path(root: Path, key: str, value: str) -> Path | str:
+    """Where ``pipeline.json``'s ``key`` points: ``value`` relative to the model folder, or an
+    absolute path; the backbone may also be a hub id (``owner/name``, e.g.
+    ``auffusion/auffusion-full-no-adapter``). Raises FoleyError naming the file when it points
+    nowhere."""
+    path = Path(value) if Path(value).is_absolute() else root / value
+    if path.exists():
+        return path
+    if key == "backbone" and "/" in value and HUB_ID.fullmatch(value):
+        return value
+    raise FoleyError(f"{root / CONFIG_NAME}: {key} {value!r} -> {path}: no such file or folder")
+
+
 class FoleyPipeline:
     # A video most of whose frames are unfamiliar is not dubbed: the LM's tokens would mean nothing.
     MAX_UNFAMILIAR = 0.5
@@ -139,21 +153,22 @@ class FoleyPipeline:
         config = PipelineConfig.read(root / CONFIG_NAME)
         dev = resolve_device(device)
         half = torch.float16 if dev.type == "cuda" else torch.float32
-        where = lambda name: root / name if (root / name).exists() else Path(name)  # noqa: E731
-        # The backbone may also be a hub id (e.g. auffusion/auffusion-full-no-adapter).
-        backbone_src = root / config.backbone if (root / config.backbone).exists() else config.backbone
-        backbone = AudioBackbone.from_pretrained(backbone_src, dtype=half, device=dev)
-        adapter = VisualAdapter.from_pretrained(where(config.adapter), scale=config.scale).to(dev, half)
+        paths = {key: component_path(root, key, getattr(config, key))  # every pointer checked before any loading
+                 for key in ("backbone", "adapter", "lm", "frame_encoder", "tokenizer", "frame_stats")
+                 if getattr(config, key)}
+        where = paths.__getitem__
+        backbone = AudioBackbone.from_pretrained(where("backbone"), dtype=half, device=dev)
+        adapter = VisualAdapter.from_pretrained(where("adapter"), scale=config.scale).to(dev, half)
         # Gemma's activations leave fp16's range (transformers issue 36822): bf16 where the GPU has it, else fp32.
-        lm = TokenLM.from_pretrained(where(config.lm), device=str(dev),
+        lm = TokenLM.from_pretrained(where("lm"), device=str(dev),
                                      dtype=torch.bfloat16 if bf16_supported(dev) else torch.float32)
         lm.merge_lora()  # inference only: LoRA and the new token rows folded in, the same tokens, faster
         return cls(config,
-                   FrameEncoder.from_pretrained(where(config.frame_encoder), device=str(dev)),
+                   FrameEncoder.from_pretrained(where("frame_encoder"), device=str(dev)),
                    lm,
-                   UnitTokenizer.from_pretrained(where(config.tokenizer)),
+                   UnitTokenizer.from_pretrained(where("tokenizer")),
                    backbone, adapter,
-                   frame_stats=FrameStats.load(where(config.frame_stats)) if config.frame_stats else None)
+                   frame_stats=FrameStats.load(where("frame_stats")) if config.frame_stats else None)
 
     def save_config(self, directory: str | os.PathLike) -> None:
         atomic_write_text(Path(directory) / CONFIG_NAME, json.dumps(self.config.to_dict(), indent=1) + "\n")

@@ -514,6 +514,9 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
     run = Path(args.run or f"{args.out}.run")
+    for option, path in (("--out", Path(args.out)), ("--run", run)):
+        if path.exists() and not path.is_dir():
+            raise FoleyError(f"{option} {path}: exists and is not a folder")
     t0 = time.time()
 
     def log(msg: str) -> None:  # the run folder appears with the first line: bad data leaves none behind

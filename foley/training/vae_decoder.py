@@ -61,8 +61,9 @@ def main(argv: list[str] | None = None) -> None:
         with open(run / "log.txt", "a", encoding="utf-8") as f:
             f.write(line + "\n")
 
-    if out.exists() and not out.is_dir():
-        raise FoleyError(f"--out {args.out}: exists and is not a folder")
+    for option, path in (("--out", out), ("--run", run)):
+        if path.exists() and not path.is_dir():
+            raise FoleyError(f"{option} {path}: exists and is not a folder")
     backbone = AudioBackbone.from_pretrained(args.model, dtype=torch.float32)
     if args.recipe == "sfx":
         wavs, _ = load_sfx_windows(args.data, "train", backbone.mel)

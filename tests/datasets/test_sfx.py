@@ -13,7 +13,7 @@ import soundfile as sf
 
 from foley.datasets import debian
 from foley.datasets.provenance import Provenance, dep5_provenance, parse_dep5, widelands_docs
-from foley.datasets.sfx import assign_splits, prepare_sfx, recording_key, resolve_sources
+from foley.datasets.sfx import assign_splits, load_sfx_manifest, prepare_sfx, recording_key, resolve_sources
 from foley.datasets.sfx_taxonomy import label_of
 from foley.errors import FoleyError
 
@@ -242,3 +242,16 @@ def test_provenance_records():
                           "Source\n,,,,,,,,\nping.ogg,x,sound/metal,u,Tim,CC-3,yes,a.wav,http://f.org/1\n"
                           "fire.ogg,x,sound/metal,u,UNKNOWN,,yes,b.wav,UNKNOWN\n")
     assert docs["metal/ping.ogg"].attribution == "Tim (http://f.org/1)" and docs["metal/fire.ogg"] is None
+
+
+def test_a_manifest_that_is_not_a_sound_effects_corpus_is_one_line(tmp_path):
+    (tmp_path / "train.jsonl").write_text(json.dumps({"id": "a", "audio": "a.wav", "class": "ball",
+                                                      "caption": "a ball bouncing"}) + "\n")
+    with pytest.raises(FoleyError, match=r"train.jsonl: clip a has no label \(is .* a corpus made by `foley prepare sfx`"):
+        load_sfx_manifest(tmp_path, "train")
+    entry = {"id": "b", "audio": "b.wav", "label": "dog barks", "caption": "a dog"}
+    (tmp_path / "test.jsonl").write_text(json.dumps(entry) + "\n\n{oops\n")
+    with pytest.raises(FoleyError, match=r"test.jsonl:3: not a manifest line"):
+        load_sfx_manifest(tmp_path, "test")
+    (tmp_path / "test.jsonl").write_text(json.dumps(entry))
+    assert load_sfx_manifest(tmp_path, "test")[0]["audio"] == str(tmp_path / "b.wav")

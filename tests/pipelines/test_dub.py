@@ -111,6 +111,15 @@ def test_bad_model_dirs(tmp_path, model_dir):
     (tmp_path / CONFIG_NAME).write_text('{"window_s": 1, "nope": 2}')
     with pytest.raises(FoleyError, match="unknown pipeline settings"):
         FoleyPipeline.from_pretrained(tmp_path)
+    # A copied model folder whose pipeline.json points outside it: the file and the resolved path are named.
+    (tmp_path / CONFIG_NAME).write_text('{"frame_encoder": "../demo/frame_encoder", "backbone": "bb"}')
+    for name in ("lm", "tokenizer", "adapter"):
+        (tmp_path / name).mkdir()
+    with pytest.raises(FoleyError, match=r"pipeline.json: backbone 'bb' -> .*bb: no such file or folder"):
+        FoleyPipeline.from_pretrained(tmp_path)
+    (tmp_path / "bb").mkdir()
+    with pytest.raises(FoleyError, match=r"pipeline.json: frame_encoder '../demo/frame_encoder' -> .*demo"):
+        FoleyPipeline.from_pretrained(tmp_path)
 
 
 def test_cli_dub(model_dir, pipeline, av_clip, tmp_path):

@@ -280,6 +280,23 @@ def test_missing_data_is_refused_without_leaving_a_run_folder(tmp_path, capsys):
     assert not (tmp_path / "bb.run").exists() and not (tmp_path / "bb").exists()
 
 
+def test_a_run_folder_that_is_a_file_and_a_corpus_of_the_wrong_kind_are_one_line(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SystemExit) as exit_:
+        cli(["--data", str(tmp_path), "--out", str(tmp_path / "bb"), "--run", str(tmp_path / "file")])
+    assert exit_.value.code == 2 and capsys.readouterr().err.strip().endswith("exists and is not a folder")
+    corpus, vocoder, encoder = _sfx_inputs(tmp_path)
+    synth = tmp_path / "synth"
+    generate(synth, n_train=1, n_test=0, seed=0, cfg=SynthConfig(duration_s=1.0), workers=1, progress=False)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:  # a SynthSync folder given to the sfx recipe
+        cli(["--recipe", "sfx", "--data", str(synth), "--text-encoder", str(encoder), "--vocoder", str(vocoder),
+             "--out", str(tmp_path / "bb")])
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 2 and len(err.splitlines()) == 1 and "has no label" in err
+    assert not (tmp_path / "bb.run").exists()
+
+
 def test_the_size_options_shape_the_saved_backbone(tmp_path):
     generate(tmp_path / "synth", n_train=4, n_test=0, seed=0, cfg=SynthConfig(duration_s=1.0), workers=1, progress=False)
     backbone_main(["--data", str(tmp_path / "synth"), "--out", str(tmp_path / "bb"), "--vae-steps", "2",
@@ -428,3 +445,6 @@ def test_the_decoder_fine_tune_command_writes_a_vae_with_the_same_latents_and_re
         decoder_cli([*common, "--out", str(tmp_path / "file")])
     assert capsys.readouterr().err.strip().endswith("exists and is not a folder")
     assert not (tmp_path / "file.run").exists() and (tmp_path / "file").read_text() == "x"
+    with pytest.raises(SystemExit):
+        decoder_cli([*common, "--out", str(tmp_path / "d"), "--run", str(tmp_path / "file")])
+    assert capsys.readouterr().err.strip().endswith("exists and is not a folder")
