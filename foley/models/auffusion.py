@@ -87,18 +87,21 @@ def shared_components(directory: Path) -> dict[str, Path]:
     return folders
 
 
-def component_dir(directory: Path, name: str) -> Path:
+def component_dir(directory: Path, name: str, needs: tuple[str, ...] = ("config.json",)) -> Path:
     """The folder of component ``name``: ``directory/name``, else where ``components.json`` points.
 
-    FoleyError (one line) when neither holds a folder.
+    FoleyError (one line) when neither holds a folder, or the folder lacks a file in ``needs``
+    (an empty or partly copied folder is named before a library fails inside it).
     """
     own = directory / name
-    if own.is_dir():
-        return own
-    shared = shared_components(directory)
-    if name in shared:
-        return shared[name]
-    raise FoleyError(f"{directory}: missing the {name}/ folder of an Auffusion checkpoint")
+    shared = {} if own.is_dir() else shared_components(directory)
+    folder = own if own.is_dir() else shared.get(name)
+    if folder is None:
+        raise FoleyError(f"{directory}: missing the {name}/ folder of an Auffusion checkpoint")
+    for file in needs:
+        if not (folder / file).is_file():
+            raise FoleyError(f"{folder}: no {file} (an empty or partial {name} folder)")
+    return folder
 
 
 def detect_layout(directory: Path) -> str:
@@ -186,7 +189,7 @@ class TextConditioner(torch.nn.Module):
 
 def _load_text_conditioner(directory: Path, layout: str, dtype: torch.dtype) -> TextConditioner:
     if layout == LAYOUT_SD:
-        tokenizer = AutoTokenizer.from_pretrained(component_dir(directory, "tokenizer"))
+        tokenizer = AutoTokenizer.from_pretrained(component_dir(directory, "tokenizer", ("tokenizer_config.json",)))
         encoder = AutoModel.from_pretrained(component_dir(directory, "text_encoder"), dtype=dtype).eval()
         return TextConditioner(tokenizer, encoder)
     entries = json.loads((directory / "condition_config.json").read_text(encoding="utf-8"))
@@ -197,7 +200,8 @@ def _load_text_conditioner(directory: Path, layout: str, dtype: torch.dtype) -> 
     encoder_dir = component_dir(directory, entry["text_encoder_name"])
     tokenizer = AutoTokenizer.from_pretrained(encoder_dir)
     encoder = AutoModel.from_pretrained(encoder_dir, dtype=dtype).eval()
-    adapter = ConditionAdapter.from_pretrained(directory / entry["condition_adapter_name"]).to(dtype).eval()
+    adapter_dir = component_dir(directory, entry["condition_adapter_name"], ("config.json", "condition_adapter.pt"))
+    adapter = ConditionAdapter.from_pretrained(adapter_dir).to(dtype).eval()
     return TextConditioner(tokenizer, encoder, adapter, max_length=entry.get("max_length"))
 
 
@@ -226,7 +230,9 @@ def load_scheduler(directory: Path):
 def load_components(path_or_id: str | os.PathLike, dtype: torch.dtype = torch.float32) -> Components:
     directory = resolve_model_dir(path_or_id)
     layout = detect_layout(directory)
-    folders = {sub: component_dir(directory, sub) for sub in ("unet", "vae", "scheduler", "vocoder")}
+    folders = {sub: component_dir(directory, sub, needs) for sub, needs in (
+        ("unet", ("config.json",)), ("vae", ("config.json",)), ("scheduler", ("scheduler_config.json",)),
+        ("vocoder", ()))}  # load_vocoder names what its formats lack
     mel_path = directory / MEL_CONFIG
     mel = MelConfig.from_dict(json.loads(mel_path.read_text(encoding="utf-8"))) if mel_path.is_file() else MelConfig()
     unet = UNet2DConditionModel.from_pretrained(folders["unet"], torch_dtype=dtype).eval()

@@ -82,6 +82,18 @@ def test_a_backbone_can_share_its_text_encoder_and_vocoder(tiny, tmp_path):
         AudioBackbone.from_pretrained(own)
 
 
+@pytest.mark.parametrize("sub, file", [("text_encoder_0", "config.json"), ("scheduler", "scheduler_config.json"),
+                                       ("unet", "config.json"), ("condition_adapter_0", "config.json")])
+def test_an_empty_component_folder_is_named_in_one_line(tiny, tmp_path, sub, file):
+    import shutil
+
+    write_condition_layout(tiny, tmp_path / "base")
+    shutil.rmtree(tmp_path / "base" / sub)
+    (tmp_path / "base" / sub).mkdir()
+    with pytest.raises(FoleyError, match=rf"{sub}: no {file} \(an empty or partial {sub} folder\)$"):
+        AudioBackbone.from_pretrained(tmp_path / "base")
+
+
 def test_saved_backbone_round_trips_with_its_griffin_lim_vocoder(tiny, tmp_path):
     tiny.save_pretrained(tmp_path / "m")
     loaded = AudioBackbone.from_pretrained(tmp_path / "m")
