@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from foley.datasets.sfx import load_sfx_manifest
+from foley.errors import FoleyError
 from foley.evaluation.classifier import SoundClassifier
 from foley.evaluation.embedders import embed_audio, get_embedder
 from foley.evaluation.fad import embedding_stats, frechet_distance, pca_projection
@@ -41,8 +42,17 @@ from foley.pipelines.compose import load_backbone
 PCA_DIMS = 32
 
 
-def fad(a: np.ndarray, b: np.ndarray, project) -> float:
-    return frechet_distance(embedding_stats(project(a)), embedding_stats(project(b)))
+def fad(a: np.ndarray, b: np.ndarray, project) -> float | None:
+    """FAD between two sets of block embeddings; None when a set has too few blocks for a
+    full-rank covariance (a quick look with --every or --limit)."""
+    try:
+        return round(frechet_distance(embedding_stats(project(a)), embedding_stats(project(b))), 3)
+    except FoleyError:
+        return None
+
+
+def shown(value: float | None) -> str:
+    return "n/a (too few blocks)" if value is None else f"{value:.3f}"
 
 
 def embed_set(embedder, wavs: list[np.ndarray], sr: int) -> tuple[list[np.ndarray], np.ndarray]:
@@ -103,8 +113,8 @@ def main() -> None:
     half = [int(hashlib.sha256(e["recording"].encode()).hexdigest(), 16) % 2 for e in test_entries]
     a = np.concatenate([b for b, h in zip(test_clips, half) if h == 0])
     b = np.concatenate([b for b, h in zip(test_clips, half) if h == 1])
-    card["fad_real_halves"] = round(fad(a, b, project), 3)
-    print(f"FAD (aiSFX, PCA {PCA_DIMS}) between two halves of the real test set: {card['fad_real_halves']:.3f}")
+    card["fad_real_halves"] = fad(a, b, project)
+    print(f"FAD (aiSFX, PCA {PCA_DIMS}) between two halves of the real test set: {shown(card['fad_real_halves'])}")
     for name in ["real"] + args.model:
         backbone = None if name == "real" else load_backbone(name, "cpu")
         for split, entries in splits.items():
@@ -121,11 +131,11 @@ def main() -> None:
                 per_clip, blocks = embed_set(embedder, wavs, sr)
             acc, n = class_accuracy(clf, per_clip, labels)
             row = {"row": name, "split": split, "clips": len(entries), "class_accuracy": round(acc, 4),
-                   "classified_clips": n, "fad_to_real_test": round(fad(blocks, test_blocks, project), 3),
+                   "classified_clips": n, "fad_to_real_test": fad(blocks, test_blocks, project),
                    "seconds": round(time.time() - t0, 1)}
             card["rows"].append(row)
             print(f"{name:>12s} {split:6s} clips {len(entries):4d}  class accuracy {acc:.3f} ({n} known)  "
-                  f"FAD {row['fad_to_real_test']:8.3f}", flush=True)
+                  f"FAD {shown(row['fad_to_real_test']):>8s}", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(card, indent=1) + "\n")
 
