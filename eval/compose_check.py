@@ -1,6 +1,6 @@
 """Does `foley compose` put each sound where the plan says, and is it the right sound?
 
-    python eval/compose_check.py [--model demo] [--n 20] [--steps 25] [--verbose]
+    python eval/compose_check.py [--model demo] [--n 20] [--steps 25] [--guidance G] [--verbose]
     python eval/compose_check.py --model sfx --classifier sfx_classifier.json --embedder aisfx:DIR
 
 For n descriptions "X then Y" and "X while Y" (pairs of different classes, 8 s beds), the
@@ -75,13 +75,15 @@ def main() -> None:
     ap.add_argument("--model", default="demo")
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--steps", type=int, default=25)
+    ap.add_argument("--guidance", type=float, help="default: the backbone's, as foley compose samples it")
     ap.add_argument("--classifier", help="a sound-effects classifier JSON: real captions instead of SynthSync's")
     ap.add_argument("--embedder", help="the classifier's embedder (aisfx:DIR)")
     ap.add_argument("--verbose", action="store_true", help="one line per timed event")
     args = ap.parse_args()
     backbone = load_backbone(args.model, "cpu")
     classes = ClassSet(args.classifier, args.embedder)
-    planner, sampler, sr = RulesPlanner(), SamplerConfig(steps=args.steps), backbone.mel.sample_rate
+    sampler = SamplerConfig.for_backbone(args.model, steps=args.steps, guidance=args.guidance)
+    planner, sr = RulesPlanner(), backbone.mel.sample_rate
     pairs = list(permutations(classes.items, 2))
     rng = np.random.default_rng(0)
     chosen = [pairs[i] for i in rng.choice(len(pairs), size=args.n, replace=False)]
@@ -119,7 +121,7 @@ def main() -> None:
             edit_seconds.append(time.perf_counter() - t0)
             regenerated.append(stats.generated)
     print(f"{args.n} beds ({args.n // 2} 'then', {args.n - args.n // 2} 'while'), backbone {args.model}, "
-          f"{args.steps} steps")
+          f"{sampler.steps} steps, guidance {sampler.guidance:g}")
     print(f"events timed: {timed}; within 0.1 s of the planned start: first onset (the onset metric's detector) "
           f"{placed} ({placed / timed:.0%}), first attack (the same, backtracked to where the sound starts) "
           f"{attacks} ({attacks / timed:.0%}); of the latter, named right by the {classes.name}: "

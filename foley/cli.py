@@ -328,7 +328,8 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     for path in (out, *([args.timeline] if args.timeline else [])):
         check_writable(path)
     model = args.model or (session.model if session and session.model else "sfx")  # a session keeps its backbone
-    backbone_source(model)  # an unknown --model is refused before planning
+    backbone_source(model)  # an unknown --model (or a bad sampler.json) is refused before planning
+    sampler = SamplerConfig.for_backbone(model, steps=args.steps, guidance=args.guidance, scheduler=args.scheduler)
     planner = get_planner(args.planner, base_url=args.planner_url, model=args.planner_model, device=args.device)
     previous = session.plan if session else None
     plan = planner.plan(args.text, session.duration_s if session else args.duration, previous)
@@ -348,7 +349,6 @@ def _cmd_compose(args: argparse.Namespace) -> int:
               f"with {model}", file=sys.stderr)
     cache_dir = session.cache_dir if session else Path.home() / ".cache" / "foley" / "compose"
     cache = EventCache(cache_dir, model_id=model_id(model))
-    sampler = SamplerConfig(steps=args.steps, guidance=args.guidance, scheduler=args.scheduler)
     mix, stats = render(plan, backbone, cache, sampler, align_onsets=not args.no_align,
                         progress=lambda e: print(f"  rendered: {e.caption}", file=sys.stderr))
     write_audio(out, mix, backbone.mel.sample_rate)
@@ -361,7 +361,8 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     for caption, peak_db in stats.faint:
         print(f"note: {faint_note(caption, peak_db)}", file=sys.stderr)
     print(f"wrote {out}: {len(plan.events)} event{'s' if len(plan.events) != 1 else ''}, {stats.generated} generated, {stats.reused} reused "
-          f"from the cache, {stats.seconds:.1f} s")
+          f"from the cache, {stats.seconds:.1f} s ({sampler.steps} {sampler.scheduler} steps, guidance "
+          f"{sampler.guidance:g})")
     return 0
 
 
@@ -723,9 +724,12 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("-o", "--output", help="output wav (default: SESSION.wav or compose.wav)")
     comp.add_argument("--model", help="backbone: sfx (real recordings, the default; a session keeps its own), "
                       "demo (SynthSync's synthetic sounds), or a directory / hub id (Auffusion layouts)")
-    comp.add_argument("--steps", type=number_arg(1, integer=True), default=25, help="diffusion steps (default: 25)")
-    comp.add_argument("--guidance", type=number_arg(0), default=7.5, help="classifier-free guidance scale (default: 7.5)")
-    comp.add_argument("--scheduler", choices=("pndm", "ddim", "dpm"), default="dpm")
+    comp.add_argument("--steps", type=number_arg(1, integer=True),
+                      help="diffusion steps (default: the backbone's sampler.json, else 25)")
+    comp.add_argument("--guidance", type=number_arg(0), help="classifier-free guidance scale (default: the backbone's "
+                      "sampler.json, sfx 3; else Auffusion's 7.5)")
+    comp.add_argument("--scheduler", choices=("pndm", "ddim", "dpm"),
+                      help="sampler (default: the backbone's sampler.json, else dpm)")
     comp.add_argument("--timeline", help="also write a PNG of the plan over the spectrogram")
     comp.add_argument("--plan-only", action="store_true", help="print the plan as JSON and stop")
     comp.add_argument("--no-align", action="store_true",

@@ -12,6 +12,7 @@ import signal
 import sys
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +56,13 @@ class Studio:
         if self._backbone is None:
             self._backbone = load_backbone(self.compose_model, self.device)
         return self._backbone
+
+    @functools.cached_property
+    def compose_sampler(self):
+        """The compose backbone's own sampler settings (its sampler.json), the sliders' start."""
+        from .pipelines.compose import SamplerConfig
+
+        return SamplerConfig.for_backbone(self.compose_model)
 
     @functools.cached_property
     def compose_model_id(self) -> str:
@@ -108,12 +116,13 @@ class Studio:
 
     # ------------------------------------------------------------------------ compose ---
     def compose(self, text: str, session: str, duration_s: float = 10.0, planner: str = "rules",
-                steps: int = 25, guidance: float = 7.5, table: "list[list] | None" = None, new: bool = False) -> dict:
+                steps: int | None = None, guidance: float | None = None, table: "list[list] | None" = None,
+                new: bool = False) -> dict:
         """One compose turn in this session: ``text`` plans (a description, or an edit of the
         current plan), or ``table`` (rows of caption, start_s, end_s, gain_db) replaces the plan
         as edited by hand. Only changed events are generated. Raises FoleyError."""
         from .media.audio import write_audio
-        from .pipelines.compose import EventCache, SamplerConfig, Session, render, timeline_image
+        from .pipelines.compose import EventCache, Session, render, timeline_image
         from .pipelines.compose import backbone_source, caption_notes, faint_note
         from .pipelines.plan import validate
         from .pipelines.planners import get_planner
@@ -138,7 +147,9 @@ class Studio:
         backbone = self.backbone
         cache = EventCache(state.cache_dir, model_id=self.compose_model_id)
         with self._lock:
-            mix, stats = render(plan, backbone, cache, SamplerConfig(steps=int(steps), guidance=float(guidance)))
+            mix, stats = render(plan, backbone, cache, replace(
+                self.compose_sampler, **({} if steps is None else {"steps": int(steps)}),
+                **({} if guidance is None else {"guidance": float(guidance)})))
         turn = len(state.turns) + 1
         wav = write_audio(folder / f"bed-{turn}.wav", mix, backbone.mel.sample_rate)
         picture = folder / f"bed-{turn}.png"
@@ -270,8 +281,9 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
                         duration = gr.Number(10, label="duration (s)", elem_id="compose-duration")
                         planner = gr.Dropdown(["rules"], value="rules", allow_custom_value=True,
                                               label="planner (rules, hf:MODEL, openai)")
-                        c_steps = gr.Slider(1, 50, value=25, step=1, label="steps", elem_id="compose-steps")
-                        c_guidance = gr.Slider(1, 10, value=7.5, step=0.5, label="guidance")
+                        sampler = studio.compose_sampler  # the compose backbone's own settings
+                        c_steps = gr.Slider(1, 50, value=sampler.steps, step=1, label="steps", elem_id="compose-steps")
+                        c_guidance = gr.Slider(1, 10, value=sampler.guidance, step=0.5, label="guidance")
                     with gr.Row():
                         new_button = gr.Button("New bed", variant="primary", elem_id="compose-new")
                         edit_button = gr.Button("Apply edit", elem_id="compose-edit")

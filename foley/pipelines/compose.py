@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import time
 import zlib
@@ -38,12 +39,41 @@ EDGE_FADE_S = 0.01  # the fade-in of every event: its attack stays sharp
 RELEASE_S = 0.25
 
 
+SAMPLER_FILE = "sampler.json"  # in a backbone folder: the sampler settings it was measured with
+
+
 @dataclass(frozen=True)
 class SamplerConfig:
     steps: int = 25
-    guidance: float = 7.5
+    guidance: float = 7.5  # Auffusion's default; a backbone's sampler.json may name its own
     scheduler: str = "dpm"
     overlap_s: float = 1.0  # window overlap for events longer than the model window
+
+    @classmethod
+    def for_backbone(cls, spec: str, **given) -> "SamplerConfig":
+        """The settings to sample backbone ``spec`` with: those ``given`` (None = not given),
+        else the backbone folder's ``sampler.json`` (e.g. ``{"guidance": 3.0}``), else the
+        class defaults. Raises FoleyError (one line) for an unreadable file or unknown keys."""
+        path = Path(backbone_source(spec)) / SAMPLER_FILE
+        stored = {}
+        if path.is_file():
+            try:
+                stored = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+                raise FoleyError(f"{path}: unreadable ({e})") from None
+            unknown = set(stored) - {"steps", "guidance", "scheduler"} if isinstance(stored, dict) else None
+            if unknown is None or unknown:
+                raise FoleyError(f"{path}: expected steps, guidance and scheduler, got "
+                                 f"{sorted(unknown) if unknown else type(stored).__name__}")
+        from ..models.backbone import SCHEDULERS
+
+        cfg = cls(**{**stored, **{k: v for k, v in given.items() if v is not None}})
+        number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)  # noqa: E731
+        if not (isinstance(cfg.steps, int) and cfg.steps >= 1 and number(cfg.guidance) and cfg.guidance >= 0
+                and cfg.scheduler in SCHEDULERS):
+            raise FoleyError(f"{path}: steps must be a whole number >= 1, guidance a number >= 0 and scheduler one "
+                             f"of {', '.join(SCHEDULERS)}; got {cfg.steps!r}, {cfg.guidance!r}, {cfg.scheduler!r}")
+        return cfg
 
 
 SHIPPED_BACKBONES = {  # name -> folder in the package

@@ -8,6 +8,7 @@ import pytest
 from foley.errors import FoleyError
 from foley.media.audio import normalize_loudness
 from foley.pipelines.compose import (
+    SAMPLER_FILE,
     EventCache,
     SamplerConfig,
     Session,
@@ -61,6 +62,24 @@ def test_the_event_cache_tells_new_weights_in_the_same_folder_apart(tmp_path):
     keys = {EventCache(tmp_path / "cache", m).key("rain", 2.0, 0, FAST) for m in (before, model_id(str(folder)))}
     assert len(keys) == 2
     assert model_id("sfx").startswith("sfx@")
+
+
+def test_a_backbone_names_its_own_sampler_settings_and_given_ones_win(tmp_path):
+    folder = tmp_path / "bb"
+    folder.mkdir()
+    assert SamplerConfig.for_backbone(str(folder)) == SamplerConfig()  # no sampler.json: Auffusion's 7.5
+    (folder / SAMPLER_FILE).write_text('{"guidance": 3.0, "steps": 30}')
+    assert SamplerConfig.for_backbone(str(folder)) == SamplerConfig(steps=30, guidance=3.0)
+    given = SamplerConfig.for_backbone(str(folder), steps=None, guidance=1.5, scheduler="ddim")
+    assert given == SamplerConfig(steps=30, guidance=1.5, scheduler="ddim")
+    for text, message in [('{"guidance": "high"}', "guidance a number >= 0"), ('{"cfg": 3}', r"got \['cfg'\]"),
+                          ('[3]', "got list"), ('{"steps": 0}', "steps must be a whole number >= 1"),
+                          ("{oops", "unreadable")]:
+        (folder / SAMPLER_FILE).write_text(text)
+        with pytest.raises(FoleyError, match=message):
+            SamplerConfig.for_backbone(str(folder))
+    # The shipped sound-effects backbone is sampled as its report card measured it: guidance 3, not 7.5.
+    assert SamplerConfig.for_backbone("sfx") == SamplerConfig(steps=25, guidance=3.0, scheduler="dpm")
 
 
 def test_the_event_cache_tells_new_shared_components_apart(tmp_path):
@@ -118,7 +137,7 @@ def test_cli_compose_turns(backbone, tmp_path):
     first = subprocess.run(base + ["a ball, then a drum", "--duration", "2", "--timeline", str(tmp_path / "t.png")],
                            capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
-    assert "2 generated, 0 reused" in first.stdout and (tmp_path / "bed.wav").is_file() and (tmp_path / "t.png").is_file()
+    assert "2 generated, 0 reused" in first.stdout and "(2 ddim steps, guidance 2)" in first.stdout and (tmp_path / "bed.wav").is_file() and (tmp_path / "t.png").is_file()
     follow_up = [a for a in base if a not in ("--model", str(model))]  # the session keeps its backbone
     second = subprocess.run(follow_up + ["make the drum louder by 3 dB"], capture_output=True, text=True)
     assert second.returncode == 0, second.stderr
