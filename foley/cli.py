@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .config import MAX_GUIDANCE, MAX_STEPS
 from .errors import FoleyError
 
 
@@ -308,6 +309,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         SamplerConfig,
         Session,
         backbone_source,
+        canonical_model,
         caption_notes,
         faint_note,
         load_backbone,
@@ -327,9 +329,13 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         raise FoleyError(f"{out}: exists; pass --overwrite to replace it")
     for path in (out, *([args.timeline] if args.timeline else [])):
         check_writable(path)
-    model = args.model or (session.model if session and session.model else "sfx")  # a session keeps its backbone
+    # A session keeps its backbone and the sampler options given on its turns.
+    model = canonical_model(args.model) if args.model else (session.model if session and session.model else "sfx")
     backbone_source(model)  # an unknown --model (or a bad sampler.json) is refused before planning
-    sampler = SamplerConfig.for_backbone(model, steps=args.steps, guidance=args.guidance, scheduler=args.scheduler)
+    given = {k: v for k, v in (("steps", args.steps), ("guidance", args.guidance), ("scheduler", args.scheduler))
+             if v is not None}
+    kept = {**(session.sampler if session else {}), **given}
+    sampler = SamplerConfig.for_backbone(model, **kept)
     planner = get_planner(args.planner, base_url=args.planner_url, model=args.planner_model, device=args.device)
     previous = session.plan if session else None
     plan = planner.plan(args.text, session.duration_s if session else args.duration, previous)
@@ -355,7 +361,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     if args.timeline:
         timeline_image(plan, mix, backbone.mel.sample_rate, args.timeline)
     if session:
-        session.model = model
+        session.model, session.sampler = model, kept
         session.add_turn(args.text, plan, stats, str(out))
         session.save()
     for caption, peak_db in stats.faint:
@@ -724,12 +730,12 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("-o", "--output", help="output wav (default: SESSION.wav or compose.wav)")
     comp.add_argument("--model", help="backbone: sfx (real recordings, the default; a session keeps its own), "
                       "demo (SynthSync's synthetic sounds), or a directory / hub id (Auffusion layouts)")
-    comp.add_argument("--steps", type=number_arg(1, integer=True),
-                      help="diffusion steps (default: the backbone's sampler.json, else 25)")
-    comp.add_argument("--guidance", type=number_arg(0), help="classifier-free guidance scale (default: the backbone's "
-                      "sampler.json, sfx 3; else Auffusion's 7.5)")
+    comp.add_argument("--steps", type=number_arg(1, MAX_STEPS, integer=True),
+                      help="diffusion steps (default: the session's, else the backbone's sampler.json, else 25)")
+    comp.add_argument("--guidance", type=number_arg(0, MAX_GUIDANCE), help="classifier-free guidance scale (default: "
+                      "the session's, else the backbone's sampler.json, sfx 3; else Auffusion's 7.5)")
     comp.add_argument("--scheduler", choices=("pndm", "ddim", "dpm"),
-                      help="sampler (default: the backbone's sampler.json, else dpm)")
+                      help="sampler (default: the session's, else the backbone's sampler.json, else dpm)")
     comp.add_argument("--timeline", help="also write a PNG of the plan over the spectrogram")
     comp.add_argument("--plan-only", action="store_true", help="print the plan as JSON and stop")
     comp.add_argument("--no-align", action="store_true",
@@ -744,8 +750,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "SynthSync's pictures only) or a model directory (pipeline.json + components)")
     dub.add_argument("--caption", help="what the video shows, for the LM's caption slot")
     dub.add_argument("--scale", type=number_arg(0), help="lambda of the visual cross-attention (default: the model's; demo 1, sfx 1.5)")
-    dub.add_argument("--steps", type=number_arg(1, integer=True), help="diffusion steps (default: the model's; demo 10, sfx 25)")
-    dub.add_argument("--guidance", type=number_arg(0),
+    dub.add_argument("--steps", type=number_arg(1, MAX_STEPS, integer=True), help="diffusion steps (default: the model's; demo 10, sfx 25)")
+    dub.add_argument("--guidance", type=number_arg(0, MAX_GUIDANCE),
                      help="classifier-free guidance scale (default: the model's; demo 5, sfx 3)")
     dub.add_argument("--seed", type=number_arg(0, integer=True), default=0)
     dub.add_argument("--device", default="auto",

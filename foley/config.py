@@ -1,8 +1,12 @@
-"""The time base shared by every component: every length is derived from here."""
+"""The time base shared by every component (every length is derived from here), and the
+limits of the diffusion sampler's settings."""
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+
+MAX_STEPS = 1000  # the training schedule's timesteps: more sampling steps than that are meaningless
+MAX_GUIDANCE = 50.0  # far above any useful guidance; huge values overflow the latents to NaN
 
 
 @dataclass(frozen=True)

@@ -282,8 +282,10 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
                         planner = gr.Dropdown(["rules"], value="rules", allow_custom_value=True,
                                               label="planner (rules, hf:MODEL, openai)")
                         sampler = studio.compose_sampler  # the compose backbone's own settings
-                        c_steps = gr.Slider(1, 50, value=sampler.steps, step=1, label="steps", elem_id="compose-steps")
-                        c_guidance = gr.Slider(1, 10, value=sampler.guidance, step=0.5, label="guidance")
+                        c_steps = gr.Slider(1, max(50, sampler.steps), value=sampler.steps, step=1, label="steps",
+                                            elem_id="compose-steps")
+                        c_guidance = gr.Slider(min(1, sampler.guidance), max(10, sampler.guidance),
+                                               value=sampler.guidance, step=0.5, label="guidance")
                     with gr.Row():
                         new_button = gr.Button("New bed", variant="primary", elem_id="compose-new")
                         edit_button = gr.Button("Apply edit", elem_id="compose-edit")

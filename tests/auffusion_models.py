@@ -140,8 +140,8 @@ WORDS = ["a", "dog", "barks", "rain", "falls", "thunder", "footsteps", "on", "gr
 def tiny_sentence_encoder(directory: Path) -> TextConditioner:
     """A BERT encoder and WordPiece tokenizer of all-MiniLM-L6-v2's classes, tiny and random."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
-    tokenizer = BertTokenizerFast(vocab_file=str(directory / "vocab.txt"))
+    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]
+    tokenizer = BertTokenizerFast(vocab={token: i for i, token in enumerate(tokens)})  # (5.x ignores a vocab_file)
     torch.manual_seed(1)
     encoder = BertModel(BertConfig(vocab_size=len(WORDS) + 5, hidden_size=16, num_hidden_layers=1,
                                    num_attention_heads=2, intermediate_size=32, max_position_embeddings=32)).eval()

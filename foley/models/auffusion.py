@@ -187,19 +187,44 @@ class TextConditioner(torch.nn.Module):
         return torch.zeros(batch, self.max_length, self.dim, dtype=weight.dtype, device=weight.device)
 
 
+def load_tokenizer(folder: Path):
+    """``AutoTokenizer`` from ``folder``; FoleyError (one line) when transformers cannot build one."""
+    try:
+        return AutoTokenizer.from_pretrained(folder)
+    except (OSError, ValueError, TypeError) as e:
+        raise FoleyError(f"{folder}: no usable tokenizer ({str(e).strip().splitlines()[0]})") from None
+
+
+def check_tokenizer(tokenizer, encoder, folder: Path) -> None:
+    """FoleyError (one line) when the tokenizer cannot be the text encoder's: more tokens than
+    its embedding has rows, or fewer than half as many (a folder without its vocabulary files,
+    from which transformers builds a few-token tokenizer that maps every word to [UNK])."""
+    rows = encoder.get_input_embeddings().num_embeddings
+    if not rows // 2 <= len(tokenizer) <= rows:
+        raise FoleyError(f"{folder}: a tokenizer of {len(tokenizer)} tokens for a text encoder of {rows}; its "
+                         "vocabulary files are missing or belong to another model")
+
+
 def _load_text_conditioner(directory: Path, layout: str, dtype: torch.dtype) -> TextConditioner:
     if layout == LAYOUT_SD:
-        tokenizer = AutoTokenizer.from_pretrained(component_dir(directory, "tokenizer", ("tokenizer_config.json",)))
+        tokenizer_dir = component_dir(directory, "tokenizer", ("tokenizer_config.json",))
+        tokenizer = load_tokenizer(tokenizer_dir)
         encoder = AutoModel.from_pretrained(component_dir(directory, "text_encoder"), dtype=dtype).eval()
+        check_tokenizer(tokenizer, encoder, tokenizer_dir)
         return TextConditioner(tokenizer, encoder)
     entries = json.loads((directory / "condition_config.json").read_text(encoding="utf-8"))
     if not isinstance(entries, list) or len(entries) != 1:
         raise FoleyError(f"{directory / 'condition_config.json'}: exactly one text encoder is supported "
                          f"(the released checkpoints have one), found {len(entries) if isinstance(entries, list) else entries!r}")
     entry = entries[0]
+    names = ("text_encoder_name", "condition_adapter_name")
+    if not (isinstance(entry, dict) and all(isinstance(entry.get(k), str) and entry[k] for k in names)):
+        raise FoleyError(f"{directory / 'condition_config.json'}: its entry needs {' and '.join(names)}, "
+                         f"got {entry!r}")
     encoder_dir = component_dir(directory, entry["text_encoder_name"])
-    tokenizer = AutoTokenizer.from_pretrained(encoder_dir)
+    tokenizer = load_tokenizer(encoder_dir)
     encoder = AutoModel.from_pretrained(encoder_dir, dtype=dtype).eval()
+    check_tokenizer(tokenizer, encoder, encoder_dir)
     adapter_dir = component_dir(directory, entry["condition_adapter_name"], ("config.json", "condition_adapter.pt"))
     adapter = ConditionAdapter.from_pretrained(adapter_dir).to(dtype).eval()
     return TextConditioner(tokenizer, encoder, adapter, max_length=entry.get("max_length"))

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import MAX_GUIDANCE, MAX_STEPS
 from ..errors import FoleyError
 from ..evaluation.onset import detect_onsets
 from ..media.audio import normalize_loudness, read_audio, spectrogram_db, write_audio
@@ -40,6 +41,7 @@ RELEASE_S = 0.25
 
 
 SAMPLER_FILE = "sampler.json"  # in a backbone folder: the sampler settings it was measured with
+SAMPLER_KEYS = {"steps", "guidance", "scheduler"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,10 @@ class SamplerConfig:
     def for_backbone(cls, spec: str, **given) -> "SamplerConfig":
         """The settings to sample backbone ``spec`` with: those ``given`` (None = not given),
         else the backbone folder's ``sampler.json`` (e.g. ``{"guidance": 3.0}``), else the
-        class defaults. Raises FoleyError (one line) for an unreadable file or unknown keys."""
+        class defaults. Raises FoleyError (one line) for an unreadable file, unknown keys or
+        values out of range (steps 1-1000, guidance 0-50, a known scheduler)."""
+        from ..models.backbone import SCHEDULERS
+
         path = Path(backbone_source(spec)) / SAMPLER_FILE
         stored = {}
         if path.is_file():
@@ -61,18 +66,18 @@ class SamplerConfig:
                 stored = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
                 raise FoleyError(f"{path}: unreadable ({e})") from None
-            unknown = set(stored) - {"steps", "guidance", "scheduler"} if isinstance(stored, dict) else None
+            unknown = set(stored) - SAMPLER_KEYS if isinstance(stored, dict) else None
             if unknown is None or unknown:
                 raise FoleyError(f"{path}: expected steps, guidance and scheduler, got "
                                  f"{sorted(unknown) if unknown else type(stored).__name__}")
-        from ..models.backbone import SCHEDULERS
-
         cfg = cls(**{**stored, **{k: v for k, v in given.items() if v is not None}})
         number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)  # noqa: E731
-        if not (isinstance(cfg.steps, int) and cfg.steps >= 1 and number(cfg.guidance) and cfg.guidance >= 0
-                and cfg.scheduler in SCHEDULERS):
-            raise FoleyError(f"{path}: steps must be a whole number >= 1, guidance a number >= 0 and scheduler one "
-                             f"of {', '.join(SCHEDULERS)}; got {cfg.steps!r}, {cfg.guidance!r}, {cfg.scheduler!r}")
+        if not (isinstance(cfg.steps, int) and not isinstance(cfg.steps, bool) and 1 <= cfg.steps <= MAX_STEPS
+                and number(cfg.guidance) and 0 <= cfg.guidance <= MAX_GUIDANCE
+                and isinstance(cfg.scheduler, str) and cfg.scheduler in SCHEDULERS):
+            raise FoleyError(f"{path if path.is_file() else 'sampler'}: steps must be a whole number from 1 to "
+                             f"{MAX_STEPS}, guidance a number from 0 to {MAX_GUIDANCE:g} and scheduler one of "
+                             f"{', '.join(SCHEDULERS)}; got {cfg.steps!r}, {cfg.guidance!r}, {cfg.scheduler!r}")
         return cfg
 
 
@@ -100,6 +105,12 @@ def backbone_source(spec: str) -> str:
         raise FoleyError(f"--model {spec!r}: not a shipped backbone ({', '.join(SHIPPED_BACKBONES)}), "
                          f"a folder or a hub id (owner/name)")
     return spec
+
+
+def canonical_model(spec: str) -> str:
+    """``spec`` as a session keeps it: a folder as its absolute path (a follow-up turn may run
+    from another directory), a shipped name or hub id as it is."""
+    return spec if spec in SHIPPED_BACKBONES or not Path(spec).exists() else str(Path(spec).resolve())
 
 
 def load_backbone(spec: str, device: str = "auto"):
@@ -310,6 +321,7 @@ class Session:
     turns: list[dict]
     plan: Plan | None = None
     model: str | None = None  # the backbone its events were generated with (None: a session from before it was kept)
+    sampler: dict = field(default_factory=dict)  # sampler options given on its turns (steps, guidance, scheduler)
 
     @property
     def cache_dir(self) -> Path:
@@ -323,9 +335,11 @@ class Session:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             plan = Plan.from_dict(data["plan"]) if data.get("plan") else None
-            model = data.get("model")
+            model, sampler = data.get("model"), data.get("sampler") or {}
+            if not (isinstance(sampler, dict) and set(sampler) <= SAMPLER_KEYS):
+                raise ValueError(f"sampler {sampler!r}")
             return cls(path, float(data["duration_s"]), list(data["turns"]), plan,
-                       str(model) if model is not None else None)
+                       str(model) if model is not None else None, dict(sampler))
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise FoleyError(f"{path}: not a foley compose session ({e})") from None
 
@@ -336,5 +350,6 @@ class Session:
 
     def save(self) -> None:
         atomic_write_text(self.path, json.dumps({"version": 1, "duration_s": self.duration_s, "model": self.model,
+                                                 "sampler": self.sampler,
                                                  "turns": self.turns,
                                                  "plan": self.plan.to_dict() if self.plan else None}, indent=1) + "\n")

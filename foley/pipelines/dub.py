@@ -101,7 +101,9 @@ def component_path(root: Path, key: str, value: str) -> Path | str:
     """Where ``pipeline.json``'s ``key`` points: ``value`` relative to the model folder, or an
     absolute path; the backbone may also be a hub id (``owner/name``, e.g.
     ``auffusion/auffusion-full-no-adapter``). Raises FoleyError naming the file when it points
-    nowhere."""
+    nowhere or is not a path."""
+    if not isinstance(value, str) or not value.strip():
+        raise FoleyError(f"{root / CONFIG_NAME}: {key} must name a file or folder, got {value!r}")
     path = Path(value) if Path(value).is_absolute() else root / value
     if path.exists():
         return path
@@ -155,7 +157,7 @@ class FoleyPipeline:
         half = torch.float16 if dev.type == "cuda" else torch.float32
         paths = {key: component_path(root, key, getattr(config, key))  # every pointer checked before any loading
                  for key in ("backbone", "adapter", "lm", "frame_encoder", "tokenizer", "frame_stats")
-                 if getattr(config, key)}
+                 if key != "frame_stats" or config.frame_stats not in ("", None)}  # none: no familiarity check
         where = paths.__getitem__
         backbone = AudioBackbone.from_pretrained(where("backbone"), dtype=half, device=dev)
         adapter = VisualAdapter.from_pretrained(where("adapter"), scale=config.scale).to(dev, half)

@@ -10,10 +10,10 @@ import torch.nn.functional as F
 
 from foley.errors import FoleyError
 from foley.models.auffusion import LAYOUT_CONDITION, LAYOUT_SD
-from foley.models.backbone import AudioBackbone
+from foley.models.backbone import AudioBackbone, build_backbone
 from foley.models.vocoder import GriffinLimConfig, GriffinLimVocoder, HifiGanVocoder
 
-from auffusion_models import tiny_backbone, write_condition_layout, write_sd_layout
+from auffusion_models import TINY, tiny_backbone, tiny_sentence_encoder, write_condition_layout, write_sd_layout
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +80,24 @@ def test_a_backbone_can_share_its_text_encoder_and_vocoder(tiny, tmp_path):
     (own / "components.json").unlink()
     with pytest.raises(FoleyError, match="missing the vocoder/"):
         AudioBackbone.from_pretrained(own)
+
+
+def test_a_text_encoder_without_its_vocabulary_or_a_bad_condition_config_is_one_line(tiny, tmp_path):
+    write_condition_layout(tiny, tmp_path / "base")
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt"):
+        (tmp_path / "base" / "text_encoder_0" / name).unlink(missing_ok=True)
+    with pytest.raises(FoleyError, match=r"text_encoder_0: no usable tokenizer \(.*\)$"):
+        AudioBackbone.from_pretrained(tmp_path / "base")
+    torch.manual_seed(0)  # a WordPiece folder without its vocabulary: transformers builds 5 tokens, all words [UNK]
+    build_backbone(TINY, text=tiny_sentence_encoder(tmp_path / "enc")).save_pretrained(tmp_path / "bert")
+    for name in ("tokenizer.json", "vocab.txt"):
+        (tmp_path / "bert" / "text_encoder_0" / name).unlink(missing_ok=True)
+    with pytest.raises(FoleyError, match=r"text_encoder_0: a tokenizer of 5 tokens for a text encoder of \d+"):
+        AudioBackbone.from_pretrained(tmp_path / "bert")
+    for entries in ([5], [{"text_encoder_name": "text_encoder_0"}]):
+        (tmp_path / "base" / "condition_config.json").write_text(json.dumps(entries))
+        with pytest.raises(FoleyError, match="its entry needs text_encoder_name and condition_adapter_name"):
+            AudioBackbone.from_pretrained(tmp_path / "base")
 
 
 @pytest.mark.parametrize("sub, file", [("text_encoder_0", "config.json"), ("scheduler", "scheduler_config.json"),

@@ -72,9 +72,11 @@ def test_a_backbone_names_its_own_sampler_settings_and_given_ones_win(tmp_path):
     assert SamplerConfig.for_backbone(str(folder)) == SamplerConfig(steps=30, guidance=3.0)
     given = SamplerConfig.for_backbone(str(folder), steps=None, guidance=1.5, scheduler="ddim")
     assert given == SamplerConfig(steps=30, guidance=1.5, scheduler="ddim")
-    for text, message in [('{"guidance": "high"}', "guidance a number >= 0"), ('{"cfg": 3}', r"got \['cfg'\]"),
-                          ('[3]', "got list"), ('{"steps": 0}', "steps must be a whole number >= 1"),
-                          ("{oops", "unreadable")]:
+    for text, message in [('{"guidance": "high"}', "guidance a number from 0 to 50"),
+                          ('{"cfg": 3}', r"got \['cfg'\]"), ('[3]', "got list"), ("{oops", "unreadable"),
+                          ('{"steps": 0}', "steps must be a whole number from 1 to 1000"), ('{"steps": true}', "True"),
+                          ('{"steps": 99999999}', "99999999"), ('{"guidance": 1e308}', r"1e\+308"),
+                          ('{"scheduler": ["dpm"]}', r"\['dpm'\]")]:
         (folder / SAMPLER_FILE).write_text(text)
         with pytest.raises(FoleyError, match=message):
             SamplerConfig.for_backbone(str(folder))
@@ -132,25 +134,35 @@ def test_cli_compose_turns(backbone, tmp_path):
     model = tmp_path / "model"
     backbone.save_pretrained(model)
     session = tmp_path / "bed.json"
-    base = [sys.executable, "-m", "foley", "compose", "--model", str(model), "--session", str(session),
+    base = [sys.executable, "-m", "foley", "compose", "--model", "model", "--session", str(session),
             "--steps", "2", "--guidance", "2", "--scheduler", "ddim", "--device", "cpu"]
     first = subprocess.run(base + ["a ball, then a drum", "--duration", "2", "--timeline", str(tmp_path / "t.png")],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "2 generated, 0 reused" in first.stdout and "(2 ddim steps, guidance 2)" in first.stdout and (tmp_path / "bed.wav").is_file() and (tmp_path / "t.png").is_file()
-    follow_up = [a for a in base if a not in ("--model", str(model))]  # the session keeps its backbone
-    second = subprocess.run(follow_up + ["make the drum louder by 3 dB"], capture_output=True, text=True)
+    assert "2 generated, 0 reused" in first.stdout and "(2 ddim steps, guidance 2)" in first.stdout
+    assert (tmp_path / "bed.wav").is_file() and (tmp_path / "t.png").is_file()
+    follow_up = [a for a in base if a not in ("--model", "model")]  # the session keeps its backbone
+    second = subprocess.run(follow_up + ["make the drum louder by 3 dB"], capture_output=True, text=True,
+                            cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "0 generated, 2 reused" in second.stdout  # a gain change needs no generation
     saved = json.loads(session.read_text())
-    assert saved["model"] == str(model)
+    assert saved["model"] == str(model.resolve())
+    assert saved["sampler"] == {"steps": 2, "guidance": 2.0, "scheduler": "ddim"}
+    elsewhere = tmp_path / "elsewhere"  # the session keeps the sampler options and the backbone's absolute path
+    elsewhere.mkdir()
+    third = subprocess.run([sys.executable, "-m", "foley", "compose", "--session", str(session), "--device", "cpu",
+                            "make the drum quieter by 3 dB"], capture_output=True, text=True, cwd=elsewhere)
+    assert third.returncode == 0, third.stderr
+    assert "0 generated, 2 reused" in third.stdout and "(2 ddim steps, guidance 2)" in third.stdout
     assert [t["text"] for t in saved["turns"]] == ["a ball, then a drum", "make the drum louder by 3 dB"]
     (tmp_path / "other.wav").write_bytes(b"keep")  # a new session never overwrites a file it did not write
     fresh = [a if a != str(session) else str(tmp_path / "other.json") for a in base]
-    refused = subprocess.run(fresh + ["a ball", "-o", str(tmp_path / "other.wav")], capture_output=True, text=True)
+    refused = subprocess.run(fresh + ["a ball", "-o", str(tmp_path / "other.wav")], capture_output=True, text=True,
+                             cwd=tmp_path)
     assert refused.returncode == 2 and "exists; pass --overwrite" in refused.stderr
     assert (tmp_path / "other.wav").read_bytes() == b"keep"
-    bad = subprocess.run(base + ["sing a song"], capture_output=True, text=True)
+    bad = subprocess.run(base + ["sing a song"], capture_output=True, text=True, cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "does not understand" in bad.stderr
 
 

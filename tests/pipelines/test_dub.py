@@ -1,3 +1,4 @@
+import json
 import re
 import subprocess
 import sys
@@ -120,6 +121,10 @@ def test_bad_model_dirs(tmp_path, model_dir):
     (tmp_path / "bb").mkdir()
     with pytest.raises(FoleyError, match=r"pipeline.json: frame_encoder '../demo/frame_encoder' -> .*demo"):
         FoleyPipeline.from_pretrained(tmp_path)
+    for value in ("", None, 5, ["lm"]):
+        (tmp_path / CONFIG_NAME).write_text(json.dumps({"backbone": "bb", "lm": value}))
+        with pytest.raises(FoleyError, match=r"pipeline.json: lm must name a file or folder, got " + re.escape(repr(value))):
+            FoleyPipeline.from_pretrained(tmp_path)
 
 
 def test_cli_dub(model_dir, pipeline, av_clip, tmp_path):

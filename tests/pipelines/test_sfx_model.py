@@ -61,6 +61,6 @@ def test_it_keeps_the_unet_its_adapter_learned_and_shares_the_rest_with_compose(
     assert (own / "LICENSE.md").is_file()
     assert component_dir(own, "unet") == own / "unet" and component_dir(own, "vae") == own / "vae"
     for shared in ("text_encoder_0", "scheduler", "vocoder"):
-        assert component_dir(own, shared).resolve() == (compose / shared).resolve()
+        assert component_dir(own, shared, ()).resolve() == (compose / shared).resolve()
     steps = [json.loads((d / "training.json").read_text())["args"]["unet_steps"] for d in (own, compose)]
     assert steps[0] == 11_500 and steps[1] > steps[0]
