@@ -733,7 +733,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--steps", type=number_arg(1, MAX_STEPS, integer=True),
                       help="diffusion steps (default: the session's, else the backbone's sampler.json, else 25)")
     comp.add_argument("--guidance", type=number_arg(0, MAX_GUIDANCE), help="classifier-free guidance scale (default: "
-                      "the session's, else the backbone's sampler.json, sfx 3; else Auffusion's 7.5)")
+                      "the session's, else the backbone's sampler.json, sfx 5; else Auffusion's 7.5)")
     comp.add_argument("--scheduler", choices=("pndm", "ddim", "dpm"),
                       help="sampler (default: the session's, else the backbone's sampler.json, else dpm)")
     comp.add_argument("--timeline", help="also write a PNG of the plan over the spectrogram")
