@@ -94,8 +94,7 @@ def component_dir(directory: Path, name: str, needs: tuple[str, ...] = ("config.
     (an empty or partly copied folder is named before a library fails inside it).
     """
     own = directory / name
-    shared = {} if own.is_dir() else shared_components(directory)
-    folder = own if own.is_dir() else shared.get(name)
+    folder = own if own.is_dir() else shared_components(directory).get(name)
     if folder is None:
         raise FoleyError(f"{directory}: missing the {name}/ folder of an Auffusion checkpoint")
     for file in needs:

@@ -170,7 +170,7 @@ class FoleyPipeline:
                    lm,
                    UnitTokenizer.from_pretrained(where("tokenizer")),
                    backbone, adapter,
-                   frame_stats=FrameStats.load(where("frame_stats")) if config.frame_stats else None)
+                   frame_stats=FrameStats.load(paths["frame_stats"]) if "frame_stats" in paths else None)
 
     def save_config(self, directory: str | os.PathLike) -> None:
         atomic_write_text(Path(directory) / CONFIG_NAME, json.dumps(self.config.to_dict(), indent=1) + "\n")

@@ -514,17 +514,8 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
     run = Path(args.run or f"{args.out}.run")
-    for option, path in (("--out", Path(args.out)), ("--run", run)):
-        if path.exists() and not path.is_dir():
-            raise FoleyError(f"{option} {path}: exists and is not a folder")
-    t0 = time.time()
-
-    def log(msg: str) -> None:  # the run folder appears with the first line: bad data leaves none behind
-        line = f"[{time.time() - t0:7.1f} s] {msg}"
-        print(line, flush=True)
-        run.mkdir(parents=True, exist_ok=True)
-        with open(run / "log.txt", "a", encoding="utf-8") as f:
-            f.write(line + "\n")
+    refuse_files(**{"--out": Path(args.out), "--run": run})
+    log = run_log(run)
 
     sizes = {"unet_text_pooling": args.text_pooling, "zero_terminal_snr": args.zero_terminal_snr,
              **({"vae_channels": args.vae_channels} if args.vae_channels is not None else {}),
@@ -605,6 +596,28 @@ def main(argv: list[str] | None = None) -> None:
         "loss_curve": [round(sum(c["loss"] for c in curve[i:i + 50]) / len(curve[i:i + 50]), 5)
                        for i in range(0, len(curve), 50)]}, indent=2))
     log(f"saved {args.out}")
+
+
+def refuse_files(**folders: Path) -> None:
+    """FoleyError naming the option (``--out``, ``--run``) whose folder path is an existing file,
+    before any work is done."""
+    for option, path in folders.items():
+        if path.exists() and not path.is_dir():
+            raise FoleyError(f"{option} {path}: exists and is not a folder")
+
+
+def run_log(run: Path):
+    """``log(msg)``: the message with the seconds since this call, printed and appended to
+    ``run/log.txt``; the run folder appears with the first line, so bad data leaves none behind."""
+    t0 = time.time()
+
+    def log(msg: str) -> None:
+        line = f"[{time.time() - t0:7.1f} s] {msg}"
+        print(line, flush=True)
+        run.mkdir(parents=True, exist_ok=True)
+        with open(run / "log.txt", "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+    return log
 
 
 def cli(argv: list[str] | None = None) -> None:

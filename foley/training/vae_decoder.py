@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import torch
@@ -23,7 +22,7 @@ import torch
 from ..cli import number_arg, one_line_errors, show_defaults
 from ..errors import FoleyError
 from ..models.backbone import AudioBackbone
-from .backbone import load_clips, load_sfx_windows, mel_images, train_vae
+from .backbone import load_clips, load_sfx_windows, mel_images, refuse_files, run_log, train_vae
 
 TRAINING_FILE = "decoder_training.json"
 
@@ -52,18 +51,8 @@ def main(argv: list[str] | None = None) -> None:
     gen = torch.Generator().manual_seed(args.seed)
     out = Path(args.out)
     run = Path(args.run) if args.run else out.with_name(out.name + ".run")  # sfx_vae/ -> sfx_vae.run
-    t0 = time.time()
-
-    def log(msg: str) -> None:
-        line = f"[{time.time() - t0:7.1f} s] {msg}"
-        print(line, flush=True)
-        run.mkdir(parents=True, exist_ok=True)
-        with open(run / "log.txt", "a", encoding="utf-8") as f:
-            f.write(line + "\n")
-
-    for option, path in (("--out", out), ("--run", run)):
-        if path.exists() and not path.is_dir():
-            raise FoleyError(f"{option} {path}: exists and is not a folder")
+    refuse_files(**{"--out": out, "--run": run})
+    log = run_log(run)
     backbone = AudioBackbone.from_pretrained(args.model, dtype=torch.float32)
     if args.recipe == "sfx":
         wavs, _ = load_sfx_windows(args.data, "train", backbone.mel)
