@@ -511,13 +511,31 @@ def number_arg(low: float, high: float = math.inf, integer: bool = False, above:
     return parse
 
 
-def one_line_errors(main, prog: str, argv: list[str] | None = None) -> None:
-    """Run ``main(argv)``; a FoleyError becomes ``PROG: error: MESSAGE`` on stderr and exit status 2."""
+def reported(prog: str, call):
+    """``call()``'s result; a FoleyError, or a file system refusal the code did not foresee (disk
+    full, permissions, a library's missing file), becomes ``PROG: error: MESSAGE`` on stderr and
+    2, an interrupt ``PROG: interrupted`` and 130, output piped into e.g. ``head`` 0."""
     try:
-        main(argv)
+        return call()
     except FoleyError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
-        raise SystemExit(2) from None
+        return 2
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
+    except OSError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+
+
+def one_line_errors(main, prog: str, argv: list[str] | None = None) -> None:
+    """Run ``main(argv)``, its errors reported as ``reported`` does, with their exit status."""
+    status = reported(prog, lambda: main(argv))
+    if status:
+        raise SystemExit(status)
 
 
 def show_defaults(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -775,20 +793,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except FoleyError as e:
-        print(f"foley: error: {e}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # output piped into e.g. `head`
-        sys.stderr.close()
-        return 0
-    except OSError as e:  # a file system refusal the commands did not foresee (disk full, permissions)
-        print(f"foley: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("foley: interrupted", file=sys.stderr)
-        return 130
+    return reported("foley", lambda: args.func(args))
 
 
 if __name__ == "__main__":

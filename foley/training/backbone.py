@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from diffusers import AutoencoderKL, DDPMScheduler
 from diffusers.training_utils import EMAModel, compute_snr
-from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerFast
+from transformers import AutoModel, PreTrainedTokenizerFast
 
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
 
@@ -44,7 +44,7 @@ from ..datasets.synthsync import load_manifest
 from ..errors import FoleyError
 from ..media.audio import read_audio
 from ..media.files import atomic_path
-from ..models.auffusion import MEL_CONFIG, ConditionAdapter, TextConditioner
+from ..models.auffusion import MEL_CONFIG, ConditionAdapter, TextConditioner, check_tokenizer, load_tokenizer
 from ..models.backbone import AudioBackbone, BackboneConfig, build_backbone
 from ..models.known_sounds import write_known_sounds
 from ..models.mel import LogMel, MelConfig, mel_to_image
@@ -416,9 +416,14 @@ def sfx_backbone_config(mel: MelConfig) -> BackboneConfig:
 
 
 def _sfx_text(encoder_dir: str, text_dim: int, max_length: int = SFX_MAX_TEXT_TOKENS) -> TextConditioner:
-    """A frozen pretrained sentence encoder (e.g. all-MiniLM-L6-v2) with a new condition adapter."""
-    tokenizer = AutoTokenizer.from_pretrained(encoder_dir)
-    encoder = AutoModel.from_pretrained(encoder_dir, dtype=torch.float32).eval()
+    """A frozen pretrained sentence encoder (e.g. all-MiniLM-L6-v2) with a new condition adapter;
+    FoleyError (one line) when ``encoder_dir`` is not a transformers encoder with its vocabulary."""
+    folder = Path(encoder_dir)
+    if not (folder / "config.json").is_file():
+        raise FoleyError(f"--text-encoder {folder}: no config.json (not a transformers sentence-encoder folder)")
+    tokenizer = load_tokenizer(folder)
+    encoder = AutoModel.from_pretrained(folder, dtype=torch.float32).eval()
+    check_tokenizer(tokenizer, encoder, folder)
     adapter = ConditionAdapter({"condition_dim": encoder.config.hidden_size, "cross_attention_dim": text_dim})
     return TextConditioner(tokenizer, encoder, adapter, max_length=max_length)
 
@@ -452,11 +457,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--run", help="checkpoint folder for resuming (default: OUT.run)")
     p.add_argument("--text-encoder", help="sfx: a transformers sentence-encoder folder (all-MiniLM-L6-v2)")
     p.add_argument("--vocoder", help="sfx: a vocoder folder with mel_config.json (foley import-vocoder)")
-    p.add_argument("--vae-steps", type=int, default=400)
-    p.add_argument("--vae-batch", type=int, default=8)
-    p.add_argument("--vae-crop", type=int, default=208, help="mel frames per VAE training crop")
-    p.add_argument("--vae-lr", type=float, default=1e-3)
-    p.add_argument("--kl-weight", type=float, default=1e-6)
+    p.add_argument("--vae-steps", type=number_arg(1, integer=True), default=400)
+    p.add_argument("--vae-batch", type=number_arg(1, integer=True), default=8)
+    p.add_argument("--vae-crop", type=number_arg(1, integer=True), default=208,
+                   help="mel frames per VAE training crop")
+    p.add_argument("--vae-lr", type=number_arg(0, above=True), default=1e-3)
+    p.add_argument("--kl-weight", type=number_arg(0), default=1e-6)
     p.add_argument("--vae-adversarial", type=float, default=0.0,
                    help="weight of the VAE's PatchGAN loss (0: L1 + KL only)")
     p.add_argument("--vae-adversarial-start", type=int, default=0, help="VAE step at which the PatchGAN loss starts")
@@ -480,10 +486,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--unet-cross-attention", type=_flags,
                    help="UNet cross-attention per level, finest first, e.g. 0,0,1,1 (default: the recipe's; with "
                         "--unet-channels, every level but the finest)")
-    p.add_argument("--unet-steps", type=int, default=600)
-    p.add_argument("--unet-batch", type=int, default=16)
-    p.add_argument("--unet-lr", type=float, default=5e-4)
-    p.add_argument("--drop-caption", type=float, default=0.1)
+    p.add_argument("--unet-steps", type=number_arg(1, integer=True), default=600)
+    p.add_argument("--unet-batch", type=number_arg(1, integer=True), default=16)
+    p.add_argument("--unet-lr", type=number_arg(0, above=True), default=5e-4)
+    p.add_argument("--drop-caption", type=number_arg(0, 1), default=0.1)
     p.add_argument("--unet-ema", type=number_arg(0, 1, above=True), metavar="DECAY",
                    help="sample from an exponential moving average of the UNet's weights, e.g. 0.999")
     p.add_argument("--unet-lr-schedule", choices=("cosine", "constant"), default="cosine",
@@ -495,11 +501,12 @@ def main(argv: list[str] | None = None) -> None:
                         "(Lin et al. 2024) instead of Auffusion's scaled-linear schedule and epsilon prediction")
     p.add_argument("--text-pooling", action="store_true",
                    help="also pool the text states into the UNet's timestep embedding (a global caption condition)")
-    p.add_argument("--checkpoint-every", type=int, default=100, help="VAE and UNet steps between checkpoints")
+    p.add_argument("--checkpoint-every", type=number_arg(1, integer=True), default=100,
+                   help="VAE and UNet steps between checkpoints")
     p.add_argument("--unet-stop-at", type=number_arg(1, integer=True),
                    help="checkpoint and stop after this UNet step (rerun to continue)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=number_arg(1, integer=True), default=1)
     p.add_argument("--fp16", action="store_true", help="store the weights in float16")
     args = show_defaults(p).parse_args(argv)
     unet_channels = args.unet_channels
@@ -525,6 +532,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.recipe == "demo":
         cfg = replace(DEMO_CONFIG, **sizes)
         wavs, entries = load_clips(args.data, "train", cfg.mel)
+        if "video" not in entries[0]:
+            raise FoleyError(f"{args.data}: a sound-effects corpus (clips without videos), not SynthSync; "
+                             "--recipe sfx trains on it")
         texts = [[e["caption"]] for e in entries]
         backbone = build_backbone(cfg, build_caption_tokenizer([t[0] for t in texts]))
     else:
@@ -535,6 +545,7 @@ def main(argv: list[str] | None = None) -> None:
                       **sizes)
         wavs, texts = load_sfx_windows(args.data, "train", cfg.mel)
         backbone = build_backbone(cfg, text=_sfx_text(args.text_encoder, cfg.text_dim), vocoder=vocoder.eval())
+    check_crop("--vae-crop", args.vae_crop, cfg.mel.width, len(cfg.vae_channels))
     images = mel_images(wavs, cfg.mel)  # (N, 1, M, width)
     log(f"{len(texts)} training windows, images {tuple(images.shape)}")
     vae_dir = run / "vae"
@@ -598,6 +609,15 @@ def main(argv: list[str] | None = None) -> None:
     log(f"saved {args.out}")
 
 
+def check_crop(option: str, crop: int, width: int, vae_levels: int) -> None:
+    """FoleyError naming ``option`` when a VAE training crop is longer than the model's width
+    or not a whole number of the VAE's coarsest cells (2 ** (levels - 1) frames)."""
+    cell = 2 ** (vae_levels - 1)
+    if crop > width or crop % cell:
+        raise FoleyError(f"{option} {crop}: must be at most the model's width ({width} frames) "
+                         f"and a multiple of {cell} (the VAE's downsampling)")
+
+
 def refuse_files(**folders: Path) -> None:
     """FoleyError naming the option (``--out``, ``--run``) whose folder path is an existing file,
     before any work is done."""
@@ -614,9 +634,12 @@ def run_log(run: Path):
     def log(msg: str) -> None:
         line = f"[{time.time() - t0:7.1f} s] {msg}"
         print(line, flush=True)
-        run.mkdir(parents=True, exist_ok=True)
-        with open(run / "log.txt", "a", encoding="utf-8") as f:
-            f.write(line + "\n")
+        try:
+            run.mkdir(parents=True, exist_ok=True)
+            with open(run / "log.txt", "a", encoding="utf-8") as f:
+                f.write(line + "\n")
+        except OSError as e:
+            raise FoleyError(f"{run}: cannot write the run log ({e.strerror or e})") from None
     return log
 
 

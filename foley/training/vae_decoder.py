@@ -20,9 +20,8 @@ from pathlib import Path
 import torch
 
 from ..cli import number_arg, one_line_errors, show_defaults
-from ..errors import FoleyError
 from ..models.backbone import AudioBackbone
-from .backbone import load_clips, load_sfx_windows, mel_images, refuse_files, run_log, train_vae
+from .backbone import check_crop, load_clips, load_sfx_windows, mel_images, refuse_files, run_log, train_vae
 
 TRAINING_FILE = "decoder_training.json"
 
@@ -37,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--run", help="checkpoint folder for resuming (default: OUT.run)")
     p.add_argument("--steps", type=number_arg(1, integer=True), default=2000, help="training steps")
     p.add_argument("--batch", type=number_arg(1, integer=True), default=8, help="crops per step")
-    p.add_argument("--crop", type=number_arg(4, integer=True), default=176, help="mel frames per training crop")
+    p.add_argument("--crop", type=number_arg(1, integer=True), default=176, help="mel frames per training crop")
     p.add_argument("--lr", type=number_arg(0, above=True), default=5e-4, help="peak rate (warm-up, cosine decay)")
     p.add_argument("--gradient-loss", type=number_arg(0), default=1.0,
                    help="weight of the L1 on the mel image's differences along frequency and time")
@@ -59,8 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         wavs, _ = load_clips(args.data, "train", backbone.mel)
     images = mel_images(wavs, backbone.mel)  # (N, 1, M, width)
-    if args.crop > images.shape[-1]:
-        raise FoleyError(f"--crop {args.crop} is longer than the model's width ({images.shape[-1]} frames)")
+    check_crop("--crop", args.crop, images.shape[-1], len(backbone.vae.config.block_out_channels))
     log(f"{len(images)} training windows, images {tuple(images.shape)}")
     done = train_vae(backbone, images, args.steps, args.batch, args.crop, args.lr, 0.0, gen, log,
                      run=run, checkpoint_every=args.checkpoint_every, stop_at=args.stop_at,

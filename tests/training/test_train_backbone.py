@@ -297,6 +297,35 @@ def test_a_run_folder_that_is_a_file_and_a_corpus_of_the_wrong_kind_are_one_line
     assert not (tmp_path / "bb.run").exists()
 
 
+def test_inputs_the_sfx_recipe_cannot_use_are_one_line_and_leave_no_run_folder(tmp_path, capsys):
+    corpus, vocoder, encoder = _sfx_inputs(tmp_path)
+    (tmp_path / "no_vocab").mkdir()  # the encoder without its tokenizer files
+    for name in ("config.json", "model.safetensors"):
+        (tmp_path / "no_vocab" / name).write_bytes((encoder / name).read_bytes())
+    (tmp_path / "not_a_folder").write_text("x")
+    common = ["--recipe", "sfx", "--data", str(corpus), "--vocoder", str(vocoder), "--vae-steps", "1"]
+    for extra, message in [
+        (["--text-encoder", str(tmp_path)], "no config.json (not a transformers sentence-encoder folder)"),
+        (["--text-encoder", str(tmp_path / "no_vocab")], "vocabulary files are missing or belong to another model"),
+        (["--text-encoder", str(encoder), "--vae-crop", "353"], "--vae-crop 353: must be at most the model's width"),
+        (["--text-encoder", str(encoder), "--vae-crop", "6"], "and a multiple of 4 (the VAE's downsampling)"),
+        (["--text-encoder", str(encoder), "--out", str(tmp_path / "not_a_folder" / "bb")], "cannot write the run log"),
+    ]:
+        args = [*common, "--out", str(tmp_path / "bb"), *extra]
+        with pytest.raises(SystemExit) as exit_:
+            cli(args)
+        err = capsys.readouterr().err.strip()
+        assert exit_.value.code == 2 and message in err.splitlines()[-1] and "Traceback" not in err, (extra, err)
+        assert not (tmp_path / "bb.run").exists()
+    with pytest.raises(SystemExit) as exit_:
+        cli(["--data", str(corpus), "--out", str(tmp_path / "bb"), "--vae-crop", "0"])
+    assert exit_.value.code == 2 and "--vae-crop: must be >= 1, got 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:  # the demo recipe is SynthSync's
+        cli(["--data", str(corpus), "--out", str(tmp_path / "bb")])
+    assert exit_.value.code == 2 and capsys.readouterr().err.strip().endswith("--recipe sfx trains on it")
+    assert not (tmp_path / "bb.run").exists()
+
+
 def test_the_size_options_shape_the_saved_backbone(tmp_path):
     generate(tmp_path / "synth", n_train=4, n_test=0, seed=0, cfg=SynthConfig(duration_s=1.0), workers=1, progress=False)
     backbone_main(["--data", str(tmp_path / "synth"), "--out", str(tmp_path / "bb"), "--vae-steps", "2",
@@ -439,7 +468,14 @@ def test_the_decoder_fine_tune_command_writes_a_vae_with_the_same_latents_and_re
     with pytest.raises(SystemExit) as exit_:
         decoder_cli([*common, "--out", str(tmp_path / "c"), "--crop", "400"])
     assert exit_.value.code == 2
-    assert capsys.readouterr().err.strip().endswith("--crop 400 is longer than the model's width (352 frames)")
+    assert capsys.readouterr().err.strip().endswith(
+        "--crop 400: must be at most the model's width (352 frames) and a multiple of 4 (the VAE's downsampling)")
+    assert not (tmp_path / "c.run").exists()
+    (model / "vae" / "diffusion_pytorch_model.safetensors").unlink()  # a backbone copied without its weights
+    with pytest.raises(SystemExit) as exit_:
+        decoder_cli([*common, "--out", str(tmp_path / "e")])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "Traceback" not in err and "diffusion_pytorch_model" in err
     (tmp_path / "file").write_text("x")
     with pytest.raises(SystemExit):
         decoder_cli([*common, "--out", str(tmp_path / "file")])
