@@ -2,8 +2,11 @@
 
     python eval/vae_round_trip.py --data CORPUS --embedder aisfx:DIR --classifier sfx_classifier.json \\
         --model BACKBONE [--vae RUN/vae] [--every 2]
+    python eval/vae_round_trip.py --data SYNTH_REC --embedder aisfx:DIR --classifier rec_classifier.json \\
+        --model foley/assets/sfx/dub_backbone
 
-Every ``every``-th clip of the corpus's test split, cut to the model width, is classified
+Every ``every``-th clip of the corpus's test split (or of a SynthSync folder with recorded
+sounds, classified by its classes: what the dub model can keep), cut to the model width, is classified
 (the sound-effects classifier over aiSFX embeddings, at the corpus's sample rate) three ways:
 
 - as it is;
@@ -31,8 +34,10 @@ import torch
 from scipy.ndimage import uniform_filter1d
 
 from foley.datasets.sfx import load_sfx_manifest
+from foley.datasets.synthsync import load_manifest
 from foley.evaluation.classifier import SoundClassifier
 from foley.evaluation.embedders import get_embedder
+from foley.evaluation.sfx_classifier import is_synthsync
 from foley.media.audio import read_audio, resample
 from foley.models.mel import image_to_mel, mel_to_image
 from foley.pipelines.compose import load_backbone
@@ -62,7 +67,7 @@ def detail_kept(real: list[np.ndarray], other: list[np.ndarray]) -> tuple[float,
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", required=True, help="a `foley prepare sfx` corpus")
+    p.add_argument("--data", required=True, help="a `foley prepare sfx` corpus, or SynthSync with recorded sounds")
     p.add_argument("--embedder", required=True, help="aisfx:DIR")
     p.add_argument("--classifier", required=True, help="the sound-effects classifier JSON")
     p.add_argument("--model", required=True, help="a backbone folder (or sfx / demo)")
@@ -77,8 +82,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.vae:
         backbone.c.vae = AutoencoderKL.from_pretrained(args.vae).eval()
     embedder, classifier = get_embedder(args.embedder), SoundClassifier.load(args.classifier)
-    clips = load_sfx_manifest(args.data, "test")[::args.every]
-    sr = json.loads((Path(args.data) / "sfx.json").read_text())["config"]["sample_rate"]  # compared at the corpus rate
+    synthsync = is_synthsync(args.data)
+    clips = (load_manifest if synthsync else load_sfx_manifest)(args.data, "test")[::args.every]
+    info = Path(args.data) / ("synthsync.json" if synthsync else "sfx.json")
+    sr = json.loads(info.read_text())["config"]["sample_rate"]  # compared at the corpus rate
     mel, n = backbone.mel, backbone.mel.width * backbone.mel.hop_length
     rows = {"real": [], "copy synthesis": [], "VAE round trip": []}
     logmels = {name: [] for name in rows}  # (M, T) natural-log mels at the model's rate
@@ -95,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
             rows[name].append(resample(audio[:length].float().numpy(), mel.sample_rate, sr))
             with torch.no_grad():
                 logmels[name].append(backbone._log_mel(audio[None].float())[0, :, :frames].numpy())
-    labels = [e["label"] for e in clips]
+    labels = [e["class" if synthsync else "label"] for e in clips]
     for name, wavs in rows.items():
         per_clip, _ = embed_set(embedder, wavs, sr)
         accuracy, known = class_accuracy(classifier, per_clip, labels)
