@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from foley.cli import number_arg
+from foley.config import SCHEDULER_NAMES
 from foley.datasets.synthsync import load_manifest
 from foley.errors import FoleyError
 from foley.evaluation.classifier import DEMO_PATH, SoundClassifier
@@ -53,7 +54,7 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     ap.add_argument("--model", default="demo")
     ap.add_argument("--steps", type=number_arg(1, integer=True), help="diffusion steps (default: the model's)")
-    ap.add_argument("--scheduler", choices=("dpm", "ddim", "pndm"), help="sampler (default: the model's)")
+    ap.add_argument("--scheduler", choices=SCHEDULER_NAMES, help="sampler (default: the model's)")
     ap.add_argument("--guidance", type=float, help="classifier-free guidance (default: the model's)")
     ap.add_argument("--seed", type=int, default=0, help="diffusion seed of every clip (default 0)")
     ap.add_argument("--rows", default=",".join(ROWS[1:]),

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .config import MAX_GUIDANCE, MAX_STEPS
+from .config import MAX_GUIDANCE, MAX_STEPS, SCHEDULER_NAMES
 from .errors import FoleyError
 
 
@@ -752,7 +752,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="diffusion steps (default: the session's, else the backbone's sampler.json, else 25)")
     comp.add_argument("--guidance", type=number_arg(0, MAX_GUIDANCE), help="classifier-free guidance scale (default: "
                       "the session's, else the backbone's sampler.json, sfx 5; else Auffusion's 7.5)")
-    comp.add_argument("--scheduler", choices=("pndm", "ddim", "dpm"),
+    comp.add_argument("--scheduler", choices=SCHEDULER_NAMES,
                       help="sampler (default: the session's, else the backbone's sampler.json, else dpm)")
     comp.add_argument("--timeline", help="also write a PNG of the plan over the spectrogram")
     comp.add_argument("--plan-only", action="store_true", help="print the plan as JSON and stop")

@@ -58,3 +58,14 @@ def test_probe_reports_each_failure_and_continues(tmp_path, cfr_video):
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"foley: error: {tmp_path / 'a.mp4'}: no such file"
     assert "90 frames" in proc.stdout
+
+
+def test_a_compose_plan_loads_no_diffusion_library_and_the_samplers_are_one_list():
+    from foley.config import SCHEDULER_NAMES
+    from foley.models.backbone import SCHEDULERS
+
+    code = ("import sys; from foley.cli import main; status = main(['compose', 'rain, then thunder', '--plan-only']); "
+            "print(status, 'diffusers' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stdout.strip().splitlines()[-1] == "0 False", proc.stdout + proc.stderr
+    assert tuple(SCHEDULERS) == SCHEDULER_NAMES

@@ -27,7 +27,7 @@ from diffusers import (
 )
 from transformers import CLIPTextConfig, CLIPTextModel
 
-from ..config import TimeBase
+from ..config import SCHEDULER_NAMES, TimeBase
 from ..errors import FoleyError
 from ..media.files import atomic_dir
 from .auffusion import LAYOUT_SD, MEL_CONFIG, Components, TextConditioner, load_components
@@ -35,7 +35,7 @@ from .mel import LogMel, MelConfig, image_to_mel, mel_to_image
 from .visual_adapter import VisualCondition
 from .vocoder import GriffinLimConfig, build_vocoder
 
-SCHEDULERS = {"pndm": PNDMScheduler, "ddim": DDIMScheduler, "dpm": DPMSolverMultistepScheduler}
+SCHEDULERS = dict(zip(SCHEDULER_NAMES, (DPMSolverMultistepScheduler, DDIMScheduler, PNDMScheduler)))
 # DDIM defaults to clipping x0 to [-1, 1], which is wrong for unit-variance latents (and
 # Auffusion's PNDM config does not say): turn it off.
 SCHEDULER_OVERRIDES = {"ddim": {"clip_sample": False}}

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import MAX_GUIDANCE, MAX_STEPS
+from ..config import MAX_GUIDANCE, MAX_STEPS, SCHEDULER_NAMES
 from ..errors import FoleyError
 from ..evaluation.onset import detect_onsets
 from ..media.audio import normalize_loudness, read_audio, spectrogram_db, write_audio
@@ -57,8 +57,6 @@ class SamplerConfig:
         else the backbone folder's ``sampler.json`` (e.g. ``{"guidance": 3.0}``), else the
         class defaults. Raises FoleyError (one line) for an unreadable file, unknown keys or
         values out of range (steps 1-1000, guidance 0-50, a known scheduler)."""
-        from ..models.backbone import SCHEDULERS
-
         path = Path(backbone_source(spec)) / SAMPLER_FILE
         stored = {}
         if path.is_file():
@@ -74,10 +72,10 @@ class SamplerConfig:
         number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)  # noqa: E731
         if not (isinstance(cfg.steps, int) and not isinstance(cfg.steps, bool) and 1 <= cfg.steps <= MAX_STEPS
                 and number(cfg.guidance) and 0 <= cfg.guidance <= MAX_GUIDANCE
-                and isinstance(cfg.scheduler, str) and cfg.scheduler in SCHEDULERS):
+                and isinstance(cfg.scheduler, str) and cfg.scheduler in SCHEDULER_NAMES):
             raise FoleyError(f"{path if path.is_file() else 'sampler'}: steps must be a whole number from 1 to "
                              f"{MAX_STEPS}, guidance a number from 0 to {MAX_GUIDANCE:g} and scheduler one of "
-                             f"{', '.join(SCHEDULERS)}; got {cfg.steps!r}, {cfg.guidance!r}, {cfg.scheduler!r}")
+                             f"{', '.join(SCHEDULER_NAMES)}; got {cfg.steps!r}, {cfg.guidance!r}, {cfg.scheduler!r}")
         return cfg
 
 
