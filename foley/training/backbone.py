@@ -18,6 +18,10 @@ PNDM/DDPM training schedule, captions dropped 10 % of the time so that classifie
 guidance has an unconditional model. The run folder (``OUT.run``) keeps the VAE, UNet
 checkpoints and the log; rerunning the same command resumes exactly.
 
+``--init BACKBONE`` fine-tunes a trained backbone instead: its VAE, vocoder and text encoder
+stay, its UNet and trainable text part continue on the recipe's data (the recorded-sound dub
+model's backbone: the sound-effects backbone fine-tuned on SynthSync with recorded sounds).
+
 Run: ``python -m foley.training.backbone --data DATA --out DIR`` (see train/README.md for
 the shipped models' exact commands). Single process; the models are small enough for CPU.
 """
@@ -46,7 +50,7 @@ from ..media.audio import read_audio
 from ..media.files import atomic_path
 from ..models.auffusion import MEL_CONFIG, ConditionAdapter, TextConditioner, check_tokenizer, load_tokenizer
 from ..models.backbone import AudioBackbone, BackboneConfig, build_backbone
-from ..models.known_sounds import write_known_sounds
+from ..models.known_sounds import read_known_sounds, write_known_sounds
 from ..models.mel import LogMel, MelConfig, mel_to_image
 from ..models.vocoder import load_vocoder
 
@@ -457,6 +461,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--run", help="checkpoint folder for resuming (default: OUT.run)")
     p.add_argument("--text-encoder", help="sfx: a transformers sentence-encoder folder (all-MiniLM-L6-v2)")
     p.add_argument("--vocoder", help="sfx: a vocoder folder with mel_config.json (foley import-vocoder)")
+    p.add_argument("--init", metavar="BACKBONE",
+                   help="fine-tune this trained backbone on DATA (its VAE, vocoder, text encoder and sizes; "
+                        "only the UNet stage runs)")
     p.add_argument("--vae-steps", type=number_arg(1, integer=True), default=400)
     p.add_argument("--vae-batch", type=number_arg(1, integer=True), default=8)
     p.add_argument("--vae-crop", type=number_arg(1, integer=True), default=208,
@@ -509,6 +516,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--threads", type=number_arg(1, integer=True), default=1)
     p.add_argument("--fp16", action="store_true", help="store the weights in float16")
     args = show_defaults(p).parse_args(argv)
+    if args.init:
+        fixed = [f"--{k.replace('_', '-')}" for k in INIT_FIXED if getattr(args, k) not in (None, False)]
+        if fixed:
+            p.error(f"--init keeps its backbone's parts and sizes; drop {', '.join(fixed)}")
     unet_channels = args.unet_channels
     if args.unet_cross_attention is not None and unet_channels is None:
         p.error("--unet-cross-attention needs --unet-channels")
@@ -529,13 +540,13 @@ def main(argv: list[str] | None = None) -> None:
              **({"vae_layers_per_block": args.vae_layers} if args.vae_layers is not None else {}),
              **({"latent_channels": args.latent_channels} if args.latent_channels is not None else {}),
              **({"unet_channels": unet_channels, "unet_cross_attention": flags} if unet_channels is not None else {})}
-    if args.recipe == "demo":
+    cfg = None
+    if args.init:
+        backbone = AudioBackbone.from_pretrained(args.init, dtype=torch.float32)
+        wavs, texts = training_audio(args.recipe, args.data, backbone.mel)
+    elif args.recipe == "demo":
         cfg = replace(DEMO_CONFIG, **sizes)
-        wavs, entries = load_clips(args.data, "train", cfg.mel)
-        if "video" not in entries[0]:
-            raise FoleyError(f"{args.data}: a sound-effects corpus (clips without videos), not SynthSync; "
-                             "--recipe sfx trains on it")
-        texts = [[e["caption"]] for e in entries]
+        wavs, texts = training_audio(args.recipe, args.data, cfg.mel)
         backbone = build_backbone(cfg, build_caption_tokenizer([t[0] for t in texts]))
     else:
         if not (args.text_encoder and args.vocoder):
@@ -543,13 +554,17 @@ def main(argv: list[str] | None = None) -> None:
         vocoder = load_vocoder(args.vocoder)
         cfg = replace(sfx_backbone_config(MelConfig.from_dict(json.loads((Path(args.vocoder) / MEL_CONFIG).read_text()))),
                       **sizes)
-        wavs, texts = load_sfx_windows(args.data, "train", cfg.mel)
+        wavs, texts = training_audio(args.recipe, args.data, cfg.mel)
         backbone = build_backbone(cfg, text=_sfx_text(args.text_encoder, cfg.text_dim), vocoder=vocoder.eval())
-    check_crop("--vae-crop", args.vae_crop, cfg.mel.width, len(cfg.vae_channels))
-    images = mel_images(wavs, cfg.mel)  # (N, 1, M, width)
+    if cfg is not None:
+        check_crop("--vae-crop", args.vae_crop, cfg.mel.width, len(cfg.vae_channels))
+    images = mel_images(wavs, backbone.mel)  # (N, 1, M, width)
     log(f"{len(texts)} training windows, images {tuple(images.shape)}")
     vae_dir = run / "vae"
-    if (vae_dir / "config.json").is_file():  # resume: the VAE stage is done
+    if args.init:
+        latents = encode_latents(backbone, images)
+        log(f"vae of {args.init}")
+    elif (vae_dir / "config.json").is_file():  # resume: the VAE stage is done
         backbone.c.vae = AutoencoderKL.from_pretrained(vae_dir).eval().requires_grad_(False)
         done = backbone.vae.config
         if (list(done.block_out_channels), done.layers_per_block, done.latent_channels) != (
@@ -583,6 +598,7 @@ def main(argv: list[str] | None = None) -> None:
                        args.drop_caption, gen, log, run=run, checkpoint_every=args.checkpoint_every,
                        stop_at=args.unet_stop_at, settings={
                            "recipe": args.recipe, "seed": args.seed,
+                           **({"init": str(Path(args.init).resolve())} if args.init else {}),
                            **({"text_pooling": True} if args.text_pooling else {}),
                            **({"zero_terminal_snr": True} if args.zero_terminal_snr else {}),
                            **({"unet_channels": list(cfg.unet_channels),
@@ -597,16 +613,38 @@ def main(argv: list[str] | None = None) -> None:
         for module in (backbone.unet, backbone.vae, backbone.text.text_encoder, backbone.vocoder):
             module.half()
     backbone.save_pretrained(args.out)
-    if args.recipe == "sfx":  # the recordings the weights learned from, credited next to them, and their texts
+    if args.recipe == "sfx":  # the recordings the weights learned from, credited next to them
         (Path(args.out) / "ATTRIBUTION.md").write_text(attribution_text(
             load_sfx_manifest(args.data, "train"), SFX_ATTRIBUTION_INTRO))
-        write_known_sounds(args.out, [t for group in texts for t in group])
-    settings = {k: v for k, v in vars(args).items() if k not in ("data", "out", "run", "text_encoder", "vocoder")}
+    if args.recipe == "sfx" or args.init:  # the texts it learned, with those of the backbone it started from
+        learned = (read_known_sounds(args.init) or []) if args.init else []
+        write_known_sounds(args.out, learned + [t for group in texts for t in group])
+    settings = {k: v for k, v in vars(args).items()
+                if k not in ("data", "out", "run", "text_encoder", "vocoder", "init")}
     (Path(args.out) / "training.json").write_text(json.dumps({
-        "args": settings, "config": cfg.to_dict(), "train_windows": len(texts),
+        "args": settings, **({"config": cfg.to_dict()} if cfg else {"init": Path(args.init).name}),
+        "train_windows": len(texts),
         "loss_curve": [round(sum(c["loss"] for c in curve[i:i + 50]) / len(curve[i:i + 50]), 5)
                        for i in range(0, len(curve), 50)]}, indent=2))
     log(f"saved {args.out}")
+
+
+# what a fine-tuned backbone (--init) keeps: its parts and sizes
+INIT_FIXED = ("text_encoder", "vocoder", "vae_channels", "vae_layers", "latent_channels", "unet_channels",
+              "unet_cross_attention", "text_pooling", "zero_terminal_snr")
+
+
+def training_audio(recipe: str, data: str, mel: MelConfig) -> tuple[torch.Tensor, list[list[str]]]:
+    """The recipe's training windows (N, width * hop) at ``mel``'s rate and width, and each
+    one's texts: SynthSync's clips and captions (demo), or a sound-effects corpus's windows,
+    captions and labels (sfx). FoleyError when DATA is the other recipe's kind."""
+    if recipe == "sfx":
+        return load_sfx_windows(data, "train", mel)
+    wavs, entries = load_clips(data, "train", mel)
+    if "video" not in entries[0]:
+        raise FoleyError(f"{data}: a sound-effects corpus (clips without videos), not SynthSync; "
+                         "--recipe sfx trains on it")
+    return wavs, [[e["caption"]] for e in entries]
 
 
 def check_crop(option: str, crop: int, width: int, vae_levels: int) -> None:

@@ -9,7 +9,7 @@ import pytest
 import torch
 from diffusers import AutoencoderKL, DDPMScheduler
 
-from foley.datasets.synthsync import SynthConfig, generate
+from foley.datasets.synthsync import SynthConfig, generate, load_manifest
 from foley.errors import FoleyError
 from foley.models.auffusion import LAYOUT_CONDITION
 from foley.models.backbone import AudioBackbone, build_backbone
@@ -428,6 +428,32 @@ def test_the_sfx_recipe_writes_a_backbone_with_its_credits_and_the_sounds_it_lea
     assert "sonic-pi-samples 1: 3 clip(s), CC0, someone" in (out / "ATTRIBUTION.md").read_text()
     args = json.loads((out / "training.json").read_text())["args"]
     assert args["unet_ema"] == 0.9 and args["unet_lr_schedule"] == "constant"
+
+
+def test_init_fine_tunes_a_trained_backbone_on_another_recipes_data_and_keeps_its_vae(tmp_path, capsys):
+    corpus, vocoder, encoder = _sfx_inputs(tmp_path)
+    first = tmp_path / "first"
+    backbone_main(["--recipe", "sfx", "--data", str(corpus), "--text-encoder", str(encoder), "--vocoder", str(vocoder),
+                   "--out", str(first), "--vae-steps", "1", "--vae-batch", "2", "--vae-crop", "176", "--unet-steps", "1",
+                   "--unet-batch", "2"])
+    synth = tmp_path / "synth"
+    generate(synth, n_train=2, n_test=0, seed=0, cfg=SynthConfig(duration_s=1.0), workers=1, progress=False)
+    tuned = tmp_path / "tuned"
+    backbone_main(["--init", str(first), "--data", str(synth), "--out", str(tuned), "--unet-steps", "2",
+                   "--unet-batch", "2", "--unet-lr", "1e-2"])
+    a, b = AudioBackbone.from_pretrained(first), AudioBackbone.from_pretrained(tuned)
+    for key, value in a.vae.state_dict().items():
+        assert torch.equal(value, b.vae.state_dict()[key])
+    assert b.vae.config.scaling_factor == a.vae.config.scaling_factor and b.mel == a.mel
+    assert any(not torch.equal(v, b.unet.state_dict()[k]) for k, v in a.unet.state_dict().items())
+    captions = {e["caption"] for e in load_manifest(synth, "train")}
+    assert set(read_known_sounds(tuned)) == set(read_known_sounds(first)) | captions
+    assert json.loads((tuned / "training.json").read_text())["init"] == "first"
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        cli(["--init", str(first), "--data", str(synth), "--out", str(tmp_path / "x"), "--latent-channels", "2"])
+    assert exit_.value.code == 2 and "--init keeps its backbone's parts and sizes; drop --latent-channels" in (
+        capsys.readouterr().err)
 
 
 def test_a_decoder_only_run_leaves_the_encoder_and_so_the_latents_as_they_were(tmp_path):
