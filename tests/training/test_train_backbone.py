@@ -416,6 +416,15 @@ def _sfx_inputs(tmp: Path) -> tuple[Path, Path, Path]:
     return corpus, tmp / "vocoder", tmp / "enc"
 
 
+def _tiny_sfx_backbone(tmp: Path, name: str) -> tuple[Path, Path]:
+    """A tiny corpus and a backbone trained on it for one VAE and one UNet step."""
+    corpus, vocoder, encoder = _sfx_inputs(tmp)
+    backbone_main(["--recipe", "sfx", "--data", str(corpus), "--text-encoder", str(encoder), "--vocoder", str(vocoder),
+                   "--out", str(tmp / name), "--vae-steps", "1", "--vae-batch", "2", "--vae-crop", "176",
+                   "--unet-steps", "1", "--unet-batch", "2"])
+    return corpus, tmp / name
+
+
 def test_the_sfx_recipe_writes_a_backbone_with_its_credits_and_the_sounds_it_learned(tmp_path):
     corpus, vocoder, encoder = _sfx_inputs(tmp_path)
     out = tmp_path / "bb"
@@ -431,11 +440,7 @@ def test_the_sfx_recipe_writes_a_backbone_with_its_credits_and_the_sounds_it_lea
 
 
 def test_init_fine_tunes_a_trained_backbone_on_another_recipes_data_and_keeps_its_vae(tmp_path, capsys):
-    corpus, vocoder, encoder = _sfx_inputs(tmp_path)
-    first = tmp_path / "first"
-    backbone_main(["--recipe", "sfx", "--data", str(corpus), "--text-encoder", str(encoder), "--vocoder", str(vocoder),
-                   "--out", str(first), "--vae-steps", "1", "--vae-batch", "2", "--vae-crop", "176", "--unet-steps", "1",
-                   "--unet-batch", "2"])
+    corpus, first = _tiny_sfx_backbone(tmp_path, "first")
     synth = tmp_path / "synth"
     generate(synth, n_train=2, n_test=0, seed=0, cfg=SynthConfig(duration_s=1.0), workers=1, progress=False)
     tuned = tmp_path / "tuned"
@@ -472,11 +477,7 @@ def test_a_decoder_only_run_leaves_the_encoder_and_so_the_latents_as_they_were(t
 def test_the_decoder_fine_tune_command_writes_a_vae_with_the_same_latents_and_resumes_exactly(tmp_path, capsys):
     from foley.training.vae_decoder import TRAINING_FILE, cli as decoder_cli
 
-    corpus, vocoder, encoder = _sfx_inputs(tmp_path)
-    model = tmp_path / "bb"
-    backbone_main(["--recipe", "sfx", "--data", str(corpus), "--text-encoder", str(encoder), "--vocoder", str(vocoder),
-                   "--out", str(model), "--vae-steps", "1", "--vae-batch", "2", "--vae-crop", "176", "--unet-steps", "1",
-                   "--unet-batch", "2"])
+    corpus, model = _tiny_sfx_backbone(tmp_path, "bb")
     common = ["--model", str(model), "--recipe", "sfx", "--data", str(corpus), "--steps", "3", "--batch", "2",
               "--lr", "1e-2"]
     decoder_cli([*common, "--out", str(tmp_path / "a")])
