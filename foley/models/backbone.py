@@ -133,6 +133,17 @@ def build_backbone(cfg: BackboneConfig, tokenizer=None, time: TimeBase | None = 
                                     vocoder=vocoder, mel=cfg.mel, layout=text.layout), time)
 
 
+def save_diffusers(module, folder: Path) -> None:
+    """``module.save_pretrained(folder)`` (a diffusers model or scheduler) without the
+    ``_name_or_path`` that diffusers keeps in a loaded module's config: the folder it was
+    loaded from, a path of the machine that saved it, means nothing to whoever loads the copy."""
+    module.save_pretrained(folder)
+    for path in Path(folder).glob("*config.json"):
+        config = json.loads(path.read_text(encoding="utf-8"))
+        if config.pop("_name_or_path", None) is not None:
+            path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 class AudioBackbone:
     """Frozen components and the generation loop. ``from_pretrained`` reads every Auffusion layout."""
 
@@ -170,9 +181,9 @@ class AudioBackbone:
         stable-diffusion (``model_index.json``, ``text_encoder/``, ``tokenizer/``) or condition-adapter
         (``condition_config.json``, ``text_encoder_0/`` with its tokenizer, ``condition_adapter_0/``)."""
         with atomic_dir(directory) as tmp:
-            self.unet.save_pretrained(tmp / "unet")
-            self.vae.save_pretrained(tmp / "vae")
-            self.c.scheduler.save_pretrained(tmp / "scheduler")
+            save_diffusers(self.unet, tmp / "unet")
+            save_diffusers(self.vae, tmp / "vae")
+            save_diffusers(self.c.scheduler, tmp / "scheduler")
             self.vocoder.save_pretrained(tmp / "vocoder")
             (tmp / MEL_CONFIG).write_text(json.dumps(self.mel.to_dict(), indent=2), encoding="utf-8")
             if self.text.layout == LAYOUT_SD:

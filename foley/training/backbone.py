@@ -619,8 +619,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.recipe == "sfx" or args.init:  # the texts it learned, with those of the backbone it started from
         learned = (read_known_sounds(args.init) or []) if args.init else []
         write_known_sounds(args.out, learned + [t for group in texts for t in group])
-    settings = {k: v for k, v in vars(args).items()
-                if k not in ("data", "out", "run", "text_encoder", "vocoder", "init")}
+    skip = {"data", "out", "run", "text_encoder", "vocoder", "init"}
+    if args.init:  # the VAE stage did not run and the sizes are the initial backbone's
+        skip |= set(INIT_FIXED) | {k for k in vars(args) if k.startswith("vae_") or k == "kl_weight"}
+    settings = {k: v for k, v in vars(args).items() if k not in skip}
     (Path(args.out) / "training.json").write_text(json.dumps({
         "args": settings, **({"config": cfg.to_dict()} if cfg else {"init": Path(args.init).name}),
         "train_windows": len(texts),

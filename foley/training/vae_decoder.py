@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from ..cli import number_arg, one_line_errors, show_defaults
-from ..models.backbone import AudioBackbone
+from ..models.backbone import AudioBackbone, save_diffusers
 from .backbone import check_crop, load_clips, load_sfx_windows, mel_images, refuse_files, run_log, train_vae
 
 TRAINING_FILE = "decoder_training.json"
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     if done < args.steps:
         log(f"stopped after step {done} of {args.steps}; rerun the command without --stop-at to continue")
         return
-    (backbone.vae.half() if args.fp16 else backbone.vae).save_pretrained(args.out)
+    save_diffusers(backbone.vae.half() if args.fp16 else backbone.vae, Path(args.out))
     settings = {k: v for k, v in vars(args).items() if k not in ("data", "out", "run")}
     (Path(args.out) / TRAINING_FILE).write_text(json.dumps({"args": settings}, indent=2), encoding="utf-8")
     log(f"saved {args.out}")

@@ -453,7 +453,10 @@ def test_init_fine_tunes_a_trained_backbone_on_another_recipes_data_and_keeps_it
     assert any(not torch.equal(v, b.unet.state_dict()[k]) for k, v in a.unet.state_dict().items())
     captions = {e["caption"] for e in load_manifest(synth, "train")}
     assert set(read_known_sounds(tuned)) == set(read_known_sounds(first)) | captions
-    assert json.loads((tuned / "training.json").read_text())["init"] == "first"
+    training = json.loads((tuned / "training.json").read_text())
+    assert training["init"] == "first" and training["args"]["unet_steps"] == 2 and "vae_steps" not in training["args"]
+    for config in ("unet/config.json", "vae/config.json", "scheduler/scheduler_config.json"):  # no path of this machine
+        assert "_name_or_path" not in json.loads((tuned / config).read_text())
     capsys.readouterr()
     with pytest.raises(SystemExit) as exit_:
         cli(["--init", str(first), "--data", str(synth), "--out", str(tmp_path / "x"), "--latent-channels", "2"])
@@ -491,6 +494,7 @@ def test_the_decoder_fine_tune_command_writes_a_vae_with_the_same_latents_and_re
         assert torch.equal(a.state_dict()[key], b.state_dict()[key])
         assert torch.equal(a.state_dict()[key], value) == (not key.startswith(("decoder", "post_quant_conv")))
     assert json.loads((tmp_path / "a" / TRAINING_FILE).read_text())["args"]["steps"] == 3
+    assert "_name_or_path" not in json.loads((tmp_path / "a" / "config.json").read_text())
     capsys.readouterr()
     with pytest.raises(SystemExit) as exit_:
         decoder_cli([*common, "--out", str(tmp_path / "c"), "--crop", "400"])
