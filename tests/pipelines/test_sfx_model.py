@@ -51,7 +51,7 @@ def test_its_files_carry_licence_and_frame_statistics():
     assert (root / config["frame_stats"]).is_file() and (root / "LICENSE.md").is_file()
 
 
-def test_it_keeps_the_unet_its_adapter_learned_and_shares_the_rest_with_compose():
+def test_its_backbone_is_the_compose_backbones_run_fine_tuned_and_shares_the_rest():
     from foley.models.auffusion import component_dir
     from foley.pipelines.compose import SHIPPED_BACKBONES
 
@@ -62,5 +62,8 @@ def test_it_keeps_the_unet_its_adapter_learned_and_shares_the_rest_with_compose(
     assert component_dir(own, "unet") == own / "unet" and component_dir(own, "vae") == own / "vae"
     for shared in ("text_encoder_0", "scheduler", "vocoder"):
         assert component_dir(own, shared, ()).resolve() == (compose / shared).resolve()
-    steps = [json.loads((d / "training.json").read_text())["args"]["unet_steps"] for d in (own, compose)]
-    assert steps[0] == 11_500 and steps[1] > steps[0]
+    own_training, compose_training = (json.loads((d / "training.json").read_text()) for d in (own, compose))
+    assert own_training["args"]["recipe"] == "demo" and own_training["args"]["unet_steps"] == 1_500  # fine-tune
+    assert own_training["init_args"]["unet_steps"] == 20_000  # compose's run (15,500 steps) continued
+    assert {k: v for k, v in own_training["init_args"].items() if k != "unet_steps"} == {
+        k: v for k, v in compose_training["args"].items() if k != "unet_steps"}
