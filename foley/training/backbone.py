@@ -543,21 +543,21 @@ def main(argv: list[str] | None = None) -> None:
     cfg = None
     if args.init:
         backbone = AudioBackbone.from_pretrained(args.init, dtype=torch.float32)
-        wavs, texts = training_audio(args.recipe, args.data, backbone.mel)
     elif args.recipe == "demo":
         cfg = replace(DEMO_CONFIG, **sizes)
-        wavs, texts = training_audio(args.recipe, args.data, cfg.mel)
-        backbone = build_backbone(cfg, build_caption_tokenizer([t[0] for t in texts]))
     else:
         if not (args.text_encoder and args.vocoder):
             p.error("--recipe sfx needs --text-encoder and --vocoder")
         vocoder = load_vocoder(args.vocoder)
         cfg = replace(sfx_backbone_config(MelConfig.from_dict(json.loads((Path(args.vocoder) / MEL_CONFIG).read_text()))),
                       **sizes)
-        wavs, texts = training_audio(args.recipe, args.data, cfg.mel)
-        backbone = build_backbone(cfg, text=_sfx_text(args.text_encoder, cfg.text_dim), vocoder=vocoder.eval())
-    if cfg is not None:
+    if cfg is not None:  # before the audio is read
         check_crop("--vae-crop", args.vae_crop, cfg.mel.width, len(cfg.vae_channels))
+    wavs, texts = training_audio(args.recipe, args.data, cfg.mel if cfg else backbone.mel)
+    if cfg is not None and args.recipe == "demo":
+        backbone = build_backbone(cfg, build_caption_tokenizer([t[0] for t in texts]))
+    elif cfg is not None:
+        backbone = build_backbone(cfg, text=_sfx_text(args.text_encoder, cfg.text_dim), vocoder=vocoder.eval())
     images = mel_images(wavs, backbone.mel)  # (N, 1, M, width)
     log(f"{len(texts)} training windows, images {tuple(images.shape)}")
     vae_dir = run / "vae"

@@ -21,7 +21,7 @@ import torch
 
 from ..cli import number_arg, one_line_errors, show_defaults
 from ..models.backbone import AudioBackbone, save_diffusers
-from .backbone import check_crop, load_clips, load_sfx_windows, mel_images, refuse_files, run_log, train_vae
+from .backbone import check_crop, mel_images, refuse_files, run_log, train_vae, training_audio
 
 TRAINING_FILE = "decoder_training.json"
 
@@ -53,10 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     refuse_files(**{"--out": out, "--run": run})
     log = run_log(run)
     backbone = AudioBackbone.from_pretrained(args.model, dtype=torch.float32)
-    if args.recipe == "sfx":
-        wavs, _ = load_sfx_windows(args.data, "train", backbone.mel)
-    else:
-        wavs, _ = load_clips(args.data, "train", backbone.mel)
+    wavs, _ = training_audio(args.recipe, args.data, backbone.mel)
     images = mel_images(wavs, backbone.mel)  # (N, 1, M, width)
     check_crop("--crop", args.crop, images.shape[-1], len(backbone.vae.config.block_out_channels))
     log(f"{len(images)} training windows, images {tuple(images.shape)}")
