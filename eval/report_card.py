@@ -1,11 +1,12 @@
 """The report card: end-to-end results of a model on SynthSync test, next to references.
 
     python eval/report_card.py --data SYNTHSYNC_DIR --out runs/card [--n 40] [--model demo]
-        [--embedder aisfx:DIR --classifier CLASSIFIER.json] [--steps N --scheduler dpm --guidance G --seed S]
-        [--rows dub] [--caption TEXT]
+        [--embedder aisfx:DIR --classifier CLASSIFIER.json] [--steps N --scheduler dpm --guidance G]
+        [--scale L --visual-steps F --seed S] [--rows dub] [--caption TEXT]
 
 Rows (all rendered with each clip's own caption, or ``--caption`` for every clip, and the same
-seed; ``--caption ''`` is what ``foley dub`` does without a caption):
+seed; ``--caption ''`` gives none, as ``foley dub`` without ``--caption``: a model with a
+caption probe then captions each clip with what it sees, and every row uses that caption):
 - ground truth: the clips' real audio (what the metrics give a perfect answer);
 - dub: `foley dub` end to end (frames -> LM tokens -> adapter diffusion);
 - oracle units: the tokenizer's units of the real audio -> adapter diffusion;
@@ -41,6 +42,7 @@ from foley.evaluation.embedders import PCAEmbedder, embed_audio, get_embedder
 from foley.evaluation.report import write_report
 from foley.evaluation.sfx_classifier import predict_clip
 from foley.media.audio import read_audio, write_audio
+from foley.media.files import atomic_write_text
 from foley.pipelines.dub import FoleyPipeline
 
 ROWS = ("ground truth", "dub", "oracle units", "text only", "shuffled video")
@@ -56,6 +58,9 @@ def main() -> None:
     ap.add_argument("--steps", type=number_arg(1, integer=True), help="diffusion steps (default: the model's)")
     ap.add_argument("--scheduler", choices=SCHEDULER_NAMES, help="sampler (default: the model's)")
     ap.add_argument("--guidance", type=float, help="classifier-free guidance (default: the model's)")
+    ap.add_argument("--scale", type=float, help="lambda of the visual cross-attention (default: the model's)")
+    ap.add_argument("--visual-steps", type=float, help="fraction of the steps that use the visual condition "
+                                                       "(default: the model's)")
     ap.add_argument("--seed", type=int, default=0, help="diffusion seed of every clip (default 0)")
     ap.add_argument("--rows", default=",".join(ROWS[1:]),
                     help="comma-separated generated rows to render and score (default: all; 'dub' alone for a "
@@ -84,12 +89,14 @@ def main() -> None:
         raise FoleyError(f"{args.data}: the {args.split} split holds no clips")
 
     pipe = FoleyPipeline.from_pretrained(args.model, device="cpu")
-    pipe.config = replace(pipe.settings(steps=args.steps, guidance=args.guidance),
+    pipe.config = replace(pipe.settings(steps=args.steps, guidance=args.guidance, scale=args.scale,
+                                        visual_steps=args.visual_steps),
                           scheduler=args.scheduler or pipe.config.scheduler)
     # Finished outputs are kept for resuming, so a folder holds the card of one set of settings.
     settings = {"data": str(Path(args.data).resolve()), "split": args.split, "n": len(entries), "model": args.model,
                 "steps": pipe.config.steps, "scheduler": pipe.config.scheduler, "guidance": pipe.config.guidance,
-                "seed": args.seed, **({} if args.caption is None else {"caption": args.caption})}
+                "scale": pipe.config.scale, "visual_steps": pipe.config.visual_steps, "seed": args.seed,
+                **({} if args.caption is None else {"caption": args.caption})}
     saved = out / "settings.json"
     before = json.loads(saved.read_text()) if saved.is_file() else settings
     if before != settings:
@@ -106,18 +113,24 @@ def main() -> None:
     dirs = {row: out / row.replace(" ", "_") for row in rows}
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
-    caption = lambda e: e["caption"] if args.caption is None else args.caption  # noqa: E731
-    predicted, seconds = {}, []
-    for e in entries:  # resumable: finished outputs are kept (the tokens are recomputed, greedy)
+    # The caption each clip was dubbed with (None, from --caption '': the model's choice, as `foley dub`
+    # without --caption) and its tokens, kept for resuming and for the other rows.
+    dubbed = out / "dubbed.json"
+    units = json.loads(dubbed.read_text()) if dubbed.is_file() else {}
+    seconds = []
+    for e in entries:  # resumable: finished outputs are kept
         done = dirs["dub"] / f"{e['id']}.wav"
-        if done.is_file():
-            predicted[e["id"]] = pipe.predict_tokens(e["video"], caption=caption(e))
+        if done.is_file() and e["id"] in units:
             continue
         t0 = time.perf_counter()
-        result = pipe.dub(e["video"], caption=caption(e), seed=args.seed)
+        result = pipe.dub(e["video"], caption=e["caption"] if args.caption is None else args.caption or None,
+                          seed=args.seed)
         seconds.append(time.perf_counter() - t0)
-        predicted[e["id"]] = result.tokens
+        units[e["id"]] = {"caption": result.caption, "tokens": result.tokens.tolist()}
         write_audio(done, result.audio, sr)
+        atomic_write_text(dubbed, json.dumps(units) + "\n")
+    predicted = {k: torch.tensor(v["tokens"]) for k, v in units.items()}
+    caption = lambda e: units[e["id"]]["caption"]  # noqa: E731
     for i, e in enumerate(entries):
         duration = e["duration_s"]
         n_tok = pipe.time.tokens(duration)
@@ -146,8 +159,10 @@ def main() -> None:
         class_acc[row] = sum(predict(pred / f"{e['id']}.wav") == e["class"] for e in entries) / len(entries)
     clip_s = entries[0]["duration_s"]
     lines = [f"SynthSync {args.split}, {len(entries)} clips of {clip_s:g} s, model `{args.model}`, "
-             f"{pipe.config.steps} {pipe.config.scheduler} steps, guidance {pipe.config.guidance:g}, seed {args.seed}, "
-             + ("each clip's caption" if args.caption is None else f"caption {args.caption!r} for every clip")
+             f"{pipe.config.steps} {pipe.config.scheduler} steps, guidance {pipe.config.guidance:g}, "
+             f"lambda {pipe.config.scale:g} in {pipe.config.visual_steps:.0%} of the steps, seed {args.seed}, "
+             + ("each clip's caption" if args.caption is None else f"caption {args.caption!r} for every clip"
+                if args.caption else "no caption given (as `foley dub` without --caption)")
              + ", CPU "
              f"({torch.get_num_threads()} thread{'s' if torch.get_num_threads() != 1 else ''}).", "",
              f"| row | onset-count acc | detection acc | AP | ref. count acc | ref. AP | FAD ({fad_embedder.name}) | class acc |",

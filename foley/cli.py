@@ -452,9 +452,10 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
     pipeline = FoleyPipeline.from_pretrained(args.model, device=device)
     quiet_ffmpeg_log()
     if not args.quiet and process == 0:
-        cfg = pipeline.settings(scale=args.scale, steps=args.steps, guidance=args.guidance)
-        print(f"model {args.model}: {cfg.steps} {cfg.scheduler} steps, "
-              f"guidance {cfg.guidance:g}, scale (lambda) {cfg.scale:g}, seed {args.seed}", file=sys.stderr)
+        cfg = pipeline.settings(scale=args.scale, steps=args.steps, guidance=args.guidance, visual_steps=args.visual_steps)
+        interval = "" if cfg.visual_steps == 1 else f" (with a caption: in the first {cfg.visual_steps:.0%} of the steps)"
+        print(f"model {args.model}: {cfg.steps} {cfg.scheduler} steps, guidance {cfg.guidance:g}, "
+              f"scale (lambda) {cfg.scale:g}{interval}, seed {args.seed}", file=sys.stderr)
     bars: dict[str, tqdm] = {}
     no_bars = args.quiet or processes > 1
 
@@ -472,7 +473,10 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
 
     def generate(video):
         result = results[video] = pipeline.dub(video, caption=args.caption, scale=args.scale, steps=args.steps,
-                                               guidance=args.guidance, seed=args.seed, progress=progress)
+                                               guidance=args.guidance, seed=args.seed, progress=progress,
+                                               visual_steps=args.visual_steps)
+        if pipeline.seen_note(result) and not args.quiet:
+            print(f"  {pipeline.seen_note(result)}", file=sys.stderr)
         return result.audio, result.sample_rate
 
     def on_start(video, i, n):
@@ -766,8 +770,12 @@ def build_parser() -> argparse.ArgumentParser:
     dub.add_argument("-o", "--output", default="dubbed", help="output folder (default: dubbed)")
     dub.add_argument("--model", default="demo", help="demo (synthetic sounds), sfx (recorded sounds; both know "
                      "SynthSync's pictures only) or a model directory (pipeline.json + components)")
-    dub.add_argument("--caption", help="what the video shows, for the LM's caption slot")
+    dub.add_argument("--caption", help="what the video shows, for the LM's caption slot (default: the caption of "
+                     "what the model sees, for a model with a caption probe; '' for none)")
     dub.add_argument("--scale", type=number_arg(0), help="lambda of the visual cross-attention (default: the model's; demo 1, sfx 1.5)")
+    dub.add_argument("--visual-steps", type=number_arg(0, 1), metavar="FRACTION",
+                     help="with a caption, the fraction of the diffusion steps, from the first, that use the visual "
+                     "cross-attention; the later ones render the caption's timbre (default: the model's; demo 1, sfx 0.2)")
     dub.add_argument("--steps", type=number_arg(1, MAX_STEPS, integer=True), help="diffusion steps (default: the model's; demo 10, sfx 25)")
     dub.add_argument("--guidance", type=number_arg(0, MAX_GUIDANCE),
                      help="classifier-free guidance scale (default: the model's; demo 5, sfx 3)")

@@ -11,6 +11,7 @@ reach the visual adapter's attention processors through ``cross_attention_kwargs
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -256,13 +257,18 @@ class AudioBackbone:
 
     @torch.no_grad()
     def generate(self, prompts: list[str], duration_s: float, steps: int = 100, guidance: float = 7.5,
-                 seed: int | list[int] = 0, scheduler: str = "pndm", visual: torch.Tensor | None = None
-                 ) -> torch.Tensor:
+                 seed: int | list[int] = 0, scheduler: str = "pndm", visual: torch.Tensor | None = None,
+                 visual_steps: float = 1.0) -> torch.Tensor:
         """Prompts (B) -> waveforms (B, samples(duration_s)), float32 in [-1, 1].
 
         Sample i uses seed ``seed + i`` (or ``seed[i]`` for a list of B seeds), so a batch gives
         the same clips as one call per prompt, up to float rounding.
         ``visual`` (B, T, D): token features at the token rate, for an attached visual adapter.
+        ``visual_steps``: the fraction of the sampling steps, from the first, that use ``visual``
+        (the first ``ceil(visual_steps * N)`` of the sampler's N); the later steps are the prompt's alone. Diffusion
+        sets a sample's coarse structure (when its events sound) in the early, noisy steps and its
+        fine texture (what they sound like) in the late ones, so the visual condition can place the
+        events and leave their timbre to the caption.
         """
         self.check_duration(duration_s)
         if scheduler not in SCHEDULERS:
@@ -272,6 +278,8 @@ class AudioBackbone:
         if scheduler == "pndm" and self.c.scheduler.config.get("rescale_betas_zero_snr"):
             raise FoleyError("this backbone's noise schedule has zero terminal SNR, which the PNDM sampler cannot "
                              "follow: use --scheduler dpm or ddim")
+        if not 0.0 <= visual_steps <= 1.0:
+            raise FoleyError(f"visual_steps must be a fraction in [0, 1], got {visual_steps!r}")
         if visual is not None and visual.shape[0] != len(prompts):
             raise FoleyError(f"{visual.shape[0]} visual feature rows for {len(prompts)} prompts")
         seeds = [seed + i for i in range(len(prompts))] if isinstance(seed, int) else list(seed)
@@ -284,13 +292,21 @@ class AudioBackbone:
                                                         **SCHEDULER_OVERRIDES.get(scheduler, {})),
             safety_checker=None, feature_extractor=None, requires_safety_checker=False)
         pipe.set_progress_bar_config(disable=True)
-        kwargs = {} if visual is None else {"ip_hidden_states": self.visual_condition(visual, cfg)}
+        condition = None if visual is None or visual_steps == 0.0 else self.visual_condition(visual, cfg)
+
+        def end_visual(pipe, i: int, t, tensors: dict) -> dict:  # after sampling step i
+            if i + 1 >= math.ceil(visual_steps * pipe.num_timesteps):
+                condition.active = False
+            return tensors
+
         generators = [torch.Generator(self.device).manual_seed(s) for s in seeds]
         latents = pipe(
             prompt_embeds=self.text.encode(prompts).to(self.unet.dtype),
             negative_prompt_embeds=self.text.encode_negative(len(prompts)).to(self.unet.dtype),
             height=self.mel.n_mels, width=self.mel.width, num_inference_steps=steps, guidance_scale=guidance,
-            generator=generators, output_type="latent", cross_attention_kwargs=kwargs or None,
+            generator=generators, output_type="latent",
+            cross_attention_kwargs=None if condition is None else {"ip_hidden_states": condition},
+            callback_on_step_end=end_visual if condition is not None and visual_steps < 1.0 else None,
         ).images  # (B, 4, h, w)
         wav = self.decode_latents(latents)  # (B, width * hop)
         return wav[:, : round(duration_s * self.mel.sample_rate)].float()

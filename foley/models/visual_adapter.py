@@ -72,6 +72,7 @@ class VisualAdapterConfig:
 class VisualCondition:
     states: torch.Tensor  # (B, T, D) token features spanning the model width
     latent_size: tuple[int, int]  # (h, w) of the UNet's input latents
+    active: bool = True  # False: the processors skip the visual branch (steps past its interval)
     _biases: dict = field(default_factory=dict, repr=False)  # temporal biases, made once per generation
 
     def temporal_bias(self, n_query: int, sigma: float, dtype: torch.dtype) -> torch.Tensor:
@@ -156,7 +157,7 @@ class VisualAttnProcessor(torch.nn.Module):
                                              is_causal=False)  # (B, heads, N, hd)
         out = out.transpose(1, 2).reshape(batch_size, -1, attn.heads * head_dim).to(query.dtype)  # (B, N, inner)
 
-        if ip_hidden_states is not None:
+        if ip_hidden_states is not None and ip_hidden_states.active:
             out = out + self.scale * self._visual(query, ip_hidden_states, attn.heads)
 
         out = attn.to_out[0](out)

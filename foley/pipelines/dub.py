@@ -4,6 +4,10 @@ decode @21.5 Hz -> frame features -> connector + LM -> exactly T <AUD_x> tokens 
 -> k-means centroids -> backbone diffusion with the visual adapter -> vocoder -> windows
 joined with equal-power crossfades -> trimmed to the video's length.
 
+Without a caption, a model with a caption probe (``pipeline.json``'s ``caption_probe``) gives
+the LM and the backbone the caption of the class it sees in the frames; with a caption, the
+visual condition works in the first ``visual_steps`` of the diffusion steps only.
+
 A model directory holds ``pipeline.json`` and one folder per component (each with its own
 config), so ``FoleyPipeline.from_pretrained(dir)`` needs no preset name; ``demo`` is the
 directory shipped with the package.
@@ -33,6 +37,7 @@ from ..config import TimeBase
 from ..errors import FoleyError
 from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text
+from ..models.caption_probe import CaptionProbe, Seen
 from ..models.hub import HUB_ID
 
 CONFIG_NAME = "pipeline.json"
@@ -48,11 +53,13 @@ class PipelineConfig:
     backbone: str = "backbone"
     adapter: str = "adapter"
     frame_stats: str = ""  # statistics of the LM's training frames (""; no familiarity check)
+    caption_probe: str = ""  # names what a video shows when no caption is given ("": none)
     window_s: float = 10.0  # the clip length the LM and adapter were trained on
     overlap_s: float = 1.0
     caption: str = ""  # used when the user gives none
     knows: str = ""  # what the model learned, in a few words (said when it recognizes nothing)
     scale: float = 0.5  # lambda of the visual cross-attention
+    visual_steps: float = 1.0  # with a caption, the fraction of the diffusion steps, from the first, that use it
     steps: int = 25
     guidance: float = 3.0
     scheduler: str = "dpm"
@@ -83,6 +90,8 @@ class DubResult:
     tokens: torch.Tensor  # (T,) unit ids at 50 Hz over the whole video
     recognized: bool  # any unit other than the silence unit: the model saw a sound event it knows
     unfamiliar: float | None = None  # fraction of frames unlike the training frames (None: not checked)
+    seen: Seen | None = None  # what the caption probe saw, when its caption was used
+    caption: str = ""  # the caption the LM and the backbone were given
 
 
 SHIPPED_MODELS = {  # name -> folder in the package
@@ -119,7 +128,7 @@ class FoleyPipeline:
     WINDOW_BATCH = 4
 
     def __init__(self, config: PipelineConfig, frame_encoder, lm, tokenizer, backbone, adapter,
-                 time: TimeBase | None = None, frame_stats=None):
+                 time: TimeBase | None = None, frame_stats=None, caption_probe=None):
         if config.window_s > backbone.mel.width_s + 1e-6:
             raise FoleyError(f"window_s {config.window_s} exceeds the backbone's width {backbone.mel.width_s:.2f} s")
         if lm.n_units != tokenizer.n_units:
@@ -135,6 +144,10 @@ class FoleyPipeline:
             raise FoleyError(f"the frame statistics are of {len(frame_stats.mean)}-d features but the frame encoder "
                              f"gives {frame_encoder.dim}-d (statistics of another encoder's features?)")
         self.frame_stats = frame_stats  # FrameStats or None
+        if caption_probe is not None and len(caption_probe.mean) != frame_encoder.dim:
+            raise FoleyError(f"the caption probe reads {len(caption_probe.mean)}-d features but the frame encoder "
+                             f"gives {frame_encoder.dim}-d (a probe of another encoder's features?)")
+        self.caption_probe = caption_probe  # CaptionProbe or None
         adapter.attach(backbone.unet)
 
     @classmethod
@@ -155,9 +168,10 @@ class FoleyPipeline:
         config = PipelineConfig.read(root / CONFIG_NAME)
         dev = resolve_device(device)
         half = torch.float16 if dev.type == "cuda" else torch.float32
+        optional = ("frame_stats", "caption_probe")  # "": no familiarity check, no captions from the picture
         paths = {key: component_path(root, key, getattr(config, key))  # every pointer checked before any loading
-                 for key in ("backbone", "adapter", "lm", "frame_encoder", "tokenizer", "frame_stats")
-                 if key != "frame_stats" or config.frame_stats not in ("", None)}  # none: no familiarity check
+                 for key in ("backbone", "adapter", "lm", "frame_encoder", "tokenizer", *optional)
+                 if key not in optional or getattr(config, key) not in ("", None)}
         where = paths.__getitem__
         backbone = AudioBackbone.from_pretrained(where("backbone"), dtype=half, device=dev)
         adapter = VisualAdapter.from_pretrained(where("adapter"), scale=config.scale).to(dev, half)
@@ -170,7 +184,8 @@ class FoleyPipeline:
                    lm,
                    UnitTokenizer.from_pretrained(where("tokenizer")),
                    backbone, adapter,
-                   frame_stats=FrameStats.load(paths["frame_stats"]) if "frame_stats" in paths else None)
+                   frame_stats=FrameStats.load(paths["frame_stats"]) if "frame_stats" in paths else None,
+                   caption_probe=CaptionProbe.load(paths["caption_probe"]) if "caption_probe" in paths else None)
 
     def save_config(self, directory: str | os.PathLike) -> None:
         atomic_write_text(Path(directory) / CONFIG_NAME, json.dumps(self.config.to_dict(), indent=1) + "\n")
@@ -237,34 +252,41 @@ class FoleyPipeline:
         return tokens
 
     def settings(self, *, scale: float | None = None, steps: int | None = None,
-                 guidance: float | None = None) -> PipelineConfig:
+                 guidance: float | None = None, visual_steps: float | None = None) -> PipelineConfig:
         """The model's config with the given sampler settings in place of its own (None keeps
-        the model's). Raises FoleyError for steps < 1 or a scale or guidance that is not a
-        finite number >= 0."""
-        cfg = replace(self.config, **{k: v for k, v in dict(scale=scale, steps=steps, guidance=guidance).items()
-                                      if v is not None})
+        the model's). Raises FoleyError for steps < 1, a scale or guidance that is not a
+        finite number >= 0, or visual_steps outside [0, 1]."""
+        given = dict(scale=scale, steps=steps, guidance=guidance, visual_steps=visual_steps)
+        cfg = replace(self.config, **{k: v for k, v in given.items() if v is not None})
         if isinstance(cfg.steps, bool) or not isinstance(cfg.steps, numbers.Integral) or cfg.steps < 1:
             raise FoleyError(f"steps must be a whole number >= 1, got {cfg.steps!r}")
-        for name in ("scale", "guidance"):
+        for name in ("scale", "guidance", "visual_steps"):
             value = getattr(cfg, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < math.inf:
                 raise FoleyError(f"{name} must be a finite number >= 0, got {value!r}")
+        if cfg.visual_steps > 1:
+            raise FoleyError(f"visual_steps must be a fraction in [0, 1], got {cfg.visual_steps!r}")
         return cfg
 
     def render(self, tokens: torch.Tensor, duration_s: float, caption: str | None = None, scale: float | None = None,
                steps: int | None = None, guidance: float | None = None, seed: int = 0,
-               progress: Callable[[str, int, int], None] | None = None) -> np.ndarray:
+               progress: Callable[[str, int, int], None] | None = None,
+               visual_steps: float | None = None) -> np.ndarray:
         """Audio (samples(duration_s),) from unit ids (tokens(duration_s),): diffusion per window
         with the visual adapter (the model width past a window's tokens: the silence unit),
         up to ``WINDOW_BATCH`` windows per batch, window k with seed ``seed + k``; windows joined
         with equal-power crossfades. A window whose units are all the silence unit is silence
-        (nothing to render: no diffusion, and no noise bed that loudness normalization would raise)."""
-        cfg = self.settings(scale=scale, steps=steps, guidance=guidance)
+        (nothing to render: no diffusion, and no noise bed that loudness normalization would raise).
+        With a caption the visual condition works in the first ``visual_steps`` of the diffusion
+        steps only (it places the events; the caption alone gives their timbre in the later steps,
+        see ``AudioBackbone.generate``); without one, in every step."""
+        cfg = self.settings(scale=scale, steps=steps, guidance=guidance, visual_steps=visual_steps)
         caption = cfg.caption if caption is None else caption
         if len(tokens) != self.time.tokens(duration_s):
             raise FoleyError(f"{len(tokens)} tokens for {duration_s:.3f} s; {self.time.tokens(duration_s)} are needed")
         report = progress or (lambda stage, i, n: None)
         self.adapter.set_scale(cfg.scale)
+        visual_steps = cfg.visual_steps if caption else 1.0  # without a caption nothing else gives the timbre
         windows = self.windows(duration_s)
 
         def visual(start_s: float, length_s: float) -> torch.Tensor | None:
@@ -291,7 +313,8 @@ class FoleyPipeline:
                     out = self.backbone.generate([caption] * len(sounding), duration_s=max(group[k][1] for k in sounding),
                                                  steps=cfg.steps, guidance=cfg.guidance, scheduler=cfg.scheduler,
                                                  seed=[seed + b + k for k in sounding],
-                                                 visual=torch.stack([visuals[k] for k in sounding]))  # (G, samples)
+                                                 visual=torch.stack([visuals[k] for k in sounding]),
+                                                 visual_steps=visual_steps)  # (G, samples)
                     wavs = dict(zip(sounding, out.float().cpu().numpy()))
                 for k, (_, length_s) in enumerate(group):
                     # A window whose units are all the silence unit is silence: nothing to render.
@@ -305,7 +328,7 @@ class FoleyPipeline:
 
     def dub(self, video: str | os.PathLike, caption: str | None = None, scale: float | None = None,
             steps: int | None = None, guidance: float | None = None, seed: int = 0,
-            progress: Callable[[str, int, int], None] | None = None) -> DubResult:
+            progress: Callable[[str, int, int], None] | None = None, visual_steps: float | None = None) -> DubResult:
         """Generate the sound of ``video``: audio exactly as long as the video, and its tokens.
 
         A video shorter than the model window is dubbed as a whole window (its last frame held,
@@ -316,21 +339,33 @@ class FoleyPipeline:
         """
         from ..media.video import probe_video
 
-        self.settings(scale=scale, steps=steps, guidance=guidance)  # bad settings fail before any decoding
+        self.settings(scale=scale, steps=steps, guidance=guidance, visual_steps=visual_steps)  # fail before decoding
         duration_s = probe_video(video).duration_s
         span_s = max(duration_s, self.config.window_s)
         features = self.encode_frames(video, span_s, progress)
         unfamiliar = None
         if self.frame_stats is not None:  # the video's own frames, not the held last one
             unfamiliar = self.frame_stats.unfamiliar(features[:self.time.video_frames(duration_s)])
+        seen = None
         if unfamiliar is not None and unfamiliar > self.MAX_UNFAMILIAR:
             tokens = torch.full((self.time.tokens(span_s),), self.silence_unit, dtype=torch.long)
         else:
+            if caption is None and self.caption_probe is not None:
+                seen = self.caption_probe.seen(features[:self.time.video_frames(duration_s)])
+                caption = seen.caption if seen is not None else None
             tokens = self.tokens_from_frames(features, span_s, caption, seed, progress)
-        audio = self.render(tokens, span_s, caption, scale, steps, guidance, seed, progress)
+        caption = self.config.caption if caption is None else caption
+        audio = self.render(tokens, span_s, caption, scale, steps, guidance, seed, progress, visual_steps)
         tokens = tokens[:self.time.tokens(duration_s)]
         return DubResult(audio[:self.time.samples(duration_s)], self.time.sample_rate, tokens,
-                         bool((tokens != self.silence_unit).any()), unfamiliar)
+                         bool((tokens != self.silence_unit).any()), unfamiliar, seen, caption)
+
+    @staticmethod
+    def seen_note(result: DubResult) -> str | None:
+        """What the summary says of a video the caption probe captioned; None if it did not."""
+        if result.seen is None:
+            return None
+        return f"seen: {result.seen.label} (p {result.seen.probability:.2f}), captioned {result.caption!r}"
 
     def unrecognized_note(self, result: DubResult | None = None) -> str:
         """What the summary says of a video in which the model recognized nothing: that its

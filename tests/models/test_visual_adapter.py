@@ -1,6 +1,8 @@
 """The visual cross-attention adapter inside a frozen UNet."""
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -9,6 +11,7 @@ from foley.errors import FoleyError
 from foley.models.visual_adapter import (
     VisualAdapter,
     VisualAdapterConfig,
+    VisualAttnProcessor,
     VisualCondition,
     build_visual_adapter,
     temporal_bias,
@@ -61,6 +64,30 @@ def test_generation_with_scale_zero_equals_text_only_generation(backbone):
         assert torch.equal(backbone.generate(["a ball"], 0.5, steps=2, seed=3, visual=visual), reference)
     finally:
         adapter.detach(backbone.unet)
+
+
+@pytest.mark.parametrize("visual_steps, visual_calls", [(1.0, 4), (0.5, 2), (0.3, 2), (0.1, 1), (0.0, 0)])
+def test_visual_steps_limit_the_visual_branch_to_the_first_steps(backbone, monkeypatch, visual_steps, visual_calls):
+    """The first ceil(visual_steps x 4) of 4 sampling steps run the visual branch (once per step
+    and layer, the CFG halves in one batch); none of them: the text-only sample, bit for bit."""
+    reference = backbone.generate(["a ball"], 0.5, steps=4, seed=3, scheduler="ddim")
+    adapter = build_visual_adapter(VisualAdapterConfig(visual_dim=DIM, scale=1.0), backbone.unet).attach(backbone.unet)
+    calls = []
+    visual = VisualAttnProcessor._visual
+    monkeypatch.setattr(VisualAttnProcessor, "_visual", lambda self, *a: calls.append(1) or visual(self, *a))
+    try:
+        out = backbone.generate(["a ball"], 0.5, steps=4, seed=3, scheduler="ddim", visual=torch.randn(1, 25, DIM),
+                                visual_steps=visual_steps)
+    finally:
+        adapter.detach(backbone.unet)
+    assert len(calls) == visual_calls * len(adapter.names)
+    assert torch.equal(out, reference) == (visual_calls == 0)
+
+
+@pytest.mark.parametrize("visual_steps", [-0.1, 1.5])
+def test_visual_steps_outside_zero_to_one_are_refused(backbone, visual_steps):
+    with pytest.raises(FoleyError, match=re.escape(f"visual_steps must be a fraction in [0, 1], got {visual_steps}")):
+        backbone.generate(["a ball"], 0.5, steps=2, visual=torch.randn(1, 25, DIM), visual_steps=visual_steps)
 
 
 def test_detach_restores_the_original_processors(backbone):

@@ -84,7 +84,9 @@ def test_a_clip_shorter_than_the_window_is_generated_as_a_whole_window(pipeline,
                                                (dict(guidance=-2.0), "guidance must be a finite number >= 0, got -2.0"),
                                                (dict(guidance=float("inf")), "guidance must be a finite number >= 0"),
                                                (dict(guidance="5"), "guidance must be a finite number >= 0, got '5'"),
-                                               (dict(scale=float("nan")), "scale must be a finite number >= 0, got nan")])
+                                               (dict(scale=float("nan")), "scale must be a finite number >= 0, got nan"),
+                                               (dict(visual_steps=1.5), "visual_steps must be a fraction in [0, 1], got 1.5"),
+                                               (dict(visual_steps=-0.5), "visual_steps must be a finite number >= 0")])
 def test_bad_settings_are_refused_before_any_work(pipeline, cfr_video, monkeypatch, settings, message):
     def no_decoding(*args, **kwargs):
         raise AssertionError("decoded frames despite bad settings")
@@ -236,3 +238,54 @@ def test_statistics_of_another_frame_encoder_are_refused_at_load(pipeline):
     with pytest.raises(FoleyError, match=f"statistics are of {p.frame_encoder.dim + 1}-d features but the frame "
                                          f"encoder gives {p.frame_encoder.dim}-d"):
         FoleyPipeline(p.config, p.frame_encoder, p.lm, p.tokenizer, p.backbone, p.adapter, frame_stats=stats)
+
+
+def test_without_a_caption_the_probe_captions_what_it_sees(pipeline, cfr_video, monkeypatch):
+    from foley.models.caption_probe import CaptionProbe
+
+    video = cfr_video[0]
+    own = pipeline.frame_encoder.encode_video(video, fps=pipeline.time.video_fps)  # (N, D)
+    g = torch.Generator().manual_seed(0)
+    clips = [own + 0.01 * torch.randn(own.shape, generator=g) for _ in range(3)]
+    clips += [own + 3.0 + 0.01 * torch.randn(own.shape, generator=g) for _ in range(3)]
+    probe = CaptionProbe.fit(clips, ["drum"] * 3 + ["ball"] * 3, ["drumming"] * 3 + ["a ball bouncing"] * 3)
+    asked = []
+    writer, renderer = pipeline.tokens_from_frames, pipeline.render
+    monkeypatch.setattr(pipeline, "tokens_from_frames",
+                        lambda f, s, caption, *a: asked.append(caption) or writer(f, s, caption, *a))
+    monkeypatch.setattr(pipeline, "render",
+                        lambda t, s, caption, *a: asked.append(caption) or renderer(t, s, caption, *a))
+    monkeypatch.setattr(pipeline, "caption_probe", probe)
+    result = pipeline.dub(video, steps=1)
+    assert asked == ["drumming", "drumming"] and result.caption == "drumming"
+    assert result.seen.label == "drum" and result.seen.probability > 0.9
+    assert re.fullmatch(r"seen: drum \(p (0\.9\d|1\.00)\), captioned 'drumming'", pipeline.seen_note(result))
+    for caption in ("", "a splash"):  # a caption given, even none, is the user's
+        asked.clear()
+        result = pipeline.dub(video, steps=1, caption=caption)
+        assert asked == [caption, caption] and result.seen is None and result.caption == caption
+        assert pipeline.seen_note(result) is None
+    monkeypatch.setattr(probe, "threshold", 1.0)  # sees nothing for sure: the model's own default caption
+    asked.clear()
+    result = pipeline.dub(video, steps=1)
+    assert asked == [None, pipeline.config.caption] and result.seen is None
+
+
+def test_a_probe_of_another_frame_encoder_is_refused_at_load(pipeline):
+    from foley.models.caption_probe import CaptionProbe
+
+    p = pipeline
+    probe = CaptionProbe.fit([torch.randn(4, p.frame_encoder.dim + 1) + k for k in range(4)], ["a", "a", "b", "b"],
+                             ["x", "x", "y", "y"])
+    with pytest.raises(FoleyError, match=f"the caption probe reads {p.frame_encoder.dim + 1}-d features"):
+        FoleyPipeline(p.config, p.frame_encoder, p.lm, p.tokenizer, p.backbone, p.adapter, caption_probe=probe)
+
+
+def test_the_visual_condition_leaves_the_late_steps_to_a_caption_only(pipeline, monkeypatch):
+    asked = []
+    generate = pipeline.backbone.generate
+    monkeypatch.setattr(pipeline.backbone, "generate", lambda *a, **kw: asked.append(kw["visual_steps"]) or generate(*a, **kw))
+    tokens = torch.full((pipeline.time.tokens(0.5),), (pipeline.silence_unit + 1) % K)
+    for caption in ("a ball bouncing", ""):
+        pipeline.render(tokens, 0.5, caption, steps=1, visual_steps=0.2)
+    assert asked == [0.2, 1.0]

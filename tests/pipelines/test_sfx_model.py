@@ -36,6 +36,11 @@ def test_the_sfx_model_renders_at_its_backbones_rate(sfx):
     assert rms[3:6].max() > 2 * rms[:3].max()  # the first strike (0.72 s) is louder than the silence before it
 
 
+def test_the_sfx_model_captions_the_example_by_what_it_shows(sfx):
+    seen = sfx.caption_probe.seen(sfx.encode_frames("data/examples/hammer_metal.mp4", 4.0))
+    assert (seen.label, seen.caption) == ("hammer_metal", "a hammer strikes a metal plate") and seen.probability > 0.8
+
+
 def test_the_sfx_model_says_what_it_knows(sfx, tmp_path):
     from conftest import lavfi_video
 
