@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections import Counter
 from itertools import permutations
 from pathlib import Path
 
@@ -89,6 +90,7 @@ def main() -> None:
     chosen = [pairs[i] for i in rng.choice(len(pairs), size=args.n, replace=False)]
     timed = placed = attacks = named = 0
     edit_seconds, full_seconds, regenerated = [], [], []
+    per_class, right = Counter(), Counter()  # placed events, and those named right, per class
     with tempfile.TemporaryDirectory() as tmp:
         for i, (a, b) in enumerate(chosen):
             word = "then" if i % 2 == 0 else "while"
@@ -108,8 +110,12 @@ def main() -> None:
                 label = None
                 if attack is not None and abs(attack - e.start_s) <= 0.1:
                     attacks += 1
-                    label = classes.classify(mix[round(attack * sr):], sr)
+                    # An attack found in the lead-in silence reads as a few ms before 0: clamp, or
+                    # the slice would start from the mix's end.
+                    label = classes.classify(mix[max(0, round(attack * sr)):], sr)
                     named += label == cls[0]
+                    per_class[cls[0]] += 1
+                    right[cls[0]] += label == cls[0]
                 if args.verbose:
                     found = ", ".join("none" if t is None else f"{t:.2f} s" for t in (onset, attack))
                     print(f"{text!r}: {cls[0]} planned at {e.start_s:.2f} s, first onset / attack {found}, "
@@ -126,6 +132,7 @@ def main() -> None:
           f"{placed} ({placed / timed:.0%}), first attack (the same, backtracked to where the sound starts) "
           f"{attacks} ({attacks / timed:.0%}); of the latter, named right by the {classes.name}: "
           f"{named} ({named / max(attacks, 1):.0%})")
+    print("named right, per class: " + ", ".join(f"{c} {right[c]}/{n}" for c, n in sorted(per_class.items())))
     print(f"edit turn (one caption replaced): {np.mean(regenerated):.1f} event(s) generated of 2, "
           f"{np.mean(edit_seconds):.1f} s vs {np.mean(full_seconds):.1f} s for the full bed "
           f"({1 - np.mean(edit_seconds) / np.mean(full_seconds):.0%} saved)")
