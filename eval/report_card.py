@@ -43,6 +43,7 @@ from foley.evaluation.report import write_report
 from foley.evaluation.sfx_classifier import predict_clip
 from foley.media.audio import read_audio, write_audio
 from foley.media.files import atomic_write_text
+from foley.models.backbone import visual_step_count
 from foley.pipelines.dub import FoleyPipeline
 
 ROWS = ("ground truth", "dub", "oracle units", "text only", "shuffled video")
@@ -58,9 +59,9 @@ def main() -> None:
     ap.add_argument("--steps", type=number_arg(1, integer=True), help="diffusion steps (default: the model's)")
     ap.add_argument("--scheduler", choices=SCHEDULER_NAMES, help="sampler (default: the model's)")
     ap.add_argument("--guidance", type=float, help="classifier-free guidance (default: the model's)")
-    ap.add_argument("--scale", type=float, help="lambda of the visual cross-attention (default: the model's)")
-    ap.add_argument("--visual-steps", type=float, help="fraction of the steps that use the visual condition "
-                                                       "(default: the model's)")
+    ap.add_argument("--scale", type=number_arg(0), help="lambda of the visual cross-attention (default: the model's)")
+    ap.add_argument("--visual-steps", type=number_arg(0, 1),
+                    help="with a caption, the fraction of the steps that use the visual condition (default: the model's)")
     ap.add_argument("--seed", type=int, default=0, help="diffusion seed of every clip (default 0)")
     ap.add_argument("--rows", default=",".join(ROWS[1:]),
                     help="comma-separated generated rows to render and score (default: all; 'dub' alone for a "
@@ -160,7 +161,8 @@ def main() -> None:
     clip_s = entries[0]["duration_s"]
     lines = [f"SynthSync {args.split}, {len(entries)} clips of {clip_s:g} s, model `{args.model}`, "
              f"{pipe.config.steps} {pipe.config.scheduler} steps, guidance {pipe.config.guidance:g}, "
-             f"lambda {pipe.config.scale:g} in {pipe.config.visual_steps:.0%} of the steps, seed {args.seed}, "
+             f"lambda {pipe.config.scale:g} (with a caption: in the first "
+             f"{visual_step_count(pipe.config.visual_steps, pipe.config.steps)} steps), seed {args.seed}, "
              + ("each clip's caption" if args.caption is None else f"caption {args.caption!r} for every clip"
                 if args.caption else "no caption given (as `foley dub` without --caption)")
              + ", CPU "

@@ -445,6 +445,7 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
     from tqdm import tqdm
 
     from .media.video import quiet_ffmpeg_log
+    from .models.backbone import visual_step_count
     from .pipelines.dub import FoleyPipeline
     from .pipelines.dub_batch import OutputOptions, check_outputs, dub_batch
 
@@ -453,7 +454,8 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
     quiet_ffmpeg_log()
     if not args.quiet and process == 0:
         cfg = pipeline.settings(scale=args.scale, steps=args.steps, guidance=args.guidance, visual_steps=args.visual_steps)
-        interval = "" if cfg.visual_steps == 1 else f" (with a caption: in the first {cfg.visual_steps:.0%} of the steps)"
+        interval = ("" if cfg.visual_steps == 1 else
+                    f" (with a caption: in the first {visual_step_count(cfg.visual_steps, cfg.steps)} steps)")
         print(f"model {args.model}: {cfg.steps} {cfg.scheduler} steps, guidance {cfg.guidance:g}, "
               f"scale (lambda) {cfg.scale:g}{interval}, seed {args.seed}", file=sys.stderr)
     bars: dict[str, tqdm] = {}
@@ -504,7 +506,7 @@ def number_arg(low: float, high: float = math.inf, integer: bool = False, above:
     """An argparse type: a finite number in [low, high] (``above``: in (low, high])."""
     def parse(text: str):
         try:
-            value = int(text) if integer else float(text)
+            value = int(text) if integer else float(text) + 0.0  # + 0.0: -0 reads as 0
         except ValueError:
             raise argparse.ArgumentTypeError(f"not {'an integer' if integer else 'a number'}: {text!r}") from None
         if not (math.isfinite(value) and (low < value if above else low <= value) and value <= high):

@@ -69,3 +69,11 @@ def test_a_compose_plan_loads_no_diffusion_library_and_the_samplers_are_one_list
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.stdout.strip().splitlines()[-1] == "0 False", proc.stdout + proc.stderr
     assert tuple(SCHEDULERS) == SCHEDULER_NAMES
+
+
+def test_number_options_read_minus_zero_as_zero():
+    import math
+
+    from foley.cli import number_arg
+
+    assert math.copysign(1.0, number_arg(0, 1)("-0")) == 1.0 and number_arg(0, 1)("0.25") == 0.25

@@ -59,6 +59,13 @@ class CaptionProbe:
 
         if not len(clips) == len(labels) == len(captions):
             raise FoleyError(f"{len(clips)} clips, {len(labels)} classes and {len(captions)} captions")
+        bad = [i for i, c in enumerate(clips) if c.ndim != 2 or not len(c) or c.shape[1] != clips[0].shape[-1]
+               or not bool(torch.isfinite(c).all())]
+        if bad:
+            raise FoleyError(f"clip {bad[0]} (counting from 0): frame features {tuple(clips[bad[0]].shape)} are not "
+                             "(N >= 1, D) like the first clip's, or hold NaN or infinite values")
+        if not all(isinstance(x, str) and x for x in (*labels, *captions)):
+            raise FoleyError("every clip needs a class name and a caption, both non-empty text")
         names = sorted(set(labels))
         if len(names) < 2:
             raise FoleyError(f"a caption probe needs clips of at least 2 classes, got {names}")
@@ -126,9 +133,10 @@ def _read(features: str, manifest: str) -> tuple[list[torch.Tensor], list[str], 
     entries = list({e["id"]: e for e in read_manifest(manifest)}.values())
     if not entries:
         raise FoleyError(f"{manifest}: no clips")
-    missing = [e["id"] for e in entries if not e.get("class") or not e.get("caption")]
+    missing = [e["id"] for e in entries
+               if not all(isinstance(e.get(key), str) and e[key] for key in ("class", "caption"))]
     if missing:
-        raise FoleyError(f"{manifest}: clip {missing[0]} has no class or caption")
+        raise FoleyError(f"{manifest}: clip {missing[0]} has no class or caption (non-empty text)")
     return [load_features(features, e["id"]) for e in entries], [e["class"] for e in entries], \
         [e["caption"] for e in entries]
 
@@ -138,7 +146,8 @@ def main(argv: list[str] | None = None) -> None:
 
     p = argparse.ArgumentParser(prog="python -m foley.models.caption_probe", description=__doc__.splitlines()[0])
     p.add_argument("--features", required=True, help="frame feature cache of the clips (foley extract)")
-    p.add_argument("--manifest", required=True, help="the training manifest (JSON Lines with id, class and caption)")
+    p.add_argument("--manifest", required=True,
+                   help="the training manifest (JSON Lines with id, video, class and caption, as foley extract reads it)")
     p.add_argument("--test", help="a held-out manifest (same cache) whose accuracy is printed")
     p.add_argument("--out", required=True, help="probe file to write (.safetensors)")
     p.add_argument("--threshold", type=number_arg(0, 1), default=0.5,

@@ -362,19 +362,25 @@ class FoleyPipeline:
 
     @staticmethod
     def seen_note(result: DubResult) -> str | None:
-        """What the summary says of a video the caption probe captioned; None if it did not."""
+        """What the progress output (and the UI's notes) say of a video the caption probe
+        captioned; None if it did not."""
         if result.seen is None:
             return None
         return f"seen: {result.seen.label} (p {result.seen.probability:.2f}), captioned {result.caption!r}"
 
     def unrecognized_note(self, result: DubResult | None = None) -> str:
-        """What the summary says of a video in which the model recognized nothing: that its
-        frames were unlike the training frames (``result.unfamiliar``), or that it saw no
-        event it knows."""
+        """What the summary says of a video whose Foley track is silent: that its frames were
+        unlike the training frames (``result.unfamiliar``), that the model saw no event it
+        knows, or, where it wrote events (``result.recognized``), that their sound came out
+        too faint to hear."""
         knows = f" (this model knows {self.config.knows})" if self.config.knows else ""
         if result is not None and result.unfamiliar is not None and result.unfamiliar > self.MAX_UNFAMILIAR:
             return (f"{result.unfamiliar:.0%} of the frames are unlike any this model was trained on{knows}; "
                     "the Foley track is silent")
+        if result is not None and result.recognized:
+            return "the events the model placed came out too faint to hear; the Foley track is silent"
+        if result is not None and result.seen is not None:
+            return f"the model saw {result.seen.label}, but no event of it that sounds; the Foley track is silent"
         return f"no sound event this model knows was seen{knows}; the Foley track is silent"
 
     __call__ = dub

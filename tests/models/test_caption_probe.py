@@ -103,3 +103,17 @@ def test_probabilities_are_scikit_learns(n_classes):
     expected = reference.predict_proba(((torch.stack([c.mean(0) for c in test]) - probe.mean) / probe.std).numpy())
     got = torch.stack([probe.probabilities(c) for c in test])
     assert torch.allclose(got, torch.as_tensor(expected, dtype=torch.float32), atol=1e-5)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda c: c.__setitem__(1, torch.zeros(5, 7)), r"clip 1 \(counting from 0\): frame features \(5, 7\)"),
+    (lambda c: c.__setitem__(2, torch.zeros(0, 6)), r"clip 2 \(counting from 0\): frame features \(0, 6\)"),
+    (lambda c: c[0].__setitem__((0, 0), float("nan")), "NaN or infinite"),
+])
+def test_bad_features_are_refused_in_one_line(change, message):
+    clips, labels, captions = _clips(0)
+    change(clips)
+    with pytest.raises(FoleyError, match=message):
+        CaptionProbe.fit(clips, labels, captions)
+    with pytest.raises(FoleyError, match="non-empty text"):
+        CaptionProbe.fit(_clips(0)[0], [*labels[:-1], 1], captions)

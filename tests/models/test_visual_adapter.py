@@ -181,3 +181,11 @@ def test_time_aware_variant_keeps_a_token_change_local(backbone):
         per_column = (a - b).abs().view(h, w, -1).amax(dim=(0, 2))  # (w,)
         spread[temporal] = (per_column[w // 2:].max() / per_column[0]).item()
     assert spread["gaussian"] < 1e-3 and spread["none"] > 0.1
+
+
+@pytest.mark.parametrize("fraction, steps, count", [(1.0, 25, 25), (0.2, 25, 5), (0.28, 25, 7), (0.56, 25, 14),
+                                                    (0.001, 25, 1), (0.0, 25, 0), (0.3, 4, 2)])
+def test_visual_step_count_rounds_up_but_not_a_rounding_error(fraction, steps, count):
+    from foley.models.backbone import visual_step_count
+
+    assert visual_step_count(fraction, steps) == count

@@ -289,3 +289,16 @@ def test_the_visual_condition_leaves_the_late_steps_to_a_caption_only(pipeline, 
     for caption in ("a ball bouncing", ""):
         pipeline.render(tokens, 0.5, caption, steps=1, visual_steps=0.2)
     assert asked == [0.2, 1.0]
+
+
+def test_the_silence_note_says_why(pipeline):
+    from foley.models.caption_probe import Seen
+    from foley.pipelines.dub import DubResult
+
+    quiet = dict(audio=np.zeros(10, np.float32), sample_rate=16_000, tokens=torch.zeros(1, dtype=torch.long))
+    assert pipeline.unrecognized_note(DubResult(**quiet, recognized=True)).startswith(
+        "the events the model placed came out too faint to hear")
+    seen = Seen("drum", "drumming", 0.9)
+    assert pipeline.unrecognized_note(DubResult(**quiet, recognized=False, seen=seen)) == (
+        "the model saw drum, but no event of it that sounds; the Foley track is silent")
+    assert pipeline.unrecognized_note(DubResult(**quiet, recognized=False)).startswith("no sound event this model knows")
