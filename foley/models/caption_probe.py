@@ -72,13 +72,12 @@ class CaptionProbe:
         x = pooled(clips)  # (N, D)
         mean, std = x.mean(0), x.std(0).clamp_min(1e-6)
         model = LogisticRegression(max_iter=2000, random_state=seed).fit(((x - mean) / std).numpy(), labels)
-        coef, intercept = torch.as_tensor(model.coef_, dtype=torch.float32), torch.as_tensor(model.intercept_,
-                                                                                          dtype=torch.float32)
+        coef = torch.as_tensor(model.coef_, dtype=torch.float32)  # (C, D) in model.classes_'s order: sorted names
+        intercept = torch.as_tensor(model.intercept_, dtype=torch.float32)  # (C,)
         if len(names) == 2:  # scikit-learn keeps one row, the second class's logit; softmax([0, z]) = sigmoid(z)
             coef, intercept = torch.cat([torch.zeros_like(coef), coef]), torch.cat([torch.zeros_like(intercept), intercept])
-        order = [list(model.classes_).index(n) for n in names]
         commonest = {n: Counter(c for lab, c in zip(labels, captions) if lab == n).most_common(1)[0][0] for n in names}
-        return cls(coef[order], intercept[order], mean, std, names, [commonest[n] for n in names], threshold)
+        return cls(coef, intercept, mean, std, names, [commonest[n] for n in names], threshold)
 
     def probabilities(self, features: torch.Tensor) -> torch.Tensor:
         """A clip's frame features (N, D), N >= 1 -> class probabilities (C,)."""
