@@ -477,8 +477,9 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
         result = results[video] = pipeline.dub(video, caption=args.caption, scale=args.scale, steps=args.steps,
                                                guidance=args.guidance, seed=args.seed, progress=progress,
                                                visual_steps=args.visual_steps)
-        if pipeline.seen_note(result) and not args.quiet:
-            print(f"  {pipeline.seen_note(result)}", file=sys.stderr)
+        seen = pipeline.seen_note(result)
+        if seen and not args.quiet:
+            print(f"  {seen}", file=sys.stderr)
         return result.audio, result.sample_rate
 
     def on_start(video, i, n):

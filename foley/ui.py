@@ -101,7 +101,7 @@ class Studio:
                 result = results[path] = self.pipeline.dub(
                     path, caption=caption.strip() or None, steps=None if steps is None else int(steps),
                     guidance=None if guidance is None else float(guidance), seed=int(seed), progress=report)
-            if self.pipeline.seen_note(result):
+            if result.seen is not None:
                 seen.append(self.pipeline.seen_note(result))
             return result.audio, result.sample_rate
 
