@@ -145,12 +145,12 @@ def save_diffusers(module, folder: Path) -> None:
             path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-
 def visual_step_count(visual_steps: float, steps: int) -> int:
     """How many of ``steps`` sampling steps, from the first, a ``visual_steps`` fraction gives
     the visual condition: ceil(visual_steps * steps), where a product a rounding error above a
     whole number (0.28 * 25 = 7.000000000000001) counts as that number."""
     return math.ceil(round(visual_steps * steps, 9))
+
 
 class AudioBackbone:
     """Frozen components and the generation loop. ``from_pretrained`` reads every Auffusion layout."""
@@ -272,10 +272,10 @@ class AudioBackbone:
         the same clips as one call per prompt, up to float rounding.
         ``visual`` (B, T, D): token features at the token rate, for an attached visual adapter.
         ``visual_steps``: the fraction of the sampling steps, from the first, that use ``visual``
-        (the first ``visual_step_count(visual_steps, N)`` of the sampler's N); the later steps are the prompt's alone. Diffusion
-        sets a sample's coarse structure (when its events sound) in the early, noisy steps and its
-        fine texture (what they sound like) in the late ones, so the visual condition can place the
-        events and leave their timbre to the caption.
+        (the first ``visual_step_count(visual_steps, N)`` of the sampler's N); the later steps are
+        the prompt's alone. Diffusion sets a sample's coarse structure (when its events sound) in
+        the early, noisy steps and its fine texture (what they sound like) in the late ones, so the
+        visual condition can place the events and leave their timbre to the caption.
         """
         self.check_duration(duration_s)
         if scheduler not in SCHEDULERS:

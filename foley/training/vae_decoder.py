@@ -53,9 +53,9 @@ def main(argv: list[str] | None = None) -> None:
     refuse_files(**{"--out": out, "--run": run})
     log = run_log(run)
     backbone = AudioBackbone.from_pretrained(args.model, dtype=torch.float32)
+    check_crop("--crop", args.crop, backbone.mel.width, len(backbone.vae.config.block_out_channels))  # before reading
     wavs, _ = training_audio(args.recipe, args.data, backbone.mel)
     images = mel_images(wavs, backbone.mel)  # (N, 1, M, width)
-    check_crop("--crop", args.crop, images.shape[-1], len(backbone.vae.config.block_out_channels))
     log(f"{len(images)} training windows, images {tuple(images.shape)}")
     done = train_vae(backbone, images, args.steps, args.batch, args.crop, args.lr, 0.0, gen, log,
                      run=run, checkpoint_every=args.checkpoint_every, stop_at=args.stop_at,
