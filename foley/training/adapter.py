@@ -189,7 +189,9 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
     if cfg.batch_size % accelerator.num_processes:
         raise FoleyError(f"batch size {cfg.batch_size} does not split over {accelerator.num_processes} processes")
     start = 0
-    adapter = build_visual_adapter(cfg.adapter, backbone.unet)
+    with torch.random.fork_rng(devices=[]):  # K/V not copied from the text ones start from the run's seed
+        torch.manual_seed(cfg.seed)
+        adapter = build_visual_adapter(cfg.adapter, backbone.unet)
     checkpoint = run / CHECKPOINT_DIR
     if resume:
         if not (checkpoint / "state.json").is_file():

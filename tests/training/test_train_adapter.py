@@ -203,3 +203,20 @@ def test_fp16_without_cuda_is_refused_before_any_work(tmp_path):
     with pytest.raises(FoleyError, match="fp16 training needs a CUDA GPU"):
         run_training("no-data", "no-backbone", "no-tokenizer", tmp_path / "run", _cfg(precision="fp16"))
     assert not (tmp_path / "run").exists()
+
+
+def test_an_adapter_of_another_width_starts_from_the_runs_seed(setup, tmp_path):
+    root, backbone, _ = setup
+    cache = load_adapter_cache(root / CACHE_FILE)
+    from safetensors.torch import save_file
+    save_file({**cache, "centroids": cache["centroids"][:, :8].contiguous()}, str(tmp_path / "narrow.safetensors"))
+    cfg = _cfg(adapter=VisualAdapterConfig(visual_dim=8), steps=1)  # 8 != the text width 16: K/V not copied
+    runs = []
+    for draw in (1, 2):
+        torch.manual_seed(draw)  # whatever the global generator holds
+        runs.append(train_adapter(backbone, tmp_path / "narrow.safetensors", tmp_path / str(draw), cfg,
+                                  log=lambda m: None).adapter_state_dict())
+    assert all(torch.equal(runs[0][k], runs[1][k]) for k in runs[0])
+    other = train_adapter(backbone, tmp_path / "narrow.safetensors", tmp_path / "3", replace(cfg, seed=1),
+                          log=lambda m: None).adapter_state_dict()
+    assert any(not torch.equal(other[k], runs[0][k]) for k in other)
