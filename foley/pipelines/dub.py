@@ -362,7 +362,7 @@ class FoleyPipeline:
 
     @staticmethod
     def seen_note(result: DubResult) -> str | None:
-        """What the progress output (and the UI's notes) say of a video the caption probe
+        """What the summary of `foley dub` (and the UI's notes) say of a video the caption probe
         captioned; None if it did not."""
         if result.seen is None:
             return None

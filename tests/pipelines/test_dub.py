@@ -271,6 +271,27 @@ def test_without_a_caption_the_probe_captions_what_it_sees(pipeline, cfr_video, 
     assert asked == [None, pipeline.config.caption] and result.seen is None
 
 
+def test_cli_dub_says_in_the_summary_what_the_probe_captioned(model_dir, pipeline, av_clip, tmp_path):
+    import shutil
+
+    from foley.models.caption_probe import CaptionProbe
+
+    own = pipeline.frame_encoder.encode_video(av_clip, fps=pipeline.time.video_fps)  # (N, D)
+    g = torch.Generator().manual_seed(0)
+    clips = [own + shift + 0.01 * torch.randn(own.shape, generator=g) for shift in (0.0, 0.0, 3.0, 3.0)]
+    model = tmp_path / "model"
+    shutil.copytree(model_dir, model)
+    CaptionProbe.fit(clips, ["drum", "drum", "ball", "ball"], ["drumming"] * 2 + ["a ball bouncing"] * 2).save(
+        model / "probe.safetensors")
+    config = json.loads((model / CONFIG_NAME).read_text())
+    (model / CONFIG_NAME).write_text(json.dumps({**config, "caption_probe": "probe.safetensors"}))
+    run = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), "-o", str(tmp_path / "out"),
+                          "--model", str(model), "--device", "cpu", "--quiet"], capture_output=True, text=True)
+    assert run.returncode == 0 and run.stderr == "", run.stderr  # --quiet: the summary alone says it
+    assert re.search(rf"note: {re.escape(str(av_clip))}: seen: drum \(p (0\.9\d|1\.00)\), captioned 'drumming'",
+                     run.stdout), run.stdout
+
+
 def test_a_probe_of_another_frame_encoder_is_refused_at_load(pipeline):
     from foley.models.caption_probe import CaptionProbe
 
