@@ -419,13 +419,14 @@ def _cmd_dub(args: argparse.Namespace) -> int:
     speak = state.is_main_process
     videos, problems = collect_inputs(args.inputs)
     for _, reason in problems:
-        if speak:
+        if speak and not videos:  # nothing to dub: the run stops here
             print(f"foley: error: {reason}", file=sys.stderr)
     summary = None
     if videos:
         try:
             share = _dub_share(args, videos, device, state.process_index, state.num_processes)
             summary = merge_summaries(gather_object([share]), videos)
+            summary.failed[:0] = problems  # the inputs that named no video, in the summary's count
         except FoleyError as e:  # nothing was dubbed: a bad output folder or model
             if speak:
                 print(f"foley: error: {e}", file=sys.stderr)
@@ -437,7 +438,7 @@ def _cmd_dub(args: argparse.Namespace) -> int:
     state.wait_for_everyone()
     if summary is None:
         return 2
-    return 1 if summary.failed or problems else 0
+    return 1 if summary.failed else 0
 
 
 def _dub_share(args: argparse.Namespace, videos, device: str, process: int, processes: int):

@@ -141,8 +141,8 @@ def test_cli_dub(model_dir, pipeline, av_clip, tmp_path):
                                          f"scale (lambda) {c.scale:g}, seed 0", f"[1/1] {av_clip}"]
     second = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), str(tmp_path / "missing.mp4"), *opts],
                             capture_output=True, text=True)
-    assert second.returncode == 1 and "skipped 1" in second.stdout
-    assert f"foley: error: {tmp_path / 'missing.mp4'}: no such file" in second.stderr
+    assert second.returncode == 1 and "done 0, skipped 1 (already dubbed), failed 1" in second.stdout
+    assert f"  failed: {tmp_path / 'missing.mp4'}: no such file" in second.stdout and second.stderr == ""
 
 
 @pytest.mark.parametrize("signal_name", ["SIGINT", pytest.param("SIGKILL", marks=pytest.mark.slow)])
