@@ -20,7 +20,8 @@ checkpoints and the log; rerunning the same command resumes exactly.
 
 ``--init BACKBONE`` fine-tunes a trained backbone instead: its VAE, vocoder and text encoder
 stay, its UNet and trainable text part continue on the recipe's data (the recorded-sound dub
-model's backbone: the sound-effects backbone fine-tuned on SynthSync with recorded sounds).
+model's backbone: the sound-effects backbone fine-tuned on SynthSync with recorded sounds);
+its ``training.json`` holds the initial backbone's, nested as ``init_training``.
 
 Run: ``python -m foley.training.backbone --data DATA --out DIR`` (see train/README.md for
 the shipped models' exact commands). Single process; the models are small enough for CPU.
@@ -623,8 +624,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.init:  # the VAE stage did not run and the sizes are the initial backbone's
         skip |= set(INIT_FIXED) | {k for k in vars(args) if k.startswith("vae_") or k == "kl_weight"}
     settings = {k: v for k, v in vars(args).items() if k not in skip}
+    origin = {"config": cfg.to_dict()} if cfg else {"init": Path(args.init).name}
+    if args.init and (Path(args.init) / "training.json").is_file():  # how the initial backbone was made, nested
+        origin["init_training"] = json.loads((Path(args.init) / "training.json").read_text())
     (Path(args.out) / "training.json").write_text(json.dumps({
-        "args": settings, **({"config": cfg.to_dict()} if cfg else {"init": Path(args.init).name}),
+        "args": settings, **origin,
         "train_windows": len(texts),
         "loss_curve": [round(sum(c["loss"] for c in curve[i:i + 50]) / len(curve[i:i + 50]), 5)
                        for i in range(0, len(curve), 50)]}, indent=2))

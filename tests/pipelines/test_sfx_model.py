@@ -68,7 +68,9 @@ def test_its_backbone_is_the_compose_backbones_run_fine_tuned_and_shares_the_res
     for shared in ("text_encoder_0", "scheduler", "vocoder"):
         assert component_dir(own, shared, ()).resolve() == (compose / shared).resolve()
     own_training, compose_training = (json.loads((d / "training.json").read_text()) for d in (own, compose))
-    assert own_training["args"]["recipe"] == "demo" and own_training["args"]["unet_steps"] == 1_500  # fine-tune
-    assert own_training["init_args"]["unet_steps"] == 20_000  # compose's run (15,500 steps) continued
-    assert {k: v for k, v in own_training["init_args"].items() if k != "unet_steps"} == {
+    first = own_training["init_training"]  # two fine-tunes of 1,500 steps, the second from the first
+    for tune in (own_training, first):
+        assert tune["args"]["recipe"] == "demo" and tune["args"]["unet_steps"] == 1_500
+    assert first["init_args"]["unet_steps"] == 20_000  # compose's run (15,500 steps) continued
+    assert {k: v for k, v in first["init_args"].items() if k != "unet_steps"} == {
         k: v for k, v in compose_training["args"].items() if k != "unet_steps"}

@@ -455,6 +455,7 @@ def test_init_fine_tunes_a_trained_backbone_on_another_recipes_data_and_keeps_it
     assert set(read_known_sounds(tuned)) == set(read_known_sounds(first)) | captions
     training = json.loads((tuned / "training.json").read_text())
     assert training["init"] == "first" and training["args"]["unet_steps"] == 2 and "vae_steps" not in training["args"]
+    assert training["init_training"] == json.loads((first / "training.json").read_text())  # the whole lineage
     for config in ("unet/config.json", "vae/config.json", "scheduler/scheduler_config.json"):  # no path of this machine
         assert "_name_or_path" not in json.loads((tuned / config).read_text())
     capsys.readouterr()
