@@ -456,8 +456,10 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
     quiet_ffmpeg_log()
     if not args.quiet and process == 0:
         cfg = pipeline.settings(scale=args.scale, steps=args.steps, guidance=args.guidance, visual_steps=args.visual_steps)
-        interval = ("" if cfg.visual_steps == 1 else
-                    f" (with a caption: in the first {visual_step_count(cfg.visual_steps, cfg.steps)} steps)")
+        n_visual = visual_step_count(cfg.visual_steps, cfg.steps)
+        steps_said = {0: "in no step", 1: "in the first step"}.get(n_visual, f"in the first {n_visual} steps")
+        interval = ("" if cfg.visual_steps == 1 or args.caption == "" else  # '': no caption, every step
+                    f" (with a caption: {steps_said})")
         print(f"model {args.model}: {cfg.steps} {cfg.scheduler} steps, guidance {cfg.guidance:g}, "
               f"scale (lambda) {cfg.scale:g}{interval}, seed {args.seed}", file=sys.stderr)
     bars: dict[str, tqdm] = {}

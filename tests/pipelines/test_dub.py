@@ -145,6 +145,21 @@ def test_cli_dub(model_dir, pipeline, av_clip, tmp_path):
     assert f"  failed: {tmp_path / 'missing.mp4'}: no such file" in second.stdout and second.stderr == ""
 
 
+@pytest.mark.parametrize("caption, visual_steps, interval", [
+    ("a ball bouncing", "0.5", " (with a caption: in the first step)"),  # 0.5 of the 2 steps
+    ("a ball bouncing", "0", " (with a caption: in no step)"),
+    ("", "0.5", "")])  # no caption: every step
+def test_cli_dub_says_where_the_visual_condition_works(model_dir, pipeline, av_clip, tmp_path, caption, visual_steps,
+                                                       interval):
+    run = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), "-o", str(tmp_path), "--model",
+                          str(model_dir), "--device", "cpu", "--visual-steps", visual_steps, "--caption", caption],
+                         capture_output=True, text=True)
+    c = pipeline.config
+    assert run.returncode == 0 and run.stderr.splitlines()[0] == (
+        f"model {model_dir}: {c.steps} {c.scheduler} steps, guidance {c.guidance:g}, scale (lambda) {c.scale:g}"
+        f"{interval}, seed 0"), run.stderr
+
+
 @pytest.mark.parametrize("signal_name", ["SIGINT", pytest.param("SIGKILL", marks=pytest.mark.slow)])
 def test_interrupted_batch_resumes(model_dir, av_clip, tmp_path, signal_name):
     import shutil
