@@ -43,7 +43,7 @@ from foley.evaluation.report import write_report
 from foley.evaluation.sfx_classifier import predict_clip
 from foley.media.audio import read_audio, write_audio
 from foley.media.files import atomic_write_text
-from foley.models.backbone import visual_step_count
+from foley.models.backbone import visual_steps_said
 from foley.pipelines.dub import FoleyPipeline
 
 ROWS = ("ground truth", "dub", "oracle units", "text only", "shuffled video")
@@ -161,8 +161,8 @@ def main() -> None:
     clip_s = entries[0]["duration_s"]
     lines = [f"SynthSync {args.split}, {len(entries)} clips of {clip_s:g} s, model `{args.model}`, "
              f"{pipe.config.steps} {pipe.config.scheduler} steps, guidance {pipe.config.guidance:g}, "
-             f"lambda {pipe.config.scale:g} (with a caption: in the first "
-             f"{visual_step_count(pipe.config.visual_steps, pipe.config.steps)} steps), seed {args.seed}, "
+             f"lambda {pipe.config.scale:g}{visual_steps_said(pipe.config.visual_steps, pipe.config.steps)}, "
+             f"seed {args.seed}, "
              + ("each clip's caption" if args.caption is None else f"caption {args.caption!r} for every clip"
                 if args.caption else "no caption given (as `foley dub` without --caption)")
              + ", CPU "

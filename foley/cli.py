@@ -447,7 +447,7 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
     from tqdm import tqdm
 
     from .media.video import quiet_ffmpeg_log
-    from .models.backbone import visual_step_count
+    from .models.backbone import visual_steps_said
     from .pipelines.dub import FoleyPipeline
     from .pipelines.dub_batch import OutputOptions, check_outputs, dub_batch
 
@@ -456,10 +456,7 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
     quiet_ffmpeg_log()
     if not args.quiet and process == 0:
         cfg = pipeline.settings(scale=args.scale, steps=args.steps, guidance=args.guidance, visual_steps=args.visual_steps)
-        n_visual = visual_step_count(cfg.visual_steps, cfg.steps)
-        steps_said = {0: "in no step", 1: "in the first step"}.get(n_visual, f"in the first {n_visual} steps")
-        interval = ("" if cfg.visual_steps == 1 or args.caption == "" else  # '': no caption, every step
-                    f" (with a caption: {steps_said})")
+        interval = "" if args.caption == "" else visual_steps_said(cfg.visual_steps, cfg.steps)  # '': every step
         print(f"model {args.model}: {cfg.steps} {cfg.scheduler} steps, guidance {cfg.guidance:g}, "
               f"scale (lambda) {cfg.scale:g}{interval}, seed {args.seed}", file=sys.stderr)
     bars: dict[str, tqdm] = {}

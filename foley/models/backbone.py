@@ -152,6 +152,15 @@ def visual_step_count(visual_steps: float, steps: int) -> int:
     return math.ceil(round(visual_steps * steps, 9))
 
 
+def visual_steps_said(visual_steps: float, steps: int) -> str:
+    """The settings lines' words for a ``visual_steps`` fraction of ``steps``: '' for every step,
+    else e.g. ' (with a caption: in the first 5 steps)'."""
+    if visual_steps == 1:
+        return ""
+    n = visual_step_count(visual_steps, steps)
+    return f" (with a caption: {({0: 'in no step', 1: 'in the first step'}).get(n, f'in the first {n} steps')})"
+
+
 class AudioBackbone:
     """Frozen components and the generation loop. ``from_pretrained`` reads every Auffusion layout."""
 
