@@ -776,7 +776,7 @@ def build_parser() -> argparse.ArgumentParser:
     dub.add_argument("-o", "--output", default="dubbed", help="output folder (default: dubbed)")
     dub.add_argument("--model", default="demo", help="demo (synthetic sounds), sfx (recorded sounds; both know "
                      "SynthSync's pictures only) or a model directory (pipeline.json + components)")
-    dub.add_argument("--caption", help="what the video shows, for the LM's caption slot (default: the caption of "
+    dub.add_argument("--caption", type=str.strip, help="what the video shows, for the LM's caption slot (default: the caption of "
                      "what the model sees, for a model with a caption probe; '' for none)")
     dub.add_argument("--scale", type=number_arg(0),
                      help="lambda of the visual cross-attention (default: the model's; demo 1, sfx 1.5)")

@@ -335,10 +335,12 @@ class FoleyPipeline:
         as the model saw still pictures in training) and the result trimmed: a short clip gets
         the same tokens as the same moment in a longer one (the audio may differ: each window is
         sampled with its own noise and loudness).
+        A caption of spaces only is no caption (``''``).
         Raises FoleyError for bad settings (see ``settings``) before decoding anything.
         """
         from ..media.video import probe_video
 
+        caption = None if caption is None else caption.strip()
         self.settings(scale=scale, steps=steps, guidance=guidance, visual_steps=visual_steps)  # fail before decoding
         duration_s = probe_video(video).duration_s
         span_s = max(duration_s, self.config.window_s)

@@ -148,7 +148,8 @@ def test_cli_dub(model_dir, pipeline, av_clip, tmp_path):
 @pytest.mark.parametrize("caption, visual_steps, interval", [
     ("a ball bouncing", "0.5", " (with a caption: in the first step)"),  # 0.5 of the 2 steps
     ("a ball bouncing", "0", " (with a caption: in no step)"),
-    ("", "0.5", "")])  # no caption: every step
+    ("", "0.5", ""),  # no caption: every step
+    ("  ", "0.5", "")])  # spaces only: no caption
 def test_cli_dub_says_where_the_visual_condition_works(model_dir, pipeline, av_clip, tmp_path, caption, visual_steps,
                                                        interval):
     run = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), "-o", str(tmp_path), "--model",
@@ -275,10 +276,10 @@ def test_without_a_caption_the_probe_captions_what_it_sees(pipeline, cfr_video, 
     assert asked == ["drumming", "drumming"] and result.caption == "drumming"
     assert result.seen.label == "drum" and result.seen.probability > 0.9
     assert re.fullmatch(r"seen: drum \(p (0\.9\d|1\.00)\), captioned 'drumming'", pipeline.seen_note(result))
-    for caption in ("", "a splash"):  # a caption given, even none, is the user's
+    for caption, used in (("", ""), (" ", ""), ("a splash ", "a splash")):  # a caption given, even none, is the user's
         asked.clear()
         result = pipeline.dub(video, steps=1, caption=caption)
-        assert asked == [caption, caption] and result.seen is None and result.caption == caption
+        assert asked == [used, used] and result.seen is None and result.caption == used
         assert pipeline.seen_note(result) is None
     monkeypatch.setattr(probe, "threshold", 1.0)  # sees nothing for sure: the model's own default caption
     asked.clear()
