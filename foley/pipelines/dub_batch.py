@@ -196,13 +196,14 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
 
 def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable[[Path], tuple[np.ndarray, int]],
               options: OutputOptions = OutputOptions(), on_start: Callable[[Path, int, int], None] | None = None,
-              silent_note: str | Callable[[Path], str] = SILENT_NOTE, process: int = 0, processes: int = 1
-              ) -> BatchSummary:
+              silent_note: str | Callable[[Path], str] = SILENT_NOTE, process: int = 0, processes: int = 1,
+              on_failed: Callable[[Path, str], None] | None = None) -> BatchSummary:
     """Dub every video (or, as process ``process`` of ``processes`` sharing the batch, its
     :func:`process_share`); a failure is recorded with its reason and the batch goes on.
     ``silent_note`` (or ``silent_note(video)``, asked after ``generate(video)``) is the
     summary's note on a video whose Foley track is silent. ``on_start(video, i, n)`` gets the
-    video's position in the whole batch.
+    video's position in the whole batch; ``on_failed(video, reason)`` hears of each failure as
+    it happens (the summary lists them all at the end).
 
     Raises FoleyError at once (nothing generated) if an output could overwrite an input or
     the output folder cannot be written; every process sharing the batch checks the same.
@@ -211,10 +212,16 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
     check_outputs(videos, out_dir)
     summary = BatchSummary()
     clashes = name_clashes(videos)
+
+    def failed(video: Path, reason: str) -> None:
+        summary.failed.append((str(video), reason))
+        if on_failed:
+            on_failed(video, reason)
+
     for i in process_share(len(videos), process, processes):
         video = videos[i]
         if i in clashes:
-            summary.failed.append((str(video), clashes[i]))
+            failed(video, clashes[i])
             continue
         if _finished(video, out_dir) and not options.overwrite:
             summary.skipped.append(str(video))
@@ -224,7 +231,7 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
         try:
             notes = _dub_one(video, out_dir, generate, options, silent_note)
         except FoleyError as e:
-            summary.failed.append((str(video), str(e)))
+            failed(video, str(e))
             continue
         summary.done.append(str(video))
         summary.notes += [(str(video), note) for note in notes]

@@ -143,6 +143,12 @@ def test_cli_dub(model_dir, pipeline, av_clip, tmp_path):
                             capture_output=True, text=True)
     assert second.returncode == 1 and "done 0, skipped 1 (already dubbed), failed 1" in second.stdout
     assert f"  failed: {tmp_path / 'missing.mp4'}: no such file" in second.stdout and second.stderr == ""
+    (tmp_path / "bad.mp4").write_text("not a video")
+    third = subprocess.run([sys.executable, "-m", "foley", "dub", str(tmp_path / "bad.mp4"), *opts[:-1]],
+                           capture_output=True, text=True)  # a failure is said as it happens, then in the summary
+    failure = f"  failed: {tmp_path / 'bad.mp4'}: not a readable media file"
+    assert third.returncode == 1 and third.stderr.splitlines()[1] == f"[1/1] {tmp_path / 'bad.mp4'}", third.stderr
+    assert third.stderr.splitlines()[2].startswith(failure) and third.stdout.splitlines()[1].startswith(failure)
 
 
 @pytest.mark.parametrize("caption, visual_steps, interval", [

@@ -87,8 +87,11 @@ def test_same_stem_from_two_folders_is_refused(videos, tmp_path):
     other = tmp_path / "other"
     other.mkdir()
     shutil.copy(videos / "silent.mp4", other / "silent.mp4")
-    summary = dub_batch([videos / "silent.mp4", other / "silent.mp4"], tmp_path / "o", tone)
+    heard = []
+    summary = dub_batch([videos / "silent.mp4", other / "silent.mp4"], tmp_path / "o", tone,
+                        on_failed=lambda video, reason: heard.append((str(video), reason)))
     assert len(summary.done) == 1 and "the outputs would collide" in summary.failed[0][1]
+    assert heard == summary.failed and heard[0][0] == str(other / "silent.mp4")
 
 
 # ----------------------------------------------------------- several processes ---
@@ -272,8 +275,9 @@ def test_a_failure_leaves_no_file_of_that_input(cfr_video, tmp_path, monkeypatch
         raise FoleyError("the muxer failed")
 
     monkeypatch.setattr(batch, "mux_audio", broken_mux)
-    summary = dub_batch([cfr_video[0]], tmp_path / "out", tone)
-    assert summary.failed == [(str(cfr_video[0]), "the muxer failed")]
+    heard = []
+    summary = dub_batch([cfr_video[0]], tmp_path / "out", tone, on_failed=lambda *failure: heard.append(failure))
+    assert summary.failed == [(str(cfr_video[0]), "the muxer failed")] and heard == [(cfr_video[0], "the muxer failed")]
     assert list((tmp_path / "out").iterdir()) == []
 
 
