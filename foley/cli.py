@@ -421,6 +421,8 @@ def _cmd_dub(args: argparse.Namespace) -> int:
     for _, reason in problems:
         if speak and not videos:  # nothing to dub: the run stops here
             print(f"foley: error: {reason}", file=sys.stderr)
+        elif speak and not args.quiet:  # the batch goes on; the summary counts it
+            print(f"  failed: {reason}", file=sys.stderr)
     summary = None
     if videos:
         try:
@@ -456,7 +458,9 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
     quiet_ffmpeg_log()
     if not args.quiet and process == 0:
         cfg = pipeline.settings(scale=args.scale, steps=args.steps, guidance=args.guidance, visual_steps=args.visual_steps)
-        interval = "" if args.caption == "" else visual_steps_said(cfg.visual_steps, cfg.steps)  # '': every step
+        no_caption = args.caption == "" or (args.caption is None and pipeline.caption_probe is None
+                                            and not pipeline.config.caption)
+        interval = "" if no_caption else visual_steps_said(cfg.visual_steps, cfg.steps)  # no caption: every step
         print(f"model {args.model}: {cfg.steps} {cfg.scheduler} steps, guidance {cfg.guidance:g}, "
               f"scale (lambda) {cfg.scale:g}{interval}, seed {args.seed}", file=sys.stderr)
     bars: dict[str, tqdm] = {}

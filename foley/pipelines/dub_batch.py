@@ -220,14 +220,14 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
 
     for i in process_share(len(videos), process, processes):
         video = videos[i]
-        if i in clashes:
-            failed(video, clashes[i])
-            continue
-        if _finished(video, out_dir) and not options.overwrite:
+        if i not in clashes and _finished(video, out_dir) and not options.overwrite:
             summary.skipped.append(str(video))
             continue
         if on_start:
             on_start(video, i, len(videos))
+        if i in clashes:
+            failed(video, clashes[i])
+            continue
         try:
             notes = _dub_one(video, out_dir, generate, options, silent_note)
         except FoleyError as e:

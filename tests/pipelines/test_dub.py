@@ -144,23 +144,26 @@ def test_cli_dub(model_dir, pipeline, av_clip, tmp_path):
     assert second.returncode == 1 and "done 0, skipped 1 (already dubbed), failed 1" in second.stdout
     assert f"  failed: {tmp_path / 'missing.mp4'}: no such file" in second.stdout and second.stderr == ""
     (tmp_path / "bad.mp4").write_text("not a video")
-    third = subprocess.run([sys.executable, "-m", "foley", "dub", str(tmp_path / "bad.mp4"), *opts[:-1]],
+    third = subprocess.run([sys.executable, "-m", "foley", "dub", str(tmp_path / "bad.mp4"), "gone.mp4", *opts[:-1]],
                            capture_output=True, text=True)  # a failure is said as it happens, then in the summary
+    progress, summary = third.stderr.splitlines(), third.stdout.splitlines()
     failure = f"  failed: {tmp_path / 'bad.mp4'}: not a readable media file"
-    assert third.returncode == 1 and third.stderr.splitlines()[1] == f"[1/1] {tmp_path / 'bad.mp4'}", third.stderr
-    assert third.stderr.splitlines()[2].startswith(failure) and third.stdout.splitlines()[1].startswith(failure)
+    assert third.returncode == 1 and progress[0] == "  failed: gone.mp4: no such file"  # known before the model loads
+    assert progress[2] == f"[1/1] {tmp_path / 'bad.mp4'}"
+    assert len(progress) == 4 and progress[3].startswith(failure) and progress[3] in summary, third.stderr
 
 
 @pytest.mark.parametrize("caption, visual_steps, interval", [
     ("a ball bouncing", "0.5", " (with a caption: in the first step)"),  # 0.5 of the 2 steps
     ("a ball bouncing", "0", " (with a caption: in no step)"),
     ("", "0.5", ""),  # no caption: every step
-    ("  ", "0.5", "")])  # spaces only: no caption
+    ("  ", "0.5", ""),  # spaces only: no caption
+    (None, "0.5", " (with a caption: in the first step)")])  # none given: the model's own caption
 def test_cli_dub_says_where_the_visual_condition_works(model_dir, pipeline, av_clip, tmp_path, caption, visual_steps,
                                                        interval):
     run = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), "-o", str(tmp_path), "--model",
-                          str(model_dir), "--device", "cpu", "--visual-steps", visual_steps, "--caption", caption],
-                         capture_output=True, text=True)
+                          str(model_dir), "--device", "cpu", "--visual-steps", visual_steps,
+                          *([] if caption is None else ["--caption", caption])], capture_output=True, text=True)
     c = pipeline.config
     assert run.returncode == 0 and run.stderr.splitlines()[0] == (
         f"model {model_dir}: {c.steps} {c.scheduler} steps, guidance {c.guidance:g}, scale (lambda) {c.scale:g}"

@@ -87,11 +87,13 @@ def test_same_stem_from_two_folders_is_refused(videos, tmp_path):
     other = tmp_path / "other"
     other.mkdir()
     shutil.copy(videos / "silent.mp4", other / "silent.mp4")
-    heard = []
+    started, heard = [], []
     summary = dub_batch([videos / "silent.mp4", other / "silent.mp4"], tmp_path / "o", tone,
+                        on_start=lambda video, i, n: started.append((video, i, n)),
                         on_failed=lambda video, reason: heard.append((str(video), reason)))
     assert len(summary.done) == 1 and "the outputs would collide" in summary.failed[0][1]
     assert heard == summary.failed and heard[0][0] == str(other / "silent.mp4")
+    assert started == [(videos / "silent.mp4", 0, 2), (other / "silent.mp4", 1, 2)]  # the clash has its progress line
 
 
 # ----------------------------------------------------------- several processes ---
