@@ -458,9 +458,7 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
     quiet_ffmpeg_log()
     if not args.quiet and process == 0:
         cfg = pipeline.settings(scale=args.scale, steps=args.steps, guidance=args.guidance, visual_steps=args.visual_steps)
-        no_caption = args.caption == "" or (args.caption is None and pipeline.caption_probe is None
-                                            and not pipeline.config.caption)
-        interval = "" if no_caption else visual_steps_said(cfg.visual_steps, cfg.steps)  # no caption: every step
+        interval = visual_steps_said(cfg.visual_steps, cfg.steps) if pipeline.may_caption(args.caption) else ""
         print(f"model {args.model}: {cfg.steps} {cfg.scheduler} steps, guidance {cfg.guidance:g}, "
               f"scale (lambda) {cfg.scale:g}{interval}, seed {args.seed}", file=sys.stderr)
     bars: dict[str, tqdm] = {}

@@ -362,6 +362,14 @@ class FoleyPipeline:
         return DubResult(audio[:self.time.samples(duration_s)], self.time.sample_rate, tokens,
                          bool((tokens != self.silence_unit).any()), unfamiliar, seen, caption)
 
+    def may_caption(self, caption: str | None = None) -> bool:
+        """Whether ``dub(video, caption=caption)`` can render with a caption (and so the visual
+        condition in the first ``visual_steps`` only): a caption given, or, with none given, a
+        caption probe or the model's own caption."""
+        if caption is not None:
+            return bool(caption.strip())
+        return self.caption_probe is not None or bool(self.config.caption)
+
     @staticmethod
     def seen_note(result: DubResult) -> str | None:
         """What the summary of `foley dub` (and the UI's notes) say of a video the caption probe
