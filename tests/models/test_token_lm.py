@@ -24,7 +24,7 @@ from lm_models import (
     TINY_GEMMA,
     clip_batch,
     fitted_lm,
-    one_thread,
+    one_thread,  # noqa: F401  (autouse fixture)
     perturb,
     tiny_lm,
     tiny_lm_config,
@@ -35,7 +35,7 @@ SAMPLING = SamplingConfig(do_sample=True, temperature=1.3, top_k=6, top_p=0.95, 
 
 
 @pytest.fixture(scope="module", params=["sequential", "time_aligned"])
-def trained(request, one_thread):
+def trained(request):
     return fitted_lm(seed=0, positions=request.param, aligned_span=160)
 
 
