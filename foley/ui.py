@@ -54,7 +54,7 @@ class Studio:
         from .pipelines.compose import load_backbone
 
         if self._backbone is None:
-            self._backbone = load_backbone(self.compose_model, self.device)
+            self._backbone = load_backbone(self.compose_model, self.device, flag="--compose-model")
         return self._backbone
 
     @functools.cached_property
@@ -310,16 +310,16 @@ def launch(model: str = "demo", host: str = "127.0.0.1", port: int = 7860, devic
            compose_model: str = "sfx") -> None:
     """Serve the page until interrupted."""
     root = Path(tempfile.mkdtemp(prefix="foley-ui-"))
-    os.environ["GRADIO_TEMP_DIR"] = str(root / "uploads")  # Gradio's uploads stay under the same root
-    example = EXAMPLE if EXAMPLE.is_file() else None  # in a source checkout
-    studio = Studio(model, device, root, compose_model)
-    studio.pipeline, studio.backbone  # load before serving: the first click should not wait for them
-    quiet_ffmpeg_log()
-    app = build_app(studio, str(example) if example else None)
-    print(f"foley ui: http://{host}:{port}  (files under {root}, removed on exit)", flush=True)
-    allowed = [str(root)] + ([str(example.parent)] if example else [])
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # `kill` cleans up as Ctrl-C does
-    try:
+    try:  # the root goes however this ends, a model that fails to load included
+        os.environ["GRADIO_TEMP_DIR"] = str(root / "uploads")  # Gradio's uploads stay under the same root
+        example = EXAMPLE if EXAMPLE.is_file() else None  # in a source checkout
+        studio = Studio(model, device, root, compose_model)
+        studio.pipeline, studio.backbone  # load before serving: the first click should not wait for them
+        quiet_ffmpeg_log()
+        app = build_app(studio, str(example) if example else None)
+        print(f"foley ui: http://{host}:{port}  (files under {root}, removed on exit)", flush=True)
+        allowed = [str(root)] + ([str(example.parent)] if example else [])
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # `kill` cleans up as Ctrl-C does
         app.queue(default_concurrency_limit=1).launch(server_name=host, server_port=port, allowed_paths=allowed,
                                                       ssr_mode=False, quiet=True, footer_links=[])
     finally:

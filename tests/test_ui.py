@@ -147,3 +147,15 @@ def test_compose_tab_composes_and_edits(page):
     assert "6" in table.inner_text()
     if _shots():
         page.screenshot(path=str(_shots() / "ui-compose.png"), full_page=True)
+
+
+def test_a_model_that_fails_to_load_is_named_by_its_option_and_leaves_no_folder(tmp_path):
+    model = write_tiny_model(tmp_path / "model")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "TMPDIR": str(scratch)}
+    done = subprocess.run([sys.executable, "-m", "foley", "ui", "--model", str(model), "--compose-model", "nosuch",
+                           "--device", "cpu"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("foley: error: --compose-model 'nosuch': not a shipped backbone")
+    assert list(scratch.iterdir()) == []

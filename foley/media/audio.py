@@ -6,6 +6,7 @@ soundfile reads and writes audio files; audio inside video containers (mp4, mkv,
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import av
@@ -22,6 +23,7 @@ TARGET_LUFS = -20.0
 PEAK_LIMIT = 10 ** (-1 / 20)  # -1 dBFS
 MAX_GAIN_DB = 20.0  # the most normalization lifts a track (-40 LUFS reaches the target)
 WRITE_BLOCK = 1 << 18  # samples per block written
+SAMPLE_BYTES = {"PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4}  # bytes per sample of a subtype
 
 
 def resample(wav: np.ndarray, orig_rate: int, target_rate: int) -> np.ndarray:
@@ -82,18 +84,40 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: 
 
 
 def write_audio(path: str | os.PathLike, wav: np.ndarray, sample_rate: int, subtype: str = "PCM_16") -> Path:
-    """Write (N,) or (C, N) float audio atomically; values are clipped to [-1, 1]."""
+    """Write (N,) or (C, N) float audio atomically; values are clipped to [-1, 1]. Raises
+    MediaError for audio of another shape or with non-finite values, and when the file
+    cannot be written (a full disk named as such); ``path`` is then left as it was."""
     wav = np.asarray(wav, dtype=np.float32)
     if wav.ndim not in (1, 2) or wav.shape[-1] == 0:
         raise MediaError(f"{path}: audio to write must be (N,) or (C, N) with N > 0, got shape {wav.shape}")
     if not np.isfinite(wav).all():
         raise MediaError(f"{path}: audio to write contains NaN or infinite values")
     channels = 1 if wav.ndim == 1 else wav.shape[0]
-    with atomic_path(path) as tmp:
-        with sf.SoundFile(str(tmp), "w", sample_rate, channels, subtype=subtype) as f:
-            for start in range(0, wav.shape[-1], WRITE_BLOCK):  # clipped block by block: no full copy
-                f.write(np.clip(wav[..., start:start + WRITE_BLOCK], -1.0, 1.0).T)
+    try:
+        with atomic_path(path) as tmp:
+            with sf.SoundFile(str(tmp), "w", sample_rate, channels, subtype=subtype) as f:
+                for start in range(0, wav.shape[-1], WRITE_BLOCK):  # clipped block by block: no full copy
+                    f.write(np.clip(wav[..., start:start + WRITE_BLOCK], -1.0, 1.0).T)
+    except (sf.LibsndfileError, OSError) as e:  # the partial file is gone by now
+        size = wav.size * SAMPLE_BYTES.get(subtype, 8) + 1024
+        raise MediaError(f"{path}: cannot write the audio ({_write_failure(e, Path(path).parent, size)})") from None
     return Path(path)
+
+
+def _write_failure(error: Exception, folder: Path, most_bytes: int) -> str:
+    """Why a write failed, in words: libsndfile says only 'System error.' when the disk is full,
+    so the free space is looked at (``most_bytes``: the file's size, with room for its header)."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    if free is not None and free < most_bytes:
+        return f"not enough free space: {_size(free)} free, {_size(most_bytes)} needed"
+    return getattr(error, "strerror", None) or str(error)
+
+
+def _size(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 1e6 else f"{n_bytes / 1e3:.0f} kB"
 
 
 def integrated_loudness(wav: np.ndarray, sample_rate: int, chunk: int = 1 << 18) -> float:

@@ -85,22 +85,23 @@ SHIPPED_BACKBONES = {  # name -> folder in the package
 }
 
 
-def backbone_source(spec: str) -> str:
+def backbone_source(spec: str, flag: str = "--model") -> str:
     """Where ``spec`` loads from: a shipped backbone's folder (``sfx``, ``demo``), a folder, or a
-    hub id (``owner/name``). Raises FoleyError for anything else, before any work is done."""
+    hub id (``owner/name``). Raises FoleyError for anything else, before any work is done; the
+    message names the option ``flag`` that gave ``spec``."""
     from importlib import resources
 
     if spec in SHIPPED_BACKBONES:
         path = Path(str(resources.files("foley").joinpath(SHIPPED_BACKBONES[spec])))
         if not path.is_dir():
-            raise FoleyError(f"the {spec} backbone is not installed ({path}); pass --model DIR")
+            raise FoleyError(f"the {spec} backbone is not installed ({path}); pass {flag} DIR")
         return str(path)
     if Path(spec).exists():
         return spec
     if not HUB_ID.fullmatch(spec):  # ./x, /x, a/b/c: a path
-        raise FoleyError(f"--model {spec}: no such model folder")
+        raise FoleyError(f"{flag} {spec}: no such model folder")
     if spec.count("/") != 1:
-        raise FoleyError(f"--model {spec!r}: not a shipped backbone ({', '.join(SHIPPED_BACKBONES)}), "
+        raise FoleyError(f"{flag} {spec!r}: not a shipped backbone ({', '.join(SHIPPED_BACKBONES)}), "
                          f"a folder or a hub id (owner/name)")
     return spec
 
@@ -111,12 +112,13 @@ def canonical_model(spec: str) -> str:
     return spec if spec in SHIPPED_BACKBONES or not Path(spec).exists() else str(Path(spec).resolve())
 
 
-def load_backbone(spec: str, device: str = "auto"):
-    """A shipped backbone by name (``sfx``, ``demo``) or a directory / hub id of any Auffusion layout."""
+def load_backbone(spec: str, device: str = "auto", flag: str = "--model"):
+    """A shipped backbone by name (``sfx``, ``demo``) or a directory / hub id of any Auffusion
+    layout; a bad ``spec`` is refused naming the option ``flag`` that gave it."""
     from ..device import resolve_device
     from ..models.backbone import AudioBackbone
 
-    return AudioBackbone.from_pretrained(backbone_source(spec)).to(resolve_device(device))
+    return AudioBackbone.from_pretrained(backbone_source(spec, flag)).to(resolve_device(device))
 
 
 def model_id(spec: str) -> str:

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import glob
 import os
+import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from ..errors import FoleyError
+from ..errors import FoleyError, MediaError
 from ..media.audio import normalize_loudness, read_audio, write_audio
 from ..media.files import atomic_path
 from ..media.mux import CONTAINERS, align_to_picture, fit_length, mux_audio, output_container
@@ -49,7 +50,8 @@ class BatchSummary:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (video, what the user should know)
 
     def lines(self) -> list[str]:
-        out = [f"done {len(self.done)}, skipped {len(self.skipped)} (already dubbed), failed {len(self.failed)}"]
+        redo = "; --overwrite dubs them again" if self.skipped else ""
+        out = [f"done {len(self.done)}, skipped {len(self.skipped)} (already dubbed{redo}), failed {len(self.failed)}"]
         return (out + [f"  note: {video}: {note}" for video, note in self.notes]
                 + [f"  failed: {reason}" for _, reason in self.failed])
 
@@ -143,8 +145,11 @@ def check_outputs(videos: list[Path], out_dir: str | os.PathLike) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise FoleyError(f"{out_dir}: cannot create the output folder ({e.strerror})") from None
-    if not os.access(out_dir, os.W_OK | os.X_OK):
-        raise FoleyError(f"{out_dir}: the output folder is not writable")
+    try:  # a trial file: permissions alone miss read-only mounts and the like
+        with tempfile.TemporaryFile(dir=out_dir):
+            pass
+    except OSError as e:
+        raise FoleyError(f"{out_dir}: the output folder is not writable ({e.strerror or e})") from None
 
 
 def finish_audio(foley: np.ndarray, sample_rate: int, info: VideoInfo, mix_original_db: float | None = None
@@ -187,7 +192,10 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
     if not heard:
         notes.append(silent_note(video) if callable(silent_note) else silent_note)
     with atomic_path(wav_path) as wav_part, atomic_path(video_path) as video_part:
-        write_audio(wav_part, wav, sr)
+        try:
+            write_audio(wav_part, wav, sr)
+        except MediaError as e:  # said of the output, not of its temporary file
+            raise MediaError(str(e).replace(str(wav_part), str(wav_path), 1)) from None
         del wav  # the muxer reads the written track back
         mux_audio(video, wav_part, video_part, keep_original=options.keep_original and info.has_audio, sample_rate=sr,
                   info=info)

@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -66,6 +68,36 @@ def test_write_keeps_existing_file_on_failure(tmp_path):
     with pytest.raises(Exception):
         write_audio(target, sine(100, 0.1, 16_000), 16_000, subtype="NOT_A_SUBTYPE")
     assert target.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["keep.wav"]
+
+
+def full_disk(monkeypatch, free_bytes=1000):
+    """libsndfile's failure on a full disk ('System error.'), with so many bytes free."""
+    import foley.media.audio as audio
+
+    class FullDisk(sf.SoundFile):
+        def write(self, data):
+            raise sf.LibsndfileError(2)  # SF_ERR_SYSTEM
+
+    monkeypatch.setattr(audio.sf, "SoundFile", FullDisk)
+    monkeypatch.setattr(audio.shutil, "disk_usage", lambda folder: SimpleNamespace(free=free_bytes))
+
+
+def test_a_full_disk_is_said_in_words_and_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    target = tmp_path / "keep.wav"
+    write_audio(target, sine(100, 0.1, 16_000), 16_000)
+    before = target.read_bytes()
+    full_disk(monkeypatch)
+    with pytest.raises(MediaError) as e:
+        write_audio(target, np.zeros(16_000, np.float32), 16_000)  # 1 s of PCM_16: 32,000 bytes + header
+    assert str(e.value) == f"{target}: cannot write the audio (not enough free space: 1 kB free, 33 kB needed)"
+    assert target.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["keep.wav"]
+
+
+def test_another_write_failure_keeps_libsndfile_s_words(tmp_path, monkeypatch):
+    full_disk(monkeypatch, free_bytes=10**8)
+    with pytest.raises(MediaError, match=r"x\.wav: cannot write the audio \(System error\.\)$"):
+        write_audio(tmp_path / "x.wav", np.zeros(16_000, np.float32), 16_000)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_clips_out_of_range(tmp_path):

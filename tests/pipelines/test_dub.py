@@ -141,7 +141,7 @@ def test_cli_dub(model_dir, pipeline, av_clip, tmp_path):
                                          f"scale (lambda) {c.scale:g}, seed 0", f"[1/1] {av_clip}"]
     second = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), str(tmp_path / "missing.mp4"), *opts],
                             capture_output=True, text=True)
-    assert second.returncode == 1 and "done 0, skipped 1 (already dubbed), failed 1" in second.stdout
+    assert second.returncode == 1 and "done 0, skipped 1 (already dubbed; --overwrite dubs them again), failed 1" in second.stdout
     assert f"  failed: {tmp_path / 'missing.mp4'}: no such file" in second.stdout and second.stderr == ""
     (tmp_path / "bad.mp4").write_text("not a video")
     third = subprocess.run([sys.executable, "-m", "foley", "dub", str(tmp_path / "bad.mp4"), "gone.mp4", *opts[:-1]],

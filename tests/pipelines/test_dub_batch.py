@@ -1,7 +1,9 @@
 import os
+import re
 import shutil
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import av
 import numpy as np
@@ -43,7 +45,8 @@ def test_collect_inputs(videos, tmp_path):
     found, problems = collect_inputs([str(videos), str(videos / "silent.mp4"), str(tmp_path / "nope.mp4"),
                                       str(videos / "*.mkv")])
     assert [p.name for p in found] == ["silent.mp4", "with audio.mp4"]  # de-duplicated, sorted
-    assert [r for _, r in problems] == [f"{tmp_path / 'nope.mp4'}: no such file", f"{videos / '*.mkv'}: the pattern matches no file"]
+    assert [r for _, r in problems] == [f"{tmp_path / 'nope.mp4'}: no such file",
+                                        f"{videos / '*.mkv'}: the pattern matches no file"]
 
 
 def test_batch_writes_skips_and_reports(videos, tmp_path):
@@ -52,7 +55,8 @@ def test_batch_writes_skips_and_reports(videos, tmp_path):
     broken = videos / "broken.mp4"
     broken.write_text("not a video")
     summary = dub_batch(found + [broken], out, tone)
-    assert len(summary.done) == 2 and summary.failed == [(str(broken), f"{broken}: not a readable media file (Invalid data found when processing input)")]
+    assert len(summary.done) == 2 and summary.failed == [
+        (str(broken), f"{broken}: not a readable media file (Invalid data found when processing input)")]
     for video in found:
         wav_path, mp4_path = output_paths(video, out)
         info = probe_video(video)
@@ -281,6 +285,44 @@ def test_a_failure_leaves_no_file_of_that_input(cfr_video, tmp_path, monkeypatch
     summary = dub_batch([cfr_video[0]], tmp_path / "out", tone, on_failed=lambda *failure: heard.append(failure))
     assert summary.failed == [(str(cfr_video[0]), "the muxer failed")] and heard == [(cfr_video[0], "the muxer failed")]
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_full_disk_fails_that_video_and_the_batch_goes_on(videos, tmp_path, monkeypatch):
+    import soundfile as sf
+
+    import foley.media.audio as audio
+
+    class FullOnce(sf.SoundFile):
+        full = True
+
+        def write(self, data):
+            if FullOnce.full:
+                FullOnce.full = False
+                raise sf.LibsndfileError(2)  # SF_ERR_SYSTEM, libsndfile's words for a full disk
+            return super().write(data)
+
+    monkeypatch.setattr(audio.sf, "SoundFile", FullOnce)
+    monkeypatch.setattr(audio.shutil, "disk_usage", lambda folder: SimpleNamespace(free=1000))
+    found, _ = collect_inputs([str(videos)])
+    out = tmp_path / "out"
+    summary = dub_batch(found, out, tone)
+    wav_path, _ = output_paths(found[0], out)
+    [(video, reason)] = summary.failed
+    assert video == str(found[0])
+    said = r": cannot write the audio \(not enough free space: 1 kB free, \d+ kB needed\)"
+    assert re.fullmatch(re.escape(str(wav_path)) + said, reason)
+    assert summary.done == [str(found[1])] and sorted(p.stem for p in out.iterdir()) == [found[1].stem] * 2
+
+
+def test_an_output_folder_that_takes_no_file_is_refused_at_once(cfr_video, tmp_path, monkeypatch):
+    import foley.pipelines.dub_batch as batch
+
+    def read_only(dir):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(batch.tempfile, "TemporaryFile", read_only)
+    with pytest.raises(FoleyError, match=r"out: the output folder is not writable \(Read-only file system\)$"):
+        dub_batch([cfr_video[0]], tmp_path / "out", lambda video: pytest.fail("generated before the check"))
 
 
 @pytest.mark.parametrize("codec, name, suffix", [("theora", "old.mkv", ".mov"), ("rawvideo", "raw.avi", ".mkv")])
