@@ -160,18 +160,24 @@ def integrated_loudness(wav: np.ndarray, sample_rate: int, chunk: int = 1 << 18)
 
 def normalize_loudness(mix: np.ndarray, sample_rate: int, target_lufs: float = TARGET_LUFS,
                        max_gain_db: float = MAX_GAIN_DB) -> np.ndarray:
-    """Gain to ``target_lufs`` integrated loudness, at most ``max_gain_db`` (near-silence is
-    never lifted into a noise bed), then a peak ceiling of -1 dBFS (one copy of ``mix``, made
-    in float32)."""
+    """``mix`` times its :func:`loudness_gain` (one copy of ``mix``, made in float32)."""
     out = np.array(mix, dtype=np.float32)
-    if len(out) >= int(0.4 * sample_rate) and np.any(out):
-        loudness = integrated_loudness(out, sample_rate)
-        if np.isfinite(loudness):
-            out *= np.float32(10 ** (min(target_lufs - loudness, max_gain_db) / 20))
-    peak = max(float(out.max()), -float(out.min())) if len(out) else 0.0
-    if peak > PEAK_LIMIT:
-        out *= np.float32(PEAK_LIMIT / peak)
+    out *= np.float32(loudness_gain(out, sample_rate, target_lufs, max_gain_db))
     return out
+
+
+def loudness_gain(mix: np.ndarray, sample_rate: int, target_lufs: float = TARGET_LUFS,
+                  max_gain_db: float = MAX_GAIN_DB) -> float:
+    """The linear gain that brings ``mix`` to ``target_lufs`` integrated loudness, at most
+    ``max_gain_db`` (near-silence is never lifted into a noise bed), lowered where needed so
+    that the peaks stay under -1 dBFS (the ceiling wins). 1 for silence or under 0.4 s."""
+    gain = 1.0
+    if len(mix) >= int(0.4 * sample_rate) and np.any(mix):
+        loudness = integrated_loudness(mix, sample_rate)
+        if np.isfinite(loudness):
+            gain = 10 ** (min(target_lufs - loudness, max_gain_db) / 20)
+    peak = max(float(mix.max()), -float(mix.min())) * gain if len(mix) else 0.0
+    return gain * PEAK_LIMIT / peak if peak > PEAK_LIMIT else gain
 
 
 def spectrogram_db(wav: np.ndarray, n_fft: int = 1024, hop: int = 256) -> np.ndarray:

@@ -5,7 +5,8 @@ window are generated in overlapping windows joined with equal-power crossfades),
 a 10 ms fade-in and a 0.25 s release at its planned end, is leveled (foreground events to one loudness, background beds
 such as rain or wind BED_UNDER_DB under it, as a Foley mix keeps ambience under the spot
 effects), gets its gain, and is added at its start time. The mix is loudness-normalized
-(ITU-R BS.1770 via pyloudnorm) and kept below -1 dBFS.
+(ITU-R BS.1770 via pyloudnorm) by the gain its events need at 0 dB, so that their gains are
+heard, and kept below -1 dBFS.
 
 Generated event audio is cached on disk, keyed by the model (with a digest of its weights),
 caption, length, seed and sampler settings, so that a follow-up turn only generates the
@@ -27,7 +28,7 @@ import numpy as np
 from ..config import MAX_GUIDANCE, MAX_STEPS, SCHEDULER_NAMES
 from ..errors import FoleyError
 from ..evaluation.onset import detect_onsets
-from ..media.audio import normalize_loudness, read_audio, spectrogram_db, write_audio
+from ..media.audio import PEAK_LIMIT, loudness_gain, normalize_loudness, read_audio, spectrogram_db, write_audio
 from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text, sha256_file
 from ..models.hub import HUB_ID
@@ -222,9 +223,13 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     With ``align_onsets`` each event's first onset is moved onto its planned start (a
     generated clip may begin with silence); background sounds (``is_background``) are not
     moved, so a bed covers its whole span. Events are leveled to EVENT_LUFS (beds
-    BED_UNDER_DB under it; near-silence is lifted by at most 20 dB) before their gain."""
+    BED_UNDER_DB under it; near-silence is lifted by at most 20 dB) before their gain, and the
+    mix is then leveled as a whole (-20 LUFS, peaks under -1 dBFS) by the gain that the same mix
+    with every event at 0 dB needs: an event's gain changes the mix by that much, even when it
+    is the only event (only the peak ceiling holds back a louder one)."""
     sr = backbone.mel.sample_rate
     mix = np.zeros(round(plan.duration_s * sr), dtype=np.float32)
+    level = np.zeros_like(mix)  # the same mix with every event's gain at 0 dB: what the whole is leveled by
     stats, t0 = RenderStats(), time.perf_counter()
     for e in plan.events:
         seed = event_seed(e)
@@ -243,14 +248,17 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         if align_onsets and not background:  # a bed has no attack to place: it fills its span
             wav = align_first_onset(wav, sr)
         wav = normalize_loudness(wav, sr, EVENT_LUFS - (BED_UNDER_DB if background else 0.0))
-        wav = _edge_fades(wav, round(EDGE_FADE_S * sr), round(RELEASE_S * sr)) * np.float32(10 ** (e.gain_db / 20))
+        wav = _edge_fades(wav, round(EDGE_FADE_S * sr), round(RELEASE_S * sr))
         start = round(e.start_s * sr)
         n = min(len(wav), len(mix) - start)
-        mix[start:start + n] += wav[:n]
+        level[start:start + n] += wav[:n]
+        mix[start:start + n] += wav[:n] * np.float32(10 ** (e.gain_db / 20))
         if progress:
             progress(e)
     stats.seconds = time.perf_counter() - t0
-    return normalize_loudness(mix, sr), stats
+    mix *= np.float32(loudness_gain(level, sr))  # so a gain is heard as given, even on the only event
+    peak = max(float(mix.max()), -float(mix.min()), PEAK_LIMIT)  # a gain above 0 dB may still meet the ceiling
+    return mix * np.float32(PEAK_LIMIT / peak), stats
 
 
 def faint_note(caption: str, peak_db: float) -> str:

@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -226,6 +227,26 @@ def test_a_bed_is_mixed_under_the_events_on_top_of_it(tmp_path):
     sr = 16_000
     difference = level_db(mix[5 * sr:7 * sr]) - level_db(mix[sr:3 * sr])  # ball + rain vs rain alone
     assert abs(difference - (BED_UNDER_DB + 0.41)) < 1.0, difference
+
+
+@pytest.mark.parametrize("gain_db", [-6.0, 3.0])
+def test_a_gain_is_heard_as_given_even_on_the_only_event(tmp_path, gain_db):
+    """A bed of rain alone, then the same rain at gain_db: the mix moves by gain_db. The stand-in's
+    rain at -20 LUFS peaks near -5 dBFS, so +3 dB stays under the ceiling."""
+    plan = RulesPlanner().plan("rain", 4.0)
+    changed = type(plan)(plan.duration_s, tuple(replace(e, gain_db=gain_db) for e in plan.events))
+    cache = EventCache(tmp_path, "bed")
+    before, _ = render(plan, BedBackbone(), cache, FAST)
+    after, _ = render(changed, BedBackbone(), cache, FAST)
+    assert level_db(after) - level_db(before) == pytest.approx(gain_db, abs=0.05)
+    assert np.abs(after).max() <= 10 ** (-1 / 20) + 1e-6
+
+
+def test_a_gain_above_the_ceiling_is_held_at_it(tmp_path):
+    plan = RulesPlanner().plan("rain", 4.0)
+    louder = type(plan)(plan.duration_s, tuple(replace(e, gain_db=20.0) for e in plan.events))
+    mix, _ = render(louder, BedBackbone(), EventCache(tmp_path, "bed"), FAST)
+    assert np.abs(mix).max() == pytest.approx(10 ** (-1 / 20), rel=1e-5)
 
 
 class QuietBackbone(BedBackbone):
