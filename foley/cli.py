@@ -267,8 +267,11 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
     from .config import TimeBase
     from .datasets.frame_cache import extract_features
+    from .datasets.manifest import read_manifest
     from .models.frame_encoder import load_frame_encoder
 
+    for manifest in args.manifests:  # a bad manifest is refused before the model loads (or downloads)
+        read_manifest(manifest)
     state = PartialState(cpu=args.device == "cpu")
     device = str(state.device) if state.num_processes > 1 else args.device
     encoder = load_frame_encoder(args.model, pretrained=args.pretrained, device=device, batch_size=args.batch_size)
@@ -567,8 +570,15 @@ def show_defaults(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
+class OneLineErrors(argparse.ArgumentParser):
+    """argparse, with a bad argument said in one line (argparse prints the whole usage first)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="foley", description="Video-to-audio Foley generation.")
+    parser = OneLineErrors(prog="foley", description="Video-to-audio Foley generation.")
     parser.add_argument("--version", action="version", version=f"foley {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

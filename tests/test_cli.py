@@ -15,6 +15,21 @@ def test_version_and_help():
     assert "prepare" in foley("--help").stdout
 
 
+@pytest.mark.parametrize("args, said", [
+    (["dub", "x.mp4", "--steps", "0"], "foley dub: error: argument --steps: must be between 1 and 1000, got 0 "
+                                       "(see foley dub --help)"),
+    (["prepare", "synth"], "foley prepare synth: error: the following arguments are required: --out "
+                           "(see foley prepare synth --help)"),
+    ([], "foley: error: the following arguments are required: COMMAND (see foley --help)"),
+])
+def test_a_bad_argument_is_said_in_one_line(args, said, capsys):
+    from foley.cli import build_parser
+
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(args)
+    assert exit_.value.code == 2 and capsys.readouterr().err == said + "\n"
+
+
 def test_help_shows_each_options_default_once():
     import argparse
 

@@ -147,3 +147,6 @@ def test_extract_command(encoder, av_clip, tmp_path, capsys):
     assert main(["extract", str(tmp_path / "nope.jsonl"), "--model", str(tmp_path / "fe"), "--out",
                  str(tmp_path / "cache"), "--quiet"]) == 2
     assert "no such manifest" in capsys.readouterr().err
+    # the default model (ViT-L-14, downloaded on first use) is not built for a manifest that is not there
+    assert main(["extract", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "cache"), "--quiet"]) == 2
+    assert capsys.readouterr().err == f"foley: error: {tmp_path / 'nope.jsonl'}: no such manifest\n"
