@@ -19,7 +19,6 @@ import json
 import math
 import os
 import time
-import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -141,11 +140,6 @@ def model_id(spec: str) -> str:
     return f"{name}@{digest.hexdigest()[:16]}"
 
 
-def event_seed(event: Event) -> int:
-    """The event's seed, or a stable one derived from its caption."""
-    return event.seed if event.seed is not None else zlib.crc32(event.caption.encode()) % 2**31
-
-
 class EventCache:
     """Generated event audio on disk: <dir>/<key>.wav, key = hash of everything that shapes it."""
 
@@ -232,7 +226,7 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     level = np.zeros_like(mix)  # the same mix with every event's gain at 0 dB: what the whole is leveled by
     stats, t0 = RenderStats(), time.perf_counter()
     for e in plan.events:
-        seed = event_seed(e)
+        seed = e.seed_used
         key = cache.key(e.caption, e.length_s, seed, sampler)
         wav = cache.get(key, sr)
         if wav is None:

@@ -18,6 +18,7 @@ import ast
 import json
 import math
 import re
+import zlib
 from dataclasses import asdict, dataclass, field, replace
 
 from ..errors import FoleyError
@@ -42,6 +43,11 @@ class Event:
     @property
     def length_s(self) -> float:
         return self.end_s - self.start_s
+
+    @property
+    def seed_used(self) -> int:
+        """The seed the event is generated with: its own, or a stable one derived from its caption."""
+        return self.seed if self.seed is not None else zlib.crc32(self.caption.encode()) % 2**31
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,8 @@ _NUM = r"(\d+(?:\.\d+)?)"
 _EDITS = [
     ("replace", re.compile(r"^(?:replace|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)),
     ("replace", re.compile(r"^(?:change|turn)\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)),
+    ("retake", re.compile(r"^(?:(?:give me |try )?another (?:take|version) of|try|redo|regenerate|re-?roll)\s+(?P<a>.+?)"
+                          r"(?:\s+again)?$", re.I)),
     ("remove", re.compile(r"^(?:remove|delete|drop|mute|cut)\s+(?P<a>.+)$", re.I)),
     ("add", re.compile(rf"^add\s+(?P<b>.+?)(?:\s+(?:from|between)\s+{_NUM}\s*s?\s*(?:to|and|-)\s*{_NUM}\s*s?|\s+at\s+{_NUM}\s*s?)?$", re.I)),
     ("move_to", re.compile(rf"^(?:move|put|start)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}\s*s?$", re.I)),
@@ -110,7 +112,7 @@ _EDITS = [
     ("length", re.compile(rf"^make\s+(?P<a>.+?)\s+(?P<dir>longer|shorter)(?:\s+by\s+{_NUM}\s*s?)?$", re.I)),
     ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?P<dir>louder|quieter|softer)(?:\s+by\s+{_NUM}\s*(?:db)?)?$", re.I)),
 ]
-_EDIT_HELP = ("replace X with Y, remove X, add X [at T s | from A to B s], move X to T s, "
+_EDIT_HELP = ("replace X with Y, another take of X (or: try X again), remove X, add X [at T s | from A to B s], move X to T s, "
               "make X later/earlier [by N s], make X longer/shorter [by N s], make X louder/quieter [by N dB]")
 
 
@@ -137,6 +139,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             e = events[i]
             if kind == "replace":
                 e.update(caption=_clean(m["b"]), seed=None)
+            elif kind == "retake":  # the same event generated from the next seed
+                e.update(seed=(previous.events[i].seed_used + 1) % 2**31)
             elif kind == "remove":
                 events.pop(i)
             elif kind == "move_to":

@@ -34,6 +34,11 @@ def test_rules_edits():
     assert spans(cat)[2] == ("a cat meowing", 6.667, 10) and cat.events[2].seed is None and cat.events[0].seed == 0
     assert [e.caption for e in p.plan("remove the rain", 10, base).events] == ["thunder", "a dog barks"]
     assert p.plan("make the thunder quieter by 3 dB", 10, base).events[1].gain_db == -3
+    for retake in ("another take of the thunder", "try the thunder again", "regenerate thunder", "reroll the thunder"):
+        again = p.plan(retake, 10, base)  # the same event from the next seed; the others untouched
+        assert spans(again) == spans(base) and [e.seed for e in again.events] == [0, 2, 2], retake
+    fresh = p.plan("rain, then thunder", 10)  # no seed yet: the one derived from the caption, plus one
+    assert p.plan("try the thunder again", 10, fresh).events[1].seed == fresh.events[1].seed_used + 1
     assert ("a bird chirping", 5.0, 7.0) in spans(p.plan("add a bird chirping at 5 s", 10, base))
     assert spans(p.plan("move the thunder to 1 s", 10, base))[1] == ("thunder", 1.0, 4.334)
     with pytest.raises(PlanError, match="no event matches 'it'; the events are: rain; thunder; a dog barks"):
