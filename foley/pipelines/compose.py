@@ -31,7 +31,7 @@ from ..media.audio import PEAK_LIMIT, loudness_gain, normalize_loudness, read_au
 from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text, sha256_file
 from ..models.hub import HUB_ID
-from .plan import Event, Plan
+from .plan import Plan
 from .planners import is_background
 
 EDGE_FADE_S = 0.01  # the fade-in of every event: its attack stays sharp
