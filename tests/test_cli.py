@@ -58,7 +58,13 @@ def test_prepare_synth_then_probe(tmp_path):
     probe = foley("probe", "--json", out / entries[0]["video"])
     assert probe.returncode == 0 and json.loads(probe.stdout)["duration_s"] == pytest.approx(2.0)
     again = foley("prepare", "synth", "--out", out, "--n-train", 1, "--n-test", 1)
-    assert again.returncode == 2 and again.stderr.strip() == f"foley: error: {out}: the folder is not empty; pass --overwrite to replace its dataset"
+    said = f"foley: error: {out}: the folder is not empty; pass --overwrite to replace its dataset"
+    assert again.returncode == 2 and again.stderr.strip() == said
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    on_file = foley("prepare", "synth", "--out", a_file, "--n-train", 1, "--n-test", 1)
+    said = f"foley: error: {a_file}: exists and is not a folder; --out names the dataset's folder"
+    assert on_file.returncode == 2 and on_file.stderr.strip() == said and a_file.read_text() == "x"
 
 
 def test_bad_flags_exit_nonzero(tmp_path):

@@ -545,6 +545,8 @@ def generate(
                 raise FoleyError(f"{sounds}: the {split} split has no usable recording for the class {c.name} "
                                  f"({' or '.join(c.labels)})")
     info_path = out / "synthsync.json"
+    if out.exists() and not out.is_dir():
+        raise FoleyError(f"{out}: exists and is not a folder; --out names the dataset's folder")
     if out.exists() and any(out.iterdir()):
         if not overwrite:
             raise FoleyError(f"{out}: the folder is not empty; pass --overwrite to replace its dataset")
