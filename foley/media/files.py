@@ -41,10 +41,16 @@ def check_writable(final: str | os.PathLike) -> None:
     final = Path(final)
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=final.parent):
-            pass
+        trial_write(final.parent)
     except OSError as e:
         raise FoleyError(f"{final}: cannot write there ({e.strerror or e})") from None
+
+
+def trial_write(folder: str | os.PathLike) -> None:
+    """Create and drop a temporary file in ``folder``; raises OSError if that fails (permissions
+    alone miss read-only mounts and the like)."""
+    with tempfile.TemporaryFile(dir=folder):
+        pass
 
 
 def _umask() -> int:

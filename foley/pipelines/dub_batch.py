@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import glob
 import os
-import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable
@@ -23,7 +22,7 @@ import numpy as np
 
 from ..errors import FoleyError, MediaError
 from ..media.audio import normalize_loudness, read_audio, write_audio
-from ..media.files import atomic_path
+from ..media.files import atomic_path, trial_write
 from ..media.mux import CONTAINERS, align_to_picture, fit_length, mux_audio, output_container
 from ..media.video import VideoInfo, probe_video
 
@@ -145,9 +144,8 @@ def check_outputs(videos: list[Path], out_dir: str | os.PathLike) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise FoleyError(f"{out_dir}: cannot create the output folder ({e.strerror})") from None
-    try:  # a trial file: permissions alone miss read-only mounts and the like
-        with tempfile.TemporaryFile(dir=out_dir):
-            pass
+    try:
+        trial_write(out_dir)
     except OSError as e:
         raise FoleyError(f"{out_dir}: the output folder is not writable ({e.strerror or e})") from None
 

@@ -317,10 +317,10 @@ def test_a_full_disk_fails_that_video_and_the_batch_goes_on(videos, tmp_path, mo
 def test_an_output_folder_that_takes_no_file_is_refused_at_once(cfr_video, tmp_path, monkeypatch):
     import foley.pipelines.dub_batch as batch
 
-    def read_only(dir):
+    def read_only(folder):
         raise OSError(30, "Read-only file system")
 
-    monkeypatch.setattr(batch.tempfile, "TemporaryFile", read_only)
+    monkeypatch.setattr(batch, "trial_write", read_only)
     with pytest.raises(FoleyError, match=r"out: the output folder is not writable \(Read-only file system\)$"):
         dub_batch([cfr_video[0]], tmp_path / "out", lambda video: pytest.fail("generated before the check"))
 
