@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -454,12 +455,23 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
     from .media.video import quiet_ffmpeg_log
     from .models.backbone import visual_steps_said
     from .pipelines.dub import FoleyPipeline
-    from .pipelines.dub_batch import OutputOptions, check_outputs, dub_batch
+    from .pipelines.dub_batch import OutputOptions, check_outputs, dub_batch, needs_model
 
+    out = Path(args.output)
+    new_folders = [f for f in (out, *out.parents) if not f.exists()]  # innermost first
     check_outputs(videos, args.output)  # before the model loads
-    pipeline = FoleyPipeline.from_pretrained(args.model, device=device)
+    pipeline = None  # not loaded when every video is already dubbed (or clashes)
+    if needs_model(videos, args.output, args.overwrite):
+        try:
+            pipeline = FoleyPipeline.from_pretrained(args.model, device=device)
+        except (FoleyError, OSError):
+            if process == 0:  # a run that cannot start leaves no empty folders behind
+                for folder in new_folders:
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+            raise
     quiet_ffmpeg_log()
-    if not args.quiet and process == 0:
+    if pipeline is not None and not args.quiet and process == 0:
         cfg = pipeline.settings(scale=args.scale, steps=args.steps, guidance=args.guidance, visual_steps=args.visual_steps)
         interval = visual_steps_said(cfg.visual_steps, cfg.steps) if pipeline.may_caption(args.caption) else ""
         print(f"model {args.model}: {cfg.steps} {cfg.scheduler} steps, guidance {cfg.guidance:g}, "

@@ -9,6 +9,7 @@ import functools
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -306,9 +307,27 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
     return app
 
 
+def check_address(host: str, port: int) -> None:
+    """Refuse, before any model loads, an address the page could not be served on: a host that
+    does not resolve to this machine, or a port in use (Gradio would say only that it cannot
+    find an empty port). Raises FoleyError."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as e:
+        raise FoleyError(f"--host {host}: not a known address ({e.strerror})") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds it
+        try:
+            probe.bind(address)
+        except OSError as e:
+            raise FoleyError(f"cannot serve on {host}:{port} ({e.strerror})") from None
+
+
 def launch(model: str = "demo", host: str = "127.0.0.1", port: int = 7860, device: str = "auto",
            compose_model: str = "sfx") -> None:
-    """Serve the page until interrupted."""
+    """Serve the page until interrupted. Raises FoleyError for an address it cannot serve on
+    or a model that does not load."""
+    check_address(host, port)
     root = Path(tempfile.mkdtemp(prefix="foley-ui-"))
     try:  # the root goes however this ends, a model that fails to load included
         os.environ["GRADIO_TEMP_DIR"] = str(root / "uploads")  # Gradio's uploads stay under the same root

@@ -30,6 +30,20 @@ def test_a_bad_argument_is_said_in_one_line(args, said, capsys):
     assert exit_.value.code == 2 and capsys.readouterr().err == said + "\n"
 
 
+def test_ui_refuses_an_address_it_cannot_serve_on_before_loading_anything():
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        taken = foley("ui", "--port", port, "--model", "nosuch")  # the address is checked first
+    unknown = foley("ui", "--host", "no.such.host.invalid", "--model", "nosuch")
+    assert taken.returncode == 2 and taken.stderr.startswith(f"foley: error: cannot serve on 127.0.0.1:{port} (")
+    assert unknown.returncode == 2 and unknown.stderr.startswith("foley: error: --host no.such.host.invalid: not a known")
+    assert len(taken.stderr.splitlines()) == len(unknown.stderr.splitlines()) == 1
+
+
 def test_help_shows_each_options_default_once():
     import argparse
 

@@ -73,8 +73,9 @@ class FrameEncoderConfig:
 @contextlib.contextmanager
 def _quiet_open_clip():
     """open_clip warns on the root logger that a tower 'initialized randomly' even when we
-    load its weights right after; hide warnings while it builds."""
-    logging.disable(logging.WARNING)
+    load its weights right after, and logs a failed download before raising it (which
+    ``_build_tower`` reports); hide both while it builds."""
+    logging.disable(logging.ERROR)
     try:
         yield
     finally:

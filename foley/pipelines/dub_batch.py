@@ -118,10 +118,19 @@ def output_paths(video: Path, out_dir: Path, suffix: str = ".mp4") -> tuple[Path
     return out_dir / f"{video.stem}.wav", out_dir / f"{video.stem}{suffix}"
 
 
-def _finished(video: Path, out_dir: Path) -> bool:
-    """The wav and a video next to it: the pair is the unit of completion (a lone wav is not)."""
+def already_dubbed(video: Path, out_dir: Path, overwrite: bool) -> bool:
+    """A finished video, which the batch skips unless ``overwrite``: its wav and a video next
+    to it (the pair is the unit of completion; a lone wav is not)."""
     wav_path, _ = output_paths(video, out_dir)
-    return wav_path.exists() and any(output_paths(video, out_dir, s)[1].exists() for s in CONTAINERS)
+    return (not overwrite and wav_path.exists()
+            and any(output_paths(video, out_dir, s)[1].exists() for s in CONTAINERS))
+
+
+def needs_model(videos: list[Path], out_dir: str | os.PathLike, overwrite: bool) -> bool:
+    """Whether any video of the whole batch will be generated: neither already dubbed nor
+    failed for a name clash. Every process sharing the batch gets the same answer."""
+    clashes = name_clashes(videos)
+    return any(i not in clashes and not already_dubbed(v, Path(out_dir), overwrite) for i, v in enumerate(videos))
 
 
 def check_outputs(videos: list[Path], out_dir: str | os.PathLike) -> None:
@@ -226,7 +235,7 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
 
     for i in process_share(len(videos), process, processes):
         video = videos[i]
-        if i not in clashes and _finished(video, out_dir) and not options.overwrite:
+        if i not in clashes and already_dubbed(video, out_dir, options.overwrite):
             summary.skipped.append(str(video))
             continue
         if on_start:

@@ -151,6 +151,18 @@ def test_cli_dub(model_dir, pipeline, av_clip, tmp_path):
     assert third.returncode == 1 and progress[0] == "  failed: gone.mp4: no such file"  # known before the model loads
     assert progress[2] == f"[1/1] {tmp_path / 'bad.mp4'}"
     assert len(progress) == 4 and progress[3].startswith(failure) and progress[3] in summary, third.stderr
+    # Everything already dubbed: nothing to generate, so the model is not even loaded.
+    fourth = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), "-o", str(out), "--model",
+                             str(tmp_path / "no_model")], capture_output=True, text=True)
+    assert fourth.returncode == 0 and "done 0, skipped 1" in fourth.stdout and fourth.stderr == "", fourth.stderr
+
+
+def test_cli_dub_with_a_bad_model_leaves_no_output_folder(av_clip, tmp_path):
+    out = tmp_path / "new" / "out"
+    run = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), "-o", str(out), "--model",
+                          str(tmp_path / "no_model")], capture_output=True, text=True)
+    assert run.returncode == 2 and run.stderr.startswith("foley: error: ") and len(run.stderr.splitlines()) == 1
+    assert not (tmp_path / "new").exists()
 
 
 @pytest.mark.parametrize("caption, visual_steps, interval", [
