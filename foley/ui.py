@@ -143,7 +143,7 @@ class Studio:
             text = "(plan edited in the table)"
         else:
             if not text or not text.strip():
-                raise FoleyError("describe the sound bed first, e.g. 'rain, then thunder, then a dog barks'")
+                raise FoleyError("describe the sound bed first, e.g. 'rain, then thunder, then a horse neighs'")
             if not new and state.plan is None:
                 raise FoleyError("there is no bed to edit yet: describe one and press New bed")
             plan = get_planner(planner).plan(text.strip(), state.duration_s, state.plan)
@@ -279,7 +279,7 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
             with gr.Row():
                 with gr.Column():
                     text = gr.Textbox(label="description, or an edit of the current bed", elem_id="compose-text",
-                                      placeholder="rain, then thunder, then a dog barks")
+                                      placeholder="rain, then thunder, then a horse neighs")
                     with gr.Row():
                         duration = gr.Number(10, label="duration (s)", elem_id="compose-duration")
                         planner = gr.Dropdown(["rules"], value="rules", allow_custom_value=True,
