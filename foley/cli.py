@@ -305,9 +305,9 @@ def _cmd_train_lm(args: argparse.Namespace) -> int:
         print(f"token LM written to {out}")
     return 0
 
+
 def _cmd_compose(args: argparse.Namespace) -> int:
     from .media.audio import write_audio
-    from .media.files import check_writable
     from .pipelines.compose import (
         EventCache,
         SamplerConfig,
@@ -327,12 +327,8 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     continuing = bool(args.session) and Path(args.session).exists()
     session = Session.open(args.session, args.duration) if args.session else None
     out = Path(args.output or (Path(args.session).with_suffix(".wav") if args.session else "compose.wav"))
-    if out.suffix.lower() != ".wav":
-        raise FoleyError(f"{out}: the bed is written as WAV; give -o a path ending in .wav")
-    if out.exists() and not (args.overwrite or continuing):  # a follow-up turn rewrites its own bed
-        raise FoleyError(f"{out}: exists; pass --overwrite to replace it")
-    for path in (out, *([args.timeline] if args.timeline else [])):
-        check_writable(path)
+    if not args.plan_only:  # which writes nothing
+        _check_compose_outputs(out, args.timeline, args.session, replace=args.overwrite or continuing)
     # A session keeps its backbone and the sampler options given on its turns.
     model = canonical_model(args.model) if args.model else (session.model if session and session.model else "sfx")
     backbone_source(model)  # an unknown --model (or a bad sampler.json) is refused before planning
@@ -343,13 +339,13 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     planner = get_planner(args.planner, base_url=args.planner_url, model=args.planner_model, device=args.device)
     previous = session.plan if session else None
     plan = planner.plan(args.text, session.duration_s if session else args.duration, previous)
+    if args.plan_only:  # the JSON alone on stdout, for a program to read
+        print(plan.to_json())
+        return 0
     print(f"plan ({planner.name}, {plan.duration_s:g} s):")
     for e in plan.events:
         gain = f" {e.gain_db:+.0f} dB" if e.gain_db else ""
         print(f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{gain}")
-    if args.plan_only:
-        print(plan.to_json())
-        return 0
     backbone = load_backbone(model, args.device)
     same_model = not (session and session.model and session.model != model)
     for note in caption_notes(backbone, backbone_source(model), new_captions(plan, previous if same_model else None)):
@@ -375,6 +371,27 @@ def _cmd_compose(args: argparse.Namespace) -> int:
           f"from the cache, {stats.seconds:.1f} s ({sampler.steps} {sampler.scheduler} steps, guidance "
           f"{sampler.guidance:g})")
     return 0
+
+
+def _check_compose_outputs(out: Path, timeline: str | None, session: str | None, replace: bool) -> None:
+    """Refuse, before any work, a bed (``out``, WAV) or timeline picture (PNG) that would
+    replace a file without ``replace`` (--overwrite, or a follow-up turn rewriting its own),
+    or a session file that is the bed or the picture. Raises FoleyError."""
+    from .media.files import check_writable
+
+    if out.suffix.lower() != ".wav":
+        raise FoleyError(f"{out}: the bed is written as WAV; give -o a path ending in .wav")
+    picture = Path(timeline) if timeline else None
+    if picture and picture.suffix.lower() != ".png":
+        raise FoleyError(f"{picture}: the timeline is written as PNG; give --timeline a path ending in .png")
+    if session and Path(session).resolve() in {out.resolve(), picture and picture.resolve()}:
+        what = "bed" if Path(session).resolve() == out.resolve() else "timeline"
+        raise FoleyError(f"{session}: the session file would also be the {what}; give it a name of its own, "
+                         f"e.g. {Path(session).with_suffix('.json')}")
+    for path in (out, *([picture] if picture else [])):
+        if path.exists() and not replace:
+            raise FoleyError(f"{path}: exists; pass --overwrite to replace it")
+        check_writable(path)
 
 
 def _cmd_eval_clap(args: argparse.Namespace) -> int:

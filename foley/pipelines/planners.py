@@ -120,6 +120,13 @@ def _numbers(m: re.Match) -> list[float]:
     return [float(g) for g in m.groups() if g is not None and re.fullmatch(_NUM, g)]
 
 
+def _on_timeline(caption: str, start: float, end: float, duration_s: float, edit: str) -> tuple[float, float]:
+    """(start, end) of an edited event cut to the timeline; PlanError when none of it is left on it."""
+    if start >= duration_s - 0.05 or end <= 0.05:
+        raise PlanError(f"{edit} puts {caption!r} off the {duration_s:g} s timeline")
+    return max(0.0, start), min(duration_s, end)
+
+
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
     text = _clean(instruction)
@@ -133,6 +140,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         nums = _numbers(m)
         if kind == "add":
             start, end = (nums[0], nums[1]) if len(nums) == 2 else ((nums[0], min(d, nums[0] + 2.0)) if nums else (0.0, d))
+            start, end = _on_timeline(_clean(m["b"]), start, max(start, end), d, f"adding it at {start:g} s")
             events.append(dict(caption=_clean(m["b"]), start_time=start, end_time=end))
         else:
             i = _match(previous, m["a"])
@@ -143,14 +151,15 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 e.update(seed=(previous.events[i].seed_used + 1) % 2**31)
             elif kind == "remove":
                 events.pop(i)
-            elif kind == "move_to":
-                e.update(start_time=nums[0], end_time=nums[0] + e["end_time"] - e["start_time"])
-            elif kind == "shift":  # an event that reaches an edge of the timeline is cut there
+            elif kind == "move_to":  # an event that reaches an edge of the timeline is cut there
+                start, end = _on_timeline(e["caption"], nums[0], nums[0] + e["end_time"] - e["start_time"], d,
+                                          f"moving it to {nums[0]:g} s")
+                e.update(start_time=start, end_time=end)
+            elif kind == "shift":
                 step = (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "later" else -1)
-                start, end = e["start_time"] + step, e["end_time"] + step
-                if start >= d - 0.05 or end <= 0.05:
-                    raise PlanError(f"moving {e['caption']!r} by {step:+g} s puts it off the {d:g} s timeline")
-                e.update(start_time=max(0.0, start), end_time=min(d, end))
+                start, end = _on_timeline(e["caption"], e["start_time"] + step, e["end_time"] + step, d,
+                                          f"moving it by {step:+g} s")
+                e.update(start_time=start, end_time=end)
             elif kind == "length":
                 e.update(end_time=e["end_time"] + (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "longer" else -1))
             else:

@@ -284,6 +284,37 @@ def test_cli_compose_refuses_an_output_that_is_not_wav_before_planning(tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
+def test_cli_compose_never_writes_over_a_file_it_was_not_asked_to_replace(tmp_path):
+    (tmp_path / "keep.wav").write_bytes(b"audio")
+    (tmp_path / "clip.mp4").write_bytes(b"video")
+    for args, said in ((["-o", "bed.wav", "--timeline", "keep.wav"], "keep.wav: the timeline is written as PNG"),
+                       (["-o", "bed.wav", "--timeline", "clip.mp4"], "clip.mp4: the timeline is written as PNG"),
+                       (["-o", "bed.wav", "--timeline", "t.jpg"], "t.jpg: the timeline is written as PNG"),
+                       (["--session", "s.wav"], "s.wav: the session file would also be the bed; give it a name of "
+                                                "its own, e.g. s.json"),
+                       (["--session", "s.png", "--timeline", "s.png"], "s.png: the session file would also be the "
+                                                                        "timeline")):
+        done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", *args], capture_output=True,
+                              text=True, cwd=tmp_path)
+        assert done.returncode == 2 and done.stderr.startswith(f"foley: error: {said}"), done.stderr
+    (tmp_path / "t.png").write_bytes(b"picture")
+    done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", "--timeline", "t.png"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 2 and "t.png: exists; pass --overwrite to replace it" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "keep.wav", "t.png"]
+    assert (tmp_path / "keep.wav").read_bytes() == b"audio" and (tmp_path / "t.png").read_bytes() == b"picture"
+
+
+def test_cli_compose_plan_only_prints_json_alone_and_writes_nothing(tmp_path):
+    (tmp_path / "compose.wav").write_bytes(b"a bed")  # the default output, which --plan-only does not write
+    done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain, then thunder", "--plan-only"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)
+    assert [e["caption"] for e in plan["events"]] == ["rain", "thunder"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["compose.wav"]
+
+
 def test_cli_compose_refuses_an_output_it_cannot_write_before_any_work(tmp_path):
     (tmp_path / "a_file").write_text("")
     for args in (["-o", str(tmp_path / "a_file" / "x.wav")],

@@ -48,8 +48,14 @@ def test_rules_edits():
     bed = p.plan("a hammer strikes a metal plate, then two glasses clink together", 8)
     assert spans(p.plan("make the glass later by 1 s", 8, bed))[1] == ("two glasses clink together", 5.0, 8)
     assert spans(p.plan("make the dogs earlier by 1 s", 10, base))[2] == ("a dog barks", 5.667, 9.0)
-    with pytest.raises(PlanError, match="off the 10 s timeline"):
+    with pytest.raises(PlanError, match="moving it by \\+5 s puts 'a dog barks' off the 10 s timeline"):
         p.plan("make the dog later by 5 s", 10, base)
+    # Moved or added past the end: refused, not dropped from the plan; partly past it: cut there.
+    with pytest.raises(PlanError, match="moving it to 30 s puts 'thunder' off the 10 s timeline"):
+        p.plan("move the thunder to 30 s", 10, base)
+    with pytest.raises(PlanError, match="adding it at 12 s puts 'a bell' off the 10 s timeline"):
+        p.plan("add a bell at 12 s", 10, base)
+    assert ("thunder", 9.0, 10) in spans(p.plan("move the thunder to 9 s", 10, base))
     with pytest.raises(PlanError, match="is an edit, and there is no bed to edit yet"):
         p.plan("make the dog louder", 10)  # not a bed whose one sound is "make the dog louder"
     with pytest.raises(PlanError, match="does not understand"):
