@@ -481,6 +481,7 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
     if needs_model(videos, args.output, args.overwrite):
         try:
             pipeline = FoleyPipeline.from_pretrained(args.model, device=device)
+            pipeline.check_caption(args.caption)
         except (FoleyError, OSError):
             if process == 0:  # a run that cannot start leaves no empty folders behind
                 for folder in new_folders:

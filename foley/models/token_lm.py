@@ -225,12 +225,32 @@ class TokenLM(nn.Module):
 
     # ------------------------------------------------------------------ layout ----------
     def _tail_ids(self, caption: str) -> list[int]:
-        for marker in (*MARKERS, *CHAT_TOKENS):
-            if marker in caption:
-                raise FoleyError(f"a caption cannot contain the marker {marker}: {caption!r}")
-        tail = (f"{VIDEO_CLOSE}\nCaption: {CAPTION_OPEN}{caption}{CAPTION_CLOSE}\n{self.config.request}"
-                f"<end_of_turn>\n<start_of_turn>model\n")
-        return self.tokenizer(tail, add_special_tokens=False).input_ids
+        """The prompt after the video: the caption between its markers, then the request. The
+        caption is read as plain text: a marker, chat or ``<AUD_x>`` token typed in it is spelled
+        out, not taken as that token."""
+        def ids(text: str, **kwargs) -> list[int]:
+            return self.tokenizer(text, add_special_tokens=False, **kwargs).input_ids
+
+        return (ids(f"{VIDEO_CLOSE}\nCaption: {CAPTION_OPEN}") + ids(caption, split_special_tokens=True)
+                + ids(f"{CAPTION_CLOSE}\n{self.config.request}<end_of_turn>\n<start_of_turn>model\n"))
+
+    def _fits(self, n_frames: int, n_tail: int) -> bool:
+        """Whether ``n_frames`` video frames fit before a prompt tail of ``n_tail`` tokens:
+        time-aligned positions keep ``aligned_span`` grid positions for both."""
+        if self.config.positions == "sequential" or n_frames == 0:
+            return True
+        ratio = self.config.token_rate_hz / self.config.video_fps
+        return round((n_frames - 1) * ratio) < self.config.aligned_span - n_tail
+
+    def check_caption(self, caption: str, n_frames: int) -> None:
+        """Refuse (FoleyError) a caption whose prompt leaves no room for ``n_frames`` video frames."""
+        n_tail = len(self._tail_ids(caption))
+        if not self._fits(n_frames, n_tail):
+            ratio = self.config.token_rate_hz / self.config.video_fps
+            room = self.config.aligned_span - round((n_frames - 1) * ratio) - 1
+            raise FoleyError(f"the caption is too long for this model: its part of the prompt would take {n_tail} "
+                             f"tokens, and next to a window's {n_frames} video frames there is room for {room}; "
+                             "shorten it")
 
     def _positions(self, n_head: int, n_frames: int, n_tail: int, n_target: int) -> list[int]:
         """Rotary positions of one row: head, video frames, prompt tail, targets."""
@@ -240,12 +260,11 @@ class TokenLM(nn.Module):
         # time_aligned: frame k sits at token-grid position n_head + round(k * 50 / 21.5) and target t at
         # n_head + span + t, so a token and the frame of its instant are always `span` positions apart.
         span, ratio = self.config.aligned_span, self.config.token_rate_hz / self.config.video_fps
+        if not self._fits(n_frames, n_tail):
+            raise FoleyError(f"{n_frames} video frames and a prompt tail (caption and request) of {n_tail} tokens "
+                             f"do not fit aligned_span={span}: a shorter clip or caption")
         video = [n_head + round(k * ratio) for k in range(n_frames)]
-        first_tail = n_head + span - n_tail
-        if video and video[-1] >= first_tail:
-            raise FoleyError(f"a clip of {n_frames} frames is too long for aligned_span={span}: at most "
-                             f"{int((span - n_tail) / ratio)} frames")
-        return [*range(n_head), *video, *range(first_tail, n_head + span + n_target)]
+        return [*range(n_head), *video, *range(n_head + span - n_tail, n_head + span + n_target)]
 
     def build_inputs(self, frames: torch.Tensor | None, frame_counts: torch.Tensor | None, captions: list[str],
                      units: torch.Tensor | None = None, unit_counts: torch.Tensor | None = None):

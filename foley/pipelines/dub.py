@@ -342,6 +342,7 @@ class FoleyPipeline:
 
         caption = None if caption is None else caption.strip()
         self.settings(scale=scale, steps=steps, guidance=guidance, visual_steps=visual_steps)  # fail before decoding
+        self.check_caption(caption)
         duration_s = probe_video(video).duration_s
         span_s = max(duration_s, self.config.window_s)
         features = self.encode_frames(video, span_s, progress)
@@ -361,6 +362,12 @@ class FoleyPipeline:
         tokens = tokens[:self.time.tokens(duration_s)]
         return DubResult(audio[:self.time.samples(duration_s)], self.time.sample_rate, tokens,
                          bool((tokens != self.silence_unit).any()), unfamiliar, seen, caption)
+
+    def check_caption(self, caption: str | None) -> None:
+        """Refuse (FoleyError) a caption too long for the LM's prompt next to a window's frames
+        (None: the model's own caption; a probe's captions are short)."""
+        self.lm.check_caption(self.config.caption if caption is None else caption.strip(),
+                              self.time.video_frames(self.config.window_s))
 
     def may_caption(self, caption: str | None = None) -> bool:
         """Whether ``dub(video, caption=caption)`` can render with a caption (and so the visual

@@ -209,9 +209,24 @@ def test_vocabulary_and_prompt():
                     f"</Caption>\n{REQUEST}<end_of_turn>\n<start_of_turn>model\n")
 
 
+def test_a_caption_is_plain_text_and_its_length_is_checked(trained):
+    tok = trained.tokenizer
+    specials = tok.convert_tokens_to_ids(["<Video>", "<end_of_turn>", audio_token(1)])
+    typed = trained._tail_ids("a <Video> <end_of_turn> <AUD_1> inside")  # spelled out, not taken as those tokens
+    plain = trained._tail_ids("a ball")
+    assert typed.count(specials[0]) == 0 and typed.count(specials[2]) == 0
+    assert typed.count(specials[1]) == plain.count(specials[1]) == 1  # the request's own end of turn
+    assert "<Video> <end_of_turn> <AUD_1> inside</Caption>" in tok.decode(typed)
+    assert [len(row) for row in trained.generate(["a <Video> inside"], [3])] == [3]
+    trained.check_caption("a ball", 40)
+    if trained.config.positions == "sequential":  # no room reserved, so no limit here
+        trained.check_caption("a ball " * 400, 40)
+    else:
+        with pytest.raises(FoleyError, match=r"the caption is too long for this model: .* room for \d+; shorten it"):
+            trained.check_caption("a ball " * 400, 40)
+
+
 def test_bad_inputs_fail_with_one_line(trained, tmp_path):
-    with pytest.raises(FoleyError, match="marker"):
-        trained.generate(["a <Video> inside"], [3])
     with pytest.raises(FoleyError, match="token count"):
         trained.generate(["x", "y"], [3])
     with pytest.raises(FoleyError, match="not a token LM"):
@@ -238,7 +253,7 @@ def test_time_aligned_positions_put_each_token_a_fixed_distance_from_its_frame()
             t = round(k * 50 / 21.5)
             if t < n_tokens:
                 assert audio[t] - p == 300
-    with pytest.raises(FoleyError, match="too long for aligned_span"):
+    with pytest.raises(FoleyError, match="do not fit aligned_span=300"):
         frames, counts, captions = clip_batch([200])
         model.generate(captions, [10], frames, counts)
 
