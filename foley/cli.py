@@ -839,7 +839,8 @@ def build_parser() -> argparse.ArgumentParser:
     dub.add_argument("--overwrite", action="store_true", help="redo videos whose outputs exist")
     dub.add_argument("--keep-original", action="store_true", help="keep the video's own audio as a second track")
     dub.add_argument("--mix-original", type=number_arg(-80, 20), metavar="DB",
-                     help="mix the video's own audio under the Foley at DB")
+                     help="mix the video's own audio into the track, its loudness DB from the Foley's "
+                          "(-12: 12 LU under it)")
     dub.add_argument("--quiet", action="store_true", help="no progress output")
     dub.set_defaults(func=_cmd_dub)
 

@@ -180,6 +180,19 @@ def loudness_gain(mix: np.ndarray, sample_rate: int, target_lufs: float = TARGET
     return gain * PEAK_LIMIT / peak if peak > PEAK_LIMIT else gain
 
 
+def relative_gain(signal: np.ndarray, reference: np.ndarray, sample_rate: int, db: float) -> float:
+    """The linear gain that puts ``signal``'s integrated loudness (BS.1770, LUFS) ``db`` from
+    ``reference``'s, e.g. -12: 12 LU under it; 10 ** (db / 20) when either has no measurable
+    loudness (silence, or under 0.4 s). Both are mono at ``sample_rate``."""
+    def loudness(wav: np.ndarray) -> float:
+        return integrated_loudness(wav, sample_rate) if len(wav) >= int(0.4 * sample_rate) and np.any(wav) else -np.inf
+
+    level, target = loudness(signal), loudness(reference)
+    if not (np.isfinite(level) and np.isfinite(target)):
+        return 10 ** (db / 20)
+    return 10 ** ((target + db - level) / 20)
+
+
 def spectrogram_db(wav: np.ndarray, n_fft: int = 1024, hop: int = 256) -> np.ndarray:
     """(n_fft // 2 + 1, frames) STFT magnitude in dB relative to the loudest bin, for
     pictures (draw from -80 to 0). The reference never falls below 1e-2 (about -95 dB for a

@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import FoleyError, MediaError
-from ..media.audio import normalize_loudness, read_audio, write_audio
+from ..media.audio import normalize_loudness, read_audio, relative_gain, write_audio
 from ..media.files import atomic_path, trial_write
 from ..media.mux import CONTAINERS, align_to_picture, fit_length, mux_audio, output_container
 from ..media.video import VideoInfo, probe_video
@@ -161,8 +161,9 @@ def check_outputs(videos: list[Path], out_dir: str | os.PathLike) -> None:
 
 def finish_audio(foley: np.ndarray, sample_rate: int, info: VideoInfo, mix_original_db: float | None = None
                  ) -> tuple[np.ndarray, bool]:
-    """The track to write: fitted to the picture, the original mixed under it on the
-    picture's clock if asked (and present), loudness-normalized. Also whether the model made
+    """The track to write: fitted to the picture, the original mixed in on the picture's
+    clock if asked (and present) with its loudness ``mix_original_db`` LU from the Foley's
+    (:func:`relative_gain`), loudness-normalized. Also whether the model made
     any sound: below ``NO_SOUND_PEAK_DBFS`` its output is replaced by silence, which
     normalization leaves silent."""
     n = round(info.duration_s * sample_rate)
@@ -173,7 +174,8 @@ def finish_audio(foley: np.ndarray, sample_rate: int, info: VideoInfo, mix_origi
         wav = np.zeros(n, np.float32)
     if mix_original_db is not None and info.has_audio:
         original, _ = read_audio(info.path, sample_rate=sample_rate)
-        wav = wav + np.float32(10 ** (mix_original_db / 20)) * align_to_picture(original, sample_rate, info)
+        original = align_to_picture(original, sample_rate, info)
+        wav = wav + np.float32(relative_gain(original, wav, sample_rate, mix_original_db)) * original
     return normalize_loudness(wav, sample_rate), heard
 
 

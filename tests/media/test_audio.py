@@ -5,7 +5,8 @@ import pytest
 import soundfile as sf
 
 from foley.errors import MediaError
-from foley.media.audio import WRITE_BLOCK, integrated_loudness, normalize_loudness, read_audio, resample, write_audio
+from foley.media.audio import (WRITE_BLOCK, integrated_loudness, normalize_loudness, read_audio, relative_gain, resample,
+                               write_audio)
 
 from conftest import sine
 
@@ -135,6 +136,19 @@ def test_integrated_loudness_matches_pyloudnorm(seconds, chunk):
     expected = pyloudnorm.Meter(16_000).integrated_loudness(wav.astype(np.float64))
     assert integrated_loudness(wav, 16_000, chunk=chunk) == pytest.approx(expected, abs=1e-6)
     assert integrated_loudness(np.zeros(n, np.float32), 16_000) == float("-inf")
+
+
+def test_relative_gain_puts_one_signal_db_from_another():
+    sr = 16_000
+    rng = np.random.default_rng(0)
+    noise = (0.3 * rng.standard_normal(2 * sr)).astype(np.float32)
+    tone = (0.05 * np.sin(2 * np.pi * 440 * np.arange(2 * sr) / sr)).astype(np.float32)
+    for db in (-12.0, 0.0, 6.0):
+        gain = relative_gain(noise, tone, sr, db)
+        assert integrated_loudness(gain * noise, sr) - integrated_loudness(tone, sr) == pytest.approx(db, abs=0.05)
+    silence = np.zeros(2 * sr, np.float32)  # nothing to measure: the gain alone
+    assert relative_gain(noise, silence, sr, -12) == pytest.approx(10 ** (-12 / 20))
+    assert relative_gain(noise[: sr // 4], tone, sr, -6) == pytest.approx(10 ** (-6 / 20))
 
 
 def test_normalize_loudness_reaches_the_target_and_the_peak_ceiling():
