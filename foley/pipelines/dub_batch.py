@@ -118,19 +118,38 @@ def output_paths(video: Path, out_dir: Path, suffix: str = ".mp4") -> tuple[Path
     return out_dir / f"{video.stem}.wav", out_dir / f"{video.stem}{suffix}"
 
 
-def already_dubbed(video: Path, out_dir: Path, overwrite: bool) -> bool:
-    """A finished video, which the batch skips unless ``overwrite``: its wav and a video next
-    to it (the pair is the unit of completion; a lone wav is not)."""
+def existing_dub(video: Path, out_dir: Path) -> Path | None:
+    """The finished dub of a video named as ``video`` in ``out_dir``: its video, when the wav
+    and a video next to it are both there (the pair is the unit of completion; a lone wav is
+    not); else None."""
     wav_path, _ = output_paths(video, out_dir)
-    return (not overwrite and wav_path.exists()
-            and any(output_paths(video, out_dir, s)[1].exists() for s in CONTAINERS))
+    if not wav_path.exists():
+        return None
+    return next((path for s in CONTAINERS if (path := output_paths(video, out_dir, s)[1]).exists()), None)
+
+
+def same_picture(video: Path, dubbed: Path) -> bool | None:
+    """Whether ``dubbed`` carries ``video``'s picture (the same size, frame count and duration
+    within a frame: a dub copies the picture stream); None when ``video`` cannot be read (its
+    dubbing reports why) and False when ``dubbed`` cannot."""
+    try:
+        source = probe_video(video)
+    except MediaError:
+        return None
+    try:
+        done = probe_video(dubbed)
+    except MediaError:
+        return False
+    return ((source.width, source.height, source.frame_count) == (done.width, done.height, done.frame_count)
+            and abs(source.duration_s - done.duration_s) <= 1.0 / max(source.fps, 1.0))
 
 
 def needs_model(videos: list[Path], out_dir: str | os.PathLike, overwrite: bool) -> bool:
-    """Whether any video of the whole batch will be generated: neither already dubbed nor
-    failed for a name clash. Every process sharing the batch gets the same answer."""
+    """Whether any video of the whole batch will be generated: neither already dubbed (nor
+    refused for another video's dub in its place) nor failed for a name clash. Every process
+    sharing the batch gets the same answer."""
     clashes = name_clashes(videos)
-    return any(i not in clashes and not already_dubbed(v, Path(out_dir), overwrite) for i, v in enumerate(videos))
+    return any(i not in clashes and (overwrite or existing_dub(v, Path(out_dir)) is None) for i, v in enumerate(videos))
 
 
 def check_outputs(videos: list[Path], out_dir: str | os.PathLike) -> None:
@@ -237,13 +256,19 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
 
     for i in process_share(len(videos), process, processes):
         video = videos[i]
-        if i not in clashes and already_dubbed(video, out_dir, options.overwrite):
+        dubbed = None if options.overwrite or i in clashes else existing_dub(video, out_dir)
+        same = None if dubbed is None else same_picture(video, dubbed)
+        if same:
             summary.skipped.append(str(video))
             continue
         if on_start:
             on_start(video, i, len(videos))
         if i in clashes:
             failed(video, clashes[i])
+            continue
+        if same is False:  # never replaced without being asked
+            failed(video, f"{dubbed}: the dub of another video named {video.name}; --overwrite replaces it, "
+                          "or choose another output folder (-o)")
             continue
         try:
             notes = _dub_one(video, out_dir, generate, options, silent_note)

@@ -18,6 +18,7 @@ from foley.pipelines.dub_batch import (
     collect_inputs,
     dub_batch,
     merge_summaries,
+    needs_model,
     output_paths,
     process_share,
 )
@@ -272,6 +273,26 @@ def test_a_lone_wav_is_not_a_finished_output(cfr_video, tmp_path):
     (out / f"{cfr_video[0].stem}.wav").write_bytes(b"left over")
     summary = dub_batch([cfr_video[0]], out, tone)
     assert summary.done == [str(cfr_video[0])] and not summary.skipped
+
+
+def test_the_dub_of_another_video_of_the_same_name_is_never_replaced_unasked(videos, cfr_video, tmp_path):
+    out = tmp_path / "out"
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(videos / "with audio.mp4", other / f"{cfr_video[0].stem}.mp4")  # same name, another picture
+    assert dub_batch([cfr_video[0]], out, tone).done == [str(cfr_video[0])]
+    before = (out / f"{cfr_video[0].stem}.mp4").read_bytes()
+    again = dub_batch([cfr_video[0]], out, tone)  # the same video: already dubbed
+    assert again.skipped == [str(cfr_video[0])] and not again.done and not again.failed
+    moved = dub_batch([other / f"{cfr_video[0].stem}.mp4"], out, tone)
+    assert not moved.done and not moved.skipped and len(moved.failed) == 1
+    assert moved.failed[0][1] == (f"{out / cfr_video[0].stem}.mp4: the dub of another video named {cfr_video[0].stem}.mp4; "
+                                  "--overwrite replaces it, or choose another output folder (-o)")
+    assert (out / f"{cfr_video[0].stem}.mp4").read_bytes() == before
+    assert not needs_model([other / f"{cfr_video[0].stem}.mp4"], out, overwrite=False)
+    assert needs_model([other / f"{cfr_video[0].stem}.mp4"], out, overwrite=True)
+    replaced = dub_batch([other / f"{cfr_video[0].stem}.mp4"], out, tone, OutputOptions(overwrite=True))
+    assert replaced.done == [str(other / f"{cfr_video[0].stem}.mp4")]
 
 
 def test_a_failure_leaves_no_file_of_that_input(cfr_video, tmp_path, monkeypatch):
