@@ -76,7 +76,8 @@ def _sfx_packages() -> tuple[str, ...]:
 
 def _describe(info: dict) -> str:
     """One line of ``foley probe``: what a player shows (edit list applied, size upright)."""
-    parts = [f"{info['duration_s']:.3f} s, {info['frame_count']} frames at {info['fps']:.3f} fps"
+    parts = [f"{info['duration_s']:.3f} s, {info['frame_count']} frame{'s' if info['frame_count'] != 1 else ''} "
+             f"at {info['fps']:.3f} fps"
              + (" (variable)" if info["variable_frame_rate"] else ""),
              f"{info['width']}x{info['height']} {info['codec']}"
              + (f" (rotated {info['rotation']} degrees for display)" if info["rotation"] else ""),
@@ -554,7 +555,8 @@ def number_arg(low: float, high: float = math.inf, integer: bool = False, above:
         if not (math.isfinite(value) and (low < value if above else low <= value) and value <= high):
             bound = (f"between {low:g} and {high:g}" if math.isfinite(high)
                      else f"{'>' if above else '>='} {low:g}")
-            raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
+            finite = "" if math.isfinite(value) else "a finite number "
+            raise argparse.ArgumentTypeError(f"must be {finite}{bound}, got {text}")
         return value
     return parse
 
@@ -605,6 +607,22 @@ class OneLineErrors(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def parse_args(self, args=None, namespace=None):
+        """As argparse's, but an unknown argument is said by the (sub)command it was given to."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            chosen(self, parsed).error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
+
+
+def chosen(parser: argparse.ArgumentParser, parsed: argparse.Namespace) -> argparse.ArgumentParser:
+    """The innermost subcommand's parser that ``parsed`` came through (argparse keeps subparsers
+    in its private ``_actions``)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and getattr(parsed, action.dest, None) in action.choices:
+            return chosen(action.choices[getattr(parsed, action.dest)], parsed)
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -841,7 +859,7 @@ def build_parser() -> argparse.ArgumentParser:
     dub.add_argument("--mix-original", type=number_arg(-80, 20), metavar="DB",
                      help="mix the video's own audio into the track, its loudness DB from the Foley's "
                           "(-12: 12 LU under it)")
-    dub.add_argument("--quiet", action="store_true", help="no progress output")
+    dub.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     dub.set_defaults(func=_cmd_dub)
 
     ui = sub.add_parser("ui", help="a web page for dubbing and composing (needs the ui extra)")

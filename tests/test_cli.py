@@ -21,6 +21,11 @@ def test_version_and_help():
     (["prepare", "synth"], "foley prepare synth: error: the following arguments are required: --out "
                            "(see foley prepare synth --help)"),
     ([], "foley: error: the following arguments are required: COMMAND (see foley --help)"),
+    (["dub", "x.mp4", "--nope"], "foley dub: error: unrecognized arguments: --nope (see foley dub --help)"),
+    (["prepare", "synth", "--out", "o", "-z"], "foley prepare synth: error: unrecognized arguments: -z "
+                                                "(see foley prepare synth --help)"),
+    (["dub", "x.mp4", "--scale", "inf"], "foley dub: error: argument --scale: must be a finite number >= 0, got inf "
+                                         "(see foley dub --help)"),
 ])
 def test_a_bad_argument_is_said_in_one_line(args, said, capsys):
     from foley.cli import build_parser

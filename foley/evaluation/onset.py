@@ -30,6 +30,7 @@ Three figures per clip, named without ambiguity:
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
@@ -84,7 +85,9 @@ def detect_onsets(wav: np.ndarray, sample_rate: int, delta: float = DETECT_DELTA
 
     if not np.any(wav):
         return np.zeros(0, dtype=np.int64)
-    envelope = librosa.onset.onset_strength(y=wav.astype(np.float32), sr=sample_rate)
+    with warnings.catch_warnings():  # a clip under librosa's n_fft (2048) is padded; its warning says only that
+        warnings.filterwarnings("ignore", message=r"n_fft=\d+ is too large for input signal", category=UserWarning)
+        envelope = librosa.onset.onset_strength(y=wav.astype(np.float32), sr=sample_rate)
     frames = librosa.onset.onset_detect(onset_envelope=envelope, sr=sample_rate, delta=delta)
     if backtrack and len(frames):  # librosa's own backtracking fails on an empty list
         frames = librosa.onset.onset_backtrack(frames, envelope)

@@ -64,12 +64,13 @@ def collect_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
             videos += found
-            if not found:
-                problems.append((item, f"{item}: the folder holds no video files ({', '.join(VIDEO_SUFFIXES)})"))
+            if not found:  # its subfolders are not searched
+                problems.append((item, f"{item}: the folder holds no video files ({', '.join(VIDEO_SUFFIXES)}; "
+                                       "subfolders are not searched)"))
         elif path.exists():
             videos.append(path)
         elif any(c in item for c in "*?["):
-            matches = sorted(Path(p) for p in glob.glob(item) if Path(p).is_file())
+            matches = sorted(Path(p) for p in glob.glob(item, recursive=True) if Path(p).is_file())
             videos += matches
             if not matches:
                 problems.append((item, f"{item}: the pattern matches no file"))
@@ -165,7 +166,7 @@ def check_outputs(videos: list[Path], out_dir: str | os.PathLike) -> None:
                                      "choose another output folder (-o)")
     if out_dir.exists() and not out_dir.is_dir():
         raise FoleyError(f"{out_dir}: exists and is not a folder")
-    if not out_dir.exists() and out_dir.suffix.lower() in (*CONTAINERS, ".wav"):  # e.g. -o out.mp4
+    if not out_dir.exists() and out_dir.suffix.lower() in {*CONTAINERS, *VIDEO_SUFFIXES, ".wav"}:  # e.g. -o out.mp4
         raise FoleyError(f"{out_dir}: -o names an output folder (each video's NAME.wav and NAME.mp4 go into it), "
                          f"not a file; give a folder, e.g. -o {out_dir.with_suffix('')}")
     try:

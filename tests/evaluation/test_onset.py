@@ -86,6 +86,15 @@ def test_detection_with_and_without_backtracking(monkeypatch):
     assert detect_onsets(wav, SR, backtrack=True).size == 0
 
 
+def test_a_clip_shorter_than_the_fft_is_detected_without_a_warning():
+    import warnings
+
+    short = clicks([0.01], duration_s=0.05)  # 1,102 samples, under librosa's n_fft of 2,048
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        detect_onsets(short, SR)
+
+
 def test_onset_in_first_window_does_not_crash():
     s = score_onsets(np.array([100]), np.array([50, 4000]), clicks([0.002, 0.2]), OnsetConfig(mode="reference"))
     assert s.onset_detection_acc == 1.0

@@ -48,6 +48,12 @@ def test_collect_inputs(videos, tmp_path):
     assert [p.name for p in found] == ["silent.mp4", "with audio.mp4"]  # de-duplicated, sorted
     assert [r for _, r in problems] == [f"{tmp_path / 'nope.mp4'}: no such file",
                                         f"{videos / '*.mkv'}: the pattern matches no file"]
+    deep = tmp_path / "tree" / "a" / "b"
+    deep.mkdir(parents=True)
+    shutil.copy(videos / "silent.mp4", deep / "deep.mp4")
+    found, problems = collect_inputs([str(tmp_path / "tree"), str(tmp_path / "tree" / "**" / "*.mp4")])
+    assert found == [(deep / "deep.mp4").resolve()]  # a folder's own videos only; '**' reaches subfolders
+    assert problems[0][1].endswith("(.mp4, .mov, .mkv, .webm, .avi, .m4v; subfolders are not searched)")
 
 
 def test_batch_writes_skips_and_reports(videos, tmp_path):
@@ -263,6 +269,9 @@ def test_a_file_name_for_the_output_folder_is_refused(cfr_video, tmp_path):
     with pytest.raises(FoleyError, match=r"-o names an output folder .* e\.g\. -o .*/out$"):
         dub_batch([cfr_video[0]], tmp_path / "out.MP4", lambda v: calls.append(v) or tone(v))
     assert not calls and not (tmp_path / "out.MP4").exists()
+    for name in ("out.avi", "out.webm", "out.wav"):  # any video suffix an input may have, and the track's
+        with pytest.raises(FoleyError, match="-o names an output folder"):
+            dub_batch([cfr_video[0]], tmp_path / name, tone)
     (tmp_path / "made.mp4").mkdir()  # a folder that exists is used whatever its name
     assert dub_batch([cfr_video[0]], tmp_path / "made.mp4", tone).done == [str(cfr_video[0])]
 
