@@ -307,6 +307,9 @@ def _cmd_train_lm(args: argparse.Namespace) -> int:
     return 0
 
 
+BED_SECONDS = 10.0  # foley compose's bed length when none is given
+
+
 def _cmd_compose(args: argparse.Namespace) -> int:
     from .media.audio import write_audio
     from .pipelines.compose import (
@@ -326,7 +329,11 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     from .pipelines.planners import get_planner
 
     continuing = bool(args.session) and Path(args.session).exists()
-    session = Session.open(args.session, args.duration) if args.session else None
+    duration_s = BED_SECONDS if args.duration is None else args.duration
+    session = Session.open(args.session, duration_s) if args.session else None
+    if continuing and args.duration is not None and args.duration != session.duration_s:
+        print(f"note: this session's bed is {session.duration_s:g} s long; --duration {args.duration:g} applies to "
+              "a new session only", file=sys.stderr)
     out = Path(args.output or (Path(args.session).with_suffix(".wav") if args.session else "compose.wav"))
     if not args.plan_only:  # which writes nothing
         _check_compose_outputs(out, args.timeline, args.session, replace=args.overwrite or continuing)
@@ -339,7 +346,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     sampler = SamplerConfig.for_backbone(model, **kept)
     planner = get_planner(args.planner, base_url=args.planner_url, model=args.planner_model, device=args.device)
     previous = session.plan if session else None
-    plan = planner.plan(args.text, session.duration_s if session else args.duration, previous)
+    plan = planner.plan(args.text, session.duration_s if session else duration_s, previous)
     if args.plan_only:  # the JSON alone on stdout, for a program to read
         print(plan.to_json())
         return 0
@@ -814,7 +821,8 @@ def build_parser() -> argparse.ArgumentParser:
     ext.set_defaults(func=_cmd_extract)
     comp = sub.add_parser("compose", help="plan, generate and mix a timed sound bed from a description")
     comp.add_argument("text", help="a description, or with an existing --session a change to make")
-    comp.add_argument("--duration", type=float, default=10.0, help="length of the bed in seconds (new plans)")
+    comp.add_argument("--duration", type=float, help=f"length of the bed in seconds (default: {BED_SECONDS:g}; "
+                      "a session keeps its own)")
     comp.add_argument("--planner", default="rules", help="rules | hf:MODEL | openai")
     comp.add_argument("--planner-url", help="OpenAI-compatible base URL (or FOLEY_PLANNER_BASE_URL)")
     comp.add_argument("--planner-model", help="model name for the openai planner (or FOLEY_PLANNER_MODEL)")

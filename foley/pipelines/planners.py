@@ -53,28 +53,55 @@ def is_background(caption: str) -> bool:
     return bool(_words(caption) & _BACKGROUND)
 
 
+_SECONDS = r"\s*(?:s|secs?|seconds?)?"
+_TIMED = re.compile(rf"^(?P<c>.+?)\s+(?:at\s+(\d+(?:\.\d+)?){_SECONDS}"
+                    rf"|from\s+(\d+(?:\.\d+)?){_SECONDS}\s+(?:to|until|till)\s+(\d+(?:\.\d+)?){_SECONDS})$", re.I)
+TIMED_LENGTH_S = 2.0  # an event placed "at T s" lasts this long (as an added one does)
+
+
+def _timed_event(caption: str, duration_s: float) -> dict | None:
+    """An event for a part with its own times ("a dog barks at 3 s", "rain from 2 to 6 s"), else None."""
+    m = _TIMED.match(caption)
+    if not m:
+        return None
+    at, start, end = m.group(2), m.group(3), m.group(4)  # "at T", or "from A to B"
+    if at is not None:
+        start_s, end_s = float(at), float(at) + TIMED_LENGTH_S
+    else:
+        start_s, end_s = sorted((float(start), float(end)))  # reversed times swapped, as in any plan
+    start_s, end_s = _on_timeline(_clean(m["c"]), start_s, end_s, duration_s, f"placing it at {start_s:g} s")
+    return {"caption": _clean(m["c"]), "start_time": start_s, "end_time": end_s}
+
+
 def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3) -> Plan:
     """Sequential parts get consecutive slots; simultaneous parts share their slot; a
-    background sound (rain, wind, crowd, ...) keeps playing to the end."""
+    background sound (rain, wind, crowd, ...) keeps playing to the end; a part with its own
+    times ("at T s", "from A to B s") is placed there and takes no slot."""
     parts = []
     for seq in (s for s in _SEQ.split(description) if s and s.strip()):
         before_after = _AFTER.split(seq, maxsplit=1)
         parts += list(reversed(before_after)) if len(before_after) == 2 else [seq]
-    groups = [[_clean(c) for c in _SIM.split(p) if _clean(c)] for p in parts]
-    groups = [g for g in groups if g]
-    if not groups:
+    timed, groups = [], []
+    for part in parts:
+        group = []
+        for caption in (_clean(c) for c in _SIM.split(part) if _clean(c)):
+            event = _timed_event(caption, duration_s)
+            timed.append(event) if event else group.append(caption)
+        if group:
+            groups.append(group)
+    if not groups and not timed:
         raise PlanError("the description names no sound")
-    slot = duration_s / len(groups)
+    slot = duration_s / max(len(groups), 1)
     events = []
     for i, group in enumerate(groups):
         for caption in group:
             end = duration_s if is_background(caption) else (i + 1) * slot
             events.append({"caption": caption, "start_time": i * slot, "end_time": end})
     try:
-        return validate(events, duration_s, max_simultaneous)
+        return validate(events + timed, duration_s, max_simultaneous)
     except PlanError:
         # Too many sounds at once with backgrounds held: keep every part in its own slot.
-        return validate([{**e, "end_time": min(e["end_time"], e["start_time"] + slot)} for e in events],
+        return validate([{**e, "end_time": min(e["end_time"], e["start_time"] + slot)} for e in events] + timed,
                         duration_s, max_simultaneous)
 
 
@@ -139,7 +166,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             continue
         nums = _numbers(m)
         if kind == "add":
-            start, end = (nums[0], nums[1]) if len(nums) == 2 else ((nums[0], min(d, nums[0] + 2.0)) if nums else (0.0, d))
+            start, end = (nums[0], nums[1]) if len(nums) == 2 else ((nums[0], nums[0] + TIMED_LENGTH_S) if nums else (0.0, d))
             start, end = _on_timeline(_clean(m["b"]), start, max(start, end), d, f"adding it at {start:g} s")
             events.append(dict(caption=_clean(m["b"]), start_time=start, end_time=end))
         else:

@@ -62,6 +62,16 @@ def test_rules_edits():
         p.plan("sing me a song", 10, base)
 
 
+def test_rules_layout_places_parts_with_their_own_times():
+    p = RulesPlanner()
+    timed = p.plan("rain, then a dog barks at 3 s, thunder at 6.5 seconds", 10)
+    assert spans(timed) == [("rain", 0.0, 10.0), ("a dog barks", 3.0, 5.0), ("thunder", 6.5, 8.5)]
+    assert ("rain", 2.0, 6.0) in spans(p.plan("a bell, rain from 6 to 2 s", 10))  # reversed times swapped
+    assert spans(p.plan("a knock at the door", 10)) == [("a knock at the door", 0.0, 10.0)]  # no time: no placing
+    with pytest.raises(PlanError, match="placing it at 12 s puts 'a horse neighs' off the 10 s timeline"):
+        p.plan("rain, a horse neighs at 12 s", 10)
+
+
 def test_messages_carry_instructions_examples_and_current_plan():
     base = RulesPlanner().plan("rain, then thunder", 10)
     msgs = planner_messages("make the thunder later", 10, base)
