@@ -65,7 +65,8 @@ class Plan:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Plan":
-        return validate(data.get("events", []), float(data["duration_s"]), int(data.get("max_simultaneous", 3)))
+        return validate(data.get("events", []), float(data["duration_s"]), int(data.get("max_simultaneous", 3)),
+                        reach_end=False)  # a saved plan is kept as it was
 
 
 # ------------------------------------------------------------------------ validation ---
@@ -119,8 +120,10 @@ def _max_overlap(events: list[Event]) -> int:
     return peak
 
 
-def validate(raw_events, duration_s: float, max_simultaneous: int = 3) -> Plan:
-    """Build a valid plan from raw event dicts, repairing what has a clear intent."""
+def validate(raw_events, duration_s: float, max_simultaneous: int = 3, reach_end: bool = True) -> Plan:
+    """Build a valid plan from raw event dicts, repairing what has a clear intent. ``reach_end``:
+    a new plan's latest event is extended to the end of the timeline (a bed has no silent
+    tail); an edited or saved plan keeps the times it was given."""
     duration_s = _number(duration_s, "duration")
     if not 0.5 <= duration_s <= 600:
         raise PlanError(f"duration must be between 0.5 and 600 s, got {duration_s}")
@@ -132,7 +135,7 @@ def validate(raw_events, duration_s: float, max_simultaneous: int = 3) -> Plan:
     if not events:
         raise PlanError(f"no event lies inside the {duration_s:g} s timeline")
     events.sort(key=lambda e: (e.start_s, e.end_s))
-    if max(e.end_s for e in events) < duration_s:
+    if reach_end and max(e.end_s for e in events) < duration_s:
         last = max(range(len(events)), key=lambda i: events[i].end_s)
         events[last] = replace(events[last], end_s=round(duration_s, 3))  # one event must reach the end
     if (peak := _max_overlap(events)) > max_simultaneous:
@@ -214,8 +217,9 @@ def _call_events(text: str) -> list[dict] | None:
     return events or None
 
 
-def parse_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3) -> Plan:
-    """A plan from a planner's answer (JSON or call strings, fenced or not)."""
+def parse_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3, reach_end: bool = True) -> Plan:
+    """A plan from a planner's answer (JSON or call strings, fenced or not); ``reach_end`` as
+    in :func:`validate` (False for an edit)."""
     if not isinstance(text, str) or not text.strip():
         raise PlanError("the planner's answer is empty")
     if len(text) > 100_000:
@@ -225,8 +229,9 @@ def parse_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3) -
         found = _json_events(body)
         if found is not None:
             events, duration = found
-            return validate(events, _number(duration, "duration") if duration is not None else duration_s, max_simultaneous)
+            return validate(events, _number(duration, "duration") if duration is not None else duration_s, max_simultaneous,
+                            reach_end)
         calls = _call_events(body)
         if calls is not None:
-            return validate(calls, duration_s, max_simultaneous)
+            return validate(calls, duration_s, max_simultaneous, reach_end)
     raise PlanError("no plan found: expected JSON events or Auffusion.generate('...', start_time=.., end_time=..) calls")

@@ -193,7 +193,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 e.update(gain_db=e["gain_db"] + (nums[0] if nums else 6.0) * (1 if m["dir"].lower() == "louder" else -1))
         if not events:
             raise PlanError("the edit would leave the plan empty")
-        return validate(events, d, previous.max_simultaneous)
+        return validate(events, d, previous.max_simultaneous, reach_end=False)  # the edit as given, the rest kept
     raise PlanError(f"the rules planner does not understand {instruction.strip()!r}; it knows: {_EDIT_HELP}")
 
 
@@ -282,7 +282,7 @@ class HFChatPlanner:
         with torch.no_grad():
             out = self.model.generate(**ids, max_new_tokens=self.max_new_tokens, do_sample=False)
         answer = self.tokenizer.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
-        return _reuse_seeds(parse_plan(answer, duration_s), previous)
+        return _reuse_seeds(parse_plan(answer, duration_s, reach_end=previous is None), previous)
 
 
 class OpenAIPlanner:
@@ -330,7 +330,7 @@ class OpenAIPlanner:
             answer = reply["choices"][0]["message"]["content"]
         except (KeyError, IndexError, TypeError):
             raise PlanError(f"planner endpoint {self.base_url} gave no chat completion in its answer") from None
-        return _reuse_seeds(parse_plan(answer, duration_s), previous)
+        return _reuse_seeds(parse_plan(answer, duration_s, reach_end=previous is None), previous)
 
 
 def get_planner(spec: str, **kwargs) -> Planner:

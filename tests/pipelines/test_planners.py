@@ -5,7 +5,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from foley.pipelines.plan import PlanError
+from foley.pipelines.plan import Plan, PlanError
 from foley.pipelines.planners import OpenAIPlanner, RulesPlanner, get_planner, planner_messages
 
 
@@ -60,6 +60,17 @@ def test_rules_edits():
         p.plan("make the dog louder", 10)  # not a bed whose one sound is "make the dog louder"
     with pytest.raises(PlanError, match="does not understand"):
         p.plan("sing me a song", 10, base)
+
+
+def test_an_edit_keeps_the_times_it_gives():
+    p = RulesPlanner()
+    bed = p.plan("a ball, then a drum", 10)
+    assert spans(bed) == [("a ball", 0.0, 5.0), ("a drum", 5.0, 10.0)]  # a new plan reaches the end
+    assert spans(p.plan("make the drum shorter by 2 s", 10, bed)) == [("a ball", 0.0, 5.0), ("a drum", 5.0, 8.0)]
+    assert spans(p.plan("remove the drum", 10, bed)) == [("a ball", 0.0, 5.0)]  # the ball is not stretched
+    assert spans(p.plan("move the drum to 3 s", 10, bed))[1] == ("a drum", 3.0, 8.0)
+    shorter = p.plan("make the drum shorter by 2 s", 10, bed)
+    assert Plan.from_dict(shorter.to_dict()) == shorter  # a saved plan reads back as it was
 
 
 def test_rules_layout_places_parts_with_their_own_times():
