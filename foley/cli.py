@@ -334,7 +334,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     if continuing and args.duration is not None and args.duration != session.duration_s:
         print(f"note: this session's bed is {session.duration_s:g} s long; --duration {args.duration:g} applies to "
               "a new session only", file=sys.stderr)
-    out = Path(args.output or (Path(args.session).with_suffix(".wav") if args.session else "compose.wav"))
+    out = Path(args.output or (session.bed_path if session else "compose.wav"))
     if not args.plan_only:  # which writes nothing
         _check_compose_outputs(out, args.timeline, args.session, replace=args.overwrite or continuing)
     # A session keeps its backbone and the sampler options given on its turns.
@@ -370,7 +370,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         timeline_image(plan, mix, backbone.mel.sample_rate, args.timeline)
     if session:
         session.model, session.sampler = model, kept
-        session.add_turn(args.text, plan, stats, str(out))
+        session.add_turn(args.text, plan, stats, str(out.resolve()))
         session.save()
     for caption, peak_db in stats.faint:
         print(f"note: {faint_note(caption, peak_db)}", file=sys.stderr)

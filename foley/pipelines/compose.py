@@ -345,6 +345,13 @@ class Session:
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise FoleyError(f"{path}: not a foley compose session ({e})") from None
 
+    @property
+    def bed_path(self) -> Path:
+        """Where a turn without -o writes the bed: where the last turn wrote it (a recorded
+        absolute path), else next to the session file (SESSION.wav)."""
+        last = Path(self.turns[-1].get("output", "")) if self.turns else None
+        return last if last is not None and last.is_absolute() else self.path.with_suffix(".wav")
+
     def add_turn(self, text: str, plan: Plan, stats: RenderStats, output: str) -> None:
         self.turns.append({"text": text, "plan": plan.to_dict(), "generated": stats.generated,
                            "reused": stats.reused, "seconds": round(stats.seconds, 2), "output": output})

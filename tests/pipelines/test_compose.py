@@ -164,6 +164,12 @@ def test_cli_compose_turns(backbone, tmp_path):
     assert (tmp_path / "other.wav").read_bytes() == b"keep"
     bad = subprocess.run(base + ["sing a song"], capture_output=True, text=True, cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "does not understand" in bad.stderr
+    own = [a if a != str(session) else str(tmp_path / "own.json") for a in base]  # a bed written with -o ...
+    assert subprocess.run(own + ["a ball", "-o", "mine.wav"], capture_output=True, cwd=tmp_path).returncode == 0
+    follow = subprocess.run([a for a in own if a not in ("--model", "model")] + ["make the ball louder by 2 dB"],
+                            capture_output=True, text=True, cwd=elsewhere)
+    assert follow.returncode == 0, follow.stderr  # ... is where its follow-up turns write it, from any folder
+    assert f"wrote {tmp_path / 'mine.wav'}:" in follow.stdout and not (tmp_path / "own.wav").exists()
 
 
 def test_align_first_onset_moves_the_sound_to_the_start():
