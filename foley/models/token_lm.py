@@ -234,20 +234,18 @@ class TokenLM(nn.Module):
         return (ids(f"{VIDEO_CLOSE}\nCaption: {CAPTION_OPEN}") + ids(caption, split_special_tokens=True)
                 + ids(f"{CAPTION_CLOSE}\n{self.config.request}<end_of_turn>\n<start_of_turn>model\n"))
 
-    def _fits(self, n_frames: int, n_tail: int) -> bool:
-        """Whether ``n_frames`` video frames fit before a prompt tail of ``n_tail`` tokens:
-        time-aligned positions keep ``aligned_span`` grid positions for both."""
+    def _tail_room(self, n_frames: int) -> int | None:
+        """The most prompt-tail tokens that fit after ``n_frames`` video frames: time-aligned
+        positions keep ``aligned_span`` grid positions for both (None: no limit)."""
         if self.config.positions == "sequential" or n_frames == 0:
-            return True
-        ratio = self.config.token_rate_hz / self.config.video_fps
-        return round((n_frames - 1) * ratio) < self.config.aligned_span - n_tail
+            return None
+        ratio = self.config.token_rate_hz / self.config.video_fps  # grid positions per frame
+        return self.config.aligned_span - round((n_frames - 1) * ratio) - 1
 
     def check_caption(self, caption: str, n_frames: int) -> None:
         """Refuse (FoleyError) a caption whose prompt leaves no room for ``n_frames`` video frames."""
-        n_tail = len(self._tail_ids(caption))
-        if not self._fits(n_frames, n_tail):
-            ratio = self.config.token_rate_hz / self.config.video_fps
-            room = self.config.aligned_span - round((n_frames - 1) * ratio) - 1
+        n_tail, room = len(self._tail_ids(caption)), self._tail_room(n_frames)
+        if room is not None and n_tail > room:
             raise FoleyError(f"the caption is too long for this model: its part of the prompt would take {n_tail} "
                              f"tokens, and next to a window's {n_frames} video frames there is room for {room}; "
                              "shorten it")
@@ -260,7 +258,8 @@ class TokenLM(nn.Module):
         # time_aligned: frame k sits at token-grid position n_head + round(k * 50 / 21.5) and target t at
         # n_head + span + t, so a token and the frame of its instant are always `span` positions apart.
         span, ratio = self.config.aligned_span, self.config.token_rate_hz / self.config.video_fps
-        if not self._fits(n_frames, n_tail):
+        room = self._tail_room(n_frames)
+        if room is not None and n_tail > room:
             raise FoleyError(f"{n_frames} video frames and a prompt tail (caption and request) of {n_tail} tokens "
                              f"do not fit aligned_span={span}: a shorter clip or caption")
         video = [n_head + round(k * ratio) for k in range(n_frames)]
