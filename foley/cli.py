@@ -336,7 +336,9 @@ def _cmd_compose(args: argparse.Namespace) -> int:
               "a new session only", file=sys.stderr)
     out = Path(args.output or (session.bed_path if session else "compose.wav"))
     if not args.plan_only:  # which writes nothing
-        _check_compose_outputs(out, args.timeline, args.session, replace=args.overwrite or continuing)
+        # A follow-up turn rewrites its own bed (and picture); any other file only with --overwrite.
+        own = {session.bed_path.resolve(), *([Path(args.timeline).resolve()] if args.timeline else [])} if continuing else set()
+        _check_compose_outputs(out, args.timeline, args.session, replaceable=None if args.overwrite else own)
     # A session keeps its backbone and the sampler options given on its turns.
     model = canonical_model(args.model) if args.model else (session.model if session and session.model else "sfx")
     backbone_source(model)  # an unknown --model (or a bad sampler.json) is refused before planning
@@ -381,10 +383,11 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_compose_outputs(out: Path, timeline: str | None, session: str | None, replace: bool) -> None:
+def _check_compose_outputs(out: Path, timeline: str | None, session: str | None, replaceable: set[Path] | None
+                           ) -> None:
     """Refuse, before any work, a bed (``out``, WAV) or timeline picture (PNG) that would
-    replace a file without ``replace`` (--overwrite, or a follow-up turn rewriting its own),
-    or a session file that is the bed or the picture. Raises FoleyError."""
+    replace a file not in ``replaceable`` (resolved paths; None: any, --overwrite), or a
+    session file that is the bed or the picture. Raises FoleyError."""
     from .media.files import check_writable
 
     if out.suffix.lower() != ".wav":
@@ -397,7 +400,7 @@ def _check_compose_outputs(out: Path, timeline: str | None, session: str | None,
         raise FoleyError(f"{session}: the session file would also be the {what}; give it a name of its own, "
                          f"e.g. {Path(session).with_suffix('.json')}")
     for path in (out, *([picture] if picture else [])):
-        if path.exists() and not replace:
+        if path.exists() and replaceable is not None and path.resolve() not in replaceable:
             raise FoleyError(f"{path}: exists; pass --overwrite to replace it")
         check_writable(path)
 

@@ -170,6 +170,11 @@ def test_cli_compose_turns(backbone, tmp_path):
                             capture_output=True, text=True, cwd=elsewhere)
     assert follow.returncode == 0, follow.stderr  # ... is where its follow-up turns write it, from any folder
     assert f"wrote {tmp_path / 'mine.wav'}:" in follow.stdout and not (tmp_path / "own.wav").exists()
+    elsewhere_out = subprocess.run([a for a in own if a not in ("--model", "model")]
+                                   + ["make the ball louder by 1 dB", "-o", str(tmp_path / "other.wav")],
+                                   capture_output=True, text=True, cwd=tmp_path)  # a follow-up's -o: a file of its own
+    assert elsewhere_out.returncode == 2 and "other.wav: exists; pass --overwrite" in elsewhere_out.stderr
+    assert (tmp_path / "other.wav").read_bytes() == b"keep"
 
 
 def test_align_first_onset_moves_the_sound_to_the_start():
