@@ -335,10 +335,12 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         print(f"note: this session's bed is {session.duration_s:g} s long; --duration {args.duration:g} applies to "
               "a new session only", file=sys.stderr)
     out = Path(args.output or (session.bed_path if session else "compose.wav"))
+    # A follow-up turn draws the session's timeline picture again, where it was drawn.
+    timeline = args.timeline or (str(session.timeline_path) if continuing and session.timeline_path else None)
     if not args.plan_only:  # which writes nothing
-        # A follow-up turn rewrites its own bed (and picture); any other file only with --overwrite.
-        own = {session.bed_path.resolve(), *([Path(args.timeline).resolve()] if args.timeline else [])} if continuing else set()
-        _check_compose_outputs(out, args.timeline, args.session, replaceable=None if args.overwrite else own)
+        # A follow-up turn rewrites its own bed and picture; any other file only with --overwrite.
+        own = {p.resolve() for p in (session.bed_path, session.timeline_path) if p} if continuing else set()
+        _check_compose_outputs(out, timeline, args.session, replaceable=None if args.overwrite else own)
     # A session keeps its backbone and the sampler options given on its turns.
     model = canonical_model(args.model) if args.model else (session.model if session and session.model else "sfx")
     backbone_source(model)  # an unknown --model (or a bad sampler.json) is refused before planning
@@ -368,11 +370,11 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     mix, stats = render(plan, backbone, cache, sampler, align_onsets=not args.no_align,
                         progress=lambda e: print(f"  rendered: {e.caption}", file=sys.stderr))
     write_audio(out, mix, backbone.mel.sample_rate)
-    if args.timeline:
-        timeline_image(plan, mix, backbone.mel.sample_rate, args.timeline)
+    if timeline:
+        timeline_image(plan, mix, backbone.mel.sample_rate, timeline)
     if session:
         session.model, session.sampler = model, kept
-        session.add_turn(args.text, plan, stats, str(out.resolve()))
+        session.add_turn(args.text, plan, stats, out, timeline)
         session.save()
     for caption, peak_db in stats.faint:
         print(f"note: {faint_note(caption, peak_db)}", file=sys.stderr)
@@ -380,6 +382,8 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     print(f"wrote {out}: {events}, {stats.generated} generated, {stats.reused} reused "
           f"from the cache, {stats.seconds:.1f} s ({sampler.steps} {sampler.scheduler} steps, guidance "
           f"{sampler.guidance:g})")
+    if timeline:
+        print(f"wrote {timeline}: the plan over the spectrogram")
     return 0
 
 
@@ -839,7 +843,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "the session's, else the backbone's sampler.json, sfx 5; else Auffusion's 7.5)")
     comp.add_argument("--scheduler", choices=SCHEDULER_NAMES,
                       help="sampler (default: the session's, else the backbone's sampler.json, else dpm)")
-    comp.add_argument("--timeline", help="also write a PNG of the plan over the spectrogram")
+    comp.add_argument("--timeline", help="also write a PNG of the plan over the spectrogram (a session's follow-up "
+                      "turns draw it again)")
     comp.add_argument("--plan-only", action="store_true", help="print the plan as JSON and stop")
     comp.add_argument("--no-align", action="store_true",
                       help="keep generated events as they come (default: each event's first onset on its start)")

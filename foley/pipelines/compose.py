@@ -345,16 +345,37 @@ class Session:
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise FoleyError(f"{path}: not a foley compose session ({e})") from None
 
+    def _recorded(self, key: str) -> Path | None:
+        """A path the last turn recorded under ``key``: relative to the session file's folder (a
+        session moved or copied with its files writes next to itself), or absolute."""
+        value = self.turns[-1].get(key) if self.turns else None
+        return self.path.parent / value if value else None
+
     @property
     def bed_path(self) -> Path:
-        """Where a turn without -o writes the bed: where the last turn wrote it (a recorded
-        absolute path), else next to the session file (SESSION.wav)."""
-        last = Path(self.turns[-1].get("output", "")) if self.turns else None
-        return last if last is not None and last.is_absolute() else self.path.with_suffix(".wav")
+        """Where a turn without -o writes the bed: where the last turn wrote it, else next to
+        the session file (SESSION.wav)."""
+        return self._recorded("output") or self.path.with_suffix(".wav")
 
-    def add_turn(self, text: str, plan: Plan, stats: RenderStats, output: str) -> None:
+    @property
+    def timeline_path(self) -> Path | None:
+        """The timeline picture the last turn drew (a follow-up turn draws it again), or None."""
+        return self._recorded("timeline")
+
+    def _relative(self, path: str | os.PathLike | None) -> str | None:
+        if path is None:
+            return None
+        try:
+            return os.path.relpath(Path(path).resolve(), self.path.parent.resolve())
+        except ValueError:  # another drive (Windows): no relative path
+            return str(Path(path).resolve())
+
+    def add_turn(self, text: str, plan: Plan, stats: RenderStats, output: str | os.PathLike,
+                 timeline: str | os.PathLike | None = None) -> None:
         self.turns.append({"text": text, "plan": plan.to_dict(), "generated": stats.generated,
-                           "reused": stats.reused, "seconds": round(stats.seconds, 2), "output": output})
+                           "reused": stats.reused, "seconds": round(stats.seconds, 2),
+                           "output": self._relative(output),
+                           **({"timeline": self._relative(timeline)} if timeline else {})})
         self.plan = plan
 
     def save(self) -> None:

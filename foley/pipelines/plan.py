@@ -217,6 +217,11 @@ def _call_events(text: str) -> list[dict] | None:
     return events or None
 
 
+def is_plan_text(text: str) -> bool:
+    """``text`` is a plan itself (JSON events, or generate(...) calls), not a description of one."""
+    return text.lstrip().startswith(("{", "[")) or bool(_CALL.search(text))
+
+
 def parse_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3, reach_end: bool = True) -> Plan:
     """A plan from a planner's answer (JSON or call strings, fenced or not); ``reach_end`` as
     in :func:`validate` (False for an edit)."""

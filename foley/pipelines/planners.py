@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import replace
 from typing import Protocol
 
-from .plan import Plan, PlanError, parse_plan, validate
+from .plan import GAIN_RANGE_DB, Plan, PlanError, is_plan_text, parse_plan, validate
 
 
 class Planner(Protocol):
@@ -32,8 +32,10 @@ class Planner(Protocol):
 # ------------------------------------------------------------------------------ rules ---
 
 _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwards|before)\b|[,;]|\.\s)\s*", re.I)
-_SIM = re.compile(r"\s+\b(?:while|with|over|during|and|as)\b\s+", re.I)
+# "and" before a number is part of a time ("between 2 and 4 s"), not two sounds.
+_SIM = re.compile(r"\s+\b(?:while|with|over|during|as|and(?!\s+-?\d))\b\s+", re.I)
 _AFTER = re.compile(r"\s+\bafter\b\s+", re.I)
+_LEADING = re.compile(r"^(?:(?:and|also|then)\s+)+", re.I)  # ", and wind": the sound is "wind"
 _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river",
                "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling"}
 _STOP = {"a", "an", "the", "of", "to", "in", "on", "at", "it", "its", "is", "make", "sound", "sounds", "s", "sec",
@@ -53,56 +55,108 @@ def is_background(caption: str) -> bool:
     return bool(_words(caption) & _BACKGROUND)
 
 
+_N = r"(\d+(?:\.\d+)?)"
 _SECONDS = r"\s*(?:s|secs?|seconds?)?"
-_TIMED = re.compile(rf"^(?P<c>.+?)\s+(?:at\s+(\d+(?:\.\d+)?){_SECONDS}"
-                    rf"|from\s+(\d+(?:\.\d+)?){_SECONDS}\s+(?:to|until|till)\s+(\d+(?:\.\d+)?){_SECONDS})$", re.I)
+_TIMED = re.compile(rf"^(?P<c>.+?)\s+(?:at\s+{_N}{_SECONDS}(?:\s+for\s+{_N}{_SECONDS})?"
+                    rf"|from\s+{_N}{_SECONDS}\s+(?:to|until|till)\s+{_N}{_SECONDS}"
+                    rf"|between\s+{_N}{_SECONDS}\s+and\s+{_N}{_SECONDS})$", re.I)
+_LASTING = re.compile(rf"^(?P<c>.+?)\s+for\s+{_N}{_SECONDS}$", re.I)
+# A time left in a caption after the forms above: the rules planner could not place it.
+_STRAY_TIME = re.compile(r"\b(?:at|from|for|to|until|till|between|and|after|in|by)\s+-?\d+(?:[.,]\d+)?"
+                         r"(?:\s*(?:s|secs?|seconds?)\b|\s*$)|^-?\d+(?:[.,]\d+)?\s*(?:s|secs?|seconds?)?$|(?<!\w)-\d",
+                         re.I)
 TIMED_LENGTH_S = 2.0  # an event placed "at T s" lasts this long (as an added one does)
 
 
 def _timed_event(caption: str, duration_s: float) -> dict | None:
-    """An event for a part with its own times ("a dog barks at 3 s", "rain from 2 to 6 s"), else None."""
+    """An event for a part with its own times ("a dog barks at 3 s", "at 3 s for 1 s", "rain
+    from 2 to 6 s", "between 2 and 6 s"), else None."""
     m = _TIMED.match(caption)
     if not m:
         return None
-    at, start, end = m.group(2), m.group(3), m.group(4)  # "at T", or "from A to B"
+    at, length, a, b, c, d = m.groups()[1:]
     if at is not None:
-        start_s, end_s = float(at), float(at) + TIMED_LENGTH_S
+        start_s, end_s = float(at), float(at) + (float(length) if length else TIMED_LENGTH_S)
     else:
-        start_s, end_s = sorted((float(start), float(end)))  # reversed times swapped, as in any plan
+        start_s, end_s = sorted((float(a or c), float(b or d)))  # reversed times swapped, as in any plan
+    if end_s - start_s < 0.05:
+        raise PlanError(f"{_clean(m['c'])!r} is given no length ({start_s:g} to {end_s:g} s)")
     start_s, end_s = _on_timeline(_clean(m["c"]), start_s, end_s, duration_s, f"placing it at {start_s:g} s")
     return {"caption": _clean(m["c"]), "start_time": start_s, "end_time": end_s}
 
 
+def _untimed(caption: str) -> tuple[str, float | None]:
+    """(caption, length in s or None) of a part without a start time ("a dog barks for 2 s")."""
+    m = _LASTING.match(caption)
+    caption, length = (_clean(m["c"]), float(m.group(2))) if m else (caption, None)
+    if length is not None and length < 0.05:
+        raise PlanError(f"{caption!r} is given no length ({length:g} s)")
+    if _STRAY_TIME.search(caption) or not _words(caption):
+        raise PlanError(f"cannot place {caption!r}: the rules planner reads 'X at T s', 'X at T s for N s', "
+                        "'X from A to B s' and 'X for N s' (decimals with a point: 3.5 s)")
+    if _is_edit(caption):
+        raise PlanError(f"{caption!r} is an edit, not a sound: describe the bed first, then edit it on a "
+                        "follow-up turn (--session FILE)")
+    return caption, length
+
+
 def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3) -> Plan:
-    """Sequential parts get consecutive slots; simultaneous parts share their slot; a
-    background sound (rain, wind, crowd, ...) keeps playing to the end; a part with its own
-    times ("at T s", "from A to B s") is placed there and takes no slot."""
+    """Lay a description's parts on the timeline, in order. A part with its own times ("at T s",
+    "from A to B s") is placed there; the parts between two such (or an edge of the timeline)
+    share the time between them: one that says how long it lasts ("for N s") takes that, the
+    others equal slots, and simultaneous parts ("while", "with", "and") share their slot. A
+    background sound (rain, wind, crowd, ...) keeps playing to the end. Raises PlanError for a
+    time it cannot read, or parts that do not fit."""
     parts = []
     for seq in (s for s in _SEQ.split(description) if s and s.strip()):
         before_after = _AFTER.split(seq, maxsplit=1)
         parts += list(reversed(before_after)) if len(before_after) == 2 else [seq]
-    timed, groups = [], []
+    timed, segments = [], [[]]  # segments: the groups between two wholly timed parts
     for part in parts:
-        group = []
-        for caption in (_clean(c) for c in _SIM.split(part) if _clean(c)):
+        group, placed = [], []
+        for caption in (_LEADING.sub("", _clean(c)) for c in _SIM.split(part) if _clean(c)):
             event = _timed_event(caption, duration_s)
-            timed.append(event) if event else group.append(caption)
+            placed.append(event) if event else group.append(_untimed(caption))
+        timed += placed
         if group:
-            groups.append(group)
-    if not groups and not timed:
+            segments[-1].append(group)
+        elif placed:  # an anchor: the parts after it start when it ends
+            segments.append([])
+            segments[-1].append(placed)
+    if not timed and not any(segments):
         raise PlanError("the description names no sound")
-    slot = duration_s / max(len(groups), 1)
-    events = []
-    for i, group in enumerate(groups):
-        for caption in group:
-            end = duration_s if is_background(caption) else (i + 1) * slot
-            events.append({"caption": caption, "start_time": i * slot, "end_time": end})
+    events, slot_ends = [], []
+    for k, segment in enumerate(segments):
+        groups = segment[1:] if k else segment  # a later segment starts with its anchor
+        if not groups:
+            continue
+        begin = max(e["end_time"] for e in segment[0]) if k else 0.0
+        stop = min((e["start_time"] for e in segments[k + 1][0]), default=duration_s) if k + 1 < len(segments) \
+            else duration_s
+        fixed = [max((n for _, n in g if n is not None), default=None) for g in groups]
+        flexible = sum(n is None for n in fixed)
+        free = stop - begin - sum(n for n in fixed if n is not None)
+        if free < (0.25 * flexible if flexible else -0.05):
+            names = ", ".join(c for g in groups for c, _ in g)
+            raise PlanError(f"no room for {names!r}: {max(stop - begin, 0):g} s are free between {begin:g} and "
+                            f"{stop:g} s, and they need {stop - begin - free + 0.25 * flexible:g} s")
+        slot = free / flexible if flexible else 0.0
+        t = begin
+        for group, length in zip(groups, fixed):
+            span = length if length is not None else slot
+            last = group is groups[-1] and length is None  # the last slot ends exactly at its bound
+            slot_end = stop if last else t + span
+            for caption, own in group:
+                end = t + own if own is not None else (duration_s if is_background(caption) else slot_end)
+                events.append({"caption": caption, "start_time": t, "end_time": min(end, duration_s)})
+                slot_ends.append(min(slot_end, duration_s))
+            t += span
     try:
-        return validate(events + timed, duration_s, max_simultaneous)
+        return validate(events + timed, duration_s, max_simultaneous, reach_end=False)
     except PlanError:
-        # Too many sounds at once with backgrounds held: keep every part in its own slot.
-        return validate([{**e, "end_time": min(e["end_time"], e["start_time"] + slot)} for e in events] + timed,
-                        duration_s, max_simultaneous)
+        # Too many sounds at once with backgrounds held: every part ends with its slot.
+        held = [{**e, "end_time": min(e["end_time"], end)} for e, end in zip(events, slot_ends)]
+        return validate(held + timed, duration_s, max_simultaneous, reach_end=False)
 
 
 def _stems(text: str) -> set[str]:
@@ -115,32 +169,70 @@ def _stems(text: str) -> set[str]:
     return {stem(w) for w in _words(text)}
 
 
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
+_AT = re.compile(r"^(?P<a>.+?)\s+(?:at|around)\s+(-?\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)?$", re.I)
+_ORDINAL = re.compile(rf"^(?:the\s+)?(?P<n>{'|'.join(_ORDINALS)})\s+(?P<a>.+)$", re.I)
+
+
 def _match(previous: Plan, target: str) -> int:
-    """Index of the event whose caption shares most words with ``target``."""
-    want = _stems(target)
+    """Index of the event whose caption shares most words with ``target``. Several equally
+    good: ``target`` says which by a time ("the ball at 6 s": the one playing then, else the
+    nearest start) or an order ("the second ball", "the last ball"), else PlanError naming them."""
+    target = target.strip()
+    at = _AT.match(target)
+    ordinal = None if at else _ORDINAL.match(target)
+    want = _stems(at["a"] if at else ordinal["a"] if ordinal else target)
     scores = [len(want & _stems(e.caption)) for e in previous.events]
-    best = max(range(len(scores)), key=lambda i: scores[i]) if scores else -1
-    if best < 0 or scores[best] == 0:
+    best = max(scores, default=0)
+    if best == 0:
         names = "; ".join(e.caption for e in previous.events)
-        raise PlanError(f"no event matches {target.strip()!r}; the events are: {names}")
-    return best
+        raise PlanError(f"no event matches {target!r}; the events are: {names}")
+    tied = [i for i, score in enumerate(scores) if score == best]  # in time order, as a plan's events are
+    if at:
+        t = float(at.group(2))
+        return min(tied, key=lambda i: (not previous.events[i].start_s <= t < previous.events[i].end_s,
+                                        abs(previous.events[i].start_s - t)))
+    if ordinal:
+        n = _ORDINALS[ordinal["n"].lower()]
+        if n >= len(tied):
+            raise PlanError(f"{target!r}: there are {len(tied)} such events")
+        return tied[n]
+    if len(tied) > 1:
+        which = "; ".join(f"{previous.events[i].caption} at {previous.events[i].start_s:g} s" for i in tied)
+        noun = re.sub(r"^(?:the|a|an)\s+", "", target, flags=re.I)
+        raise PlanError(f"{target!r} matches {len(tied)} events ({which}); say which, e.g. "
+                        f"'{target} at {previous.events[tied[1]].start_s:g} s' or 'the second {noun}'")
+    return tied[0]
 
 
-_NUM = r"(\d+(?:\.\d+)?)"
+_NUM = r"(-?\d+(?:\.\d+)?)"
+_UNIT = r"\s*(?:s|secs?|seconds?)"
+_BY_S = rf"(?:\s+by\s+{_NUM}(?:{_UNIT})?)?"
 _EDITS = [
     ("replace", re.compile(r"^(?:replace|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)),
     ("replace", re.compile(r"^(?:change|turn)\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)),
     ("retake", re.compile(r"^(?:(?:give me |try )?another (?:take|version) of|try|redo|regenerate|re-?roll)\s+(?P<a>.+?)"
                           r"(?:\s+again)?$", re.I)),
     ("remove", re.compile(r"^(?:remove|delete|drop|mute|cut)\s+(?P<a>.+)$", re.I)),
-    ("add", re.compile(rf"^add\s+(?P<b>.+?)(?:\s+(?:from|between)\s+{_NUM}\s*s?\s*(?:to|and|-)\s*{_NUM}\s*s?|\s+at\s+{_NUM}\s*s?)?$", re.I)),
-    ("move_to", re.compile(rf"^(?:move|put|start)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}\s*s?$", re.I)),
-    ("shift", re.compile(rf"^make\s+(?P<a>.+?)\s+(?P<dir>later|earlier|sooner)(?:\s+by\s+{_NUM}\s*s?)?$", re.I)),
-    ("length", re.compile(rf"^make\s+(?P<a>.+?)\s+(?P<dir>longer|shorter)(?:\s+by\s+{_NUM}\s*s?)?$", re.I)),
-    ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?P<dir>louder|quieter|softer)(?:\s+by\s+{_NUM}\s*(?:db)?)?$", re.I)),
+    ("add", re.compile(rf"^add\s+(?P<b>.+?)(?:\s+(?:from|between)\s+{_NUM}\s*s?\s*(?:to|and|-)\s*{_NUM}\s*s?"
+                       rf"|\s+at\s+{_NUM}\s*s?)?$", re.I)),
+    ("move_to", re.compile(rf"^(?:move|put|start)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}(?:{_UNIT})?$", re.I)),
+    ("shift", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>later|earlier|sooner){_BY_S}$", re.I)),
+    ("length", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>longer|shorter){_BY_S}$", re.I)),
+    ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}\s*db\s+)?(?P<dir>louder|quieter|softer)"
+                        rf"(?:\s+by\s+{_NUM}\s*(?:db)?)?$", re.I)),
 ]
 _EDIT_HELP = ("replace X with Y, another take of X (or: try X again), remove X, add X [at T s | from A to B s], move X to T s, "
-              "make X later/earlier [by N s], make X longer/shorter [by N s], make X louder/quieter [by N dB]")
+              "make X later/earlier [by N s], make X longer/shorter [by N s], make X louder/quieter [by N dB]; "
+              "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball'")
+# Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope").
+_EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|regenerate|re-?roll|another|"
+                         r"give me another)\b", re.I)
+
+
+def _is_edit(text: str) -> bool:
+    """``text`` reads as an edit of a bed, not as a sound."""
+    return bool(_EDIT_VERBS.match(text)) and any(pattern.match(text) for _, pattern in _EDITS)
 
 
 def _numbers(m: re.Match) -> list[float]:
@@ -165,6 +257,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         if not m:
             continue
         nums = _numbers(m)
+        if kind in ("shift", "length", "gain") and any(n <= 0 for n in nums):
+            raise PlanError(f"{instruction.strip()!r}: the amount must be more than 0")
         if kind == "add":
             start, end = (nums[0], nums[1]) if len(nums) == 2 else ((nums[0], nums[0] + TIMED_LENGTH_S) if nums else (0.0, d))
             start, end = _on_timeline(_clean(m["b"]), start, max(start, end), d, f"adding it at {start:g} s")
@@ -188,9 +282,21 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                                           f"moving it by {step:+g} s")
                 e.update(start_time=start, end_time=end)
             elif kind == "length":
-                e.update(end_time=e["end_time"] + (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "longer" else -1))
+                step = (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "longer" else -1)
+                span = e["end_time"] - e["start_time"]
+                if span + step < 0.05:
+                    raise PlanError(f"{e['caption']!r} lasts {span:g} s; {-step:g} s shorter leaves it no length "
+                                    f"(remove it, or make it shorter by less)")
+                if step > 0 and e["end_time"] >= d - 1e-3:
+                    raise PlanError(f"{e['caption']!r} already lasts to the end of the {d:g} s timeline")
+                e.update(end_time=min(d, e["end_time"] + step))
             else:
-                e.update(gain_db=e["gain_db"] + (nums[0] if nums else 6.0) * (1 if m["dir"].lower() == "louder" else -1))
+                step = (nums[0] if nums else 6.0) * (1 if m["dir"].lower() == "louder" else -1)
+                gain = e["gain_db"] + step
+                if not GAIN_RANGE_DB[0] <= gain <= GAIN_RANGE_DB[1]:
+                    raise PlanError(f"{e['caption']!r} is at {e['gain_db']:+g} dB; {step:+g} dB would put it at "
+                                    f"{gain:+g} dB, and gains go from {GAIN_RANGE_DB[0]:+g} to {GAIN_RANGE_DB[1]:+g} dB")
+                e.update(gain_db=gain)
         if not events:
             raise PlanError("the edit would leave the plan empty")
         return validate(events, d, previous.max_simultaneous, reach_end=False)  # the edit as given, the rest kept
@@ -201,9 +307,15 @@ class RulesPlanner:
     name = "rules"
 
     def plan(self, text: str, duration_s: float, previous: Plan | None = None) -> Plan:
+        if is_plan_text(text):  # a plan itself, as --plan-only prints it
+            plan = _reuse_seeds(parse_plan(text, duration_s, reach_end=False), previous)
+            if previous is not None and plan.duration_s != previous.duration_s:
+                raise PlanError(f"the plan is {plan.duration_s:g} s long; this session's bed is "
+                                f"{previous.duration_s:g} s")
+            return plan
         if previous is not None:
             return rules_edit(previous, text)
-        if any(kind != "add" and pattern.match(_clean(text)) for kind, pattern in _EDITS):
+        if _is_edit(_clean(text)):
             raise PlanError(f"{text.strip()!r} is an edit, and there is no bed to edit yet: describe a bed first "
                             "(foley compose: --session FILE keeps it for the next turn)")
         return rules_layout(text, duration_s)

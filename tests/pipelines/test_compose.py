@@ -1,4 +1,5 @@
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -175,6 +176,37 @@ def test_cli_compose_turns(backbone, tmp_path):
                                    capture_output=True, text=True, cwd=tmp_path)  # a follow-up's -o: a file of its own
     assert elsewhere_out.returncode == 2 and "other.wav: exists; pass --overwrite" in elsewhere_out.stderr
     assert (tmp_path / "other.wav").read_bytes() == b"keep"
+
+
+def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path):
+    """Its bed and timeline are recorded relative to the session file: follow-up turns rewrite
+    them (the picture too, without --timeline); a copied session writes beside the copy; a
+    follow-up --timeline naming a picture the session did not draw needs --overwrite."""
+    backbone.save_pretrained(tmp_path / "model")
+    base = [sys.executable, "-m", "foley", "compose", "--session", "bed.json", "--steps", "2", "--guidance", "2",
+            "--scheduler", "ddim", "--device", "cpu"]
+    first = subprocess.run(base + ["--model", str(tmp_path / "model"), "a ball, then a drum", "--duration", "2",
+                                   "--timeline", "t.png"], capture_output=True, text=True, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert [json.loads((tmp_path / "bed.json").read_text())["turns"][0][k] for k in ("output", "timeline")] == [
+        "bed.wav", "t.png"]
+    (tmp_path / "t.png").write_bytes(b"stale")
+    second = subprocess.run(base + ["make the drum louder by 2 dB"], capture_output=True, text=True, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "wrote t.png" in second.stdout and (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
+    (tmp_path / "other.png").write_bytes(b"keep")
+    refused = subprocess.run(base + ["make the drum louder by 1 dB", "--timeline", "other.png"], capture_output=True,
+                             text=True, cwd=tmp_path)
+    assert refused.returncode == 2 and "other.png: exists; pass --overwrite" in refused.stderr
+    assert (tmp_path / "other.png").read_bytes() == b"keep"
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(tmp_path / "bed.json", copy / "bed.json")
+    bed_before = (tmp_path / "bed.wav").read_bytes()
+    third = subprocess.run(base + ["make the ball louder by 2 dB"], capture_output=True, text=True, cwd=copy)
+    assert third.returncode == 0, third.stderr
+    assert sorted(p.name for p in copy.iterdir()) == ["bed.json", "bed.json.cache", "bed.wav", "t.png"]
+    assert (tmp_path / "bed.wav").read_bytes() == bed_before  # the original session's bed is untouched
 
 
 def test_align_first_onset_moves_the_sound_to_the_start():

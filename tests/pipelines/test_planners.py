@@ -165,3 +165,58 @@ def test_planner_specs(monkeypatch):
         get_planner("gpt")
     with pytest.raises(PlanError, match="cannot load the planner model"):
         get_planner("hf:/nonexistent/model-dir")
+
+
+def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
+    p = RulesPlanner()
+    assert spans(p.plan("rain from 2 to 6 s", 10)) == [("rain", 2.0, 6.0)]  # its end is kept, not stretched
+    assert spans(p.plan("a bell between 2 and 4 s", 10)) == [("a bell", 2.0, 4.0)]
+    assert spans(p.plan("a dog barks at 3 s for 1 s", 10)) == [("a dog barks", 3.0, 4.0)]
+    assert spans(p.plan("a door slams at 2 s, then a dog barks, then a cat meows", 10)) == [
+        ("a door slams", 2.0, 4.0), ("a dog barks", 4.0, 7.0), ("a cat meows", 7.0, 10.0)]
+    assert spans(p.plan("a dog barks for 2 s, then thunder", 10)) == [("a dog barks", 0.0, 2.0), ("thunder", 2.0, 10.0)]
+    assert [c for c, _, _ in spans(p.plan("rain, and wind", 10))] == ["rain", "wind"]
+    with pytest.raises(PlanError, match="no room for 'a cat': 0 s are free between 10 and 10 s"):
+        p.plan("a dog barks at 9 s, then a cat", 10)
+    with pytest.raises(PlanError, match="no room for 'a ball, a drum, a bell': 10 s are free .* they need 11 s"):
+        p.plan("a ball for 3 s, a drum for 3 s, a bell for 5 s", 10)
+    for unread in ("a dog barks at -3 s", "a dog barks at 3,5 s", "a dog barks at 3 s loudly"):
+        with pytest.raises(PlanError, match="cannot place .* the rules planner reads 'X at T s'"):
+            p.plan(unread, 10)
+    assert spans(p.plan("a 2 second beep", 10)) == [("a 2 second beep", 0.0, 10.0)]  # a number that is no time
+    with pytest.raises(PlanError, match="'remove the thunder' is an edit, not a sound"):
+        p.plan("rain, then remove the thunder", 10)
+    with pytest.raises(PlanError, match="is an edit, and there is no bed to edit yet"):
+        p.plan("add a bell at 2 s", 10)
+    assert spans(p.plan("drop a plate on the floor", 10)) == [("drop a plate on the floor", 0.0, 10.0)]
+    pasted = p.plan('{"events": [{"caption": "rain", "start_time": 1, "end_time": 4}]}', 10)  # as --plan-only prints
+    assert spans(pasted) == [("rain", 1.0, 4.0)]
+
+
+def test_rules_edits_say_which_event_and_refuse_what_they_cannot_do():
+    p = RulesPlanner()
+    bed = p.plan("a ball bounces, then a drum, then a ball bounces", 10)
+    with pytest.raises(PlanError, match=r"'the ball' matches 2 events \(a ball bounces at 0 s; a ball bounces at "
+                                        r"6.667 s\); say which, e.g. 'the ball at 6.667 s' or 'the second ball'"):
+        p.plan("remove the ball", 10, bed)
+    kept = [("a ball bounces", 0.0, 3.333), ("a drum", 3.333, 6.667)]
+    for which in ("remove the ball at 7 s", "remove the second ball", "remove the last ball"):
+        assert spans(p.plan(which, 10, bed)) == kept, which
+    assert spans(p.plan("remove the first ball", 10, bed))[0] == ("a drum", 3.333, 6.667)
+    with pytest.raises(PlanError, match="'the third ball': there are 2 such events"):
+        p.plan("remove the third ball", 10, bed)
+    assert p.plan("make the drum 3 dB quieter", 10, bed).events[1].gain_db == -3  # the amount before the word
+    assert spans(p.plan("make the drum 2 s later", 10, bed))[1] == ("a drum", 5.333, 8.667)
+    assert spans(p.plan("make the drum 1 s shorter", 10, bed))[1] == ("a drum", 3.333, 5.667)
+    with pytest.raises(PlanError, match="'a drum' lasts 3.334 s; 4 s shorter leaves it no length"):
+        p.plan("make the drum shorter by 4 s", 10, bed)
+    with pytest.raises(PlanError, match="'a ball bounces' already lasts to the end of the 10 s timeline"):
+        p.plan("make the last ball longer", 10, bed)
+    with pytest.raises(PlanError, match=r"\+20 dB would put it at \+20 dB, and gains go from -40 to \+12 dB"):
+        p.plan("make the drum louder by 20 dB", 10, bed)
+    with pytest.raises(PlanError, match="the amount must be more than 0"):
+        p.plan("make the drum later by -2 s", 10, bed)
+    with pytest.raises(PlanError, match="moving it to -5 s puts 'a drum' off the 10 s timeline"):
+        p.plan("move the drum to -5 s", 10, bed)
+    with pytest.raises(PlanError, match="the plan is 4 s long; this session's bed is 10 s"):
+        p.plan('{"duration_s": 4, "events": [{"caption": "rain"}]}', 10, bed)
