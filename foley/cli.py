@@ -617,7 +617,11 @@ def show_defaults(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 class OneLineErrors(argparse.ArgumentParser):
-    """argparse, with a bad argument said in one line (argparse prints the whole usage first)."""
+    """argparse, with a bad argument said in one line (argparse prints the whole usage first),
+    and no option taken from a prefix of its name (``--over`` is no ``--overwrite``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{"allow_abbrev": False, **kwargs})
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")

@@ -24,6 +24,7 @@ def test_version_and_help():
     (["dub", "x.mp4", "--nope"], "foley dub: error: unrecognized arguments: --nope (see foley dub --help)"),
     (["prepare", "synth", "--out", "o", "-z"], "foley prepare synth: error: unrecognized arguments: -z "
                                                 "(see foley prepare synth --help)"),
+    (["dub", "x.mp4", "--over"], "foley dub: error: unrecognized arguments: --over (see foley dub --help)"),  # no prefixes
     (["dub", "x.mp4", "--scale", "inf"], "foley dub: error: argument --scale: must be a finite number >= 0, got inf "
                                          "(see foley dub --help)"),
 ])

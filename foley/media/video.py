@@ -14,6 +14,7 @@ decord is the fallback. (decord first was faster, but it can hang on corrupt inp
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -167,6 +168,22 @@ def probe_video(path: str | Path) -> VideoInfo:
         start_s=float(timing.start_s),
         audio_start_s=timing.audio_start_s,
     )
+
+
+def first_frame_digest(path: str | Path) -> str:
+    """SHA-256 of the first displayed frame's pixels (RGB): two files whose picture streams
+    hold the same coded frames, as a dub and its source do, share it. Raises MediaError."""
+    path = check_input_file(path)
+    with _open(path) as container:
+        if not container.streams.video:
+            raise MediaError(f"{path}: no video stream")
+        try:
+            frame = next(_decode_tolerant(container, container.streams.video[0]), None)
+        except av.error.FFmpegError as e:
+            raise MediaError(f"{path}: the picture does not decode ({_reason(e)})") from None
+    if frame is None:
+        raise MediaError(f"{path}: no frame decodes")
+    return hashlib.sha256(frame.to_ndarray(format="rgb24").tobytes()).hexdigest()
 
 
 def sample_times(duration_s: float, fps: float) -> np.ndarray:

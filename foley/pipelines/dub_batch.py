@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import soundfile as sf
 
 from ..errors import FoleyError, MediaError
 from ..media.audio import normalize_loudness, read_audio, relative_gain, write_audio
 from ..media.files import atomic_path, trial_write
 from ..media.mux import CONTAINERS, align_to_picture, fit_length, mux_audio, output_container
-from ..media.video import VideoInfo, probe_video
+from ..media.video import VideoInfo, first_frame_digest, probe_video
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v")
 
@@ -130,19 +131,36 @@ def existing_dub(video: Path, out_dir: Path) -> Path | None:
 
 
 def same_picture(video: Path, dubbed: Path) -> bool | None:
-    """Whether ``dubbed`` carries ``video``'s picture (the same size, frame count and duration
-    within a frame: a dub copies the picture stream); None when ``video`` cannot be read (its
-    dubbing reports why) and False when ``dubbed`` cannot."""
+    """Whether ``dubbed`` carries ``video``'s picture (a dub copies the picture stream: the
+    same size, frame count, duration within a frame and first frame's pixels); None when
+    ``video`` cannot be read (its dubbing reports why) and False when ``dubbed`` cannot."""
     try:
         source = probe_video(video)
     except MediaError:
         return None
     try:
         done = probe_video(dubbed)
+        if not ((source.width, source.height, source.frame_count) == (done.width, done.height, done.frame_count)
+                and abs(source.duration_s - done.duration_s) <= 1.0 / max(source.fps, 1.0)):
+            return False
+        return first_frame_digest(video) == first_frame_digest(dubbed)
     except MediaError:
         return False
-    return ((source.width, source.height, source.frame_count) == (done.width, done.height, done.frame_count)
-            and abs(source.duration_s - done.duration_s) <= 1.0 / max(source.fps, 1.0))
+
+
+def _readable_wav(path: Path) -> bool:
+    try:
+        return sf.info(str(path)).frames > 0
+    except (RuntimeError, OSError):  # soundfile.LibsndfileError is a RuntimeError
+        return False
+
+
+def _readable_video(path: Path) -> bool:
+    try:
+        probe_video(path)
+        return True
+    except MediaError:
+        return False
 
 
 def needs_model(videos: list[Path], out_dir: str | os.PathLike, overwrite: bool) -> bool:
@@ -259,7 +277,8 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
         video = videos[i]
         dubbed = None if options.overwrite or i in clashes else existing_dub(video, out_dir)
         same = None if dubbed is None else same_picture(video, dubbed)
-        if same:
+        wav_path = output_paths(video, out_dir)[0]
+        if same and _readable_wav(wav_path):
             summary.skipped.append(str(video))
             continue
         if on_start:
@@ -267,9 +286,11 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
         if i in clashes:
             failed(video, clashes[i])
             continue
-        if same is False:  # never replaced without being asked
-            failed(video, f"{dubbed}: the dub of another video named {video.name}; --overwrite replaces it, "
-                          "or choose another output folder (-o)")
+        if same is not None:  # never replaced without being asked
+            what = (f"{wav_path}: empty or not a readable WAV" if same else
+                    f"{dubbed}: the dub of another video named {video.name}" if _readable_video(dubbed) else
+                    f"{dubbed}: not a readable video (cut short?)")
+            failed(video, f"{what}; --overwrite replaces it, or choose another output folder (-o)")
             continue
         try:
             notes = _dub_one(video, out_dir, generate, options, silent_note)

@@ -304,6 +304,28 @@ def test_the_dub_of_another_video_of_the_same_name_is_never_replaced_unasked(vid
     assert replaced.done == [str(other / f"{cfr_video[0].stem}.mp4")]
 
 
+def test_a_dub_is_known_by_its_picture_and_a_broken_one_is_said_so(tmp_path):
+    """Another video of the same name, size, frame count and length is still another picture;
+    a dub cut short or an empty wav next to the right picture is reported, never skipped."""
+    one, two = tmp_path / "a", tmp_path / "b"
+    one.mkdir(), two.mkdir()
+    lavfi_video(one / "clip.mp4", "testsrc=s=64x48:r=10:d=1")
+    lavfi_video(two / "clip.mp4", "smptebars=s=64x48:r=10:d=1")
+    out = tmp_path / "out"
+    assert dub_batch([one / "clip.mp4"], out, tone).done == [str(one / "clip.mp4")]
+    other = dub_batch([two / "clip.mp4"], out, tone)
+    assert other.failed == [(str(two / "clip.mp4"), f"{out / 'clip.mp4'}: the dub of another video named clip.mp4; "
+                             "--overwrite replaces it, or choose another output folder (-o)")]
+    wav = (out / "clip.wav").read_bytes()
+    (out / "clip.wav").write_bytes(b"")
+    empty = dub_batch([one / "clip.mp4"], out, tone)
+    assert empty.failed[0][1].startswith(f"{out / 'clip.wav'}: empty or not a readable WAV; --overwrite replaces it")
+    (out / "clip.wav").write_bytes(wav)
+    (out / "clip.mp4").write_bytes((out / "clip.mp4").read_bytes()[:300])
+    cut = dub_batch([one / "clip.mp4"], out, tone)
+    assert cut.failed[0][1].startswith(f"{out / 'clip.mp4'}: not a readable video (cut short?); --overwrite")
+
+
 def test_a_failure_leaves_no_file_of_that_input(cfr_video, tmp_path, monkeypatch):
     import foley.pipelines.dub_batch as batch
 
