@@ -35,7 +35,7 @@ from transformers import AutoModel, AutoTokenizer
 
 from ..errors import FoleyError
 from ..media.files import atomic_path
-from .hub import HUB_ID, quiet_loading
+from .hub import HUB_ID, check_hub_reachable, quiet_loading
 from .mel import MelConfig
 from .vocoder import load_vocoder
 
@@ -58,6 +58,14 @@ def resolve_model_dir(path_or_id: str | os.PathLike) -> Path:
         raise FoleyError(f"{path_or_id}: no such model folder")
     from huggingface_hub import snapshot_download
 
+    try:
+        return Path(snapshot_download(str(path_or_id), allow_patterns=HUB_PATTERNS, local_files_only=True))
+    except Exception:  # noqa: BLE001 - not in the cache: download it
+        pass
+    try:
+        check_hub_reachable()
+    except OSError as e:
+        raise FoleyError(f"{path_or_id}: no such folder, {e}") from None
     try:
         return Path(snapshot_download(str(path_or_id), allow_patterns=HUB_PATTERNS))
     except Exception as e:  # noqa: BLE001 - any hub failure becomes one line

@@ -39,4 +39,21 @@ def load_pretrained(load: Callable[..., T], name: str, **kwargs) -> T:
     try:
         return load(name, local_files_only=True, **kwargs)
     except OSError:
+        check_hub_reachable()
         return load(name, **kwargs)
+
+
+def check_hub_reachable(timeout_s: float = 5.0) -> None:
+    """Raise OSError at once when the hub (``HF_ENDPOINT``, else huggingface.co) cannot be
+    reached, instead of the hub client's retries (about a minute of warnings) for a model
+    that is not in the local cache."""
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    try:
+        socket.create_connection((url.hostname, url.port or (443 if url.scheme == "https" else 80)),
+                                 timeout=timeout_s).close()
+    except OSError as e:
+        raise OSError(f"not in the local cache, and {url.geturl()} cannot be reached "
+                      f"({getattr(e, 'strerror', None) or e})") from None

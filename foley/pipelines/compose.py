@@ -19,6 +19,7 @@ import json
 import math
 import os
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -306,9 +307,11 @@ def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os
                    extent=(0, plan.duration_s, 0, sample_rate / 2000))
     spec_ax.set_ylabel("kHz")
     spec_ax.set_xlabel("seconds")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=90)
+    with warnings.catch_warnings():  # a caption's glyphs outside the font are drawn as boxes, not warned of per glyph
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+        fig.tight_layout()
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=90)
     plt.close(fig)
 
 

@@ -91,7 +91,7 @@ def _untimed(caption: str) -> tuple[str, float | None]:
     caption, length = (_clean(m["c"]), float(m.group(2))) if m else (caption, None)
     if length is not None and length < 0.05:
         raise PlanError(f"{caption!r} is given no length ({length:g} s)")
-    if _STRAY_TIME.search(caption) or not _words(caption):
+    if _STRAY_TIME.search(caption):
         raise PlanError(f"cannot place {caption!r}: the rules planner reads 'X at T s', 'X at T s for N s', "
                         "'X from A to B s' and 'X for N s' (decimals with a point: 3.5 s)")
     if _is_edit(caption):

@@ -209,6 +209,19 @@ def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path):
     assert (tmp_path / "bed.wav").read_bytes() == bed_before  # the original session's bed is untouched
 
 
+def test_a_timeline_draws_captions_in_any_script_without_a_warning_per_glyph(tmp_path):
+    import warnings
+
+    from foley.pipelines.compose import timeline_image
+
+    plan = RulesPlanner().plan("雨, then 🐶 barks", 4.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        timeline_image(plan, np.zeros(64_000, np.float32), 16_000, tmp_path / "t.png")
+    assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
+    assert not [w for w in caught if "Glyph" in str(w.message)]
+
+
 def test_align_first_onset_moves_the_sound_to_the_start():
     from foley.pipelines.compose import align_first_onset
 

@@ -184,6 +184,7 @@ def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
         with pytest.raises(PlanError, match="cannot place .* the rules planner reads 'X at T s'"):
             p.plan(unread, 10)
     assert spans(p.plan("a 2 second beep", 10)) == [("a 2 second beep", 0.0, 10.0)]  # a number that is no time
+    assert [c for c, _, _ in spans(p.plan("雨, then 犬が吠える", 10))] == ["雨", "犬が吠える"]  # any script
     with pytest.raises(PlanError, match="'remove the thunder' is an edit, not a sound"):
         p.plan("rain, then remove the thunder", 10)
     with pytest.raises(PlanError, match="is an edit, and there is no bed to edit yet"):
