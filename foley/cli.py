@@ -81,7 +81,8 @@ def _describe(info: dict) -> str:
              + (" (variable)" if info["variable_frame_rate"] else ""),
              f"{info['width']}x{info['height']} {info['codec']}"
              + (f" (rotated {info['rotation']} degrees for display)" if info["rotation"] else ""),
-             ("with" if info["has_audio"] else "no") + " audio"]
+             ("with" if info["has_audio"] else "no") + " audio"
+             + (f" ({info['audio_tracks']} tracks)" if info["audio_tracks"] > 1 else "")]
     if abs(info["start_s"]) > 5e-4:
         parts.append(f"picture starts {info['start_s']:.3f} s into the file")
     return f"{info['path']}: " + ", ".join(parts)
@@ -529,9 +530,16 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
         result = pipeline.dub(video, caption=args.caption, scale=args.scale, steps=args.steps,
                               guidance=args.guidance, seed=args.seed, progress=progress,
                               visual_steps=args.visual_steps)
-        silent_notes[video] = pipeline.unrecognized_note(result)
+        silent_notes[video] = [pipeline.unrecognized_note(result, name_sounds) for name_sounds in (False, True)]
         seen_notes[video] = pipeline.seen_note(result)
         return result.audio, result.sample_rate
+
+    named = []  # which sounds the model knows is said once in the summary
+
+    def silent_note(video):
+        notes = silent_notes.pop(video, [pipeline.unrecognized_note(None, name_sounds) for name_sounds in (False, True)])
+        named.append(video)
+        return notes[len(named) == 1]
 
     def on_start(video, i, n):
         if not args.quiet:
@@ -544,7 +552,7 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
 
     options = OutputOptions(overwrite=args.overwrite, keep_original=args.keep_original, mix_original_db=args.mix_original)
     summary = dub_batch(videos, args.output, generate, options, on_start=on_start, on_failed=on_failed,
-                        silent_note=lambda video: silent_notes.pop(video, pipeline.unrecognized_note()),
+                        silent_note=silent_note,
                         process=process, processes=processes)
     summary.notes += [(str(video), note) for video, note in seen_notes.items() if note and str(video) in summary.done]
     for bar in bars.values():

@@ -46,6 +46,7 @@ class VideoInfo:
     rotation: int = 0  # degrees the picture is turned counter-clockwise for display (0, 90, 180, 270)
     start_s: float = 0.0  # first displayed frame, seconds after the file's start time
     audio_start_s: float | None = None  # first sample of the first audio track, seconds after the file's start
+    audio_tracks: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -88,6 +89,7 @@ class _Timing:
     audio_start_s: float | None
     rotation: int
     stream: av.video.stream.VideoStream
+    audio_tracks: int
 
 
 def _rotation(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> int:
@@ -111,6 +113,7 @@ def _frame_times(path: Path) -> _Timing:
                              else f"{path}: has no video frames")
         stream = container.streams.video[0]
         audio = container.streams.audio[0] if container.streams.audio else None
+        audio_tracks = len(container.streams.audio)
         file_start = (container.start_time or 0) / av.time_base
         pts, durations = [], []
         try:
@@ -140,7 +143,7 @@ def _frame_times(path: Path) -> _Timing:
                        float(audio.start_time * audio.time_base) - file_start if audio.start_time is not None else 0.0)
     with _open(path) as again:  # a fresh demuxer: the one above is at the end of the file
         rotation = _rotation(again, again.streams.video[0])
-    return _Timing(times - start, end - start, start - file_start, audio_start, rotation, stream)
+    return _Timing(times - start, end - start, start - file_start, audio_start, rotation, stream, audio_tracks)
 
 
 def probe_video(path: str | Path) -> VideoInfo:
@@ -167,6 +170,7 @@ def probe_video(path: str | Path) -> VideoInfo:
         rotation=timing.rotation,
         start_s=float(timing.start_s),
         audio_start_s=timing.audio_start_s,
+        audio_tracks=timing.audio_tracks,
     )
 
 

@@ -385,12 +385,13 @@ class FoleyPipeline:
             return None
         return f"seen: {result.seen.label} (p {result.seen.probability:.2f}), captioned {result.caption!r}"
 
-    def unrecognized_note(self, result: DubResult | None = None) -> str:
+    def unrecognized_note(self, result: DubResult | None = None, name_sounds: bool = True) -> str:
         """What the summary says of a video whose Foley track is silent: that its frames were
         unlike the training frames (``result.unfamiliar``), that the model saw no event it
         knows, or, where it wrote events (``result.recognized``), that their sound came out
-        too faint to hear."""
-        knows = f" (this model knows {self.config.knows})" if self.config.knows else ""
+        too faint to hear. ``name_sounds``: say which sounds the model knows (a batch's
+        summary says it once)."""
+        knows = f" (this model knows {self.config.knows})" if self.config.knows and name_sounds else ""
         if result is not None and result.unfamiliar is not None and result.unfamiliar > self.MAX_UNFAMILIAR:
             return (f"{result.unfamiliar:.0%} of the frames are unlike any this model was trained on{knows}; "
                     "the Foley track is silent")

@@ -229,6 +229,10 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
     wants_original = options.keep_original or options.mix_original_db is not None
     if wants_original and not info.has_audio:
         notes.append("no original audio track to keep or mix; dubbed with the Foley track alone")
+    elif wants_original and info.audio_tracks > 1:
+        used = " and ".join(w for w, on in (("kept", options.keep_original),
+                                            ("mixed", options.mix_original_db is not None)) if on)
+        notes.append(f"it has {info.audio_tracks} audio tracks; the first is {used} as the original")
     suffix = output_container(info)
     if suffix != ".mp4":
         notes.append(f"written as {suffix}: its {info.codec} picture stream cannot go into .mp4 without re-encoding")

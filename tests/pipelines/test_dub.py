@@ -157,6 +157,30 @@ def test_cli_dub(model_dir, pipeline, av_clip, tmp_path):
     assert fourth.returncode == 0 and "done 0, skipped 1" in fourth.stdout and fourth.stderr == "", fourth.stderr
 
 
+def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_clip, tmp_path):
+    """Two videos unlike every training frame (statistics far from any frame): two notes, and
+    which sounds the model knows is said in the first alone."""
+    import shutil
+
+    from foley.models.frame_stats import FrameStats
+
+    model = tmp_path / "model"
+    shutil.copytree(model_dir, model)
+    dim = pipeline.frame_encoder.dim
+    FrameStats(torch.full((dim,), 1e3), torch.ones(dim), 1.0).save(model / "stats.safetensors")  # every frame far off
+    config = json.loads((model / CONFIG_NAME).read_text())
+    (model / CONFIG_NAME).write_text(json.dumps({**config, "frame_stats": "stats.safetensors", "knows": "a ball"}))
+    for name in ("one", "two"):
+        shutil.copy(av_clip, tmp_path / f"{name}.mp4")
+    run = subprocess.run([sys.executable, "-m", "foley", "dub", str(tmp_path / "one.mp4"), str(tmp_path / "two.mp4"),
+                          "-o", str(tmp_path / "out"), "--model", str(model), "--device", "cpu", "--quiet"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    notes = [line for line in run.stdout.splitlines() if "of the frames are unlike any this model was trained on" in line]
+    assert len(notes) == 2 and notes[0].endswith("(this model knows a ball); the Foley track is silent")
+    assert "this model knows" not in notes[1]
+
+
 def test_cli_dub_with_a_bad_model_leaves_no_output_folder(av_clip, tmp_path):
     out = tmp_path / "new" / "out"
     run = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), "-o", str(out), "--model",

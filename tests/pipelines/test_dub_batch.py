@@ -92,6 +92,13 @@ def test_keep_and_mix_original(videos, tmp_path):
                              "Foley track alone")]
     with av.open(str(out / "silent.mp4")) as c:
         assert len(c.streams.audio) == 1
+    two = tmp_path / "two tracks.mp4"  # the clip's own track, and a second one
+    run_ffmpeg(["-i", str(clip), "-map", "0:v", "-map", "0:a", "-map", "0:a", "-c", "copy", str(two)], what=str(two))
+    from foley.cli import _describe
+
+    assert probe_video(two).audio_tracks == 2 and "with audio (2 tracks)" in _describe(probe_video(two).to_dict())
+    both = dub_batch([two], out, tone, OutputOptions(keep_original=True))
+    assert both.notes == [(str(two), "it has 2 audio tracks; the first is kept as the original")]
 
 
 def test_same_stem_from_two_folders_is_refused(videos, tmp_path):
