@@ -327,7 +327,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         render,
         timeline_image,
     )
-    from .pipelines.planners import get_planner
+    from .pipelines.planners import check_not_an_edit, get_planner
 
     continuing = bool(args.session) and Path(args.session).exists()
     duration_s = BED_SECONDS if args.duration is None else args.duration
@@ -335,6 +335,8 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     if continuing and args.duration is not None and args.duration != session.duration_s:
         print(f"note: this session's bed is {session.duration_s:g} s long; --duration {args.duration:g} applies to "
               "a new session only", file=sys.stderr)
+    if not (session and session.plan):
+        check_not_an_edit(args.text)  # said before any file or model is looked at
     out = Path(args.output or (session.bed_path if session else "compose.wav"))
     # A follow-up turn draws the session's timeline picture again, where it was drawn.
     timeline = args.timeline or (str(session.timeline_path) if continuing and session.timeline_path else None)

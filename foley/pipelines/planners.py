@@ -235,6 +235,14 @@ def _is_edit(text: str) -> bool:
     return bool(_EDIT_VERBS.match(text)) and any(pattern.match(text) for _, pattern in _EDITS)
 
 
+def check_not_an_edit(text: str) -> None:
+    """Refuse (PlanError) a first description that reads as an edit ("make the dog louder"):
+    there is no bed to edit yet, and it is no sound either."""
+    if _is_edit(_clean(text)):
+        raise PlanError(f"{text.strip()!r} is an edit, and there is no bed to edit yet: describe a bed first "
+                        "(foley compose: --session FILE keeps it for the next turn)")
+
+
 def _numbers(m: re.Match) -> list[float]:
     return [float(g) for g in m.groups() if g is not None and re.fullmatch(_NUM, g)]
 
@@ -315,9 +323,7 @@ class RulesPlanner:
             return plan
         if previous is not None:
             return rules_edit(previous, text)
-        if _is_edit(_clean(text)):
-            raise PlanError(f"{text.strip()!r} is an edit, and there is no bed to edit yet: describe a bed first "
-                            "(foley compose: --session FILE keeps it for the next turn)")
+        check_not_an_edit(text)
         return rules_layout(text, duration_s)
 
 

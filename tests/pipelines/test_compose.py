@@ -357,6 +357,9 @@ def test_cli_compose_never_writes_over_a_file_it_was_not_asked_to_replace(tmp_pa
     done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", "--timeline", "t.png"],
                           capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 2 and "t.png: exists; pass --overwrite to replace it" in done.stderr
+    edit = subprocess.run([sys.executable, "-m", "foley", "compose", "make the rain louder", "--timeline", "t.png"],
+                          capture_output=True, text=True, cwd=tmp_path)  # no bed to edit: said first
+    assert edit.returncode == 2 and "is an edit, and there is no bed to edit yet" in edit.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "keep.wav", "t.png"]
     assert (tmp_path / "keep.wav").read_bytes() == b"audio" and (tmp_path / "t.png").read_bytes() == b"picture"
 
