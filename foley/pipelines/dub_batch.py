@@ -62,7 +62,9 @@ def collect_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]
     videos, problems = [], []
     for item in inputs:
         path = Path(item)
-        if path.is_dir():
+        if not item.strip():  # Path("") is the current folder: never dubbed unasked
+            problems.append((item, "an empty input name (give a video, a folder such as ., or a pattern)"))
+        elif path.is_dir():
             found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
             videos += found
             if not found:  # its subfolders are not searched
@@ -130,6 +132,15 @@ def existing_dub(video: Path, out_dir: Path) -> Path | None:
     return next((path for s in CONTAINERS if (path := output_paths(video, out_dir, s)[1]).exists()), None)
 
 
+def unfinished_output(video: Path, out_dir: Path) -> Path | None:
+    """A file in ``out_dir`` that dubbing ``video`` would write over although it is no
+    finished dub (a wav without its video, a video without its wav, anything else of that
+    name), or None; such a file is never replaced without --overwrite."""
+    if existing_dub(video, out_dir) is not None:
+        return None
+    return next((path for s in CONTAINERS for path in output_paths(video, out_dir, s) if path.exists()), None)
+
+
 def same_picture(video: Path, dubbed: Path) -> bool | None:
     """Whether ``dubbed`` carries ``video``'s picture (a dub copies the picture stream: the
     same size, frame count, duration within a frame and first frame's pixels); None when
@@ -165,10 +176,11 @@ def _readable_video(path: Path) -> bool:
 
 def needs_model(videos: list[Path], out_dir: str | os.PathLike, overwrite: bool) -> bool:
     """Whether any video of the whole batch will be generated: neither already dubbed (nor
-    refused for another video's dub in its place) nor failed for a name clash. Every process
-    sharing the batch gets the same answer."""
-    clashes = name_clashes(videos)
-    return any(i not in clashes and (overwrite or existing_dub(v, Path(out_dir)) is None) for i, v in enumerate(videos))
+    refused for a file of its outputs' names in their place) nor failed for a name clash.
+    Every process sharing the batch gets the same answer."""
+    clashes, out_dir = name_clashes(videos), Path(out_dir)
+    return any(i not in clashes and (overwrite or (existing_dub(v, out_dir) is None and unfinished_output(v, out_dir) is None))
+               for i, v in enumerate(videos))
 
 
 def check_outputs(videos: list[Path], out_dir: str | os.PathLike) -> None:
@@ -295,6 +307,10 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
                     f"{dubbed}: the dub of another video named {video.name}" if _readable_video(dubbed) else
                     f"{dubbed}: not a readable video (cut short?)")
             failed(video, f"{what}; --overwrite replaces it, or choose another output folder (-o)")
+            continue
+        if not options.overwrite and (present := unfinished_output(video, out_dir)) is not None:
+            failed(video, f"{present}: exists and is not a finished dub of this video; "
+                          "--overwrite replaces it, or choose another output folder (-o)")
             continue
         try:
             notes = _dub_one(video, out_dir, generate, options, silent_note)

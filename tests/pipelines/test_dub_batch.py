@@ -54,6 +54,8 @@ def test_collect_inputs(videos, tmp_path):
     found, problems = collect_inputs([str(tmp_path / "tree"), str(tmp_path / "tree" / "**" / "*.mp4")])
     assert found == [(deep / "deep.mp4").resolve()]  # a folder's own videos only; '**' reaches subfolders
     assert problems[0][1].endswith("(.mp4, .mov, .mkv, .webm, .avi, .m4v; subfolders are not searched)")
+    assert collect_inputs(["", " "]) == ([], [(t, "an empty input name (give a video, a folder such as ., or a pattern)")
+                                              for t in ("", " ")])  # never the current folder
 
 
 def test_batch_writes_skips_and_reports(videos, tmp_path):
@@ -283,12 +285,21 @@ def test_a_file_name_for_the_output_folder_is_refused(cfr_video, tmp_path):
     assert dub_batch([cfr_video[0]], tmp_path / "made.mp4", tone).done == [str(cfr_video[0])]
 
 
-def test_a_lone_wav_is_not_a_finished_output(cfr_video, tmp_path):
+@pytest.mark.parametrize("suffix", [".wav", ".mp4", ".mkv"])
+def test_a_file_of_an_outputs_name_is_never_replaced_unasked(cfr_video, tmp_path, suffix):
+    """A lone wav or a video with no wav beside it is no finished dub: neither skipped nor
+    written over (it may be the user's own file of that name)."""
     out = tmp_path / "out"
     out.mkdir()
-    (out / f"{cfr_video[0].stem}.wav").write_bytes(b"left over")
+    theirs = out / f"{cfr_video[0].stem}{suffix}"
+    theirs.write_bytes(b"the user's own file")
     summary = dub_batch([cfr_video[0]], out, tone)
-    assert summary.done == [str(cfr_video[0])] and not summary.skipped
+    assert not summary.done and not summary.skipped
+    assert summary.failed == [(str(cfr_video[0]), f"{theirs}: exists and is not a finished dub of this video; "
+                               "--overwrite replaces it, or choose another output folder (-o)")]
+    assert theirs.read_bytes() == b"the user's own file"
+    assert not needs_model([cfr_video[0]], out, overwrite=False)
+    assert dub_batch([cfr_video[0]], out, tone, OutputOptions(overwrite=True)).done == [str(cfr_video[0])]
 
 
 def test_the_dub_of_another_video_of_the_same_name_is_never_replaced_unasked(videos, cfr_video, tmp_path):
