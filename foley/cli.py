@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .config import MAX_GUIDANCE, MAX_STEPS, SCHEDULER_NAMES
+from .config import MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES
 from .errors import FoleyError
 
 
@@ -313,6 +313,7 @@ BED_SECONDS = 10.0  # foley compose's bed length when none is given
 
 def _cmd_compose(args: argparse.Namespace) -> int:
     from .media.audio import write_audio
+    from .media.files import atomic_path
     from .pipelines.compose import (
         EventCache,
         SamplerConfig,
@@ -342,8 +343,8 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     timeline = args.timeline or (str(session.timeline_path) if continuing and session.timeline_path else None)
     if not args.plan_only:  # which writes nothing
         # A follow-up turn rewrites its own bed and picture; any other file only with --overwrite.
-        own = {p.resolve() for p in (session.bed_path, session.timeline_path) if p} if continuing else set()
-        _check_compose_outputs(out, timeline, args.session, replaceable=None if args.overwrite else own)
+        own, changed = session.own_files() if continuing else (set(), set())
+        _check_compose_outputs(out, timeline, args.session, replaceable=None if args.overwrite else own, changed=changed)
     # A session keeps its backbone and the sampler options given on its turns.
     model = canonical_model(args.model) if args.model else (session.model if session and session.model else "sfx")
     backbone_source(model)  # an unknown --model (or a bad sampler.json) is refused before planning
@@ -372,9 +373,19 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     cache = EventCache(cache_dir, model_id=model_id(model))
     mix, stats = render(plan, backbone, cache, sampler, align_onsets=not args.no_align,
                         progress=lambda e: print(f"  rendered: {e.caption}", file=sys.stderr))
-    write_audio(out, mix, backbone.mel.sample_rate)
+    sample_rate = backbone.mel.sample_rate
+    writers = [(out, lambda part: write_audio(part, mix, sample_rate))]
     if timeline:
-        timeline_image(plan, mix, backbone.mel.sample_rate, timeline)
+        writers.append((Path(timeline), lambda part: timeline_image(plan, mix, sample_rate, part)))
+    with contextlib.ExitStack() as stack:  # the bed and its picture reach their paths together
+        for final, write in writers:
+            part = stack.enter_context(atomic_path(final))
+            try:
+                write(part)
+            except FoleyError as e:  # said of the output, not of its temporary file
+                raise FoleyError(str(e).replace(str(part), str(final))) from None
+            except OSError as e:
+                raise FoleyError(f"{final}: cannot be written ({e.strerror or e})") from None
     if session:
         session.model, session.sampler = model, kept
         session.add_turn(args.text, plan, stats, out, timeline)
@@ -390,11 +401,12 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_compose_outputs(out: Path, timeline: str | None, session: str | None, replaceable: set[Path] | None
-                           ) -> None:
+def _check_compose_outputs(out: Path, timeline: str | None, session: str | None, replaceable: set[Path] | None,
+                           changed: set[Path] = frozenset()) -> None:
     """Refuse, before any work, a bed (``out``, WAV) or timeline picture (PNG) that would
-    replace a file not in ``replaceable`` (resolved paths; None: any, --overwrite), or a
-    session file that is the bed or the picture. Raises FoleyError."""
+    replace a file not in ``replaceable`` (resolved paths; None: any, --overwrite; ``changed``:
+    the session's own files changed since it wrote them), or a session file that is the bed or
+    the picture. Raises FoleyError."""
     from .media.files import check_writable
 
     if out.suffix.lower() != ".wav":
@@ -408,7 +420,8 @@ def _check_compose_outputs(out: Path, timeline: str | None, session: str | None,
                          f"e.g. {Path(session).with_suffix('.json')}")
     for path in (out, *([picture] if picture else [])):
         if path.exists() and replaceable is not None and path.resolve() not in replaceable:
-            raise FoleyError(f"{path}: exists; pass --overwrite to replace it")
+            why = "changed since this session wrote it" if path.resolve() in changed else "exists"
+            raise FoleyError(f"{path}: {why}; pass --overwrite to replace it")
         check_writable(path)
 
 
@@ -664,7 +677,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", required=True, help="output folder")
     synth.add_argument("--n-train", type=number_arg(0, integer=True), default=2000)
     synth.add_argument("--n-test", type=number_arg(0, integer=True), default=200)
-    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
     synth.add_argument("--duration", type=float, default=4.0, help="clip duration in seconds")
     synth.add_argument("--sounds", metavar="SFX_DIR", help="a `foley prepare sfx` folder: events sound like its "
                        "recordings (train recordings in train clips, test in test), with classes for materials")
@@ -796,7 +809,7 @@ def build_parser() -> argparse.ArgumentParser:
     ad.add_argument("--steps", type=number_arg(0, integer=True), default=1000)
     ad.add_argument("--batch-size", type=number_arg(0, integer=True), default=8, help="global batch, split across processes")
     ad.add_argument("--lr", type=float, default=1e-4)
-    ad.add_argument("--seed", type=int, default=0)
+    ad.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
     ad.add_argument("--checkpoint-every", type=number_arg(0, integer=True), default=100)
     ad.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
                     help="the frozen UNet's dtype and autocast (auto: bf16 on CUDA, fp16 on GPUs without bf16, "
@@ -818,7 +831,7 @@ def build_parser() -> argparse.ArgumentParser:
     lm.add_argument("--batch-size", type=number_arg(0, integer=True),
                     help="global batch, split across processes (default: the config's)")
     lm.add_argument("--lr", type=float, help="default: the config's")
-    lm.add_argument("--seed", type=int, help="default: the config's")
+    lm.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), help="default: the config's")
     lm.add_argument("--checkpoint-every", type=number_arg(0, integer=True), help="default: the config's")
     lm.add_argument("--precision", choices=("auto", "fp32", "bf16"),
                     help="the frozen LM's dtype and autocast (auto: bf16 on GPUs that have it, fp32 elsewhere); "
@@ -881,7 +894,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="diffusion steps (default: the model's; demo 10, sfx 25)")
     dub.add_argument("--guidance", type=number_arg(0, MAX_GUIDANCE),
                      help="classifier-free guidance scale (default: the model's; demo 5, sfx 3)")
-    dub.add_argument("--seed", type=number_arg(0, integer=True), default=0)
+    dub.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
     dub.add_argument("--device", default="auto",
                      help="auto | cpu | cuda | mps (auto under accelerate launch: each process's own GPU)")
     dub.add_argument("--overwrite", action="store_true", help="redo videos whose outputs exist")

@@ -373,12 +373,27 @@ class Session:
         except ValueError:  # another drive (Windows): no relative path
             return str(Path(path).resolve())
 
+    def own_files(self) -> tuple[set[Path], set[Path]]:
+        """(unchanged, changed): the bed and picture the last turn wrote (resolved paths), split
+        by whether each is still as written (its SHA-256 recorded then). A follow-up turn
+        replaces the unchanged ones; a changed one (edited by hand, or a file a session from
+        elsewhere points at) only with --overwrite."""
+        unchanged, changed = set(), set()
+        for key in ("output", "timeline"):
+            path = self._recorded(key)
+            if path is not None and path.is_file():
+                digest = self.turns[-1].get(f"{key}_sha256")
+                (unchanged if digest and digest == sha256_file(path) else changed).add(path.resolve())
+        return unchanged, changed
+
     def add_turn(self, text: str, plan: Plan, stats: RenderStats, output: str | os.PathLike,
                  timeline: str | os.PathLike | None = None) -> None:
+        """Record a turn whose bed ``output`` (and picture ``timeline``) are written."""
+        files = {"output": output, **({"timeline": timeline} if timeline else {})}
         self.turns.append({"text": text, "plan": plan.to_dict(), "generated": stats.generated,
                            "reused": stats.reused, "seconds": round(stats.seconds, 2),
-                           "output": self._relative(output),
-                           **({"timeline": self._relative(timeline)} if timeline else {})})
+                           **{k: self._relative(v) for k, v in files.items()},
+                           **{f"{k}_sha256": sha256_file(v) for k, v in files.items()}})
         self.plan = plan
 
     def save(self) -> None:

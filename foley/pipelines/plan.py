@@ -21,6 +21,7 @@ import re
 import zlib
 from dataclasses import asdict, dataclass, field, replace
 
+from ..config import MAX_SEED
 from ..errors import FoleyError
 
 MAX_CAPTION_CHARS = 200
@@ -103,12 +104,15 @@ def _event(raw, i: int, duration_s: float) -> Event | None:
     if end - start < 0.05:
         return None  # nothing of it on the timeline
     gain = _number(keys.get("gain_db", keys.get("gain", 0.0)), f"event {i + 1} gain")
+    if not GAIN_RANGE_DB[0] <= gain <= GAIN_RANGE_DB[1]:
+        raise PlanError(f"event {i + 1}: gain must be between {GAIN_RANGE_DB[0]:+g} and {GAIN_RANGE_DB[1]:+g} dB, "
+                        f"got {gain:g}")
     seed = keys.get("seed")
     if seed is not None:
         seed = int(_number(seed, f"event {i + 1} seed"))
-        if seed < 0:
-            raise PlanError(f"event {i + 1}: seed must be >= 0")
-    return Event(caption, round(start, 3), round(end, 3), float(min(max(gain, GAIN_RANGE_DB[0]), GAIN_RANGE_DB[1])), seed)
+        if not 0 <= seed <= MAX_SEED:
+            raise PlanError(f"event {i + 1}: seed must be between 0 and {MAX_SEED}, got {seed}")
+    return Event(caption, round(start, 3), round(end, 3), float(gain), seed)
 
 
 def _max_overlap(events: list[Event]) -> int:
@@ -220,6 +224,20 @@ def _call_events(text: str) -> list[dict] | None:
 def is_plan_text(text: str) -> bool:
     """``text`` is a plan itself (JSON events, or generate(...) calls), not a description of one."""
     return text.lstrip().startswith(("{", "[")) or bool(_CALL.search(text))
+
+
+def pasted_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3) -> Plan:
+    """A plan a user gave as text (JSON as ``--plan-only`` prints it, or generate(...) calls):
+    as :func:`parse_plan`, but JSON must be whole (a truncated paste is refused, not read in
+    part) and the times are kept as given."""
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as e:
+            raise PlanError(f"the plan is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
+        except RecursionError:
+            raise PlanError("the plan is not valid JSON (nested too deeply)") from None
+    return parse_plan(text, duration_s, max_simultaneous, reach_end=False)
 
 
 def parse_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3, reach_end: bool = True) -> Plan:

@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import replace
 from typing import Protocol
 
-from .plan import GAIN_RANGE_DB, Plan, PlanError, is_plan_text, parse_plan, validate
+from .plan import GAIN_RANGE_DB, Plan, PlanError, is_plan_text, parse_plan, pasted_plan, validate
 
 
 class Planner(Protocol):
@@ -63,8 +63,30 @@ _TIMED = re.compile(rf"^(?P<c>.+?)\s+(?:at\s+{_N}{_SECONDS}(?:\s+for\s+{_N}{_SEC
 _LASTING = re.compile(rf"^(?P<c>.+?)\s+for\s+{_N}{_SECONDS}$", re.I)
 # A time left in a caption after the forms above: the rules planner could not place it.
 _STRAY_TIME = re.compile(r"\b(?:at|from|for|to|until|till|between|and|after|in|by)\s+-?\d+(?:[.,]\d+)?"
-                         r"(?:\s*(?:s|secs?|seconds?)\b|\s*$)|^-?\d+(?:[.,]\d+)?\s*(?:s|secs?|seconds?)?$|(?<!\w)-\d",
-                         re.I)
+                         r"(?:\s*(?:s|secs?|seconds?|ms|msecs?|milliseconds?|mins?|minutes?|h|hours?)\b|\s*$)"
+                         r"|^-?\d+(?:[.,]\d+)?\s*(?:s|secs?|seconds?)?$|(?<!\w)-\d|(?<![\w:])\d+:\d\d\b", re.I)
+# Times in other units, where a time is read (after "at", "by", ...; before "later", "longer"):
+# rewritten in seconds, the unit the forms below read ("at 500 ms" -> "at 0.5 s", "at 0:03" -> "at 3 s").
+_TIME_WORD = r"(?:at|around|from|to|until|till|between|and|for|by)"
+_IN_UNIT = re.compile(rf"\b(?P<p>{_TIME_WORD}\s+)(?P<n>\d+(?:\.\d+)?)\s*(?P<u>ms|msecs?|milliseconds?|mins?|minutes?)\b"
+                      rf"|(?P<n2>\d+(?:\.\d+)?)\s*(?P<u2>ms|msecs?|milliseconds?|mins?|minutes?)(?=\s+(?:later|earlier|sooner|"
+                      rf"longer|shorter)\b)", re.I)
+_CLOCK = re.compile(rf"\b(?P<p>{_TIME_WORD}\s+)(?P<m>\d+):(?P<s>[0-5]\d(?:\.\d+)?)\b", re.I)
+
+
+def _seconds_text(seconds: float) -> str:
+    return f"{round(seconds, 3):.3f}".rstrip("0").rstrip(".") + " s"
+
+
+def in_seconds(text: str) -> str:
+    """``text`` with its times in milliseconds, minutes or m:ss written in seconds."""
+    def unit(m: re.Match) -> str:
+        n, u = (m["n"], m["u"]) if m["n"] else (m["n2"], m["u2"])
+        scale = 60.0 if u.lower().startswith("min") else 0.001
+        return (m["p"] or "") + _seconds_text(float(n) * scale)
+
+    text = _IN_UNIT.sub(unit, text)
+    return _CLOCK.sub(lambda m: m["p"] + _seconds_text(60 * int(m["m"]) + float(m["s"])), text)
 TIMED_LENGTH_S = 2.0  # an event placed "at T s" lasts this long (as an added one does)
 
 
@@ -108,7 +130,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     background sound (rain, wind, crowd, ...) keeps playing to the end. Raises PlanError for a
     time it cannot read, or parts that do not fit."""
     parts = []
-    for seq in (s for s in _SEQ.split(description) if s and s.strip()):
+    for seq in (s for s in _SEQ.split(in_seconds(description)) if s and s.strip()):
         before_after = _AFTER.split(seq, maxsplit=1)
         parts += list(reversed(before_after)) if len(before_after) == 2 else [seq]
     timed, segments = [], [[]]  # segments: the groups between two wholly timed parts
@@ -169,7 +191,9 @@ def _stems(text: str) -> set[str]:
     return {stem(w) for w in _words(text)}
 
 
-_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1,
+             "1st": 0, "2nd": 1, "3rd": 2, "4th": 3, "5th": 4}
+AT_TOLERANCE_S = 1.0  # "the ball at 6 s" names a ball that plays within this of 6 s
 _AT = re.compile(r"^(?P<a>.+?)\s+(?:at|around)\s+(-?\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)?$", re.I)
 _ORDINAL = re.compile(rf"^(?:the\s+)?(?P<n>{'|'.join(_ORDINALS)})\s+(?P<a>.+)$", re.I)
 
@@ -190,7 +214,12 @@ def _match(previous: Plan, target: str) -> int:
     tied = [i for i, score in enumerate(scores) if score == best]  # in time order, as a plan's events are
     if at:
         t = float(at.group(2))
-        return min(tied, key=lambda i: (not previous.events[i].start_s <= t < previous.events[i].end_s,
+        near = [i for i in tied if previous.events[i].start_s - AT_TOLERANCE_S <= t < previous.events[i].end_s + AT_TOLERANCE_S]
+        if not near:
+            which = "; ".join(f"{previous.events[i].caption} at {previous.events[i].start_s:g}-{previous.events[i].end_s:g} s"
+                              for i in tied)
+            raise PlanError(f"nothing that matches {at['a'].strip()!r} plays at {t:g} s ({which})")
+        return min(near, key=lambda i: (not previous.events[i].start_s <= t < previous.events[i].end_s,
                                         abs(previous.events[i].start_s - t)))
     if ordinal:
         n = _ORDINALS[ordinal["n"].lower()]
@@ -208,21 +237,22 @@ def _match(previous: Plan, target: str) -> int:
 _NUM = r"(-?\d+(?:\.\d+)?)"
 _UNIT = r"\s*(?:s|secs?|seconds?)"
 _BY_S = rf"(?:\s+by\s+{_NUM}(?:{_UNIT})?)?"
+_TARGET = r"(?P<a>.+?)(?<!\sat)(?<!\saround)"  # "the ball at 6 s 2 s later": the time stays with the ball
 _EDITS = [
     ("replace", re.compile(r"^(?:replace|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)),
     ("replace", re.compile(r"^(?:change|turn)\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)),
     ("retake", re.compile(r"^(?:(?:give me |try )?another (?:take|version) of|try|redo|regenerate|re-?roll)\s+(?P<a>.+?)"
                           r"(?:\s+again)?$", re.I)),
     ("remove", re.compile(r"^(?:remove|delete|drop|mute|cut)\s+(?P<a>.+)$", re.I)),
-    ("add", re.compile(rf"^add\s+(?P<b>.+?)(?:\s+(?:from|between)\s+{_NUM}\s*s?\s*(?:to|and|-)\s*{_NUM}\s*s?"
-                       rf"|\s+at\s+{_NUM}\s*s?)?$", re.I)),
+    ("add", re.compile(r"^add\s+(?P<b>.+)$", re.I)),
     ("move_to", re.compile(rf"^(?:move|put|start)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}(?:{_UNIT})?$", re.I)),
-    ("shift", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>later|earlier|sooner){_BY_S}$", re.I)),
-    ("length", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>longer|shorter){_BY_S}$", re.I)),
+    ("shift", re.compile(rf"^make\s+{_TARGET}\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>later|earlier|sooner){_BY_S}$", re.I)),
+    ("length", re.compile(rf"^make\s+{_TARGET}\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>longer|shorter){_BY_S}$", re.I)),
     ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}\s*db\s+)?(?P<dir>louder|quieter|softer)"
                         rf"(?:\s+by\s+{_NUM}\s*(?:db)?)?$", re.I)),
 ]
-_EDIT_HELP = ("replace X with Y, another take of X (or: try X again), remove X, add X [at T s | from A to B s], move X to T s, "
+_EDIT_HELP = ("replace X with Y, another take of X (or: try X again), remove X, add X [at T s [for N s] | from A to B s], "
+              "move X to T s, "
               "make X later/earlier [by N s], make X longer/shorter [by N s], make X louder/quieter [by N dB]; "
               "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball'")
 # Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope").
@@ -254,9 +284,41 @@ def _on_timeline(caption: str, start: float, end: float, duration_s: float, edit
     return max(0.0, start), min(duration_s, end)
 
 
+def _added(text: str, duration_s: float) -> dict:
+    """The event of "add X", "add X at T s [for N s]", "add X from A to B s" or "add X for N s"
+    (from the start; without a length, to the end)."""
+    parts = [p for p in _SEQ.split(text) if p and p.strip()]
+    if len(parts) > 1:
+        raise PlanError(f"add one sound per turn: {'; '.join(_clean(p) for p in parts)!r} are {len(parts)}")
+    event = _timed_event(_clean(text), duration_s)
+    if event is None:
+        caption, length = _untimed(_clean(text))
+        start, end = _on_timeline(caption, 0.0, length if length is not None else duration_s, duration_s, "adding it")
+        event = {"caption": caption, "start_time": start, "end_time": end}
+    return event
+
+
+def _target(previous: Plan, target: str, verb: str) -> int:
+    """The event an edit (beginning with ``verb``) names (see :func:`_match`); PlanError when it names
+    several different events ("remove the ball and the drum"): one edit per turn."""
+    parts = [p for p in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", target) if p.strip()]
+    if len(parts) > 1:
+        found = set()
+        for part in parts:
+            try:
+                found.add(_match(previous, part))
+            except PlanError:
+                break
+        else:
+            if len(found) > 1:
+                raise PlanError(f"{target!r} names {len(found)} sounds; edit one per turn "
+                                f"(e.g. '{verb} {parts[0].strip()} ...')")
+    return _match(previous, target)
+
+
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
-    text = _clean(instruction)
+    text = _clean(in_seconds(instruction))
     events = [dict(caption=e.caption, start_time=e.start_s, end_time=e.end_s, gain_db=e.gain_db, seed=e.seed)
               for e in previous.events]
     d = previous.duration_s
@@ -268,11 +330,9 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         if kind in ("shift", "length", "gain") and any(n <= 0 for n in nums):
             raise PlanError(f"{instruction.strip()!r}: the amount must be more than 0")
         if kind == "add":
-            start, end = (nums[0], nums[1]) if len(nums) == 2 else ((nums[0], nums[0] + TIMED_LENGTH_S) if nums else (0.0, d))
-            start, end = _on_timeline(_clean(m["b"]), start, max(start, end), d, f"adding it at {start:g} s")
-            events.append(dict(caption=_clean(m["b"]), start_time=start, end_time=end))
+            events.append(_added(m["b"], d))
         else:
-            i = _match(previous, m["a"])
+            i = _target(previous, m["a"], text.split()[0].lower())
             e = events[i]
             if kind == "replace":
                 e.update(caption=_clean(m["b"]), seed=None)
@@ -316,7 +376,7 @@ class RulesPlanner:
 
     def plan(self, text: str, duration_s: float, previous: Plan | None = None) -> Plan:
         if is_plan_text(text):  # a plan itself, as --plan-only prints it
-            plan = _reuse_seeds(parse_plan(text, duration_s, reach_end=False), previous)
+            plan = _reuse_seeds(pasted_plan(text, duration_s), previous)
             if previous is not None and plan.duration_s != previous.duration_s:
                 raise PlanError(f"the plan is {plan.duration_s:g} s long; this session's bed is "
                                 f"{previous.duration_s:g} s")

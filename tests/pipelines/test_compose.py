@@ -122,7 +122,8 @@ def test_session_round_trip_and_bad_file(tmp_path):
     plan = RulesPlanner().plan("rain, then thunder", 8.0)
     from foley.pipelines.compose import RenderStats
 
-    s.add_turn("rain, then thunder", plan, RenderStats(2, 0, 1.0), "bed.wav")
+    (tmp_path / "bed.wav").write_bytes(b"the bed")
+    s.add_turn("rain, then thunder", plan, RenderStats(2, 0, 1.0), tmp_path / "bed.wav")
     s.save()
     again = Session.open(tmp_path / "bed.json", 3.0)
     assert again.plan == plan and again.duration_s == 8.0 and again.turns[0]["generated"] == 2
@@ -180,8 +181,9 @@ def test_cli_compose_turns(backbone, tmp_path):
 
 def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path):
     """Its bed and timeline are recorded relative to the session file: follow-up turns rewrite
-    them (the picture too, without --timeline); a copied session writes beside the copy; a
-    follow-up --timeline naming a picture the session did not draw needs --overwrite."""
+    them (the picture too, without --timeline) while they are as it wrote them; a copied
+    session writes beside the copy; a picture changed since, or a --timeline naming one the
+    session did not draw, needs --overwrite."""
     backbone.save_pretrained(tmp_path / "model")
     base = [sys.executable, "-m", "foley", "compose", "--session", "bed.json", "--steps", "2", "--guidance", "2",
             "--scheduler", "ddim", "--device", "cpu"]
@@ -190,8 +192,12 @@ def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path):
     assert first.returncode == 0, first.stderr
     assert [json.loads((tmp_path / "bed.json").read_text())["turns"][0][k] for k in ("output", "timeline")] == [
         "bed.wav", "t.png"]
-    (tmp_path / "t.png").write_bytes(b"stale")
-    second = subprocess.run(base + ["make the drum louder by 2 dB"], capture_output=True, text=True, cwd=tmp_path)
+    (tmp_path / "t.png").write_bytes(b"changed by hand")
+    kept = subprocess.run(base + ["make the drum louder by 2 dB"], capture_output=True, text=True, cwd=tmp_path)
+    assert kept.returncode == 2 and "t.png: changed since this session wrote it; pass --overwrite" in kept.stderr
+    assert (tmp_path / "t.png").read_bytes() == b"changed by hand"
+    second = subprocess.run(base + ["make the drum louder by 2 dB", "--overwrite"], capture_output=True, text=True,
+                            cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "wrote t.png" in second.stdout and (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
     (tmp_path / "other.png").write_bytes(b"keep")
@@ -207,6 +213,14 @@ def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path):
     assert third.returncode == 0, third.stderr
     assert sorted(p.name for p in copy.iterdir()) == ["bed.json", "bed.json.cache", "bed.wav", "t.png"]
     assert (tmp_path / "bed.wav").read_bytes() == bed_before  # the original session's bed is untouched
+    # A session naming a file it did not write (here: one outside its folder) never replaces it unasked.
+    (tmp_path / "victim.wav").write_bytes(b"keep")
+    data = json.loads((copy / "bed.json").read_text())
+    data["turns"][-1]["output"] = "../victim.wav"
+    (copy / "bed.json").write_text(json.dumps(data))
+    fourth = subprocess.run(base + ["make the ball louder by 1 dB"], capture_output=True, text=True, cwd=copy)
+    assert fourth.returncode == 2 and "victim.wav: changed since this session wrote it" in fourth.stderr
+    assert (tmp_path / "victim.wav").read_bytes() == b"keep"
 
 
 def test_a_timeline_draws_captions_in_any_script_without_a_warning_per_glyph(tmp_path):

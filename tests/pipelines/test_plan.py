@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foley.pipelines.plan import Plan, PlanError, parse_plan, validate
+from foley.pipelines.plan import Plan, PlanError, parse_plan, pasted_plan, validate
 
 PAPER_CALLS = """Auffusion.generate('thunder clap', start_time=2, end_time=5);
 Auffusion.generate("rain falling", start_time=0, end_time=10)"""
@@ -57,10 +57,20 @@ def test_repairs_with_clear_intent():
     ('[{"caption": "x", "start": 20, "end": 30}]', "no event lies inside"),
     ('[{"caption": "a"}, {"caption": "b"}, {"caption": "c"}, {"caption": "d"}]', "4 sounds play at once"),
     ("Auffusion.generate(__import__('os').system('x'), start_time=0, end_time=1)", "only literal arguments"),
+    ('[{"caption": "x", "start": 0, "end": 3, "gain_db": 100}]', r"event 1: gain must be between -40 and \+12 dB, got 100"),
+    ('[{"caption": "x", "start": 0, "end": 3, "seed": 99999999999999999999}]', "event 1: seed must be between 0 and 4294967295"),
+    ('[{"caption": "x", "start": 0, "end": 3, "seed": -1}]', "event 1: seed must be between 0 and"),
 ])
 def test_rejections_are_clear(text, message):
     with pytest.raises(PlanError, match=message):
         parse_plan(text)
+
+
+def test_a_pasted_plan_must_be_whole_json():
+    whole = '{"duration_s": 6, "events": [{"caption": "rain", "start_time": 0, "end_time": 2}]}'
+    assert pasted_plan(whole).duration_s == 6 and spans(pasted_plan(whole)) == [("rain", 0, 2)]  # times kept as given
+    with pytest.raises(PlanError, match=r"the plan is not valid JSON \(.* at line 1, column \d+\)"):
+        pasted_plan(whole[:-2])  # cut short: the events would be read, the duration lost
 
 
 def test_calls_are_never_executed(tmp_path):

@@ -53,7 +53,7 @@ def test_rules_edits():
     # Moved or added past the end: refused, not dropped from the plan; partly past it: cut there.
     with pytest.raises(PlanError, match="moving it to 30 s puts 'thunder' off the 10 s timeline"):
         p.plan("move the thunder to 30 s", 10, base)
-    with pytest.raises(PlanError, match="adding it at 12 s puts 'a bell' off the 10 s timeline"):
+    with pytest.raises(PlanError, match="placing it at 12 s puts 'a bell' off the 10 s timeline"):
         p.plan("add a bell at 12 s", 10, base)
     assert ("thunder", 9.0, 10) in spans(p.plan("move the thunder to 9 s", 10, base))
     with pytest.raises(PlanError, match="is an edit, and there is no bed to edit yet"):
@@ -221,3 +221,35 @@ def test_rules_edits_say_which_event_and_refuse_what_they_cannot_do():
         p.plan("move the drum to -5 s", 10, bed)
     with pytest.raises(PlanError, match="the plan is 4 s long; this session's bed is 10 s"):
         p.plan('{"duration_s": 4, "events": [{"caption": "rain"}]}', 10, bed)
+
+
+def test_rules_edits_read_other_units_and_refuse_what_they_would_misread():
+    p = RulesPlanner()
+    bed = p.plan("a ball bounces, then a drum, then a ball bounces", 10)
+    # milliseconds, minutes and m:ss are read as seconds
+    assert spans(p.plan("make the drum later by 500 ms", 10, bed))[1] == ("a drum", 3.833, 7.167)
+    assert spans(p.plan("make the drum 500 ms earlier", 10, bed))[1] == ("a drum", 2.833, 6.167)
+    assert spans(p.plan("thunder at 0:03 for 1500 ms", 10)) == [("thunder", 3.0, 4.5)]
+    with pytest.raises(PlanError, match="placing it at 180 s puts 'thunder' off the 10 s timeline"):
+        p.plan("thunder at 3 min", 10)
+    with pytest.raises(PlanError, match="cannot place 'thunder 0:03'"):
+        p.plan("rain, then thunder 0:03", 10)
+    # "at T s" names a sound playing then, not the nearest one anywhere
+    assert spans(p.plan("make the ball at 7 s later by 1 s", 10, bed))[2] == ("a ball bounces", 7.667, 10)
+    assert spans(p.plan("make the 2nd ball 1 s shorter", 10, bed))[2] == ("a ball bounces", 6.667, 9.0)
+    with pytest.raises(PlanError, match=r"nothing that matches 'the ball' plays at 100 s \(a ball bounces at 0-3.333 s; "
+                                        r"a ball bounces at 6.667-10 s\)"):
+        p.plan("remove the ball at 100 s", 10, bed)
+    # one sound per edit: never half of what was asked
+    with pytest.raises(PlanError, match="'the first ball and the drum' names 2 sounds; edit one per turn"):
+        p.plan("remove the first ball and the drum", 10, bed)
+    mill = p.plan('[{"caption": "salt and pepper grinding", "start": 0, "end": 4}, '
+                  '{"caption": "a drum", "start": 5, "end": 6}]', 10)
+    assert spans(p.plan("remove the salt and pepper", 10, mill)) == [("a drum", 5, 6)]  # one caption with "and" in it
+    # an added sound is read like a part of a description
+    assert ("a bell", 3.0, 4.0) in spans(p.plan("add a bell at 3 s for 1 s", 10, bed))
+    assert ("a bell", 0.0, 1.5) in spans(p.plan("add a bell for 1.5 s", 10, bed))
+    with pytest.raises(PlanError, match="add one sound per turn"):
+        p.plan("add a bell at 3 s, then a horn", 10, bed)
+    with pytest.raises(PlanError, match="cannot place 'a bell at 3 h'"):
+        p.plan("add a bell at 3 h", 10, bed)
