@@ -328,6 +328,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         render,
         timeline_image,
     )
+    from .pipelines.plan import plan_changes
     from .pipelines.planners import check_not_an_edit, get_planner
 
     continuing = bool(args.session) and Path(args.session).exists()
@@ -362,6 +363,8 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     for e in plan.events:
         gain = f" {e.gain_db:+.0f} dB" if e.gain_db else ""
         print(f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{gain}")
+    if previous is not None:
+        print("changed: " + ("; ".join(plan_changes(previous, plan)) or "nothing (the plan is as it was)"))
     backbone = load_backbone(model, args.device)
     same_model = not (session and session.model and session.model != model)
     for note in caption_notes(backbone, backbone_source(model), new_captions(plan, previous if same_model else None)):

@@ -70,6 +70,34 @@ class Plan:
                         reach_end=False)  # a saved plan is kept as it was
 
 
+def _span(e: Event) -> str:
+    return f"{e.start_s:g}-{e.end_s:g} s"
+
+
+def plan_changes(previous: Plan, plan: Plan) -> list[str]:
+    """What an edit changed, a line each ("removed: a drum (3.33-6.67 s)", "a drum: 3.33-6.67 s
+    -> 4.33-7.67 s", "a drum: another take"): events are paired by caption, unchanged ones
+    first; the rest are removed or added (one of each: replaced)."""
+    old, new = list(previous.events), list(plan.events)
+    for e in list(new):  # unchanged
+        if e in old:
+            old.remove(e), new.remove(e)
+    lines = []
+    for e in list(new):  # the same caption, changed
+        was = next((o for o in old if o.caption == e.caption), None)
+        if was is None:
+            continue
+        old.remove(was), new.remove(e)
+        said = [f"{_span(was)} -> {_span(e)}" if (was.start_s, was.end_s) != (e.start_s, e.end_s) else "",
+                f"{was.gain_db:+g} dB -> {e.gain_db:+g} dB" if was.gain_db != e.gain_db else "",
+                "another take" if was.seed_used != e.seed_used else ""]
+        lines.append(f"{e.caption}: {', '.join(w for w in said if w)}")
+    if len(old) == 1 and len(new) == 1:
+        return lines + [f"replaced: {old[0].caption} ({_span(old[0])}) -> {new[0].caption} ({_span(new[0])})"]
+    return (lines + [f"removed: {e.caption} ({_span(e)})" for e in old]
+            + [f"added: {e.caption} ({_span(e)})" for e in new])
+
+
 # ------------------------------------------------------------------------ validation ---
 
 def _number(value, what: str) -> float:

@@ -298,8 +298,8 @@ def _added(text: str, duration_s: float) -> dict:
     return event
 
 
-def _target(previous: Plan, target: str, verb: str) -> int:
-    """The event an edit (beginning with ``verb``) names (see :func:`_match`); PlanError when it names
+def _target(previous: Plan, target: str, edit: str) -> int:
+    """The event the edit ``edit`` names as ``target`` (see :func:`_match`); PlanError when it names
     several different events ("remove the ball and the drum"): one edit per turn."""
     parts = [p for p in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", target) if p.strip()]
     if len(parts) > 1:
@@ -311,8 +311,8 @@ def _target(previous: Plan, target: str, verb: str) -> int:
                 break
         else:
             if len(found) > 1:
-                raise PlanError(f"{target!r} names {len(found)} sounds; edit one per turn "
-                                f"(e.g. '{verb} {parts[0].strip()} ...')")
+                one, two = (edit.replace(target, part.strip(), 1) for part in parts[:2])
+                raise PlanError(f"{target!r} names {len(found)} sounds; edit one per turn: '{one}', then '{two}'")
     return _match(previous, target)
 
 
@@ -332,7 +332,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         if kind == "add":
             events.append(_added(m["b"], d))
         else:
-            i = _target(previous, m["a"], text.split()[0].lower())
+            i = _target(previous, m["a"], text)
             e = events[i]
             if kind == "replace":
                 e.update(caption=_clean(m["b"]), seed=None)

@@ -148,6 +148,7 @@ def test_cli_compose_turns(backbone, tmp_path):
                             cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "0 generated, 2 reused" in second.stdout  # a gain change needs no generation
+    assert "changed: a drum: +0 dB -> +3 dB" in second.stdout
     saved = json.loads(session.read_text())
     assert saved["model"] == str(model.resolve())
     assert saved["sampler"] == {"steps": 2, "guidance": 2.0, "scheduler": "ddim"}

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foley.pipelines.plan import Plan, PlanError, parse_plan, pasted_plan, validate
+from foley.pipelines.plan import Plan, PlanError, parse_plan, pasted_plan, plan_changes, validate
 
 PAPER_CALLS = """Auffusion.generate('thunder clap', start_time=2, end_time=5);
 Auffusion.generate("rain falling", start_time=0, end_time=10)"""
@@ -112,3 +112,16 @@ def test_fuzzed_inputs_only_raise_plan_errors(text, duration):
 @given(fuzz_text, st.floats(0.1, 700))
 def test_fuzzed_inputs_only_raise_plan_errors_10k(text, duration):
     check_parse(text, duration)
+
+
+def test_plan_changes_say_what_an_edit_did():
+    base = validate([{"caption": "rain", "start": 0, "end": 10, "seed": 1}, {"caption": "a drum", "start": 3, "end": 5}], 10)
+    edit = validate([{"caption": "rain", "start": 0, "end": 10, "seed": 2},
+                     {"caption": "a drum", "start": 4, "end": 6, "gain_db": -3}], 10, reach_end=False)
+    assert plan_changes(base, edit) == ["rain: another take", "a drum: 3-5 s -> 4-6 s, +0 dB -> -3 dB"]
+    swap = validate([{"caption": "rain", "start": 0, "end": 10, "seed": 1}, {"caption": "a bell", "start": 3, "end": 5}],
+                    10, reach_end=False)
+    assert plan_changes(base, swap) == ["replaced: a drum (3-5 s) -> a bell (3-5 s)"]
+    fewer = validate([{"caption": "rain", "start": 0, "end": 10, "seed": 1}], 10, reach_end=False)
+    assert plan_changes(base, fewer) == ["removed: a drum (3-5 s)"] and plan_changes(fewer, base) == ["added: a drum (3-5 s)"]
+    assert plan_changes(base, base) == []

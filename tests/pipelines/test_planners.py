@@ -241,7 +241,8 @@ def test_rules_edits_read_other_units_and_refuse_what_they_would_misread():
                                         r"a ball bounces at 6.667-10 s\)"):
         p.plan("remove the ball at 100 s", 10, bed)
     # one sound per edit: never half of what was asked
-    with pytest.raises(PlanError, match="'the first ball and the drum' names 2 sounds; edit one per turn"):
+    with pytest.raises(PlanError, match="'the first ball and the drum' names 2 sounds; edit one per turn: "
+                                        "'remove the first ball', then 'remove the drum'"):
         p.plan("remove the first ball and the drum", 10, bed)
     mill = p.plan('[{"caption": "salt and pepper grinding", "start": 0, "end": 4}, '
                   '{"caption": "a drum", "start": 5, "end": 6}]', 10)
