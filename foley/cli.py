@@ -11,6 +11,7 @@ from pathlib import Path
 from . import __version__
 from .config import MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES
 from .errors import FoleyError
+from .pipelines.plan import DURATION_RANGE_S
 
 
 def _cmd_prepare_synth(args: argparse.Namespace) -> int:
@@ -593,8 +594,9 @@ def number_arg(low: float, high: float = math.inf, integer: bool = False, above:
         except ValueError:
             raise argparse.ArgumentTypeError(f"not {'an integer' if integer else 'a number'}: {text!r}") from None
         if not (math.isfinite(value) and (low < value if above else low <= value) and value <= high):
-            bound = (f"between {low:g} and {high:g}" if math.isfinite(high)
-                     else f"{'>' if above else '>='} {low:g}")
+            said = (lambda x: str(int(x))) if integer else (lambda x: f"{x:g}")
+            bound = (f"between {said(low)} and {said(high)}" if math.isfinite(high)
+                     else f"{'>' if above else '>='} {said(low)}")
             finite = "" if math.isfinite(value) else "a finite number "
             raise argparse.ArgumentTypeError(f"must be {finite}{bound}, got {text}")
         return value
@@ -858,8 +860,8 @@ def build_parser() -> argparse.ArgumentParser:
     ext.set_defaults(func=_cmd_extract)
     comp = sub.add_parser("compose", help="plan, generate and mix a timed sound bed from a description")
     comp.add_argument("text", help="a description, or with an existing --session a change to make")
-    comp.add_argument("--duration", type=float, help=f"length of the bed in seconds (default: {BED_SECONDS:g}; "
-                      "a session keeps its own)")
+    comp.add_argument("--duration", type=number_arg(*DURATION_RANGE_S),
+                      help=f"length of the bed in seconds (default: {BED_SECONDS:g}; a session keeps its own)")
     comp.add_argument("--planner", default="rules", help="rules | hf:MODEL | openai")
     comp.add_argument("--planner-url", help="OpenAI-compatible base URL (or FOLEY_PLANNER_BASE_URL)")
     comp.add_argument("--planner-model", help="model name for the openai planner (or FOLEY_PLANNER_MODEL)")

@@ -25,6 +25,10 @@ def test_version_and_help():
     (["prepare", "synth", "--out", "o", "-z"], "foley prepare synth: error: unrecognized arguments: -z "
                                                 "(see foley prepare synth --help)"),
     (["dub", "x.mp4", "--over"], "foley dub: error: unrecognized arguments: --over (see foley dub --help)"),  # no prefixes
+    (["dub", "x.mp4", "--seed", "1" + "0" * 20], "foley dub: error: argument --seed: must be between 0 and 4294967295, "
+                                               f"got 1{'0' * 20} (see foley dub --help)"),
+    (["compose", "rain", "--duration", "0"], "foley compose: error: argument --duration: must be between 0.5 and 600, "
+                                             "got 0 (see foley compose --help)"),
     (["dub", "x.mp4", "--scale", "inf"], "foley dub: error: argument --scale: must be a finite number >= 0, got inf "
                                          "(see foley dub --help)"),
 ])

@@ -27,6 +27,7 @@ from ..errors import FoleyError
 MAX_CAPTION_CHARS = 200
 MAX_EVENTS = 32
 GAIN_RANGE_DB = (-40.0, 12.0)
+DURATION_RANGE_S = (0.5, 600.0)  # a bed's length
 
 
 class PlanError(FoleyError):
@@ -157,8 +158,8 @@ def validate(raw_events, duration_s: float, max_simultaneous: int = 3, reach_end
     a new plan's latest event is extended to the end of the timeline (a bed has no silent
     tail); an edited or saved plan keeps the times it was given."""
     duration_s = _number(duration_s, "duration")
-    if not 0.5 <= duration_s <= 600:
-        raise PlanError(f"duration must be between 0.5 and 600 s, got {duration_s}")
+    if not DURATION_RANGE_S[0] <= duration_s <= DURATION_RANGE_S[1]:
+        raise PlanError(f"duration must be between {DURATION_RANGE_S[0]:g} and {DURATION_RANGE_S[1]:g} s, got {duration_s:g}")
     if not isinstance(raw_events, list) or not raw_events:
         raise PlanError("the plan has no events")
     if len(raw_events) > MAX_EVENTS:
