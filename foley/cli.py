@@ -565,12 +565,18 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
             where = f" (process {process})" if processes > 1 else ""
             print(f"[{i + 1}/{n}] {video}{where}", file=sys.stderr)
 
+    def on_skipped(video, i, n):
+        if not args.quiet:
+            where = f" (process {process})" if processes > 1 else ""
+            print(f"[{i + 1}/{n}] {video}{where}: already dubbed, skipped", file=sys.stderr)
+
     def on_failed(video, reason):
         if not args.quiet:
             print(f"  failed: {reason}", file=sys.stderr)
 
     options = OutputOptions(overwrite=args.overwrite, keep_original=args.keep_original, mix_original_db=args.mix_original)
     summary = dub_batch(videos, args.output, generate, options, on_start=on_start, on_failed=on_failed,
+                        on_skipped=on_skipped,
                         silent_note=silent_note,
                         process=process, processes=processes)
     summary.notes += [(str(video), note) for video, note in seen_notes.items() if note and str(video) in summary.done]

@@ -268,13 +268,15 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
 def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable[[Path], tuple[np.ndarray, int]],
               options: OutputOptions = OutputOptions(), on_start: Callable[[Path, int, int], None] | None = None,
               silent_note: str | Callable[[Path], str] = SILENT_NOTE, process: int = 0, processes: int = 1,
-              on_failed: Callable[[Path, str], None] | None = None) -> BatchSummary:
+              on_failed: Callable[[Path, str], None] | None = None,
+              on_skipped: Callable[[Path, int, int], None] | None = None) -> BatchSummary:
     """Dub every video (or, as process ``process`` of ``processes`` sharing the batch, its
     :func:`process_share`); a failure is recorded with its reason and the batch goes on.
     ``silent_note`` (or ``silent_note(video)``, asked after ``generate(video)``) is the
     summary's note on a video whose Foley track is silent. ``on_start(video, i, n)`` gets the
-    video's position in the whole batch; ``on_failed(video, reason)`` hears of each failure as
-    it happens (the summary lists them all at the end).
+    video's position in the whole batch, as ``on_skipped(video, i, n)`` for one already dubbed;
+    ``on_failed(video, reason)`` hears of each failure as it happens (the summary lists them
+    all at the end).
 
     Raises FoleyError at once (nothing generated) if an output could overwrite an input or
     the output folder cannot be written; every process sharing the batch checks the same.
@@ -296,6 +298,8 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
         wav_path = output_paths(video, out_dir)[0]
         if same and _readable_wav(wav_path):
             summary.skipped.append(str(video))
+            if on_skipped:
+                on_skipped(video, i, len(videos))
             continue
         if on_start:
             on_start(video, i, len(videos))

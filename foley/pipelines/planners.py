@@ -182,11 +182,14 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
 
 
 def _stems(text: str) -> set[str]:
-    """Words without a plural or third-person "s" ("glasses" and "glass", "barks" and "bark")."""
+    """Words without a plural, third-person "s", "ing", "ed" or final "e" ("glasses" and
+    "glass", "barks" and "barking", "bounces" and "bouncing"): enough to match a sound's name."""
     def stem(w: str) -> str:
         if w.endswith("sses"):
             return w[:-2]
-        return w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
+        w = w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
+        w = w[:-3] if w.endswith("ing") and len(w) > 5 else w[:-2] if w.endswith("ed") and len(w) > 4 else w
+        return w[:-1] if w.endswith("e") and len(w) > 3 else w
 
     return {stem(w) for w in _words(text)}
 
@@ -226,6 +229,9 @@ def _match(previous: Plan, target: str) -> int:
         if n >= len(tied):
             raise PlanError(f"{target!r}: there are {len(tied)} such events")
         return tied[n]
+    exact = [i for i in tied if _stems(previous.events[i].caption) == want]
+    if len(tied) > 1 and len(exact) == 1:  # "the rain" is "rain", not "rain on a tin roof"
+        return exact[0]
     if len(tied) > 1:
         which = "; ".join(f"{previous.events[i].caption} at {previous.events[i].start_s:g} s" for i in tied)
         noun = re.sub(r"^(?:the|a|an)\s+", "", target, flags=re.I)

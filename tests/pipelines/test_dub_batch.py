@@ -72,8 +72,9 @@ def test_batch_writes_skips_and_reports(videos, tmp_path):
         wav, _ = read_audio(wav_path, sample_rate=None)
         assert len(wav) == round(info.duration_s * 16_000)  # exactly as long as the video
         assert video_packet_hash(mp4_path) == video_packet_hash(video)
-    again = dub_batch(found, out, tone)
-    assert len(again.skipped) == 2 and not again.done
+    heard = []
+    again = dub_batch(found, out, tone, on_skipped=lambda *skip: heard.append(skip))
+    assert len(again.skipped) == 2 and not again.done and heard == [(found[0], 0, 2), (found[1], 1, 2)]
     redo = dub_batch(found[:1], out, tone, OutputOptions(overwrite=True))
     assert len(redo.done) == 1
 

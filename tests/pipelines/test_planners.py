@@ -254,3 +254,13 @@ def test_rules_edits_read_other_units_and_refuse_what_they_would_misread():
         p.plan("add a bell at 3 s, then a horn", 10, bed)
     with pytest.raises(PlanError, match="cannot place 'a bell at 3 h'"):
         p.plan("add a bell at 3 h", 10, bed)
+
+
+def test_rules_edits_match_word_forms_and_prefer_the_exact_name():
+    p = RulesPlanner()
+    bed = p.plan('[{"caption": "rain", "start": 0, "end": 10}, {"caption": "rain on a tin roof", "start": 2, "end": 6}, '
+                 '{"caption": "a dog barks", "start": 6, "end": 8}, {"caption": "a ball bouncing", "start": 8, "end": 9}]', 10)
+    assert [e.caption for e in p.plan("remove the rain", 10, bed).events] == ["rain on a tin roof", "a dog barks",
+                                                                              "a ball bouncing"]
+    assert p.plan("make the barking louder", 10, bed).events[2].gain_db == 6
+    assert p.plan("make the bounces quieter", 10, bed).events[3].gain_db == -6
