@@ -173,12 +173,33 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
                 events.append({"caption": caption, "start_time": t, "end_time": min(end, duration_s)})
                 slot_ends.append(min(slot_end, duration_s))
             t += span
+    sounding = [k for k, e in enumerate(events) if not _SILENCE.match(e["caption"])]  # a silence keeps its slot only
+    events, slot_ends = [events[k] for k in sounding], [slot_ends[k] for k in sounding]
+    timed = [e for e in timed if not _SILENCE.match(e["caption"])]
+    if not events and not timed:
+        raise PlanError("the description names no sound")
     try:
-        return validate(events + timed, duration_s, max_simultaneous, reach_end=False)
+        plan = validate(events + timed, duration_s, max_simultaneous, reach_end=False)
     except PlanError:
         # Too many sounds at once with backgrounds held: every part ends with its slot.
         held = [{**e, "end_time": min(e["end_time"], end)} for e, end in zip(events, slot_ends)]
-        return validate(held + timed, duration_s, max_simultaneous, reach_end=False)
+        plan = validate(held + timed, duration_s, max_simultaneous, reach_end=False)
+    return _vary_repeats(plan)
+
+
+_SILENCE = re.compile(r"^(?:(?:a\s+(?:short\s+|long\s+)?)?(?:silence|pause|gap)|nothing|quiet)$", re.I)
+REPEAT_SEED_STEP = 1_000_003  # the k-th repeat of a caption: its seed + k * this (clear of "another take", +1)
+
+
+def _vary_repeats(plan: Plan) -> Plan:
+    """A caption said again ("a ball bounces, then a drum, then a ball bounces") is another take
+    of it, not the same audio twice: its k-th repeat gets the caption's seed + k * REPEAT_SEED_STEP."""
+    seen: dict[str, int] = {}
+    events = []
+    for e in plan.events:
+        k = seen[e.caption] = seen.get(e.caption, -1) + 1
+        events.append(replace(e, seed=(e.seed_used + k * REPEAT_SEED_STEP) % 2**31) if k and e.seed is None else e)
+    return replace(plan, events=tuple(events))
 
 
 def _stems(text: str) -> set[str]:
@@ -374,7 +395,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         if not events:
             raise PlanError("the edit would leave the plan empty")
         return validate(events, d, previous.max_simultaneous, reach_end=False)  # the edit as given, the rest kept
-    raise PlanError(f"the rules planner does not understand {instruction.strip()!r}; it knows: {_EDIT_HELP}")
+    raise PlanError(f"the rules planner does not understand {instruction.strip()!r}; it knows: {_EDIT_HELP} "
+                    "(a new description starts a new bed: give it another --session file)")
 
 
 class RulesPlanner:

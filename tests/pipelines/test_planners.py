@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from foley.pipelines.plan import Plan, PlanError
-from foley.pipelines.planners import OpenAIPlanner, RulesPlanner, get_planner, planner_messages
+from foley.pipelines.planners import REPEAT_SEED_STEP, OpenAIPlanner, RulesPlanner, get_planner, planner_messages
 
 
 def spans(plan):
@@ -264,3 +264,17 @@ def test_rules_edits_match_word_forms_and_prefer_the_exact_name():
                                                                               "a ball bouncing"]
     assert p.plan("make the barking louder", 10, bed).events[2].gain_db == 6
     assert p.plan("make the bounces quieter", 10, bed).events[3].gain_db == -6
+
+
+def test_a_silence_keeps_its_slot_and_a_repeated_sound_is_another_take():
+    p = RulesPlanner()
+    plan = p.plan("a door slams, then silence for 2 s, then a dog barks", 10)
+    assert spans(plan) == [("a door slams", 0, 4), ("a dog barks", 6, 10)]
+    with pytest.raises(PlanError, match="the description names no sound"):
+        p.plan("silence, then a pause", 10)
+    balls = p.plan("a ball bounces, then a drum, then a ball bounces", 10)
+    first, _, again = balls.events
+    assert first.seed is None and again.seed == (first.seed_used + REPEAT_SEED_STEP) % 2**31
+    assert p.plan("another take of the first ball", 10, balls).events[0].seed_used != again.seed_used
+    with pytest.raises(PlanError, match="a new description starts a new bed: give it another --session file"):
+        p.plan("a cat meows in the rain", 10, balls)
