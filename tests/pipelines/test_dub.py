@@ -154,7 +154,8 @@ def test_cli_dub(model_dir, pipeline, av_clip, tmp_path):
     # Everything already dubbed: nothing to generate, so the model is not even loaded.
     fourth = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), "-o", str(out), "--model",
                              str(tmp_path / "no_model")], capture_output=True, text=True)
-    assert fourth.returncode == 0 and "done 0, skipped 1" in fourth.stdout and fourth.stderr == "", fourth.stderr
+    assert fourth.returncode == 0 and "done 0, skipped 1" in fourth.stdout, fourth.stderr
+    assert fourth.stderr == f"[1/1] {av_clip}: already dubbed, skipped\n"
 
 
 def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_clip, tmp_path):
