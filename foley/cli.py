@@ -5,6 +5,7 @@ import argparse
 import contextlib
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -322,7 +323,9 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         backbone_source,
         canonical_model,
         caption_notes,
+        HELD_NOTE_DB,
         faint_note,
+        held_note,
         load_backbone,
         model_id,
         new_captions,
@@ -396,6 +399,8 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         session.save()
     for caption, peak_db in stats.faint:
         print(f"note: {faint_note(caption, peak_db)}", file=sys.stderr)
+    if stats.held_db > HELD_NOTE_DB:
+        print(f"note: {held_note(stats.held_db)}", file=sys.stderr)
     events = f"{len(plan.events)} event{'s' if len(plan.events) != 1 else ''}"
     print(f"wrote {out}: {events}, {stats.generated} generated, {stats.reused} reused "
           f"from the cache, {stats.seconds:.1f} s ({sampler.steps} {sampler.scheduler} steps, guidance "
@@ -491,7 +496,7 @@ def _cmd_dub(args: argparse.Namespace) -> int:
     if summary is not None and speak:
         print("\n".join(summary.lines()))
         if summary.done:
-            print(f"outputs in {args.output}/")
+            print(f"outputs in {Path(args.output)}{os.sep}")
     sys.stdout.flush()
     state.wait_for_everyone()
     if summary is None:
@@ -609,6 +614,13 @@ def number_arg(low: float, high: float = math.inf, integer: bool = False, above:
     return parse
 
 
+def path_arg(text: str) -> str:
+    """An argparse type: a non-empty path (an empty one would mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path; name a file or folder (e.g. . for this one)")
+    return text
+
+
 def reported(prog: str, call):
     """``call()``'s result; a FoleyError, or a file system refusal the code did not foresee (disk
     full, permissions, a library's missing file), becomes ``PROG: error: MESSAGE`` on stderr and
@@ -718,7 +730,7 @@ def build_parser() -> argparse.ArgumentParser:
     sfx.set_defaults(func=_cmd_prepare_sfx)
 
     probe = sub.add_parser("probe", help="print duration, frame rate, size and audio presence of videos")
-    probe.add_argument("inputs", nargs="+", metavar="VIDEO")
+    probe.add_argument("inputs", nargs="+", metavar="VIDEO", type=path_arg)
     probe.add_argument("--json", action="store_true", help="one JSON object per line")
     probe.set_defaults(func=_cmd_probe)
     ev = sub.add_parser("eval", help="score generated audio against references (onsets, FAD, MKL, HTML report)")
@@ -872,7 +884,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--planner-url", help="OpenAI-compatible base URL (or FOLEY_PLANNER_BASE_URL)")
     comp.add_argument("--planner-model", help="model name for the openai planner (or FOLEY_PLANNER_MODEL)")
     comp.add_argument("--session", help="session file: keeps the plan and generated events across turns")
-    comp.add_argument("-o", "--output", help="output wav (default: SESSION.wav or compose.wav)")
+    comp.add_argument("-o", "--output", type=path_arg, help="output wav (default: SESSION.wav or compose.wav)")
     comp.add_argument("--model", help="backbone: sfx (real recordings, the default; a session keeps its own), "
                       "demo (SynthSync's synthetic sounds), or a directory / hub id (Auffusion layouts)")
     comp.add_argument("--steps", type=number_arg(1, MAX_STEPS, integer=True),
@@ -891,7 +903,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.set_defaults(func=_cmd_compose)
     dub = sub.add_parser("dub", help="give videos synchronized Foley sound (OUT/<name>.wav and OUT/<name>.mp4)")
     dub.add_argument("inputs", nargs="+", metavar="INPUT", help="video files, folders or glob patterns")
-    dub.add_argument("-o", "--output", default="dubbed", help="output folder (default: dubbed)")
+    dub.add_argument("-o", "--output", type=path_arg, default="dubbed", help="output folder (default: dubbed)")
     dub.add_argument("--model", default="demo", help="demo (synthetic sounds), sfx (recorded sounds; both know "
                      "SynthSync's pictures only) or a model directory (pipeline.json + components)")
     dub.add_argument("--caption", type=str.strip, help="what the video shows, for the LM's caption slot (default: the caption of "

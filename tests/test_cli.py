@@ -29,6 +29,8 @@ def test_version_and_help():
                                                f"got 1{'0' * 20} (see foley dub --help)"),
     (["compose", "rain", "--duration", "0"], "foley compose: error: argument --duration: must be between 0.5 and 600, "
                                              "got 0 (see foley compose --help)"),
+    (["dub", "x.mp4", "-o", ""], "foley dub: error: argument -o/--output: an empty path; name a file or folder (e.g. . for "
+                                 "this one) (see foley dub --help)"),
     (["dub", "x.mp4", "--scale", "inf"], "foley dub: error: argument --scale: must be a finite number >= 0, got inf "
                                          "(see foley dub --help)"),
 ])

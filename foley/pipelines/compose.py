@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import MAX_GUIDANCE, MAX_STEPS, SCHEDULER_NAMES
-from ..errors import FoleyError
+from ..errors import FoleyError, MediaError
 from ..evaluation.onset import detect_onsets
 from ..media.audio import PEAK_LIMIT, loudness_gain, normalize_loudness, read_audio, spectrogram_db, write_audio
 from ..media.crossfade import join_windows, window_starts
@@ -151,9 +151,17 @@ class EventCache:
         blob = json.dumps([self.model_id, caption, round(length_s, 3), seed, asdict(sampler)])
         return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
-    def get(self, key: str, sample_rate: int) -> np.ndarray | None:
+    def get(self, key: str, sample_rate: int, n_samples: int | None = None) -> np.ndarray | None:
+        """The cached audio, or None when there is none, or the entry is unreadable or not
+        ``n_samples`` long (a damaged entry is generated again, never used)."""
         path = self.dir / f"{key}.wav"
-        return read_audio(path, sample_rate=sample_rate)[0] if path.is_file() else None
+        if not path.is_file():
+            return None
+        try:
+            wav = read_audio(path, sample_rate=sample_rate)[0]
+        except MediaError:
+            return None
+        return wav if n_samples is None or len(wav) == n_samples else None
 
     def put(self, key: str, wav: np.ndarray, sample_rate: int) -> None:
         write_audio(self.dir / f"{key}.wav", wav, sample_rate, subtype="FLOAT")
@@ -200,6 +208,7 @@ class RenderStats:
     reused: int = 0
     seconds: float = 0.0
     faint: list[tuple[str, float]] = field(default_factory=list)  # (caption, peak dBFS) of near-silent events
+    held_db: float = 0.0  # how much further the gains' peaks made the -1 dBFS ceiling lower the whole mix
 
 
 # A generated event whose peak stays below this is no sound a listener hears in the mix (dub's rule).
@@ -229,7 +238,7 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     for e in plan.events:
         seed = e.seed_used
         key = cache.key(e.caption, e.length_s, seed, sampler)
-        wav = cache.get(key, sr)
+        wav = cache.get(key, sr, round(e.length_s * sr))
         if wav is None:
             wav = generate_event(backbone, e.caption, e.length_s, seed, sampler)
             cache.put(key, wav, sr)
@@ -251,9 +260,21 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         if progress:
             progress(e)
     stats.seconds = time.perf_counter() - t0
-    mix *= np.float32(loudness_gain(level, sr))  # so a gain is heard as given, even on the only event
+    gain = np.float32(loudness_gain(level, sr))  # so a gain is heard as given, even on the only event
+    mix *= gain
     peak = max(float(mix.max()), -float(mix.min()), PEAK_LIMIT)  # a gain above 0 dB may still meet the ceiling
+    unheld = max(float(np.abs(level).max(initial=0.0)) * float(gain), PEAK_LIMIT)  # the 0 dB mix's own ceiling
+    stats.held_db = max(0.0, 20 * np.log10(peak / unheld))
     return mix * np.float32(PEAK_LIMIT / peak), stats
+
+
+HELD_NOTE_DB = 0.5  # below this, the ceiling's hold on the gains goes unsaid
+
+
+def held_note(held_db: float) -> str:
+    """What to tell when the gains pushed the mix into the peak ceiling."""
+    return (f"the gains took the mix's peaks to the -1 dBFS ceiling, so the whole bed is {held_db:.1f} dB quieter: "
+            "a raised sound stands out by its gain, but the others are quieter than before")
 
 
 def faint_note(caption: str, peak_db: float) -> str:
@@ -317,6 +338,9 @@ def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os
 
 # ---------------------------------------------------------------------------- session ---
 
+SESSION_VERSION = 1  # the session file's layout
+
+
 @dataclass
 class Session:
     """A compose conversation: the turns, the current plan, where its event cache lives."""
@@ -339,6 +363,8 @@ class Session:
             return cls(path, duration_s, [])
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("version") != SESSION_VERSION:
+                raise ValueError(f"version {data.get('version')!r}; this foley reads version {SESSION_VERSION}")
             plan = Plan.from_dict(data["plan"]) if data.get("plan") else None
             model, sampler = data.get("model"), data.get("sampler") or {}
             if not (isinstance(sampler, dict) and set(sampler) <= SAMPLER_KEYS):
@@ -397,7 +423,7 @@ class Session:
         self.plan = plan
 
     def save(self) -> None:
-        atomic_write_text(self.path, json.dumps({"version": 1, "duration_s": self.duration_s, "model": self.model,
+        atomic_write_text(self.path, json.dumps({"version": SESSION_VERSION, "duration_s": self.duration_s, "model": self.model,
                                                  "sampler": self.sampler,
                                                  "turns": self.turns,
                                                  "plan": self.plan.to_dict() if self.plan else None}, indent=1) + "\n")

@@ -159,10 +159,13 @@ def same_picture(video: Path, dubbed: Path) -> bool | None:
         return False
 
 
-def _readable_wav(path: Path) -> bool:
+def _finished_wav(path: Path, video: Path) -> bool:
+    """``path`` is a readable WAV as long as ``video`` (within 0.1 s; the dub writes it exactly
+    as long), so not one cut short or another sound left there."""
     try:
-        return sf.info(str(path)).frames > 0
-    except (RuntimeError, OSError):  # soundfile.LibsndfileError is a RuntimeError
+        wav = sf.info(str(path))
+        return wav.frames > 0 and abs(wav.frames / wav.samplerate - probe_video(video).duration_s) <= 0.1
+    except (RuntimeError, OSError, MediaError):  # soundfile.LibsndfileError is a RuntimeError
         return False
 
 
@@ -237,6 +240,8 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
     """Write one video's outputs; returns the notes for the summary. Every check that can
     fail does so before generating; the wav and the video reach their final paths together."""
     info = probe_video(video)
+    if info.frame_count < 2:
+        raise MediaError(f"{video}: a still image ({info.codec}, one frame), not a video")
     notes = []
     wants_original = options.keep_original or options.mix_original_db is not None
     if wants_original and not info.has_audio:
@@ -296,7 +301,7 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
         dubbed = None if options.overwrite or i in clashes else existing_dub(video, out_dir)
         same = None if dubbed is None else same_picture(video, dubbed)
         wav_path = output_paths(video, out_dir)[0]
-        if same and _readable_wav(wav_path):
+        if same and _finished_wav(wav_path, video):
             summary.skipped.append(str(video))
             if on_skipped:
                 on_skipped(video, i, len(videos))
@@ -307,10 +312,14 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
             failed(video, clashes[i])
             continue
         if same is not None:  # never replaced without being asked
-            what = (f"{wav_path}: empty or not a readable WAV" if same else
+            what = (f"{wav_path}: empty, not a readable WAV or not as long as the video (cut short?)" if same else
                     f"{dubbed}: the dub of another video named {video.name}" if _readable_video(dubbed) else
                     f"{dubbed}: not a readable video (cut short?)")
             failed(video, f"{what}; --overwrite replaces it, or choose another output folder (-o)")
+            continue
+        folder = next((p for s in CONTAINERS for p in output_paths(video, out_dir, s) if p.is_dir()), None)
+        if folder is not None:
+            failed(video, f"{folder}: a folder is in the place of an output; move it, or choose another output folder (-o)")
             continue
         if not options.overwrite and (present := unfinished_output(video, out_dir)) is not None:
             failed(video, f"{present}: exists and is not a finished dub of this video; "
@@ -320,6 +329,9 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
             notes = _dub_one(video, out_dir, generate, options, silent_note)
         except FoleyError as e:
             failed(video, str(e))
+            continue
+        except OSError as e:  # the file system refused an output: that video fails, the batch goes on
+            failed(video, f"{e.filename2 or e.filename or out_dir}: cannot write the output ({e.strerror or e})")
             continue
         summary.done.append(str(video))
         summary.notes += [(str(video), note) for note in notes]

@@ -259,6 +259,9 @@ def pasted_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3) 
     """A plan a user gave as text (JSON as ``--plan-only`` prints it, or generate(...) calls):
     as :func:`parse_plan`, but JSON must be whole (a truncated paste is refused, not read in
     part) and the times are kept as given."""
+    calls = len(_CALL.findall(text))
+    if calls and not text.lstrip().startswith(("{", "[")) and len(_call_events(text) or []) != calls:
+        raise PlanError(f"the plan has {calls} generate(...) calls and not all of them can be read (one cut short?)")
     if text.lstrip().startswith(("{", "[")):
         try:
             json.loads(text)

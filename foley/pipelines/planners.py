@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import replace
 from typing import Protocol
 
-from .plan import GAIN_RANGE_DB, Plan, PlanError, is_plan_text, parse_plan, pasted_plan, validate
+from .plan import GAIN_RANGE_DB, Event, Plan, PlanError, is_plan_text, parse_plan, pasted_plan, validate
 
 
 class Planner(Protocol):
@@ -60,18 +60,22 @@ _SECONDS = r"\s*(?:s|secs?|seconds?)?"
 _TIMED = re.compile(rf"^(?P<c>.+?)\s+(?:at\s+{_N}{_SECONDS}(?:\s+for\s+{_N}{_SECONDS})?"
                     rf"|from\s+{_N}{_SECONDS}\s+(?:to|until|till)\s+{_N}{_SECONDS}"
                     rf"|between\s+{_N}{_SECONDS}\s+and\s+{_N}{_SECONDS})$", re.I)
+_TIMED_TAIL = re.compile(r"\s+(?:at|from|between|for)\s+.*$", re.I)  # what follows a caption's name
 _LASTING = re.compile(rf"^(?P<c>.+?)\s+for\s+{_N}{_SECONDS}$", re.I)
 # A time left in a caption after the forms above: the rules planner could not place it.
 _STRAY_TIME = re.compile(r"\b(?:at|from|for|to|until|till|between|and|after|in|by)\s+-?\d+(?:[.,]\d+)?"
                          r"(?:\s*(?:s|secs?|seconds?|ms|msecs?|milliseconds?|mins?|minutes?|h|hours?)\b|\s*$)"
-                         r"|^-?\d+(?:[.,]\d+)?\s*(?:s|secs?|seconds?)?$|(?<!\w)-\d|(?<![\w:])\d+:\d\d\b", re.I)
+                         r"|^-?\d+(?:[.,]\d+)?\s*(?:s|secs?|seconds?)?$|(?<!\w)-\d|(?<![\w:])\d+:\d+"
+                         r"|\b(?:at|from|until|till|between|after)\s+-?\d|\b(?:secs?|seconds|ms|milliseconds?|minutes?)\b",
+                         re.I)
 # Times in other units, where a time is read (after "at", "by", ...; before "later", "longer"):
 # rewritten in seconds, the unit the forms below read ("at 500 ms" -> "at 0.5 s", "at 0:03" -> "at 3 s").
 _TIME_WORD = r"(?:at|around|from|to|until|till|between|and|for|by)"
 _IN_UNIT = re.compile(rf"\b(?P<p>{_TIME_WORD}\s+)(?P<n>\d+(?:\.\d+)?)\s*(?P<u>ms|msecs?|milliseconds?|mins?|minutes?)\b"
                       rf"|(?P<n2>\d+(?:\.\d+)?)\s*(?P<u2>ms|msecs?|milliseconds?|mins?|minutes?)(?=\s+(?:later|earlier|sooner|"
                       rf"longer|shorter)\b)", re.I)
-_CLOCK = re.compile(rf"\b(?P<p>{_TIME_WORD}\s+)(?P<m>\d+):(?P<s>[0-5]\d(?:\.\d+)?)\b", re.I)
+_CLOCK = re.compile(rf"(?:\b(?P<p>{_TIME_WORD}\s+)|(?<![\w:]))(?P<m>\d+):(?P<s>[0-5]\d(?:\.\d+)?)\b"
+                    rf"(?(p)|(?=\s+(?:later|earlier|sooner|longer|shorter)\b))", re.I)
 
 
 def _seconds_text(seconds: float) -> str:
@@ -86,7 +90,7 @@ def in_seconds(text: str) -> str:
         return (m["p"] or "") + _seconds_text(float(n) * scale)
 
     text = _IN_UNIT.sub(unit, text)
-    return _CLOCK.sub(lambda m: m["p"] + _seconds_text(60 * int(m["m"]) + float(m["s"])), text)
+    return _CLOCK.sub(lambda m: (m["p"] or "") + _seconds_text(60 * int(m["m"]) + float(m["s"])), text)
 TIMED_LENGTH_S = 2.0  # an event placed "at T s" lasts this long (as an added one does)
 
 
@@ -103,6 +107,8 @@ def _timed_event(caption: str, duration_s: float) -> dict | None:
         start_s, end_s = sorted((float(a or c), float(b or d)))  # reversed times swapped, as in any plan
     if end_s - start_s < 0.05:
         raise PlanError(f"{_clean(m['c'])!r} is given no length ({start_s:g} to {end_s:g} s)")
+    if _STRAY_TIME.search(_clean(m["c"])):  # "a dog barks at 2 s at 5 s"
+        raise PlanError(f"cannot place {caption!r}: it gives more than one time")
     start_s, end_s = _on_timeline(_clean(m["c"]), start_s, end_s, duration_s, f"placing it at {start_s:g} s")
     return {"caption": _clean(m["c"]), "start_time": start_s, "end_time": end_s}
 
@@ -191,6 +197,16 @@ _SILENCE = re.compile(r"^(?:(?:a\s+(?:short\s+|long\s+)?)?(?:silence|pause|gap)|
 REPEAT_SEED_STEP = 1_000_003  # the k-th repeat of a caption: its seed + k * this (clear of "another take", +1)
 
 
+def _new_take(caption: str, taken: list[int]) -> int | None:
+    """The seed of a new event of ``caption``: None (its caption's own) unless an event of the
+    same caption uses that; then the first repeat seed (see :func:`_vary_repeats`) no other uses."""
+    own = Event(caption, 0.0, 1.0).seed_used
+    k = 0
+    while (own + k * REPEAT_SEED_STEP) % 2**31 in taken:
+        k += 1
+    return (own + k * REPEAT_SEED_STEP) % 2**31 if k else None
+
+
 def _vary_repeats(plan: Plan) -> Plan:
     """A caption said again ("a ball bounces, then a drum, then a ball bounces") is another take
     of it, not the same audio twice: its k-th repeat gets the caption's seed + k * REPEAT_SEED_STEP."""
@@ -255,7 +271,7 @@ def _match(previous: Plan, target: str) -> int:
         return exact[0]
     if len(tied) > 1:
         which = "; ".join(f"{previous.events[i].caption} at {previous.events[i].start_s:g} s" for i in tied)
-        noun = re.sub(r"^(?:the|a|an)\s+", "", target, flags=re.I)
+        noun = re.sub(r"^(?:(?:the|a|an|all|both|every)\s+)+", "", target, flags=re.I)
         raise PlanError(f"{target!r} matches {len(tied)} events ({which}); say which, e.g. "
                         f"'{target} at {previous.events[tied[1]].start_s:g} s' or 'the second {noun}'")
     return tied[0]
@@ -317,6 +333,8 @@ def _added(text: str, duration_s: float) -> dict:
     parts = [p for p in _SEQ.split(text) if p and p.strip()]
     if len(parts) > 1:
         raise PlanError(f"add one sound per turn: {'; '.join(_clean(p) for p in parts)!r} are {len(parts)}")
+    if _SILENCE.match(re.sub(_TIMED_TAIL, "", _clean(text))):
+        raise PlanError("a silence adds no sound; to quiet a part of the bed, remove a sound or make it shorter")
     event = _timed_event(_clean(text), duration_s)
     if event is None:
         caption, length = _untimed(_clean(text))
@@ -325,8 +343,8 @@ def _added(text: str, duration_s: float) -> dict:
     return event
 
 
-def _target(previous: Plan, target: str, edit: str) -> int:
-    """The event the edit ``edit`` names as ``target`` (see :func:`_match`); PlanError when it names
+def _target(previous: Plan, target: str) -> int:
+    """The event an edit names as ``target`` (see :func:`_match`); PlanError when it names
     several different events ("remove the ball and the drum"): one edit per turn."""
     parts = [p for p in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", target) if p.strip()]
     if len(parts) > 1:
@@ -338,8 +356,8 @@ def _target(previous: Plan, target: str, edit: str) -> int:
                 break
         else:
             if len(found) > 1:
-                one, two = (edit.replace(target, part.strip(), 1) for part in parts[:2])
-                raise PlanError(f"{target!r} names {len(found)} sounds; edit one per turn: '{one}', then '{two}'")
+                names = "; ".join(previous.events[i].caption for i in sorted(found))
+                raise PlanError(f"{target!r} names {len(found)} sounds ({names}); edit one per turn")
     return _match(previous, target)
 
 
@@ -356,13 +374,17 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         nums = _numbers(m)
         if kind in ("shift", "length", "gain") and any(n <= 0 for n in nums):
             raise PlanError(f"{instruction.strip()!r}: the amount must be more than 0")
+        fresh = None  # an event this edit makes: another take than any of the same caption
         if kind == "add":
-            events.append(_added(m["b"], d))
+            events.append(fresh := _added(m["b"], d))
         else:
-            i = _target(previous, m["a"], text)
+            i = _target(previous, m["a"])
             e = events[i]
-            if kind == "replace":
+            if kind == "replace" and _SILENCE.match(_clean(m["b"])):  # replaced with nothing: removed
+                events.pop(i)
+            elif kind == "replace":
                 e.update(caption=_clean(m["b"]), seed=None)
+                fresh = e
             elif kind == "retake":  # the same event generated from the next seed
                 e.update(seed=(previous.events[i].seed_used + 1) % 2**31)
             elif kind == "remove":
@@ -394,6 +416,9 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 e.update(gain_db=gain)
         if not events:
             raise PlanError("the edit would leave the plan empty")
+        if fresh is not None:
+            fresh["seed"] = _new_take(fresh["caption"], [Event(o["caption"], 0.0, 1.0, 0.0, o.get("seed")).seed_used
+                                                         for o in events if o is not fresh and o["caption"] == fresh["caption"]])
         return validate(events, d, previous.max_simultaneous, reach_end=False)  # the edit as given, the rest kept
     raise PlanError(f"the rules planner does not understand {instruction.strip()!r}; it knows: {_EDIT_HELP} "
                     "(a new description starts a new bed: give it another --session file)")

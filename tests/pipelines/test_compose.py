@@ -49,6 +49,10 @@ def test_render_places_events_and_edit_regenerates_only_changes(backbone, tmp_pa
     assert (stats2.generated, stats2.reused) == (1, 1)
     _, stats3 = render(edited, backbone, cache, FAST)
     assert (stats3.generated, stats3.reused) == (0, 2)
+    for k, entry in enumerate(sorted((tmp_path / "cache").glob("*.wav"))):  # cut short, or garbage
+        entry.write_bytes(entry.read_bytes()[:2000] if k % 2 else b"garbage")
+    _, stats4 = render(edited, backbone, cache, FAST)
+    assert (stats4.generated, stats4.reused) == (2, 0)  # damaged entries are generated again, never used
 
 
 def test_the_event_cache_tells_new_weights_in_the_same_folder_apart(tmp_path):
@@ -127,6 +131,9 @@ def test_session_round_trip_and_bad_file(tmp_path):
     s.save()
     again = Session.open(tmp_path / "bed.json", 3.0)
     assert again.plan == plan and again.duration_s == 8.0 and again.turns[0]["generated"] == 2
+    (tmp_path / "future.json").write_text(json.dumps({**json.loads((tmp_path / "bed.json").read_text()), "version": 99}))
+    with pytest.raises(FoleyError, match="not a foley compose session \\(version 99; this foley reads version 1\\)"):
+        Session.open(tmp_path / "future.json", 10)
     (tmp_path / "junk.json").write_text("{oops")
     with pytest.raises(FoleyError, match="not a foley compose session"):
         Session.open(tmp_path / "junk.json", 10)
@@ -307,16 +314,20 @@ def test_a_gain_is_heard_as_given_even_on_the_only_event(tmp_path, gain_db):
     changed = type(plan)(plan.duration_s, tuple(replace(e, gain_db=gain_db) for e in plan.events))
     cache = EventCache(tmp_path, "bed")
     before, _ = render(plan, BedBackbone(), cache, FAST)
-    after, _ = render(changed, BedBackbone(), cache, FAST)
-    assert level_db(after) - level_db(before) == pytest.approx(gain_db, abs=0.05)
+    after, stats = render(changed, BedBackbone(), cache, FAST)
+    assert level_db(after) - level_db(before) == pytest.approx(gain_db, abs=0.05) and stats.held_db < 0.05
     assert np.abs(after).max() <= 10 ** (-1 / 20) + 1e-6
 
 
 def test_a_gain_above_the_ceiling_is_held_at_it(tmp_path):
     plan = RulesPlanner().plan("rain", 4.0)
     louder = type(plan)(plan.duration_s, tuple(replace(e, gain_db=20.0) for e in plan.events))
-    mix, _ = render(louder, BedBackbone(), EventCache(tmp_path, "bed"), FAST)
+    plain, _ = render(plan, BedBackbone(), EventCache(tmp_path, "bed"), FAST)
+    mix, stats = render(louder, BedBackbone(), EventCache(tmp_path, "bed"), FAST)
     assert np.abs(mix).max() == pytest.approx(10 ** (-1 / 20), rel=1e-5)
+    # the 0 dB mix peaks at P dBFS; +20 dB takes it to P + 20, and the ceiling (-1 dBFS) holds it back by the rest
+    plain_peak_db = 20 * np.log10(np.abs(plain).max())
+    assert stats.held_db == pytest.approx(plain_peak_db + 20 + 1, abs=0.05)
 
 
 class QuietBackbone(BedBackbone):

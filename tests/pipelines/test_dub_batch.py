@@ -338,7 +338,10 @@ def test_a_dub_is_known_by_its_picture_and_a_broken_one_is_said_so(tmp_path):
     wav = (out / "clip.wav").read_bytes()
     (out / "clip.wav").write_bytes(b"")
     empty = dub_batch([one / "clip.mp4"], out, tone)
-    assert empty.failed[0][1].startswith(f"{out / 'clip.wav'}: empty or not a readable WAV; --overwrite replaces it")
+    assert empty.failed[0][1].startswith(f"{out / 'clip.wav'}: empty, not a readable WAV or not as long as the video "
+                                         "(cut short?); --overwrite replaces it")
+    write_audio(out / "clip.wav", sine(440, 0.25, 16_000), 16_000)  # another sound, 0.25 s of the 1 s video
+    assert dub_batch([one / "clip.mp4"], out, tone).failed[0][1].startswith(f"{out / 'clip.wav'}: empty, not a readable")
     (out / "clip.wav").write_bytes(wav)
     (out / "clip.mp4").write_bytes((out / "clip.mp4").read_bytes()[:300])
     cut = dub_batch([one / "clip.mp4"], out, tone)
@@ -428,3 +431,20 @@ def test_a_kept_original_is_cut_to_the_picture(tmp_path):
         ends = [float((s.start_time + s.duration) * s.time_base) for s in c.streams]
         assert len(c.streams.audio) == 2 and float(c.duration) / 1e6 == pytest.approx(3.0, abs=0.02)
     assert max(ends) == pytest.approx(3.0, abs=0.02), ends
+
+
+def test_a_folder_in_an_outputs_place_fails_that_video_and_the_batch_goes_on(videos, tmp_path):
+    out = tmp_path / "out"
+    (out / "silent.wav").mkdir(parents=True)
+    summary = dub_batch([videos / "silent.mp4", videos / "with audio.mp4"], out, tone, OutputOptions(overwrite=True))
+    assert summary.done == [str(videos / "with audio.mp4")]
+    assert summary.failed == [(str(videos / "silent.mp4"), f"{out / 'silent.wav'}: a folder is in the place of an output; "
+                               "move it, or choose another output folder (-o)")]
+    assert not (out / "silent.mp4").exists()
+
+
+def test_a_still_image_is_not_dubbed(tmp_path):
+    lavfi_video(tmp_path / "still.mp4", "testsrc=s=64x48:r=10:d=0.1")
+    summary = dub_batch([tmp_path / "still.mp4"], tmp_path / "out", tone)
+    assert summary.failed == [(str(tmp_path / "still.mp4"), f"{tmp_path / 'still.mp4'}: a still image (h264, one frame), "
+                               "not a video")]

@@ -241,8 +241,8 @@ def test_rules_edits_read_other_units_and_refuse_what_they_would_misread():
                                         r"a ball bounces at 6.667-10 s\)"):
         p.plan("remove the ball at 100 s", 10, bed)
     # one sound per edit: never half of what was asked
-    with pytest.raises(PlanError, match="'the first ball and the drum' names 2 sounds; edit one per turn: "
-                                        "'remove the first ball', then 'remove the drum'"):
+    with pytest.raises(PlanError, match=r"'the first ball and the drum' names 2 sounds \(a ball bounces; a drum\); "
+                                        "edit one per turn"):
         p.plan("remove the first ball and the drum", 10, bed)
     mill = p.plan('[{"caption": "salt and pepper grinding", "start": 0, "end": 4}, '
                   '{"caption": "a drum", "start": 5, "end": 6}]', 10)
@@ -278,3 +278,30 @@ def test_a_silence_keeps_its_slot_and_a_repeated_sound_is_another_take():
     assert p.plan("another take of the first ball", 10, balls).events[0].seed_used != again.seed_used
     with pytest.raises(PlanError, match="a new description starts a new bed: give it another --session file"):
         p.plan("a cat meows in the rain", 10, balls)
+
+
+def test_rules_planner_refuses_times_it_cannot_read_and_silence_is_never_a_sound():
+    p = RulesPlanner()
+    for text in ("a dog barks at 1e3 s", "a dog barks at 3.5.2 s", "a dog barks at three seconds", "thunder at 0:4",
+                 "a dog barks at 2 s at 5 s"):
+        with pytest.raises(PlanError, match="cannot place"):
+            p.plan(text, 10)
+    assert spans(p.plan("rain, then a second dog barks", 10))[1][0] == "a second dog barks"  # an order, not a time
+    bed = p.plan("rain, then a bell at 3 s, then a glass breaks at 6 s", 10)
+    assert [e.caption for e in p.plan("replace the bell with silence", 10, bed).events] == ["rain", "a glass breaks"]
+    with pytest.raises(PlanError, match="a silence adds no sound"):
+        p.plan("add silence at 6 s for 2 s", 10, bed)
+    assert spans(p.plan("make the bell 0:02 later", 10, bed))[1] == ("a bell", 5.0, 7.0)
+    # an added sound of a caption already there is another take of it
+    more = p.plan("add a glass breaks at 8 s", 10, bed)
+    glasses = [e for e in more.events if e.caption == "a glass breaks"]
+    assert len(glasses) == 2 and glasses[0].seed_used != glasses[1].seed_used
+    assert p.plan("add a horn at 1 s", 10, bed).events[1].seed is None  # a new caption: its own seed
+
+
+def test_a_pasted_call_plan_must_be_whole():
+    p = RulesPlanner()
+    whole = "Auffusion.generate('rain', start_time=0, end_time=10); Auffusion.generate('thunder', start_time=2, end_time=4)"
+    assert [e.caption for e in p.plan(whole, 10).events] == ["rain", "thunder"]
+    with pytest.raises(PlanError, match=r"the plan has 2 generate\(...\) calls and not all of them can be read"):
+        p.plan(whole[:-25], 10)
