@@ -35,7 +35,10 @@ _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwa
 # "and" before a number is part of a time ("between 2 and 4 s"), not two sounds.
 _SIM = re.compile(r"\s+\b(?:while|with|over|during|as|and(?!\s+-?\d))\b\s+", re.I)
 _AFTER = re.compile(r"\s+\bafter\b\s+", re.I)
-_LEADING = re.compile(r"^(?:(?:and|also|then)\s+)+", re.I)  # ", and wind": the sound is "wind"
+_LEADING = re.compile(r"^(?:(?:and|also|then|after)\s+)+", re.I)  # ", and wind": the sound is "wind"
+# "a door slams twice": that many parts in a row, each its own take.
+_TIMES = {"twice": 2, "thrice": 3, "two times": 2, "three times": 3, "four times": 4, "five times": 5}
+_REPEAT = re.compile(r"^(?P<c>.+?)\s+(?P<n>twice|thrice|(?:two|three|four|five|\d+)\s+times)$", re.I)
 _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river",
                "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling"}
 _STOP = {"a", "an", "the", "of", "to", "in", "on", "at", "it", "its", "is", "make", "sound", "sounds", "s", "sec",
@@ -138,7 +141,11 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     parts = []
     for seq in (s for s in _SEQ.split(in_seconds(description)) if s and s.strip()):
         before_after = _AFTER.split(seq, maxsplit=1)
-        parts += list(reversed(before_after)) if len(before_after) == 2 else [seq]
+        for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:
+            repeat = _REPEAT.match(_clean(part))
+            times = 0 if repeat is None or len(_SIM.split(part)) > 1 else _TIMES.get(repeat["n"].lower()) or int(
+                repeat["n"].split()[0])
+            parts += [repeat["c"]] * times if 1 < times <= 8 else [part]
     timed, segments = [], [[]]  # segments: the groups between two wholly timed parts
     for part in parts:
         group, placed = [], []

@@ -305,3 +305,12 @@ def test_a_pasted_call_plan_must_be_whole():
     assert [e.caption for e in p.plan(whole, 10).events] == ["rain", "thunder"]
     with pytest.raises(PlanError, match=r"the plan has 2 generate\(...\) calls and not all of them can be read"):
         p.plan(whole[:-25], 10)
+
+
+def test_rules_layout_reads_repeats_and_a_leading_after():
+    p = RulesPlanner()
+    door = p.plan("a door slams twice, then a dog barks", 9)
+    assert spans(door) == [("a door slams", 0, 3), ("a door slams", 3, 6), ("a dog barks", 6, 9)]
+    assert door.events[0].seed_used != door.events[1].seed_used  # two takes
+    assert [e.caption for e in p.plan("a bell rings 3 times", 9).events] == ["a bell rings"] * 3
+    assert [e.caption for e in p.plan("after the rain, thunder", 10).events] == ["the rain", "thunder"]
