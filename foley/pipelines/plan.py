@@ -34,6 +34,11 @@ class PlanError(FoleyError):
     """A plan that cannot be read or repaired."""
 
 
+def caption_seed(caption: str) -> int:
+    """The seed of an event that gives none: stable, derived from its caption."""
+    return zlib.crc32(caption.encode()) % 2**31
+
+
 @dataclass(frozen=True)
 class Event:
     caption: str
@@ -49,7 +54,7 @@ class Event:
     @property
     def seed_used(self) -> int:
         """The seed the event is generated with: its own, or a stable one derived from its caption."""
-        return self.seed if self.seed is not None else zlib.crc32(self.caption.encode()) % 2**31
+        return self.seed if self.seed is not None else caption_seed(self.caption)
 
 
 @dataclass(frozen=True)

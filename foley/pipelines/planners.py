@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -19,7 +20,7 @@ import urllib.request
 from dataclasses import replace
 from typing import Protocol
 
-from .plan import GAIN_RANGE_DB, Event, Plan, PlanError, is_plan_text, parse_plan, pasted_plan, validate
+from .plan import GAIN_RANGE_DB, Plan, PlanError, caption_seed, is_plan_text, parse_plan, pasted_plan, validate
 
 
 class Planner(Protocol):
@@ -39,6 +40,7 @@ _LEADING = re.compile(r"^(?:(?:and|also|then|after)\s+)+", re.I)  # ", and wind"
 # "a door slams twice": that many parts in a row, each its own take.
 _TIMES = {"twice": 2, "thrice": 3, "two times": 2, "three times": 3, "four times": 4, "five times": 5}
 _REPEAT = re.compile(r"^(?P<c>.+?)\s+(?P<n>twice|thrice|(?:two|three|four|five|\d+)\s+times)$", re.I)
+_SILENCE = re.compile(r"^(?:(?:a\s+(?:short\s+|long\s+)?)?(?:silence|pause|gap)|nothing|quiet)$", re.I)
 _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river",
                "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling"}
 _STOP = {"a", "an", "the", "of", "to", "in", "on", "at", "it", "its", "is", "make", "sound", "sounds", "s", "sec",
@@ -94,6 +96,8 @@ def in_seconds(text: str) -> str:
 
     text = _IN_UNIT.sub(unit, text)
     return _CLOCK.sub(lambda m: (m["p"] or "") + _seconds_text(60 * int(m["m"]) + float(m["s"])), text)
+
+
 TIMED_LENGTH_S = 2.0  # an event placed "at T s" lasts this long (as an added one does)
 
 
@@ -200,28 +204,29 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     return _vary_repeats(plan)
 
 
-_SILENCE = re.compile(r"^(?:(?:a\s+(?:short\s+|long\s+)?)?(?:silence|pause|gap)|nothing|quiet)$", re.I)
 REPEAT_SEED_STEP = 1_000_003  # the k-th repeat of a caption: its seed + k * this (clear of "another take", +1)
+
+
+def _take(caption: str, k: int) -> int:
+    """The seed of a caption's k-th take (k = 0: the caption's own seed)."""
+    return (caption_seed(caption) + k * REPEAT_SEED_STEP) % 2**31
 
 
 def _new_take(caption: str, taken: list[int]) -> int | None:
     """The seed of a new event of ``caption``: None (its caption's own) unless an event of the
-    same caption uses that; then the first repeat seed (see :func:`_vary_repeats`) no other uses."""
-    own = Event(caption, 0.0, 1.0).seed_used
-    k = 0
-    while (own + k * REPEAT_SEED_STEP) % 2**31 in taken:
-        k += 1
-    return (own + k * REPEAT_SEED_STEP) % 2**31 if k else None
+    same caption uses that; then the first take no other uses."""
+    k = next(k for k in itertools.count() if _take(caption, k) not in taken)
+    return _take(caption, k) if k else None
 
 
 def _vary_repeats(plan: Plan) -> Plan:
     """A caption said again ("a ball bounces, then a drum, then a ball bounces") is another take
-    of it, not the same audio twice: its k-th repeat gets the caption's seed + k * REPEAT_SEED_STEP."""
+    of it, not the same audio twice: its k-th repeat without a seed of its own gets ``_take(caption, k)``."""
     seen: dict[str, int] = {}
     events = []
     for e in plan.events:
         k = seen[e.caption] = seen.get(e.caption, -1) + 1
-        events.append(replace(e, seed=(e.seed_used + k * REPEAT_SEED_STEP) % 2**31) if k and e.seed is None else e)
+        events.append(replace(e, seed=_take(e.caption, k)) if k and e.seed is None else e)
     return replace(plan, events=tuple(events))
 
 
@@ -340,7 +345,7 @@ def _added(text: str, duration_s: float) -> dict:
     parts = [p for p in _SEQ.split(text) if p and p.strip()]
     if len(parts) > 1:
         raise PlanError(f"add one sound per turn: {'; '.join(_clean(p) for p in parts)!r} are {len(parts)}")
-    if _SILENCE.match(re.sub(_TIMED_TAIL, "", _clean(text))):
+    if _SILENCE.match(_TIMED_TAIL.sub("", _clean(text))):
         raise PlanError("a silence adds no sound; to quiet a part of the bed, remove a sound or make it shorter")
     event = _timed_event(_clean(text), duration_s)
     if event is None:
@@ -424,7 +429,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         if not events:
             raise PlanError("the edit would leave the plan empty")
         if fresh is not None:
-            fresh["seed"] = _new_take(fresh["caption"], [Event(o["caption"], 0.0, 1.0, 0.0, o.get("seed")).seed_used
+            fresh["seed"] = _new_take(fresh["caption"], [_take(o["caption"], 0) if o.get("seed") is None else o["seed"]
                                                          for o in events if o is not fresh and o["caption"] == fresh["caption"]])
         return validate(events, d, previous.max_simultaneous, reach_end=False)  # the edit as given, the rest kept
     raise PlanError(f"the rules planner does not understand {instruction.strip()!r}; it knows: {_EDIT_HELP} "
