@@ -20,7 +20,8 @@ Next to each, the fine detail it keeps: the correlation, over the real clip's lo
 moving average) along frequency (harmonics) and along time (onsets), against the real
 clip's; a VAE that blurs keeps little of either.
 
-``--vae`` swaps in another VAE folder (e.g. a training run's ``vae/``) for the round trip.
+``--vae`` swaps in another VAE folder (e.g. a training run's ``vae/``) for the round trip,
+``--vocoder`` another vocoder (its mel must be the backbone's) for both.
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ from foley.evaluation.embedders import get_embedder
 from foley.evaluation.sfx_classifier import is_synthsync
 from foley.media.audio import read_audio, resample
 from foley.models.mel import image_to_mel, mel_to_image
+from foley.models.vocoder import load_vocoder
 from foley.pipelines.compose import load_backbone
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -72,6 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--classifier", required=True, help="the sound-effects classifier JSON")
     p.add_argument("--model", required=True, help="a backbone folder (or sfx / demo)")
     p.add_argument("--vae", help="another VAE folder for the round trip")
+    p.add_argument("--vocoder", help="another vocoder folder (e.g. from foley.training.vocoder)")
     p.add_argument("--every", type=int, default=2, help="take every N-th test clip (default 2)")
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args(argv)
@@ -81,6 +84,8 @@ def main(argv: list[str] | None = None) -> None:
     backbone = load_backbone(args.model, "cpu")
     if args.vae:
         backbone.c.vae = AutoencoderKL.from_pretrained(args.vae).eval()
+    if args.vocoder:
+        backbone.c.vocoder = load_vocoder(args.vocoder)
     embedder, classifier = get_embedder(args.embedder), SoundClassifier.load(args.classifier)
     synthsync = is_synthsync(args.data)
     clips = (load_manifest if synthsync else load_sfx_manifest)(args.data, "test")[::args.every]

@@ -74,14 +74,15 @@ class LogMel(torch.nn.Module):
         self.register_buffer("mel_basis", mel_filterbank(cfg), persistent=False)
         self.register_buffer("window", torch.hann_window(cfg.win_length), persistent=False)
 
-    def forward(self, wav: torch.Tensor) -> torch.Tensor:
-        # (B, N) -> (B, n_mels, N // hop)
+    def forward(self, wav: torch.Tensor, normalize: bool = True) -> torch.Tensor:
+        # (B, N) -> (B, n_mels, N // hop); ``normalize``: each row peak-normalized to cfg.peak first
         cfg = self.cfg
         if wav.ndim != 2 or wav.shape[-1] < cfg.hop_length:
             raise FoleyError(f"log-mel needs (batch, samples) with at least {cfg.hop_length} samples, got {tuple(wav.shape)}")
         wav = wav.float()
-        peak = wav.abs().amax(dim=-1, keepdim=True)
-        wav = torch.where(peak > 0, wav / peak.clamp_min(1e-12) * cfg.peak, wav)
+        if normalize:
+            peak = wav.abs().amax(dim=-1, keepdim=True)
+            wav = torch.where(peak > 0, wav / peak.clamp_min(1e-12) * cfg.peak, wav)
         pad = (cfg.n_fft - cfg.hop_length) // 2
         padded = F.pad(wav.unsqueeze(1), (pad, pad), mode="reflect").squeeze(1)  # (B, N + 2 pad)
         spec = torch.stft(padded, cfg.n_fft, hop_length=cfg.hop_length, win_length=cfg.win_length,

@@ -1,0 +1,115 @@
+"""Vocoder fine-tuning (foley.training.vocoder) on a tiny imported HiFi-GAN and a tiny corpus."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from foley.cli import main as foley_main
+from foley.media.audio import write_audio
+from foley.models.mel import LogMel, MelConfig
+from foley.models.vocoder import HifiGanVocoder, load_vocoder, vocoder_mel_config
+from foley.training.vocoder import PERIODS, TRAINING_FILE, Discriminators, cli, draw_batch, training_clips
+
+from auffusion_models import write_jik876
+
+
+def _inputs(tmp: Path) -> tuple[Path, Path]:
+    """A corpus in `foley prepare sfx`'s layout (two noisy clips, one too short for a piece,
+    one silent) and a tiny imported HiFi-GAN (12 kHz, hop 16)."""
+    rng = np.random.default_rng(0)
+    corpus, lines = tmp / "corpus", []
+    for i, n in enumerate((6000, 200, 3000)):
+        wav = (rng.standard_normal(n) * 0.1).astype(np.float32) if i < 2 else np.zeros(n, np.float32)
+        write_audio(corpus / "train" / f"c{i}.wav", wav, 12000)
+        lines.append(json.dumps({"id": f"c{i}", "audio": f"train/c{i}.wav", "caption": "rain", "label": "rain",
+                                 "duration_s": n / 12000}))
+    (corpus / "train.jsonl").write_text("\n".join(lines) + "\n")
+    checkpoint, config, _ = write_jik876(tmp / "jik876")
+    assert foley_main(["import-vocoder", str(checkpoint), "--config", str(config), "--out", str(tmp / "vocoder")]) == 0
+    return corpus, tmp / "vocoder"
+
+
+def test_the_discriminators_score_every_period_and_scale():
+    scores, features = Discriminators()(torch.randn(2, 1, 1000))
+    assert len(scores) == len(PERIODS) + 3 and len(features) == len(scores)
+    assert all(s.shape[0] == 2 and s.ndim == 2 for s in scores)
+    assert [len(f) for f in features] == [6] * len(PERIODS) + [8] * 3  # the convolutions and the last layer
+
+
+def test_an_unnormalized_log_mel_keeps_the_level():
+    cfg = MelConfig(sample_rate=12000, n_fft=64, hop_length=16, win_length=48, n_mels=8, fmax=6000.0)
+    wav = torch.from_numpy(np.random.default_rng(1).standard_normal((1, 1600)).astype(np.float32)) * 0.5
+    log_mel = LogMel(cfg)
+    quiet, loud = log_mel(wav * 0.1, normalize=False), log_mel(wav, normalize=False)
+    assert torch.allclose(loud - quiet, torch.full_like(loud, math.log(10.0)), atol=1e-3)
+    assert torch.allclose(log_mel(wav * 0.1), log_mel(wav), atol=1e-4)  # normalized: the level is gone
+
+
+def test_training_pieces_are_the_clips_mel_frames_and_their_samples(tmp_path):
+    corpus, vocoder = _inputs(tmp_path)
+    mel = vocoder_mel_config(vocoder)
+    clips = training_clips(corpus, mel, 32 * mel.hop_length)
+    assert [len(c) for c in clips] == [6000, 512]  # the short clip padded to one piece, the silent one left out
+    assert all(abs(float(c.abs().max()) - mel.peak) < 1e-6 for c in clips)
+    mels = [LogMel(mel)(c[None])[0] for c in clips]
+    logmel, wav = draw_batch(clips, mels, 4, 32, mel.hop_length, torch.Generator().manual_seed(0))
+    assert logmel.shape == (4, mel.n_mels, 32) and wav.shape == (4, 32 * mel.hop_length)
+    assert torch.allclose(LogMel(mel)(wav, normalize=False)[:, :, 2:-2], logmel[:, :, 2:-2], atol=1e-4)  # inner frames
+
+
+@pytest.mark.parametrize("mel_only", [True, False])
+def test_the_command_fine_tunes_the_vocoder_and_resumes_exactly(tmp_path, mel_only):
+    corpus, vocoder = _inputs(tmp_path)
+    common = ["--vocoder", str(vocoder), "--data", str(corpus), "--steps", "3", "--batch", "2", "--lr", "1e-3",
+              "--critic-warmup", "1", *(["--mel-only"] if mel_only else [])]
+    cli([*common, "--out", str(tmp_path / "a")])
+    cli([*common, "--out", str(tmp_path / "b"), "--stop-at", "2"])
+    assert not (tmp_path / "b").exists()
+    cli([*common, "--out", str(tmp_path / "b")])
+    source, a, b = (load_vocoder(d) for d in (vocoder, tmp_path / "a", tmp_path / "b"))
+    assert isinstance(a, HifiGanVocoder) and vocoder_mel_config(tmp_path / "a") == vocoder_mel_config(vocoder)
+    changed = False
+    for key, value in source.model.state_dict().items():
+        assert torch.equal(a.model.state_dict()[key], b.model.state_dict()[key])
+        changed |= not torch.allclose(a.model.state_dict()[key], value)
+    assert changed
+    assert json.loads((tmp_path / "a" / TRAINING_FILE).read_text())["args"]["mel_only"] is mel_only
+    assert "critic" in torch.load(tmp_path / "a.run" / "vocoder.pt", weights_only=True) or mel_only
+
+
+def test_during_the_critic_warmup_only_the_discriminators_learn(tmp_path):
+    corpus, vocoder = _inputs(tmp_path)
+    cli(["--vocoder", str(vocoder), "--data", str(corpus), "--steps", "2", "--batch", "2", "--critic-warmup", "2",
+         "--out", str(tmp_path / "a")])
+    source, a = load_vocoder(vocoder).model.state_dict(), load_vocoder(tmp_path / "a").model.state_dict()
+    assert all(torch.equal(value, a[key]) for key, value in source.items())
+    state = torch.load(tmp_path / "a.run" / "vocoder.pt", weights_only=True)
+    torch.manual_seed(0)
+    fresh = Discriminators().state_dict()
+    assert any(not torch.allclose(value, state["critic"][key]) for key, value in fresh.items())
+
+
+def test_bad_inputs_are_one_line_and_leave_nothing(tmp_path, capsys):
+    corpus, vocoder = _inputs(tmp_path)
+    common = ["--data", str(corpus), "--steps", "1", "--batch", "1", "--mel-only"]
+    (tmp_path / "gl").mkdir()
+    (tmp_path / "gl" / "config.json").write_text(json.dumps({"vocoder_type": "griffin_lim"}))
+    for bad, message in ((["--vocoder", str(tmp_path / "gl")], "not a HiFi-GAN vocoder folder with mel_config.json"),
+                         (["--vocoder", str(tmp_path / "none")], "no vocoder config.json")):
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exit_:
+            cli([*common, *bad, "--out", str(tmp_path / "x")])
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and "Traceback" not in err and message in err
+        assert not (tmp_path / "x").exists() and not (tmp_path / "x.run").exists()
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "keep").write_text("x")
+    with pytest.raises(SystemExit):
+        cli([*common, "--vocoder", str(vocoder), "--out", str(tmp_path / "full")])
+    assert "already exists and is not empty" in capsys.readouterr().err
+    assert (tmp_path / "full" / "keep").read_text() == "x"
