@@ -352,7 +352,11 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         _check_compose_outputs(out, timeline, args.session, replaceable=None if args.overwrite else own, changed=changed)
     # A session keeps its backbone and the sampler options given on its turns.
     model = canonical_model(args.model) if args.model else (session.model if session and session.model else "sfx")
-    backbone_source(model)  # an unknown --model (or a bad sampler.json) is refused before planning
+    flag = "--model" if args.model or not (session and session.model) else f"{args.session}: its model"
+    try:
+        backbone_source(model, flag)  # an unknown model (or a bad sampler.json) is refused before planning
+    except FoleyError as e:
+        raise FoleyError(str(e) if flag == "--model" else f"{e} (pass --model DIR)") from None
     given = {k: v for k, v in (("steps", args.steps), ("guidance", args.guidance), ("scheduler", args.scheduler))
              if v is not None}
     kept = {**(session.sampler if session else {}), **given}
@@ -369,7 +373,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         print(f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{gain}")
     if previous is not None:
         print("changed: " + ("; ".join(plan_changes(previous, plan)) or "nothing (the plan is as it was)"))
-    backbone = load_backbone(model, args.device)
+    backbone = load_backbone(model, args.device, flag)
     same_model = not (session and session.model and session.model != model)
     for note in caption_notes(backbone, backbone_source(model), new_captions(plan, previous if same_model else None)):
         print(f"note: {note}", file=sys.stderr)

@@ -229,6 +229,11 @@ def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path):
     fourth = subprocess.run(base + ["make the ball louder by 1 dB"], capture_output=True, text=True, cwd=copy)
     assert fourth.returncode == 2 and "victim.wav: changed since this session wrote it" in fourth.stderr
     assert (tmp_path / "victim.wav").read_bytes() == b"keep"
+    # A session whose model folder is gone says so of the session, not of a --model nobody gave.
+    (tmp_path / "model").rename(tmp_path / "moved")
+    fifth = subprocess.run(base + ["make the ball louder by 1 dB"], capture_output=True, text=True, cwd=tmp_path)
+    assert fifth.returncode == 2 and fifth.stderr == (
+        f"foley: error: bed.json: its model {tmp_path / 'model'}: no such model folder (pass --model DIR)\n")
 
 
 def test_a_timeline_draws_captions_in_any_script_without_a_warning_per_glyph(tmp_path):
