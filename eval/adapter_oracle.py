@@ -17,6 +17,8 @@ import time
 import numpy as np
 import torch
 
+from foley.cli import number_arg
+from foley.config import MAX_SEED
 from foley.datasets.synthsync import load_manifest
 from foley.evaluation.onset import mean_scores, onset_scores
 from foley.media.audio import read_audio
@@ -53,7 +55,7 @@ def main() -> None:
     ap.add_argument("--guidance", type=float, default=3.0)
     ap.add_argument("--scale", type=float, default=None, help="lambda (default: each adapter's own)")
     ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", help="write the table as JSON here")
     args = ap.parse_args()

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from foley.cli import number_arg
-from foley.config import SCHEDULER_NAMES
+from foley.config import MAX_SEED, SCHEDULER_NAMES
 from foley.datasets.synthsync import load_manifest
 from foley.errors import FoleyError
 from foley.evaluation.classifier import DEMO_PATH, SoundClassifier
@@ -62,7 +62,8 @@ def main() -> None:
     ap.add_argument("--scale", type=number_arg(0), help="lambda of the visual cross-attention (default: the model's)")
     ap.add_argument("--visual-steps", type=number_arg(0, 1),
                     help="with a caption, the fraction of the steps that use the visual condition (default: the model's)")
-    ap.add_argument("--seed", type=int, default=0, help="diffusion seed of every clip (default 0)")
+    ap.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0,
+                    help="diffusion seed of every clip (default 0)")
     ap.add_argument("--rows", default=",".join(ROWS[1:]),
                     help="comma-separated generated rows to render and score (default: all; 'dub' alone for a "
                          "quality/speed curve); the ground truth is always scored")

@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from diffusers import DDPMScheduler
 
+from foley.cli import number_arg
+from foley.config import MAX_SEED
 from foley.evaluation.sfx_classifier import is_synthsync
 from foley.pipelines.compose import load_backbone
 from foley.training.backbone import (TextStates, denoising_target, encode_latents, load_clips, load_sfx_windows,
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data", required=True, help="a SynthSync folder or a `foley prepare sfx` corpus")
     p.add_argument("--model", required=True, help="a backbone folder (or sfx / demo)")
     p.add_argument("--timesteps", type=int, default=8, help="timesteps per window, spread over the schedule")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)

@@ -28,20 +28,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from scipy.ndimage import uniform_filter1d
 
+from foley.cli import one_line_errors
 from foley.datasets.sfx import load_sfx_manifest
 from foley.datasets.synthsync import load_manifest
+from foley.errors import FoleyError
 from foley.evaluation.classifier import SoundClassifier
 from foley.evaluation.embedders import get_embedder
 from foley.evaluation.sfx_classifier import is_synthsync
 from foley.media.audio import read_audio, resample
 from foley.models.mel import image_to_mel, mel_to_image
-from foley.models.vocoder import load_vocoder
+from foley.models.vocoder import VOCODER_MEL_CONFIG, load_vocoder, vocoder_mel_config
 from foley.pipelines.compose import load_backbone
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -85,7 +88,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.vae:
         backbone.c.vae = AutoencoderKL.from_pretrained(args.vae).eval()
     if args.vocoder:
-        backbone.c.vocoder = load_vocoder(args.vocoder)
+        own, vocoder = vocoder_mel_config(args.vocoder), load_vocoder(args.vocoder)
+        if vocoder.n_mels != backbone.mel.n_mels or own and replace(own, width=backbone.mel.width) != backbone.mel:
+            raise FoleyError(f"--vocoder {args.vocoder}: another mel than --model {args.model}'s "
+                             f"(its {VOCODER_MEL_CONFIG} or band count)")
+        backbone.c.vocoder = vocoder
     embedder, classifier = get_embedder(args.embedder), SoundClassifier.load(args.classifier)
     synthsync = is_synthsync(args.data)
     clips = (load_manifest if synthsync else load_sfx_manifest)(args.data, "test")[::args.every]
@@ -117,4 +124,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    one_line_errors(main, "vae_round_trip.py")

@@ -354,7 +354,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     model = canonical_model(args.model) if args.model else (session.model if session and session.model else "sfx")
     flag = "--model" if args.model or not (session and session.model) else f"{args.session}: its model"
     try:
-        backbone_source(model, flag)  # an unknown model (or a bad sampler.json) is refused before planning
+        backbone_source(args.model or model, flag)  # an unknown model is refused before planning, as given
     except FoleyError as e:
         raise FoleyError(str(e) if flag == "--model" else f"{e} (pass --model DIR)") from None
     given = {k: v for k, v in (("steps", args.steps), ("guidance", args.guidance), ("scheduler", args.scheduler))

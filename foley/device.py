@@ -16,7 +16,9 @@ def resolve_device(spec: str = "auto") -> torch.device:
     try:
         device = torch.device(spec)
     except RuntimeError:
-        raise FoleyError(f"unknown device {spec!r}; use auto, cpu, cuda, cuda:N or mps") from None
+        device = None
+    if device is None or device.type not in ("cpu", "cuda", "mps"):  # torch knows others (meta, xpu, ...) foley does not run on
+        raise FoleyError(f"unknown device {spec!r}; use auto, cpu, cuda, cuda:N or mps")
     if device.type == "cuda" and not torch.cuda.is_available():
         raise FoleyError("--device cuda was asked for, but no CUDA GPU is available")
     if device.type == "mps" and not torch.backends.mps.is_available():

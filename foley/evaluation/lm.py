@@ -25,6 +25,8 @@ import time
 import numpy as np
 import torch
 
+from ..cli import number_arg
+from ..config import MAX_SEED
 from ..datasets.lm_data import LMData, load_lm_data
 from ..datasets.synthsync import load_manifest
 from ..media.audio import read_audio
@@ -137,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--top-k", type=int, default=0)
     parser.add_argument("--top-p", type=float, default=1.0)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)

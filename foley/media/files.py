@@ -109,6 +109,13 @@ def sha256_file(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
+def files_digest(paths) -> str:
+    """16 hex digits of the SHA-256 of the files' SHA-256s, in the given order: what identifies
+    a run's inputs (weights, recordings) wherever they lie."""
+    digest = hashlib.sha256(" ".join(sha256_file(p) for p in paths).encode())
+    return digest.hexdigest()[:16]
+
+
 def refuse_output_holding_inputs(out: str | os.PathLike, inputs: list, what: str) -> None:
     """Raise FoleyError if the output folder ``out`` is, or holds, one of ``inputs`` (None
     entries skipped): replacing it would destroy the input. ``what`` names the output."""

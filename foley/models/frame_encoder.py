@@ -255,9 +255,12 @@ def main(argv: list[str] | None = None) -> None:
     tower of a config (random init where ``pretrained`` is "") and save it."""
     import argparse
 
+    from ..cli import number_arg
+    from ..config import MAX_SEED
+
     parser = argparse.ArgumentParser(prog="python -m foley.models.frame_encoder", description=main.__doc__)
     parser.add_argument("--config", required=True, help="FrameEncoderConfig JSON (e.g. train/frame_encoder_demo.json)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of a random init")
+    parser.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0, help="seed of a random init")
     parser.add_argument("--out", required=True, help="encoder folder to write")
     args = parser.parse_args(argv)
     config = FrameEncoderConfig.from_dict(json.loads(Path(args.config).read_text(encoding="utf-8")))

@@ -80,6 +80,9 @@ class SamplerConfig:
         return cfg
 
 
+# A folder of either Auffusion layout has one of these (models.auffusion.detect_layout, not imported
+# here: it loads diffusers, which a refused --model should not wait for).
+LAYOUT_FILES = ("condition_config.json", "model_index.json")
 SHIPPED_BACKBONES = {  # name -> folder in the package
     "sfx": "assets/sfx/backbone",  # real recordings, MiniLM captions, HiFi-GAN (the default for compose)
     "demo": "assets/demo/backbone",  # SynthSync's eight synthetic sounds, Griffin-Lim (the dub model's)
@@ -87,9 +90,10 @@ SHIPPED_BACKBONES = {  # name -> folder in the package
 
 
 def backbone_source(spec: str, flag: str = "--model") -> str:
-    """Where ``spec`` loads from: a shipped backbone's folder (``sfx``, ``demo``), a folder, or a
-    hub id (``owner/name``). Raises FoleyError for anything else, before any work is done; the
-    message names the option ``flag`` that gave ``spec``."""
+    """Where ``spec`` loads from: a shipped backbone's folder (``sfx``, ``demo``), a folder of an
+    Auffusion layout, or a hub id (``owner/name``). Raises FoleyError for anything else (a file,
+    a folder of no layout), before any work is done; the message names the option ``flag`` that
+    gave ``spec``."""
     from importlib import resources
 
     if spec in SHIPPED_BACKBONES:
@@ -97,7 +101,11 @@ def backbone_source(spec: str, flag: str = "--model") -> str:
         if not path.is_dir():
             raise FoleyError(f"the {spec} backbone is not installed ({path}); pass {flag} DIR")
         return str(path)
-    if Path(spec).exists():
+    if Path(spec).is_file():
+        raise FoleyError(f"{flag} {spec}: a file, not a model folder")
+    if Path(spec).is_dir():
+        if not any((Path(spec) / name).is_file() for name in LAYOUT_FILES):
+            raise FoleyError(f"{flag} {spec}: not a model folder (no {' or '.join(LAYOUT_FILES)})")
         return spec
     if not HUB_ID.fullmatch(spec):  # ./x, /x, a/b/c: a path
         raise FoleyError(f"{flag} {spec}: no such model folder")

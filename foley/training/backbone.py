@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -43,7 +44,8 @@ from transformers import AutoModel, PreTrainedTokenizerFast
 
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
 
-from ..cli import number_arg, one_line_errors, show_defaults
+from ..cli import OneLineErrors, number_arg, one_line_errors, show_defaults
+from ..config import MAX_SEED
 from ..datasets.sfx import attribution_text, load_sfx_manifest
 from ..datasets.synthsync import load_manifest
 from ..errors import FoleyError
@@ -141,14 +143,24 @@ def _resume(checkpoint: Path | None, settings: dict, modules: dict, gen: torch.G
     returns the checkpoint's extra state ({} without one). Refuses other settings."""
     if checkpoint is None or not checkpoint.is_file():
         return {}
-    state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    try:
+        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 - a truncated or foreign file: torch raises many kinds
+        raise FoleyError(f"{checkpoint}: not a readable checkpoint ({type(e).__name__}); "
+                         "delete it to start the run over") from None
+    if not isinstance(state, dict):
+        raise FoleyError(f"{checkpoint}: not a checkpoint of this command; delete it to start the run over")
     if state.get("settings", settings) != settings:
         changed = sorted(k for k in {**state["settings"], **settings} if state["settings"].get(k) != settings.get(k))
         raise FoleyError(f"{checkpoint}: was trained with other settings ({', '.join(changed)}); "
                          "rerun with the run's own settings, or start a new run folder")
-    for name, module in modules.items():
-        module.load_state_dict(state[name])
-    gen.set_state(state["generator"])
+    try:
+        for name, module in modules.items():
+            module.load_state_dict(state[name])
+        gen.set_state(state["generator"])
+    except (KeyError, RuntimeError, ValueError) as e:  # a part missing, or of other shapes
+        raise FoleyError(f"{checkpoint}: holds other parts than this run ({str(e).splitlines()[0][:120]}); "
+                         "start a new run folder") from None
     log(f"{stage} resumed at step {state['step']}")
     return state
 
@@ -453,7 +465,7 @@ def _flags(text: str) -> tuple[bool, ...]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m foley.training.backbone", description=__doc__.splitlines()[0])
+    p = OneLineErrors(prog="python -m foley.training.backbone", description=__doc__.splitlines()[0])
     p.add_argument("--recipe", choices=("demo", "sfx"), default="demo",
                    help="demo: SynthSync, CLIP text encoder from scratch, Griffin-Lim; sfx: a `foley prepare sfx` "
                         "corpus, a frozen sentence encoder (--text-encoder) and a neural vocoder (--vocoder)")
@@ -513,7 +525,7 @@ def main(argv: list[str] | None = None) -> None:
                    help="VAE and UNet steps between checkpoints")
     p.add_argument("--unet-stop-at", type=number_arg(1, integer=True),
                    help="checkpoint and stop after this UNet step (rerun to continue)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
     p.add_argument("--threads", type=number_arg(1, integer=True), default=1)
     p.add_argument("--fp16", action="store_true", help="store the weights in float16")
     args = show_defaults(p).parse_args(argv)
@@ -532,8 +544,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
-    run = Path(args.run or f"{args.out}.run")
-    refuse_files(**{"--out": Path(args.out), "--run": run})
+    out, run = run_folders(args.out, args.run)
     log = run_log(run)
 
     sizes = {"unet_text_pooling": args.text_pooling, "zero_terminal_snr": args.zero_terminal_snr,
@@ -613,13 +624,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.fp16:
         for module in (backbone.unet, backbone.vae, backbone.text.text_encoder, backbone.vocoder):
             module.half()
-    backbone.save_pretrained(args.out)
+    backbone.save_pretrained(out)
     if args.recipe == "sfx":  # the recordings the weights learned from, credited next to them
-        (Path(args.out) / "ATTRIBUTION.md").write_text(attribution_text(
+        (out / "ATTRIBUTION.md").write_text(attribution_text(
             load_sfx_manifest(args.data, "train"), SFX_ATTRIBUTION_INTRO))
     if args.recipe == "sfx" or args.init:  # the texts it learned, with those of the backbone it started from
         learned = (read_known_sounds(args.init) or []) if args.init else []
-        write_known_sounds(args.out, learned + [t for group in texts for t in group])
+        write_known_sounds(out, learned + [t for group in texts for t in group])
     skip = {"data", "out", "run", "text_encoder", "vocoder", "init"}
     if args.init:  # the VAE stage did not run and the sizes are the initial backbone's
         skip |= set(INIT_FIXED) | {k for k in vars(args) if k.startswith("vae_") or k == "kl_weight"}
@@ -627,12 +638,12 @@ def main(argv: list[str] | None = None) -> None:
     origin = {"config": cfg.to_dict()} if cfg else {"init": Path(args.init).name}
     if args.init and (Path(args.init) / "training.json").is_file():  # how the initial backbone was made, nested
         origin["init_training"] = json.loads((Path(args.init) / "training.json").read_text())
-    (Path(args.out) / "training.json").write_text(json.dumps({
+    (out / "training.json").write_text(json.dumps({
         "args": settings, **origin,
         "train_windows": len(texts),
         "loss_curve": [round(sum(c["loss"] for c in curve[i:i + 50]) / len(curve[i:i + 50]), 5)
                        for i in range(0, len(curve), 50)]}, indent=2))
-    log(f"saved {args.out}")
+    log(f"saved {out}")
 
 
 # what a fine-tuned backbone (--init) keeps: its parts and sizes
@@ -662,12 +673,24 @@ def check_crop(option: str, crop: int, width: int, vae_levels: int) -> None:
                          f"and a multiple of {cell} (the VAE's downsampling)")
 
 
-def refuse_files(**folders: Path) -> None:
-    """FoleyError naming the option (``--out``, ``--run``) whose folder path is an existing file,
-    before any work is done."""
-    for option, path in folders.items():
+def run_folders(out: str, run: str | None) -> tuple[Path, Path]:
+    """A training command's output folder and its checkpoint folder (``run``; default ``OUT.run``
+    beside it). FoleyError naming the option, before any work is done, when either is an existing
+    file or one is, or lies inside, the other (a stopped run could not resume, a finished one
+    would save into its own checkpoints)."""
+    out_path = Path(out)
+    if out_path.name in ("", ".."):  # ".", "..": the folder's own name
+        out_path = Path(os.path.abspath(out))
+    if not out_path.name:
+        raise FoleyError(f"--out {out}: not a folder a run can create")
+    run_path = Path(run) if run else out_path.with_name(out_path.name + ".run")
+    for option, path in (("--out", out_path), ("--run", run_path)):
         if path.exists() and not path.is_dir():
             raise FoleyError(f"{option} {path}: exists and is not a folder")
+    a, b = out_path.resolve(), run_path.resolve()
+    if a == b or a in b.parents or b in a.parents:
+        raise FoleyError(f"--run {run_path}: is or shares a folder with --out {out}; give the checkpoints a folder of their own")
+    return out_path, run_path
 
 
 def run_log(run: Path):

@@ -13,21 +13,21 @@ it first). ``OUT.run`` keeps checkpoints; rerunning the command resumes exactly.
 """
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import torch
 
-from ..cli import number_arg, one_line_errors, show_defaults
+from ..cli import OneLineErrors, number_arg, one_line_errors, show_defaults
+from ..config import MAX_SEED
 from ..models.backbone import AudioBackbone, save_diffusers
-from .backbone import check_crop, mel_images, refuse_files, run_log, train_vae, training_audio
+from .backbone import check_crop, mel_images, run_folders, run_log, train_vae, training_audio
 
 TRAINING_FILE = "decoder_training.json"
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m foley.training.vae_decoder", description=__doc__.splitlines()[0])
+    p = OneLineErrors(prog="python -m foley.training.vae_decoder", description=__doc__.splitlines()[0])
     p.add_argument("--model", required=True, help="backbone folder whose VAE decoder is fine-tuned")
     p.add_argument("--recipe", choices=("demo", "sfx"), required=True,
                    help="the data the backbone was trained on: demo (SynthSync) or sfx (a `foley prepare sfx` corpus)")
@@ -42,15 +42,13 @@ def main(argv: list[str] | None = None) -> None:
                    help="weight of the L1 on the mel image's differences along frequency and time")
     p.add_argument("--checkpoint-every", type=number_arg(1, integer=True), default=100)
     p.add_argument("--stop-at", type=number_arg(1, integer=True), help="checkpoint and stop after this step")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
     p.add_argument("--threads", type=number_arg(1, integer=True), default=1)
     p.add_argument("--fp16", action="store_true", help="store the weights in float16")
     args = show_defaults(p).parse_args(argv)
     torch.set_num_threads(args.threads)
     gen = torch.Generator().manual_seed(args.seed)
-    out = Path(args.out)
-    run = Path(args.run) if args.run else out.with_name(out.name + ".run")  # sfx_vae/ -> sfx_vae.run
-    refuse_files(**{"--out": out, "--run": run})
+    out, run = run_folders(args.out, args.run)  # sfx_vae/ -> sfx_vae.run
     log = run_log(run)
     backbone = AudioBackbone.from_pretrained(args.model, dtype=torch.float32)
     check_crop("--crop", args.crop, backbone.mel.width, len(backbone.vae.config.block_out_channels))  # before reading
@@ -64,10 +62,10 @@ def main(argv: list[str] | None = None) -> None:
     if done < args.steps:
         log(f"stopped after step {done} of {args.steps}; rerun the command without --stop-at to continue")
         return
-    save_diffusers(backbone.vae.half() if args.fp16 else backbone.vae, Path(args.out))
+    save_diffusers(backbone.vae.half() if args.fp16 else backbone.vae, out)
     settings = {k: v for k, v in vars(args).items() if k not in ("data", "out", "run")}
-    (Path(args.out) / TRAINING_FILE).write_text(json.dumps({"args": settings}, indent=2), encoding="utf-8")
-    log(f"saved {args.out}")
+    (out / TRAINING_FILE).write_text(json.dumps({"args": settings}, indent=2), encoding="utf-8")
+    log(f"saved {out}")
 
 
 def cli(argv: list[str] | None = None) -> None:

@@ -20,13 +20,15 @@ generator learns from the mel loss alone; on sound effects this adds a tonal buz
 Run: ``python -m foley.training.vocoder --vocoder VOCODER --data CORPUS --out VOCODER_DIR``;
 the result is a vocoder folder (``config.json``, weights, ``mel_config.json``) to put in a
 backbone's ``vocoder/``; ``eval/vae_round_trip.py --vocoder VOCODER_DIR`` and
-``benchmarks/vocoder_copy.py`` measure it first. ``OUT.run`` keeps checkpoints; rerunning
-the command resumes exactly.
+``benchmarks/vocoder_copy.py`` measure it first. ``OUT.run`` keeps checkpoints (about 1 GB
+with the discriminators and both optimizers' moments, which an exact resume needs); rerunning
+the command resumes exactly, and refuses a starting vocoder or train recordings whose files
+changed since (their SHA-256 digests are kept with the checkpoint).
 """
 from __future__ import annotations
 
-import argparse
 import json
+import math
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -35,17 +37,18 @@ import torch
 import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm, weight_norm
 
-from ..cli import number_arg, one_line_errors, show_defaults
+from ..cli import OneLineErrors, number_arg, one_line_errors, show_defaults
+from ..config import MAX_SEED
 from ..datasets.sfx import load_sfx_manifest
 from ..datasets.synthsync import load_manifest
 from ..device import resolve_device
 from ..errors import FoleyError
 from ..evaluation.sfx_classifier import is_synthsync
 from ..media.audio import read_audio
-from ..media.files import atomic_dir
+from ..media.files import atomic_dir, files_digest
 from ..models.mel import LogMel, MelConfig
 from ..models.vocoder import VOCODER_MEL_CONFIG, HifiGanVocoder, load_vocoder, vocoder_mel_config
-from .backbone import _lr, _resume, _save_checkpoint, refuse_files, run_log
+from .backbone import _lr, _resume, _save_checkpoint, run_folders, run_log
 
 CHECKPOINT = "vocoder.pt"
 TRAINING_FILE = "training.json"
@@ -53,6 +56,8 @@ LRELU = 0.1  # HiFi-GAN's leaky-ReLU slope
 MEL_WEIGHT, FEATURE_WEIGHT = 45.0, 2.0  # HiFi-GAN's loss weights
 PERIODS = (2, 3, 5, 7, 11)
 QUIET_RMS = 1e-3  # a training piece quieter than this (relative to full scale) is drawn again
+SILENT_PEAK = 1e-3  # a clip whose peak is below -60 dBFS is left out (dither would be normalized into loud noise)
+DRAWS_PER_PIECE = 1000  # random draws allowed per piece before the clips are judged too quiet for --segment
 
 
 def _score(convs: torch.nn.ModuleList, post: torch.nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -139,39 +144,49 @@ def feature_loss(real: list[list[torch.Tensor]], fake: list[list[torch.Tensor]])
     return sum(F.l1_loss(g, r.detach()) for rs, gs in zip(real, fake) for r, g in zip(rs, gs))
 
 
-def training_clips(data: str | Path, mel: MelConfig, min_samples: int) -> list[torch.Tensor]:
-    """The train split's clips (each (N,) at ``mel``'s rate, peak-normalized to ``mel.peak``)
-    of a sound-effects corpus or a SynthSync folder; a clip shorter than ``min_samples`` is
-    padded with silence to that length (a short impact is still learned); silent clips are left out."""
-    entries = load_manifest(data, "train") if is_synthsync(data) else load_sfx_manifest(data, "train")
+def train_entries(data: str | Path) -> list[dict]:
+    """The manifest entries (``audio``: the clip's path) of the train split of a sound-effects corpus or a SynthSync folder."""
+    return load_manifest(data, "train") if is_synthsync(data) else load_sfx_manifest(data, "train")
+
+
+def training_clips(entries: list[dict], mel: MelConfig, min_samples: int) -> list[torch.Tensor]:
+    """The clips of ``entries`` (each (N,) at ``mel``'s rate, peak-normalized to ``mel.peak``);
+    a clip shorter than ``min_samples`` is padded with silence to that length (a short impact is
+    still learned); clips whose peak is below ``SILENT_PEAK`` (silence, dither) are left out."""
     clips = []
     for e in entries:
         wav = torch.from_numpy(read_audio(e["audio"], sample_rate=mel.sample_rate)[0])
         peak = wav.abs().max()
-        if peak > 0:
+        if peak >= SILENT_PEAK:
             clips.append(F.pad(wav / peak * mel.peak, (0, max(0, min_samples - len(wav)))))
     if not clips:
-        raise FoleyError(f"{data}: no train clip with sound")
+        raise FoleyError(f"no train clip with sound (a peak of {20 * math.log10(SILENT_PEAK):.0f} dBFS or more)")
     return clips
 
 
 def draw_batch(clips: list[torch.Tensor], mels: list[torch.Tensor], batch: int, frames: int, hop: int,
                gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Random pieces: log-mels (batch, n_mels, frames) and their waveforms (batch, frames * hop).
-    Mel frame t covers samples [t * hop, (t + 1) * hop) (``LogMel``'s framing)."""
+    """Random pieces: log-mels (batch, n_mels, frames) and their waveforms (batch, frames * hop),
+    each with an RMS of at least ``QUIET_RMS``. Mel frame t covers samples [t * hop, (t + 1) * hop)
+    (``LogMel``'s framing). FoleyError when ``DRAWS_PER_PIECE`` draws per piece find too few."""
     logmels, wavs = [], []
-    while len(wavs) < batch:
+    for _ in range(DRAWS_PER_PIECE * batch):
+        if len(wavs) == batch:
+            break
         i = int(torch.randint(len(clips), (1,), generator=gen))
         start = int(torch.randint(mels[i].shape[-1] - frames + 1, (1,), generator=gen))
         wav = clips[i][start * hop:(start + frames) * hop]
         if wav.pow(2).mean().sqrt() >= QUIET_RMS:
             logmels.append(mels[i][:, start:start + frames])
             wavs.append(wav)
+    if len(wavs) < batch:
+        raise FoleyError(f"the train clips have (almost) no {frames}-frame piece louder than "
+                         f"{20 * math.log10(QUIET_RMS):.0f} dBFS RMS; give a shorter --segment")
     return torch.stack(logmels), torch.stack(wavs)
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m foley.training.vocoder", description=__doc__.splitlines()[0])
+    p = OneLineErrors(prog="python -m foley.training.vocoder", description=__doc__.splitlines()[0])
     p.add_argument("--vocoder", required=True, help="the HiFi-GAN vocoder folder to start from (with mel_config.json)")
     p.add_argument("--data", required=True, help="a `foley prepare sfx` corpus or a SynthSync folder (its train split)")
     p.add_argument("--out", required=True, help="output vocoder folder")
@@ -187,16 +202,14 @@ def main(argv: list[str] | None = None) -> None:
                    help="no discriminators: the generator learns from the mel loss alone (about 3x faster a step)")
     p.add_argument("--checkpoint-every", type=number_arg(1, integer=True), default=100)
     p.add_argument("--stop-at", type=number_arg(1, integer=True), help="checkpoint and stop after this step")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
     p.add_argument("--threads", type=number_arg(1, integer=True), default=1)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (a run resumes on any)")
     p.add_argument("--fp16", action="store_true", help="store the weights in float16")
     args = show_defaults(p).parse_args(argv)
     torch.set_num_threads(args.threads)
     gen = torch.Generator().manual_seed(args.seed)
-    out = Path(args.out)
-    run = Path(args.run) if args.run else out.with_name(out.name + ".run")
-    refuse_files(**{"--out": out, "--run": run})
+    out, run = run_folders(args.out, args.run)
     if out.exists() and any(out.iterdir()):
         raise FoleyError(f"--out {out}: already exists and is not empty")
     mel = vocoder_mel_config(args.vocoder)
@@ -204,8 +217,9 @@ def main(argv: list[str] | None = None) -> None:
     if mel is None or not isinstance(vocoder, HifiGanVocoder):
         raise FoleyError(f"--vocoder {args.vocoder}: not a HiFi-GAN vocoder folder with {VOCODER_MEL_CONFIG}")
     device = resolve_device(args.device)
+    entries = train_entries(args.data)
     log = run_log(run)
-    clips = training_clips(args.data, mel, args.segment * mel.hop_length)
+    clips = training_clips(entries, mel, args.segment * mel.hop_length)
     input_mel = LogMel(mel)
     loss_mel = LogMel(replace(mel, fmax=mel.sample_rate / 2)).to(device)  # the whole band
     with torch.no_grad():
@@ -222,9 +236,10 @@ def main(argv: list[str] | None = None) -> None:
         critic = Discriminators().to(device)
         opt_d = torch.optim.AdamW(critic.parameters(), lr=args.lr, betas=betas, weight_decay=0.01)
         modules.update(critic=critic, critic_optimizer=opt_d)
-    settings = {"vocoder": Path(args.vocoder).resolve().name, "steps": args.steps, "batch": args.batch,
-                "segment": args.segment, "lr": args.lr, "critic_warmup": args.critic_warmup,
-                "mel_only": args.mel_only, "seed": args.seed}
+    vocoder_files = sorted(f for f in Path(args.vocoder).rglob("*") if f.is_file())
+    settings = {"vocoder": files_digest(vocoder_files), "data": files_digest(e["audio"] for e in entries),
+                "steps": args.steps, "batch": args.batch, "segment": args.segment, "lr": args.lr,
+                "critic_warmup": args.critic_warmup, "mel_only": args.mel_only, "seed": args.seed}
     checkpoint = run / CHECKPOINT
     first = int(_resume(checkpoint, settings, modules, gen, log, "vocoder").get("step", 0))
     end = min(args.steps, args.stop_at) if args.stop_at is not None else args.steps
@@ -233,7 +248,8 @@ def main(argv: list[str] | None = None) -> None:
             for group in opt.param_groups:
                 group["lr"] = _lr(step, args.steps, args.lr)
         logmel, real = (x.to(device) for x in draw_batch(clips, mels, args.batch, args.segment, mel.hop_length, gen))
-        with torch.set_grad_enabled(critic is None or step >= args.critic_warmup):
+        generator_learns = critic is None or step >= args.critic_warmup
+        with torch.set_grad_enabled(generator_learns):
             fake = generator(logmel.transpose(1, 2))  # (B, segment * hop)
         real, fake = real[:, None], fake[:, None, :real.shape[-1]]  # (B, 1, N)
 
@@ -248,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
             msg = f" critic {loss_d.item():.3f}"
 
         mel_l1 = F.l1_loss(loss_mel(fake[:, 0], normalize=False), loss_mel(real[:, 0], normalize=False))
-        if critic is None or step >= args.critic_warmup:
+        if generator_learns:
             loss_g = MEL_WEIGHT * mel_l1
             if critic is not None:
                 with torch.no_grad():

@@ -60,6 +60,7 @@ def test_the_event_cache_tells_new_weights_in_the_same_folder_apart(tmp_path):
     folder = tmp_path / "bb"
     (folder / "unet").mkdir(parents=True)
     (folder / "unet" / "weights.bin").write_bytes(b"old weights")
+    (folder / "model_index.json").write_text("{}")
     before = model_id(str(folder))
     assert before.startswith(f"{folder.resolve()}@") and model_id(str(folder)) == before
     (folder / "unet" / "weights.bin").write_bytes(b"new weights")
@@ -72,6 +73,7 @@ def test_the_event_cache_tells_new_weights_in_the_same_folder_apart(tmp_path):
 def test_a_backbone_names_its_own_sampler_settings_and_given_ones_win(tmp_path):
     folder = tmp_path / "bb"
     folder.mkdir()
+    (folder / "model_index.json").write_text("{}")
     assert SamplerConfig.for_backbone(str(folder)) == SamplerConfig()  # no sampler.json: Auffusion's 7.5
     (folder / SAMPLER_FILE).write_text('{"guidance": 3.0, "steps": 30}')
     assert SamplerConfig.for_backbone(str(folder)) == SamplerConfig(steps=30, guidance=3.0)
@@ -96,6 +98,7 @@ def test_the_event_cache_tells_new_shared_components_apart(tmp_path):
     (tmp_path / "base" / "vocoder" / "weights.bin").write_bytes(b"old vocoder")
     (tmp_path / "own" / "unet").mkdir(parents=True)
     (tmp_path / "own" / "components.json").write_text('{"vocoder": "../base/vocoder"}')
+    (tmp_path / "own" / "model_index.json").write_text("{}")
     before = model_id(str(tmp_path / "own"))
     (tmp_path / "base" / "vocoder" / "weights.bin").write_bytes(b"new vocoder")
     assert model_id(str(tmp_path / "own")) != before
@@ -234,6 +237,12 @@ def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path):
     fifth = subprocess.run(base + ["make the ball louder by 1 dB"], capture_output=True, text=True, cwd=tmp_path)
     assert fifth.returncode == 2 and fifth.stderr == (
         f"foley: error: bed.json: its model {tmp_path / 'model'}: no such model folder (pass --model DIR)\n")
+    # ... and so when its model folder is there but holds no model, before the plan is printed.
+    (tmp_path / "model").mkdir()
+    sixth = subprocess.run(base + ["make the ball louder by 1 dB"], capture_output=True, text=True, cwd=tmp_path)
+    assert sixth.returncode == 2 and sixth.stdout == "" and sixth.stderr == (
+        f"foley: error: bed.json: its model {tmp_path / 'model'}: not a model folder "
+        "(no condition_config.json or model_index.json) (pass --model DIR)\n")
 
 
 def test_a_timeline_draws_captions_in_any_script_without_a_warning_per_glyph(tmp_path):
@@ -361,6 +370,14 @@ def test_cli_compose_refuses_an_unknown_model_before_planning(tmp_path):
                            str(tmp_path / "x.wav")], capture_output=True, text=True, cwd=tmp_path)
     assert path.returncode == 2 and path.stderr == "foley: error: --model ./missingdir: no such model folder\n"
     assert path.stdout == "" and not (tmp_path / "x.wav").exists()
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "weights.bin").write_bytes(b"x")
+    for model, said in (("empty", "not a model folder (no condition_config.json or model_index.json)"),
+                        ("weights.bin", "a file, not a model folder")):
+        bad = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", "--model", model, "-o",
+                              str(tmp_path / "x.wav")], capture_output=True, text=True, cwd=tmp_path)
+        assert bad.returncode == 2 and bad.stderr == f"foley: error: --model {model}: {said}\n", bad.stderr
+        assert bad.stdout == "" and not (tmp_path / "x.wav").exists()
 
 
 def test_cli_compose_refuses_an_output_that_is_not_wav_before_planning(tmp_path):

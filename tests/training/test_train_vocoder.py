@@ -13,18 +13,20 @@ from foley.cli import main as foley_main
 from foley.media.audio import write_audio
 from foley.models.mel import LogMel, MelConfig
 from foley.models.vocoder import HifiGanVocoder, load_vocoder, vocoder_mel_config
-from foley.training.vocoder import PERIODS, TRAINING_FILE, Discriminators, cli, draw_batch, training_clips
+from foley.errors import FoleyError
+from foley.training.vocoder import (PERIODS, TRAINING_FILE, Discriminators, cli, draw_batch, train_entries,
+                                    training_clips)
 
 from auffusion_models import write_jik876
 
 
 def _inputs(tmp: Path) -> tuple[Path, Path]:
     """A corpus in `foley prepare sfx`'s layout (two noisy clips, one too short for a piece,
-    one silent) and a tiny imported HiFi-GAN (12 kHz, hop 16)."""
+    one silent, one of dither at -90 dBFS) and a tiny imported HiFi-GAN (12 kHz, hop 16)."""
     rng = np.random.default_rng(0)
     corpus, lines = tmp / "corpus", []
-    for i, n in enumerate((6000, 200, 3000)):
-        wav = (rng.standard_normal(n) * 0.1).astype(np.float32) if i < 2 else np.zeros(n, np.float32)
+    for i, (n, level) in enumerate(((6000, 0.1), (200, 0.1), (3000, 0.0), (3000, 3e-5))):
+        wav = (rng.standard_normal(n) * level).astype(np.float32)
         write_audio(corpus / "train" / f"c{i}.wav", wav, 12000)
         lines.append(json.dumps({"id": f"c{i}", "audio": f"train/c{i}.wav", "caption": "rain", "label": "rain",
                                  "duration_s": n / 12000}))
@@ -53,8 +55,8 @@ def test_an_unnormalized_log_mel_keeps_the_level():
 def test_training_pieces_are_the_clips_mel_frames_and_their_samples(tmp_path):
     corpus, vocoder = _inputs(tmp_path)
     mel = vocoder_mel_config(vocoder)
-    clips = training_clips(corpus, mel, 32 * mel.hop_length)
-    assert [len(c) for c in clips] == [6000, 512]  # the short clip padded to one piece, the silent one left out
+    clips = training_clips(train_entries(corpus), mel, 32 * mel.hop_length)
+    assert [len(c) for c in clips] == [6000, 512]  # the short clip padded to one piece, silence and dither left out
     assert all(abs(float(c.abs().max()) - mel.peak) < 1e-6 for c in clips)
     mels = [LogMel(mel)(c[None])[0] for c in clips]
     logmel, wav = draw_batch(clips, mels, 4, 32, mel.hop_length, torch.Generator().manual_seed(0))
@@ -113,3 +115,54 @@ def test_bad_inputs_are_one_line_and_leave_nothing(tmp_path, capsys):
         cli([*common, "--vocoder", str(vocoder), "--out", str(tmp_path / "full")])
     assert "already exists and is not empty" in capsys.readouterr().err
     assert (tmp_path / "full" / "keep").read_text() == "x"
+
+
+def test_pieces_of_clips_too_quiet_for_the_segment_are_refused_not_drawn_forever():
+    frames, hop = 60_000, 16
+    click = torch.zeros(frames * hop)
+    click[100] = 0.95  # one click at the peak: a piece of ~1e6 samples around it has an RMS below 1e-3
+    with pytest.raises(FoleyError, match="give a shorter --segment"):
+        draw_batch([click], [torch.zeros(8, frames)], 2, frames, hop, torch.Generator().manual_seed(0))
+
+
+def _fails(capsys, argv: list[str]) -> str:
+    """The one line a refused run prints (exit status 2, no traceback)."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        cli(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "Traceback" not in err and err.count("\n") == 1, err
+    return err
+
+
+def test_a_run_refuses_other_inputs_and_broken_checkpoints_in_one_line(tmp_path, capsys):
+    corpus, vocoder = _inputs(tmp_path)
+    common = ["--data", str(corpus), "--steps", "3", "--batch", "1", "--mel-only", "--out", str(tmp_path / "v")]
+    cli([*common, "--vocoder", str(vocoder), "--stop-at", "1"])
+    # Another vocoder at the same folder name (every backbone's is vocoder/): other weights, refused.
+    checkpoint, config, _ = write_jik876(tmp_path / "jik876b", seed=1)
+    assert foley_main(["import-vocoder", str(checkpoint), "--config", str(config), "--out",
+                       str(tmp_path / "other" / "vocoder")]) == 0
+    assert "other settings (vocoder)" in _fails(capsys, [*common, "--vocoder", str(tmp_path / "other" / "vocoder")])
+    # Other recordings under the same corpus folder: refused too.
+    write_audio(corpus / "train" / "c0.wav", np.full(6000, 0.1, np.float32), 12000)
+    assert "other settings (data)" in _fails(capsys, [*common, "--vocoder", str(vocoder)])
+    # A truncated checkpoint is named, with what to do.
+    run_checkpoint = tmp_path / "v.run" / "vocoder.pt"
+    run_checkpoint.write_bytes(run_checkpoint.read_bytes()[:1000])
+    assert "vocoder.pt: not a readable checkpoint" in _fails(capsys, [*common, "--vocoder", str(vocoder)])
+    assert not (tmp_path / "v").exists()
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--out", "{tmp}/v", "--run", "{tmp}/v"], "give the checkpoints a folder of their own"),
+    (["--out", "{tmp}/v", "--run", "{tmp}/v/run"], "give the checkpoints a folder of their own"),
+    (["--out", "{tmp}/v", "--device", "meta"], "unknown device 'meta'"),
+    (["--out", "{tmp}/v", "--seed", "123456789012345678901"], "--seed"),
+])
+def test_bad_folders_devices_and_seeds_are_one_line_before_any_work(tmp_path, capsys, flags, message):
+    corpus, vocoder = _inputs(tmp_path)
+    argv = ["--data", str(corpus), "--vocoder", str(vocoder), "--steps", "1", "--batch", "1", "--mel-only",
+            *(f.format(tmp=tmp_path) for f in flags)]
+    assert message in _fails(capsys, argv)
+    assert not (tmp_path / "v").exists() and not (tmp_path / "v.run").exists()
