@@ -314,6 +314,15 @@ BED_SECONDS = 10.0  # foley compose's bed length when none is given
 
 
 def _cmd_compose(args: argparse.Namespace) -> int:
+    from .pipelines.compose import turn_lock
+
+    if args.session and Path(args.session).is_file():  # a follow-up turn holds its session until it is saved
+        with turn_lock(args.session):
+            return _compose_turn(args)
+    return _compose_turn(args)
+
+
+def _compose_turn(args: argparse.Namespace) -> int:
     from .media.audio import write_audio
     from .media.files import atomic_path
     from .pipelines.compose import (

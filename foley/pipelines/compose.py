@@ -14,6 +14,7 @@ events it changed.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -21,6 +22,7 @@ import os
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
+from typing import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -347,6 +349,29 @@ def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os
 # ---------------------------------------------------------------------------- session ---
 
 SESSION_VERSION = 1  # the session file's layout
+
+
+@contextlib.contextmanager
+def turn_lock(session_path: str | os.PathLike) -> Iterator[None]:
+    """Hold a session for one turn: filelock's lock on ``SESSION.cache/turn.lock``. Two turns at
+    once would both start from the same plan and the later save would drop the earlier turn, so
+    a second one is refused at once (FoleyError) rather than queued behind a render of minutes."""
+    from filelock import FileLock, Timeout
+
+    path = Path(session_path)
+    cache = path.with_name(path.name + ".cache")
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(cache / "turn.lock", timeout=0)
+        lock.acquire()
+    except Timeout:
+        raise FoleyError(f"{path}: another turn on this session is running; run this one when it has finished") from None
+    except OSError as e:
+        raise FoleyError(f"{cache}: cannot hold the session's turn ({e.strerror or e})") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @dataclass

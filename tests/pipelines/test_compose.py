@@ -16,6 +16,7 @@ from foley.pipelines.compose import (
     Session,
     generate_event,
     model_id,
+    turn_lock,
     render,
 )
 from foley.pipelines.plan import Event
@@ -243,6 +244,19 @@ def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path):
     assert sixth.returncode == 2 and sixth.stdout == "" and sixth.stderr == (
         f"foley: error: bed.json: its model {tmp_path / 'model'}: not a model folder "
         "(no condition_config.json or model_index.json) (pass --model DIR)\n")
+
+
+def test_a_turn_on_a_session_that_another_turn_holds_is_refused_at_once(tmp_path):
+    session = tmp_path / "bed.json"
+    session.write_text("{}")
+    turn = [sys.executable, "-m", "foley", "compose", "make it louder", "--session", str(session)]
+    with turn_lock(session):
+        held = subprocess.run(turn, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert held.returncode == 2 and held.stdout == "" and held.stderr == (
+        f"foley: error: {session}: another turn on this session is running; run this one when it has finished\n")
+    assert session.read_text() == "{}"
+    released = subprocess.run(turn, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert released.returncode == 2 and "not a foley compose session" in released.stderr  # it got past the lock
 
 
 def test_a_timeline_draws_captions_in_any_script_without_a_warning_per_glyph(tmp_path):
