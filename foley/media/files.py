@@ -109,6 +109,30 @@ def sha256_file(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
+def missing_folders(folder: str | os.PathLike) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    for path in (Path(folder), *Path(folder).parents):
+        if path.exists():
+            break
+        missing.append(path)
+    return missing
+
+
+@contextlib.contextmanager
+def removed_if_empty(folders: list[Path]) -> Iterator[None]:
+    """Remove each of ``folders`` (deepest first) that is empty when the block ends, however it
+    ends: a command that created its output folder and wrote nothing leaves none behind."""
+    try:
+        yield
+    finally:
+        for folder in folders:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (or gone): kept as it is
+                break
+
+
 def files_digest(paths) -> str:
     """16 hex digits of the SHA-256 of the files' SHA-256s, in the given order: what identifies
     a run's inputs (weights, recordings) wherever they lie."""

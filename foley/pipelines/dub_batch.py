@@ -23,7 +23,7 @@ import soundfile as sf
 
 from ..errors import FoleyError, MediaError
 from ..media.audio import normalize_loudness, read_audio, relative_gain, write_audio
-from ..media.files import atomic_path, trial_write
+from ..media.files import atomic_path, missing_folders, removed_if_empty, trial_write
 from ..media.mux import CONTAINERS, align_to_picture, fit_length, mux_audio, output_container
 from ..media.video import VideoInfo, first_frame_digest, probe_video
 
@@ -179,11 +179,12 @@ def _readable_video(path: Path) -> bool:
 
 def needs_model(videos: list[Path], out_dir: str | os.PathLike, overwrite: bool) -> bool:
     """Whether any video of the whole batch will be generated: neither already dubbed (nor
-    refused for a file of its outputs' names in their place) nor failed for a name clash.
+    refused for a file of its outputs' names in their place) nor failed for a name clash, and
+    readable (a probe of the file: a batch of unreadable files fails without loading a model).
     Every process sharing the batch gets the same answer."""
     clashes, out_dir = name_clashes(videos), Path(out_dir)
     return any(i not in clashes and (overwrite or (existing_dub(v, out_dir) is None and unfinished_output(v, out_dir) is None))
-               for i, v in enumerate(videos))
+               and _readable_video(v) for i, v in enumerate(videos))
 
 
 def check_outputs(videos: list[Path], out_dir: str | os.PathLike) -> None:
@@ -258,7 +259,10 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
     wav, heard = finish_audio(foley, sr, info, options.mix_original_db)
     del foley
     if not heard:
-        notes.append(silent_note(video) if callable(silent_note) else silent_note)
+        note = silent_note(video) if callable(silent_note) else silent_note
+        if info.has_audio and not wants_original:  # the output would drop a soundtrack without a word
+            note += "; the video's own soundtrack is not in the output (--keep-original keeps it as a second track)"
+        notes.append(note)
     with atomic_path(wav_path) as wav_part, atomic_path(video_path) as video_part:
         try:
             write_audio(wav_part, wav, sr)
@@ -287,52 +291,54 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
     the output folder cannot be written; every process sharing the batch checks the same.
     """
     out_dir = Path(out_dir)
+    new_folders = [] if processes > 1 else missing_folders(out_dir)  # a shared batch's folder is every process's
     check_outputs(videos, out_dir)
-    summary = BatchSummary()
-    clashes = name_clashes(videos)
+    with removed_if_empty(new_folders):  # a batch that wrote nothing (all failed, interrupted) leaves no folder
+        summary = BatchSummary()
+        clashes = name_clashes(videos)
 
-    def failed(video: Path, reason: str) -> None:
-        summary.failed.append((str(video), reason))
-        if on_failed:
-            on_failed(video, reason)
+        def failed(video: Path, reason: str) -> None:
+            summary.failed.append((str(video), reason))
+            if on_failed:
+                on_failed(video, reason)
 
-    for i in process_share(len(videos), process, processes):
-        video = videos[i]
-        dubbed = None if options.overwrite or i in clashes else existing_dub(video, out_dir)
-        same = None if dubbed is None else same_picture(video, dubbed)
-        wav_path = output_paths(video, out_dir)[0]
-        if same and _finished_wav(wav_path, video):
-            summary.skipped.append(str(video))
-            if on_skipped:
-                on_skipped(video, i, len(videos))
-            continue
-        if on_start:
-            on_start(video, i, len(videos))
-        if i in clashes:
-            failed(video, clashes[i])
-            continue
-        if same is not None:  # never replaced without being asked
-            what = (f"{wav_path}: empty, not a readable WAV or not as long as the video (cut short?)" if same else
-                    f"{dubbed}: the dub of another video named {video.name}" if _readable_video(dubbed) else
-                    f"{dubbed}: not a readable video (cut short?)")
-            failed(video, f"{what}; --overwrite replaces it, or choose another output folder (-o)")
-            continue
-        folder = next((p for s in CONTAINERS for p in output_paths(video, out_dir, s) if p.is_dir()), None)
-        if folder is not None:
-            failed(video, f"{folder}: a folder is in the place of an output; move it, or choose another output folder (-o)")
-            continue
-        if not options.overwrite and (present := unfinished_output(video, out_dir)) is not None:
-            failed(video, f"{present}: exists and is not a finished dub of this video; "
-                          "--overwrite replaces it, or choose another output folder (-o)")
-            continue
-        try:
-            notes = _dub_one(video, out_dir, generate, options, silent_note)
-        except FoleyError as e:
-            failed(video, str(e))
-            continue
-        except OSError as e:  # the file system refused an output: that video fails, the batch goes on
-            failed(video, f"{e.filename2 or e.filename or out_dir}: cannot write the output ({e.strerror or e})")
-            continue
-        summary.done.append(str(video))
-        summary.notes += [(str(video), note) for note in notes]
-    return summary
+        for i in process_share(len(videos), process, processes):
+            video = videos[i]
+            dubbed = None if options.overwrite or i in clashes else existing_dub(video, out_dir)
+            same = None if dubbed is None else same_picture(video, dubbed)
+            wav_path = output_paths(video, out_dir)[0]
+            if same and _finished_wav(wav_path, video):
+                summary.skipped.append(str(video))
+                if on_skipped:
+                    on_skipped(video, i, len(videos))
+                continue
+            if on_start:
+                on_start(video, i, len(videos))
+            if i in clashes:
+                failed(video, clashes[i])
+                continue
+            if same is not None:  # never replaced without being asked
+                what = (f"{wav_path}: empty, not a readable WAV or not as long as the video (cut short?)" if same else
+                        f"{dubbed}: the dub of another video named {video.name}" if _readable_video(dubbed) else
+                        f"{dubbed}: not a readable video (cut short?)")
+                failed(video, f"{what}; --overwrite replaces it, or choose another output folder (-o)")
+                continue
+            folder = next((p for s in CONTAINERS for p in output_paths(video, out_dir, s) if p.is_dir()), None)
+            if folder is not None:
+                failed(video, f"{folder}: a folder is in the place of an output; move it, or choose another output folder (-o)")
+                continue
+            if not options.overwrite and (present := unfinished_output(video, out_dir)) is not None:
+                failed(video, f"{present}: exists and is not a finished dub of this video; "
+                              "--overwrite replaces it, or choose another output folder (-o)")
+                continue
+            try:
+                notes = _dub_one(video, out_dir, generate, options, silent_note)
+            except FoleyError as e:
+                failed(video, str(e))
+                continue
+            except OSError as e:  # the file system refused an output: that video fails, the batch goes on
+                failed(video, f"{e.filename2 or e.filename or out_dir}: cannot write the output ({e.strerror or e})")
+                continue
+            summary.done.append(str(video))
+            summary.notes += [(str(video), note) for note in notes]
+        return summary

@@ -176,7 +176,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
         flexible = sum(n is None for n in fixed)
         free = stop - begin - sum(n for n in fixed if n is not None)
         if free < (0.25 * flexible if flexible else -0.05):
-            names = ", ".join(c for g in groups for c, _ in g)
+            captions = [c for g in groups for c, _ in g]
+            names = ", ".join(captions[:3]) + (f" and {len(captions) - 3} more" if len(captions) > 3 else "")
             raise PlanError(f"no room for {names!r}: {max(stop - begin, 0):g} s are free between {begin:g} and "
                             f"{stop:g} s, and they need {stop - begin - free + 0.25 * flexible:g} s")
         slot = free / flexible if flexible else 0.0

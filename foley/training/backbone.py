@@ -483,9 +483,10 @@ def main(argv: list[str] | None = None) -> None:
                    help="mel frames per VAE training crop")
     p.add_argument("--vae-lr", type=number_arg(0, above=True), default=1e-3)
     p.add_argument("--kl-weight", type=number_arg(0), default=1e-6)
-    p.add_argument("--vae-adversarial", type=float, default=0.0,
+    p.add_argument("--vae-adversarial", type=number_arg(0), default=0.0,
                    help="weight of the VAE's PatchGAN loss (0: L1 + KL only)")
-    p.add_argument("--vae-adversarial-start", type=int, default=0, help="VAE step at which the PatchGAN loss starts")
+    p.add_argument("--vae-adversarial-start", type=number_arg(0, integer=True), default=0,
+                   help="VAE step at which the PatchGAN loss starts")
     p.add_argument("--vae-critic-warmup", type=number_arg(0, integer=True), default=0,
                    help="VAE steps in which the PatchGAN critic learns alone before its loss starts")
     p.add_argument("--vae-gradient-loss", type=number_arg(0), default=0.0,
@@ -544,7 +545,8 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
-    out, run = run_folders(args.out, args.run)
+    out, run = run_folders(args.out, args.run, {"--data": args.data, "--init": args.init, "--vocoder": args.vocoder,
+                                                "--text-encoder": args.text_encoder})
     log = run_log(run)
 
     sizes = {"unet_text_pooling": args.text_pooling, "zero_terminal_snr": args.zero_terminal_snr,
@@ -673,11 +675,12 @@ def check_crop(option: str, crop: int, width: int, vae_levels: int) -> None:
                          f"and a multiple of {cell} (the VAE's downsampling)")
 
 
-def run_folders(out: str, run: str | None) -> tuple[Path, Path]:
+def run_folders(out: str, run: str | None, inputs: dict[str, str | None] | None = None) -> tuple[Path, Path]:
     """A training command's output folder and its checkpoint folder (``run``; default ``OUT.run``
     beside it). FoleyError naming the option, before any work is done, when either is an existing
-    file or one is, or lies inside, the other (a stopped run could not resume, a finished one
-    would save into its own checkpoints)."""
+    file, when one is, or lies inside, the other (a stopped run could not resume, a finished one
+    would save into its own checkpoints), or when either is, holds or lies inside one of
+    ``inputs`` (option -> path, e.g. ``{"--data": ...}``; None skipped), whose files it would mix with."""
     out_path = Path(out)
     if out_path.name in ("", ".."):  # ".", "..": the folder's own name
         out_path = Path(os.path.abspath(out))
@@ -687,10 +690,20 @@ def run_folders(out: str, run: str | None) -> tuple[Path, Path]:
     for option, path in (("--out", out_path), ("--run", run_path)):
         if path.exists() and not path.is_dir():
             raise FoleyError(f"{option} {path}: exists and is not a folder")
-    a, b = out_path.resolve(), run_path.resolve()
-    if a == b or a in b.parents or b in a.parents:
+    if _nested(out_path, run_path):
         raise FoleyError(f"--run {run_path}: is or shares a folder with --out {out}; give the checkpoints a folder of their own")
+    for option, path in (("--out", out_path), ("--run", run_path)):
+        for name, given in (inputs or {}).items():
+            if given is not None and _nested(path, Path(given)):
+                raise FoleyError(f"{option} {path}: is or shares a folder with {name} {given}; "
+                                 "a run writes beside its inputs, never among them")
     return out_path, run_path
+
+
+def _nested(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` are one folder, or one lies inside the other."""
+    a, b = a.resolve(), b.resolve()
+    return a == b or a in b.parents or b in a.parents
 
 
 def run_log(run: Path):

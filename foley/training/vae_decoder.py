@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     args = show_defaults(p).parse_args(argv)
     torch.set_num_threads(args.threads)
     gen = torch.Generator().manual_seed(args.seed)
-    out, run = run_folders(args.out, args.run)  # sfx_vae/ -> sfx_vae.run
+    out, run = run_folders(args.out, args.run, {"--model": args.model, "--data": args.data})  # sfx_vae/ -> sfx_vae.run
     log = run_log(run)
     backbone = AudioBackbone.from_pretrained(args.model, dtype=torch.float32)
     check_crop("--crop", args.crop, backbone.mel.width, len(backbone.vae.config.block_out_channels))  # before reading

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -187,7 +186,8 @@ def draw_batch(clips: list[torch.Tensor], mels: list[torch.Tensor], batch: int, 
 
 def main(argv: list[str] | None = None) -> None:
     p = OneLineErrors(prog="python -m foley.training.vocoder", description=__doc__.splitlines()[0])
-    p.add_argument("--vocoder", required=True, help="the HiFi-GAN vocoder folder to start from (with mel_config.json)")
+    p.add_argument("--vocoder", required=True,
+                   help="the HiFi-GAN vocoder folder to start from (foley import-vocoder's, or a backbone's vocoder/)")
     p.add_argument("--data", required=True, help="a `foley prepare sfx` corpus or a SynthSync folder (its train split)")
     p.add_argument("--out", required=True, help="output vocoder folder")
     p.add_argument("--run", help="checkpoint folder for resuming (default: OUT.run)")
@@ -209,13 +209,15 @@ def main(argv: list[str] | None = None) -> None:
     args = show_defaults(p).parse_args(argv)
     torch.set_num_threads(args.threads)
     gen = torch.Generator().manual_seed(args.seed)
-    out, run = run_folders(args.out, args.run)
+    out, run = run_folders(args.out, args.run, {"--vocoder": args.vocoder, "--data": args.data})
     if out.exists() and any(out.iterdir()):
         raise FoleyError(f"--out {out}: already exists and is not empty")
-    mel = vocoder_mel_config(args.vocoder)
+    # A backbone's vocoder/ has no mel file of its own: its mel is the backbone's, one folder up.
+    mel = vocoder_mel_config(args.vocoder) or vocoder_mel_config(Path(args.vocoder).resolve().parent)
     vocoder = load_vocoder(args.vocoder)
     if mel is None or not isinstance(vocoder, HifiGanVocoder):
-        raise FoleyError(f"--vocoder {args.vocoder}: not a HiFi-GAN vocoder folder with {VOCODER_MEL_CONFIG}")
+        raise FoleyError(f"--vocoder {args.vocoder}: not a HiFi-GAN vocoder folder with {VOCODER_MEL_CONFIG} "
+                         "(its own, or its backbone's one folder up)")
     device = resolve_device(args.device)
     entries = train_entries(args.data)
     log = run_log(run)
@@ -287,7 +289,7 @@ def main(argv: list[str] | None = None) -> None:
     with atomic_dir(out) as tmp:
         state = {k: (v.half() if args.fp16 else v).cpu() for k, v in generator.state_dict().items()}
         generator.save_pretrained(tmp, state_dict=state)
-        shutil.copy(Path(args.vocoder) / VOCODER_MEL_CONFIG, tmp / VOCODER_MEL_CONFIG)
+        (tmp / VOCODER_MEL_CONFIG).write_text(json.dumps(mel.to_dict(), indent=2), encoding="utf-8")
         settings = {**{k: v for k, v in vars(args).items() if k not in ("data", "out", "run", "device")},
                     "vocoder": Path(args.vocoder).resolve().name}  # no path of the training machine
         (tmp / TRAINING_FILE).write_text(json.dumps({"args": settings}, indent=2), encoding="utf-8")

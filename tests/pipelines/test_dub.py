@@ -149,8 +149,8 @@ def test_cli_dub(model_dir, pipeline, av_clip, tmp_path):
     progress, summary = third.stderr.splitlines(), third.stdout.splitlines()
     failure = f"  failed: {tmp_path / 'bad.mp4'}: not a readable media file"
     assert third.returncode == 1 and progress[0] == "  failed: gone.mp4: no such file"  # known before the model loads
-    assert progress[2] == f"[1/1] {tmp_path / 'bad.mp4'}"
-    assert len(progress) == 4 and progress[3].startswith(failure) and progress[3] in summary, third.stderr
+    assert progress[1] == f"[1/1] {tmp_path / 'bad.mp4'}"  # no model line: nothing readable, no model loaded
+    assert len(progress) == 3 and progress[2].startswith(failure) and progress[2] in summary, third.stderr
     # Everything already dubbed: nothing to generate, so the model is not even loaded.
     fourth = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), "-o", str(out), "--model",
                              str(tmp_path / "no_model")], capture_output=True, text=True)
@@ -178,7 +178,7 @@ def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_cli
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     notes = [line for line in run.stdout.splitlines() if "of the frames are unlike any this model was trained on" in line]
-    assert len(notes) == 2 and notes[0].endswith("(this model knows a ball); the Foley track is silent")
+    assert len(notes) == 2 and "(this model knows a ball); the Foley track is silent; the video's own" in notes[0]
     assert "this model knows" not in notes[1]
 
 
@@ -187,6 +187,15 @@ def test_cli_dub_with_a_bad_model_leaves_no_output_folder(av_clip, tmp_path):
     run = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), "-o", str(out), "--model",
                           str(tmp_path / "no_model")], capture_output=True, text=True)
     assert run.returncode == 2 and run.stderr.startswith("foley: error: ") and len(run.stderr.splitlines()) == 1
+    assert not (tmp_path / "new").exists()
+
+
+def test_cli_dub_of_unreadable_files_fails_them_without_loading_a_model_or_leaving_a_folder(tmp_path):
+    (tmp_path / "fake.mp4").write_text("not a video")
+    run = subprocess.run([sys.executable, "-m", "foley", "dub", str(tmp_path / "fake.mp4"), "-o", str(tmp_path / "new" / "out")],
+                         capture_output=True, text=True)
+    assert run.returncode == 1 and "fake.mp4: not a readable media file" in run.stdout
+    assert "model demo" not in run.stderr and "Traceback" not in run.stderr and "moov" not in run.stderr, run.stderr
     assert not (tmp_path / "new").exists()
 
 

@@ -251,13 +251,19 @@ def test_an_edit_list_sets_what_is_dubbed(tmp_path):
     assert probe_video(tmp_path / "out" / "cut.mp4").duration_s == pytest.approx(2.68, abs=0.02)
 
 
-def test_silence_stays_silent(cfr_video, tmp_path):
+def test_silence_stays_silent(cfr_video, videos, tmp_path):
     quiet = lambda video: (0.0007 * np.random.default_rng(0).standard_normal(3 * SR).astype(np.float32), SR)  # noqa: E731
     summary = dub_batch([cfr_video[0]], tmp_path / "out", quiet)
     wav, _ = read_audio(tmp_path / "out" / f"{cfr_video[0].stem}.wav", sample_rate=None)
     assert summary.done and not np.any(wav)  # not a -23 dBFS noise bed
     assert summary.notes == [(str(cfr_video[0]), "no sound events found; the Foley track is silent")]
     assert "note: " in summary.lines()[1] and "no sound events found" in summary.lines()[1]
+    # A video with a soundtrack of its own is told that the silent dub does not carry it.
+    heard = dub_batch([videos / "with audio.mp4"], tmp_path / "out", quiet)
+    assert heard.notes == [(str(videos / "with audio.mp4"), "no sound events found; the Foley track is silent; the "
+                            "video's own soundtrack is not in the output (--keep-original keeps it as a second track)")]
+    kept = dub_batch([videos / "with audio.mp4"], tmp_path / "kept", quiet, OutputOptions(keep_original=True))
+    assert kept.notes == [(str(videos / "with audio.mp4"), "no sound events found; the Foley track is silent")]
 
 
 def test_dubbing_into_the_input_folder_is_refused_at_once(cfr_video, tmp_path):
@@ -356,9 +362,12 @@ def test_a_failure_leaves_no_file_of_that_input(cfr_video, tmp_path, monkeypatch
 
     monkeypatch.setattr(batch, "mux_audio", broken_mux)
     heard = []
-    summary = dub_batch([cfr_video[0]], tmp_path / "out", tone, on_failed=lambda *failure: heard.append(failure))
+    summary = dub_batch([cfr_video[0]], tmp_path / "new" / "out", tone, on_failed=lambda *failure: heard.append(failure))
     assert summary.failed == [(str(cfr_video[0]), "the muxer failed")] and heard == [(cfr_video[0], "the muxer failed")]
-    assert list((tmp_path / "out").iterdir()) == []
+    assert not (tmp_path / "new").exists()  # the folders the run made for its outputs, left empty, are gone
+    (tmp_path / "mine").mkdir()
+    dub_batch([cfr_video[0]], tmp_path / "mine", tone)
+    assert (tmp_path / "mine").is_dir() and list((tmp_path / "mine").iterdir()) == []  # the user's own folder stays
 
 
 def test_a_full_disk_fails_that_video_and_the_batch_goes_on(videos, tmp_path, monkeypatch):

@@ -180,6 +180,8 @@ def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
         p.plan("a dog barks at 9 s, then a cat", 10)
     with pytest.raises(PlanError, match="no room for 'a ball, a drum, a bell': 10 s are free .* they need 11 s"):
         p.plan("a ball for 3 s, a drum for 3 s, a bell for 5 s", 10)
+    with pytest.raises(PlanError, match=r"no room for 'a dog barks, a dog barks, a dog barks and 97 more': 10 s"):
+        p.plan("a dog barks, " * 100, 10)  # a long list is named by its first captions and a count
     for unread in ("a dog barks at -3 s", "a dog barks at 3,5 s", "a dog barks at 3 s loudly"):
         with pytest.raises(PlanError, match="cannot place .* the rules planner reads 'X at T s'"):
             p.plan(unread, 10)

@@ -251,11 +251,17 @@ def test_min_snr_weighting_changes_the_loss_and_is_part_of_a_runs_settings(tmp_p
                                     ["--vae-layers", "0"], ["--snr-gamma", "0"], ["--snr-gamma", "-1"],
                                     ["--unet-ema", "0"], ["--unet-ema", "1.5"], ["--unet-lr-schedule", "linear"],
                                     ["--vae-stop-at", "0"], ["--unet-stop-at", "-2"], ["--latent-channels", "0"],
-                                    ["--unet-channels", "16"], ["--unet-cross-attention", "0,2"]])
+                                    ["--unet-channels", "16"], ["--unet-cross-attention", "0,2"],
+                                    ["--vae-adversarial", "nan"], ["--vae-adversarial-start", "-5"],
+                                    ["--run", "{tmp}/none/run"], ["--init", "{tmp}/out"]])
 def test_bad_training_options_are_refused_in_one_line(tmp_path, capsys, option):
+    option = [o.format(tmp=tmp_path) for o in option]
     with pytest.raises(SystemExit) as exit_:
-        backbone_main(["--data", str(tmp_path / "none"), "--out", str(tmp_path / "out"), *option])
-    assert exit_.value.code == 2 and f"argument {option[0]}" in capsys.readouterr().err
+        cli(["--data", str(tmp_path / "none"), "--out", str(tmp_path / "out"), *option])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1, err
+    assert f"argument {option[0]}" in err or f"{option[1]}: is or shares a folder with" in err or (
+        f"{tmp_path / 'out'}: is or shares a folder with --init" in err)
     assert not (tmp_path / "out.run").exists()
 
 
@@ -305,7 +311,8 @@ def test_inputs_the_sfx_recipe_cannot_use_are_one_line_and_leave_no_run_folder(t
     (tmp_path / "not_a_folder").write_text("x")
     common = ["--recipe", "sfx", "--data", str(corpus), "--vocoder", str(vocoder), "--vae-steps", "1"]
     for extra, message in [
-        (["--text-encoder", str(tmp_path)], "no config.json (not a transformers sentence-encoder folder)"),
+        (["--text-encoder", str(tmp_path / "no_vocab" / "..")], "is or shares a folder with --text-encoder"),
+        (["--text-encoder", str(tmp_path / "not_a_folder")], "no config.json (not a transformers sentence-encoder folder)"),
         (["--text-encoder", str(tmp_path / "no_vocab")], "vocabulary files are missing or belong to another model"),
         (["--text-encoder", str(encoder), "--vae-crop", "353"], "--vae-crop 353: must be at most the model's width"),
         (["--text-encoder", str(encoder), "--vae-crop", "6"], "and a multiple of 4 (the VAE's downsampling)"),

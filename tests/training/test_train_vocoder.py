@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -157,6 +158,8 @@ def test_a_run_refuses_other_inputs_and_broken_checkpoints_in_one_line(tmp_path,
 @pytest.mark.parametrize("flags, message", [
     (["--out", "{tmp}/v", "--run", "{tmp}/v"], "give the checkpoints a folder of their own"),
     (["--out", "{tmp}/v", "--run", "{tmp}/v/run"], "give the checkpoints a folder of their own"),
+    (["--out", "{tmp}/v", "--run", "{tmp}/vocoder"], "is or shares a folder with --vocoder"),
+    (["--out", "{tmp}/corpus/v"], "is or shares a folder with --data"),
     (["--out", "{tmp}/v", "--device", "meta"], "unknown device 'meta'"),
     (["--out", "{tmp}/v", "--seed", "123456789012345678901"], "--seed"),
 ])
@@ -164,5 +167,17 @@ def test_bad_folders_devices_and_seeds_are_one_line_before_any_work(tmp_path, ca
     corpus, vocoder = _inputs(tmp_path)
     argv = ["--data", str(corpus), "--vocoder", str(vocoder), "--steps", "1", "--batch", "1", "--mel-only",
             *(f.format(tmp=tmp_path) for f in flags)]
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     assert message in _fails(capsys, argv)
-    assert not (tmp_path / "v").exists() and not (tmp_path / "v.run").exists()
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # nothing written anywhere
+
+
+def test_a_backbones_own_vocoder_is_fine_tuned_with_the_backbones_mel(tmp_path):
+    """A backbone's vocoder/ has no mel_config.json of its own: the backbone's, one folder up, is its mel."""
+    corpus, vocoder = _inputs(tmp_path)
+    backbone = tmp_path / "backbone"
+    shutil.copytree(vocoder, backbone / "vocoder")
+    (backbone / "vocoder" / "mel_config.json").rename(backbone / "mel_config.json")
+    cli(["--vocoder", str(backbone / "vocoder"), "--data", str(corpus), "--steps", "1", "--batch", "1", "--mel-only",
+         "--out", str(tmp_path / "tuned")])
+    assert vocoder_mel_config(tmp_path / "tuned") == vocoder_mel_config(vocoder)
