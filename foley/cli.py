@@ -520,83 +520,90 @@ def _cmd_dub(args: argparse.Namespace) -> int:
 def _dub_share(args: argparse.Namespace, videos, device: str, process: int, processes: int):
     """Dub this process's share of ``videos``; its summary. Progress bars (on a terminal) only
     when one process dubs them all: several would draw over each other."""
-    from tqdm import tqdm
-
-    from .media.video import quiet_ffmpeg_log
-    from .models.backbone import visual_steps_said
-    from .pipelines.dub import FoleyPipeline
     from .media.files import missing_folders, removed_if_empty
-    from .pipelines.dub_batch import OutputOptions, check_outputs, dub_batch, needs_model
+    from .pipelines.dub_batch import check_outputs
 
     new_folders = missing_folders(args.output)
     check_outputs(videos, args.output)  # before the model loads
     # A run that writes nothing (the model cannot load, every video fails, Ctrl-C) leaves no empty
     # folders behind; not when processes share the batch, as another may still write into them.
     with removed_if_empty(new_folders if processes == 1 else []):
-        quiet_ffmpeg_log()  # before the inputs are probed
-        pipeline = None  # not loaded when every video is already dubbed, clashes or cannot be read
-        if needs_model(videos, args.output, args.overwrite):
-            pipeline = FoleyPipeline.from_pretrained(args.model, device=device)
-            pipeline.check_caption(args.caption)
-        if pipeline is not None and not args.quiet and process == 0:
-            cfg = pipeline.settings(scale=args.scale, steps=args.steps, guidance=args.guidance, visual_steps=args.visual_steps)
-            interval = visual_steps_said(cfg.visual_steps, cfg.steps) if pipeline.may_caption(args.caption) else ""
-            print(f"model {args.model}: {cfg.steps} {cfg.scheduler} steps, guidance {cfg.guidance:g}, "
-                  f"scale (lambda) {cfg.scale:g}{interval}, seed {args.seed}", file=sys.stderr)
-        bars: dict[str, tqdm] = {}
-        no_bars = args.quiet or processes > 1
+        return _dub_checked_share(args, videos, device, process, processes)
 
-        def progress(stage: str, i: int, n: int) -> None:
-            bar = bars.get(stage)
-            if bar is None or i == 0:
-                if bar is not None:
-                    bar.close()
-                bar = bars[stage] = tqdm(total=n, desc=f"  {stage}", leave=False, unit="",
-                                         disable=True if no_bars else None)  # None: only on a terminal
-            bar.n = i
-            bar.refresh()
 
-        # Per video, only the lines the summary may need: a batch's audio is not kept.
-        silent_notes, seen_notes = {}, {}
+def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: int, processes: int):
+    """``_dub_share`` once the outputs are checked: the model (when a video needs it), the dubs, the summary."""
+    from tqdm import tqdm
 
-        def generate(video):
-            result = pipeline.dub(video, caption=args.caption, scale=args.scale, steps=args.steps,
-                                  guidance=args.guidance, seed=args.seed, progress=progress,
-                                  visual_steps=args.visual_steps)
-            silent_notes[video] = [pipeline.unrecognized_note(result, name_sounds) for name_sounds in (False, True)]
-            seen_notes[video] = pipeline.seen_note(result)
-            return result.audio, result.sample_rate
+    from .media.video import quiet_ffmpeg_log
+    from .models.backbone import visual_steps_said
+    from .pipelines.dub import FoleyPipeline
+    from .pipelines.dub_batch import OutputOptions, dub_batch, needs_model
 
-        named = []  # which sounds the model knows is said once in the summary
+    quiet_ffmpeg_log()  # before the inputs are probed
+    pipeline = None  # not loaded when every video is already dubbed, clashes or cannot be read
+    if needs_model(videos, args.output, args.overwrite):
+        pipeline = FoleyPipeline.from_pretrained(args.model, device=device)
+        pipeline.check_caption(args.caption)
+    if pipeline is not None and not args.quiet and process == 0:
+        cfg = pipeline.settings(scale=args.scale, steps=args.steps, guidance=args.guidance, visual_steps=args.visual_steps)
+        interval = visual_steps_said(cfg.visual_steps, cfg.steps) if pipeline.may_caption(args.caption) else ""
+        print(f"model {args.model}: {cfg.steps} {cfg.scheduler} steps, guidance {cfg.guidance:g}, "
+              f"scale (lambda) {cfg.scale:g}{interval}, seed {args.seed}", file=sys.stderr)
+    bars: dict[str, tqdm] = {}
+    no_bars = args.quiet or processes > 1
 
-        def silent_note(video):
-            notes = silent_notes.pop(video, [pipeline.unrecognized_note(None, name_sounds) for name_sounds in (False, True)])
-            named.append(video)
-            return notes[len(named) == 1]
+    def progress(stage: str, i: int, n: int) -> None:
+        bar = bars.get(stage)
+        if bar is None or i == 0:
+            if bar is not None:
+                bar.close()
+            bar = bars[stage] = tqdm(total=n, desc=f"  {stage}", leave=False, unit="",
+                                     disable=True if no_bars else None)  # None: only on a terminal
+        bar.n = i
+        bar.refresh()
 
-        def on_start(video, i, n):
-            if not args.quiet:
-                where = f" (process {process})" if processes > 1 else ""
-                print(f"[{i + 1}/{n}] {video}{where}", file=sys.stderr)
+    # Per video, only the lines the summary may need: a batch's audio is not kept.
+    silent_notes, seen_notes = {}, {}
 
-        def on_skipped(video, i, n):
-            if not args.quiet:
-                where = f" (process {process})" if processes > 1 else ""
-                print(f"[{i + 1}/{n}] {video}{where}: already dubbed, skipped", file=sys.stderr)
+    def generate(video):
+        result = pipeline.dub(video, caption=args.caption, scale=args.scale, steps=args.steps,
+                              guidance=args.guidance, seed=args.seed, progress=progress,
+                              visual_steps=args.visual_steps)
+        silent_notes[video] = [pipeline.unrecognized_note(result, name_sounds) for name_sounds in (False, True)]
+        seen_notes[video] = pipeline.seen_note(result)
+        return result.audio, result.sample_rate
 
-        def on_failed(video, reason):
-            if not args.quiet:
-                print(f"  failed: {reason}", file=sys.stderr)
+    named = []  # which sounds the model knows is said once in the summary
 
-        options = OutputOptions(overwrite=args.overwrite, keep_original=args.keep_original, mix_original_db=args.mix_original)
-        summary = dub_batch(videos, args.output, generate, options, on_start=on_start, on_failed=on_failed,
-                            on_skipped=on_skipped,
-                            silent_note=silent_note,
-                            process=process, processes=processes)
-        summary.notes += [(str(video), note) for video, note in seen_notes.items() if note and str(video) in summary.done]
-        for bar in bars.values():
-            bar.close()
-        return summary
+    def silent_note(video):
+        notes = silent_notes.pop(video, [pipeline.unrecognized_note(None, name_sounds) for name_sounds in (False, True)])
+        named.append(video)
+        return notes[len(named) == 1]
+
+    def on_start(video, i, n):
+        if not args.quiet:
+            where = f" (process {process})" if processes > 1 else ""
+            print(f"[{i + 1}/{n}] {video}{where}", file=sys.stderr)
+
+    def on_skipped(video, i, n):
+        if not args.quiet:
+            where = f" (process {process})" if processes > 1 else ""
+            print(f"[{i + 1}/{n}] {video}{where}: already dubbed, skipped", file=sys.stderr)
+
+    def on_failed(video, reason):
+        if not args.quiet:
+            print(f"  failed: {reason}", file=sys.stderr)
+
+    options = OutputOptions(overwrite=args.overwrite, keep_original=args.keep_original, mix_original_db=args.mix_original)
+    summary = dub_batch(videos, args.output, generate, options, on_start=on_start, on_failed=on_failed,
+                        on_skipped=on_skipped,
+                        silent_note=silent_note,
+                        process=process, processes=processes)
+    summary.notes += [(str(video), note) for video, note in seen_notes.items() if note and str(video) in summary.done]
+    for bar in bars.values():
+        bar.close()
+    return summary
 
 
 def _cmd_ui(args: argparse.Namespace) -> int:
