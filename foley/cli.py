@@ -379,7 +379,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
     print(f"plan ({planner.name}, {plan.duration_s:g} s):")
     for e in plan.events:
         gain = f" {e.gain_db:+.0f} dB" if e.gain_db else ""
-        print(f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{gain}")
+        print(f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{gain}{'  (fills its span)' if e.fill else ''}")
     if previous is not None:
         print("changed: " + ("; ".join(plan_changes(previous, plan)) or "nothing (the plan is as it was)"))
     backbone = load_backbone(model, args.device, flag)
@@ -392,7 +392,8 @@ def _compose_turn(args: argparse.Namespace) -> int:
     cache_dir = session.cache_dir if session else Path.home() / ".cache" / "foley" / "compose"
     cache = EventCache(cache_dir, model_id=model_id(model))
     mix, stats = render(plan, backbone, cache, sampler, align_onsets=not args.no_align,
-                        progress=lambda e: print(f"  rendered: {e.caption}", file=sys.stderr))
+                        progress=lambda e, repeats: print(f"  rendered: {e.caption}" + (
+                            f" ({repeats} times until {e.end_s:g} s)" if repeats > 1 else ""), file=sys.stderr))
     sample_rate = backbone.mel.sample_rate
     writers = [(out, lambda part: write_audio(part, mix, sample_rate))]
     if timeline:

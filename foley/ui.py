@@ -26,7 +26,7 @@ try:
 except ImportError:
     raise FoleyError("the web UI needs the ui extra: pip install 'foley[ui]'") from None
 
-PLAN_HEADERS = ["caption", "start_s", "end_s", "gain_db"]
+PLAN_HEADERS = ["caption", "start_s", "end_s", "gain_db", "fill"]
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "examples" / "hammer.mp4"
 
 
@@ -165,8 +165,8 @@ class Studio:
 
 
 def plan_rows(plan) -> list[list]:
-    """The plan as table rows: caption, start_s, end_s, gain_db."""
-    return [[e.caption, round(e.start_s, 2), round(e.end_s, 2), round(e.gain_db, 1)] for e in plan.events]
+    """The plan as table rows: caption, start_s, end_s, gain_db, fill."""
+    return [[e.caption, round(e.start_s, 2), round(e.end_s, 2), round(e.gain_db, 1), e.fill] for e in plan.events]
 
 
 def history_markdown(turns: list[dict]) -> str:
@@ -292,7 +292,7 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
                     with gr.Row():
                         new_button = gr.Button("New bed", variant="primary", elem_id="compose-new")
                         edit_button = gr.Button("Apply edit", elem_id="compose-edit")
-                    table = gr.Dataframe(headers=PLAN_HEADERS, datatype=["str", "number", "number", "number"],
+                    table = gr.Dataframe(headers=PLAN_HEADERS, datatype=["str", "number", "number", "number", "bool"],
                                          interactive=True, label="plan (editable)", elem_id="compose-plan")
                     table_button = gr.Button("Render the edited table", elem_id="compose-table")
                 with gr.Column():

@@ -1,7 +1,8 @@
 """`foley compose`: generate a plan's events with the backbone and mix them on a timeline.
 
 Each event is generated from its caption at its own length (events longer than the model
-window are generated in overlapping windows joined with equal-power crossfades), gets
+window are generated in overlapping windows joined with equal-power crossfades; one that
+fills its span is laid take after take until its end), gets
 a 10 ms fade-in and a 0.25 s release at its planned end, is leveled (foreground events to one loudness, background beds
 such as rain or wind BED_UNDER_DB under it, as a Foley mix keeps ambience under the spot
 effects), gets its gain, and is added at its start time. The mix is loudness-normalized
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import MAX_GUIDANCE, MAX_STEPS, SCHEDULER_NAMES
+from ..config import MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES
 from ..errors import FoleyError, MediaError
 from ..evaluation.onset import detect_onsets
 from ..media.audio import PEAK_LIMIT, loudness_gain, normalize_loudness, read_audio, spectrogram_db, write_audio
@@ -200,6 +201,61 @@ def align_first_onset(wav: np.ndarray, sample_rate: int) -> np.ndarray:
     return np.concatenate([wav[onsets[0]:], np.zeros(onsets[0], dtype=wav.dtype)])
 
 
+# A plan event with ``fill`` lasts its whole span. A take that sounds for only part of it (the
+# sfx backbone learned one-shot recordings: a single step, a single hit) is laid again and
+# again, as a Foley editor lays steps: each take's sounding part, a pause, then the next take.
+FILL_TAKES = 4  # distinct takes generated for a filled event; later repeats go round them again
+FILL_SEED_STEP = 7_919  # take k of an event: its seed + k * this
+FILL_PAUSE_S = 0.1  # silence after a take's sounding part before the next one starts
+FILL_MIN_PERIOD_S = 0.45  # repeats no faster than this (a brisk walk's steps)
+FILL_JITTER = 0.08  # each period varies by up to this fraction, so that repeats are not metronomic
+SOUNDING_TOP_DB = 40.0  # a take sounds from its first to its last frame within this of its loudest
+
+
+def sounding_span(wav: np.ndarray) -> tuple[int, int]:
+    """(start, end) samples of the part of ``wav`` that sounds: librosa's trim at SOUNDING_TOP_DB
+    under the loudest 512-sample frame; (0, 0) for digital silence."""
+    import librosa
+
+    if not np.any(wav):
+        return 0, 0
+    _, (start, end) = librosa.effects.trim(wav, top_db=SOUNDING_TOP_DB, frame_length=512, hop_length=128)
+    return int(start), int(end)
+
+
+def fill_span(take, total: int, sample_rate: int, seed: int) -> tuple[np.ndarray, int, int]:
+    """(total,) audio of a sound that lasts its span, and (repeats laid, takes used).
+
+    ``take(k)`` gives take k, (total,) audio (k < FILL_TAKES, each asked for once, only when
+    needed). A take 0 that sounds until the span's end is returned as it is. Otherwise take 0
+    keeps its place at the start, cut after its sounding part (:func:`sounding_span`), and each
+    later repeat is the next take's sounding part (going round the takes), started one period
+    after the previous one: its sounding length plus FILL_PAUSE_S, at least FILL_MIN_PERIOD_S,
+    varied by FILL_JITTER (seeded). Repeats start while at least half of one fits."""
+    first = take(0)
+    _, end = sounding_span(first)
+    if end + FILL_PAUSE_S * sample_rate >= total:
+        return first, 1, 1
+    rng = np.random.default_rng(seed)
+    out = np.zeros(total, dtype=np.float32)
+    pieces = [first[:end]]
+    t = k = repeats = 0
+    while t < total:
+        if k == len(pieces) < FILL_TAKES:
+            start, end = sounding_span(wav := take(k))
+            pieces.append(wav[start:end])
+        piece = pieces[k % FILL_TAKES]
+        if t + len(piece) // 2 > total:
+            break
+        n = min(len(piece), total - t)
+        out[t:t + n] += piece[:n]
+        repeats += bool(n)
+        period = max(len(piece) + FILL_PAUSE_S * sample_rate, FILL_MIN_PERIOD_S * sample_rate)
+        t += round(period * (1 + FILL_JITTER * rng.uniform(-1, 1)))
+        k += 1
+    return out, repeats, len(pieces)
+
+
 def _edge_fades(wav: np.ndarray, fade_in: int, fade_out: int) -> np.ndarray:
     """Linear fades over the first ``fade_in`` and the last ``fade_out`` samples (each at
     most half the clip)."""
@@ -236,7 +292,9 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
 
     With ``align_onsets`` each event's first onset is moved onto its planned start (a
     generated clip may begin with silence); background sounds (``is_background``) are not
-    moved, so a bed covers its whole span. Events are leveled to EVENT_LUFS (beds
+    moved, so a bed covers its whole span. An event with ``fill`` is repeated take after take
+    until its end (:func:`fill_span`); ``progress(event, repeats)`` is called after each event.
+    Events are leveled to EVENT_LUFS (beds
     BED_UNDER_DB under it; near-silence is lifted by at most 20 dB) before their gain, and the
     mix is then leveled as a whole (-20 LUFS, peaks under -1 dBFS) by the gain that the same mix
     with every event at 0 dB needs: an event's gain changes the mix by that much, even when it
@@ -246,21 +304,29 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     level = np.zeros_like(mix)  # the same mix with every event's gain at 0 dB: what the whole is leveled by
     stats, t0 = RenderStats(), time.perf_counter()
     for e in plan.events:
-        seed = e.seed_used
-        key = cache.key(e.caption, e.length_s, seed, sampler)
-        wav = cache.get(key, sr, round(e.length_s * sr))
-        if wav is None:
-            wav = generate_event(backbone, e.caption, e.length_s, seed, sampler)
-            cache.put(key, wav, sr)
-            stats.generated += 1
+        background = is_background(e.caption)
+
+        def take(k: int, e=e, background=background) -> np.ndarray:  # (samples(e.length_s),)
+            seed = (e.seed_used + k * FILL_SEED_STEP) % (MAX_SEED + 1)
+            key = cache.key(e.caption, e.length_s, seed, sampler)
+            wav = cache.get(key, sr, round(e.length_s * sr))
+            if wav is None:
+                wav = generate_event(backbone, e.caption, e.length_s, seed, sampler)
+                cache.put(key, wav, sr)
+                stats.generated += 1
+            else:
+                stats.reused += 1
+            if align_onsets and not background:  # a bed has no attack to place: it fills its span
+                wav = align_first_onset(wav, sr)
+            return wav
+
+        if e.fill:
+            wav, repeats, _ = fill_span(take, round(e.length_s * sr), sr, e.seed_used)
         else:
-            stats.reused += 1
+            wav, repeats = take(0), 1
         peak_db = 20 * np.log10(float(np.abs(wav).max(initial=0.0)) + 1e-12)
         if peak_db < FAINT_PEAK_DBFS:
             stats.faint.append((e.caption, peak_db))
-        background = is_background(e.caption)
-        if align_onsets and not background:  # a bed has no attack to place: it fills its span
-            wav = align_first_onset(wav, sr)
         wav = normalize_loudness(wav, sr, EVENT_LUFS - (BED_UNDER_DB if background else 0.0))
         wav = _edge_fades(wav, round(EDGE_FADE_S * sr), round(RELEASE_S * sr))
         start = round(e.start_s * sr)
@@ -268,7 +334,7 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         level[start:start + n] += wav[:n]
         mix[start:start + n] += wav[:n] * np.float32(10 ** (e.gain_db / 20))
         if progress:
-            progress(e)
+            progress(e, repeats)
     stats.seconds = time.perf_counter() - t0
     gain = np.float32(loudness_gain(level, sr))  # so a gain is heard as given, even on the only event
     mix *= gain

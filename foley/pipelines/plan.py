@@ -1,7 +1,8 @@
 """Sound plans: timed atomic events on a timeline, and a forgiving, safe parser for them.
 
 A plan is what a planner writes for `foley compose`: events with a caption, a start and an
-end (seconds), an optional gain and seed, and the total duration. The rules (from the
+end (seconds), an optional gain and seed, an optional ``fill`` (the sound repeats, take after
+take, until its end: footsteps, hammering), and the total duration. The rules (from the
 Audio-Agent paper): times inside [0, duration], at least one event reaching the end,
 overlaps allowed, a few sounds at once at most (the planner is asked for two; the mixer accepts three).
 
@@ -46,6 +47,7 @@ class Event:
     end_s: float
     gain_db: float = 0.0
     seed: int | None = None
+    fill: bool = False  # the sound lasts its whole span: repeated take after take when a take is shorter
 
     @property
     def length_s(self) -> float:
@@ -96,7 +98,8 @@ def plan_changes(previous: Plan, plan: Plan) -> list[str]:
         old.remove(was), new.remove(e)
         said = [f"{_span(was)} -> {_span(e)}" if (was.start_s, was.end_s) != (e.start_s, e.end_s) else "",
                 f"{was.gain_db:+g} dB -> {e.gain_db:+g} dB" if was.gain_db != e.gain_db else "",
-                "another take" if was.seed_used != e.seed_used else ""]
+                "another take" if was.seed_used != e.seed_used else "",
+                ("repeated to its end" if e.fill else "once") if was.fill != e.fill else ""]
         lines.append(f"{e.caption}: {', '.join(w for w in said if w)}")
     if len(old) == 1 and len(new) == 1:
         return lines + [f"replaced: {old[0].caption} ({_span(old[0])}) -> {new[0].caption} ({_span(new[0])})"]
@@ -146,7 +149,10 @@ def _event(raw, i: int, duration_s: float) -> Event | None:
         seed = int(_number(seed, f"event {i + 1} seed"))
         if not 0 <= seed <= MAX_SEED:
             raise PlanError(f"event {i + 1}: seed must be between 0 and {MAX_SEED}, got {seed}")
-    return Event(caption, round(start, 3), round(end, 3), float(gain), seed)
+    fill = keys.get("fill")  # true, false or absent; a table's bool cell or the word as text too
+    if str(fill).strip().lower() not in ("true", "false", "none", ""):
+        raise PlanError(f"event {i + 1}: fill must be true or false, got {fill!r}"[:200])
+    return Event(caption, round(start, 3), round(end, 3), float(gain), seed, str(fill).strip().lower() == "true")
 
 
 def _max_overlap(events: list[Event]) -> int:

@@ -117,7 +117,8 @@ def _timed_event(caption: str, duration_s: float) -> dict | None:
     if _STRAY_TIME.search(_clean(m["c"])):  # "a dog barks at 2 s at 5 s"
         raise PlanError(f"cannot place {caption!r}: it gives more than one time")
     start_s, end_s = _on_timeline(_clean(m["c"]), start_s, end_s, duration_s, f"placing it at {start_s:g} s")
-    return {"caption": _clean(m["c"]), "start_time": start_s, "end_time": end_s}
+    # A span the text gives ("for 1 s", "from 2 to 6 s") is how long the sound lasts: it fills it.
+    return {"caption": _clean(m["c"]), "start_time": start_s, "end_time": end_s, "fill": at is None or bool(length)}
 
 
 def _untimed(caption: str) -> tuple[str, float | None]:
@@ -138,9 +139,10 @@ def _untimed(caption: str) -> tuple[str, float | None]:
 def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3) -> Plan:
     """Lay a description's parts on the timeline, in order. A part with its own times ("at T s",
     "from A to B s") is placed there; the parts between two such (or an edge of the timeline)
-    share the time between them: one that says how long it lasts ("for N s") takes that, the
-    others equal slots, and simultaneous parts ("while", "with", "and") share their slot. A
-    background sound (rain, wind, crowd, ...) keeps playing to the end. Raises PlanError for a
+    share the time between them: one that says how long it lasts ("for N s") takes that and
+    fills it (``Event.fill``: repeated until its end), the others equal slots, and simultaneous
+    parts ("while", "with", "and") share their slot. A background sound (rain, wind, crowd, ...)
+    keeps playing to the end. A part placed "from A to B s" or "at T s for N s" fills its span too. Raises PlanError for a
     time it cannot read, or parts that do not fit."""
     parts = []
     for seq in (s for s in _SEQ.split(in_seconds(description)) if s and s.strip()):
@@ -188,7 +190,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
             slot_end = stop if last else t + span
             for caption, own in group:
                 end = t + own if own is not None else (duration_s if is_background(caption) else slot_end)
-                events.append({"caption": caption, "start_time": t, "end_time": min(end, duration_s)})
+                events.append({"caption": caption, "start_time": t, "end_time": min(end, duration_s),
+                               "fill": own is not None})
                 slot_ends.append(min(slot_end, duration_s))
             t += span
     sounding = [k for k, e in enumerate(events) if not _SILENCE.match(e["caption"])]  # a silence keeps its slot only
@@ -352,7 +355,7 @@ def _added(text: str, duration_s: float) -> dict:
     if event is None:
         caption, length = _untimed(_clean(text))
         start, end = _on_timeline(caption, 0.0, length if length is not None else duration_s, duration_s, "adding it")
-        event = {"caption": caption, "start_time": start, "end_time": end}
+        event = {"caption": caption, "start_time": start, "end_time": end, "fill": length is not None}
     return event
 
 
@@ -377,7 +380,7 @@ def _target(previous: Plan, target: str) -> int:
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
     text = _clean(in_seconds(instruction))
-    events = [dict(caption=e.caption, start_time=e.start_s, end_time=e.end_s, gain_db=e.gain_db, seed=e.seed)
+    events = [dict(caption=e.caption, start_time=e.start_s, end_time=e.end_s, gain_db=e.gain_db, seed=e.seed, fill=e.fill)
               for e in previous.events]
     d = previous.duration_s
     for kind, pattern in _EDITS:
@@ -460,15 +463,16 @@ atomic sound events, each one a single sound source, and place them on a timelin
 Answer with JSON only: {{"events": [{{"caption": "...", "start_time": seconds, "end_time": seconds}}, ...]}}.
 Rules: every time lies between 0 and {duration}; at least one event ends at {duration}; events may \
 overlap, but never more than two at the same moment; captions are short and concrete ("a dog barks", \
-not "the dog from before"). When you are given the current plan and a change to make, return the whole \
-new plan, keeping the events the change does not touch exactly as they were."""
+not "the dog from before"); an event that keeps going or repeats until its end time (footsteps, \
+hammering, a clock ticking) adds "fill": true. When you are given the current plan and a change to \
+make, return the whole new plan, keeping the events the change does not touch exactly as they were."""
 
 EXAMPLES = [
     ("rain all along, and a clap of thunder early on", 10,
      {"events": [{"caption": "rain falling", "start_time": 0, "end_time": 10},
                  {"caption": "a clap of thunder", "start_time": 2, "end_time": 5}]}),
     ("a basketball is dribbled, goes into the hoop, and the crowd goes wild", 10,
-     {"events": [{"caption": "a basketball bouncing", "start_time": 0, "end_time": 7},
+     {"events": [{"caption": "a basketball bouncing", "start_time": 0, "end_time": 7, "fill": True},
                  {"caption": "a ball hits the hoop", "start_time": 5, "end_time": 7},
                  {"caption": "a crowd cheering", "start_time": 7, "end_time": 10}]}),
 ]
@@ -483,8 +487,8 @@ def planner_messages(text: str, duration_s: float, previous: Plan | None) -> lis
     if previous is None:
         request = f"Description ({duration_s:g} s): {text}"
     else:
-        current = {"events": [{"caption": e.caption, "start_time": e.start_s, "end_time": e.end_s}
-                              for e in previous.events]}
+        current = {"events": [{"caption": e.caption, "start_time": e.start_s, "end_time": e.end_s,
+                               **({"fill": True} if e.fill else {})} for e in previous.events]}
         request = f"Current plan: {json.dumps(current)}\nChange: {text}"
     return messages + [{"role": "user", "content": request}]
 

@@ -445,3 +445,74 @@ def test_cli_compose_refuses_an_output_it_cannot_write_before_any_work(tmp_path)
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
         assert "cannot write there" in done.stderr and "Traceback" not in done.stderr and done.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
+class StepBackbone(BedBackbone):
+    """A one-shot model: a 0.15 s burst at the start of every clip, then silence (as the sfx
+    backbone answers "footsteps": one step)."""
+
+    def generate(self, captions, duration_s, **kw):
+        import torch
+
+        clip = np.zeros(round(duration_s * 16_000), np.float32)
+        rng = np.random.default_rng(kw["seed"])  # a struck sound: sharp attack, 30 ms decay
+        clip[:2400] = rng.standard_normal(2400) * np.exp(-np.arange(2400) / 480) * rng.uniform(0.1, 0.3)
+        return torch.from_numpy(clip)[None]
+
+
+def burst_starts(mix: np.ndarray, sr: int) -> np.ndarray:
+    """Start times (s) of the bursts in ``mix``: where the 10 ms RMS rises above -40 dB of its peak."""
+    frames = np.sqrt((mix[: len(mix) // 160 * 160].reshape(-1, 160).astype(np.float64) ** 2).mean(axis=1))
+    loud = frames > frames.max() * 1e-2
+    return np.flatnonzero(loud[1:] & ~loud[:-1]) * 0.01 + 0.01 if loud[0] == 0 else \
+        np.concatenate([[0.0], np.flatnonzero(loud[1:] & ~loud[:-1]) * 0.01 + 0.01])
+
+
+def test_a_sound_that_fills_its_span_is_repeated_take_after_take(tmp_path):
+    from foley.pipelines.compose import FILL_JITTER, FILL_MIN_PERIOD_S, FILL_TAKES
+
+    plan = RulesPlanner().plan("footsteps for 3 s", 5.0)
+    assert [(e.caption, e.start_s, e.end_s, e.fill) for e in plan.events] == [("footsteps", 0.0, 3.0, True)]
+    told = []
+    mix, stats = render(plan, StepBackbone(), EventCache(tmp_path, "steps"), FAST, progress=lambda e, n: told.append(n))
+    starts = burst_starts(mix, 16_000)
+    gaps = np.diff(starts)
+    assert len(starts) == told[0] == 7, starts  # 0, 0.45, ..., 2.7 s: a step each period while half of one fits
+    low, high = FILL_MIN_PERIOD_S * (1 - FILL_JITTER) - 0.02, FILL_MIN_PERIOD_S * (1 + FILL_JITTER) + 0.02
+    assert np.all(gaps > low) and np.all(gaps < high), gaps
+    assert starts[-1] < 3.0 and np.abs(mix[round(3.0 * 16_000):]).max() < 1e-6  # nothing past the span
+    peaks = [float(np.abs(mix[round(s * 16_000):round((s + 0.2) * 16_000)]).max()) for s in starts]
+    assert stats.generated == FILL_TAKES and len(set(np.round(peaks[:4], 4))) == 4  # four takes, each its own
+    assert peaks[5] == pytest.approx(peaks[1], rel=1e-3), peaks  # then round them again (take 0 has the fade-in)
+    again, stats = render(plan, StepBackbone(), EventCache(tmp_path, "steps"), FAST)
+    assert np.array_equal(again, mix) and (stats.generated, stats.reused) == (0, FILL_TAKES)  # deterministic, cached
+
+
+def test_a_sound_without_fill_is_one_take_and_a_sounding_take_is_not_repeated(tmp_path):
+    once = RulesPlanner().plan("footsteps", 3.0)
+    assert not once.events[0].fill
+    mix, stats = render(once, StepBackbone(), EventCache(tmp_path, "once"), FAST)
+    assert len(burst_starts(mix, 16_000)) == 1 and stats.generated == 1
+    rain = RulesPlanner().plan("rain for 3 s", 5.0)  # it sounds all along: nothing to repeat
+    assert rain.events[0].fill
+    _, stats = render(rain, BedBackbone(), EventCache(tmp_path, "rain"), FAST)
+    assert stats.generated == 1
+
+
+def test_fill_span_asks_for_takes_only_when_it_needs_them():
+    from foley.pipelines.compose import fill_span
+
+    sr, asked = 16_000, []
+
+    def take(k):
+        asked.append(k)
+        clip = np.zeros(sr, np.float32)
+        clip[:800] = 0.5
+        return clip
+
+    out, repeats, takes = fill_span(take, sr, sr, seed=1)  # 1 s span: 0, ~0.45, ~0.9 s (half of it fits)
+    assert out.shape == (sr,) and (repeats, takes) == (3, 3) and asked == [0, 1, 2]
+    asked.clear()
+    whole = np.full(sr, 0.1, np.float32)
+    out, repeats, takes = fill_span(lambda k: asked.append(k) or whole, sr, sr, seed=1)
+    assert out is whole and (repeats, takes) == (1, 1) and asked == [0]

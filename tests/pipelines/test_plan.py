@@ -125,3 +125,16 @@ def test_plan_changes_say_what_an_edit_did():
     fewer = validate([{"caption": "rain", "start": 0, "end": 10, "seed": 1}], 10, reach_end=False)
     assert plan_changes(base, fewer) == ["removed: a drum (3-5 s)"] and plan_changes(fewer, base) == ["added: a drum (3-5 s)"]
     assert plan_changes(base, base) == []
+
+
+def test_fill_is_read_kept_and_checked():
+    plan = parse_plan('{"events": [{"caption": "footsteps", "start_time": 0, "end_time": 4, "fill": true},'
+                      ' {"caption": "a bell", "start_time": 4, "end_time": 10, "fill": "False"}]}')
+    assert [e.fill for e in plan.events] == [True, False]
+    assert Plan.from_dict(json.loads(plan.to_json())) == plan  # a session keeps it
+    assert not parse_plan('[{"caption": "a bell", "fill": null}]').events[0].fill  # an empty table cell
+    with pytest.raises(PlanError, match="event 1: fill must be true or false, got 3"):
+        parse_plan('[{"caption": "a bell", "fill": 3}]')
+    once = validate([{"caption": "footsteps", "start_time": 0, "end_time": 4}], 10, reach_end=False)
+    assert plan_changes(once, validate([{"caption": "footsteps", "start_time": 0, "end_time": 4, "fill": True}], 10,
+                                       reach_end=False)) == ["footsteps: repeated to its end"]

@@ -316,3 +316,20 @@ def test_rules_layout_reads_repeats_and_a_leading_after():
     assert door.events[0].seed_used != door.events[1].seed_used  # two takes
     assert [e.caption for e in p.plan("a bell rings 3 times", 9).events] == ["a bell rings"] * 3
     assert [e.caption for e in p.plan("after the rain, thunder", 10).events] == ["the rain", "thunder"]
+
+
+def test_a_span_the_text_gives_is_filled_and_edits_keep_it():
+    p = RulesPlanner()
+
+    def fills(plan):
+        return [(e.caption, e.fill) for e in plan.events]
+
+    assert fills(p.plan("footsteps on gravel for 4 seconds, then a door slams", 10)) == [
+        ("footsteps on gravel", True), ("a door slams", False)]  # the door has a slot, not a stated length
+    assert fills(p.plan("hammering from 2 to 6 s, a dog barks at 7 s", 10)) == [("hammering", True), ("a dog barks", False)]
+    assert fills(p.plan("a clock ticks at 1 s for 3 s", 10)) == [("a clock ticks", True)]
+    base = p.plan("footsteps for 4 s", 10)
+    later = p.plan("make the footsteps later by 2 s", 10, base)
+    assert fills(later) == [("footsteps", True)] and later.events[0].start_s == 2.0
+    assert sorted(fills(p.plan("add hammering for 2 s", 10, base))) == [("footsteps", True), ("hammering", True)]
+    assert '"fill": true' in planner_messages("make it louder", 10, base)[-1]["content"]
