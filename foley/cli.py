@@ -373,6 +373,10 @@ def _compose_turn(args: argparse.Namespace) -> int:
     planner = get_planner(args.planner, base_url=args.planner_url, model=args.planner_model, device=args.device)
     previous = session.plan if session else None
     plan = planner.plan(args.text, session.duration_s if session else duration_s, previous)
+    last_end = max(e.end_s for e in plan.events)
+    if previous is None and args.duration is None and plan.duration_s - last_end >= 1.0:
+        print(f"note: the sounds end at {last_end:g} s and the bed is {plan.duration_s:g} s (the default); "
+              f"--duration {last_end:g} makes it as long as they are", file=sys.stderr)
     if args.plan_only:  # the JSON alone on stdout, for a program to read
         print(plan.to_json())
         return 0

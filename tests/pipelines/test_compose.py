@@ -434,6 +434,17 @@ def test_cli_compose_plan_only_prints_json_alone_and_writes_nothing(tmp_path):
     plan = json.loads(done.stdout)
     assert [e["caption"] for e in plan["events"]] == ["rain", "thunder"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["compose.wav"]
+    assert done.stderr == ""  # rain goes on to the end of the bed: nothing to say
+
+
+def test_cli_compose_says_when_the_sounds_end_well_before_the_default_bed(tmp_path):
+    run = [sys.executable, "-m", "foley", "compose", "footsteps on gravel for 4 s", "--plan-only"]
+    done = subprocess.run(run, capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0 and json.loads(done.stdout)["duration_s"] == 10.0
+    assert done.stderr == ("note: the sounds end at 4 s and the bed is 10 s (the default); --duration 4 makes it "
+                           "as long as they are\n")
+    given = subprocess.run([*run, "--duration", "10"], capture_output=True, text=True, cwd=tmp_path)
+    assert given.returncode == 0 and given.stderr == ""  # a length the user chose is not questioned
 
 
 def test_cli_compose_refuses_an_output_it_cannot_write_before_any_work(tmp_path):
