@@ -190,15 +190,29 @@ def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: 
     return join_windows(chunks, starts, total)
 
 
+# An onset starts the sound only if what follows it (ATTACK_S) comes within ATTACK_TOP_DB of
+# the clip's loudest: a faint bump 25 dB down in a swelling rumble is not where thunder starts.
+ATTACK_S = 0.15
+ATTACK_TOP_DB = 20.0
+
+
 def align_first_onset(wav: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Shift a generated event so that its first onset falls on the event's start; the tail
-    is zero-padded (meant for sounds with an attack, not for beds). The onset is the onset
-    metric's (librosa with delta 0.3, so weak bumps in a noisy lead-in do not count),
-    backtracked to the energy minimum before it so the attack stays whole."""
+    """Shift a generated event so that its first audible onset falls on the event's start; the
+    tail is zero-padded (meant for sounds with an attack, not for beds). The onsets are the
+    onset metric's (librosa with delta 0.3), backtracked to the energy minimum before each so
+    the attack stays whole; the first whose next ATTACK_S reaches within ATTACK_TOP_DB of the
+    clip's loudest 512-sample frame (RMS) is the sound's start."""
     onsets = detect_onsets(wav, sample_rate, backtrack=True)
-    if len(onsets) == 0 or onsets[0] == 0:
+    if len(onsets) == 0:
         return wav
-    return np.concatenate([wav[onsets[0]:], np.zeros(onsets[0], dtype=wav.dtype)])
+    frames = np.lib.stride_tricks.sliding_window_view(np.pad(wav, (0, 512)), 512)[::128]  # (n_frames, 512)
+    level = np.sqrt((frames.astype(np.float64) ** 2).mean(axis=1))  # RMS every 128 samples
+    floor = level.max() * 10 ** (-ATTACK_TOP_DB / 20)
+    reach = round(ATTACK_S * sample_rate) // 128 + 1
+    start = next((int(o) for o in onsets if level[o // 128:o // 128 + reach].max(initial=0.0) >= floor), int(onsets[0]))
+    if start == 0:
+        return wav
+    return np.concatenate([wav[start:], np.zeros(start, dtype=wav.dtype)])
 
 
 # A plan event with ``fill`` lasts its whole span. A take that sounds for only part of it (the
@@ -209,7 +223,8 @@ FILL_SEED_STEP = 7_919  # take k of an event: its seed + k * this
 FILL_PAUSE_S = 0.1  # silence after a take's sounding part before the next one starts
 FILL_MIN_PERIOD_S = 0.45  # repeats no faster than this (a brisk walk's steps)
 FILL_JITTER = 0.08  # each period varies by up to this fraction, so that repeats are not metronomic
-SOUNDING_TOP_DB = 40.0  # a take sounds from its first to its last frame within this of its loudest
+SOUNDING_TOP_DB = 30.0  # a take sounds from its first to its last frame within this of its loudest
+PIECE_FADE_S = 0.01  # the fade-out where a take's sounding part is cut from its quiet tail
 
 
 def sounding_span(wav: np.ndarray) -> tuple[int, int]:
@@ -223,34 +238,44 @@ def sounding_span(wav: np.ndarray) -> tuple[int, int]:
     return int(start), int(end)
 
 
-def fill_span(take, total: int, sample_rate: int, seed: int) -> tuple[np.ndarray, int, int]:
+def fill_span(take, total: int, sample_rate: int, seed: int) -> tuple[np.ndarray | None, int, int]:
     """(total,) audio of a sound that lasts its span, and (repeats laid, takes used).
 
-    ``take(k)`` gives take k, (total,) audio (k < FILL_TAKES, each asked for once, only when
-    needed). A take 0 that sounds until the span's end is returned as it is. Otherwise take 0
-    keeps its place at the start, cut after its sounding part (:func:`sounding_span`), and each
-    later repeat is the next take's sounding part (going round the takes), started one period
-    after the previous one: its sounding length plus FILL_PAUSE_S, at least FILL_MIN_PERIOD_S,
-    varied by FILL_JITTER (seeded). Repeats start while at least half of one fits."""
+    ``take(k)`` gives take k (k < FILL_TAKES, each asked for once, only when needed), at most a
+    model window long. A take 0 that sounds to its own end is a continuous sound (rain, a
+    rumble): it is returned alone when it covers the span, else the audio is None (the span
+    is generated in windows instead). Otherwise take 0 keeps its place at the start, cut after
+    its sounding part (:func:`sounding_span`, with a PIECE_FADE_S fade), and each later repeat
+    is the next take's sounding part (going round the takes), started one period after the
+    previous one: its sounding length plus FILL_PAUSE_S, at least FILL_MIN_PERIOD_S, varied by
+    FILL_JITTER (seeded). Repeats start while at least half of one fits."""
     first = take(0)
     _, end = sounding_span(first)
-    if end + FILL_PAUSE_S * sample_rate >= total:
-        return first, 1, 1
+    if end + FILL_PAUSE_S * sample_rate >= len(first):
+        return (first[:total], 1, 1) if len(first) >= total else (None, 1, 1)
+    fade = np.linspace(1.0, 0.0, round(PIECE_FADE_S * sample_rate), dtype=np.float32)
+
+    def piece(wav: np.ndarray, start: int, end: int) -> np.ndarray:
+        cut = wav[start:end].copy()
+        n = min(len(fade), len(cut))
+        cut[len(cut) - n:] *= fade[len(fade) - n:]
+        return cut
+
     rng = np.random.default_rng(seed)
     out = np.zeros(total, dtype=np.float32)
-    pieces = [first[:end]]
+    pieces = [piece(first, 0, end)]
     t = k = repeats = 0
     while t < total:
         if k == len(pieces) < FILL_TAKES:
-            start, end = sounding_span(wav := take(k))
-            pieces.append(wav[start:end])
-        piece = pieces[k % FILL_TAKES]
-        if t + len(piece) // 2 > total:
+            wav = take(k)
+            pieces.append(piece(wav, *sounding_span(wav)))
+        cut = pieces[k % FILL_TAKES]
+        if t + len(cut) // 2 > total:
             break
-        n = min(len(piece), total - t)
-        out[t:t + n] += piece[:n]
+        n = min(len(cut), total - t)
+        out[t:t + n] += cut[:n]
         repeats += bool(n)
-        period = max(len(piece) + FILL_PAUSE_S * sample_rate, FILL_MIN_PERIOD_S * sample_rate)
+        period = max(len(cut) + FILL_PAUSE_S * sample_rate, FILL_MIN_PERIOD_S * sample_rate)
         t += round(period * (1 + FILL_JITTER * rng.uniform(-1, 1)))
         k += 1
     return out, repeats, len(pieces)
@@ -306,12 +331,12 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     for e in plan.events:
         background = is_background(e.caption)
 
-        def take(k: int, e=e, background=background) -> np.ndarray:  # (samples(e.length_s),)
+        def take(k: int, length_s: float, e=e, background=background) -> np.ndarray:  # (samples(length_s),)
             seed = (e.seed_used + k * FILL_SEED_STEP) % (MAX_SEED + 1)
-            key = cache.key(e.caption, e.length_s, seed, sampler)
-            wav = cache.get(key, sr, round(e.length_s * sr))
+            key = cache.key(e.caption, length_s, seed, sampler)
+            wav = cache.get(key, sr, round(length_s * sr))
             if wav is None:
-                wav = generate_event(backbone, e.caption, e.length_s, seed, sampler)
+                wav = generate_event(backbone, e.caption, length_s, seed, sampler)
                 cache.put(key, wav, sr)
                 stats.generated += 1
             else:
@@ -320,10 +345,11 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
                 wav = align_first_onset(wav, sr)
             return wav
 
-        if e.fill:
-            wav, repeats, _ = fill_span(take, round(e.length_s * sr), sr, e.seed_used)
-        else:
-            wav, repeats = take(0), 1
+        wav = None
+        if e.fill:  # takes one model window long (what one costs anyway), kept when the span changes
+            wav, repeats, _ = fill_span(lambda k: take(k, backbone.mel.width_s), round(e.length_s * sr), sr, e.seed_used)
+        if wav is None:
+            wav, repeats = take(0, e.length_s), 1
         peak_db = 20 * np.log10(float(np.abs(wav).max(initial=0.0)) + 1e-12)
         if peak_db < FAINT_PEAK_DBFS:
             stats.faint.append((e.caption, peak_db))

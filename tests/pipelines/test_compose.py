@@ -286,6 +286,22 @@ def test_align_first_onset_moves_the_sound_to_the_start():
     assert np.array_equal(align_first_onset(np.zeros(100, np.float32), sr), np.zeros(100, np.float32))
 
 
+def test_a_faint_bump_before_the_sound_is_not_where_it_starts():
+    """A bump 30 dB under the burst that follows (as a generated rumble swells in): the burst,
+    not the bump, lands on the start."""
+    from foley.pipelines.compose import align_first_onset
+
+    sr = 16_000
+    rng = np.random.default_rng(1)
+    wav = np.zeros(2 * sr, np.float32)
+    wav[1600:2400] = rng.standard_normal(800) * np.exp(-np.arange(800) / 150) * 0.01
+    wav[8000:12800] = rng.standard_normal(4800) * np.exp(-np.arange(4800) / 1200) * 0.3
+    out = align_first_onset(wav, sr)
+    first = int(np.argmax(np.abs(out) > 0.05))
+    assert first < 0.03 * sr, first / sr
+    assert np.abs(out[: round(0.03 * sr)]).max() > 0.1  # the burst's attack, kept whole
+
+
 class BedBackbone:
     """Stands in for the model: steady rain-like noise that swells in after 0.6 s (its first
     onset), as generated beds do."""
@@ -526,4 +542,31 @@ def test_fill_span_asks_for_takes_only_when_it_needs_them():
     asked.clear()
     whole = np.full(sr, 0.1, np.float32)
     out, repeats, takes = fill_span(lambda k: asked.append(k) or whole, sr, sr, seed=1)
-    assert out is whole and (repeats, takes) == (1, 1) and asked == [0]
+    assert np.array_equal(out, whole) and (repeats, takes) == (1, 1) and asked == [0]
+    out, repeats, takes = fill_span(lambda k: whole, 2 * sr, sr, seed=1)  # continuous, shorter than the span
+    assert out is None and (repeats, takes) == (1, 1)  # the caller generates the span in windows
+
+
+class NarrowStepBackbone(StepBackbone):
+    """The one-shot model with a 2 s window: spans past it are longer than one take."""
+
+    class mel:
+        sample_rate, width_s = 16_000, 2.0
+
+
+def test_a_filled_span_longer_than_the_model_window_is_repeated_to_its_end_and_edits_keep_the_takes(tmp_path):
+    from foley.pipelines.compose import FILL_TAKES
+
+    planner, cache = RulesPlanner(), EventCache(tmp_path, "narrow")
+    plan = planner.plan("footsteps for 5 s", 6.0)
+    mix, stats = render(plan, NarrowStepBackbone(), cache, FAST)
+    starts = burst_starts(mix, 16_000)
+    assert len(starts) >= 10 and starts[-1] > 4.3 and np.diff(starts).max() < 0.55, starts
+    longer = planner.plan("make the footsteps longer by 1 s", 6.0, plan)
+    mix, stats = render(longer, NarrowStepBackbone(), cache, FAST)
+    assert burst_starts(mix, 16_000)[-1] > 5.3 and (stats.generated, stats.reused) == (0, FILL_TAKES)
+    rain = planner.plan("rain for 5 s", 6.0)  # continuous: generated across the span in windows, not laid
+    narrow_bed = type("NarrowBed", (BedBackbone,), {"mel": NarrowStepBackbone.mel})()
+    mix, stats = render(rain, narrow_bed, EventCache(tmp_path, "rain"), FAST)
+    assert level_db(mix[round(4.5 * 16_000):5 * 16_000]) > level_db(mix[16_000:2 * 16_000]) - 6
+    assert stats.generated == 2  # the one-window take, then the span in windows
