@@ -314,9 +314,10 @@ BED_SECONDS = 10.0  # foley compose's bed length when none is given
 
 
 def _cmd_compose(args: argparse.Namespace) -> int:
-    from .pipelines.compose import turn_lock
+    from .pipelines.compose import Session, turn_lock
 
     if args.session and Path(args.session).is_file():  # a follow-up turn holds its session until it is saved
+        Session.open(args.session, BED_SECONDS)  # a file that is no session is refused before its lock is made
         with turn_lock(args.session):
             return _compose_turn(args)
     return _compose_turn(args)
@@ -374,7 +375,10 @@ def _compose_turn(args: argparse.Namespace) -> int:
     previous = session.plan if session else None
     plan = planner.plan(args.text, session.duration_s if session else duration_s, previous)
     last_end = max(e.end_s for e in plan.events)
-    if previous is None and args.duration is None and plan.duration_s - last_end >= 1.0:
+    if previous is None and args.duration is not None and plan.duration_s != args.duration:
+        print(f"note: the plan gives its own length, {plan.duration_s:g} s; --duration {args.duration:g} is not "
+              "used", file=sys.stderr)
+    if previous is None and args.duration is None and plan.duration_s == duration_s and plan.duration_s - last_end >= 1.0:
         print(f"note: the sounds end at {last_end:g} s and the bed is {plan.duration_s:g} s (the default); "
               f"--duration {last_end:g} makes it as long as they are", file=sys.stderr)
     if args.plan_only:  # the JSON alone on stdout, for a program to read

@@ -488,6 +488,8 @@ class Session:
             return cls(path, duration_s, [])
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError(f"a JSON {type(data).__name__}, not an object")
             if data.get("version") != SESSION_VERSION:
                 raise ValueError(f"version {data.get('version')!r}; this foley reads version {SESSION_VERSION}")
             plan = Plan.from_dict(data["plan"]) if data.get("plan") else None
@@ -496,7 +498,9 @@ class Session:
                 raise ValueError(f"sampler {sampler!r}")
             return cls(path, float(data["duration_s"]), list(data["turns"]), plan,
                        str(model) if model is not None else None, dict(sampler))
-        except (OSError, ValueError, KeyError, TypeError) as e:
+        except KeyError as e:
+            raise FoleyError(f"{path}: not a foley compose session (no {e.args[0]!r})") from None
+        except (OSError, ValueError, TypeError) as e:
             raise FoleyError(f"{path}: not a foley compose session ({e})") from None
 
     def _recorded(self, key: str) -> Path | None:

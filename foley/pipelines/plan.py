@@ -146,7 +146,10 @@ def _event(raw, i: int, duration_s: float) -> Event | None:
                         f"got {gain:g}")
     seed = keys.get("seed")
     if seed is not None:
-        seed = int(_number(seed, f"event {i + 1} seed"))
+        number = _number(seed, f"event {i + 1} seed")
+        if not number.is_integer():
+            raise PlanError(f"event {i + 1}: seed must be a whole number, got {seed!r}"[:200])
+        seed = int(number)
         if not 0 <= seed <= MAX_SEED:
             raise PlanError(f"event {i + 1}: seed must be between 0 and {MAX_SEED}, got {seed}")
     fill = keys.get("fill")  # true, false or absent; a table's bool cell or the word as text too
@@ -261,25 +264,38 @@ def _call_events(text: str) -> list[dict] | None:
     return events or None
 
 
+_JSON_START = re.compile(r"\{\s*\"|\[\s*\{")  # where a JSON plan begins inside words: {" or [{
+
+
 def is_plan_text(text: str) -> bool:
-    """``text`` is a plan itself (JSON events, or generate(...) calls), not a description of one."""
-    return text.lstrip().startswith(("{", "[")) or bool(_CALL.search(text))
+    """``text`` is a plan itself (JSON events, alone, in a ``` fence or after a few words, or
+    generate(...) calls), not a description of one."""
+    return text.lstrip().startswith(("{", "[", "```")) or bool(_CALL.search(text) or _JSON_START.search(text))
 
 
 def pasted_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3) -> Plan:
     """A plan a user gave as text (JSON as ``--plan-only`` prints it, or generate(...) calls):
     as :func:`parse_plan`, but JSON must be whole (a truncated paste is refused, not read in
-    part) and the times are kept as given."""
+    part) and the times are kept as given. JSON in a ``` fence, or after words ("Here is the
+    plan: {...}"), is read from the fence or from where it begins."""
+    fence = _FENCE.search(text)
+    if fence:
+        text = fence.group(1)
+    elif not _CALL.search(text) and (start := _JSON_START.search(text)) and not text.lstrip().startswith(("{", "[")):
+        text = text[start.start():]
     calls = len(_CALL.findall(text))
     if calls and not text.lstrip().startswith(("{", "[")) and len(_call_events(text) or []) != calls:
         raise PlanError(f"the plan has {calls} generate(...) calls and not all of them can be read (one cut short?)")
     if text.lstrip().startswith(("{", "[")):
         try:
-            json.loads(text)
+            value = json.loads(text)
         except json.JSONDecodeError as e:
             raise PlanError(f"the plan is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
         except RecursionError:
             raise PlanError("the plan is not valid JSON (nested too deeply)") from None
+        if isinstance(value, dict) and not any(isinstance(value.get(k), list) for k in ("events", "plan", "calls")) \
+                and not any(k in value for k in ("caption", "text", "prompt", "description")):
+            raise PlanError(f"the plan has no \"events\" list (its keys: {', '.join(map(str, value))})"[:200])
     return parse_plan(text, duration_s, max_simultaneous, reach_end=False)
 
 

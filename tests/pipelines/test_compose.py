@@ -247,16 +247,33 @@ def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path):
 
 
 def test_a_turn_on_a_session_that_another_turn_holds_is_refused_at_once(tmp_path):
+    from foley.pipelines.compose import RenderStats
+
     session = tmp_path / "bed.json"
-    session.write_text("{}")
-    turn = [sys.executable, "-m", "foley", "compose", "make it louder", "--session", str(session)]
+    s = Session.open(session, 8.0)
+    (tmp_path / "bed.wav").write_bytes(b"the bed")
+    s.add_turn("rain", RulesPlanner().plan("rain", 8.0), RenderStats(1, 0, 1.0), tmp_path / "bed.wav")
+    s.save()
+    saved = session.read_text()
+    turn = [sys.executable, "-m", "foley", "compose", "make the gong louder", "--session", str(session)]
     with turn_lock(session):
         held = subprocess.run(turn, capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert held.returncode == 2 and held.stdout == "" and held.stderr == (
         f"foley: error: {session}: another turn on this session is running; run this one when it has finished\n")
-    assert session.read_text() == "{}"
+    assert session.read_text() == saved
     released = subprocess.run(turn, capture_output=True, text=True, cwd=tmp_path, timeout=120)
-    assert released.returncode == 2 and "not a foley compose session" in released.stderr  # it got past the lock
+    assert released.returncode == 2 and "gong" in released.stderr and "another turn" not in released.stderr
+
+
+@pytest.mark.parametrize("content, why", [("[]", "a JSON list, not an object"), ('"x"', "a JSON str, not an object"),
+                                          ('{"version": 1}', "no 'duration_s'"), ("{oops", "Expecting")])
+def test_a_file_that_is_no_session_is_refused_in_one_line_and_left_as_it_was(tmp_path, content, why):
+    session = tmp_path / "s.json"
+    session.write_text(content)
+    done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", "--session", str(session), "--plan-only"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and why in done.stderr, done.stderr
+    assert "not a foley compose session" in done.stderr and sorted(p.name for p in tmp_path.iterdir()) == ["s.json"]
 
 
 def test_a_timeline_draws_captions_in_any_script_without_a_warning_per_glyph(tmp_path):
@@ -461,6 +478,12 @@ def test_cli_compose_says_when_the_sounds_end_well_before_the_default_bed(tmp_pa
                            "as long as they are\n")
     given = subprocess.run([*run, "--duration", "10"], capture_output=True, text=True, cwd=tmp_path)
     assert given.returncode == 0 and given.stderr == ""  # a length the user chose is not questioned
+    pasted = [sys.executable, "-m", "foley", "compose", '{"duration_s": 5, "events": [{"caption": "a door knocks", '
+              '"start_s": 0, "end_s": 3}]}', "--plan-only"]
+    done = subprocess.run(pasted, capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == ""  # its length is the plan's, not the default
+    done = subprocess.run([*pasted, "--duration", "3"], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == "note: the plan gives its own length, 5 s; --duration 3 is not used\n"
 
 
 def test_cli_compose_refuses_an_output_it_cannot_write_before_any_work(tmp_path):

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foley.pipelines.plan import Plan, PlanError, parse_plan, pasted_plan, plan_changes, validate
+from foley.pipelines.plan import Plan, PlanError, is_plan_text, parse_plan, pasted_plan, plan_changes, validate
 
 PAPER_CALLS = """Auffusion.generate('thunder clap', start_time=2, end_time=5);
 Auffusion.generate("rain falling", start_time=0, end_time=10)"""
@@ -138,3 +138,16 @@ def test_fill_is_read_kept_and_checked():
     once = validate([{"caption": "footsteps", "start_time": 0, "end_time": 4}], 10, reach_end=False)
     assert plan_changes(once, validate([{"caption": "footsteps", "start_time": 0, "end_time": 4, "fill": True}], 10,
                                        reach_end=False)) == ["footsteps: repeated to its end"]
+
+
+def test_a_pasted_plan_in_a_fence_or_after_words_is_read_and_a_plan_without_events_is_refused():
+    plan = '{"duration_s": 5, "events": [{"caption": "a door knocks", "start_s": 0, "end_s": 3}]}'
+    for text in (f"```json\n{plan}\n```", f"Here is my plan: {plan}", plan):
+        assert is_plan_text(text)
+        got = pasted_plan(text)
+        assert got.duration_s == 5 and [e.caption for e in got.events] == ["a door knocks"]
+    assert not is_plan_text("rain, then a door knocks at 3 s")
+    with pytest.raises(PlanError, match='the plan has no "events" list \\(its keys: duration_s, event\\)'):
+        pasted_plan('{"duration_s": 3, "event": [{"caption": "a bell"}]}')
+    with pytest.raises(PlanError, match="event 1: seed must be a whole number, got 1.5"):
+        pasted_plan('[{"caption": "a bell", "seed": 1.5}]')
