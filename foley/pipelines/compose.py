@@ -202,11 +202,12 @@ def align_first_onset(wav: np.ndarray, sample_rate: int) -> np.ndarray:
     onset metric's (librosa with delta 0.3), backtracked to the energy minimum before each so
     the attack stays whole; the first whose next ATTACK_S reaches within ATTACK_TOP_DB of the
     clip's loudest 512-sample frame (RMS) is the sound's start."""
+    import librosa
+
     onsets = detect_onsets(wav, sample_rate, backtrack=True)
     if len(onsets) == 0:
         return wav
-    frames = np.lib.stride_tricks.sliding_window_view(np.pad(wav, (0, 512)), 512)[::128]  # (n_frames, 512)
-    level = np.sqrt((frames.astype(np.float64) ** 2).mean(axis=1))  # RMS every 128 samples
+    level = librosa.feature.rms(y=np.pad(wav, (0, 512)), frame_length=512, hop_length=128, center=False)[0]  # every 128
     floor = level.max() * 10 ** (-ATTACK_TOP_DB / 20)
     reach = round(ATTACK_S * sample_rate) // 128 + 1
     start = next((int(o) for o in onsets if level[o // 128:o // 128 + reach].max(initial=0.0) >= floor), int(onsets[0]))
