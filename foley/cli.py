@@ -545,13 +545,15 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
     from tqdm import tqdm
 
     from .media.video import quiet_ffmpeg_log
-    from .models.backbone import visual_steps_said
-    from .pipelines.dub import FoleyPipeline
     from .pipelines.dub_batch import OutputOptions, dub_batch, needs_model
+    from .pipelines.dub import dub_settings
 
     quiet_ffmpeg_log()  # before the inputs are probed
     pipeline = None  # not loaded when every video is already dubbed, clashes or cannot be read
     if needs_model(videos, args.output, args.overwrite):
+        from .models.backbone import visual_steps_said  # diffusers: seconds to import, only when a model is needed
+        from .pipelines.dub import FoleyPipeline
+
         pipeline = FoleyPipeline.from_pretrained(args.model, device=device)
         pipeline.check_caption(args.caption)
     if pipeline is not None and not args.quiet and process == 0:
@@ -604,7 +606,11 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
         if not args.quiet:
             print(f"  failed: {reason}", file=sys.stderr)
 
-    options = OutputOptions(overwrite=args.overwrite, keep_original=args.keep_original, mix_original_db=args.mix_original)
+    settings = dub_settings(args.model, caption=args.caption, scale=args.scale, steps=args.steps, guidance=args.guidance,
+                            visual_steps=args.visual_steps, seed=args.seed)
+    settings |= {"keep-original": args.keep_original, "mix-original": args.mix_original}
+    options = OutputOptions(overwrite=args.overwrite, keep_original=args.keep_original, mix_original_db=args.mix_original,
+                            settings=settings)
     summary = dub_batch(videos, args.output, generate, options, on_start=on_start, on_failed=on_failed,
                         on_skipped=on_skipped,
                         silent_note=silent_note,

@@ -83,10 +83,12 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: 
     return wav, rate
 
 
-def write_audio(path: str | os.PathLike, wav: np.ndarray, sample_rate: int, subtype: str = "PCM_16") -> Path:
-    """Write (N,) or (C, N) float audio atomically; values are clipped to [-1, 1]. Raises
-    MediaError for audio of another shape or with non-finite values, and when the file
-    cannot be written (a full disk named as such); ``path`` is then left as it was."""
+def write_audio(path: str | os.PathLike, wav: np.ndarray, sample_rate: int, subtype: str = "PCM_16",
+                comment: str | None = None) -> Path:
+    """Write (N,) or (C, N) float audio atomically; values are clipped to [-1, 1]; ``comment``
+    goes into the file's comment tag (a WAV's LIST/INFO ICMT chunk). Raises MediaError for
+    audio of another shape or with non-finite values, and when the file cannot be written (a
+    full disk named as such); ``path`` is then left as it was."""
     wav = np.asarray(wav, dtype=np.float32)
     if wav.ndim not in (1, 2) or wav.shape[-1] == 0:
         raise MediaError(f"{path}: audio to write must be (N,) or (C, N) with N > 0, got shape {wav.shape}")
@@ -96,6 +98,8 @@ def write_audio(path: str | os.PathLike, wav: np.ndarray, sample_rate: int, subt
     try:
         with atomic_path(path) as tmp:
             with sf.SoundFile(str(tmp), "w", sample_rate, channels, subtype=subtype) as f:
+                if comment:
+                    f.comment = comment
                 for start in range(0, wav.shape[-1], WRITE_BLOCK):  # clipped block by block: no full copy
                     f.write(np.clip(wav[..., start:start + WRITE_BLOCK], -1.0, 1.0).T)
     except (sf.LibsndfileError, OSError) as e:  # the partial file is gone by now

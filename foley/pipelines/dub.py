@@ -106,6 +106,22 @@ def model_dir(spec: str | os.PathLike) -> Path:
     return Path(str(resources.files("foley").joinpath(SHIPPED_MODELS[name]))) if name in SHIPPED_MODELS else Path(spec)
 
 
+def dub_settings(model: str | os.PathLike, *, caption: str | None, scale: float | None, steps: int | None,
+                 guidance: float | None, visual_steps: float | None, seed: int) -> dict:
+    """How ``foley dub`` makes a sound, by the names of its options, with the model's own
+    defaults (its ``pipeline.json``, read without loading anything) for those not given; the
+    given values alone when that file cannot be read. A dub's wav records them."""
+    try:
+        config = PipelineConfig.read(model_dir(model) / CONFIG_NAME)
+    except (FoleyError, OSError):
+        config = None
+    given = dict(caption=caption, scale=scale, steps=steps, guidance=guidance, visual_steps=visual_steps)
+    return {"model": str(model),
+            **{name.replace("_", "-"): getattr(config, name) if value is None and config is not None else value
+               for name, value in given.items()},
+            "seed": seed}
+
+
 def component_path(root: Path, key: str, value: str) -> Path | str:
     """Where ``pipeline.json``'s ``key`` points: ``value`` relative to the model folder, or an
     absolute path; the backbone may also be a hub id (``owner/name``, e.g.

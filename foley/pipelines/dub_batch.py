@@ -13,6 +13,7 @@ video together (both or neither at their final paths), the picture copied. Sever
 from __future__ import annotations
 
 import glob
+import json
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -40,6 +41,7 @@ class OutputOptions:
     overwrite: bool = False
     keep_original: bool = False  # the original track as a second audio track
     mix_original_db: float | None = None  # mix the original track under the Foley at this gain
+    settings: dict = field(default_factory=dict)  # how the sound is made (model, sampler, seed): recorded in the wav
 
 
 @dataclass
@@ -139,6 +141,34 @@ def unfinished_output(video: Path, out_dir: Path) -> Path | None:
     if existing_dub(video, out_dir) is not None:
         return None
     return next((path for s in CONTAINERS for path in output_paths(video, out_dir, s) if path.exists()), None)
+
+
+SETTINGS_KEY = "foley dub"  # the wav's comment tag: {"foley dub": {setting: value}}
+
+
+def recorded_settings(wav_path: Path) -> dict | None:
+    """The settings that a dub's wav records in its comment tag; None for a wav without them
+    (another program's, or a dub from before they were recorded)."""
+    try:
+        with sf.SoundFile(str(wav_path)) as f:
+            recorded = json.loads(f.comment or "null")
+    except (RuntimeError, OSError, ValueError):  # soundfile.LibsndfileError is a RuntimeError; JSONDecodeError a ValueError
+        return None
+    settings = recorded.get(SETTINGS_KEY) if isinstance(recorded, dict) else None
+    return settings if isinstance(settings, dict) else None
+
+
+def settings_changes(recorded: dict | None, wanted: dict) -> list[str]:
+    """The settings in ``wanted`` that differ from those ``recorded``, in words
+    (``seed 0, now 1``); none when nothing was recorded."""
+    def said(value) -> str:
+        return "none" if value is None else repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(
+            value, float) else str(value).lower() if isinstance(value, bool) else str(value)
+
+    if recorded is None:
+        return []
+    return [f"{key} {said(recorded.get(key))}, now {said(value)}" for key, value in wanted.items()
+            if recorded.get(key) != value]
 
 
 def same_picture(video: Path, dubbed: Path) -> bool | None:
@@ -265,7 +295,7 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
         notes.append(note)
     with atomic_path(wav_path) as wav_part, atomic_path(video_path) as video_part:
         try:
-            write_audio(wav_part, wav, sr)
+            write_audio(wav_part, wav, sr, comment=json.dumps({SETTINGS_KEY: options.settings}) if options.settings else None)
         except MediaError as e:  # said of the output, not of its temporary file
             raise MediaError(str(e).replace(str(wav_part), str(wav_path), 1)) from None
         del wav  # the muxer reads the written track back
@@ -283,7 +313,8 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
     :func:`process_share`); a failure is recorded with its reason and the batch goes on.
     ``silent_note`` (or ``silent_note(video)``, asked after ``generate(video)``) is the
     summary's note on a video whose Foley track is silent. ``on_start(video, i, n)`` gets the
-    video's position in the whole batch, as ``on_skipped(video, i, n)`` for one already dubbed;
+    video's position in the whole batch, as ``on_skipped(video, i, n)`` for one already dubbed
+    (skipped even when its wav records other ``options.settings``: a note names them);
     ``on_failed(video, reason)`` hears of each failure as it happens (the summary lists them
     all at the end).
 
@@ -309,6 +340,9 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
             wav_path = output_paths(video, out_dir)[0]
             if same and _finished_wav(wav_path, video):
                 summary.skipped.append(str(video))
+                if changes := settings_changes(recorded_settings(wav_path), options.settings):
+                    summary.notes.append((str(video), f"dubbed earlier with other settings ({'; '.join(changes)}); "
+                                                      "--overwrite dubs it again"))
                 if on_skipped:
                     on_skipped(video, i, len(videos))
                 continue

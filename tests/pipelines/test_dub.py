@@ -9,7 +9,7 @@ import torch
 
 from foley.errors import FoleyError
 from foley.media.video import probe_video
-from foley.pipelines.dub import CONFIG_NAME, FoleyPipeline
+from foley.pipelines.dub import CONFIG_NAME, FoleyPipeline, dub_settings
 
 from pipeline_models import write_tiny_model
 from unit_models import K
@@ -394,3 +394,10 @@ def test_the_silence_note_says_why(pipeline):
     assert pipeline.unrecognized_note(DubResult(**quiet, recognized=False, seen=seen)) == (
         "the model saw drum, but no event of it that sounds; the Foley track is silent")
     assert pipeline.unrecognized_note(DubResult(**quiet, recognized=False)).startswith("no sound event this model knows")
+
+
+def test_dub_settings_fill_in_the_models_defaults_without_loading_it(tmp_path):
+    given = dict(caption=None, scale=None, steps=4, guidance=None, visual_steps=None, seed=3)
+    assert dub_settings("demo", **given) == {"model": "demo", "caption": "", "scale": 1.0, "steps": 4, "guidance": 5.0,
+                                             "visual-steps": 1.0, "seed": 3}  # demo's pipeline.json, steps as given
+    assert dub_settings(tmp_path / "none", **given)["guidance"] is None  # no readable config: the given values alone

@@ -21,6 +21,8 @@ from foley.pipelines.dub_batch import (
     needs_model,
     output_paths,
     process_share,
+    recorded_settings,
+    settings_changes,
 )
 
 from conftest import lavfi_video, sine, video_packet_hash
@@ -77,6 +79,31 @@ def test_batch_writes_skips_and_reports(videos, tmp_path):
     assert len(again.skipped) == 2 and not again.done and heard == [(found[0], 0, 2), (found[1], 1, 2)]
     redo = dub_batch(found[:1], out, tone, OutputOptions(overwrite=True))
     assert len(redo.done) == 1
+
+
+def test_a_dub_records_its_settings_and_a_rerun_with_others_says_so(videos, tmp_path):
+    out, video = tmp_path / "out", videos / "silent.mp4"
+    made = {"model": "demo", "caption": "", "guidance": 3.0, "seed": 0, "mix-original": None}
+    dub_batch([video], out, tone, OutputOptions(settings=made))
+    wav_path = output_paths(video, out)[0]
+    assert recorded_settings(wav_path) == made
+    again = dub_batch([video], out, tone, OutputOptions(settings=made))  # the same settings: skipped, no note
+    assert again.skipped == [str(video)] and not again.notes
+    other = dub_batch([video], out, tone, OutputOptions(settings={**made, "seed": 1, "guidance": 5.0, "caption": "rain",
+                                                                  "mix-original": -12.0}))
+    assert other.skipped == [str(video)] and not other.done  # never replaced unasked
+    assert other.notes == [(str(video), "dubbed earlier with other settings (caption '', now 'rain'; guidance 3, now 5; "
+                                        "seed 0, now 1; mix-original none, now -12); --overwrite dubs it again")]
+    redo = dub_batch([video], out, tone, OutputOptions(overwrite=True, settings={**made, "seed": 1}))
+    assert redo.done == [str(video)] and recorded_settings(wav_path)["seed"] == 1
+
+
+def test_settings_are_not_read_from_a_wav_without_them(tmp_path):
+    plain = write_audio(tmp_path / "plain.wav", sine(440, 0.5, 16_000), 16_000)
+    tagged = write_audio(tmp_path / "tagged.wav", sine(440, 0.5, 16_000), 16_000, comment='{"foley dub": [1]}')
+    (tmp_path / "junk.wav").write_bytes(b"RIFF")
+    assert [recorded_settings(p) for p in (plain, tagged, tmp_path / "junk.wav")] == [None, None, None]
+    assert settings_changes(None, {"seed": 1}) == []  # a dub from before settings were recorded is skipped as it was
 
 
 def test_keep_and_mix_original(videos, tmp_path):
