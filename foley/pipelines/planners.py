@@ -37,9 +37,11 @@ _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwa
 _SIM = re.compile(r"\s+\b(?:while|with|over|during|as|and(?!\s+-?\d))\b\s+", re.I)
 _AFTER = re.compile(r"\s+\bafter\b\s+", re.I)
 _LEADING = re.compile(r"^(?:(?:and|also|then|after)\s+)+", re.I)  # ", and wind": the sound is "wind"
-# "a door slams twice": that many parts in a row, each its own take.
+# "a door slams twice": that many parts in a row, each its own take; "twice for 3 s", "3 times
+# from 2 to 8 s", "twice at 3 s": the parts share that span, one sound each.
 _TIMES = {"twice": 2, "thrice": 3, "two times": 2, "three times": 3, "four times": 4, "five times": 5}
-_REPEAT = re.compile(r"^(?P<c>.+?)\s+(?P<n>twice|thrice|(?:two|three|four|five|\d+)\s+times)$", re.I)
+_REPEAT = re.compile(r"^(?P<c>.+?)\s+(?P<n>twice|thrice|(?:two|three|four|five|\d+)\s+times)"
+                     r"(?P<t>\s+(?:for|from|between|at)\s+.+)?$", re.I)
 _SILENCE = re.compile(r"^(?:(?:a\s+(?:short\s+|long\s+)?)?(?:silence|pause|gap)|nothing|quiet)$", re.I)
 _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river",
                "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling"}
@@ -64,7 +66,8 @@ _N = r"(\d+(?:\.\d+)?)"
 _SECONDS = r"\s*(?:s|secs?|seconds?)?"
 _TIMED = re.compile(rf"^(?P<c>.+?)\s+(?:at\s+{_N}{_SECONDS}(?:\s+for\s+{_N}{_SECONDS})?"
                     rf"|from\s+{_N}{_SECONDS}\s+(?:to|until|till)\s+{_N}{_SECONDS}"
-                    rf"|between\s+{_N}{_SECONDS}\s+and\s+{_N}{_SECONDS})$", re.I)
+                    rf"|between\s+{_N}{_SECONDS}\s+and\s+{_N}{_SECONDS}"
+                    rf"|for\s+{_N}{_SECONDS}\s+at\s+{_N}{_SECONDS})$", re.I)
 _TIMED_TAIL = re.compile(r"\s+(?:at|from|between|for)\s+.*$", re.I)  # what follows a caption's name
 _LASTING = re.compile(rf"^(?P<c>.+?)\s+for\s+{_N}{_SECONDS}$", re.I)
 # A time left in a caption after the forms above: the rules planner could not place it.
@@ -101,13 +104,15 @@ def in_seconds(text: str) -> str:
 TIMED_LENGTH_S = 2.0  # an event placed "at T s" lasts this long (as an added one does)
 
 
-def _timed_event(caption: str, duration_s: float) -> dict | None:
-    """An event for a part with its own times ("a dog barks at 3 s", "at 3 s for 1 s", "rain
-    from 2 to 6 s", "between 2 and 6 s"), else None."""
+def _timed_event(caption: str, duration_s: float, once: bool = False) -> dict | None:
+    """An event for a part with its own times ("a dog barks at 3 s", "at 3 s for 1 s" or "for 1 s
+    at 3 s", "rain from 2 to 6 s", "between 2 and 6 s"), else None. A span given fills (one
+    sound only when ``once``: a share of a repeat's span)."""
     m = _TIMED.match(caption)
     if not m:
         return None
-    at, length, a, b, c, d = m.groups()[1:]
+    at, length, a, b, c, d, for_, at_ = m.groups()[1:]
+    at, length = (at, length) if at_ is None else (at_, for_)
     if at is not None:
         start_s, end_s = float(at), float(at) + (float(length) if length else TIMED_LENGTH_S)
     else:
@@ -118,7 +123,29 @@ def _timed_event(caption: str, duration_s: float) -> dict | None:
         raise PlanError(f"cannot place {caption!r}: it gives more than one time")
     start_s, end_s = _on_timeline(_clean(m["c"]), start_s, end_s, duration_s, f"placing it at {start_s:g} s")
     # A span the text gives ("for 1 s", "from 2 to 6 s") is how long the sound lasts: it fills it.
-    return {"caption": _clean(m["c"]), "start_time": start_s, "end_time": end_s, "fill": at is None or bool(length)}
+    return {"caption": _clean(m["c"]), "start_time": start_s, "end_time": end_s,
+            "fill": not once and (at is None or bool(length))}
+
+
+def _repeated(caption: str, span: str, times: int, duration_s: float) -> list[str]:
+    """The parts of "``caption`` ``times`` times``span``": ``times`` parts that share the span
+    the text gives ("for 3 s", "from 2 to 8 s", "at 3 s": its 2 s, up to the end of the
+    timeline), or that many plain parts; the whole as one part when the span is in no form read
+    here (it is then refused as one)."""
+    if not span:
+        return [caption] * times
+    whole = caption + span
+    m = _TIMED.match(whole)
+    if m is None:
+        lasting = _LASTING.match(whole)
+        return [f"{caption} for {float(lasting.group(2)) / times!r} s"] * times if lasting else [whole]
+    at, length, a, b, c, d, for_, at_ = (None if x is None else float(x) for x in m.groups()[1:])
+    if at is not None or at_ is not None:
+        a, b = (at, at + (length or TIMED_LENGTH_S)) if at is not None else (at_, at_ + for_)
+        b = min(b, max(duration_s, a))  # as one event placed there is held to the timeline
+    a, b = sorted((a, b) if a is not None else (c, d))
+    step = (b - a) / times
+    return [f"{caption} from {a + k * step!r} to {a + (k + 1) * step!r} s" for k in range(times)]
 
 
 def _untimed(caption: str) -> tuple[str, float | None]:
@@ -142,22 +169,25 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     share the time between them: one that says how long it lasts ("for N s") takes that and
     fills it (``Event.fill``: repeated until its end), the others equal slots, and simultaneous
     parts ("while", "with", "and") share their slot. A background sound (rain, wind, crowd, ...)
-    keeps playing to the end. A part placed "from A to B s" or "at T s for N s" fills its span too. Raises PlanError for a
-    time it cannot read, or parts that do not fit."""
-    parts = []
+    keeps playing to the end. A part placed "from A to B s" or "at T s for N s" fills its span too.
+    A part said "twice" or "N times" is that many parts in a row, each one sound; with a span
+    ("twice for 3 s", "3 times from 2 to 8 s") they share it. Raises PlanError for a time it
+    cannot read, or parts that do not fit."""
+    parts = []  # (text, once): once, a part is one sound in its share of a repeat's span
     for seq in (s for s in _SEQ.split(in_seconds(description)) if s and s.strip()):
         before_after = _AFTER.split(seq, maxsplit=1)
         for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:
             repeat = _REPEAT.match(_clean(part))
             times = 0 if repeat is None or len(_SIM.split(part)) > 1 else _TIMES.get(repeat["n"].lower()) or int(
                 repeat["n"].split()[0])
-            parts += [repeat["c"]] * times if 1 < times <= 8 else [part]
+            parts += ([(p, bool(repeat["t"])) for p in _repeated(repeat["c"], repeat["t"] or "", times, duration_s)]
+                      if 1 < times <= 8 else [(part, False)])
     timed, segments = [], [[]]  # segments: the groups between two wholly timed parts
-    for part in parts:
+    for part, once in parts:
         group, placed = [], []
         for caption in (_LEADING.sub("", _clean(c)) for c in _SIM.split(part) if _clean(c)):
-            event = _timed_event(caption, duration_s)
-            placed.append(event) if event else group.append(_untimed(caption))
+            event = _timed_event(caption, duration_s, once)
+            placed.append(event) if event else group.append((*_untimed(caption), once))
         timed += placed
         if group:
             segments[-1].append(group)
@@ -174,11 +204,11 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
         begin = max(e["end_time"] for e in segment[0]) if k else 0.0
         stop = min((e["start_time"] for e in segments[k + 1][0]), default=duration_s) if k + 1 < len(segments) \
             else duration_s
-        fixed = [max((n for _, n in g if n is not None), default=None) for g in groups]
+        fixed = [max((n for _, n, _ in g if n is not None), default=None) for g in groups]
         flexible = sum(n is None for n in fixed)
         free = stop - begin - sum(n for n in fixed if n is not None)
         if free < (0.25 * flexible if flexible else -0.05):
-            captions = [c for g in groups for c, _ in g]
+            captions = [c for g in groups for c, _, _ in g]
             names = ", ".join(captions[:3]) + (f" and {len(captions) - 3} more" if len(captions) > 3 else "")
             raise PlanError(f"no room for {names!r}: {max(stop - begin, 0):g} s are free between {begin:g} and "
                             f"{stop:g} s, and they need {stop - begin - free + 0.25 * flexible:g} s")
@@ -188,10 +218,10 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
             span = length if length is not None else slot
             last = group is groups[-1] and length is None  # the last slot ends exactly at its bound
             slot_end = stop if last else t + span
-            for caption, own in group:
+            for caption, own, once in group:
                 end = t + own if own is not None else (duration_s if is_background(caption) else slot_end)
                 events.append({"caption": caption, "start_time": t, "end_time": min(end, duration_s),
-                               "fill": own is not None})
+                               "fill": own is not None and not once})
                 slot_ends.append(min(slot_end, duration_s))
             t += span
     sounding = [k for k, e in enumerate(events) if not _SILENCE.match(e["caption"])]  # a silence keeps its slot only

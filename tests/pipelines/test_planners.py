@@ -318,6 +318,24 @@ def test_rules_layout_reads_repeats_and_a_leading_after():
     assert [e.caption for e in p.plan("after the rain, thunder", 10).events] == ["the rain", "thunder"]
 
 
+def test_repeats_share_the_span_the_text_gives_one_sound_each():
+    p = RulesPlanner()
+
+    def placed(text, duration_s=10):
+        return [(e.caption, round(e.start_s, 3), round(e.end_s, 3), e.fill) for e in p.plan(text, duration_s).events]
+
+    assert placed("a door slams twice for 3 s, then a dog barks") == [
+        ("a door slams", 0, 1.5, False), ("a door slams", 1.5, 3, False), ("a dog barks", 3, 10, False)]
+    assert placed("a bell rings 3 times between 8 and 2 s") == [("a bell rings", t, t + 2, False) for t in (2, 4, 6)]
+    assert placed("a door slams twice at 3 s") == [("a door slams", 3, 4, False), ("a door slams", 4, 5, False)]
+    assert placed("a door slams twice at 3 s for 4 s") == placed("a door slams 2 times for 4 s at 3 s") == [
+        ("a door slams", 3, 5, False), ("a door slams", 5, 7, False)]
+    assert placed("a door slams twice at 9.5 s") == [("a door slams", 9.5, 9.75, False), ("a door slams", 9.75, 10, False)]
+    assert placed("a dog barks for 2 s at 3 s") == [("a dog barks", 3, 5, True)]  # a span given to one sound fills it
+    with pytest.raises(PlanError, match="no room for 'a door slams, a door slams'"):
+        p.plan("a door slams twice for 20 s", 10)
+
+
 def test_a_span_the_text_gives_is_filled_and_edits_keep_it():
     p = RulesPlanner()
 
