@@ -373,19 +373,31 @@ def _on_timeline(caption: str, start: float, end: float, duration_s: float, edit
     return max(0.0, start), min(duration_s, end)
 
 
-def _added(text: str, duration_s: float) -> dict:
-    """The event of "add X", "add X at T s [for N s]", "add X from A to B s" or "add X for N s"
-    (from the start; without a length, to the end)."""
+def _added(text: str, duration_s: float) -> list[dict]:
+    """The events of "add X", "add X at T s [for N s]", "add X from A to B s" or "add X for N s"
+    (from the start; without a length, to the end): one, or with "twice" / "N times" that many
+    sharing its span, one sound each."""
     parts = [p for p in _SEQ.split(text) if p and p.strip()]
     if len(parts) > 1:
         raise PlanError(f"add one sound per turn: {'; '.join(_clean(p) for p in parts)!r} are {len(parts)}")
     if _SILENCE.match(_TIMED_TAIL.sub("", _clean(text))):
         raise PlanError("a silence adds no sound; to quiet a part of the bed, remove a sound or make it shorter")
-    event = _timed_event(_clean(text), duration_s)
+    repeat = _REPEAT.match(_clean(text))
+    times = 0 if repeat is None else _TIMES.get(repeat["n"].lower()) or int(repeat["n"].split()[0])
+    if not 1 < times <= 8:
+        return [_added_one(_clean(text), duration_s, once=False)]
+    lasting = _LASTING.match(_clean(text)) if _TIMED.match(_clean(text)) is None else None
+    # Added without a start, they share the span from 0 s: N s, or the whole timeline.
+    span = f" from 0 to {float(lasting.group(2)) if lasting else duration_s!r} s" if lasting or not repeat["t"] else repeat["t"]
+    return [_added_one(part, duration_s, once=True) for part in _repeated(repeat["c"], span, times, duration_s)]
+
+
+def _added_one(text: str, duration_s: float, once: bool) -> dict:
+    event = _timed_event(text, duration_s, once)
     if event is None:
-        caption, length = _untimed(_clean(text))
+        caption, length = _untimed(text)
         start, end = _on_timeline(caption, 0.0, length if length is not None else duration_s, duration_s, "adding it")
-        event = {"caption": caption, "start_time": start, "end_time": end, "fill": length is not None}
+        event = {"caption": caption, "start_time": start, "end_time": end, "fill": length is not None and not once}
     return event
 
 
@@ -420,9 +432,9 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         nums = _numbers(m)
         if kind in ("shift", "length", "gain") and any(n <= 0 for n in nums):
             raise PlanError(f"{instruction.strip()!r}: the amount must be more than 0")
-        fresh = None  # an event this edit makes: another take than any of the same caption
+        fresh = []  # the events this edit makes: other takes than any of the same caption
         if kind == "add":
-            events.append(fresh := _added(m["b"], d))
+            events += (fresh := _added(m["b"], d))
         else:
             i = _target(previous, m["a"])
             e = events[i]
@@ -430,7 +442,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 events.pop(i)
             elif kind == "replace":
                 e.update(caption=_clean(m["b"]), seed=None)
-                fresh = e
+                fresh = [e]
             elif kind == "retake":  # the same event generated from the next seed
                 e.update(seed=(previous.events[i].seed_used + 1) % 2**31)
             elif kind == "remove":
@@ -462,9 +474,10 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 e.update(gain_db=gain)
         if not events:
             raise PlanError("the edit would leave the plan empty")
-        if fresh is not None:
-            fresh["seed"] = _new_take(fresh["caption"], [_take(o["caption"], 0) if o.get("seed") is None else o["seed"]
-                                                         for o in events if o is not fresh and o["caption"] == fresh["caption"]])
+        for k, new in enumerate(fresh):  # each another take than the events before it (the later new ones have none yet)
+            others = [o for o in events if o["caption"] == new["caption"] and all(o is not f for f in fresh[k:])]
+            new["seed"] = _new_take(new["caption"], [_take(o["caption"], 0) if o.get("seed") is None else o["seed"]
+                                                     for o in others])
         return validate(events, d, previous.max_simultaneous, reach_end=False)  # the edit as given, the rest kept
     raise PlanError(f"the rules planner does not understand {instruction.strip()!r}; it knows: {_EDIT_HELP} "
                     "(a new description starts a new bed: give it another --session file)")

@@ -336,6 +336,25 @@ def test_repeats_share_the_span_the_text_gives_one_sound_each():
         p.plan("a door slams twice for 20 s", 10)
 
 
+def test_an_added_repeat_is_that_many_takes_sharing_its_span():
+    p = RulesPlanner()
+    bed = p.plan("rain, a door slams at 1 s", 10)
+
+    def added(text):
+        plan = p.plan(text, 10, bed)
+        return [(e.start_s, round(e.end_s, 3), e.fill) for e in plan.events if e.caption == "a bell rings"], plan
+
+    spans, plan = added("add a bell rings twice for 2 s")
+    assert spans == [(0, 1, False), (1, 2, False)]
+    assert len({e.seed_used for e in plan.events if e.caption == "a bell rings"}) == 2  # two takes
+    assert added("add a bell rings 3 times")[0] == [(0, 3.333, False), (3.333, 6.667, False), (6.667, 10, False)]
+    assert added("add a bell rings twice at 4 s")[0] == [(4, 5, False), (5, 6, False)]
+    door = p.plan("add a door slams twice from 4 to 6 s", 10, bed)
+    doors = [e for e in door.events if e.caption == "a door slams"]
+    assert [e.start_s for e in doors] == [1, 4, 5] and len({e.seed_used for e in doors}) == 3  # new takes, the old kept
+    assert doors[0].seed_used == bed.events[1].seed_used
+
+
 def test_a_span_the_text_gives_is_filled_and_edits_keep_it():
     p = RulesPlanner()
 
