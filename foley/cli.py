@@ -6,7 +6,9 @@ import contextlib
 import json
 import math
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from . import __version__
@@ -114,6 +116,22 @@ def _onset_config(args: argparse.Namespace, mode: str | None = None):
         raise FoleyError(str(e)) from None
 
 
+def _check_json_path(path: str | None) -> None:
+    """Refuse, before any work, a --json that names a folder or a place that cannot be written."""
+    if not path:
+        return
+    from .media.files import trial_write
+
+    target = Path(path)
+    if target.is_dir():
+        raise FoleyError(f"{path}: a folder; --json names the file to write")
+    folder = next((p for p in target.parents if p.exists()), Path("."))  # the deepest existing one
+    try:
+        trial_write(folder)
+    except OSError as e:
+        raise FoleyError(f"{path}: cannot be written ({e.strerror or e})") from None
+
+
 def _write_json(path: str | None, data: dict) -> None:
     if path:
         from .evaluation.scoring import results_json
@@ -132,6 +150,7 @@ def _panns(spec: str) -> str:
 def _cmd_eval(args: argparse.Namespace) -> int:
     from .evaluation.scoring import evaluate_fad, evaluate_onsets, pair_files
 
+    _check_json_path(args.json)
     if args.metric == "onset":
         result = evaluate_onsets(pair_files(args.pred, args.ref), _onset_config(args), gt=args.gt, workers=args.workers)
         s = result["summary"]
@@ -140,6 +159,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
               f"detection acc {s['onset_detection_acc']:.4f}, AP {s['onset_ap']:.4f}"
               + (f" ({s['onset_ap_undefined_clips']} clips without reference onsets left out of detection acc and AP)"
                  if s["onset_ap_undefined_clips"] else ""))
+        if odd := result["length_mismatches"]:
+            print(f"foley: warning: {len(odd)} of {s['n_clips']} generated clips are not as long as their reference "
+                  f"(e.g. {odd[0]['stem']}: {odd[0]['pred_s']:g} s against {odd[0]['ref_s']:g} s); "
+                  "are these the right folders?", file=sys.stderr)
     elif args.metric == "fad":
         from .evaluation.embedders import get_embedder
 
@@ -460,6 +483,7 @@ def _cmd_eval_clap(args: argparse.Namespace) -> int:
     from .device import resolve_device
     from .evaluation.clap import ClapScorer, clap_scores, read_captions
 
+    _check_json_path(args.json)
     captions = read_captions(args.captions)
     result = clap_scores(ClapScorer(args.model, str(resolve_device(args.device))), args.audio, captions)
     print(f"CLAP score ({result['model']}, {result['n_clips']} clips): {result['clap_score']:.4f}")
@@ -496,11 +520,15 @@ def _cmd_dub(args: argparse.Namespace) -> int:
     error."""
     from accelerate.utils import gather_object
 
-    from .pipelines.dub_batch import collect_inputs, merge_summaries
+    from .pipelines.dub_batch import collect_inputs, merge_summaries, without_own_outputs
 
     state, device = _dub_process(args.device)
     speak = state.is_main_process
     videos, problems = collect_inputs(args.inputs)
+    videos, own = without_own_outputs(videos, args.output)
+    if own and speak and not args.quiet:
+        print(f"leaving out {len(own)} video(s) in {args.output} that are this batch's own dubs "
+              f"({', '.join(v.name for v in own[:3])}{', ...' if len(own) > 3 else ''})", file=sys.stderr)
     for _, reason in problems:
         if speak and not videos:  # nothing to dub: the run stops here
             print(f"foley: error: {reason}", file=sys.stderr)
@@ -555,6 +583,7 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
         from .pipelines.dub import FoleyPipeline
 
         pipeline = FoleyPipeline.from_pretrained(args.model, device=device)
+        quiet_ffmpeg_log()  # again: importing torchvision with the frame encoder turns FFmpeg's log back on
         pipeline.check_caption(args.caption)
     if pipeline is not None and not args.quiet and process == 0:
         cfg = pipeline.settings(scale=args.scale, steps=args.steps, guidance=args.guidance, visual_steps=args.visual_steps)
@@ -652,10 +681,22 @@ def path_arg(text: str) -> str:
     return text
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, ``timeout``, a batch scheduler), raised where the program is, so that it
+    unwinds as on Ctrl-C: temporary files and empty new folders removed, finished outputs kept."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
 def reported(prog: str, call):
     """``call()``'s result; a FoleyError, or a file system refusal the code did not foresee (disk
     full, permissions, a library's missing file), becomes ``PROG: error: MESSAGE`` on stderr and
-    2, an interrupt ``PROG: interrupted`` and 130, output piped into e.g. ``head`` 0."""
+    2, running out of memory the same, an interrupt ``PROG: interrupted`` and 130, SIGTERM
+    ``PROG: terminated`` and 143, output piped into e.g. ``head`` 0."""
+    in_main_thread = threading.current_thread() is threading.main_thread()  # signal handlers are set there only
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         return call()
     except FoleyError as e:
@@ -667,9 +708,18 @@ def reported(prog: str, call):
     except OSError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2
+    except MemoryError as e:  # numpy's says how much it asked for
+        print(f"{prog}: error: not enough memory{f' ({e})' if str(e) else ''}", file=sys.stderr)
+        return 2
+    except Terminated:
+        print(f"{prog}: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def one_line_errors(main, prog: str, argv: list[str] | None = None) -> None:
@@ -735,7 +785,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--duration", type=float, default=4.0, help="clip duration in seconds")
     synth.add_argument("--sounds", metavar="SFX_DIR", help="a `foley prepare sfx` folder: events sound like its "
                        "recordings (train recordings in train clips, test in test), with classes for materials")
-    synth.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    synth.add_argument("--workers", type=number_arg(1, integer=True), default=None, help="processes (default: all cores)")
     synth.add_argument("--overwrite", action="store_true", help="replace an existing SynthSync folder")
     synth.add_argument("--quiet", action="store_true", help="no progress bar")
     synth.set_defaults(func=_cmd_prepare_synth)
@@ -745,7 +795,7 @@ def build_parser() -> argparse.ArgumentParser:
     avs.add_argument("--out", required=True, help="output folder")
     avs.add_argument("--clip-s", type=float, default=2.0, help="evaluation clip length in seconds")
     avs.add_argument("--clips-per-video", type=int, default=3)
-    avs.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    avs.add_argument("--workers", type=number_arg(1, integer=True), default=None, help="processes (default: all cores)")
     avs.add_argument("--quiet", action="store_true", help="no progress bar")
     avs.set_defaults(func=_cmd_prepare_avsync15)
 
@@ -782,7 +832,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 "annotations when every reference has them, in robust mode)")
             p.add_argument("--delta", type=float, default=0.1, help="matching tolerance in seconds")
             p.add_argument("--multi-delta", action="store_true", help="average over 0.1, 0.15, ... up to --delta")
-            p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+            p.add_argument("--workers", type=number_arg(1, integer=True), default=None, help="processes (default: all cores)")
         if name in ("fad", "report"):
             p.add_argument("--embedder", default="logmel", help="logmel | vggish:PATH | panns:PATH | aisfx:DIR")
         if name == "mkl":

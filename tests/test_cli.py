@@ -1,6 +1,9 @@
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -98,6 +101,43 @@ def test_bad_flags_exit_nonzero(tmp_path):
     assert proc.returncode == 2 and "must be >= 0" in proc.stderr
     proc = foley("prepare", "synth", "--out", tmp_path / "x", "--duration", "0.2")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "too short" in proc.stderr
+    proc = foley("prepare", "synth", "--out", tmp_path / "x", "--duration", "1e9")  # refused before any allocation
+    assert proc.returncode == 2 and proc.stderr == "foley: error: duration 1e+09 s is too long; clips last at most 120 s\n"
+    assert not (tmp_path / "x").exists()
+    proc = foley("prepare", "synth", "--out", tmp_path / "x", "--workers", "0")
+    assert proc.returncode == 2 and "argument --workers: must be >= 1, got 0" in proc.stderr
+
+
+def test_an_interrupted_prepare_synth_leaves_no_half_dataset(tmp_path):
+    out = tmp_path / "new" / "synth"
+    proc = subprocess.Popen([sys.executable, "-m", "foley.cli", "prepare", "synth", "--out", str(out), "--n-train", "0",
+                             "--n-test", "400", "--workers", "1", "--quiet"], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not any((out / "test").glob("*.wav")) and time.monotonic() < deadline:  # a few clips made
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143 and err.strip().endswith("foley: terminated")
+    assert not (tmp_path / "new").exists()  # nor the folder it made, even after the worker's last clip
+
+
+def test_reported_turns_failures_into_one_line(capsys):
+    from foley.cli import reported
+
+    def out_of_memory():
+        raise MemoryError("Unable to allocate 186. GiB for an array")
+
+    assert reported("foley", out_of_memory) == 2
+    assert capsys.readouterr().err == "foley: error: not enough memory (Unable to allocate 186. GiB for an array)\n"
+    before = signal.getsignal(signal.SIGTERM)
+    assert reported("foley", lambda: os.kill(os.getpid(), signal.SIGTERM) or time.sleep(5)) == 143
+    assert capsys.readouterr().err == "foley: terminated\n"
+    assert signal.getsignal(signal.SIGTERM) == before  # put back as it was
+
+
+def test_a_json_path_that_cannot_be_written_is_refused_before_scoring(tmp_path):
+    proc = foley("eval", "onset", "--pred", tmp_path / "none", "--ref", tmp_path / "none", "--json", tmp_path)
+    assert proc.returncode == 2 and proc.stderr == f"foley: error: {tmp_path}: a folder; --json names the file to write\n"
 
 
 def test_probe_reports_each_failure_and_continues(tmp_path, cfr_video):

@@ -30,11 +30,14 @@ import numpy as np
 from ..errors import FoleyError
 from ..media.audio import write_audio
 from ..media.ffmpeg import run_ffmpeg
-from ..media.files import atomic_path, atomic_write_text
+from ..media.files import atomic_path, atomic_write_text, missing_folders, removed_if_empty
 from .event_sounds import load_bank
 
 GENERATOR_VERSION = 2
 SPLITS = ("train", "test")
+
+
+MAX_DURATION_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class SynthConfig:
         if self.duration_s - self.lead_s - self.tail_s < 1.0 / self.fps:
             raise FoleyError(f"duration {self.duration_s} s is too short; "
                              f"at least {self.lead_s + self.tail_s + 0.1:.1f} s is needed")
+        if self.duration_s > MAX_DURATION_S:  # a clip is rendered whole in memory
+            raise FoleyError(f"duration {self.duration_s:g} s is too long; clips last at most {MAX_DURATION_S:g} s")
 
     @property
     def n_frames(self) -> int:
@@ -518,6 +523,26 @@ def _make_one(job: tuple) -> dict:
     return write_clip(render_clip(seed, split, index, cfg, sounds), Path(out) / split, cfg)
 
 
+def _write_clips(out: Path, seed: int, counts: dict[str, int], cfg: SynthConfig, sounds: str | None,
+                 workers: int | None, progress: bool) -> dict[str, list]:
+    """Every clip's files into out/<split>/, in worker processes; the manifest entries per split."""
+    from tqdm import tqdm
+
+    for split in SPLITS:
+        (out / split).mkdir(parents=True, exist_ok=True)
+    jobs = [(seed, split, i, cfg, str(out), sounds) for split in SPLITS for i in range(counts[split])]
+    entries: dict[str, list] = {s: [] for s in SPLITS}
+    pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1)
+    try:
+        results = pool.map(_make_one, jobs, chunksize=4)
+        for (_, split, *_), entry in tqdm(zip(jobs, results), total=len(jobs), disable=not progress,
+                                          desc="synthsync", unit="clip"):
+            entries[split].append(entry)
+    finally:  # on a failure or an interrupt, the clips not started are dropped and those being made end
+        pool.shutdown(wait=True, cancel_futures=True)
+    return entries
+
+
 def generate(
     out: str | os.PathLike,
     n_train: int = 2000,
@@ -556,21 +581,6 @@ def generate(
             shutil.rmtree(out / split, ignore_errors=True)
             (out / f"{split}.jsonl").unlink(missing_ok=True)
         info_path.unlink()
-    for split in SPLITS:
-        (out / split).mkdir(parents=True, exist_ok=True)
-
-    from tqdm import tqdm
-
-    jobs = [(seed, split, i, cfg, str(out), sounds) for split in SPLITS for i in range(counts[split])]
-    workers = workers or os.cpu_count() or 1
-    entries: dict[str, list] = {s: [] for s in SPLITS}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(_make_one, jobs, chunksize=4)
-        for (_, split, *_), entry in tqdm(zip(jobs, results), total=len(jobs), disable=not progress,
-                                               desc="synthsync", unit="clip"):
-            entries[split].append(entry)
-    for split in SPLITS:
-        atomic_write_text(out / f"{split}.jsonl", "".join(json.dumps(e) + "\n" for e in entries[split]))
     info = {
         "name": "SynthSync",
         "generator_version": GENERATOR_VERSION,
@@ -590,7 +600,18 @@ def generate(
             "events": {split: {c.name: sum(len(bank.events[label]) for label in c.labels) for c in RECORDED_CLASSES}
                        for split, bank in banks.items()},
         }
-    atomic_write_text(info_path, json.dumps(info, indent=1) + "\n")
+    with removed_if_empty(missing_folders(out)):
+        try:  # from here the folder holds this run's dataset only
+            entries = _write_clips(out, seed, counts, cfg, sounds, workers, progress)
+            for split in SPLITS:
+                atomic_write_text(out / f"{split}.jsonl", "".join(json.dumps(e) + "\n" for e in entries[split]))
+            atomic_write_text(info_path, json.dumps(info, indent=1) + "\n")
+        except BaseException:  # a failure or an interrupt leaves no half dataset that --overwrite would refuse
+            for split in SPLITS:
+                shutil.rmtree(out / split, ignore_errors=True)
+                (out / f"{split}.jsonl").unlink(missing_ok=True)
+            info_path.unlink(missing_ok=True)
+            raise
     return info
 
 

@@ -94,6 +94,9 @@ def resolve_gt(pairs: list[Pair], gt: str, cfg: OnsetConfig) -> str:
     return gt
 
 
+LENGTH_TOLERANCE_S = 0.1  # a generated clip and its reference differ by more: the pair is reported
+
+
 def _score_pair(job: tuple) -> dict:
     pair, cfg, gt = job
     try:
@@ -106,10 +109,12 @@ def _score_pair(job: tuple) -> dict:
             scores = onset_scores(pred, pred_sr, gt_onsets_s=pair.sidecar["onsets_s"], duration_s=duration, cfg=cfg)
         else:
             ref, ref_sr = read_audio(pair.ref, sample_rate=None)
+            duration = len(ref) / ref_sr
             scores = onset_scores(pred, pred_sr, ref_wav=ref, ref_sample_rate=ref_sr, cfg=cfg)
     except FoleyError as e:
         return {"stem": pair.stem, "error": str(e)}
-    return {"stem": pair.stem, "class": (pair.sidecar or {}).get("class"), "scores": scores}
+    return {"stem": pair.stem, "class": (pair.sidecar or {}).get("class"), "scores": scores,
+            "lengths_s": (round(len(pred) / pred_sr, 3), round(float(duration), 3))}
 
 
 def evaluate_onsets(pairs: list[Pair], cfg: OnsetConfig = OnsetConfig(), gt: str = "auto",
@@ -130,6 +135,9 @@ def evaluate_onsets(pairs: list[Pair], cfg: OnsetConfig = OnsetConfig(), gt: str
     classes = sorted({c["class"] for c in clips if c["class"]})
     return {
         "metric": "onset",
+        # Pairs whose generated clip is not as long as its reference: usually the wrong folder, or a cut dub.
+        "length_mismatches": [{"stem": c["stem"], "pred_s": c["lengths_s"][0], "ref_s": c["lengths_s"][1]}
+                              for c in clips if abs(c["lengths_s"][0] - c["lengths_s"][1]) > LENGTH_TOLERANCE_S],
         "mode": cfg.mode,
         "ground_truth": gt,
         "delta_s": cfg.delta_s,

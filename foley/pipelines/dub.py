@@ -109,14 +109,16 @@ def model_dir(spec: str | os.PathLike) -> Path:
 def dub_settings(model: str | os.PathLike, *, caption: str | None, scale: float | None, steps: int | None,
                  guidance: float | None, visual_steps: float | None, seed: int) -> dict:
     """How ``foley dub`` makes a sound, by the names of its options, with the model's own
-    defaults (its ``pipeline.json``, read without loading anything) for those not given; the
-    given values alone when that file cannot be read. A dub's wav records them."""
+    sampler defaults (its ``pipeline.json``, read without loading anything) for those not given;
+    the given values alone when that file cannot be read. The caption stays as given (None: the
+    model's own or, with a caption probe, one named from each video's picture, which is not the
+    same as ``--caption ''``). A dub's wav records them."""
     try:
         config = PipelineConfig.read(model_dir(model) / CONFIG_NAME)
     except (FoleyError, OSError):
         config = None
-    given = dict(caption=caption, scale=scale, steps=steps, guidance=guidance, visual_steps=visual_steps)
-    return {"model": str(model),
+    given = dict(scale=scale, steps=steps, guidance=guidance, visual_steps=visual_steps)
+    return {"model": str(model), "caption": caption,
             **{name.replace("_", "-"): getattr(config, name) if value is None and config is not None else value
                for name, value in given.items()},
             "seed": seed}

@@ -85,6 +85,16 @@ def collect_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]
     return unique, problems
 
 
+def without_own_outputs(videos: list[Path], out_dir: str | os.PathLike) -> tuple[list[Path], list[Path]]:
+    """(videos to dub, videos left out): those that are the output video of another video of
+    the batch in ``out_dir`` are left out, so a pattern or folder that reaches the output folder
+    (``'clips/**/*.mp4' -o clips/dub``) finds the same batch again on a rerun."""
+    outputs = {path for video in videos for suffix in CONTAINERS
+               if (path := output_paths(video, Path(out_dir), suffix)[1].resolve()) != Path(video).resolve()}
+    own = [v for v in videos if Path(v).resolve() in outputs]
+    return [v for v in videos if v not in own], own
+
+
 def process_share(n_videos: int, process: int, processes: int) -> range:
     """The positions of the videos that process ``process`` of ``processes`` dubs: every
     ``processes``-th one from ``process`` on. The shares differ by at most one video, cover each
@@ -162,7 +172,7 @@ def settings_changes(recorded: dict | None, wanted: dict) -> list[str]:
     """The settings in ``wanted`` that differ from those ``recorded``, in words
     (``seed 0, now 1``); none when nothing was recorded."""
     def said(value) -> str:
-        return "none" if value is None else repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(
+        return "none given" if value is None else repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(
             value, float) else str(value).lower() if isinstance(value, bool) else str(value)
 
     if recorded is None:

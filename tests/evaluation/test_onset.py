@@ -103,6 +103,9 @@ def test_onset_in_first_window_does_not_crash():
 def test_multi_delta():
     assert OnsetConfig(delta_s=0.25, multi_delta=True).deltas_s == [0.1, 0.15, 0.2, 0.25]
     assert OnsetConfig(delta_s=0.1, multi_delta=True).deltas_s == [0.1]
+    for mode in ("robust", "reference"):  # no tolerance below 0.1 s to average over
+        with pytest.raises(ValueError, match="delta must be at least 0.1, got 0.05"):
+            OnsetConfig(mode=mode, delta_s=0.05, multi_delta=True)
     ref = clicks(GT_TIMES)
     pred = clicks([t + 0.12 for t in GT_TIMES], seed=3)
     single = onset_scores(pred, SR, ref_wav=ref, cfg=OnsetConfig(delta_s=0.2))

@@ -62,6 +62,17 @@ def test_shifted_copies_are_missed(synth_test, tmp_path):
     assert s["onset_detection_acc"] == 0.0 and s["onset_ap"] < 0.6
 
 
+def test_pairs_not_as_long_as_their_reference_are_listed(synth_test, tmp_path):
+    pred = copy_wavs(synth_test, tmp_path / "cut")
+    assert evaluate_onsets(pair_files(pred, synth_test), workers=1)["length_mismatches"] == []
+    first = sorted(pred.glob("*.wav"))[0]
+    x, sr = sf.read(first)
+    sf.write(first, x[:sr], sr)  # 1 s of a 4 s clip
+    for gt in ("annotated", "detected"):
+        odd = evaluate_onsets(pair_files(pred, synth_test), gt=gt, workers=1)["length_mismatches"]
+        assert odd == [{"stem": first.stem, "pred_s": 1.0, "ref_s": 4.0}]
+
+
 def test_unreadable_files_are_listed(synth_test, tmp_path):
     pred = copy_wavs(synth_test, tmp_path / "broken")
     names = sorted(pred.glob("*.wav"))[:2]

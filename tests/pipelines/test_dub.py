@@ -398,6 +398,7 @@ def test_the_silence_note_says_why(pipeline):
 
 def test_dub_settings_fill_in_the_models_defaults_without_loading_it(tmp_path):
     given = dict(caption=None, scale=None, steps=4, guidance=None, visual_steps=None, seed=3)
-    assert dub_settings("demo", **given) == {"model": "demo", "caption": "", "scale": 1.0, "steps": 4, "guidance": 5.0,
+    assert dub_settings("demo", **given) == {"model": "demo", "caption": None, "scale": 1.0, "steps": 4, "guidance": 5.0,
                                              "visual-steps": 1.0, "seed": 3}  # demo's pipeline.json, steps as given
+    assert dub_settings("demo", **{**given, "caption": ""})["caption"] == ""  # --caption '' is not "none given"
     assert dub_settings(tmp_path / "none", **given)["guidance"] is None  # no readable config: the given values alone

@@ -23,6 +23,7 @@ from foley.pipelines.dub_batch import (
     process_share,
     recorded_settings,
     settings_changes,
+    without_own_outputs,
 )
 
 from conftest import lavfi_video, sine, video_packet_hash
@@ -81,6 +82,18 @@ def test_batch_writes_skips_and_reports(videos, tmp_path):
     assert len(redo.done) == 1
 
 
+def test_a_pattern_that_reaches_the_output_folder_finds_the_same_batch_again(videos, tmp_path):
+    for out in (videos / "dub", videos / "000"):  # sorted after the inputs, or before them
+        dub_batch(collect_inputs([str(videos / "*.mp4")])[0], out, tone)
+        found, _ = collect_inputs([str(videos / "**" / "*.mp4")])
+        assert len(found) == 4  # the two inputs and their dubs
+        kept, own = without_own_outputs(found, out)
+        assert sorted(v.name for v in kept) == ["silent.mp4", "with audio.mp4"] and all(v.parent == out for v in own)
+        again = dub_batch(kept, out, tone)
+        assert len(again.skipped) == 2 and not again.failed
+        shutil.rmtree(out)
+
+
 def test_a_dub_records_its_settings_and_a_rerun_with_others_says_so(videos, tmp_path):
     out, video = tmp_path / "out", videos / "silent.mp4"
     made = {"model": "demo", "caption": "", "guidance": 3.0, "seed": 0, "mix-original": None}
@@ -93,7 +106,7 @@ def test_a_dub_records_its_settings_and_a_rerun_with_others_says_so(videos, tmp_
                                                                   "mix-original": -12.0}))
     assert other.skipped == [str(video)] and not other.done  # never replaced unasked
     assert other.notes == [(str(video), "dubbed earlier with other settings (caption '', now 'rain'; guidance 3, now 5; "
-                                        "seed 0, now 1; mix-original none, now -12); --overwrite dubs it again")]
+                                        "seed 0, now 1; mix-original none given, now -12); --overwrite dubs it again")]
     redo = dub_batch([video], out, tone, OutputOptions(overwrite=True, settings={**made, "seed": 1}))
     assert redo.done == [str(video)] and recorded_settings(wav_path)["seed"] == 1
 
