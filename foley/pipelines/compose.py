@@ -138,15 +138,22 @@ def model_id(spec: str) -> str:
     path, with a digest of the folder's files and of those its ``components.json`` shares
     (sha256, ~0.1 s for the 80 MB sfx backbone), so
     that new weights at the same place (an updated package, a retrained folder) never reuse
-    sounds the old ones made. A hub id is its own identity."""
+    sounds the old ones made. A hub id is its own identity. The sampler defaults (``sampler.json``,
+    whose settings each key holds as used) and the documents (``*.md``, ``licenses/``) do not
+    shape the sound and are left out."""
     from ..models.auffusion import shared_components
 
     folder = Path(backbone_source(spec))
     if not folder.is_dir():
         return spec
+
+    def shapes_sound(relative: Path) -> bool:
+        return relative.as_posix() != SAMPLER_FILE and relative.suffix != ".md" and relative.parts[0] != "licenses"
+
     roots = {"": folder, **{f"{name}/": target for name, target in shared_components(folder).items()}}
     files = sorted((label + f.relative_to(root).as_posix(), f)
-                   for label, root in roots.items() for f in root.rglob("*") if f.is_file())
+                   for label, root in roots.items() for f in root.rglob("*")
+                   if f.is_file() and shapes_sound(f.relative_to(root)))
     digest = hashlib.sha256(" ".join(f"{name}:{sha256_file(f)}" for name, f in files).encode())
     name = spec if spec in SHIPPED_BACKBONES else str(folder.resolve())
     return f"{name}@{digest.hexdigest()[:16]}"

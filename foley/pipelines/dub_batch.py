@@ -175,10 +175,12 @@ def settings_changes(recorded: dict | None, wanted: dict) -> list[str]:
         return "none given" if value is None else repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(
             value, float) else str(value).lower() if isinstance(value, bool) else str(value)
 
+    def pair(old, new) -> str:  # in full when the short forms read the same (5 and 5.0000001)
+        return f"{said(old)}, now {said(new)}" if said(old) != said(new) else f"{old!r}, now {new!r}"
+
     if recorded is None:
         return []
-    return [f"{key} {said(recorded.get(key))}, now {said(value)}" for key, value in wanted.items()
-            if recorded.get(key) != value]
+    return [f"{key} {pair(recorded.get(key), value)}" for key, value in wanted.items() if recorded.get(key) != value]
 
 
 def same_picture(video: Path, dubbed: Path) -> bool | None:

@@ -39,9 +39,30 @@ _AFTER = re.compile(r"\s+\bafter\b\s+", re.I)
 _LEADING = re.compile(r"^(?:(?:and|also|then|after)\s+)+", re.I)  # ", and wind": the sound is "wind"
 # "a door slams twice": that many parts in a row, each its own take; "twice for 3 s", "3 times
 # from 2 to 8 s", "twice at 3 s": the parts share that span, one sound each.
-_TIMES = {"twice": 2, "thrice": 3, "two times": 2, "three times": 3, "four times": 4, "five times": 5}
-_REPEAT = re.compile(r"^(?P<c>.+?)\s+(?P<n>twice|thrice|(?:two|three|four|five|\d+)\s+times)"
-                     r"(?P<t>\s+(?:for|from|between|at)\s+.+)?$", re.I)
+_COUNTS = {"once": 1, "twice": 2, "thrice": 3, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+           "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_REPEAT = re.compile(r"^(?P<c>.+?)\s+(?P<n>once|twice|thrice|(?:one|two|three|four|five|six|seven|eight|nine|ten|\d+)"
+                     r"\s+times?)(?P<t>\s+(?:for|from|between|at)\s+.+)?$", re.I)
+MAX_REPEATS = 8  # laid one by one, each its own take (a generation)
+
+
+def _repeats(text: str) -> tuple[re.Match | None, int]:
+    """(the match, the count) of "X twice", "X 3 times", ...; (None, 1) when it says none.
+    Raises PlanError for 0 times, more than MAX_REPEATS, or a count given twice."""
+    repeat = _REPEAT.match(text)
+    if repeat is None:
+        return None, 1
+    word = repeat["n"].lower().split()[0]
+    times = _COUNTS.get(word) or int(word)
+    if _REPEAT.match(repeat["c"]):
+        raise PlanError(f"{text!r} gives a count twice; say it once (e.g. '{_REPEAT.match(repeat['c'])['c']} "
+                        f"{repeat['n']}')")
+    if times == 0:
+        raise PlanError(f"{text!r} is no sound (0 times); leave it out")
+    if times > MAX_REPEATS:
+        raise PlanError(f"{text!r}: at most {MAX_REPEATS} repeats are laid one by one; "
+                        f"'{repeat['c']} for N s' repeats it until N s")
+    return repeat, times
 _SILENCE = re.compile(r"^(?:(?:a\s+(?:short\s+|long\s+)?)?(?:silence|pause|gap)|nothing|quiet)$", re.I)
 _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river",
                "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling"}
@@ -142,8 +163,10 @@ def _repeated(caption: str, span: str, times: int, duration_s: float) -> list[st
     at, length, a, b, c, d, for_, at_ = (None if x is None else float(x) for x in m.groups()[1:])
     if at is not None or at_ is not None:
         a, b = (at, at + (length or TIMED_LENGTH_S)) if at is not None else (at_, at_ + for_)
-        b = min(b, max(duration_s, a))  # as one event placed there is held to the timeline
     a, b = sorted((a, b) if a is not None else (c, d))
+    if a >= duration_s - 0.05:  # refused as one event there would be
+        return [caption + span]
+    b = min(b, duration_s)  # the span is held to the timeline, as one event's is, before it is shared
     step = (b - a) / times
     return [f"{caption} from {a + k * step!r} to {a + (k + 1) * step!r} s" for k in range(times)]
 
@@ -177,11 +200,9 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     for seq in (s for s in _SEQ.split(in_seconds(description)) if s and s.strip()):
         before_after = _AFTER.split(seq, maxsplit=1)
         for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:
-            repeat = _REPEAT.match(_clean(part))
-            times = 0 if repeat is None or len(_SIM.split(part)) > 1 else _TIMES.get(repeat["n"].lower()) or int(
-                repeat["n"].split()[0])
+            repeat, times = (None, 1) if len(_SIM.split(part)) > 1 else _repeats(_clean(part))
             parts += ([(p, bool(repeat["t"])) for p in _repeated(repeat["c"], repeat["t"] or "", times, duration_s)]
-                      if 1 < times <= 8 else [(part, False)])
+                      if repeat else [(part, False)])
     timed, segments = [], [[]]  # segments: the groups between two wholly timed parts
     for part, once in parts:
         group, placed = [], []
@@ -382,9 +403,8 @@ def _added(text: str, duration_s: float) -> list[dict]:
         raise PlanError(f"add one sound per turn: {'; '.join(_clean(p) for p in parts)!r} are {len(parts)}")
     if _SILENCE.match(_TIMED_TAIL.sub("", _clean(text))):
         raise PlanError("a silence adds no sound; to quiet a part of the bed, remove a sound or make it shorter")
-    repeat = _REPEAT.match(_clean(text))
-    times = 0 if repeat is None else _TIMES.get(repeat["n"].lower()) or int(repeat["n"].split()[0])
-    if not 1 < times <= 8:
+    repeat, times = _repeats(_clean(text))
+    if repeat is None:
         return [_added_one(_clean(text), duration_s, once=False)]
     lasting = _LASTING.match(_clean(text)) if _TIMED.match(_clean(text)) is None else None
     # Added without a start, they share the span from 0 s: N s, or the whole timeline.

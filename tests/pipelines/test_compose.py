@@ -69,6 +69,12 @@ def test_the_event_cache_tells_new_weights_in_the_same_folder_apart(tmp_path):
     keys = {EventCache(tmp_path / "cache", m).key("rain", 2.0, 0, FAST) for m in (before, model_id(str(folder)))}
     assert len(keys) == 2
     assert model_id("sfx").startswith("sfx@")
+    after = model_id(str(folder))
+    (folder / SAMPLER_FILE).write_text('{"steps": 15}')  # new defaults: the keys hold the settings used
+    (folder / "LICENSE.md").write_text("terms")
+    (folder / "licenses").mkdir()
+    (folder / "licenses" / "a.txt").write_text("terms")
+    assert model_id(str(folder)) == after
 
 
 def test_a_backbone_names_its_own_sampler_settings_and_given_ones_win(tmp_path):

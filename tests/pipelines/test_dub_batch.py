@@ -117,6 +117,7 @@ def test_settings_are_not_read_from_a_wav_without_them(tmp_path):
     (tmp_path / "junk.wav").write_bytes(b"RIFF")
     assert [recorded_settings(p) for p in (plain, tagged, tmp_path / "junk.wav")] == [None, None, None]
     assert settings_changes(None, {"seed": 1}) == []  # a dub from before settings were recorded is skipped as it was
+    assert settings_changes({"guidance": 5.0}, {"guidance": 5.0000001}) == ["guidance 5.0, now 5.0000001"]
 
 
 def test_keep_and_mix_original(videos, tmp_path):

@@ -1,4 +1,5 @@
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -334,6 +335,17 @@ def test_repeats_share_the_span_the_text_gives_one_sound_each():
     assert placed("a dog barks for 2 s at 3 s") == [("a dog barks", 3, 5, True)]  # a span given to one sound fills it
     with pytest.raises(PlanError, match="no room for 'a door slams, a door slams'"):
         p.plan("a door slams twice for 20 s", 10)
+    assert placed("a bell rings twice from 8 to 14 s") == [("a bell rings", 8, 9, False), ("a bell rings", 9, 10, False)]
+    assert placed("a bell rings once, then rain") == [("a bell rings", 0, 5, False), ("rain", 5, 10, False)]
+    assert len(placed("a bell rings eight times")) == 8
+    for text, said in [("a bell rings 9 times", "at most 8 repeats are laid one by one; 'a bell rings for N s' repeats"),
+                       ("a bell rings 0 times", "is no sound"), ("a door slams twice twice", "gives a count twice"),
+                       ("a bell rings twice at 12 s", "puts 'a bell rings' off the 10 s timeline")]:
+        with pytest.raises(PlanError, match=re.escape(said)):
+            p.plan(text, 10)
+        if "at 12" not in text:
+            with pytest.raises(PlanError, match=re.escape(said)):
+                p.plan(f"add {text}", 10, p.plan("rain", 10))
 
 
 def test_an_added_repeat_is_that_many_takes_sharing_its_span():
