@@ -337,13 +337,21 @@ BED_SECONDS = 10.0  # foley compose's bed length when none is given
 
 
 def _cmd_compose(args: argparse.Namespace) -> int:
+    from .media.files import missing_folders, removed_if_empty
     from .pipelines.compose import Session, turn_lock
 
-    if args.session and Path(args.session).is_file():  # a follow-up turn holds its session until it is saved
-        Session.open(args.session, BED_SECONDS)  # a file that is no session is refused before its lock is made
-        with turn_lock(args.session):
-            return _compose_turn(args)
-    return _compose_turn(args)
+    # A turn that writes nothing (an error, Ctrl-C, SIGTERM) leaves none of the folders it made.
+    places = [Path(p).parent for p in (args.output, args.timeline) if p]
+    if args.session:  # the session's cache folder is made next to it
+        places.append(Path(args.session).with_name(Path(args.session).name + ".cache"))
+    with contextlib.ExitStack() as new_folders:
+        for place in places:
+            new_folders.enter_context(removed_if_empty(missing_folders(place)))
+        if args.session and Path(args.session).is_file():  # a follow-up turn holds its session until it is saved
+            Session.open(args.session, BED_SECONDS)  # a file that is no session is refused before its lock is made
+            with turn_lock(args.session):
+                return _compose_turn(args)
+        return _compose_turn(args)
 
 
 def _compose_turn(args: argparse.Namespace) -> int:

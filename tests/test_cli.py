@@ -164,3 +164,10 @@ def test_number_options_read_minus_zero_as_zero():
     from foley.cli import number_arg
 
     assert math.copysign(1.0, number_arg(0, 1)("-0")) == 1.0 and number_arg(0, 1)("0.25") == 0.25
+
+
+def test_a_compose_turn_that_fails_leaves_no_folder_it_made(tmp_path):
+    proc = foley("compose", "a bell rings at -3 s", "-o", tmp_path / "a" / "x.wav", "--timeline", tmp_path / "b" / "t.png",
+                 "--session", tmp_path / "c" / "bed.json")
+    assert proc.returncode == 2 and "cannot place 'a bell rings at -3 s'" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
