@@ -205,10 +205,18 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
                       if repeat else [(part, False)])
     timed, segments = [], [[]]  # segments: the groups between two wholly timed parts
     for part, once in parts:
-        group, placed = [], []
-        for caption in (_LEADING.sub("", _clean(c)) for c in _SIM.split(part) if _clean(c)):
-            event = _timed_event(caption, duration_s, once)
-            placed.append(event) if event else group.append((*_untimed(caption), once))
+        group, placed = [], []  # group: (caption, own length or None, once, times) sharing a slot
+        members = [_LEADING.sub("", _clean(c)) for c in _SIM.split(part) if _clean(c)]
+        for caption in members:
+            repeat, times = _repeats(caption) if len(members) > 1 else (None, 1)  # "X twice while Y": X repeats
+            pieces = _repeated(repeat["c"], repeat["t"], times, duration_s) if repeat and repeat["t"] else []
+            if pieces and _TIMED.match(pieces[0]):  # "X twice at 3 s while Y": placed where it says
+                placed += [_timed_event(p, duration_s, once=True) for p in pieces]
+            elif repeat:  # in turn over its slot, or over the "for N s" it gives
+                group.append((repeat["c"], _untimed(pieces[0])[1] * times if pieces else None, True, times))
+            else:
+                event = _timed_event(caption, duration_s, once)
+                placed.append(event) if event else group.append((*_untimed(caption), once, 1))
         timed += placed
         if group:
             segments[-1].append(group)
@@ -225,11 +233,11 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
         begin = max(e["end_time"] for e in segment[0]) if k else 0.0
         stop = min((e["start_time"] for e in segments[k + 1][0]), default=duration_s) if k + 1 < len(segments) \
             else duration_s
-        fixed = [max((n for _, n, _ in g if n is not None), default=None) for g in groups]
+        fixed = [max((n for _, n, _, _ in g if n is not None), default=None) for g in groups]
         flexible = sum(n is None for n in fixed)
         free = stop - begin - sum(n for n in fixed if n is not None)
         if free < (0.25 * flexible if flexible else -0.05):
-            captions = [c for g in groups for c, _, _ in g]
+            captions = [c for g in groups for c, _, _, _ in g]
             names = ", ".join(captions[:3]) + (f" and {len(captions) - 3} more" if len(captions) > 3 else "")
             raise PlanError(f"no room for {names!r}: {max(stop - begin, 0):g} s are free between {begin:g} and "
                             f"{stop:g} s, and they need {stop - begin - free + 0.25 * flexible:g} s")
@@ -239,11 +247,14 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
             span = length if length is not None else slot
             last = group is groups[-1] and length is None  # the last slot ends exactly at its bound
             slot_end = stop if last else t + span
-            for caption, own, once in group:
-                end = t + own if own is not None else (duration_s if is_background(caption) else slot_end)
-                events.append({"caption": caption, "start_time": t, "end_time": min(end, duration_s),
-                               "fill": own is not None and not once})
-                slot_ends.append(min(slot_end, duration_s))
+            for caption, own, once, times in group:
+                end = t + own if own is not None else (duration_s if is_background(caption) and times == 1 else slot_end)
+                share = (min(end, duration_s) - t) / times
+                for i in range(times):  # a repeat's sounds take their turns over the span
+                    events.append({"caption": caption, "start_time": t + i * share,
+                                   "end_time": t + (i + 1) * share if i + 1 < times else min(end, duration_s),
+                                   "fill": own is not None and not once})
+                    slot_ends.append(min(slot_end, duration_s))
             t += span
     sounding = [k for k, e in enumerate(events) if not _SILENCE.match(e["caption"])]  # a silence keeps its slot only
     events, slot_ends = [events[k] for k in sounding], [slot_ends[k] for k in sounding]

@@ -336,6 +336,14 @@ def test_repeats_share_the_span_the_text_gives_one_sound_each():
     with pytest.raises(PlanError, match="no room for 'a door slams, a door slams'"):
         p.plan("a door slams twice for 20 s", 10)
     assert placed("a bell rings twice from 8 to 14 s") == [("a bell rings", 8, 9, False), ("a bell rings", 9, 10, False)]
+    under_rain = placed("a door slams twice while rain falls")  # the repeat takes turns over its slot; the rain holds
+    assert sorted(under_rain) == [("a door slams", 0, 5, False), ("a door slams", 5, 10, False), ("rain falls", 0, 10, False)]
+    assert sorted(placed("a door slams twice at 3 s while rain falls"))[:2] == [("a door slams", 3, 4, False),
+                                                                               ("a door slams", 4, 5, False)]
+    assert sorted(placed("knocking 4 times for 2 s while rain, then a dog barks")) == [
+        ("a dog barks", 2, 10, False), *[("knocking", t, t + 0.5, False) for t in (0, 0.5, 1, 1.5)], ("rain", 0, 10, False)]
+    doors = [e for e in p.plan("a door slams twice while rain falls", 10).events if e.caption == "a door slams"]
+    assert doors[0].seed_used != doors[1].seed_used
     assert placed("a bell rings once, then rain") == [("a bell rings", 0, 5, False), ("rain", 5, 10, False)]
     assert len(placed("a bell rings eight times")) == 8
     for text, said in [("a bell rings 9 times", "at most 8 repeats are laid one by one; 'a bell rings for N s' repeats"),
