@@ -472,8 +472,15 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             if kind == "replace" and _SILENCE.match(_clean(m["b"])):  # replaced with nothing: removed
                 events.pop(i)
             elif kind == "replace":
-                e.update(caption=_clean(m["b"]), seed=None)
-                fresh = [e]
+                repeat, times = _repeats(_clean(m["b"]))
+                if repeat is not None and repeat["t"]:
+                    raise PlanError(f"{instruction.strip()!r}: a replacement takes the place and span of what it "
+                                    f"replaces; give it without a time, or remove one and add the other")
+                caption, share = (repeat["c"] if repeat else _clean(m["b"])), (e["end_time"] - e["start_time"]) / times
+                fresh = [{**e, "caption": caption, "seed": None, "start_time": e["start_time"] + k * share,
+                          "end_time": e["start_time"] + (k + 1) * share if k + 1 < times else e["end_time"],
+                          "fill": e["fill"] and times == 1} for k in range(times)]  # "with X twice": its span shared
+                events[i:i + 1] = fresh
             elif kind == "retake":  # the same event generated from the next seed
                 e.update(seed=(previous.events[i].seed_used + 1) % 2**31)
             elif kind == "remove":

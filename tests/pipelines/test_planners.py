@@ -356,6 +356,15 @@ def test_repeats_share_the_span_the_text_gives_one_sound_each():
                 p.plan(f"add {text}", 10, p.plan("rain", 10))
 
 
+def test_a_replacement_said_twice_shares_the_span_of_what_it_replaces():
+    p = RulesPlanner()
+    bed = p.plan("rain, a bell at 3 s", 10)
+    doors = [e for e in p.plan("replace the bell with a door slams twice", 10, bed).events if e.caption == "a door slams"]
+    assert [(e.start_s, e.end_s) for e in doors] == [(3, 4), (4, 5)] and doors[0].seed_used != doors[1].seed_used
+    with pytest.raises(PlanError, match="a replacement takes the place and span of what it replaces"):
+        p.plan("replace the bell with a door slams twice at 4 s", 10, bed)
+
+
 def test_an_added_repeat_is_that_many_takes_sharing_its_span():
     p = RulesPlanner()
     bed = p.plan("rain, a door slams at 1 s", 10)
