@@ -338,12 +338,12 @@ BED_SECONDS = 10.0  # foley compose's bed length when none is given
 
 def _cmd_compose(args: argparse.Namespace) -> int:
     from .media.files import missing_folders, removed_if_empty
-    from .pipelines.compose import Session, turn_lock
+    from .pipelines.compose import Session, session_cache_dir, turn_lock
 
     # A turn that writes nothing (an error, Ctrl-C, SIGTERM) leaves none of the folders it made.
     places = [Path(p).parent for p in (args.output, args.timeline) if p]
     if args.session:  # the session's cache folder is made next to it
-        places.append(Path(args.session).with_name(Path(args.session).name + ".cache"))
+        places.append(session_cache_dir(args.session))
     with contextlib.ExitStack() as new_folders:
         for place in places:
             new_folders.enter_context(removed_if_empty(missing_folders(place)))
@@ -581,8 +581,8 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
     from tqdm import tqdm
 
     from .media.video import quiet_ffmpeg_log
-    from .pipelines.dub_batch import OutputOptions, dub_batch, needs_model
     from .pipelines.dub import dub_settings
+    from .pipelines.dub_batch import OutputOptions, dub_batch, needs_model
 
     quiet_ffmpeg_log()  # before the inputs are probed
     pipeline = None  # not loaded when every video is already dubbed, clashes or cannot be read

@@ -451,6 +451,12 @@ def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os
 SESSION_VERSION = 1  # the session file's layout
 
 
+def session_cache_dir(session_path: str | os.PathLike) -> Path:
+    """SESSION.cache: the folder next to a session file that holds its events and its turn lock."""
+    path = Path(session_path)
+    return path.with_name(path.name + ".cache")
+
+
 @contextlib.contextmanager
 def turn_lock(session_path: str | os.PathLike) -> Iterator[None]:
     """Hold a session for one turn: filelock's lock on ``SESSION.cache/turn.lock``. Two turns at
@@ -458,8 +464,7 @@ def turn_lock(session_path: str | os.PathLike) -> Iterator[None]:
     a second one is refused at once (FoleyError) rather than queued behind a render of minutes."""
     from filelock import FileLock, Timeout
 
-    path = Path(session_path)
-    cache = path.with_name(path.name + ".cache")
+    path, cache = Path(session_path), session_cache_dir(session_path)
     try:
         cache.mkdir(parents=True, exist_ok=True)
         lock = FileLock(cache / "turn.lock", timeout=0)
@@ -487,7 +492,7 @@ class Session:
 
     @property
     def cache_dir(self) -> Path:
-        return self.path.with_name(self.path.name + ".cache")
+        return session_cache_dir(self.path)
 
     @classmethod
     def open(cls, path: str | os.PathLike, duration_s: float) -> "Session":

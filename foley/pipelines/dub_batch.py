@@ -89,10 +89,11 @@ def without_own_outputs(videos: list[Path], out_dir: str | os.PathLike) -> tuple
     """(videos to dub, videos left out): those that are the output video of another video of
     the batch in ``out_dir`` are left out, so a pattern or folder that reaches the output folder
     (``'clips/**/*.mp4' -o clips/dub``) finds the same batch again on a rerun."""
-    outputs = {path for video in videos for suffix in CONTAINERS
-               if (path := output_paths(video, Path(out_dir), suffix)[1].resolve()) != Path(video).resolve()}
-    own = [v for v in videos if Path(v).resolve() in outputs]
-    return [v for v in videos if v not in own], own
+    resolved = [Path(v).resolve() for v in videos]
+    outputs = {path for video, itself in zip(videos, resolved) for suffix in CONTAINERS
+               if (path := output_paths(video, Path(out_dir), suffix)[1].resolve()) != itself}
+    kept = [v for v, r in zip(videos, resolved) if r not in outputs]
+    return kept, [v for v, r in zip(videos, resolved) if r in outputs]
 
 
 def process_share(n_videos: int, process: int, processes: int) -> range:
@@ -172,8 +173,13 @@ def settings_changes(recorded: dict | None, wanted: dict) -> list[str]:
     """The settings in ``wanted`` that differ from those ``recorded``, in words
     (``seed 0, now 1``); none when nothing was recorded."""
     def said(value) -> str:
-        return "none given" if value is None else repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(
-            value, float) else str(value).lower() if isinstance(value, bool) else str(value)
+        if value is None:
+            return "none given"
+        if isinstance(value, str):
+            return repr(value)
+        if isinstance(value, float):
+            return f"{value:g}"
+        return str(value).lower() if isinstance(value, bool) else str(value)
 
     def pair(old, new) -> str:  # in full when the short forms read the same (5 and 5.0000001)
         return f"{said(old)}, now {said(new)}" if said(old) != said(new) else f"{old!r}, now {new!r}"
