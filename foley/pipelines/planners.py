@@ -83,6 +83,19 @@ def is_background(caption: str) -> bool:
     return bool(_words(caption) & _BACKGROUND)
 
 
+# Sounds made of one step or stroke after another: the recordings are often of one (a single
+# footstep), the words ask for a run of them ("footsteps on gravel", "hammering").
+_ITERATIVE = {"footsteps", "steps", "walking", "running", "jogging", "marching", "hooves", "hoofbeats", "trotting",
+              "galloping", "hammering", "chopping", "sawing", "dripping", "drips", "ticking", "knocking", "tapping",
+              "clapping", "typing", "digging", "harvesting", "swimming", "drumming", "pecking"}
+
+
+def is_iterative(caption: str) -> bool:
+    """A sound that goes on step after step (footsteps, hooves, hammering, dripping, ...): a plan
+    event for it fills its span (``Event.fill``) unless the text says "once"."""
+    return bool(_words(caption) & _ITERATIVE)
+
+
 _N = r"(\d+(?:\.\d+)?)"
 _SECONDS = r"\s*(?:s|secs?|seconds?)?"
 _TIMED = re.compile(rf"^(?P<c>.+?)\s+(?:at\s+{_N}{_SECONDS}(?:\s+for\s+{_N}{_SECONDS})?"
@@ -128,7 +141,7 @@ TIMED_LENGTH_S = 2.0  # an event placed "at T s" lasts this long (as an added on
 def _timed_event(caption: str, duration_s: float, once: bool = False) -> dict | None:
     """An event for a part with its own times ("a dog barks at 3 s", "at 3 s for 1 s" or "for 1 s
     at 3 s", "rain from 2 to 6 s", "between 2 and 6 s"), else None. A span given fills (one
-    sound only when ``once``: a share of a repeat's span)."""
+    sound only when ``once``: a share of a repeat's span); so does an iterative sound placed "at T s"."""
     m = _TIMED.match(caption)
     if not m:
         return None
@@ -145,7 +158,7 @@ def _timed_event(caption: str, duration_s: float, once: bool = False) -> dict | 
     start_s, end_s = _on_timeline(_clean(m["c"]), start_s, end_s, duration_s, f"placing it at {start_s:g} s")
     # A span the text gives ("for 1 s", "from 2 to 6 s") is how long the sound lasts: it fills it.
     return {"caption": _clean(m["c"]), "start_time": start_s, "end_time": end_s,
-            "fill": not once and (at is None or bool(length))}
+            "fill": not once and (at is None or bool(length) or is_iterative(m["c"]))}
 
 
 def _repeated(caption: str, span: str, times: int, duration_s: float) -> list[str]:
@@ -192,16 +205,17 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     share the time between them: one that says how long it lasts ("for N s") takes that and
     fills it (``Event.fill``: repeated until its end), the others equal slots, and simultaneous
     parts ("while", "with", "and") share their slot. A background sound (rain, wind, crowd, ...)
-    keeps playing to the end. A part placed "from A to B s" or "at T s for N s" fills its span too.
+    keeps playing to the end. A part placed "from A to B s" or "at T s for N s" fills its span too,
+    and so does an iterative sound (:func:`is_iterative`: footsteps, hammering, ...) unless said "once".
     A part said "twice" or "N times" is that many parts in a row, each one sound; with a span
     ("twice for 3 s", "3 times from 2 to 8 s") they share it. Raises PlanError for a time it
     cannot read, or parts that do not fit."""
-    parts = []  # (text, once): once, a part is one sound in its share of a repeat's span
+    parts = []  # (text, once): once, a part is one sound ("X once", one of "X twice")
     for seq in (s for s in _SEQ.split(in_seconds(description)) if s and s.strip()):
         before_after = _AFTER.split(seq, maxsplit=1)
         for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:
             repeat, times = (None, 1) if len(_SIM.split(part)) > 1 else _repeats(_clean(part))
-            parts += ([(p, bool(repeat["t"])) for p in _repeated(repeat["c"], repeat["t"] or "", times, duration_s)]
+            parts += ([(p, True) for p in _repeated(repeat["c"], repeat["t"] or "", times, duration_s)]
                       if repeat else [(part, False)])
     timed, segments = [], [[]]  # segments: the groups between two wholly timed parts
     for part, once in parts:
@@ -253,7 +267,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
                 for i in range(times):  # a repeat's sounds take their turns over the span
                     events.append({"caption": caption, "start_time": t + i * share,
                                    "end_time": t + (i + 1) * share if i + 1 < times else min(end, duration_s),
-                                   "fill": own is not None and not once})
+                                   "fill": (own is not None or is_iterative(caption)) and not once})
                     slot_ends.append(min(slot_end, duration_s))
             t += span
     sounding = [k for k, e in enumerate(events) if not _SILENCE.match(e["caption"])]  # a silence keeps its slot only
@@ -428,7 +442,8 @@ def _added_one(text: str, duration_s: float, once: bool) -> dict:
     if event is None:
         caption, length = _untimed(text)
         start, end = _on_timeline(caption, 0.0, length if length is not None else duration_s, duration_s, "adding it")
-        event = {"caption": caption, "start_time": start, "end_time": end, "fill": length is not None and not once}
+        event = {"caption": caption, "start_time": start, "end_time": end,
+                 "fill": (length is not None or is_iterative(caption)) and not once}
     return event
 
 
@@ -479,7 +494,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 caption, share = (repeat["c"] if repeat else _clean(m["b"])), (e["end_time"] - e["start_time"]) / times
                 fresh = [{**e, "caption": caption, "seed": None, "start_time": e["start_time"] + k * share,
                           "end_time": e["start_time"] + (k + 1) * share if k + 1 < times else e["end_time"],
-                          "fill": e["fill"] and times == 1} for k in range(times)]  # "with X twice": its span shared
+                          "fill": times == 1 and (is_iterative(caption) or e["fill"] and not is_iterative(e["caption"]))}
+                         for k in range(times)]  # "with X twice": its span shared; a span filled for X's nature is not Y's
                 events[i:i + 1] = fresh
             elif kind == "retake":  # the same event generated from the next seed
                 e.update(seed=(previous.events[i].seed_used + 1) % 2**31)

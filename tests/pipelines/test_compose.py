@@ -544,8 +544,9 @@ def test_a_sound_that_fills_its_span_is_repeated_take_after_take(tmp_path):
     assert np.array_equal(again, mix) and (stats.generated, stats.reused) == (0, FILL_TAKES)  # deterministic, cached
 
 
-def test_a_sound_without_fill_is_one_take_and_a_sounding_take_is_not_repeated(tmp_path):
-    once = RulesPlanner().plan("footsteps", 3.0)
+def test_a_sound_said_once_is_one_take_and_a_sounding_take_is_not_repeated(tmp_path):
+    assert RulesPlanner().plan("footsteps", 3.0).events[0].fill  # a run of steps, by the word
+    once = RulesPlanner().plan("footsteps once", 3.0)
     assert not once.events[0].fill
     mix, stats = render(once, StepBackbone(), EventCache(tmp_path, "once"), FAST)
     assert len(burst_starts(mix, 16_000)) == 1 and stats.generated == 1

@@ -399,3 +399,26 @@ def test_a_span_the_text_gives_is_filled_and_edits_keep_it():
     assert fills(later) == [("footsteps", True)] and later.events[0].start_s == 2.0
     assert sorted(fills(p.plan("add hammering for 2 s", 10, base))) == [("footsteps", True), ("hammering", True)]
     assert '"fill": true' in planner_messages("make it louder", 10, base)[-1]["content"]
+
+
+def test_an_iterative_sound_fills_its_slot_unless_said_once():
+    p = RulesPlanner()
+
+    def fills(plan):
+        return [(e.caption, e.start_s, e.end_s, e.fill) for e in plan.events]
+
+    assert fills(p.plan("a door slams, then footsteps on wood, then a horse neighs", 6)) == [
+        ("a door slams", 0.0, 2.0, False), ("footsteps on wood", 2.0, 4.0, True), ("a horse neighs", 4.0, 6.0, False)]
+    assert fills(p.plan("hammering at 2 s", 6)) == [("hammering", 2.0, 4.0, True)]  # its 2 s, filled
+    assert fills(p.plan("rain while a horse trotting", 4)) == [("rain", 0.0, 4.0, False), ("a horse trotting", 0.0, 4.0, True)]
+    assert fills(p.plan("footsteps on gravel once", 4)) == [("footsteps on gravel", 0.0, 4.0, False)]
+    assert fills(p.plan("footsteps twice", 4)) == [("footsteps", 0.0, 2.0, False), ("footsteps", 2.0, 4.0, False)]
+    assert fills(p.plan("a dog barks", 4)) == [("a dog barks", 0.0, 4.0, False)]  # one bark in its slot
+    base = p.plan("a door slams", 4)
+    assert fills(p.plan("add water dripping", 4, base))[-1] == ("water dripping", 0.0, 4.0, True)
+    assert fills(p.plan("add water dripping once at 1 s", 4, base))[-1] == ("water dripping", 1.0, 3.0, False)
+    steps = p.plan("replace the door with footsteps on snow", 4, base)
+    assert fills(steps) == [("footsteps on snow", 0.0, 4.0, True)]
+    assert fills(p.plan("replace the footsteps with a gunshot", 4, steps)) == [("a gunshot", 0.0, 4.0, False)]
+    lasting = p.plan("a bell rings for 3 s", 4)  # a span the text gives stays filled under a new caption
+    assert fills(p.plan("replace the bell with a gunshot", 4, lasting)) == [("a gunshot", 0.0, 3.0, True)]
