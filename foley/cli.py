@@ -528,7 +528,7 @@ def _cmd_dub(args: argparse.Namespace) -> int:
     error."""
     from accelerate.utils import gather_object
 
-    from .pipelines.dub_batch import collect_inputs, merge_summaries, without_own_outputs
+    from .pipelines.dub_batch import collect_inputs, merge_summaries, name_known_sounds_once, without_own_outputs
 
     state, device = _dub_process(args.device)
     speak = state.is_main_process
@@ -545,8 +545,9 @@ def _cmd_dub(args: argparse.Namespace) -> int:
     summary = None
     if videos:
         try:
-            share = _dub_share(args, videos, device, state.process_index, state.num_processes)
-            summary = merge_summaries(gather_object([share]), videos)
+            shares = gather_object([_dub_share(args, videos, device, state.process_index, state.num_processes)])
+            summary = merge_summaries([share for share, _ in shares], videos)
+            name_known_sounds_once(summary, {video: notes for _, named in shares for video, notes in named.items()})
             summary.failed[:0] = problems  # the inputs that named no video, in the summary's count
         except FoleyError as e:  # nothing was dubbed: a bad output folder or model
             if speak:
@@ -563,7 +564,8 @@ def _cmd_dub(args: argparse.Namespace) -> int:
 
 
 def _dub_share(args: argparse.Namespace, videos, device: str, process: int, processes: int):
-    """Dub this process's share of ``videos``; its summary. Progress bars (on a terminal) only
+    """Dub this process's share of ``videos``; its summary, and its silent-track notes for
+    :func:`name_known_sounds_once` (video -> (note, note naming the known sounds)). Progress bars (on a terminal) only
     when one process dubs them all: several would draw over each other."""
     from .media.files import missing_folders, removed_if_empty
     from .pipelines.dub_batch import check_outputs
@@ -622,12 +624,13 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
         seen_notes[video] = pipeline.seen_note(result)
         return result.audio, result.sample_rate
 
-    named = []  # which sounds the model knows is said once in the summary
+    named = {}  # video -> (its silent-track note, the same naming the sounds the model knows): said once a batch
 
     def silent_note(video):
-        notes = silent_notes.pop(video, [pipeline.unrecognized_note(None, name_sounds) for name_sounds in (False, True)])
-        named.append(video)
-        return notes[len(named) == 1]
+        plain, naming = silent_notes.pop(video, [pipeline.unrecognized_note(None, name_sounds)
+                                                 for name_sounds in (False, True)])
+        named[str(video)] = plain, naming
+        return plain
 
     def on_start(video, i, n):
         if not args.quiet:
@@ -655,7 +658,7 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
     summary.notes += [(str(video), note) for video, note in seen_notes.items() if note and str(video) in summary.done]
     for bar in bars.values():
         bar.close()
-    return summary
+    return summary, named
 
 
 def _cmd_ui(args: argparse.Namespace) -> int:

@@ -116,6 +116,17 @@ def merge_summaries(parts: list[BatchSummary], videos: list[Path]) -> BatchSumma
                            for f in fields(BatchSummary)})
 
 
+def name_known_sounds_once(summary: BatchSummary, named: dict[str, tuple[str, str]]) -> None:
+    """Make the batch's first silent-track note (in the summary's order) name the sounds the
+    model knows, so that a batch, however many processes shared it, says them once. ``named``:
+    video -> (its silent-track note as written, the same naming the sounds)."""
+    for i, (video, note) in enumerate(summary.notes):
+        if video in named and note.startswith(named[video][0]):
+            plain, naming = named[video]
+            summary.notes[i] = (video, naming + note[len(plain):])
+            return
+
+
 def name_clashes(videos: list[Path]) -> dict[int, str]:
     """Positions of the videos whose outputs would collide with those of an earlier video of the
     same name, with the reason; found over the whole batch, since the two may go to different

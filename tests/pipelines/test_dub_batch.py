@@ -3,6 +3,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import av
@@ -14,10 +15,12 @@ from foley.media.audio import read_audio, write_audio
 from foley.media.ffmpeg import run_ffmpeg
 from foley.media.video import probe_video
 from foley.pipelines.dub_batch import (
+    BatchSummary,
     OutputOptions,
     collect_inputs,
     dub_batch,
     merge_summaries,
+    name_known_sounds_once,
     needs_model,
     output_paths,
     process_share,
@@ -183,6 +186,23 @@ def test_processes_sharing_a_batch_report_what_one_process_would(videos, tmp_pat
     assert parts[1].failed and not parts[0].failed  # the twin in process 1's share is refused
     assert merge_summaries(parts, batch) == one
     assert sorted(p.name for p in (tmp_path / "two").iterdir()) == sorted(p.name for p in (tmp_path / "one").iterdir())
+
+
+def test_the_known_sounds_are_named_once_for_a_shared_batch():
+    """Each process notes its silent tracks plainly; once merged, only the batch's first silent
+    note names the known sounds, keeping what was added after it, and other notes stay as they were."""
+    batch = [Path(f"v{i}.mp4") for i in range(4)]
+    plain = "no sound event this model knows was seen; the Foley track is silent"
+    naming = "no sound event this model knows was seen (this model knows a ball); the Foley track is silent"
+    own = "; the video's own soundtrack is not in the output"
+    parts = [BatchSummary(done=["v1.mp4", "v3.mp4"], notes=[("v1.mp4", "written as .mkv"), ("v1.mp4", plain + own),
+                                                           ("v3.mp4", plain)]),
+             BatchSummary(done=["v0.mp4", "v2.mp4"], notes=[("v2.mp4", plain)])]
+    summary = merge_summaries(parts, batch)
+    name_known_sounds_once(summary, {v: (plain, naming) for v in ("v1.mp4", "v2.mp4", "v3.mp4")})
+    assert summary.notes == [("v1.mp4", "written as .mkv"), ("v1.mp4", naming + own), ("v2.mp4", plain),
+                             ("v3.mp4", plain)]
+    assert sum("(this model knows" in line for line in summary.lines()) == 1
 
 
 @pytest.fixture(scope="module")
