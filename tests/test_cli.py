@@ -129,7 +129,7 @@ def test_an_interrupted_prepare_synth_leaves_no_half_dataset(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "foley.cli", "prepare", "synth", "--out", str(out), "--n-train", "0",
                              "--n-test", "400", "--workers", "1", "--quiet"], stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while not any((out / "test").glob("*.wav")) and time.monotonic() < deadline:  # a few clips made
+    while not any(out.rglob("*.wav")) and time.monotonic() < deadline:  # a few clips made (in a staging folder)
         time.sleep(0.2)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)

@@ -75,9 +75,31 @@ def pair_files(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike) -> list[
     pairs = []
     for stem in sorted(preds):
         side = ref_dir / f"{stem}.json"
-        sidecar = json.loads(side.read_text(encoding="utf-8")) if side.is_file() else None
+        sidecar = read_sidecar(side) if side.is_file() else None
         pairs.append(Pair(stem, preds[stem], refs[stem], sidecar))
     return pairs
+
+
+def read_sidecar(path: Path) -> dict:
+    """A reference's ``<stem>.json`` (SynthSync / AVSync15 annotations): a JSON object whose
+    ``onsets_s``, where present, is a list of finite times >= 0 (s) and ``duration_s`` a finite
+    time > 0. Raises FoleyError naming the file and what is wrong with it."""
+    try:
+        sidecar = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise FoleyError(f"{path}: not a readable annotation file ({e})") from None
+    if not isinstance(sidecar, dict):
+        raise FoleyError(f"{path}: an annotation file holds a JSON object, got {type(sidecar).__name__}")
+    onsets, duration = sidecar.get("onsets_s", []), sidecar.get("duration_s", 1.0)
+    if not (isinstance(onsets, list) and all(_is_time(t) and t >= 0 for t in onsets)):
+        raise FoleyError(f"{path}: onsets_s must be a list of times >= 0 in seconds, got {onsets!r:.80}")
+    if not (_is_time(duration) and duration > 0):
+        raise FoleyError(f"{path}: duration_s must be a time > 0 in seconds, got {duration!r:.80}")
+    return sidecar
+
+
+def _is_time(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def resolve_gt(pairs: list[Pair], gt: str, cfg: OnsetConfig) -> str:

@@ -67,7 +67,8 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: 
     """Read an audio file (or a video's first audio track) as float32 in [-1, 1].
 
     Returns ``(wav, rate)`` with wav (N,) if ``mono`` else (C, N), resampled to
-    ``sample_rate`` unless it is None.
+    ``sample_rate`` unless it is None. Raises MediaError for a file that cannot be read, holds
+    no samples, or holds NaN or infinite ones.
     """
     path = check_input_file(path)
     try:
@@ -76,6 +77,8 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: 
         wav, rate = _read_container(path)
     if wav.shape[1] == 0:
         raise MediaError(f"{path}: the audio has no samples")
+    if not np.isfinite(wav).all():  # a float file can hold them; every measure of it would be NaN or fail
+        raise MediaError(f"{path}: the audio has NaN or infinite samples")
     if mono:
         wav = wav.mean(axis=0)
     if sample_rate is not None:

@@ -33,7 +33,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..config import TimeBase
+from ..config import SCHEDULER_NAMES, TimeBase
 from ..errors import FoleyError
 from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text
@@ -67,6 +67,25 @@ class PipelineConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def check(self) -> "PipelineConfig":
+        """Itself, when its sampler settings and windows can run. Raises FoleyError for steps < 1,
+        a scale or guidance that is not a finite number >= 0, visual_steps outside [0, 1], an
+        unknown scheduler, a window_s that is not a time > 0, or an overlap_s not in [0, window_s)."""
+        if isinstance(self.steps, bool) or not isinstance(self.steps, numbers.Integral) or self.steps < 1:
+            raise FoleyError(f"steps must be a whole number >= 1, got {self.steps!r}")
+        for name in ("scale", "guidance", "visual_steps", "window_s", "overlap_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < math.inf:
+                raise FoleyError(f"{name} must be a finite number >= 0, got {value!r}")
+        if self.visual_steps > 1:
+            raise FoleyError(f"visual_steps must be a fraction in [0, 1], got {self.visual_steps!r}")
+        if self.scheduler not in SCHEDULER_NAMES:
+            raise FoleyError(f"unknown scheduler {self.scheduler!r}; choose from {', '.join(SCHEDULER_NAMES)}")
+        if not 0 <= self.overlap_s < self.window_s:
+            raise FoleyError(f"window_s must be a time > 0 longer than overlap_s, got window_s {self.window_s!r} "
+                             f"and overlap_s {self.overlap_s!r}")
+        return self
+
     @classmethod
     def from_dict(cls, data: dict) -> "PipelineConfig":
         unknown = set(data) - set(cls.__dataclass_fields__)
@@ -76,11 +95,14 @@ class PipelineConfig:
 
     @classmethod
     def read(cls, path: str | os.PathLike) -> "PipelineConfig":
-        """A ``pipeline.json``; FoleyError (one line) if it is unreadable."""
+        """A ``pipeline.json``; FoleyError (one line) if it is unreadable or its settings cannot
+        run (:meth:`check`)."""
         try:
-            return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+            return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8"))).check()
         except (json.JSONDecodeError, TypeError) as e:
             raise FoleyError(f"{path}: unreadable pipeline config ({e})") from None
+        except FoleyError as e:
+            raise FoleyError(f"{path}: {e}") from None
 
 
 @dataclass
@@ -147,6 +169,7 @@ class FoleyPipeline:
 
     def __init__(self, config: PipelineConfig, frame_encoder, lm, tokenizer, backbone, adapter,
                  time: TimeBase | None = None, frame_stats=None, caption_probe=None):
+        config.check()
         if config.window_s > backbone.mel.width_s + 1e-6:
             raise FoleyError(f"window_s {config.window_s} exceeds the backbone's width {backbone.mel.width_s:.2f} s")
         if lm.n_units != tokenizer.n_units:
@@ -272,19 +295,9 @@ class FoleyPipeline:
     def settings(self, *, scale: float | None = None, steps: int | None = None,
                  guidance: float | None = None, visual_steps: float | None = None) -> PipelineConfig:
         """The model's config with the given sampler settings in place of its own (None keeps
-        the model's). Raises FoleyError for steps < 1, a scale or guidance that is not a
-        finite number >= 0, or visual_steps outside [0, 1]."""
+        the model's). Raises FoleyError for settings that cannot run (:meth:`PipelineConfig.check`)."""
         given = dict(scale=scale, steps=steps, guidance=guidance, visual_steps=visual_steps)
-        cfg = replace(self.config, **{k: v for k, v in given.items() if v is not None})
-        if isinstance(cfg.steps, bool) or not isinstance(cfg.steps, numbers.Integral) or cfg.steps < 1:
-            raise FoleyError(f"steps must be a whole number >= 1, got {cfg.steps!r}")
-        for name in ("scale", "guidance", "visual_steps"):
-            value = getattr(cfg, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < math.inf:
-                raise FoleyError(f"{name} must be a finite number >= 0, got {value!r}")
-        if cfg.visual_steps > 1:
-            raise FoleyError(f"visual_steps must be a fraction in [0, 1], got {cfg.visual_steps!r}")
-        return cfg
+        return replace(self.config, **{k: v for k, v in given.items() if v is not None}).check()
 
     def render(self, tokens: torch.Tensor, duration_s: float, caption: str | None = None, scale: float | None = None,
                steps: int | None = None, guidance: float | None = None, seed: int = 0,

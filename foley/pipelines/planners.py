@@ -16,6 +16,7 @@ import os
 import re
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import replace
 from typing import Protocol
@@ -36,7 +37,9 @@ _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwa
 # "and" before a number is part of a time ("between 2 and 4 s"), not two sounds.
 _SIM = re.compile(r"\s+\b(?:while|with|over|during|as|and(?!\s+-?\d))\b\s+", re.I)
 _AFTER = re.compile(r"\s+\bafter\b\s+", re.I)
-_LEADING = re.compile(r"^(?:(?:and|also|then|after)\s+)+", re.I)  # ", and wind": the sound is "wind"
+# Joining words left at a part's ends name no sound: ", and wind" is "wind", "rain and" is "rain".
+_LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during)(?:\s+|$))+", re.I)
+_TRAILING = re.compile(r"(?:(?:^|\s+)(?:and|also|then|with|while))+$", re.I)
 # "a door slams twice": that many parts in a row, each its own take; "twice for 3 s", "3 times
 # from 2 to 8 s", "twice at 3 s": the parts share that span, one sound each.
 _COUNTS = {"once": 1, "twice": 2, "thrice": 3, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -98,7 +101,7 @@ def is_iterative(caption: str) -> bool:
 
 _N = r"(\d+(?:\.\d+)?)"
 _SECONDS = r"\s*(?:s|secs?|seconds?)?"
-_TIMED = re.compile(rf"^(?P<c>.+?)\s+(?:at\s+{_N}{_SECONDS}(?:\s+for\s+{_N}{_SECONDS})?"
+_TIMED = re.compile(rf"^(?P<c>.+?)(?:\s+(?:starting|beginning))?\s+(?:at\s+{_N}{_SECONDS}(?:\s+for\s+{_N}{_SECONDS})?"
                     rf"|from\s+{_N}{_SECONDS}\s+(?:to|until|till)\s+{_N}{_SECONDS}"
                     rf"|between\s+{_N}{_SECONDS}\s+and\s+{_N}{_SECONDS}"
                     rf"|for\s+{_N}{_SECONDS}\s+at\s+{_N}{_SECONDS})$", re.I)
@@ -108,7 +111,9 @@ _LASTING = re.compile(rf"^(?P<c>.+?)\s+for\s+{_N}{_SECONDS}$", re.I)
 _STRAY_TIME = re.compile(r"\b(?:at|from|for|to|until|till|between|and|after|in|by)\s+-?\d+(?:[.,]\d+)?"
                          r"(?:\s*(?:s|secs?|seconds?|ms|msecs?|milliseconds?|mins?|minutes?|h|hours?)\b|\s*$)"
                          r"|^-?\d+(?:[.,]\d+)?\s*(?:s|secs?|seconds?)?$|(?<!\w)-\d|(?<![\w:])\d+:\d+"
-                         r"|\b(?:at|from|until|till|between|after)\s+-?\d|\b(?:secs?|seconds|ms|milliseconds?|minutes?)\b",
+                         r"|\b(?:at|from|until|till|between|after)\s+-?\d|\b(?:secs?|seconds|ms|milliseconds?|minutes?)\b"
+                         r"|\d\s*(?:s|secs?|seconds?|ms|msecs?|milliseconds?|mins?|minutes?)\s+"
+                         r"(?:later|earlier|in|into|after|before|on)\b|\d\s*/\s*\d",  # "2 s later", "3 s in", "1/2 s"
                          re.I)
 # Times in other units, where a time is read (after "at", "by", ...; before "later", "longer"):
 # rewritten in seconds, the unit the forms below read ("at 500 ms" -> "at 0.5 s", "at 0:03" -> "at 3 s").
@@ -220,7 +225,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     timed, segments = [], [[]]  # segments: the groups between two wholly timed parts
     for part, once in parts:
         group, placed = [], []  # group: (caption, own length or None, once, times) sharing a slot
-        members = [_LEADING.sub("", _clean(c)) for c in _SIM.split(part) if _clean(c)]
+        members = [m for c in _SIM.split(part) if (m := _TRAILING.sub("", _LEADING.sub("", _clean(c))))]
         for caption in members:
             repeat, times = _repeats(caption) if len(members) > 1 else (None, 1)  # "X twice while Y": X repeats
             pieces = _repeated(repeat["c"], repeat["t"], times, duration_s) if repeat and repeat["t"] else []
@@ -641,6 +646,14 @@ class OpenAIPlanner:
         self.api_key = api_key or os.environ.get("OPENAI_API_KEY") or ""
         if not self.base_url:
             raise PlanError("the openai planner needs a base URL (--planner-url or FOLEY_PLANNER_BASE_URL)")
+        try:
+            url = urllib.parse.urlsplit(self.base_url)
+            url.port  # noqa: B018 -- raises ValueError for a port that is not a number
+        except ValueError as e:
+            raise PlanError(f"the planner base URL {self.base_url!r} is not a URL ({e})") from None
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise PlanError(f"the planner base URL must be an http(s) URL such as http://localhost:8000/v1, "
+                            f"got {self.base_url!r}")
         self.name, self.timeout_s, self.retries, self.backoff_s = f"openai:{self.model}", timeout_s, retries, backoff_s
 
     def _post(self, payload: dict) -> dict:

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -81,6 +82,33 @@ def test_unreadable_files_are_listed(synth_test, tmp_path):
     with pytest.raises(FoleyError, match="2 file\\(s\\) could not be read") as err:
         evaluate_onsets(pair_files(pred, synth_test), workers=1)
     assert all(f.name in str(err.value) for f in names)
+
+
+def test_a_file_with_nan_samples_is_listed_not_scored(synth_test, tmp_path):
+    pred = copy_wavs(synth_test, tmp_path / "nan")
+    first = sorted(pred.glob("*.wav"))[0]
+    x, sr = sf.read(first, dtype="float32")
+    x[100:200] = np.nan
+    sf.write(first, x, sr, subtype="FLOAT")
+    with pytest.raises(FoleyError, match=f"1 file\\(s\\) could not be read: {first}: the audio has NaN or infinite"):
+        evaluate_onsets(pair_files(pred, synth_test), workers=1)
+
+
+@pytest.mark.parametrize("text, said", [
+    ("{bad", "not a readable annotation file"),
+    ("[1, 2]", "an annotation file holds a JSON object, got list"),
+    ('{"onsets_s": "abc"}', "onsets_s must be a list of times >= 0 in seconds, got 'abc'"),
+    ('{"onsets_s": [1, null]}', "onsets_s must be a list of times >= 0 in seconds, got [1, None]"),
+    ('{"onsets_s": [-0.5]}', "onsets_s must be a list of times >= 0"),
+    ('{"onsets_s": [1], "duration_s": 0}', "duration_s must be a time > 0 in seconds, got 0"),
+])
+def test_a_bad_annotation_file_is_named(synth_test, tmp_path, text, said):
+    ref = tmp_path / "ref"
+    shutil.copytree(synth_test, ref)
+    side = sorted(ref.glob("*.json"))[0]
+    side.write_text(text)
+    with pytest.raises(FoleyError, match=f"^{side}: {re.escape(said)}"):
+        pair_files(synth_test, ref)
 
 
 def test_reference_mode_rejects_annotations(synth_test):

@@ -123,6 +123,16 @@ def test_bad_model_dirs(tmp_path, model_dir):
     (tmp_path / "bb").mkdir()
     with pytest.raises(FoleyError, match=r"pipeline.json: frame_encoder '../demo/frame_encoder' -> .*demo"):
         FoleyPipeline.from_pretrained(tmp_path)
+    # Settings that could not run are refused as the model loads, naming the file.
+    for settings, said in [({"window_s": 0}, "window_s must be a time > 0 longer than overlap_s, got window_s 0"),
+                           ({"window_s": 4.0, "overlap_s": 5},
+                            "window_s must be a time > 0 longer than overlap_s, got window_s 4.0 and overlap_s 5"),
+                           ({"overlap_s": -1}, "overlap_s must be a finite number >= 0, got -1"),
+                           ({"steps": "ten"}, "steps must be a whole number >= 1, got 'ten'"),
+                           ({"scheduler": "xyz"}, "unknown scheduler 'xyz'; choose from dpm, ddim, pndm")]:
+        (tmp_path / CONFIG_NAME).write_text(json.dumps({"backbone": "bb", **settings}))
+        with pytest.raises(FoleyError, match=f"{CONFIG_NAME}: {re.escape(said)}"):
+            FoleyPipeline.from_pretrained(tmp_path)
     for value in ("", None, 5, ["lm"]):
         (tmp_path / CONFIG_NAME).write_text(json.dumps({"backbone": "bb", "lm": value}))
         with pytest.raises(FoleyError, match=r"pipeline.json: lm must name a file or folder, got " + re.escape(repr(value))):

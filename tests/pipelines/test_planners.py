@@ -21,8 +21,14 @@ def test_rules_sequence_and_simultaneity():
     assert spans(p.plan("a man speaks while a car engine hums", 10)) == [("a man speaks", 0, 10), ("a car engine hums", 0, 10)]
     assert spans(p.plan("a dog barks after the thunder", 8)) == [("the thunder", 0, 4), ("a dog barks", 4, 8)]
     assert spans(p.plan("a hammer strikes followed by a ball bouncing", 4)) == [("a hammer strikes", 0, 2), ("a ball bouncing", 2, 4)]
-    with pytest.raises(PlanError, match="names no sound"):
-        p.plan(" , then ; ", 10)
+    for joining_words_only in (" , then ; ", "and", "with", "while, and"):
+        with pytest.raises(PlanError, match="names no sound"):
+            p.plan(joining_words_only, 10)
+    # Joining words left at a part's ends are no part of its sound.
+    assert [e.caption for e in p.plan("rain and", 10).events] == ["rain"]
+    assert [e.caption for e in p.plan("a dog barks with, then and thunder", 10).events] == ["a dog barks", "thunder"]
+    assert [e.caption for e in p.plan("a band plays and sandpaper scratches", 10).events] == [
+        "a band plays", "sandpaper scratches"]
 
 
 def test_rules_edits():
@@ -164,6 +170,13 @@ def test_planner_specs(monkeypatch):
         get_planner("openai")
     with pytest.raises(PlanError, match="unknown planner 'gpt'"):
         get_planner("gpt")
+    for url, said in [("notaurl", "must be an http(s) URL such as http://localhost:8000/v1, got 'notaurl'"),
+                      ("http://", "must be an http(s) URL such as http://localhost:8000/v1, got 'http:'"),
+                      ("http://[::1", "the planner base URL 'http://[::1' is not a URL"),
+                      ("http://host:port", "the planner base URL 'http://host:port' is not a URL")]:
+        with pytest.raises(PlanError, match=re.escape(said)):
+            get_planner("openai", base_url=url)
+    assert get_planner("openai", base_url="http://127.0.0.1:8000/v1/").base_url == "http://127.0.0.1:8000/v1"
     with pytest.raises(PlanError, match="cannot load the planner model"):
         get_planner("hf:/nonexistent/model-dir")
 
@@ -183,10 +196,12 @@ def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
         p.plan("a ball for 3 s, a drum for 3 s, a bell for 5 s", 10)
     with pytest.raises(PlanError, match=r"no room for 'a dog barks, a dog barks, a dog barks and 97 more': 10 s"):
         p.plan("a dog barks, " * 100, 10)  # a long list is named by its first captions and a count
-    for unread in ("a dog barks at -3 s", "a dog barks at 3,5 s", "a dog barks at 3 s loudly"):
+    for unread in ("a dog barks at -3 s", "a dog barks at 3,5 s", "a dog barks at 3 s loudly", "a dog barks 2 s later",
+                   "a dog barks 3 s in", "a dog barks for 1/2 s"):
         with pytest.raises(PlanError, match="cannot place .* the rules planner reads 'X at T s'"):
             p.plan(unread, 10)
     assert spans(p.plan("a 2 second beep", 10)) == [("a 2 second beep", 0.0, 10.0)]  # a number that is no time
+    assert spans(p.plan("a dog barks starting at 3 s", 10)) == [("a dog barks", 3.0, 5.0)]
     assert [c for c, _, _ in spans(p.plan("雨, then 犬が吠える", 10))] == ["雨", "犬が吠える"]  # any script
     with pytest.raises(PlanError, match="'remove the thunder' is an edit, not a sound"):
         p.plan("rain, then remove the thunder", 10)
