@@ -793,7 +793,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--n-train", type=number_arg(0, integer=True), default=2000)
     synth.add_argument("--n-test", type=number_arg(0, integer=True), default=200)
     synth.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
-    synth.add_argument("--duration", type=float, default=4.0, help="clip duration in seconds")
+    synth.add_argument("--duration", type=number_arg(0, above=True), default=4.0, help="clip duration in seconds")
     synth.add_argument("--sounds", type=path_arg, metavar="SFX_DIR", help="a `foley prepare sfx` folder: events sound like its "
                        "recordings (train recordings in train clips, test in test), with classes for materials")
     synth.add_argument("--workers", type=number_arg(1, integer=True), default=None, help="processes (default: all cores)")
@@ -842,7 +842,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--gt", choices=("auto", "annotated", "detected"), default="auto",
                            help="ground-truth onsets: sidecar annotations or detected on the reference (auto: "
                                 "annotations when every reference has them, in robust mode)")
-            p.add_argument("--delta", type=float, default=0.1, help="matching tolerance in seconds")
+            p.add_argument("--delta", type=number_arg(0, above=True), default=0.1, help="matching tolerance in seconds")
             p.add_argument("--multi-delta", action="store_true", help="average over 0.1, 0.15, ... up to --delta")
             p.add_argument("--workers", type=number_arg(1, integer=True), default=None, help="processes (default: all cores)")
         if name in ("fad", "report"):

@@ -36,6 +36,11 @@ def test_version_and_help():
                                  "this one) (see foley dub --help)"),
     (["dub", "x.mp4", "--scale", "inf"], "foley dub: error: argument --scale: must be a finite number >= 0, got inf "
                                          "(see foley dub --help)"),
+    (["prepare", "synth", "--out", "o", "--duration", "inf"], "foley prepare synth: error: argument --duration: must be "
+                                                              "a finite number > 0, got inf (see foley prepare synth --help)"),
+    (["eval", "onset", "--pred", "p", "--ref", "r", "--delta", "inf"], "foley eval onset: error: argument --delta: must "
+                                                                       "be a finite number > 0, got inf "
+                                                                       "(see foley eval onset --help)"),
 ])
 def test_a_bad_argument_is_said_in_one_line(args, said, capsys):
     from foley.cli import build_parser

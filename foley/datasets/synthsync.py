@@ -56,7 +56,7 @@ class SynthConfig:
 
     def __post_init__(self) -> None:
         if self.duration_s <= 0 or not math.isfinite(self.duration_s):
-            raise FoleyError(f"duration must be positive, got {self.duration_s}")
+            raise FoleyError(f"duration must be a finite number > 0, got {self.duration_s}")
         if self.duration_s - self.lead_s - self.tail_s < 1.0 / self.fps:
             raise FoleyError(f"duration {self.duration_s} s is too short; "
                              f"at least {self.lead_s + self.tail_s + 0.1:.1f} s is needed")

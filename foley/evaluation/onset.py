@@ -52,8 +52,8 @@ class OnsetConfig:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"onset mode must be one of {MODES}, got {self.mode!r}")
-        if not self.delta_s > 0:
-            raise ValueError(f"delta must be positive, got {self.delta_s}")
+        if not 0 < self.delta_s < math.inf:
+            raise ValueError(f"delta must be a finite number > 0, got {self.delta_s}")
         if self.multi_delta and self.delta_s < 0.1 - 1e-9:  # no tolerance to average over
             raise ValueError(f"multi-delta averages over tolerances from 0.1 s up to delta, so delta must be at "
                              f"least 0.1, got {self.delta_s:g}")

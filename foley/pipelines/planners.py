@@ -99,6 +99,7 @@ def is_iterative(caption: str) -> bool:
     return bool(_words(caption) & _ITERATIVE)
 
 
+MIN_LENGTH_S = 0.05  # a part said to last less names no sound
 _N = r"(\d+(?:\.\d+)?)"
 _SECONDS = r"\s*(?:s|secs?|seconds?)?"
 _TIMED = re.compile(rf"^(?P<c>.+?)(?:\s+(?:starting|beginning))?\s+(?:at\s+{_N}{_SECONDS}(?:\s+for\s+{_N}{_SECONDS})?"
@@ -156,8 +157,9 @@ def _timed_event(caption: str, duration_s: float, once: bool = False) -> dict | 
         start_s, end_s = float(at), float(at) + (float(length) if length else TIMED_LENGTH_S)
     else:
         start_s, end_s = sorted((float(a or c), float(b or d)))  # reversed times swapped, as in any plan
-    if end_s - start_s < 0.05:
-        raise PlanError(f"{_clean(m['c'])!r} is given no length ({start_s:g} to {end_s:g} s)")
+    if end_s - start_s < MIN_LENGTH_S:
+        raise PlanError(f"{_clean(m['c'])!r} is given too short a length ({start_s:g} to {end_s:g} s; "
+                        f"a sound lasts at least {MIN_LENGTH_S:g} s)")
     if _STRAY_TIME.search(_clean(m["c"])):  # "a dog barks at 2 s at 5 s"
         raise PlanError(f"cannot place {caption!r}: it gives more than one time")
     start_s, end_s = _on_timeline(_clean(m["c"]), start_s, end_s, duration_s, f"placing it at {start_s:g} s")
@@ -193,8 +195,8 @@ def _untimed(caption: str) -> tuple[str, float | None]:
     """(caption, length in s or None) of a part without a start time ("a dog barks for 2 s")."""
     m = _LASTING.match(caption)
     caption, length = (_clean(m["c"]), float(m.group(2))) if m else (caption, None)
-    if length is not None and length < 0.05:
-        raise PlanError(f"{caption!r} is given no length ({length:g} s)")
+    if length is not None and length < MIN_LENGTH_S:
+        raise PlanError(f"{caption!r} is given too short a length ({length:g} s; a sound lasts at least {MIN_LENGTH_S:g} s)")
     if _STRAY_TIME.search(caption):
         raise PlanError(f"cannot place {caption!r}: the rules planner reads 'X at T s', 'X at T s for N s', "
                         "'X from A to B s' and 'X for N s' (decimals with a point: 3.5 s)")

@@ -202,6 +202,9 @@ def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
             p.plan(unread, 10)
     assert spans(p.plan("a 2 second beep", 10)) == [("a 2 second beep", 0.0, 10.0)]  # a number that is no time
     assert spans(p.plan("a dog barks starting at 3 s", 10)) == [("a dog barks", 3.0, 5.0)]
+    for short in ("a dog barks for 10 ms", "a dog barks from 2 to 2.01 s"):
+        with pytest.raises(PlanError, match=r"'a dog barks' is given too short a length \(.*; a sound lasts at least 0.05 s\)"):
+            p.plan(short, 10)
     assert [c for c, _, _ in spans(p.plan("雨, then 犬が吠える", 10))] == ["雨", "犬が吠える"]  # any script
     with pytest.raises(PlanError, match="'remove the thunder' is an edit, not a sound"):
         p.plan("rain, then remove the thunder", 10)
