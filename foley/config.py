@@ -3,12 +3,18 @@ limits of the diffusion sampler's settings."""
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass
 
 MAX_STEPS = 1000  # the training schedule's timesteps: more sampling steps than that are meaningless
 MAX_GUIDANCE = 50.0  # far above any useful guidance; huge values overflow the latents to NaN
 SCHEDULER_NAMES = ("dpm", "ddim", "pndm")  # the samplers a backbone offers (DPM-Solver++, DDIM, PNDM)
 MAX_SEED = 2**32 - 1  # the usual 32-bit seed range; runs add small offsets to it (per window, per take)
+
+
+def is_finite_number(value) -> bool:
+    """A finite int or float, as a setting read from JSON must be (a bool is no number here)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass(frozen=True)

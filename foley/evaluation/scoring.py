@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import is_finite_number
 from ..errors import FoleyError
 from ..media.audio import read_audio
 from .onset import OnsetConfig, mean_scores, onset_scores, warm_up_detector
@@ -91,15 +92,11 @@ def read_sidecar(path: Path) -> dict:
     if not isinstance(sidecar, dict):
         raise FoleyError(f"{path}: an annotation file holds a JSON object, got {type(sidecar).__name__}")
     onsets, duration = sidecar.get("onsets_s", []), sidecar.get("duration_s", 1.0)
-    if not (isinstance(onsets, list) and all(_is_time(t) and t >= 0 for t in onsets)):
+    if not (isinstance(onsets, list) and all(is_finite_number(t) and t >= 0 for t in onsets)):
         raise FoleyError(f"{path}: onsets_s must be a list of times >= 0 in seconds, got {onsets!r:.80}")
-    if not (_is_time(duration) and duration > 0):
+    if not (is_finite_number(duration) and duration > 0):
         raise FoleyError(f"{path}: duration_s must be a time > 0 in seconds, got {duration!r:.80}")
     return sidecar
-
-
-def _is_time(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def resolve_gt(pairs: list[Pair], gt: str, cfg: OnsetConfig) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import math
 import os
 import time
 import warnings
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES
+from ..config import MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES, is_finite_number
 from ..errors import FoleyError, MediaError
 from ..evaluation.onset import detect_onsets
 from ..media.audio import PEAK_LIMIT, loudness_gain, normalize_loudness, read_audio, spectrogram_db, write_audio
@@ -73,9 +72,8 @@ class SamplerConfig:
                 raise FoleyError(f"{path}: expected steps, guidance and scheduler, got "
                                  f"{sorted(unknown) if unknown else type(stored).__name__}")
         cfg = cls(**{**stored, **{k: v for k, v in given.items() if v is not None}})
-        number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)  # noqa: E731
         if not (isinstance(cfg.steps, int) and not isinstance(cfg.steps, bool) and 1 <= cfg.steps <= MAX_STEPS
-                and number(cfg.guidance) and 0 <= cfg.guidance <= MAX_GUIDANCE
+                and is_finite_number(cfg.guidance) and 0 <= cfg.guidance <= MAX_GUIDANCE
                 and isinstance(cfg.scheduler, str) and cfg.scheduler in SCHEDULER_NAMES):
             raise FoleyError(f"{path if path.is_file() else 'sampler'}: steps must be a whole number from 1 to "
                              f"{MAX_STEPS}, guidance a number from 0 to {MAX_GUIDANCE:g} and scheduler one of "

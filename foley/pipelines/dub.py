@@ -22,7 +22,6 @@ stays flat with video length apart from the frame features (D floats per frame).
 from __future__ import annotations
 
 import json
-import math
 import numbers
 import os
 from dataclasses import asdict, dataclass, replace
@@ -33,7 +32,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..config import SCHEDULER_NAMES, TimeBase
+from ..config import SCHEDULER_NAMES, TimeBase, is_finite_number
 from ..errors import FoleyError
 from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text
@@ -75,7 +74,7 @@ class PipelineConfig:
             raise FoleyError(f"steps must be a whole number >= 1, got {self.steps!r}")
         for name in ("scale", "guidance", "visual_steps", "window_s", "overlap_s"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < math.inf:
+            if not is_finite_number(value) or value < 0:
                 raise FoleyError(f"{name} must be a finite number >= 0, got {value!r}")
         if self.visual_steps > 1:
             raise FoleyError(f"visual_steps must be a fraction in [0, 1], got {self.visual_steps!r}")
