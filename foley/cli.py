@@ -716,8 +716,9 @@ def reported(prog: str, call):
     except BrokenPipeError:
         sys.stderr.close()
         return 0
-    except OSError as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
+    except OSError as e:  # "PATH: Permission denied", not Python's "[Errno 13] Permission denied: 'PATH'"
+        where = " -> ".join(str(f) for f in (e.filename, e.filename2) if f is not None)
+        print(f"{prog}: error: {where}: {e.strerror}" if where and e.strerror else f"{prog}: error: {e}", file=sys.stderr)
         return 2
     except MemoryError as e:  # numpy's says how much it asked for
         print(f"{prog}: error: not enough memory{f' ({e})' if str(e) else ''}", file=sys.stderr)

@@ -150,6 +150,8 @@ def test_reported_turns_failures_into_one_line(capsys):
 
     assert reported("foley", out_of_memory) == 2
     assert capsys.readouterr().err == "foley: error: not enough memory (Unable to allocate 186. GiB for an array)\n"
+    assert reported("foley", lambda: os.rename("/nonexistent/a.wav", "/nonexistent/b.wav")) == 2  # the paths first
+    assert capsys.readouterr().err == "foley: error: /nonexistent/a.wav -> /nonexistent/b.wav: No such file or directory\n"
     before = signal.getsignal(signal.SIGTERM)
     assert reported("foley", lambda: os.kill(os.getpid(), signal.SIGTERM) or time.sleep(5)) == 143
     assert capsys.readouterr().err == "foley: terminated\n"

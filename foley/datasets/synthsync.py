@@ -30,7 +30,7 @@ import numpy as np
 from ..errors import FoleyError
 from ..media.audio import write_audio
 from ..media.ffmpeg import run_ffmpeg
-from ..media.files import atomic_path, atomic_write_text, missing_folders, removed_if_empty
+from ..media.files import atomic_path, atomic_write_text, missing_folders, removed_if_empty, trial_write
 from .event_sounds import load_bank
 
 GENERATOR_VERSION = 2
@@ -601,6 +601,11 @@ def generate(
         }
     staging = out / _STAGING
     with removed_if_empty(missing_folders(out)):
+        try:  # a folder that cannot be written fails here, in one line, not at the first clip
+            out.mkdir(parents=True, exist_ok=True)
+            trial_write(out)
+        except OSError as e:
+            raise FoleyError(f"{out}: cannot write the dataset there ({e.strerror or e})") from None
         shutil.rmtree(staging, ignore_errors=True)  # a killed run's
         swapping = False
         try:  # the clips are made in the staging folder: an earlier dataset stays whole until they all are

@@ -14,6 +14,8 @@ def check_input_file(path: str | os.PathLike) -> Path:
         raise MediaError(f"{path}: no such file")
     if path.is_dir():
         raise MediaError(f"{path}: is a directory, not a file")
+    if not path.is_file():  # a FIFO, socket or device: reading it could block or never end
+        raise MediaError(f"{path}: not a regular file (a pipe, socket or device)")
     if not os.access(path, os.R_OK):
         raise MediaError(f"{path}: permission denied")
     if path.stat().st_size == 0:

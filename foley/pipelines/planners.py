@@ -381,6 +381,9 @@ _UNIT = r"\s*(?:s|secs?|seconds?)"
 _BY_S = rf"(?:\s+by\s+{_NUM}(?:{_UNIT})?)?"
 _TARGET = r"(?P<a>.+?)(?<!\sat)(?<!\saround)"  # "the ball at 6 s 2 s later": the time stays with the ball
 _EDITS = [
+    ("retake_all", re.compile(r"^(?:(?:please\s+)?(?:try(?:\s+it)?\s+again|again|one more time|(?:give me\s+)?another"
+                              r"(?:\s+(?:take|version|one))?|(?:redo|regenerate|re-?roll)(?:\s+(?:it|all|everything|the"
+                              r"(?:\s+whole)?\s+bed))?))$", re.I)),
     ("replace", re.compile(r"^(?:replace|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)),
     ("replace", re.compile(r"^(?:change|turn)\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)),
     ("retake", re.compile(r"^(?:(?:give me |try )?another (?:take|version) of|try|redo|regenerate|re-?roll)\s+(?P<a>.+?)"
@@ -393,13 +396,14 @@ _EDITS = [
     ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}\s*db\s+)?(?P<dir>louder|quieter|softer)"
                         rf"(?:\s+by\s+{_NUM}\s*(?:db)?)?$", re.I)),
 ]
-_EDIT_HELP = ("replace X with Y, another take of X (or: try X again), remove X, add X [at T s [for N s] | from A to B s], "
+_EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
+              "remove X, add X [at T s [for N s] | from A to B s], "
               "move X to T s, "
               "make X later/earlier [by N s], make X longer/shorter [by N s], make X louder/quieter [by N dB]; "
               "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball'")
 # Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope").
 _EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|regenerate|re-?roll|another|"
-                         r"give me another)\b", re.I)
+                         r"give me another|again|one more time|(?:please\s+)?try(?:\s+it)?\s+again)\b", re.I)
 
 
 def _is_edit(text: str) -> bool:
@@ -488,6 +492,9 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         fresh = []  # the events this edit makes: other takes than any of the same caption
         if kind == "add":
             events += (fresh := _added(m["b"], d))
+        elif kind == "retake_all":  # every event generated from its next seed
+            for e, was in zip(events, previous.events):
+                e.update(seed=(was.seed_used + 1) % 2**31)
         else:
             i = _target(previous, m["a"])
             e = events[i]

@@ -94,6 +94,12 @@ def test_refuses_to_clobber(dataset, tmp_path):
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
+def test_a_folder_that_cannot_be_written_is_refused_in_one_line(tmp_path):
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(FoleyError, match=r"a_file/data: cannot write the dataset there \(Not a directory\)"):
+        generate(tmp_path / "a_file" / "data", n_train=1, n_test=0, progress=False)
+
+
 def test_an_interrupted_overwrite_keeps_the_earlier_dataset(tmp_path, monkeypatch):
     import foley.datasets.synthsync as synthsync
 

@@ -1,5 +1,6 @@
 """Every bad input gets one clear line and a non-zero exit, or works in bounded memory."""
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -64,6 +65,7 @@ CASES = {
     "zero frames (mkv)": (lambda d: zero_frame_video(d / "zero.mkv"), "empty or truncated"),
     "zero frames (mov)": (lambda d: zero_frame_video(d / "zero.mov"), "has no video frames"),
     "directory": (lambda d: d, "is a directory"),
+    "named pipe": (lambda d: os.mkfifo(d / "pipe.mp4") or d / "pipe.mp4", "not a regular file"),
 }
 
 

@@ -44,6 +44,9 @@ def test_rules_edits():
     for retake in ("another take of the thunder", "try the thunder again", "regenerate thunder", "reroll the thunder"):
         again = p.plan(retake, 10, base)  # the same event from the next seed; the others untouched
         assert spans(again) == spans(base) and [e.seed for e in again.events] == [0, 2, 2], retake
+    for retake in ("try again", "Another take.", "again", "redo it", "regenerate the whole bed", "please try again"):
+        again = p.plan(retake, 10, base)  # every event from its next seed, nothing moved
+        assert spans(again) == spans(base) and [e.seed for e in again.events] == [1, 2, 3], retake
     fresh = p.plan("rain, then thunder", 10)  # no seed yet: the one derived from the caption, plus one
     assert p.plan("try the thunder again", 10, fresh).events[1].seed == fresh.events[1].seed_used + 1
     assert ("a bird chirping", 5.0, 7.0) in spans(p.plan("add a bird chirping at 5 s", 10, base))
@@ -63,8 +66,9 @@ def test_rules_edits():
     with pytest.raises(PlanError, match="placing it at 12 s puts 'a bell' off the 10 s timeline"):
         p.plan("add a bell at 12 s", 10, base)
     assert ("thunder", 9.0, 10) in spans(p.plan("move the thunder to 9 s", 10, base))
-    with pytest.raises(PlanError, match="is an edit, and there is no bed to edit yet"):
-        p.plan("make the dog louder", 10)  # not a bed whose one sound is "make the dog louder"
+    for edit in ("make the dog louder", "try again", "another take"):  # not a bed whose one sound is the edit
+        with pytest.raises(PlanError, match="is an edit, and there is no bed to edit yet"):
+            p.plan(edit, 10)
     with pytest.raises(PlanError, match="does not understand"):
         p.plan("sing me a song", 10, base)
 
