@@ -114,7 +114,8 @@ _STRAY_TIME = re.compile(r"\b(?:at|from|for|to|until|till|between|and|after|in|b
                          r"|^-?\d+(?:[.,]\d+)?\s*(?:s|secs?|seconds?)?$|(?<!\w)-\d|(?<![\w:])\d+:\d+"
                          r"|\b(?:at|from|until|till|between|after)\s+-?\d|\b(?:secs?|seconds|ms|milliseconds?|minutes?)\b"
                          r"|\d\s*(?:s|secs?|seconds?|ms|msecs?|milliseconds?|mins?|minutes?)\s+"
-                         r"(?:later|earlier|in|into|after|before|on)\b|\d\s*/\s*\d",  # "2 s later", "3 s in", "1/2 s"
+                         r"(?:later|earlier|in|into|after|before|on)\b|\d\s*/\s*\d"  # "2 s later", "3 s in", "1/2 s"
+                         r"|\b(?:at|from|for|to|until|till|between|after)\s+[-+]?(?:nan|inf(?:inity)?)\b",  # "at nan s"
                          re.I)
 # Times in other units, where a time is read (after "at", "by", ...; before "later", "longer"):
 # rewritten in seconds, the unit the forms below read ("at 500 ms" -> "at 0.5 s", "at 0:03" -> "at 3 s").
@@ -382,8 +383,8 @@ _BY_S = rf"(?:\s+by\s+{_NUM}(?:{_UNIT})?)?"
 _TARGET = r"(?P<a>.+?)(?<!\sat)(?<!\saround)"  # "the ball at 6 s 2 s later": the time stays with the ball
 _EDITS = [
     ("retake_all", re.compile(r"^(?:(?:please\s+)?(?:try(?:\s+it)?\s+again|again|one more time|(?:give me\s+)?another"
-                              r"(?:\s+(?:take|version|one))?|(?:redo|regenerate|re-?roll)(?:\s+(?:it|all|everything|the"
-                              r"(?:\s+whole)?\s+bed))?))$", re.I)),
+                              r"(?:\s+(?:take|version|one))?|regenerate|re-?roll|(?:redo|regenerate|re-?roll)\s+(?:it|all|"
+                              r"everything|the(?:\s+whole)?\s+bed)))$", re.I)),
     ("replace", re.compile(r"^(?:replace|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)),
     ("replace", re.compile(r"^(?:change|turn)\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)),
     ("retake", re.compile(r"^(?:(?:give me |try )?another (?:take|version) of|try|redo|regenerate|re-?roll)\s+(?P<a>.+?)"

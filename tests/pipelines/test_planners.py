@@ -66,6 +66,8 @@ def test_rules_edits():
     with pytest.raises(PlanError, match="placing it at 12 s puts 'a bell' off the 10 s timeline"):
         p.plan("add a bell at 12 s", 10, base)
     assert ("thunder", 9.0, 10) in spans(p.plan("move the thunder to 9 s", 10, base))
+    with pytest.raises(PlanError, match="does not understand 'redo'"):  # "redo" alone could mean undo an undo
+        p.plan("redo", 10, base)
     for edit in ("make the dog louder", "try again", "another take"):  # not a bed whose one sound is the edit
         with pytest.raises(PlanError, match="is an edit, and there is no bed to edit yet"):
             p.plan(edit, 10)
@@ -201,7 +203,8 @@ def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
     with pytest.raises(PlanError, match=r"no room for 'a dog barks, a dog barks, a dog barks and 97 more': 10 s"):
         p.plan("a dog barks, " * 100, 10)  # a long list is named by its first captions and a count
     for unread in ("a dog barks at -3 s", "a dog barks at 3,5 s", "a dog barks at 3 s loudly", "a dog barks 2 s later",
-                   "a dog barks 3 s in", "a dog barks for 1/2 s"):
+                   "a dog barks 3 s in", "a dog barks for 1/2 s", "a door slams at nan s",
+                   "a door slams at inf s"):
         with pytest.raises(PlanError, match="cannot place .* the rules planner reads 'X at T s'"):
             p.plan(unread, 10)
     assert spans(p.plan("a 2 second beep", 10)) == [("a 2 second beep", 0.0, 10.0)]  # a number that is no time
