@@ -276,7 +276,7 @@ def fill_span(take, total: int, sample_rate: int, seed: int) -> tuple[np.ndarray
             wav = take(k)
             pieces.append(piece(wav, *sounding_span(wav)))
         cut = pieces[k % FILL_TAKES]
-        if t + len(cut) // 2 > total:
+        if repeats and t + len(cut) // 2 > total:  # the first take is laid whatever its length, cut at the end
             break
         n = min(len(cut), total - t)
         out[t:t + n] += cut[:n]

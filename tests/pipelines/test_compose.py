@@ -575,6 +575,10 @@ def test_fill_span_asks_for_takes_only_when_it_needs_them():
     assert np.array_equal(out, whole) and (repeats, takes) == (1, 1) and asked == [0]
     out, repeats, takes = fill_span(lambda k: whole, 2 * sr, sr, seed=1)  # continuous, shorter than the span
     assert out is None and (repeats, takes) == (1, 1)  # the caller generates the span in windows
+    long = np.zeros(4 * sr, np.float32)
+    long[:3 * sr] = 0.2  # sounds 3 s of its 4: in a 1 s span, its first second (before, nothing)
+    out, repeats, takes = fill_span(lambda k: long, sr, sr, seed=1)
+    assert np.array_equal(out, long[:sr]) and (repeats, takes) == (1, 1)
 
 
 class NarrowStepBackbone(StepBackbone):
