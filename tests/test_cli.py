@@ -194,3 +194,23 @@ def test_a_compose_turn_that_fails_leaves_no_folder_it_made(tmp_path):
                  "--session", tmp_path / "c" / "bed.json")
     assert proc.returncode == 2 and "cannot place 'a bell rings at -3 s'" in proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_prepare_synth_stops_when_its_whole_process_group_is_signalled(tmp_path, signal_name):
+    # `timeout`, a batch scheduler and Ctrl-C signal every process of the group, workers too.
+    out = tmp_path / "new" / "synth"
+    proc = subprocess.Popen([sys.executable, "-m", "foley.cli", "prepare", "synth", "--out", str(out), "--n-train", "0",
+                             "--n-test", "400", "--workers", "2", "--quiet"], stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not any(out.rglob("*.wav")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(proc.pid, getattr(signal, signal_name))
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail(f"prepare synth did not stop on {signal_name} to its process group")
+    assert proc.returncode == (143 if signal_name == "SIGTERM" else 130) and "Traceback" not in err
+    assert not (tmp_path / "new").exists()

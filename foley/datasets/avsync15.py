@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from ..media.audio import read_audio, write_audio
 from ..media.ffmpeg import run_ffmpeg
 from ..media.files import atomic_path, atomic_write_text
 from ..media.video import probe_video
+from ..workers import worker_map
 
 SAMPLE_RATE = 16_000
 
@@ -125,8 +125,8 @@ def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipC
     from tqdm import tqdm
 
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = list(tqdm(pool.map(_cut, jobs), total=len(jobs), disable=not progress, desc="avsync15 clips", unit="clip"))
+    with worker_map(_cut, jobs, workers) as cut:
+        results = list(tqdm(cut, total=len(jobs), disable=not progress, desc="avsync15 clips", unit="clip"))
     clips = [r for r in results if "error" not in r]
     problems += [f"test clip {r['id']}: {r['error']}" for r in results if "error" in r]
 

@@ -19,7 +19,6 @@ import json
 import math
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
@@ -31,6 +30,7 @@ from ..errors import FoleyError
 from ..media.audio import write_audio
 from ..media.ffmpeg import run_ffmpeg
 from ..media.files import atomic_path, atomic_write_text, missing_folders, removed_if_empty, trial_write
+from ..workers import worker_map
 from .event_sounds import load_bank
 
 GENERATOR_VERSION = 2
@@ -535,14 +535,10 @@ def _write_clips(out: Path, seed: int, counts: dict[str, int], cfg: SynthConfig,
         (out / split).mkdir(parents=True, exist_ok=True)
     jobs = [(seed, split, i, cfg, str(out), sounds) for split in SPLITS for i in range(counts[split])]
     entries: dict[str, list] = {s: [] for s in SPLITS}
-    pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1)
-    try:
-        results = pool.map(_make_one, jobs, chunksize=4)
+    with worker_map(_make_one, jobs, workers or os.cpu_count() or 1, chunksize=4) as results:
         for (_, split, *_), entry in tqdm(zip(jobs, results), total=len(jobs), disable=not progress,
                                           desc="synthsync", unit="clip"):
             entries[split].append(entry)
-    finally:  # on a failure or an interrupt, the clips not started are dropped and those being made end
-        pool.shutdown(wait=True, cancel_futures=True)
     return entries
 
 

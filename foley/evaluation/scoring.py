@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import numpy as np
 from ..config import is_finite_number
 from ..errors import FoleyError
 from ..media.audio import read_audio
+from ..workers import worker_map
 from .onset import OnsetConfig, mean_scores, onset_scores, warm_up_detector
 
 # Preferred order when several files share a stem (a SynthSync folder has .wav and .mp4).
@@ -144,8 +144,8 @@ def evaluate_onsets(pairs: list[Pair], cfg: OnsetConfig = OnsetConfig(), gt: str
     workers = min(workers or os.cpu_count() or 1, len(jobs))
     if workers > 1:
         warm_up_detector()
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            clips = list(pool.map(_score_pair, jobs, chunksize=max(1, len(jobs) // (8 * workers))))
+        with worker_map(_score_pair, jobs, workers, chunksize=max(1, len(jobs) // (8 * workers))) as results:
+            clips = list(results)
     else:
         clips = [_score_pair(j) for j in jobs]
     if errors := [c["error"] for c in clips if "error" in c]:

@@ -1,0 +1,51 @@
+"""Worker processes for the batch jobs (dataset generation, scoring, clip cutting), stoppable by
+Ctrl-C, ``kill`` or ``timeout`` at any moment."""
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+
+_STOPS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _ignore_stops() -> None:
+    # Ctrl-C, `timeout` and batch schedulers signal the whole process group; the parent alone acts on it.
+    for s in _STOPS:
+        signal.signal(s, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _stops_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM held while the pool starts or stops, then delivered: an exception raised
+    inside the executor's bookkeeping (as Python raises them, anywhere) can leave a worker without
+    its stop sentinel and the program waiting for it forever at exit."""
+    if threading.current_thread() is not threading.main_thread():  # handlers are the main thread's
+        yield
+        return
+    caught: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in _STOPS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if caught:
+            signal.raise_signal(caught[0])  # its own handler runs now, outside the executor
+
+
+@contextlib.contextmanager
+def worker_map(fn: Callable, jobs: Iterable, workers: int, chunksize: int = 1) -> Iterator[Iterator]:
+    """``fn(job)`` for every job in ``workers`` processes; yields the results' iterator, in job order.
+    The workers ignore SIGINT and SIGTERM; on leaving (an error, an interrupt) the jobs not started
+    are dropped and those running finish. ``fn`` and the jobs must pickle."""
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_stops)
+    try:
+        with _stops_deferred():
+            results = pool.map(fn, jobs, chunksize=chunksize)  # submits every job, starts the workers
+        yield results
+    finally:
+        with _stops_deferred():
+            pool.shutdown(wait=True, cancel_futures=True)
