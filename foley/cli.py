@@ -6,6 +6,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -692,6 +693,17 @@ def path_arg(text: str) -> str:
     return text
 
 
+DEVICE_SPEC = re.compile(r"auto|cpu|(?:cuda|mps)(?::\d+)?")
+
+
+def device_arg(text: str) -> str:
+    """An argparse type: a device foley runs on, as spelled for ``foley.device.resolve_device``
+    (whether it is there is checked when a model loads)."""
+    if not DEVICE_SPEC.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"unknown device {text!r}; use auto, cpu, cuda, cuda:N or mps")
+    return text
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM (``kill``, ``timeout``, a batch scheduler), raised where the program is, so that it
     unwinds as on Ctrl-C: temporary files and empty new folders removed, finished outputs kept."""
@@ -862,7 +874,7 @@ def build_parser() -> argparse.ArgumentParser:
     clap.add_argument("--captions", type=path_arg, required=True,
                       help="captions: .json {stem: caption}, .jsonl or stem<TAB>caption")
     clap.add_argument("--model", default="laion/clap-htsat-unfused", help="a ClapModel directory or hub id")
-    clap.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
+    clap.add_argument("--device", type=device_arg, default="auto", help="auto | cpu | cuda | mps")
     clap.add_argument("--json", type=path_arg, help="also write the results to this JSON file")
     clap.set_defaults(func=_cmd_eval_clap)
 
@@ -972,7 +984,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "for random weights")
     ext.add_argument("--out", type=path_arg, required=True, help="cache folder")
     ext.add_argument("--batch-size", type=number_arg(0, integer=True), help="frames per forward pass")
-    ext.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
+    ext.add_argument("--device", type=device_arg, default="auto", help="auto | cpu | cuda | mps")
     ext.add_argument("--quiet", action="store_true", help="no progress bar")
     ext.set_defaults(func=_cmd_extract)
     comp = sub.add_parser("compose", help="plan, generate and mix a timed sound bed from a description")
@@ -998,7 +1010,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--plan-only", action="store_true", help="print the plan as JSON and stop")
     comp.add_argument("--no-align", action="store_true",
                       help="keep generated events as they come (default: each event's first onset on its start)")
-    comp.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
+    comp.add_argument("--device", type=device_arg, default="auto", help="auto | cpu | cuda | mps")
     comp.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     comp.set_defaults(func=_cmd_compose)
     dub = sub.add_parser("dub", help="give videos synchronized Foley sound (OUT/<name>.wav and OUT/<name>.mp4)")
@@ -1018,7 +1030,7 @@ def build_parser() -> argparse.ArgumentParser:
     dub.add_argument("--guidance", type=number_arg(0, MAX_GUIDANCE),
                      help="classifier-free guidance scale (default: the model's; demo 5, sfx 3)")
     dub.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
-    dub.add_argument("--device", default="auto",
+    dub.add_argument("--device", type=device_arg, default="auto",
                      help="auto | cpu | cuda | mps (auto under accelerate launch: each process's own GPU)")
     dub.add_argument("--overwrite", action="store_true", help="redo videos whose outputs exist")
     dub.add_argument("--keep-original", action="store_true", help="keep the video's own audio as a second track")
@@ -1034,7 +1046,7 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--compose-model", default="sfx", help="compose tab: a backbone (sfx, demo, or a directory)")
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     ui.add_argument("--port", type=number_arg(1, 65535, integer=True), default=7860)
-    ui.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
+    ui.add_argument("--device", type=device_arg, default="auto", help="auto | cpu | cuda | mps")
     ui.set_defaults(func=_cmd_ui)
     return show_defaults(parser)
 

@@ -38,6 +38,11 @@ def test_version_and_help():
                                          "(see foley dub --help)"),
     (["prepare", "synth", "--out", "o", "--duration", "inf"], "foley prepare synth: error: argument --duration: must be "
                                                               "a finite number > 0, got inf (see foley prepare synth --help)"),
+    (["compose", "rain", "--plan-only", "--device", "tpu"], "foley compose: error: argument --device: unknown device "
+                                                             "'tpu'; use auto, cpu, cuda, cuda:N or mps "
+                                                             "(see foley compose --help)"),
+    (["dub", "v.mp4", "--device", "cuda0"], "foley dub: error: argument --device: unknown device 'cuda0'; use auto, "
+                                            "cpu, cuda, cuda:N or mps (see foley dub --help)"),
     (["eval", "onset", "--pred", "p", "--ref", "r", "--delta", "inf"], "foley eval onset: error: argument --delta: must "
                                                                        "be a finite number > 0, got inf "
                                                                        "(see foley eval onset --help)"),

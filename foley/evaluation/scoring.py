@@ -43,6 +43,8 @@ def results_json(result) -> str:
 
 
 def _by_stem(folder: Path) -> dict[str, Path]:
+    if folder.exists() and not folder.is_dir():
+        raise FoleyError(f"{folder}: a file, not a folder (the files of two folders are paired by name)")
     if not folder.is_dir():
         raise FoleyError(f"{folder}: no such folder")
     found: dict[str, Path] = {}

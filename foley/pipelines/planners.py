@@ -33,6 +33,7 @@ class Planner(Protocol):
 
 # ------------------------------------------------------------------------------ rules ---
 
+_DECIMAL_COMMA = re.compile(r"\d+,\d+")
 _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwards|before)\b|[,;]|\.\s)\s*", re.I)
 # "and" before a number is part of a time ("between 2 and 4 s"), not two sounds.
 _SIM = re.compile(r"\s+\b(?:while|with|over|during|as|and(?!\s+-?\d))\b\s+", re.I)
@@ -427,7 +428,8 @@ def _numbers(m: re.Match) -> list[float]:
 def _on_timeline(caption: str, start: float, end: float, duration_s: float, edit: str) -> tuple[float, float]:
     """(start, end) of an edited event cut to the timeline; PlanError when none of it is left on it."""
     if start >= duration_s - 0.05 or end <= 0.05:
-        raise PlanError(f"{edit} puts {caption!r} off the {duration_s:g} s timeline")
+        near_end = " (a sound starts at least 0.05 s before its end)" if 0 <= start < duration_s else ""
+        raise PlanError(f"{edit} puts {caption!r} off the {duration_s:g} s timeline{near_end}")
     return max(0.0, start), min(duration_s, end)
 
 
@@ -562,6 +564,9 @@ class RulesPlanner:
                 raise PlanError(f"the plan is {plan.duration_s:g} s long; this session's bed is "
                                 f"{previous.duration_s:g} s")
             return plan
+        if m := _DECIMAL_COMMA.search(text):  # else "at 3,5 s" is two parts, "at 3" and "5 s"
+            raise PlanError(f"{m[0]!r}: write a decimal with a point ({m[0].replace(',', '.')}) and a number "
+                            "without separators; a comma separates sounds")
         if previous is not None:
             return rules_edit(previous, text)
         check_not_an_edit(text)

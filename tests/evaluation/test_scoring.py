@@ -143,6 +143,11 @@ def test_cli_eval_errors_are_one_line(tmp_path, synth_test):
     proc = subprocess.run([sys.executable, "-m", "foley", "eval", "onset", "--pred", str(tmp_path / "none"),
                            "--ref", str(synth_test)], capture_output=True, text=True)
     assert proc.returncode == 2 and proc.stderr.strip() == f"foley: error: {tmp_path / 'none'}: no such folder"
+    (tmp_path / "one.wav").write_bytes(b"RIFF")
+    proc = subprocess.run([sys.executable, "-m", "foley", "eval", "onset", "--pred", str(tmp_path / "one.wav"),
+                           "--ref", str(synth_test)], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.strip() == (f"foley: error: {tmp_path / 'one.wav'}: a file, not a folder "
+                                                            "(the files of two folders are paired by name)")
     proc = subprocess.run([sys.executable, "-m", "foley", "eval", "onset", "--pred", str(synth_test),
                            "--ref", str(synth_test), "--json", str(tmp_path / "o.json")], capture_output=True, text=True)
     assert proc.returncode == 0 and "AP 1.0000" in proc.stdout

@@ -94,6 +94,18 @@ def test_rules_layout_places_parts_with_their_own_times():
     assert spans(p.plan("a knock at the door", 10)) == [("a knock at the door", 0.0, 10.0)]  # no time: no placing
     with pytest.raises(PlanError, match="placing it at 12 s puts 'a horse neighs' off the 10 s timeline"):
         p.plan("rain, a horse neighs at 12 s", 10)
+    with pytest.raises(PlanError, match=r"at 9.99 s puts 'thunder' off the 10 s timeline \(a sound starts at least 0.05 s"):
+        p.plan("thunder at 9.99 s", 10)
+
+
+@pytest.mark.parametrize("text", ["a dog barks at 3,5 s", "rain, then thunder at 2,25 s"])
+def test_a_decimal_comma_is_refused_naming_the_number(text):
+    number = text.split()[-2]
+    with pytest.raises(PlanError, match=f"^'{number}': write a decimal with a point \\({number.replace(',', '.')}\\)"):
+        RulesPlanner().plan(text, 10)
+    bed = RulesPlanner().plan("rain", 10)
+    with pytest.raises(PlanError, match="write a decimal with a point"):  # in an edit turn too
+        RulesPlanner().plan("add thunder at 2,5 s", 10, bed)
 
 
 def test_messages_carry_instructions_examples_and_current_plan():
@@ -202,7 +214,7 @@ def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
         p.plan("a ball for 3 s, a drum for 3 s, a bell for 5 s", 10)
     with pytest.raises(PlanError, match=r"no room for 'a dog barks, a dog barks, a dog barks and 97 more': 10 s"):
         p.plan("a dog barks, " * 100, 10)  # a long list is named by its first captions and a count
-    for unread in ("a dog barks at -3 s", "a dog barks at 3,5 s", "a dog barks at 3 s loudly", "a dog barks 2 s later",
+    for unread in ("a dog barks at -3 s", "a dog barks at 3 s loudly", "a dog barks 2 s later",
                    "a dog barks 3 s in", "a dog barks for 1/2 s", "a door slams at nan s",
                    "a door slams at inf s"):
         with pytest.raises(PlanError, match="cannot place .* the rules planner reads 'X at T s'"):
