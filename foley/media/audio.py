@@ -9,7 +9,6 @@ import os
 import shutil
 from pathlib import Path
 
-import av
 import numpy as np
 import soundfile as sf
 import torch
@@ -40,6 +39,8 @@ def _read_soundfile(path: Path) -> tuple[np.ndarray, int]:
 
 
 def _read_container(path: Path) -> tuple[np.ndarray, int]:
+    import av  # FFmpeg's libraries load only for what soundfile cannot read (video containers, m4a, ...)
+
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except av.error.FFmpegError as e:
