@@ -375,7 +375,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
         timeline_image,
     )
     from .pipelines.plan import plan_changes
-    from .pipelines.planners import check_not_an_edit, get_planner
+    from .pipelines.planners import check_not_an_edit, get_planner, is_undo
 
     continuing = bool(args.session) and Path(args.session).exists()
     duration_s = BED_SECONDS if args.duration is None else args.duration
@@ -405,7 +405,8 @@ def _compose_turn(args: argparse.Namespace) -> int:
     sampler = SamplerConfig.for_backbone(model, **kept)
     planner = get_planner(args.planner, base_url=args.planner_url, model=args.planner_model, device=args.device)
     previous = session.plan if session else None
-    plan = planner.plan(args.text, session.duration_s if session else duration_s, previous)
+    undo = previous is not None and is_undo(args.text)
+    plan = session.undone() if undo else planner.plan(args.text, session.duration_s if session else duration_s, previous)
     last_end = max(e.end_s for e in plan.events)
     if previous is None and args.duration is not None and plan.duration_s != args.duration:
         print(f"note: the plan gives its own length, {plan.duration_s:g} s; --duration {args.duration:g} is not "
@@ -416,7 +417,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
     if args.plan_only:  # the JSON alone on stdout, for a program to read
         print(plan.to_json())
         return 0
-    print(f"plan ({planner.name}, {plan.duration_s:g} s):")
+    print(f"plan ({'undo' if undo else planner.name}, {plan.duration_s:g} s):")
     for e in plan.events:
         gain = f" {e.gain_db:+.0f} dB" if e.gain_db else ""
         print(f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{gain}{'  (fills its span)' if e.fill else ''}")
@@ -449,7 +450,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
                 raise FoleyError(f"{final}: cannot be written ({e.strerror or e})") from None
     if session:
         session.model, session.sampler = model, kept
-        session.add_turn(args.text, plan, stats, out, timeline)
+        session.add_turn(args.text, plan, stats, out, timeline, undo=undo)
         session.save()
     for caption, peak_db in stats.faint:
         print(f"note: {faint_note(caption, peak_db)}", file=sys.stderr)

@@ -128,13 +128,14 @@ class Studio:
         from .pipelines.compose import EventCache, Session, render, timeline_image
         from .pipelines.compose import backbone_source, caption_notes, faint_note
         from .pipelines.plan import validate
-        from .pipelines.planners import get_planner
+        from .pipelines.planners import get_planner, is_undo
 
         folder = self.session_dir(session)
         path = folder / "bed.json"
         if new and path.exists():
             path.unlink()
         state = Session.open(path, float(duration_s))
+        undo = False
         if table is not None:
             if state.plan is None:
                 raise FoleyError("compose a bed first; the table edits its plan")
@@ -146,7 +147,8 @@ class Studio:
                 raise FoleyError("describe the sound bed first, e.g. 'rain, then thunder, then a horse neighs'")
             if not new and state.plan is None:
                 raise FoleyError("there is no bed to edit yet: describe one and press New bed")
-            plan = get_planner(planner).plan(text.strip(), state.duration_s, state.plan)
+            undo = state.plan is not None and is_undo(text)
+            plan = state.undone() if undo else get_planner(planner).plan(text.strip(), state.duration_s, state.plan)
         backbone = self.backbone
         cache = EventCache(state.cache_dir, model_id=self.compose_model_id)
         with self._lock:
@@ -157,7 +159,7 @@ class Studio:
         wav = write_audio(folder / f"bed-{turn}.wav", mix, backbone.mel.sample_rate)
         picture = folder / f"bed-{turn}.png"
         timeline_image(plan, mix, backbone.mel.sample_rate, picture)
-        state.add_turn(text, plan, stats, str(wav))
+        state.add_turn(text, plan, stats, str(wav), undo=undo)
         state.save()
         notes = (caption_notes(backbone, backbone_source(self.compose_model), [e.caption for e in plan.events])
                  + [faint_note(caption, peak_db) for caption, peak_db in stats.faint])

@@ -22,6 +22,7 @@ TARGET_LUFS = -20.0
 PEAK_LIMIT = 10 ** (-1 / 20)  # -1 dBFS
 MAX_GAIN_DB = 20.0  # the most normalization lifts a track (-40 LUFS reaches the target)
 WRITE_BLOCK = 1 << 18  # samples per block written
+FLOAT_SUBTYPES = ("FLOAT", "DOUBLE")  # files that hold values beyond full scale
 SAMPLE_BYTES = {"PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4}  # bytes per sample of a subtype
 
 
@@ -89,7 +90,8 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: 
 
 def write_audio(path: str | os.PathLike, wav: np.ndarray, sample_rate: int, subtype: str = "PCM_16",
                 comment: str | None = None) -> Path:
-    """Write (N,) or (C, N) float audio atomically; values are clipped to [-1, 1]; ``comment``
+    """Write (N,) or (C, N) float audio atomically; values are clipped to [-1, 1], except in a
+    float file (subtype FLOAT or DOUBLE: an intermediate, read back as written); ``comment``
     goes into the file's comment tag (a WAV's LIST/INFO ICMT chunk). Raises MediaError for
     audio of another shape or with non-finite values, and when the file cannot be written (a
     full disk named as such); ``path`` is then left as it was."""
@@ -105,7 +107,8 @@ def write_audio(path: str | os.PathLike, wav: np.ndarray, sample_rate: int, subt
                 if comment:
                     f.comment = comment
                 for start in range(0, wav.shape[-1], WRITE_BLOCK):  # clipped block by block: no full copy
-                    f.write(np.clip(wav[..., start:start + WRITE_BLOCK], -1.0, 1.0).T)
+                    block = wav[..., start:start + WRITE_BLOCK]
+                    f.write((block if subtype in FLOAT_SUBTYPES else np.clip(block, -1.0, 1.0)).T)
     except (sf.LibsndfileError, OSError) as e:  # the partial file is gone by now
         size = wav.size * SAMPLE_BYTES.get(subtype, 8) + 1024
         raise MediaError(f"{path}: cannot write the audio ({_write_failure(e, Path(path).parent, size)})") from None

@@ -552,11 +552,30 @@ class Session:
                 (unchanged if digest and digest == sha256_file(path) else changed).add(path.resolve())
         return unchanged, changed
 
+    def undone(self) -> Plan:
+        """The plan an undo turn goes back to: the one before the last turn not undone yet (an
+        undo turn takes back one turn; a second undo, the one before). FoleyError when no turn
+        is left to undo."""
+        kept: list[dict] = []  # the plans of the turns not undone, in order
+        for turn in self.turns:
+            if turn.get("undo") and kept:
+                kept.pop()
+            else:
+                kept.append(turn["plan"])
+        if len(kept) < 2:
+            raise FoleyError("nothing to undo: the bed is as its first turn made it" if kept else
+                             "nothing to undo: this session has no bed yet")
+        try:
+            return Plan.from_dict(kept[-2])
+        except (KeyError, TypeError, ValueError) as e:
+            raise FoleyError(f"{self.path}: a turn's plan cannot be read back ({e})") from None
+
     def add_turn(self, text: str, plan: Plan, stats: RenderStats, output: str | os.PathLike,
-                 timeline: str | os.PathLike | None = None) -> None:
-        """Record a turn whose bed ``output`` (and picture ``timeline``) are written."""
+                 timeline: str | os.PathLike | None = None, undo: bool = False) -> None:
+        """Record a turn whose bed ``output`` (and picture ``timeline``) are written; ``undo``: a
+        turn that took the previous one back (``undone``)."""
         files = {"output": output, **({"timeline": timeline} if timeline else {})}
-        self.turns.append({"text": text, "plan": plan.to_dict(), "generated": stats.generated,
+        self.turns.append({"text": text, **({"undo": True} if undo else {}), "plan": plan.to_dict(), "generated": stats.generated,
                            "reused": stats.reused, "seconds": round(stats.seconds, 2),
                            **{k: self._relative(v) for k, v in files.items()},
                            **{f"{k}_sha256": sha256_file(v) for k, v in files.items()}})

@@ -408,6 +408,15 @@ _EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|reg
                          r"give me another|again|one more time|(?:please\s+)?try(?:\s+it)?\s+again)\b", re.I)
 
 
+_UNDO = re.compile(r"^(?:undo|revert)(?:\s+(?:that|it|the\s+last\s+(?:change|edit|turn)))?$|^go\s+back$", re.I)
+
+
+def is_undo(text: str) -> bool:
+    """``text`` asks to undo the last turn of a session ("undo", "undo that", "go back", "revert
+    the last change"): the bed goes back to the plan before it, whatever the planner."""
+    return bool(_UNDO.match(_clean(text)))
+
+
 def _is_edit(text: str) -> bool:
     """``text`` reads as an edit of a bed, not as a sound."""
     return bool(_EDIT_VERBS.match(text)) and any(pattern.match(text) for _, pattern in _EDITS)
@@ -416,6 +425,9 @@ def _is_edit(text: str) -> bool:
 def check_not_an_edit(text: str) -> None:
     """Refuse (PlanError) a first description that reads as an edit ("make the dog louder"):
     there is no bed to edit yet, and it is no sound either."""
+    if is_undo(text):
+        raise PlanError(f"{text.strip()!r}: there is no bed yet, so nothing to undo: describe a bed first "
+                        "(foley compose: --session FILE keeps its turns)")
     if _is_edit(_clean(text)):
         raise PlanError(f"{text.strip()!r} is an edit, and there is no bed to edit yet: describe a bed first "
                         "(foley compose: --session FILE keeps it for the next turn)")

@@ -105,6 +105,9 @@ def test_clips_out_of_range(tmp_path):
     write_audio(tmp_path / "loud.wav", np.array([2.0, -2.0, 0.5], np.float32), 16_000)
     data, _ = sf.read(tmp_path / "loud.wav", dtype="float32")
     assert data.max() <= 1.0 and data.min() >= -1.0
+    write_audio(tmp_path / "take.wav", np.array([1.5, -2.0, 0.5], np.float32), 16_000, subtype="FLOAT")
+    data, _ = sf.read(tmp_path / "take.wav", dtype="float32")  # a float file keeps what it is given
+    assert np.allclose(data, [1.5, -2.0, 0.5])
 
 
 def test_written_files_get_the_usual_mode(tmp_path):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from foley.errors import FoleyError
-from foley.media.audio import normalize_loudness
+from foley.media.audio import normalize_loudness, read_audio
 from foley.pipelines.compose import (
     SAMPLER_FILE,
     EventCache,
@@ -54,6 +54,15 @@ def test_render_places_events_and_edit_regenerates_only_changes(backbone, tmp_pa
         entry.write_bytes(entry.read_bytes()[:2000] if k % 2 else b"garbage")
     _, stats4 = render(edited, backbone, cache, FAST)
     assert (stats4.generated, stats4.reused) == (2, 0)  # damaged entries are generated again, never used
+
+
+def test_a_take_read_from_the_cache_is_the_take_as_generated(backbone, tmp_path):
+    plan = RulesPlanner().plan("a ball, then a drum", 2.0)
+    cache = EventCache(tmp_path / "cache", "tiny")
+    generated, _ = render(plan, backbone, cache, FAST)
+    reused, stats = render(plan, backbone, cache, FAST)
+    assert stats.reused == 2 and np.abs(reused - generated).max() < 1e-6
+    assert max(np.abs(cache.get(k.stem, 16_000)).max() for k in (tmp_path / "cache").glob("*.wav")) > 1.0  # not clipped
 
 
 def test_the_event_cache_tells_new_weights_in_the_same_folder_apart(tmp_path):
@@ -604,3 +613,39 @@ def test_a_filled_span_longer_than_the_model_window_is_repeated_to_its_end_and_e
     mix, stats = render(rain, narrow_bed, EventCache(tmp_path, "rain"), FAST)
     assert level_db(mix[round(4.5 * 16_000):5 * 16_000]) > level_db(mix[16_000:2 * 16_000]) - 6
     assert stats.generated == 2  # the one-window take, then the span in windows
+
+
+def test_undo_takes_back_turns_one_by_one_from_the_cache(backbone, tmp_path):
+    backbone.save_pretrained(tmp_path / "model")
+    base = [sys.executable, "-m", "foley", "compose", "--session", "bed.json", "--steps", "2", "--guidance", "2",
+            "--scheduler", "ddim", "--device", "cpu", "--model", str(tmp_path / "model")]
+
+    def turn(*words):
+        return subprocess.run(base + list(words), capture_output=True, text=True, cwd=tmp_path)
+
+    nothing = turn("undo")  # no bed yet
+    assert nothing.returncode == 2 and "there is no bed yet, so nothing to undo" in nothing.stderr
+    assert not (tmp_path / "bed.json").exists()
+    assert turn("a ball, then a drum", "--duration", "2").returncode == 0
+    first_bed = read_audio(tmp_path / "bed.wav", sample_rate=None)[0]
+    plans = [json.loads((tmp_path / "bed.json").read_text())["plan"]]
+    for edit in ("make the drum louder by 3 dB", "remove the ball"):
+        assert turn(edit).returncode == 0
+        plans.append(json.loads((tmp_path / "bed.json").read_text())["plan"])
+    back = turn("undo")  # the ball is back, as it was: nothing generated
+    assert back.returncode == 0, back.stderr
+    assert "plan (undo, 2 s)" in back.stdout and "0 generated" in back.stdout
+    assert json.loads((tmp_path / "bed.json").read_text())["plan"] == plans[1]
+    again = turn("go back")  # and the turn before it
+    assert again.returncode == 0 and json.loads((tmp_path / "bed.json").read_text())["plan"] == plans[0]
+    bed = read_audio(tmp_path / "bed.wav", sample_rate=None)[0]  # the first bed (its events read back from the cache)
+    assert bed.shape == first_bed.shape and np.abs(bed - first_bed).max() < 1e-3
+    done = turn("undo that")
+    assert done.returncode == 2 and done.stderr == "foley: error: nothing to undo: the bed is as its first turn made it\n"
+    session = json.loads((tmp_path / "bed.json").read_text())
+    assert [t["text"] for t in session["turns"]] == ["a ball, then a drum", "make the drum louder by 3 dB",
+                                                     "remove the ball", "undo", "go back"]
+    assert [t.get("undo", False) for t in session["turns"]] == [False, False, False, True, True]
+    assert turn("make the ball quieter by 2 dB").returncode == 0  # an edit after undos goes on from the bed as it is
+    assert turn("undo").returncode == 0
+    assert json.loads((tmp_path / "bed.json").read_text())["plan"] == plans[0]
