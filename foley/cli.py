@@ -403,9 +403,10 @@ def _compose_turn(args: argparse.Namespace) -> int:
              if v is not None}
     kept = {**(session.sampler if session else {}), **given}
     sampler = SamplerConfig.for_backbone(model, **kept)
-    planner = get_planner(args.planner, base_url=args.planner_url, model=args.planner_model, device=args.device)
     previous = session.plan if session else None
-    undo = previous is not None and is_undo(args.text)
+    undo = previous is not None and is_undo(args.text)  # no planner: the plan is one the session had
+    planner = None if undo else get_planner(args.planner, base_url=args.planner_url, model=args.planner_model,
+                                            device=args.device)
     plan = session.undone() if undo else planner.plan(args.text, session.duration_s if session else duration_s, previous)
     last_end = max(e.end_s for e in plan.events)
     if previous is None and args.duration is not None and plan.duration_s != args.duration:
@@ -417,7 +418,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
     if args.plan_only:  # the JSON alone on stdout, for a program to read
         print(plan.to_json())
         return 0
-    print(f"plan ({'undo' if undo else planner.name}, {plan.duration_s:g} s):")
+    print(f"plan ({planner.name if planner else 'undo'}, {plan.duration_s:g} s):")
     for e in plan.events:
         gain = f" {e.gain_db:+.0f} dB" if e.gain_db else ""
         print(f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{gain}{'  (fills its span)' if e.fill else ''}")
@@ -694,7 +695,7 @@ def path_arg(text: str) -> str:
     return text
 
 
-DEVICE_SPEC = re.compile(r"auto|cpu|(?:cuda|mps)(?::\d+)?")
+DEVICE_SPEC = re.compile(r"auto|(?:cpu|cuda|mps)(?::\d+)?")
 
 
 def device_arg(text: str) -> str:

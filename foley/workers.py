@@ -11,10 +11,12 @@ from concurrent.futures import ProcessPoolExecutor
 _STOPS = (signal.SIGINT, signal.SIGTERM)
 
 
-def _ignore_stops() -> None:
-    # Ctrl-C, `timeout` and batch schedulers signal the whole process group; the parent alone acts on it.
-    for s in _STOPS:
-        signal.signal(s, signal.SIG_IGN)
+def _worker_signals() -> None:
+    # Ctrl-C signals the whole process group: the parent alone acts on it. SIGTERM ends a worker
+    # at once, as by default (not the parent's handler, inherited through fork): workers left by a
+    # parent killed outright can still be stopped.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 @contextlib.contextmanager
@@ -39,9 +41,9 @@ def _stops_deferred() -> Iterator[None]:
 @contextlib.contextmanager
 def worker_map(fn: Callable, jobs: Iterable, workers: int, chunksize: int = 1) -> Iterator[Iterator]:
     """``fn(job)`` for every job in ``workers`` processes; yields the results' iterator, in job order.
-    The workers ignore SIGINT and SIGTERM; on leaving (an error, an interrupt) the jobs not started
-    are dropped and those running finish. ``fn`` and the jobs must pickle."""
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_stops)
+    The workers ignore SIGINT (the parent stops them) and end on SIGTERM; on leaving (an error, an
+    interrupt) the jobs not started are dropped and those running finish. ``fn`` and the jobs must pickle."""
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals)
     try:
         with _stops_deferred():
             results = pool.map(fn, jobs, chunksize=chunksize)  # submits every job, starts the workers

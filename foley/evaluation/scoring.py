@@ -146,7 +146,7 @@ def evaluate_onsets(pairs: list[Pair], cfg: OnsetConfig = OnsetConfig(), gt: str
     workers = min(workers or os.cpu_count() or 1, len(jobs))
     if workers > 1:
         warm_up_detector()
-        with worker_map(_score_pair, jobs, workers, chunksize=max(1, len(jobs) // (8 * workers))) as results:
+        with worker_map(_score_pair, jobs, workers, chunksize=max(1, min(8, len(jobs) // (8 * workers)))) as results:
             clips = list(results)
     else:
         clips = [_score_pair(j) for j in jobs]

@@ -556,8 +556,10 @@ class Session:
         """The plan an undo turn goes back to: the one before the last turn not undone yet (an
         undo turn takes back one turn; a second undo, the one before). FoleyError when no turn
         is left to undo."""
-        kept: list[dict] = []  # the plans of the turns not undone, in order
+        kept: list = []  # the plans of the turns not undone, in order
         for turn in self.turns:
+            if not (isinstance(turn, dict) and isinstance(turn.get("plan"), dict)):
+                raise FoleyError(f"{self.path}: a turn without its plan ({str(turn)!r:.60}); undo cannot go back past it")
             if turn.get("undo") and kept:
                 kept.pop()
             else:
@@ -567,7 +569,7 @@ class Session:
                              "nothing to undo: this session has no bed yet")
         try:
             return Plan.from_dict(kept[-2])
-        except (KeyError, TypeError, ValueError) as e:
+        except (FoleyError, KeyError, TypeError, ValueError) as e:
             raise FoleyError(f"{self.path}: a turn's plan cannot be read back ({e})") from None
 
     def add_turn(self, text: str, plan: Plan, stats: RenderStats, output: str | os.PathLike,

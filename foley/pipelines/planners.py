@@ -33,7 +33,19 @@ class Planner(Protocol):
 
 # ------------------------------------------------------------------------------ rules ---
 
-_DECIMAL_COMMA = re.compile(r"\d+,\d+")
+_DIGIT_COMMA = re.compile(r"\d+(?:,\d+)+")
+
+
+def _comma_said(number: str) -> str:
+    """Why a comma between digits is refused: a comma separates sounds."""
+    whole, decimal = number.replace(",", ""), number.replace(",", ".")
+    if number.count(",") == 1 and re.fullmatch(r"\d{1,3},\d{3}", number):
+        return f"{number!r}: a comma separates sounds; write {whole} for the number, {decimal} for a decimal"
+    if number.count(",") == 1:
+        return f"{number!r}: write a decimal with a point ({decimal}); a comma separates sounds"
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", number):
+        return f"{number!r}: write a number without separators ({whole}); a comma separates sounds"
+    return f"{number!r}: a comma separates sounds; give each sound its own time ('X at 1 s, X at 2 s')"
 _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwards|before)\b|[,;]|\.\s)\s*", re.I)
 # "and" before a number is part of a time ("between 2 and 4 s"), not two sounds.
 _SIM = re.compile(r"\s+\b(?:while|with|over|during|as|and(?!\s+-?\d))\b\s+", re.I)
@@ -402,13 +414,16 @@ _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y,
               "remove X, add X [at T s [for N s] | from A to B s], "
               "move X to T s, "
               "make X later/earlier [by N s], make X longer/shorter [by N s], make X louder/quieter [by N dB]; "
-              "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball'")
+              "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball'; "
+              "and undo (the last turn)")
 # Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope").
 _EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|regenerate|re-?roll|another|"
                          r"give me another|again|one more time|(?:please\s+)?try(?:\s+it)?\s+again)\b", re.I)
 
 
-_UNDO = re.compile(r"^(?:undo|revert)(?:\s+(?:that|it|the\s+last\s+(?:change|edit|turn)))?$|^go\s+back$", re.I)
+_UNDO = re.compile(r"^(?:please\s+)?(?:(?:undo|revert)(?:\s+(?:that|it|(?:the\s+)?last\s+(?:change|edit|turn)))?"
+                   r"|go\s+back(?:\s+one\s+step)?)$", re.I)
+_UNDO_PART = re.compile(r"^(?:please\s+)?(?:undo|revert)\s+(?P<a>.+)$", re.I)  # "undo the rain"
 
 
 def is_undo(text: str) -> bool:
@@ -576,9 +591,11 @@ class RulesPlanner:
                 raise PlanError(f"the plan is {plan.duration_s:g} s long; this session's bed is "
                                 f"{previous.duration_s:g} s")
             return plan
-        if m := _DECIMAL_COMMA.search(text):  # else "at 3,5 s" is two parts, "at 3" and "5 s"
-            raise PlanError(f"{m[0]!r}: write a decimal with a point ({m[0].replace(',', '.')}) and a number "
-                            "without separators; a comma separates sounds")
+        if m := _DIGIT_COMMA.search(text):  # else "at 3,5 s" is two parts, "at 3" and "5 s"
+            raise PlanError(_comma_said(m[0]))
+        if previous is not None and (m := _UNDO_PART.match(_clean(text))):
+            raise PlanError(f"{text.strip()!r}: undo takes back the whole last turn; to take a sound out of the bed: "
+                            f"remove {m['a']}")
         if previous is not None:
             return rules_edit(previous, text)
         check_not_an_edit(text)

@@ -647,5 +647,11 @@ def test_undo_takes_back_turns_one_by_one_from_the_cache(backbone, tmp_path):
                                                      "remove the ball", "undo", "go back"]
     assert [t.get("undo", False) for t in session["turns"]] == [False, False, False, True, True]
     assert turn("make the ball quieter by 2 dB").returncode == 0  # an edit after undos goes on from the bed as it is
+    shown = turn("undo", "--plan-only", "--planner", "openai")  # no planner is asked: it would need a URL here
+    assert shown.returncode == 0 and json.loads(shown.stdout)["events"] == plans[0]["events"]
     assert turn("undo").returncode == 0
     assert json.loads((tmp_path / "bed.json").read_text())["plan"] == plans[0]
+    session["turns"][1] = "garbled"  # a session file edited by hand
+    (tmp_path / "bed.json").write_text(json.dumps(session))
+    garbled = turn("undo")
+    assert garbled.returncode == 2 and garbled.stderr.startswith("foley: error: bed.json: a turn without its plan")

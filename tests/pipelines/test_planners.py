@@ -108,6 +108,31 @@ def test_a_decimal_comma_is_refused_naming_the_number(text):
         RulesPlanner().plan("add thunder at 2,5 s", 10, bed)
 
 
+@pytest.mark.parametrize("text, said", [
+    ("1,000 people cheer", "'1,000': a comma separates sounds; write 1000 for the number, 1.000 for a decimal"),
+    ("a crowd of 1,000,000", "'1,000,000': write a number without separators (1000000)"),
+    ("knocks at 1,2,3 s", "'1,2,3': a comma separates sounds; give each sound its own time"),
+])
+def test_other_commas_between_digits_are_said_for_what_they_may_be(text, said):
+    with pytest.raises(PlanError) as e:
+        RulesPlanner().plan(text, 10)
+    assert str(e.value).startswith(said)
+
+
+def test_undo_is_read_in_its_usual_phrasings_and_a_sound_to_undo_is_pointed_to_remove():
+    from foley.pipelines.planners import is_undo
+
+    for text in ("undo", "Undo.", "undo that", "please undo", "undo last change", "revert the last edit", "go back",
+                 "go back one step"):
+        assert is_undo(text), text
+    for text in ("undo the rain", "go back to the rain", "a door slams, then undo"):
+        assert not is_undo(text), text
+    bed = RulesPlanner().plan("rain, then thunder", 10)
+    with pytest.raises(PlanError, match="undo takes back the whole last turn; to take a sound out of the bed: "
+                                        "remove the rain"):
+        RulesPlanner().plan("undo the rain", 10, bed)
+
+
 def test_messages_carry_instructions_examples_and_current_plan():
     base = RulesPlanner().plan("rain, then thunder", 10)
     msgs = planner_messages("make the thunder later", 10, base)
