@@ -1,7 +1,8 @@
 """Report card of a text-to-audio backbone on real sound effects.
 
     python eval/sfx_card.py --data CORPUS --embedder aisfx:DIR --classifier sfx_classifier.json \\
-        --model sfx [--model demo ...] [--steps 25] [--guidance 3] [--every N] [--limit N] [--json card.json]
+        --model sfx [--model demo ...] [--steps 25] [--guidance 3] [--every N] [--limit N] [--noise-fill S]
+        [--json card.json]
 
 For every clip of the corpus's test split (held-out recordings) and unseen split (GPL
 sources no shipped model learned from), each backbone generates audio from the clip's
@@ -37,6 +38,7 @@ from foley.evaluation.classifier import SoundClassifier
 from foley.evaluation.embedders import embed_audio, get_embedder
 from foley.evaluation.fad import embedding_stats, frechet_distance, pca_projection
 from foley.media.audio import read_audio, resample
+from foley.models.auffusion import DecodingConfig
 from foley.pipelines.compose import load_backbone
 
 PCA_DIMS = 32
@@ -93,6 +95,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--every", type=int, default=1, help="every N-th clip of each split (a quicker look)")
     ap.add_argument("--limit", type=int, help="first N clips of each split, after --every (a quick look)")
+    ap.add_argument("--noise-fill", type=float, help="decode with this noise filling (nats) instead of each model's own "
+                    "decoding.json")
     ap.add_argument("--save-audio", help="also write the generated clips here")
     ap.add_argument("--json", help="write the card as JSON")
     args = ap.parse_args()
@@ -103,7 +107,8 @@ def main() -> None:
     train = load_sfx_manifest(args.data, "train")
     _, train_blocks = embed_set(embedder, [read_audio(e["audio"], sample_rate=sr)[0] for e in train], sr)
     project = pca_projection(train_blocks, PCA_DIMS)
-    card = {"pca_dims": PCA_DIMS, "steps": args.steps, "guidance": args.guidance, "rows": []}
+    card = {"pca_dims": PCA_DIMS, "steps": args.steps, "guidance": args.guidance, "noise_fill": args.noise_fill,
+            "rows": []}
     splits = {s: load_sfx_manifest(args.data, s)[:: args.every][: args.limit] for s in ("test", "unseen")}
     real = {}
     for split, entries in splits.items():
@@ -117,6 +122,8 @@ def main() -> None:
     print(f"FAD (aiSFX, PCA {PCA_DIMS}) between two halves of the real test set: {shown(card['fad_real_halves'])}")
     for name in ["real"] + args.model:
         backbone = None if name == "real" else load_backbone(name, "cpu")
+        if backbone is not None and args.noise_fill is not None:
+            backbone.c.decoding = DecodingConfig(noise_fill=args.noise_fill).check("--noise-fill")
         for split, entries in splits.items():
             labels = [e["label"] for e in entries]
             t0 = time.time()

@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from diffusers import AutoencoderKL, UNet2DConditionModel
 from transformers import AutoModel, AutoTokenizer
 
+from ..config import is_finite_number
 from ..errors import FoleyError
 from ..media.files import atomic_path
 from .hub import HUB_ID, check_hub_reachable, quiet_loading
@@ -42,6 +43,8 @@ from .vocoder import load_vocoder
 LAYOUT_SD = "stable-diffusion"
 LAYOUT_CONDITION = "condition-adapter"
 MEL_CONFIG = "mel_config.json"
+DECODING_CONFIG = "decoding.json"
+MAX_NOISE_FILL = 2.0  # nats; beyond, the noise is the sound
 COMPONENTS = "components.json"
 # Files a hub download needs (the safety checker and image feature extractor are unused).
 HUB_PATTERNS = ["*.json", "*.txt", "*.model", "*.safetensors", "*.pt", "*.bin"]
@@ -237,6 +240,25 @@ def _load_text_conditioner(directory: Path, layout: str, dtype: torch.dtype) -> 
     return TextConditioner(tokenizer, encoder, adapter, max_length=entry.get("max_length"))
 
 
+@dataclass(frozen=True)
+class DecodingConfig:
+    """How the VAE's mel reaches the vocoder (``decoding.json`` in a backbone folder; absent: as is).
+
+    ``noise_fill``: the standard deviation, in nats, of Gaussian noise added to every bin and
+    frame of the decoded log-mel, as a codec's noise filling restores the fine texture its
+    coding smoothed away: a VAE trained on few recordings decodes mels smoother in time and
+    frequency than real ones, and the vocoder then rings at the mel frame rate. Silence stays
+    silence (the log-mel's floor moves by the same nats)."""
+
+    noise_fill: float = 0.0
+
+    def check(self, where: str) -> "DecodingConfig":
+        if not (is_finite_number(self.noise_fill) and 0.0 <= self.noise_fill <= MAX_NOISE_FILL):
+            raise FoleyError(f"{where}: noise_fill must be a number of nats from 0 to {MAX_NOISE_FILL:g}, "
+                             f"got {self.noise_fill!r:.40}")
+        return self
+
+
 @dataclass
 class Components:
     """What a backbone folder holds, loaded."""
@@ -248,6 +270,7 @@ class Components:
     vocoder: torch.nn.Module
     mel: MelConfig
     layout: str
+    decoding: DecodingConfig = DecodingConfig()
 
 
 def load_scheduler(directory: Path):
@@ -275,4 +298,16 @@ def load_components(path_or_id: str | os.PathLike, dtype: torch.dtype = torch.fl
                          f"{mel.n_mels}-band mels")
     return Components(unet=unet, vae=vae, scheduler=load_scheduler(folders["scheduler"]),
                       text=_load_text_conditioner(directory, layout, dtype),
-                      vocoder=vocoder.to(dtype).eval(), mel=mel, layout=layout)
+                      vocoder=vocoder.to(dtype).eval(), mel=mel, layout=layout, decoding=load_decoding(directory))
+
+
+def load_decoding(directory: Path) -> DecodingConfig:
+    """A backbone folder's ``decoding.json``, checked; the default when it has none."""
+    path = directory / DECODING_CONFIG
+    if not path.is_file():
+        return DecodingConfig()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return DecodingConfig(**data).check(str(path))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as e:
+        raise FoleyError(f"{path}: not a decoding config ({e})") from None

@@ -31,7 +31,15 @@ from transformers import CLIPTextConfig, CLIPTextModel
 from ..config import SCHEDULER_NAMES, TimeBase
 from ..errors import FoleyError
 from ..media.files import atomic_dir
-from .auffusion import LAYOUT_SD, MEL_CONFIG, Components, TextConditioner, load_components
+from .auffusion import (
+    DECODING_CONFIG,
+    LAYOUT_SD,
+    MEL_CONFIG,
+    Components,
+    DecodingConfig,
+    TextConditioner,
+    load_components,
+)
 from .mel import LogMel, MelConfig, image_to_mel, mel_to_image
 from .visual_adapter import VisualCondition
 from .vocoder import GriffinLimConfig, build_vocoder
@@ -203,6 +211,8 @@ class AudioBackbone:
             save_diffusers(self.c.scheduler, tmp / "scheduler")
             self.vocoder.save_pretrained(tmp / "vocoder")
             (tmp / MEL_CONFIG).write_text(json.dumps(self.mel.to_dict(), indent=2), encoding="utf-8")
+            if self.c.decoding != DecodingConfig():
+                (tmp / DECODING_CONFIG).write_text(json.dumps(asdict(self.c.decoding), indent=2), encoding="utf-8")
             if self.text.layout == LAYOUT_SD:
                 self._save_sd_text(tmp)
             else:
@@ -255,10 +265,16 @@ class AudioBackbone:
         return self.vae.encode(image).latent_dist.mode() * self.vae.config.scaling_factor
 
     @torch.no_grad()
-    def decode_latents(self, latents: torch.Tensor) -> torch.Tensor:
-        """Scaled latents (B, C, h, w) -> waveforms (B, width * hop)."""
+    def decode_latents(self, latents: torch.Tensor, generators: list[torch.Generator] | None = None) -> torch.Tensor:
+        """Scaled latents (B, C, h, w) -> waveforms (B, width * hop). ``generators``: one per sample,
+        for the decoding's noise filling (``DecodingConfig``; default: seeds 0..B-1)."""
         image = self.vae.decode(latents / self.vae.config.scaling_factor).sample  # (B, 3, M, width)
-        return self.vocoder(image_to_mel(image, self.mel).to(image.dtype))
+        logmel = image_to_mel(image, self.mel).to(image.dtype)  # (B, M, width), natural log
+        if fill := self.c.decoding.noise_fill:
+            generators = generators or [torch.Generator(self.device).manual_seed(i) for i in range(len(logmel))]
+            noise = torch.stack([torch.randn(logmel.shape[1:], generator=g, device=self.device) for g in generators])
+            logmel = logmel + fill * noise.to(logmel.dtype)
+        return self.vocoder(logmel)
 
     # ------------------------------------------------------------------ generation ---
     def visual_condition(self, visual: torch.Tensor, cfg: bool) -> VisualCondition:
@@ -324,6 +340,6 @@ class AudioBackbone:
             cross_attention_kwargs=None if condition is None else {"ip_hidden_states": condition},
             callback_on_step_end=end_visual if condition is not None and visual_steps < 1.0 else None,
         ).images  # (B, 4, h, w)
-        wav = self.decode_latents(latents)  # (B, width * hop)
+        wav = self.decode_latents(latents, generators)  # (B, width * hop)
         return wav[:, : round(duration_s * self.mel.sample_rate)].float()
 

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from foley.errors import FoleyError
-from foley.models.auffusion import LAYOUT_CONDITION, LAYOUT_SD
+from foley.models.auffusion import LAYOUT_CONDITION, LAYOUT_SD, DecodingConfig
 from foley.models.backbone import AudioBackbone, build_backbone
 from foley.models.vocoder import GriffinLimConfig, GriffinLimVocoder, HifiGanVocoder
 
@@ -119,6 +119,28 @@ def test_saved_backbone_round_trips_with_its_griffin_lim_vocoder(tiny, tmp_path)
     a = tiny.generate(["a ball"], 0.4, steps=2, seed=5)
     b = loaded.generate(["a ball"], 0.4, steps=2, seed=5)
     assert torch.equal(a, b)
+
+
+def test_noise_filling_is_drawn_from_the_seed_saved_with_the_model_and_checked(tmp_path):
+    bb = tiny_backbone(tmp_path / "t")
+    plain = bb.generate(["a ball"], 0.4, steps=2, seed=3)
+    bb.c.decoding = DecodingConfig(noise_fill=0.5)
+    filled = bb.generate(["a ball"], 0.4, steps=2, seed=3)
+    assert torch.equal(filled, bb.generate(["a ball"], 0.4, steps=2, seed=3))  # the seed decides the noise too
+    assert not torch.equal(filled, bb.generate(["a ball"], 0.4, steps=2, seed=4))
+    assert ((filled - plain).norm() / plain.norm()).item() > 0.01
+    assert abs(20 * torch.log10(filled.norm() / plain.norm()).item()) < 1.5  # texture, not level
+    bb.save_pretrained(tmp_path / "m")
+    assert json.loads((tmp_path / "m" / "decoding.json").read_text()) == {"noise_fill": 0.5}
+    loaded = AudioBackbone.from_pretrained(tmp_path / "m")
+    assert loaded.c.decoding == DecodingConfig(noise_fill=0.5)
+    assert torch.equal(loaded.generate(["a ball"], 0.4, steps=2, seed=3), filled)
+    for bad, said in (({"noise_fill": -1}, "noise_fill must be a number of nats from 0 to 2, got -1"),
+                      ({"noise_fill": True}, "noise_fill must be a number of nats"),
+                      ({"fill": 1}, "not a decoding config")):
+        (tmp_path / "m" / "decoding.json").write_text(json.dumps(bad))
+        with pytest.raises(FoleyError, match=f"decoding.json: {said}"):
+            AudioBackbone.from_pretrained(tmp_path / "m")
 
 
 def test_generation_shapes_seeds_batches_and_schedulers(tiny):

@@ -46,7 +46,7 @@ def test_windows_batched_give_what_one_window_at_a_time_gives(pipeline, cfr_vide
     latents, batches = [], []
     decode = pipeline.backbone.decode_latents
     monkeypatch.setattr(pipeline.backbone, "decode_latents",
-                        lambda x: latents.extend(x) or batches.append(len(x)) or decode(x))
+                        lambda x, *rest: latents.extend(x) or batches.append(len(x)) or decode(x, *rest))
 
     def run():
         latents.clear(), batches.clear()
