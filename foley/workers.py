@@ -1,5 +1,6 @@
 """Worker processes for the batch jobs (dataset generation, scoring, clip cutting), stoppable by
-Ctrl-C, ``kill`` or ``timeout`` at any moment."""
+Ctrl-C, ``kill`` or ``timeout`` at any moment, and stop signals held through work that must not be
+cut short."""
 from __future__ import annotations
 
 import contextlib
@@ -20,10 +21,11 @@ def _worker_signals() -> None:
 
 
 @contextlib.contextmanager
-def _stops_deferred() -> Iterator[None]:
-    """SIGINT and SIGTERM held while the pool starts or stops, then delivered: an exception raised
-    inside the executor's bookkeeping (as Python raises them, anywhere) can leave a worker without
-    its stop sentinel and the program waiting for it forever at exit."""
+def stops_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM held in the block, then delivered: for work an exception must not cut
+    short, as Python raises one anywhere (a pool starting or stopping: a worker left without its
+    stop sentinel keeps the program waiting forever at exit; a cleanup: a second Ctrl-C would
+    leave half of what it removes). Outside the main thread, which alone has handlers, a no-op."""
     if threading.current_thread() is not threading.main_thread():  # handlers are the main thread's
         yield
         return
@@ -45,9 +47,9 @@ def worker_map(fn: Callable, jobs: Iterable, workers: int, chunksize: int = 1) -
     interrupt) the jobs not started are dropped and those running finish. ``fn`` and the jobs must pickle."""
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals)
     try:
-        with _stops_deferred():
+        with stops_deferred():
             results = pool.map(fn, jobs, chunksize=chunksize)  # submits every job, starts the workers
         yield results
     finally:
-        with _stops_deferred():
+        with stops_deferred():
             pool.shutdown(wait=True, cancel_futures=True)

@@ -30,7 +30,7 @@ from ..errors import FoleyError
 from ..media.audio import write_audio
 from ..media.ffmpeg import run_ffmpeg
 from ..media.files import atomic_path, atomic_write_text, missing_folders, removed_if_empty, trial_write
-from ..workers import worker_map
+from ..workers import stops_deferred, worker_map
 from .event_sounds import load_bank
 
 GENERATOR_VERSION = 2
@@ -614,10 +614,12 @@ def generate(
             atomic_write_text(info_path, json.dumps(info, indent=1) + "\n")
         except BaseException:  # an interrupt while the datasets swap leaves neither half of one
             if swapping:
-                _remove_dataset(out)
+                with stops_deferred():
+                    _remove_dataset(out)
             raise
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            with stops_deferred():  # a second Ctrl-C waits for the staging folder to be gone
+                shutil.rmtree(staging, ignore_errors=True)
     return info
 
 

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -121,6 +122,30 @@ def test_an_interrupted_overwrite_keeps_the_earlier_dataset(tmp_path, monkeypatc
     generate(tmp_path, n_train=0, n_test=1, seed=3, workers=1, overwrite=True, progress=False)
     assert json.loads((tmp_path / "synthsync.json").read_text())["seed"] == 3
     assert not (tmp_path / ".synthsync-partial").exists()
+
+
+def test_a_second_interrupt_during_the_cleanup_leaves_no_staging_folder(tmp_path, monkeypatch):
+    import os
+    import signal
+
+    import foley.datasets.synthsync as synthsync
+
+    def interrupted(out, *args):
+        (out / "test").mkdir(parents=True)
+        raise KeyboardInterrupt
+
+    rmtree = synthsync.shutil.rmtree
+
+    def impatient(path, *args, **kwargs):  # Ctrl-C pressed again as the cleanup of the clips made starts
+        if Path(path).exists():
+            os.kill(os.getpid(), signal.SIGINT)
+        rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(synthsync, "_write_clips", interrupted)
+    monkeypatch.setattr(synthsync.shutil, "rmtree", impatient)
+    with pytest.raises(KeyboardInterrupt):
+        generate(tmp_path / "new" / "data", n_train=0, n_test=1, workers=1, progress=False)
+    assert not (tmp_path / "new").exists()
 
 
 def test_custom_duration_and_bad_duration(tmp_path):
