@@ -46,6 +46,8 @@ def _comma_said(number: str) -> str:
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+", number):
         return f"{number!r}: write a number without separators ({whole}); a comma separates sounds"
     return f"{number!r}: a comma separates sounds; give each sound its own time ('X at 1 s, X at 2 s')"
+
+
 _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwards|before)\b|[,;]|\.\s)\s*", re.I)
 # "and" before a number is part of a time ("between 2 and 4 s"), not two sounds.
 _SIM = re.compile(r"\s+\b(?:while|with|over|during|as|and(?!\s+-?\d))\b\s+", re.I)
