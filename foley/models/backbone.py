@@ -265,12 +265,14 @@ class AudioBackbone:
         return self.vae.encode(image).latent_dist.mode() * self.vae.config.scaling_factor
 
     @torch.no_grad()
-    def decode_latents(self, latents: torch.Tensor, generators: list[torch.Generator] | None = None) -> torch.Tensor:
+    def decode_latents(self, latents: torch.Tensor, generators: list[torch.Generator] | None = None,
+                       noise_fill: bool = True) -> torch.Tensor:
         """Scaled latents (B, C, h, w) -> waveforms (B, width * hop). ``generators``: one per sample,
-        for the decoding's noise filling (``DecodingConfig``; default: seeds 0..B-1)."""
+        for the decoding's noise filling (``DecodingConfig``; default: seeds 0..B-1); with
+        ``noise_fill=False`` the log-mel goes to the vocoder as decoded."""
         image = self.vae.decode(latents / self.vae.config.scaling_factor).sample  # (B, 3, M, width)
         logmel = image_to_mel(image, self.mel).to(image.dtype)  # (B, M, width), natural log
-        if fill := self.c.decoding.noise_fill:
+        if (fill := self.c.decoding.noise_fill) and noise_fill:
             generators = generators or [torch.Generator(self.device).manual_seed(i) for i in range(len(logmel))]
             noise = torch.stack([torch.randn(logmel.shape[1:], generator=g, device=self.device) for g in generators])
             logmel = logmel + fill * noise.to(logmel.dtype)
@@ -291,7 +293,18 @@ class AudioBackbone:
     def generate(self, prompts: list[str], duration_s: float, steps: int = 100, guidance: float = 7.5,
                  seed: int | list[int] = 0, scheduler: str = "pndm", visual: torch.Tensor | None = None,
                  visual_steps: float = 1.0) -> torch.Tensor:
-        """Prompts (B) -> waveforms (B, samples(duration_s)), float32 in [-1, 1].
+        """Prompts (B) -> waveforms (B, samples(duration_s)), float32 in [-1, 1]: :meth:`sample`'s
+        latents through :meth:`decode_latents`, the noise filling drawn from each sample's generator."""
+        latents, generators = self.sample(prompts, duration_s, steps, guidance, seed, scheduler, visual, visual_steps)
+        wav = self.decode_latents(latents, generators)  # (B, width * hop)
+        return wav[:, : round(duration_s * self.mel.sample_rate)].float()
+
+    @torch.no_grad()
+    def sample(self, prompts: list[str], duration_s: float, steps: int = 100, guidance: float = 7.5,
+               seed: int | list[int] = 0, scheduler: str = "pndm", visual: torch.Tensor | None = None,
+               visual_steps: float = 1.0) -> tuple[torch.Tensor, list[torch.Generator]]:
+        """Prompts (B) -> scaled latents (B, C, h, w) one model window wide, and the B generators
+        as the sampling left them (for :meth:`decode_latents`'s noise filling).
 
         Sample i uses seed ``seed + i`` (or ``seed[i]`` for a list of B seeds), so a batch gives
         the same clips as one call per prompt, up to float rounding.
@@ -340,6 +353,5 @@ class AudioBackbone:
             cross_attention_kwargs=None if condition is None else {"ip_hidden_states": condition},
             callback_on_step_end=end_visual if condition is not None and visual_steps < 1.0 else None,
         ).images  # (B, 4, h, w)
-        wav = self.decode_latents(latents, generators)  # (B, width * hop)
-        return wav[:, : round(duration_s * self.mel.sample_rate)].float()
+        return latents, generators
 

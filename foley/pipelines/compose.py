@@ -163,8 +163,8 @@ class EventCache:
     def __init__(self, directory: str | os.PathLike, model_id: str):
         self.dir, self.model_id = Path(directory), model_id
 
-    def key(self, caption: str, length_s: float, seed: int, sampler: SamplerConfig) -> str:
-        blob = json.dumps([self.model_id, caption, round(length_s, 3), seed, asdict(sampler)])
+    def key(self, caption: str, length_s: float, seed: int, sampler: SamplerConfig, aligned: bool) -> str:
+        blob = json.dumps([self.model_id, caption, round(length_s, 3), seed, asdict(sampler), aligned])
         return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
     def get(self, key: str, sample_rate: int, n_samples: int | None = None) -> np.ndarray | None:
@@ -183,16 +183,41 @@ class EventCache:
         write_audio(self.dir / f"{key}.wav", wav, sample_rate, subtype="FLOAT")
 
 
-def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: SamplerConfig) -> np.ndarray:
-    """(round(length_s * sr),) audio for one caption; windows + crossfades past the model width."""
+def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: SamplerConfig,
+                   align: bool = False) -> np.ndarray:
+    """(round(length_s * sr),) audio for one caption; windows + crossfades past the model width.
+
+    With ``align`` the first attack is moved onto the start (:func:`first_attack`), found on the
+    take as decoded before the backbone's noise filling (``DecodingConfig``): the texture that
+    filling adds can hide where a soft attack begins. An aligned event shorter than the model
+    window is generated a whole window long (the sampler makes one anyway), so that what
+    follows its length, not silence, fills the end the shift frees; a longer one's end is
+    released over RELEASE_S there."""
     sr, width_s = backbone.mel.sample_rate, backbone.mel.width_s
     total = round(length_s * sr)
     window, overlap = round(width_s * sr), round(min(sampler.overlap_s, width_s / 2) * sr)
-    starts = window_starts(total, window, overlap)
-    chunks = (backbone.generate([caption], duration_s=min(width_s, (total - s) / sr), steps=sampler.steps,
-                                guidance=sampler.guidance, seed=seed + k, scheduler=sampler.scheduler)[0].cpu().numpy()
-              for k, s in enumerate(starts))
-    return join_windows(chunks, starts, total)
+    generated = max(total, window) if align else total
+    starts = window_starts(generated, window, overlap)
+    unfilled = align and bool(backbone.c.decoding.noise_fill)
+    takes, references = [], []  # (window samples,) each: as heard, and as decoded without noise filling
+    for k, s in enumerate(starts):
+        duration_s = min(width_s, (generated - s) / sr)
+        settings = dict(steps=sampler.steps, guidance=sampler.guidance, seed=seed + k, scheduler=sampler.scheduler)
+        if not unfilled:
+            takes.append(backbone.generate([caption], duration_s, **settings)[0].cpu().numpy())
+            continue
+        n = round(duration_s * sr)
+        latents, generators = backbone.sample([caption], duration_s, **settings)
+        takes.append(backbone.decode_latents(latents, generators)[0, :n].float().cpu().numpy())
+        references.append(backbone.decode_latents(latents, noise_fill=False)[0, :n].float().cpu().numpy())
+    wav = join_windows(takes, starts, generated)
+    if not align:
+        return wav
+    start = first_attack(join_windows(references, starts, generated) if unfilled else wav, sr)
+    wav = wav[start:start + total]
+    if len(wav) == total:
+        return wav
+    return np.concatenate([_edge_fades(wav, 0, round(RELEASE_S * sr)), np.zeros(total - len(wav), dtype=wav.dtype)])
 
 
 # An onset starts the sound only if what follows it (ATTACK_S) comes within ATTACK_TOP_DB of
@@ -201,24 +226,21 @@ ATTACK_S = 0.15
 ATTACK_TOP_DB = 20.0
 
 
-def align_first_onset(wav: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Shift a generated event so that its first audible onset falls on the event's start; the
-    tail is zero-padded (meant for sounds with an attack, not for beds). The onsets are the
-    onset metric's (librosa with delta 0.3), backtracked to the energy minimum before each so
-    the attack stays whole; the first whose next ATTACK_S reaches within ATTACK_TOP_DB of the
-    clip's loudest 512-sample frame (RMS) is the sound's start."""
+def first_attack(wav: np.ndarray, sample_rate: int) -> int:
+    """The sample where a generated event's first audible attack starts (0 when none is found;
+    meant for sounds with an attack, not for beds). The onsets are the onset metric's (librosa
+    with delta 0.3), backtracked to the energy minimum before each so the attack stays whole;
+    the first whose next ATTACK_S reaches within ATTACK_TOP_DB of the clip's loudest
+    512-sample frame (RMS) is the sound's start."""
     import librosa
 
     onsets = detect_onsets(wav, sample_rate, backtrack=True)
     if len(onsets) == 0:
-        return wav
+        return 0
     level = librosa.feature.rms(y=np.pad(wav, (0, 512)), frame_length=512, hop_length=128, center=False)[0]  # every 128
     floor = level.max() * 10 ** (-ATTACK_TOP_DB / 20)
     reach = round(ATTACK_S * sample_rate) // 128 + 1
-    start = next((int(o) for o in onsets if level[o // 128:o // 128 + reach].max(initial=0.0) >= floor), int(onsets[0]))
-    if start == 0:
-        return wav
-    return np.concatenate([wav[start:], np.zeros(start, dtype=wav.dtype)])
+    return next((int(o) for o in onsets if level[o // 128:o // 128 + reach].max(initial=0.0) >= floor), int(onsets[0]))
 
 
 # A plan event with ``fill`` lasts its whole span. A take that sounds for only part of it (the
@@ -339,16 +361,15 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
 
         def take(k: int, length_s: float, e=e, background=background) -> np.ndarray:  # (samples(length_s),)
             seed = (e.seed_used + k * FILL_SEED_STEP) % (MAX_SEED + 1)
-            key = cache.key(e.caption, length_s, seed, sampler)
+            align = align_onsets and not background  # a bed has no attack to place: it fills its span
+            key = cache.key(e.caption, length_s, seed, sampler, align)
             wav = cache.get(key, sr, round(length_s * sr))
             if wav is None:
-                wav = generate_event(backbone, e.caption, length_s, seed, sampler)
+                wav = generate_event(backbone, e.caption, length_s, seed, sampler, align)
                 cache.put(key, wav, sr)
                 stats.generated += 1
             else:
                 stats.reused += 1
-            if align_onsets and not background:  # a bed has no attack to place: it fills its span
-                wav = align_first_onset(wav, sr)
             return wav
 
         wav = None

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from foley.errors import FoleyError
+from foley.models.auffusion import DecodingConfig
 from foley.media.audio import normalize_loudness, read_audio
 from foley.pipelines.compose import (
     SAMPLER_FILE,
@@ -75,7 +76,7 @@ def test_the_event_cache_tells_new_weights_in_the_same_folder_apart(tmp_path):
     assert before.startswith(f"{folder.resolve()}@") and model_id(str(folder)) == before
     (folder / "unet" / "weights.bin").write_bytes(b"new weights")
     assert model_id(str(folder)) != before
-    keys = {EventCache(tmp_path / "cache", m).key("rain", 2.0, 0, FAST) for m in (before, model_id(str(folder)))}
+    keys = {EventCache(tmp_path / "cache", m).key("rain", 2.0, 0, FAST, True) for m in (before, model_id(str(folder)))}
     assert len(keys) == 2
     assert model_id("sfx").startswith("sfx@")
     after = model_id(str(folder))
@@ -304,34 +305,60 @@ def test_a_timeline_draws_captions_in_any_script_without_a_warning_per_glyph(tmp
     assert not [w for w in caught if "Glyph" in str(w.message)]
 
 
-def test_align_first_onset_moves_the_sound_to_the_start():
-    from foley.pipelines.compose import align_first_onset
+def test_first_attack_is_where_the_sound_starts():
+    from foley.pipelines.compose import first_attack
 
     sr = 16_000
     wav = np.zeros(sr, np.float32)
     burst = np.random.default_rng(0).standard_normal(1600).astype(np.float32) * np.exp(-np.arange(1600) / 300)
     wav[8000:9600] = burst
-    out = align_first_onset(wav, sr)
-    assert out.shape == wav.shape
-    first = int(np.argmax(np.abs(out) > 0.05))
-    assert first < 0.03 * sr  # within 30 ms of the start (librosa's frame resolution)
-    assert np.array_equal(align_first_onset(np.zeros(100, np.float32), sr), np.zeros(100, np.float32))
+    start = first_attack(wav, sr)
+    assert 8000 - 0.03 * sr <= start <= 8000  # backtracked, within 30 ms (librosa's frame resolution)
+    assert first_attack(np.zeros(100, np.float32), sr) == 0
 
 
 def test_a_faint_bump_before_the_sound_is_not_where_it_starts():
     """A bump 30 dB under the burst that follows (as a generated rumble swells in): the burst,
     not the bump, lands on the start."""
-    from foley.pipelines.compose import align_first_onset
+    from foley.pipelines.compose import first_attack
 
     sr = 16_000
     rng = np.random.default_rng(1)
     wav = np.zeros(2 * sr, np.float32)
     wav[1600:2400] = rng.standard_normal(800) * np.exp(-np.arange(800) / 150) * 0.01
     wav[8000:12800] = rng.standard_normal(4800) * np.exp(-np.arange(4800) / 1200) * 0.3
-    out = align_first_onset(wav, sr)
-    first = int(np.argmax(np.abs(out) > 0.05))
-    assert first < 0.03 * sr, first / sr
-    assert np.abs(out[: round(0.03 * sr)]).max() > 0.1  # the burst's attack, kept whole
+    start = first_attack(wav, sr)
+    assert 8000 - 0.03 * sr <= start <= 8000, start / sr
+    assert np.abs(wav[start:start + round(0.03 * sr)]).max() > 0.1  # the burst's attack, kept whole
+
+
+def test_an_attack_is_found_on_the_take_as_decoded_before_its_noise_filling(tmp_path, monkeypatch):
+    """The noise filling's texture must not move where an event starts: the take heard is the
+    filled one, shifted by the first attack of the same latents decoded without the filling.
+    Here the decoder gives a burst at 0.4 s, and the filling adds one at 0.1 s as loud."""
+    import torch
+
+    from foley.pipelines.compose import first_attack
+
+    bb = tiny_backbone(tmp_path / "bb")
+    sr, width = bb.mel.sample_rate, bb.mel.width_s
+    rng = np.random.default_rng(0)
+    burst = (rng.standard_normal(1600) * np.exp(-np.arange(1600) / 300)).astype(np.float32)
+
+    def decode(latents, generators=None, noise_fill=True):
+        wav = np.zeros(round(width * sr), np.float32)
+        wav[6400:8000] += burst
+        if noise_fill and bb.c.decoding.noise_fill:
+            wav[1600:3200] += burst
+        return torch.from_numpy(wav)[None]
+
+    monkeypatch.setattr(bb, "decode_latents", decode)
+    bb.c.decoding = DecodingConfig(noise_fill=0.35)
+    heard, clean = decode(None)[0].numpy(), decode(None, noise_fill=False)[0].numpy()
+    start = first_attack(clean, sr)
+    assert 6400 - 0.03 * sr <= start <= 6400 and first_attack(heard, sr) <= 1600  # the filling's burst comes first
+    out = generate_event(bb, "ball", width, seed=3, sampler=FAST, align=True)
+    np.testing.assert_array_equal(out, np.concatenate([heard[start:], np.zeros(start, np.float32)]))
 
 
 class BedBackbone:
@@ -341,6 +368,9 @@ class BedBackbone:
     class mel:
         sample_rate, width_s = 16_000, 10.0
 
+    class c:
+        decoding = DecodingConfig()
+
     def generate(self, captions, duration_s, **kw):
         import torch
 
@@ -348,6 +378,30 @@ class BedBackbone:
         noise = np.random.default_rng(kw["seed"]).standard_normal(n).astype(np.float32) * 0.1
         noise[:9600] *= 0.01
         return torch.from_numpy(noise)[None]
+
+
+class LateBackbone(BedBackbone):
+    """Stands in for the model: silence, then from 0.5 s a steady sound to the window's end."""
+
+    def generate(self, captions, duration_s, **kw):
+        import torch
+
+        wav = np.random.default_rng(kw["seed"]).standard_normal(round(duration_s * 16_000)).astype(np.float32) * 0.3
+        wav[:8000] = 0.0
+        return torch.from_numpy(wav)[None]
+
+
+def test_an_aligned_event_still_sounds_at_its_end_rather_than_stopping_short():
+    """A 1 s event whose attack comes 0.5 s into the take: moved onto the start, it is followed
+    by what the window holds after its first second, not by 0.5 s of silence."""
+    sr = 16_000
+    wav = generate_event(LateBackbone(), "a ball bounces", 1.0, seed=0, sampler=FAST, align=True)
+    assert wav.shape == (sr,) and 0.2 < np.abs(wav[: round(0.03 * sr)]).max()  # the attack on the start
+    assert level_db(wav[-sr // 10:]) > level_db(wav[: sr // 2]) - 1  # and still sounding at the end
+    long = generate_event(LateBackbone(), "a ball bounces", 12.0, seed=0, sampler=FAST, align=True)  # past a window
+    end = len(np.trim_zeros(long, "b"))  # the shift's room at the end, after a release
+    assert long.shape == (12 * sr,) and 8000 - 0.03 * sr <= 12 * sr - end <= 8000
+    assert np.abs(long[end - 400:end]).max() < 0.1 * np.abs(long[end - 4400:end - 4000]).max()
 
 
 def test_a_bed_still_covers_its_whole_span(tmp_path):
