@@ -36,6 +36,7 @@ def backbone():
 def test_captions_of_different_sounds_give_different_sounds(backbone):
     """A cow's moo is harmonic (low spectral flatness), rain is noise (high): 12 DPM steps, seed 0."""
     assert backbone.mel.sample_rate == 22050 and backbone.unet.dtype == torch.float32
+    assert backbone.c.decoding.noise_fill == pytest.approx(0.35)  # its decoding.json: the harmonic cow stays harmonic
     wavs = backbone.generate(["a cow moos", "rain"], 2.0, steps=12, scheduler="dpm", guidance=7.5, seed=0).numpy()
     assert wavs.shape == (2, 44100) and np.isfinite(wavs).all()
     peaks_db = 20 * np.log10(np.abs(wavs).max(axis=1))
