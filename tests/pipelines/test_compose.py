@@ -398,6 +398,8 @@ def test_an_aligned_event_still_sounds_at_its_end_rather_than_stopping_short():
     wav = generate_event(LateBackbone(), "a ball bounces", 1.0, seed=0, sampler=FAST, align=True)
     assert wav.shape == (sr,) and 0.2 < np.abs(wav[: round(0.03 * sr)]).max()  # the attack on the start
     assert level_db(wav[-sr // 10:]) > level_db(wav[: sr // 2]) - 1  # and still sounding at the end
+    short = generate_event(LateBackbone(), "a ball bounces", 0.3, seed=0, sampler=FAST, align=True)
+    assert np.abs(short).max() > 0.2  # its sound starts after its 0.3 s, and is still what it plays
     long = generate_event(LateBackbone(), "a ball bounces", 12.0, seed=0, sampler=FAST, align=True)  # past a window
     end = len(np.trim_zeros(long, "b"))  # the shift's room at the end, after a release
     assert long.shape == (12 * sr,) and 8000 - 0.03 * sr <= 12 * sr - end <= 8000
