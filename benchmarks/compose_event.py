@@ -1,6 +1,6 @@
 """Time to generate one aligned `foley compose` event, with and without the backbone's noise
-filling (CPU, float32): with it, the onset alignment decodes each window a second time without
-the filling, one more vocoder pass.
+filling (CPU, float32): with it, the onset alignment vocodes each window's mel a second time,
+without the filling.
 
     python benchmarks/compose_event.py [--model sfx] [--length 2] [--threads 2] [--repeats 3]
 """

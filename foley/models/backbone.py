@@ -265,13 +265,23 @@ class AudioBackbone:
         return self.vae.encode(image).latent_dist.mode() * self.vae.config.scaling_factor
 
     @torch.no_grad()
-    def decode_latents(self, latents: torch.Tensor, generators: list[torch.Generator] | None = None,
-                       noise_fill: bool = True) -> torch.Tensor:
-        """Scaled latents (B, C, h, w) -> waveforms (B, width * hop). ``generators``: one per sample,
-        for the decoding's noise filling (``DecodingConfig``; default: seeds 0..B-1); with
-        ``noise_fill=False`` the log-mel goes to the vocoder as decoded."""
+    def decode_latents(self, latents: torch.Tensor, generators: list[torch.Generator] | None = None) -> torch.Tensor:
+        """Scaled latents (B, C, h, w) -> waveforms (B, width * hop): :meth:`decode_mel`, then
+        :meth:`vocode`."""
+        return self.vocode(self.decode_mel(latents), generators)
+
+    @torch.no_grad()
+    def decode_mel(self, latents: torch.Tensor) -> torch.Tensor:
+        """Scaled latents (B, C, h, w) -> the decoded natural-log mel (B, M, width), before noise filling."""
         image = self.vae.decode(latents / self.vae.config.scaling_factor).sample  # (B, 3, M, width)
-        logmel = image_to_mel(image, self.mel).to(image.dtype)  # (B, M, width), natural log
+        return image_to_mel(image, self.mel).to(image.dtype)
+
+    @torch.no_grad()
+    def vocode(self, logmel: torch.Tensor, generators: list[torch.Generator] | None = None,
+               noise_fill: bool = True) -> torch.Tensor:
+        """Natural-log mel (B, M, T) -> waveforms (B, T * hop). ``generators``: one per sample, for
+        the decoding's noise filling (``DecodingConfig``; default: seeds 0..B-1); with
+        ``noise_fill=False`` the mel goes to the vocoder as it is."""
         if (fill := self.c.decoding.noise_fill) and noise_fill:
             generators = generators or [torch.Generator(self.device).manual_seed(i) for i in range(len(logmel))]
             noise = torch.stack([torch.randn(logmel.shape[1:], generator=g, device=self.device) for g in generators])

@@ -208,8 +208,9 @@ def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: 
             continue
         n = round(duration_s * sr)
         latents, generators = backbone.sample([caption], duration_s, **settings)
-        takes.append(backbone.decode_latents(latents, generators)[0, :n].float().cpu().numpy())
-        references.append(backbone.decode_latents(latents, noise_fill=False)[0, :n].float().cpu().numpy())
+        logmel = backbone.decode_mel(latents)  # (1, M, width): one VAE decode, vocoded twice
+        takes.append(backbone.vocode(logmel, generators)[0, :n].float().cpu().numpy())
+        references.append(backbone.vocode(logmel, noise_fill=False)[0, :n].float().cpu().numpy())
     wav = join_windows(takes, starts, generated)
     if not align:
         return wav

@@ -345,14 +345,14 @@ def test_an_attack_is_found_on_the_take_as_decoded_before_its_noise_filling(tmp_
     rng = np.random.default_rng(0)
     burst = (rng.standard_normal(1600) * np.exp(-np.arange(1600) / 300)).astype(np.float32)
 
-    def decode(latents, generators=None, noise_fill=True):
+    def decode(logmel, generators=None, noise_fill=True):
         wav = np.zeros(round(width * sr), np.float32)
         wav[6400:8000] += burst
         if noise_fill and bb.c.decoding.noise_fill:
             wav[1600:3200] += burst
         return torch.from_numpy(wav)[None]
 
-    monkeypatch.setattr(bb, "decode_latents", decode)
+    monkeypatch.setattr(bb, "vocode", decode)
     bb.c.decoding = DecodingConfig(noise_fill=0.35)
     heard, clean = decode(None)[0].numpy(), decode(None, noise_fill=False)[0].numpy()
     start = first_attack(clean, sr)
