@@ -24,7 +24,9 @@ model's backbone: the sound-effects backbone fine-tuned on SynthSync with record
 its ``training.json`` holds the initial backbone's, nested as ``init_training``.
 
 Run: ``python -m foley.training.backbone --data DATA --out DIR`` (see train/README.md for
-the shipped models' exact commands). Single process; the models are small enough for CPU.
+the shipped models' exact commands). Single process, on the CPU unless ``--device`` names a
+GPU; the random draws come from one CPU generator whatever the device, so a run stopped on
+one device resumes on another.
 """
 from __future__ import annotations
 
@@ -44,10 +46,11 @@ from transformers import AutoModel, PreTrainedTokenizerFast
 
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
 
-from ..cli import OneLineErrors, number_arg, one_line_errors, show_defaults
+from ..cli import OneLineErrors, device_arg, number_arg, one_line_errors, show_defaults
 from ..config import MAX_SEED
 from ..datasets.sfx import attribution_text, load_sfx_manifest
 from ..datasets.synthsync import load_manifest
+from ..device import resolve_device
 from ..errors import FoleyError
 from ..media.audio import read_audio
 from ..media.files import atomic_path
@@ -192,6 +195,7 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
     ``checkpoint_every`` steps, resumed from as ``train_unet`` does; ``stop_at``: checkpoint
     and return after this step. Returns the number of steps done."""
     vae = backbone.vae.train().requires_grad_(not decoder_only)
+    device = vae.device  # where the caller put the backbone; random draws stay on gen (CPU), so any device resumes
     if decoder_only:
         for module in (vae.post_quant_conv, vae.decoder):
             module.requires_grad_(True)
@@ -200,7 +204,7 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
         with torch.no_grad():
             vae.quant_conv.bias[vae.config.latent_channels:] += 2.0 * math.log(posterior_std)
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
-    critic = PatchDiscriminator() if adversarial > 0 else None
+    critic = PatchDiscriminator().to(device) if adversarial > 0 else None
     critic_opt = torch.optim.AdamW(critic.parameters(), lr=lr, betas=(0.5, 0.9)) if critic else None
     modules = {"vae": vae, "optimizer": opt, **({"critic": critic, "critic_optimizer": critic_opt} if critic else {})}
     settings = {**(settings or {}), "steps": steps, "batch": batch, "crop": crop, "lr": lr, "kl_weight": kl_weight,
@@ -215,7 +219,7 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
     for step in range(first, end):
         idx = torch.randint(len(images), (batch,), generator=gen)
         start = torch.randint(0, images.shape[-1] - crop + 1, (1,), generator=gen).item() // 4 * 4
-        x = images[idx, :, :, start:start + crop].expand(-1, 3, -1, -1)  # (b, 3, M, crop)
+        x = images[idx, :, :, start:start + crop].to(device).expand(-1, 3, -1, -1)  # (b, 3, M, crop)
         with torch.set_grad_enabled(not decoder_only):
             posterior = vae.encode(x).latent_dist
         recon = vae.decode(posterior.sample(generator=gen)).sample
@@ -254,8 +258,9 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
 
 @torch.no_grad()
 def encode_latents(backbone: AudioBackbone, images: torch.Tensor, batch: int = 32) -> torch.Tensor:
-    return torch.cat([backbone.vae.encode(images[i:i + batch].expand(-1, 3, -1, -1)).latent_dist.mode()
-                      for i in range(0, len(images), batch)])
+    vae = backbone.vae
+    return torch.cat([vae.encode(images[i:i + batch].to(vae.device).expand(-1, 3, -1, -1)).latent_dist.mode().cpu()
+                      for i in range(0, len(images), batch)])  # (N, C, M / f, T / f), on the CPU
 
 
 class TextStates:
@@ -276,7 +281,8 @@ class TextStates:
     @torch.no_grad()
     def _encode_frozen(self, caption: str) -> torch.Tensor:
         ids = self.text.tokenizer(caption, truncation=True, max_length=self.text.max_length, return_tensors="pt").input_ids
-        states = self.text.text_encoder(ids).last_hidden_state[0].float()  # (n, D_text)
+        encoder = self.text.text_encoder
+        states = encoder(ids.to(encoder.device)).last_hidden_state[0].float().cpu()  # (n, D_text)
         return F.pad(states, (0, 0, 0, self.text.max_length - states.shape[0]))  # (L, D_text)
 
     def modules(self) -> list[torch.nn.Module]:
@@ -287,11 +293,11 @@ class TextStates:
         if not self.frozen:
             ids = self.text.tokenizer([p or "" for p in prompts], padding="max_length", max_length=self.text.max_length,
                                       truncation=True, return_tensors="pt").input_ids
-            return self.text.text_encoder(ids).last_hidden_state
+            return self.text.text_encoder(ids.to(self.text.text_encoder.device)).last_hidden_state
         kept = [p is not None for p in prompts]
         cached = torch.stack([self.cache[p] if p is not None else self.cache[next(iter(self.cache))] for p in prompts])
-        states = self.text.adapter(cached)  # (B, L, D)
-        return states * torch.tensor(kept, dtype=states.dtype)[:, None, None]
+        states = self.text.adapter(cached.to(next(self.text.adapter.parameters()).device))  # (B, L, D)
+        return states * torch.tensor(kept, dtype=states.dtype, device=states.device)[:, None, None]
 
 
 def denoising_target(noise_scheduler, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -334,6 +340,7 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
     checkpoint; resuming with other settings is refused. Returns the loss curve.
     """
     unet = backbone.unet.train().requires_grad_(True)
+    device = unet.device  # where the caller put the backbone; random draws stay on gen (CPU), so any device resumes
     texts = TextStates(backbone.text, [c for group in captions for c in group])
     for module in texts.modules():
         module.train().requires_grad_(True)
@@ -359,6 +366,8 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
         for module, weights in zip(texts.modules(), state["text"]):
             module.load_state_dict(weights)
         start, curve = int(state["step"]), list(state["curve"])
+        if ema is not None:  # its averages load as saved, on the CPU
+            ema.to(device)
     end = min(steps, stop_at) if stop_at is not None else steps
     for step in range(start, end):
         idx = torch.randint(len(latents), (batch,), generator=gen)
@@ -367,9 +376,9 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
         prompts = [captions[i][j % len(captions[i])] if k else None
                    for i, k, j in zip(idx.tolist(), keep.tolist(), pick.tolist())]
         states = texts(prompts)  # (b, L, D)
-        x0 = latents[idx]
-        noise = torch.randn(x0.shape, generator=gen)
-        t = torch.randint(0, noise_scheduler.config.num_train_timesteps, (batch,), generator=gen)
+        x0 = latents[idx].to(device)
+        noise = torch.randn(x0.shape, generator=gen).to(device)
+        t = torch.randint(0, noise_scheduler.config.num_train_timesteps, (batch,), generator=gen).to(device)
         pred = unet(noise_scheduler.add_noise(x0, noise, t), t, states).sample
         target = denoising_target(noise_scheduler, x0, noise, t)
         if snr_gamma is None:
@@ -528,6 +537,8 @@ def main(argv: list[str] | None = None) -> None:
                    help="checkpoint and stop after this UNet step (rerun to continue)")
     p.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
     p.add_argument("--threads", type=number_arg(1, integer=True), default=1)
+    p.add_argument("--device", type=device_arg, default="cpu",
+                   help="cpu, cuda, cuda:N, mps or auto (a run resumes on any)")
     p.add_argument("--fp16", action="store_true", help="store the weights in float16")
     args = show_defaults(p).parse_args(argv)
     if args.init:
@@ -542,6 +553,7 @@ def main(argv: list[str] | None = None) -> None:
         if len(flags) != len(unet_channels):
             p.error(f"--unet-cross-attention: one flag per level of --unet-channels ({len(unet_channels)}), "
                     f"got {len(flags)}")
+    device = resolve_device(args.device)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
@@ -573,13 +585,14 @@ def main(argv: list[str] | None = None) -> None:
     elif cfg is not None:
         backbone = build_backbone(cfg, text=_sfx_text(args.text_encoder, cfg.text_dim), vocoder=vocoder.eval())
     images = mel_images(wavs, backbone.mel)  # (N, 1, M, width)
+    backbone.to(device)
     log(f"{len(texts)} training windows, images {tuple(images.shape)}")
     vae_dir = run / "vae"
     if args.init:
         latents = encode_latents(backbone, images)
         log(f"vae of {args.init}")
     elif (vae_dir / "config.json").is_file():  # resume: the VAE stage is done
-        backbone.c.vae = AutoencoderKL.from_pretrained(vae_dir).eval().requires_grad_(False)
+        backbone.c.vae = AutoencoderKL.from_pretrained(vae_dir).to(device).eval().requires_grad_(False)
         done = backbone.vae.config
         if (list(done.block_out_channels), done.layers_per_block, done.latent_channels) != (
                 list(cfg.vae_channels), cfg.vae_layers_per_block, cfg.latent_channels):
@@ -623,6 +636,7 @@ def main(argv: list[str] | None = None) -> None:
         log(f"stopped after UNet step {len(curve)} of {args.unet_steps}; rerun the command without --unet-stop-at "
             "(or with a later one) to continue")
         return
+    backbone.to("cpu")
     if args.fp16:
         for module in (backbone.unet, backbone.vae, backbone.text.text_encoder, backbone.vocoder):
             module.half()

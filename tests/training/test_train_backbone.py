@@ -253,7 +253,7 @@ def test_min_snr_weighting_changes_the_loss_and_is_part_of_a_runs_settings(tmp_p
                                     ["--vae-stop-at", "0"], ["--unet-stop-at", "-2"], ["--latent-channels", "0"],
                                     ["--unet-channels", "16"], ["--unet-cross-attention", "0,2"],
                                     ["--vae-adversarial", "nan"], ["--vae-adversarial-start", "-5"],
-                                    ["--run", "{tmp}/none/run"], ["--init", "{tmp}/out"]])
+                                    ["--run", "{tmp}/none/run"], ["--init", "{tmp}/out"], ["--device", "tpu"]])
 def test_bad_training_options_are_refused_in_one_line(tmp_path, capsys, option):
     option = [o.format(tmp=tmp_path) for o in option]
     with pytest.raises(SystemExit) as exit_:
@@ -277,6 +277,15 @@ def test_a_stopped_run_keeps_its_checkpoint_and_names_every_changed_setting(tmp_
     assert torch.load(tmp_path / "run" / UNET_CHECKPOINT, weights_only=True)["step"] == 1  # without checkpoint_every
     with pytest.raises(FoleyError, match=r"other settings \(snr_gamma\)"):  # an option left out is named too
         train()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="asks for a GPU this machine does not have")
+def test_a_device_that_is_not_there_is_refused_before_any_work(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli(["--data", str(tmp_path / "none"), "--out", str(tmp_path / "bb"), "--device", "cuda"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.strip().endswith("--device cuda was asked for, but no CUDA GPU is available")
+    assert not (tmp_path / "bb.run").exists()
 
 
 def test_missing_data_is_refused_without_leaving_a_run_folder(tmp_path, capsys):
