@@ -104,8 +104,8 @@ def test_a_backbone_names_its_own_sampler_settings_and_given_ones_win(tmp_path):
         (folder / SAMPLER_FILE).write_text(text)
         with pytest.raises(FoleyError, match=message):
             SamplerConfig.for_backbone(str(folder))
-    # The shipped sound-effects backbone is sampled as its measurements chose: guidance 5, not 7.5; 15 steps, as good as 25.
-    assert SamplerConfig.for_backbone("sfx") == SamplerConfig(steps=15, guidance=5.0, scheduler="dpm")
+    # The shipped sound-effects backbone is sampled as its measurements chose: guidance 3, not 7.5; 15 DPM steps.
+    assert SamplerConfig.for_backbone("sfx") == SamplerConfig(steps=15, guidance=3.0, scheduler="dpm")
 
 
 def test_the_event_cache_tells_new_shared_components_apart(tmp_path):

@@ -72,6 +72,8 @@ def test_its_backbone_is_the_compose_backbones_run_fine_tuned_and_shares_the_res
     first = own_training["init_training"]  # two fine-tunes of 1,500 steps, the second from the first
     for tune in (own_training, first):
         assert tune["args"]["recipe"] == "demo" and tune["args"]["unet_steps"] == 1_500
-    assert first["init_args"]["unet_steps"] == 20_000  # compose's run (15,500 steps) continued
+    assert first["init_args"]["unet_steps"] == 20_000  # compose's CPU run (15,500 steps) continued
+    cpu_run = compose_training["init_training"]  # compose's UNet: that run at 15,500, fine-tuned on a GPU
+    assert compose_training["args"]["device"] == "cuda" and cpu_run["args"]["unet_steps"] == 15_500
     assert {k: v for k, v in first["init_args"].items() if k != "unet_steps"} == {
-        k: v for k, v in compose_training["args"].items() if k != "unet_steps"}
+        k: v for k, v in cpu_run["args"].items() if k != "unet_steps"}
