@@ -1023,7 +1023,7 @@ def build_parser() -> argparse.ArgumentParser:
     dub.add_argument("--caption", type=str.strip, help="what the video shows, for the LM's caption slot (default: the caption of "
                      "what the model sees, for a model with a caption probe; '' for none)")
     dub.add_argument("--scale", type=number_arg(0),
-                     help="lambda of the visual cross-attention (default: the model's; demo 1, sfx 1.5)")
+                     help="lambda of the visual cross-attention (default: the model's; demo 1, sfx 1.25)")
     dub.add_argument("--visual-steps", type=number_arg(0, 1), metavar="FRACTION",
                      help="with a caption, the fraction of the diffusion steps, from the first, that use the visual "
                      "cross-attention; the later ones render the caption's timbre (default: the model's; demo 1, sfx 0.2)")

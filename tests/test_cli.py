@@ -219,3 +219,20 @@ def test_prepare_synth_stops_when_its_whole_process_group_is_signalled(tmp_path,
         pytest.fail(f"prepare synth did not stop on {signal_name} to its process group")
     assert proc.returncode == (143 if signal_name == "SIGTERM" else 130) and "Traceback" not in err
     assert not (tmp_path / "new").exists()
+
+
+def test_dub_help_gives_the_shipped_models_own_sampler_settings():
+    import re
+
+    from foley.cli import build_parser
+    from foley.pipelines.dub import PipelineConfig, model_dir
+
+    dub = build_parser()._subparsers._group_actions[0].choices["dub"]
+    for action in dub._actions:
+        key = action.dest
+        if key not in ("scale", "visual_steps", "steps", "guidance"):
+            continue
+        said = dict(re.findall(r"(demo|sfx) ([0-9.]+)", action.help))
+        for name in ("demo", "sfx"):
+            config = PipelineConfig.from_dict(json.loads((model_dir(name) / "pipeline.json").read_text()))
+            assert float(said[name]) == pytest.approx(getattr(config, key)), (key, name)

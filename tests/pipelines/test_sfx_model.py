@@ -30,6 +30,7 @@ def test_the_sfx_model_writes_a_sound_at_every_strike(sfx):
 
 def test_the_sfx_model_renders_at_its_backbones_rate(sfx):
     assert sfx.backbone.c.decoding.noise_fill == pytest.approx(0.2)  # its decoding.json, as measured
+    assert (sfx.config.scale, sfx.config.visual_steps) == pytest.approx((1.25, 0.2))  # pipeline.json, as measured
     tokens = sfx.predict_tokens("data/examples/hammer_metal.mp4")
     audio = sfx.render(tokens, 4.0, "hammering on metal", steps=2)
     assert sfx.time.sample_rate == 22_050 and audio.shape == (88_200,) and np.isfinite(audio).all()

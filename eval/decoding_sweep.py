@@ -1,0 +1,104 @@
+"""Decoders and noise filling compared on the same generated latents.
+
+    python eval/decoding_sweep.py --data CORPUS --embedder aisfx:DIR --classifier sfx_classifier.json \\
+        --model sfx [--vae VAE_DIR ...] [--noise-fill 0.35,0.5] [--every 2] [--latents lat.pt]
+
+The backbone samples latents once from the captions of every ``every``-th test clip of a
+`foley prepare sfx` corpus (DPM-Solver, ``--steps``, ``--guidance``, seeds as
+``eval/sfx_card.py`` draws them; ``--latents`` keeps them in a file, reused when it exists).
+Each VAE (the backbone's own, then every ``--vae``) decodes them once; each noise filling
+level (nats, ``DecodingConfig.noise_fill``) is then drawn from a generator of its own per clip
+(seed 10,000 + clip index), the same for every VAE, so rows differ by the decoding alone. Per
+row: class accuracy by the sound-effects classifier and FAD to the real test clips on aiSFX
+embeddings projected on 32 principal components, as ``eval/sfx_card.py`` computes them.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+from diffusers import AutoencoderKL
+
+from foley.datasets.sfx import load_sfx_manifest
+from foley.evaluation.classifier import SoundClassifier
+from foley.evaluation.embedders import get_embedder
+from foley.evaluation.fad import pca_projection
+from foley.media.audio import read_audio, resample
+from foley.models.auffusion import DecodingConfig
+from foley.pipelines.compose import load_backbone
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sfx_card import PCA_DIMS, class_accuracy, embed_set, fad, shown
+
+NOISE_SEED = 10_000  # clip i's noise filling: a generator seeded NOISE_SEED + i
+
+
+@torch.no_grad()
+def sample_latents(backbone, entries: list[dict], steps: int, guidance: float, batch: int = 8) -> torch.Tensor:
+    """(N, C, h, w) latents for the entries' captions, in batches seeded as sfx_card's ``generate``."""
+    out = []
+    for i in range(0, len(entries), batch):
+        group = entries[i:i + batch]
+        length = min(max(e["duration_s"] for e in group), backbone.mel.width_s)
+        latents, _ = backbone.sample([e["caption"] for e in group], length, steps=steps, guidance=guidance, seed=i,
+                                     scheduler="dpm")
+        out.append(latents)
+        print(f"  sampled {i + len(group)}/{len(entries)}", file=sys.stderr, flush=True)
+    return torch.cat(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--embedder", required=True, help="aisfx:DIR")
+    ap.add_argument("--classifier", required=True, help="JSON from python -m foley.evaluation.sfx_classifier")
+    ap.add_argument("--model", default="sfx", help="backbone (sfx or a folder)")
+    ap.add_argument("--vae", action="append", default=[], help="another VAE folder to decode with")
+    ap.add_argument("--noise-fill", default="0.35", help="comma-separated levels in nats")
+    ap.add_argument("--steps", type=int, default=25)
+    ap.add_argument("--guidance", type=float, default=3.0)
+    ap.add_argument("--every", type=int, default=2, help="every N-th test clip")
+    ap.add_argument("--latents", help="file for the sampled latents (read when it exists)")
+    args = ap.parse_args()
+    levels = [float(x) for x in args.noise_fill.split(",")]
+    corpus = load_sfx_manifest(args.data, "test")
+    entries = corpus[:: args.every]
+    backbone = load_backbone(args.model, "cpu")
+    sr = 16_000  # the corpus's rate, at which sfx_card compares all audio
+    if args.latents and Path(args.latents).is_file():
+        latents = torch.load(args.latents, weights_only=True)
+    else:
+        latents = sample_latents(backbone, entries, args.steps, args.guidance)
+        if args.latents:
+            torch.save(latents, args.latents)
+    if len(latents) != len(entries):
+        ap.error(f"{args.latents} holds {len(latents)} latents for {len(entries)} clips")
+    embedder, clf = get_embedder(args.embedder), SoundClassifier.load(args.classifier)
+    _, train_blocks = embed_set(embedder, [read_audio(e["audio"], sample_rate=sr)[0]
+                                           for e in load_sfx_manifest(args.data, "train")], sr)
+    project = pca_projection(train_blocks, PCA_DIMS)
+    _, real_blocks = embed_set(embedder, [read_audio(e["audio"], sample_rate=sr)[0] for e in corpus], sr)
+    labels = [e["label"] for e in entries]
+    for vae in ["(the backbone's)"] + args.vae:
+        if vae in args.vae:
+            backbone.c.vae = AutoencoderKL.from_pretrained(vae, torch_dtype=torch.float32).eval()
+        with torch.no_grad():
+            mels = torch.cat([backbone.decode_mel(latents[i:i + 8]) for i in range(0, len(latents), 8)])  # (N, M, T)
+        for level in levels:
+            backbone.c.decoding = DecodingConfig(noise_fill=level).check("--noise-fill")
+            wavs = []
+            for i, e in enumerate(entries):
+                with torch.no_grad():
+                    wav = backbone.vocode(mels[i:i + 1], [torch.Generator().manual_seed(NOISE_SEED + i)])[0]
+                n = round(min(e["duration_s"], backbone.mel.width_s) * backbone.mel.sample_rate)
+                wavs.append(resample(wav.float().numpy()[:n], backbone.mel.sample_rate, sr))
+            per_clip, blocks = embed_set(embedder, wavs, sr)
+            acc, known = class_accuracy(clf, per_clip, labels)
+            print(f"VAE {vae}  noise filling {level:g}  class accuracy {acc:.3f} ({known} known)  "
+                  f"FAD {shown(fad(blocks, real_blocks, project))}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
