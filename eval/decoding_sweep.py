@@ -15,12 +15,14 @@ embeddings projected on 32 principal components, as ``eval/sfx_card.py`` compute
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 import torch
 from diffusers import AutoencoderKL
 
+from foley.cli import number_arg, one_line_errors
 from foley.datasets.sfx import load_sfx_manifest
 from foley.evaluation.classifier import SoundClassifier
 from foley.evaluation.embedders import get_embedder
@@ -33,6 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sfx_card import PCA_DIMS, class_accuracy, embed_set, fad, shown
 
 NOISE_SEED = 10_000  # clip i's noise filling: a generator seeded NOISE_SEED + i
+
+
+def levels_arg(text: str) -> list[float]:
+    """argparse type: comma-separated noise filling levels, each a finite number >= 0."""
+    return [number_arg(0)(x) for x in text.split(",")]
 
 
 @torch.no_grad()
@@ -49,24 +56,24 @@ def sample_latents(backbone, entries: list[dict], steps: int, guidance: float, b
     return torch.cat(out)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True)
     ap.add_argument("--embedder", required=True, help="aisfx:DIR")
     ap.add_argument("--classifier", required=True, help="JSON from python -m foley.evaluation.sfx_classifier")
     ap.add_argument("--model", default="sfx", help="backbone (sfx or a folder)")
     ap.add_argument("--vae", action="append", default=[], help="another VAE folder to decode with")
-    ap.add_argument("--noise-fill", default="0.35", help="comma-separated levels in nats")
-    ap.add_argument("--steps", type=int, default=25)
-    ap.add_argument("--guidance", type=float, default=3.0)
-    ap.add_argument("--every", type=int, default=2, help="every N-th test clip")
+    ap.add_argument("--noise-fill", type=levels_arg, default=[0.35], help="comma-separated levels in nats")
+    ap.add_argument("--steps", type=number_arg(1, integer=True), default=25)
+    ap.add_argument("--guidance", type=number_arg(0), default=3.0)
+    ap.add_argument("--every", type=number_arg(1, integer=True), default=2, help="every N-th test clip")
     ap.add_argument("--latents", help="file for the sampled latents (read when it exists)")
-    args = ap.parse_args()
-    levels = [float(x) for x in args.noise_fill.split(",")]
+    args = ap.parse_args(argv)
     corpus = load_sfx_manifest(args.data, "test")
     entries = corpus[:: args.every]
+    embedder, clf = get_embedder(args.embedder), SoundClassifier.load(args.classifier)  # before minutes of sampling
     backbone = load_backbone(args.model, "cpu")
-    sr = 16_000  # the corpus's rate, at which sfx_card compares all audio
+    sr = json.loads((Path(args.data) / "sfx.json").read_text())["config"]["sample_rate"]  # sfx_card compares at it
     if args.latents and Path(args.latents).is_file():
         latents = torch.load(args.latents, weights_only=True)
     else:
@@ -75,7 +82,6 @@ def main() -> None:
             torch.save(latents, args.latents)
     if len(latents) != len(entries):
         ap.error(f"{args.latents} holds {len(latents)} latents for {len(entries)} clips")
-    embedder, clf = get_embedder(args.embedder), SoundClassifier.load(args.classifier)
     _, train_blocks = embed_set(embedder, [read_audio(e["audio"], sample_rate=sr)[0]
                                            for e in load_sfx_manifest(args.data, "train")], sr)
     project = pca_projection(train_blocks, PCA_DIMS)
@@ -86,7 +92,7 @@ def main() -> None:
             backbone.c.vae = AutoencoderKL.from_pretrained(vae, torch_dtype=torch.float32).eval()
         with torch.no_grad():
             mels = torch.cat([backbone.decode_mel(latents[i:i + 8]) for i in range(0, len(latents), 8)])  # (N, M, T)
-        for level in levels:
+        for level in args.noise_fill:
             backbone.c.decoding = DecodingConfig(noise_fill=level).check("--noise-fill")
             wavs = []
             for i, e in enumerate(entries):
@@ -101,4 +107,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    one_line_errors(main, "decoding_sweep.py")
