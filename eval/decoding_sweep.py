@@ -15,7 +15,6 @@ embeddings projected on 32 principal components, as ``eval/sfx_card.py`` compute
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -26,13 +25,12 @@ from foley.cli import number_arg, one_line_errors
 from foley.datasets.sfx import load_sfx_manifest
 from foley.evaluation.classifier import SoundClassifier
 from foley.evaluation.embedders import get_embedder
-from foley.evaluation.fad import pca_projection
 from foley.media.audio import read_audio, resample
 from foley.models.auffusion import DecodingConfig
 from foley.pipelines.compose import load_backbone
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sfx_card import PCA_DIMS, class_accuracy, embed_set, fad, shown
+from sfx_card import class_accuracy, embed_set, fad, rate_and_projection, shown
 
 NOISE_SEED = 10_000  # clip i's noise filling: a generator seeded NOISE_SEED + i
 
@@ -42,7 +40,6 @@ def levels_arg(text: str) -> list[float]:
     return [number_arg(0)(x) for x in text.split(",")]
 
 
-@torch.no_grad()
 def sample_latents(backbone, entries: list[dict], steps: int, guidance: float, batch: int = 8) -> torch.Tensor:
     """(N, C, h, w) latents for the entries' captions, in batches seeded as sfx_card's ``generate``."""
     out = []
@@ -73,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     entries = corpus[:: args.every]
     embedder, clf = get_embedder(args.embedder), SoundClassifier.load(args.classifier)  # before minutes of sampling
     backbone = load_backbone(args.model, "cpu")
-    sr = json.loads((Path(args.data) / "sfx.json").read_text())["config"]["sample_rate"]  # sfx_card compares at it
+    sr, project = rate_and_projection(embedder, args.data)
     if args.latents and Path(args.latents).is_file():
         latents = torch.load(args.latents, weights_only=True)
     else:
@@ -82,22 +79,17 @@ def main(argv: list[str] | None = None) -> None:
             torch.save(latents, args.latents)
     if len(latents) != len(entries):
         ap.error(f"{args.latents} holds {len(latents)} latents for {len(entries)} clips")
-    _, train_blocks = embed_set(embedder, [read_audio(e["audio"], sample_rate=sr)[0]
-                                           for e in load_sfx_manifest(args.data, "train")], sr)
-    project = pca_projection(train_blocks, PCA_DIMS)
     _, real_blocks = embed_set(embedder, [read_audio(e["audio"], sample_rate=sr)[0] for e in corpus], sr)
     labels = [e["label"] for e in entries]
     for vae in ["(the backbone's)"] + args.vae:
         if vae in args.vae:
             backbone.c.vae = AutoencoderKL.from_pretrained(vae, torch_dtype=torch.float32).eval()
-        with torch.no_grad():
-            mels = torch.cat([backbone.decode_mel(latents[i:i + 8]) for i in range(0, len(latents), 8)])  # (N, M, T)
+        mels = torch.cat([backbone.decode_mel(latents[i:i + 8]) for i in range(0, len(latents), 8)])  # (N, M, T)
         for level in args.noise_fill:
             backbone.c.decoding = DecodingConfig(noise_fill=level).check("--noise-fill")
             wavs = []
             for i, e in enumerate(entries):
-                with torch.no_grad():
-                    wav = backbone.vocode(mels[i:i + 1], [torch.Generator().manual_seed(NOISE_SEED + i)])[0]
+                wav = backbone.vocode(mels[i:i + 1], [torch.Generator().manual_seed(NOISE_SEED + i)])[0]
                 n = round(min(e["duration_s"], backbone.mel.width_s) * backbone.mel.sample_rate)
                 wavs.append(resample(wav.float().numpy()[:n], backbone.mel.sample_rate, sr))
             per_clip, blocks = embed_set(embedder, wavs, sr)

@@ -63,6 +63,15 @@ def embed_set(embedder, wavs: list[np.ndarray], sr: int) -> tuple[list[np.ndarra
     return per_clip, np.concatenate(per_clip)
 
 
+def rate_and_projection(embedder, data: str):
+    """The corpus's sample rate (Hz; all audio is compared at it) and the PCA_DIMS-dimensional
+    projection fitted on its train split's block embeddings."""
+    sr = json.loads((Path(data) / "sfx.json").read_text())["config"]["sample_rate"]
+    train = load_sfx_manifest(data, "train")
+    _, train_blocks = embed_set(embedder, [read_audio(e["audio"], sample_rate=sr)[0] for e in train], sr)
+    return sr, pca_projection(train_blocks, PCA_DIMS)
+
+
 def class_accuracy(clf: SoundClassifier, per_clip: list[np.ndarray], labels: list[str]) -> tuple[float, int]:
     known = [i for i, label in enumerate(labels) if label in clf.classes]
     hits = [clf.classes[int(np.argmax(clf.feature_probabilities(per_clip[i].mean(axis=0))))] == labels[i]
@@ -103,10 +112,7 @@ def main() -> None:
     if args.every < 1:
         ap.error(f"--every must be >= 1, got {args.every}")
     embedder, clf = get_embedder(args.embedder), SoundClassifier.load(args.classifier)
-    sr = json.loads((Path(args.data) / "sfx.json").read_text())["config"]["sample_rate"]
-    train = load_sfx_manifest(args.data, "train")
-    _, train_blocks = embed_set(embedder, [read_audio(e["audio"], sample_rate=sr)[0] for e in train], sr)
-    project = pca_projection(train_blocks, PCA_DIMS)
+    sr, project = rate_and_projection(embedder, args.data)
     card = {"pca_dims": PCA_DIMS, "steps": args.steps, "guidance": args.guidance, "noise_fill": args.noise_fill,
             "rows": []}
     splits = {s: load_sfx_manifest(args.data, s)[:: args.every][: args.limit] for s in ("test", "unseen")}

@@ -228,11 +228,10 @@ def test_dub_help_gives_the_shipped_models_own_sampler_settings():
     from foley.pipelines.dub import PipelineConfig, model_dir
 
     dub = build_parser()._subparsers._group_actions[0].choices["dub"]
-    for action in dub._actions:
-        key = action.dest
-        if key not in ("scale", "visual_steps", "steps", "guidance"):
-            continue
-        said = dict(re.findall(r"(demo|sfx) ([0-9.]+)", action.help))
-        for name in ("demo", "sfx"):
-            config = PipelineConfig.from_dict(json.loads((model_dir(name) / "pipeline.json").read_text()))
+    helps = {a.dest: a.help for a in dub._actions}
+    configs = {name: PipelineConfig.from_dict(json.loads((model_dir(name) / "pipeline.json").read_text()))
+               for name in ("demo", "sfx")}
+    for key in ("scale", "visual_steps", "steps", "guidance"):
+        said = dict(re.findall(r"(demo|sfx) ([0-9.]+)", helps[key]))
+        for name, config in configs.items():
             assert float(said[name]) == pytest.approx(getattr(config, key)), (key, name)
