@@ -32,12 +32,13 @@ from pathlib import Path
 
 import numpy as np
 
+from foley.cli import number_arg, one_line_errors
 from foley.datasets.sfx import load_sfx_manifest
 from foley.errors import FoleyError
 from foley.evaluation.classifier import SoundClassifier
 from foley.evaluation.embedders import embed_audio, get_embedder
 from foley.evaluation.fad import embedding_stats, frechet_distance, pca_projection
-from foley.media.audio import read_audio, resample
+from foley.media.audio import read_audio, resample, write_audio
 from foley.models.auffusion import DecodingConfig
 from foley.pipelines.compose import load_backbone
 
@@ -93,24 +94,24 @@ def generate(backbone, entries: list[dict], sr_out: int, steps: int, guidance: f
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True)
     ap.add_argument("--embedder", required=True, help="aisfx:DIR")
     ap.add_argument("--classifier", required=True, help="JSON from python -m foley.evaluation.sfx_classifier")
     ap.add_argument("--model", action="append", default=[], help="backbone(s) to score (sfx, demo, or a folder)")
-    ap.add_argument("--steps", type=int, default=25)
-    ap.add_argument("--guidance", type=float, default=3.0)
-    ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--every", type=int, default=1, help="every N-th clip of each split (a quicker look)")
-    ap.add_argument("--limit", type=int, help="first N clips of each split, after --every (a quick look)")
-    ap.add_argument("--noise-fill", type=float, help="decode with this noise filling (nats) instead of each model's own "
+    ap.add_argument("--steps", type=number_arg(1, integer=True), default=25)
+    ap.add_argument("--guidance", type=number_arg(0), default=3.0)
+    ap.add_argument("--batch", type=number_arg(1, integer=True), default=8)
+    ap.add_argument("--every", type=number_arg(1, integer=True), default=1,
+                    help="every N-th clip of each split (a quicker look)")
+    ap.add_argument("--limit", type=number_arg(1, integer=True),
+                    help="first N clips of each split, after --every (a quick look)")
+    ap.add_argument("--noise-fill", type=number_arg(0), help="decode with this noise filling (nats) instead of each model's own "
                     "decoding.json")
     ap.add_argument("--save-audio", help="also write the generated clips here")
     ap.add_argument("--json", help="write the card as JSON")
-    args = ap.parse_args()
-    if args.every < 1:
-        ap.error(f"--every must be >= 1, got {args.every}")
+    args = ap.parse_args(argv)
     embedder, clf = get_embedder(args.embedder), SoundClassifier.load(args.classifier)
     sr, project = rate_and_projection(embedder, args.data)
     card = {"pca_dims": PCA_DIMS, "steps": args.steps, "guidance": args.guidance, "noise_fill": args.noise_fill,
@@ -122,9 +123,8 @@ def main() -> None:
         real[split] = (per_clip, blocks)
     test_entries, (test_clips, test_blocks) = splits["test"], real["test"]
     half = [int(hashlib.sha256(e["recording"].encode()).hexdigest(), 16) % 2 for e in test_entries]
-    a = np.concatenate([b for b, h in zip(test_clips, half) if h == 0])
-    b = np.concatenate([b for b, h in zip(test_clips, half) if h == 1])
-    card["fad_real_halves"] = fad(a, b, project)
+    halves = [[c for c, h in zip(test_clips, half) if h == k] for k in (0, 1)]
+    card["fad_real_halves"] = fad(*(np.concatenate(h) for h in halves), project) if all(halves) else None
     print(f"FAD (aiSFX, PCA {PCA_DIMS}) between two halves of the real test set: {shown(card['fad_real_halves'])}")
     for name in ["real"] + args.model:
         backbone = None if name == "real" else load_backbone(name, "cpu")
@@ -138,7 +138,6 @@ def main() -> None:
             else:
                 wavs = generate(backbone, entries, sr, args.steps, args.guidance, args.batch)
                 if args.save_audio:
-                    from foley.media.audio import write_audio
                     for e, w in zip(entries, wavs):
                         write_audio(Path(args.save_audio) / name / split / f"{e['id']}.wav", w, sr)
                 per_clip, blocks = embed_set(embedder, wavs, sr)
@@ -154,4 +153,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    one_line_errors(main, "sfx_card.py")

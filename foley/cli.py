@@ -374,7 +374,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
         render,
         timeline_image,
     )
-    from .pipelines.plan import plan_changes
+    from .pipelines.plan import fill_said, plan_changes
     from .pipelines.planners import check_not_an_edit, get_planner, is_undo
 
     continuing = bool(args.session) and Path(args.session).exists()
@@ -421,7 +421,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
     print(f"plan ({planner.name if planner else 'undo'}, {plan.duration_s:g} s):")
     for e in plan.events:
         gain = f" {e.gain_db:+.0f} dB" if e.gain_db else ""
-        print(f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{gain}{'  (fills its span)' if e.fill else ''}")
+        print(f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{gain}{fill_said(e)}")
     if previous is not None:
         print("changed: " + ("; ".join(plan_changes(previous, plan)) or "nothing (the plan is as it was)"))
     backbone = load_backbone(model, args.device, flag)

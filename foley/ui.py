@@ -26,7 +26,7 @@ try:
 except ImportError:
     raise FoleyError("the web UI needs the ui extra: pip install 'foley[ui]'") from None
 
-PLAN_HEADERS = ["caption", "start_s", "end_s", "gain_db", "fill"]
+PLAN_HEADERS = ["caption", "start_s", "end_s", "gain_db", "fill", "period_s", "seed"]
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "examples" / "hammer.mp4"
 
 
@@ -122,12 +122,11 @@ class Studio:
                 steps: int | None = None, guidance: float | None = None, table: "list[list] | None" = None,
                 new: bool = False) -> dict:
         """One compose turn in this session: ``text`` plans (a description, or an edit of the
-        current plan), or ``table`` (rows of caption, start_s, end_s, gain_db) replaces the plan
+        current plan), or ``table`` (rows as :func:`plan_rows` gives them) replaces the plan
         as edited by hand. Only changed events are generated. Raises FoleyError."""
         from .media.audio import write_audio
         from .pipelines.compose import EventCache, Session, render, timeline_image
         from .pipelines.compose import backbone_source, caption_notes, faint_note
-        from .pipelines.plan import validate
         from .pipelines.planners import get_planner, is_undo
 
         folder = self.session_dir(session)
@@ -139,8 +138,7 @@ class Studio:
         if table is not None:
             if state.plan is None:
                 raise FoleyError("compose a bed first; the table edits its plan")
-            rows = [dict(zip(PLAN_HEADERS, row)) for row in table if row and str(row[0]).strip()]
-            plan = validate(rows, state.duration_s)
+            plan = plan_from_rows(table, state.duration_s)
             text = "(plan edited in the table)"
         else:
             if not text or not text.strip():
@@ -167,8 +165,21 @@ class Studio:
 
 
 def plan_rows(plan) -> list[list]:
-    """The plan as table rows: caption, start_s, end_s, gain_db, fill."""
-    return [[e.caption, round(e.start_s, 2), round(e.end_s, 2), round(e.gain_db, 1), e.fill] for e in plan.events]
+    """The plan as table rows (PLAN_HEADERS); an unset period or seed is an empty cell."""
+    return [[e.caption, round(e.start_s, 2), round(e.end_s, 2), round(e.gain_db, 1), e.fill, e.period_s, e.seed]
+            for e in plan.events]
+
+
+def plan_from_rows(table: list[list], duration_s: float):
+    """The plan of an edited table (rows as :func:`plan_rows` gives them; rows without a caption
+    and empty cells are skipped: an empty period or seed is unset). Raises PlanError."""
+    from .pipelines.plan import validate
+
+    def blank(cell) -> bool:  # None, blank text, or the NaN a cleared number cell may hold
+        return cell is None or (isinstance(cell, str) and not cell.strip()) or (isinstance(cell, float) and np.isnan(cell))
+
+    rows = [{k: v for k, v in zip(PLAN_HEADERS, row) if not blank(v)} for row in table if row and str(row[0]).strip()]
+    return validate(rows, duration_s)
 
 
 def history_markdown(turns: list[dict]) -> str:
@@ -294,7 +305,7 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
                     with gr.Row():
                         new_button = gr.Button("New bed", variant="primary", elem_id="compose-new")
                         edit_button = gr.Button("Apply edit", elem_id="compose-edit")
-                    table = gr.Dataframe(headers=PLAN_HEADERS, datatype=["str", "number", "number", "number", "bool"],
+                    table = gr.Dataframe(headers=PLAN_HEADERS, datatype=["str", "number", "number", "number", "bool", "number", "number"],
                                          interactive=True, label="plan (editable)", elem_id="compose-plan")
                     table_button = gr.Button("Render the edited table", elem_id="compose-table")
                 with gr.Column():

@@ -35,7 +35,7 @@ from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text, sha256_file
 from ..models.hub import HUB_ID
 from .plan import Plan
-from .planners import is_background
+from .planners import OTHER_PERIOD_S, is_background, repeat_period_s
 
 EDGE_FADE_S = 0.01  # the fade-in of every event: its attack stays sharp
 # The fade-out at an event's planned end: a sound still ringing there (thunder, a bed) ends
@@ -250,7 +250,6 @@ def first_attack(wav: np.ndarray, sample_rate: int) -> int:
 FILL_TAKES = 4  # distinct takes generated for a filled event; later repeats go round them again
 FILL_SEED_STEP = 7_919  # take k of an event: its seed + k * this
 FILL_PAUSE_S = 0.1  # silence after a take's sounding part before the next one starts
-FILL_MIN_PERIOD_S = 0.45  # repeats no faster than this (a brisk walk's steps)
 FILL_JITTER = 0.08  # each period varies by up to this fraction, so that repeats are not metronomic
 SOUNDING_TOP_DB = 30.0  # a take sounds from its first to its last frame within this of its loudest
 PIECE_FADE_S = 0.01  # the fade-out where a take's sounding part is cut from its quiet tail
@@ -267,7 +266,8 @@ def sounding_span(wav: np.ndarray) -> tuple[int, int]:
     return int(start), int(end)
 
 
-def fill_span(take, total: int, sample_rate: int, seed: int) -> tuple[np.ndarray | None, int, int]:
+def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = OTHER_PERIOD_S,
+              exact: bool = False) -> tuple[np.ndarray | None, int, int]:
     """(total,) audio of a sound that lasts its span, and (repeats laid, takes used).
 
     ``take(k)`` gives take k (k < FILL_TAKES, each asked for once, only when needed), at most a
@@ -276,8 +276,9 @@ def fill_span(take, total: int, sample_rate: int, seed: int) -> tuple[np.ndarray
     is generated in windows instead). Otherwise take 0 keeps its place at the start, cut after
     its sounding part (:func:`sounding_span`, with a PIECE_FADE_S fade), and each later repeat
     is the next take's sounding part (going round the takes), started one period after the
-    previous one: its sounding length plus FILL_PAUSE_S, at least FILL_MIN_PERIOD_S, varied by
-    FILL_JITTER (seeded). Repeats start while at least half of one fits."""
+    previous one: its sounding length plus FILL_PAUSE_S, at least ``period_s`` (the sound's usual
+    rhythm), or with ``exact`` ``period_s`` itself (a rhythm the plan gives; takes longer than it
+    overlap), varied by FILL_JITTER (seeded). Repeats start while at least half of one fits."""
     first = take(0)
     _, end = sounding_span(first)
     if end + FILL_PAUSE_S * sample_rate >= len(first):
@@ -304,7 +305,7 @@ def fill_span(take, total: int, sample_rate: int, seed: int) -> tuple[np.ndarray
         n = min(len(cut), total - t)
         out[t:t + n] += cut[:n]
         repeats += bool(n)
-        period = max(len(cut) + FILL_PAUSE_S * sample_rate, FILL_MIN_PERIOD_S * sample_rate)
+        period = period_s * sample_rate if exact else max(len(cut) + FILL_PAUSE_S * sample_rate, period_s * sample_rate)
         t += round(period * (1 + FILL_JITTER * rng.uniform(-1, 1)))
         k += 1
     return out, repeats, len(pieces)
@@ -347,7 +348,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     With ``align_onsets`` each event's first onset is moved onto its planned start (a
     generated clip may begin with silence); background sounds (``is_background``) are not
     moved, so a bed covers its whole span. An event with ``fill`` is repeated take after take
-    until its end (:func:`fill_span`); ``progress(event, repeats)`` is called after each event.
+    until its end (:func:`fill_span`), a take every ``period_s`` or at its sound's usual rhythm
+    (``repeat_period_s``); ``progress(event, repeats)`` is called after each event.
     Events are leveled to EVENT_LUFS (beds
     BED_UNDER_DB under it; near-silence is lifted by at most 20 dB) before their gain, and the
     mix is then leveled as a whole (-20 LUFS, peaks under -1 dBFS) by the gain that the same mix
@@ -375,7 +377,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
 
         wav = None
         if e.fill:  # takes one model window long (what one costs anyway), kept when the span changes
-            wav, repeats, _ = fill_span(lambda k: take(k, backbone.mel.width_s), round(e.length_s * sr), sr, e.seed_used)
+            wav, repeats, _ = fill_span(lambda k: take(k, backbone.mel.width_s), round(e.length_s * sr), sr, e.seed_used,
+                                        *repeat_period_s(e))
         if wav is None:
             wav, repeats = take(0, e.length_s), 1
         peak_db = 20 * np.log10(float(np.abs(wav).max(initial=0.0)) + 1e-12)

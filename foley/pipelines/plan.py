@@ -2,7 +2,8 @@
 
 A plan is what a planner writes for `foley compose`: events with a caption, a start and an
 end (seconds), an optional gain and seed, an optional ``fill`` (the sound repeats, take after
-take, until its end: footsteps, hammering), and the total duration. The rules (from the
+take, until its end: footsteps, hammering) with an optional ``period_s`` (seconds from one take
+to the next; without it, the sound's usual rhythm), and the total duration. The rules (from the
 Audio-Agent paper): times inside [0, duration], at least one event reaching the end,
 overlaps allowed, a few sounds at once at most (the planner is asked for two; the mixer accepts three).
 
@@ -29,6 +30,7 @@ MAX_CAPTION_CHARS = 200
 MAX_EVENTS = 32
 GAIN_RANGE_DB = (-40.0, 12.0)
 DURATION_RANGE_S = (0.5, 600.0)  # a bed's length
+PERIOD_RANGE_S = (0.05, 60.0)  # a filled event's time from one take to the next
 
 
 class PlanError(FoleyError):
@@ -48,6 +50,7 @@ class Event:
     gain_db: float = 0.0
     seed: int | None = None
     fill: bool = False  # the sound lasts its whole span: repeated take after take when a take is shorter
+    period_s: float | None = None  # with fill: seconds from one take to the next (None: the sound's usual rhythm)
 
     @property
     def length_s(self) -> float:
@@ -82,6 +85,14 @@ def _span(e: Event) -> str:
     return f"{e.start_s:g}-{e.end_s:g} s"
 
 
+def fill_said(e: Event) -> str:
+    """How an event lasts, for a plan's listing: "" (one take), "  (fills its span)", or with the
+    rhythm the plan gives, "  (fills its span, every 2 s)"."""
+    if not e.fill:
+        return ""
+    return f"  (fills its span, every {e.period_s:g} s)" if e.period_s else "  (fills its span)"
+
+
 def plan_changes(previous: Plan, plan: Plan) -> list[str]:
     """What an edit changed, a line each ("removed: a drum (3.33-6.67 s)", "a drum: 3.33-6.67 s
     -> 4.33-7.67 s", "a drum: another take"): events are paired by caption, unchanged ones
@@ -99,7 +110,9 @@ def plan_changes(previous: Plan, plan: Plan) -> list[str]:
         said = [f"{_span(was)} -> {_span(e)}" if (was.start_s, was.end_s) != (e.start_s, e.end_s) else "",
                 f"{was.gain_db:+g} dB -> {e.gain_db:+g} dB" if was.gain_db != e.gain_db else "",
                 "another take" if was.seed_used != e.seed_used else "",
-                ("repeated to its end" if e.fill else "once") if was.fill != e.fill else ""]
+                ("repeated to its end" if e.fill else "once") if was.fill != e.fill else "",
+                (f"every {e.period_s:g} s" if e.period_s else "its usual rhythm")
+                if e.fill and was.period_s != e.period_s and (was.fill or e.period_s) else ""]
         lines.append(f"{e.caption}: {', '.join(w for w in said if w)}")
     if len(old) == 1 and len(new) == 1:
         return lines + [f"replaced: {old[0].caption} ({_span(old[0])}) -> {new[0].caption} ({_span(new[0])})"]
@@ -152,10 +165,22 @@ def _event(raw, i: int, duration_s: float) -> Event | None:
         seed = int(number)
         if not 0 <= seed <= MAX_SEED:
             raise PlanError(f"event {i + 1}: seed must be between 0 and {MAX_SEED}, got {seed}")
-    fill = keys.get("fill")  # true, false or absent; a table's bool cell or the word as text too
-    if str(fill).strip().lower() not in ("true", "false", "none", ""):
-        raise PlanError(f"event {i + 1}: fill must be true or false, got {fill!r}"[:200])
-    return Event(caption, round(start, 3), round(end, 3), float(gain), seed, str(fill).strip().lower() == "true")
+    fill = str(keys.get("fill")).strip().lower()  # true, false or absent; a table's bool cell or the word as text too
+    if fill not in ("true", "false", "none", ""):
+        raise PlanError(f"event {i + 1}: fill must be true or false, got {keys.get('fill')!r}"[:200])
+    period = keys.get("period_s", keys.get("period"))
+    if period is not None and str(period).strip().lower() not in ("", "none"):
+        period = round(_number(period, f"event {i + 1} period"), 3)
+        if not PERIOD_RANGE_S[0] <= period <= PERIOD_RANGE_S[1]:
+            raise PlanError(f"event {i + 1}: period must be between {PERIOD_RANGE_S[0]:g} and {PERIOD_RANGE_S[1]:g} s, "
+                            f"got {period:g}")
+        if fill == "false":
+            raise PlanError(f"event {i + 1}: a period is the time between the repeats of a sound that fills its span; "
+                            f"it has fill false")
+        fill = "true"  # a period given: the sound repeats
+    else:
+        period = None
+    return Event(caption, round(start, 3), round(end, 3), float(gain), seed, fill == "true", period)
 
 
 def _max_overlap(events: list[Event]) -> int:
@@ -181,10 +206,10 @@ def validate(raw_events, duration_s: float, max_simultaneous: int = 3, reach_end
     events = [e for i, raw in enumerate(raw_events) if (e := _event(raw, i, duration_s)) is not None]
     if not events:
         raise PlanError(f"no event lies inside the {duration_s:g} s timeline")
-    events.sort(key=lambda e: (e.start_s, e.end_s))
     if reach_end and max(e.end_s for e in events) < duration_s:
         last = max(range(len(events)), key=lambda i: events[i].end_s)
         events[last] = replace(events[last], end_s=round(duration_s, 3))  # one event must reach the end
+    events.sort(key=lambda e: (e.start_s, e.end_s))  # the order a saved plan is read back in
     if (peak := _max_overlap(events)) > max_simultaneous:
         raise PlanError(f"{peak} sounds play at once; at most {max_simultaneous} may overlap")
     return Plan(round(duration_s, 3), tuple(events), max_simultaneous)

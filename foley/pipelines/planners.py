@@ -102,16 +102,37 @@ def is_background(caption: str) -> bool:
 
 
 # Sounds made of one step or stroke after another: the recordings are often of one (a single
-# footstep), the words ask for a run of them ("footsteps on gravel", "hammering").
-_ITERATIVE = {"footsteps", "steps", "walking", "running", "jogging", "marching", "hooves", "hoofbeats", "trotting",
-              "galloping", "hammering", "chopping", "sawing", "dripping", "drips", "ticking", "knocking", "tapping",
-              "clapping", "typing", "digging", "harvesting", "swimming", "drumming", "pecking"}
+# footstep), the words ask for a run of them ("footsteps on gravel", "hammering"). Each word's
+# usual time from one stroke to the next (s): a walk's two steps a second, a run's three, a clock's
+# tick a second, an axe's swing every second and a half; a run of them is laid no faster.
+STROKE_PERIOD_S = {"footsteps": 0.5, "steps": 0.5, "walking": 0.5, "marching": 0.5, "running": 0.33, "jogging": 0.36,
+                   "hooves": 0.4, "hoofbeats": 0.4, "trotting": 0.35, "galloping": 0.45, "hammering": 0.6,
+                   "chopping": 1.6, "sawing": 0.7, "dripping": 0.9, "drips": 0.9, "ticking": 1.0, "knocking": 0.25,
+                   "tapping": 0.3, "clapping": 0.4, "typing": 0.15, "digging": 1.8, "harvesting": 1.4,
+                   "swimming": 1.1, "drumming": 0.25, "pecking": 0.3}
+
+
+OTHER_PERIOD_S = 0.45  # a repeated sound with no usual rhythm in STROKE_PERIOD_S: no faster than this
+
+
+def stroke_period_s(caption: str) -> float | None:
+    """Usual seconds from one stroke of an iterative sound to the next (``STROKE_PERIOD_S`` of the
+    caption's first such word: "an axe chopping wood" 1.6), or None for a sound that is not one."""
+    return next((STROKE_PERIOD_S[w] for w in re.findall(r"[a-z]+", caption.lower()) if w in STROKE_PERIOD_S), None)
+
+
+def repeat_period_s(event) -> tuple[float, bool]:
+    """(seconds, exact) from one take of a filled plan event to the next: the period the plan
+    gives (exact), else its sound's usual rhythm or OTHER_PERIOD_S (at least: a longer take waits)."""
+    if event.period_s is not None:
+        return event.period_s, True
+    return stroke_period_s(event.caption) or OTHER_PERIOD_S, False
 
 
 def is_iterative(caption: str) -> bool:
     """A sound that goes on step after step (footsteps, hooves, hammering, dripping, ...): a plan
     event for it fills its span (``Event.fill``) unless the text says "once"."""
-    return bool(_words(caption) & _ITERATIVE)
+    return stroke_period_s(caption) is not None
 
 
 MIN_LENGTH_S = 0.05  # a part said to last less names no sound
@@ -134,7 +155,7 @@ _STRAY_TIME = re.compile(r"\b(?:at|from|for|to|until|till|between|and|after|in|b
                          re.I)
 # Times in other units, where a time is read (after "at", "by", ...; before "later", "longer"):
 # rewritten in seconds, the unit the forms below read ("at 500 ms" -> "at 0.5 s", "at 0:03" -> "at 3 s").
-_TIME_WORD = r"(?:at|around|from|to|until|till|between|and|for|by)"
+_TIME_WORD = r"(?:at|around|from|to|until|till|between|and|for|by|every)"
 _IN_UNIT = re.compile(rf"\b(?P<p>{_TIME_WORD}\s+)(?P<n>\d+(?:\.\d+)?)\s*(?P<u>ms|msecs?|milliseconds?|mins?|minutes?)\b"
                       rf"|(?P<n2>\d+(?:\.\d+)?)\s*(?P<u2>ms|msecs?|milliseconds?|mins?|minutes?)(?=\s+(?:later|earlier|sooner|"
                       rf"longer|shorter)\b)", re.I)
@@ -158,12 +179,26 @@ def in_seconds(text: str) -> str:
 
 
 TIMED_LENGTH_S = 2.0  # an event placed "at T s" lasts this long (as an added one does)
+_EVERY = re.compile(rf"\s+every\s+(?:{_N}{_SECONDS}|(?P<half>half\s+(?:a\s+)?)?second)(?=\s|$)", re.I)
 
 
-def _timed_event(caption: str, duration_s: float, once: bool = False) -> dict | None:
+def _rhythm(caption: str) -> tuple[str, float | None]:
+    """A part without its rhythm ("hammering every 2 s", "a clock ticks every second"), and the
+    rhythm's seconds from one sound to the next (None when it gives none)."""
+    found = list(_EVERY.finditer(caption))
+    if not found:
+        return caption, None
+    if len(found) > 1:
+        raise PlanError(f"{_clean(caption)!r} gives more than one rhythm")
+    m = found[0]
+    return _clean(caption[:m.start()] + caption[m.end():]), float(m[1]) if m[1] else (0.5 if m["half"] else 1.0)
+
+
+def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: float | None = None) -> dict | None:
     """An event for a part with its own times ("a dog barks at 3 s", "at 3 s for 1 s" or "for 1 s
     at 3 s", "rain from 2 to 6 s", "between 2 and 6 s"), else None. A span given fills (one
-    sound only when ``once``: a share of a repeat's span); so does an iterative sound placed "at T s"."""
+    sound only when ``once``: a share of a repeat's span); so does an iterative sound placed "at T s",
+    and one given a rhythm (``period_s``)."""
     m = _TIMED.match(caption)
     if not m:
         return None
@@ -180,8 +215,8 @@ def _timed_event(caption: str, duration_s: float, once: bool = False) -> dict | 
         raise PlanError(f"cannot place {caption!r}: it gives more than one time")
     start_s, end_s = _on_timeline(_clean(m["c"]), start_s, end_s, duration_s, f"placing it at {start_s:g} s")
     # A span the text gives ("for 1 s", "from 2 to 6 s") is how long the sound lasts: it fills it.
-    return {"caption": _clean(m["c"]), "start_time": start_s, "end_time": end_s,
-            "fill": not once and (at is None or bool(length) or is_iterative(m["c"]))}
+    return {"caption": _clean(m["c"]), "start_time": start_s, "end_time": end_s, "period_s": period_s,
+            "fill": period_s is not None or not once and (at is None or bool(length) or is_iterative(m["c"]))}
 
 
 def _repeated(caption: str, span: str, times: int, duration_s: float) -> list[str]:
@@ -229,7 +264,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     fills it (``Event.fill``: repeated until its end), the others equal slots, and simultaneous
     parts ("while", "with", "and") share their slot. A background sound (rain, wind, crowd, ...)
     keeps playing to the end. A part placed "from A to B s" or "at T s for N s" fills its span too,
-    and so does an iterative sound (:func:`is_iterative`: footsteps, hammering, ...) unless said "once".
+    and so does an iterative sound (:func:`is_iterative`: footsteps, hammering, ...) unless said "once",
+    and a part given a rhythm ("every 2 s", "every second": ``Event.period_s``).
     A part said "twice" or "N times" is that many parts in a row, each one sound; with a span
     ("twice for 3 s", "3 times from 2 to 8 s") they share it. Raises PlanError for a time it
     cannot read, or parts that do not fit."""
@@ -242,7 +278,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
                       if repeat else [(part, False)])
     timed, segments = [], [[]]  # segments: the groups between two wholly timed parts
     for part, once in parts:
-        group, placed = [], []  # group: (caption, own length or None, once, times) sharing a slot
+        group, placed = [], []  # group: (caption, own length or None, once, times, period) sharing a slot
         members = [m for c in _SIM.split(part) if (m := _TRAILING.sub("", _LEADING.sub("", _clean(c))))]
         for caption in members:
             repeat, times = _repeats(caption) if len(members) > 1 else (None, 1)  # "X twice while Y": X repeats
@@ -250,10 +286,11 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
             if pieces and _TIMED.match(pieces[0]):  # "X twice at 3 s while Y": placed where it says
                 placed += [_timed_event(p, duration_s, once=True) for p in pieces]
             elif repeat:  # in turn over its slot, or over the "for N s" it gives
-                group.append((repeat["c"], _untimed(pieces[0])[1] * times if pieces else None, True, times))
+                group.append((repeat["c"], _untimed(pieces[0])[1] * times if pieces else None, True, times, None))
             else:
-                event = _timed_event(caption, duration_s, once)
-                placed.append(event) if event else group.append((*_untimed(caption), once, 1))
+                caption, period = _rhythm(caption)
+                event = _timed_event(caption, duration_s, once, period)
+                placed.append(event) if event else group.append((*_untimed(caption), once, 1, period))
         timed += placed
         if group:
             segments[-1].append(group)
@@ -270,11 +307,11 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
         begin = max(e["end_time"] for e in segment[0]) if k else 0.0
         stop = min((e["start_time"] for e in segments[k + 1][0]), default=duration_s) if k + 1 < len(segments) \
             else duration_s
-        fixed = [max((n for _, n, _, _ in g if n is not None), default=None) for g in groups]
+        fixed = [max((n for _, n, *_ in g if n is not None), default=None) for g in groups]
         flexible = sum(n is None for n in fixed)
         free = stop - begin - sum(n for n in fixed if n is not None)
         if free < (0.25 * flexible if flexible else -0.05):
-            captions = [c for g in groups for c, _, _, _ in g]
+            captions = [c for g in groups for c, *_ in g]
             names = ", ".join(captions[:3]) + (f" and {len(captions) - 3} more" if len(captions) > 3 else "")
             raise PlanError(f"no room for {names!r}: {max(stop - begin, 0):g} s are free between {begin:g} and "
                             f"{stop:g} s, and they need {stop - begin - free + 0.25 * flexible:g} s")
@@ -284,13 +321,14 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
             span = length if length is not None else slot
             last = group is groups[-1] and length is None  # the last slot ends exactly at its bound
             slot_end = stop if last else t + span
-            for caption, own, once, times in group:
+            for caption, own, once, times, period in group:
                 end = t + own if own is not None else (duration_s if is_background(caption) and times == 1 else slot_end)
                 share = (min(end, duration_s) - t) / times
                 for i in range(times):  # a repeat's sounds take their turns over the span
                     events.append({"caption": caption, "start_time": t + i * share,
                                    "end_time": t + (i + 1) * share if i + 1 < times else min(end, duration_s),
-                                   "fill": (own is not None or is_iterative(caption)) and not once})
+                                   "period_s": period,
+                                   "fill": period is not None or (own is not None or is_iterative(caption)) and not once})
                     slot_ends.append(min(slot_end, duration_s))
             t += span
     sounding = [k for k, e in enumerate(events) if not _SILENCE.match(e["caption"])]  # a silence keeps its slot only
@@ -411,11 +449,16 @@ _EDITS = [
     ("length", re.compile(rf"^make\s+{_TARGET}\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>longer|shorter){_BY_S}$", re.I)),
     ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}\s*db\s+)?(?P<dir>louder|quieter|softer)"
                         rf"(?:\s+by\s+{_NUM}\s*(?:db)?)?$", re.I)),
+    ("tempo", re.compile(rf"^make\s+{_TARGET}\s+(?P<dir>faster|slower)$", re.I)),
+    ("rhythm", re.compile(rf"^(?:make\s+|repeat\s+)?{_TARGET}\s+(?:repeat\s+)?every\s+(?:{_NUM}(?:{_UNIT})?"
+                          rf"|(?P<half>half\s+(?:a\s+)?)?second)$", re.I)),
 ]
+TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
               "remove X, add X [at T s [for N s] | from A to B s], "
               "move X to T s, "
-              "make X later/earlier [by N s], make X longer/shorter [by N s], make X louder/quieter [by N dB]; "
+              "make X later/earlier [by N s], make X longer/shorter [by N s], make X louder/quieter [by N dB], "
+              "X every N s, make X faster/slower (a repeated sound); "
               "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball'; "
               "and undo (the last turn)")
 # Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope").
@@ -481,12 +524,13 @@ def _added(text: str, duration_s: float) -> list[dict]:
 
 
 def _added_one(text: str, duration_s: float, once: bool) -> dict:
-    event = _timed_event(text, duration_s, once)
+    text, period = _rhythm(text)
+    event = _timed_event(text, duration_s, once, period)
     if event is None:
         caption, length = _untimed(text)
         start, end = _on_timeline(caption, 0.0, length if length is not None else duration_s, duration_s, "adding it")
-        event = {"caption": caption, "start_time": start, "end_time": end,
-                 "fill": (length is not None or is_iterative(caption)) and not once}
+        event = {"caption": caption, "start_time": start, "end_time": end, "period_s": period,
+                 "fill": period is not None or (length is not None or is_iterative(caption)) and not once}
     return event
 
 
@@ -511,15 +555,15 @@ def _target(previous: Plan, target: str) -> int:
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
     text = _clean(in_seconds(instruction))
-    events = [dict(caption=e.caption, start_time=e.start_s, end_time=e.end_s, gain_db=e.gain_db, seed=e.seed, fill=e.fill)
-              for e in previous.events]
+    events = [dict(caption=e.caption, start_time=e.start_s, end_time=e.end_s, gain_db=e.gain_db, seed=e.seed, fill=e.fill,
+                   period_s=e.period_s) for e in previous.events]
     d = previous.duration_s
     for kind, pattern in _EDITS:
         m = pattern.match(text)
         if not m:
             continue
         nums = _numbers(m)
-        if kind in ("shift", "length", "gain") and any(n <= 0 for n in nums):
+        if kind in ("shift", "length", "gain", "rhythm") and any(n <= 0 for n in nums):
             raise PlanError(f"{instruction.strip()!r}: the amount must be more than 0")
         fresh = []  # the events this edit makes: other takes than any of the same caption
         if kind == "add":
@@ -538,15 +582,24 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     raise PlanError(f"{instruction.strip()!r}: a replacement takes the place and span of what it "
                                     f"replaces; give it without a time, or remove one and add the other")
                 caption, share = (repeat["c"] if repeat else _clean(m["b"])), (e["end_time"] - e["start_time"]) / times
+                fill = times == 1 and (is_iterative(caption) or e["fill"] and not is_iterative(e["caption"]))
                 fresh = [{**e, "caption": caption, "seed": None, "start_time": e["start_time"] + k * share,
                           "end_time": e["start_time"] + (k + 1) * share if k + 1 < times else e["end_time"],
-                          "fill": times == 1 and (is_iterative(caption) or e["fill"] and not is_iterative(e["caption"]))}
+                          "fill": fill, "period_s": e["period_s"] if fill else None}
                          for k in range(times)]  # "with X twice": its span shared; a span filled for X's nature is not Y's
                 events[i:i + 1] = fresh
             elif kind == "retake":  # the same event generated from the next seed
                 e.update(seed=(previous.events[i].seed_used + 1) % 2**31)
             elif kind == "remove":
                 events.pop(i)
+            elif kind == "rhythm":  # a sound said once now fills its span at that rhythm
+                e.update(fill=True, period_s=nums[0] if nums else (0.5 if m["half"] else 1.0))
+            elif kind == "tempo":
+                if not e["fill"]:
+                    raise PlanError(f"{e['caption']!r} plays once; give it a rhythm to repeat at: "
+                                    f"'{m['a']} every N s'")
+                period, _ = repeat_period_s(previous.events[i])
+                e.update(period_s=round(period * (TEMPO_STEP if m["dir"].lower() == "slower" else 1 / TEMPO_STEP), 3))
             elif kind == "move_to":  # an event that reaches an edge of the timeline is cut there
                 start, end = _on_timeline(e["caption"], nums[0], nums[0] + e["end_time"] - e["start_time"], d,
                                           f"moving it to {nums[0]:g} s")
@@ -612,7 +665,8 @@ Answer with JSON only: {{"events": [{{"caption": "...", "start_time": seconds, "
 Rules: every time lies between 0 and {duration}; at least one event ends at {duration}; events may \
 overlap, but never more than two at the same moment; captions are short and concrete ("a dog barks", \
 not "the dog from before"); an event that keeps going or repeats until its end time (footsteps, \
-hammering, a clock ticking) adds "fill": true. When you are given the current plan and a change to \
+hammering, a clock ticking) adds "fill": true, and "period_s": seconds from one repeat to the next \
+when the description gives a rhythm ("every 2 seconds"). When you are given the current plan and a change to \
 make, return the whole new plan, keeping the events the change does not touch exactly as they were."""
 
 EXAMPLES = [
@@ -636,7 +690,8 @@ def planner_messages(text: str, duration_s: float, previous: Plan | None) -> lis
         request = f"Description ({duration_s:g} s): {text}"
     else:
         current = {"events": [{"caption": e.caption, "start_time": e.start_s, "end_time": e.end_s,
-                               **({"fill": True} if e.fill else {})} for e in previous.events]}
+                               **({"fill": True} if e.fill else {}),
+                               **({"period_s": e.period_s} if e.period_s else {})} for e in previous.events]}
         request = f"Current plan: {json.dumps(current)}\nChange: {text}"
     return messages + [{"role": "user", "content": request}]
 

@@ -590,7 +590,7 @@ def burst_starts(mix: np.ndarray, sr: int) -> np.ndarray:
 
 
 def test_a_sound_that_fills_its_span_is_repeated_take_after_take(tmp_path):
-    from foley.pipelines.compose import FILL_JITTER, FILL_MIN_PERIOD_S, FILL_TAKES
+    from foley.pipelines.compose import FILL_JITTER, FILL_TAKES
 
     plan = RulesPlanner().plan("footsteps for 3 s", 5.0)
     assert [(e.caption, e.start_s, e.end_s, e.fill) for e in plan.events] == [("footsteps", 0.0, 3.0, True)]
@@ -598,8 +598,8 @@ def test_a_sound_that_fills_its_span_is_repeated_take_after_take(tmp_path):
     mix, stats = render(plan, StepBackbone(), EventCache(tmp_path, "steps"), FAST, progress=lambda e, n: told.append(n))
     starts = burst_starts(mix, 16_000)
     gaps = np.diff(starts)
-    assert len(starts) == told[0] == 7, starts  # 0, 0.45, ..., 2.7 s: a step each period while half of one fits
-    low, high = FILL_MIN_PERIOD_S * (1 - FILL_JITTER) - 0.02, FILL_MIN_PERIOD_S * (1 + FILL_JITTER) + 0.02
+    assert len(starts) == told[0] == 6, starts  # 0, 0.5, ..., 2.5 s: a step each period while half of one fits
+    low, high = 0.5 * (1 - FILL_JITTER) - 0.02, 0.5 * (1 + FILL_JITTER) + 0.02  # a walk's two steps a second
     assert np.all(gaps > low) and np.all(gaps < high), gaps
     assert starts[-1] < 3.0 and np.abs(mix[round(3.0 * 16_000):]).max() < 1e-6  # nothing past the span
     peaks = [float(np.abs(mix[round(s * 16_000):round((s + 0.2) * 16_000)]).max()) for s in starts]
@@ -619,6 +619,36 @@ def test_a_sound_said_once_is_one_take_and_a_sounding_take_is_not_repeated(tmp_p
     assert rain.events[0].fill
     _, stats = render(rain, BedBackbone(), EventCache(tmp_path, "rain"), FAST)
     assert stats.generated == 1
+
+
+@pytest.mark.parametrize("caption, period_s", [("an axe chopping wood", 1.6), ("knocking on a door", 0.25),
+                                                ("a horse trotting", 0.35), ("wood splitting", 0.45)])
+def test_a_filled_sound_keeps_its_usual_rhythm(tmp_path, caption, period_s):
+    from foley.pipelines.compose import FILL_JITTER
+    from foley.pipelines.plan import Event, Plan
+
+    plan = Plan(6.0, (Event(caption, 0.0, 6.0, fill=True),))
+    starts = burst_starts(render(plan, StepBackbone(), EventCache(tmp_path, "r"), FAST)[0], 16_000)
+    gaps = np.diff(starts)  # a take sounds about 0.1 s, then a 0.1 s pause: each rhythm here is slower than that
+    assert len(gaps) >= 2 and np.all(np.abs(gaps - period_s) < period_s * FILL_JITTER + 0.02), (caption, gaps)
+
+
+def test_a_rhythm_the_plan_gives_is_kept_even_when_takes_are_longer(tmp_path):
+    from foley.pipelines.compose import FILL_JITTER, FILL_PAUSE_S
+    from foley.pipelines.plan import Event, Plan
+
+    plan = Plan(4.0, (Event("knocking", 0.0, 3.0, fill=True, period_s=0.15),))  # a take and its pause: 0.2 s
+    starts = burst_starts(render(plan, StepBackbone(), EventCache(tmp_path, "k"), FAST)[0], 16_000)
+    gaps = np.diff(starts)
+    assert 0.15 < 0.1 + FILL_PAUSE_S and len(gaps) >= 15, gaps
+    assert np.all(np.abs(gaps - 0.15) < 0.15 * FILL_JITTER + 0.02), gaps
+
+
+def test_stroke_period_reads_the_first_rhythm_word():
+    from foley.pipelines.planners import stroke_period_s
+
+    assert stroke_period_s("Footsteps running on gravel") == 0.5 and stroke_period_s("running footsteps") == 0.33
+    assert stroke_period_s("a dog barks") is None and stroke_period_s("") is None
 
 
 def test_fill_span_asks_for_takes_only_when_it_needs_them():

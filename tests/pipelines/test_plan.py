@@ -1,10 +1,12 @@
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foley.pipelines.plan import Plan, PlanError, is_plan_text, parse_plan, pasted_plan, plan_changes, validate
+from foley.pipelines.plan import (Plan, PlanError, fill_said, is_plan_text, parse_plan, pasted_plan, plan_changes,
+                                  validate)
 
 PAPER_CALLS = """Auffusion.generate('thunder clap', start_time=2, end_time=5);
 Auffusion.generate("rain falling", start_time=0, end_time=10)"""
@@ -151,3 +153,34 @@ def test_a_pasted_plan_in_a_fence_or_after_words_is_read_and_a_plan_without_even
         pasted_plan('{"duration_s": 3, "event": [{"caption": "a bell"}]}')
     with pytest.raises(PlanError, match="event 1: seed must be a whole number, got 1.5"):
         pasted_plan('[{"caption": "a bell", "seed": 1.5}]')
+
+
+def test_a_period_is_read_kept_and_checked():
+    plan = parse_plan('[{"caption": "hammering", "start_time": 0, "end_time": 6, "period_s": "1.5 s"},'
+                      ' {"caption": "footsteps", "start_time": 0, "end_time": 4, "fill": true, "period_s": null}]')
+    assert [(e.caption, e.fill, e.period_s) for e in plan.events] == [("footsteps", True, None), ("hammering", True, 1.5)]
+    assert Plan.from_dict(json.loads(plan.to_json())) == plan
+    for raw, message in [('{"period_s": 0.01}', "event 1: period must be between 0.05 and 60 s, got 0.01"),
+                         ('{"period_s": "fast"}', "event 1 period must be a number"),
+                         ('{"period_s": 1, "fill": false}', "event 1: a period is the time between the repeats")]:
+        with pytest.raises(PlanError, match=re.escape(message)):
+            parse_plan(f'[{{"caption": "a bell", "start_time": 0, "end_time": 4, {raw[1:-1]}}}]')
+    usual = validate([{"caption": "hammering", "start_time": 0, "end_time": 6, "fill": True}], 10, reach_end=False)
+    slow = validate([{"caption": "hammering", "start_time": 0, "end_time": 6, "period_s": 2}], 10, reach_end=False)
+    assert plan_changes(usual, slow) == ["hammering: every 2 s"] and plan_changes(slow, usual) == ["hammering: its usual rhythm"]
+    once = validate([{"caption": "hammering", "start_time": 0, "end_time": 6}], 10, reach_end=False)
+    assert plan_changes(once, slow) == ["hammering: repeated to its end, every 2 s"]
+    assert [fill_said(e) for e in (once.events[0], usual.events[0], slow.events[0])] == [
+        "", "  (fills its span)", "  (fills its span, every 2 s)"]
+
+
+def test_the_ui_table_keeps_every_field_of_a_plan():
+    pytest.importorskip("gradio", reason="the ui extra is not installed (pip install '.[ui]')")
+    from foley.ui import plan_from_rows, plan_rows
+
+    plan = validate([{"caption": "hammering", "start_time": 0, "end_time": 4, "period_s": 1.5, "seed": 7},
+                     {"caption": "a bell", "start_time": 4, "end_time": 10, "gain_db": -6}], 10)
+    rows = plan_rows(plan)
+    assert plan_from_rows(rows, 10) == plan
+    cleared = [row[:5] + [float("nan"), ""] for row in rows] + [["", None, None, None, False, None, None]]
+    assert [(e.period_s, e.seed) for e in plan_from_rows(cleared, 10).events] == [(None, None), (None, None)]

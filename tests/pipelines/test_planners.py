@@ -484,3 +484,30 @@ def test_an_iterative_sound_fills_its_slot_unless_said_once():
     assert fills(p.plan("replace the footsteps with a gunshot", 4, steps)) == [("a gunshot", 0.0, 4.0, False)]
     lasting = p.plan("a bell rings for 3 s", 4)  # a span the text gives stays filled under a new caption
     assert fills(p.plan("replace the bell with a gunshot", 4, lasting)) == [("a gunshot", 0.0, 3.0, True)]
+
+
+def test_a_rhythm_the_text_gives_is_the_time_between_repeats():
+    p = RulesPlanner()
+
+    def rhythm(plan):
+        return [(e.caption, e.start_s, e.end_s, e.fill, e.period_s) for e in plan.events]
+
+    assert rhythm(p.plan("an axe chopping wood every 2 seconds, then a dog barks", 8)) == [
+        ("an axe chopping wood", 0.0, 4.0, True, 2.0), ("a dog barks", 4.0, 8.0, False, None)]
+    assert rhythm(p.plan("hammering every 500 ms from 1 to 6 s", 8)) == [("hammering", 1.0, 6.0, True, 0.5)]
+    assert rhythm(p.plan("a clock ticks every second for 3 s", 8)) == [("a clock ticks", 0.0, 3.0, True, 1.0)]
+    assert rhythm(p.plan("a dog barks every half a second while rain falls", 4)) == [
+        ("a dog barks", 0.0, 4.0, True, 0.5), ("rain falls", 0.0, 4.0, False, None)]  # a bark said once fills
+    with pytest.raises(PlanError, match="gives more than one rhythm"):
+        p.plan("hammering every 1 s every 2 s", 8)
+    with pytest.raises(PlanError, match="period must be between 0.05 and 60 s, got 0.01"):
+        p.plan("hammering every 10 ms", 8)
+    base = p.plan("footsteps on gravel, then a dog barks", 8)
+    assert rhythm(p.plan("make the footsteps slower", 8, base))[0][-1] == 0.75  # a walk's 0.5 s, times 1.5
+    faster = p.plan("the footsteps every 0.9 s", 8, base)
+    assert rhythm(faster)[0][-1] == 0.9 and rhythm(p.plan("make the footsteps faster", 8, faster))[0][-1] == 0.6
+    assert rhythm(p.plan("the dog every 2 s", 8, base))[1] == ("a dog barks", 4.0, 8.0, True, 2.0)
+    with pytest.raises(PlanError, match="'a dog barks' plays once; give it a rhythm to repeat at: 'the dog every N s'"):
+        p.plan("make the dog faster", 8, base)
+    assert rhythm(p.plan("add knocking every 0.3 s at 5 s", 8, base))[-1] == ("knocking", 5.0, 7.0, True, 0.3)
+    assert '"period_s": 0.9' in planner_messages("make it louder", 8, faster)[-1]["content"]
