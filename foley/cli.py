@@ -283,9 +283,10 @@ def _cmd_train_adapter(args: argparse.Namespace) -> int:
     visual_dim = UnitTokenizer.from_pretrained(args.tokenizer).unit_dim
     cfg = AdapterTrainConfig(
         adapter=VisualAdapterConfig(visual_dim=visual_dim, temporal=args.temporal, temporal_sigma_tokens=args.sigma,
-                                    scale=args.scale),
+                                    scale=args.scale, resolutions=args.resolutions),
         steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-        checkpoint_every=args.checkpoint_every, precision=args.precision, caption_dropout=args.caption_dropout)
+        checkpoint_every=args.checkpoint_every, precision=args.precision, caption_dropout=args.caption_dropout,
+        init=args.init or "")
     out = run_training(args.data, args.backbone, args.tokenizer, args.out, cfg, resume=args.resume)
     print(f"adapter written to {out}")
     return 0
@@ -942,6 +943,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="time-aware attention bias, or the paper's plain attention (default: gaussian)")
     ad.add_argument("--sigma", type=float, default=1.0, help="width of the time bias in tokens (default: 1)")
     ad.add_argument("--scale", type=float, default=0.5, help="lambda stored for inference (default: 0.5)")
+    ad.add_argument("--resolutions", type=number_arg(0, integer=True), default=0, metavar="N",
+                    help="work in the cross-attention layers of the UNet's N finest resolutions that have any "
+                         "(default: 0, every layer)")
+    ad.add_argument("--init", type=path_arg, metavar="ADAPTER",
+                    help="start from this adapter's weights of the run's layers (with --steps 0: those weights alone)")
     ad.add_argument("--steps", type=number_arg(0, integer=True), default=1000)
     ad.add_argument("--batch-size", type=number_arg(0, integer=True), default=8, help="global batch, split across processes")
     ad.add_argument("--lr", type=float, default=1e-4)

@@ -1,6 +1,7 @@
 """The visual cross-attention adapter: decoupled cross-attention in a frozen UNet.
 
-In every cross-attention layer (``attn2``) of the UNet, the processor computes
+In every cross-attention layer (``attn2``) of the UNet (or, with ``resolutions``, in those of
+its finest resolutions only), the processor computes
 
     Z = Attn(Q, K_txt, V_txt) + scale * Attn(Q, K_vis, V_vis)
 
@@ -50,12 +51,17 @@ class VisualAdapterConfig:
     temporal: str = "gaussian"  # "none": the paper's plain attention; "gaussian": time-aware bias
     temporal_sigma_tokens: float = 1.0  # width of the time bias, in tokens (1 token = 20 ms at 50 Hz)
     scale: float = 0.5  # lambda at inference (the paper's default)
+    # The cross-attention layers it works in: those of the UNet's finest `resolutions` resolutions
+    # that have any (0: every layer, the paper's). Timing lives at the finer ones.
+    resolutions: int = 0
 
     def __post_init__(self) -> None:
         if self.temporal not in TEMPORAL_MODES:
             raise FoleyError(f"unknown temporal mode {self.temporal!r}; choose from {', '.join(TEMPORAL_MODES)}")
         if self.visual_dim < 1 or self.temporal_sigma_tokens <= 0:
             raise FoleyError("visual_dim must be >= 1 and temporal_sigma_tokens > 0")
+        if not isinstance(self.resolutions, int) or self.resolutions < 0:
+            raise FoleyError(f"resolutions must be a whole number >= 0 (0: every layer), got {self.resolutions!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -257,9 +263,21 @@ class VisualAdapter(torch.nn.Module):
         return adapter
 
 
+def resolution_level(name: str, levels: int) -> int:
+    """The resolution of a UNet layer from its diffusers name, 0 the finest: ``down_blocks.i`` at
+    i, ``mid_block`` at ``levels - 1``, ``up_blocks.j`` at ``levels - 1 - j`` (``levels``: the
+    number of down blocks, each but the last halving the resolution, as UNet2DConditionModel builds them)."""
+    block, _, index = name.partition(".")
+    if block == "mid_block":
+        return levels - 1
+    i = int(index.split(".")[0])
+    return i if block == "down_blocks" else levels - 1 - i
+
+
 def build_visual_adapter(cfg: VisualAdapterConfig, unet: UNet2DConditionModel) -> VisualAdapter:
-    """An adapter for every ``attn2`` layer of ``unet``; K/V start as copies of the text K/V
-    where the visual width equals the text width, else with PyTorch's default init."""
+    """An adapter for the ``attn2`` layers of ``unet`` (all, or those of its ``cfg.resolutions``
+    finest resolutions that have any); K/V start as copies of the text K/V where the visual
+    width equals the text width, else with PyTorch's default init."""
     modules = dict(unet.named_modules())
     layers = {}
     for name in unet.attn_processors:
@@ -267,6 +285,9 @@ def build_visual_adapter(cfg: VisualAdapterConfig, unet: UNet2DConditionModel) -
             layers[name] = modules[name[: -len(".processor")]].to_k.out_features
     if not layers:
         raise FoleyError("the UNet has no cross-attention layers")
+    if cfg.resolutions:
+        levels = sorted({resolution_level(n, len(unet.down_blocks)) for n in layers})[: cfg.resolutions]
+        layers = {n: w for n, w in layers.items() if resolution_level(n, len(unet.down_blocks)) in levels}
     adapter = VisualAdapter(cfg, layers)
     with torch.no_grad():
         for name in adapter.names:

@@ -53,6 +53,7 @@ class AdapterTrainConfig:
     checkpoint_every: int = 100
     precision: str = "auto"  # the frozen UNet's dtype and autocast; auto: bf16 (fp16 without it) on CUDA, else fp32
     caption_dropout: float = 0.0  # fraction of clips trained with the empty caption (`foley dub` without --caption)
+    init: str = ""  # an adapter folder to start from (its weights of this run's layers); "": the text K/V or random
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
@@ -192,6 +193,8 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
     with torch.random.fork_rng(devices=[]):  # K/V not copied from the text ones start from the run's seed
         torch.manual_seed(cfg.seed)
         adapter = build_visual_adapter(cfg.adapter, backbone.unet)
+    if cfg.init and not resume:  # a resumed run reads its own checkpoint
+        adapter.load_adapter_state_dict(initial_weights(cfg.init, adapter))
     checkpoint = run / CHECKPOINT_DIR
     if resume:
         if not (checkpoint / "state.json").is_file():
@@ -247,6 +250,21 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
         adapter.detach(backbone.unet)
         adapter.requires_grad_(False)
     return adapter
+
+
+def initial_weights(init: str | os.PathLike, adapter: VisualAdapter) -> dict[str, torch.Tensor]:
+    """The weights of ``adapter``'s layers in the adapter folder ``init`` (which may have more
+    layers: e.g. one trained in every layer, for a run in the finest resolutions only). Raises
+    FoleyError when it lacks a layer or its features differ."""
+    source = VisualAdapter.from_pretrained(init)
+    if (source.cfg.visual_dim, source.cfg.temporal) != (adapter.cfg.visual_dim, adapter.cfg.temporal):
+        raise FoleyError(f"{init}: an adapter for {source.cfg.visual_dim}-wide visual features with temporal "
+                         f"{source.cfg.temporal!r}; this run has {adapter.cfg.visual_dim} and {adapter.cfg.temporal!r}")
+    missing = sorted(set(adapter.names) - set(source.names))
+    if missing:
+        raise FoleyError(f"{init}: no weights for the layer {missing[0]}")
+    weights = source.adapter_state_dict()
+    return {k: weights[k] for k in adapter.adapter_state_dict()}
 
 
 def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | os.PathLike,

@@ -14,6 +14,7 @@ from foley.models.visual_adapter import (
     VisualAttnProcessor,
     VisualCondition,
     build_visual_adapter,
+    resolution_level,
     temporal_bias,
 )
 
@@ -141,6 +142,28 @@ def test_save_load_round_trip_with_namespaced_keys(backbone, tmp_path):
         a.detach(backbone.unet)
     assert torch.equal(*outs)
     assert VisualAdapter.from_pretrained(tmp_path / "a", scale=0.2).cfg.scale == 0.2
+
+
+def test_resolutions_keep_the_layers_of_the_finest_ones(backbone):
+    assert [resolution_level(n, 4) for n in ("down_blocks.2.attentions.0.x", "down_blocks.3.attentions.0.x",
+                                             "mid_block.attentions.0.x", "up_blocks.0.attentions.1.x",
+                                             "up_blocks.1.attentions.0.x")] == [2, 3, 3, 3, 2]
+    every = build_visual_adapter(VisualAdapterConfig(visual_dim=DIM), backbone.unet)
+    assert every.names == sorted(n for n in backbone.unet.attn_processors if n.endswith("attn2.processor"))
+    finest = build_visual_adapter(VisualAdapterConfig(visual_dim=DIM, resolutions=1), backbone.unet)
+    assert finest.names == ["down_blocks.0.attentions.0.transformer_blocks.0.attn2.processor",  # the tiny UNet: 2 levels
+                            "up_blocks.1.attentions.0.transformer_blocks.0.attn2.processor",
+                            "up_blocks.1.attentions.1.transformer_blocks.0.attn2.processor"]
+    assert build_visual_adapter(VisualAdapterConfig(visual_dim=DIM, resolutions=5), backbone.unet).names == every.names
+    before = backbone.unet.attn_processors
+    finest.attach(backbone.unet)
+    try:
+        mid = "mid_block.attentions.0.transformer_blocks.0.attn2.processor"
+        assert backbone.unet.attn_processors[mid] is before[mid]  # a coarser layer keeps its text-only processor
+    finally:
+        finest.detach(backbone.unet)
+    with pytest.raises(FoleyError, match="resolutions must be a whole number >= 0"):
+        VisualAdapterConfig(resolutions=-1)
 
 
 def test_adapter_for_another_unet_is_rejected(backbone):

@@ -38,6 +38,17 @@ def test_the_sfx_model_renders_at_its_backbones_rate(sfx):
     assert rms[3:6].max() > 2 * rms[:3].max()  # the first strike (0.72 s) is louder than the silence before it
 
 
+def test_its_visual_condition_works_at_the_finest_resolution_only(sfx):
+    from foley.models.visual_adapter import resolution_level
+
+    assert sfx.adapter.cfg.resolutions == 1  # as measured: the class of more clips right, the timing kept
+    levels = len(sfx.backbone.unet.down_blocks)
+    every = [n for n in sfx.backbone.unet.attn_processors if n.endswith("attn2.processor")]
+    finest = min(resolution_level(n, levels) for n in every)
+    assert sfx.adapter.names == sorted(n for n in every if resolution_level(n, levels) == finest)
+    assert 0 < len(sfx.adapter.names) < len(every)
+
+
 def test_the_sfx_model_captions_the_example_by_what_it_shows(sfx):
     seen = sfx.caption_probe.seen(sfx.encode_frames("data/examples/hammer_metal.mp4", 4.0))
     assert (seen.label, seen.caption) == ("hammer_metal", "a hammer strikes a metal plate") and seen.probability > 0.8

@@ -87,6 +87,25 @@ def test_training_changes_only_the_adapter_and_resumes_exactly(setup, tmp_path):
         train_adapter(backbone, root / CACHE_FILE, tmp_path / "b", _cfg(lr=5e-4), resume=True)
 
 
+def test_a_run_in_the_finest_resolution_starts_from_an_adapter_trained_in_every_layer(setup, tmp_path):
+    root, backbone, _ = setup
+    every = train_adapter(backbone, root / CACHE_FILE, tmp_path / "every", _cfg(), log=lambda m: None)
+    finest = _cfg(adapter=VisualAdapterConfig(visual_dim=16, resolutions=1), init=str(tmp_path / "every" / "adapter"))
+    kept = train_adapter(backbone, root / CACHE_FILE, tmp_path / "kept", replace(finest, steps=0), log=lambda m: None)
+    assert 0 < len(kept.names) < len(every.names)
+    saved = VisualAdapter.from_pretrained(tmp_path / "kept" / "adapter")  # --steps 0: the weights alone, written
+    assert saved.cfg.resolutions == 1 and saved.names == kept.names
+    weights = every.adapter_state_dict()
+    assert all(torch.equal(v, weights[k]) for k, v in saved.adapter_state_dict().items())
+    tuned = train_adapter(backbone, root / CACHE_FILE, tmp_path / "tuned", finest, log=lambda m: None)
+    assert any(not torch.equal(v, weights[k]) for k, v in tuned.adapter_state_dict().items())
+    with pytest.raises(FoleyError, match="no weights for the layer"):  # an adapter of the finest layers only
+        train_adapter(backbone, root / CACHE_FILE, tmp_path / "back", _cfg(init=str(tmp_path / "kept" / "adapter")))
+    with pytest.raises(FoleyError, match="an adapter for 16-wide visual features"):
+        train_adapter(backbone, root / CACHE_FILE, tmp_path / "wide",
+                      _cfg(adapter=VisualAdapterConfig(visual_dim=16, temporal="none"), init=str(tmp_path / "every" / "adapter")))
+
+
 def test_caption_dropout_trains_on_the_empty_caption(setup, tmp_path):
     from safetensors.torch import save_file
 
