@@ -168,18 +168,17 @@ def _event(raw, i: int, duration_s: float) -> Event | None:
     fill = str(keys.get("fill")).strip().lower()  # true, false or absent; a table's bool cell or the word as text too
     if fill not in ("true", "false", "none", ""):
         raise PlanError(f"event {i + 1}: fill must be true or false, got {keys.get('fill')!r}"[:200])
-    period = keys.get("period_s", keys.get("period"))
-    if period is not None and str(period).strip().lower() not in ("", "none"):
-        period = round(_number(period, f"event {i + 1} period"), 3)
+    period = next((keys[k] for k in ("period_s", "period") if str(keys.get(k)).strip().lower() not in ("", "none")),
+                  None)
+    if period is not None:
+        period = _number(period, f"event {i + 1} period")
         if not PERIOD_RANGE_S[0] <= period <= PERIOD_RANGE_S[1]:
             raise PlanError(f"event {i + 1}: period must be between {PERIOD_RANGE_S[0]:g} and {PERIOD_RANGE_S[1]:g} s, "
                             f"got {period:g}")
         if fill == "false":
             raise PlanError(f"event {i + 1}: a period is the time between the repeats of a sound that fills its span; "
                             f"it has fill false")
-        fill = "true"  # a period given: the sound repeats
-    else:
-        period = None
+        fill, period = "true", round(period, 3)  # a period given: the sound repeats
     return Event(caption, round(start, 3), round(end, 3), float(gain), seed, fill == "true", period)
 
 

@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import replace
 from typing import Protocol
 
-from .plan import GAIN_RANGE_DB, Plan, PlanError, caption_seed, is_plan_text, parse_plan, pasted_plan, validate
+from .plan import GAIN_RANGE_DB, PERIOD_RANGE_S, Plan, PlanError, caption_seed, is_plan_text, parse_plan, pasted_plan, validate
 
 
 class Planner(Protocol):
@@ -179,19 +179,33 @@ def in_seconds(text: str) -> str:
 
 
 TIMED_LENGTH_S = 2.0  # an event placed "at T s" lasts this long (as an added one does)
-_EVERY = re.compile(rf"\s+every\s+(?:{_N}{_SECONDS}|(?P<half>half\s+(?:a\s+)?)?second)(?=\s|$)", re.I)
+# A rhythm: "every 2 s" (a bare number only where the part ends), "every second", "every half a second".
+_EVERY = re.compile(rf"(?:^|\s+)every\s+(?:{_N}(?:\s*(?:s|secs?|seconds?))?(?=\s*$)|{_N}\s*(?:s|secs?|seconds?)(?=\s)"
+                    rf"|(?P<half>half\s+(?:a\s+)?)?second(?=\s|$))", re.I)
+_EVERY_UNREAD = re.compile(r"(?:^|\s)every\s+(?:[-+.]?\d|other\s+second|few\s+seconds)", re.I)
 
 
 def _rhythm(caption: str) -> tuple[str, float | None]:
-    """A part without its rhythm ("hammering every 2 s", "a clock ticks every second"), and the
-    rhythm's seconds from one sound to the next (None when it gives none)."""
+    """A part without its rhythm ("hammering every 2 s", "every second a clock ticks"), and the
+    rhythm's seconds from one sound to the next (None when it gives none). Raises PlanError for
+    a rhythm it cannot read or outside PERIOD_RANGE_S, two rhythms, or a rhythm and no sound."""
     found = list(_EVERY.finditer(caption))
-    if not found:
-        return caption, None
     if len(found) > 1:
         raise PlanError(f"{_clean(caption)!r} gives more than one rhythm")
+    rest = _clean(caption[:found[0].start()] + " " + caption[found[0].end():]) if found else caption
+    if _EVERY_UNREAD.search(rest):
+        raise PlanError(f"cannot read the rhythm of {_clean(caption)!r}: say 'every N s' (decimals with a point: "
+                        f"every 1.5 s), 'every second' or 'every half a second'")
+    if not found:
+        return caption, None
     m = found[0]
-    return _clean(caption[:m.start()] + caption[m.end():]), float(m[1]) if m[1] else (0.5 if m["half"] else 1.0)
+    period = float(m[1] or m[2]) if (m[1] or m[2]) else (0.5 if m["half"] else 1.0)
+    if not PERIOD_RANGE_S[0] <= period <= PERIOD_RANGE_S[1]:
+        raise PlanError(f"{_clean(caption)!r}: a rhythm is from {PERIOD_RANGE_S[0]:g} to {PERIOD_RANGE_S[1]:g} s "
+                        f"between repeats, not {period:g} s")
+    if not rest:
+        raise PlanError(f"{_clean(caption)!r} gives a rhythm but names no sound")
+    return rest, period
 
 
 def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: float | None = None) -> dict | None:
@@ -289,6 +303,9 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
                 group.append((repeat["c"], _untimed(pieces[0])[1] * times if pieces else None, True, times, None))
             else:
                 caption, period = _rhythm(caption)
+                if period is not None and (once or _repeats(caption)[0] is not None):
+                    raise PlanError(f"{_clean(part)!r}: give a count ('twice', 'once') or a rhythm ('every 2 s'), "
+                                    f"not both")
                 event = _timed_event(caption, duration_s, once, period)
                 placed.append(event) if event else group.append((*_untimed(caption), once, 1, period))
         timed += placed
@@ -525,6 +542,8 @@ def _added(text: str, duration_s: float) -> list[dict]:
 
 def _added_one(text: str, duration_s: float, once: bool) -> dict:
     text, period = _rhythm(text)
+    if period is not None and (once or _repeats(_TIMED_TAIL.sub("", text))[0] is not None):
+        raise PlanError(f"{text!r}: give a count ('twice', 'once') or a rhythm ('every 2 s'), not both")
     event = _timed_event(text, duration_s, once, period)
     if event is None:
         caption, length = _untimed(text)
@@ -582,10 +601,13 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     raise PlanError(f"{instruction.strip()!r}: a replacement takes the place and span of what it "
                                     f"replaces; give it without a time, or remove one and add the other")
                 caption, share = (repeat["c"] if repeat else _clean(m["b"])), (e["end_time"] - e["start_time"]) / times
-                fill = times == 1 and (is_iterative(caption) or e["fill"] and not is_iterative(e["caption"]))
+                caption, period = _rhythm(caption)
+                if period is not None and (times > 1 or _repeats(caption)[0] is not None):
+                    raise PlanError(f"{instruction.strip()!r}: give a count ('twice') or a rhythm ('every 2 s'), not both")
+                fill = period is not None or times == 1 and (is_iterative(caption) or e["fill"] and not is_iterative(e["caption"]))
                 fresh = [{**e, "caption": caption, "seed": None, "start_time": e["start_time"] + k * share,
                           "end_time": e["start_time"] + (k + 1) * share if k + 1 < times else e["end_time"],
-                          "fill": fill, "period_s": e["period_s"] if fill else None}
+                          "fill": fill, "period_s": period if period is not None else e["period_s"] if fill else None}
                          for k in range(times)]  # "with X twice": its span shared; a span filled for X's nature is not Y's
                 events[i:i + 1] = fresh
             elif kind == "retake":  # the same event generated from the next seed
@@ -593,13 +615,21 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             elif kind == "remove":
                 events.pop(i)
             elif kind == "rhythm":  # a sound said once now fills its span at that rhythm
-                e.update(fill=True, period_s=nums[0] if nums else (0.5 if m["half"] else 1.0))
+                period = nums[0] if nums else (0.5 if m["half"] else 1.0)
+                if not PERIOD_RANGE_S[0] <= period <= PERIOD_RANGE_S[1]:
+                    raise PlanError(f"{instruction.strip()!r}: a rhythm is from {PERIOD_RANGE_S[0]:g} to "
+                                    f"{PERIOD_RANGE_S[1]:g} s between repeats, not {period:g} s")
+                e.update(fill=True, period_s=period)
             elif kind == "tempo":
                 if not e["fill"]:
                     raise PlanError(f"{e['caption']!r} plays once; give it a rhythm to repeat at: "
                                     f"'{m['a']} every N s'")
                 period, _ = repeat_period_s(previous.events[i])
-                e.update(period_s=round(period * (TEMPO_STEP if m["dir"].lower() == "slower" else 1 / TEMPO_STEP), 3))
+                new = round(period * (TEMPO_STEP if m["dir"].lower() == "slower" else 1 / TEMPO_STEP), 3)
+                if not PERIOD_RANGE_S[0] <= new <= PERIOD_RANGE_S[1]:
+                    raise PlanError(f"{e['caption']!r} repeats every {period:g} s; {m['dir'].lower()} would be "
+                                    f"{new:g} s, and a rhythm is from {PERIOD_RANGE_S[0]:g} to {PERIOD_RANGE_S[1]:g} s")
+                e.update(period_s=new)
             elif kind == "move_to":  # an event that reaches an edge of the timeline is cut there
                 start, end = _on_timeline(e["caption"], nums[0], nums[0] + e["end_time"] - e["start_time"], d,
                                           f"moving it to {nums[0]:g} s")

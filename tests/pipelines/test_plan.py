@@ -160,7 +160,9 @@ def test_a_period_is_read_kept_and_checked():
                       ' {"caption": "footsteps", "start_time": 0, "end_time": 4, "fill": true, "period_s": null}]')
     assert [(e.caption, e.fill, e.period_s) for e in plan.events] == [("footsteps", True, None), ("hammering", True, 1.5)]
     assert Plan.from_dict(json.loads(plan.to_json())) == plan
+    assert parse_plan('[{"caption": "a bell", "period_s": null, "period": 2}]').events[0].period_s == 2
     for raw, message in [('{"period_s": 0.01}', "event 1: period must be between 0.05 and 60 s, got 0.01"),
+                         ('{"period_s": 0.0496}', "got 0.0496"), ('{"period_s": 60.0004}', "got 60.0004"),
                          ('{"period_s": "fast"}', "event 1 period must be a number"),
                          ('{"period_s": 1, "fill": false}', "event 1: a period is the time between the repeats")]:
         with pytest.raises(PlanError, match=re.escape(message)):

@@ -498,10 +498,20 @@ def test_a_rhythm_the_text_gives_is_the_time_between_repeats():
     assert rhythm(p.plan("a clock ticks every second for 3 s", 8)) == [("a clock ticks", 0.0, 3.0, True, 1.0)]
     assert rhythm(p.plan("a dog barks every half a second while rain falls", 4)) == [
         ("a dog barks", 0.0, 4.0, True, 0.5), ("rain falls", 0.0, 4.0, False, None)]  # a bark said once fills
-    with pytest.raises(PlanError, match="gives more than one rhythm"):
-        p.plan("hammering every 1 s every 2 s", 8)
-    with pytest.raises(PlanError, match="period must be between 0.05 and 60 s, got 0.01"):
-        p.plan("hammering every 10 ms", 8)
+    assert rhythm(p.plan("every 2 s hammering", 8)) == [("hammering", 0.0, 8.0, True, 2.0)]
+    assert rhythm(p.plan("every dog in town barks", 8)) == [("every dog in town barks", 0.0, 8.0, False, None)]
+    for text, message in [("hammering every 1 s every 2 s", "gives more than one rhythm"),
+                          ("rain, then a bell every 100 s", "'a bell every 100 s': a rhythm is from 0.05 to 60 s "
+                                                            "between repeats, not 100 s"),
+                          ("hammering every 10 ms", "not 0.01 s"),
+                          ("hammering, every 2 s", "'every 2 s' gives a rhythm but names no sound"),
+                          ("a dog barks twice every 2 s", "give a count ('twice', 'once') or a rhythm"),
+                          ("a dog barks every 2 s twice", "give a count"), ("hammering every 2 s once", "give a count"),
+                          ("a man counts every 2 steps", "cannot read the rhythm of 'a man counts every 2 steps'"),
+                          ("hammering every .5 s", "cannot read the rhythm"), ("hammering every -1 s", "cannot read"),
+                          ("a bell rings every 2 hours", "cannot read"), ("hammering every other second", "cannot read")]:
+        with pytest.raises(PlanError, match=re.escape(message)):
+            p.plan(text, 8)
     base = p.plan("footsteps on gravel, then a dog barks", 8)
     assert rhythm(p.plan("make the footsteps slower", 8, base))[0][-1] == 0.75  # a walk's 0.5 s, times 1.5
     faster = p.plan("the footsteps every 0.9 s", 8, base)
@@ -510,4 +520,13 @@ def test_a_rhythm_the_text_gives_is_the_time_between_repeats():
     with pytest.raises(PlanError, match="'a dog barks' plays once; give it a rhythm to repeat at: 'the dog every N s'"):
         p.plan("make the dog faster", 8, base)
     assert rhythm(p.plan("add knocking every 0.3 s at 5 s", 8, base))[-1] == ("knocking", 5.0, 7.0, True, 0.3)
+    assert rhythm(p.plan("replace the dog with a knock every 1 s", 8, base))[1] == ("a knock", 4.0, 8.0, True, 1.0)
+    for edit, message in [("replace the dog with a knock twice every 1 s", "give a count"),
+                          ("add hammering twice every 2 s", "give a count"),
+                          ("the dog every 200 s", "a rhythm is from 0.05 to 60 s between repeats, not 200 s")]:
+        with pytest.raises(PlanError, match=re.escape(message)):
+            p.plan(edit, 8, base)
+    fast = p.plan("the footsteps every 0.06 s", 8, base)
+    with pytest.raises(PlanError, match="repeats every 0.06 s; faster would be 0.04 s"):
+        p.plan("make the footsteps faster", 8, fast)
     assert '"period_s": 0.9' in planner_messages("make it louder", 8, faster)[-1]["content"]
