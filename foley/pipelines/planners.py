@@ -185,10 +185,11 @@ _EVERY = re.compile(rf"(?:^|\s+)every\s+(?:{_N}(?:\s*(?:s|secs?|seconds?))?(?=\s
 _EVERY_UNREAD = re.compile(r"(?:^|\s)every\s+(?:[-+.]?\d|other\s+second|few\s+seconds)", re.I)
 
 
-def _rhythm(caption: str) -> tuple[str, float | None]:
+def _rhythm(caption: str, counted: bool = False) -> tuple[str, float | None]:
     """A part without its rhythm ("hammering every 2 s", "every second a clock ticks"), and the
     rhythm's seconds from one sound to the next (None when it gives none). Raises PlanError for
-    a rhythm it cannot read or outside PERIOD_RANGE_S, two rhythms, or a rhythm and no sound."""
+    a rhythm it cannot read or outside PERIOD_RANGE_S, two rhythms, a rhythm and no sound, or a
+    rhythm and a count (``counted``: the part is one of "X twice"; or it says "twice", "once")."""
     found = list(_EVERY.finditer(caption))
     if len(found) > 1:
         raise PlanError(f"{_clean(caption)!r} gives more than one rhythm")
@@ -205,6 +206,8 @@ def _rhythm(caption: str) -> tuple[str, float | None]:
                         f"between repeats, not {period:g} s")
     if not rest:
         raise PlanError(f"{_clean(caption)!r} gives a rhythm but names no sound")
+    if counted or _repeats(_TIMED_TAIL.sub("", rest))[0] is not None:
+        raise PlanError(f"{_clean(caption)!r}: give a count ('twice', 'once') or a rhythm ('every 2 s'), not both")
     return rest, period
 
 
@@ -302,10 +305,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
             elif repeat:  # in turn over its slot, or over the "for N s" it gives
                 group.append((repeat["c"], _untimed(pieces[0])[1] * times if pieces else None, True, times, None))
             else:
-                caption, period = _rhythm(caption)
-                if period is not None and (once or _repeats(caption)[0] is not None):
-                    raise PlanError(f"{_clean(part)!r}: give a count ('twice', 'once') or a rhythm ('every 2 s'), "
-                                    f"not both")
+                caption, period = _rhythm(caption, counted=once)
                 event = _timed_event(caption, duration_s, once, period)
                 placed.append(event) if event else group.append((*_untimed(caption), once, 1, period))
         timed += placed
@@ -468,7 +468,7 @@ _EDITS = [
                         rf"(?:\s+by\s+{_NUM}\s*(?:db)?)?$", re.I)),
     ("tempo", re.compile(rf"^make\s+{_TARGET}\s+(?P<dir>faster|slower)$", re.I)),
     ("rhythm", re.compile(rf"^(?:make\s+|repeat\s+)?{_TARGET}\s+(?:repeat\s+)?every\s+(?:{_NUM}(?:{_UNIT})?"
-                          rf"|(?P<half>half\s+(?:a\s+)?)?second)$", re.I)),
+                          rf"|(?:half\s+(?:a\s+)?)?second)$", re.I)),  # read by _rhythm
 ]
 TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
@@ -541,9 +541,7 @@ def _added(text: str, duration_s: float) -> list[dict]:
 
 
 def _added_one(text: str, duration_s: float, once: bool) -> dict:
-    text, period = _rhythm(text)
-    if period is not None and (once or _repeats(_TIMED_TAIL.sub("", text))[0] is not None):
-        raise PlanError(f"{text!r}: give a count ('twice', 'once') or a rhythm ('every 2 s'), not both")
+    text, period = _rhythm(text, counted=once)
     event = _timed_event(text, duration_s, once, period)
     if event is None:
         caption, length = _untimed(text)
@@ -582,7 +580,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         if not m:
             continue
         nums = _numbers(m)
-        if kind in ("shift", "length", "gain", "rhythm") and any(n <= 0 for n in nums):
+        if kind in ("shift", "length", "gain") and any(n <= 0 for n in nums):
             raise PlanError(f"{instruction.strip()!r}: the amount must be more than 0")
         fresh = []  # the events this edit makes: other takes than any of the same caption
         if kind == "add":
@@ -601,9 +599,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     raise PlanError(f"{instruction.strip()!r}: a replacement takes the place and span of what it "
                                     f"replaces; give it without a time, or remove one and add the other")
                 caption, share = (repeat["c"] if repeat else _clean(m["b"])), (e["end_time"] - e["start_time"]) / times
-                caption, period = _rhythm(caption)
-                if period is not None and (times > 1 or _repeats(caption)[0] is not None):
-                    raise PlanError(f"{instruction.strip()!r}: give a count ('twice') or a rhythm ('every 2 s'), not both")
+                caption, period = _rhythm(caption, counted=times > 1)
                 fill = period is not None or times == 1 and (is_iterative(caption) or e["fill"] and not is_iterative(e["caption"]))
                 fresh = [{**e, "caption": caption, "seed": None, "start_time": e["start_time"] + k * share,
                           "end_time": e["start_time"] + (k + 1) * share if k + 1 < times else e["end_time"],
@@ -615,11 +611,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             elif kind == "remove":
                 events.pop(i)
             elif kind == "rhythm":  # a sound said once now fills its span at that rhythm
-                period = nums[0] if nums else (0.5 if m["half"] else 1.0)
-                if not PERIOD_RANGE_S[0] <= period <= PERIOD_RANGE_S[1]:
-                    raise PlanError(f"{instruction.strip()!r}: a rhythm is from {PERIOD_RANGE_S[0]:g} to "
-                                    f"{PERIOD_RANGE_S[1]:g} s between repeats, not {period:g} s")
-                e.update(fill=True, period_s=period)
+                e.update(fill=True, period_s=_rhythm(text)[1])
             elif kind == "tempo":
                 if not e["fill"]:
                     raise PlanError(f"{e['caption']!r} plays once; give it a rhythm to repeat at: "
