@@ -649,6 +649,8 @@ def test_stroke_period_reads_the_first_rhythm_word():
 
     assert stroke_period_s("Footsteps running on gravel") == 0.5 and stroke_period_s("running footsteps") == 0.33
     assert stroke_period_s("a dog barks") is None and stroke_period_s("") is None
+    assert stroke_period_s("a clock ticks") == 1.0 and stroke_period_s("someone chops wood") == 1.6
+    assert stroke_period_s("water runs from the taps") is None  # nouns of other things are not rhythms
 
 
 def test_fill_span_asks_for_takes_only_when_it_needs_them():
