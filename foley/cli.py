@@ -417,6 +417,10 @@ def _compose_turn(args: argparse.Namespace) -> int:
         print(f"note: the sounds end at {last_end:g} s and the bed is {plan.duration_s:g} s (the default); "
               f"--duration {last_end:g} makes it as long as they are", file=sys.stderr)
     if args.plan_only:  # the JSON alone on stdout, for a program to read
+        if args.session:
+            print(f"note: --plan-only writes nothing; {args.session} is "
+                  + ("as it was" if continuing else "not started (a turn without --plan-only starts it)"),
+                  file=sys.stderr)
         print(plan.to_json())
         return 0
     print(f"plan ({planner.name if planner else 'undo'}, {plan.duration_s:g} s):")
