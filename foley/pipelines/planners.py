@@ -59,22 +59,30 @@ _TRAILING = re.compile(r"(?:(?:^|\s+)(?:and|also|then|with|while))+$", re.I)
 # from 2 to 8 s", "twice at 3 s": the parts share that span, one sound each.
 _COUNTS = {"once": 1, "twice": 2, "thrice": 3, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
            "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-_REPEAT = re.compile(r"^(?P<c>.+?)\s+(?P<n>once|twice|thrice|(?:one|two|three|four|five|six|seven|eight|nine|ten|\d+)"
-                     r"\s+times?)(?P<t>\s+(?:for|from|between|at)\s+.+)?$", re.I)
+_COUNT = r"(?<!\bat\s)once|twice|thrice|(?:one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+times?"  # not "at once"
+_REPEAT = re.compile(rf"^(?P<c>.+?)\s+(?P<n>{_COUNT})(?P<t>\s+(?:for|from|between|at)\s+\d.*)?$", re.I)
+_MID_COUNT = re.compile(rf"^(?P<a>.+?)\s+(?P<n>{_COUNT})\s+(?P<b>.+)$", re.I)  # "X twice on the door"
+_TIME_TAIL = re.compile(r"\s+(?:at|from|between|for)\s+\d.*$", re.I)  # "at 3 s", "from 2 to 6 s", ...
 MAX_REPEATS = 8  # laid one by one, each its own take (a generation)
 
 
 def _repeats(text: str) -> tuple[re.Match | None, int]:
     """(the match, the count) of "X twice", "X 3 times", ...; (None, 1) when it says none.
+    A count inside the words is read as at their end: "someone knocks twice on the door at 3 s" is
+    "someone knocks on the door" twice at 3 s.
     Raises PlanError for 0 times, more than MAX_REPEATS, or a count given twice."""
-    repeat = _REPEAT.match(text)
+    tail = _TIME_TAIL.search(text)
+    head, tail = (text[:tail.start()], tail.group()) if tail else (text, "")
+    inside = None if _REPEAT.match(head) else _MID_COUNT.match(head)
+    repeat = _REPEAT.match(f"{inside['a']} {inside['b']} {inside['n']}{tail}" if inside else text)
     if repeat is None:
         return None, 1
     word = repeat["n"].lower().split()[0]
     times = _COUNTS.get(word) or int(word)
-    if _REPEAT.match(repeat["c"]):
-        raise PlanError(f"{text!r} gives a count twice; say it once (e.g. '{_REPEAT.match(repeat['c'])['c']} "
-                        f"{repeat['n']}')")
+    again = _REPEAT.match(repeat["c"]) or _MID_COUNT.match(repeat["c"])
+    if again:
+        said = again["c"] if "c" in again.groupdict() else f"{again['a']} {again['b']}"
+        raise PlanError(f"{text!r} gives a count twice; say it once (e.g. '{said} {repeat['n']}')")
     if times == 0:
         raise PlanError(f"{text!r} is no sound (0 times); leave it out")
     if times > MAX_REPEATS:

@@ -408,8 +408,16 @@ def test_repeats_share_the_span_the_text_gives_one_sound_each():
     assert doors[0].seed_used != doors[1].seed_used
     assert placed("a bell rings once, then rain") == [("a bell rings", 0, 5, False), ("rain", 5, 10, False)]
     assert len(placed("a bell rings eight times")) == 8
+    # a count inside the words is read as at their end, and "at once" is no count
+    assert placed("someone knocks twice on the door at 3 s") == [("someone knocks on the door", 3, 4, False),
+                                                                  ("someone knocks on the door", 4, 5, False)]
+    assert placed("a dog barks 3 times at the gate, then rain")[:3] == [
+        ("a dog barks at the gate", t, t + 2.5, False) for t in (0, 2.5, 5)]  # three parts of a "then" layout
+    assert placed("two dogs bark at once") == [("two dogs bark at once", 0, 10, False)]
     for text, said in [("a bell rings 9 times", "at most 8 repeats are laid one by one; 'a bell rings for N s' repeats"),
                        ("a bell rings 0 times", "is no sound"), ("a door slams twice twice", "gives a count twice"),
+                       ("a door slams twice in the hall twice", "'a door slams twice in the hall twice' gives a count "
+                                                                "twice; say it once (e.g. 'a door slams in the hall twice')"),
                        ("a bell rings twice at 12 s", "puts 'a bell rings' off the 10 s timeline")]:
         with pytest.raises(PlanError, match=re.escape(said)):
             p.plan(text, 10)
