@@ -403,13 +403,16 @@ def _vary_repeats(plan: Plan) -> Plan:
 
 def _stems(text: str) -> set[str]:
     """Words without a plural, third-person "s", "ing", "ed" or final "e" ("glasses" and
-    "glass", "barks" and "barking", "bounces" and "bouncing"): enough to match a sound's name."""
+    "glass", "barks" and "barking", "bounces" and "bouncing", "chops" and "chopping"): enough to
+    match a sound's name."""
     def stem(w: str) -> str:
         if w.endswith("sses"):
             return w[:-2]
         w = w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
-        w = w[:-3] if w.endswith("ing") and len(w) > 5 else w[:-2] if w.endswith("ed") and len(w) > 4 else w
-        return w[:-1] if w.endswith("e") and len(w) > 3 else w
+        cut = w[:-3] if w.endswith("ing") and len(w) > 5 else w[:-2] if w.endswith("ed") and len(w) > 4 else w
+        if cut != w and len(cut) > 3 and cut[-1] == cut[-2] and cut[-1] in "bdgmnpt":  # "chopp(ing)": "chop"
+            return cut[:-1]
+        return cut[:-1] if cut.endswith("e") and len(cut) > 3 else cut
 
     return {stem(w) for w in _words(text)}
 

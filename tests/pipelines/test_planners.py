@@ -329,6 +329,10 @@ def test_rules_edits_match_word_forms_and_prefer_the_exact_name():
                                                                               "a ball bouncing"]
     assert p.plan("make the barking louder", 10, bed).events[2].gain_db == 6
     assert p.plan("make the bounces quieter", 10, bed).events[3].gain_db == -6
+    chops = p.plan("someone chops wood, then a man digs, then water dripping", 9)
+    assert [e.caption for e in p.plan("remove the chopping", 9, chops).events] == ["a man digs", "water dripping"]
+    assert p.plan("make the digging slower", 9, chops).events[1].period_s == 2.7  # a dig every 1.8 s, times 1.5
+    assert p.plan("make the drips louder", 9, chops).events[2].gain_db == 6
 
 
 def test_a_silence_keeps_its_slot_and_a_repeated_sound_is_another_take():
