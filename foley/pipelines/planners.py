@@ -59,9 +59,13 @@ _TRAILING = re.compile(r"(?:(?:^|\s+)(?:and|also|then|with|while))+$", re.I)
 # from 2 to 8 s", "twice at 3 s": the parts share that span, one sound each.
 _COUNTS = {"once": 1, "twice": 2, "thrice": 3, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
            "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-_COUNT = r"(?<!\bat\s)once|twice|thrice|(?:one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+times?"  # not "at once"
+_COUNT = r"(?<!\bat\s)(?<!\bfor\s)once|twice|thrice|(?:one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+times?"
 _REPEAT = re.compile(rf"^(?P<c>.+?)\s+(?P<n>{_COUNT})(?P<t>\s+(?:for|from|between|at)\s+\d.*)?$", re.I)
-_MID_COUNT = re.compile(rf"^(?P<a>.+?)\s+(?P<n>{_COUNT})\s+(?P<b>.+)$", re.I)  # "X twice on the door"
+# "X twice on the door": a count of two or more before a place ("once more", "twice as loud",
+# "two times a second" are no count)
+_MID_COUNT = re.compile(r"^(?P<a>.+?)\s+(?P<n>twice|thrice|(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\s+times)"
+                        r"\s+(?P<b>(?:on|in|into|onto|at|against|from|across|over|under|near|inside|outside|through|"
+                        r"behind|along|down|up|off|around)\s+(?:(?!\s(?:while|then|and|as)\s)[^,])+)$", re.I)
 _TIME_TAIL = re.compile(r"\s+(?:at|from|between|for)\s+\d.*$", re.I)  # "at 3 s", "from 2 to 6 s", ...
 MAX_REPEATS = 8  # laid one by one, each its own take (a generation)
 
@@ -79,6 +83,8 @@ def _repeats(text: str) -> tuple[re.Match | None, int]:
         return None, 1
     word = repeat["n"].lower().split()[0]
     times = _COUNTS.get(word) or int(word)
+    if re.search(r"\b(?:or|to)$", repeat["c"], re.I):  # "once or twice", "two or three times"
+        raise PlanError(f"{text!r} gives a choice of counts; give one ('twice', '3 times')")
     again = _REPEAT.match(repeat["c"]) or _MID_COUNT.match(repeat["c"])
     if again:
         said = again["c"] if "c" in again.groupdict() else f"{again['a']} {again['b']}"
@@ -402,17 +408,18 @@ def _vary_repeats(plan: Plan) -> Plan:
 
 
 def _stems(text: str) -> set[str]:
-    """Words without a plural, third-person "s", "ing", "ed" or final "e" ("glasses" and
-    "glass", "barks" and "barking", "bounces" and "bouncing", "chops" and "chopping"): enough to
-    match a sound's name."""
+    """Words without a plural, third-person "s", "ing", "ed", a doubled last consonant or final
+    "e" ("glasses" and "glass", "barks" and "barking", "bounces" and "bouncing", "chops" and
+    "chopping", "cries" and "crying", "putts" and "putting"): enough to match a sound's name."""
     def stem(w: str) -> str:
         if w.endswith("sses"):
             return w[:-2]
+        w = w[:-3] + "y" if w.endswith("ies") and len(w) > 4 else w
         w = w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
-        cut = w[:-3] if w.endswith("ing") and len(w) > 5 else w[:-2] if w.endswith("ed") and len(w) > 4 else w
-        if cut != w and len(cut) > 3 and cut[-1] == cut[-2] and cut[-1] in "bdgmnpt":  # "chopp(ing)": "chop"
-            return cut[:-1]
-        return cut[:-1] if cut.endswith("e") and len(cut) > 3 else cut
+        w = w[:-3] if w.endswith("ing") and len(w) > 5 else w[:-2] if w.endswith("ed") and len(w) > 4 else w
+        if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiousy":  # "chopp(ing)", "putt(s)": one form
+            return w[:-1]
+        return w[:-1] if w.endswith("e") and len(w) > 3 else w
 
     return {stem(w) for w in _words(text)}
 

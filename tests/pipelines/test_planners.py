@@ -333,6 +333,9 @@ def test_rules_edits_match_word_forms_and_prefer_the_exact_name():
     assert [e.caption for e in p.plan("remove the chopping", 9, chops).events] == ["a man digs", "water dripping"]
     assert p.plan("make the digging slower", 9, chops).events[1].period_s == 2.7  # a dig every 1.8 s, times 1.5
     assert p.plan("make the drips louder", 9, chops).events[2].gain_db == 6
+    for said, named in [("a baby cries", "the crying"), ("a golfer putts a ball", "the putting"),
+                        ("someone stirs a pot", "the stirring")]:
+        assert p.plan(f"remove {named}", 8, p.plan(f"rain, then {said}", 8)).events[0].caption == "rain"
 
 
 def test_a_silence_keeps_its_slot_and_a_repeated_sound_is_another_take():
@@ -417,11 +420,14 @@ def test_repeats_share_the_span_the_text_gives_one_sound_each():
                                                                   ("someone knocks on the door", 4, 5, False)]
     assert placed("a dog barks 3 times at the gate, then rain")[:3] == [
         ("a dog barks at the gate", t, t + 2.5, False) for t in (0, 2.5, 5)]  # three parts of a "then" layout
-    assert placed("two dogs bark at once") == [("two dogs bark at once", 0, 10, False)]
+    for words in ("two dogs bark at once", "a bell rings once more", "a clock ticks two times a second",
+                  "an engine revs 3 times faster"):  # no count: the words stay as said
+        assert placed(words) == [(words, 0, 10, False)]
     for text, said in [("a bell rings 9 times", "at most 8 repeats are laid one by one; 'a bell rings for N s' repeats"),
                        ("a bell rings 0 times", "is no sound"), ("a door slams twice twice", "gives a count twice"),
                        ("a door slams twice in the hall twice", "'a door slams twice in the hall twice' gives a count "
                                                                 "twice; say it once (e.g. 'a door slams in the hall twice')"),
+                       ("a horn honks two or three times", "gives a choice of counts; give one"),
                        ("a bell rings twice at 12 s", "puts 'a bell rings' off the 10 s timeline")]:
         with pytest.raises(PlanError, match=re.escape(said)):
             p.plan(text, 10)
