@@ -72,8 +72,9 @@ MAX_REPEATS = 8  # laid one by one, each its own take (a generation)
 
 def _repeats(text: str) -> tuple[re.Match | None, int]:
     """(the match, the count) of "X twice", "X 3 times", ...; (None, 1) when it says none.
-    A count inside the words is read as at their end: "someone knocks twice on the door at 3 s" is
-    "someone knocks on the door" twice at 3 s.
+    A count inside the words is read as at their end, and one after a time as before it: "someone
+    knocks twice on the door at 3 s" and "someone knocks on the door at 3 s twice" are "someone
+    knocks on the door" twice at 3 s.
     Raises PlanError for 0 times, more than MAX_REPEATS, or a count given twice."""
     tail = _TIME_TAIL.search(text)
     head, tail = (text[:tail.start()], tail.group()) if tail else (text, "")
@@ -81,6 +82,9 @@ def _repeats(text: str) -> tuple[re.Match | None, int]:
     repeat = _REPEAT.match(f"{inside['a']} {inside['b']} {inside['n']}{tail}" if inside else text)
     if repeat is None:
         return None, 1
+    said_late = None if repeat["t"] else _TIME_TAIL.search(repeat["c"])
+    if said_late:  # "X at 2 s twice" is "X twice at 2 s": one after the other from 2 s
+        repeat = _REPEAT.match(f"{repeat['c'][:said_late.start()]} {repeat['n']}{said_late.group()}")
     word = repeat["n"].lower().split()[0]
     times = _COUNTS.get(word) or int(word)
     if re.search(r"\b(?:or|to)$", repeat["c"], re.I):  # "once or twice", "two or three times"
