@@ -362,7 +362,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
             last = group is groups[-1] and length is None  # the last slot ends exactly at its bound
             slot_end = stop if last else t + span
             for caption, own, once, times, period in group:
-                end = t + own if own is not None else (duration_s if is_background(caption) and times == 1 else slot_end)
+                end = t + own if own is not None else (duration_s if is_background(caption) and times == 1 and not once
+                                                       else slot_end)  # one of "a crowd cheers twice" keeps its slot
                 share = (min(end, duration_s) - t) / times
                 for i in range(times):  # a repeat's sounds take their turns over the span
                     events.append({"caption": caption, "start_time": t + i * share,

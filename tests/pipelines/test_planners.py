@@ -401,6 +401,8 @@ def test_repeats_share_the_span_the_text_gives_one_sound_each():
     assert placed("a door slams twice at 3 s for 4 s") == placed("a door slams 2 times for 4 s at 3 s") == [
         ("a door slams", 3, 5, False), ("a door slams", 5, 7, False)]
     assert placed("a door slams at 3 s twice") == placed("a door slams twice at 3 s")  # a count after its time
+    assert placed("a crowd cheers twice, then a bell rings") == [  # a counted background sound: one per slot
+        ("a crowd cheers", 0, 3.333, False), ("a crowd cheers", 3.333, 6.667, False), ("a bell rings", 6.667, 10, False)]
     assert placed("a door slams twice at 9.5 s") == [("a door slams", 9.5, 9.75, False), ("a door slams", 9.75, 10, False)]
     assert placed("a dog barks for 2 s at 3 s") == [("a dog barks", 3, 5, True)]  # a span given to one sound fills it
     with pytest.raises(PlanError, match="no room for 'a door slams, a door slams'"):
