@@ -57,13 +57,15 @@ _LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during)(?:\s+|$))+
 _TRAILING = re.compile(r"(?:(?:^|\s+)(?:and|also|then|with|while))+$", re.I)
 # "a door slams twice": that many parts in a row, each its own take; "twice for 3 s", "3 times
 # from 2 to 8 s", "twice at 3 s": the parts share that span, one sound each.
-_COUNTS = {"once": 1, "twice": 2, "thrice": 3, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-           "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-_COUNT = r"(?<!\bat\s)(?<!\bfor\s)once|twice|thrice|(?:one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+times?"
+_COUNTS = {"once": 1, "twice": 2, "thrice": 3, "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+           "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+_NUMBER = "|".join(w for w in _COUNTS if w not in ("once", "twice", "thrice"))
+_MANY = "|".join(w for w in _COUNTS if _COUNTS[w] > 1 and w not in ("twice", "thrice"))
+_COUNT = rf"(?<!\bat\s)(?<!\bfor\s)once|twice|thrice|(?:{_NUMBER}|\d+)\s+times?"
 _REPEAT = re.compile(rf"^(?P<c>.+?)\s+(?P<n>{_COUNT})(?P<t>\s+(?:for|from|between|at)\s+\d.*)?$", re.I)
 # "X twice on the door": a count of two or more before a place ("once more", "twice as loud",
 # "two times a second" are no count)
-_MID_COUNT = re.compile(r"^(?P<a>.+?)\s+(?P<n>twice|thrice|(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\s+times)"
+_MID_COUNT = re.compile(rf"^(?P<a>.+?)\s+(?P<n>twice|thrice|(?:{_MANY}|\d+)\s+times)"
                         r"\s+(?P<b>(?:on|in|into|onto|at|against|from|across|over|under|near|inside|outside|through|"
                         r"behind|along|down|up|off|around)\s+(?:(?!\s(?:while|then|and|as)\s)[^,])+)$", re.I)
 _TIME_TAIL = re.compile(r"\s+(?:at|from|between|for)\s+\d.*$", re.I)  # "at 3 s", "from 2 to 6 s", ...
@@ -86,7 +88,7 @@ def _repeats(text: str) -> tuple[re.Match | None, int]:
     if said_late:  # "X at 2 s twice" is "X twice at 2 s": one after the other from 2 s
         repeat = _REPEAT.match(f"{repeat['c'][:said_late.start()]} {repeat['n']}{said_late.group()}")
     word = repeat["n"].lower().split()[0]
-    times = _COUNTS.get(word) or int(word)
+    times = _COUNTS[word] if word in _COUNTS else int(word)
     if re.search(r"\b(?:or|to)$", repeat["c"], re.I):  # "once or twice", "two or three times"
         raise PlanError(f"{text!r} gives a choice of counts; give one ('twice', '3 times')")
     again = _REPEAT.match(repeat["c"]) or _MID_COUNT.match(repeat["c"])
