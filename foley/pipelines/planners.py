@@ -154,6 +154,12 @@ def repeat_period_s(event) -> tuple[float, bool]:
     return stroke_period_s(event.caption) or OTHER_PERIOD_S, False
 
 
+def _fills(caption: str, spanned: bool, once: bool, period_s: float | None) -> bool:
+    """Whether a part fills its span (``Event.fill``): given a rhythm; else, unless said once, given
+    a span ("for 3 s", "from 2 to 6 s") or an iterative sound."""
+    return period_s is not None or not once and (spanned or is_iterative(caption))
+
+
 def is_iterative(caption: str) -> bool:
     """A sound that goes on step after step (footsteps, hooves, hammering, dripping, ...): a plan
     event for it fills its span (``Event.fill``) unless the text says "once"."""
@@ -258,7 +264,7 @@ def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: 
     start_s, end_s = _on_timeline(_clean(m["c"]), start_s, end_s, duration_s, f"placing it at {start_s:g} s")
     # A span the text gives ("for 1 s", "from 2 to 6 s") is how long the sound lasts: it fills it.
     return {"caption": _clean(m["c"]), "start_time": start_s, "end_time": end_s, "period_s": period_s,
-            "fill": period_s is not None or not once and (at is None or bool(length) or is_iterative(m["c"]))}
+            "fill": _fills(m["c"], at is None or bool(length), once, period_s)}
 
 
 def _repeated(caption: str, span: str, times: int, duration_s: float) -> list[str]:
@@ -371,7 +377,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
                     events.append({"caption": caption, "start_time": t + i * share,
                                    "end_time": t + (i + 1) * share if i + 1 < times else min(end, duration_s),
                                    "period_s": period,
-                                   "fill": period is not None or (own is not None or is_iterative(caption)) and not once})
+                                   "fill": _fills(caption, own is not None, once, period)})
                     slot_ends.append(min(slot_end, duration_s))
             t += span
     sounding = [k for k, e in enumerate(events) if not _SILENCE.match(e["caption"])]  # a silence keeps its slot only
@@ -577,7 +583,7 @@ def _added_one(text: str, duration_s: float, once: bool) -> dict:
         caption, length = _untimed(text)
         start, end = _on_timeline(caption, 0.0, length if length is not None else duration_s, duration_s, "adding it")
         event = {"caption": caption, "start_time": start, "end_time": end, "period_s": period,
-                 "fill": period is not None or (length is not None or is_iterative(caption)) and not once}
+                 "fill": _fills(caption, length is not None, once, period)}
     return event
 
 
