@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import random
 import re
 import time
 import urllib.error
@@ -101,6 +102,41 @@ def _repeats(text: str) -> tuple[re.Match | None, int]:
         raise PlanError(f"{text!r}: at most {MAX_REPEATS} repeats are laid one by one; "
                         f"'{repeat['c']} for N s' repeats it until N s")
     return repeat, times
+# "now and then", "once in a while", "occasionally", ...: a sound at irregular times, about one every
+# SCATTER_PERIOD_S over its span. Read before the parts are split ("and then", "while" split them),
+# as the one word "occasionally".
+_SCATTERED = re.compile(r"\s*\b(?:(?:every\s+)?now\s+and\s+(?:then|again)|once\s+in\s+a\s+while|from\s+time\s+to\s+time"
+                        r"|every\s+so\s+often|at\s+times|occasionally|sporadically|intermittently)\b", re.I)
+_OCCASIONALLY = re.compile(r"\s*\boccasionally\b", re.I)
+SCATTER_PERIOD_S = 3.0
+
+
+def _scattered(caption: str) -> tuple[str, bool]:
+    """(the caption without its "occasionally", whether it said so). Raises PlanError when it
+    also gives a count or a rhythm."""
+    rest = _clean(_OCCASIONALLY.sub("", caption))
+    if rest == _clean(caption):
+        return caption, False
+    if not rest:
+        raise PlanError("'now and then' names no sound; say which ('a dog barks now and then')")
+    if _repeats(_TIMED_TAIL.sub("", rest))[0] is not None or _EVERY.search(rest):
+        raise PlanError(f"{rest!r} now and then: give a count ('twice'), a rhythm ('every 2 s') or 'now and then', "
+                        f"one of them")
+    return rest, True
+
+
+def _scatter(caption: str, start_s: float, end_s: float) -> list[dict]:
+    """The events of a sound said to come "now and then" over [start_s, end_s]: about one every
+    SCATTER_PERIOD_S (at least one), each one sound at an irregular time in its share of the span,
+    the same times for the same caption."""
+    times = max(1, round((end_s - start_s) / SCATTER_PERIOD_S))
+    share = (end_s - start_s) / times
+    rng = random.Random(caption_seed(caption))
+    return [{"caption": caption, "start_time": start_s + (k + 0.6 * rng.random()) * share,
+             "end_time": start_s + (k + 1) * share if k + 1 < times else end_s, "period_s": None, "fill": False}
+            for k in range(times)]
+
+
 _SILENCE = re.compile(r"^(?:(?:a\s+(?:short\s+|long\s+)?)?(?:silence|pause|gap)|nothing|quiet)$", re.I)
 _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river",
                "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling"}
@@ -315,10 +351,12 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     and so does an iterative sound (:func:`is_iterative`: footsteps, hammering, ...) unless said "once",
     and a part given a rhythm ("every 2 s", "every second": ``Event.period_s``).
     A part said "twice" or "N times" is that many parts in a row, each one sound; with a span
-    ("twice for 3 s", "3 times from 2 to 8 s") they share it. Raises PlanError for a time it
-    cannot read, or parts that do not fit."""
+    ("twice for 3 s", "3 times from 2 to 8 s") they share it. A part said to come "now and then"
+    ("once in a while", "occasionally", ...) is about one sound every SCATTER_PERIOD_S of its slot
+    or span, each at an irregular time. Raises PlanError for a time it cannot read, or parts
+    that do not fit."""
     parts = []  # (text, once): once, a part is one sound ("X once", one of "X twice")
-    for seq in (s for s in _SEQ.split(in_seconds(description)) if s and s.strip()):
+    for seq in (s for s in _SEQ.split(_SCATTERED.sub(" occasionally", in_seconds(description))) if s and s.strip()):
         before_after = _AFTER.split(seq, maxsplit=1)
         for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:
             repeat, times = (None, 1) if len(_SIM.split(part)) > 1 else _repeats(_clean(part))
@@ -329,6 +367,12 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
         group, placed = [], []  # group: (caption, own length or None, once, times, period) sharing a slot
         members = [m for c in _SIM.split(part) if (m := _TRAILING.sub("", _LEADING.sub("", _clean(c))))]
         for caption in members:
+            caption, scattered = _scattered(caption)
+            if scattered:  # over its own span, or in turns over its slot (``times`` None)
+                event = _timed_event(caption, duration_s, once=True)
+                placed += _scatter(event["caption"], event["start_time"], event["end_time"]) if event else []
+                group += [] if event else [(*_untimed(caption), True, None, None)]
+                continue
             repeat, times = _repeats(caption) if len(members) > 1 else (None, 1)  # "X twice while Y": X repeats
             pieces = _repeated(repeat["c"], repeat["t"], times, duration_s) if repeat and repeat["t"] else []
             if pieces and _TIMED.match(pieces[0]):  # "X twice at 3 s while Y": placed where it says
@@ -372,6 +416,11 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
             for caption, own, once, times, period in group:
                 end = t + own if own is not None else (duration_s if is_background(caption) and times == 1 and not once
                                                        else slot_end)  # one of "a crowd cheers twice" keeps its slot
+                if times is None:  # "now and then"
+                    scattered = _scatter(caption, t, min(end, duration_s))
+                    events += scattered
+                    slot_ends += [min(slot_end, duration_s)] * len(scattered)
+                    continue
                 share = (min(end, duration_s) - t) / times
                 for i in range(times):  # a repeat's sounds take their turns over the span
                     events.append({"caption": caption, "start_time": t + i * share,
@@ -561,12 +610,17 @@ def _on_timeline(caption: str, start: float, end: float, duration_s: float, edit
 def _added(text: str, duration_s: float) -> list[dict]:
     """The events of "add X", "add X at T s [for N s]", "add X from A to B s" or "add X for N s"
     (from the start; without a length, to the end): one, or with "twice" / "N times" that many
-    sharing its span, one sound each."""
+    sharing its span, one sound each, or with "now and then" about one every SCATTER_PERIOD_S of it."""
+    text = _SCATTERED.sub(" occasionally", text)
     parts = [p for p in _SEQ.split(text) if p and p.strip()]
     if len(parts) > 1:
         raise PlanError(f"add one sound per turn: {'; '.join(_clean(p) for p in parts)!r} are {len(parts)}")
     if _SILENCE.match(_TIMED_TAIL.sub("", _clean(text))):
         raise PlanError("a silence adds no sound; to quiet a part of the bed, remove a sound or make it shorter")
+    text, scattered = _scattered(text)
+    if scattered:  # over the span it gives, or the whole timeline
+        event = _added_one(text, duration_s, once=True)
+        return _scatter(event["caption"], event["start_time"], event["end_time"])
     repeat, times = _repeats(_clean(text))
     if repeat is None:
         return [_added_one(_clean(text), duration_s, once=False)]

@@ -558,3 +558,35 @@ def test_a_rhythm_the_text_gives_is_the_time_between_repeats():
     with pytest.raises(PlanError, match="repeats every 0.06 s; faster would be 0.04 s"):
         p.plan("make the footsteps faster", 8, fast)
     assert '"period_s": 0.9' in planner_messages("make it louder", 8, faster)[-1]["content"]
+
+
+def test_a_sound_now_and_then_is_scattered_over_its_slot():
+    p = RulesPlanner()
+
+    def barks(text, previous=None):
+        plan = p.plan(text, 10, previous)
+        return [e for e in plan.events if e.caption == "a dog barks"], plan
+
+    dogs, plan = barks("a dog barks now and then while rain falls")
+    assert [e.caption for e in plan.events].count("rain falls") == 1  # "and then", "while" split nothing
+    assert len(dogs) == 3 and not any(e.fill for e in dogs) and len({e.seed_used for e in dogs}) == 3
+    starts = [e.start_s for e in dogs]
+    for k, start in enumerate(starts):  # each in its third of the bed, at an irregular time in it
+        assert k * 10 / 3 <= start < (k + 0.6) * 10 / 3 + 1e-6
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    assert abs(gaps[0] - gaps[1]) > 0.05
+    for same in ("now and then a dog barks", "a dog occasionally barks", "a dog barks once in a while",
+                 "a dog barks every now and again", "a dog barks from time to time", "a dog barks every so often"):
+        assert [e.start_s for e in barks(same)[0]] == [e.start_s for e in barks("a dog barks now and then")[0]]
+    dogs, plan = barks("a dog barks now and then for 3 s, then thunder")
+    assert len(dogs) == 1 and 0 <= dogs[0].start_s < 1.8 and plan.events[-1].caption == "thunder"
+    dogs, _ = barks("a dog barks once in a while from 4 to 10 s")
+    assert len(dogs) == 2 and all(4 <= e.start_s and e.end_s <= 10 for e in dogs)
+    added, _ = barks("add a dog barks now and then from 4 to 10 s", p.plan("rain", 10))
+    assert [(round(e.start_s, 3), round(e.end_s, 3)) for e in added] == [(round(e.start_s, 3), round(e.end_s, 3))
+                                                                          for e in dogs]
+    for text, said in [("now and then", "'now and then' names no sound"),
+                       ("a dog barks twice now and then", "'a dog barks twice' now and then: give a count"),
+                       ("a dog barks every 2 s now and then", "a rhythm ('every 2 s') or 'now and then', one of them")]:
+        with pytest.raises(PlanError, match=re.escape(said)):
+            p.plan(text, 10)
