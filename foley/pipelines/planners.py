@@ -50,8 +50,11 @@ def _comma_said(number: str) -> str:
 
 
 _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwards|before)\b|[,;]|\.\s)\s*", re.I)
-# "and" before a number is part of a time ("between 2 and 4 s"), not two sounds.
-_SIM = re.compile(r"\s+\b(?:while|with|over|during|as|and(?!\s+-?\d))\b\s+", re.I)
+# "and" before a number is part of a time ("between 2 and 4 s"), not two sounds; an "as" that
+# compares ("twice as loud", "as big as", group "compare"; but "twice as a car passes") is none either.
+_SIM = re.compile(r"\s+(?:(?P<compare>as\s+(?!well\b)\w+\s+as|(?:twice|thrice|times|half|so)\s+as(?!\s+(?:an?|the|"
+                  r"some\w*|it|he|she|they|we|you|i|his|her|their|my|our|its)\b))"
+                  r"|(?:just\s+)?\b(?:while|with|over|during|as\s+well\s+as|as|and(?!\s+-?\d)))\b\s+", re.I)
 _AFTER = re.compile(r"\s+\bafter\b\s+", re.I)
 # Joining words left at a part's ends name no sound: ", and wind" is "wind", "rain and" is "rain".
 _LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during)(?:\s+|$))+", re.I)
@@ -71,6 +74,16 @@ _MID_COUNT = re.compile(rf"^(?P<a>.+?)\s+(?P<n>twice|thrice|(?:{_MANY}|\d+)\s+ti
                         r"behind|along|down|up|off|around)\s+(?:(?!\s(?:while|then|and|as)\s)[^,])+)$", re.I)
 _TIME_TAIL = re.compile(r"\s+(?:at|from|between|for)\s+\d.*$", re.I)  # "at 3 s", "from 2 to 6 s", ...
 MAX_REPEATS = 8  # laid one by one, each its own take (a generation)
+
+
+def _together(part: str) -> list[str]:
+    """``part`` split at its simultaneity words (``_SIM``: "rain while a dog barks")."""
+    pieces, start = [], 0
+    for m in _SIM.finditer(part):
+        if not m["compare"]:
+            pieces.append(part[start:m.start()])
+            start = m.end()
+    return [*pieces, part[start:]]
 
 
 def _repeats(text: str) -> tuple[re.Match | None, int]:
@@ -359,13 +372,13 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     for seq in (s for s in _SEQ.split(_SCATTERED.sub(" occasionally", in_seconds(description))) if s and s.strip()):
         before_after = _AFTER.split(seq, maxsplit=1)
         for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:
-            repeat, times = (None, 1) if len(_SIM.split(part)) > 1 else _repeats(_clean(part))
+            repeat, times = (None, 1) if len(_together(part)) > 1 else _repeats(_clean(part))
             parts += ([(p, True) for p in _repeated(repeat["c"], repeat["t"] or "", times, duration_s)]
                       if repeat else [(part, False)])
     timed, segments = [], [[]]  # segments: the groups between two wholly timed parts
     for part, once in parts:
         group, placed = [], []  # group: (caption, own length or None, once, times, period) sharing a slot
-        members = [m for c in _SIM.split(part) if (m := _TRAILING.sub("", _LEADING.sub("", _clean(c))))]
+        members = [m for c in _together(part) if (m := _TRAILING.sub("", _LEADING.sub("", _clean(c))))]
         for caption in members:
             caption, scattered = _scattered(caption)
             if scattered:  # over its own span, or in turns over its slot (``times`` None)

@@ -424,8 +424,12 @@ def test_repeats_share_the_span_the_text_gives_one_sound_each():
     assert placed("a dog barks 3 times at the gate, then rain")[:3] == [
         ("a dog barks at the gate", t, t + 2.5, False) for t in (0, 2.5, 5)]  # three parts of a "then" layout
     for words in ("two dogs bark at once", "a bell rings once more", "a clock ticks two times a second",
-                  "an engine revs 3 times faster"):  # no count: the words stay as said
+                  "an engine revs 3 times faster", "a dog barks twice as loud", "a truck as big as a house rumbles",
+                  "a door creaks half as loud"):  # no count, and an "as" that compares: the words stay as said
         assert placed(words) == [(words, 0, 10, False)]
+    for text in ("rain as well as thunder", "rain just as thunder"):  # at the same time
+        assert placed(text) == [("rain", 0, 10, False), ("thunder", 0, 10, False)]
+    assert sorted(placed("a dog barks 3 times as a car passes"))[0] == ("a car passes", 0, 10, False)
     for text, said in [("a bell rings 9 times", "at most 8 repeats are laid one by one; 'a bell rings for N s' repeats"),
                        ("a bell rings 0 times", "is no sound"), ("a bell rings zero times", "is no sound"),
                        ("a clock strikes eleven times", "at most 8 repeats"), ("a door slams twice twice", "gives a count twice"),
