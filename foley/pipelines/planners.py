@@ -76,11 +76,17 @@ _TIME_TAIL = re.compile(r"\s+(?:at|from|between|for)\s+\d.*$", re.I)  # "at 3 s"
 MAX_REPEATS = 8  # laid one by one, each its own take (a generation)
 
 
+# "a door opens and closes", "a dog barks and growls": one sound doing two things, not two sounds
+_TWO_VERBS = re.compile(r"[a-z]*[^s\W]s\s+and\s+[a-z]*[^s\W]s", re.I)
+
+
 def _together(part: str) -> list[str]:
     """``part`` split at its simultaneity words (``_SIM``: "rain while a dog barks")."""
     pieces, start = [], 0
-    for m in _SIM.finditer(part):
-        if not m["compare"]:
+    found = list(_SIM.finditer(part))
+    for m, after in zip(found, [*found[1:], None]):
+        joined = part[part.rfind(" ", 0, m.start()) + 1:after.start() if after else len(part)]
+        if not m["compare"] and not _TWO_VERBS.fullmatch(joined):
             pieces.append(part[start:m.start()])
             start = m.end()
     return [*pieces, part[start:]]
@@ -151,6 +157,10 @@ def _scatter(caption: str, start_s: float, end_s: float) -> list[dict]:
 
 
 _SILENCE = re.compile(r"^(?:(?:a\s+(?:short\s+|long\s+)?)?(?:silence|pause|gap)|nothing|quiet)$", re.I)
+# "..., then it stops", "then the rain stops": a silence that ends what sounds when it starts (a
+# background held to the end too): everything, or the sounds named before it ("the rain")
+_STOPS = re.compile(r"^(?:(?:it|they|all|everything|the\s+(?P<named>[a-z ]+?))\s+)?(?:stops?|ends?|fades?(?:\s+(?:out|away))?"
+                    r"|dies\s+(?:down|away|out)|falls\s+silent|goes\s+(?:quiet|silent))$", re.I)
 _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river",
                "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling"}
 _STOP = {"a", "an", "the", "of", "to", "in", "on", "at", "it", "its", "is", "make", "sound", "sounds", "s", "sec",
@@ -442,9 +452,17 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
                                    "fill": _fills(caption, own is not None, once, period)})
                     slot_ends.append(min(slot_end, duration_s))
             t += span
-    sounding = [k for k, e in enumerate(events) if not _SILENCE.match(e["caption"])]  # a silence keeps its slot only
+    silent = [e for e in events + timed if _SILENCE.match(e["caption"])]  # a silence keeps its slot only
+    for stop in [e for e in events + timed if _STOPS.match(e["caption"])]:
+        named = _STOPS.match(stop["caption"])["named"]
+        ended = [e for e in events + timed if e["start_time"] < stop["start_time"] < e["end_time"]
+                 and e not in silent and (not named or _stems(named) <= _stems(e["caption"]))]
+        for e in ended:
+            e["end_time"] = stop["start_time"]
+        silent += [stop] if ended or not named else []  # "a car engine stops" alone is a sound
+    sounding = [k for k, e in enumerate(events) if all(e is not q for q in silent)]
     events, slot_ends = [events[k] for k in sounding], [slot_ends[k] for k in sounding]
-    timed = [e for e in timed if not _SILENCE.match(e["caption"])]
+    timed = [e for e in timed if all(e is not q for q in silent)]
     if not events and not timed:
         raise PlanError("the description names no sound")
     try:

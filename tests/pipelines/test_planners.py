@@ -594,3 +594,23 @@ def test_a_sound_now_and_then_is_scattered_over_its_slot():
                        ("a dog barks every 2 s now and then", "a rhythm ('every 2 s') or 'now and then', one of them")]:
         with pytest.raises(PlanError, match=re.escape(said)):
             p.plan(text, 10)
+
+
+def test_one_sound_doing_two_things_and_a_sound_that_stops():
+    p = RulesPlanner()
+
+    def placed(text):
+        return [(e.caption, round(e.start_s, 3), round(e.end_s, 3)) for e in p.plan(text, 10).events]
+
+    assert placed("a door opens and closes") == [("a door opens and closes", 0, 10)]  # not "closes" as a sound
+    assert sorted(placed("a dog barks and growls while rain falls")) == [("a dog barks and growls", 0, 10),
+                                                                         ("rain falls", 0, 10)]
+    assert placed("rain and thunder") == [("rain", 0, 10), ("thunder", 0, 10)]
+    # "then it stops" ends what sounds then, a background held to the end too; "the rain stops" the rain only
+    assert placed("rain, then it stops") == placed("rain, then stops") == [("rain", 0, 5)]
+    assert placed("a phone rings for 5 seconds then stops") == [("a phone rings", 0, 5)]
+    assert sorted(placed("rain while wind blows, then the rain stops")) == [("rain", 0, 5), ("wind blows", 0, 10)]
+    assert placed("an engine hums, then it fades out at 6 s") == [("an engine hums", 0, 6)]
+    assert placed("a car engine stops") == [("a car engine stops", 0, 10)]  # nothing named before: a sound
+    with pytest.raises(PlanError, match="names no sound"):
+        p.plan("it stops", 10)
