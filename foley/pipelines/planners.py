@@ -55,7 +55,7 @@ _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwa
 _SIM = re.compile(r"\s+(?:(?P<compare>as\s+(?!well\b)\w+\s+as|(?:twice|thrice|times|half|so)\s+as(?!\s+(?:an?|the|"
                   r"some\w*|it|he|she|they|we|you|i|his|her|their|my|our|its)\b))"
                   r"|(?:just\s+)?\b(?:while|with|over|during|as\s+well\s+as|as|and(?!\s+-?\d)))\b\s+", re.I)
-_AFTER = re.compile(r"\s+\bafter\b\s+", re.I)
+_AFTER = re.compile(r"(?<!\bone)\s+\bafter\b\s+(?!(?:another|the\s+other)\b)", re.I)  # not "one after another"
 # Joining words left at a part's ends name no sound: ", and wind" is "wind", "rain and" is "rain".
 _LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during)(?:\s+|$))+", re.I)
 _TRAILING = re.compile(r"(?:(?:^|\s+)(?:and|also|then|with|while))+$", re.I)
@@ -71,7 +71,10 @@ _REPEAT = re.compile(rf"^(?P<c>.+?)\s+(?P<n>{_COUNT})(?P<t>\s+(?:for|from|betwee
 # "two times a second" are no count)
 _MID_COUNT = re.compile(rf"^(?P<a>.+?)\s+(?P<n>twice|thrice|(?:{_MANY}|\d+)\s+times)"
                         r"\s+(?P<b>(?:on|in|into|onto|at|against|from|across|over|under|near|inside|outside|through|"
-                        r"behind|along|down|up|off|around)\s+(?:(?!\s(?:while|then|and|as)\s)[^,])+)$", re.I)
+                        r"behind|along|down|up|off|around)\s+(?:(?!\s(?:while|then|and|as)\s)[^,])+|(?!occasionally)[a-z]+ly)$", re.I)
+# "twice in a row", "3 times in quick succession": what a count says already
+_IN_A_ROW = re.compile(rf"\b(?P<n>{_COUNT})\s+(?:in\s+(?:a\s+row|(?:quick\s+|rapid\s+)?succession)"
+                       r"|one\s+after\s+(?:another|the\s+other)|back\s+to\s+back)\b", re.I)
 _TIME_TAIL = re.compile(r"\s+(?:at|from|between|for)\s+\d.*$", re.I)  # "at 3 s", "from 2 to 6 s", ...
 MAX_REPEATS = 8  # laid one by one, each its own take (a generation)
 
@@ -98,6 +101,7 @@ def _repeats(text: str) -> tuple[re.Match | None, int]:
     knocks twice on the door at 3 s" and "someone knocks on the door at 3 s twice" are "someone
     knocks on the door" twice at 3 s.
     Raises PlanError for 0 times, more than MAX_REPEATS, or a count given twice."""
+    text = _IN_A_ROW.sub(lambda m: m["n"], text)
     tail = _TIME_TAIL.search(text)
     head, tail = (text[:tail.start()], tail.group()) if tail else (text, "")
     inside = None if _REPEAT.match(head) else _MID_COUNT.match(head)

@@ -427,6 +427,11 @@ def test_repeats_share_the_span_the_text_gives_one_sound_each():
                   "an engine revs 3 times faster", "a dog barks twice as loud", "a truck as big as a house rumbles",
                   "a door creaks half as loud"):  # no count, and an "as" that compares: the words stay as said
         assert placed(words) == [(words, 0, 10, False)]
+    assert placed("a car horn honks three times quickly") == [  # a count before an adverb
+        ("a car horn honks quickly", a, b, False) for a, b in ((0, 3.333), (3.333, 6.667), (6.667, 10))]
+    for same in ("a door slams twice in a row", "a door slams twice in quick succession",
+                 "a door slams twice one after another", "a door slams twice back to back"):  # what a count says
+        assert placed(same) == placed("a door slams twice")
     for text in ("rain as well as thunder", "rain just as thunder"):  # at the same time
         assert placed(text) == [("rain", 0, 10, False), ("thunder", 0, 10, False)]
     assert sorted(placed("a dog barks 3 times as a car passes"))[0] == ("a car passes", 0, 10, False)
