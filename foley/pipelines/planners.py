@@ -69,9 +69,13 @@ _COUNT = rf"(?<!\bat\s)(?<!\bfor\s)once|twice|thrice|(?:{_NUMBER}|\d+)\s+times?"
 _REPEAT = re.compile(rf"^(?P<c>.+?)\s+(?P<n>{_COUNT})(?P<t>\s+(?:for|from|between|at)\s+\d.*)?$", re.I)
 # "X twice on the door": a count of two or more before a place ("once more", "twice as loud",
 # "two times a second" are no count)
+_PLACE = (r"(?:on|in|into|onto|at|against|from|across|over|under|near|inside|outside|through|behind|along|down|up|"
+          r"off|around)\s+(?:(?!\s(?:while|then|and|as)\s)[^,])+")
 _MID_COUNT = re.compile(rf"^(?P<a>.+?)\s+(?P<n>twice|thrice|(?:{_MANY}|\d+)\s+times)"
-                        r"\s+(?P<b>(?:on|in|into|onto|at|against|from|across|over|under|near|inside|outside|through|"
-                        r"behind|along|down|up|off|around)\s+(?:(?!\s(?:while|then|and|as)\s)[^,])+|(?!occasionally)[a-z]+ly)$", re.I)
+                        rf"\s+(?P<b>{_PLACE}|(?!occasionally)[a-z]+ly)$", re.I)
+# "two gunshots", "three loud knocks on the door": a count of a plural noun, a sound each ("two dogs
+# bark" is not one: a verb follows)
+_COUNTED_NOUN = re.compile(rf"^(?P<n>{_MANY}|\d+)\s+(?P<adj>[a-z]+\s+)??(?P<noun>[a-z]+[^s\W]s)(?P<b>\s+{_PLACE})?$", re.I)
 # "twice in a row", "3 times in quick succession": what a count says already
 _IN_A_ROW = re.compile(rf"\b(?P<n>{_COUNT})\s+(?:in\s+(?:a\s+row|(?:quick\s+|rapid\s+)?succession)"
                        r"|one\s+after\s+(?:another|the\s+other)|back\s+to\s+back)\b", re.I)
@@ -95,6 +99,12 @@ def _together(part: str) -> list[str]:
     return [*pieces, part[start:]]
 
 
+def _count(said: str) -> int:
+    """The number of "twice", "3 times", "three", ..."""
+    word = said.lower().split()[0]
+    return _COUNTS[word] if word in _COUNTS else int(word)
+
+
 def _repeats(text: str) -> tuple[re.Match | None, int]:
     """(the match, the count) of "X twice", "X 3 times", ...; (None, 1) when it says none.
     A count inside the words is read as at their end, and one after a time as before it: "someone
@@ -104,6 +114,11 @@ def _repeats(text: str) -> tuple[re.Match | None, int]:
     text = _IN_A_ROW.sub(lambda m: m["n"], text)
     tail = _TIME_TAIL.search(text)
     head, tail = (text[:tail.start()], tail.group()) if tail else (text, "")
+    counted = _COUNTED_NOUN.match(head)
+    if counted and _count(counted["n"]) <= MAX_REPEATS:  # "two loud bangs" is "a loud bang" two times; "20 birds" a flock
+        one = (counted["adj"] or "") + re.sub(r"(?<=sh|ch|ss)es$|(?<=[xz])es$|s$", "", counted["noun"])
+        head = f"{'an' if one[0] in 'aeiou' else 'a'} {one}{counted['b'] or ''} {counted['n']} times"
+        text = head + tail
     inside = None if _REPEAT.match(head) else _MID_COUNT.match(head)
     repeat = _REPEAT.match(f"{inside['a']} {inside['b']} {inside['n']}{tail}" if inside else text)
     if repeat is None:
@@ -111,8 +126,7 @@ def _repeats(text: str) -> tuple[re.Match | None, int]:
     said_late = None if repeat["t"] else _TIME_TAIL.search(repeat["c"])
     if said_late:  # "X at 2 s twice" is "X twice at 2 s": one after the other from 2 s
         repeat = _REPEAT.match(f"{repeat['c'][:said_late.start()]} {repeat['n']}{said_late.group()}")
-    word = repeat["n"].lower().split()[0]
-    times = _COUNTS[word] if word in _COUNTS else int(word)
+    times = _count(repeat["n"])
     if re.search(r"\b(?:or|to)$", repeat["c"], re.I):  # "once or twice", "two or three times"
         raise PlanError(f"{text!r} gives a choice of counts; give one ('twice', '3 times')")
     again = _REPEAT.match(repeat["c"]) or _MID_COUNT.match(repeat["c"])
@@ -130,7 +144,7 @@ def _repeats(text: str) -> tuple[re.Match | None, int]:
 # as the one word "occasionally".
 _SCATTERED = re.compile(r"\s*\b(?:(?:every\s+)?now\s+and\s+(?:then|again)|once\s+in\s+a\s+while|from\s+time\s+to\s+time"
                         r"|every\s+so\s+often|at\s+times|occasionally|sporadically|intermittently)\b", re.I)
-_OCCASIONALLY = re.compile(r"\s*\boccasionally\b", re.I)
+_OCCASIONALLY = re.compile(r"\s*\boccasionally\b|^(?:the\s+|an?\s+)?occasional\s+", re.I)  # "occasional thunder" too
 SCATTER_PERIOD_S = 3.0
 
 

@@ -429,6 +429,12 @@ def test_repeats_share_the_span_the_text_gives_one_sound_each():
         assert placed(words) == [(words, 0, 10, False)]
     assert placed("a car horn honks three times quickly") == [  # a count before an adverb
         ("a car horn honks quickly", a, b, False) for a, b in ((0, 3.333), (3.333, 6.667), (6.667, 10))]
+    assert placed("two gunshots, then a man screams") == [("a gunshot", 0, 3.333, False), ("a gunshot", 3.333, 6.667, False),
+                                                          ("a man screams", 6.667, 10, False)]  # a counted plural noun
+    assert placed("three loud knocks on the door") == placed("a loud knock on the door three times")
+    assert placed("two crashes at 2 s") == [("a crash", 2, 3, False), ("a crash", 3, 4, False)]
+    for words in ("two dogs bark", "20 birds chirping", "nine bangs"):  # a verb follows, or too many to lay: one sound
+        assert placed(words) == [(words, 0, 10, False)]
     for same in ("a door slams twice in a row", "a door slams twice in quick succession",
                  "a door slams twice one after another", "a door slams twice back to back"):  # what a count says
         assert placed(same) == placed("a door slams twice")
@@ -587,6 +593,8 @@ def test_a_sound_now_and_then_is_scattered_over_its_slot():
     for same in ("now and then a dog barks", "a dog occasionally barks", "a dog barks once in a while",
                  "a dog barks every now and again", "a dog barks from time to time", "a dog barks every so often"):
         assert [e.start_s for e in barks(same)[0]] == [e.start_s for e in barks("a dog barks now and then")[0]]
+    rain = p.plan("heavy rain with occasional thunder", 10).events
+    assert [e.caption for e in rain].count("thunder") == 3
     dogs, plan = barks("a dog barks now and then for 3 s, then thunder")
     assert len(dogs) == 1 and 0 <= dogs[0].start_s < 1.8 and plan.events[-1].caption == "thunder"
     dogs, _ = barks("a dog barks once in a while from 4 to 10 s")
