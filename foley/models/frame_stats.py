@@ -2,12 +2,17 @@
 
 A model that meets pictures unlike any it was trained on still writes tokens; those say
 nothing. The statistics kept are the training frame features' per-dimension mean and
-standard deviation (D,) and the ``quantile`` (0.99) of the training frames' own distances.
-A frame's distance is its RMS z-score over the D dimensions,
-``sqrt(mean_d(((x_d - mean_d) / std_d) ** 2))`` (the diagonal Mahalanobis distance / sqrt(D),
-so ~1 for a typical training frame at any D); a frame is familiar when its distance is at
-most the threshold. Stored as safetensors (``mean``, ``std``; the threshold, quantile and
-frame count in the metadata)::
+standard deviation (D,), the precision matrix (D, D) of their z-scores
+``z = (x - mean) / std`` (the inverse of their correlation, Ledoit-Wolf shrunk: scikit-learn's
+``LedoitWolf``), and the ``quantile`` (0.99) of the training frames' own distances. A frame's
+distance is its Mahalanobis distance / sqrt(D), ``sqrt(z @ precision @ z / D)`` (~1 for a typical
+training frame at any D); without a precision matrix (files written before it) the identity
+stands in, the RMS z-score. A frame is familiar when its distance is at most the threshold.
+The full matrix matters: a random frame encoder's dimensions move together, and a picture can
+keep every dimension in its usual range while breaking how they go together (a talking head
+through the demo encoder: every frame familiar on the diagonal, none with the full matrix).
+Stored as safetensors (``mean``, ``std``, ``precision``; the threshold, quantile and frame count
+in the metadata)::
 
     python -m foley.models.frame_stats --features CACHE --manifest train.jsonl --out frame_stats.safetensors
 
@@ -37,26 +42,34 @@ class FrameStats:
     threshold: float  # the largest familiar distance
     quantile: float = 0.99
     frames: int = 0  # training frames the statistics came from
+    precision: torch.Tensor | None = None  # (D, D) float32 of the z-scores; None: the identity
 
     @classmethod
     def fit(cls, features: torch.Tensor, quantile: float = 0.99) -> "FrameStats":
         """Statistics of training frame features (N, D), N >= 2."""
+        from sklearn.covariance import LedoitWolf
+
         if features.ndim != 2 or len(features) < 2:
             raise FoleyError(f"frame statistics need at least 2 frames of (N, D) features, got {tuple(features.shape)}")
         features = features.float()
         if not bool(torch.isfinite(features).all()):
             raise FoleyError("the frame features hold NaN or infinite values")
         mean, std = features.mean(0), features.std(0).clamp_min(1e-6)
-        stats = cls(mean, std, 0.0, quantile, len(features))
+        z = ((features - mean) / std).double().numpy()
+        precision = torch.from_numpy(LedoitWolf(assume_centered=True).fit(z).precision_).float()
+        stats = cls(mean, std, 0.0, quantile, len(features), precision)
         stats.threshold = float(torch.quantile(stats.distance(features), quantile))
         return stats
 
     def distance(self, features: torch.Tensor) -> torch.Tensor:
-        """(N, D) -> (N,) RMS z-scores."""
+        """(N, D) -> (N,) Mahalanobis distances / sqrt(D)."""
         if features.ndim != 2 or features.shape[1] != len(self.mean):
             raise FoleyError(f"frame features are {tuple(features.shape)}; the statistics are of "
                              f"{len(self.mean)}-d frames (another frame encoder?)")
-        return ((features.float().cpu() - self.mean) / self.std).pow(2).mean(1).sqrt()
+        z = (features.float().cpu() - self.mean) / self.std  # (N, D)
+        if self.precision is None:
+            return z.pow(2).mean(1).sqrt()
+        return ((z @ self.precision) * z).sum(1).clamp_min(0).div(z.shape[1]).sqrt()
 
     def unfamiliar(self, features: torch.Tensor) -> float:
         """Fraction of the frames (N, D) farther from the training frames than the threshold."""
@@ -65,7 +78,8 @@ class FrameStats:
     def save(self, path: str | os.PathLike) -> None:
         meta = {"threshold": repr(self.threshold), "quantile": repr(self.quantile), "frames": str(self.frames)}
         with atomic_path(path) as tmp:
-            save_file({"mean": self.mean.contiguous(), "std": self.std.contiguous()}, str(tmp), metadata=meta)
+            tensors = {"mean": self.mean, "std": self.std, **({} if self.precision is None else {"precision": self.precision})}
+            save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp), metadata=meta)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "FrameStats":
@@ -73,13 +87,16 @@ class FrameStats:
             tensors = load_file(str(path))
             with safe_open(str(path), "pt") as f:
                 meta = f.metadata() or {}
+            precision = tensors["precision"].float() if "precision" in tensors else None
             stats = cls(tensors["mean"].float(), tensors["std"].float(), float(meta["threshold"]),
-                        float(meta["quantile"]), int(meta["frames"]))
+                        float(meta["quantile"]), int(meta["frames"]), precision)
         except (OSError, SafetensorError, KeyError, ValueError) as e:
             raise FoleyError(f"{path}: not a frame statistics file ({type(e).__name__}: {e})") from None
+        d = len(stats.mean)
         sane = (stats.mean.ndim == 1 and stats.std.shape == stats.mean.shape and bool(torch.isfinite(stats.mean).all())
                 and bool((stats.std > 0).all()) and bool(torch.isfinite(stats.std).all())
-                and 0 < stats.threshold < float("inf"))
+                and 0 < stats.threshold < float("inf")
+                and (precision is None or precision.shape == (d, d) and bool(torch.isfinite(precision).all())))
         if not sane:
             raise FoleyError(f"{path}: damaged frame statistics (shapes, non-positive spreads or NaN)")
         return stats

@@ -13,11 +13,26 @@ def test_threshold_is_the_quantile_of_the_training_distances():
     train = torch.randn(2000, 16) * torch.linspace(0.1, 3.0, 16) + 4.0  # (N, D), uneven scales
     stats = FrameStats.fit(train, quantile=0.95)
     assert abs(stats.unfamiliar(train) - 0.05) < 0.002
-    assert abs(float(stats.distance(train).pow(2).mean()) - 1.0) < 0.01  # RMS z-score: ~1 per frame
+    assert abs(float(stats.distance(train).pow(2).mean()) - 1.0) < 0.02  # Mahalanobis / sqrt(D): ~1 per frame
     same = torch.randn(1000, 16) * torch.linspace(0.1, 3.0, 16) + 4.0
     assert abs(stats.unfamiliar(same) - 0.05) < 0.03
     assert stats.unfamiliar(same + 10.0) > 0.99
     assert stats.unfamiliar(torch.zeros(0, 16)) == 0.0
+
+
+def test_a_frame_that_breaks_how_the_dimensions_go_together_is_unfamiliar():
+    """Each dimension in its usual range, their correlation broken: unfamiliar with the
+    precision matrix, familiar on the diagonal alone (the RMS z-score of files without one)."""
+    torch.manual_seed(2)
+    shared = torch.randn(3000, 1)
+    train = shared + 0.1 * torch.randn(3000, 8)  # (N, 8), the dimensions move together
+    stats = FrameStats.fit(train)
+    assert stats.precision.shape == (8, 8)
+    broken = torch.randn(500, 8).clamp(-1.5, 1.5)  # the same ranges, each dimension on its own
+    diagonal = FrameStats(stats.mean, stats.std, float(torch.quantile(
+        FrameStats(stats.mean, stats.std, 1.0).distance(train), 0.99)))
+    assert diagonal.unfamiliar(broken) < 0.05 and stats.unfamiliar(broken) > 0.95
+    assert stats.unfamiliar(shared[:500] + 0.1 * torch.randn(500, 8)) < 0.05
 
 
 def test_save_load_round_trip_and_errors(tmp_path, capsys):
@@ -26,6 +41,9 @@ def test_save_load_round_trip_and_errors(tmp_path, capsys):
     stats.save(tmp_path / "s.safetensors")
     loaded = FrameStats.load(tmp_path / "s.safetensors")
     assert torch.equal(loaded.mean, stats.mean) and torch.equal(loaded.std, stats.std)
+    assert torch.equal(loaded.precision, stats.precision)
+    FrameStats(stats.mean, stats.std, 1.5).save(tmp_path / "diagonal.safetensors")  # a file without the matrix
+    assert FrameStats.load(tmp_path / "diagonal.safetensors").precision is None
     assert (loaded.threshold, loaded.quantile, loaded.frames) == (stats.threshold, 0.99, 50)
     with pytest.raises(FoleyError, match="the statistics are of 8-d frames"):
         loaded.distance(torch.zeros(3, 4))
@@ -74,3 +92,7 @@ def test_damaged_statistics_are_refused(tmp_path):
               metadata={"threshold": "nan", "quantile": "0.99", "frames": "10"})
     with pytest.raises(FoleyError, match="damaged frame statistics"):
         FrameStats.load(tmp_path / "nan.safetensors")
+    save_file({"mean": torch.zeros(4), "std": torch.ones(4), "precision": torch.eye(3)}, str(tmp_path / "p.safetensors"),
+              metadata={"threshold": "1.5", "quantile": "0.99", "frames": "10"})
+    with pytest.raises(FoleyError, match="damaged frame statistics"):
+        FrameStats.load(tmp_path / "p.safetensors")
