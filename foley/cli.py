@@ -349,7 +349,8 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as new_folders:
         for place in places:
             new_folders.enter_context(removed_if_empty(missing_folders(place)))
-        if args.session and Path(args.session).is_file():  # a follow-up turn holds its session until it is saved
+        if args.session and Path(args.session).is_file() and not args.plan_only:  # a follow-up turn holds its
+            # session until it is saved (a plan alone saves nothing)
             Session.open(args.session, BED_SECONDS)  # a file that is no session is refused before its lock is made
             with turn_lock(args.session):
                 return _compose_turn(args)
@@ -1013,7 +1014,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--steps", type=number_arg(1, MAX_STEPS, integer=True),
                       help="diffusion steps (default: the session's, else the backbone's sampler.json, else 25)")
     comp.add_argument("--guidance", type=number_arg(0, MAX_GUIDANCE), help="classifier-free guidance scale (default: "
-                      "the session's, else the backbone's sampler.json, sfx 5; else Auffusion's 7.5)")
+                      "the session's, else the backbone's sampler.json, sfx 3; else Auffusion's 7.5)")
     comp.add_argument("--scheduler", choices=SCHEDULER_NAMES,
                       help="sampler (default: the session's, else the backbone's sampler.json, else dpm)")
     comp.add_argument("--timeline", type=path_arg,

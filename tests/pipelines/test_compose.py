@@ -543,6 +543,17 @@ def test_cli_compose_plan_only_prints_json_alone_and_writes_nothing(tmp_path):
                              capture_output=True, text=True, cwd=tmp_path)
     assert started.returncode == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["compose.wav"]
     assert "note: --plan-only writes nothing; s.json is not started" in started.stderr, started.stderr
+    from foley.pipelines.compose import SESSION_VERSION
+    from foley.pipelines.plan import Plan
+
+    kept = json.dumps({"version": SESSION_VERSION, "duration_s": 10.0, "model": None, "sampler": {}, "turns": [],
+                       "plan": Plan(10.0, (Event("rain", 0.0, 10.0),)).to_dict()})
+    (tmp_path / "s.json").write_text(kept)
+    edited = subprocess.run([sys.executable, "-m", "foley", "compose", "make the rain quieter", "--plan-only",
+                             "--session", "s.json"], capture_output=True, text=True, cwd=tmp_path)
+    assert edited.returncode == 0 and json.loads(edited.stdout)["events"][0]["gain_db"] == -6, edited.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["compose.wav", "s.json"]  # no cache folder, no lock
+    assert (tmp_path / "s.json").read_text() == kept
 
 
 def test_cli_compose_says_when_the_sounds_end_well_before_the_default_bed(tmp_path):
@@ -629,7 +640,7 @@ def test_a_sound_said_once_is_one_take_and_a_sounding_take_is_not_repeated(tmp_p
                                                 ("a horse trotting", 0.35), ("wood splitting", 0.45)])
 def test_a_filled_sound_keeps_its_usual_rhythm(tmp_path, caption, period_s):
     from foley.pipelines.compose import FILL_JITTER
-    from foley.pipelines.plan import Event, Plan
+    from foley.pipelines.plan import Plan
 
     plan = Plan(6.0, (Event(caption, 0.0, 6.0, fill=True),))
     starts = burst_starts(render(plan, StepBackbone(), EventCache(tmp_path, "r"), FAST)[0], 16_000)
@@ -639,7 +650,7 @@ def test_a_filled_sound_keeps_its_usual_rhythm(tmp_path, caption, period_s):
 
 def test_a_rhythm_the_plan_gives_is_kept_even_when_takes_are_longer(tmp_path):
     from foley.pipelines.compose import FILL_JITTER, FILL_PAUSE_S
-    from foley.pipelines.plan import Event, Plan
+    from foley.pipelines.plan import Plan
 
     plan = Plan(4.0, (Event("knocking", 0.0, 3.0, fill=True, period_s=0.15),))  # a take and its pause: 0.2 s
     starts = burst_starts(render(plan, StepBackbone(), EventCache(tmp_path, "k"), FAST)[0], 16_000)
