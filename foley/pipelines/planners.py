@@ -604,6 +604,10 @@ _EDITS = [
     ("rhythm", re.compile(rf"^(?:make\s+|repeat\s+)?{_TARGET}\s+(?:repeat\s+)?every\s+(?:{_NUM}(?:{_UNIT})?"
                           rf"|(?:half\s+(?:a\s+)?)?second)$", re.I)),  # read by _rhythm
 ]
+# "replace the dog with a cat and make it louder", "make the thunder later and louder": two edits
+_TWO_EDITS = re.compile(r"(?:[,;]|\b(?:and|then))\s+(?:then\s+|also\s+)?(?P<second>(?:replace|swap|change|remove|delete|drop|"
+                        r"mute|cut|add|move|put|make|repeat|redo|regenerate|undo)\s.*|(?:louder|quieter|softer|later|earlier|"
+                        r"sooner|longer|shorter|faster|slower)\b.*)$", re.I)
 TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
               "remove X, add X [at T s [for N s] | from A to B s], "
@@ -711,6 +715,9 @@ def _target(previous: Plan, target: str) -> int:
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
     text = _clean(in_seconds(instruction))
+    if two := _TWO_EDITS.search(text):
+        raise PlanError(f"one edit per turn: {_clean(text[:two.start()])!r} and {two['second']!r} are two; "
+                        f"give the second on the next turn")
     events = [dict(caption=e.caption, start_time=e.start_s, end_time=e.end_s, gain_db=e.gain_db, seed=e.seed, fill=e.fill,
                    period_s=e.period_s) for e in previous.events]
     d = previous.duration_s
@@ -734,7 +741,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 events.pop(i)
             elif kind == "replace":
                 repeat, times = _repeats(_clean(m["b"]))
-                if repeat is not None and repeat["t"]:
+                if repeat is not None and repeat["t"] or _TIMED.match(_clean(m["b"])) or _STRAY_TIME.search(m["b"]):
                     raise PlanError(f"{instruction.strip()!r}: a replacement takes the place and span of what it "
                                     f"replaces; give it without a time, or remove one and add the other")
                 caption, share = (repeat["c"] if repeat else _clean(m["b"])), (e["end_time"] - e["start_time"]) / times

@@ -627,3 +627,19 @@ def test_one_sound_doing_two_things_and_a_sound_that_stops():
     assert placed("a car engine stops") == [("a car engine stops", 0, 10)]  # nothing named before: a sound
     with pytest.raises(PlanError, match="names no sound"):
         p.plan("it stops", 10)
+
+
+def test_two_edits_in_one_turn_and_a_replacement_with_a_time_are_refused():
+    p = RulesPlanner()
+    bed = p.plan("rain, then thunder, then a dog barks", 10)
+    for text, said in [("replace the dog with a cat and make it louder",
+                        "one edit per turn: 'replace the dog with a cat' and 'make it louder' are two"),
+                       ("make the thunder later by 2 s and louder", "'make the thunder later by 2 s' and 'louder' are two"),
+                       ("remove the thunder, then add wind", "'remove the thunder' and 'add wind' are two"),
+                       ("remove the rain and add wind", "'remove the rain' and 'add wind' are two"),
+                       ("replace the thunder with a gunshot at 1 s", "a replacement takes the place and span of what it "
+                                                                   "replaces; give it without a time")]:
+        with pytest.raises(PlanError, match=re.escape(said)):
+            p.plan(text, 10, bed)
+    doors = p.plan("replace the dog with a door opens and closes", 10, bed).events
+    assert doors[-1].caption == "a door opens and closes"  # one sound doing two things is no second edit
