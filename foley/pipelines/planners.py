@@ -382,6 +382,33 @@ def _untimed(caption: str) -> tuple[str, float | None]:
     return caption, length
 
 
+# A part that names no sound, only when or how often: "again at 6 s", "twice at 6 s", "at 5 s", "again"
+_BARE = re.compile(rf"^(?:and\s+)?(?:(?:again|once\s+more)(?:\s+|$))?(?P<when>(?:(?:once|twice|thrice|(?:{_NUMBER}|\d+)\s+"
+                   r"times?)(?:\s+|$))?(?:(?:at|from|between|for)\s+\d.*)?)$", re.I)
+
+
+def _named(text: str, last: str | None) -> tuple[str, str | None]:
+    """``text`` with its simultaneous parts that name no sound (``_BARE``: "a horse neighs at 3 s
+    and again at 6 s", "a door slams at 2 s, then twice at 6 s", "a bell at 2 s, at 5 s and at
+    8 s") given the sound of the part before them, ``last``; and the sound its last part names."""
+    members, named = _together(text), []
+    for member in members:
+        bare = _BARE.match(_clean(member)) if _clean(member) else None
+        if bare and not last:
+            raise PlanError(f"{_clean(member)!r} names no sound; say which (e.g. 'a door slams {_clean(member)}')")
+        if bare:
+            member = f"{last} {bare['when']}".strip()
+        else:
+            head = _TRAILING.sub("", _LEADING.sub("", _clean(_TIME_TAIL.sub("", member))))
+            try:
+                repeat, _ = _repeats(head)
+            except PlanError:  # said where the part is read
+                repeat = None
+            last = _clean(_EVERY.sub(" ", repeat["c"] if repeat else head)) or last
+        named.append(member)
+    return (text if named == members else " while ".join(named)), last
+
+
 def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3) -> Plan:
     """Lay a description's parts on the timeline, in order. A part with its own times ("at T s",
     "from A to B s") is placed there; the parts between two such (or an edge of the timeline)
@@ -397,7 +424,9 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     or span, each at an irregular time. Raises PlanError for a time it cannot read, or parts
     that do not fit."""
     parts = []  # (text, once): once, a part is one sound ("X once", one of "X twice")
+    last = None  # the sound the part before names
     for seq in (s for s in _SEQ.split(_SCATTERED.sub(" occasionally", in_seconds(description))) if s and s.strip()):
+        seq, last = _named(seq, last)
         before_after = _AFTER.split(seq, maxsplit=1)
         for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:
             repeat, times = (None, 1) if len(_together(part)) > 1 else _repeats(_clean(part))
@@ -471,8 +500,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
                     slot_ends.append(min(slot_end, duration_s))
             t += span
     silent = [e for e in events + timed if _SILENCE.match(e["caption"])]  # a silence keeps its slot only
-    for stop in [e for e in events + timed if _STOPS.match(e["caption"])]:
-        named = _STOPS.match(stop["caption"])["named"]
+    for stop in [e for e in events + timed if _STOPS.match(e["caption"]) or _SILENCE.match(e["caption"])]:
+        named = stop not in silent and _STOPS.match(stop["caption"])["named"]  # a silence, too, ends what sounds
         ended = [e for e in events + timed if e["start_time"] < stop["start_time"] < e["end_time"]
                  and e not in silent and (not named or _stems(named) <= _stems(e["caption"]))]
         for e in ended:

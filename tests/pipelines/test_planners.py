@@ -643,3 +643,22 @@ def test_two_edits_in_one_turn_and_a_replacement_with_a_time_are_refused():
             p.plan(text, 10, bed)
     doors = p.plan("replace the dog with a door opens and closes", 10, bed).events
     assert doors[-1].caption == "a door opens and closes"  # one sound doing two things is no second edit
+
+
+def test_a_part_that_says_only_when_is_the_sound_before_it_again():
+    p = RulesPlanner()
+
+    def placed(text):
+        return [(e.caption, round(e.start_s, 3), round(e.end_s, 3)) for e in p.plan(text, 10).events]
+
+    assert placed("a horse neighs at 3 s and again at 6 s") == [("a horse neighs", 3, 5), ("a horse neighs", 6, 8)]
+    assert placed("a door slams once at 2 s, then twice at 6 s") == [("a door slams", 2, 4), ("a door slams", 6, 7),
+                                                                     ("a door slams", 7, 8)]
+    assert placed("a bell rings at 2 s, at 5 s and at 8 s") == [("a bell rings", t, t + 2) for t in (2, 5, 8)]
+    assert placed("a dog barks at the gate, then again") == [("a dog barks at the gate", 0, 5),
+                                                             ("a dog barks at the gate", 5, 10)]
+    for text in ("twice", "at 3 s", "again, a dog barks"):
+        with pytest.raises(PlanError, match="names no sound; say which"):
+            p.plan(text, 10)
+    # a silence, too, ends what sounds when it starts: the rain does not play through it
+    assert placed("rain, then silence for 3 s, then a bell rings") == [("rain", 0, 3.5), ("a bell rings", 6.5, 10)]
