@@ -49,7 +49,8 @@ def _comma_said(number: str) -> str:
     return f"{number!r}: a comma separates sounds; give each sound its own time ('X at 1 s, X at 2 s')"
 
 
-_SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwards|before)\b|[,;]|\.\s)\s*", re.I)
+_SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwards|before)\b|[,;]|\.\s|\s[-\u2013\u2014]+\s)\s*",
+                  re.I)
 # "and" before a number is part of a time ("between 2 and 4 s"), not two sounds; an "as" that
 # compares ("twice as loud", "as big as", group "compare"; but "twice as a car passes") is none either.
 _SIM = re.compile(r"\s+(?:(?P<compare>as\s+(?!well\b)\w+\s+as|(?:twice|thrice|times|half|so)\s+as(?!\s+(?:an?|the|"
@@ -57,7 +58,8 @@ _SIM = re.compile(r"\s+(?:(?P<compare>as\s+(?!well\b)\w+\s+as|(?:twice|thrice|ti
                   r"|(?:just\s+)?\b(?:while|with|over|during|as\s+well\s+as|as|and(?!\s+-?\d)))\b\s+", re.I)
 _AFTER = re.compile(r"(?<!\bone)\s+\bafter\b\s+(?!(?:another|the\s+other)\b)", re.I)  # not "one after another"
 # Joining words left at a part's ends name no sound: ", and wind" is "wind", "rain and" is "rain".
-_LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during)(?:\s+|$))+", re.I)
+_LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during|first|firstly|finally|lastly|suddenly|later|eventually|"
+                      r"meanwhile)(?:\s+|$))+", re.I)
 _TRAILING = re.compile(r"(?:(?:^|\s+)(?:and|also|then|with|while))+$", re.I)
 # "a door slams twice": that many parts in a row, each its own take; "twice for 3 s", "3 times
 # from 2 to 8 s", "twice at 3 s": the parts share that span, one sound each.
@@ -275,15 +277,25 @@ def _seconds_text(seconds: float) -> str:
     return f"{round(seconds, 3):.3f}".rstrip("0").rstrip(".") + " s"
 
 
+_MARK = re.compile(r"\b(?P<p>at|to)\s+the\s+(?P<n>\d+(?:\.\d+)?)[-\s]?(?:s|secs?|seconds?)\s+mark\b", re.I)  # "at the 3 second mark"
+_AFTER_TIME = re.compile(r"\bafter\s+(?=\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)", re.I)  # "a dog barks after 3 s"
+_SOME_TIMES = {"a couple of times": "twice", "a few times": "three times"}
+_SOME = re.compile("|".join(rf"\b{k}\b" for k in _SOME_TIMES), re.I)
+
+
 def in_seconds(text: str) -> str:
-    """``text`` with its times in milliseconds, minutes or m:ss written in seconds."""
+    """``text`` with its times in milliseconds, minutes or m:ss written in seconds, and said as
+    the rules planner reads them: "at the 3 second mark" and "after 3 s" as "at 3 s", "a couple
+    of times" as "twice", "a few times" as "three times"."""
     def unit(m: re.Match) -> str:
         n, u = (m["n"], m["u"]) if m["n"] else (m["n2"], m["u2"])
         scale = 60.0 if u.lower().startswith("min") else 0.001
         return (m["p"] or "") + _seconds_text(float(n) * scale)
 
     text = _IN_UNIT.sub(unit, text)
-    return _CLOCK.sub(lambda m: (m["p"] or "") + _seconds_text(60 * int(m["m"]) + float(m["s"])), text)
+    text = _CLOCK.sub(lambda m: (m["p"] or "") + _seconds_text(60 * int(m["m"]) + float(m["s"])), text)
+    text = _AFTER_TIME.sub("at ", _MARK.sub(lambda m: f"{m['p']} {m['n']} s", text))
+    return _SOME.sub(lambda m: _SOME_TIMES[m[0].lower()], text)
 
 
 TIMED_LENGTH_S = 2.0  # an event placed "at T s" lasts this long (as an added one does)
@@ -387,13 +399,17 @@ _BARE = re.compile(rf"^(?:and\s+)?(?:(?:again|once\s+more)(?:\s+|$))?(?P<when>(?
                    r"times?)(?:\s+|$))?(?:(?:at|from|between|for)\s+\d.*)?)$", re.I)
 
 
+_LEAD_TIME = re.compile(r"^(?P<t>(?:at|from|between)\s+\d[^,]*?\s*(?:s|secs?|seconds?)),?\s+(?P<c>[a-z].*)$", re.I)
+
+
 def _named(text: str, last: str | None) -> tuple[str, str | None]:
     """``text`` with its simultaneous parts that name no sound (``_BARE``: "a horse neighs at 3 s
     and again at 6 s", "a door slams at 2 s, then twice at 6 s", "a bell at 2 s, at 5 s and at
     8 s") given the sound of the part before them, ``last``; and the sound its last part names."""
     members, named = _together(text), []
     for member in members:
-        bare = _BARE.match(_clean(member)) if _clean(member) else None
+        member = _LEAD_TIME.sub(r"\g<c> \g<t>", _clean(member))  # "at 3 s a dog barks"
+        bare = _BARE.match(member) if member else None
         if bare and not last:
             raise PlanError(f"{_clean(member)!r} names no sound; say which (e.g. 'a door slams {_clean(member)}')")
         if bare:

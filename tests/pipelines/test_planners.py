@@ -662,3 +662,19 @@ def test_a_part_that_says_only_when_is_the_sound_before_it_again():
             p.plan(text, 10)
     # a silence, too, ends what sounds when it starts: the rain does not play through it
     assert placed("rain, then silence for 3 s, then a bell rings") == [("rain", 0, 3.5), ("a bell rings", 6.5, 10)]
+
+
+def test_common_ways_of_saying_when_and_how_often():
+    p = RulesPlanner()
+
+    def placed(text):
+        return [(e.caption, round(e.start_s, 3), round(e.end_s, 3)) for e in p.plan(text, 10).events]
+
+    for same in ("a dog barks at the 3 second mark", "a dog barks after 3 s", "at 3 s a dog barks",
+                 "suddenly a dog barks at 3 s"):
+        assert placed(same) == [("a dog barks", 3, 5)]
+    assert placed("a bell rings a couple of times") == placed("a bell rings twice")
+    assert placed("a bell rings a few times") == placed("a bell rings three times")
+    assert placed("first rain - then thunder - finally a dog barks") == placed("rain, thunder, a dog barks")
+    assert placed("rain - thunder - a dog barks")[1:] == [("thunder", 3.333, 6.667), ("a dog barks", 6.667, 10)]
+    assert placed("next door a dog barks") == [("next door a dog barks", 0, 10)]
