@@ -358,7 +358,7 @@ def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: 
 
 def _repeated(caption: str, span: str, times: int, duration_s: float) -> list[str]:
     """The parts of "``caption`` ``times`` times``span``": ``times`` parts that share the span
-    the text gives ("for 3 s", "from 2 to 8 s", "at 3 s": its 2 s, up to the end of the
+    the text gives ("for 3 s", "from 2 to 8 s", "at 3 s": 2 s each, up to the end of the
     timeline), or that many plain parts; the whole as one part when the span is in no form read
     here (it is then refused as one)."""
     if not span:
@@ -370,7 +370,8 @@ def _repeated(caption: str, span: str, times: int, duration_s: float) -> list[st
         return [f"{caption} for {float(lasting.group(2)) / times!r} s"] * times if lasting else [whole]
     at, length, a, b, c, d, for_, at_ = (None if x is None else float(x) for x in m.groups()[1:])
     if at is not None or at_ is not None:
-        a, b = (at, at + (length or TIMED_LENGTH_S)) if at is not None else (at_, at_ + for_)
+        a, b = (at, at + (length or TIMED_LENGTH_S * times)) if at is not None else (at_, at_ + for_)  # "twice at 3 s":
+        # each its own TIMED_LENGTH_S, as one at 3 s has
     a, b = sorted((a, b) if a is not None else (c, d))
     if a >= duration_s - 0.05:  # refused as one event there would be
         return [caption + span]
