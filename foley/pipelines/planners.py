@@ -639,14 +639,18 @@ _EDITS = [
     ("replace", re.compile(r"^(?:change|turn)\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)),
     ("retake", re.compile(r"^(?:(?:give me |try )?another (?:take|version) of|try|redo|regenerate|re-?roll)\s+(?P<a>.+?)"
                           r"(?:\s+again)?$", re.I)),
-    ("remove", re.compile(r"^(?:remove|delete|drop|mute|cut)\s+(?P<a>.+)$", re.I)),
+    ("remove", re.compile(r"^(?:remove|delete|drop|mute|cut|get\s+rid\s+of|take\s+out|leave\s+out)\s+(?P<a>.+)$", re.I)),
     ("add", re.compile(r"^add\s+(?P<b>.+)$", re.I)),
     ("move_to", re.compile(rf"^(?:move|put|start)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}(?:{_UNIT})?$", re.I)),
-    ("shift", re.compile(rf"^make\s+{_TARGET}\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>later|earlier|sooner){_BY_S}$", re.I)),
+    ("shift", re.compile(rf"^(?:make|move|shift)\s+{_TARGET}\s+(?:by\s+)?(?:{_NUM}{_UNIT}\s+)?(?P<dir>later|earlier|sooner)"
+                         rf"{_BY_S}$", re.I)),
     ("length", re.compile(rf"^make\s+{_TARGET}\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>longer|shorter){_BY_S}$", re.I)),
     ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}\s*db\s+)?(?P<dir>louder|quieter|softer)"
                         rf"(?:\s+by\s+{_NUM}\s*(?:db)?)?$", re.I)),
+    ("gain", re.compile(rf"^turn\s+(?P<dir>up|down)\s+(?P<a>.+?)(?:\s+by\s+{_NUM}\s*(?:db)?)?$", re.I)),  # "turn down X"
+    ("gain", re.compile(rf"^turn\s+(?P<a>.+?)\s+(?P<dir>up|down)(?:\s+by\s+{_NUM}\s*(?:db)?)?$", re.I)),
     ("tempo", re.compile(rf"^make\s+{_TARGET}\s+(?P<dir>faster|slower)$", re.I)),
+    ("last", re.compile(rf"^make\s+{_TARGET}\s+last\s+(?:for\s+)?{_NUM}{_UNIT}$", re.I)),  # a length, not a change of it
     ("rhythm", re.compile(rf"^(?:make\s+|repeat\s+)?{_TARGET}\s+(?:repeat\s+)?every\s+(?:{_NUM}(?:{_UNIT})?"
                           rf"|(?:half\s+(?:a\s+)?)?second)$", re.I)),  # read by _rhythm
 ]
@@ -658,12 +662,14 @@ TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
               "remove X, add X [at T s [for N s] | from A to B s], "
               "move X to T s, "
-              "make X later/earlier [by N s], make X longer/shorter [by N s], make X louder/quieter [by N dB], "
+              "make X later/earlier [by N s], make X longer/shorter [by N s], make X last N s, "
+              "make X louder/quieter [by N dB] (or: turn X up/down), "
               "X every N s, make X faster/slower (a repeated sound); "
               "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball'; "
               "and undo (the last turn)")
 # Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope").
-_EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|regenerate|re-?roll|another|"
+_EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|regenerate|re-?roll|another|shift|turn\s+(?:up|down)|"
+                         r"get\s+rid\s+of|take\s+out|"
                          r"give me another|again|one more time|(?:please\s+)?try(?:\s+it)?\s+again)\b", re.I)
 
 
@@ -772,7 +778,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         if not m:
             continue
         nums = _numbers(m)
-        if kind in ("shift", "length", "gain") and any(n <= 0 for n in nums):
+        if kind in ("shift", "length", "gain", "last") and any(n <= 0 for n in nums):
             raise PlanError(f"{instruction.strip()!r}: the amount must be more than 0")
         fresh = []  # the events this edit makes: other takes than any of the same caption
         if kind == "add":
@@ -826,6 +832,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 start, end = _on_timeline(e["caption"], e["start_time"] + step, e["end_time"] + step, d,
                                           f"moving it by {step:+g} s")
                 e.update(start_time=start, end_time=end)
+            elif kind == "last":  # "make X last 4 s": from its start, held to the timeline
+                e.update(end_time=min(d, e["start_time"] + nums[0]))
             elif kind == "length":
                 step = (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "longer" else -1)
                 span = e["end_time"] - e["start_time"]
@@ -836,7 +844,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     raise PlanError(f"{e['caption']!r} already lasts to the end of the {d:g} s timeline")
                 e.update(end_time=min(d, e["end_time"] + step))
             else:
-                step = (nums[0] if nums else 6.0) * (1 if m["dir"].lower() == "louder" else -1)
+                step = (nums[0] if nums else 6.0) * (1 if m["dir"].lower() in ("louder", "up") else -1)
                 gain = e["gain_db"] + step
                 if not GAIN_RANGE_DB[0] <= gain <= GAIN_RANGE_DB[1]:
                     raise PlanError(f"{e['caption']!r} is at {e['gain_db']:+g} dB; {step:+g} dB would put it at "

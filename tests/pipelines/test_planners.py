@@ -678,3 +678,21 @@ def test_common_ways_of_saying_when_and_how_often():
     assert placed("first rain - then thunder - finally a dog barks") == placed("rain, thunder, a dog barks")
     assert placed("rain - thunder - a dog barks")[1:] == [("thunder", 3.333, 6.667), ("a dog barks", 6.667, 10)]
     assert placed("next door a dog barks") == [("next door a dog barks", 0, 10)]
+
+
+def test_edits_said_in_other_words():
+    p = RulesPlanner()
+    bed = p.plan("rain, then thunder, then a dog barks", 10)
+
+    def edited(text):
+        return [(e.caption, round(e.start_s, 3), round(e.end_s, 3), e.gain_db) for e in p.plan(text, 10, bed).events]
+
+    assert edited("turn down the rain") == edited("turn the rain down") == edited("make the rain quieter")
+    assert edited("turn the rain up by 3 dB") == edited("make the rain louder by 3 dB")
+    assert edited("get rid of the thunder") == edited("take out the thunder") == edited("remove the thunder")
+    assert edited("move the thunder 1 s later") == edited("shift the thunder by 1 s later") == edited(
+        "make the thunder later by 1 s")
+    assert edited("make the thunder last 1 s")[1] == ("thunder", 3.333, 4.333, 0)
+    assert edited("make the thunder last 20 s")[1] == ("thunder", 3.333, 10, 0)  # held to the timeline
+    with pytest.raises(PlanError, match="is an edit"):
+        p.plan("turn down the rain", 10)
