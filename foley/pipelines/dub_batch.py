@@ -50,10 +50,12 @@ class BatchSummary:
     skipped: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (video, what the user should know)
+    silent: list[str] = field(default_factory=list)  # done, with a silent Foley track
 
     def lines(self) -> list[str]:
         redo = "; --overwrite dubs them again" if self.skipped else ""
-        out = [f"done {len(self.done)}, skipped {len(self.skipped)} (already dubbed{redo}), failed {len(self.failed)}"]
+        silent = f" ({len(self.silent)} with a silent Foley track)" if self.silent else ""
+        out = [f"done {len(self.done)}{silent}, skipped {len(self.skipped)} (already dubbed{redo}), failed {len(self.failed)}"]
         return (out + [f"  note: {video}: {note}" for video, note in self.notes]
                 + [f"  failed: {reason}" for _, reason in self.failed])
 
@@ -296,8 +298,9 @@ SILENT_NOTE = "no sound events found; the Foley track is silent"
 
 
 def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.ndarray, int]],
-             options: OutputOptions, silent_note: str | Callable[[Path], str]) -> list[str]:
-    """Write one video's outputs; returns the notes for the summary. Every check that can
+             options: OutputOptions, silent_note: str | Callable[[Path], str]) -> tuple[list[str], bool]:
+    """Write one video's outputs; returns the notes for the summary and whether the Foley track
+    is heard (not silent). Every check that can
     fail does so before generating; the wav and the video reach their final paths together."""
     info = probe_video(video)
     if info.frame_count < 2:
@@ -330,7 +333,7 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
         del wav  # the muxer reads the written track back
         mux_audio(video, wav_part, video_part, keep_original=options.keep_original and info.has_audio, sample_rate=sr,
                   info=info)
-    return notes
+    return notes, heard
 
 
 def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable[[Path], tuple[np.ndarray, int]],
@@ -395,7 +398,7 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
                               "--overwrite replaces it, or choose another output folder (-o)")
                 continue
             try:
-                notes = _dub_one(video, out_dir, generate, options, silent_note)
+                notes, heard = _dub_one(video, out_dir, generate, options, silent_note)
             except FoleyError as e:
                 failed(video, str(e))
                 continue
@@ -403,5 +406,6 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
                 failed(video, f"{e.filename2 or e.filename or out_dir}: cannot write the output ({e.strerror or e})")
                 continue
             summary.done.append(str(video))
+            summary.silent += [] if heard else [str(video)]
             summary.notes += [(str(video), note) for note in notes]
         return summary

@@ -190,6 +190,7 @@ def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_cli
     notes = [line for line in run.stdout.splitlines() if "of the frames are unlike any this model was trained on" in line]
     assert len(notes) == 2 and "(this model knows a ball); the Foley track is silent; the video's own" in notes[0]
     assert "this model knows" not in notes[1]
+    assert "done 2 (2 with a silent Foley track), skipped 0" in run.stdout
 
 
 def test_cli_dub_with_a_bad_model_leaves_no_output_folder(av_clip, tmp_path):
