@@ -605,6 +605,9 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
         pipeline = FoleyPipeline.from_pretrained(args.model, device=device)
         quiet_ffmpeg_log()  # again: importing torchvision with the frame encoder turns FFmpeg's log back on
         pipeline.check_caption(args.caption)
+        if process == 0:
+            for note in pipeline.caption_notes(args.caption):
+                print(f"note: {note}", file=sys.stderr)
     if pipeline is not None and not args.quiet and process == 0:
         cfg = pipeline.settings(scale=args.scale, steps=args.steps, guidance=args.guidance, visual_steps=args.visual_steps)
         interval = visual_steps_said(cfg.visual_steps, cfg.steps) if pipeline.may_caption(args.caption) else ""

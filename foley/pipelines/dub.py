@@ -188,6 +188,7 @@ class FoleyPipeline:
             raise FoleyError(f"the caption probe reads {len(caption_probe.mean)}-d features but the frame encoder "
                              f"gives {frame_encoder.dim}-d (a probe of another encoder's features?)")
         self.caption_probe = caption_probe  # CaptionProbe or None
+        self.backbone_dir: str | None = None  # the backbone's folder, where its sounds.json may list what it learned
         adapter.attach(backbone.unet)
 
     @classmethod
@@ -219,13 +220,15 @@ class FoleyPipeline:
         lm = TokenLM.from_pretrained(where("lm"), device=str(dev),
                                      dtype=torch.bfloat16 if bf16_supported(dev) else torch.float32)
         lm.merge_lora()  # inference only: LoRA and the new token rows folded in, the same tokens, faster
-        return cls(config,
-                   FrameEncoder.from_pretrained(where("frame_encoder"), device=str(dev)),
-                   lm,
-                   UnitTokenizer.from_pretrained(where("tokenizer")),
-                   backbone, adapter,
-                   frame_stats=FrameStats.load(paths["frame_stats"]) if "frame_stats" in paths else None,
-                   caption_probe=CaptionProbe.load(paths["caption_probe"]) if "caption_probe" in paths else None)
+        pipeline = cls(config,
+                       FrameEncoder.from_pretrained(where("frame_encoder"), device=str(dev)),
+                       lm,
+                       UnitTokenizer.from_pretrained(where("tokenizer")),
+                       backbone, adapter,
+                       frame_stats=FrameStats.load(paths["frame_stats"]) if "frame_stats" in paths else None,
+                       caption_probe=CaptionProbe.load(paths["caption_probe"]) if "caption_probe" in paths else None)
+        pipeline.backbone_dir = str(where("backbone"))
+        return pipeline
 
     def save_config(self, directory: str | os.PathLike) -> None:
         atomic_write_text(Path(directory) / CONFIG_NAME, json.dumps(self.config.to_dict(), indent=1) + "\n")
@@ -398,6 +401,15 @@ class FoleyPipeline:
         (None: the model's own caption; a probe's captions are short)."""
         self.lm.check_caption(self.config.caption if caption is None else caption.strip(),
                               self.time.video_frames(self.config.window_s))
+
+    def caption_notes(self, caption: str | None) -> list[str]:
+        """A note when a given caption is unlike every sound the backbone learned (as ``foley
+        compose`` says of its events); none without a caption or the backbone's list of sounds."""
+        from .compose import caption_notes
+
+        if not caption or not caption.strip() or self.backbone_dir is None:
+            return []
+        return caption_notes(self.backbone, self.backbone_dir, [caption.strip()])
 
     def may_caption(self, caption: str | None = None) -> bool:
         """Whether ``dub(video, caption=caption)`` can render with a caption (and so the visual

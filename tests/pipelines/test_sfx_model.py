@@ -62,6 +62,18 @@ def test_the_sfx_model_says_what_it_knows(sfx, tmp_path):
     assert "footsteps on grass, gravel, snow, wood, concrete or sand" in sfx.unrecognized_note(result)
 
 
+def test_the_sfx_model_tells_its_own_pictures_from_the_demo_models(sfx):
+    own = sfx.frame_stats.unfamiliar(sfx.encode_frames("data/examples/hammer_metal.mp4", 4.0))
+    other = sfx.frame_stats.unfamiliar(sfx.encode_frames("data/examples/hammer.mp4", 4.0))
+    assert own < 0.1 and other > 0.9  # its dub of the demo's example is silence with a note, not a misnamed sound
+
+
+def test_a_caption_it_never_learned_is_noted(sfx):
+    note = sfx.caption_notes("a dog barks")
+    assert len(note) == 1 and note[0].startswith("'a dog barks' is unlike every sound this backbone learned")
+    assert sfx.caption_notes("a hammer strikes a metal plate") == [] and sfx.caption_notes(None) == []
+
+
 def test_its_files_carry_licence_and_frame_statistics():
     root = model_dir("sfx")
     config = json.loads((root / "pipeline.json").read_text())
