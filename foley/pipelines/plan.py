@@ -288,6 +288,22 @@ def _call_events(text: str) -> list[dict] | None:
     return events or None
 
 
+def _other_statement(text: str) -> str | None:
+    """The first call of ``text`` read as Python source (parsed by ast, never run) that stands
+    alone as a statement and is not a generate(...) call ("print('x')", "Auffusion.generat(...)"),
+    or None; None too when the text is no Python (words around the calls)."""
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    for node in body:
+        if isinstance(node, ast.Expr) and isinstance(call := node.value, ast.Call):
+            name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+            if name.lower() != "generate":
+                return ast.get_source_segment(text, node)[:80]
+    return None
+
+
 _JSON_START = re.compile(r"\{\s*\"|\[\s*\{")  # where a JSON plan begins inside words: {" or [{
 
 
@@ -310,6 +326,9 @@ def pasted_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3) 
     calls = len(_CALL.findall(text))
     if calls and not text.lstrip().startswith(("{", "[")) and len(_call_events(text) or []) != calls:
         raise PlanError(f"the plan has {calls} generate(...) calls and not all of them can be read (one cut short?)")
+    if calls and (other := _other_statement(text)):
+        raise PlanError(f"the plan holds {other!r}, which is no generate(...) call (a misspelt one?); "
+                        "a plan is generate(...) calls only")
     if text.lstrip().startswith(("{", "[")):
         try:
             value = json.loads(text)

@@ -75,6 +75,18 @@ def test_a_pasted_plan_must_be_whole_json():
         pasted_plan(whole[:-2])  # cut short: the events would be read, the duration lost
 
 
+def test_a_pasted_call_that_is_no_generate_call_is_refused_not_dropped(tmp_path):
+    rain = "Auffusion.generate('rain', start_time=0, end_time=10)"
+    for other in ("Auffusion.generat('thunder', start_time=2, end_time=4)", "print('x')"):
+        with pytest.raises(PlanError, match=re.escape(f"the plan holds {other!r}, which is no generate(...) call")):
+            pasted_plan(f"{rain}; {other}")
+    marker = tmp_path / "ran"
+    with pytest.raises(PlanError, match="which is no generate"):
+        pasted_plan(f"{rain}\nopen({str(marker)!r}, 'w')")
+    assert not marker.exists()
+    assert spans(pasted_plan(f"Here is the plan: {rain}")) == [("rain", 0, 10)]  # words before the calls
+
+
 def test_calls_are_never_executed(tmp_path):
     marker = tmp_path / "ran"
     with pytest.raises(PlanError):
