@@ -829,6 +829,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 e.update(start_time=start, end_time=end)
             elif kind == "shift":
                 step = (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "later" else -1)
+                step = max(step, -e["start_time"])  # earlier than 0 s: at 0 s, its length kept
                 start, end = _on_timeline(e["caption"], e["start_time"] + step, e["end_time"] + step, d,
                                           f"moving it by {step:+g} s")
                 e.update(start_time=start, end_time=end)

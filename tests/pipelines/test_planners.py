@@ -58,6 +58,7 @@ def test_rules_edits():
     bed = p.plan("a hammer strikes a metal plate, then two glasses clink together", 8)
     assert spans(p.plan("make the glass later by 1 s", 8, bed))[1] == ("two glasses clink together", 5.0, 8)
     assert spans(p.plan("make the dogs earlier by 1 s", 10, base))[2] == ("a dog barks", 5.667, 9.0)
+    assert ("thunder", 0.0, 3.334) in spans(p.plan("make the thunder earlier by 5 s", 10, base))  # at 0 s, as long
     with pytest.raises(PlanError, match="moving it by \\+5 s puts 'a dog barks' off the 10 s timeline"):
         p.plan("make the dog later by 5 s", 10, base)
     # Moved or added past the end: refused, not dropped from the plan; partly past it: cut there.
