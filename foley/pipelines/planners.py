@@ -141,6 +141,8 @@ def _repeats(text: str) -> tuple[re.Match | None, int]:
         raise PlanError(f"{text!r}: at most {MAX_REPEATS} repeats are laid one by one; "
                         f"'{repeat['c']} for N s' repeats it until N s")
     return repeat, times
+
+
 # "now and then", "once in a while", "occasionally", ...: a sound at irregular times, about one every
 # SCATTER_PERIOD_S over its span. Read before the parts are split ("and then", "while" split them),
 # as the one word "occasionally".
@@ -398,8 +400,6 @@ def _untimed(caption: str) -> tuple[str, float | None]:
 # A part that names no sound, only when or how often: "again at 6 s", "twice at 6 s", "at 5 s", "again"
 _BARE = re.compile(rf"^(?:and\s+)?(?:(?:again|once\s+more)(?:\s+|$))?(?P<when>(?:(?:once|twice|thrice|(?:{_NUMBER}|\d+)\s+"
                    r"times?)(?:\s+|$))?(?:(?:at|from|between|for)\s+\d.*)?)$", re.I)
-
-
 _LEAD_TIME = re.compile(r"^(?P<t>(?:at|from|between)\s+\d[^,]*?\s*(?:s|secs?|seconds?)),?\s+(?P<c>[a-z].*)$", re.I)
 
 
