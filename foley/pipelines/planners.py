@@ -52,10 +52,9 @@ def _comma_said(number: str) -> str:
 _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwards|before)\b|[,;]|\.\s|\s[-\u2013\u2014]+\s)\s*",
                   re.I)
 # "and" before a number is part of a time ("between 2 and 4 s"), not two sounds; an "as" that
-# compares ("twice as loud", "as big as", group "compare"; but "twice as a car passes") is none either.
-_SIM = re.compile(r"\s+(?:(?P<compare>as\s+(?!well\b)\w+\s+as|(?:twice|thrice|times|half|so)\s+as(?!\s+(?:an?|the|"
-                  r"some\w*|it|he|she|they|we|you|i|his|her|their|my|our|its)\b))"
-                  r"|(?:just\s+)?\b(?:while|with|over|during|as\s+well\s+as|as|and(?!\s+-?\d)))\b\s+", re.I)
+# compares ("twice as loud", "as big as", group "compare"; but "twice as rain falls") is none either.
+_SIM = re.compile(r"\s+(?:(?P<compare>as\s+(?!well\b)\w+\s+as|(?:twice|thrice|times|half|so)\s+as\s+\w+(?=\s*$|\s+as\b))(?=\s|$)"
+                  r"|(?:just\s+)?\b(?:while|with|over|during|as\s+well\s+as|as|and(?!\s+-?\d))\b\s+)", re.I)
 _AFTER = re.compile(r"(?<!\bone)\s+\bafter\b\s+(?!(?:another|the\s+other)\b)", re.I)  # not "one after another"
 # Joining words left at a part's ends name no sound: ", and wind" is "wind", "rain and" is "rain".
 _LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during|first|firstly|finally|lastly|suddenly|later|eventually|"
@@ -86,7 +85,8 @@ MAX_REPEATS = 8  # laid one by one, each its own take (a generation)
 
 
 # "a door opens and closes", "a dog barks and growls": one sound doing two things, not two sounds
-_TWO_VERBS = re.compile(r"[a-z]*[^s\W]s\s+and\s+[a-z]*[^s\W]s", re.I)
+_TWO_VERBS = re.compile(r"[a-z]*[^s\W]s\s+and\s+[a-z]*[^s\W]s(?:\s+(?:once|twice|thrice|again|occasionally|\d|at|from|between|"
+                        r"for|every|in|on|into|to|away|off|up|down|out|back|[a-z]+ly\b).*)?", re.I)
 
 
 def _together(part: str) -> list[str]:
@@ -129,6 +129,9 @@ def _repeats(text: str) -> tuple[re.Match | None, int]:
     if said_late:  # "X at 2 s twice" is "X twice at 2 s": one after the other from 2 s
         repeat = _REPEAT.match(f"{repeat['c'][:said_late.start()]} {repeat['n']}{said_late.group()}")
     times = _count(repeat["n"])
+    if _OCCASIONALLY.search(repeat["c"]):  # "a dog barks once in a while twice"
+        raise PlanError(f"{_clean(_OCCASIONALLY.sub(' ', repeat['c']))!r} {repeat['n']} now and then: give a count "
+                        f"('twice'), a rhythm ('every 2 s') or 'now and then', one of them")
     if re.search(r"\b(?:or|to)$", repeat["c"], re.I):  # "once or twice", "two or three times"
         raise PlanError(f"{text!r} gives a choice of counts; give one ('twice', '3 times')")
     again = _REPEAT.match(repeat["c"]) or _MID_COUNT.match(repeat["c"])
@@ -267,7 +270,7 @@ _STRAY_TIME = re.compile(r"\b(?:at|from|for|to|until|till|between|and|after|in|b
                          re.I)
 # Times in other units, where a time is read (after "at", "by", ...; before "later", "longer"):
 # rewritten in seconds, the unit the forms below read ("at 500 ms" -> "at 0.5 s", "at 0:03" -> "at 3 s").
-_TIME_WORD = r"(?:at|around|from|to|until|till|between|and|for|by|every)"
+_TIME_WORD = r"(?:at|around|from|to|until|till|between|and|for|by|every|last)"
 _IN_UNIT = re.compile(rf"\b(?P<p>{_TIME_WORD}\s+)(?P<n>\d+(?:\.\d+)?)\s*(?P<u>ms|msecs?|milliseconds?|mins?|minutes?)\b"
                       rf"|(?P<n2>\d+(?:\.\d+)?)\s*(?P<u2>ms|msecs?|milliseconds?|mins?|minutes?)(?=\s+(?:later|earlier|sooner|"
                       rf"longer|shorter)\b)", re.I)
@@ -281,7 +284,7 @@ def _seconds_text(seconds: float) -> str:
 
 _MARK = re.compile(r"\b(?P<p>at|to)\s+the\s+(?P<n>\d+(?:\.\d+)?)[-\s]?(?:s|secs?|seconds?)\s+mark\b", re.I)  # "at the 3 second mark"
 _AFTER_TIME = re.compile(r"\bafter\s+(?=\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)", re.I)  # "a dog barks after 3 s"
-_SOME_TIMES = {"a couple of times": "twice", "a few times": "three times"}
+_SOME_TIMES = {"a couple of times": "twice", "a couple times": "twice", "a few times": "three times"}
 _SOME = re.compile("|".join(rf"\b{k}\b" for k in _SOME_TIMES), re.I)
 
 
@@ -421,7 +424,7 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
                 repeat, _ = _repeats(head)
             except PlanError:  # said where the part is read
                 repeat = None
-            last = _clean(_EVERY.sub(" ", repeat["c"] if repeat else head)) or last
+            last = _clean(_OCCASIONALLY.sub(" ", _EVERY.sub(" ", repeat["c"] if repeat else head))) or last
         named.append(member)
     return (text if named == members else " while ".join(named)), last
 
@@ -647,16 +650,16 @@ _EDITS = [
     ("length", re.compile(rf"^make\s+{_TARGET}\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>longer|shorter){_BY_S}$", re.I)),
     ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}\s*db\s+)?(?P<dir>louder|quieter|softer)"
                         rf"(?:\s+by\s+{_NUM}\s*(?:db)?)?$", re.I)),
-    ("gain", re.compile(rf"^turn\s+(?P<dir>up|down)\s+(?P<a>.+?)(?:\s+by\s+{_NUM}\s*(?:db)?)?$", re.I)),  # "turn down X"
-    ("gain", re.compile(rf"^turn\s+(?P<a>.+?)\s+(?P<dir>up|down)(?:\s+by\s+{_NUM}\s*(?:db)?)?$", re.I)),
+    ("gain", re.compile(rf"^turn\s+(?P<dir>up|down)\s+(?P<a>.+?)(?:\s+(?:by\s+)?{_NUM}\s*db)?$", re.I)),  # "turn down X"
+    ("gain", re.compile(rf"^turn\s+(?P<a>.+?)\s+(?P<dir>up|down)(?:\s+(?:by\s+)?{_NUM}\s*db)?$", re.I)),
     ("tempo", re.compile(rf"^make\s+{_TARGET}\s+(?P<dir>faster|slower)$", re.I)),
-    ("last", re.compile(rf"^make\s+{_TARGET}\s+last\s+(?:for\s+)?{_NUM}{_UNIT}$", re.I)),  # a length, not a change of it
+    ("last", re.compile(rf"^make\s+{_TARGET}\s+last\s+(?:for\s+)?{_NUM}(?:{_UNIT})?$", re.I)),  # a length, not a change of it
     ("rhythm", re.compile(rf"^(?:make\s+|repeat\s+)?{_TARGET}\s+(?:repeat\s+)?every\s+(?:{_NUM}(?:{_UNIT})?"
                           rf"|(?:half\s+(?:a\s+)?)?second)$", re.I)),  # read by _rhythm
 ]
 # "replace the dog with a cat and make it louder", "make the thunder later and louder": two edits
 _TWO_EDITS = re.compile(r"(?:[,;]|\b(?:and|then))\s+(?:then\s+|also\s+)?(?P<second>(?:replace|swap|change|remove|delete|drop|"
-                        r"mute|cut|add|move|put|make|repeat|redo|regenerate|undo)\s.*|(?:louder|quieter|softer|later|earlier|"
+                        r"mute|cut|add|move|shift|put|make|turn|take\s+out|get\s+rid\s+of|repeat|redo|regenerate|undo)\s.*|(?:louder|quieter|softer|later|earlier|"
                         r"sooner|longer|shorter|faster|slower)\b.*)$", re.I)
 TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
@@ -766,7 +769,7 @@ def _target(previous: Plan, target: str) -> int:
 
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
-    text = _clean(in_seconds(instruction))
+    text = re.sub(r"^please\s+", "", _clean(in_seconds(instruction)), flags=re.I)
     if two := _TWO_EDITS.search(text):
         raise PlanError(f"one edit per turn: {_clean(text[:two.start()])!r} and {two['second']!r} are two; "
                         f"give the second on the next turn")
@@ -834,6 +837,9 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                                           f"moving it by {step:+g} s")
                 e.update(start_time=start, end_time=end)
             elif kind == "last":  # "make X last 4 s": from its start, held to the timeline
+                if nums[0] < MIN_LENGTH_S:
+                    raise PlanError(f"{instruction.strip()!r}: a sound lasts at least {MIN_LENGTH_S:g} s (to take "
+                                    f"it out: remove {m['a']})")
                 e.update(end_time=min(d, e["start_time"] + nums[0]))
             elif kind == "length":
                 step = (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "longer" else -1)

@@ -439,6 +439,10 @@ def test_repeats_share_the_span_the_text_gives_one_sound_each():
     for same in ("a door slams twice in a row", "a door slams twice in quick succession",
                  "a door slams twice one after another", "a door slams twice back to back"):  # what a count says
         assert placed(same) == placed("a door slams twice")
+    assert sorted(placed("a dog barks twice as rain falls")) == [("a dog barks", 0, 5, False), ("a dog barks", 5, 10, False),
+                                                                 ("rain falls", 0, 10, False)]
+    assert placed("a dog barks twice as loud as a cat meows") == [("a dog barks twice as loud", 0, 10, False),
+                                                                  ("a cat meows", 0, 10, False)]
     for text in ("rain as well as thunder", "rain just as thunder"):  # at the same time
         assert placed(text) == [("rain", 0, 10, False), ("thunder", 0, 10, False)]
     assert min(placed("a dog barks 3 times as a car passes")) == ("a car passes", 0, 10, False)
@@ -603,7 +607,10 @@ def test_a_sound_now_and_then_is_scattered_over_its_slot():
     added, _ = barks("add a dog barks now and then from 4 to 10 s", p.plan("rain", 10))
     assert [(round(e.start_s, 3), round(e.end_s, 3)) for e in added] == [(round(e.start_s, 3), round(e.end_s, 3))
                                                                           for e in dogs]
+    assert [e.start_s for e in barks("a dog barks now and then, then again at 8 s")[0]][-1] == 8  # not scattered
     for text, said in [("now and then", "'now and then' names no sound"),
+                       ("a dog barks once in a while twice", "'a dog barks' twice now and then: give a count"),
+                       ("a dog barks occasionally 3 times", "'a dog barks' 3 times now and then: give a count"),
                        ("a dog barks twice now and then", "'a dog barks twice' now and then: give a count"),
                        ("a dog barks every 2 s now and then", "a rhythm ('every 2 s') or 'now and then', one of them")]:
         with pytest.raises(PlanError, match=re.escape(said)):
@@ -620,6 +627,10 @@ def test_one_sound_doing_two_things_and_a_sound_that_stops():
     assert sorted(placed("a dog barks and growls while rain falls")) == [("a dog barks and growls", 0, 10),
                                                                          ("rain falls", 0, 10)]
     assert placed("rain and thunder") == [("rain", 0, 10), ("thunder", 0, 10)]
+    assert placed("a door opens and closes twice") == [("a door opens and closes", 0, 5), ("a door opens and closes", 5, 10)]
+    assert placed("a door opens and closes at 3 s") == [("a door opens and closes", 3, 5)]
+    assert placed("a car starts and drives away") == [("a car starts and drives away", 0, 10)]
+    assert placed("a dog barks and birds sing") == [("a dog barks", 0, 10), ("birds sing", 0, 10)]
     # "then it stops" ends what sounds then, a background held to the end too; "the rain stops" the rain only
     assert placed("rain, then it stops") == placed("rain, then stops") == [("rain", 0, 5)]
     assert placed("a phone rings for 5 seconds then stops") == [("a phone rings", 0, 5)]
@@ -633,7 +644,11 @@ def test_one_sound_doing_two_things_and_a_sound_that_stops():
 def test_two_edits_in_one_turn_and_a_replacement_with_a_time_are_refused():
     p = RulesPlanner()
     bed = p.plan("rain, then thunder, then a dog barks", 10)
-    for text, said in [("replace the dog with a cat and make it louder",
+    for text, said in [("remove the thunder and turn it up", "'remove the thunder' and 'turn it up' are two"),
+                       ("add a cat and turn down the rain", "'add a cat' and 'turn down the rain' are two"),
+                       ("turn down the rain and take out the thunder", "'turn down the rain' and 'take out the thunder'"),
+                       ("make the rain last 0.01 s", "a sound lasts at least 0.05 s (to take it out: remove the rain)"),
+                       ("replace the dog with a cat and make it louder",
                         "one edit per turn: 'replace the dog with a cat' and 'make it louder' are two"),
                        ("make the thunder later by 2 s and louder", "'make the thunder later by 2 s' and 'louder' are two"),
                        ("remove the thunder, then add wind", "'remove the thunder' and 'add wind' are two"),
@@ -695,5 +710,8 @@ def test_edits_said_in_other_words():
         "make the thunder later by 1 s")
     assert edited("make the thunder last 1 s")[1] == ("thunder", 3.333, 4.333, 0)
     assert edited("make the thunder last 20 s")[1] == ("thunder", 3.333, 10, 0)  # held to the timeline
+    assert edited("make the rain last 500 ms")[0] == ("rain", 0, 0.5, 0)
+    assert edited("turn the rain down 3 dB") == edited("make the rain quieter by 3 dB")
+    assert edited("please make the thunder louder") == edited("make the thunder louder")
     with pytest.raises(PlanError, match="is an edit"):
         p.plan("turn down the rain", 10)
