@@ -20,6 +20,7 @@ import ast
 import json
 import math
 import re
+import textwrap
 import zlib
 from dataclasses import asdict, dataclass, field, replace
 
@@ -261,6 +262,11 @@ def _balanced_call(text: str, open_at: int) -> str | None:
     return None
 
 
+# The keyword arguments a generate(...) call may give (``_event`` reads them).
+_CALL_KEYWORDS = {"caption", "text", "prompt", "description", "sound", "start_time", "start", "start_s", "onset",
+                  "end_time", "end", "end_s", "offset", "gain_db", "gain", "seed", "fill", "period_s", "period"}
+
+
 def _call_events(text: str) -> list[dict] | None:
     """Events from `X.generate('caption', start_time=a, end_time=b)` calls, read with ast."""
     events = []
@@ -279,6 +285,9 @@ def _call_events(text: str) -> list[dict] | None:
             kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
         except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
             raise PlanError(f"cannot read the call {call[:80]!r}: only literal arguments are allowed") from None
+        if unknown := sorted(set(map(str.lower, kwargs)) - _CALL_KEYWORDS):
+            raise PlanError(f"the call {'generate' + call[:60]!r} gives {unknown[0]}=, which no plan has (a misspelling of "
+                            f"{', '.join(sorted(_CALL_KEYWORDS & {'start_time', 'end_time', 'gain_db', 'seed'}))}?)")
         if args and "caption" not in kwargs:
             kwargs["caption"] = args[0]
         if len(args) >= 3:
@@ -288,20 +297,26 @@ def _call_events(text: str) -> list[dict] | None:
     return events or None
 
 
+_QUOTED = re.compile(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"")
+_DOTTED_CALL = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\s*\(")  # "Auffusion.generat(", outside quotes
+
+
 def _other_statement(text: str) -> str | None:
-    """The first call of ``text`` read as Python source (parsed by ast, never run) that stands
-    alone as a statement and is not a generate(...) call ("print('x')", "Auffusion.generat(...)"),
-    or None; None too when the text is no Python (words around the calls)."""
+    """The first call in ``text`` that is not a generate(...) call and that stands alone as a
+    statement of it read as Python source (parsed by ast, never run: "print('x')"), or that is
+    a dotted call anywhere outside quotes ("Auffusion.generat(" after words, or assigned); or None."""
     try:
-        body = ast.parse(text).body
+        body = ast.parse(textwrap.dedent(text)).body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+        body = []
     for node in body:
         if isinstance(node, ast.Expr) and isinstance(call := node.value, ast.Call):
             name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
             if name.lower() != "generate":
-                return ast.get_source_segment(text, node)[:80]
-    return None
+                return ast.get_source_segment(textwrap.dedent(text), node)[:80]
+    unquoted = _QUOTED.sub("''", text)
+    other = next((m for m in _DOTTED_CALL.finditer(unquoted) if not m[0].rstrip("( ").lower().endswith(".generate")), None)
+    return other[0].rstrip("( ") + "(...)" if other else None
 
 
 _JSON_START = re.compile(r"\{\s*\"|\[\s*\{")  # where a JSON plan begins inside words: {" or [{
@@ -310,7 +325,8 @@ _JSON_START = re.compile(r"\{\s*\"|\[\s*\{")  # where a JSON plan begins inside 
 def is_plan_text(text: str) -> bool:
     """``text`` is a plan itself (JSON events, alone, in a ``` fence or after a few words, or
     generate(...) calls), not a description of one."""
-    return text.lstrip().startswith(("{", "[", "```")) or bool(_CALL.search(text) or _JSON_START.search(text))
+    return text.lstrip().startswith(("{", "[", "```")) or bool(_CALL.search(text) or _JSON_START.search(text)
+                                                               or _DOTTED_CALL.search(_QUOTED.sub("''", text)))
 
 
 def pasted_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3) -> Plan:

@@ -85,6 +85,16 @@ def test_a_pasted_call_that_is_no_generate_call_is_refused_not_dropped(tmp_path)
         pasted_plan(f"{rain}\nopen({str(marker)!r}, 'w')")
     assert not marker.exists()
     assert spans(pasted_plan(f"Here is the plan: {rain}")) == [("rain", 0, 10)]  # words before the calls
+    thunder = "Auffusion.generat('thunder', start_time=2, end_time=4)"
+    for text in (f"Here is the plan: {rain}; {thunder}", f"y = {thunder}; {rain}", f"    {rain}\n    {thunder}"):
+        with pytest.raises(PlanError, match=re.escape("the plan holds")):
+            pasted_plan(text)
+    with pytest.raises(PlanError, match="no plan found"):  # misspelt calls alone are no description either
+        pasted_plan(thunder)
+    with pytest.raises(PlanError, match="gives start_tme=, which no plan has"):
+        pasted_plan("Auffusion.generate('rain', start_tme=3, end_time=10)")
+    assert spans(pasted_plan("Auffusion.generate('rain (Mr. x.y(z))', start_time=0, end_time=10)")) == [
+        ("rain (Mr. x.y(z))", 0, 10)]  # a call inside a caption is words
 
 
 def test_calls_are_never_executed(tmp_path):
