@@ -74,12 +74,13 @@ _PLACE = (r"(?:on|in|into|onto|at|against|from|across|over|under|near|inside|out
           r"off|around)\s+(?:(?!\s(?:while|then|and|as)\s)[^,])+")
 _MID_COUNT = re.compile(rf"^(?P<a>.+?)\s+(?P<n>twice|thrice|(?:{_MANY}|\d+)\s+times)"
                         rf"\s+(?P<b>{_PLACE}|(?!occasionally)[a-z]+ly)$", re.I)
+# "twice in a row", "3 times in quick succession", "two gunshots in a row": what a count says already
+_ROW = r"(?:in\s+(?:a\s+row|(?:quick\s+|rapid\s+)?succession)|one\s+after\s+(?:another|the\s+other)|back\s+to\s+back)"
 # "two gunshots", "three loud knocks on the door": a count of a plural noun, a sound each ("two dogs
 # bark" is not one: a verb follows)
 _COUNTED_NOUN = re.compile(rf"^(?P<n>{_MANY}|\d+)\s+(?P<adj>[a-z]+\s+)??(?P<noun>[a-z]+[^s\W]s)(?P<b>\s+{_PLACE})?$", re.I)
-# "twice in a row", "3 times in quick succession": what a count says already
-_IN_A_ROW = re.compile(rf"\b(?P<n>{_COUNT})\s+(?:in\s+(?:a\s+row|(?:quick\s+|rapid\s+)?succession)"
-                       r"|one\s+after\s+(?:another|the\s+other)|back\s+to\s+back)\b", re.I)
+_ROW_TAIL = re.compile(rf"\s+{_ROW}\s*$", re.I)
+_IN_A_ROW = re.compile(rf"\b(?P<n>{_COUNT})\s+{_ROW}\b", re.I)
 _TIME_TAIL = re.compile(r"\s+(?:at|from|between|for)\s+\d.*$", re.I)  # "at 3 s", "from 2 to 6 s", ...
 MAX_REPEATS = 8  # laid one by one, each its own take (a generation)
 
@@ -116,7 +117,7 @@ def _repeats(text: str) -> tuple[re.Match | None, int]:
     text = _IN_A_ROW.sub(lambda m: m["n"], text)
     tail = _TIME_TAIL.search(text)
     head, tail = (text[:tail.start()], tail.group()) if tail else (text, "")
-    counted = _COUNTED_NOUN.match(head)
+    counted = _COUNTED_NOUN.match(_ROW_TAIL.sub("", head))
     if counted and _count(counted["n"]) <= MAX_REPEATS:  # "two loud bangs" is "a loud bang" two times; "20 birds" a flock
         one = (counted["adj"] or "") + re.sub(r"(?<=sh|ch|ss)es$|(?<=[xz])es$|s$", "", counted["noun"])
         head = f"{'an' if one[0] in 'aeiou' else 'a'} {one}{counted['b'] or ''} {counted['n']} times"
@@ -401,9 +402,11 @@ def _untimed(caption: str) -> tuple[str, float | None]:
 
 
 # A part that names no sound, only when or how often: "again at 6 s", "twice at 6 s", "at 5 s", "again"
-_BARE = re.compile(rf"^(?:and\s+)?(?:(?:again|once\s+more)(?:\s+|$))?(?P<when>(?:(?:once|twice|thrice|(?:{_NUMBER}|\d+)\s+"
+_BARE = re.compile(rf"^(?:and\s+)?(?:(?:again|once\s+more|one\s+more(?:\s+time)?|another(?:\s+one)?)(?:\s+|$))?(?P<when>(?:(?:once|twice|thrice|(?:{_NUMBER}|\d+)\s+"
                    r"times?)(?:\s+|$))?(?:(?:at|from|between|for)\s+\d.*)?)$", re.I)
-_LEAD_TIME = re.compile(r"^(?P<t>(?:at|from|between)\s+\d[^,]*?\s*(?:s|secs?|seconds?)),?\s+(?P<c>[a-z].*)$", re.I)
+_MORE = re.compile(rf"^(?:and\s+)?(?P<n>{_MANY}|\d+)\s+more(?P<t>(?:\s+(?:at|from|between|for)\s+\d.*)?)$", re.I)
+_LEAD_TIME = re.compile(r"^(?P<t>(?:at|from|between)\s+\d[^,]*?\s*(?:s|secs?|seconds?)(?:\s+for\s+\d+(?:\.\d+)?\s*"
+                        r"(?:s|secs?|seconds?))?),?\s+(?P<c>[a-z].*)$", re.I)
 
 
 def _named(text: str, last: str | None) -> tuple[str, str | None]:
@@ -413,8 +416,10 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
     members, named = _together(text), []
     for member in members:
         member = _LEAD_TIME.sub(r"\g<c> \g<t>", _clean(member))  # "at 3 s a dog barks"
+        more = _MORE.match(member)  # "two more": the sound before, that many times
+        member = f"{last} {more['n']} times{more['t']}" if more and last else member
         bare = _BARE.match(member) if member else None
-        if bare and not last:
+        if (bare or more) and not last:
             raise PlanError(f"{_clean(member)!r} names no sound; say which (e.g. 'a door slams {_clean(member)}')")
         if bare:
             member = f"{last} {bare['when']}".strip()
@@ -427,6 +432,28 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
             last = _clean(_OCCASIONALLY.sub(" ", _EVERY.sub(" ", repeat["c"] if repeat else head))) or last
         named.append(member)
     return (text if named == members else " while ".join(named)), last
+
+
+_WHILE = re.compile(r"^(?:just\s+as|as|while|when|whilst|during)\s+(?P<rest>.+)$", re.I)  # "while rain falls, X"
+_WHEN_ONLY = re.compile(r"^(?:occasionally|(?:at|from|between)\s+\d.*)$", re.I)  # "at 3 s, X", "now and then, X"
+
+
+def _joined(pieces: list[str]) -> list[str]:
+    """The parts between sequence words, with the ones that lean on a neighbour joined to it: a
+    clause of simultaneity ("while rain falls, a dog barks", "a dog barks, just as a cat
+    meows") to the part before it, or when first to the one after it, as "X while Y"; and a
+    first part that says only when or how often ("at 3 s, a dog barks", "now and then, a dog
+    barks") to the part after it."""
+    out: list[str] = []
+    for k, piece in enumerate(pieces):
+        clause, lead = _WHILE.match(_clean(piece)), _WHEN_ONLY.match(_clean(piece))
+        if clause and out:
+            out[-1] = f"{out[-1]} while {clause['rest']}"
+        elif (clause or lead and not out) and k + 1 < len(pieces):
+            pieces[k + 1] = f"{pieces[k + 1]} while {clause['rest']}" if clause else f"{_clean(piece)} {pieces[k + 1]}"
+        else:
+            out.append(piece)
+    return out
 
 
 def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3) -> Plan:
@@ -445,7 +472,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     that do not fit."""
     parts = []  # (text, once): once, a part is one sound ("X once", one of "X twice")
     last = None  # the sound the part before names
-    for seq in (s for s in _SEQ.split(_SCATTERED.sub(" occasionally", in_seconds(description))) if s and s.strip()):
+    for seq in _joined([s for s in _SEQ.split(_SCATTERED.sub(" occasionally", in_seconds(description))) if s and s.strip()]):
         seq, last = _named(seq, last)
         before_after = _AFTER.split(seq, maxsplit=1)
         for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:
@@ -453,10 +480,16 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
             parts += ([(p, True) for p in _repeated(repeat["c"], repeat["t"] or "", times, duration_s)]
                       if repeat else [(part, False)])
     timed, segments = [], [[]]  # segments: the groups between two wholly timed parts
-    for part, once in parts:
+    said = []  # the captions of the parts so far
+    for position, (part, once) in enumerate(parts):
         group, placed = [], []  # group: (caption, own length or None, once, times, period) sharing a slot
         members = [m for c in _together(part) if (m := _TRAILING.sub("", _LEADING.sub("", _clean(c))))]
         for caption in members:
+            stop = _STOPS.match(caption) if position + 1 < len(parts) else None  # last, it is the silence to the end
+            if stop and (not stop["named"] or any(_stems(stop["named"]) <= _stems(c) for c in said)):
+                group.append((caption, 0.0, True, 1, None))  # "then it stops, then X": no time of its own
+                continue
+            said.append(caption)
             caption, scattered = _scattered(caption)
             if scattered:  # over its own span, or in turns over its slot (``times`` None)
                 event = _timed_event(caption, duration_s, once=True)
@@ -522,11 +555,11 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     silent = [e for e in events + timed if _SILENCE.match(e["caption"])]  # a silence keeps its slot only
     for stop in [e for e in events + timed if _STOPS.match(e["caption"]) or _SILENCE.match(e["caption"])]:
         named = stop not in silent and _STOPS.match(stop["caption"])["named"]  # a silence, too, ends what sounds
-        ended = [e for e in events + timed if e["start_time"] < stop["start_time"] < e["end_time"]
-                 and e not in silent and (not named or _stems(named) <= _stems(e["caption"]))]
-        for e in ended:
-            e["end_time"] = stop["start_time"]
-        silent += [stop] if ended or not named else []  # "a car engine stops" alone is a sound
+        before = [e for e in events + timed if e["start_time"] < stop["start_time"] and e not in silent
+                  and e is not stop and (not named or _stems(named) <= _stems(e["caption"]))]
+        for e in before:
+            e["end_time"] = min(e["end_time"], stop["start_time"])
+        silent += [stop] if before or not named else []  # "a car engine stops" alone is a sound
     sounding = [k for k, e in enumerate(events) if all(e is not q for q in silent)]
     events, slot_ends = [events[k] for k in sounding], [slot_ends[k] for k in sounding]
     timed = [e for e in timed if all(e is not q for q in silent)]

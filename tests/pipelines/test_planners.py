@@ -715,3 +715,26 @@ def test_edits_said_in_other_words():
     assert edited("please make the thunder louder") == edited("make the thunder louder")
     with pytest.raises(PlanError, match="is an edit"):
         p.plan("turn down the rain", 10)
+
+
+def test_parts_that_lean_on_a_neighbour_and_stops_that_take_no_time():
+    p = RulesPlanner()
+
+    def placed(text):
+        return sorted((e.caption, round(e.start_s, 3), round(e.end_s, 3)) for e in p.plan(text, 10).events)
+
+    both = [("a dog barks", 0, 10), ("rain falls", 0, 10)]
+    assert placed("while rain falls, a dog barks") == placed("a dog barks, just as rain falls") == both
+    assert placed("at 3 s, a dog barks") == placed("after 3 seconds, a dog barks") == [("a dog barks", 3, 5)]
+    assert placed("at 3 s for 2 s a dog barks") == [("a dog barks", 3, 5)]
+    assert placed("occasionally, a dog barks") == placed("a dog barks now and then")
+    assert placed("a gunshot, then another") == [("a gunshot", 0, 5), ("a gunshot", 5, 10)]
+    assert placed("a gunshot, then two more") == placed("a gunshot three times")
+    assert placed("three knocks on the door in quick succession") == placed("a knock on the door three times")
+    # a stop between two sounds takes no time; a last one is the silence to the end
+    assert placed("rain for 3 s, then it stops, then thunder") == [("rain", 0, 3), ("thunder", 3, 10)]
+    assert placed("footsteps on gravel, then the footsteps stop, then a door slams") == [
+        ("a door slams", 5, 10), ("footsteps on gravel", 0, 5)]
+    assert placed("a dog barks every 2 s, then the barking stops") == [("a dog barks", 0, 5)]
+    with pytest.raises(PlanError, match="'two more' names no sound"):
+        p.plan("two more", 10)
