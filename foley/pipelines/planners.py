@@ -663,6 +663,24 @@ def _match(previous: Plan, target: str) -> int:
     return tied[0]
 
 
+_EVERY_ONE = re.compile(r"^(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+)?(?P<a>.+)$", re.I)
+
+
+def _all_matching(previous: Plan, target: str) -> list[int] | None:
+    """The indices of every event that ``target`` names when it says "all", "every", "each" or
+    "both" ("all the dogs": each bark of "a dog barks now and then"), else None. PlanError when
+    it names none."""
+    every = _EVERY_ONE.match(target.strip())
+    if every is None:
+        return None
+    want = _stems(every["a"])
+    scores = [len(want & _stems(e.caption)) for e in previous.events]
+    if max(scores, default=0) == 0:
+        raise PlanError(f"no event matches {target.strip()!r}; the events are: "
+                        f"{'; '.join(e.caption for e in previous.events)}")
+    return [i for i, score in enumerate(scores) if score == max(scores)]
+
+
 _NUM = r"(-?\d+(?:\.\d+)?)"
 _UNIT = r"\s*(?:s|secs?|seconds?)"
 _BY_S = rf"(?:\s+by\s+{_NUM}(?:{_UNIT})?)?"
@@ -701,7 +719,8 @@ _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y,
               "make X later/earlier [by N s], make X longer/shorter [by N s], make X last N s, "
               "make X louder/quieter [by N dB] (or: turn X up/down), "
               "X every N s, make X faster/slower (a repeated sound); "
-              "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball'; "
+              "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball', "
+              "or all of them to remove, make louder/quieter or take again: 'all the balls'; "
               "and undo (the last turn)")
 # Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope").
 _EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|regenerate|re-?roll|another|shift|turn\s+(?:up|down)|"
@@ -823,73 +842,74 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             for e, was in zip(events, previous.events):
                 e.update(seed=(was.seed_used + 1) % 2**31)
         else:
-            i = _target(previous, m["a"])
-            e = events[i]
-            if kind == "replace" and _SILENCE.match(_clean(m["b"])):  # replaced with nothing: removed
-                events.pop(i)
-            elif kind == "replace":
-                repeat, times = _repeats(_clean(m["b"]))
-                if repeat is not None and repeat["t"] or _TIMED.match(_clean(m["b"])) or _STRAY_TIME.search(m["b"]):
-                    raise PlanError(f"{instruction.strip()!r}: a replacement takes the place and span of what it "
-                                    f"replaces; give it without a time, or remove one and add the other")
-                caption, share = (repeat["c"] if repeat else _clean(m["b"])), (e["end_time"] - e["start_time"]) / times
-                caption, period = _rhythm(caption, counted=times > 1)
-                fill = period is not None or times == 1 and (is_iterative(caption) or e["fill"] and not is_iterative(e["caption"]))
-                fresh = [{**e, "caption": caption, "seed": None, "start_time": e["start_time"] + k * share,
-                          "end_time": e["start_time"] + (k + 1) * share if k + 1 < times else e["end_time"],
-                          "fill": fill, "period_s": period if period is not None else e["period_s"] if fill else None}
-                         for k in range(times)]  # "with X twice": its span shared; a span filled for X's nature is not Y's
-                events[i:i + 1] = fresh
-            elif kind == "retake":  # the same event generated from the next seed
-                e.update(seed=(previous.events[i].seed_used + 1) % 2**31)
-            elif kind == "remove":
-                events.pop(i)
-            elif kind == "rhythm":  # a sound said once now fills its span at that rhythm
-                e.update(fill=True, period_s=_rhythm(text)[1])
-            elif kind == "tempo":
-                if not e["fill"] and is_background(e["caption"]):
-                    raise PlanError(f"{e['caption']!r} is a continuous sound, with no strokes to make "
-                                    f"{m['dir'].lower()}")
-                if not e["fill"]:
-                    raise PlanError(f"{e['caption']!r} plays once; give it a rhythm to repeat at: "
-                                    f"'{m['a']} every N s'")
-                period, _ = repeat_period_s(previous.events[i])
-                new = round(period * (TEMPO_STEP if m["dir"].lower() == "slower" else 1 / TEMPO_STEP), 3)
-                if not PERIOD_RANGE_S[0] <= new <= PERIOD_RANGE_S[1]:
-                    raise PlanError(f"{e['caption']!r} repeats every {period:g} s; {m['dir'].lower()} would be "
-                                    f"{new:g} s, and a rhythm is from {PERIOD_RANGE_S[0]:g} to {PERIOD_RANGE_S[1]:g} s")
-                e.update(period_s=new)
-            elif kind == "move_to":  # an event that reaches an edge of the timeline is cut there
-                start, end = _on_timeline(e["caption"], nums[0], nums[0] + e["end_time"] - e["start_time"], d,
-                                          f"moving it to {nums[0]:g} s")
-                e.update(start_time=start, end_time=end)
-            elif kind == "shift":
-                step = (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "later" else -1)
-                step = max(step, -e["start_time"])  # earlier than 0 s: at 0 s, its length kept
-                start, end = _on_timeline(e["caption"], e["start_time"] + step, e["end_time"] + step, d,
-                                          f"moving it by {step:+g} s")
-                e.update(start_time=start, end_time=end)
-            elif kind == "last":  # "make X last 4 s": from its start, held to the timeline
-                if nums[0] < MIN_LENGTH_S:
-                    raise PlanError(f"{instruction.strip()!r}: a sound lasts at least {MIN_LENGTH_S:g} s (to take "
-                                    f"it out: remove {m['a']})")
-                e.update(end_time=min(d, e["start_time"] + nums[0]))
-            elif kind == "length":
-                step = (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "longer" else -1)
-                span = e["end_time"] - e["start_time"]
-                if span + step < 0.05:
-                    raise PlanError(f"{e['caption']!r} lasts {span:g} s; {-step:g} s shorter leaves it no length "
-                                    f"(remove it, or make it shorter by less)")
-                if step > 0 and e["end_time"] >= d - 1e-3:
-                    raise PlanError(f"{e['caption']!r} already lasts to the end of the {d:g} s timeline")
-                e.update(end_time=min(d, e["end_time"] + step))
-            else:
-                step = (nums[0] if nums else 6.0) * (1 if m["dir"].lower() in ("louder", "up") else -1)
-                gain = e["gain_db"] + step
-                if not GAIN_RANGE_DB[0] <= gain <= GAIN_RANGE_DB[1]:
-                    raise PlanError(f"{e['caption']!r} is at {e['gain_db']:+g} dB; {step:+g} dB would put it at "
-                                    f"{gain:+g} dB, and gains go from {GAIN_RANGE_DB[0]:+g} to {GAIN_RANGE_DB[1]:+g} dB")
-                e.update(gain_db=gain)
+            every = _all_matching(previous, m["a"]) if kind in ("remove", "gain", "retake") else None
+            for i in sorted(every or [_target(previous, m["a"])], reverse=True):  # from the last: removals keep the rest
+                e = events[i]
+                if kind == "replace" and _SILENCE.match(_clean(m["b"])):  # replaced with nothing: removed
+                    events.pop(i)
+                elif kind == "replace":
+                    repeat, times = _repeats(_clean(m["b"]))
+                    if repeat is not None and repeat["t"] or _TIMED.match(_clean(m["b"])) or _STRAY_TIME.search(m["b"]):
+                        raise PlanError(f"{instruction.strip()!r}: a replacement takes the place and span of what it "
+                                        f"replaces; give it without a time, or remove one and add the other")
+                    caption, share = (repeat["c"] if repeat else _clean(m["b"])), (e["end_time"] - e["start_time"]) / times
+                    caption, period = _rhythm(caption, counted=times > 1)
+                    fill = period is not None or times == 1 and (is_iterative(caption) or e["fill"] and not is_iterative(e["caption"]))
+                    fresh = [{**e, "caption": caption, "seed": None, "start_time": e["start_time"] + k * share,
+                              "end_time": e["start_time"] + (k + 1) * share if k + 1 < times else e["end_time"],
+                              "fill": fill, "period_s": period if period is not None else e["period_s"] if fill else None}
+                             for k in range(times)]  # "with X twice": its span shared; a span filled for X's nature is not Y's
+                    events[i:i + 1] = fresh
+                elif kind == "retake":  # the same event generated from the next seed
+                    e.update(seed=(previous.events[i].seed_used + 1) % 2**31)
+                elif kind == "remove":
+                    events.pop(i)
+                elif kind == "rhythm":  # a sound said once now fills its span at that rhythm
+                    e.update(fill=True, period_s=_rhythm(text)[1])
+                elif kind == "tempo":
+                    if not e["fill"] and is_background(e["caption"]):
+                        raise PlanError(f"{e['caption']!r} is a continuous sound, with no strokes to make "
+                                        f"{m['dir'].lower()}")
+                    if not e["fill"]:
+                        raise PlanError(f"{e['caption']!r} plays once; give it a rhythm to repeat at: "
+                                        f"'{m['a']} every N s'")
+                    period, _ = repeat_period_s(previous.events[i])
+                    new = round(period * (TEMPO_STEP if m["dir"].lower() == "slower" else 1 / TEMPO_STEP), 3)
+                    if not PERIOD_RANGE_S[0] <= new <= PERIOD_RANGE_S[1]:
+                        raise PlanError(f"{e['caption']!r} repeats every {period:g} s; {m['dir'].lower()} would be "
+                                        f"{new:g} s, and a rhythm is from {PERIOD_RANGE_S[0]:g} to {PERIOD_RANGE_S[1]:g} s")
+                    e.update(period_s=new)
+                elif kind == "move_to":  # an event that reaches an edge of the timeline is cut there
+                    start, end = _on_timeline(e["caption"], nums[0], nums[0] + e["end_time"] - e["start_time"], d,
+                                              f"moving it to {nums[0]:g} s")
+                    e.update(start_time=start, end_time=end)
+                elif kind == "shift":
+                    step = (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "later" else -1)
+                    step = max(step, -e["start_time"])  # earlier than 0 s: at 0 s, its length kept
+                    start, end = _on_timeline(e["caption"], e["start_time"] + step, e["end_time"] + step, d,
+                                              f"moving it by {step:+g} s")
+                    e.update(start_time=start, end_time=end)
+                elif kind == "last":  # "make X last 4 s": from its start, held to the timeline
+                    if nums[0] < MIN_LENGTH_S:
+                        raise PlanError(f"{instruction.strip()!r}: a sound lasts at least {MIN_LENGTH_S:g} s (to take "
+                                        f"it out: remove {m['a']})")
+                    e.update(end_time=min(d, e["start_time"] + nums[0]))
+                elif kind == "length":
+                    step = (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "longer" else -1)
+                    span = e["end_time"] - e["start_time"]
+                    if span + step < 0.05:
+                        raise PlanError(f"{e['caption']!r} lasts {span:g} s; {-step:g} s shorter leaves it no length "
+                                        f"(remove it, or make it shorter by less)")
+                    if step > 0 and e["end_time"] >= d - 1e-3:
+                        raise PlanError(f"{e['caption']!r} already lasts to the end of the {d:g} s timeline")
+                    e.update(end_time=min(d, e["end_time"] + step))
+                else:
+                    step = (nums[0] if nums else 6.0) * (1 if m["dir"].lower() in ("louder", "up") else -1)
+                    gain = e["gain_db"] + step
+                    if not GAIN_RANGE_DB[0] <= gain <= GAIN_RANGE_DB[1]:
+                        raise PlanError(f"{e['caption']!r} is at {e['gain_db']:+g} dB; {step:+g} dB would put it at "
+                                        f"{gain:+g} dB, and gains go from {GAIN_RANGE_DB[0]:+g} to {GAIN_RANGE_DB[1]:+g} dB")
+                    e.update(gain_db=gain)
         if not events:
             raise PlanError("the edit would leave the plan empty")
         for k, new in enumerate(fresh):  # each another take than the events before it (the later new ones have none yet)

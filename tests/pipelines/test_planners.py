@@ -738,3 +738,18 @@ def test_parts_that_lean_on_a_neighbour_and_stops_that_take_no_time():
     assert placed("a dog barks every 2 s, then the barking stops") == [("a dog barks", 0, 5)]
     with pytest.raises(PlanError, match="'two more' names no sound"):
         p.plan("two more", 10)
+
+
+def test_all_the_takes_of_a_sound_are_edited_together():
+    p = RulesPlanner()
+    bed = p.plan("a dog barks now and then while rain falls", 10)
+    with pytest.raises(PlanError, match="'the dog' matches 3 events"):
+        p.plan("remove the dog", 10, bed)
+    assert [e.caption for e in p.plan("remove all the dogs", 10, bed).events] == ["rain falls"]
+    quieter = p.plan("make all the dogs quieter", 10, bed).events
+    assert [e.gain_db for e in quieter if e.caption == "a dog barks"] == [-6, -6, -6]
+    assert [e.gain_db for e in quieter if e.caption == "rain falls"] == [0]
+    again = p.plan("try every dog again", 10, bed).events
+    assert all(a.seed_used == b.seed_used + 1 for a, b in zip(again, bed.events) if a.caption == "a dog barks")
+    with pytest.raises(PlanError, match="no event matches 'all the cats'"):
+        p.plan("remove all the cats", 10, bed)
