@@ -405,8 +405,8 @@ def _untimed(caption: str) -> tuple[str, float | None]:
 _BARE = re.compile(rf"^(?:and\s+)?(?:(?:again|once\s+more|one\s+more(?:\s+time)?|another(?:\s+one)?)(?:\s+|$))?(?P<when>(?:(?:once|twice|thrice|(?:{_NUMBER}|\d+)\s+"
                    r"times?)(?:\s+|$))?(?:(?:at|from|between|for)\s+\d.*)?)$", re.I)
 _MORE = re.compile(rf"^(?:and\s+)?(?P<n>{_MANY}|\d+)\s+more(?P<t>(?:\s+(?:at|from|between|for)\s+\d.*)?)$", re.I)
-_LEAD_TIME = re.compile(r"^(?P<t>(?:at|from|between)\s+\d[^,]*?\s*(?:s|secs?|seconds?)(?:\s+for\s+\d+(?:\.\d+)?\s*"
-                        r"(?:s|secs?|seconds?))?),?\s+(?P<c>[a-z].*)$", re.I)
+_LEAD_TIME = re.compile(rf"^(?P<t>(?:at|from|between)\s+\d[^,]*?\s*(?:s|secs?|seconds?)(?:\s+for\s+\d+(?:\.\d+)?\s*"
+                        rf"(?:s|secs?|seconds?))?|twice|thrice|(?:{_MANY}|\d+)\s+times),?\s+(?P<c>[a-z].*)$", re.I)
 
 
 def _named(text: str, last: str | None) -> tuple[str, str | None]:
@@ -415,7 +415,7 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
     8 s") given the sound of the part before them, ``last``; and the sound its last part names."""
     members, named = _together(text), []
     for member in members:
-        member = _LEAD_TIME.sub(r"\g<c> \g<t>", _clean(member))  # "at 3 s a dog barks"
+        member = _LEAD_TIME.sub(r"\g<c> \g<t>", _clean(member))  # "at 3 s a dog barks", "twice a dog barks"
         more = _MORE.match(member)  # "two more": the sound before, that many times
         member = f"{last} {more['n']} times{more['t']}" if more and last else member
         bare = _BARE.match(member) if member else None

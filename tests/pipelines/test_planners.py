@@ -728,7 +728,7 @@ def test_parts_that_lean_on_a_neighbour_and_stops_that_take_no_time():
     assert placed("at 3 s, a dog barks") == placed("after 3 seconds, a dog barks") == [("a dog barks", 3, 5)]
     assert placed("at 3 s for 2 s a dog barks") == [("a dog barks", 3, 5)]
     assert placed("occasionally, a dog barks") == placed("a dog barks now and then")
-    assert placed("a gunshot, then another") == [("a gunshot", 0, 5), ("a gunshot", 5, 10)]
+    assert placed("a gunshot, then another") == [("a gunshot", 0, 5), ("a gunshot", 5, 10)] == placed("twice a gunshot")
     assert placed("a gunshot, then two more") == placed("a gunshot three times")
     assert placed("three knocks on the door in quick succession") == placed("a knock on the door three times")
     # a stop between two sounds takes no time; a last one is the silence to the end
