@@ -172,14 +172,15 @@ def _scattered(caption: str) -> tuple[str, bool]:
 
 def _scatter(caption: str, start_s: float, end_s: float) -> list[dict]:
     """The events of a sound said to come "now and then" over [start_s, end_s]: about one every
-    SCATTER_PERIOD_S (at least one), each one sound at an irregular time in its share of the span,
-    the same times for the same caption."""
+    SCATTER_PERIOD_S (at least one), each one sound at an irregular time in its share of the span
+    and lasting until the next begins (a long sound, thunder, is not cut at its share's end), the
+    same times for the same caption."""
     times = max(1, round((end_s - start_s) / SCATTER_PERIOD_S))
     share = (end_s - start_s) / times
     rng = random.Random(caption_seed(caption))
-    return [{"caption": caption, "start_time": start_s + (k + 0.6 * rng.random()) * share,
-             "end_time": start_s + (k + 1) * share if k + 1 < times else end_s, "period_s": None, "fill": False}
-            for k in range(times)]
+    starts = [start_s + (k + 0.6 * rng.random()) * share for k in range(times)]
+    return [{"caption": caption, "start_time": start, "end_time": end, "period_s": None, "fill": False}
+            for start, end in zip(starts, [*starts[1:], end_s])]
 
 
 _SILENCE = re.compile(r"^(?:(?:a\s+(?:short\s+|long\s+)?)?(?:silence|pause|gap)|nothing|quiet)$", re.I)
@@ -285,7 +286,8 @@ def _seconds_text(seconds: float) -> str:
 
 _MARK = re.compile(r"\b(?P<p>at|to)\s+the\s+(?P<n>\d+(?:\.\d+)?)[-\s]?(?:s|secs?|seconds?)\s+mark\b", re.I)  # "at the 3 second mark"
 _AFTER_TIME = re.compile(r"\bafter\s+(?=\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)", re.I)  # "a dog barks after 3 s"
-_SOME_TIMES = {"a couple of times": "twice", "a couple times": "twice", "a few times": "three times"}
+_SOME_TIMES = {"a couple of times": "twice", "a couple times": "twice", "a few times": "three times",
+               "several times": "four times"}
 _SOME = re.compile("|".join(rf"\b{k}\b" for k in _SOME_TIMES), re.I)
 
 
@@ -402,8 +404,9 @@ def _untimed(caption: str) -> tuple[str, float | None]:
 
 
 # A part that names no sound, only when or how often: "again at 6 s", "twice at 6 s", "at 5 s", "again"
-_BARE = re.compile(rf"^(?:and\s+)?(?:(?:again|once\s+more|one\s+more(?:\s+time)?|another(?:\s+one)?)(?:\s+|$))?(?P<when>(?:(?:once|twice|thrice|(?:{_NUMBER}|\d+)\s+"
-                   r"times?)(?:\s+|$))?(?:(?:at|from|between|for)\s+\d.*)?)$", re.I)
+_BARE = re.compile(rf"^(?:and\s+)?(?:(?:again|once\s+more|one\s+more(?:\s+time)?|another(?:\s+one)?)(?:\s+|$))?"
+                   rf"(?P<when>(?:(?:once|twice|thrice|(?:{_NUMBER}|\d+)\s+times?)(?:\s+|$))?"
+                   r"(?:(?:at|from|between|for)\s+\d.*|\d+(?:\.\d+)?\s*(?:s|secs?|seconds?))?)$", re.I)
 _MORE = re.compile(rf"^(?:and\s+)?(?P<n>{_MANY}|\d+)\s+more(?P<t>(?:\s+(?:at|from|between|for)\s+\d.*)?)$", re.I)
 _LEAD_TIME = re.compile(rf"^(?P<t>(?:at|from|between)\s+\d[^,]*?\s*(?:s|secs?|seconds?)(?:\s+for\s+\d+(?:\.\d+)?\s*"
                         rf"(?:s|secs?|seconds?))?|twice|thrice|(?:{_MANY}|\d+)\s+times),?\s+(?P<c>[a-z].*)$", re.I)
@@ -422,7 +425,8 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
         if (bare or more) and not last:
             raise PlanError(f"{_clean(member)!r} names no sound; say which (e.g. 'a door slams {_clean(member)}')")
         if bare:
-            member = f"{last} {bare['when']}".strip()
+            when = bare["when"]
+            member = f"{last} {'at ' if when[:1].isdigit() else ''}{when}".strip()  # "a bell at 2 s, 5 s and 8 s"
         else:
             head = _TRAILING.sub("", _LEADING.sub("", _clean(_TIME_TAIL.sub("", member))))
             try:
