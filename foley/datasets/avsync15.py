@@ -79,7 +79,7 @@ def _cut(job: tuple) -> dict:
 def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipConfig = ClipConfig(),
                      workers: int | None = None, progress: bool = True) -> dict:
     """Validate ROOT, write OUT/{train,test}.jsonl and OUT/test_clips/, and OUT/problems.txt."""
-    root, out = Path(root), Path(out)
+    root, out = Path(root).absolute(), Path(out)  # the manifests name the videos wherever they are read from
     if not (root / "videos").is_dir():
         raise FoleyError(f"{root}: not an AVSync15 folder (no videos/ folder)")
     mapping_path = root / "class_mapping.json"
@@ -127,7 +127,8 @@ def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipC
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
     with worker_map(_cut, jobs, workers) as cut:
         results = list(tqdm(cut, total=len(jobs), disable=not progress, desc="avsync15 clips", unit="clip"))
-    clips = [r for r in results if "error" not in r]
+    clips = [{"video": f"test_clips/{r['id']}.mp4", "audio": f"test_clips/{r['id']}.wav", **r}
+             for r in results if "error" not in r]  # a manifest too: paths relative to its folder
     problems += [f"test clip {r['id']}: {r['error']}" for r in results if "error" in r]
 
     for split, entries in manifests.items():

@@ -2,6 +2,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -52,6 +53,18 @@ def test_prepare_writes_manifests_clips_and_problems(fake_avsync, tmp_path):
         wav, _ = read_audio(out / "test_clips" / f"{c['id']}.wav", sample_rate=None)
         assert wav.shape == (32_000,)
         assert json.loads((out / "test_clips" / f"{c['id']}.json").read_text())["dataset"] == "avsync15"
+    from foley.datasets.manifest import read_manifest
+
+    for manifest in ("train.jsonl", "test_clips.jsonl"):  # manifests wherever they are read from
+        for e in read_manifest(out / manifest):
+            assert Path(e["source"]).is_file() and (out / e["audio"]).is_file()
+
+
+def test_a_relative_root_gives_manifests_that_work_from_anywhere(fake_avsync, tmp_path, monkeypatch):
+    monkeypatch.chdir(fake_avsync.parent)
+    prepare_avsync15(fake_avsync.name, tmp_path / "out", workers=1, progress=False)
+    train = [json.loads(x) for x in (tmp_path / "out" / "train.jsonl").read_text().splitlines()]
+    assert all(Path(e["video"]).is_absolute() and Path(e["video"]).is_file() for e in train)
 
 
 def test_clip_windows():
