@@ -55,6 +55,15 @@ def test_spurious_onsets_lower_ap_not_detection():
     assert noisy.onset_ap < clean.onset_ap and noisy.onset_count_acc == 0.0
 
 
+def test_a_missed_onset_lowers_ap_only_below_a_false_one():
+    """The published formula: a miss is a positive of score 0. Without false onsets the AP
+    stays 1 however many are missed; detection accuracy counts them."""
+    first_only = onset_scores(clicks(GT_TIMES[:1]), SR, gt_onsets_s=GT_TIMES, duration_s=2.0)
+    assert first_only.onset_detection_acc == 0.25 and first_only.onset_ap == pytest.approx(1.0, abs=1e-9)
+    with_false = onset_scores(clicks([GT_TIMES[0], 1.0]), SR, gt_onsets_s=GT_TIMES, duration_s=2.0)
+    assert with_false.onset_detection_acc == 0.25 and with_false.onset_ap < 0.9
+
+
 def test_empty_cases():
     silence = np.zeros(2 * SR, np.float32)
     wav = clicks(GT_TIMES)
