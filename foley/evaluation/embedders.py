@@ -184,7 +184,20 @@ def _load_state(path: str | os.PathLike, what: str) -> dict:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception:  # noqa: BLE001 - any unreadable checkpoint is the user's file problem
         raise FoleyError(f"{path}: cannot read {what} weights: not a PyTorch checkpoint of plain tensors") from None
+    if not isinstance(state, dict):
+        raise FoleyError(f"{path}: not {what} weights (a checkpoint holds a dict of tensors, this one a "
+                         f"{type(state).__name__})")
     return state
+
+
+def _load_into(model: nn.Module, state: dict, path: str | os.PathLike, what: str) -> None:
+    """``model.load_state_dict(state)``, a mismatch said in one line naming the file."""
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, TypeError, AttributeError) as e:  # missing, unexpected or misshapen tensors
+        first = next((line.strip() for line in str(e).splitlines()[1:] if line.strip()), str(e))
+        first = first if len(first) <= 120 else first[:117] + "..."
+        raise FoleyError(f"{Path(path).expanduser()}: not {what} weights ({first})") from None
 
 
 class TorchEmbedder:
@@ -198,17 +211,17 @@ class TorchEmbedder:
     @classmethod
     def vggish(cls, weights: str | os.PathLike, cfg: VGGishConfig = VGGishConfig(), device="cpu") -> "TorchEmbedder":
         model = VGGish(cfg)
-        model.load_state_dict(_load_state(weights, "VGGish"))
+        _load_into(model, _load_state(weights, "VGGish"), weights, "VGGish")
         return cls("vggish", model, device)
 
     @classmethod
     def panns_cnn14_16k(cls, weights: str | os.PathLike, cfg: Cnn14Config = Cnn14Config(), device="cpu") -> "TorchEmbedder":
         state = _load_state(weights, "PANNs Cnn14-16k")
-        state = state.get("model", state)
+        state = state["model"] if isinstance(state.get("model"), dict) else state
         # The released file also stores the STFT/mel front end as buffers; ours are computed.
         state = {k: v for k, v in state.items() if not k.startswith(("spectrogram_extractor.", "logmel_extractor."))}
         model = Cnn14(cfg)
-        model.load_state_dict(state)
+        _load_into(model, state, weights, "PANNs Cnn14-16k")
         return cls("panns-cnn14-16k", model, device)
 
     @torch.no_grad()

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -114,6 +116,13 @@ def test_embedder_errors(tmp_path):
     (tmp_path / "bad.pth").write_text("not a checkpoint")
     with pytest.raises(FoleyError, match="cannot read PANNs Cnn14-16k weights"):
         get_embedder(f"panns:{tmp_path / 'bad.pth'}")
+    torch.save([1, 2], tmp_path / "list.pth")
+    torch.save({"features.0.weight": torch.zeros(2, 2)}, tmp_path / "other.pth")
+    for spec, said in ((f"vggish:{tmp_path / 'list.pth'}", "list.pth: not VGGish weights (a checkpoint holds a dict"),
+                       (f"panns:{tmp_path / 'other.pth'}", "other.pth: not PANNs Cnn14-16k weights (Missing key"),
+                       (f"vggish:{tmp_path / 'other.pth'}", "other.pth: not VGGish weights (")):
+        with pytest.raises(FoleyError, match=re.escape(said)):
+            get_embedder(spec)
 
 
 def test_pca_projection_keeps_the_leading_directions():
