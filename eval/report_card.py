@@ -86,6 +86,8 @@ def main() -> None:
         blocks = np.concatenate([embed_audio(embedder, *read_audio(e["audio"], sample_rate=None)) for e in train])
         fad_embedder = PCAEmbedder(embedder, blocks, args.fad_pca)
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise FoleyError(f"{out}: a file is in the place of the card's folder; choose another --out")
     entries = load_manifest(args.data, args.split)[: args.n]
     if not entries:
         raise FoleyError(f"{args.data}: the {args.split} split holds no clips")
