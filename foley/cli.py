@@ -155,15 +155,16 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.metric == "onset":
         result = evaluate_onsets(pair_files(args.pred, args.ref), _onset_config(args), gt=args.gt, workers=args.workers)
         s = result["summary"]
-        print(f"onset ({result['mode']} mode, ground truth {result['ground_truth']}, delta {args.delta} s, "
+        delta = f"deltas 0.1 to {args.delta} s" if args.multi_delta else f"delta {args.delta} s"
+        print(f"onset ({result['mode']} mode, ground truth {result['ground_truth']}, {delta}, "
               f"{s['n_clips']} clips): onset-count acc {s['onset_count_acc']:.4f}, "
               f"detection acc {s['onset_detection_acc']:.4f}, AP {s['onset_ap']:.4f}"
               + (f" ({s['onset_ap_undefined_clips']} clips without reference onsets left out of detection acc and AP)"
                  if s["onset_ap_undefined_clips"] else ""))
         if odd := result["length_mismatches"]:
-            print(f"foley: warning: {len(odd)} of {s['n_clips']} generated clips are not as long as their reference "
-                  f"(e.g. {odd[0]['stem']}: {odd[0]['pred_s']:g} s against {odd[0]['ref_s']:g} s); "
-                  "are these the right folders?", file=sys.stderr)
+            print(f"foley: warning: {len(odd)} of {s['n_clips']} generated clips differ in length from their reference "
+                  f"(e.g. {odd[0]['stem']}: {odd[0]['pred_s']:g} s against {odd[0]['ref_s']:g} s; each is scored over "
+                  "its reference's length); are these the right folders?", file=sys.stderr)
     elif args.metric == "fad":
         from .evaluation.embedders import get_embedder
 
