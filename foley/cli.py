@@ -880,7 +880,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--out", type=path_arg, required=True, help="report folder")
             p.add_argument("--mkl", metavar="panns:PATH", help="also MKL with these PANNs weights (default: the "
                            "--embedder's, when it is panns)")
-            p.add_argument("--max-plots", type=int, default=12, help="clips plotted (lowest AP first)")
+            p.add_argument("--max-plots", type=number_arg(0, integer=True), default=12,
+                           help="clips plotted (lowest AP first; 0: none)")
         p.set_defaults(func=_cmd_eval)
     clap = ev_sub.add_parser("clap", help="CLAP score: audio-caption cosine similarity (text-to-audio)")
     clap.add_argument("--audio", type=path_arg, required=True, help="folder of generated audio")
