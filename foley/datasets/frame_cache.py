@@ -52,6 +52,8 @@ def extract_features(encoder: FrameEncoder, manifests: list[str | os.PathLike], 
     from tqdm import tqdm
 
     entries = [e for m in manifests for e in read_manifest(m)]
+    if not entries:
+        raise FoleyError(f"{', '.join(map(str, manifests))}: no clips to encode (an empty manifest?)")
     ids = [e["id"] for e in entries]
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)

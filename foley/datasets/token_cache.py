@@ -46,6 +46,8 @@ def cache_tokens(tokenizer: UnitTokenizer, manifest: str | os.PathLike, out: str
     from tqdm import tqdm
 
     entries = read_manifest(manifest, media=("audio", "video"))
+    if not entries:
+        raise FoleyError(f"{manifest}: no clips to tokenize (an empty manifest?)")
     out = Path(out)
     token_dir = out / "tokens"
     token_dir.mkdir(parents=True, exist_ok=True)
