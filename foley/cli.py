@@ -185,6 +185,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
                               mkl_classifier=get_embedder(_panns(args.mkl)) if args.mkl else None)
         s = result["robust"]["summary"]
         print(f"report written to {args.out}/index.html ({result['n_clips']} clips; robust AP {s['onset_ap']:.4f})")
+        for name in ("fad", "mkl"):  # a figure the report could not compute is said here too, not only in it
+            if (part := result.get(name)) and "error" in part:
+                print(f"foley: warning: no {name.upper()} in the report: {part['error']}", file=sys.stderr)
     _write_json(args.json, result)
     return 0
 

@@ -109,7 +109,8 @@ def _build_tower(config: FrameEncoderConfig, load_weights: bool) -> nn.Module:
                                            force_preprocess_cfg=config.preprocess)
     except RuntimeError as e:
         raise FoleyError(f"cannot build open_clip model {config.model!r} "
-                         f"(pretrained {config.pretrained!r}): {str(e).splitlines()[0]}") from None
+                         f"(pretrained {config.pretrained!r}): {str(e).splitlines()[0].split(' Available:')[0]}"
+                         " (open_clip.list_models() names them)") from None
     return model.visual
 
 

@@ -172,3 +172,17 @@ def test_worker_pool_on_an_empty_numba_cache_leaves_a_cache_a_new_process_can_us
     assert proc.returncode == 0, proc.stderr[-2000:]
     float64, float32 = proc.stdout.split()
     assert float64 == float32 and int(float64) >= 3  # tone bursts at 0.25, 0.5 and 0.75 s (and at 0)
+
+
+def test_cli_report_says_a_figure_it_could_not_compute(synth_test, tmp_path, monkeypatch, capsys):
+    import foley.evaluation.report as report
+    from foley.cli import main
+
+    def without_fad(*args, **kwargs):
+        result = write_report(*args, **kwargs)
+        return {**result, "fad": {"embedder": "logmel-stats", "error": "too few embeddings (3) for a covariance"}}
+
+    monkeypatch.setattr(report, "write_report", without_fad)
+    assert main(["eval", "report", "--pred", str(synth_test), "--ref", str(synth_test), "--out", str(tmp_path / "r"),
+                 "--max-plots", "0", "--workers", "1"]) == 0
+    assert "foley: warning: no FAD in the report: too few embeddings (3) for a covariance" in capsys.readouterr().err
