@@ -131,8 +131,7 @@ def _repeats(text: str) -> tuple[re.Match | None, int]:
         repeat = _REPEAT.match(f"{repeat['c'][:said_late.start()]} {repeat['n']}{said_late.group()}")
     times = _count(repeat["n"])
     if _OCCASIONALLY.search(repeat["c"]):  # "a dog barks once in a while twice"
-        raise PlanError(f"{_clean(_OCCASIONALLY.sub(' ', repeat['c']))!r} {repeat['n']} now and then: give a count "
-                        f"('twice'), a rhythm ('every 2 s') or 'now and then', one of them")
+        raise PlanError(f"{_clean(_OCCASIONALLY.sub(' ', repeat['c']))!r} {repeat['n']} now and then: {_HOW_OFTEN}")
     if re.search(r"\b(?:or|to)$", repeat["c"], re.I):  # "once or twice", "two or three times"
         raise PlanError(f"{text!r} gives a choice of counts; give one ('twice', '3 times')")
     again = _REPEAT.match(repeat["c"]) or _MID_COUNT.match(repeat["c"])
@@ -154,6 +153,7 @@ _SCATTERED = re.compile(r"\s*\b(?:(?:every\s+)?now\s+and\s+(?:then|again)|once\s
                         r"|every\s+so\s+often|at\s+times|occasionally|sporadically|intermittently)\b", re.I)
 _OCCASIONALLY = re.compile(r"\s*\boccasionally\b|^(?:the\s+|an?\s+)?occasional\s+", re.I)  # "occasional thunder" too
 SCATTER_PERIOD_S = 3.0
+_HOW_OFTEN = "give a count ('twice'), a rhythm ('every 2 s') or 'now and then', one of them"
 
 
 def _scattered(caption: str) -> tuple[str, bool]:
@@ -165,8 +165,7 @@ def _scattered(caption: str) -> tuple[str, bool]:
     if not rest:
         raise PlanError("'now and then' names no sound; say which ('a dog barks now and then')")
     if _repeats(_TIMED_TAIL.sub("", rest))[0] is not None or _EVERY.search(rest):
-        raise PlanError(f"{rest!r} now and then: give a count ('twice'), a rhythm ('every 2 s') or 'now and then', "
-                        f"one of them")
+        raise PlanError(f"{rest!r} now and then: {_HOW_OFTEN}")
     return rest, True
 
 
