@@ -300,8 +300,8 @@ SILENT_NOTE = "no sound events found; the Foley track is silent"
 def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.ndarray, int]],
              options: OutputOptions, silent_note: str | Callable[[Path], str]) -> tuple[list[str], bool]:
     """Write one video's outputs; returns the notes for the summary and whether the Foley track
-    is heard (not silent). Every check that can
-    fail does so before generating; the wav and the video reach their final paths together."""
+    is heard (not silent). Every check that can fail does so before generating; the wav and the
+    video reach their final paths together."""
     info = probe_video(video)
     if info.frame_count < 2:
         raise MediaError(f"{video}: a still image ({info.codec}, one frame), not a video")
