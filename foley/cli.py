@@ -161,6 +161,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
               f"detection acc {s['onset_detection_acc']:.4f}, AP {s['onset_ap']:.4f}"
               + (f" ({s['onset_ap_undefined_clips']} clips without reference onsets left out of detection acc and AP)"
                  if s["onset_ap_undefined_clips"] else ""))
+        if (bare := result["unannotated"]) and args.gt == "auto":
+            print(f"foley: warning: {len(bare)} of {s['n_clips']} references have no annotated onsets (e.g. "
+                  f"{bare[0]}.json), so onsets were detected on every reference", file=sys.stderr)
         if odd := result["length_mismatches"]:
             print(f"foley: warning: {len(odd)} of {s['n_clips']} generated clips differ in length from their reference "
                   f"(e.g. {odd[0]['stem']}: {odd[0]['pred_s']:g} s against {odd[0]['ref_s']:g} s; each is scored over "

@@ -161,6 +161,9 @@ def evaluate_onsets(pairs: list[Pair], cfg: OnsetConfig = OnsetConfig(), gt: str
                               for c in clips if abs(c["lengths_s"][0] - c["lengths_s"][1]) > LENGTH_TOLERANCE_S],
         "mode": cfg.mode,
         "ground_truth": gt,
+        # References without annotated onsets where others have them: why "auto" detected them on all.
+        "unannotated": [p.stem for p in pairs if not (p.sidecar and "onsets_s" in p.sidecar)]
+        if gt == "detected" and any(p.sidecar and "onsets_s" in p.sidecar for p in pairs) else [],
         "delta_s": cfg.delta_s,
         "multi_delta": cfg.multi_delta,
         "summary": mean_scores([c["scores"] for c in clips]),

@@ -186,3 +186,18 @@ def test_cli_report_says_a_figure_it_could_not_compute(synth_test, tmp_path, mon
     assert main(["eval", "report", "--pred", str(synth_test), "--ref", str(synth_test), "--out", str(tmp_path / "r"),
                  "--max-plots", "0", "--workers", "1"]) == 0
     assert "foley: warning: no FAD in the report: too few embeddings (3) for a covariance" in capsys.readouterr().err
+
+
+def test_cli_says_which_reference_made_auto_detect_the_onsets(synth_test, tmp_path, capsys):
+    from foley.cli import main
+
+    ref = tmp_path / "ref"
+    shutil.copytree(synth_test, ref)
+    side = sorted(ref.glob("*.json"))[0]
+    side.write_text(json.dumps({k: v for k, v in json.loads(side.read_text()).items() if k != "onsets_s"}))
+    result = evaluate_onsets(pair_files(synth_test, ref), workers=1)
+    assert result["ground_truth"] == "detected" and result["unannotated"] == [side.stem]
+    assert main(["eval", "onset", "--pred", str(synth_test), "--ref", str(ref), "--workers", "1"]) == 0
+    assert (f"1 of 8 references have no annotated onsets (e.g. {side.stem}.json), so onsets were detected on "
+            "every reference") in capsys.readouterr().err
+    assert evaluate_onsets(pair_files(synth_test, synth_test), workers=1)["unannotated"] == []
