@@ -472,9 +472,9 @@ def _compose_turn(args: argparse.Namespace) -> int:
         print(f"note: {held_note(stats.held_db)}", file=sys.stderr)
     events = f"{len(plan.events)} event{'s' if len(plan.events) != 1 else ''}"
     takes = stats.generated + stats.reused  # a filled or repeated event is several takes
-    print(f"wrote {out}: {events}" + (f" ({takes} takes)" if takes != len(plan.events) else "")
-          + f", {stats.generated} generated, {stats.reused} reused from the cache, {stats.seconds:.1f} s ({sampler.steps} {sampler.scheduler} steps, guidance "
-          f"{sampler.guidance:g})")
+    takes_said = f" ({takes} takes)" if takes != len(plan.events) else ""
+    print(f"wrote {out}: {events}{takes_said}, {stats.generated} generated, {stats.reused} reused from the cache, "
+          f"{stats.seconds:.1f} s ({sampler.steps} {sampler.scheduler} steps, guidance {sampler.guidance:g})")
     if timeline:
         print(f"wrote {timeline}: the plan over the spectrogram")
     return 0

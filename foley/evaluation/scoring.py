@@ -101,10 +101,15 @@ def read_sidecar(path: Path) -> dict:
     return sidecar
 
 
+def _annotated(pair: Pair) -> bool:
+    """The reference has annotated onsets (a sidecar with ``onsets_s``)."""
+    return bool(pair.sidecar and "onsets_s" in pair.sidecar)
+
+
 def resolve_gt(pairs: list[Pair], gt: str, cfg: OnsetConfig) -> str:
     """'annotated' or 'detected' ground truth; 'auto' picks annotations when every
     reference has them (robust mode only: the reference protocol detects them)."""
-    annotated = all(p.sidecar and "onsets_s" in p.sidecar for p in pairs)
+    annotated = all(map(_annotated, pairs))
     if gt == "auto":
         return "annotated" if annotated and cfg.mode == "robust" else "detected"
     if gt == "annotated":
@@ -162,8 +167,8 @@ def evaluate_onsets(pairs: list[Pair], cfg: OnsetConfig = OnsetConfig(), gt: str
         "mode": cfg.mode,
         "ground_truth": gt,
         # References without annotated onsets where others have them: why "auto" detected them on all.
-        "unannotated": [p.stem for p in pairs if not (p.sidecar and "onsets_s" in p.sidecar)]
-        if gt == "detected" and any(p.sidecar and "onsets_s" in p.sidecar for p in pairs) else [],
+        "unannotated": [p.stem for p in pairs if not _annotated(p)] if gt == "detected" and any(map(_annotated, pairs))
+        else [],
         "delta_s": cfg.delta_s,
         "multi_delta": cfg.multi_delta,
         "summary": mean_scores([c["scores"] for c in clips]),

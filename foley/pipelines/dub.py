@@ -167,7 +167,8 @@ class FoleyPipeline:
     WINDOW_BATCH = 4
 
     def __init__(self, config: PipelineConfig, frame_encoder, lm, tokenizer, backbone, adapter,
-                 time: TimeBase | None = None, frame_stats=None, caption_probe=None):
+                 time: TimeBase | None = None, frame_stats=None, caption_probe=None,
+                 backbone_dir: str | None = None):
         config.check()
         if config.window_s > backbone.mel.width_s + 1e-6:
             raise FoleyError(f"window_s {config.window_s} exceeds the backbone's width {backbone.mel.width_s:.2f} s")
@@ -188,7 +189,7 @@ class FoleyPipeline:
             raise FoleyError(f"the caption probe reads {len(caption_probe.mean)}-d features but the frame encoder "
                              f"gives {frame_encoder.dim}-d (a probe of another encoder's features?)")
         self.caption_probe = caption_probe  # CaptionProbe or None
-        self.backbone_dir: str | None = None  # the backbone's folder, where its sounds.json may list what it learned
+        self.backbone_dir = backbone_dir  # the backbone's folder, where its sounds.json may list what it learned
         adapter.attach(backbone.unet)
 
     @classmethod
@@ -220,15 +221,14 @@ class FoleyPipeline:
         lm = TokenLM.from_pretrained(where("lm"), device=str(dev),
                                      dtype=torch.bfloat16 if bf16_supported(dev) else torch.float32)
         lm.merge_lora()  # inference only: LoRA and the new token rows folded in, the same tokens, faster
-        pipeline = cls(config,
-                       FrameEncoder.from_pretrained(where("frame_encoder"), device=str(dev)),
-                       lm,
-                       UnitTokenizer.from_pretrained(where("tokenizer")),
-                       backbone, adapter,
-                       frame_stats=FrameStats.load(paths["frame_stats"]) if "frame_stats" in paths else None,
-                       caption_probe=CaptionProbe.load(paths["caption_probe"]) if "caption_probe" in paths else None)
-        pipeline.backbone_dir = str(where("backbone"))
-        return pipeline
+        return cls(config,
+                   FrameEncoder.from_pretrained(where("frame_encoder"), device=str(dev)),
+                   lm,
+                   UnitTokenizer.from_pretrained(where("tokenizer")),
+                   backbone, adapter,
+                   frame_stats=FrameStats.load(paths["frame_stats"]) if "frame_stats" in paths else None,
+                   caption_probe=CaptionProbe.load(paths["caption_probe"]) if "caption_probe" in paths else None,
+                   backbone_dir=str(where("backbone")))
 
     def save_config(self, directory: str | os.PathLike) -> None:
         atomic_write_text(Path(directory) / CONFIG_NAME, json.dumps(self.config.to_dict(), indent=1) + "\n")

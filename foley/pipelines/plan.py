@@ -305,15 +305,16 @@ def _other_statement(text: str) -> str | None:
     """The first call in ``text`` that is not a generate(...) call and that stands alone as a
     statement of it read as Python source (parsed by ast, never run: "print('x')"), or that is
     a dotted call anywhere outside quotes ("Auffusion.generat(" after words, or assigned); or None."""
+    source = textwrap.dedent(text)
     try:
-        body = ast.parse(textwrap.dedent(text)).body
+        body = ast.parse(source).body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         body = []
     for node in body:
         if isinstance(node, ast.Expr) and isinstance(call := node.value, ast.Call):
             name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
             if name.lower() != "generate":
-                return ast.get_source_segment(textwrap.dedent(text), node)[:80]
+                return ast.get_source_segment(source, node)[:80]
     unquoted = _QUOTED.sub("''", text)
     other = next((m for m in _DOTTED_CALL.finditer(unquoted) if not m[0].rstrip("( ").lower().endswith(".generate")), None)
     return other[0].rstrip("( ") + "(...)" if other else None

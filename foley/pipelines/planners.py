@@ -627,6 +627,16 @@ _AT = re.compile(r"^(?P<a>.+?)\s+(?:at|around)\s+(-?\d+(?:\.\d+)?)\s*(?:s|secs?|
 _ORDINAL = re.compile(rf"^(?:the\s+)?(?P<n>{'|'.join(_ORDINALS)})\s+(?P<a>.+)$", re.I)
 
 
+def _scores(previous: Plan, words: str, target: str) -> list[int]:
+    """How many word stems each event's caption shares with ``words``; PlanError naming the
+    events when none shares one (``target``: the words as the edit gave them)."""
+    want = _stems(words)
+    scores = [len(want & _stems(e.caption)) for e in previous.events]
+    if max(scores, default=0) == 0:
+        raise PlanError(f"no event matches {target!r}; the events are: {'; '.join(e.caption for e in previous.events)}")
+    return scores
+
+
 def _match(previous: Plan, target: str) -> int:
     """Index of the event whose caption shares most words with ``target``. Several equally
     good: ``target`` says which by a time ("the ball at 6 s": the one playing then, else the
@@ -634,12 +644,9 @@ def _match(previous: Plan, target: str) -> int:
     target = target.strip()
     at = _AT.match(target)
     ordinal = None if at else _ORDINAL.match(target)
-    want = _stems(at["a"] if at else ordinal["a"] if ordinal else target)
-    scores = [len(want & _stems(e.caption)) for e in previous.events]
-    best = max(scores, default=0)
-    if best == 0:
-        names = "; ".join(e.caption for e in previous.events)
-        raise PlanError(f"no event matches {target!r}; the events are: {names}")
+    words = at["a"] if at else ordinal["a"] if ordinal else target
+    scores = _scores(previous, words, target)
+    best = max(scores)
     tied = [i for i, score in enumerate(scores) if score == best]  # in time order, as a plan's events are
     if at:
         t = float(at.group(2))
@@ -655,7 +662,7 @@ def _match(previous: Plan, target: str) -> int:
         if n >= len(tied):
             raise PlanError(f"{target!r}: there are {len(tied)} such events")
         return tied[n]
-    exact = [i for i in tied if _stems(previous.events[i].caption) == want]
+    exact = [i for i in tied if _stems(previous.events[i].caption) == _stems(words)]
     if len(tied) > 1 and len(exact) == 1:  # "the rain" is "rain", not "rain on a tin roof"
         return exact[0]
     if len(tied) > 1:
@@ -676,11 +683,7 @@ def _all_matching(previous: Plan, target: str) -> list[int] | None:
     every = _EVERY_ONE.match(target.strip())
     if every is None:
         return None
-    want = _stems(every["a"])
-    scores = [len(want & _stems(e.caption)) for e in previous.events]
-    if max(scores, default=0) == 0:
-        raise PlanError(f"no event matches {target.strip()!r}; the events are: "
-                        f"{'; '.join(e.caption for e in previous.events)}")
+    scores = _scores(previous, every["a"], target.strip())
     return [i for i, score in enumerate(scores) if score == max(scores)]
 
 
