@@ -49,8 +49,10 @@ def _comma_said(number: str) -> str:
     return f"{number!r}: a comma separates sounds; give each sound its own time ('X at 1 s, X at 2 s')"
 
 
-_SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwards|before)\b|[,;]|\.\s|\s[-\u2013\u2014]+\s)\s*",
-                  re.I)
+# "and again" with no time of its own is the sound again after it ("a horse neighs at 2 s and again")
+_SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwards|before"
+                  r"|(?<!\bagain\s)and(?=\s+(?:again|once\s+more|one\s+more\s+time)(?:\s*[,;.]|\s*$|\s+then\b)))\b"
+                  r"|[,;]|\.\s|\s[-\u2013\u2014]+\s)\s*", re.I)
 # "and" before a number is part of a time ("between 2 and 4 s"), not two sounds; an "as" that
 # compares ("twice as loud", "as big as", group "compare"; but "twice as rain falls") is none either.
 _SIM = re.compile(r"\s+(?:(?P<compare>as\s+(?!well\b)\w+\s+as|(?:twice|thrice|times|half|so)\s+as\s+\w+(?=\s*$|\s+as\b))(?=\s|$)"
@@ -90,13 +92,22 @@ _TWO_VERBS = re.compile(r"[a-z]*[^s\W]s\s+and\s+[a-z]*[^s\W]s(?:\s+(?:once|twice
                         r"for|every|in|on|into|to|away|off|up|down|out|back|[a-z]+ly\b).*)?", re.I)
 
 
+# Pairs that are one thing ("pots and pans clatter", "a saw moves back and forth"), not two sounds
+_PAIR = re.compile(r"\b(?:back\s+and\s+forth|to\s+and\s+fro|on\s+and\s+off|off\s+and\s+on|up\s+and\s+down|in\s+and\s+out"
+                   r"|over\s+and\s+over|again\s+and\s+again|round\s+and\s+round|pots\s+and\s+pans|knives?\s+and\s+forks?"
+                   r"|rock\s+and\s+roll|salt\s+and\s+pepper|nuts\s+and\s+bolts|bits\s+and\s+pieces|odds\s+and\s+ends"
+                   r"|cups?\s+and\s+saucers?|hammer\s+and\s+(?:chisel|nails?)|horse\s+and\s+(?:cart|carriage))\b", re.I)
+
+
 def _together(part: str) -> list[str]:
     """``part`` split at its simultaneity words (``_SIM``: "rain while a dog barks")."""
     pieces, start = [], 0
     found = list(_SIM.finditer(part))
+    pairs = [m.span() for m in _PAIR.finditer(part)]
     for m, after in zip(found, [*found[1:], None]):
         joined = part[part.rfind(" ", 0, m.start()) + 1:after.start() if after else len(part)]
-        if not m["compare"] and not _TWO_VERBS.fullmatch(joined):
+        in_pair = any(a < m.end() and m.start() < b for a, b in pairs)
+        if not m["compare"] and not in_pair and not _TWO_VERBS.fullmatch(joined):
             pieces.append(part[start:m.start()])
             start = m.end()
     return [*pieces, part[start:]]
@@ -245,10 +256,17 @@ def _fills(caption: str, spanned: bool, once: bool, period_s: float | None) -> b
     return period_s is not None or not once and (spanned or is_iterative(caption))
 
 
+# Words that ask for a sound again and again over its span ("a bell rings repeatedly"); the plan's
+# caption is said without them
+_AGAIN_AND_AGAIN = re.compile(r"\s*\b(?:repeatedly|over\s+and\s+over(?:\s+again)?|again\s+and\s+again|time\s+after\s+time"
+                              r"|continuously|constantly|non-?stop|on\s+and\s+on)\b", re.I)
+
+
 def is_iterative(caption: str) -> bool:
-    """A sound that goes on step after step (footsteps, hooves, hammering, dripping, ...): a plan
-    event for it fills its span (``Event.fill``) unless the text says "once"."""
-    return stroke_period_s(caption) is not None
+    """A sound that goes on step after step (footsteps, hooves, hammering, dripping, ...), or one
+    said to come again and again ("repeatedly", "over and over"): a plan event for it fills its
+    span (``Event.fill``) unless the text says "once"."""
+    return stroke_period_s(caption) is not None or bool(_AGAIN_AND_AGAIN.search(caption))
 
 
 MIN_LENGTH_S = 0.05  # a part said to last less names no sound
@@ -285,6 +303,9 @@ def _seconds_text(seconds: float) -> str:
 
 _MARK = re.compile(r"\b(?P<p>at|to)\s+the\s+(?P<n>\d+(?:\.\d+)?)[-\s]?(?:s|secs?|seconds?)\s+mark\b", re.I)  # "at the 3 second mark"
 _AFTER_TIME = re.compile(r"\bafter\s+(?=\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)", re.I)  # "a dog barks after 3 s"
+# the "and" of a list of times ("at 2 s and 5 s", "at 2 s, 5 s and 8 s"; not "between 2 s and 4 s")
+_TIME_LIST = re.compile(r"(?P<head>(?:\bat\s+|,\s*)\d+(?:\.\d+)?\s*(?:s|secs?|seconds?))\s+and\s+"
+                        r"(?=(?:at\s+)?\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)", re.I)
 _SOME_TIMES = {"a couple of times": "twice", "a couple times": "twice", "a few times": "three times",
                "several times": "four times"}
 _SOME = re.compile("|".join(rf"\b{k}\b" for k in _SOME_TIMES), re.I)
@@ -302,6 +323,8 @@ def in_seconds(text: str) -> str:
     text = _IN_UNIT.sub(unit, text)
     text = _CLOCK.sub(lambda m: (m["p"] or "") + _seconds_text(60 * int(m["m"]) + float(m["s"])), text)
     text = _AFTER_TIME.sub("at ", _MARK.sub(lambda m: f"{m['p']} {m['n']} s", text))
+    while (listed := _TIME_LIST.sub(r"\g<head>, ", text)) != text:  # "at 2 s, 5 s and 8 s": one after another
+        text = listed
     return _SOME.sub(lambda m: _SOME_TIMES[m[0].lower()], text)
 
 
@@ -416,8 +439,13 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
     and again at 6 s", "a door slams at 2 s, then twice at 6 s", "a bell at 2 s, at 5 s and at
     8 s") given the sound of the part before them, ``last``; and the sound its last part names."""
     members, named = _together(text), []
+    lead = _LEAD_TIME.match(_clean(members[0]))
+    # "at 3 s, X and Y": both at 3 s (a background, rain, keeps its slot), "from 2 to 6 s, X and Y" both then
+    scope = lead["t"] if lead and lead["t"][:1].lower() in "afb" else None
     for member in members:
         member = _LEAD_TIME.sub(r"\g<c> \g<t>", _clean(member))  # "at 3 s a dog barks", "twice a dog barks"
+        if scope and not _TIME_TAIL.search(member) and not (scope[:2].lower() == "at" and is_background(member)):
+            member = f"{member} {scope}"
         more = _MORE.match(member)  # "two more": the sound before, that many times
         member = f"{last} {more['n']} times{more['t']}" if more and last else member
         bare = _BARE.match(member) if member else None
@@ -459,6 +487,23 @@ def _joined(pieces: list[str]) -> list[str]:
     return out
 
 
+def _listed(text: str) -> str:
+    """``text`` with the "and" that ends a list of sounds in turn made one more comma: "a dog
+    barks, a cat meows and a bird sings" is three sounds one after another, as with ", and". Not
+    after a part that says only when ("at 3 s, a dog barks and a cat meows": both at 3 s) or a
+    clause of simultaneity ("while rain falls, ...")."""
+    seps = list(_SEQ.finditer(text))
+    if not seps or seps[-1].group().strip() != ",":
+        return text
+    before = _clean(text[seps[-2].end() if len(seps) > 1 else 0:seps[-1].start()])
+    tail = text[seps[-1].end():]
+    joins = list(_SIM.finditer(tail))
+    if (not before or _WHILE.match(before) or _WHEN_ONLY.match(before) or _BARE.match(before)
+            or len(joins) != 1 or joins[0].group().strip().lower() != "and" or len(_together(tail)) != 2):
+        return text
+    return f"{text[:seps[-1].end()]}{tail[:joins[0].start()]}, {tail[joins[0].end():]}"
+
+
 def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3) -> Plan:
     """Lay a description's parts on the timeline, in order. A part with its own times ("at T s",
     "from A to B s") is placed there; the parts between two such (or an edge of the timeline)
@@ -475,7 +520,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     that do not fit."""
     parts = []  # (text, once): once, a part is one sound ("X once", one of "X twice")
     last = None  # the sound the part before names
-    for seq in _joined([s for s in _SEQ.split(_SCATTERED.sub(" occasionally", in_seconds(description))) if s and s.strip()]):
+    text = _listed(_SCATTERED.sub(" occasionally", in_seconds(description)))
+    for seq in _joined([s for s in _SEQ.split(text) if s and s.strip()]):
         seq, last = _named(seq, last)
         before_after = _AFTER.split(seq, maxsplit=1)
         for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:
@@ -568,6 +614,12 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     timed = [e for e in timed if all(e is not q for q in silent)]
     if not events and not timed:
         raise PlanError("the description names no sound")
+    for e in events + timed:
+        said, e["caption"] = e["caption"], _clean(_AGAIN_AND_AGAIN.sub(" ", e["caption"]))
+        if not e["caption"]:
+            raise PlanError("'repeatedly' names no sound; say which ('a bell rings repeatedly')")
+        if said != e["caption"] and not e["fill"]:  # "X repeatedly twice", "X repeatedly once"
+            raise PlanError(f"{said!r}: give a count ('twice', 'once') or 'repeatedly', not both")
     try:
         plan = validate(events + timed, duration_s, max_simultaneous, reach_end=False)
     except PlanError:

@@ -756,3 +756,38 @@ def test_all_the_takes_of_a_sound_are_edited_together():
     assert all(a.seed_used == b.seed_used + 1 for a, b in zip(again, bed.events) if a.caption == "a dog barks")
     with pytest.raises(PlanError, match="no event matches 'all the cats'"):
         p.plan("remove all the cats", 10, bed)
+
+
+def test_lists_pairs_and_sounds_said_again_and_again():
+    p = RulesPlanner()
+
+    def placed(text):
+        return sorted((e.caption, round(e.start_s, 3), round(e.end_s, 3), e.fill) for e in p.plan(text, 10).events)
+
+    # a list of sounds in turn ends with "and" as with ", and"; "then ... and" keeps the last two together
+    assert placed("a dog barks, a cat meows and a bird sings") == placed("a dog barks, a cat meows, and a bird sings") == [
+        ("a bird sings", 6.667, 10, False), ("a cat meows", 3.333, 6.667, False), ("a dog barks", 0, 3.333, False)]
+    assert placed("a dog barks, then a cat meows and a bird sings")[:2] == [("a bird sings", 5, 10, False),
+                                                                           ("a cat meows", 5, 10, False)]
+    assert placed("rain, a door opens and closes") == [("a door opens and closes", 5, 10, False), ("rain", 0, 10, False)]
+    # a time said first is the time of every sound in its part; a background keeps its slot
+    assert placed("at 2 s, a dog barks and a cat meows") == [("a cat meows", 2, 4, False), ("a dog barks", 2, 4, False)]
+    assert placed("at 2 s, a dog barks while rain falls") == [("a dog barks", 2, 4, False), ("rain falls", 0, 10, False)]
+    # a list of times, and "again" with no time of its own after the sound before it
+    assert placed("a bell rings at 2 s, 5 s and 8 s") == placed("a bell rings at 2 s, at 5 s, at 8 s")
+    assert placed("a bell rings at 2 s and 5 s") == [("a bell rings", 2, 4, False), ("a bell rings", 5, 7, False)]
+    assert placed("rain between 2 s and 4 s") == [("rain", 2, 4, True)]
+    assert placed("a horse neighs at 2 s and again") == [("a horse neighs", 2, 4, False), ("a horse neighs", 4, 10, False)]
+    # pairs that are one thing are one sound
+    assert placed("pots and pans clatter") == [("pots and pans clatter", 0, 10, False)]
+    assert placed("a saw moves back and forth for 3 s, then rock and roll music") == [
+        ("a saw moves back and forth", 0, 3, True), ("rock and roll music", 3, 10, False)]
+    # "repeatedly", "over and over", "again and again": take after take over the span, said without the words
+    assert placed("a bell rings repeatedly") == placed("a bell rings over and over again") == [("a bell rings", 0, 10, True)]
+    assert placed("a door slams again and again, then a cat meows") == [("a cat meows", 5, 10, False),
+                                                                        ("a door slams", 0, 5, True)]
+    for text in ("a bell rings repeatedly twice", "a bell rings over and over once"):
+        with pytest.raises(PlanError, match="give a count .* or 'repeatedly', not both"):
+            p.plan(text, 10)
+    with pytest.raises(PlanError, match="'repeatedly' names no sound"):
+        p.plan("repeatedly", 10)
