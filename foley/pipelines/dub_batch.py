@@ -324,6 +324,8 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
         note = silent_note(video) if callable(silent_note) else silent_note
         if info.has_audio and not wants_original:  # the output would drop a soundtrack without a word
             note += "; the video's own soundtrack is not in the output (--keep-original keeps it as a second track)"
+        elif info.has_audio and options.mix_original_db is not None:  # nothing to mix it under
+            note += "; the output's sound is the video's own soundtrack alone (--mix-original)"
         notes.append(note)
     with atomic_path(wav_path) as wav_part, atomic_path(video_path) as video_part:
         try:
@@ -365,9 +367,12 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
             if on_failed:
                 on_failed(video, reason)
 
-        for i in process_share(len(videos), process, processes):
+        share = process_share(len(videos), process, processes)
+        for i in (i for i in share if i in clashes):  # said before anything is generated
+            failed(videos[i], clashes[i])
+        for i in (i for i in share if i not in clashes):
             video = videos[i]
-            dubbed = None if options.overwrite or i in clashes else existing_dub(video, out_dir)
+            dubbed = None if options.overwrite else existing_dub(video, out_dir)
             same = None if dubbed is None else same_picture(video, dubbed)
             wav_path = output_paths(video, out_dir)[0]
             if same and _finished_wav(wav_path, video):
@@ -380,9 +385,6 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
                 continue
             if on_start:
                 on_start(video, i, len(videos))
-            if i in clashes:
-                failed(video, clashes[i])
-                continue
             if same is not None:  # never replaced without being asked
                 what = (f"{wav_path}: empty, not a readable WAV or not as long as the video (cut short?)" if same else
                         f"{dubbed}: the dub of another video named {video.name}" if _readable_video(dubbed) else

@@ -152,13 +152,14 @@ def test_same_stem_from_two_folders_is_refused(videos, tmp_path):
     other = tmp_path / "other"
     other.mkdir()
     shutil.copy(videos / "silent.mp4", other / "silent.mp4")
-    started, heard = [], []
+    said = []
     summary = dub_batch([videos / "silent.mp4", other / "silent.mp4"], tmp_path / "o", tone,
-                        on_start=lambda video, i, n: started.append((video, i, n)),
-                        on_failed=lambda video, reason: heard.append((str(video), reason)))
+                        on_start=lambda video, i, n: said.append(("start", video, i, n)),
+                        on_failed=lambda video, reason: said.append(("failed", str(video), reason)))
     assert len(summary.done) == 1 and "the outputs would collide" in summary.failed[0][1]
-    assert heard == summary.failed and heard[0][0] == str(other / "silent.mp4")
-    assert started == [(videos / "silent.mp4", 0, 2), (other / "silent.mp4", 1, 2)]  # the clash has its progress line
+    # the clash is said before the first video is dubbed, and has no progress line of its own
+    assert said == [("failed", *summary.failed[0]), ("start", videos / "silent.mp4", 0, 2)]
+    assert summary.failed[0][0] == str(other / "silent.mp4")
 
 
 # ----------------------------------------------------------- several processes ---
@@ -325,6 +326,10 @@ def test_silence_stays_silent(cfr_video, videos, tmp_path):
                             "video's own soundtrack is not in the output (--keep-original keeps it as a second track)")]
     kept = dub_batch([videos / "with audio.mp4"], tmp_path / "kept", quiet, OutputOptions(keep_original=True))
     assert kept.notes == [(str(videos / "with audio.mp4"), "no sound events found; the Foley track is silent")]
+    mixed = dub_batch([videos / "with audio.mp4"], tmp_path / "mixed", quiet, OutputOptions(mix_original_db=-12))
+    assert mixed.notes == [(str(videos / "with audio.mp4"), "no sound events found; the Foley track is silent; the "
+                            "output's sound is the video's own soundtrack alone (--mix-original)")]
+    assert np.any(read_audio(tmp_path / "mixed" / "with audio.wav", sample_rate=None)[0])
 
 
 def test_dubbing_into_the_input_folder_is_refused_at_once(cfr_video, tmp_path):
