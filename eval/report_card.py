@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import shutil
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -50,12 +51,15 @@ ROWS = ("ground truth", "dub", "oracle units", "text only", "shuffled video")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--split", default="test")
-    ap.add_argument("--n", type=number_arg(1, integer=True), default=40)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--model", default="demo")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True, help="a SynthSync folder (`foley prepare synth`, with or without --sounds)")
+    ap.add_argument("--split", default="test", help="the manifest's split to score (default test)")
+    ap.add_argument("--n", type=number_arg(1, integer=True), default=40,
+                    help="score the split's first N clips (default 40; all of them when it holds fewer)")
+    ap.add_argument("--out", required=True,
+                    help="the card's folder: card.md, card.json, each row's audio and reports; a rerun with the "
+                         "same settings resumes it")
+    ap.add_argument("--model", default="demo", help="demo | sfx | a model folder (default demo)")
     ap.add_argument("--steps", type=number_arg(1, integer=True), help="diffusion steps (default: the model's)")
     ap.add_argument("--scheduler", choices=SCHEDULER_NAMES, help="sampler (default: the model's)")
     ap.add_argument("--guidance", type=float, help="classifier-free guidance (default: the model's)")
@@ -88,9 +92,13 @@ def main() -> None:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise FoleyError(f"{out}: a file is in the place of the card's folder; choose another --out")
-    entries = load_manifest(args.data, args.split)[: args.n]
+    entries = load_manifest(args.data, args.split)
     if not entries:
         raise FoleyError(f"{args.data}: the {args.split} split holds no clips")
+    if len(entries) < args.n:
+        print(f"report_card: warning: the {args.split} split holds {len(entries)} clips, fewer than --n {args.n}; "
+              f"the card scores all {len(entries)}", file=sys.stderr)
+    entries = entries[: args.n]
 
     pipe = FoleyPipeline.from_pretrained(args.model, device="cpu")
     pipe.config = replace(pipe.settings(steps=args.steps, guidance=args.guidance, scale=args.scale,
@@ -178,9 +186,11 @@ def main() -> None:
         lines.append(f"| {row} | {rob['onset_count_acc']:.3f} | {rob['onset_detection_acc']:.3f} | {rob['onset_ap']:.3f} | "
                      f"{refm['onset_count_acc']:.3f} | {refm['onset_ap']:.3f} | "
                      + (f"{fad:.2f}" if fad is not None else "n/a") + f" | {class_acc[row]:.3f} |")
-    per_clip = sum(seconds) / max(1, len(seconds))
+    per_clip = sum(seconds) / len(seconds) if seconds else None
     lines += ["", f"CPU time of `foley dub` per {clip_s:g} s clip: {per_clip:.1f} s "
-              f"({per_clip / clip_s:.2f} x real time), mean of the {len(seconds)} clips dubbed in this run."]
+              f"({per_clip / clip_s:.2f} x real time), mean of the {len(seconds)} clips dubbed in this run."
+              if seconds else f"CPU time of `foley dub` per clip: not measured, every clip's dub was kept from an "
+                              f"earlier run in {out}."]
     (out / "card.md").write_text("\n".join(lines) + "\n")
     (out / "card.json").write_text(json.dumps({"rows": {k: {"robust": v["robust"]["summary"],
                                                              "reference": v["reference"]["summary"],

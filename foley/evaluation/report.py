@@ -125,6 +125,24 @@ def _optional(metric: str, role: str, evaluate, pred_dir, ref_dir, model) -> dic
         return {"metric": metric, role: model.name, "error": str(e)}
 
 
+REPORT_FILES = ("report.json", "report.md", "index.html")
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    """Raises FoleyError when writing a report into ``out_dir`` would replace a file of one of
+    REPORT_FILES' names that no earlier report wrote (its report.json is not a report's)."""
+    present = [out_dir / name for name in REPORT_FILES if (out_dir / name).exists()]
+    if not present:
+        return
+    try:
+        earlier = json.loads((out_dir / "report.json").read_text())
+        ours = isinstance(earlier, dict) and {"robust", "reference", "n_clips"} <= earlier.keys()
+    except (OSError, ValueError):
+        ours = False
+    if not ours:
+        raise FoleyError(f"{present[0]}: exists and is not part of an earlier report; choose another output folder")
+
+
 def write_report(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, out_dir: str | os.PathLike,
                  cfg: OnsetConfig = OnsetConfig(), gt: str = "auto", embedder=None, max_plots: int = 12,
                  workers: int | None = None, mkl_classifier=None) -> dict:
@@ -136,6 +154,7 @@ def write_report(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, out_di
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise FoleyError(f"{out_dir}: exists and is not a folder")
+    _check_replaceable(out_dir)
     pairs = pair_files(pred_dir, ref_dir)
     robust = evaluate_onsets(pairs, OnsetConfig(**{**cfg.__dict__, "mode": "robust"}), gt=gt, workers=workers)
     reference = evaluate_onsets(pairs, OnsetConfig(**{**cfg.__dict__, "mode": "reference"}), gt="detected", workers=workers)

@@ -125,6 +125,20 @@ def test_report_folder(synth_test, tmp_path):
     assert data["robust"]["summary"]["n_clips"] == 8 and data["fad"]["embedder"] == "logmel-stats" if data["fad"] else True
     assert "| all |" in (tmp_path / "report" / "report.md").read_text()
     assert report["robust"]["ground_truth"] == "annotated"
+    write_report(pred, synth_test, tmp_path / "report", max_plots=0, workers=1)  # an earlier report is replaced
+
+
+def test_a_report_never_replaces_files_it_did_not_write(synth_test, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<p>my page</p>")
+    with pytest.raises(FoleyError, match=f"^{re.escape(str(site / 'index.html'))}: exists and is not part of an "
+                                         "earlier report; choose another output folder$"):
+        write_report(synth_test, synth_test, site, max_plots=0, workers=1)
+    assert (site / "index.html").read_text() == "<p>my page</p>" and sorted(p.name for p in site.iterdir()) == ["index.html"]
+    (site / "report.json").write_text("[1, 2]")  # JSON, but no report's
+    with pytest.raises(FoleyError, match="report.json: exists and is not part of an earlier report"):
+        write_report(synth_test, synth_test, site, max_plots=0, workers=1)
 
 
 def test_report_shows_paper_table_for_avsync15(synth_test, tmp_path):
