@@ -504,6 +504,18 @@ def _listed(text: str) -> str:
     return f"{text[:seps[-1].end()]}{tail[:joins[0].start()]}, {tail[joins[0].end():]}"
 
 
+def _said_once(events: list[dict]) -> None:
+    """Say the captions of ``events`` without their "repeatedly" (``_AGAIN_AND_AGAIN``), which
+    made them fill their spans. Raises PlanError for one that names no sound else, or that is
+    one sound (said once, or counted)."""
+    for e in events:
+        said, e["caption"] = e["caption"], _clean(_AGAIN_AND_AGAIN.sub(" ", e["caption"]))
+        if not e["caption"]:
+            raise PlanError(f"{said!r} names no sound; say which ('a bell rings {said}')")
+        if said != e["caption"] and not e["fill"]:  # "X repeatedly twice", "X repeatedly once"
+            raise PlanError(f"{said!r}: give a count ('twice', 'once') or 'repeatedly', not both")
+
+
 def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3) -> Plan:
     """Lay a description's parts on the timeline, in order. A part with its own times ("at T s",
     "from A to B s") is placed there; the parts between two such (or an edge of the timeline)
@@ -614,12 +626,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     timed = [e for e in timed if all(e is not q for q in silent)]
     if not events and not timed:
         raise PlanError("the description names no sound")
-    for e in events + timed:
-        said, e["caption"] = e["caption"], _clean(_AGAIN_AND_AGAIN.sub(" ", e["caption"]))
-        if not e["caption"]:
-            raise PlanError("'repeatedly' names no sound; say which ('a bell rings repeatedly')")
-        if said != e["caption"] and not e["fill"]:  # "X repeatedly twice", "X repeatedly once"
-            raise PlanError(f"{said!r}: give a count ('twice', 'once') or 'repeatedly', not both")
+    _said_once(events + timed)
     try:
         plan = validate(events + timed, duration_s, max_simultaneous, reach_end=False)
     except PlanError:
@@ -970,6 +977,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     e.update(gain_db=gain)
         if not events:
             raise PlanError("the edit would leave the plan empty")
+        _said_once(fresh)
         for k, new in enumerate(fresh):  # each another take than the events before it (the later new ones have none yet)
             others = [o for o in events if o["caption"] == new["caption"] and all(o is not f for f in fresh[k:])]
             new["seed"] = _new_take(new["caption"], [_take(o["caption"], 0) if o.get("seed") is None else o["seed"]

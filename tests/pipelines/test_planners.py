@@ -789,5 +789,11 @@ def test_lists_pairs_and_sounds_said_again_and_again():
     for text in ("a bell rings repeatedly twice", "a bell rings over and over once"):
         with pytest.raises(PlanError, match="give a count .* or 'repeatedly', not both"):
             p.plan(text, 10)
-    with pytest.raises(PlanError, match="'repeatedly' names no sound"):
+    with pytest.raises(PlanError, match=r"'repeatedly' names no sound; say which \('a bell rings repeatedly'\)"):
         p.plan("repeatedly", 10)
+    bed = p.plan("rain, then a door slams", 10)
+    edited = lambda text: sorted((e.caption, e.start_s, e.end_s, e.fill) for e in p.plan(text, 10, bed).events)  # noqa: E731
+    assert edited("add a bell rings repeatedly at 3 s for 4 s")[0] == ("a bell rings", 3, 7, True)
+    assert edited("replace the door with a dog barking over and over")[0] == ("a dog barking", 5, 10, True)
+    with pytest.raises(PlanError, match="not both"):
+        p.plan("add a dog barks repeatedly once at 2 s", 10, bed)
