@@ -99,6 +99,12 @@ _PAIR = re.compile(r"\b(?:back\s+and\s+forth|to\s+and\s+fro|on\s+and\s+off|off\s
                    r"|cups?\s+and\s+saucers?|hammer\s+and\s+(?:chisel|nails?)|horse\s+and\s+(?:cart|carriage))\b", re.I)
 
 
+# "with" that says what something has, its verb after it: "a car with a loud engine passes", "a man with a
+# cane walks by" (one sound), not "rain with thunder"
+_HAS = re.compile(r"(?:[a-z'-]+\s+){1,5}(?:passes|drives|walks|runs|rides|stops|starts|arrives|leaves|approaches|goes|"
+                  r"comes|moves|speeds|rolls|pulls|flies|gallops|trots|enters|crosses|accelerates|idles|revs)\b.*", re.I)
+
+
 def _together(part: str) -> list[str]:
     """``part`` split at its simultaneity words (``_SIM``: "rain while a dog barks")."""
     pieces, start = [], 0
@@ -107,7 +113,8 @@ def _together(part: str) -> list[str]:
     for m, after in zip(found, [*found[1:], None]):
         joined = part[part.rfind(" ", 0, m.start()) + 1:after.start() if after else len(part)]
         in_pair = any(a < m.end() and m.start() < b for a, b in pairs)
-        if not m["compare"] and not in_pair and not _TWO_VERBS.fullmatch(joined):
+        has = m.group().strip().lower() == "with" and _HAS.fullmatch(part[m.end():after.start() if after else len(part)])
+        if not m["compare"] and not in_pair and not has and not _TWO_VERBS.fullmatch(joined):
             pieces.append(part[start:m.start()])
             start = m.end()
     return [*pieces, part[start:]]

@@ -782,6 +782,10 @@ def test_lists_pairs_and_sounds_said_again_and_again():
     assert placed("pots and pans clatter") == [("pots and pans clatter", 0, 10, False)]
     assert placed("a saw moves back and forth for 3 s, then rock and roll music") == [
         ("a saw moves back and forth", 0, 3, True), ("rock and roll music", 3, 10, False)]
+    # "with" that says what a thing has, its verb after it, is one sound; "rain with thunder" is two
+    assert placed("a car with a loud engine passes while rain falls") == [
+        ("a car with a loud engine passes", 0, 10, False), ("rain falls", 0, 10, False)]
+    assert placed("rain with thunder") == [("rain", 0, 10, False), ("thunder", 0, 10, False)]
     # "repeatedly", "over and over", "again and again": take after take over the span, said without the words
     assert placed("a bell rings repeatedly") == placed("a bell rings over and over again") == [("a bell rings", 0, 10, True)]
     assert placed("a door slams again and again, then a cat meows") == [("a cat meows", 5, 10, False),
