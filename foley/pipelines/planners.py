@@ -99,10 +99,11 @@ _PAIR = re.compile(r"\b(?:back\s+and\s+forth|to\s+and\s+fro|on\s+and\s+off|off\s
                    r"|cups?\s+and\s+saucers?|hammer\s+and\s+(?:chisel|nails?)|horse\s+and\s+(?:cart|carriage))\b", re.I)
 
 
-# "with" that says what something has, its verb after it: "a car with a loud engine passes", "a man with a
-# cane walks by" (one sound), not "rain with thunder"
-_HAS = re.compile(r"(?:[a-z'-]+\s+){1,5}(?:passes|drives|walks|runs|rides|stops|starts|arrives|leaves|approaches|goes|"
-                  r"comes|moves|speeds|rolls|pulls|flies|gallops|trots|enters|crosses|accelerates|idles|revs)\b.*", re.I)
+# "with" that says what a thing has, the thing's verb after it: "a car with a loud engine passes", "a man
+# with a hammer hits a nail" (one sound); not "rain with thunder", "a dog barks with birds chirping"
+_THING = re.compile(r"(?:a|an|the|one|some)(?:\s+[a-z'-]+){1,3}", re.I)
+_HAS = re.compile(r"(?:[a-z'-]+\s+){1,4}[a-z'-]*[^s\W]s\b.*", re.I)
+_VERB = re.compile(r"[a-z'-]*[^s\W]s\b", re.I)  # a word that may be a verb ("barks"; not "glass")
 
 
 def _together(part: str) -> list[str]:
@@ -113,7 +114,9 @@ def _together(part: str) -> list[str]:
     for m, after in zip(found, [*found[1:], None]):
         joined = part[part.rfind(" ", 0, m.start()) + 1:after.start() if after else len(part)]
         in_pair = any(a < m.end() and m.start() < b for a, b in pairs)
-        has = m.group().strip().lower() == "with" and _HAS.fullmatch(part[m.end():after.start() if after else len(part)])
+        thing = _clean(part[start:m.start()])
+        has = (m.group().strip().lower() == "with" and _THING.fullmatch(thing) and not _VERB.search(thing)
+               and _HAS.fullmatch(part[m.end():after.start() if after else len(part)]))
         if not m["compare"] and not in_pair and not has and not _TWO_VERBS.fullmatch(joined):
             pieces.append(part[start:m.start()])
             start = m.end()
@@ -313,6 +316,9 @@ _AFTER_TIME = re.compile(r"\bafter\s+(?=\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)"
 # the "and" of a list of times ("at 2 s and 5 s", "at 2 s, 5 s and 8 s"; not "between 2 s and 4 s")
 _TIME_LIST = re.compile(r"(?P<head>(?:\bat\s+|,\s*)\d+(?:\.\d+)?\s*(?:s|secs?|seconds?))\s+and\s+"
                         r"(?=(?:at\s+)?\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)", re.I)
+# "at 2, 5 and 8 s": the unit said once for a list of times
+_NUMBER_LIST = re.compile(r"\bat\s+(?P<list>\d+(?:\.\d+)?(?:\s*,\s*\d+(?:\.\d+)?)*,?\s+and\s+\d+(?:\.\d+)?)"
+                          r"\s*(?:s|secs?|seconds?)\b", re.I)
 _SOME_TIMES = {"a couple of times": "twice", "a couple times": "twice", "a few times": "three times",
                "several times": "four times"}
 _SOME = re.compile("|".join(rf"\b{k}\b" for k in _SOME_TIMES), re.I)
@@ -330,6 +336,7 @@ def in_seconds(text: str) -> str:
     text = _IN_UNIT.sub(unit, text)
     text = _CLOCK.sub(lambda m: (m["p"] or "") + _seconds_text(60 * int(m["m"]) + float(m["s"])), text)
     text = _AFTER_TIME.sub("at ", _MARK.sub(lambda m: f"{m['p']} {m['n']} s", text))
+    text = _NUMBER_LIST.sub(lambda m: "at " + ", ".join(f"{n} s" for n in re.findall(r"\d+(?:\.\d+)?", m["list"])), text)
     while (listed := _TIME_LIST.sub(r"\g<head>, ", text)) != text:  # "at 2 s, 5 s and 8 s": one after another
         text = listed
     return _SOME.sub(lambda m: _SOME_TIMES[m[0].lower()], text)
@@ -460,7 +467,8 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
             raise PlanError(f"{_clean(member)!r} names no sound; say which (e.g. 'a door slams {_clean(member)}')")
         if bare:
             when = bare["when"]
-            member = f"{last} {'at ' if when[:1].isdigit() else ''}{when}".strip()  # "a bell at 2 s, 5 s and 8 s"
+            bare_time = re.fullmatch(r"\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)", when)  # not "3 times"
+            member = f"{last} {'at ' if bare_time else ''}{when}".strip()  # "a bell at 2 s, 5 s and 8 s"
         else:
             head = _TRAILING.sub("", _LEADING.sub("", _clean(_TIME_TAIL.sub("", member))))
             try:
@@ -492,6 +500,10 @@ def _joined(pieces: list[str]) -> list[str]:
         else:
             out.append(piece)
     return out
+
+
+# a count said after a comma, alone, is how often the sound before it comes: "a dog barks, 3 times"
+_COUNT_CLAUSE = re.compile(rf",\s*(?P<n>{_COUNT})(?=\s*(?:$|[,;]|\.\s|\.$|\s+(?:and\s+)?then\b))", re.I)
 
 
 def _listed(text: str) -> str:
@@ -539,7 +551,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     that do not fit."""
     parts = []  # (text, once): once, a part is one sound ("X once", one of "X twice")
     last = None  # the sound the part before names
-    text = _listed(_SCATTERED.sub(" occasionally", in_seconds(description)))
+    text = _COUNT_CLAUSE.sub(r" \g<n>", _listed(_SCATTERED.sub(" occasionally", in_seconds(description))))
     for seq in _joined([s for s in _SEQ.split(text) if s and s.strip()]):
         seq, last = _named(seq, last)
         before_after = _AFTER.split(seq, maxsplit=1)

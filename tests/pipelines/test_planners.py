@@ -786,6 +786,13 @@ def test_lists_pairs_and_sounds_said_again_and_again():
     assert placed("a car with a loud engine passes while rain falls") == [
         ("a car with a loud engine passes", 0, 10, False), ("rain falls", 0, 10, False)]
     assert placed("rain with thunder") == [("rain", 0, 10, False), ("thunder", 0, 10, False)]
+    assert placed("a man with a hammer hits a nail") == [("a man with a hammer hits a nail", 0, 10, False)]
+    assert len(placed("a dog barks with birds chirping")) == 2
+    # a count after a comma is how often the sound before it comes; the unit of a list of times said once
+    assert placed("a dog barks, 3 times") == placed("a dog barks 3 times") == placed("a dog barks, three times")
+    assert placed("a dog barks at 3 s, 2 times") == [("a dog barks", 3, 5, False), ("a dog barks", 5, 7, False)]
+    assert placed("a door slams at 2, 5 and 8 seconds") == placed("a door slams at 2 s, at 5 s, at 8 s")
+    assert placed("a door slams, then 2 times") == placed("a door slams three times")  # "then": again
     # "repeatedly", "over and over", "again and again": take after take over the span, said without the words
     assert placed("a bell rings repeatedly") == placed("a bell rings over and over again") == [("a bell rings", 0, 10, True)]
     assert placed("a door slams again and again, then a cat meows") == [("a cat meows", 5, 10, False),
