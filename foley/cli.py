@@ -364,6 +364,25 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         return _compose_turn(args)
 
 
+def shared_cache_dir(stack: contextlib.ExitStack) -> Path:
+    """~/.cache/foley/compose, the event cache of compose runs without a session; when it cannot
+    be written (said in a note), a temporary folder that ``stack`` removes: the cache only saves
+    time, and the bed is made all the same."""
+    import tempfile
+
+    from .media.files import trial_write
+
+    folder = Path.home() / ".cache" / "foley" / "compose"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        trial_write(folder)
+        return folder
+    except OSError as e:
+        print(f"note: {folder}: cannot be written ({e.strerror or e}); this run's events are not kept for later runs",
+              file=sys.stderr)
+        return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="foley-compose-")))
+
+
 def _compose_turn(args: argparse.Namespace) -> int:
     from .media.audio import write_audio
     from .media.files import atomic_path
@@ -444,11 +463,12 @@ def _compose_turn(args: argparse.Namespace) -> int:
     if not same_model:
         print(f"note: this session was composed with --model {session.model}; its events are generated again "
               f"with {model}", file=sys.stderr)
-    cache_dir = session.cache_dir if session else Path.home() / ".cache" / "foley" / "compose"
-    cache = EventCache(cache_dir, model_id=model_id(model))
-    mix, stats = render(plan, backbone, cache, sampler, align_onsets=not args.no_align,
-                        progress=lambda e, repeats: print(f"  rendered: {e.caption}" + (
-                            f" ({repeats} times until {e.end_s:g} s)" if repeats > 1 else ""), file=sys.stderr))
+    with contextlib.ExitStack() as stack:
+        cache_dir = session.cache_dir if session else shared_cache_dir(stack)
+        mix, stats = render(plan, backbone, EventCache(cache_dir, model_id=model_id(model)), sampler,
+                            align_onsets=not args.no_align,
+                            progress=lambda e, repeats: print(f"  rendered: {e.caption}" + (
+                                f" ({repeats} times until {e.end_s:g} s)" if repeats > 1 else ""), file=sys.stderr))
     sample_rate = backbone.mel.sample_rate
     writers = [(out, lambda part: write_audio(part, mix, sample_rate))]
     if timeline:

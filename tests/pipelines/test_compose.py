@@ -1,4 +1,5 @@
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -205,6 +206,19 @@ def test_cli_compose_turns(backbone, tmp_path):
                                    capture_output=True, text=True, cwd=tmp_path)  # a follow-up's -o: a file of its own
     assert elsewhere_out.returncode == 2 and "other.wav: exists; pass --overwrite" in elsewhere_out.stderr
     assert (tmp_path / "other.wav").read_bytes() == b"keep"
+
+
+def test_a_bed_without_a_session_is_made_when_the_event_cache_cannot_be_written(backbone, tmp_path):
+    backbone.save_pretrained(tmp_path / "model")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".cache").write_text("a file where the cache folder would go")
+    done = subprocess.run([sys.executable, "-m", "foley", "compose", "a ball", "--model", "model", "--duration", "1",
+                           "--steps", "2", "--scheduler", "ddim", "--device", "cpu", "-o", "bed.wav"],
+                          capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "HOME": str(home)})
+    assert done.returncode == 0, done.stderr
+    assert f"note: {home / '.cache' / 'foley' / 'compose'}: cannot be written (" in done.stderr
+    assert "this run's events are not kept for later runs" in done.stderr and (tmp_path / "bed.wav").is_file()
 
 
 def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path):
