@@ -654,14 +654,14 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
         bar.refresh()
 
     # Per video, only the lines the summary may need: a batch's audio is not kept.
-    silent_notes, seen_notes = {}, {}
+    silent_notes, video_notes = {}, {}
 
     def generate(video):
         result = pipeline.dub(video, caption=args.caption, scale=args.scale, steps=args.steps,
                               guidance=args.guidance, seed=args.seed, progress=progress,
                               visual_steps=args.visual_steps)
         silent_notes[video] = [pipeline.unrecognized_note(result, name_sounds) for name_sounds in (False, True)]
-        seen_notes[video] = pipeline.seen_note(result)
+        video_notes[video] = pipeline.dub_notes(result)
         return result.audio, result.sample_rate
 
     named = {}  # video -> (its silent-track note, the same naming the sounds the model knows): said once a batch
@@ -695,7 +695,8 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
                         on_skipped=on_skipped,
                         silent_note=silent_note,
                         process=process, processes=processes)
-    summary.notes += [(str(video), note) for video, note in seen_notes.items() if note and str(video) in summary.done]
+    summary.notes += [(str(video), note) for video, notes in video_notes.items() if str(video) in summary.done
+                      for note in notes]
     for bar in bars.values():
         bar.close()
     return summary, named

@@ -95,15 +95,14 @@ class Studio:
             for old in out.iterdir():
                 old.unlink()
         report = progress or (lambda stage, i, n: None)
-        results, seen = {}, []
+        results, said = {}, []
 
         def generate(path):
             with self._lock:
                 result = results[path] = self.pipeline.dub(
                     path, caption=caption.strip() or None, steps=None if steps is None else int(steps),
                     guidance=None if guidance is None else float(guidance), seed=int(seed), progress=report)
-            if result.seen is not None:
-                seen.append(self.pipeline.seen_note(result))
+            said.extend(self.pipeline.dub_notes(result))
             return result.audio, result.sample_rate
 
         options = OutputOptions(overwrite=True, keep_original=keep_original, mix_original_db=mix_original_db)
@@ -115,7 +114,7 @@ class Studio:
         movie = next(p for p in out.iterdir() if p.stem == video.stem and p.suffix != ".wav")
         picture = out / f"{video.stem}.png"
         onset_picture(wav, probe_video(video), picture)
-        return {"video": movie, "wav": wav, "picture": picture, "notes": seen + [note for _, note in summary.notes]}
+        return {"video": movie, "wav": wav, "picture": picture, "notes": said + [note for _, note in summary.notes]}
 
     # ------------------------------------------------------------------------ compose ---
     def compose(self, text: str, session: str, duration_s: float = 10.0, planner: str = "rules",

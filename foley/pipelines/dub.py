@@ -113,6 +113,7 @@ class DubResult:
     unfamiliar: float | None = None  # fraction of frames unlike the training frames (None: not checked)
     seen: Seen | None = None  # what the caption probe saw, when its caption was used
     caption: str = ""  # the caption the LM and the backbone were given
+    probed: bool = False  # the caption probe was asked (no caption given, the frames familiar enough)
 
 
 SHIPPED_MODELS = {  # name -> folder in the package
@@ -163,6 +164,9 @@ def component_path(root: Path, key: str, value: str) -> Path | str:
 class FoleyPipeline:
     # A video most of whose frames are unfamiliar is not dubbed: the LM's tokens would mean nothing.
     MAX_UNFAMILIAR = 0.5
+    # From this share of unfamiliar frames on a dubbed video's summary says so (the shipped models'
+    # test clips: at most 0.12)
+    NOTED_UNFAMILIAR = 0.2
     # Windows per LM decoding loop and per diffusion batch: fewer calls, memory still bounded.
     WINDOW_BATCH = 4
 
@@ -382,19 +386,19 @@ class FoleyPipeline:
         unfamiliar = None
         if self.frame_stats is not None:  # the video's own frames, not the held last one
             unfamiliar = self.frame_stats.unfamiliar(features[:self.time.video_frames(duration_s)])
-        seen = None
+        seen, probed = None, False
         if unfamiliar is not None and unfamiliar > self.MAX_UNFAMILIAR:
             tokens = torch.full((self.time.tokens(span_s),), self.silence_unit, dtype=torch.long)
         else:
             if caption is None and self.caption_probe is not None:
-                seen = self.caption_probe.seen(features[:self.time.video_frames(duration_s)])
+                probed, seen = True, self.caption_probe.seen(features[:self.time.video_frames(duration_s)])
                 caption = seen.caption if seen is not None else None
             tokens = self.tokens_from_frames(features, span_s, caption, seed, progress)
         caption = self.config.caption if caption is None else caption
         audio = self.render(tokens, span_s, caption, scale, steps, guidance, seed, progress, visual_steps)
         tokens = tokens[:self.time.tokens(duration_s)]
         return DubResult(audio[:self.time.samples(duration_s)], self.time.sample_rate, tokens,
-                         bool((tokens != self.silence_unit).any()), unfamiliar, seen, caption)
+                         bool((tokens != self.silence_unit).any()), unfamiliar, seen, caption, probed)
 
     def check_caption(self, caption: str | None) -> None:
         """Refuse (FoleyError) a caption too long for the LM's prompt next to a window's frames
@@ -419,13 +423,21 @@ class FoleyPipeline:
             return bool(caption.strip())
         return self.caption_probe is not None or bool(self.config.caption)
 
-    @staticmethod
-    def seen_note(result: DubResult) -> str | None:
-        """What the summary of `foley dub` (and the UI's notes) say of a video the caption probe
-        captioned; None if it did not."""
-        if result.seen is None:
-            return None
-        return f"seen: {result.seen.label} (p {result.seen.probability:.2f}), captioned {result.caption!r}"
+    def dub_notes(self, result: DubResult) -> list[str]:
+        """What the summary of `foley dub` (and the UI's notes) say of a video with a Foley track
+        (``result.recognized``; :meth:`unrecognized_note` says why another's is silent): what the
+        caption probe saw, or that it saw nothing clearly enough; and a share of frames unlike the
+        training frames from NOTED_UNFAMILIAR on."""
+        notes = []
+        if result.seen is not None:
+            notes.append(f"seen: {result.seen.label} (p {result.seen.probability:.2f}), captioned {result.caption!r}")
+        elif result.probed and result.recognized:
+            notes.append("no event this model knows was seen clearly enough to caption it; dubbed without a caption, "
+                         "the sounds may be of another kind than those seen")
+        if result.recognized and result.unfamiliar is not None and result.unfamiliar >= self.NOTED_UNFAMILIAR:
+            notes.append(f"{result.unfamiliar:.0%} of the frames are unlike any this model was trained on; "
+                         "the sound may be wrong where they show")
+        return notes
 
     def unrecognized_note(self, result: DubResult | None = None, name_sounds: bool = True) -> str:
         """What the summary says of a video whose Foley track is silent: that its frames were

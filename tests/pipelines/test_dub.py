@@ -2,6 +2,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -341,16 +342,23 @@ def test_without_a_caption_the_probe_captions_what_it_sees(pipeline, cfr_video, 
     result = pipeline.dub(video, steps=1)
     assert asked == ["drumming", "drumming"] and result.caption == "drumming"
     assert result.seen.label == "drum" and result.seen.probability > 0.9
-    assert re.fullmatch(r"seen: drum \(p (0\.9\d|1\.00)\), captioned 'drumming'", pipeline.seen_note(result))
+    assert result.probed and len(pipeline.dub_notes(result)) == 1
+    assert re.fullmatch(r"seen: drum \(p (0\.9\d|1\.00)\), captioned 'drumming'", pipeline.dub_notes(result)[0])
     for caption, used in (("", ""), (" ", ""), ("a splash ", "a splash")):  # a caption given, even none, is the user's
         asked.clear()
         result = pipeline.dub(video, steps=1, caption=caption)
         assert asked == [used, used] and result.seen is None and result.caption == used
-        assert pipeline.seen_note(result) is None
+        assert not result.probed and pipeline.dub_notes(result) == []
     monkeypatch.setattr(probe, "threshold", 1.0)  # sees nothing for sure: the model's own default caption
     asked.clear()
     result = pipeline.dub(video, steps=1)
-    assert asked == [None, pipeline.config.caption] and result.seen is None
+    assert asked == [None, pipeline.config.caption] and result.seen is None and result.probed
+    unsure = "no event this model knows was seen clearly enough to caption it; dubbed without a caption"
+    assert [n[:len(unsure)] for n in pipeline.dub_notes(replace(result, recognized=True))] == [unsure]
+    assert pipeline.dub_notes(replace(result, recognized=False)) == []  # a silent track: its own note says why
+    partly = replace(result, recognized=True, unfamiliar=0.345)
+    assert pipeline.dub_notes(partly)[1] == ("34% of the frames are unlike any this model was trained on; the sound "
+                                             "may be wrong where they show")
 
 
 def test_cli_dub_says_in_the_summary_what_the_probe_captioned(model_dir, pipeline, av_clip, tmp_path):
