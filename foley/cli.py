@@ -41,7 +41,7 @@ def _cmd_prepare_avsync15(args: argparse.Namespace) -> int:
     for line in result["problems"][:10]:
         print(f"foley: warning: {line}", file=sys.stderr)
     if result["problems"]:
-        print(f"foley: warning: {len(result['problems'])} problem(s) in total, listed in {args.out}/problems.txt",
+        print(f"foley: warning: {counted(len(result['problems']), 'problem')} in total, listed in {args.out}/problems.txt",
               file=sys.stderr)
     return 0 if result["train"] + result["test"] else 1
 
@@ -68,7 +68,7 @@ def _cmd_prepare_sfx(args: argparse.Namespace) -> int:
     for row in info["table"]:
         print(f"  {row['split']:7s} {row['package']:24s} {row['clips']:5d} {row['minutes']:7.1f} {row['labels']:6d} "
               f"{row['recordings']:10d}")
-    print(f"  {info['problems']} file(s) unreadable, silent or too short in problems.txt; {info['dropped']} left out "
+    print(f"  {counted(info['problems'], 'file')} unreadable, silent or too short in problems.txt; {info['dropped']} left out "
           f"(by the taxonomy, of unknown origin, or the same audio as a kept file) in dropped.txt")
     return 0
 
@@ -220,7 +220,7 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
         for clip_id, error in result["failures"][:10]:
             print(f"foley: warning: {clip_id}: {error}", file=sys.stderr)
         if c["failed"]:
-            print(f"foley: warning: {c['failed']} failed clip(s), listed in {args.out}/failed.jsonl", file=sys.stderr)
+            print(f"foley: warning: {counted(c['failed'], 'failed clip')}, listed in {args.out}/failed.jsonl", file=sys.stderr)
         return 1 if c["failed"] else 0
     from .media.audio import read_audio
 
@@ -572,7 +572,7 @@ def _cmd_dub(args: argparse.Namespace) -> int:
     videos, problems = collect_inputs(args.inputs)
     videos, own = without_own_outputs(videos, args.output)
     if own and speak and not args.quiet:
-        print(f"leaving out {len(own)} video(s) in {args.output} that are this batch's own dubs "
+        print(f"leaving out {counted(len(own), 'video')} in {args.output} that are this batch's own dubs "
               f"({', '.join(v.name for v in own[:3])}{', ...' if len(own) > 3 else ''})", file=sys.stderr)
     for _, reason in problems:
         if speak and not videos:  # nothing to dub: the run stops here
@@ -726,10 +726,22 @@ def number_arg(low: float, high: float = math.inf, integer: bool = False, above:
     return parse
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun`` in the plural unless n is 1: "1 video", "3 videos"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def path_arg(text: str) -> str:
     """An argparse type: a non-empty path (an empty one would mean the current folder)."""
     if not text.strip():
         raise argparse.ArgumentTypeError("an empty path; name a file or folder (e.g. . for this one)")
+    return text
+
+
+def model_arg(text: str) -> str:
+    """An argparse type: a model's name or folder, not empty (an empty one would be the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty model name; give a shipped model's name (demo, sfx) or a model folder")
     return text
 
 
@@ -1042,7 +1054,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--planner-model", help="model name for the openai planner (or FOLEY_PLANNER_MODEL)")
     comp.add_argument("--session", type=path_arg, help="session file: keeps the plan and generated events across turns")
     comp.add_argument("-o", "--output", type=path_arg, help="output wav (default: SESSION.wav or compose.wav)")
-    comp.add_argument("--model", help="backbone: sfx (real recordings, the default; a session keeps its own), "
+    comp.add_argument("--model", type=model_arg, help="backbone: sfx (real recordings, the default; a session keeps its own), "
                       "demo (SynthSync's synthetic sounds), or a directory / hub id (Auffusion layouts)")
     comp.add_argument("--steps", type=number_arg(1, MAX_STEPS, integer=True),
                       help="diffusion steps (default: the session's, else the backbone's sampler.json, else 25)")
@@ -1062,7 +1074,7 @@ def build_parser() -> argparse.ArgumentParser:
     dub = sub.add_parser("dub", help="give videos synchronized Foley sound (OUT/<name>.wav and OUT/<name>.mp4)")
     dub.add_argument("inputs", type=path_arg, nargs="+", metavar="INPUT", help="video files, folders or glob patterns")
     dub.add_argument("-o", "--output", type=path_arg, default="dubbed", help="output folder (default: dubbed)")
-    dub.add_argument("--model", default="demo", help="demo (synthetic sounds), sfx (recorded sounds; both know "
+    dub.add_argument("--model", type=model_arg, default="demo", help="demo (synthetic sounds), sfx (recorded sounds; both know "
                      "SynthSync's pictures only) or a model directory (pipeline.json + components)")
     dub.add_argument("--caption", type=str.strip, help="what the video shows, for the LM's caption slot (default: the caption of "
                      "what the model sees, for a model with a caption probe; '' for none)")
@@ -1087,7 +1099,7 @@ def build_parser() -> argparse.ArgumentParser:
     dub.set_defaults(func=_cmd_dub)
 
     ui = sub.add_parser("ui", help="a web page for dubbing and composing (needs the ui extra)")
-    ui.add_argument("--model", default="demo", help="dub tab: demo (synthetic sounds), sfx (recorded sounds) or a model "
+    ui.add_argument("--model", type=model_arg, default="demo", help="dub tab: demo (synthetic sounds), sfx (recorded sounds) or a model "
                     "directory (pipeline.json + components)")
     ui.add_argument("--compose-model", default="sfx", help="compose tab: a backbone (sfx, demo, or a directory)")
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")

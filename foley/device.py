@@ -20,9 +20,12 @@ def resolve_device(spec: str = "auto") -> torch.device:
     if device is None or device.type not in ("cpu", "cuda", "mps"):  # torch knows others (meta, xpu, ...) foley does not run on
         raise FoleyError(f"unknown device {spec!r}; use auto, cpu, cuda, cuda:N or mps")
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise FoleyError("--device cuda was asked for, but no CUDA GPU is available")
+        raise FoleyError(f"--device {spec} was asked for, but no CUDA GPU is available")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise FoleyError(f"--device {spec} was asked for, but the CUDA GPUs here are "
+                         + ", ".join(f"cuda:{i}" for i in range(torch.cuda.device_count())))
     if device.type == "mps" and not torch.backends.mps.is_available():
-        raise FoleyError("--device mps was asked for, but MPS is not available")
+        raise FoleyError(f"--device {spec} was asked for, but MPS is not available")
     return device
 
 

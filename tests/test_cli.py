@@ -41,6 +41,8 @@ def test_version_and_help():
     (["compose", "rain", "--plan-only", "--device", "tpu"], "foley compose: error: argument --device: unknown device "
                                                              "'tpu'; use auto, cpu, cuda, cuda:N or mps "
                                                              "(see foley compose --help)"),
+    (["dub", "v.mp4", "--model", ""], "foley dub: error: argument --model: an empty model name; give a shipped model's "
+                                      "name (demo, sfx) or a model folder (see foley dub --help)"),
     (["dub", "v.mp4", "--device", "cuda0"], "foley dub: error: argument --device: unknown device 'cuda0'; use auto, "
                                             "cpu, cuda, cuda:N or mps (see foley dub --help)"),
     (["eval", "onset", "--pred", "p", "--ref", "r", "--delta", "inf"], "foley eval onset: error: argument --delta: must "
@@ -53,6 +55,21 @@ def test_a_bad_argument_is_said_in_one_line(args, said, capsys):
     with pytest.raises(SystemExit) as exit_:
         build_parser().parse_args(args)
     assert exit_.value.code == 2 and capsys.readouterr().err == said + "\n"
+
+
+def test_a_device_that_is_not_here_is_named_as_asked(monkeypatch):
+    import torch
+
+    from foley.device import resolve_device
+    from foley.errors import FoleyError
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(FoleyError, match=r"^--device cuda:7 was asked for, but no CUDA GPU is available$"):
+        resolve_device("cuda:7")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    with pytest.raises(FoleyError, match=r"^--device cuda:7 was asked for, but the CUDA GPUs here are cuda:0, cuda:1$"):
+        resolve_device("cuda:7")
 
 
 @pytest.mark.parametrize("args", [

@@ -278,7 +278,7 @@ def finish_audio(foley: np.ndarray, sample_rate: int, info: VideoInfo, mix_origi
                  ) -> tuple[np.ndarray, bool]:
     """The track to write: fitted to the picture, the original mixed in on the picture's
     clock if asked (and present) with its loudness ``mix_original_db`` LU from the Foley's
-    (:func:`relative_gain`), loudness-normalized. Also whether the model made
+    (:func:`relative_gain`; as it is under a silent Foley track), loudness-normalized. Also whether the model made
     any sound: below ``NO_SOUND_PEAK_DBFS`` its output is replaced by silence, which
     normalization leaves silent."""
     n = round(info.duration_s * sample_rate)
@@ -290,7 +290,8 @@ def finish_audio(foley: np.ndarray, sample_rate: int, info: VideoInfo, mix_origi
     if mix_original_db is not None and info.has_audio:
         original, _ = read_audio(info.path, sample_rate=sample_rate)
         original = align_to_picture(original, sample_rate, info)
-        wav = wav + np.float32(relative_gain(original, wav, sample_rate, mix_original_db)) * original
+        gain = relative_gain(original, wav, sample_rate, mix_original_db) if heard else 1.0  # nothing to mix it under
+        wav = wav + np.float32(gain) * original
     return normalize_loudness(wav, sample_rate), heard
 
 
@@ -396,7 +397,9 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
                 failed(video, f"{folder}: a folder is in the place of an output; move it, or choose another output folder (-o)")
                 continue
             if not options.overwrite and (present := unfinished_output(video, out_dir)) is not None:
-                failed(video, f"{present}: exists and is not a finished dub of this video; "
+                partner = "video" if present.suffix == ".wav" else "wav"
+                failed(video, f"{present}: exists without a {partner} of its name beside it, so it is no finished dub "
+                              "(a dub whose other file was removed, or another file); "
                               "--overwrite replaces it, or choose another output folder (-o)")
                 continue
             try:

@@ -92,4 +92,4 @@ def test_cli_reports_problems_without_stopping(fake_avsync, tmp_path):
                            str(tmp_path / "o"), "--clips-per-video", "1", "--quiet"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "4 train and 3 test videos, 3 evaluation clips" in proc.stdout
-    assert "2 problem(s) in total" in proc.stderr and "Traceback" not in proc.stderr
+    assert "2 problems in total" in proc.stderr and "Traceback" not in proc.stderr

@@ -368,7 +368,9 @@ def test_a_file_of_an_outputs_name_is_never_replaced_unasked(cfr_video, tmp_path
     theirs.write_bytes(b"the user's own file")
     summary = dub_batch([cfr_video[0]], out, tone)
     assert not summary.done and not summary.skipped
-    assert summary.failed == [(str(cfr_video[0]), f"{theirs}: exists and is not a finished dub of this video; "
+    partner = "video" if suffix == ".wav" else "wav"
+    assert summary.failed == [(str(cfr_video[0]), f"{theirs}: exists without a {partner} of its name beside it, so it "
+                               "is no finished dub (a dub whose other file was removed, or another file); "
                                "--overwrite replaces it, or choose another output folder (-o)")]
     assert theirs.read_bytes() == b"the user's own file"
     assert not needs_model([cfr_video[0]], out, overwrite=False)
