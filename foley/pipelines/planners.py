@@ -964,6 +964,9 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                                         f"{new:g} s, and a rhythm is from {PERIOD_RANGE_S[0]:g} to {PERIOD_RANGE_S[1]:g} s")
                     e.update(period_s=new)
                 elif kind == "move_to":  # an event that reaches an edge of the timeline is cut there
+                    if nums[0] < 0:
+                        raise PlanError(f"{instruction.strip()!r}: a time is from 0 s on (to move it earlier by some "
+                                        f"seconds: move {m['a']} N s earlier)")
                     start, end = _on_timeline(e["caption"], nums[0], nums[0] + e["end_time"] - e["start_time"], d,
                                               f"moving it to {nums[0]:g} s")
                     e.update(start_time=start, end_time=end)
