@@ -547,8 +547,10 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     A part said "twice" or "N times" is that many parts in a row, each one sound; with a span
     ("twice for 3 s", "3 times from 2 to 8 s") they share it. A part said to come "now and then"
     ("once in a while", "occasionally", ...) is about one sound every SCATTER_PERIOD_S of its slot
-    or span, each at an irregular time. Raises PlanError for a time it cannot read, or parts
-    that do not fit."""
+    or span, each at an irregular time; one said to come "repeatedly" ("over and over", ...) fills
+    its slot. "A, B and C" is three parts in turn (:func:`_listed`); pairs that name one thing
+    ("pots and pans", ``_PAIR``) and a thing with what it has ("a car with a loud engine passes",
+    ``_HAS``) are one part. Raises PlanError for a time it cannot read, or parts that do not fit."""
     parts = []  # (text, once): once, a part is one sound ("X once", one of "X twice")
     last = None  # the sound the part before names
     text = _COUNT_CLAUSE.sub(r" \g<n>", _listed(_SCATTERED.sub(" occasionally", in_seconds(description))))
