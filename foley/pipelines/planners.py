@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import difflib
 import itertools
 import json
 import os
@@ -713,7 +714,11 @@ def _scores(previous: Plan, words: str, target: str) -> list[int]:
     want = _stems(words)
     scores = [len(want & _stems(e.caption)) for e in previous.events]
     if max(scores, default=0) == 0:
-        raise PlanError(f"no event matches {target!r}; the events are: {'; '.join(e.caption for e in previous.events)}")
+        known = sorted({w for e in previous.events for w in _words(e.caption)})
+        close = [m for w in sorted(_words(words)) for m in difflib.get_close_matches(w, known, n=1, cutoff=0.66)]
+        guess = f" (did you mean {' '.join(close)!r}?)" if close else ""
+        raise PlanError(f"no event matches {target!r}{guess}; the events are: "
+                        f"{'; '.join(e.caption for e in previous.events)}")
     return scores
 
 

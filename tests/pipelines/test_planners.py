@@ -718,6 +718,10 @@ def test_edits_said_in_other_words():
     assert edited("please make the thunder louder") == edited("make the thunder louder")
     with pytest.raises(PlanError, match="is an edit"):
         p.plan("turn down the rain", 10)
+    with pytest.raises(PlanError, match=r"^no event matches 'the thundr' \(did you mean 'thunder'\?\); the events are"):
+        p.plan("make the thundr louder", 10, bed)
+    with pytest.raises(PlanError, match=r"^no event matches 'the cat'; the events are"):
+        p.plan("remove the cat", 10, bed)
     with pytest.raises(PlanError, match=r"'move the thunder to -2 s': a time is from 0 s on \(to move it earlier"):
         p.plan("move the thunder to -2 s", 10, bed)  # it was cut to 0-1.33 s, its length lost
 
