@@ -482,46 +482,66 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
 
 
 _WHILE = re.compile(r"^(?:just\s+as|as|while|when|whilst|during)\s+(?P<rest>.+)$", re.I)  # "while rain falls, X"
-_WHEN_ONLY = re.compile(r"^(?:occasionally|(?:at|from|between)\s+\d.*)$", re.I)  # "at 3 s, X", "now and then, X"
+# a count said after a comma, alone, is how often the sound before it comes: "a dog barks, 3 times"
+_COUNT_CLAUSE = re.compile(rf",\s*(?P<n>{_COUNT})(?=\s*(?:$|[,;]|\.\s|\.$|\s+(?:and\s+)?then\b))", re.I)
+_TIME_SAID = r"\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)?"
+# a part that says only when or how often: "at 3 s", "from 2 to 6 s", "now and then"
+_WHEN_ONLY = re.compile(rf"^(?:occasionally|(?:at|from|between)\s+{_TIME_SAID}(?:\s+(?:to|until|till|and)\s+{_TIME_SAID})?"
+                        rf"(?:\s+for\s+{_TIME_SAID})?)$", re.I)
 
 
-def _joined(pieces: list[str]) -> list[str]:
-    """The parts between sequence words, with the ones that lean on a neighbour joined to it: a
-    clause of simultaneity ("while rain falls, a dog barks", "a dog barks, just as a cat
-    meows") to the part before it, or when first to the one after it, as "X while Y"; and a
-    first part that says only when or how often ("at 3 s, a dog barks", "now and then, a dog
-    barks") to the part after it."""
-    out: list[str] = []
-    for k, piece in enumerate(pieces):
-        clause, lead = _WHILE.match(_clean(piece)), _WHEN_ONLY.match(_clean(piece))
-        if clause and out:
-            out[-1] = f"{out[-1]} while {clause['rest']}"
-        elif (clause or lead and not out) and k + 1 < len(pieces):
-            pieces[k + 1] = f"{pieces[k + 1]} while {clause['rest']}" if clause else f"{_clean(piece)} {pieces[k + 1]}"
-        else:
-            out.append(piece)
+def _pieces(text: str) -> list[tuple[str, str]]:
+    """The parts of ``text`` between its sequence words (``_SEQ``), each with the sequence word
+    after it ('' for the last)."""
+    out, start = [], 0
+    for m in _SEQ.finditer(text):
+        out.append((text[start:m.start()], m.group().strip().lower()))
+        start = m.end()
+    out.append((text[start:], ""))
+    return [(piece, sep) for piece, sep in out if piece.strip()]
+
+
+def _leans(piece: str) -> bool:
+    """Whether a part names no sound of its own: it says only when, or is a clause of
+    simultaneity, or names only the sound before it again."""
+    piece = _clean(piece)
+    return bool(not piece or _WHILE.match(piece) or _WHEN_ONLY.match(piece) or _BARE.match(piece))
+
+
+def _listed(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``pieces`` with the "and" that ends a list of sounds in turn made one more comma: "a dog
+    barks, a cat meows and a bird sings[, then ...]" is three sounds one after another, as with
+    ", and". Not after a part that leans on its neighbour ("at 3 s, a dog barks and a cat meows":
+    both at 3 s; "while rain falls, ...")."""
+    out = []
+    for k, (piece, sep) in enumerate(pieces):
+        members = _together(piece)
+        listed = k and pieces[k - 1][1] == "," and sep != "," and not _leans(pieces[k - 1][0]) and len(members) == 2
+        joiner = piece[len(members[0]):len(piece) - len(members[1])] if listed else ""
+        out += [(members[0], ","), (members[1], sep)] if joiner.strip().lower() == "and" else [(piece, sep)]
     return out
 
 
-# a count said after a comma, alone, is how often the sound before it comes: "a dog barks, 3 times"
-_COUNT_CLAUSE = re.compile(rf",\s*(?P<n>{_COUNT})(?=\s*(?:$|[,;]|\.\s|\.$|\s+(?:and\s+)?then\b))", re.I)
-
-
-def _listed(text: str) -> str:
-    """``text`` with the "and" that ends a list of sounds in turn made one more comma: "a dog
-    barks, a cat meows and a bird sings" is three sounds one after another, as with ", and". Not
-    after a part that says only when ("at 3 s, a dog barks and a cat meows": both at 3 s) or a
-    clause of simultaneity ("while rain falls, ...")."""
-    seps = list(_SEQ.finditer(text))
-    if not seps or seps[-1].group().strip() != ",":
-        return text
-    before = _clean(text[seps[-2].end() if len(seps) > 1 else 0:seps[-1].start()])
-    tail = text[seps[-1].end():]
-    joins = list(_SIM.finditer(tail))
-    if (not before or _WHILE.match(before) or _WHEN_ONLY.match(before) or _BARE.match(before)
-            or len(joins) != 1 or joins[0].group().strip().lower() != "and" or len(_together(tail)) != 2):
-        return text
-    return f"{text[:seps[-1].end()]}{tail[:joins[0].start()]}, {tail[joins[0].end():]}"
+def _joined(pieces: list[tuple[str, str]]) -> list[str]:
+    """The parts between sequence words, with the ones that lean on a neighbour joined to it: a
+    clause of simultaneity ("while rain falls, a dog barks", "a dog barks, just as a cat
+    meows") to the part before it, or when first to the one after it, as "X while Y"; and a
+    part that says only when or how often, followed by a comma and a sound ("at 3 s, a dog barks",
+    "rain, then at 5 s, a dog barks", "now and then, a dog barks"), to the part after it (before
+    another such part, or a "then", it is the sound before it again: "a bell at 2 s, at 5 s")."""
+    out: list[str] = []
+    pieces = [(_clean(piece), sep) for piece, sep in pieces]
+    for k, (piece, sep) in enumerate(pieces):
+        clause, lead = _WHILE.match(piece), _WHEN_ONLY.match(_LEADING.sub("", piece))  # "and at 5 s, X"
+        ahead = pieces[k + 1][0] if k + 1 < len(pieces) else None
+        lead = lead if lead and ahead is not None and (not out or sep == ",") and not _leans(ahead) else None
+        if clause and out:
+            out[-1] = f"{out[-1]} while {clause['rest']}"
+        elif (clause or lead) and ahead is not None:
+            pieces[k + 1] = (f"{ahead} while {clause['rest']}" if clause else f"{lead.group()} {ahead}", pieces[k + 1][1])
+        else:
+            out.append(piece)
+    return out
 
 
 def _said_once(events: list[dict]) -> None:
@@ -554,8 +574,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     ``_HAS``) are one part. Raises PlanError for a time it cannot read, or parts that do not fit."""
     parts = []  # (text, once): once, a part is one sound ("X once", one of "X twice")
     last = None  # the sound the part before names
-    text = _COUNT_CLAUSE.sub(r" \g<n>", _listed(_SCATTERED.sub(" occasionally", in_seconds(description))))
-    for seq in _joined([s for s in _SEQ.split(text) if s and s.strip()]):
+    text = _COUNT_CLAUSE.sub(r" \g<n>", _SCATTERED.sub(" occasionally", in_seconds(description)))
+    for seq in _joined(_listed(_pieces(text))):
         seq, last = _named(seq, last)
         before_after = _AFTER.split(seq, maxsplit=1)
         for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:

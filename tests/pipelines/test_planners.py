@@ -814,3 +814,23 @@ def test_lists_pairs_and_sounds_said_again_and_again():
     assert edited("replace the door with a dog barking over and over")[0] == ("a dog barking", 5, 10, True)
     with pytest.raises(PlanError, match="not both"):
         p.plan("add a dog barks repeatedly once at 2 s", 10, bed)
+
+
+def test_the_readings_hold_when_combined():
+    p = RulesPlanner()
+
+    def placed(text):
+        return sorted((e.caption, round(e.start_s, 3), round(e.end_s, 3)) for e in p.plan(text, 10).events)
+
+    # a time said first, with more parts after it, and one said first in a later part
+    assert placed("At 3 s a door slams, then a dog barks") == [("a dog barks", 5, 10), ("a door slams", 3, 5)]
+    assert placed("at 2 s a dog barks, at 5 s a cat meows") == [("a cat meows", 5, 7), ("a dog barks", 2, 4)]
+    assert placed("At 2 s, thunder. At 6 s, a dog barks.") == [("a dog barks", 6, 8), ("thunder", 2, 4)]
+    assert placed("rain, then at 5 s, a dog barks") == [("a dog barks", 5, 7), ("rain", 0, 10)]
+    assert placed("a clock ticks, and at 5 s, an alarm rings") == [("a clock ticks", 0, 5), ("an alarm rings", 5, 7)]
+    assert placed("a dog barks at 2 s, at 5 s, then a cat meows") == [("a cat meows", 7, 10), ("a dog barks", 2, 4),
+                                                                       ("a dog barks", 5, 7)]
+    # a list of sounds in turn, wherever it stands
+    assert [c for c, *_ in placed("a dog barks, a cat meows and a bird sings, then silence")] == [
+        "a bird sings", "a cat meows", "a dog barks"]
+    assert placed("a dog barks, pots and pans clatter and a door slams")[1] == ("a door slams", 6.667, 10)
