@@ -325,15 +325,31 @@ _SOME_TIMES = {"a couple of times": "twice", "a couple times": "twice", "a few t
 _SOME = re.compile("|".join(rf"\b{k}\b" for k in _SOME_TIMES), re.I)
 
 
+# Other ways of writing a time, rewritten as the forms below read them
+# "five seconds", "at two, five and eight seconds"
+_NUMBER_WORDS = re.compile(rf"\b(?:{_NUMBER})(?:(?:\s*,\s*|,?\s+and\s+)(?:{_NUMBER}))*"
+                           rf"(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|mins?|minutes?)\b)", re.I)
+_ABOUT = re.compile(r"\b(?:(?P<p>at|to|by|from|until|till)\s+)?(?:about|around|approximately|roughly)\s+(?=\d)", re.I)
+_DASHED = re.compile(r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)\s*[-\u2013]\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<u>s|secs?|seconds?)\b", re.I)  # "2-6 s"
+_PAUSE = re.compile(r"\b(?P<a>an?\s+)(?P<n>\d+(?:\.\d+)?)[-\s]*(?:s|secs?|seconds?)\s+(?P<what>pause|silence|gap)\b", re.I)
+_LINES = re.compile(r"\s*\n[\s*\u2022-]*")  # one sound a line, bullets or not
+
+
 def in_seconds(text: str) -> str:
     """``text`` with its times in milliseconds, minutes or m:ss written in seconds, and said as
-    the rules planner reads them: "at the 3 second mark" and "after 3 s" as "at 3 s", "a couple
-    of times" as "twice", "a few times" as "three times"."""
+    the rules planner reads them: "at the 3 second mark", "after 3 s" and "around 3 s" as "at
+    3 s", "five seconds" as "5 seconds", "2-6 s" as "from 2 to 6 s", "a 2 s pause" as "a pause
+    for 2 s", "a couple of times" as "twice", "a few times" as "three times"; and its lines as
+    parts one after another."""
     def unit(m: re.Match) -> str:
         n, u = (m["n"], m["u"]) if m["n"] else (m["n2"], m["u2"])
         scale = 60.0 if u.lower().startswith("min") else 0.001
         return (m["p"] or "") + _seconds_text(float(n) * scale)
 
+    text = _LINES.sub(", ", text.strip().lstrip("*\u2022- ")).replace(" & ", " and ")
+    text = re.sub(r"(?<![\w.])\.(?=\d)", "0.", _NUMBER_WORDS.sub(lambda m: re.sub(r"[a-z]+", lambda w: str(_COUNTS.get(w[0].lower(), w[0])), m[0], flags=re.I), text))
+    text = _PAUSE.sub(r"\g<a>\g<what> for \g<n> s", _DASHED.sub(r"from \g<a> to \g<b> \g<u>", text))
+    text = _ABOUT.sub(lambda m: f"{m['p'] or 'at'} ", text)
     text = _IN_UNIT.sub(unit, text)
     text = _CLOCK.sub(lambda m: (m["p"] or "") + _seconds_text(60 * int(m["m"]) + float(m["s"])), text)
     text = _AFTER_TIME.sub("at ", _MARK.sub(lambda m: f"{m['p']} {m['n']} s", text))
@@ -468,7 +484,7 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
             raise PlanError(f"{_clean(member)!r} names no sound; say which (e.g. 'a door slams {_clean(member)}')")
         if bare:
             when = bare["when"]
-            bare_time = re.fullmatch(r"\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)", when)  # not "3 times"
+            bare_time = re.fullmatch(r"\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)", when, re.I)  # not "3 times"
             member = f"{last} {'at ' if bare_time else ''}{when}".strip()  # "a bell at 2 s, 5 s and 8 s"
         else:
             head = _TRAILING.sub("", _LEADING.sub("", _clean(_TIME_TAIL.sub("", member))))
