@@ -52,7 +52,8 @@ def _comma_said(number: str) -> str:
 
 # "and again" with no time of its own is the sound again after it ("a horse neighs at 2 s and again")
 _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwards|before"
-                  r"|(?<!\bagain\s)and(?=\s+(?:again|once\s+more|one\s+more\s+time)(?:\s*[,;.]|\s*$|\s+then\b)))\b"
+                  r"|(?<!\bagain\s)and(?=\s+(?:again|once\s+more|one\s+more\s+time)"
+                  r"(?:\s+(?:a\s+(?:bit|little|moment)\s+|soon\s+|shortly\s+)?(?:later|after))?(?:\s*[,;.]|\s*$|\s+then\b)))\b"
                   r"|[,;]|\.\s|\s[-\u2013\u2014]+\s)\s*", re.I)
 # "and" before a number is part of a time ("between 2 and 4 s"), not two sounds; an "as" that
 # compares ("twice as loud", "as big as", group "compare"; but "twice as rain falls") is none either.
@@ -62,7 +63,9 @@ _AFTER = re.compile(r"(?<!\bone)\s+\bafter\b\s+(?!(?:another|the\s+other)\b)", r
 # Joining words left at a part's ends name no sound: ", and wind" is "wind", "rain and" is "rain".
 _LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during|first|firstly|finally|lastly|suddenly|later|eventually|"
                       r"meanwhile)(?:\s+|$))+", re.I)
-_TRAILING = re.compile(r"(?:(?:^|\s+)(?:and|also|then|with|while))+$", re.I)
+# "the dog barks again" is the dog's bark (not "again and again", "over and over again")
+_TRAILING = re.compile(r"(?:(?:^|\s+)(?:and|also|then|with|while|(?<!\bagain\sand\s)(?<!\bover\s)again|once\s+more"
+                       r"|one\s+more\s+time|too|as\s+well))+$", re.I)
 # "a door slams twice": that many parts in a row, each its own take; "twice for 3 s", "3 times
 # from 2 to 8 s", "twice at 3 s": the parts share that span, one sound each.
 _COUNTS = {"once": 1, "twice": 2, "thrice": 3, "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
@@ -107,18 +110,28 @@ _HAS = re.compile(r"(?:[a-z'-]+\s+){1,4}[a-z'-]*[^s\W]s\b.*", re.I)
 _VERB = re.compile(r"[a-z'-]*[^s\W]s\b", re.I)  # a word that may be a verb ("barks"; not "glass")
 
 
+_DETERMINERS = {"a", "an", "the", "some", "many", "several", "few", "two", "three", "four", "five", "more", "lots",
+                "of", "and", "with", "while"}
+
+
 def _together(part: str) -> list[str]:
     """``part`` split at its simultaneity words (``_SIM``: "rain while a dog barks")."""
     pieces, start = [], 0
     found = list(_SIM.finditer(part))
     pairs = [m.span() for m in _PAIR.finditer(part)]
     for m, after in zip(found, [*found[1:], None]):
+        word = m.group().strip().lower()
+        before = part[:m.start()].split()  # the words before the joining word
         joined = part[part.rfind(" ", 0, m.start()) + 1:after.start() if after else len(part)]
         in_pair = any(a < m.end() and m.start() < b for a, b in pairs)
         thing = _clean(part[start:m.start()])
-        has = (m.group().strip().lower() == "with" and _THING.fullmatch(thing) and not _VERB.search(thing)
+        has = (word == "with" and _THING.fullmatch(thing) and not _VERB.search(thing)
                and _HAS.fullmatch(part[m.end():after.start() if after else len(part)]))
-        if not m["compare"] and not in_pair and not has and not _TWO_VERBS.fullmatch(joined):
+        # "a car drives over gravel", "a kettle boils over": a place or a way, not "thunder over rain"
+        over = word == "over" and bool(before) and bool(re.fullmatch(r"[a-z'-]+(?:[^s\W]s|ed|ing)", before[-1], re.I))
+        # "a door opens and closes" (a thing, then its two verbs), not "birds and crickets", "the dogs and cats"
+        two_verbs = len(before) > 1 and before[-2].lower() not in _DETERMINERS and _TWO_VERBS.fullmatch(joined)
+        if not m["compare"] and not in_pair and not has and not over and not two_verbs:
             pieces.append(part[start:m.start()])
             start = m.end()
     return [*pieces, part[start:]]
@@ -224,8 +237,9 @@ def _words(text: str) -> set[str]:
 
 
 def is_background(caption: str) -> bool:
-    """A background sound (rain, wind, crowd, ...): it keeps going, it has no attack to place."""
-    return bool(_words(caption) & _BACKGROUND)
+    """A background sound (rain, wind, crowd, ...): it keeps going, it has no attack to place.
+    What a thing has says nothing of it ("a car with a loud engine passes" is no background)."""
+    return bool(_words(re.split(r"\s+with\s+", caption, maxsplit=1, flags=re.I)[0]) & _BACKGROUND)
 
 
 # Sounds made of one step or stroke after another: the recordings are often of one (a single
@@ -458,6 +472,7 @@ def _untimed(caption: str) -> tuple[str, float | None]:
 
 # A part that names no sound, only when or how often: "again at 6 s", "twice at 6 s", "at 5 s", "again"
 _BARE = re.compile(rf"^(?:and\s+)?(?:(?:again|once\s+more|one\s+more(?:\s+time)?|another(?:\s+one)?)(?:\s+|$))?"
+                   r"(?:(?:a\s+(?:bit|little|moment)\s+|soon\s+|shortly\s+)?(?:later|after)(?:\s+|$))?"
                    rf"(?P<when>(?:(?:once|twice|thrice|(?:{_NUMBER}|\d+)\s+times?)(?:\s+|$))?"
                    r"(?:(?:at|from|between|for)\s+\d.*|\d+(?:\.\d+)?\s*(?:s|secs?|seconds?))?)$", re.I)
 _MORE = re.compile(rf"^(?:and\s+)?(?P<n>{_MANY}|\d+)\s+more(?P<t>(?:\s+(?:at|from|between|for)\s+\d.*)?)$", re.I)

@@ -424,7 +424,8 @@ def test_repeats_share_the_span_the_text_gives_one_sound_each():
                                                                   ("someone knocks on the door", 5, 7, False)]
     assert placed("a dog barks 3 times at the gate, then rain")[:3] == [
         ("a dog barks at the gate", t, t + 2.5, False) for t in (0, 2.5, 5)]  # three parts of a "then" layout
-    for words in ("two dogs bark at once", "a bell rings once more", "a clock ticks two times a second",
+    assert placed("a bell rings once more") == [("a bell rings", 0, 10, False)]  # no count: the sound again
+    for words in ("two dogs bark at once", "a clock ticks two times a second",
                   "an engine revs 3 times faster", "a dog barks twice as loud", "a truck as big as a house rumbles",
                   "a door creaks half as loud"):  # no count, and an "as" that compares: the words stay as said
         assert placed(words) == [(words, 0, 10, False)]
@@ -835,6 +836,18 @@ def test_the_readings_hold_when_combined():
     assert [c for c, *_ in placed("a dog barks, a cat meows and a bird sings, then silence")] == [
         "a bird sings", "a cat meows", "a dog barks"]
     assert placed("a dog barks, pots and pans clatter and a door slams")[1] == ("a door slams", 6.667, 10)
+    # "again" in a part names the sound, and "and again later" is the sound after it
+    assert placed("a dog barks, then the dog barks again") == [("a dog barks", 0, 5), ("the dog barks", 5, 10)]
+    assert placed("a horse neighs at 2 s and again a bit later") == placed("at 2 s, a horse neighs and again") == [
+        ("a horse neighs", 2, 4), ("a horse neighs", 4, 10)]
+    # "over" after a verb says where or how, not a second sound; two plural nouns are two sounds
+    assert placed("a car drives over gravel") == [("a car drives over gravel", 0, 10)]
+    assert placed("thunder over rain") == [("rain", 0, 10), ("thunder", 0, 10)]
+    assert placed("birds and crickets") == [("birds", 0, 10), ("crickets", 0, 10)]
+    assert placed("the dogs and cats") == [("cats", 0, 10), ("the dogs", 0, 10)]
+    # what a thing has does not make it a background held to the end
+    assert placed("a car with a loud engine passes, then a dog barks") == [
+        ("a car with a loud engine passes", 0, 5), ("a dog barks", 5, 10)]
     # times written in other ways, and one sound a line
     for text in ("a dog barks after three seconds", "a dog barks around 3 s", "a dog barks at about 3 S"):
         assert placed(text) == [("a dog barks", 3, 5)]
