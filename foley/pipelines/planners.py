@@ -51,18 +51,21 @@ def _comma_said(number: str) -> str:
 
 
 # "and again" with no time of its own is the sound again after it ("a horse neighs at 2 s and again")
-_SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwards|before"
+_SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwards|before(?:\s+long)?"
                   r"|(?<!\bagain\s)and(?=\s+(?:again|once\s+more|one\s+more\s+time)"
                   r"(?:\s+(?:a\s+(?:bit|little|moment)\s+|soon\s+|shortly\s+)?(?:later|after))?(?:\s*[,;.]|\s*$|\s+then\b)))\b"
-                  r"|[,;]|\.\s|\s[-\u2013\u2014]+\s)\s*", re.I)
+                  r"|[,;]|(?<!\d):(?!\d)|\.\s|\s[-\u2013\u2014]+\s)\s*", re.I)
 # "and" before a number is part of a time ("between 2 and 4 s"), not two sounds; an "as" that
 # compares ("twice as loud", "as big as", group "compare"; but "twice as rain falls") is none either.
 _SIM = re.compile(r"\s+(?:(?P<compare>as\s+(?!well\b)\w+\s+as|(?:twice|thrice|times|half|so)\s+as\s+\w+(?=\s*$|\s+as\b))(?=\s|$)"
                   r"|(?:just\s+)?\b(?:while|with|over|during|as\s+well\s+as|as|and(?!\s+-?\d))\b\s+)", re.I)
-_AFTER = re.compile(r"(?<!\bone)\s+\bafter\b\s+(?!(?:another|the\s+other)\b)", re.I)  # not "one after another"
+# "X after Y", "X right after Y" (not "one after another")
+_AFTER = re.compile(r"(?<!\bone)(?:\s+(?:shortly|soon|right|just|immediately|directly))?\s+\bafter\b\s+"
+                    r"(?!(?:another|the\s+other)\b)", re.I)
 # Joining words left at a part's ends name no sound: ", and wind" is "wind", "rain and" is "rain".
 _LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during|first|firstly|finally|lastly|suddenly|later|eventually|"
-                      r"meanwhile)(?:\s+|$))+", re.I)
+                      r"meanwhile|shortly|soon|immediately|directly|afterwards|(?:right|just)(?=\s+(?:after|then)\b))"
+                      r"(?:\s+|$))+", re.I)
 # "the dog barks again" is the dog's bark (not "again and again", "over and over again")
 _TRAILING = re.compile(r"(?:(?:^|\s+)(?:and|also|then|with|while|(?<!\bagain\sand\s)(?<!\bover\s)again|once\s+more"
                        r"|one\s+more\s+time|too|as\s+well))+$", re.I)
@@ -283,8 +286,9 @@ def _fills(caption: str, spanned: bool, once: bool, period_s: float | None) -> b
 
 # Words that ask for a sound again and again over its span ("a bell rings repeatedly"); the plan's
 # caption is said without them
-_AGAIN_AND_AGAIN = re.compile(r"\s*\b(?:repeatedly|over\s+and\s+over(?:\s+again)?|again\s+and\s+again|time\s+after\s+time"
-                              r"|continuously|constantly|non-?stop|on\s+and\s+on)\b", re.I)
+_AGAIN_WORDS = (r"(?:repeatedly|over\s+and\s+over(?:\s+again)?|again\s+and\s+again|time\s+after\s+time"
+                r"|continuously|constantly|non-?stop|on\s+and\s+on)\b")
+_AGAIN_AND_AGAIN = re.compile(rf"\s*\b{_AGAIN_WORDS}", re.I)
 
 
 def is_iterative(caption: str) -> bool:
@@ -349,6 +353,11 @@ _PAUSE = re.compile(r"\b(?P<a>an?\s+)(?P<n>\d+(?:\.\d+)?)[-\s]*(?:s|secs?|second
 _LINES = re.compile(r"\s*\n[\s*\u2022-]*")  # one sound a line, bullets or not
 
 
+# "X and, at the same time, Y", "X, and Y at the same time", "X and Y simultaneously": Y while X
+_SAME_TIME = re.compile(r",?\s*\band\s*,?\s*at\s+the\s+same\s+time\s*,?\s*", re.I)
+_SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s+time|simultaneously)(?=\s*(?:$|[,;.]))", re.I)
+
+
 def in_seconds(text: str) -> str:
     """``text`` with its times in milliseconds, minutes or m:ss written in seconds, and said as
     the rules planner reads them: "at the 3 second mark", "after 3 s" and "around 3 s" as "at
@@ -361,6 +370,7 @@ def in_seconds(text: str) -> str:
         return (m["p"] or "") + _seconds_text(float(n) * scale)
 
     text = _LINES.sub(", ", text.strip().lstrip("*\u2022- ")).replace(" & ", " and ")
+    text = _SAME_TIME_TAIL.sub(r" while \g<b>", _SAME_TIME.sub(" while ", text))
     text = re.sub(r"(?<![\w.])\.(?=\d)", "0.", _NUMBER_WORDS.sub(lambda m: re.sub(r"[a-z]+", lambda w: str(_COUNTS.get(w[0].lower(), w[0])), m[0], flags=re.I), text))
     text = _PAUSE.sub(r"\g<a>\g<what> for \g<n> s", _DASHED.sub(r"from \g<a> to \g<b> \g<u>", text))
     text = _ABOUT.sub(lambda m: f"{m['p'] or 'at'} ", text)
@@ -514,7 +524,9 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
 
 _WHILE = re.compile(r"^(?:just\s+as|as|while|when|whilst|during)\s+(?P<rest>.+)$", re.I)  # "while rain falls, X"
 # a count said after a comma, alone, is how often the sound before it comes: "a dog barks, 3 times"
-_COUNT_CLAUSE = re.compile(rf",\s*(?P<n>{_COUNT})(?=\s*(?:$|[,;]|\.\s|\.$|\s+(?:and\s+)?then\b))", re.I)
+# ("a dog barks - 3 times in a row", "a dog barks, twice, at 2 s", "a dog barks, 3 times while rain falls")
+_COUNT_CLAUSE = re.compile(rf"(?:,|\s[-\u2013\u2014]+)\s*(?P<n>(?:{_COUNT}|{_AGAIN_WORDS})(?:\s+{_ROW})?(?:,?\s+(?:at|from|between)\s+\d[^,;]*?)?)"
+                           rf"(?=\s*(?:$|[,;]|\.\s|\.$|\s+(?:(?:and\s+)?then|while|with|as|and)\b))", re.I)
 _TIME_SAID = r"\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)?"
 # a part that says only when or how often: "at 3 s", "from 2 to 6 s", "now and then"
 _WHEN_ONLY = re.compile(rf"^(?:occasionally|(?:at|from|between)\s+{_TIME_SAID}(?:\s+(?:to|until|till|and)\s+{_TIME_SAID})?"
@@ -605,7 +617,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     ``_HAS``) are one part. Raises PlanError for a time it cannot read, or parts that do not fit."""
     parts = []  # (text, once): once, a part is one sound ("X once", one of "X twice")
     last = None  # the sound the part before names
-    text = _COUNT_CLAUSE.sub(r" \g<n>", _SCATTERED.sub(" occasionally", in_seconds(description)))
+    text = _SCATTERED.sub(" occasionally", in_seconds(description))
+    text = _COUNT_CLAUSE.sub(lambda m: " " + m["n"].replace(",", ""), text)
     for seq in _joined(_listed(_pieces(text))):
         seq, last = _named(seq, last)
         before_after = _AFTER.split(seq, maxsplit=1)

@@ -848,6 +848,20 @@ def test_the_readings_hold_when_combined():
     # what a thing has does not make it a background held to the end
     assert placed("a car with a loud engine passes, then a dog barks") == [
         ("a car with a loud engine passes", 0, 5), ("a dog barks", 5, 10)]
+    # a count or "over and over" after a comma or a dash, with more said after it
+    for text in ("a dog barks, three times in a row", "a dog barks - 3 times", "a dog barks, 3 times"):
+        assert placed(text) == placed("a dog barks 3 times")
+    assert placed("a dog barks, twice, from 2 to 6 s") == [("a dog barks", 2, 4), ("a dog barks", 4, 6)]
+    assert placed("a phone rings, over and over") == [("a phone rings", 0, 10)]
+    # "right after", "shortly after", "before long", "at the same time", a colon
+    assert placed("a dog barks right after the thunder") == [("a dog barks", 5, 10), ("the thunder", 0, 5)]
+    assert placed("a dog barks, then shortly after a cat meows") == placed("a dog barks, and before long a cat meows") == [
+        ("a cat meows", 5, 10), ("a dog barks", 0, 5)]
+    for text in ("a dog barks and, at the same time, a cat meows", "a dog barks, and a cat meows at the same time",
+                 "a dog barks and a cat meows simultaneously"):
+        assert placed(text) == [("a cat meows", 0, 10), ("a dog barks", 0, 10)]
+    assert [c for c, *_ in placed("a forest at night: crickets chirp, an owl hoots")] == [
+        "a forest at night", "an owl hoots", "crickets chirp"]
     # times written in other ways, and one sound a line
     for text in ("a dog barks after three seconds", "a dog barks around 3 s", "a dog barks at about 3 S"):
         assert placed(text) == [("a dog barks", 3, 5)]
