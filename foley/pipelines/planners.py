@@ -922,14 +922,21 @@ def _on_timeline(caption: str, start: float, end: float, duration_s: float, edit
     return max(0.0, start), min(duration_s, end)
 
 
+_AGAIN_BEFORE_TIME = re.compile(r"\s+(?:again|once\s+more|one\s+more\s+time)(?=\s+(?:at|from|between|for)\s+\d|\s*$)", re.I)
+_REPLACE_AT_LAST_WITH = re.compile(r"^(?:replace|swap)\s+(?P<a>.+)\s+with\s+(?P<b>.+)$", re.I)
+
+
+def _one_sound(text: str) -> bool:
+    """Whether an added or replacing sound is one: no sequence or simultaneity words part it."""
+    pieces = _pieces(_SCATTERED.sub(" occasionally", text))
+    return len(pieces) == 1 and len(_together(_clean(pieces[0][0]))) == 1
+
+
 def _added(text: str, duration_s: float) -> list[dict]:
     """The events of "add X", "add X at T s [for N s]", "add X from A to B s" or "add X for N s"
     (from the start; without a length, to the end): one, or with "twice" / "N times" that many
     sharing its span, one sound each, or with "now and then" about one every SCATTER_PERIOD_S of it."""
-    text = _SCATTERED.sub(" occasionally", text)
-    parts = [p for p in _SEQ.split(text) if p and p.strip()]
-    if len(parts) > 1:
-        raise PlanError(f"add one sound per turn: {'; '.join(_clean(p) for p in parts)!r} are {len(parts)}")
+    text = _AGAIN_BEFORE_TIME.sub("", _SCATTERED.sub(" occasionally", text))  # "add the dog again at 8 s"
     if _SILENCE.match(_TIMED_TAIL.sub("", _clean(text))):
         raise PlanError("a silence adds no sound; to quiet a part of the bed, remove a sound or make it shorter")
     text, scattered = _scattered(text)
@@ -987,6 +994,13 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         m = pattern.match(text)
         if not m:
             continue
+        if kind in ("add", "replace"):
+            if kind == "replace" and not _one_sound(m["b"]) and (last := _REPLACE_AT_LAST_WITH.match(text)):
+                m = last if _one_sound(last["b"]) else m  # "replace the car with a loud engine with a motorbike"
+            if not _one_sound(m["b"]):
+                sounds = [_clean(c) for p, _ in _pieces(m["b"]) for c in _together(_clean(p))]
+                raise PlanError(f"{'add' if kind == 'add' else 'replace with'} one sound per turn: "
+                                f"{', '.join(map(repr, sounds))} are {len(sounds)}")
         nums = _numbers(m)
         if kind in ("shift", "length", "gain", "last") and any(n <= 0 for n in nums):
             raise PlanError(f"{instruction.strip()!r}: the amount must be more than 0")

@@ -862,6 +862,16 @@ def test_the_readings_hold_when_combined():
         assert placed(text) == [("a cat meows", 0, 10), ("a dog barks", 0, 10)]
     assert [c for c, *_ in placed("a forest at night: crickets chirp, an owl hoots")] == [
         "a forest at night", "an owl hoots", "crickets chirp"]
+    # an edit adds or puts in one sound: the last "with" of a replacement is the one it gives
+    bed = p.plan("rain, then a car with a loud engine passes, then a dog barks", 10)
+    assert [e.caption for e in p.plan("replace the car with a loud engine with a motorbike", 10, bed).events] == [
+        "rain", "a motorbike", "a dog barks"]
+    for edit, said in [("add birds chirping and a cat meowing", "add one sound per turn: 'birds chirping', 'a cat "
+                        "meowing' are 2"), ("replace the rain with wind, then thunder",
+                                            "replace with one sound per turn: 'wind', 'thunder' are 2")]:
+        with pytest.raises(PlanError, match=f"^{re.escape(said)}$"):
+            p.plan(edit, 10, bed)
+    assert p.plan("add the dog barks again at 8 s", 10, bed).events[-1].caption == "the dog barks"
     # times written in other ways, and one sound a line
     for text in ("a dog barks after three seconds", "a dog barks around 3 s", "a dog barks at about 3 S"):
         assert placed(text) == [("a dog barks", 3, 5)]
