@@ -353,6 +353,9 @@ _PAUSE = re.compile(r"\b(?P<a>an?\s+)(?P<n>\d+(?:\.\d+)?)[-\s]*(?:s|secs?|second
 _LINES = re.compile(r"\s*\n[\s*\u2022-]*")  # one sound a line, bullets or not
 
 
+# "wind throughout", "traffic in the background": a sound over the whole timeline, beside the others
+_THROUGHOUT = re.compile(r"\s*\b(?:throughout|the\s+whole\s+time|all\s+the\s+time|all\s+along|in\s+the\s+background)\b",
+                         re.I)
 # "X and, at the same time, Y", "X, and Y at the same time", "X and Y simultaneously": Y while X
 _SAME_TIME = re.compile(r",?\s*\band\s*,?\s*at\s+the\s+same\s+time\s*,?\s*", re.I)
 _SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s+time|simultaneously)(?=\s*(?:$|[,;.]))", re.I)
@@ -576,6 +579,8 @@ def _joined(pieces: list[tuple[str, str]]) -> list[str]:
     pieces = [(_clean(piece), sep) for piece, sep in pieces]
     for k, (piece, sep) in enumerate(pieces):
         clause, lead = _WHILE.match(piece), _WHEN_ONLY.match(_LEADING.sub("", piece))  # "and at 5 s, X"
+        if not clause and _THROUGHOUT.search(piece) and len(_together(piece)) == 1:  # "..., wind throughout"
+            clause = re.match(r"(?P<rest>.+)", _LEADING.sub("", piece))
         ahead = pieces[k + 1][0] if k + 1 < len(pieces) else None
         lead = lead if lead and ahead is not None and (not out or sep == ",") and not _leans(ahead) else None
         if clause and out:
@@ -627,10 +632,15 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
             parts += ([(p, True) for p in _repeated(repeat["c"], repeat["t"] or "", times, duration_s)]
                       if repeat else [(part, False)])
     timed, segments = [], [[]]  # segments: the groups between two wholly timed parts
+    whole = []  # the captions said to sound "throughout"
     said = []  # the captions of the parts so far
     for position, (part, once) in enumerate(parts):
         group, placed = [], []  # group: (caption, own length or None, once, times, period) sharing a slot
         members = [m for c in _together(part) if (m := _TRAILING.sub("", _LEADING.sub("", _clean(c))))]
+        whole += [_clean(_THROUGHOUT.sub(" ", m)) for m in members if _THROUGHOUT.search(m)]
+        members = [_clean(_THROUGHOUT.sub(" ", m)) for m in members]
+        if not all(members):
+            raise PlanError(f"{_clean(part)!r} names no sound; say which ('wind throughout')")
         for caption in members:
             stop = _STOPS.match(caption) if position + 1 < len(parts) else None  # last, it is the silence to the end
             if stop and (not stop["named"] or any(_stems(stop["named"]) <= _stems(c) for c in said)):
@@ -712,6 +722,9 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     timed = [e for e in timed if all(e is not q for q in silent)]
     if not events and not timed:
         raise PlanError("the description names no sound")
+    for e in events + timed:  # "wind throughout": the whole timeline, whatever its slot
+        if e["caption"] in whole:
+            e.update(start_time=0.0, end_time=duration_s, fill=e["fill"] or not is_background(e["caption"]))
     _said_once(events + timed)
     try:
         plan = validate(events + timed, duration_s, max_simultaneous, reach_end=False)

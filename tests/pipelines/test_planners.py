@@ -872,6 +872,11 @@ def test_the_readings_hold_when_combined():
         with pytest.raises(PlanError, match=f"^{re.escape(said)}$"):
             p.plan(edit, 10, bed)
     assert p.plan("add the dog barks again at 8 s", 10, bed).events[-1].caption == "the dog barks"
+    # a sound "throughout" or "in the background" lasts the whole timeline, beside the others
+    assert placed("a clock ticks throughout, a dog barks, then a door slams") == [
+        ("a clock ticks", 0, 10), ("a dog barks", 0, 5), ("a door slams", 5, 10)]
+    assert placed("a dog barks, then a cat meows, with traffic in the background") == [
+        ("a cat meows", 5, 10), ("a dog barks", 0, 5), ("traffic", 0, 10)]
     # times written in other ways, and one sound a line
     for text in ("a dog barks after three seconds", "a dog barks around 3 s", "a dog barks at about 3 S"):
         assert placed(text) == [("a dog barks", 3, 5)]
