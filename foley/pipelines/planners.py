@@ -562,7 +562,9 @@ def _listed(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     out = []
     for k, (piece, sep) in enumerate(pieces):
         members = _together(piece)
-        listed = k and pieces[k - 1][1] == "," and sep != "," and not _leans(pieces[k - 1][0]) and len(members) == 2
+        ahead = _clean(pieces[k + 1][0]) if k + 1 < len(pieces) else ""
+        ends = sep != "," or _leans(ahead) or bool(_THROUGHOUT.search(ahead))  # the list ends here
+        listed = k and pieces[k - 1][1] == "," and ends and not _leans(pieces[k - 1][0]) and len(members) == 2
         joiner = piece[len(members[0]):len(piece) - len(members[1])] if listed else ""
         out += [(members[0], ","), (members[1], sep)] if joiner.strip().lower() == "and" else [(piece, sep)]
     return out

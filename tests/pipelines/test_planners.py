@@ -877,6 +877,8 @@ def test_the_readings_hold_when_combined():
         ("a clock ticks", 0, 10), ("a dog barks", 0, 5), ("a door slams", 5, 10)]
     assert placed("a dog barks, then a cat meows, with traffic in the background") == [
         ("a cat meows", 5, 10), ("a dog barks", 0, 5), ("traffic", 0, 10)]
+    assert placed("footsteps on gravel, a door slams and a horse neighs, with rain in the background") == [
+        ("a door slams", 3.333, 6.667), ("a horse neighs", 6.667, 10), ("footsteps on gravel", 0, 3.333), ("rain", 0, 10)]
     # times written in other ways, and one sound a line
     for text in ("a dog barks after three seconds", "a dog barks around 3 s", "a dog barks at about 3 S"):
         assert placed(text) == [("a dog barks", 3, 5)]
