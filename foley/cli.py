@@ -68,7 +68,8 @@ def _cmd_prepare_sfx(args: argparse.Namespace) -> int:
     for row in info["table"]:
         print(f"  {row['split']:7s} {row['package']:24s} {row['clips']:5d} {row['minutes']:7.1f} {row['labels']:6d} "
               f"{row['recordings']:10d}")
-    print(f"  {counted(info['problems'], 'file')} unreadable, silent or too short in problems.txt; {info['dropped']} left out "
+    print(f"  {counted(info['problems'], 'file')} unreadable, silent or too short in problems.txt; "
+          f"{info['dropped']} left out "
           f"(by the taxonomy, of unknown origin, or the same audio as a kept file) in dropped.txt")
     return 0
 
@@ -220,7 +221,8 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
         for clip_id, error in result["failures"][:10]:
             print(f"foley: warning: {clip_id}: {error}", file=sys.stderr)
         if c["failed"]:
-            print(f"foley: warning: {counted(c['failed'], 'failed clip')}, listed in {args.out}/failed.jsonl", file=sys.stderr)
+            print(f"foley: warning: {counted(c['failed'], 'failed clip')}, listed in {args.out}/failed.jsonl",
+                  file=sys.stderr)
         return 1 if c["failed"] else 0
     from .media.audio import read_audio
 

@@ -53,7 +53,8 @@ def _comma_said(number: str) -> str:
 # "and again" with no time of its own is the sound again after it ("a horse neighs at 2 s and again")
 _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwards|before(?:\s+long)?"
                   r"|(?<!\bagain\s)and(?=\s+(?:again|once\s+more|one\s+more\s+time)"
-                  r"(?:\s+(?:a\s+(?:bit|little|moment)\s+|soon\s+|shortly\s+)?(?:later|after))?(?:\s*[,;.]|\s*$|\s+then\b)))\b"
+                  r"(?:\s+(?:a\s+(?:bit|little|moment)\s+|soon\s+|shortly\s+)?(?:later|after))?"
+                  r"(?:\s*[,;.]|\s*$|\s+then\b)))\b"
                   r"|[,;]|(?<!\d):(?!\d)|\.\s|\s[-\u2013\u2014]+\s)\s*", re.I)
 # "and" before a number is part of a time ("between 2 and 4 s"), not two sounds; an "as" that
 # compares ("twice as loud", "as big as", group "compare"; but "twice as rain falls") is none either.
@@ -348,7 +349,8 @@ _SOME = re.compile("|".join(rf"\b{k}\b" for k in _SOME_TIMES), re.I)
 _NUMBER_WORDS = re.compile(rf"\b(?:{_NUMBER})(?:(?:\s*,\s*|,?\s+and\s+)(?:{_NUMBER}))*"
                            rf"(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|mins?|minutes?)\b)", re.I)
 _ABOUT = re.compile(r"\b(?:(?P<p>at|to|by|from|until|till)\s+)?(?:about|around|approximately|roughly)\s+(?=\d)", re.I)
-_DASHED = re.compile(r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)\s*[-\u2013]\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<u>s|secs?|seconds?)\b", re.I)  # "2-6 s"
+_DASHED = re.compile(r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)\s*[-\u2013]\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<u>s|secs?|seconds?)\b",
+                     re.I)  # "2-6 s"
 _PAUSE = re.compile(r"\b(?P<a>an?\s+)(?P<n>\d+(?:\.\d+)?)[-\s]*(?:s|secs?|seconds?)\s+(?P<what>pause|silence|gap)\b", re.I)
 _LINES = re.compile(r"\s*\n[\s*\u2022-]*")  # one sound a line, bullets or not
 
@@ -374,7 +376,10 @@ def in_seconds(text: str) -> str:
 
     text = _LINES.sub(", ", text.strip().lstrip("*\u2022- ")).replace(" & ", " and ")
     text = _SAME_TIME_TAIL.sub(r" while \g<b>", _SAME_TIME.sub(" while ", text))
-    text = re.sub(r"(?<![\w.])\.(?=\d)", "0.", _NUMBER_WORDS.sub(lambda m: re.sub(r"[a-z]+", lambda w: str(_COUNTS.get(w[0].lower(), w[0])), m[0], flags=re.I), text))
+    def digits(m: re.Match) -> str:  # "two, five and eight" -> "2, 5 and 8"
+        return re.sub(r"[a-z]+", lambda w: str(_COUNTS.get(w[0].lower(), w[0])), m[0], flags=re.I)
+
+    text = re.sub(r"(?<![\w.])\.(?=\d)", "0.", _NUMBER_WORDS.sub(digits, text))  # ".5 s" -> "0.5 s"
     text = _PAUSE.sub(r"\g<a>\g<what> for \g<n> s", _DASHED.sub(r"from \g<a> to \g<b> \g<u>", text))
     text = _ABOUT.sub(lambda m: f"{m['p'] or 'at'} ", text)
     text = _IN_UNIT.sub(unit, text)
@@ -528,7 +533,8 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
 _WHILE = re.compile(r"^(?:just\s+as|as|while|when|whilst|during)\s+(?P<rest>.+)$", re.I)  # "while rain falls, X"
 # a count said after a comma, alone, is how often the sound before it comes: "a dog barks, 3 times"
 # ("a dog barks - 3 times in a row", "a dog barks, twice, at 2 s", "a dog barks, 3 times while rain falls")
-_COUNT_CLAUSE = re.compile(rf"(?:,|\s[-\u2013\u2014]+)\s*(?P<n>(?:{_COUNT}|{_AGAIN_WORDS})(?:\s+{_ROW})?(?:,?\s+(?:at|from|between)\s+\d[^,;]*?)?)"
+_COUNT_CLAUSE = re.compile(rf"(?:,|\s[-\u2013\u2014]+)\s*(?P<n>(?:{_COUNT}|{_AGAIN_WORDS})(?:\s+{_ROW})?"
+                           rf"(?:,?\s+(?:at|from|between)\s+\d[^,;]*?)?)"
                            rf"(?=\s*(?:$|[,;]|\.\s|\.$|\s+(?:(?:and\s+)?then|while|with|as|and)\b))", re.I)
 _TIME_SAID = r"\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)?"
 # a part that says only when or how often: "at 3 s", "from 2 to 6 s", "now and then"
@@ -588,7 +594,8 @@ def _joined(pieces: list[tuple[str, str]]) -> list[str]:
         if clause and out:
             out[-1] = f"{out[-1]} while {clause['rest']}"
         elif (clause or lead) and ahead is not None:
-            pieces[k + 1] = (f"{ahead} while {clause['rest']}" if clause else f"{lead.group()} {ahead}", pieces[k + 1][1])
+            joined = f"{ahead} while {clause['rest']}" if clause else f"{lead.group()} {ahead}"
+            pieces[k + 1] = (joined, pieces[k + 1][1])
         else:
             out.append(piece)
     return out
