@@ -135,6 +135,12 @@ def _together(part: str) -> list[str]:
         over = word == "over" and bool(before) and bool(re.fullmatch(r"[a-z'-]+(?:[^s\W]s|ed|ing)", before[-1], re.I))
         # "a door opens and closes" (a thing, then its two verbs), not "birds and crickets", "the dogs and cats"
         two_verbs = len(before) > 1 and before[-2].lower() not in _DETERMINERS and _TWO_VERBS.fullmatch(joined)
+        # "a door swings back and forth and creaks": a verb alone after "and" is the same thing's
+        said = [w.lower() for w in part[start:m.start()].split()]
+        has_verb = any(_VERB.fullmatch(w) and k and said[k - 1] not in _DETERMINERS for k, w in enumerate(said))
+        rest = part[m.end():after.start() if after else len(part)].strip()
+        lone_verb = word == "and" and has_verb and re.fullmatch(r"[a-z'-]*[^s\W]s(?:\s+[a-z]+ly)?", rest, re.I)
+        two_verbs = two_verbs or lone_verb
         if not m["compare"] and not in_pair and not has and not over and not two_verbs:
             pieces.append(part[start:m.start()])
             start = m.end()

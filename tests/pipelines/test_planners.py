@@ -845,6 +845,8 @@ def test_the_readings_hold_when_combined():
     assert placed("thunder over rain") == [("rain", 0, 10), ("thunder", 0, 10)]
     assert placed("birds and crickets") == [("birds", 0, 10), ("crickets", 0, 10)]
     assert placed("the dogs and cats") == [("cats", 0, 10), ("the dogs", 0, 10)]
+    assert placed("a door swings back and forth and creaks") == [("a door swings back and forth and creaks", 0, 10)]
+    assert placed("rain falls and thunder rumbles") == [("rain falls", 0, 10), ("thunder rumbles", 0, 10)]
     # what a thing has does not make it a background held to the end
     assert placed("a car with a loud engine passes, then a dog barks") == [
         ("a car with a loud engine passes", 0, 5), ("a dog barks", 5, 10)]
