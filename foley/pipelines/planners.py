@@ -358,6 +358,8 @@ _ABOUT = re.compile(r"\b(?:(?P<p>at|to|by|from|until|till)\s+)?(?:about|around|a
 _DASHED = re.compile(r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)\s*[-\u2013]\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<u>s|secs?|seconds?)\b",
                      re.I)  # "2-6 s"
 _PAUSE = re.compile(r"\b(?P<a>an?\s+)(?P<n>\d+(?:\.\d+)?)[-\s]*(?:s|secs?|seconds?)\s+(?P<what>pause|silence|gap)\b", re.I)
+_STARTS_STOPS = re.compile(r"\s+(?:starts?|begins?)\s+at\s+(?P<a>\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)?\s+and\s+"
+                           r"(?:stops?|ends?|fades?\s+out)\s+at\s+(?P<b>\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)\b", re.I)
 _LINES = re.compile(r"\s*\n[\s*\u2022-]*")  # one sound a line, bullets or not
 
 
@@ -388,6 +390,7 @@ def in_seconds(text: str) -> str:
     text = re.sub(r"(?<![\w.])\.(?=\d)", "0.", _NUMBER_WORDS.sub(digits, text))  # ".5 s" -> "0.5 s"
     text = _PAUSE.sub(r"\g<a>\g<what> for \g<n> s", _DASHED.sub(r"from \g<a> to \g<b> \g<u>", text))
     text = _ABOUT.sub(lambda m: f"{m['p'] or 'at'} ", text)
+    text = _STARTS_STOPS.sub(r" from \g<a> to \g<b> s", text)  # "rain starts at 0 s and stops at 6 s"
     text = _IN_UNIT.sub(unit, text)
     text = _CLOCK.sub(lambda m: (m["p"] or "") + _seconds_text(60 * int(m["m"]) + float(m["s"])), text)
     text = _AFTER_TIME.sub("at ", _MARK.sub(lambda m: f"{m['p']} {m['n']} s", text))

@@ -882,6 +882,7 @@ def test_the_readings_hold_when_combined():
     assert placed("footsteps on gravel, a door slams and a horse neighs, with rain in the background") == [
         ("a door slams", 3.333, 6.667), ("a horse neighs", 6.667, 10), ("footsteps on gravel", 0, 3.333), ("rain", 0, 10)]
     # times written in other ways, and one sound a line
+    assert placed("rain starts at 0 s and stops at 6 s; thunder at 3 s") == [("rain", 0, 6), ("thunder", 3, 5)]
     for text in ("a dog barks after three seconds", "a dog barks around 3 s", "a dog barks at about 3 S"):
         assert placed(text) == [("a dog barks", 3, 5)]
     assert placed("a bell rings at two, five and eight seconds") == placed("a bell rings at 2 s, 5 s & 8 s") == [
