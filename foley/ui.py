@@ -6,7 +6,9 @@ own folder under one temporary root, which also holds Gradio's uploads; nothing 
 written elsewhere. Bad input shows as one message in the page, never a traceback.
 """
 import functools
+import math
 import os
+import re
 import shutil
 import signal
 import socket
@@ -27,6 +29,35 @@ except ImportError:
     raise FoleyError("the web UI needs the ui extra: pip install 'foley[ui]'") from None
 
 PLAN_HEADERS = ["caption", "start_s", "end_s", "gain_db", "fill", "period_s", "seed"]
+MIX_RANGE_DB = (-80.0, 20.0)  # the original's gain under the Foley, as `foley dub --mix-original` takes it
+# What the command line's notes call flags, said as the page's controls
+PAGE_WORDS = {"--keep-original keeps it as a second track": "'keep the original track' keeps it as a second track",
+              "(--mix-original)": "('mix the original under it')"}
+
+
+def number_in(value, name: str, low: float, high: float, whole: bool = False) -> float:
+    """A number field's value, checked: FoleyError (one line, naming the field) when it is
+    empty, not a number, outside [low, high], or not whole where it must be."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or not low <= number <= high or whole and number != int(number):
+        kind = "a whole number" if whole else "a number"
+        def bound(x: float) -> str:  # 4294967295, not 4.29497e+09
+            return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+        raise FoleyError(f"{name}: give {kind} from {bound(low)} to {bound(high)}"
+                         + ("" if value is None else f", not {value}"))
+    return int(number) if whole else number
+
+
+def for_the_page(note: str) -> str:
+    """A note as the page says it: its controls instead of command-line flags, and no file path
+    of the server's (what the backbone learned)."""
+    for flag, words in PAGE_WORDS.items():
+        note = note.replace(flag, words)
+    return re.sub(r" \(what it learned: [^)]*\)", "", note)
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "examples" / "hammer.mp4"
 
 
@@ -81,14 +112,18 @@ class Studio:
     def dub(self, video: str | None, session: str, caption: str = "", steps: int | None = None,
             guidance: float | None = None,
             seed: int = 0, keep_original: bool = False, mix_original_db: float | None = None,
-            progress=None) -> dict:
+            progress=None, mix_asked: bool = False) -> dict:
         """Dub one video into this session's folder: paths of the mp4 (or .mov / .mkv), the
         wav and a spectrogram picture, and the summary's notes. Raises FoleyError."""
+        from .config import MAX_SEED
         from .media.video import probe_video
         from .pipelines.dub_batch import OutputOptions, dub_batch
 
         if not video:
             raise FoleyError("upload a video or pick the example first")
+        seed = number_in(seed, "seed", 0, MAX_SEED, whole=True)
+        if mix_asked or mix_original_db is not None:  # asked for with an empty field: said, not skipped
+            mix_original_db = number_in(mix_original_db, "original gain (dB)", *MIX_RANGE_DB)
         video = Path(video)
         out = self.session_dir(session) / "dub"
         if out.exists():  # one result at a time per session
@@ -101,7 +136,7 @@ class Studio:
             with self._lock:
                 result = results[path] = self.pipeline.dub(
                     path, caption=caption.strip() or None, steps=None if steps is None else int(steps),
-                    guidance=None if guidance is None else float(guidance), seed=int(seed), progress=report)
+                    guidance=None if guidance is None else float(guidance), seed=seed, progress=report)
             said.extend(self.pipeline.dub_notes(result))
             return result.audio, result.sample_rate
 
@@ -114,7 +149,8 @@ class Studio:
         movie = next(p for p in out.iterdir() if p.stem == video.stem and p.suffix != ".wav")
         picture = out / f"{video.stem}.png"
         onset_picture(wav, probe_video(video), picture)
-        return {"video": movie, "wav": wav, "picture": picture, "notes": said + [note for _, note in summary.notes]}
+        notes = [for_the_page(note) for note in said + [note for _, note in summary.notes]]
+        return {"video": movie, "wav": wav, "picture": picture, "notes": notes}
 
     # ------------------------------------------------------------------------ compose ---
     def compose(self, text: str, session: str, duration_s: float = 10.0, planner: str = "rules",
@@ -128,11 +164,14 @@ class Studio:
         from .pipelines.compose import backbone_source, caption_notes, faint_note
         from .pipelines.planners import get_planner, is_undo
 
+        from .pipelines.plan import DURATION_RANGE_S
+
+        duration_s = number_in(duration_s, "duration (s)", *DURATION_RANGE_S)
         folder = self.session_dir(session)
         path = folder / "bed.json"
         if new and path.exists():
             path.unlink()
-        state = Session.open(path, float(duration_s))
+        state = Session.open(path, duration_s)
         undo = False
         if table is not None:
             if state.plan is None:
@@ -140,8 +179,10 @@ class Studio:
             plan = plan_from_rows(table, state.duration_s)
             text = "(plan edited in the table)"
         else:
-            if not text or not text.strip():
+            if (not text or not text.strip()) and (new or state.plan is None):
                 raise FoleyError("describe the sound bed first, e.g. 'rain, then thunder, then a horse neighs'")
+            if not text or not text.strip():
+                raise FoleyError("type an edit of the bed first, e.g. 'make the rain quieter'")
             if not new and state.plan is None:
                 raise FoleyError("there is no bed to edit yet: describe one and press New bed")
             undo = state.plan is not None and is_undo(text)
@@ -160,6 +201,9 @@ class Studio:
         state.save()
         notes = (caption_notes(backbone, backbone_source(self.compose_model), [e.caption for e in plan.events])
                  + [faint_note(caption, peak_db) for caption, peak_db in stats.faint])
+        if not new and duration_s != state.duration_s:
+            notes.append(f"this bed stays {state.duration_s:g} s long; a duration applies to a new bed (New bed)")
+        notes = [for_the_page(note) for note in notes]
         return {"wav": wav, "picture": picture, "plan": plan_rows(plan), "turns": state.turns, "notes": notes}
 
 
@@ -221,6 +265,9 @@ def _for_the_page(message: str, upload: str | None) -> str:
     return message.replace(str(upload), Path(upload).name) if upload else message
 
 
+WARNING_S = 15  # a refusal stays on the page this long (the dub tab's notes keep it)
+
+
 def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
     """The Gradio page: a Dub tab and a Compose tab."""
     def session_of(request: gr.Request) -> str:
@@ -234,10 +281,10 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
 
         try:
             result = studio.dub(video, session_of(request), caption, steps, guidance, seed, keep,
-                                mix_db if mix else None, progress=report)
+                                mix_db if mix else None, progress=report, mix_asked=mix)
         except FoleyError as e:
             message = _for_the_page(str(e), video)
-            gr.Warning(message, duration=None, title="Could not dub")
+            gr.Warning(message, duration=WARNING_S, title="Could not dub")
             return None, None, None, f"**Could not dub:** {message}"
         notes = "\n".join(f"- {n}" for n in result["notes"]) or "Done."
         return str(result["video"]), str(result["picture"]), [str(result["video"]), str(result["wav"])], notes
@@ -246,7 +293,7 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
         try:
             result = studio.compose(text, session_of(request), duration, planner, steps, guidance, table, new)
         except FoleyError as e:
-            gr.Warning(str(e), duration=None, title="Could not compose")
+            gr.Warning(str(e), duration=WARNING_S, title="Could not compose")
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()  # the page keeps the last good bed
         notes = "".join(f"\n\nNote: {n}" for n in result["notes"])
         return result["plan"], str(result["picture"]), str(result["wav"]), history_markdown(result["turns"]) + notes

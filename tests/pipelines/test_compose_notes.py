@@ -2,10 +2,13 @@
 command line's notes and in the browser's compose tab."""
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 
 import foley.models.known_sounds as known_sounds
+from foley.errors import FoleyError
 from foley.models.backbone import build_backbone
 from foley.models.known_sounds import write_known_sounds
 from foley.pipelines.compose import caption_notes
@@ -52,6 +55,33 @@ def test_the_compose_tab_shows_the_note(model, tmp_path):
     result = studio.compose("rain falls, then thunder", "s1", duration_s=1.0, steps=1, new=True)
     assert [row[0] for row in result["plan"]] == ["rain falls", "thunder"]
     assert len(result["notes"]) == 1 and result["notes"][0].startswith("'rain falls' is unlike")
+    assert "what it learned" not in result["notes"][0] and str(folder) not in result["notes"][0]  # no server path
+    # the page's number fields are checked before anything runs; the bed keeps its length
+    for duration, said in [(None, "duration (s): give a number from 0.5 to 600"),
+                           (0, "duration (s): give a number from 0.5 to 600, not 0"), (-5, "not -5")]:
+        with pytest.raises(FoleyError, match=re.escape(said)):
+            studio.compose("rain falls", "s1", duration_s=duration, steps=1, new=True)
+    with pytest.raises(FoleyError, match="type an edit of the bed first"):
+        studio.compose("", "s1", duration_s=1.0, steps=1)
+    edited = studio.compose("make the thunder louder", "s1", duration_s=20.0, steps=1)
+    assert edited["notes"][-1] == "this bed stays 1 s long; a duration applies to a new bed (New bed)"
+
+
+def test_the_dub_tab_checks_its_numbers_before_dubbing(tmp_path):
+    pytest.importorskip("gradio", reason="the ui extra is not installed (pip install '.[ui]')")
+    from foley.ui import Studio, for_the_page
+
+    studio = Studio(model="no model is loaded before these checks", device="cpu", root=tmp_path / "ui")
+    video = str(tmp_path / "clip.mp4")
+    for kwargs, said in [({"seed": None}, "seed: give a whole number from 0 to 4294967295"),
+                         ({"seed": 1e30}, "seed: give a whole number from 0 to 4294967295, not 1e+30"),
+                         ({"seed": 1.5}, "not 1.5"),
+                         ({"mix_original_db": 1e300}, "original gain (dB): give a number from -80 to 20, not 1e+300"),
+                         ({"mix_original_db": None, "mix_asked": True}, "original gain (dB): give a number")]:
+        with pytest.raises(FoleyError, match=re.escape(said)):
+            studio.dub(video, "s", **kwargs)
+    assert for_the_page("...; the video's own soundtrack is not in the output (--keep-original keeps it as a second "
+                        "track)").endswith("('keep the original track' keeps it as a second track)")
 
 
 def test_a_follow_up_turn_notes_only_its_new_captions():
