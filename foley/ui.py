@@ -329,7 +329,8 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
                     dub_button = gr.Button("Dub", variant="primary", elem_id="dub-button")
                 with gr.Column():
                     result = gr.Video(label="dubbed", interactive=False, elem_id="dub-result")
-                    picture = gr.Image(label="sound and onsets", type="filepath", interactive=False)
+                    picture = gr.Image(label="sound and onsets", type="filepath", interactive=False,
+                                       show_label=False)  # the label would hide the top of the picture
                     files = gr.File(label="downloads", file_count="multiple", interactive=False)
                     notes = gr.Markdown(elem_id="dub-notes")
             dub_button.click(run_dub, [video, caption, steps, guidance, seed, keep, mix, mix_db],
@@ -355,7 +356,7 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
                                          interactive=True, label="plan (editable)", elem_id="compose-plan")
                     table_button = gr.Button("Render the edited table", elem_id="compose-table")
                 with gr.Column():
-                    timeline = gr.Image(label="timeline", type="filepath", interactive=False)
+                    timeline = gr.Image(label="timeline", type="filepath", interactive=False, show_label=False)
                     bed = gr.Audio(label="mix", type="filepath", interactive=False, elem_id="compose-audio")
                     history = gr.Markdown("No turns yet.", elem_id="compose-history")
             inputs = [text, duration, planner, c_steps, c_guidance]
