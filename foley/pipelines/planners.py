@@ -596,15 +596,15 @@ def _joined(pieces: list[tuple[str, str]]) -> list[str]:
     pieces = [(_clean(piece), sep) for piece, sep in pieces]
     for k, (piece, sep) in enumerate(pieces):
         clause, lead = _WHILE.match(piece), _WHEN_ONLY.match(_LEADING.sub("", piece))  # "and at 5 s, X"
+        along = clause["rest"] if clause else None  # what sounds along with a neighbour
         if not clause and _THROUGHOUT.search(piece) and len(_together(piece)) == 1:  # "..., wind throughout"
-            clause = re.match(r"(?P<rest>.+)", _LEADING.sub("", piece))
+            along = _LEADING.sub("", piece)
         ahead = pieces[k + 1][0] if k + 1 < len(pieces) else None
         lead = lead if lead and ahead is not None and (not out or sep == ",") and not _leans(ahead) else None
-        if clause and out:
-            out[-1] = f"{out[-1]} while {clause['rest']}"
-        elif (clause or lead) and ahead is not None:
-            joined = f"{ahead} while {clause['rest']}" if clause else f"{lead.group()} {ahead}"
-            pieces[k + 1] = (joined, pieces[k + 1][1])
+        if along and out:
+            out[-1] = f"{out[-1]} while {along}"
+        elif (along or lead) and ahead is not None:
+            pieces[k + 1] = (f"{ahead} while {along}" if along else f"{lead.group()} {ahead}", pieces[k + 1][1])
         else:
             out.append(piece)
     return out
