@@ -597,6 +597,8 @@ def _joined(pieces: list[tuple[str, str]]) -> list[str]:
     for k, (piece, sep) in enumerate(pieces):
         clause, lead = _WHILE.match(piece), _WHEN_ONLY.match(_LEADING.sub("", piece))  # "and at 5 s, X"
         along = clause["rest"] if clause else None  # what sounds along with a neighbour
+        if clause and len(out) > 1 and k + 1 == len(pieces):  # "A, then B, while rain falls": under them all
+            along += " throughout"
         if not clause and _THROUGHOUT.search(piece) and len(_together(piece)) == 1:  # "..., wind throughout"
             along = _LEADING.sub("", piece)
         ahead = pieces[k + 1][0] if k + 1 < len(pieces) else None

@@ -881,6 +881,10 @@ def test_the_readings_hold_when_combined():
         ("a cat meows", 5, 10), ("a dog barks", 0, 5), ("traffic", 0, 10)]
     assert placed("footsteps on gravel, a door slams and a horse neighs, with rain in the background") == [
         ("a door slams", 3.333, 6.667), ("a horse neighs", 6.667, 10), ("footsteps on gravel", 0, 3.333), ("rain", 0, 10)]
+    # a clause of its own at the end of several sounds in turn is under them all; without the comma, under the last
+    assert placed("a dog barks, then a cat meows, while a clock ticks") == [
+        ("a cat meows", 5, 10), ("a clock ticks", 0, 10), ("a dog barks", 0, 5)]
+    assert placed("a dog barks, then a cat meows while rain falls")[2] == ("rain falls", 5, 10)
     # times written in other ways, and one sound a line
     assert placed("rain starts at 0 s and stops at 6 s; thunder at 3 s") == [("rain", 0, 6), ("thunder", 3, 5)]
     for text in ("a dog barks after three seconds", "a dog barks around 3 s", "a dog barks at about 3 S"):
