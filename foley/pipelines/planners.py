@@ -126,22 +126,20 @@ def _together(part: str) -> list[str]:
     for m, after in zip(found, [*found[1:], None]):
         word = m.group().strip().lower()
         before = part[:m.start()].split()  # the words before the joining word
+        thing = _clean(part[start:m.start()])  # the words since the last split
+        rest = part[m.end():after.start() if after else len(part)].strip()  # the words up to the next joining word
         joined = part[part.rfind(" ", 0, m.start()) + 1:after.start() if after else len(part)]
         in_pair = any(a < m.end() and m.start() < b for a, b in pairs)
-        thing = _clean(part[start:m.start()])
-        has = (word == "with" and _THING.fullmatch(thing) and not _VERB.search(thing)
-               and _HAS.fullmatch(part[m.end():after.start() if after else len(part)]))
+        has = word == "with" and _THING.fullmatch(thing) and not _VERB.search(thing) and _HAS.fullmatch(rest)
         # "a car drives over gravel", "a kettle boils over": a place or a way, not "thunder over rain"
         over = word == "over" and bool(before) and bool(re.fullmatch(r"[a-z'-]+(?:[^s\W]s|ed|ing)", before[-1], re.I))
         # "a door opens and closes" (a thing, then its two verbs), not "birds and crickets", "the dogs and cats"
         two_verbs = len(before) > 1 and before[-2].lower() not in _DETERMINERS and _TWO_VERBS.fullmatch(joined)
         # "a door swings back and forth and creaks": a verb alone after "and" is the same thing's
-        said = [w.lower() for w in part[start:m.start()].split()]
+        said = thing.lower().split()
         has_verb = any(_VERB.fullmatch(w) and k and said[k - 1] not in _DETERMINERS for k, w in enumerate(said))
-        rest = part[m.end():after.start() if after else len(part)].strip()
         lone_verb = word == "and" and has_verb and re.fullmatch(r"[a-z'-]*[^s\W]s(?:\s+[a-z]+ly)?", rest, re.I)
-        two_verbs = two_verbs or lone_verb
-        if not m["compare"] and not in_pair and not has and not over and not two_verbs:
+        if not (m["compare"] or in_pair or has or over or two_verbs or lone_verb):
             pieces.append(part[start:m.start()])
             start = m.end()
     return [*pieces, part[start:]]
