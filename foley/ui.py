@@ -8,7 +8,6 @@ written elsewhere. Bad input shows as one message in the page, never a traceback
 import functools
 import math
 import os
-import re
 import shutil
 import signal
 import socket
@@ -52,12 +51,12 @@ def number_in(value, name: str, low: float, high: float, whole: bool = False) ->
     return int(number) if whole else number
 
 
-def for_the_page(note: str) -> str:
-    """A note as the page says it: its controls instead of command-line flags, and no file path
-    of the server's (what the backbone learned)."""
+def for_the_page(message: str, upload: str | None = None) -> str:
+    """A dub's note or error as the page says it: its controls instead of command-line flags,
+    and an uploaded file by its name, not by its temporary path."""
     for flag, words in PAGE_WORDS.items():
-        note = note.replace(flag, words)
-    return re.sub(r" \(what it learned: [^)]*\)", "", note)
+        message = message.replace(flag, words)
+    return message.replace(str(upload), Path(upload).name) if upload else message
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "examples" / "hammer.mp4"
 
 
@@ -199,11 +198,11 @@ class Studio:
         timeline_image(plan, mix, backbone.mel.sample_rate, picture)
         state.add_turn(text, plan, stats, str(wav), undo=undo)
         state.save()
-        notes = (caption_notes(backbone, backbone_source(self.compose_model), [e.caption for e in plan.events])
+        notes = (caption_notes(backbone, backbone_source(self.compose_model), [e.caption for e in plan.events],
+                               where=False)  # no path of the server's in the page
                  + [faint_note(caption, peak_db) for caption, peak_db in stats.faint])
         if not new and duration_s != state.duration_s:
             notes.append(f"this bed stays {state.duration_s:g} s long; a duration applies to a new bed (New bed)")
-        notes = [for_the_page(note) for note in notes]
         return {"wav": wav, "picture": picture, "plan": plan_rows(plan), "turns": state.turns, "notes": notes}
 
 
@@ -260,11 +259,6 @@ def onset_picture(wav_path: Path, info, out: Path) -> None:
     plt.close(fig)
 
 
-def _for_the_page(message: str, upload: str | None) -> str:
-    """An error message naming an uploaded file by its name, not by its temporary path."""
-    return message.replace(str(upload), Path(upload).name) if upload else message
-
-
 WARNING_S = 15  # a refusal stays on the page this long (the dub tab's notes keep it)
 
 
@@ -283,7 +277,7 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
             result = studio.dub(video, session_of(request), caption, steps, guidance, seed, keep,
                                 mix_db if mix else None, progress=report, mix_asked=mix)
         except FoleyError as e:
-            message = _for_the_page(str(e), video)
+            message = for_the_page(str(e), video)
             gr.Warning(message, duration=WARNING_S, title="Could not dub")
             return None, None, None, f"**Could not dub:** {message}"
         notes = "\n".join(f"- {n}" for n in result["notes"]) or "Done."

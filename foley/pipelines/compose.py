@@ -416,9 +416,10 @@ def faint_note(caption: str, peak_db: float) -> str:
             f"a rewording may help (e.g. with a verb: 'thunder rumbles')")
 
 
-def caption_notes(backbone, source: str, captions: list[str]) -> list[str]:
+def caption_notes(backbone, source: str, captions: list[str], where: bool = True) -> list[str]:
     """A note for each distinct caption unlike every sound the backbone learned, when its
-    folder ``source`` lists them (``known_sounds``) and its text encoder is a sentence encoder."""
+    folder ``source`` lists them (``known_sounds``) and its text encoder is a sentence encoder;
+    ``where``: the note names the list's file."""
     from ..models.auffusion import LAYOUT_CONDITION
     from ..models.known_sounds import SOUNDS_FILE, UNFAMILIAR_SIMILARITY, nearest_sounds, read_known_sounds
 
@@ -427,7 +428,8 @@ def caption_notes(backbone, source: str, captions: list[str]) -> list[str]:
         return []
     captions = list(dict.fromkeys(captions))
     return [f"{caption!r} is unlike every sound this backbone learned (nearest: {nearest!r}, similarity "
-            f"{similarity:.2f}); it may come out as another sound (what it learned: {Path(source) / SOUNDS_FILE})"
+            f"{similarity:.2f}); it may come out as another sound"
+            + (f" (what it learned: {Path(source) / SOUNDS_FILE})" if where else "")
             for caption, (nearest, similarity) in zip(captions, nearest_sounds(backbone.text, known, captions))
             if similarity < UNFAMILIAR_SIMILARITY]
 
