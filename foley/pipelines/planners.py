@@ -304,8 +304,10 @@ def is_iterative(caption: str) -> bool:
 
 
 MIN_LENGTH_S = 0.05  # a part said to last less names no sound
-_N = r"(\d+(?:\.\d+)?)"
-_SECONDS = r"\s*(?:s|secs?|seconds?)?"
+_DECIMAL = r"\d+(?:\.\d+)?"  # a number of seconds as written: 3, 3.5
+_UNIT_S = r"(?:s|secs?|seconds?)"
+_N = rf"({_DECIMAL})"
+_SECONDS = rf"\s*{_UNIT_S}?"
 _TIMED = re.compile(rf"^(?P<c>.+?)(?:\s+(?:starting|beginning))?\s+(?:at\s+{_N}{_SECONDS}(?:\s+for\s+{_N}{_SECONDS})?"
                     rf"|from\s+{_N}{_SECONDS}\s+(?:to|until|till)\s+{_N}{_SECONDS}"
                     rf"|between\s+{_N}{_SECONDS}\s+and\s+{_N}{_SECONDS}"
@@ -338,11 +340,10 @@ def _seconds_text(seconds: float) -> str:
 _MARK = re.compile(r"\b(?P<p>at|to)\s+the\s+(?P<n>\d+(?:\.\d+)?)[-\s]?(?:s|secs?|seconds?)\s+mark\b", re.I)  # "at the 3 second mark"
 _AFTER_TIME = re.compile(r"\bafter\s+(?=\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)", re.I)  # "a dog barks after 3 s"
 # the "and" of a list of times ("at 2 s and 5 s", "at 2 s, 5 s and 8 s"; not "between 2 s and 4 s")
-_TIME_LIST = re.compile(r"(?P<head>(?:\bat\s+|,\s*)\d+(?:\.\d+)?\s*(?:s|secs?|seconds?))\s+and\s+"
-                        r"(?=(?:at\s+)?\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)", re.I)
+_TIME_LIST = re.compile(rf"(?P<head>(?:\bat\s+|,\s*){_DECIMAL}\s*{_UNIT_S})\s+and\s+"
+                        rf"(?=(?:at\s+)?{_DECIMAL}\s*{_UNIT_S}\b)", re.I)
 # "at 2, 5 and 8 s": the unit said once for a list of times
-_NUMBER_LIST = re.compile(r"\bat\s+(?P<list>\d+(?:\.\d+)?(?:\s*,\s*\d+(?:\.\d+)?)*,?\s+and\s+\d+(?:\.\d+)?)"
-                          r"\s*(?:s|secs?|seconds?)\b", re.I)
+_NUMBER_LIST = re.compile(rf"\bat\s+(?P<list>{_DECIMAL}(?:\s*,\s*{_DECIMAL})*,?\s+and\s+{_DECIMAL})\s*{_UNIT_S}\b", re.I)
 _SOME_TIMES = {"a couple of times": "twice", "a couple times": "twice", "a few times": "three times",
                "several times": "four times"}
 _SOME = re.compile("|".join(rf"\b{k}\b" for k in _SOME_TIMES), re.I)
@@ -353,11 +354,10 @@ _SOME = re.compile("|".join(rf"\b{k}\b" for k in _SOME_TIMES), re.I)
 _NUMBER_WORDS = re.compile(rf"\b(?:{_NUMBER})(?:(?:\s*,\s*|,?\s+and\s+)(?:{_NUMBER}))*"
                            rf"(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|mins?|minutes?)\b)", re.I)
 _ABOUT = re.compile(r"\b(?:(?P<p>at|to|by|from|until|till)\s+)?(?:about|around|approximately|roughly)\s+(?=\d)", re.I)
-_DASHED = re.compile(r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)\s*[-\u2013]\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<u>s|secs?|seconds?)\b",
-                     re.I)  # "2-6 s"
-_PAUSE = re.compile(r"\b(?P<a>an?\s+)(?P<n>\d+(?:\.\d+)?)[-\s]*(?:s|secs?|seconds?)\s+(?P<what>pause|silence|gap)\b", re.I)
-_STARTS_STOPS = re.compile(r"\s+(?:starts?|begins?)\s+at\s+(?P<a>\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)?\s+and\s+"
-                           r"(?:stops?|ends?|fades?\s+out)\s+at\s+(?P<b>\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)\b", re.I)
+_DASHED = re.compile(rf"(?<![\w.])(?P<a>{_DECIMAL})\s*[-\u2013]\s*(?P<b>{_DECIMAL})\s*(?P<u>{_UNIT_S})\b", re.I)  # "2-6 s"
+_PAUSE = re.compile(rf"\b(?P<a>an?\s+)(?P<n>{_DECIMAL})[-\s]*{_UNIT_S}\s+(?P<what>pause|silence|gap)\b", re.I)
+_STARTS_STOPS = re.compile(rf"\s+(?:starts?|begins?)\s+at\s+(?P<a>{_DECIMAL}){_SECONDS}\s+and\s+"
+                           rf"(?:stops?|ends?|fades?\s+out)\s+at\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b", re.I)
 _LINES = re.compile(r"\s*\n[\s*\u2022-]*")  # one sound a line, bullets or not
 
 
@@ -543,7 +543,7 @@ _WHILE = re.compile(r"^(?:just\s+as|as|while|when|whilst|during)\s+(?P<rest>.+)$
 _COUNT_CLAUSE = re.compile(rf"(?:,|\s[-\u2013\u2014]+)\s*(?P<n>(?:{_COUNT}|{_AGAIN_WORDS})(?:\s+{_ROW})?"
                            rf"(?:,?\s+(?:at|from|between)\s+\d[^,;]*?)?)"
                            rf"(?=\s*(?:$|[,;]|\.\s|\.$|\s+(?:(?:and\s+)?then|while|with|as|and)\b))", re.I)
-_TIME_SAID = r"\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)?"
+_TIME_SAID = _DECIMAL + _SECONDS
 # a part that says only when or how often: "at 3 s", "from 2 to 6 s", "now and then"
 _WHEN_ONLY = re.compile(rf"^(?:occasionally|(?:at|from|between)\s+{_TIME_SAID}(?:\s+(?:to|until|till|and)\s+{_TIME_SAID})?"
                         rf"(?:\s+for\s+{_TIME_SAID})?)$", re.I)
@@ -867,8 +867,8 @@ def _all_matching(previous: Plan, target: str) -> list[int] | None:
     return [i for i, score in enumerate(scores) if score == max(scores)]
 
 
-_NUM = r"(-?\d+(?:\.\d+)?)"
-_UNIT = r"\s*(?:s|secs?|seconds?)"
+_NUM = rf"(-?{_DECIMAL})"
+_UNIT = rf"\s*{_UNIT_S}"
 _BY_S = rf"(?:\s+by\s+{_NUM}(?:{_UNIT})?)?"
 _TARGET = r"(?P<a>.+?)(?<!\sat)(?<!\saround)"  # "the ball at 6 s 2 s later": the time stays with the ball
 _EDITS = [
