@@ -570,16 +570,17 @@ def _leans(piece: str) -> bool:
 def _listed(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """``pieces`` with the "and" that ends a list of sounds in turn made one more comma: "a dog
     barks, a cat meows and a bird sings[, then ...]" is three sounds one after another, as with
-    ", and". Not after a part that leans on its neighbour ("at 3 s, a dog barks and a cat meows":
+    ", and" (and so is "..., and a bird sings while rain falls": the rain with the bird). Not after a part that leans on its neighbour ("at 3 s, a dog barks and a cat meows":
     both at 3 s; "while rain falls, ...")."""
     out = []
     for k, (piece, sep) in enumerate(pieces):
         members = _together(piece)
         ahead = _clean(pieces[k + 1][0]) if k + 1 < len(pieces) else ""
         ends = sep != "," or _leans(ahead) or bool(_THROUGHOUT.search(ahead))  # the list ends here
-        listed = k and pieces[k - 1][1] == "," and ends and not _leans(pieces[k - 1][0]) and len(members) == 2
-        joiner = piece[len(members[0]):len(piece) - len(members[1])] if listed else ""
-        out += [(members[0], ","), (members[1], sep)] if joiner.strip().lower() == "and" else [(piece, sep)]
+        listed = k and pieces[k - 1][1] == "," and ends and not _leans(pieces[k - 1][0]) and len(members) > 1
+        rest = piece[piece.index(members[1], len(members[0])):] if listed else ""  # "C" or "C while rain falls"
+        joiner = piece[len(members[0]):len(piece) - len(rest)]
+        out += [(members[0], ","), (rest, sep)] if listed and joiner.strip().lower() == "and" else [(piece, sep)]
     return out
 
 

@@ -775,6 +775,11 @@ def test_lists_pairs_and_sounds_said_again_and_again():
     # a list of sounds in turn ends with "and" as with ", and"; "then ... and" keeps the last two together
     assert placed("a dog barks, a cat meows and a bird sings") == placed("a dog barks, a cat meows, and a bird sings") == [
         ("a bird sings", 6.667, 10, False), ("a cat meows", 3.333, 6.667, False), ("a dog barks", 0, 3.333, False)]
+    # ... also when the last sound has one along with it
+    assert placed("a dog barks, a cat meows and a bird sings while rain falls") == placed(
+        "a dog barks, a cat meows, and a bird sings while rain falls")
+    assert placed("a dog barks, a cat meows and a bird sings while rain falls")[:2] == [
+        ("a bird sings", 6.667, 10, False), ("a cat meows", 3.333, 6.667, False)]
     assert placed("a dog barks, then a cat meows and a bird sings")[:2] == [("a bird sings", 5, 10, False),
                                                                            ("a cat meows", 5, 10, False)]
     assert placed("rain, a door opens and closes") == [("a door opens and closes", 5, 10, False), ("rain", 0, 10, False)]
