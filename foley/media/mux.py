@@ -38,6 +38,12 @@ def _first_audio_track(path: Path) -> tuple[str, float | None] | None:
         return stream.codec_context.name, end
 
 
+def _file_start(path: Path) -> float:
+    """The start time of the file (s; what ``VideoInfo``'s times are counted from)."""
+    with av.open(str(path), metadata_errors="ignore") as c:
+        return (c.start_time or 0) / av.time_base
+
+
 def align_to_picture(original: np.ndarray, sample_rate: int, info: VideoInfo) -> np.ndarray:
     """A video's own track (..., N), read from its first sample, placed on the picture's
     clock: sample 0 is heard with the first displayed frame, and it lasts as the picture does."""
@@ -115,8 +121,12 @@ def mux_audio(
 
     with tempfile.TemporaryDirectory(prefix="foley-mux-") as tmp:
         fitted = write_audio(Path(tmp) / "audio.wav", wav, sample_rate)
-        args = ["-i", str(video), "-itsoffset", f"{info.start_s:.6f}", "-i", str(fitted), "-map", "0:v:0",
-                "-map", "1:a:0"]
+        # The file's own timestamps are kept (-copyts) and the output moved back by its start: by
+        # default FFmpeg moves an MPEG-TS input's picture alone, when it is the only stream taken from
+        # it, to the output's zero, and the Foley track would then come late by the picture's start.
+        file_start = _file_start(video)
+        args = ["-copyts", "-i", str(video), "-itsoffset", f"{file_start + info.start_s:.6f}", "-i", str(fitted),
+                "-output_ts_offset", f"{-file_start:.6f}", "-map", "0:v:0", "-map", "1:a:0"]
         codecs = ["-c:v", "copy", "-c:a:0", "aac", "-b:a:0", audio_bitrate, "-metadata:s:a:0", "title=foley",
                   "-metadata:s:a:0", "handler_name=foley"]
         if original is not None:
@@ -126,8 +136,8 @@ def mux_audio(
             if codec in _COPYABLE_AUDIO and within:
                 codecs += ["-c:a:1", "copy"]
             else:  # cut to the picture (sample-exact, its timestamps kept), then AAC
-                codecs += ["-filter:a:1", f"atrim=start={info.start_s:.6f}:end={picture_end:.6f}",
-                           "-c:a:1", "aac", "-b:a:1", audio_bitrate]
+                cut = f"atrim=start={file_start + info.start_s:.6f}:end={file_start + picture_end:.6f}"
+                codecs += ["-filter:a:1", cut, "-c:a:1", "aac", "-b:a:1", audio_bitrate]
             codecs += ["-metadata:s:a:1", "title=original", "-metadata:s:a:1", "handler_name=original",
                        "-disposition:a:1", "0"]
         with atomic_path(out) as part:

@@ -4,6 +4,7 @@ import pytest
 
 from foley.errors import MediaError
 from foley.media.audio import read_audio, write_audio
+from foley.media.ffmpeg import run_ffmpeg
 from foley.media.mux import mux_audio
 from foley.media.video import probe_video
 
@@ -66,3 +67,32 @@ def test_keep_original_of_a_video_without_audio_writes_the_foley_track_alone(cfr
     wav = write_audio(tmp_path / "foley.wav", sine(880, 2.0, 16_000), 16_000)
     out = mux_audio(cfr_video[0], wav, tmp_path / "o.mp4", keep_original=True)
     assert stream_durations(out)["audio"] == [pytest.approx(probe_video(cfr_video[0]).duration_s, abs=0.03)]
+
+
+def _heard_at(out, wav: np.ndarray, rate: int) -> float:
+    """Seconds from the first displayed frame of ``out`` to where ``wav`` starts in its first track."""
+    with av.open(str(out)) as c:
+        frame = next(c.decode(video=0))
+        picture = float(frame.pts * frame.time_base)
+    with av.open(str(out)) as c:
+        frames = list(c.decode(audio=0))
+    heard = np.concatenate([f.to_ndarray()[0] for f in frames])
+    assert frames[0].sample_rate == rate
+    n = len(wav) // 2
+    lag = int(np.argmax([np.dot(heard[k:k + n], wav[:n]) for k in range(2048)]))
+    return float(frames[0].pts * frames[0].time_base) + lag / rate - picture
+
+
+def test_the_foley_track_starts_with_the_picture_of_an_mpeg_ts(av_clip, tmp_path):
+    """An MPEG-TS whose audio starts before its picture (as a camcorder's .MTS): FFmpeg moves the
+    picture of such a file to the output's zero when the picture is the only stream taken from it."""
+    ts = tmp_path / "clip.ts"
+    run_ffmpeg(["-i", str(av_clip), "-c", "copy", "-f", "mpegts", str(ts)], what="ts")
+    info = probe_video(ts)
+    assert info.start_s > 0.01  # the AAC priming of its track comes first
+    wav = (0.1 * np.random.default_rng(0).standard_normal(32_000)).astype(np.float32)
+    write_audio(tmp_path / "foley.wav", wav, 16_000)
+    for keep in (False, True):
+        out = mux_audio(ts, tmp_path / "foley.wav", tmp_path / f"out{keep}.mp4", keep_original=keep)
+        assert abs(_heard_at(out, wav, 16_000)) < 0.002
+        assert all(d == pytest.approx(info.duration_s, abs=0.05) for d in stream_durations(out)["audio"])
