@@ -28,7 +28,8 @@ from ..media.files import atomic_path, missing_folders, removed_if_empty, trial_
 from ..media.mux import CONTAINERS, align_to_picture, fit_length, mux_audio, output_container
 from ..media.video import VideoInfo, first_frame_digest, probe_video
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v")
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".3gp", ".ts", ".mts", ".m2ts", ".mpg", ".mpeg",
+                  ".flv")  # a folder's videos; a file given by name is read whatever its suffix
 
 
 # Generated sound whose peak stays below this is no sound at all: the demo model writes
@@ -83,8 +84,12 @@ def collect_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]
                 problems.append((item, f"{item}: the pattern matches no file"))
         else:
             problems.append((item, f"{item}: no such file"))
-    unique = list(dict.fromkeys(p.resolve() for p in videos))
-    return unique, problems
+    # Each file once, under the name it was given: a link is dubbed under its own name (two links
+    # to one file are two videos), and a file reached twice (as itself and through a folder) is one.
+    unique: dict[tuple[Path, str], Path] = {}
+    for p in videos:
+        unique.setdefault((p.resolve(), p.name), Path(os.path.abspath(p)))
+    return list(unique.values()), problems
 
 
 def without_own_outputs(videos: list[Path], out_dir: str | os.PathLike) -> tuple[list[Path], list[Path]]:

@@ -58,8 +58,14 @@ def test_collect_inputs(videos, tmp_path):
     deep.mkdir(parents=True)
     shutil.copy(videos / "silent.mp4", deep / "deep.mp4")
     found, problems = collect_inputs([str(tmp_path / "tree"), str(tmp_path / "tree" / "**" / "*.mp4")])
-    assert found == [(deep / "deep.mp4").resolve()]  # a folder's own videos only; '**' reaches subfolders
-    assert problems[0][1].endswith("(.mp4, .mov, .mkv, .webm, .avi, .m4v; subfolders are not searched)")
+    assert found == [deep / "deep.mp4"]  # a folder's own videos only; '**' reaches subfolders
+    assert problems[0][1].endswith(".mpeg, .flv; subfolders are not searched)")
+    # a link is its own video, under its own name; a file reached twice is one
+    for name in ("take1.mp4", "take2.mp4"):
+        (tmp_path / name).symlink_to(videos / "silent.mp4")
+    found, _ = collect_inputs([str(tmp_path / "take1.mp4"), str(tmp_path / "take2.mp4"), str(tmp_path / "take1.mp4"),
+                               str(videos / "silent.mp4"), str(tmp_path / "tree" / ".." / "take2.mp4")])
+    assert found == [tmp_path / "take1.mp4", tmp_path / "take2.mp4", videos / "silent.mp4"]
     assert collect_inputs(["", " "]) == ([], [(t, "an empty input name (give a video, a folder such as ., or a pattern)")
                                               for t in ("", " ")])  # never the current folder
 
