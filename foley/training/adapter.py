@@ -26,11 +26,12 @@ import torch
 import torch.nn.functional as F
 from accelerate import Accelerator
 from diffusers import DDPMScheduler
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 from ..device import bf16_supported, resolve_device
 from ..errors import FoleyError
-from ..media.files import atomic_dir, atomic_path
+from ..media.files import atomic_dir, atomic_path, files_digest
 from ..models.backbone import AudioBackbone
 from ..models.visual_adapter import VisualAdapter, VisualAdapterConfig, VisualCondition, build_visual_adapter
 from .backbone import denoising_target, load_clips
@@ -92,11 +93,38 @@ def resolve_precision(precision: str, device: torch.device) -> str:
 
 
 # ------------------------------------------------------------------------- cache ---
+def cache_inputs(data: str | os.PathLike, backbone: str, tokenizer: str, split: str = "train") -> dict[str, str]:
+    """What a cache is made from, as digests (a folder: its files' and those its
+    ``components.json`` shares; a hub id: itself): the split's manifest, the backbone, the
+    tokenizer. A cache made from other inputs is made again, never trained on."""
+    from ..models.auffusion import shared_components
+
+    def digest(source: str) -> str:
+        folder = Path(source)
+        if not folder.is_dir():
+            return source
+        roots = [folder, *shared_components(folder).values()]
+        return files_digest(sorted(f for root in roots for f in root.rglob("*") if f.is_file()))
+
+    manifest = Path(data) / f"{split}.jsonl"
+    return {"data": files_digest([manifest]) if manifest.is_file() else str(manifest),
+            "backbone": digest(backbone), "tokenizer": digest(tokenizer)}
+
+
+def cached_inputs(path: str | os.PathLike) -> dict[str, str] | None:
+    """The inputs (``cache_inputs``) a cache file records; None for a cache that records none."""
+    with safe_open(str(path), "pt") as f:
+        return json.loads((f.metadata() or {}).get("inputs", "null"))
+
+
 @torch.no_grad()
 def build_adapter_cache(backbone: AudioBackbone, tokenizer, data: str | os.PathLike, split: str,
-                        out: str | os.PathLike, batch: int = 16) -> Path:
-    """Latents, text states, unit ids and centroids of a SynthSync split -> one safetensors file."""
+                        out: str | os.PathLike, batch: int = 16, inputs: dict[str, str] | None = None) -> Path:
+    """Latents, text states, unit ids and centroids of a SynthSync split -> one safetensors file,
+    with ``inputs`` (``cache_inputs``) in its metadata. FoleyError for a split with no clips."""
     wavs, entries = load_clips(data, split, backbone.mel)  # (N, width * hop)
+    if not entries:
+        raise FoleyError(f"{Path(data) / f'{split}.jsonl'}: the {split} split has no clips")
     latents, text, ids = [], [], []
     n_tokens = backbone.image_tokens
     for i in range(0, len(entries), batch):
@@ -113,7 +141,7 @@ def build_adapter_cache(backbone: AudioBackbone, tokenizer, data: str | os.PathL
         tensors = {"latents": torch.cat(latents), "text": torch.cat(text), "ids": torch.stack(ids),
                    "centroids": centroids.float()}
         save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp),
-                  metadata={"split": split, "clips": str(len(entries))})
+                  metadata={"split": split, "clips": str(len(entries)), "inputs": json.dumps(inputs)})
     return path
 
 
@@ -278,11 +306,20 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
         raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
     state, precision = training_precision(cfg)  # refused before the cache, which can take a while
     cache = run / CACHE_FILE
+    inputs = cache_inputs(data, backbone_path, tokenizer_path)
     with state.main_process_first():
-        if not cache.is_file():
+        recorded = cached_inputs(cache) if cache.is_file() else None  # None: no cache, or one from before records
+        fresh = cache.is_file() and (recorded == inputs or (resume and recorded is None))
+        if cache.is_file() and not fresh:
+            changed = " and ".join(k for k in inputs if (recorded or {}).get(k) != inputs[k])
+            if resume:
+                raise FoleyError(f"{run} was trained on another {changed} than this call gives; "
+                                 "give another --out for a new run")
+            log(f"{cache} was made from another {changed}; making it again")
+        if not fresh:
             log(f"caching latents, text states and unit ids of {data} (train split)")
             build_adapter_cache(AudioBackbone.from_pretrained(backbone_path, device=state.device),
-                                UnitTokenizer.from_pretrained(tokenizer_path), data, "train", run)
+                                UnitTokenizer.from_pretrained(tokenizer_path), data, "train", run, inputs=inputs)
     backbone = AudioBackbone.from_pretrained(backbone_path, dtype=DTYPES[precision], device=state.device)
     train_adapter(backbone, cache, run, cfg, resume=resume, log=log)
     return run / FINAL_DIR

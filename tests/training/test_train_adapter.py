@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -239,3 +240,38 @@ def test_an_adapter_of_another_width_starts_from_the_runs_seed(setup, tmp_path):
     other = train_adapter(backbone, tmp_path / "narrow.safetensors", tmp_path / "3", replace(cfg, seed=1),
                           log=lambda m: None).adapter_state_dict()
     assert any(not torch.equal(other[k], runs[0][k]) for k in other)
+
+
+def test_a_cache_made_from_other_inputs_is_made_again_and_never_resumed(setup, tmp_path):
+    from foley.datasets.synthsync import load_manifest
+    from foley.training.adapter import cached_inputs, run_training
+
+    root, backbone, tokenizer = setup
+    backbone.save_pretrained(tmp_path / "backbone")
+    tokenizer.save_pretrained(tmp_path / "tok")
+    run, logged = tmp_path / "run", []
+
+    def train(data, resume=False):
+        run_training(str(data), str(tmp_path / "backbone"), str(tmp_path / "tok"), run, _cfg(steps=2), resume=resume,
+                     log=logged.append)
+
+    train(root / "synth")
+    first = cached_inputs(run / CACHE_FILE)
+    assert load_adapter_cache(run / CACHE_FILE)["latents"].shape[0] == 4
+    # other data (two of the clips) into the same run folder, its run gone: the cache is made again
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "train.jsonl").write_text("".join(json.dumps(e) + "\n" for e in load_manifest(root / "synth", "train")[:2]))
+    shutil.rmtree(run / "checkpoint"), shutil.rmtree(run / "adapter")
+    train(other)
+    assert any("was made from another data; making it again" in line for line in logged)
+    assert load_adapter_cache(run / CACHE_FILE)["latents"].shape[0] == 2
+    assert cached_inputs(run / CACHE_FILE)["backbone"] == first["backbone"] != cached_inputs(run / CACHE_FILE)["data"]
+    with pytest.raises(FoleyError, match="was trained on another data than this call gives"):
+        train(root / "synth", resume=True)
+    # a split with no clips is said in one line
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "train.jsonl").write_text("")
+    with pytest.raises(FoleyError, match="the train split has no clips"):
+        run_training(str(tmp_path / "empty"), str(tmp_path / "backbone"), str(tmp_path / "tok"), tmp_path / "r2",
+                     _cfg(steps=2), log=logged.append)
