@@ -12,11 +12,13 @@ import numpy as np
 from ..config import is_finite_number
 from ..errors import FoleyError
 from ..media.audio import read_audio
+from ..media.video import probe_video
 from ..workers import worker_map
 from .onset import OnsetConfig, mean_scores, onset_scores, warm_up_detector
 
 # Preferred order when several files share a stem (a SynthSync folder has .wav and .mp4).
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".m4a", ".mp4", ".mov", ".mkv", ".webm")
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm")
 
 
 @dataclass(frozen=True)
@@ -123,19 +125,28 @@ def resolve_gt(pairs: list[Pair], gt: str, cfg: OnsetConfig) -> str:
 LENGTH_TOLERANCE_S = 0.1  # a generated clip and its reference differ by more: the pair is reported
 
 
+def _reference_audio(pair: Pair) -> tuple[np.ndarray, int]:
+    """The reference's audio (N,) and rate, cut to the clip: to its sidecar's ``duration_s``, or
+    for a video to its picture's duration (an AAC track decodes to whole frames of 1,024 samples,
+    up to 64 ms more at 16 kHz, in which an onset may be detected that the clip does not have)."""
+    ref, sr = read_audio(pair.ref, sample_rate=None)
+    duration = (pair.sidecar or {}).get("duration_s")
+    if duration is None and pair.ref.suffix.lower() in VIDEO_SUFFIXES:
+        duration = probe_video(pair.ref).duration_s
+    return (ref if duration is None else ref[:round(duration * sr)]), sr
+
+
 def _score_pair(job: tuple) -> dict:
     pair, cfg, gt = job
     try:
         pred, pred_sr = read_audio(pair.pred, sample_rate=None)
+        duration = pair.sidecar.get("duration_s") if gt == "annotated" else None
+        if duration is None:
+            ref, ref_sr = _reference_audio(pair)
+            duration = len(ref) / ref_sr
         if gt == "annotated":
-            duration = pair.sidecar.get("duration_s")
-            if duration is None:
-                ref, ref_sr = read_audio(pair.ref, sample_rate=None)
-                duration = len(ref) / ref_sr
             scores = onset_scores(pred, pred_sr, gt_onsets_s=pair.sidecar["onsets_s"], duration_s=duration, cfg=cfg)
         else:
-            ref, ref_sr = read_audio(pair.ref, sample_rate=None)
-            duration = len(ref) / ref_sr
             scores = onset_scores(pred, pred_sr, ref_wav=ref, ref_sample_rate=ref_sr, cfg=cfg)
     except FoleyError as e:
         return {"stem": pair.stem, "error": str(e)}
