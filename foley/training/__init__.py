@@ -1,1 +1,15 @@
 """Training loops: the unit tokenizer, the demo backbone, the video-to-token LM and the visual adapter."""
+
+
+def config_difference(saved: dict, given: dict) -> str:
+    """The settings a run's checkpoint was made with that differ from those given, for a refusal
+    to resume it: "batch_size 2 in the run, 8 given; lr ..." (nested settings by dotted name)."""
+    def flat(d: dict, prefix: str = "") -> dict:
+        out = {}
+        for k, v in d.items():
+            out.update(flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+        return out
+
+    saved, given = flat(saved), flat(given)
+    return "; ".join(f"{k} {saved.get(k)!r} in the run, {given.get(k)!r} given"
+                     for k in sorted(saved.keys() | given.keys()) if saved.get(k) != given.get(k))

@@ -34,6 +34,7 @@ from ..errors import FoleyError
 from ..media.files import atomic_dir, atomic_path, files_digest
 from ..models.backbone import AudioBackbone
 from ..models.visual_adapter import VisualAdapter, VisualAdapterConfig, VisualCondition, build_visual_adapter
+from . import config_difference
 from .backbone import denoising_target, load_clips
 
 CACHE_FILE = "adapter_cache.safetensors"
@@ -230,7 +231,8 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
         state = json.loads((checkpoint / "state.json").read_text())
         saved = AdapterTrainConfig.from_dict(state["config"])  # a config from before a new field: its default
         if {**saved.to_dict(), "steps": cfg.steps} != cfg.to_dict():  # only the length may change
-            raise FoleyError(f"{run}: the checkpoint was made with another training config")
+            raise FoleyError(f"{run}: the checkpoint was made with another training config "
+                             f"({config_difference({**saved.to_dict(), 'steps': cfg.steps}, cfg.to_dict())})")
         adapter.load_adapter_state_dict(load_file(str(checkpoint / "adapter.safetensors")))
         start = state["step"]
     backbone.unet.to(accelerator.device)

@@ -37,6 +37,7 @@ from ..datasets.lm_data import LMData, load_lm_data
 from ..errors import FoleyError
 from ..media.files import atomic_dir
 from ..models.token_lm import TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm, whole_tensor
+from . import config_difference
 
 INIT_DIR = "init"
 CHECKPOINT_DIR = "checkpoint"
@@ -151,16 +152,21 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
             raise FoleyError(f"{run}: no checkpoint to resume from")
         state = json.loads((checkpoint / "state.json").read_text(encoding="utf-8"))
         if {**state["config"], "steps": cfg.steps} != cfg.to_dict():  # only the length may change
-            raise FoleyError(f"{run}: the checkpoint was made with another training config")
+            raise FoleyError(f"{run}: the checkpoint was made with another training config "
+                             f"({config_difference({**state['config'], 'steps': cfg.steps}, cfg.to_dict())})")
         model = TokenLM.from_pretrained(run / INIT_DIR, dtype=dtype, trainable=True)
         model.load_trainable_state_dict(load_file(str(checkpoint / "trainable.safetensors")))
         start = state["step"]
     else:
-        if (run / INIT_DIR).exists():
+        if checkpoint.exists():
             raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
         torch.manual_seed(cfg.seed)  # random-init base, connector and new rows
         model = build_token_lm(cfg.lm, tokenizer=tokenizer, dtype=dtype)
         if accelerator.is_main_process:
+            if (run / INIT_DIR).exists():  # a run stopped before its first checkpoint: started again
+                log(f"{run}: a run stopped before its first checkpoint; starting it again")
+                shutil.rmtree(run / INIT_DIR)
+                (run / "log.jsonl").unlink(missing_ok=True)
             model.save_pretrained(run / INIT_DIR)
         accelerator.wait_for_everyone()
         start = 0
@@ -180,6 +186,9 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
     rank = accelerator.process_index
     end = cfg.steps if stop_after is None else min(cfg.steps, stop_after)
     log_path = run / "log.jsonl"
+    if resume and accelerator.is_main_process and log_path.is_file():  # the records past the checkpoint: done again
+        kept = [line for line in log_path.read_text(encoding="utf-8").splitlines() if json.loads(line)["step"] <= start]
+        log_path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
     t0, tokens = time.perf_counter(), 0
     for step in range(start, end):
         idx = _step_indices(cfg.seed, step, len(data.ids), cfg.batch_size)[rank * per_rank:(rank + 1) * per_rank]
@@ -228,7 +237,10 @@ def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: s
     from ..models.token_lm import build_text_tokenizer
 
     cfg = LMTrainConfig()
-    if recipe is not None:
+    saved = Path(run) / CHECKPOINT_DIR / "state.json"
+    if resume and recipe is None and saved.is_file():  # the run's own config, with the settings given
+        cfg = LMTrainConfig.from_dict(json.loads(saved.read_text(encoding="utf-8"))["config"])
+    elif recipe is not None:
         try:
             cfg = LMTrainConfig.from_dict(json.loads(Path(recipe).read_text(encoding="utf-8")))
         except (OSError, json.JSONDecodeError, TypeError, KeyError) as e:

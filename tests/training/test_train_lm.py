@@ -61,10 +61,20 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
     final = TokenLM.from_pretrained(tmp_path / "a" / "lm")
     assert [len(x) for x in final.generate(data.captions[:2], [5, 0], torch.stack(
         [data.frames[0][:3], data.frames[1][:3]]), torch.tensor([3, 3]))] == [5, 0]
-    with pytest.raises(FoleyError, match="another training config"):
+    # the log holds each step once, resumed or not
+    steps = [r["step"] for r in map(json.loads, (tmp_path / "b" / "log.jsonl").read_text().splitlines())]
+    assert steps == sorted(set(steps)) and steps[-1] == 6
+    with pytest.raises(FoleyError, match=r"another training config \(lr 0.01 in the run, 0.001 given\)"):
         train_lm(data, tmp_path / "b", replace(cfg, lr=1e-3), resume=True, log=lambda m: None)
     with pytest.raises(FoleyError, match="already holds"):
         train_lm(data, tmp_path / "a", cfg, tokenizer=tiny_text_tokenizer(), log=lambda m: None)
+    # a run stopped before its first checkpoint starts again
+    train_lm(data, tmp_path / "c", cfg, tokenizer=tiny_text_tokenizer(), stop_after=0, log=lambda m: None)
+    assert (tmp_path / "c" / "init").is_dir() and not (tmp_path / "c" / "checkpoint").exists()
+    lines = []
+    again = train_lm(data, tmp_path / "c", cfg, tokenizer=tiny_text_tokenizer(), log=lines.append).trainable_state_dict()
+    assert any("stopped before its first checkpoint; starting it again" in line for line in lines)
+    assert all(torch.equal(a[k], again[k]) for k in a)
 
 
 def test_gradient_checkpointing_trains_the_same_weights(tmp_path):
@@ -145,8 +155,15 @@ def test_two_process_ddp_run_matches_one_process(tmp_path):
 def test_cli_errors_are_one_line(tmp_path, capsys):
     data = _data()
     paths = _write_caches(tmp_path, data)
+    # resumed without --config: the run's own, with the settings given
+    assert main(_cli_args(paths, tmp_path / "run")) == 0
+    resumed = [a for a in _cli_args(paths, tmp_path / "run") if a not in ("--config", paths["recipe"])]
+    assert main([*resumed, "--resume", "--steps", "3"]) == 0
+    assert json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())["step"] == 3
+    assert main([*resumed, "--resume", "--steps", "4", "--batch-size", "4"]) == 2
+    assert "(batch_size 2 in the run, 4 given)" in capsys.readouterr().err
     (tmp_path / "units" / "tokens" / "clip3.npy").unlink()
-    assert main(_cli_args(paths, tmp_path / "run")) == 2
+    assert main(_cli_args(paths, tmp_path / "run2")) == 2
     assert "no cached unit ids for clip 'clip3'" in capsys.readouterr().err
     with pytest.raises(FoleyError, match="12-unit vocabulary"):
         np.save(tmp_path / "units" / "tokens" / "clip3.npy", np.array([3, 12], np.int16))
