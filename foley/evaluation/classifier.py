@@ -117,15 +117,18 @@ def fit(root: str | os.PathLike) -> tuple[SoundClassifier, float]:
     return clf, accuracy
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description="Fit the demo sound classifier on a SynthSync folder.")
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m foley.evaluation.classifier",
+                                 description="Fit the demo sound classifier on a SynthSync folder.")
     ap.add_argument("--data", required=True)
     ap.add_argument("--out", default=str(DEMO_PATH))
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     clf, accuracy = fit(args.data)
     clf.save(args.out)
     print(f"sound classifier: {len(clf.classes)} classes, test accuracy {accuracy:.4f} -> {args.out}")
 
 
 if __name__ == "__main__":
-    main()
+    from ..cli import one_line_errors
+
+    one_line_errors(main, "foley.evaluation.classifier")

@@ -29,6 +29,7 @@ from ..cli import number_arg
 from ..config import MAX_SEED
 from ..datasets.lm_data import LMData, load_lm_data
 from ..datasets.synthsync import load_manifest
+from ..errors import FoleyError
 from ..media.audio import read_audio
 from ..models.token_lm import SamplingConfig, TokenLM
 
@@ -127,7 +128,7 @@ def evaluate(model: TokenLM, data: LMData, onsets: list[np.ndarray], sound: np.n
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m foley.evaluation.lm", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m foley.evaluation.lm", description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--model", required=True, help="token LM folder (or demo)")
     parser.add_argument("--data", required=True, help="SynthSync folder (train split: sound units; test: scores)")
     parser.add_argument("--features", required=True, help="frame feature cache of both splits")
@@ -143,10 +144,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    entries = load_manifest(args.data, args.split)
+    if unannotated := [e["id"] for e in entries if "onsets_s" not in e]:
+        raise FoleyError(f"{args.data}/{args.split}.jsonl: {len(unannotated)} clips without annotated onsets "
+                         f"(onsets_s), e.g. {unannotated[0]}; this evaluation needs them (SynthSync's)")
     model = TokenLM.from_pretrained(args.model)
     train = load_lm_data(f"{args.data}/train.jsonl", args.features, args.units, model.n_units)
     sound = sound_units(train, [e["audio"] for e in load_manifest(args.data, "train")], model.n_units)
-    entries = load_manifest(args.data, args.split)
     data = load_lm_data(f"{args.data}/{args.split}.jsonl", args.features, args.units, model.n_units)
     sampling = SamplingConfig(do_sample=args.sample, temperature=args.temperature, top_k=args.top_k,
                               top_p=args.top_p, seed=args.seed)
@@ -162,4 +166,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from ..cli import one_line_errors
+
+    one_line_errors(main, "foley.evaluation.lm")

@@ -103,4 +103,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from ..cli import one_line_errors
+
+    one_line_errors(main, "foley.evaluation.sfx_classifier")

@@ -141,4 +141,6 @@ def _fraction(text: str) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    from ..cli import one_line_errors
+
+    one_line_errors(main, "foley.models.frame_stats")
