@@ -36,14 +36,15 @@ def _cmd_prepare_avsync15(args: argparse.Namespace) -> int:
 
     result = prepare_avsync15(args.root, args.out, ClipConfig(args.clip_s, args.clips_per_video),
                               workers=args.workers, progress=not args.quiet)
+    reused = f" ({result['reused']} cut by an earlier run)" if result["reused"] else ""
     print(f"AVSync15 prepared in {args.out}: {result['train']} train and {result['test']} test videos, "
-          f"{result['clips']} evaluation clips")
+          f"{result['clips']} evaluation clips{reused}")
     for line in result["problems"][:10]:
         print(f"foley: warning: {line}", file=sys.stderr)
     if result["problems"]:
         print(f"foley: warning: {counted(len(result['problems']), 'problem')} in total, listed in {args.out}/problems.txt",
               file=sys.stderr)
-    return 0 if result["train"] + result["test"] else 1
+    return 0 if result["train"] and result["clips"] else 1  # nothing to train on, or to score with
 
 
 def _cmd_prepare_sfx(args: argparse.Namespace) -> int:

@@ -42,7 +42,7 @@ class ClipConfig:
         if span < -1e-3:
             return []
         n = self.clips_per_video
-        return [round(max(0.0, span) * i / (n - 1), 3) if n > 1 else 0.0 for i in range(n)]
+        return sorted({round(max(0.0, span) * i / (n - 1), 3) if n > 1 else 0.0 for i in range(n)})  # each window once
 
 
 def _caption(class_folder: str, mapping: dict) -> str:
@@ -50,17 +50,29 @@ def _caption(class_folder: str, mapping: dict) -> str:
     return (name if isinstance(name, str) else class_folder).replace("_", " ").strip()
 
 
-def _read_split(root: Path, split: str) -> list[str]:
+def _read_split(root: Path, split: str, problems: list[str]) -> list[str]:
+    """The videos a split's list names, each once (one named again is a problem, and used once)."""
     path = root / f"{split}.txt"
     if not path.is_file():
         raise FoleyError(f"{root}: not an AVSync15 folder ({split}.txt is missing)")
-    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    names = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    problems += [f"{split}: {path} names {name} again; it is used once" for name in
+                 sorted({n for n in names if names.count(n) > 1})]
+    return list(dict.fromkeys(names))
 
 
 def _cut(job: tuple) -> dict:
     """One evaluation clip: re-encoded picture (cutting needs it), 16 kHz wav, sidecar."""
     video, start, cfg, stem, out_dir, meta = job
     out_dir = Path(out_dir)
+    side = {"id": stem, "dataset": "avsync15", **meta, "start_s": start, "duration_s": cfg.clip_s}
+    done = out_dir / f"{stem}.json"  # written last: the clip of an interrupted run is whole when it is there
+    if done.is_file() and (out_dir / f"{stem}.wav").is_file() and (out_dir / f"{stem}.mp4").is_file():
+        try:
+            if json.loads(done.read_text(encoding="utf-8")) == side:
+                return {**side, "reused": True}
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            pass  # cut again
     try:
         with atomic_path(out_dir / f"{stem}.mp4") as part:
             run_ffmpeg(["-ss", f"{start:.3f}", "-t", f"{cfg.clip_s:.3f}", "-i", str(video), "-map", "0:v:0", "-map", "0:a:0",
@@ -69,7 +81,6 @@ def _cut(job: tuple) -> dict:
         wav, _ = read_audio(out_dir / f"{stem}.mp4", sample_rate=SAMPLE_RATE)
         n = round(cfg.clip_s * SAMPLE_RATE)
         write_audio(out_dir / f"{stem}.wav", wav[:n], SAMPLE_RATE)
-        side = {"id": stem, "dataset": "avsync15", **meta, "start_s": start, "duration_s": cfg.clip_s}
         atomic_write_text(out_dir / f"{stem}.json", json.dumps(side, indent=1) + "\n")
         return side
     except FoleyError as e:
@@ -78,8 +89,14 @@ def _cut(job: tuple) -> dict:
 
 def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipConfig = ClipConfig(),
                      workers: int | None = None, progress: bool = True) -> dict:
-    """Validate ROOT, write OUT/{train,test}.jsonl and OUT/test_clips/, and OUT/problems.txt."""
+    """Validate ROOT, write OUT/{train,test}.jsonl and OUT/test_clips/, and OUT/problems.txt.
+    An interrupted run is continued: the clips it finished are kept. FoleyError for a ROOT that is
+    no AVSync15 folder, a video in both splits, or an OUT that holds a finished preparation."""
     root, out = Path(root).absolute(), Path(out)  # the manifests name the videos wherever they are read from
+    if not root.is_dir():
+        raise FoleyError(f"{root}: no such folder")
+    if out.exists() and not out.is_dir():
+        raise FoleyError(f"{out}: a file, not a folder")
     if not (root / "videos").is_dir():
         raise FoleyError(f"{root}: not an AVSync15 folder (no videos/ folder)")
     mapping_path = root / "class_mapping.json"
@@ -90,14 +107,18 @@ def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipC
     except json.JSONDecodeError as e:
         raise FoleyError(f"{mapping_path}: not valid JSON ({e.msg} at line {e.lineno})") from None
     mapping = mapping if isinstance(mapping, dict) else {}
-    if (out / "test_clips").exists() and any((out / "test_clips").iterdir()):
-        raise FoleyError(f"{out}: already holds prepared clips; choose an empty folder")
+    if (out / "test_clips.jsonl").exists():
+        raise FoleyError(f"{out}: already holds a prepared AVSync15; choose an empty folder")
 
     problems: list[str] = []
+    lists = {split: _read_split(root, split, problems) for split in ("train", "test")}
+    if both := [name for name in lists["test"] if name in set(lists["train"])]:
+        raise FoleyError(f"{root}: train.txt and test.txt both name {both[0]}"
+                         f"{f' and {len(both) - 1} more videos' if len(both) > 1 else ''}; a video belongs to one split")
     manifests: dict[str, list[dict]] = {}
     for split in ("train", "test"):
         entries = []
-        for rel in _read_split(root, split):
+        for rel in lists[split]:
             video = root / "videos" / rel
             class_folder = rel.split("/")[0]
             try:
@@ -127,6 +148,7 @@ def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipC
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
     with worker_map(_cut, jobs, workers) as cut:
         results = list(tqdm(cut, total=len(jobs), disable=not progress, desc="avsync15 clips", unit="clip"))
+    reused = sum(bool(r.pop("reused", False)) for r in results)
     clips = [{"video": f"test_clips/{r['id']}.mp4", "audio": f"test_clips/{r['id']}.wav", **r}
              for r in results if "error" not in r]  # a manifest too: paths relative to its folder
     problems += [f"test clip {r['id']}: {r['error']}" for r in results if "error" in r]
@@ -135,4 +157,5 @@ def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipC
         atomic_write_text(out / f"{split}.jsonl", "".join(json.dumps(e) + "\n" for e in entries))
     atomic_write_text(out / "test_clips.jsonl", "".join(json.dumps(c) + "\n" for c in clips))
     atomic_write_text(out / "problems.txt", "".join(p + "\n" for p in problems))
-    return {"train": len(manifests["train"]), "test": len(manifests["test"]), "clips": len(clips), "problems": problems}
+    return {"train": len(manifests["train"]), "test": len(manifests["test"]), "clips": len(clips), "reused": reused,
+            "problems": problems}

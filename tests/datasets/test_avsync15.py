@@ -69,7 +69,7 @@ def test_a_relative_root_gives_manifests_that_work_from_anywhere(fake_avsync, tm
 
 def test_clip_windows():
     assert ClipConfig().starts(10.0) == [0.0, 4.0, 8.0]
-    assert ClipConfig().starts(2.0) == [0.0, 0.0, 0.0]
+    assert ClipConfig().starts(2.0) == [0.0]  # each window once
     assert ClipConfig().starts(1.5) == []
     assert ClipConfig(clips_per_video=1).starts(10.0) == [0.0]
     with pytest.raises(FoleyError, match="positive clip length"):
@@ -77,6 +77,8 @@ def test_clip_windows():
 
 
 def test_not_an_avsync_folder(tmp_path):
+    with pytest.raises(FoleyError, match="AVSync16: no such folder"):
+        prepare_avsync15(tmp_path / "AVSync16", tmp_path / "out")
     with pytest.raises(FoleyError, match="no videos/ folder"):
         prepare_avsync15(tmp_path, tmp_path / "out")
     (tmp_path / "videos").mkdir()
@@ -93,3 +95,31 @@ def test_cli_reports_problems_without_stopping(fake_avsync, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "4 train and 3 test videos, 3 evaluation clips" in proc.stdout
     assert "2 problems in total" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_an_interrupted_preparation_goes_on_and_a_finished_one_is_kept(fake_avsync, tmp_path):
+    out = tmp_path / "o"
+    first = prepare_avsync15(fake_avsync, out, ClipConfig(clips_per_video=1), workers=1, progress=False)
+    assert (first["clips"], first["reused"]) == (3, 0)
+    with pytest.raises(FoleyError, match="already holds a prepared AVSync15"):
+        prepare_avsync15(fake_avsync, out, workers=1, progress=False)
+    # stopped after cutting: no manifests yet, one clip half written
+    for name in ("train.jsonl", "test.jsonl", "test_clips.jsonl", "problems.txt"):
+        (out / name).unlink()
+    half = sorted((out / "test_clips").glob("*.json"))[0]
+    half.unlink()
+    again = prepare_avsync15(fake_avsync, out, ClipConfig(clips_per_video=1), workers=1, progress=False)
+    assert (again["clips"], again["reused"]) == (3, 2) and half.is_file()
+    assert (out / "test_clips.jsonl").read_text().count("\n") == 3
+
+
+def test_split_lists_naming_a_video_twice(fake_avsync, tmp_path):
+    root = tmp_path / "AVSync15"
+    shutil.copytree(fake_avsync, root)
+    test = (root / "test.txt").read_text().splitlines()
+    (root / "test.txt").write_text("\n".join(test + [test[0]]) + "\n")
+    result = prepare_avsync15(root, tmp_path / "o", ClipConfig(clips_per_video=1), workers=1, progress=False)
+    assert result["clips"] == 3 and any(f"names {test[0]} again; it is used once" in p for p in result["problems"])
+    (root / "train.txt").write_text((root / "train.txt").read_text() + test[0] + "\n")
+    with pytest.raises(FoleyError, match=f"train.txt and test.txt both name {test[0]}; a video belongs to one split"):
+        prepare_avsync15(root, tmp_path / "o2", workers=1, progress=False)
