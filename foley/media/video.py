@@ -248,20 +248,28 @@ def _iter_decord(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: 
         raise _BackendError(re.sub(r"^(\[[\d:]+\] )?\S+:\d+: (\[[^\]]*\] )?", "", last)) from None
 
 
-def _decode_tolerant(container: av.container.InputContainer, stream: av.video.stream.VideoStream
-                     ) -> Iterator[av.VideoFrame]:
+def _decode_tolerant(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
+                     max_refused: int | None = None) -> Iterator[av.VideoFrame]:
     """The stream's frames, packet by packet. An empty packet with a timestamp (Theora's
     "same picture again") is not sent: libavcodec takes an empty packet for the end of the
     stream and refuses every packet after it. A packet the decoder refuses is skipped, as
-    the ffmpeg command line does. Raises when no packet at all decodes."""
-    decoded, error = 0, None
+    the ffmpeg command line does, up to ``max_refused`` of them (None: any number); one more
+    raises MediaError, since the picture is then held still where it is lost. Raises when no packet
+    at all decodes."""
+    decoded, refused, error, first = 0, 0, None, None
     for packet in container.demux(stream):
         if packet.size == 0 and packet.pts is not None:
             continue
         try:
             frames = packet.decode()
         except (av.error.InvalidDataError, av.error.ArgumentError) as e:
-            error = e
+            error, refused = e, refused + 1
+            first = first if first is not None or packet.pts is None else float(packet.pts * stream.time_base)
+            if max_refused is not None and refused > max_refused:
+                where = f", the first at {first - float((stream.start_time or 0) * stream.time_base):.2f} s" \
+                    if first is not None else ""
+                raise MediaError(f"{container.name}: corrupt video: more than {max_refused} of its frames cannot be "
+                                 f"decoded ({_reason(e)}{where})")
             continue
         decoded += len(frames)
         yield from frames
@@ -269,13 +277,13 @@ def _decode_tolerant(container: av.container.InputContainer, stream: av.video.st
         raise error
 
 
-def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: int, turns: int = 0
-               ) -> Iterator[np.ndarray]:
+def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: int, turns: int = 0,
+               max_refused: int | None = None) -> Iterator[np.ndarray]:
     """Sequential decode; a decoded frame is kept only until the next one arrives, and
     converted to RGB only if some target picks it, in a second thread while decoding goes
     on. ``dims``: the displayed (width, height); frames are decoded at the coded size and
     turned ``turns`` x 90 degrees counter-clockwise (the display matrix). The decoder
-    outputs only the frames an edit list shows."""
+    outputs only the frames an edit list shows; ``max_refused`` as in ``_decode_tolerant``."""
     width, height = dims[::-1] if turns % 2 else dims
     # One reformatter for the whole stream keeps its scaler: a frame's own to_ndarray builds a new one each time.
     reformatter = VideoReformatter()
@@ -301,7 +309,7 @@ def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: in
     with ThreadPoolExecutor(1) as convert, _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "SLICE"  # frame threading can deadlock in avcodec_free_context after corrupt input
-        for frame in _decode_tolerant(container, stream):
+        for frame in _decode_tolerant(container, stream, max_refused):
             if frame.pts is None:
                 continue
             t = float(frame.pts * stream.time_base)
@@ -343,8 +351,9 @@ def iter_frames(
     path = Path(info.path)
     targets = sample_times(info.duration_s, fps)
     dims = _resize_dims(info.width, info.height, spec.size)  # displayed (width, height)
-    # "auto" decodes with PyAV first: decord can hang (not fail) on corrupt input.
-    pyav = partial(_iter_pyav, turns=info.rotation // 90)
+    # "auto" decodes with PyAV first: decord can hang (not fail) on corrupt input. A few frames that
+    # cannot be decoded are held over by the ones before them; more than 5 % of them fail the video.
+    pyav = partial(_iter_pyav, turns=info.rotation // 90, max_refused=max(2, info.frame_count // 20))
     backends = {"auto": (pyav, _iter_decord), "decord": (_iter_decord,), "pyav": (pyav,)}[backend]
     for i, backend_fn in enumerate(backends):
         produced = 0

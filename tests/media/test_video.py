@@ -1,3 +1,4 @@
+import av
 import numpy as np
 import pytest
 
@@ -136,3 +137,26 @@ def test_theora_repeated_pictures_decode(tmp_path):
     frames = decode_frames(ogv, fps=25, spec=FrameSpec(size=None), backend="pyav")
     brightness = frames.reshape(len(frames), -1).mean(axis=1)
     assert len(frames) == 100 and (brightness[:50] < 140).all() and (brightness[50:] > 200).all()
+
+
+def _broken_packets(source, out, which: list[int]):
+    """A copy of ``source`` whose video packets ``which`` (in file order) start with a NAL length
+    past their end: the decoder refuses them."""
+    data = bytearray(source.read_bytes())
+    with av.open(str(source)) as c:
+        packets = [(p.pos, p.size) for p in c.demux(c.streams.video[0]) if p.size]
+    for k in which:
+        pos, _ = packets[k]
+        data[pos:pos + 4] = b"\x7f\xff\xff\xff"
+    out.write_bytes(bytes(data))
+    return out
+
+
+def test_a_few_undecodable_frames_are_held_over_and_many_fail_the_video(cfr_video, tmp_path):
+    path, _ = cfr_video  # 90 frames: up to 4 may be lost
+    whole = decode_frames(path, fps=30, backend="pyav")
+    few = decode_frames(_broken_packets(path, tmp_path / "few.mp4", [40, 41]), fps=30, backend="pyav")
+    assert few.shape == whole.shape and np.array_equal(few[:40], whole[:40])
+    with pytest.raises(MediaError, match=r"many.mp4: corrupt video: more than 4 of its frames cannot be decoded "
+                                         r"\(.*, the first at 1.33 s\)"):
+        decode_frames(_broken_packets(path, tmp_path / "many.mp4", list(range(40, 60))), fps=30, backend="pyav")
