@@ -22,7 +22,8 @@ def atomic_path(final: str | os.PathLike) -> Iterator[Path]:
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=f".part{final.suffix}", dir=final.parent)
+    # The name's start only: a final name near the file system's limit still gets a temporary one.
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.stem[:32]}.", suffix=f".part{final.suffix}", dir=final.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -44,6 +45,18 @@ def check_writable(final: str | os.PathLike) -> None:
         trial_write(final.parent)
     except OSError as e:
         raise FoleyError(f"{final}: cannot write there ({e.strerror or e})") from None
+
+
+def name_max(folder: str | os.PathLike) -> int:
+    """The longest file name (bytes) the file system of ``folder`` (or of its nearest existing
+    parent) takes; 255 where it does not say."""
+    folder = Path(folder).absolute()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # no pathconf (Windows), or the name unknown there
+        return 255
 
 
 def trial_write(folder: str | os.PathLike) -> None:

@@ -24,7 +24,7 @@ import soundfile as sf
 
 from ..errors import FoleyError, MediaError
 from ..media.audio import normalize_loudness, read_audio, relative_gain, write_audio
-from ..media.files import atomic_path, missing_folders, removed_if_empty, trial_write
+from ..media.files import atomic_path, missing_folders, name_max, removed_if_empty, trial_write
 from ..media.mux import CONTAINERS, align_to_picture, fit_length, mux_audio, output_container
 from ..media.video import VideoInfo, first_frame_digest, probe_video
 
@@ -134,14 +134,18 @@ def name_known_sounds_once(summary: BatchSummary, named: dict[str, tuple[str, st
             return
 
 
-def name_clashes(videos: list[Path]) -> dict[int, str]:
+def name_clashes(videos: list[Path], out_dir: Path) -> dict[int, str]:
     """Positions of the videos whose outputs would collide with those of an earlier video of the
-    same name, with the reason; found over the whole batch, since the two may go to different
-    processes."""
+    same name, or whose output names are too long for ``out_dir``'s file system, with the reason;
+    found over the whole batch, since the two may go to different processes."""
     first: dict[str, Path] = {}
     clashes = {}
+    longest = name_max(out_dir)
     for i, video in enumerate(videos):
-        if video.stem in first:
+        if (n := max(len(p.name.encode()) for s in CONTAINERS for p in output_paths(video, out_dir, s))) > longest:
+            clashes[i] = (f"{video}: its output names would be {n} bytes long, and the file system of {out_dir} "
+                          f"takes {longest}; rename it")
+        elif video.stem in first:
             clashes[i] = f"{video}: same name as {first[video.stem]}; the outputs would collide"
         else:
             first[video.stem] = video
@@ -248,7 +252,7 @@ def needs_model(videos: list[Path], out_dir: str | os.PathLike, overwrite: bool)
     refused for a file of its outputs' names in their place) nor failed for a name clash, and
     readable (a probe of the file: a batch of unreadable files fails without loading a model).
     Every process sharing the batch gets the same answer."""
-    clashes, out_dir = name_clashes(videos), Path(out_dir)
+    clashes, out_dir = name_clashes(videos, Path(out_dir)), Path(out_dir)
     return any(i not in clashes and (overwrite or (existing_dub(v, out_dir) is None and unfinished_output(v, out_dir) is None))
                and _readable_video(v) for i, v in enumerate(videos))
 
@@ -366,7 +370,7 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
     check_outputs(videos, out_dir)
     with removed_if_empty(new_folders):  # a batch that wrote nothing (all failed, interrupted) leaves no folder
         summary = BatchSummary()
-        clashes = name_clashes(videos)
+        clashes = name_clashes(videos, out_dir)
 
         def failed(video: Path, reason: str) -> None:
             summary.failed.append((str(video), reason))

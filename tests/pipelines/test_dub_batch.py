@@ -168,6 +168,18 @@ def test_same_stem_from_two_folders_is_refused(videos, tmp_path):
     assert summary.failed[0][0] == str(other / "silent.mp4")
 
 
+def test_names_near_the_file_systems_limit(videos, tmp_path):
+    """A name whose outputs fit is dubbed (its temporary files have shorter names); one whose
+    outputs would not is refused before anything is generated."""
+    fits, too_long = tmp_path / ("a" * 251 + ".mp4"), tmp_path / ("b" * 252 + ".ts")  # .ts: its .mp4 one byte longer
+    for path in (fits, too_long):
+        shutil.copy(videos / "silent.mp4", path)
+    summary = dub_batch([fits, too_long], tmp_path / "o", tone)
+    assert summary.done == [str(fits)] and (tmp_path / "o" / ("a" * 251 + ".wav")).is_file()
+    assert summary.failed == [(str(too_long), f"{too_long}: its output names would be 256 bytes long, and the file "
+                                              f"system of {tmp_path / 'o'} takes 255; rename it")]
+
+
 # ----------------------------------------------------------- several processes ---
 
 @pytest.mark.parametrize("processes", [1, 2, 3, 4])
