@@ -39,7 +39,9 @@ def _read_soundfile(path: Path) -> tuple[np.ndarray, int]:
     return data.T, rate
 
 
-def _read_container(path: Path) -> tuple[np.ndarray, int]:
+def _read_container(path: Path, layout: str | None = None) -> tuple[np.ndarray, int]:
+    """(C, N) float32 and the rate of the first audio stream; ``layout`` ("mono", "stereo"):
+    downmixed to it by FFmpeg (swresample's matrix), else the stream's own."""
     import av  # FFmpeg's libraries load only for what soundfile cannot read (video containers, m4a, ...)
 
     try:
@@ -52,7 +54,7 @@ def _read_container(path: Path) -> tuple[np.ndarray, int]:
         stream = container.streams.audio[0]
         rate = stream.codec_context.sample_rate
         # Converts any sample format to planar float32 at the native rate and layout.
-        to_float = av.AudioResampler(format="fltp", layout=stream.codec_context.layout, rate=rate)
+        to_float = av.AudioResampler(format="fltp", layout=layout or stream.codec_context.layout, rate=rate)
         chunks = []
         try:
             for frame in container.decode(stream):
@@ -65,11 +67,14 @@ def _read_container(path: Path) -> tuple[np.ndarray, int]:
     return np.concatenate(chunks, axis=1).astype(np.float32, copy=False), rate
 
 
-def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: bool = True) -> tuple[np.ndarray, int]:
+def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: bool = True,
+               stereo: bool = False) -> tuple[np.ndarray, int]:
     """Read an audio file (or a video's first audio track) as float32 in [-1, 1].
 
     Returns ``(wav, rate)`` with wav (N,) if ``mono`` else (C, N), resampled to
-    ``sample_rate`` unless it is None. Raises MediaError for a file that cannot be read, holds
+    ``sample_rate`` unless it is None; ``stereo`` (with ``mono`` False): more than two
+    channels are downmixed to two by FFmpeg (swresample's matrix: a 5.1 track's centre and
+    surrounds into left and right). Raises MediaError for a file that cannot be read, holds
     no samples, or holds NaN or infinite ones.
     """
     path = check_input_file(path)
@@ -77,6 +82,8 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: 
         wav, rate = _read_soundfile(path)
     except sf.LibsndfileError:
         wav, rate = _read_container(path)
+    if stereo and not mono and wav.shape[0] > 2:
+        wav, rate = _read_container(path, layout="stereo")
     if wav.shape[1] == 0:
         raise MediaError(f"{path}: the audio has no samples")
     if not np.isfinite(wav).all():  # a float file can hold them; every measure of it would be NaN or fail
@@ -132,18 +139,35 @@ def _size(n_bytes: int) -> str:
 
 
 def integrated_loudness(wav: np.ndarray, sample_rate: int, chunk: int = 1 << 18) -> float:
-    """BS.1770-4 integrated loudness (LUFS) of mono audio, measured as pyloudnorm's Meter does
-    (its K-weighting filters, blocks and gates) but chunk by chunk: pyloudnorm filters float64
-    copies of the whole signal, about 7 times its float32 size."""
+    """BS.1770-4 integrated loudness (LUFS) of mono (N,) or stereo (2, N) audio (the channels'
+    energies summed, each weighted 1), measured as pyloudnorm's Meter does (its K-weighting
+    filters, blocks and gates) but chunk by chunk: pyloudnorm filters float64 copies of the
+    whole signal, about 7 times its float32 size."""
     import pyloudnorm
-    from scipy.signal import lfilter
 
     meter = pyloudnorm.Meter(sample_rate)
     block, step = meter.block_size, 1.0 - meter.overlap
-    n_blocks = int(np.round((len(wav) / sample_rate - block) / (block * step))) + 1
+    channels = np.atleast_2d(wav)  # (C, N)
+    n = channels.shape[-1]
+    n_blocks = int(np.round((n / sample_rate - block) / (block * step))) + 1
     j = np.arange(n_blocks)
     lower = (block * (j * step) * sample_rate).astype(np.int64)  # pyloudnorm's block bounds
-    upper = np.minimum((block * (j * step + 1) * sample_rate).astype(np.int64), len(wav))
+    upper = np.minimum((block * (j * step + 1) * sample_rate).astype(np.int64), n)
+    z = sum(_block_energies(x, meter, lower, upper, chunk) for x in channels) / (block * sample_rate)
+    with np.errstate(divide="ignore"):
+        loudness = -0.691 + 10 * np.log10(z)  # per block
+    audible = z[loudness >= -70.0]  # absolute gate
+    if not len(audible):
+        return float("-inf")
+    relative = -0.691 + 10 * np.log10(audible.mean()) - 10.0
+    gated = z[(loudness > relative) & (loudness > -70.0)]
+    return float(-0.691 + 10 * np.log10(gated.mean())) if len(gated) else float("-inf")
+
+
+def _block_energies(wav: np.ndarray, meter, lower: np.ndarray, upper: np.ndarray, chunk: int) -> np.ndarray:
+    """Sum of squares of the K-weighted ``wav`` (N,) over each block [lower, upper)."""
+    from scipy.signal import lfilter
+
     bounds = np.unique(np.concatenate([lower, upper]))
     energy_at = np.zeros(len(bounds))  # sum of squares of the weighted signal before each bound
     filters = list(meter._filters.values())
@@ -158,15 +182,7 @@ def integrated_loudness(wav: np.ndarray, sample_rate: int, chunk: int = 1 << 18)
         inside = (bounds >= start) & (bounds <= start + len(x))
         energy_at[inside] = running[bounds[inside] - start]
         total = running[-1]
-    z = (energy_at[np.searchsorted(bounds, upper)] - energy_at[np.searchsorted(bounds, lower)]) / (block * sample_rate)
-    with np.errstate(divide="ignore"):
-        loudness = -0.691 + 10 * np.log10(z)  # per block
-    audible = z[loudness >= -70.0]  # absolute gate
-    if not len(audible):
-        return float("-inf")
-    relative = -0.691 + 10 * np.log10(audible.mean()) - 10.0
-    gated = z[(loudness > relative) & (loudness > -70.0)]
-    return float(-0.691 + 10 * np.log10(gated.mean())) if len(gated) else float("-inf")
+    return energy_at[np.searchsorted(bounds, upper)] - energy_at[np.searchsorted(bounds, lower)]
 
 
 def normalize_loudness(mix: np.ndarray, sample_rate: int, target_lufs: float = TARGET_LUFS,
@@ -183,20 +199,20 @@ def loudness_gain(mix: np.ndarray, sample_rate: int, target_lufs: float = TARGET
     ``max_gain_db`` (near-silence is never lifted into a noise bed), lowered where needed so
     that the peaks stay under -1 dBFS (the ceiling wins). 1 for silence or under 0.4 s."""
     gain = 1.0
-    if len(mix) >= int(0.4 * sample_rate) and np.any(mix):
+    if mix.shape[-1] >= int(0.4 * sample_rate) and np.any(mix):
         loudness = integrated_loudness(mix, sample_rate)
         if np.isfinite(loudness):
             gain = 10 ** (min(target_lufs - loudness, max_gain_db) / 20)
-    peak = max(float(mix.max()), -float(mix.min())) * gain if len(mix) else 0.0
+    peak = max(float(mix.max()), -float(mix.min())) * gain if mix.size else 0.0
     return gain * PEAK_LIMIT / peak if peak > PEAK_LIMIT else gain
 
 
 def relative_gain(signal: np.ndarray, reference: np.ndarray, sample_rate: int, db: float) -> float:
     """The linear gain that puts ``signal``'s integrated loudness (BS.1770, LUFS) ``db`` from
     ``reference``'s, e.g. -12: 12 LU under it; 10 ** (db / 20) when either has no measurable
-    loudness (silence, or under 0.4 s). Both are mono at ``sample_rate``."""
+    loudness (silence, or under 0.4 s). Both are mono (N,) or stereo (2, N) at ``sample_rate``."""
     def loudness(wav: np.ndarray) -> float:
-        return integrated_loudness(wav, sample_rate) if len(wav) >= int(0.4 * sample_rate) and np.any(wav) else -np.inf
+        return integrated_loudness(wav, sample_rate) if wav.shape[-1] >= int(0.4 * sample_rate) and np.any(wav) else -np.inf
 
     level, target = loudness(signal), loudness(reference)
     if not (np.isfinite(level) and np.isfinite(target)):

@@ -114,7 +114,7 @@ def mux_audio(
     video, out = Path(info.path), Path(out)
     if out.resolve() == video.resolve():
         raise MediaError(f"{out}: the output would overwrite the input video")
-    wav, _ = read_audio(audio, sample_rate=sample_rate, mono=True)
+    wav, _ = read_audio(audio, sample_rate=sample_rate, mono=False)  # (C, N): the track's own channels
     wav = fit_length(wav, round(info.duration_s * sample_rate))
     original = _first_audio_track(video) if keep_original else None
     picture_end = info.start_s + info.duration_s  # s after the file's start

@@ -23,7 +23,7 @@ import numpy as np
 import soundfile as sf
 
 from ..errors import FoleyError, MediaError
-from ..media.audio import normalize_loudness, read_audio, relative_gain, write_audio
+from ..media.audio import normalize_loudness, read_audio, relative_gain, resample, write_audio
 from ..media.files import atomic_path, missing_folders, name_max, removed_if_empty, trial_write
 from ..media.mux import CONTAINERS, align_to_picture, fit_length, mux_audio, output_container
 from ..media.video import VideoInfo, first_frame_digest, probe_video
@@ -284,24 +284,31 @@ def check_outputs(videos: list[Path], out_dir: str | os.PathLike) -> None:
 
 
 def finish_audio(foley: np.ndarray, sample_rate: int, info: VideoInfo, mix_original_db: float | None = None
-                 ) -> tuple[np.ndarray, bool]:
-    """The track to write: fitted to the picture, the original mixed in on the picture's
-    clock if asked (and present) with its loudness ``mix_original_db`` LU from the Foley's
-    (:func:`relative_gain`; as it is under a silent Foley track), loudness-normalized. Also whether the model made
-    any sound: below ``NO_SOUND_PEAK_DBFS`` its output is replaced by silence, which
-    normalization leaves silent."""
+                 ) -> tuple[np.ndarray, int, bool]:
+    """The track to write, its rate, and whether the model made any sound (below
+    ``NO_SOUND_PEAK_DBFS`` its output is replaced by silence, which normalization leaves silent).
+    The Foley track (N,) at ``sample_rate`` is fitted to the picture and loudness-normalized. With
+    ``mix_original_db`` (and an original track), the original is mixed in on the picture's clock,
+    its loudness ``mix_original_db`` LU from the Foley's (:func:`relative_gain`), at its own rate
+    where that is higher and in its own channels (mono or stereo: more are downmixed to stereo),
+    the Foley in each; the mix is normalized. Under a silent Foley track the original is the output
+    as it is, level included."""
     n = round(info.duration_s * sample_rate)
     wav = fit_length(np.asarray(foley, np.float32), n)  # (n,)
     peak = float(np.abs(wav).max()) if n else 0.0
     heard = peak > 10 ** (NO_SOUND_PEAK_DBFS / 20)
     if not heard:
         wav = np.zeros(n, np.float32)
-    if mix_original_db is not None and info.has_audio:
-        original, _ = read_audio(info.path, sample_rate=sample_rate)
-        original = align_to_picture(original, sample_rate, info)
-        gain = relative_gain(original, wav, sample_rate, mix_original_db) if heard else 1.0  # nothing to mix it under
-        wav = wav + np.float32(gain) * original
-    return normalize_loudness(wav, sample_rate), heard
+    if mix_original_db is None or not info.has_audio:
+        return normalize_loudness(wav, sample_rate), sample_rate, heard
+    original, own_rate = read_audio(info.path, sample_rate=None, mono=False, stereo=True)  # (C, N'), C <= 2
+    rate = max(own_rate, sample_rate)
+    original = align_to_picture(resample(original, own_rate, rate), rate, info)  # (C, m)
+    if not heard:  # nothing to mix it under
+        return original, rate, heard
+    wav = fit_length(resample(wav, sample_rate, rate), original.shape[-1])  # (m,)
+    mix = wav + np.float32(relative_gain(original, wav, rate, mix_original_db)) * original  # (C, m)
+    return normalize_loudness(mix, rate), rate, heard
 
 
 SILENT_NOTE = "no sound events found; the Foley track is silent"
@@ -328,7 +335,7 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
         notes.append(f"written as {suffix}: its {info.codec} picture stream cannot go into .mp4 without re-encoding")
     wav_path, video_path = output_paths(video, out_dir, suffix)
     foley, sr = generate(video)
-    wav, heard = finish_audio(foley, sr, info, options.mix_original_db)
+    wav, sr, heard = finish_audio(foley, sr, info, options.mix_original_db)
     del foley
     if not heard:
         note = silent_note(video) if callable(silent_note) else silent_note

@@ -139,6 +139,9 @@ def test_integrated_loudness_matches_pyloudnorm(seconds, chunk):
     expected = pyloudnorm.Meter(16_000).integrated_loudness(wav.astype(np.float64))
     assert integrated_loudness(wav, 16_000, chunk=chunk) == pytest.approx(expected, abs=1e-6)
     assert integrated_loudness(np.zeros(n, np.float32), 16_000) == float("-inf")
+    stereo = np.stack([wav, 0.3 * np.roll(wav, 1000)])  # (2, N): the channels' energies summed
+    expected = pyloudnorm.Meter(16_000).integrated_loudness(stereo.T.astype(np.float64))
+    assert integrated_loudness(stereo, 16_000, chunk=chunk) == pytest.approx(expected, abs=1e-6)
 
 
 def test_relative_gain_puts_one_signal_db_from_another():

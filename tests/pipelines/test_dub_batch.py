@@ -9,10 +9,12 @@ from types import SimpleNamespace
 import av
 import numpy as np
 import pytest
+import soundfile as sf
 
 from foley.errors import FoleyError
 from foley.media.audio import read_audio, write_audio
 from foley.media.ffmpeg import run_ffmpeg
+from foley.media.mux import align_to_picture
 from foley.media.video import probe_video
 from foley.pipelines.dub_batch import (
     BatchSummary,
@@ -139,6 +141,11 @@ def test_keep_and_mix_original(videos, tmp_path):
     spec = np.abs(np.fft.rfft(wav[:16_000]))
     freqs = np.fft.rfftfreq(16_000, 1 / 16_000)
     assert spec[np.argmin(np.abs(freqs - 440))] > 0.05 * spec.max()  # the original (0.125 peak, -6 dB) under a 0.5 tone
+    # at the original's rate and in its channels, the Foley in each
+    info = sf.info(str(out / "with audio.wav"))
+    assert (info.samplerate, info.channels) == (44_100, 2)
+    with av.open(str(out / "with audio.mp4")) as c:
+        assert (c.streams.audio[0].sample_rate, c.streams.audio[0].channels) == (44_100, 2)
     silent = dub_batch([videos / "silent.mp4"], out, tone, OutputOptions(keep_original=True, mix_original_db=-6))
     assert silent.done == [str(videos / "silent.mp4")] and not silent.failed  # a batch of mixed videos goes on
     assert silent.notes == [(str(videos / "silent.mp4"), "no original audio track to keep or mix; dubbed with the "
@@ -347,7 +354,12 @@ def test_silence_stays_silent(cfr_video, videos, tmp_path):
     mixed = dub_batch([videos / "with audio.mp4"], tmp_path / "mixed", quiet, OutputOptions(mix_original_db=-12))
     assert mixed.notes == [(str(videos / "with audio.mp4"), "no sound events found; the Foley track is silent; the "
                             "output's sound is the video's own soundtrack alone (--mix-original)")]
-    assert np.any(read_audio(tmp_path / "mixed" / "with audio.wav", sample_rate=None)[0])
+    # the output is the original as it is, level included
+    mix, rate = read_audio(tmp_path / "mixed" / "with audio.wav", sample_rate=None, mono=False)
+    info = probe_video(videos / "with audio.mp4")
+    original = align_to_picture(read_audio(videos / "with audio.mp4", sample_rate=None, mono=False)[0], rate, info)
+    assert rate == 44_100 and mix.shape == original.shape == (2, round(info.duration_s * rate))
+    np.testing.assert_allclose(mix, original, atol=2 / 32768)  # 16-bit
 
 
 def test_dubbing_into_the_input_folder_is_refused_at_once(cfr_video, tmp_path):
