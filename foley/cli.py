@@ -624,7 +624,7 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
 
     from .media.video import quiet_ffmpeg_log
     from .pipelines.dub import dub_settings
-    from .pipelines.dub_batch import OutputOptions, dub_batch, needs_model
+    from .pipelines.dub_batch import BatchSummary, OutputOptions, dub_batch, needs_model
 
     quiet_ffmpeg_log()  # before the inputs are probed
     pipeline = None  # not loaded when every video is already dubbed, clashes or cannot be read
@@ -694,10 +694,16 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
     settings |= {"keep-original": args.keep_original, "mix-original": args.mix_original}
     options = OutputOptions(overwrite=args.overwrite, keep_original=args.keep_original, mix_original_db=args.mix_original,
                             settings=settings)
-    summary = dub_batch(videos, args.output, generate, options, on_start=on_start, on_failed=on_failed,
-                        on_skipped=on_skipped,
-                        silent_note=silent_note,
-                        process=process, processes=processes)
+    summary = BatchSummary()
+    try:
+        dub_batch(videos, args.output, generate, options, on_start=on_start, on_failed=on_failed, on_skipped=on_skipped,
+                  silent_note=silent_note, process=process, processes=processes, summary=summary)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: what is kept, before the line that says the run stopped
+        if summary.done and processes == 1:
+            print(f"stopped: {counted(len(summary.done), 'video')} dubbed before it, kept in {Path(args.output)}{os.sep} "
+                  f"(the same command skips {'it' if len(summary.done) == 1 else 'them'} and dubs the rest)",
+                  file=sys.stderr)
+        raise
     summary.notes += [(str(video), note) for video, notes in video_notes.items() if str(video) in summary.done
                       for note in notes]
     for bar in bars.values():

@@ -359,7 +359,8 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
               options: OutputOptions = OutputOptions(), on_start: Callable[[Path, int, int], None] | None = None,
               silent_note: str | Callable[[Path], str] = SILENT_NOTE, process: int = 0, processes: int = 1,
               on_failed: Callable[[Path, str], None] | None = None,
-              on_skipped: Callable[[Path, int, int], None] | None = None) -> BatchSummary:
+              on_skipped: Callable[[Path, int, int], None] | None = None,
+              summary: BatchSummary | None = None) -> BatchSummary:
     """Dub every video (or, as process ``process`` of ``processes`` sharing the batch, its
     :func:`process_share`); a failure is recorded with its reason and the batch goes on.
     ``silent_note`` (or ``silent_note(video)``, asked after ``generate(video)``) is the
@@ -367,7 +368,8 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
     video's position in the whole batch, as ``on_skipped(video, i, n)`` for one already dubbed
     (skipped even when its wav records other ``options.settings``: a note names them);
     ``on_failed(video, reason)`` hears of each failure as it happens (the summary lists them
-    all at the end).
+    all at the end). ``summary``: the summary to fill in as the batch goes (a caller whose batch
+    is interrupted still has what was done).
 
     Raises FoleyError at once (nothing generated) if an output could overwrite an input or
     the output folder cannot be written; every process sharing the batch checks the same.
@@ -376,7 +378,7 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
     new_folders = [] if processes > 1 else missing_folders(out_dir)  # a shared batch's folder is every process's
     check_outputs(videos, out_dir)
     with removed_if_empty(new_folders):  # a batch that wrote nothing (all failed, interrupted) leaves no folder
-        summary = BatchSummary()
+        summary = BatchSummary() if summary is None else summary
         clashes = name_clashes(videos, out_dir)
 
         def failed(video: Path, reason: str) -> None:

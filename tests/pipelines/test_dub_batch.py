@@ -555,3 +555,16 @@ def test_a_still_image_is_not_dubbed(tmp_path):
     summary = dub_batch([tmp_path / "still.mp4"], tmp_path / "out", tone)
     assert summary.failed == [(str(tmp_path / "still.mp4"), f"{tmp_path / 'still.mp4'}: a still image (h264, one frame), "
                                "not a video")]
+
+
+def test_an_interrupted_batch_leaves_what_it_did_in_the_callers_summary(videos, tmp_path):
+    def generate(video):
+        if video.name == "with audio.mp4":
+            raise KeyboardInterrupt
+        return tone(video)
+
+    summary = BatchSummary()
+    with pytest.raises(KeyboardInterrupt):
+        dub_batch([videos / "silent.mp4", videos / "with audio.mp4"], tmp_path / "o", generate, summary=summary)
+    assert summary.done == [str(videos / "silent.mp4")] and sorted(p.name for p in (tmp_path / "o").iterdir()) == [
+        "silent.mp4", "silent.wav"]
