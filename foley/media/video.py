@@ -19,6 +19,7 @@ import math
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from functools import partial
 from pathlib import Path
 from typing import Iterator
@@ -90,6 +91,7 @@ class _Timing:
     rotation: int
     stream: av.video.stream.VideoStream
     audio_tracks: int
+    aspect: Fraction  # a pixel's width over its height (1 unless the picture is anamorphic)
 
 
 def _rotation(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> int:
@@ -112,6 +114,8 @@ def _frame_times(path: Path) -> _Timing:
             raise MediaError(f"{path}: is audio-only, it has no video stream" if container.streams.audio
                              else f"{path}: has no video frames")
         stream = container.streams.video[0]
+        aspect = stream.sample_aspect_ratio  # read while the file is open
+        aspect = Fraction(aspect) if aspect and aspect > 0 else Fraction(1)
         audio = container.streams.audio[0] if container.streams.audio else None
         audio_tracks = len(container.streams.audio)
         file_start = (container.start_time or 0) / av.time_base
@@ -143,7 +147,7 @@ def _frame_times(path: Path) -> _Timing:
                        float(audio.start_time * audio.time_base) - file_start if audio.start_time is not None else 0.0)
     with _open(path) as again:  # a fresh demuxer: the one above is at the end of the file
         rotation = _rotation(again, again.streams.video[0])
-    return _Timing(times - start, end - start, start - file_start, audio_start, rotation, stream, audio_tracks)
+    return _Timing(times - start, end - start, start - file_start, audio_start, rotation, stream, audio_tracks, aspect)
 
 
 def probe_video(path: str | Path) -> VideoInfo:
@@ -153,6 +157,8 @@ def probe_video(path: str | Path) -> VideoInfo:
     width, height = timing.stream.codec_context.width, timing.stream.codec_context.height
     if width < 1 or height < 1:
         raise MediaError(f"{path}: the video stream has no picture size (corrupt header)")
+    if timing.aspect != 1:  # an anamorphic picture: the displayed size, as a player shows it
+        width = max(1, round(width * timing.aspect))
     if timing.rotation in (90, 270):
         width, height = height, width
     gaps = np.diff(timing.times)
@@ -164,7 +170,7 @@ def probe_video(path: str | Path) -> VideoInfo:
         frame_count=len(timing.times),
         width=width,
         height=height,
-        codec=timing.stream.codec_context.name,
+        codec=timing.stream.codec_context.codec.canonical_name,  # "av1", not its decoder's name ("libdav1d")
         has_audio=timing.audio_start_s is not None,
         variable_frame_rate=vfr,
         rotation=timing.rotation,

@@ -160,3 +160,11 @@ def test_a_few_undecodable_frames_are_held_over_and_many_fail_the_video(cfr_vide
     with pytest.raises(MediaError, match=r"many.mp4: corrupt video: more than 4 of its frames cannot be decoded "
                                          r"\(.*, the first at 1.33 s\)"):
         decode_frames(_broken_packets(path, tmp_path / "many.mp4", list(range(40, 60))), fps=30, backend="pyav")
+
+
+def test_an_anamorphic_picture_is_probed_and_decoded_at_its_displayed_size(tmp_path):
+    path = lavfi_video(tmp_path / "wide.mp4", "testsrc=s=120x96:r=25:d=1", "-vf", "setsar=4/3")
+    info = probe_video(path)
+    assert (info.width, info.height, info.codec) == (160, 96, "h264")  # 120 pixels 4/3 wide
+    for backend in BACKENDS:
+        assert decode_frames(path, fps=5, spec=FrameSpec(size=None), backend=backend).shape == (5, 96, 160, 3)
