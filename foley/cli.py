@@ -173,7 +173,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     elif args.metric == "fad":
         from .evaluation.embedders import get_embedder
 
-        result = evaluate_fad(args.pred, args.ref, get_embedder(args.embedder))
+        result = evaluate_fad(args.pred, args.ref, get_embedder(args.embedder), pca_dims=args.pca)
         print(f"FAD ({result['embedder']}, {result['n_clips']} clips): {result['fad']:.4f}")
     elif args.metric == "mkl":
         from .evaluation.embedders import get_embedder
@@ -187,7 +187,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
         result = write_report(args.pred, args.ref, args.out, _onset_config(args, "robust"), gt=args.gt,
                               embedder=get_embedder(args.embedder), max_plots=args.max_plots, workers=args.workers,
-                              mkl_classifier=get_embedder(_panns(args.mkl)) if args.mkl else None)
+                              mkl_classifier=get_embedder(_panns(args.mkl)) if args.mkl else None, fad_pca=args.pca)
         s = result["robust"]["summary"]
         print(f"report written to {args.out}/index.html ({result['n_clips']} clips; robust AP {s['onset_ap']:.4f})")
         for name in ("fad", "mkl"):  # a figure the report could not compute is said here too, not only in it
@@ -921,6 +921,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--workers", type=number_arg(1, integer=True), default=None, help="processes (default: all cores)")
         if name in ("fad", "report"):
             p.add_argument("--embedder", default="logmel", help="logmel | vggish:PATH | panns:PATH | aisfx:DIR")
+            p.add_argument("--pca", type=number_arg(0, integer=True), default=0, metavar="DIMS",
+                           help="FAD on the first DIMS principal components of the reference embeddings: for an "
+                                "embedder wider than the sets have embeddings (PANNs: 2048, aiSFX: 512); 0: all")
         if name == "mkl":
             p.add_argument("--classifier", required=True, metavar="panns:PATH",
                            help="PANNs Cnn14 weights (Cnn14_16k_mAP=0.438.pth)")

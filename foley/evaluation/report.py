@@ -7,6 +7,7 @@ import io
 import json
 import math
 import os
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -145,11 +146,12 @@ def _check_replaceable(out_dir: Path) -> None:
 
 def write_report(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, out_dir: str | os.PathLike,
                  cfg: OnsetConfig = OnsetConfig(), gt: str = "auto", embedder=None, max_plots: int = 12,
-                 workers: int | None = None, mkl_classifier=None) -> dict:
+                 workers: int | None = None, mkl_classifier=None, fad_pca: int = 0) -> dict:
     """Evaluate and write report.json, report.md and index.html into ``out_dir``.
 
-    ``embedder`` (FAD) and ``mkl_classifier`` (MKL, a PANNs Cnn14) are optional; a PANNs
-    embedder also serves for MKL when no classifier is given.
+    ``embedder`` (FAD, on ``fad_pca`` principal components if given: ``evaluate_fad``) and
+    ``mkl_classifier`` (MKL, a PANNs Cnn14) are optional; a PANNs embedder also serves for MKL
+    when no classifier is given.
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -160,7 +162,7 @@ def write_report(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, out_di
     reference = evaluate_onsets(pairs, OnsetConfig(**{**cfg.__dict__, "mode": "reference"}), gt="detected", workers=workers)
     if mkl_classifier is None and isinstance(getattr(embedder, "model", None), Cnn14):
         mkl_classifier = embedder
-    fad = _optional("fad", "embedder", evaluate_fad, pred_dir, ref_dir, embedder)
+    fad = _optional("fad", "embedder", partial(evaluate_fad, pca_dims=fad_pca), pred_dir, ref_dir, embedder)
     mkl = _optional("mkl", "classifier", evaluate_mkl, pred_dir, ref_dir, mkl_classifier)
     is_avsync = all((p.sidecar or {}).get("dataset") == "avsync15" for p in pairs)
     report = {"pred": str(pred_dir), "ref": str(ref_dir), "n_clips": len(pairs), "robust": robust,

@@ -188,10 +188,12 @@ def evaluate_onsets(pairs: list[Pair], cfg: OnsetConfig = OnsetConfig(), gt: str
     }
 
 
-def evaluate_fad(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, embedder) -> dict:
-    """FAD between all generated and all reference files (pairing is checked, not needed)."""
+def evaluate_fad(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, embedder, pca_dims: int = 0) -> dict:
+    """FAD between all generated and all reference files (pairing is checked, not needed);
+    ``pca_dims``: on the first that many principal components of the reference embeddings (for
+    an embedder wider than the sets have embeddings), the embedder then named ``<name>-pca<dims>``."""
     from .embedders import embed_audio
-    from .fad import embedding_stats, frechet_distance
+    from .fad import embedding_stats, frechet_distance, pca_projection
 
     pairs = pair_files(pred_dir, ref_dir)
     sets = {}
@@ -201,6 +203,10 @@ def evaluate_fad(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, embedd
             wav, sr = read_audio(getattr(p, side), sample_rate=None)
             rows.append(embed_audio(embedder, wav, sr))
         sets[side] = np.concatenate(rows, axis=0)
+    name = embedder.name
+    if pca_dims:
+        project = pca_projection(sets["ref"], pca_dims)
+        sets, name = {side: project(rows) for side, rows in sets.items()}, f"{name}-pca{pca_dims}"
     fad = frechet_distance(embedding_stats(sets["pred"], "generated set"), embedding_stats(sets["ref"], "reference set"))
-    return {"metric": "fad", "embedder": embedder.name, "fad": fad, "n_clips": len(pairs),
+    return {"metric": "fad", "embedder": name, "fad": fad, "n_clips": len(pairs),
             "n_embeddings": {"pred": len(sets["pred"]), "ref": len(sets["ref"])}}

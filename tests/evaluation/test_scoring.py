@@ -234,3 +234,16 @@ def test_a_video_reference_is_cut_to_its_picture(synth_test, tmp_path):
     assert len(read_audio(next(videos.glob("*.mp4")))[0]) > 4.01 * 16_000
     by_wav, by_video = (evaluate_onsets(pair_files(pred, refs), gt="detected", workers=1) for refs in (wavs, videos))
     assert by_video["clips"] == by_wav["clips"] and by_video["length_mismatches"] == []
+
+
+def test_fad_on_principal_components_of_the_reference_embeddings(synth_test, tmp_path):
+    from foley.evaluation.embedders import get_embedder
+    from foley.evaluation.scoring import evaluate_fad
+
+    logmel = get_embedder("logmel")  # 128-d: more than 8 clips of 4 s have windows
+    with pytest.raises(FoleyError, match=r"FAD needs more embeddings than dimensions .*foley eval fad --pca"):
+        evaluate_fad(synth_test, synth_test, logmel)
+    same = evaluate_fad(synth_test, synth_test, logmel, pca_dims=8)
+    assert same["embedder"] == f"{logmel.name}-pca8" and abs(same["fad"]) < 1e-6
+    noisy = copy_wavs(synth_test, tmp_path / "noisy", noise=0.05)
+    assert evaluate_fad(noisy, synth_test, logmel, pca_dims=8)["fad"] > 1.0
