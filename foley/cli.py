@@ -996,7 +996,8 @@ def build_parser() -> argparse.ArgumentParser:
     train_sub = train.add_subparsers(dest="stage", required=True, metavar="STAGE")
     ad = train_sub.add_parser("adapter", help="visual cross-attention adapter in the frozen backbone (SynthSync data); "
                               "several processes: accelerate launch -m foley train adapter ...")
-    ad.add_argument("--data", type=path_arg, required=True, help="SynthSync folder (train split)")
+    ad.add_argument("--data", type=path_arg, required=True,
+                    help="a folder with train.jsonl: SynthSync, or a prepared AVSync15 (its train split)")
     ad.add_argument("--backbone", type=path_arg, required=True, help="backbone folder or hub id (any Auffusion layout)")
     ad.add_argument("--tokenizer", type=path_arg, required=True,
                     help="unit tokenizer folder (its centroids are the visual features)")

@@ -118,7 +118,9 @@ def resolve_gt(pairs: list[Pair], gt: str, cfg: OnsetConfig) -> str:
         if cfg.mode == "reference":
             raise FoleyError("--gt annotated is for --mode robust; the reference protocol detects onsets on the reference audio")
         if not annotated:
-            raise FoleyError("--gt annotated needs a <stem>.json with onsets_s next to every reference file")
+            bare = [p.stem for p in pairs if not _annotated(p)]
+            raise FoleyError(f"--gt annotated needs a <stem>.json with onsets_s next to every reference file; "
+                             f"{len(bare)} of {len(pairs)} have none (e.g. {bare[0]}.json)")
     return gt
 
 
@@ -154,6 +156,11 @@ def _score_pair(job: tuple) -> dict:
             "lengths_s": (round(len(pred) / pred_sr, 3), round(float(duration), 3))}
 
 
+def _unreadable(errors: list[str]) -> str:
+    return (f"{len(errors)} file(s) could not be read: " + " | ".join(errors[:5])
+            + (f" | and {len(errors) - 5} more" if len(errors) > 5 else ""))
+
+
 def evaluate_onsets(pairs: list[Pair], cfg: OnsetConfig = OnsetConfig(), gt: str = "auto",
                     workers: int | None = None) -> dict:
     """Per-clip and dataset onset figures. Unreadable files fail the run, listed together."""
@@ -167,8 +174,7 @@ def evaluate_onsets(pairs: list[Pair], cfg: OnsetConfig = OnsetConfig(), gt: str
     else:
         clips = [_score_pair(j) for j in jobs]
     if errors := [c["error"] for c in clips if "error" in c]:
-        raise FoleyError(f"{len(errors)} file(s) could not be read: " + " | ".join(errors[:5])
-                         + (f" | and {len(errors) - 5} more" if len(errors) > 5 else ""))
+        raise FoleyError(_unreadable(errors))
     classes = sorted({c["class"] for c in clips if c["class"]})
     return {
         "metric": "onset",
@@ -196,13 +202,19 @@ def evaluate_fad(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, embedd
     from .fad import embedding_stats, frechet_distance, pca_projection
 
     pairs = pair_files(pred_dir, ref_dir)
-    sets = {}
+    sets, errors = {}, []
     for side in ("pred", "ref"):
         rows = []
         for p in pairs:
-            wav, sr = read_audio(getattr(p, side), sample_rate=None)
+            try:
+                wav, sr = read_audio(getattr(p, side), sample_rate=None)
+            except FoleyError as e:  # every unreadable file is named, as the onset scores name them
+                errors.append(str(e))
+                continue
             rows.append(embed_audio(embedder, wav, sr))
-        sets[side] = np.concatenate(rows, axis=0)
+        sets[side] = np.concatenate(rows, axis=0) if rows else None
+    if errors:
+        raise FoleyError(_unreadable(errors))
     name = embedder.name
     if pca_dims:
         project = pca_projection(sets["ref"], pca_dims)

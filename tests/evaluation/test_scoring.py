@@ -82,6 +82,12 @@ def test_unreadable_files_are_listed(synth_test, tmp_path):
     with pytest.raises(FoleyError, match="2 file\\(s\\) could not be read") as err:
         evaluate_onsets(pair_files(pred, synth_test), workers=1)
     assert all(f.name in str(err.value) for f in names)
+    from foley.evaluation.embedders import get_embedder
+    from foley.evaluation.scoring import evaluate_fad
+
+    with pytest.raises(FoleyError, match="2 file\\(s\\) could not be read") as err:  # FAD names them all too
+        evaluate_fad(pred, synth_test, get_embedder("logmel"))
+    assert all(f.name in str(err.value) for f in names)
 
 
 def test_a_file_with_nan_samples_is_listed_not_scored(synth_test, tmp_path):
