@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -423,15 +424,41 @@ def caption_notes(backbone, source: str, captions: list[str], where: bool = True
     from ..models.auffusion import LAYOUT_CONDITION
     from ..models.known_sounds import SOUNDS_FILE, UNFAMILIAR_SIMILARITY, nearest_sounds, read_known_sounds
 
+    captions = list(dict.fromkeys(captions))
+    unknown = [(c, words) for c in captions if (words := unknown_words(backbone.text.tokenizer, c))]
+    if unknown:  # a word-level vocabulary (the demo backbone's): words it never learned are left out
+        return [f"{caption!r}: {_words_said(words)} not in this backbone's vocabulary ({len(backbone.text.tokenizer)} "
+                f"words, those of its training captions); it hears the caption without {'it' if len(words) == 1 else 'them'} "
+                "and may make another sound" for caption, words in unknown]
     known = read_known_sounds(source)  # None for a hub id or a folder without the list
     if known is None or backbone.text.layout != LAYOUT_CONDITION or not captions:
         return []
-    captions = list(dict.fromkeys(captions))
     return [f"{caption!r} is unlike every sound this backbone learned (nearest: {nearest!r}, similarity "
             f"{similarity:.2f}); it may come out as another sound"
             + (f" (what it learned: {Path(source) / SOUNDS_FILE})" if where else "")
             for caption, (nearest, similarity) in zip(captions, nearest_sounds(backbone.text, known, captions))
             if similarity < UNFAMILIAR_SIMILARITY]
+
+
+def unknown_words(tokenizer, caption: str) -> list[str]:
+    """The words of ``caption`` that ``tokenizer``, when its vocabulary is of whole words (the
+    demo backbone's), can only read as its unknown token; [] for a subword tokenizer, which
+    spells a new word out of pieces."""
+    from tokenizers.models import WordLevel
+
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    unk = getattr(tokenizer, "unk_token", None)
+    if unk is None or not isinstance(getattr(backend, "model", None), WordLevel):
+        return []
+    words = re.findall(r"[\w'-]+", caption.lower())
+    return list(dict.fromkeys(w for w in words if unk in tokenizer.tokenize(w)))
+
+
+def _words_said(words: list[str]) -> str:
+    """"the word 'dog' is", "the words 'dog' and 'barks' are"."""
+    if len(words) == 1:
+        return f"the word {words[0]!r} is"
+    return f"the words {', '.join(map(repr, words[:-1]))} and {words[-1]!r} are"
 
 
 def new_captions(plan: Plan, previous: Plan | None) -> list[str]:

@@ -92,3 +92,19 @@ def test_a_follow_up_turn_notes_only_its_new_captions():
     second = Plan(8.0, (*first.events, Event("a gong", 5, 6)))
     assert new_captions(second, first) == ["a gong"]
     assert new_captions(second, None) == ["rain falls", "thunder", "a gong"]
+
+
+def test_words_a_word_level_vocabulary_lacks_are_named(tmp_path):
+    """The demo backbone's text encoder reads whole words: one it never learned is its unknown
+    token, so the caption is heard without it. Subword tokenizers spell any word: no note."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    from foley.pipelines.compose import unknown_words
+
+    words = Tokenizer(models.WordLevel({"<unk>": 0, "a": 1, "hammer": 2, "on": 3, "metal": 4}, unk_token="<unk>"))
+    words.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=words, unk_token="<unk>")
+    assert unknown_words(tokenizer, "A hammer on metal!") == []
+    assert unknown_words(tokenizer, "a dog barks, a dog") == ["dog", "barks"]
+    assert unknown_words(tiny_backbone(tmp_path / "sd").text.tokenizer, "rain falls") == []  # CLIP's BPE
