@@ -835,8 +835,16 @@ class OneLineErrors(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **{"allow_abbrev": False, **kwargs})
 
+    def parse_known_args(self, args=None, namespace=None):
+        self.given = list(sys.argv[1:] if args is None else args)  # for error(): what this (sub)command was given
+        return super().parse_known_args(args, namespace)
+
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        # A file whose name starts with "-" is read as an option: say how to give it.
+        given = getattr(self, "given", [])
+        dashed = next((a for a in given if a.startswith("-") and len(a) > 1 and Path(a).exists()), None)
+        hint = f"; {dashed!r} was read as an option: give it as ./{dashed} or after --" if dashed else ""
+        self.exit(2, f"{self.prog}: error: {message}{hint} (see {self.prog} --help)\n")
 
     def parse_args(self, args=None, namespace=None):
         """As argparse's, but an unknown argument is said by the (sub)command it was given to."""

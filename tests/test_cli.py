@@ -252,3 +252,15 @@ def test_dub_help_gives_the_shipped_models_own_sampler_settings():
         said = dict(re.findall(r"(demo|sfx) ([0-9.]+)", helps[key]))
         for name, config in configs.items():
             assert float(said[name]) == pytest.approx(getattr(config, key)), (key, name)
+
+
+def test_a_file_named_like_an_option_is_said_how_to_give(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-rf.mp4").write_bytes(b"")
+    from foley.cli import build_parser
+
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["dub", "-rf.mp4"])
+    assert exit_.value.code == 2 and capsys.readouterr().err.strip() == ("foley dub: error: the following arguments are required: INPUT; "
+                                               "'-rf.mp4' was read as an option: give it as ./-rf.mp4 or after -- "
+                                               "(see foley dub --help)")
