@@ -134,7 +134,12 @@ def load_fairseq_hubert(path: str | os.PathLike) -> tuple[HubertModel, bool]:
 
 def import_unit_tokenizer(hubert: str, kmeans: str | os.PathLike, out: str | os.PathLike, layer: int = 9) -> UnitTokenizer:
     """Build a tokenizer directory from a HuBERT model (fairseq .pt, transformers dir or hub id)
-    and a joblib k-means file, and save it to ``out``."""
+    and a joblib k-means file, and save it to ``out``. FoleyError names every input file that
+    is missing, before either is read."""
+    missing = [f"{path} (--{flag})" for path, flag in ((hubert, "hubert"), (kmeans, "kmeans"))
+               if (flag == "kmeans" or str(path).endswith(".pt")) and not Path(path).is_file()]
+    if missing:
+        raise FoleyError(f"no such file: {' and '.join(missing)}")
     centroids = import_joblib_kmeans(kmeans)
     if str(hubert).endswith(".pt"):
         model, normalize = load_fairseq_hubert(hubert)

@@ -115,7 +115,10 @@ def test_import_tokenizer_command(foley, tmp_path):
     assert "HuBERT layer 2, 5 units of 16 dimensions" in proc.stdout
     assert UnitTokenizer.from_pretrained(tmp_path / "tok").n_units == 5
     bad = foley("import-tokenizer", "--hubert", tmp_path / "hubert", "--kmeans", tmp_path / "nope.bin", "--out", tmp_path / "x")
-    assert bad.returncode == 2 and bad.stderr.strip() == f"foley: error: {tmp_path / 'nope.bin'}: no such k-means file"
+    assert bad.returncode == 2 and bad.stderr.strip() == f"foley: error: no such file: {tmp_path / 'nope.bin'} (--kmeans)"
+    both = foley("import-tokenizer", "--hubert", tmp_path / "h.pt", "--kmeans", tmp_path / "nope.bin", "--out", tmp_path / "x")
+    assert both.stderr.strip() == (f"foley: error: no such file: {tmp_path / 'h.pt'} (--hubert) and "
+                                   f"{tmp_path / 'nope.bin'} (--kmeans)")
 
 
 @pytest.mark.parametrize("model", ["demo", "sfx", "sfx folder"])
