@@ -53,18 +53,23 @@ def _read_container(path: Path, layout: str | None = None) -> tuple[np.ndarray, 
             raise MediaError(f"{path}: has no audio stream")
         stream = container.streams.audio[0]
         rate = stream.codec_context.sample_rate
-        # Converts any sample format to planar float32 at the native rate and layout.
-        to_float = av.AudioResampler(format="fltp", layout=layout or stream.codec_context.layout, rate=rate)
+        # Converts any sample format to interleaved float32 at the native rate and layout: PyAV's
+        # planar frames of 8 channels (7.1) crash the interpreter when read into numpy.
+        to_float = av.AudioResampler(format="flt", layout=layout or stream.codec_context.layout, rate=rate)
+
+        def samples(frames) -> list[np.ndarray]:
+            return [f.to_ndarray().reshape(-1, len(f.layout.channels)).T for f in frames]  # (C, n) each
+
         chunks = []
         try:
             for frame in container.decode(stream):
-                chunks += [f.to_ndarray() for f in to_float.resample(frame)]  # (C, n) each
-            chunks += [f.to_ndarray() for f in to_float.resample(None)]
+                chunks += samples(to_float.resample(frame))
+            chunks += samples(to_float.resample(None))
         except av.error.FFmpegError as e:
             raise MediaError(f"{path}: corrupt or truncated audio ({e.strerror or e})") from None
     if not chunks:
         raise MediaError(f"{path}: the audio stream has no samples")
-    return np.concatenate(chunks, axis=1).astype(np.float32, copy=False), rate
+    return np.ascontiguousarray(np.concatenate(chunks, axis=1), dtype=np.float32), rate
 
 
 def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: bool = True,

@@ -172,3 +172,19 @@ def test_normalization_never_lifts_near_silence_into_a_noise_bed():
     before = integrated_loudness(hiss, 16_000)
     after = integrated_loudness(normalize_loudness(hiss, 16_000, target_lufs=-20.0), 16_000)
     assert after - before == pytest.approx(20.0, abs=1e-3) and after < -35  # capped gain, not -20 LUFS
+
+
+def test_a_7_1_track_is_read_and_downmixed_to_stereo(tmp_path):
+    """PyAV's planar frames of 8 channels crash numpy's reading of them: the samples come interleaved."""
+    from foley.media.ffmpeg import run_ffmpeg
+
+    path = tmp_path / "seven.m4a"
+    run_ffmpeg(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=1", "-af",
+                "pan=7.1|FL=c0|FR=c0|FC=c0|LFE=0*c0|BL=0.5*c0|BR=0.5*c0|SL=0*c0|SR=0*c0", "-c:a", "aac", str(path)],
+               what=str(path))
+    wav, rate = read_audio(path, sample_rate=None, mono=False)
+    assert rate == 48_000 and wav.shape[0] == 8 and wav.shape[1] >= 48_000
+    peaks = np.abs(wav).max(axis=1)
+    assert peaks[3] < 0.01 and min(peaks[[0, 1, 2]]) > 0.1  # the silent LFE, the sounding front channels
+    stereo, _ = read_audio(path, sample_rate=None, mono=False, stereo=True)
+    assert stereo.shape == (2, wav.shape[1]) and np.abs(stereo).max() > 0.1
