@@ -306,8 +306,8 @@ def finish_audio(foley: np.ndarray, sample_rate: int, info: VideoInfo, mix_origi
     original = align_to_picture(resample(original, own_rate, rate), rate, info)  # (C, m)
     if not heard:  # nothing to mix it under
         return original, rate, heard
-    wav = fit_length(resample(wav, sample_rate, rate), original.shape[-1])  # (m,)
-    mix = wav + np.float32(relative_gain(original, wav, rate, mix_original_db)) * original  # (C, m)
+    foley = np.broadcast_to(fit_length(resample(wav, sample_rate, rate), original.shape[-1]), original.shape)  # (C, m)
+    mix = foley + np.float32(relative_gain(original, foley, rate, mix_original_db)) * original  # as heard: in each channel
     return normalize_loudness(mix, rate), rate, heard
 
 

@@ -141,9 +141,20 @@ def test_keep_and_mix_original(videos, tmp_path):
     spec = np.abs(np.fft.rfft(wav[:16_000]))
     freqs = np.fft.rfftfreq(16_000, 1 / 16_000)
     assert spec[np.argmin(np.abs(freqs - 440))] > 0.05 * spec.max()  # the original (0.125 peak, -6 dB) under a 0.5 tone
-    # at the original's rate and in its channels, the Foley in each
+    # at the original's rate and in its channels, the Foley in each, the original 6 LU under it as heard
     info = sf.info(str(out / "with audio.wav"))
     assert (info.samplerate, info.channels) == (44_100, 2)
+    from foley.media.audio import integrated_loudness, resample
+    from foley.media.mux import fit_length
+    from foley.pipelines.dub_batch import finish_audio
+
+    clip_info = probe_video(clip)
+    mix, rate, heard = finish_audio(tone(clip)[0], 16_000, clip_info, mix_original_db=-6)
+    original = align_to_picture(read_audio(clip, sample_rate=None, mono=False)[0], rate, clip_info)
+    foley = np.broadcast_to(fit_length(resample(fit_length(tone(clip)[0], round(clip_info.duration_s * 16_000)), 16_000,
+                                                rate), mix.shape[1]), mix.shape)
+    (a, b), *_ = np.linalg.lstsq(np.stack([foley.ravel(), original.ravel()], axis=1), mix.ravel(), rcond=None)
+    assert heard and integrated_loudness(a * foley, rate) - integrated_loudness(b * original, rate) == pytest.approx(6, abs=0.05)
     with av.open(str(out / "with audio.mp4")) as c:
         assert (c.streams.audio[0].sample_rate, c.streams.audio[0].channels) == (44_100, 2)
     silent = dub_batch([videos / "silent.mp4"], out, tone, OutputOptions(keep_original=True, mix_original_db=-6))
