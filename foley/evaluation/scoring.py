@@ -12,6 +12,7 @@ import numpy as np
 from ..config import is_finite_number
 from ..errors import FoleyError
 from ..media.audio import read_audio
+from ..media.mux import align_to_picture
 from ..media.video import probe_video
 from ..workers import worker_map
 from .onset import OnsetConfig, mean_scores, onset_scores, warm_up_detector
@@ -127,15 +128,15 @@ def resolve_gt(pairs: list[Pair], gt: str, cfg: OnsetConfig) -> str:
 LENGTH_TOLERANCE_S = 0.1  # a generated clip and its reference differ by more: the pair is reported
 
 
-def _reference_audio(pair: Pair) -> tuple[np.ndarray, int]:
-    """The reference's audio (N,) and rate, cut to the clip: to its sidecar's ``duration_s``, or
-    for a video to its picture's duration (an AAC track decodes to whole frames of 1,024 samples,
-    up to 64 ms more at 16 kHz, in which an onset may be detected that the clip does not have)."""
-    ref, sr = read_audio(pair.ref, sample_rate=None)
-    duration = (pair.sidecar or {}).get("duration_s")
-    if duration is None and pair.ref.suffix.lower() in VIDEO_SUFFIXES:
-        duration = probe_video(pair.ref).duration_s
-    return (ref if duration is None else ref[:round(duration * sr)]), sr
+def clip_audio(path: Path, duration_s: float | None = None) -> tuple[np.ndarray, int]:
+    """A clip's audio (N,) and rate: a video's track on its picture's clock and as long as the
+    picture (an AAC track decodes to whole frames of 1,024 samples, up to 64 ms more at 16 kHz, in
+    which an onset may be detected that the clip does not have; a track may start after the
+    picture), then cut to ``duration_s`` (a sidecar's) if given."""
+    wav, sr = read_audio(path, sample_rate=None)
+    if path.suffix.lower() in VIDEO_SUFFIXES:
+        wav = align_to_picture(wav, sr, probe_video(path))
+    return (wav if duration_s is None else wav[:round(duration_s * sr)]), sr
 
 
 def _score_pair(job: tuple) -> dict:
@@ -144,7 +145,7 @@ def _score_pair(job: tuple) -> dict:
         pred, pred_sr = read_audio(pair.pred, sample_rate=None)
         duration = pair.sidecar.get("duration_s") if gt == "annotated" else None
         if duration is None:
-            ref, ref_sr = _reference_audio(pair)
+            ref, ref_sr = clip_audio(pair.ref, pair.sidecar.get("duration_s") if pair.sidecar else None)
             duration = len(ref) / ref_sr
         if gt == "annotated":
             scores = onset_scores(pred, pred_sr, gt_onsets_s=pair.sidecar["onsets_s"], duration_s=duration, cfg=cfg)
@@ -207,7 +208,7 @@ def evaluate_fad(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, embedd
         rows = []
         for p in pairs:
             try:
-                wav, sr = read_audio(getattr(p, side), sample_rate=None)
+                wav, sr = clip_audio(getattr(p, side))
             except FoleyError as e:  # every unreadable file is named, as the onset scores name them
                 errors.append(str(e))
                 continue

@@ -253,3 +253,17 @@ def test_fad_on_principal_components_of_the_reference_embeddings(synth_test, tmp
     assert same["embedder"] == f"{logmel.name}-pca8" and abs(same["fad"]) < 1e-6
     noisy = copy_wavs(synth_test, tmp_path / "noisy", noise=0.05)
     assert evaluate_fad(noisy, synth_test, logmel, pca_dims=8)["fad"] > 1.0
+
+
+def test_a_video_reference_whose_track_starts_late_is_heard_on_its_picture(synth_test, tmp_path):
+    from foley.media.ffmpeg import run_ffmpeg
+
+    source = sorted(synth_test.glob("*.mp4"))[0]
+    refs, pred = tmp_path / "ref", tmp_path / "pred"
+    refs.mkdir(), pred.mkdir()
+    run_ffmpeg(["-i", str(source), "-itsoffset", "1", "-i", str(source.with_suffix(".wav")), "-map", "0:v", "-map", "1:a",
+                "-c:v", "copy", "-c:a", "aac", "-t", "4", str(refs / "late.mp4")], what="late")
+    x, sr = sf.read(source.with_suffix(".wav"))
+    sf.write(pred / "late.wav", np.concatenate([np.zeros(sr), x])[:4 * sr], sr)  # the track where the picture has it
+    s = evaluate_onsets(pair_files(pred, refs), gt="detected", workers=1)["summary"]
+    assert (s["onset_detection_acc"], s["onset_ap"]) == (1.0, 1.0)
