@@ -19,7 +19,7 @@ from .onset import OnsetConfig, mean_scores, onset_scores, warm_up_detector
 
 # Preferred order when several files share a stem (a SynthSync folder has .wav and .mp4).
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".m4a", ".mp4", ".mov", ".mkv", ".webm")
-VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm")
+PICTURE_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm")  # those of AUDIO_SUFFIXES that hold a picture too
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def clip_audio(path: Path, duration_s: float | None = None) -> tuple[np.ndarray,
     which an onset may be detected that the clip does not have; a track may start after the
     picture), then cut to ``duration_s`` (a sidecar's) if given."""
     wav, sr = read_audio(path, sample_rate=None)
-    if path.suffix.lower() in VIDEO_SUFFIXES:
+    if path.suffix.lower() in PICTURE_SUFFIXES:
         wav = align_to_picture(wav, sr, probe_video(path))
     return (wav if duration_s is None else wav[:round(duration_s * sr)]), sr
 
