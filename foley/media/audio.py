@@ -39,9 +39,9 @@ def _read_soundfile(path: Path) -> tuple[np.ndarray, int]:
     return data.T, rate
 
 
-def _read_container(path: Path, layout: str | None = None) -> tuple[np.ndarray, int]:
-    """(C, N) float32 and the rate of the first audio stream; ``layout`` ("mono", "stereo"):
-    downmixed to it by FFmpeg (swresample's matrix), else the stream's own."""
+def _read_container(path: Path, stereo: bool = False) -> tuple[np.ndarray, int]:
+    """(C, N) float32 and the rate of the first audio stream, in the stream's own layout; with
+    ``stereo``, more than two channels downmixed to two by FFmpeg (swresample's matrix)."""
     import av  # FFmpeg's libraries load only for what soundfile cannot read (video containers, m4a, ...)
 
     try:
@@ -53,9 +53,10 @@ def _read_container(path: Path, layout: str | None = None) -> tuple[np.ndarray, 
             raise MediaError(f"{path}: has no audio stream")
         stream = container.streams.audio[0]
         rate = stream.codec_context.sample_rate
-        # Converts any sample format to interleaved float32 at the native rate and layout: PyAV's
-        # planar frames of 8 channels (7.1) crash the interpreter when read into numpy.
-        to_float = av.AudioResampler(format="flt", layout=layout or stream.codec_context.layout, rate=rate)
+        layout = "stereo" if stereo and stream.codec_context.channels > 2 else stream.codec_context.layout
+        # Converts any sample format to interleaved float32 at the native rate: PyAV's planar
+        # frames of 8 channels (7.1) crash the interpreter when read into numpy.
+        to_float = av.AudioResampler(format="flt", layout=layout, rate=rate)
 
         def samples(frames) -> list[np.ndarray]:
             return [f.to_ndarray().reshape(-1, len(f.layout.channels)).T for f in frames]  # (C, n) each
@@ -83,12 +84,13 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: 
     no samples, or holds NaN or infinite ones.
     """
     path = check_input_file(path)
+    stereo = stereo and not mono
     try:
         wav, rate = _read_soundfile(path)
     except sf.LibsndfileError:
-        wav, rate = _read_container(path)
-    if stereo and not mono and wav.shape[0] > 2:
-        wav, rate = _read_container(path, layout="stereo")
+        wav, rate = _read_container(path, stereo)
+    if stereo and wav.shape[0] > 2:  # a file of more channels that soundfile reads: FFmpeg's downmix
+        wav, rate = _read_container(path, stereo)
     if wav.shape[1] == 0:
         raise MediaError(f"{path}: the audio has no samples")
     if not np.isfinite(wav).all():  # a float file can hold them; every measure of it would be NaN or fail
