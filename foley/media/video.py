@@ -104,6 +104,25 @@ def _rotation(container: av.container.InputContainer, stream: av.video.stream.Vi
     return 0
 
 
+# MPEG transport and program streams: broadcast and camcorder formats whose picture keeps one rate, so a
+# gap in its timestamps is a loss (their demuxers drop damaged packets, and the decoder never sees them).
+_CONSTANT_RATE_FORMATS = {"mpegts", "mpeg"}
+
+
+def _check_no_lost_frames(path: Path, times: np.ndarray, max_lost: int) -> None:
+    """Raise MediaError when more than ``max_lost`` frames are missing from the gaps of
+    ``times`` (sorted presentation times, s) at the stream's typical frame interval."""
+    gaps = np.diff(times)
+    if not len(gaps):
+        return
+    interval = float(np.median(gaps))
+    lost = np.maximum(np.round(gaps / interval) - 1, 0)  # frames missing in each gap
+    if lost.sum() > max_lost:
+        k = int(np.argmax(gaps))
+        raise MediaError(f"{path}: corrupt video: {int(lost.sum())} of its {len(times) + int(lost.sum())} frames "
+                         f"are lost (the longest gap {gaps[k]:.2f} s, at {times[k]:.2f} s)")
+
+
 def _frame_times(path: Path) -> _Timing:
     """Presentation times of the displayed video frames from the packets (an edit list's
     dropped packets left out), the end time of the last frame and where picture and audio
@@ -139,6 +158,8 @@ def _frame_times(path: Path) -> _Timing:
             last_duration = float(np.median(gaps)) if len(gaps) else 1.0 / float(stream.average_rate or 25)
         end = times[-1] + last_duration
         start = times[0]
+        if container.format.name in _CONSTANT_RATE_FORMATS:
+            _check_no_lost_frames(path, times - start, max(2, len(times) // 20))
         declared = float(stream.duration * stream.time_base) if stream.duration else None
         if declared is not None and end - start < declared - max(0.5, 2 * last_duration):
             raise MediaError(f"{path}: truncated: frames stop at {end - start:.2f} s of the "

@@ -162,6 +162,25 @@ def test_a_few_undecodable_frames_are_held_over_and_many_fail_the_video(cfr_vide
         decode_frames(_broken_packets(path, tmp_path / "many.mp4", list(range(40, 60))), fps=30, backend="pyav")
 
 
+@pytest.mark.parametrize("suffix, codec", [(".ts", "libx264"), (".mpg", "mpeg2video")])
+def test_frames_lost_from_an_mpeg_stream_fail_it_when_more_than_a_few(tmp_path, suffix, codec):
+    """An MPEG transport or program stream's demuxer drops damaged packets, so the decoder
+    refuses none: the loss shows as gaps in the timestamps of a stream kept at one rate."""
+    from foley.media.ffmpeg import run_ffmpeg
+
+    def with_frames_dropped(name, first, last):
+        out = tmp_path / f"{name}{suffix}"
+        run_ffmpeg(["-f", "lavfi", "-i", "testsrc=s=64x64:r=25:d=4", "-vf", f"select='not(between(n,{first},{last}))'",
+                    "-fps_mode", "passthrough", "-c:v", codec, str(out)], what=str(out))
+        return out
+
+    few = probe_video(with_frames_dropped("few", 40, 41))  # 2 of 100 lost: held over by the frame before
+    assert few.frame_count == 98 and few.duration_s == pytest.approx(4.0, abs=0.05)
+    with pytest.raises(MediaError, match=rf"many{suffix}: corrupt video: 31 of its 100 frames are lost "
+                                         r"\(the longest gap 1.28 s, at 1.56 s\)"):
+        probe_video(with_frames_dropped("many", 40, 70))
+
+
 def test_an_anamorphic_picture_is_probed_and_decoded_at_its_displayed_size(tmp_path):
     path = lavfi_video(tmp_path / "wide.mp4", "testsrc=s=120x96:r=25:d=1", "-vf", "setsar=4/3")
     info = probe_video(path)
