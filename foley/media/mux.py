@@ -99,10 +99,12 @@ def mux_audio(
     sample_rate: int = 16_000,
     audio_bitrate: str = "128k",
     info: VideoInfo | None = None,
+    title: str = "foley",
 ) -> Path:
     """Write ``out``: the picture stream of ``video`` copied bit-exactly, plus ``audio``
     encoded to AAC, fitted to the picture's duration and starting with its first displayed
-    frame (a picture that starts late, or audio that starts early, stays in sync).
+    frame (a picture that starts late, or audio that starts early, stays in sync), its track
+    named ``title``.
 
     With ``keep_original`` the video's own audio track follows as a second track, on its own
     clock relative to the picture: copied when its codec fits the container and it ends
@@ -127,8 +129,8 @@ def mux_audio(
         file_start = _file_start(video)
         args = ["-copyts", "-i", str(video), "-itsoffset", f"{file_start + info.start_s:.6f}", "-i", str(fitted),
                 "-output_ts_offset", f"{-file_start:.6f}", "-map", "0:v:0", "-map", "1:a:0"]
-        codecs = ["-c:v", "copy", "-c:a:0", "aac", "-b:a:0", audio_bitrate, "-metadata:s:a:0", "title=foley",
-                  "-metadata:s:a:0", "handler_name=foley"]
+        codecs = ["-c:v", "copy", "-c:a:0", "aac", "-b:a:0", audio_bitrate, "-metadata:s:a:0", f"title={title}",
+                  "-metadata:s:a:0", f"handler_name={title}"]
         if original is not None:
             codec, end = original
             args += ["-map", "0:a:0"]

@@ -350,8 +350,10 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
         except MediaError as e:  # said of the output, not of its temporary file
             raise MediaError(str(e).replace(str(wav_part), str(wav_path), 1)) from None
         del wav  # the muxer reads the written track back
+        mixed = options.mix_original_db is not None and info.has_audio
+        title = ("foley + original" if heard else "original") if mixed else "foley"  # what the track holds
         mux_audio(video, wav_part, video_part, keep_original=options.keep_original and info.has_audio, sample_rate=sr,
-                  info=info)
+                  info=info, title=title)
     return notes, heard
 
 

@@ -157,6 +157,7 @@ def test_keep_and_mix_original(videos, tmp_path):
     assert heard and integrated_loudness(a * foley, rate) - integrated_loudness(b * original, rate) == pytest.approx(6, abs=0.05)
     with av.open(str(out / "with audio.mp4")) as c:
         assert (c.streams.audio[0].sample_rate, c.streams.audio[0].channels) == (44_100, 2)
+        assert [a.metadata.get("handler_name") for a in c.streams.audio] == ["foley + original", "original"]
     silent = dub_batch([videos / "silent.mp4"], out, tone, OutputOptions(keep_original=True, mix_original_db=-6))
     assert silent.done == [str(videos / "silent.mp4")] and not silent.failed  # a batch of mixed videos goes on
     assert silent.notes == [(str(videos / "silent.mp4"), "no original audio track to keep or mix; dubbed with the "
@@ -371,6 +372,8 @@ def test_silence_stays_silent(cfr_video, videos, tmp_path):
     original = align_to_picture(read_audio(videos / "with audio.mp4", sample_rate=None, mono=False)[0], rate, info)
     assert rate == 44_100 and mix.shape == original.shape == (2, round(info.duration_s * rate))
     np.testing.assert_allclose(mix, original, atol=2 / 32768)  # 16-bit
+    with av.open(str(tmp_path / "mixed" / "with audio.mp4")) as c:
+        assert [a.metadata.get("handler_name") for a in c.streams.audio] == ["original"]  # named as what it holds
 
 
 def test_dubbing_into_the_input_folder_is_refused_at_once(cfr_video, tmp_path):
