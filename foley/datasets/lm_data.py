@@ -12,6 +12,7 @@ import torch
 from ..errors import FoleyError
 from .frame_cache import cache_info, load_features
 from .manifest import read_manifest
+from .token_cache import cache_fingerprint
 
 
 @dataclass
@@ -20,6 +21,7 @@ class LMData:
     captions: list[str]
     frames: list[torch.Tensor]  # (N_i, D) float32 each
     units: list[torch.Tensor]  # (T_i,) int64 each
+    tokenizer_fingerprint: str | None = None  # of the tokenizer that made the units, where the cache records it
 
     def batch(self, idx: list[int], use_video: bool) -> dict:
         """Padded tensors of clips ``idx``: the keyword arguments of ``TokenLM.forward``."""
@@ -40,7 +42,7 @@ def load_lm_data(manifest: str | os.PathLike, features: str | os.PathLike, units
     if not entries:
         raise FoleyError(f"{manifest}: the manifest is empty")
     cache_info(features)
-    data = LMData([], [], [], [])
+    data = LMData([], [], [], [], tokenizer_fingerprint=cache_fingerprint(units))
     for e in entries:
         path = Path(units) / "tokens" / f"{e['id']}.npy"
         if not path.is_file():

@@ -12,7 +12,6 @@ where it stopped. A cache made with another tokenizer is refused.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -28,15 +27,16 @@ from .manifest import read_manifest
 CACHE_FORMAT = "foley-token-cache"
 
 
-def tokenizer_fingerprint(tokenizer: UnitTokenizer) -> str:
-    """sha256 of the centroids and the HuBERT weights: equal fingerprints give equal tokens."""
-    settings = tokenizer.features.config
-    h = hashlib.sha256(f"{settings.layer} {settings.normalize_waveform} {settings.max_chunk_samples}".encode())
-    h.update(tokenizer.centroids(np.arange(tokenizer.n_units)).numpy().tobytes())
-    for name, tensor in sorted(tokenizer.features.model.state_dict().items()):
-        h.update(name.encode())
-        h.update(tensor.contiguous().numpy().tobytes())
-    return h.hexdigest()
+def cache_fingerprint(directory: str | os.PathLike) -> str | None:
+    """The fingerprint (``UnitTokenizer.fingerprint``) of the tokenizer a token cache was made
+    with; None for a folder without ``cache.json``."""
+    info_path = Path(directory) / "cache.json"
+    if not info_path.is_file():
+        return None
+    try:
+        return json.loads(info_path.read_text(encoding="utf-8")).get("tokenizer_fingerprint")
+    except (OSError, json.JSONDecodeError, AttributeError) as e:
+        raise FoleyError(f"{info_path}: unreadable token cache record ({e})") from None
 
 
 def cache_tokens(tokenizer: UnitTokenizer, manifest: str | os.PathLike, out: str | os.PathLike,
@@ -51,11 +51,10 @@ def cache_tokens(tokenizer: UnitTokenizer, manifest: str | os.PathLike, out: str
     out = Path(out)
     token_dir = out / "tokens"
     token_dir.mkdir(parents=True, exist_ok=True)
-    fingerprint = tokenizer_fingerprint(tokenizer)
+    fingerprint = tokenizer.fingerprint()
     info_path = out / "cache.json"
     if info_path.is_file():
-        previous = json.loads(info_path.read_text(encoding="utf-8"))
-        if previous.get("tokenizer_fingerprint") != fingerprint:
+        if cache_fingerprint(out) != fingerprint:
             raise FoleyError(f"{out}: this cache was made with another tokenizer; use a new --out folder")
     atomic_write_text(info_path, json.dumps({"format": CACHE_FORMAT, "tokenizer_fingerprint": fingerprint,
                                              "n_units": tokenizer.n_units, "manifest": str(manifest)}, indent=1) + "\n")

@@ -152,6 +152,9 @@ def main(argv: list[str] | None = None) -> None:
     train = load_lm_data(f"{args.data}/train.jsonl", args.features, args.units, model.n_units)
     sound = sound_units(train, [e["audio"] for e in load_manifest(args.data, "train")], model.n_units)
     data = load_lm_data(f"{args.data}/{args.split}.jsonl", args.features, args.units, model.n_units)
+    if model.tokenizer_fingerprint and data.tokenizer_fingerprint not in (None, model.tokenizer_fingerprint):
+        raise FoleyError(f"{args.units}: these units were made with another unit tokenizer than the one the LM "
+                         "learned (its units.json); tokenize the clips with the model's own tokenizer")
     sampling = SamplingConfig(do_sample=args.sample, temperature=args.temperature, top_k=args.top_k,
                               top_p=args.top_p, seed=args.seed)
     result = evaluate(model, data, [np.array(e["onsets_s"]) for e in entries], sound, args.batch_size, sampling,

@@ -32,6 +32,8 @@ A saved model is a directory::
     config.json             TokenLMConfig
     tokenizer/              the text tokenizer with the added vocabulary
     trainable.safetensors   connector.* and lm.* (peft's LoRA and new-token weights), float32
+    units.json              the fingerprint of the unit tokenizer whose units it learned
+                            (``UnitTokenizer.fingerprint``), where training knew it
     base/                   the frozen Gemma-2 weights, only when the base was initialized
                             here (random init: tests, the demo); otherwise config.base names it
 """
@@ -56,6 +58,7 @@ FORMAT = "foley-token-lm"
 CONFIG_NAME = "config.json"
 TRAINABLE_NAME = "trainable.safetensors"
 TOKENIZER_DIR = "tokenizer"
+UNITS_NAME = "units.json"
 BASE_DIR = "base"
 DEMO_DIR = Path(__file__).resolve().parents[1] / "assets" / "demo" / "lm"
 
@@ -210,6 +213,7 @@ class TokenLM(nn.Module):
         self.merged = False
         self.tokenizer = tokenizer
         self.connector = connector
+        self.tokenizer_fingerprint: str | None = None  # of the unit tokenizer whose units it learned, if known
         self.first_audio_id = tokenizer.convert_tokens_to_ids(audio_token(0))
         self.eos_id, self.bos_id, self.pad_id = tokenizer.eos_token_id, tokenizer.bos_token_id, tokenizer.pad_token_id
         head = f"<start_of_turn>user\n{config.instruction}\nVideo: {VIDEO_OPEN}"
@@ -468,6 +472,8 @@ class TokenLM(nn.Module):
             self.tokenizer.save_pretrained(tmp / TOKENIZER_DIR)
             save_file(self.trainable_state_dict(), str(tmp / TRAINABLE_NAME))
             (tmp / CONFIG_NAME).write_text(json.dumps(config.to_dict(), indent=1) + "\n", encoding="utf-8")
+            if self.tokenizer_fingerprint:
+                write_units_record(tmp, self.tokenizer_fingerprint)
 
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike, device: str = "cpu", dtype: torch.dtype = torch.float32,
@@ -491,10 +497,28 @@ class TokenLM(nn.Module):
         model = build_token_lm(resolved, dtype=dtype)
         model.config = config
         model.load_trainable_state_dict(load_file(str(path / TRAINABLE_NAME)))
+        model.tokenizer_fingerprint = read_units_record(path)
         model.requires_grad_(False)
         if trainable:
             _mark_trainable(model)
         return model.to(resolve_device(device)).eval()
+
+
+def write_units_record(directory: str | os.PathLike, fingerprint: str) -> None:
+    """Record in an LM directory which unit tokenizer's units it learned."""
+    (Path(directory) / UNITS_NAME).write_text(json.dumps({"tokenizer_fingerprint": fingerprint}, indent=1) + "\n",
+                                              encoding="utf-8")
+
+
+def read_units_record(directory: str | os.PathLike) -> str | None:
+    """The fingerprint ``write_units_record`` left in an LM directory; None where there is none."""
+    path = Path(directory) / UNITS_NAME
+    if not path.is_file():
+        return None
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8"))["tokenizer_fingerprint"])
+    except (OSError, json.JSONDecodeError, TypeError, KeyError) as e:
+        raise FoleyError(f"{path}: unreadable record of the LM's unit tokenizer ({e})") from None
 
 
 def _mark_trainable(model: TokenLM) -> None:

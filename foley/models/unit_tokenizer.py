@@ -12,6 +12,7 @@ The fairseq reference framing is ``assign(features.reference(wav))``.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -144,6 +145,17 @@ class UnitTokenizer:
     def centroids(self, ids) -> torch.Tensor:
         """(T,) -> (T, D); (B, T) -> (B, T, D) float32 centroid vectors."""
         return self._centroids[self._check_ids(torch.as_tensor(ids))]
+
+    def fingerprint(self) -> str:
+        """sha256 of the HuBERT settings and weights and the centroids: equal fingerprints give
+        equal units. A token cache and an LM trained on one record it."""
+        settings = self.features.config
+        h = hashlib.sha256(f"{settings.layer} {settings.normalize_waveform} {settings.max_chunk_samples}".encode())
+        h.update(self._centroids.numpy().tobytes())
+        for name, tensor in sorted(self.features.model.state_dict().items()):
+            h.update(name.encode())
+            h.update(tensor.contiguous().numpy().tobytes())
+        return h.hexdigest()
 
     # ------------------------------------------------------------------ save / load -----
     def save_pretrained(self, directory: str | os.PathLike) -> None:

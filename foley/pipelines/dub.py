@@ -178,6 +178,9 @@ class FoleyPipeline:
             raise FoleyError(f"window_s {config.window_s} exceeds the backbone's width {backbone.mel.width_s:.2f} s")
         if lm.n_units != tokenizer.n_units:
             raise FoleyError(f"the LM writes {lm.n_units} units but the tokenizer has {tokenizer.n_units}")
+        if lm.tokenizer_fingerprint and lm.tokenizer_fingerprint != tokenizer.fingerprint():
+            raise FoleyError("the LM learned the units of another unit tokenizer than the model's (its units.json "
+                             "records another fingerprint): its unit ids would name other sounds")
         # The output rate is the backbone's (its mel and vocoder), never a constant.
         self.config = config
         self.time = time or TimeBase(sample_rate=backbone.mel.sample_rate,

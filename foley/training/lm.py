@@ -17,7 +17,8 @@ A run folder holds::
     init/          the model as built (config, text tokenizer, random-init base if any)
     checkpoint/    trainable.safetensors, optimizer.pt, scheduler.pt, state.json
     log.jsonl      step, loss, learning rate, tokens/s
-    lm/            the final model: init/ with the trained weights
+    lm/            the final model: init/ with the trained weights, and units.json (the unit
+                   tokenizer the token cache was made with)
 """
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ from ..datasets.frame_cache import cache_info
 from ..datasets.lm_data import LMData, load_lm_data
 from ..errors import FoleyError
 from ..media.files import atomic_dir
-from ..models.token_lm import TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm, whole_tensor
+from ..models.token_lm import (TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm, whole_tensor,
+                               write_units_record)
 from . import config_difference
 
 INIT_DIR = "init"
@@ -112,13 +114,14 @@ def _shard_optimizer_state(state: dict, optimizer) -> dict:
 
 
 def _save_checkpoint(run: Path, weights: dict, optimizer_state: dict, scheduler, step: int, cfg: LMTrainConfig,
-                     processes: int) -> None:
+                     processes: int, tokenizer_fingerprint: str | None) -> None:
     with atomic_dir(run / CHECKPOINT_DIR) as tmp:
         save_file(weights, str(tmp / "trainable.safetensors"))
         torch.save(optimizer_state, tmp / "optimizer.pt")
         torch.save(scheduler.state_dict(), tmp / "scheduler.pt")
-        (tmp / "state.json").write_text(json.dumps({"step": step, "processes": processes, "config": cfg.to_dict()},
-                                                   indent=1), encoding="utf-8")
+        (tmp / "state.json").write_text(json.dumps({"step": step, "processes": processes, "config": cfg.to_dict(),
+                                                    "tokenizer_fingerprint": tokenizer_fingerprint}, indent=1),
+                                        encoding="utf-8")
 
 
 def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: bool = False,
@@ -154,6 +157,9 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
         if {**state["config"], "steps": cfg.steps} != cfg.to_dict():  # only the length may change
             raise FoleyError(f"{run}: the checkpoint was made with another training config "
                              f"({config_difference({**state['config'], 'steps': cfg.steps}, cfg.to_dict())})")
+        if state.get("tokenizer_fingerprint") != data.tokenizer_fingerprint:
+            raise FoleyError(f"{run}: the checkpoint learned the units of another unit tokenizer than these "
+                             "(the token cache records another tokenizer); resume with the run's own --units")
         model = TokenLM.from_pretrained(run / INIT_DIR, dtype=dtype, trainable=True)
         model.load_trainable_state_dict(load_file(str(checkpoint / "trainable.safetensors")))
         start = state["step"]
@@ -207,7 +213,8 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
         if done % cfg.checkpoint_every == 0 or done == end:
             weights, optimizer_state = model.trainable_state_dict(), _whole_optimizer_state(optimizer)  # every process
             if accelerator.is_main_process:
-                _save_checkpoint(run, weights, optimizer_state, scheduler, done, cfg, accelerator.num_processes)
+                _save_checkpoint(run, weights, optimizer_state, scheduler, done, cfg, accelerator.num_processes,
+                                 data.tokenizer_fingerprint)
             accelerator.wait_for_everyone()
         if step % 10 == 0 or done == end:
             mean_loss = accelerator.reduce(loss.detach(), "mean").item()  # every process takes part
@@ -220,10 +227,13 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
                 log(f"lm step {done}/{cfg.steps} loss {mean_loss:.4f} lr {record['lr']:.2e} "
                     f"({record['target_tokens_per_s']:.0f} target tokens/s)")
     model.eval()
+    model.tokenizer_fingerprint = data.tokenizer_fingerprint
     if end == cfg.steps and accelerator.is_main_process:  # the checkpoint of the last step holds the trained weights
         with atomic_dir(run / FINAL_DIR) as tmp:
             shutil.copytree(run / INIT_DIR, tmp, dirs_exist_ok=True)
             shutil.copyfile(checkpoint / "trainable.safetensors", tmp / TRAINABLE_NAME)
+            if data.tokenizer_fingerprint:
+                write_units_record(tmp, data.tokenizer_fingerprint)
     accelerator.wait_for_everyone()
     return model
 

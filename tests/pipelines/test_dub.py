@@ -323,6 +323,16 @@ def test_statistics_of_another_frame_encoder_are_refused_at_load(pipeline):
         FoleyPipeline(p.config, p.frame_encoder, p.lm, p.tokenizer, p.backbone, p.adapter, frame_stats=stats)
 
 
+def test_an_lm_of_another_unit_tokenizers_units_is_refused_at_load(pipeline, monkeypatch):
+    p = pipeline
+    monkeypatch.setattr(p.lm, "tokenizer_fingerprint", "0" * 64)
+    with pytest.raises(FoleyError, match=r"the LM learned the units of another unit tokenizer than the model's"):
+        FoleyPipeline(p.config, p.frame_encoder, p.lm, p.tokenizer, p.backbone, p.adapter)
+    monkeypatch.setattr(p.lm, "tokenizer_fingerprint", p.tokenizer.fingerprint())  # its own: loads
+    p.adapter.detach(p.backbone.unet)  # the new pipeline attaches it again
+    FoleyPipeline(p.config, p.frame_encoder, p.lm, p.tokenizer, p.backbone, p.adapter)
+
+
 def test_without_a_caption_the_probe_captions_what_it_sees(pipeline, cfr_video, monkeypatch):
     from foley.models.caption_probe import CaptionProbe
 

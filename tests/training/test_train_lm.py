@@ -170,6 +170,23 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
         load_lm_data(paths["manifest"], paths["features"], paths["units"], N_UNITS)
 
 
+def test_the_lm_records_the_unit_tokenizer_of_its_units(tmp_path, capsys):
+    paths = _write_caches(tmp_path, _data())
+    record = Path(paths["units"]) / "cache.json"  # as foley tokenize --manifest writes it
+    record.write_text(json.dumps({"format": "foley-token-cache", "tokenizer_fingerprint": "a" * 64, "n_units": N_UNITS}))
+    args = _cli_args(paths, tmp_path / "run")
+    assert main(args) == 0
+    assert TokenLM.from_pretrained(tmp_path / "run" / "lm").tokenizer_fingerprint == "a" * 64
+    record.write_text(json.dumps({"format": "foley-token-cache", "tokenizer_fingerprint": "b" * 64, "n_units": N_UNITS}))
+    assert main([*args, "--resume", "--steps", "3"]) == 2
+    assert "learned the units of another unit tokenizer than these" in capsys.readouterr().err
+    # a run on a cache without the record (written before it was kept) leaves the LM without one
+    record.unlink()
+    assert main(_cli_args(paths, tmp_path / "plain")) == 0
+    assert not (tmp_path / "plain" / "lm" / "units.json").exists()
+    assert TokenLM.from_pretrained(tmp_path / "plain" / "lm").tokenizer_fingerprint is None
+
+
 # ------------------------------------------------------------------------- FSDP ----
 FSDP_CONFIG = ROOT / "train" / "accelerate_lm_fsdp.yaml"
 
