@@ -396,13 +396,11 @@ def _compose_turn(args: argparse.Namespace) -> int:
         backbone_source,
         canonical_model,
         caption_notes,
-        HELD_NOTE_DB,
-        faint_note,
-        held_note,
         load_backbone,
         model_id,
         new_captions,
         render,
+        render_notes,
         timeline_image,
     )
     from .pipelines.plan import fill_said, plan_changes
@@ -489,10 +487,8 @@ def _compose_turn(args: argparse.Namespace) -> int:
         session.model, session.sampler = model, kept
         session.add_turn(args.text, plan, stats, out, timeline, undo=undo)
         session.save()
-    for caption, peak_db in stats.faint:
-        print(f"note: {faint_note(caption, peak_db)}", file=sys.stderr)
-    if stats.held_db > HELD_NOTE_DB:
-        print(f"note: {held_note(stats.held_db)}", file=sys.stderr)
+    for note in render_notes(stats, plan.duration_s):
+        print(f"note: {note}", file=sys.stderr)
     events = f"{len(plan.events)} event{'s' if len(plan.events) != 1 else ''}"
     takes = stats.generated + stats.reused  # a filled or repeated event is several takes
     takes_said = f" ({takes} takes)" if takes != len(plan.events) else ""

@@ -160,7 +160,7 @@ class Studio:
         as edited by hand. Only changed events are generated. Raises FoleyError."""
         from .media.audio import write_audio
         from .pipelines.compose import EventCache, Session, render, timeline_image
-        from .pipelines.compose import backbone_source, caption_notes, faint_note
+        from .pipelines.compose import backbone_source, caption_notes, render_notes
         from .pipelines.planners import get_planner, is_undo
 
         from .pipelines.plan import DURATION_RANGE_S
@@ -200,7 +200,7 @@ class Studio:
         state.save()
         notes = (caption_notes(backbone, backbone_source(self.compose_model), [e.caption for e in plan.events],
                                where=False)  # no path of the server's in the page
-                 + [faint_note(caption, peak_db) for caption, peak_db in stats.faint])
+                 + render_notes(stats, plan.duration_s))
         if not new and duration_s != state.duration_s:
             notes.append(f"this bed stays {state.duration_s:g} s long; a duration applies to a new bed (New bed)")
         return {"wav": wav, "picture": picture, "plan": plan_rows(plan), "turns": state.turns, "notes": notes}

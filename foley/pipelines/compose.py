@@ -330,6 +330,7 @@ class RenderStats:
     reused: int = 0
     seconds: float = 0.0
     faint: list[tuple[str, float]] = field(default_factory=list)  # (caption, peak dBFS) of near-silent events
+    cut: list[tuple[str, float]] = field(default_factory=list)  # (caption, start s) of one-shots cut by the bed's end
     held_db: float = 0.0  # how much further the gains' peaks made the -1 dBFS ceiling lower the whole mix
 
 
@@ -385,6 +386,11 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         peak_db = 20 * np.log10(float(np.abs(wav).max(initial=0.0)) + 1e-12)
         if peak_db < FAINT_PEAK_DBFS:
             stats.faint.append((e.caption, peak_db))
+        # A one-shot shorter than the window was generated a whole window long: cut at the bed's end
+        # while it still sounds, the rest of its take is lost.
+        elif (not e.fill and not background and e.end_s >= plan.duration_s - 1e-6 and e.length_s < backbone.mel.width_s
+              and sounding_span(wav)[1] >= len(wav) - round(RELEASE_S * sr)):
+            stats.cut.append((e.caption, e.start_s))
         wav = normalize_loudness(wav, sr, EVENT_LUFS - (BED_UNDER_DB if background else 0.0))
         wav = _edge_fades(wav, round(EDGE_FADE_S * sr), round(RELEASE_S * sr))
         start = round(e.start_s * sr)
@@ -415,6 +421,20 @@ def faint_note(caption: str, peak_db: float) -> str:
     """What to tell of an event that came out nearly silent."""
     return (f"{caption!r} came out nearly silent (peak {peak_db:.0f} dBFS) and is hardly heard in the mix; "
             f"a rewording may help (e.g. with a verb: 'thunder rumbles')")
+
+
+def cut_note(caption: str, start_s: float, duration_s: float) -> str:
+    """What to tell of a one-shot that the bed's end cuts while it sounds."""
+    return (f"{caption!r} at {start_s:g} s still sounds when the bed ends at {duration_s:g} s and is cut there; "
+            "an earlier start or a longer bed lets it ring out")
+
+
+def render_notes(stats: RenderStats, duration_s: float) -> list[str]:
+    """The notes a render leaves for the user: events nearly silent, events cut by the bed's end,
+    and a mix held back by the peak ceiling."""
+    return ([faint_note(caption, peak_db) for caption, peak_db in stats.faint]
+            + [cut_note(caption, start_s, duration_s) for caption, start_s in stats.cut]
+            + ([held_note(stats.held_db)] if stats.held_db > HELD_NOTE_DB else []))
 
 
 def caption_notes(backbone, source: str, captions: list[str], where: bool = True) -> list[str]:

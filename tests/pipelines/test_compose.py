@@ -610,6 +610,21 @@ class StepBackbone(BedBackbone):
         return torch.from_numpy(clip)[None]
 
 
+def test_a_one_shot_still_sounding_at_the_beds_end_is_said_to_be_cut(tmp_path):
+    """The stand-in's burst lasts 0.15 s: at 3.9 s of a 4 s bed it is cut, at 2.5 s it rings out
+    inside the 1.5 s left."""
+    from foley.pipelines.compose import render_notes
+
+    plan = RulesPlanner().plan("a ball bounces at 2.5 s and a drum at 3.9 s", 4.0)
+    assert [(e.caption, e.start_s, e.end_s) for e in plan.events] == [("a ball bounces", 2.5, 4.0), ("a drum", 3.9, 4.0)]
+    _, stats = render(plan, StepBackbone(), EventCache(tmp_path, "steps"), FAST)
+    assert stats.cut == [("a drum", 3.9)]
+    assert render_notes(stats, plan.duration_s) == ["'a drum' at 3.9 s still sounds when the bed ends at 4 s and is "
+                                                   "cut there; an earlier start or a longer bed lets it ring out"]
+    whole = RulesPlanner().plan("a ball bounces at 2.5 s", 4.0)  # 1.5 s to the end: the burst ends inside it
+    assert render(whole, StepBackbone(), EventCache(tmp_path, "steps"), FAST)[1].cut == []
+
+
 def burst_starts(mix: np.ndarray, sr: int) -> np.ndarray:
     """Start times (s) of the bursts in ``mix``: where the 10 ms RMS rises above -40 dB of its peak."""
     frames = np.sqrt((mix[: len(mix) // 160 * 160].reshape(-1, 160).astype(np.float64) ** 2).mean(axis=1))
