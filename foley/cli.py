@@ -421,22 +421,27 @@ def _compose_turn(args: argparse.Namespace) -> int:
         # A follow-up turn rewrites its own bed and picture; any other file only with --overwrite.
         own, changed = session.own_files() if continuing else (set(), set())
         _check_compose_outputs(out, timeline, args.session, replaceable=None if args.overwrite else own, changed=changed)
-    # A session keeps its backbone and the sampler options given on its turns.
-    model = canonical_model(args.model) if args.model else (session.model if session and session.model else "sfx")
-    flag = "--model" if args.model or not (session and session.model) else f"{args.session}: its model"
+    fresh = set() if args.overwrite else {p for p in (out, Path(timeline) if timeline else None) if p and not p.exists()}
+    previous = session.plan if session else None
+    undo = previous is not None and is_undo(args.text)  # no planner: the plan is one the session had
+    undone, settings = session.undone() if undo else (None, {})
+    # A session keeps its backbone, the sampler options given on its turns and its onset alignment;
+    # an undo goes back to those of the turn it returns to (its events are then read from the cache).
+    own_model = settings.get("model") or (session.model if session else None)
+    model = canonical_model(args.model) if args.model else (own_model or "sfx")
+    flag = "--model" if args.model or not own_model else f"{args.session}: its model"
     try:
         backbone_source(args.model or model, flag)  # an unknown model is refused before planning, as given
     except FoleyError as e:
         raise FoleyError(str(e) if flag == "--model" else f"{e} (pass --model DIR)") from None
     given = {k: v for k, v in (("steps", args.steps), ("guidance", args.guidance), ("scheduler", args.scheduler))
              if v is not None}
-    kept = {**(session.sampler if session else {}), **given}
+    kept = {**settings.get("sampler", session.sampler if session else {}), **given}
     sampler = SamplerConfig.for_backbone(model, **kept)
-    previous = session.plan if session else None
-    undo = previous is not None and is_undo(args.text)  # no planner: the plan is one the session had
+    align = args.align if args.align is not None else settings.get("align", session.align if session else True)
     planner = None if undo else get_planner(args.planner, base_url=args.planner_url, model=args.planner_model,
                                             device=args.device)
-    plan = session.undone() if undo else planner.plan(args.text, session.duration_s if session else duration_s, previous)
+    plan = undone if undo else planner.plan(args.text, session.duration_s if session else duration_s, previous)
     last_end = max(e.end_s for e in plan.events)
     if previous is None and args.duration is not None and plan.duration_s != args.duration:
         print(f"note: the plan gives its own length, {plan.duration_s:g} s; --duration {args.duration:g} is not "
@@ -456,7 +461,8 @@ def _compose_turn(args: argparse.Namespace) -> int:
         gain = f" {e.gain_db:+.0f} dB" if e.gain_db else ""
         print(f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{gain}{fill_said(e)}")
     if previous is not None:
-        print("changed: " + ("; ".join(plan_changes(previous, plan)) or "nothing (the plan is as it was)"))
+        print(("changed (back to the plan before the last turn): " if undo else "changed: ")
+              + ("; ".join(plan_changes(previous, plan)) or "nothing (the plan is as it was)"))
     backbone = load_backbone(model, args.device, flag)
     same_model = not (session and session.model and session.model != model)
     for note in caption_notes(backbone, backbone_source(model), new_captions(plan, previous if same_model else None)):
@@ -467,16 +473,20 @@ def _compose_turn(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         cache_dir = session.cache_dir if session else shared_cache_dir(stack)
         mix, stats = render(plan, backbone, EventCache(cache_dir, model_id=model_id(model)), sampler,
-                            align_onsets=not args.no_align,
+                            align_onsets=align,
                             progress=lambda e, repeats: print(f"  rendered: {e.caption}" + (
                                 f" ({repeats} times until {e.end_s:g} s)" if repeats > 1 else ""), file=sys.stderr))
     sample_rate = backbone.mel.sample_rate
     writers = [(out, lambda part: write_audio(part, mix, sample_rate))]
     if timeline:
         writers.append((Path(timeline), lambda part: timeline_image(plan, mix, sample_rate, part)))
+    if session and not continuing and session.path.exists():
+        raise FoleyError(f"{session.path}: another turn started this session while this one ran; "
+                         "this turn wrote nothing")
     with contextlib.ExitStack() as stack:  # the bed and its picture reach their paths together
         for final, write in writers:
-            part = stack.enter_context(atomic_path(final))
+            # a file that was not there when the turn began is one another run wrote meanwhile: kept
+            part = stack.enter_context(atomic_path(final, replace=Path(final) not in fresh))
             try:
                 write(part)
             except FoleyError as e:  # said of the output, not of its temporary file
@@ -484,7 +494,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
             except OSError as e:
                 raise FoleyError(f"{final}: cannot be written ({e.strerror or e})") from None
     if session:
-        session.model, session.sampler = model, kept
+        session.model, session.sampler, session.align = model, kept, align
         session.add_turn(args.text, plan, stats, out, timeline, undo=undo)
         session.save()
     for note in render_notes(stats, plan.duration_s):
@@ -1083,8 +1093,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also write a PNG of the plan over the spectrogram (a session's follow-up "
                       "turns draw it again)")
     comp.add_argument("--plan-only", action="store_true", help="print the plan as JSON and stop")
-    comp.add_argument("--no-align", action="store_true",
-                      help="keep generated events as they come (default: each event's first onset on its start)")
+    comp.add_argument("--align", action=argparse.BooleanOptionalAction, default=None,
+                      help="put each event's first onset on its start (default: the session's, else yes); "
+                      "--no-align keeps generated events as they come")
     comp.add_argument("--device", type=device_arg, default="auto", help="auto | cpu | cuda | mps")
     comp.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     comp.set_defaults(func=_cmd_compose)

@@ -185,7 +185,7 @@ class Studio:
             if not new and state.plan is None:
                 raise FoleyError("there is no bed to edit yet: describe one and press New bed")
             undo = state.plan is not None and is_undo(text)
-            plan = state.undone() if undo else get_planner(planner).plan(text.strip(), state.duration_s, state.plan)
+            plan = state.undone()[0] if undo else get_planner(planner).plan(text.strip(), state.duration_s, state.plan)
         backbone = self.backbone
         cache = EventCache(state.cache_dir, model_id=self.compose_model_id)
         with self._lock:

@@ -13,12 +13,13 @@ from ..errors import FoleyError
 
 
 @contextlib.contextmanager
-def atomic_path(final: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(final: str | os.PathLike, replace: bool = True) -> Iterator[Path]:
     """Yield a temporary path next to ``final``; rename it onto ``final`` on success.
 
     The temporary file keeps the final suffix so that tools which infer the format from
     the extension (ffmpeg, soundfile) behave as for the final path. On any error the
-    temporary file is removed and ``final`` is left untouched.
+    temporary file is removed and ``final`` is left untouched. With ``replace=False`` a
+    ``final`` that exists by then (another run wrote it meanwhile) is kept: FoleyError.
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -29,6 +30,9 @@ def atomic_path(final: str | os.PathLike) -> Iterator[Path]:
     try:
         yield tmp_path
         os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
+        if not replace and os.path.lexists(final):
+            raise FoleyError(f"{final}: another run wrote it while this one ran; it is kept, and this run's "
+                             "is not written (pass --overwrite to replace it)")
         os.replace(tmp_path, final)
     finally:
         if tmp_path.exists():

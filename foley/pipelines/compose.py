@@ -521,6 +521,7 @@ def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os
 # ---------------------------------------------------------------------------- session ---
 
 SESSION_VERSION = 1  # the session file's layout
+TURN_SETTINGS = ("model", "sampler", "align")  # what a turn rendered with, recorded with it (an undo goes back to them)
 
 
 def session_cache_dir(session_path: str | os.PathLike) -> Path:
@@ -561,6 +562,7 @@ class Session:
     plan: Plan | None = None
     model: str | None = None  # the backbone its events were generated with (None: a session from before it was kept)
     sampler: dict = field(default_factory=dict)  # sampler options given on its turns (steps, guidance, scheduler)
+    align: bool = True  # each event's first onset on its start (render's align_onsets)
 
     @property
     def cache_dir(self) -> Path:
@@ -578,11 +580,13 @@ class Session:
             if data.get("version") != SESSION_VERSION:
                 raise ValueError(f"version {data.get('version')!r}; this foley reads version {SESSION_VERSION}")
             plan = Plan.from_dict(data["plan"]) if data.get("plan") else None
-            model, sampler = data.get("model"), data.get("sampler") or {}
+            model, sampler, align = data.get("model"), data.get("sampler") or {}, data.get("align", True)
             if not (isinstance(sampler, dict) and set(sampler) <= SAMPLER_KEYS):
                 raise ValueError(f"sampler {sampler!r}")
+            if not isinstance(align, bool):
+                raise ValueError(f"align {align!r}")
             return cls(path, float(data["duration_s"]), list(data["turns"]), plan,
-                       str(model) if model is not None else None, dict(sampler))
+                       str(model) if model is not None else None, dict(sampler), align)
         except KeyError as e:
             raise FoleyError(f"{path}: not a foley compose session (no {e.args[0]!r})") from None
         except (OSError, ValueError, TypeError) as e:
@@ -626,32 +630,41 @@ class Session:
                 (unchanged if digest and digest == sha256_file(path) else changed).add(path.resolve())
         return unchanged, changed
 
-    def undone(self) -> Plan:
+    def undone(self) -> tuple[Plan, dict]:
         """The plan an undo turn goes back to: the one before the last turn not undone yet (an
-        undo turn takes back one turn; a second undo, the one before). FoleyError when no turn
-        is left to undo."""
-        kept: list = []  # the plans of the turns not undone, in order
+        undo turn takes back one turn; a second undo, the one before), and the settings that
+        turn rendered it with (``model``, ``sampler``, ``align``: those it recorded). FoleyError
+        when no turn is left to undo."""
+        kept: list = []  # the turns not undone, in order
         for turn in self.turns:
             if not (isinstance(turn, dict) and isinstance(turn.get("plan"), dict)):
                 raise FoleyError(f"{self.path}: a turn without its plan ({str(turn)!r:.60}); undo cannot go back past it")
             if turn.get("undo") and kept:
                 kept.pop()
             else:
-                kept.append(turn["plan"])
+                kept.append(turn)
         if len(kept) < 2:
             raise FoleyError("nothing to undo: the bed is as its first turn made it" if kept else
                              "nothing to undo: this session has no bed yet")
+        turn = kept[-2]
         try:
-            return Plan.from_dict(kept[-2])
+            plan = Plan.from_dict(turn["plan"])
         except (FoleyError, KeyError, TypeError, ValueError) as e:
             raise FoleyError(f"{self.path}: a turn's plan cannot be read back ({e})") from None
+        settings = {k: turn[k] for k in TURN_SETTINGS if k in turn}
+        if not (isinstance(settings.get("sampler", {}), dict) and set(settings.get("sampler", {})) <= SAMPLER_KEYS
+                and isinstance(settings.get("align", True), bool)):
+            raise FoleyError(f"{self.path}: a turn's settings cannot be read back ({settings!r:.80})")
+        return plan, settings
 
     def add_turn(self, text: str, plan: Plan, stats: RenderStats, output: str | os.PathLike,
                  timeline: str | os.PathLike | None = None, undo: bool = False) -> None:
         """Record a turn whose bed ``output`` (and picture ``timeline``) are written; ``undo``: a
         turn that took the previous one back (``undone``)."""
         files = {"output": output, **({"timeline": timeline} if timeline else {})}
-        self.turns.append({"text": text, **({"undo": True} if undo else {}), "plan": plan.to_dict(), "generated": stats.generated,
+        self.turns.append({"text": text, **({"undo": True} if undo else {}), "plan": plan.to_dict(),
+                           "model": self.model, "sampler": dict(self.sampler), "align": self.align,
+                           "generated": stats.generated,
                            "reused": stats.reused, "seconds": round(stats.seconds, 2),
                            **{k: self._relative(v) for k, v in files.items()},
                            **{f"{k}_sha256": sha256_file(v) for k, v in files.items()}})
@@ -659,6 +672,6 @@ class Session:
 
     def save(self) -> None:
         atomic_write_text(self.path, json.dumps({"version": SESSION_VERSION, "duration_s": self.duration_s, "model": self.model,
-                                                 "sampler": self.sampler,
+                                                 "sampler": self.sampler, "align": self.align,
                                                  "turns": self.turns,
                                                  "plan": self.plan.to_dict() if self.plan else None}, indent=1) + "\n")

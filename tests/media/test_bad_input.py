@@ -161,3 +161,18 @@ def test_one_hour_video_streams_in_bounded_memory(tmp_path):
     n, rss_mb = peak_rss_decode(path)
     # 77,400 frames of 224x224x3 would be 11.6 GB if held at once.
     assert n == 77_400 and rss_mb < 1000, rss_mb
+
+
+def test_an_output_another_run_wrote_meanwhile_is_kept(tmp_path):
+    from foley.errors import FoleyError
+    from foley.media.files import atomic_path
+
+    final = tmp_path / "bed.wav"
+    with pytest.raises(FoleyError, match=r"bed.wav: another run wrote it while this one ran; it is kept"):
+        with atomic_path(final, replace=False) as part:
+            part.write_bytes(b"this run's")
+            final.write_bytes(b"the other run's")  # written while this one ran
+    assert final.read_bytes() == b"the other run's" and os.listdir(tmp_path) == ["bed.wav"]
+    with atomic_path(final) as part:  # replacing, as asked
+        part.write_bytes(b"this run's")
+    assert final.read_bytes() == b"this run's"

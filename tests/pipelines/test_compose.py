@@ -748,6 +748,27 @@ def test_a_filled_span_longer_than_the_model_window_is_repeated_to_its_end_and_e
     assert stats.generated == 2  # the one-window take, then the span in windows
 
 
+def test_a_session_keeps_its_alignment_and_an_undo_the_settings_of_its_turn(backbone, tmp_path):
+    backbone.save_pretrained(tmp_path / "model")
+    base = [sys.executable, "-m", "foley", "compose", "--session", "bed.json", "--guidance", "2", "--scheduler", "ddim",
+            "--device", "cpu", "--model", str(tmp_path / "model")]
+
+    def turn(*words):
+        done = subprocess.run(base + list(words), capture_output=True, text=True, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        return done.stdout, read_audio(tmp_path / "bed.wav", sample_rate=None)[0]
+
+    turn("a ball, then a drum", "--duration", "2", "--steps", "2", "--no-align")
+    said, louder = turn("make the drum louder by 3 dB")  # a gain: nothing generated, the events kept as they came
+    assert "0 generated" in said and json.loads((tmp_path / "bed.json").read_text())["align"] is False
+    said, _ = turn("make the drum quieter by 3 dB", "--steps", "3")
+    assert "2 generated" in said
+    said, back = turn("undo")  # the bed before, at the steps it was made with: read back from the cache
+    assert "changed (back to the plan before the last turn): a drum: +0 dB -> +3 dB" in said
+    assert "0 generated" in said and "(2 ddim steps" in said and np.abs(back - louder).max() < 1e-3
+    assert json.loads((tmp_path / "bed.json").read_text())["sampler"]["steps"] == 2
+
+
 def test_undo_takes_back_turns_one_by_one_from_the_cache(backbone, tmp_path):
     backbone.save_pretrained(tmp_path / "model")
     base = [sys.executable, "-m", "foley", "compose", "--session", "bed.json", "--steps", "2", "--guidance", "2",
