@@ -214,14 +214,15 @@ def plan_rows(plan) -> list[list]:
 
 def plan_from_rows(table: list[list], duration_s: float):
     """The plan of an edited table (rows as :func:`plan_rows` gives them; rows without a caption
-    and empty cells are skipped: an empty period or seed is unset). Raises PlanError."""
+    and empty cells are skipped: an empty period or seed is unset), at the times typed in it.
+    Raises PlanError."""
     from .pipelines.plan import validate
 
     def blank(cell) -> bool:  # None, blank text, or the NaN a cleared number cell may hold
         return cell is None or (isinstance(cell, str) and not cell.strip()) or (isinstance(cell, float) and np.isnan(cell))
 
     rows = [{k: v for k, v in zip(PLAN_HEADERS, row) if not blank(v)} for row in table if row and str(row[0]).strip()]
-    return validate(rows, duration_s)
+    return validate(rows, duration_s, reach_end=False)  # a shortened last event stays short
 
 
 def history_markdown(turns: list[dict]) -> str:

@@ -208,3 +208,5 @@ def test_the_ui_table_keeps_every_field_of_a_plan():
     assert plan_from_rows(rows, 10) == plan
     cleared = [row[:5] + [float("nan"), ""] for row in rows] + [["", None, None, None, False, None, None]]
     assert [(e.period_s, e.seed) for e in plan_from_rows(cleared, 10).events] == [(None, None), (None, None)]
+    shortened = [rows[0], rows[1][:2] + [6.5] + rows[1][3:]]  # the last event typed shorter stays so
+    assert [(e.start_s, e.end_s) for e in plan_from_rows(shortened, 10).events] == [(0, 4), (4, 6.5)]
