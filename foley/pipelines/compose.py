@@ -279,7 +279,8 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     is the next take's sounding part (going round the takes), started one period after the
     previous one: its sounding length plus FILL_PAUSE_S, at least ``period_s`` (the sound's usual
     rhythm), or with ``exact`` ``period_s`` itself (a rhythm the plan gives; takes longer than it
-    overlap), varied by FILL_JITTER (seeded). Repeats start while at least half of one fits."""
+    overlap), varied by FILL_JITTER (seeded). Repeats start while at least half of one fits, or with
+    ``exact`` while they start inside the span."""
     first = take(0)
     _, end = sounding_span(first)
     if end + FILL_PAUSE_S * sample_rate >= len(first):
@@ -301,7 +302,9 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
             wav = take(k)
             pieces.append(piece(wav, *sounding_span(wav)))
         cut = pieces[k % FILL_TAKES]
-        if repeats and t + len(cut) // 2 > total:  # the first take is laid whatever its length, cut at the end
+        # The first take is laid whatever its length, cut at the end; a beat of a given rhythm whenever it
+        # starts inside the span (the rhythm says when), another repeat while half of it fits.
+        if repeats and (t >= total if exact else t + len(cut) // 2 > total):
             break
         n = min(len(cut), total - t)
         out[t:t + n] += cut[:n]

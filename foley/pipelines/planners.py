@@ -353,6 +353,7 @@ _SOME = re.compile("|".join(rf"\b{k}\b" for k in _SOME_TIMES), re.I)
 # "five seconds", "at two, five and eight seconds"
 _NUMBER_WORDS = re.compile(rf"\b(?:{_NUMBER})(?:(?:\s*,\s*|,?\s+and\s+)(?:{_NUMBER}))*"
                            rf"(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|mins?|minutes?)\b)", re.I)
+_AT_SIGN = re.compile(r"(?:\s*@\s*|\s+(?:at\s+)?t\s*=\s*)(?=\d)", re.I)  # "a door slams @ 2s", "... at t=2s"
 _ABOUT = re.compile(r"\b(?:(?P<p>at|to|by|from|until|till)\s+)?(?:about|around|approximately|roughly)\s+(?=\d)", re.I)
 _DASHED = re.compile(rf"(?<![\w.])(?P<a>{_DECIMAL})\s*[-\u2013]\s*(?P<b>{_DECIMAL})\s*(?P<u>{_UNIT_S})\b", re.I)  # "2-6 s"
 _PAUSE = re.compile(rf"\b(?P<a>an?\s+)(?P<n>{_DECIMAL})[-\s]*{_UNIT_S}\s+(?P<what>pause|silence|gap)\b", re.I)
@@ -371,8 +372,8 @@ _SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s
 
 def in_seconds(text: str) -> str:
     """``text`` with its times in milliseconds, minutes or m:ss written in seconds, and said as
-    the rules planner reads them: "at the 3 second mark", "after 3 s" and "around 3 s" as "at
-    3 s", "five seconds" as "5 seconds", "2-6 s" as "from 2 to 6 s", "a 2 s pause" as "a pause
+    the rules planner reads them: "at the 3 second mark", "after 3 s", "around 3 s", "@ 3 s" and
+    "t=3 s" as "at 3 s", "five seconds" as "5 seconds", "2-6 s" as "from 2 to 6 s", "a 2 s pause" as "a pause
     for 2 s", "a couple of times" as "twice", "a few times" as "three times"; and its lines as
     parts one after another."""
     def unit(m: re.Match) -> str:
@@ -387,7 +388,7 @@ def in_seconds(text: str) -> str:
 
     text = re.sub(r"(?<![\w.])\.(?=\d)", "0.", _NUMBER_WORDS.sub(digits, text))  # ".5 s" -> "0.5 s"
     text = _PAUSE.sub(r"\g<a>\g<what> for \g<n> s", _DASHED.sub(r"from \g<a> to \g<b> \g<u>", text))
-    text = _ABOUT.sub(lambda m: f"{m['p'] or 'at'} ", text)
+    text = _ABOUT.sub(lambda m: f"{m['p'] or 'at'} ", _AT_SIGN.sub(" at ", text))
     text = _STARTS_STOPS.sub(r" from \g<a> to \g<b> s", text)  # "rain starts at 0 s and stops at 6 s"
     text = _IN_UNIT.sub(unit, text)
     text = _CLOCK.sub(lambda m: (m["p"] or "") + _seconds_text(60 * int(m["m"]) + float(m["s"])), text)
@@ -435,14 +436,15 @@ def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: 
     """An event for a part with its own times ("a dog barks at 3 s", "at 3 s for 1 s" or "for 1 s
     at 3 s", "rain from 2 to 6 s", "between 2 and 6 s"), else None. A span given fills (one
     sound only when ``once``: a share of a repeat's span); so does an iterative sound placed "at T s",
-    and one given a rhythm (``period_s``)."""
+    and one given a rhythm (``period_s``). A background placed "at T s" lasts to the end."""
     m = _TIMED.match(caption)
     if not m:
         return None
     at, length, a, b, c, d, for_, at_ = m.groups()[1:]
     at, length = (at, length) if at_ is None else (at_, for_)
-    if at is not None:
-        start_s, end_s = float(at), float(at) + (float(length) if length else TIMED_LENGTH_S)
+    if at is not None:  # a background placed "at T s" keeps playing to the end, as an untimed one does
+        background = not length and not once and is_background(_clean(m["c"])) and float(at) < duration_s
+        start_s, end_s = float(at), (duration_s if background else float(at) + (float(length) if length else TIMED_LENGTH_S))
     else:
         start_s, end_s = sorted((float(a or c), float(b or d)))  # reversed times swapped, as in any plan
     if end_s - start_s < MIN_LENGTH_S:
@@ -883,6 +885,8 @@ _EDITS = [
     ("remove", re.compile(r"^(?:remove|delete|drop|mute|cut|get\s+rid\s+of|take\s+out|leave\s+out)\s+(?P<a>.+)$", re.I)),
     ("add", re.compile(r"^add\s+(?P<b>.+)$", re.I)),
     ("move_to", re.compile(rf"^(?:move|put|start)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}(?:{_UNIT})?$", re.I)),
+    ("move_to", re.compile(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:start|begin|come\s+in)\s+(?:at\s+)?{_NUM}(?:{_UNIT})?$",
+                           re.I)),  # "make the rain start at 2 s"
     ("shift", re.compile(rf"^(?:make|move|shift)\s+{_TARGET}\s+(?:by\s+)?(?:{_NUM}{_UNIT}\s+)?(?P<dir>later|earlier|sooner)"
                          rf"{_BY_S}$", re.I)),
     ("length", re.compile(rf"^make\s+{_TARGET}\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>longer|shorter){_BY_S}$", re.I)),
@@ -902,7 +906,7 @@ _TWO_EDITS = re.compile(r"(?:[,;]|\b(?:and|then))\s+(?:then\s+|also\s+)?(?P<seco
 TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
               "remove X, add X [at T s [for N s] | from A to B s], "
-              "move X to T s, "
+              "move X to T s (or: make X start at T s), "
               "make X later/earlier [by N s], make X longer/shorter [by N s], make X last N s, "
               "make X louder/quieter [by N dB] (or: turn X up/down), "
               "X every N s, make X faster/slower (a repeated sound); "
@@ -910,7 +914,8 @@ _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y,
               "or all of them to remove, make louder/quieter or take again: 'all the balls'; "
               "and undo (the last turn)")
 # Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope").
-_EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|regenerate|re-?roll|another|shift|turn\s+(?:up|down)|"
+_EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|have|let|redo|regenerate|re-?roll|another|shift|turn|"
+                         r"change|mute|"
                          r"get\s+rid\s+of|take\s+out|"
                          r"give me another|again|one more time|(?:please\s+)?try(?:\s+it)?\s+again)\b", re.I)
 

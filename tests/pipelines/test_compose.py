@@ -688,6 +688,26 @@ def test_a_rhythm_the_plan_gives_is_kept_even_when_takes_are_longer(tmp_path):
     assert np.all(np.abs(gaps - 0.15) < 0.15 * FILL_JITTER + 0.02), gaps
 
 
+class RingingBackbone(BedBackbone):
+    """A model whose every take rings for 3 s, then is silent (as a clock's tick came out)."""
+
+    def generate(self, captions, duration_s, **kw):
+        import torch
+
+        clip = np.zeros(round(duration_s * 16_000), np.float32)
+        clip[:3 * 16_000] = np.random.default_rng(kw["seed"]).standard_normal(3 * 16_000) * 0.1
+        return torch.from_numpy(clip)[None]
+
+
+def test_a_rhythm_the_plan_gives_keeps_its_last_beat(tmp_path):
+    from foley.pipelines.plan import Plan
+
+    plan = Plan(10.0, (Event("a clock ticks", 0.0, 10.0, fill=True, period_s=1.0),))  # 0, 1, ..., 9 s
+    told = []
+    render(plan, RingingBackbone(), EventCache(tmp_path, "tick"), FAST, progress=lambda e, n: told.append(n))
+    assert told == [10]  # the beat at 9 s starts inside the span, though its 3 s ring does not fit
+
+
 def test_stroke_period_reads_the_first_rhythm_word():
     from foley.pipelines.planners import stroke_period_s
 

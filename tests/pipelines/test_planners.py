@@ -69,9 +69,13 @@ def test_rules_edits():
     assert ("thunder", 9.0, 10) in spans(p.plan("move the thunder to 9 s", 10, base))
     with pytest.raises(PlanError, match="does not understand 'redo'"):  # "redo" alone could mean undo an undo
         p.plan("redo", 10, base)
-    for edit in ("make the dog louder", "try again", "another take"):  # not a bed whose one sound is the edit
+    for edit in ("make the dog louder", "try again", "another take", "mute the rain", "turn the rain up",
+                 "change the rain to wind", "make the rain start at 2 s"):  # not a bed whose one sound is the edit
         with pytest.raises(PlanError, match="is an edit, and there is no bed to edit yet"):
             p.plan(edit, 10)
+    for sound in ("turn the page", "a car turns the corner", "let the dog bark"):  # verbs of edits, but sounds
+        assert [c for c, _, _ in spans(p.plan(sound, 10))] == [sound]
+    assert ("thunder", 2.0, 5.334) in spans(p.plan("make the thunder start at 2 s", 10, base))  # its length kept
     with pytest.raises(PlanError, match="does not understand"):
         p.plan("sing me a song", 10, base)
 
@@ -247,6 +251,11 @@ def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
             p.plan(unread, 10)
     assert spans(p.plan("a 2 second beep", 10)) == [("a 2 second beep", 0.0, 10.0)]  # a number that is no time
     assert spans(p.plan("a dog barks starting at 3 s", 10)) == [("a dog barks", 3.0, 5.0)]
+    for at in ("a door slams @ 2s", "a door slams @2 s", "a door slams at t=2s", "a door slams t = 2 s"):
+        assert spans(p.plan(at, 10)) == [("a door slams", 2.0, 4.0)], at
+    # a background placed at a time keeps playing to the end, as an untimed one does
+    assert spans(p.plan("a door slams, then rain at 4 s", 10)) == [("a door slams", 0.0, 4.0), ("rain", 4.0, 10.0)]
+    assert spans(p.plan("rain at 2 s for 3 s", 10)) == [("rain", 2.0, 5.0)]
     for short in ("a dog barks for 10 ms", "a dog barks from 2 to 2.01 s"):
         with pytest.raises(PlanError, match=r"'a dog barks' is given too short a length \(.*; a sound lasts at least 0.05 s\)"):
             p.plan(short, 10)
