@@ -353,6 +353,9 @@ _SOME = re.compile("|".join(rf"\b{k}\b" for k in _SOME_TIMES), re.I)
 # "five seconds", "at two, five and eight seconds"
 _NUMBER_WORDS = re.compile(rf"\b(?:{_NUMBER})(?:(?:\s*,\s*|,?\s+and\s+)(?:{_NUMBER}))*"
                            rf"(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|mins?|minutes?)\b)", re.I)
+# "at 2 seconds in, a door slams", "3 s into the clip, ...": a time from the bed's start said first
+_INTO = re.compile(r"\b(?:at\s+)?(?P<n>\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)\s+in(?:to\s+(?:it|the\s+(?:clip|bed|video|scene"
+                   r"|sound|track)))?(?=\s*[,;:]|\s+(?:a|an|the)\b)", re.I)
 _AT_SIGN = re.compile(r"(?:\s*@\s*|\s+(?:at\s+)?t\s*=\s*)(?=\d)", re.I)  # "a door slams @ 2s", "... at t=2s"
 _ABOUT = re.compile(r"\b(?:(?P<p>at|to|by|from|until|till)\s+)?(?:about|around|approximately|roughly)\s+(?=\d)", re.I)
 _DASHED = re.compile(rf"(?<![\w.])(?P<a>{_DECIMAL})\s*[-\u2013]\s*(?P<b>{_DECIMAL})\s*(?P<u>{_UNIT_S})\b", re.I)  # "2-6 s"
@@ -372,8 +375,8 @@ _SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s
 
 def in_seconds(text: str) -> str:
     """``text`` with its times in milliseconds, minutes or m:ss written in seconds, and said as
-    the rules planner reads them: "at the 3 second mark", "after 3 s", "around 3 s", "@ 3 s" and
-    "t=3 s" as "at 3 s", "five seconds" as "5 seconds", "2-6 s" as "from 2 to 6 s", "a 2 s pause" as "a pause
+    the rules planner reads them: "at the 3 second mark", "after 3 s", "around 3 s", "@ 3 s",
+    "t=3 s" and "3 s in, ..." as "at 3 s", "five seconds" as "5 seconds", "2-6 s" as "from 2 to 6 s", "a 2 s pause" as "a pause
     for 2 s", "a couple of times" as "twice", "a few times" as "three times"; and its lines as
     parts one after another."""
     def unit(m: re.Match) -> str:
@@ -389,6 +392,7 @@ def in_seconds(text: str) -> str:
     text = re.sub(r"(?<![\w.])\.(?=\d)", "0.", _NUMBER_WORDS.sub(digits, text))  # ".5 s" -> "0.5 s"
     text = _PAUSE.sub(r"\g<a>\g<what> for \g<n> s", _DASHED.sub(r"from \g<a> to \g<b> \g<u>", text))
     text = _ABOUT.sub(lambda m: f"{m['p'] or 'at'} ", _AT_SIGN.sub(" at ", text))
+    text = _INTO.sub(r"at \g<n> s", text)
     text = _STARTS_STOPS.sub(r" from \g<a> to \g<b> s", text)  # "rain starts at 0 s and stops at 6 s"
     text = _IN_UNIT.sub(unit, text)
     text = _CLOCK.sub(lambda m: (m["p"] or "") + _seconds_text(60 * int(m["m"]) + float(m["s"])), text)
@@ -507,10 +511,31 @@ _LEAD_TIME = re.compile(rf"^(?P<t>(?:at|from|between)\s+\d[^,]*?\s*(?:s|secs?|se
                         rf"(?:s|secs?|seconds?))?|twice|thrice|(?:{_MANY}|\d+)\s+times),?\s+(?P<c>[a-z].*)$", re.I)
 
 
+# Verbs of sounds (a thing's third person): a part that begins with one and names nothing before it
+# does what the sound before names ("a door creaks open, then slams": the door slams). A list, not a
+# pattern: "then footsteps" or "then cats meow" name their own sound.
+_SOUND_VERBS = set("""barks bangs beeps bellows blares bleats booms bounces breaks buzzes chimes chirps clanks clangs
+clatters claps clicks closes coughs cracks crashes creaks cries crunches drips drops echoes explodes falls fires growls
+grunts gurgles hisses honks howls hums jingles knocks laughs meows moos neighs opens oinks pops purrs quacks rattles revs
+rings roars rumbles rustles screams screeches shatters shrieks shuts sighs sings sizzles slams snaps sneezes snores
+splashes sputters squeaks squeals squawks stomps swishes taps thuds thumps ticks toots tweets whimpers whines whirs
+whistles whooshes yelps yells""".split())
+
+
+def _subject(caption: str) -> str | None:
+    """The thing a caption's sound is of: its words before its first verb ("a door" of "a door
+    creaks open"), or None when it has no verb after a word of its own ("rain", "thunder")."""
+    words = caption.split()
+    k = next((k for k, w in enumerate(words) if k and w.lower() not in _DETERMINERS
+              and (w.lower() in _SOUND_VERBS or _VERB.fullmatch(w)) and words[k - 1].lower() not in _DETERMINERS), None)
+    return " ".join(words[:k]) if k else None
+
+
 def _named(text: str, last: str | None) -> tuple[str, str | None]:
     """``text`` with its simultaneous parts that name no sound (``_BARE``: "a horse neighs at 3 s
     and again at 6 s", "a door slams at 2 s, then twice at 6 s", "a bell at 2 s, at 5 s and at
-    8 s") given the sound of the part before them, ``last``; and the sound its last part names."""
+    8 s") given the sound of the part before them, ``last``, and those that begin with a sound's
+    verb given its thing ("a door creaks open, then slams"); and the sound its last part names."""
     members, named = _together(text), []
     lead = _LEAD_TIME.match(_clean(members[0]))
     # "at 3 s, X and Y": both at 3 s (a background, rain, keeps its slot), "from 2 to 6 s, X and Y" both then
@@ -519,6 +544,9 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
         member = _LEAD_TIME.sub(r"\g<c> \g<t>", _clean(member))  # "at 3 s a dog barks", "twice a dog barks"
         if scope and not _TIME_TAIL.search(member) and not (scope[:2].lower() == "at" and is_background(member)):
             member = f"{member} {scope}"
+        thing = _subject(last) if last else None
+        if thing and member.split() and member.split()[0].lower() in _SOUND_VERBS:  # "..., then slams at 2 s"
+            member = f"{thing} {member}"
         more = _MORE.match(member)  # "two more": the sound before, that many times
         member = f"{last} {more['n']} times{more['t']}" if more and last else member
         bare = _BARE.match(member) if member else None

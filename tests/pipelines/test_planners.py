@@ -229,6 +229,19 @@ def test_planner_specs(monkeypatch):
         get_planner("hf:/nonexistent/model-dir")
 
 
+def test_a_part_that_begins_with_a_verb_is_of_the_thing_before_it():
+    p = RulesPlanner()
+    assert spans(p.plan("a door creaks open, then slams at 2.5 s", 10)) == [
+        ("a door creaks open", 0.0, 2.5), ("a door slams", 2.5, 4.5)]
+    assert spans(p.plan("the old door creaks, then slams shut", 10)) == [
+        ("the old door creaks", 0.0, 5.0), ("the old door slams shut", 5.0, 10.0)]
+    assert [c for c, _, _ in spans(p.plan("a crowd cheers, then claps", 10))] == ["a crowd cheers", "a crowd claps"]
+    # a part that names its own sound, or a sound before it without a verb, is as it is said
+    assert [c for c, _, _ in spans(p.plan("a dog barks, then cats meow", 10))] == ["a dog barks", "cats meow"]
+    assert [c for c, _, _ in spans(p.plan("a dog barks, then footsteps", 10))] == ["a dog barks", "footsteps"]
+    assert [c for c, _, _ in spans(p.plan("rain, then thunder, then a dog barks", 10))] == ["rain", "thunder", "a dog barks"]
+
+
 def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
     p = RulesPlanner()
     assert spans(p.plan("rain from 2 to 6 s", 10)) == [("rain", 2.0, 6.0)]  # its end is kept, not stretched
@@ -251,7 +264,8 @@ def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
             p.plan(unread, 10)
     assert spans(p.plan("a 2 second beep", 10)) == [("a 2 second beep", 0.0, 10.0)]  # a number that is no time
     assert spans(p.plan("a dog barks starting at 3 s", 10)) == [("a dog barks", 3.0, 5.0)]
-    for at in ("a door slams @ 2s", "a door slams @2 s", "a door slams at t=2s", "a door slams t = 2 s"):
+    for at in ("a door slams @ 2s", "a door slams @2 s", "a door slams at t=2s", "a door slams t = 2 s",
+               "at 2 seconds in, a door slams", "2 s into the clip, a door slams"):
         assert spans(p.plan(at, 10)) == [("a door slams", 2.0, 4.0)], at
     # a background placed at a time keeps playing to the end, as an untimed one does
     assert spans(p.plan("a door slams, then rain at 4 s", 10)) == [("a door slams", 0.0, 4.0), ("rain", 4.0, 10.0)]
