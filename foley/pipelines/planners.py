@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import json
+import math
 import os
 import random
 import re
@@ -902,6 +903,8 @@ _NUM = rf"(-?{_DECIMAL})"
 _UNIT = rf"\s*{_UNIT_S}"
 _BY_S = rf"(?:\s+by\s+{_NUM}(?:{_UNIT})?)?"
 _TARGET = r"(?P<a>.+?)(?<!\sat)(?<!\saround)"  # "the ball at 6 s 2 s later": the time stays with the ball
+_GAIN_UNIT = r"(?:db|%|\s*percent)"  # a gain in dB, or a change of the amplitude in per cent
+_PERCENT = re.compile(r"\d\s*(?:%|percent)", re.I)
 _EDITS = [
     ("retake_all", re.compile(r"^(?:(?:please\s+)?(?:try(?:\s+it)?\s+again|again|one more time|(?:give me\s+)?another"
                               r"(?:\s+(?:take|version|one))?|regenerate|re-?roll|(?:redo|regenerate|re-?roll)\s+(?:it|all|"
@@ -918,10 +921,10 @@ _EDITS = [
     ("shift", re.compile(rf"^(?:make|move|shift)\s+{_TARGET}\s+(?:by\s+)?(?:{_NUM}{_UNIT}\s+)?(?P<dir>later|earlier|sooner)"
                          rf"{_BY_S}$", re.I)),
     ("length", re.compile(rf"^make\s+{_TARGET}\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>longer|shorter){_BY_S}$", re.I)),
-    ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}\s*db\s+)?(?P<dir>louder|quieter|softer)"
-                        rf"(?:\s+by\s+{_NUM}\s*(?:db)?)?$", re.I)),
-    ("gain", re.compile(rf"^turn\s+(?P<dir>up|down)\s+(?P<a>.+?)(?:\s+(?:by\s+)?{_NUM}\s*db)?$", re.I)),  # "turn down X"
-    ("gain", re.compile(rf"^turn\s+(?P<a>.+?)\s+(?P<dir>up|down)(?:\s+(?:by\s+)?{_NUM}\s*db)?$", re.I)),
+    ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}\s*{_GAIN_UNIT}\s+)?(?P<dir>louder|quieter|softer)"
+                        rf"(?:\s+by\s+{_NUM}\s*{_GAIN_UNIT}?)?$", re.I)),
+    ("gain", re.compile(rf"^turn\s+(?P<dir>up|down)\s+(?P<a>.+?)(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT})?$", re.I)),  # "turn down X"
+    ("gain", re.compile(rf"^turn\s+(?P<a>.+?)\s+(?P<dir>up|down)(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT})?$", re.I)),
     ("tempo", re.compile(rf"^make\s+{_TARGET}\s+(?P<dir>faster|slower)$", re.I)),
     ("last", re.compile(rf"^make\s+{_TARGET}\s+last\s+(?:for\s+)?{_NUM}(?:{_UNIT})?$", re.I)),  # a length, not a change of it
     ("rhythm", re.compile(rf"^(?:make\s+|repeat\s+)?{_TARGET}\s+(?:repeat\s+)?every\s+(?:{_NUM}(?:{_UNIT})?"
@@ -936,7 +939,7 @@ _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y,
               "remove X, add X [at T s [for N s] | from A to B s], "
               "move X to T s (or: make X start at T s), "
               "make X later/earlier [by N s], make X longer/shorter [by N s], make X last N s, "
-              "make X louder/quieter [by N dB] (or: turn X up/down), "
+              "make X louder/quieter [by N dB or N%] (or: turn X up/down), "
               "X every N s, make X faster/slower (a repeated sound); "
               "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball', "
               "or all of them to remove, make louder/quieter or take again: 'all the balls'; "
@@ -1141,7 +1144,14 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                         raise PlanError(f"{e['caption']!r} already lasts to the end of the {d:g} s timeline")
                     e.update(end_time=min(d, e["end_time"] + step))
                 else:
-                    step = (nums[0] if nums else 6.0) * (1 if m["dir"].lower() in ("louder", "up") else -1)
+                    louder = m["dir"].lower() in ("louder", "up")
+                    if nums and _PERCENT.search(m[0]):  # "50% quieter": the amplitude times 0.5
+                        if not louder and nums[0] >= 100:
+                            raise PlanError(f"{instruction.strip()!r}: {nums[0]:g}% quieter leaves no sound "
+                                            f"(remove {m['a']} instead)")
+                        step = round(20 * math.log10(1 + (nums[0] if louder else -nums[0]) / 100), 1)
+                    else:
+                        step = (nums[0] if nums else 6.0) * (1 if louder else -1)
                     gain = e["gain_db"] + step
                     if not GAIN_RANGE_DB[0] <= gain <= GAIN_RANGE_DB[1]:
                         raise PlanError(f"{e['caption']!r} is at {e['gain_db']:+g} dB; {step:+g} dB would put it at "

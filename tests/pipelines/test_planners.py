@@ -41,6 +41,12 @@ def test_rules_edits():
     assert spans(cat)[2] == ("a cat meowing", 6.667, 10) and cat.events[2].seed is None and cat.events[0].seed == 0
     assert [e.caption for e in p.plan("remove the rain", 10, base).events] == ["thunder", "a dog barks"]
     assert p.plan("make the thunder quieter by 3 dB", 10, base).events[1].gain_db == -3
+    # a per cent is of the amplitude: 50% quieter is half of it (-6 dB), 90% quieter a tenth (-20 dB)
+    for said, gain in (("make the thunder 50% quieter", -6.0), ("make the thunder quieter by 90%", -20.0),
+                       ("make the thunder 50 percent louder", 3.5), ("turn the thunder down 50%", -6.0)):
+        assert p.plan(said, 10, base).events[1].gain_db == gain, said
+    with pytest.raises(PlanError, match="100% quieter leaves no sound"):
+        p.plan("make the thunder 100% quieter", 10, base)
     for retake in ("another take of the thunder", "try the thunder again", "regenerate thunder", "reroll the thunder"):
         again = p.plan(retake, 10, base)  # the same event from the next seed; the others untouched
         assert spans(again) == spans(base) and [e.seed for e in again.events] == [0, 2, 2], retake
