@@ -211,7 +211,8 @@ def validate(raw_events, duration_s: float, max_simultaneous: int = 3, reach_end
         events[last] = replace(events[last], end_s=round(duration_s, 3))  # one event must reach the end
     events.sort(key=lambda e: (e.start_s, e.end_s))  # the order a saved plan is read back in
     if (peak := _max_overlap(events)) > max_simultaneous:
-        raise PlanError(f"{peak} sounds play at once; at most {max_simultaneous} may overlap")
+        raise PlanError(f"{peak} sounds play at once; at most {max_simultaneous} may overlap (a plan in JSON "
+                        f"may allow more: \"max_simultaneous\")")
     return Plan(round(duration_s, 3), tuple(events), max_simultaneous)
 
 
@@ -222,7 +223,8 @@ _CALL = re.compile(r"[\w.]*generate\s*\(", re.I)
 
 
 def _json_events(text: str):
-    """The events list of the first JSON value in ``text`` that holds one, else None."""
+    """(events, duration or None, max_simultaneous or None) of the first JSON value in ``text``
+    that holds an events list, else None."""
     decoder = json.JSONDecoder()
     for start in (m.start() for m in re.finditer(r"[\[{]", text)):
         try:
@@ -232,11 +234,11 @@ def _json_events(text: str):
         if isinstance(value, dict):
             for key in ("events", "plan", "calls"):
                 if isinstance(value.get(key), list):
-                    return value[key], value.get("duration_s", value.get("duration"))
+                    return value[key], value.get("duration_s", value.get("duration")), value.get("max_simultaneous")
             if any(k in value for k in ("caption", "text", "prompt", "description")):
-                return [value], None
+                return [value], None, None
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            return value, None
+            return value, None, None
     return None
 
 
@@ -333,8 +335,8 @@ def is_plan_text(text: str) -> bool:
 def pasted_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3) -> Plan:
     """A plan a user gave as text (JSON as ``--plan-only`` prints it, or generate(...) calls):
     as :func:`parse_plan`, but JSON must be whole (a truncated paste is refused, not read in
-    part) and the times are kept as given. JSON in a ``` fence, or after words ("Here is the
-    plan: {...}"), is read from the fence or from where it begins."""
+    part) and the times are kept as given. JSON in a ``` fence, or between words ("Here is the
+    plan: {...} thanks"), is read from the fence or from where it begins to where it ends."""
     fence = _FENCE.search(text)
     if fence:
         text = fence.group(1)
@@ -348,7 +350,10 @@ def pasted_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3) 
                         "a plan is generate(...) calls only")
     if text.lstrip().startswith(("{", "[")):
         try:
-            value = json.loads(text)
+            value, end = json.JSONDecoder().raw_decode(text.lstrip())
+            if re.search(r"[\[{]", text.lstrip()[end:]):  # words after the plan are read past, not more of it
+                value = json.loads(text)  # says where
+            text = text.lstrip()[:end]
         except json.JSONDecodeError as e:
             raise PlanError(f"the plan is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
         except RecursionError:
@@ -370,9 +375,13 @@ def parse_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3, r
     for body in bodies:
         found = _json_events(body)
         if found is not None:
-            events, duration = found
-            return validate(events, _number(duration, "duration") if duration is not None else duration_s, max_simultaneous,
-                            reach_end)
+            events, duration, limit = found
+            if limit is not None:  # a plan's own limit ("max_simultaneous", as --plan-only prints it)
+                limit = _number(limit, "max_simultaneous")
+                if limit != int(limit) or not 1 <= limit <= MAX_EVENTS:
+                    raise PlanError(f"max_simultaneous must be a whole number from 1 to {MAX_EVENTS}, got {limit:g}")
+            return validate(events, _number(duration, "duration") if duration is not None else duration_s,
+                            int(limit) if limit is not None else max_simultaneous, reach_end)
         calls = _call_events(body)
         if calls is not None:
             return validate(calls, duration_s, max_simultaneous, reach_end)

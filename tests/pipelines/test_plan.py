@@ -73,6 +73,21 @@ def test_a_pasted_plan_must_be_whole_json():
     assert pasted_plan(whole).duration_s == 6 and spans(pasted_plan(whole)) == [("rain", 0, 2)]  # times kept as given
     with pytest.raises(PlanError, match=r"the plan is not valid JSON \(.* at line 1, column \d+\)"):
         pasted_plan(whole[:-2])  # cut short: the events would be read, the duration lost
+    assert spans(pasted_plan(f"here is the plan: {whole} thanks")) == [("rain", 0, 2)]  # words around it
+    with pytest.raises(PlanError, match=r"the plan is not valid JSON \(Extra data"):
+        pasted_plan(f"{whole} {whole}")  # two plans: which one?
+
+
+def test_a_plan_in_json_may_allow_more_sounds_at_once():
+    four = [{"caption": c, "start_time": 0, "end_time": 10} for c in "abcd"]
+    with pytest.raises(PlanError, match=r"4 sounds play at once; at most 3 may overlap \(a plan in JSON may allow "
+                                        r"more: \"max_simultaneous\"\)"):
+        pasted_plan(json.dumps({"duration_s": 10, "events": four}))
+    plan = pasted_plan(json.dumps({"duration_s": 10, "max_simultaneous": 4, "events": four}))
+    assert plan.max_simultaneous == 4 and pasted_plan(plan.to_json()) == plan  # as --plan-only prints it
+    for bad in (0, 2.5, 33, "many"):
+        with pytest.raises(PlanError, match="max_simultaneous must be"):
+            pasted_plan(json.dumps({"duration_s": 10, "max_simultaneous": bad, "events": four}))
 
 
 def test_a_pasted_call_that_is_no_generate_call_is_refused_not_dropped(tmp_path):
