@@ -577,7 +577,10 @@ class Session:
         if not path.exists():
             return cls(path, duration_s, [])
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            if not text.strip():
+                raise ValueError("the file is empty")
+            data = json.loads(text)
             if not isinstance(data, dict):
                 raise ValueError(f"a JSON {type(data).__name__}, not an object")
             if data.get("version") != SESSION_VERSION:

@@ -141,6 +141,8 @@ def _event(raw, i: int, duration_s: float) -> Event | None:
         raise PlanError(f"event {i + 1} must be an object with a caption, a start and an end")
     keys = {str(k).lower(): v for k, v in raw.items()}
     caption = next((keys[k] for k in ("caption", "text", "prompt", "description", "sound") if k in keys), None)
+    if caption is not None and not isinstance(caption, str):
+        raise PlanError(f"event {i + 1}'s caption must be text, got {caption!r}"[:200])
     if not isinstance(caption, str) or not caption.strip():
         raise PlanError(f"event {i + 1} has no caption")
     caption = " ".join(caption.split())

@@ -158,6 +158,9 @@ def test_session_round_trip_and_bad_file(tmp_path):
     (tmp_path / "junk.json").write_text("{oops")
     with pytest.raises(FoleyError, match="not a foley compose session"):
         Session.open(tmp_path / "junk.json", 10)
+    (tmp_path / "empty.json").touch()
+    with pytest.raises(FoleyError, match=r"empty.json: not a foley compose session \(the file is empty\)"):
+        Session.open(tmp_path / "empty.json", 10)
 
 
 def test_cli_compose_turns(backbone, tmp_path):

@@ -55,6 +55,7 @@ def test_repairs_with_clear_intent():
     ("make it loud", "no plan found"),
     ('{"events": []}', "no events"),
     ('[{"caption": "", "start": 0, "end": 3}]', "has no caption"),
+    ('[{"caption": 5, "start": 0, "end": 3}]', "event 1's caption must be text, got 5"),
     ('[{"caption": "x", "start": "soon", "end": 3}]', "start must be a number"),
     ('[{"caption": "x", "start": 20, "end": 30}]', "no event lies inside"),
     ('[{"caption": "a"}, {"caption": "b"}, {"caption": "c"}, {"caption": "d"}]', "4 sounds play at once"),
