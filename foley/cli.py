@@ -404,7 +404,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
         timeline_image,
     )
     from .pipelines.plan import fill_said, plan_changes
-    from .pipelines.planners import check_not_an_edit, get_planner, is_undo
+    from .pipelines.planners import check_not_an_edit, get_planner, is_undo, says_silence
 
     continuing = bool(args.session) and Path(args.session).exists()
     duration_s = BED_SECONDS if args.duration is None else args.duration
@@ -446,7 +446,8 @@ def _compose_turn(args: argparse.Namespace) -> int:
     if previous is None and args.duration is not None and plan.duration_s != args.duration:
         print(f"note: the plan gives its own length, {plan.duration_s:g} s; --duration {args.duration:g} is not "
               "used", file=sys.stderr)
-    if previous is None and args.duration is None and plan.duration_s == duration_s and plan.duration_s - last_end >= 1.0:
+    if (previous is None and args.duration is None and plan.duration_s == duration_s and plan.duration_s - last_end >= 1.0
+            and not says_silence(args.text)):  # a silence asked for is no tail to trim
         print(f"note: the sounds end at {last_end:g} s and the bed is {plan.duration_s:g} s (the default); "
               f"--duration {last_end:g} makes it as long as they are", file=sys.stderr)
     if args.plan_only:  # the JSON alone on stdout, for a program to read

@@ -956,6 +956,13 @@ _UNDO = re.compile(r"^(?:please\s+)?(?:(?:undo|revert)(?:\s+(?:that|it|(?:the\s+
 _UNDO_PART = re.compile(r"^(?:please\s+)?(?:undo|revert)\s+(?P<a>.+)$", re.I)  # "undo the rain"
 
 
+def says_silence(text: str) -> bool:
+    """``text`` asks for a silence or for its sounds to stop ("rain, then it stops", "a door slams,
+    then silence for 2 s"): a bed whose end is silent on purpose."""
+    return any(_STOPS.match(part) or _SILENCE.match(part) for piece, _ in _pieces(in_seconds(text))
+               for c in _together(piece) if (part := _clean(_TIMED_TAIL.sub("", _clean(c)))))
+
+
 def is_undo(text: str) -> bool:
     """``text`` asks to undo the last turn of a session ("undo", "undo that", "go back", "revert
     the last change"): the bed goes back to the plan before it, whatever the planner."""

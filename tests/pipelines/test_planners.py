@@ -929,3 +929,12 @@ def test_the_readings_hold_when_combined():
     assert placed("a 2 s pause, then a gunshot") == placed("after a two-second pause, a gunshot") == [("a gunshot", 2, 10)]
     assert placed("- rain\n- thunder at 5 s\n- a dog barks at 8 s") == [("a dog barks", 8, 10), ("rain", 0, 10),
                                                                          ("thunder", 5, 7)]
+
+
+def test_a_silence_asked_for_is_told_from_a_bed_of_sounds():
+    from foley.pipelines.planners import says_silence
+
+    for silent in ("rain, then it stops", "a door slams, then silence for 2 s", "thunder, then the rain stops"):
+        assert says_silence(silent), silent
+    for sounding in ("a door slams, then a dog barks", "a car engine stops", "rain while wind blows"):
+        assert not says_silence(sounding), sounding
