@@ -104,23 +104,28 @@ def _rotation(container: av.container.InputContainer, stream: av.video.stream.Vi
     return 0
 
 
-# MPEG transport and program streams: broadcast and camcorder formats whose picture keeps one rate, so a
-# gap in its timestamps is a loss (their demuxers drop damaged packets, and the decoder never sees them).
-_CONSTANT_RATE_FORMATS = {"mpegts", "mpeg"}
+# MPEG transport and program streams: broadcast and camcorder formats whose demuxers drop damaged
+# packets, so a loss never reaches the decoder: it shows only as a gap in the picture's timestamps.
+_DROPPING_FORMATS = {"mpegts", "mpeg"}
+# A gap counts as a hole from this many frame intervals and this long on: a 3:2 pulldown's 1.5 intervals,
+# a variable rate's dropped duplicates and pictures that share a timestamp are no holes.
+_HOLE_INTERVALS, _HOLE_S = 4.0, 0.25
 
 
-def _check_no_lost_frames(path: Path, times: np.ndarray, max_lost: int) -> None:
-    """Raise MediaError when more than ``max_lost`` frames are missing from the gaps of
-    ``times`` (sorted presentation times, s) at the stream's typical frame interval."""
+def _check_no_holes(path: Path, times: np.ndarray, max_share: float = 0.05) -> None:
+    """Raise MediaError when the holes in ``times`` (sorted presentation times, s) add up to
+    more than ``max_share`` of the picture's length."""
     gaps = np.diff(times)
-    if not len(gaps):
+    steps = gaps[gaps > 0]
+    if not len(steps):
         return
-    interval = float(np.median(gaps))
-    lost = np.maximum(np.round(gaps / interval) - 1, 0)  # frames missing in each gap
-    if lost.sum() > max_lost:
+    interval = float(np.median(steps))
+    holes = gaps > max(_HOLE_INTERVALS * interval, _HOLE_S)
+    missing = float((gaps[holes] - interval).sum())
+    if missing > max_share * (times[-1] + interval):
         k = int(np.argmax(gaps))
-        raise MediaError(f"{path}: corrupt video: {int(lost.sum())} of its {len(times) + int(lost.sum())} frames "
-                         f"are lost (the longest gap {gaps[k]:.2f} s, at {times[k]:.2f} s)")
+        raise MediaError(f"{path}: corrupt video: its picture has gaps of {missing:.2f} s in all (the longest "
+                         f"{gaps[k]:.2f} s, at {times[k]:.2f} s): frames lost, or timestamps that jump")
 
 
 def _frame_times(path: Path) -> _Timing:
@@ -158,8 +163,8 @@ def _frame_times(path: Path) -> _Timing:
             last_duration = float(np.median(gaps)) if len(gaps) else 1.0 / float(stream.average_rate or 25)
         end = times[-1] + last_duration
         start = times[0]
-        if container.format.name in _CONSTANT_RATE_FORMATS:
-            _check_no_lost_frames(path, times - start, max(2, len(times) // 20))
+        if container.format.name in _DROPPING_FORMATS:
+            _check_no_holes(path, times - start)
         declared = float(stream.duration * stream.time_base) if stream.duration else None
         if declared is not None and end - start < declared - max(0.5, 2 * last_duration):
             raise MediaError(f"{path}: truncated: frames stop at {end - start:.2f} s of the "
