@@ -337,8 +337,8 @@ def is_plan_text(text: str) -> bool:
 def pasted_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3) -> Plan:
     """A plan a user gave as text (JSON as ``--plan-only`` prints it, or generate(...) calls):
     as :func:`parse_plan`, but JSON must be whole (a truncated paste is refused, not read in
-    part) and the times are kept as given. JSON in a ``` fence, or between words ("Here is the
-    plan: {...} thanks"), is read from the fence or from where it begins to where it ends."""
+    part) and the times are kept as given. JSON in a ``` fence, or after words ("Here is the
+    plan: {...}"), is read from the fence or from where it begins; words after it are refused."""
     fence = _FENCE.search(text)
     if fence:
         text = fence.group(1)
@@ -353,9 +353,11 @@ def pasted_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3) 
     if text.lstrip().startswith(("{", "[")):
         try:
             value, end = json.JSONDecoder().raw_decode(text.lstrip())
-            if re.search(r"[\[{]", text.lstrip()[end:]):  # words after the plan are read past, not more of it
-                value = json.loads(text)  # says where
-            text = text.lstrip()[:end]
+            if rest := text.lstrip()[end:].strip():  # more of the plan, said in words? it would be left out
+                if re.search(r"[\[{]", rest):
+                    value = json.loads(text)  # more JSON: says where
+                raise PlanError(f"the plan is followed by words ({rest[:40]!r}) that it would leave out; give the "
+                                "plan alone (words before it are read past)")
         except json.JSONDecodeError as e:
             raise PlanError(f"the plan is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
         except RecursionError:

@@ -355,7 +355,7 @@ _SOME = re.compile("|".join(rf"\b{k}\b" for k in _SOME_TIMES), re.I)
 _NUMBER_WORDS = re.compile(rf"\b(?:{_NUMBER})(?:(?:\s*,\s*|,?\s+and\s+)(?:{_NUMBER}))*"
                            rf"(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|mins?|minutes?)\b)", re.I)
 # "at 2 seconds in, a door slams", "3 s into the clip, ...": a time from the bed's start said first
-_INTO = re.compile(r"\b(?:at\s+)?(?P<n>\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)\s+in(?:to\s+(?:it|the\s+(?:clip|bed|video|scene"
+_INTO = re.compile(r"(?:^|(?<=[,;:]\s)|(?<=\bthen\s))(?:at\s+)?(?P<n>\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)\s+in(?:to\s+(?:it|the\s+(?:clip|bed|video|scene"
                    r"|sound|track)))?(?=\s*[,;:]|\s+(?:a|an|the)\b)", re.I)
 _AT_SIGN = re.compile(r"(?:\s*@\s*|\s+(?:at\s+)?t\s*=\s*)(?=\d)", re.I)  # "a door slams @ 2s", "... at t=2s"
 _ABOUT = re.compile(r"\b(?:(?P<p>at|to|by|from|until|till)\s+)?(?:about|around|approximately|roughly)\s+(?=\d)", re.I)
@@ -515,10 +515,12 @@ _LEAD_TIME = re.compile(rf"^(?P<t>(?:at|from|between)\s+\d[^,]*?\s*(?:s|secs?|se
 # Verbs of sounds (a thing's third person): a part that begins with one and names nothing before it
 # does what the sound before names ("a door creaks open, then slams": the door slams). A list, not a
 # pattern: "then footsteps" or "then cats meow" name their own sound.
-_SOUND_VERBS = set("""barks bangs beeps bellows blares bleats booms bounces breaks buzzes chimes chirps clanks clangs
-clatters claps clicks closes coughs cracks crashes creaks cries crunches drips drops echoes explodes falls fires growls
-grunts gurgles hisses honks howls hums jingles knocks laughs meows moos neighs opens oinks pops purrs quacks rattles revs
-rings roars rumbles rustles screams screeches shatters shrieks shuts sighs sings sizzles slams snaps sneezes snores
+_SOUND_VERBS = set("""arrives barks bangs beeps bellows blares bleats booms bounces breaks buzzes chimes chirps clanks
+clangs clashes clatters claps clicks closes coughs cracks crashes creaks cries crunches departs drips drives drops echoes
+explodes falls fires flies growls
+grunts gurgles hisses honks howls hums jingles knocks lands laughs meows moos neighs opens oinks pops purrs quacks rattles
+revs rings roars rolls rumbles runs rustles screams screeches shatters shrieks shuts sighs sings sizzles slams snaps
+sneezes snores
 splashes sputters squeaks squeals squawks stomps swishes taps thuds thumps ticks toots tweets whimpers whines whirs
 whistles whooshes yelps yells""".split())
 
@@ -545,8 +547,9 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
         member = _LEAD_TIME.sub(r"\g<c> \g<t>", _clean(member))  # "at 3 s a dog barks", "twice a dog barks"
         if scope and not _TIME_TAIL.search(member) and not (scope[:2].lower() == "at" and is_background(member)):
             member = f"{member} {scope}"
-        thing = _subject(last) if last else None
-        if thing and member.split() and member.split()[0].lower() in _SOUND_VERBS:  # "..., then slams at 2 s"
+        thing, words = (_subject(last) if last else None), member.lower().split()
+        # "..., then slams at 2 s"; not "..., then claps of thunder" (a plural noun)
+        if thing and words and words[0] in _SOUND_VERBS and (len(words) < 2 or words[1] not in ("of", "from")):
             member = f"{thing} {member}"
         more = _MORE.match(member)  # "two more": the sound before, that many times
         member = f"{last} {more['n']} times{more['t']}" if more and last else member
@@ -944,9 +947,11 @@ _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y,
               "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball', "
               "or all of them to remove, make louder/quieter or take again: 'all the balls'; "
               "and undo (the last turn)")
-# Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope").
-_EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|have|let|redo|regenerate|re-?roll|another|shift|turn|"
-                         r"change|mute|"
+# Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope"; "change
+# falls", "mute swans honk", "turn signals click": these begin an edit only before "the", "that", ...).
+_EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|regenerate|re-?roll|another|shift|"
+                         r"(?:turn|change|mute|have|let)\s+(?:the|that|this|these|those|all|every|it|them)\b|"
+                         r"turn\s+(?:up|down)|"
                          r"get\s+rid\s+of|take\s+out|"
                          r"give me another|again|one more time|(?:please\s+)?try(?:\s+it)?\s+again)\b", re.I)
 

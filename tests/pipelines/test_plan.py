@@ -74,7 +74,9 @@ def test_a_pasted_plan_must_be_whole_json():
     assert pasted_plan(whole).duration_s == 6 and spans(pasted_plan(whole)) == [("rain", 0, 2)]  # times kept as given
     with pytest.raises(PlanError, match=r"the plan is not valid JSON \(.* at line 1, column \d+\)"):
         pasted_plan(whole[:-2])  # cut short: the events would be read, the duration lost
-    assert spans(pasted_plan(f"here is the plan: {whole} thanks")) == [("rain", 0, 2)]  # words around it
+    assert spans(pasted_plan(f"here is the plan: {whole}")) == [("rain", 0, 2)]  # words before it
+    with pytest.raises(PlanError, match=r"the plan is followed by words \('then a door slams'\) that it would leave out"):
+        pasted_plan(f"{whole} then a door slams")
     with pytest.raises(PlanError, match=r"the plan is not valid JSON \(Extra data"):
         pasted_plan(f"{whole} {whole}")  # two plans: which one?
 

@@ -79,7 +79,8 @@ def test_rules_edits():
                  "change the rain to wind", "make the rain start at 2 s"):  # not a bed whose one sound is the edit
         with pytest.raises(PlanError, match="is an edit, and there is no bed to edit yet"):
             p.plan(edit, 10)
-    for sound in ("turn the page", "a car turns the corner", "let the dog bark"):  # verbs of edits, but sounds
+    for sound in ("turn the page", "a car turns the corner", "let the dog bark", "change falls to the floor",
+                  "mute swans honk", "turn signals click"):  # verbs of edits, but sounds
         assert [c for c, _, _ in spans(p.plan(sound, 10))] == [sound]
     assert ("thunder", 2.0, 5.334) in spans(p.plan("make the thunder start at 2 s", 10, base))  # its length kept
     with pytest.raises(PlanError, match="does not understand"):
@@ -245,6 +246,10 @@ def test_a_part_that_begins_with_a_verb_is_of_the_thing_before_it():
     # a part that names its own sound, or a sound before it without a verb, is as it is said
     assert [c for c, _, _ in spans(p.plan("a dog barks, then cats meow", 10))] == ["a dog barks", "cats meow"]
     assert [c for c, _, _ in spans(p.plan("a dog barks, then footsteps", 10))] == ["a dog barks", "footsteps"]
+    for said, then in (("a car passes, then claps of thunder", "claps of thunder"),  # a plural noun, not a verb
+                       ("a dog barks, then screams from the crowd", "screams from the crowd"),
+                       ("a bird sings, then flies away", "a bird flies away")):
+        assert spans(p.plan(said, 10))[-1][0] == then, said
     assert [c for c, _, _ in spans(p.plan("rain, then thunder, then a dog barks", 10))] == ["rain", "thunder", "a dog barks"]
 
 
@@ -273,6 +278,9 @@ def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
     for at in ("a door slams @ 2s", "a door slams @2 s", "a door slams at t=2s", "a door slams t = 2 s",
                "at 2 seconds in, a door slams", "2 s into the clip, a door slams"):
         assert spans(p.plan(at, 10)) == [("a door slams", 2.0, 4.0)], at
+    assert ("a door slams", 2.0, 4.0) in spans(p.plan("rain, then 2 s in, a door slams", 10))
+    with pytest.raises(PlanError, match="cannot place 'a bell rings at 3 s in the church'"):  # not "at 3 s the church"
+        p.plan("a bell rings at 3 s in the church", 10)
     # a background placed at a time keeps playing to the end, as an untimed one does
     assert spans(p.plan("a door slams, then rain at 4 s", 10)) == [("a door slams", 0.0, 4.0), ("rain", 4.0, 10.0)]
     assert spans(p.plan("rain at 2 s for 3 s", 10)) == [("rain", 2.0, 5.0)]
