@@ -469,7 +469,8 @@ def _compose_turn(args: argparse.Namespace) -> int:
     for note in caption_notes(backbone, backbone_source(model), new_captions(plan, previous if same_model else None)):
         print(f"note: {note}", file=sys.stderr)
     if not same_model:
-        print(f"note: this session was composed with --model {session.model}; its events are generated again "
+        print(f"note: back to {model}, the backbone of the turn this undoes to" if undo else
+              f"note: this session was composed with --model {session.model}; its events are generated again "
               f"with {model}", file=sys.stderr)
     with contextlib.ExitStack() as stack:
         cache_dir = session.cache_dir if session else shared_cache_dir(stack)
@@ -486,7 +487,6 @@ def _compose_turn(args: argparse.Namespace) -> int:
                          "this turn wrote nothing")
     with contextlib.ExitStack() as stack:  # the bed and its picture reach their paths together
         for final, write in writers:
-            # a file that was not there when the turn began is one another run wrote meanwhile: kept
             part = stack.enter_context(atomic_path(final, replace=Path(final) not in fresh))
             try:
                 write(part)
@@ -494,6 +494,11 @@ def _compose_turn(args: argparse.Namespace) -> int:
                 raise FoleyError(str(e).replace(str(part), str(final))) from None
             except OSError as e:
                 raise FoleyError(f"{final}: cannot be written ({e.strerror or e})") from None
+        # A file that was not there when the turn began is one another run wrote meanwhile: kept, and
+        # neither of this turn's files is written (atomic_path checks again as it renames).
+        if taken := [Path(final) for final, _ in writers if Path(final) in fresh and Path(final).exists()]:
+            raise FoleyError(f"{taken[0]}: another run wrote it while this one ran; it is kept, and this run's "
+                             "files are not written (pass --overwrite to replace it)")
     if session:
         session.model, session.sampler, session.align = model, kept, align
         session.add_turn(args.text, plan, stats, out, timeline, undo=undo)

@@ -175,7 +175,7 @@ class Studio:
         if table is not None:
             if state.plan is None:
                 raise FoleyError("compose a bed first; the table edits its plan")
-            plan = plan_from_rows(table, state.duration_s)
+            plan = plan_from_rows(table, state.duration_s, state.plan.max_simultaneous)
             text = "(plan edited in the table)"
         else:
             if (not text or not text.strip()) and (new or state.plan is None):
@@ -212,17 +212,17 @@ def plan_rows(plan) -> list[list]:
             for e in plan.events]
 
 
-def plan_from_rows(table: list[list], duration_s: float):
+def plan_from_rows(table: list[list], duration_s: float, max_simultaneous: int = 3):
     """The plan of an edited table (rows as :func:`plan_rows` gives them; rows without a caption
-    and empty cells are skipped: an empty period or seed is unset), at the times typed in it.
-    Raises PlanError."""
+    and empty cells are skipped: an empty period or seed is unset), at the times typed in it, with
+    the edited plan's limit of sounds at once. Raises PlanError."""
     from .pipelines.plan import validate
 
     def blank(cell) -> bool:  # None, blank text, or the NaN a cleared number cell may hold
         return cell is None or (isinstance(cell, str) and not cell.strip()) or (isinstance(cell, float) and np.isnan(cell))
 
     rows = [{k: v for k, v in zip(PLAN_HEADERS, row) if not blank(v)} for row in table if row and str(row[0]).strip()]
-    return validate(rows, duration_s, reach_end=False)  # a shortened last event stays short
+    return validate(rows, duration_s, max_simultaneous, reach_end=False)  # a shortened last event stays short
 
 
 def history_markdown(turns: list[dict]) -> str:

@@ -516,9 +516,12 @@ def read_units_record(directory: str | os.PathLike) -> str | None:
     if not path.is_file():
         return None
     try:
-        return str(json.loads(path.read_text(encoding="utf-8"))["tokenizer_fingerprint"])
+        fingerprint = json.loads(path.read_text(encoding="utf-8"))["tokenizer_fingerprint"]
     except (OSError, json.JSONDecodeError, TypeError, KeyError) as e:
         raise FoleyError(f"{path}: unreadable record of the LM's unit tokenizer ({e})") from None
+    if not isinstance(fingerprint, str) or not fingerprint:
+        raise FoleyError(f"{path}: unreadable record of the LM's unit tokenizer (tokenizer_fingerprint {fingerprint!r})")
+    return fingerprint
 
 
 def _mark_trainable(model: TokenLM) -> None:

@@ -428,8 +428,8 @@ def faint_note(caption: str, peak_db: float) -> str:
 
 def cut_note(caption: str, start_s: float, duration_s: float) -> str:
     """What to tell of a one-shot that the bed's end cuts while it sounds."""
-    return (f"{caption!r} at {start_s:g} s still sounds when the bed ends at {duration_s:g} s and is cut there; "
-            "an earlier start or a longer bed lets it ring out")
+    remedy = "a longer bed lets it end" if start_s <= 0 else "an earlier start or a longer bed lets it end"
+    return f"{caption!r} at {start_s:g} s still sounds when the bed ends at {duration_s:g} s and is cut there; {remedy}"
 
 
 def render_notes(stats: RenderStats, duration_s: float) -> list[str]:

@@ -623,7 +623,10 @@ def test_a_one_shot_still_sounding_at_the_beds_end_is_said_to_be_cut(tmp_path):
     _, stats = render(plan, StepBackbone(), EventCache(tmp_path, "steps"), FAST)
     assert stats.cut == [("a drum", 3.9)]
     assert render_notes(stats, plan.duration_s) == ["'a drum' at 3.9 s still sounds when the bed ends at 4 s and is "
-                                                   "cut there; an earlier start or a longer bed lets it ring out"]
+                                                   "cut there; an earlier start or a longer bed lets it end"]
+    from foley.pipelines.compose import cut_note
+
+    assert cut_note("a door slams", 0.0, 2.0).endswith("cut there; a longer bed lets it end")  # no earlier start
     whole = RulesPlanner().plan("a ball bounces at 2.5 s", 4.0)  # 1.5 s to the end: the burst ends inside it
     assert render(whole, StepBackbone(), EventCache(tmp_path, "steps"), FAST)[1].cut == []
 
@@ -790,6 +793,27 @@ def test_a_session_keeps_its_alignment_and_an_undo_the_settings_of_its_turn(back
     assert "changed (back to the plan before the last turn): a drum: +0 dB -> +3 dB" in said
     assert "0 generated" in said and "(2 ddim steps" in said and np.abs(back - louder).max() < 1e-3
     assert json.loads((tmp_path / "bed.json").read_text())["sampler"]["steps"] == 2
+
+
+def test_a_bed_another_run_wrote_meanwhile_is_kept_with_no_picture_of_this_run(backbone, tmp_path, monkeypatch,
+                                                                                capsys):
+    import foley.pipelines.compose as compose
+    from foley.cli import main
+
+    backbone.save_pretrained(tmp_path / "model")
+    draw = compose.timeline_image
+
+    def drawn_while_another_run_writes_the_bed(*args):
+        (tmp_path / "bed.wav").write_bytes(b"the other run's bed")
+        draw(*args)
+
+    monkeypatch.setattr(compose, "timeline_image", drawn_while_another_run_writes_the_bed)
+    monkeypatch.chdir(tmp_path)
+    code = main(["compose", "a ball", "--duration", "1", "--steps", "2", "--scheduler", "ddim", "--device", "cpu",
+                 "--model", str(tmp_path / "model"), "-o", "bed.wav", "--timeline", "bed.png"])
+    assert code == 2 and "bed.wav: another run wrote it while this one ran; it is kept" in capsys.readouterr().err
+    assert (tmp_path / "bed.wav").read_bytes() == b"the other run's bed" and not (tmp_path / "bed.png").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bed.wav", "model"]  # no temporary file left
 
 
 def test_undo_takes_back_turns_one_by_one_from_the_cache(backbone, tmp_path):

@@ -323,7 +323,18 @@ def test_statistics_of_another_frame_encoder_are_refused_at_load(pipeline):
         FoleyPipeline(p.config, p.frame_encoder, p.lm, p.tokenizer, p.backbone, p.adapter, frame_stats=stats)
 
 
-def test_an_lm_of_another_unit_tokenizers_units_is_refused_at_load(pipeline, monkeypatch):
+def test_an_lm_of_another_unit_tokenizers_units_is_refused_at_load(pipeline, model_dir, monkeypatch, tmp_path):
+    import shutil
+
+    from foley.models.token_lm import write_units_record
+
+    copy = shutil.copytree(model_dir, tmp_path / "model")
+    write_units_record(copy / "lm", "0" * 64)
+    with pytest.raises(FoleyError, match=rf"^{re.escape(str(copy))}: the LM learned the units of another unit tokenizer"):
+        FoleyPipeline.from_pretrained(copy, device="cpu")
+    (copy / "lm" / "units.json").write_text('{"tokenizer_fingerprint": null}')
+    with pytest.raises(FoleyError, match=r"units.json: unreadable record of the LM's unit tokenizer"):
+        FoleyPipeline.from_pretrained(copy, device="cpu")
     p = pipeline
     monkeypatch.setattr(p.lm, "tokenizer_fingerprint", "0" * 64)
     with pytest.raises(FoleyError, match=r"the LM learned the units of another unit tokenizer than the model's"):

@@ -228,3 +228,5 @@ def test_the_ui_table_keeps_every_field_of_a_plan():
     assert [(e.period_s, e.seed) for e in plan_from_rows(cleared, 10).events] == [(None, None), (None, None)]
     shortened = [rows[0], rows[1][:2] + [6.5] + rows[1][3:]]  # the last event typed shorter stays so
     assert [(e.start_s, e.end_s) for e in plan_from_rows(shortened, 10).events] == [(0, 4), (4, 6.5)]
+    four = validate([{"caption": c, "start_time": 0, "end_time": 10} for c in "abcd"], 10, max_simultaneous=4)
+    assert plan_from_rows(plan_rows(four), 10, four.max_simultaneous) == four  # the plan's own limit
