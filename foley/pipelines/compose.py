@@ -555,6 +555,14 @@ def turn_lock(session_path: str | os.PathLike) -> Iterator[None]:
         lock.release()
 
 
+def _check_settings(sampler, align) -> None:
+    """Raise ValueError unless ``sampler`` (options by name) and ``align`` are as a session keeps them."""
+    if not (isinstance(sampler, dict) and set(sampler) <= SAMPLER_KEYS):
+        raise ValueError(f"sampler {sampler!r}")
+    if not isinstance(align, bool):
+        raise ValueError(f"align {align!r}")
+
+
 @dataclass
 class Session:
     """A compose conversation: the turns, the current plan, where its event cache lives."""
@@ -587,10 +595,7 @@ class Session:
                 raise ValueError(f"version {data.get('version')!r}; this foley reads version {SESSION_VERSION}")
             plan = Plan.from_dict(data["plan"]) if data.get("plan") else None
             model, sampler, align = data.get("model"), data.get("sampler") or {}, data.get("align", True)
-            if not (isinstance(sampler, dict) and set(sampler) <= SAMPLER_KEYS):
-                raise ValueError(f"sampler {sampler!r}")
-            if not isinstance(align, bool):
-                raise ValueError(f"align {align!r}")
+            _check_settings(sampler, align)
             return cls(path, float(data["duration_s"]), list(data["turns"]), plan,
                        str(model) if model is not None else None, dict(sampler), align)
         except KeyError as e:
@@ -658,9 +663,10 @@ class Session:
         except (FoleyError, KeyError, TypeError, ValueError) as e:
             raise FoleyError(f"{self.path}: a turn's plan cannot be read back ({e})") from None
         settings = {k: turn[k] for k in TURN_SETTINGS if k in turn}
-        if not (isinstance(settings.get("sampler", {}), dict) and set(settings.get("sampler", {})) <= SAMPLER_KEYS
-                and isinstance(settings.get("align", True), bool)):
-            raise FoleyError(f"{self.path}: a turn's settings cannot be read back ({settings!r:.80})")
+        try:
+            _check_settings(settings.get("sampler", {}), settings.get("align", True))
+        except ValueError as e:
+            raise FoleyError(f"{self.path}: a turn's settings cannot be read back ({e})") from None
         return plan, settings
 
     def add_turn(self, text: str, plan: Plan, stats: RenderStats, output: str | os.PathLike,

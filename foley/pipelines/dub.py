@@ -21,14 +21,13 @@ stays flat with video length apart from the frame features (D floats per frame).
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import numbers
 import os
 from dataclasses import asdict, dataclass, replace
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 import torch
@@ -162,15 +161,6 @@ def component_path(root: Path, key: str, value: str) -> Path | str:
     raise FoleyError(f"{root / CONFIG_NAME}: {key} {value!r} -> {path}: no such file or folder")
 
 
-@contextlib.contextmanager
-def _said_of(root: Path) -> Iterator[None]:
-    """A model's components that do not fit together are said of its folder."""
-    try:
-        yield
-    except FoleyError as e:
-        raise FoleyError(f"{root}: {e}") from None
-
-
 class FoleyPipeline:
     # A video most of whose frames are unfamiliar is not dubbed: the LM's tokens would mean nothing.
     MAX_UNFAMILIAR = 0.5
@@ -242,9 +232,11 @@ class FoleyPipeline:
         tokenizer = UnitTokenizer.from_pretrained(where("tokenizer"))
         frame_stats = FrameStats.load(paths["frame_stats"]) if "frame_stats" in paths else None
         caption_probe = CaptionProbe.load(paths["caption_probe"]) if "caption_probe" in paths else None
-        with _said_of(root):  # components that load alone but do not fit together
+        try:
             return cls(config, frame_encoder, lm, tokenizer, backbone, adapter, frame_stats=frame_stats,
                        caption_probe=caption_probe, backbone_dir=str(where("backbone")))
+        except FoleyError as e:  # components that load alone but do not fit together: said of the model
+            raise FoleyError(f"{root}: {e}") from None
 
     def save_config(self, directory: str | os.PathLike) -> None:
         atomic_write_text(Path(directory) / CONFIG_NAME, json.dumps(self.config.to_dict(), indent=1) + "\n")

@@ -252,7 +252,8 @@ def needs_model(videos: list[Path], out_dir: str | os.PathLike, overwrite: bool)
     refused for a file of its outputs' names in their place) nor failed for a name clash, and
     readable (a probe of the file: a batch of unreadable files fails without loading a model).
     Every process sharing the batch gets the same answer."""
-    clashes, out_dir = name_clashes(videos, Path(out_dir)), Path(out_dir)
+    out_dir = Path(out_dir)
+    clashes = name_clashes(videos, out_dir)
     return any(i not in clashes and (overwrite or (existing_dub(v, out_dir) is None and unfinished_output(v, out_dir) is None))
                and _readable_video(v) for i, v in enumerate(videos))
 
