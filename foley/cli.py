@@ -389,6 +389,7 @@ def shared_cache_dir(stack: contextlib.ExitStack) -> Path:
 def _compose_turn(args: argparse.Namespace) -> int:
     from .media.audio import write_audio
     from .media.files import atomic_path
+    from .media.mux import mux_audio, output_container
     from .pipelines.compose import (
         EventCache,
         SamplerConfig,
@@ -407,11 +408,20 @@ def _compose_turn(args: argparse.Namespace) -> int:
     from .pipelines.planners import check_not_an_edit, get_planner, is_undo, says_silence
 
     continuing = bool(args.session) and Path(args.session).exists()
-    duration_s = BED_SECONDS if args.duration is None else args.duration
+    video = _bed_video(args.video, "--video") if args.video else None
+    if video and not continuing and args.duration is not None:
+        raise FoleyError(f"--video makes the bed as long as {args.video} ({video.duration_s:g} s); "
+                         "leave out --duration")
+    duration_s = video.duration_s if video else BED_SECONDS if args.duration is None else args.duration
     session = Session.open(args.session, duration_s) if args.session else None
     if continuing and args.duration is not None and args.duration != session.duration_s:
         print(f"note: this session's bed is {session.duration_s:g} s long; --duration {args.duration:g} applies to "
               "a new session only", file=sys.stderr)
+    if continuing and not video and session.video_path:  # laid under its video again
+        video = _bed_video(str(session.video_path.resolve()), f"{args.session}: its video")
+    if continuing and video and abs(video.duration_s - session.duration_s) > VIDEO_LENGTH_TOLERANCE_S:
+        raise FoleyError(f"{video.path} is {video.duration_s:g} s long and this session's bed {session.duration_s:g} s; "
+                         "a new session with --video makes a bed as long as its video")
     if not (session and session.plan):
         check_not_an_edit(args.text)  # said before any file or model is looked at
     out = Path(args.output or (session.bed_path if session else "compose.wav"))
@@ -420,8 +430,14 @@ def _compose_turn(args: argparse.Namespace) -> int:
     if not args.plan_only:  # which writes nothing
         # A follow-up turn rewrites its own bed and picture; any other file only with --overwrite.
         own, changed = session.own_files() if continuing else (set(), set())
-        _check_compose_outputs(out, timeline, args.session, replaceable=None if args.overwrite else own, changed=changed)
-    fresh = set() if args.overwrite else {p for p in (out, Path(timeline) if timeline else None) if p and not p.exists()}
+        # The video with the bed: the bed's name, in the first container that holds the picture as it is.
+        movie = out.with_suffix(output_container(video)) if video else None
+        _check_compose_outputs(out, timeline, args.session, replaceable=None if args.overwrite else own, changed=changed,
+                               movie=movie, video=video and video.path)
+    else:
+        movie = None
+    fresh = set() if args.overwrite else {p for p in (out, Path(timeline) if timeline else None, movie)
+                                          if p and not p.exists()}
     previous = session.plan if session else None
     undo = previous is not None and is_undo(args.text)  # no planner: the plan is one the session had
     undone, settings = session.undone() if undo else (None, {})
@@ -443,11 +459,14 @@ def _compose_turn(args: argparse.Namespace) -> int:
                                             device=args.device)
     plan = undone if undo else planner.plan(args.text, session.duration_s if session else duration_s, previous)
     last_end = max(e.end_s for e in plan.events)
+    if video and abs(plan.duration_s - video.duration_s) > VIDEO_LENGTH_TOLERANCE_S:
+        raise FoleyError(f"the plan is {plan.duration_s:g} s long and {video.path} {video.duration_s:g} s; a bed laid "
+                         "under a video is as long as the video")
     if previous is None and args.duration is not None and plan.duration_s != args.duration:
         print(f"note: the plan gives its own length, {plan.duration_s:g} s; --duration {args.duration:g} is not "
               "used", file=sys.stderr)
-    if (previous is None and args.duration is None and plan.duration_s == duration_s and plan.duration_s - last_end >= 1.0
-            and not says_silence(args.text)):  # a silence asked for is no tail to trim
+    if (previous is None and args.duration is None and not video and plan.duration_s == duration_s
+            and plan.duration_s - last_end >= 1.0 and not says_silence(args.text)):  # a silence asked for is no tail
         print(f"note: the sounds end at {last_end:g} s and the bed is {plan.duration_s:g} s (the default); "
               f"--duration {last_end:g} makes it as long as they are", file=sys.stderr)
     if args.plan_only:  # the JSON alone on stdout, for a program to read
@@ -479,15 +498,19 @@ def _compose_turn(args: argparse.Namespace) -> int:
                             progress=lambda e, repeats: print(f"  rendered: {e.caption}" + (
                                 f" ({repeats} times until {e.end_s:g} s)" if repeats > 1 else ""), file=sys.stderr))
     sample_rate = backbone.mel.sample_rate
+    parts: dict[Path, Path] = {}  # final path -> the temporary file it is written as
     writers = [(out, lambda part: write_audio(part, mix, sample_rate))]
     if timeline:
         writers.append((Path(timeline), lambda part: timeline_image(plan, mix, sample_rate, part)))
+    if movie:  # the bed as written (its part), under the picture; the video's own sound kept as a second track
+        writers.append((movie, lambda part: mux_audio(video.path, parts[out], part, keep_original=True,
+                                                      sample_rate=sample_rate, info=video)))
     if session and not continuing and session.path.exists():
         raise FoleyError(f"{session.path}: another turn started this session while this one ran; "
                          "this turn wrote nothing")
     with contextlib.ExitStack() as stack:  # the bed and its picture reach their paths together
         for final, write in writers:
-            part = stack.enter_context(atomic_path(final, replace=Path(final) not in fresh))
+            part = parts[Path(final)] = stack.enter_context(atomic_path(final, replace=Path(final) not in fresh))
             try:
                 write(part)
             except FoleyError as e:  # said of the output, not of its temporary file
@@ -501,7 +524,8 @@ def _compose_turn(args: argparse.Namespace) -> int:
                              "files are not written (pass --overwrite to replace it)")
     if session:
         session.model, session.sampler, session.align = model, kept, align
-        session.add_turn(args.text, plan, stats, out, timeline, undo=undo)
+        session.add_turn(args.text, plan, stats, out, timeline, undo=undo, video=video and video.path,
+                         video_output=movie)
         session.save()
     for note in render_notes(stats, plan.duration_s):
         print(f"note: {note}", file=sys.stderr)
@@ -512,27 +536,54 @@ def _compose_turn(args: argparse.Namespace) -> int:
           f"{stats.seconds:.1f} s ({sampler.steps} {sampler.scheduler} steps, guidance {sampler.guidance:g})")
     if timeline:
         print(f"wrote {timeline}: the plan over the spectrogram")
+    if movie:
+        print(f"wrote {movie}: the picture of {video.path} with the bed"
+              + (" (its own sound kept as a second track)" if video.has_audio else ""))
     return 0
 
 
+VIDEO_LENGTH_TOLERANCE_S = 1e-3  # a bed and a video this close in length are as long as each other
+
+
+def _bed_video(path: str, said: str):
+    """The probe (``VideoInfo``) of a video a bed is laid under, one whose length a bed can have;
+    ``said``: how an error names it (``--video``, or the session that recorded it). FoleyError
+    for a missing, unreadable or damaged video."""
+    from .media.video import probe_video
+    from .pipelines.plan import DURATION_RANGE_S
+
+    if not Path(path).exists():
+        raise FoleyError(f"{said} {path}: no such file" + (" (pass --video FILE)" if said != "--video" else ""))
+    info = probe_video(path)
+    low, high = DURATION_RANGE_S
+    if not low <= info.duration_s <= high:
+        raise FoleyError(f"{said} {path}: {info.duration_s:g} s long; a bed is {low:g} to {high:g} s")
+    return info
+
+
 def _check_compose_outputs(out: Path, timeline: str | None, session: str | None, replaceable: set[Path] | None,
-                           changed: set[Path] = frozenset()) -> None:
-    """Refuse, before any work, a bed (``out``, WAV) or timeline picture (PNG) that would
-    replace a file not in ``replaceable`` (resolved paths; None: any, --overwrite; ``changed``:
-    the session's own files changed since it wrote them), or a session file that is the bed or
-    the picture. Raises FoleyError."""
+                           changed: set[Path] = frozenset(), movie: Path | None = None, video: str | None = None) -> None:
+    """Refuse, before any work, a bed (``out``, WAV), timeline picture (PNG) or video with the bed
+    (``movie``, laid under ``video``) that would replace a file not in ``replaceable`` (resolved
+    paths; None: any, --overwrite; ``changed``: the session's own files changed since it wrote
+    them), a session file that is one of them, or a ``movie`` that is ``video``. Raises FoleyError."""
     from .media.files import check_writable
+
+    if movie and video and movie.resolve() == Path(video).resolve():
+        raise FoleyError(f"{movie}: the video with the bed would replace the video it is laid under; "
+                         "give -o a bed of another name")
 
     if out.suffix.lower() != ".wav":
         raise FoleyError(f"{out}: the bed is written as WAV; give -o a path ending in .wav")
     picture = Path(timeline) if timeline else None
     if picture and picture.suffix.lower() != ".png":
         raise FoleyError(f"{picture}: the timeline is written as PNG; give --timeline a path ending in .png")
-    if session and Path(session).resolve() in {out.resolve(), picture and picture.resolve()}:
-        what = "bed" if Path(session).resolve() == out.resolve() else "timeline"
+    if session and Path(session).resolve() in {out.resolve(), picture and picture.resolve(), movie and movie.resolve()}:
+        what = ("bed" if Path(session).resolve() == out.resolve() else
+                "timeline" if picture and Path(session).resolve() == picture.resolve() else "video with the bed")
         raise FoleyError(f"{session}: the session file would also be the {what}; give it a name of its own, "
                          f"e.g. {Path(session).with_suffix('.json')}")
-    for path in (out, *([picture] if picture else [])):
+    for path in (out, *([picture] if picture else []), *([movie] if movie else [])):
         if path.exists() and replaceable is not None and path.resolve() not in replaceable:
             why = "changed since this session wrote it" if path.resolve() in changed else "exists"
             raise FoleyError(f"{path}: {why}; pass --overwrite to replace it")
@@ -1098,6 +1149,10 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--timeline", type=path_arg,
                       help="also write a PNG of the plan over the spectrogram (a session's follow-up "
                       "turns draw it again)")
+    comp.add_argument("--video", type=path_arg,
+                      help="lay the bed under this video: the bed is as long as it, and the video with the bed "
+                      "(its picture copied, the bed as its sound, its own sound as a second track) is written "
+                      "next to the bed, e.g. bed.mp4 (a session keeps the video)")
     comp.add_argument("--plan-only", action="store_true", help="print the plan as JSON and stop")
     comp.add_argument("--align", action=argparse.BooleanOptionalAction, default=None,
                       help="put each event's first onset on its start (default: the session's, else yes); "

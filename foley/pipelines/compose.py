@@ -524,6 +524,7 @@ def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os
 # ---------------------------------------------------------------------------- session ---
 
 SESSION_VERSION = 1  # the session file's layout
+OWN_FILES = ("output", "timeline", "video_output")  # what a turn writes, recorded with its SHA-256
 TURN_SETTINGS = ("model", "sampler", "align")  # what a turn rendered with, recorded with it (an undo goes back to them)
 
 
@@ -620,6 +621,16 @@ class Session:
         """The timeline picture the last turn drew (a follow-up turn draws it again), or None."""
         return self._recorded("timeline")
 
+    @property
+    def video_path(self) -> Path | None:
+        """The video the last turn laid its bed under (a follow-up turn lays it again), or None."""
+        return self._recorded("video")
+
+    @property
+    def video_output_path(self) -> Path | None:
+        """The video with the bed that the last turn wrote, or None."""
+        return self._recorded("video_output")
+
     def _relative(self, path: str | os.PathLike | None) -> str | None:
         if path is None:
             return None
@@ -628,13 +639,20 @@ class Session:
         except ValueError:  # another drive (Windows): no relative path
             return str(Path(path).resolve())
 
+    def _input_reference(self, path: str | os.PathLike) -> str:
+        """How a file the session reads is recorded: relative to the session's folder when it is
+        inside it (moved with it), else absolute (a session copied elsewhere still finds it)."""
+        relative = self._relative(path)
+        return relative if not Path(relative).is_absolute() and ".." not in Path(relative).parts \
+            else str(Path(path).resolve())
+
     def own_files(self) -> tuple[set[Path], set[Path]]:
-        """(unchanged, changed): the bed and picture the last turn wrote (resolved paths), split
+        """(unchanged, changed): the bed, picture and video the last turn wrote (resolved paths), split
         by whether each is still as written (its SHA-256 recorded then). A follow-up turn
         replaces the unchanged ones; a changed one (edited by hand, or a file a session from
         elsewhere points at) only with --overwrite."""
         unchanged, changed = set(), set()
-        for key in ("output", "timeline"):
+        for key in OWN_FILES:
             path = self._recorded(key)
             if path is not None and path.is_file():
                 digest = self.turns[-1].get(f"{key}_sha256")
@@ -670,14 +688,18 @@ class Session:
         return plan, settings
 
     def add_turn(self, text: str, plan: Plan, stats: RenderStats, output: str | os.PathLike,
-                 timeline: str | os.PathLike | None = None, undo: bool = False) -> None:
-        """Record a turn whose bed ``output`` (and picture ``timeline``) are written; ``undo``: a
-        turn that took the previous one back (``undone``)."""
-        files = {"output": output, **({"timeline": timeline} if timeline else {})}
+                 timeline: str | os.PathLike | None = None, undo: bool = False,
+                 video: str | os.PathLike | None = None, video_output: str | os.PathLike | None = None) -> None:
+        """Record a turn whose bed ``output`` (and picture ``timeline``, and ``video_output``: the
+        bed under the picture of ``video``) are written; ``undo``: a turn that took the previous
+        one back (``undone``)."""
+        files = {"output": output, **({"timeline": timeline} if timeline else {}),
+                 **({"video_output": video_output} if video_output else {})}
         self.turns.append({"text": text, **({"undo": True} if undo else {}), "plan": plan.to_dict(),
                            "model": self.model, "sampler": dict(self.sampler), "align": self.align,
                            "generated": stats.generated,
                            "reused": stats.reused, "seconds": round(stats.seconds, 2),
+                           **({"video": self._input_reference(video)} if video else {}),
                            **{k: self._relative(v) for k, v in files.items()},
                            **{f"{k}_sha256": sha256_file(v) for k, v in files.items()}})
         self.plan = plan

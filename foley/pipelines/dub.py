@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import numbers
 import os
+import shlex
 from dataclasses import asdict, dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -114,6 +115,7 @@ class DubResult:
     seen: Seen | None = None  # what the caption probe saw, when its caption was used
     caption: str = ""  # the caption the LM and the backbone were given
     probed: bool = False  # the caption probe was asked (no caption given, the frames familiar enough)
+    caption_given: bool = False  # ``caption`` is one the caller gave (not the model's own, nor the probe's)
 
 
 SHIPPED_MODELS = {  # name -> folder in the package
@@ -382,6 +384,7 @@ class FoleyPipeline:
         from ..media.video import probe_video
 
         caption = None if caption is None else caption.strip()
+        given = bool(caption)
         self.settings(scale=scale, steps=steps, guidance=guidance, visual_steps=visual_steps)  # fail before decoding
         self.check_caption(caption)
         duration_s = probe_video(video).duration_s
@@ -402,7 +405,7 @@ class FoleyPipeline:
         audio = self.render(tokens, span_s, caption, scale, steps, guidance, seed, progress, visual_steps)
         tokens = tokens[:self.time.tokens(duration_s)]
         return DubResult(audio[:self.time.samples(duration_s)], self.time.sample_rate, tokens,
-                         bool((tokens != self.silence_unit).any()), unfamiliar, seen, caption, probed)
+                         bool((tokens != self.silence_unit).any()), unfamiliar, seen, caption, probed, given)
 
     def check_caption(self, caption: str | None) -> None:
         """Refuse (FoleyError) a caption too long for the LM's prompt next to a window's frames
@@ -451,8 +454,10 @@ class FoleyPipeline:
         summary says it once)."""
         knows = f" (this model knows {self.config.knows})" if self.config.knows and name_sounds else ""
         if result is not None and result.unfamiliar is not None and result.unfamiliar > self.MAX_UNFAMILIAR:
+            compose = (f"; foley compose {shlex.quote(result.caption)} --video VIDEO lays the caption's sound under "
+                       "the video, at the times a description gives" if result.caption_given else "")
             return (f"{result.unfamiliar:.0%} of the frames are unlike any this model was trained on{knows}; "
-                    "the Foley track is silent")
+                    f"the Foley track is silent{compose}")
         if result is not None and result.recognized:
             return "the events the model placed came out too faint to hear; the Foley track is silent"
         if result is not None and result.seen is not None:

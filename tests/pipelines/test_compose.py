@@ -11,6 +11,7 @@ import pytest
 from foley.errors import FoleyError
 from foley.models.auffusion import DecodingConfig
 from foley.media.audio import normalize_loudness, read_audio
+from foley.media.ffmpeg import run_ffmpeg
 from foley.pipelines.compose import (
     SAMPLER_FILE,
     EventCache,
@@ -856,3 +857,56 @@ def test_undo_takes_back_turns_one_by_one_from_the_cache(backbone, tmp_path):
     (tmp_path / "bed.json").write_text(json.dumps(session))
     garbled = turn("undo")
     assert garbled.returncode == 2 and garbled.stderr.startswith("foley: error: bed.json: a turn without its plan")
+
+
+def test_a_bed_laid_under_a_video_is_as_long_as_it_and_follow_up_turns_lay_it_again(backbone, av_clip, tmp_path,
+                                                                                      capsys):
+    """--video: the bed takes the video's length, and BED.mp4 holds the video's picture stream
+    copied, the bed as its first track and the video's own sound as a second; a session lays
+    its later beds under the same video, and refuses one of another length."""
+    import av
+
+    from foley.cli import main
+    from foley.media.video import probe_video
+
+    from conftest import video_packet_hash
+
+    backbone.save_pretrained(tmp_path / "model")
+    session, bed, movie = tmp_path / "bed.json", tmp_path / "bed.wav", tmp_path / "bed.mp4"
+    base = ["compose", "--session", str(session), "--steps", "2", "--scheduler", "ddim", "--device", "cpu"]
+    assert main(base + ["a ball", "--model", str(tmp_path / "model"), "--video", str(av_clip)]) == 0
+    out = capsys.readouterr().out
+    assert f"wrote {movie}: the picture of {av_clip} with the bed (its own sound kept as a second track)" in out
+    video_s = probe_video(av_clip).duration_s
+    wav, rate = read_audio(bed)
+    assert len(wav) == round(video_s * rate)
+    assert video_packet_hash(movie) == video_packet_hash(av_clip)
+    with av.open(str(movie)) as c:
+        assert [s.metadata.get("title") or s.metadata.get("handler_name") for s in c.streams.audio] == [
+            "foley", "original"]
+        assert float(c.streams.audio[0].duration * c.streams.audio[0].time_base) == pytest.approx(video_s, abs=0.07)
+    first = movie.read_bytes()
+    assert main(base + ["make the ball louder by 3 dB"]) == 0  # no --video: the session's
+    assert f"wrote {movie}:" in capsys.readouterr().out and movie.read_bytes() != first
+    assert json.loads(session.read_text())["turns"][-1]["video"] == str(av_clip.resolve())
+
+    longer = tmp_path / "longer.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc=s=64x48:r=10:d=3", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                str(longer)], what=str(longer))
+    written = {p: p.read_bytes() for p in (bed, movie, session)}
+    assert main(base + ["make the ball louder by 1 dB", "--video", str(longer)]) == 2
+    assert capsys.readouterr().err == (f"foley: error: {longer} is 3 s long and this session's bed {video_s:g} s; "
+                                       "a new session with --video makes a bed as long as its video\n")
+    assert {p: p.read_bytes() for p in written} == written
+    fresh = ["compose", "a ball", "--model", str(tmp_path / "model"), "--device", "cpu"]
+    assert main(fresh + ["--video", str(longer), "--duration", "2"]) == 2
+    assert capsys.readouterr().err == (f"foley: error: --video makes the bed as long as {longer} (3 s); "
+                                       "leave out --duration\n")
+    assert main(fresh + ["--video", str(longer), "-o", str(tmp_path / "longer.wav")]) == 2
+    assert capsys.readouterr().err == (f"foley: error: {longer}: the video with the bed would replace the video it "
+                                       "is laid under; give -o a bed of another name\n")
+    assert main(fresh + ["--video", str(longer), "-o", str(tmp_path / "other" / "bed.wav")]) == 0
+    (tmp_path / "other" / "bed.wav").unlink()  # a video of the bed's name that this run did not write is kept
+    assert main(fresh + ["--video", str(longer), "-o", str(tmp_path / "other" / "bed.wav")]) == 2
+    assert "bed.mp4: exists; pass --overwrite" in capsys.readouterr().err
+    assert not (tmp_path / "other" / "bed.wav").exists()

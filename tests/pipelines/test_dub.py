@@ -311,6 +311,11 @@ def test_a_video_unlike_the_training_frames_is_not_dubbed(pipeline, cfr_video, t
                         silent_note=lambda v: pipeline.unrecognized_note(result))
     assert summary.notes == [(str(video), "100% of the frames are unlike any this model was trained on; "
                                           "the Foley track is silent")]
+    captioned = pipeline.dub(video, caption="a dog's bark", steps=1)  # said where the caption can be laid instead
+    assert not np.any(captioned.audio) and pipeline.unrecognized_note(captioned) == (
+        "100% of the frames are unlike any this model was trained on; the Foley track is silent; "
+        "foley compose 'a dog'\"'\"'s bark' --video VIDEO lays the caption's sound under the video, at the times a "
+        "description gives")
 
 
 def test_statistics_of_another_frame_encoder_are_refused_at_load(pipeline):
