@@ -128,6 +128,39 @@ def _check_no_holes(path: Path, times: np.ndarray, max_share: float = 0.05) -> N
                          f"{gaps[k]:.2f} s, at {times[k]:.2f} s): frames lost, or timestamps that jump")
 
 
+def _frame_step(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -> int:
+    """How long ``frame`` shows, in ``stream``'s time base: its own duration, else one interval
+    of the stream's rate (0 when neither is known)."""
+    if frame.duration:
+        return frame.duration
+    rate = stream.guessed_rate or stream.average_rate
+    return round(1 / (rate * stream.time_base)) if rate else 0
+
+
+def _decoded_times(path: Path) -> tuple[list[int], list[int]]:
+    """Presentation times and durations (the stream's time base) of the decoded frames, in
+    display order, for a stream some of whose pictures carry no timestamp in the file (H.264 in
+    an MPEG program stream: the muxer stamps a packet, not every picture in it): such a frame
+    follows the one before it by that one's duration; frames before the first stamped one are
+    left out."""
+    pts, durations = [], []
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        try:
+            for frame in _decode_tolerant(container, stream):
+                step = _frame_step(frame, stream)
+                if frame.pts is not None:
+                    pts.append(frame.pts)
+                elif pts:
+                    pts.append(pts[-1] + durations[-1])
+                else:  # before the first stamped picture: no time to count from (decoding skips it too)
+                    continue
+                durations.append(step)
+        except av.error.FFmpegError as e:
+            raise MediaError(f"{path}: corrupt or truncated video ({_reason(e)})") from None
+    return pts, durations
+
+
 def _frame_times(path: Path) -> _Timing:
     """Presentation times of the displayed video frames from the packets (an edit list's
     dropped packets left out), the end time of the last frame and where picture and audio
@@ -143,15 +176,18 @@ def _frame_times(path: Path) -> _Timing:
         audio = container.streams.audio[0] if container.streams.audio else None
         audio_tracks = len(container.streams.audio)
         file_start = (container.start_time or 0) / av.time_base
-        pts, durations = [], []
+        pts, durations, unstamped = [], [], 0
         try:
             for packet in container.demux(stream):
                 if packet.pts is None or packet.is_discard:  # an empty packet with a time: the same picture again
+                    unstamped += packet.pts is None and packet.size > 0 and not packet.is_discard
                     continue
                 pts.append(packet.pts)
                 durations.append(packet.duration or 0)
         except av.error.FFmpegError as e:
             raise MediaError(f"{path}: corrupt or truncated video ({_reason(e)})") from None
+        if unstamped:  # pictures whose time only the decoder knows (it follows the one before)
+            pts, durations = _decoded_times(path)
         if not pts:
             raise MediaError(f"{path}: the video stream has no frames")
         base = float(stream.time_base)
@@ -341,12 +377,17 @@ def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: in
     with ThreadPoolExecutor(1) as convert, _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "SLICE"  # frame threading can deadlock in avcodec_free_context after corrupt input
+        step = 0.0  # how long the frame before shows (s)
         for frame in _decode_tolerant(container, stream, max_refused):
-            if frame.pts is None:
+            if frame.pts is not None:
+                t = float(frame.pts * stream.time_base)
+                t0 = t if t0 is None else t0
+                t -= t0
+            elif prev is not None:  # a picture stamped only by its place: it follows the one before
+                t = prev_t + step
+            else:  # before any stamped picture: no time to count from (the probe leaves it out too)
                 continue
-            t = float(frame.pts * stream.time_base)
-            t0 = t if t0 is None else t0
-            t -= t0
+            step = float(_frame_step(frame, stream) * stream.time_base)
             # Targets nearer to the previous frame than to this one (ties: previous) take it.
             while prev is not None and k < len(targets) and targets[k] - prev_t <= t - targets[k]:
                 emit_prev()

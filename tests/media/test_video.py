@@ -188,6 +188,28 @@ def test_frames_lost_from_an_mpeg_stream_fail_it_when_more_than_a_few(tmp_path, 
     assert probe_video(vfr).frame_count == 60
 
 
+@pytest.mark.parametrize("b_frames", [0, 3])
+def test_pictures_an_mpeg_program_stream_leaves_unstamped_are_timed_by_the_ones_before(tmp_path, b_frames):
+    """H.264 in MPEG-PS: the muxer stamps a packet, not every picture in it; each unstamped
+    picture follows the one before it, so every frame is counted and decoded in its place."""
+    from foley.media.ffmpeg import run_ffmpeg
+
+    ps, mp4 = tmp_path / "h264.mpg", tmp_path / "h264.mp4"
+    for out in (ps, mp4):
+        run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=160x120:r=25:d=4", "-c:v", "libx264", "-bf", str(b_frames),
+                    "-pix_fmt", "yuv420p", str(out)], what=str(out))
+    with av.open(str(ps)) as c:
+        stamped = [p.pts is not None for p in c.demux(c.streams.video[0]) if p.size]
+    assert len(stamped) == 100 and sum(stamped) < 50  # most pictures carry no timestamp of their own
+    info = probe_video(ps)
+    assert (info.frame_count, info.duration_s, info.variable_frame_rate) == (100, pytest.approx(4.0), False)
+    got = decode_frames(ps, fps=25, spec=FrameSpec(size=None)).astype(np.int16)
+    want = decode_frames(mp4, fps=25, spec=FrameSpec(size=None)).astype(np.int16)
+    assert got.shape == want.shape == (100, 120, 160, 3)
+    assert np.abs(got - want).mean(axis=(1, 2, 3)).max() < 2.0  # each frame the same picture (coding noise) ...
+    assert np.abs(want[1:] - want[:-1]).mean(axis=(1, 2, 3)).min() > 4.0  # ... and no two pictures alike
+
+
 def test_an_anamorphic_picture_is_probed_and_decoded_at_its_displayed_size(tmp_path):
     path = lavfi_video(tmp_path / "wide.mp4", "testsrc=s=120x96:r=25:d=1", "-vf", "setsar=4/3")
     info = probe_video(path)
