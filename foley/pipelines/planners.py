@@ -312,7 +312,8 @@ _SECONDS = rf"\s*{_UNIT_S}?"
 _TIMED = re.compile(rf"^(?P<c>.+?)(?:\s+(?:starting|beginning))?\s+(?:at\s+{_N}{_SECONDS}(?:\s+for\s+{_N}{_SECONDS})?"
                     rf"|from\s+{_N}{_SECONDS}\s+(?:to|until|till)\s+{_N}{_SECONDS}"
                     rf"|between\s+{_N}{_SECONDS}\s+and\s+{_N}{_SECONDS}"
-                    rf"|for\s+{_N}{_SECONDS}\s+at\s+{_N}{_SECONDS})$", re.I)
+                    rf"|for\s+{_N}{_SECONDS}\s+at\s+{_N}{_SECONDS}"
+                    rf"|from\s+{_N}\s*{_UNIT_S}(?:\s+(?:on(?:wards?)?|to\s+the\s+end|until\s+the\s+end))?)$", re.I)
 _TIMED_TAIL = re.compile(r"\s+(?:at|from|between|for)\s+.*$", re.I)  # what follows a caption's name
 _LASTING = re.compile(rf"^(?P<c>.+?)\s+for\s+{_N}{_SECONDS}$", re.I)
 # A time left in a caption after the forms above: the rules planner could not place it.
@@ -439,15 +440,19 @@ def _rhythm(caption: str, counted: bool = False) -> tuple[str, float | None]:
 
 def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: float | None = None) -> dict | None:
     """An event for a part with its own times ("a dog barks at 3 s", "at 3 s for 1 s" or "for 1 s
-    at 3 s", "rain from 2 to 6 s", "between 2 and 6 s"), else None. A span given fills (one
+    at 3 s", "rain from 2 to 6 s", "between 2 and 6 s", "footsteps from 5 s": to the end), else
+    None. A span given fills (one
     sound only when ``once``: a share of a repeat's span); so does an iterative sound placed "at T s",
     and one given a rhythm (``period_s``). A background placed "at T s" lasts to the end."""
     m = _TIMED.match(caption)
     if not m:
         return None
-    at, length, a, b, c, d, for_, at_ = m.groups()[1:]
+    at, length, a, b, c, d, for_, at_, from_ = m.groups()[1:]
     at, length = (at, length) if at_ is None else (at_, for_)
-    if at is not None:  # a background placed "at T s" keeps playing to the end, as an untimed one does
+    if from_ is not None:  # "from T s": to the end (one past the end is refused as off the timeline)
+        start_s = float(from_)
+        end_s = duration_s if start_s < duration_s else start_s + TIMED_LENGTH_S
+    elif at is not None:  # a background placed "at T s" keeps playing to the end, as an untimed one does
         background = not length and not once and is_background(_clean(m["c"])) and float(at) < duration_s
         start_s, end_s = float(at), (duration_s if background else float(at) + (float(length) if length else TIMED_LENGTH_S))
     else:
@@ -475,8 +480,10 @@ def _repeated(caption: str, span: str, times: int, duration_s: float) -> list[st
     if m is None:
         lasting = _LASTING.match(whole)
         return [f"{caption} for {float(lasting.group(2)) / times!r} s"] * times if lasting else [whole]
-    at, length, a, b, c, d, for_, at_ = (None if x is None else float(x) for x in m.groups()[1:])
-    if at is not None or at_ is not None:
+    at, length, a, b, c, d, for_, at_, from_ = (None if x is None else float(x) for x in m.groups()[1:])
+    if from_ is not None:  # "from T s": to the end
+        a, b = from_, duration_s
+    elif at is not None or at_ is not None:
         a, b = (at, at + (length or TIMED_LENGTH_S * times)) if at is not None else (at_, at_ + for_)  # "twice at 3 s":
         # each its own TIMED_LENGTH_S, as one at 3 s has
     a, b = sorted((a, b) if a is not None else (c, d))
@@ -495,7 +502,7 @@ def _untimed(caption: str) -> tuple[str, float | None]:
         raise PlanError(f"{caption!r} is given too short a length ({length:g} s; a sound lasts at least {MIN_LENGTH_S:g} s)")
     if _STRAY_TIME.search(caption):
         raise PlanError(f"cannot place {caption!r}: the rules planner reads 'X at T s', 'X at T s for N s', "
-                        "'X from A to B s' and 'X for N s' (decimals with a point: 3.5 s)")
+                        "'X from A to B s', 'X from T s' (to the end) and 'X for N s' (decimals with a point: 3.5 s)")
     if _is_edit(caption):
         raise PlanError(f"{caption!r} is an edit, not a sound: describe the bed first, then edit it on a "
                         "follow-up turn (--session FILE)")
@@ -663,7 +670,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     share the time between them: one that says how long it lasts ("for N s") takes that and
     fills it (``Event.fill``: repeated until its end), the others equal slots, and simultaneous
     parts ("while", "with", "and") share their slot. A background sound (rain, wind, crowd, ...)
-    keeps playing to the end. A part placed "from A to B s" or "at T s for N s" fills its span too,
+    keeps playing to the end. A part placed "from A to B s", "from T s" (to the end) or "at T s for
+    N s" fills its span too,
     and so does an iterative sound (:func:`is_iterative`: footsteps, hammering, ...) unless said "once",
     and a part given a rhythm ("every 2 s", "every second": ``Event.period_s``).
     A part said "twice" or "N times" is that many parts in a row, each one sound; with a span
