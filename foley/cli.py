@@ -393,8 +393,10 @@ def _compose_turn(args: argparse.Namespace) -> int:
     from .pipelines.compose import (
         EventCache,
         SamplerConfig,
+        VIDEO_LENGTH_TOLERANCE_S,
         Session,
         backbone_source,
+        bed_video,
         canonical_model,
         caption_notes,
         load_backbone,
@@ -408,7 +410,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
     from .pipelines.planners import check_not_an_edit, get_planner, is_undo, says_silence
 
     continuing = bool(args.session) and Path(args.session).exists()
-    video = _bed_video(args.video, "--video") if args.video else None
+    video = bed_video(args.video, "--video") if args.video else None
     if video and not continuing and args.duration is not None:
         raise FoleyError(f"--video makes the bed as long as {args.video} ({video.duration_s:g} s); "
                          "leave out --duration")
@@ -418,7 +420,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
         print(f"note: this session's bed is {session.duration_s:g} s long; --duration {args.duration:g} applies to "
               "a new session only", file=sys.stderr)
     if continuing and not video and session.video_path:  # laid under its video again
-        video = _bed_video(str(session.video_path.resolve()), f"{args.session}: its video")
+        video = bed_video(str(session.video_path.resolve()), f"{args.session}: its video")
     if continuing and video and abs(video.duration_s - session.duration_s) > VIDEO_LENGTH_TOLERANCE_S:
         raise FoleyError(f"{video.path} is {video.duration_s:g} s long and this session's bed {session.duration_s:g} s; "
                          "a new session with --video makes a bed as long as its video")
@@ -540,25 +542,6 @@ def _compose_turn(args: argparse.Namespace) -> int:
         print(f"wrote {movie}: the picture of {video.path} with the bed"
               + (" (its own sound kept as a second track)" if video.has_audio else ""))
     return 0
-
-
-VIDEO_LENGTH_TOLERANCE_S = 1e-3  # a bed and a video this close in length are as long as each other
-
-
-def _bed_video(path: str, said: str):
-    """The probe (``VideoInfo``) of a video a bed is laid under, one whose length a bed can have;
-    ``said``: how an error names it (``--video``, or the session that recorded it). FoleyError
-    for a missing, unreadable or damaged video."""
-    from .media.video import probe_video
-    from .pipelines.plan import DURATION_RANGE_S
-
-    if not Path(path).exists():
-        raise FoleyError(f"{said} {path}: no such file" + (" (pass --video FILE)" if said != "--video" else ""))
-    info = probe_video(path)
-    low, high = DURATION_RANGE_S
-    if not low <= info.duration_s <= high:
-        raise FoleyError(f"{said} {path}: {info.duration_s:g} s long; a bed is {low:g} to {high:g} s")
-    return info
 
 
 def _check_compose_outputs(out: Path, timeline: str | None, session: str | None, replaceable: set[Path] | None,

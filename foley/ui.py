@@ -154,23 +154,29 @@ class Studio:
     # ------------------------------------------------------------------------ compose ---
     def compose(self, text: str, session: str, duration_s: float = 10.0, planner: str = "rules",
                 steps: int | None = None, guidance: float | None = None, table: "list[list] | None" = None,
-                new: bool = False) -> dict:
+                new: bool = False, video: str | None = None) -> dict:
         """One compose turn in this session: ``text`` plans (a description, or an edit of the
         current plan), or ``table`` (rows as :func:`plan_rows` gives them) replaces the plan
-        as edited by hand. Only changed events are generated. Raises FoleyError."""
+        as edited by hand. Only changed events are generated. A new bed with a ``video`` is as
+        long as it and laid under it, as every later bed of the session is (``result["video"]``:
+        the picture copied, the bed as its sound, its own sound as a second track). Raises FoleyError."""
         from .media.audio import write_audio
-        from .pipelines.compose import EventCache, Session, render, timeline_image
+        from .media.mux import mux_audio, output_container
+        from .pipelines.compose import EventCache, Session, bed_video, render, timeline_image
         from .pipelines.compose import backbone_source, caption_notes, render_notes
         from .pipelines.planners import get_planner, is_undo
 
         from .pipelines.plan import DURATION_RANGE_S
 
-        duration_s = number_in(duration_s, "duration (s)", *DURATION_RANGE_S)
+        under = bed_video(video, "video") if new and video else None
+        duration_s = under.duration_s if under else number_in(duration_s, "duration (s)", *DURATION_RANGE_S)
         folder = self.session_dir(session)
         path = folder / "bed.json"
         if new and path.exists():
             path.unlink()
         state = Session.open(path, duration_s)
+        if not new and state.video_path:  # laid under the video of its first turn
+            under = bed_video(state.video_path, "the bed's video")
         undo = False
         if table is not None:
             if state.plan is None:
@@ -196,14 +202,21 @@ class Studio:
         wav = write_audio(folder / f"bed-{turn}.wav", mix, backbone.mel.sample_rate)
         picture = folder / f"bed-{turn}.png"
         timeline_image(plan, mix, backbone.mel.sample_rate, picture)
-        state.add_turn(text, plan, stats, str(wav), undo=undo)
+        movie = None
+        if under:
+            movie = mux_audio(under.path, wav, folder / f"bed-{turn}{output_container(under)}", keep_original=True,
+                              sample_rate=backbone.mel.sample_rate, info=under)
+        state.add_turn(text, plan, stats, str(wav), undo=undo, video=under and under.path, video_output=movie)
         state.save()
         notes = (caption_notes(backbone, backbone_source(self.compose_model), [e.caption for e in plan.events],
                                where=False)  # no path of the server's in the page
                  + render_notes(stats, plan.duration_s))
         if not new and duration_s != state.duration_s:
             notes.append(f"this bed stays {state.duration_s:g} s long; a duration applies to a new bed (New bed)")
-        return {"wav": wav, "picture": picture, "plan": plan_rows(plan), "turns": state.turns, "notes": notes}
+        if new and under:
+            notes.append(f"the bed is as long as the video, {under.duration_s:g} s")
+        return {"wav": wav, "picture": picture, "plan": plan_rows(plan), "turns": state.turns, "notes": notes,
+                "video": movie}
 
 
 def plan_rows(plan) -> list[list]:
@@ -284,17 +297,21 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
         notes = "\n".join(f"- {n}" for n in result["notes"]) or "Done."
         return str(result["video"]), str(result["picture"]), [str(result["video"]), str(result["wav"])], notes
 
-    def run_compose(text, duration, planner, steps, guidance, request: gr.Request, table=None, new=False):
+    def run_compose(text, duration, planner, steps, guidance, request: gr.Request, table=None, new=False,
+                    video=None):
         try:
-            result = studio.compose(text, session_of(request), duration, planner, steps, guidance, table, new)
+            result = studio.compose(text, session_of(request), duration, planner, steps, guidance, table, new, video)
         except FoleyError as e:
-            gr.Warning(str(e), duration=WARNING_S, title="Could not compose")
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()  # the page keeps the last good bed
+            message = for_the_page(str(e), video)
+            gr.Warning(message, duration=WARNING_S, title="Could not compose")
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()  # the page keeps the last good bed
         notes = "".join(f"\n\nNote: {n}" for n in result["notes"])
-        return result["plan"], str(result["picture"]), str(result["wav"]), history_markdown(result["turns"]) + notes
+        laid = str(result["video"]) if result["video"] else None
+        return (result["plan"], str(result["picture"]), str(result["wav"]), history_markdown(result["turns"]) + notes,
+                laid)
 
-    def new_bed(text, duration, planner, steps, guidance, request: gr.Request):
-        return run_compose(text, duration, planner, steps, guidance, request, new=True)
+    def new_bed(text, duration, planner, steps, guidance, video, request: gr.Request):
+        return run_compose(text, duration, planner, steps, guidance, request, new=True, video=video)
 
     def edit_bed(text, duration, planner, steps, guidance, request: gr.Request):
         return run_compose(text, duration, planner, steps, guidance, request)
@@ -344,6 +361,8 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
                                             elem_id="compose-steps")
                         c_guidance = gr.Slider(min(1, sampler.guidance), max(10, sampler.guidance),
                                                value=sampler.guidance, step=0.5, label="guidance")
+                    c_video = gr.Video(label="video to lay a new bed under (optional; the bed is as long as it)",
+                                       sources=["upload"], elem_id="compose-video-input")
                     with gr.Row():
                         new_button = gr.Button("New bed", variant="primary", elem_id="compose-new")
                         edit_button = gr.Button("Apply edit", elem_id="compose-edit")
@@ -353,10 +372,11 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
                 with gr.Column():
                     timeline = gr.Image(label="timeline", type="filepath", interactive=False, show_label=False)
                     bed = gr.Audio(label="mix", type="filepath", interactive=False, elem_id="compose-audio")
+                    laid = gr.Video(label="the bed under the video", interactive=False, elem_id="compose-video")
                     history = gr.Markdown("No turns yet.", elem_id="compose-history")
             inputs = [text, duration, planner, c_steps, c_guidance]
-            outputs = [table, timeline, bed, history]
-            new_button.click(new_bed, inputs, outputs)
+            outputs = [table, timeline, bed, history, laid]
+            new_button.click(new_bed, inputs + [c_video], outputs)
             edit_button.click(edit_bed, inputs, outputs)
             table_button.click(edit_table, [table, duration, planner, c_steps, c_guidance], outputs)
     return app

@@ -35,7 +35,7 @@ from ..media.audio import PEAK_LIMIT, loudness_gain, normalize_loudness, read_au
 from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text, sha256_file
 from ..models.hub import HUB_ID
-from .plan import Plan
+from .plan import DURATION_RANGE_S, Plan
 from .planners import OTHER_PERIOD_S, is_background, repeat_period_s
 
 EDGE_FADE_S = 0.01  # the fade-in of every event: its attack stays sharp
@@ -522,6 +522,24 @@ def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os
 
 
 # ---------------------------------------------------------------------------- session ---
+
+VIDEO_LENGTH_TOLERANCE_S = 1e-3  # a bed and a video this close in length are as long as each other
+
+
+def bed_video(path: str | os.PathLike, said: str):
+    """The probe (``VideoInfo``) of a video a bed is laid under, one whose length a bed can have;
+    ``said``: how an error names it (``--video``, the session that recorded it, a page's field).
+    FoleyError for a missing, unreadable or damaged video, or one too short or long for a bed."""
+    from ..media.video import probe_video
+
+    if not Path(path).exists():
+        raise FoleyError(f"{said} {path}: no such file" + (" (pass --video FILE)" if said.endswith(": its video") else ""))
+    info = probe_video(path)
+    low, high = DURATION_RANGE_S
+    if not low <= info.duration_s <= high:
+        raise FoleyError(f"{said} {path}: {info.duration_s:g} s long; a bed is {low:g} to {high:g} s")
+    return info
+
 
 SESSION_VERSION = 1  # the session file's layout
 OWN_FILES = ("output", "timeline", "video_output")  # what a turn writes, recorded with its SHA-256

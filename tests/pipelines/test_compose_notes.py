@@ -109,3 +109,28 @@ def test_words_a_word_level_vocabulary_lacks_are_named(tmp_path):
     assert unknown_words(tokenizer, "A hammer on metal!") == []
     assert unknown_words(tokenizer, "a dog barks, a dog") == ["dog", "barks"]
     assert unknown_words(tiny_backbone(tmp_path / "sd").text.tokenizer, "rain falls") == []  # CLIP's BPE
+
+
+def test_the_compose_tab_lays_a_new_bed_under_a_video_and_its_edits_too(model, av_clip, tmp_path):
+    pytest.importorskip("gradio", reason="the ui extra is not installed (pip install '.[ui]')")
+    import av
+
+    from foley.media.video import probe_video
+    from foley.ui import Studio
+
+    from conftest import video_packet_hash
+
+    _, folder = model
+    studio = Studio(compose_model=str(folder), device="cpu", root=tmp_path / "ui")
+    first = studio.compose("thunder", "s1", duration_s=10.0, steps=1, new=True, video=str(av_clip))
+    video_s = probe_video(av_clip).duration_s
+    assert first["notes"][-1] == f"the bed is as long as the video, {video_s:g} s"  # not the 10 s field
+    assert first["video"].name == "bed-1.mp4" and video_packet_hash(first["video"]) == video_packet_hash(av_clip)
+    with av.open(str(first["video"])) as c:
+        assert len(c.streams.audio) == 2  # the bed, then the video's own sound
+    edited = studio.compose("make the thunder louder by 3 dB", "s1", steps=1)  # the video field left empty
+    assert edited["video"].name == "bed-2.mp4" and edited["video"].is_file()
+    plain = studio.compose("thunder", "s1", duration_s=1.0, steps=1, new=True)  # a new bed without one
+    assert plain["video"] is None
+    with pytest.raises(FoleyError, match=r"^video .*missing.mp4: no such file$"):
+        studio.compose("thunder", "s2", steps=1, new=True, video=str(tmp_path / "missing.mp4"))
