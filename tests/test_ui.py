@@ -148,6 +148,15 @@ def test_compose_tab_composes_and_edits(page):
     if _shots():
         page.screenshot(path=str(_shots() / "ui-compose.png"), full_page=True)
 
+    page.set_input_files("#compose-video-input input[type=file]", str(EXAMPLE))  # a new bed under a video
+    page.locator("#compose-video-input video").first.wait_for()
+    page.fill("#compose-text textarea", "a ball bounces")
+    page.click("#compose-new")
+    page.wait_for_function("() => { const v = document.querySelector('#compose-video video');"
+                           " return v && v.readyState >= 1 && v.duration > 0; }")
+    assert page.locator("#compose-video video").first.evaluate("v => v.duration") == pytest.approx(4.0, abs=0.1)
+    assert "the bed is as long as the video, 4 s" in page.locator("#compose-history").inner_text()
+
 
 def test_a_model_that_fails_to_load_is_named_by_its_option_and_leaves_no_folder(tmp_path):
     model = write_tiny_model(tmp_path / "model")
