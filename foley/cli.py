@@ -7,6 +7,7 @@ import json
 import math
 import os
 import re
+import shlex
 import signal
 import sys
 import threading
@@ -388,7 +389,7 @@ def shared_cache_dir(stack: contextlib.ExitStack) -> Path:
 
 def _compose_turn(args: argparse.Namespace) -> int:
     from .media.audio import write_audio
-    from .media.files import atomic_path
+    from .media.files import atomic_paths
     from .media.mux import mux_audio, output_container
     from .pipelines.compose import (
         EventCache,
@@ -409,6 +410,9 @@ def _compose_turn(args: argparse.Namespace) -> int:
     from .pipelines.plan import fill_said, plan_changes
     from .pipelines.planners import check_not_an_edit, get_planner, is_undo, says_silence
 
+    from .media.video import quiet_ffmpeg_log
+
+    quiet_ffmpeg_log()  # a damaged video's decoder lines would repeat what is said of it
     continuing = bool(args.session) and Path(args.session).exists()
     video = bed_video(args.video, "--video") if args.video else None
     if video and not continuing and args.duration is not None:
@@ -419,8 +423,13 @@ def _compose_turn(args: argparse.Namespace) -> int:
     if continuing and args.duration is not None and args.duration != session.duration_s:
         print(f"note: this session's bed is {session.duration_s:g} s long; --duration {args.duration:g} applies to "
               "a new session only", file=sys.stderr)
-    if continuing and not video and session.video_path:  # laid under its video again
-        video = bed_video(str(session.video_path.resolve()), f"{args.session}: its video")
+    previous = session.plan if session else None
+    undo = previous is not None and is_undo(args.text)  # no planner: the plan is one the session had
+    undone, settings = session.undone() if undo else (None, {})
+    # Laid under its video again: the last turn's, or for an undo that of the turn it returns to (if any).
+    laid_under = settings.get("video") if undo else session.video_path if continuing else None
+    if continuing and not video and laid_under:
+        video = bed_video(str(laid_under.resolve()), f"{args.session}: its video")
     if continuing and video and abs(video.duration_s - session.duration_s) > VIDEO_LENGTH_TOLERANCE_S:
         raise FoleyError(f"{video.path} is {video.duration_s:g} s long and this session's bed {session.duration_s:g} s; "
                          "a new session with --video makes a bed as long as its video")
@@ -440,9 +449,6 @@ def _compose_turn(args: argparse.Namespace) -> int:
         movie = None
     fresh = set() if args.overwrite else {p for p in (out, Path(timeline) if timeline else None, movie)
                                           if p and not p.exists()}
-    previous = session.plan if session else None
-    undo = previous is not None and is_undo(args.text)  # no planner: the plan is one the session had
-    undone, settings = session.undone() if undo else (None, {})
     # A session keeps its backbone, the sampler options given on its turns and its onset alignment;
     # an undo goes back to those of the turn it returns to (its events are then read from the cache).
     own_model = settings.get("model") or (session.model if session else None)
@@ -510,20 +516,18 @@ def _compose_turn(args: argparse.Namespace) -> int:
     if session and not continuing and session.path.exists():
         raise FoleyError(f"{session.path}: another turn started this session while this one ran; "
                          "this turn wrote nothing")
-    with contextlib.ExitStack() as stack:  # the bed and its picture reach their paths together
-        for final, write in writers:
-            part = parts[Path(final)] = stack.enter_context(atomic_path(final, replace=Path(final) not in fresh))
+    # The bed, its picture and its video reach their paths together, or none does; a file that was not
+    # there when the turn began is one another run wrote meanwhile: kept, and none of this turn's is written.
+    finals = [Path(final) for final, _ in writers]
+    with atomic_paths(finals, fresh) as temporary:
+        parts.update(zip(finals, temporary))
+        for (final, write), part in zip(writers, temporary):
             try:
                 write(part)
             except FoleyError as e:  # said of the output, not of its temporary file
                 raise FoleyError(str(e).replace(str(part), str(final))) from None
             except OSError as e:
                 raise FoleyError(f"{final}: cannot be written ({e.strerror or e})") from None
-        # A file that was not there when the turn began is one another run wrote meanwhile: kept, and
-        # neither of this turn's files is written (atomic_path checks again as it renames).
-        if taken := [Path(final) for final, _ in writers if Path(final) in fresh and Path(final).exists()]:
-            raise FoleyError(f"{taken[0]}: another run wrote it while this one ran; it is kept, and this run's "
-                             "files are not written (pass --overwrite to replace it)")
     if session:
         session.model, session.sampler, session.align = model, kept, align
         session.add_turn(args.text, plan, stats, out, timeline, undo=undo, video=video and video.path,
@@ -541,6 +545,9 @@ def _compose_turn(args: argparse.Namespace) -> int:
     if movie:
         print(f"wrote {movie}: the picture of {video.path} with the bed"
               + (" (its own sound kept as a second track)" if video.has_audio else ""))
+        if video.audio_tracks > 1:
+            print(f"note: {video.path} has {video.audio_tracks} audio tracks; the first is kept as the original",
+                  file=sys.stderr)
     return 0
 
 
@@ -549,18 +556,18 @@ def _check_compose_outputs(out: Path, timeline: str | None, session: str | None,
     """Refuse, before any work, a bed (``out``, WAV), timeline picture (PNG) or video with the bed
     (``movie``, laid under ``video``) that would replace a file not in ``replaceable`` (resolved
     paths; None: any, --overwrite; ``changed``: the session's own files changed since it wrote
-    them), a session file that is one of them, or a ``movie`` that is ``video``. Raises FoleyError."""
+    them), a session file that is one of them, or any of them that is ``video``. Raises FoleyError."""
     from .media.files import check_writable
-
-    if movie and video and movie.resolve() == Path(video).resolve():
-        raise FoleyError(f"{movie}: the video with the bed would replace the video it is laid under; "
-                         "give -o a bed of another name")
 
     if out.suffix.lower() != ".wav":
         raise FoleyError(f"{out}: the bed is written as WAV; give -o a path ending in .wav")
     picture = Path(timeline) if timeline else None
     if picture and picture.suffix.lower() != ".png":
         raise FoleyError(f"{picture}: the timeline is written as PNG; give --timeline a path ending in .png")
+    for path, what, flag in ((movie, "the video with the bed", "-o a bed"), (out, "the bed", "-o a bed"),
+                             (picture, "the timeline", "--timeline a picture")):
+        if path and video and path.resolve() == Path(video).resolve():
+            raise FoleyError(f"{path}: {what} would replace the video it is laid under; give {flag} of another name")
     if session and Path(session).resolve() in {out.resolve(), picture and picture.resolve(), movie and movie.resolve()}:
         what = ("bed" if Path(session).resolve() == out.resolve() else
                 "timeline" if picture and Path(session).resolve() == picture.resolve() else "video with the bed")
@@ -709,7 +716,10 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
         result = pipeline.dub(video, caption=args.caption, scale=args.scale, steps=args.steps,
                               guidance=args.guidance, seed=args.seed, progress=progress,
                               visual_steps=args.visual_steps)
-        silent_notes[video] = [pipeline.unrecognized_note(result, name_sounds) for name_sounds in (False, True)]
+        hint = (f"; foley compose {shlex.quote(result.caption)} --video {shlex.quote(str(video))} lays the caption's "
+                "sound under it, at the times a description gives"
+                if result.caption_given and pipeline.not_dubbed(result) else "")
+        silent_notes[video] = [pipeline.unrecognized_note(result, name_sounds) + hint for name_sounds in (False, True)]
         video_notes[video] = pipeline.dub_notes(result)
         return result.audio, result.sample_rate
 

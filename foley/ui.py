@@ -140,8 +140,13 @@ class Studio:
             return result.audio, result.sample_rate
 
         options = OutputOptions(overwrite=True, keep_original=keep_original, mix_original_db=mix_original_db)
-        summary = dub_batch([video], out, generate, options,
-                            silent_note=lambda path: self.pipeline.unrecognized_note(results.pop(path, None)))
+        def silent_note(path) -> str:
+            result = results.pop(path, None)
+            hint = ("; the Compose tab, given this video, lays the caption's sound under it, at the times a "
+                    "description gives" if result and result.caption_given and self.pipeline.not_dubbed(result) else "")
+            return self.pipeline.unrecognized_note(result) + hint
+
+        summary = dub_batch([video], out, generate, options, silent_note=silent_note)
         if summary.failed:
             raise FoleyError(summary.failed[0][1])
         wav = out / f"{video.stem}.wav"

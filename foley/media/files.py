@@ -39,6 +39,75 @@ def atomic_path(final: str | os.PathLike, replace: bool = True) -> Iterator[Path
             tmp_path.unlink()
 
 
+@contextlib.contextmanager
+def atomic_paths(finals: list[Path], fresh: set[Path] = frozenset()) -> Iterator[list[Path]]:
+    """Yield a temporary path next to each of ``finals`` (as ``atomic_path`` does); on success
+    put them all in place, or none: a file that cannot be put in place (a folder of its name,
+    a file that may not be replaced) puts back the ones placed before it as they were, and
+    raises FoleyError naming it. ``fresh``: finals that were not there when the work began; one
+    there by now (another run wrote it meanwhile) is kept and nothing is placed (FoleyError)."""
+    finals = [Path(f) for f in finals]
+    parts: list[Path] = []
+    try:
+        for final in finals:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{final.stem[:32]}.", suffix=f".part{final.suffix}", dir=final.parent)
+            os.close(fd)
+            parts.append(Path(tmp))
+        yield parts
+        for part in parts:
+            os.chmod(part, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
+        if taken := [f for f in finals if f in fresh and os.path.lexists(f)]:
+            raise FoleyError(f"{taken[0]}: another run wrote it while this one ran; it is kept, and this run's "
+                             "files are not written (pass --overwrite to replace it)")
+        _place_together(finals, parts)
+    finally:
+        for part in parts:
+            if part.exists():
+                part.unlink()
+
+
+def _place_together(finals: list[Path], parts: list[Path]) -> None:
+    """Rename each of ``parts`` onto its final path; on a failure, undo the renames before it
+    (each replaced file kept meanwhile as a hard link, or a copy where links are not made)."""
+    for final in finals:
+        if final.is_dir() and not final.is_symlink():
+            raise FoleyError(f"{final}: cannot be written (a folder of that name is there); none of this run's "
+                             "files are written")
+    placed: list[tuple[Path, Path | None]] = []  # (final, the file it replaced, kept aside)
+    try:
+        for final, part in zip(finals, parts):
+            kept = None
+            if os.path.lexists(final):
+                fd, name = tempfile.mkstemp(prefix=f".{final.stem[:32]}.", suffix=".kept", dir=final.parent)
+                os.close(fd)
+                kept = Path(name)
+                kept.unlink()
+                try:
+                    os.link(final, kept, follow_symlinks=False)
+                except OSError:
+                    shutil.copy2(final, kept, follow_symlinks=False)
+            try:
+                os.replace(part, final)
+            except OSError:
+                if kept is not None:
+                    kept.unlink()
+                raise
+            placed.append((final, kept))
+    except OSError as e:
+        for done, kept in reversed(placed):
+            with contextlib.suppress(OSError):  # as far as it goes: the error below is said all the same
+                if kept is not None:
+                    os.replace(kept, done)
+                else:
+                    done.unlink()
+        raise FoleyError(f"{final}: cannot be written ({e.strerror or e}); none of this run's files are "
+                         "written") from None
+    for _, kept in placed:
+        if kept is not None:
+            kept.unlink()
+
+
 def check_writable(final: str | os.PathLike) -> None:
     """Raise FoleyError unless a file can be written at ``final`` (its folder is made if
     missing, as ``atomic_path`` does): checked before long work, so that a bad output path

@@ -560,6 +560,7 @@ def turn_lock(session_path: str | os.PathLike) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
     path, cache = Path(session_path), session_cache_dir(session_path)
+    made = not cache.exists()
     try:
         cache.mkdir(parents=True, exist_ok=True)
         lock = FileLock(cache / "turn.lock", timeout=0)
@@ -572,6 +573,10 @@ def turn_lock(session_path: str | os.PathLike) -> Iterator[None]:
         yield
     finally:
         lock.release()
+        if made and [p.name for p in cache.iterdir()] == ["turn.lock"]:  # a turn that kept nothing: no folder left
+            (cache / "turn.lock").unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                cache.rmdir()
 
 
 def _check_settings(sampler, align) -> None:
@@ -680,8 +685,8 @@ class Session:
     def undone(self) -> tuple[Plan, dict]:
         """The plan an undo turn goes back to: the one before the last turn not undone yet (an
         undo turn takes back one turn; a second undo, the one before), and the settings that
-        turn rendered it with (``model``, ``sampler``, ``align``: those it recorded). FoleyError
-        when no turn is left to undo."""
+        turn rendered it with (``model``, ``sampler``, ``align``: those it recorded; ``video``: the
+        path of the video it was laid under, if any). FoleyError when no turn is left to undo."""
         kept: list = []  # the turns not undone, in order
         for turn in self.turns:
             if not (isinstance(turn, dict) and isinstance(turn.get("plan"), dict)):
@@ -699,6 +704,8 @@ class Session:
         except (FoleyError, KeyError, TypeError, ValueError) as e:
             raise FoleyError(f"{self.path}: a turn's plan cannot be read back ({e})") from None
         settings = {k: turn[k] for k in TURN_SETTINGS if k in turn}
+        if turn.get("video"):  # the video it was laid under, as recorded (relative to the session, or absolute)
+            settings["video"] = self.path.parent / turn["video"]
         try:
             _check_settings(settings.get("sampler", {}), settings.get("align", True))
         except ValueError as e:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import numbers
 import os
-import shlex
 from dataclasses import asdict, dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -446,6 +445,12 @@ class FoleyPipeline:
                          "the sound may be wrong where they show")
         return notes
 
+    def not_dubbed(self, result: DubResult | None) -> bool:
+        """Whether ``result`` is of a video too unlike the training frames to be dubbed at all
+        (its Foley track silent whatever the caption: ``foley compose --video`` can lay a
+        caption's sound under it instead)."""
+        return result is not None and result.unfamiliar is not None and result.unfamiliar > self.MAX_UNFAMILIAR
+
     def unrecognized_note(self, result: DubResult | None = None, name_sounds: bool = True) -> str:
         """What the summary says of a video whose Foley track is silent: that its frames were
         unlike the training frames (``result.unfamiliar``), that the model saw no event it
@@ -453,11 +458,9 @@ class FoleyPipeline:
         too faint to hear. ``name_sounds``: say which sounds the model knows (a batch's
         summary says it once)."""
         knows = f" (this model knows {self.config.knows})" if self.config.knows and name_sounds else ""
-        if result is not None and result.unfamiliar is not None and result.unfamiliar > self.MAX_UNFAMILIAR:
-            compose = (f"; foley compose {shlex.quote(result.caption)} --video VIDEO lays the caption's sound under "
-                       "the video, at the times a description gives" if result.caption_given else "")
+        if self.not_dubbed(result):
             return (f"{result.unfamiliar:.0%} of the frames are unlike any this model was trained on{knows}; "
-                    f"the Foley track is silent{compose}")
+                    "the Foley track is silent")
         if result is not None and result.recognized:
             return "the events the model placed came out too faint to hear; the Foley track is silent"
         if result is not None and result.seen is not None:

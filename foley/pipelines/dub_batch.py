@@ -24,7 +24,7 @@ import soundfile as sf
 
 from ..errors import FoleyError, MediaError
 from ..media.audio import normalize_loudness, read_audio, relative_gain, resample, write_audio
-from ..media.files import atomic_path, missing_folders, name_max, removed_if_empty, trial_write
+from ..media.files import atomic_paths, missing_folders, name_max, removed_if_empty, trial_write
 from ..media.mux import CONTAINERS, align_to_picture, fit_length, mux_audio, output_container
 from ..media.video import VideoInfo, first_frame_digest, probe_video
 
@@ -345,7 +345,7 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
         elif info.has_audio and options.mix_original_db is not None:  # nothing to mix it under
             note += "; the output's sound is the video's own soundtrack alone (--mix-original)"
         notes.append(note)
-    with atomic_path(wav_path) as wav_part, atomic_path(video_path) as video_part:
+    with atomic_paths([wav_path, video_path]) as (wav_part, video_part):  # both in place, or neither
         try:
             write_audio(wav_part, wav, sr, comment=json.dumps({SETTINGS_KEY: options.settings}) if options.settings else None)
         except MediaError as e:  # said of the output, not of its temporary file

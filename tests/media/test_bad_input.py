@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import av
 import numpy as np
@@ -176,3 +177,40 @@ def test_an_output_another_run_wrote_meanwhile_is_kept(tmp_path):
     with atomic_path(final) as part:  # replacing, as asked
         part.write_bytes(b"this run's")
     assert final.read_bytes() == b"this run's"
+
+
+def test_files_written_together_reach_their_paths_together_or_not_at_all(tmp_path, monkeypatch):
+    from foley.errors import FoleyError
+    from foley.media import files
+    from foley.media.files import atomic_paths
+
+    bed, movie, picture = tmp_path / "bed.wav", tmp_path / "bed.mp4", tmp_path / "bed.png"
+    bed.write_bytes(b"old bed")
+    movie.write_bytes(b"old video")
+    with atomic_paths([bed, movie]) as (bed_part, movie_part):
+        bed_part.write_bytes(b"new bed")
+        movie_part.write_bytes(b"new video")
+    assert (bed.read_bytes(), movie.read_bytes()) == (b"new bed", b"new video")
+
+    real_replace = os.replace  # the second rename fails (a file that may not be replaced)
+
+    def refuse_the_video(src, dst):
+        if Path(dst) == movie:
+            raise PermissionError(1, "Operation not permitted")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", refuse_the_video)
+    picture.write_bytes(b"old picture")
+    with pytest.raises(FoleyError, match=r"^.*bed.mp4: cannot be written \(Operation not permitted\); none of this "
+                                         r"run's files are written$"):
+        with atomic_paths([bed, picture, movie]) as parts:
+            for part in parts:
+                part.write_bytes(b"newer")
+    assert (bed.read_bytes(), picture.read_bytes(), movie.read_bytes()) == (b"new bed", b"old picture", b"new video")
+    monkeypatch.undo()
+    (tmp_path / "new.mp4").mkdir()  # a folder of an output's name: refused before any file is placed
+    with pytest.raises(FoleyError, match=r"new.mp4: cannot be written \(a folder of that name is there\)"):
+        with atomic_paths([tmp_path / "new.wav", tmp_path / "new.mp4"]) as parts:
+            for part in parts:
+                part.write_bytes(b"x")
+    assert sorted(os.listdir(tmp_path)) == ["bed.mp4", "bed.png", "bed.wav", "new.mp4"]  # no temporary file left

@@ -910,3 +910,29 @@ def test_a_bed_laid_under_a_video_is_as_long_as_it_and_follow_up_turns_lay_it_ag
     assert main(fresh + ["--video", str(longer), "-o", str(tmp_path / "other" / "bed.wav")]) == 2
     assert "bed.mp4: exists; pass --overwrite" in capsys.readouterr().err
     assert not (tmp_path / "other" / "bed.wav").exists()
+    misnamed = tmp_path / "clip.wav"  # a video named like a bed is not overwritten by it
+    shutil.copy(longer, misnamed)
+    assert main(fresh + ["--video", str(misnamed), "-o", str(misnamed), "--overwrite"]) == 2
+    assert capsys.readouterr().err == (f"foley: error: {misnamed}: the bed would replace the video it is laid under; "
+                                       "give -o a bed of another name\n")
+    (tmp_path / "taken" / "bed.wav").mkdir(parents=True)  # the bed cannot be written: neither is its video
+    assert main(fresh + ["--video", str(longer), "-o", str(tmp_path / "taken" / "bed.wav"), "--overwrite"]) == 2
+    assert "bed.wav: cannot be written (a folder of that name is there)" in capsys.readouterr().err
+    assert [p.name for p in (tmp_path / "taken").iterdir()] == ["bed.wav"]
+
+    # undo lays the bed under the video of the turn it returns to
+    same_length = tmp_path / "same.mp4"
+    shutil.copy(av_clip, same_length)
+    assert main(base + ["make the ball quieter by 2 dB", "--video", str(same_length)]) == 0
+    assert json.loads(session.read_text())["turns"][-1]["video"] == "same.mp4"  # in its folder: relative
+    assert main(base + ["undo"]) == 0
+    assert f"the picture of {av_clip.resolve()} with the bed" in capsys.readouterr().out
+    assert json.loads(session.read_text())["turns"][-1]["video"] == str(av_clip.resolve())
+    # a follow-up that fails on a session copied without its video leaves no cache folder
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    saved = json.loads(session.read_text())
+    saved["turns"][-1]["video"] = "gone.mp4"
+    (alone / "bed.json").write_text(json.dumps(saved))
+    assert main(["compose", "make the ball louder by 1 dB", "--session", str(alone / "bed.json")]) == 2
+    assert "its video " in capsys.readouterr().err and sorted(p.name for p in alone.iterdir()) == ["bed.json"]

@@ -192,6 +192,13 @@ def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_cli
     assert len(notes) == 2 and "(this model knows a ball); the Foley track is silent; the video's own" in notes[0]
     assert "this model knows" not in notes[1]
     assert "done 2 (2 with a silent Foley track), skipped 0" in run.stdout
+    # Given a caption, the note says how to lay that sound under the video instead.
+    captioned = subprocess.run([sys.executable, "-m", "foley", "dub", str(tmp_path / "one.mp4"), "--caption",
+                                "a dog's bark", "-o", str(tmp_path / "out2"), "--model", str(model), "--device", "cpu",
+                                "--quiet"], capture_output=True, text=True)
+    assert captioned.returncode == 0, captioned.stderr
+    assert (f"the Foley track is silent; foley compose 'a dog'\"'\"'s bark' --video {tmp_path / 'one.mp4'} lays the "
+            "caption's sound under it, at the times a description gives; the video's own") in captioned.stdout
 
 
 def test_cli_dub_with_a_bad_model_leaves_no_output_folder(av_clip, tmp_path):
@@ -311,11 +318,9 @@ def test_a_video_unlike_the_training_frames_is_not_dubbed(pipeline, cfr_video, t
                         silent_note=lambda v: pipeline.unrecognized_note(result))
     assert summary.notes == [(str(video), "100% of the frames are unlike any this model was trained on; "
                                           "the Foley track is silent")]
-    captioned = pipeline.dub(video, caption="a dog's bark", steps=1)  # said where the caption can be laid instead
-    assert not np.any(captioned.audio) and pipeline.unrecognized_note(captioned) == (
-        "100% of the frames are unlike any this model was trained on; the Foley track is silent; "
-        "foley compose 'a dog'\"'\"'s bark' --video VIDEO lays the caption's sound under the video, at the times a "
-        "description gives")
+    assert pipeline.not_dubbed(result) and not pipeline.not_dubbed(familiar)
+    captioned = pipeline.dub(video, caption="a dog's bark", steps=1)
+    assert not np.any(captioned.audio) and captioned.caption_given and not result.caption_given
 
 
 def test_statistics_of_another_frame_encoder_are_refused_at_load(pipeline):
