@@ -492,6 +492,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
         print(("changed (back to the plan before the last turn): " if undo else "changed: ")
               + ("; ".join(plan_changes(previous, plan)) or "nothing (the plan is as it was)"))
     backbone = load_backbone(model, args.device, flag)
+    quiet_ffmpeg_log()  # again: importing torchvision with the backbone turns FFmpeg's log back on
     same_model = not (session and session.model and session.model != model)
     for note in caption_notes(backbone, backbone_source(model), new_captions(plan, previous if same_model else None)):
         print(f"note: {note}", file=sys.stderr)
