@@ -407,10 +407,9 @@ def _compose_turn(args: argparse.Namespace) -> int:
         render_notes,
         timeline_image,
     )
+    from .media.video import quiet_ffmpeg_log
     from .pipelines.plan import fill_said, plan_changes
     from .pipelines.planners import check_not_an_edit, get_planner, is_undo, says_silence
-
-    from .media.video import quiet_ffmpeg_log
 
     quiet_ffmpeg_log()  # a damaged video's decoder lines would repeat what is said of it
     continuing = bool(args.session) and Path(args.session).exists()
@@ -429,7 +428,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
     # Laid under its video again: the last turn's, or for an undo that of the turn it returns to (if any).
     laid_under = settings.get("video") if undo else session.video_path if continuing else None
     if continuing and not video and laid_under:
-        video = bed_video(str(laid_under.resolve()), f"{args.session}: its video")
+        video = bed_video(str(laid_under.resolve()), f"{args.session}: its video", " (pass --video FILE)")
     if continuing and video and abs(video.duration_s - session.duration_s) > VIDEO_LENGTH_TOLERANCE_S:
         raise FoleyError(f"{video.path} is {video.duration_s:g} s long and this session's bed {session.duration_s:g} s; "
                          "a new session with --video makes a bed as long as its video")

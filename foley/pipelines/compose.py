@@ -526,14 +526,15 @@ def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os
 VIDEO_LENGTH_TOLERANCE_S = 1e-3  # a bed and a video this close in length are as long as each other
 
 
-def bed_video(path: str | os.PathLike, said: str):
+def bed_video(path: str | os.PathLike, said: str, missing_hint: str = ""):
     """The probe (``VideoInfo``) of a video a bed is laid under, one whose length a bed can have;
-    ``said``: how an error names it (``--video``, the session that recorded it, a page's field).
-    FoleyError for a missing, unreadable or damaged video, or one too short or long for a bed."""
+    ``said``: how an error names it (``--video``, the session that recorded it, a page's field),
+    ``missing_hint``: what a missing one's error adds. FoleyError for a missing, unreadable or
+    damaged video, or one too short or long for a bed."""
     from ..media.video import probe_video
 
     if not Path(path).exists():
-        raise FoleyError(f"{said} {path}: no such file" + (" (pass --video FILE)" if said.endswith(": its video") else ""))
+        raise FoleyError(f"{said} {path}: no such file{missing_hint}")
     info = probe_video(path)
     low, high = DURATION_RANGE_S
     if not low <= info.duration_s <= high:
@@ -648,11 +649,6 @@ class Session:
     def video_path(self) -> Path | None:
         """The video the last turn laid its bed under (a follow-up turn lays it again), or None."""
         return self._recorded("video")
-
-    @property
-    def video_output_path(self) -> Path | None:
-        """The video with the bed that the last turn wrote, or None."""
-        return self._recorded("video_output")
 
     def _relative(self, path: str | os.PathLike | None) -> str | None:
         if path is None:
