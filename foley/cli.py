@@ -425,8 +425,9 @@ def _compose_turn(args: argparse.Namespace) -> int:
     previous = session.plan if session else None
     undo = previous is not None and is_undo(args.text)  # no planner: the plan is one the session had
     undone, settings = session.undone() if undo else (None, {})
-    # Laid under its video again: the last turn's, or for an undo that of the turn it returns to (if any).
-    laid_under = settings.get("video") if undo else session.video_path if continuing else None
+    # Laid under its video again: the last turn's, or for an undo that of the turn it returns to (the last
+    # turn's when that one had none: its bed is not left under a picture of a plan it no longer has).
+    laid_under = (undo and settings.get("video")) or (session.video_path if continuing else None)
     if continuing and not video and laid_under:
         video = bed_video(str(laid_under.resolve()), f"{args.session}: its video", " (pass --video FILE)")
     if continuing and video and abs(video.duration_s - session.duration_s) > VIDEO_LENGTH_TOLERANCE_S:
@@ -447,7 +448,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
     else:
         movie = None
     fresh = set() if args.overwrite else {p for p in (out, Path(timeline) if timeline else None, movie)
-                                          if p and not p.exists()}
+                                          if p and not os.path.lexists(p)}  # a broken link is there too
     # A session keeps its backbone, the sampler options given on its turns and its onset alignment;
     # an undo goes back to those of the turn it returns to (its events are then read from the cache).
     own_model = settings.get("model") or (session.model if session else None)
@@ -574,7 +575,7 @@ def _check_compose_outputs(out: Path, timeline: str | None, session: str | None,
         raise FoleyError(f"{session}: the session file would also be the {what}; give it a name of its own, "
                          f"e.g. {Path(session).with_suffix('.json')}")
     for path in (out, *([picture] if picture else []), *([movie] if movie else [])):
-        if path.exists() and replaceable is not None and path.resolve() not in replaceable:
+        if os.path.lexists(path) and replaceable is not None and path.resolve() not in replaceable:
             why = "changed since this session wrote it" if path.resolve() in changed else "exists"
             raise FoleyError(f"{path}: {why}; pass --overwrite to replace it")
         check_writable(path)

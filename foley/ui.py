@@ -216,10 +216,12 @@ class Studio:
         notes = (caption_notes(backbone, backbone_source(self.compose_model), [e.caption for e in plan.events],
                                where=False)  # no path of the server's in the page
                  + render_notes(stats, plan.duration_s))
-        if not new and duration_s != state.duration_s:
+        if not new and not under and duration_s != state.duration_s:  # a bed under a video is as long as it
             notes.append(f"this bed stays {state.duration_s:g} s long; a duration applies to a new bed (New bed)")
         if new and under:
             notes.append(f"the bed is as long as the video, {under.duration_s:g} s")
+            if under.audio_tracks > 1:
+                notes.append(f"the video has {under.audio_tracks} audio tracks; the first is kept as the original")
         return {"wav": wav, "picture": picture, "plan": plan_rows(plan), "turns": state.turns, "notes": notes,
                 "video": movie}
 

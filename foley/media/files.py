@@ -63,8 +63,8 @@ def atomic_paths(finals: list[Path], fresh: set[Path] = frozenset()) -> Iterator
         _place_together(finals, parts)
     finally:
         for part in parts:
-            if part.exists():
-                part.unlink()
+            with contextlib.suppress(OSError):  # what failed is said; a file left behind is not worse
+                part.unlink(missing_ok=True)
 
 
 def _place_together(finals: list[Path], parts: list[Path]) -> None:
@@ -89,18 +89,20 @@ def _place_together(finals: list[Path], parts: list[Path]) -> None:
                     shutil.copy2(final, kept, follow_symlinks=False)
             try:
                 os.replace(part, final)
-            except OSError:
+            except BaseException:
                 if kept is not None:
                     kept.unlink()
                 raise
             placed.append((final, kept))
-    except OSError as e:
+    except BaseException as e:  # an error, or Ctrl-C / SIGTERM between two renames
         for done, kept in reversed(placed):
             with contextlib.suppress(OSError):  # as far as it goes: the error below is said all the same
                 if kept is not None:
                     os.replace(kept, done)
                 else:
                     done.unlink()
+        if not isinstance(e, OSError):
+            raise
         raise FoleyError(f"{final}: cannot be written ({e.strerror or e}); none of this run's files are "
                          "written") from None
     for _, kept in placed:

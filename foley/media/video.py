@@ -137,25 +137,44 @@ def _frame_step(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -> in
     return round(1 / (rate * stream.time_base)) if rate else 0
 
 
+class _PictureClock:
+    """The presentation time (``stream``'s time base) of each decoded picture, in display
+    order, for streams some of whose pictures carry no timestamp in the file (H.264 or HEVC in
+    an MPEG program stream: the muxer stamps a packet, not every picture in it). An unstamped
+    picture follows the one before it by that one's duration; once one has been seen, a stamp
+    within 3 durations of where the picture falls anyway is taken for a neighbour's (the
+    decoder can hand a packet's stamp to another picture of it) and the picture stays in its
+    place, while a farther one (frames lost, a jump) is kept. Pictures before the first
+    stamped one have no time (None)."""
+
+    def __init__(self, stream: av.video.stream.VideoStream):
+        self.stream, self.last, self.step, self.guessing = stream, None, 0, False
+
+    def time(self, frame: av.VideoFrame) -> int | None:
+        due = None if self.last is None else self.last + self.step
+        if frame.pts is None:
+            self.guessing, t = True, due
+        elif self.guessing and due is not None and abs(frame.pts - due) < 3 * self.step:
+            t = due
+        else:
+            t = frame.pts
+        if t is not None:
+            self.last, self.step = t, _frame_step(frame, self.stream)
+        return t
+
+
 def _decoded_times(path: Path) -> tuple[list[int], list[int]]:
-    """Presentation times and durations (the stream's time base) of the decoded frames, in
-    display order, for a stream some of whose pictures carry no timestamp in the file (H.264 in
-    an MPEG program stream: the muxer stamps a packet, not every picture in it): such a frame
-    follows the one before it by that one's duration; frames before the first stamped one are
-    left out."""
+    """Presentation times and durations (the stream's time base) of the decoded pictures that
+    ``_PictureClock`` times, for a stream some of whose pictures carry no timestamp."""
     pts, durations = [], []
     with _open(path) as container:
         stream = container.streams.video[0]
+        clock = _PictureClock(stream)
         try:
             for frame in _decode_tolerant(container, stream):
-                step = _frame_step(frame, stream)
-                if frame.pts is not None:
-                    pts.append(frame.pts)
-                elif pts:
-                    pts.append(pts[-1] + durations[-1])
-                else:  # before the first stamped picture: no time to count from (decoding skips it too)
-                    continue
-                durations.append(step)
+                if (t := clock.time(frame)) is not None:
+                    pts.append(t)
+                    durations.append(clock.step)
         except av.error.FFmpegError as e:
             raise MediaError(f"{path}: corrupt or truncated video ({_reason(e)})") from None
     return pts, durations
@@ -377,17 +396,13 @@ def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: in
     with ThreadPoolExecutor(1) as convert, _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "SLICE"  # frame threading can deadlock in avcodec_free_context after corrupt input
-        step = 0.0  # how long the frame before shows (s)
+        clock = _PictureClock(stream)  # every picture's time, stamped in the file or not
         for frame in _decode_tolerant(container, stream, max_refused):
-            if frame.pts is not None:
-                t = float(frame.pts * stream.time_base)
-                t0 = t if t0 is None else t0
-                t -= t0
-            elif prev is not None:  # a picture stamped only by its place: it follows the one before
-                t = prev_t + step
-            else:  # before any stamped picture: no time to count from (the probe leaves it out too)
-                continue
-            step = float(_frame_step(frame, stream) * stream.time_base)
+            if (pts := clock.time(frame)) is None:  # before any stamped picture: no time to count from
+                continue  # (the probe leaves it out too)
+            t = float(pts * stream.time_base)
+            t0 = t if t0 is None else t0
+            t -= t0
             # Targets nearer to the previous frame than to this one (ties: previous) take it.
             while prev is not None and k < len(targets) and targets[k] - prev_t <= t - targets[k]:
                 emit_prev()

@@ -62,7 +62,7 @@ class BatchSummary:
 
 
 def collect_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Videos named by files, folders (their videos, sorted) and glob patterns; and the
+    """Videos named by files, folders (their videos, sorted, hidden ones left out) and glob patterns; and the
     inputs that name nothing usable, with the reason."""
     videos, problems = [], []
     for item in inputs:
@@ -70,7 +70,8 @@ def collect_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]
         if not item.strip():  # Path("") is the current folder: never dubbed unasked
             problems.append((item, "an empty input name (give a video, a folder such as ., or a pattern)"))
         elif path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES
+                           and not p.name.startswith("."))  # hidden, as a glob has them (and a run's temporary files)
             videos += found
             if not found:  # its subfolders are not searched
                 problems.append((item, f"{item}: the folder holds no video files ({', '.join(VIDEO_SUFFIXES)}; "

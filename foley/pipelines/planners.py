@@ -308,12 +308,13 @@ MIN_LENGTH_S = 0.05  # a part said to last less names no sound
 _DECIMAL = r"\d+(?:\.\d+)?"  # a number of seconds as written: 3, 3.5
 _UNIT_S = r"(?:s|secs?|seconds?)"
 _N = rf"({_DECIMAL})"
+_TO_THE_END = r"(?:to|until|till)\s+(?:the\s+)?end(?:\s+of\s+(?:it|the\s+(?:clip|bed|video|scene|sound|track)))?"
 _SECONDS = rf"\s*{_UNIT_S}?"
 _TIMED = re.compile(rf"^(?P<c>.+?)(?:\s+(?:starting|beginning))?\s+(?:at\s+{_N}{_SECONDS}(?:\s+for\s+{_N}{_SECONDS})?"
                     rf"|from\s+{_N}{_SECONDS}\s+(?:to|until|till)\s+{_N}{_SECONDS}"
                     rf"|between\s+{_N}{_SECONDS}\s+and\s+{_N}{_SECONDS}"
                     rf"|for\s+{_N}{_SECONDS}\s+at\s+{_N}{_SECONDS}"
-                    rf"|from\s+{_N}\s*{_UNIT_S}(?:\s+(?:on(?:wards?)?|to\s+the\s+end|until\s+the\s+end))?)$", re.I)
+                    rf"|from\s+{_N}\s*{_UNIT_S}(?:\s+(?:on(?:wards?)?|{_TO_THE_END}))?)$", re.I)
 _TIMED_TAIL = re.compile(r"\s+(?:at|from|between|for)\s+.*$", re.I)  # what follows a caption's name
 _LASTING = re.compile(rf"^(?P<c>.+?)\s+for\s+{_N}{_SECONDS}$", re.I)
 # A time left in a caption after the forms above: the rules planner could not place it.
@@ -364,6 +365,7 @@ _DASHED = re.compile(rf"(?<![\w.])(?P<a>{_DECIMAL})\s*[-\u2013]\s*(?P<b>{_DECIMA
 _PAUSE = re.compile(rf"\b(?P<a>an?\s+)(?P<n>{_DECIMAL})[-\s]*{_UNIT_S}\s+(?P<what>pause|silence|gap)\b", re.I)
 _STARTS_STOPS = re.compile(rf"\s+(?:starts?|begins?)\s+at\s+(?P<a>{_DECIMAL}){_SECONDS}\s+and\s+"
                            rf"(?:stops?|ends?|fades?\s+out)\s+at\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b", re.I)
+_FROM_FOR = re.compile(rf"\bfrom\s+(?P<a>{_DECIMAL})\s*{_UNIT_S}\s+for\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b", re.I)
 _LINES = re.compile(r"\s*\n[\s*\u2022-]*")  # one sound a line, bullets or not
 
 
@@ -378,7 +380,7 @@ _SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s
 def in_seconds(text: str) -> str:
     """``text`` with its times in milliseconds, minutes or m:ss written in seconds, and said as
     the rules planner reads them: "at the 3 second mark", "after 3 s", "around 3 s", "@ 3 s",
-    "t=3 s" and "3 s in, ..." as "at 3 s", "five seconds" as "5 seconds", "2-6 s" as "from 2 to 6 s", "a 2 s pause" as "a pause
+    "t=3 s" and "3 s in, ..." as "at 3 s", "from 3 s for 1 s" as "at 3 s for 1 s", "five seconds" as "5 seconds", "2-6 s" as "from 2 to 6 s", "a 2 s pause" as "a pause
     for 2 s", "a couple of times" as "twice", "a few times" as "three times"; and its lines as
     parts one after another."""
     def unit(m: re.Match) -> str:
@@ -396,6 +398,7 @@ def in_seconds(text: str) -> str:
     text = _ABOUT.sub(lambda m: f"{m['p'] or 'at'} ", _AT_SIGN.sub(" at ", text))
     text = _INTO.sub(r"at \g<n> s", text)
     text = _STARTS_STOPS.sub(r" from \g<a> to \g<b> s", text)  # "rain starts at 0 s and stops at 6 s"
+    text = _FROM_FOR.sub(r"at \g<a> s for \g<b> s", text)  # "a dog barks from 4 s for 2 s"
     text = _IN_UNIT.sub(unit, text)
     text = _CLOCK.sub(lambda m: (m["p"] or "") + _seconds_text(60 * int(m["m"]) + float(m["s"])), text)
     text = _AFTER_TIME.sub("at ", _MARK.sub(lambda m: f"{m['p']} {m['n']} s", text))
@@ -947,7 +950,7 @@ _TWO_EDITS = re.compile(r"(?:[,;]|\b(?:and|then))\s+(?:then\s+|also\s+)?(?P<seco
                         r"sooner|longer|shorter|faster|slower)\b.*)$", re.I)
 TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
-              "remove X, add X [at T s [for N s] | from A to B s], "
+              "remove X, add X [at T s [for N s] | from A to B s | from T s], "
               "move X to T s (or: make X start at T s), "
               "make X later/earlier [by N s], make X longer/shorter [by N s], make X last N s, "
               "make X louder/quieter [by N dB or N%] (or: turn X up/down), "

@@ -207,6 +207,18 @@ def test_files_written_together_reach_their_paths_together_or_not_at_all(tmp_pat
             for part in parts:
                 part.write_bytes(b"newer")
     assert (bed.read_bytes(), picture.read_bytes(), movie.read_bytes()) == (b"new bed", b"old picture", b"new video")
+
+    def interrupted_at_the_video(src, dst):  # Ctrl-C between two renames
+        if Path(dst) == movie:
+            raise KeyboardInterrupt
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", interrupted_at_the_video)
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_paths([bed, picture, movie]) as parts:
+            for part in parts:
+                part.write_bytes(b"newer")
+    assert (bed.read_bytes(), picture.read_bytes(), movie.read_bytes()) == (b"new bed", b"old picture", b"new video")
     monkeypatch.undo()
     (tmp_path / "new.mp4").mkdir()  # a folder of an output's name: refused before any file is placed
     with pytest.raises(FoleyError, match=r"new.mp4: cannot be written \(a folder of that name is there\)"):

@@ -928,6 +928,18 @@ def test_a_bed_laid_under_a_video_is_as_long_as_it_and_follow_up_turns_lay_it_ag
     assert main(base + ["undo"]) == 0
     assert f"the picture of {av_clip.resolve()} with the bed" in capsys.readouterr().out
     assert json.loads(session.read_text())["turns"][-1]["video"] == str(av_clip.resolve())
+    # undo back to a turn laid under no video keeps the bed under the one it has
+    plain = ["compose", "--session", str(tmp_path / "w.json"), "--steps", "2", "--scheduler", "ddim", "--device", "cpu"]
+    assert main(plain + ["a ball", "--model", str(tmp_path / "model"), "--duration", str(video_s)]) == 0
+    assert main(plain + ["make the ball louder by 1 dB", "--video", str(av_clip)]) == 0
+    capsys.readouterr()
+    assert main(plain + ["undo"]) == 0
+    assert f"wrote {tmp_path / 'w.mp4'}: the picture of {av_clip.resolve()}" in capsys.readouterr().out
+    # a link at the video's name, even a broken one, is a file there: refused before any work
+    (tmp_path / "linked").mkdir()
+    (tmp_path / "linked" / "bed.mp4").symlink_to(tmp_path / "nowhere.mp4")
+    assert main(fresh + ["--video", str(longer), "-o", str(tmp_path / "linked" / "bed.wav")]) == 2
+    assert "bed.mp4: exists; pass --overwrite" in capsys.readouterr().err
     # a follow-up that fails on a session copied without its video leaves no cache folder
     alone = tmp_path / "alone"
     alone.mkdir()

@@ -130,6 +130,7 @@ def test_the_compose_tab_lays_a_new_bed_under_a_video_and_its_edits_too(model, a
         assert len(c.streams.audio) == 2  # the bed, then the video's own sound
     edited = studio.compose("make the thunder louder by 3 dB", "s1", steps=1)  # the video field left empty
     assert edited["video"].name == "bed-2.mp4" and edited["video"].is_file()
+    assert not any("stays" in note for note in edited["notes"])  # the 10 s field says nothing of this bed's length
     plain = studio.compose("thunder", "s1", duration_s=1.0, steps=1, new=True)  # a new bed without one
     assert plain["video"] is None
     with pytest.raises(FoleyError, match=r"^video .*missing.mp4: no such file$"):

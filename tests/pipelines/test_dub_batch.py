@@ -51,6 +51,7 @@ def videos(av_clip, cfr_video, tmp_path):
 
 
 def test_collect_inputs(videos, tmp_path):
+    shutil.copy(videos / "silent.mp4", videos / ".silent.x1y2.part.mp4")  # hidden: a run's temporary file, say
     found, problems = collect_inputs([str(videos), str(videos / "silent.mp4"), str(tmp_path / "nope.mp4"),
                                       str(videos / "*.mkv")])
     assert [p.name for p in found] == ["silent.mp4", "with audio.mp4"]  # de-duplicated, sorted

@@ -257,11 +257,13 @@ def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
     p = RulesPlanner()
     assert spans(p.plan("rain from 2 to 6 s", 10)) == [("rain", 2.0, 6.0)]  # its end is kept, not stretched
     assert spans(p.plan("a bell between 2 and 4 s", 10)) == [("a bell", 2.0, 4.0)]
-    for to_the_end in ("from 5 s", "from 5 s on", "starting from 5 s", "from 5 seconds onwards", "from 5 s to the end"):
+    for to_the_end in ("from 5 s", "from 5 s on", "starting from 5 s", "from 5 seconds onwards", "from 5 s to the end",
+                       "from 5 s till the end", "from 5 s to end", "from 5 s until the end of the clip"):
         plan = p.plan(f"traffic, footsteps on concrete {to_the_end}", 10)  # a start alone: to the end
         assert [(e.caption, e.start_s, e.end_s, e.fill) for e in plan.events] == [
             ("traffic", 0.0, 10.0, False), ("footsteps on concrete", 5.0, 10.0, True)], to_the_end
     assert spans(p.plan("a dog barks twice from 4 s", 10)) == [("a dog barks", 4.0, 7.0), ("a dog barks", 7.0, 10.0)]
+    assert spans(p.plan("a dog barks from 4 s for 2 s", 10)) == [("a dog barks", 4.0, 6.0)]  # as "at 4 s for 2 s"
     assert spans(p.plan("add footsteps from 6 s", 10, p.plan("rain", 10))) == [("rain", 0.0, 10.0),
                                                                                ("footsteps", 6.0, 10.0)]
     with pytest.raises(PlanError, match="placing it at 12 s puts 'rain' off the 10 s timeline"):
