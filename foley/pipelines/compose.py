@@ -267,6 +267,27 @@ def sounding_span(wav: np.ndarray) -> tuple[int, int]:
     return int(start), int(end)
 
 
+BED_GAP_S = 0.3  # a background that falls silent this long before its end is looped to it
+LOOP_OVERLAP_S = 0.25  # the crossfade where a background's loop joins itself
+
+
+def fill_to_end(wav: np.ndarray, sample_rate: int) -> np.ndarray:
+    """A background's (N,) audio with the silence after its sounding part (:func:`sounding_span`)
+    filled by that part again, looped with equal-power crossfades of LOOP_OVERLAP_S: a take of
+    the backbone, which learned recordings of single events, can end inside a bed's span (an
+    engine's hum dying at 3.4 s of 4). Unchanged when it sounds to within BED_GAP_S of its end,
+    or when its sounding part is too short to loop (under 4 overlaps)."""
+    start, end = sounding_span(wav)
+    overlap = round(LOOP_OVERLAP_S * sample_rate)
+    if len(wav) - end < BED_GAP_S * sample_rate or end - start < 4 * overlap:
+        return wav
+    piece = wav[start:end]
+    starts = [0]
+    while starts[-1] + (end if len(starts) == 1 else len(piece)) < len(wav):
+        starts.append(starts[-1] + (end if len(starts) == 1 else len(piece)) - overlap)
+    return join_windows([wav[:end]] + [piece] * (len(starts) - 1), starts, len(wav))
+
+
 def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = OTHER_PERIOD_S,
               exact: bool = False) -> tuple[np.ndarray | None, int, int]:
     """(total,) audio of a sound that lasts its span, and (repeats laid, takes used).
@@ -386,6 +407,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
                                         *repeat_period_s(e))
         if wav is None:
             wav, repeats = take(0, e.length_s), 1
+            if background:  # a bed covers its span
+                wav = fill_to_end(wav, sr)
         peak_db = 20 * np.log10(float(np.abs(wav).max(initial=0.0)) + 1e-12)
         if peak_db < FAINT_PEAK_DBFS:
             stats.faint.append((e.caption, peak_db))

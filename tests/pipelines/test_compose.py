@@ -444,6 +444,24 @@ def test_a_sound_still_ringing_at_its_planned_end_is_released_not_cut(tmp_path):
     assert level_db(mix[round(3.95 * sr):4 * sr]) < level_db(mix[2 * sr:3 * sr]) - 15
 
 
+def test_a_background_that_falls_silent_before_its_end_is_looped_to_it():
+    """An engine's hum that dies at 2 s of a 3 s span: its sounding part again, crossfaded, to
+    the end, at the same level; a sound that lasts to its end is left as it is."""
+    from foley.pipelines.compose import fill_to_end, sounding_span
+
+    sr = 16_000
+    hum = np.zeros(3 * sr, dtype=np.float32)
+    hum[int(0.2 * sr):2 * sr] = 0.3 * np.random.default_rng(0).standard_normal(int(1.8 * sr)).astype(np.float32)
+    filled = fill_to_end(hum, sr)
+    assert filled.shape == hum.shape and sounding_span(filled)[1] == len(hum)
+    np.testing.assert_array_equal(filled[:int(1.7 * sr)], hum[:int(1.7 * sr)])  # what sounded is kept
+    quarters = filled[int(0.25 * sr):].reshape(-1, sr // 4)
+    assert np.ptp([level_db(q) for q in quarters]) < 1.5  # no hole, no bump where the loop joins
+    steady = hum.copy()
+    steady[2 * sr:] = 0.3 * np.random.default_rng(1).standard_normal(sr).astype(np.float32)
+    assert fill_to_end(steady, sr) is steady
+
+
 def test_a_bed_is_mixed_under_the_events_on_top_of_it(tmp_path):
     """The stand-in generates rain and the ball at the same level; the mix keeps the bed
     BED_UNDER_DB under the ball: rain + ball is 10 log10(1 + 10^-1) = 0.4 dB over the ball."""
