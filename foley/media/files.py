@@ -12,27 +12,28 @@ from typing import Iterator
 from ..errors import FoleyError
 
 
+def _temporary_beside(final: Path, suffix: str) -> Path:
+    """A new empty file next to ``final``, hidden, named after the start of its name (a final
+    name near the file system's limit still gets one) and ending in ``suffix``."""
+    fd, name = tempfile.mkstemp(prefix=f".{final.stem[:32]}.", suffix=suffix, dir=final.parent)
+    os.close(fd)
+    return Path(name)
+
+
 @contextlib.contextmanager
-def atomic_path(final: str | os.PathLike, replace: bool = True) -> Iterator[Path]:
+def atomic_path(final: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path next to ``final``; rename it onto ``final`` on success.
 
     The temporary file keeps the final suffix so that tools which infer the format from
     the extension (ffmpeg, soundfile) behave as for the final path. On any error the
-    temporary file is removed and ``final`` is left untouched. With ``replace=False`` a
-    ``final`` that exists by then (another run wrote it meanwhile) is kept: FoleyError.
+    temporary file is removed and ``final`` is left untouched.
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    # The name's start only: a final name near the file system's limit still gets a temporary one.
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.stem[:32]}.", suffix=f".part{final.suffix}", dir=final.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path = _temporary_beside(final, f".part{final.suffix}")
     try:
         yield tmp_path
         os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
-        if not replace and os.path.lexists(final):
-            raise FoleyError(f"{final}: another run wrote it while this one ran; it is kept, and this run's "
-                             "is not written (pass --overwrite to replace it)")
         os.replace(tmp_path, final)
     finally:
         if tmp_path.exists():
@@ -51,9 +52,7 @@ def atomic_paths(finals: list[Path], fresh: set[Path] = frozenset()) -> Iterator
     try:
         for final in finals:
             final.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{final.stem[:32]}.", suffix=f".part{final.suffix}", dir=final.parent)
-            os.close(fd)
-            parts.append(Path(tmp))
+            parts.append(_temporary_beside(final, f".part{final.suffix}"))
         yield parts
         for part in parts:
             os.chmod(part, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
@@ -79,10 +78,8 @@ def _place_together(finals: list[Path], parts: list[Path]) -> None:
         for final, part in zip(finals, parts):
             kept = None
             if os.path.lexists(final):
-                fd, name = tempfile.mkstemp(prefix=f".{final.stem[:32]}.", suffix=".kept", dir=final.parent)
-                os.close(fd)
-                kept = Path(name)
-                kept.unlink()
+                kept = _temporary_beside(final, ".kept")
+                kept.unlink()  # a name to link to
                 try:
                     os.link(final, kept, follow_symlinks=False)
                 except OSError:

@@ -282,9 +282,9 @@ def fill_to_end(wav: np.ndarray, sample_rate: int) -> np.ndarray:
     if len(wav) - end < BED_GAP_S * sample_rate or end - start < 4 * overlap:
         return wav
     piece = wav[start:end]
-    starts = [0]
-    while starts[-1] + (end if len(starts) == 1 else len(piece)) < len(wav):
-        starts.append(starts[-1] + (end if len(starts) == 1 else len(piece)) - overlap)
+    starts = [0, end - overlap]  # what sounded, then the piece again and again
+    while starts[-1] + len(piece) < len(wav):
+        starts.append(starts[-1] + len(piece) - overlap)
     return join_windows([wav[:end]] + [piece] * (len(starts) - 1), starts, len(wav))
 
 

@@ -166,11 +166,11 @@ def test_one_hour_video_streams_in_bounded_memory(tmp_path):
 
 def test_an_output_another_run_wrote_meanwhile_is_kept(tmp_path):
     from foley.errors import FoleyError
-    from foley.media.files import atomic_path
+    from foley.media.files import atomic_path, atomic_paths
 
     final = tmp_path / "bed.wav"
     with pytest.raises(FoleyError, match=r"bed.wav: another run wrote it while this one ran; it is kept"):
-        with atomic_path(final, replace=False) as part:
+        with atomic_paths([final], fresh={final}) as (part,):
             part.write_bytes(b"this run's")
             final.write_bytes(b"the other run's")  # written while this one ran
     assert final.read_bytes() == b"the other run's" and os.listdir(tmp_path) == ["bed.wav"]
