@@ -103,6 +103,13 @@ def plan_changes(previous: Plan, plan: Plan) -> list[str]:
         if e in old:
             old.remove(e), new.remove(e)
     lines = []
+    for was in list(old):  # cut in two by a removed span: its parts, the same take, lie inside it
+        parts = [e for e in new if e.caption == was.caption and e.seed_used == was.seed_used
+                 and was.start_s <= e.start_s and e.end_s <= was.end_s]
+        if len(parts) > 1:
+            old.remove(was)
+            new[:] = [e for e in new if e not in parts]
+            lines.append(f"{was.caption}: {_span(was)} -> {' and '.join(map(_span, parts))}")
     for e in list(new):  # the same caption, changed
         was = next((o for o in old if o.caption == e.caption), None)
         if was is None:

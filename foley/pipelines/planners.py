@@ -917,6 +917,8 @@ _NUM = rf"(-?{_DECIMAL})"
 _UNIT = rf"\s*{_UNIT_S}"
 _BY_S = rf"(?:\s+by\s+{_NUM}(?:{_UNIT})?)?"
 _TARGET = r"(?P<a>.+?)(?<!\sat)(?<!\saround)"  # "the ball at 6 s 2 s later": the time stays with the ball
+_REMOVE = r"(?:remove|delete|drop|mute|cut|get\s+rid\s+of|take\s+out|leave\s+out)"
+_REMOVE_AFTER = re.compile(rf"^(?P<a>{_REMOVE}\s.+?)\s+after\s+(?=\d)", re.I)  # "remove X after T s": from T s on
 _GAIN_UNIT = r"(?:db|%|\s*percent)"  # a gain in dB, or a change of the amplitude in per cent
 _PERCENT = re.compile(r"\d\s*(?:%|percent)", re.I)
 _EDITS = [
@@ -927,7 +929,11 @@ _EDITS = [
     ("replace", re.compile(r"^(?:change|turn)\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)),
     ("retake", re.compile(r"^(?:(?:give me |try )?another (?:take|version) of|try|redo|regenerate|re-?roll)\s+(?P<a>.+?)"
                           r"(?:\s+again)?$", re.I)),
-    ("remove", re.compile(r"^(?:remove|delete|drop|mute|cut|get\s+rid\s+of|take\s+out|leave\s+out)\s+(?P<a>.+)$", re.I)),
+    ("remove_span", re.compile(rf"^{_REMOVE}\s+(?P<a>.+?)\s+(?:(?:from|between)\s+{_NUM}{_SECONDS}\s+(?:to|and|until|till)\s+"
+                               rf"{_NUM}{_SECONDS}|(?P<after>after|from)\s+{_NUM}{_SECONDS}(?:\s+on(?:wards?)?)?"
+                               rf"|(?:before|until|till|up\s+to)\s+{_NUM}{_SECONDS}"
+                               rf"|(?:for|in|over|during)\s+the\s+(?P<edge>first|last)\s+{_NUM}{_SECONDS})$", re.I)),
+    ("remove", re.compile(rf"^{_REMOVE}\s+(?P<a>.+)$", re.I)),
     ("add", re.compile(r"^add\s+(?P<b>.+)$", re.I)),
     ("move_to", re.compile(rf"^(?:move|put|start)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}(?:{_UNIT})?$", re.I)),
     ("move_to", re.compile(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:start|begin|come\s+in)\s+(?:at\s+)?{_NUM}(?:{_UNIT})?$",
@@ -950,7 +956,8 @@ _TWO_EDITS = re.compile(r"(?:[,;]|\b(?:and|then))\s+(?:then\s+|also\s+)?(?P<seco
                         r"sooner|longer|shorter|faster|slower)\b.*)$", re.I)
 TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
-              "remove X, add X [at T s [for N s] | from A to B s | from T s], "
+              "remove X [from A to B s | before T s | after T s | for the first/last N s], "
+              "add X [at T s [for N s] | from A to B s | from T s], "
               "move X to T s (or: make X start at T s), "
               "make X later/earlier [by N s], make X longer/shorter [by N s], make X last N s, "
               "make X louder/quieter [by N dB or N%] (or: turn X up/down), "
@@ -1057,6 +1064,12 @@ def _added_one(text: str, duration_s: float, once: bool) -> dict:
 def _target(previous: Plan, target: str) -> int:
     """The event an edit names as ``target`` (see :func:`_match`); PlanError when it names
     several different events ("remove the ball and the drum"): one edit per turn."""
+    _one_named(previous, target)
+    return _match(previous, target)
+
+
+def _one_named(previous: Plan, target: str) -> None:
+    """PlanError when ``target`` lists several different events ("the ball and the drum")."""
     parts = [p for p in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", target) if p.strip()]
     if len(parts) > 1:
         found = set()
@@ -1069,12 +1082,75 @@ def _target(previous: Plan, target: str) -> int:
             if len(found) > 1:
                 names = "; ".join(previous.events[i].caption for i in sorted(found))
                 raise PlanError(f"{target!r} names {len(found)} sounds ({names}); edit one per turn")
-    return _match(previous, target)
+
+
+MIN_PIECE_S = 0.25  # a piece of a sound left shorter than this by a removed span goes too: it would be a click
+
+
+def _removed_span(m: re.Match, instruction: str, duration_s: float) -> tuple[float, float]:
+    """(start, end) in seconds of the span that "remove X from A to B s", "after T s", "before T s",
+    "for the first/last N s" takes out, cut to the timeline; PlanError when it is none."""
+    nums = _numbers(m)
+    if any(n < 0 for n in nums):
+        raise PlanError(f"{instruction.strip()!r}: a time is from 0 s on")
+    if m["edge"]:
+        start, end = (0.0, nums[0]) if m["edge"].lower() == "first" else (duration_s - nums[0], duration_s)
+    elif len(nums) == 2:
+        start, end = nums
+    else:
+        start, end = (nums[0], duration_s) if m["after"] else (0.0, nums[0])
+    if end <= start:
+        raise PlanError(f"{instruction.strip()!r}: {end:g} s is not after {start:g} s")
+    start, end = max(0.0, start), min(duration_s, end)
+    if end - start < MIN_LENGTH_S:
+        raise PlanError(f"{instruction.strip()!r}: that span is off the {duration_s:g} s timeline")
+    return start, end
+
+
+def _playing_in(previous: Plan, target: str, start: float, end: float) -> list[int]:
+    """The events ``target`` names that play between ``start`` and ``end`` s: every one of the best
+    matches that does ("remove the dog barks after 6 s"), or the one an order or a time names ("the
+    second ball", "the ball at 6 s"); PlanError when none plays then, or when matches of different captions do and none is
+    named exactly."""
+    target = target.strip()
+    every = _EVERY_ONE.match(target)
+    if not every:
+        _one_named(previous, target)
+    if not every and (_ORDINAL.match(target) or _AT.match(target)):  # "the second ball", "the ball at 6 s"
+        found = [_match(previous, target)]
+    else:
+        scores = _scores(previous, every["a"] if every else target, target)
+        found = [i for i, score in enumerate(scores) if score == max(scores)]
+    playing = [i for i in found if previous.events[i].start_s < end and previous.events[i].end_s > start]
+    if not playing:
+        which = "; ".join(f"{previous.events[i].caption} at {previous.events[i].start_s:g}-{previous.events[i].end_s:g} s"
+                          for i in found)
+        raise PlanError(f"nothing that matches {target!r} plays from {start:g} to {end:g} s ({which})")
+    captions = {previous.events[i].caption for i in playing}
+    if len(captions) > 1 and not every:
+        exact = [i for i in playing if _stems(previous.events[i].caption) == _stems(target)]  # "the rain", not "rain on a roof"
+        if not exact:
+            raise PlanError(f"{target!r} matches {len(captions)} sounds that play then ({'; '.join(sorted(captions))}); "
+                            "name one by more of its words, or all of them with 'all' before it")
+        playing = exact
+    return playing
+
+
+def _without_span(event: dict, start: float, end: float) -> list[dict]:
+    """What is left of ``event`` (a plan event dict) once ``start`` to ``end`` s is taken out: its part
+    before, and its part after when it goes on through the span (a background or a repeated sound, or
+    any sound that began before it; one that begins inside the span goes whole). Each part keeps the
+    event's take; one shorter than MIN_PIECE_S goes."""
+    before = {**event, "end_time": min(event["end_time"], start)}
+    goes_on = event["fill"] or is_background(event["caption"]) or event["start_time"] < start
+    after = {**event, "start_time": max(event["start_time"], end)}
+    return [e for e, kept in ((before, True), (after, goes_on)) if kept and e["end_time"] - e["start_time"] >= MIN_PIECE_S]
 
 
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
-    text = re.sub(r"^please\s+", "", _clean(in_seconds(instruction)), flags=re.I)
+    text = re.sub(r"^please\s+", "", _clean(instruction), flags=re.I)
+    text = _clean(in_seconds(_REMOVE_AFTER.sub(r"\g<a> from ", text)))  # else "after 6 s" would read "at 6 s"
     if two := _TWO_EDITS.search(text):
         raise PlanError(f"one edit per turn: {_clean(text[:two.start()])!r} and {two['second']!r} are two; "
                         f"give the second on the next turn")
@@ -1098,6 +1174,10 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         fresh = []  # the events this edit makes: other takes than any of the same caption
         if kind == "add":
             events += (fresh := _added(m["b"], d))
+        elif kind == "remove_span":  # "remove the rain from 2 to 4 s": what plays then is cut out
+            start, end = _removed_span(m, instruction, d)
+            for i in sorted(_playing_in(previous, m["a"], start, end), reverse=True):
+                events[i:i + 1] = _without_span(events[i], start, end)
         elif kind == "retake_all":  # every event generated from its next seed
             for e, was in zip(events, previous.events):
                 e.update(seed=(was.seed_used + 1) % 2**31)
@@ -1123,6 +1203,9 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 elif kind == "retake":  # the same event generated from the next seed
                     e.update(seed=(previous.events[i].seed_used + 1) % 2**31)
                 elif kind == "remove":
+                    if _STRAY_TIME.search(m["a"]) and not _AT.match(m["a"].strip()):
+                        raise PlanError(f"{instruction.strip()!r}: the rules planner cannot read its time; to take a "
+                                        f"sound out of part of the bed: remove X from A to B s, before T s or after T s")
                     events.pop(i)
                 elif kind == "rhythm":  # a sound said once now fills its span at that rhythm
                     e.update(fill=True, period_s=_rhythm(text)[1])

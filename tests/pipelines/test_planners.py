@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from foley.pipelines.plan import Plan, PlanError
+from foley.pipelines.plan import Plan, PlanError, plan_changes
 from foley.pipelines.planners import REPEAT_SEED_STEP, OpenAIPlanner, RulesPlanner, get_planner, planner_messages
 
 
@@ -306,6 +306,37 @@ def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
     assert spans(p.plan("drop a plate on the floor", 10)) == [("drop a plate on the floor", 0.0, 10.0)]
     pasted = p.plan('{"events": [{"caption": "rain", "start_time": 1, "end_time": 4}]}', 10)  # as --plan-only prints
     assert spans(pasted) == [("rain", 1.0, 4.0)]
+
+
+def test_a_span_removed_from_a_sound_cuts_it_there_and_keeps_the_rest_of_it():
+    p = RulesPlanner()
+    bed = p.plan("rain, footsteps on gravel from 2 s, a dog barks at 3 s", 10)
+    dog = ("a dog barks", 3.0, 5.0)
+    for said in ("remove the rain from 2 to 4 s", "take out the rain between 2 and 4 seconds", "cut the rain from 2000 ms to 4 s"):
+        cut = p.plan(said, 10, bed)
+        assert spans(cut) == [("rain", 0, 2), ("footsteps on gravel", 2, 10), dog, ("rain", 4, 10)], said
+        assert cut.events[0].seed_used == cut.events[3].seed_used == bed.events[0].seed_used  # the same sound goes on
+        assert plan_changes(bed, cut) == ["rain: 0-10 s -> 0-2 s and 4-10 s"]
+    assert spans(p.plan("remove the footsteps after 6 s", 10, bed))[1] == ("footsteps on gravel", 2, 6)  # not "at 6 s"
+    assert spans(p.plan("remove the rain before 3 s", 10, bed))[-1] == ("rain", 3, 10)
+    assert spans(p.plan("remove the rain for the last 2 s", 10, bed))[0] == ("rain", 0, 8)
+    assert dog not in spans(p.plan("remove the dog from 2 to 4 s", 10, bed))  # it starts inside the span: gone whole
+    assert spans(p.plan("remove the dog after 4 s", 10, bed))[2] == ("a dog barks", 3, 4)  # its start kept
+    assert len(p.plan("remove the rain from 0.1 to 9.9 s", 10, bed).events) == 2  # 0.1 s of rain would be a click
+    scattered = p.plan("wind, a dog barks 3 times", 10)
+    assert [e.caption for e in p.plan("remove the dog after 4 s", 10, scattered).events] == ["wind", "a dog barks"]
+    for said, why in [("remove the dog after 8 s", r"nothing that matches 'the dog' plays from 8 to 10 s \(a dog barks at 3-5 s\)"),
+                      ("remove the rain from 4 to 2 s", "2 s is not after 4 s"),
+                      ("remove the rain from -2 to 4 s", "a time is from 0 s on"),
+                      ("remove the rain from 12 to 14 s", "that span is off the 10 s timeline"),
+                      ("remove the rain and the dog after 3 s", "names 2 sounds"),
+                      ("remove the rain after 3 seconds and a half", "cannot read its time; .* remove X from A to B s")]:
+        with pytest.raises(PlanError, match=why):
+            p.plan(said, 10, bed)
+    balls = p.plan("a ball bounces, a ball hits the hoop at 5 s", 10)
+    with pytest.raises(PlanError, match="matches 2 sounds that play then .* with 'all' before it"):
+        p.plan("remove the ball after 4 s", 10, balls)
+    assert spans(p.plan("remove all the balls after 4 s", 10, balls)) == [("a ball bounces", 0, 4)]
 
 
 def test_rules_edits_say_which_event_and_refuse_what_they_cannot_do():
