@@ -232,7 +232,9 @@ _SILENCE = re.compile(r"^(?:(?:a\s+(?:short\s+|long\s+)?)?(?:silence|pause|gap)|
 _STOPS = re.compile(r"^(?:(?:it|they|all|everything|the\s+(?P<named>[a-z ]+?))\s+)?(?:stops?|ends?|fades?(?:\s+(?:out|away))?"
                     r"|dies\s+(?:down|away|out)|falls\s+silent|goes\s+(?:quiet|silent))$", re.I)
 _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river",
-               "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling"}
+               "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling",
+               "rains", "raining", "rainfall", "drizzling", "breeze", "thunderstorm", "waterfall", "surf", "chatter",
+               "birds", "birdsong"}  # many birds are a background, a bird is an event
 _STOP = {"a", "an", "the", "of", "to", "in", "on", "at", "it", "its", "is", "make", "sound", "sounds", "s", "sec",
          "seconds", "second", "by", "db", "from", "and"}
 
@@ -372,6 +374,9 @@ _LINES = re.compile(r"\s*\n[\s*\u2022-]*")  # one sound a line, bullets or not
 # "wind throughout", "traffic in the background": a sound over the whole timeline, beside the others
 _THROUGHOUT = re.compile(r"\s*\b(?:throughout|the\s+whole\s+time|all\s+the\s+time|all\s+along|in\s+the\s+background)\b",
                          re.I)
+_ALL_THE_WHILE = re.compile(r"\s+all\s+the\s+while(?=\s*(?:$|[,;.]))", re.I)  # "a dog barks all the while": throughout
+# "A, then B, all while rain falls", "A then B, the whole time while wind blows", "A, meanwhile rain falls": under them all
+_ALL_WHILE = re.compile(r",?\s*\b(?:all\s+(?:the\s+)?while|(?:all\s+)?the\s+whole\s+time\s+while|meanwhile,?)\s+(?=\w)", re.I)
 # "X and, at the same time, Y", "X, and Y at the same time", "X and Y simultaneously": Y while X
 _SAME_TIME = re.compile(r",?\s*\band\s*,?\s*at\s+the\s+same\s+time\s*,?\s*", re.I)
 _SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s+time|simultaneously)(?=\s*(?:$|[,;.]))", re.I)
@@ -389,6 +394,7 @@ def in_seconds(text: str) -> str:
         return (m["p"] or "") + _seconds_text(float(n) * scale)
 
     text = _LINES.sub(", ", text.strip().lstrip("*\u2022- ")).replace(" & ", " and ")
+    text = _ALL_WHILE.sub(", while ", _ALL_THE_WHILE.sub(" throughout", text))
     text = _SAME_TIME_TAIL.sub(r" while \g<b>", _SAME_TIME.sub(" while ", text))
     def digits(m: re.Match) -> str:  # "two, five and eight" -> "2, 5 and 8"
         return re.sub(r"[a-z]+", lambda w: str(_COUNTS.get(w[0].lower(), w[0])), m[0], flags=re.I)

@@ -969,6 +969,12 @@ def test_the_readings_hold_when_combined():
     assert placed("a dog barks, then a cat meows, while a clock ticks") == [
         ("a cat meows", 5, 10), ("a clock ticks", 0, 10), ("a dog barks", 0, 5)]
     assert placed("a dog barks, then a cat meows while rain falls")[2] == ("rain falls", 5, 10)
+    # "all while", "all the while", "meanwhile": under them all; many birds are a background, as rain is
+    for text in ("a dog barks, then a cat meows, all while rain falls", "a dog barks then a cat meows all the while rain falls",
+                 "a dog barks, then a cat meows, meanwhile rain falls"):
+        assert placed(text) == [("a cat meows", 5, 10), ("a dog barks", 0, 5), ("rain falls", 0, 10)], text
+    assert placed("a dog barks all the while") == [("a dog barks", 0, 10)]
+    assert ("birds chirping", 0, 10) in placed("birds chirping, a woodpecker at 3 s")
     # times written in other ways, and one sound a line
     assert placed("rain starts at 0 s and stops at 6 s; thunder at 3 s") == [("rain", 0, 6), ("thunder", 3, 5)]
     for text in ("a dog barks after three seconds", "a dog barks around 3 s", "a dog barks at about 3 S"):
