@@ -345,6 +345,7 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
             note += "; the video's own soundtrack is not in the output (--keep-original keeps it as a second track)"
         elif info.has_audio and options.mix_original_db is not None:  # nothing to mix it under
             note += "; the output's sound is the video's own soundtrack alone (--mix-original)"
+            note += ", in one track (--keep-original would copy it again)" if options.keep_original else ""
         notes.append(note)
     with atomic_paths([wav_path, video_path]) as (wav_part, video_part):  # both in place, or neither
         try:
@@ -354,8 +355,8 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
         del wav  # the muxer reads the written track back
         mixed = options.mix_original_db is not None and info.has_audio
         title = ("foley + original" if heard else "original") if mixed else "foley"  # what the track holds
-        mux_audio(video, wav_part, video_part, keep_original=options.keep_original and info.has_audio, sample_rate=sr,
-                  info=info, title=title)
+        kept = options.keep_original and info.has_audio and title != "original"  # not the same track twice
+        mux_audio(video, wav_part, video_part, keep_original=kept, sample_rate=sr, info=info, title=title)
     return notes, heard
 
 

@@ -375,6 +375,11 @@ def test_silence_stays_silent(cfr_video, videos, tmp_path):
     np.testing.assert_allclose(mix, original, atol=2 / 32768)  # 16-bit
     with av.open(str(tmp_path / "mixed" / "with audio.mp4")) as c:
         assert [a.metadata.get("handler_name") for a in c.streams.audio] == ["original"]  # named as what it holds
+    # kept as well: one track of it, not the same track twice
+    both = dub_batch([videos / "with audio.mp4"], tmp_path / "both", quiet, OutputOptions(keep_original=True, mix_original_db=-12))
+    assert both.notes[0][1].endswith("soundtrack alone (--mix-original), in one track (--keep-original would copy it again)")
+    with av.open(str(tmp_path / "both" / "with audio.mp4")) as c:
+        assert [a.metadata.get("handler_name") for a in c.streams.audio] == ["original"]
 
 
 def test_dubbing_into_the_input_folder_is_refused_at_once(cfr_video, tmp_path):
