@@ -231,6 +231,14 @@ def _frame_times(path: Path) -> _Timing:
     return _Timing(times - start, end - start, start - file_start, audio_start, rotation, stream, audio_tracks, aspect)
 
 
+def check_moving(info: VideoInfo, said: str = "") -> VideoInfo:
+    """``info`` of a video with at least two frames; MediaError (``said`` before its path) for a
+    still image (a picture file, or a video of one frame): it has no time for sound to happen in."""
+    if info.frame_count < 2:
+        raise MediaError(f"{said}{info.path}: a still image ({info.codec}, one frame), not a video")
+    return info
+
+
 def probe_video(path: str | Path) -> VideoInfo:
     """Duration, frame rate, frame count, size, codec and audio presence of a video."""
     path = check_input_file(path)

@@ -553,12 +553,12 @@ def bed_video(path: str | os.PathLike, said: str, missing_hint: str = ""):
     """The probe (``VideoInfo``) of a video a bed is laid under, one whose length a bed can have;
     ``said``: how an error names it (``--video``, the session that recorded it, a page's field),
     ``missing_hint``: what a missing one's error adds. FoleyError for a missing, unreadable or
-    damaged video, or one too short or long for a bed."""
-    from ..media.video import probe_video
+    damaged video, a still image, or one too short or long for a bed."""
+    from ..media.video import check_moving, probe_video
 
     if not Path(path).exists():
         raise FoleyError(f"{said} {path}: no such file{missing_hint}")
-    info = probe_video(path)
+    info = check_moving(probe_video(path), f"{said} ")
     low, high = DURATION_RANGE_S
     if not low <= info.duration_s <= high:
         raise FoleyError(f"{said} {path}: {info.duration_s:g} s long; a bed is {low:g} to {high:g} s")

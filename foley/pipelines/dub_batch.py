@@ -26,7 +26,7 @@ from ..errors import FoleyError, MediaError
 from ..media.audio import normalize_loudness, read_audio, relative_gain, resample, write_audio
 from ..media.files import atomic_paths, missing_folders, name_max, removed_if_empty, trial_write
 from ..media.mux import CONTAINERS, align_to_picture, fit_length, mux_audio, output_container
-from ..media.video import VideoInfo, first_frame_digest, probe_video
+from ..media.video import VideoInfo, check_moving, first_frame_digest, probe_video
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".3gp", ".ts", ".mts", ".m2ts", ".mpg", ".mpeg",
                   ".flv")  # a folder's videos; a file given by name is read whatever its suffix
@@ -321,9 +321,7 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
     """Write one video's outputs; returns the notes for the summary and whether the Foley track
     is heard (not silent). Every check that can fail does so before generating; the wav and the
     video reach their final paths together."""
-    info = probe_video(video)
-    if info.frame_count < 2:
-        raise MediaError(f"{video}: a still image ({info.codec}, one frame), not a video")
+    info = check_moving(probe_video(video))
     notes = []
     wants_original = options.keep_original or options.mix_original_db is not None
     if wants_original and not info.has_audio:

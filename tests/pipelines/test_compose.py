@@ -920,6 +920,10 @@ def test_a_bed_laid_under_a_video_is_as_long_as_it_and_follow_up_turns_lay_it_ag
     assert main(fresh + ["--video", str(longer), "--duration", "2"]) == 2
     assert capsys.readouterr().err == (f"foley: error: --video makes the bed as long as {longer} (3 s); "
                                        "leave out --duration\n")
+    still = tmp_path / "still.png"
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc=s=64x48", "-frames:v", "1", str(still)], what=str(still))
+    assert main(fresh + ["--video", str(still)]) == 2
+    assert capsys.readouterr().err == f"foley: error: --video {still}: a still image (png, one frame), not a video\n"
     assert main(fresh + ["--video", str(longer), "-o", str(tmp_path / "longer.wav")]) == 2
     assert capsys.readouterr().err == (f"foley: error: {longer}: the video with the bed would replace the video it "
                                        "is laid under; give -o a bed of another name\n")
