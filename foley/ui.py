@@ -320,6 +320,17 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
     def new_bed(text, duration, planner, steps, guidance, video, request: gr.Request):
         return run_compose(text, duration, planner, steps, guidance, request, new=True, video=video)
 
+    def video_length(video):  # a new bed under a video is as long as it: the field shows its length
+        from .pipelines.compose import bed_video
+
+        if not video:
+            return gr.update(interactive=True)
+        try:
+            return gr.update(value=round(bed_video(video, "video").duration_s, 3), interactive=False)
+        except FoleyError as e:
+            gr.Warning(for_the_page(str(e), video), duration=WARNING_S, title="Not a video for a bed")
+            return gr.update(interactive=True)
+
     def edit_bed(text, duration, planner, steps, guidance, request: gr.Request):
         return run_compose(text, duration, planner, steps, guidance, request)
 
@@ -383,6 +394,7 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
                     history = gr.Markdown("No turns yet.", elem_id="compose-history")
             inputs = [text, duration, planner, c_steps, c_guidance]
             outputs = [table, timeline, bed, history, laid]
+            c_video.change(video_length, [c_video], [duration])
             new_button.click(new_bed, inputs + [c_video], outputs)
             edit_button.click(edit_bed, inputs, outputs)
             table_button.click(edit_table, [table, duration, planner, c_steps, c_guidance], outputs)

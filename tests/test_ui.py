@@ -150,6 +150,8 @@ def test_compose_tab_composes_and_edits(page):
 
     page.set_input_files("#compose-video-input input[type=file]", str(EXAMPLE))  # a new bed under a video
     page.locator("#compose-video-input video").first.wait_for()
+    page.wait_for_function("() => document.querySelector('#compose-duration input[type=number]').disabled")
+    assert page.locator("#compose-duration input[type=number]").first.input_value() == "4"  # the video's length
     page.fill("#compose-text textarea", "a ball bounces")
     page.click("#compose-new")
     page.wait_for_function("() => { const v = document.querySelector('#compose-video video');"
