@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import re
 import time
@@ -164,8 +165,10 @@ class EventCache:
     def __init__(self, directory: str | os.PathLike, model_id: str):
         self.dir, self.model_id = Path(directory), model_id
 
-    def key(self, caption: str, length_s: float, seed: int, sampler: SamplerConfig, aligned: bool) -> str:
-        blob = json.dumps([self.model_id, caption, round(length_s, 3), seed, asdict(sampler), aligned])
+    def key(self, caption: str, length_s: float, seed: int, sampler: SamplerConfig, aligned: bool,
+            looped: bool = False) -> str:
+        blob = json.dumps([self.model_id, caption, round(length_s, 3), seed, asdict(sampler), aligned]
+                          + (["looped"] if looped else []))
         return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
     def get(self, key: str, sample_rate: int, n_samples: int | None = None) -> np.ndarray | None:
@@ -185,7 +188,7 @@ class EventCache:
 
 
 def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: SamplerConfig,
-                   align: bool = False) -> np.ndarray:
+                   align: bool = False, loop: bool = False) -> np.ndarray:
     """(round(length_s * sr),) audio for one caption; windows + crossfades past the model width.
 
     With ``align`` the first attack is moved onto the start (:func:`first_attack`), found on the
@@ -193,7 +196,8 @@ def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: 
     filling adds can hide where a soft attack begins. An aligned event shorter than the model
     window is generated a whole window long (the sampler makes one anyway), so that what
     follows its length, not silence, fills the end the shift frees; a longer one's end is
-    released over RELEASE_S there."""
+    released over RELEASE_S there. With ``loop`` (a background, not aligned) each window's
+    silence before and after its sound is filled by that sound (:func:`loop_sounding`)."""
     sr, width_s = backbone.mel.sample_rate, backbone.mel.width_s
     total = round(length_s * sr)
     window, overlap = round(width_s * sr), round(min(sampler.overlap_s, width_s / 2) * sr)
@@ -212,7 +216,7 @@ def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: 
         logmel = backbone.decode_mel(latents)  # (1, M, width): one VAE decode, vocoded twice
         takes.append(backbone.vocode(logmel, generators)[0, :n].float().cpu().numpy())
         references.append(backbone.vocode(logmel, noise_fill=False)[0, :n].float().cpu().numpy())
-    wav = join_windows(takes, starts, generated)
+    wav = join_windows([loop_sounding(t, sr) for t in takes] if loop else takes, starts, generated)
     if not align:
         return wav
     start = first_attack(join_windows(references, starts, generated) if unfilled else wav, sr)
@@ -267,25 +271,34 @@ def sounding_span(wav: np.ndarray) -> tuple[int, int]:
     return int(start), int(end)
 
 
-BED_GAP_S = 0.3  # a background that falls silent this long before its end is looped to it
+BED_GAP_S = 0.3  # a background silent this long before or after its sounding part is looped over it
 LOOP_OVERLAP_S = 0.25  # the crossfade where a background's loop joins itself
 
 
-def fill_to_end(wav: np.ndarray, sample_rate: int) -> np.ndarray:
-    """A background's (N,) audio with the silence after its sounding part (:func:`sounding_span`)
-    filled by that part again, looped with equal-power crossfades of LOOP_OVERLAP_S: a take of
-    the backbone, which learned recordings of single events, can end inside a bed's span (an
-    engine's hum dying at 3.4 s of 4). Unchanged when it sounds to within BED_GAP_S of its end,
-    or when its sounding part is too short to loop (under 4 overlaps)."""
+def loop_sounding(wav: np.ndarray, sample_rate: int) -> np.ndarray:
+    """A background's (N,) audio with the silence before and after its sounding part
+    (:func:`sounding_span`) filled by that part again, looped with equal-power crossfades of
+    LOOP_OVERLAP_S, the part itself kept in its place: a window of the backbone, which learned
+    recordings of single events, can begin late or end early inside a bed's span (an engine's
+    hum dying at 3.4 s of 4, applause fading out half way through each window). Unchanged when
+    it sounds to within BED_GAP_S of both ends, or when its sounding part is too short to loop
+    (under 4 overlaps)."""
     start, end = sounding_span(wav)
     overlap = round(LOOP_OVERLAP_S * sample_rate)
-    if len(wav) - end < BED_GAP_S * sample_rate or end - start < 4 * overlap:
+    lead, tail = start >= BED_GAP_S * sample_rate, len(wav) - end >= BED_GAP_S * sample_rate
+    if not (lead or tail) or end - start < 4 * overlap:
         return wav
-    piece = wav[start:end]
-    starts = [0, end - overlap]  # what sounded, then the piece again and again
-    while starts[-1] + len(piece) < len(wav):
-        starts.append(starts[-1] + len(piece) - overlap)
-    return join_windows([wav[:end]] + [piece] * (len(starts) - 1), starts, len(wav))
+    piece, step = wav[start:end], end - start - overlap
+    first = start - math.ceil(start / step) * step if lead else 0  # <= 0: where the first loop starts
+    if lead:  # loops up to the part, then the part (with its quiet end, unless that is filled too)
+        starts = list(range(first, start + 1, step))
+        chunks = [piece] * (len(starts) - 1) + [piece if tail else wav[start:]]
+    else:  # what precedes the part, with it
+        starts, chunks = [0], [wav[:end]]
+    while tail and starts[-1] + len(chunks[-1]) < len(wav):  # loops after it
+        starts.append(starts[-1] + len(chunks[-1]) - overlap)
+        chunks.append(piece)
+    return join_windows(chunks, [t - first for t in starts], len(wav) - first)[-first:]
 
 
 def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = OTHER_PERIOD_S,
@@ -391,10 +404,10 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         def take(k: int, length_s: float, e=e, background=background) -> np.ndarray:  # (samples(length_s),)
             seed = (e.seed_used + k * FILL_SEED_STEP) % (MAX_SEED + 1)
             align = align_onsets and not background  # a bed has no attack to place: it fills its span
-            key = cache.key(e.caption, length_s, seed, sampler, align)
+            key = cache.key(e.caption, length_s, seed, sampler, align, looped=background)
             wav = cache.get(key, sr, round(length_s * sr))
             if wav is None:
-                wav = generate_event(backbone, e.caption, length_s, seed, sampler, align)
+                wav = generate_event(backbone, e.caption, length_s, seed, sampler, align, loop=background)
                 cache.put(key, wav, sr)
                 stats.generated += 1
             else:
@@ -405,10 +418,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         if e.fill:  # takes one model window long (what one costs anyway), kept when the span changes
             wav, repeats, _ = fill_span(lambda k: take(k, backbone.mel.width_s), round(e.length_s * sr), sr, e.seed_used,
                                         *repeat_period_s(e))
-        if wav is None:
+        if wav is None:  # a background's windows are looped over their silences: a bed covers its span
             wav, repeats = take(0, e.length_s), 1
-            if background:  # a bed covers its span
-                wav = fill_to_end(wav, sr)
         peak_db = 20 * np.log10(float(np.abs(wav).max(initial=0.0)) + 1e-12)
         if peak_db < FAINT_PEAK_DBFS:
             stats.faint.append((e.caption, peak_db))

@@ -444,22 +444,29 @@ def test_a_sound_still_ringing_at_its_planned_end_is_released_not_cut(tmp_path):
     assert level_db(mix[round(3.95 * sr):4 * sr]) < level_db(mix[2 * sr:3 * sr]) - 15
 
 
-def test_a_background_that_falls_silent_before_its_end_is_looped_to_it():
+def test_a_background_that_falls_silent_before_its_end_or_begins_late_is_looped_over_the_silence():
     """An engine's hum that dies at 2 s of a 3 s span: its sounding part again, crossfaded, to
-    the end, at the same level; a sound that lasts to its end is left as it is."""
-    from foley.pipelines.compose import fill_to_end, sounding_span
+    the end, at the same level; one that begins late is looped back to the start too; a sound
+    that lasts to its ends is left as it is."""
+    from foley.pipelines.compose import loop_sounding, sounding_span
 
     sr = 16_000
     hum = np.zeros(3 * sr, dtype=np.float32)
     hum[int(0.2 * sr):2 * sr] = 0.3 * np.random.default_rng(0).standard_normal(int(1.8 * sr)).astype(np.float32)
-    filled = fill_to_end(hum, sr)
+    filled = loop_sounding(hum, sr)
     assert filled.shape == hum.shape and sounding_span(filled)[1] == len(hum)
     np.testing.assert_array_equal(filled[:int(1.7 * sr)], hum[:int(1.7 * sr)])  # what sounded is kept
     quarters = filled[int(0.25 * sr):].reshape(-1, sr // 4)
     assert np.ptp([level_db(q) for q in quarters]) < 1.5  # no hole, no bump where the loop joins
+    late = np.concatenate([np.zeros(sr, np.float32), hum[int(0.2 * sr):2 * sr], np.zeros(sr // 2, np.float32)])
+    looped = loop_sounding(late, sr)  # silent for 1 s, sounds for 1.8 s, then silent for 0.5 s
+    assert looped.shape == late.shape and sounding_span(looped) == (0, len(late))
+    np.testing.assert_array_equal(looped[int(1.3 * sr):int(2.5 * sr)], late[int(1.3 * sr):int(2.5 * sr)])  # in place
+    assert np.ptp([level_db(q) for q in looped[:3 * sr].reshape(-1, sr // 4)]) < 1.5
     steady = hum.copy()
     steady[2 * sr:] = 0.3 * np.random.default_rng(1).standard_normal(sr).astype(np.float32)
-    assert fill_to_end(steady, sr) is steady
+    steady[:int(0.2 * sr)] = 0.3
+    assert loop_sounding(steady, sr) is steady
 
 
 def test_a_bed_is_mixed_under_the_events_on_top_of_it(tmp_path):
