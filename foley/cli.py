@@ -534,7 +534,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
         session.add_turn(args.text, plan, stats, out, timeline, undo=undo, video=video and video.path,
                          video_output=movie)
         session.save()
-    for note in render_notes(stats, plan.duration_s):
+    for note in render_notes(stats, plan.duration_s, video=bool(video)):
         print(f"note: {note}", file=sys.stderr)
     events = f"{len(plan.events)} event{'s' if len(plan.events) != 1 else ''}"
     takes = stats.generated + stats.reused  # a filled or repeated event is several takes
@@ -717,9 +717,10 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
         result = pipeline.dub(video, caption=args.caption, scale=args.scale, steps=args.steps,
                               guidance=args.guidance, seed=args.seed, progress=progress,
                               visual_steps=args.visual_steps)
-        hint = (f"; foley compose {shlex.quote(result.caption)} --video {shlex.quote(str(video))} lays the caption's "
-                "sound under it, at the times a description gives"
-                if result.caption_given and pipeline.not_dubbed(result) else "")
+        said, what = ((shlex.quote(result.caption), "the caption's sound") if result.caption_given
+                      else ("'A DESCRIPTION'", "described sounds"))  # "'rain, a door slams at 2 s'"
+        hint = (f"; foley compose {said} --video {shlex.quote(str(video))} lays {what} under it, at the times a "
+                "description gives" if pipeline.not_dubbed(result) else "")
         silent_notes[video] = [pipeline.unrecognized_note(result, name_sounds) + hint for name_sounds in (False, True)]
         video_notes[video] = pipeline.dub_notes(result)
         return result.audio, result.sample_rate

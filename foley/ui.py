@@ -142,8 +142,9 @@ class Studio:
         options = OutputOptions(overwrite=True, keep_original=keep_original, mix_original_db=mix_original_db)
         def silent_note(path) -> str:
             result = results.pop(path, None)
-            hint = ("; the Compose tab, given this video, lays the caption's sound under it, at the times a "
-                    "description gives" if result and result.caption_given and self.pipeline.not_dubbed(result) else "")
+            what = "the caption's sound" if result and result.caption_given else "described sounds"
+            hint = (f"; the Compose tab, given this video, lays {what} under it, at the times a description gives"
+                    if result and self.pipeline.not_dubbed(result) else "")
             return self.pipeline.unrecognized_note(result) + hint
 
         summary = dub_batch([video], out, generate, options, silent_note=silent_note)
@@ -215,7 +216,7 @@ class Studio:
         state.save()
         notes = (caption_notes(backbone, backbone_source(self.compose_model), [e.caption for e in plan.events],
                                where=False)  # no path of the server's in the page
-                 + render_notes(stats, plan.duration_s))
+                 + render_notes(stats, plan.duration_s, video=bool(under)))
         if not new and not under and duration_s != state.duration_s:  # a bed under a video is as long as it
             notes.append(f"this bed stays {state.duration_s:g} s long; a duration applies to a new bed (New bed)")
         if new and under:

@@ -272,23 +272,39 @@ def sounding_span(wav: np.ndarray) -> tuple[int, int]:
 
 
 BED_GAP_S = 0.3  # a background silent this long before or after its sounding part is looped over it
-LOOP_OVERLAP_S = 0.25  # the crossfade where a background's loop joins itself
+LOOP_OVERLAP_S = 0.25  # the crossfade where a background's loop joins itself (at most a quarter of the part)
+MIN_LOOP_S = 0.2  # a sounding part shorter than this is an event (a chirp), repeated with pauses, not looped
 
 
 def loop_sounding(wav: np.ndarray, sample_rate: int) -> np.ndarray:
     """A background's (N,) audio with the silence before and after its sounding part
-    (:func:`sounding_span`) filled by that part again, looped with equal-power crossfades of
-    LOOP_OVERLAP_S, the part itself kept in its place: a window of the backbone, which learned
-    recordings of single events, can begin late or end early inside a bed's span (an engine's
-    hum dying at 3.4 s of 4, applause fading out half way through each window). Unchanged when
-    it sounds to within BED_GAP_S of both ends, or when its sounding part is too short to loop
-    (under 4 overlaps)."""
+    (:func:`sounding_span`) filled by that part again, the part itself kept in its place: a
+    window of the backbone, which learned recordings of single events, can begin late or end
+    early inside a bed's span (an engine's hum dying at 3.4 s of 4, applause fading out half way
+    through each window, a half-second sizzle, one chirp of "birds chirp"). A part of MIN_LOOP_S
+    or more is looped with equal-power crossfades of LOOP_OVERLAP_S (at most a quarter of it); a
+    shorter one is an event of its own, repeated with pauses as :func:`fill_span` lays one
+    (every OTHER_PERIOD_S or its length and FILL_PAUSE_S, varied by FILL_JITTER). Unchanged when
+    it sounds to within BED_GAP_S of both ends, or not at all."""
     start, end = sounding_span(wav)
-    overlap = round(LOOP_OVERLAP_S * sample_rate)
     lead, tail = start >= BED_GAP_S * sample_rate, len(wav) - end >= BED_GAP_S * sample_rate
-    if not (lead or tail) or end - start < 4 * overlap:
+    if not (lead or tail) or end == start:
         return wav
-    piece, step = wav[start:end], end - start - overlap
+    piece = wav[start:end]
+    if end - start < MIN_LOOP_S * sample_rate:
+        period = max(end - start + FILL_PAUSE_S * sample_rate, OTHER_PERIOD_S * sample_rate)
+        rng = np.random.default_rng(start)  # the same window, the same repeats
+        out = wav.copy()
+        for direction, wanted in ((-1, lead), (1, tail)):  # before the part, then after it
+            t = start
+            while wanted:
+                t += direction * round(period * (1 + FILL_JITTER * rng.uniform(-1, 1)))
+                if t < 0 or t + len(piece) // 2 > len(wav):  # whole before it; at least half after it
+                    break
+                out[t:t + len(piece)] += piece[:len(wav) - t]
+        return out
+    overlap = min(round(LOOP_OVERLAP_S * sample_rate), (end - start) // 4)
+    step = end - start - overlap
     first = start - math.ceil(start / step) * step if lead else 0  # <= 0: where the first loop starts
     if lead:  # loops up to the part, then the part (with its quiet end, unless that is filled too)
         starts = list(range(first, start + 1, step))
@@ -460,17 +476,19 @@ def faint_note(caption: str, peak_db: float) -> str:
             f"a rewording may help (e.g. with a verb: 'thunder rumbles')")
 
 
-def cut_note(caption: str, start_s: float, duration_s: float) -> str:
-    """What to tell of a one-shot that the bed's end cuts while it sounds."""
-    remedy = "a longer bed lets it end" if start_s <= 0 else "an earlier start or a longer bed lets it end"
+def cut_note(caption: str, start_s: float, duration_s: float, video: bool = False) -> str:
+    """What to tell of a one-shot that the bed's end cuts while it sounds (``video``: the bed is
+    as long as the video it is laid under, and cannot be longer)."""
+    remedy = ("it ends with the video" if start_s <= 0 else "an earlier start lets it end") if video else (
+        "a longer bed lets it end" if start_s <= 0 else "an earlier start or a longer bed lets it end")
     return f"{caption!r} at {start_s:g} s still sounds when the bed ends at {duration_s:g} s and is cut there; {remedy}"
 
 
-def render_notes(stats: RenderStats, duration_s: float) -> list[str]:
-    """The notes a render leaves for the user: events nearly silent, events cut by the bed's end,
-    and a mix held back by the peak ceiling."""
+def render_notes(stats: RenderStats, duration_s: float, video: bool = False) -> list[str]:
+    """The notes a render leaves for the user: events nearly silent, events cut by the bed's end
+    (``video``: a bed as long as its video), and a mix held back by the peak ceiling."""
     return ([faint_note(caption, peak_db) for caption, peak_db in stats.faint]
-            + [cut_note(caption, start_s, duration_s) for caption, start_s in stats.cut]
+            + [cut_note(caption, start_s, duration_s, video) for caption, start_s in stats.cut]
             + ([held_note(stats.held_db)] if stats.held_db > HELD_NOTE_DB else []))
 
 

@@ -234,7 +234,8 @@ _STOPS = re.compile(r"^(?:(?:it|they|all|everything|the\s+(?P<named>[a-z ]+?))\s
 _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river",
                "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling",
                "rains", "raining", "rainfall", "drizzling", "breeze", "thunderstorm", "waterfall", "surf", "chatter",
-               "birds", "birdsong"}  # many birds are a background, a bird is an event
+               "birds", "birdsong",  # many birds are a background, a bird is an event
+               "sizzle", "sizzles", "sizzling", "frying", "boiling", "boils", "bubbling", "hiss", "hissing", "steam"}
 _STOP = {"a", "an", "the", "of", "to", "in", "on", "at", "it", "its", "is", "make", "sound", "sounds", "s", "sec",
          "seconds", "second", "by", "db", "from", "and"}
 
@@ -730,9 +731,14 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
             elif repeat:  # in turn over its slot, or over the "for N s" it gives
                 group.append((repeat["c"], _untimed(pieces[0])[1] * times if pieces else None, True, times, None))
             else:
+                beside = caption in whole and len(members) > 1  # "X at 6 s while wind blows throughout"
                 caption, period = _rhythm(caption, counted=once)
                 event = _timed_event(caption, duration_s, once, period)
-                placed.append(event) if event else group.append((*_untimed(caption), once, 1, period))
+                if event is None and beside:  # the whole timeline: its part's slot is its neighbour's alone
+                    timed.append({"caption": caption, "start_time": 0.0, "end_time": duration_s, "period_s": period,
+                                  "fill": _fills(caption, False, once, period)})
+                else:
+                    placed.append(event) if event else group.append((*_untimed(caption), once, 1, period))
         timed += placed
         if group:
             segments[-1].append(group)
@@ -901,11 +907,23 @@ def _match(previous: Plan, target: str) -> int:
         which = "; ".join(f"{previous.events[i].caption} at {previous.events[i].start_s:g} s" for i in tied)
         noun = re.sub(r"^(?:(?:the|a|an|all|both|every)\s+)+", "", target, flags=re.I)
         raise PlanError(f"{target!r} matches {len(tied)} events ({which}); say which, e.g. "
-                        f"'{target} at {previous.events[tied[1]].start_s:g} s' or 'the second {noun}'")
+                        f"'{target} at {previous.events[tied[1]].start_s:g} s' or 'the second {noun}' (to remove, "
+                        f"make louder or quieter, or take again all of them: 'all the {noun}')")
     return tied[0]
 
 
 _EVERY_ONE = re.compile(r"^(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+)?(?P<a>.+)$", re.I)
+
+
+def _parts_of_one(previous: Plan, target: str) -> list[int] | None:
+    """The indices of the events ``target`` names when they are the parts of one sound that a
+    removed span cut ("the rain" of rain 0-2 s and 4-10 s: one caption, one take), else None."""
+    if _AT.match(target.strip()) or _ORDINAL.match(target.strip()):
+        return None
+    scores = _scores(previous, target, target)
+    tied = [i for i, score in enumerate(scores) if score == max(scores)]
+    one = len({(previous.events[i].caption, previous.events[i].seed_used) for i in tied}) == 1
+    return tied if len(tied) > 1 and one else None
 
 
 def _all_matching(previous: Plan, target: str) -> list[int] | None:
@@ -1116,8 +1134,8 @@ def _removed_span(m: re.Match, instruction: str, duration_s: float) -> tuple[flo
 def _playing_in(previous: Plan, target: str, start: float, end: float) -> list[int]:
     """The events ``target`` names that play between ``start`` and ``end`` s: every one of the best
     matches that does ("remove the dog barks after 6 s"), or the one an order or a time names ("the
-    second ball", "the ball at 6 s"); PlanError when none plays then, or when matches of different captions do and none is
-    named exactly."""
+    second ball", "the ball at 6 s"); PlanError when none plays then, or when matches of different
+    captions do and none is named exactly."""
     target = target.strip()
     every = _EVERY_ONE.match(target)
     if not every:
@@ -1188,7 +1206,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             for e, was in zip(events, previous.events):
                 e.update(seed=(was.seed_used + 1) % 2**31)
         else:
-            every = _all_matching(previous, m["a"]) if kind in ("remove", "gain", "retake") else None
+            every = (_all_matching(previous, m["a"]) or _parts_of_one(previous, m["a"])
+                     if kind in ("remove", "gain", "retake") else None)
             for i in sorted(every or [_target(previous, m["a"])], reverse=True):  # from the last: removals keep the rest
                 e = events[i]
                 if kind == "replace" and _SILENCE.match(_clean(m["b"])):  # replaced with nothing: removed

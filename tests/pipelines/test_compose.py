@@ -467,6 +467,13 @@ def test_a_background_that_falls_silent_before_its_end_or_begins_late_is_looped_
     steady[2 * sr:] = 0.3 * np.random.default_rng(1).standard_normal(sr).astype(np.float32)
     steady[:int(0.2 * sr)] = 0.3
     assert loop_sounding(steady, sr) is steady
+    chirp = np.zeros(3 * sr, dtype=np.float32)  # one chirp of "birds chirp" (0.1 s) at 1 s: repeated with pauses
+    chirp[sr:int(1.1 * sr)] = 0.5 * np.sin(np.arange(int(0.1 * sr)) * 0.3)
+    chirps = loop_sounding(chirp, sr)
+    np.testing.assert_array_equal(chirps[int(0.95 * sr):int(1.15 * sr)], chirp[int(0.95 * sr):int(1.15 * sr)])
+    loud = np.abs(chirps.reshape(-1, sr // 100)).max(axis=1) > 0.1  # 10 ms frames
+    onsets = np.flatnonzero(np.diff(loud.astype(int)) == 1) + 1
+    assert len(onsets) >= 5 and np.all(np.diff(onsets) >= 40)  # every 0.45 s or so, a pause between
 
 
 def test_a_bed_is_mixed_under_the_events_on_top_of_it(tmp_path):
@@ -653,6 +660,7 @@ def test_a_one_shot_still_sounding_at_the_beds_end_is_said_to_be_cut(tmp_path):
     from foley.pipelines.compose import cut_note
 
     assert cut_note("a door slams", 0.0, 2.0).endswith("cut there; a longer bed lets it end")  # no earlier start
+    assert cut_note("a door slams", 1.0, 2.0, video=True).endswith("cut there; an earlier start lets it end")  # no longer bed
     whole = RulesPlanner().plan("a ball bounces at 2.5 s", 4.0)  # 1.5 s to the end: the burst ends inside it
     assert render(whole, StepBackbone(), EventCache(tmp_path, "steps"), FAST)[1].cut == []
 

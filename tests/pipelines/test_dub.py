@@ -189,7 +189,8 @@ def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_cli
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     notes = [line for line in run.stdout.splitlines() if "of the frames are unlike any this model was trained on" in line]
-    assert len(notes) == 2 and "(this model knows a ball); the Foley track is silent; the video's own" in notes[0]
+    assert len(notes) == 2 and ("(this model knows a ball); the Foley track is silent; foley compose 'A DESCRIPTION' "
+                                f"--video {tmp_path / 'one.mp4'} lays described sounds under it") in notes[0]
     assert "this model knows" not in notes[1]
     assert "done 2 (2 with a silent Foley track), skipped 0" in run.stdout
     # Given a caption, the note says how to lay that sound under the video instead.

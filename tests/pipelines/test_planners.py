@@ -333,6 +333,13 @@ def test_a_span_removed_from_a_sound_cuts_it_there_and_keeps_the_rest_of_it():
                       ("remove the rain after 3 seconds and a half", "cannot read its time; .* remove X from A to B s")]:
         with pytest.raises(PlanError, match=why):
             p.plan(said, 10, bed)
+    # the parts of the cut sound are one sound to remove, make louder or quieter, or take again
+    for said in ("make the rain quieter", "another take of the rain", "make all the rain quieter"):
+        rain = [(e.gain_db, e.seed_used) for e in p.plan(said, 10, cut).events if e.caption == "rain"]
+        assert len(set(rain)) == 1 and rain[0] != (0.0, cut.events[0].seed_used), said  # both parts, changed
+    assert [e.caption for e in p.plan("remove the rain", 10, cut).events] == ["footsteps on gravel", "a dog barks"]
+    with pytest.raises(PlanError, match=r"say which, e.g. 'the rain at 4 s' .* all of them: 'all the rain'"):
+        p.plan("move the rain to 3 s", 10, cut)
     balls = p.plan("a ball bounces, a ball hits the hoop at 5 s", 10)
     with pytest.raises(PlanError, match="matches 2 sounds that play then .* with 'all' before it"):
         p.plan("remove the ball after 4 s", 10, balls)
@@ -974,6 +981,9 @@ def test_the_readings_hold_when_combined():
                  "a dog barks, then a cat meows, meanwhile rain falls"):
         assert placed(text) == [("a cat meows", 5, 10), ("a dog barks", 0, 5), ("rain falls", 0, 10)], text
     assert placed("a dog barks all the while") == [("a dog barks", 0, 10)]
+    # a clause under them all leaves the timed sound it is joined to where the parts in turn put it
+    assert placed("a rooster crows, then cows moo, a dog barks at 6 s, while birds chirp") == [
+        ("a dog barks", 6, 8), ("a rooster crows", 0, 3), ("birds chirp", 0, 10), ("cows moo", 3, 6)]
     assert ("birds chirping", 0, 10) in placed("birds chirping, a woodpecker at 3 s")
     # times written in other ways, and one sound a line
     assert placed("rain starts at 0 s and stops at 6 s; thunder at 3 s") == [("rain", 0, 6), ("thunder", 3, 5)]
