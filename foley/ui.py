@@ -27,7 +27,7 @@ try:
 except ImportError:
     raise FoleyError("the web UI needs the ui extra: pip install 'foley[ui]'") from None
 
-PLAN_HEADERS = ["caption", "start_s", "end_s", "gain_db", "fill", "period_s", "seed"]
+PLAN_HEADERS = ["caption", "start_s", "end_s", "gain_db", "fill", "period_s", "seed", "mute"]
 MIX_RANGE_DB = (-80.0, 20.0)  # the original's gain under the Foley, as `foley dub --mix-original` takes it
 # What the command line's notes call flags, said as the page's controls
 PAGE_WORDS = {"--keep-original keeps it as a second track": "'keep the original track' keeps it as a second track",
@@ -228,9 +228,10 @@ class Studio:
 
 
 def plan_rows(plan) -> list[list]:
-    """The plan as table rows (PLAN_HEADERS); an unset period or seed is an empty cell."""
-    return [[e.caption, round(e.start_s, 2), round(e.end_s, 2), round(e.gain_db, 1), e.fill, e.period_s, e.seed]
-            for e in plan.events]
+    """The plan as table rows (PLAN_HEADERS); an unset period or seed is an empty cell, the muted
+    spans are text ("2-4, 6-8")."""
+    return [[e.caption, round(e.start_s, 2), round(e.end_s, 2), round(e.gain_db, 1), e.fill, e.period_s, e.seed,
+             ", ".join(f"{a:g}-{b:g}" for a, b in e.mute)] for e in plan.events]
 
 
 def plan_from_rows(table: list[list], duration_s: float, max_simultaneous: int = 3):
@@ -385,7 +386,7 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
                     with gr.Row():
                         new_button = gr.Button("New bed", variant="primary", elem_id="compose-new")
                         edit_button = gr.Button("Apply edit", elem_id="compose-edit")
-                    table = gr.Dataframe(headers=PLAN_HEADERS, datatype=["str", "number", "number", "number", "bool", "number", "number"],
+                    table = gr.Dataframe(headers=PLAN_HEADERS, datatype=["str", "number", "number", "number", "bool", "number", "number", "str"],
                                          interactive=True, label="plan (editable)", elem_id="compose-plan")
                     table_button = gr.Button("Render the edited table", elem_id="compose-table")
                 with gr.Column():

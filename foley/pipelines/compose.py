@@ -260,20 +260,21 @@ SOUNDING_TOP_DB = 30.0  # a take sounds from its first to its last frame within 
 PIECE_FADE_S = 0.01  # the fade-out where a take's sounding part is cut from its quiet tail
 
 
-def sounding_span(wav: np.ndarray) -> tuple[int, int]:
-    """(start, end) samples of the part of ``wav`` that sounds: librosa's trim at SOUNDING_TOP_DB
-    under the loudest 512-sample frame; (0, 0) for digital silence."""
+def sounding_span(wav: np.ndarray, top_db: float = SOUNDING_TOP_DB) -> tuple[int, int]:
+    """(start, end) samples of the part of ``wav`` that sounds: librosa's trim at ``top_db`` under
+    the loudest 512-sample frame; (0, 0) for digital silence."""
     import librosa
 
     if not np.any(wav):
         return 0, 0
-    _, (start, end) = librosa.effects.trim(wav, top_db=SOUNDING_TOP_DB, frame_length=512, hop_length=128)
+    _, (start, end) = librosa.effects.trim(wav, top_db=top_db, frame_length=512, hop_length=128)
     return int(start), int(end)
 
 
 BED_GAP_S = 0.3  # a background silent this long before or after its sounding part is looped over it
 LOOP_OVERLAP_S = 0.25  # the crossfade where a background's loop joins itself (at most a quarter of the part)
 MIN_LOOP_S = 0.2  # a sounding part shorter than this is an event (a chirp), repeated with pauses, not looped
+LOOP_TOP_DB = 15.0  # what is looped: the body of the sounding part, without its fade in and out (no dip at a seam)
 
 
 def loop_sounding(wav: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -282,7 +283,8 @@ def loop_sounding(wav: np.ndarray, sample_rate: int) -> np.ndarray:
     window of the backbone, which learned recordings of single events, can begin late or end
     early inside a bed's span (an engine's hum dying at 3.4 s of 4, applause fading out half way
     through each window, a half-second sizzle, one chirp of "birds chirp"). A part of MIN_LOOP_S
-    or more is looped with equal-power crossfades of LOOP_OVERLAP_S (at most a quarter of it); a
+    or more is looped (its body, within LOOP_TOP_DB of its loudest, where that is as long) with
+    equal-power crossfades of LOOP_OVERLAP_S (at most a quarter of it); a
     shorter one is an event of its own, repeated with pauses as :func:`fill_span` lays one
     (every OTHER_PERIOD_S or its length and FILL_PAUSE_S, varied by FILL_JITTER). Unchanged when
     it sounds to within BED_GAP_S of both ends, or not at all."""
@@ -303,7 +305,9 @@ def loop_sounding(wav: np.ndarray, sample_rate: int) -> np.ndarray:
                     break
                 out[t:t + len(piece)] += piece[:len(wav) - t]
         return out
-    overlap = min(round(LOOP_OVERLAP_S * sample_rate), (end - start) // 4)
+    body = sounding_span(wav, LOOP_TOP_DB)
+    start, end = body if body[1] - body[0] >= MIN_LOOP_S * sample_rate else (start, end)
+    piece, overlap = wav[start:end], min(round(LOOP_OVERLAP_S * sample_rate), (end - start) // 4)
     step = end - start - overlap
     first = start - math.ceil(start / step) * step if lead else 0  # <= 0: where the first loop starts
     if lead:  # loops up to the part, then the part (with its quiet end, unless that is filled too)
@@ -377,6 +381,25 @@ def _edge_fades(wav: np.ndarray, fade_in: int, fade_out: int) -> np.ndarray:
     return wav
 
 
+MUTE_FADE_S = 0.1  # the fade out of and back into a muted span of an event
+
+
+def _muted(wav: np.ndarray, spans: list[tuple[int, int]], fade: int) -> np.ndarray:
+    """``wav`` (N,) silent over each (start, end) sample span, faded out over the ``fade``
+    samples before it and back in over those after it (less where the span meets the clip's
+    edge or another span)."""
+    gain = np.ones(len(wav), dtype=np.float32)
+    ramp = np.linspace(0.0, 1.0, fade + 2, dtype=np.float32)[1:-1]  # (fade,), 0 and 1 left out
+    for a, b in spans:
+        a, b = max(0, a), min(len(wav), b)
+        gain[a:b] = 0.0
+        before = gain[max(0, a - fade):a]
+        before[:] = np.minimum(before, ramp[::-1][len(ramp) - len(before):])
+        after = gain[b:b + fade]
+        after[:] = np.minimum(after, ramp[:len(after)])
+    return wav * gain if spans else wav
+
+
 @dataclass
 class RenderStats:
     generated: int = 0
@@ -447,6 +470,7 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         wav = normalize_loudness(wav, sr, EVENT_LUFS - (BED_UNDER_DB if background else 0.0))
         wav = _edge_fades(wav, round(EDGE_FADE_S * sr), round(RELEASE_S * sr))
         start = round(e.start_s * sr)
+        wav = _muted(wav, [(round(a * sr) - start, round(b * sr) - start) for a, b in e.mute], round(MUTE_FADE_S * sr))
         n = min(len(wav), len(mix) - start)
         level[start:start + n] += wav[:n]
         mix[start:start + n] += wav[:n] * np.float32(10 ** (e.gain_db / 20))

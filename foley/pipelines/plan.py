@@ -3,7 +3,8 @@
 A plan is what a planner writes for `foley compose`: events with a caption, a start and an
 end (seconds), an optional gain and seed, an optional ``fill`` (the sound repeats, take after
 take, until its end: footsteps, hammering) with an optional ``period_s`` (seconds from one take
-to the next; without it, the sound's usual rhythm), and the total duration. The rules (from the
+to the next; without it, the sound's usual rhythm), an optional ``mute`` (spans of the timeline
+where its take is silenced: "remove the rain from 2 to 4 s"), and the total duration. The rules (from the
 Audio-Agent paper): times inside [0, duration], at least one event reaching the end,
 overlaps allowed, a few sounds at once at most (the planner is asked for two; the mixer accepts three).
 
@@ -52,6 +53,7 @@ class Event:
     seed: int | None = None
     fill: bool = False  # the sound lasts its whole span: repeated take after take when a take is shorter
     period_s: float | None = None  # with fill: seconds from one take to the next (None: the sound's usual rhythm)
+    mute: tuple[tuple[float, float], ...] = ()  # (start, end) s on the bed's timeline where its take is silenced
 
     @property
     def length_s(self) -> float:
@@ -71,7 +73,7 @@ class Plan:
 
     def to_dict(self) -> dict:
         return {"duration_s": self.duration_s, "max_simultaneous": self.max_simultaneous,
-                "events": [asdict(e) for e in self.events]}
+                "events": [{k: v for k, v in asdict(e).items() if k != "mute" or v} for e in self.events]}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1)
@@ -88,10 +90,16 @@ def _span(e: Event) -> str:
 
 def fill_said(e: Event) -> str:
     """How an event lasts, for a plan's listing: "" (one take), "  (fills its span)", or with the
-    rhythm the plan gives, "  (fills its span, every 2 s)"."""
+    rhythm the plan gives, "  (fills its span, every 2 s)"; then where it is muted, "  (muted 2-4 s)"."""
+    muted = f"  (muted {mute_said(e)})" if e.mute else ""
     if not e.fill:
-        return ""
-    return f"  (fills its span, every {e.period_s:g} s)" if e.period_s else "  (fills its span)"
+        return muted
+    return (f"  (fills its span, every {e.period_s:g} s)" if e.period_s else "  (fills its span)") + muted
+
+
+def mute_said(e: Event) -> str:
+    """Where an event is muted: "2-4 s and 6-8 s"."""
+    return " and ".join(f"{a:g}-{b:g} s" for a, b in e.mute)
 
 
 def plan_changes(previous: Plan, plan: Plan) -> list[str]:
@@ -103,19 +111,13 @@ def plan_changes(previous: Plan, plan: Plan) -> list[str]:
         if e in old:
             old.remove(e), new.remove(e)
     lines = []
-    for was in list(old):  # cut in two by a removed span: its parts, the same take, lie inside it
-        parts = [e for e in new if e.caption == was.caption and e.seed_used == was.seed_used
-                 and was.start_s <= e.start_s and e.end_s <= was.end_s]
-        if len(parts) > 1:
-            old.remove(was)
-            new[:] = [e for e in new if e not in parts]
-            lines.append(f"{was.caption}: {_span(was)} -> {' and '.join(map(_span, parts))}")
     for e in list(new):  # the same caption, changed
         was = next((o for o in old if o.caption == e.caption), None)
         if was is None:
             continue
         old.remove(was), new.remove(e)
         said = [f"{_span(was)} -> {_span(e)}" if (was.start_s, was.end_s) != (e.start_s, e.end_s) else "",
+                (f"muted {mute_said(e)}" if e.mute else "no longer muted") if was.mute != e.mute else "",
                 f"{was.gain_db:+g} dB -> {e.gain_db:+g} dB" if was.gain_db != e.gain_db else "",
                 "another take" if was.seed_used != e.seed_used else "",
                 ("repeated to its end" if e.fill else "once") if was.fill != e.fill else "",
@@ -189,7 +191,44 @@ def _event(raw, i: int, duration_s: float) -> Event | None:
             raise PlanError(f"event {i + 1}: a period is the time between the repeats of a sound that fills its span; "
                             f"it has fill false")
         fill, period = "true", round(period, 3)  # a period given: the sound repeats
-    return Event(caption, round(start, 3), round(end, 3), float(gain), seed, fill == "true", period)
+    mute = _mute(keys.get("mute", keys.get("muted")), start, end, i)
+    if sum(b - a for a, b in mute) > end - start - 0.05:
+        return None  # nothing of it is heard
+    return Event(caption, round(start, 3), round(end, 3), float(gain), seed, fill == "true", period, mute)
+
+
+def _mute(raw, start: float, end: float, i: int) -> tuple[tuple[float, float], ...]:
+    """An event's muted spans: pairs [a, b] of seconds on the timeline (a table cell may give them as
+    text, "2-4, 6-8"), cut to the event's span, sorted and merged; ones under 0.05 s are dropped."""
+    if raw is None or (isinstance(raw, str) and raw.strip().lower() in ("", "none")):
+        return ()
+    if isinstance(raw, str):
+        pairs = [re.split(r"\s*-\s*|\s+to\s+", part.strip().rstrip("s").strip())
+                 for part in re.split(r"[,;]|\s+and\s+", raw) if part.strip()]
+    elif isinstance(raw, (list, tuple)):
+        pairs = list(raw)
+    else:
+        raise PlanError(f"event {i + 1}: mute must be a list of [start, end] pairs, got {raw!r}"[:200])
+    spans = []
+    for pair in pairs:
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise PlanError(f"event {i + 1}: mute must be a list of [start, end] pairs, got {raw!r}"[:200])
+        a, b = sorted(_number(x, f"event {i + 1} mute") for x in pair)
+        a, b = max(a, start), min(b, end)
+        if b - a >= 0.05:
+            spans.append((round(a, 3), round(b, 3)))
+    return merged_spans(spans)
+
+
+def merged_spans(spans) -> tuple[tuple[float, float], ...]:
+    """(start, end) spans sorted, those that overlap or touch joined into one."""
+    merged: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return tuple(merged)
 
 
 def _max_overlap(events: list[Event]) -> int:

@@ -24,7 +24,8 @@ import urllib.request
 from dataclasses import replace
 from typing import Protocol
 
-from .plan import GAIN_RANGE_DB, PERIOD_RANGE_S, Plan, PlanError, caption_seed, is_plan_text, parse_plan, pasted_plan, validate
+from .plan import (GAIN_RANGE_DB, PERIOD_RANGE_S, Plan, PlanError, caption_seed, is_plan_text, merged_spans, parse_plan,
+                   pasted_plan, validate)
 
 
 class Planner(Protocol):
@@ -233,9 +234,10 @@ _STOPS = re.compile(r"^(?:(?:it|they|all|everything|the\s+(?P<named>[a-z ]+?))\s
                     r"|dies\s+(?:down|away|out)|falls\s+silent|goes\s+(?:quiet|silent))$", re.I)
 _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river",
                "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling",
-               "rains", "raining", "rainfall", "drizzling", "breeze", "thunderstorm", "waterfall", "surf", "chatter",
-               "birds", "birdsong",  # many birds are a background, a bird is an event
+               "rains", "raining", "rainfall", "drizzling", "breeze", "thunderstorm", "waterfall", "surf", "birdsong",
                "sizzle", "sizzles", "sizzling", "frying", "boiling", "boils", "bubbling", "hiss", "hissing", "steam"}
+_SINGING = {"chirp", "chirps", "chirping", "sing", "singing", "sings", "tweet", "tweeting", "twitter", "twittering"}
+# many birds that sing are a background ("birds chirping"); birds that take off, or a bird, are events
 _STOP = {"a", "an", "the", "of", "to", "in", "on", "at", "it", "its", "is", "make", "sound", "sounds", "s", "sec",
          "seconds", "second", "by", "db", "from", "and"}
 
@@ -251,7 +253,8 @@ def _words(text: str) -> set[str]:
 def is_background(caption: str) -> bool:
     """A background sound (rain, wind, crowd, ...): it keeps going, it has no attack to place.
     What a thing has says nothing of it ("a car with a loud engine passes" is no background)."""
-    return bool(_words(re.split(r"\s+with\s+", caption, maxsplit=1, flags=re.I)[0]) & _BACKGROUND)
+    words = _words(re.split(r"\s+with\s+", caption, maxsplit=1, flags=re.I)[0])
+    return bool(words & _BACKGROUND or "birds" in words and words & _SINGING)
 
 
 # Sounds made of one step or stroke after another: the recordings are often of one (a single
@@ -331,7 +334,7 @@ _STRAY_TIME = re.compile(r"\b(?:at|from|for|to|until|till|between|and|after|in|b
                          re.I)
 # Times in other units, where a time is read (after "at", "by", ...; before "later", "longer"):
 # rewritten in seconds, the unit the forms below read ("at 500 ms" -> "at 0.5 s", "at 0:03" -> "at 3 s").
-_TIME_WORD = r"(?:at|around|from|to|until|till|between|and|for|by|every|last)"
+_TIME_WORD = r"(?:at|around|from|to|until|till|between|and|for|by|every|first|last|after|before)"
 _IN_UNIT = re.compile(rf"\b(?P<p>{_TIME_WORD}\s+)(?P<n>\d+(?:\.\d+)?)\s*(?P<u>ms|msecs?|milliseconds?|mins?|minutes?)\b"
                       rf"|(?P<n2>\d+(?:\.\d+)?)\s*(?P<u2>ms|msecs?|milliseconds?|mins?|minutes?)(?=\s+(?:later|earlier|sooner|"
                       rf"longer|shorter)\b)", re.I)
@@ -375,9 +378,9 @@ _LINES = re.compile(r"\s*\n[\s*\u2022-]*")  # one sound a line, bullets or not
 # "wind throughout", "traffic in the background": a sound over the whole timeline, beside the others
 _THROUGHOUT = re.compile(r"\s*\b(?:throughout|the\s+whole\s+time|all\s+the\s+time|all\s+along|in\s+the\s+background)\b",
                          re.I)
-_ALL_THE_WHILE = re.compile(r"\s+all\s+the\s+while(?=\s*(?:$|[,;.]))", re.I)  # "a dog barks all the while": throughout
-# "A, then B, all while rain falls", "A then B, the whole time while wind blows", "A, meanwhile rain falls": under them all
-_ALL_WHILE = re.compile(r",?\s*\b(?:all\s+(?:the\s+)?while|(?:all\s+)?the\s+whole\s+time\s+while|meanwhile,?)\s+(?=\w)", re.I)
+# "A, then B, all while rain falls", "A, then B, all the while, wind blows", "A, meanwhile rain falls": under them all
+_ALL_WHILE = re.compile(r",\s*(?:all\s+(?:the\s+)?while|(?:all\s+)?the\s+whole\s+time\s+while|meanwhile),?\s+(?=\w)", re.I)
+_ALL_THE_WHILE = re.compile(r",?\s+all\s+(?:the\s+)?while(?=\s*(?:$|[,;.]))", re.I)  # "a dog barks all the while": throughout
 # "X and, at the same time, Y", "X, and Y at the same time", "X and Y simultaneously": Y while X
 _SAME_TIME = re.compile(r",?\s*\band\s*,?\s*at\s+the\s+same\s+time\s*,?\s*", re.I)
 _SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s+time|simultaneously)(?=\s*(?:$|[,;.]))", re.I)
@@ -395,7 +398,8 @@ def in_seconds(text: str) -> str:
         return (m["p"] or "") + _seconds_text(float(n) * scale)
 
     text = _LINES.sub(", ", text.strip().lstrip("*\u2022- ")).replace(" & ", " and ")
-    text = _ALL_WHILE.sub(", while ", _ALL_THE_WHILE.sub(" throughout", text))
+    text = _ALL_THE_WHILE.sub(" throughout", _ALL_WHILE.sub(", while ", text))
+    text = re.sub(r"\s+all\s+(?:the\s+)?(?=while\b)", " ", text, flags=re.I)  # "X all (the) while Y": X while Y
     text = _SAME_TIME_TAIL.sub(r" while \g<b>", _SAME_TIME.sub(" while ", text))
     def digits(m: re.Match) -> str:  # "two, five and eight" -> "2, 5 and 8"
         return re.sub(r"[a-z]+", lambda w: str(_COUNTS.get(w[0].lower(), w[0])), m[0], flags=re.I)
@@ -907,23 +911,12 @@ def _match(previous: Plan, target: str) -> int:
         which = "; ".join(f"{previous.events[i].caption} at {previous.events[i].start_s:g} s" for i in tied)
         noun = re.sub(r"^(?:(?:the|a|an|all|both|every)\s+)+", "", target, flags=re.I)
         raise PlanError(f"{target!r} matches {len(tied)} events ({which}); say which, e.g. "
-                        f"'{target} at {previous.events[tied[1]].start_s:g} s' or 'the second {noun}' (to remove, "
+                        f"'the {noun} at {previous.events[tied[1]].start_s:g} s' or 'the second {noun}' (to remove, "
                         f"make louder or quieter, or take again all of them: 'all the {noun}')")
     return tied[0]
 
 
 _EVERY_ONE = re.compile(r"^(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+)?(?P<a>.+)$", re.I)
-
-
-def _parts_of_one(previous: Plan, target: str) -> list[int] | None:
-    """The indices of the events ``target`` names when they are the parts of one sound that a
-    removed span cut ("the rain" of rain 0-2 s and 4-10 s: one caption, one take), else None."""
-    if _AT.match(target.strip()) or _ORDINAL.match(target.strip()):
-        return None
-    scores = _scores(previous, target, target)
-    tied = [i for i, score in enumerate(scores) if score == max(scores)]
-    one = len({(previous.events[i].caption, previous.events[i].seed_used) for i in tied}) == 1
-    return tied if len(tied) > 1 and one else None
 
 
 def _all_matching(previous: Plan, target: str) -> list[int] | None:
@@ -942,7 +935,8 @@ _UNIT = rf"\s*{_UNIT_S}"
 _BY_S = rf"(?:\s+by\s+{_NUM}(?:{_UNIT})?)?"
 _TARGET = r"(?P<a>.+?)(?<!\sat)(?<!\saround)"  # "the ball at 6 s 2 s later": the time stays with the ball
 _REMOVE = r"(?:remove|delete|drop|mute|cut|get\s+rid\s+of|take\s+out|leave\s+out)"
-_REMOVE_AFTER = re.compile(rf"^(?P<a>{_REMOVE}\s.+?)\s+after\s+(?=\d)", re.I)  # "remove X after T s": from T s on
+# "remove X after T s" (or "after three seconds"): from T s on
+_REMOVE_AFTER = re.compile(rf"^(?P<a>{_REMOVE}\s.+?)\s+after\s+(?=\d|[a-z]+\s+{_UNIT_S}\b)", re.I)
 _GAIN_UNIT = r"(?:db|%|\s*percent)"  # a gain in dB, or a change of the amplitude in per cent
 _PERCENT = re.compile(r"\d\s*(?:%|percent)", re.I)
 _EDITS = [
@@ -1111,6 +1105,25 @@ def _one_named(previous: Plan, target: str) -> None:
 MIN_PIECE_S = 0.25  # a piece of a sound left shorter than this by a removed span goes too: it would be a click
 
 
+# Words of time or of another sound left in an edit's target ("the rain for 2 s", "the rain at the end", "the
+# rain while the dog barks"): a part or a time the rules planner cannot read, not a way to name the sound.
+_WHEN_IN_TARGET = re.compile(r"\b(?:at|for|from|between|after|before|until|till|during|in|over|up\s+to)\s+(?:the\s+)?"
+                             r"(?:first|last|end|start|beginning|middle|half|\d|a\s+(?:second|moment|bit|while)|second\b"
+                             r"|one|two|three|four|five|six|seven|eight|nine|ten)|\b(?:while|whilst|when|as\s+soon\s+as)\b",
+                             re.I)
+
+
+def _check_target(target: str, instruction: str, kind: str) -> None:
+    """PlanError for a target with words of time beyond one that picks an event ("the ball at 6 s")."""
+    at = _AT.match(target.strip())
+    if _WHEN_IN_TARGET.search(named := at["a"] if at else target) or _STRAY_TIME.search(named):
+        how = ("; to take a sound out of part of the bed: remove X from A to B s, before T s, after T s or for the "
+               "first/last N s" if kind.startswith("remove") else "")
+        raise PlanError(f"{instruction.strip()!r}: the rules planner cannot read which part or time of the sound "
+                        f"it means{how}; it names a sound by its words, a time ('the ball at 6 s') or an order "
+                        f"('the second ball')")
+
+
 def _removed_span(m: re.Match, instruction: str, duration_s: float) -> tuple[float, float]:
     """(start, end) in seconds of the span that "remove X from A to B s", "after T s", "before T s",
     "for the first/last N s" takes out, cut to the timeline; PlanError when it is none."""
@@ -1123,8 +1136,10 @@ def _removed_span(m: re.Match, instruction: str, duration_s: float) -> tuple[flo
         start, end = nums
     else:
         start, end = (nums[0], duration_s) if m["after"] else (0.0, nums[0])
-    if end <= start:
+    if end < start:
         raise PlanError(f"{instruction.strip()!r}: {end:g} s is not after {start:g} s")
+    if end - start < MIN_LENGTH_S:
+        raise PlanError(f"{instruction.strip()!r}: a span to take out lasts at least {MIN_LENGTH_S:g} s")
     start, end = max(0.0, start), min(duration_s, end)
     if end - start < MIN_LENGTH_S:
         raise PlanError(f"{instruction.strip()!r}: that span is off the {duration_s:g} s timeline")
@@ -1161,25 +1176,32 @@ def _playing_in(previous: Plan, target: str, start: float, end: float) -> list[i
 
 
 def _without_span(event: dict, start: float, end: float) -> list[dict]:
-    """What is left of ``event`` (a plan event dict) once ``start`` to ``end`` s is taken out: its part
-    before, and its part after when it goes on through the span (a background or a repeated sound, or
-    any sound that began before it; one that begins inside the span goes whole). Each part keeps the
-    event's take; one shorter than MIN_PIECE_S goes."""
-    before = {**event, "end_time": min(event["end_time"], start)}
-    goes_on = event["fill"] or is_background(event["caption"]) or event["start_time"] < start
-    after = {**event, "start_time": max(event["start_time"], end)}
-    return [e for e, kept in ((before, True), (after, goes_on)) if kept and e["end_time"] - e["start_time"] >= MIN_PIECE_S]
+    """``event`` (a plan event dict) with ``start`` to ``end`` s taken out: muted there, its take
+    and the rest of it kept as they were ([the event]), or gone ([]) when it is a one-shot that
+    begins inside the span (not a background or a repeated sound) or when less than MIN_PIECE_S
+    of it would still be heard."""
+    mute = merged_spans([*event["mute"], (max(start, event["start_time"]), min(end, event["end_time"]))])
+    heard = event["end_time"] - event["start_time"] - sum(b - a for a, b in mute)
+    one_shot = not event["fill"] and not is_background(event["caption"])
+    if one_shot and start <= event["start_time"] or heard < MIN_PIECE_S:
+        return []
+    return [{**event, "mute": mute}]
+
+
+def _moved(mute: tuple[tuple[float, float], ...], step: float) -> tuple[tuple[float, float], ...]:
+    """An event's muted spans moved with it by ``step`` seconds (the plan cuts them to its span)."""
+    return tuple((a + step, b + step) for a, b in mute)
 
 
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
-    text = re.sub(r"^please\s+", "", _clean(instruction), flags=re.I)
+    text = re.sub(r"^please\s+|,?\s+please$", "", _clean(instruction), flags=re.I)
     text = _clean(in_seconds(_REMOVE_AFTER.sub(r"\g<a> from ", text)))  # else "after 6 s" would read "at 6 s"
     if two := _TWO_EDITS.search(text):
         raise PlanError(f"one edit per turn: {_clean(text[:two.start()])!r} and {two['second']!r} are two; "
                         f"give the second on the next turn")
     events = [dict(caption=e.caption, start_time=e.start_s, end_time=e.end_s, gain_db=e.gain_db, seed=e.seed, fill=e.fill,
-                   period_s=e.period_s) for e in previous.events]
+                   period_s=e.period_s, mute=e.mute) for e in previous.events]
     d = previous.duration_s
     for kind, pattern in _EDITS:
         m = pattern.match(text)
@@ -1198,7 +1220,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         fresh = []  # the events this edit makes: other takes than any of the same caption
         if kind == "add":
             events += (fresh := _added(m["b"], d))
-        elif kind == "remove_span":  # "remove the rain from 2 to 4 s": what plays then is cut out
+        elif kind == "remove_span":  # "remove the rain from 2 to 4 s": what plays then is muted
+            _check_target(m["a"], instruction, kind)
             start, end = _removed_span(m, instruction, d)
             for i in sorted(_playing_in(previous, m["a"], start, end), reverse=True):
                 events[i:i + 1] = _without_span(events[i], start, end)
@@ -1206,8 +1229,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             for e, was in zip(events, previous.events):
                 e.update(seed=(was.seed_used + 1) % 2**31)
         else:
-            every = (_all_matching(previous, m["a"]) or _parts_of_one(previous, m["a"])
-                     if kind in ("remove", "gain", "retake") else None)
+            _check_target(m["a"], instruction, kind)
+            every = _all_matching(previous, m["a"]) if kind in ("remove", "gain", "retake") else None
             for i in sorted(every or [_target(previous, m["a"])], reverse=True):  # from the last: removals keep the rest
                 e = events[i]
                 if kind == "replace" and _SILENCE.match(_clean(m["b"])):  # replaced with nothing: removed
@@ -1228,9 +1251,6 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 elif kind == "retake":  # the same event generated from the next seed
                     e.update(seed=(previous.events[i].seed_used + 1) % 2**31)
                 elif kind == "remove":
-                    if _STRAY_TIME.search(m["a"]) and not _AT.match(m["a"].strip()):
-                        raise PlanError(f"{instruction.strip()!r}: the rules planner cannot read its time; to take a "
-                                        f"sound out of part of the bed: remove X from A to B s, before T s or after T s")
                     events.pop(i)
                 elif kind == "rhythm":  # a sound said once now fills its span at that rhythm
                     e.update(fill=True, period_s=_rhythm(text)[1])
@@ -1253,13 +1273,13 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                                         f"seconds: move {m['a']} N s earlier)")
                     start, end = _on_timeline(e["caption"], nums[0], nums[0] + e["end_time"] - e["start_time"], d,
                                               f"moving it to {nums[0]:g} s")
-                    e.update(start_time=start, end_time=end)
+                    e.update(start_time=start, end_time=end, mute=_moved(e["mute"], nums[0] - e["start_time"]))
                 elif kind == "shift":
                     step = (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "later" else -1)
                     step = max(step, -e["start_time"])  # earlier than 0 s: at 0 s, its length kept
                     start, end = _on_timeline(e["caption"], e["start_time"] + step, e["end_time"] + step, d,
                                               f"moving it by {step:+g} s")
-                    e.update(start_time=start, end_time=end)
+                    e.update(start_time=start, end_time=end, mute=_moved(e["mute"], step))
                 elif kind == "last":  # "make X last 4 s": from its start, held to the timeline
                     if nums[0] < MIN_LENGTH_S:
                         raise PlanError(f"{instruction.strip()!r}: a sound lasts at least {MIN_LENGTH_S:g} s (to take "

@@ -476,6 +476,26 @@ def test_a_background_that_falls_silent_before_its_end_or_begins_late_is_looped_
     assert len(onsets) >= 5 and np.all(np.diff(onsets) >= 40)  # every 0.45 s or so, a pause between
 
 
+def test_a_muted_span_silences_its_sound_there_and_keeps_its_take_elsewhere(tmp_path):
+    """"remove the rain from 3 to 5 s": nothing is generated again; the rain is silent in the span
+    (faded over MUTE_FADE_S each side) and the same take, sample for sample up to the mix's gain,
+    outside it."""
+    from foley.pipelines.compose import MUTE_FADE_S
+
+    sr, planner, cache = 16_000, RulesPlanner(), EventCache(tmp_path, "bed")
+    bed = planner.plan("rain", 8.0)
+    whole, _ = render(bed, BedBackbone(), cache, FAST)
+    cut = planner.plan("remove the rain from 3 to 5 s", 8.0, bed)
+    mix, stats = render(cut, BedBackbone(), cache, FAST)
+    assert stats.generated == 0 and stats.reused == 1
+    assert level_db(mix[3 * sr:5 * sr]) < -100  # silent
+    outside = np.r_[round(1 * sr):round((3 - MUTE_FADE_S) * sr), round((5 + MUTE_FADE_S) * sr):round(7.5 * sr)]
+    ratio = mix[outside] / whole[outside]
+    assert np.ptp(ratio) < 1e-3 * np.abs(ratio).mean()  # the same take, one gain
+    fade = mix[round((5 + MUTE_FADE_S / 2) * sr):round((5 + MUTE_FADE_S) * sr)]
+    assert level_db(fade) < level_db(mix[6 * sr:7 * sr]) - 1  # back in over the fade, not at once
+
+
 def test_a_bed_is_mixed_under_the_events_on_top_of_it(tmp_path):
     """The stand-in generates rain and the ball at the same level; the mix keeps the bed
     BED_UNDER_DB under the ball: rain + ball is 10 log10(1 + 10^-1) = 0.4 dB over the ball."""

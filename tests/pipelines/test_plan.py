@@ -221,11 +221,13 @@ def test_the_ui_table_keeps_every_field_of_a_plan():
     from foley.ui import plan_from_rows, plan_rows
 
     plan = validate([{"caption": "hammering", "start_time": 0, "end_time": 4, "period_s": 1.5, "seed": 7},
-                     {"caption": "a bell", "start_time": 4, "end_time": 10, "gain_db": -6}], 10)
+                     {"caption": "a bell", "start_time": 4, "end_time": 10, "gain_db": -6, "mute": [[8, 9], [5, 6]]}], 10)
     rows = plan_rows(plan)
-    assert plan_from_rows(rows, 10) == plan
-    cleared = [row[:5] + [float("nan"), ""] for row in rows] + [["", None, None, None, False, None, None]]
-    assert [(e.period_s, e.seed) for e in plan_from_rows(cleared, 10).events] == [(None, None), (None, None)]
+    assert rows[1][-1] == "5-6, 8-9" and plan_from_rows(rows, 10) == plan
+    cleared = [row[:5] + [float("nan"), "", ""] for row in rows] + [["", None, None, None, False, None, None, None]]
+    assert [(e.period_s, e.seed, e.mute) for e in plan_from_rows(cleared, 10).events] == [(None, None, ())] * 2
+    typed = [rows[0], rows[1][:7] + ["4.5 - 5 s; 9 to 12"]]  # a mute typed by hand, cut to the event's span
+    assert plan_from_rows(typed, 10).events[1].mute == ((4.5, 5), (9, 10))
     shortened = [rows[0], rows[1][:2] + [6.5] + rows[1][3:]]  # the last event typed shorter stays so
     assert [(e.start_s, e.end_s) for e in plan_from_rows(shortened, 10).events] == [(0, 4), (4, 6.5)]
     four = validate([{"caption": c, "start_time": 0, "end_time": 10} for c in "abcd"], 10, max_simultaneous=4)
