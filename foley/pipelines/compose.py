@@ -381,6 +381,22 @@ def _edge_fades(wav: np.ndarray, fade_in: int, fade_out: int) -> np.ndarray:
     return wav
 
 
+RUMBLE_HZ = 25.0  # under this, a take holds only what the recordings' offsets and rumble taught the backbone
+
+
+def without_rumble(wav: np.ndarray, sample_rate: int) -> np.ndarray:
+    """``wav`` (N,) high-passed at RUMBLE_HZ (4th-order Butterworth, run forward and back: no
+    phase shift, so no attack moves). The corpus's recordings carry DC offsets and infrasound
+    (most of the energy of 0ad's footsteps on gravel lies under 30 Hz) that the backbone
+    reproduces: no speaker plays it, and it pushes the waveform off centre."""
+    from scipy.signal import butter, sosfiltfilt
+
+    sos = butter(4, RUMBLE_HZ, "highpass", fs=sample_rate, output="sos")
+    if len(wav) <= 3 * (2 * len(sos) + 1):  # too short for the filter's edge padding: a few samples
+        return wav
+    return sosfiltfilt(sos, wav).astype(np.float32)
+
+
 MUTE_FADE_S = 0.1  # the fade out of and back into a muted span of an event
 
 
@@ -459,6 +475,7 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
                                         *repeat_period_s(e))
         if wav is None:  # a background's windows are looped over their silences: a bed covers its span
             wav, repeats = take(0, e.length_s), 1
+        wav = without_rumble(wav, sr)
         peak_db = 20 * np.log10(float(np.abs(wav).max(initial=0.0)) + 1e-12)
         if peak_db < FAINT_PEAK_DBFS:
             stats.faint.append((e.caption, peak_db))

@@ -496,6 +496,17 @@ def test_a_muted_span_silences_its_sound_there_and_keeps_its_take_elsewhere(tmp_
     assert level_db(fade) < level_db(mix[6 * sr:7 * sr]) - 1  # back in over the fade, not at once
 
 
+def test_a_take_loses_its_offset_and_infrasound_but_keeps_what_is_heard():
+    from foley.pipelines.compose import without_rumble
+
+    sr = 22_050
+    t = np.arange(2 * sr) / sr
+    heard = 0.3 * np.sin(2 * np.pi * 440 * t).astype(np.float32)
+    clean = without_rumble(heard + 0.05 + 0.2 * np.sin(2 * np.pi * 8 * t).astype(np.float32), sr)  # DC and 8 Hz
+    assert abs(clean.mean()) < 1e-3 and clean.dtype == np.float32
+    np.testing.assert_allclose(clean[sr // 2:-sr // 2], heard[sr // 2:-sr // 2], atol=0.01)  # 440 Hz kept, in phase
+
+
 def test_a_bed_is_mixed_under_the_events_on_top_of_it(tmp_path):
     """The stand-in generates rain and the ball at the same level; the mix keeps the bed
     BED_UNDER_DB under the ball: rain + ball is 10 log10(1 + 10^-1) = 0.4 dB over the ball."""
