@@ -202,11 +202,12 @@ def _mute(raw, start: float, end: float, i: int) -> tuple[tuple[float, float], .
     text, "2-4, 6-8"), cut to the event's span, sorted and merged; ones under 0.05 s are dropped."""
     if raw is None or (isinstance(raw, str) and raw.strip().lower() in ("", "none")):
         return ()
-    if isinstance(raw, str):
-        pairs = [re.split(r"\s*-\s*|\s+to\s+", part.strip().rstrip("s").strip())
+    if isinstance(raw, str):  # "2-4, 6-8", "2 - 4 s and 6 to 8 seconds", "2–4"
+        pairs = [re.split(r"\s*[-–]\s*|\s+to\s+", re.sub(r"\s*(?:s|secs?|seconds?)$", "", part.strip(), flags=re.I))
                  for part in re.split(r"[,;]|\s+and\s+", raw) if part.strip()]
     elif isinstance(raw, (list, tuple)):
-        pairs = list(raw)
+        flat = len(raw) == 2 and not any(isinstance(x, (list, tuple)) for x in raw)
+        pairs = [raw] if flat else list(raw)  # [2, 4]: one span
     else:
         raise PlanError(f"event {i + 1}: mute must be a list of [start, end] pairs, got {raw!r}"[:200])
     spans = []

@@ -236,8 +236,9 @@ _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "hu
                "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling",
                "rains", "raining", "rainfall", "drizzling", "breeze", "thunderstorm", "waterfall", "surf", "birdsong",
                "sizzle", "sizzles", "sizzling", "frying", "boiling", "boils", "bubbling", "hiss", "hissing", "steam"}
-_SINGING = {"chirp", "chirps", "chirping", "sing", "singing", "sings", "tweet", "tweeting", "twitter", "twittering"}
-# many birds that sing are a background ("birds chirping"); birds that take off, or a bird, are events
+_BIRDS = {"birds", "songbirds"}  # many birds are a background ("birds chirping"), a bird is an event
+_BIRDS_MOVE = {"take", "takes", "fly", "flies", "scatter", "scatters", "flap", "flaps", "flapping", "flutter",
+               "flutters", "land", "lands", "startled"}  # and so are birds that take off
 _STOP = {"a", "an", "the", "of", "to", "in", "on", "at", "it", "its", "is", "make", "sound", "sounds", "s", "sec",
          "seconds", "second", "by", "db", "from", "and"}
 
@@ -254,7 +255,7 @@ def is_background(caption: str) -> bool:
     """A background sound (rain, wind, crowd, ...): it keeps going, it has no attack to place.
     What a thing has says nothing of it ("a car with a loud engine passes" is no background)."""
     words = _words(re.split(r"\s+with\s+", caption, maxsplit=1, flags=re.I)[0])
-    return bool(words & _BACKGROUND or "birds" in words and words & _SINGING)
+    return bool(words & _BACKGROUND or words & _BIRDS and not words & _BIRDS_MOVE)
 
 
 # Sounds made of one step or stroke after another: the recordings are often of one (a single
@@ -276,10 +277,19 @@ STROKE_PERIOD_S = {"footsteps": 0.5, "steps": 0.5, "walking": 0.5, "marching": 0
 OTHER_PERIOD_S = 0.45  # a repeated sound with no usual rhythm in STROKE_PERIOD_S: no faster than this
 
 
+# A knife's chops on a board come quicker than an axe's: "chopping vegetables", "a knife chops onions"
+KNIFE_CHOP_PERIOD_S = 0.3
+_KITCHEN = {"knife", "vegetables", "vegetable", "onion", "onions", "carrot", "carrots", "herbs", "board", "celery",
+            "garlic", "salad", "potatoes", "meat"}
+
+
 def stroke_period_s(caption: str) -> float | None:
     """Usual seconds from one stroke of an iterative sound to the next (``STROKE_PERIOD_S`` of the
-    caption's first such word: "an axe chopping wood" 1.6), or None for a sound that is not one."""
-    return next((STROKE_PERIOD_S[w] for w in re.findall(r"[a-z]+", caption.lower()) if w in STROKE_PERIOD_S), None)
+    caption's first such word: "an axe chopping wood" 1.6; a knife's chopping, KNIFE_CHOP_PERIOD_S),
+    or None for a sound that is not one."""
+    words = re.findall(r"[a-z]+", caption.lower())
+    period = next((STROKE_PERIOD_S[w] for w in words if w in STROKE_PERIOD_S), None)
+    return KNIFE_CHOP_PERIOD_S if period == STROKE_PERIOD_S["chopping"] and _KITCHEN & set(words) else period
 
 
 def repeat_period_s(event) -> tuple[float, bool]:
@@ -379,7 +389,8 @@ _LINES = re.compile(r"\s*\n[\s*\u2022-]*")  # one sound a line, bullets or not
 _THROUGHOUT = re.compile(r"\s*\b(?:throughout|the\s+whole\s+time|all\s+the\s+time|all\s+along|in\s+the\s+background)\b",
                          re.I)
 # "A, then B, all while rain falls", "A, then B, all the while, wind blows", "A, meanwhile rain falls": under them all
-_ALL_WHILE = re.compile(r",\s*(?:all\s+(?:the\s+)?while|(?:all\s+)?the\s+whole\s+time\s+while|meanwhile),?\s+(?=\w)", re.I)
+_ALL_WHILE = re.compile(r"(?:[,;.]\s*(?:and\s+)?|^\s*)(?:all\s+(?:the\s+)?while|(?:all\s+)?the\s+whole\s+time\s+while"
+                        r"|meanwhile),?\s+(?=\w)", re.I)
 _ALL_THE_WHILE = re.compile(r",?\s+all\s+(?:the\s+)?while(?=\s*(?:$|[,;.]))", re.I)  # "a dog barks all the while": throughout
 # "X and, at the same time, Y", "X, and Y at the same time", "X and Y simultaneously": Y while X
 _SAME_TIME = re.compile(r",?\s*\band\s*,?\s*at\s+the\s+same\s+time\s*,?\s*", re.I)
@@ -948,8 +959,8 @@ _EDITS = [
     ("retake", re.compile(r"^(?:(?:give me |try )?another (?:take|version) of|try|redo|regenerate|re-?roll)\s+(?P<a>.+?)"
                           r"(?:\s+again)?$", re.I)),
     ("remove_span", re.compile(rf"^{_REMOVE}\s+(?P<a>.+?)\s+(?:(?:from|between)\s+{_NUM}{_SECONDS}\s+(?:to|and|until|till)\s+"
-                               rf"{_NUM}{_SECONDS}|(?P<after>after|from)\s+{_NUM}{_SECONDS}(?:\s+on(?:wards?)?)?"
-                               rf"|(?:before|until|till|up\s+to)\s+{_NUM}{_SECONDS}"
+                               rf"{_NUM}{_SECONDS}|(?P<after>after|from)\s+{_NUM}{_SECONDS}(?:\s+on(?:wards?)?|\s+{_TO_THE_END})?"
+                               rf"|(?:(?:from\s+the\s+(?:start|beginning)\s+)?(?:to|until|till)|before|up\s+to)\s+{_NUM}{_SECONDS}"
                                rf"|(?:for|in|over|during)\s+the\s+(?P<edge>first|last)\s+{_NUM}{_SECONDS})$", re.I)),
     ("remove", re.compile(rf"^{_REMOVE}\s+(?P<a>.+)$", re.I)),
     ("add", re.compile(r"^add\s+(?P<b>.+)$", re.I)),
@@ -1105,18 +1116,30 @@ def _one_named(previous: Plan, target: str) -> None:
 MIN_PIECE_S = 0.25  # a piece of a sound left shorter than this by a removed span goes too: it would be a click
 
 
-# Words of time or of another sound left in an edit's target ("the rain for 2 s", "the rain at the end", "the
-# rain while the dog barks"): a part or a time the rules planner cannot read, not a way to name the sound.
-_WHEN_IN_TARGET = re.compile(r"\b(?:at|for|from|between|after|before|until|till|during|in|over|up\s+to)\s+(?:the\s+)?"
-                             r"(?:first|last|end|start|beginning|middle|half|\d|a\s+(?:second|moment|bit|while)|second\b"
-                             r"|one|two|three|four|five|six|seven|eight|nine|ten)|\b(?:while|whilst|when|as\s+soon\s+as)\b",
-                             re.I)
+# Words of time, of a part, of another sound or of another edit left in an edit's target ("the rain for 2 s",
+# "the end of the rain", "the rain once the dog barks", "the rain except", "the rain quieter for the"): a part or
+# a time the rules planner cannot read, not a way to name the sound (unless the sound's own caption says them).
+_WHEN_IN_TARGET = re.compile(
+    r"\b(?:at|for|from|between|after|before|until|till|during|in|over|up\s+to)\s+(?:the\s+)?(?:very\s+)?"
+    r"(?:first|last|final|end|start|beginning|middle|half|\d|a\s+(?:second|moment|bit|while)|second\b"
+    r"|one|two|three|four|five|six|seven|eight|nine|ten)"
+    r"|\b(?:end|start|beginning|middle|rest|tail|half|part|first\s+part|last\s+part)\s+of\b"
+    r"|\b(?:first|last|final)\s+\d|\b(?:while|whilst|whenever|when|since|until|till|where|as\s+soon\s+as|as\s+long\s+as"
+    r"|by\s+the\s+time|once\s+(?:the|a|an|it|they)|as\s+(?:the|a|an|it|they)|right\s+after)\b"
+    r"|\b(?:except|apart\s+from|other\s+than|but\s+not|besides|save\s+for|near|toward|towards|halfway|partway"
+    r"|later|early\s+on|from\s+now\s+on)\b"
+    r"|\b(?:louder|quieter|softer|fade|fades|stop|stops|longer|shorter|earlier|sooner)\b"
+    r"|\b(?:for|in|over|during|the|at|from)\s*$", re.I)
 
 
-def _check_target(target: str, instruction: str, kind: str) -> None:
-    """PlanError for a target with words of time beyond one that picks an event ("the ball at 6 s")."""
+def _check_target(previous: Plan, target: str, instruction: str, kind: str) -> None:
+    """PlanError for a target with words of time, of a part or of another edit beyond a time that
+    picks an event ("the ball at 6 s"), unless a caption of the plan holds those words."""
     at = _AT.match(target.strip())
-    if _WHEN_IN_TARGET.search(named := at["a"] if at else target) or _STRAY_TIME.search(named):
+    named = at["a"] if at else target
+    captions = " | ".join(" ".join(e.caption.lower().split()) for e in previous.events)
+    said = [m[0] for m in _WHEN_IN_TARGET.finditer(named) if " ".join(m[0].lower().split()) not in captions]
+    if said or _STRAY_TIME.search(named) and not _STRAY_TIME.search(captions):
         how = ("; to take a sound out of part of the bed: remove X from A to B s, before T s, after T s or for the "
                "first/last N s" if kind.startswith("remove") else "")
         raise PlanError(f"{instruction.strip()!r}: the rules planner cannot read which part or time of the sound "
@@ -1180,12 +1203,28 @@ def _without_span(event: dict, start: float, end: float) -> list[dict]:
     and the rest of it kept as they were ([the event]), or gone ([]) when it is a one-shot that
     begins inside the span (not a background or a repeated sound) or when less than MIN_PIECE_S
     of it would still be heard."""
-    mute = merged_spans([*event["mute"], (max(start, event["start_time"]), min(end, event["end_time"]))])
-    heard = event["end_time"] - event["start_time"] - sum(b - a for a, b in mute)
+    begin, stop = event["start_time"], event["end_time"]
+    mute: list[tuple[float, float]] = []
+    for a, b in merged_spans([*event["mute"], (max(start, begin), min(end, stop))]):
+        if mute and a - mute[-1][1] < MIN_PIECE_S:  # what would be heard between them for less: muted too
+            mute[-1] = (mute[-1][0], b)
+        else:
+            mute.append((a, b))
+    if mute[0][0] - begin < MIN_PIECE_S:  # and so at an edge
+        mute[0] = (begin, mute[0][1])
+    if stop - mute[-1][1] < MIN_PIECE_S:
+        mute[-1] = (mute[-1][0], stop)
+    mute = tuple(mute)
     one_shot = not event["fill"] and not is_background(event["caption"])
-    if one_shot and start <= event["start_time"] or heard < MIN_PIECE_S:
+    if one_shot and start <= begin or _heard_s({**event, "mute": mute}) < MIN_PIECE_S:
         return []
     return [{**event, "mute": mute}]
+
+
+def _heard_s(event: dict) -> float:
+    """Seconds of a plan event dict that are not muted."""
+    begin, stop = event["start_time"], event["end_time"]
+    return stop - begin - sum(max(0.0, min(b, stop) - max(a, begin)) for a, b in merged_spans(event["mute"]))
 
 
 def _moved(mute: tuple[tuple[float, float], ...], step: float) -> tuple[tuple[float, float], ...]:
@@ -1221,7 +1260,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         if kind == "add":
             events += (fresh := _added(m["b"], d))
         elif kind == "remove_span":  # "remove the rain from 2 to 4 s": what plays then is muted
-            _check_target(m["a"], instruction, kind)
+            _check_target(previous, m["a"], instruction, kind)
             start, end = _removed_span(m, instruction, d)
             for i in sorted(_playing_in(previous, m["a"], start, end), reverse=True):
                 events[i:i + 1] = _without_span(events[i], start, end)
@@ -1229,7 +1268,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             for e, was in zip(events, previous.events):
                 e.update(seed=(was.seed_used + 1) % 2**31)
         else:
-            _check_target(m["a"], instruction, kind)
+            _check_target(previous, m["a"], instruction, kind)
             every = _all_matching(previous, m["a"]) if kind in ("remove", "gain", "retake") else None
             for i in sorted(every or [_target(previous, m["a"])], reverse=True):  # from the last: removals keep the rest
                 e = events[i]
@@ -1310,6 +1349,10 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     e.update(gain_db=gain)
         if not events:
             raise PlanError("the edit would leave the plan empty")
+        for e in events if kind not in ("remove", "remove_span") else ():  # an edit does not remove a sound
+            if e.get("mute") and _heard_s(e) < MIN_LENGTH_S:
+                raise PlanError(f"{instruction.strip()!r} would leave {e['caption']!r} muted all along (it is muted "
+                                f"{' and '.join(f'{a:g}-{b:g} s' for a, b in e['mute'])}); to take it out: remove it")
         _said_once(fresh)
         for k, new in enumerate(fresh):  # each another take than the events before it (the later new ones have none yet)
             others = [o for o in events if o["caption"] == new["caption"] and all(o is not f for f in fresh[k:])]

@@ -226,8 +226,11 @@ def test_the_ui_table_keeps_every_field_of_a_plan():
     assert rows[1][-1] == "5-6, 8-9" and plan_from_rows(rows, 10) == plan
     cleared = [row[:5] + [float("nan"), "", ""] for row in rows] + [["", None, None, None, False, None, None, None]]
     assert [(e.period_s, e.seed, e.mute) for e in plan_from_rows(cleared, 10).events] == [(None, None, ())] * 2
-    typed = [rows[0], rows[1][:7] + ["4.5 - 5 s; 9 to 12"]]  # a mute typed by hand, cut to the event's span
+    typed = [rows[0], rows[1][:7] + ["4.5 - 5 s; 9 to 12 seconds"]]  # a mute typed by hand, cut to the event's span
     assert plan_from_rows(typed, 10).events[1].mute == ((4.5, 5), (9, 10))
+    assert validate([{"caption": "rain", "mute": [2, 4]}], 10).events[0].mute == ((2, 4),)  # one span, flat
+    with pytest.raises(PlanError, match="event 1: mute must be a list of \\[start, end\\] pairs"):
+        validate([{"caption": "rain", "mute": [[1, 2, 3]]}], 10)
     shortened = [rows[0], rows[1][:2] + [6.5] + rows[1][3:]]  # the last event typed shorter stays so
     assert [(e.start_s, e.end_s) for e in plan_from_rows(shortened, 10).events] == [(0, 4), (4, 6.5)]
     four = validate([{"caption": c, "start_time": 0, "end_time": 10} for c in "abcd"], 10, max_simultaneous=4)

@@ -349,9 +349,18 @@ def test_a_span_removed_from_a_sound_mutes_it_there_and_keeps_its_take():
     # a time or a part it cannot read is refused, never taken for the whole sound
     for said in ("remove the rain for 2 s at 3 s", "remove the rain from second 2 to second 4", "remove the rain at the end",
                  "remove the rain for the first half", "remove the rain from 2 to 4 s and from 6 to 8 s",
-                 "remove the rain for 3 seconds from 2 s", "remove the rain while the dog barks", "make the rain at the end louder"):
+                 "remove the rain for 3 seconds from 2 s", "remove the rain while the dog barks", "make the rain at the end louder",
+                 "make the rain quieter for the last 3 s", "remove the rain once the dog barks", "remove the end of the rain",
+                 "remove the last 2 s of the rain", "remove the rain except from 2 to 4 s", "make the first half of the rain quieter"):
         with pytest.raises(PlanError, match="cannot read which part or time of the sound it means"):
             p.plan(said, 10, bed)
+    car = p.plan("a man in the first car speaks", 10)  # unless the sound's own caption says those words
+    assert p.plan("make the man in the first car louder", 10, car).events[0].gain_db == 6
+    assert muted(p.plan("remove the rain from 4 s to the end", 10, bed))["rain"] == ((4, 10),)
+    assert muted(p.plan("remove the rain from the start to 4 s", 10, bed))["rain"] == ((0, 4),)
+    assert muted(p.plan("remove the rain from 4.1 to 6 s", 10, cut))["rain"] == ((2, 6),)  # no 0.1 s of rain between
+    with pytest.raises(PlanError, match="'make the rain last 2 s' would leave 'rain' muted all along"):
+        p.plan("make the rain last 2 s", 10, p.plan("remove the rain for the first 3 s", 10, bed))
     balls = p.plan("a ball bounces, a ball hits the hoop at 5 s", 10)
     with pytest.raises(PlanError, match="matches 2 sounds that play then .* with 'all' before it"):
         p.plan("remove the ball after 4 s", 10, balls)
@@ -1000,6 +1009,9 @@ def test_the_readings_hold_when_combined():
         ("a dog barks", 6, 8), ("a rooster crows", 0, 3), ("birds chirp", 0, 10), ("cows moo", 3, 6)]
     assert ("birds chirping", 0, 10) in placed("birds chirping, a woodpecker at 3 s")
     assert placed("birds take off at 3 s, then a dog barks") == [("a dog barks", 5, 10), ("birds take off", 3, 5)]
+    assert ("birds in the trees", 0, 10) in placed("birds in the trees, a dog barks at 3 s")
+    for text in ("a door slams, then a dog barks; meanwhile, rain falls", "a door slams, then a dog barks, and all the while rain falls"):
+        assert ("rain falls", 0, 10) in placed(text), text
     # times written in other ways, and one sound a line
     assert placed("rain starts at 0 s and stops at 6 s; thunder at 3 s") == [("rain", 0, 6), ("thunder", 3, 5)]
     for text in ("a dog barks after three seconds", "a dog barks around 3 s", "a dog barks at about 3 S"):
