@@ -1393,7 +1393,9 @@ Rules: every time lies between 0 and {duration}; at least one event ends at {dur
 overlap, but never more than two at the same moment; captions are short and concrete ("a dog barks", \
 not "the dog from before"); an event that keeps going or repeats until its end time (footsteps, \
 hammering, a clock ticking) adds "fill": true, and "period_s": seconds from one repeat to the next \
-when the description gives a rhythm ("every 2 seconds"). When you are given the current plan and a change to \
+when the description gives a rhythm ("every 2 seconds"); an event may have "gain_db" (its loudness change \
+in dB, from -40 to 12) and "mute": [[start, end], ...] (times where it is silenced: to take a sound out of part of \
+the timeline, add a mute span rather than splitting the event). When you are given the current plan and a change to \
 make, return the whole new plan, keeping the events the change does not touch exactly as they were."""
 
 EXAMPLES = [
@@ -1418,7 +1420,9 @@ def planner_messages(text: str, duration_s: float, previous: Plan | None) -> lis
     else:
         current = {"events": [{"caption": e.caption, "start_time": e.start_s, "end_time": e.end_s,
                                **({"fill": True} if e.fill else {}),
-                               **({"period_s": e.period_s} if e.period_s else {})} for e in previous.events]}
+                               **({"period_s": e.period_s} if e.period_s else {}),
+                               **({"gain_db": e.gain_db} if e.gain_db else {}),
+                               **({"mute": [list(m) for m in e.mute]} if e.mute else {})} for e in previous.events]}
         request = f"Current plan: {json.dumps(current)}\nChange: {text}"
     return messages + [{"role": "user", "content": request}]
 

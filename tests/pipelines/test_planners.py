@@ -611,6 +611,10 @@ def test_a_span_the_text_gives_is_filled_and_edits_keep_it():
     assert fills(later) == [("footsteps", True)] and later.events[0].start_s == 2.0
     assert sorted(fills(p.plan("add hammering for 2 s", 10, base))) == [("footsteps", True), ("hammering", True)]
     assert '"fill": true' in planner_messages("make it louder", 10, base)[-1]["content"]
+    rules = RulesPlanner()
+    edited = rules.plan("remove the rain from 2 to 4 s", 10, rules.plan("make the rain louder", 10, rules.plan("rain", 10)))
+    shown = planner_messages("make it longer", 10, edited)[-1]["content"]  # a chat planner keeps what earlier turns did
+    assert '"gain_db": 6.0' in shown and '"mute": [[2.0, 4.0]]' in shown
 
 
 def test_an_iterative_sound_fills_its_slot_unless_said_once():
