@@ -402,6 +402,8 @@ def _muted(wav: np.ndarray, spans: list[tuple[int, int]], fade: int) -> np.ndarr
     """``wav`` (N,) silent over each (start, end) sample span, faded out over the ``fade``
     samples before it and back in over those after it (less where the span meets the clip's
     edge or another span)."""
+    if not spans:
+        return wav
     gain = np.ones(len(wav), dtype=np.float32)
     ramp = np.linspace(0.0, 1.0, fade + 2, dtype=np.float32)[1:-1]  # (fade,), 0 and 1 left out
     for a, b in spans:
@@ -411,7 +413,7 @@ def _muted(wav: np.ndarray, spans: list[tuple[int, int]], fade: int) -> np.ndarr
         before[:] = np.minimum(before, ramp[::-1][len(ramp) - len(before):])
         after = gain[b:b + fade]
         after[:] = np.minimum(after, ramp[:len(after)])
-    return wav * gain if spans else wav
+    return wav * gain
 
 
 @dataclass

@@ -91,15 +91,20 @@ def _span(e: Event) -> str:
 def fill_said(e: Event) -> str:
     """How an event lasts, for a plan's listing: "" (one take), "  (fills its span)", or with the
     rhythm the plan gives, "  (fills its span, every 2 s)"; then where it is muted, "  (muted 2-4 s)"."""
-    muted = f"  (muted {mute_said(e)})" if e.mute else ""
+    muted = f"  (muted {mute_said(e.mute)})" if e.mute else ""
     if not e.fill:
         return muted
     return (f"  (fills its span, every {e.period_s:g} s)" if e.period_s else "  (fills its span)") + muted
 
 
-def mute_said(e: Event) -> str:
-    """Where an event is muted: "2-4 s and 6-8 s"."""
-    return " and ".join(f"{a:g}-{b:g} s" for a, b in e.mute)
+def mute_said(mute) -> str:
+    """Where an event is muted, from its (start, end) spans: "2-4 s and 6-8 s"."""
+    return " and ".join(f"{a:g}-{b:g} s" for a, b in mute)
+
+
+def heard_s(start_s: float, end_s: float, mute) -> float:
+    """Seconds of an event from ``start_s`` to ``end_s`` that its muted (start, end) spans leave heard."""
+    return end_s - start_s - sum(max(0.0, min(b, end_s) - max(a, start_s)) for a, b in merged_spans(mute))
 
 
 def plan_changes(previous: Plan, plan: Plan) -> list[str]:
@@ -117,7 +122,7 @@ def plan_changes(previous: Plan, plan: Plan) -> list[str]:
             continue
         old.remove(was), new.remove(e)
         said = [f"{_span(was)} -> {_span(e)}" if (was.start_s, was.end_s) != (e.start_s, e.end_s) else "",
-                (f"muted {mute_said(e)}" if e.mute else "no longer muted") if was.mute != e.mute else "",
+                (f"muted {mute_said(e.mute)}" if e.mute else "no longer muted") if was.mute != e.mute else "",
                 f"{was.gain_db:+g} dB -> {e.gain_db:+g} dB" if was.gain_db != e.gain_db else "",
                 "another take" if was.seed_used != e.seed_used else "",
                 ("repeated to its end" if e.fill else "once") if was.fill != e.fill else "",
@@ -192,7 +197,7 @@ def _event(raw, i: int, duration_s: float) -> Event | None:
                             f"it has fill false")
         fill, period = "true", round(period, 3)  # a period given: the sound repeats
     mute = _mute(keys.get("mute", keys.get("muted")), start, end, i)
-    if sum(b - a for a, b in mute) > end - start - 0.05:
+    if heard_s(start, end, mute) < 0.05:
         return None  # nothing of it is heard
     return Event(caption, round(start, 3), round(end, 3), float(gain), seed, fill == "true", period, mute)
 

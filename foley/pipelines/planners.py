@@ -24,8 +24,8 @@ import urllib.request
 from dataclasses import replace
 from typing import Protocol
 
-from .plan import (GAIN_RANGE_DB, PERIOD_RANGE_S, Plan, PlanError, caption_seed, is_plan_text, merged_spans, parse_plan,
-                   pasted_plan, validate)
+from .plan import (GAIN_RANGE_DB, PERIOD_RANGE_S, Plan, PlanError, caption_seed, heard_s, is_plan_text, merged_spans,
+                   mute_said, parse_plan, pasted_plan, validate)
 
 
 class Planner(Protocol):
@@ -1216,15 +1216,9 @@ def _without_span(event: dict, start: float, end: float) -> list[dict]:
         mute[-1] = (mute[-1][0], stop)
     mute = tuple(mute)
     one_shot = not event["fill"] and not is_background(event["caption"])
-    if one_shot and start <= begin or _heard_s({**event, "mute": mute}) < MIN_PIECE_S:
+    if one_shot and start <= begin or heard_s(begin, stop, mute) < MIN_PIECE_S:
         return []
     return [{**event, "mute": mute}]
-
-
-def _heard_s(event: dict) -> float:
-    """Seconds of a plan event dict that are not muted."""
-    begin, stop = event["start_time"], event["end_time"]
-    return stop - begin - sum(max(0.0, min(b, stop) - max(a, begin)) for a, b in merged_spans(event["mute"]))
 
 
 def _moved(mute: tuple[tuple[float, float], ...], step: float) -> tuple[tuple[float, float], ...]:
@@ -1350,9 +1344,9 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         if not events:
             raise PlanError("the edit would leave the plan empty")
         for e in events if kind not in ("remove", "remove_span") else ():  # an edit does not remove a sound
-            if e.get("mute") and _heard_s(e) < MIN_LENGTH_S:
+            if e.get("mute") and heard_s(e["start_time"], e["end_time"], e["mute"]) < MIN_LENGTH_S:
                 raise PlanError(f"{instruction.strip()!r} would leave {e['caption']!r} muted all along (it is muted "
-                                f"{' and '.join(f'{a:g}-{b:g} s' for a, b in e['mute'])}); to take it out: remove it")
+                                f"{mute_said(e['mute'])}); to take it out: remove it")
         _said_once(fresh)
         for k, new in enumerate(fresh):  # each another take than the events before it (the later new ones have none yet)
             others = [o for o in events if o["caption"] == new["caption"] and all(o is not f for f in fresh[k:])]
