@@ -447,8 +447,9 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     Events are leveled to EVENT_LUFS (beds
     BED_UNDER_DB under it; near-silence is lifted by at most 20 dB) before their gain, and the
     mix is then leveled as a whole (-20 LUFS, peaks under -1 dBFS) by the gain that the same mix
-    with every event at 0 dB needs: an event's gain changes the mix by that much, even when it
-    is the only event (only the peak ceiling holds back a louder one)."""
+    with every event at 0 dB and unmuted needs: an event's gain changes the mix by that much, even
+    when it is the only event (only the peak ceiling holds back a louder one), and muting part of
+    an event leaves every other sound as it was."""
     sr = backbone.mel.sample_rate
     mix = np.zeros(round(plan.duration_s * sr), dtype=np.float32)
     level = np.zeros_like(mix)  # the same mix with every event's gain at 0 dB: what the whole is leveled by
@@ -487,9 +488,9 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         wav = normalize_loudness(wav, sr, EVENT_LUFS - (BED_UNDER_DB if background else 0.0))
         wav = _edge_fades(wav, round(EDGE_FADE_S * sr), round(RELEASE_S * sr))
         start = round(e.start_s * sr)
-        wav = _muted(wav, [(round(a * sr) - start, round(b * sr) - start) for a, b in e.mute], round(MUTE_FADE_S * sr))
         n = min(len(wav), len(mix) - start)
-        level[start:start + n] += wav[:n]
+        level[start:start + n] += wav[:n]  # unmuted: a muted span leaves the rest of the bed as loud as it was
+        wav = _muted(wav, [(round(a * sr) - start, round(b * sr) - start) for a, b in e.mute], round(MUTE_FADE_S * sr))
         mix[start:start + n] += wav[:n] * np.float32(10 ** (e.gain_db / 20))
         if progress:
             progress(e, repeats)
