@@ -650,16 +650,28 @@ def _listed(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+def _bed_only(piece: str) -> bool:
+    """Whether a part names background sounds only, with no time, count or rhythm of its own
+    ("rain", "wind and birds chirping")."""
+    return not re.search(r"\d|\b(?:every|occasionally|once|twice|thrice|times|again|throughout)\b", piece, re.I) \
+        and all(is_background(_clean(m)) for m in _together(piece))
+
+
 def _joined(pieces: list[tuple[str, str]]) -> list[str]:
     """The parts between sequence words, with the ones that lean on a neighbour joined to it: a
     clause of simultaneity ("while rain falls, a dog barks", "a dog barks, just as a cat
-    meows") to the part before it, or when first to the one after it, as "X while Y"; and a
+    meows") to the part before it, or when first to the one after it, as "X while Y"; a
     part that says only when or how often, followed by a comma and a sound ("at 3 s, a dog barks",
     "rain, then at 5 s, a dog barks", "now and then, a dog barks"), to the part after it (before
-    another such part, or a "then", it is the sound before it again: "a bell at 2 s, at 5 s")."""
+    another such part, or a "then", it is the sound before it again: "a bell at 2 s, at 5 s");
+    and background sounds listed with commas ("rain, wind, birds chirping, and a dog barks at
+    3 s") to one another: the layers of one ambience, not sounds in turn."""
     out: list[str] = []
     pieces = [(_clean(piece), sep) for piece, sep in pieces]
     for k, (piece, sep) in enumerate(pieces):
+        if k and out and pieces[k - 1][1] == "," and _bed_only(out[-1]) and _bed_only(_LEADING.sub("", piece)):
+            out[-1] = f"{out[-1]} while {_LEADING.sub('', piece)}"
+            continue
         clause, lead = _WHILE.match(piece), _WHEN_ONLY.match(_LEADING.sub("", piece))  # "and at 5 s, X"
         along = clause["rest"] if clause else None  # what sounds along with a neighbour
         if clause and len(out) > 1 and k + 1 == len(pieces):  # "A, then B, while rain falls": under them all
@@ -817,13 +829,22 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
         if e["caption"] in whole:
             e.update(start_time=0.0, end_time=duration_s, fill=e["fill"] or not is_background(e["caption"]))
     _said_once(events + timed)
-    try:
-        plan = validate(events + timed, duration_s, max_simultaneous, reach_end=False)
-    except PlanError:
-        # Too many sounds at once with backgrounds held: every part ends with its slot.
-        held = [{**e, "end_time": min(e["end_time"], end)} for e, end in zip(events, slot_ends)]
-        plan = validate(held + timed, duration_s, max_simultaneous, reach_end=False)
-    return _vary_repeats(plan)
+    return _vary_repeats(_held(events, slot_ends, timed, duration_s, max_simultaneous))
+
+
+def _held(events: list[dict], slot_ends: list[float], timed: list[dict], duration_s: float,
+          max_simultaneous: int) -> Plan:
+    """The plan of ``events`` (in the order said) and ``timed``; with too many sounds at once,
+    the parts held past their slot (backgrounds) end with it, the first said first, until it fits
+    ("rain, then wind, then a crowd, then traffic": the rain stops where the wind comes in).
+    Raises PlanError when even every part ending with its slot leaves too many."""
+    held = list(events)
+    for k in [k for k, e in enumerate(events) if e["end_time"] > slot_ends[k]]:
+        try:
+            return validate(held + timed, duration_s, max_simultaneous, reach_end=False)
+        except PlanError:
+            held[k] = {**held[k], "end_time": slot_ends[k]}
+    return validate(held + timed, duration_s, max_simultaneous, reach_end=False)
 
 
 REPEAT_SEED_STEP = 1_000_003  # the k-th repeat of a caption: its seed + k * this (clear of "another take", +1)

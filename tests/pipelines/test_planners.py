@@ -934,6 +934,28 @@ def test_lists_pairs_and_sounds_said_again_and_again():
         p.plan("add a dog barks repeatedly once at 2 s", 10, bed)
 
 
+def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_give_way_in_turn():
+    p = RulesPlanner()
+
+    def placed(text):
+        return [(e.caption, round(e.start_s, 3), round(e.end_s, 3)) for e in p.plan(text, 10).events]
+
+    # the layers of one ambience start together; "then" or a sound with an attack between keeps the turns
+    assert placed("rain, wind, and birds chirping") == placed("rain, wind and birds chirping") == [
+        ("rain", 0, 10), ("wind", 0, 10), ("birds chirping", 0, 10)]
+    assert placed("rain, wind, then a door slams") == [("rain", 0, 10), ("wind", 0, 10), ("a door slams", 5, 10)]
+    assert placed("rain, then wind") == [("rain", 0, 10), ("wind", 5, 10)]
+    assert placed("rain, a dog barks, wind") == [("rain", 0, 10), ("a dog barks", 3.333, 6.667), ("wind", 6.667, 10)]
+    # more than 3 at once: the first said gives way where its slot ends, the rest play on (the
+    # whole ambience used to stop, leaving 5-10 s silent)
+    assert placed("rain, wind, birds chirping, and a dog barks at 3 s") == [
+        ("rain", 0, 3), ("wind", 0, 10), ("birds chirping", 0, 10), ("a dog barks", 3, 5)]
+    assert placed("rain, then wind, then a crowd, then traffic") == [
+        ("rain", 0, 2.5), ("wind", 2.5, 10), ("a crowd", 5, 10), ("traffic", 7.5, 10)]
+    with pytest.raises(PlanError, match="4 sounds play at once; at most 3 may overlap"):
+        p.plan("rain, wind, birds chirping, traffic", 10)
+
+
 def test_the_readings_hold_when_combined():
     p = RulesPlanner()
 
