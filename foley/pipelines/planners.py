@@ -676,7 +676,8 @@ def _joined(pieces: list[tuple[str, str]]) -> list[str]:
         along = clause["rest"] if clause else None  # what sounds along with a neighbour
         if clause and len(out) > 1 and k + 1 == len(pieces):  # "A, then B, while rain falls": under them all
             along += " throughout"
-        if not clause and _THROUGHOUT.search(piece) and len(_together(piece)) == 1:  # "..., wind throughout"
+        if not clause and _THROUGHOUT.search(piece) and len(_together(piece)) == 1 and (out or sep in (",", ";")):
+            # "..., wind throughout", "wind throughout, a dog barks" (not "wind throughout, then a dog barks")
             along = _LEADING.sub("", piece)
         ahead = pieces[k + 1][0] if k + 1 < len(pieces) else None
         lead = lead if lead and ahead is not None and (not out or sep == ",") and not _leans(ahead) else None

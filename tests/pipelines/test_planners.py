@@ -1015,6 +1015,9 @@ def test_the_readings_hold_when_combined():
     # a sound "throughout" or "in the background" lasts the whole timeline, beside the others
     assert placed("a clock ticks throughout, a dog barks, then a door slams") == [
         ("a clock ticks", 0, 10), ("a dog barks", 0, 5), ("a door slams", 5, 10)]
+    assert placed("a fire crackles throughout, then a dog barks") == [("a dog barks", 5, 10), ("a fire crackles", 0, 10)]
+    assert placed("wind throughout; a dog barks") == placed("wind throughout, a dog barks") == [
+        ("a dog barks", 0, 10), ("wind", 0, 10)]
     assert placed("a dog barks, then a cat meows, with traffic in the background") == [
         ("a cat meows", 5, 10), ("a dog barks", 0, 5), ("traffic", 0, 10)]
     assert placed("footsteps on gravel, a door slams and a horse neighs, with rain in the background") == [
