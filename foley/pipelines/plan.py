@@ -259,7 +259,9 @@ def validate(raw_events, duration_s: float, max_simultaneous: int = 3, reach_end
         raise PlanError(f"the plan has {len(raw_events)} events; at most {MAX_EVENTS} are allowed")
     events = [e for i, raw in enumerate(raw_events) if (e := _event(raw, i, duration_s)) is not None]
     if not events:
-        raise PlanError(f"no event lies inside the {duration_s:g} s timeline")
+        muted = any(isinstance(r, dict) and (r.get("mute") or r.get("muted")) for r in raw_events)
+        raise PlanError(f"no event lies inside the {duration_s:g} s timeline"
+                        + (" or is heard there (an event muted all along is left out)" if muted else ""))
     if reach_end and max(e.end_s for e in events) < duration_s:
         last = max(range(len(events)), key=lambda i: events[i].end_s)
         events[last] = replace(events[last], end_s=round(duration_s, 3))  # one event must reach the end
