@@ -26,7 +26,7 @@ import torch
 from numpy._core.multiarray import scalar as _numpy_scalar
 
 from ..errors import FoleyError
-from ..media.files import atomic_dir, sha256_file
+from ..media.files import atomic_dir, refuse_to_replace, sha256_file
 from .aisfx import AisfxConfig, AisfxNet
 
 LICENSE_FILE = "LICENSE-weights.txt"
@@ -115,8 +115,7 @@ def import_aisfx(checkpoint: str | os.PathLike, out: str | os.PathLike, *, overw
     ``FoleyError`` (one line) for any bad input.
     """
     checkpoint, out = Path(checkpoint), Path(out)
-    if out.exists() and not overwrite:
-        raise FoleyError(f"{out}: already exists (pass --overwrite to replace it)")
+    refuse_to_replace(out, overwrite)
     model = read_aisfx_checkpoint(checkpoint)
     licence = ATTRIBUTION + f"Source file: {checkpoint.name}, SHA-256 {sha256_file(checkpoint)}\n"
     with atomic_dir(out) as tmp:

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import FoleyError
 from ..media.audio import read_audio
-from ..media.files import atomic_write_text
+from ..media.files import atomic_write_text, refuse_to_replace
 
 SAMPLE_RATE = 16_000
 SEGMENT_S = 0.3
@@ -121,8 +121,10 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m foley.evaluation.classifier",
                                  description="Fit the demo sound classifier on a SynthSync folder.")
     ap.add_argument("--data", required=True)
-    ap.add_argument("--out", default=str(DEMO_PATH))
+    ap.add_argument("--out", required=True, help="classifier JSON to write")
+    ap.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = ap.parse_args(argv)
+    refuse_to_replace(args.out, args.overwrite)
     clf, accuracy = fit(args.data)
     clf.save(args.out)
     print(f"sound classifier: {len(clf.classes)} classes, test accuracy {accuracy:.4f} -> {args.out}")

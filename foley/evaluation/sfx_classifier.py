@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import FoleyError
 from ..media.audio import read_audio
+from ..media.files import refuse_to_replace
 from .classifier import SoundClassifier
 from .embedders import AudioEmbedder, embed_audio, get_embedder
 
@@ -83,8 +84,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--data", required=True, help="a `foley prepare sfx` corpus, or a SynthSync folder with recorded sounds")
     ap.add_argument("--embedder", required=True, help="aisfx:DIR (or any FAD embedder)")
     ap.add_argument("--out", required=True, help="classifier JSON to write")
+    ap.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = ap.parse_args(argv)
     try:
+        refuse_to_replace(args.out, args.overwrite)
         embedder = get_embedder(args.embedder)
         x, y = corpus_features(args.data, "train", embedder)
         clf = fit_classifier(x, y, features=embedder.name)

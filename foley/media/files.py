@@ -225,6 +225,15 @@ def files_digest(paths) -> str:
     return digest.hexdigest()[:16]
 
 
+def refuse_to_replace(out: str | os.PathLike, overwrite: bool) -> None:
+    """Raise FoleyError if ``out`` (a file or folder a command would write) exists and
+    ``overwrite`` is not given: a model, a shipped one included, is never replaced unasked."""
+    from ..errors import FoleyError
+
+    if not overwrite and (Path(out).exists() or Path(out).is_symlink()):
+        raise FoleyError(f"{out}: already exists (pass --overwrite to replace it)")
+
+
 def refuse_output_holding_inputs(out: str | os.PathLike, inputs: list, what: str) -> None:
     """Raise FoleyError if the output folder ``out`` is, or holds, one of ``inputs`` (None
     entries skipped): replacing it would destroy the input. ``what`` names the output."""

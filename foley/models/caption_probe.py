@@ -29,7 +29,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open, save_file
 
 from ..errors import FoleyError
-from ..media.files import atomic_path
+from ..media.files import atomic_path, refuse_to_replace
 
 
 @dataclass(frozen=True)
@@ -151,9 +151,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", required=True, help="probe file to write (.safetensors)")
     p.add_argument("--threshold", type=number_arg(0, 1), default=0.5,
                    help="least probability at which a class is said to be seen")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = show_defaults(p).parse_args(argv)
 
     def run() -> None:
+        refuse_to_replace(args.out, args.overwrite)
         probe = CaptionProbe.fit(*_read(args.features, args.manifest), threshold=args.threshold)
         lines = [f"{args.out}: {len(probe.labels)} classes of {len(probe.mean)}-d frame features"]
         for name, manifest in (("train", args.manifest), ("test", args.test)):

@@ -32,7 +32,7 @@ from torch import nn
 
 from ..device import resolve_device
 from ..errors import FoleyError
-from ..media.files import atomic_dir
+from ..media.files import atomic_dir, refuse_to_replace
 
 FORMAT = "foley-frame-encoder"
 CONFIG_NAME = "config.json"
@@ -263,7 +263,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", required=True, help="FrameEncoderConfig JSON (e.g. train/frame_encoder_demo.json)")
     parser.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0, help="seed of a random init")
     parser.add_argument("--out", required=True, help="encoder folder to write")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = parser.parse_args(argv)
+    refuse_to_replace(args.out, args.overwrite)
     config = FrameEncoderConfig.from_dict(json.loads(Path(args.config).read_text(encoding="utf-8")))
     torch.manual_seed(args.seed)
     encoder = build_frame_encoder(config)
@@ -274,4 +276,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from ..cli import one_line_errors
+
+    one_line_errors(main, "foley.models.frame_encoder")

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from ..errors import FoleyError
-from ..media.files import refuse_output_holding_inputs, sha256_file
+from ..media.files import refuse_output_holding_inputs, refuse_to_replace, sha256_file
 from .frame_encoder import CONFIG_NAME, WEIGHTS_NAME, FrameEncoder, FrameEncoderConfig, build_frame_encoder
 
 LITE0_NAME = "EfficientNet-Lite0"
@@ -97,9 +97,8 @@ def _read_checkpoint(path: Path) -> dict[str, torch.Tensor]:
 def _check_out(out: Path, inputs: list[Path], overwrite: bool) -> None:
     """Refuse an ``out`` that would destroy an input or something that is not a frame encoder."""
     refuse_output_holding_inputs(out, inputs, "frame encoder")
+    refuse_to_replace(out, overwrite)
     if out.exists() or out.is_symlink():
-        if not overwrite:
-            raise FoleyError(f"{out}: already exists (pass --overwrite to replace it)")
         if not (out / CONFIG_NAME).is_file() or not (out / WEIGHTS_NAME).is_file():
             raise FoleyError(f"{out}: exists and is not a frame-encoder folder; --overwrite replaces only those")
 

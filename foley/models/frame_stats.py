@@ -32,7 +32,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open, save_file
 
 from ..errors import FoleyError
-from ..media.files import atomic_path
+from ..media.files import atomic_path, refuse_to_replace
 
 
 @dataclass
@@ -112,8 +112,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", required=True, help="statistics file to write (.safetensors)")
     p.add_argument("--quantile", type=_fraction, default=0.99,
                    help="share of the training frames counted familiar, in (0, 1] (default: 0.99)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = p.parse_args(argv)
     try:
+        refuse_to_replace(args.out, args.overwrite)
         ids = list(dict.fromkeys(e["id"] for e in read_manifest(args.manifest)))
         if not ids:
             raise FoleyError(f"{args.manifest}: no clips")

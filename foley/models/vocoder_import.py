@@ -24,7 +24,7 @@ import os
 from pathlib import Path
 
 from ..errors import FoleyError
-from ..media.files import atomic_dir, refuse_output_holding_inputs, sha256_file
+from ..media.files import atomic_dir, refuse_output_holding_inputs, refuse_to_replace, sha256_file
 from .hub import quiet_loading
 from .mel import MelConfig
 from .vocoder import VOCODER_MEL_CONFIG, HifiGanVocoder, load_jik876_hifigan
@@ -96,8 +96,7 @@ def import_hifigan(checkpoint: str | os.PathLike, config: str | os.PathLike, out
     """
     checkpoint, config, out = Path(checkpoint), Path(config), Path(out)
     refuse_output_holding_inputs(out, [checkpoint, config, license_file], "vocoder")
-    if out.exists() and not overwrite:
-        raise FoleyError(f"{out}: already exists (pass --overwrite to replace it)")
+    refuse_to_replace(out, overwrite)
     if not checkpoint.is_file():
         raise FoleyError(f"{checkpoint}: no such HiFi-GAN checkpoint")
     cfg = _read_json(config)

@@ -25,6 +25,7 @@ from ..cli import show_defaults
 from ..datasets.synthsync import load_manifest
 from ..errors import FoleyError
 from ..media.audio import read_audio
+from ..media.files import refuse_to_replace
 from ..models.hubert_features import HubertFeatures, HubertFeaturesConfig, build_hubert_features
 from ..models.kmeans import KMeansConfig, assign_units, fit_kmeans
 from ..models.unit_tokenizer import DEMO_DIR, UnitTokenizer
@@ -261,10 +262,12 @@ def main(argv: list[str] | None = None) -> int:
     km.add_argument("--data", required=True, help="folder with train.jsonl (audio paths per clip)")
     km.add_argument("--layer", type=int, default=9)
     km.add_argument("--n-units", type=int, default=500)
-    km.add_argument("--out", required=True)
+    km.add_argument("--out", required=True, help="tokenizer folder to write")
+    km.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     demo = sub.add_parser("demo", help="train and fit the demo tokenizer on SynthSync")
     demo.add_argument("--data", required=True, help="SynthSync folder (foley prepare synth)")
-    demo.add_argument("--out", default=str(DEMO_DIR), help="default: the shipped demo tokenizer's folder")
+    demo.add_argument("--out", required=True, help="tokenizer folder to write")
+    demo.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     demo.add_argument("--threads", type=int, default=1)
     ev = sub.add_parser("eval", help="unit purity and onset change rates on SynthSync test")
     ev.add_argument("--model", default="demo")
@@ -274,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--threads", type=int, default=2)
     args = show_defaults(parser).parse_args(argv)
     try:
+        if args.command in ("kmeans", "demo"):
+            refuse_to_replace(args.out, args.overwrite)
         if args.command == "kmeans":
             features = build_hubert_features(HubertFeaturesConfig(pretrained=args.hubert, layer=args.layer))
             tokenizer = fit_unit_tokenizer(features, read_wavs(load_manifest(args.data, "train")),

@@ -79,9 +79,14 @@ def test_bad_features_and_settings_fail_with_one_line(tmp_path, capsys):
         main(["--features", str(cache), "--manifest", str(manifest), "--out", "x", "--quantile", "1.5"])
     assert "1.5 is not in (0, 1]" in capsys.readouterr().err
     with pytest.raises(SystemExit, match="cannot write there"):
-        main(["--features", str(cache), "--manifest", str(manifest), "--out", str(cache)])
+        main(["--features", str(cache), "--manifest", str(manifest), "--out", str(cache), "--overwrite"])
     main(["--features", str(cache), "--manifest", str(manifest), "--out", str(tmp_path / "s.safetensors")])
     assert "5 frames of 4-d features from 1 clip," in capsys.readouterr().out  # a repeated id counts once
+    written = (tmp_path / "s.safetensors").read_bytes()
+    with pytest.raises(SystemExit, match=r"s.safetensors: already exists \(pass --overwrite to replace it\)$"):
+        main(["--features", str(cache), "--manifest", str(manifest), "--out", str(tmp_path / "s.safetensors")])
+    assert (tmp_path / "s.safetensors").read_bytes() == written  # a model is never replaced unasked
+    main(["--features", str(cache), "--manifest", str(manifest), "--out", str(tmp_path / "s.safetensors"), "--overwrite"])
     assert not list(tmp_path.glob(".*"))
 
 
