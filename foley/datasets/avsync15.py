@@ -90,8 +90,10 @@ def _cut(job: tuple) -> dict:
 def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipConfig = ClipConfig(),
                      workers: int | None = None, progress: bool = True) -> dict:
     """Validate ROOT, write OUT/{train,test}.jsonl and OUT/test_clips/, and OUT/problems.txt.
-    An interrupted run is continued: the clips it finished are kept. FoleyError for a ROOT that is
-    no AVSync15 folder, a video in both splits, or an OUT that holds a finished preparation."""
+    An interrupted run is continued: the clips it finished are kept; one that leaves nothing to
+    train on or to score with writes no OUT/test_clips.jsonl and can be run again. FoleyError for
+    a ROOT that is no AVSync15 folder, a video in both splits, two videos of one name (a clip's
+    id), or an OUT that holds a finished preparation."""
     root, out = Path(root).absolute(), Path(out)  # the manifests name the videos wherever they are read from
     if not root.is_dir():
         raise FoleyError(f"{root}: no such folder")
@@ -115,6 +117,11 @@ def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipC
     if both := [name for name in lists["test"] if name in set(lists["train"])]:
         raise FoleyError(f"{root}: train.txt and test.txt both name {both[0]}"
                          f"{f' and {len(both) - 1} more videos' if len(both) > 1 else ''}; a video belongs to one split")
+    named: dict[str, str] = {}  # clip id (the file's stem) -> the video first named with it
+    for rel in lists["train"] + lists["test"]:
+        if (first := named.setdefault(Path(rel).stem, rel)) != rel:
+            raise FoleyError(f"{root}: videos/{first} and videos/{rel} have one name, {Path(rel).stem!r}, and a clip's "
+                             "id is its file's name; rename one of them")
     manifests: dict[str, list[dict]] = {}
     for split in ("train", "test"):
         entries = []
@@ -155,7 +162,8 @@ def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipC
 
     for split, entries in manifests.items():
         atomic_write_text(out / f"{split}.jsonl", "".join(json.dumps(e) + "\n" for e in entries))
-    atomic_write_text(out / "test_clips.jsonl", "".join(json.dumps(c) + "\n" for c in clips))
     atomic_write_text(out / "problems.txt", "".join(p + "\n" for p in problems))
+    if manifests["train"] and clips:  # the mark of a finished preparation: a failed one can be run again
+        atomic_write_text(out / "test_clips.jsonl", "".join(json.dumps(c) + "\n" for c in clips))
     return {"train": len(manifests["train"]), "test": len(manifests["test"]), "clips": len(clips), "reused": reused,
             "problems": problems}

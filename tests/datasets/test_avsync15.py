@@ -123,3 +123,21 @@ def test_split_lists_naming_a_video_twice(fake_avsync, tmp_path):
     (root / "train.txt").write_text((root / "train.txt").read_text() + test[0] + "\n")
     with pytest.raises(FoleyError, match=f"train.txt and test.txt both name {test[0]}; a video belongs to one split"):
         prepare_avsync15(root, tmp_path / "o2", workers=1, progress=False)
+
+
+def test_two_videos_of_one_name_are_refused_and_a_failed_preparation_can_be_run_again(fake_avsync, tmp_path):
+    root = tmp_path / "AVSync15"
+    shutil.copytree(fake_avsync, root)
+    test = (root / "test.txt").read_text().splitlines()
+    twin = "lions_roaring/" + test[0].split("/")[1]  # the same file name in another class's folder
+    (root / "videos" / "lions_roaring").mkdir()
+    shutil.copy(root / "videos" / test[0], root / "videos" / twin)
+    (root / "test.txt").write_text("\n".join(test + [twin]) + "\n")
+    with pytest.raises(FoleyError, match=f"videos/{test[0]} and videos/{twin} have one name, .* rename one of them"):
+        prepare_avsync15(root, tmp_path / "o", workers=1, progress=False)
+    assert not (tmp_path / "o").exists()  # refused before anything is written
+    (root / "test.txt").write_text("\n".join(test) + "\n")
+    failed = prepare_avsync15(root, tmp_path / "o", ClipConfig(clip_s=20), workers=1, progress=False)
+    assert failed["clips"] == 0 and not (tmp_path / "o" / "test_clips.jsonl").exists()  # every video too short
+    again = prepare_avsync15(root, tmp_path / "o", ClipConfig(clips_per_video=1), workers=1, progress=False)
+    assert again["clips"] == 3 and (tmp_path / "o" / "test_clips.jsonl").read_text().count("\n") == 3
