@@ -120,8 +120,12 @@ def _onset_config(args: argparse.Namespace, mode: str | None = None):
         raise FoleyError(str(e)) from None
 
 
+RESULTS_MARK = {"written_by": "foley eval"}  # what a --json file of results says of itself
+
+
 def _check_json_path(path: str | None) -> None:
-    """Refuse, before any work, a --json that names a folder or a place that cannot be written."""
+    """Refuse, before any work, a --json that names a folder, a place that cannot be written,
+    or a file other than an earlier results file (a reference's sidecar of onsets, say)."""
     if not path:
         return
     from .media.files import trial_write
@@ -129,6 +133,14 @@ def _check_json_path(path: str | None) -> None:
     target = Path(path)
     if target.is_dir():
         raise FoleyError(f"{path}: a folder; --json names the file to write")
+    if target.exists():
+        try:
+            ours = RESULTS_MARK.items() <= json.loads(target.read_text(encoding="utf-8")).items()
+        except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+            ours = False
+        if not ours:
+            raise FoleyError(f"{path}: exists and holds no results of foley eval; --json replaces only those "
+                             "(choose another name)")
     folder = next((p for p in target.parents if p.exists()), Path("."))  # the deepest existing one
     try:
         trial_write(folder)
@@ -141,7 +153,7 @@ def _write_json(path: str | None, data: dict) -> None:
         from .evaluation.scoring import results_json
         from .media.files import atomic_write_text
 
-        atomic_write_text(path, results_json(data))
+        atomic_write_text(path, results_json({**RESULTS_MARK, **data}))
 
 
 def _panns(spec: str) -> str:

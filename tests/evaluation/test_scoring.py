@@ -172,6 +172,17 @@ def test_cli_eval_errors_are_one_line(tmp_path, synth_test):
                            "--ref", str(synth_test), "--json", str(tmp_path / "o.json")], capture_output=True, text=True)
     assert proc.returncode == 0 and "AP 1.0000" in proc.stdout
     assert json.loads((tmp_path / "o.json").read_text())["summary"]["onset_ap"] == 1.0
+    sidecar = next(synth_test.glob("*.json"))  # a reference's annotated onsets: never replaced by results
+    kept = sidecar.read_bytes()
+    codes = []
+    for target in (tmp_path / "o.json", sidecar):  # results again: replaced; anything else: refused
+        proc = subprocess.run([sys.executable, "-m", "foley", "eval", "onset", "--pred", str(synth_test),
+                               "--ref", str(synth_test), "--json", str(target)], capture_output=True, text=True)
+        codes.append(proc.returncode)
+    assert codes == [0, 2] and proc.stdout == "" and proc.stderr == (
+        f"foley: error: {sidecar}: exists and holds no results of foley eval; --json replaces only those "
+        "(choose another name)\n")
+    assert sidecar.read_bytes() == kept and json.loads((tmp_path / "o.json").read_text())["written_by"] == "foley eval"
 
 
 def test_worker_pool_on_an_empty_numba_cache_leaves_a_cache_a_new_process_can_use(synth_test, tmp_path):
