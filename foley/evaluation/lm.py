@@ -110,9 +110,15 @@ def teacher_forced_loss(model: TokenLM, data: LMData, batch_size: int, frame_shi
 
 def evaluate(model: TokenLM, data: LMData, onsets: list[np.ndarray], sound: np.ndarray, batch_size: int = 16,
              sampling: SamplingConfig = SamplingConfig(), n_classes: int = 8) -> dict:
-    """``n_classes``: the split's class cycle (8 synthesized, 13 recorded), the frame shift of the video-use loss."""
-    video_use = {"loss_own_frames": teacher_forced_loss(model, data, batch_size),
-                 "loss_other_clip_frames": teacher_forced_loss(model, data, batch_size, n_classes)}
+    """``n_classes``: the split's class cycle (8 synthesized, 13 recorded), the frame shift of the
+    video-use loss; a split of no more clips than that has no other clip of a clip's class, and
+    the loss with another clip's frames is None (it would be the clip's own)."""
+    video_use = {"loss_own_frames": teacher_forced_loss(model, data, batch_size), "loss_other_clip_frames": None}
+    if len(data.ids) > n_classes:
+        video_use["loss_other_clip_frames"] = teacher_forced_loss(model, data, batch_size, n_classes)
+    else:
+        video_use["note"] = (f"{len(data.ids)} clips of {n_classes} classes: no clip has another of its class "
+                             "to take the frames of")
     pred = []
     start = time.perf_counter()
     for i in range(0, len(data.ids), batch_size):
