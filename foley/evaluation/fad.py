@@ -31,7 +31,7 @@ def embedding_stats(emb: np.ndarray, what: str = "embeddings") -> EmbeddingStats
     if n <= d:
         raise FoleyError(f"{what}: FAD needs more embeddings than dimensions for a full-rank covariance "
                          f"(got N={n}, D={d}); use more or longer clips, an embedder with fewer dimensions, or fewer "
-                         "principal components of it (foley eval fad --pca, e.g. 32)")
+                         f"principal components (foley eval fad --pca K with K below {n}, e.g. {max(1, min(32, n // 2))})")
     if not np.isfinite(emb).all():
         raise FoleyError(f"{what}: embeddings contain NaN or infinite values")
     return EmbeddingStats(emb.mean(axis=0), np.cov(emb, rowvar=False), n)

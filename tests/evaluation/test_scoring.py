@@ -260,6 +260,10 @@ def test_fad_on_principal_components_of_the_reference_embeddings(synth_test, tmp
     logmel = get_embedder("logmel")  # 128-d: more than 8 clips of 4 s have windows
     with pytest.raises(FoleyError, match=r"FAD needs more embeddings than dimensions .*foley eval fad --pca"):
         evaluate_fad(synth_test, synth_test, logmel)
+    from foley.evaluation.fad import embedding_stats
+
+    with pytest.raises(FoleyError, match=r"got N=28, D=28\).*--pca K with K below 28, e.g. 14\)$"):  # a hint that works
+        embedding_stats(np.ones((28, 28)))  # what --pca 28 gives 28 embeddings
     same = evaluate_fad(synth_test, synth_test, logmel, pca_dims=8)
     assert same["embedder"] == f"{logmel.name}-pca8" and abs(same["fad"]) < 1e-6
     noisy = copy_wavs(synth_test, tmp_path / "noisy", noise=0.05)
