@@ -298,16 +298,21 @@ def _cmd_import_frame_encoder(args: argparse.Namespace) -> int:
     return 0
 
 
+ADAPTER_STEPS = 1000  # foley train adapter's default length
+
+
 def _cmd_train_adapter(args: argparse.Namespace) -> int:
     from .models.unit_tokenizer import UnitTokenizer
     from .models.visual_adapter import VisualAdapterConfig
-    from .training.adapter import AdapterTrainConfig, run_training
+    from .training.adapter import AdapterTrainConfig, run_steps, run_training
 
+    own = run_steps(args.out) if args.resume else None  # a resumed run goes on to its own length
+    steps = args.steps if args.steps is not None else own if own is not None else ADAPTER_STEPS
     visual_dim = UnitTokenizer.from_pretrained(args.tokenizer).unit_dim
     cfg = AdapterTrainConfig(
         adapter=VisualAdapterConfig(visual_dim=visual_dim, temporal=args.temporal, temporal_sigma_tokens=args.sigma,
                                     scale=args.scale, resolutions=args.resolutions),
-        steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+        steps=steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
         checkpoint_every=args.checkpoint_every, precision=args.precision, caption_dropout=args.caption_dropout,
         init=args.init or "")
     out = run_training(args.data, args.backbone, args.tokenizer, args.out, cfg, resume=args.resume)
@@ -1089,7 +1094,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "(default: 0, every layer)")
     ad.add_argument("--init", type=path_arg, metavar="ADAPTER",
                     help="start from this adapter's weights of the run's layers (with --steps 0: those weights alone)")
-    ad.add_argument("--steps", type=number_arg(0, integer=True), default=1000)
+    ad.add_argument("--steps", type=number_arg(0, integer=True),
+                    help=f"default: {ADAPTER_STEPS}, or with --resume the run's own")
     ad.add_argument("--batch-size", type=number_arg(0, integer=True), default=8, help="global batch, split across processes")
     ad.add_argument("--lr", type=float, default=1e-4)
     ad.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)

@@ -13,3 +13,14 @@ def config_difference(saved: dict, given: dict) -> str:
     saved, given = flat(saved), flat(given)
     return "; ".join(f"{k} {saved.get(k)!r} in the run, {given.get(k)!r} given"
                      for k in sorted(saved.keys() | given.keys()) if saved.get(k) != given.get(k))
+
+
+def check_resumed_steps(run, start: int, steps: int, log) -> None:
+    """Say where a resumed run goes on from; FoleyError when ``steps`` ends it before the step its
+    checkpoint reached (its weights are of that step, so a final model of fewer is no option)."""
+    from ..errors import FoleyError
+
+    if steps < start:
+        raise FoleyError(f"{run}: the run has reached step {start}; --steps {steps} would end it before that "
+                         f"(give --steps {start} or more)")
+    log(f"{run}: continuing from step {start} of {steps}")

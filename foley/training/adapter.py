@@ -34,7 +34,7 @@ from ..errors import FoleyError
 from ..media.files import atomic_dir, atomic_path, files_digest
 from ..models.backbone import AudioBackbone
 from ..models.visual_adapter import VisualAdapter, VisualAdapterConfig, VisualCondition, build_visual_adapter
-from . import config_difference
+from . import check_resumed_steps, config_difference
 from .backbone import denoising_target, load_clips
 
 CACHE_FILE = "adapter_cache.safetensors"
@@ -235,6 +235,7 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
                              f"({config_difference({**saved.to_dict(), 'steps': cfg.steps}, cfg.to_dict())})")
         adapter.load_adapter_state_dict(load_file(str(checkpoint / "adapter.safetensors")))
         start = state["step"]
+        check_resumed_steps(run, start, cfg.steps, log if accelerator.is_main_process else lambda _: None)
     backbone.unet.to(accelerator.device)
     adapter.to(accelerator.device, torch.float32)
     adapter.attach(backbone.unet)
@@ -295,6 +296,12 @@ def initial_weights(init: str | os.PathLike, adapter: VisualAdapter) -> dict[str
         raise FoleyError(f"{init}: no weights for the layer {missing[0]}")
     weights = source.adapter_state_dict()
     return {k: weights[k] for k in adapter.adapter_state_dict()}
+
+
+def run_steps(run: str | os.PathLike) -> int | None:
+    """The steps a run in ``run`` was set to take, as its checkpoint records them (None: no checkpoint)."""
+    path = Path(run) / CHECKPOINT_DIR / "state.json"
+    return AdapterTrainConfig.from_dict(json.loads(path.read_text())["config"]).steps if path.is_file() else None
 
 
 def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | os.PathLike,

@@ -22,6 +22,7 @@ A run folder holds::
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -39,7 +40,7 @@ from ..errors import FoleyError
 from ..media.files import atomic_dir
 from ..models.token_lm import (TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm, whole_tensor,
                                write_units_record)
-from . import config_difference
+from . import check_resumed_steps, config_difference
 
 INIT_DIR = "init"
 CHECKPOINT_DIR = "checkpoint"
@@ -113,15 +114,21 @@ def _shard_optimizer_state(state: dict, optimizer) -> dict:
     return state
 
 
+def _clips(data: LMData) -> dict:
+    """What a run learns from, as its checkpoint records it: the clip count and a digest of the
+    clip ids in their order (the order the batches are drawn in)."""
+    return {"n": len(data.ids), "ids_sha256": hashlib.sha256("\n".join(data.ids).encode()).hexdigest()[:16]}
+
+
 def _save_checkpoint(run: Path, weights: dict, optimizer_state: dict, scheduler, step: int, cfg: LMTrainConfig,
-                     processes: int, tokenizer_fingerprint: str | None) -> None:
+                     processes: int, data: LMData) -> None:
     with atomic_dir(run / CHECKPOINT_DIR) as tmp:
         save_file(weights, str(tmp / "trainable.safetensors"))
         torch.save(optimizer_state, tmp / "optimizer.pt")
         torch.save(scheduler.state_dict(), tmp / "scheduler.pt")
         (tmp / "state.json").write_text(json.dumps({"step": step, "processes": processes, "config": cfg.to_dict(),
-                                                    "tokenizer_fingerprint": tokenizer_fingerprint}, indent=1),
-                                        encoding="utf-8")
+                                                    "tokenizer_fingerprint": data.tokenizer_fingerprint,
+                                                    "clips": _clips(data)}, indent=1), encoding="utf-8")
 
 
 def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: bool = False,
@@ -157,12 +164,17 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
         if {**state["config"], "steps": cfg.steps} != cfg.to_dict():  # only the length may change
             raise FoleyError(f"{run}: the checkpoint was made with another training config "
                              f"({config_difference({**state['config'], 'steps': cfg.steps}, cfg.to_dict())})")
+        if (learned := state.get("clips", _clips(data))) != _clips(data):  # (a checkpoint from before the record: unchecked)
+            raise FoleyError(f"{run}: the checkpoint learned from other clips ({learned['n']}; these are "
+                             f"{len(data.ids)}{' in another order or with other ids' if learned['n'] == len(data.ids) else ''}); "
+                             "resume with the run's own --manifest")
         if state.get("tokenizer_fingerprint") != data.tokenizer_fingerprint:
             raise FoleyError(f"{run}: the checkpoint learned the units of another unit tokenizer than these "
                              "(the token cache records another tokenizer); resume with the run's own --units")
         model = TokenLM.from_pretrained(run / INIT_DIR, dtype=dtype, trainable=True)
         model.load_trainable_state_dict(load_file(str(checkpoint / "trainable.safetensors")))
         start = state["step"]
+        check_resumed_steps(run, start, cfg.steps, log if accelerator.is_main_process else lambda _: None)
     else:
         if checkpoint.exists():
             raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
@@ -213,8 +225,7 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
         if done % cfg.checkpoint_every == 0 or done == end:
             weights, optimizer_state = model.trainable_state_dict(), _whole_optimizer_state(optimizer)  # every process
             if accelerator.is_main_process:
-                _save_checkpoint(run, weights, optimizer_state, scheduler, done, cfg, accelerator.num_processes,
-                                 data.tokenizer_fingerprint)
+                _save_checkpoint(run, weights, optimizer_state, scheduler, done, cfg, accelerator.num_processes, data)
             accelerator.wait_for_everyone()
         if step % 10 == 0 or done == end:
             mean_loss = accelerator.reduce(loss.detach(), "mean").item()  # every process takes part

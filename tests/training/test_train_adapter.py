@@ -24,6 +24,7 @@ from foley.training.adapter import (
     AdapterTrainConfig,
     build_adapter_cache,
     load_adapter_cache,
+    run_steps,
     train_adapter,
     visual_features,
 )
@@ -77,7 +78,12 @@ def test_training_changes_only_the_adapter_and_resumes_exactly(setup, tmp_path):
 
     train_adapter(backbone, root / CACHE_FILE, tmp_path / "b", _cfg(), stop_after=2, log=lambda m: None)
     assert not (tmp_path / "b" / "adapter").exists()  # interrupted: no final adapter
-    resumed = train_adapter(backbone, root / CACHE_FILE, tmp_path / "b", _cfg(), resume=True, log=lambda m: None)
+    assert run_steps(tmp_path / "b") == _cfg().steps and run_steps(tmp_path / "none") is None  # a resume's default
+    with pytest.raises(FoleyError, match=r"the run has reached step 2; --steps 1 would end it before that"):
+        train_adapter(backbone, root / CACHE_FILE, tmp_path / "b", _cfg(steps=1), resume=True)
+    said = []
+    resumed = train_adapter(backbone, root / CACHE_FILE, tmp_path / "b", _cfg(), resume=True, log=said.append)
+    assert said[0] == f"{tmp_path / 'b'}: continuing from step 2 of {_cfg().steps}"
     a, b = straight.adapter_state_dict(), resumed.adapter_state_dict()
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     final = VisualAdapter.from_pretrained(tmp_path / "b" / "adapter").adapter_state_dict()

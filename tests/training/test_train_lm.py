@@ -48,7 +48,11 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
     train_lm(data, tmp_path / "b", cfg, tokenizer=tiny_text_tokenizer(), stop_after=3, log=lambda m: None)
     assert not (tmp_path / "b" / "lm").exists()
     assert json.loads((tmp_path / "b" / "checkpoint" / "state.json").read_text())["step"] == 3
-    resumed = train_lm(data, tmp_path / "b", cfg, resume=True, log=lambda m: None)
+    with pytest.raises(FoleyError, match=r"the run has reached step 3; --steps 2 would end it before that"):
+        train_lm(data, tmp_path / "b", replace(cfg, steps=2), resume=True, log=lambda m: None)
+    said = []
+    resumed = train_lm(data, tmp_path / "b", cfg, resume=True, log=said.append)
+    assert f"{tmp_path / 'b'}: continuing from step 3 of 6" in said
     a, b = straight.trainable_state_dict(), resumed.trainable_state_dict()
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     first = TokenLM.from_pretrained(tmp_path / "a" / "init").trainable_state_dict()
@@ -66,6 +70,10 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
     assert steps == sorted(set(steps)) and steps[-1] == 6
     with pytest.raises(FoleyError, match=r"another training config \(lr 0.01 in the run, 0.001 given\)"):
         train_lm(data, tmp_path / "b", replace(cfg, lr=1e-3), resume=True, log=lambda m: None)
+    for other, said in ((_data(4), r"other clips \(5; these are 4\)"),  # another split, say
+                        (LMData(data.ids[::-1], data.captions, data.frames, data.units), r"\(5; these are 5 in another order")):
+        with pytest.raises(FoleyError, match=said + r".*resume with the run's own --manifest"):
+            train_lm(other, tmp_path / "b", cfg, resume=True, log=lambda m: None)
     with pytest.raises(FoleyError, match="already holds"):
         train_lm(data, tmp_path / "a", cfg, tokenizer=tiny_text_tokenizer(), log=lambda m: None)
     # a run stopped before its first checkpoint starts again
