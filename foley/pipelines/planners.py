@@ -836,16 +836,38 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
 def _held(events: list[dict], slot_ends: list[float], timed: list[dict], duration_s: float,
           max_simultaneous: int) -> Plan:
     """The plan of ``events`` (in the order said) and ``timed``; with too many sounds at once,
-    the parts held past their slot (backgrounds) end with it, the first said first, until it fits
+    first a one-shot placed "at T s" (given no length: TIMED_LENGTH_S) ends where the next sound
+    begins ("a door slams at 2 s, a dog barks at 3.5 s": the door's part ends at 3.5 s), then the
+    parts held past their slot (backgrounds) end with it, the first said first, until it fits
     ("rain, then wind, then a crowd, then traffic": the rain stops where the wind comes in).
     Raises PlanError when even every part ending with its slot leaves too many."""
-    held = list(events)
-    for k in [k for k, e in enumerate(events) if e["end_time"] > slot_ends[k]]:
+    def readings():  # the description's reading, then ones that give way step by step
+        yield events, timed
+        placed, held = [_giving_way(e, events + timed) for e in timed], list(events)
+        yield held, placed
+        for k in [k for k, e in enumerate(events) if e["end_time"] > slot_ends[k]]:
+            held = [*held[:k], {**held[k], "end_time": slot_ends[k]}, *held[k + 1:]]
+            yield held, placed
+
+    for parts, placed in readings():
         try:
-            return validate(held + timed, duration_s, max_simultaneous, reach_end=False)
-        except PlanError:
-            held[k] = {**held[k], "end_time": slot_ends[k]}
-    return validate(held + timed, duration_s, max_simultaneous, reach_end=False)
+            return validate(parts + placed, duration_s, max_simultaneous, reach_end=False)
+        except PlanError as e:
+            error = e
+    raise error
+
+
+GIVE_WAY_S = 0.5  # a one-shot keeps at least this much of its part when it gives way to the next sound
+
+
+def _giving_way(event: dict, others: list[dict]) -> dict:
+    """A one-shot placed with no length of its own (TIMED_LENGTH_S) ends where the next sound that
+    is no background begins, if that is GIVE_WAY_S or more after its start; any other event as it is."""
+    if event["fill"] or is_background(event["caption"]) or abs(event["end_time"] - event["start_time"] - TIMED_LENGTH_S) > 1e-9:
+        return event
+    later = [o["start_time"] for o in others if o is not event and not is_background(o["caption"])
+             and event["start_time"] + GIVE_WAY_S <= o["start_time"] < event["end_time"]]
+    return {**event, "end_time": min(later)} if later else event
 
 
 REPEAT_SEED_STEP = 1_000_003  # the k-th repeat of a caption: its seed + k * this (clear of "another take", +1)

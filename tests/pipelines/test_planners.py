@@ -950,6 +950,11 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     # whole ambience used to stop, leaving 5-10 s silent)
     assert placed("rain, wind, birds chirping, and a dog barks at 3 s") == [
         ("rain", 0, 3), ("wind", 0, 10), ("birds chirping", 0, 10), ("a dog barks", 3, 5)]
+    # first a one-shot placed "at T s" with no length gives way to the next sound (its 2 s made 4 at once)
+    assert placed("rain and wind, a door slams at 2 s, a dog barks at 3.5 s") == [
+        ("rain", 0, 10), ("wind", 0, 10), ("a door slams", 2, 3.5), ("a dog barks", 3.5, 5.5)]
+    assert placed("rain, wind, a twig snaps at 2 s, footsteps from 3 s")[2] == ("a twig snaps", 2, 3)
+    assert placed("rain, wind, a door slams at 2 s for 2 s, a dog barks at 3.5 s")[:2] == [("rain", 0, 2), ("wind", 0, 10)]
     assert placed("rain, then wind, then a crowd, then traffic") == [
         ("rain", 0, 2.5), ("wind", 2.5, 10), ("a crowd", 5, 10), ("traffic", 7.5, 10)]
     with pytest.raises(PlanError, match="4 sounds play at once; at most 3 may overlap"):
