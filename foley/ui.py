@@ -178,9 +178,8 @@ class Studio:
         duration_s = under.duration_s if under else number_in(duration_s, "duration (s)", *DURATION_RANGE_S)
         folder = self.session_dir(session)
         path = folder / "bed.json"
-        if new and path.exists():
-            path.unlink()
-        state = Session.open(path, duration_s)
+        # a new bed replaces the session when it is saved: one that fails leaves the old one as it was
+        state = Session(path, duration_s, []) if new else Session.open(path, duration_s)
         if not new and state.video_path:  # laid under the video of its first turn
             under = bed_video(state.video_path, "the bed's video")
         undo = False
@@ -236,14 +235,19 @@ def plan_rows(plan) -> list[list]:
 
 def plan_from_rows(table: list[list], duration_s: float, max_simultaneous: int = 3):
     """The plan of an edited table (rows as :func:`plan_rows` gives them; rows without a caption
-    and empty cells are skipped: an empty period or seed is unset), at the times typed in it, with
-    the edited plan's limit of sounds at once. Raises PlanError."""
-    from .pipelines.plan import validate
+    are skipped, and so are other empty cells: an empty period or seed is unset), at the times
+    typed in it, with the edited plan's limit of sounds at once. Raises PlanError, also for an
+    emptied start or end (it would have been read as the timeline's edge)."""
+    from .pipelines.plan import PlanError, validate
 
     def blank(cell) -> bool:  # None, blank text, or the NaN a cleared number cell may hold
         return cell is None or (isinstance(cell, str) and not cell.strip()) or (isinstance(cell, float) and np.isnan(cell))
 
     rows = [{k: v for k, v in zip(PLAN_HEADERS, row) if not blank(v)} for row in table if row and str(row[0]).strip()]
+    for row in rows:
+        if missing := [k for k in ("start_s", "end_s") if k not in row]:
+            said = " and ".join(k.removesuffix("_s") for k in missing)
+            raise PlanError(f"{row['caption']!r}: its {said} cell is empty; type a time in seconds")
     return validate(rows, duration_s, max_simultaneous, reach_end=False)  # a shortened last event stays short
 
 

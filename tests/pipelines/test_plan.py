@@ -234,5 +234,9 @@ def test_the_ui_table_keeps_every_field_of_a_plan():
         validate([{"caption": "rain", "mute": [[1, 2, 3]]}], 10)
     shortened = [rows[0], rows[1][:2] + [6.5] + rows[1][3:]]  # the last event typed shorter stays so
     assert [(e.start_s, e.end_s) for e in plan_from_rows(shortened, 10).events] == [(0, 4), (4, 6.5)]
+    for k, said in ((1, "start"), (2, "end")):  # an emptied time: refused, not read as the timeline's edge
+        emptied = [rows[0], rows[1][:k] + [float("nan")] + rows[1][k + 1:]]
+        with pytest.raises(PlanError, match=f"^'a bell': its {said} cell is empty; type a time in seconds$"):
+            plan_from_rows(emptied, 10)
     four = validate([{"caption": c, "start_time": 0, "end_time": 10} for c in "abcd"], 10, max_simultaneous=4)
     assert plan_from_rows(plan_rows(four), 10, four.max_simultaneous) == four  # the plan's own limit
