@@ -332,9 +332,9 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     its sounding part (:func:`sounding_span`, with a PIECE_FADE_S fade), and each later repeat
     is the next take's sounding part (going round the takes), started one period after the
     previous one: its sounding length plus FILL_PAUSE_S, at least ``period_s`` (the sound's usual
-    rhythm), or with ``exact`` ``period_s`` itself (a rhythm the plan gives; takes longer than it
-    overlap), varied by FILL_JITTER (seeded). Repeats start while at least half of one fits, or with
-    ``exact`` while they start inside the span."""
+    rhythm), varied by FILL_JITTER (seeded), or with ``exact`` ``period_s`` itself, unvaried (a
+    rhythm the plan gives: the k-th repeat starts k periods in; takes longer than it overlap).
+    Repeats start while at least half of one fits, or with ``exact`` while they start inside the span."""
     first = take(0)
     _, end = sounding_span(first)
     if end + FILL_PAUSE_S * sample_rate >= len(first):
@@ -363,9 +363,11 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
         n = min(len(cut), total - t)
         out[t:t + n] += cut[:n]
         repeats += bool(n)
-        period = period_s * sample_rate if exact else max(len(cut) + FILL_PAUSE_S * sample_rate, period_s * sample_rate)
-        t += round(period * (1 + FILL_JITTER * rng.uniform(-1, 1)))
         k += 1
+        if exact:  # on the grid, never drifting
+            t = round(k * period_s * sample_rate)
+            continue
+        t += round(max(len(cut) + FILL_PAUSE_S * sample_rate, period_s * sample_rate) * (1 + FILL_JITTER * rng.uniform(-1, 1)))
     return out, repeats, len(pieces)
 
 
