@@ -235,7 +235,8 @@ _STOPS = re.compile(r"^(?:(?:it|they|all|everything|the\s+(?P<named>[a-z ]+?))\s
 _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river",
                "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling",
                "rains", "raining", "rainfall", "drizzling", "breeze", "thunderstorm", "waterfall", "surf", "birdsong",
-               "sizzle", "sizzles", "sizzling", "frying", "boiling", "boils", "bubbling", "hiss", "hissing", "steam"}
+               "sizzle", "sizzles", "sizzling", "frying", "boiling", "boils", "bubbling", "hiss", "hissing", "steam",
+               "crickets", "cicadas", "insects"}
 _BIRDS = {"birds", "songbirds"}  # many birds are a background ("birds chirping"), a bird is an event
 _BIRDS_MOVE = {"take", "takes", "fly", "flies", "scatter", "scatters", "flap", "flaps", "flapping", "flutter",
                "flutters", "land", "lands", "startled"}  # and so are birds that take off
@@ -626,6 +627,18 @@ def _pieces(text: str) -> list[tuple[str, str]]:
     return [(piece, sep) for piece, sep in out if piece.strip()]
 
 
+def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``pieces`` without a scene's heading: a first part before a colon that names a place, not
+    a sound ("a forest: birds chirp, ..."; not "rain: ...", "footsteps: ..." or "a dog barking: ...")."""
+    if len(pieces) < 2 or pieces[0][1] != ":":
+        return pieces
+    heading = _clean(pieces[0][0])
+    words = set(re.findall(r"[a-z]+", heading.lower()))
+    sound = (is_background(heading) or stroke_period_s(heading) or words & _SOUND_VERBS or re.search(r"\d", heading)
+             or any(w.endswith("ing") for w in words))
+    return pieces if sound else pieces[1:]
+
+
 def _leans(piece: str) -> bool:
     """Whether a part names no sound of its own: it says only when, or is a clause of
     simultaneity, or names only the sound before it again."""
@@ -723,7 +736,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     last = None  # the sound the part before names
     text = _SCATTERED.sub(" occasionally", in_seconds(description))
     text = _COUNT_CLAUSE.sub(lambda m: " " + m["n"].replace(",", ""), text)
-    for seq in _joined(_listed(_pieces(text))):
+    for seq in _joined(_listed(_without_heading(_pieces(text)))):
         seq, last = _named(seq, last)
         before_after = _AFTER.split(seq, maxsplit=1)
         for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:

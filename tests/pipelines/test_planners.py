@@ -950,6 +950,12 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     # whole ambience used to stop, leaving 5-10 s silent)
     assert placed("rain, wind, birds chirping, and a dog barks at 3 s") == [
         ("rain", 0, 3), ("wind", 0, 10), ("birds chirping", 0, 10), ("a dog barks", 3, 5)]
+    # a scene's heading before a colon names no sound; a sound before one still does
+    assert placed("a forest: birds chirp, a stream flows, footsteps on leaves from 2 to 6 s") == [
+        ("birds chirp", 0, 10), ("a stream flows", 0, 10), ("footsteps on leaves", 2, 6)]
+    assert placed("kitchen: a knife chops vegetables, then a kettle whistles")[0] == ("a knife chops vegetables", 0, 5)
+    assert placed("rain: a dog barks at 3 s") == [("rain", 0, 10), ("a dog barks", 3, 5)]
+    assert placed("crickets chirp, an owl hoots at 3 s")[0] == ("crickets chirp", 0, 10)  # crickets: a background
     # first a one-shot placed "at T s" with no length gives way to the next sound (its 2 s made 4 at once)
     assert placed("rain and wind, a door slams at 2 s, a dog barks at 3.5 s") == [
         ("rain", 0, 10), ("wind", 0, 10), ("a door slams", 2, 3.5), ("a dog barks", 3.5, 5.5)]
@@ -1005,8 +1011,8 @@ def test_the_readings_hold_when_combined():
     for text in ("a dog barks and, at the same time, a cat meows", "a dog barks, and a cat meows at the same time",
                  "a dog barks and a cat meows simultaneously"):
         assert placed(text) == [("a cat meows", 0, 10), ("a dog barks", 0, 10)]
-    assert [c for c, *_ in placed("a forest at night: crickets chirp, an owl hoots")] == [
-        "a forest at night", "an owl hoots", "crickets chirp"]
+    assert [c for c, *_ in placed("a dog barks: a cat meows, an owl hoots")] == [  # a colon between sounds: a comma
+        "a cat meows", "a dog barks", "an owl hoots"]
     # an edit adds or puts in one sound: the last "with" of a replacement is the one it gives
     bed = p.plan("rain, then a car with a loud engine passes, then a dog barks", 10)
     assert [e.caption for e in p.plan("replace the car with a loud engine with a motorbike", 10, bed).events] == [
