@@ -1007,6 +1007,8 @@ _REMOVE = r"(?:remove|delete|drop|mute|cut|get\s+rid\s+of|take\s+out|leave\s+out
 _REMOVE_AFTER = re.compile(rf"^(?P<a>{_REMOVE}\s.+?)\s+after\s+(?=\d|[a-z]+\s+{_UNIT_S}\b)", re.I)
 _GAIN_UNIT = r"(?:db|%|\s*percent)"  # a gain in dB, or a change of the amplitude in per cent
 _PERCENT = re.compile(r"\d\s*(?:%|percent)", re.I)
+_A_BIT = r"(?P<bit>a\s+(?:bit|little|touch|tad)|slightly)"  # a change of A_BIT_DB
+A_BIT_DB = 3.0  # "make X a bit louder", "turn X down a little"; a change said without an amount is 6 dB
 _EDITS = [
     ("retake_all", re.compile(r"^(?:(?:please\s+)?(?:try(?:\s+it)?\s+again|again|one more time|(?:give me\s+)?another"
                               r"(?:\s+(?:take|version|one))?|regenerate|re-?roll|(?:redo|regenerate|re-?roll)\s+(?:it|all|"
@@ -1024,13 +1026,16 @@ _EDITS = [
     ("move_to", re.compile(rf"^(?:move|put|start)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}(?:{_UNIT})?$", re.I)),
     ("move_to", re.compile(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:start|begin|come\s+in)\s+(?:at\s+)?{_NUM}(?:{_UNIT})?$",
                            re.I)),  # "make the rain start at 2 s"
-    ("shift", re.compile(rf"^(?:make|move|shift)\s+{_TARGET}\s+(?:by\s+)?(?:{_NUM}{_UNIT}\s+)?(?P<dir>later|earlier|sooner)"
+    ("shift", re.compile(rf"^(?:make|move|shift|nudge)\s+{_TARGET}\s+(?:by\s+)?(?:{_NUM}{_UNIT}\s+)?(?P<dir>later|earlier|sooner)"
                          rf"{_BY_S}$", re.I)),
     ("length", re.compile(rf"^make\s+{_TARGET}\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>longer|shorter){_BY_S}$", re.I)),
-    ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}\s*{_GAIN_UNIT}\s+)?(?P<dir>louder|quieter|softer)"
+    ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}\s*{_GAIN_UNIT}\s+|{_A_BIT}\s+)?(?P<dir>louder|quieter|softer)"
                         rf"(?:\s+by\s+{_NUM}\s*{_GAIN_UNIT}?)?$", re.I)),
-    ("gain", re.compile(rf"^turn\s+(?P<dir>up|down)\s+(?P<a>.+?)(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT})?$", re.I)),  # "turn down X"
-    ("gain", re.compile(rf"^turn\s+(?P<a>.+?)\s+(?P<dir>up|down)(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT})?$", re.I)),
+    ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?P<dir>twice|half)\s+as\s+loud$", re.I)),  # the amplitude: +-6 dB
+    ("gain", re.compile(rf"^(?:(?:turn|bring)\s+(?P<dir>up|down)|(?P<verb>lower|raise|boost|reduce))\s+(?P<a>.+?)"
+                        rf"(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT})?$", re.I)),  # "turn down X", "lower X"
+    ("gain", re.compile(rf"^(?:turn|bring)\s+(?P<a>.+?)\s+(?P<dir>up|down)(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT})?$",
+                        re.I)),
     ("tempo", re.compile(rf"^make\s+{_TARGET}\s+(?P<dir>faster|slower)$", re.I)),
     ("last", re.compile(rf"^make\s+{_TARGET}\s+last\s+(?:for\s+)?{_NUM}(?:{_UNIT})?$", re.I)),  # a length, not a change of it
     ("rhythm", re.compile(rf"^(?:make\s+|repeat\s+)?{_TARGET}\s+(?:repeat\s+)?every\s+(?:{_NUM}(?:{_UNIT})?"
@@ -1038,7 +1043,7 @@ _EDITS = [
 ]
 # "replace the dog with a cat and make it louder", "make the thunder later and louder": two edits
 _TWO_EDITS = re.compile(r"(?:[,;]|\b(?:and|then))\s+(?:then\s+|also\s+)?(?P<second>(?:replace|swap|change|remove|delete|drop|"
-                        r"mute|cut|add|move|shift|put|make|turn|take\s+out|get\s+rid\s+of|repeat|redo|regenerate|undo)\s.*|(?:louder|quieter|softer|later|earlier|"
+                        r"mute|cut|add|move|shift|nudge|put|make|turn|bring|lower|raise|boost|take\s+out|get\s+rid\s+of|repeat|redo|regenerate|undo)\s.*|(?:louder|quieter|softer|later|earlier|"
                         r"sooner|longer|shorter|faster|slower)\b.*)$", re.I)
 TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
@@ -1046,7 +1051,7 @@ _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y,
               "add X [at T s [for N s] | from A to B s | from T s], "
               "move X to T s (or: make X start at T s), "
               "make X later/earlier [by N s], make X longer/shorter [by N s], make X last N s, "
-              "make X louder/quieter [by N dB or N%] (or: turn X up/down), "
+              "make X louder/quieter [by N dB or N% | a bit] (or: turn X up/down, lower/raise X), "
               "X every N s, make X faster/slower (a repeated sound); "
               "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball', "
               "or all of them to remove, make louder/quieter or take again: 'all the balls'; "
@@ -1055,7 +1060,7 @@ _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y,
 # falls", "mute swans honk", "turn signals click": these begin an edit only before "the", "that", ...).
 _EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|regenerate|re-?roll|another|shift|"
                          r"(?:turn|change|mute|have|let)\s+(?:the|that|this|these|those|all|every|it|them)\b|"
-                         r"turn\s+(?:up|down)|"
+                         r"turn\s+(?:up|down)|(?:bring|nudge)\s+(?:the|that|this|these|those|all|it)\b|"
                          r"get\s+rid\s+of|take\s+out|"
                          r"give me another|again|one more time|(?:please\s+)?try(?:\s+it)?\s+again)\b", re.I)
 
@@ -1385,14 +1390,15 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                         raise PlanError(f"{e['caption']!r} already lasts to the end of the {d:g} s timeline")
                     e.update(end_time=min(d, e["end_time"] + step))
                 else:
-                    louder = m["dir"].lower() in ("louder", "up")
+                    said = m.groupdict()  # the direction, or a verb that says it; "a bit" or not
+                    louder = (said["dir"] or said.get("verb")).lower() in ("louder", "up", "twice", "raise", "boost")
                     if nums and _PERCENT.search(m[0]):  # "50% quieter": the amplitude times 0.5
                         if not louder and nums[0] >= 100:
                             raise PlanError(f"{instruction.strip()!r}: {nums[0]:g}% quieter leaves no sound "
                                             f"(remove {m['a']} instead)")
                         step = round(20 * math.log10(1 + (nums[0] if louder else -nums[0]) / 100), 1)
                     else:
-                        step = (nums[0] if nums else 6.0) * (1 if louder else -1)
+                        step = (nums[0] if nums else A_BIT_DB if said.get("bit") else 6.0) * (1 if louder else -1)
                     gain = e["gain_db"] + step
                     if not GAIN_RANGE_DB[0] <= gain <= GAIN_RANGE_DB[1]:
                         raise PlanError(f"{e['caption']!r} is at {e['gain_db']:+g} dB; {step:+g} dB would put it at "

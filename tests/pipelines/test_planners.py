@@ -934,6 +934,26 @@ def test_lists_pairs_and_sounds_said_again_and_again():
         p.plan("add a dog barks repeatedly once at 2 s", 10, bed)
 
 
+def test_a_mixers_words_for_level_and_timing():
+    p = RulesPlanner()
+    bed = p.plan("traffic, a bell rings at 2 s, a car passes at 5 s", 10)
+
+    def edited(text):
+        return [(e.caption, e.start_s, e.gain_db) for e in p.plan(text, 10, bed).events]
+
+    for text, caption, gain in (("lower the traffic", "traffic", -6), ("turn the traffic down a bit", "traffic", -3),
+                                ("make the traffic slightly louder", "traffic", 3), ("bring the car up 3 dB", "a car passes", 3),
+                                ("bring up the car", "a car passes", 6), ("make the car twice as loud", "a car passes", 6),
+                                ("make the car half as loud", "a car passes", -6), ("raise the bell by 4 dB", "a bell rings", 4),
+                                ("boost the bell", "a bell rings", 6), ("reduce the traffic by 50%", "traffic", -6)):
+        assert [g for c, _, g in edited(text) if c == caption] == [gain], text
+        assert all(g == 0 for c, _, g in edited(text) if c != caption), text
+    assert [t for c, t, _ in edited("nudge the bell 200 ms earlier") if c == "a bell rings"] == [1.8]
+    with pytest.raises(PlanError, match="one edit per turn: 'lower the traffic' and 'raise the bell' are two"):
+        p.plan("lower the traffic and raise the bell", 10, bed)
+    assert p.plan("lower the drawbridge", 10).events[0].caption == "lower the drawbridge"  # no bed: a sound
+
+
 def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_give_way_in_turn():
     p = RulesPlanner()
 
