@@ -26,8 +26,13 @@ def fit_length(wav: np.ndarray, n_samples: int) -> np.ndarray:
     return np.pad(wav, pad)
 
 
-def _first_audio_track(path: Path) -> tuple[str, float | None] | None:
-    """Codec and end time (s after the file's start; None if unknown) of the first audio track."""
+ORIGINAL_KBPS = (128, 512)  # the AAC rate of a video's own track when it is encoded again: its own, within these
+
+
+def _first_audio_track(path: Path) -> tuple[str, float | None, str] | None:
+    """Codec, end time (s after the file's start; None if unknown) and the AAC rate to encode it
+    again at ("384k" for a 5.1 track of 384 kb/s; 64 kb/s a channel where the file does not say)
+    of the first audio track."""
     with av.open(str(path), metadata_errors="ignore") as c:
         if not c.streams.audio:
             return None
@@ -35,7 +40,8 @@ def _first_audio_track(path: Path) -> tuple[str, float | None] | None:
         end = None
         if stream.duration is not None and stream.start_time is not None:
             end = float((stream.start_time + stream.duration) * stream.time_base) - (c.start_time or 0) / av.time_base
-        return stream.codec_context.name, end
+        rate = (stream.bit_rate or stream.codec_context.bit_rate or 64_000 * stream.codec_context.channels) // 1000
+        return stream.codec_context.name, end, f"{min(max(rate, ORIGINAL_KBPS[0]), ORIGINAL_KBPS[1])}k"
 
 
 def _file_start(path: Path) -> float:
@@ -108,7 +114,8 @@ def mux_audio(
 
     With ``keep_original`` the video's own audio track follows as a second track, on its own
     clock relative to the picture: copied when its codec fits the container and it ends
-    with the picture, otherwise cut to the picture and encoded to AAC. A video without an
+    with the picture, otherwise cut to the picture and encoded to AAC at its own bit rate
+    (within ORIGINAL_KBPS). A video without an
     audio track gets the Foley track alone. ``out`` appears only when complete. ``info``:
     ``video``'s probe, if the caller has it already.
     """
@@ -132,14 +139,14 @@ def mux_audio(
         codecs = ["-c:v", "copy", "-c:a:0", "aac", "-b:a:0", audio_bitrate, "-metadata:s:a:0", f"title={title}",
                   "-metadata:s:a:0", f"handler_name={title}"]
         if original is not None:
-            codec, end = original
+            codec, end, rate = original
             args += ["-map", "0:a:0"]
             within = end is not None and end <= picture_end + 1e-3 and info.audio_start_s >= info.start_s - 1e-3
             if codec in _COPYABLE_AUDIO and within:
                 codecs += ["-c:a:1", "copy"]
             else:  # cut to the picture (sample-exact, its timestamps kept), then AAC
                 cut = f"atrim=start={file_start + info.start_s:.6f}:end={file_start + picture_end:.6f}"
-                codecs += ["-filter:a:1", cut, "-c:a:1", "aac", "-b:a:1", audio_bitrate]
+                codecs += ["-filter:a:1", cut, "-c:a:1", "aac", "-b:a:1", rate]
             codecs += ["-metadata:s:a:1", "title=original", "-metadata:s:a:1", "handler_name=original",
                        "-disposition:a:1", "0"]
         with atomic_path(out) as part:

@@ -46,6 +46,25 @@ def test_mux_keeps_original_track(av_clip, tmp_path):
     assert video_packet_hash(out) == video_packet_hash(av_clip)
 
 
+def test_an_original_track_encoded_again_keeps_its_bit_rate(tmp_path):
+    """A 5.1 track of 384 kb/s that runs past the picture is cut to it and encoded again at its own
+    rate, not at the Foley track's 128 kb/s."""
+    video = tmp_path / "surround.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc=s=160x120:r=25:d=2", "-f", "lavfi", "-i",
+                "anoisesrc=d=2.5:c=pink:r=48000:a=0.3", "-ac", "6", "-c:v", "libx264", "-preset", "ultrafast",
+                "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "384k", str(video)], what=str(video))
+    wav = tmp_path / "foley.wav"
+    write_audio(wav, sine(880, 2.0, 16_000), 16_000)
+    out = mux_audio(video, wav, tmp_path / "out.mp4", keep_original=True)
+    with av.open(str(video)) as c:
+        source = c.streams.audio[0].bit_rate
+    with av.open(str(out)) as c:
+        original = c.streams.audio[1]
+        assert original.codec_context.channels == 6 and original.bit_rate > max(0.8 * source, 200_000), (
+            original.bit_rate, source)
+    assert stream_durations(out)["audio"][1] == pytest.approx(2.0, abs=0.05)  # cut to the picture
+
+
 def test_mux_into_matroska(av_clip, tmp_path):
     wav = tmp_path / "foley.wav"
     write_audio(wav, sine(880, 2.0, 16_000), 16_000)
