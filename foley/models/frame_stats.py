@@ -102,6 +102,9 @@ class FrameStats:
         return stats
 
 
+MAX_UNFAMILIAR = 0.5  # foley dub does not dub a video with more of its frames unfamiliar: its tokens would mean nothing
+
+
 def main(argv: list[str] | None = None) -> None:
     from ..datasets.frame_cache import load_features
     from ..datasets.manifest import read_manifest
@@ -112,27 +115,39 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", required=True, help="statistics file to write (.safetensors)")
     p.add_argument("--quantile", type=_fraction, default=0.99,
                    help="share of the training frames counted familiar, in (0, 1] (default: 0.99)")
+    p.add_argument("--test", help="a held-out manifest (same cache): how many of its clips foley dub would "
+                                   "refuse as unfamiliar with these statistics")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = p.parse_args(argv)
+
+    def clips(manifest: str) -> list[torch.Tensor]:  # (N_i, D) each
+        ids = list(dict.fromkeys(e["id"] for e in read_manifest(manifest)))
+        if not ids:
+            raise FoleyError(f"{manifest}: no clips")
+        return [load_features(args.features, i) for i in ids]
+
     try:
         refuse_to_replace(args.out, args.overwrite)
-        ids = list(dict.fromkeys(e["id"] for e in read_manifest(args.manifest)))
-        if not ids:
-            raise FoleyError(f"{args.manifest}: no clips")
-        features = [load_features(args.features, i) for i in ids]  # (N_i, D) each
+        features = clips(args.manifest)
         widths = sorted({f.shape[1] for f in features})
         if len(widths) > 1:
             raise FoleyError(f"{args.features}: clips of {widths[0]}-d and {widths[1]}-d features (two frame encoders?)")
+        held_out = clips(args.test) if args.test else []
         stats = FrameStats.fit(torch.cat(features), args.quantile)
+        refused = [c for c in held_out if stats.unfamiliar(c) > MAX_UNFAMILIAR]
         try:
             stats.save(Path(args.out))
         except OSError as e:
             raise FoleyError(f"{args.out}: cannot write there ({e.strerror or type(e).__name__})") from None
     except FoleyError as e:
         raise SystemExit(f"error: {e}")
-    print(f"{args.out}: {stats.frames} frames of {len(stats.mean)}-d features from {len(ids)} "
-          f"clip{'s' if len(ids) != 1 else ''}, familiar up to distance {stats.threshold:.3f} "
+    print(f"{args.out}: {stats.frames} frames of {len(stats.mean)}-d features from {len(features)} "
+          f"clip{'s' if len(features) != 1 else ''}, familiar up to distance {stats.threshold:.3f} "
           f"(quantile {stats.quantile})")
+    if held_out:
+        print(f"  test: {len(refused)} of {len(held_out)} clips would be refused as unfamiliar (more than "
+              f"{MAX_UNFAMILIAR:.0%} of their frames beyond it)"
+              + ("; fit on more clips of their kind" if refused else ""))
 
 
 def _fraction(text: str) -> float:

@@ -37,6 +37,7 @@ from ..errors import FoleyError
 from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text
 from ..models.caption_probe import CaptionProbe, Seen
+from ..models.frame_stats import MAX_UNFAMILIAR
 from ..models.hub import HUB_ID
 
 CONFIG_NAME = "pipeline.json"
@@ -163,8 +164,7 @@ def component_path(root: Path, key: str, value: str) -> Path | str:
 
 
 class FoleyPipeline:
-    # A video most of whose frames are unfamiliar is not dubbed: the LM's tokens would mean nothing.
-    MAX_UNFAMILIAR = 0.5
+    MAX_UNFAMILIAR = MAX_UNFAMILIAR  # a video most of whose frames are unfamiliar is not dubbed
     # From this share of unfamiliar frames on a dubbed video's summary says so (the shipped models'
     # test clips: at most 0.12)
     NOTED_UNFAMILIAR = 0.2

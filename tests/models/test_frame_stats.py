@@ -101,3 +101,30 @@ def test_damaged_statistics_are_refused(tmp_path):
               metadata={"threshold": "1.5", "quantile": "0.99", "frames": "10"})
     with pytest.raises(FoleyError, match="damaged frame statistics"):
         FrameStats.load(tmp_path / "p.safetensors")
+
+
+def test_a_held_out_manifest_says_how_many_of_its_clips_dub_would_refuse(tmp_path, capsys):
+    """Fit on 3 clips of 20 frames of 16-d features, each clip's frames near its own point (as a
+    shot's are): so few clips cover little, and clips drawn alike are refused; the report says so.
+    Fit on 40, fewer are."""
+    from safetensors.torch import save_file
+
+    cache = tmp_path / "cache"
+    (cache / "features").mkdir(parents=True)
+    (cache / "cache.json").write_text('{"format": "foley-frame-cache", "dim": 16}')
+    g = torch.Generator().manual_seed(0)
+    for split, n in (("train", 40), ("test", 12)):
+        lines = []
+        for i in range(n):
+            frames = torch.randn(1, 16, generator=g) + 0.5 * torch.randn(20, 16, generator=g)  # (20, 16)
+            save_file({"features": frames}, str(cache / "features" / f"{split}{i}.safetensors"))
+            lines.append(f'{{"id": "{split}{i}", "video": "x.mp4"}}\n')
+        (tmp_path / f"{split}.jsonl").write_text("".join(lines))
+    (tmp_path / "few.jsonl").write_text("".join((tmp_path / "train.jsonl").read_text().splitlines(True)[:3]))
+    said = {}
+    for manifest in ("few", "train"):
+        main(["--features", str(cache), "--manifest", str(tmp_path / f"{manifest}.jsonl"), "--test",
+              str(tmp_path / "test.jsonl"), "--out", str(tmp_path / f"{manifest}.safetensors")])
+        said[manifest] = capsys.readouterr().out.split("test: ")[1]
+    refused = {k: int(v.split(" of 12")[0]) for k, v in said.items()}
+    assert refused["few"] > refused["train"] and said["few"].endswith("; fit on more clips of their kind\n"), said
