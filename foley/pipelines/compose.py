@@ -256,6 +256,7 @@ FILL_TAKES = 4  # distinct takes generated for a filled event; later repeats go 
 FILL_SEED_STEP = 7_919  # take k of an event: its seed + k * this
 FILL_PAUSE_S = 0.1  # silence after a take's sounding part before the next one starts
 FILL_JITTER = 0.08  # each period varies by up to this fraction, so that repeats are not metronomic
+BEAT_RELEASE_S = 0.05  # the fade-out of a take cut where the next beat of a given rhythm begins
 SOUNDING_TOP_DB = 30.0  # a take sounds from its first to its last frame within this of its loudest
 PIECE_FADE_S = 0.01  # the fade-out where a take's sounding part is cut from its quiet tail
 
@@ -333,7 +334,8 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     is the next take's sounding part (going round the takes), started one period after the
     previous one: its sounding length plus FILL_PAUSE_S, at least ``period_s`` (the sound's usual
     rhythm), varied by FILL_JITTER (seeded), or with ``exact`` ``period_s`` itself, unvaried (a
-    rhythm the plan gives: the k-th repeat starts k periods in; takes longer than it overlap).
+    rhythm the plan gives: the k-th repeat starts k periods in; a take longer than the period is
+    faded out over BEAT_RELEASE_S as the next begins).
     Repeats start while at least half of one fits, or with ``exact`` while they start inside the span."""
     first = take(0)
     _, end = sounding_span(first)
@@ -356,6 +358,9 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
             wav = take(k)
             pieces.append(piece(wav, *sounding_span(wav)))
         cut = pieces[k % FILL_TAKES]
+        beat = round(period_s * sample_rate)
+        if exact and len(cut) > beat:  # a beat rings no longer than the rhythm: a tick a second is no drone
+            cut = _edge_fades(cut[:beat], 0, round(BEAT_RELEASE_S * sample_rate))
         # The first take is laid whatever its length, cut at the end; a beat of a given rhythm whenever it
         # starts inside the span (the rhythm says when), another repeat while half of it fits.
         if repeats and (t >= total if exact else t + len(cut) // 2 > total):

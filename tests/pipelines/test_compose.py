@@ -775,8 +775,11 @@ def test_a_rhythm_the_plan_gives_keeps_its_last_beat(tmp_path):
 
     plan = Plan(10.0, (Event("a clock ticks", 0.0, 10.0, fill=True, period_s=1.0),))  # 0, 1, ..., 9 s
     told = []
-    render(plan, RingingBackbone(), EventCache(tmp_path, "tick"), FAST, progress=lambda e, n: told.append(n))
+    mix, _ = render(plan, RingingBackbone(), EventCache(tmp_path, "tick"), FAST, progress=lambda e, n: told.append(n))
     assert told == [10]  # the beat at 9 s starts inside the span, though its 3 s ring does not fit
+    sr = 16_000  # each 3 s ring is faded out where the next beat begins: they do not pile up into a drone
+    assert abs(level_db(mix[5 * sr:6 * sr]) - level_db(mix[:sr])) < 1.5
+    assert level_db(mix[round(1.99 * sr):2 * sr]) < level_db(mix[round(2.2 * sr):round(2.8 * sr)]) - 10
 
 
 def test_stroke_period_reads_the_first_rhythm_word():
