@@ -37,7 +37,7 @@ from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text, sha256_file
 from ..models.hub import HUB_ID
 from .plan import DURATION_RANGE_S, Plan
-from .planners import OTHER_PERIOD_S, is_background, repeat_period_s
+from .planners import BED_UNDER_DB, OTHER_PERIOD_S, is_background, repeat_period_s
 
 EDGE_FADE_S = 0.01  # the fade-in of every event: its attack stays sharp
 # The fade-out at an event's planned end: a sound still ringing there (thunder, a bed) ends
@@ -435,11 +435,10 @@ class RenderStats:
 
 # A generated event whose peak stays below this is no sound a listener hears in the mix (dub's rule).
 FAINT_PEAK_DBFS = -35.0
-# Each event is leveled before its gain: foreground events to EVENT_LUFS, background beds this
-# much under it, so that a generated bed (often as loud as the loudest event) does not mask the
+# Each event is leveled before its gain: foreground events to EVENT_LUFS, background beds
+# BED_UNDER_DB under it, so that a generated bed (often as loud as the loudest event) does not mask the
 # events on top of it. A user's "make the rain louder" turn changes the event's gain on top.
 EVENT_LUFS = -23.0
-BED_UNDER_DB = 10.0
 
 
 def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = SamplerConfig(),

@@ -387,6 +387,8 @@ _LINES = re.compile(r"\s*\n[\s*\u2022-]*")  # one sound a line, bullets or not
 
 
 # "wind throughout", "traffic in the background": a sound over the whole timeline, beside the others
+_IN_THE_BACKGROUND = re.compile(r"\bin\s+the\s+background\b", re.I)  # throughout, and under the rest
+BED_UNDER_DB = 10.0  # how far a background sound is leveled under the events on top of it (compose's render)
 _THROUGHOUT = re.compile(r"\s*\b(?:throughout|the\s+whole\s+time|all\s+the\s+time|all\s+along|in\s+the\s+background)\b",
                          re.I)
 # "A, then B, all while rain falls", "A, then B, all the while, wind blows", "A, meanwhile rain falls": under them all
@@ -745,11 +747,13 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
                       if repeat else [(part, False)])
     timed, segments = [], [[]]  # segments: the groups between two wholly timed parts
     whole = []  # the captions said to sound "throughout"
+    under = []  # those said to sound "in the background"
     said = []  # the captions of the parts so far
     for position, (part, once) in enumerate(parts):
         group, placed = [], []  # group: (caption, own length or None, once, times, period) sharing a slot
         members = [m for c in _together(part) if (m := _TRAILING.sub("", _LEADING.sub("", _clean(c))))]
         whole += [_clean(_THROUGHOUT.sub(" ", m)) for m in members if _THROUGHOUT.search(m)]
+        under += [_clean(_THROUGHOUT.sub(" ", m)) for m in members if _IN_THE_BACKGROUND.search(m)]
         members = [_clean(_THROUGHOUT.sub(" ", m)) for m in members]
         if not all(members):
             raise PlanError(f"{_clean(part)!r} names no sound; say which ('wind throughout')")
@@ -842,6 +846,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     for e in events + timed:  # "wind throughout": the whole timeline, whatever its slot
         if e["caption"] in whole:
             e.update(start_time=0.0, end_time=duration_s, fill=e["fill"] or not is_background(e["caption"]))
+        if not is_background(e["caption"]) and any(_stems(e["caption"]) <= _stems(u) for u in under):
+            e["gain_db"] = -BED_UNDER_DB  # "a clock ticks in the background": as far under the rest as a bed is
     _said_once(events + timed)
     return _vary_repeats(_held(events, slot_ends, timed, duration_s, max_simultaneous))
 

@@ -1049,6 +1049,9 @@ def test_the_readings_hold_when_combined():
     assert placed("a fire crackles throughout, then a dog barks") == [("a dog barks", 5, 10), ("a fire crackles", 0, 10)]
     assert placed("wind throughout; a dog barks") == placed("wind throughout, a dog barks") == [
         ("a dog barks", 0, 10), ("wind", 0, 10)]
+    bed = p.plan("heavy rain, a door slams at 6.5 s, a clock ticks every second in the background", 10)
+    assert [(e.caption, e.gain_db) for e in bed.events] == [("heavy rain", 0), ("a clock ticks", -10), ("a door slams", 0)]
+    assert p.plan("a clock ticks throughout, a dog barks", 10).events[1].gain_db == 0  # throughout: not under
     assert placed("a dog barks, then a cat meows, with traffic in the background") == [
         ("a cat meows", 5, 10), ("a dog barks", 0, 5), ("traffic", 0, 10)]
     assert placed("footsteps on gravel, a door slams and a horse neighs, with rain in the background") == [
