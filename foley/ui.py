@@ -203,7 +203,9 @@ class Studio:
             mix, stats = render(plan, backbone, cache, replace(
                 self.compose_sampler, **({} if steps is None else {"steps": int(steps)}),
                 **({} if guidance is None else {"guidance": float(guidance)})))
-        turn = len(state.turns) + 1
+        turn = len(state.turns) + 1  # a new bed's files take names no earlier turn's have: one that fails leaves them
+        while new and (folder / f"bed-{turn}.wav").exists():
+            turn += 1
         wav = write_audio(folder / f"bed-{turn}.wav", mix, backbone.mel.sample_rate)
         picture = folder / f"bed-{turn}.png"
         timeline_image(plan, mix, backbone.mel.sample_rate, picture)
@@ -245,7 +247,7 @@ def plan_from_rows(table: list[list], duration_s: float, max_simultaneous: int =
 
     rows = [{k: v for k, v in zip(PLAN_HEADERS, row) if not blank(v)} for row in table if row and str(row[0]).strip()]
     for row in rows:
-        if missing := [k for k in ("start_s", "end_s") if k not in row]:
+        if "caption" in row and (missing := [k for k in ("start_s", "end_s") if k not in row]):
             said = " and ".join(k.removesuffix("_s") for k in missing)
             raise PlanError(f"{row['caption']!r}: its {said} cell is empty; type a time in seconds")
     return validate(rows, duration_s, max_simultaneous, reach_end=False)  # a shortened last event stays short

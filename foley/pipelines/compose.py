@@ -329,7 +329,8 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     ``take(k)`` gives take k (k < FILL_TAKES, each asked for once, only when needed), at most a
     model window long. A take 0 that sounds to its own end is a continuous sound (rain, a
     rumble): it is returned alone when it covers the span, else the audio is None (the span
-    is generated in windows instead). Otherwise take 0 keeps its place at the start, cut after
+    is generated in windows instead). Otherwise take 0 keeps its place at the start (with
+    ``exact`` from its sounding part on: every beat starts with its sound), cut after
     its sounding part (:func:`sounding_span`, with a PIECE_FADE_S fade), and each later repeat
     is the next take's sounding part (going round the takes), started one period after the
     previous one: its sounding length plus FILL_PAUSE_S, at least ``period_s`` (the sound's usual
@@ -338,7 +339,7 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     faded out over BEAT_RELEASE_S as the next begins).
     Repeats start while at least half of one fits, or with ``exact`` while they start inside the span."""
     first = take(0)
-    _, end = sounding_span(first)
+    begin, end = sounding_span(first)
     if end + FILL_PAUSE_S * sample_rate >= len(first):
         return (first[:total], 1, 1) if len(first) >= total else (None, 1, 1)
     fade = np.linspace(1.0, 0.0, round(PIECE_FADE_S * sample_rate), dtype=np.float32)
@@ -351,7 +352,7 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
 
     rng = np.random.default_rng(seed)
     out = np.zeros(total, dtype=np.float32)
-    pieces = [piece(first, 0, end)]
+    pieces = [piece(first, begin if exact else 0, end)]  # a beat on the grid from its first sound
     t = k = repeats = 0
     while t < total:
         if k == len(pieces) < FILL_TAKES:

@@ -620,25 +620,42 @@ _WHEN_ONLY = re.compile(rf"^(?:occasionally|(?:at|from|between)\s+{_TIME_SAID}(?
 
 def _pieces(text: str) -> list[tuple[str, str]]:
     """The parts of ``text`` between its sequence words (``_SEQ``), each with the sequence word
-    after it ('' for the last)."""
+    after it ('' for the last; of two with nothing between, "; then", the word)."""
     out, start = [], 0
     for m in _SEQ.finditer(text):
-        out.append((text[start:m.start()], m.group().strip().lower()))
+        piece, sep = text[start:m.start()], m.group().strip().lower()
+        if out and not piece.strip() and sep not in ",;:":
+            out[-1] = (out[-1][0], sep)
+        else:
+            out.append((piece, sep))
         start = m.end()
     out.append((text[start:], ""))
     return [(piece, sep) for piece, sep in out if piece.strip()]
 
 
+# The words of a scene's heading: a place, a time of day, a label ("a forest at night:", "INT.
+# KITCHEN - NIGHT:", "Ambience:", "Sounds:"); a part before a colon with any other word names a sound.
+_HEADING_WORDS = set("""a an the at in on of by inside outside int ext interior exterior day night dawn dusk morning
+evening afternoon midnight noon forest woods wood street city town village kitchen workshop garage office room bedroom
+bathroom house home cabin barn farm field beach shore coast park garden cave church station airport harbor harbour port
+market cafe restaurant bar factory warehouse school hospital library alley road highway bridge tunnel basement attic
+hallway corridor lobby stadium arena mountain mountains desert jungle lake meadow harbourside dock docks scene setting
+location place sounds sound events ambience ambiences ambient background foreground mix bed layers""".split())
+
+
 def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """``pieces`` without a scene's heading: a first part before a colon that names a place, not
-    a sound ("a forest: birds chirp, ..."; not "rain: ...", "footsteps: ..." or "a dog barking: ...")."""
-    if len(pieces) < 2 or pieces[0][1] != ":":
-        return pieces
-    heading = _clean(pieces[0][0])
-    words = set(re.findall(r"[a-z]+", heading.lower()))
-    sound = (is_background(heading) or stroke_period_s(heading) or words & _SOUND_VERBS or re.search(r"\d", heading)
-             or any(w.endswith("ing") for w in words))
-    return pieces if sound else pieces[1:]
+    """``pieces`` without the headings of a scene: parts before a colon that name only a place, a
+    time of day or a label ("a forest at night: birds chirp, ...", "Ambience: rain, wind.
+    Events: a door slams at 3 s", "INT. KITCHEN - NIGHT: ..."; not "thunder: ...", "a dog: ...")."""
+    out, run = [], []  # run: the parts of heading words since the last sound
+    for piece, sep in pieces:
+        words = re.findall(r"[a-z']+|\d", piece.lower())
+        if words and all(w in _HEADING_WORDS for w in words):
+            run = [] if sep == ":" else run + [(piece, sep)]  # up to a colon: a heading, dropped
+            continue
+        out += run + [(piece, sep)]
+        run = []
+    return out + run or pieces
 
 
 def _leans(piece: str) -> bool:
@@ -665,11 +682,31 @@ def _listed(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+# What a layer of an ambience may say besides its background noun, where it is: how it sounds
+# steadily and what it is like ("heavy rain falls", "birds chirping", "a stream flows", "distant
+# traffic"); a word of change ("the wind picks up", "an engine starts", "rain gets heavier") or
+# of time ("later wind") makes the part a sound in turn.
+_LAYER_WORDS = set("""a an the some of and distant faint far nearby heavy light gentle soft steady constant low loud
+strong busy quiet calm city street night morning evening forest summer tropical ambient background fall falls falling
+blow blows blowing flow flows flowing chirp chirps chirping sing sings singing tweet tweets tweeting crackle crackles
+crackling hum hums humming rush rushes rushing babble babbles babbling murmur murmurs murmuring buzz buzzes buzzing
+drone drones droning trickle trickles trickling pour pours pouring howl howls howling rustle rustles rustling sizzle
+sizzles sizzling bubble bubbles bubbling boil boils boiling lap laps lapping patter patters pattering chatter chatters
+chattering hiss hisses hissing rumble rumbles rumbling idle idles idling crash crashing""".split())
+_AND = re.compile(r"^(?:and|also|plus)\s+", re.I)
+_IN_TURN = re.compile(r"^(?:and\s+)?(?:then|later|afterwards|after\s+that|eventually|finally|next|soon|shortly)\b", re.I)
+_LAYER_PLACE = re.compile(rf"\s+{_PLACE}$", re.I)  # "wind in the trees": where it is says nothing of a change
+
+
 def _bed_only(piece: str) -> bool:
-    """Whether a part names background sounds only, with no time, count or rhythm of its own
-    ("rain", "wind and birds chirping")."""
-    return not re.search(r"\d|\b(?:every|occasionally|once|twice|thrice|times|again|throughout)\b", piece, re.I) \
-        and all(is_background(_clean(m)) for m in _together(piece))
+    """Whether a part names background sounds only, each a steady layer of an ambience with no
+    time, count, rhythm or change of its own ("rain", "wind and birds chirping", "a stream flows";
+    not "the wind picks up", "an engine starts", "suddenly rain")."""
+    def layer(member: str) -> bool:
+        words = re.findall(r"[a-z']+", _LAYER_PLACE.sub("", _clean(member)).lower())
+        return is_background(_clean(member)) and all(w in _LAYER_WORDS or w in _BACKGROUND or w in _BIRDS for w in words)
+
+    return not re.search(r"\d", piece) and all(layer(m) for m in _together(piece))
 
 
 def _joined(pieces: list[tuple[str, str]]) -> list[str]:
@@ -684,17 +721,19 @@ def _joined(pieces: list[tuple[str, str]]) -> list[str]:
     out: list[str] = []
     pieces = [(_clean(piece), sep) for piece, sep in pieces]
     for k, (piece, sep) in enumerate(pieces):
-        if k and out and pieces[k - 1][1] == "," and _bed_only(out[-1]) and _bed_only(_LEADING.sub("", piece)):
-            out[-1] = f"{out[-1]} while {_LEADING.sub('', piece)}"
+        layer = _AND.sub("", piece)  # ", and wind": wind; not ", later wind"
+        if k and out and pieces[k - 1][1] == "," and _bed_only(out[-1]) and _bed_only(layer):
+            out[-1] = f"{out[-1]} while {layer}"
             continue
         clause, lead = _WHILE.match(piece), _WHEN_ONLY.match(_LEADING.sub("", piece))  # "and at 5 s, X"
         along = clause["rest"] if clause else None  # what sounds along with a neighbour
         if clause and len(out) > 1 and k + 1 == len(pieces):  # "A, then B, while rain falls": under them all
             along += " throughout"
-        if not clause and _THROUGHOUT.search(piece) and len(_together(piece)) == 1 and (out or sep in (",", ";")):
+        ahead = pieces[k + 1][0] if k + 1 < len(pieces) else None
+        if (not clause and _THROUGHOUT.search(piece) and len(_together(piece)) == 1
+                and (out or sep in (",", ";") and not _IN_TURN.match(ahead or ""))):
             # "..., wind throughout", "wind throughout, a dog barks" (not "wind throughout, then a dog barks")
             along = _LEADING.sub("", piece)
-        ahead = pieces[k + 1][0] if k + 1 < len(pieces) else None
         lead = lead if lead and ahead is not None and (not out or sep == ",") and not _leans(ahead) else None
         if along and out:
             out[-1] = f"{out[-1]} while {along}"
@@ -854,39 +893,52 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
 
 def _held(events: list[dict], slot_ends: list[float], timed: list[dict], duration_s: float,
           max_simultaneous: int) -> Plan:
-    """The plan of ``events`` (in the order said) and ``timed``; with too many sounds at once,
-    first a one-shot placed "at T s" (given no length: TIMED_LENGTH_S) ends where the next sound
-    begins ("a door slams at 2 s, a dog barks at 3.5 s": the door's part ends at 3.5 s), then the
-    parts held past their slot (backgrounds) end with it, the first said first, until it fits
-    ("rain, then wind, then a crowd, then traffic": the rain stops where the wind comes in).
-    Raises PlanError when even every part ending with its slot leaves too many."""
-    def readings():  # the description's reading, then ones that give way step by step
-        yield events, timed
-        placed, held = [_giving_way(e, events + timed) for e in timed], list(events)
-        yield held, placed
-        for k in [k for k, e in enumerate(events) if e["end_time"] > slot_ends[k]]:
-            held = [*held[:k], {**held[k], "end_time": slot_ends[k]}, *held[k + 1:]]
-            yield held, placed
+    """The plan of ``events`` (in the order said) and ``timed``; where more than
+    ``max_simultaneous`` sounds play at once, first a one-shot placed "at T s" (given no length:
+    TIMED_LENGTH_S) that plays there ends where the next sound begins ("a door slams at 2 s, a dog
+    barks at 3.5 s": the door's part ends at 3.5 s), then each part held past its slot (a
+    background) that plays there ends where that begins, the first said first ("rain, then wind,
+    then crickets, then a dog barks at 9 s": the rain ends at 9 s). Raises PlanError when too
+    many still play at once."""
+    parts, placed = list(events), list(timed)
+    for i, e in enumerate(placed):
+        later = _next_start(e, parts + placed)
+        if later is not None and any(a < e["end_time"] and b > later for a, b in _overloads(parts + placed, max_simultaneous)):
+            placed[i] = {**e, "end_time": later}
+    for k, e in enumerate(parts):
+        spans = [(a, b) for a, b in _overloads(parts + placed, max_simultaneous) if a < e["end_time"] and b > slot_ends[k]]
+        if spans and e["end_time"] > slot_ends[k]:
+            parts[k] = {**e, "end_time": max(spans[0][0], slot_ends[k])}
+    return validate(parts + placed, duration_s, max_simultaneous, reach_end=False)
 
-    for parts, placed in readings():
-        try:
-            return validate(parts + placed, duration_s, max_simultaneous, reach_end=False)
-        except PlanError as e:
-            error = e
-    raise error
+
+def _overloads(events: list[dict], max_simultaneous: int) -> list[tuple[float, float]]:
+    """The (start, end) spans, in time order, where more than ``max_simultaneous`` of ``events``
+    play (one that ends as another begins does not overlap it, as in ``validate``)."""
+    points = sorted([(e["start_time"], 1) for e in events] + [(e["end_time"], -1) for e in events])
+    spans, level, begun = [], 0, None
+    for t, step in points:
+        level += step
+        if level > max_simultaneous and begun is None:
+            begun = t
+        elif level <= max_simultaneous and begun is not None:
+            spans.append((begun, t))
+            begun = None
+    return spans
 
 
 GIVE_WAY_S = 0.5  # a one-shot keeps at least this much of its part when it gives way to the next sound
 
 
-def _giving_way(event: dict, others: list[dict]) -> dict:
-    """A one-shot placed with no length of its own (TIMED_LENGTH_S) ends where the next sound that
-    is no background begins, if that is GIVE_WAY_S or more after its start; any other event as it is."""
+def _next_start(event: dict, others: list[dict]) -> float | None:
+    """Where a one-shot placed with no length of its own (TIMED_LENGTH_S) may end to give way: the
+    start of the next sound inside its part that is no background, GIVE_WAY_S or more after its
+    own; None for any other event, or none such."""
     if event["fill"] or is_background(event["caption"]) or abs(event["end_time"] - event["start_time"] - TIMED_LENGTH_S) > 1e-9:
-        return event
+        return None
     later = [o["start_time"] for o in others if o is not event and not is_background(o["caption"])
              and event["start_time"] + GIVE_WAY_S <= o["start_time"] < event["end_time"]]
-    return {**event, "end_time": min(later)} if later else event
+    return min(later, default=None)
 
 
 REPEAT_SEED_STEP = 1_000_003  # the k-th repeat of a caption: its seed + k * this (clear of "another take", +1)
@@ -1013,7 +1065,9 @@ _REMOVE = r"(?:remove|delete|drop|mute|cut|get\s+rid\s+of|take\s+out|leave\s+out
 _REMOVE_AFTER = re.compile(rf"^(?P<a>{_REMOVE}\s.+?)\s+after\s+(?=\d|[a-z]+\s+{_UNIT_S}\b)", re.I)
 _GAIN_UNIT = r"(?:db|%|\s*percent)"  # a gain in dB, or a change of the amplitude in per cent
 _PERCENT = re.compile(r"\d\s*(?:%|percent)", re.I)
-_A_BIT = r"(?P<bit>a\s+(?:bit|little|touch|tad)|slightly)"  # a change of A_BIT_DB
+_TO_LEVEL = re.compile(rf"^(?:lower|raise|boost|reduce|turn|bring|make|set)\s.+\s(?:down\s+|up\s+)?to\s+{_NUM}\s*{_GAIN_UNIT}$", re.I)
+_A_BIT = r"(?P<bit>a\s+(?:little\s+)?bit|a\s+(?:little|touch|tad)|slightly)"  # a change of A_BIT_DB
+NUDGE_S = 0.1  # "nudge X earlier", "make X a bit later"; a move said without an amount is 1 s
 A_BIT_DB = 3.0  # "make X a bit louder", "turn X down a little"; a change said without an amount is 6 dB
 _EDITS = [
     ("retake_all", re.compile(r"^(?:(?:please\s+)?(?:try(?:\s+it)?\s+again|again|one more time|(?:give me\s+)?another"
@@ -1032,13 +1086,13 @@ _EDITS = [
     ("move_to", re.compile(rf"^(?:move|put|start)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}(?:{_UNIT})?$", re.I)),
     ("move_to", re.compile(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:start|begin|come\s+in)\s+(?:at\s+)?{_NUM}(?:{_UNIT})?$",
                            re.I)),  # "make the rain start at 2 s"
-    ("shift", re.compile(rf"^(?:make|move|shift|nudge)\s+{_TARGET}\s+(?:by\s+)?(?:{_NUM}{_UNIT}\s+)?(?P<dir>later|earlier|sooner)"
-                         rf"{_BY_S}$", re.I)),
+    ("shift", re.compile(rf"^(?P<verb>make|move|shift|nudge)\s+{_TARGET}\s+(?:by\s+)?(?:{_NUM}{_UNIT}\s+|{_A_BIT}\s+)?"
+                         rf"(?P<dir>later|earlier|sooner){_BY_S}$", re.I)),
     ("length", re.compile(rf"^make\s+{_TARGET}\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>longer|shorter){_BY_S}$", re.I)),
     ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}\s*{_GAIN_UNIT}\s+|{_A_BIT}\s+)?(?P<dir>louder|quieter|softer)"
                         rf"(?:\s+by\s+{_NUM}\s*{_GAIN_UNIT}?)?$", re.I)),
     ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?P<dir>twice|half)\s+as\s+loud$", re.I)),  # the amplitude: +-6 dB
-    ("gain", re.compile(rf"^(?:(?:turn|bring)\s+(?P<dir>up|down)|(?P<verb>lower|raise|boost|reduce))\s+(?P<a>.+?)"
+    ("gain", re.compile(rf"^(?:(?:turn|bring)\s+(?P<dir>up|down)|(?P<verb>lower|raise|boost|reduce))\s+(?P<a>.+?)(?<!\sto)"
                         rf"(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT})?$", re.I)),  # "turn down X", "lower X"
     ("gain", re.compile(rf"^(?:turn|bring)\s+(?P<a>.+?)\s+(?P<dir>up|down)(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT})?$",
                         re.I)),
@@ -1067,6 +1121,8 @@ _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y,
 _EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|regenerate|re-?roll|another|shift|"
                          r"(?:turn|change|mute|have|let)\s+(?:the|that|this|these|those|all|every|it|them)\b|"
                          r"turn\s+(?:up|down)|(?:bring|nudge)\s+(?:the|that|this|these|those|all|it)\b|"
+                         r"(?:lower|raise|boost|reduce)\s(?=.*(?:\d\s*(?:db|%|percent)|\ba\s+(?:little\s+)?bit|\ba\s+(?:little|touch|tad)"
+                         r"|\bslightly)$)|"
                          r"get\s+rid\s+of|take\s+out|"
                          r"give me another|again|one more time|(?:please\s+)?try(?:\s+it)?\s+again)\b", re.I)
 
@@ -1301,6 +1357,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
     if two := _TWO_EDITS.search(text):
         raise PlanError(f"one edit per turn: {_clean(text[:two.start()])!r} and {two['second']!r} are two; "
                         f"give the second on the next turn")
+    if _TO_LEVEL.match(text):  # "reduce the rain to 10%" is no change by 10%, nor "turn X down to" a replacement
+        raise PlanError(f"{instruction.strip()!r}: give the change, not the level it ends at: 'by 6 dB', '50% quieter'")
     events = [dict(caption=e.caption, start_time=e.start_s, end_time=e.end_s, gain_db=e.gain_db, seed=e.seed, fill=e.fill,
                    period_s=e.period_s, mute=e.mute) for e in previous.events]
     d = previous.duration_s
@@ -1376,7 +1434,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                                               f"moving it to {nums[0]:g} s")
                     e.update(start_time=start, end_time=end, mute=_moved(e["mute"], nums[0] - e["start_time"]))
                 elif kind == "shift":
-                    step = (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "later" else -1)
+                    small = m["bit"] or m["verb"].lower() == "nudge"  # "nudge X earlier", "make X slightly later"
+                    step = (nums[0] if nums else NUDGE_S if small else 1.0) * (1 if m["dir"].lower() == "later" else -1)
                     step = max(step, -e["start_time"])  # earlier than 0 s: at 0 s, its length kept
                     start, end = _on_timeline(e["caption"], e["start_time"] + step, e["end_time"] + step, d,
                                               f"moving it by {step:+g} s")

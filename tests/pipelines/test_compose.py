@@ -816,6 +816,12 @@ def test_fill_span_asks_for_takes_only_when_it_needs_them():
     long[:3 * sr] = 0.2  # sounds 3 s of its 4: in a 1 s span, its first second (before, nothing)
     out, repeats, takes = fill_span(lambda k: long, sr, sr, seed=1)
     assert np.array_equal(out, long[:sr]) and (repeats, takes) == (1, 1)
+    late = np.zeros(sr, np.float32)
+    late[3200:4000] = 0.5  # each take sounds from 0.2 s on: a given rhythm's beats start with the sound
+    out, repeats, _ = fill_span(lambda k: late, 6 * sr, sr, seed=1, period_s=1.5, exact=True)
+    starts = np.flatnonzero(np.diff((np.abs(out) > 0.1).astype(int)) == 1) + 1
+    assert repeats == 4 and np.allclose(starts / sr, np.array([0, 1.5, 3, 4.5]) + starts[0] / sr, atol=1e-3), starts / sr
+    assert starts[0] / sr < 0.02  # (the sounding part begins a frame, 8 ms, before the sound)
 
 
 class NarrowStepBackbone(StepBackbone):

@@ -238,5 +238,7 @@ def test_the_ui_table_keeps_every_field_of_a_plan():
         emptied = [rows[0], rows[1][:k] + [float("nan")] + rows[1][k + 1:]]
         with pytest.raises(PlanError, match=f"^'a bell': its {said} cell is empty; type a time in seconds$"):
             plan_from_rows(emptied, 10)
+    with pytest.raises(PlanError, match="event 2 has no caption"):  # neither caption nor end: the caption is said
+        plan_from_rows([rows[0], [None, 2, None, 0, False, None, None, ""]], 10)
     four = validate([{"caption": c, "start_time": 0, "end_time": 10} for c in "abcd"], 10, max_simultaneous=4)
     assert plan_from_rows(plan_rows(four), 10, four.max_simultaneous) == four  # the plan's own limit

@@ -949,6 +949,14 @@ def test_a_mixers_words_for_level_and_timing():
         assert [g for c, _, g in edited(text) if c == caption] == [gain], text
         assert all(g == 0 for c, _, g in edited(text) if c != caption), text
     assert [t for c, t, _ in edited("nudge the bell 200 ms earlier") if c == "a bell rings"] == [1.8]
+    for text, start in (("nudge the bell earlier", 1.9), ("make the bell slightly later", 2.1), ("make the bell later", 3)):
+        assert [t for c, t, _ in edited(text) if c == "a bell rings"] == [start], text
+    assert [g for c, _, g in edited("lower the traffic a little bit") if c == "traffic"] == [-3]
+    for text in ("reduce the traffic to 10%", "turn the traffic down to 50%", "lower the traffic to -10 dB"):
+        with pytest.raises(PlanError, match="give the change, not the level it ends at"):
+            p.plan(text, 10, bed)
+    with pytest.raises(PlanError, match="is an edit, and there is no bed to edit yet"):
+        p.plan("lower the rain by 3 dB", 10)
     with pytest.raises(PlanError, match="one edit per turn: 'lower the traffic' and 'raise the bell' are two"):
         p.plan("lower the traffic and raise the bell", 10, bed)
     assert p.plan("lower the drawbridge", 10).events[0].caption == "lower the drawbridge"  # no bed: a sound
@@ -980,9 +988,23 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("rain and wind, a door slams at 2 s, a dog barks at 3.5 s") == [
         ("rain", 0, 10), ("wind", 0, 10), ("a door slams", 2, 3.5), ("a dog barks", 3.5, 5.5)]
     assert placed("rain, wind, a twig snaps at 2 s, footsteps from 3 s")[2] == ("a twig snaps", 2, 3)
-    assert placed("rain, wind, a door slams at 2 s for 2 s, a dog barks at 3.5 s")[:2] == [("rain", 0, 2), ("wind", 0, 10)]
+    # then a background held past its slot ends where too many begin to play, the first said first
+    assert placed("rain, wind, a door slams at 2 s for 2 s, a dog barks at 3.5 s")[:2] == [("rain", 0, 3.5), ("wind", 0, 10)]
     assert placed("rain, then wind, then a crowd, then traffic") == [
-        ("rain", 0, 2.5), ("wind", 2.5, 10), ("a crowd", 5, 10), ("traffic", 7.5, 10)]
+        ("rain", 0, 7.5), ("wind", 2.5, 10), ("a crowd", 5, 10), ("traffic", 7.5, 10)]
+    assert placed("rain, a door slams at 1 s, a dog barks at 2 s, wind at 5 s, crickets at 6 s, a cat meows at 8 s")[:3] == [
+        ("rain", 0, 8), ("a door slams", 1, 3), ("a dog barks", 2, 4)]  # the door was in no overload: its 2 s kept
+    # sounds in turn stay in turn: a layer is steady ("a stream flows"), not a change or a time
+    for text in ("an engine starts, an engine revs, an engine stops", "rain, later wind", "birds chirping, suddenly rain",
+                 "the crowd gasps, the crowd cheers"):
+        assert len({start for _, start, _ in placed(text)}) > 1, text
+    assert placed("rain, the rain stops, a dog barks") == [("rain", 0, 5), ("a dog barks", 5, 10)]
+    assert placed("a clock ticks throughout; then a dog barks")[1] == ("a dog barks", 5, 10)
+    # headings: a place, a time of day or a label before a colon, wherever they come; a sound before one is kept
+    assert placed("Location: a forest at night. Sounds: crickets, an owl hoots at 4 s") == [
+        ("crickets", 0, 10), ("an owl hoots", 4, 6)]
+    assert placed("INT. KITCHEN - NIGHT: a kettle boils") == [("a kettle boils", 0, 10)]
+    assert placed("thunder: rain falls")[0] == ("thunder", 0, 5)
     with pytest.raises(PlanError, match="4 sounds play at once; at most 3 may overlap"):
         p.plan("rain, wind, birds chirping, traffic", 10)
 
