@@ -731,7 +731,7 @@ def _joined(pieces: list[tuple[str, str]]) -> list[str]:
             along += " throughout"
         ahead = pieces[k + 1][0] if k + 1 < len(pieces) else None
         if (not clause and _THROUGHOUT.search(piece) and len(_together(piece)) == 1
-                and (out or sep in (",", ";") and not _IN_TURN.match(ahead or ""))):
+                and (out or not re.search(r"[a-z]", sep) and not _IN_TURN.match(ahead or ""))):  # no "then"
             # "..., wind throughout", "wind throughout, a dog barks" (not "wind throughout, then a dog barks")
             along = _LEADING.sub("", piece)
         lead = lead if lead and ahead is not None and (not out or sep == ",") and not _leans(ahead) else None
@@ -836,7 +836,10 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
         groups = segment[1:] if k else segment  # a later segment starts with its anchor
         if not groups:
             continue
-        begin = max(e["end_time"] for e in segment[0]) if k else 0.0
+        # after a background placed from a time to the end ("rain at 3 s"), what follows comes in TIMED_LENGTH_S on
+        begin = max(min(e["end_time"], e["start_time"] + TIMED_LENGTH_S)
+                    if is_background(e["caption"]) and e["end_time"] >= duration_s - 1e-9 else e["end_time"]
+                    for e in segment[0]) if k else 0.0
         stop = min((e["start_time"] for e in segments[k + 1][0]), default=duration_s) if k + 1 < len(segments) \
             else duration_s
         fixed = [max((n for _, n, *_ in g if n is not None), default=None) for g in groups]

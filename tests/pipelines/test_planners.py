@@ -1000,6 +1000,7 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
         assert len({start for _, start, _ in placed(text)}) > 1, text
     assert placed("rain, the rain stops, a dog barks") == [("rain", 0, 5), ("a dog barks", 5, 10)]
     assert placed("a clock ticks throughout; then a dog barks")[1] == ("a dog barks", 5, 10)
+    assert placed("rain at 3 s, then a dog barks") == [("rain", 3, 10), ("a dog barks", 5, 10)]  # was: no room
     # headings: a place, a time of day or a label before a colon, wherever they come; a sound before one is kept
     assert placed("Location: a forest at night. Sounds: crickets, an owl hoots at 4 s") == [
         ("crickets", 0, 10), ("an owl hoots", 4, 6)]
