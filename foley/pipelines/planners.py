@@ -57,7 +57,7 @@ _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwa
                   r"|(?<!\bagain\s)and(?=\s+(?:again|once\s+more|one\s+more\s+time)"
                   r"(?:\s+(?:a\s+(?:bit|little|moment)\s+|soon\s+|shortly\s+)?(?:later|after))?"
                   r"(?:\s*[,;.]|\s*$|\s+then\b)))\b"
-                  r"|[,;]|(?<!\d):(?!\d)|\.\s|\s[-\u2013\u2014]+\s)\s*", re.I)
+                  r"|[,;]|(?<!\d):(?!\d)|(?<=\d):(?=\s)|\.\s|\s[-\u2013\u2014]+\s)\s*", re.I)  # not 0:03's
 # "and" before a number is part of a time ("between 2 and 4 s"), not two sounds; an "as" that
 # compares ("twice as loud", "as big as", group "compare"; but "twice as rain falls") is none either.
 _SIM = re.compile(r"\s+(?:(?P<compare>as\s+(?!well\b)\w+\s+as|(?:twice|thrice|times|half|so)\s+as\s+\w+(?=\s*$|\s+as\b))(?=\s|$)"
@@ -650,7 +650,7 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     out, run = [], []  # run: the parts of heading words since the last sound
     for piece, sep in pieces:
         words = re.findall(r"[a-z']+|\d", piece.lower())
-        if words and all(w in _HEADING_WORDS for w in words):
+        if words and all(w in _HEADING_WORDS or w.isdigit() for w in words):  # "Scene 2:"
             run = [] if sep == ":" else run + [(piece, sep)]  # up to a colon: a heading, dropped
             continue
         out += run + [(piece, sep)]

@@ -1004,7 +1004,7 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     # headings: a place, a time of day or a label before a colon, wherever they come; a sound before one is kept
     assert placed("Location: a forest at night. Sounds: crickets, an owl hoots at 4 s") == [
         ("crickets", 0, 10), ("an owl hoots", 4, 6)]
-    assert placed("INT. KITCHEN - NIGHT: a kettle boils") == [("a kettle boils", 0, 10)]
+    assert placed("INT. KITCHEN - NIGHT: a kettle boils") == placed("Scene 2: a kettle boils") == [("a kettle boils", 0, 10)]
     assert placed("thunder: rain falls")[0] == ("thunder", 0, 5)
     with pytest.raises(PlanError, match="4 sounds play at once; at most 3 may overlap"):
         p.plan("rain, wind, birds chirping, traffic", 10)
