@@ -483,6 +483,8 @@ def _compose_turn(args: argparse.Namespace) -> int:
     planner = None if undo else get_planner(args.planner, base_url=args.planner_url, model=args.planner_model,
                                             device=args.device)
     plan = undone if undo else planner.plan(args.text, session.duration_s if session else duration_s, previous)
+    for note in getattr(planner, "notes", []):  # what the planner could not do as said
+        print(f"note: {note}", file=sys.stderr)
     last_end = max(e.end_s for e in plan.events)
     if video and abs(plan.duration_s - video.duration_s) > VIDEO_LENGTH_TOLERANCE_S:
         raise FoleyError(f"the plan is {plan.duration_s:g} s long and {video.path} {video.duration_s:g} s; a bed laid "

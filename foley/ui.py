@@ -182,7 +182,7 @@ class Studio:
         state = Session(path, duration_s, []) if new else Session.open(path, duration_s)
         if not new and state.video_path:  # laid under the video of its first turn
             under = bed_video(state.video_path, "the bed's video")
-        undo = False
+        undo, planned = False, []  # planned: the planner's notes
         if table is not None:
             if state.plan is None:
                 raise FoleyError("compose a bed first; the table edits its plan")
@@ -196,7 +196,9 @@ class Studio:
             if not new and state.plan is None:
                 raise FoleyError("there is no bed to edit yet: describe one and press New bed")
             undo = state.plan is not None and is_undo(text)
-            plan = state.undone()[0] if undo else get_planner(planner).plan(text.strip(), state.duration_s, state.plan)
+            chosen = None if undo else get_planner(planner)
+            plan = state.undone()[0] if undo else chosen.plan(text.strip(), state.duration_s, state.plan)
+            planned = getattr(chosen, "notes", [])
         backbone = self.backbone
         cache = EventCache(state.cache_dir, model_id=self.compose_model_id)
         with self._lock:
@@ -215,8 +217,8 @@ class Studio:
                               sample_rate=backbone.mel.sample_rate, info=under)
         state.add_turn(text, plan, stats, str(wav), undo=undo, video=under and under.path, video_output=movie)
         state.save()
-        notes = (caption_notes(backbone, backbone_source(self.compose_model), [e.caption for e in plan.events],
-                               where=False)  # no path of the server's in the page
+        notes = (planned + caption_notes(backbone, backbone_source(self.compose_model), [e.caption for e in plan.events],
+                                         where=False)  # no path of the server's in the page
                  + render_notes(stats, plan.duration_s, video=bool(under)))
         if not new and not under and duration_s != state.duration_s:  # a bed under a video is as long as it
             notes.append(f"this bed stays {state.duration_s:g} s long; a duration applies to a new bed (New bed)")

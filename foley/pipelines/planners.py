@@ -756,7 +756,7 @@ def _said_once(events: list[dict]) -> None:
             raise PlanError(f"{said!r}: give a count ('twice', 'once') or 'repeatedly', not both")
 
 
-def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3) -> Plan:
+def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3, notes: list[str] | None = None) -> Plan:
     """Lay a description's parts on the timeline, in order. A part with its own times ("at T s",
     "from A to B s") is placed there; the parts between two such (or an edge of the timeline)
     share the time between them: one that says how long it lasts ("for N s") takes that and
@@ -772,7 +772,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
     or span, each at an irregular time; one said to come "repeatedly" ("over and over", ...) fills
     its slot. "A, B and C" is three parts in turn (:func:`_listed`); pairs that name one thing
     ("pots and pans", ``_PAIR``) and a thing with what it has ("a car with a loud engine passes",
-    ``_HAS``) are one part. Raises PlanError for a time it cannot read, or parts that do not fit."""
+    ``_HAS``) are one part. ``notes`` gets a line for each sound ended early to keep to
+    ``max_simultaneous``. Raises PlanError for a time it cannot read, or parts that do not fit."""
     parts = []  # (text, once): once, a part is one sound ("X once", one of "X twice")
     last = None  # the sound the part before names
     text = _SCATTERED.sub(" occasionally", in_seconds(description))
@@ -891,18 +892,18 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3)
         if not is_background(e["caption"]) and any(_stems(e["caption"]) <= _stems(u) for u in under):
             e["gain_db"] = -BED_UNDER_DB  # "a clock ticks in the background": as far under the rest as a bed is
     _said_once(events + timed)
-    return _vary_repeats(_held(events, slot_ends, timed, duration_s, max_simultaneous))
+    return _vary_repeats(_held(events, slot_ends, timed, duration_s, max_simultaneous, notes))
 
 
 def _held(events: list[dict], slot_ends: list[float], timed: list[dict], duration_s: float,
-          max_simultaneous: int) -> Plan:
+          max_simultaneous: int, notes: list[str] | None = None) -> Plan:
     """The plan of ``events`` (in the order said) and ``timed``; where more than
     ``max_simultaneous`` sounds play at once, first a one-shot placed "at T s" (given no length:
     TIMED_LENGTH_S) that plays there ends where the next sound begins ("a door slams at 2 s, a dog
     barks at 3.5 s": the door's part ends at 3.5 s), then each part held past its slot (a
     background) that plays there ends where that begins, the first said first ("rain, then wind,
     then crickets, then a dog barks at 9 s": the rain ends at 9 s). Raises PlanError when too
-    many still play at once."""
+    many still play at once. ``notes`` gets a line for each background so ended."""
     parts, placed = list(events), list(timed)
     for i, e in enumerate(placed):
         later = _next_start(e, parts + placed)
@@ -912,6 +913,10 @@ def _held(events: list[dict], slot_ends: list[float], timed: list[dict], duratio
         spans = [(a, b) for a, b in _overloads(parts + placed, max_simultaneous) if a < e["end_time"] and b > slot_ends[k]]
         if spans and e["end_time"] > slot_ends[k]:
             parts[k] = {**e, "end_time": max(spans[0][0], slot_ends[k])}
+            if notes is not None and parts[k]["end_time"] < duration_s:
+                notes.append(f"{e['caption']!r} ends at {parts[k]['end_time']:g} s, where it would be one of "
+                             f"{max_simultaneous + 1} sounds at once; at most {max_simultaneous} play together "
+                             "(a plan in JSON may allow more: \"max_simultaneous\")")
     return validate(parts + placed, duration_s, max_simultaneous, reach_end=False)
 
 
@@ -1491,7 +1496,10 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
 class RulesPlanner:
     name = "rules"
 
+    def __init__(self):
+        self.notes: list[str] = []  # what the last plan could not do as said, in a line each
     def plan(self, text: str, duration_s: float, previous: Plan | None = None) -> Plan:
+        self.notes = []
         if is_plan_text(text):  # a plan itself, as --plan-only prints it
             plan = _reuse_seeds(pasted_plan(text, duration_s), previous)
             if previous is not None and plan.duration_s != previous.duration_s:
@@ -1506,7 +1514,7 @@ class RulesPlanner:
         if previous is not None:
             return rules_edit(previous, text)
         check_not_an_edit(text)
-        return rules_layout(text, duration_s)
+        return rules_layout(text, duration_s, notes=self.notes)
 
 
 # ------------------------------------------------------------------- chat planners ---

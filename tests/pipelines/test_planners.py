@@ -992,6 +992,10 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("rain, wind, a door slams at 2 s for 2 s, a dog barks at 3.5 s")[:2] == [("rain", 0, 3.5), ("wind", 0, 10)]
     assert placed("rain, then wind, then a crowd, then traffic") == [
         ("rain", 0, 7.5), ("wind", 2.5, 10), ("a crowd", 5, 10), ("traffic", 7.5, 10)]
+    assert p.notes == ["'rain' ends at 7.5 s, where it would be one of 4 sounds at once; at most 3 play together "
+                       '(a plan in JSON may allow more: "max_simultaneous")']  # said, not done silently
+    placed("rain, then wind")
+    assert p.notes == []
     assert placed("rain, a door slams at 1 s, a dog barks at 2 s, wind at 5 s, crickets at 6 s, a cat meows at 8 s")[:3] == [
         ("rain", 0, 8), ("a door slams", 1, 3), ("a dog barks", 2, 4)]  # the door was in no overload: its 2 s kept
     # sounds in turn stay in turn: a layer is steady ("a stream flows"), not a change or a time
