@@ -252,10 +252,19 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z]+", text.lower()) if w not in _STOP}
 
 
+# A bed word before one of these names another thing: "a fire alarm", "a steam train", "wind chimes"
+_COMPOUND_TAILS = {"alarm", "alarms", "truck", "trucks", "engine", "engines", "train", "trains", "whistle", "chime",
+                   "chimes", "bell", "bells", "door", "doors", "extinguisher", "hydrant", "escape", "drill", "kettle",
+                   "iron", "cracker", "crackers", "gun", "horn", "siren"}
+
+
 def is_background(caption: str) -> bool:
     """A background sound (rain, wind, crowd, ...): it keeps going, it has no attack to place.
-    What a thing has says nothing of it ("a car with a loud engine passes" is no background)."""
-    words = _words(re.split(r"\s+with\s+", caption, maxsplit=1, flags=re.I)[0])
+    What a thing has says nothing of it ("a car with a loud engine passes" is no background), nor
+    a bed word that names another thing with the next ("a fire alarm rings", "a steam train")."""
+    said = re.findall(r"[a-z]+", re.split(r"\s+with\s+", caption, maxsplit=1, flags=re.I)[0].lower())
+    compound = {k for k, w in enumerate(said[:-1]) if w in _BACKGROUND and said[k + 1] in _COMPOUND_TAILS}
+    words = _words(" ".join(w for k, w in enumerate(said) if k not in compound and k - 1 not in compound))
     return bool(words & _BACKGROUND or words & _BIRDS and not words & _BIRDS_MOVE)
 
 

@@ -1046,6 +1046,10 @@ def test_the_readings_hold_when_combined():
     # what a thing has does not make it a background held to the end
     assert placed("a car with a loud engine passes, then a dog barks") == [
         ("a car with a loud engine passes", 0, 5), ("a dog barks", 5, 10)]
+    # nor a bed word that names another thing with the next: a fire alarm is no fire
+    assert placed("a fire alarm rings, then a steam train whistles, then a dog barks") == [
+        ("a dog barks", 6.667, 10), ("a fire alarm rings", 0, 3.333), ("a steam train whistles", 3.333, 6.667)]
+    assert placed("a car engine idles, then a dog barks")[0] == ("a car engine idles", 0, 10)
     # a count or "over and over" after a comma or a dash, with more said after it
     for text in ("a dog barks, three times in a row", "a dog barks - 3 times", "a dog barks, 3 times"):
         assert placed(text) == placed("a dog barks 3 times")
