@@ -409,6 +409,28 @@ _SAME_TIME = re.compile(r",?\s*\band\s*,?\s*at\s+the\s+same\s+time\s*,?\s*", re.
 _SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s+time|simultaneously)(?=\s*(?:$|[,;.]))", re.I)
 
 
+_HALF_A_SECOND = re.compile(r"\b(?:half\s+a\s+second|a\s+second\s+(?P<and>and\s+a\s+half))\b", re.I)
+_SECONDS_OF = re.compile(rf"\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+of\s+(?:silence|quiet|nothing)\b", re.I)
+_OF_IT = r"(?:\s+of\s+(?:it|the\s+(?:clip|bed|scene|video|sequence|track)))?(?!\s+of\b)"  # not "the end of the road"
+_SAID_TIMES = [  # (pattern, the time it says on a timeline of duration d), read by :func:`said_times`
+    (re.compile(rf"\b(?:at|near|towards?)\s+the\s+(?:very\s+)?end{_OF_IT}", re.I), lambda d: d - TIMED_LENGTH_S),
+    (re.compile(rf"\b(?:halfway(?:\s+through{_OF_IT})?|(?:right\s+)?in\s+the\s+middle{_OF_IT})(?!\s+of\b)", re.I),
+     lambda d: d / 2),
+    (re.compile(rf"\bat\s+the\s+(?:very\s+)?(?:start|beginning){_OF_IT}", re.I), lambda d: 0.0),
+]
+_FIRST_LAST = re.compile(rf"\bfor\s+the\s+(?P<edge>first|last)\s+(?P<n>{_DECIMAL})\s*{_UNIT_S}\b", re.I)
+
+
+def said_times(text: str, duration_s: float) -> str:
+    """``text`` with the times it says in words on a timeline of ``duration_s`` in seconds: "at the
+    end" (TIMED_LENGTH_S before it), "halfway through", "in the middle", "at the start", "for the
+    first / last N s"."""
+    for pattern, at in _SAID_TIMES:
+        text = pattern.sub(lambda m: f"at {max(0.0, at(duration_s)):g} s", text)
+    return _FIRST_LAST.sub(lambda m: f"from 0 to {m['n']} s" if m["edge"].lower() == "first" else
+                           f"from {max(0.0, duration_s - float(m['n'])):g} to {duration_s:g} s", text)
+
+
 def in_seconds(text: str) -> str:
     """``text`` with its times in milliseconds, minutes or m:ss written in seconds, and said as
     the rules planner reads them: "at the 3 second mark", "after 3 s", "around 3 s", "@ 3 s",
@@ -428,6 +450,8 @@ def in_seconds(text: str) -> str:
         return re.sub(r"[a-z]+", lambda w: str(_COUNTS.get(w[0].lower(), w[0])), m[0], flags=re.I)
 
     text = re.sub(r"(?<![\w.])\.(?=\d)", "0.", _NUMBER_WORDS.sub(digits, text))  # ".5 s" -> "0.5 s"
+    text = _HALF_A_SECOND.sub(lambda m: "1.5 s" if m["and"] else "0.5 s", text)
+    text = _SECONDS_OF.sub(r"a silence for \g<n> s", text)  # "2 s of silence"
     text = _PAUSE.sub(r"\g<a>\g<what> for \g<n> s", _DASHED.sub(r"from \g<a> to \g<b> \g<u>", text))
     text = _ABOUT.sub(lambda m: f"{m['p'] or 'at'} ", _AT_SIGN.sub(" at ", text))
     text = _INTO.sub(r"at \g<n> s", text)
@@ -785,7 +809,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     ``max_simultaneous``. Raises PlanError for a time it cannot read, or parts that do not fit."""
     parts = []  # (text, once): once, a part is one sound ("X once", one of "X twice")
     last = None  # the sound the part before names
-    text = _SCATTERED.sub(" occasionally", in_seconds(description))
+    text = _SCATTERED.sub(" occasionally", said_times(in_seconds(description), duration_s))
     text = _COUNT_CLAUSE.sub(lambda m: " " + m["n"].replace(",", ""), text)
     for seq in _joined(_listed(_without_heading(_pieces(text)))):
         seq, last = _named(seq, last)
@@ -1064,11 +1088,14 @@ _EVERY_ONE = re.compile(r"^(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+)?(?P<a>
 
 def _all_matching(previous: Plan, target: str) -> list[int] | None:
     """The indices of every event that ``target`` names when it says "all", "every", "each" or
-    "both" ("all the dogs": each bark of "a dog barks now and then"), else None. PlanError when
-    it names none."""
+    "both" ("all the dogs": each bark of "a dog barks now and then"), or names in the plural what
+    several captions name in the singular ("the dogs"), else None. PlanError when it names none."""
     every = _EVERY_ONE.match(target.strip())
     if every is None:
-        return None
+        noun = re.findall(r"[a-z]+", target.lower())[-1:]
+        plural = noun and noun[0].endswith("s") and not any(noun[0] in _words(e.caption) for e in previous.events)
+        named = [i for i, e in enumerate(previous.events) if plural and noun[0][:-1] in _words(e.caption)]
+        return named if len(named) > 1 else None
     scores = _scores(previous, every["a"], target.strip())
     return [i for i, score in enumerate(scores) if score == max(scores)]
 
@@ -1082,6 +1109,9 @@ _REMOVE = r"(?:remove|delete|drop|mute|cut|get\s+rid\s+of|take\s+out|leave\s+out
 _REMOVE_AFTER = re.compile(rf"^(?P<a>{_REMOVE}\s.+?)\s+after\s+(?=\d|[a-z]+\s+{_UNIT_S}\b)", re.I)
 _GAIN_UNIT = r"(?:db|%|\s*percent)"  # a gain in dB, or a change of the amplitude in per cent
 _PERCENT = re.compile(r"\d\s*(?:%|percent)", re.I)
+_LEVEL_SPAN = re.compile(r"^(?:(?:lower|raise|boost|reduce)\b|(?:make|turn|bring)\b.*\b(?:louder|quieter|softer|up|down)\b)"
+                         r".*\b(?:after|before|until|till)\s+\d", re.I)  # "lower the rain after 5 s": a span
+_LEVEL_WORDS = re.compile(r"\bby\b|\bdb\b|%|\bpercent\b|\bnow\b", re.I)  # left in a gain edit's target: unread
 _TO_LEVEL = re.compile(rf"^(?:lower|raise|boost|reduce|turn|bring|make|set)\s.+\s(?:down\s+|up\s+)?to\s+{_NUM}\s*{_GAIN_UNIT}$", re.I)
 _A_BIT = r"(?P<bit>a\s+(?:little\s+)?bit|a\s+(?:little|touch|tad)|slightly)"  # a change of A_BIT_DB
 NUDGE_S = 0.1  # "nudge X earlier", "make X a bit later"; a move said without an amount is 1 s
@@ -1098,6 +1128,7 @@ _EDITS = [
                                rf"{_NUM}{_SECONDS}|(?P<after>after|from)\s+{_NUM}{_SECONDS}(?:\s+on(?:wards?)?|\s+{_TO_THE_END})?"
                                rf"|(?:(?:from\s+the\s+(?:start|beginning)\s+)?(?:to|until|till)|before|up\s+to)\s+{_NUM}{_SECONDS}"
                                rf"|(?:for|in|over|during)\s+the\s+(?P<edge>first|last)\s+{_NUM}{_SECONDS})$", re.I)),
+    ("gain", re.compile(rf"^(?P<verb>drop|cut)\s+(?P<a>.+?)\s+(?:(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|{_A_BIT}|down)$", re.I)),  # a level
     ("remove", re.compile(rf"^{_REMOVE}\s+(?P<a>.+)$", re.I)),
     ("add", re.compile(r"^add\s+(?P<b>.+)$", re.I)),
     ("move_to", re.compile(rf"^(?:move|put|start)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}(?:{_UNIT})?$", re.I)),
@@ -1280,6 +1311,9 @@ def _check_target(previous: Plan, target: str, instruction: str, kind: str) -> N
     named = at["a"] if at else target
     captions = " | ".join(" ".join(e.caption.lower().split()) for e in previous.events)
     said = [m[0] for m in _WHEN_IN_TARGET.finditer(named) if " ".join(m[0].lower().split()) not in captions]
+    if kind == "gain" and _LEVEL_WORDS.search(named):  # "lower the rain by 3 dB after 5 s": the amount unread
+        raise PlanError(f"{instruction.strip()!r}: say the change of level last and alone ('lower X by 3 dB', "
+                        "'make X 50% quieter'); it applies to the whole sound")
     if said or _STRAY_TIME.search(named) and not _STRAY_TIME.search(captions):
         how = ("; to take a sound out of part of the bed: remove X from A to B s, before T s, after T s or for the "
                "first/last N s" if kind.startswith("remove") else "")
@@ -1370,7 +1404,12 @@ def _moved(mute: tuple[tuple[float, float], ...], step: float) -> tuple[tuple[fl
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
     text = re.sub(r"^please\s+|,?\s+please$", "", _clean(instruction), flags=re.I)
+    if _LEVEL_SPAN.match(text):  # before "after 5 s" reads "at 5 s", a time that picks an event
+        raise PlanError(f"{instruction.strip()!r}: a change of level applies to the whole sound; to take it out of part "
+                        "of the bed: remove X from A to B s, before T s or after T s")
     text = _clean(in_seconds(_REMOVE_AFTER.sub(r"\g<a> from ", text)))  # else "after 6 s" would read "at 6 s"
+    if re.match(r"(?:add|move|put)\s", text, re.I):  # "add a bell at the end" (not "remove the rain at the end")
+        text = said_times(text, previous.duration_s)
     if two := _TWO_EDITS.search(text):
         raise PlanError(f"one edit per turn: {_clean(text[:two.start()])!r} and {two['second']!r} are two; "
                         f"give the second on the next turn")
@@ -1473,7 +1512,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     e.update(end_time=min(d, e["end_time"] + step))
                 else:
                     said = m.groupdict()  # the direction, or a verb that says it; "a bit" or not
-                    louder = (said["dir"] or said.get("verb")).lower() in ("louder", "up", "twice", "raise", "boost")
+                    louder = (said.get("dir") or said.get("verb")).lower() in ("louder", "up", "twice", "raise", "boost")
                     if nums and _PERCENT.search(m[0]):  # "50% quieter": the amplitude times 0.5
                         if not louder and nums[0] >= 100:
                             raise PlanError(f"{instruction.strip()!r}: {nums[0]:g}% quieter leaves no sound "

@@ -934,6 +934,24 @@ def test_lists_pairs_and_sounds_said_again_and_again():
         p.plan("add a dog barks repeatedly once at 2 s", 10, bed)
 
 
+def test_times_said_in_words():
+    p = RulesPlanner()
+
+    def placed(text):
+        return [(e.caption, e.start_s, e.end_s) for e in p.plan(text, 10).events]
+
+    assert placed("rain, a bell rings at the end") == [("rain", 0, 10), ("a bell rings", 8, 10)]
+    assert placed("a door slams near the end of the scene") == [("a door slams", 8, 10)]
+    assert placed("a car horn halfway through")[0] == ("a car horn", 5, 7)
+    assert placed("rain for the first 5 s, then wind") == [("rain", 0, 5), ("wind", 5, 10)]
+    assert placed("2 s of silence, then a gunshot") == [("a gunshot", 2, 10)]
+    assert placed("a dog barks at the end of the street") == [("a dog barks at the end of the street", 0, 10)]  # a place
+    bed = p.plan("rain, a door slams at 2 s", 10)
+    assert p.plan("add a bell at the end", 10, bed).events[-1].start_s == 8
+    with pytest.raises(PlanError, match="cannot read which part or time"):
+        p.plan("remove the rain at the end", 10, bed)  # which part of the rain: not read as "the rain at 8 s"
+
+
 def test_a_mixers_words_for_level_and_timing():
     p = RulesPlanner()
     bed = p.plan("traffic, a bell rings at 2 s, a car passes at 5 s", 10)
@@ -957,6 +975,20 @@ def test_a_mixers_words_for_level_and_timing():
             p.plan(text, 10, bed)
     with pytest.raises(PlanError, match="is an edit, and there is no bed to edit yet"):
         p.plan("lower the rain by 3 dB", 10)
+    # "drop" and "cut" with a level change it (without one they remove); the dogs are all the dogs
+    for text, gain in (("drop the traffic by 3 dB", -3), ("drop the traffic a bit", -3), ("cut the traffic by 50%", -6)):
+        assert [g for c, _, g in edited(text) if c == "traffic"] == [gain], text
+    assert "traffic" not in [c for c, _, _ in edited("cut the traffic")]
+    dogs = p.plan("a dog barks twice, a bell rings", 10)
+    assert [e.gain_db for e in p.plan("make the dogs quieter", 10, dogs).events] == [-6, -6, 0]
+    # a level with a time or words it cannot read is refused, never applied to the whole sound as 6 dB
+    for text, said in (("lower the traffic by 3 dB after 5 s", "a change of level applies to the whole sound"),
+                       ("turn the traffic down after 5 s", "a change of level applies to the whole sound"),
+                       ("lower the traffic by three dB", "say the change of level last and alone"),
+                       ("lower the bell by 2 dB at 2 s", "say the change of level last and alone")):
+        with pytest.raises(PlanError, match=said):
+            p.plan(text, 10, bed)
+    assert [t for c, t, _ in edited("make the bell later by half a second") if c == "a bell rings"] == [2.5]
     with pytest.raises(PlanError, match="one edit per turn: 'lower the traffic' and 'raise the bell' are two"):
         p.plan("lower the traffic and raise the bell", 10, bed)
     assert p.plan("lower the drawbridge", 10).events[0].caption == "lower the drawbridge"  # no bed: a sound
