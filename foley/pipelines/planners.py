@@ -232,7 +232,9 @@ _SILENCE = re.compile(r"^(?:(?:a\s+(?:short\s+|long\s+)?)?(?:silence|pause|gap)|
 # background held to the end too): everything, or the sounds named before it ("the rain")
 _STOPS = re.compile(r"^(?:(?:it|they|all|everything|the\s+(?P<named>[a-z ]+?))\s+)?(?:stops?|ends?|fades?(?:\s+(?:out|away))?"
                     r"|dies\s+(?:down|away|out)|falls\s+silent|goes\s+(?:quiet|silent))$", re.I)
-_BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river",
+_BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river", "chatter",
+               "chattering", "murmur", "murmuring", "gulls", "seagulls", "pigeons", "frogs", "fridge", "refrigerator",
+               "ventilation", "machinery",
                "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling",
                "rains", "raining", "rainfall", "drizzling", "breeze", "thunderstorm", "waterfall", "surf", "birdsong",
                "sizzle", "sizzles", "sizzling", "frying", "boiling", "boils", "bubbling", "hiss", "hissing", "steam",
@@ -585,8 +587,9 @@ _LEAD_TIME = re.compile(rf"^(?P<t>(?:at|from|between)\s+\d[^,]*?\s*(?:s|secs?|se
 # pattern: "then footsteps" or "then cats meow" name their own sound.
 _SOUND_VERBS = set("""arrives barks bangs beeps bellows blares bleats booms bounces breaks buzzes chimes chirps clanks
 clangs clashes clatters claps clicks closes coughs cracks crashes creaks cries crunches departs drips drives drops echoes
-explodes falls fires flies growls
-grunts gurgles hisses honks howls hums jingles knocks lands laughs meows moos neighs opens oinks pops purrs quacks rattles
+explodes falls fires flies gallops growls
+grunts gurgles hisses honks hoots howls hums idles jingles knocks lands laughs meows moos neighs opens oinks passes pops purrs
+quacks rattles
 revs rings roars rolls rumbles runs rustles screams screeches shatters shrieks shuts sighs sings sizzles slams snaps
 sneezes snores
 splashes sputters squeaks squeals squawks stomps swishes taps thuds thumps ticks toots tweets whimpers whines whirs
@@ -673,7 +676,8 @@ evening afternoon midnight noon forest woods wood street city town village kitch
 bathroom house home cabin barn farm field beach shore coast park garden cave church station airport harbor harbour port
 market cafe restaurant bar factory warehouse school hospital library alley road highway bridge tunnel basement attic
 hallway corridor lobby stadium arena mountain mountains desert jungle lake meadow harbourside dock docks scene setting
-location place sounds sound events ambience ambiences ambient background foreground mix bed layers""".split())
+location place sounds sound events ambience ambiences ambient background foreground mix bed layers amb atmos atmosphere
+bg fx sfx spot foley cue cues""".split())
 
 
 def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -726,6 +730,8 @@ crackling hum hums humming rush rushes rushing babble babbles babbling murmur mu
 drone drones droning trickle trickles trickling pour pours pouring howl howls howling rustle rustles rustling sizzle
 sizzles sizzling bubble bubbles bubbling boil boils boiling lap laps lapping patter patters pattering chatter chatters
 chattering hiss hisses hissing rumble rumbles rumbling idle idles idling crash crashing""".split())
+_CHANGING = {"starting", "stopping", "beginning", "ending", "dying", "fading", "picking", "rising", "growing", "building",
+             "revving", "passing", "approaching", "arriving", "leaving", "getting", "increasing", "decreasing", "swelling"}
 _AND = re.compile(r"^(?:and|also|plus)\s+", re.I)
 _IN_TURN = re.compile(r"^(?:and\s+)?(?:then|later|afterwards|after\s+that|eventually|finally|next|soon|shortly)\b", re.I)
 _LAYER_PLACE = re.compile(rf"\s+{_PLACE}$", re.I)  # "wind in the trees": where it is says nothing of a change
@@ -735,9 +741,10 @@ def _bed_only(piece: str) -> bool:
     """Whether a part names background sounds only, each a steady layer of an ambience with no
     time, count, rhythm or change of its own ("rain", "wind and birds chirping", "a stream flows";
     not "the wind picks up", "an engine starts", "suddenly rain")."""
-    def layer(member: str) -> bool:
+    def layer(member: str) -> bool:  # an -ing word says what goes on ("pigeons cooing"), unless it is a change
         words = re.findall(r"[a-z']+", _LAYER_PLACE.sub("", _clean(member)).lower())
-        return is_background(_clean(member)) and all(w in _LAYER_WORDS or w in _BACKGROUND or w in _BIRDS for w in words)
+        return is_background(_clean(member)) and all(w in _LAYER_WORDS or w in _BACKGROUND or w in _BIRDS
+                                                     or w.endswith("ing") and w not in _CHANGING for w in words)
 
     return not re.search(r"\d", piece) and all(layer(m) for m in _together(piece))
 
