@@ -440,6 +440,9 @@ FAINT_PEAK_DBFS = -35.0
 # BED_UNDER_DB under it, so that a generated bed (often as loud as the loudest event) does not mask the
 # events on top of it. A user's "make the rain louder" turn changes the event's gain on top.
 EVENT_LUFS = -23.0
+# A bed's peaks stay within this over its loudness target (steady beds peak 11 to 16 dB over it;
+# one chirp of "birds chirping" in a silent window 23 dB, louder than the spot effects on top).
+BED_CREST_DB = 18.0
 
 
 def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = SamplerConfig(),
@@ -452,7 +455,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     until its end (:func:`fill_span`), a take every ``period_s`` or at its sound's usual rhythm
     (``repeat_period_s``); ``progress(event, repeats)`` is called after each event.
     Events are leveled to EVENT_LUFS (beds
-    BED_UNDER_DB under it; near-silence is lifted by at most 20 dB) before their gain, and the
+    BED_UNDER_DB under it, their peaks at most BED_CREST_DB over that; near-silence is lifted by
+    at most 20 dB) before their gain, and the
     mix is then leveled as a whole (-20 LUFS, peaks under -1 dBFS) by the gain that the same mix
     with every event at 0 dB and unmuted needs: an event's gain changes the mix by that much, even
     when it is the only event (only the peak ceiling holds back a louder one), and muting part of
@@ -493,6 +497,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
               and sounding_span(wav)[1] >= len(wav) - round(RELEASE_S * sr)):
             stats.cut.append((e.caption, e.start_s))
         wav = normalize_loudness(wav, sr, EVENT_LUFS - (BED_UNDER_DB if background else 0.0))
+        if background:  # a sparse bed (a chirp, then silence) is leveled on its sounding part: its peaks held down
+            wav *= np.float32(min(1.0, 10 ** ((EVENT_LUFS - BED_UNDER_DB + BED_CREST_DB) / 20) / (np.abs(wav).max() + 1e-12)))
         wav = _edge_fades(wav, round(EDGE_FADE_S * sr), round(RELEASE_S * sr))
         start = round(e.start_s * sr)
         n = min(len(wav), len(mix) - start)

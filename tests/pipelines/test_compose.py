@@ -507,6 +507,31 @@ def test_a_take_loses_its_offset_and_infrasound_but_keeps_what_is_heard():
     assert abs(level_db(clean[sr + sr // 4:]) - level_db(heard[sr + sr // 4:])) < 0.1  # the tone: kept
 
 
+class ClickBackbone(BedBackbone):
+    """Stands in for the model: for birds, a 2 ms click every half second in silence, as a window
+    of "birds chirping" came out (one chirp and its click); for anything else, steady noise."""
+
+    def generate(self, captions, duration_s, **kw):
+        import torch
+
+        if "birds" not in captions[0]:
+            return super().generate(captions, duration_s, **kw)
+        clip = np.zeros(round(duration_s * 16_000), np.float32)
+        for start in range(0, len(clip) - 32, 8000):
+            clip[start:start + 32] = 0.5
+        return torch.from_numpy(clip)[None]
+
+
+def test_a_sparse_bed_peaks_under_the_events_on_top_of_it(tmp_path):
+    """Leveled on its sounding part, a bed of clicks in silence peaked 26 dB over its loudness,
+    over the dog barking on top of it; its peaks stay BED_CREST_DB over a bed's level."""
+    plan = RulesPlanner().plan("birds chirping, a dog barks at 2 s", 4.0)
+    mix, _ = render(plan, ClickBackbone(), EventCache(tmp_path, "c"), FAST, align_onsets=False)
+    sr = 16_000
+    bed, dog = np.abs(mix[:int(1.9 * sr)]).max(), np.percentile(np.abs(mix[int(2.7 * sr):int(3.7 * sr)]), 99.9)
+    assert bed < dog, (bed, dog)  # (before: 0.77 against 0.56)
+
+
 def test_a_bed_is_mixed_under_the_events_on_top_of_it(tmp_path):
     """The stand-in generates rain and the ball at the same level; the mix keeps the bed
     BED_UNDER_DB under the ball: rain + ball is 10 log10(1 + 10^-1) = 0.4 dB over the ball."""
