@@ -469,6 +469,16 @@ def in_seconds(text: str) -> str:
 
 
 TIMED_LENGTH_S = 2.0  # an event placed "at T s" lasts this long (as an added one does)
+# Sounds that ring on for seconds after their attack: placed "at T s" without a length, they
+# last RINGING_LENGTH_S (thunder's rumble was cut at 2 s, its fade a hard edge in the picture).
+_RINGING = {"thunder", "thunderclap", "explosion", "explodes", "gong", "boom", "booms", "rumble", "rumbles", "rumbling"}
+RINGING_LENGTH_S = 4.0
+
+
+def timed_length_s(caption: str) -> float:
+    """Seconds a sound placed "at T s" with no length of its own lasts: TIMED_LENGTH_S, or
+    RINGING_LENGTH_S for one that rings on (thunder, an explosion, a gong)."""
+    return RINGING_LENGTH_S if _words(caption) & _RINGING else TIMED_LENGTH_S
 # A rhythm: "every 2 s" (a bare number only where the part ends), "every second", "every half a second".
 _EVERY = re.compile(rf"(?:^|\s+)every\s+(?:{_N}(?:\s*(?:s|secs?|seconds?))?(?=\s*$)|{_N}\s*(?:s|secs?|seconds?)(?=\s)"
                     rf"|(?P<half>half\s+(?:a\s+)?)?second(?=\s|$))", re.I)
@@ -517,7 +527,8 @@ def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: 
         end_s = duration_s if start_s < duration_s else start_s + TIMED_LENGTH_S
     elif at is not None:  # a background placed "at T s" keeps playing to the end, as an untimed one does
         background = not length and not once and is_background(_clean(m["c"])) and float(at) < duration_s
-        start_s, end_s = float(at), (duration_s if background else float(at) + (float(length) if length else TIMED_LENGTH_S))
+        start_s, end_s = float(at), (duration_s if background else float(at) + (float(length) if length else
+                                                                                 timed_length_s(m["c"])))
     else:
         start_s, end_s = sorted((float(a or c), float(b or d)))  # reversed times swapped, as in any plan
     if end_s - start_s < MIN_LENGTH_S:
@@ -982,7 +993,8 @@ def _next_start(event: dict, others: list[dict]) -> float | None:
     """Where a one-shot placed with no length of its own (TIMED_LENGTH_S) may end to give way: the
     start of the next sound inside its part that is no background, GIVE_WAY_S or more after its
     own; None for any other event, or none such."""
-    if event["fill"] or is_background(event["caption"]) or abs(event["end_time"] - event["start_time"] - TIMED_LENGTH_S) > 1e-9:
+    length = event["end_time"] - event["start_time"]
+    if event["fill"] or is_background(event["caption"]) or abs(length - timed_length_s(event["caption"])) > 1e-9:
         return None
     later = [o["start_time"] for o in others if o is not event and not is_background(o["caption"])
              and event["start_time"] + GIVE_WAY_S <= o["start_time"] < event["end_time"]]
