@@ -648,7 +648,9 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
                 repeat, _ = _repeats(head)
             except PlanError:  # said where the part is read
                 repeat = None
-            last = _clean(_OCCASIONALLY.sub(" ", _EVERY.sub(" ", repeat["c"] if repeat else head))) or last
+            stop = _STOPS.match(head)  # "a horse gallops, then stops, then neighs": the horse neighs
+            if not stop or stop["named"]:
+                last = _clean(_OCCASIONALLY.sub(" ", _EVERY.sub(" ", repeat["c"] if repeat else head))) or last
         named.append(member)
     return (text if named == members else " while ".join(named)), last
 

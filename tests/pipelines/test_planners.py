@@ -1045,6 +1045,7 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("EXT. STREET - DAY. Ambience: traffic, pigeons cooing. Spot FX: a car horn at 2 s") == [
         ("traffic", 0, 10), ("pigeons cooing", 0, 10), ("a car horn", 2, 4)]
     assert placed("a car engine revs, then idles")[1] == ("a car engine idles", 5, 10)  # idling is the engine's
+    assert placed("a horse gallops, then stops, then neighs")[1] == ("a horse neighs", 5, 10)  # a stop names no thing
     with pytest.raises(PlanError, match="4 sounds play at once; at most 3 may overlap"):
         p.plan("rain, wind, birds chirping, traffic", 10)
 
