@@ -483,8 +483,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
     planner = None if undo else get_planner(args.planner, base_url=args.planner_url, model=args.planner_model,
                                             device=args.device)
     plan = undone if undo else planner.plan(args.text, session.duration_s if session else duration_s, previous)
-    for note in getattr(planner, "notes", []):  # what the planner could not do as said
-        print(f"note: {note}", file=sys.stderr)
+    planned = [f"note: {note}" for note in getattr(planner, "notes", [])]  # what it could not do as said
     last_end = max(e.end_s for e in plan.events)
     if video and abs(plan.duration_s - video.duration_s) > VIDEO_LENGTH_TOLERANCE_S:
         raise FoleyError(f"the plan is {plan.duration_s:g} s long and {video.path} {video.duration_s:g} s; a bed laid "
@@ -501,12 +500,16 @@ def _compose_turn(args: argparse.Namespace) -> int:
             print(f"note: --plan-only writes nothing; {args.session} is "
                   + ("as it was" if continuing else "not started (a turn without --plan-only starts it)"),
                   file=sys.stderr)
+        for line in planned:
+            print(line, file=sys.stderr)
         print(plan.to_json())
         return 0
     print(f"plan ({planner.name if planner else 'undo'}, {plan.duration_s:g} s):")
     for e in plan.events:
         gain = f" {e.gain_db:+.0f} dB" if e.gain_db else ""
         print(f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{gain}{fill_said(e)}")
+    for line in planned:  # under the plan it speaks of
+        print(line, file=sys.stderr)
     if previous is not None:
         print(("changed (back to the plan before the last turn): " if undo else "changed: ")
               + ("; ".join(plan_changes(previous, plan)) or "nothing (the plan is as it was)"))

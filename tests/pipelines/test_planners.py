@@ -948,6 +948,8 @@ def test_times_said_in_words():
     assert placed("a dog barks at the end of the street") == [("a dog barks at the end of the street", 0, 10)]  # a place
     bed = p.plan("rain, a door slams at 2 s", 10)
     assert p.plan("add a bell at the end", 10, bed).events[-1].start_s == 8
+    for text, start in (("move the door to the end", 8), ("move the door to the middle", 5), ("move the door to the start", 0)):
+        assert [e.start_s for e in p.plan(text, 10, bed).events if e.caption == "a door slams"] == [start], text
     with pytest.raises(PlanError, match="cannot read which part or time"):
         p.plan("remove the rain at the end", 10, bed)  # which part of the rain: not read as "the rain at 8 s"
 
