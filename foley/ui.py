@@ -196,9 +196,12 @@ class Studio:
             if not new and state.plan is None:
                 raise FoleyError("there is no bed to edit yet: describe one and press New bed")
             undo = state.plan is not None and is_undo(text)
-            chosen = None if undo else get_planner(planner)
-            plan = state.undone()[0] if undo else chosen.plan(text.strip(), state.duration_s, state.plan)
-            planned = getattr(chosen, "notes", [])
+            if undo:
+                plan = state.undone()[0]
+            else:
+                chosen = get_planner(planner)
+                plan = chosen.plan(text.strip(), state.duration_s, state.plan)
+                planned = getattr(chosen, "notes", [])
         backbone = self.backbone
         cache = EventCache(state.cache_dir, model_id=self.compose_model_id)
         with self._lock:

@@ -354,12 +354,12 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     out = np.zeros(total, dtype=np.float32)
     pieces = [piece(first, begin if exact else 0, end)]  # a beat on the grid from its first sound
     t = k = repeats = 0
+    beat = round(period_s * sample_rate)
     while t < total:
         if k == len(pieces) < FILL_TAKES:
             wav = take(k)
             pieces.append(piece(wav, *sounding_span(wav)))
         cut = pieces[k % FILL_TAKES]
-        beat = round(period_s * sample_rate)
         if exact and len(cut) > beat:  # a beat rings no longer than the rhythm: a tick a second is no drone
             cut = _edge_fades(cut[:beat], 0, round(BEAT_RELEASE_S * sample_rate))
         # The first take is laid whatever its length, cut at the end; a beat of a given rhythm whenever it
