@@ -899,7 +899,9 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
         fixed = [max((n for _, n, *_ in g if n is not None), default=None) for g in groups]
         flexible = sum(n is None for n in fixed)
         free = stop - begin - sum(n for n in fixed if n is not None)
-        if free < (0.25 * flexible if flexible else -0.05):
+        beds = duration_s - begin >= 0.25 and all(is_background(c) and own is None and times == 1 and not once
+                                                  for g in groups for c, own, once, times, _ in g)  # play on past slots
+        if free < (0.25 * flexible if flexible else -0.05) and not (beds and free >= 0):
             captions = [c for g in groups for c, *_ in g]
             names = ", ".join(captions[:3]) + (f" and {len(captions) - 3} more" if len(captions) > 3 else "")
             raise PlanError(f"no room for {names!r}: {max(stop - begin, 0):g} s are free between {begin:g} and "

@@ -1039,6 +1039,11 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("rain, the rain stops, a dog barks") == [("rain", 0, 5), ("a dog barks", 5, 10)]
     assert placed("a clock ticks throughout; then a dog barks")[1] == ("a dog barks", 5, 10)
     assert placed("rain at 3 s, then a dog barks") == [("rain", 3, 10), ("a dog barks", 5, 10)]  # was: no room
+    # a background needs no room before a sound at 0 s: it plays on past its slot
+    assert placed("wind, a bell rings at the start") == placed("wind, a bell rings at 0 s") == [
+        ("a bell rings", 0, 2), ("wind", 0, 10)]
+    with pytest.raises(PlanError, match="no room for 'a dog barks': 0 s are free between 0 and 0 s"):
+        p.plan("a dog barks, a bell rings at 0 s", 10)
     # headings: a place, a time of day or a label before a colon, wherever they come; a sound before one is kept
     assert placed("Location: a forest at night. Sounds: crickets, an owl hoots at 4 s") == [
         ("crickets", 0, 10), ("an owl hoots", 4, 6)]
