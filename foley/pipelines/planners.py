@@ -596,11 +596,11 @@ _LEAD_TIME = re.compile(rf"^(?P<t>(?:at|from|between)\s+\d[^,]*?\s*(?:s|secs?|se
 # Verbs of sounds (a thing's third person): a part that begins with one and names nothing before it
 # does what the sound before names ("a door creaks open, then slams": the door slams). A list, not a
 # pattern: "then footsteps" or "then cats meow" name their own sound.
-_SOUND_VERBS = set("""arrives barks bangs beeps bellows blares bleats booms bounces breaks buzzes chimes chirps clanks
+_SOUND_VERBS = set("""approaches arrives barks bangs beeps bellows blares bleats booms bounces breaks buzzes chimes chirps clanks
 clangs clashes clatters claps clicks closes coughs cracks crashes creaks cries crunches departs drips drives drops echoes
-explodes falls fires flies gallops growls
+explodes fades falls fires flies gallops growls
 grunts gurgles hisses honks hoots howls hums idles jingles knocks lands laughs meows moos neighs opens oinks passes pops purrs
-quacks rattles
+quacks rattles recedes
 revs rings roars rolls rumbles runs rustles screams screeches shatters shrieks shuts sighs sings sizzles slams snaps
 sneezes snores
 splashes sputters squeaks squeals squawks stomps swishes taps thuds thumps ticks toots tweets whimpers whines whirs
@@ -631,7 +631,8 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
             member = f"{member} {scope}"
         thing, words = (_subject(last) if last else None), member.lower().split()
         # "..., then slams at 2 s"; not "..., then claps of thunder" (a plural noun)
-        if thing and words and words[0] in _SOUND_VERBS and (len(words) < 2 or words[1] not in ("of", "from")):
+        if (thing and words and words[0] in _SOUND_VERBS and (len(words) < 2 or words[1] not in ("of", "from"))
+                and not _STOPS.match(_clean(_TIME_TAIL.sub("", member)))):  # "..., then fades out": a stop
             member = f"{thing} {member}"
         more = _MORE.match(member)  # "two more": the sound before, that many times
         member = f"{last} {more['n']} times{more['t']}" if more and last else member

@@ -1053,6 +1053,8 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
         ("traffic", 0, 10), ("pigeons cooing", 0, 10), ("a car horn", 2, 4)]
     assert placed("a car engine revs, then idles")[1] == ("a car engine idles", 5, 10)  # idling is the engine's
     assert placed("a horse gallops, then stops, then neighs")[1] == ("a horse neighs", 5, 10)  # a stop names no thing
+    assert placed("a car passes, then fades into the distance")[1] == ("a car fades into the distance", 5, 10)
+    assert placed("a plane flies over, then fades out at 6 s") == [("a plane flies over", 0, 6)]  # a fade out: a stop
     with pytest.raises(PlanError, match="4 sounds play at once; at most 3 may overlap"):
         p.plan("rain, wind, birds chirping, traffic", 10)
 
