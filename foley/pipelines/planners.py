@@ -65,6 +65,9 @@ _SIM = re.compile(r"\s+(?:(?P<compare>as\s+(?!well\b)\w+\s+as|(?:twice|thrice|ti
 # "X after Y", "X right after Y" (not "one after another")
 _AFTER = re.compile(r"(?<!\bone)(?:\s+(?:shortly|soon|right|just|immediately|directly))?\s+\bafter\b\s+"
                     r"(?!(?:another|the\s+other)\b)", re.I)
+# "debris falls right after, ...": an "after" that ends its part says only that it comes in turn
+_AFTER_ALONE = re.compile(r"\s+(?:(?:right|just|immediately|directly|shortly|soon|straight)\s+)?after(?:wards)?"
+                          r"(?=\s*(?:[,;.:!]|$))", re.I)
 # Joining words left at a part's ends name no sound: ", and wind" is "wind", "rain and" is "rain".
 _LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during|first|firstly|finally|lastly|suddenly|later|eventually|"
                       r"meanwhile|shortly|soon|immediately|directly|afterwards|(?:right|just)(?=\s+(?:after|then)\b))"
@@ -542,6 +545,13 @@ def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: 
             "fill": _fills(m["c"], at is None or bool(length), once, period_s)}
 
 
+def _rings_on(event: dict) -> bool:
+    """Whether a placed event is a sound that rings on, given no length of its own (RINGING_LENGTH_S)."""
+    length = event["end_time"] - event["start_time"]
+    return not event["fill"] and timed_length_s(event["caption"]) > TIMED_LENGTH_S and abs(
+        length - timed_length_s(event["caption"])) < 1e-9
+
+
 def _repeated(caption: str, span: str, times: int, duration_s: float) -> list[str]:
     """The parts of "``caption`` ``times`` times``span``": ``times`` parts that share the span
     the text gives ("for 3 s", "from 2 to 8 s", "at 3 s": 2 s each, up to the end of the
@@ -650,7 +660,8 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
             except PlanError:  # said where the part is read
                 repeat = None
             stop = _STOPS.match(head)  # "a horse gallops, then stops, then neighs": the horse neighs
-            if not stop or stop["named"]:
+            under = len(members) > 1 and _THROUGHOUT.search(head)  # "a log pops at 3 s while fire the whole time"
+            if (not stop or stop["named"]) and not under:
                 last = _clean(_OCCASIONALLY.sub(" ", _EVERY.sub(" ", repeat["c"] if repeat else head))) or last
         named.append(member)
     return (text if named == members else " while ".join(named)), last
@@ -683,6 +694,48 @@ def _pieces(text: str) -> list[tuple[str, str]]:
     return [(piece, sep) for piece, sep in out if piece.strip()]
 
 
+# A part that only says how the sound before it is mixed or changes ("wind, low in the mix", "a
+# car passes - left to right -", "a heartbeat, getting faster", "thunder (loud)"): no sound of its own
+_LEVEL_SAID = (r"(?:(?:much|far|a\s+(?:bit|little)|slightly|very|quite|really|\d+(?:\.\d+)?\s*db)\s+)*"
+               r"(?P<level>louder|quieter|softer|lower|higher|loud|quiet|soft|faint|low|high)"
+               r"(?:\s+(?:in\s+the\s+mix|than\s+[a-z' ]+))?")
+_QUALIFIER = re.compile(rf"\(?\s*(?:{_LEVEL_SAID}|(?:from\s+)?(?:left|right)\s+to\s+(?:right|left)"
+                        r"|panned\s+(?:hard\s+)?(?:left|right|center|centre)|(?:hard\s+)?(?:left|right)"
+                        r"|(?:getting|growing|becoming)\s+(?:faster|slower|louder|quieter|softer|closer|nearer|farther"
+                        r"|further)|speeding\s+up|slowing\s+down|in\s+stereo)\s*\)?", re.I)
+_SAID_IN_BRACKETS = re.compile(r"\s*\((?P<q>[^()]*)\)")  # "thunder (loud)"
+
+
+def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) -> list[tuple[str, str]]:
+    """``pieces`` without the parts and bracketed words that only qualify the sound before them
+    (``_QUALIFIER``): the planner lays sounds and times, and ``notes`` gets a line for each, saying
+    how a level is set instead (an edit of the bed once made)."""
+    out, dropped = [], False  # dropped: the piece before was a qualifier
+    for piece, sep in pieces:
+        if dropped and _WHEN_ONLY.match(_clean(piece)):  # "a car passes - left to right - at 3 s": at 3 s
+            out[-1], dropped = (f"{out[-1][0]} {piece}", sep), False
+            continue
+        bracketed = [m for m in _SAID_IN_BRACKETS.finditer(piece) if _QUALIFIER.fullmatch(m["q"].strip())]
+        for m in reversed(bracketed):
+            piece = piece[:m.start()] + piece[m.end():]
+        said = [m["q"].strip() for m in bracketed]
+        dropped = bool(out and _QUALIFIER.fullmatch(_clean(piece)))
+        if dropped:
+            said.append(_clean(piece))
+            piece = out.pop()[0]
+        before = _clean(_TIME_TAIL.sub("", piece))
+        thing = re.sub(r"^(?:a|an|the)\s+", "", _subject(before) or before, flags=re.I)
+        for q in said if notes is not None else []:
+            level = _QUALIFIER.fullmatch(q)["level"]
+            notes.append(f"{q!r} is not applied to {before!r}: " + (
+                f"a level is an edit once the bed is made ('make the {thing} "
+                f"{'louder' if level.lower() in ('louder', 'higher', 'loud', 'high') else 'quieter'} by 6 dB')"
+                if level else "a bed is mono" if re.search(r"left|right|centre|center|stereo", q, re.I)
+                else "a sound keeps its own rhythm and speed"))
+        out.append((piece, sep))
+    return out
+
+
 # The words of a scene's heading: a place, a time of day, a label ("a forest at night:", "INT.
 # KITCHEN - NIGHT:", "Ambience:", "Sounds:"); a part before a colon with any other word names a sound.
 _HEADING_WORDS = set("""a an the at in on of by inside outside int ext interior exterior day night dawn dusk morning
@@ -694,12 +747,33 @@ location place sounds sound events ambience ambiences ambient background foregro
 bg fx sfx spot foley cue cues""".split())
 
 
+_SLUG = re.compile(r"(?:int|ext|int\s*/\s*ext|ext\s*/\s*int|i\s*/\s*e)", re.I)  # a screenplay's scene heading
+
+
+def _without_slug(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``pieces`` without a screenplay's scene headings, whatever their words: "INT." or "EXT." and
+    the parts after it joined by dashes (the place, the time: "INT. DINER - DAY: ...", "EXT.
+    PARKING LOT - NIGHT - CONTINUOUS. Rain falls"), up to a colon or a part in lower case."""
+    out, k = [], 0
+    while k < len(pieces):
+        if not (_SLUG.fullmatch(pieces[k][0].strip()) and pieces[k][1] == "." and k + 1 < len(pieces)):
+            out.append(pieces[k])
+            k += 1
+            continue
+        k += 1  # the place, then what a dash joins or capitals say
+        while pieces[k][1] in ("-", ".") and k + 1 < len(pieces) and (
+                pieces[k][1] == "-" or pieces[k + 1][0].strip().isupper()):
+            k += 1
+        k += 1
+    return out or pieces
+
+
 def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """``pieces`` without the headings of a scene: parts before a colon that name only a place, a
-    time of day or a label ("a forest at night: birds chirp, ...", "Ambience: rain, wind.
-    Events: a door slams at 3 s", "INT. KITCHEN - NIGHT: ..."; not "thunder: ...", "a dog: ...")."""
+    """``pieces`` without the headings of a scene: a screenplay's (:func:`_without_slug`), and parts
+    before a colon that name only a place, a time of day or a label ("a forest at night: birds chirp,
+    ...", "Ambience: rain, wind. Events: a door slams at 3 s"; not "thunder: ...", "a dog: ...")."""
     out, run = [], []  # run: the parts of heading words since the last sound
-    for piece, sep in pieces:
+    for piece, sep in _without_slug(pieces):
         words = re.findall(r"[a-z']+|\d", piece.lower())
         if words and all(w in _HEADING_WORDS or w.isdigit() for w in words):  # "Scene 2:"
             run = [] if sep == ":" else run + [(piece, sep)]  # up to a colon: a heading, dropped
@@ -830,9 +904,9 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     ``max_simultaneous``. Raises PlanError for a time it cannot read, or parts that do not fit."""
     parts = []  # (text, once): once, a part is one sound ("X once", one of "X twice")
     last = None  # the sound the part before names
-    text = _SCATTERED.sub(" occasionally", said_times(in_seconds(description), duration_s))
+    text = _SCATTERED.sub(" occasionally", said_times(in_seconds(_AFTER_ALONE.sub("", description)), duration_s))
     text = _COUNT_CLAUSE.sub(lambda m: " " + m["n"].replace(",", ""), text)
-    for seq in _joined(_listed(_without_heading(_pieces(text)))):
+    for seq in _joined(_listed(_without_heading(_without_qualifiers(_pieces(text), notes)))):
         seq, last = _named(seq, last)
         before_after = _AFTER.split(seq, maxsplit=1)
         for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:
@@ -891,10 +965,11 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
         groups = segment[1:] if k else segment  # a later segment starts with its anchor
         if not groups:
             continue
-        # after a background placed from a time to the end ("rain at 3 s"), what follows comes in TIMED_LENGTH_S on
+        # after a background placed from a time to the end ("rain at 3 s") or a sound that rings on
+        # ("an explosion at 1.5 s": RINGING_LENGTH_S), what follows comes in TIMED_LENGTH_S, over its tail
         begin = max(min(e["end_time"], e["start_time"] + TIMED_LENGTH_S)
-                    if is_background(e["caption"]) and e["end_time"] >= duration_s - 1e-9 else e["end_time"]
-                    for e in segment[0]) if k else 0.0
+                    if _rings_on(e) or is_background(e["caption"]) and e["end_time"] >= duration_s - 1e-9
+                    else e["end_time"] for e in segment[0]) if k else 0.0
         stop = min((e["start_time"] for e in segments[k + 1][0]), default=duration_s) if k + 1 < len(segments) \
             else duration_s
         fixed = [max((n for _, n, *_ in g if n is not None), default=None) for g in groups]
@@ -996,12 +1071,12 @@ GIVE_WAY_S = 0.5  # a one-shot keeps at least this much of its part when it give
 
 def _next_start(event: dict, others: list[dict]) -> float | None:
     """Where a one-shot placed with no length of its own (TIMED_LENGTH_S) may end to give way: the
-    start of the next sound inside its part that is no background, GIVE_WAY_S or more after its
-    own; None for any other event, or none such."""
+    start of the next sound inside its part that is no background (any sound, in the tail of one
+    that rings on), GIVE_WAY_S or more after its own; None for any other event, or none such."""
     length = event["end_time"] - event["start_time"]
     if event["fill"] or is_background(event["caption"]) or abs(length - timed_length_s(event["caption"])) > 1e-9:
         return None
-    later = [o["start_time"] for o in others if o is not event and not is_background(o["caption"])
+    later = [o["start_time"] for o in others if o is not event and (_rings_on(event) or not is_background(o["caption"]))
              and event["start_time"] + GIVE_WAY_S <= o["start_time"] < event["end_time"]]
     return min(later, default=None)
 

@@ -1030,6 +1030,18 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
                        '(a plan in JSON may allow more: "max_simultaneous")']  # said, not done silently
     placed("rain, then wind")
     assert p.notes == []
+    # what only qualifies the sound before it is no sound of its own: a note says it is not applied
+    assert placed("wind, low in the mix, and a church bell at 4 s") == [("wind", 0, 10), ("a church bell", 4, 6)]
+    assert p.notes == ["'low in the mix' is not applied to 'wind': a level is an edit once the bed is made "
+                       "('make the wind quieter by 6 dB')"]
+    assert placed("an arrow hits a target at 3 s, much louder than the wind") == [("an arrow hits a target", 3, 5)]
+    assert "('make the arrow louder by 6 dB')" in p.notes[0]
+    assert placed("a car passes by - left to right - at 3 s") == [("a car passes by", 3, 5)]
+    assert p.notes == ["'left to right' is not applied to 'a car passes by': a bed is mono"]
+    assert placed("thunder (loud) at 2 s") == [("thunder", 2, 6)]
+    assert placed("a heartbeat every 0.8 s, getting faster") == [("a heartbeat", 0, 10)]
+    assert p.notes == ["'getting faster' is not applied to 'a heartbeat every 0.8 s': a sound keeps its own rhythm and speed"]
+    assert placed("loud thunder, a high whistle") == [("loud thunder", 0, 5), ("a high whistle", 5, 10)]
     assert placed("rain, a door slams at 1 s, a dog barks at 2 s, wind at 5 s, crickets at 6 s, a cat meows at 8 s")[:3] == [
         ("rain", 0, 8), ("a door slams", 1, 3), ("a dog barks", 2, 4)]  # the door was in no overload: its 2 s kept
     # sounds in turn stay in turn: a layer is steady ("a stream flows"), not a change or a time
@@ -1044,6 +1056,18 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
         ("a bell rings", 0, 2), ("wind", 0, 10)]
     with pytest.raises(PlanError, match="no room for 'a dog barks': 0 s are free between 0 and 0 s"):
         p.plan("a dog barks, a bell rings at 0 s", 10)
+    # a sound that rings on (4 s) lets what follows come 2 s after its start, over its tail
+    assert placed("an explosion at 1.5 s, debris falling right after, sirens in the background")[1:] == [
+        ("an explosion", 1.5, 5.5), ("debris falling", 3.5, 10)]
+    assert placed("thunder at 2 s for 4 s, then rain")[1] == ("rain", 6, 10)  # a length said is kept whole
+    # a screenplay's heading names no sound, whatever its words
+    assert placed("INT. DINER - DAY: crowd murmur, a cash register rings at 5 s") == [
+        ("crowd murmur", 0, 10), ("a cash register rings", 5, 7)]
+    assert placed("EXT. PARKING LOT - NIGHT - CONTINUOUS. Rain falls, a car door slams at 3 s") == [
+        ("Rain falls", 0, 10), ("a car door slams", 3, 5)]
+    # a repeat said after a layer under the whole bed is of the sound said before it
+    assert placed("a fire crackles the whole time, a log pops at 3 s and at 6 s") == [
+        ("a fire crackles", 0, 10), ("a log pops", 3, 5), ("a log pops", 6, 8)]
     # headings: a place, a time of day or a label before a colon, wherever they come; a sound before one is kept
     assert placed("Location: a forest at night. Sounds: crickets, an owl hoots at 4 s") == [
         ("crickets", 0, 10), ("an owl hoots", 4, 6)]
