@@ -845,12 +845,15 @@ def _joined(pieces: list[tuple[str, str]]) -> list[str]:
     "rain, then at 5 s, a dog barks", "now and then, a dog barks"), to the part after it (before
     another such part, or a "then", it is the sound before it again: "a bell at 2 s, at 5 s");
     and background sounds listed with commas ("rain, wind, birds chirping, and a dog barks at
-    3 s") to one another: the layers of one ambience, not sounds in turn."""
+    3 s") to one another, and a sound said to come now and then to them ("wind, occasional
+    branches snapping"): the layers of one ambience, not sounds in turn."""
     out: list[str] = []
     pieces = [(_clean(piece), sep) for piece, sep in pieces]
     for k, (piece, sep) in enumerate(pieces):
         layer = _AND.sub("", piece)  # ", and wind": wind; not ", later wind"
-        if k and out and pieces[k - 1][1] == "," and _bed_only(out[-1]) and _bed_only(layer):
+        now_and_then = (_OCCASIONALLY.search(layer) and not re.search(r"\d", layer) and len(_together(layer)) == 1
+                        and not _IN_TURN.match(layer))  # "rain, later a dog barks now and then" keeps its turn
+        if k and out and pieces[k - 1][1] == "," and _bed_only(out[-1]) and (_bed_only(layer) or now_and_then):
             out[-1] = f"{out[-1]} while {layer}"
             continue
         clause, lead = _WHILE.match(piece), _WHEN_ONLY.match(_LEADING.sub("", piece))  # "and at 5 s, X"

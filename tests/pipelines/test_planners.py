@@ -1049,6 +1049,10 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
                  "the crowd gasps, the crowd cheers"):
         assert len({start for _, start, _ in placed(text)}) > 1, text
     assert placed("rain, the rain stops, a dog barks") == [("rain", 0, 5), ("a dog barks", 5, 10)]
+    # a sound said to come now and then, listed after the layers of an ambience, is one more layer
+    wind, *snaps = placed("heavy wind howling, occasional branches snapping")
+    assert wind == ("heavy wind howling", 0, 10) and len(snaps) == 3 and snaps[0][1] < 3  # was: from 5.88 s
+    assert min(start for c, start, _ in placed("rain, later a dog barks now and then") if c == "a dog barks") >= 5
     assert placed("a clock ticks throughout; then a dog barks")[1] == ("a dog barks", 5, 10)
     assert placed("rain at 3 s, then a dog barks") == [("rain", 3, 10), ("a dog barks", 5, 10)]  # was: no room
     # a background needs no room before a sound at 0 s: it plays on past its slot
