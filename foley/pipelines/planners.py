@@ -414,6 +414,7 @@ _SAME_TIME = re.compile(r",?\s*\band\s*,?\s*at\s+the\s+same\s+time\s*,?\s*", re.
 _SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s+time|simultaneously)(?=\s*(?:$|[,;.]))", re.I)
 
 
+_AND_A_HALF = re.compile(rf"\b(?P<n>\d+|{_NUMBER})\s+and\s+a\s+half(?=[-\s]+(?:s|secs?|seconds?)\b)", re.I)
 _HALF_A_SECOND = re.compile(r"\b(?:half\s+a\s+second|a\s+second\s+(?P<and>and\s+a\s+half))\b", re.I)
 _SECONDS_OF = re.compile(rf"\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+of\s+(?:silence|quiet|nothing)\b", re.I)
 _OF_IT = r"(?:\s+of\s+(?:it|the\s+(?:clip|bed|scene|video|sequence|track)))?(?!\s+of\b)"  # not "the end of the road"
@@ -454,6 +455,7 @@ def in_seconds(text: str) -> str:
     def digits(m: re.Match) -> str:  # "two, five and eight" -> "2, 5 and 8"
         return re.sub(r"[a-z]+", lambda w: str(_COUNTS.get(w[0].lower(), w[0])), m[0], flags=re.I)
 
+    text = _AND_A_HALF.sub(lambda m: f"{_COUNTS.get(m['n'].lower(), m['n'])}.5", text)  # "three and a half seconds"
     text = re.sub(r"(?<![\w.])\.(?=\d)", "0.", _NUMBER_WORDS.sub(digits, text))  # ".5 s" -> "0.5 s"
     text = _HALF_A_SECOND.sub(lambda m: "1.5 s" if m["and"] else "0.5 s", text)
     text = _SECONDS_OF.sub(r"a silence for \g<n> s", text)  # "2 s of silence"
@@ -1255,7 +1257,7 @@ _EDITS = [
 ]
 # "replace the dog with a cat and make it louder", "make the thunder later and louder": two edits
 _TWO_EDITS = re.compile(r"(?:[,;]|\b(?:and|then))\s+(?:then\s+|also\s+)?(?P<second>(?:replace|swap|change|remove|delete|drop|"
-                        r"mute|cut|add|move|shift|nudge|put|make|turn|bring|lower|raise|boost|take\s+out|get\s+rid\s+of|repeat|redo|regenerate|undo)\s.*|(?:louder|quieter|softer|later|earlier|"
+                        r"mute|cut|add|move|shift|nudge|put|make|turn|bring|pull|push|lose|kill|silence|lower|raise|boost|take\s+out|get\s+rid\s+of|repeat|redo|regenerate|undo)\s.*|(?:louder|quieter|softer|later|earlier|"
                         r"sooner|longer|shorter|faster|slower)\b.*)$", re.I)
 TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
@@ -1505,9 +1507,29 @@ def _moved(mute: tuple[tuple[float, float], ...], step: float) -> tuple[tuple[fl
     return tuple((a + step, b + step) for a, b in mute)
 
 
+_SHIFT_SAID = re.compile(r"^(?:(?:push|move|shift)\s+(?P<a>.+?)\s+(?P<dir>back)|(?:pull|move|shift|bring)\s+(?P<b>.+?)\s+"
+                         r"(?:forwards?|ahead))(?:\s+(?:by\s+)?(?P<n>.+))?$", re.I)  # not "bring the rain back"
+
+
+def _edit_said(text: str) -> str:
+    """An edit said in an editor's words as the edit patterns read it: "lose X" (or "kill",
+    "silence") is "remove X", "pull X down 3 dB" is "bring X down 3 dB", "push X back a second"
+    is "move X later by 1 s" ("pull X forward": earlier), "bring X in at T s" is "make X come in
+    at T s"."""
+    text = re.sub(r"^(?:lose|kill|silence)\s+", "remove ", text, flags=re.I)
+    text = re.sub(r"^(?:pull|push)\s+(?=.+\s(?:up|down)\b)", "bring ", text, flags=re.I)
+    text = re.sub(r"^bring\s+(.+?)\s+in\s+at\s+", r"make \1 come in at ", text, flags=re.I)
+    if m := _SHIFT_SAID.match(text):
+        n = re.sub(r"^an?\s+second$", "1 s", m["n"] or "", flags=re.I)
+        small = re.fullmatch(_A_BIT, n, re.I)
+        text = (f"move {m['a'] or m['b']} {n + ' ' if small else ''}{'later' if m['dir'] else 'earlier'}"
+                f"{' by ' + n if n and not small else ''}")
+    return text
+
+
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
-    text = re.sub(r"^please\s+|,?\s+please$", "", _clean(instruction), flags=re.I)
+    text = _edit_said(re.sub(r"^please\s+|,?\s+please$", "", _clean(instruction), flags=re.I))
     if _LEVEL_SPAN.match(text):  # before "after 5 s" reads "at 5 s", a time that picks an event
         raise PlanError(f"{instruction.strip()!r}: a change of level applies to the whole sound; to take it out of part "
                         "of the bed: remove X from A to B s, before T s or after T s")

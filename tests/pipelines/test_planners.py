@@ -829,6 +829,18 @@ def test_edits_said_in_other_words():
     assert edited("make the rain last 500 ms")[0] == ("rain", 0, 0.5, 0)
     assert edited("turn the rain down 3 dB") == edited("make the rain quieter by 3 dB")
     assert edited("please make the thunder louder") == edited("make the thunder louder")
+    # an editor's words
+    assert edited("lose the dog") == edited("kill the dog") == edited("remove the dog")
+    assert edited("silence the rain between 3 and 5 seconds") == edited("mute the rain from 3 to 5 s")
+    assert edited("pull the rain down 3 dB") == edited("turn the rain down 3 dB")
+    assert edited("push the thunder back a second") == edited("move the thunder later by 1 s")
+    assert edited("pull the thunder forward a bit") == edited("nudge the thunder earlier")
+    assert edited("bring the thunder in at 4 s") == edited("move the thunder to 4 s")
+    assert edited("move the thunder to three and a half seconds") == edited("move the thunder to 3.5 s")
+    with pytest.raises(PlanError, match="does not understand 'bring the rain back'"):  # not "later": a restore?
+        p.plan("bring the rain back", 10, bed)
+    with pytest.raises(PlanError, match="one edit per turn"):
+        p.plan("lose the dog and push the rain up", 10, bed)
     with pytest.raises(PlanError, match="is an edit"):
         p.plan("turn down the rain", 10)
     with pytest.raises(PlanError, match=r"^no event matches 'the thundr' \(did you mean 'thunder'\?\); the events are"):
