@@ -1,14 +1,19 @@
 """Decoders and noise filling compared on the same generated latents.
 
     python eval/decoding_sweep.py --data CORPUS --embedder aisfx:DIR --classifier sfx_classifier.json \\
-        --model sfx [--vae VAE_DIR ...] [--noise-fill 0.35,0.5] [--every 2] [--latents lat.pt]
+        --model sfx [--vae VAE_DIR ...] [--noise-fill 0.35,0.5] [--detail-gain 1,2] [--every 2] [--first 0]
+        [--latents lat.pt]
 
 The backbone samples latents once from the captions of every ``every``-th test clip of a
-`foley prepare sfx` corpus (DPM-Solver, ``--steps``, ``--guidance``, seeds as
+`foley prepare sfx` corpus from the ``first``-th (DPM-Solver, ``--steps``, ``--guidance``, seeds as
 ``eval/sfx_card.py`` draws them; ``--latents`` keeps them in a file, reused when it exists).
 Each VAE (the backbone's own, then every ``--vae``) decodes them once; each noise filling
 level (nats, ``DecodingConfig.noise_fill``) is then drawn from a generator of its own per clip
-(seed 10,000 + clip index), the same for every VAE, so rows differ by the decoding alone. Per
+(seed 10,000 + clip index), the same for every VAE, so rows differ by the decoding alone. A
+detail gain G (``--detail-gain``) scales each decoded mel's detail along frequency, the mel minus
+its 5-band moving average, by G before the noise filling: the decoded mels keep about 0.4 of the
+real detail's spread (train/README.md), and this is the global-variance postfilter of statistical
+speech synthesis (Toda and Tokuda 2007) reduced to that measure. Per
 row: class accuracy by the sound-effects classifier and FAD to the real test clips on aiSFX
 embeddings projected on 32 principal components, as ``eval/sfx_card.py`` computes them.
 """
@@ -40,6 +45,14 @@ def levels_arg(text: str) -> list[float]:
     return [number_arg(0)(x) for x in text.split(",")]
 
 
+def with_detail(mel: torch.Tensor, gain: float, bands: int = 5) -> torch.Tensor:
+    """Log-mels (B, M, T) with their detail along frequency (the mel minus its ``bands``-band
+    moving average, edges replicated) scaled by ``gain``."""
+    x = torch.nn.functional.pad(mel.transpose(1, 2), (bands // 2, bands // 2), mode="replicate")  # (B, T, M + 4)
+    smooth = torch.nn.functional.avg_pool1d(x, bands, stride=1).transpose(1, 2)  # (B, M, T)
+    return smooth + gain * (mel - smooth)
+
+
 def sample_latents(backbone, entries: list[dict], steps: int, guidance: float, batch: int = 8) -> torch.Tensor:
     """(N, C, h, w) latents for the entries' captions, in batches seeded as sfx_card's ``generate``."""
     out = []
@@ -61,13 +74,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--model", default="sfx", help="backbone (sfx or a folder)")
     ap.add_argument("--vae", action="append", default=[], help="another VAE folder to decode with")
     ap.add_argument("--noise-fill", type=levels_arg, default=[0.35], help="comma-separated levels in nats")
+    ap.add_argument("--detail-gain", type=levels_arg, default=[1.0], help="comma-separated gains of the mel's detail")
     ap.add_argument("--steps", type=number_arg(1, integer=True), default=25)
     ap.add_argument("--guidance", type=number_arg(0), default=3.0)
     ap.add_argument("--every", type=number_arg(1, integer=True), default=2, help="every N-th test clip")
+    ap.add_argument("--first", type=number_arg(0, integer=True), default=0, help="the first test clip scored")
     ap.add_argument("--latents", help="file for the sampled latents (read when it exists)")
     args = ap.parse_args(argv)
     corpus = load_sfx_manifest(args.data, "test")
-    entries = corpus[:: args.every]
+    entries = corpus[args.first:: args.every]
     embedder, clf = get_embedder(args.embedder), SoundClassifier.load(args.classifier)  # before minutes of sampling
     backbone = load_backbone(args.model, "cpu")
     sr, project = rate_and_projection(embedder, args.data)
@@ -85,16 +100,17 @@ def main(argv: list[str] | None = None) -> None:
         if vae in args.vae:
             backbone.c.vae = AutoencoderKL.from_pretrained(vae, torch_dtype=torch.float32).eval()
         mels = torch.cat([backbone.decode_mel(latents[i:i + 8]) for i in range(0, len(latents), 8)])  # (N, M, T)
-        for level in args.noise_fill:
+        for level, detail in [(level, g) for g in args.detail_gain for level in args.noise_fill]:
             backbone.c.decoding = DecodingConfig(noise_fill=level).check("--noise-fill")
+            detailed = with_detail(mels, detail)
             wavs = []
             for i, e in enumerate(entries):
-                wav = backbone.vocode(mels[i:i + 1], [torch.Generator().manual_seed(NOISE_SEED + i)])[0]
+                wav = backbone.vocode(detailed[i:i + 1], [torch.Generator().manual_seed(NOISE_SEED + i)])[0]
                 n = round(min(e["duration_s"], backbone.mel.width_s) * backbone.mel.sample_rate)
                 wavs.append(resample(wav.float().numpy()[:n], backbone.mel.sample_rate, sr))
             per_clip, blocks = embed_set(embedder, wavs, sr)
             acc, known = class_accuracy(clf, per_clip, labels)
-            print(f"VAE {vae}  noise filling {level:g}  class accuracy {acc:.3f} ({known} known)  "
+            print(f"VAE {vae}  noise filling {level:g}  detail gain {detail:g}  class accuracy {acc:.3f} ({known} known)  "
                   f"FAD {shown(fad(blocks, real_blocks, project))}", flush=True)
 
 
