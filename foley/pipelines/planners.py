@@ -101,8 +101,10 @@ MAX_REPEATS = 8  # laid one by one, each its own take (a generation)
 
 
 # "a door opens and closes", "a dog barks and growls": one sound doing two things, not two sounds
-_TWO_VERBS = re.compile(r"[a-z]*[^s\W]s\s+and\s+[a-z]*[^s\W]s(?:\s+(?:once|twice|thrice|again|occasionally|\d|at|from|between|"
-                        r"for|every|in|on|into|to|away|off|up|down|out|back|[a-z]+ly\b).*)?", re.I)
+_PARTICLES = {"open", "shut", "closed", "up", "down", "off", "out", "away", "in", "back", "over"}  # "creaks open"
+_TWO_VERBS = re.compile(r"[a-z]*[^s\W]s(?:\s+(?:open|shut|closed|up|down|off|out|away|in|back|over))?\s+and\s+[a-z]*[^s\W]s"
+                        r"(?:\s+(?:once|twice|thrice|again|occasionally|\d|at|from|between|for|every|in|on|into|to|away|"
+                        r"off|up|down|out|back|open|shut|closed|[a-z]+ly\b).*)?", re.I)
 
 
 # Pairs that are one thing ("pots and pans clatter", "a saw moves back and forth"), not two sounds
@@ -133,13 +135,17 @@ def _together(part: str) -> list[str]:
         before = part[:m.start()].split()  # the words before the joining word
         thing = _clean(part[start:m.start()])  # the words since the last split
         rest = part[m.end():after.start() if after else len(part)].strip()  # the words up to the next joining word
-        joined = part[part.rfind(" ", 0, m.start()) + 1:after.start() if after else len(part)]
+        particle = len(before) > 2 and before[-1].lower() in _PARTICLES  # "a door creaks open and slams shut"
+        verb_at = part.rfind(" ", 0, m.start())
+        verb_at = part.rfind(" ", 0, verb_at) if particle else verb_at
+        joined = part[verb_at + 1:after.start() if after else len(part)]
         in_pair = any(a < m.end() and m.start() < b for a, b in pairs)
         has = word == "with" and _THING.fullmatch(thing) and not _VERB.search(thing) and _HAS.fullmatch(rest)
         # "a car drives over gravel", "a kettle boils over": a place or a way, not "thunder over rain"
         over = word == "over" and bool(before) and bool(re.fullmatch(r"[a-z'-]+(?:[^s\W]s|ed|ing)", before[-1], re.I))
         # "a door opens and closes" (a thing, then its two verbs), not "birds and crickets", "the dogs and cats"
-        two_verbs = len(before) > 1 and before[-2].lower() not in _DETERMINERS and _TWO_VERBS.fullmatch(joined)
+        two_verbs = (len(before) > 1 + particle and before[-2 - particle].lower() not in _DETERMINERS
+                     and _TWO_VERBS.fullmatch(joined))
         # "a door swings back and forth and creaks": a verb alone after "and" is the same thing's
         said = thing.lower().split()
         has_verb = any(_VERB.fullmatch(w) and k and said[k - 1] not in _DETERMINERS for k, w in enumerate(said))
@@ -416,6 +422,8 @@ _SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s
 
 _AND_A_HALF = re.compile(rf"\b(?P<n>\d+|{_NUMBER})\s+and\s+a\s+half(?=[-\s]+(?:s|secs?|seconds?)\b)", re.I)
 _HALF_A_SECOND = re.compile(r"\b(?:half\s+a\s+second|a\s+second\s+(?P<and>and\s+a\s+half))\b", re.I)
+_SECONDS_OF_SOUND = re.compile(rf"(?<![a-z] )(?<!\d)\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+of\s+(?P<x>[a-z][^,;:.]*?)"
+                               r"(?=\s*(?:[,;:.]|\s(?:then|while|and)\s|$))", re.I)  # at a part's start: not "the first 3 s of"
 _SECONDS_OF = re.compile(rf"\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+of\s+(?:silence|quiet|nothing)\b", re.I)
 _OF_IT = r"(?:\s+of\s+(?:it|the\s+(?:clip|bed|scene|video|sequence|track)))?(?!\s+of\b)"  # not "the end of the road"
 _SAID_TIMES = [  # (pattern, the time it says on a timeline of duration d), read by :func:`said_times`
@@ -459,6 +467,8 @@ def in_seconds(text: str) -> str:
     text = re.sub(r"(?<![\w.])\.(?=\d)", "0.", _NUMBER_WORDS.sub(digits, text))  # ".5 s" -> "0.5 s"
     text = _HALF_A_SECOND.sub(lambda m: "1.5 s" if m["and"] else "0.5 s", text)
     text = _SECONDS_OF.sub(r"a silence for \g<n> s", text)  # "2 s of silence"
+    text = _SECONDS_OF_SOUND.sub(r"\g<x> for \g<n> s", text)  # "10 seconds of rain"
+    text = re.sub(r"\s+(?:starting|beginning)\s+(?=at\s+\d)", " ", text, flags=re.I)  # "3 times starting at 2 s"
     text = _PAUSE.sub(r"\g<a>\g<what> for \g<n> s", _DASHED.sub(r"from \g<a> to \g<b> \g<u>", text))
     text = _ABOUT.sub(lambda m: f"{m['p'] or 'at'} ", _AT_SIGN.sub(" at ", text))
     text = _INTO.sub(r"at \g<n> s", text)
@@ -628,6 +638,19 @@ def _subject(caption: str) -> str | None:
     return " ".join(words[:k]) if k else None
 
 
+_PERSON = re.compile(r"^(?:someone|somebody|he|she|a\s+(?:man|woman|person|boy|girl|child|kid)|the\s+(?:man|woman|person|"
+                     r"boy|girl|child|kid))$", re.I)
+_OBJECT = re.compile(r"\s(?:on|at|against|into|onto|in|with|through)\s+(?P<o>(?:a|an|the)\s+[a-z' ]+?)$", re.I)
+
+
+def _it(caption: str) -> str | None:
+    """What "it" names after ``caption``: its thing ("a door" of "a door creaks"), or, when that is a
+    person, the thing the person acts on ("a wooden door" of "someone knocks on a wooden door")."""
+    thing = _subject(caption)
+    acted_on = _OBJECT.search(_clean(_TIME_TAIL.sub("", caption)))
+    return acted_on["o"] if (thing is None or _PERSON.match(thing)) and acted_on else thing
+
+
 def _named(text: str, last: str | None) -> tuple[str, str | None]:
     """``text`` with its simultaneous parts that name no sound (``_BARE``: "a horse neighs at 3 s
     and again at 6 s", "a door slams at 2 s, then twice at 6 s", "a bell at 2 s, at 5 s and at
@@ -642,6 +665,9 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
         if scope and not _TIME_TAIL.search(member) and not (scope[:2].lower() == "at" and is_background(member)):
             member = f"{member} {scope}"
         thing, words = (_subject(last) if last else None), member.lower().split()
+        if last and len(words) > 1 and words[0] == "it" and not _STOPS.match(_clean(_TIME_TAIL.sub("", member))):
+            member, words = member.split(None, 1)[1], words[1:]  # "..., then it opens": the thing before opens
+            thing = _it(last)
         # "..., then slams at 2 s"; not "..., then claps of thunder" (a plural noun)
         if (thing and words and words[0] in _SOUND_VERBS and (len(words) < 2 or words[1] not in ("of", "from"))
                 and not _STOPS.match(_clean(_TIME_TAIL.sub("", member)))):  # "..., then fades out": a stop

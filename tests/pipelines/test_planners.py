@@ -1094,6 +1094,12 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("a car engine revs, then idles")[1] == ("a car engine idles", 5, 10)  # idling is the engine's
     assert placed("a horse gallops, then stops, then neighs")[1] == ("a horse neighs", 5, 10)  # a stop names no thing
     assert placed("a car passes, then fades into the distance")[1] == ("a car fades into the distance", 5, 10)
+    assert placed("someone knocks on a wooden door, then it opens")[1] == ("a wooden door opens", 5, 10)  # not "someone"
+    assert placed("a kettle boils, then it whistles")[1] == ("a kettle whistles", 5, 10)
+    assert placed("a door creaks open and slams shut") == [("a door creaks open and slams shut", 0, 10)]  # one door
+    assert placed("a dog barks twice starting at 2 s") == [("a dog barks", 2, 4), ("a dog barks", 4, 6)]
+    assert placed("5 seconds of rain, then thunder") == [("rain", 0, 5), ("thunder", 5, 10)]
+    assert placed("a baby cries for 4 s starting at 2 s") == [("a baby cries", 2, 6)]
     assert placed("a plane flies over, then fades out at 6 s") == [("a plane flies over", 0, 6)]  # a fade out: a stop
     with pytest.raises(PlanError, match="4 sounds play at once; at most 3 may overlap"):
         p.plan("rain, wind, birds chirping, traffic", 10)
