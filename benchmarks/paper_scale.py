@@ -67,7 +67,9 @@ from foley.device import bf16_supported, resolve_device
 from foley.errors import FoleyError
 from foley.media.ffmpeg import run_ffmpeg
 from foley.media.files import atomic_write_text
-from foley.models.auffusion import LAYOUT_SD, Components, TextConditioner
+from foley.models.auffusion import Components
+from foley.models.layout import LAYOUT_SD
+from foley.models.text_condition import TextConditioner
 from foley.models.backbone import AudioBackbone
 from foley.models.connector import ConnectorConfig
 from foley.models.frame_encoder import FrameEncoderConfig, build_frame_encoder

@@ -502,6 +502,12 @@ def _compose_turn(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         for line in planned:
             print(line, file=sys.stderr)
+        if Path(backbone_source(model)).is_dir():  # captions it would hear as other sounds, said before any render
+            from .models.text_condition import load_text_conditioner
+
+            text = load_text_conditioner(backbone_source(model))
+            for note in caption_notes(text, backbone_source(model), new_captions(plan, previous)):
+                print(f"note: {note}", file=sys.stderr)
         print(plan.to_json())
         return 0
     print(f"plan ({planner.name if planner else 'undo'}, {plan.duration_s:g} s):")
@@ -516,7 +522,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
     backbone = load_backbone(model, args.device, flag)
     quiet_ffmpeg_log()  # again: importing torchvision with the backbone turns FFmpeg's log back on
     same_model = not (session and session.model and session.model != model)
-    for note in caption_notes(backbone, backbone_source(model), new_captions(plan, previous if same_model else None)):
+    for note in caption_notes(backbone.text, backbone_source(model), new_captions(plan, previous if same_model else None)):
         print(f"note: {note}", file=sys.stderr)
     if not same_model:
         print(f"note: back to {model}, the backbone of the turn this undoes to" if undo else

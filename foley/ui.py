@@ -220,7 +220,7 @@ class Studio:
                               sample_rate=backbone.mel.sample_rate, info=under)
         state.add_turn(text, plan, stats, str(wav), undo=undo, video=under and under.path, video_output=movie)
         state.save()
-        notes = (planned + caption_notes(backbone, backbone_source(self.compose_model), [e.caption for e in plan.events],
+        notes = (planned + caption_notes(backbone.text, backbone_source(self.compose_model), [e.caption for e in plan.events],
                                          where=False)  # no path of the server's in the page
                  + render_notes(stats, plan.duration_s, video=bool(under)))
         if not new and not under and duration_s != state.duration_s:  # a bed under a video is as long as it

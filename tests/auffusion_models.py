@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import BertConfig, BertModel, BertTokenizerFast, CLIPTokenizer
 
-from foley.models.auffusion import ConditionAdapter, TextConditioner
+from foley.models.text_condition import ConditionAdapter, TextConditioner
 from foley.models.backbone import AudioBackbone, BackboneConfig, build_backbone
 from foley.models.mel import MelConfig
 

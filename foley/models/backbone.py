@@ -31,15 +31,9 @@ from transformers import CLIPTextConfig, CLIPTextModel
 from ..config import SCHEDULER_NAMES, TimeBase
 from ..errors import FoleyError
 from ..media.files import atomic_dir
-from .auffusion import (
-    DECODING_CONFIG,
-    LAYOUT_SD,
-    MEL_CONFIG,
-    Components,
-    DecodingConfig,
-    TextConditioner,
-    load_components,
-)
+from .auffusion import DECODING_CONFIG, MEL_CONFIG, Components, DecodingConfig, load_components
+from .layout import LAYOUT_SD
+from .text_condition import TextConditioner
 from .mel import LogMel, MelConfig, image_to_mel, mel_to_image
 from .visual_adapter import VisualCondition
 from .vocoder import GriffinLimConfig, build_vocoder

@@ -16,7 +16,8 @@ import torch
 
 from ..errors import FoleyError
 from ..media.files import atomic_write_text
-from .auffusion import LAYOUT_CONDITION, TextConditioner
+from .layout import LAYOUT_CONDITION
+from .text_condition import TextConditioner
 
 SOUNDS_FILE = "sounds.json"
 # Below this similarity a caption is unlike every learned text. On the sound-effects corpus

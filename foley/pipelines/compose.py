@@ -83,8 +83,8 @@ class SamplerConfig:
         return cfg
 
 
-# A folder of either Auffusion layout has one of these (models.auffusion.detect_layout, not imported
-# here: it loads diffusers, which a refused --model should not wait for).
+# A folder of either Auffusion layout has one of these (as models.layout.detect_layout reads them; checked
+# here to name the option that gave the folder).
 LAYOUT_FILES = ("condition_config.json", "model_index.json")
 SHIPPED_BACKBONES = {  # name -> folder in the package
     "sfx": "assets/sfx/backbone",  # real recordings, MiniLM captions, HiFi-GAN (the default for compose)
@@ -141,7 +141,7 @@ def model_id(spec: str) -> str:
     sounds the old ones made. A hub id is its own identity. The sampler defaults (``sampler.json``,
     whose settings each key holds as used) and the documents (``*.md``, ``licenses/``) do not
     shape the sound and are left out."""
-    from ..models.auffusion import shared_components
+    from ..models.layout import shared_components
 
     folder = Path(backbone_source(spec))
     if not folder.is_dir():
@@ -547,26 +547,26 @@ def render_notes(stats: RenderStats, duration_s: float, video: bool = False) -> 
             + ([held_note(stats.held_db)] if stats.held_db > HELD_NOTE_DB else []))
 
 
-def caption_notes(backbone, source: str, captions: list[str], where: bool = True) -> list[str]:
+def caption_notes(text, source: str, captions: list[str], where: bool = True) -> list[str]:
     """A note for each distinct caption unlike every sound the backbone learned, when its
-    folder ``source`` lists them (``known_sounds``) and its text encoder is a sentence encoder;
-    ``where``: the note names the list's file."""
-    from ..models.auffusion import LAYOUT_CONDITION
+    folder ``source`` lists them (``known_sounds``) and its text conditioner ``text`` (a
+    backbone's ``.text``) is a sentence encoder's; ``where``: the note names the list's file."""
+    from ..models.layout import LAYOUT_CONDITION
     from ..models.known_sounds import SOUNDS_FILE, UNFAMILIAR_SIMILARITY, nearest_sounds, read_known_sounds
 
     captions = list(dict.fromkeys(captions))
-    unknown = [(c, words) for c in captions if (words := unknown_words(backbone.text.tokenizer, c))]
+    unknown = [(c, words) for c in captions if (words := unknown_words(text.tokenizer, c))]
     if unknown:  # a word-level vocabulary (the demo backbone's): words it never learned are left out
-        return [f"{caption!r}: {_words_said(words)} not in this backbone's vocabulary ({len(backbone.text.tokenizer)} "
+        return [f"{caption!r}: {_words_said(words)} not in this backbone's vocabulary ({len(text.tokenizer)} "
                 f"words, those of its training captions); it hears the caption without {'it' if len(words) == 1 else 'them'} "
                 "and may make another sound" for caption, words in unknown]
     known = read_known_sounds(source)  # None for a hub id or a folder without the list
-    if known is None or backbone.text.layout != LAYOUT_CONDITION or not captions:
+    if known is None or text.layout != LAYOUT_CONDITION or not captions:
         return []
     return [f"{caption!r} is unlike every sound this backbone learned (nearest: {nearest!r}, similarity "
             f"{similarity:.2f}); it may come out as another sound"
             + (f" (what it learned: {Path(source) / SOUNDS_FILE})" if where else "")
-            for caption, (nearest, similarity) in zip(captions, nearest_sounds(backbone.text, known, captions))
+            for caption, (nearest, similarity) in zip(captions, nearest_sounds(text, known, captions))
             if similarity < UNFAMILIAR_SIMILARITY]
 
 

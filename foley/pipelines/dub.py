@@ -419,7 +419,7 @@ class FoleyPipeline:
 
         if not caption or not caption.strip() or self.backbone_dir is None:
             return []
-        return caption_notes(self.backbone, self.backbone_dir, [caption.strip()])
+        return caption_notes(self.backbone.text, self.backbone_dir, [caption.strip()])
 
     def may_caption(self, caption: str | None = None) -> bool:
         """Whether ``dub(video, caption=caption)`` can render with a caption (and so the visual

@@ -98,7 +98,7 @@ def cache_inputs(data: str | os.PathLike, backbone: str, tokenizer: str, split: 
     """What a cache is made from, as digests (a folder: its files' and those its
     ``components.json`` shares; a hub id: itself): the split's manifest, the backbone, the
     tokenizer. A cache made from other inputs is made again, never trained on."""
-    from ..models.auffusion import shared_components
+    from ..models.layout import shared_components
 
     def digest(source: str) -> str:
         folder = Path(source)

@@ -54,7 +54,8 @@ from ..device import resolve_device
 from ..errors import FoleyError
 from ..media.audio import read_audio
 from ..media.files import atomic_path
-from ..models.auffusion import MEL_CONFIG, ConditionAdapter, TextConditioner, check_tokenizer, load_tokenizer
+from ..models.auffusion import MEL_CONFIG
+from ..models.text_condition import ConditionAdapter, TextConditioner, check_tokenizer, load_tokenizer
 from ..models.backbone import AudioBackbone, BackboneConfig, build_backbone
 from ..models.known_sounds import read_known_sounds, write_known_sounds
 from ..models.mel import LogMel, MelConfig, mel_to_image

@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 
 from foley.errors import FoleyError
-from foley.models.auffusion import LAYOUT_CONDITION, LAYOUT_SD, DecodingConfig
+from foley.models.auffusion import DecodingConfig
+from foley.models.layout import LAYOUT_CONDITION, LAYOUT_SD
 from foley.models.backbone import AudioBackbone, build_backbone
 from foley.models.vocoder import GriffinLimConfig, GriffinLimVocoder, HifiGanVocoder
 
@@ -177,7 +178,7 @@ def test_not_a_model_folder(tmp_path):
 
 @pytest.mark.parametrize("missing", ["./missing", "../a/missing", "/no/such/model", "a/b/c"])
 def test_a_missing_path_is_not_sent_to_the_hub(missing):
-    from foley.models.auffusion import resolve_model_dir
+    from foley.models.layout import resolve_model_dir
 
     with pytest.raises(FoleyError, match=r": no such model folder$"):
         resolve_model_dir(missing)

@@ -4,7 +4,7 @@ import time
 import pytest
 
 from foley.errors import FoleyError
-from foley.models.auffusion import resolve_model_dir
+from foley.models.layout import resolve_model_dir
 from foley.models.hub import load_pretrained
 
 

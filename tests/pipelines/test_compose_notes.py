@@ -30,20 +30,20 @@ def model(tmp_path, monkeypatch):
 
 def test_only_the_unlearned_caption_gets_a_note_once(model):
     backbone, folder = model
-    notes = caption_notes(backbone, str(folder), ["rain falls", "thunder", "rain falls"])
+    notes = caption_notes(backbone.text, str(folder), ["rain falls", "thunder", "rain falls"])
     assert len(notes) == 1 and notes[0].startswith("'rain falls' is unlike every sound this backbone learned")
     assert "nearest: 'thunder'" in notes[0] and str(folder / "sounds.json") in notes[0]
-    assert caption_notes(backbone, str(folder), []) == []  # a follow-up turn with no new caption
+    assert caption_notes(backbone.text, str(folder), []) == []  # a follow-up turn with no new caption
 
 
 def test_no_note_without_a_list_or_a_sentence_encoder(model, tmp_path):
     backbone, folder = model
-    assert caption_notes(backbone, "owner/hub-model", ["rain falls"]) == []  # a hub id: no list to compare with
+    assert caption_notes(backbone.text, "owner/hub-model", ["rain falls"]) == []  # a hub id: no list to compare with
     (folder / "sounds.json").unlink()
-    assert caption_notes(backbone, str(folder), ["rain falls"]) == []
+    assert caption_notes(backbone.text, str(folder), ["rain falls"]) == []
     clip_backbone = tiny_backbone(tmp_path / "sd")  # the stable-diffusion layout: no sentence embeddings
     write_known_sounds(tmp_path / "sd_bb", ["thunder"])
-    assert caption_notes(clip_backbone, str(tmp_path / "sd_bb"), ["rain falls"]) == []
+    assert caption_notes(clip_backbone.text, str(tmp_path / "sd_bb"), ["rain falls"]) == []
 
 
 def test_the_compose_tab_shows_the_note(model, tmp_path):
@@ -135,3 +135,13 @@ def test_the_compose_tab_lays_a_new_bed_under_a_video_and_its_edits_too(model, a
     assert plain["video"] is None
     with pytest.raises(FoleyError, match=r"^video .*missing.mp4: no such file$"):
         studio.compose("thunder", "s2", steps=1, new=True, video=str(tmp_path / "missing.mp4"))
+
+
+def test_a_plan_alone_names_the_unlearned_captions_too(model, capsys):
+    from foley.cli import main
+
+    _, folder = model
+    assert main(["compose", "rain falls, then thunder", "--plan-only", "--model", str(folder)]) == 0
+    out, err = capsys.readouterr()
+    assert out.lstrip().startswith("{") and "'rain falls' is unlike every sound this backbone learned" in err
+    assert "'thunder' is unlike" not in err

@@ -82,7 +82,7 @@ def test_its_files_carry_licence_and_frame_statistics():
 
 
 def test_its_backbone_is_the_compose_backbones_run_fine_tuned_and_shares_the_rest():
-    from foley.models.auffusion import component_dir
+    from foley.models.layout import component_dir
     from foley.pipelines.compose import SHIPPED_BACKBONES
 
     root = model_dir("sfx")

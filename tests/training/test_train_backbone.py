@@ -11,7 +11,7 @@ from diffusers import AutoencoderKL, DDPMScheduler
 
 from foley.datasets.synthsync import SynthConfig, generate, load_manifest
 from foley.errors import FoleyError
-from foley.models.auffusion import LAYOUT_CONDITION
+from foley.models.layout import LAYOUT_CONDITION
 from foley.models.backbone import AudioBackbone, build_backbone
 from foley.models.known_sounds import read_known_sounds
 from foley.training.backbone import (
