@@ -599,7 +599,7 @@ def new_captions(plan: Plan, previous: Plan | None) -> list[str]:
 
 
 def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os.PathLike) -> None:
-    """PNG: the events as labelled bars over the mix's spectrogram."""
+    """PNG: the events as labelled bars over the mix's spectrogram (a muted span hatched, not filled)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -610,7 +610,12 @@ def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os
     fig, (bars, spec_ax) = plt.subplots(2, 1, figsize=(10, 1.2 + 0.35 * len(plan.events) + 2.2), sharex=True,
                                         gridspec_kw={"height_ratios": [0.35 * len(plan.events) + 0.4, 2.2]})
     for i, e in enumerate(plan.events):
-        bars.barh(i, e.length_s, left=e.start_s, color=f"C{i % 10}", alpha=0.8)
+        muted = [(max(a, e.start_s), min(b, e.end_s)) for a, b in sorted(e.mute) if min(b, e.end_s) > max(a, e.start_s)]
+        edges = [e.start_s, *[t for span in muted for t in span], e.end_s]  # heard, muted, heard, ... spans
+        heard = [(a, b - a) for a, b in zip(edges[::2], edges[1::2]) if b > a]
+        bars.broken_barh(heard, (i - 0.4, 0.8), color=f"C{i % 10}", alpha=0.8)
+        bars.broken_barh([(a, b - a) for a, b in muted], (i - 0.4, 0.8), facecolor="none", edgecolor=f"C{i % 10}",
+                         hatch="//", alpha=0.6)  # a muted span: outlined, not filled
         bars.text(e.start_s + 0.05, i, f"{e.caption} ({e.gain_db:+.0f} dB)" if e.gain_db else e.caption,
                   va="center", fontsize=8)
     bars.set_yticks([])

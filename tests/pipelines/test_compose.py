@@ -323,6 +323,21 @@ def test_a_timeline_draws_captions_in_any_script_without_a_warning_per_glyph(tmp
     assert not [w for w in caught if "Glyph" in str(w.message)]
 
 
+def test_a_timeline_shows_where_a_sound_is_muted(tmp_path):
+    import matplotlib.image
+
+    from foley.pipelines.compose import timeline_image
+
+    plan = RulesPlanner().plan("rain", 4.0)
+    pictures = {}
+    for name, mute in (("whole", ()), ("muted", ((1.0, 3.0),)), ("muted_late", ((2.0, 3.5),))):
+        muted = replace(plan, events=[replace(plan.events[0], mute=mute)])
+        timeline_image(muted, np.zeros(64_000, np.float32), 16_000, tmp_path / f"{name}.png")
+        pictures[name] = matplotlib.image.imread(tmp_path / f"{name}.png")[:40]  # the bars' rows
+    filled = [float(np.mean(p[..., :3])) for p in pictures.values()]  # a muted span is left unfilled: lighter
+    assert filled[1] > filled[0] + 0.01 and not np.allclose(pictures["muted"], pictures["muted_late"])
+
+
 def test_first_attack_is_where_the_sound_starts():
     from foley.pipelines.compose import first_attack
 
