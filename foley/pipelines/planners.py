@@ -94,6 +94,9 @@ _ROW = r"(?:in\s+(?:a\s+row|(?:quick\s+|rapid\s+)?succession)|one\s+after\s+(?:a
 # "two gunshots", "three loud knocks on the door": a count of a plural noun, a sound each ("two dogs
 # bark" is not one: a verb follows)
 _COUNTED_NOUN = re.compile(rf"^(?P<n>{_MANY}|\d+)\s+(?P<adj>[a-z]+\s+)??(?P<noun>[a-z]+[^s\W]s)(?P<b>\s+{_PLACE})?$", re.I)
+_QUICK = re.compile(r"\s+(?:in\s+(?:quick|rapid|fast)\s+succession|(?:very\s+)?(?:rapidly|quickly|fast)"
+                    r"(?:\s+in\s+a\s+row)?)(?=\s|$)", re.I)  # with a count: QUICK_S a sound
+QUICK_S = 0.5
 _ROW_TAIL = re.compile(rf"\s+{_ROW}\s*$", re.I)
 _IN_A_ROW = re.compile(rf"\b(?P<n>{_COUNT})\s+{_ROW}\b", re.I)
 _TIME_TAIL = re.compile(r"\s+(?:at|from|between|for)\s+\d.*$", re.I)  # "at 3 s", "from 2 to 6 s", ...
@@ -167,7 +170,15 @@ def _repeats(text: str) -> tuple[re.Match | None, int]:
     A count inside the words is read as at their end, and one after a time as before it: "someone
     knocks twice on the door at 3 s" and "someone knocks on the door at 3 s twice" are "someone
     knocks on the door" twice at 3 s.
+    A count said to come quickly ("in quick succession", "rapidly") shares QUICK_S a sound
+    ("someone knocks 3 times in quick succession": 1.5 s), unless it gives its own span.
     Raises PlanError for 0 times, more than MAX_REPEATS, or a count given twice."""
+    if quick := _QUICK.search(text):
+        repeat, times = _repeats(text[:quick.start()] + text[quick.end():])
+        if repeat is not None and re.match(r"\s+(?:for|from|between)\b", repeat["t"] or "", re.I):
+            return repeat, times  # its own span
+        if repeat is not None:
+            return _REPEAT.match(f"{repeat['c']} {repeat['n']} for {QUICK_S * times:g} s{repeat['t'] or ''}"), times
     text = _IN_A_ROW.sub(lambda m: m["n"], text)
     tail = _TIME_TAIL.search(text)
     head, tail = (text[:tail.start()], tail.group()) if tail else (text, "")

@@ -536,16 +536,18 @@ def test_repeats_share_the_span_the_text_gives_one_sound_each():
                   "an engine revs 3 times faster", "a dog barks twice as loud", "a truck as big as a house rumbles",
                   "a door creaks half as loud"):  # no count, and an "as" that compares: the words stay as said
         assert placed(words) == [(words, 0, 10, False)]
-    assert placed("a car horn honks three times quickly") == [  # a count before an adverb
-        ("a car horn honks quickly", a, b, False) for a, b in ((0, 3.333), (3.333, 6.667), (6.667, 10))]
+    assert placed("a car horn honks three times loudly") == [  # a count before an adverb
+        ("a car horn honks loudly", a, b, False) for a, b in ((0, 3.333), (3.333, 6.667), (6.667, 10))]
+    assert placed("a car horn honks three times quickly") == [  # one that says how soon: QUICK_S a sound
+        ("a car horn honks", a, a + 0.5, False) for a in (0, 0.5, 1)]
     assert placed("two gunshots, then a man screams") == [("a gunshot", 0, 3.333, False), ("a gunshot", 3.333, 6.667, False),
                                                           ("a man screams", 6.667, 10, False)]  # a counted plural noun
     assert placed("three loud knocks on the door") == placed("a loud knock on the door three times")
     assert placed("two crashes at 2 s") == [("a crash", 2, 4, False), ("a crash", 4, 6, False)]
     for words in ("two dogs bark", "20 birds chirping", "nine bangs"):  # a verb follows, or too many to lay: one sound
         assert placed(words) == [(words, 0, 10, False)]
-    for same in ("a door slams twice in a row", "a door slams twice in quick succession",
-                 "a door slams twice one after another", "a door slams twice back to back"):  # what a count says
+    for same in ("a door slams twice in a row", "a door slams twice one after another",
+                 "a door slams twice back to back"):  # what a count says (quick succession: QUICK_S a sound)
         assert placed(same) == placed("a door slams twice")
     assert sorted(placed("a dog barks twice as rain falls")) == [("a dog barks", 0, 5, False), ("a dog barks", 5, 10, False),
                                                                  ("rain falls", 0, 10, False)]
@@ -864,7 +866,13 @@ def test_parts_that_lean_on_a_neighbour_and_stops_that_take_no_time():
     assert placed("occasionally, a dog barks") == placed("a dog barks now and then")
     assert placed("a gunshot, then another") == [("a gunshot", 0, 5), ("a gunshot", 5, 10)] == placed("twice a gunshot")
     assert placed("a gunshot, then two more") == placed("a gunshot three times")
-    assert placed("three knocks on the door in quick succession") == placed("a knock on the door three times")
+    assert placed("three knocks on the door in a row") == placed("a knock on the door three times")
+    # said to come quickly, a count shares QUICK_S (0.5 s) a sound, unless it gives its own span
+    assert placed("three knocks on the door in quick succession") == [("a knock on the door", t, t + 0.5)
+                                                                         for t in (0, 0.5, 1)]
+    assert placed("two gunshots in quick succession at 3 s") == [("a gunshot", 3, 3.5), ("a gunshot", 3.5, 4)]
+    assert placed("a gunshot twice rapidly for 3 s") == [("a gunshot", 0, 1.5), ("a gunshot", 1.5, 3)]
+    assert placed("a car drives fast") == [("a car drives fast", 0, 10)]  # no count: a way of sounding
     # a stop between two sounds takes no time; a last one is the silence to the end
     assert placed("rain for 3 s, then it stops, then thunder") == [("rain", 0, 3), ("thunder", 3, 10)]
     assert placed("footsteps on gravel, then the footsteps stop, then a door slams") == [
