@@ -471,15 +471,18 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         def take(k: int, length_s: float, e=e, background=background) -> np.ndarray:  # (samples(length_s),)
             seed = (e.seed_used + k * FILL_SEED_STEP) % (MAX_SEED + 1)
             align = align_onsets and not background  # a bed has no attack to place: it fills its span
-            key = cache.key(e.caption, length_s, seed, sampler, align, looped=background)
-            wav = cache.get(key, sr, round(length_s * sr))
+            # An aligned take no longer than the window is cut from that window's (generate_event makes a whole
+            # window anyway): one kept per window, so an event moved to the bed's end or shortened keeps its sound.
+            kept_s = backbone.mel.width_s if align and length_s <= backbone.mel.width_s else length_s
+            key = cache.key(e.caption, kept_s, seed, sampler, align, looped=background)
+            wav = cache.get(key, sr, round(kept_s * sr))
             if wav is None:
-                wav = generate_event(backbone, e.caption, length_s, seed, sampler, align, loop=background)
+                wav = generate_event(backbone, e.caption, kept_s, seed, sampler, align, loop=background)
                 cache.put(key, wav, sr)
                 stats.generated += 1
             else:
                 stats.reused += 1
-            return wav
+            return wav[:round(length_s * sr)]
 
         wav = None
         if e.fill:  # takes one model window long (what one costs anyway), kept when the span changes

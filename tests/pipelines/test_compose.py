@@ -59,6 +59,22 @@ def test_render_places_events_and_edit_regenerates_only_changes(backbone, tmp_pa
     assert (stats4.generated, stats4.reused) == (2, 0)  # damaged entries are generated again, never used
 
 
+def test_a_one_shot_moved_to_the_beds_end_keeps_its_take(backbone, tmp_path):
+    width, sr = backbone.mel.width_s, 16_000  # 0.64 s
+    short = generate_event(backbone, "a ball", 0.4, 5, FAST, align=True)[:3200]  # an aligned take: a window's, cut
+    assert np.abs(short - generate_event(backbone, "a ball", width, 5, FAST, align=True)[:3200]).max() < 1e-6
+    cache, planner = EventCache(tmp_path / "cache", "tiny"), RulesPlanner()
+    plan = planner.plan("a ball at 0.2 s for 0.5 s", 2.0)
+    mix, _ = render(plan, backbone, cache, FAST)
+    moved = planner.plan("move the ball to 1.7 s", 2.0, plan)  # cut to 0.3 s by the bed's end
+    assert moved.events[0].length_s == pytest.approx(0.3)
+    moved_mix, stats = render(moved, backbone, cache, FAST)
+    assert (stats.generated, stats.reused) == (0, 1)
+    heard = slice(round(1.72 * sr), round(1.9 * sr))  # past the edge fade-in, before the release
+    same = moved_mix[heard], mix[heard.start - round(1.5 * sr):heard.stop - round(1.5 * sr)]
+    assert np.corrcoef(*same)[0, 1] > 0.99
+
+
 def test_a_take_read_from_the_cache_is_the_take_as_generated(backbone, tmp_path):
     plan = RulesPlanner().plan("a ball, then a drum", 2.0)
     cache = EventCache(tmp_path / "cache", "tiny")
