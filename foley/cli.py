@@ -505,9 +505,14 @@ def _compose_turn(args: argparse.Namespace) -> int:
         if Path(backbone_source(model)).is_dir():  # captions it would hear as other sounds, said before any render
             from .models.text_condition import load_text_conditioner
 
-            text = load_text_conditioner(backbone_source(model))
-            for note in caption_notes(text, backbone_source(model), new_captions(plan, previous)):
-                print(f"note: {note}", file=sys.stderr)
+            try:
+                text = load_text_conditioner(backbone_source(model))
+            except (FoleyError, OSError, ValueError) as e:  # the plan stands; the render would refuse the folder
+                print(f"note: the captions were not checked against {model}: its text encoder does not load "
+                      f"({str(e).splitlines()[0] if str(e) else type(e).__name__})", file=sys.stderr)
+            else:
+                for note in caption_notes(text, backbone_source(model), new_captions(plan, previous)):
+                    print(f"note: {note}", file=sys.stderr)
         print(plan.to_json())
         return 0
     print(f"plan ({planner.name if planner else 'undo'}, {plan.duration_s:g} s):")

@@ -66,7 +66,9 @@ _SIM = re.compile(r"\s+(?:(?P<compare>as\s+(?!well\b)\w+\s+as|(?:twice|thrice|ti
 _AFTER = re.compile(r"(?<!\bone)(?:\s+(?:shortly|soon|right|just|immediately|directly))?\s+\bafter\b\s+"
                     r"(?!(?:another|the\s+other)\b)", re.I)
 # "debris falls right after, ...": an "after" that ends its part says only that it comes in turn
-_AFTER_ALONE = re.compile(r"\s+(?:(?:right|just|immediately|directly|shortly|soon|straight)\s+)?after(?:wards)?"
+_AFTER_ALONE = re.compile(r"(?<!\bthen)(?<!\bs)(?<!\bsec)(?<!\bsecs)(?<!\bsecond)(?<!\bseconds)(?<!\bmoment)(?<!\blong)"
+                          r"(?<!\bwhile)(?<!\d)"
+                          r"\s+(?:(?:right|just|immediately|directly|shortly|soon|straight)\s+)?after(?:wards)?"
                           r"(?=\s*(?:[,;.:!]|$))", re.I)
 # Joining words left at a part's ends name no sound: ", and wind" is "wind", "rain and" is "rain".
 _LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during|first|firstly|finally|lastly|suddenly|later|eventually|"
@@ -433,7 +435,7 @@ _SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s
 
 _AND_A_HALF = re.compile(rf"\b(?P<n>\d+|{_NUMBER})\s+and\s+a\s+half(?=[-\s]+(?:s|secs?|seconds?)\b)", re.I)
 _HALF_A_SECOND = re.compile(r"\b(?:half\s+a\s+second|a\s+second\s+(?P<and>and\s+a\s+half))\b", re.I)
-_SECONDS_OF_SOUND = re.compile(rf"(?<![a-z] )(?<!\d)\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+of\s+(?P<x>[a-z][^,;:.]*?)"
+_SECONDS_OF_SOUND = re.compile(rf"(?<!first )(?<!last )(?<!the )(?<!after )(?<![\d.])\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+of\s+(?P<x>[a-z][^,;:.]*?)"
                                r"(?=\s*(?:[,;:.]|\s(?:then|while|and)\s|$))", re.I)  # at a part's start: not "the first 3 s of"
 _SECONDS_OF = re.compile(rf"\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+of\s+(?:silence|quiet|nothing)\b", re.I)
 _OF_IT = r"(?:\s+of\s+(?:it|the\s+(?:clip|bed|scene|video|sequence|track)))?(?!\s+of\b)"  # not "the end of the road"
@@ -568,11 +570,19 @@ def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: 
             "fill": _fills(m["c"], at is None or bool(length), once, period_s)}
 
 
-def _rings_on(event: dict) -> bool:
-    """Whether a placed event is a sound that rings on, given no length of its own (RINGING_LENGTH_S)."""
-    length = event["end_time"] - event["start_time"]
-    return not event["fill"] and timed_length_s(event["caption"]) > TIMED_LENGTH_S and abs(
-        length - timed_length_s(event["caption"])) < 1e-9
+def _rings_on(event: dict, duration_s: float = math.inf) -> bool:
+    """Whether a placed event is a sound that rings on, given no length of its own (RINGING_LENGTH_S,
+    or less where the timeline of ``duration_s`` ends)."""
+    length, ringing = event["end_time"] - event["start_time"], timed_length_s(event["caption"])
+    return not event["fill"] and ringing > TIMED_LENGTH_S and (
+        abs(length - ringing) < 1e-9 or event["end_time"] >= duration_s - 1e-9 and length < ringing)
+
+
+def _crowded(event: dict, others: list[dict], max_simultaneous: int) -> bool:
+    """Whether a sound coming in over ``event``'s tail (TIMED_LENGTH_S after its start) would be one
+    more than ``max_simultaneous`` with it and the ``others`` that play there (beds under thunder)."""
+    t = event["start_time"] + TIMED_LENGTH_S
+    return 2 + sum(o is not event and o["start_time"] <= t < o["end_time"] for o in others) > max_simultaneous
 
 
 def _repeated(caption: str, span: str, times: int, duration_s: float) -> list[str]:
@@ -651,15 +661,18 @@ def _subject(caption: str) -> str | None:
 
 _PERSON = re.compile(r"^(?:someone|somebody|he|she|a\s+(?:man|woman|person|boy|girl|child|kid)|the\s+(?:man|woman|person|"
                      r"boy|girl|child|kid))$", re.I)
-_OBJECT = re.compile(r"\s(?:on|at|against|into|onto|in|with|through)\s+(?P<o>(?:a|an|the)\s+[a-z' ]+?)$", re.I)
+_OBJECT = re.compile(r"\s(?:on|at|against|into|onto|in|with|through|to|towards?|past)\s+(?P<o>(?:a|an|the)\s+[a-z' ]+?)$",
+                     re.I)
 
 
 def _it(caption: str) -> str | None:
-    """What "it" names after ``caption``: its thing ("a door" of "a door creaks"), or, when that is a
-    person, the thing the person acts on ("a wooden door" of "someone knocks on a wooden door")."""
-    thing = _subject(caption)
-    acted_on = _OBJECT.search(_clean(_TIME_TAIL.sub("", caption)))
-    return acted_on["o"] if (thing is None or _PERSON.match(thing)) and acted_on else thing
+    """What "it" names after ``caption``: its thing ("a door" of "a door creaks"; "thunder" of
+    "thunder"), or, when that is a person, the thing the person acts on ("a wooden door" of
+    "someone knocks on a wooden door"); None for a person acting on nothing said."""
+    said = _clean(_TIME_TAIL.sub("", caption))
+    thing = _subject(said) or said
+    acted_on = _OBJECT.search(said)
+    return acted_on["o"] if _PERSON.match(thing) and acted_on else None if _PERSON.match(thing) else thing
 
 
 def _named(text: str, last: str | None) -> tuple[str, str | None]:
@@ -676,9 +689,9 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
         if scope and not _TIME_TAIL.search(member) and not (scope[:2].lower() == "at" and is_background(member)):
             member = f"{member} {scope}"
         thing, words = (_subject(last) if last else None), member.lower().split()
-        if last and len(words) > 1 and words[0] == "it" and not _STOPS.match(_clean(_TIME_TAIL.sub("", member))):
-            member, words = member.split(None, 1)[1], words[1:]  # "..., then it opens": the thing before opens
-            thing = _it(last)
+        it = _it(last) if last and len(words) > 1 and words[0] == "it" else None
+        if it and not _STOPS.match(_clean(_TIME_TAIL.sub("", member))):  # "..., then it opens": the thing before
+            member, words, thing = f"{it} {member.split(None, 1)[1]}", [], None
         # "..., then slams at 2 s"; not "..., then claps of thunder" (a plural noun)
         if (thing and words and words[0] in _SOUND_VERBS and (len(words) < 2 or words[1] not in ("of", "from"))
                 and not _STOPS.match(_clean(_TIME_TAIL.sub("", member)))):  # "..., then fades out": a stop
@@ -736,12 +749,12 @@ def _pieces(text: str) -> list[tuple[str, str]]:
 # A part that only says how the sound before it is mixed or changes ("wind, low in the mix", "a
 # car passes - left to right -", "a heartbeat, getting faster", "thunder (loud)"): no sound of its own
 _LEVEL_SAID = (r"(?:(?:much|far|a\s+(?:bit|little)|slightly|very|quite|really|\d+(?:\.\d+)?\s*db)\s+)*"
-               r"(?P<level>louder|quieter|softer|lower|higher|loud|quiet|soft|faint|low|high)"
-               r"(?:\s+(?:in\s+the\s+mix|than\s+[a-z' ]+))?")
+               r"(?:(?P<level>louder|quieter|softer|loud|quiet|soft|faint)(?:\s+(?:in\s+the\s+mix|than\s+[a-z' ]+))?"
+               r"|(?P<low>low|lower|high|higher)\s+in\s+the\s+mix)")  # not "(high)": a pitch
 _QUALIFIER = re.compile(rf"\(?\s*(?:{_LEVEL_SAID}|(?:from\s+)?(?:left|right)\s+to\s+(?:right|left)"
                         r"|panned\s+(?:hard\s+)?(?:left|right|center|centre)|(?:hard\s+)?(?:left|right)"
-                        r"|(?:getting|growing|becoming)\s+(?:faster|slower|louder|quieter|softer|closer|nearer|farther"
-                        r"|further)|speeding\s+up|slowing\s+down|in\s+stereo)\s*\)?", re.I)
+                        r"|(?:getting|growing|becoming)\s+(?P<change>faster|slower|louder|quieter|softer|closer|nearer"
+                        r"|farther|further)|speeding\s+up|slowing\s+down|in\s+stereo)\s*\)?", re.I)
 _SAID_IN_BRACKETS = re.compile(r"\s*\((?P<q>[^()]*)\)")  # "thunder (loud)"
 
 
@@ -749,7 +762,7 @@ def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) 
     """``pieces`` without the parts and bracketed words that only qualify the sound before them
     (``_QUALIFIER``): the planner lays sounds and times, and ``notes`` gets a line for each, saying
     how a level is set instead (an edit of the bed once made)."""
-    out, dropped = [], False  # dropped: the piece before was a qualifier
+    out, dropped = [], False  # dropped: the piece before was a qualifier between dashes
     for piece, sep in pieces:
         if dropped and _WHEN_ONLY.match(_clean(piece)):  # "a car passes - left to right - at 3 s": at 3 s
             out[-1], dropped = (f"{out[-1][0]} {piece}", sep), False
@@ -758,18 +771,24 @@ def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) 
         for m in reversed(bracketed):
             piece = piece[:m.start()] + piece[m.end():]
         said = [m["q"].strip() for m in bracketed]
-        dropped = bool(out and _QUALIFIER.fullmatch(_clean(piece)))
-        if dropped:
+        qualifier = bool(out and _QUALIFIER.fullmatch(_clean(piece)))
+        dropped = qualifier and out[-1][1] == "-" and sep == "-"
+        if qualifier:
             said.append(_clean(piece))
             piece = out.pop()[0]
         before = _clean(_TIME_TAIL.sub("", piece))
         thing = re.sub(r"^(?:a|an|the)\s+", "", _subject(before) or before, flags=re.I)
         for q in said if notes is not None else []:
-            level = _QUALIFIER.fullmatch(q)["level"]
+            m = _QUALIFIER.fullmatch(q)
+            level, change = (m["level"] or m["low"] or "").lower(), (m["change"] or "").lower()
+            amount = re.search(r"(\d+(?:\.\d+)?)\s*db", q, re.I)
             notes.append(f"{q!r} is not applied to {before!r}: " + (
                 f"a level is an edit once the bed is made ('make the {thing} "
-                f"{'louder' if level.lower() in ('louder', 'higher', 'loud', 'high') else 'quieter'} by 6 dB')"
-                if level else "a bed is mono" if re.search(r"left|right|centre|center|stereo", q, re.I)
+                f"{'louder' if level in ('louder', 'loud', 'high', 'higher') else 'quieter'} "
+                f"by {amount[1] if amount else 6} dB')" if level
+                else "a sound keeps its level along its span" if change in ("louder", "quieter", "softer")
+                else "a sound keeps its distance along its span" if change in ("closer", "nearer", "farther", "further")
+                else "a bed is mono" if re.search(r"left|right|centre|center|stereo", q, re.I)
                 else "a sound keeps its own rhythm and speed"))
         out.append((piece, sep))
     return out
@@ -786,24 +805,32 @@ location place sounds sound events ambience ambiences ambient background foregro
 bg fx sfx spot foley cue cues""".split())
 
 
-_SLUG = re.compile(r"(?:int|ext|int\s*/\s*ext|ext\s*/\s*int|i\s*/\s*e)", re.I)  # a screenplay's scene heading
+_SLUG = re.compile(r"(?:int|ext|int\.?\s*/\s*ext|ext\.?\s*/\s*int|i\s*/\s*e)", re.I)  # a screenplay's scene heading
 
 
 def _without_slug(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """``pieces`` without a screenplay's scene headings, whatever their words: "INT." or "EXT." and
-    the parts after it joined by dashes (the place, the time: "INT. DINER - DAY: ...", "EXT.
-    PARKING LOT - NIGHT - CONTINUOUS. Rain falls"), up to a colon or a part in lower case."""
+    """``pieces`` without a screenplay's scene headings: "INT." or "EXT." and the place and times
+    that dashes join to it ("INT. DINER - DAY: ...", "EXT. PARKING LOT - NIGHT - CONTINUOUS. Rain
+    falls"), each in capitals or heading words (``_HEADING_WORDS``), or any words when a colon
+    ends them ("int. car - moving: ..."). A heading ends at its first full stop: "EXT. FOREST -
+    DAWN. BIRDS CHIRP" keeps the birds."""
+    def place(piece: str) -> bool:
+        words = re.findall(r"[a-z']+", piece.lower())
+        return piece.strip().isupper() or bool(words) and all(w in _HEADING_WORDS for w in words)
+
     out, k = [], 0
     while k < len(pieces):
-        if not (_SLUG.fullmatch(pieces[k][0].strip()) and pieces[k][1] == "." and k + 1 < len(pieces)):
+        if not (_SLUG.fullmatch(pieces[k][0].strip()) and pieces[k][1] == "."):
             out.append(pieces[k])
             k += 1
             continue
-        k += 1  # the place, then what a dash joins or capitals say
-        while pieces[k][1] in ("-", ".") and k + 1 < len(pieces) and (
-                pieces[k][1] == "-" or pieces[k + 1][0].strip().isupper()):
-            k += 1
-        k += 1
+        end = k + 1  # the place, then the parts a dash joins to it
+        while end < len(pieces) and pieces[end][1] == "-":
+            end += 1
+        chain = pieces[k + 1:end + 1]
+        said = len(chain) if chain and chain[-1][1] == ":" else next(
+            (i for i, (p, _) in enumerate(chain) if not place(p)), len(chain))  # its places, up to a sound
+        k += 1 + said  # "INT." alone before a sound: the sound kept
     return out or pieces
 
 
@@ -864,6 +891,13 @@ _IN_TURN = re.compile(r"^(?:and\s+)?(?:then|later|afterwards|after\s+that|eventu
 _LAYER_PLACE = re.compile(rf"\s+{_PLACE}$", re.I)  # "wind in the trees": where it is says nothing of a change
 
 
+def _now_and_then(piece: str) -> bool:
+    """Whether a part is one sound said to come now and then, with no time or turn of its own
+    ("occasional branches snapping"; not "rain, later a dog barks now and then")."""
+    return bool(_OCCASIONALLY.search(piece) and not re.search(r"\d", piece) and len(_together(piece)) == 1
+                and not _IN_TURN.match(piece))
+
+
 def _bed_only(piece: str) -> bool:
     """Whether a part names background sounds only, each a steady layer of an ambience with no
     time, count, rhythm or change of its own ("rain", "wind and birds chirping", "a stream flows";
@@ -890,9 +924,8 @@ def _joined(pieces: list[tuple[str, str]]) -> list[str]:
     pieces = [(_clean(piece), sep) for piece, sep in pieces]
     for k, (piece, sep) in enumerate(pieces):
         layer = _AND.sub("", piece)  # ", and wind": wind; not ", later wind"
-        now_and_then = (_OCCASIONALLY.search(layer) and not re.search(r"\d", layer) and len(_together(layer)) == 1
-                        and not _IN_TURN.match(layer))  # "rain, later a dog barks now and then" keeps its turn
-        if k and out and pieces[k - 1][1] == "," and _bed_only(out[-1]) and (_bed_only(layer) or now_and_then):
+        ambience = k and out and pieces[k - 1][1] == "," and all(_bed_only(m) or _now_and_then(m) for m in _together(out[-1]))
+        if ambience and (_bed_only(layer) or _now_and_then(layer)) and _bed_only(_together(out[-1])[0]):
             out[-1] = f"{out[-1]} while {layer}"
             continue
         clause, lead = _WHILE.match(piece), _WHEN_ONLY.match(_LEADING.sub("", piece))  # "and at 5 s, X"
@@ -1010,7 +1043,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
         # after a background placed from a time to the end ("rain at 3 s") or a sound that rings on
         # ("an explosion at 1.5 s": RINGING_LENGTH_S), what follows comes in TIMED_LENGTH_S, over its tail
         begin = max(min(e["end_time"], e["start_time"] + TIMED_LENGTH_S)
-                    if _rings_on(e) or is_background(e["caption"]) and e["end_time"] >= duration_s - 1e-9
+                    if _rings_on(e, duration_s) and not _crowded(e, events + timed, max_simultaneous)
+                    or is_background(e["caption"]) and e["end_time"] >= duration_s - 1e-9
                     else e["end_time"] for e in segment[0]) if k else 0.0
         stop = min((e["start_time"] for e in segments[k + 1][0]), default=duration_s) if k + 1 < len(segments) \
             else duration_s
@@ -1084,8 +1118,8 @@ def _held(events: list[dict], slot_ends: list[float], timed: list[dict], duratio
             placed[i] = {**e, "end_time": later}
     for k, e in enumerate(parts):
         spans = [(a, b) for a, b in _overloads(parts + placed, max_simultaneous) if a < e["end_time"] and b > slot_ends[k]]
-        if spans and e["end_time"] > slot_ends[k]:
-            parts[k] = {**e, "end_time": max(spans[0][0], slot_ends[k])}
+        if spans and e["end_time"] > slot_ends[k] and max(spans[0][0], slot_ends[k]) - e["start_time"] >= MIN_LENGTH_S:
+            parts[k] = {**e, "end_time": max(spans[0][0], slot_ends[k])}  # else too many at once: refused
             if notes is not None and parts[k]["end_time"] < duration_s:
                 notes.append(f"{e['caption']!r} ends at {parts[k]['end_time']:g} s, where it would be one of "
                              f"{max_simultaneous + 1} sounds at once; at most {max_simultaneous} play together "
@@ -1338,6 +1372,7 @@ def is_undo(text: str) -> bool:
 
 def _is_edit(text: str) -> bool:
     """``text`` reads as an edit of a bed, not as a sound."""
+    text = _edit_said(text)
     return bool(_EDIT_VERBS.match(text)) and any(pattern.match(text) for _, pattern in _EDITS)
 
 
@@ -1544,8 +1579,9 @@ def _moved(mute: tuple[tuple[float, float], ...], step: float) -> tuple[tuple[fl
     return tuple((a + step, b + step) for a, b in mute)
 
 
-_SHIFT_SAID = re.compile(r"^(?:(?:push|move|shift)\s+(?P<a>.+?)\s+(?P<dir>back)|(?:pull|move|shift|bring)\s+(?P<b>.+?)\s+"
-                         r"(?:forwards?|ahead))(?:\s+(?:by\s+)?(?P<n>.+))?$", re.I)  # not "bring the rain back"
+_SHIFT_SAID = re.compile(rf"^(?:(?:push|move|shift)\s+(?P<a>.+?)\s+(?P<dir>back)|(?:pull|move|shift|bring)\s+(?P<b>.+?)\s+"
+                         rf"(?:forwards?|ahead))(?:\s+(?:by\s+)?(?P<n>{_DECIMAL}\s*{_UNIT_S}|an?\s+second|{_A_BIT}))?$",
+                         re.I)  # not "bring the rain back", "move the dog back to 2 s"
 
 
 def _edit_said(text: str) -> str:

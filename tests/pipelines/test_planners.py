@@ -839,6 +839,9 @@ def test_edits_said_in_other_words():
     assert edited("pull the thunder forward a bit") == edited("nudge the thunder earlier")
     assert edited("bring the thunder in at 4 s") == edited("move the thunder to 4 s")
     assert edited("move the thunder to three and a half seconds") == edited("move the thunder to 3.5 s")
+    assert edited("move the thunder back to 2 s") == edited("move the thunder to 2 s")  # a time, not an amount
+    with pytest.raises(PlanError, match="is an edit, and there is no bed to edit yet"):
+        p.plan("kill the rain", 10)
     with pytest.raises(PlanError, match="does not understand 'bring the rain back'"):  # not "later": a restore?
         p.plan("bring the rain back", 10, bed)
     with pytest.raises(PlanError, match="one edit per turn"):
@@ -1062,6 +1065,11 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("a heartbeat every 0.8 s, getting faster") == [("a heartbeat", 0, 10)]
     assert p.notes == ["'getting faster' is not applied to 'a heartbeat every 0.8 s': a sound keeps its own rhythm and speed"]
     assert placed("loud thunder, a high whistle") == [("loud thunder", 0, 5), ("a high whistle", 5, 10)]
+    assert placed("rain, loud, at 3 s, a dog barks") == [("rain", 0, 10), ("a dog barks", 3, 5)]  # the time leads on
+    placed("rain, 3 dB quieter")
+    assert p.notes == ["'3 dB quieter' is not applied to 'rain': a level is an edit once the bed is made "
+                       "('make the rain quieter by 3 dB')"]
+    assert placed("a bird sings (high)") == [("a bird sings (high)", 0, 10)]  # a pitch, not a level
     assert placed("rain, a door slams at 1 s, a dog barks at 2 s, wind at 5 s, crickets at 6 s, a cat meows at 8 s")[:3] == [
         ("rain", 0, 8), ("a door slams", 1, 3), ("a dog barks", 2, 4)]  # the door was in no overload: its 2 s kept
     # sounds in turn stay in turn: a layer is steady ("a stream flows"), not a change or a time
@@ -1089,6 +1097,18 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
         ("crowd murmur", 0, 10), ("a cash register rings", 5, 7)]
     assert placed("EXT. PARKING LOT - NIGHT - CONTINUOUS. Rain falls, a car door slams at 3 s") == [
         ("Rain falls", 0, 10), ("a car door slams", 3, 5)]
+    # a heading ends at its first full stop, and keeps to its places: what follows is a sound
+    assert placed("EXT. FOREST - DAWN. BIRDS CHIRP. A twig snaps at 5 s") == [("BIRDS CHIRP", 0, 10), ("A twig snaps", 5, 7)]
+    assert placed("EXT. ROAD - NIGHT - a car passes at 3 s. Rain falls") == [("a car passes", 3, 5), ("Rain falls", 5, 10)]
+    assert placed("INT. A phone rings, then footsteps")[0] == ("A phone rings", 0, 5)
+    assert placed("rain, then 3.5 seconds of thunder") == [("rain", 0, 10), ("thunder", 6.5, 10)]  # its length said
+    # a ringing sound's tail is not cut under beds: what follows waits for it there
+    assert placed("rain, wind, thunder at 2 s, then a dog barks")[2:] == [("thunder", 2, 6), ("a dog barks", 6, 10)]
+    assert placed("thunder at 6.5 s, then a dog barks") == [("thunder", 6.5, 10), ("a dog barks", 8.5, 10)]
+    with pytest.raises(PlanError, match="4 sounds play at once"):  # not the rain cut to nothing
+        p.plan("rain, wind, birds, a bell rings at 0 s", 10)
+    wind, *layers = placed("wind, occasional gusts, occasional branches snapping")
+    assert {c for c, start, _ in layers if start < 1.5} == {"gusts", "branches snapping"}  # both from the start
     # a repeat said after a layer under the whole bed is of the sound said before it
     assert placed("a fire crackles the whole time, a log pops at 3 s and at 6 s") == [
         ("a fire crackles", 0, 10), ("a log pops", 3, 5), ("a log pops", 6, 8)]
@@ -1103,6 +1123,9 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("a horse gallops, then stops, then neighs")[1] == ("a horse neighs", 5, 10)  # a stop names no thing
     assert placed("a car passes, then fades into the distance")[1] == ("a car fades into the distance", 5, 10)
     assert placed("someone knocks on a wooden door, then it opens")[1] == ("a wooden door opens", 5, 10)  # not "someone"
+    assert placed("thunder at 2 s, then it rumbles")[1] == ("thunder rumbles", 4, 10)
+    assert placed("someone knocks, then it opens")[1] == ("it opens", 5, 10)  # a person acting on nothing said
+    assert placed("a man walks to the door, then it opens")[1] == ("the door opens", 5, 10)
     assert placed("a kettle boils, then it whistles")[1] == ("a kettle whistles", 5, 10)
     assert placed("a door creaks open and slams shut") == [("a door creaks open and slams shut", 0, 10)]  # one door
     assert placed("a dog barks twice starting at 2 s") == [("a dog barks", 2, 4), ("a dog barks", 4, 6)]
