@@ -671,8 +671,10 @@ def _it(caption: str) -> str | None:
     "someone knocks on a wooden door"); None for a person acting on nothing said."""
     said = _clean(_TIME_TAIL.sub("", caption))
     thing = _subject(said) or said
+    if not _PERSON.match(thing):
+        return thing
     acted_on = _OBJECT.search(said)
-    return acted_on["o"] if _PERSON.match(thing) and acted_on else None if _PERSON.match(thing) else thing
+    return acted_on["o"] if acted_on else None
 
 
 def _named(text: str, last: str | None) -> tuple[str, str | None]:
