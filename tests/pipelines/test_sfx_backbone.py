@@ -49,6 +49,6 @@ def test_compose_names_a_caption_unlike_every_learned_sound(backbone):
     """No dog is among the recordings the backbone learned from; rain and footsteps are."""
     from foley.pipelines.compose import caption_notes
 
-    notes = caption_notes(backbone, str(SFX), ["a dog barks", "footsteps on gravel", "heavy rain", "a dog barks"])
+    notes = caption_notes(backbone.text, str(SFX), ["a dog barks", "footsteps on gravel", "heavy rain", "a dog barks"])
     assert len(notes) == 1 and notes[0].startswith("'a dog barks' is unlike every sound"), notes
     assert "nearest: 'a lion roars', similarity 0.3" in notes[0] and "sounds.json" in notes[0]
