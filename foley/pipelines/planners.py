@@ -54,6 +54,8 @@ def _comma_said(number: str) -> str:
 
 # "and again" with no time of its own is the sound again after it ("a horse neighs at 2 s and again")
 _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwards|before(?:\s+long)?"
+                  r"|(?:(?:and\s+)?(?:not\s+long|a\s+moment|moments|shortly|soon)\s+(?:after(?:wards)?|later)"
+                  r"(?=\s*(?:[,;.]|$)))"  # "..., not long after, a dog barks"; not "soon after the door slams"
                   r"|(?<!\bagain\s)and(?=\s+(?:again|once\s+more|one\s+more\s+time)"
                   r"(?:\s+(?:a\s+(?:bit|little|moment)\s+|soon\s+|shortly\s+)?(?:later|after))?"
                   r"(?:\s*[,;.]|\s*$|\s+then\b)))\b"

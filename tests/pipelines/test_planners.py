@@ -1077,6 +1077,10 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
                  "the crowd gasps, the crowd cheers"):
         assert len({start for _, start, _ in placed(text)}) > 1, text
     assert placed("rain, the rain stops, a dog barks") == [("rain", 0, 5), ("a dog barks", 5, 10)]
+    for then in ("a door slams, not long after, a dog barks", "a door slams, and a moment after, a dog barks",
+                 "a door slams. Moments later, a dog barks"):
+        assert placed(then) == [("a door slams", 0, 5), ("a dog barks", 5, 10)], then
+    assert placed("a dog barks soon after the door slams") == [("the door slams", 0, 5), ("a dog barks", 5, 10)]
     # a sound said to come now and then, listed after the layers of an ambience, is one more layer
     wind, *snaps = placed("heavy wind howling, occasional branches snapping")
     assert wind == ("heavy wind howling", 0, 10) and len(snaps) == 3 and snaps[0][1] < 3  # was: from 5.88 s
