@@ -502,16 +502,17 @@ def _compose_turn(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         for line in planned:
             print(line, file=sys.stderr)
-        if Path(backbone_source(model)).is_dir():  # captions it would hear as other sounds, said before any render
+        source = backbone_source(model)
+        if Path(source).is_dir():  # captions it would hear as other sounds, said before any render
             from .models.text_condition import load_text_conditioner
 
             try:
-                text = load_text_conditioner(backbone_source(model))
+                text = load_text_conditioner(source)
             except (FoleyError, OSError, ValueError) as e:  # the plan stands; the render would refuse the folder
                 print(f"note: the captions were not checked against {model}: its text encoder does not load "
                       f"({str(e).splitlines()[0] if str(e) else type(e).__name__})", file=sys.stderr)
             else:
-                for note in caption_notes(text, backbone_source(model), new_captions(plan, previous)):
+                for note in caption_notes(text, source, new_captions(plan, previous)):
                     print(f"note: {note}", file=sys.stderr)
         print(plan.to_json())
         return 0

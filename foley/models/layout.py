@@ -14,6 +14,7 @@ from .hub import HUB_ID, check_hub_reachable
 LAYOUT_SD = "stable-diffusion"
 LAYOUT_CONDITION = "condition-adapter"
 COMPONENTS = "components.json"
+LAYOUT_FILES = {LAYOUT_CONDITION: "condition_config.json", LAYOUT_SD: "model_index.json"}  # what marks each layout
 # Files a hub download needs (the safety checker and image feature extractor are unused).
 HUB_PATTERNS = ["*.json", "*.txt", "*.model", "*.safetensors", "*.pt", "*.bin"]
 
@@ -83,8 +84,7 @@ def component_dir(directory: Path, name: str, needs: tuple[str, ...] = ("config.
 
 
 def detect_layout(directory: Path) -> str:
-    if (directory / "condition_config.json").is_file():
-        return LAYOUT_CONDITION
-    if (directory / "model_index.json").is_file():
-        return LAYOUT_SD
+    for layout, marker in LAYOUT_FILES.items():
+        if (directory / marker).is_file():
+            return layout
     raise FoleyError(f"{directory}: not an Auffusion folder (no model_index.json or condition_config.json)")

@@ -36,6 +36,7 @@ from ..media.audio import PEAK_LIMIT, loudness_gain, normalize_loudness, read_au
 from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text, sha256_file
 from ..models.hub import HUB_ID
+from ..models.layout import LAYOUT_CONDITION, LAYOUT_FILES, shared_components
 from .plan import DURATION_RANGE_S, Plan
 from .planners import BED_UNDER_DB, OTHER_PERIOD_S, is_background, repeat_period_s
 
@@ -82,10 +83,6 @@ class SamplerConfig:
                              f"{', '.join(SCHEDULER_NAMES)}; got {cfg.steps!r}, {cfg.guidance!r}, {cfg.scheduler!r}")
         return cfg
 
-
-# A folder of either Auffusion layout has one of these (as models.layout.detect_layout reads them; checked
-# here to name the option that gave the folder).
-LAYOUT_FILES = ("condition_config.json", "model_index.json")
 SHIPPED_BACKBONES = {  # name -> folder in the package
     "sfx": "assets/sfx/backbone",  # real recordings, MiniLM captions, HiFi-GAN (the default for compose)
     "demo": "assets/demo/backbone",  # SynthSync's eight synthetic sounds, Griffin-Lim (the dub model's)
@@ -107,8 +104,8 @@ def backbone_source(spec: str, flag: str = "--model") -> str:
     if Path(spec).is_file():
         raise FoleyError(f"{flag} {spec}: a file, not a model folder")
     if Path(spec).is_dir():
-        if not any((Path(spec) / name).is_file() for name in LAYOUT_FILES):
-            raise FoleyError(f"{flag} {spec}: not a model folder (no {' or '.join(LAYOUT_FILES)})")
+        if not any((Path(spec) / name).is_file() for name in LAYOUT_FILES.values()):
+            raise FoleyError(f"{flag} {spec}: not a model folder (no {' or '.join(LAYOUT_FILES.values())})")
         return spec
     if not HUB_ID.fullmatch(spec):  # ./x, /x, a/b/c: a path
         raise FoleyError(f"{flag} {spec}: no such model folder")
@@ -141,7 +138,6 @@ def model_id(spec: str) -> str:
     sounds the old ones made. A hub id is its own identity. The sampler defaults (``sampler.json``,
     whose settings each key holds as used) and the documents (``*.md``, ``licenses/``) do not
     shape the sound and are left out."""
-    from ..models.layout import shared_components
 
     folder = Path(backbone_source(spec))
     if not folder.is_dir():
@@ -554,7 +550,6 @@ def caption_notes(text, source: str, captions: list[str], where: bool = True) ->
     """A note for each distinct caption unlike every sound the backbone learned, when its
     folder ``source`` lists them (``known_sounds``) and its text conditioner ``text`` (a
     backbone's ``.text``) is a sentence encoder's; ``where``: the note names the list's file."""
-    from ..models.layout import LAYOUT_CONDITION
     from ..models.known_sounds import SOUNDS_FILE, UNFAMILIAR_SIMILARITY, nearest_sounds, read_known_sounds
 
     captions = list(dict.fromkeys(captions))

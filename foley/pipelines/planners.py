@@ -762,6 +762,22 @@ _QUALIFIER = re.compile(rf"\(?\s*(?:{_LEVEL_SAID}|(?:from\s+)?(?:left|right)\s+t
 _SAID_IN_BRACKETS = re.compile(r"\s*\((?P<q>[^()]*)\)")  # "thunder (loud)"
 
 
+def _qualifier_note(said: str, before: str) -> str:
+    """The note for a qualifier ``said`` of the sound ``before`` that the plan does not apply: for a
+    level, the edit that sets it (with the amount said)."""
+    m = _QUALIFIER.fullmatch(said)
+    level, change = (m["level"] or m["low"] or "").lower(), (m["change"] or "").lower()
+    thing = re.sub(r"^(?:a|an|the)\s+", "", _subject(before) or before, flags=re.I)
+    amount = re.search(r"(\d+(?:\.\d+)?)\s*db", said, re.I)
+    return f"{said!r} is not applied to {before!r}: " + (
+        f"a level is an edit once the bed is made ('make the {thing} "
+        f"{'louder' if level in ('louder', 'loud', 'high', 'higher') else 'quieter'} by {amount[1] if amount else 6} dB')"
+        if level else "a sound keeps its level along its span" if change in ("louder", "quieter", "softer")
+        else "a sound keeps its distance along its span" if change in ("closer", "nearer", "farther", "further")
+        else "a bed is mono" if re.search(r"left|right|centre|center|stereo", said, re.I)
+        else "a sound keeps its own rhythm and speed")
+
+
 def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) -> list[tuple[str, str]]:
     """``pieces`` without the parts and bracketed words that only qualify the sound before them
     (``_QUALIFIER``): the planner lays sounds and times, and ``notes`` gets a line for each, saying
@@ -780,20 +796,8 @@ def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) 
         if qualifier:
             said.append(_clean(piece))
             piece = out.pop()[0]
-        before = _clean(_TIME_TAIL.sub("", piece))
-        thing = re.sub(r"^(?:a|an|the)\s+", "", _subject(before) or before, flags=re.I)
-        for q in said if notes is not None else []:
-            m = _QUALIFIER.fullmatch(q)
-            level, change = (m["level"] or m["low"] or "").lower(), (m["change"] or "").lower()
-            amount = re.search(r"(\d+(?:\.\d+)?)\s*db", q, re.I)
-            notes.append(f"{q!r} is not applied to {before!r}: " + (
-                f"a level is an edit once the bed is made ('make the {thing} "
-                f"{'louder' if level in ('louder', 'loud', 'high', 'higher') else 'quieter'} "
-                f"by {amount[1] if amount else 6} dB')" if level
-                else "a sound keeps its level along its span" if change in ("louder", "quieter", "softer")
-                else "a sound keeps its distance along its span" if change in ("closer", "nearer", "farther", "further")
-                else "a bed is mono" if re.search(r"left|right|centre|center|stereo", q, re.I)
-                else "a sound keeps its own rhythm and speed"))
+        if notes is not None:
+            notes.extend(_qualifier_note(q, _clean(_TIME_TAIL.sub("", piece))) for q in said)
         out.append((piece, sep))
     return out
 
@@ -928,8 +932,9 @@ def _joined(pieces: list[tuple[str, str]]) -> list[str]:
     pieces = [(_clean(piece), sep) for piece, sep in pieces]
     for k, (piece, sep) in enumerate(pieces):
         layer = _AND.sub("", piece)  # ", and wind": wind; not ", later wind"
-        ambience = k and out and pieces[k - 1][1] == "," and all(_bed_only(m) or _now_and_then(m) for m in _together(out[-1]))
-        if ambience and (_bed_only(layer) or _now_and_then(layer)) and _bed_only(_together(out[-1])[0]):
+        layers = _together(out[-1]) if k and out and pieces[k - 1][1] == "," else []  # the ambience so far
+        if (layers and _bed_only(layers[0]) and all(_bed_only(m) or _now_and_then(m) for m in layers)
+                and (_bed_only(layer) or _now_and_then(layer))):
             out[-1] = f"{out[-1]} while {layer}"
             continue
         clause, lead = _WHILE.match(piece), _WHEN_ONLY.match(_LEADING.sub("", piece))  # "and at 5 s, X"
