@@ -393,7 +393,9 @@ def _seconds_text(seconds: float) -> str:
 
 
 _MARK = re.compile(r"\b(?P<p>at|to)\s+the\s+(?P<n>\d+(?:\.\d+)?)[-\s]?(?:s|secs?|seconds?)\s+mark\b", re.I)  # "at the 3 second mark"
-_AFTER_TIME = re.compile(r"\bafter\s+(?=\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)", re.I)  # "a dog barks after 3 s"
+# "a dog barks after 3 s", "shortly after 3 s"
+_AFTER_TIME = re.compile(r"\b(?:(?:shortly|soon|just|right|immediately|directly)\s+)?after\s+(?=\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)",
+                         re.I)
 # the "and" of a list of times ("at 2 s and 5 s", "at 2 s, 5 s and 8 s"; not "between 2 s and 4 s")
 _TIME_LIST = re.compile(rf"(?P<head>(?:\bat\s+|,\s*){_DECIMAL}\s*{_UNIT_S})\s+and\s+"
                         rf"(?=(?:at\s+)?{_DECIMAL}\s*{_UNIT_S}\b)", re.I)
@@ -437,7 +439,7 @@ _SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s
 
 _AND_A_HALF = re.compile(rf"\b(?P<n>\d+|{_NUMBER})\s+and\s+a\s+half(?=[-\s]+(?:s|secs?|seconds?)\b)", re.I)
 _HALF_A_SECOND = re.compile(r"\b(?:half\s+a\s+second|a\s+second\s+(?P<and>and\s+a\s+half))\b", re.I)
-_SECONDS_OF_SOUND = re.compile(rf"(?<!first )(?<!last )(?<!the )(?<!after )(?<![\d.])\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+of\s+(?P<x>[a-z][^,;:.]*?)"
+_SECONDS_OF_SOUND = re.compile(rf"(?<!first )(?<!last )(?<!final )(?<!the )(?<!after )(?<![\d.])\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+of\s+(?P<x>[a-z][^,;:.]*?)"
                                r"(?=\s*(?:[,;:.]|\s(?:then|while|and)\s|$))", re.I)  # at a part's start: not "the first 3 s of"
 _SECONDS_OF = re.compile(rf"\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+of\s+(?:silence|quiet|nothing)\b", re.I)
 _OF_IT = r"(?:\s+of\s+(?:it|the\s+(?:clip|bed|scene|video|sequence|track)))?(?!\s+of\b)"  # not "the end of the road"
@@ -447,13 +449,14 @@ _SAID_TIMES = [  # (pattern, the time it says on a timeline of duration d), read
      lambda d: d / 2),
     (re.compile(rf"\bat\s+the\s+(?:very\s+)?(?:start|beginning){_OF_IT}", re.I), lambda d: 0.0),
 ]
-_FIRST_LAST = re.compile(rf"\bfor\s+the\s+(?P<edge>first|last)\s+(?P<n>{_DECIMAL})\s*{_UNIT_S}\b", re.I)
+_FIRST_LAST = re.compile(rf"\b(?:for|in|during|over)\s+the\s+(?P<edge>first|last|final)\s+(?P<n>{_DECIMAL})\s*{_UNIT_S}\b{_OF_IT}",
+                         re.I)
 
 
 def said_times(text: str, duration_s: float) -> str:
     """``text`` with the times it says in words on a timeline of ``duration_s`` in seconds: "at the
-    end" (TIMED_LENGTH_S before it), "halfway through", "in the middle", "at the start", "for the
-    first / last N s"."""
+    end" (TIMED_LENGTH_S before it), "halfway through", "in the middle", "at the start", "for (in,
+    during, over) the first / last / final N s (of the clip)"."""
     for pattern, at in _SAID_TIMES:
         text = pattern.sub(lambda m: f"at {max(0.0, at(duration_s)):g} s", text)
     return _FIRST_LAST.sub(lambda m: f"from 0 to {m['n']} s" if m["edge"].lower() == "first" else
@@ -780,17 +783,20 @@ def _qualifier_note(said: str, before: str) -> str:
 
 def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) -> list[tuple[str, str]]:
     """``pieces`` without the parts and bracketed words that only qualify the sound before them
-    (``_QUALIFIER``): the planner lays sounds and times, and ``notes`` gets a line for each, saying
+    (``_QUALIFIER``), or after them when they come first ("loud, a dog barks"): the planner lays sounds and times, and ``notes`` gets a line for each, saying
     how a level is set instead (an edit of the bed once made)."""
-    out, dropped = [], False  # dropped: the piece before was a qualifier between dashes
+    out, dropped, leading = [], False, []  # dropped: the piece before was a qualifier between dashes
     for piece, sep in pieces:
         if dropped and _WHEN_ONLY.match(_clean(piece)):  # "a car passes - left to right - at 3 s": at 3 s
             out[-1], dropped = (f"{out[-1][0]} {piece}", sep), False
             continue
+        if not out and _QUALIFIER.fullmatch(_clean(piece)):  # "loud, a dog barks": of the sound after it
+            leading.append(_clean(piece))
+            continue
         bracketed = [m for m in _SAID_IN_BRACKETS.finditer(piece) if _QUALIFIER.fullmatch(m["q"].strip())]
         for m in reversed(bracketed):
             piece = piece[:m.start()] + piece[m.end():]
-        said = [m["q"].strip() for m in bracketed]
+        said, leading = leading + [m["q"].strip() for m in bracketed], []
         qualifier = bool(out and _QUALIFIER.fullmatch(_clean(piece)))
         dropped = qualifier and out[-1][1] == "-" and sep == "-"
         if qualifier:

@@ -967,6 +967,9 @@ def test_times_said_in_words():
     assert placed("a door slams near the end of the scene") == [("a door slams", 8, 10)]
     assert placed("a car horn halfway through")[0] == ("a car horn", 5, 7)
     assert placed("rain for the first 5 s, then wind") == [("rain", 0, 5), ("wind", 5, 10)]
+    assert placed("rain, and thunder for the last 3 s of the clip") == [("rain", 0, 10), ("thunder", 7, 10)]
+    assert placed("wind during the final 4 seconds of the clip") == [("wind", 6, 10)]  # not "4 seconds of the clip"
+    assert placed("a dog barks shortly after 3 s") == placed("a dog barks just after 3 s") == [("a dog barks", 3, 5)]
     assert placed("2 s of silence, then a gunshot") == [("a gunshot", 2, 10)]
     assert placed("a dog barks at the end of the street") == [("a dog barks at the end of the street", 0, 10)]  # a place
     bed = p.plan("rain, a door slams at 2 s", 10)
@@ -1066,6 +1069,9 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert p.notes == ["'getting faster' is not applied to 'a heartbeat every 0.8 s': a sound keeps its own rhythm and speed"]
     assert placed("loud thunder, a high whistle") == [("loud thunder", 0, 5), ("a high whistle", 5, 10)]
     assert placed("rain, loud, at 3 s, a dog barks") == [("rain", 0, 10), ("a dog barks", 3, 5)]  # the time leads on
+    assert placed("loud, a dog barks at 3 s") == [("a dog barks", 3, 5)]  # said first: of the sound after it
+    assert p.notes == ["'loud' is not applied to 'a dog barks': a level is an edit once the bed is made "
+                       "('make the dog louder by 6 dB')"]
     placed("rain, 3 dB quieter")
     assert p.notes == ["'3 dB quieter' is not applied to 'rain': a level is an edit once the bed is made "
                        "('make the rain quieter by 3 dB')"]
