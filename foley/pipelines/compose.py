@@ -162,9 +162,11 @@ class EventCache:
         self.dir, self.model_id = Path(directory), model_id
 
     def key(self, caption: str, length_s: float, seed: int, sampler: SamplerConfig, aligned: bool,
-            looped: bool = False) -> str:
+            looped: bool = False, part: str = "") -> str:
+        """``part``: "" for an event's take; "window" or "window reference" for one model window of
+        a longer take, as heard or as decoded without noise filling (:func:`generate_event`)."""
         blob = json.dumps([self.model_id, caption, round(length_s, 3), seed, asdict(sampler), aligned]
-                          + (["looped"] if looped else []))
+                          + (["looped"] if looped else []) + ([part] if part else []))
         return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
     def get(self, key: str, sample_rate: int, n_samples: int | None = None) -> np.ndarray | None:
@@ -184,8 +186,9 @@ class EventCache:
 
 
 def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: SamplerConfig,
-                   align: bool = False, loop: bool = False) -> np.ndarray:
-    """(round(length_s * sr),) audio for one caption; windows + crossfades past the model width.
+                   align: bool = False, loop: bool = False, cache: EventCache | None = None) -> tuple[np.ndarray, int]:
+    """(round(length_s * sr),) audio for one caption, and how many model windows were diffused
+    for it; windows + crossfades past the model width.
 
     With ``align`` the first attack is moved onto the start (:func:`first_attack`), found on the
     take as decoded before the backbone's noise filling (``DecodingConfig``): the texture that
@@ -193,33 +196,49 @@ def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: 
     window is generated a whole window long (the sampler makes one anyway), so that what
     follows its length, not silence, fills the end the shift frees; a longer one's end is
     released over RELEASE_S there. With ``loop`` (a background, not aligned) each window's
-    silence before and after its sound is filled by that sound (:func:`loop_sounding`)."""
+    silence before and after its sound is filled by that sound (:func:`loop_sounding`).
+    Past the model width every window is a whole one, window k drawn with seed ``seed + k``
+    whatever the length: with ``cache`` each is kept there, so the same sound made longer or
+    shorter (a background moved, a long one-shot cut) reuses the windows it shares."""
     sr, width_s = backbone.mel.sample_rate, backbone.mel.width_s
     total = round(length_s * sr)
     window, overlap = round(width_s * sr), round(min(sampler.overlap_s, width_s / 2) * sr)
     generated = max(total, window) if align else total
     starts = window_starts(generated, window, overlap)
     unfilled = align and bool(backbone.c.decoding.noise_fill)
-    takes, references = [], []  # (window samples,) each: as heard, and as decoded without noise filling
+    kept = cache if len(starts) > 1 else None  # one window: the event's own cache entry keeps it
+    takes, references, diffused = [], [], 0  # (window samples,) each: as heard, and as decoded without noise filling
     for k, s in enumerate(starts):
         duration_s = min(width_s, (generated - s) / sr)
+        n = round(duration_s * sr)
+        keys = [kept.key(caption, duration_s, seed + k, sampler, unfilled, part=part)
+                for part in ("window", "window reference")[:1 + unfilled]] if kept else []
+        found = [kept.get(key, sr, n) for key in keys]
+        if keys and all(w is not None for w in found):
+            takes.append(found[0])
+            references.extend(found[1:])
+            continue
+        diffused += 1
         settings = dict(steps=sampler.steps, guidance=sampler.guidance, seed=seed + k, scheduler=sampler.scheduler)
         if not unfilled:
-            takes.append(backbone.generate([caption], duration_s, **settings)[0].cpu().numpy())
-            continue
-        n = round(duration_s * sr)
-        latents, generators = backbone.sample([caption], duration_s, **settings)
-        logmel = backbone.decode_mel(latents)  # (1, M, width): one VAE decode, vocoded twice
-        takes.append(backbone.vocode(logmel, generators)[0, :n].float().cpu().numpy())
-        references.append(backbone.vocode(logmel, noise_fill=False)[0, :n].float().cpu().numpy())
+            made = [backbone.generate([caption], duration_s, **settings)[0].cpu().numpy()]
+        else:
+            latents, generators = backbone.sample([caption], duration_s, **settings)
+            logmel = backbone.decode_mel(latents)  # (1, M, width): one VAE decode, vocoded twice
+            made = [backbone.vocode(logmel, generators)[0, :n].float().cpu().numpy(),
+                    backbone.vocode(logmel, noise_fill=False)[0, :n].float().cpu().numpy()]
+        for key, w in zip(keys, made):
+            kept.put(key, w, sr)
+        takes.append(made[0])
+        references.extend(made[1:])
     wav = join_windows([loop_sounding(t, sr) for t in takes] if loop else takes, starts, generated)
     if not align:
-        return wav
+        return wav, diffused
     start = first_attack(join_windows(references, starts, generated) if unfilled else wav, sr)
     wav = wav[start:start + total]
     if len(wav) == total:
-        return wav
-    return np.concatenate([_edge_fades(wav, 0, round(RELEASE_S * sr)), np.zeros(total - len(wav), dtype=wav.dtype)])
+        return wav, diffused
+    return np.concatenate([_edge_fades(wav, 0, round(RELEASE_S * sr)), np.zeros(total - len(wav), dtype=wav.dtype)]), diffused
 
 
 # An onset starts the sound only if what follows it (ATTACK_S) comes within ATTACK_TOP_DB of
@@ -472,11 +491,14 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
             kept_s = backbone.mel.width_s if align and length_s <= backbone.mel.width_s else length_s
             key = cache.key(e.caption, kept_s, seed, sampler, align, looped=background)
             wav = cache.get(key, sr, round(kept_s * sr))
+            diffused = 0
             if wav is None:
-                wav = generate_event(backbone, e.caption, kept_s, seed, sampler, align, loop=background)
+                wav, diffused = generate_event(backbone, e.caption, kept_s, seed, sampler, align, loop=background,
+                                               cache=cache)
                 cache.put(key, wav, sr)
+            if diffused:
                 stats.generated += 1
-            else:
+            else:  # from the cache, or put together from windows it kept
                 stats.reused += 1
             return wav[:round(length_s * sr)]
 

@@ -61,8 +61,8 @@ def test_render_places_events_and_edit_regenerates_only_changes(backbone, tmp_pa
 
 def test_a_one_shot_moved_to_the_beds_end_keeps_its_take(backbone, tmp_path):
     width, sr = backbone.mel.width_s, 16_000  # 0.64 s
-    short = generate_event(backbone, "a ball", 0.4, 5, FAST, align=True)[:3200]  # an aligned take: a window's, cut
-    assert np.abs(short - generate_event(backbone, "a ball", width, 5, FAST, align=True)[:3200]).max() < 1e-6
+    short = generate_event(backbone, "a ball", 0.4, 5, FAST, align=True)[0][:3200]  # an aligned take: a window's, cut
+    assert np.abs(short - generate_event(backbone, "a ball", width, 5, FAST, align=True)[0][:3200]).max() < 1e-6
     cache, planner = EventCache(tmp_path / "cache", "tiny"), RulesPlanner()
     plan = planner.plan("a ball at 0.2 s for 0.5 s", 2.0)
     mix, _ = render(plan, backbone, cache, FAST)
@@ -141,10 +141,29 @@ def test_the_event_cache_tells_new_shared_components_apart(tmp_path):
 
 def test_long_event_is_windowed_and_deterministic(backbone):
     width = backbone.mel.width_s
-    a = generate_event(backbone, "ball", 2.5 * width, seed=3, sampler=FAST)
-    b = generate_event(backbone, "ball", 2.5 * width, seed=3, sampler=FAST)
-    assert a.shape == (round(2.5 * width * 16_000),)
+    a, diffused = generate_event(backbone, "ball", 2.5 * width, seed=3, sampler=FAST)
+    b, _ = generate_event(backbone, "ball", 2.5 * width, seed=3, sampler=FAST)
+    assert a.shape == (round(2.5 * width * 16_000),) and diffused == 4  # 0.64 s windows, 0.32 s overlaps
     np.testing.assert_array_equal(a, b)
+
+
+def test_a_background_moved_or_shortened_reuses_the_windows_it_shares(backbone, tmp_path):
+    """Past the model width a background is whole windows, window k from seed + k whatever its
+    length: made to start later, it is put together from the windows kept, none diffused again."""
+    cache, planner = EventCache(tmp_path / "cache", "tiny"), RulesPlanner()
+    bed = planner.plan("rain", 3.0)
+    _, stats = render(bed, backbone, cache, FAST)
+    kept = sorted(p.name for p in (tmp_path / "cache").glob("*.wav"))
+    assert (stats.generated, stats.reused) == (1, 0) and len(kept) == 1 + 9  # the take, and its 9 windows
+    later = planner.plan("make the rain start at 0.5 s", 3.0, bed)
+    mix, stats = render(later, backbone, cache, FAST)
+    assert (stats.generated, stats.reused) == (0, 1)  # its 7 windows were among the 9
+    assert sorted(p.name for p in (tmp_path / "cache").glob("*.wav")) == sorted(kept + [
+        cache.key("rain", 2.5, later.events[0].seed_used, FAST, False, looped=True) + ".wav"])
+    assert level_db(mix[:round(0.5 * 16_000)]) < -100 and level_db(mix[16_000:]) > -40  # the rain from 0.5 s
+    longer = planner.plan("make the rain start at 0 s", 3.0, later)
+    _, stats = render(longer, backbone, cache, FAST)
+    assert (stats.generated, stats.reused) == (0, 1)
 
 
 def test_seeds_and_loudness():
@@ -406,7 +425,7 @@ def test_an_attack_is_found_on_the_take_as_decoded_before_its_noise_filling(tmp_
     heard, clean = decode(None)[0].numpy(), decode(None, noise_fill=False)[0].numpy()
     start = first_attack(clean, sr)
     assert 6400 - 0.03 * sr <= start <= 6400 and first_attack(heard, sr) <= 1600  # the filling's burst comes first
-    out = generate_event(bb, "ball", width, seed=3, sampler=FAST, align=True)
+    out, _ = generate_event(bb, "ball", width, seed=3, sampler=FAST, align=True)
     np.testing.assert_array_equal(out, np.concatenate([heard[start:], np.zeros(start, np.float32)]))
 
 
@@ -444,12 +463,12 @@ def test_an_aligned_event_still_sounds_at_its_end_rather_than_stopping_short():
     """A 1 s event whose attack comes 0.5 s into the take: moved onto the start, it is followed
     by what the window holds after its first second, not by 0.5 s of silence."""
     sr = 16_000
-    wav = generate_event(LateBackbone(), "a ball bounces", 1.0, seed=0, sampler=FAST, align=True)
+    wav, _ = generate_event(LateBackbone(), "a ball bounces", 1.0, seed=0, sampler=FAST, align=True)
     assert wav.shape == (sr,) and 0.2 < np.abs(wav[: round(0.03 * sr)]).max()  # the attack on the start
     assert level_db(wav[-sr // 10:]) > level_db(wav[: sr // 2]) - 1  # and still sounding at the end
-    short = generate_event(LateBackbone(), "a ball bounces", 0.3, seed=0, sampler=FAST, align=True)
+    short, _ = generate_event(LateBackbone(), "a ball bounces", 0.3, seed=0, sampler=FAST, align=True)
     assert np.abs(short).max() > 0.2  # its sound starts after its 0.3 s, and is still what it plays
-    long = generate_event(LateBackbone(), "a ball bounces", 12.0, seed=0, sampler=FAST, align=True)  # past a window
+    long, _ = generate_event(LateBackbone(), "a ball bounces", 12.0, seed=0, sampler=FAST, align=True)  # past a window
     end = len(np.trim_zeros(long, "b"))  # the shift's room at the end, after a release
     assert long.shape == (12 * sr,) and 8000 - 0.03 * sr <= 12 * sr - end <= 8000
     assert np.abs(long[end - 400:end]).max() < 0.1 * np.abs(long[end - 4400:end - 4000]).max()
