@@ -101,6 +101,9 @@ _COUNTED_NOUN = re.compile(rf"^(?P<n>{_MANY}|\d+)\s+(?P<adj>[a-z]+\s+)??(?P<noun
 _QUICK = re.compile(r"\s+(?:in\s+(?:quick|rapid|fast)\s+succession|(?:very\s+)?(?:rapidly|quickly|fast)"
                     r"(?:\s+in\s+a\s+row)?)(?=\s|$)", re.I)  # with a count: QUICK_S a sound
 QUICK_S = 0.5
+# Sounds that come in a quick run by nature: a count of them ("three knocks", "she claps twice")
+# is laid at this period (s) from its start, not spread over its slot, and no slower when said quick.
+RUN_PERIOD_S = {"knock": 0.3, "knocks": 0.3, "tap": 0.3, "taps": 0.3, "clap": 0.4, "claps": 0.4, "footstep": 0.5}
 _ROW_TAIL = re.compile(rf"\s+{_ROW}\s*$", re.I)
 _IN_A_ROW = re.compile(rf"\b(?P<n>{_COUNT})\s+{_ROW}\b", re.I)
 _TIME_TAIL = re.compile(r"\s+(?:at|from|between|for)\s+\d.*$", re.I)  # "at 3 s", "from 2 to 6 s", ...
@@ -175,14 +178,29 @@ def _repeats(text: str) -> tuple[re.Match | None, int]:
     knocks twice on the door at 3 s" and "someone knocks on the door at 3 s twice" are "someone
     knocks on the door" twice at 3 s.
     A count said to come quickly ("in quick succession", "rapidly") shares QUICK_S a sound
-    ("someone knocks 3 times in quick succession": 1.5 s), unless it gives its own span.
+    ("a dog barks 3 times in quick succession": 1.5 s), and a count of a sound that comes in a
+    quick run (RUN_PERIOD_S: "three knocks", 0.9 s) its period, unless it gives its own span.
     Raises PlanError for 0 times, more than MAX_REPEATS, or a count given twice."""
-    if quick := _QUICK.search(text):
-        repeat, times = _repeats(text[:quick.start()] + text[quick.end():])
-        if repeat is not None and re.match(r"\s+(?:for|from|between)\b", repeat["t"] or "", re.I):
-            return repeat, times  # its own span
-        if repeat is not None:
-            return _REPEAT.match(f"{repeat['c']} {repeat['n']} for {QUICK_S * times:g} s{repeat['t'] or ''}"), times
+    quick = _QUICK.search(text)
+    repeat, times = _counted(text[:quick.start()] + text[quick.end():] if quick else text)
+    return _in_a_run(repeat, times, QUICK_S if quick else None), times
+
+
+def _in_a_run(repeat: re.Match | None, times: int, period_s: float | None) -> re.Match | None:
+    """A count's match given the span its sounds share when they come one right after the other,
+    ``period_s`` or the RUN_PERIOD_S of its sound (the shorter) a sound; as it was when it gives
+    its own span or neither applies."""
+    if repeat is None or times == 1 or re.match(r"\s+(?:for|from|between)\b", repeat["t"] or "", re.I):
+        return repeat  # one sound, or its own span
+    run = next((RUN_PERIOD_S[w] for w in re.findall(r"[a-z]+", repeat["c"].lower()) if w in RUN_PERIOD_S), None)
+    period_s = min(p for p in (period_s, run, float("inf")) if p is not None)
+    if period_s == float("inf"):
+        return repeat
+    return _REPEAT.match(f"{repeat['c']} {repeat['n']} for {period_s * times:g} s{repeat['t'] or ''}")
+
+
+def _counted(text: str) -> tuple[re.Match | None, int]:
+    """:func:`_repeats` of a text that does not say its count comes quickly."""
     text = _IN_A_ROW.sub(lambda m: m["n"], text)
     tail = _TIME_TAIL.search(text)
     head, tail = (text[:tail.start()], tail.group()) if tail else (text, "")
