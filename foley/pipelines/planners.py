@@ -193,10 +193,10 @@ def _in_a_run(repeat: re.Match | None, times: int, period_s: float | None) -> re
     if repeat is None or times == 1 or re.match(r"\s+(?:for|from|between)\b", repeat["t"] or "", re.I):
         return repeat  # one sound, or its own span
     run = next((RUN_PERIOD_S[w] for w in re.findall(r"[a-z]+", repeat["c"].lower()) if w in RUN_PERIOD_S), None)
-    period_s = min(p for p in (period_s, run, float("inf")) if p is not None)
-    if period_s == float("inf"):
+    periods = [p for p in (period_s, run) if p is not None]
+    if not periods:
         return repeat
-    return _REPEAT.match(f"{repeat['c']} {repeat['n']} for {period_s * times:g} s{repeat['t'] or ''}")
+    return _REPEAT.match(f"{repeat['c']} {repeat['n']} for {min(periods) * times:g} s{repeat['t'] or ''}")
 
 
 def _counted(text: str) -> tuple[re.Match | None, int]:
@@ -801,8 +801,9 @@ def _qualifier_note(said: str, before: str) -> str:
 
 def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) -> list[tuple[str, str]]:
     """``pieces`` without the parts and bracketed words that only qualify the sound before them
-    (``_QUALIFIER``), or after them when they come first ("loud, a dog barks"): the planner lays sounds and times, and ``notes`` gets a line for each, saying
-    how a level is set instead (an edit of the bed once made)."""
+    (``_QUALIFIER``), or after them when they come first ("loud, a dog barks"): the planner lays
+    sounds and times, and ``notes`` gets a line for each, saying how a level is set instead (an
+    edit of the bed once made)."""
     out, dropped, leading = [], False, []  # dropped: the piece before was a qualifier between dashes
     for piece, sep in pieces:
         if dropped and _WHEN_ONLY.match(_clean(piece)):  # "a car passes - left to right - at 3 s": at 3 s
