@@ -196,17 +196,18 @@ def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: 
     window is generated a whole window long (the sampler makes one anyway), so that what
     follows its length, not silence, fills the end the shift frees; a longer one's end is
     released over RELEASE_S there. With ``loop`` (a background, not aligned) each window's
-    silence before and after its sound is filled by that sound (:func:`loop_sounding`).
-    Past the model width every window is a whole one, window k drawn with seed ``seed + k``
-    whatever the length: with ``cache`` each is kept there, so the same sound made longer or
-    shorter (a background moved, a long one-shot cut) reuses the windows it shares."""
+    silence before and after its sound is filled by that sound (:func:`loop_sounding`); one
+    shorter than the model window is cut from a whole window, as an aligned one is.
+    Every window is then a whole one, window k drawn with seed ``seed + k`` whatever the
+    length: with ``cache`` each is kept there, so the same sound made longer or shorter (a
+    background moved or cut, a long one-shot cut) reuses the windows it shares."""
     sr, width_s = backbone.mel.sample_rate, backbone.mel.width_s
     total = round(length_s * sr)
     window, overlap = round(width_s * sr), round(min(sampler.overlap_s, width_s / 2) * sr)
-    generated = max(total, window) if align else total
+    generated = max(total, window) if align or loop else total
     starts = window_starts(generated, window, overlap)
     unfilled = align and bool(backbone.c.decoding.noise_fill)
-    kept = cache if len(starts) > 1 else None  # one window: the event's own cache entry keeps it
+    kept = cache if loop or len(starts) > 1 else None  # an aligned one-shot's own cache entry is its window's take
     takes, references, diffused = [], [], 0  # (window samples,) each: as heard, and as decoded without noise filling
     for k, s in enumerate(starts):
         duration_s = min(width_s, (generated - s) / sr)
@@ -233,7 +234,7 @@ def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: 
         references.extend(made[1:])
     wav = join_windows([loop_sounding(t, sr) for t in takes] if loop else takes, starts, generated)
     if not align:
-        return wav, diffused
+        return wav[:total], diffused
     start = first_attack(join_windows(references, starts, generated) if unfilled else wav, sr)
     wav = wav[start:start + total]
     if len(wav) == total:

@@ -103,7 +103,8 @@ _QUICK = re.compile(r"\s+(?:in\s+(?:quick|rapid|fast)\s+succession|(?:very\s+)?(
 QUICK_S = 0.5
 # Sounds that come in a quick run by nature: a count of them ("three knocks", "she claps twice")
 # is laid at this period (s) from its start, not spread over its slot, and no slower when said quick.
-RUN_PERIOD_S = {"knock": 0.3, "knocks": 0.3, "tap": 0.3, "taps": 0.3, "clap": 0.4, "claps": 0.4, "footstep": 0.5}
+RUN_PERIOD_S = {"knock": 0.3, "knocks": 0.3, "tap": 0.3, "taps": 0.3, "clap": 0.4, "claps": 0.4, "footstep": 0.5,
+                "honk": 0.5, "honks": 0.5, "beep": 0.4, "beeps": 0.4}
 _ROW_TAIL = re.compile(rf"\s+{_ROW}\s*$", re.I)
 _IN_A_ROW = re.compile(rf"\b(?P<n>{_COUNT})\s+{_ROW}\b", re.I)
 _TIME_TAIL = re.compile(r"\s+(?:at|from|between|for)\s+\d.*$", re.I)  # "at 3 s", "from 2 to 6 s", ...

@@ -164,6 +164,9 @@ def test_a_background_moved_or_shortened_reuses_the_windows_it_shares(backbone, 
     longer = planner.plan("make the rain start at 0 s", 3.0, later)
     _, stats = render(longer, backbone, cache, FAST)
     assert (stats.generated, stats.reused) == (0, 1)
+    short = planner.plan("make the rain last 0.5 s", 3.0, bed)  # shorter than a window: cut from the first
+    mix, stats = render(short, backbone, cache, FAST)
+    assert (stats.generated, stats.reused) == (0, 1) and level_db(mix[:round(0.4 * 16_000)]) > -40
 
 
 def test_seeds_and_loudness():
