@@ -281,7 +281,8 @@ _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "hu
                "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling",
                "rains", "raining", "rainfall", "drizzling", "breeze", "thunderstorm", "waterfall", "surf", "birdsong",
                "sizzle", "sizzles", "sizzling", "frying", "boiling", "boils", "bubbling", "hiss", "hissing", "steam",
-               "crickets", "cicadas", "insects"}
+               "crickets", "cicadas", "insects", "campfire", "bonfire", "fireplace", "crackles", "downpour", "highway",
+               "freeway", "motorway", "restaurant", "cafe", "conditioner", "conditioning", "hums", "hovers", "hovering"}
 _BIRDS = {"birds", "songbirds"}  # many birds are a background ("birds chirping"), a bird is an event
 _BIRDS_MOVE = {"take", "takes", "fly", "flies", "scatter", "scatters", "flap", "flaps", "flapping", "flutter",
                "flutters", "land", "lands", "startled"}  # and so are birds that take off
@@ -310,7 +311,8 @@ def is_background(caption: str) -> bool:
     said = re.findall(r"[a-z]+", re.split(r"\s+with\s+", caption, maxsplit=1, flags=re.I)[0].lower())
     compound = {k for k, w in enumerate(said[:-1]) if w in _BACKGROUND and said[k + 1] in _COMPOUND_TAILS}
     words = _words(" ".join(w for k, w in enumerate(said) if k not in compound and k - 1 not in compound))
-    return bool(words & _BACKGROUND or words & _BIRDS and not words & _BIRDS_MOVE)
+    return bool(words & _BACKGROUND or words & _BIRDS and not words & _BIRDS_MOVE
+                or re.search(r"\broom\s+tone\b", caption, re.I))
 
 
 # Sounds made of one step or stroke after another: the recordings are often of one (a single

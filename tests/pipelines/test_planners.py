@@ -542,8 +542,10 @@ def test_repeats_share_the_span_the_text_gives_one_sound_each():
                   "an engine revs 3 times faster", "a dog barks twice as loud", "a truck as big as a house rumbles",
                   "a door creaks half as loud"):  # no count, and an "as" that compares: the words stay as said
         assert placed(words) == [(words, 0, 10, False)]
-    assert placed("a car horn honks three times loudly") == [  # a count before an adverb
-        ("a car horn honks loudly", a, b, False) for a, b in ((0, 3.333), (3.333, 6.667), (6.667, 10))]
+    assert placed("a dog barks three times loudly") == [  # a count before an adverb
+        ("a dog barks loudly", a, b, False) for a, b in ((0, 3.333), (3.333, 6.667), (6.667, 10))]
+    assert placed("a car horn honks three times loudly") == [  # a honk's own quick run
+        ("a car horn honks loudly", a, b, False) for a, b in ((0, 0.5), (0.5, 1), (1, 1.5))]
     assert placed("a car horn honks three times quickly") == [  # one that says how soon: QUICK_S a sound
         ("a car horn honks", a, a + 0.5, False) for a in (0, 0.5, 1)]
     assert placed("two gunshots, then a man screams") == [("a gunshot", 0, 3.333, False), ("a gunshot", 3.333, 6.667, False),
@@ -1034,6 +1036,10 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     def placed(text):
         return [(e.caption, round(e.start_s, 3), round(e.end_s, 3)) for e in p.plan(text, 10).events]
 
+    # ambiences keep going under a timed sound
+    for bed in ("a campfire crackles", "room tone", "an air conditioner hums", "a distant highway", "a busy restaurant",
+                "a heavy downpour", "a helicopter hovers overhead"):
+        assert placed(f"{bed}, a bell rings at 3 s") == [(bed, 0, 10), ("a bell rings", 3, 5)], bed
     # the layers of one ambience start together; "then" or a sound with an attack between keeps the turns
     assert placed("rain, wind, and birds chirping") == placed("rain, wind and birds chirping") == [
         ("rain", 0, 10), ("wind", 0, 10), ("birds chirping", 0, 10)]
