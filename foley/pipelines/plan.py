@@ -149,8 +149,9 @@ def _number(value, what: str) -> float:
     return x
 
 
-def _event(raw, i: int, duration_s: float) -> Event | None:
-    """One event from a dict with forgiving key names; None if it lies outside the timeline."""
+def _event(raw, i: int, duration_s: float, keep_times: bool = False) -> Event | None:
+    """One event from a dict with forgiving key names; None if it lies outside the timeline
+    (PlanError with ``keep_times``: a plan given as it is to be heard) or is muted all along."""
     if not isinstance(raw, dict):
         raise PlanError(f"event {i + 1} must be an object with a caption, a start and an end")
     keys = {str(k).lower(): v for k, v in raw.items()}
@@ -167,8 +168,11 @@ def _event(raw, i: int, duration_s: float) -> Event | None:
     start, end = _number(start_raw, f"event {i + 1} start"), _number(end_raw, f"event {i + 1} end")
     if end < start:
         start, end = end, start  # reversed times: the intent is clear
+    said = f"{start:g} to {end:g} s"
     start, end = max(0.0, start), min(duration_s, end)
     if end - start < 0.05:
+        if keep_times:
+            raise PlanError(f"event {i + 1} ({caption!r}, {said}) lies outside the {duration_s:g} s timeline")
         return None  # nothing of it on the timeline
     gain = _number(keys.get("gain_db", keys.get("gain", 0.0)), f"event {i + 1} gain")
     if not GAIN_RANGE_DB[0] <= gain <= GAIN_RANGE_DB[1]:
@@ -249,7 +253,8 @@ def _max_overlap(events: list[Event]) -> int:
 def validate(raw_events, duration_s: float, max_simultaneous: int = 3, reach_end: bool = True) -> Plan:
     """Build a valid plan from raw event dicts, repairing what has a clear intent. ``reach_end``:
     a new plan's latest event is extended to the end of the timeline (a bed has no silent
-    tail); an edited or saved plan keeps the times it was given."""
+    tail); an edited, saved or pasted plan keeps the times it was given, and an event of it
+    outside the timeline is refused (a new plan's is left out)."""
     duration_s = _number(duration_s, "duration")
     if not DURATION_RANGE_S[0] <= duration_s <= DURATION_RANGE_S[1]:
         raise PlanError(f"duration must be between {DURATION_RANGE_S[0]:g} and {DURATION_RANGE_S[1]:g} s, got {duration_s:g}")
@@ -257,7 +262,7 @@ def validate(raw_events, duration_s: float, max_simultaneous: int = 3, reach_end
         raise PlanError("the plan has no events")
     if len(raw_events) > MAX_EVENTS:
         raise PlanError(f"the plan has {len(raw_events)} events; at most {MAX_EVENTS} are allowed")
-    events = [e for i, raw in enumerate(raw_events) if (e := _event(raw, i, duration_s)) is not None]
+    events = [e for i, raw in enumerate(raw_events) if (e := _event(raw, i, duration_s, not reach_end)) is not None]
     if not events:
         muted = any(isinstance(r, dict) and (r.get("mute") or r.get("muted")) for r in raw_events)
         raise PlanError(f"no event lies inside the {duration_s:g} s timeline"

@@ -76,6 +76,10 @@ def test_a_pasted_plan_must_be_whole_json():
     with pytest.raises(PlanError, match=r"the plan is not valid JSON \(.* at line 1, column \d+\)"):
         pasted_plan(whole[:-2])  # cut short: the events would be read, the duration lost
     assert spans(pasted_plan(f"here is the plan: {whole}")) == [("rain", 0, 2)]  # words before it
+    past = '{"duration_s": 6, "events": [{"caption": "rain", "start_s": 0, "end_s": 6}, {"caption": "thunder", "start_s": 7, "end_s": 9}]}'
+    with pytest.raises(PlanError, match=r"event 2 \('thunder', 7 to 9 s\) lies outside the 6 s timeline"):
+        pasted_plan(past)  # not left out without a word
+    assert spans(parse_plan(past)) == [("rain", 0, 6)]  # a planner's new plan: left out
     with pytest.raises(PlanError, match=r"the plan is followed by words \('then a door slams'\) that it would leave out"):
         pasted_plan(f"{whole} then a door slams")
     with pytest.raises(PlanError, match=r"the plan is not valid JSON \(Extra data"):
