@@ -112,6 +112,8 @@ def check_writable(final: str | os.PathLike) -> None:
     missing, as ``atomic_path`` does): checked before long work, so that a bad output path
     fails at once in one line instead of after the work."""
     final = Path(final)
+    if final.is_dir() and not final.is_symlink():
+        raise FoleyError(f"{final}: cannot be written (a folder of that name is there)")
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         trial_write(final.parent)

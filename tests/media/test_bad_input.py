@@ -226,3 +226,5 @@ def test_files_written_together_reach_their_paths_together_or_not_at_all(tmp_pat
             for part in parts:
                 part.write_bytes(b"x")
     assert sorted(os.listdir(tmp_path)) == ["bed.mp4", "bed.png", "bed.wav", "new.mp4"]  # no temporary file left
+    with pytest.raises(FoleyError, match=r"new.mp4: cannot be written \(a folder of that name is there\)"):
+        files.check_writable(tmp_path / "new.mp4")  # and said before any work, by the check made before it
