@@ -3,13 +3,15 @@
 A manifest is JSON Lines, one clip per line with an ``id`` and a ``video`` path (absolute or
 relative to the manifest's folder). The cache folder holds::
 
-    features/<id>.safetensors   "features": (N, D) float16, N = frames at the video rate
+    features/<id>.safetensors   "features": (N, D) float16, N = frames at the video rate; its
+                                metadata the rate and the SHA-256 of the video it was read from
     cache.json                  the encoder (config and weight fingerprint), rate and width
     failed.jsonl                clips that could not be read, one line each with the error
 
-Runs are resumable (clips whose file exists are skipped) and can be sharded over
-processes with ``accelerate launch``: process r of W takes the clips i with i % W == r.
-A cache made with another encoder or rate is refused.
+Runs are resumable (a clip whose features were read from the same video content is skipped; one
+whose video changed is encoded again) and can be sharded over processes with ``accelerate
+launch``: process r of W takes the clips i with i % W == r. A cache made with another encoder or
+rate is refused.
 """
 from __future__ import annotations
 
@@ -19,10 +21,11 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 from ..errors import FoleyError
-from ..media.files import atomic_path, atomic_write_text
+from ..media.files import atomic_path, atomic_write_text, sha256_file
 from ..models.frame_encoder import FrameEncoder
 from .manifest import read_manifest
 
@@ -69,16 +72,19 @@ def extract_features(encoder: FrameEncoder, manifests: list[str | os.PathLike], 
     failures = []
     for entry in tqdm(mine, disable=not progress, desc=f"extract [{rank}/{world}]", unit="clip"):
         target = out / FEATURES_DIR / f"{entry['id']}.safetensors"
-        if target.exists():
-            counts["skipped"] += 1
-            continue
         try:
+            digest = sha256_file(entry["source"])
+            if _source_digest(target) == digest:
+                counts["skipped"] += 1
+                continue
             features = encoder.encode_video(entry["source"], fps=fps)  # (N, D)
-        except FoleyError as e:
-            failures.append((entry["id"], str(e)))
+        except (FoleyError, OSError) as e:
+            failures.append((entry["id"], str(e) if isinstance(e, FoleyError)
+                             else f"{entry['source']}: cannot be read ({e.strerror or e})"))
             continue
         with atomic_path(target) as tmp:
-            save_file({"features": features.half().contiguous()}, str(tmp), metadata={"fps": str(fps)})
+            save_file({"features": features.half().contiguous()}, str(tmp),
+                      metadata={"fps": str(fps), "source_sha256": digest})
         counts["done"] += 1
     counts["failed"] = len(failures)
     part = out / f"failed.rank{rank}.jsonl"
@@ -90,6 +96,18 @@ def extract_features(encoder: FrameEncoder, manifests: list[str | os.PathLike], 
         for p in parts:
             p.unlink()
     return {"counts": counts, "failures": failures}
+
+
+def _source_digest(path: Path) -> str | None:
+    """The SHA-256 of the video a cached feature file was read from; None when there is no file,
+    it is damaged, or it predates the record."""
+    if not path.is_file():
+        return None
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            return (f.metadata() or {}).get("source_sha256")
+    except (OSError, SafetensorError):
+        return None
 
 
 def cache_info(cache: str | os.PathLike) -> dict:

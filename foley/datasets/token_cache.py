@@ -3,12 +3,15 @@
 A manifest is JSON Lines, one clip per line with an ``id`` and an ``audio`` (or ``video``)
 path, absolute or relative to the manifest's folder. The cache folder holds::
 
-    tokens/<id>.npy   int16 (int32 for K > 32768) unit ids at 50 Hz, ceil(N / 320) of them for N samples at 16 kHz
-    cache.json        the tokenizer it was made with (a fingerprint) and the counts
-    failed.jsonl      clips that could not be read, one line each with the error
+    tokens/<id>.npy     int16 (int32 for K > 32768) unit ids at 50 Hz, ceil(N / 320) of them for N samples at 16 kHz
+    tokens/<id>.source  the SHA-256 of the file they were read from
+    cache.json          the tokenizer it was made with (a fingerprint) and the counts
+    failed.jsonl        clips that could not be read, one line each with the error
 
-Runs are resumable: clips whose file exists are skipped, so an interrupted run continues
-where it stopped. A cache made with another tokenizer is refused.
+Runs are resumable: a clip whose tokens were read from the same file content is skipped, so an
+interrupted run continues where it stopped, and a clip whose file changed (a benchmark made
+again, another folder with the same ids) is tokenized again. A cache made with another
+tokenizer is refused.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import numpy as np
 
 from ..errors import FoleyError
 from ..media.audio import read_audio
-from ..media.files import atomic_path, atomic_write_text
+from ..media.files import atomic_path, atomic_write_text, sha256_file
 from ..models.unit_tokenizer import UnitTokenizer
 from .manifest import read_manifest
 
@@ -62,17 +65,21 @@ def cache_tokens(tokenizer: UnitTokenizer, manifest: str | os.PathLike, out: str
     failures = []
     for entry in tqdm(entries, disable=not progress, desc="tokenize", unit="clip"):
         target = token_dir / f"{entry['id']}.npy"
-        if target.exists():
-            counts["skipped"] += 1
-            continue
+        source = target.with_suffix(".source")
         try:
+            digest = sha256_file(entry["source"])
+            if target.exists() and source.is_file() and source.read_text(encoding="utf-8").strip() == digest:
+                counts["skipped"] += 1
+                continue
             wav, _ = read_audio(entry["source"])
             ids = tokenizer.encode(wav).numpy().astype(np.int16 if tokenizer.n_units <= 2**15 else np.int32)
-        except FoleyError as e:
-            failures.append((entry["id"], str(e)))
+        except (FoleyError, OSError) as e:
+            failures.append((entry["id"], str(e) if isinstance(e, FoleyError)
+                             else f"{entry['source']}: cannot be read ({e.strerror or e})"))
             continue
         with atomic_path(target) as tmp:
             np.save(tmp, ids)
+        atomic_write_text(source, digest + "\n")  # after the tokens: a run stopped between reads them again
         counts["done"] += 1
     counts["failed"] = len(failures)
     atomic_write_text(out / "failed.jsonl", "".join(json.dumps({"id": i, "error": e}) + "\n" for i, e in failures))

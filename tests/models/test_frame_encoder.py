@@ -98,6 +98,12 @@ def test_extract_is_sharded_resumable_and_reports_bad_videos(encoder, av_clip, t
     assert cache_info(cache)["dim"] == FRAME_DIM
     again = extract_features(encoder, [manifest], cache, progress=False)
     assert again["counts"] == {"total": 3, "done": 0, "skipped": 2, "failed": 1}
+    moved = tmp_path / "other.mp4"  # clip c's id, another video: encoded again
+    moved.write_bytes(av_clip.read_bytes() + b"\0")
+    manifest.write_text("".join(json.dumps({"id": i, "video": str(v), "caption": "c"}) + "\n"
+                                for i, v in (("a", av_clip), ("b", bad), ("c", moved))))
+    changed = extract_features(encoder, [manifest], cache, progress=False)
+    assert changed["counts"] == {"total": 3, "done": 1, "skipped": 1, "failed": 1}
     other = build_frame_encoder(TINY_TOWER)  # new random weights: another fingerprint
     with pytest.raises(FoleyError, match="another encoder"):
         extract_features(other, [manifest], cache, progress=False)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import joblib
 import numpy as np
@@ -96,6 +97,14 @@ def test_manifest_cache_is_resumable_and_reports_failures(foley, model_dir, clip
     (out / "tokens" / "b.npy").unlink()  # as if the first run had stopped before b
     again = foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet")
     assert "1 clips tokenized, 1 already cached, 1 failed (of 3)" in again.stdout
+    original = (clips / "a.wav").read_bytes()
+    shutil.copy(clips / "b.wav", clips / "a.wav")  # a clip of the same id, other audio: tokenized again
+    try:
+        changed = foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet")
+    finally:
+        (clips / "a.wav").write_bytes(original)
+    assert "1 clips tokenized, 1 already cached, 1 failed (of 3)" in changed.stdout
+    assert np.array_equal(np.load(out / "tokens" / "a.npy"), np.load(out / "tokens" / "b.npy"))
     other = tmp_path / "other"
     torch.manual_seed(5)
     UnitTokenizer(HubertFeatures(HubertModel(HubertConfig(**TINY)), HubertFeaturesConfig(layer=2)),
