@@ -31,6 +31,7 @@ one device resumes on another.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -53,7 +54,7 @@ from ..datasets.synthsync import load_manifest
 from ..device import resolve_device
 from ..errors import FoleyError
 from ..media.audio import read_audio
-from ..media.files import atomic_path
+from ..media.files import atomic_path, atomic_write_text
 from ..models.auffusion import MEL_CONFIG
 from ..models.text_condition import ConditionAdapter, TextConditioner, check_tokenizer, load_tokenizer
 from ..models.backbone import AudioBackbone, BackboneConfig, build_backbone
@@ -140,6 +141,21 @@ def adaptive_weight(rec_loss: torch.Tensor, adv_loss: torch.Tensor, last_layer: 
     g_rec = torch.autograd.grad(rec_loss, last_layer, retain_graph=True)[0].norm()
     g_adv = torch.autograd.grad(adv_loss, last_layer, retain_graph=True)[0].norm()
     return (g_rec / (g_adv + 1e-4)).clamp(0.0, 1e4).detach()
+
+
+DATA_RECORD = "data.json"
+
+
+def check_run_data(run: Path, data: str, images: torch.Tensor, texts: list) -> None:
+    """Record in ``run`` (``data.json``) a digest of the training windows' mel images (N, 1, M,
+    width) and texts, or refuse (FoleyError) a run that recorded other ones: a resumed stage
+    must not go on learning from another corpus than the one it began on."""
+    digest = hashlib.sha256(images.float().numpy().tobytes() + repr(texts).encode()).hexdigest()
+    record = run / DATA_RECORD
+    if record.is_file() and json.loads(record.read_text(encoding="utf-8")).get("sha256") != digest:
+        raise FoleyError(f"{run} was trained on other data than --data {data} gives; give another --out "
+                         "(or --run) for a new run")
+    atomic_write_text(record, json.dumps({"data": str(Path(data).resolve()), "sha256": digest}, indent=1) + "\n")
 
 
 def _resume(checkpoint: Path | None, settings: dict, modules: dict, gen: torch.Generator, log, stage: str) -> dict:
@@ -586,6 +602,7 @@ def main(argv: list[str] | None = None) -> None:
     elif cfg is not None:
         backbone = build_backbone(cfg, text=_sfx_text(args.text_encoder, cfg.text_dim), vocoder=vocoder.eval())
     images = mel_images(wavs, backbone.mel)  # (N, 1, M, width)
+    check_run_data(run, args.data, images, texts)
     backbone.to(device)
     log(f"{len(texts)} training windows, images {tuple(images.shape)}")
     vae_dir = run / "vae"

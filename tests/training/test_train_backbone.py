@@ -280,6 +280,21 @@ def test_a_stopped_run_keeps_its_checkpoint_and_names_every_changed_setting(tmp_
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="asks for a GPU this machine does not have")
+def test_a_run_resumed_on_other_data_is_refused(tmp_path, capsys):
+    for name, seed in (("a", 0), ("b", 1)):
+        generate(tmp_path / name, n_train=2, n_test=0, seed=seed, cfg=SynthConfig(duration_s=1.0), workers=1,
+                 progress=False)
+    small = ["--vae-steps", "1", "--vae-batch", "2", "--vae-crop", "32", "--vae-channels", "8,16",
+             "--unet-channels", "8,16,16", "--unet-steps", "2", "--unet-batch", "2", "--out", str(tmp_path / "bb")]
+    backbone_main(["--data", str(tmp_path / "a"), *small, "--unet-stop-at", "1"])
+    with pytest.raises(SystemExit) as exit_:
+        cli(["--data", str(tmp_path / "b"), *small])
+    assert exit_.value.code == 2
+    assert f"bb.run was trained on other data than --data {tmp_path / 'b'} gives" in capsys.readouterr().err
+    backbone_main(["--data", str(tmp_path / "a"), *small])  # its own data: it goes on
+    assert (tmp_path / "bb" / "unet").is_dir()
+
+
 def test_a_device_that_is_not_there_is_refused_before_any_work(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         cli(["--data", str(tmp_path / "none"), "--out", str(tmp_path / "bb"), "--device", "cuda"])
