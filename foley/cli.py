@@ -1114,7 +1114,7 @@ def build_parser() -> argparse.ArgumentParser:
     ad.add_argument("--steps", type=number_arg(0, integer=True),
                     help=f"default: {ADAPTER_STEPS}, or with --resume the run's own")
     ad.add_argument("--batch-size", type=number_arg(0, integer=True), default=8, help="global batch, split across processes")
-    ad.add_argument("--lr", type=float, default=1e-4)
+    ad.add_argument("--lr", type=number_arg(0, above=True), default=1e-4)
     ad.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
     ad.add_argument("--checkpoint-every", type=number_arg(0, integer=True), default=100)
     ad.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
@@ -1136,7 +1136,7 @@ def build_parser() -> argparse.ArgumentParser:
     lm.add_argument("--steps", type=number_arg(0, integer=True), help="default: the config's")
     lm.add_argument("--batch-size", type=number_arg(0, integer=True),
                     help="global batch, split across processes (default: the config's)")
-    lm.add_argument("--lr", type=float, help="default: the config's")
+    lm.add_argument("--lr", type=number_arg(0, above=True), help="default: the config's")
     lm.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), help="default: the config's")
     lm.add_argument("--checkpoint-every", type=number_arg(0, integer=True), help="default: the config's")
     lm.add_argument("--precision", choices=("auto", "fp32", "bf16"),

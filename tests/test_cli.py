@@ -45,6 +45,10 @@ def test_version_and_help():
                                       "name (demo, sfx) or a model folder (see foley dub --help)"),
     (["dub", "v.mp4", "--device", "cuda0"], "foley dub: error: argument --device: unknown device 'cuda0'; use auto, "
                                             "cpu, cuda, cuda:N or mps (see foley dub --help)"),
+    (["train", "lm", "--lr", "nan"], "foley train lm: error: argument --lr: must be a finite number > 0, got nan "
+                                     "(see foley train lm --help)"),
+    (["train", "adapter", "--lr", "-1"], "foley train adapter: error: argument --lr: must be > 0, got -1 "
+                                         "(see foley train adapter --help)"),
     (["eval", "onset", "--pred", "p", "--ref", "r", "--delta", "inf"], "foley eval onset: error: argument --delta: must "
                                                                        "be a finite number > 0, got inf "
                                                                        "(see foley eval onset --help)"),

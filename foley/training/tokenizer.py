@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..cli import show_defaults
+from ..cli import number_arg, show_defaults
 from ..datasets.synthsync import load_manifest
 from ..errors import FoleyError
 from ..media.audio import read_audio
@@ -260,15 +260,15 @@ def main(argv: list[str] | None = None) -> int:
     km = sub.add_parser("kmeans", help="fit k-means units on HuBERT features of a SynthSync-style folder")
     km.add_argument("--hubert", default="", help="transformers HubertModel directory or hub id (default: '', a random Base)")
     km.add_argument("--data", required=True, help="folder with train.jsonl (audio paths per clip)")
-    km.add_argument("--layer", type=int, default=9)
-    km.add_argument("--n-units", type=int, default=500)
+    km.add_argument("--layer", type=number_arg(0, integer=True), default=9)
+    km.add_argument("--n-units", type=number_arg(2, integer=True), default=500)
     km.add_argument("--out", required=True, help="tokenizer folder to write")
     km.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     demo = sub.add_parser("demo", help="train and fit the demo tokenizer on SynthSync")
     demo.add_argument("--data", required=True, help="SynthSync folder (foley prepare synth)")
     demo.add_argument("--out", required=True, help="tokenizer folder to write")
     demo.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-    demo.add_argument("--threads", type=int, default=1)
+    demo.add_argument("--threads", type=number_arg(1, integer=True), default=1)
     ev = sub.add_parser("eval", help="unit purity and onset change rates on SynthSync test")
     ev.add_argument("--model", default="demo")
     ev.add_argument("--data", required=True)
