@@ -186,6 +186,10 @@ def main() -> None:
         lines.append(f"| {row} | {rob['onset_count_acc']:.3f} | {rob['onset_detection_acc']:.3f} | {rob['onset_ap']:.3f} | "
                      f"{refm['onset_count_acc']:.3f} | {refm['onset_ap']:.3f} | "
                      + (f"{fad:.2f}" if fad is not None else "n/a") + f" | {class_acc[row]:.3f} |")
+    if (missing := next((r["fad"]["error"] for r in table.values() if "error" in r["fad"]), None)):
+        why = missing.replace("foley eval fad --pca", "--fad-pca")  # this script's option
+        lines += ["", f"No FAD: {why}"]
+        print(f"report_card: warning: no FAD: {why}", file=sys.stderr)
     per_clip = sum(seconds) / len(seconds) if seconds else None
     lines += ["", f"CPU time of `foley dub` per {clip_s:g} s clip: {per_clip:.1f} s "
               f"({per_clip / clip_s:.2f} x real time), mean of the {len(seconds)} clips dubbed in this run."
