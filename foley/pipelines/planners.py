@@ -207,7 +207,8 @@ def _counted(text: str) -> tuple[re.Match | None, int]:
     head, tail = (text[:tail.start()], tail.group()) if tail else (text, "")
     counted = _COUNTED_NOUN.match(_ROW_TAIL.sub("", head))
     if counted and _count(counted["n"]) <= MAX_REPEATS:  # "two loud bangs" is "a loud bang" two times; "20 birds" a flock
-        one = (counted["adj"] or "") + re.sub(r"(?<=sh|ch|ss)es$|(?<=[xz])es$|s$", "", counted["noun"])
+        adj = "" if (counted["adj"] or "").strip().lower() == "more" else counted["adj"] or ""  # "two more gunshots"
+        one = adj + re.sub(r"(?<=sh|ch|ss)es$|(?<=[xz])es$|s$", "", counted["noun"])
         head = f"{'an' if one[0] in 'aeiou' else 'a'} {one}{counted['b'] or ''} {counted['n']} times"
         text = head + tail
     inside = None if _REPEAT.match(head) else _MID_COUNT.match(head)
@@ -470,6 +471,9 @@ _SAID_TIMES = [  # (pattern, the time it says on a timeline of duration d), read
      lambda d: d / 2),
     (re.compile(rf"\bat\s+the\s+(?:very\s+)?(?:start|beginning){_OF_IT}", re.I), lambda d: 0.0),
 ]
+# "rain until the end", "a printer whirs at 3 s until the end of the clip"
+_UNTIL_THE_END = re.compile(rf"(?:\s+at\s+(?P<t>{_DECIMAL})\s*{_UNIT_S})?\s+(?:until|till|to)\s+the\s+(?:very\s+)?end{_OF_IT}"
+                            r"(?=\s*(?:[,;.]|$))", re.I)
 _FIRST_LAST = re.compile(rf"\b(?:for|in|during|over)\s+the\s+(?P<edge>first|last|final)\s+(?P<n>{_DECIMAL})\s*{_UNIT_S}\b{_OF_IT}",
                          re.I)
 
@@ -477,7 +481,9 @@ _FIRST_LAST = re.compile(rf"\b(?:for|in|during|over)\s+the\s+(?P<edge>first|last
 def said_times(text: str, duration_s: float) -> str:
     """``text`` with the times it says in words on a timeline of ``duration_s`` in seconds: "at the
     end" (TIMED_LENGTH_S before it), "halfway through", "in the middle", "at the start", "for (in,
-    during, over) the first / last / final N s (of the clip)"."""
+    during, over) the first / last / final N s (of the clip)", and "until the end" (as a part that
+    lasts to the end says it: nothing, or "from T s" after "at T s")."""
+    text = _UNTIL_THE_END.sub(lambda m: f" from {m['t']} s" if m["t"] else "", text)  # it lasts to the end
     for pattern, at in _SAID_TIMES:
         text = pattern.sub(lambda m: f"at {max(0.0, at(duration_s)):g} s", text)
     return _FIRST_LAST.sub(lambda m: f"from 0 to {m['n']} s" if m["edge"].lower() == "first" else
@@ -1079,7 +1085,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
             continue
         # after a background placed from a time to the end ("rain at 3 s") or a sound that rings on
         # ("an explosion at 1.5 s": RINGING_LENGTH_S), what follows comes in TIMED_LENGTH_S, over its tail
-        begin = max(min(e["end_time"], e["start_time"] + TIMED_LENGTH_S)
+        # and after a stop ("wind, then it stops at 6 s, then ..."), at its time
+        begin = max(e["start_time"] if _STOPS.match(e["caption"]) else min(e["end_time"], e["start_time"] + TIMED_LENGTH_S)
                     if _rings_on(e, duration_s) and not _crowded(e, events + timed, max_simultaneous)
                     or is_background(e["caption"]) and e["end_time"] >= duration_s - 1e-9
                     else e["end_time"] for e in segment[0]) if k else 0.0

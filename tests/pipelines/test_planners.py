@@ -978,6 +978,12 @@ def test_times_said_in_words():
     assert placed("rain, and thunder for the last 3 s of the clip") == [("rain", 0, 10), ("thunder", 7, 10)]
     assert placed("wind during the final 4 seconds of the clip") == [("wind", 6, 10)]  # not "4 seconds of the clip"
     assert placed("a dog barks shortly after 3 s") == placed("a dog barks just after 3 s") == [("a dog barks", 3, 5)]
+    assert placed("a dog barks at 3 s, then a printer whirs until the end") == [("a dog barks", 3, 5),
+                                                                                ("a printer whirs", 5, 10)]
+    assert placed("a printer whirs at 3 s until the end of the clip") == [("a printer whirs", 3, 10)]
+    assert placed("a gunshot at 1 s, then two more gunshots")[1:] == [("a gunshot", 3, 6.5), ("a gunshot", 6.5, 10)]
+    # a stop at a time lets what follows begin there
+    assert placed("wind, then it stops at 6 s, then a dog barks") == [("wind", 0, 6), ("a dog barks", 6, 10)]
     assert placed("2 s of silence, then a gunshot") == [("a gunshot", 2, 10)]
     assert placed("a dog barks at the end of the street") == [("a dog barks at the end of the street", 0, 10)]  # a place
     bed = p.plan("rain, a door slams at 2 s", 10)
