@@ -1353,8 +1353,11 @@ _EDITS = [
     ("remove", re.compile(rf"^{_REMOVE}\s+(?P<a>.+)$", re.I)),
     ("add", re.compile(r"^add\s+(?P<b>.+)$", re.I)),
     ("move_to", re.compile(rf"^(?:move|put|start)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}(?:{_UNIT})?$", re.I)),
-    ("move_to", re.compile(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:start|begin|come\s+in)\s+(?:at\s+)?{_NUM}(?:{_UNIT})?$",
-                           re.I)),  # "make the rain start at 2 s"
+    ("start_at", re.compile(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:start|begin|come\s+in)\s+(?:at\s+)?{_NUM}(?:{_UNIT})?$",
+                            re.I)),  # "make the rain start at 2 s"
+    ("end_at", re.compile(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:stop|end|finish|fade\s+out|cut\s+off)\s+(?:at\s+)?"
+                          rf"{_NUM}(?:{_UNIT})?$", re.I)),  # "make the crickets stop at 6 s"
+    ("end_at", re.compile(rf"^(?:stop|end|fade\s+out|cut\s+off)\s+(?P<a>.+?)\s+at\s+{_NUM}(?:{_UNIT})?$", re.I)),
     ("shift", re.compile(rf"^(?P<verb>make|move|shift|nudge)\s+{_TARGET}\s+(?:by\s+)?(?:{_NUM}{_UNIT}\s+|{_A_BIT}\s+)?"
                          rf"(?P<dir>later|earlier|sooner){_BY_S}$", re.I)),
     ("length", re.compile(rf"^make\s+{_TARGET}\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>longer|shorter){_BY_S}$", re.I)),
@@ -1378,7 +1381,7 @@ TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
               "remove X [from A to B s | before T s | after T s | for the first/last N s], "
               "add X [at T s [for N s] | from A to B s | from T s], "
-              "move X to T s (or: make X start at T s), "
+              "move X to T s, make X start/stop at T s, "
               "make X later/earlier [by N s], make X longer/shorter [by N s], make X last N s, "
               "make X louder/quieter [by N dB or N% | a bit] (or: turn X up/down, lower/raise X), "
               "X every N s, make X faster/slower (a repeated sound); "
@@ -1726,7 +1729,17 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                         raise PlanError(f"{e['caption']!r} repeats every {period:g} s; {m['dir'].lower()} would be "
                                         f"{new:g} s, and a rhythm is from {PERIOD_RANGE_S[0]:g} to {PERIOD_RANGE_S[1]:g} s")
                     e.update(period_s=new)
-                elif kind == "move_to":  # an event that reaches an edge of the timeline is cut there
+                elif kind == "end_at" or kind == "start_at" and (e["fill"] or is_background(e["caption"])):
+                    # a bed or a repeated sound keeps its other edge; a one-shot's length is its take's: it moves
+                    start, end = (e["start_time"], nums[0]) if kind == "end_at" else (nums[0], e["end_time"])
+                    if end > d + 1e-9:
+                        raise PlanError(f"{instruction.strip()!r}: the timeline ends at {d:g} s")
+                    if end - start < MIN_LENGTH_S:
+                        raise PlanError(f"{instruction.strip()!r}: {e['caption']!r} plays from {e['start_time']:g} to "
+                                        f"{e['end_time']:g} s; {'to end' if kind == 'end_at' else 'to start'} at "
+                                        f"{nums[0]:g} s, move it (move {m['a']} to T s)")
+                    e.update(start_time=start, end_time=end)
+                elif kind in ("move_to", "start_at"):  # an event that reaches an edge of the timeline is cut there
                     if nums[0] < 0:
                         raise PlanError(f"{instruction.strip()!r}: a time is from 0 s on (to move it earlier by some "
                                         f"seconds: move {m['a']} N s earlier)")

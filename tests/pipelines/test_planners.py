@@ -85,6 +85,12 @@ def test_rules_edits():
                   "mute swans honk", "turn signals click"):  # verbs of edits, but sounds
         assert [c for c, _, _ in spans(p.plan(sound, 10))] == [sound]
     assert ("thunder", 2.0, 5.334) in spans(p.plan("make the thunder start at 2 s", 10, base))  # its length kept
+    bed = p.plan("crickets chirping, an owl hoots at 3 s", 10)
+    for edit in ("make the crickets stop at 6 s", "stop the crickets at 6 s", "make the crickets fade out at 6 s"):
+        assert spans(p.plan(edit, 10, bed))[0] == ("crickets chirping", 0, 6), edit
+    assert spans(p.plan("make the rain start at 0 s", 8, p.plan("rain from 2 to 6 s", 8))) == [("rain", 0, 6)]  # a bed's end kept
+    with pytest.raises(PlanError, match=r"'an owl hoots' plays from 3 to 5 s; to end at 2 s, move it"):
+        p.plan("make the owl stop at 2 s", 10, bed)
     with pytest.raises(PlanError, match="does not understand"):
         p.plan("sing me a song", 10, base)
 
