@@ -18,7 +18,7 @@ mode, FAD with the offline log-mel embedder or ``--embedder``) and by a sound cl
 (class of the whole clip vs the clip's class): the demo classifier (log-mel at the onsets),
 or ``--classifier``, e.g. one on aiSFX embeddings fitted on recorded-sound SynthSync
 (``python -m foley.evaluation.sfx_classifier --data SYNTHSYNC``); card.md collects the table
-and the CPU time per clip.
+and the wall-clock time per clip.
 """
 from __future__ import annotations
 
@@ -191,9 +191,9 @@ def main() -> None:
         lines += ["", f"No FAD: {why}"]
         print(f"report_card: warning: no FAD: {why}", file=sys.stderr)
     per_clip = sum(seconds) / len(seconds) if seconds else None
-    lines += ["", f"CPU time of `foley dub` per {clip_s:g} s clip: {per_clip:.1f} s "
+    lines += ["", f"Wall-clock time of `foley dub` on the CPU per {clip_s:g} s clip: {per_clip:.1f} s "
               f"({per_clip / clip_s:.2f} x real time), mean of the {len(seconds)} clips dubbed in this run."
-              if seconds else f"CPU time of `foley dub` per clip: not measured, every clip's dub was kept from an "
+              if seconds else f"Time of `foley dub` per clip: not measured, every clip's dub was kept from an "
                               f"earlier run in {out}."]
     (out / "card.md").write_text("\n".join(lines) + "\n")
     (out / "card.json").write_text(json.dumps({"rows": {k: {"robust": v["robust"]["summary"],
@@ -210,3 +210,6 @@ if __name__ == "__main__":
         main()
     except FoleyError as e:  # a missing manifest, bad settings: one line, no traceback
         raise SystemExit(f"report_card: error: {e}") from None
+    except KeyboardInterrupt:  # finished clips are kept: the same command goes on from them
+        print("report_card: interrupted; run the same command again to go on", file=sys.stderr)
+        raise SystemExit(130) from None
