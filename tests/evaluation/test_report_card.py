@@ -25,6 +25,7 @@ def test_a_card_says_when_the_split_is_short_and_when_its_dubs_were_kept(tmp_pat
     assert first.returncode == 0, first.stderr
     assert "warning: the test split holds 2 clips, fewer than --n 5; the card scores all 2" in first.stderr
     assert "mean of the 2 clips dubbed in this run" in (card / "card.md").read_text()
+    assert "report_card: warning: no FAD: " in first.stderr and "\nNo FAD: " in (card / "card.md").read_text()  # 2 clips
     assert json.loads((card / "card.json").read_text())["n_clips"] == 2
     again = subprocess.run(command, capture_output=True, text=True, timeout=600)  # resumed: nothing dubbed
     assert again.returncode == 0, again.stderr
