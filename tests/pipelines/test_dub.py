@@ -37,6 +37,23 @@ def test_dub_gives_audio_and_tokens_exactly_as_long_as_the_video(pipeline, cfr_v
     np.testing.assert_array_equal(result.audio, again.audio)
 
 
+def test_a_pipeline_json_without_a_lambda_takes_the_adapters_own(model_dir, tmp_path):
+    import shutil
+
+    from foley.models.visual_adapter import VisualAdapter
+
+    model = tmp_path / "model"
+    shutil.copytree(model_dir, model)
+    adapter = VisualAdapter.from_pretrained(model / "adapter", scale=1.75)
+    adapter.save_pretrained(model / "adapter")  # trained for lambda 1.75
+    config = json.loads((model / "pipeline.json").read_text())
+    assert FoleyPipeline.from_pretrained(model, device="cpu").config.scale == config["scale"]  # the model's, when said
+    del config["scale"]
+    (model / "pipeline.json").write_text(json.dumps(config))
+    pipe = FoleyPipeline.from_pretrained(model, device="cpu")
+    assert pipe.config.scale == 1.75 and pipe.adapter.cfg.scale == 1.75
+
+
 def test_windows_batched_give_what_one_window_at_a_time_gives(pipeline, cfr_video, monkeypatch):
     """Several windows per LM decoding loop and per diffusion batch, silent windows among them:
     the same greedy tokens, and each window's latents equal up to float rounding (compared
