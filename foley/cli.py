@@ -304,17 +304,23 @@ ADAPTER_STEPS = 1000  # foley train adapter's default length
 def _cmd_train_adapter(args: argparse.Namespace) -> int:
     from .models.unit_tokenizer import UnitTokenizer
     from .models.visual_adapter import VisualAdapterConfig
-    from .training.adapter import AdapterTrainConfig, run_steps, run_training
+    from .training.adapter import AdapterTrainConfig, run_config, run_training
 
-    own = run_steps(args.out) if args.resume else None  # a resumed run goes on to its own length
-    steps = args.steps if args.steps is not None else own if own is not None else ADAPTER_STEPS
+    # A resumed run goes on with its own settings where this call gives none; a new one with the defaults.
+    own = run_config(args.out) if args.resume else None
+    base = own or AdapterTrainConfig(steps=ADAPTER_STEPS)
+    given = lambda value, kept: kept if value is None else value  # noqa: E731
     visual_dim = UnitTokenizer.from_pretrained(args.tokenizer).unit_dim
     cfg = AdapterTrainConfig(
-        adapter=VisualAdapterConfig(visual_dim=visual_dim, temporal=args.temporal, temporal_sigma_tokens=args.sigma,
-                                    scale=args.scale, resolutions=args.resolutions),
-        steps=steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-        checkpoint_every=args.checkpoint_every, precision=args.precision, caption_dropout=args.caption_dropout,
-        init=args.init or "")
+        adapter=VisualAdapterConfig(visual_dim=visual_dim, temporal=given(args.temporal, base.adapter.temporal),
+                                    temporal_sigma_tokens=given(args.sigma, base.adapter.temporal_sigma_tokens),
+                                    scale=given(args.scale, base.adapter.scale),
+                                    resolutions=given(args.resolutions, base.adapter.resolutions)),
+        steps=given(args.steps, base.steps), batch_size=given(args.batch_size, base.batch_size),
+        lr=given(args.lr, base.lr), seed=given(args.seed, base.seed),
+        checkpoint_every=given(args.checkpoint_every, base.checkpoint_every),
+        precision=given(args.precision, base.precision), caption_dropout=given(args.caption_dropout, base.caption_dropout),
+        init=given(args.init, base.init))
     out = run_training(args.data, args.backbone, args.tokenizer, args.out, cfg, resume=args.resume)
     print(f"adapter written to {out}")
     return 0
@@ -1102,28 +1108,30 @@ def build_parser() -> argparse.ArgumentParser:
     ad.add_argument("--tokenizer", type=path_arg, required=True,
                     help="unit tokenizer folder (its centroids are the visual features)")
     ad.add_argument("--out", type=path_arg, required=True, help="run folder: cache, checkpoint/, adapter/")
-    ad.add_argument("--temporal", choices=["gaussian", "none"], default="gaussian",
+    ad.add_argument("--temporal", choices=["gaussian", "none"],
                     help="time-aware attention bias, or the paper's plain attention (default: gaussian)")
-    ad.add_argument("--sigma", type=float, default=1.0, help="width of the time bias in tokens (default: 1)")
-    ad.add_argument("--scale", type=float, default=0.5, help="lambda stored for inference (default: 0.5)")
-    ad.add_argument("--resolutions", type=number_arg(0, integer=True), default=0, metavar="N",
+    ad.add_argument("--sigma", type=number_arg(0, above=True), help="width of the time bias in tokens (default: 1)")
+    ad.add_argument("--scale", type=number_arg(0), help="lambda stored for inference (default: 0.5)")
+    ad.add_argument("--resolutions", type=number_arg(0, integer=True), metavar="N",
                     help="work in the cross-attention layers of the UNet's N finest resolutions that have any "
                          "(default: 0, every layer)")
     ad.add_argument("--init", type=path_arg, metavar="ADAPTER",
                     help="start from this adapter's weights of the run's layers (with --steps 0: those weights alone)")
     ad.add_argument("--steps", type=number_arg(0, integer=True),
                     help=f"default: {ADAPTER_STEPS}, or with --resume the run's own")
-    ad.add_argument("--batch-size", type=number_arg(0, integer=True), default=8, help="global batch, split across processes")
-    ad.add_argument("--lr", type=number_arg(0, above=True), default=1e-4)
-    ad.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
-    ad.add_argument("--checkpoint-every", type=number_arg(0, integer=True), default=100)
-    ad.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
-                    help="the frozen UNet's dtype and autocast (auto: bf16 on CUDA, fp16 on GPUs without bf16, "
-                         "fp32 elsewhere); the adapter trains in fp32")
-    ad.add_argument("--caption-dropout", type=number_arg(0, 1), default=0.0, metavar="P",
+    ad.add_argument("--batch-size", type=number_arg(1, integer=True),
+                    help="global batch, split across processes (default: 8)")
+    ad.add_argument("--lr", type=number_arg(0, above=True), help="default: 1e-4")
+    ad.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), help="default: 0")
+    ad.add_argument("--checkpoint-every", type=number_arg(0, integer=True), help="default: 100")
+    ad.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"),
+                    help="the frozen UNet's dtype and autocast (auto, the default: bf16 on CUDA, fp16 on GPUs without "
+                         "bf16, fp32 elsewhere); the adapter trains in fp32")
+    ad.add_argument("--caption-dropout", type=number_arg(0, 1), metavar="P",
                     help="fraction of clips trained with the empty caption, which `foley dub` renders when given "
-                         "no --caption")
-    ad.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+                         "no --caption (default: 0)")
+    ad.add_argument("--resume", action="store_true",
+                    help="continue the run in --out from its checkpoint, with its own settings where none are given")
     ad.set_defaults(func=_cmd_train_adapter)
     lm = train_sub.add_parser("lm", help="connector + LoRA + new token rows of the video-to-token LM on cached "
                               "features; several processes: accelerate launch -m foley train lm ...")

@@ -230,7 +230,8 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
             raise FoleyError(f"{run}: no checkpoint to resume from")
         state = json.loads((checkpoint / "state.json").read_text())
         saved = AdapterTrainConfig.from_dict(state["config"])  # a config from before a new field: its default
-        if {**saved.to_dict(), "steps": cfg.steps} != cfg.to_dict():  # only the length may change
+        if {**saved.to_dict(), "steps": cfg.steps, "checkpoint_every": cfg.checkpoint_every} != cfg.to_dict():
+            # only the length and how often it is saved may change
             raise FoleyError(f"{run}: the checkpoint was made with another training config "
                              f"({config_difference({**saved.to_dict(), 'steps': cfg.steps}, cfg.to_dict())})")
         adapter.load_adapter_state_dict(load_file(str(checkpoint / "adapter.safetensors")))
@@ -298,10 +299,10 @@ def initial_weights(init: str | os.PathLike, adapter: VisualAdapter) -> dict[str
     return {k: weights[k] for k in adapter.adapter_state_dict()}
 
 
-def run_steps(run: str | os.PathLike) -> int | None:
-    """The steps a run in ``run`` was set to take, as its checkpoint records them (None: no checkpoint)."""
+def run_config(run: str | os.PathLike) -> AdapterTrainConfig | None:
+    """The training config of the run in ``run``, as its checkpoint records it (None: no checkpoint)."""
     path = Path(run) / CHECKPOINT_DIR / "state.json"
-    return AdapterTrainConfig.from_dict(json.loads(path.read_text())["config"]).steps if path.is_file() else None
+    return AdapterTrainConfig.from_dict(json.loads(path.read_text())["config"]) if path.is_file() else None
 
 
 def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | os.PathLike,

@@ -24,7 +24,7 @@ from foley.training.adapter import (
     AdapterTrainConfig,
     build_adapter_cache,
     load_adapter_cache,
-    run_steps,
+    run_config,
     train_adapter,
     visual_features,
 )
@@ -78,7 +78,7 @@ def test_training_changes_only_the_adapter_and_resumes_exactly(setup, tmp_path):
 
     train_adapter(backbone, root / CACHE_FILE, tmp_path / "b", _cfg(), stop_after=2, log=lambda m: None)
     assert not (tmp_path / "b" / "adapter").exists()  # interrupted: no final adapter
-    assert run_steps(tmp_path / "b") == _cfg().steps and run_steps(tmp_path / "none") is None  # a resume's default
+    assert run_config(tmp_path / "b") == _cfg() and run_config(tmp_path / "none") is None  # a resume's defaults
     with pytest.raises(FoleyError, match=r"the run has reached step 2; --steps 1 would end it before that"):
         train_adapter(backbone, root / CACHE_FILE, tmp_path / "b", _cfg(steps=1), resume=True)
     said = []
@@ -143,6 +143,22 @@ def test_an_adapter_on_a_zero_terminal_snr_backbone_learns_the_velocity(setup, t
     eps, v = (float(line.split()[-1]) for line in lines)
     # Same draws, same initial adapter: only the target differs (velocity, not noise).
     assert abs(eps - v) > 1e-3 and (tmp_path / "v" / "adapter").is_dir()
+
+
+def test_a_resumed_run_keeps_its_own_settings_where_none_are_given(setup, tmp_path, capsys):
+    from foley.cli import main
+
+    root, backbone, tokenizer = setup
+    backbone.save_pretrained(tmp_path / "backbone")
+    tokenizer.save_pretrained(tmp_path / "tok")
+    args = ["train", "adapter", "--data", str(root / "synth"), "--backbone", str(tmp_path / "backbone"),
+            "--tokenizer", str(tmp_path / "tok"), "--out", str(tmp_path / "run")]
+    assert main([*args, "--steps", "1", "--batch-size", "2", "--lr", "1e-3", "--scale", "1.25"]) == 0
+    assert main([*args, "--resume", "--steps", "2", "--checkpoint-every", "1"]) == 0  # how often it saves may change
+    saved = run_config(tmp_path / "run")
+    assert (saved.steps, saved.batch_size, saved.lr, saved.adapter.scale) == (2, 2, 1e-3, 1.25)
+    assert main([*args, "--resume", "--lr", "1e-2"]) == 2
+    assert "another training config" in capsys.readouterr().err
 
 
 @pytest.mark.slow
