@@ -159,6 +159,9 @@ def test_a_resumed_run_keeps_its_own_settings_where_none_are_given(setup, tmp_pa
     assert (saved.steps, saved.batch_size, saved.lr, saved.adapter.scale) == (2, 2, 1e-3, 1.25)
     assert main([*args, "--resume", "--lr", "1e-2"]) == 2
     assert "another training config" in capsys.readouterr().err
+    fresh = [*args[:-1], str(tmp_path / "new")]
+    assert main([*fresh, "--init", str(tmp_path / "missing")]) == 2  # refused before any caching
+    assert "missing: not a visual adapter folder" in capsys.readouterr().err and not (tmp_path / "new").exists()
 
 
 @pytest.mark.slow
