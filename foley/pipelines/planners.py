@@ -1109,8 +1109,11 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
             last = group is groups[-1] and length is None  # the last slot ends exactly at its bound
             slot_end = stop if last else t + span
             for caption, own, once, times, period in group:
-                end = t + own if own is not None else (duration_s if is_background(caption) and times == 1 and not once
-                                                       else slot_end)  # one of "a crowd cheers twice" keeps its slot
+                # a background plays on past its slot, and so does a sound given a rhythm when a sound at a
+                # time comes next ("a clock ticks every second, a phone rings at 4 s"); one of "a crowd
+                # cheers twice" keeps its slot, as a rhythm does when a sound comes in turn after it
+                plays_on = (is_background(caption) or last and period is not None) and times == 1 and not once
+                end = t + own if own is not None else duration_s if plays_on else slot_end
                 if times is None:  # "now and then"
                     scattered = _scatter(caption, t, min(end, duration_s))
                     events += scattered

@@ -1048,6 +1048,9 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     def placed(text):
         return [(e.caption, round(e.start_s, 3), round(e.end_s, 3)) for e in p.plan(text, 10).events]
 
+    # so does a sound given a rhythm, when a sound at a time comes next (not one in turn)
+    assert placed("a clock ticks every second, a phone rings at 4 s") == [("a clock ticks", 0, 10), ("a phone rings", 4, 6)]
+    assert placed("a clock ticks every second, then a dog barks") == [("a clock ticks", 0, 5), ("a dog barks", 5, 10)]
     # ambiences keep going under a timed sound
     for bed in ("a campfire crackles", "room tone", "an air conditioner hums", "a distant highway", "a busy restaurant",
                 "a heavy downpour", "a helicopter hovers overhead"):
