@@ -428,6 +428,11 @@ _SOME_TIMES = {"a couple of times": "twice", "a couple times": "twice", "a few t
 _SOME = re.compile("|".join(rf"\b{k}\b" for k in _SOME_TIMES), re.I)
 
 
+# "a bell tolls 4 times, every 2 s": that many sounds at that rhythm
+_TIMES_EVERY = re.compile(rf"\b(?P<n>twice|thrice|(?:{_NUMBER}|\d+)\s+times)\s*,?\s+every\s+(?P<p>\d+(?:\.\d+)?)\s*"
+                          r"(?:s|secs?|seconds?)\b", re.I)
+
+
 # Other ways of writing a time, rewritten as the forms below read them
 # "five seconds", "at two, five and eight seconds"
 _NUMBER_WORDS = re.compile(rf"\b(?:{_NUMBER})(?:(?:\s*,\s*|,?\s+and\s+)(?:{_NUMBER}))*"
@@ -502,6 +507,8 @@ def in_seconds(text: str) -> str:
         return (m["p"] or "") + _seconds_text(float(n) * scale)
 
     text = _LINES.sub(", ", text.strip().lstrip("*\u2022- ")).replace(" & ", " and ")
+    text = re.sub(r"\bonce\s+(?=every\s)", "", text, flags=re.I)  # "once every 2 s": every 2 s
+    text = _TIMES_EVERY.sub(lambda m: f"every {m['p']} s for {_count(m['n']) * float(m['p']):g} s", text)
     text = _ALL_THE_WHILE.sub(" throughout", _ALL_WHILE.sub(", while ", text))
     text = re.sub(r"\s+all\s+(?:the\s+)?(?=while\b)", " ", text, flags=re.I)  # "X all (the) while Y": X while Y
     text = _SAME_TIME_TAIL.sub(r" while \g<b>", _SAME_TIME.sub(" while ", text))

@@ -677,14 +677,14 @@ def test_a_rhythm_the_text_gives_is_the_time_between_repeats():
                                                             "between repeats, not 100 s"),
                           ("hammering every 10 ms", "not 0.01 s"),
                           ("hammering, every 2 s", "'every 2 s' gives a rhythm but names no sound"),
-                          ("a dog barks twice every 2 s", "give a count ('twice', 'once') or a rhythm"),
-                          ("a dog barks every 2 s twice", "give a count"), ("hammering every 2 s once", "give a count"),
+                          ("a dog barks every 2 s twice", "give a count ('twice', 'once') or a rhythm"), ("hammering every 2 s once", "give a count"),
                           ("a man counts every 2 steps", "cannot read the rhythm of 'a man counts every 2 steps'"),
                           ("hammering every -1 s", "cannot read"),
                           ("a bell rings every 2 hours", "cannot read"), ("hammering every other second", "cannot read")]:
         with pytest.raises(PlanError, match=re.escape(message)):
             p.plan(text, 8)
     assert rhythm(p.plan("hammering every .5 s", 8)) == [("hammering", 0.0, 8.0, True, 0.5)]
+    assert rhythm(p.plan("a dog barks twice every 2 s", 8)) == [("a dog barks", 0.0, 4.0, True, 2.0)]  # two periods
     base = p.plan("footsteps on gravel, then a dog barks", 8)
     assert rhythm(p.plan("make the footsteps slower", 8, base))[0][-1] == 0.75  # a walk's 0.5 s, times 1.5
     faster = p.plan("the footsteps every 0.9 s", 8, base)
@@ -698,8 +698,8 @@ def test_a_rhythm_the_text_gives_is_the_time_between_repeats():
     assert rhythm(p.plan("make the footsteps faster", 8, rainy))[0][-1] == 0.333
     assert rhythm(p.plan("add knocking every 0.3 s at 5 s", 8, base))[-1] == ("knocking", 5.0, 7.0, True, 0.3)
     assert rhythm(p.plan("replace the dog with a knock every 1 s", 8, base))[1] == ("a knock", 4.0, 8.0, True, 1.0)
-    for edit, message in [("replace the dog with a knock twice every 1 s", "give a count"),
-                          ("add hammering twice every 2 s", "give a count"),
+    assert ("hammering", 0.0, 4.0, True, 2.0) in rhythm(p.plan("add hammering twice every 2 s", 8, base))
+    for edit, message in [("replace the dog with a knock twice every 1 s", "a replacement takes the place and span"),
                           ("the dog every 200 s", "a rhythm is from 0.05 to 60 s between repeats, not 200 s")]:
         with pytest.raises(PlanError, match=re.escape(message)):
             p.plan(edit, 8, base)
@@ -1048,7 +1048,10 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     def placed(text):
         return [(e.caption, round(e.start_s, 3), round(e.end_s, 3)) for e in p.plan(text, 10).events]
 
-    # so does a sound given a rhythm, when a sound at a time comes next (not one in turn)
+    # a count at a rhythm spans that many periods
+    assert p.plan("the bell tolls 4 times, once every 2 s", 10).events[0].period_s == 2
+    assert placed("the bell tolls 4 times, once every 2 s") == [("the bell tolls", 0, 8)]
+    # a sound given a rhythm plays on when a sound at a time comes next (not one in turn)
     assert placed("a clock ticks every second, a phone rings at 4 s") == [("a clock ticks", 0, 10), ("a phone rings", 4, 6)]
     assert placed("a clock ticks every second, then a dog barks") == [("a clock ticks", 0, 5), ("a dog barks", 5, 10)]
     # ambiences keep going under a timed sound
