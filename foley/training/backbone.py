@@ -602,9 +602,9 @@ def main(argv: list[str] | None = None) -> None:
     elif cfg is not None:
         backbone = build_backbone(cfg, text=_sfx_text(args.text_encoder, cfg.text_dim), vocoder=vocoder.eval())
     images = mel_images(wavs, backbone.mel)  # (N, 1, M, width)
-    check_run_data(run, args.data, images, texts)
     backbone.to(device)
-    log(f"{len(texts)} training windows, images {tuple(images.shape)}")
+    log(f"{len(texts)} training windows, images {tuple(images.shape)}")  # the run folder appears here
+    check_run_data(run, args.data, images, texts)
     vae_dir = run / "vae"
     if args.init:
         latents = encode_latents(backbone, images)
