@@ -452,6 +452,15 @@ class RenderStats:
 
 # A generated event whose peak stays below this is no sound a listener hears in the mix (dub's rule).
 FAINT_PEAK_DBFS = -35.0
+# A one-shot's take that faint is drawn again from other seeds (take r: + r * RETAKE_SEED_STEP), this
+# many times at most; the loudest try is kept.
+FAINT_RETAKES = 2
+RETAKE_SEED_STEP = 104_729
+
+
+def peak_dbfs(wav: np.ndarray) -> float:
+    """The peak of (N,) audio in dB full scale (-240 for silence)."""
+    return 20 * np.log10(float(np.abs(wav).max(initial=0.0)) + 1e-12)
 # Each event is leveled before its gain: foreground events to EVENT_LUFS, background beds
 # BED_UNDER_DB under it, so that a generated bed (often as loud as the loudest event) does not mask the
 # events on top of it. A user's "make the rain louder" turn changes the event's gain on top.
@@ -469,7 +478,9 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     generated clip may begin with silence); background sounds (``is_background``) are not
     moved, so a bed covers its whole span. An event with ``fill`` is repeated take after take
     until its end (:func:`fill_span`), a take every ``period_s`` or at its sound's usual rhythm
-    (``repeat_period_s``); ``progress(event, repeats)`` is called after each event.
+    (``repeat_period_s``); ``progress(event, repeats)`` is called after each event. A one-shot's
+    take that comes out nearly silent (peak under FAINT_PEAK_DBFS) is drawn again from other seeds,
+    FAINT_RETAKES times at most, and the loudest try kept.
     Events are leveled to EVENT_LUFS (beds
     BED_UNDER_DB under it, their peaks at most BED_CREST_DB over that; near-silence is lifted by
     at most 20 dB) before their gain, and the
@@ -485,23 +496,28 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         background = is_background(e.caption)
 
         def take(k: int, length_s: float, e=e, background=background) -> np.ndarray:  # (samples(length_s),)
-            seed = (e.seed_used + k * FILL_SEED_STEP) % (MAX_SEED + 1)
             align = align_onsets and not background  # a bed has no attack to place: it fills its span
             # An aligned take no longer than the window is cut from that window's (generate_event makes a whole
             # window anyway): one kept per window, so an event moved to the bed's end or shortened keeps its sound.
             kept_s = backbone.mel.width_s if align and length_s <= backbone.mel.width_s else length_s
-            key = cache.key(e.caption, kept_s, seed, sampler, align, looped=background)
-            wav = cache.get(key, sr, round(kept_s * sr))
-            diffused = 0
-            if wav is None:
-                wav, diffused = generate_event(backbone, e.caption, kept_s, seed, sampler, align, loop=background,
-                                               cache=cache)
-                cache.put(key, wav, sr)
-            if diffused:
-                stats.generated += 1
-            else:  # from the cache, or put together from windows it kept
-                stats.reused += 1
-            return wav[:round(length_s * sr)]
+            tries = []  # a one-shot whose take came out nearly silent is drawn again, up to FAINT_RETAKES times
+            for r in range(1 + (0 if background else FAINT_RETAKES)):
+                seed = (e.seed_used + k * FILL_SEED_STEP + r * RETAKE_SEED_STEP) % (MAX_SEED + 1)
+                key = cache.key(e.caption, kept_s, seed, sampler, align, looped=background)
+                wav = cache.get(key, sr, round(kept_s * sr))
+                diffused = 0
+                if wav is None:
+                    wav, diffused = generate_event(backbone, e.caption, kept_s, seed, sampler, align, loop=background,
+                                                   cache=cache)
+                    cache.put(key, wav, sr)
+                if diffused:
+                    stats.generated += 1
+                else:  # from the cache, or put together from windows it kept
+                    stats.reused += 1
+                tries.append(wav[:round(length_s * sr)])
+                if peak_dbfs(tries[-1]) >= FAINT_PEAK_DBFS:
+                    break
+            return max(tries, key=peak_dbfs)
 
         wav = None
         if e.fill:  # takes one model window long (what one costs anyway), kept when the span changes
@@ -510,7 +526,7 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         if wav is None:  # a background's windows are looped over their silences: a bed covers its span
             wav, repeats = take(0, e.length_s), 1
         wav = without_rumble(wav, sr)
-        peak_db = 20 * np.log10(float(np.abs(wav).max(initial=0.0)) + 1e-12)
+        peak_db = peak_dbfs(wav)
         if peak_db < FAINT_PEAK_DBFS:
             stats.faint.append((e.caption, peak_db))
         # A one-shot shorter than the window was generated a whole window long: cut at the bed's end

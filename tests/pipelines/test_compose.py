@@ -462,6 +462,36 @@ class LateBackbone(BedBackbone):
         return torch.from_numpy(wav)[None]
 
 
+class FaintSeedBackbone(BedBackbone):
+    """Stands in for the model: near-silence (peak about -60 dBFS) from the seeds in ``faint``, a
+    steady sound from the others."""
+
+    def __init__(self, faint):
+        self.faint = set(faint)
+
+    def generate(self, captions, duration_s, **kw):
+        import torch
+
+        wav = np.random.default_rng(kw["seed"]).standard_normal(round(duration_s * 16_000)).astype(np.float32) * 0.3
+        return torch.from_numpy(wav * np.float32(1e-3 if kw["seed"] in self.faint else 1.0))[None]
+
+
+def test_a_one_shot_that_comes_out_nearly_silent_is_drawn_again(tmp_path):
+    from foley.pipelines.compose import FAINT_RETAKES, RETAKE_SEED_STEP
+
+    planner = RulesPlanner()
+    plan = planner.plan("a ball bounces at 1 s", 4.0)
+    seed = plan.events[0].seed_used
+    mix, stats = render(plan, FaintSeedBackbone({seed}), EventCache(tmp_path / "a", "faint"), FAST)
+    assert (stats.generated, stats.faint) == (2, []) and level_db(mix[16_000:3 * 16_000]) > -40  # the second try
+    every = {seed + r * RETAKE_SEED_STEP for r in range(1 + FAINT_RETAKES)}
+    _, stats = render(plan, FaintSeedBackbone(every), EventCache(tmp_path / "b", "faint"), FAST)
+    assert stats.generated == 1 + FAINT_RETAKES and [c for c, _ in stats.faint] == ["a ball bounces"]  # said, kept
+    bed = planner.plan("rain", 4.0)
+    _, stats = render(bed, FaintSeedBackbone({bed.events[0].seed_used}), EventCache(tmp_path / "c", "faint"), FAST)
+    assert stats.generated == 1  # a background is not drawn again
+
+
 def test_an_aligned_event_still_sounds_at_its_end_rather_than_stopping_short():
     """A 1 s event whose attack comes 0.5 s into the take: moved onto the start, it is followed
     by what the window holds after its first second, not by 0.5 s of silence."""
