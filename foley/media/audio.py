@@ -204,10 +204,13 @@ def loudness_gain(mix: np.ndarray, sample_rate: int, target_lufs: float = TARGET
                   max_gain_db: float = MAX_GAIN_DB) -> float:
     """The linear gain that brings ``mix`` to ``target_lufs`` integrated loudness, at most
     ``max_gain_db`` (near-silence is never lifted into a noise bed), lowered where needed so
-    that the peaks stay under -1 dBFS (the ceiling wins). 1 for silence or under 0.4 s."""
+    that the peaks stay under -1 dBFS (the ceiling wins). 1 for silence. A mix under 0.4 s (one
+    BS.1770 block) is measured over 0.4 s, as if silence followed it: its momentary loudness."""
     gain = 1.0
-    if mix.shape[-1] >= int(0.4 * sample_rate) and np.any(mix):
-        loudness = integrated_loudness(mix, sample_rate)
+    if mix.size and np.any(mix):
+        block = int(0.4 * sample_rate)
+        short = [(0, 0)] * (mix.ndim - 1) + [(0, max(0, block - mix.shape[-1]))]
+        loudness = integrated_loudness(np.pad(mix, short), sample_rate)
         if np.isfinite(loudness):
             gain = 10 ** (min(target_lufs - loudness, max_gain_db) / 20)
     peak = max(float(mix.max()), -float(mix.min())) * gain if mix.size else 0.0

@@ -167,6 +167,12 @@ def test_normalize_loudness_reaches_the_target_and_the_peak_ceiling():
     assert np.abs(normalize_loudness(spiky, 16_000, target_lufs=-10.0)).max() == pytest.approx(10 ** (-1 / 20), rel=1e-6)
 
 
+def test_a_sound_shorter_than_a_loudness_block_is_leveled_over_one():
+    knock = (np.random.default_rng(3).standard_normal(4_800) * 0.01).astype(np.float32)  # 0.3 s
+    out = normalize_loudness(knock, 16_000, target_lufs=-20.0)
+    assert integrated_loudness(np.pad(out, (0, 1_600)), 16_000) == pytest.approx(-20.0, abs=1e-3)
+
+
 def test_normalization_never_lifts_near_silence_into_a_noise_bed():
     hiss = (np.random.default_rng(2).standard_normal(64_000) * 0.0007).astype(np.float32)  # about -63 dBFS
     before = integrated_loudness(hiss, 16_000)
