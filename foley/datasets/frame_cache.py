@@ -24,9 +24,9 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from ..errors import FoleyError
-from ..media.files import atomic_path, atomic_write_text, sha256_file
+from ..media.files import atomic_path, atomic_write_text
 from ..models.frame_encoder import FrameEncoder
-from .manifest import read_manifest
+from .manifest import read_manifest, source_digest
 
 CACHE_FORMAT = "foley-frame-cache"
 FEATURES_DIR = "features"
@@ -72,14 +72,13 @@ def extract_features(encoder: FrameEncoder, manifests: list[str | os.PathLike], 
     for entry in tqdm(mine, disable=not progress, desc=f"extract [{rank}/{world}]", unit="clip"):
         target = out / FEATURES_DIR / f"{entry['id']}.safetensors"
         try:
-            digest = sha256_file(entry["source"])
+            digest = source_digest(entry)
             if _source_digest(target) == digest:
                 counts["skipped"] += 1
                 continue
             features = encoder.encode_video(entry["source"], fps=fps)  # (N, D)
-        except (FoleyError, OSError) as e:
-            failures.append((entry["id"], str(e) if isinstance(e, FoleyError)
-                             else f"{entry['source']}: cannot be read ({e.strerror or e})"))
+        except FoleyError as e:
+            failures.append((entry["id"], str(e)))
             continue
         with atomic_path(target) as tmp:
             save_file({"features": features.half().contiguous()}, str(tmp),

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from ..errors import FoleyError
+from ..media.files import sha256_file
 
 
 def read_manifest(path: str | os.PathLike, media: tuple[str, ...] = ("video",)) -> list[dict]:
@@ -30,3 +31,13 @@ def read_manifest(path: str | os.PathLike, media: tuple[str, ...] = ("video",)) 
             raise FoleyError(f"{path}:{number}: clip id {clip_id!r} cannot name a file")
         entries.append({**entry, "id": clip_id, "source": str(path.parent / source)})
     return entries
+
+
+def source_digest(entry: dict) -> str:
+    """The SHA-256 of a manifest entry's media file (``entry["source"]``, as :func:`read_manifest`
+    resolves it), which a cache records to tell a changed clip from the one it read. FoleyError
+    (one line) when the file cannot be read."""
+    try:
+        return sha256_file(entry["source"])
+    except OSError as e:
+        raise FoleyError(f"{entry['source']}: cannot be read ({e.strerror or e})") from None

@@ -23,9 +23,9 @@ import numpy as np
 
 from ..errors import FoleyError
 from ..media.audio import read_audio
-from ..media.files import atomic_path, atomic_write_text, sha256_file
+from ..media.files import atomic_path, atomic_write_text
 from ..models.unit_tokenizer import UnitTokenizer
-from .manifest import read_manifest
+from .manifest import read_manifest, source_digest
 
 CACHE_FORMAT = "foley-token-cache"
 
@@ -67,15 +67,14 @@ def cache_tokens(tokenizer: UnitTokenizer, manifest: str | os.PathLike, out: str
         target = token_dir / f"{entry['id']}.npy"
         source = target.with_suffix(".source")
         try:
-            digest = sha256_file(entry["source"])
+            digest = source_digest(entry)
             if target.exists() and source.is_file() and source.read_text(encoding="utf-8").strip() == digest:
                 counts["skipped"] += 1
                 continue
             wav, _ = read_audio(entry["source"])
             ids = tokenizer.encode(wav).numpy().astype(np.int16 if tokenizer.n_units <= 2**15 else np.int32)
-        except (FoleyError, OSError) as e:
-            failures.append((entry["id"], str(e) if isinstance(e, FoleyError)
-                             else f"{entry['source']}: cannot be read ({e.strerror or e})"))
+        except FoleyError as e:
+            failures.append((entry["id"], str(e)))
             continue
         with atomic_path(target) as tmp:
             np.save(tmp, ids)

@@ -150,7 +150,9 @@ def check_run_data(run: Path, data: str, images: torch.Tensor, texts: list) -> N
     """Record in ``run`` (``data.json``) a digest of the training windows' mel images (N, 1, M,
     width) and texts, or refuse (FoleyError) a run that recorded other ones: a resumed stage
     must not go on learning from another corpus than the one it began on."""
-    digest = hashlib.sha256(images.float().numpy().tobytes() + repr(texts).encode()).hexdigest()
+    windows = hashlib.sha256(images.float().contiguous().numpy())  # the tensor's own buffer, not a copy of it
+    windows.update(repr(texts).encode())
+    digest = windows.hexdigest()
     record = run / DATA_RECORD
     if record.is_file() and json.loads(record.read_text(encoding="utf-8")).get("sha256") != digest:
         raise FoleyError(f"{run} was trained on other data than --data {data} gives; give another --out "
