@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from diffusers import UNet2DConditionModel
 from safetensors.torch import load_file, save_file
 
+from ..config import is_finite_number
 from ..errors import FoleyError
 from ..media.files import atomic_dir
 
@@ -43,6 +44,7 @@ TEMPORAL_MODES = ("none", "gaussian")
 NAMESPACE = "visual_adapter."
 CONFIG_FILE = "adapter_config.json"
 WEIGHTS_FILE = "adapter.safetensors"
+TRAINING_FILE = "training.json"
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class VisualAdapterConfig:
             raise FoleyError("visual_dim must be >= 1 and temporal_sigma_tokens > 0")
         if not isinstance(self.resolutions, int) or self.resolutions < 0:
             raise FoleyError(f"resolutions must be a whole number >= 0 (0: every layer), got {self.resolutions!r}")
+        if not is_finite_number(self.scale) or self.scale < 0:
+            raise FoleyError(f"scale (lambda) must be a finite number >= 0, got {self.scale!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -245,8 +249,13 @@ class VisualAdapter(torch.nn.Module):
             prefix = f"{NAMESPACE}{n}."
             self.processor(n).load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
 
-    def save_pretrained(self, directory: str | os.PathLike, dtype: torch.dtype = torch.float32) -> None:
+    def save_pretrained(self, directory: str | os.PathLike, dtype: torch.dtype = torch.float32,
+                        training: dict | None = None) -> None:
+        """``adapter_config.json`` and the weights; ``training`` (how it was trained: its run's
+        config and inputs) as ``training.json`` beside them."""
         with atomic_dir(directory) as tmp:
+            if training is not None:
+                (tmp / TRAINING_FILE).write_text(json.dumps(training, indent=2) + "\n", encoding="utf-8")
             (tmp / CONFIG_FILE).write_text(json.dumps({"config": self.cfg.to_dict(), "layers": {
                 n: self.processor(n).to_k_vis.out_features for n in self.names}}, indent=2), encoding="utf-8")
             save_file({k: v.to(dtype) for k, v in self.adapter_state_dict().items()}, str(tmp / WEIGHTS_FILE))
@@ -286,7 +295,11 @@ def build_visual_adapter(cfg: VisualAdapterConfig, unet: UNet2DConditionModel) -
     if not layers:
         raise FoleyError("the UNet has no cross-attention layers")
     if cfg.resolutions:
-        levels = sorted({resolution_level(n, len(unet.down_blocks)) for n in layers})[: cfg.resolutions]
+        levels = sorted({resolution_level(n, len(unet.down_blocks)) for n in layers})
+        if cfg.resolutions > len(levels):
+            raise FoleyError(f"resolutions {cfg.resolutions}: the UNet has cross-attention at {len(levels)} "
+                             f"resolution{'s' if len(levels) > 1 else ''} (0: every layer)")
+        levels = levels[: cfg.resolutions]
         layers = {n: w for n, w in layers.items() if resolution_level(n, len(unet.down_blocks)) in levels}
     adapter = VisualAdapter(cfg, layers)
     with torch.no_grad():

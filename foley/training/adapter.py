@@ -195,10 +195,11 @@ def _save_checkpoint(run: Path, adapter: VisualAdapter, optimizer, step: int, cf
 
 def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: str | os.PathLike,
                   cfg: AdapterTrainConfig, resume: bool = False, stop_after: int | None = None,
-                  log=print) -> VisualAdapter:
+                  log=print, sources: dict | None = None) -> VisualAdapter:
     """Train (or resume) the adapter; writes RUN/checkpoint every ``checkpoint_every`` steps and
-    RUN/adapter at the end. ``stop_after`` ends the run early after that many steps in
-    total (an interruption, for tests) without writing RUN/adapter.
+    RUN/adapter at the end, with a ``training.json`` of ``cfg`` and ``sources`` (what it was
+    trained from: e.g. the backbone's folder and digest). ``stop_after`` ends the run early
+    after that many steps in total (an interruption, for tests) without writing RUN/adapter.
 
     The backbone's UNet moves to the accelerator's device; its dtype must be the one
     ``cfg.precision`` resolves to there (``run_training`` loads it so): fp32 weights under a
@@ -277,12 +278,22 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
             if accelerator.is_main_process and (step % 25 == 0 or done == end):
                 log(f"adapter step {step} loss {loss.item():.4f}")
         if end == cfg.steps and accelerator.is_main_process:
-            adapter.save_pretrained(run / FINAL_DIR)
+            adapter.save_pretrained(run / FINAL_DIR, training={"config": cfg.to_dict(), **(sources or {})})
         accelerator.wait_for_everyone()
     finally:
         adapter.detach(backbone.unet)
         adapter.requires_grad_(False)
     return adapter
+
+
+def check_fits(cfg: AdapterTrainConfig, backbone: AudioBackbone, tokenizer) -> None:
+    """FoleyError when ``cfg.adapter`` cannot be built on ``backbone``'s UNet (e.g. more
+    resolutions than it has cross-attention at) or its visual width is not ``tokenizer``'s
+    centroids' (the visual features)."""
+    if tokenizer.unit_dim != cfg.adapter.visual_dim:
+        raise FoleyError(f"adapter visual_dim {cfg.adapter.visual_dim} != the tokenizer's centroid width "
+                         f"{tokenizer.unit_dim}")
+    build_visual_adapter(cfg.adapter, backbone.unet)
 
 
 def initial_weights(init: str | os.PathLike, adapter: VisualAdapter) -> dict[str, torch.Tensor]:
@@ -330,9 +341,12 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
                                  "give another --out for a new run")
             log(f"{cache} was made from another {changed}; making it again")
         if not fresh:
+            backbone, tokenizer = (AudioBackbone.from_pretrained(backbone_path, device=state.device),
+                                   UnitTokenizer.from_pretrained(tokenizer_path))
+            check_fits(cfg, backbone, tokenizer)  # before the cache, which can take a while
             log(f"caching latents, text states and unit ids of {data} (train split)")
-            build_adapter_cache(AudioBackbone.from_pretrained(backbone_path, device=state.device),
-                                UnitTokenizer.from_pretrained(tokenizer_path), data, "train", run, inputs=inputs)
+            build_adapter_cache(backbone, tokenizer, data, "train", run, inputs=inputs)
     backbone = AudioBackbone.from_pretrained(backbone_path, dtype=DTYPES[precision], device=state.device)
-    train_adapter(backbone, cache, run, cfg, resume=resume, log=log)
+    sources = {"data": str(data), "backbone": str(backbone_path), "tokenizer": str(tokenizer_path), "digests": inputs}
+    train_adapter(backbone, cache, run, cfg, resume=resume, log=log, sources=sources)
     return run / FINAL_DIR

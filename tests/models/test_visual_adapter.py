@@ -154,7 +154,9 @@ def test_resolutions_keep_the_layers_of_the_finest_ones(backbone):
     assert finest.names == ["down_blocks.0.attentions.0.transformer_blocks.0.attn2.processor",  # the tiny UNet: 2 levels
                             "up_blocks.1.attentions.0.transformer_blocks.0.attn2.processor",
                             "up_blocks.1.attentions.1.transformer_blocks.0.attn2.processor"]
-    assert build_visual_adapter(VisualAdapterConfig(visual_dim=DIM, resolutions=5), backbone.unet).names == every.names
+    assert build_visual_adapter(VisualAdapterConfig(visual_dim=DIM, resolutions=2), backbone.unet).names == every.names
+    with pytest.raises(FoleyError, match=r"resolutions 3: the UNet has cross-attention at 2 resolutions"):
+        build_visual_adapter(VisualAdapterConfig(visual_dim=DIM, resolutions=3), backbone.unet)
     before = backbone.unet.attn_processors
     finest.attach(backbone.unet)
     try:
@@ -164,6 +166,9 @@ def test_resolutions_keep_the_layers_of_the_finest_ones(backbone):
         finest.detach(backbone.unet)
     with pytest.raises(FoleyError, match="resolutions must be a whole number >= 0"):
         VisualAdapterConfig(resolutions=-1)
+    for scale in (-0.5, float("nan")):
+        with pytest.raises(FoleyError, match=r"scale \(lambda\) must be a finite number >= 0"):
+            VisualAdapterConfig(scale=scale)
 
 
 def test_adapter_for_another_unet_is_rejected(backbone):

@@ -282,6 +282,9 @@ def test_a_cache_made_from_other_inputs_is_made_again_and_never_resumed(setup, t
 
     train(root / "synth")
     first = cached_inputs(run / CACHE_FILE)
+    record = json.loads((run / "adapter" / "training.json").read_text())  # what the adapter was trained from
+    assert record["backbone"] == str(tmp_path / "backbone") and record["digests"] == first
+    assert record["config"]["steps"] == 2
     assert load_adapter_cache(run / CACHE_FILE)["latents"].shape[0] == 4
     # other data (two of the clips) into the same run folder, its run gone: the cache is made again
     other = tmp_path / "other"
@@ -300,3 +303,17 @@ def test_a_cache_made_from_other_inputs_is_made_again_and_never_resumed(setup, t
     with pytest.raises(FoleyError, match="the train split has no clips"):
         run_training(str(tmp_path / "empty"), str(tmp_path / "backbone"), str(tmp_path / "tok"), tmp_path / "r2",
                      _cfg(steps=2), log=logged.append)
+
+
+def test_an_adapter_that_does_not_fit_the_backbone_is_refused_before_the_cache(setup, tmp_path):
+    from foley.training.adapter import run_training
+
+    root, backbone, tokenizer = setup
+    backbone.save_pretrained(tmp_path / "backbone")
+    tokenizer.save_pretrained(tmp_path / "tok")
+    for adapter, said in ((VisualAdapterConfig(visual_dim=16, resolutions=3), "the UNet has cross-attention at 2"),
+                          (VisualAdapterConfig(visual_dim=8), "adapter visual_dim 8 != the tokenizer's centroid width 16")):
+        with pytest.raises(FoleyError, match=said):
+            run_training(str(root / "synth"), str(tmp_path / "backbone"), str(tmp_path / "tok"), tmp_path / "run",
+                         _cfg(adapter=adapter), log=lambda m: None)
+        assert not (tmp_path / "run" / CACHE_FILE).exists()
