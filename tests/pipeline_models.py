@@ -26,7 +26,7 @@ def write_tiny_model(root: Path) -> Path:
     backbone = tiny_backbone(root)
     backbone.save_pretrained(root / "backbone")
     build_visual_adapter(VisualAdapterConfig(visual_dim=TINY["hidden_size"]), backbone.unet).save_pretrained(root / "adapter")
-    config = PipelineConfig(window_s=0.64, overlap_s=0.2, caption="a ball bounces on the floor", steps=2,
+    config = PipelineConfig(scale=0.5, window_s=0.64, overlap_s=0.2, caption="a ball bounces on the floor", steps=2,
                             guidance=2.0, scheduler="ddim")
     (root / CONFIG_NAME).write_text(json.dumps(config.to_dict()))
     return root

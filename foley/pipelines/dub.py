@@ -58,7 +58,7 @@ class PipelineConfig:
     overlap_s: float = 1.0
     caption: str = ""  # used when the user gives none
     knows: str = ""  # what the model learned, in a few words (said when it recognizes nothing)
-    scale: float = 0.5  # lambda of the visual cross-attention (a pipeline.json without it: the adapter's own)
+    scale: float | None = None  # lambda of the visual cross-attention (None: the adapter's own)
     visual_steps: float = 1.0  # with a caption, the fraction of the diffusion steps, from the first, that use it
     steps: int = 25
     guidance: float = 3.0
@@ -75,6 +75,8 @@ class PipelineConfig:
             raise FoleyError(f"steps must be a whole number >= 1, got {self.steps!r}")
         for name in ("scale", "guidance", "visual_steps", "window_s", "overlap_s"):
             value = getattr(self, name)
+            if name == "scale" and value is None:
+                continue
             if not is_finite_number(value) or value < 0:
                 raise FoleyError(f"{name} must be a finite number >= 0, got {value!r}")
         if self.visual_steps > 1:
@@ -224,9 +226,9 @@ class FoleyPipeline:
                  if key not in optional or getattr(config, key) not in ("", None)}
         where = paths.__getitem__
         backbone = AudioBackbone.from_pretrained(where("backbone"), dtype=half, device=dev)
-        said = "scale" in json.loads((root / CONFIG_NAME).read_text(encoding="utf-8"))  # else the lambda it was trained for
-        adapter = VisualAdapter.from_pretrained(where("adapter"), **({"scale": config.scale} if said else {})).to(dev, half)
-        config = config if said else replace(config, scale=adapter.cfg.scale)
+        said = {} if config.scale is None else {"scale": config.scale}  # else the lambda it was trained for
+        adapter = VisualAdapter.from_pretrained(where("adapter"), **said).to(dev, half)
+        config = replace(config, scale=adapter.cfg.scale)
         # Gemma's activations leave fp16's range (transformers issue 36822): bf16 where the GPU has it, else fp32.
         lm = TokenLM.from_pretrained(where("lm"), device=str(dev),
                                      dtype=torch.bfloat16 if bf16_supported(dev) else torch.float32)

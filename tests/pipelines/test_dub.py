@@ -48,10 +48,10 @@ def test_a_pipeline_json_without_a_lambda_takes_the_adapters_own(model_dir, tmp_
     adapter.save_pretrained(model / "adapter")  # trained for lambda 1.75
     config = json.loads((model / "pipeline.json").read_text())
     assert FoleyPipeline.from_pretrained(model, device="cpu").config.scale == config["scale"]  # the model's, when said
-    del config["scale"]
-    (model / "pipeline.json").write_text(json.dumps(config))
-    pipe = FoleyPipeline.from_pretrained(model, device="cpu")
-    assert pipe.config.scale == 1.75 and pipe.adapter.cfg.scale == 1.75
+    for unsaid in ({}, {"scale": None}):  # no lambda, or null: the adapter's own
+        (model / "pipeline.json").write_text(json.dumps({**{k: v for k, v in config.items() if k != "scale"}, **unsaid}))
+        pipe = FoleyPipeline.from_pretrained(model, device="cpu")
+        assert pipe.config.scale == 1.75 and pipe.adapter.cfg.scale == 1.75
 
 
 def test_windows_batched_give_what_one_window_at_a_time_gives(pipeline, cfr_video, monkeypatch):
