@@ -210,13 +210,15 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _model_tokenizer(spec: str) -> Path:
-    """The tokenizer folder of a model (a shipped name such as demo or sfx, or a model folder
-    with pipeline.json), or ``spec`` itself as a tokenizer folder."""
-    from .pipelines.dub import CONFIG_NAME, PipelineConfig, model_dir
+def _model_component(spec: str, key: str) -> str:
+    """The folder of a model's component ``key`` (a shipped name such as demo or sfx, or a model
+    folder with pipeline.json), or ``spec`` itself (e.g. a tokenizer folder or a model name)."""
+    from .pipelines.dub import CONFIG_NAME, PipelineConfig, component_path, model_dir
 
     root = model_dir(spec)
-    return root / PipelineConfig.read(root / CONFIG_NAME).tokenizer if (root / CONFIG_NAME).is_file() else root
+    if not (root / CONFIG_NAME).is_file():
+        return spec
+    return str(component_path(root, key, getattr(PipelineConfig.read(root / CONFIG_NAME), key)))
 
 
 def _cmd_tokenize(args: argparse.Namespace) -> int:
@@ -227,7 +229,7 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
     if args.manifest:
         from .datasets.token_cache import cache_tokens
 
-        tokenizer = UnitTokenizer.from_pretrained(_model_tokenizer(args.model))
+        tokenizer = UnitTokenizer.from_pretrained(_model_component(args.model, "tokenizer"))
         result = cache_tokens(tokenizer, args.manifest, args.out, progress=not args.quiet)
         c = result["counts"]
         print(f"{args.out}: {c['done']} clips tokenized, {c['skipped']} already cached, {c['failed']} failed "
@@ -241,7 +243,7 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
     from .media.audio import read_audio
 
     wav, rate = read_audio(args.audio, sample_rate=16_000)
-    tokenizer = UnitTokenizer.from_pretrained(_model_tokenizer(args.model))
+    tokenizer = UnitTokenizer.from_pretrained(_model_component(args.model, "tokenizer"))
     ids = tokenizer.encode(wav, sample_rate=rate)
     if args.format == "aud":
         print(tokenizer.to_text(ids))
@@ -338,7 +340,8 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         read_manifest(manifest)
     state = PartialState(cpu=args.device == "cpu")
     device = str(state.device) if state.num_processes > 1 else args.device
-    encoder = load_frame_encoder(args.model, pretrained=args.pretrained, device=device, batch_size=args.batch_size)
+    encoder = load_frame_encoder(_model_component(args.model, "frame_encoder"), pretrained=args.pretrained,
+                                 device=device, batch_size=args.batch_size)
     result = extract_features(encoder, args.manifests, args.out, fps=TimeBase().video_fps, rank=state.process_index,
                               world=state.num_processes, barrier=state.wait_for_everyone, progress=not args.quiet)
     c = result["counts"]
@@ -1159,7 +1162,8 @@ def build_parser() -> argparse.ArgumentParser:
     ext = sub.add_parser("extract", help="cache frame features of the clips of manifests (resumable; several "
                          "processes: accelerate launch -m foley extract ...)")
     ext.add_argument("manifests", type=path_arg, nargs="+", metavar="MANIFEST", help="JSON Lines with id and video per clip")
-    ext.add_argument("--model", default="ViT-L-14", help="demo, a frame encoder folder, or an open_clip model name")
+    ext.add_argument("--model", default="ViT-L-14", help="a model's frame encoder (demo, sfx, or a model folder), a "
+                     "frame encoder folder, or an open_clip model name (default: ViT-L-14)")
     ext.add_argument("--pretrained", help="for an open_clip name: a tag (default: openai), a checkpoint file, or '' "
                      "for random weights")
     ext.add_argument("--out", type=path_arg, required=True, help="cache folder")

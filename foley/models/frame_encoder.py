@@ -38,7 +38,6 @@ FORMAT = "foley-frame-encoder"
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "visual.safetensors"
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
-DEMO_DIR = Path(__file__).resolve().parents[1] / "assets" / "demo" / "frame_encoder"
 
 
 @dataclass
@@ -238,13 +237,9 @@ def build_frame_encoder(config: FrameEncoderConfig, device: str = "cpu") -> Fram
 
 def load_frame_encoder(spec: str, pretrained: str | None = None, device: str = "cpu",
                        batch_size: int | None = None) -> FrameEncoder:
-    """``demo``, a saved encoder directory, or an open_clip model name (with ``pretrained``:
-    a tag such as ``openai``, a checkpoint file, or "" for random weights)."""
+    """A saved encoder directory, or an open_clip model name (with ``pretrained``: a tag such as
+    ``openai``, a checkpoint file, or "" for random weights)."""
     overrides = {} if batch_size is None else {"batch_size": batch_size}
-    if spec == "demo":
-        if not (DEMO_DIR / CONFIG_NAME).is_file():
-            raise FoleyError(f"the demo frame encoder is not installed ({DEMO_DIR})")
-        return FrameEncoder.from_pretrained(DEMO_DIR, device=device, **overrides)
     if Path(spec).is_dir():
         return FrameEncoder.from_pretrained(spec, device=device, **overrides)
     config = FrameEncoderConfig(model=spec, **({} if pretrained is None else {"pretrained": pretrained}), **overrides)

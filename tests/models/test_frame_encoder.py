@@ -160,3 +160,18 @@ def test_extract_command(encoder, av_clip, tmp_path, capsys):
     assert main(["extract", str(tmp_path / "empty.jsonl"), "--model", str(tmp_path / "fe"), "--out",
                  str(tmp_path / "none"), "--quiet"]) == 2
     assert "empty.jsonl: no clips to encode" in capsys.readouterr().err and not (tmp_path / "none").exists()
+
+
+def test_extract_takes_a_models_name_or_folder_for_its_frame_encoder(encoder, av_clip, tmp_path):
+    from foley.cli import main
+
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(json.dumps({"id": "clip", "video": str(av_clip)}) + "\n")
+    encoder.save_pretrained(tmp_path / "model" / "encoder")
+    (tmp_path / "model" / "pipeline.json").write_text(json.dumps({"frame_encoder": "encoder"}))
+    for model, out in ((tmp_path / "model", "own"), (tmp_path / "model" / "encoder", "folder"),
+                       ("sfx", "sfx"), ("demo", "demo")):  # sfx dubs with the demo model's frame encoder
+        assert main(["extract", str(manifest), "--model", str(model), "--out", str(tmp_path / out), "--quiet"]) == 0
+    assert torch.equal(load_features(tmp_path / "own", "clip"), load_features(tmp_path / "folder", "clip"))
+    assert load_features(tmp_path / "sfx", "clip").shape == load_features(tmp_path / "demo", "clip").shape == (43, 128)
+    assert torch.equal(load_features(tmp_path / "sfx", "clip"), load_features(tmp_path / "demo", "clip"))
