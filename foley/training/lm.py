@@ -67,8 +67,8 @@ class LMTrainConfig:
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
             raise FoleyError(f"unknown precision {self.precision!r}; choose from {', '.join(PRECISIONS)}")
-        if self.steps < 1 or self.batch_size < 1 or self.checkpoint_every < 1 or self.lr <= 0:
-            raise FoleyError("steps, batch_size and checkpoint_every must be >= 1 and lr > 0")
+        if self.steps < 1 or self.batch_size < 1 or self.checkpoint_every < 1 or self.lr <= 0 or self.warmup_steps < 0:
+            raise FoleyError("steps, batch_size and checkpoint_every must be >= 1, warmup_steps >= 0 and lr > 0")
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -278,5 +278,8 @@ def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: s
     if not resume and not cfg.lm.base and not cfg.lm.text_tokenizer:
         tokenizer = build_text_tokenizer([cfg.lm.instruction, cfg.lm.request, "Video: Caption:", *data.captions])
     log(f"training the token LM on {len(data.ids)} clips ({cfg.steps} steps, batch {cfg.batch_size})")
+    if cfg.steps < cfg.warmup_steps:
+        log(f"note: the run ends inside its {cfg.warmup_steps}-step warm-up: the learning rate rises to "
+            f"{cfg.lr * cfg.steps / cfg.warmup_steps:.2g} of {cfg.lr:g} and never decays")
     train_lm(data, run, cfg, resume=resume, tokenizer=tokenizer, log=log)
     return Path(run) / FINAL_DIR

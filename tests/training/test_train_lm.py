@@ -170,6 +170,9 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())["step"] == 3
     assert main([*resumed, "--resume", "--steps", "4", "--batch-size", "4"]) == 2
     assert "(batch_size 2 in the run, 4 given)" in capsys.readouterr().err
+    assert main([*_cli_args(paths, tmp_path / "short"), "--steps", "1"]) == 0  # shorter than its 2-step warm-up
+    assert ("note: the run ends inside its 2-step warm-up: the learning rate rises to 0.005 of 0.01 and never "
+            "decays") in capsys.readouterr().out
     (tmp_path / "units" / "tokens" / "clip3.npy").unlink()
     assert main(_cli_args(paths, tmp_path / "run2")) == 2
     assert "no cached unit ids for clip 'clip3'" in capsys.readouterr().err
