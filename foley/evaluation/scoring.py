@@ -12,6 +12,7 @@ import numpy as np
 from ..config import is_finite_number
 from ..errors import FoleyError
 from ..media.audio import read_audio
+from ..media.files import read_json_object
 from ..media.mux import align_to_picture
 from ..media.video import probe_video
 from ..workers import worker_map
@@ -90,12 +91,7 @@ def read_sidecar(path: Path) -> dict:
     """A reference's ``<stem>.json`` (SynthSync / AVSync15 annotations): a JSON object whose
     ``onsets_s``, where present, is a list of finite times >= 0 (s) and ``duration_s`` a finite
     time > 0. Raises FoleyError naming the file and what is wrong with it."""
-    try:
-        sidecar = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise FoleyError(f"{path}: not a readable annotation file ({e})") from None
-    if not isinstance(sidecar, dict):
-        raise FoleyError(f"{path}: an annotation file holds a JSON object, got {type(sidecar).__name__}")
+    sidecar = read_json_object(path, "annotation file")
     onsets, duration = sidecar.get("onsets_s", []), sidecar.get("duration_s", 1.0)
     if not (isinstance(onsets, list) and all(is_finite_number(t) and t >= 0 for t in onsets)):
         raise FoleyError(f"{path}: onsets_s must be a list of times >= 0 in seconds, got {onsets!r:.80}")

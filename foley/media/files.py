@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -185,6 +186,18 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
     elif path.exists() or path.is_symlink():
         path.unlink()
+
+
+def read_json_object(path: str | os.PathLike, what: str) -> dict:
+    """The JSON object in ``path``. Raises FoleyError naming the file as a ``what`` when it cannot
+    be read or parsed, or holds something other than an object."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise FoleyError(f"{path}: not a readable {what} ({e})") from None
+    if not isinstance(data, dict):
+        raise FoleyError(f"{path}: the {what} must hold a JSON object, got {type(data).__name__}")
+    return data
 
 
 def sha256_file(path: str | os.PathLike) -> str:

@@ -4,11 +4,11 @@ components one folder shares with another (``components.json``). No diffusion li
 imported here, so that reading a folder's text side stays light."""
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from ..errors import FoleyError
+from ..media.files import read_json_object
 from .hub import HUB_ID, check_hub_reachable
 
 LAYOUT_SD = "stable-diffusion"
@@ -51,12 +51,7 @@ def shared_components(directory: Path) -> dict[str, Path]:
     path = directory / COMPONENTS
     if not path.is_file():
         return {}
-    try:
-        shared = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise FoleyError(f"{path}: unreadable ({e})") from None
-    if not isinstance(shared, dict):
-        raise FoleyError(f"{path}: expected a map of component name to folder, got {type(shared).__name__}")
+    shared = read_json_object(path, "components file")
     folders = {}
     for name, target in shared.items():
         if (directory / name).is_dir():

@@ -102,7 +102,7 @@ def test_a_file_with_nan_samples_is_listed_not_scored(synth_test, tmp_path):
 
 @pytest.mark.parametrize("text, said", [
     ("{bad", "not a readable annotation file"),
-    ("[1, 2]", "an annotation file holds a JSON object, got list"),
+    ("[1, 2]", "the annotation file must hold a JSON object, got list"),
     ('{"onsets_s": "abc"}', "onsets_s must be a list of times >= 0 in seconds, got 'abc'"),
     ('{"onsets_s": [1, null]}', "onsets_s must be a list of times >= 0 in seconds, got [1, None]"),
     ('{"onsets_s": [-0.5]}', "onsets_s must be a list of times >= 0"),
