@@ -851,7 +851,14 @@ bathroom house home cabin barn farm field beach shore coast park garden cave chu
 market cafe restaurant bar factory warehouse school hospital library alley road highway bridge tunnel basement attic
 hallway corridor lobby stadium arena mountain mountains desert jungle lake meadow harbourside dock docks scene setting
 location place sounds sound events ambience ambiences ambient background foreground mix bed layers amb atmos atmosphere
-bg fx sfx spot foley cue cues""".split())
+bg fx sfx spot foley cue cues living dining lounge hall studio shop store supermarket mall gym platform hotel apartment
+flat porch yard backyard rooftop roof balcony countryside suburb suburbs neighborhood neighbourhood camp campsite
+battlefield construction site swamp marsh riverbank island valley hill hills canyon prairie lab laboratory classroom
+courtroom castle dungeon temple prison cell bakery diner pub tavern inn saloon casino theater theatre cinema museum
+gallery zoo playground schoolyard parking lot shed mill mine cellar laundromat plan
+quiet busy empty small big large old dark crowded abandoned cozy cosy late early summer winter spring autumn sunny
+foggy misty cold hot warm modern deserted peaceful calm noisy little tiny huge dusty lonely haunted medieval futuristic
+spooky creepy open suburban urban rural bustling sleepy my our your his her their""".split())
 
 
 _SLUG = re.compile(r"(?:int|ext|int\.?\s*/\s*ext|ext\.?\s*/\s*int|i\s*/\s*e)", re.I)  # a screenplay's scene heading
@@ -972,6 +979,11 @@ def _joined(pieces: list[tuple[str, str]]) -> list[str]:
     out: list[str] = []
     pieces = [(_clean(piece), sep) for piece, sep in pieces]
     for k, (piece, sep) in enumerate(pieces):
+        if (k and pieces[k - 1][1] in (",", "and") and _now_and_then(_AND.sub("", piece))
+                and any(_TIME_TAIL.search(p) for p in out)):
+            # after a sound at a time, and not "then": a layer of the whole scene ("rain, thunder at
+            # 2 s, wind gusts now and then"), not what comes after that sound
+            piece = f"{piece} throughout"
         layer = _AND.sub("", piece)  # ", and wind": wind; not ", later wind"
         layers = _together(out[-1]) if k and out and pieces[k - 1][1] == "," else []  # the ambience so far
         if (layers and _bed_only(layers[0]) and all(_bed_only(m) or _now_and_then(m) for m in layers)
@@ -1056,9 +1068,13 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
                 group.append((caption, 0.0, True, 1, None))  # "then it stops, then X": no time of its own
                 continue
             said.append(caption)
+            throughout = caption in whole
             caption, scattered = _scattered(caption)
-            if scattered:  # over its own span, or in turns over its slot (``times`` None)
+            if scattered:  # over its own span, the whole timeline, or in turns over its slot (``times`` None)
                 event = _timed_event(caption, duration_s, once=True)
+                if event is None and throughout:
+                    timed += _scatter(_untimed(caption)[0], 0.0, duration_s)
+                    continue
                 placed += _scatter(event["caption"], event["start_time"], event["end_time"]) if event else []
                 group += [] if event else [(*_untimed(caption), True, None, None)]
                 continue
@@ -1121,7 +1137,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
                 # cheers twice" keeps its slot, as a rhythm does when a sound comes in turn after it
                 plays_on = (is_background(caption) or last and period is not None) and times == 1 and not once
                 end = t + own if own is not None else duration_s if plays_on else slot_end
-                if times is None:  # "now and then"
+                if times is None:  # "now and then": on past its slot when a sound at a time comes next, as a rhythm
+                    end = duration_s if last and k + 1 < len(segments) and own is None else end
                     scattered = _scatter(caption, t, min(end, duration_s))
                     events += scattered
                     slot_ends += [min(slot_end, duration_s)] * len(scattered)

@@ -1157,6 +1157,16 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
         ("crickets", 0, 10), ("an owl hoots", 4, 6)]
     assert placed("INT. KITCHEN - NIGHT: a kettle boils") == placed("Scene 2: a kettle boils") == [("a kettle boils", 0, 10)]
     assert placed("thunder: rain falls")[0] == ("thunder", 0, 5)
+    assert placed("A quiet office: a phone rings at 3 s") == placed("Old haunted castle at midnight: a phone rings at 3 s") \
+        == [("a phone rings", 3, 5)]  # a place's adjectives are of the heading too
+    # a sound said to come now and then, with no time of its own, lasts over the sounds at a time that follow
+    # it, and over those it follows, unless "then" puts it after them: a layer of the whole scene
+    for text in ("birds chirp now and then, a door slams at 5 s", "a door slams at 5 s, birds chirp now and then",
+                 "rain, thunder at 2 s and 7 s, and birds chirp now and then"):
+        chirps = [(start, end) for c, start, end in placed(text) if c == "birds chirp"]
+        assert len(chirps) == 3 and chirps[0][0] < 3 and chirps[-1][1] == 10, text
+    assert min(start for c, start, _ in placed("a door slams at 5 s, then birds chirp now and then")
+               if c == "birds chirp") >= 7  # after the door's 2 s
     assert placed("EXT. STREET - DAY. Ambience: traffic, pigeons cooing. Spot FX: a car horn at 2 s") == [
         ("traffic", 0, 10), ("pigeons cooing", 0, 10), ("a car horn", 2, 4)]
     assert placed("a car engine revs, then idles")[1] == ("a car engine idles", 5, 10)  # idling is the engine's
