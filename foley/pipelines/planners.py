@@ -385,7 +385,7 @@ _N = rf"({_DECIMAL})"
 _TO_THE_END = r"(?:to|until|till)\s+(?:the\s+)?end(?:\s+of\s+(?:it|the\s+(?:clip|bed|video|scene|sound|track)))?"
 _SECONDS = rf"\s*{_UNIT_S}?"
 _TIMED = re.compile(rf"^(?P<c>.+?)(?:\s+(?:starting|beginning))?\s+(?:at\s+{_N}{_SECONDS}(?:\s+for\s+{_N}{_SECONDS})?"
-                    rf"|from\s+{_N}{_SECONDS}\s+(?:to|until|till)\s+{_N}{_SECONDS}"
+                    rf"|(?:from|at)\s+{_N}{_SECONDS}\s+(?:to|until|till)\s+{_N}{_SECONDS}"
                     rf"|between\s+{_N}{_SECONDS}\s+and\s+{_N}{_SECONDS}"
                     rf"|for\s+{_N}{_SECONDS}\s+at\s+{_N}{_SECONDS}"
                     rf"|from\s+{_N}\s*{_UNIT_S}(?:\s+(?:on(?:wards?)?|{_TO_THE_END}))?)$", re.I)
@@ -797,6 +797,8 @@ _QUALIFIER = re.compile(rf"\(?\s*(?:{_LEVEL_SAID}|(?:from\s+)?(?:left|right)\s+t
                         r"|(?:getting|growing|becoming)\s+(?P<change>faster|slower|louder|quieter|softer|closer|nearer"
                         r"|farther|further)|speeding\s+up|slowing\s+down|in\s+stereo)\s*\)?", re.I)
 _SAID_IN_BRACKETS = re.compile(r"\s*\((?P<q>[^()]*)\)")  # "thunder (loud)"
+_PANNED_INLINE = re.compile(r"\s+(?:panning\s+)?(?P<q>(?:from\s+)?(?:left|right)\s+to\s+(?:right|left))\b",
+                            re.I)  # "a car passes from left to right at 3 s"
 
 
 def _qualifier_note(said: str, before: str) -> str:
@@ -815,6 +817,38 @@ def _qualifier_note(said: str, before: str) -> str:
         else "a sound keeps its own rhythm and speed")
 
 
+# "rain until 6 s", "rain, which fades out at 6 s", "the music stops at 6 s": a sound that sounds up
+# to a time, read as the sound and then its stop there ("rain, then the rain stops at 6 s")
+_STOP_VERB = (r"(?:stops?|ends?|fades?(?:\s+(?:out|away))?|dies\s+(?:down|away|out)|falls\s+silent"
+              r"|goes\s+(?:quiet|silent))")
+_ENDS_AT = re.compile(rf"^(?P<x>.+?)\s+(?:(?P<which>which|that|and)\s+(?:then\s+)?{_STOP_VERB}\s+at"
+                      rf"|(?P<verb>{_STOP_VERB})\s+at|(?:until|till))\s+(?P<t>{_DECIMAL}\s*{_UNIT_S})$", re.I)
+_ARTICLE = re.compile(r"^(?:an?|the|some)\s+", re.I)
+_WHICH_ENDS_AT = re.compile(rf"^(?:which|that)\s+{_STOP_VERB}\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S})$", re.I)
+
+
+def _ended(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``pieces`` with a sound said to sound up to a time (``_ENDS_AT``; ", which fades out at T s"
+    after it) as the sound, then its stop at that time. A sound with "a" or "an" that stops at a
+    time ("an engine stops at 6 s") is the sound of its stopping, and stays."""
+    out = []
+    for piece, sep in pieces:
+        clean = _clean(piece)
+        which = _WHICH_ENDS_AT.match(clean)
+        if which and out and out[-1][1] == ",":  # "rain, which fades out at 6 s"
+            out[-1] = (out[-1][0], "then")
+            out.append((f"the {_ARTICLE.sub('', _clean(out[-1][0]))} stops at {which['t']}", sep))
+            continue
+        m = _ENDS_AT.match(clean)
+        named_before = m and any(_stems(m["x"]) <= _stems(p) for p, _ in out)  # "rain, then the rain stops at 6 s"
+        if (m and not re.search(r"\d", m["x"]) and not re.fullmatch(r"it|they|all|everything", m["x"], re.I)
+                and not (m["verb"] and (re.match(r"an?\s", m["x"], re.I) or named_before))):
+            out += [(m["x"], "then"), (f"the {_ARTICLE.sub('', _clean(m['x']))} stops at {m['t']}", sep)]
+            continue
+        out.append((piece, sep))
+    return out
+
+
 def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) -> list[tuple[str, str]]:
     """``pieces`` without the parts and bracketed words that only qualify the sound before them
     (``_QUALIFIER``), or after them when they come first ("loud, a dog barks"): the planner lays
@@ -831,6 +865,9 @@ def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) 
         bracketed = [m for m in _SAID_IN_BRACKETS.finditer(piece) if _QUALIFIER.fullmatch(m["q"].strip())]
         for m in reversed(bracketed):
             piece = piece[:m.start()] + piece[m.end():]
+        if not _QUALIFIER.fullmatch(_clean(piece)):  # a pan inside a sound's words, not the whole part
+            bracketed += list(_PANNED_INLINE.finditer(piece))
+            piece = _PANNED_INLINE.sub("", piece)
         said, leading = leading + [m["q"].strip() for m in bracketed], []
         qualifier = bool(out and _QUALIFIER.fullmatch(_clean(piece)))
         dropped = qualifier and out[-1][1] == "-" and sep == "-"
@@ -1043,7 +1080,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     last = None  # the sound the part before names
     text = _SCATTERED.sub(" occasionally", said_times(in_seconds(_AFTER_ALONE.sub("", description)), duration_s))
     text = _COUNT_CLAUSE.sub(lambda m: " " + m["n"].replace(",", ""), text)
-    for seq in _joined(_listed(_without_heading(_without_qualifiers(_pieces(text), notes)))):
+    for seq in _joined(_listed(_without_heading(_without_qualifiers(_ended(_pieces(text)), notes)))):
         seq, last = _named(seq, last)
         before_after = _AFTER.split(seq, maxsplit=1)
         for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:

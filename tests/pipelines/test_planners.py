@@ -1094,6 +1094,14 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert "('make the arrow louder by 6 dB')" in p.notes[0]
     assert placed("a car passes by - left to right - at 3 s") == [("a car passes by", 3, 5)]
     assert p.notes == ["'left to right' is not applied to 'a car passes by': a bed is mono"]
+    assert placed("a car passes by from left to right at 3 s") == [("a car passes by", 3, 5)]  # inside its words, too
+    assert p.notes == ["'from left to right' is not applied to 'a car passes by': a bed is mono"]
+    # a sound said to sound up to a time: the sound, then its stop there
+    for text in ("rain until 6 s", "rain fades out at 6 s", "rain, which fades out at 6 s", "rain that stops at 6 s",
+                 "the rain stops at 6 s", "rain, then the rain stops at 6 s", "rain at 0 s until 6 s"):
+        assert [(c.removeprefix("the "), start, end) for c, start, end in placed(text)] == [("rain", 0, 6)], text
+    assert placed("wind, rain until 6 s, then a dog barks") == [("rain", 0, 6), ("wind", 0, 10), ("a dog barks", 6, 10)]
+    assert placed("an engine stops at 6 s")[0][:2] == ("an engine stops", 6)  # the sound of its stopping
     assert placed("thunder (loud) at 2 s") == [("thunder", 2, 6)]
     assert placed("a heartbeat every 0.8 s, getting faster") == [("a heartbeat", 0, 10)]
     assert p.notes == ["'getting faster' is not applied to 'a heartbeat every 0.8 s': a sound keeps its own rhythm and speed"]
