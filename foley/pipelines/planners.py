@@ -1359,9 +1359,12 @@ def _match(previous: Plan, target: str) -> int:
         return exact[0]
     if len(tied) > 1:
         which = "; ".join(f"{previous.events[i].caption} at {previous.events[i].start_s:g} s" for i in tied)
-        noun = re.sub(r"^(?:(?:the|a|an|all|both|every)\s+)+", "", target, flags=re.I)
-        raise PlanError(f"{target!r} matches {len(tied)} events ({which}); say which, e.g. "
-                        f"'the {noun} at {previous.events[tied[1]].start_s:g} s' or 'the second {noun}' (to remove, "
+        noun = re.sub(r"^(?:(?:the|a|an|all|both|every|each)\s+)+", "", target, flags=re.I)
+        example = f"'the {noun} at {previous.events[tied[1]].start_s:g} s' or 'the second {noun}'"
+        if _EVERY_ONE.match(target):  # all of them asked of an edit of one event (replace, move, ...)
+            raise PlanError(f"{target!r} names {len(tied)} events ({which}), and this edit takes one: say which, e.g. "
+                            f"{example}; all of them can be removed, made louder or quieter, or taken again")
+        raise PlanError(f"{target!r} matches {len(tied)} events ({which}); say which, e.g. {example} (to remove, "
                         f"make louder or quieter, or take again all of them: 'all the {noun}')")
     return tied[0]
 

@@ -379,6 +379,9 @@ def test_rules_edits_say_which_event_and_refuse_what_they_cannot_do():
     with pytest.raises(PlanError, match=r"'the ball' matches 2 events \(a ball bounces at 0 s; a ball bounces at "
                                         r"6.667 s\); say which, e.g. 'the ball at 6.667 s' or 'the second ball'"):
         p.plan("remove the ball", 10, bed)
+    with pytest.raises(PlanError, match=r"'all the balls' names 2 events \(.*\), and this edit takes one: say which, "
+                                        r"e.g. 'the balls at 6.667 s' .*; all of them can be removed, made louder"):
+        p.plan("replace all the balls with a bell", 10, bed)  # not pointed back at 'all the balls'
     kept = [("a ball bounces", 0.0, 3.333), ("a drum", 3.333, 6.667)]
     for which in ("remove the ball at 7 s", "remove the second ball", "remove the last ball"):
         assert spans(p.plan(which, 10, bed)) == kept, which
