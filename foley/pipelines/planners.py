@@ -930,10 +930,17 @@ def _without_slug(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """``pieces`` without the headings of a scene: a screenplay's (:func:`_without_slug`), and parts
     before a colon that name only a place, a time of day or a label ("a forest at night: birds chirp,
-    ...", "Ambience: rain, wind. Events: a door slams at 3 s"; not "thunder: ...", "a dog: ...")."""
+    ...", "Ambience: rain, wind. Events: a door slams at 3 s"; not "thunder: ...", "a dog: ..."), and
+    a background that opens the description before a colon and layers of one after it, its title
+    ("Thunderstorm: heavy rain, ...")."""
     out, run = [], []  # run: the parts of heading words since the last sound
-    for piece, sep in _without_slug(pieces):
+    pieces = _without_slug(pieces)
+    for k, (piece, sep) in enumerate(pieces):
         words = re.findall(r"[a-z']+|\d", piece.lower())
+        if (not out and sep == ":" and k + 1 < len(pieces) and is_background(piece) and len(words) <= 3
+                and _bed_only(_clean(pieces[k + 1][0]))):  # "Thunderstorm: heavy rain, ...": a title
+            run = []
+            continue
         if words and all(w in _HEADING_WORDS or w.isdigit() for w in words):  # "Scene 2:"
             run = [] if sep == ":" else run + [(piece, sep)]  # up to a colon: a heading, dropped
             continue

@@ -1170,6 +1170,8 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("thunder: rain falls")[0] == ("thunder", 0, 5)
     assert placed("A quiet office: a phone rings at 3 s") == placed("Old haunted castle at midnight: a phone rings at 3 s") \
         == [("a phone rings", 3, 5)]  # a place's adjectives are of the heading too
+    assert placed("Thunderstorm: heavy rain, thunder at 2 s") == [("heavy rain", 0, 10), ("thunder", 2, 6)]  # a title
+    assert placed("Rain: a dog barks")[0] == ("Rain", 0, 10)  # a sound, when no layer of it follows
     # a sound said to come now and then, with no time of its own, lasts over the sounds at a time that follow
     # it, and over those it follows, unless "then" puts it after them: a layer of the whole scene
     for text in ("birds chirp now and then, a door slams at 5 s", "a door slams at 5 s, birds chirp now and then",
