@@ -462,6 +462,9 @@ def _compose_turn(args: argparse.Namespace) -> int:
     if not (session and session.plan):
         check_not_an_edit(args.text)  # said before any file or model is looked at
     out = Path(args.output or (session.bed_path if session else "compose.wav"))
+    if continuing and session.copied and not args.output:
+        print(f"note: {args.session} is a copy of the session {session.saved_as}; its turns write {out.name} and the "
+              "files named after it, not that session's", file=sys.stderr)
     # A follow-up turn draws the session's timeline picture again, where it was drawn.
     timeline = args.timeline or (str(session.timeline_path) if continuing and session.timeline_path else None)
     if not args.plan_only:  # which writes nothing

@@ -748,6 +748,7 @@ class Session:
     model: str | None = None  # the backbone its events were generated with (None: a session from before it was kept)
     sampler: dict = field(default_factory=dict)  # sampler options given on its turns (steps, guidance, scheduler)
     align: bool = True  # each event's first onset on its start (render's align_onsets)
+    saved_as: str | None = None  # the session file's name when it was saved (None: a session from before it was kept)
 
     @property
     def cache_dir(self) -> Path:
@@ -771,16 +772,26 @@ class Session:
             model, sampler, align = data.get("model"), data.get("sampler") or {}, data.get("align", True)
             _check_settings(sampler, align)
             return cls(path, float(data["duration_s"]), list(data["turns"]), plan,
-                       str(model) if model is not None else None, dict(sampler), align)
+                       str(model) if model is not None else None, dict(sampler), align,
+                       str(data["name"]) if data.get("name") else None)
         except KeyError as e:
             raise FoleyError(f"{path}: not a foley compose session (no {e.args[0]!r})") from None
         except (OSError, ValueError, TypeError) as e:
             raise FoleyError(f"{path}: not a foley compose session ({e})") from None
 
+    @property
+    def copied(self) -> bool:
+        """Whether this file is a copy (or a renamed file) of a session saved under another name:
+        its turns write files named after it, never those of the session it was copied from."""
+        return self.saved_as is not None and self.saved_as != self.path.name
+
     def _recorded(self, key: str) -> Path | None:
         """A path the last turn recorded under ``key``: relative to the session file's folder (a
-        session moved or copied with its files writes next to itself), or absolute."""
+        session moved or copied with its files writes next to itself), or absolute. For a file the
+        turns write (``OWN_FILES``) in a copied session, the copy's own name with its suffix."""
         value = self.turns[-1].get(key) if self.turns else None
+        if value and key in OWN_FILES and self.copied:
+            return self.path.with_suffix(Path(value).suffix)
         return self.path.parent / value if value else None
 
     @property
@@ -875,7 +886,9 @@ class Session:
         self.plan = plan
 
     def save(self) -> None:
-        atomic_write_text(self.path, json.dumps({"version": SESSION_VERSION, "duration_s": self.duration_s, "model": self.model,
+        self.saved_as = self.path.name
+        atomic_write_text(self.path, json.dumps({"version": SESSION_VERSION, "name": self.saved_as,
+                                                 "duration_s": self.duration_s, "model": self.model,
                                                  "sampler": self.sampler, "align": self.align,
                                                  "turns": self.turns,
                                                  "plan": self.plan.to_dict() if self.plan else None}, indent=1) + "\n")

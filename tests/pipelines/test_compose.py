@@ -297,6 +297,17 @@ def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path):
     assert third.returncode == 0, third.stderr
     assert sorted(p.name for p in copy.iterdir()) == ["bed.json", "bed.json.cache", "bed.wav", "t.png"]
     assert (tmp_path / "bed.wav").read_bytes() == bed_before  # the original session's bed is untouched
+    # a copy beside it under another name writes files named after itself, never the original's
+    shutil.copy(tmp_path / "bed.json", tmp_path / "variant.json")
+    picture_before = (tmp_path / "t.png").read_bytes()
+    variant = subprocess.run([*base[:5], "variant.json", *base[6:], "make the ball louder by 2 dB"],
+                             capture_output=True, text=True, cwd=tmp_path)
+    assert variant.returncode == 0, variant.stderr
+    assert ("note: variant.json is a copy of the session bed.json; its turns write variant.wav and the files named "
+            "after it, not that session's") in variant.stderr
+    assert (tmp_path / "bed.wav").read_bytes() == bed_before and (tmp_path / "t.png").read_bytes() == picture_before
+    assert (tmp_path / "variant.wav").is_file() and (tmp_path / "variant.png").read_bytes()[:4] == b"\x89PNG"
+    assert json.loads((tmp_path / "variant.json").read_text())["turns"][-1]["output"] == "variant.wav"
     # A session naming a file it did not write (here: one outside its folder) never replaces it unasked.
     (tmp_path / "victim.wav").write_bytes(b"keep")
     data = json.loads((copy / "bed.json").read_text())
