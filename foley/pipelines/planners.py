@@ -849,13 +849,36 @@ def _ended(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+# A sound said to be absent ("no rain", "but no music", "without traffic", "(no birds)", "a dog does
+# not bark"): a bed holds only what it names, so it is left out, not laid as a sound
+_NEGATED = re.compile(r"^(?:(?:and|but|with|yet)\s+)?(?:no|not|without|never)\s+[a-z]"
+                      r"|(?:\b(?:does|do|did|is|are|will)\s+not|\b(?:doesn't|don't|didn't|isn't|aren't|won't|never))"
+                      r"(?!\s+(?:stop|end|cease|let|quit|fade|die|pause)s?\b)\b", re.I)  # "never stops" goes on
+_NEGATED_TAIL = re.compile(r"\s+(?:but|and)\s+(?:no|not)\s+[^,;()]+$", re.I)  # "thunder but no rain"
+_JUST = re.compile(r"^(?:just|only)\s+(?!as\b|then\b|after\b|before\b|now\b|when\b)(?=\S)", re.I)  # "no rain, just wind"
+
+
 def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) -> list[tuple[str, str]]:
     """``pieces`` without the parts and bracketed words that only qualify the sound before them
-    (``_QUALIFIER``), or after them when they come first ("loud, a dog barks"): the planner lays
-    sounds and times, and ``notes`` gets a line for each, saying how a level is set instead (an
-    edit of the bed once made)."""
+    (``_QUALIFIER``), or after them when they come first ("loud, a dog barks"), and without the
+    sounds said to be absent (``_NEGATED``): the planner lays sounds and times, and ``notes`` gets
+    a line for each, saying how a level is set instead (an edit of the bed once made)."""
     out, dropped, leading = [], False, []  # dropped: the piece before was a qualifier between dashes
+    absent = []  # what is said to be absent, for the notes
     for piece, sep in pieces:
+        for m in reversed([m for m in _SAID_IN_BRACKETS.finditer(piece) if _NEGATED.search(m["q"])]):
+            piece = piece[:m.start()] + piece[m.end():]  # "crickets (no birds)"
+            absent.append(m["q"])
+        tail = _NEGATED_TAIL.search(piece)
+        if tail and _clean(piece[:tail.start()]):
+            absent.append(tail.group())
+            piece = piece[:tail.start()]
+        if _NEGATED.search(_clean(piece)):
+            absent.append(piece)
+            if out and sep:  # what came after it follows the sound before it
+                out[-1] = (out[-1][0], sep)
+            continue
+        piece = _JUST.sub("", _clean(piece))
         if dropped and _WHEN_ONLY.match(_clean(piece)):  # "a car passes - left to right - at 3 s": at 3 s
             out[-1], dropped = (f"{out[-1][0]} {piece}", sep), False
             continue
@@ -877,6 +900,12 @@ def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) 
         if notes is not None:
             notes.extend(_qualifier_note(q, _clean(_TIME_TAIL.sub("", piece))) for q in said)
         out.append((piece, sep))
+    if absent and not out:
+        raise PlanError(f"the description names no sound: {_clean(absent[0])!r} says one is absent, and a bed holds "
+                        "only the sounds it names")
+    if notes is not None:
+        notes.extend(f"{_clean(a)!r} is left out: a bed holds only the sounds it names (to take one out of a bed: "
+                     f"'remove X')" for a in absent)
     return out
 
 

@@ -1099,6 +1099,17 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert p.notes == ["'left to right' is not applied to 'a car passes by': a bed is mono"]
     assert placed("a car passes by from left to right at 3 s") == [("a car passes by", 3, 5)]  # inside its words, too
     assert p.notes == ["'from left to right' is not applied to 'a car passes by': a bed is mono"]
+    # a sound said to be absent is left out, with a note, not laid as a sound
+    assert placed("fire crackling, no rain") == [("fire crackling", 0, 10)]
+    assert p.notes == ["'no rain' is left out: a bed holds only the sounds it names (to take one out of a bed: "
+                       "'remove X')"]
+    for text, kept in (("no rain, just wind", "wind"), ("Thunder, but no rain.", "Thunder"), ("crickets (no birds)",
+                       "crickets"), ("rain and no thunder", "rain"), ("the dog never barks, a cat meows", "a cat meows")):
+        assert placed(text) == [(kept, 0, 10)] and len(p.notes) == 1, text
+    assert placed("thunder at 3 s, 5 s and 8 s, no rain")[-1] == ("thunder", 8, 10)  # was: no room for 'no rain'
+    assert placed("a bell that never stops ringing") == [("a bell that never stops ringing", 0, 10)]  # it goes on
+    with pytest.raises(PlanError, match="names no sound: 'a dog does not bark' says one is absent"):
+        p.plan("a dog does not bark", 10)
     # a sound said to sound up to a time: the sound, then its stop there
     for text in ("rain until 6 s", "rain fades out at 6 s", "rain, which fades out at 6 s", "rain that stops at 6 s",
                  "the rain stops at 6 s", "rain, then the rain stops at 6 s", "rain at 0 s until 6 s"):
