@@ -72,6 +72,10 @@ _AFTER_ALONE = re.compile(r"(?<!\bthen)(?<!\bs)(?<!\bsec)(?<!\bsecs)(?<!\bsecond
                           r"(?<!\bwhile)(?<!\d)"
                           r"\s+(?:(?:right|just|immediately|directly|shortly|soon|straight)\s+)?after(?:wards)?"
                           r"(?=\s*(?:[,;.:!]|$))", re.I)
+# "an explosion at 2 s and debris falls right after": the sound after "and" comes in turn, not with it
+_AND_AFTER = re.compile(r"\s+and\s+(?!(?:a\s+|an\s+)?(?:moment|while|second|seconds|few|bit|beat|little|instant|split)\b"
+                        r"|not\s+long\b|just\b|right\b|shortly\b|soon\b|\d)(?P<x>[^,;.:!]+?)\s+(?:(?:right|just|immediately|directly|shortly|soon|straight)\s+)?"
+                        r"after(?:wards)?(?=\s*(?:[,;.:!]|$))", re.I)
 # Joining words left at a part's ends name no sound: ", and wind" is "wind", "rain and" is "rain".
 _LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during|first|firstly|finally|lastly|suddenly|later|eventually|"
                       r"meanwhile|shortly|soon|immediately|directly|afterwards|(?:right|just)(?=\s+(?:after|then)\b))"
@@ -495,6 +499,10 @@ def said_times(text: str, duration_s: float) -> str:
                            f"from {max(0.0, duration_s - float(m['n'])):g} to {duration_s:g} s", text)
 
 
+_TIME_IN_BRACKETS = re.compile(r"\s*\(\s*(?P<t>(?:(?:at|from|between|for|starting\s+at)\s+)?\d[^()]*?)\s*\)", re.I)
+_MIN_SEC = re.compile(r"\b(?P<m>\d+)\s*m(?:ins?|inutes?)?\s*(?P<s>\d+(?:\.\d+)?)\s*s(?:ecs?|econds?)?\b", re.I)
+
+
 def in_seconds(text: str) -> str:
     """``text`` with its times in milliseconds, minutes or m:ss written in seconds, and said as
     the rules planner reads them: "at the 3 second mark", "after 3 s", "around 3 s", "@ 3 s",
@@ -507,6 +515,8 @@ def in_seconds(text: str) -> str:
         return (m["p"] or "") + _seconds_text(float(n) * scale)
 
     text = _LINES.sub(", ", text.strip().lstrip("*\u2022- ")).replace(" & ", " and ")
+    text = _TIME_IN_BRACKETS.sub(r" \g<t>", text)  # "rain (0-10 s)": rain 0-10 s
+    text = _MIN_SEC.sub(lambda m: _seconds_text(60 * int(m["m"]) + float(m["s"])), text)  # "1m30s"
     text = re.sub(r"\bonce\s+(?=every\s)", "", text, flags=re.I)  # "once every 2 s": every 2 s
     text = _TIMES_EVERY.sub(lambda m: f"every {m['p']} s for {_count(m['n']) * float(m['p']):g} s", text)
     text = _ALL_THE_WHILE.sub(" throughout", _ALL_WHILE.sub(", while ", text))
@@ -520,6 +530,10 @@ def in_seconds(text: str) -> str:
     text = _HALF_A_SECOND.sub(lambda m: "1.5 s" if m["and"] else "0.5 s", text)
     text = _SECONDS_OF.sub(r"a silence for \g<n> s", text)  # "2 s of silence"
     text = _SECONDS_OF_SOUND.sub(r"\g<x> for \g<n> s", text)  # "10 seconds of rain"
+    # a rhythm that starts at a time goes on from it ("a dog barks every 2 s, starting at 10 s": from 10 s)
+    text = re.sub(rf"(\bevery\s+(?:{_DECIMAL}\s*)?(?:s|secs?|seconds?)\b)(?:\s+(?:until|till|to)\s+the\s+(?:very\s+)?end)?"
+                  r",?\s+(?:starting|beginning)\s+at\s+(?=\d)",
+                  r"\1 from ", text, flags=re.I)
     text = re.sub(r"\s+(?:starting|beginning)\s+(?=at\s+\d)", " ", text, flags=re.I)  # "3 times starting at 2 s"
     text = _PAUSE.sub(r"\g<a>\g<what> for \g<n> s", _DASHED.sub(r"from \g<a> to \g<b> \g<u>", text))
     text = _ABOUT.sub(lambda m: f"{m['p'] or 'at'} ", _AT_SIGN.sub(" at ", text))
@@ -763,10 +777,13 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
 _WHILE = re.compile(r"^(?:just\s+as|as|while|when|whilst|during)\s+(?P<rest>.+)$", re.I)  # "while rain falls, X"
 # a count said after a comma, alone, is how often the sound before it comes: "a dog barks, 3 times"
 # ("a dog barks - 3 times in a row", "a dog barks, twice, at 2 s", "a dog barks, 3 times while rain falls")
-_COUNT_CLAUSE = re.compile(rf"(?:,|\s[-\u2013\u2014]+)\s*(?P<n>(?:{_COUNT}|{_AGAIN_WORDS})(?:\s+{_ROW})?"
+_COUNT_CLAUSE = re.compile(rf"(?:,|\s[-\u2013\u2014]+)\s*(?!(?:twice|half|\w+\s+times)\s+as\s+(?:loud|quiet|soft|faint)\b)"
+                           rf"(?P<n>(?:{_COUNT}|{_AGAIN_WORDS})(?:\s+{_ROW})?"
                            rf"(?:,?\s+(?:at|from|between)\s+\d[^,;]*?)?)"
                            rf"(?=\s*(?:$|[,;]|\.\s|\.$|\s+(?:(?:and\s+)?then|while|with|as|and)\b))", re.I)
 _TIME_SAID = _DECIMAL + _SECONDS
+# a part that says only when the untimed sound before it starts: "..., starting at 10 s" (read "at 10 s")
+_STARTING = re.compile(rf"^(?P<how>at|from)\s+(?P<t>{_TIME_SAID})(?:\s+on(?:wards?)?)?$", re.I)
 # a part that says only when or how often: "at 3 s", "from 2 to 6 s", "now and then"
 _WHEN_ONLY = re.compile(rf"^(?:occasionally|(?:at|from|between)\s+{_TIME_SAID}(?:\s+(?:to|until|till|and)\s+{_TIME_SAID})?"
                         rf"(?:\s+for\s+{_TIME_SAID})?)$", re.I)
@@ -790,7 +807,9 @@ def _pieces(text: str) -> list[tuple[str, str]]:
 # A part that only says how the sound before it is mixed or changes ("wind, low in the mix", "a
 # car passes - left to right -", "a heartbeat, getting faster", "thunder (loud)"): no sound of its own
 _LEVEL_SAID = (r"(?:(?:much|far|a\s+(?:bit|little)|slightly|very|quite|really|\d+(?:\.\d+)?\s*db)\s+)*"
-               r"(?:(?P<level>louder|quieter|softer|loud|quiet|soft|faint)(?:\s+(?:in\s+the\s+mix|than\s+[a-z' ]+))?"
+               r"(?:(?:twice|half|\d+\s+times|three\s+times)\s+as\s+)?"  # "twice as loud as the rain"
+               r"(?:(?P<level>louder|quieter|softer|loud|quiet|soft|faint)"
+               r"(?:\s+(?:in\s+the\s+mix|than\s+[a-z' ]+|as\s+[a-z' ]+))?"
                r"|(?P<low>low|lower|high|higher)\s+in\s+the\s+mix)")  # not "(high)": a pitch
 _QUALIFIER = re.compile(rf"\(?\s*(?:{_LEVEL_SAID}|(?:from\s+)?(?:left|right)\s+to\s+(?:right|left)"
                         r"|panned\s+(?:hard\s+)?(?:left|right|center|centre)|(?:hard\s+)?(?:left|right)"
@@ -1063,6 +1082,11 @@ def _joined(pieces: list[tuple[str, str]]) -> list[str]:
                 and (_bed_only(layer) or _now_and_then(layer))):
             out[-1] = f"{out[-1]} while {layer}"
             continue
+        start = _STARTING.match(piece)
+        if (start and out and not re.search(r"\b(?:at|from|between|for)\s+\d", out[-1]) and sep != ","
+                and k and pieces[k - 1][1] == ","):  # "a dog barks every 2 s, starting at 10 s": its start
+            out[-1] = f"{out[-1]} {start['how'].lower()} {start['t']}"
+            continue
         clause, lead = _WHILE.match(piece), _WHEN_ONLY.match(_LEADING.sub("", piece))  # "and at 5 s, X"
         along = clause["rest"] if clause else None  # what sounds along with a neighbour
         if clause and len(out) > 1 and k + 1 == len(pieces):  # "A, then B, while rain falls": under them all
@@ -1114,7 +1138,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     ``max_simultaneous``. Raises PlanError for a time it cannot read, or parts that do not fit."""
     parts = []  # (text, once): once, a part is one sound ("X once", one of "X twice")
     last = None  # the sound the part before names
-    text = _SCATTERED.sub(" occasionally", said_times(in_seconds(_AFTER_ALONE.sub("", description)), duration_s))
+    text = _AFTER_ALONE.sub("", _AND_AFTER.sub(r", then \g<x>", description))
+    text = _SCATTERED.sub(" occasionally", said_times(in_seconds(text), duration_s))
     text = _COUNT_CLAUSE.sub(lambda m: " " + m["n"].replace(",", ""), text)
     for seq in _joined(_listed(_without_heading(_without_qualifiers(_ended(_pieces(text)), notes)))):
         seq, last = _named(seq, last)

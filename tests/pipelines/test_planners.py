@@ -1110,6 +1110,17 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("a bell that never stops ringing") == [("a bell that never stops ringing", 0, 10)]  # it goes on
     with pytest.raises(PlanError, match="names no sound: 'a dog does not bark' says one is absent"):
         p.plan("a dog does not bark", 10)
+    # a start said after an untimed sound is its start; a rhythm's goes on from it
+    assert placed("a dog barks, at 3 s") == [("a dog barks", 3, 5)]
+    assert placed("a dog barks every 2 s until the end, starting at 4 s") == [("a dog barks", 4, 10)]
+    assert placed("a bell at 2 s, at 5 s") == [("a bell", 2, 4), ("a bell", 5, 7)]  # after a time: the sound again
+    # "and Y right after": Y in turn, not with what comes before it
+    assert placed("an explosion at 2 s and debris falls right after") == [("an explosion", 2, 6), ("debris falls", 4, 10)]
+    # times in brackets, and minutes with seconds
+    assert placed("- rain (2-6 s)") == placed("rain (from 2 to 6 s)") == [("rain", 2, 6)]
+    assert [e.start_s for e in p.plan("an explosion at 1m30s", 120).events] == [90]
+    assert placed("thunder at 3 s, twice as loud as the rain") == [("thunder", 3, 7)]  # a level, not a count
+    assert "('make the thunder louder by 6 dB')" in p.notes[0]
     # a sound said to sound up to a time: the sound, then its stop there
     for text in ("rain until 6 s", "rain fades out at 6 s", "rain, which fades out at 6 s", "rain that stops at 6 s",
                  "the rain stops at 6 s", "rain, then the rain stops at 6 s", "rain at 0 s until 6 s"):
