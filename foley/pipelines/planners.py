@@ -700,7 +700,9 @@ quacks rattles recedes
 revs rings roars rolls rumbles runs rustles screams screeches shatters shrieks shuts sighs sings sizzles slams snaps
 sneezes snores
 splashes sputters squeaks squeals squawks stomps swishes taps thuds thumps ticks toots tweets whimpers whines whirs
-whistles whooshes yelps yells""".split())
+whistles whooshes yelps yells walks steps jumps hits strikes swings kicks punches throws slides scrapes stamps sweeps
+chops saws pours spins climbs marches limps stumbles trips rides hurries rushes sprints jogs skids brakes screeches
+smashes bumps scratches taps thunders""".split())
 
 
 def _subject(caption: str) -> str | None:
@@ -743,7 +745,7 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
         member = _LEAD_TIME.sub(r"\g<c> \g<t>", _clean(member))  # "at 3 s a dog barks", "twice a dog barks"
         if scope and not _TIME_TAIL.search(member) and not (scope[:2].lower() == "at" and is_background(member)):
             member = f"{member} {scope}"
-        thing, words = (_subject(last) if last else None), member.lower().split()
+        thing, words = (_subject(last) if last else None), _TIME_TAIL.sub("", member).lower().split()
         it = _it(last) if last and len(words) > 1 and words[0] == "it" else None
         if it and not _STOPS.match(_clean(_TIME_TAIL.sub("", member))):  # "..., then it opens": the thing before
             member, words, thing = f"{it} {member.split(None, 1)[1]}", [], None

@@ -1212,6 +1212,8 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("someone knocks, then it opens")[1] == ("it opens", 5, 10)  # a person acting on nothing said
     assert placed("a man walks to the door, then it opens")[1] == ("the door opens", 5, 10)
     assert placed("a kettle boils, then it whistles")[1] == ("a kettle whistles", 5, 10)
+    assert placed("someone walks on gravel, stops at 4 s, then runs from 6 s")[-1] == ("someone runs", 6, 10)  # timed too
+    assert placed("a sword swings, hits a metal shield")[1] == ("a sword hits a metal shield", 5, 10)
     assert placed("a door creaks open and slams shut") == [("a door creaks open and slams shut", 0, 10)]  # one door
     assert placed("a dog barks twice starting at 2 s") == [("a dog barks", 2, 4), ("a dog barks", 4, 6)]
     assert placed("5 seconds of rain, then thunder") == [("rain", 0, 5), ("thunder", 5, 10)]
