@@ -495,6 +495,8 @@ def _compose_turn(args: argparse.Namespace) -> int:
     planner = None if undo else get_planner(args.planner, base_url=args.planner_url, model=args.planner_model,
                                             device=args.device)
     plan = undone if undo else planner.plan(args.text, session.duration_s if session else duration_s, previous)
+    if previous is not None and not undo and not plan_changes(previous, plan):  # no turn is recorded for it
+        raise FoleyError(f"{args.text.strip()!r} changes nothing: the plan would be as it is")
     planned = [f"note: {note}" for note in getattr(planner, "notes", [])]  # what it could not do as said
     last_end = max(e.end_s for e in plan.events)
     if video and abs(plan.duration_s - video.duration_s) > VIDEO_LENGTH_TOLERANCE_S:

@@ -1873,8 +1873,10 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     if nums[0] < 0:
                         raise PlanError(f"{instruction.strip()!r}: a time is from 0 s on (to move it earlier by some "
                                         f"seconds: move {m['a']} N s earlier)")
-                    start, end = _on_timeline(e["caption"], nums[0], nums[0] + e["end_time"] - e["start_time"], d,
-                                              f"moving it to {nums[0]:g} s")
+                    # a background that plays to the end keeps playing to the end from where it is moved
+                    bed = is_background(e["caption"]) and e["end_time"] >= d - 1e-3 and nums[0] < e["start_time"]
+                    start, end = _on_timeline(e["caption"], nums[0], d if bed else nums[0] + e["end_time"] - e["start_time"],
+                                              d, f"moving it to {nums[0]:g} s")
                     e.update(start_time=start, end_time=end, mute=_moved(e["mute"], nums[0] - e["start_time"]))
                 elif kind == "shift":
                     small = m["bit"] or m["verb"].lower() == "nudge"  # "nudge X earlier", "make X slightly later"

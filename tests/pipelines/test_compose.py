@@ -754,6 +754,11 @@ def test_cli_compose_plan_only_prints_json_alone_and_writes_nothing(tmp_path):
     assert edited.returncode == 0 and json.loads(edited.stdout)["events"][0]["gain_db"] == -6, edited.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["compose.wav", "s.json"]  # no cache folder, no lock
     assert (tmp_path / "s.json").read_text() == kept
+    same = subprocess.run([sys.executable, "-m", "foley", "compose", "make the rain start at 0 s", "--session", "s.json"],
+                          capture_output=True, text=True, cwd=tmp_path)  # an edit that changes nothing is no turn
+    assert same.returncode == 2 and same.stderr == ("foley: error: 'make the rain start at 0 s' changes nothing: the "
+                                                    "plan would be as it is\n")
+    assert (tmp_path / "s.json").read_text() == kept
 
 
 def test_cli_compose_says_when_the_sounds_end_well_before_the_default_bed(tmp_path):

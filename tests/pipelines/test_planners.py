@@ -391,6 +391,8 @@ def test_rules_edits_say_which_event_and_refuse_what_they_cannot_do():
     assert p.plan("make the drum 3 dB quieter", 10, bed).events[1].gain_db == -3  # the amount before the word
     assert spans(p.plan("make the drum 2 s later", 10, bed))[1] == ("a drum", 5.333, 8.667)
     assert spans(p.plan("make the drum 1 s shorter", 10, bed))[1] == ("a drum", 3.333, 5.667)
+    rain = p.plan("a gunshot at 1 s, then rain from 6 s", 9)
+    assert spans(p.plan("move the rain to 0 s", 9, rain))[0] == ("rain", 0, 9)  # a background moved keeps to the end
     with pytest.raises(PlanError, match="'a drum' lasts 3.334 s; 4 s shorter leaves it no length"):
         p.plan("make the drum shorter by 4 s", 10, bed)
     with pytest.raises(PlanError, match="'a ball bounces' already lasts to the end of the 10 s timeline"):
