@@ -218,6 +218,12 @@ class VisualAdapter(torch.nn.Module):
         missing = set(self.names) - set(current)
         if missing:
             raise FoleyError(f"the UNet has no cross-attention layer {sorted(missing)[0]} (adapter built for another UNet)")
+        modules = dict(unet.named_modules())
+        for name in self.names:  # the visual K/V give the width of the layer's queries
+            width, want = modules[name[: -len(".processor")]].to_k.out_features, self.processor(name).to_k_vis.out_features
+            if width != want:
+                raise FoleyError(f"the UNet's cross-attention layer {name} is {width} wide and the adapter's {want} "
+                                 "(adapter built for another UNet)")
         self._saved = dict(current)
         new = dict(current)
         new.update({n: self.processor(n) for n in self.names})

@@ -24,3 +24,20 @@ def check_resumed_steps(run, start: int, steps: int, log) -> None:
         raise FoleyError(f"{run}: the run has reached step {start}; --steps {steps} would end it before that "
                          f"(give --steps {start} or more)")
     log(f"{run}: continuing from step {start} of {steps}")
+
+
+def check_run_folder(run, marks: tuple[str, ...]) -> None:
+    """FoleyError when a new run's folder ``run`` holds files and none of ``marks`` (what a run of
+    this kind writes first, so that one stopped early is started again there): a run never
+    writes into, or replaces part of, a folder of other files (a dataset, a model)."""
+    from pathlib import Path
+
+    from ..errors import FoleyError
+
+    run = Path(run)
+    if run.is_file():
+        raise FoleyError(f"{run}: a file; a run's --out is a folder")
+    held = sorted(p.name for p in run.iterdir()) if run.is_dir() else []
+    if held and not any((run / mark).exists() for mark in marks):
+        raise FoleyError(f"{run} holds other files ({', '.join(held[:3])}{', ...' if len(held) > 3 else ''}) and no "
+                         "run; give a new or empty folder")

@@ -35,7 +35,7 @@ from ..media.files import atomic_dir, atomic_path, files_digest
 from ..models.backbone import AudioBackbone
 from ..models.visual_adapter import CONFIG_FILE as ADAPTER_CONFIG
 from ..models.visual_adapter import VisualAdapter, VisualAdapterConfig, VisualCondition, build_visual_adapter
-from . import check_resumed_steps, config_difference
+from . import check_resumed_steps, check_run_folder, config_difference
 from .backbone import denoising_target, load_clips
 
 CACHE_FILE = "adapter_cache.safetensors"
@@ -326,6 +326,8 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
     run = Path(run)
     if not resume and (run / CHECKPOINT_DIR).exists():
         raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
+    if not resume:
+        check_run_folder(run, (CACHE_FILE,))  # a run stopped before its first checkpoint left its cache
     if cfg.init and not resume and not (Path(cfg.init) / ADAPTER_CONFIG).is_file():  # before the cache, too
         raise FoleyError(f"{cfg.init}: not a visual adapter folder (no {ADAPTER_CONFIG})")
     state, precision = training_precision(cfg)  # refused before the cache, which can take a while

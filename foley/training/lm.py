@@ -40,7 +40,7 @@ from ..errors import FoleyError
 from ..media.files import atomic_dir
 from ..models.token_lm import (TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm, whole_tensor,
                                write_units_record)
-from . import check_resumed_steps, config_difference
+from . import check_resumed_steps, check_run_folder, config_difference
 
 INIT_DIR = "init"
 CHECKPOINT_DIR = "checkpoint"
@@ -257,6 +257,8 @@ def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: s
     without a text tokenizer gets a BPE tokenizer trained on the prompt and the captions."""
     from ..models.token_lm import build_text_tokenizer
 
+    if not resume:
+        check_run_folder(run, (INIT_DIR, CHECKPOINT_DIR))
     cfg = LMTrainConfig()
     saved = Path(run) / CHECKPOINT_DIR / "state.json"
     if resume and recipe is None and saved.is_file():  # the run's own config, with the settings given

@@ -175,6 +175,11 @@ def test_adapter_for_another_unet_is_rejected(backbone):
     adapter = VisualAdapter(VisualAdapterConfig(visual_dim=DIM), {"down_blocks.9.attn2.processor": 16})
     with pytest.raises(FoleyError, match="no cross-attention layer"):
         adapter.attach(backbone.unet)
+    layer = next(n for n in backbone.unet.attn_processors if n.endswith("attn2.processor"))
+    narrow = VisualAdapter(VisualAdapterConfig(visual_dim=DIM), {layer: 8})  # a layer of that name, of another width
+    with pytest.raises(FoleyError, match=rf"layer {re.escape(layer)} is \d+ wide and the adapter's 8"):
+        narrow.attach(backbone.unet)
+    assert narrow._saved is None  # nothing attached
     with pytest.raises(FoleyError, match="temporal"):
         VisualAdapterConfig(temporal="rope")
 

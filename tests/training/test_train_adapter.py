@@ -317,3 +317,6 @@ def test_an_adapter_that_does_not_fit_the_backbone_is_refused_before_the_cache(s
             run_training(str(root / "synth"), str(tmp_path / "backbone"), str(tmp_path / "tok"), tmp_path / "run",
                          _cfg(adapter=adapter), log=lambda m: None)
         assert not (tmp_path / "run" / CACHE_FILE).exists()
+    (tmp_path / "data" / "adapter").mkdir(parents=True)  # a folder of other files is no run's
+    with pytest.raises(FoleyError, match=r"data holds other files \(adapter\) and no run; give a new or empty folder"):
+        run_training(str(root / "synth"), str(tmp_path / "backbone"), str(tmp_path / "tok"), tmp_path / "data", _cfg())

@@ -170,6 +170,11 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())["step"] == 3
     assert main([*resumed, "--resume", "--steps", "4", "--batch-size", "4"]) == 2
     assert "(batch_size 2 in the run, 4 given)" in capsys.readouterr().err
+    (tmp_path / "other" / "lm").mkdir(parents=True)  # a folder of other files is no run's
+    (tmp_path / "other" / "lm" / "notes.txt").write_text("keep")
+    assert main(_cli_args(paths, tmp_path / "other")) == 2
+    assert "other holds other files (lm) and no run; give a new or empty folder" in capsys.readouterr().err
+    assert (tmp_path / "other" / "lm" / "notes.txt").read_text() == "keep"
     assert main([*_cli_args(paths, tmp_path / "short"), "--steps", "1"]) == 0  # shorter than its 2-step warm-up
     assert ("note: the run ends inside its 2-step warm-up: the learning rate rises to 0.005 of 0.01 and never "
             "decays") in capsys.readouterr().out
