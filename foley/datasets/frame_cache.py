@@ -24,7 +24,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from ..errors import FoleyError
-from ..media.files import atomic_path, atomic_write_text
+from ..media.files import atomic_path, atomic_write_text, read_json_object
 from ..models.frame_encoder import FrameEncoder
 from .manifest import read_manifest, source_digest
 
@@ -35,7 +35,10 @@ FEATURES_DIR = "features"
 def _check_cache(out: Path, info: dict) -> None:
     path = out / "cache.json"
     if path.is_file():
-        previous = json.loads(path.read_text(encoding="utf-8"))
+        previous = read_json_object(path, "cache record")
+        if previous.get("format") != CACHE_FORMAT:
+            raise FoleyError(f"{out}: not a frame feature cache (its cache.json is of {previous.get('format')!r}); "
+                             "use a new --out folder")
         if {k: previous.get(k) for k in ("encoder_fingerprint", "fps")} != {k: info[k] for k in ("encoder_fingerprint",
                                                                                                   "fps")}:
             raise FoleyError(f"{out}: this cache was made with another encoder or frame rate; use a new --out folder")
@@ -61,10 +64,11 @@ def extract_features(encoder: FrameEncoder, manifests: list[str | os.PathLike], 
         dup = next(i for i in ids if ids.count(i) > 1)
         raise FoleyError(f"clip id {dup!r} appears twice in the manifests")
     out = Path(out)
-    (out / FEATURES_DIR).mkdir(parents=True, exist_ok=True)
-    if rank == 0:
+    if rank == 0:  # checked before anything is made in the folder
+        out.mkdir(parents=True, exist_ok=True)
         _check_cache(out, {"format": CACHE_FORMAT, "encoder": encoder.config.to_dict(),
                            "encoder_fingerprint": encoder.fingerprint(), "fps": fps, "dim": encoder.dim})
+        (out / FEATURES_DIR).mkdir(exist_ok=True)
     barrier()
     mine = entries[rank::world]
     counts = {"total": len(mine), "done": 0, "skipped": 0, "failed": 0}

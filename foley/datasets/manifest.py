@@ -18,7 +18,11 @@ def read_manifest(path: str | os.PathLike, media: tuple[str, ...] = ("video",)) 
         raise FoleyError(f"{path}: no such manifest")
     wanted = " or ".join(f'"{key}"' for key in media)
     entries = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise FoleyError(f"{path}: not a manifest (JSON Lines with \"id\" and {wanted}); it is not text") from None
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import FoleyError
 from ..media.audio import read_audio
-from ..media.files import atomic_path, atomic_write_text
+from ..media.files import atomic_path, atomic_write_text, read_json_object
 from ..models.unit_tokenizer import UnitTokenizer
 from .manifest import read_manifest, source_digest
 
@@ -38,7 +38,7 @@ def cache_fingerprint(directory: str | os.PathLike) -> str | None:
         return None
     try:
         return json.loads(info_path.read_text(encoding="utf-8")).get("tokenizer_fingerprint")
-    except (OSError, json.JSONDecodeError, AttributeError) as e:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as e:
         raise FoleyError(f"{info_path}: unreadable token cache record ({e})") from None
 
 
@@ -53,12 +53,15 @@ def cache_tokens(tokenizer: UnitTokenizer, manifest: str | os.PathLike, out: str
         raise FoleyError(f"{manifest}: no clips to tokenize (an empty manifest?)")
     out = Path(out)
     token_dir = out / "tokens"
-    token_dir.mkdir(parents=True, exist_ok=True)
     fingerprint = tokenizer.fingerprint()
     info_path = out / "cache.json"
-    if info_path.is_file():
+    if info_path.is_file():  # checked before anything is made in the folder
+        kind = read_json_object(info_path, "cache record").get("format")
+        if kind != CACHE_FORMAT:
+            raise FoleyError(f"{out}: not a token cache (its cache.json is of {kind!r}); use a new --out folder")
         if cache_fingerprint(out) != fingerprint:
             raise FoleyError(f"{out}: this cache was made with another tokenizer; use a new --out folder")
+    token_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(info_path, json.dumps({"format": CACHE_FORMAT, "tokenizer_fingerprint": fingerprint,
                                              "n_units": tokenizer.n_units, "manifest": str(manifest)}, indent=1) + "\n")
     counts = {"total": len(entries), "done": 0, "skipped": 0, "failed": 0}

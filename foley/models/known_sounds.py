@@ -39,7 +39,7 @@ def read_known_sounds(directory: str | os.PathLike) -> list[str] | None:
         return None
     try:
         sounds = json.loads(path.read_text(encoding="utf-8"))["sounds"]
-    except (json.JSONDecodeError, KeyError, TypeError) as e:
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as e:
         raise FoleyError(f"{path}: unreadable list of sounds ({e})") from None
     if not isinstance(sounds, list) or not sounds or not all(isinstance(s, str) for s in sounds):
         raise FoleyError(f"{path}: 'sounds' must be a non-empty list of texts")

@@ -487,7 +487,7 @@ class TokenLM(nn.Module):
             raise FoleyError(f"{path}: not a token LM directory (no {CONFIG_NAME})")
         try:
             config = TokenLMConfig.from_dict(json.loads((path / CONFIG_NAME).read_text(encoding="utf-8")))
-        except (json.JSONDecodeError, TypeError) as e:
+        except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as e:
             raise FoleyError(f"{path / CONFIG_NAME}: unreadable token LM config ({e})") from None
         resolved = config
         for name in ("base", "text_tokenizer"):
@@ -517,7 +517,7 @@ def read_units_record(directory: str | os.PathLike) -> str | None:
         return None
     try:
         fingerprint = json.loads(path.read_text(encoding="utf-8"))["tokenizer_fingerprint"]
-    except (OSError, json.JSONDecodeError, TypeError, KeyError) as e:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError, KeyError) as e:
         raise FoleyError(f"{path}: unreadable record of the LM's unit tokenizer ({e})") from None
     if not isinstance(fingerprint, str) or not fingerprint:
         raise FoleyError(f"{path}: unreadable record of the LM's unit tokenizer (tokenizer_fingerprint {fingerprint!r})")

@@ -177,7 +177,7 @@ class UnitTokenizer:
             raise FoleyError(f"{path}: not a unit tokenizer directory (no {CONFIG_NAME})")
         try:
             config = UnitTokenizerConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
-        except (json.JSONDecodeError, TypeError) as e:
+        except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as e:
             raise FoleyError(f"{config_path}: unreadable tokenizer config ({e})") from None
         local = path / config.features.pretrained
         if config.features.pretrained and local.exists():

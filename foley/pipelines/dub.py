@@ -101,7 +101,7 @@ class PipelineConfig:
         run (:meth:`check`)."""
         try:
             return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8"))).check()
-        except (json.JSONDecodeError, TypeError) as e:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as e:
             raise FoleyError(f"{path}: unreadable pipeline config ({e})") from None
         except FoleyError as e:
             raise FoleyError(f"{path}: {e}") from None

@@ -69,6 +69,10 @@ class LMTrainConfig:
             raise FoleyError(f"unknown precision {self.precision!r}; choose from {', '.join(PRECISIONS)}")
         if self.steps < 1 or self.batch_size < 1 or self.checkpoint_every < 1 or self.lr <= 0 or self.warmup_steps < 0:
             raise FoleyError("steps, batch_size and checkpoint_every must be >= 1, warmup_steps >= 0 and lr > 0")
+        if not (0 <= self.unit_dropout < 1 and self.change_weight > 0 and self.weight_decay >= 0 and self.grad_clip > 0):
+            raise FoleyError(f"unit_dropout must be in [0, 1), change_weight and grad_clip > 0 and weight_decay >= 0; "
+                             f"got {self.unit_dropout!r}, {self.change_weight!r}, {self.grad_clip!r} and "
+                             f"{self.weight_decay!r}")
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -266,7 +270,7 @@ def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: s
     elif recipe is not None:
         try:
             cfg = LMTrainConfig.from_dict(json.loads(Path(recipe).read_text(encoding="utf-8")))
-        except (OSError, json.JSONDecodeError, TypeError, KeyError) as e:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError, KeyError) as e:
             raise FoleyError(f"{recipe}: not an LM training config ({e})") from None
     overrides = dict(overrides or {})
     lm_overrides = {k: overrides.pop(k) for k in ("use_video",) if k in overrides}
@@ -275,6 +279,9 @@ def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: s
     if info["dim"] != cfg.lm.connector.frame_dim:
         raise FoleyError(f"{features}: features are {info['dim']}-d but the connector takes "
                          f"{cfg.lm.connector.frame_dim}-d frames (connector.frame_dim)")
+    if "fps" in info and abs(float(info["fps"]) - cfg.lm.video_fps) > 1e-6:  # frame k sits at k / video_fps
+        raise FoleyError(f"{features}: features are at {info['fps']:g} frames a second but the LM places its frames "
+                         f"at {cfg.lm.video_fps:g} (video_fps)")
     data = load_lm_data(manifest, features, units, cfg.lm.n_units)
     tokenizer = None
     if not resume and not cfg.lm.base and not cfg.lm.text_tokenizer:

@@ -153,6 +153,14 @@ def test_extract_command(encoder, av_clip, tmp_path, capsys):
     assert main(["extract", str(tmp_path / "nope.jsonl"), "--model", str(tmp_path / "fe"), "--out",
                  str(tmp_path / "cache"), "--quiet"]) == 2
     assert "no such manifest" in capsys.readouterr().err
+    assert main(["extract", str(av_clip), "--model", str(tmp_path / "fe"), "--out", str(tmp_path / "cache"),
+                 "--quiet"]) == 2  # a video given as the manifest: one line, not a decoding traceback
+    assert f"{av_clip}: not a manifest (JSON Lines with \"id\" and \"video\"); it is not text" in capsys.readouterr().err
+    (tmp_path / "units").mkdir()  # a token cache given as --out: refused before anything is made in it
+    (tmp_path / "units" / "cache.json").write_text(json.dumps({"format": "foley-token-cache"}))
+    assert main(args[:4] + ["--out", str(tmp_path / "units"), "--quiet"]) == 2
+    assert "units: not a frame feature cache (its cache.json is of 'foley-token-cache')" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "units").iterdir()) == ["cache.json"]
     # the default model (ViT-L-14, downloaded on first use) is not built for a manifest that is not there
     assert main(["extract", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "cache"), "--quiet"]) == 2
     assert capsys.readouterr().err == f"foley: error: {tmp_path / 'nope.jsonl'}: no such manifest\n"

@@ -170,6 +170,18 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())["step"] == 3
     assert main([*resumed, "--resume", "--steps", "4", "--batch-size", "4"]) == 2
     assert "(batch_size 2 in the run, 4 given)" in capsys.readouterr().err
+    for bad in ({"unit_dropout": 1.5}, {"change_weight": 0.0}, {"warmup_steps": -5}):
+        with pytest.raises(FoleyError, match="must be"):
+            _cfg(**bad)
+    info = Path(paths["features"]) / "cache.json"
+    info.write_text(info.read_text().replace('"fps": 21.5', '"fps": 10.0'))
+    assert main(_cli_args(paths, tmp_path / "run4")) == 2  # frames at another rate than the LM places them
+    assert "features are at 10 frames a second but the LM places its frames at 21.5 (video_fps)" in capsys.readouterr().err
+    info.write_text(info.read_text().replace('"fps": 10.0', '"fps": 21.5'))
+    (tmp_path / "binary.json").write_bytes(b"\x00\x8a\xff")
+    assert main([*_cli_args(paths, tmp_path / "run3")[:2], "--config", str(tmp_path / "binary.json"),
+                 *_cli_args(paths, tmp_path / "run3")[4:]]) == 2
+    assert "binary.json: not an LM training config (" in capsys.readouterr().err
     (tmp_path / "other" / "lm").mkdir(parents=True)  # a folder of other files is no run's
     (tmp_path / "other" / "lm" / "notes.txt").write_text("keep")
     assert main(_cli_args(paths, tmp_path / "other")) == 2
