@@ -1131,7 +1131,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="global batch, split across processes (default: 8)")
     ad.add_argument("--lr", type=number_arg(0, above=True), help="default: 1e-4")
     ad.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), help="default: 0")
-    ad.add_argument("--checkpoint-every", type=number_arg(0, integer=True), help="default: 100")
+    ad.add_argument("--checkpoint-every", type=number_arg(1, integer=True), help="default: 100")
     ad.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"),
                     help="the frozen UNet's dtype and autocast (auto, the default: bf16 on CUDA, fp16 on GPUs without "
                          "bf16, fp32 elsewhere); the adapter trains in fp32")
@@ -1149,12 +1149,12 @@ def build_parser() -> argparse.ArgumentParser:
     lm.add_argument("--features", type=path_arg, required=True, help="frame feature cache (foley extract)")
     lm.add_argument("--units", type=path_arg, required=True, help="unit id cache (foley tokenize --manifest)")
     lm.add_argument("--out", type=path_arg, required=True, help="run folder: init/, checkpoint/, log.jsonl, lm/")
-    lm.add_argument("--steps", type=number_arg(0, integer=True), help="default: the config's")
-    lm.add_argument("--batch-size", type=number_arg(0, integer=True),
+    lm.add_argument("--steps", type=number_arg(1, integer=True), help="default: the config's")
+    lm.add_argument("--batch-size", type=number_arg(1, integer=True),
                     help="global batch, split across processes (default: the config's)")
     lm.add_argument("--lr", type=number_arg(0, above=True), help="default: the config's")
     lm.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), help="default: the config's")
-    lm.add_argument("--checkpoint-every", type=number_arg(0, integer=True), help="default: the config's")
+    lm.add_argument("--checkpoint-every", type=number_arg(1, integer=True), help="default: the config's")
     lm.add_argument("--precision", choices=("auto", "fp32", "bf16"),
                     help="the frozen LM's dtype and autocast (auto: bf16 on GPUs that have it, fp32 elsewhere); "
                          "connector, LoRA and new rows train in fp32 (default: the config's)")
@@ -1172,7 +1172,7 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument("--pretrained", help="for an open_clip name: a tag (default: openai), a checkpoint file, or '' "
                      "for random weights")
     ext.add_argument("--out", type=path_arg, required=True, help="cache folder")
-    ext.add_argument("--batch-size", type=number_arg(0, integer=True), help="frames per forward pass")
+    ext.add_argument("--batch-size", type=number_arg(1, integer=True), help="frames per forward pass")
     ext.add_argument("--device", type=device_arg, default="auto", help="auto | cpu | cuda | mps")
     ext.add_argument("--quiet", action="store_true", help="no progress bar")
     ext.set_defaults(func=_cmd_extract)

@@ -63,6 +63,8 @@ class AdapterTrainConfig:
             raise FoleyError(f"unknown precision {self.precision!r}; choose from {', '.join(PRECISIONS)}")
         if not 0.0 <= self.caption_dropout <= 1.0:
             raise FoleyError(f"caption dropout must be between 0 and 1, got {self.caption_dropout}")
+        if self.steps < 0 or self.batch_size < 1 or self.checkpoint_every < 1 or not self.lr > 0:
+            raise FoleyError("steps must be >= 0, batch_size and checkpoint_every >= 1 and lr > 0")
 
     def to_dict(self) -> dict:
         return asdict(self)
