@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from foley.cli import number_arg
+from foley.cli import number_arg, one_line_errors
 from foley.config import MAX_SEED, SCHEDULER_NAMES
 from foley.datasets.synthsync import load_manifest
 from foley.errors import FoleyError
@@ -50,7 +50,7 @@ from foley.pipelines.dub import FoleyPipeline
 ROWS = ("ground truth", "dub", "oracle units", "text only", "shuffled video")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="a SynthSync folder (`foley prepare synth`, with or without --sounds)")
     ap.add_argument("--split", default="test", help="the manifest's split to score (default test)")
@@ -62,7 +62,7 @@ def main() -> None:
     ap.add_argument("--model", default="demo", help="demo | sfx | a model folder (default demo)")
     ap.add_argument("--steps", type=number_arg(1, integer=True), help="diffusion steps (default: the model's)")
     ap.add_argument("--scheduler", choices=SCHEDULER_NAMES, help="sampler (default: the model's)")
-    ap.add_argument("--guidance", type=float, help="classifier-free guidance (default: the model's)")
+    ap.add_argument("--guidance", type=number_arg(0), help="classifier-free guidance (default: the model's)")
     ap.add_argument("--scale", type=number_arg(0), help="lambda of the visual cross-attention (default: the model's)")
     ap.add_argument("--visual-steps", type=number_arg(0, 1),
                     help="with a caption, the fraction of the steps that use the visual condition (default: the model's)")
@@ -74,12 +74,12 @@ def main() -> None:
     ap.add_argument("--caption", help="render every clip with this caption instead of its own ('': none, as "
                                       "`foley dub` without --caption)")
     ap.add_argument("--embedder", default="logmel", help="FAD embedder: logmel | aisfx:DIR | ...")
-    ap.add_argument("--fad-pca", type=int, default=0, metavar="DIMS",
+    ap.add_argument("--fad-pca", type=number_arg(0, integer=True), default=0, metavar="DIMS",
                     help="FAD on the embedder's first DIMS principal components of the train split's real audio "
                          "(for embedders wider than the test set has blocks, e.g. aiSFX: 32)")
     ap.add_argument("--classifier", default=str(DEMO_PATH),
                     help="sound classifier JSON (default: the demo one); one on embeddings reads --embedder's")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     rows = [r.strip() for r in args.rows.split(",") if r.strip()]
     if not rows or set(rows) - set(ROWS[1:]) or "dub" not in rows:
         ap.error(f"--rows: a comma-separated choice of {', '.join(ROWS[1:])}, including dub")
@@ -99,6 +99,11 @@ def main() -> None:
         print(f"report_card: warning: the {args.split} split holds {len(entries)} clips, fewer than --n {args.n}; "
               f"the card scores all {len(entries)}", file=sys.stderr)
     entries = entries[: args.n]
+    unknown = sorted({e["class"] for e in entries} - set(classifier.classes))
+    if unknown:  # its class accuracy would be of names it cannot give
+        raise FoleyError(f"{args.classifier}: the classifier names {len(classifier.classes)} classes and not the data's "
+                         f"{', '.join(unknown[:3])}{', ...' if len(unknown) > 3 else ''}; give --classifier one fitted "
+                         "on this data's train split (python -m foley.evaluation.sfx_classifier --data DATA)")
 
     pipe = FoleyPipeline.from_pretrained(args.model, device="cpu")
     pipe.config = replace(pipe.settings(steps=args.steps, guidance=args.guidance, scale=args.scale,
@@ -110,10 +115,12 @@ def main() -> None:
                 "scale": pipe.config.scale, "visual_steps": pipe.config.visual_steps, "seed": args.seed,
                 **({} if args.caption is None else {"caption": args.caption})}
     saved = out / "settings.json"
+    if out.is_dir() and any(out.iterdir()) and not saved.is_file():
+        raise FoleyError(f"{out} holds other files and no card; choose a new or empty --out")
     before = json.loads(saved.read_text()) if saved.is_file() else settings
     if before != settings:
         changed = ", ".join(f"{k} {before.get(k)} -> {v}" for k, v in settings.items() if before.get(k) != v)
-        raise SystemExit(f"{out} holds a card made with other settings ({changed}); use another --out")
+        raise FoleyError(f"{out} holds a card made with other settings ({changed}); use another --out")
     out.mkdir(parents=True, exist_ok=True)
     saved.write_text(json.dumps(settings, indent=1) + "\n")
     ref = out / "ref"
@@ -207,9 +214,8 @@ def main() -> None:
 if __name__ == "__main__":
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
-        main()
-    except FoleyError as e:  # a missing manifest, bad settings: one line, no traceback
-        raise SystemExit(f"report_card: error: {e}") from None
-    except KeyboardInterrupt:  # finished clips are kept: the same command goes on from them
-        print("report_card: interrupted; run the same command again to go on", file=sys.stderr)
-        raise SystemExit(130) from None
+        one_line_errors(main, "report_card")
+    except SystemExit as e:
+        if e.code in (130, 143):  # interrupted: finished clips are kept
+            print("report_card: run the same command again to go on", file=sys.stderr)
+        raise

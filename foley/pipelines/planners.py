@@ -1423,12 +1423,15 @@ def _match(previous: Plan, target: str) -> int:
     if len(tied) > 1:
         which = "; ".join(f"{previous.events[i].caption} at {previous.events[i].start_s:g} s" for i in tied)
         noun = re.sub(r"^(?:(?:the|a|an|all|both|every|each)\s+)+", "", target, flags=re.I)
-        example = f"'the {noun} at {previous.events[tied[1]].start_s:g} s' or 'the second {noun}'"
+        last = noun.split()[-1] if noun.split() else noun
+        one = noun[: -1] if last.endswith("s") and not last.endswith("ss") else noun  # "the second knock"
+        many = noun if one != noun else f"{noun}es" if re.search(r"(?:s|sh|ch|x)$", noun) else f"{noun}s"
+        example = f"'the {noun} at {previous.events[tied[1]].start_s:g} s' or 'the second {one}'"
         if _EVERY_ONE.match(target):  # all of them asked of an edit of one event (replace, move, ...)
             raise PlanError(f"{target!r} names {len(tied)} events ({which}), and this edit takes one: say which, e.g. "
                             f"{example}; all of them can be removed, made louder or quieter, or taken again")
         raise PlanError(f"{target!r} matches {len(tied)} events ({which}); say which, e.g. {example} (to remove, "
-                        f"make louder or quieter, or take again all of them: 'all the {noun}')")
+                        f"make louder or quieter, or take again all of them: 'all the {many}')")
     return tied[0]
 
 
@@ -1440,6 +1443,8 @@ def _all_matching(previous: Plan, target: str) -> list[int] | None:
     "both" ("all the dogs": each bark of "a dog barks now and then"), or names in the plural what
     several captions name in the singular ("the dogs"), else None. PlanError when it names none."""
     every = _EVERY_ONE.match(target.strip())
+    if every and re.fullmatch(r"(?:the\s+)?(?:sounds|events)", every["a"].strip(), re.I):  # "all the sounds": the bed
+        return list(range(len(previous.events)))
     if every is None:
         noun = re.findall(r"[a-z]+", target.lower())[-1:]
         plural = noun and noun[0].endswith("s") and not any(noun[0] in _words(e.caption) for e in previous.events)
@@ -1506,7 +1511,8 @@ _EDITS = [
 # "replace the dog with a cat and make it louder", "make the thunder later and louder": two edits
 _TWO_EDITS = re.compile(r"(?:[,;]|\b(?:and|then))\s+(?:then\s+|also\s+)?(?P<second>(?:replace|swap|change|remove|delete|drop|"
                         r"mute|cut|add|move|shift|nudge|put|make|turn|bring|pull|push|lose|kill|silence|lower|raise|boost|take\s+out|get\s+rid\s+of|repeat|redo|regenerate|undo)\s.*|(?:louder|quieter|softer|later|earlier|"
-                        r"sooner|longer|shorter|faster|slower)\b.*)$", re.I)
+                        r"sooner|longer|shorter|faster|slower)\b.*|(?:the|a|an)\s+[a-z' ]+?\s+(?:louder|quieter|softer|later|"
+                        r"earlier|sooner|longer|shorter|faster|slower)\b.*)$", re.I)
 TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 _EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
               "remove X [from A to B s | before T s | after T s | for the first/last N s], "
@@ -1766,7 +1772,16 @@ def _edit_said(text: str) -> str:
     "silence") is "remove X", "pull X down 3 dB" is "bring X down 3 dB", "push X back a second"
     is "move X later by 1 s" ("pull X forward": earlier), "bring X in at T s" is "make X come in
     at T s"."""
-    text = re.sub(r"^(?:lose|kill|silence)\s+", "remove ", text, flags=re.I)
+    text = re.sub(r"^(?:(?:can|could|would|will)\s+you\s+|i(?:'d|\s+would)\s+like\s+(?:you\s+)?to\s+|let'?s\s+)"
+                  r"(?:please\s+)?", "", text, flags=re.I)  # "can you make the rain a bit louder?"
+    text = re.sub(r"^(?:lose|kill|silence)\s+|^no\s+(?=[^,;.]+$)", "remove ", text, flags=re.I)  # "no thunder": remove it
+    text = re.sub(r"^(?P<a>[^,;]+?)\s+at\s+(?P<t>[\d.]+\s*(?:s|secs?|seconds?)?)\s+instead$", r"move \g<a> to \g<t>", text,
+                  flags=re.I)  # "thunder at 1 s instead"
+    text = re.sub(r"\b(?:everything|all\s+of\s+it|the\s+whole\s+(?:bed|mix))\b", "all the sounds", text, flags=re.I)
+    if not re.match(r"(?:make|turn|bring|move|put|add|remove|replace|swap|change|try|another|give|drop|cut|lower|raise|"
+                    r"boost|reduce|nudge|push|pull)\b", text, re.I):  # "rain louder": make the rain louder
+        text = re.sub(r"^(?P<a>[^,;:.\d]+?)\s+(?P<dir>(?:a\s+(?:bit|little)\s+)?(?:louder|quieter|softer))$", r"make \g<a> \g<dir>",
+                      text, flags=re.I)
     text = re.sub(r"^(?:pull|push)\s+(?=.+\s(?:up|down)\b)", "bring ", text, flags=re.I)
     text = re.sub(r"^bring\s+(.+?)\s+in\s+at\s+", r"make \1 come in at ", text, flags=re.I)
     if m := _SHIFT_SAID.match(text):

@@ -379,6 +379,16 @@ def test_rules_edits_say_which_event_and_refuse_what_they_cannot_do():
     with pytest.raises(PlanError, match=r"'the ball' matches 2 events \(a ball bounces at 0 s; a ball bounces at "
                                         r"6.667 s\); say which, e.g. 'the ball at 6.667 s' or 'the second ball'"):
         p.plan("remove the ball", 10, bed)
+    # an editor's words: a polite question, a bare "X louder", "no X", "X at T s instead", "everything"
+    assert p.plan("can you make the drum a bit louder?", 10, bed).events[1].gain_db == 3
+    assert p.plan("the drum quieter", 10, bed).events[1].gain_db == -6
+    assert [e.caption for e in p.plan("no drum", 10, bed).events] == ["a ball bounces", "a ball bounces"]
+    assert spans(p.plan("the drum at 1 s instead", 10, bed))[1][:2] == ("a drum", 1)
+    assert {e.gain_db for e in p.plan("make everything quieter", 10, bed).events} == {-6}
+    with pytest.raises(PlanError, match="one edit per turn: 'make the drum later' and 'the ball louder' are two"):
+        p.plan("make the drum later and the ball louder", 10, bed)
+    with pytest.raises(PlanError, match=r"'the balls' matches 2 events .* or 'the second ball' .*'all the balls'"):
+        p.plan("make the balls later", 10, bed)
     with pytest.raises(PlanError, match=r"'all the balls' names 2 events \(.*\), and this edit takes one: say which, "
                                         r"e.g. 'the balls at 6.667 s' .*; all of them can be removed, made louder"):
         p.plan("replace all the balls with a bell", 10, bed)  # not pointed back at 'all the balls'
