@@ -623,6 +623,8 @@ def _check_compose_outputs(out: Path, timeline: str | None, session: str | None,
         raise FoleyError(f"{session}: the session file would also be the {what}; give it a name of its own, "
                          f"e.g. {Path(session).with_suffix('.json')}")
     for path in (out, *([picture] if picture else []), *([movie] if movie else [])):
+        if path.is_dir() and not path.is_symlink():  # no --overwrite replaces a folder
+            raise FoleyError(f"{path}: a folder of that name is there; give a file name")
         if os.path.lexists(path) and replaceable is not None and path.resolve() not in replaceable:
             why = "changed since this session wrote it" if path.resolve() in changed else "exists"
             raise FoleyError(f"{path}: {why}; pass --overwrite to replace it")

@@ -115,6 +115,9 @@ def check_writable(final: str | os.PathLike) -> None:
     final = Path(final)
     if final.is_dir() and not final.is_symlink():
         raise FoleyError(f"{final}: cannot be written (a folder of that name is there)")
+    above = next((p for p in final.parents if os.path.lexists(p)), None)  # what is there of its folder
+    if above is not None and not above.is_dir():
+        raise FoleyError(f"{final}: cannot write there ({above} is a file, not a folder)")
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         trial_write(final.parent)

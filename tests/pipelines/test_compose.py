@@ -784,8 +784,15 @@ def test_cli_compose_refuses_an_output_it_cannot_write_before_any_work(tmp_path)
         done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", *args], capture_output=True,
                               text=True, cwd=tmp_path)
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
-        assert "cannot write there" in done.stderr and "Traceback" not in done.stderr and done.stdout == ""
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+        assert "cannot write there (" in done.stderr and "a_file is a file, not a folder)" in done.stderr
+        assert "Traceback" not in done.stderr and done.stdout == ""
+    (tmp_path / "a_dir.wav").mkdir()  # a folder named like the bed: said so, with or without --overwrite
+    for extra in ([], ["--overwrite"]):
+        done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", "-o", "a_dir.wav", *extra],
+                              capture_output=True, text=True, cwd=tmp_path)
+        assert done.returncode == 2 and done.stderr == "foley: error: a_dir.wav: a folder of that name is there; give a " \
+            "file name\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_dir.wav", "a_file"]
 
 
 class StepBackbone(BedBackbone):
@@ -1119,7 +1126,7 @@ def test_a_bed_laid_under_a_video_is_as_long_as_it_and_follow_up_turns_lay_it_ag
                                        "give -o a bed of another name\n")
     (tmp_path / "taken" / "bed.wav").mkdir(parents=True)  # the bed cannot be written: neither is its video
     assert main(fresh + ["--video", str(longer), "-o", str(tmp_path / "taken" / "bed.wav"), "--overwrite"]) == 2
-    assert "bed.wav: cannot be written (a folder of that name is there)" in capsys.readouterr().err
+    assert "bed.wav: a folder of that name is there; give a file name" in capsys.readouterr().err
     assert [p.name for p in (tmp_path / "taken").iterdir()] == ["bed.wav"]
 
     # undo lays the bed under the video of the turn it returns to
