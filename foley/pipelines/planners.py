@@ -1120,6 +1120,13 @@ def _said_once(events: list[dict]) -> None:
             raise PlanError(f"{said!r}: give a count ('twice', 'once') or 'repeatedly', not both")
 
 
+# A fade said of a sound that still plays on: in ("wind fades in over the first 3 s"), or out at the end
+_FADES = re.compile(r"\s+(?:(?:slowly|gradually)\s+)?fades?\s+(?:in(?:\s+(?:slowly|gradually))?(?:\s+(?:over|during|in|for)\s+"
+                    r"(?:the\s+first\s+)?(?:\d+(?:\.\d+)?|an?|one|two|three|four|five|ten)\s*(?:s|secs?|seconds?))?"
+                    r"|(?:out|away)\s+(?:at|by|towards?)\s+the\s+(?:very\s+)?end(?:\s+of\s+(?:it|the\s+\w+))?)"
+                    r"(?=\s*(?:[,;.:!]|$|\s+(?:then|and|while)\b))", re.I)
+
+
 def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3, notes: list[str] | None = None) -> Plan:
     """Lay a description's parts on the timeline, in order. A part with its own times ("at T s",
     "from A to B s") is placed there; the parts between two such (or an edge of the timeline)
@@ -1140,7 +1147,11 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     ``max_simultaneous``. Raises PlanError for a time it cannot read, or parts that do not fit."""
     parts = []  # (text, once): once, a part is one sound ("X once", one of "X twice")
     last = None  # the sound the part before names
-    text = _AFTER_ALONE.sub("", _AND_AFTER.sub(r", then \g<x>", description))
+    for fade in _FADES.finditer(description):  # the sound plays on, at its level
+        if notes is not None:
+            notes.append(f"{_clean(fade.group())!r} is not applied: a sound keeps its level along its span (to end "
+                         "one sooner: make X stop at T s)")
+    text = _AFTER_ALONE.sub("", _AND_AFTER.sub(r", then \g<x>", _FADES.sub("", description)))
     text = _SCATTERED.sub(" occasionally", said_times(in_seconds(text), duration_s))
     text = _COUNT_CLAUSE.sub(lambda m: " " + m["n"].replace(",", ""), text)
     for seq in _joined(_listed(_without_heading(_without_qualifiers(_ended(_pieces(text)), notes)))):
@@ -1258,6 +1269,10 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
                   and e is not stop and (not named or _stems(named) <= _stems(e["caption"]))]
         for e in before:
             e["end_time"] = min(e["end_time"], stop["start_time"])
+        latest = max((e["start_time"] for e in before), default=None)
+        for e in before if any(stop is t for t in timed) else ():  # "a bell rings at 2 s, then fades out at 5 s":
+            if e["start_time"] == latest:  # the sound it stops sounds until then
+                e["end_time"] = stop["start_time"]
         silent += [stop] if before or not named else []  # "a car engine stops" alone is a sound
     sounding = [k for k, e in enumerate(events) if all(e is not q for q in silent)]
     events, slot_ends = [events[k] for k in sounding], [slot_ends[k] for k in sounding]

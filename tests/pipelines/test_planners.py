@@ -1122,6 +1122,11 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("a bell that never stops ringing") == [("a bell that never stops ringing", 0, 10)]  # it goes on
     with pytest.raises(PlanError, match="names no sound: 'a dog does not bark' says one is absent"):
         p.plan("a dog does not bark", 10)
+    # a fade of a sound that plays on is not applied, said in a note; a stop at a time ends the sound before it there
+    assert placed("wind fades in over the first 3 seconds") == placed("wind fades out at the end") == [("wind", 0, 10)]
+    assert p.notes == ["'fades out at the end' is not applied: a sound keeps its level along its span (to end one "
+                       "sooner: make X stop at T s)"]
+    assert placed("a bell rings at 2 s, then fades out at 5 s") == [("a bell rings", 2, 5)]
     # a start said after an untimed sound is its start; a rhythm's goes on from it
     assert placed("a dog barks, at 3 s") == [("a dog barks", 3, 5)]
     assert placed("a dog barks every 2 s until the end, starting at 4 s") == [("a dog barks", 4, 10)]
