@@ -241,13 +241,16 @@ def merged_spans(spans) -> tuple[tuple[float, float], ...]:
     return tuple(merged)
 
 
-def _max_overlap(events: list[Event]) -> int:
+def _max_overlap(events: list[Event]) -> tuple[int, float]:
+    """The most events that play at once, and the first time they do (s)."""
     points = sorted([(e.start_s, 1) for e in events] + [(e.end_s, -1) for e in events], key=lambda p: (p[0], p[1]))
     level = peak = 0
-    for _, step in points:
+    when = 0.0
+    for t, step in points:
         level += step
-        peak = max(peak, level)
-    return peak
+        if level > peak:
+            peak, when = level, t
+    return peak, when
 
 
 def validate(raw_events, duration_s: float, max_simultaneous: int = 3, reach_end: bool = True) -> Plan:
@@ -271,9 +274,11 @@ def validate(raw_events, duration_s: float, max_simultaneous: int = 3, reach_end
         last = max(range(len(events)), key=lambda i: events[i].end_s)
         events[last] = replace(events[last], end_s=round(duration_s, 3))  # one event must reach the end
     events.sort(key=lambda e: (e.start_s, e.end_s))  # the order a saved plan is read back in
-    if (peak := _max_overlap(events)) > max_simultaneous:
-        raise PlanError(f"{peak} sounds play at once; at most {max_simultaneous} may overlap (a plan in JSON "
-                        f"may allow more: \"max_simultaneous\")")
+    peak, when = _max_overlap(events)
+    if peak > max_simultaneous:
+        names = [e.caption for e in events if e.start_s <= when < e.end_s]
+        raise PlanError(f"{peak} sounds play at once from {when:g} s ({'; '.join(names)}); at most {max_simultaneous} "
+                        f"may overlap (a plan in JSON may allow more: \"max_simultaneous\")")
     return Plan(round(duration_s, 3), tuple(events), max_simultaneous)
 
 

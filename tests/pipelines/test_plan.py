@@ -88,8 +88,8 @@ def test_a_pasted_plan_must_be_whole_json():
 
 def test_a_plan_in_json_may_allow_more_sounds_at_once():
     four = [{"caption": c, "start_time": 0, "end_time": 10} for c in "abcd"]
-    with pytest.raises(PlanError, match=r"4 sounds play at once; at most 3 may overlap \(a plan in JSON may allow "
-                                        r"more: \"max_simultaneous\"\)"):
+    with pytest.raises(PlanError, match=r"4 sounds play at once from 0 s \(a; b; c; d\); at most 3 may overlap \(a plan "
+                                        r"in JSON may allow more: \"max_simultaneous\"\)"):
         pasted_plan(json.dumps({"duration_s": 10, "events": four}))
     plan = pasted_plan(json.dumps({"duration_s": 10, "max_simultaneous": 4, "events": four}))
     assert plan.max_simultaneous == 4 and pasted_plan(plan.to_json()) == plan  # as --plan-only prints it

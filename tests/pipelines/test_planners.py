@@ -1236,7 +1236,8 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("5 seconds of rain, then thunder") == [("rain", 0, 5), ("thunder", 5, 10)]
     assert placed("a baby cries for 4 s starting at 2 s") == [("a baby cries", 2, 6)]
     assert placed("a plane flies over, then fades out at 6 s") == [("a plane flies over", 0, 6)]  # a fade out: a stop
-    with pytest.raises(PlanError, match="4 sounds play at once; at most 3 may overlap"):
+    with pytest.raises(PlanError, match=r"4 sounds play at once from 0 s \(rain; wind; birds chirping; traffic\); at "
+                                        "most 3 may overlap"):  # which, and when
         p.plan("rain, wind, birds chirping, traffic", 10)
 
 
