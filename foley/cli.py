@@ -498,6 +498,11 @@ def _compose_turn(args: argparse.Namespace) -> int:
     if previous is not None and not undo and not plan_changes(previous, plan):  # no turn is recorded for it
         raise FoleyError(f"{args.text.strip()!r} changes nothing: the plan would be as it is")
     planned = [f"note: {note}" for note in getattr(planner, "notes", [])]  # what it could not do as said
+    same_model = not (session and session.model and session.model != model)
+    if not same_model:  # said with the plan, before any render
+        planned.append(f"note: back to {model}, the backbone of the turn this undoes to" if undo else
+                       f"note: this session was composed with --model {session.model}; its events are generated again "
+                       f"with {model}")
     last_end = max(e.end_s for e in plan.events)
     if video and abs(plan.duration_s - video.duration_s) > VIDEO_LENGTH_TOLERANCE_S:
         raise FoleyError(f"the plan is {plan.duration_s:g} s long and {video.path} {video.duration_s:g} s; a bed laid "
@@ -541,13 +546,8 @@ def _compose_turn(args: argparse.Namespace) -> int:
               + ("; ".join(plan_changes(previous, plan)) or "nothing (the plan is as it was)"))
     backbone = load_backbone(model, args.device, flag)
     quiet_ffmpeg_log()  # again: importing torchvision with the backbone turns FFmpeg's log back on
-    same_model = not (session and session.model and session.model != model)
     for note in caption_notes(backbone.text, backbone_source(model), new_captions(plan, previous if same_model else None)):
         print(f"note: {note}", file=sys.stderr)
-    if not same_model:
-        print(f"note: back to {model}, the backbone of the turn this undoes to" if undo else
-              f"note: this session was composed with --model {session.model}; its events are generated again "
-              f"with {model}", file=sys.stderr)
     with contextlib.ExitStack() as stack:
         cache_dir = session.cache_dir if session else shared_cache_dir(stack)
         mix, stats = render(plan, backbone, EventCache(cache_dir, model_id=model_id(model)), sampler,

@@ -754,6 +754,12 @@ def test_cli_compose_plan_only_prints_json_alone_and_writes_nothing(tmp_path):
     assert edited.returncode == 0 and json.loads(edited.stdout)["events"][0]["gain_db"] == -6, edited.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["compose.wav", "s.json"]  # no cache folder, no lock
     assert (tmp_path / "s.json").read_text() == kept
+    (tmp_path / "demo.json").write_text(kept.replace('"model": null', '"model": "demo"'))
+    switched = subprocess.run([sys.executable, "-m", "foley", "compose", "make the rain quieter", "--plan-only",
+                               "--session", "demo.json", "--model", "sfx"], capture_output=True, text=True, cwd=tmp_path)
+    assert switched.returncode == 0, switched.stderr  # the switch of backbone is said with the plan, before any render
+    assert "note: this session was composed with --model demo; its events are generated again with sfx" in switched.stderr
+    (tmp_path / "demo.json").unlink()
     same = subprocess.run([sys.executable, "-m", "foley", "compose", "make the rain start at 0 s", "--session", "s.json"],
                           capture_output=True, text=True, cwd=tmp_path)  # an edit that changes nothing is no turn
     assert same.returncode == 2 and same.stderr == ("foley: error: 'make the rain start at 0 s' changes nothing: the "
