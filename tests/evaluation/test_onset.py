@@ -81,6 +81,18 @@ def test_empty_cases():
     assert means["onset_ap"] == 1.0 and means["onset_ap_undefined_clips"] == 1
 
 
+def test_an_inaudible_hiss_scores_as_silence_in_the_robust_mode():
+    wav = clicks(GT_TIMES)
+    hiss = (1e-5 * np.random.default_rng(1).standard_normal(2 * SR)).astype(np.float32)  # about -90 dBFS peak
+    silent = onset_scores(np.zeros(2 * SR, np.float32), SR, ref_wav=wav)
+    heard = onset_scores(hiss, SR, ref_wav=wav)
+    assert (heard.onset_detection_acc, heard.onset_ap, heard.n_pred) == (silent.onset_detection_acc, silent.onset_ap, 0)
+    quiet = onset_scores(wav * 10 ** (-40 / 20), SR, ref_wav=wav)  # quiet but heard: scored as it is
+    assert quiet.onset_detection_acc > 0.7
+    reference = onset_scores(hiss, SR, ref_wav=wav, cfg=OnsetConfig(mode="reference"))
+    assert reference.n_pred > 0  # the published protocol is scale-free: the hiss has its onsets there
+
+
 def test_detection_with_and_without_backtracking(monkeypatch):
     import librosa
 
