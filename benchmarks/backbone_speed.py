@@ -13,17 +13,19 @@ import time
 
 import torch
 
+from foley.cli import number_arg, one_line_errors
+from foley.config import SCHEDULER_NAMES
 from foley.models.backbone import AudioBackbone
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--backbone", required=True)
-    ap.add_argument("--steps", type=int, nargs="+", default=[10, 25, 50, 100])
-    ap.add_argument("--scheduler", default="pndm")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--repeats", type=int, default=2)
-    args = ap.parse_args()
+    ap.add_argument("--steps", type=number_arg(1, integer=True), nargs="+", default=[10, 25, 50, 100])
+    ap.add_argument("--scheduler", choices=SCHEDULER_NAMES, default="pndm")
+    ap.add_argument("--threads", type=number_arg(1, integer=True), default=2)
+    ap.add_argument("--repeats", type=number_arg(1, integer=True), default=2)
+    args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     backbone = AudioBackbone.from_pretrained(args.backbone)
     windows = math.ceil(10.0 / backbone.mel.width_s - 1e-9)
@@ -42,4 +44,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    one_line_errors(main, "backbone_speed.py")

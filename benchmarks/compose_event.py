@@ -12,17 +12,18 @@ from dataclasses import replace
 
 import torch
 
+from foley.cli import number_arg, one_line_errors
 from foley.models.auffusion import DecodingConfig
 from foley.pipelines.compose import SamplerConfig, generate_event, load_backbone
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="sfx", help="a compose backbone (name or folder)")
-    ap.add_argument("--length", type=float, default=2.0, help="event length in seconds")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--repeats", type=int, default=3)
-    args = ap.parse_args()
+    ap.add_argument("--length", type=number_arg(0, above=True), default=2.0, help="event length in seconds")
+    ap.add_argument("--threads", type=number_arg(1, integer=True), default=2)
+    ap.add_argument("--repeats", type=number_arg(1, integer=True), default=3)
+    args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     backbone = load_backbone(args.model, "cpu")
     sampler, own = SamplerConfig.for_backbone(args.model), backbone.c.decoding
@@ -47,4 +48,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    one_line_errors(main, "compose_event.py")

@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from foley.cli import number_arg, one_line_errors
 from foley.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from foley.media.video import FrameSpec, decode_frames, probe_video
 
@@ -27,12 +28,12 @@ def best_of(repeat: int, fn) -> float:
     return min(times)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--seconds", type=number_arg(0, above=True), default=10.0)
     ap.add_argument("--size", default="854x480")
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
+    ap.add_argument("--repeat", type=number_arg(1, integer=True), default=3)
+    args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         clip = Path(tmp) / "clip.mp4"
         run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=s={args.size}:r=30:d={args.seconds}", "-c:v", "libx264",
@@ -58,4 +59,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    one_line_errors(main, "decode.py")

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from dub_speed import cut_clip  # the sibling benchmark script
+from foley.cli import number_arg, one_line_errors
 
 CHILD = """
 import sys
@@ -29,12 +30,12 @@ sys.exit(code)
 """
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--minutes", type=float, nargs="+", default=[1.0, 10.0])
-    ap.add_argument("--steps", type=int, default=1)
-    ap.add_argument("--threads", type=int, default=2)
-    args = ap.parse_args()
+    ap.add_argument("--minutes", type=number_arg(0, above=True), nargs="+", default=[1.0, 10.0])
+    ap.add_argument("--steps", type=number_arg(1, integer=True), default=1)
+    ap.add_argument("--threads", type=number_arg(1, integer=True), default=2)
+    args = ap.parse_args(argv)
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     print(f"foley dub (demo model, {args.steps} diffusion step(s) per window, {args.threads} threads)")
     print("| video | peak RSS | wall time |\n|---|---|---|")
@@ -52,4 +53,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    one_line_errors(main, "dub_memory.py")

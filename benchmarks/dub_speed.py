@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from foley.cli import number_arg, one_line_errors
 from foley.media.ffmpeg import run_ffmpeg
 from foley.pipelines.dub import FoleyPipeline
 from foley.pipelines.dub_batch import dub_batch
@@ -57,14 +58,15 @@ def timed_dub(pipe: FoleyPipeline, video: Path, out: Path, steps: int | None) ->
     return {s: b - a for s, a, b in zip(STAGES, bounds, bounds[1:])} | {"total": end - start}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="demo")
-    ap.add_argument("--seconds", type=float, default=10.0)
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--steps", type=int, nargs="+", help="diffusion steps, one run each (default: the model's)")
-    args = ap.parse_args()
+    ap.add_argument("--seconds", type=number_arg(0, above=True), default=10.0)
+    ap.add_argument("--repeats", type=number_arg(1, integer=True), default=5)
+    ap.add_argument("--threads", type=number_arg(1, integer=True), default=2)
+    ap.add_argument("--steps", type=number_arg(1, integer=True), nargs="+",
+                    help="diffusion steps, one run each (default: the model's)")
+    args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     loads = []
     for _ in range(2):  # the first load imports the libraries, the second reads the weights alone
@@ -88,4 +90,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    one_line_errors(main, "dub_speed.py")

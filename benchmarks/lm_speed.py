@@ -14,6 +14,7 @@ import time
 import numpy as np
 import torch
 
+from foley.cli import number_arg, one_line_errors
 from foley.config import TimeBase
 from foley.models.frame_encoder import FrameEncoderConfig, build_frame_encoder, load_frame_encoder
 from foley.models.token_lm import TokenLM
@@ -45,15 +46,16 @@ def frames_per_s(encoder, n_frames: int, repeats: int) -> float:
     return n_frames / _best_of(lambda: encoder(frames), repeats)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=number_arg(1, integer=True), default=2)
     parser.add_argument("--lm", default="demo", help="token LM folder (default: the shipped demo)")
     parser.add_argument("--encoder", default="demo", help="frame encoder folder (default: the shipped demo)")
-    parser.add_argument("--duration", type=float, default=4.0, help="clip length in seconds")
-    parser.add_argument("--vit-frames", type=int, default=8, help="frames for ViT-L-14 (about 1.5 s each)")
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
+    parser.add_argument("--duration", type=number_arg(0, above=True), default=4.0, help="clip length in seconds")
+    parser.add_argument("--vit-frames", type=number_arg(1, integer=True), default=8,
+                        help="frames for ViT-L-14 (about 1.5 s each)")
+    parser.add_argument("--repeats", type=number_arg(1, integer=True), default=3)
+    args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     print(f"threads: {args.threads}")
 
@@ -75,4 +77,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    one_line_errors(main, "lm_speed.py")

@@ -14,15 +14,16 @@ import math
 
 import torch
 
+from foley.cli import one_line_errors
 from foley.media.audio import read_audio
 from foley.models.mel import LogMel, MelConfig, image_to_mel, mel_to_image
 from foley.models.vocoder import GriffinLimConfig, GriffinLimVocoder
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("audio", nargs="+")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     auff = MelConfig()
     demo = MelConfig(n_mels=64, width=416)
     lo, hi = math.log(auff.min_value), math.log(auff.max_value)
@@ -49,4 +50,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    one_line_errors(main, "mel_roundtrip.py")

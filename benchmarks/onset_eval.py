@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from foley.cli import number_arg, one_line_errors
 from foley.evaluation.onset import OnsetConfig
 from foley.evaluation.scoring import evaluate_onsets, pair_files
 from foley.media.audio import write_audio
@@ -26,11 +27,11 @@ def clip(rng: np.random.Generator, sr: int = 16_000, seconds: float = 2.0) -> np
     return wav
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=1000)
-    ap.add_argument("--workers", type=int, default=os.cpu_count())
-    args = ap.parse_args()
+    ap.add_argument("--n", type=number_arg(1, integer=True), default=1000)
+    ap.add_argument("--workers", type=number_arg(1, integer=True), default=os.cpu_count())
+    args = ap.parse_args(argv)
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp:
         for side in ("pred", "ref"):
@@ -49,4 +50,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    one_line_errors(main, "onset_eval.py")

@@ -49,7 +49,6 @@ import contextlib
 import gc
 import json
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -61,6 +60,7 @@ import torch
 from diffusers import AutoencoderKL, DDPMScheduler, PNDMScheduler, UNet2DConditionModel
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
+from foley.cli import one_line_errors
 from foley.config import TimeBase
 from foley.datasets.lm_data import LMData
 from foley.device import bf16_supported, resolve_device
@@ -580,7 +580,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except FoleyError as e:
-        sys.exit(f"paper_scale.py: error: {e}")
+    one_line_errors(lambda argv: main(argv) and None, "paper_scale.py")  # main returns the figures, not a status

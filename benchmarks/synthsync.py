@@ -9,14 +9,15 @@ import os
 import tempfile
 import time
 
+from foley.cli import number_arg, one_line_errors
 from foley.datasets.synthsync import SynthConfig, generate
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=2000)
-    ap.add_argument("--duration", type=float, default=4.0)
-    args = ap.parse_args()
+    ap.add_argument("--n", type=number_arg(1, integer=True), default=2000)
+    ap.add_argument("--duration", type=number_arg(0, above=True), default=4.0)
+    args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         generate(tmp, n_train=args.n, n_test=0, cfg=SynthConfig(duration_s=args.duration), progress=False)
@@ -27,4 +28,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    one_line_errors(main, "synthsync.py")

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from foley.cli import number_arg, one_line_errors
 from foley.errors import FoleyError
 from foley.evaluation.embedders import embed_audio, get_embedder
 from foley.evaluation.fad import embedding_stats, frechet_distance
@@ -146,11 +147,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--clips", required=True, help="folder of audio files (wav/ogg/flac)")
     ap.add_argument("--vocoder", action="append", default=[], help="vocoder folder with mel_config.json (repeatable)")
     ap.add_argument("--embedder", help="FAD embedder, e.g. logmel or aisfx:DIR (default: no FAD)")
-    ap.add_argument("--pca", type=int, help="FAD on this many principal components of the reference embeddings")
+    ap.add_argument("--pca", type=number_arg(0, integer=True),
+                    help="FAD on this many principal components of the reference embeddings")
     ap.add_argument("--json", help="write the results here")
-    ap.add_argument("--limit", type=int, help="only the first N clips (sorted by name)")
+    ap.add_argument("--limit", type=number_arg(1, integer=True), help="only the first N clips (sorted by name)")
     ap.add_argument("--pictures", help=f"folder for spectrogram pictures of the first {PICTURE_CLIPS} clips")
-    ap.add_argument("--gl-iters", type=int, default=32, help="Griffin-Lim iterations (default: 32)")
+    ap.add_argument("--gl-iters", type=number_arg(1, integer=True), default=32,
+                    help="Griffin-Lim iterations (default: 32)")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
     clips = sorted(p for p in Path(args.clips).iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)[:args.limit]
@@ -228,4 +231,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    one_line_errors(lambda argv: main(argv) and None, "vocoder_copy.py")  # main returns the results, not a status

@@ -13,18 +13,28 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from foley.cli import number_arg
-from foley.config import MAX_SEED
+from foley.cli import number_arg, one_line_errors
+from foley.config import MAX_SEED, SCHEDULER_NAMES
 from foley.datasets.synthsync import load_manifest
+from foley.errors import FoleyError
 from foley.evaluation.onset import mean_scores, onset_scores
 from foley.media.audio import read_audio
 from foley.models.backbone import AudioBackbone
 from foley.models.unit_tokenizer import UnitTokenizer
 from foley.models.visual_adapter import VisualAdapter
+
+
+def adapter_spec(text: str) -> str:
+    """An argparse type: NAME=DIR, an adapter's row name and its folder."""
+    name, sep, path = text.partition("=")
+    if not (sep and name.strip() and path.strip()):
+        raise argparse.ArgumentTypeError(f"not NAME=DIR: {text!r} (e.g. plain=RUN/adapter)")
+    return text
 
 
 def score(wavs, entries, sample_rate: int) -> dict:
@@ -43,25 +53,30 @@ def generate_all(backbone: AudioBackbone, entries, visual, args) -> list[np.ndar
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True)
     ap.add_argument("--backbone", required=True)
     ap.add_argument("--tokenizer", required=True)
-    ap.add_argument("--adapter", action="append", default=[], metavar="NAME=DIR")
-    ap.add_argument("--n", type=int, default=80, help="test clips (the first n)")
-    ap.add_argument("--steps", type=int, default=25)
-    ap.add_argument("--scheduler", default="ddim")
-    ap.add_argument("--guidance", type=float, default=3.0)
-    ap.add_argument("--scale", type=float, default=None, help="lambda (default: each adapter's own)")
-    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--adapter", type=adapter_spec, action="append", default=[], metavar="NAME=DIR")
+    ap.add_argument("--n", type=number_arg(1, integer=True), default=80, help="test clips (the first n)")
+    ap.add_argument("--steps", type=number_arg(1, integer=True), default=25)
+    ap.add_argument("--scheduler", choices=SCHEDULER_NAMES, default="ddim")
+    ap.add_argument("--guidance", type=number_arg(0), default=3.0)
+    ap.add_argument("--scale", type=number_arg(0), default=None, help="lambda (default: each adapter's own)")
+    ap.add_argument("--batch", type=number_arg(1, integer=True), default=8)
     ap.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=number_arg(1, integer=True), default=1)
     ap.add_argument("--out", help="write the table as JSON here")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
 
+    overrides = {} if args.scale is None else {"scale": args.scale}
+    adapters = [(name, VisualAdapter.from_pretrained(path, **overrides))  # loaded before minutes of sampling
+                for name, _, path in (spec.partition("=") for spec in args.adapter)]
     entries = load_manifest(args.data, "test")[: args.n]
+    if not entries:
+        raise FoleyError(f"{Path(args.data) / 'test.jsonl'}: the test split holds no clips")
     backbone = AudioBackbone.from_pretrained(args.backbone)
     tokenizer = UnitTokenizer.from_pretrained(args.tokenizer)
     real = [read_audio(e["audio"], sample_rate=16_000)[0] for e in entries]
@@ -70,10 +85,8 @@ def main() -> None:
     rows = {"real audio": score(real, entries, 16_000)}
     t0 = time.time()
     rows["text only (lambda = 0)"] = score(generate_all(backbone, entries, None, args), entries, rate)
-    for spec in args.adapter:
-        name, path = spec.split("=", 1)
-        overrides = {} if args.scale is None else {"scale": args.scale}
-        adapter = VisualAdapter.from_pretrained(path, **overrides).attach(backbone.unet)
+    for name, adapter in adapters:
+        adapter.attach(backbone.unet)
         rows[f"{name} (lambda = {adapter.cfg.scale:g})"] = score(generate_all(backbone, entries, visual, args), entries, rate)
         adapter.detach(backbone.unet)
     settings = {k: v for k, v in vars(args).items() if k not in ("data", "out")}
@@ -88,4 +101,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    one_line_errors(main, "adapter_oracle.py")

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from foley.cli import number_arg, one_line_errors
 from foley.datasets.synthsync import CLASSES
 from foley.evaluation.classifier import SoundClassifier
 from foley.evaluation.embedders import get_embedder
@@ -71,18 +72,23 @@ def first_onset_near(onsets: np.ndarray, start_s: float) -> float | None:
     return float(later[0]) if len(later) else None
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="demo")
-    ap.add_argument("--n", type=int, default=20)
-    ap.add_argument("--steps", type=int, default=25)
-    ap.add_argument("--guidance", type=float, help="default: the backbone's, as foley compose samples it")
+    ap.add_argument("--n", type=number_arg(1, integer=True), default=20)
+    ap.add_argument("--steps", type=number_arg(1, integer=True), default=25)
+    ap.add_argument("--guidance", type=number_arg(0), help="default: the backbone's, as foley compose samples it")
     ap.add_argument("--classifier", help="a sound-effects classifier JSON: real captions instead of SynthSync's")
     ap.add_argument("--embedder", help="the classifier's embedder (aisfx:DIR)")
     ap.add_argument("--verbose", action="store_true", help="one line per timed event")
-    args = ap.parse_args()
-    backbone = load_backbone(args.model, "cpu")
+    args = ap.parse_args(argv)
+    if args.classifier and not args.embedder:
+        ap.error("--classifier needs --embedder (the classifier's, e.g. aisfx:DIR)")
+    n_classes = len(REAL_CLASSES if args.classifier else CLASSES)
+    if args.n > n_classes * (n_classes - 1):
+        ap.error(f"--n: at most {n_classes * (n_classes - 1)} beds (ordered pairs of {n_classes} classes)")
     classes = ClassSet(args.classifier, args.embedder)
+    backbone = load_backbone(args.model, "cpu")
     sampler = SamplerConfig.for_backbone(args.model, steps=args.steps, guidance=args.guidance)
     planner, sr = RulesPlanner(), backbone.mel.sample_rate
     pairs = list(permutations(classes.items, 2))
@@ -139,4 +145,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    one_line_errors(main, "compose_check.py")

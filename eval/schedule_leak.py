@@ -15,12 +15,14 @@ first ``clips`` training windows of the corpus (0 = hidden, as at sampling's sta
 from __future__ import annotations
 
 import argparse
-import sys
 
 import torch
 import torch.nn.functional as F
 from diffusers import AutoencoderKL
 
+from foley.cli import number_arg, one_line_errors
+from foley.datasets.sfx import load_sfx_manifest
+from foley.errors import FoleyError
 from foley.pipelines.compose import load_backbone
 from foley.training.backbone import encode_latents, load_sfx_windows, mel_images
 
@@ -36,10 +38,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data", required=True, help="a `foley prepare sfx` corpus")
     p.add_argument("--model", required=True, help="backbone (sfx, or a folder): its mel, VAE and scheduler")
     p.add_argument("--vae", action="append", default=[], help="other VAE folders to compare (e.g. a run's vae/)")
-    p.add_argument("--clips", type=int, default=64)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--clips", type=number_arg(1, integer=True), default=64)
+    p.add_argument("--threads", type=number_arg(1, integer=True), default=2)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if not load_sfx_manifest(args.data, "train"):  # before the backbone loads
+        raise FoleyError(f"{args.data}: the train split holds no clips")
     backbone = load_backbone(args.model, "cpu")
     mel = backbone.mel
     wavs, _ = load_sfx_windows(args.data, "train", mel)
@@ -60,4 +64,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    one_line_errors(main, "schedule_leak.py")

@@ -22,8 +22,11 @@ import torch
 import torch.nn.functional as F
 from diffusers import DDPMScheduler
 
-from foley.cli import number_arg
+from foley.cli import number_arg, one_line_errors
 from foley.config import MAX_SEED
+from foley.datasets.sfx import load_sfx_manifest
+from foley.datasets.synthsync import load_manifest
+from foley.errors import FoleyError
 from foley.evaluation.sfx_classifier import is_synthsync
 from foley.pipelines.compose import load_backbone
 from foley.training.backbone import (TextStates, denoising_target, encode_latents, load_clips, load_sfx_windows,
@@ -64,11 +67,15 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", required=True, help="a SynthSync folder or a `foley prepare sfx` corpus")
     p.add_argument("--model", required=True, help="a backbone folder (or sfx / demo)")
-    p.add_argument("--timesteps", type=int, default=8, help="timesteps per window, spread over the schedule")
+    p.add_argument("--timesteps", type=number_arg(1, integer=True), default=8,
+                   help="timesteps per window, spread over the schedule")
     p.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=number_arg(1, integer=True), default=2)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    for split in ("train", "test"):  # both manifests, before the backbone loads
+        if not (load_manifest if is_synthsync(args.data) else load_sfx_manifest)(args.data, split):
+            raise FoleyError(f"{args.data}: the {split} split holds no clips")
     backbone = load_backbone(args.model, "cpu")
     total = backbone.c.scheduler.config.num_train_timesteps
     timesteps = [round((k + 0.5) * total / args.timesteps) for k in range(args.timesteps)]
@@ -84,4 +91,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    one_line_errors(main, "unet_loss.py")

@@ -35,7 +35,7 @@ import numpy as np
 import torch
 from scipy.ndimage import uniform_filter1d
 
-from foley.cli import one_line_errors
+from foley.cli import number_arg, one_line_errors
 from foley.datasets.sfx import load_sfx_manifest
 from foley.datasets.synthsync import load_manifest
 from foley.errors import FoleyError
@@ -78,8 +78,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--model", required=True, help="a backbone folder (or sfx / demo)")
     p.add_argument("--vae", help="another VAE folder for the round trip")
     p.add_argument("--vocoder", help="another vocoder folder (e.g. from foley.training.vocoder)")
-    p.add_argument("--every", type=int, default=2, help="take every N-th test clip (default 2)")
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--every", type=number_arg(1, integer=True), default=2, help="take every N-th test clip (default 2)")
+    p.add_argument("--threads", type=number_arg(1, integer=True), default=2)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     from diffusers import AutoencoderKL
