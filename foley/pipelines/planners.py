@@ -59,7 +59,7 @@ _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwa
                   r"|(?<!\bagain\s)and(?=\s+(?:again|once\s+more|one\s+more\s+time)"
                   r"(?:\s+(?:a\s+(?:bit|little|moment)\s+|soon\s+|shortly\s+)?(?:later|after))?"
                   r"(?:\s*[,;.]|\s*$|\s+then\b)))\b"
-                  r"|[,;]|(?<!\d):(?!\d)|(?<=\d):(?=\s)|\.\s|\s[-\u2013\u2014]+\s)\s*", re.I)  # not 0:03's
+                  r"|[,;]|(?<!\d):(?!\d)|(?<=\d):(?=\s)|[.!?]+\s|\s[-\u2013\u2014]+\s)\s*", re.I)  # not 0:03's
 # "and" before a number is part of a time ("between 2 and 4 s"), not two sounds; an "as" that
 # compares ("twice as loud", "as big as", group "compare"; but "twice as rain falls") is none either.
 _SIM = re.compile(r"\s+(?:(?P<compare>as\s+(?!well\b)\w+\s+as|(?:twice|thrice|times|half|so)\s+as\s+\w+(?=\s*$|\s+as\b))(?=\s|$)"
@@ -73,6 +73,9 @@ _AFTER_ALONE = re.compile(r"(?<!\bthen)(?<!\bs)(?<!\bsec)(?<!\bsecs)(?<!\bsecond
                           r"\s+(?:(?:right|just|immediately|directly|shortly|soon|straight)\s+)?after(?:wards)?"
                           r"(?=\s*(?:[,;.:!]|$))", re.I)
 # "an explosion at 2 s and debris falls right after": the sound after "and" comes in turn, not with it
+# "a door slams and right after a dog barks", "X, right after Y" said with "and": Y after X
+_AND_RIGHT_AFTER = re.compile(r"(?:\s+and|\s*,)\s+(?:(?:right|just|immediately|directly|shortly|soon|straight)\s+after|and\s+"
+                              r"after)(?:wards?)?(?:\s+(?:that|this|it))?\s*,?\s+(?=\S)", re.I)
 _AND_AFTER = re.compile(r"\s+and\s+(?!(?:a\s+|an\s+)?(?:moment|while|second|seconds|few|bit|beat|little|instant|split)\b"
                         r"|not\s+long\b|just\b|right\b|shortly\b|soon\b|\d)(?P<x>[^,;.:!]+?)\s+(?:(?:right|just|immediately|directly|shortly|soon|straight)\s+)?"
                         r"after(?:wards)?(?=\s*(?:[,;.:!]|$))", re.I)
@@ -499,7 +502,16 @@ def said_times(text: str, duration_s: float) -> str:
                            f"from {max(0.0, duration_s - float(m['n'])):g} to {duration_s:g} s", text)
 
 
-_TIME_IN_BRACKETS = re.compile(r"\s*\(\s*(?P<t>(?:(?:at|from|between|for|starting\s+at)\s+)?\d[^()]*?)\s*\)", re.I)
+_TIME_IN_BRACKETS = re.compile(r"\s*[(\[]\s*(?P<t>(?P<w>(?:at|from|between|for|starting\s+at)\s+)?\d[^()\[\]]*?)\s*[)\]]"
+                               r"(?=\s*(?:[,;.!?]|$))", re.I)  # at the end of a part: "a clock (1920s) ticks" is no time
+
+
+def _time_in_brackets(m: re.Match) -> str:
+    """A time said in brackets, as said without them: "(3 s)" at 3 s, "(2-6 s)", "(2 s to 6 s)" from 2 to 6 s."""
+    if m["w"]:
+        return f" {m['t']}"
+    ranged = re.search(r"\d\s*(?:s|secs?|seconds?)?\s*(?:-|\u2013|to|until|till)\s*\d", m["t"], re.I)
+    return " from " + re.sub(r"\s*[-\u2013]\s*", " to ", m["t"]) if ranged else f" at {m['t']}"
 _MIN_SEC = re.compile(r"\b(?P<m>\d+)\s*m(?:ins?|inutes?)?\s*(?P<s>\d+(?:\.\d+)?)\s*s(?:ecs?|econds?)?\b", re.I)
 
 
@@ -515,7 +527,7 @@ def in_seconds(text: str) -> str:
         return (m["p"] or "") + _seconds_text(float(n) * scale)
 
     text = _LINES.sub(", ", text.strip().lstrip("*\u2022- ")).replace(" & ", " and ")
-    text = _TIME_IN_BRACKETS.sub(r" \g<t>", text)  # "rain (0-10 s)": rain 0-10 s
+    text = _TIME_IN_BRACKETS.sub(_time_in_brackets, text)  # "rain (0-10 s)": rain 0-10 s
     text = _MIN_SEC.sub(lambda m: _seconds_text(60 * int(m["m"]) + float(m["s"])), text)  # "1m30s"
     text = re.sub(r"\bonce\s+(?=every\s)", "", text, flags=re.I)  # "once every 2 s": every 2 s
     text = _TIMES_EVERY.sub(lambda m: f"every {m['p']} s for {_count(m['n']) * float(m['p']):g} s", text)
@@ -816,7 +828,12 @@ _LEVEL_SAID = (r"(?:(?:much|far|a\s+(?:bit|little)|slightly|very|quite|really|\d
 _QUALIFIER = re.compile(rf"\(?\s*(?:{_LEVEL_SAID}|(?:from\s+)?(?:left|right)\s+to\s+(?:right|left)"
                         r"|panned\s+(?:hard\s+)?(?:left|right|center|centre)|(?:hard\s+)?(?:left|right)"
                         r"|(?:getting|growing|becoming)\s+(?P<change>faster|slower|louder|quieter|softer|closer|nearer"
-                        r"|farther|further)|speeding\s+up|slowing\s+down|in\s+stereo)\s*\)?", re.I)
+                        r"|farther|further)|speeding\s+up|slowing\s+down|in\s+stereo"
+                        r"|(?:a\s+)?(?:steady|slow|fast|quick|regular|irregular|even|constant)\s+(?:rhythm|pace|tempo|beat))"
+                        r"\s*\)?", re.I)
+_LEVEL_INLINE = re.compile(r"\s+(?P<q>(?:(?:twice|half|\d+\s+times|three\s+times)\s+as\s+(?:loud|quiet|soft)\s+as|(?:much\s+|"
+                           r"a\s+bit\s+|slightly\s+|far\s+)?(?:louder|quieter|softer)\s+than)\s+[a-z' ]+?)"
+                           r"(?=\s+(?:at|from|between|for)\s+\d|\s*$)", re.I)  # "thunder louder than the rain at 3 s"
 _SAID_IN_BRACKETS = re.compile(r"\s*\((?P<q>[^()]*)\)")  # "thunder (loud)"
 _PANNED_INLINE = re.compile(r"\s+(?:panning\s+)?(?P<q>(?:from\s+)?(?:left|right)\s+to\s+(?:right|left))\b",
                             re.I)  # "a car passes from left to right at 3 s"
@@ -875,7 +892,7 @@ def _ended(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
 _NEGATED = re.compile(r"^(?:(?:and|but|with|yet)\s+)?(?:no|not|without|never)\s+[a-z]"
                       r"|(?:\b(?:does|do|did|is|are|will)\s+not|\b(?:doesn't|don't|didn't|isn't|aren't|won't|never))"
                       r"(?!\s+(?:stop|end|cease|let|quit|fade|die|pause)s?\b)\b", re.I)  # "never stops" goes on
-_NEGATED_TAIL = re.compile(r"\s+(?:but|and)\s+(?:no|not)\s+[^,;()]+$", re.I)  # "thunder but no rain"
+_NEGATED_TAIL = re.compile(r"\s+(?:(?:but|and)\s+(?:no|not)|with\s+no|without)\s+[^,;()]+$", re.I)  # "thunder but no rain"
 _JUST = re.compile(r"^(?:just|only)\s+(?!as\b|then\b|after\b|before\b|now\b|when\b)(?=\S)", re.I)  # "no rain, just wind"
 
 
@@ -890,10 +907,13 @@ def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) 
         for m in reversed([m for m in _SAID_IN_BRACKETS.finditer(piece) if _NEGATED.search(m["q"])]):
             piece = piece[:m.start()] + piece[m.end():]  # "crickets (no birds)"
             absent.append(m["q"])
-        tail = _NEGATED_TAIL.search(piece)
+        tail = _NEGATED_TAIL.search(_TIME_TAIL.sub("", piece))
+        said = tail and tail.group().split()
+        if tail and said[-1].lower() in _SOUND_VERBS:  # "a car with no muffler roars": what the thing has
+            tail = None
         if tail and _clean(piece[:tail.start()]):
             absent.append(tail.group())
-            piece = piece[:tail.start()]
+            piece = piece[:tail.start()] + piece[tail.end():]
         if _NEGATED.search(_clean(piece)):
             absent.append(piece)
             if out and sep:  # what came after it follows the sound before it
@@ -909,9 +929,12 @@ def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) 
         bracketed = [m for m in _SAID_IN_BRACKETS.finditer(piece) if _QUALIFIER.fullmatch(m["q"].strip())]
         for m in reversed(bracketed):
             piece = piece[:m.start()] + piece[m.end():]
-        if not _QUALIFIER.fullmatch(_clean(piece)):  # a pan inside a sound's words, not the whole part
-            bracketed += list(_PANNED_INLINE.finditer(piece))
-            piece = _PANNED_INLINE.sub("", piece)
+        if not _QUALIFIER.fullmatch(_clean(piece)):  # a pan or a level inside a sound's words, not the whole part
+            for inline in (_PANNED_INLINE, _LEVEL_INLINE):  # not a compared sound ("... as loud as a cat meows")
+                found = [m for m in inline.finditer(piece) if m["q"].split()[-1].lower() not in _SOUND_VERBS]
+                bracketed += found
+                for m in reversed(found):
+                    piece = piece[:m.start()] + piece[m.end():]
         said, leading = leading + [m["q"].strip() for m in bracketed], []
         qualifier = bool(out and _QUALIFIER.fullmatch(_clean(piece)))
         dropped = qualifier and out[-1][1] == "-" and sep == "-"
@@ -945,7 +968,9 @@ courtroom castle dungeon temple prison cell bakery diner pub tavern inn saloon c
 gallery zoo playground schoolyard parking lot shed mill mine cellar laundromat plan
 quiet busy empty small big large old dark crowded abandoned cozy cosy late early summer winter spring autumn sunny
 foggy misty cold hot warm modern deserted peaceful calm noisy little tiny huge dusty lonely haunted medieval futuristic
-spooky creepy open suburban urban rural bustling sleepy my our your his her their""".split())
+spooky creepy open suburban urban rural bustling sleepy my our your his her their stormy rainy windy snowy wet dry
+icy frozen humid sunrise sunset""".split())
+_TIME_OF_DAY = {"day", "night", "dawn", "dusk", "morning", "evening", "afternoon", "midnight", "noon", "sunrise", "sunset"}
 
 
 _SLUG = re.compile(r"(?:int|ext|int\.?\s*/\s*ext|ext\.?\s*/\s*int|i\s*/\s*e)", re.I)  # a screenplay's scene heading
@@ -992,7 +1017,9 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
             run = []
             continue
         if words and all(w in _HEADING_WORDS or w.isdigit() for w in words):  # "Scene 2:"
-            run = [] if sep == ":" else run + [(piece, sep)]  # up to a colon: a heading, dropped
+            # up to a colon: a heading, dropped; so is a first sentence of a place at a time of day ("Forest at dawn.")
+            dated = not out and not run and sep in (".", "!") and set(words) & _TIME_OF_DAY
+            run = [] if sep == ":" or dated else run + [(piece, sep)]
             continue
         out += run + [(piece, sep)]
         run = []
@@ -1019,6 +1046,10 @@ def _listed(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
         listed = k and pieces[k - 1][1] == "," and ends and not _leans(pieces[k - 1][0]) and len(members) > 1
         rest = piece[piece.index(members[1], len(members[0])):] if listed else ""  # "C" or "C while rain falls"
         joiner = piece[len(members[0]):len(piece) - len(rest)]
+        stop = _STOPS.match(_clean(_TIME_TAIL.sub("", rest)))
+        thing = _subject(_clean(members[0])) if stop and not stop["named"] else None
+        if thing:  # "a car passes at 3 s and stops at 5 s": the car stops, not the rain said before it
+            rest = f"the {_ARTICLE.sub('', thing)} {_clean(rest)}"
         out += [(members[0], ","), (rest, sep)] if listed and joiner.strip().lower() == "and" else [(piece, sep)]
     return out
 
@@ -1073,10 +1104,10 @@ def _joined(pieces: list[tuple[str, str]]) -> list[str]:
     out: list[str] = []
     pieces = [(_clean(piece), sep) for piece, sep in pieces]
     for k, (piece, sep) in enumerate(pieces):
-        if (k and pieces[k - 1][1] in (",", "and") and _now_and_then(_AND.sub("", piece))
-                and any(_TIME_TAIL.search(p) for p in out)):
+        if (k and pieces[k - 1][1] in (",", "and") and any(_TIME_TAIL.search(p) for p in out)
+                and (_now_and_then(_AND.sub("", piece)) or _bed_only(_AND.sub("", piece)))):
             # after a sound at a time, and not "then": a layer of the whole scene ("rain, thunder at
-            # 2 s, wind gusts now and then"), not what comes after that sound
+            # 2 s, wind gusts now and then"; "a dog barks at 2 s, rain"), not what comes after that sound
             piece = f"{piece} throughout"
         layer = _AND.sub("", piece)  # ", and wind": wind; not ", later wind"
         layers = _together(out[-1]) if k and out and pieces[k - 1][1] == "," else []  # the ambience so far
@@ -1087,7 +1118,8 @@ def _joined(pieces: list[tuple[str, str]]) -> list[str]:
         start = _STARTING.match(piece)
         if (start and out and not re.search(r"\b(?:at|from|between|for)\s+\d", out[-1]) and sep != ","
                 and k and pieces[k - 1][1] == ","):  # "a dog barks every 2 s, starting at 10 s": its start
-            out[-1] = f"{out[-1]} {start['how'].lower()} {start['t']}"
+            how = "from" if _OCCASIONALLY.search(_SCATTERED.sub(" occasionally", out[-1])) else start["how"].lower()
+            out[-1] = f"{out[-1]} {how} {start['t']}"
             continue
         clause, lead = _WHILE.match(piece), _WHEN_ONLY.match(_LEADING.sub("", piece))  # "and at 5 s, X"
         along = clause["rest"] if clause else None  # what sounds along with a neighbour
@@ -1098,7 +1130,8 @@ def _joined(pieces: list[tuple[str, str]]) -> list[str]:
                 and (out or not re.search(r"[a-z]", sep) and not _IN_TURN.match(ahead or ""))):  # no "then"
             # "..., wind throughout", "wind throughout, a dog barks" (not "wind throughout, then a dog barks")
             along = _LEADING.sub("", piece)
-        lead = lead if lead and ahead is not None and (not out or sep == ",") and not _leans(ahead) else None
+        again = ahead is not None and _TIME_TAIL.search(ahead)  # "X at 2 s and at 7 s, Y at 4 s": X's, Y has its own
+        lead = lead if lead and ahead is not None and (not out or sep == ",") and not _leans(ahead) and not again else None
         if along and out:
             out[-1] = f"{out[-1]} while {along}"
         elif (along or lead) and ahead is not None:
@@ -1121,10 +1154,19 @@ def _said_once(events: list[dict]) -> None:
 
 
 # A fade said of a sound that still plays on: in ("wind fades in over the first 3 s"), or out at the end
-_FADES = re.compile(r"\s+(?:(?:slowly|gradually)\s+)?fades?\s+(?:in(?:\s+(?:slowly|gradually))?(?:\s+(?:over|during|in|for)\s+"
+_FADES = re.compile(r"\s+(?:(?:with|and)\s+)?(?:(?:an?|some)\s+)?(?:(?:slow|gradual|long|short|quick|soft|gentle)\s+)?"
+                    r"fades?[- ]?in(?:\s+and\s+(?:an?\s+)?(?:(?:slow|gradual|long|short|quick|soft|gentle)\s+)?fade[- ]?out"
+                    r"(?:\s+at\s+the\s+end)?)?(?=\s*(?:[,;.:!]|$))"  # "rain with a slow fade in (and a fade out ...)"
+                    r"|\s+(?:(?:with|and)\s+)?(?:an?\s+)?(?:(?:slow|gradual|long|short|quick|soft|gentle)\s+)?fade[- ]?out\s+at\s+the"
+                    r"\s+end(?=\s*(?:[,;.:!]|$))"
+                    r"|\s+(?:(?:slowly|gradually)\s+)?fades?\s+(?:in(?:\s+(?:slowly|gradually))?(?:\s+(?:over|during|in|for)\s+"
                     r"(?:the\s+first\s+)?(?:\d+(?:\.\d+)?|an?|one|two|three|four|five|ten)\s*(?:s|secs?|seconds?))?"
                     r"|(?:out|away)\s+(?:at|by|towards?)\s+the\s+(?:very\s+)?end(?:\s+of\s+(?:it|the\s+\w+))?)"
                     r"(?=\s*(?:[,;.:!]|$|\s+(?:then|and|while)\b))", re.I)
+
+
+# What is left of a clause whose fade was taken out, naming a sound said before: "rain, ..., then the rain"
+_FADED_AGAIN = re.compile(r"(?:\s*,\s*|\s+)(?:and\s+)?(?:then\s+)?the\s+(?P<x>[a-z' ]+?)\0", re.I)
 
 
 def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3, notes: list[str] | None = None) -> Plan:
@@ -1151,7 +1193,10 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
         if notes is not None:
             notes.append(f"{_clean(fade.group())!r} is not applied: a sound keeps its level along its span (to end "
                          "one sooner: make X stop at T s)")
-    text = _AFTER_ALONE.sub("", _AND_AFTER.sub(r", then \g<x>", _FADES.sub("", description)))
+    text = _FADES.sub("\0", description)  # marked where a fade was, for what is left of its clause
+    text = _FADED_AGAIN.sub(lambda m: "" if _stems(m["x"]) <= _stems(text[:m.start()]) else m[0], text).replace("\0", "")
+    text = _AND_RIGHT_AFTER.sub(", then ", text)
+    text = _AFTER_ALONE.sub("", _AND_AFTER.sub(r", then \g<x>", text))
     text = _SCATTERED.sub(" occasionally", said_times(in_seconds(text), duration_s))
     text = _COUNT_CLAUSE.sub(lambda m: " " + m["n"].replace(",", ""), text)
     for seq in _joined(_listed(_without_heading(_without_qualifiers(_ended(_pieces(text)), notes)))):
@@ -1502,7 +1547,7 @@ _EDITS = [
     ("gain", re.compile(rf"^(?P<verb>drop|cut)\s+(?P<a>.+?)\s+(?:(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|{_A_BIT}|down)$", re.I)),  # a level
     ("remove", re.compile(rf"^{_REMOVE}\s+(?P<a>.+)$", re.I)),
     ("add", re.compile(r"^add\s+(?P<b>.+)$", re.I)),
-    ("move_to", re.compile(rf"^(?:move|put|start)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}(?:{_UNIT})?$", re.I)),
+    ("move_to", re.compile(rf"^(?:move|put)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}(?:{_UNIT})?$", re.I)),
     ("start_at", re.compile(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:start|begin|come\s+in)\s+(?:at\s+)?{_NUM}(?:{_UNIT})?$",
                             re.I)),  # "make the rain start at 2 s"
     ("end_at", re.compile(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:stop|end|finish|fade\s+out|cut\s+off)\s+(?:at\s+)?"
@@ -1550,8 +1595,8 @@ _EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|reg
                          r"give me another|again|one more time|(?:please\s+)?try(?:\s+it)?\s+again)\b", re.I)
 
 
-_UNDO = re.compile(r"^(?:please\s+)?(?:(?:undo|revert)(?:\s+(?:that|it|(?:the\s+)?last\s+(?:change|edit|turn)))?"
-                   r"|go\s+back(?:\s+one\s+step)?)$", re.I)
+_UNDO = re.compile(r"^(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:(?:undo|revert)(?:\s+(?:that|it|(?:the\s+)?last\s+"
+                   r"(?:change|edit|turn)))?|go\s+back(?:\s+one\s+step)?)(?:,?\s+please)?$", re.I)
 _UNDO_PART = re.compile(r"^(?:please\s+)?(?:undo|revert)\s+(?P<a>.+)$", re.I)  # "undo the rain"
 
 
@@ -1789,7 +1834,19 @@ def _edit_said(text: str) -> str:
     at T s"."""
     text = re.sub(r"^(?:(?:can|could|would|will)\s+you\s+|i(?:'d|\s+would)\s+like\s+(?:you\s+)?to\s+|let'?s\s+)"
                   r"(?:please\s+)?", "", text, flags=re.I)  # "can you make the rain a bit louder?"
+    # "cut the rain (off) at 6 s", "fade the rain out at 6 s": it stops there (not: remove the rain playing at 6 s)
+    text = re.sub(r"^(?:cut|kill|drop|lose|fade|end|stop)\s+(?P<a>.+?)(?:\s+(?:off|out))?\s+(?:at|by)\s+(?P<t>[\d.]+\s*"
+                  r"(?:s|secs?|seconds?|ms)?)$", r"make \g<a> stop at \g<t>", text, flags=re.I)
+    text = re.sub(r"^start\s+(?P<a>.+?)\s+at\s+", r"make \g<a> start at ", text, flags=re.I)  # as "make X start at"
+    text = re.sub(r"^delay\s+(?P<a>.+?)\s+by\s+", r"move \g<a> later by ", text, flags=re.I)
+    text = re.sub(r"^use\s+(?P<b>.+?)\s+instead\s+of\s+(?P<a>.+)$", r"replace \g<a> with \g<b>", text, flags=re.I)
+    text = re.sub(r"^(?P<a>.+?)\s+is\s+(?:much\s+|way\s+|a\s+bit\s+)?too\s+(?P<d>loud|quiet|soft)$",
+                  lambda m: f"make {m['a']} {'quieter' if m['d'].lower() == 'loud' else 'louder'}", text, flags=re.I)
+    text = re.sub(r"^(?P<d>less|more)\s+(?P<a>.+)$",
+                  lambda m: f"make the {_ARTICLE.sub('', m['a'])} {'quieter' if m['d'].lower() == 'less' else 'louder'}",
+                  text, flags=re.I)  # "less rain", "more thunder": its level
     text = re.sub(r"^(?:lose|kill|silence)\s+|^no\s+(?=[^,;.]+$)", "remove ", text, flags=re.I)  # "no thunder": remove it
+    text = re.sub(r"^add\s+(?:some\s+)?more\s+", "add ", text, flags=re.I)  # "add more thunder": another thunder
     text = re.sub(r"^(?P<a>[^,;]+?)\s+at\s+(?P<t>[\d.]+\s*(?:s|secs?|seconds?)?)\s+instead$", r"move \g<a> to \g<t>", text,
                   flags=re.I)  # "thunder at 1 s instead"
     text = re.sub(r"\b(?:everything|all\s+of\s+it|the\s+whole\s+(?:bed|mix))\b", "all the sounds", text, flags=re.I)

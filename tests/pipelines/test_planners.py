@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from foley.pipelines.plan import Plan, PlanError, fill_said, plan_changes
-from foley.pipelines.planners import REPEAT_SEED_STEP, OpenAIPlanner, RulesPlanner, get_planner, planner_messages
+from foley.pipelines.planners import REPEAT_SEED_STEP, OpenAIPlanner, RulesPlanner, get_planner, is_undo, planner_messages
 
 
 def spans(plan):
@@ -385,6 +385,12 @@ def test_rules_edits_say_which_event_and_refuse_what_they_cannot_do():
     assert [e.caption for e in p.plan("no drum", 10, bed).events] == ["a ball bounces", "a ball bounces"]
     assert spans(p.plan("the drum at 1 s instead", 10, bed))[1][:2] == ("a drum", 1)
     assert {e.gain_db for e in p.plan("make everything quieter", 10, bed).events} == {-6}
+    assert spans(p.plan("cut the drum at 5 s", 10, bed))[1] == ("a drum", 3.333, 5)  # it stops there, not removed
+    assert spans(p.plan("start the drum at 4 s", 10, bed))[1][:2] == ("a drum", 4)
+    assert p.plan("the drum is too loud", 10, bed).events[1].gain_db == -6
+    assert p.plan("less drum", 10, bed).events[1].gain_db == -6
+    assert [e.caption for e in p.plan("use a bell instead of the drum", 10, bed).events][1] == "a bell"
+    assert is_undo("can you undo that?") and is_undo("undo please")
     with pytest.raises(PlanError, match="one edit per turn: 'make the drum later' and 'the ball louder' are two"):
         p.plan("make the drum later and the ball louder", 10, bed)
     with pytest.raises(PlanError, match=r"'the balls' matches 2 events .* or 'the second ball' .*'all the balls'"):
@@ -1122,6 +1128,33 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("a bell that never stops ringing") == [("a bell that never stops ringing", 0, 10)]  # it goes on
     with pytest.raises(PlanError, match="names no sound: 'a dog does not bark' says one is absent"):
         p.plan("a dog does not bark", 10)
+    # what a sound designer writes that is no sound of its own
+    assert placed("gentle rain with a slow fade in and a fade out at the end") == [("gentle rain", 0, 10)]
+    assert placed("rain, thunder at 3 s, then the rain fades out at the end") == [("rain", 0, 10), ("thunder", 3, 7)]
+    assert placed("rain, then the rain")[-1] == ("the rain", 5, 10)  # said again without a fade: another take
+    assert placed("a heartbeat, steady rhythm") == [("a heartbeat", 0, 10)]
+    assert placed("rain, thunder louder than the rain at 3 s") == [("rain", 0, 10), ("thunder", 3, 7)]
+    assert placed("a busy street without traffic") == placed("a busy street with no traffic") == [("a busy street", 0, 10)]
+    assert placed("a car with no muffler roars") == [("a car with no muffler roars", 0, 10)]  # what it has
+    assert placed("Rain!! Thunder at 3 s!!") == [("Rain", 0, 10), ("Thunder", 3, 7)]
+    assert placed("Stormy night: a dog barks at 6 s") == [("a dog barks", 6, 8)]  # a heading, with its weather
+    assert placed("Night. A dog barks at 6 s") == [("A dog barks", 6, 8)]
+    assert placed("Forest at dawn. Birds chirp.") == [("Birds chirp", 0, 10)]
+    assert placed("Forest ambience. Birds chirp.")[0] == ("Forest ambience", 0, 10)  # a sound, not a time of day
+    # times in brackets, round or square, at the end of a part
+    assert placed("a dog barks (3 s)") == placed("a dog barks [at 3 s]") == [("a dog barks", 3, 5)]
+    assert placed("rain (2 s to 6 s)") == placed("rain (0:02-0:06)") == [("rain", 2, 6)]
+    assert placed("a clock (1920s) ticks")[0][0] == "a clock (1920s) ticks"  # no time: its words
+    # "and right after" and ", right after": in turn; a stop said of a sound with "and" is that sound's
+    assert placed("a door slams and right after a dog barks") == [("a door slams", 0, 5), ("a dog barks", 5, 10)]
+    assert placed("an explosion at 2 s, right after debris falls") == [("an explosion", 2, 6), ("debris falls", 4, 10)]
+    assert placed("rain, a car passes at 3 s and stops at 5 s") == [("rain", 0, 10), ("a car passes", 3, 5)]
+    # a second time of a sound is its own, when the sound after it has one
+    assert placed("rain, thunder at 2 s and at 7 s, a dog barks at 4 s") == [
+        ("rain", 0, 10), ("thunder", 2, 6), ("a dog barks", 4, 6), ("thunder", 7, 10)]
+    # a background said after a sound at a time, with a comma, is under the whole scene
+    assert placed("a dog barks at 2 s, rain") == [("rain", 0, 10), ("a dog barks", 2, 4)]
+    assert placed("a dog barks at 2 s, then rain")[-1] == ("rain", 4, 10)
     # a fade of a sound that plays on is not applied, said in a note; a stop at a time ends the sound before it there
     assert placed("wind fades in over the first 3 seconds") == placed("wind fades out at the end") == [("wind", 0, 10)]
     assert p.notes == ["'fades out at the end' is not applied: a sound keeps its level along its span (to end one "
