@@ -430,6 +430,8 @@ _TIME_LIST = re.compile(rf"(?P<head>(?:\bat\s+|,\s*){_DECIMAL}\s*{_UNIT_S})\s+an
                         rf"(?=(?:at\s+)?{_DECIMAL}\s*{_UNIT_S}\b)", re.I)
 # "at 2, 5 and 8 s": the unit said once for a list of times
 _NUMBER_LIST = re.compile(rf"\bat\s+(?P<list>{_DECIMAL}(?:\s*,\s*{_DECIMAL})*,?\s+and\s+{_DECIMAL})\s*{_UNIT_S}\b", re.I)
+_COUNT_OF_TIMES = re.compile(rf"\b(?P<n>twice|thrice|(?:{_NUMBER}|\d+)\s+times)\s+(?P<at>at\s+{_DECIMAL}\s*s"
+                             rf"(?:\s*(?:,|,?\s+and)\s*(?:at\s+)?{_DECIMAL}\s*s)+)(?=\s*(?:[,;.!]|$))", re.I)
 _SOME_TIMES = {"a couple of times": "twice", "a couple times": "twice", "a few times": "three times",
                "several times": "four times"}
 _SOME = re.compile("|".join(rf"\b{k}\b" for k in _SOME_TIMES), re.I)
@@ -556,6 +558,12 @@ def in_seconds(text: str) -> str:
     text = _CLOCK.sub(lambda m: (m["p"] or "") + _seconds_text(60 * int(m["m"]) + float(m["s"])), text)
     text = _AFTER_TIME.sub("at ", _MARK.sub(lambda m: f"{m['p']} {m['n']} s", text))
     text = _NUMBER_LIST.sub(lambda m: "at " + ", ".join(f"{n} s" for n in re.findall(r"\d+(?:\.\d+)?", m["list"])), text)
+    # "a dog barks 3 times at 2, 5 and 8 s": the count is that of the times, each one sound
+    def each_once(m: re.Match) -> str:
+        times = re.findall(r"\d+(?:\.\d+)?", m["at"])
+        return "at " + ", ".join(f"{t} s" for t in times) if _count(m["n"]) == len(times) else m[0]
+
+    text = _COUNT_OF_TIMES.sub(each_once, text)
     while (listed := _TIME_LIST.sub(r"\g<head>, ", text)) != text:  # "at 2 s, 5 s and 8 s": one after another
         text = listed
     return _SOME.sub(lambda m: _SOME_TIMES[m[0].lower()], text)

@@ -1152,6 +1152,9 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     # a second time of a sound is its own, when the sound after it has one
     assert placed("rain, thunder at 2 s and at 7 s, a dog barks at 4 s") == [
         ("rain", 0, 10), ("thunder", 2, 6), ("a dog barks", 4, 6), ("thunder", 7, 10)]
+    # a count with as many times: one sound at each
+    assert placed("a dog barks 3 times at 2 s, 5 s and 8 s") == [("a dog barks", t, t + 2) for t in (2, 5, 8)]
+    assert placed("a dog barks twice at 2 s and 6 s") == [("a dog barks", 2, 4), ("a dog barks", 6, 8)]
     # a background said after a sound at a time, with a comma, is under the whole scene
     assert placed("a dog barks at 2 s, rain") == [("rain", 0, 10), ("a dog barks", 2, 4)]
     assert placed("a dog barks at 2 s, then rain")[-1] == ("rain", 4, 10)
