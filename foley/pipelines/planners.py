@@ -875,8 +875,9 @@ _WHICH_ENDS_AT = re.compile(rf"^(?:which|that)\s+{_STOP_VERB}\s+at\s+(?P<t>{_DEC
 
 def _ended(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """``pieces`` with a sound said to sound up to a time (``_ENDS_AT``; ", which fades out at T s"
-    after it) as the sound, then its stop at that time. A sound with "a" or "an" that stops at a
-    time ("an engine stops at 6 s") is the sound of its stopping, and stays."""
+    after it) as the sound, then its stop at that time; a one-shot said to sound until then ("a
+    phone rings until 6 s") comes again and again up to it. A sound with "a" or "an" that stops at
+    a time ("an engine stops at 6 s") is the sound of its stopping, and stays."""
     out = []
     for piece, sep in pieces:
         clean = _clean(piece)
@@ -889,7 +890,8 @@ def _ended(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
         named_before = m and any(_stems(m["x"]) <= _stems(p) for p, _ in out)  # "rain, then the rain stops at 6 s"
         if (m and not re.search(r"\d", m["x"]) and not re.fullmatch(r"it|they|all|everything", m["x"], re.I)
                 and not (m["verb"] and (re.match(r"an?\s", m["x"], re.I) or named_before))):
-            out += [(m["x"], "then"), (f"the {_ARTICLE.sub('', _clean(m['x']))} stops at {m['t']}", sep)]
+            again = "" if m["verb"] or m["which"] or is_background(m["x"]) or is_iterative(m["x"]) else " repeatedly"
+            out += [(m["x"] + again, "then"), (f"the {_ARTICLE.sub('', _clean(m['x']))} stops at {m['t']}", sep)]
             continue
         out.append((piece, sep))
     return out

@@ -1180,6 +1180,7 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
         assert [(c.removeprefix("the "), start, end) for c, start, end in placed(text)] == [("rain", 0, 6)], text
     assert placed("wind, rain until 6 s, then a dog barks") == [("rain", 0, 6), ("wind", 0, 10), ("a dog barks", 6, 10)]
     assert placed("an engine stops at 6 s")[0][:2] == ("an engine stops", 6)  # the sound of its stopping
+    assert p.plan("a phone rings until 6 s", 10).events[0].fill  # a one-shot until then: again and again
     assert placed("thunder (loud) at 2 s") == [("thunder", 2, 6)]
     assert placed("a heartbeat every 0.8 s, getting faster") == [("a heartbeat", 0, 10)]
     assert p.notes == ["'getting faster' is not applied to 'a heartbeat every 0.8 s': a sound keeps its own rhythm and speed"]
