@@ -890,6 +890,10 @@ def _ended(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
         named_before = m and any(_stems(m["x"]) <= _stems(p) for p, _ in out)  # "rain, then the rain stops at 6 s"
         if (m and not re.search(r"\d", m["x"]) and not re.fullmatch(r"it|they|all|everything", m["x"], re.I)
                 and not (m["verb"] and (re.match(r"an?\s", m["x"], re.I) or named_before))):
+            if (is_background(m["x"]) and out and out[-1][1] in (",", "and")
+                    and any(_TIME_TAIL.search(p) for p, _ in out)):  # "a dog barks at 2 s, rain until 8 s": a layer
+                out.append((f"{m['x']} from 0 to {m['t']}", sep))
+                continue
             again = "" if m["verb"] or m["which"] or is_background(m["x"]) or is_iterative(m["x"]) else " repeatedly"
             out += [(m["x"] + again, "then"), (f"the {_ARTICLE.sub('', _clean(m['x']))} stops at {m['t']}", sep)]
             continue
@@ -1051,15 +1055,17 @@ def _listed(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     out = []
     for k, (piece, sep) in enumerate(pieces):
         members = _together(piece)
+        stop = _STOPS.match(_clean(_TIME_TAIL.sub("", members[-1]))) if len(members) > 1 else None
+        thing = _subject(_clean(members[-2])) if stop and not stop["named"] else None
+        if thing:  # "a car passes at 3 s and stops at 5 s": the car stops, not the rain said before it
+            named = f"the {_ARTICLE.sub('', thing)} {_clean(members[-1])}"
+            piece = piece[:piece.rindex(members[-1])] + named
+            members = [*members[:-1], named]
         ahead = _clean(pieces[k + 1][0]) if k + 1 < len(pieces) else ""
         ends = sep != "," or _leans(ahead) or bool(_THROUGHOUT.search(ahead))  # the list ends here
         listed = k and pieces[k - 1][1] == "," and ends and not _leans(pieces[k - 1][0]) and len(members) > 1
         rest = piece[piece.index(members[1], len(members[0])):] if listed else ""  # "C" or "C while rain falls"
         joiner = piece[len(members[0]):len(piece) - len(rest)]
-        stop = _STOPS.match(_clean(_TIME_TAIL.sub("", rest)))
-        thing = _subject(_clean(members[0])) if stop and not stop["named"] else None
-        if thing:  # "a car passes at 3 s and stops at 5 s": the car stops, not the rain said before it
-            rest = f"the {_ARTICLE.sub('', thing)} {_clean(rest)}"
         out += [(members[0], ","), (rest, sep)] if listed and joiner.strip().lower() == "and" else [(piece, sep)]
     return out
 
@@ -1115,6 +1121,7 @@ def _joined(pieces: list[tuple[str, str]]) -> list[str]:
     pieces = [(_clean(piece), sep) for piece, sep in pieces]
     for k, (piece, sep) in enumerate(pieces):
         if (k and pieces[k - 1][1] in (",", "and") and any(_TIME_TAIL.search(p) for p in out)
+                and not re.search(r"[a-z]", sep)  # not "rain, then ...", nor "rain until 8 s" (rain, then its stop)
                 and (_now_and_then(_AND.sub("", piece)) or _bed_only(_AND.sub("", piece)))):
             # after a sound at a time, and not "then": a layer of the whole scene ("rain, thunder at
             # 2 s, wind gusts now and then"; "a dog barks at 2 s, rain"), not what comes after that sound

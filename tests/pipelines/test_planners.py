@@ -1158,6 +1158,9 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     # a background said after a sound at a time, with a comma, is under the whole scene
     assert placed("a dog barks at 2 s, rain") == [("rain", 0, 10), ("a dog barks", 2, 4)]
     assert placed("a dog barks at 2 s, then rain")[-1] == ("rain", 4, 10)
+    assert placed("a dog barks at 2 s, rain until 8 s") == [("rain", 0, 8), ("a dog barks", 2, 4)]
+    assert placed("a clock ticks, a phone rings at 3 s and stops at 6 s, rain until 8 s")[1:] == [
+        ("rain", 0, 8), ("a phone rings", 3, 6)]  # the phone's stop is the phone's, not the clock's or the rain's
     # a fade of a sound that plays on is not applied, said in a note; a stop at a time ends the sound before it there
     assert placed("wind fades in over the first 3 seconds") == placed("wind fades out at the end") == [("wind", 0, 10)]
     assert p.notes == ["'fades out at the end' is not applied: a sound keeps its level along its span (to end one "
