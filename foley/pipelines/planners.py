@@ -514,6 +514,8 @@ def _time_in_brackets(m: re.Match) -> str:
         return f" {m['t']}"
     ranged = re.search(r"\d\s*(?:s|secs?|seconds?)?\s*(?:-|\u2013|to|until|till)\s*\d", m["t"], re.I)
     return " from " + re.sub(r"\s*[-\u2013]\s*", " to ", m["t"]) if ranged else f" at {m['t']}"
+
+
 _MIN_SEC = re.compile(r"\b(?P<m>\d+)\s*m(?:ins?|inutes?)?\s*(?P<s>\d+(?:\.\d+)?)\s*s(?:ecs?|econds?)?\b", re.I)
 
 
