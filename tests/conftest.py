@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import warnings
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -118,3 +120,37 @@ def fresh_accelerate_state():
     AcceleratorState._reset_state(reset_partial_state=True)
     yield
     AcceleratorState._reset_state(reset_partial_state=True)
+
+
+@dataclass
+class Ran:
+    """What a `foley` command did: as subprocess.CompletedProcess, without its args."""
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def foley_cli(capsys, monkeypatch):
+    """``run(args, cwd, env=None)``: the `foley` command line ARGS, run in this process from folder
+    CWD with ENV's variables set, as a Ran. The same as ``python -m foley ARGS`` but for the
+    imports, paid once per test session rather than some 10 s per command; warnings raised
+    during the command are written to its stderr, as Python's own handler would."""
+    from foley.cli import main
+
+    def run(args, cwd, env=None) -> Ran:
+        capsys.readouterr()
+        with monkeypatch.context() as m, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            m.chdir(cwd)
+            for name, value in (env or {}).items():
+                m.setenv(name, value)
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as e:  # argparse's refusals
+                code = e.code if isinstance(e.code, int) else int(e.code is not None)
+        said = capsys.readouterr()
+        shown = "".join(warnings.formatwarning(w.message, w.category, w.filename, w.lineno) for w in caught)
+        return Ran(code, said.out, said.err + shown)
+
+    return run

@@ -1,5 +1,4 @@
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -202,20 +201,19 @@ def test_session_round_trip_and_bad_file(tmp_path):
         Session.open(tmp_path / "empty.json", 10)
 
 
-def test_cli_compose_turns(backbone, tmp_path):
+def test_cli_compose_turns(backbone, tmp_path, foley_cli):
     model = tmp_path / "model"
     backbone.save_pretrained(model)
     session = tmp_path / "bed.json"
-    base = [sys.executable, "-m", "foley", "compose", "--model", "model", "--session", str(session),
-            "--steps", "2", "--guidance", "2", "--scheduler", "ddim", "--device", "cpu"]
-    first = subprocess.run(base + ["a ball, then a drum", "--duration", "2", "--timeline", str(tmp_path / "t.png")],
-                           capture_output=True, text=True, cwd=tmp_path)
+    base = ["compose", "--model", "model", "--session", str(session), "--steps", "2", "--guidance", "2",
+            "--scheduler", "ddim", "--device", "cpu"]
+    first = foley_cli(base + ["a ball, then a drum", "--duration", "2", "--timeline", str(tmp_path / "t.png")],
+                      cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "2 generated, 0 reused" in first.stdout and "(2 ddim steps, guidance 2)" in first.stdout
     assert (tmp_path / "bed.wav").is_file() and (tmp_path / "t.png").is_file()
     follow_up = [a for a in base if a not in ("--model", "model")]  # the session keeps its backbone
-    second = subprocess.run(follow_up + ["make the drum louder by 3 dB"], capture_output=True, text=True,
-                            cwd=tmp_path)
+    second = foley_cli(follow_up + ["make the drum louder by 3 dB"], cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "0 generated, 2 reused" in second.stdout  # a gain change needs no generation
     assert "changed: a drum: +0 dB -> +3 dB" in second.stdout
@@ -224,84 +222,79 @@ def test_cli_compose_turns(backbone, tmp_path):
     assert saved["sampler"] == {"steps": 2, "guidance": 2.0, "scheduler": "ddim"}
     elsewhere = tmp_path / "elsewhere"  # the session keeps the sampler options and the backbone's absolute path
     elsewhere.mkdir()
-    third = subprocess.run([sys.executable, "-m", "foley", "compose", "--session", str(session), "--device", "cpu",
-                            "make the drum quieter by 3 dB"], capture_output=True, text=True, cwd=elsewhere)
+    third = foley_cli(["compose", "--session", str(session), "--device", "cpu", "make the drum quieter by 3 dB"],
+                      cwd=elsewhere)
     assert third.returncode == 0, third.stderr
     assert "0 generated, 2 reused" in third.stdout and "(2 ddim steps, guidance 2)" in third.stdout
     assert [t["text"] for t in saved["turns"]] == ["a ball, then a drum", "make the drum louder by 3 dB"]
     (tmp_path / "other.wav").write_bytes(b"keep")  # a new session never overwrites a file it did not write
     fresh = [a if a != str(session) else str(tmp_path / "other.json") for a in base]
-    refused = subprocess.run(fresh + ["a ball", "-o", str(tmp_path / "other.wav")], capture_output=True, text=True,
-                             cwd=tmp_path)
+    refused = foley_cli(fresh + ["a ball", "-o", str(tmp_path / "other.wav")], cwd=tmp_path)
     assert refused.returncode == 2 and "exists; pass --overwrite" in refused.stderr
     assert (tmp_path / "other.wav").read_bytes() == b"keep"
-    bad = subprocess.run(base + ["sing a song"], capture_output=True, text=True, cwd=tmp_path)
+    bad = foley_cli(base + ["sing a song"], cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "does not understand" in bad.stderr
     own = [a if a != str(session) else str(tmp_path / "own.json") for a in base]  # a bed written with -o ...
-    assert subprocess.run(own + ["a ball", "-o", "mine.wav"], capture_output=True, cwd=tmp_path).returncode == 0
-    follow = subprocess.run([a for a in own if a not in ("--model", "model")] + ["make the ball louder by 2 dB"],
-                            capture_output=True, text=True, cwd=elsewhere)
+    assert foley_cli(own + ["a ball", "-o", "mine.wav"], cwd=tmp_path).returncode == 0
+    follow_up = [a for a in own if a not in ("--model", "model")]
+    follow = foley_cli(follow_up + ["make the ball louder by 2 dB"], cwd=elsewhere)
     assert follow.returncode == 0, follow.stderr  # ... is where its follow-up turns write it, from any folder
     assert f"wrote {tmp_path / 'mine.wav'}:" in follow.stdout and not (tmp_path / "own.wav").exists()
-    elsewhere_out = subprocess.run([a for a in own if a not in ("--model", "model")]
-                                   + ["make the ball louder by 1 dB", "-o", str(tmp_path / "other.wav")],
-                                   capture_output=True, text=True, cwd=tmp_path)  # a follow-up's -o: a file of its own
+    # a follow-up's -o: a file of its own
+    elsewhere_out = foley_cli(follow_up + ["make the ball louder by 1 dB", "-o", str(tmp_path / "other.wav")],
+                              cwd=tmp_path)
     assert elsewhere_out.returncode == 2 and "other.wav: exists; pass --overwrite" in elsewhere_out.stderr
     assert (tmp_path / "other.wav").read_bytes() == b"keep"
 
 
-def test_a_bed_without_a_session_is_made_when_the_event_cache_cannot_be_written(backbone, tmp_path):
+def test_a_bed_without_a_session_is_made_when_the_event_cache_cannot_be_written(backbone, tmp_path, foley_cli):
     backbone.save_pretrained(tmp_path / "model")
     home = tmp_path / "home"
     home.mkdir()
     (home / ".cache").write_text("a file where the cache folder would go")
-    done = subprocess.run([sys.executable, "-m", "foley", "compose", "a ball", "--model", "model", "--duration", "1",
-                           "--steps", "2", "--scheduler", "ddim", "--device", "cpu", "-o", "bed.wav"],
-                          capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "HOME": str(home)})
+    done = foley_cli(["compose", "a ball", "--model", "model", "--duration", "1", "--steps", "2", "--scheduler",
+                      "ddim", "--device", "cpu", "-o", "bed.wav"], cwd=tmp_path, env={"HOME": str(home)})
     assert done.returncode == 0, done.stderr
     assert f"note: {home / '.cache' / 'foley' / 'compose'}: cannot be written (" in done.stderr
     assert "this run's events are not kept for later runs" in done.stderr and (tmp_path / "bed.wav").is_file()
 
 
-def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path):
+def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path, foley_cli):
     """Its bed and timeline are recorded relative to the session file: follow-up turns rewrite
     them (the picture too, without --timeline) while they are as it wrote them; a copied
     session writes beside the copy; a picture changed since, or a --timeline naming one the
     session did not draw, needs --overwrite."""
     backbone.save_pretrained(tmp_path / "model")
-    base = [sys.executable, "-m", "foley", "compose", "--session", "bed.json", "--steps", "2", "--guidance", "2",
+    base = ["compose", "--session", "bed.json", "--steps", "2", "--guidance", "2",
             "--scheduler", "ddim", "--device", "cpu"]
-    first = subprocess.run(base + ["--model", str(tmp_path / "model"), "a ball, then a drum", "--duration", "2",
-                                   "--timeline", "t.png"], capture_output=True, text=True, cwd=tmp_path)
+    first = foley_cli(base + ["--model", str(tmp_path / "model"), "a ball, then a drum", "--duration", "2",
+                              "--timeline", "t.png"], cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert [json.loads((tmp_path / "bed.json").read_text())["turns"][0][k] for k in ("output", "timeline")] == [
         "bed.wav", "t.png"]
     (tmp_path / "t.png").write_bytes(b"changed by hand")
-    kept = subprocess.run(base + ["make the drum louder by 2 dB"], capture_output=True, text=True, cwd=tmp_path)
+    kept = foley_cli(base + ["make the drum louder by 2 dB"], cwd=tmp_path)
     assert kept.returncode == 2 and "t.png: changed since this session wrote it; pass --overwrite" in kept.stderr
     assert (tmp_path / "t.png").read_bytes() == b"changed by hand"
-    second = subprocess.run(base + ["make the drum louder by 2 dB", "--overwrite"], capture_output=True, text=True,
-                            cwd=tmp_path)
+    second = foley_cli(base + ["make the drum louder by 2 dB", "--overwrite"], cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "wrote t.png" in second.stdout and (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
     (tmp_path / "other.png").write_bytes(b"keep")
-    refused = subprocess.run(base + ["make the drum louder by 1 dB", "--timeline", "other.png"], capture_output=True,
-                             text=True, cwd=tmp_path)
+    refused = foley_cli(base + ["make the drum louder by 1 dB", "--timeline", "other.png"], cwd=tmp_path)
     assert refused.returncode == 2 and "other.png: exists; pass --overwrite" in refused.stderr
     assert (tmp_path / "other.png").read_bytes() == b"keep"
     copy = tmp_path / "copy"
     copy.mkdir()
     shutil.copy(tmp_path / "bed.json", copy / "bed.json")
     bed_before = (tmp_path / "bed.wav").read_bytes()
-    third = subprocess.run(base + ["make the ball louder by 2 dB"], capture_output=True, text=True, cwd=copy)
+    third = foley_cli(base + ["make the ball louder by 2 dB"], cwd=copy)
     assert third.returncode == 0, third.stderr
     assert sorted(p.name for p in copy.iterdir()) == ["bed.json", "bed.json.cache", "bed.wav", "t.png"]
     assert (tmp_path / "bed.wav").read_bytes() == bed_before  # the original session's bed is untouched
     # a copy beside it under another name writes files named after itself, never the original's
     shutil.copy(tmp_path / "bed.json", tmp_path / "variant.json")
     picture_before = (tmp_path / "t.png").read_bytes()
-    variant = subprocess.run([*base[:5], "variant.json", *base[6:], "make the ball louder by 2 dB"],
-                             capture_output=True, text=True, cwd=tmp_path)
+    variant = foley_cli([*base[:2], "variant.json", *base[3:], "make the ball louder by 2 dB"], cwd=tmp_path)
     assert variant.returncode == 0, variant.stderr
     assert ("note: variant.json is a copy of the session bed.json; its turns write variant.wav and the files named "
             "after it, not that session's") in variant.stderr
@@ -313,23 +306,23 @@ def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path):
     data = json.loads((copy / "bed.json").read_text())
     data["turns"][-1]["output"] = "../victim.wav"
     (copy / "bed.json").write_text(json.dumps(data))
-    fourth = subprocess.run(base + ["make the ball louder by 1 dB"], capture_output=True, text=True, cwd=copy)
+    fourth = foley_cli(base + ["make the ball louder by 1 dB"], cwd=copy)
     assert fourth.returncode == 2 and "victim.wav: changed since this session wrote it" in fourth.stderr
     assert (tmp_path / "victim.wav").read_bytes() == b"keep"
     # A session whose model folder is gone says so of the session, not of a --model nobody gave.
     (tmp_path / "model").rename(tmp_path / "moved")
-    fifth = subprocess.run(base + ["make the ball louder by 1 dB"], capture_output=True, text=True, cwd=tmp_path)
+    fifth = foley_cli(base + ["make the ball louder by 1 dB"], cwd=tmp_path)
     assert fifth.returncode == 2 and fifth.stderr == (
         f"foley: error: bed.json: its model {tmp_path / 'model'}: no such model folder (pass --model DIR)\n")
     # ... and so when its model folder is there but holds no model, before the plan is printed.
     (tmp_path / "model").mkdir()
-    sixth = subprocess.run(base + ["make the ball louder by 1 dB"], capture_output=True, text=True, cwd=tmp_path)
+    sixth = foley_cli(base + ["make the ball louder by 1 dB"], cwd=tmp_path)
     assert sixth.returncode == 2 and sixth.stdout == "" and sixth.stderr == (
         f"foley: error: bed.json: its model {tmp_path / 'model'}: not a model folder "
         "(no condition_config.json or model_index.json) (pass --model DIR)\n")
 
 
-def test_a_turn_on_a_session_that_another_turn_holds_is_refused_at_once(tmp_path):
+def test_a_turn_on_a_session_that_another_turn_holds_is_refused_at_once(tmp_path, foley_cli):
     from foley.pipelines.compose import RenderStats
 
     session = tmp_path / "bed.json"
@@ -338,23 +331,23 @@ def test_a_turn_on_a_session_that_another_turn_holds_is_refused_at_once(tmp_path
     s.add_turn("rain", RulesPlanner().plan("rain", 8.0), RenderStats(1, 0, 1.0), tmp_path / "bed.wav")
     s.save()
     saved = session.read_text()
-    turn = [sys.executable, "-m", "foley", "compose", "make the gong louder", "--session", str(session)]
-    with turn_lock(session):
-        held = subprocess.run(turn, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    turn = ["compose", "make the gong louder", "--session", str(session)]
+    with turn_lock(session):  # held by this process; the turn is another one
+        held = subprocess.run([sys.executable, "-m", "foley", *turn], capture_output=True, text=True, cwd=tmp_path,
+                              timeout=120)
     assert held.returncode == 2 and held.stdout == "" and held.stderr == (
         f"foley: error: {session}: another turn on this session is running; run this one when it has finished\n")
     assert session.read_text() == saved
-    released = subprocess.run(turn, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    released = foley_cli(turn, cwd=tmp_path)
     assert released.returncode == 2 and "gong" in released.stderr and "another turn" not in released.stderr
 
 
 @pytest.mark.parametrize("content, why", [("[]", "a JSON list, not an object"), ('"x"', "a JSON str, not an object"),
                                           ('{"version": 1}', "no 'duration_s'"), ("{oops", "Expecting")])
-def test_a_file_that_is_no_session_is_refused_in_one_line_and_left_as_it_was(tmp_path, content, why):
+def test_a_file_that_is_no_session_is_refused_in_one_line_and_left_as_it_was(tmp_path, content, why, foley_cli):
     session = tmp_path / "s.json"
     session.write_text(content)
-    done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", "--session", str(session), "--plan-only"],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    done = foley_cli(["compose", "rain", "--session", str(session), "--plan-only"], cwd=tmp_path)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and why in done.stderr, done.stderr
     assert "not a foley compose session" in done.stderr and sorted(p.name for p in tmp_path.iterdir()) == ["s.json"]
 
@@ -678,35 +671,31 @@ def test_nearly_silent_events_are_reported(tmp_path):
     assert loud.faint == []
 
 
-def test_cli_compose_refuses_an_unknown_model_before_planning(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", "--model", "nosuch", "-o",
-                           str(tmp_path / "x.wav")], capture_output=True, text=True, cwd=tmp_path)
+def test_cli_compose_refuses_an_unknown_model_before_planning(tmp_path, foley_cli):
+    done = foley_cli(["compose", "rain", "--model", "nosuch", "-o", str(tmp_path / "x.wav")], cwd=tmp_path)
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert "not a shipped backbone (sfx, demo)" in done.stderr and done.stdout == ""
     assert not (tmp_path / "x.wav").exists()
-    path = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", "--model", "./missingdir", "-o",
-                           str(tmp_path / "x.wav")], capture_output=True, text=True, cwd=tmp_path)
+    path = foley_cli(["compose", "rain", "--model", "./missingdir", "-o", str(tmp_path / "x.wav")], cwd=tmp_path)
     assert path.returncode == 2 and path.stderr == "foley: error: --model ./missingdir: no such model folder\n"
     assert path.stdout == "" and not (tmp_path / "x.wav").exists()
     (tmp_path / "empty").mkdir()
     (tmp_path / "weights.bin").write_bytes(b"x")
     for model, said in (("empty", "not a model folder (no condition_config.json or model_index.json)"),
                         ("weights.bin", "a file, not a model folder")):
-        bad = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", "--model", model, "-o",
-                              str(tmp_path / "x.wav")], capture_output=True, text=True, cwd=tmp_path)
+        bad = foley_cli(["compose", "rain", "--model", model, "-o", str(tmp_path / "x.wav")], cwd=tmp_path)
         assert bad.returncode == 2 and bad.stderr == f"foley: error: --model {model}: {said}\n", bad.stderr
         assert bad.stdout == "" and not (tmp_path / "x.wav").exists()
 
 
-def test_cli_compose_refuses_an_output_that_is_not_wav_before_planning(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", "-o", str(tmp_path / "bed")],
-                          capture_output=True, text=True, cwd=tmp_path)
+def test_cli_compose_refuses_an_output_that_is_not_wav_before_planning(tmp_path, foley_cli):
+    done = foley_cli(["compose", "rain", "-o", str(tmp_path / "bed")], cwd=tmp_path)
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert "give -o a path ending in .wav" in done.stderr and done.stdout == ""
     assert list(tmp_path.iterdir()) == []
 
 
-def test_cli_compose_never_writes_over_a_file_it_was_not_asked_to_replace(tmp_path):
+def test_cli_compose_never_writes_over_a_file_it_was_not_asked_to_replace(tmp_path, foley_cli):
     (tmp_path / "keep.wav").write_bytes(b"audio")
     (tmp_path / "clip.mp4").write_bytes(b"video")
     for args, said in ((["-o", "bed.wav", "--timeline", "keep.wav"], "keep.wav: the timeline is written as PNG"),
@@ -716,31 +705,26 @@ def test_cli_compose_never_writes_over_a_file_it_was_not_asked_to_replace(tmp_pa
                                                 "its own, e.g. s.json"),
                        (["--session", "s.png", "--timeline", "s.png"], "s.png: the session file would also be the "
                                                                         "timeline")):
-        done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", *args], capture_output=True,
-                              text=True, cwd=tmp_path)
+        done = foley_cli(["compose", "rain", *args], cwd=tmp_path)
         assert done.returncode == 2 and done.stderr.startswith(f"foley: error: {said}"), done.stderr
     (tmp_path / "t.png").write_bytes(b"picture")
-    done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", "--timeline", "t.png"],
-                          capture_output=True, text=True, cwd=tmp_path)
+    done = foley_cli(["compose", "rain", "--timeline", "t.png"], cwd=tmp_path)
     assert done.returncode == 2 and "t.png: exists; pass --overwrite to replace it" in done.stderr
-    edit = subprocess.run([sys.executable, "-m", "foley", "compose", "make the rain louder", "--timeline", "t.png"],
-                          capture_output=True, text=True, cwd=tmp_path)  # no bed to edit: said first
+    edit = foley_cli(["compose", "make the rain louder", "--timeline", "t.png"], cwd=tmp_path)  # no bed: said first
     assert edit.returncode == 2 and "is an edit, and there is no bed to edit yet" in edit.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "keep.wav", "t.png"]
     assert (tmp_path / "keep.wav").read_bytes() == b"audio" and (tmp_path / "t.png").read_bytes() == b"picture"
 
 
-def test_cli_compose_plan_only_prints_json_alone_and_writes_nothing(tmp_path):
+def test_cli_compose_plan_only_prints_json_alone_and_writes_nothing(tmp_path, foley_cli):
     (tmp_path / "compose.wav").write_bytes(b"a bed")  # the default output, which --plan-only does not write
-    done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain, then thunder", "--plan-only"],
-                          capture_output=True, text=True, cwd=tmp_path)
+    done = foley_cli(["compose", "rain, then thunder", "--plan-only"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)
     assert [e["caption"] for e in plan["events"]] == ["rain", "thunder"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["compose.wav"]
     assert done.stderr == ""  # rain goes on to the end of the bed: nothing to say
-    started = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", "--plan-only", "--session", "s.json"],
-                             capture_output=True, text=True, cwd=tmp_path)
+    started = foley_cli(["compose", "rain", "--plan-only", "--session", "s.json"], cwd=tmp_path)
     assert started.returncode == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["compose.wav"]
     assert "note: --plan-only writes nothing; s.json is not started" in started.stderr, started.stderr
     from foley.pipelines.compose import SESSION_VERSION
@@ -749,53 +733,50 @@ def test_cli_compose_plan_only_prints_json_alone_and_writes_nothing(tmp_path):
     kept = json.dumps({"version": SESSION_VERSION, "duration_s": 10.0, "model": None, "sampler": {}, "turns": [],
                        "plan": Plan(10.0, (Event("rain", 0.0, 10.0),)).to_dict()})
     (tmp_path / "s.json").write_text(kept)
-    edited = subprocess.run([sys.executable, "-m", "foley", "compose", "make the rain quieter", "--plan-only",
-                             "--session", "s.json"], capture_output=True, text=True, cwd=tmp_path)
+    edited = foley_cli(["compose", "make the rain quieter", "--plan-only", "--session", "s.json"], cwd=tmp_path)
     assert edited.returncode == 0 and json.loads(edited.stdout)["events"][0]["gain_db"] == -6, edited.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["compose.wav", "s.json"]  # no cache folder, no lock
     assert (tmp_path / "s.json").read_text() == kept
     (tmp_path / "demo.json").write_text(kept.replace('"model": null', '"model": "demo"'))
-    switched = subprocess.run([sys.executable, "-m", "foley", "compose", "make the rain quieter", "--plan-only",
-                               "--session", "demo.json", "--model", "sfx"], capture_output=True, text=True, cwd=tmp_path)
+    switched = foley_cli(["compose", "make the rain quieter", "--plan-only", "--session", "demo.json", "--model",
+                          "sfx"], cwd=tmp_path)
     assert switched.returncode == 0, switched.stderr  # the switch of backbone is said with the plan, before any render
     assert "note: this session was composed with --model demo; its events are generated again with sfx" in switched.stderr
     (tmp_path / "demo.json").unlink()
-    same = subprocess.run([sys.executable, "-m", "foley", "compose", "make the rain start at 0 s", "--session", "s.json"],
-                          capture_output=True, text=True, cwd=tmp_path)  # an edit that changes nothing is no turn
+    # an edit that changes nothing is no turn
+    same = foley_cli(["compose", "make the rain start at 0 s", "--session", "s.json"], cwd=tmp_path)
     assert same.returncode == 2 and same.stderr == ("foley: error: 'make the rain start at 0 s' changes nothing: the "
                                                     "plan would be as it is\n")
     assert (tmp_path / "s.json").read_text() == kept
 
 
-def test_cli_compose_says_when_the_sounds_end_well_before_the_default_bed(tmp_path):
-    run = [sys.executable, "-m", "foley", "compose", "footsteps on gravel for 4 s", "--plan-only"]
-    done = subprocess.run(run, capture_output=True, text=True, cwd=tmp_path)
+def test_cli_compose_says_when_the_sounds_end_well_before_the_default_bed(tmp_path, foley_cli):
+    run = ["compose", "footsteps on gravel for 4 s", "--plan-only"]
+    done = foley_cli(run, cwd=tmp_path)
     assert done.returncode == 0 and json.loads(done.stdout)["duration_s"] == 10.0
     assert done.stderr == ("note: the sounds end at 4 s and the bed is 10 s (the default); --duration 4 makes it "
                            "as long as they are\n")
-    given = subprocess.run([*run, "--duration", "10"], capture_output=True, text=True, cwd=tmp_path)
+    given = foley_cli([*run, "--duration", "10"], cwd=tmp_path)
     assert given.returncode == 0 and given.stderr == ""  # a length the user chose is not questioned
-    pasted = [sys.executable, "-m", "foley", "compose", '{"duration_s": 5, "events": [{"caption": "a door knocks", '
+    pasted = ["compose", '{"duration_s": 5, "events": [{"caption": "a door knocks", '
               '"start_s": 0, "end_s": 3}]}', "--plan-only"]
-    done = subprocess.run(pasted, capture_output=True, text=True, cwd=tmp_path)
+    done = foley_cli(pasted, cwd=tmp_path)
     assert done.returncode == 0 and done.stderr == ""  # its length is the plan's, not the default
-    done = subprocess.run([*pasted, "--duration", "3"], capture_output=True, text=True, cwd=tmp_path)
+    done = foley_cli([*pasted, "--duration", "3"], cwd=tmp_path)
     assert done.returncode == 0 and done.stderr == "note: the plan gives its own length, 5 s; --duration 3 is not used\n"
 
 
-def test_cli_compose_refuses_an_output_it_cannot_write_before_any_work(tmp_path):
+def test_cli_compose_refuses_an_output_it_cannot_write_before_any_work(tmp_path, foley_cli):
     (tmp_path / "a_file").write_text("")
     for args in (["-o", str(tmp_path / "a_file" / "x.wav")],
                  ["-o", str(tmp_path / "ok.wav"), "--timeline", str(tmp_path / "a_file" / "t.png")]):
-        done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", *args], capture_output=True,
-                              text=True, cwd=tmp_path)
+        done = foley_cli(["compose", "rain", *args], cwd=tmp_path)
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
         assert "cannot write there (" in done.stderr and "a_file is a file, not a folder)" in done.stderr
         assert "Traceback" not in done.stderr and done.stdout == ""
     (tmp_path / "a_dir.wav").mkdir()  # a folder named like the bed: said so, with or without --overwrite
     for extra in ([], ["--overwrite"]):
-        done = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", "-o", "a_dir.wav", *extra],
-                              capture_output=True, text=True, cwd=tmp_path)
+        done = foley_cli(["compose", "rain", "-o", "a_dir.wav", *extra], cwd=tmp_path)
         assert done.returncode == 2 and done.stderr == "foley: error: a_dir.wav: a folder of that name is there; give a " \
             "file name\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_dir.wav", "a_file"]
@@ -986,13 +967,13 @@ def test_a_filled_span_longer_than_the_model_window_is_repeated_to_its_end_and_e
     assert stats.generated == 2  # the one-window take, then the span in windows
 
 
-def test_a_session_keeps_its_alignment_and_an_undo_the_settings_of_its_turn(backbone, tmp_path):
+def test_a_session_keeps_its_alignment_and_an_undo_the_settings_of_its_turn(backbone, tmp_path, foley_cli):
     backbone.save_pretrained(tmp_path / "model")
-    base = [sys.executable, "-m", "foley", "compose", "--session", "bed.json", "--guidance", "2", "--scheduler", "ddim",
+    base = ["compose", "--session", "bed.json", "--guidance", "2", "--scheduler", "ddim",
             "--device", "cpu", "--model", str(tmp_path / "model")]
 
     def turn(*words):
-        done = subprocess.run(base + list(words), capture_output=True, text=True, cwd=tmp_path)
+        done = foley_cli(base + list(words), cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         return done.stdout, read_audio(tmp_path / "bed.wav", sample_rate=None)[0]
 
@@ -1028,13 +1009,13 @@ def test_a_bed_another_run_wrote_meanwhile_is_kept_with_no_picture_of_this_run(b
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bed.wav", "model"]  # no temporary file left
 
 
-def test_undo_takes_back_turns_one_by_one_from_the_cache(backbone, tmp_path):
+def test_undo_takes_back_turns_one_by_one_from_the_cache(backbone, tmp_path, foley_cli):
     backbone.save_pretrained(tmp_path / "model")
-    base = [sys.executable, "-m", "foley", "compose", "--session", "bed.json", "--steps", "2", "--guidance", "2",
+    base = ["compose", "--session", "bed.json", "--steps", "2", "--guidance", "2",
             "--scheduler", "ddim", "--device", "cpu", "--model", str(tmp_path / "model")]
 
     def turn(*words):
-        return subprocess.run(base + list(words), capture_output=True, text=True, cwd=tmp_path)
+        return foley_cli(base + list(words), cwd=tmp_path)
 
     nothing = turn("undo")  # no bed yet
     assert nothing.returncode == 2 and "there is no bed yet, so nothing to undo" in nothing.stderr
