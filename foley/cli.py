@@ -495,7 +495,8 @@ def _compose_turn(args: argparse.Namespace) -> int:
     planner = None if undo else get_planner(args.planner, base_url=args.planner_url, model=args.planner_model,
                                             device=args.device)
     plan = undone if undo else planner.plan(args.text, session.duration_s if session else duration_s, previous)
-    if previous is not None and not undo and not plan_changes(previous, plan):  # no turn is recorded for it
+    changes = plan_changes(previous, plan) if previous is not None else []
+    if previous is not None and not undo and not changes:  # no turn is recorded for it
         raise FoleyError(f"{args.text.strip()!r} changes nothing: the plan would be as it is")
     planned = [f"note: {note}" for note in getattr(planner, "notes", [])]  # what it could not do as said
     same_model = not (session and session.model and session.model != model)
@@ -543,7 +544,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr)
     if previous is not None:
         print(("changed (back to the plan before the last turn): " if undo else "changed: ")
-              + ("; ".join(plan_changes(previous, plan)) or "nothing (the plan is as it was)"))
+              + ("; ".join(changes) or "nothing (the plan is as it was)"))
     backbone = load_backbone(model, args.device, flag)
     quiet_ffmpeg_log()  # again: importing torchvision with the backbone turns FFmpeg's log back on
     for note in caption_notes(backbone.text, backbone_source(model), new_captions(plan, previous if same_model else None)):

@@ -36,10 +36,7 @@ def cache_fingerprint(directory: str | os.PathLike) -> str | None:
     info_path = Path(directory) / "cache.json"
     if not info_path.is_file():
         return None
-    try:
-        return json.loads(info_path.read_text(encoding="utf-8")).get("tokenizer_fingerprint")
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as e:
-        raise FoleyError(f"{info_path}: unreadable token cache record ({e})") from None
+    return read_json_object(info_path, "cache record").get("tokenizer_fingerprint")
 
 
 def cache_tokens(tokenizer: UnitTokenizer, manifest: str | os.PathLike, out: str | os.PathLike,

@@ -64,20 +64,22 @@ _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwa
 # compares ("twice as loud", "as big as", group "compare"; but "twice as rain falls") is none either.
 _SIM = re.compile(r"\s+(?:(?P<compare>as\s+(?!well\b)\w+\s+as|(?:twice|thrice|times|half|so)\s+as\s+\w+(?=\s*$|\s+as\b))(?=\s|$)"
                   r"|(?:just\s+)?\b(?:while|with|over|during|as\s+well\s+as|as|and(?!\s+-?\d))\b\s+)", re.I)
+# "right after", "soon after": an "after" with no time between
+_SOON = r"(?:right|just|immediately|directly|shortly|soon|straight)"
 # "X after Y", "X right after Y" (not "one after another")
-_AFTER = re.compile(r"(?<!\bone)(?:\s+(?:shortly|soon|right|just|immediately|directly))?\s+\bafter\b\s+"
+_AFTER = re.compile(rf"(?<!\bone)(?:\s+{_SOON})?\s+\bafter\b\s+"
                     r"(?!(?:another|the\s+other)\b)", re.I)
 # "debris falls right after, ...": an "after" that ends its part says only that it comes in turn
 _AFTER_ALONE = re.compile(r"(?<!\bthen)(?<!\bs)(?<!\bsec)(?<!\bsecs)(?<!\bsecond)(?<!\bseconds)(?<!\bmoment)(?<!\blong)"
                           r"(?<!\bwhile)(?<!\d)"
-                          r"\s+(?:(?:right|just|immediately|directly|shortly|soon|straight)\s+)?after(?:wards)?"
+                          rf"\s+(?:{_SOON}\s+)?after(?:wards)?"
                           r"(?=\s*(?:[,;.:!]|$))", re.I)
 # "an explosion at 2 s and debris falls right after": the sound after "and" comes in turn, not with it
 # "a door slams and right after a dog barks", "X, right after Y" said with "and": Y after X
-_AND_RIGHT_AFTER = re.compile(r"(?:\s+and|\s*,)\s+(?:(?:right|just|immediately|directly|shortly|soon|straight)\s+after|and\s+"
+_AND_RIGHT_AFTER = re.compile(rf"(?:\s+and|\s*,)\s+(?:{_SOON}\s+after|and\s+"
                               r"after)(?:wards?)?(?:\s+(?:that|this|it))?\s*,?\s+(?=\S)", re.I)
 _AND_AFTER = re.compile(r"\s+and\s+(?!(?:a\s+|an\s+)?(?:moment|while|second|seconds|few|bit|beat|little|instant|split)\b"
-                        r"|not\s+long\b|just\b|right\b|shortly\b|soon\b|\d)(?P<x>[^,;.:!]+?)\s+(?:(?:right|just|immediately|directly|shortly|soon|straight)\s+)?"
+                        rf"|not\s+long\b|{_SOON}\b|\d)(?P<x>[^,;.:!]+?)\s+(?:{_SOON}\s+)?"
                         r"after(?:wards)?(?=\s*(?:[,;.:!]|$))", re.I)
 # Joining words left at a part's ends name no sound: ", and wind" is "wind", "rain and" is "rain".
 _LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during|first|firstly|finally|lastly|suddenly|later|eventually|"
@@ -875,6 +877,11 @@ _ARTICLE = re.compile(r"^(?:an?|the|some)\s+", re.I)
 _WHICH_ENDS_AT = re.compile(rf"^(?:which|that)\s+{_STOP_VERB}\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S})$", re.I)
 
 
+def _stop_at(sound: str, t: str) -> str:
+    """The words for ``sound``'s stop at time ``t`` (as said, unit and all): "the rain stops at 6 s"."""
+    return f"the {_ARTICLE.sub('', _clean(sound))} stops at {t}"
+
+
 def _ended(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """``pieces`` with a sound said to sound up to a time (``_ENDS_AT``; ", which fades out at T s"
     after it) as the sound, then its stop at that time; a one-shot said to sound until then ("a
@@ -886,7 +893,7 @@ def _ended(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
         which = _WHICH_ENDS_AT.match(clean)
         if which and out and out[-1][1] == ",":  # "rain, which fades out at 6 s"
             out[-1] = (out[-1][0], "then")
-            out.append((f"the {_ARTICLE.sub('', _clean(out[-1][0]))} stops at {which['t']}", sep))
+            out.append((_stop_at(out[-1][0], which["t"]), sep))
             continue
         m = _ENDS_AT.match(clean)
         named_before = m and any(_stems(m["x"]) <= _stems(p) for p, _ in out)  # "rain, then the rain stops at 6 s"
@@ -897,7 +904,7 @@ def _ended(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
                 out.append((f"{m['x']} from 0 to {m['t']}", sep))
                 continue
             again = "" if m["verb"] or m["which"] or is_background(m["x"]) or is_iterative(m["x"]) else " repeatedly"
-            out += [(m["x"] + again, "then"), (f"the {_ARTICLE.sub('', _clean(m['x']))} stops at {m['t']}", sep)]
+            out += [(m["x"] + again, "then"), (_stop_at(m["x"], m["t"]), sep)]
             continue
         out.append((piece, sep))
     return out
@@ -1052,8 +1059,9 @@ def _leans(piece: str) -> bool:
 def _listed(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """``pieces`` with the "and" that ends a list of sounds in turn made one more comma: "a dog
     barks, a cat meows and a bird sings[, then ...]" is three sounds one after another, as with
-    ", and" (and so is "..., and a bird sings while rain falls": the rain with the bird). Not after a part that leans on its neighbour ("at 3 s, a dog barks and a cat meows":
-    both at 3 s; "while rain falls, ...")."""
+    ", and" (and so is "..., and a bird sings while rain falls": the rain with the bird). Not after
+    a part that leans on its neighbour ("at 3 s, a dog barks and a cat meows": both at 3 s; "while
+    rain falls, ...")."""
     out = []
     for k, (piece, sep) in enumerate(pieces):
         members = _together(piece)
