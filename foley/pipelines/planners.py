@@ -74,6 +74,10 @@ _AFTER_ALONE = re.compile(r"(?<!\bthen)(?<!\bs)(?<!\bsec)(?<!\bsecs)(?<!\bsecond
                           r"(?<!\bwhile)(?<!\d)"
                           rf"\s+(?:{_SOON}\s+)?after(?:wards)?"
                           r"(?=\s*(?:[,;.:!]|$))", re.I)
+# "an explosion at 2 s, debris falling right after": the sound comes in turn, said with "then" (as a
+# layer of the scene, "debris falling" would go on under it)
+_COMMA_AFTER = re.compile(r",\s*(?!then\b)(?P<x>[^,;.:!]*?[a-z])(?<!\bs)(?<!\bsec)(?<!\bsecs)(?<!\bsecond)(?<!\bseconds)"
+                          rf"(?<!\bmoment)(?<!\blong)(?<!\bwhile)(?=\s+(?:{_SOON}\s+)?after(?:wards)?\s*(?:[,;.:!]|$))", re.I)
 # "an explosion at 2 s and debris falls right after": the sound after "and" comes in turn, not with it
 # "a door slams and right after a dog barks", "X, right after Y" said with "and": Y after X
 _AND_RIGHT_AFTER = re.compile(rf"(?:\s+and|\s*,)\s+(?:{_SOON}\s+after|and\s+"
@@ -506,6 +510,35 @@ def said_times(text: str, duration_s: float) -> str:
                            f"from {max(0.0, duration_s - float(m['n'])):g} to {duration_s:g} s", text)
 
 
+# "thunder at 3 seconds in", "thunder 3 s into the clip": at that time
+_IN_AT = re.compile(rf"\s+(?:at\s+)?(?P<t>{_DECIMAL})\s*{_UNIT_S}\s+in(?:to\s+(?:it|the\s+(?:clip|bed|video|scene|sound|"
+                    r"track)))?(?=\s*(?:[,;:!?]|\.(?!\d)|$))", re.I)
+# "rain, thunder 2 s later", "a dog barks at 2 s, then again 3 s later": so long after the sound before starts
+_LATER = re.compile(rf"\s+(?:about\s+)?(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:later|after(?:wards)?)"
+                    r"(?=\s*(?:[,;:!?]|\.(?!\d)|$))", re.I)
+_SAID_AT = re.compile(rf"\b(?:at|from)\s+(?P<t>{_DECIMAL})(?:\s*{_UNIT_S})?\b", re.I)
+_PART_END = re.compile(r"[,;:!?]|\.(?!\d)|\bthen\b", re.I)
+
+
+def relative_times(text: str) -> str:
+    """``text`` with the times said from the start of the timeline ("at 3 seconds in") or from the
+    sound said before ("rain, thunder 2 s later": at 2 s) as "at T s". A sound before with no time
+    of its own starts when the timeline does when it is the first said; after several such, the
+    time is left as said (the rules planner then says which times it reads)."""
+    text = _IN_AT.sub(lambda m: f" at {m['t']} s", text)
+
+    def later(m: re.Match) -> str:
+        earlier = text[:m.start()]
+        starts = [p.start() for p in _PART_END.finditer(earlier)]
+        before = earlier[:starts[-1]] if starts else ""  # the parts before this one
+        said = list(_SAID_AT.finditer(before))
+        if not said and len(_PART_END.findall(before)) > 0 or not before.strip():
+            return m.group()
+        return f" at {(float(said[-1]['t']) if said else 0.0) + float(m['n']):g} s"
+
+    return _LATER.sub(later, text)
+
+
 _TIME_IN_BRACKETS = re.compile(r"\s*[(\[]\s*(?P<t>(?P<w>(?:at|from|between|for|starting\s+at)\s+)?\d[^()\[\]]*?)\s*[)\]]"
                                r"(?=\s*(?:[,;.!?]|$))", re.I)  # at the end of a part: "a clock (1920s) ticks" is no time
 
@@ -695,8 +728,10 @@ def _untimed(caption: str) -> tuple[str, float | None]:
     if length is not None and length < MIN_LENGTH_S:
         raise PlanError(f"{caption!r} is given too short a length ({length:g} s; a sound lasts at least {MIN_LENGTH_S:g} s)")
     if _STRAY_TIME.search(caption):
+        later = " ('N s later' after a sound at a time, or after the first sound)" if _LATER.search(caption) else ""
         raise PlanError(f"cannot place {caption!r}: the rules planner reads 'X at T s', 'X at T s for N s', "
-                        "'X from A to B s', 'X from T s' (to the end) and 'X for N s' (decimals with a point: 3.5 s)")
+                        "'X from A to B s', 'X from T s' (to the end) and 'X for N s' (decimals with a point: 3.5 s)"
+                        + later)
     if _is_edit(caption):
         raise PlanError(f"{caption!r} is an edit, not a sound: describe the bed first, then edit it on a "
                         "follow-up turn (--session FILE)")
@@ -1117,7 +1152,26 @@ def _bed_only(piece: str) -> bool:
     return not re.search(r"\d", piece) and all(layer(m) for m in _together(piece))
 
 
-def _joined(pieces: list[tuple[str, str]]) -> list[str]:
+# -ing words that name a thing ("a wedding bell"), or a way from place to place ("someone walking
+# on gravel, a door opens at 5 s": the walk comes to the door), not what goes on in a scene
+_NOT_GOING_ON = {"something", "nothing", "anything", "everything", "morning", "evening", "ceiling", "building", "string",
+                 "strings", "spring", "swing", "thing", "things", "wedding", "clothing", "railing", "pudding", "walking",
+                 "running", "jogging", "marching", "trotting", "galloping", "limping", "stumbling", "sprinting",
+                 "hurrying", "rushing", "climbing", "crawling"}
+
+
+def _goes_on(piece: str) -> bool:
+    """Whether a part says a sound that is no background as what goes on, an -ing word and no verb
+    of its own, with no time, turn or change ("keyboard typing", "a clock ticking", "people
+    chatting", "typing on a keyboard"; not "a clock ticks", "someone walking", "the fan stopping")."""
+    words = re.findall(r"[a-z']+", piece.lower())
+    going = [w for w in words if w.endswith("ing") and len(w) > 4 and w not in _CHANGING and w not in _NOT_GOING_ON]
+    return bool(going and len(_together(piece)) == 1 and not re.search(r"\d", piece) and _subject(piece) is None
+                and not _IN_TURN.match(piece) and not _THROUGHOUT.search(piece) and not _OCCASIONALLY.search(piece)
+                and not _STOPS.match(piece) and not is_background(piece))  # a background is laid as one already
+
+
+def _joined(pieces: list[tuple[str, str]], layered: set[str] | None = None) -> list[str]:
     """The parts between sequence words, with the ones that lean on a neighbour joined to it: a
     clause of simultaneity ("while rain falls, a dog barks", "a dog barks, just as a cat
     meows") to the part before it, or when first to the one after it, as "X while Y"; a
@@ -1126,9 +1180,17 @@ def _joined(pieces: list[tuple[str, str]]) -> list[str]:
     another such part, or a "then", it is the sound before it again: "a bell at 2 s, at 5 s");
     and background sounds listed with commas ("rain, wind, birds chirping, and a dog barks at
     3 s") to one another, and a sound said to come now and then to them ("wind, occasional
-    branches snapping"): the layers of one ambience, not sounds in turn."""
+    branches snapping"): the layers of one ambience, not sounds in turn. In a scene with sounds
+    at times, a sound listed as what goes on (``_goes_on``: "keyboard typing, a phone rings at
+    3 s") is a layer under them all too; ``layered`` gets its caption."""
     out: list[str] = []
     pieces = [(_clean(piece), sep) for piece, sep in pieces]
+    if any(_TIME_TAIL.search(piece) for piece, _ in pieces):
+        going = [_goes_on(_AND.sub("", piece)) and (not k or pieces[k - 1][1] in (",", "and"))
+                 and not re.search(r"[a-z]", sep) for k, (piece, sep) in enumerate(pieces)]  # not "typing, then ..."
+        if layered is not None:
+            layered.update(_clean(_AND.sub("", piece)) for (piece, _), said in zip(pieces, going) if said)
+        pieces = [(f"{piece} throughout" if said else piece, sep) for (piece, sep), said in zip(pieces, going)]
     for k, (piece, sep) in enumerate(pieces):
         if (k and pieces[k - 1][1] in (",", "and") and any(_TIME_TAIL.search(p) for p in out)
                 and not re.search(r"[a-z]", sep)  # not "rain, then ...", nor "rain until 8 s" (rain, then its stop)
@@ -1223,10 +1285,11 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     text = _FADES.sub("\0", description)  # marked where a fade was, for what is left of its clause
     text = _FADED_AGAIN.sub(lambda m: "" if _stems(m["x"]) <= _stems(text[:m.start()]) else m[0], text).replace("\0", "")
     text = _AND_RIGHT_AFTER.sub(", then ", text)
-    text = _AFTER_ALONE.sub("", _AND_AFTER.sub(r", then \g<x>", text))
-    text = _SCATTERED.sub(" occasionally", said_times(in_seconds(text), duration_s))
+    text = _AFTER_ALONE.sub("", _COMMA_AFTER.sub(r", then \g<x>", _AND_AFTER.sub(r", then \g<x>", text)))
+    text = _SCATTERED.sub(" occasionally", relative_times(said_times(in_seconds(text), duration_s)))
     text = _COUNT_CLAUSE.sub(lambda m: " " + m["n"].replace(",", ""), text)
-    for seq in _joined(_listed(_without_heading(_without_qualifiers(_ended(_pieces(text)), notes)))):
+    layered = set()  # the captions of sounds that go on under the timed ones (``_joined``)
+    for seq in _joined(_listed(_without_heading(_without_qualifiers(_ended(_pieces(text)), notes))), layered):
         seq, last = _named(seq, last)
         before_after = _AFTER.split(seq, maxsplit=1)
         for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:
@@ -1357,31 +1420,40 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
         if not is_background(e["caption"]) and any(_stems(e["caption"]) <= _stems(u) for u in under):
             e["gain_db"] = -BED_UNDER_DB  # "a clock ticks in the background": as far under the rest as a bed is
     _said_once(events + timed)
-    return _vary_repeats(_held(events, slot_ends, timed, duration_s, max_simultaneous, notes))
+    return _vary_repeats(_held(events, slot_ends, timed, duration_s, max_simultaneous, notes, layered))
 
 
 def _held(events: list[dict], slot_ends: list[float], timed: list[dict], duration_s: float,
-          max_simultaneous: int, notes: list[str] | None = None) -> Plan:
+          max_simultaneous: int, notes: list[str] | None = None, layered: set[str] = frozenset()) -> Plan:
     """The plan of ``events`` (in the order said) and ``timed``; where more than
     ``max_simultaneous`` sounds play at once, first a one-shot placed "at T s" (given no length:
     TIMED_LENGTH_S) that plays there ends where the next sound begins ("a door slams at 2 s, a dog
     barks at 3.5 s": the door's part ends at 3.5 s), then each part held past its slot (a
     background) that plays there ends where that begins, the first said first ("rain, then wind,
-    then crickets, then a dog barks at 9 s": the rain ends at 9 s). Raises PlanError when too
-    many still play at once. ``notes`` gets a line for each background so ended."""
+    then crickets, then a dog barks at 9 s": the rain ends at 9 s), and so does a sound ``layered``
+    under the timed ones ("people chatting, cutlery clinking, a machine hissing, a cup shatters at
+    4 s"). Raises PlanError when too many still play at once. ``notes`` gets a line for each sound
+    so ended."""
     parts, placed = list(events), list(timed)
     for i, e in enumerate(placed):
         later = _next_start(e, parts + placed)
         if later is not None and any(a < e["end_time"] and b > later for a, b in _overloads(parts + placed, max_simultaneous)):
             placed[i] = {**e, "end_time": later}
+
+    def ended(e: dict, since: float) -> dict | None:  # e, ended where too many would play at once after ``since``
+        spans = [(a, b) for a, b in _overloads(parts + placed, max_simultaneous) if a < e["end_time"] and b > since]
+        if not (spans and e["end_time"] > since and max(spans[0][0], since) - e["start_time"] >= MIN_LENGTH_S):
+            return None  # else too many at once: refused
+        if notes is not None and max(spans[0][0], since) < duration_s:
+            notes.append(f"{e['caption']!r} ends at {max(spans[0][0], since):g} s, where it would be one of "
+                         f"{max_simultaneous + 1} sounds at once; at most {max_simultaneous} play together "
+                         "(a plan in JSON may allow more: \"max_simultaneous\")")
+        return {**e, "end_time": max(spans[0][0], since)}
+
+    for i, e in enumerate(placed):
+        placed[i] = e["caption"] in layered and ended(e, e["start_time"]) or e
     for k, e in enumerate(parts):
-        spans = [(a, b) for a, b in _overloads(parts + placed, max_simultaneous) if a < e["end_time"] and b > slot_ends[k]]
-        if spans and e["end_time"] > slot_ends[k] and max(spans[0][0], slot_ends[k]) - e["start_time"] >= MIN_LENGTH_S:
-            parts[k] = {**e, "end_time": max(spans[0][0], slot_ends[k])}  # else too many at once: refused
-            if notes is not None and parts[k]["end_time"] < duration_s:
-                notes.append(f"{e['caption']!r} ends at {parts[k]['end_time']:g} s, where it would be one of "
-                             f"{max_simultaneous + 1} sounds at once; at most {max_simultaneous} play together "
-                             "(a plan in JSON may allow more: \"max_simultaneous\")")
+        parts[k] = ended(e, slot_ends[k]) or e
     return validate(parts + placed, duration_s, max_simultaneous, reach_end=False)
 
 

@@ -288,7 +288,7 @@ def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
     with pytest.raises(PlanError, match=r"no room for 'a dog barks, a dog barks, a dog barks and 97 more': 10 s"):
         p.plan("a dog barks, " * 100, 10)  # a long list is named by its first captions and a count
     for unread in ("a dog barks at -3 s", "a dog barks at 3 s loudly", "a dog barks 2 s later",
-                   "a dog barks 3 s in", "a dog barks for 1/2 s", "a door slams at nan s",
+                   "a dog barks for 1/2 s", "a door slams at nan s",
                    "a door slams at inf s"):
         with pytest.raises(PlanError, match="cannot place .* the rules planner reads 'X at T s'"):
             p.plan(unread, 10)
@@ -1383,6 +1383,49 @@ def test_the_readings_hold_when_combined():
     assert placed("a 2 s pause, then a gunshot") == placed("after a two-second pause, a gunshot") == [("a gunshot", 2, 10)]
     assert placed("- rain\n- thunder at 5 s\n- a dog barks at 8 s") == [("a dog barks", 8, 10), ("rain", 0, 10),
                                                                          ("thunder", 5, 9)]
+
+
+def test_a_sound_listed_as_what_goes_on_is_a_layer_under_the_timed_ones():
+    p = RulesPlanner()
+
+    def placed(text):
+        return sorted((e.caption, round(e.start_s, 3), round(e.end_s, 3)) for e in p.plan(text, 10).events)
+
+    assert placed("keyboard typing, a phone rings at 3 s") == placed("a phone rings at 3 s, keyboard typing") == [
+        ("a phone rings", 3, 5), ("keyboard typing", 0, 10)]
+    assert placed("a clock ticking, a door opens at 2 s, footsteps at 5 s") == [
+        ("a clock ticking", 0, 10), ("a door opens", 2, 4), ("footsteps", 5, 7)]
+    assert ("typing on a keyboard", 0, 10) in placed("typing on a keyboard, the phone rings at 3 s")
+    # said in turn, as a verb, as a way somewhere, or in a scene with no times: in turn
+    assert placed("keyboard typing, then a phone rings at 3 s") == [("a phone rings", 3, 5), ("keyboard typing", 0, 3)]
+    assert placed("a clock ticks, a phone rings at 3 s") == [("a clock ticks", 0, 3), ("a phone rings", 3, 5)]
+    assert ("someone walking on gravel", 0, 5) in placed("someone walking on gravel, a door opens at 5 s")
+    assert placed("a clock ticking, a door opens") == [("a clock ticking", 0, 5), ("a door opens", 5, 10)]
+    assert placed("an explosion at 1.5 s, debris falling right after") == [("an explosion", 1.5, 5.5),
+                                                                           ("debris falling", 3.5, 10)]
+    # too many at once: the first said gives way where the timed one comes, and a note says so
+    p.notes = []
+    assert placed("people chatting, cutlery clinking, an espresso machine hissing, a cup shatters at 4 s") == [
+        ("a cup shatters", 4, 6), ("an espresso machine hissing", 0, 10), ("cutlery clinking", 0, 4),
+        ("people chatting", 0, 10)]
+    assert any(n.startswith("'cutlery clinking' ends at 4 s, where it would be one of 4 sounds") for n in p.notes)
+
+
+def test_times_said_from_the_start_or_from_the_sound_before_are_read():
+    p = RulesPlanner()
+
+    def placed(text):
+        return [(e.caption, round(e.start_s, 3)) for e in p.plan(text, 10).events]
+
+    assert placed("thunder at 3 seconds in") == placed("thunder 3 s into the clip") == [("thunder", 3)]
+    assert placed("rain, thunder 2 s later") == [("rain", 0), ("thunder", 2)]
+    assert placed("a dog barks at 2 s, then again 3 s later") == [("a dog barks", 2), ("a dog barks", 5)]
+    assert placed("a door opens at 1.5 s, footsteps 0.5 s later, then the door slams 3 s later") == [
+        ("a door opens", 1.5), ("footsteps", 2), ("the door slams", 4.5)]
+    assert placed("a glass breaks at 2 s. A dog barks 1 s later.") == [("a glass breaks", 2), ("A dog barks", 3)]
+    # later than a sound whose time the planner gives: said so
+    with pytest.raises(PlanError, match=r"'N s later' after a sound at a time, or after the first sound"):
+        p.plan("rain, a door opens, thunder 2 s later", 10)
 
 
 def test_a_silence_asked_for_is_told_from_a_bed_of_sounds():
