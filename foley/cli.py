@@ -17,6 +17,7 @@ from . import __version__
 from .config import MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES
 from .errors import FoleyError
 from .pipelines.plan import DURATION_RANGE_S
+from .pipelines.planners import EDIT_HELP
 
 
 def _cmd_prepare_synth(args: argparse.Namespace) -> int:
@@ -1179,7 +1180,8 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument("--device", type=device_arg, default="auto", help="auto | cpu | cuda | mps")
     ext.add_argument("--quiet", action="store_true", help="no progress bar")
     ext.set_defaults(func=_cmd_extract)
-    comp = sub.add_parser("compose", help="plan, generate and mix a timed sound bed from a description")
+    comp = sub.add_parser("compose", help="plan, generate and mix a timed sound bed from a description",
+                          epilog=f"follow-up edits (with --session) the rules planner reads: {EDIT_HELP}")
     comp.add_argument("text", help="a description, or with an existing --session a change to make")
     comp.add_argument("--duration", type=number_arg(*DURATION_RANGE_S),
                       help=f"length of the bed in seconds (default: {BED_SECONDS:g}; a session keeps its own)")

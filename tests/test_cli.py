@@ -18,6 +18,12 @@ def test_version_and_help():
     assert "prepare" in foley("--help").stdout
 
 
+def test_compose_help_lists_the_edits_the_rules_planner_reads(foley_cli, tmp_path):
+    done = foley_cli(["compose", "--help"], cwd=tmp_path)
+    assert done.returncode == 0 and "follow-up edits (with --session) the rules planner reads: another take" in \
+        " ".join(done.stdout.split())
+
+
 @pytest.mark.parametrize("args, said", [
     (["dub", "x.mp4", "--steps", "0"], "foley dub: error: argument --steps: must be between 1 and 1000, got 0 "
                                        "(see foley dub --help)"),

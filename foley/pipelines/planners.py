@@ -1584,7 +1584,8 @@ def _match(previous: Plan, target: str) -> int:
         noun = re.sub(r"^(?:(?:the|a|an|all|both|every|each)\s+)+", "", target, flags=re.I)
         last = noun.split()[-1] if noun.split() else noun
         one = noun[: -1] if last.endswith("s") and not last.endswith("ss") else noun  # "the second knock"
-        many = noun if one != noun else f"{noun}es" if re.search(r"(?:s|sh|ch|x)$", noun) else f"{noun}s"
+        many = (noun if one != noun or last.endswith("ing")  # "all the barking"
+                else f"{noun}es" if re.search(r"(?:s|sh|ch|x)$", noun) else f"{noun}s")
         example = f"'the {noun} at {previous.events[tied[1]].start_s:g} s' or 'the second {one}'"
         if _EVERY_ONE.match(target):  # all of them asked of an edit of one event (replace, move, ...)
             raise PlanError(f"{target!r} names {len(tied)} events ({which}), and this edit takes one: say which, e.g. "
@@ -1673,7 +1674,8 @@ _TWO_EDITS = re.compile(r"(?:[,;]|\b(?:and|then))\s+(?:then\s+|also\s+)?(?P<seco
                         r"sooner|longer|shorter|faster|slower)\b.*|(?:the|a|an)\s+[a-z' ]+?\s+(?:louder|quieter|softer|later|"
                         r"earlier|sooner|longer|shorter|faster|slower)\b.*)$", re.I)
 TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
-_EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
+# The edits the rules planner reads, as `foley compose --help` lists them
+EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
               "remove X [from A to B s | before T s | after T s | for the first/last N s], "
               "add X [at T s [for N s] | from A to B s | from T s], "
               "move X to T s, make X start/stop at T s, "
@@ -2112,8 +2114,10 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             new["seed"] = _new_take(new["caption"], [_take(o["caption"], 0) if o.get("seed") is None else o["seed"]
                                                      for o in others])
         return validate(events, d, previous.max_simultaneous, reach_end=False)  # the edit as given, the rest kept
-    raise PlanError(f"the rules planner does not understand {instruction.strip()!r}; it knows: {_EDIT_HELP} "
-                    "(a new description starts a new bed: give it another --session file)")
+    raise PlanError(f"the rules planner does not understand {instruction.strip()!r}; it reads edits such as 'make the "
+                    "rain louder', 'move the thunder to 3 s', 'remove the dog', 'add a bell at 5 s', 'replace the rain "
+                    "with wind' and 'undo' (all of them: foley compose --help; a new description starts a new bed: give "
+                    "it another --session file)")
 
 
 class RulesPlanner:

@@ -91,7 +91,8 @@ def test_rules_edits():
     assert spans(p.plan("make the rain start at 0 s", 8, p.plan("rain from 2 to 6 s", 8))) == [("rain", 0, 6)]  # a bed's end kept
     with pytest.raises(PlanError, match=r"'an owl hoots' plays from 3 to 5 s; to end at 2 s, move it"):
         p.plan("make the owl stop at 2 s", 10, bed)
-    with pytest.raises(PlanError, match="does not understand"):
+    with pytest.raises(PlanError, match=r"does not understand 'sing me a song'; it reads edits such as 'make the rain "
+                                        r"louder', .* \(all of them: foley compose --help; "):
         p.plan("sing me a song", 10, base)
 
 
@@ -398,6 +399,10 @@ def test_rules_edits_say_which_event_and_refuse_what_they_cannot_do():
     with pytest.raises(PlanError, match=r"'all the balls' names 2 events \(.*\), and this edit takes one: say which, "
                                         r"e.g. 'the balls at 6.667 s' .*; all of them can be removed, made louder"):
         p.plan("replace all the balls with a bell", 10, bed)  # not pointed back at 'all the balls'
+    barks = p.plan("rain, the barking of a dog now and then", 10)
+    with pytest.raises(PlanError, match=r"'the barking' matches 3 events .*: 'all the barking'\)$"):  # no "barkings"
+        p.plan("make the barking quieter", 10, barks)
+    assert [e.gain_db for e in p.plan("make all the barking quieter", 10, barks).events] == [0, -6, -6, -6]
     kept = [("a ball bounces", 0.0, 3.333), ("a drum", 3.333, 6.667)]
     for which in ("remove the ball at 7 s", "remove the second ball", "remove the last ball"):
         assert spans(p.plan(which, 10, bed)) == kept, which
