@@ -157,7 +157,7 @@ def test_bad_model_dirs(tmp_path, model_dir):
             FoleyPipeline.from_pretrained(tmp_path)
 
 
-def test_cli_dub(model_dir, pipeline, av_clip, tmp_path):
+def test_cli_dub(model_dir, pipeline, av_clip, tmp_path, foley_cli):
     out = tmp_path / "out"
     opts = ["-o", str(out), "--model", str(model_dir), "--device", "cpu", "--quiet"]
     first = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), *opts[:-1]], capture_output=True,
@@ -167,26 +167,24 @@ def test_cli_dub(model_dir, pipeline, av_clip, tmp_path):
     c = pipeline.config  # the settings used, then each video: no library bars or warnings; bars only on a terminal
     assert first.stderr.splitlines() == [f"model {model_dir}: {c.steps} {c.scheduler} steps, guidance {c.guidance:g}, "
                                          f"scale (lambda) {c.scale:g}, seed 0", f"[1/1] {av_clip}"]
-    second = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), str(tmp_path / "missing.mp4"), *opts],
-                            capture_output=True, text=True)
+    second = foley_cli(["dub", str(av_clip), str(tmp_path / "missing.mp4"), *opts], cwd=tmp_path)
     assert second.returncode == 1 and "done 0, skipped 1 (already dubbed; --overwrite dubs them again), failed 1" in second.stdout
     assert f"  failed: {tmp_path / 'missing.mp4'}: no such file" in second.stdout and second.stderr == ""
     (tmp_path / "bad.mp4").write_text("not a video")
-    third = subprocess.run([sys.executable, "-m", "foley", "dub", str(tmp_path / "bad.mp4"), "gone.mp4", *opts[:-1]],
-                           capture_output=True, text=True)  # a failure is said as it happens, then in the summary
+    # a failure is said as it happens, then in the summary
+    third = foley_cli(["dub", str(tmp_path / "bad.mp4"), "gone.mp4", *opts[:-1]], cwd=tmp_path)
     progress, summary = third.stderr.splitlines(), third.stdout.splitlines()
     failure = f"  failed: {tmp_path / 'bad.mp4'}: not a readable media file"
     assert third.returncode == 1 and progress[0] == "  failed: gone.mp4: no such file"  # known before the model loads
     assert progress[1] == f"[1/1] {tmp_path / 'bad.mp4'}"  # no model line: nothing readable, no model loaded
     assert len(progress) == 3 and progress[2].startswith(failure) and progress[2] in summary, third.stderr
     # Everything already dubbed: nothing to generate, so the model is not even loaded.
-    fourth = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), "-o", str(out), "--model",
-                             str(tmp_path / "no_model")], capture_output=True, text=True)
+    fourth = foley_cli(["dub", str(av_clip), "-o", str(out), "--model", str(tmp_path / "no_model")], cwd=tmp_path)
     assert fourth.returncode == 0 and "done 0, skipped 1" in fourth.stdout, fourth.stderr
     assert fourth.stderr == f"[1/1] {av_clip}: already dubbed, skipped\n"
 
 
-def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_clip, tmp_path):
+def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_clip, tmp_path, foley_cli):
     """Two videos unlike every training frame (statistics far from any frame): two notes, and
     which sounds the model knows is said in the first alone."""
     import shutil
@@ -201,9 +199,8 @@ def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_cli
     (model / CONFIG_NAME).write_text(json.dumps({**config, "frame_stats": "stats.safetensors", "knows": "a ball"}))
     for name in ("one", "two"):
         shutil.copy(av_clip, tmp_path / f"{name}.mp4")
-    run = subprocess.run([sys.executable, "-m", "foley", "dub", str(tmp_path / "one.mp4"), str(tmp_path / "two.mp4"),
-                          "-o", str(tmp_path / "out"), "--model", str(model), "--device", "cpu", "--quiet"],
-                         capture_output=True, text=True)
+    run = foley_cli(["dub", str(tmp_path / "one.mp4"), str(tmp_path / "two.mp4"), "-o", str(tmp_path / "out"),
+                     "--model", str(model), "--device", "cpu", "--quiet"], cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     notes = [line for line in run.stdout.splitlines() if "of the frames are unlike any this model was trained on" in line]
     assert len(notes) == 2 and ("(this model knows a ball); the Foley track is silent; foley compose 'A DESCRIPTION' "
@@ -211,18 +208,16 @@ def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_cli
     assert "this model knows" not in notes[1]
     assert "done 2 (2 with a silent Foley track), skipped 0" in run.stdout
     # Given a caption, the note says how to lay that sound under the video instead.
-    captioned = subprocess.run([sys.executable, "-m", "foley", "dub", str(tmp_path / "one.mp4"), "--caption",
-                                "a dog's bark", "-o", str(tmp_path / "out2"), "--model", str(model), "--device", "cpu",
-                                "--quiet"], capture_output=True, text=True)
+    captioned = foley_cli(["dub", str(tmp_path / "one.mp4"), "--caption", "a dog's bark", "-o", str(tmp_path / "out2"),
+                           "--model", str(model), "--device", "cpu", "--quiet"], cwd=tmp_path)
     assert captioned.returncode == 0, captioned.stderr
     assert (f"the Foley track is silent; foley compose 'a dog'\"'\"'s bark' --video {tmp_path / 'one.mp4'} lays the "
             "caption's sound under it, at the times a description gives; the video's own") in captioned.stdout
 
 
-def test_cli_dub_with_a_bad_model_leaves_no_output_folder(av_clip, tmp_path):
+def test_cli_dub_with_a_bad_model_leaves_no_output_folder(av_clip, tmp_path, foley_cli):
     out = tmp_path / "new" / "out"
-    run = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), "-o", str(out), "--model",
-                          str(tmp_path / "no_model")], capture_output=True, text=True)
+    run = foley_cli(["dub", str(av_clip), "-o", str(out), "--model", str(tmp_path / "no_model")], cwd=tmp_path)
     assert run.returncode == 2 and run.stderr.startswith("foley: error: ") and len(run.stderr.splitlines()) == 1
     assert not (tmp_path / "new").exists()
 
@@ -243,10 +238,9 @@ def test_cli_dub_of_unreadable_files_fails_them_without_loading_a_model_or_leavi
     ("  ", "0.5", ""),  # spaces only: no caption
     (None, "0.5", " (with a caption: in the first step)")])  # none given: the model's own caption
 def test_cli_dub_says_where_the_visual_condition_works(model_dir, pipeline, av_clip, tmp_path, caption, visual_steps,
-                                                       interval):
-    run = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), "-o", str(tmp_path), "--model",
-                          str(model_dir), "--device", "cpu", "--visual-steps", visual_steps,
-                          *([] if caption is None else ["--caption", caption])], capture_output=True, text=True)
+                                                       interval, foley_cli):
+    run = foley_cli(["dub", str(av_clip), "-o", str(tmp_path), "--model", str(model_dir), "--device", "cpu",
+                     "--visual-steps", visual_steps, *([] if caption is None else ["--caption", caption])], cwd=tmp_path)
     c = pipeline.config
     assert run.returncode == 0 and run.stderr.splitlines()[0] == (
         f"model {model_dir}: {c.steps} {c.scheduler} steps, guidance {c.guidance:g}, scale (lambda) {c.scale:g}"
