@@ -7,19 +7,18 @@ in one batch, as a windowed pipeline would; Auffusion's 10.24 s width needs one.
 """
 from __future__ import annotations
 
-import argparse
 import math
 import time
 
 import torch
 
-from foley.cli import number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors
 from foley.config import SCHEDULER_NAMES
 from foley.models.backbone import AudioBackbone
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.splitlines()[0])
     ap.add_argument("--backbone", required=True)
     ap.add_argument("--steps", type=number_arg(1, integer=True), nargs="+", default=[10, 25, 50, 100])
     ap.add_argument("--scheduler", choices=SCHEDULER_NAMES, default="pndm")

@@ -6,19 +6,18 @@ without the filling.
 """
 from __future__ import annotations
 
-import argparse
 import time
 from dataclasses import replace
 
 import torch
 
-from foley.cli import number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors
 from foley.models.auffusion import DecodingConfig
 from foley.pipelines.compose import SamplerConfig, generate_event, load_backbone
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="sfx", help="a compose backbone (name or folder)")
     ap.add_argument("--length", type=number_arg(0, above=True), default=2.0, help="event length in seconds")
     ap.add_argument("--threads", type=number_arg(1, integer=True), default=2)

@@ -8,13 +8,12 @@ lines on the same clip: a bare full-rate decode (`-f null`), and the same work a
 """
 from __future__ import annotations
 
-import argparse
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from foley.cli import number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors
 from foley.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from foley.media.video import FrameSpec, decode_frames, probe_video
 
@@ -29,7 +28,7 @@ def best_of(repeat: int, fn) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser()
+    ap = OneLineErrors()
     ap.add_argument("--seconds", type=number_arg(0, above=True), default=10.0)
     ap.add_argument("--size", default="854x480")
     ap.add_argument("--repeat", type=number_arg(1, integer=True), default=3)

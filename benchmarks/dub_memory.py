@@ -9,7 +9,6 @@ step per window to keep a 10-minute video short; pass --steps 25 for the shipped
 """
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import time
 from pathlib import Path
 
 from dub_speed import cut_clip  # the sibling benchmark script
-from foley.cli import number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors
 
 CHILD = """
 import sys
@@ -31,7 +30,7 @@ sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.splitlines()[0])
     ap.add_argument("--minutes", type=number_arg(0, above=True), nargs="+", default=[1.0, 10.0])
     ap.add_argument("--steps", type=number_arg(1, integer=True), default=1)
     ap.add_argument("--threads", type=number_arg(1, integer=True), default=2)

@@ -13,7 +13,6 @@ open_clip), the second is the weights alone.
 """
 from __future__ import annotations
 
-import argparse
 import statistics
 import tempfile
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from foley.cli import number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors
 from foley.media.ffmpeg import run_ffmpeg
 from foley.pipelines.dub import FoleyPipeline
 from foley.pipelines.dub_batch import dub_batch
@@ -59,7 +58,7 @@ def timed_dub(pipe: FoleyPipeline, video: Path, out: Path, steps: int | None) ->
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="demo")
     ap.add_argument("--seconds", type=number_arg(0, above=True), default=10.0)
     ap.add_argument("--repeats", type=number_arg(1, integer=True), default=5)

@@ -8,13 +8,12 @@ greedy); ViT-L-14 has random weights (the OpenAI weights cost the same), 224 px 
 """
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
 import torch
 
-from foley.cli import number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors
 from foley.config import TimeBase
 from foley.models.frame_encoder import FrameEncoderConfig, build_frame_encoder, load_frame_encoder
 from foley.models.token_lm import TokenLM
@@ -47,7 +46,7 @@ def frames_per_s(encoder, n_frames: int, repeats: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineErrors(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=number_arg(1, integer=True), default=2)
     parser.add_argument("--lm", default="demo", help="token LM folder (default: the shipped demo)")
     parser.add_argument("--encoder", default="demo", help="frame encoder folder (default: the shipped demo)")

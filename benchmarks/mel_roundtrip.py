@@ -9,19 +9,18 @@
 """
 from __future__ import annotations
 
-import argparse
 import math
 
 import torch
 
-from foley.cli import one_line_errors
+from foley.cli import OneLineErrors, one_line_errors
 from foley.media.audio import read_audio
 from foley.models.mel import LogMel, MelConfig, image_to_mel, mel_to_image
 from foley.models.vocoder import GriffinLimConfig, GriffinLimVocoder
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.splitlines()[0])
     ap.add_argument("audio", nargs="+")
     args = ap.parse_args(argv)
     auff = MelConfig()

@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from foley.cli import number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors
 from foley.evaluation.onset import OnsetConfig
 from foley.evaluation.scoring import evaluate_onsets, pair_files
 from foley.media.audio import write_audio
@@ -28,7 +27,7 @@ def clip(rng: np.random.Generator, sr: int = 16_000, seconds: float = 2.0) -> np
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser()
+    ap = OneLineErrors()
     ap.add_argument("--n", type=number_arg(1, integer=True), default=1000)
     ap.add_argument("--workers", type=number_arg(1, integer=True), default=os.cpu_count())
     args = ap.parse_args(argv)

@@ -60,7 +60,7 @@ import torch
 from diffusers import AutoencoderKL, DDPMScheduler, PNDMScheduler, UNet2DConditionModel
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
-from foley.cli import one_line_errors
+from foley.cli import OneLineErrors, one_line_errors
 from foley.config import TimeBase
 from foley.datasets.lm_data import LMData
 from foley.device import bf16_supported, resolve_device
@@ -481,7 +481,7 @@ def dtypes(pipe: FoleyPipeline) -> dict:
 
 # ----------------------------------------------------------------------------- main ---
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     ap.add_argument("--tiny", action="store_true", help="shrink every size (the same code path; CPU tests)")
     ap.add_argument("--out", default="paper_scale.json", help="JSON file of the figures")

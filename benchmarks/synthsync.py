@@ -4,17 +4,16 @@
 """
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 import time
 
-from foley.cli import number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors
 from foley.datasets.synthsync import SynthConfig, generate
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser()
+    ap = OneLineErrors()
     ap.add_argument("--n", type=number_arg(1, integer=True), default=2000)
     ap.add_argument("--duration", type=number_arg(0, above=True), default=4.0)
     args = ap.parse_args(argv)

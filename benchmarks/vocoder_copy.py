@@ -27,7 +27,6 @@ import-vocoder``) the vocoder itself and Griffin-Lim on its mel.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from foley.cli import number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors
 from foley.errors import FoleyError
 from foley.evaluation.embedders import embed_audio, get_embedder
 from foley.evaluation.fad import embedding_stats, frechet_distance
@@ -143,7 +142,7 @@ def draw(path: Path, name: str, ref: np.ndarray, ref_rate: int, outputs: list[tu
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.splitlines()[0])
     ap.add_argument("--clips", required=True, help="folder of audio files (wav/ogg/flac)")
     ap.add_argument("--vocoder", action="append", default=[], help="vocoder folder with mel_config.json (repeatable)")
     ap.add_argument("--embedder", help="FAD embedder, e.g. logmel or aisfx:DIR (default: no FAD)")

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from foley.cli import number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors
 from foley.config import MAX_SEED, SCHEDULER_NAMES
 from foley.datasets.synthsync import load_manifest
 from foley.errors import FoleyError
@@ -54,7 +54,7 @@ def generate_all(backbone: AudioBackbone, entries, visual, args) -> list[np.ndar
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True)
     ap.add_argument("--backbone", required=True)
     ap.add_argument("--tokenizer", required=True)

@@ -19,7 +19,6 @@ captions of the real-recordings corpus, classified from up to 2 s after the atta
 """
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from collections import Counter
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from foley.cli import number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors
 from foley.datasets.synthsync import CLASSES
 from foley.evaluation.classifier import SoundClassifier
 from foley.evaluation.embedders import get_embedder
@@ -73,7 +72,7 @@ def first_onset_near(onsets: np.ndarray, start_s: float) -> float | None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser()
+    ap = OneLineErrors()
     ap.add_argument("--model", default="demo")
     ap.add_argument("--n", type=number_arg(1, integer=True), default=20)
     ap.add_argument("--steps", type=number_arg(1, integer=True), default=25)

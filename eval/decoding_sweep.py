@@ -19,14 +19,13 @@ embeddings projected on 32 principal components, as ``eval/sfx_card.py`` compute
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import torch
 from diffusers import AutoencoderKL
 
-from foley.cli import number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors
 from foley.datasets.sfx import load_sfx_manifest
 from foley.evaluation.classifier import SoundClassifier
 from foley.evaluation.embedders import get_embedder
@@ -67,7 +66,7 @@ def sample_latents(backbone, entries: list[dict], steps: int, guidance: float, b
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True)
     ap.add_argument("--embedder", required=True, help="aisfx:DIR")
     ap.add_argument("--classifier", required=True, help="JSON from python -m foley.evaluation.sfx_classifier")

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from foley.cli import number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors
 from foley.config import MAX_SEED, SCHEDULER_NAMES
 from foley.datasets.synthsync import load_manifest
 from foley.errors import FoleyError
@@ -51,7 +51,7 @@ ROWS = ("ground truth", "dub", "oracle units", "text only", "shuffled video")
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = OneLineErrors(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="a SynthSync folder (`foley prepare synth`, with or without --sounds)")
     ap.add_argument("--split", default="test", help="the manifest's split to score (default test)")
     ap.add_argument("--n", type=number_arg(1, integer=True), default=40,

@@ -14,13 +14,12 @@ first ``clips`` training windows of the corpus (0 = hidden, as at sampling's sta
 """
 from __future__ import annotations
 
-import argparse
 
 import torch
 import torch.nn.functional as F
 from diffusers import AutoencoderKL
 
-from foley.cli import number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors
 from foley.datasets.sfx import load_sfx_manifest
 from foley.errors import FoleyError
 from foley.pipelines.compose import load_backbone
@@ -34,7 +33,7 @@ def coarse_shape(latents: torch.Tensor) -> torch.Tensor:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = OneLineErrors(description=__doc__.splitlines()[0])
     p.add_argument("--data", required=True, help="a `foley prepare sfx` corpus")
     p.add_argument("--model", required=True, help="backbone (sfx, or a folder): its mel, VAE and scheduler")
     p.add_argument("--vae", action="append", default=[], help="other VAE folders to compare (e.g. a run's vae/)")

@@ -23,7 +23,6 @@ counted against or for it.
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import sys
@@ -32,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from foley.cli import number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors
 from foley.datasets.sfx import load_sfx_manifest
 from foley.errors import FoleyError
 from foley.evaluation.classifier import SoundClassifier
@@ -95,7 +94,7 @@ def generate(backbone, entries: list[dict], sr_out: int, steps: int, guidance: f
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True)
     ap.add_argument("--embedder", required=True, help="aisfx:DIR")
     ap.add_argument("--classifier", required=True, help="JSON from python -m foley.evaluation.sfx_classifier")

@@ -15,14 +15,13 @@ the label).
 """
 from __future__ import annotations
 
-import argparse
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from diffusers import DDPMScheduler
 
-from foley.cli import number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors
 from foley.config import MAX_SEED
 from foley.datasets.sfx import load_sfx_manifest
 from foley.datasets.synthsync import load_manifest
@@ -64,7 +63,7 @@ def losses(backbone, wavs: torch.Tensor, captions: list[str], timesteps: list[in
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = OneLineErrors(description=__doc__.splitlines()[0])
     p.add_argument("--data", required=True, help="a SynthSync folder or a `foley prepare sfx` corpus")
     p.add_argument("--model", required=True, help="a backbone folder (or sfx / demo)")
     p.add_argument("--timesteps", type=number_arg(1, integer=True), default=8,

@@ -25,7 +25,6 @@ clip's; a VAE that blurs keeps little of either.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import replace
@@ -35,7 +34,7 @@ import numpy as np
 import torch
 from scipy.ndimage import uniform_filter1d
 
-from foley.cli import number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors
 from foley.datasets.sfx import load_sfx_manifest
 from foley.datasets.synthsync import load_manifest
 from foley.errors import FoleyError
@@ -71,7 +70,7 @@ def detail_kept(real: list[np.ndarray], other: list[np.ndarray]) -> tuple[float,
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = OneLineErrors(description=__doc__.splitlines()[0])
     p.add_argument("--data", required=True, help="a `foley prepare sfx` corpus, or SynthSync with recorded sounds")
     p.add_argument("--embedder", required=True, help="aisfx:DIR")
     p.add_argument("--classifier", required=True, help="the sound-effects classifier JSON")

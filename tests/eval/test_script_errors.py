@@ -30,8 +30,9 @@ def oracle():
 def test_bad_arguments_are_refused_by_argparse(oracle, capsys, args, message):
     with pytest.raises(SystemExit) as err:
         oracle.main(["--data", "D", "--backbone", "B", "--tokenizer", "T", *args])
-    assert err.value.code == 2
-    assert message in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert err.value.code == 2 and message in said
+    assert said.count("\n") == 1 and said.endswith(" --help)\n"), said  # no usage block
 
 
 def test_a_missing_adapter_is_one_line_before_any_model_loads(tmp_path):
