@@ -72,19 +72,20 @@ _AFTER = re.compile(rf"(?<!\bone)(?:\s+{_SOON})?\s+\bafter\b\s+"
 # "debris falls right after, ...": an "after" that ends its part says only that it comes in turn
 _AFTER_ALONE = re.compile(r"(?<!\bthen)(?<!\bs)(?<!\bsec)(?<!\bsecs)(?<!\bsecond)(?<!\bseconds)(?<!\bmoment)(?<!\blong)"
                           r"(?<!\bwhile)(?<!\d)"
-                          rf"\s+(?:{_SOON}\s+)?after(?:wards)?"
+                          rf"\s+(?:{_SOON}\s+)?after(?:wards|\s+(?:that|this|it))?"
                           r"(?=\s*(?:[,;.:!]|$))", re.I)
 # "an explosion at 2 s, debris falling right after": the sound comes in turn, said with "then" (as a
 # layer of the scene, "debris falling" would go on under it)
 _COMMA_AFTER = re.compile(r",\s*(?!then\b)(?P<x>[^,;.:!]*?[a-z])(?<!\bs)(?<!\bsec)(?<!\bsecs)(?<!\bsecond)(?<!\bseconds)"
-                          rf"(?<!\bmoment)(?<!\blong)(?<!\bwhile)(?=\s+(?:{_SOON}\s+)?after(?:wards)?\s*(?:[,;.:!]|$))", re.I)
+                          rf"(?<!\bmoment)(?<!\blong)(?<!\bwhile)(?=\s+(?:{_SOON}\s+)?after(?:wards|\s+(?:that|this|it))?"
+                          r"\s*(?:[,;.:!]|$))", re.I)
 # "an explosion at 2 s and debris falls right after": the sound after "and" comes in turn, not with it
 # "a door slams and right after a dog barks", "X, right after Y" said with "and": Y after X
-_AND_RIGHT_AFTER = re.compile(rf"(?:\s+and|\s*,)\s+(?:{_SOON}\s+after|and\s+"
-                              r"after)(?:wards?)?(?:\s+(?:that|this|it))?\s*,?\s+(?=\S)", re.I)
+_AND_RIGHT_AFTER = re.compile(rf"(?:\s+and|\s*,)\s+(?:then\s+)?(?:{_SOON}\s+after|and\s+after|immediately|right\s+away"
+                              r"|straight\s+away)(?:wards?)?(?:\s+(?:that|this|it))?\s*,?\s+(?=\S)", re.I)
 _AND_AFTER = re.compile(r"\s+and\s+(?!(?:a\s+|an\s+)?(?:moment|while|second|seconds|few|bit|beat|little|instant|split)\b"
                         rf"|not\s+long\b|{_SOON}\b|\d)(?P<x>[^,;.:!]+?)\s+(?:{_SOON}\s+)?"
-                        r"after(?:wards)?(?=\s*(?:[,;.:!]|$))", re.I)
+                        r"after(?:wards|\s+(?:that|this|it))?(?=\s*(?:[,;.:!]|$))", re.I)
 # Joining words left at a part's ends name no sound: ", and wind" is "wind", "rain and" is "rain".
 _LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during|first|firstly|finally|lastly|suddenly|later|eventually|"
                       r"meanwhile|shortly|soon|immediately|directly|afterwards|(?:right|just)(?=\s+(?:after|then)\b))"
@@ -462,7 +463,10 @@ _PAUSE = re.compile(rf"\b(?P<a>an?\s+)(?P<n>{_DECIMAL})[-\s]*{_UNIT_S}\s+(?P<wha
 _STARTS_STOPS = re.compile(rf"\s+(?:starts?|begins?)\s+at\s+(?P<a>{_DECIMAL}){_SECONDS}\s+and\s+"
                            rf"(?:stops?|ends?|fades?\s+out)\s+at\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b", re.I)
 _FROM_FOR = re.compile(rf"\bfrom\s+(?P<a>{_DECIMAL})\s*{_UNIT_S}\s+for\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b", re.I)
-_LINES = re.compile(r"\s*\n[\s*\u2022-]*")  # one sound a line, bullets or not
+_BULLET = r"(?:[*\u2022-]+\s*|\d{1,2}[.)]\s+)?"  # "- ", "* ", "1. ", "2) "
+_LINES = re.compile(rf"\s*\n\s*{_BULLET}")  # one sound a line, bullets or not
+# "0:03 thunder", "00:07 - a dog barks": a line that starts with its time
+_LINE_TIME = re.compile(rf"(?m)^\s*{_BULLET}(?P<t>\d+:[0-5]\d(?:\.\d+)?)\s*[-\u2013:]?\s+(?=[^\W\d])")
 
 
 # "wind throughout", "traffic in the background": a sound over the whole timeline, beside the others
@@ -512,31 +516,43 @@ def said_times(text: str, duration_s: float) -> str:
 
 # "thunder at 3 seconds in", "thunder 3 s into the clip": at that time
 _IN_AT = re.compile(rf"\s+(?:at\s+)?(?P<t>{_DECIMAL})\s*{_UNIT_S}\s+in(?:to\s+(?:it|the\s+(?:clip|bed|video|scene|sound|"
-                    r"track)))?(?=\s*(?:[,;:!?]|\.(?!\d)|$))", re.I)
-# "rain, thunder 2 s later", "a dog barks at 2 s, then again 3 s later": so long after the sound before starts
+                    r"track)))?(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:and|then)\b)", re.I)
+# "rain, thunder 2 s later", "a dog barks at 2 s and again 3 s later", "a door slams at 2 s, 3 s later
+# a dog barks": so long after the sound before starts
 _LATER = re.compile(rf"\s+(?:about\s+)?(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:later|after(?:wards)?)"
-                    r"(?=\s*(?:[,;:!?]|\.(?!\d)|$))", re.I)
+                    r"(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:and|then)\b)"
+                    rf"|(?:^|(?<=[,;:.!?]\s)|(?<=\bthen\s))(?:about\s+)?(?P<first>{_DECIMAL})\s*{_UNIT_S}\s+later\s*,?\s+(?=\S)",
+                    re.I)
 _SAID_AT = re.compile(rf"\b(?:at|from)\s+(?P<t>{_DECIMAL})(?:\s*{_UNIT_S})?\b", re.I)
 _PART_END = re.compile(r"[,;:!?]|\.(?!\d)|\bthen\b", re.I)
 
 
+def _said_before(before: str) -> float | None:
+    """The start of the sound said last in ``before``: the last time said in its part, else in the
+    part before it; 0 for a first part with no time; None when that sound's time is the planner's."""
+    *earlier, current = _PART_END.split(before)
+    earlier = [part for part in earlier if part.strip()]
+    for part in (current, *earlier[-1:]):
+        if said := list(_SAID_AT.finditer(part)):
+            return float(said[-1]["t"])
+    return 0.0 if len(earlier) == 1 else None
+
+
 def relative_times(text: str) -> str:
     """``text`` with the times said from the start of the timeline ("at 3 seconds in") or from the
-    sound said before ("rain, thunder 2 s later": at 2 s) as "at T s". A sound before with no time
-    of its own starts when the timeline does when it is the first said; after several such, the
-    time is left as said (the rules planner then says which times it reads)."""
-    text = _IN_AT.sub(lambda m: f" at {m['t']} s", text)
-
-    def later(m: re.Match) -> str:
-        earlier = text[:m.start()]
-        starts = [p.start() for p in _PART_END.finditer(earlier)]
-        before = earlier[:starts[-1]] if starts else ""  # the parts before this one
-        said = list(_SAID_AT.finditer(before))
-        if not said and len(_PART_END.findall(before)) > 0 or not before.strip():
-            return m.group()
-        return f" at {(float(said[-1]['t']) if said else 0.0) + float(m['n']):g} s"
-
-    return _LATER.sub(later, text)
+    sound said before (``_said_before``: "rain, thunder 2 s later" is thunder at 2 s) as "at T s",
+    one after another ("a bell at 1 s, a bell 1 s later, a bell 1 s later": at 1, 2 and 3 s). After
+    a sound whose time the planner gives, the time is left as said, and refused."""
+    text = re.sub(r"\ba\s+second\s+(?=later\b)", "1 s ", _IN_AT.sub(lambda m: f" at {m['t']} s", text), flags=re.I)
+    at = 0
+    while m := _LATER.search(text, at):
+        start = _said_before(text[:m.start()])
+        if start is None:
+            at = m.end()
+            continue
+        said = f"at {start + float(m['n'] or m['first']):g} s"
+        text = text[:m.start()] + (f" {said}" if m["n"] else f"{said} ") + text[m.end():]
+    return text
 
 
 _TIME_IN_BRACKETS = re.compile(r"\s*[(\[]\s*(?P<t>(?P<w>(?:at|from|between|for|starting\s+at)\s+)?\d[^()\[\]]*?)\s*[)\]]"
@@ -565,7 +581,8 @@ def in_seconds(text: str) -> str:
         scale = 60.0 if u.lower().startswith("min") else 0.001
         return (m["p"] or "") + _seconds_text(float(n) * scale)
 
-    text = _LINES.sub(", ", text.strip().lstrip("*\u2022- ")).replace(" & ", " and ")
+    text = _LINE_TIME.sub(r"at \g<t> ", text.strip())
+    text = _LINES.sub(", ", re.sub(rf"^{_BULLET}", "", text)).replace(" & ", " and ")
     text = _TIME_IN_BRACKETS.sub(_time_in_brackets, text)  # "rain (0-10 s)": rain 0-10 s
     text = _MIN_SEC.sub(lambda m: _seconds_text(60 * int(m["m"]) + float(m["s"])), text)  # "1m30s"
     text = re.sub(r"\bonce\s+(?=every\s)", "", text, flags=re.I)  # "once every 2 s": every 2 s
@@ -1160,15 +1177,26 @@ _NOT_GOING_ON = {"something", "nothing", "anything", "everything", "morning", "e
                  "hurrying", "rushing", "climbing", "crawling"}
 
 
+_TIME_FIRST = re.compile(r"^(?:(?:and|then)\s+)?(?:at|from|between)\s+\d", re.I)  # "at 3 s a dog barks"
+
+
 def _goes_on(piece: str) -> bool:
     """Whether a part says a sound that is no background as what goes on, an -ing word and no verb
     of its own, with no time, turn or change ("keyboard typing", "a clock ticking", "people
     chatting", "typing on a keyboard"; not "a clock ticks", "someone walking", "the fan stopping")."""
     words = re.findall(r"[a-z']+", piece.lower())
     going = [w for w in words if w.endswith("ing") and len(w) > 4 and w not in _CHANGING and w not in _NOT_GOING_ON]
-    return bool(going and len(_together(piece)) == 1 and not re.search(r"\d", piece) and _subject(piece) is None
+    thing = _subject(piece)  # the words before a verb: none, or the -ing word and its own ("washing dishes")
+    return bool(going and (thing is None or going[0] in thing.lower().split()) and not re.search(r"\d", piece)
                 and not _IN_TURN.match(piece) and not _THROUGHOUT.search(piece) and not _OCCASIONALLY.search(piece)
                 and not _STOPS.match(piece) and not is_background(piece))  # a background is laid as one already
+
+
+def _layers(piece: str) -> bool:
+    """Whether a part is sounds that go on (``_goes_on``), alone or with others or backgrounds ("a
+    clock ticking and keyboard typing", "office ambience with keyboard typing")."""
+    members = _together(piece)
+    return any(_goes_on(m) for m in members) and all(_goes_on(m) or is_background(m) for m in members)
 
 
 def _joined(pieces: list[tuple[str, str]], layered: set[str] | None = None) -> list[str]:
@@ -1185,12 +1213,14 @@ def _joined(pieces: list[tuple[str, str]], layered: set[str] | None = None) -> l
     3 s") is a layer under them all too; ``layered`` gets its caption."""
     out: list[str] = []
     pieces = [(_clean(piece), sep) for piece, sep in pieces]
-    if any(_TIME_TAIL.search(piece) for piece, _ in pieces):
-        going = [_goes_on(_AND.sub("", piece)) and (not k or pieces[k - 1][1] in (",", "and"))
+    if any(_TIME_TAIL.search(f" {piece}") for piece, _ in pieces):  # "at 3 s a dog barks" too
+        going = [_layers(_AND.sub("", piece)) and (not k or pieces[k - 1][1] in (",", "and"))
                  and not re.search(r"[a-z]", sep) for k, (piece, sep) in enumerate(pieces)]  # not "typing, then ..."
         if layered is not None:
-            layered.update(_clean(_AND.sub("", piece)) for (piece, _), said in zip(pieces, going) if said)
-        pieces = [(f"{piece} throughout" if said else piece, sep) for (piece, sep), said in zip(pieces, going)]
+            layered.update(_clean(m) for (piece, _), said in zip(pieces, going) if said
+                           for m in _together(_AND.sub("", piece)) if _goes_on(m))  # a background does not give way
+        pieces = [(" and ".join(f"{_clean(m)} throughout" for m in _together(_AND.sub("", piece))) if said else piece, sep)
+                  for (piece, sep), said in zip(pieces, going)]
     for k, (piece, sep) in enumerate(pieces):
         if (k and pieces[k - 1][1] in (",", "and") and any(_TIME_TAIL.search(p) for p in out)
                 and not re.search(r"[a-z]", sep)  # not "rain, then ...", nor "rain until 8 s" (rain, then its stop)
@@ -1204,6 +1234,9 @@ def _joined(pieces: list[tuple[str, str]], layered: set[str] | None = None) -> l
                 and (_bed_only(layer) or _now_and_then(layer))):
             out[-1] = f"{out[-1]} while {layer}"
             continue
+        if out and k and pieces[k - 1][1] == "," and _EVERY.match(piece) and not _clean(_EVERY.sub("", piece)):
+            out[-1] = f"{out[-1]} {piece}"  # "a dripping tap, every half a second": its rhythm
+            continue
         start = _STARTING.match(piece)
         if (start and out and not re.search(r"\b(?:at|from|between|for)\s+\d", out[-1]) and sep != ","
                 and k and pieces[k - 1][1] == ","):  # "a dog barks every 2 s, starting at 10 s": its start
@@ -1215,8 +1248,10 @@ def _joined(pieces: list[tuple[str, str]], layered: set[str] | None = None) -> l
         if clause and len(out) > 1 and k + 1 == len(pieces):  # "A, then B, while rain falls": under them all
             along += " throughout"
         ahead = pieces[k + 1][0] if k + 1 < len(pieces) else None
-        if (not clause and _THROUGHOUT.search(piece) and len(_together(piece)) == 1
-                and (out or not re.search(r"[a-z]", sep) and not _IN_TURN.match(ahead or ""))):  # no "then"
+        if (not clause and all(_THROUGHOUT.search(m) for m in _together(piece))
+                and (out and not _TIME_FIRST.match(out[-1])  # not "at 3 s a dog barks while wind ...": both at 3 s
+                     or not out and not re.search(r"[a-z]", sep) and not _IN_TURN.match(ahead or "")  # no "then"
+                     and not _TIME_FIRST.match(ahead or ""))):
             # "..., wind throughout", "wind throughout, a dog barks" (not "wind throughout, then a dog barks")
             along = _LEADING.sub("", piece)
         again = ahead is not None and _TIME_TAIL.search(ahead)  # "X at 2 s and at 7 s, Y at 4 s": X's, Y has its own

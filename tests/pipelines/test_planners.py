@@ -697,12 +697,13 @@ def test_a_rhythm_the_text_gives_is_the_time_between_repeats():
     assert rhythm(p.plan("a dog barks every half a second while rain falls", 4)) == [
         ("a dog barks", 0.0, 4.0, True, 0.5), ("rain falls", 0.0, 4.0, False, None)]  # a bark said once fills
     assert rhythm(p.plan("every 2 s hammering", 8)) == [("hammering", 0.0, 8.0, True, 2.0)]
+    assert rhythm(p.plan("hammering, every 2 s", 8)) == [("hammering", 0.0, 8.0, True, 2.0)]  # its rhythm
     assert rhythm(p.plan("every dog in town barks", 8)) == [("every dog in town barks", 0.0, 8.0, False, None)]
     for text, message in [("hammering every 1 s every 2 s", "gives more than one rhythm"),
                           ("rain, then a bell every 100 s", "'a bell every 100 s': a rhythm is from 0.05 to 60 s "
                                                             "between repeats, not 100 s"),
                           ("hammering every 10 ms", "not 0.01 s"),
-                          ("hammering, every 2 s", "'every 2 s' gives a rhythm but names no sound"),
+                          ("every 2 s", "'every 2 s' gives a rhythm but names no sound"),
                           ("a dog barks every 2 s twice", "give a count ('twice', 'once') or a rhythm"), ("hammering every 2 s once", "give a count"),
                           ("a man counts every 2 steps", "cannot read the rhythm of 'a man counts every 2 steps'"),
                           ("hammering every -1 s", "cannot read"),
@@ -1401,6 +1402,11 @@ def test_a_sound_listed_as_what_goes_on_is_a_layer_under_the_timed_ones():
     assert placed("a clock ticking, a door opens at 2 s, footsteps at 5 s") == [
         ("a clock ticking", 0, 10), ("a door opens", 2, 4), ("footsteps", 5, 7)]
     assert ("typing on a keyboard", 0, 10) in placed("typing on a keyboard, the phone rings at 3 s")
+    assert ("someone washing dishes", 0, 10) in placed("someone washing dishes, a phone rings at 3 s")
+    assert placed("a clock ticking and keyboard typing, a phone rings at 3 s") == [
+        ("a clock ticking", 0, 10), ("a phone rings", 3, 5), ("keyboard typing", 0, 10)]
+    assert placed("people chatting. At 5 s, a glass breaks.") == [("a glass breaks", 5, 7), ("people chatting", 0, 10)]
+    assert placed("wind throughout. At 5 s, a glass breaks.") == [("a glass breaks", 5, 7), ("wind", 0, 10)]
     # said in turn, as a verb, as a way somewhere, or in a scene with no times: in turn
     assert placed("keyboard typing, then a phone rings at 3 s") == [("a phone rings", 3, 5), ("keyboard typing", 0, 3)]
     assert placed("a clock ticks, a phone rings at 3 s") == [("a clock ticks", 0, 3), ("a phone rings", 3, 5)]
@@ -1414,6 +1420,8 @@ def test_a_sound_listed_as_what_goes_on_is_a_layer_under_the_timed_ones():
         ("a cup shatters", 4, 6), ("an espresso machine hissing", 0, 10), ("cutlery clinking", 0, 4),
         ("people chatting", 0, 10)]
     assert any(n.startswith("'cutlery clinking' ends at 4 s, where it would be one of 4 sounds") for n in p.notes)
+    assert ("office ambience", 0, 10) in placed("office ambience with keyboard typing and people chatting, a phone "
+                                                "rings at 3 s")  # a background does not give way
 
 
 def test_times_said_from_the_start_or_from_the_sound_before_are_read():
@@ -1426,11 +1434,32 @@ def test_times_said_from_the_start_or_from_the_sound_before_are_read():
     assert placed("rain, thunder 2 s later") == [("rain", 0), ("thunder", 2)]
     assert placed("a dog barks at 2 s, then again 3 s later") == [("a dog barks", 2), ("a dog barks", 5)]
     assert placed("a door opens at 1.5 s, footsteps 0.5 s later, then the door slams 3 s later") == [
-        ("a door opens", 1.5), ("footsteps", 2), ("the door slams", 4.5)]
+        ("a door opens", 1.5), ("footsteps", 2), ("the door slams", 5)]  # each from the one before
+    assert placed("a bell at 1 s, a bell 1 s later, a bell 1 s later") == [("a bell", t) for t in (1, 2, 3)]
+    assert placed("a door slams at 2 s, 3 s later a dog barks") == [("a door slams", 2), ("a dog barks", 5)]
+    assert placed("a scream, 2 seconds later a gunshot") == [("a scream", 0), ("a gunshot", 2)]
+    assert placed("a car honks at 1 s and again 2 s later") == [("a car honks", 1), ("a car honks", 3)]
+    assert placed("a door slams at 2 s, a dog barks a second later") == [("a door slams", 2), ("a dog barks", 3)]
+    assert placed("a bell rings at 2 seconds in and again at 6 seconds in") == [("a bell rings", 2), ("a bell rings", 6)]
     assert placed("a glass breaks at 2 s. A dog barks 1 s later.") == [("a glass breaks", 2), ("A dog barks", 3)]
     # later than a sound whose time the planner gives: said so
     with pytest.raises(PlanError, match=r"'N s later' after a sound at a time, or after the first sound"):
         p.plan("rain, a door opens, thunder 2 s later", 10)
+
+
+def test_numbered_lines_timecoded_lines_and_words_of_turn_are_read():
+    p = RulesPlanner()
+
+    def placed(text):
+        return [(e.caption, round(e.start_s, 3)) for e in p.plan(text, 10).events]
+
+    assert placed("1. Footsteps on wood\n2. Door creaks open at 3 s\n3. Door slams at 6 s") == [
+        ("Footsteps on wood", 0), ("Door creaks open", 3), ("Door slams", 6)]
+    assert placed("0:01 a bell\n- 0:04 - a gong") == [("a bell", 1), ("a gong", 4)]
+    assert placed("a door slams at 2 s, then right after a dog barks") == [("a door slams", 2), ("a dog barks", 4)]
+    assert placed("a door slams at 2 s and immediately a dog barks") == [("a door slams", 2), ("a dog barks", 4)]
+    assert [c for c, _ in placed("a gunshot, a scream right after, footsteps running away right after that")] == [
+        "a gunshot", "a scream", "footsteps running away"]
 
 
 def test_a_silence_asked_for_is_told_from_a_bed_of_sounds():
