@@ -274,7 +274,9 @@ FILL_PAUSE_S = 0.1  # silence after a take's sounding part before the next one s
 FILL_JITTER = 0.08  # each period varies by up to this fraction, so that repeats are not metronomic
 BEAT_RELEASE_S = 0.05  # the fade-out of a take cut where the next beat of a given rhythm begins
 SOUNDING_TOP_DB = 30.0  # a take sounds from its first to its last frame within this of its loudest
-PIECE_FADE_S = 0.01  # the fade-out where a take's sounding part is cut from its quiet tail
+# The fades where a take's sounding part is cut from it: in from this much before it (over the quiet head,
+# or an aligned take's first attack, as an event's EDGE_FADE_S), not with a step (a click), and out at its end
+PIECE_FADE_S = 0.01
 
 
 def sounding_span(wav: np.ndarray, top_db: float = SOUNDING_TOP_DB) -> tuple[int, int]:
@@ -347,7 +349,8 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     rumble): it is returned alone when it covers the span, else the audio is None (the span
     is generated in windows instead). Otherwise take 0 keeps its place at the start (with
     ``exact`` from its sounding part on: every beat starts with its sound), cut after
-    its sounding part (:func:`sounding_span`, with a PIECE_FADE_S fade), and each later repeat
+    its sounding part (:func:`sounding_span`, faded in from PIECE_FADE_S before it and out at its end),
+    and each later repeat
     is the next take's sounding part (going round the takes), started one period after the
     previous one: its sounding length plus FILL_PAUSE_S, at least ``period_s`` (the sound's usual
     rhythm), varied by FILL_JITTER (seeded), or with ``exact`` ``period_s`` itself, unvaried (a
@@ -358,13 +361,10 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     begin, end = sounding_span(first)
     if end + FILL_PAUSE_S * sample_rate >= len(first):
         return (first[:total], 1, 1) if len(first) >= total else (None, 1, 1)
-    fade = np.linspace(1.0, 0.0, round(PIECE_FADE_S * sample_rate), dtype=np.float32)
+    fade = round(PIECE_FADE_S * sample_rate)
 
-    def piece(wav: np.ndarray, start: int, end: int) -> np.ndarray:
-        cut = wav[start:end].copy()
-        n = min(len(fade), len(cut))
-        cut[len(cut) - n:] *= fade[len(fade) - n:]
-        return cut
+    def piece(wav: np.ndarray, start: int, end: int, head: bool = True) -> np.ndarray:  # head: faded in
+        return _edge_fades(wav[max(0, start - fade):end], fade if head else 0, fade)
 
     rng = np.random.default_rng(seed)
     out = np.zeros(total, dtype=np.float32)
@@ -375,7 +375,8 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
         if k == len(pieces) < FILL_TAKES:
             wav = take(k)
             pieces.append(piece(wav, *sounding_span(wav)))
-        cut = pieces[k % FILL_TAKES]
+        # laid first (not on a grid) it is the event's start, faded in with the event
+        cut = pieces[k % FILL_TAKES] if k or exact else piece(first, 0, end, head=False)
         if exact and len(cut) > beat:  # a beat rings no longer than the rhythm: a tick a second is no drone
             cut = _edge_fades(cut[:beat], 0, round(BEAT_RELEASE_S * sample_rate))
         # The first take is laid whatever its length, cut at the end; a beat of a given rhythm whenever it

@@ -911,6 +911,19 @@ def test_stroke_period_reads_the_first_rhythm_word():
         assert stroke_period_s(noun) is None, noun  # plural nouns are not a rhythm
 
 
+def test_a_take_that_starts_with_its_attack_is_faded_in_where_it_is_laid_again():
+    """An aligned take starts with its attack, mid-waveform: laid again inside a span, it would
+    start with a step from silence (a click); it comes in over PIECE_FADE_S instead."""
+    from foley.pipelines.compose import fill_span
+
+    sr = 16_000
+    take = np.zeros(sr, np.float32)
+    take[:1600] = 0.3 * np.cos(2 * np.pi * 300 * np.arange(1600) / sr) * np.linspace(1, 0, 1600)  # from its peak on
+    out, repeats, _ = fill_span(lambda k: take, 2 * sr, sr, seed=1)
+    steepest = 0.3 * 2 * np.pi * 300 / sr  # the tone's own steepest step between samples
+    assert repeats > 3 and np.abs(np.diff(out)).max() < 1.1 * steepest
+
+
 def test_fill_span_asks_for_takes_only_when_it_needs_them():
     from foley.pipelines.compose import fill_span
 
