@@ -587,10 +587,12 @@ def render_notes(stats: RenderStats, duration_s: float, video: bool = False) -> 
 
 
 def caption_notes(text, source: str, captions: list[str], where: bool = True) -> list[str]:
-    """A note for each distinct caption unlike every sound the backbone learned, when its
-    folder ``source`` lists them (``known_sounds``) and its text conditioner ``text`` (a
+    """A note for each distinct caption unlike every sound the backbone learned, or only as near
+    to one as another sound sharing a word may be (``FAMILIAR_SIMILARITY``: it names which), when
+    its folder ``source`` lists them (``known_sounds``) and its text conditioner ``text`` (a
     backbone's ``.text``) is a sentence encoder's; ``where``: the note names the list's file."""
-    from ..models.known_sounds import SOUNDS_FILE, UNFAMILIAR_SIMILARITY, nearest_sounds, read_known_sounds
+    from ..models.known_sounds import (FAMILIAR_SIMILARITY, SOUNDS_FILE, UNFAMILIAR_SIMILARITY, nearest_sounds,
+                                       read_known_sounds)
 
     captions = list(dict.fromkeys(captions))
     unknown = [(c, words) for c in captions if (words := unknown_words(text.tokenizer, c))]
@@ -601,11 +603,13 @@ def caption_notes(text, source: str, captions: list[str], where: bool = True) ->
     known = read_known_sounds(source)  # None for a hub id or a folder without the list
     if known is None or text.layout != LAYOUT_CONDITION or not captions:
         return []
-    return [f"{caption!r} is unlike every sound this backbone learned (nearest: {nearest!r}, similarity "
-            f"{similarity:.2f}); it may come out as another sound"
-            + (f" (what it learned: {Path(source) / SOUNDS_FILE})" if where else "")
+    learned = f" (what it learned: {Path(source) / SOUNDS_FILE})" if where else ""
+    return [(f"{caption!r} is unlike every sound this backbone learned (nearest: {nearest!r}, similarity "
+             f"{similarity:.2f}); it may come out as another sound" if similarity < UNFAMILIAR_SIMILARITY else
+             f"{caption!r} is nearest to {nearest!r} of the sounds this backbone learned (similarity "
+             f"{similarity:.2f}); it may come out like that") + learned
             for caption, (nearest, similarity) in zip(captions, nearest_sounds(text, known, captions))
-            if similarity < UNFAMILIAR_SIMILARITY]
+            if similarity < FAMILIAR_SIMILARITY]
 
 
 def unknown_words(tokenizer, caption: str) -> list[str]:

@@ -25,6 +25,7 @@ def model(tmp_path, monkeypatch):
     backbone.save_pretrained(tmp_path / "bb")
     write_known_sounds(tmp_path / "bb", ["thunder"])
     monkeypatch.setattr(known_sounds, "UNFAMILIAR_SIMILARITY", 0.9999)
+    monkeypatch.setattr(known_sounds, "FAMILIAR_SIMILARITY", 0.9999)
     return backbone, tmp_path / "bb"
 
 
@@ -34,6 +35,14 @@ def test_only_the_unlearned_caption_gets_a_note_once(model):
     assert len(notes) == 1 and notes[0].startswith("'rain falls' is unlike every sound this backbone learned")
     assert "nearest: 'thunder'" in notes[0] and str(folder / "sounds.json") in notes[0]
     assert caption_notes(backbone.text, str(folder), []) == []  # a follow-up turn with no new caption
+
+
+def test_a_caption_only_as_near_as_another_sound_may_be_is_told_which_it_may_sound_like(model, monkeypatch):
+    backbone, folder = model
+    monkeypatch.setattr(known_sounds, "UNFAMILIAR_SIMILARITY", -1.0)  # near enough to be no stranger ...
+    notes = caption_notes(backbone.text, str(folder), ["rain falls", "thunder"], where=False)
+    assert notes == [notes[0]] and re.fullmatch(r"'rain falls' is nearest to 'thunder' of the sounds this backbone "
+                                               r"learned \(similarity \d\.\d\d\); it may come out like that", notes[0])
 
 
 def test_no_note_without_a_list_or_a_sentence_encoder(model, tmp_path):
