@@ -448,11 +448,14 @@ class RenderStats:
     seconds: float = 0.0
     faint: list[tuple[str, float]] = field(default_factory=list)  # (caption, peak dBFS) of near-silent events
     cut: list[tuple[str, float]] = field(default_factory=list)  # (caption, start s) of one-shots cut by the bed's end
+    # (caption, start s, s it sounds, span s) of one-shots silent for SHORT_GAP_S or more before their span's end
+    short: list[tuple[str, float, float, float]] = field(default_factory=list)
     held_db: float = 0.0  # how much further the gains' peaks made the -1 dBFS ceiling lower the whole mix
 
 
 # A generated event whose peak stays below this is no sound a listener hears in the mix (dub's rule).
 FAINT_PEAK_DBFS = -35.0
+SHORT_GAP_S = 2.0  # a one-shot silent this long before its span ends is said to be one sound, and how to fill it
 # A one-shot's take that faint is drawn again from other seeds (take r: + r * RETAKE_SEED_STEP), this
 # many times at most; the loudest try is kept.
 FAINT_RETAKES = 2
@@ -535,6 +538,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         elif (not e.fill and not background and e.end_s >= plan.duration_s - 1e-6 and e.length_s < backbone.mel.width_s
               and sounding_span(wav)[1] >= len(wav) - round(RELEASE_S * sr)):
             stats.cut.append((e.caption, e.start_s))
+        elif not e.fill and not background and len(wav) - sounding_span(wav)[1] >= SHORT_GAP_S * sr:
+            stats.short.append((e.caption, e.start_s, sounding_span(wav)[1] / sr, e.length_s))
         wav = normalize_loudness(wav, sr, EVENT_LUFS - (BED_UNDER_DB if background else 0.0))
         if background:  # a sparse bed (a chirp, then silence) is leveled on its sounding part: its peaks held down
             wav *= np.float32(min(1.0, 10 ** ((EVENT_LUFS - BED_UNDER_DB + BED_CREST_DB) / 20) / (np.abs(wav).max() + 1e-12)))
@@ -578,11 +583,19 @@ def cut_note(caption: str, start_s: float, duration_s: float, video: bool = Fals
     return f"{caption!r} at {start_s:g} s still sounds when the bed ends at {duration_s:g} s and is cut there; {remedy}"
 
 
+def short_note(caption: str, start_s: float, sounding_s: float, span_s: float) -> str:
+    """What to tell of a one-shot that sounds only the start of its span, then is silent."""
+    return (f"{caption!r} at {start_s:g} s is one sound: it sounds {sounding_s:.1f} s of its {span_s:g} s, then is silent "
+            f"('{caption} repeatedly' or '{caption} every 2 s' fills its span)")
+
+
 def render_notes(stats: RenderStats, duration_s: float, video: bool = False) -> list[str]:
     """The notes a render leaves for the user: events nearly silent, events cut by the bed's end
-    (``video``: a bed as long as its video), and a mix held back by the peak ceiling."""
+    (``video``: a bed as long as its video), one-shots silent for most of their span, and a mix
+    held back by the peak ceiling."""
     return ([faint_note(caption, peak_db) for caption, peak_db in stats.faint]
             + [cut_note(caption, start_s, duration_s, video) for caption, start_s in stats.cut]
+            + [short_note(*short) for short in stats.short]
             + ([held_note(stats.held_db)] if stats.held_db > HELD_NOTE_DB else []))
 
 

@@ -671,6 +671,31 @@ def test_nearly_silent_events_are_reported(tmp_path):
     assert loud.faint == []
 
 
+class OneShotBackbone(BedBackbone):
+    """Stands in for the model: a 0.5 s burst, then silence to the window's end."""
+
+    def generate(self, captions, duration_s, **kw):
+        import torch
+
+        wav = np.zeros(round(duration_s * 16_000), np.float32)
+        wav[:8000] = np.random.default_rng(kw["seed"]).standard_normal(8000).astype(np.float32) * 0.3
+        return torch.from_numpy(wav)[None]
+
+
+def test_a_one_shot_silent_for_most_of_its_span_is_said_to_be_one_sound(tmp_path):
+    from foley.pipelines.compose import render_notes
+
+    _, stats = render(RulesPlanner().plan("a bell rings", 6.0), OneShotBackbone(), EventCache(tmp_path, "one"), FAST)
+    assert [(c, t, round(s, 1), n) for c, t, s, n in stats.short] == [("a bell rings", 0.0, 0.5, 6.0)]
+    assert render_notes(stats, 6.0) == ["'a bell rings' at 0 s is one sound: it sounds 0.5 s of its 6 s, then is silent "
+                                        "('a bell rings repeatedly' or 'a bell rings every 2 s' fills its span)"]
+    _, filled = render(RulesPlanner().plan("a bell rings repeatedly", 6.0), OneShotBackbone(),
+                       EventCache(tmp_path, "one"), FAST)
+    _, brief = render(RulesPlanner().plan("a bell rings for 2 s", 6.0), OneShotBackbone(), EventCache(tmp_path, "one"),
+                      FAST)
+    assert filled.short == brief.short == []  # filled, or in a span it nearly sounds
+
+
 def test_cli_compose_refuses_an_unknown_model_before_planning(tmp_path, foley_cli):
     done = foley_cli(["compose", "rain", "--model", "nosuch", "-o", str(tmp_path / "x.wav")], cwd=tmp_path)
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
