@@ -769,10 +769,10 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
         result = pipeline.dub(video, caption=args.caption, scale=args.scale, steps=args.steps,
                               guidance=args.guidance, seed=args.seed, progress=progress,
                               visual_steps=args.visual_steps)
-        said, what = ((shlex.quote(result.caption), "the caption's sound") if result.caption_given
-                      else ("'A DESCRIPTION'", "described sounds"))  # "'rain, a door slams at 2 s'"
-        hint = (f"; foley compose {said} --video {shlex.quote(str(video))} lays {what} under it, at the times a "
-                "description gives" if pipeline.not_dubbed(result) else "")
+        said, what = ((shlex.quote(f"{result.caption.strip().rstrip('.')} at 1 s"), "the caption's sound at 1 s")
+                      if result.caption_given else ("'A DESCRIPTION'", "described sounds"))  # "'rain, a door slams at 2 s'"
+        hint = (f"; foley compose {said} --video {shlex.quote(str(video))} lays {what} under it (a description "
+                "gives their times)" if pipeline.not_dubbed(result) else "")
         silent_notes[video] = [pipeline.unrecognized_note(result, name_sounds) + hint for name_sounds in (False, True)]
         video_notes[video] = pipeline.dub_notes(result)
         return result.audio, result.sample_rate

@@ -143,7 +143,7 @@ class Studio:
         def silent_note(path) -> str:
             result = results.pop(path, None)
             what = "the caption's sound" if result and result.caption_given else "described sounds"
-            hint = (f"; the Compose tab, given this video, lays {what} under it, at the times a description gives"
+            hint = (f"; the Compose tab, given this video, lays {what} under it (a description gives their times)"
                     if result and self.pipeline.not_dubbed(result) else "")
             return self.pipeline.unrecognized_note(result) + hint
 

@@ -211,8 +211,8 @@ def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_cli
     captioned = foley_cli(["dub", str(tmp_path / "one.mp4"), "--caption", "a dog's bark", "-o", str(tmp_path / "out2"),
                            "--model", str(model), "--device", "cpu", "--quiet"], cwd=tmp_path)
     assert captioned.returncode == 0, captioned.stderr
-    assert (f"the Foley track is silent; foley compose 'a dog'\"'\"'s bark' --video {tmp_path / 'one.mp4'} lays the "
-            "caption's sound under it, at the times a description gives; the video's own") in captioned.stdout
+    assert (f"the Foley track is silent; foley compose 'a dog'\"'\"'s bark at 1 s' --video {tmp_path / 'one.mp4'} lays "
+            "the caption's sound at 1 s under it (a description gives their times); the video's own") in captioned.stdout
 
 
 def test_cli_dub_with_a_bad_model_leaves_no_output_folder(av_clip, tmp_path, foley_cli):
