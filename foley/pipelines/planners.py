@@ -1970,6 +1970,14 @@ def _edit_said(text: str) -> str:
     at T s"."""
     text = re.sub(r"^(?:(?:can|could|would|will)\s+you\s+|i(?:'d|\s+would)\s+like\s+(?:you\s+)?to\s+|let'?s\s+)"
                   r"(?:please\s+)?", "", text, flags=re.I)  # "can you make the rain a bit louder?"
+    text = re.sub(r"\b(\d+(?:\.\d+)?)\s*(?:ms|msecs?|milliseconds?)\b", lambda m: f"{float(m[1]) / 1000:g} s", text,
+                  flags=re.I)  # "pull the phone forward 500 ms"
+    # "make the door slam at 1 s", "the phone should ring at 2 s": it is moved there (a start or a stop is its own edit)
+    text = re.sub(rf"^(?!.*\b(?:start|stop|end|begin|fade|come|cut|die|go|play|sound|louder|quieter|softer|longer|shorter"
+                  rf"|faster|slower|earlier|later|quiet|loud|silent)s?\b)"
+                  rf"(?:(?:make|have|let)\s+(?P<a>(?:the|that|this)\s+.+?)|(?P<b>(?:the|that|this)\s+.+?)\s+should)"
+                  rf"\s+[a-z]+\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",
+                  lambda m: f"move {m['a'] or m['b']} to {m['t']}", text, flags=re.I)
     # "cut the rain (off) at 6 s", "fade the rain out at 6 s": it stops there (not: remove the rain playing at 6 s)
     text = re.sub(r"^(?:cut|kill|drop|lose|fade|end|stop)\s+(?P<a>.+?)(?:\s+(?:off|out))?\s+(?:at|by)\s+(?P<t>[\d.]+\s*"
                   r"(?:s|secs?|seconds?|ms)?)$", r"make \g<a> stop at \g<t>", text, flags=re.I)
@@ -1988,8 +1996,8 @@ def _edit_said(text: str) -> str:
     text = re.sub(r"\b(?:everything|all\s+of\s+it|the\s+whole\s+(?:bed|mix))\b", "all the sounds", text, flags=re.I)
     if not re.match(r"(?:make|turn|bring|move|put|add|remove|replace|swap|change|try|another|give|drop|cut|lower|raise|"
                     r"boost|reduce|nudge|push|pull)\b", text, re.I):  # "rain louder": make the rain louder
-        text = re.sub(r"^(?P<a>[^,;:.\d]+?)\s+(?P<dir>(?:a\s+(?:bit|little)\s+)?(?:louder|quieter|softer))$", r"make \g<a> \g<dir>",
-                      text, flags=re.I)
+        text = re.sub(r"^(?P<a>[^,;:.\d]+?)\s+(?P<dir>(?:a\s+(?:bit|little)\s+)?(?:louder|quieter|softer)(?:\s+by\s+.+)?)$",
+                      r"make \g<a> \g<dir>", text, flags=re.I)  # "rain louder", "thunder louder by 3 dB"
     text = re.sub(r"^(?:pull|push)\s+(?=.+\s(?:up|down)\b)", "bring ", text, flags=re.I)
     text = re.sub(r"^bring\s+(.+?)\s+in\s+at\s+", r"make \1 come in at ", text, flags=re.I)
     if m := _SHIFT_SAID.match(text):
@@ -2000,9 +2008,25 @@ def _edit_said(text: str) -> str:
     return text
 
 
+# "add a cat hisses 1 s after the door", "make the phone ring right after the door": a time said from a sound of the bed
+_AFTER_EVENT = re.compile(rf"\s+(?P<to>to\s+)?(?:(?P<n>{_DECIMAL})\s*{_UNIT_S}|{_SOON})\s+after\s+"
+                          r"(?P<y>(?:the|that|this)\s+[^,;]+?)$", re.I)
+
+
+def _after_event(previous: Plan, text: str) -> str:
+    """``text`` with a time said from a sound of ``previous`` (``_AFTER_EVENT``) as "at T s": N s
+    after its start, or, "right after" it, at its end."""
+    m = _AFTER_EVENT.search(text)
+    if not m:
+        return text
+    e = previous.events[_target(previous, m["y"])]
+    t = e.start_s + float(m["n"]) if m["n"] else e.end_s
+    return f"{text[:m.start()]} {'to' if m['to'] else 'at'} {t:g} s"
+
+
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
-    text = _edit_said(re.sub(r"^please\s+|,?\s+please$", "", _clean(instruction), flags=re.I))
+    text = _edit_said(_after_event(previous, re.sub(r"^please\s+|,?\s+please$", "", _clean(instruction), flags=re.I)))
     if _LEVEL_SPAN.match(text):  # before "after 5 s" reads "at 5 s", a time that picks an event
         raise PlanError(f"{instruction.strip()!r}: a change of level applies to the whole sound; to take it out of part "
                         "of the bed: remove X from A to B s, before T s or after T s")

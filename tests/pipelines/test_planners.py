@@ -1447,6 +1447,24 @@ def test_times_said_from_the_start_or_from_the_sound_before_are_read():
         p.plan("rain, a door opens, thunder 2 s later", 10)
 
 
+def test_edits_said_with_a_verb_a_time_from_a_sound_or_milliseconds_are_read():
+    p = RulesPlanner()
+    bed = p.plan("rain, a phone rings at 3 s, a door slams at 6 s", 10)
+
+    def starts(edit):
+        return {e.caption: e.start_s for e in p.plan(edit, 10, bed).events}
+
+    assert starts("pull the phone forward 500 ms")["a phone rings"] == 2.5
+    assert starts("make the door slam at 1 s")["a door slams"] == starts("the phone should ring at 1 s")["a phone rings"] == 1
+    assert starts("add a cat hisses 1 s after the door")["a cat hisses"] == 7
+    assert starts("make the phone ring 1 s after the door")["a phone rings"] == 7
+    assert starts("add a woman gasps right after the door")["a woman gasps"] == 8  # when the door's span ends
+    assert [e.gain_db for e in p.plan("thunder louder by 3 dB", 10, p.plan("thunder", 10)).events] == [3]
+    assert [e.end_s for e in p.plan("make the rain stop at 5 s", 10, bed).events][0] == 5  # a stop stays a stop
+    with pytest.raises(PlanError, match="no event matches 'the dog'"):
+        p.plan("add a bell 1 s after the dog", 10, bed)
+
+
 def test_numbered_lines_timecoded_lines_and_words_of_turn_are_read():
     p = RulesPlanner()
 
