@@ -1713,12 +1713,13 @@ TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
               "remove X [from A to B s | before T s | after T s | for the first/last N s], "
               "add X [at T s [for N s] | from A to B s | from T s], "
-              "move X to T s, make X start/stop at T s, "
+              "move X to T s (or: make the X VERB at T s), make X start/stop at T s, "
               "make X later/earlier [by N s], make X longer/shorter [by N s], make X last N s, "
               "make X louder/quieter [by N dB or N% | a bit] (or: turn X up/down, lower/raise X), "
               "X every N s, make X faster/slower (a repeated sound); "
               "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball', "
-              "or all of them to remove, make louder/quieter or take again: 'all the balls'; "
+              "or all of them to remove, make louder/quieter or take again: 'all the balls'; a time may be said from "
+              "a sound of the bed: '1 s after the door', 'right after the door'; "
               "and undo (the last turn)")
 # Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope"; "change
 # falls", "mute swans honk", "turn signals click": these begin an edit only before "the", "that", ...).
