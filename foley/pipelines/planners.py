@@ -778,7 +778,7 @@ sneezes snores
 splashes sputters squeaks squeals squawks stomps swishes taps thuds thumps ticks toots tweets whimpers whines whirs
 whistles whooshes yelps yells walks steps jumps hits strikes swings kicks punches throws slides scrapes stamps sweeps
 chops saws pours spins climbs marches limps stumbles trips rides hurries rushes sprints jogs skids brakes screeches
-smashes bumps scratches taps thunders""".split())
+smashes bumps scratches taps thunders speeds accelerates zooms whizzes leaves reverses revs pulls""".split())
 
 
 def _subject(caption: str) -> str | None:
@@ -823,6 +823,8 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
             member = f"{member} {scope}"
         thing, words = (_subject(last) if last else None), _TIME_TAIL.sub("", member).lower().split()
         it = _it(last) if last and len(words) > 1 and words[0] == "it" else None
+        if thing and len(words) > 1 and words[0] == "another" and words[1] in _SOUND_VERBS:  # "another snaps"
+            member, words = member.split(None, 1)[1], words[1:]
         if it and not _STOPS.match(_clean(_TIME_TAIL.sub("", member))):  # "..., then it opens": the thing before
             member, words, thing = f"{it} {member.split(None, 1)[1]}", [], None
         # "..., then slams at 2 s"; not "..., then claps of thunder" (a plural noun)
@@ -1992,6 +1994,8 @@ def _edit_said(text: str) -> str:
                   text, flags=re.I)  # "less rain", "more thunder": its level
     text = re.sub(r"^(?:lose|kill|silence)\s+|^no\s+(?=[^,;.]+$)", "remove ", text, flags=re.I)  # "no thunder": remove it
     text = re.sub(r"^add\s+(?:some\s+)?more\s+", "add ", text, flags=re.I)  # "add more thunder": another thunder
+    text = re.sub(r"^add\s+another\s+(?!one\b)(?=(?P<v>[aeiou])?[a-z])", lambda m: "add an " if m["v"] else "add a ",
+                  text, flags=re.I)  # "add another gunshot": a gunshot
     text = re.sub(r"^(?P<a>[^,;]+?)\s+at\s+(?P<t>[\d.]+\s*(?:s|secs?|seconds?)?)\s+instead$", r"move \g<a> to \g<t>", text,
                   flags=re.I)  # "thunder at 1 s instead"
     text = re.sub(r"\b(?:everything|all\s+of\s+it|the\s+whole\s+(?:bed|mix))\b", "all the sounds", text, flags=re.I)

@@ -1463,6 +1463,7 @@ def test_edits_said_with_a_verb_a_time_from_a_sound_or_milliseconds_are_read():
     assert [e.end_s for e in p.plan("make the rain stop at 5 s", 10, bed).events][0] == 5  # a stop stays a stop
     with pytest.raises(PlanError, match="no event matches 'the dog'"):
         p.plan("add a bell 1 s after the dog", 10, bed)
+    assert [e.caption for e in p.plan("add another explosion at 8 s", 10, bed).events][-1] == "an explosion"
 
 
 def test_numbered_lines_timecoded_lines_and_words_of_turn_are_read():
@@ -1478,6 +1479,10 @@ def test_numbered_lines_timecoded_lines_and_words_of_turn_are_read():
     assert placed("a door slams at 2 s and immediately a dog barks") == [("a door slams", 2), ("a dog barks", 4)]
     assert [c for c, _ in placed("a gunshot, a scream right after, footsteps running away right after that")] == [
         "a gunshot", "a scream", "footsteps running away"]
+    # a verb or "another" alone: the thing before
+    assert placed("a motorcycle revs, then speeds away") == [("a motorcycle revs", 0), ("a motorcycle speeds away", 5)]
+    assert placed("wind, a branch snaps at 2 s, another snaps 4 seconds later")[1:] == [("a branch snaps", 2),
+                                                                                      ("a branch snaps", 6)]
 
 
 def test_a_silence_asked_for_is_told_from_a_bed_of_sounds():
