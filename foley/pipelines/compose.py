@@ -272,6 +272,7 @@ FILL_TAKES = 4  # distinct takes generated for a filled event; later repeats go 
 FILL_SEED_STEP = 7_919  # take k of an event: its seed + k * this
 FILL_PAUSE_S = 0.1  # silence after a take's sounding part before the next one starts
 FILL_JITTER = 0.08  # each period varies by up to this fraction, so that repeats are not metronomic
+FILL_LEVEL_JITTER_DB = 3.0  # and each repeat after the first is up to this much quieter, as no two steps are as loud
 BEAT_RELEASE_S = 0.05  # the fade-out of a take cut where the next beat of a given rhythm begins
 SOUNDING_TOP_DB = 30.0  # a take sounds from its first to its last frame within this of its loudest
 # The fades where a take's sounding part is cut from it: in from this much before it (over the quiet head,
@@ -353,7 +354,8 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     and each later repeat
     is the next take's sounding part (going round the takes), started one period after the
     previous one: its sounding length plus FILL_PAUSE_S, at least ``period_s`` (the sound's usual
-    rhythm), varied by FILL_JITTER (seeded), or with ``exact`` ``period_s`` itself, unvaried (a
+    rhythm), varied by FILL_JITTER and its level by FILL_LEVEL_JITTER_DB (seeded), or with ``exact``
+    ``period_s`` itself, unvaried (a
     rhythm the plan gives: the k-th repeat starts k periods in; a take longer than the period is
     faded out over BEAT_RELEASE_S as the next begins).
     Repeats start while at least half of one fits, or with ``exact`` while they start inside the span."""
@@ -366,7 +368,7 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     def piece(wav: np.ndarray, start: int, end: int, head: bool = True) -> np.ndarray:  # head: faded in
         return _edge_fades(wav[max(0, start - fade):end], fade if head else 0, fade)
 
-    rng = np.random.default_rng(seed)
+    rng, levels = np.random.default_rng(seed), np.random.default_rng([seed, 1])  # periods, levels
     out = np.zeros(total, dtype=np.float32)
     pieces = [piece(first, begin if exact else 0, end)]  # a beat on the grid from its first sound
     t = k = repeats = 0
@@ -384,7 +386,8 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
         if repeats and (t >= total if exact else t + len(cut) // 2 > total):
             break
         n = min(len(cut), total - t)
-        out[t:t + n] += cut[:n]
+        level = 1.0 if exact or not k else 10 ** (-FILL_LEVEL_JITTER_DB * levels.uniform() / 20)  # a rhythm given: even
+        out[t:t + n] += cut[:n] * np.float32(level)
         repeats += bool(n)
         k += 1
         if exact:  # on the grid, never drifting

@@ -862,7 +862,10 @@ def test_a_sound_that_fills_its_span_is_repeated_take_after_take(tmp_path):
     assert starts[-1] < 3.0 and np.abs(mix[round(3.0 * 16_000):]).max() < 1e-6  # nothing past the span
     peaks = [float(np.abs(mix[round(s * 16_000):round((s + 0.2) * 16_000)]).max()) for s in starts]
     assert stats.generated == FILL_TAKES and len(set(np.round(peaks[:4], 4))) == 4  # four takes, each its own
-    assert peaks[5] == pytest.approx(peaks[1], rel=1e-3), peaks  # then round them again (take 0 has the fade-in)
+    # then round them again (take 0 has the fade-in), each repeat at its own level, at most FILL_LEVEL_JITTER_DB down
+    from foley.pipelines.compose import FILL_LEVEL_JITTER_DB
+
+    assert 0.01 < abs(20 * np.log10(peaks[5] / peaks[1])) <= FILL_LEVEL_JITTER_DB + 0.01, peaks
     again, stats = render(plan, StepBackbone(), EventCache(tmp_path, "steps"), FAST)
     assert np.array_equal(again, mix) and (stats.generated, stats.reused) == (0, FILL_TAKES)  # deterministic, cached
 
