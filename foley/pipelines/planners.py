@@ -1174,7 +1174,8 @@ def _bed_only(piece: str) -> bool:
 # -ing words that name a thing ("a wedding bell"), or a way from place to place ("someone walking
 # on gravel, a door opens at 5 s": the walk comes to the door), not what goes on in a scene
 _NOT_GOING_ON = {"something", "nothing", "anything", "everything", "morning", "evening", "ceiling", "building", "string",
-                 "strings", "spring", "swing", "thing", "things", "wedding", "clothing", "railing", "pudding", "walking",
+                 "strings", "spring", "swing", "thing", "things", "wedding", "clothing", "railing", "pudding", "lightning",
+                 "ceiling", "walking", "speeding", "driving",
                  "running", "jogging", "marching", "trotting", "galloping", "limping", "stumbling", "sprinting",
                  "hurrying", "rushing", "climbing", "crawling"}
 
@@ -1190,6 +1191,7 @@ def _goes_on(piece: str) -> bool:
     going = [w for w in words if w.endswith("ing") and len(w) > 4 and w not in _CHANGING and w not in _NOT_GOING_ON]
     thing = _subject(piece)  # the words before a verb: none, or the -ing word and its own ("washing dishes")
     return bool(going and (thing is None or going[0] in thing.lower().split()) and not re.search(r"\d", piece)
+                and not re.search(r"\b(?:once|twice|thrice|times|again)\b", piece, re.I)
                 and not _IN_TURN.match(piece) and not _THROUGHOUT.search(piece) and not _OCCASIONALLY.search(piece)
                 and not _STOPS.match(piece) and not is_background(piece))  # a background is laid as one already
 
@@ -1201,7 +1203,27 @@ def _layers(piece: str) -> bool:
     return any(_goes_on(m) for m in members) and all(_goes_on(m) or is_background(m) for m in members)
 
 
-def _joined(pieces: list[tuple[str, str]], layered: set[str] | None = None) -> list[str]:
+def _scene_layers(pieces: list[tuple[str, str]], room: int) -> list[bool]:
+    """Which parts are layers of a scene under its sounds at times (``_layers``): said before the
+    first of those, listed with a comma (not "then"), in a description that stops nothing ("keyboard
+    typing, a phone rings at 3 s"; not "a door slams at 2 s, a dog barking": a reaction; not "...,
+    the typing stops at 6 s"), as many as there is ``room`` for beside the backgrounds said with
+    them (the rest keep their turns)."""
+    timed = [bool(_TIME_TAIL.search(f" {piece}")) for piece, _ in pieces]  # "at 3 s a dog barks" too
+    stops = any(_STOPS.match(_clean(_TIME_TAIL.sub("", m))) or _SILENCE.match(_clean(m))
+                for piece, _ in pieces for m in _together(piece))
+    first = timed.index(True) if any(timed) and not stops else 0
+    room -= sum(is_background(m) for piece, _ in pieces[:first] for m in _together(piece))
+    layers = []
+    for k, (piece, sep) in enumerate(pieces):
+        said = (k < first and _layers(_AND.sub("", piece)) and (not k or pieces[k - 1][1] in (",", "and"))
+                and not re.search(r"[a-z]", sep))  # not "typing, then ..."
+        room -= sum(_goes_on(m) for m in _together(piece)) if said else 0
+        layers.append(said and room >= 0)
+    return layers
+
+
+def _joined(pieces: list[tuple[str, str]], layered: list[str] | None = None, room: int = 3) -> list[str]:
     """The parts between sequence words, with the ones that lean on a neighbour joined to it: a
     clause of simultaneity ("while rain falls, a dog barks", "a dog barks, just as a cat
     meows") to the part before it, or when first to the one after it, as "X while Y"; a
@@ -1212,17 +1234,16 @@ def _joined(pieces: list[tuple[str, str]], layered: set[str] | None = None) -> l
     3 s") to one another, and a sound said to come now and then to them ("wind, occasional
     branches snapping"): the layers of one ambience, not sounds in turn. In a scene with sounds
     at times, a sound listed as what goes on (``_goes_on``: "keyboard typing, a phone rings at
-    3 s") is a layer under them all too; ``layered`` gets its caption."""
+    3 s": ``_scene_layers``, ``room`` the sounds that may play at once) is a layer under them all
+    too; ``layered`` gets its captions, in turn."""
     out: list[str] = []
     pieces = [(_clean(piece), sep) for piece, sep in pieces]
-    if any(_TIME_TAIL.search(f" {piece}") for piece, _ in pieces):  # "at 3 s a dog barks" too
-        going = [_layers(_AND.sub("", piece)) and (not k or pieces[k - 1][1] in (",", "and"))
-                 and not re.search(r"[a-z]", sep) for k, (piece, sep) in enumerate(pieces)]  # not "typing, then ..."
-        if layered is not None:
-            layered.update(_clean(m) for (piece, _), said in zip(pieces, going) if said
-                           for m in _together(_AND.sub("", piece)) if _goes_on(m))  # a background does not give way
-        pieces = [(" and ".join(f"{_clean(m)} throughout" for m in _together(_AND.sub("", piece))) if said else piece, sep)
-                  for (piece, sep), said in zip(pieces, going)]
+    going = _scene_layers(pieces, room)
+    if layered is not None:
+        layered += [_clean(m) for (piece, _), said in zip(pieces, going) if said
+                    for m in _together(_AND.sub("", piece)) if _goes_on(m)]  # a background does not give way
+    pieces = [(" and ".join(f"{_clean(m)} throughout" for m in _together(_AND.sub("", piece))) if said else piece, sep)
+              for (piece, sep), said in zip(pieces, going)]
     for k, (piece, sep) in enumerate(pieces):
         if (k and pieces[k - 1][1] in (",", "and") and any(_TIME_TAIL.search(p) for p in out)
                 and not re.search(r"[a-z]", sep)  # not "rain, then ...", nor "rain until 8 s" (rain, then its stop)
@@ -1325,8 +1346,9 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     text = _AFTER_ALONE.sub("", _COMMA_AFTER.sub(r", then \g<x>", _AND_AFTER.sub(r", then \g<x>", text)))
     text = _SCATTERED.sub(" occasionally", relative_times(said_times(in_seconds(text), duration_s)))
     text = _COUNT_CLAUSE.sub(lambda m: " " + m["n"].replace(",", ""), text)
-    layered = set()  # the captions of sounds that go on under the timed ones (``_joined``)
-    for seq in _joined(_listed(_without_heading(_without_qualifiers(_ended(_pieces(text)), notes))), layered):
+    layered = []  # the captions of sounds that go on under the timed ones, in turn (``_joined``)
+    for seq in _joined(_listed(_without_heading(_without_qualifiers(_ended(_pieces(text)), notes))), layered,
+                       max_simultaneous):
         seq, last = _named(seq, last)
         before_after = _AFTER.split(seq, maxsplit=1)
         for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:
@@ -1461,7 +1483,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
 
 
 def _held(events: list[dict], slot_ends: list[float], timed: list[dict], duration_s: float,
-          max_simultaneous: int, notes: list[str] | None = None, layered: set[str] = frozenset()) -> Plan:
+          max_simultaneous: int, notes: list[str] | None = None, layered: list[str] = ()) -> Plan:
     """The plan of ``events`` (in the order said) and ``timed``; where more than
     ``max_simultaneous`` sounds play at once, first a one-shot placed "at T s" (given no length:
     TIMED_LENGTH_S) that plays there ends where the next sound begins ("a door slams at 2 s, a dog
@@ -1487,8 +1509,9 @@ def _held(events: list[dict], slot_ends: list[float], timed: list[dict], duratio
                          "(a plan in JSON may allow more: \"max_simultaneous\")")
         return {**e, "end_time": max(spans[0][0], since)}
 
-    for i, e in enumerate(placed):
-        placed[i] = e["caption"] in layered and ended(e, e["start_time"]) or e
+    for caption in layered:  # the first said first
+        for i, e in enumerate(placed):
+            placed[i] = e["caption"] == caption and ended(e, e["start_time"]) or e
     for k, e in enumerate(parts):
         parts[k] = ended(e, slot_ends[k]) or e
     return validate(parts + placed, duration_s, max_simultaneous, reach_end=False)

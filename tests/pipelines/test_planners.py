@@ -1397,8 +1397,15 @@ def test_a_sound_listed_as_what_goes_on_is_a_layer_under_the_timed_ones():
     def placed(text):
         return sorted((e.caption, round(e.start_s, 3), round(e.end_s, 3)) for e in p.plan(text, 10).events)
 
-    assert placed("keyboard typing, a phone rings at 3 s") == placed("a phone rings at 3 s, keyboard typing") == [
-        ("a phone rings", 3, 5), ("keyboard typing", 0, 10)]
+    assert placed("keyboard typing, a phone rings at 3 s") == [("a phone rings", 3, 5), ("keyboard typing", 0, 10)]
+    # said after a sound at a time, it may be what that sound sets off: in turn
+    assert placed("a building collapses at 3 s, people screaming") == [("a building collapses", 3, 5),
+                                                                        ("people screaming", 5, 10)]
+    # a layer stopped, counted, or a thing: as said
+    assert ("keyboard typing", 0, 6) in placed("keyboard typing, a phone rings at 3 s, the typing stops at 6 s")
+    assert ("a clock ticking", 0, 4) in placed("a clock ticking, a door slams at 4 s, then the clock stops")
+    assert placed("a dog barking twice, a door slams at 3 s")[:2] == [("a dog barking", 0, 1.5), ("a dog barking", 1.5, 3)]
+    assert ("lightning", 0, 3) in placed("lightning, thunder at 3 s")
     assert placed("a clock ticking, a door opens at 2 s, footsteps at 5 s") == [
         ("a clock ticking", 0, 10), ("a door opens", 2, 4), ("footsteps", 5, 7)]
     assert ("typing on a keyboard", 0, 10) in placed("typing on a keyboard, the phone rings at 3 s")
@@ -1417,9 +1424,12 @@ def test_a_sound_listed_as_what_goes_on_is_a_layer_under_the_timed_ones():
     # too many at once: the first said gives way where the timed one comes, and a note says so
     p.notes = []
     assert placed("people chatting, cutlery clinking, an espresso machine hissing, a cup shatters at 4 s") == [
-        ("a cup shatters", 4, 6), ("an espresso machine hissing", 0, 10), ("cutlery clinking", 0, 4),
-        ("people chatting", 0, 10)]
-    assert any(n.startswith("'cutlery clinking' ends at 4 s, where it would be one of 4 sounds") for n in p.notes)
+        ("a cup shatters", 4, 6), ("an espresso machine hissing", 0, 10), ("cutlery clinking", 0, 10),
+        ("people chatting", 0, 4)]
+    assert any(n.startswith("'people chatting' ends at 4 s, where it would be one of 4 sounds") for n in p.notes)
+    # no more layers from the start than may play at once: the rest keep their turns
+    assert placed("rain, wind, people chatting, keyboard typing, a door slams at 5 s") == [
+        ("a door slams", 5, 7), ("keyboard typing", 2.5, 5), ("people chatting", 0, 2.5), ("rain", 0, 10), ("wind", 0, 10)]
     assert ("office ambience", 0, 10) in placed("office ambience with keyboard typing and people chatting, a phone "
                                                 "rings at 3 s")  # a background does not give way
 
