@@ -484,7 +484,8 @@ _SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s
 
 
 _AND_A_HALF = re.compile(rf"\b(?P<n>\d+|{_NUMBER})\s+and\s+a\s+half(?=[-\s]+(?:s|secs?|seconds?)\b)", re.I)
-_HALF_A_SECOND = re.compile(r"\b(?:half\s+a\s+second|a\s+second\s+(?P<and>and\s+a\s+half))\b", re.I)
+_HALF_A_SECOND = re.compile(r"\b(?:half(?:\s+a\s+|-)second|a\s+second\s+(?P<and>and\s+a\s+half)"
+                            r"|(?P<quarter>(?:a\s+)?quarter(?:\s+of\s+a\s+|-)second))\b", re.I)  # "half-second" too
 _SECONDS_OF_SOUND = re.compile(rf"(?<!first )(?<!last )(?<!final )(?<!the )(?<!after )(?<![\d.])\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+of\s+(?P<x>[a-z][^,;:.]*?)"
                                r"(?=\s*(?:[,;:.]|\s(?:then|while|and)\s|$))", re.I)  # at a part's start: not "the first 3 s of"
 _SECONDS_OF = re.compile(rf"\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+of\s+(?:silence|quiet|nothing)\b", re.I)
@@ -520,21 +521,32 @@ _IN_AT = re.compile(rf"\s+(?:at\s+)?(?P<t>{_DECIMAL})\s*{_UNIT_S}\s+in(?:to\s+(?
 # "rain, thunder 2 s later", "a dog barks at 2 s and again 3 s later", "a door slams at 2 s, 3 s later
 # a dog barks": so long after the sound before starts
 _LATER = re.compile(rf"\s+(?:about\s+)?(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:later|after(?:wards)?)"
-                    r"(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:and|then)\b)"
+                    r"(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:and|then|while|with|as)\b)"
                     rf"|(?:^|(?<=[,;:.!?]\s)|(?<=\bthen\s))(?:about\s+)?(?P<first>{_DECIMAL})\s*{_UNIT_S}\s+later\s*,?\s+(?=\S)",
                     re.I)
 _SAID_AT = re.compile(rf"\b(?:at|from)\s+(?P<t>{_DECIMAL})(?:\s*{_UNIT_S})?\b", re.I)
 _PART_END = re.compile(r"[,;:!?]|\.(?!\d)|\bthen\b", re.I)
 
 
+_SAID_SPAN = re.compile(rf"\b(?:(?:from|between)\s+{_DECIMAL}\s*{_UNIT_S}?\s+(?:to|until|till|and)\s+(?P<b>{_DECIMAL})"
+                        rf"|(?:at\s+(?P<a>{_DECIMAL})\s*{_UNIT_S}?\s+)?for\s+(?P<n>{_DECIMAL}))\s*{_UNIT_S}?\b", re.I)
+
+
 def _said_before(before: str) -> float | None:
-    """The start of the sound said last in ``before``: the last time said in its part, else in the
-    part before it; 0 for a first part with no time; None when that sound's time is the planner's."""
+    """When the sound said last in ``before`` is over or starts: the end of the span its part
+    gives ("footsteps from 1 to 4 s", "rain for 3 s" when first), else the last time said in its
+    part or in the part before it; 0 for a first part with no time; None when that sound's time
+    is the planner's."""
     *earlier, current = _PART_END.split(before)
     earlier = [part for part in earlier if part.strip()]
     for part in (current, *earlier[-1:]):
+        m = ([None] + list(_SAID_SPAN.finditer(part)))[-1]
+        if m and (m["b"] or m["a"]):  # "from 1 to 4 s", "at 2 s for 3 s": when it is over
+            return float(m["b"]) if m["b"] else float(m["a"]) + float(m["n"])
         if said := list(_SAID_AT.finditer(part)):
             return float(said[-1]["t"])
+        if m and part is not current and len(earlier) == 1:  # "rain for 3 s, thunder 1 s later": 0 to 3 s
+            return float(m["n"])
     return 0.0 if len(earlier) == 1 else None
 
 
@@ -595,7 +607,7 @@ def in_seconds(text: str) -> str:
 
     text = _AND_A_HALF.sub(lambda m: f"{_COUNTS.get(m['n'].lower(), m['n'])}.5", text)  # "three and a half seconds"
     text = re.sub(r"(?<![\w.])\.(?=\d)", "0.", _NUMBER_WORDS.sub(digits, text))  # ".5 s" -> "0.5 s"
-    text = _HALF_A_SECOND.sub(lambda m: "1.5 s" if m["and"] else "0.5 s", text)
+    text = _HALF_A_SECOND.sub(lambda m: "1.5 s" if m["and"] else "0.25 s" if m["quarter"] else "0.5 s", text)
     text = _SECONDS_OF.sub(r"a silence for \g<n> s", text)  # "2 s of silence"
     text = _SECONDS_OF_SOUND.sub(r"\g<x> for \g<n> s", text)  # "10 seconds of rain"
     # a rhythm that starts at a time goes on from it ("a dog barks every 2 s, starting at 10 s": from 10 s)
@@ -1238,6 +1250,9 @@ def _joined(pieces: list[tuple[str, str]], layered: list[str] | None = None, roo
     too; ``layered`` gets its captions, in turn."""
     out: list[str] = []
     pieces = [(_clean(piece), sep) for piece, sep in pieces]
+    for k in range(len(pieces) - 1, 0, -1):  # "a dripping tap, every half a second": its rhythm
+        if pieces[k - 1][1] == "," and _EVERY.match(pieces[k][0]) and not _clean(_EVERY.sub("", pieces[k][0])):
+            pieces[k - 1:k + 1] = [(f"{pieces[k - 1][0]} {pieces[k][0]}", pieces[k][1])]
     going = _scene_layers(pieces, room)
     if layered is not None:
         layered += [_clean(m) for (piece, _), said in zip(pieces, going) if said
@@ -1256,9 +1271,6 @@ def _joined(pieces: list[tuple[str, str]], layered: list[str] | None = None, roo
         if (layers and _bed_only(layers[0]) and all(_bed_only(m) or _now_and_then(m) for m in layers)
                 and (_bed_only(layer) or _now_and_then(layer))):
             out[-1] = f"{out[-1]} while {layer}"
-            continue
-        if out and k and pieces[k - 1][1] == "," and _EVERY.match(piece) and not _clean(_EVERY.sub("", piece)):
-            out[-1] = f"{out[-1]} {piece}"  # "a dripping tap, every half a second": its rhythm
             continue
         start = _STARTING.match(piece)
         if (start and out and not re.search(r"\b(?:at|from|between|for)\s+\d", out[-1]) and sep != ","
@@ -1996,8 +2008,6 @@ def _edit_said(text: str) -> str:
     at T s"."""
     text = re.sub(r"^(?:(?:can|could|would|will)\s+you\s+|i(?:'d|\s+would)\s+like\s+(?:you\s+)?to\s+|let'?s\s+)"
                   r"(?:please\s+)?", "", text, flags=re.I)  # "can you make the rain a bit louder?"
-    text = re.sub(r"\b(\d+(?:\.\d+)?)\s*(?:ms|msecs?|milliseconds?)\b", lambda m: f"{float(m[1]) / 1000:g} s", text,
-                  flags=re.I)  # "pull the phone forward 500 ms"
     # "make the door slam at 1 s", "the phone should ring at 2 s": it is moved there (a start or a stop is its own edit)
     text = re.sub(rf"^(?!.*\b(?:start|stop|end|begin|fade|come|cut|die|go|play|sound|louder|quieter|softer|longer|shorter"
                   rf"|faster|slower|earlier|later|quiet|loud|silent)s?\b)"
@@ -2036,25 +2046,39 @@ def _edit_said(text: str) -> str:
     return text
 
 
-# "add a cat hisses 1 s after the door", "make the phone ring right after the door": a time said from a sound of the bed
-_AFTER_EVENT = re.compile(rf"\s+(?P<to>to\s+)?(?:(?P<n>{_DECIMAL})\s*{_UNIT_S}|{_SOON})\s+after\s+"
-                          r"(?P<y>(?:the|that|this)\s+[^,;]+?)$", re.I)
+# "add a cat hisses 1 s after the door", "make the phone ring right after the door", "... 1 s before the
+# door": a time said from a sound of the bed
+_AFTER_EVENT = re.compile(rf"\s+(?:(?P<to>to)\s+|at\s+)?(?:(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?P<dir>after|before)|{_SOON}\s+after"
+                          r"|(?P<when>when|as\s+soon\s+as|just\s+as|as))\s+(?P<y>(?:the|that|this)\s+[^,;]+?)$", re.I)
+
+
+def _edit_seconds(text: str) -> str:
+    """``text`` with times in milliseconds or words said in seconds, as edits read them: "500 ms",
+    "half a second", "two seconds", "a second after"."""
+    text = _HALF_A_SECOND.sub(lambda m: "1.5 s" if m["and"] else "0.25 s" if m["quarter"] else "0.5 s", text)
+    text = re.sub(r"\ba\s+second\s+(?=(?:after|before|later|earlier)\b)", "1 s ", text, flags=re.I)
+    text = re.sub(rf"\b({_NUMBER})(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?)\b)",
+                  lambda m: str(_COUNTS[m[1].lower()]), text, flags=re.I)
+    return re.sub(r"\b(\d+(?:\.\d+)?)\s*(?:ms|msecs?|milliseconds?)\b", lambda m: f"{float(m[1]) / 1000:g} s", text,
+                  flags=re.I)
 
 
 def _after_event(previous: Plan, text: str) -> str:
     """``text`` with a time said from a sound of ``previous`` (``_AFTER_EVENT``) as "at T s": N s
-    after its start, or, "right after" it, at its end."""
+    after or before its start, with it ("when the door slams"), or, "right after" it, at its end."""
     m = _AFTER_EVENT.search(text)
     if not m:
         return text
     e = previous.events[_target(previous, m["y"])]
-    t = e.start_s + float(m["n"]) if m["n"] else e.end_s
+    t = (e.start_s if m["when"] else e.end_s if not m["n"]
+         else e.start_s + float(m["n"]) * (1 if m["dir"].lower() == "after" else -1))
     return f"{text[:m.start()]} {'to' if m['to'] else 'at'} {t:g} s"
 
 
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
-    text = _edit_said(_after_event(previous, re.sub(r"^please\s+|,?\s+please$", "", _clean(instruction), flags=re.I)))
+    text = _edit_said(_after_event(previous, _edit_seconds(re.sub(r"^please\s+|,?\s+please$", "", _clean(instruction),
+                                                                  flags=re.I))))
     if _LEVEL_SPAN.match(text):  # before "after 5 s" reads "at 5 s", a time that picks an event
         raise PlanError(f"{instruction.strip()!r}: a change of level applies to the whole sound; to take it out of part "
                         "of the bed: remove X from A to B s, before T s or after T s")

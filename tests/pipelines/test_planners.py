@@ -1446,6 +1446,9 @@ def test_times_said_from_the_start_or_from_the_sound_before_are_read():
     assert placed("a door opens at 1.5 s, footsteps 0.5 s later, then the door slams 3 s later") == [
         ("a door opens", 1.5), ("footsteps", 2), ("the door slams", 5)]  # each from the one before
     assert placed("a bell at 1 s, a bell 1 s later, a bell 1 s later") == [("a bell", t) for t in (1, 2, 3)]
+    # after a sound given a span: when it is over
+    assert placed("footsteps from 1 to 4 s, a door opens 1 s later") == [("footsteps", 1), ("a door opens", 5)]
+    assert placed("rain for 3 s, thunder 1 s later") == [("rain", 0), ("thunder", 4)]
     assert placed("a door slams at 2 s, 3 s later a dog barks") == [("a door slams", 2), ("a dog barks", 5)]
     assert placed("a scream, 2 seconds later a gunshot") == [("a scream", 0), ("a gunshot", 2)]
     assert placed("a car honks at 1 s and again 2 s later") == [("a car honks", 1), ("a car honks", 3)]
@@ -1474,6 +1477,13 @@ def test_edits_said_with_a_verb_a_time_from_a_sound_or_milliseconds_are_read():
     with pytest.raises(PlanError, match="no event matches 'the dog'"):
         p.plan("add a bell 1 s after the dog", 10, bed)
     assert [e.caption for e in p.plan("add another explosion at 8 s", 10, bed).events][-1] == "an explosion"
+    for edit in ("add a dog barks 500 ms after the door", "add a dog barks half a second after the door"):
+        assert starts(edit)["a dog barks"] == 6.5, edit
+    assert starts("add a dog barks two seconds before the door")["a dog barks"] == 4
+    assert starts("add a dog barks a second after the door")["a dog barks"] == 7
+    assert starts("add a dog barks when the door slams")["a dog barks"] == 6
+    assert starts("add a bark at 1 s after the door")["a bark"] == 7
+    assert [e.end_s for e in p.plan("make the rain stop when the door slams", 10, bed).events][0] == 6
 
 
 def test_numbered_lines_timecoded_lines_and_words_of_turn_are_read():
