@@ -394,7 +394,7 @@ _JSON_START = re.compile(r"\{\s*\"|\[\s*\{")  # where a JSON plan begins inside 
 def is_plan_text(text: str) -> bool:
     """``text`` is a plan itself (JSON events, alone, in a ``` fence or after a few words, or
     generate(...) calls), not a description of one."""
-    return text.lstrip().startswith(("{", "[", "```")) or bool(_CALL.search(text) or _JSON_START.search(text)
+    return text.lstrip().startswith(("{", "```")) or bool(re.match(r"\s*\[\s*[{\]]", text)) or bool(_CALL.search(text) or _JSON_START.search(text)
                                                                or _DOTTED_CALL.search(_QUOTED.sub("''", text)))
 
 

@@ -53,9 +53,11 @@ def _comma_said(number: str) -> str:
 
 
 # "and again" with no time of its own is the sound again after it ("a horse neighs at 2 s and again")
-_SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed by|then|after that|afterwards|before(?:\s+long)?"
-                  r"|(?:(?:and\s+)?(?:not\s+long|a\s+moment|moments|shortly|soon)\s+(?:after(?:wards)?|later)"
-                  r"(?=\s*(?:[,;.]|$)))"  # "..., not long after, a dog barks"; not "soon after the door slams"
+_SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed\s+(?:immediately\s+|shortly\s+|soon\s+)?by|then|after that|afterwards"
+                  r"|before(?:\s+long)?"
+                  r"|(?:(?:and\s+)?(?:not\s+long|a\s+moment|moments|shortly|soon)\s+(?:after(?:wards)?(?=\s*(?:[,;.]|$))"
+                  r"|later(?=\s*(?:[,;.]|$)|\s+(?:a|an|the|some)\s)))"  # "..., not long after, a dog barks", "a moment
+                  # later a dog barks"; not "soon after the door slams"
                   r"|(?<!\bagain\s)and(?=\s+(?:again|once\s+more|one\s+more\s+time)"
                   r"(?:\s+(?:a\s+(?:bit|little|moment)\s+|soon\s+|shortly\s+)?(?:later|after))?"
                   r"(?:\s*[,;.]|\s*$|\s+then\b)))\b"
@@ -85,7 +87,7 @@ _AND_RIGHT_AFTER = re.compile(rf"(?:\s+and|\s*,)\s+(?:then\s+)?(?:{_SOON}\s+afte
                               r"|straight\s+away)(?:wards?)?(?:\s+(?:that|this|it))?\s*,?\s+(?=\S)", re.I)
 _AND_AFTER = re.compile(r"\s+and\s+(?!(?:a\s+|an\s+)?(?:moment|while|second|seconds|few|bit|beat|little|instant|split)\b"
                         rf"|not\s+long\b|{_SOON}\b|\d)(?P<x>[^,;.:!]+?)\s+(?:{_SOON}\s+)?"
-                        r"after(?:wards|\s+(?:that|this|it))?(?=\s*(?:[,;.:!]|$))", re.I)
+                        r"(?:after(?:wards|\s+(?:that|this|it))?|immediately|right\s+away)(?=\s*(?:[,;.:!]|$))", re.I)
 # Joining words left at a part's ends name no sound: ", and wind" is "wind", "rain and" is "rain".
 _LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during|first|firstly|finally|lastly|suddenly|later|eventually|"
                       r"meanwhile|shortly|soon|immediately|directly|afterwards|(?:right|just)(?=\s+(?:after|then)\b))"
@@ -463,10 +465,14 @@ _PAUSE = re.compile(rf"\b(?P<a>an?\s+)(?P<n>{_DECIMAL})[-\s]*{_UNIT_S}\s+(?P<wha
 _STARTS_STOPS = re.compile(rf"\s+(?:starts?|begins?)\s+at\s+(?P<a>{_DECIMAL}){_SECONDS}\s+and\s+"
                            rf"(?:stops?|ends?|fades?\s+out)\s+at\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b", re.I)
 _FROM_FOR = re.compile(rf"\bfrom\s+(?P<a>{_DECIMAL})\s*{_UNIT_S}\s+for\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b", re.I)
-_BULLET = r"(?:[*\u2022-]+\s*|\d{1,2}[.)]\s+)?"  # "- ", "* ", "1. ", "2) "
-_LINES = re.compile(rf"\s*\n\s*{_BULLET}")  # one sound a line, bullets or not
-# "0:03 thunder", "00:07 - a dog barks": a line that starts with its time
-_LINE_TIME = re.compile(rf"(?m)^\s*{_BULLET}(?P<t>\d+:[0-5]\d(?:\.\d+)?)\s*[-\u2013:]?\s+(?=[^\W\d])")
+_BULLET = r"(?:[*\u2022-]+\s*|\d{1,2}[.)]\s+|step\s+\d{1,2}\s*[:.)-]\s*)?"  # "- ", "* ", "1. ", "2) ", "Step 1:"
+_LINES = re.compile(rf"(?i)\s*\n\s*{_BULLET}")  # one sound a line, bullets or not
+# "0:03 thunder", "00:07 - a dog barks", "[0:03] thunder", "3 s: thunder", "0:02-0:05 footsteps": a line (or a
+# part after a comma) that starts with its time or span
+_CLOCK_OR_S = r"(?:\d+:[0-5]\d(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)"
+_LINE_TIME = re.compile(rf"(?im)(?:^|(?<=[,;]\s)|(?<=[,;]))\s*{_BULLET}\[?(?P<t>{_CLOCK_OR_S})(?:\s*[-\u2013]\s*"
+                        rf"(?P<b>{_CLOCK_OR_S}))?\]?\s*[-\u2013:]?\s+(?!(?:in|into|later|after|before|earlier|of|long|pause"
+                        rf"|gap|silence|and|then|for)\b)(?P<c>[^\W\d][^\n,;]*)")
 
 
 # "wind throughout", "traffic in the background": a sound over the whole timeline, beside the others
@@ -520,7 +526,7 @@ _IN_AT = re.compile(rf"\s+(?:at\s+)?(?P<t>{_DECIMAL})\s*{_UNIT_S}\s+in(?:to\s+(?
                     r"track)))?(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:and|then)\b)", re.I)
 # "rain, thunder 2 s later", "a dog barks at 2 s and again 3 s later", "a door slams at 2 s, 3 s later
 # a dog barks": so long after the sound before starts
-_LATER = re.compile(rf"\s+(?:about\s+)?(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:later|after(?:wards)?)"
+_LATER = re.compile(rf"\s+(?:about\s+)?(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:later|after(?:wards|\s+(?:that|this|it))?)"
                     r"(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:and|then|while|with|as)\b)"
                     rf"|(?:^|(?<=[,;:.!?]\s)|(?<=\bthen\s))(?:about\s+)?(?P<first>{_DECIMAL})\s*{_UNIT_S}\s+later\s*,?\s+(?=\S)",
                     re.I)
@@ -593,8 +599,9 @@ def in_seconds(text: str) -> str:
         scale = 60.0 if u.lower().startswith("min") else 0.001
         return (m["p"] or "") + _seconds_text(float(n) * scale)
 
-    text = _LINE_TIME.sub(r"at \g<t> ", text.strip())
-    text = _LINES.sub(", ", re.sub(rf"^{_BULLET}", "", text)).replace(" & ", " and ")
+    text = _LINE_TIME.sub(lambda m: f"{m['c']} from {m['t']} to {m['b']}" if m["b"] else f"{m['c']} at {m['t']}",
+                          text.strip())
+    text = _LINES.sub(", ", re.sub(rf"(?i)^{_BULLET}", "", text)).replace(" & ", " and ")
     text = _TIME_IN_BRACKETS.sub(_time_in_brackets, text)  # "rain (0-10 s)": rain 0-10 s
     text = _MIN_SEC.sub(lambda m: _seconds_text(60 * int(m["m"]) + float(m["s"])), text)  # "1m30s"
     text = re.sub(r"\bonce\s+(?=every\s)", "", text, flags=re.I)  # "once every 2 s": every 2 s
@@ -835,8 +842,8 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
             member = f"{member} {scope}"
         thing, words = (_subject(last) if last else None), _TIME_TAIL.sub("", member).lower().split()
         it = _it(last) if last and len(words) > 1 and words[0] == "it" else None
-        if thing and len(words) > 1 and words[0] == "another" and words[1] in _SOUND_VERBS:  # "another snaps"
-            member, words = member.split(None, 1)[1], words[1:]
+        if last and len(words) > 1 and words[0] == "another" and words[1] in _SOUND_VERBS:  # "another snaps"
+            member, words, thing = f"{_it(last) or last} {member.split(None, 1)[1]}", [], None
         if it and not _STOPS.match(_clean(_TIME_TAIL.sub("", member))):  # "..., then it opens": the thing before
             member, words, thing = f"{it} {member.split(None, 1)[1]}", [], None
         # "..., then slams at 2 s"; not "..., then claps of thunder" (a plural noun)
@@ -1060,6 +1067,9 @@ foggy misty cold hot warm modern deserted peaceful calm noisy little tiny huge d
 spooky creepy open suburban urban rural bustling sleepy my our your his her their stormy rainy windy snowy wet dry
 icy frozen humid sunrise sunset""".split())
 _TIME_OF_DAY = {"day", "night", "dawn", "dusk", "morning", "evening", "afternoon", "midnight", "noon", "sunrise", "sunset"}
+# Rooms, whose name says where, not what sounds (a street, a forest or a beach has a sound of its own)
+_ROOMS = set("""kitchen office room bedroom bathroom house home cabin garage workshop hallway corridor lobby basement attic
+apartment flat studio shop store lab laboratory classroom library hospital hotel cellar shed living dining lounge""".split())
 
 
 _SLUG = re.compile(r"(?:int|ext|int\.?\s*/\s*ext|ext\.?\s*/\s*int|i\s*/\s*e)", re.I)  # a screenplay's scene heading
@@ -1107,7 +1117,8 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
             continue
         if words and all(w in _HEADING_WORDS or w.isdigit() for w in words):  # "Scene 2:"
             # up to a colon: a heading, dropped; so is a first sentence of a place at a time of day ("Forest at dawn.")
-            dated = not out and not run and sep in (".", "!") and set(words) & _TIME_OF_DAY
+            # or of a room ("An office.", "Kitchen."; not "A busy street.": its sound)
+            dated = not out and not run and sep in (".", "!") and set(words) & (_TIME_OF_DAY | _ROOMS)
             run = [] if sep == ":" or dated else run + [(piece, sep)]
             continue
         out += run + [(piece, sep)]

@@ -1495,6 +1495,17 @@ def test_numbered_lines_timecoded_lines_and_words_of_turn_are_read():
     assert placed("1. Footsteps on wood\n2. Door creaks open at 3 s\n3. Door slams at 6 s") == [
         ("Footsteps on wood", 0), ("Door creaks open", 3), ("Door slams", 6)]
     assert placed("0:01 a bell\n- 0:04 - a gong") == [("a bell", 1), ("a gong", 4)]
+    for text in ("3s thunder\n6s a door slams", "3 s: thunder\n6 s: a door slams", "[0:03] thunder\n[0:06] a door slams",
+                 "0:03 thunder, 0:06 a door slams", "Step 1: thunder at 3 s\nStep 2: a door slams at 6 s"):
+        assert placed(text) == [("thunder", 3), ("a door slams", 6)], text
+    assert [(e.caption, e.start_s, e.end_s) for e in p.plan("0:02-0:05 footsteps", 10).events] == [("footsteps", 2, 5)]
+    assert placed("An office. Keyboard typing, a phone rings at 3 s.") == [("Keyboard typing", 0), ("a phone rings", 3)]
+    assert placed("A busy street. A car honks at 3 s.")[0] == ("A busy street", 0)  # a place with a sound of its own
+    for text in ("a door slams at 2 s, a moment later a dog barks", "a door slams at 2 s, followed immediately by a dog barks",
+                 "a door slams at 2 s and a dog barks immediately"):
+        assert placed(text) == [("a door slams", 2), ("a dog barks", 4)], text
+    assert placed("a door slams at 2 s, a dog barks 3 s after that") == [("a door slams", 2), ("a dog barks", 5)]
+    assert placed("a gunshot at 1 s, another rings out 2 s later") == [("a gunshot", 1), ("a gunshot rings out", 3)]
     assert placed("a door slams at 2 s, then right after a dog barks") == [("a door slams", 2), ("a dog barks", 4)]
     assert placed("a door slams at 2 s and immediately a dog barks") == [("a door slams", 2), ("a dog barks", 4)]
     assert [c for c, _ in placed("a gunshot, a scream right after, footsteps running away right after that")] == [
