@@ -532,8 +532,6 @@ _LATER = re.compile(rf"\s+(?:about\s+)?(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:later|
                     re.I)
 _SAID_AT = re.compile(rf"\b(?:at|from)\s+(?P<t>{_DECIMAL})(?:\s*{_UNIT_S})?\b", re.I)
 _PART_END = re.compile(r"[,;:!?]|\.(?!\d)|\bthen\b", re.I)
-
-
 _SAID_SPAN = re.compile(rf"\b(?:(?:from|between)\s+{_DECIMAL}\s*{_UNIT_S}?\s+(?:to|until|till|and)\s+(?P<b>{_DECIMAL})"
                         rf"|(?:at\s+(?P<a>{_DECIMAL})\s*{_UNIT_S}?\s+)?for\s+(?P<n>{_DECIMAL}))\s*{_UNIT_S}?\b", re.I)
 
@@ -1198,8 +1196,7 @@ def _bed_only(piece: str) -> bool:
 # on gravel, a door opens at 5 s": the walk comes to the door), not what goes on in a scene
 _NOT_GOING_ON = {"something", "nothing", "anything", "everything", "morning", "evening", "ceiling", "building", "string",
                  "strings", "spring", "swing", "thing", "things", "wedding", "clothing", "railing", "pudding", "lightning",
-                 "ceiling", "walking", "speeding", "driving",
-                 "running", "jogging", "marching", "trotting", "galloping", "limping", "stumbling", "sprinting",
+                 "walking", "speeding", "driving", "running", "jogging", "marching", "trotting", "galloping", "limping", "stumbling", "sprinting",
                  "hurrying", "rushing", "climbing", "crawling"}
 
 
