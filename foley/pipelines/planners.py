@@ -1484,8 +1484,9 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
         for e in before:
             e["end_time"] = min(e["end_time"], stop["start_time"])
         latest = max((e["start_time"] for e in before), default=None)
-        for e in before if any(stop is t for t in timed) else ():  # "a bell rings at 2 s, then fades out at 5 s":
-            if e["start_time"] == latest:  # the sound it stops sounds until then
+        # "a bell rings at 2 s, then fades out at 5 s": the sound it stops sounds until then (a silence only ends it)
+        for e in before if any(stop is t for t in timed) and not _SILENCE.match(stop["caption"]) else ():
+            if e["start_time"] == latest:
                 e["end_time"] = stop["start_time"]
         silent += [stop] if before or not named else []  # "a car engine stops" alone is a sound
     sounding = [k for k, e in enumerate(events) if all(e is not q for q in silent)]

@@ -1499,6 +1499,9 @@ def test_numbered_lines_timecoded_lines_and_words_of_turn_are_read():
                  "0:03 thunder, 0:06 a door slams", "Step 1: thunder at 3 s\nStep 2: a door slams at 6 s"):
         assert placed(text) == [("thunder", 3), ("a door slams", 6)], text
     assert [(e.caption, e.start_s, e.end_s) for e in p.plan("0:02-0:05 footsteps", 10).events] == [("footsteps", 2, 5)]
+    # a silence at a time ends what sounds then; it does not make a sound given its length longer
+    assert [(e.caption, e.start_s, e.end_s) for e in p.plan("0:03 thunder rolls for 3 s\n0:08 silence", 10).events] == [
+        ("thunder rolls", 3, 6)]
     assert placed("An office. Keyboard typing, a phone rings at 3 s.") == [("Keyboard typing", 0), ("a phone rings", 3)]
     assert placed("A busy street. A car honks at 3 s.")[0] == ("A busy street", 0)  # a place with a sound of its own
     for text in ("a door slams at 2 s, a moment later a dog barks", "a door slams at 2 s, followed immediately by a dog barks",
