@@ -471,8 +471,16 @@ _LINES = re.compile(rf"(?i)\s*\n\s*{_BULLET}")  # one sound a line, bullets or n
 # part after a comma) that starts with its time or span
 _CLOCK_OR_S = r"(?:\d+:[0-5]\d(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)"
 _LINE_TIME = re.compile(rf"(?im)(?:^|(?<=[,;]\s)|(?<=[,;]))\s*{_BULLET}\[?(?P<t>{_CLOCK_OR_S})(?:\s*[-\u2013]\s*"
-                        rf"(?P<b>{_CLOCK_OR_S}))?\]?\s*[-\u2013:]?\s+(?!(?:in|into|later|after|before|earlier|of|long|pause"
-                        rf"|gap|silence|and|then|for)\b)(?P<c>[^\W\d][^\n,;]*)")
+                        rf"(?P<b>{_CLOCK_OR_S}))?\]?\s*[-\u2013:]?\s+(?!(?:in|into|later|after|before|earlier|of|long|and|then"
+                        rf"|for)\b)(?P<c>[^\W\d][^\n,;]*)")
+
+
+def _line_time(m: re.Match) -> str:
+    """A part that starts with its time (``_LINE_TIME``) as the rules planner reads it: "thunder at
+    0:03"; "3 s silence" stays a silence that long, "0:03 silence" is one at 0:03."""
+    if ":" not in m["t"] and re.match(r"(?:silence|pause|gap|quiet)\b", m["c"], re.I):
+        return m[0]
+    return f"{m['c']} from {m['t']} to {m['b']}" if m["b"] else f"{m['c']} at {m['t']}"
 
 
 # "wind throughout", "traffic in the background": a sound over the whole timeline, beside the others
@@ -494,7 +502,7 @@ _HALF_A_SECOND = re.compile(r"\b(?:half(?:\s+a\s+|-)second|a\s+second\s+(?P<and>
                             r"|(?P<quarter>(?:a\s+)?quarter(?:\s+of\s+a\s+|-)second))\b", re.I)  # "half-second" too
 _SECONDS_OF_SOUND = re.compile(rf"(?<!first )(?<!last )(?<!final )(?<!the )(?<!after )(?<![\d.])\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+of\s+(?P<x>[a-z][^,;:.]*?)"
                                r"(?=\s*(?:[,;:.]|\s(?:then|while|and)\s|$))", re.I)  # at a part's start: not "the first 3 s of"
-_SECONDS_OF = re.compile(rf"\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+of\s+(?:silence|quiet|nothing)\b", re.I)
+_SECONDS_OF = re.compile(rf"\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:of\s+(?:silence|quiet|nothing)|silence)\b", re.I)
 _OF_IT = r"(?:\s+of\s+(?:it|the\s+(?:clip|bed|scene|video|sequence|track)))?(?!\s+of\b)"  # not "the end of the road"
 _SAID_TIMES = [  # (pattern, the time it says on a timeline of duration d), read by :func:`said_times`
     (re.compile(rf"\b(?:at|near|towards?)\s+the\s+(?:very\s+)?end{_OF_IT}", re.I), lambda d: d - TIMED_LENGTH_S),
@@ -597,8 +605,7 @@ def in_seconds(text: str) -> str:
         scale = 60.0 if u.lower().startswith("min") else 0.001
         return (m["p"] or "") + _seconds_text(float(n) * scale)
 
-    text = _LINE_TIME.sub(lambda m: f"{m['c']} from {m['t']} to {m['b']}" if m["b"] else f"{m['c']} at {m['t']}",
-                          text.strip())
+    text = _LINE_TIME.sub(_line_time, text.strip())
     text = _LINES.sub(", ", re.sub(rf"(?i)^{_BULLET}", "", text)).replace(" & ", " and ")
     text = _TIME_IN_BRACKETS.sub(_time_in_brackets, text)  # "rain (0-10 s)": rain 0-10 s
     text = _MIN_SEC.sub(lambda m: _seconds_text(60 * int(m["m"]) + float(m["s"])), text)  # "1m30s"
