@@ -975,6 +975,9 @@ def _ended(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
             continue
         m = _ENDS_AT.match(clean)
         named_before = m and any(_stems(m["x"]) <= _stems(p) for p, _ in out)  # "rain, then the rain stops at 6 s"
+        if m and m["verb"] and named_before and not re.search(r"\d", m["x"]):  # "rain, rain stops at 8 s": its stop
+            out.append((_stop_at(m["x"], m["t"]), sep))
+            continue
         if (m and not re.search(r"\d", m["x"]) and not re.fullmatch(r"it|they|all|everything", m["x"], re.I)
                 and not (m["verb"] and (re.match(r"an?\s", m["x"], re.I) or named_before))):
             if (is_background(m["x"]) and out and out[-1][1] in (",", "and")
@@ -1066,7 +1069,7 @@ bg fx sfx spot foley cue cues living dining lounge hall studio shop store superm
 flat porch yard backyard rooftop roof balcony countryside suburb suburbs neighborhood neighbourhood camp campsite
 battlefield construction site swamp marsh riverbank island valley hill hills canyon prairie lab laboratory classroom
 courtroom castle dungeon temple prison cell bakery diner pub tavern inn saloon casino theater theatre cinema museum
-gallery zoo playground schoolyard parking lot shed mill mine cellar laundromat plan
+gallery zoo playground schoolyard parking lot shed mill mine cellar laundromat plan step
 quiet busy empty small big large old dark crowded abandoned cozy cosy late early summer winter spring autumn sunny
 foggy misty cold hot warm modern deserted peaceful calm noisy little tiny huge dusty lonely haunted medieval futuristic
 spooky creepy open suburban urban rural bustling sleepy my our your his her their stormy rainy windy snowy wet dry
@@ -1232,7 +1235,7 @@ def _layers(piece: str) -> bool:
 
 def _scene_layers(pieces: list[tuple[str, str]], room: int) -> list[bool]:
     """Which parts are layers of a scene under its sounds at times (``_layers``): said before the
-    first of those, listed with a comma (not "then"), in a description that stops nothing ("keyboard
+    first of those, listed (not "then"; not a heading before a colon), in a description that stops nothing ("keyboard
     typing, a phone rings at 3 s"; not "a door slams at 2 s, a dog barking": a reaction; not "...,
     the typing stops at 6 s"), as many as there is ``room`` for beside the backgrounds said with
     them (the rest keep their turns)."""
@@ -1243,8 +1246,8 @@ def _scene_layers(pieces: list[tuple[str, str]], room: int) -> list[bool]:
     room -= sum(is_background(m) for piece, _ in pieces[:first] for m in _together(piece))
     layers = []
     for k, (piece, sep) in enumerate(pieces):
-        said = (k < first and _layers(_AND.sub("", piece)) and (not k or pieces[k - 1][1] in (",", "and"))
-                and not re.search(r"[a-z]", sep))  # not "typing, then ..."
+        said = (k < first and _layers(_AND.sub("", piece)) and not re.search(r"[a-z]", pieces[k - 1][1] if k else "")
+                and not re.search(r"[a-z]", sep) and sep != ":")  # not "typing, then ...", nor "Opening shot: ..."
         room -= sum(_goes_on(m) for m in _together(piece)) if said else 0
         layers.append(said and room >= 0)
     return layers

@@ -1406,6 +1406,8 @@ def test_a_sound_listed_as_what_goes_on_is_a_layer_under_the_timed_ones():
     assert ("a clock ticking", 0, 4) in placed("a clock ticking, a door slams at 4 s, then the clock stops")
     assert placed("a dog barking twice, a door slams at 3 s")[:2] == [("a dog barking", 0, 1.5), ("a dog barking", 1.5, 3)]
     assert ("lightning", 0, 3) in placed("lightning, thunder at 3 s")
+    assert ("Opening shot", 0, 2) in placed("Opening shot: a car drives by at 2 s")  # a label before a colon: no layer
+    assert ("People chatting", 0, 5) in placed("A cafe. People chatting, cups clinking, a machine hisses at 5 s.")
     assert placed("a clock ticking, a door opens at 2 s, footsteps at 5 s") == [
         ("a clock ticking", 0, 10), ("a door opens", 2, 4), ("footsteps", 5, 7)]
     assert ("typing on a keyboard", 0, 10) in placed("typing on a keyboard, the phone rings at 3 s")
@@ -1499,6 +1501,9 @@ def test_numbered_lines_timecoded_lines_and_words_of_turn_are_read():
                  "0:03 thunder, 0:06 a door slams", "Step 1: thunder at 3 s\nStep 2: a door slams at 6 s"):
         assert placed(text) == [("thunder", 3), ("a door slams", 6)], text
     assert [(e.caption, e.start_s, e.end_s) for e in p.plan("0:02-0:05 footsteps", 10).events] == [("footsteps", 2, 5)]
+    assert [(e.caption, e.end_s) for e in p.plan("0:00 rain\n0:08 rain stops", 10).events] == [("rain", 8)]  # its stop
+    assert [c for c, _ in placed("Step 1: a door opens. Step 2: footsteps. Step 3: the door closes.")] == [
+        "a door opens", "footsteps", "the door closes"]
     # a silence at a time ends what sounds then; it does not make a sound given its length longer
     assert [(e.caption, e.start_s, e.end_s) for e in p.plan("0:03 thunder rolls for 3 s\n0:08 silence", 10).events] == [
         ("thunder rolls", 3, 6)]
