@@ -832,6 +832,12 @@ def _it(caption: str) -> str | None:
     return acted_on["o"] if acted_on else None
 
 
+# "a second gunshot", "a third (one)": one more of a sound said before; the order is no part of its sound
+_COUNTED_AGAIN = re.compile(r"^(?:a|the)\s+(?:second|third|fourth|fifth|sixth|final|last)(?:\s+one)?"
+                            r"(?:\s+(?P<x>(?!(?:at|from|between|for)\b)[a-z][^\d]*?))?"
+                            r"(?P<t>\s+(?:at|from|between|for)\s+\d.*)?$", re.I)
+
+
 def _named(text: str, last: str | None) -> tuple[str, str | None]:
     """``text`` with its simultaneous parts that name no sound (``_BARE``: "a horse neighs at 3 s
     and again at 6 s", "a door slams at 2 s, then twice at 6 s", "a bell at 2 s, at 5 s and at
@@ -849,6 +855,10 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
         it = _it(last) if last and len(words) > 1 and words[0] == "it" else None
         if last and len(words) > 1 and words[0] == "another" and words[1] in _SOUND_VERBS:  # "another snaps"
             member, words, thing = f"{_it(last) or last} {member.split(None, 1)[1]}", [], None
+        ordinal = _COUNTED_AGAIN.match(member) if last else None  # "a second gunshot", "a third 2 s later"
+        if ordinal:
+            member = f"{'a ' + ordinal['x'] if ordinal['x'] else _it(last) or last}{ordinal['t'] or ''}"
+            words = _TIME_TAIL.sub("", member).lower().split()
         if it and not _STOPS.match(_clean(_TIME_TAIL.sub("", member))):  # "..., then it opens": the thing before
             member, words, thing = f"{it} {member.split(None, 1)[1]}", [], None
         # "..., then slams at 2 s"; not "..., then claps of thunder" (a plural noun)

@@ -498,7 +498,8 @@ def test_rules_planner_refuses_times_it_cannot_read_and_silence_is_never_a_sound
     for text in ("a dog barks at 1e3 s", "a dog barks at 3.5.2 s", "thunder at 0:4", "a dog barks at 2 s at 5 s"):
         with pytest.raises(PlanError, match="cannot place"):
             p.plan(text, 10)
-    assert spans(p.plan("rain, then a second dog barks", 10))[1][0] == "a second dog barks"  # an order, not a time
+    # an order, not a time, and no part of the sound
+    assert spans(p.plan("rain, then a second dog barks", 10))[1] == ("a dog barks", 5, 10)
     bed = p.plan("rain, then a bell at 3 s, then a glass breaks at 6 s", 10)
     assert [e.caption for e in p.plan("replace the bell with silence", 10, bed).events] == ["rain", "a glass breaks"]
     with pytest.raises(PlanError, match="a silence adds no sound"):
@@ -1514,6 +1515,9 @@ def test_numbered_lines_timecoded_lines_and_words_of_turn_are_read():
         assert placed(text) == [("a door slams", 2), ("a dog barks", 4)], text
     assert placed("a door slams at 2 s, a dog barks 3 s after that") == [("a door slams", 2), ("a dog barks", 5)]
     assert placed("a gunshot at 1 s, another rings out 2 s later") == [("a gunshot", 1), ("a gunshot rings out", 3)]
+    assert placed("a gunshot at 2 s, a second gunshot 0.5 s later, a third 0.5 s after that") == [
+        ("a gunshot", 2), ("a gunshot", 2.5), ("a gunshot", 3)]
+    assert placed("a bell at 2 s, the final one at 8 s") == [("a bell", 2), ("a bell", 8)]
     assert placed("a door slams at 2 s, then right after a dog barks") == [("a door slams", 2), ("a dog barks", 4)]
     assert placed("a door slams at 2 s and immediately a dog barks") == [("a door slams", 2), ("a dog barks", 4)]
     assert [c for c, _ in placed("a gunshot, a scream right after, footsteps running away right after that")] == [
