@@ -690,13 +690,19 @@ def _rhythm(caption: str, counted: bool = False) -> tuple[str, float | None]:
     return rest, period
 
 
+# "rain starts at 2 s", "the music begins at 3 s": a background from then on, its start no sound of its own
+# (not "an engine starts at 2 s": the sound of it starting)
+_BEGINS = re.compile(r"\s+(?:starts|begins|comes\s+in|kicks\s+in)(?=\s+(?:at|from)\s+\d)", re.I)
+
+
 def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: float | None = None) -> dict | None:
     """An event for a part with its own times ("a dog barks at 3 s", "at 3 s for 1 s" or "for 1 s
     at 3 s", "rain from 2 to 6 s", "between 2 and 6 s", "footsteps from 5 s": to the end), else
     None. A span given fills (one
     sound only when ``once``: a share of a repeat's span); so does an iterative sound placed "at T s",
     and one given a rhythm (``period_s``). A background placed "at T s" lasts to the end."""
-    m = _TIMED.match(caption)
+    begun = _BEGINS.sub("", caption)
+    m = _TIMED.match(begun if is_background(begun) and not re.match(r"an?\s", caption, re.I) else caption)
     if not m:
         return None
     at, length, a, b, c, d, for_, at_, from_ = m.groups()[1:]

@@ -1503,6 +1503,8 @@ def test_numbered_lines_timecoded_lines_and_words_of_turn_are_read():
         assert placed(text) == [("thunder", 3), ("a door slams", 6)], text
     assert [(e.caption, e.start_s, e.end_s) for e in p.plan("0:02-0:05 footsteps", 10).events] == [("footsteps", 2, 5)]
     assert [(e.caption, e.end_s) for e in p.plan("0:00 rain\n0:08 rain stops", 10).events] == [("rain", 8)]  # its stop
+    # a background's start is no sound of its own; an engine's is
+    assert placed("rain starts at 2 s") == [("rain", 2)] and placed("an engine starts at 2 s") == [("an engine starts", 2)]
     assert [c for c, _ in placed("Step 1: a door opens. Step 2: footsteps. Step 3: the door closes.")] == [
         "a door opens", "footsteps", "the door closes"]
     # a silence at a time ends what sounds then; it does not make a sound given its length longer
