@@ -1681,7 +1681,7 @@ def _match(previous: Plan, target: str) -> int:
     if ordinal:
         n = _ORDINALS[ordinal["n"].lower()]
         if n >= len(tied):
-            raise PlanError(f"{target!r}: there are {len(tied)} such events")
+            raise PlanError(f"{target!r}: there " + ("is 1 such event" if len(tied) == 1 else f"are {len(tied)} such events"))
         return tied[n]
     exact = [i for i in tied if _stems(previous.events[i].caption) == _stems(words)]
     if len(tied) > 1 and len(exact) == 1:  # "the rain" is "rain", not "rain on a tin roof"
@@ -1804,8 +1804,9 @@ _EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|reg
                          r"give me another|again|one more time|(?:please\s+)?try(?:\s+it)?\s+again)\b", re.I)
 
 
-_UNDO = re.compile(r"^(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:(?:undo|revert)(?:\s+(?:that|it|(?:the\s+)?last\s+"
-                   r"(?:change|edit|turn)))?|go\s+back(?:\s+one\s+step)?)(?:,?\s+please)?$", re.I)
+_UNDO = re.compile(r"^(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:(?:undo|revert)(?:\s+(?:that|it|(?:the\s+)?last"
+                   r"(?:\s+(?:change|edit|turn|one))?))?|go\s+back(?:\s+one\s+step)?|scratch\s+that|take\s+(?:that|it)\s+back"
+                   r"|never\s*mind)(?:,?\s+please)?$", re.I)
 _UNDO_PART = re.compile(r"^(?:please\s+)?(?:undo|revert)\s+(?P<a>.+)$", re.I)  # "undo the rain"
 
 
@@ -2053,17 +2054,32 @@ def _edit_said(text: str) -> str:
     text = re.sub(r"^(?:cut|kill|drop|lose|fade|end|stop)\s+(?P<a>.+?)(?:\s+(?:off|out))?\s+(?:at|by)\s+(?P<t>[\d.]+\s*"
                   r"(?:s|secs?|seconds?|ms)?)$", r"make \g<a> stop at \g<t>", text, flags=re.I)
     text = re.sub(r"^start\s+(?P<a>.+?)\s+at\s+", r"make \g<a> start at ", text, flags=re.I)  # as "make X start at"
+    # its end, not the whole sound: "make the wind end 1 s earlier" is "make the wind shorter by 1 s"
+    text = re.sub(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:end|stop|finish)\s+(?:(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+)?"
+                  rf"(?P<dir>earlier|sooner|later)(?:\s+by\s+(?P<by>{_DECIMAL}\s*{_UNIT_S}))?$",
+                  lambda m: f"make {m['a']} {'longer' if m['dir'].lower() == 'later' else 'shorter'} by "
+                            f"{m['n'] or m['by'] or '1 s'}", text, flags=re.I)
+    # "let the rain last until 7 s", "the rain should go on until 8 s", "extend the rain to 8 s": it stops then
+    text = re.sub(rf"^(?:(?:make|have|let)\s+)?(?P<a>.+?)\s+(?:should\s+)?(?:lasts?|go(?:es)?\s+on|continues?|keeps?\s+going)"
+                  rf"\s+(?:until|till|to)\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", r"make \g<a> stop at \g<t>", text, flags=re.I)
+    text = re.sub(rf"^extend\s+(?P<a>.+?)\s+(?:to|until)\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", r"make \g<a> stop at \g<t>", text,
+                  flags=re.I)
+    text = re.sub(rf"^(?P<v>extend|lengthen|trim|shorten)\s+(?P<a>.+?)\s+by\s+(?P<n>{_DECIMAL}\s*{_UNIT_S})$",
+                  lambda m: f"make {m['a']} {'longer' if m['v'].lower() in ('extend', 'lengthen') else 'shorter'} by "
+                            f"{m['n']}", text, flags=re.I)
+    # "make the whistle 2 s long", "make the phone ring for 3 s": that long
+    text = re.sub(rf"^(?:make|have|let)\s+(?P<a>(?:the|that|this)\s+.+?)\s+(?:(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+long"
+                  rf"|(?![a-z]+\s+for\s+the\b)[a-z]+\s+for\s+(?P<f>{_DECIMAL}\s*{_UNIT_S}))$",
+                  lambda m: f"make {m['a']} last {m['n'] or m['f']}", text, flags=re.I)
     text = re.sub(r"^delay\s+(?P<a>.+?)\s+by\s+", r"move \g<a> later by ", text, flags=re.I)
     text = re.sub(r"^use\s+(?P<b>.+?)\s+instead\s+of\s+(?P<a>.+)$", r"replace \g<a> with \g<b>", text, flags=re.I)
-    text = re.sub(r"^(?P<a>.+?)\s+is\s+(?:much\s+|way\s+|a\s+bit\s+)?too\s+(?P<d>loud|quiet|soft)$",
+    text = re.sub(r"^(?P<a>.+?)\s+(?:is|are)\s+(?:much\s+|way\s+|a\s+(?:bit|little|touch)\s+)?too\s+(?P<d>loud|quiet|soft)$",
                   lambda m: f"make {m['a']} {'quieter' if m['d'].lower() == 'loud' else 'louder'}", text, flags=re.I)
     text = re.sub(r"^(?P<d>less|more)\s+(?P<a>.+)$",
                   lambda m: f"make the {_ARTICLE.sub('', m['a'])} {'quieter' if m['d'].lower() == 'less' else 'louder'}",
                   text, flags=re.I)  # "less rain", "more thunder": its level
     text = re.sub(r"^(?:lose|kill|silence)\s+|^no\s+(?=[^,;.]+$)", "remove ", text, flags=re.I)  # "no thunder": remove it
     text = re.sub(r"^add\s+(?:some\s+)?more\s+", "add ", text, flags=re.I)  # "add more thunder": another thunder
-    text = re.sub(r"^add\s+another\s+(?!one\b)(?=(?P<v>[aeiou])?[a-z])", lambda m: "add an " if m["v"] else "add a ",
-                  text, flags=re.I)  # "add another gunshot": a gunshot
     text = re.sub(r"^(?P<a>[^,;]+?)\s+at\s+(?P<t>[\d.]+\s*(?:s|secs?|seconds?)?)\s+instead$", r"move \g<a> to \g<t>", text,
                   flags=re.I)  # "thunder at 1 s instead"
     text = re.sub(r"\b(?:everything|all\s+of\s+it|the\s+whole\s+(?:bed|mix))\b", "all the sounds", text, flags=re.I)
@@ -2084,7 +2100,11 @@ def _edit_said(text: str) -> str:
 # "add a cat hisses 1 s after the door", "make the phone ring right after the door", "... 1 s before the
 # door": a time said from a sound of the bed
 _AFTER_EVENT = re.compile(rf"\s+(?:(?P<to>to)\s+|at\s+)?(?:(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?P<dir>after|before)|{_SOON}\s+after"
-                          r"|(?P<when>when|as\s+soon\s+as|just\s+as|as))\s+(?P<y>(?:the|that|this)\s+[^,;]+?)$", re.I)
+                          r"|(?P<when>when|as\s+soon\s+as|just\s+as|as|after|(?P<before>before))"
+                          r")\s+(?P<y>(?:the|that|this)\s+[^,;]+?)$", re.I)
+# "when the rain stops", "1 s after the rain ends": from the end of that sound; "when the knocking starts": its start
+_ITS_END = re.compile(r"\s+(?:(?P<end>stops|ends|finishes|fades\s+out|dies\s+(?:down|away|out)|is\s+over)|starts|begins)$",
+                      re.I)
 
 
 def _edit_seconds(text: str) -> str:
@@ -2092,8 +2112,9 @@ def _edit_seconds(text: str) -> str:
     "half a second", "two seconds", "a second after"."""
     text = _HALF_A_SECOND.sub(lambda m: "1.5 s" if m["and"] else "0.25 s" if m["quarter"] else "0.5 s", text)
     text = re.sub(r"\ba\s+second\s+(?=(?:after|before|later|earlier)\b)", "1 s ", text, flags=re.I)
-    text = re.sub(rf"\b({_NUMBER})(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?)\b)",
+    text = re.sub(rf"\b({_NUMBER})(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|db|decibels?)\b)",
                   lambda m: str(_COUNTS[m[1].lower()]), text, flags=re.I)
+    text = re.sub(r"(?<=\d)\s*decibels?\b", " dB", text, flags=re.I)  # "by 3 decibels"
     return re.sub(r"\b(\d+(?:\.\d+)?)\s*(?:ms|msecs?|milliseconds?)\b", lambda m: f"{float(m[1]) / 1000:g} s", text,
                   flags=re.I)
 
@@ -2104,16 +2125,50 @@ def _after_event(previous: Plan, text: str) -> str:
     m = _AFTER_EVENT.search(text)
     if not m:
         return text
-    e = previous.events[_target(previous, m["y"])]
-    t = (e.start_s if m["when"] else e.end_s if not m["n"]
-         else e.start_s + float(m["n"]) * (1 if m["dir"].lower() == "after" else -1))
+    end = _ITS_END.search(m["y"])
+    e = previous.events[_target(previous, m["y"][:end.start()] if end else m["y"])]
+    after = m["n"] or m["when"].lower() == "after" if m["when"] else True  # "N s after", "after", "right after"
+    said = e.end_s if end and end["end"] else e.start_s  # when it stops, or starts
+    if m["before"]:  # "before the dog": so that it ends where that starts
+        t = max(0.0, said - TIMED_LENGTH_S)
+    elif m["n"]:
+        t = said + float(m["n"]) * (1 if m["dir"].lower() == "after" else -1)
+    else:
+        t = said if m["when"] and m["when"].lower() != "after" or end else e.end_s  # "right after": when it is over
     return f"{text[:m.start()]} {'to' if m['to'] else 'at'} {t:g} s"
+
+
+# "add another one at 8 s", "add one more knock", "add another bark": one more of a sound of the bed
+_ANOTHER = re.compile(r"^add\s+(?:another|one\s+more)(?:\s+(?P<x>(?!(?:at|from|for|between)\b)[a-z][^\d]*?))?"
+                      r"(?P<t>\s+(?:at|from|for|between|\d)\b.*)?$", re.I)
+
+
+def _another(previous: Plan, text: str) -> str:
+    """``text`` with one more of a sound of ``previous`` (``_ANOTHER``) said by that sound's caption:
+    "add another knock at 8 s" on a bed of "a door knocks" adds a door knock. "another one" names
+    the bed's one sound that is no background; PlanError when there are several to choose from."""
+    m = _ANOTHER.match(text)
+    if not m:
+        return text
+    sounds = list(dict.fromkeys(e.caption for e in previous.events if not is_background(e.caption)))
+    if m["x"] and m["x"].strip().lower() != "one":
+        scores = [len(_stems(m["x"]) & _stems(c)) for c in sounds]
+        best = max(scores, default=0)
+        named = [c for c, score in zip(sounds, scores) if score == best and best]
+        noun = _ARTICLE.sub("", m["x"])
+        caption = named[0] if len(named) == 1 else f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+    elif len(sounds) == 1:
+        caption = sounds[0]
+    else:
+        thing = _ARTICLE.sub("", _subject(sounds[-1]) or sounds[-1]) if sounds else "bell"
+        raise PlanError(f"{text.strip()!r}: which sound? say it, e.g. 'add another {thing}{m['t'] or ' at 2 s'}'")
+    return f"add {caption}{m['t'] or ''}"
 
 
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
-    text = _edit_said(_after_event(previous, _edit_seconds(re.sub(r"^please\s+|,?\s+please$", "", _clean(instruction),
-                                                                  flags=re.I))))
+    text = _edit_said(_after_event(previous, _another(previous, _edit_seconds(
+        re.sub(r"^please\s+|,?\s+please$", "", _clean(instruction), flags=re.I)))))
     if _LEVEL_SPAN.match(text):  # before "after 5 s" reads "at 5 s", a time that picks an event
         raise PlanError(f"{instruction.strip()!r}: a change of level applies to the whole sound; to take it out of part "
                         "of the bed: remove X from A to B s, before T s or after T s")

@@ -1052,7 +1052,8 @@ def test_a_mixers_words_for_level_and_timing():
     with pytest.raises(PlanError, match="is an edit, and there is no bed to edit yet"):
         p.plan("lower the rain by 3 dB", 10)
     # "drop" and "cut" with a level change it (without one they remove); the dogs are all the dogs
-    for text, gain in (("drop the traffic by 3 dB", -3), ("drop the traffic a bit", -3), ("cut the traffic by 50%", -6)):
+    for text, gain in (("drop the traffic by 3 dB", -3), ("drop the traffic a bit", -3), ("cut the traffic by 50%", -6),
+                       ("lower the traffic by three dB", -3), ("lower the traffic by 3 decibels", -3)):
         assert [g for c, _, g in edited(text) if c == "traffic"] == [gain], text
     assert "traffic" not in [c for c, _, _ in edited("cut the traffic")]
     dogs = p.plan("a dog barks twice, a bell rings", 10)
@@ -1060,7 +1061,6 @@ def test_a_mixers_words_for_level_and_timing():
     # a level with a time or words it cannot read is refused, never applied to the whole sound as 6 dB
     for text, said in (("lower the traffic by 3 dB after 5 s", "a change of level applies to the whole sound"),
                        ("turn the traffic down after 5 s", "a change of level applies to the whole sound"),
-                       ("lower the traffic by three dB", "say the change of level last and alone"),
                        ("lower the bell by 2 dB at 2 s", "say the change of level last and alone")):
         with pytest.raises(PlanError, match=said):
             p.plan(text, 10, bed)
@@ -1480,6 +1480,35 @@ def test_edits_said_with_a_verb_a_time_from_a_sound_or_milliseconds_are_read():
     with pytest.raises(PlanError, match="no event matches 'the dog'"):
         p.plan("add a bell 1 s after the dog", 10, bed)
     assert [e.caption for e in p.plan("add another explosion at 8 s", 10, bed).events][-1] == "an explosion"
+    # times from where a sound stops, or before one
+    ends = p.plan("rain until 6 s, then birds chirping, a door slams at 8 s", 10)
+
+    def spans(edit, bed=ends):
+        return {e.caption: (e.start_s, e.end_s) for e in p.plan(edit, 10, bed).events}
+
+    assert spans("add thunder when the rain stops")["thunder"][0] == spans("add thunder after the rain")["thunder"][0] == 6
+    assert spans("add a clap 2 s before the rain stops")["a clap"][0] == 4
+    assert spans("add thunder before the door")["thunder"][0] == 6  # ending where the door starts
+    assert spans("move the birds to 1 s after the rain ends")["birds chirping"][0] == 7
+    # its end alone, or its length, said as editors do
+    wind = p.plan("wind from 3 s, a whistle at 2 s, a phone rings at 5 s", 10)
+    assert spans("make the wind end earlier", wind)["wind"] == (3, 9)
+    assert spans("make the wind stop 2 s earlier", wind)["wind"] == (3, 8)
+    for edit in ("let the phone last until 8 s", "the phone should go on until 8 s", "extend the phone to 8 s",
+                 "extend the phone by 1 s", "make the phone ring for 3 s", "make the phone end later"):
+        assert spans(edit, wind)["a phone rings"] == (5, 8), edit
+    assert spans("trim the phone by 1 s", wind)["a phone rings"] == (5, 6)
+    assert spans("make the whistle 1 s long", wind)["a whistle"] == (2, 3)
+    assert [e.gain_db for e in p.plan("the phones are too quiet", 10, wind).events] == [0, 0, 6]
+    assert is_undo("scratch that") and is_undo("never mind") and is_undo("undo last")
+    # one more of a sound of the bed, by its caption
+    knocks = p.plan("rain, a door knocks at 2 s, a dog barks at 5 s", 10)
+    assert [e.caption for e in p.plan("add another knock at 8 s", 10, knocks).events][-1] == "a door knocks"
+    assert [e.caption for e in p.plan("add one more bark at 8 s", 10, knocks).events][-1] == "a dog barks"
+    with pytest.raises(PlanError, match=r"'add another one at 8 s': which sound\? say it, e.g. 'add another dog at 8 s'"):
+        p.plan("add another one at 8 s", 10, knocks)
+    assert [e.caption for e in p.plan("add another one at 5 s", 10, p.plan("a gunshot at 2 s", 10)).events] == [
+        "a gunshot", "a gunshot"]
     for edit in ("add a dog barks 500 ms after the door", "add a dog barks half a second after the door"):
         assert starts(edit)["a dog barks"] == 6.5, edit
     assert starts("add a dog barks two seconds before the door")["a dog barks"] == 4
