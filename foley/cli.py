@@ -461,7 +461,10 @@ def _compose_turn(args: argparse.Namespace) -> int:
         raise FoleyError(f"{video.path} is {video.duration_s:g} s long and this session's bed {session.duration_s:g} s; "
                          "a new session with --video makes a bed as long as its video")
     if not (session and session.plan):
-        check_not_an_edit(args.text)  # said before any file or model is looked at
+        try:
+            check_not_an_edit(args.text)  # said before any file or model is looked at
+        except FoleyError as e:  # "--session bed.json" with a typo in its name: said which file is not there
+            raise FoleyError(f"{e}; {args.session} is no session yet" if args.session else str(e)) from None
     out = Path(args.output or (session.bed_path if session else "compose.wav"))
     if continuing and session.copied and not args.output:
         print(f"note: {args.session} is a copy of the session {session.saved_as}; its turns write {out.name} and the "
@@ -773,6 +776,7 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
                       if result.caption_given else ("'A DESCRIPTION'", "described sounds"))  # "'rain, a door slams at 2 s'"
         hint = (f"; foley compose {said} --video {shlex.quote(str(video))} lays {what} under it (a description "
                 "gives their times)" if pipeline.not_dubbed(result) else "")
+        hint = "".join(f"; --model {name} knows these pictures" for name in result.known_by) + hint
         silent_notes[video] = [pipeline.unrecognized_note(result, name_sounds) + hint for name_sounds in (False, True)]
         video_notes[video] = pipeline.dub_notes(result)
         return result.audio, result.sample_rate

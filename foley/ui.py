@@ -145,7 +145,8 @@ class Studio:
             what = "the caption's sound" if result and result.caption_given else "described sounds"
             hint = (f"; the Compose tab, given this video, lays {what} under it (a description gives their times)"
                     if result and self.pipeline.not_dubbed(result) else "")
-            return self.pipeline.unrecognized_note(result) + hint
+            known = "".join(f"; the {name} model knows these pictures" for name in (result.known_by if result else ()))
+            return self.pipeline.unrecognized_note(result) + known + hint
 
         summary = dub_batch([video], out, generate, options, silent_note=silent_note)
         if summary.failed:

@@ -118,6 +118,7 @@ class DubResult:
     caption: str = ""  # the caption the LM and the backbone were given
     probed: bool = False  # the caption probe was asked (no caption given, the frames familiar enough)
     caption_given: bool = False  # ``caption`` is one the caller gave (not the model's own, nor the probe's)
+    known_by: tuple[str, ...] = ()  # the shipped models that know the frames of a video this one did not dub
 
 
 SHIPPED_MODELS = {  # name -> folder in the package
@@ -165,6 +166,26 @@ def component_path(root: Path, key: str, value: str) -> Path | str:
     raise FoleyError(f"{root / CONFIG_NAME}: {key} {value!r} -> {path}: no such file or folder")
 
 
+def models_that_know(features: torch.Tensor, encoder_dir: str | os.PathLike, own_root: str | os.PathLike) -> tuple[str, ...]:
+    """The shipped models other than the one at ``own_root`` that read frames with the frame
+    encoder at ``encoder_dir`` and find ``features`` (N, D) familiar (at most MAX_UNFAMILIAR of
+    them unlike their training frames): which to dub a video with that this model does not know."""
+    from ..models.frame_stats import FrameStats
+
+    names = []
+    for name in SHIPPED_MODELS:
+        root = model_dir(name)
+        if not (root / CONFIG_NAME).is_file() or root.resolve() == Path(own_root).resolve():
+            continue
+        config = PipelineConfig.read(root / CONFIG_NAME)
+        if (config.frame_stats and Path(component_path(root, "frame_encoder", config.frame_encoder)).resolve()
+                == Path(encoder_dir).resolve()
+                and FrameStats.load(component_path(root, "frame_stats", config.frame_stats)).unfamiliar(features)
+                <= MAX_UNFAMILIAR):
+            names.append(name)
+    return tuple(names)
+
+
 class FoleyPipeline:
     MAX_UNFAMILIAR = MAX_UNFAMILIAR  # a video most of whose frames are unfamiliar is not dubbed
     # From this share of unfamiliar frames on a dubbed video's summary says so (the shipped models'
@@ -200,6 +221,7 @@ class FoleyPipeline:
                              f"gives {frame_encoder.dim}-d (a probe of another encoder's features?)")
         self.caption_probe = caption_probe  # CaptionProbe or None
         self.backbone_dir = backbone_dir  # the backbone's folder, where its sounds.json may list what it learned
+        self.root = self.frame_encoder_dir = None  # the model's folder and its frame encoder's, when loaded from one
         adapter.attach(backbone.unet)
 
     @classmethod
@@ -238,10 +260,12 @@ class FoleyPipeline:
         frame_stats = FrameStats.load(paths["frame_stats"]) if "frame_stats" in paths else None
         caption_probe = CaptionProbe.load(paths["caption_probe"]) if "caption_probe" in paths else None
         try:
-            return cls(config, frame_encoder, lm, tokenizer, backbone, adapter, frame_stats=frame_stats,
-                       caption_probe=caption_probe, backbone_dir=str(where("backbone")))
+            pipeline = cls(config, frame_encoder, lm, tokenizer, backbone, adapter, frame_stats=frame_stats,
+                           caption_probe=caption_probe, backbone_dir=str(where("backbone")))
         except FoleyError as e:  # components that load alone but do not fit together: said of the model
             raise FoleyError(f"{root}: {e}") from None
+        pipeline.root, pipeline.frame_encoder_dir = root, where("frame_encoder")
+        return pipeline
 
     def save_config(self, directory: str | os.PathLike) -> None:
         atomic_write_text(Path(directory) / CONFIG_NAME, json.dumps(self.config.to_dict(), indent=1) + "\n")
@@ -396,9 +420,12 @@ class FoleyPipeline:
         unfamiliar = None
         if self.frame_stats is not None:  # the video's own frames, not the held last one
             unfamiliar = self.frame_stats.unfamiliar(features[:self.time.video_frames(duration_s)])
-        seen, probed = None, False
+        seen, probed, known_by = None, False, ()
         if unfamiliar is not None and unfamiliar > self.MAX_UNFAMILIAR:
             tokens = torch.full((self.time.tokens(span_s),), self.silence_unit, dtype=torch.long)
+            if self.root is not None:
+                known_by = models_that_know(features[:self.time.video_frames(duration_s)], self.frame_encoder_dir,
+                                            self.root)
         else:
             if caption is None and self.caption_probe is not None:
                 probed, seen = True, self.caption_probe.seen(features[:self.time.video_frames(duration_s)])
@@ -408,7 +435,7 @@ class FoleyPipeline:
         audio = self.render(tokens, span_s, caption, scale, steps, guidance, seed, progress, visual_steps)
         tokens = tokens[:self.time.tokens(duration_s)]
         return DubResult(audio[:self.time.samples(duration_s)], self.time.sample_rate, tokens,
-                         bool((tokens != self.silence_unit).any()), unfamiliar, seen, caption, probed, given)
+                         bool((tokens != self.silence_unit).any()), unfamiliar, seen, caption, probed, given, known_by)
 
     def check_caption(self, caption: str | None) -> None:
         """Refuse (FoleyError) a caption too long for the LM's prompt next to a window's frames

@@ -2315,10 +2315,18 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             new["seed"] = _new_take(new["caption"], [_take(o["caption"], 0) if o.get("seed") is None else o["seed"]
                                                      for o in others])
         return validate(events, d, previous.max_simultaneous, reach_end=False)  # the edit as given, the rest kept
-    raise PlanError(f"the rules planner does not understand {instruction.strip()!r}; it reads edits such as 'make the "
-                    "rain louder', 'move the thunder to 3 s', 'remove the dog', 'add a bell at 5 s', 'replace the rain "
-                    "with wind' and 'undo' (all of them: foley compose --help; a new description starts a new bed: give "
-                    "it another --session file)")
+    examples = ("'make the rain louder', 'move the thunder to 3 s', 'remove the dog', 'add a bell at 5 s', 'replace "
+                "the rain with wind' and 'undo' (all of them: foley compose --help")
+    try:  # "rain" said to a session: a description, not an edit
+        if _EDIT_VERBS.match(text):  # said as an edit it cannot read
+            raise PlanError(instruction)
+        rules_layout(instruction, previous.duration_s)
+    except PlanError:
+        raise PlanError(f"the rules planner does not understand {instruction.strip()!r}; it reads edits such as "
+                        f"{examples}; a new description starts a new bed: give it another --session file)") from None
+    raise PlanError(f"{instruction.strip()!r} reads as a new description, not an edit of this session's bed: to add it, "
+                    f"'add {_clean(instruction)}'; a new description starts a new bed: give it another --session file "
+                    f"(edits read here: {examples}))")
 
 
 class RulesPlanner:

@@ -232,7 +232,7 @@ def test_cli_compose_turns(backbone, tmp_path, foley_cli):
     refused = foley_cli(fresh + ["a ball", "-o", str(tmp_path / "other.wav")], cwd=tmp_path)
     assert refused.returncode == 2 and "exists; pass --overwrite" in refused.stderr
     assert (tmp_path / "other.wav").read_bytes() == b"keep"
-    bad = foley_cli(base + ["sing a song"], cwd=tmp_path)
+    bad = foley_cli(base + ["make the drum sound like a bell"], cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "does not understand" in bad.stderr
     own = [a if a != str(session) else str(tmp_path / "own.json") for a in base]  # a bed written with -o ...
     assert foley_cli(own + ["a ball", "-o", "mine.wav"], cwd=tmp_path).returncode == 0
@@ -737,6 +737,8 @@ def test_cli_compose_never_writes_over_a_file_it_was_not_asked_to_replace(tmp_pa
     assert done.returncode == 2 and "t.png: exists; pass --overwrite to replace it" in done.stderr
     edit = foley_cli(["compose", "make the rain louder", "--timeline", "t.png"], cwd=tmp_path)  # no bed: said first
     assert edit.returncode == 2 and "is an edit, and there is no bed to edit yet" in edit.stderr
+    typo = foley_cli(["compose", "make the rain louder", "--session", "bde.json"], cwd=tmp_path)  # which file is not there
+    assert typo.returncode == 2 and typo.stderr.endswith("; bde.json is no session yet\n"), typo.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "keep.wav", "t.png"]
     assert (tmp_path / "keep.wav").read_bytes() == b"audio" and (tmp_path / "t.png").read_bytes() == b"picture"
 

@@ -91,9 +91,12 @@ def test_rules_edits():
     assert spans(p.plan("make the rain start at 0 s", 8, p.plan("rain from 2 to 6 s", 8))) == [("rain", 0, 6)]  # a bed's end kept
     with pytest.raises(PlanError, match=r"'an owl hoots' plays from 3 to 5 s; to end at 2 s, move it"):
         p.plan("make the owl stop at 2 s", 10, bed)
-    with pytest.raises(PlanError, match=r"does not understand 'sing me a song'; it reads edits such as 'make the rain "
-                                        r"louder', .* \(all of them: foley compose --help; "):
-        p.plan("sing me a song", 10, base)
+    with pytest.raises(PlanError, match=r"does not understand 'make the rain sound like snow'; it reads edits such as "
+                                        r"'make the rain louder', .* \(all of them: foley compose --help; "):
+        p.plan("make the rain sound like snow", 10, base)
+    with pytest.raises(PlanError, match=r"^'a dog barks at 5 s' reads as a new description, not an edit of this "
+                                        r"session's bed: to add it, 'add a dog barks at 5 s'; a new description starts"):
+        p.plan("a dog barks at 5 s", 10, base)
 
 
 def test_an_edit_keeps_the_times_it_gives():

@@ -68,6 +68,19 @@ def test_the_sfx_model_tells_its_own_pictures_from_the_demo_models(sfx):
     assert own < 0.1 and other > 0.9  # its dub of the demo's example is silence with a note, not a misnamed sound
 
 
+def test_a_video_one_shipped_model_does_not_know_names_the_one_that_does(sfx):
+    from foley.pipelines.dub import models_that_know
+
+    assert sfx.root == model_dir("sfx") and sfx.frame_encoder_dir.is_dir()
+    demo_clip = sfx.encode_frames("data/examples/hammer.mp4", 4.0)  # the demo model's own example
+    assert models_that_know(demo_clip, sfx.frame_encoder_dir, sfx.root) == ("demo",)
+    own = sfx.encode_frames("data/examples/hammer_metal.mp4", 4.0)
+    assert models_that_know(own, sfx.frame_encoder_dir, model_dir("demo")) == ("sfx",)
+    assert models_that_know(own, sfx.frame_encoder_dir, sfx.root) == ()  # itself is not named
+    result = sfx.dub("data/examples/hammer.mp4", steps=2)
+    assert sfx.not_dubbed(result) and result.known_by == ("demo",)
+
+
 def test_a_caption_it_never_learned_is_noted(sfx):
     note = sfx.caption_notes("a dog barks")
     assert len(note) == 1 and note[0].startswith("'a dog barks' is unlike every sound this backbone learned")
