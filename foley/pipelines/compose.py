@@ -349,14 +349,13 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     model window long. A take 0 that sounds to its own end is a continuous sound (rain, a
     rumble): it is returned alone when it covers the span, else the audio is None (the span
     is generated in windows instead). Otherwise take 0 keeps its place at the start (with
-    ``exact`` from its sounding part on: every beat starts with its sound), cut after
-    its sounding part (:func:`sounding_span`, faded in from PIECE_FADE_S before it and out at its end),
-    and each later repeat
-    is the next take's sounding part (going round the takes), started one period after the
-    previous one: its sounding length plus FILL_PAUSE_S, at least ``period_s`` (the sound's usual
-    rhythm), varied by FILL_JITTER and its level by FILL_LEVEL_JITTER_DB (seeded), or with ``exact``
-    ``period_s`` itself, unvaried (a
-    rhythm the plan gives: the k-th repeat starts k periods in; a take longer than the period is
+    ``exact`` from its sounding part on: every beat starts with its sound), cut after its
+    sounding part (:func:`sounding_span`), and each later repeat is the next take's sounding
+    part (going round the takes; faded in from PIECE_FADE_S before it and out at its end),
+    started one period after the previous one: its sounding length plus FILL_PAUSE_S, at least
+    ``period_s`` (the sound's usual rhythm), varied by FILL_JITTER and its level by
+    FILL_LEVEL_JITTER_DB (seeded), or with ``exact`` ``period_s`` itself, unvaried (a rhythm
+    the plan gives: the k-th repeat starts k periods in; a take longer than the period is
     faded out over BEAT_RELEASE_S as the next begins).
     Repeats start while at least half of one fits, or with ``exact`` while they start inside the span."""
     first = take(0)

@@ -166,7 +166,8 @@ def component_path(root: Path, key: str, value: str) -> Path | str:
     raise FoleyError(f"{root / CONFIG_NAME}: {key} {value!r} -> {path}: no such file or folder")
 
 
-def models_that_know(features: torch.Tensor, encoder_dir: str | os.PathLike, own_root: str | os.PathLike) -> tuple[str, ...]:
+def models_that_know(features: torch.Tensor, encoder_dir: str | os.PathLike,
+                     own_root: str | os.PathLike) -> tuple[str, ...]:
     """The shipped models other than the one at ``own_root`` that read frames with the frame
     encoder at ``encoder_dir`` and find ``features`` (N, D) familiar (at most MAX_UNFAMILIAR of
     them unlike their training frames): which to dub a video with that this model does not know."""
