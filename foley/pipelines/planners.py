@@ -1693,16 +1693,22 @@ def _match(previous: Plan, target: str) -> int:
         one = noun[: -1] if last.endswith("s") and not last.endswith("ss") else noun  # "the second knock"
         many = (noun if one != noun or last.endswith("ing")  # "all the barking"
                 else f"{noun}es" if re.search(r"(?:s|sh|ch|x)$", noun) else f"{noun}s")
-        example = f"'the {noun} at {previous.events[tied[1]].start_s:g} s' or 'the second {one}'"
+        example = f"'the {one} at {previous.events[tied[1]].start_s:g} s' or 'the second {one}'"
         if _EVERY_ONE.match(target):  # all of them asked of an edit of one event (replace, move, ...)
             raise PlanError(f"{target!r} names {len(tied)} events ({which}), and this edit takes one: say which, e.g. "
-                            f"{example}; all of them can be removed, made louder or quieter, or taken again")
-        raise PlanError(f"{target!r} matches {len(tied)} events ({which}); say which, e.g. {example} (to remove, "
-                        f"make louder or quieter, or take again all of them: 'all the {many}')")
+                            f"{example}; all of them can be {_EVERY_SAID}")
+        raise PlanError(f"{target!r} matches {len(tied)} events ({which}); say which, e.g. {example} (or all of them: "
+                        f"'all the {many}', to be {_EVERY_SAID})")
     return tied[0]
 
 
 _EVERY_ONE = re.compile(r"^(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+)?(?P<a>.+)$", re.I)
+
+
+# The edits that may take every event a target names ("all the knocks"); a move to a time, a start or a stop
+# takes one
+_EVERY_KINDS = ("remove", "gain", "retake", "replace", "shift", "length", "last", "tempo", "rhythm")
+_EVERY_SAID = "removed, made louder or quieter, taken again, replaced, moved by N s, or made longer, shorter, faster or slower"
 
 
 def _all_matching(previous: Plan, target: str) -> list[int] | None:
@@ -1790,7 +1796,8 @@ EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, 
               "make X louder/quieter [by N dB or N% | a bit] (or: turn X up/down, lower/raise X), "
               "X every N s, make X faster/slower (a repeated sound); "
               "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball', "
-              "or all of them to remove, make louder/quieter or take again: 'all the balls'; a time may be said from "
+              "or all of them (to remove, make louder/quieter, take again, replace, move by N s, make longer/shorter "
+              "or faster/slower): 'all the balls'; a time may be said from "
               "a sound of the bed: '1 s after the door', 'right after the door'; "
               "and undo (the last turn)")
 # Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope"; "change
@@ -2211,7 +2218,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 e.update(seed=(was.seed_used + 1) % 2**31)
         else:
             _check_target(previous, m["a"], instruction, kind)
-            every = _all_matching(previous, m["a"]) if kind in ("remove", "gain", "retake") else None
+            every = _all_matching(previous, m["a"]) if kind in _EVERY_KINDS else None
             for i in sorted(every or [_target(previous, m["a"])], reverse=True):  # from the last: removals keep the rest
                 e = events[i]
                 if kind == "replace" and _SILENCE.match(_clean(m["b"])):  # replaced with nothing: removed
