@@ -557,7 +557,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
         cache_dir = session.cache_dir if session else shared_cache_dir(stack)
         mix, stats = render(plan, backbone, EventCache(cache_dir, model_id=model_id(model)), sampler,
                             align_onsets=align,
-                            progress=lambda e, repeats: print(f"  rendered: {e.caption}" + (
+                            progress=lambda e, repeats: print(f"  mixed: {e.caption}" + (
                                 f" ({repeats} times until {e.end_s:g} s)" if repeats > 1 else ""), file=sys.stderr))
     sample_rate = backbone.mel.sample_rate
     parts: dict[Path, Path] = {}  # final path -> the temporary file it is written as
