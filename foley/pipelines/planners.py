@@ -536,12 +536,14 @@ _IN_AT = re.compile(rf"\s+(?:at\s+)?(?P<t>{_DECIMAL})\s*{_UNIT_S}\s+in(?:to\s+(?
 # a dog barks": so long after the sound before starts
 _LATER = re.compile(rf"\s+(?:about\s+)?(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:later|after(?:wards|\s+(?:that|this|it))?)"
                     r"(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:and|then|while|with|as)\b)"
-                    rf"|(?:^|(?<=[,;:.!?]\s)|(?<=\bthen\s))(?:about\s+)?(?P<first>{_DECIMAL})\s*{_UNIT_S}\s+later\s*,?\s+(?=\S)",
+                    rf"|(?:^|(?<=[,;:.!?]\s)|(?<=\bthen\s)|(?<=\band\s))(?:about\s+)?(?P<first>{_DECIMAL})\s*{_UNIT_S}\s+"
+                    rf"(?:later|after\s+(?:that|this))\s*,?\s+(?=\S)",
                     re.I)
 _SAID_AT = re.compile(rf"\b(?:at|from)\s+(?P<t>{_DECIMAL})(?:\s*{_UNIT_S})?\b", re.I)
 _PART_END = re.compile(r"[,;:!?]|\.(?!\d)|\bthen\b", re.I)
 _SAID_SPAN = re.compile(rf"\b(?:(?:from|between)\s+{_DECIMAL}\s*{_UNIT_S}?\s+(?:to|until|till|and)\s+(?P<b>{_DECIMAL})"
-                        rf"|(?:at\s+(?P<a>{_DECIMAL})\s*{_UNIT_S}?\s+)?for\s+(?P<n>{_DECIMAL}))\s*{_UNIT_S}?\b", re.I)
+                        rf"|(?:at\s+(?P<a>{_DECIMAL})\s*{_UNIT_S}?\s+)?for\s+(?P<n>{_DECIMAL})(?:\s*{_UNIT_S}\s+at\s+"
+                        rf"(?P<a2>{_DECIMAL}))?)\s*{_UNIT_S}?\b", re.I)
 
 
 def _said_before(before: str) -> float | None:
@@ -553,8 +555,8 @@ def _said_before(before: str) -> float | None:
     earlier = [part for part in earlier if part.strip()]
     for part in (current, *earlier[-1:]):
         m = ([None] + list(_SAID_SPAN.finditer(part)))[-1]
-        if m and (m["b"] or m["a"]):  # "from 1 to 4 s", "at 2 s for 3 s": when it is over
-            return float(m["b"]) if m["b"] else float(m["a"]) + float(m["n"])
+        if m and (m["b"] or m["a"] or m["a2"]):  # "from 1 to 4 s", "at 2 s for 3 s", "for 3 s at 2 s": when it is over
+            return float(m["b"]) if m["b"] else float(m["a"] or m["a2"]) + float(m["n"])
         if said := list(_SAID_AT.finditer(part)):
             return float(said[-1]["t"])
         if m and part is not current and len(earlier) == 1:  # "rain for 3 s, thunder 1 s later": 0 to 3 s
@@ -840,7 +842,8 @@ def _it(caption: str) -> str | None:
 
 # "a second gunshot", "a third (one)": one more of a sound said before; the order is no part of its sound
 _COUNTED_AGAIN = re.compile(r"^(?:a|the)\s+(?:second|third|fourth|fifth|sixth|final|last)(?:\s+one)?"
-                            r"(?:\s+(?P<x>(?!(?:at|from|between|for)\b)[a-z][^\d]*?))?"
+                            r"(?:\s+(?P<x>(?!(?:at|from|between|for|later|after|before|earlier|passes|of|or|and)\b)"
+                            r"[a-z][^\d]*?))?"
                             r"(?P<t>\s+(?:at|from|between|for)\s+\d.*)?$", re.I)
 
 
@@ -863,7 +866,7 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
             member, words, thing = f"{_it(last) or last} {member.split(None, 1)[1]}", [], None
         ordinal = _COUNTED_AGAIN.match(member) if last else None  # "a second gunshot", "a third 2 s later"
         if ordinal:
-            member = f"{'a ' + ordinal['x'] if ordinal['x'] else _it(last) or last}{ordinal['t'] or ''}"
+            member = f"{'a ' + ordinal['x'] if ordinal['x'] else last}{ordinal['t'] or ''}"
             words = _TIME_TAIL.sub("", member).lower().split()
         if it and not _STOPS.match(_clean(_TIME_TAIL.sub("", member))):  # "..., then it opens": the thing before
             member, words, thing = f"{it} {member.split(None, 1)[1]}", [], None
@@ -1811,7 +1814,7 @@ _EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|reg
                          r"give me another|again|one more time|(?:please\s+)?try(?:\s+it)?\s+again)\b", re.I)
 
 
-_UNDO = re.compile(r"^(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:(?:undo|revert)(?:\s+(?:that|it|(?:the\s+)?last"
+_UNDO = re.compile(r"^(?:(?:actually|no|oops|sorry|hmm|ok(?:ay)?),?\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:(?:undo|revert)(?:\s+(?:that|it|(?:the\s+)?last"
                    r"(?:\s+(?:change|edit|turn|one))?))?|go\s+back(?:\s+one\s+step)?|scratch\s+that|take\s+(?:that|it)\s+back"
                    r"|never\s*mind)(?:,?\s+please)?$", re.I)
 _UNDO_PART = re.compile(r"^(?:please\s+)?(?:undo|revert)\s+(?P<a>.+)$", re.I)  # "undo the rain"
@@ -2071,17 +2074,19 @@ def _edit_said(text: str) -> str:
                   rf"\s+(?:until|till|to)\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", r"make \g<a> stop at \g<t>", text, flags=re.I)
     text = re.sub(rf"^extend\s+(?P<a>.+?)\s+(?:to|until)\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", r"make \g<a> stop at \g<t>", text,
                   flags=re.I)
-    text = re.sub(rf"^(?P<v>extend|lengthen|trim|shorten)\s+(?P<a>.+?)\s+by\s+(?P<n>{_DECIMAL}\s*{_UNIT_S})$",
-                  lambda m: f"make {m['a']} {'longer' if m['v'].lower() in ('extend', 'lengthen') else 'shorter'} by "
-                            f"{m['n']}", text, flags=re.I)
+    text = re.sub(rf"^(?P<v>extend|lengthen|trim|shorten)\s+(?P<a>.+?)(?:\s+by\s+(?P<n>{_DECIMAL}\s*{_UNIT_S}))?$",
+                  lambda m: f"make {m['a']} {'longer' if m['v'].lower() in ('extend', 'lengthen') else 'shorter'}"
+                            f"{' by ' + m['n'] if m['n'] else ''}", text, flags=re.I)
     # "make the whistle 2 s long", "make the phone ring for 3 s": that long
     text = re.sub(rf"^(?:make|have|let)\s+(?P<a>(?:the|that|this)\s+.+?)\s+(?:(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+long"
                   rf"|(?![a-z]+\s+for\s+the\b)[a-z]+\s+for\s+(?P<f>{_DECIMAL}\s*{_UNIT_S}))$",
                   lambda m: f"make {m['a']} last {m['n'] or m['f']}", text, flags=re.I)
     text = re.sub(r"^delay\s+(?P<a>.+?)\s+by\s+", r"move \g<a> later by ", text, flags=re.I)
     text = re.sub(r"^use\s+(?P<b>.+?)\s+instead\s+of\s+(?P<a>.+)$", r"replace \g<a> with \g<b>", text, flags=re.I)
-    text = re.sub(r"^(?P<a>.+?)\s+(?:is|are)\s+(?:much\s+|way\s+|a\s+(?:bit|little|touch)\s+)?too\s+(?P<d>loud|quiet|soft)$",
-                  lambda m: f"make {m['a']} {'quieter' if m['d'].lower() == 'loud' else 'louder'}", text, flags=re.I)
+    text = re.sub(r"^(?P<a>.+?)(?:\s+is|\s+are|'s)\s+(?:much\s+|way\s+|(?P<bit>a\s+(?:bit|little|touch)\s+|slightly\s+))?"
+                  r"too\s+(?P<d>loud|quiet|soft)$",
+                  lambda m: f"make {m['a']} {'a bit ' if m['bit'] else ''}{'quieter' if m['d'].lower() == 'loud' else 'louder'}",
+                  text, flags=re.I)
     text = re.sub(r"^(?P<d>less|more)\s+(?P<a>.+)$",
                   lambda m: f"make the {_ARTICLE.sub('', m['a'])} {'quieter' if m['d'].lower() == 'less' else 'louder'}",
                   text, flags=re.I)  # "less rain", "more thunder": its level
@@ -2118,7 +2123,8 @@ def _edit_seconds(text: str) -> str:
     """``text`` with times in milliseconds or words said in seconds, as edits read them: "500 ms",
     "half a second", "two seconds", "a second after"."""
     text = _HALF_A_SECOND.sub(lambda m: "1.5 s" if m["and"] else "0.25 s" if m["quarter"] else "0.5 s", text)
-    text = re.sub(r"\ba\s+second\s+(?=(?:after|before|later|earlier)\b)", "1 s ", text, flags=re.I)
+    text = re.sub(r"\ba\s+second\s+(?=(?:after|before|later|earlier)\b)|(?<=\bby\s)a\s+second\b", "1 s ", text,
+                  flags=re.I)  # "a second after", "by a second"
     text = re.sub(rf"\b({_NUMBER})(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|db|decibels?)\b)",
                   lambda m: str(_COUNTS[m[1].lower()]), text, flags=re.I)
     text = re.sub(r"(?<=\d)\s*decibels?\b", " dB", text, flags=re.I)  # "by 3 decibels"
@@ -2135,7 +2141,9 @@ def _after_event(previous: Plan, text: str) -> str:
     end = _ITS_END.search(m["y"])
     e = previous.events[_target(previous, m["y"][:end.start()] if end else m["y"])]
     after = m["n"] or m["when"].lower() == "after" if m["when"] else True  # "N s after", "after", "right after"
-    said = e.end_s if end and end["end"] else e.start_s  # when it stops, or starts
+    # when it stops (said so, or "N s after" a sound that lasts its span: a bed, a filled one), else when it starts
+    spans = m["n"] and m["dir"].lower() == "after" and (e.fill or is_background(e.caption))
+    said = e.end_s if end and end["end"] or spans else e.start_s
     if m["before"]:  # "before the dog": so that it ends where that starts
         t = max(0.0, said - TIMED_LENGTH_S)
     elif m["n"]:
@@ -2152,8 +2160,9 @@ _ANOTHER = re.compile(r"^add\s+(?:another|one\s+more)(?:\s+(?P<x>(?!(?:at|from|f
 
 def _another(previous: Plan, text: str) -> str:
     """``text`` with one more of a sound of ``previous`` (``_ANOTHER``) said by that sound's caption:
-    "add another knock at 8 s" on a bed of "a door knocks" adds a door knock. "another one" names
-    the bed's one sound that is no background; PlanError when there are several to choose from."""
+    "add another knock at 8 s" on a bed of "a door knocks" adds a door knock, with no time said
+    where the last of them ends. "another one" names the bed's one sound that is no background;
+    PlanError when there are several to choose from."""
     m = _ANOTHER.match(text)
     if not m:
         return text
@@ -2169,7 +2178,13 @@ def _another(previous: Plan, text: str) -> str:
     else:
         thing = _ARTICLE.sub("", _subject(sounds[-1]) or sounds[-1]) if sounds else "bell"
         raise PlanError(f"{text.strip()!r}: which sound? say it, e.g. 'add another {thing}{m['t'] or ' at 2 s'}'")
-    return f"add {caption}{m['t'] or ''}"
+    ends = [e.end_s for e in previous.events if e.caption == caption]
+    if m["t"] or not ends:
+        return f"add {caption}{m['t'] or ''}"
+    if max(ends) > previous.duration_s - MIN_LENGTH_S:  # with no time: after the last of it
+        raise PlanError(f"{text.strip()!r}: the last {caption!r} plays to the end of the bed; say when, e.g. "
+                        f"'{text.strip()} at 2 s'")
+    return f"add {caption} at {max(ends):g} s"
 
 
 def rules_edit(previous: Plan, instruction: str) -> Plan:
@@ -2324,15 +2339,17 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         return validate(events, d, previous.max_simultaneous, reach_end=False)  # the edit as given, the rest kept
     examples = ("'make the rain louder', 'move the thunder to 3 s', 'remove the dog', 'add a bell at 5 s', 'replace "
                 "the rain with wind' and 'undo' (all of them: foley compose --help")
-    try:  # "rain" said to a session: a description, not an edit
-        if _EDIT_VERBS.match(text):  # said as an edit it cannot read
+    said = _AND.sub("", _clean(instruction))
+    try:  # "rain", "a dog barks at 5 s" said to a session: a sound, not an edit
+        if _EDIT_VERBS.match(text) or len(_pieces(said)) > 1 or not (
+                _TIME_TAIL.search(said) or is_background(said) or _subject(said)):  # said as an edit it cannot read
             raise PlanError(instruction)
-        rules_layout(instruction, previous.duration_s)
+        rules_layout(said, previous.duration_s)
     except PlanError:
         raise PlanError(f"the rules planner does not understand {instruction.strip()!r}; it reads edits such as "
                         f"{examples}; a new description starts a new bed: give it another --session file)") from None
     raise PlanError(f"{instruction.strip()!r} reads as a new description, not an edit of this session's bed: to add it, "
-                    f"'add {_clean(instruction)}'; a new description starts a new bed: give it another --session file "
+                    f"'add {said}'; a new description starts a new bed: give it another --session file "
                     f"(edits read here: {examples}))")
 
 

@@ -1516,6 +1516,18 @@ def test_edits_said_with_a_verb_a_time_from_a_sound_or_milliseconds_are_read():
         p.plan("add another one at 8 s", 10, knocks)
     assert [e.caption for e in p.plan("add another one at 5 s", 10, p.plan("a gunshot at 2 s", 10)).events] == [
         "a gunshot", "a gunshot"]
+    assert [(e.caption, e.start_s) for e in p.plan("add another knock", 10, knocks).events][-2:] == [
+        ("a door knocks", 4), ("a dog barks", 5)]  # with no time: where the last of them ends
+    # "N s after" a sound that lasts its span: after its end; after a one-shot: after its start
+    spanned = p.plan("rain until 6 s, a door slams at 3 s", 10)
+    assert spans("add thunder 1 s after the rain", spanned)["thunder"][0] == 7
+    assert spans("add a dog barks 2 s after the door", spanned)["a dog barks"][0] == 5
+    assert [e.gain_db for e in p.plan("the door's too quiet", 10, spanned).events] == [0, 6]
+    assert [e.gain_db for e in p.plan("the door is a bit too loud", 10, spanned).events] == [0, -3]
+    assert spans("extend the rain by a second", spanned)["rain"] == spans("extend the rain", spanned)["rain"] == (0, 7)
+    assert is_undo("actually, scratch that") and is_undo("oops, undo that")
+    with pytest.raises(PlanError, match="does not understand 'wind, a dog barks at 6 s'"):  # not one sound to add
+        p.plan("wind, a dog barks at 6 s", 10, spanned)
     for edit in ("add a dog barks 500 ms after the door", "add a dog barks half a second after the door"):
         assert starts(edit)["a dog barks"] == 6.5, edit
     assert starts("add a dog barks two seconds before the door")["a dog barks"] == 4
@@ -1556,6 +1568,10 @@ def test_numbered_lines_timecoded_lines_and_words_of_turn_are_read():
     assert placed("a gunshot at 2 s, a second gunshot 0.5 s later, a third 0.5 s after that") == [
         ("a gunshot", 2), ("a gunshot", 2.5), ("a gunshot", 3)]
     assert placed("a bell at 2 s, the final one at 8 s") == [("a bell", 2), ("a bell", 8)]
+    assert placed("a dog barks, a second one 2 s later") == [("a dog barks", 0), ("a dog barks", 2)]
+    assert placed("rain, a second later a dog barks") == [("rain", 0), ("a dog barks", 1)]
+    assert placed("a dog barks for 2 s at 1 s, a cat meows 1 s later") == [("a dog barks", 1), ("a cat meows", 4)]
+    assert placed("a car passes from 2 to 6 s, 1 s after that a horn honks") == [("a car passes", 2), ("a horn honks", 7)]
     assert placed("a door slams at 2 s, then right after a dog barks") == [("a door slams", 2), ("a dog barks", 4)]
     assert placed("a door slams at 2 s and immediately a dog barks") == [("a door slams", 2), ("a dog barks", 4)]
     assert [c for c, _ in placed("a gunshot, a scream right after, footsteps running away right after that")] == [
