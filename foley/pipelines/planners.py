@@ -870,8 +870,12 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
             words = _TIME_TAIL.sub("", member).lower().split()
         if it and not _STOPS.match(_clean(_TIME_TAIL.sub("", member))):  # "..., then it opens": the thing before
             member, words, thing = f"{it} {member.split(None, 1)[1]}", [], None
+        going = re.match(r"^(.+?)\s+[a-z]+ing\b", _clean(last)) if last and not thing else None
+        doer = thing or (going[1] if going else None)  # "a dog" of "a dog barks" or "a dog growling"
+        if doer and len(words) == 1 and words[0].endswith("ing") and words[0] not in _NOT_GOING_ON:
+            member = f"{doer} {member}"  # "a dog growling, then barking at 3 s": the dog barking
         # "..., then slams at 2 s"; not "..., then claps of thunder" (a plural noun)
-        if (thing and words and words[0] in _SOUND_VERBS and (len(words) < 2 or words[1] not in ("of", "from"))
+        elif (thing and words and words[0] in _SOUND_VERBS and (len(words) < 2 or words[1] not in ("of", "from"))
                 and not _STOPS.match(_clean(_TIME_TAIL.sub("", member)))):  # "..., then fades out": a stop
             member = f"{thing} {member}"
         more = _MORE.match(member)  # "two more": the sound before, that many times
@@ -1996,6 +2000,8 @@ def _playing_in(previous: Plan, target: str, start: float, end: float) -> list[i
         _one_named(previous, target)
     if not every and (_ORDINAL.match(target) or _AT.match(target)):  # "the second ball", "the ball at 6 s"
         found = [_match(previous, target)]
+    elif every and re.fullmatch(r"(?:the\s+)?(?:sounds|events)", every["a"].strip(), re.I):  # "everything": the bed
+        found = list(range(len(previous.events)))
     else:
         scores = _scores(previous, every["a"] if every else target, target)
         found = [i for i, score in enumerate(scores) if score == max(scores)]

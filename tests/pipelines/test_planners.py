@@ -1526,6 +1526,8 @@ def test_edits_said_with_a_verb_a_time_from_a_sound_or_milliseconds_are_read():
     assert [e.gain_db for e in p.plan("the door is a bit too loud", 10, spanned).events] == [0, -3]
     assert spans("extend the rain by a second", spanned)["rain"] == spans("extend the rain", spanned)["rain"] == (0, 7)
     assert is_undo("actually, scratch that") and is_undo("oops, undo that")
+    muted = p.plan("mute everything from 4 to 5 s", 10, p.plan("rain, a bell at 7 s", 10))  # "everything": every sound
+    assert [(e.caption, e.mute) for e in muted.events] == [("rain", ((4.0, 5.0),)), ("a bell", ())]
     with pytest.raises(PlanError, match="does not understand 'wind, a dog barks at 6 s'"):  # not one sound to add
         p.plan("wind, a dog barks at 6 s", 10, spanned)
     for edit in ("add a dog barks 500 ms after the door", "add a dog barks half a second after the door"):
@@ -1569,6 +1571,7 @@ def test_numbered_lines_timecoded_lines_and_words_of_turn_are_read():
         ("a gunshot", 2), ("a gunshot", 2.5), ("a gunshot", 3)]
     assert placed("a bell at 2 s, the final one at 8 s") == [("a bell", 2), ("a bell", 8)]
     assert placed("a dog barks, a second one 2 s later") == [("a dog barks", 0), ("a dog barks", 2)]
+    assert placed("a dog growling, then barking at 3 s") == [("a dog growling", 0), ("a dog barking", 3)]
     assert placed("rain, a second later a dog barks") == [("rain", 0), ("a dog barks", 1)]
     assert placed("a dog barks for 2 s at 1 s, a cat meows 1 s later") == [("a dog barks", 1), ("a cat meows", 4)]
     assert placed("a car passes from 2 to 6 s, 1 s after that a horn honks") == [("a car passes", 2), ("a horn honks", 7)]
