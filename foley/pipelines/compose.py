@@ -533,15 +533,17 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
             wav, repeats = take(0, e.length_s), 1
         wav = without_rumble(wav, sr)
         peak_db = peak_dbfs(wav)
+        one_shot = not e.fill and not background
+        sounds_to = sounding_span(wav)[1] if one_shot and peak_db >= FAINT_PEAK_DBFS else 0  # where its take falls silent
         if peak_db < FAINT_PEAK_DBFS:
             stats.faint.append((e.caption, peak_db))
         # A one-shot shorter than the window was generated a whole window long: cut at the bed's end
         # while it still sounds, the rest of its take is lost.
-        elif (not e.fill and not background and e.end_s >= plan.duration_s - 1e-6 and e.length_s < backbone.mel.width_s
-              and sounding_span(wav)[1] >= len(wav) - round(RELEASE_S * sr)):
+        elif (one_shot and e.end_s >= plan.duration_s - 1e-6 and e.length_s < backbone.mel.width_s
+              and sounds_to >= len(wav) - round(RELEASE_S * sr)):
             stats.cut.append((e.caption, e.start_s))
-        elif not e.fill and not background and len(wav) - sounding_span(wav)[1] >= SHORT_GAP_S * sr:
-            stats.short.append((e.caption, e.start_s, sounding_span(wav)[1] / sr, e.length_s))
+        elif one_shot and len(wav) - sounds_to >= SHORT_GAP_S * sr:
+            stats.short.append((e.caption, e.start_s, sounds_to / sr, e.length_s))
         wav = normalize_loudness(wav, sr, EVENT_LUFS - (BED_UNDER_DB if background else 0.0))
         if background:  # a sparse bed (a chirp, then silence) is leveled on its sounding part: its peaks held down
             wav *= np.float32(min(1.0, 10 ** ((EVENT_LUFS - BED_UNDER_DB + BED_CREST_DB) / 20) / (np.abs(wav).max() + 1e-12)))

@@ -21,6 +21,7 @@ stays flat with video length apart from the frame features (D floats per frame).
 """
 from __future__ import annotations
 
+import functools
 import json
 import numbers
 import os
@@ -171,20 +172,25 @@ def models_that_know(features: torch.Tensor, encoder_dir: str | os.PathLike,
     """The shipped models other than the one at ``own_root`` that read frames with the frame
     encoder at ``encoder_dir`` and find ``features`` (N, D) familiar (at most MAX_UNFAMILIAR of
     them unlike their training frames): which to dub a video with that this model does not know."""
+    return tuple(name for name in SHIPPED_MODELS if model_dir(name).resolve() != Path(own_root).resolve()
+                 and (known := _shipped_frame_stats(name))[0] == Path(encoder_dir).resolve()
+                 and known[1].unfamiliar(features) <= MAX_UNFAMILIAR)
+
+
+@functools.lru_cache(maxsize=None)
+def _shipped_frame_stats(name: str) -> tuple[Path | None, object]:
+    """(its frame encoder's folder, its FrameStats) of a shipped model; (None, None) when it is
+    not installed or checks no frames. Read once a process: a batch asks for every silent video."""
     from ..models.frame_stats import FrameStats
 
-    names = []
-    for name in SHIPPED_MODELS:
-        root = model_dir(name)
-        if not (root / CONFIG_NAME).is_file() or root.resolve() == Path(own_root).resolve():
-            continue
-        config = PipelineConfig.read(root / CONFIG_NAME)
-        if (config.frame_stats and Path(component_path(root, "frame_encoder", config.frame_encoder)).resolve()
-                == Path(encoder_dir).resolve()
-                and FrameStats.load(component_path(root, "frame_stats", config.frame_stats)).unfamiliar(features)
-                <= MAX_UNFAMILIAR):
-            names.append(name)
-    return tuple(names)
+    root = model_dir(name)
+    if not (root / CONFIG_NAME).is_file():
+        return None, None
+    config = PipelineConfig.read(root / CONFIG_NAME)
+    if not config.frame_stats:
+        return None, None
+    return (Path(component_path(root, "frame_encoder", config.frame_encoder)).resolve(),
+            FrameStats.load(component_path(root, "frame_stats", config.frame_stats)))
 
 
 class FoleyPipeline:

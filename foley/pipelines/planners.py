@@ -71,15 +71,14 @@ _SOON = r"(?:right|just|immediately|directly|shortly|soon|straight)"
 # "X after Y", "X right after Y" (not "one after another")
 _AFTER = re.compile(rf"(?<!\bone)(?:\s+{_SOON})?\s+\bafter\b\s+"
                     r"(?!(?:another|the\s+other)\b)", re.I)
+# "after", "afterwards", "after that": what comes in turn; not after a time or a while ("2 s after", "a moment after")
+_AFTER_WORD = r"after(?:wards|\s+(?:that|this|it))?"
+_NO_TIME_BEFORE = r"(?<!\bs)(?<!\bsec)(?<!\bsecs)(?<!\bsecond)(?<!\bseconds)(?<!\bmoment)(?<!\blong)(?<!\bwhile)"
 # "debris falls right after, ...": an "after" that ends its part says only that it comes in turn
-_AFTER_ALONE = re.compile(r"(?<!\bthen)(?<!\bs)(?<!\bsec)(?<!\bsecs)(?<!\bsecond)(?<!\bseconds)(?<!\bmoment)(?<!\blong)"
-                          r"(?<!\bwhile)(?<!\d)"
-                          rf"\s+(?:{_SOON}\s+)?after(?:wards|\s+(?:that|this|it))?"
-                          r"(?=\s*(?:[,;.:!]|$))", re.I)
+_AFTER_ALONE = re.compile(rf"(?<!\bthen){_NO_TIME_BEFORE}(?<!\d)\s+(?:{_SOON}\s+)?{_AFTER_WORD}(?=\s*(?:[,;.:!]|$))", re.I)
 # "an explosion at 2 s, debris falling right after": the sound comes in turn, said with "then" (as a
 # layer of the scene, "debris falling" would go on under it)
-_COMMA_AFTER = re.compile(r",\s*(?!then\b)(?P<x>[^,;.:!]*?[a-z])(?<!\bs)(?<!\bsec)(?<!\bsecs)(?<!\bsecond)(?<!\bseconds)"
-                          rf"(?<!\bmoment)(?<!\blong)(?<!\bwhile)(?=\s+(?:{_SOON}\s+)?after(?:wards|\s+(?:that|this|it))?"
+_COMMA_AFTER = re.compile(rf",\s*(?!then\b)(?P<x>[^,;.:!]*?[a-z]){_NO_TIME_BEFORE}(?=\s+(?:{_SOON}\s+)?{_AFTER_WORD}"
                           r"\s*(?:[,;.:!]|$))", re.I)
 # "an explosion at 2 s and debris falls right after": the sound after "and" comes in turn, not with it
 # "a door slams and right after a dog barks", "X, right after Y" said with "and": Y after X
@@ -87,7 +86,7 @@ _AND_RIGHT_AFTER = re.compile(rf"(?:\s+and|\s*,)\s+(?:then\s+)?(?:{_SOON}\s+afte
                               r"|straight\s+away)(?:wards?)?(?:\s+(?:that|this|it))?\s*,?\s+(?=\S)", re.I)
 _AND_AFTER = re.compile(r"\s+and\s+(?!(?:a\s+|an\s+)?(?:moment|while|second|seconds|few|bit|beat|little|instant|split)\b"
                         rf"|not\s+long\b|{_SOON}\b|\d)(?P<x>[^,;.:!]+?)\s+(?:{_SOON}\s+)?"
-                        r"(?:after(?:wards|\s+(?:that|this|it))?|immediately|right\s+away)(?=\s*(?:[,;.:!]|$))", re.I)
+                        rf"(?:{_AFTER_WORD}|immediately|right\s+away)(?=\s*(?:[,;.:!]|$))", re.I)
 # Joining words left at a part's ends name no sound: ", and wind" is "wind", "rain and" is "rain".
 _LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during|first|firstly|finally|lastly|suddenly|later|eventually|"
                       r"meanwhile|shortly|soon|immediately|directly|afterwards|(?:right|just)(?=\s+(?:after|then)\b))"
@@ -500,6 +499,13 @@ _SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s
 _AND_A_HALF = re.compile(rf"\b(?P<n>\d+|{_NUMBER})\s+and\s+a\s+half(?=[-\s]+(?:s|secs?|seconds?)\b)", re.I)
 _HALF_A_SECOND = re.compile(r"\b(?:half(?:\s+a\s+|-)second|a\s+second\s+(?P<and>and\s+a\s+half)"
                             r"|(?P<quarter>(?:a\s+)?quarter(?:\s+of\s+a\s+|-)second))\b", re.I)  # "half-second" too
+
+
+def _half_seconds(text: str) -> str:
+    """``text`` with "half a second", "a second and a half" and "a quarter of a second" in seconds."""
+    return _HALF_A_SECOND.sub(lambda m: "1.5 s" if m["and"] else "0.25 s" if m["quarter"] else "0.5 s", text)
+
+
 _SECONDS_OF_SOUND = re.compile(rf"(?<!first )(?<!last )(?<!final )(?<!the )(?<!after )(?<![\d.])\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+of\s+(?P<x>[a-z][^,;:.]*?)"
                                r"(?=\s*(?:[,;:.]|\s(?:then|while|and)\s|$))", re.I)  # at a part's start: not "the first 3 s of"
 _SECONDS_OF = re.compile(rf"\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:of\s+(?:silence|quiet|nothing)|silence)\b", re.I)
@@ -534,7 +540,7 @@ _IN_AT = re.compile(rf"\s+(?:at\s+)?(?P<t>{_DECIMAL})\s*{_UNIT_S}\s+in(?:to\s+(?
                     r"track)))?(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:and|then)\b)", re.I)
 # "rain, thunder 2 s later", "a dog barks at 2 s and again 3 s later", "a door slams at 2 s, 3 s later
 # a dog barks": so long after the sound before starts
-_LATER = re.compile(rf"\s+(?:about\s+)?(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:later|after(?:wards|\s+(?:that|this|it))?)"
+_LATER = re.compile(rf"\s+(?:about\s+)?(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:later|{_AFTER_WORD})"
                     r"(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:and|then|while|with|as)\b)"
                     rf"|(?:^|(?<=[,;:.!?]\s)|(?<=\bthen\s)|(?<=\band\s))(?:about\s+)?(?P<first>{_DECIMAL})\s*{_UNIT_S}\s+"
                     rf"(?:later|after\s+(?:that|this))\s*,?\s+(?=\S)",
@@ -621,7 +627,7 @@ def in_seconds(text: str) -> str:
 
     text = _AND_A_HALF.sub(lambda m: f"{_COUNTS.get(m['n'].lower(), m['n'])}.5", text)  # "three and a half seconds"
     text = re.sub(r"(?<![\w.])\.(?=\d)", "0.", _NUMBER_WORDS.sub(digits, text))  # ".5 s" -> "0.5 s"
-    text = _HALF_A_SECOND.sub(lambda m: "1.5 s" if m["and"] else "0.25 s" if m["quarter"] else "0.5 s", text)
+    text = _half_seconds(text)
     text = _SECONDS_OF.sub(r"a silence for \g<n> s", text)  # "2 s of silence"
     text = _SECONDS_OF_SOUND.sub(r"\g<x> for \g<n> s", text)  # "10 seconds of rain"
     # a rhythm that starts at a time goes on from it ("a dog barks every 2 s, starting at 10 s": from 10 s)
@@ -2128,7 +2134,7 @@ _ITS_END = re.compile(r"\s+(?:(?P<end>stops|ends|finishes|fades\s+out|dies\s+(?:
 def _edit_seconds(text: str) -> str:
     """``text`` with times in milliseconds or words said in seconds, as edits read them: "500 ms",
     "half a second", "two seconds", "a second after"."""
-    text = _HALF_A_SECOND.sub(lambda m: "1.5 s" if m["and"] else "0.25 s" if m["quarter"] else "0.5 s", text)
+    text = _half_seconds(text)
     text = re.sub(r"\ba\s+second\s+(?=(?:after|before|later|earlier)\b)|(?<=\bby\s)a\s+second\b", "1 s ", text,
                   flags=re.I)  # "a second after", "by a second"
     text = re.sub(rf"\b({_NUMBER})(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|db|decibels?)\b)",
