@@ -8,8 +8,10 @@ import math
 import os
 import re
 import shlex
+import shutil
 import signal
 import sys
+import textwrap
 import threading
 from pathlib import Path
 
@@ -702,7 +704,7 @@ def _cmd_dub(args: argparse.Namespace) -> int:
             if speak:
                 print(f"foley: error: {e}", file=sys.stderr)
     if summary is not None and speak:
-        print("\n".join(summary.lines()))
+        print("\n".join(_fit_terminal(summary.lines())))
         if summary.done:
             print(f"outputs in {Path(args.output)}{os.sep}")
     sys.stdout.flush()
@@ -823,6 +825,20 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
     for bar in bars.values():
         bar.close()
     return summary, named
+
+
+def _fit_terminal(lines: list[str]) -> list[str]:
+    """The lines wrapped to the terminal's width, each continuation indented under its text; as
+    they are when stdout is no terminal (a pipe or a file keeps a note on one line for grep)."""
+    if not sys.stdout.isatty():
+        return lines
+    width = max(shutil.get_terminal_size().columns - 1, 40)
+    wrapped = []
+    for line in lines:
+        indent = " " * (len(line) - len(line.lstrip()) + 2)
+        wrapped += textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False,
+                                 break_on_hyphens=False) or [line]
+    return wrapped
 
 
 def _cmd_ui(args: argparse.Namespace) -> int:

@@ -274,3 +274,17 @@ def test_a_file_named_like_an_option_is_said_how_to_give(tmp_path, monkeypatch, 
     assert exit_.value.code == 2 and capsys.readouterr().err.strip() == ("foley dub: error: the following arguments are required: INPUT; "
                                                "'-rf.mp4' was read as an option: give it as ./-rf.mp4 or after -- "
                                                "(see foley dub --help)")
+
+
+def test_the_dub_summary_is_wrapped_to_a_terminal_and_kept_whole_for_a_pipe(monkeypatch):
+    from foley.cli import _fit_terminal
+
+    note = "  note: clip.mp4: " + " ".join(["the model saw no event it knows clearly enough"] * 4)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
+    assert _fit_terminal([note]) == [note]  # one line a note, for grep
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setenv("COLUMNS", "60")
+    wrapped = _fit_terminal(["done 1, failed 0", note])
+    assert wrapped[0] == "done 1, failed 0" and len(wrapped) > 3 and all(len(line) <= 59 for line in wrapped)
+    assert all(line.startswith("    ") for line in wrapped[2:])  # a continuation sits under its note's text
+    assert " ".join(line.strip() for line in wrapped[1:]) == note.strip()

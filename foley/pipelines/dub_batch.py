@@ -54,9 +54,10 @@ class BatchSummary:
     silent: list[str] = field(default_factory=list)  # done, with a silent Foley track
 
     def lines(self) -> list[str]:
-        redo = "; --overwrite dubs them again" if self.skipped else ""
         silent = f" ({len(self.silent)} with a silent Foley track)" if self.silent else ""
-        out = [f"done {len(self.done)}{silent}, skipped {len(self.skipped)} (already dubbed{redo}), failed {len(self.failed)}"]
+        skipped = (f", skipped {len(self.skipped)} (already dubbed; --overwrite dubs them again)"
+                   if self.skipped else "")
+        out = [f"done {len(self.done)}{silent}{skipped}, failed {len(self.failed)}"]
         return (out + [f"  note: {video}: {note}" for video, note in self.notes]
                 + [f"  failed: {reason}" for _, reason in self.failed])
 

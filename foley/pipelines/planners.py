@@ -570,12 +570,52 @@ def _said_before(before: str) -> float | None:
     return 0.0 if len(earlier) == 1 else None
 
 
+# "a door slams at 2 s, a dog barks 1 s after the door": a time said from a sound named before
+_AFTER_NAMED = re.compile(rf"\s+(?:about\s+)?(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?P<dir>after|before)\s+"
+                          r"(?P<y>the\s+[^,;:!?.\d]+?)(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:and|then|while)\b)", re.I)
+
+_NAMED_END = re.compile(r"[,;:!?]|\.(?!\d)|\b(?:then|and|while)\b", re.I)  # where a sound's name ends
+
+
+def _after_named(text: str) -> str:
+    """``text`` with "N s after (before) the X" said as "at T s", from the last part before it that
+    names X: after its end where it is given a span ("footsteps from 1 to 4 s"), else after its
+    time; before its first time. PlanError when no part before names X, or X's time is the
+    planner's."""
+    at = 0
+    while m := _AFTER_NAMED.search(text, at):
+        before, y, sound = text[:m.start()], m["y"], ""
+        if not before.strip() or re.search(r"(?:[,;:!?.]|\b(?:then|and))\s*$", before):  # said first: "1 s after the door a dog barks"
+            words = y.split()
+            k = next((k for k in range(2, len(words)) if _stems(" ".join(words[:k])) and re.match(
+                r"(?:a|an|the|some|someone|somebody|people)$", words[k], re.I)), len(words))
+            y, sound = " ".join(words[:k]), " ".join(words[k:])
+        named = _stems(y)
+        seps = list(_NAMED_END.finditer(before))
+        parts = zip([0] + [p.end() for p in seps], [p.start() for p in seps] + [len(before)])
+        part = next(((a, b) for a, b in reversed(list(parts)) if named & _stems(before[a:b])), None)
+        if part is None:
+            raise PlanError(f"{m[0].strip()!r}: no sound said before it is {y!r}; say its time, e.g. 'at 3 s'")
+        if m["dir"].lower() == "after":
+            t = _said_before(before[:part[1]])
+        else:
+            t = float(said[0]["t"]) if (said := list(_SAID_AT.finditer(before[part[0]:part[1]]))) else None
+        if t is None:
+            raise PlanError(f"{m[0].strip()!r}: {y!r} has no time said; give both sounds a time, e.g. 'at 3 s'")
+        t = max(0.0, t + float(m["n"]) * (1 if m["dir"].lower() == "after" else -1))
+        text = f"{before} at {t:g} s{' ' + sound if sound else ''}{text[m.end():]}"
+        at = len(before)
+    return text
+
+
 def relative_times(text: str) -> str:
-    """``text`` with the times said from the start of the timeline ("at 3 seconds in") or from the
-    sound said before (``_said_before``: "rain, thunder 2 s later" is thunder at 2 s) as "at T s",
-    one after another ("a bell at 1 s, a bell 1 s later, a bell 1 s later": at 1, 2 and 3 s). After
-    a sound whose time the planner gives, the time is left as said, and refused."""
-    text = re.sub(r"\ba\s+second\s+(?=later\b)", "1 s ", _IN_AT.sub(lambda m: f" at {m['t']} s", text), flags=re.I)
+    """``text`` with the times said from the start of the timeline ("at 3 seconds in"), from a sound
+    named before (``_after_named``: "1 s after the door") or from the sound said before
+    (``_said_before``: "rain, thunder 2 s later" is thunder at 2 s) as "at T s", one after another
+    ("a bell at 1 s, a bell 1 s later, a bell 1 s later": at 1, 2 and 3 s). After a sound whose
+    time the planner gives, the time is left as said, and refused."""
+    text = re.sub(r"\ba\s+second\s+(?=(?:later|after|before)\b)", "1 s ", _IN_AT.sub(lambda m: f" at {m['t']} s", text), flags=re.I)
+    text = _after_named(text)
     at = 0
     while m := _LATER.search(text, at):
         start = _said_before(text[:m.start()])
@@ -1268,7 +1308,9 @@ def _scene_layers(pieces: list[tuple[str, str]], room: int) -> list[bool]:
     typing, a phone rings at 3 s"; not "a door slams at 2 s, a dog barking": a reaction; not "...,
     the typing stops at 6 s"), as many as there is ``room`` for beside the backgrounds said with
     them (the rest keep their turns)."""
-    timed = [bool(_TIME_TAIL.search(f" {piece}")) for piece, _ in pieces]  # "at 3 s a dog barks" too
+    # "at 3 s a dog barks" too; not a background from a time ("rain starts at 2 s"): the scene's own layer
+    timed = [bool(_TIME_TAIL.search(f" {piece}")) and not is_background(_BEGINS.sub("", _TIME_TAIL.sub("", f" {piece}")))
+             for piece, _ in pieces]
     stops = any(_STOPS.match(_clean(_TIME_TAIL.sub("", m))) or _SILENCE.match(_clean(m))
                 for piece, _ in pieces for m in _together(piece))
     first = timed.index(True) if any(timed) and not stops else 0
@@ -2059,6 +2101,29 @@ _SHIFT_SAID = re.compile(rf"^(?:(?:push|move|shift)\s+(?P<a>.+?)\s+(?P<dir>back)
                          re.I)  # not "bring the rain back", "move the dog back to 2 s"
 
 
+def _said_of_bed(previous: Plan, text: str) -> str:
+    """An edit said as what a sound of ``previous`` does, as the edit patterns read it: "the typing
+    stops at 5 s" is "make the typing stop at 5 s" ("starts", "comes in": start), "the phone rings
+    at 2 s" is "move the phone to 2 s". Read on a session only, of a sound of the bed: in a
+    description these say a sound."""
+    m = re.match(rf"^(?P<a>(?:the|that|this)\s+.+?)\s+(?P<v>[a-z]+(?:\s+(?:in|off|out))?)\s+at\s+"
+                 rf"(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", text, re.I)
+    if not m or not m["v"].lower().endswith(("s", "s in", "s off", "s out")) or _is_edit(text):
+        return text
+    try:
+        _target(previous, m["a"])
+    except PlanError:  # no sound of the bed: a sound to add, as the refusal of a description says
+        return text
+    verb = m["v"].lower()
+    if re.fullmatch(r"(?:stops|ends|finishes|fades\s+out|cuts\s+(?:off|out)|dies\s+(?:out|off))", verb):
+        return f"make {m['a']} stop at {m['t']}"
+    if re.fullmatch(r"(?:starts|begins|comes\s+in|kicks\s+in)", verb):
+        return f"make {m['a']} start at {m['t']}"
+    if re.search(r"(?:louder|quieter|softer|longer|shorter|faster|slower|earlier|later)$", m["a"], re.I):
+        return text
+    return f"move {m['a']} to {m['t']}"
+
+
 def _edit_said(text: str) -> str:
     """An edit said in an editor's words as the edit patterns read it: "lose X" (or "kill",
     "silence") is "remove X", "pull X down 3 dB" is "bring X down 3 dB", "push X back a second"
@@ -2076,6 +2141,15 @@ def _edit_said(text: str) -> str:
     text = re.sub(r"^(?:cut|kill|drop|lose|fade|end|stop)\s+(?P<a>.+?)(?:\s+(?:off|out))?\s+(?:at|by)\s+(?P<t>[\d.]+\s*"
                   r"(?:s|secs?|seconds?|ms)?)$", r"make \g<a> stop at \g<t>", text, flags=re.I)
     text = re.sub(r"^start\s+(?P<a>.+?)\s+at\s+", r"make \g<a> start at ", text, flags=re.I)  # as "make X start at"
+    # "the rain should start at 2 s": as "make X start (stop) at"
+    text = re.sub(rf"^(?P<a>(?:the|that|this)\s+.+?)\s+should\s+(?:(?P<end>stop|end|finish|fade\s+out|"
+                  rf"cut\s+(?:off|out))|start|begin|come\s+in)\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",
+                  lambda m: f"make {m['a']} {'stop' if m['end'] else 'start'} at {m['t']}", text, flags=re.I)
+    # "shift the door by 1 s" (later, as a positive offset in an editor), "... by -1 s" (earlier)
+    text = re.sub(rf"^(?P<v>move|shift|nudge|offset)\s+(?P<a>.+?)(?<!later)(?<!earlier)(?<!sooner)(?<!back)(?<!forward)"
+                  rf"(?<!forwards)(?<!ahead)\s+by\s+(?P<sign>[-+\u2212]?)\s*(?P<n>{_DECIMAL}\s*{_UNIT_S})$",
+                  lambda m: f"move {m['a']} {'earlier' if m['sign'] in ('-', chr(0x2212)) else 'later'} by {m['n']}",
+                  text, flags=re.I)
     # its end, not the whole sound: "make the wind end 1 s earlier" is "make the wind shorter by 1 s"
     text = re.sub(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:end|stop|finish)\s+(?:(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+)?"
                   rf"(?P<dir>earlier|sooner|later)(?:\s+by\s+(?P<by>{_DECIMAL}\s*{_UNIT_S}))?$",
@@ -2201,8 +2275,8 @@ def _another(previous: Plan, text: str) -> str:
 
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
-    text = _edit_said(_after_event(previous, _another(previous, _edit_seconds(
-        re.sub(r"^please\s+|,?\s+please$", "", _clean(instruction), flags=re.I)))))
+    text = _edit_said(_said_of_bed(previous, _after_event(previous, _another(previous, _edit_seconds(
+        re.sub(r"^please\s+|,?\s+please$", "", _clean(instruction), flags=re.I))))))
     if _LEVEL_SPAN.match(text):  # before "after 5 s" reads "at 5 s", a time that picks an event
         raise PlanError(f"{instruction.strip()!r}: a change of level applies to the whole sound; to take it out of part "
                         "of the bed: remove X from A to B s, before T s or after T s")
@@ -2360,6 +2434,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
     except PlanError:
         raise PlanError(f"the rules planner does not understand {instruction.strip()!r}; it reads edits such as "
                         f"{examples}; a new description starts a new bed: give it another --session file)") from None
+    said = re.sub(r"^(?:the|that|this)(?=\s+(?P<x>[a-z]))", lambda m: "an" if m["x"].lower() in "aeiou" else "a", said,
+                  flags=re.I)  # "the cow moos at 3 s": no cow yet
     raise PlanError(f"{instruction.strip()!r} reads as a new description, not an edit of this session's bed: to add it, "
                     f"'add {said}'; a new description starts a new bed: give it another --session file "
                     f"(edits read here: {examples}))")

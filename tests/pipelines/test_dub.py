@@ -163,7 +163,7 @@ def test_cli_dub(model_dir, pipeline, av_clip, tmp_path, foley_cli):
     first = subprocess.run([sys.executable, "-m", "foley", "dub", str(av_clip), *opts[:-1]], capture_output=True,
                            text=True)  # not --quiet: stderr shows what a user sees
     assert first.returncode == 0, first.stderr
-    assert "done 1, skipped 0" in first.stdout and (out / "with_audio.mp4").is_file()
+    assert "done 1, failed 0" in first.stdout and (out / "with_audio.mp4").is_file()
     c = pipeline.config  # the settings used, then each video: no library bars or warnings; bars only on a terminal
     assert first.stderr.splitlines() == [f"model {model_dir}: {c.steps} {c.scheduler} steps, guidance {c.guidance:g}, "
                                          f"scale (lambda) {c.scale:g}, seed 0", f"[1/1] {av_clip}"]
@@ -206,7 +206,7 @@ def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_cli
     assert len(notes) == 2 and ("(this model knows a ball); the Foley track is silent; foley compose 'A DESCRIPTION' "
                                 f"--video {tmp_path / 'one.mp4'} lays described sounds under it") in notes[0]
     assert "this model knows" not in notes[1]
-    assert "done 2 (2 with a silent Foley track), skipped 0" in run.stdout
+    assert "done 2 (2 with a silent Foley track), failed 0" in run.stdout
     # Given a caption, the note says how to lay that sound under the video instead.
     captioned = foley_cli(["dub", str(tmp_path / "one.mp4"), "--caption", "a dog's bark", "-o", str(tmp_path / "out2"),
                            "--model", str(model), "--device", "cpu", "--quiet"], cwd=tmp_path)

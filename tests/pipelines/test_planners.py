@@ -1592,3 +1592,42 @@ def test_a_silence_asked_for_is_told_from_a_bed_of_sounds():
         assert says_silence(silent), silent
     for sounding in ("a door slams, then a dog barks", "a car engine stops", "rain while wind blows"):
         assert not says_silence(sounding), sounding
+
+
+def test_a_time_said_from_a_sound_named_before_in_a_description():
+    p = RulesPlanner()
+    assert spans(p.plan("a door slams at 2 s, a dog barks 1 s after the door", 10)) == [
+        ("a door slams", 2, 4), ("a dog barks", 3, 5)]  # "the door" is the door slam, not a sound of its own
+    assert spans(p.plan("footsteps from 1 to 4 s, a door opens 1 s after the footsteps", 10))[1] == ("a door opens", 5, 7)
+    assert spans(p.plan("a door slams at 5 s, a dog barks 2 s before the door", 10))[0] == ("a dog barks", 3, 5)
+    # from the sound it names, not the one said last; said first, before its sound
+    assert spans(p.plan("a door slams at 2 s and a dog barks at 4 s, a cat meows 1 s after the door", 10))[1] == (
+        "a cat meows", 3, 5)
+    for said in ("a door slams at 2 s, then half a second after the door a dog barks",
+                 "a door slams at 2 s, 0.5 s after the door slams, a dog barks"):
+        assert spans(p.plan(said, 10)) == [("a door slams", 2, 4), ("a dog barks", 2.5, 4.5)], said
+    with pytest.raises(PlanError, match="no sound said before it is 'the cat'"):
+        p.plan("a dog barks 1 s after the cat", 10)
+    with pytest.raises(PlanError, match="'the door' has no time said"):
+        p.plan("a door slams, a dog barks 1 s after the door", 10)
+
+
+def test_a_background_from_a_time_leaves_the_sounds_going_on_as_layers():
+    p = RulesPlanner()
+    assert spans(p.plan("rain starts at 2 s, keyboard typing, a phone rings at 5 s", 10)) == [
+        ("keyboard typing", 0, 10), ("rain", 2, 10), ("a phone rings", 5, 7)]  # the typing was laid at 4-5 s
+
+
+def test_edits_said_as_what_a_sound_of_the_bed_does():
+    p = RulesPlanner()
+    base = p.plan("keyboard typing, a phone rings at 3 s, a door slams at 6 s", 10)
+    assert spans(p.plan("the typing stops at 5 s", 10, base))[0] == ("keyboard typing", 0, 5)
+    assert spans(p.plan("the typing should end at 7 s", 10, base))[0] == ("keyboard typing", 0, 7)
+    assert spans(p.plan("the phone rings at 2 s", 10, base))[1] == ("a phone rings", 2, 4)
+    assert spans(p.plan("the phone comes in at 1 s", 10, base))[1] == ("a phone rings", 1, 3)
+    assert spans(p.plan("shift the door by 1 s", 10, base))[2] == ("a door slams", 7, 9)  # later, as an editor's offset
+    assert spans(p.plan("shift the door by -2 s", 10, base))[2] == ("a door slams", 4, 6)
+    with pytest.raises(PlanError, match="to add it, 'add an owl hoots at 3 s'"):  # no owl in the bed: a sound to add
+        p.plan("the owl hoots at 3 s", 10, base)
+    # in a description, the same words say a sound
+    assert spans(p.plan("the phone rings at 2 s", 10)) == [("the phone rings", 2, 4)]
