@@ -585,8 +585,8 @@ def _after_named(text: str) -> str:
     at = 0
     while m := _AFTER_NAMED.search(text, at):
         before, y, sound = text[:m.start()], m["y"], ""
-        if not before.strip() or re.search(r"(?:[,;:!?.]|\b(?:then|and))\s*$", before):  # said first: "1 s after the door a dog barks"
-            words = y.split()
+        if not before.strip() or re.search(r"(?:[,;:!?.]|\b(?:then|and))\s*$", before):
+            words = y.split()  # said first, "1 s after the door a dog barks": the door, then its sound
             k = next((k for k in range(2, len(words)) if _stems(" ".join(words[:k])) and re.match(
                 r"(?:a|an|the|some|someone|somebody|people)$", words[k], re.I)), len(words))
             y, sound = " ".join(words[:k]), " ".join(words[k:])
@@ -614,7 +614,8 @@ def relative_times(text: str) -> str:
     (``_said_before``: "rain, thunder 2 s later" is thunder at 2 s) as "at T s", one after another
     ("a bell at 1 s, a bell 1 s later, a bell 1 s later": at 1, 2 and 3 s). After a sound whose
     time the planner gives, the time is left as said, and refused."""
-    text = re.sub(r"\ba\s+second\s+(?=(?:later|after|before)\b)", "1 s ", _IN_AT.sub(lambda m: f" at {m['t']} s", text), flags=re.I)
+    text = re.sub(r"\ba\s+second\s+(?=(?:later|after|before)\b)", "1 s ", _IN_AT.sub(lambda m: f" at {m['t']} s", text),
+                  flags=re.I)
     text = _after_named(text)
     at = 0
     while m := _LATER.search(text, at):
@@ -1847,7 +1848,8 @@ EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, 
               "remove X [from A to B s | before T s | after T s | for the first/last N s], "
               "add X [at T s [for N s] | from A to B s | from T s], "
               "move X to T s (or: make the X VERB at T s, the X VERBs at T s), make X start/stop at T s "
-              "(or: the X starts/stops at T s), make X later/earlier [by N s] (or: shift X by [-]N s), make X longer/shorter [by N s], make X last N s, "
+              "(or: the X starts/stops at T s), make X later/earlier [by N s] (or: shift X by [-]N s), "
+              "make X longer/shorter [by N s], make X last N s, "
               "make X louder/quieter [by N dB or N% | a bit] (or: turn X up/down, lower/raise X), "
               "X every N s, make X faster/slower (a repeated sound); "
               "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball', "
@@ -2119,8 +2121,6 @@ def _said_of_bed(previous: Plan, text: str) -> str:
         return f"make {m['a']} stop at {m['t']}"
     if re.fullmatch(r"(?:starts|begins|comes\s+in|kicks\s+in)", verb):
         return f"make {m['a']} start at {m['t']}"
-    if re.search(r"(?:louder|quieter|softer|longer|shorter|faster|slower|earlier|later)$", m["a"], re.I):
-        return text
     return f"move {m['a']} to {m['t']}"
 
 
