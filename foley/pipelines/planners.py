@@ -420,7 +420,7 @@ _STRAY_TIME = re.compile(r"\b(?:at|from|for|to|until|till|between|and|after|in|b
 _TIME_WORD = r"(?:at|around|from|to|until|till|between|and|for|by|every|first|last|after|before)"
 _IN_UNIT = re.compile(rf"\b(?P<p>{_TIME_WORD}\s+)(?P<n>\d+(?:\.\d+)?)\s*(?P<u>ms|msecs?|milliseconds?|mins?|minutes?)\b"
                       rf"|(?P<n2>\d+(?:\.\d+)?)\s*(?P<u2>ms|msecs?|milliseconds?|mins?|minutes?)(?=\s+(?:later|earlier|sooner|"
-                      rf"longer|shorter)\b)", re.I)
+                      rf"longer|shorter|after|before)\b)", re.I)
 _CLOCK = re.compile(rf"(?:\b(?P<p>{_TIME_WORD}\s+)|(?<![\w:]))(?P<m>\d+):(?P<s>[0-5]\d(?:\.\d+)?)\b"
                     rf"(?(p)|(?=\s+(?:later|earlier|sooner|longer|shorter)\b))", re.I)
 
@@ -516,6 +516,9 @@ _SAID_TIMES = [  # (pattern, the time it says on a timeline of duration d), read
      lambda d: d / 2),
     (re.compile(rf"\bat\s+the\s+(?:very\s+)?(?:start|beginning){_OF_IT}", re.I), lambda d: 0.0),
 ]
+# "3 s after the start", "2 s before the end (of the clip)": that far from an edge of the timeline
+_FROM_EDGE = re.compile(rf"\b(?:at\s+)?(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:after\s+the\s+(?:very\s+)?(?:start|beginning)"
+                        rf"|before\s+the\s+(?:very\s+)?(?P<end>end)){_OF_IT}", re.I)
 # "rain until the end", "a printer whirs at 3 s until the end of the clip"
 _UNTIL_THE_END = re.compile(rf"(?:\s+at\s+(?P<t>{_DECIMAL})\s*{_UNIT_S})?\s+(?:until|till|to)\s+the\s+(?:very\s+)?end{_OF_IT}"
                             r"(?=\s*(?:[,;.]|$))", re.I)
@@ -529,6 +532,7 @@ def said_times(text: str, duration_s: float) -> str:
     during, over) the first / last / final N s (of the clip)", and "until the end" (as a part that
     lasts to the end says it: nothing, or "from T s" after "at T s")."""
     text = _UNTIL_THE_END.sub(lambda m: f" from {m['t']} s" if m["t"] else "", text)  # it lasts to the end
+    text = _FROM_EDGE.sub(lambda m: f"at {max(0.0, duration_s - float(m['n'])) if m['end'] else float(m['n']):g} s", text)
     for pattern, at in _SAID_TIMES:
         text = pattern.sub(lambda m: f"at {max(0.0, at(duration_s)):g} s", text)
     return _FIRST_LAST.sub(lambda m: f"from 0 to {m['n']} s" if m["edge"].lower() == "first" else
@@ -571,39 +575,69 @@ def _said_before(before: str) -> float | None:
 
 
 # "a door slams at 2 s, a dog barks 1 s after the door": a time said from a sound named before
-_AFTER_NAMED = re.compile(rf"\s+(?:about\s+)?(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?P<dir>after|before)\s+"
-                          r"(?P<y>the\s+[^,;:!?.\d]+?)(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:and|then|while)\b)", re.I)
-
+_AFTER_NAMED = re.compile(rf"(?:^|\s+)(?:(?:at|about|around|roughly|just|exactly|some|(?P<for>for))\s+)?(?P<n>{_DECIMAL})\s*"
+                          rf"{_UNIT_S}\s+(?P<dir>after|before)\s+(?P<y>(?P<art>the|an?)\s+[^,;:!?.\d]+?)"
+                          r"(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:and|then|while|(?:for|until|till)\s+\d)\b)", re.I)
 _NAMED_END = re.compile(r"[,;:!?]|\.(?!\d)|\b(?:then|and|while)\b", re.I)  # where a sound's name ends
+_ITS_VERBS = {"stop", "end", "start", "begin", "finish", "fade", "out", "in", "over", "come", "die", "down", "away"}
+
+
+def _part_time(part: str, first: bool, after: bool) -> float | None:
+    """When the sound of ``part`` is over (``after``: the end of a span it is given, else its start)
+    or starts: the time said in it; 0 for the first part with no time (for N s: N when over);
+    None when that time is the planner's."""
+    m = ([None] + list(_SAID_SPAN.finditer(part)))[-1]
+    if after and m and (m["b"] or m["a"] or m["a2"]):  # "from 1 to 4 s", "at 2 s for 3 s": when it is over
+        return float(m["b"]) if m["b"] else float(m["a"] or m["a2"]) + float(m["n"])
+    if after and (until := re.search(rf"\b(?:until|till|up\s+to)\s+(?P<t>{_DECIMAL})", part, re.I)):
+        return float(until["t"])  # "music until 5 s"
+    if said := list(_SAID_AT.finditer(part)):
+        return float(said[0]["t"])
+    if first:  # it starts the bed
+        return float(m["n"]) if m and after and m["n"] else 0.0
+    return None
 
 
 def _after_named(text: str) -> str:
-    """``text`` with "N s after (before) the X" said as "at T s", from the last part before it that
-    names X: after its end where it is given a span ("footsteps from 1 to 4 s"), else after its
-    time; before its first time. PlanError when no part before names X, or X's time is the
-    planner's."""
+    """``text`` with "N s after (before) the X" said as "at T s" ("for N s after the X": at its time
+    for N s), from the last part before it that names X (``_part_time``): after its end where it
+    is given a span ("footsteps from 1 to 4 s"), else its time. Said first ("1 s after the door, a
+    dog barks", "1 s after the door slams a dog barks"), X's name is the shortest that names a
+    sound before, with its own verbs. PlanError when no part before names "the X" (an "a X" is left
+    as said), X's time is the planner's, or the time falls before the bed."""
     at = 0
     while m := _AFTER_NAMED.search(text, at):
-        before, y, sound = text[:m.start()], m["y"], ""
-        if not before.strip() or re.search(r"(?:[,;:!?.]|\b(?:then|and))\s*$", before):
-            words = y.split()  # said first, "1 s after the door a dog barks": the door, then its sound
-            k = next((k for k in range(2, len(words)) if _stems(" ".join(words[:k])) and re.match(
-                r"(?:a|an|the|some|someone|somebody|people)$", words[k], re.I)), len(words))
-            y, sound = " ".join(words[:k]), " ".join(words[k:])
-        named = _stems(y)
+        before = text[:m.start()]
         seps = list(_NAMED_END.finditer(before))
-        parts = zip([0] + [p.end() for p in seps], [p.start() for p in seps] + [len(before)])
-        part = next(((a, b) for a, b in reversed(list(parts)) if named & _stems(before[a:b])), None)
+        parts = list(zip([0] + [p.end() for p in seps], [p.start() for p in seps] + [len(before)]))
+        words, k, part = m["y"].split(), 1, None
+        while part is None and k < len(words):  # the shortest name that names a sound said before
+            k += 1
+            named = _stems(" ".join(words[:k]))
+            part = next(((a, b) for a, b in reversed(parts) if named & _stems(before[a:b])), None)
         if part is None:
-            raise PlanError(f"{m[0].strip()!r}: no sound said before it is {y!r}; say its time, e.g. 'at 3 s'")
-        if m["dir"].lower() == "after":
-            t = _said_before(before[:part[1]])
-        else:
-            t = float(said[0]["t"]) if (said := list(_SAID_AT.finditer(before[part[0]:part[1]]))) else None
+            if m["art"].lower() != "the":  # "2 s after a flash": a sound of its own
+                at = m.end()
+                continue
+            raise PlanError(f"{m[0].strip()!r}: no sound said before it is {m['y']!r}; say its time, e.g. 'at 3 s'")
+        own = _stems(before[part[0]:part[1]]) | _ITS_VERBS  # "the door slams": its verbs are part of its name
+        while k < len(words) and (stems := _stems(words[k])) and stems <= own:
+            k += 1
+        y, rest = " ".join(words[:k]), " ".join(words[k:])
+        after = m["dir"].lower() == "after"
+        t = _part_time(before[part[0]:part[1]], part[0] == 0, after)
         if t is None:
             raise PlanError(f"{m[0].strip()!r}: {y!r} has no time said; give both sounds a time, e.g. 'at 3 s'")
-        t = max(0.0, t + float(m["n"]) * (1 if m["dir"].lower() == "after" else -1))
-        text = f"{before} at {t:g} s{' ' + sound if sound else ''}{text[m.end():]}"
+        t += 0.0 if m["for"] else float(m["n"]) * (1 if after else -1)
+        if t < 0:
+            raise PlanError(f"{m[0].strip()!r} is before the bed starts ({t:g} s); say its time, e.g. 'at 0 s'")
+        said = f" at {t:g} s for {m['n']} s" if m["for"] else f" at {t:g} s"
+        first = not before.strip() or re.search(r"(?:[,;:!?.]|\b(?:then|and))\s*$", before)
+        if first:  # "1 s after the door a dog barks": the time, then the sound after X's name
+            before = re.sub(r"(?<=[,;])\s*and\s*$", "", before)  # ", and 1 s after the door a dog barks"
+            text = f"{before}{said} {rest}{text[m.end():]}" if rest else f"{before}{said}{text[m.end():]}"
+        else:  # "a dog barks 1 s after the door twice": what X's name leaves, after the time
+            text = f"{before}{said}{' ' + rest if rest else ''}{text[m.end():]}"
         at = len(before)
     return text
 
@@ -1309,12 +1343,13 @@ def _scene_layers(pieces: list[tuple[str, str]], room: int) -> list[bool]:
     typing, a phone rings at 3 s"; not "a door slams at 2 s, a dog barking": a reaction; not "...,
     the typing stops at 6 s"), as many as there is ``room`` for beside the backgrounds said with
     them (the rest keep their turns)."""
-    # "at 3 s a dog barks" too; not a background from a time ("rain starts at 2 s"): the scene's own layer
-    timed = [bool(_TIME_TAIL.search(f" {piece}")) and not is_background(_BEGINS.sub("", _TIME_TAIL.sub("", f" {piece}")))
-             for piece, _ in pieces]
+    timed = [bool(_TIME_TAIL.search(f" {piece}")) for piece, _ in pieces]  # "at 3 s a dog barks" too
+    # the first sound at a time that is no background from a time ("rain starts at 2 s": one more layer), if any
+    sounds = [k for k, (piece, _) in enumerate(pieces) if timed[k]
+              and not is_background(_BEGINS.sub("", _TIME_TAIL.sub("", f" {piece}")))]
     stops = any(_STOPS.match(_clean(_TIME_TAIL.sub("", m))) or _SILENCE.match(_clean(m))
                 for piece, _ in pieces for m in _together(piece))
-    first = timed.index(True) if any(timed) and not stops else 0
+    first = (sounds or [timed.index(True)])[0] if any(timed) and not stops else 0
     room -= sum(is_background(m) for piece, _ in pieces[:first] for m in _together(piece))
     layers = []
     for k, (piece, sep) in enumerate(pieces):
@@ -2103,25 +2138,37 @@ _SHIFT_SAID = re.compile(rf"^(?:(?:push|move|shift)\s+(?P<a>.+?)\s+(?P<dir>back)
                          re.I)  # not "bring the rain back", "move the dog back to 2 s"
 
 
+_ITS_STOP = re.compile(r"(?:stops?|ends?|finish(?:es)?|fades?\s+out|cuts?\s+(?:off|out)|dies?(?:\s+(?:out|off|down|away))?)$",
+                       re.I)
+_ITS_START = re.compile(r"(?:starts?|begins?|comes?\s+in|kicks?\s+in)$", re.I)
+
+
 def _said_of_bed(previous: Plan, text: str) -> str:
     """An edit said as what a sound of ``previous`` does, as the edit patterns read it: "the typing
-    stops at 5 s" is "make the typing stop at 5 s" ("starts", "comes in": start), "the phone rings
-    at 2 s" is "move the phone to 2 s". Read on a session only, of a sound of the bed: in a
-    description these say a sound."""
-    m = re.match(rf"^(?P<a>(?:the|that|this)\s+.+?)\s+(?P<v>[a-z]+(?:\s+(?:in|off|out))?)\s+at\s+"
-                 rf"(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", text, re.I)
-    if not m or not m["v"].lower().endswith(("s", "s in", "s off", "s out")) or _is_edit(text):
+    stops at 5 s" is "make the typing stop at 5 s" ("start", "come in", "the dog stops barking"
+    too), "the phone rings at 2 s" is "move the phone to 2 s" when "rings" is a word of that
+    sound's caption. Read on a session only, of a sound of the bed: in a description these say a
+    sound, and another verb ("the door opens at 1 s" on a door slam) says another sound."""
+    m = re.match(rf"^(?P<a>(?:the|that|this|these|those)\s+.+?)\s+(?P<v>[a-z]+(?:\s+(?:in|off|out|down|away))?)"
+                 rf"(?:\s+(?P<ing>[a-z]+ing))?\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?|\d+:[0-5]\d(?:\.\d+)?)$", text, re.I)
+    if not m or _is_edit(text):
         return text
-    try:
-        _target(previous, m["a"])
-    except PlanError:  # no sound of the bed: a sound to add, as the refusal of a description says
+    level = re.match(r"^(?P<a>.+?)\s+(?:gets|grows|becomes|goes|turns)\s+(?:much\s+|a\s+(?:bit|little)\s+)?"
+                     r"(?P<d>louder|quieter|softer)\s+at\s", text, re.I)
+    named = _stems(level["a"] if level else m["a"])
+    sounds = [e.caption for e in previous.events if named and named <= _stems(e.caption)]
+    if not sounds:  # no sound of the bed: a sound to add, as the refusal of a description says
         return text
-    verb = m["v"].lower()
-    if re.fullmatch(r"(?:stops|ends|finishes|fades\s+out|cuts\s+(?:off|out)|dies\s+(?:out|off))", verb):
+    if level:  # "the rain gets louder at 5 s"
+        raise PlanError(f"{text!r}: a change of level applies to the whole sound ('make {level['a']} {level['d']}'); "
+                        "a level that changes within a sound is not read")
+    if _ITS_STOP.fullmatch(m["v"]):
         return f"make {m['a']} stop at {m['t']}"
-    if re.fullmatch(r"(?:starts|begins|comes\s+in|kicks\s+in)", verb):
+    if _ITS_START.fullmatch(m["v"]):
         return f"make {m['a']} start at {m['t']}"
-    return f"move {m['a']} to {m['t']}"
+    if not m["ing"] and _stems(m["v"]) <= set().union(*map(_stems, sounds)):  # its own sound, elsewhere
+        return f"move {m['a']} to {m['t']}"
+    return text
 
 
 def _edit_said(text: str) -> str:
@@ -2132,7 +2179,7 @@ def _edit_said(text: str) -> str:
     text = re.sub(r"^(?:(?:can|could|would|will)\s+you\s+|i(?:'d|\s+would)\s+like\s+(?:you\s+)?to\s+|let'?s\s+)"
                   r"(?:please\s+)?", "", text, flags=re.I)  # "can you make the rain a bit louder?"
     # "make the door slam at 1 s", "the phone should ring at 2 s": it is moved there (a start or a stop is its own edit)
-    text = re.sub(rf"^(?!.*\b(?:start|stop|end|begin|fade|come|cut|die|go|play|sound|louder|quieter|softer|longer|shorter"
+    text = re.sub(rf"^(?!.*\b(?:start|stop|end|finish|begin|fade|come|cut|die|go|play|sound|louder|quieter|softer|longer|shorter"
                   rf"|faster|slower|earlier|later|quiet|loud|silent)s?\b)"
                   rf"(?:(?:make|have|let)\s+(?P<a>(?:the|that|this)\s+.+?)|(?P<b>(?:the|that|this)\s+.+?)\s+should)"
                   rf"\s+[a-z]+\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",

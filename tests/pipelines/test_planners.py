@@ -1608,14 +1608,36 @@ def test_a_time_said_from_a_sound_named_before_in_a_description():
         assert spans(p.plan(said, 10)) == [("a door slams", 2, 4), ("a dog barks", 2.5, 4.5)], said
     with pytest.raises(PlanError, match="no sound said before it is 'the cat'"):
         p.plan("a dog barks 1 s after the cat", 10)
-    with pytest.raises(PlanError, match="'the door' has no time said"):
-        p.plan("a door slams, a dog barks 1 s after the door", 10)
+    with pytest.raises(PlanError, match="'the dog' has no time said"):  # not the door's time
+        p.plan("a door slams at 2 s, then a dog barks, a cat meows 1 s after the dog", 10)
+    with pytest.raises(PlanError, match=r"before the bed starts \(-2 s\)"):
+        p.plan("a door slams at 1 s, a dog barks 3 s before the door", 10)
+    # the first sound starts the bed: from its start, or its end when given a length ("for 3 s", "until 5 s")
+    assert spans(p.plan("a door slams, a dog barks 1 s after the door", 10))[1][1:] == (1, 3)
+    assert spans(p.plan("footsteps for 3 s, a door opens 1 s after the footsteps", 10))[1][1] == 4
+    assert spans(p.plan("music plays until 5 s, a dog barks 1 s after the music", 10))[1][1] == 6
+    # said first: X's name is the shortest that names a sound before, with its own verbs; no article needed
+    for said, sound in (("2 s after the door dogs bark", "dogs bark"), ("2 s after the door slams a dog barks", "a dog barks"),
+                        ("and 2 s after the door a dog barks", "a dog barks"), ("2 s after the door rain", "rain")):
+        assert spans(p.plan(f"a door slams at 2 s, {said}", 10))[1][:2] == (sound, 4), said
+    # what X's name leaves is kept; a word before the time, milliseconds, a length or an end
+    for said, events in (("a dog barks about 1 s after the door", [("a dog barks", 3, 5)]),
+                         ("a dog barks 500 ms after the door", [("a dog barks", 2.5, 4.5)]),
+                         ("a dog barks 1 s after the door twice", [("a dog barks", 3, 5), ("a dog barks", 5, 7)]),
+                         ("a dog barks 1 s after the door for 3 s", [("a dog barks", 3, 6)]),
+                         ("footsteps 1 s after the door until 8 s", [("footsteps", 3, 8)]),
+                         ("a dog barks 1 s after a door", [("a dog barks", 3, 5)])):
+        assert spans(p.plan(f"a door slams at 2 s, {said}", 10))[1:] == events, said
+    assert spans(p.plan("a dog barks 3 s after the start, thunder 2 s before the end", 10)) == [
+        ("a dog barks", 3, 5), ("thunder", 8, 10)]  # from the edges of the timeline
 
 
 def test_a_background_from_a_time_leaves_the_sounds_going_on_as_layers():
     p = RulesPlanner()
     assert spans(p.plan("rain starts at 2 s, keyboard typing, a phone rings at 5 s", 10)) == [
         ("keyboard typing", 0, 10), ("rain", 2, 10), ("a phone rings", 5, 7)]  # the typing was laid at 4-5 s
+    for said in ("keyboard typing, rain from 2 s", "keyboard typing, rain starts at 2 s"):  # the only time said
+        assert spans(p.plan(said, 10))[0] == ("keyboard typing", 0, 10), said
 
 
 def test_edits_said_as_what_a_sound_of_the_bed_does():
@@ -1631,3 +1653,15 @@ def test_edits_said_as_what_a_sound_of_the_bed_does():
         p.plan("the owl hoots at 3 s", 10, base)
     # in a description, the same words say a sound
     assert spans(p.plan("the phone rings at 2 s", 10)) == [("the phone rings", 2, 4)]
+    street = p.plan("traffic, a car horn at 2 s, a dog barks at 5 s, footsteps from 6 to 9 s", 10)
+    assert spans(p.plan("the footsteps stop at 7 s", 10, street))[3] == ("footsteps", 6, 7)
+    assert spans(p.plan("the dog stops barking at 6 s", 10, street))[2] == ("a dog barks", 5, 6)
+    assert spans(p.plan("the dog barks at 0:03", 10, street))[2] == ("a dog barks", 3, 5)
+    for other in ("the dog growls at 5 s", "the car passes at 4 s"):  # another sound than the bed's: to add
+        with pytest.raises(PlanError, match="to add it, 'add a "):
+            p.plan(other, 10, street)
+    with pytest.raises(PlanError, match=r"applies to the whole sound \('make the traffic louder'\)"):
+        p.plan("the traffic gets louder at 5 s", 10, street)
+    engine = p.plan("an engine idles, a horn at 5 s", 10)
+    assert spans(p.plan("the engine dies at 6 s", 10, engine))[0] == ("an engine idles", 0, 6)
+    assert spans(p.plan("the engine should finish at 7 s", 10, engine))[0] == ("an engine idles", 0, 7)
