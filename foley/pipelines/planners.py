@@ -579,13 +579,16 @@ _AFTER_NAMED = re.compile(rf"(?:^|\s+)(?:(?:at|about|around|roughly|just|exactly
                           rf"{_UNIT_S}\s+(?P<dir>after|before)\s+(?P<y>(?P<art>the|an?)\s+[^,;:!?.\d]+?)"
                           r"(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:and|then|while|(?:for|until|till)\s+\d)\b)", re.I)
 _NAMED_END = re.compile(r"[,;:!?]|\.(?!\d)|\b(?:then|and|while)\b", re.I)  # where a sound's name ends
-_ITS_VERBS = {"stop", "end", "start", "begin", "finish", "fade", "out", "in", "over", "come", "die", "down", "away"}
+_ITS_VERBS = {"stop", "end", "start", "begin", "finish", "fade", "out", "in", "come", "die", "down", "away", "shut",
+              "open", "clos"}
+_KEPT_AFTER = re.compile(rf"(?:twice|thrice|once|again|{_NUMBER}\s+times|\d+\s+times|for|until|till|as|while|with|over|under)\b",
+                         re.I)  # what X's name leaves that goes after the time ("twice", "as rain falls"); else before it
 
 
-def _part_time(part: str, first: bool, after: bool) -> float | None:
+def _part_time(part: str, first: bool, after: bool, when: float | None = None) -> float | None:
     """When the sound of ``part`` is over (``after``: the end of a span it is given, else its start)
-    or starts: the time said in it; 0 for the first part with no time (for N s: N when over);
-    None when that time is the planner's."""
+    or starts: the time said in it, else ``when`` (a time said alone before it); 0 for the first part
+    with no time (for N s: N when over); None when that time is the planner's."""
     m = ([None] + list(_SAID_SPAN.finditer(part)))[-1]
     if after and m and (m["b"] or m["a"] or m["a2"]):  # "from 1 to 4 s", "at 2 s for 3 s": when it is over
         return float(m["b"]) if m["b"] else float(m["a"] or m["a2"]) + float(m["n"])
@@ -593,6 +596,8 @@ def _part_time(part: str, first: bool, after: bool) -> float | None:
         return float(until["t"])  # "music until 5 s"
     if said := list(_SAID_AT.finditer(part)):
         return float(said[0]["t"])
+    if when is not None:  # "at 2 s, a sheep baas": its time in the part before it
+        return when
     if first:  # it starts the bed
         return float(m["n"]) if m and after and m["n"] else 0.0
     return None
@@ -608,35 +613,45 @@ def _after_named(text: str) -> str:
     at = 0
     while m := _AFTER_NAMED.search(text, at):
         before = text[:m.start()]
+        first = not before.strip() or re.search(r"(?:[,;:!?.]|\b(?:then|and))\s*$", before)  # "1 s after the door a dog barks"
         seps = list(_NAMED_END.finditer(before))
         parts = list(zip([0] + [p.end() for p in seps], [p.start() for p in seps] + [len(before)]))
+        parts = parts if first else parts[:-1]  # not the part of the sound itself: "a bell rings 3 s after the bell"
         words, k, part = m["y"].split(), 1, None
-        while part is None and k < len(words):  # the shortest name that names a sound said before
+        while part is None and k < len(words):  # the shortest name that names a sound before
             k += 1
-            named = _stems(" ".join(words[:k]))
+            named = _stems(" ".join(words[:k])) - _stems(" ".join(_ORDINALS))
             part = next(((a, b) for a, b in reversed(parts) if named & _stems(before[a:b])), None)
         if part is None:
             if m["art"].lower() != "the":  # "2 s after a flash": a sound of its own
                 at = m.end()
                 continue
-            raise PlanError(f"{m[0].strip()!r}: no sound said before it is {m['y']!r}; say its time, e.g. 'at 3 s'")
+            name = " ".join(words[:2]) if first else m["y"]
+            raise PlanError(f"{m[0].strip()!r}: no sound said before it is {name!r}; say its time, e.g. 'at 3 s'")
         own = _stems(before[part[0]:part[1]]) | _ITS_VERBS  # "the door slams": its verbs are part of its name
         while k < len(words) and (stems := _stems(words[k])) and stems <= own:
             k += 1
-        y, rest = " ".join(words[:k]), " ".join(words[k:])
+        rest = words[k:]
+        if first and len(rest) > 1 and rest[0].lower().endswith("s") and re.fullmatch(
+                r"a|an|the|some|someone|somebody|people", rest[1], re.I):
+            rest = rest[1:]  # "1 s after the door opens a dog barks" (on a door slam): the verb is X's
+        y, rest = " ".join(words[:k]), " ".join(rest)
         after = m["dir"].lower() == "after"
-        t = _part_time(before[part[0]:part[1]], part[0] == 0, after)
+        alone = re.fullmatch(rf"\s*(?:(?:and|then)\s+)?at\s+(?P<t>{_DECIMAL})\s*{_UNIT_S}?\s*",
+                             before[parts[parts.index(part) - 1][0]:parts[parts.index(part) - 1][1]]) if part[0] else None
+        t = _part_time(before[part[0]:part[1]], part[0] == 0, after, float(alone["t"]) if alone else None)
         if t is None:
             raise PlanError(f"{m[0].strip()!r}: {y!r} has no time said; give both sounds a time, e.g. 'at 3 s'")
         t += 0.0 if m["for"] else float(m["n"]) * (1 if after else -1)
         if t < 0:
             raise PlanError(f"{m[0].strip()!r} is before the bed starts ({t:g} s); say its time, e.g. 'at 0 s'")
         said = f" at {t:g} s for {m['n']} s" if m["for"] else f" at {t:g} s"
-        first = not before.strip() or re.search(r"(?:[,;:!?.]|\b(?:then|and))\s*$", before)
-        if first:  # "1 s after the door a dog barks": the time, then the sound after X's name
+        if first:  # the time, then the sound after X's name
             before = re.sub(r"(?<=[,;])\s*and\s*$", "", before)  # ", and 1 s after the door a dog barks"
             text = f"{before}{said} {rest}{text[m.end():]}" if rest else f"{before}{said}{text[m.end():]}"
-        else:  # "a dog barks 1 s after the door twice": what X's name leaves, after the time
+        elif rest and not _KEPT_AFTER.match(rest):  # "a dog barks 1 s after the door in the distance": its caption
+            text = f"{before} {rest}{said}{text[m.end():]}"
+        else:  # "... after the door twice", "... as rain falls"
             text = f"{before}{said}{' ' + rest if rest else ''}{text[m.end():]}"
         at = len(before)
     return text
@@ -2140,14 +2155,15 @@ _SHIFT_SAID = re.compile(rf"^(?:(?:push|move|shift)\s+(?P<a>.+?)\s+(?P<dir>back)
 
 _ITS_STOP = re.compile(r"(?:stops?|ends?|finish(?:es)?|fades?\s+out|cuts?\s+(?:off|out)|dies?(?:\s+(?:out|off|down|away))?)$",
                        re.I)
-_ITS_START = re.compile(r"(?:starts?|begins?|comes?\s+in|kicks?\s+in)$", re.I)
+_ITS_START = re.compile(r"(?:starts?|begins?|comes?\s+in|kicks?\s+in|fades?\s+in)$", re.I)
 
 
 def _said_of_bed(previous: Plan, text: str) -> str:
     """An edit said as what a sound of ``previous`` does, as the edit patterns read it: "the typing
     stops at 5 s" is "make the typing stop at 5 s" ("start", "come in", "the dog stops barking"
     too), "the phone rings at 2 s" is "move the phone to 2 s" when "rings" is a word of that
-    sound's caption. Read on a session only, of a sound of the bed: in a description these say a
+    sound's caption, or the sound is a one-shot named by its noun alone ("the horn honks" on "a car
+    horn"; not "the rain pauses"). Read on a session only, of a sound of the bed: in a description these say a
     sound, and another verb ("the door opens at 1 s" on a door slam) says another sound."""
     m = re.match(rf"^(?P<a>(?:the|that|this|these|those)\s+.+?)\s+(?P<v>[a-z]+(?:\s+(?:in|off|out|down|away))?)"
                  rf"(?:\s+(?P<ing>[a-z]+ing))?\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?|\d+:[0-5]\d(?:\.\d+)?)$", text, re.I)
@@ -2155,7 +2171,7 @@ def _said_of_bed(previous: Plan, text: str) -> str:
         return text
     level = re.match(r"^(?P<a>.+?)\s+(?:gets|grows|becomes|goes|turns)\s+(?:much\s+|a\s+(?:bit|little)\s+)?"
                      r"(?P<d>louder|quieter|softer)\s+at\s", text, re.I)
-    named = _stems(level["a"] if level else m["a"])
+    named = _stems(level["a"] if level else m["a"]) - _stems(" ".join(_ORDINALS)) - {"this", "that", "these", "those"}
     sounds = [e.caption for e in previous.events if named and named <= _stems(e.caption)]
     if not sounds:  # no sound of the bed: a sound to add, as the refusal of a description says
         return text
@@ -2166,8 +2182,10 @@ def _said_of_bed(previous: Plan, text: str) -> str:
         return f"make {m['a']} stop at {m['t']}"
     if _ITS_START.fullmatch(m["v"]):
         return f"make {m['a']} start at {m['t']}"
-    if not m["ing"] and _stems(m["v"]) <= set().union(*map(_stems, sounds)):  # its own sound, elsewhere
-        return f"move {m['a']} to {m['t']}"
+    verb = _stems(m["v"])
+    if not m["ing"] and any(verb <= _stems(c) or _subject(c) is None and not is_background(c)
+                            and _stems(c.split()[-1]) <= named for c in sounds):
+        return f"move {m['a']} to {m['t']}"  # its own sound, elsewhere: its verb, or any for a sound named by a noun
     return text
 
 

@@ -1630,6 +1630,12 @@ def test_a_time_said_from_a_sound_named_before_in_a_description():
         assert spans(p.plan(f"a door slams at 2 s, {said}", 10))[1:] == events, said
     assert spans(p.plan("a dog barks 3 s after the start, thunder 2 s before the end", 10)) == [
         ("a dog barks", 3, 5), ("thunder", 8, 10)]  # from the edges of the timeline
+    # not the sound's own part ("a car passes ... after the car horn"); a time said alone before X's part is X's
+    assert spans(p.plan("a car horn at 3 s, a car passes 1 s after the car horn", 10))[1] == ("a car passes", 4, 6)
+    assert spans(p.plan("a goat bleats at 1 s; 1 s after the goat, a sheep baas; 1 s after the sheep, a cow moos", 10)) == [
+        ("a goat bleats", 1, 3), ("a sheep baas", 2, 4), ("a cow moos", 3, 5)]
+    assert spans(p.plan("a door slams at 2 s, a dog barks 1 s after the door in the distance", 10))[1] == (
+        "a dog barks in the distance", 3, 5)  # what X's name leaves is the sound's
 
 
 def test_a_background_from_a_time_leaves_the_sounds_going_on_as_layers():
@@ -1662,6 +1668,13 @@ def test_edits_said_as_what_a_sound_of_the_bed_does():
             p.plan(other, 10, street)
     with pytest.raises(PlanError, match=r"applies to the whole sound \('make the traffic louder'\)"):
         p.plan("the traffic gets louder at 5 s", 10, street)
+    assert spans(p.plan("the horn honks at 4 s", 10, street))[1] == ("a car horn", 4, 6)  # a one-shot named by its noun
+    with pytest.raises(PlanError, match="to add it, 'add a rain pauses at 5 s'"):  # not a move of the rain
+        p.plan("the rain pauses at 5 s", 10, p.plan("rain, a dog barks at 2 s", 10))
+    dogs = p.plan("rain, a dog barks at 2 s, a dog barks at 6 s", 10)
+    assert spans(p.plan("the first dog barks at 3 s", 10, dogs))[1] == ("a dog barks", 3, 5)
+    with pytest.raises(PlanError, match="'the dog' matches 2 events"):
+        p.plan("the dog barks at 3 s", 10, dogs)
     engine = p.plan("an engine idles, a horn at 5 s", 10)
     assert spans(p.plan("the engine dies at 6 s", 10, engine))[0] == ("an engine idles", 0, 6)
     assert spans(p.plan("the engine should finish at 7 s", 10, engine))[0] == ("an engine idles", 0, 7)
