@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import torch
@@ -27,8 +28,13 @@ UNFAMILIAR_SIMILARITY = 0.5
 # Below this, the nearest learned text is as likely another sound that shares a word: "a glass
 # shatters" is 0.50 from "a finger rubs the rim of a glass" (and comes out as its hum), "a phone
 # rings" 0.59 from "a bell rings", "a tiger" 0.51 from "a lion roars"; from 0.6 on it is the same
-# sound said otherwise ("a door slams": "a door opens and shuts", 0.71).
+# sound said otherwise ("a door slams": "a door opens and shuts", 0.71), unless the two share no
+# word but a generic one (``same_sound_words``: "street ambience" is 0.70 from "harbour ambience").
 FAMILIAR_SIMILARITY = 0.6
+# Words that name no sound of their own: two texts that share only these may be different sounds.
+GENERIC_WORDS = frozenset("""a an the of in on at with and or some sound sounds noise noises ambience ambiance ambient
+atmosphere atmos background room tone distant far close nearby loud soft quiet faint heavy light gentle steady
+constant low high""".split())
 
 
 def write_known_sounds(directory: str | os.PathLike, texts: list[str]) -> None:
@@ -49,6 +55,16 @@ def read_known_sounds(directory: str | os.PathLike) -> list[str] | None:
     if not isinstance(sounds, list) or not sounds or not all(isinstance(s, str) for s in sounds):
         raise FoleyError(f"{path}: 'sounds' must be a non-empty list of texts")
     return sounds
+
+
+def same_sound_words(caption: str, known: str) -> bool:
+    """Whether two texts share a word that names a sound, not only ``GENERIC_WORDS`` ("a bicycle
+    bell rings" and "a bell rings": yes; "street ambience" and "harbour ambience": no). Words
+    are compared without a final "s" or "es" ("bells", "bell"); a hand-written check, since the
+    sentence encoder's similarity is what it backs up."""
+    def words(text: str) -> set[str]:
+        return {re.sub(r"(?<=[^s])e?s$", "", w) for w in re.findall(r"[a-z]+", text.lower()) if w not in GENERIC_WORDS}
+    return bool(words(caption) & words(known))
 
 
 @torch.no_grad()

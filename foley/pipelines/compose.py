@@ -605,11 +605,12 @@ def render_notes(stats: RenderStats, duration_s: float, video: bool = False) -> 
 
 def caption_notes(text, source: str, captions: list[str], where: bool = True) -> list[str]:
     """A note for each distinct caption unlike every sound the backbone learned, or only as near
-    to one as another sound sharing a word may be (``FAMILIAR_SIMILARITY``: it names which), when
+    to one as another sound sharing a word may be (``FAMILIAR_SIMILARITY``), or nearest to one
+    that shares no word naming a sound with it (``same_sound_words``): it names which; when
     its folder ``source`` lists them (``known_sounds``) and its text conditioner ``text`` (a
     backbone's ``.text``) is a sentence encoder's; ``where``: the note names the list's file."""
     from ..models.known_sounds import (FAMILIAR_SIMILARITY, SOUNDS_FILE, UNFAMILIAR_SIMILARITY, nearest_sounds,
-                                       read_known_sounds)
+                                       read_known_sounds, same_sound_words)
 
     captions = list(dict.fromkeys(captions))
     unknown = [(c, words) for c in captions if (words := unknown_words(text.tokenizer, c))]
@@ -626,7 +627,7 @@ def caption_notes(text, source: str, captions: list[str], where: bool = True) ->
              f"{caption!r} is nearest to {nearest!r} of the sounds this backbone learned (similarity "
              f"{similarity:.2f}); it may come out like that") + learned
             for caption, (nearest, similarity) in zip(captions, nearest_sounds(text, known, captions))
-            if similarity < FAMILIAR_SIMILARITY]
+            if similarity < FAMILIAR_SIMILARITY or caption.lower() != nearest.lower() and not same_sound_words(caption, nearest)]
 
 
 def unknown_words(tokenizer, caption: str) -> list[str]:

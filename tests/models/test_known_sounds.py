@@ -52,3 +52,14 @@ def test_padding_does_not_change_a_sentence_embedding(tmp_path):
 def test_a_backbone_without_a_sentence_encoder_is_refused(tmp_path):
     with pytest.raises(FoleyError, match="sentence encoder"):
         sentence_embeddings(tiny_backbone(tmp_path).text, ["rain"])
+
+
+def test_texts_that_share_only_a_generic_word_are_not_the_same_sound():
+    from foley.models.known_sounds import same_sound_words
+
+    assert same_sound_words("a bicycle bell rings", "a bell rings")
+    assert same_sound_words("church bells", "a bell rings")  # a plural is the same word
+    assert same_sound_words("a door slams", "a door opens and shuts")
+    assert not same_sound_words("street ambience", "harbour ambience")
+    assert not same_sound_words("distant noise", "a loud background noise")
+    assert not same_sound_words("a cow moos", "a lion roars")

@@ -88,6 +88,10 @@ def test_a_caption_it_never_learned_is_noted(sfx):
     # one as near as another sound sharing a word may be: which it may come out like
     assert sfx.caption_notes("a glass shatters")[0].startswith(
         "'a glass shatters' is nearest to 'a finger rubs the rim of a glass' of the sounds this backbone learned")
+    # near (0.70), but sharing only "ambience": another place's sound
+    assert sfx.caption_notes("street ambience")[0].startswith(
+        "'street ambience' is nearest to 'harbour ambience' of the sounds this backbone learned (similarity 0.70)")
+    assert sfx.caption_notes("a bicycle bell rings") == []  # near a bell that rings
 
 
 def test_its_files_carry_licence_and_frame_statistics():
