@@ -802,7 +802,7 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
             print(f"[{i + 1}/{n}] {video}{where}: already dubbed, skipped", file=sys.stderr)
 
     def on_failed(video, reason):
-        if not args.quiet:
+        if not args.quiet and len(videos) > 1:  # one video's failure is said by the summary alone
             print(f"  failed: {reason}", file=sys.stderr)
 
     settings = dub_settings(args.model, caption=args.caption, scale=args.scale, steps=args.steps, guidance=args.guidance,
