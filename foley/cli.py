@@ -382,6 +382,14 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     from .media.files import missing_folders, removed_if_empty
     from .pipelines.compose import Session, session_cache_dir, turn_lock
 
+    if args.text is None:  # "foley compose --session bed.json": what the session holds
+        if not (args.session and Path(args.session).is_file()):
+            raise FoleyError("give a description, e.g. foley compose 'rain, a door slams at 2 s' (or, to see a "
+                             + (f"session, a file that is one: {args.session} is not there)" if args.session else
+                                "session, --session FILE)"))
+        _show_session(Session.open(args.session, BED_SECONDS))
+        return 0
+
     # A turn that writes nothing (an error, Ctrl-C, SIGTERM) leaves none of the folders it made.
     places = [Path(p).parent for p in (args.output, args.timeline) if p]
     if args.session:  # the session's cache folder is made next to it
@@ -395,6 +403,28 @@ def _cmd_compose(args: argparse.Namespace) -> int:
             with turn_lock(args.session):
                 return _compose_turn(args)
         return _compose_turn(args)
+
+
+def _show_session(session) -> None:
+    """Print a compose session: its bed's length, backbone and video, the current plan (as a turn
+    prints it), each turn said and what it generated, and the files the last turn wrote."""
+    from .pipelines.plan import fill_said
+
+    video = f", under {session.video_path}" if session.video_path else ""
+    turns = f"{len(session.turns)} turn{'s' if len(session.turns) != 1 else ''}"
+    print(f"session {session.path}: {session.duration_s:g} s, model {session.model or 'sfx'}, {turns}{video}")
+    if session.plan is None:
+        print("no plan yet: its first turn describes the bed")
+        return
+    print("plan:")
+    for e in session.plan.events:
+        gain = f" {e.gain_db:+.0f} dB" if e.gain_db else ""
+        print(f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{gain}{fill_said(e)}")
+    print("turns:")
+    for i, turn in enumerate(session.turns, 1):
+        print(f"  {i}. {turn['text']}  ({turn.get('generated', 0)} generated)")
+    files = [session.bed_path, session.timeline_path, session.video_output_path]
+    print("files: " + ", ".join(str(f) + ("" if f.exists() else " (not there)") for f in files if f))
 
 
 def shared_cache_dir(stack: contextlib.ExitStack) -> Path:
@@ -1202,7 +1232,8 @@ def build_parser() -> argparse.ArgumentParser:
     ext.set_defaults(func=_cmd_extract)
     comp = sub.add_parser("compose", help="plan, generate and mix a timed sound bed from a description",
                           epilog=f"follow-up edits (with --session) the rules planner reads: {EDIT_HELP}")
-    comp.add_argument("text", help="a description, or with an existing --session a change to make")
+    comp.add_argument("text", nargs="?", help="a description, or with an existing --session a change to make; "
+                      "left out with --session, the session's plan, turns and files are shown")
     comp.add_argument("--duration", type=number_arg(*DURATION_RANGE_S),
                       help=f"length of the bed in seconds (default: {BED_SECONDS:g}; a session keeps its own)")
     comp.add_argument("--planner", default="rules", help="rules | hf:MODEL | openai")

@@ -833,6 +833,11 @@ class Session:
         """The video the last turn laid its bed under (a follow-up turn lays it again), or None."""
         return self._recorded("video")
 
+    @property
+    def video_output_path(self) -> Path | None:
+        """The video with the bed that the last turn wrote, or None."""
+        return self._recorded("video_output")
+
     def _relative(self, path: str | os.PathLike | None) -> str | None:
         if path is None:
             return None

@@ -279,6 +279,16 @@ def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path, foley_cli)
     second = foley_cli(base + ["make the drum louder by 2 dB", "--overwrite"], cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "wrote t.png" in second.stdout and (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
+    # without a text, the session is shown: its plan as a turn prints it, its turns and files; nothing written
+    shown = foley_cli(["compose", "--session", "bed.json"], cwd=tmp_path)
+    lines = shown.stdout.splitlines()
+    assert shown.returncode == 0 and shown.stderr == "" and lines[0].startswith("session bed.json: 2 s, model ")
+    assert lines[0].endswith(", 2 turns") and lines[1] == "plan:" and second.stdout.splitlines()[1] in lines
+    assert lines[-3:] == ["  1. a ball, then a drum  (2 generated)", "  2. make the drum louder by 2 dB  (0 generated)",
+                          "files: bed.wav, t.png"]
+    for missing in (["compose"], ["compose", "--session", "nope.json"]):
+        refused = foley_cli(missing, cwd=tmp_path)
+        assert refused.returncode == 2 and refused.stderr.startswith("foley: error: give a description, e.g. ")
     (tmp_path / "other.png").write_bytes(b"keep")
     refused = foley_cli(base + ["make the drum louder by 1 dB", "--timeline", "other.png"], cwd=tmp_path)
     assert refused.returncode == 2 and "other.png: exists; pass --overwrite" in refused.stderr
