@@ -84,6 +84,15 @@ _COMMA_AFTER = re.compile(rf",\s*(?!then\b)(?P<x>[^,;.:!]*?[a-z]){_NO_TIME_BEFOR
 # "a door slams and right after a dog barks", "X, right after Y" said with "and": Y after X
 _AND_RIGHT_AFTER = re.compile(rf"(?:\s+and|\s*,)\s+(?:then\s+)?(?:{_SOON}\s+after|and\s+after|immediately|right\s+away"
                               r"|straight\s+away)(?:wards?)?(?:\s+(?:that|this|it))?\s*,?\s+(?=\S)", re.I)
+
+
+def _names_one_before(text: str, m: re.Match) -> bool:
+    """Whether what follows ``m`` in ``text`` is "the X" of a sound said before it ("a door slams at
+    2 s, shortly after the door a dog barks": a time from the door, not a sound after it)."""
+    said = re.match(r"the\s+([a-z]+)", text[m.end():], re.I)
+    return bool(said and _stems(said[1]) & _stems(text[:m.start()]))
+
+
 _AND_AFTER = re.compile(r"\s+and\s+(?!(?:a\s+|an\s+)?(?:moment|while|second|seconds|few|bit|beat|little|instant|split)\b"
                         rf"|not\s+long\b|{_SOON}\b|\d)(?P<x>[^,;.:!]+?)\s+(?:{_SOON}\s+)?"
                         rf"(?:{_AFTER_WORD}|immediately|right\s+away)(?=\s*(?:[,;.:!]|$))", re.I)
@@ -519,6 +528,16 @@ _SAID_TIMES = [  # (pattern, the time it says on a timeline of duration d), read
 # "3 s after the start", "2 s before the end (of the clip)": that far from an edge of the timeline
 _FROM_EDGE = re.compile(rf"\b(?:at\s+)?(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:after\s+the\s+(?:very\s+)?(?:start|beginning)"
                         rf"|before\s+the\s+(?:very\s+)?(?P<end>end)){_OF_IT}", re.I)
+
+
+def _from_edge(m: re.Match, duration_s: float) -> float:
+    """The time ``_FROM_EDGE`` says on a timeline of ``duration_s``; PlanError off it."""
+    t = duration_s - float(m["n"]) if m["end"] else float(m["n"])
+    if not 0 <= t <= duration_s:
+        raise PlanError(f"{m[0].strip()!r} is off the {duration_s:g} s timeline; say its time, e.g. 'at 3 s'")
+    return t
+
+
 # "rain until the end", "a printer whirs at 3 s until the end of the clip"
 _UNTIL_THE_END = re.compile(rf"(?:\s+at\s+(?P<t>{_DECIMAL})\s*{_UNIT_S})?\s+(?:until|till|to)\s+the\s+(?:very\s+)?end{_OF_IT}"
                             r"(?=\s*(?:[,;.]|$))", re.I)
@@ -532,7 +551,7 @@ def said_times(text: str, duration_s: float) -> str:
     during, over) the first / last / final N s (of the clip)", and "until the end" (as a part that
     lasts to the end says it: nothing, or "from T s" after "at T s")."""
     text = _UNTIL_THE_END.sub(lambda m: f" from {m['t']} s" if m["t"] else "", text)  # it lasts to the end
-    text = _FROM_EDGE.sub(lambda m: f"at {max(0.0, duration_s - float(m['n'])) if m['end'] else float(m['n']):g} s", text)
+    text = _FROM_EDGE.sub(lambda m: f"at {_from_edge(m, duration_s):g} s", text)
     for pattern, at in _SAID_TIMES:
         text = pattern.sub(lambda m: f"at {max(0.0, at(duration_s)):g} s", text)
     return _FIRST_LAST.sub(lambda m: f"from 0 to {m['n']} s" if m["edge"].lower() == "first" else
@@ -574,85 +593,133 @@ def _said_before(before: str) -> float | None:
     return 0.0 if len(earlier) == 1 else None
 
 
-# "a door slams at 2 s, a dog barks 1 s after the door": a time said from a sound named before
-_AFTER_NAMED = re.compile(rf"(?:^|\s+)(?:(?:at|about|around|roughly|just|exactly|some|(?P<for>for))\s+)?(?P<n>{_DECIMAL})\s*"
-                          rf"{_UNIT_S}\s+(?P<dir>after|before)\s+(?P<y>(?P<art>the|an?)\s+[^,;:!?.\d]+?)"
-                          r"(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:and|then|while|(?:for|until|till)\s+\d)\b)", re.I)
-_NAMED_END = re.compile(r"[,;:!?]|\.(?!\d)|\b(?:then|and|while)\b", re.I)  # where a sound's name ends
+# "a door slams at 2 s, a dog barks 1 s after the door", "... right after the door": a time said from a
+# sound named before
+_AFTER_NAMED = re.compile(rf"(?:^|\s+)(?:(?:at|about|around|roughly|just|exactly|some|(?P<for>for))\s+)?"
+                          rf"(?:(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+|(?P<soon>(?:right|just|shortly|soon|immediately|not\s+long)\s+)?)"
+                          r"(?P<dir>after|before)\s+(?P<y>(?P<art>the|an?)\s+[^,;:!?.\d()\[\]]+?)"
+                          r"(?=\s*(?:[,;:!?()\[\]]|\.(?!\d)|\s[-\u2013\u2014/+]|$)|\s+(?:and|then|while|(?:for|until|till)\s+\d)\b)",
+                          re.I)
+# where a sound's name ends: punctuation, a dash, a slash or a plus between spaces, a word of turn
+_NAMED_END = re.compile(r"[,;:!?]|\.(?!\d)|\s[-\u2013\u2014/+]+\s|\b(?:then|and|while)\b", re.I)
 _ITS_VERBS = {"stop", "end", "start", "begin", "finish", "fade", "out", "in", "come", "die", "down", "away", "shut",
               "open", "clos"}
+_ITS_START_WORDS = {"start", "begin", "come", "in"}  # "1 s after the rain starts": from its start
+_ITS_END_WORDS = {"stop", "end", "finish", "die", "out", "away"}  # "1 s before the rain stops": from its end
 _KEPT_AFTER = re.compile(rf"(?:twice|thrice|once|again|{_NUMBER}\s+times|\d+\s+times|for|until|till|as|while|with|over|under)\b",
                          re.I)  # what X's name leaves that goes after the time ("twice", "as rain falls"); else before it
+_NOT_ONE_TIME = re.compile(rf"(?<![\d.])(?<!\bat\s)(?<!\bfrom\s){_DECIMAL}\s*{_UNIT_S}?\s*(?:and|to|or|-|\u2013)\s*$",
+                           re.I)  # "1 to 2 s after the door" (not "a dog barks at 3 s and 1 s after the dog ...")
 
 
-def _part_time(part: str, first: bool, after: bool, when: float | None = None) -> float | None:
-    """When the sound of ``part`` is over (``after``: the end of a span it is given, else its start)
-    or starts: the time said in it, else ``when`` (a time said alone before it); 0 for the first part
-    with no time (for N s: N when over); None when that time is the planner's."""
+def _part_time(part: str, first: bool, edge: str, which: int | None = None, when: float | None = None) -> float | None:
+    """A time of the sound of ``part``: its ``edge``, "start" or "end" (the end of a span it is given:
+    "from 1 to 4 s", "at 2 s for 3 s", "until 5 s", else its time), of its ``which``-th time said
+    (an ordinal's index; else the last); else ``when`` (a time said alone before it); 0 for the first
+    part with no time ("for N s": N at its end); None when that time is the planner's."""
     m = ([None] + list(_SAID_SPAN.finditer(part)))[-1]
-    if after and m and (m["b"] or m["a"] or m["a2"]):  # "from 1 to 4 s", "at 2 s for 3 s": when it is over
+    if edge == "end" and m and (m["b"] or m["a"] or m["a2"]):
         return float(m["b"]) if m["b"] else float(m["a"] or m["a2"]) + float(m["n"])
-    if after and (until := re.search(rf"\b(?:until|till|up\s+to)\s+(?P<t>{_DECIMAL})", part, re.I)):
-        return float(until["t"])  # "music until 5 s"
+    if edge == "end" and (until := re.search(rf"\b(?:until|till|up\s+to)\s+(?P<t>{_DECIMAL})", part, re.I)):
+        return float(until["t"])
     if said := list(_SAID_AT.finditer(part)):
-        return float(said[0]["t"])
-    if when is not None:  # "at 2 s, a sheep baas": its time in the part before it
+        return float(said[which if which is not None and -len(said) <= which < len(said) else -1]["t"])
+    if when is not None:
         return when
     if first:  # it starts the bed
-        return float(m["n"]) if m and after and m["n"] else 0.0
+        return float(m["n"]) if m and edge == "end" and m["n"] else 0.0
     return None
 
 
+def _named_part(before: str, words: list[str], first: bool) -> tuple[tuple[int, int] | None, int, int | None, str]:
+    """(span of the part of ``before`` that names the sound ``words`` say, how many of the words name
+    it, the index of the time an ordinal picks, the words said of that sound, its verbs among them):
+    the shortest name that a part names ("the door" of
+    "the door slams a dog barks"), the last such part, or with an ordinal ("the first bell") that one
+    of them ("a bell at 1 s and again at 5 s": the second is "again at 5 s"). Said after its sound, not
+    that sound's own part ("a bell rings 3 s after the bell")."""
+    seps = list(_NAMED_END.finditer(before))
+    parts = list(zip([0] + [p.end() for p in seps], [p.start() for p in seps] + [len(before)]))
+    parts = [p for p in (parts if first else parts[:-1]) if before[p[0]:p[1]].strip()]
+    ordinal = next((_ORDINALS[w.lower()] for w in words if w.lower() in _ORDINALS), None)
+    for k in range(2, len(words) + 1):
+        named = _stems(" ".join(words[:k])) - _stems(" ".join(_ORDINALS))
+        naming = [p for i, p in enumerate(parts) if named & _stems(before[p[0]:p[1]]) or i and re.match(
+            r"\s*again\b", before[p[0]:p[1]], re.I) and named & _stems(before[parts[i - 1][0]:parts[i - 1][1]])]
+        if naming:
+            said = " ".join(before[a:b] for a, b in naming)
+            if ordinal is not None and len(naming) > 1:
+                return naming[ordinal if -len(naming) <= ordinal < len(naming) else -1], k, None, said
+            return naming[-1], k, ordinal, said
+    return None, len(words), None, ""
+
+
 def _after_named(text: str) -> str:
-    """``text`` with "N s after (before) the X" said as "at T s" ("for N s after the X": at its time
-    for N s), from the last part before it that names X (``_part_time``): after its end where it
-    is given a span ("footsteps from 1 to 4 s"), else its time. Said first ("1 s after the door, a
-    dog barks", "1 s after the door slams a dog barks"), X's name is the shortest that names a
-    sound before, with its own verbs. PlanError when no part before names "the X" (an "a X" is left
-    as said), X's time is the planner's, or the time falls before the bed."""
+    """``text`` with "N s after (before) the X" and "(right) after (before) the X" said as "at T s"
+    ("for N s after the X": at its time for N s), from the part before it that names X
+    (``_named_part``, ``_part_time``): after its end (a span's end, else its time and
+    TIMED_LENGTH_S) or its start when its verb says so ("after the rain starts"); before its start
+    (its end: "before the rain stops"). Said first ("1 s after the door, a dog barks", "1 s after
+    the door slams a dog barks"), X's name is the shortest that names a sound before, with its own
+    verbs. With no number, an X not said before is left as said (it is a sound of its own);
+    PlanError for an "N s" from a "the X" not said before, from an X whose time is the
+    planner's, two times ("1 to 2 s after the door"), or a time before the bed."""
     at = 0
     while m := _AFTER_NAMED.search(text, at):
-        before = text[:m.start()]
-        first = not before.strip() or re.search(r"(?:[,;:!?.]|\b(?:then|and))\s*$", before)  # "1 s after the door a dog barks"
-        seps = list(_NAMED_END.finditer(before))
-        parts = list(zip([0] + [p.end() for p in seps], [p.start() for p in seps] + [len(before)]))
-        parts = parts if first else parts[:-1]  # not the part of the sound itself: "a bell rings 3 s after the bell"
-        words, k, part = m["y"].split(), 1, None
-        while part is None and k < len(words):  # the shortest name that names a sound before
-            k += 1
-            named = _stems(" ".join(words[:k])) - _stems(" ".join(_ORDINALS))
-            part = next(((a, b) for a, b in reversed(parts) if named & _stems(before[a:b])), None)
+        before, after = text[:m.start()], m["dir"].lower() == "after"
+        first = not before.strip() or re.search(r"(?:[,;:!?.()\[\]]|\s[-\u2013\u2014/+]|\b(?:then|and))\s*$", before)
+        words = m["y"].split()
+        part, k, which, said_of = _named_part(before, words, bool(first))
         if part is None:
-            if m["art"].lower() != "the":  # "2 s after a flash": a sound of its own
+            if m["art"].lower() != "the" or not m["n"]:  # "2 s after a flash", "a dog barks after the thunder"
                 at = m.end()
                 continue
             name = " ".join(words[:2]) if first else m["y"]
             raise PlanError(f"{m[0].strip()!r}: no sound said before it is {name!r}; say its time, e.g. 'at 3 s'")
-        own = _stems(before[part[0]:part[1]]) | _ITS_VERBS  # "the door slams": its verbs are part of its name
+        if m["n"] and _NOT_ONE_TIME.search(before):
+            raise PlanError(f"{_NOT_ONE_TIME.search(before)[0].strip() + ' ' + m[0].strip()!r}: give one time from it "
+                            f"('{m['n']} s {m['dir']} {' '.join(words[:k])}'), or each sound its own")
+        own = _stems(said_of) | _ITS_VERBS | {"again"}  # "the door slams": its verbs are part of its name
+        name_ends = k
         while k < len(words) and (stems := _stems(words[k])) and stems <= own:
             k += 1
+        verbs = _stems(" ".join(words[name_ends:k]))
         rest = words[k:]
-        if first and len(rest) > 1 and rest[0].lower().endswith("s") and re.fullmatch(
-                r"a|an|the|some|someone|somebody|people", rest[1], re.I):
-            rest = rest[1:]  # "1 s after the door opens a dog barks" (on a door slam): the verb is X's
+        if first:  # "1 s after the bell rings out a dog barks": the words before the sound's article are X's
+            k_sound = next((j for j, w in enumerate(rest[:3]) if re.fullmatch(
+                r"a|an|the|some|someone|somebody|people", w, re.I)), None)
+            if k_sound is not None:
+                rest = rest[k_sound:]
+            elif text[m.end():].lstrip()[:1] == ",":  # "1 s after the bell chimes, a dog barks"
+                rest = []
         y, rest = " ".join(words[:k]), " ".join(rest)
-        after = m["dir"].lower() == "after"
-        alone = re.fullmatch(rf"\s*(?:(?:and|then)\s+)?at\s+(?P<t>{_DECIMAL})\s*{_UNIT_S}?\s*",
-                             before[parts[parts.index(part) - 1][0]:parts[parts.index(part) - 1][1]]) if part[0] else None
-        t = _part_time(before[part[0]:part[1]], part[0] == 0, after, float(alone["t"]) if alone else None)
+        edge = ("start" if verbs & _ITS_START_WORDS else "end" if verbs & _ITS_END_WORDS or after else "start")
+        alone = None
+        if part[0]:  # "at 2 s, a sheep baas": its time said alone in the part before it
+            seps = [p for p in _NAMED_END.finditer(before[:part[0]])]
+            previous = before[seps[-2].end() if len(seps) > 1 else 0:seps[-1].start()] if seps else ""
+            alone = re.fullmatch(rf"\s*(?:(?:and|then)\s+)?at\s+(?P<t>{_DECIMAL})\s*{_UNIT_S}?\s*", previous)
+        t = _part_time(before[part[0]:part[1]], part[0] == 0, edge, which, float(alone["t"]) if alone else None)
         if t is None:
             raise PlanError(f"{m[0].strip()!r}: {y!r} has no time said; give both sounds a time, e.g. 'at 3 s'")
-        t += 0.0 if m["for"] else float(m["n"]) * (1 if after else -1)
+        if edge == "end" and not m["n"] and not _SAID_SPAN.search(before[part[0]:part[1]]):
+            t += TIMED_LENGTH_S if after else 0.0  # "right after the door": where its placed length ends
+        if m["n"] and not m["for"]:
+            t += float(m["n"]) * (1 if after else -1)
+        elif not after and not m["n"]:
+            t = max(0.0, t - TIMED_LENGTH_S)  # "before the door": ending where it starts, as an edit's
         if t < 0:
             raise PlanError(f"{m[0].strip()!r} is before the bed starts ({t:g} s); say its time, e.g. 'at 0 s'")
         said = f" at {t:g} s for {m['n']} s" if m["for"] else f" at {t:g} s"
-        if first:  # the time, then the sound after X's name
+        tail = text[m.end():]
+        if first:  # the time, then the sound after X's name; a separator after it a comma ("...: a scream")
             before = re.sub(r"(?<=[,;])\s*and\s*$", "", before)  # ", and 1 s after the door a dog barks"
-            text = f"{before}{said} {rest}{text[m.end():]}" if rest else f"{before}{said}{text[m.end():]}"
+            tail = re.sub(r"^\s*(?:[:;.]|\s[-\u2013\u2014]+)\s*(?=\S)", ", ", tail) if not rest else tail
+            text = f"{before}{said} {rest}{tail}" if rest else f"{before}{said}{tail}"
         elif rest and not _KEPT_AFTER.match(rest):  # "a dog barks 1 s after the door in the distance": its caption
-            text = f"{before} {rest}{said}{text[m.end():]}"
+            text = f"{before} {rest}{said}{tail}"
         else:  # "... after the door twice", "... as rain falls"
-            text = f"{before}{said}{' ' + rest if rest else ''}{text[m.end():]}"
+            text = f"{before}{said}{' ' + rest if rest else ''}{tail}"
         at = len(before)
     return text
 
@@ -1494,7 +1561,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
                          "one sooner: make X stop at T s)")
     text = _FADES.sub("\0", description)  # marked where a fade was, for what is left of its clause
     text = _FADED_AGAIN.sub(lambda m: "" if _stems(m["x"]) <= _stems(text[:m.start()]) else m[0], text).replace("\0", "")
-    text = _AND_RIGHT_AFTER.sub(", then ", text)
+    text = _AND_RIGHT_AFTER.sub(lambda m: m[0] if _names_one_before(text, m) else ", then ", text)
     text = _AFTER_ALONE.sub("", _COMMA_AFTER.sub(r", then \g<x>", _AND_AFTER.sub(r", then \g<x>", text)))
     text = _SCATTERED.sub(" occasionally", relative_times(said_times(in_seconds(text), duration_s)))
     text = _COUNT_CLAUSE.sub(lambda m: " " + m["n"].replace(",", ""), text)
@@ -2163,29 +2230,35 @@ def _said_of_bed(previous: Plan, text: str) -> str:
     stops at 5 s" is "make the typing stop at 5 s" ("start", "come in", "the dog stops barking"
     too), "the phone rings at 2 s" is "move the phone to 2 s" when "rings" is a word of that
     sound's caption, or the sound is a one-shot named by its noun alone ("the horn honks" on "a car
-    horn"; not "the rain pauses"). Read on a session only, of a sound of the bed: in a description these say a
-    sound, and another verb ("the door opens at 1 s" on a door slam) says another sound."""
+    horn"; not "the rain pauses"); that word also picks one of several sounds the name matches.
+    Read on a session only, of a sound of the bed: in a description these say a sound, and another
+    verb ("the door opens at 1 s" on a door slam) says another sound."""
     m = re.match(rf"^(?P<a>(?:the|that|this|these|those)\s+.+?)\s+(?P<v>[a-z]+(?:\s+(?:in|off|out|down|away))?)"
                  rf"(?:\s+(?P<ing>[a-z]+ing))?\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?|\d+:[0-5]\d(?:\.\d+)?)$", text, re.I)
     if not m or _is_edit(text):
         return text
     level = re.match(r"^(?P<a>.+?)\s+(?:gets|grows|becomes|goes|turns)\s+(?:much\s+|a\s+(?:bit|little)\s+)?"
-                     r"(?P<d>louder|quieter|softer)\s+at\s", text, re.I)
+                     r"(?P<d>louder|quieter|softer|heavier|stronger|harder|lighter|weaker)\s+at\s", text, re.I)
     named = _stems(level["a"] if level else m["a"]) - _stems(" ".join(_ORDINALS)) - {"this", "that", "these", "those"}
     sounds = [e.caption for e in previous.events if named and named <= _stems(e.caption)]
     if not sounds:  # no sound of the bed: a sound to add, as the refusal of a description says
         return text
     if level:  # "the rain gets louder at 5 s"
-        raise PlanError(f"{text!r}: a change of level applies to the whole sound ('make {level['a']} {level['d']}'); "
+        louder = level["d"].lower() in ("louder", "heavier", "stronger", "harder")
+        raise PlanError(f"{text!r}: a change of level applies to the whole sound ('make {level['a']} "
+                        f"{'louder' if louder else 'quieter'}'); "
                         "a level that changes within a sound is not read")
+    # its own word picks one of several the name matches: "the dog howls" of dogs barking and a dog howling
+    picked = {c for c in sounds if _stems(m["ing"] or m["v"]) <= _stems(c)}
+    target = f"the {_ARTICLE.sub('', picked.pop())}" if len(set(sounds)) > 1 and len(picked) == 1 else m["a"]
     if _ITS_STOP.fullmatch(m["v"]):
-        return f"make {m['a']} stop at {m['t']}"
+        return f"make {target} stop at {m['t']}"
     if _ITS_START.fullmatch(m["v"]):
-        return f"make {m['a']} start at {m['t']}"
+        return f"make {target} start at {m['t']}"
     verb = _stems(m["v"])
     if not m["ing"] and any(verb <= _stems(c) or _subject(c) is None and not is_background(c)
                             and _stems(c.split()[-1]) <= named for c in sounds):
-        return f"move {m['a']} to {m['t']}"  # its own sound, elsewhere: its verb, or any for a sound named by a noun
+        return f"move {target} to {m['t']}"  # its own sound, elsewhere: its verb, or any for a sound named by a noun
     return text
 
 

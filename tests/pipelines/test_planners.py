@@ -1636,6 +1636,27 @@ def test_a_time_said_from_a_sound_named_before_in_a_description():
         ("a goat bleats", 1, 3), ("a sheep baas", 2, 4), ("a cow moos", 3, 5)]
     assert spans(p.plan("a door slams at 2 s, a dog barks 1 s after the door in the distance", 10))[1] == (
         "a dog barks in the distance", 3, 5)  # what X's name leaves is the sound's
+    # with no number, from X's end (its placed length) or, before it, ending where it starts; an X not said before
+    # is a sound of its own, in turn ("a dog barks after the thunder")
+    for said, dog in (("a dog barks right after the door", (4, 6)), ("shortly after the door a dog barks", (4, 6)),
+                      ("a dog barks just before the door", (0, 2))):
+        assert [e[1:] for e in spans(p.plan(f"a door slams at 2 s, {said}", 10)) if e[0] == "a dog barks"] == [dog], said
+    # X's own verb says which edge of its span: "after the rain starts", "before the rain stops"
+    assert spans(p.plan("rain from 1 to 4 s, thunder 1 s after the rain starts", 10))[1] == ("thunder", 2, 6)
+    assert spans(p.plan("rain from 2 to 8 s, a horn 1 s before the rain stops", 10))[1] == ("a horn", 7, 9)
+    # which of several: an ordinal, else the last said ("again" included)
+    assert spans(p.plan("a bell at 1 s, a bell at 5 s, a dog barks 1 s after the first bell", 10))[1] == (
+        "a dog barks", 2, 4)
+    assert spans(p.plan("a bell rings at 1 s and again at 5 s, a dog barks 1 s after the bell", 10))[2] == (
+        "a dog barks", 6, 8)
+    # separators: a colon or a dash after the time said first, a dash between the parts; a bracket in a caption
+    for said in ("a door slams at 2 s, 1 s after the door: a dog barks", "a door slams at 2 s - a dog barks 1 s after the door",
+                 "a door (wooden) slams at 2 s, a dog barks 1 s after the door"):
+        assert spans(p.plan(said, 10))[-1] == ("a dog barks", 3, 5), said
+    with pytest.raises(PlanError, match="'1 to 2 s after the door': give one time from it"):
+        p.plan("a door slams at 2 s, a dog barks 1 to 2 s after the door", 10)
+    with pytest.raises(PlanError, match="'12 s before the end' is off the 10 s timeline"):
+        p.plan("a dog barks 12 s before the end", 10)
 
 
 def test_a_background_from_a_time_leaves_the_sounds_going_on_as_layers():
@@ -1675,6 +1696,11 @@ def test_edits_said_as_what_a_sound_of_the_bed_does():
     assert spans(p.plan("the first dog barks at 3 s", 10, dogs))[1] == ("a dog barks", 3, 5)
     with pytest.raises(PlanError, match="'the dog' matches 2 events"):
         p.plan("the dog barks at 3 s", 10, dogs)
+    kennel = p.plan("dogs barking, a dog howls at 3 s", 10)  # its own word picks one of the dogs
+    assert spans(p.plan("the dog howls at 5 s", 10, kennel))[1] == ("a dog howls", 5, 7)
+    assert spans(p.plan("the dogs stop barking at 6 s", 10, kennel))[0] == ("dogs barking", 0, 6)
+    with pytest.raises(PlanError, match=r"\('make the traffic louder'\)"):  # "heavier": louder
+        p.plan("the traffic gets heavier at 5 s", 10, street)
     engine = p.plan("an engine idles, a horn at 5 s", 10)
     assert spans(p.plan("the engine dies at 6 s", 10, engine))[0] == ("an engine idles", 0, 6)
     assert spans(p.plan("the engine should finish at 7 s", 10, engine))[0] == ("an engine idles", 0, 7)
