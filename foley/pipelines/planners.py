@@ -575,6 +575,15 @@ _SAID_SPAN = re.compile(rf"\b(?:(?:from|between)\s+{_DECIMAL}\s*{_UNIT_S}?\s+(?:
                         rf"(?P<a2>{_DECIMAL}))?)\s*{_UNIT_S}?\b", re.I)
 
 
+def _span_end(part: str) -> float | None:
+    """The end of the span ``part`` gives its sound ("from 1 to 4 s", "at 2 s for 3 s", "for 3 s
+    at 2 s"), or None."""
+    m = ([None] + list(_SAID_SPAN.finditer(part)))[-1]
+    if m and (m["b"] or m["a"] or m["a2"]):
+        return float(m["b"]) if m["b"] else float(m["a"] or m["a2"]) + float(m["n"])
+    return None
+
+
 def _said_before(before: str) -> float | None:
     """When the sound said last in ``before`` is over or starts: the end of the span its part
     gives ("footsteps from 1 to 4 s", "rain for 3 s" when first), else the last time said in its
@@ -583,11 +592,11 @@ def _said_before(before: str) -> float | None:
     *earlier, current = _PART_END.split(before)
     earlier = [part for part in earlier if part.strip()]
     for part in (current, *earlier[-1:]):
-        m = ([None] + list(_SAID_SPAN.finditer(part)))[-1]
-        if m and (m["b"] or m["a"] or m["a2"]):  # "from 1 to 4 s", "at 2 s for 3 s", "for 3 s at 2 s": when it is over
-            return float(m["b"]) if m["b"] else float(m["a"] or m["a2"]) + float(m["n"])
+        if (end := _span_end(part)) is not None:  # when it is over
+            return end
         if said := list(_SAID_AT.finditer(part)):
             return float(said[-1]["t"])
+        m = ([None] + list(_SAID_SPAN.finditer(part)))[-1]
         if m and part is not current and len(earlier) == 1:  # "rain for 3 s, thunder 1 s later": 0 to 3 s
             return float(m["n"])
     return 0.0 if len(earlier) == 1 else None
@@ -617,9 +626,8 @@ def _part_time(part: str, first: bool, edge: str, which: int | None = None, when
     "from 1 to 4 s", "at 2 s for 3 s", "until 5 s", else its time), of its ``which``-th time said
     (an ordinal's index; else the last); else ``when`` (a time said alone before it); 0 for the first
     part with no time ("for N s": N at its end); None when that time is the planner's."""
-    m = ([None] + list(_SAID_SPAN.finditer(part)))[-1]
-    if edge == "end" and m and (m["b"] or m["a"] or m["a2"]):
-        return float(m["b"]) if m["b"] else float(m["a"] or m["a2"]) + float(m["n"])
+    if edge == "end" and (end := _span_end(part)) is not None:
+        return end
     if edge == "end" and (until := re.search(rf"\b(?:until|till|up\s+to)\s+(?P<t>{_DECIMAL})", part, re.I)):
         return float(until["t"])
     if said := list(_SAID_AT.finditer(part)):
@@ -627,6 +635,7 @@ def _part_time(part: str, first: bool, edge: str, which: int | None = None, when
     if when is not None:
         return when
     if first:  # it starts the bed
+        m = ([None] + list(_SAID_SPAN.finditer(part)))[-1]
         return float(m["n"]) if m and edge == "end" and m["n"] else 0.0
     return None
 
