@@ -506,13 +506,16 @@ _SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s
 
 
 _AND_A_HALF = re.compile(rf"\b(?P<n>\d+|{_NUMBER})\s+and\s+a\s+half(?=[-\s]+(?:s|secs?|seconds?)\b)", re.I)
-_HALF_A_SECOND = re.compile(r"\b(?:half(?:\s+a\s+|-)second|a\s+second\s+(?P<and>and\s+a\s+half)"
+_SOME_SECONDS = re.compile(r"\ba\s+(?:couple\s+(?:of\s+)?|(?P<few>few\s+))seconds\b", re.I)
+_HALF_A_SECOND = re.compile(r"\b(?:(?:a\s+)?half(?:\s+a\s+|-|\s+)second|a\s+second\s+(?P<and>and\s+a\s+half)"
                             r"|(?P<quarter>(?:a\s+)?quarter(?:\s+of\s+a\s+|-)second))\b", re.I)  # "half-second" too
 
 
 def _half_seconds(text: str) -> str:
-    """``text`` with "half a second", "a second and a half" and "a quarter of a second" in seconds."""
-    return _HALF_A_SECOND.sub(lambda m: "1.5 s" if m["and"] else "0.25 s" if m["quarter"] else "0.5 s", text)
+    """``text`` with "half a second" ("a half second"), "a second and a half", "a quarter of a
+    second", "a couple of seconds" (2) and "a few seconds" (3) in seconds."""
+    text = _HALF_A_SECOND.sub(lambda m: "1.5 s" if m["and"] else "0.25 s" if m["quarter"] else "0.5 s", text)
+    return _SOME_SECONDS.sub(lambda m: "3 s" if m["few"] else "2 s", text)
 
 
 _SECONDS_OF_SOUND = re.compile(rf"(?<!first )(?<!last )(?<!final )(?<!the )(?<!after )(?<![\d.])\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+of\s+(?P<x>[a-z][^,;:.]*?)"
@@ -605,7 +608,8 @@ def _said_before(before: str) -> float | None:
 # "a door slams at 2 s, a dog barks 1 s after the door", "... right after the door": a time said from a
 # sound named before
 _AFTER_NAMED = re.compile(rf"(?:^|\s+)(?:(?:at|about|around|roughly|just|exactly|some|(?P<for>for))\s+)?"
-                          rf"(?:(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+|(?P<soon>(?:right|just|shortly|soon|immediately|not\s+long)\s+)?)"
+                          rf"(?:[~+]\s*)?(?:(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+|(?P<soon>(?:right|just|shortly|soon|immediately|not\s+long"
+                          r"|a\s+(?:moment|beat|split\s+second|little|bit)|moments)\s+)?)"
                           r"(?P<dir>after|before)\s+(?P<y>(?P<art>the|an?)\s+[^,;:!?.\d()\[\]]+?)"
                           r"(?=\s*(?:[,;:!?()\[\]]|\.(?!\d)|\s[-\u2013\u2014/+]|$)|\s+(?:and|then|while|(?:for|until|till)\s+\d)\b)",
                           re.I)

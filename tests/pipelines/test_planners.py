@@ -1653,6 +1653,11 @@ def test_a_time_said_from_a_sound_named_before_in_a_description():
     for said in ("a door slams at 2 s, 1 s after the door: a dog barks", "a door slams at 2 s - a dog barks 1 s after the door",
                  "a door (wooden) slams at 2 s, a dog barks 1 s after the door"):
         assert spans(p.plan(said, 10))[-1] == ("a dog barks", 3, 5), said
+    # times in words: "a half second", "a couple of seconds" (2), "a few seconds" (3), "~1 s"; "a moment": right after
+    for said, start in (("a half second", 2.5), ("a couple of seconds", 4), ("a few seconds", 5), ("~1 s", 3),
+                        ("a moment", 4)):
+        assert spans(p.plan(f"a door slams at 2 s, a dog barks {said} after the door", 10))[1] == (
+            "a dog barks", start, start + 2), said
     with pytest.raises(PlanError, match="'1 to 2 s after the door': give one time from it"):
         p.plan("a door slams at 2 s, a dog barks 1 to 2 s after the door", 10)
     with pytest.raises(PlanError, match="'12 s before the end' is off the 10 s timeline"):
