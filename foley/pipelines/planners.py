@@ -507,7 +507,8 @@ _SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s
 
 _AND_A_HALF = re.compile(rf"\b(?P<n>\d+|{_NUMBER})\s+and\s+a\s+half(?=[-\s]+(?:s|secs?|seconds?)\b)", re.I)
 _SOME_SECONDS = re.compile(r"\ba\s+(?:couple\s+(?:of\s+)?|(?P<few>few\s+))seconds\b", re.I)
-_HALF_A_SECOND = re.compile(r"\b(?:(?:a\s+)?half(?:\s+a\s+|-|\s+)second|a\s+second\s+(?P<and>and\s+a\s+half)"
+_HALF_A_SECOND = re.compile(r"\b(?:a\s+half-second(?=\s+(?:later|earlier|after|before)\b)|half(?:\s+a\s+|-)second"
+                            r"|a\s+half\s+second|a\s+second\s+(?P<and>and\s+a\s+half)"
                             r"|(?P<quarter>(?:a\s+)?quarter(?:\s+of\s+a\s+|-)second))\b", re.I)  # "half-second" too
 
 
@@ -611,10 +612,10 @@ _AFTER_NAMED = re.compile(rf"(?:^|\s+)(?:(?:at|about|around|roughly|just|exactly
                           rf"(?:[~+]\s*)?(?:(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+|(?P<soon>(?:right|just|shortly|soon|immediately|not\s+long"
                           r"|a\s+(?:moment|beat|split\s+second|little|bit)|moments)\s+)?)"
                           r"(?P<dir>after|before)\s+(?P<y>(?P<art>the|an?)\s+[^,;:!?.\d()\[\]]+?)"
-                          r"(?=\s*(?:[,;:!?()\[\]]|\.(?!\d)|\s[-\u2013\u2014/+]|$)|\s+(?:and|then|while|(?:for|until|till)\s+\d)\b)",
+                          r"(?=\s*(?:[,;:!?()\[\]]|\.(?!\d)|\s[-\u2013\u2014]|$)|\s+(?:and|then|while|(?:for|until|till)\s+\d)\b)",
                           re.I)
-# where a sound's name ends: punctuation, a dash, a slash or a plus between spaces, a word of turn
-_NAMED_END = re.compile(r"[,;:!?]|\.(?!\d)|\s[-\u2013\u2014/+]+\s|\b(?:then|and|while)\b", re.I)
+# where a sound's name ends: punctuation, a dash between spaces, a word of turn
+_NAMED_END = re.compile(r"[,;:!?]|\.(?!\d)|\s[-\u2013\u2014]+\s|\b(?:then|and|while)\b", re.I)
 _ITS_VERBS = {"stop", "end", "start", "begin", "finish", "fade", "out", "in", "come", "die", "down", "away", "shut",
               "open", "clos"}
 _ITS_START_WORDS = {"start", "begin", "come", "in"}  # "1 s after the rain starts": from its start
@@ -625,23 +626,44 @@ _NOT_ONE_TIME = re.compile(rf"(?<![\d.])(?<!\bat\s)(?<!\bfrom\s){_DECIMAL}\s*{_U
                            re.I)  # "1 to 2 s after the door" (not "a dog barks at 3 s and 1 s after the dog ...")
 
 
-def _part_time(part: str, first: bool, edge: str, which: int | None = None, when: float | None = None) -> float | None:
-    """A time of the sound of ``part``: its ``edge``, "start" or "end" (the end of a span it is given:
-    "from 1 to 4 s", "at 2 s for 3 s", "until 5 s", else its time), of its ``which``-th time said
-    (an ordinal's index; else the last); else ``when`` (a time said alone before it); 0 for the first
-    part with no time ("for N s": N at its end); None when that time is the planner's."""
+_UNTIL = re.compile(rf"\b(?:until|till|up\s+to)\s+(?P<t>{_DECIMAL})", re.I)  # "music until 5 s": its end
+
+
+def _part_time(part: str, first: bool, edge: str, which: int | None = None,
+               when: float | None = None) -> tuple[float | None, bool]:
+    """(a time of the sound of ``part``, whether it is where that sound ends): its ``edge``, "start"
+    or "end" (the end of a span it is given: "from 1 to 4 s", "at 2 s for 3 s", "until 5 s", else
+    its time), of its ``which``-th time said (an ordinal's index; else the last); else ``when`` (a
+    time said alone before it); 0 for the first part with no time ("for N s": N at its end); None
+    when that time is the planner's."""
     if edge == "end" and (end := _span_end(part)) is not None:
-        return end
-    if edge == "end" and (until := re.search(rf"\b(?:until|till|up\s+to)\s+(?P<t>{_DECIMAL})", part, re.I)):
-        return float(until["t"])
+        return end, True
+    if edge == "end" and (until := _UNTIL.search(part)):
+        return float(until["t"]), True
     if said := list(_SAID_AT.finditer(part)):
-        return float(said[which if which is not None and -len(said) <= which < len(said) else -1]["t"])
+        return float(said[which if which is not None and -len(said) <= which < len(said) else -1]["t"]), False
+    if bare := re.fullmatch(rf"\s*(?P<t>{_DECIMAL})\s*{_UNIT_S}?\s*", part):  # "5 s" of "a bell at 1 s and 5 s"
+        return float(bare["t"]), False
     if when is not None:
-        return when
+        return when, False
     if first:  # it starts the bed
         m = ([None] + list(_SAID_SPAN.finditer(part)))[-1]
-        return float(m["n"]) if m and edge == "end" and m["n"] else 0.0
-    return None
+        return (float(m["n"]), True) if m and edge == "end" and m["n"] else (0.0, False)
+    return None, False
+
+
+_VERB_PARTICLES = _PARTICLES | {"on", "again"}  # "goes off", "rings out", "comes on", "rings again"
+
+
+def _its_verb(words: list[str]) -> int:
+    """How many of ``words`` are a verb said of the sound before them: a word in -s ("chimes",
+    "echoes") and its particles ("goes off", "rings out"); 0 when they start otherwise."""
+    if not words or not re.fullmatch(r"[a-z]{3,}s", words[0], re.I) or words[0].lower() in ("as", "this", "plus"):
+        return 0
+    k = 1
+    while k < len(words) and words[k].lower() in _VERB_PARTICLES:
+        k += 1
+    return k
 
 
 def _named_part(before: str, words: list[str], first: bool) -> tuple[tuple[int, int] | None, int, int | None, str]:
@@ -657,8 +679,13 @@ def _named_part(before: str, words: list[str], first: bool) -> tuple[tuple[int, 
     ordinal = next((_ORDINALS[w.lower()] for w in words if w.lower() in _ORDINALS), None)
     for k in range(2, len(words) + 1):
         named = _stems(" ".join(words[:k])) - _stems(" ".join(_ORDINALS))
-        naming = [p for i, p in enumerate(parts) if named & _stems(before[p[0]:p[1]]) or i and re.match(
-            r"\s*again\b", before[p[0]:p[1]], re.I) and named & _stems(before[parts[i - 1][0]:parts[i - 1][1]])]
+        naming = []
+        for i, p in enumerate(parts):  # "a bell at 1 s and again at 5 s", "a bell at 1 s and 5 s": the bell twice
+            said = before[p[0]:p[1]]
+            awaits = i + 1 < len(parts) and not re.search(r"\d", before[parts[i + 1][0]:parts[i + 1][1]])
+            if named & _stems(said) or naming and naming[-1] == parts[i - 1] and (re.match(r"\s*again\b", said, re.I) or (
+                    re.fullmatch(rf"\s*(?:at\s+)?{_DECIMAL}\s*{_UNIT_S}?\s*", said) and not awaits)):
+                naming.append(p)  # not "at 5 s" of "...; at 5 s, a cow moos": the time of the sound after it
         if naming:
             said = " ".join(before[a:b] for a, b in naming)
             if ordinal is not None and len(naming) > 1:
@@ -680,7 +707,7 @@ def _after_named(text: str) -> str:
     at = 0
     while m := _AFTER_NAMED.search(text, at):
         before, after = text[:m.start()], m["dir"].lower() == "after"
-        first = not before.strip() or re.search(r"(?:[,;:!?.()\[\]]|\s[-\u2013\u2014/+]|\b(?:then|and))\s*$", before)
+        first = not before.strip() or re.search(r"(?:[,;:!?.()\[\]]|\s[-\u2013\u2014]|\b(?:then|and))\s*$", before)
         words = m["y"].split()
         part, k, which, said_of = _named_part(before, words, bool(first))
         if part is None:
@@ -703,8 +730,10 @@ def _after_named(text: str) -> str:
                 r"a|an|the|some|someone|somebody|people", w, re.I)), None)
             if k_sound is not None:
                 rest = rest[k_sound:]
-            elif text[m.end():].lstrip()[:1] == ",":  # "1 s after the bell chimes, a dog barks"
+            elif text[m.end():].lstrip()[:1] == "," and _its_verb(rest) == len(rest):  # "... after the bell chimes, ..."
                 rest = []
+        else:  # "a dog barks right after the alarm goes off": the alarm's words
+            rest = rest[_its_verb(rest):]
         y, rest = " ".join(words[:k]), " ".join(rest)
         edge = ("start" if verbs & _ITS_START_WORDS else "end" if verbs & _ITS_END_WORDS or after else "start")
         alone = None
@@ -712,11 +741,12 @@ def _after_named(text: str) -> str:
             seps = [p for p in _NAMED_END.finditer(before[:part[0]])]
             previous = before[seps[-2].end() if len(seps) > 1 else 0:seps[-1].start()] if seps else ""
             alone = re.fullmatch(rf"\s*(?:(?:and|then)\s+)?at\s+(?P<t>{_DECIMAL})\s*{_UNIT_S}?\s*", previous)
-        t = _part_time(before[part[0]:part[1]], part[0] == 0, edge, which, float(alone["t"]) if alone else None)
+        t, ends = _part_time(before[part[0]:part[1]], part[0] == 0, edge, which, float(alone["t"]) if alone else None)
         if t is None:
             raise PlanError(f"{m[0].strip()!r}: {y!r} has no time said; give both sounds a time, e.g. 'at 3 s'")
-        if edge == "end" and not m["n"] and not _SAID_SPAN.search(before[part[0]:part[1]]):
-            t += TIMED_LENGTH_S if after else 0.0  # "right after the door": where its placed length ends
+        x_said = before[part[0]:part[1]]
+        if after and not m["n"] and not ends and not _STOPS.match(_clean(_TIME_TAIL.sub("", x_said))):
+            t += TIMED_LENGTH_S  # "right after the door": where its placed length ends (a stop ends at its time)
         if m["n"] and not m["for"]:
             t += float(m["n"]) * (1 if after else -1)
         elif not after and not m["n"]:
@@ -783,7 +813,7 @@ def in_seconds(text: str) -> str:
         scale = 60.0 if u.lower().startswith("min") else 0.001
         return (m["p"] or "") + _seconds_text(float(n) * scale)
 
-    text = _LINE_TIME.sub(_line_time, text.strip())
+    text = _LINE_TIME.sub(_line_time, re.sub(r"~\s*(?=\d)", "", text.strip()))  # "at ~3 s": about 3 s
     text = _LINES.sub(", ", re.sub(rf"(?i)^{_BULLET}", "", text)).replace(" & ", " and ")
     text = _TIME_IN_BRACKETS.sub(_time_in_brackets, text)  # "rain (0-10 s)": rain 0-10 s
     text = _MIN_SEC.sub(lambda m: _seconds_text(60 * int(m["m"]) + float(m["s"])), text)  # "1m30s"
@@ -2250,20 +2280,25 @@ def _said_of_bed(previous: Plan, text: str) -> str:
                  rf"(?:\s+(?P<ing>[a-z]+ing))?\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?|\d+:[0-5]\d(?:\.\d+)?)$", text, re.I)
     if not m or _is_edit(text):
         return text
-    level = re.match(r"^(?P<a>.+?)\s+(?:gets|grows|becomes|goes|turns)\s+(?:much\s+|a\s+(?:bit|little)\s+)?"
-                     r"(?P<d>louder|quieter|softer|heavier|stronger|harder|lighter|weaker)\s+at\s", text, re.I)
+    level = re.match(r"^(?P<a>.+?)\s+(?:(?:gets?|grows?|becomes?|goes|go|turns?)\s+(?:much\s+|a\s+(?:bit|little)\s+)?"
+                     r"(?P<d>louder|quieter|softer|heavier|stronger|harder|lighter|weaker|loud|quiet|soft|heavy|strong)"
+                     r"|(?P<up>picks?\s+up|swells?|builds?|intensif(?:ies|y))|(?P<down>eases?\s+(?:off|up)))\s+at\s",
+                     text, re.I)
     named = _stems(level["a"] if level else m["a"]) - _stems(" ".join(_ORDINALS)) - {"this", "that", "these", "those"}
     sounds = [e.caption for e in previous.events if named and named <= _stems(e.caption)]
     if not sounds:  # no sound of the bed: a sound to add, as the refusal of a description says
         return text
     if level:  # "the rain gets louder at 5 s"
-        louder = level["d"].lower() in ("louder", "heavier", "stronger", "harder")
+        louder = bool(level["up"]) or bool(level["d"]) and level["d"].lower() in (
+            "louder", "heavier", "stronger", "harder", "loud", "heavy", "strong")
         raise PlanError(f"{text!r}: a change of level applies to the whole sound ('make {level['a']} "
                         f"{'louder' if louder else 'quieter'}'); "
                         "a level that changes within a sound is not read")
     # its own word picks one of several the name matches: "the dog howls" of dogs barking and a dog howling
     picked = {c for c in sounds if _stems(m["ing"] or m["v"]) <= _stems(c)}
-    target = f"the {_ARTICLE.sub('', picked.pop())}" if len(set(sounds)) > 1 and len(picked) == 1 else m["a"]
+    target = f"the {_ARTICLE.sub('', next(iter(picked)))}" if len(set(sounds)) > 1 and len(picked) == 1 else m["a"]
+    if picked and not m["ing"]:  # its own word ("the bus stops at 4 s" of "a bus stops"): moved there
+        return f"move {target} to {m['t']}"
     if _ITS_STOP.fullmatch(m["v"]):
         return f"make {target} stop at {m['t']}"
     if _ITS_START.fullmatch(m["v"]):

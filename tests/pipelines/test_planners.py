@@ -1658,6 +1658,20 @@ def test_a_time_said_from_a_sound_named_before_in_a_description():
                         ("a moment", 4)):
         assert spans(p.plan(f"a door slams at 2 s, a dog barks {said} after the door", 10))[1] == (
             "a dog barks", start, start + 2), said
+    # X's verbs are X's, not the sound's; a stop said of X is where it ends; several times of X in one part
+    for said, events in (("an alarm at 2 s, a dog barks right after the alarm goes off", [("a dog barks", 4, 6)]),
+                         ("a bell at 2 s, a dog barks just before the bell rings", [("a dog barks", 0, 2)]),
+                         ("rain until 4 s, birds chirp right after the rain stops", [("birds chirp", 4, 10)]),
+                         ("a whistle at 1 s, right after the whistle players run, then the crowd cheers",
+                          [("players run", 3, 5), ("the crowd cheers", 5, 10)]),
+                         ("a bell at 1 s and 5 s, a gong 1 s after the bell", [("a gong", 6, 10)]),
+                         ("at 2 s, a sheep baas; at 5 s, a cow moos; 1 s after the sheep, a goat bleats",
+                          [("a goat bleats", 3, 5)])):
+        assert [e for e in spans(p.plan(said, 10)) if e[0] in {c for c, *_ in events}] == events, said
+    # "a half-second pause" is a pause; "a half-second later" a time; "at ~3 s" about 3 s
+    assert spans(p.plan("a beep, a half-second pause, a beep", 10)) == [("a beep", 0, 4.75), ("a beep", 5.25, 10)]
+    assert spans(p.plan("a door slams at 1 s, a half-second later a bell", 10))[1] == ("a bell", 1.5, 3.5)
+    assert spans(p.plan("a beep at ~3 s", 10)) == [("a beep", 3, 5)]
     with pytest.raises(PlanError, match="'1 to 2 s after the door': give one time from it"):
         p.plan("a door slams at 2 s, a dog barks 1 to 2 s after the door", 10)
     with pytest.raises(PlanError, match="'12 s before the end' is off the 10 s timeline"):
@@ -1701,6 +1715,11 @@ def test_edits_said_as_what_a_sound_of_the_bed_does():
     assert spans(p.plan("the first dog barks at 3 s", 10, dogs))[1] == ("a dog barks", 3, 5)
     with pytest.raises(PlanError, match="'the dog' matches 2 events"):
         p.plan("the dog barks at 3 s", 10, dogs)
+    bus = p.plan("a bus stops at 3 s, rain", 10)  # "stops" is the bus's own word: moved, not cut
+    assert [e for e in spans(p.plan("the bus stops at 4 s", 10, bus)) if e[0] == "a bus stops"] == [("a bus stops", 4, 6)]
+    for said, word in (("the rain picks up at 5 s", "louder"), ("the rain eases off at 5 s", "quieter")):
+        with pytest.raises(PlanError, match=f"'make the rain {word}'"):
+            p.plan(said, 10, bus)
     kennel = p.plan("dogs barking, a dog howls at 3 s", 10)  # its own word picks one of the dogs
     assert spans(p.plan("the dog howls at 5 s", 10, kennel))[1] == ("a dog howls", 5, 7)
     assert spans(p.plan("the dogs stop barking at 6 s", 10, kennel))[0] == ("dogs barking", 0, 6)
