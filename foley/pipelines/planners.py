@@ -624,9 +624,8 @@ _KEPT_AFTER = re.compile(rf"(?:twice|thrice|once|again|{_NUMBER}\s+times|\d+\s+t
                          re.I)  # what X's name leaves that goes after the time ("twice", "as rain falls"); else before it
 _NOT_ONE_TIME = re.compile(rf"(?<![\d.])(?<!\bat\s)(?<!\bfrom\s){_DECIMAL}\s*{_UNIT_S}?\s*(?:and|to|or|-|\u2013)\s*$",
                            re.I)  # "1 to 2 s after the door" (not "a dog barks at 3 s and 1 s after the dog ...")
-
-
 _UNTIL = re.compile(rf"\b(?:until|till|up\s+to)\s+(?P<t>{_DECIMAL})", re.I)  # "music until 5 s": its end
+_SOUND_START = re.compile(r"a|an|the|some|someone|somebody|people", re.I)  # a word that begins a sound's caption
 
 
 def _part_time(part: str, first: bool, edge: str, which: int | None = None,
@@ -668,11 +667,11 @@ def _its_verb(words: list[str]) -> int:
 
 def _named_part(before: str, words: list[str], first: bool) -> tuple[tuple[int, int] | None, int, int | None, str]:
     """(span of the part of ``before`` that names the sound ``words`` say, how many of the words name
-    it, the index of the time an ordinal picks, the words said of that sound, its verbs among them):
-    the shortest name that a part names ("the door" of
-    "the door slams a dog barks"), the last such part, or with an ordinal ("the first bell") that one
-    of them ("a bell at 1 s and again at 5 s": the second is "again at 5 s"). Said after its sound, not
-    that sound's own part ("a bell rings 3 s after the bell")."""
+    it, the index of the time an ordinal picks within that part, the text of every part said of that
+    sound): the shortest name that a part names ("the door" of "the door slams a dog barks"), the
+    last such part, or with an ordinal ("the first bell") that one of them; a part "again at 5 s" or
+    "5 s" after one of them is one of them ("a bell at 1 s and 5 s"). Said after its sound, not that
+    sound's own part ("a bell rings 3 s after the bell")."""
     seps = list(_NAMED_END.finditer(before))
     parts = list(zip([0] + [p.end() for p in seps], [p.start() for p in seps] + [len(before)]))
     parts = [p for p in (parts if first else parts[:-1]) if before[p[0]:p[1]].strip()]
@@ -694,6 +693,29 @@ def _named_part(before: str, words: list[str], first: bool) -> tuple[tuple[int, 
     return None, len(words), None, ""
 
 
+def _time_from(m: re.Match, before: str, part: tuple[int, int], which: int | None, verbs: set[str]) -> float | None:
+    """The time an ``_AFTER_NAMED`` match ``m`` says, from the sound of ``before[part]`` (its verbs
+    ``verbs`` said with it, ``which`` of its times): N s after its end (or its start, said so) or
+    before its start (or its end); with no number, where its placed length ends (a span's or a
+    stop's own end: that) or, before it, ending where it starts; None when its time is the planner's."""
+    after, x_said = m["dir"].lower() == "after", before[part[0]:part[1]]
+    edge = "start" if verbs & _ITS_START_WORDS else "end" if verbs & _ITS_END_WORDS or after else "start"
+    alone = None
+    if part[0]:  # "at 2 s, a sheep baas": its time said alone in the part before it
+        seps = list(_NAMED_END.finditer(before[:part[0]]))
+        previous = before[seps[-2].end() if len(seps) > 1 else 0:seps[-1].start()] if seps else ""
+        alone = re.fullmatch(rf"\s*(?:(?:and|then)\s+)?at\s+(?P<t>{_DECIMAL})\s*{_UNIT_S}?\s*", previous)
+    t, ends = _part_time(x_said, part[0] == 0, edge, which, float(alone["t"]) if alone else None)
+    if t is None:
+        return None
+    if m["n"]:
+        return t + (0.0 if m["for"] else float(m["n"]) * (1 if after else -1))
+    if not after:
+        return max(0.0, t - TIMED_LENGTH_S)  # "before the door": ending where it starts, as an edit's
+    stops = ends or _STOPS.match(_clean(_TIME_TAIL.sub("", x_said)))
+    return t if stops else t + TIMED_LENGTH_S  # "right after the door": where its placed length ends
+
+
 def _after_named(text: str) -> str:
     """``text`` with "N s after (before) the X" and "(right) after (before) the X" said as "at T s"
     ("for N s after the X": at its time for N s), from the part before it that names X
@@ -706,7 +728,7 @@ def _after_named(text: str) -> str:
     planner's, two times ("1 to 2 s after the door"), or a time before the bed."""
     at = 0
     while m := _AFTER_NAMED.search(text, at):
-        before, after = text[:m.start()], m["dir"].lower() == "after"
+        before = text[:m.start()]
         first = not before.strip() or re.search(r"(?:[,;:!?.()\[\]]|\s[-\u2013\u2014]|\b(?:then|and))\s*$", before)
         words = m["y"].split()
         part, k, which, said_of = _named_part(before, words, bool(first))
@@ -726,8 +748,7 @@ def _after_named(text: str) -> str:
         verbs = _stems(" ".join(words[name_ends:k]))
         rest = words[k:]
         if first:  # "1 s after the bell rings out a dog barks": the words before the sound's article are X's
-            k_sound = next((j for j, w in enumerate(rest[:3]) if re.fullmatch(
-                r"a|an|the|some|someone|somebody|people", w, re.I)), None)
+            k_sound = next((j for j, w in enumerate(rest[:3]) if _SOUND_START.fullmatch(w)), None)
             if k_sound is not None:
                 rest = rest[k_sound:]
             elif text[m.end():].lstrip()[:1] == "," and _its_verb(rest) == len(rest):  # "... after the bell chimes, ..."
@@ -735,22 +756,9 @@ def _after_named(text: str) -> str:
         else:  # "a dog barks right after the alarm goes off": the alarm's words
             rest = rest[_its_verb(rest):]
         y, rest = " ".join(words[:k]), " ".join(rest)
-        edge = ("start" if verbs & _ITS_START_WORDS else "end" if verbs & _ITS_END_WORDS or after else "start")
-        alone = None
-        if part[0]:  # "at 2 s, a sheep baas": its time said alone in the part before it
-            seps = [p for p in _NAMED_END.finditer(before[:part[0]])]
-            previous = before[seps[-2].end() if len(seps) > 1 else 0:seps[-1].start()] if seps else ""
-            alone = re.fullmatch(rf"\s*(?:(?:and|then)\s+)?at\s+(?P<t>{_DECIMAL})\s*{_UNIT_S}?\s*", previous)
-        t, ends = _part_time(before[part[0]:part[1]], part[0] == 0, edge, which, float(alone["t"]) if alone else None)
+        t = _time_from(m, before, part, which, verbs)
         if t is None:
             raise PlanError(f"{m[0].strip()!r}: {y!r} has no time said; give both sounds a time, e.g. 'at 3 s'")
-        x_said = before[part[0]:part[1]]
-        if after and not m["n"] and not ends and not _STOPS.match(_clean(_TIME_TAIL.sub("", x_said))):
-            t += TIMED_LENGTH_S  # "right after the door": where its placed length ends (a stop ends at its time)
-        if m["n"] and not m["for"]:
-            t += float(m["n"]) * (1 if after else -1)
-        elif not after and not m["n"]:
-            t = max(0.0, t - TIMED_LENGTH_S)  # "before the door": ending where it starts, as an edit's
         if t < 0:
             raise PlanError(f"{m[0].strip()!r} is before the bed starts ({t:g} s); say its time, e.g. 'at 0 s'")
         said = f" at {t:g} s for {m['n']} s" if m["for"] else f" at {t:g} s"
