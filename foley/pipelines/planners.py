@@ -55,6 +55,7 @@ def _comma_said(number: str) -> str:
 # "and again" with no time of its own is the sound again after it ("a horse neighs at 2 s and again")
 _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed\s+(?:immediately\s+|shortly\s+|soon\s+)?by|then|after that|afterwards"
                   r"|before(?:\s+long)?"
+                  r"|(?:and\s+)?not\s+long\s+after(?=\s+(?:a|an|some|someone|somebody|people)\s)"  # "..., not long after a dog"
                   r"|(?:(?:and\s+)?(?:not\s+long|a\s+moment|moments|shortly|soon)\s+(?:after(?:wards)?(?=\s*(?:[,;.]|$))"
                   r"|later(?=\s*(?:[,;.]|$)|\s+(?:a|an|the|some)\s)))"  # "..., not long after, a dog barks", "a moment
                   # later a dog barks"; not "soon after the door slams"
@@ -500,8 +501,9 @@ _THROUGHOUT = re.compile(r"\s*\b(?:throughout|the\s+whole\s+time|all\s+the\s+tim
 _ALL_WHILE = re.compile(r"(?:[,;.]\s*(?:and\s+)?|^\s*)(?:all\s+(?:the\s+)?while|(?:all\s+)?the\s+whole\s+time\s+while"
                         r"|meanwhile),?\s+(?=\w)", re.I)
 _ALL_THE_WHILE = re.compile(r",?\s+all\s+(?:the\s+)?while(?=\s*(?:$|[,;.]))", re.I)  # "a dog barks all the while": throughout
-# "X and, at the same time, Y", "X, and Y at the same time", "X and Y simultaneously": Y while X
-_SAME_TIME = re.compile(r",?\s*\band\s*,?\s*at\s+the\s+same\s+time\s*,?\s*", re.I)
+# "X and, at the same time, Y", "X, at the same time Y", "X and simultaneously Y", "X, and Y at the same time",
+# "X and Y simultaneously": Y while X
+_SAME_TIME = re.compile(r"(?:,?\s*\band\s*,?|,)\s*(?:at\s+the\s+same\s+time|simultaneously)\s*,?\s*(?=[a-z])", re.I)
 _SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s+time|simultaneously)(?=\s*(?:$|[,;.]))", re.I)
 
 
@@ -822,6 +824,7 @@ def in_seconds(text: str) -> str:
         return (m["p"] or "") + _seconds_text(float(n) * scale)
 
     text = _LINE_TIME.sub(_line_time, re.sub(r"~\s*(?=\d)", "", text.strip()))  # "at ~3 s": about 3 s
+    text = re.sub(rf"(?i)(?<=[.!?])\s*\n\s*{_BULLET}", " ", text)  # a line that ends a sentence: sentences ("An office.")
     text = _LINES.sub(", ", re.sub(rf"(?i)^{_BULLET}", "", text)).replace(" & ", " and ")
     text = _TIME_IN_BRACKETS.sub(_time_in_brackets, text)  # "rain (0-10 s)": rain 0-10 s
     text = _MIN_SEC.sub(lambda m: _seconds_text(60 * int(m["m"]) + float(m["s"])), text)  # "1m30s"
@@ -842,6 +845,8 @@ def in_seconds(text: str) -> str:
     text = re.sub(rf"(\bevery\s+(?:{_DECIMAL}\s*)?(?:s|secs?|seconds?)\b)(?:\s+(?:until|till|to)\s+the\s+(?:very\s+)?end)?"
                   r",?\s+(?:starting|beginning)\s+at\s+(?=\d)",
                   r"\1 from ", text, flags=re.I)
+    text = re.sub(rf"({_SCATTERED.pattern})\s+(?=(?:starting|beginning)\s+at\s+\d)", r"\1, ", text,
+                  flags=re.I)  # "now and then starting at 2 s": from 2 s on, as after a comma
     text = re.sub(r"\s+(?:starting|beginning)\s+(?=at\s+\d)", " ", text, flags=re.I)  # "3 times starting at 2 s"
     text = _PAUSE.sub(r"\g<a>\g<what> for \g<n> s", _DASHED.sub(r"from \g<a> to \g<b> \g<u>", text))
     text = _ABOUT.sub(lambda m: f"{m['p'] or 'at'} ", _AT_SIGN.sub(" at ", text))

@@ -1728,3 +1728,15 @@ def test_edits_said_as_what_a_sound_of_the_bed_does():
     engine = p.plan("an engine idles, a horn at 5 s", 10)
     assert spans(p.plan("the engine dies at 6 s", 10, engine))[0] == ("an engine idles", 0, 6)
     assert spans(p.plan("the engine should finish at 7 s", 10, engine))[0] == ("an engine idles", 0, 7)
+
+
+def test_word_orders_of_together_and_in_turn_and_a_room_on_its_own_line():
+    p = RulesPlanner()
+    for said in ("a dog barks and simultaneously a cat meows", "a dog barks, simultaneously a cat meows",
+                 "a dog barks, at the same time a cat meows", "a dog barks and a cat meows simultaneously"):
+        assert spans(p.plan(said, 10)) == [("a dog barks", 0, 10), ("a cat meows", 0, 10)], said
+    for said in ("a door slams, not long after a dog barks", "a door slams and not long after a dog barks"):
+        assert spans(p.plan(said, 10)) == [("a door slams", 0, 5), ("a dog barks", 5, 10)], said
+    assert [e[0] for e in spans(p.plan("a dog barks now and then starting at 2 s", 10))] == ["a dog barks"] * 3
+    assert min(e[1] for e in spans(p.plan("a dog barks now and then starting at 2 s", 10))) >= 2
+    assert spans(p.plan("An office.\na phone rings", 10)) == [("a phone rings", 0, 10)]  # the room names no sound
