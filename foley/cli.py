@@ -871,6 +871,39 @@ def _fit_terminal(lines: list[str]) -> list[str]:
     return wrapped
 
 
+def _cmd_sounds(args: argparse.Namespace) -> int:
+    """The texts a compose backbone learned (``sounds.json``), or the nearest of them to a caption,
+    with the note ``foley compose`` would give it."""
+    from .models.known_sounds import SOUNDS_FILE, ranked_sounds, read_known_sounds
+    from .pipelines.compose import backbone_source, caption_notes
+
+    source = backbone_source(args.model)
+    known = read_known_sounds(source)
+    if known is None:
+        raise FoleyError(f"{args.model}: this backbone keeps no list of the sounds it learned ({SOUNDS_FILE} next to "
+                         "its weights); the shipped sfx backbone does")
+    if args.caption is None or not args.caption.strip():
+        if args.caption is not None:
+            raise FoleyError("give a caption to compare, e.g. foley sounds 'a car passes', or none for the whole list")
+        print(f"{len(known)} sounds the {args.model} backbone learned ({Path(source) / SOUNDS_FILE}):", file=sys.stderr)
+        print("\n".join(known))
+        return 0
+    from .models.layout import LAYOUT_CONDITION
+    from .models.text_condition import load_text_conditioner
+
+    text = load_text_conditioner(source)
+    if text.layout != LAYOUT_CONDITION:
+        raise FoleyError(f"{args.model}: its text encoder gives no sentence similarity (Auffusion's condition layout "
+                         "has one); the whole list: foley sounds")
+    caption = args.caption.strip()
+    print(f"nearest to {caption!r} of the {len(known)} sounds the {args.model} backbone learned (cosine similarity):")
+    for sound, similarity in ranked_sounds(text, known, caption, args.top):
+        print(f"  {similarity:.2f}  {sound}")
+    for note in caption_notes(text, source, [caption], where=False):
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
 def _cmd_ui(args: argparse.Namespace) -> int:
     from .ui import launch
 
@@ -1263,6 +1296,11 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--device", type=device_arg, default="auto", help="auto | cpu | cuda | mps")
     comp.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     comp.set_defaults(func=_cmd_compose)
+    snd = sub.add_parser("sounds", help="the sounds a compose backbone learned, or the nearest of them to a caption")
+    snd.add_argument("caption", nargs="?", help="a caption to compare (left out: the whole list)")
+    snd.add_argument("--model", default="sfx", help="backbone: sfx (the default), or a directory with a sounds.json")
+    snd.add_argument("-n", "--top", type=number_arg(1, integer=True), default=10, help="how many to show (default: 10)")
+    snd.set_defaults(func=_cmd_sounds)
     dub = sub.add_parser("dub", help="give videos synchronized Foley sound (OUT/<name>.wav and OUT/<name>.mp4)")
     dub.add_argument("inputs", type=path_arg, nargs="+", metavar="INPUT", help="video files, folders or glob patterns")
     dub.add_argument("-o", "--output", type=path_arg, default="dubbed", help="output folder (default: dubbed)")

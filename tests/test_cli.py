@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -288,3 +289,22 @@ def test_the_dub_summary_is_wrapped_to_a_terminal_and_kept_whole_for_a_pipe(monk
     assert wrapped[0] == "done 1, failed 0" and len(wrapped) > 3 and all(len(line) <= 59 for line in wrapped)
     assert all(line.startswith("    ") for line in wrapped[2:])  # a continuation sits under its note's text
     assert " ".join(line.strip() for line in wrapped[1:]) == note.strip()
+
+
+def test_sounds_lists_what_the_compose_backbone_learned_and_the_nearest_to_a_caption(foley_cli, tmp_path):
+    from foley.pipelines.compose import backbone_source
+
+    listed = foley_cli(["sounds"], cwd=tmp_path)
+    learned = json.loads((Path(backbone_source("sfx")) / "sounds.json").read_text())["sounds"]
+    assert listed.returncode == 0 and listed.stdout.splitlines() == learned  # one a line, for grep
+    assert listed.stderr.startswith(f"{len(learned)} sounds the sfx backbone learned (")
+    near = foley_cli(["sounds", "a bicycle bell rings", "-n", "2"], cwd=tmp_path)
+    lines = near.stdout.splitlines()
+    assert near.returncode == 0 and len(lines) == 3 and lines[1].endswith("  a bell rings") and near.stderr == ""
+    assert float(lines[1].split()[0]) >= float(lines[2].split()[0])  # nearest first
+    unlike = foley_cli(["sounds", "a dog barks"], cwd=tmp_path)  # with the note compose gives it
+    assert "note: 'a dog barks' is unlike every sound this backbone learned" in unlike.stderr
+    for args, said in ((["sounds", "--model", "demo"], "keeps no list of the sounds it learned"),
+                       (["sounds", " "], "give a caption to compare")):
+        refused = foley_cli(args, cwd=tmp_path)
+        assert refused.returncode == 2 and said in refused.stderr and refused.stderr.count("\n") == 1

@@ -81,6 +81,14 @@ def sentence_embeddings(text: TextConditioner, texts: list[str]) -> torch.Tensor
     return torch.nn.functional.normalize(pooled, dim=-1)
 
 
+def ranked_sounds(text: TextConditioner, known: list[str], caption: str, n: int) -> list[tuple[str, float]]:
+    """The ``n`` known texts nearest to ``caption`` and their cosine similarities (in [-1, 1]),
+    nearest first."""
+    sims = (sentence_embeddings(text, [caption]) @ sentence_embeddings(text, known).T)[0]  # (len(known),)
+    top = sims.topk(min(n, len(known)))
+    return [(known[i], float(s)) for s, i in zip(top.values.tolist(), top.indices.tolist())]
+
+
 def nearest_sounds(text: TextConditioner, known: list[str], captions: list[str]) -> list[tuple[str, float]]:
     """For each caption, the nearest known text and its cosine similarity (in [-1, 1])."""
     sims = sentence_embeddings(text, captions) @ sentence_embeddings(text, known).T  # (len(captions), len(known))
