@@ -384,11 +384,25 @@ def _cmd_compose(args: argparse.Namespace) -> int:
 
     if args.text is None:  # "foley compose --session bed.json": what the session holds
         if not (args.session and Path(args.session).is_file()):
+            where = (f"{args.session} is a folder" if Path(args.session).is_dir() else f"{args.session} is not there") \
+                if args.session else ""
             raise FoleyError("give a description, e.g. foley compose 'rain, a door slams at 2 s' (or, to see a "
-                             + (f"session, a file that is one: {args.session} is not there)" if args.session else
-                                "session, --session FILE)"))
-        _show_session(Session.open(args.session, BED_SECONDS))
+                             + (f"session, a file that is one: {where})" if args.session else "session, --session FILE)"))
+        session = Session.open(args.session, BED_SECONDS)
+        if args.plan_only and session.plan is not None:  # the plan alone, as a turn's --plan-only prints it
+            print(session.plan.to_json())
+            return 0
+        unused = [flag for flag, value in (("--duration", args.duration), ("-o", args.output), ("--model", args.model),
+                                           ("--steps", args.steps), ("--guidance", args.guidance),
+                                           ("--scheduler", args.scheduler), ("--timeline", args.timeline),
+                                           ("--video", args.video), ("--align", args.align)) if value is not None]
+        if unused:
+            print(f"note: {', '.join(unused)} apply to a turn; with no text the session is shown", file=sys.stderr)
+        _show_session(session)
         return 0
+    if not args.text.strip():
+        raise FoleyError("the text is empty: give a description" + (
+            ", or an edit of the session (with no text at all, the session is shown)" if args.session else ""))
 
     # A turn that writes nothing (an error, Ctrl-C, SIGTERM) leaves none of the folders it made.
     places = [Path(p).parent for p in (args.output, args.timeline) if p]
@@ -410,7 +424,8 @@ def _show_session(session) -> None:
     prints it), each turn said and what it generated, and the files the last turn wrote."""
     from .pipelines.plan import fill_said
 
-    video = f", under {session.video_path}" if session.video_path else ""
+    video = (f", under {session.video_path}" + ("" if session.video_path.is_file() else " (not there)")
+             if session.video_path else "")
     turns = f"{len(session.turns)} turn{'s' if len(session.turns) != 1 else ''}"
     print(f"session {session.path}: {session.duration_s:g} s, model {session.model or 'sfx'}, {turns}{video}")
     if session.plan is None:
@@ -424,7 +439,13 @@ def _show_session(session) -> None:
     for i, turn in enumerate(session.turns, 1):
         print(f"  {i}. {turn['text']}  ({turn.get('generated', 0)} generated)")
     files = [session.bed_path, session.timeline_path, session.video_output_path]
-    print("files: " + ", ".join(str(f) + ("" if f.exists() else " (not there)") for f in files if f))
+    _, changed = session.own_files()
+
+    def state(f: Path) -> str:
+        return (" (not there)" if not f.is_file() else " (changed since this session wrote it)"
+                if f.resolve() in changed else "")
+
+    print("files: " + ", ".join(f"{f}{state(f)}" for f in files if f))
 
 
 def shared_cache_dir(stack: contextlib.ExitStack) -> Path:
@@ -735,7 +756,7 @@ def _cmd_dub(args: argparse.Namespace) -> int:
                 print(f"foley: error: {e}", file=sys.stderr)
     if summary is not None and speak:
         print("\n".join(_fit_terminal(summary.lines())))
-        if summary.done:
+        if summary.done or summary.skipped:
             print(f"outputs in {Path(args.output)}{os.sep}")
     sys.stdout.flush()
     state.wait_for_everyone()
@@ -857,17 +878,23 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
     return summary, named
 
 
+# a command a note suggests, "foley compose 'X at 1 s' --video PATH": kept on one line, to be pasted
+_COMMAND = re.compile(r"foley [a-z-]+ (?:'[^']*'|\S+)(?: --?[a-z-]+(?: (?!-)(?:'[^']*'|[^\s;]+))?)*")
+
+
 def _fit_terminal(lines: list[str]) -> list[str]:
-    """The lines wrapped to the terminal's width, each continuation indented under its text; as
-    they are when stdout is no terminal (a pipe or a file keeps a note on one line for grep)."""
+    """The lines wrapped to the terminal's width, each continuation indented under its text and a
+    command they suggest kept whole; as they are when stdout is no terminal (a pipe or a file keeps
+    a note on one line for grep)."""
     if not sys.stdout.isatty():
         return lines
     width = max(shutil.get_terminal_size().columns - 1, 40)
     wrapped = []
     for line in lines:
         indent = " " * (len(line) - len(line.lstrip()) + 2)
-        wrapped += textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False,
-                                 break_on_hyphens=False) or [line]
+        whole = _COMMAND.sub(lambda m: m[0].replace(" ", "\0"), line)  # its spaces break no line
+        wrapped += [part.replace("\0", " ") for part in textwrap.wrap(
+            whole, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False) or [line]]
     return wrapped
 
 
@@ -885,6 +912,8 @@ def _cmd_sounds(args: argparse.Namespace) -> int:
     if args.caption is None or not args.caption.strip():
         if args.caption is not None:
             raise FoleyError("give a caption to compare, e.g. foley sounds 'a car passes', or none for the whole list")
+        if args.top is not None:
+            raise FoleyError("-n counts the nearest sounds to a caption; the whole list is shown without one")
         print(f"{len(known)} sounds the {args.model} backbone learned ({Path(source) / SOUNDS_FILE}):", file=sys.stderr)
         print("\n".join(known))
         return 0
@@ -897,7 +926,7 @@ def _cmd_sounds(args: argparse.Namespace) -> int:
                          "has one); the whole list: foley sounds")
     caption = args.caption.strip()
     print(f"nearest to {caption!r} of the {len(known)} sounds the {args.model} backbone learned (cosine similarity):")
-    for sound, similarity in ranked_sounds(text, known, caption, args.top):
+    for sound, similarity in ranked_sounds(text, known, caption, args.top or 10):
         print(f"  {similarity:.2f}  {sound}")
     for note in caption_notes(text, source, [caption], where=False):
         print(f"note: {note}", file=sys.stderr)
@@ -1297,9 +1326,10 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     comp.set_defaults(func=_cmd_compose)
     snd = sub.add_parser("sounds", help="the sounds a compose backbone learned, or the nearest of them to a caption")
-    snd.add_argument("caption", nargs="?", help="a caption to compare (left out: the whole list)")
+    snd.add_argument("caption", nargs="?", help="a caption of one sound to compare (left out: the whole list)")
     snd.add_argument("--model", default="sfx", help="backbone: sfx (the default), or a directory with a sounds.json")
-    snd.add_argument("-n", "--top", type=number_arg(1, integer=True), default=10, help="how many to show (default: 10)")
+    snd.add_argument("-n", "--top", type=number_arg(1, integer=True),
+                     help="how many of the nearest to a caption to show (default: 10)")
     snd.set_defaults(func=_cmd_sounds)
     dub = sub.add_parser("dub", help="give videos synchronized Foley sound (OUT/<name>.wav and OUT/<name>.mp4)")
     dub.add_argument("inputs", type=path_arg, nargs="+", metavar="INPUT", help="video files, folders or glob patterns")
@@ -1340,6 +1370,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for arg in sys.argv[1:] if argv is None else argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:  # bytes the terminal's encoding could not read ("\udcff")
+            print(f"foley: error: {arg.encode('utf-8', 'backslashreplace').decode()!r} is not UTF-8 text",
+                  file=sys.stderr)
+            return 2
     args = build_parser().parse_args(argv)
     return reported("foley", lambda: args.func(args))
 

@@ -289,6 +289,9 @@ def test_the_dub_summary_is_wrapped_to_a_terminal_and_kept_whole_for_a_pipe(monk
     assert wrapped[0] == "done 1, failed 0" and len(wrapped) > 3 and all(len(line) <= 59 for line in wrapped)
     assert all(line.startswith("    ") for line in wrapped[2:])  # a continuation sits under its note's text
     assert " ".join(line.strip() for line in wrapped[1:]) == note.strip()
+    hint = "  note: clip.mp4: silent; foley compose 'a bicycle bell rings at 1 s' --video /tmp/clips/clip.mp4 lays it under"
+    command = "foley compose 'a bicycle bell rings at 1 s' --video /tmp/clips/clip.mp4"
+    assert any(command in line for line in _fit_terminal([hint]))  # a command to paste is kept on one line
 
 
 def test_sounds_lists_what_the_compose_backbone_learned_and_the_nearest_to_a_caption(foley_cli, tmp_path):
@@ -305,6 +308,7 @@ def test_sounds_lists_what_the_compose_backbone_learned_and_the_nearest_to_a_cap
     unlike = foley_cli(["sounds", "a dog barks"], cwd=tmp_path)  # with the note compose gives it
     assert "note: 'a dog barks' is unlike every sound this backbone learned" in unlike.stderr
     for args, said in ((["sounds", "--model", "demo"], "keeps no list of the sounds it learned"),
-                       (["sounds", " "], "give a caption to compare")):
+                       (["sounds", " "], "give a caption to compare"), (["sounds", "-n", "3"], "-n counts the nearest"),
+                       (["sounds", "a dog \udcff barks"], "is not UTF-8 text")):  # bytes the terminal could not read
         refused = foley_cli(args, cwd=tmp_path)
         assert refused.returncode == 2 and said in refused.stderr and refused.stderr.count("\n") == 1

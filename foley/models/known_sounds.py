@@ -49,12 +49,13 @@ def read_known_sounds(directory: str | os.PathLike) -> list[str] | None:
     if not path.is_file():
         return None
     try:
-        sounds = json.loads(path.read_text(encoding="utf-8"))["sounds"]
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as e:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise FoleyError(f"{path}: unreadable list of sounds ({e})") from None
-    if not isinstance(sounds, list) or not sounds or not all(isinstance(s, str) for s in sounds):
-        raise FoleyError(f"{path}: 'sounds' must be a non-empty list of texts")
-    return sounds
+    sounds = data.get("sounds") if isinstance(data, dict) else None
+    if not isinstance(sounds, list) or not sounds or not all(isinstance(s, str) and s.strip() for s in sounds):
+        raise FoleyError(f"{path}: not a list of sounds (a JSON object whose 'sounds' is a non-empty list of texts)")
+    return list(dict.fromkeys(sounds))
 
 
 def same_sound_words(caption: str, known: str) -> bool:

@@ -794,7 +794,10 @@ class Session:
             plan = Plan.from_dict(data["plan"]) if data.get("plan") else None
             model, sampler, align = data.get("model"), data.get("sampler") or {}, data.get("align", True)
             _check_settings(sampler, align)
-            return cls(path, float(data["duration_s"]), list(data["turns"]), plan,
+            duration_s, turns = float(data["duration_s"]), data["turns"]
+            if not isinstance(turns, list) or not all(isinstance(t, dict) for t in turns):
+                raise ValueError("'turns' must be a list of turns")
+            return cls(path, duration_s, list(turns), plan,
                        str(model) if model is not None else None, dict(sampler), align,
                        str(data["name"]) if data.get("name") else None)
         except KeyError as e:
@@ -873,7 +876,7 @@ class Session:
         path of the video it was laid under, if any). FoleyError when no turn is left to undo."""
         kept: list = []  # the turns not undone, in order
         for turn in self.turns:
-            if not (isinstance(turn, dict) and isinstance(turn.get("plan"), dict)):
+            if not isinstance(turn.get("plan"), dict):  # each turn is a dict (Session.open checks it)
                 raise FoleyError(f"{self.path}: a turn without its plan ({str(turn)!r:.60}); undo cannot go back past it")
             if turn.get("undo") and kept:
                 kept.pop()

@@ -55,7 +55,8 @@ class BatchSummary:
 
     def lines(self) -> list[str]:
         silent = f" ({len(self.silent)} with a silent Foley track)" if self.silent else ""
-        skipped = (f", skipped {len(self.skipped)} (already dubbed; --overwrite dubs them again)"
+        them = "it" if len(self.skipped) == 1 else "them"
+        skipped = (f", skipped {len(self.skipped)} (already dubbed; --overwrite dubs {them} again)"
                    if self.skipped else "")
         out = [f"done {len(self.done)}{silent}{skipped}, failed {len(self.failed)}"]
         return (out + [f"  note: {video}: {note}" for video, note in self.notes]

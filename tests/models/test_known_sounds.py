@@ -23,11 +23,18 @@ def test_the_list_round_trips_sorted_and_distinct(tmp_path):
     assert read_known_sounds(tmp_path / "elsewhere") is None  # a backbone without the list
 
 
-@pytest.mark.parametrize("text", ["{oops", '{"sounds": []}', '{"sounds": "rain"}', '{"sounds": [1]}', '{"other": 1}'])
+@pytest.mark.parametrize("text", ["{oops", '{"sounds": []}', '{"sounds": "rain"}', '{"sounds": [1]}', '{"other": 1}',
+                                  '["rain"]', 'null', '{"sounds": ["rain", " "]}'])
 def test_an_unreadable_list_is_one_clear_error(tmp_path, text):
     (tmp_path / SOUNDS_FILE).write_text(text)
-    with pytest.raises(FoleyError, match=SOUNDS_FILE):
+    with pytest.raises(FoleyError, match=SOUNDS_FILE) as refused:
         read_known_sounds(tmp_path)
+    assert "Error" not in str(refused.value) and "NoneType" not in str(refused.value)  # said, not Python's words
+
+
+def test_a_sound_listed_twice_is_read_once(tmp_path):
+    (tmp_path / SOUNDS_FILE).write_text('{"sounds": ["rain", "thunder", "rain"]}')
+    assert read_known_sounds(tmp_path) == ["rain", "thunder"]
 
 
 def test_the_nearest_sound_is_the_most_similar_known_text(tmp_path):

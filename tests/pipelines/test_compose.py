@@ -13,6 +13,7 @@ from foley.media.audio import normalize_loudness, read_audio
 from foley.media.ffmpeg import run_ffmpeg
 from foley.pipelines.compose import (
     SAMPLER_FILE,
+    SESSION_VERSION,
     EventCache,
     SamplerConfig,
     Session,
@@ -279,6 +280,7 @@ def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path, foley_cli)
     second = foley_cli(base + ["make the drum louder by 2 dB", "--overwrite"], cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "wrote t.png" in second.stdout and (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
+    second_picture = (tmp_path / "t.png").read_bytes()
     # without a text, the session is shown: its plan as a turn prints it, its turns and files; nothing written
     shown = foley_cli(["compose", "--session", "bed.json"], cwd=tmp_path)
     lines = shown.stdout.splitlines()
@@ -289,6 +291,17 @@ def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path, foley_cli)
     for missing in (["compose"], ["compose", "--session", "nope.json"]):
         refused = foley_cli(missing, cwd=tmp_path)
         assert refused.returncode == 2 and refused.stderr.startswith("foley: error: give a description, e.g. ")
+    assert "a folder" in foley_cli(["compose", "--session", str(tmp_path)], cwd=tmp_path).stderr
+    as_json = foley_cli(["compose", "--session", "bed.json", "--plan-only"], cwd=tmp_path)
+    assert as_json.returncode == 0 and json.loads(as_json.stdout)["events"][0]["caption"] == "a ball"
+    flagged = foley_cli(["compose", "--session", "bed.json", "--duration", "3"], cwd=tmp_path)
+    assert flagged.stderr == "note: --duration apply to a turn; with no text the session is shown\n"
+    empty = foley_cli(["compose", " ", "--session", "bed.json"], cwd=tmp_path)
+    assert empty.returncode == 2 and "the text is empty" in empty.stderr
+    (tmp_path / "t.png").write_bytes(b"changed by hand again")  # a file changed since is said so
+    assert foley_cli(["compose", "--session", "bed.json"], cwd=tmp_path).stdout.splitlines()[-1] == (
+        "files: bed.wav, t.png (changed since this session wrote it)")
+    (tmp_path / "t.png").write_bytes(second_picture)
     (tmp_path / "other.png").write_bytes(b"keep")
     refused = foley_cli(base + ["make the drum louder by 1 dB", "--timeline", "other.png"], cwd=tmp_path)
     assert refused.returncode == 2 and "other.png: exists; pass --overwrite" in refused.stderr
@@ -353,7 +366,9 @@ def test_a_turn_on_a_session_that_another_turn_holds_is_refused_at_once(tmp_path
 
 
 @pytest.mark.parametrize("content, why", [("[]", "a JSON list, not an object"), ('"x"', "a JSON str, not an object"),
-                                          ('{"version": 1}', "no 'duration_s'"), ("{oops", "Expecting")])
+                                          ('{"version": 1}', "no 'duration_s'"), ("{oops", "Expecting"),
+                                          (json.dumps({"version": SESSION_VERSION, "duration_s": 4, "turns": "x"}),
+                                           "'turns' must be a list of turns")])
 def test_a_file_that_is_no_session_is_refused_in_one_line_and_left_as_it_was(tmp_path, content, why, foley_cli):
     session = tmp_path / "s.json"
     session.write_text(content)
@@ -1101,7 +1116,8 @@ def test_undo_takes_back_turns_one_by_one_from_the_cache(backbone, tmp_path, fol
     session["turns"][1] = "garbled"  # a session file edited by hand
     (tmp_path / "bed.json").write_text(json.dumps(session))
     garbled = turn("undo")
-    assert garbled.returncode == 2 and garbled.stderr.startswith("foley: error: bed.json: a turn without its plan")
+    assert garbled.returncode == 2 and garbled.stderr.startswith(
+        "foley: error: bed.json: not a foley compose session ('turns' must be a list of turns)")
 
 
 def test_a_bed_laid_under_a_video_is_as_long_as_it_and_follow_up_turns_lay_it_again(backbone, av_clip, tmp_path,

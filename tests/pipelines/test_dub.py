@@ -168,7 +168,7 @@ def test_cli_dub(model_dir, pipeline, av_clip, tmp_path, foley_cli):
     assert first.stderr.splitlines() == [f"model {model_dir}: {c.steps} {c.scheduler} steps, guidance {c.guidance:g}, "
                                          f"scale (lambda) {c.scale:g}, seed 0", f"[1/1] {av_clip}"]
     second = foley_cli(["dub", str(av_clip), str(tmp_path / "missing.mp4"), *opts], cwd=tmp_path)
-    assert second.returncode == 1 and "done 0, skipped 1 (already dubbed; --overwrite dubs them again), failed 1" in second.stdout
+    assert second.returncode == 1 and "done 0, skipped 1 (already dubbed; --overwrite dubs it again), failed 1" in second.stdout
     assert f"  failed: {tmp_path / 'missing.mp4'}: no such file" in second.stdout and second.stderr == ""
     (tmp_path / "bad.mp4").write_text("not a video")
     # an input's failure is said as it is found, then in the summary; one video's, in the summary alone
