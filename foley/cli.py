@@ -419,11 +419,17 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         return _compose_turn(args)
 
 
+def _plan_lines(plan) -> list[str]:
+    """A plan's events as a compose turn prints them: span, caption, gain and how it fills it."""
+    from .pipelines.plan import fill_said
+
+    return [f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{f' {e.gain_db:+.0f} dB' if e.gain_db else ''}"
+            f"{fill_said(e)}" for e in plan.events]
+
+
 def _show_session(session) -> None:
     """Print a compose session: its bed's length, backbone and video, the current plan (as a turn
     prints it), each turn said and what it generated, and the files the last turn wrote."""
-    from .pipelines.plan import fill_said
-
     video = (f", under {session.video_path}" + ("" if session.video_path.is_file() else " (not there)")
              if session.video_path else "")
     turns = f"{len(session.turns)} turn{'s' if len(session.turns) != 1 else ''}"
@@ -431,13 +437,9 @@ def _show_session(session) -> None:
     if session.plan is None:
         print("no plan yet: its first turn describes the bed")
         return
-    print("plan:")
-    for e in session.plan.events:
-        gain = f" {e.gain_db:+.0f} dB" if e.gain_db else ""
-        print(f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{gain}{fill_said(e)}")
-    print("turns:")
+    print("\n".join(["plan:", *_plan_lines(session.plan), "turns:"]))
     for i, turn in enumerate(session.turns, 1):
-        print(f"  {i}. {turn['text']}  ({turn.get('generated', 0)} generated)")
+        print(f"  {i}. {turn.get('text', '?')}  ({turn.get('generated', 0)} generated)")
     files = [session.bed_path, session.timeline_path, session.video_output_path]
     _, changed = session.own_files()
 
@@ -488,7 +490,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
         timeline_image,
     )
     from .media.video import quiet_ffmpeg_log
-    from .pipelines.plan import fill_said, plan_changes
+    from .pipelines.plan import plan_changes
     from .pipelines.planners import check_not_an_edit, get_planner, is_undo, says_silence
 
     quiet_ffmpeg_log()  # a damaged video's decoder lines would repeat what is said of it
@@ -594,9 +596,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
         print(plan.to_json())
         return 0
     print(f"plan ({planner.name if planner else 'undo'}, {plan.duration_s:g} s):")
-    for e in plan.events:
-        gain = f" {e.gain_db:+.0f} dB" if e.gain_db else ""
-        print(f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{gain}{fill_said(e)}")
+    print("\n".join(_plan_lines(plan)))
     for line in planned:  # under the plan it speaks of
         print(line, file=sys.stderr)
     if previous is not None:
