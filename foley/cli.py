@@ -397,7 +397,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
                                            ("--scheduler", args.scheduler), ("--timeline", args.timeline),
                                            ("--video", args.video), ("--align", args.align)) if value is not None]
         if unused:
-            print(f"note: {', '.join(unused)} apply to a turn; with no text the session is shown", file=sys.stderr)
+            _note(f"{', '.join(unused)} apply to a turn; with no text the session is shown")
         _show_session(session)
         return 0
     if not args.text.strip():
@@ -425,6 +425,11 @@ def _plan_lines(plan) -> list[str]:
 
     return [f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{f' {e.gain_db:+.0f} dB' if e.gain_db else ''}"
             f"{fill_said(e)}" for e in plan.events]
+
+
+def _note(text: str) -> None:
+    """``note: TEXT`` on stderr, wrapped to a terminal's width as the summary is."""
+    print("\n".join(_fit_terminal([f"note: {text}"], sys.stderr)), file=sys.stderr)
 
 
 def _show_session(session) -> None:
@@ -464,8 +469,7 @@ def shared_cache_dir(stack: contextlib.ExitStack) -> Path:
         trial_write(folder)
         return folder
     except OSError as e:
-        print(f"note: {folder}: cannot be written ({e.strerror or e}); this run's events are not kept for later runs",
-              file=sys.stderr)
+        _note(f"{folder}: cannot be written ({e.strerror or e}); this run's events are not kept for later runs")
         return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="foley-compose-")))
 
 
@@ -502,8 +506,8 @@ def _compose_turn(args: argparse.Namespace) -> int:
     duration_s = video.duration_s if video else BED_SECONDS if args.duration is None else args.duration
     session = Session.open(args.session, duration_s) if args.session else None
     if continuing and args.duration is not None and args.duration != session.duration_s:
-        print(f"note: this session's bed is {session.duration_s:g} s long; --duration {args.duration:g} applies to "
-              "a new session only", file=sys.stderr)
+        _note(f"this session's bed is {session.duration_s:g} s long; --duration {args.duration:g} applies to "
+             "a new session only")
     previous = session.plan if session else None
     undo = previous is not None and is_undo(args.text)  # no planner: the plan is one the session had
     undone, settings = session.undone() if undo else (None, {})
@@ -522,8 +526,8 @@ def _compose_turn(args: argparse.Namespace) -> int:
             raise FoleyError(f"{e}; {args.session} is no session yet" if args.session else str(e)) from None
     out = Path(args.output or (session.bed_path if session else "compose.wav"))
     if continuing and session.copied and not args.output:
-        print(f"note: {args.session} is a copy of the session {session.saved_as}; its turns write {out.name} and the "
-              "files named after it, not that session's", file=sys.stderr)
+        _note(f"{args.session} is a copy of the session {session.saved_as}; its turns write {out.name} and the "
+             "files named after it, not that session's")
     # A follow-up turn draws the session's timeline picture again, where it was drawn.
     timeline = args.timeline or (str(session.timeline_path) if continuing and session.timeline_path else None)
     if not args.plan_only:  # which writes nothing
@@ -557,30 +561,29 @@ def _compose_turn(args: argparse.Namespace) -> int:
     changes = plan_changes(previous, plan) if previous is not None else []
     if previous is not None and not undo and not changes:  # no turn is recorded for it
         raise FoleyError(f"{args.text.strip()!r} changes nothing: the plan would be as it is")
-    planned = [f"note: {note}" for note in getattr(planner, "notes", [])]  # what it could not do as said
+    planned = list(getattr(planner, "notes", []))  # what it could not do as said
     same_model = not (session and session.model and session.model != model)
     if not same_model:  # said with the plan, before any render
-        planned.append(f"note: back to {model}, the backbone of the turn this undoes to" if undo else
-                       f"note: this session was composed with --model {session.model}; its events are generated again "
+        planned.append(f"back to {model}, the backbone of the turn this undoes to" if undo else
+                       f"this session was composed with --model {session.model}; its events are generated again "
                        f"with {model}")
     last_end = max(e.end_s for e in plan.events)
     if video and abs(plan.duration_s - video.duration_s) > VIDEO_LENGTH_TOLERANCE_S:
         raise FoleyError(f"the plan is {plan.duration_s:g} s long and {video.path} {video.duration_s:g} s; a bed laid "
                          "under a video is as long as the video")
     if previous is None and args.duration is not None and plan.duration_s != args.duration:
-        print(f"note: the plan gives its own length, {plan.duration_s:g} s; --duration {args.duration:g} is not "
-              "used", file=sys.stderr)
+        _note(f"the plan gives its own length, {plan.duration_s:g} s; --duration {args.duration:g} is not "
+             "used")
     if (previous is None and args.duration is None and not video and plan.duration_s == duration_s
             and plan.duration_s - last_end >= 1.0 and not says_silence(args.text)):  # a silence asked for is no tail
-        print(f"note: the sounds end at {last_end:g} s and the bed is {plan.duration_s:g} s (the default); "
-              f"--duration {last_end:g} makes it as long as they are", file=sys.stderr)
+        _note(f"the sounds end at {last_end:g} s and the bed is {plan.duration_s:g} s (the default); "
+             f"--duration {last_end:g} makes it as long as they are")
     if args.plan_only:  # the JSON alone on stdout, for a program to read
         if args.session:
-            print(f"note: --plan-only writes nothing; {args.session} is "
-                  + ("as it was" if continuing else "not started (a turn without --plan-only starts it)"),
-                  file=sys.stderr)
-        for line in planned:
-            print(line, file=sys.stderr)
+            _note(f"--plan-only writes nothing; {args.session} is "
+                 + ("as it was" if continuing else "not started (a turn without --plan-only starts it)"))
+        for note in planned:
+            _note(note)
         source = backbone_source(model)
         if Path(source).is_dir():  # captions it would hear as other sounds, said before any render
             from .models.text_condition import load_text_conditioner
@@ -588,24 +591,24 @@ def _compose_turn(args: argparse.Namespace) -> int:
             try:
                 text = load_text_conditioner(source)
             except (FoleyError, OSError, ValueError) as e:  # the plan stands; the render would refuse the folder
-                print(f"note: the captions were not checked against {model}: its text encoder does not load "
-                      f"({str(e).splitlines()[0] if str(e) else type(e).__name__})", file=sys.stderr)
+                _note(f"the captions were not checked against {model}: its text encoder does not load "
+                     f"({str(e).splitlines()[0] if str(e) else type(e).__name__})")
             else:
                 for note in caption_notes(text, source, new_captions(plan, previous)):
-                    print(f"note: {note}", file=sys.stderr)
+                    _note(note)
         print(plan.to_json())
         return 0
     print(f"plan ({planner.name if planner else 'undo'}, {plan.duration_s:g} s):")
     print("\n".join(_plan_lines(plan)))
-    for line in planned:  # under the plan it speaks of
-        print(line, file=sys.stderr)
+    for note in planned:  # under the plan it speaks of
+        _note(note)
     if previous is not None:
         print(("changed (back to the plan before the last turn): " if undo else "changed: ")
               + ("; ".join(changes) or "nothing (the plan is as it was)"))
     backbone = load_backbone(model, args.device, flag)
     quiet_ffmpeg_log()  # again: importing torchvision with the backbone turns FFmpeg's log back on
     for note in caption_notes(backbone.text, backbone_source(model), new_captions(plan, previous if same_model else None)):
-        print(f"note: {note}", file=sys.stderr)
+        _note(note)
     with contextlib.ExitStack() as stack:
         cache_dir = session.cache_dir if session else shared_cache_dir(stack)
         mix, stats = render(plan, backbone, EventCache(cache_dir, model_id=model_id(model)), sampler,
@@ -641,7 +644,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
                          video_output=movie)
         session.save()
     for note in render_notes(stats, plan.duration_s, video=bool(video)):
-        print(f"note: {note}", file=sys.stderr)
+        _note(note)
     events = f"{len(plan.events)} event{'s' if len(plan.events) != 1 else ''}"
     takes = stats.generated + stats.reused  # a filled or repeated event is several takes
     takes_said = f" ({takes} takes)" if takes != len(plan.events) else ""
@@ -653,8 +656,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
         print(f"wrote {movie}: the picture of {video.path} with the bed"
               + (" (its own sound kept as a second track)" if video.has_audio else ""))
         if video.audio_tracks > 1:
-            print(f"note: {video.path} has {video.audio_tracks} audio tracks; the first is kept as the original",
-                  file=sys.stderr)
+            _note(f"{video.path} has {video.audio_tracks} audio tracks; the first is kept as the original")
     return 0
 
 
@@ -799,7 +801,7 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
         pipeline.check_caption(args.caption)
         if process == 0:
             for note in pipeline.caption_notes(args.caption):
-                print(f"note: {note}", file=sys.stderr)
+                _note(note)
     if pipeline is not None and not args.quiet and process == 0:
         cfg = pipeline.settings(scale=args.scale, steps=args.steps, guidance=args.guidance, visual_steps=args.visual_steps)
         interval = visual_steps_said(cfg.visual_steps, cfg.steps) if pipeline.may_caption(args.caption) else ""
@@ -882,11 +884,11 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
 _COMMAND = re.compile(r"foley [a-z-]+ (?:'[^']*'|\S+)(?: --?[a-z-]+(?: (?!-)(?:'[^']*'|[^\s;]+))?)*")
 
 
-def _fit_terminal(lines: list[str]) -> list[str]:
+def _fit_terminal(lines: list[str], stream=None) -> list[str]:
     """The lines wrapped to the terminal's width, each continuation indented under its text and a
-    command they suggest kept whole; as they are when stdout is no terminal (a pipe or a file keeps
-    a note on one line for grep)."""
-    if not sys.stdout.isatty():
+    command they suggest kept whole; as they are when ``stream`` (stdout) is no terminal (a pipe or
+    a file keeps a note on one line for grep)."""
+    if not (stream or sys.stdout).isatty():
         return lines
     width = max(shutil.get_terminal_size().columns - 1, 40)
     wrapped = []
@@ -929,7 +931,7 @@ def _cmd_sounds(args: argparse.Namespace) -> int:
     for sound, similarity in ranked_sounds(text, known, caption, args.top or 10):
         print(f"  {similarity:.2f}  {sound}")
     for note in caption_notes(text, source, [caption], where=False):
-        print(f"note: {note}", file=sys.stderr)
+        _note(note)
     return 0
 
 

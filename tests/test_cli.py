@@ -312,3 +312,17 @@ def test_sounds_lists_what_the_compose_backbone_learned_and_the_nearest_to_a_cap
                        (["sounds", "a dog \udcff barks"], "is not UTF-8 text")):  # bytes the terminal could not read
         refused = foley_cli(args, cwd=tmp_path)
         assert refused.returncode == 2 and said in refused.stderr and refused.stderr.count("\n") == 1
+
+
+def test_a_note_is_wrapped_on_a_terminal_and_one_line_in_a_pipe(monkeypatch, capsys):
+    from foley.cli import _note
+
+    text = "'a dog barks' is unlike every sound this backbone learned (nearest: 'a lion roars', similarity 0.34)"
+    _note(text)
+    assert capsys.readouterr().err == f"note: {text}\n"  # a pipe or a file: one line
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    monkeypatch.setenv("COLUMNS", "50")
+    _note(text)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) > 2 and all(len(line) <= 49 for line in lines) and lines[0].startswith("note: ")
+    assert " ".join(line.strip() for line in lines) == f"note: {text}"
