@@ -904,7 +904,7 @@ def _cmd_sounds(args: argparse.Namespace) -> int:
     """The texts a compose backbone learned (``sounds.json``), or the nearest of them to a caption,
     with the note ``foley compose`` would give it."""
     from .models.known_sounds import SOUNDS_FILE, ranked_sounds, read_known_sounds
-    from .pipelines.compose import backbone_source, caption_notes
+    from .pipelines.compose import backbone_source, nearest_note
 
     source = backbone_source(args.model)
     known = read_known_sounds(source)
@@ -928,9 +928,10 @@ def _cmd_sounds(args: argparse.Namespace) -> int:
                          "has one); the whole list: foley sounds")
     caption = args.caption.strip()
     print(f"nearest to {caption!r} of the {len(known)} sounds the {args.model} backbone learned (cosine similarity):")
-    for sound, similarity in ranked_sounds(text, known, caption, args.top or 10):
+    ranked = ranked_sounds(text, known, caption, args.top or 10)  # nearest first
+    for sound, similarity in ranked:
         print(f"  {similarity:.2f}  {sound}")
-    for note in caption_notes(text, source, [caption], where=False):
+    if note := nearest_note(caption, *ranked[0]):  # as a compose turn would say it
         _note(note)
     return 0
 

@@ -609,8 +609,7 @@ def caption_notes(text, source: str, captions: list[str], where: bool = True) ->
     that shares no word naming a sound with it (``same_sound_words``): it names which; when
     its folder ``source`` lists them (``known_sounds``) and its text conditioner ``text`` (a
     backbone's ``.text``) is a sentence encoder's; ``where``: the note names the list's file."""
-    from ..models.known_sounds import (FAMILIAR_SIMILARITY, SOUNDS_FILE, UNFAMILIAR_SIMILARITY, nearest_sounds,
-                                       read_known_sounds, same_sound_words)
+    from ..models.known_sounds import SOUNDS_FILE, nearest_sounds, read_known_sounds
 
     captions = list(dict.fromkeys(captions))
     unknown = [(c, words) for c in captions if (words := unknown_words(text.tokenizer, c))]
@@ -622,12 +621,25 @@ def caption_notes(text, source: str, captions: list[str], where: bool = True) ->
     if known is None or text.layout != LAYOUT_CONDITION or not captions:
         return []
     learned = f" (what it learned: {Path(source) / SOUNDS_FILE})" if where else ""
-    return [(f"{caption!r} is unlike every sound this backbone learned (nearest: {nearest!r}, similarity "
-             f"{similarity:.2f}); it may come out as another sound" if similarity < UNFAMILIAR_SIMILARITY else
-             f"{caption!r} is nearest to {nearest!r} of the sounds this backbone learned (similarity "
-             f"{similarity:.2f}); it may come out like that") + learned
-            for caption, (nearest, similarity) in zip(captions, nearest_sounds(text, known, captions))
-            if similarity < FAMILIAR_SIMILARITY or caption.lower() != nearest.lower() and not same_sound_words(caption, nearest)]
+    notes = [nearest_note(caption, nearest, similarity)
+             for caption, (nearest, similarity) in zip(captions, nearest_sounds(text, known, captions))]
+    return [note + learned for note in notes if note]
+
+
+def nearest_note(caption: str, nearest: str, similarity: float) -> str | None:
+    """The note for ``caption`` whose nearest learned text is ``nearest`` at cosine ``similarity``:
+    unlike every sound learned (under ``UNFAMILIAR_SIMILARITY``), or what it may come out like
+    (under ``FAMILIAR_SIMILARITY``, or sharing no word naming a sound: ``same_sound_words``);
+    None when it is that sound said otherwise."""
+    from ..models.known_sounds import FAMILIAR_SIMILARITY, UNFAMILIAR_SIMILARITY, same_sound_words
+
+    if similarity < UNFAMILIAR_SIMILARITY:
+        return (f"{caption!r} is unlike every sound this backbone learned (nearest: {nearest!r}, similarity "
+                f"{similarity:.2f}); it may come out as another sound")
+    if similarity < FAMILIAR_SIMILARITY or caption.lower() != nearest.lower() and not same_sound_words(caption, nearest):
+        return (f"{caption!r} is nearest to {nearest!r} of the sounds this backbone learned (similarity "
+                f"{similarity:.2f}); it may come out like that")
+    return None
 
 
 def unknown_words(tokenizer, caption: str) -> list[str]:

@@ -679,7 +679,7 @@ def _named_part(before: str, words: list[str], first: bool) -> tuple[tuple[int, 
     parts = [p for p in (parts if first else parts[:-1]) if before[p[0]:p[1]].strip()]
     ordinal = next((_ORDINALS[w.lower()] for w in words if w.lower() in _ORDINALS), None)
     for k in range(2, len(words) + 1):
-        named = _stems(" ".join(words[:k])) - _stems(" ".join(_ORDINALS))
+        named = _stems(" ".join(words[:k])) - _ORDINAL_STEMS
         naming = []
         for i, p in enumerate(parts):  # "a bell at 1 s and again at 5 s", "a bell at 1 s and 5 s": the bell twice
             said = before[p[0]:p[1]]
@@ -740,8 +740,8 @@ def _after_named(text: str) -> str:
                 continue
             name = " ".join(words[:2]) if first else m["y"]
             raise PlanError(f"{m[0].strip()!r}: no sound said before it is {name!r}; say its time, e.g. 'at 3 s'")
-        if m["n"] and _NOT_ONE_TIME.search(before):
-            raise PlanError(f"{_NOT_ONE_TIME.search(before)[0].strip() + ' ' + m[0].strip()!r}: give one time from it "
+        if m["n"] and (two := _NOT_ONE_TIME.search(before)):
+            raise PlanError(f"{two[0].strip() + ' ' + m[0].strip()!r}: give one time from it "
                             f"('{m['n']} s {m['dir']} {' '.join(words[:k])}'), or each sound its own")
         own = _stems(said_of) | _ITS_VERBS | {"again"}  # "the door slams": its verbs are part of its name
         name_ends = k
@@ -1868,6 +1868,7 @@ def _stems(text: str) -> set[str]:
 
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1,
              "1st": 0, "2nd": 1, "3rd": 2, "4th": 3, "5th": 4}
+_ORDINAL_STEMS = _stems(" ".join(_ORDINALS))  # left out of a sound's name: "the first bell" names a bell
 AT_TOLERANCE_S = 1.0  # "the ball at 6 s" names a ball that plays within this of 6 s
 _AT = re.compile(r"^(?P<a>.+?)\s+(?:at|around)\s+(-?\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)?$", re.I)
 _ORDINAL = re.compile(rf"^(?:the\s+)?(?P<n>{'|'.join(_ORDINALS)})\s+(?P<a>.+)$", re.I)
@@ -2297,7 +2298,7 @@ def _said_of_bed(previous: Plan, text: str) -> str:
                      r"(?P<d>louder|quieter|softer|heavier|stronger|harder|lighter|weaker|loud|quiet|soft|heavy|strong)"
                      r"|(?P<up>picks?\s+up|swells?|builds?|intensif(?:ies|y))|(?P<down>eases?\s+(?:off|up)))\s+at\s",
                      text, re.I)
-    named = _stems(level["a"] if level else m["a"]) - _stems(" ".join(_ORDINALS)) - {"this", "that", "these", "those"}
+    named = _stems(level["a"] if level else m["a"]) - _ORDINAL_STEMS - {"this", "that", "these", "those"}
     sounds = [e.caption for e in previous.events if named and named <= _stems(e.caption)]
     if not sounds:  # no sound of the bed: a sound to add, as the refusal of a description says
         return text
