@@ -13,6 +13,13 @@ from typing import Iterator
 from ..errors import FoleyError
 
 
+def _through_link(final: str | os.PathLike) -> Path:
+    """``final``, or the file it links to: a file replaced through a symbolic link stays linked
+    (as editors write), the link is not replaced by a file. A broken link is replaced."""
+    final = Path(final)
+    return Path(os.path.realpath(final)) if final.is_symlink() and final.is_file() else final
+
+
 def _temporary_beside(final: Path, suffix: str) -> Path:
     """A new empty file next to ``final``, hidden, named after the start of its name (a final
     name near the file system's limit still gets one) and ending in ``suffix``."""
@@ -27,9 +34,10 @@ def atomic_path(final: str | os.PathLike) -> Iterator[Path]:
 
     The temporary file keeps the final suffix so that tools which infer the format from
     the extension (ffmpeg, soundfile) behave as for the final path. On any error the
-    temporary file is removed and ``final`` is left untouched.
+    temporary file is removed and ``final`` is left untouched. A link to a file is written
+    through.
     """
-    final = Path(final)
+    final = _through_link(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp_path = _temporary_beside(final, f".part{final.suffix}")
     try:
@@ -47,8 +55,9 @@ def atomic_paths(finals: list[Path], fresh: set[Path] = frozenset()) -> Iterator
     put them all in place, or none: a file that cannot be put in place (a folder of its name,
     a file that may not be replaced) puts back the ones placed before it as they were, and
     raises FoleyError naming it. ``fresh``: finals that were not there when the work began; one
-    there by now (another run wrote it meanwhile) is kept and nothing is placed (FoleyError)."""
-    finals = [Path(f) for f in finals]
+    there by now (another run wrote it meanwhile) is kept and nothing is placed (FoleyError).
+    A link to a file is written through."""
+    finals = [_through_link(f) for f in finals]
     parts: list[Path] = []
     try:
         for final in finals:

@@ -228,3 +228,25 @@ def test_files_written_together_reach_their_paths_together_or_not_at_all(tmp_pat
     assert sorted(os.listdir(tmp_path)) == ["bed.mp4", "bed.png", "bed.wav", "new.mp4"]  # no temporary file left
     with pytest.raises(FoleyError, match=r"new.mp4: cannot be written \(a folder of that name is there\)"):
         files.check_writable(tmp_path / "new.mp4")  # and said before any work, by the check made before it
+
+
+def test_a_file_replaced_through_a_link_stays_linked(tmp_path):
+    from foley.media.files import atomic_path, atomic_paths
+
+    (tmp_path / "sessions").mkdir()
+    target, link = tmp_path / "sessions" / "bed.json", tmp_path / "bed.json"
+    target.write_text("turn 1")
+    link.symlink_to(target)
+    with atomic_path(link) as part:
+        part.write_text("turn 2")
+    assert link.is_symlink() and target.read_text() == "turn 2"
+    with atomic_paths([link, tmp_path / "bed.wav"]) as (part, wav):
+        part.write_text("turn 3")
+        wav.write_bytes(b"bed")
+    assert link.is_symlink() and target.read_text() == "turn 3"
+    assert sorted(os.listdir(tmp_path / "sessions")) == ["bed.json"]  # no temporary file left there
+    broken = tmp_path / "broken.json"  # a link to nothing is replaced, not followed
+    broken.symlink_to(tmp_path / "nowhere.json")
+    with atomic_path(broken) as part:
+        part.write_text("new")
+    assert not broken.is_symlink() and broken.read_text() == "new" and not (tmp_path / "nowhere.json").exists()
