@@ -2634,11 +2634,30 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
     except PlanError:
         raise PlanError(f"the rules planner does not understand {instruction.strip()!r}; it reads edits such as "
                         f"{examples}; a new description starts a new bed: give it another --session file)") from None
+    meant = _misspelt(said, previous)
     said = re.sub(r"^(?:the|that|this)(?=\s+(?P<x>[a-z]))", lambda m: "an" if m["x"].lower() in "aeiou" else "a", said,
                   flags=re.I)  # "the cow moos at 3 s": no cow yet
-    raise PlanError(f"{instruction.strip()!r} reads as a new description, not an edit of this session's bed: to add it, "
+    raise PlanError(f"{instruction.strip()!r} reads as a new description, not an edit of this session's bed: "
+                    f"{f'did you mean {meant!r}? ' if meant else ''}to add it, "
                     f"'add {said}'; a new description starts a new bed: give it another --session file "
                     f"(edits read here: {examples}))")
+
+
+def _misspelt(said: str, previous: Plan) -> str | None:
+    """``said`` ("the rian stops at 2 s") with the name of the bed's sound it nearly spells in
+    place of its own ("the rain stops at 2 s"); None when its name is no near miss of one."""
+    m = re.match(r"(?i)(?:the|that|this)\s+(?P<name>[a-z]+(?:\s+[a-z]+)?)", said)
+    if not m:
+        return None
+    known = {w for e in previous.events for w in _words(e.caption)}
+    stems = _stems(" ".join(known))
+    for w in m["name"].split():  # the first two words after "the" name the sound
+        if w.lower() in _STOP or _stems(w) & stems:
+            continue
+        swapped = [k for k in sorted(known) if sorted(k) == sorted(w.lower())]  # "dgo": letters in another order
+        if close := swapped or difflib.get_close_matches(w.lower(), sorted(known), n=1, cutoff=0.75):
+            return said[:m.start("name")] + m["name"].replace(w, close[0], 1) + said[m.end("name"):]
+    return None
 
 
 class RulesPlanner:

@@ -97,6 +97,14 @@ def test_rules_edits():
     with pytest.raises(PlanError, match=r"^'a dog barks at 5 s' reads as a new description, not an edit of this "
                                         r"session's bed: to add it, 'add a dog barks at 5 s'; a new description starts"):
         p.plan("a dog barks at 5 s", 10, base)
+    bed = p.plan("rain, then a dog barks at 3 s", 10)  # a near miss of a sound's name is asked about
+    for said, meant in [("the rian stops at 2 s", "the rain stops at 2 s"), ("the dgo barks at 5 s", "the dog barks at 5 s"),
+                        ("the heavy Rian stops at 2 s", "the heavy rain stops at 2 s")]:
+        with pytest.raises(PlanError, match=rf"^'{said}' reads as a new description, not an edit of this session's bed: "
+                                            rf"did you mean '{meant}'\? to add it, "):
+            p.plan(said, 10, bed)
+    with pytest.raises(PlanError, match=r"^'the cat meows at 3 s' reads as a new description, [^?]*: to add it"):
+        p.plan("the cat meows at 3 s", 10, p.plan("a car passes", 10))  # "cat" is no misspelt "car"
 
 
 def test_an_edit_keeps_the_times_it_gives():
