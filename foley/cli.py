@@ -395,6 +395,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         unused = [flag for flag, value in (("--duration", args.duration), ("-o", args.output), ("--model", args.model),
                                            ("--steps", args.steps), ("--guidance", args.guidance),
                                            ("--scheduler", args.scheduler), ("--timeline", args.timeline),
+                                           ("--stems", args.stems),
                                            ("--video", args.video), ("--align", args.align)) if value is not None]
         if unused:
             _note(f"{', '.join(unused)} apply to a turn; with no text the session is shown")
@@ -452,7 +453,12 @@ def _show_session(session) -> None:
         return (" (not there)" if not f.is_file() else " (changed since this session wrote it)"
                 if f.resolve() in changed else "")
 
-    print("files: " + ", ".join(f"{f}{state(f)}" for f in files if f))
+    stems = session.stem_paths
+    gone = sum(not f.is_file() for f in stems)
+    edited = sum(f.is_file() and f.resolve() in changed for f in stems)
+    stems_said = [f"{stems[0].parent}/ ({len(stems)} stems" + (f", {gone} not there" if gone else "")
+                  + (f", {edited} changed since this session wrote them" if edited else "") + ")"] if stems else []
+    print("files: " + ", ".join([f"{f}{state(f)}" for f in files if f] + stems_said))
 
 
 def shared_cache_dir(stack: contextlib.ExitStack) -> Path:
@@ -475,7 +481,7 @@ def shared_cache_dir(stack: contextlib.ExitStack) -> Path:
 
 def _compose_turn(args: argparse.Namespace) -> int:
     from .media.audio import write_audio
-    from .media.files import atomic_paths
+    from .media.files import atomic_paths, missing_folders, removed_if_empty
     from .media.mux import mux_audio, output_container
     from .pipelines.compose import (
         EventCache,
@@ -491,6 +497,8 @@ def _compose_turn(args: argparse.Namespace) -> int:
         new_captions,
         render,
         render_notes,
+        stem_names,
+        stems_folder,
         timeline_image,
     )
     from .media.video import quiet_ffmpeg_log
@@ -530,6 +538,8 @@ def _compose_turn(args: argparse.Namespace) -> int:
              "files named after it, not that session's")
     # A follow-up turn draws the session's timeline picture again, where it was drawn.
     timeline = args.timeline or (str(session.timeline_path) if continuing and session.timeline_path else None)
+    # ... and its stems (the folder named after the bed), once asked for
+    with_stems = args.stems or bool(continuing and session.stem_paths)
     if not args.plan_only:  # which writes nothing
         # A follow-up turn rewrites its own bed and picture; any other file only with --overwrite.
         own, changed = session.own_files() if continuing else (set(), set())
@@ -561,6 +571,11 @@ def _compose_turn(args: argparse.Namespace) -> int:
     changes = plan_changes(previous, plan) if previous is not None else []
     if previous is not None and not undo and not changes:  # no turn is recorded for it
         raise FoleyError(f"{args.text.strip()!r} changes nothing: the plan would be as it is")
+    captions = list(dict.fromkeys(e.caption for e in plan.events))  # a stem each, in the order they come
+    stems = dict(zip(captions, (stems_folder(out) / name for name in stem_names(captions)))) if with_stems else {}
+    if stems and not args.plan_only:  # before the backbone is loaded
+        _check_replaceable(list(stems.values()), None if args.overwrite else own, changed)
+        fresh |= {p for p in stems.values() if not args.overwrite and not os.path.lexists(p)}
     planned = list(getattr(planner, "notes", []))  # what it could not do as said
     same_model = not (session and session.model and session.model != model)
     if not same_model:  # said with the plan, before any render
@@ -611,8 +626,9 @@ def _compose_turn(args: argparse.Namespace) -> int:
         _note(note)
     with contextlib.ExitStack() as stack:
         cache_dir = session.cache_dir if session else shared_cache_dir(stack)
+        parts_of_mix: dict = {} if stems else None  # caption -> its stem (samples,)
         mix, stats = render(plan, backbone, EventCache(cache_dir, model_id=model_id(model)), sampler,
-                            align_onsets=align,
+                            align_onsets=align, stems=parts_of_mix,
                             progress=lambda e, repeats: print(f"  mixed: {e.caption}" + (
                                 f" ({repeats} times until {e.end_s:g} s)" if repeats > 1 else ""), file=sys.stderr))
     sample_rate = backbone.mel.sample_rate
@@ -623,13 +639,16 @@ def _compose_turn(args: argparse.Namespace) -> int:
     if movie:  # the bed as written (its part), under the picture; the video's own sound kept as a second track
         writers.append((movie, lambda part: mux_audio(video.path, parts[out], part, keep_original=True,
                                                       sample_rate=sample_rate, info=video)))
+    writers += [(path, lambda part, c=caption: write_audio(part, parts_of_mix[c], sample_rate))
+                for caption, path in stems.items()]
     if session and not continuing and session.path.exists():
         raise FoleyError(f"{session.path}: another turn started this session while this one ran; "
                          "this turn wrote nothing")
     # The bed, its picture and its video reach their paths together, or none does; a file that was not
     # there when the turn began is one another run wrote meanwhile: kept, and none of this turn's is written.
     finals = [Path(final) for final, _ in writers]
-    with atomic_paths(finals, fresh) as temporary:
+    stale = set(session.stem_paths) - set(stems.values()) if continuing else set()  # stems of sounds gone since
+    with removed_if_empty(missing_folders(stems_folder(out)) if stems else []), atomic_paths(finals, fresh) as temporary:
         parts.update(zip(finals, temporary))
         for (final, write), part in zip(writers, temporary):
             try:
@@ -638,10 +657,14 @@ def _compose_turn(args: argparse.Namespace) -> int:
                 raise FoleyError(str(e).replace(str(part), str(final))) from None
             except OSError as e:
                 raise FoleyError(f"{final}: cannot be written ({e.strerror or e})") from None
+    for path in stale:  # as the session wrote them; one changed since is kept
+        if path.resolve() in own:
+            with contextlib.suppress(OSError):  # a stem left behind is not worse than the turn untold
+                path.unlink()
     if session:
         session.model, session.sampler, session.align = model, kept, align
         session.add_turn(args.text, plan, stats, out, timeline, undo=undo, video=video and video.path,
-                         video_output=movie)
+                         video_output=movie, stems=list(stems.values()))
         session.save()
     for note in render_notes(stats, plan.duration_s, video=bool(video)):
         _note(note)
@@ -652,6 +675,9 @@ def _compose_turn(args: argparse.Namespace) -> int:
           f"{stats.seconds:.1f} s ({sampler.steps} {sampler.scheduler} steps, guidance {sampler.guidance:g})")
     if timeline:
         print(f"wrote {timeline}: the plan over the spectrogram")
+    if stems:
+        print(f"wrote {stems_folder(out)}/: {len(stems)} stem{'s' if len(stems) != 1 else ''}, one a sound, each as long "
+              "as the bed; together they are the bed")
     if movie:
         print(f"wrote {movie}: the picture of {video.path} with the bed"
               + (" (its own sound kept as a second track)" if video.has_audio else ""))
@@ -666,8 +692,6 @@ def _check_compose_outputs(out: Path, timeline: str | None, session: str | None,
     (``movie``, laid under ``video``) that would replace a file not in ``replaceable`` (resolved
     paths; None: any, --overwrite; ``changed``: the session's own files changed since it wrote
     them), a session file that is one of them, or any of them that is ``video``. Raises FoleyError."""
-    from .media.files import check_writable
-
     if out.suffix.lower() != ".wav":
         raise FoleyError(f"{out}: the bed is written as WAV; give -o a path ending in .wav")
     picture = Path(timeline) if timeline else None
@@ -682,7 +706,15 @@ def _check_compose_outputs(out: Path, timeline: str | None, session: str | None,
                 "timeline" if picture and Path(session).resolve() == picture.resolve() else "video with the bed")
         raise FoleyError(f"{session}: the session file would also be the {what}; give it a name of its own, "
                          f"e.g. {Path(session).with_suffix('.json')}")
-    for path in (out, *([picture] if picture else []), *([movie] if movie else [])):
+    _check_replaceable([out, *([picture] if picture else []), *([movie] if movie else [])], replaceable, changed)
+
+
+def _check_replaceable(paths: list[Path], replaceable: set[Path] | None, changed: set[Path] = frozenset()) -> None:
+    """Refuse an output in ``paths`` that is a folder, or would replace a file not in
+    ``replaceable`` (see ``_check_compose_outputs``), or cannot be written. Raises FoleyError."""
+    from .media.files import check_writable
+
+    for path in paths:
         if path.is_dir() and not path.is_symlink():  # no --overwrite replaces a folder
             raise FoleyError(f"{path}: a folder of that name is there; give a file name")
         if os.path.lexists(path) and replaceable is not None and path.resolve() not in replaceable:
@@ -1317,6 +1349,10 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--timeline", type=path_arg,
                       help="also write a PNG of the plan over the spectrogram (a session's follow-up "
                       "turns draw it again)")
+    comp.add_argument("--stems", action="store_true", default=None,
+                      help="also write each sound of the bed as a WAV of its own, as long as the bed, in a folder "
+                      "named after it (bed.wav: bed.stems/rain.wav, ...); together they are the bed (a session's "
+                      "follow-up turns write them again)")
     comp.add_argument("--video", type=path_arg,
                       help="lay the bed under this video: the bed is as long as it, and the video with the bed "
                       "(its picture copied, the bed as its sound, its own sound as a second track) is written "

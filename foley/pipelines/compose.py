@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -477,8 +478,12 @@ BED_CREST_DB = 18.0
 
 
 def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = SamplerConfig(),
-           progress=None, align_onsets: bool = True) -> tuple[np.ndarray, RenderStats]:
+           progress=None, align_onsets: bool = True,
+           stems: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, RenderStats]:
     """The plan's mix (samples(duration),) and how many events were generated vs reused.
+    ``stems``, a dict, receives each caption's part of the mix (samples(duration),), captions in
+    the order of their first event; the parts add up to the mix (the events that share a caption,
+    its repeats, are one part: a layer of the bed).
 
     With ``align_onsets`` each event's first onset is moved onto its planned start (a
     generated clip may begin with silence); background sounds (``is_background``) are not
@@ -552,7 +557,10 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         n = min(len(wav), len(mix) - start)
         level[start:start + n] += wav[:n]  # unmuted: a muted span leaves the rest of the bed as loud as it was
         wav = _muted(wav, [(round(a * sr) - start, round(b * sr) - start) for a, b in e.mute], round(MUTE_FADE_S * sr))
-        mix[start:start + n] += wav[:n] * np.float32(10 ** (e.gain_db / 20))
+        heard = wav[:n] * np.float32(10 ** (e.gain_db / 20))
+        mix[start:start + n] += heard
+        if stems is not None:
+            stems.setdefault(e.caption, np.zeros_like(mix))[start:start + n] += heard
         if progress:
             progress(e, repeats)
     stats.seconds = time.perf_counter() - t0
@@ -561,6 +569,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     peak = max(float(mix.max()), -float(mix.min()), PEAK_LIMIT)  # a gain above 0 dB may still meet the ceiling
     unheld = max(float(np.abs(level).max(initial=0.0)) * float(gain), PEAK_LIMIT)  # the 0 dB mix's own ceiling
     stats.held_db = max(0.0, 20 * np.log10(peak / unheld))
+    for part in (stems or {}).values():
+        part *= gain * np.float32(PEAK_LIMIT / peak)
     return mix * np.float32(PEAK_LIMIT / peak), stats
 
 
@@ -726,6 +736,27 @@ def bed_video(path: str | os.PathLike, said: str, missing_hint: str = ""):
     return info
 
 
+def stems_folder(bed: str | os.PathLike) -> Path:
+    """BED.stems: the folder next to a bed (BED.wav) that holds its stems."""
+    return Path(bed).with_suffix(".stems")
+
+
+def stem_names(captions: list[str]) -> list[str]:
+    """A file name for each caption's stem: its words joined by dashes ("a dog barks" ->
+    a-dog-barks.wav; at most STEM_NAME_CHARS characters, "-2" after a name taken), so that an
+    edit that keeps a sound keeps its stem's name."""
+    names: list[str] = []
+    for caption in captions:
+        name = base = "-".join(re.findall(r"\w+", caption.lower()))[:STEM_NAME_CHARS].strip("-_") or "sound"
+        for k in itertools.count(2):
+            if name not in names:
+                break
+            name = f"{base}-{k}"
+        names.append(name)
+    return [f"{n}.wav" for n in names]
+
+
+STEM_NAME_CHARS = 60
 SESSION_VERSION = 1  # the session file's layout
 OWN_FILES = ("output", "timeline", "video_output")  # what a turn writes, recorded with its SHA-256
 TURN_SETTINGS = ("model", "sampler", "align")  # what a turn rendered with, recorded with it (an undo goes back to them)
@@ -853,6 +884,13 @@ class Session:
         """The video with the bed that the last turn wrote, or None."""
         return self._recorded("video_output")
 
+    @property
+    def stem_paths(self) -> list[Path]:
+        """The stems the last turn wrote, in the bed's stems folder (a follow-up turn writes them
+        again); empty when it wrote none."""
+        names = self.turns[-1].get("stems") if self.turns else None
+        return [stems_folder(self.bed_path) / name for name in names or []]
+
     def _relative(self, path: str | os.PathLike | None) -> str | None:
         if path is None:
             return None
@@ -869,15 +907,16 @@ class Session:
             else str(Path(path).resolve())
 
     def own_files(self) -> tuple[set[Path], set[Path]]:
-        """(unchanged, changed): the bed, picture and video the last turn wrote (resolved paths), split
+        """(unchanged, changed): the bed, picture, video and stems the last turn wrote (resolved paths), split
         by whether each is still as written (its SHA-256 recorded then). A follow-up turn
         replaces the unchanged ones; a changed one (edited by hand, or a file a session from
         elsewhere points at) only with --overwrite."""
         unchanged, changed = set(), set()
-        for key in OWN_FILES:
-            path = self._recorded(key)
+        last = self.turns[-1] if self.turns else {}
+        recorded = [(self._recorded(key), last.get(f"{key}_sha256")) for key in OWN_FILES] + [
+            (path, (last.get("stems_sha256") or {}).get(path.name)) for path in self.stem_paths]
+        for path, digest in recorded:
             if path is not None and path.is_file():
-                digest = self.turns[-1].get(f"{key}_sha256")
                 (unchanged if digest and digest == sha256_file(path) else changed).add(path.resolve())
         return unchanged, changed
 
@@ -913,10 +952,11 @@ class Session:
 
     def add_turn(self, text: str, plan: Plan, stats: RenderStats, output: str | os.PathLike,
                  timeline: str | os.PathLike | None = None, undo: bool = False,
-                 video: str | os.PathLike | None = None, video_output: str | os.PathLike | None = None) -> None:
-        """Record a turn whose bed ``output`` (and picture ``timeline``, and ``video_output``: the
-        bed under the picture of ``video``) are written; ``undo``: a turn that took the previous
-        one back (``undone``)."""
+                 video: str | os.PathLike | None = None, video_output: str | os.PathLike | None = None,
+                 stems: list[Path] = ()) -> None:
+        """Record a turn whose bed ``output`` (and picture ``timeline``, ``video_output``: the
+        bed under the picture of ``video``, and ``stems``: files in ``stems_folder(output)``) are
+        written; ``undo``: a turn that took the previous one back (``undone``)."""
         files = {"output": output, **({"timeline": timeline} if timeline else {}),
                  **({"video_output": video_output} if video_output else {})}
         self.turns.append({"text": text, **({"undo": True} if undo else {}), "plan": plan.to_dict(),
@@ -925,7 +965,9 @@ class Session:
                            "reused": stats.reused, "seconds": round(stats.seconds, 2),
                            **({"video": self._input_reference(video)} if video else {}),
                            **{k: self._relative(v) for k, v in files.items()},
-                           **{f"{k}_sha256": sha256_file(v) for k, v in files.items()}})
+                           **{f"{k}_sha256": sha256_file(v) for k, v in files.items()},
+                           **({"stems": [p.name for p in stems], "stems_sha256": {p.name: sha256_file(p) for p in stems}}
+                              if stems else {})})
         self.plan = plan
 
     def save(self) -> None:

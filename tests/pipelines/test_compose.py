@@ -12,6 +12,7 @@ from foley.models.auffusion import DecodingConfig
 from foley.media.audio import normalize_loudness, read_audio
 from foley.media.ffmpeg import run_ffmpeg
 from foley.pipelines.compose import (
+    STEM_NAME_CHARS,
     SAMPLER_FILE,
     SESSION_VERSION,
     EventCache,
@@ -21,6 +22,7 @@ from foley.pipelines.compose import (
     model_id,
     turn_lock,
     render,
+    stem_names,
 )
 from foley.pipelines.plan import Event
 from foley.pipelines.planners import RulesPlanner
@@ -246,6 +248,49 @@ def test_cli_compose_turns(backbone, tmp_path, foley_cli):
                               cwd=tmp_path)
     assert elsewhere_out.returncode == 2 and "other.wav: exists; pass --overwrite" in elsewhere_out.stderr
     assert (tmp_path / "other.wav").read_bytes() == b"keep"
+
+
+def test_stems_are_each_sound_of_the_bed_and_add_up_to_it(tmp_path):
+    plan = RulesPlanner().plan("rain, a door slams at 1 s, a dog barks twice at 2 s", 4.0)
+    louder = type(plan)(plan.duration_s, tuple(replace(e, gain_db=20.0) for e in plan.events))  # the ceiling holds it
+    for p in (plan, louder):
+        stems = {}
+        mix, _ = render(p, BedBackbone(), EventCache(tmp_path, "bed"), FAST, stems=stems)
+        assert list(stems) == ["rain", "a door slams", "a dog barks"]  # the two barks: one layer
+        assert all(s.shape == mix.shape and s.dtype == np.float32 for s in stems.values())
+        assert np.abs(sum(stems.values()) - mix).max() < 1e-6 * max(1.0, float(np.abs(mix).max()))
+        door = stems["a door slams"]
+        assert np.abs(door[:int(0.9 * 16_000)]).max() < 1e-6 < np.abs(door[16_000:2 * 16_000]).max()  # where it is laid
+    assert stem_names(["rain", "a dog barks", "A dog barks!", "!!!", "x" * 80]) == [
+        "rain.wav", "a-dog-barks.wav", "a-dog-barks-2.wav", "sound.wav", "x" * STEM_NAME_CHARS + ".wav"]
+
+
+def test_cli_compose_stems_follow_the_session(backbone, tmp_path, foley_cli):
+    backbone.save_pretrained(tmp_path / "model")
+    base = ["compose", "--session", "bed.json", "--steps", "2", "--scheduler", "ddim", "--device", "cpu"]
+    first = foley_cli(base + ["a ball, then a drum", "--model", "model", "--duration", "2", "--stems"], cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "wrote bed.stems/: 2 stems, one a sound, each as long as the bed; together they are the bed" in first.stdout
+    bed, sr = read_audio(tmp_path / "bed.wav")
+    stems = {p.name: read_audio(p)[0] for p in (tmp_path / "bed.stems").iterdir()}
+    assert sorted(stems) == ["a-ball.wav", "a-drum.wav"] and all(s.shape == bed.shape for s in stems.values())
+    assert np.abs(sum(stems.values()) - bed).max() < 3 / 32768  # 16-bit files: each rounded on its own
+    (tmp_path / "bed.stems" / "notes.txt").write_text("mine")
+    second = foley_cli(base + ["replace the drum with a bell"], cwd=tmp_path)  # written again, the drum's gone
+    assert second.returncode == 0, second.stderr
+    assert sorted(p.name for p in (tmp_path / "bed.stems").iterdir()) == ["a-ball.wav", "a-bell.wav", "notes.txt"]
+    assert "bed.stems/ (2 stems)" in foley_cli(["compose", "--session", "bed.json"], cwd=tmp_path).stdout
+    (tmp_path / "bed.stems" / "a-ball.wav").write_bytes(b"edited")  # changed since: kept, unless --overwrite
+    refused = foley_cli(base + ["make the ball louder"], cwd=tmp_path)
+    assert refused.returncode == 2 and "a-ball.wav: changed since this session wrote it; pass --overwrite" in refused.stderr
+    assert (tmp_path / "bed.stems" / "a-ball.wav").read_bytes() == b"edited"
+    assert "1 changed since this session wrote them" in foley_cli(["compose", "--session", "bed.json"], cwd=tmp_path).stdout
+    (tmp_path / "new.stems").mkdir()
+    (tmp_path / "new.stems" / "a-ball.wav").write_bytes(b"someone's")  # a file the run did not write
+    other = foley_cli(["compose", "a ball", "--model", "model", "--duration", "2", "--steps", "2", "--stems",
+                       "-o", "new.wav", "--device", "cpu"], cwd=tmp_path)
+    assert other.returncode == 2 and "new.stems/a-ball.wav: exists; pass --overwrite" in other.stderr
+    assert not (tmp_path / "new.wav").exists()
 
 
 def test_a_bed_without_a_session_is_made_when_the_event_cache_cannot_be_written(backbone, tmp_path, foley_cli):
