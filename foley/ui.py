@@ -166,10 +166,11 @@ class Studio:
         current plan), or ``table`` (rows as :func:`plan_rows` gives them) replaces the plan
         as edited by hand. Only changed events are generated. A new bed with a ``video`` is as
         long as it and laid under it, as every later bed of the session is (``result["video"]``:
-        the picture copied, the bed as its sound, its own sound as a second track). Raises FoleyError."""
+        the picture copied, the bed as its sound, its own sound as a second track); ``result["stems"]``: each
+        sound of the bed as a WAV of its own (``--stems``). Raises FoleyError."""
         from .media.audio import write_audio
         from .media.mux import mux_audio, output_container
-        from .pipelines.compose import EventCache, Session, bed_video, render, timeline_image
+        from .pipelines.compose import EventCache, Session, bed_video, render, stem_names, stems_folder, timeline_image
         from .pipelines.compose import backbone_source, caption_notes, render_notes
         from .pipelines.planners import get_planner, is_undo
 
@@ -205,16 +206,19 @@ class Studio:
                 planned = getattr(chosen, "notes", [])
         backbone = self.backbone
         cache = EventCache(state.cache_dir, model_id=self.compose_model_id)
+        stems: dict = {}  # caption -> its part of the mix (samples,)
         with self._lock:
             mix, stats = render(plan, backbone, cache, replace(
                 self.compose_sampler, **({} if steps is None else {"steps": int(steps)}),
-                **({} if guidance is None else {"guidance": float(guidance)})))
+                **({} if guidance is None else {"guidance": float(guidance)})), stems=stems)
         turn = len(state.turns) + 1  # a new bed's files take names no earlier turn's have: one that fails leaves them
         while new and (folder / f"bed-{turn}.wav").exists():
             turn += 1
         wav = write_audio(folder / f"bed-{turn}.wav", mix, backbone.mel.sample_rate)
         picture = folder / f"bed-{turn}.png"
         timeline_image(plan, mix, backbone.mel.sample_rate, picture)
+        stem_files = [write_audio(stems_folder(wav) / name, part, backbone.mel.sample_rate)
+                      for name, part in zip(stem_names(list(stems)), stems.values())]
         movie = None
         if under:
             movie = mux_audio(under.path, wav, folder / f"bed-{turn}{output_container(under)}", keep_original=True,
@@ -231,7 +235,7 @@ class Studio:
             if under.audio_tracks > 1:
                 notes.append(f"the video has {under.audio_tracks} audio tracks; the first is kept as the original")
         return {"wav": wav, "picture": picture, "plan": plan_rows(plan), "turns": state.turns, "notes": notes,
-                "video": movie}
+                "video": movie, "stems": stem_files}
 
 
 def plan_rows(plan) -> list[list]:
@@ -325,11 +329,11 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
         except FoleyError as e:
             message = for_the_page(str(e), video)
             gr.Warning(message, duration=WARNING_S, title="Could not compose")
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()  # the page keeps the last good bed
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()  # the page keeps the last good bed
         notes = "".join(f"\n\nNote: {n}" for n in result["notes"])
         laid = str(result["video"]) if result["video"] else None
         return (result["plan"], str(result["picture"]), str(result["wav"]), history_markdown(result["turns"]) + notes,
-                laid)
+                laid, [str(p) for p in result["stems"]])
 
     def new_bed(text, duration, planner, steps, guidance, video, request: gr.Request):
         return run_compose(text, duration, planner, steps, guidance, request, new=True, video=video)
@@ -405,9 +409,11 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
                     timeline = gr.Image(label="timeline", type="filepath", interactive=False, show_label=False)
                     bed = gr.Audio(label="mix", type="filepath", interactive=False, elem_id="compose-audio")
                     laid = gr.Video(label="the bed under the video", interactive=False, elem_id="compose-video")
+                    stem_files = gr.File(label="stems: each sound as a WAV of its own, as long as the bed (together, the bed)",
+                                         file_count="multiple", interactive=False, elem_id="compose-stems")
                     history = gr.Markdown("No turns yet.", elem_id="compose-history")
             inputs = [text, duration, planner, c_steps, c_guidance]
-            outputs = [table, timeline, bed, history, laid]
+            outputs = [table, timeline, bed, history, laid, stem_files]
             c_video.change(video_length, [c_video], [duration])
             new_button.click(new_bed, inputs + [c_video], outputs)
             edit_button.click(edit_bed, inputs, outputs)

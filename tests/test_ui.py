@@ -138,6 +138,8 @@ def test_compose_tab_composes_and_edits(page):
     table = page.locator("#compose-plan")
     assert "a ball bounces" in table.inner_text() and "rain" in table.inner_text()
     page.locator("#compose-audio audio").first.wait_for(state="attached")
+    stems = page.locator("#compose-stems").inner_text().replace("\n", "")  # each sound to download (name, suffix)
+    assert "rain.wav" in stems and "a-ball-bounces.wav" in stems
 
     page.fill("#compose-text textarea", "make the ball louder by 6 dB")
     page.click("#compose-edit")
