@@ -19,7 +19,7 @@ from . import __version__
 from .config import MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES
 from .errors import FoleyError
 from .pipelines.plan import DURATION_RANGE_S
-from .pipelines.planners import EDIT_HELP
+from .pipelines.rules.edit_forms import EDIT_HELP
 
 
 def _cmd_prepare_synth(args: argparse.Namespace) -> int:
@@ -503,7 +503,9 @@ def _compose_turn(args: argparse.Namespace) -> int:
     )
     from .media.video import quiet_ffmpeg_log
     from .pipelines.plan import plan_changes
-    from .pipelines.planners import check_not_an_edit, get_planner, is_undo, says_silence
+    from .pipelines.planners import get_planner
+    from .pipelines.rules.description import says_silence
+    from .pipelines.rules.edit_forms import check_not_an_edit, is_undo
 
     quiet_ffmpeg_log()  # a damaged video's decoder lines would repeat what is said of it
     continuing = bool(args.session) and Path(args.session).exists()

@@ -172,7 +172,8 @@ class Studio:
         from .media.mux import mux_audio, output_container
         from .pipelines.compose import EventCache, Session, bed_video, render, stem_names, stems_folder, timeline_image
         from .pipelines.compose import backbone_source, caption_notes, render_notes
-        from .pipelines.planners import get_planner, is_undo
+        from .pipelines.planners import get_planner
+        from .pipelines.rules.edit_forms import is_undo
 
         from .pipelines.plan import DURATION_RANGE_S
 

@@ -39,7 +39,8 @@ from ..media.files import atomic_write_text, sha256_file
 from ..models.hub import HUB_ID
 from ..models.layout import LAYOUT_CONDITION, LAYOUT_FILES, shared_components
 from .plan import DURATION_RANGE_S, Plan
-from .planners import BED_UNDER_DB, OTHER_PERIOD_S, is_background, repeat_period_s
+from .rules.description import BED_UNDER_DB
+from .rules.words import OTHER_PERIOD_S, is_background, repeat_period_s
 
 EDGE_FADE_S = 0.01  # the fade-in of every event: its attack stays sharp
 # The fade-out at an event's planned end: a sound still ringing there (thunder, a bed) ends

@@ -1001,7 +1001,7 @@ def test_a_rhythm_the_plan_gives_keeps_its_last_beat(tmp_path):
 
 
 def test_stroke_period_reads_the_first_rhythm_word():
-    from foley.pipelines.planners import stroke_period_s
+    from foley.pipelines.rules.words import stroke_period_s
 
     assert stroke_period_s("Footsteps running on gravel") == 0.5 and stroke_period_s("running footsteps") == 0.33
     assert stroke_period_s("a dog barks") is None and stroke_period_s("") is None

@@ -9,7 +9,9 @@ from dataclasses import replace
 import pytest
 
 from foley.pipelines.plan import Plan, PlanError, fill_said, plan_changes
-from foley.pipelines.planners import REPEAT_SEED_STEP, OpenAIPlanner, RulesPlanner, get_planner, is_undo, planner_messages
+from foley.pipelines.planners import OpenAIPlanner, RulesPlanner, get_planner, planner_messages
+from foley.pipelines.rules.description import REPEAT_SEED_STEP
+from foley.pipelines.rules.edit_forms import is_undo
 
 
 def spans(plan):
@@ -152,7 +154,7 @@ def test_other_commas_between_digits_are_said_for_what_they_may_be(text, said):
 
 
 def test_undo_is_read_in_its_usual_phrasings_and_a_sound_to_undo_is_pointed_to_remove():
-    from foley.pipelines.planners import is_undo
+    from foley.pipelines.rules.edit_forms import is_undo
 
     for text in ("undo", "Undo.", "undo that", "please undo", "undo last change", "revert the last edit", "go back",
                  "go back one step"):
@@ -1594,7 +1596,7 @@ def test_numbered_lines_timecoded_lines_and_words_of_turn_are_read():
 
 
 def test_a_silence_asked_for_is_told_from_a_bed_of_sounds():
-    from foley.pipelines.planners import says_silence
+    from foley.pipelines.rules.description import says_silence
 
     for silent in ("rain, then it stops", "a door slams, then silence for 2 s", "thunder, then the rain stops"):
         assert says_silence(silent), silent

@@ -1,0 +1,1048 @@
+"""A description split into its parts (sequence and simultaneity words, counts, headings, qualifiers)
+and laid on the timeline as a plan: ``rules_layout``."""
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from dataclasses import replace
+
+from ..plan import Plan, PlanError, caption_seed, validate
+from .edit_forms import _is_edit
+from .times import (_AFTER_WORD, _COUNT, _DECIMAL, _EVERY, _LASTING, _LATER, _MANY, _NO_TIME_BEFORE, _NUMBER,
+                    _OCCASIONALLY, _PLACE, _ROW, _SCATTERED, _SECONDS, _SOON, _STRAY_TIME, _TIME_TAIL, _TIMED,
+                    _TIMED_TAIL, _UNIT_S, MIN_LENGTH_S, TIMED_LENGTH_S, _repeats, _rhythm, _scatter, _scattered,
+                    in_seconds, relative_times, said_times, timed_length_s)
+from .words import (_AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRDS, _DETERMINERS, _PARTICLES, _SILENCE,
+                    _SOUND_VERBS, _STOPS, _VERB, _clean, _fills, _stems, _subject, is_background, is_iterative)
+
+
+# "and again" with no time of its own is the sound again after it ("a horse neighs at 2 s and again")
+_SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed\s+(?:immediately\s+|shortly\s+|soon\s+)?by|then|after that|afterwards"
+                  r"|before(?:\s+long)?"
+                  r"|(?:and\s+)?not\s+long\s+after(?=\s+(?:a|an|some|someone|somebody|people)\s)"  # "..., not long after a dog"
+                  r"|(?:(?:and\s+)?(?:not\s+long|a\s+moment|moments|shortly|soon)\s+(?:after(?:wards)?(?=\s*(?:[,;.]|$))"
+                  r"|later(?=\s*(?:[,;.]|$)|\s+(?:a|an|the|some)\s)))"  # "..., not long after, a dog barks", "a moment
+                  # later a dog barks"; not "soon after the door slams"
+                  r"|(?<!\bagain\s)and(?=\s+(?:again|once\s+more|one\s+more\s+time)"
+                  r"(?:\s+(?:a\s+(?:bit|little|moment)\s+|soon\s+|shortly\s+)?(?:later|after))?"
+                  r"(?:\s*[,;.]|\s*$|\s+then\b)))\b"
+                  r"|[,;]|(?<!\d):(?!\d)|(?<=\d):(?=\s)|[.!?]+\s|\s[-\u2013\u2014]+\s)\s*", re.I)  # not 0:03's
+# "and" before a number is part of a time ("between 2 and 4 s"), not two sounds; an "as" that
+# compares ("twice as loud", "as big as", group "compare"; but "twice as rain falls") is none either.
+_SIM = re.compile(r"\s+(?:(?P<compare>as\s+(?!well\b)\w+\s+as|(?:twice|thrice|times|half|so)\s+as\s+\w+(?=\s*$|\s+as\b))(?=\s|$)"
+                  r"|(?:just\s+)?\b(?:while|with|over|during|as\s+well\s+as|as|and(?!\s+-?\d))\b\s+)", re.I)
+# "X after Y", "X right after Y" (not "one after another")
+_AFTER = re.compile(rf"(?<!\bone)(?:\s+{_SOON})?\s+\bafter\b\s+"
+                    r"(?!(?:another|the\s+other)\b)", re.I)
+# "debris falls right after, ...": an "after" that ends its part says only that it comes in turn
+_AFTER_ALONE = re.compile(rf"(?<!\bthen){_NO_TIME_BEFORE}(?<!\d)\s+(?:{_SOON}\s+)?{_AFTER_WORD}(?=\s*(?:[,;.:!]|$))", re.I)
+# "an explosion at 2 s, debris falling right after": the sound comes in turn, said with "then" (as a
+# layer of the scene, "debris falling" would go on under it)
+_COMMA_AFTER = re.compile(rf",\s*(?!then\b)(?P<x>[^,;.:!]*?[a-z]){_NO_TIME_BEFORE}(?=\s+(?:{_SOON}\s+)?{_AFTER_WORD}"
+                          r"\s*(?:[,;.:!]|$))", re.I)
+# "an explosion at 2 s and debris falls right after": the sound after "and" comes in turn, not with it
+# "a door slams and right after a dog barks", "X, right after Y" said with "and": Y after X
+_AND_RIGHT_AFTER = re.compile(rf"(?:\s+and|\s*,)\s+(?:then\s+)?(?:{_SOON}\s+after|and\s+after|immediately|right\s+away"
+                              r"|straight\s+away)(?:wards?)?(?:\s+(?:that|this|it))?\s*,?\s+(?=\S)", re.I)
+
+
+def _names_one_before(text: str, m: re.Match) -> bool:
+    """Whether what follows ``m`` in ``text`` is "the X" of a sound said before it ("a door slams at
+    2 s, shortly after the door a dog barks": a time from the door, not a sound after it)."""
+    said = re.match(r"the\s+([a-z]+)", text[m.end():], re.I)
+    return bool(said and _stems(said[1]) & _stems(text[:m.start()]))
+
+
+_AND_AFTER = re.compile(r"\s+and\s+(?!(?:a\s+|an\s+)?(?:moment|while|second|seconds|few|bit|beat|little|instant|split)\b"
+                        rf"|not\s+long\b|{_SOON}\b|\d)(?P<x>[^,;.:!]+?)\s+(?:{_SOON}\s+)?"
+                        rf"(?:{_AFTER_WORD}|immediately|right\s+away)(?=\s*(?:[,;.:!]|$))", re.I)
+# Joining words left at a part's ends name no sound: ", and wind" is "wind", "rain and" is "rain".
+_LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during|first|firstly|finally|lastly|suddenly|later|eventually|"
+                      r"meanwhile|shortly|soon|immediately|directly|afterwards|(?:right|just)(?=\s+(?:after|then)\b))"
+                      r"(?:\s+|$))+", re.I)
+# "the dog barks again" is the dog's bark (not "again and again", "over and over again")
+_TRAILING = re.compile(r"(?:(?:^|\s+)(?:and|also|then|with|while|(?<!\bagain\sand\s)(?<!\bover\s)again|once\s+more"
+                       r"|one\s+more\s+time|too|as\s+well))+$", re.I)
+# "a door opens and closes", "a dog barks and growls": one sound doing two things, not two sounds
+_TWO_VERBS = re.compile(r"[a-z]*[^s\W]s(?:\s+(?:open|shut|closed|up|down|off|out|away|in|back|over))?\s+and\s+[a-z]*[^s\W]s"
+                        r"(?:\s+(?:once|twice|thrice|again|occasionally|\d|at|from|between|for|every|in|on|into|to|away|"
+                        r"off|up|down|out|back|open|shut|closed|[a-z]+ly\b).*)?", re.I)
+
+
+# Pairs that are one thing ("pots and pans clatter", "a saw moves back and forth"), not two sounds
+_PAIR = re.compile(r"\b(?:back\s+and\s+forth|to\s+and\s+fro|on\s+and\s+off|off\s+and\s+on|up\s+and\s+down|in\s+and\s+out"
+                   r"|over\s+and\s+over|again\s+and\s+again|round\s+and\s+round|pots\s+and\s+pans|knives?\s+and\s+forks?"
+                   r"|rock\s+and\s+roll|salt\s+and\s+pepper|nuts\s+and\s+bolts|bits\s+and\s+pieces|odds\s+and\s+ends"
+                   r"|cups?\s+and\s+saucers?|hammer\s+and\s+(?:chisel|nails?)|horse\s+and\s+(?:cart|carriage))\b", re.I)
+
+
+# "with" that says what a thing has, the thing's verb after it: "a car with a loud engine passes", "a man
+# with a hammer hits a nail" (one sound); not "rain with thunder", "a dog barks with birds chirping"
+_THING = re.compile(r"(?:a|an|the|one|some)(?:\s+[a-z'-]+){1,3}", re.I)
+_HAS = re.compile(r"(?:[a-z'-]+\s+){1,4}[a-z'-]*[^s\W]s\b.*", re.I)
+
+
+def _together(part: str) -> list[str]:
+    """``part`` split at its simultaneity words (``_SIM``: "rain while a dog barks")."""
+    pieces, start = [], 0
+    found = list(_SIM.finditer(part))
+    pairs = [m.span() for m in _PAIR.finditer(part)]
+    for m, after in zip(found, [*found[1:], None]):
+        word = m.group().strip().lower()
+        before = part[:m.start()].split()  # the words before the joining word
+        thing = _clean(part[start:m.start()])  # the words since the last split
+        rest = part[m.end():after.start() if after else len(part)].strip()  # the words up to the next joining word
+        particle = len(before) > 2 and before[-1].lower() in _PARTICLES  # "a door creaks open and slams shut"
+        verb_at = part.rfind(" ", 0, m.start())
+        verb_at = part.rfind(" ", 0, verb_at) if particle else verb_at
+        joined = part[verb_at + 1:after.start() if after else len(part)]
+        in_pair = any(a < m.end() and m.start() < b for a, b in pairs)
+        has = word == "with" and _THING.fullmatch(thing) and not _VERB.search(thing) and _HAS.fullmatch(rest)
+        # "a car drives over gravel", "a kettle boils over": a place or a way, not "thunder over rain"
+        over = word == "over" and bool(before) and bool(re.fullmatch(r"[a-z'-]+(?:[^s\W]s|ed|ing)", before[-1], re.I))
+        # "a door opens and closes" (a thing, then its two verbs), not "birds and crickets", "the dogs and cats"
+        two_verbs = (len(before) > 1 + particle and before[-2 - particle].lower() not in _DETERMINERS
+                     and _TWO_VERBS.fullmatch(joined))
+        # "a door swings back and forth and creaks": a verb alone after "and" is the same thing's
+        said = thing.lower().split()
+        has_verb = any(_VERB.fullmatch(w) and k and said[k - 1] not in _DETERMINERS for k, w in enumerate(said))
+        lone_verb = word == "and" and has_verb and re.fullmatch(r"[a-z'-]*[^s\W]s(?:\s+[a-z]+ly)?", rest, re.I)
+        if not (m["compare"] or in_pair or has or over or two_verbs or lone_verb):
+            pieces.append(part[start:m.start()])
+            start = m.end()
+    return [*pieces, part[start:]]
+
+
+# "wind throughout", "traffic in the background": a sound over the whole timeline, beside the others
+_IN_THE_BACKGROUND = re.compile(r"\bin\s+the\s+background\b", re.I)  # throughout, and under the rest
+BED_UNDER_DB = 10.0  # how far a background sound is leveled under the events on top of it (compose's render)
+_THROUGHOUT = re.compile(r"\s*\b(?:throughout|the\s+whole\s+time|all\s+the\s+time|all\s+along|in\s+the\s+background)\b",
+                         re.I)
+
+
+# "rain starts at 2 s", "the music begins at 3 s": a background from then on, its start no sound of its own
+# (not "an engine starts at 2 s": the sound of it starting)
+_BEGINS = re.compile(r"\s+(?:starts|begins|comes\s+in|kicks\s+in)(?=\s+(?:at|from)\s+\d)", re.I)
+
+
+def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: float | None = None) -> dict | None:
+    """An event for a part with its own times ("a dog barks at 3 s", "at 3 s for 1 s" or "for 1 s
+    at 3 s", "rain from 2 to 6 s", "between 2 and 6 s", "footsteps from 5 s": to the end), else
+    None. A span given fills (one
+    sound only when ``once``: a share of a repeat's span); so does an iterative sound placed "at T s",
+    and one given a rhythm (``period_s``). A background placed "at T s" lasts to the end."""
+    begun = _BEGINS.sub("", caption)
+    m = _TIMED.match(begun if is_background(begun) and not re.match(r"an?\s", caption, re.I) else caption)
+    if not m:
+        return None
+    at, length, a, b, c, d, for_, at_, from_ = m.groups()[1:]
+    at, length = (at, length) if at_ is None else (at_, for_)
+    if from_ is not None:  # "from T s": to the end (one past the end is refused as off the timeline)
+        start_s = float(from_)
+        end_s = duration_s if start_s < duration_s else start_s + TIMED_LENGTH_S
+    elif at is not None:  # a background placed "at T s" keeps playing to the end, as an untimed one does
+        background = not length and not once and is_background(_clean(m["c"])) and float(at) < duration_s
+        start_s, end_s = float(at), (duration_s if background else float(at) + (float(length) if length else
+                                                                                 timed_length_s(m["c"])))
+    else:
+        start_s, end_s = sorted((float(a or c), float(b or d)))  # reversed times swapped, as in any plan
+    if end_s - start_s < MIN_LENGTH_S:
+        raise PlanError(f"{_clean(m['c'])!r} is given too short a length ({start_s:g} to {end_s:g} s; "
+                        f"a sound lasts at least {MIN_LENGTH_S:g} s)")
+    if _STRAY_TIME.search(_clean(m["c"])):  # "a dog barks at 2 s at 5 s"
+        raise PlanError(f"cannot place {caption!r}: it gives more than one time")
+    start_s, end_s = _on_timeline(_clean(m["c"]), start_s, end_s, duration_s, f"placing it at {start_s:g} s")
+    # A span the text gives ("for 1 s", "from 2 to 6 s") is how long the sound lasts: it fills it.
+    return {"caption": _clean(m["c"]), "start_time": start_s, "end_time": end_s, "period_s": period_s,
+            "fill": _fills(m["c"], at is None or bool(length), once, period_s)}
+
+
+def _rings_on(event: dict, duration_s: float = math.inf) -> bool:
+    """Whether a placed event is a sound that rings on, given no length of its own (RINGING_LENGTH_S,
+    or less where the timeline of ``duration_s`` ends)."""
+    length, ringing = event["end_time"] - event["start_time"], timed_length_s(event["caption"])
+    return not event["fill"] and ringing > TIMED_LENGTH_S and (
+        abs(length - ringing) < 1e-9 or event["end_time"] >= duration_s - 1e-9 and length < ringing)
+
+
+def _crowded(event: dict, others: list[dict], max_simultaneous: int) -> bool:
+    """Whether a sound coming in over ``event``'s tail (TIMED_LENGTH_S after its start) would be one
+    more than ``max_simultaneous`` with it and the ``others`` that play there (beds under thunder)."""
+    t = event["start_time"] + TIMED_LENGTH_S
+    return 2 + sum(o is not event and o["start_time"] <= t < o["end_time"] for o in others) > max_simultaneous
+
+
+def _repeated(caption: str, span: str, times: int, duration_s: float) -> list[str]:
+    """The parts of "``caption`` ``times`` times``span``": ``times`` parts that share the span
+    the text gives ("for 3 s", "from 2 to 8 s", "at 3 s": 2 s each, up to the end of the
+    timeline), or that many plain parts; the whole as one part when the span is in no form read
+    here (it is then refused as one)."""
+    if not span:
+        return [caption] * times
+    whole = caption + span
+    m = _TIMED.match(whole)
+    if m is None:
+        lasting = _LASTING.match(whole)
+        return [f"{caption} for {float(lasting.group(2)) / times!r} s"] * times if lasting else [whole]
+    at, length, a, b, c, d, for_, at_, from_ = (None if x is None else float(x) for x in m.groups()[1:])
+    if from_ is not None:  # "from T s": to the end
+        a, b = from_, duration_s
+    elif at is not None or at_ is not None:
+        a, b = (at, at + (length or TIMED_LENGTH_S * times)) if at is not None else (at_, at_ + for_)  # "twice at 3 s":
+        # each its own TIMED_LENGTH_S, as one at 3 s has
+    a, b = sorted((a, b) if a is not None else (c, d))
+    if a >= duration_s - 0.05:  # refused as one event there would be
+        return [caption + span]
+    b = min(b, duration_s)  # the span is held to the timeline, as one event's is, before it is shared
+    step = (b - a) / times
+    return [f"{caption} from {a + k * step!r} to {a + (k + 1) * step!r} s" for k in range(times)]
+
+
+def _untimed(caption: str) -> tuple[str, float | None]:
+    """(caption, length in s or None) of a part without a start time ("a dog barks for 2 s")."""
+    m = _LASTING.match(caption)
+    caption, length = (_clean(m["c"]), float(m.group(2))) if m else (caption, None)
+    if length is not None and length < MIN_LENGTH_S:
+        raise PlanError(f"{caption!r} is given too short a length ({length:g} s; a sound lasts at least {MIN_LENGTH_S:g} s)")
+    if _STRAY_TIME.search(caption):
+        later = " ('N s later' after a sound at a time, or after the first sound)" if _LATER.search(caption) else ""
+        raise PlanError(f"cannot place {caption!r}: the rules planner reads 'X at T s', 'X at T s for N s', "
+                        "'X from A to B s', 'X from T s' (to the end) and 'X for N s' (decimals with a point: 3.5 s)"
+                        + later)
+    if _is_edit(caption):
+        raise PlanError(f"{caption!r} is an edit, not a sound: describe the bed first, then edit it on a "
+                        "follow-up turn (--session FILE)")
+    return caption, length
+
+
+# A part that names no sound, only when or how often: "again at 6 s", "twice at 6 s", "at 5 s", "again"
+_BARE = re.compile(rf"^(?:and\s+)?(?:(?:again|once\s+more|one\s+more(?:\s+time)?|another(?:\s+one)?)(?:\s+|$))?"
+                   r"(?:(?:a\s+(?:bit|little|moment)\s+|soon\s+|shortly\s+)?(?:later|after)(?:\s+|$))?"
+                   rf"(?P<when>(?:(?:once|twice|thrice|(?:{_NUMBER}|\d+)\s+times?)(?:\s+|$))?"
+                   r"(?:(?:at|from|between|for)\s+\d.*|\d+(?:\.\d+)?\s*(?:s|secs?|seconds?))?)$", re.I)
+_MORE = re.compile(rf"^(?:and\s+)?(?P<n>{_MANY}|\d+)\s+more(?P<t>(?:\s+(?:at|from|between|for)\s+\d.*)?)$", re.I)
+_LEAD_TIME = re.compile(rf"^(?P<t>(?:at|from|between)\s+\d[^,]*?\s*(?:s|secs?|seconds?)(?:\s+for\s+\d+(?:\.\d+)?\s*"
+                        rf"(?:s|secs?|seconds?))?|twice|thrice|(?:{_MANY}|\d+)\s+times),?\s+(?P<c>[a-z].*)$", re.I)
+
+
+_PERSON = re.compile(r"^(?:someone|somebody|he|she|a\s+(?:man|woman|person|boy|girl|child|kid)|the\s+(?:man|woman|person|"
+                     r"boy|girl|child|kid))$", re.I)
+_OBJECT = re.compile(r"\s(?:on|at|against|into|onto|in|with|through|to|towards?|past)\s+(?P<o>(?:a|an|the)\s+[a-z' ]+?)$",
+                     re.I)
+
+
+def _it(caption: str) -> str | None:
+    """What "it" names after ``caption``: its thing ("a door" of "a door creaks"; "thunder" of
+    "thunder"), or, when that is a person, the thing the person acts on ("a wooden door" of
+    "someone knocks on a wooden door"); None for a person acting on nothing said."""
+    said = _clean(_TIME_TAIL.sub("", caption))
+    thing = _subject(said) or said
+    if not _PERSON.match(thing):
+        return thing
+    acted_on = _OBJECT.search(said)
+    return acted_on["o"] if acted_on else None
+
+
+# "a second gunshot", "a third (one)": one more of a sound said before; the order is no part of its sound
+_COUNTED_AGAIN = re.compile(r"^(?:a|the)\s+(?:second|third|fourth|fifth|sixth|final|last)(?:\s+one)?"
+                            r"(?:\s+(?P<x>(?!(?:at|from|between|for|later|after|before|earlier|passes|of|or|and)\b)"
+                            r"[a-z][^\d]*?))?"
+                            r"(?P<t>\s+(?:at|from|between|for)\s+\d.*)?$", re.I)
+
+
+def _named(text: str, last: str | None) -> tuple[str, str | None]:
+    """``text`` with its simultaneous parts that name no sound (``_BARE``: "a horse neighs at 3 s
+    and again at 6 s", "a door slams at 2 s, then twice at 6 s", "a bell at 2 s, at 5 s and at
+    8 s") given the sound of the part before them, ``last``, and those that begin with a sound's
+    verb given its thing ("a door creaks open, then slams"); and the sound its last part names."""
+    members, named = _together(text), []
+    lead = _LEAD_TIME.match(_clean(members[0]))
+    # "at 3 s, X and Y": both at 3 s (a background, rain, keeps its slot), "from 2 to 6 s, X and Y" both then
+    scope = lead["t"] if lead and lead["t"][:1].lower() in "afb" else None
+    for member in members:
+        member = _LEAD_TIME.sub(r"\g<c> \g<t>", _clean(member))  # "at 3 s a dog barks", "twice a dog barks"
+        if scope and not _TIME_TAIL.search(member) and not (scope[:2].lower() == "at" and is_background(member)):
+            member = f"{member} {scope}"
+        thing, words = (_subject(last) if last else None), _TIME_TAIL.sub("", member).lower().split()
+        it = _it(last) if last and len(words) > 1 and words[0] == "it" else None
+        if last and len(words) > 1 and words[0] == "another" and words[1] in _SOUND_VERBS:  # "another snaps"
+            member, words, thing = f"{_it(last) or last} {member.split(None, 1)[1]}", [], None
+        ordinal = _COUNTED_AGAIN.match(member) if last else None  # "a second gunshot", "a third 2 s later"
+        if ordinal:
+            member = f"{'a ' + ordinal['x'] if ordinal['x'] else last}{ordinal['t'] or ''}"
+            words = _TIME_TAIL.sub("", member).lower().split()
+        if it and not _STOPS.match(_clean(_TIME_TAIL.sub("", member))):  # "..., then it opens": the thing before
+            member, words, thing = f"{it} {member.split(None, 1)[1]}", [], None
+        going = re.match(r"^(.+?)\s+[a-z]+ing\b", _clean(last)) if last and not thing else None
+        doer = thing or (going[1] if going else None)  # "a dog" of "a dog barks" or "a dog growling"
+        if doer and len(words) == 1 and words[0].endswith("ing") and words[0] not in _NOT_GOING_ON:
+            member = f"{doer} {member}"  # "a dog growling, then barking at 3 s": the dog barking
+        # "..., then slams at 2 s"; not "..., then claps of thunder" (a plural noun)
+        elif (thing and words and words[0] in _SOUND_VERBS and (len(words) < 2 or words[1] not in ("of", "from"))
+                and not _STOPS.match(_clean(_TIME_TAIL.sub("", member)))):  # "..., then fades out": a stop
+            member = f"{thing} {member}"
+        more = _MORE.match(member)  # "two more": the sound before, that many times
+        member = f"{last} {more['n']} times{more['t']}" if more and last else member
+        bare = _BARE.match(member) if member else None
+        if (bare or more) and not last:
+            raise PlanError(f"{_clean(member)!r} names no sound; say which (e.g. 'a door slams {_clean(member)}')")
+        if bare:
+            when = bare["when"]
+            bare_time = re.fullmatch(r"\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)", when, re.I)  # not "3 times"
+            member = f"{last} {'at ' if bare_time else ''}{when}".strip()  # "a bell at 2 s, 5 s and 8 s"
+        else:
+            head = _TRAILING.sub("", _LEADING.sub("", _clean(_TIME_TAIL.sub("", member))))
+            try:
+                repeat, _ = _repeats(head)
+            except PlanError:  # said where the part is read
+                repeat = None
+            stop = _STOPS.match(head)  # "a horse gallops, then stops, then neighs": the horse neighs
+            under = len(members) > 1 and _THROUGHOUT.search(head)  # "a log pops at 3 s while fire the whole time"
+            if (not stop or stop["named"]) and not under:
+                last = _clean(_OCCASIONALLY.sub(" ", _EVERY.sub(" ", repeat["c"] if repeat else head))) or last
+        named.append(member)
+    return (text if named == members else " while ".join(named)), last
+
+
+_WHILE = re.compile(r"^(?:just\s+as|as|while|when|whilst|during)\s+(?P<rest>.+)$", re.I)  # "while rain falls, X"
+# a count said after a comma, alone, is how often the sound before it comes: "a dog barks, 3 times"
+# ("a dog barks - 3 times in a row", "a dog barks, twice, at 2 s", "a dog barks, 3 times while rain falls")
+_COUNT_CLAUSE = re.compile(rf"(?:,|\s[-\u2013\u2014]+)\s*(?!(?:twice|half|\w+\s+times)\s+as\s+(?:loud|quiet|soft|faint)\b)"
+                           rf"(?P<n>(?:{_COUNT}|{_AGAIN_WORDS})(?:\s+{_ROW})?"
+                           rf"(?:,?\s+(?:at|from|between)\s+\d[^,;]*?)?)"
+                           rf"(?=\s*(?:$|[,;]|\.\s|\.$|\s+(?:(?:and\s+)?then|while|with|as|and)\b))", re.I)
+_TIME_SAID = _DECIMAL + _SECONDS
+# a part that says only when the untimed sound before it starts: "..., starting at 10 s" (read "at 10 s")
+_STARTING = re.compile(rf"^(?P<how>at|from)\s+(?P<t>{_TIME_SAID})(?:\s+on(?:wards?)?)?$", re.I)
+# a part that says only when or how often: "at 3 s", "from 2 to 6 s", "now and then"
+_WHEN_ONLY = re.compile(rf"^(?:occasionally|(?:at|from|between)\s+{_TIME_SAID}(?:\s+(?:to|until|till|and)\s+{_TIME_SAID})?"
+                        rf"(?:\s+for\s+{_TIME_SAID})?)$", re.I)
+
+
+def _pieces(text: str) -> list[tuple[str, str]]:
+    """The parts of ``text`` between its sequence words (``_SEQ``), each with the sequence word
+    after it ('' for the last; of two with nothing between, "; then", the word)."""
+    out, start = [], 0
+    for m in _SEQ.finditer(text):
+        piece, sep = text[start:m.start()], m.group().strip().lower()
+        if out and not piece.strip() and sep not in ",;:":
+            out[-1] = (out[-1][0], sep)
+        else:
+            out.append((piece, sep))
+        start = m.end()
+    out.append((text[start:], ""))
+    return [(piece, sep) for piece, sep in out if piece.strip()]
+
+
+# A part that only says how the sound before it is mixed or changes ("wind, low in the mix", "a
+# car passes - left to right -", "a heartbeat, getting faster", "thunder (loud)"): no sound of its own
+_LEVEL_SAID = (r"(?:(?:much|far|a\s+(?:bit|little)|slightly|very|quite|really|\d+(?:\.\d+)?\s*db)\s+)*"
+               r"(?:(?:twice|half|\d+\s+times|three\s+times)\s+as\s+)?"  # "twice as loud as the rain"
+               r"(?:(?P<level>louder|quieter|softer|loud|quiet|soft|faint)"
+               r"(?:\s+(?:in\s+the\s+mix|than\s+[a-z' ]+|as\s+[a-z' ]+))?"
+               r"|(?P<low>low|lower|high|higher)\s+in\s+the\s+mix)")  # not "(high)": a pitch
+_QUALIFIER = re.compile(rf"\(?\s*(?:{_LEVEL_SAID}|(?:from\s+)?(?:left|right)\s+to\s+(?:right|left)"
+                        r"|panned\s+(?:hard\s+)?(?:left|right|center|centre)|(?:hard\s+)?(?:left|right)"
+                        r"|(?:getting|growing|becoming)\s+(?P<change>faster|slower|louder|quieter|softer|closer|nearer"
+                        r"|farther|further)|speeding\s+up|slowing\s+down|in\s+stereo"
+                        r"|(?:a\s+)?(?:steady|slow|fast|quick|regular|irregular|even|constant)\s+(?:rhythm|pace|tempo|beat))"
+                        r"\s*\)?", re.I)
+_LEVEL_INLINE = re.compile(r"\s+(?P<q>(?:(?:twice|half|\d+\s+times|three\s+times)\s+as\s+(?:loud|quiet|soft)\s+as|(?:much\s+|"
+                           r"a\s+bit\s+|slightly\s+|far\s+)?(?:louder|quieter|softer)\s+than)\s+[a-z' ]+?)"
+                           r"(?=\s+(?:at|from|between|for)\s+\d|\s*$)", re.I)  # "thunder louder than the rain at 3 s"
+_SAID_IN_BRACKETS = re.compile(r"\s*\((?P<q>[^()]*)\)")  # "thunder (loud)"
+_PANNED_INLINE = re.compile(r"\s+(?:panning\s+)?(?P<q>(?:from\s+)?(?:left|right)\s+to\s+(?:right|left))\b",
+                            re.I)  # "a car passes from left to right at 3 s"
+
+
+def _qualifier_note(said: str, before: str) -> str:
+    """The note for a qualifier ``said`` of the sound ``before`` that the plan does not apply: for a
+    level, the edit that sets it (with the amount said)."""
+    m = _QUALIFIER.fullmatch(said)
+    level, change = (m["level"] or m["low"] or "").lower(), (m["change"] or "").lower()
+    thing = re.sub(r"^(?:a|an|the)\s+", "", _subject(before) or before, flags=re.I)
+    amount = re.search(r"(\d+(?:\.\d+)?)\s*db", said, re.I)
+    return f"{said!r} is not applied to {before!r}: " + (
+        f"a level is an edit once the bed is made ('make the {thing} "
+        f"{'louder' if level in ('louder', 'loud', 'high', 'higher') else 'quieter'} by {amount[1] if amount else 6} dB')"
+        if level else "a sound keeps its level along its span" if change in ("louder", "quieter", "softer")
+        else "a sound keeps its distance along its span" if change in ("closer", "nearer", "farther", "further")
+        else "a bed is mono" if re.search(r"left|right|centre|center|stereo", said, re.I)
+        else "a sound keeps its own rhythm and speed")
+
+
+# "rain until 6 s", "rain, which fades out at 6 s", "the music stops at 6 s": a sound that sounds up
+# to a time, read as the sound and then its stop there ("rain, then the rain stops at 6 s")
+_STOP_VERB = (r"(?:stops?|ends?|fades?(?:\s+(?:out|away))?|dies\s+(?:down|away|out)|falls\s+silent"
+              r"|goes\s+(?:quiet|silent))")
+_ENDS_AT = re.compile(rf"^(?P<x>.+?)\s+(?:(?P<which>which|that|and)\s+(?:then\s+)?{_STOP_VERB}\s+at"
+                      rf"|(?P<verb>{_STOP_VERB})\s+at|(?:until|till))\s+(?P<t>{_DECIMAL}\s*{_UNIT_S})$", re.I)
+_WHICH_ENDS_AT = re.compile(rf"^(?:which|that)\s+{_STOP_VERB}\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S})$", re.I)
+
+
+def _stop_at(sound: str, t: str) -> str:
+    """The words for ``sound``'s stop at time ``t`` (as said, unit and all): "the rain stops at 6 s"."""
+    return f"the {_ARTICLE.sub('', _clean(sound))} stops at {t}"
+
+
+def _ended(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``pieces`` with a sound said to sound up to a time (``_ENDS_AT``; ", which fades out at T s"
+    after it) as the sound, then its stop at that time; a one-shot said to sound until then ("a
+    phone rings until 6 s") comes again and again up to it. A sound with "a" or "an" that stops at
+    a time ("an engine stops at 6 s") is the sound of its stopping, and stays."""
+    out = []
+    for piece, sep in pieces:
+        clean = _clean(piece)
+        which = _WHICH_ENDS_AT.match(clean)
+        if which and out and out[-1][1] == ",":  # "rain, which fades out at 6 s"
+            out[-1] = (out[-1][0], "then")
+            out.append((_stop_at(out[-1][0], which["t"]), sep))
+            continue
+        m = _ENDS_AT.match(clean)
+        named_before = m and any(_stems(m["x"]) <= _stems(p) for p, _ in out)  # "rain, then the rain stops at 6 s"
+        if m and m["verb"] and named_before and not re.search(r"\d", m["x"]):  # "rain, rain stops at 8 s": its stop
+            out.append((_stop_at(m["x"], m["t"]), sep))
+            continue
+        if (m and not re.search(r"\d", m["x"]) and not re.fullmatch(r"it|they|all|everything", m["x"], re.I)
+                and not (m["verb"] and (re.match(r"an?\s", m["x"], re.I) or named_before))):
+            if (is_background(m["x"]) and out and out[-1][1] in (",", "and")
+                    and any(_TIME_TAIL.search(p) for p, _ in out)):  # "a dog barks at 2 s, rain until 8 s": a layer
+                out.append((f"{m['x']} from 0 to {m['t']}", sep))
+                continue
+            again = "" if m["verb"] or m["which"] or is_background(m["x"]) or is_iterative(m["x"]) else " repeatedly"
+            out += [(m["x"] + again, "then"), (_stop_at(m["x"], m["t"]), sep)]
+            continue
+        out.append((piece, sep))
+    return out
+
+
+# A sound said to be absent ("no rain", "but no music", "without traffic", "(no birds)", "a dog does
+# not bark"): a bed holds only what it names, so it is left out, not laid as a sound
+_NEGATED = re.compile(r"^(?:(?:and|but|with|yet)\s+)?(?:no|not|without|never)\s+[a-z]"
+                      r"|(?:\b(?:does|do|did|is|are|will)\s+not|\b(?:doesn't|don't|didn't|isn't|aren't|won't|never))"
+                      r"(?!\s+(?:stop|end|cease|let|quit|fade|die|pause)s?\b)\b", re.I)  # "never stops" goes on
+_NEGATED_TAIL = re.compile(r"\s+(?:(?:but|and)\s+(?:no|not)|with\s+no|without)\s+[^,;()]+$", re.I)  # "thunder but no rain"
+_JUST = re.compile(r"^(?:just|only)\s+(?!as\b|then\b|after\b|before\b|now\b|when\b)(?=\S)", re.I)  # "no rain, just wind"
+
+
+def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) -> list[tuple[str, str]]:
+    """``pieces`` without the parts and bracketed words that only qualify the sound before them
+    (``_QUALIFIER``), or after them when they come first ("loud, a dog barks"), and without the
+    sounds said to be absent (``_NEGATED``): the planner lays sounds and times, and ``notes`` gets
+    a line for each, saying how a level is set instead (an edit of the bed once made)."""
+    out, dropped, leading = [], False, []  # dropped: the piece before was a qualifier between dashes
+    absent = []  # what is said to be absent, for the notes
+    for piece, sep in pieces:
+        for m in reversed([m for m in _SAID_IN_BRACKETS.finditer(piece) if _NEGATED.search(m["q"])]):
+            piece = piece[:m.start()] + piece[m.end():]  # "crickets (no birds)"
+            absent.append(m["q"])
+        tail = _NEGATED_TAIL.search(_TIME_TAIL.sub("", piece))
+        said = tail and tail.group().split()
+        if tail and said[-1].lower() in _SOUND_VERBS:  # "a car with no muffler roars": what the thing has
+            tail = None
+        if tail and _clean(piece[:tail.start()]):
+            absent.append(tail.group())
+            piece = piece[:tail.start()] + piece[tail.end():]
+        if _NEGATED.search(_clean(piece)):
+            absent.append(piece)
+            if out and sep:  # what came after it follows the sound before it
+                out[-1] = (out[-1][0], sep)
+            continue
+        piece = _JUST.sub("", _clean(piece))
+        if dropped and _WHEN_ONLY.match(_clean(piece)):  # "a car passes - left to right - at 3 s": at 3 s
+            out[-1], dropped = (f"{out[-1][0]} {piece}", sep), False
+            continue
+        if not out and _QUALIFIER.fullmatch(_clean(piece)):  # "loud, a dog barks": of the sound after it
+            leading.append(_clean(piece))
+            continue
+        bracketed = [m for m in _SAID_IN_BRACKETS.finditer(piece) if _QUALIFIER.fullmatch(m["q"].strip())]
+        for m in reversed(bracketed):
+            piece = piece[:m.start()] + piece[m.end():]
+        if not _QUALIFIER.fullmatch(_clean(piece)):  # a pan or a level inside a sound's words, not the whole part
+            for inline in (_PANNED_INLINE, _LEVEL_INLINE):  # not a compared sound ("... as loud as a cat meows")
+                found = [m for m in inline.finditer(piece) if m["q"].split()[-1].lower() not in _SOUND_VERBS]
+                bracketed += found
+                for m in reversed(found):
+                    piece = piece[:m.start()] + piece[m.end():]
+        said, leading = leading + [m["q"].strip() for m in bracketed], []
+        qualifier = bool(out and _QUALIFIER.fullmatch(_clean(piece)))
+        dropped = qualifier and out[-1][1] == "-" and sep == "-"
+        if qualifier:
+            said.append(_clean(piece))
+            piece = out.pop()[0]
+        if notes is not None:
+            notes.extend(_qualifier_note(q, _clean(_TIME_TAIL.sub("", piece))) for q in said)
+        out.append((piece, sep))
+    if absent and not out:
+        raise PlanError(f"the description names no sound: {_clean(absent[0])!r} says one is absent, and a bed holds "
+                        "only the sounds it names")
+    if notes is not None:
+        notes.extend(f"{_clean(a)!r} is left out: a bed holds only the sounds it names (to take one out of a bed: "
+                     f"'remove X')" for a in absent)
+    return out
+
+
+# The words of a scene's heading: a place, a time of day, a label ("a forest at night:", "INT.
+# KITCHEN - NIGHT:", "Ambience:", "Sounds:"); a part before a colon with any other word names a sound.
+_HEADING_WORDS = set("""a an the at in on of by inside outside int ext interior exterior day night dawn dusk morning
+evening afternoon midnight noon forest woods wood street city town village kitchen workshop garage office room bedroom
+bathroom house home cabin barn farm field beach shore coast park garden cave church station airport harbor harbour port
+market cafe restaurant bar factory warehouse school hospital library alley road highway bridge tunnel basement attic
+hallway corridor lobby stadium arena mountain mountains desert jungle lake meadow harbourside dock docks scene setting
+location place sounds sound events ambience ambiences ambient background foreground mix bed layers amb atmos atmosphere
+bg fx sfx spot foley cue cues living dining lounge hall studio shop store supermarket mall gym platform hotel apartment
+flat porch yard backyard rooftop roof balcony countryside suburb suburbs neighborhood neighbourhood camp campsite
+battlefield construction site swamp marsh riverbank island valley hill hills canyon prairie lab laboratory classroom
+courtroom castle dungeon temple prison cell bakery diner pub tavern inn saloon casino theater theatre cinema museum
+gallery zoo playground schoolyard parking lot shed mill mine cellar laundromat plan step
+quiet busy empty small big large old dark crowded abandoned cozy cosy late early summer winter spring autumn sunny
+foggy misty cold hot warm modern deserted peaceful calm noisy little tiny huge dusty lonely haunted medieval futuristic
+spooky creepy open suburban urban rural bustling sleepy my our your his her their stormy rainy windy snowy wet dry
+icy frozen humid sunrise sunset""".split())
+_TIME_OF_DAY = {"day", "night", "dawn", "dusk", "morning", "evening", "afternoon", "midnight", "noon", "sunrise", "sunset"}
+# Rooms, whose name says where, not what sounds (a street, a forest or a beach has a sound of its own)
+_ROOMS = set("""kitchen office room bedroom bathroom house home cabin garage workshop hallway corridor lobby basement attic
+apartment flat studio shop store lab laboratory classroom library hospital hotel cellar shed living dining lounge""".split())
+
+
+_SLUG = re.compile(r"(?:int|ext|int\.?\s*/\s*ext|ext\.?\s*/\s*int|i\s*/\s*e)", re.I)  # a screenplay's scene heading
+
+
+def _without_slug(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``pieces`` without a screenplay's scene headings: "INT." or "EXT." and the place and times
+    that dashes join to it ("INT. DINER - DAY: ...", "EXT. PARKING LOT - NIGHT - CONTINUOUS. Rain
+    falls"), each in capitals or heading words (``_HEADING_WORDS``), or any words when a colon
+    ends them ("int. car - moving: ..."). A heading ends at its first full stop: "EXT. FOREST -
+    DAWN. BIRDS CHIRP" keeps the birds."""
+    def place(piece: str) -> bool:
+        words = re.findall(r"[a-z']+", piece.lower())
+        return piece.strip().isupper() or bool(words) and all(w in _HEADING_WORDS for w in words)
+
+    out, k = [], 0
+    while k < len(pieces):
+        if not (_SLUG.fullmatch(pieces[k][0].strip()) and pieces[k][1] == "."):
+            out.append(pieces[k])
+            k += 1
+            continue
+        end = k + 1  # the place, then the parts a dash joins to it
+        while end < len(pieces) and pieces[end][1] == "-":
+            end += 1
+        chain = pieces[k + 1:end + 1]
+        said = len(chain) if chain and chain[-1][1] == ":" else next(
+            (i for i, (p, _) in enumerate(chain) if not place(p)), len(chain))  # its places, up to a sound
+        k += 1 + said  # "INT." alone before a sound: the sound kept
+    return out or pieces
+
+
+def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``pieces`` without the headings of a scene: a screenplay's (:func:`_without_slug`), and parts
+    before a colon that name only a place, a time of day or a label ("a forest at night: birds chirp,
+    ...", "Ambience: rain, wind. Events: a door slams at 3 s"; not "thunder: ...", "a dog: ..."), and
+    a background that opens the description before a colon and layers of one after it, its title
+    ("Thunderstorm: heavy rain, ...")."""
+    out, run = [], []  # run: the parts of heading words since the last sound
+    pieces = _without_slug(pieces)
+    for k, (piece, sep) in enumerate(pieces):
+        words = re.findall(r"[a-z']+|\d", piece.lower())
+        if (not out and sep == ":" and k + 1 < len(pieces) and is_background(piece) and len(words) <= 3
+                and _bed_only(_clean(pieces[k + 1][0]))):  # "Thunderstorm: heavy rain, ...": a title
+            run = []
+            continue
+        if words and all(w in _HEADING_WORDS or w.isdigit() for w in words):  # "Scene 2:"
+            # up to a colon: a heading, dropped; so is a first sentence of a place at a time of day ("Forest at dawn.")
+            # or of a room ("An office.", "Kitchen."; not "A busy street.": its sound)
+            dated = not out and not run and sep in (".", "!") and set(words) & (_TIME_OF_DAY | _ROOMS)
+            run = [] if sep == ":" or dated else run + [(piece, sep)]
+            continue
+        out += run + [(piece, sep)]
+        run = []
+    return out + run or pieces
+
+
+def _leans(piece: str) -> bool:
+    """Whether a part names no sound of its own: it says only when, or is a clause of
+    simultaneity, or names only the sound before it again."""
+    piece = _clean(piece)
+    return bool(not piece or _WHILE.match(piece) or _WHEN_ONLY.match(piece) or _BARE.match(piece))
+
+
+def _listed(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``pieces`` with the "and" that ends a list of sounds in turn made one more comma: "a dog
+    barks, a cat meows and a bird sings[, then ...]" is three sounds one after another, as with
+    ", and" (and so is "..., and a bird sings while rain falls": the rain with the bird). Not after
+    a part that leans on its neighbour ("at 3 s, a dog barks and a cat meows": both at 3 s; "while
+    rain falls, ...")."""
+    out = []
+    for k, (piece, sep) in enumerate(pieces):
+        members = _together(piece)
+        stop = _STOPS.match(_clean(_TIME_TAIL.sub("", members[-1]))) if len(members) > 1 else None
+        thing = _subject(_clean(members[-2])) if stop and not stop["named"] else None
+        if thing:  # "a car passes at 3 s and stops at 5 s": the car stops, not the rain said before it
+            named = f"the {_ARTICLE.sub('', thing)} {_clean(members[-1])}"
+            piece = piece[:piece.rindex(members[-1])] + named
+            members = [*members[:-1], named]
+        ahead = _clean(pieces[k + 1][0]) if k + 1 < len(pieces) else ""
+        ends = sep != "," or _leans(ahead) or bool(_THROUGHOUT.search(ahead))  # the list ends here
+        listed = k and pieces[k - 1][1] == "," and ends and not _leans(pieces[k - 1][0]) and len(members) > 1
+        rest = piece[piece.index(members[1], len(members[0])):] if listed else ""  # "C" or "C while rain falls"
+        joiner = piece[len(members[0]):len(piece) - len(rest)]
+        out += [(members[0], ","), (rest, sep)] if listed and joiner.strip().lower() == "and" else [(piece, sep)]
+    return out
+
+
+# What a layer of an ambience may say besides its background noun, where it is: how it sounds
+# steadily and what it is like ("heavy rain falls", "birds chirping", "a stream flows", "distant
+# traffic"); a word of change ("the wind picks up", "an engine starts", "rain gets heavier") or
+# of time ("later wind") makes the part a sound in turn.
+_LAYER_WORDS = set("""a an the some of and distant faint far nearby heavy light gentle soft steady constant low loud
+strong busy quiet calm city street night morning evening forest summer tropical ambient background fall falls falling
+blow blows blowing flow flows flowing chirp chirps chirping sing sings singing tweet tweets tweeting crackle crackles
+crackling hum hums humming rush rushes rushing babble babbles babbling murmur murmurs murmuring buzz buzzes buzzing
+drone drones droning trickle trickles trickling pour pours pouring howl howls howling rustle rustles rustling sizzle
+sizzles sizzling bubble bubbles bubbling boil boils boiling lap laps lapping patter patters pattering chatter chatters
+chattering hiss hisses hissing rumble rumbles rumbling idle idles idling crash crashing""".split())
+_CHANGING = {"starting", "stopping", "beginning", "ending", "dying", "fading", "picking", "rising", "growing", "building",
+             "revving", "passing", "approaching", "arriving", "leaving", "getting", "increasing", "decreasing", "swelling"}
+_AND = re.compile(r"^(?:and|also|plus)\s+", re.I)
+_IN_TURN = re.compile(r"^(?:and\s+)?(?:then|later|afterwards|after\s+that|eventually|finally|next|soon|shortly)\b", re.I)
+_LAYER_PLACE = re.compile(rf"\s+{_PLACE}$", re.I)  # "wind in the trees": where it is says nothing of a change
+
+
+def _now_and_then(piece: str) -> bool:
+    """Whether a part is one sound said to come now and then, with no time or turn of its own
+    ("occasional branches snapping"; not "rain, later a dog barks now and then")."""
+    return bool(_OCCASIONALLY.search(piece) and not re.search(r"\d", piece) and len(_together(piece)) == 1
+                and not _IN_TURN.match(piece))
+
+
+def _bed_only(piece: str) -> bool:
+    """Whether a part names background sounds only, each a steady layer of an ambience with no
+    time, count, rhythm or change of its own ("rain", "wind and birds chirping", "a stream flows";
+    not "the wind picks up", "an engine starts", "suddenly rain")."""
+    def layer(member: str) -> bool:  # an -ing word says what goes on ("pigeons cooing"), unless it is a change
+        words = re.findall(r"[a-z']+", _LAYER_PLACE.sub("", _clean(member)).lower())
+        return is_background(_clean(member)) and all(w in _LAYER_WORDS or w in _BACKGROUND or w in _BIRDS
+                                                     or w.endswith("ing") and w not in _CHANGING for w in words)
+
+    return not re.search(r"\d", piece) and all(layer(m) for m in _together(piece))
+
+
+# -ing words that name a thing ("a wedding bell"), or a way from place to place ("someone walking
+# on gravel, a door opens at 5 s": the walk comes to the door), not what goes on in a scene
+_NOT_GOING_ON = {"something", "nothing", "anything", "everything", "morning", "evening", "ceiling", "building", "string",
+                 "strings", "spring", "swing", "thing", "things", "wedding", "clothing", "railing", "pudding", "lightning",
+                 "walking", "speeding", "driving", "running", "jogging", "marching", "trotting", "galloping", "limping", "stumbling", "sprinting",
+                 "hurrying", "rushing", "climbing", "crawling"}
+
+
+_TIME_FIRST = re.compile(r"^(?:(?:and|then)\s+)?(?:at|from|between)\s+\d", re.I)  # "at 3 s a dog barks"
+
+
+def _goes_on(piece: str) -> bool:
+    """Whether a part says a sound that is no background as what goes on, an -ing word and no verb
+    of its own, with no time, turn or change ("keyboard typing", "a clock ticking", "people
+    chatting", "typing on a keyboard"; not "a clock ticks", "someone walking", "the fan stopping")."""
+    words = re.findall(r"[a-z']+", piece.lower())
+    going = [w for w in words if w.endswith("ing") and len(w) > 4 and w not in _CHANGING and w not in _NOT_GOING_ON]
+    thing = _subject(piece)  # the words before a verb: none, or the -ing word and its own ("washing dishes")
+    return bool(going and (thing is None or going[0] in thing.lower().split()) and not re.search(r"\d", piece)
+                and not re.search(r"\b(?:once|twice|thrice|times|again)\b", piece, re.I)
+                and not _IN_TURN.match(piece) and not _THROUGHOUT.search(piece) and not _OCCASIONALLY.search(piece)
+                and not _STOPS.match(piece) and not is_background(piece))  # a background is laid as one already
+
+
+def _layers(piece: str) -> bool:
+    """Whether a part is sounds that go on (``_goes_on``), alone or with others or backgrounds ("a
+    clock ticking and keyboard typing", "office ambience with keyboard typing")."""
+    members = _together(piece)
+    return any(_goes_on(m) for m in members) and all(_goes_on(m) or is_background(m) for m in members)
+
+
+def _scene_layers(pieces: list[tuple[str, str]], room: int) -> list[bool]:
+    """Which parts are layers of a scene under its sounds at times (``_layers``): said before the
+    first of those, listed (not "then"; not a heading before a colon), in a description that stops nothing ("keyboard
+    typing, a phone rings at 3 s"; not "a door slams at 2 s, a dog barking": a reaction; not "...,
+    the typing stops at 6 s"), as many as there is ``room`` for beside the backgrounds said with
+    them (the rest keep their turns)."""
+    timed = [bool(_TIME_TAIL.search(f" {piece}")) for piece, _ in pieces]  # "at 3 s a dog barks" too
+    # the first sound at a time that is no background from a time ("rain starts at 2 s": one more layer), if any
+    sounds = [k for k, (piece, _) in enumerate(pieces) if timed[k]
+              and not is_background(_BEGINS.sub("", _TIME_TAIL.sub("", f" {piece}")))]
+    stops = any(_STOPS.match(_clean(_TIME_TAIL.sub("", m))) or _SILENCE.match(_clean(m))
+                for piece, _ in pieces for m in _together(piece))
+    first = (sounds or [timed.index(True)])[0] if any(timed) and not stops else 0
+    room -= sum(is_background(m) for piece, _ in pieces[:first] for m in _together(piece))
+    layers = []
+    for k, (piece, sep) in enumerate(pieces):
+        said = (k < first and _layers(_AND.sub("", piece)) and not re.search(r"[a-z]", pieces[k - 1][1] if k else "")
+                and not re.search(r"[a-z]", sep) and sep != ":")  # not "typing, then ...", nor "Opening shot: ..."
+        room -= sum(_goes_on(m) for m in _together(piece)) if said else 0
+        layers.append(said and room >= 0)
+    return layers
+
+
+def _joined(pieces: list[tuple[str, str]], layered: list[str] | None = None, room: int = 3) -> list[str]:
+    """The parts between sequence words, with the ones that lean on a neighbour joined to it: a
+    clause of simultaneity ("while rain falls, a dog barks", "a dog barks, just as a cat
+    meows") to the part before it, or when first to the one after it, as "X while Y"; a
+    part that says only when or how often, followed by a comma and a sound ("at 3 s, a dog barks",
+    "rain, then at 5 s, a dog barks", "now and then, a dog barks"), to the part after it (before
+    another such part, or a "then", it is the sound before it again: "a bell at 2 s, at 5 s");
+    and background sounds listed with commas ("rain, wind, birds chirping, and a dog barks at
+    3 s") to one another, and a sound said to come now and then to them ("wind, occasional
+    branches snapping"): the layers of one ambience, not sounds in turn. In a scene with sounds
+    at times, a sound listed as what goes on (``_goes_on``: "keyboard typing, a phone rings at
+    3 s": ``_scene_layers``, ``room`` the sounds that may play at once) is a layer under them all
+    too; ``layered`` gets its captions, in turn."""
+    out: list[str] = []
+    pieces = [(_clean(piece), sep) for piece, sep in pieces]
+    for k in range(len(pieces) - 1, 0, -1):  # "a dripping tap, every half a second": its rhythm
+        if pieces[k - 1][1] == "," and _EVERY.match(pieces[k][0]) and not _clean(_EVERY.sub("", pieces[k][0])):
+            pieces[k - 1:k + 1] = [(f"{pieces[k - 1][0]} {pieces[k][0]}", pieces[k][1])]
+    going = _scene_layers(pieces, room)
+    if layered is not None:
+        layered += [_clean(m) for (piece, _), said in zip(pieces, going) if said
+                    for m in _together(_AND.sub("", piece)) if _goes_on(m)]  # a background does not give way
+    pieces = [(" and ".join(f"{_clean(m)} throughout" for m in _together(_AND.sub("", piece))) if said else piece, sep)
+              for (piece, sep), said in zip(pieces, going)]
+    for k, (piece, sep) in enumerate(pieces):
+        if (k and pieces[k - 1][1] in (",", "and") and any(_TIME_TAIL.search(p) for p in out)
+                and not re.search(r"[a-z]", sep)  # not "rain, then ...", nor "rain until 8 s" (rain, then its stop)
+                and (_now_and_then(_AND.sub("", piece)) or _bed_only(_AND.sub("", piece)))):
+            # after a sound at a time, and not "then": a layer of the whole scene ("rain, thunder at
+            # 2 s, wind gusts now and then"; "a dog barks at 2 s, rain"), not what comes after that sound
+            piece = f"{piece} throughout"
+        layer = _AND.sub("", piece)  # ", and wind": wind; not ", later wind"
+        layers = _together(out[-1]) if k and out and pieces[k - 1][1] == "," else []  # the ambience so far
+        if (layers and _bed_only(layers[0]) and all(_bed_only(m) or _now_and_then(m) for m in layers)
+                and (_bed_only(layer) or _now_and_then(layer))):
+            out[-1] = f"{out[-1]} while {layer}"
+            continue
+        start = _STARTING.match(piece)
+        if (start and out and not re.search(r"\b(?:at|from|between|for)\s+\d", out[-1]) and sep != ","
+                and k and pieces[k - 1][1] == ","):  # "a dog barks every 2 s, starting at 10 s": its start
+            how = "from" if _OCCASIONALLY.search(_SCATTERED.sub(" occasionally", out[-1])) else start["how"].lower()
+            out[-1] = f"{out[-1]} {how} {start['t']}"
+            continue
+        clause, lead = _WHILE.match(piece), _WHEN_ONLY.match(_LEADING.sub("", piece))  # "and at 5 s, X"
+        along = clause["rest"] if clause else None  # what sounds along with a neighbour
+        if clause and len(out) > 1 and k + 1 == len(pieces):  # "A, then B, while rain falls": under them all
+            along += " throughout"
+        ahead = pieces[k + 1][0] if k + 1 < len(pieces) else None
+        if (not clause and all(_THROUGHOUT.search(m) for m in _together(piece))
+                and (out and not _TIME_FIRST.match(out[-1])  # not "at 3 s a dog barks while wind ...": both at 3 s
+                     or not out and not re.search(r"[a-z]", sep) and not _IN_TURN.match(ahead or "")  # no "then"
+                     and not _TIME_FIRST.match(ahead or ""))):
+            # "..., wind throughout", "wind throughout, a dog barks" (not "wind throughout, then a dog barks")
+            along = _LEADING.sub("", piece)
+        again = ahead is not None and _TIME_TAIL.search(ahead)  # "X at 2 s and at 7 s, Y at 4 s": X's, Y has its own
+        lead = lead if lead and ahead is not None and (not out or sep == ",") and not _leans(ahead) and not again else None
+        if along and out:
+            out[-1] = f"{out[-1]} while {along}"
+        elif (along or lead) and ahead is not None:
+            pieces[k + 1] = (f"{ahead} while {along}" if along else f"{lead.group()} {ahead}", pieces[k + 1][1])
+        else:
+            out.append(piece)
+    return out
+
+
+def _said_once(events: list[dict]) -> None:
+    """Say the captions of ``events`` without their "repeatedly" (``_AGAIN_AND_AGAIN``), which
+    made them fill their spans. Raises PlanError for one that names no sound else, or that is
+    one sound (said once, or counted)."""
+    for e in events:
+        said, e["caption"] = e["caption"], _clean(_AGAIN_AND_AGAIN.sub(" ", e["caption"]))
+        if not e["caption"]:
+            raise PlanError(f"{said!r} names no sound; say which ('a bell rings {said}')")
+        if said != e["caption"] and not e["fill"]:  # "X repeatedly twice", "X repeatedly once"
+            raise PlanError(f"{said!r}: give a count ('twice', 'once') or 'repeatedly', not both")
+
+
+# A fade said of a sound that still plays on: in ("wind fades in over the first 3 s"), or out at the end
+_FADES = re.compile(r"\s+(?:(?:with|and)\s+)?(?:(?:an?|some)\s+)?(?:(?:slow|gradual|long|short|quick|soft|gentle)\s+)?"
+                    r"fades?[- ]?in(?:\s+and\s+(?:an?\s+)?(?:(?:slow|gradual|long|short|quick|soft|gentle)\s+)?fade[- ]?out"
+                    r"(?:\s+at\s+the\s+end)?)?(?=\s*(?:[,;.:!]|$))"  # "rain with a slow fade in (and a fade out ...)"
+                    r"|\s+(?:(?:with|and)\s+)?(?:an?\s+)?(?:(?:slow|gradual|long|short|quick|soft|gentle)\s+)?fade[- ]?out\s+at\s+the"
+                    r"\s+end(?=\s*(?:[,;.:!]|$))"
+                    r"|\s+(?:(?:slowly|gradually)\s+)?fades?\s+(?:in(?:\s+(?:slowly|gradually))?(?:\s+(?:over|during|in|for)\s+"
+                    r"(?:the\s+first\s+)?(?:\d+(?:\.\d+)?|an?|one|two|three|four|five|ten)\s*(?:s|secs?|seconds?))?"
+                    r"|(?:out|away)\s+(?:at|by|towards?)\s+the\s+(?:very\s+)?end(?:\s+of\s+(?:it|the\s+\w+))?)"
+                    r"(?=\s*(?:[,;.:!]|$|\s+(?:then|and|while)\b))", re.I)
+
+
+# What is left of a clause whose fade was taken out, naming a sound said before: "rain, ..., then the rain"
+_FADED_AGAIN = re.compile(r"(?:\s*,\s*|\s+)(?:and\s+)?(?:then\s+)?the\s+(?P<x>[a-z' ]+?)\0", re.I)
+
+
+def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3, notes: list[str] | None = None) -> Plan:
+    """Lay a description's parts on the timeline, in order. A part with its own times ("at T s",
+    "from A to B s") is placed there; the parts between two such (or an edge of the timeline)
+    share the time between them: one that says how long it lasts ("for N s") takes that and
+    fills it (``Event.fill``: repeated until its end), the others equal slots, and simultaneous
+    parts ("while", "with", "and") share their slot. A background sound (rain, wind, crowd, ...)
+    keeps playing to the end. A part placed "from A to B s", "from T s" (to the end) or "at T s for
+    N s" fills its span too,
+    and so does an iterative sound (:func:`is_iterative`: footsteps, hammering, ...) unless said "once",
+    and a part given a rhythm ("every 2 s", "every second": ``Event.period_s``).
+    A part said "twice" or "N times" is that many parts in a row, each one sound; with a span
+    ("twice for 3 s", "3 times from 2 to 8 s") they share it. A part said to come "now and then"
+    ("once in a while", "occasionally", ...) is about one sound every SCATTER_PERIOD_S of its slot
+    or span, each at an irregular time; one said to come "repeatedly" ("over and over", ...) fills
+    its slot. "A, B and C" is three parts in turn (:func:`_listed`); pairs that name one thing
+    ("pots and pans", ``_PAIR``) and a thing with what it has ("a car with a loud engine passes",
+    ``_HAS``) are one part. ``notes`` gets a line for each sound ended early to keep to
+    ``max_simultaneous``. Raises PlanError for a time it cannot read, or parts that do not fit."""
+    parts = []  # (text, once): once, a part is one sound ("X once", one of "X twice")
+    last = None  # the sound the part before names
+    for fade in _FADES.finditer(description):  # the sound plays on, at its level
+        if notes is not None:
+            notes.append(f"{_clean(fade.group())!r} is not applied: a sound keeps its level along its span (to end "
+                         "one sooner: make X stop at T s)")
+    text = _FADES.sub("\0", description)  # marked where a fade was, for what is left of its clause
+    text = _FADED_AGAIN.sub(lambda m: "" if _stems(m["x"]) <= _stems(text[:m.start()]) else m[0], text).replace("\0", "")
+    text = _AND_RIGHT_AFTER.sub(lambda m: m[0] if _names_one_before(text, m) else ", then ", text)
+    text = _AFTER_ALONE.sub("", _COMMA_AFTER.sub(r", then \g<x>", _AND_AFTER.sub(r", then \g<x>", text)))
+    text = _SCATTERED.sub(" occasionally", relative_times(said_times(in_seconds(text), duration_s)))
+    text = _COUNT_CLAUSE.sub(lambda m: " " + m["n"].replace(",", ""), text)
+    layered = []  # the captions of sounds that go on under the timed ones, in turn (``_joined``)
+    for seq in _joined(_listed(_without_heading(_without_qualifiers(_ended(_pieces(text)), notes))), layered,
+                       max_simultaneous):
+        seq, last = _named(seq, last)
+        before_after = _AFTER.split(seq, maxsplit=1)
+        for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:
+            repeat, times = (None, 1) if len(_together(part)) > 1 else _repeats(_clean(part))
+            parts += ([(p, True) for p in _repeated(repeat["c"], repeat["t"] or "", times, duration_s)]
+                      if repeat else [(part, False)])
+    timed, segments = [], [[]]  # segments: the groups between two wholly timed parts
+    whole = []  # the captions said to sound "throughout"
+    under = []  # those said to sound "in the background"
+    said = []  # the captions of the parts so far
+    for position, (part, once) in enumerate(parts):
+        group, placed = [], []  # group: (caption, own length or None, once, times, period) sharing a slot
+        members = [m for c in _together(part) if (m := _TRAILING.sub("", _LEADING.sub("", _clean(c))))]
+        whole += [_clean(_THROUGHOUT.sub(" ", m)) for m in members if _THROUGHOUT.search(m)]
+        under += [_clean(_THROUGHOUT.sub(" ", m)) for m in members if _IN_THE_BACKGROUND.search(m)]
+        members = [_clean(_THROUGHOUT.sub(" ", m)) for m in members]
+        if not all(members):
+            raise PlanError(f"{_clean(part)!r} names no sound; say which ('wind throughout')")
+        for caption in members:
+            stop = _STOPS.match(caption) if position + 1 < len(parts) else None  # last, it is the silence to the end
+            if stop and (not stop["named"] or any(_stems(stop["named"]) <= _stems(c) for c in said)):
+                group.append((caption, 0.0, True, 1, None))  # "then it stops, then X": no time of its own
+                continue
+            said.append(caption)
+            throughout = caption in whole
+            caption, scattered = _scattered(caption)
+            if scattered:  # over its own span, the whole timeline, or in turns over its slot (``times`` None)
+                event = _timed_event(caption, duration_s, once=True)
+                if event is None and throughout:
+                    timed += _scatter(_untimed(caption)[0], 0.0, duration_s)
+                    continue
+                placed += _scatter(event["caption"], event["start_time"], event["end_time"]) if event else []
+                group += [] if event else [(*_untimed(caption), True, None, None)]
+                continue
+            repeat, times = _repeats(caption) if len(members) > 1 else (None, 1)  # "X twice while Y": X repeats
+            pieces = _repeated(repeat["c"], repeat["t"], times, duration_s) if repeat and repeat["t"] else []
+            if pieces and _TIMED.match(pieces[0]):  # "X twice at 3 s while Y": placed where it says
+                placed += [_timed_event(p, duration_s, once=True) for p in pieces]
+            elif repeat:  # in turn over its slot, or over the "for N s" it gives
+                group.append((repeat["c"], _untimed(pieces[0])[1] * times if pieces else None, True, times, None))
+            else:
+                beside = caption in whole and len(members) > 1  # "X at 6 s while wind blows throughout"
+                caption, period = _rhythm(caption, counted=once)
+                event = _timed_event(caption, duration_s, once, period)
+                if event is None and beside:  # the whole timeline: its part's slot is its neighbour's alone
+                    timed.append({"caption": caption, "start_time": 0.0, "end_time": duration_s, "period_s": period,
+                                  "fill": _fills(caption, False, once, period)})
+                else:
+                    placed.append(event) if event else group.append((*_untimed(caption), once, 1, period))
+        timed += placed
+        if group:
+            segments[-1].append(group)
+        elif placed:  # an anchor: the parts after it start when it ends
+            segments.append([])
+            segments[-1].append(placed)
+    if not timed and not any(segments):
+        raise PlanError("the description names no sound")
+    events, slot_ends = [], []
+    for k, segment in enumerate(segments):
+        groups = segment[1:] if k else segment  # a later segment starts with its anchor
+        if not groups:
+            continue
+        # after a background placed from a time to the end ("rain at 3 s") or a sound that rings on
+        # ("an explosion at 1.5 s": RINGING_LENGTH_S), what follows comes in TIMED_LENGTH_S, over its tail
+        # and after a stop ("wind, then it stops at 6 s, then ..."), at its time
+        begin = max(e["start_time"] if _STOPS.match(e["caption"]) else min(e["end_time"], e["start_time"] + TIMED_LENGTH_S)
+                    if _rings_on(e, duration_s) and not _crowded(e, events + timed, max_simultaneous)
+                    or is_background(e["caption"]) and e["end_time"] >= duration_s - 1e-9
+                    else e["end_time"] for e in segment[0]) if k else 0.0
+        stop = min((e["start_time"] for e in segments[k + 1][0]), default=duration_s) if k + 1 < len(segments) \
+            else duration_s
+        fixed = [max((n for _, n, *_ in g if n is not None), default=None) for g in groups]
+        flexible = sum(n is None for n in fixed)
+        free = stop - begin - sum(n for n in fixed if n is not None)
+        beds = duration_s - begin >= 0.25 and all(is_background(c) and own is None and times == 1 and not once
+                                                  for g in groups for c, own, once, times, _ in g)  # play on past slots
+        if free < (0.25 * flexible if flexible else -0.05) and not (beds and free >= 0):
+            captions = [c for g in groups for c, *_ in g]
+            names = ", ".join(captions[:3]) + (f" and {len(captions) - 3} more" if len(captions) > 3 else "")
+            raise PlanError(f"no room for {names!r}: {max(stop - begin, 0):g} s are free between {begin:g} and "
+                            f"{stop:g} s, and they need {stop - begin - free + 0.25 * flexible:g} s")
+        slot = free / flexible if flexible else 0.0
+        t = begin
+        for group, length in zip(groups, fixed):
+            span = length if length is not None else slot
+            last = group is groups[-1] and length is None  # the last slot ends exactly at its bound
+            slot_end = stop if last else t + span
+            for caption, own, once, times, period in group:
+                # a background plays on past its slot, and so does a sound given a rhythm when a sound at a
+                # time comes next ("a clock ticks every second, a phone rings at 4 s"); one of "a crowd
+                # cheers twice" keeps its slot, as a rhythm does when a sound comes in turn after it
+                plays_on = (is_background(caption) or last and period is not None) and times == 1 and not once
+                end = t + own if own is not None else duration_s if plays_on else slot_end
+                if times is None:  # "now and then": on past its slot when a sound at a time comes next, as a rhythm
+                    end = duration_s if last and k + 1 < len(segments) and own is None else end
+                    scattered = _scatter(caption, t, min(end, duration_s))
+                    events += scattered
+                    slot_ends += [min(slot_end, duration_s)] * len(scattered)
+                    continue
+                share = (min(end, duration_s) - t) / times
+                for i in range(times):  # a repeat's sounds take their turns over the span
+                    events.append({"caption": caption, "start_time": t + i * share,
+                                   "end_time": t + (i + 1) * share if i + 1 < times else min(end, duration_s),
+                                   "period_s": period,
+                                   "fill": _fills(caption, own is not None, once, period)})
+                    slot_ends.append(min(slot_end, duration_s))
+            t += span
+    silent = [e for e in events + timed if _SILENCE.match(e["caption"])]  # a silence keeps its slot only
+    for stop in [e for e in events + timed if _STOPS.match(e["caption"]) or _SILENCE.match(e["caption"])]:
+        named = stop not in silent and _STOPS.match(stop["caption"])["named"]  # a silence, too, ends what sounds
+        before = [e for e in events + timed if e["start_time"] < stop["start_time"] and e not in silent
+                  and e is not stop and (not named or _stems(named) <= _stems(e["caption"]))]
+        for e in before:
+            e["end_time"] = min(e["end_time"], stop["start_time"])
+        latest = max((e["start_time"] for e in before), default=None)
+        # "a bell rings at 2 s, then fades out at 5 s": the sound it stops sounds until then (a silence only ends it)
+        for e in before if any(stop is t for t in timed) and not _SILENCE.match(stop["caption"]) else ():
+            if e["start_time"] == latest:
+                e["end_time"] = stop["start_time"]
+        silent += [stop] if before or not named else []  # "a car engine stops" alone is a sound
+    sounding = [k for k, e in enumerate(events) if all(e is not q for q in silent)]
+    events, slot_ends = [events[k] for k in sounding], [slot_ends[k] for k in sounding]
+    timed = [e for e in timed if all(e is not q for q in silent)]
+    if not events and not timed:
+        raise PlanError("the description names no sound")
+    for e in events + timed:  # "wind throughout": the whole timeline, whatever its slot
+        if e["caption"] in whole:
+            e.update(start_time=0.0, end_time=duration_s, fill=e["fill"] or not is_background(e["caption"]))
+        if not is_background(e["caption"]) and any(_stems(e["caption"]) <= _stems(u) for u in under):
+            e["gain_db"] = -BED_UNDER_DB  # "a clock ticks in the background": as far under the rest as a bed is
+    _said_once(events + timed)
+    return _vary_repeats(_held(events, slot_ends, timed, duration_s, max_simultaneous, notes, layered))
+
+
+def _held(events: list[dict], slot_ends: list[float], timed: list[dict], duration_s: float,
+          max_simultaneous: int, notes: list[str] | None = None, layered: list[str] = ()) -> Plan:
+    """The plan of ``events`` (in the order said) and ``timed``; where more than
+    ``max_simultaneous`` sounds play at once, first a one-shot placed "at T s" (given no length:
+    TIMED_LENGTH_S) that plays there ends where the next sound begins ("a door slams at 2 s, a dog
+    barks at 3.5 s": the door's part ends at 3.5 s), then each part held past its slot (a
+    background) that plays there ends where that begins, the first said first ("rain, then wind,
+    then crickets, then a dog barks at 9 s": the rain ends at 9 s), and so does a sound ``layered``
+    under the timed ones ("people chatting, cutlery clinking, a machine hissing, a cup shatters at
+    4 s"). Raises PlanError when too many still play at once. ``notes`` gets a line for each sound
+    so ended."""
+    parts, placed = list(events), list(timed)
+    for i, e in enumerate(placed):
+        later = _next_start(e, parts + placed)
+        if later is not None and any(a < e["end_time"] and b > later for a, b in _overloads(parts + placed, max_simultaneous)):
+            placed[i] = {**e, "end_time": later}
+
+    def ended(e: dict, since: float) -> dict | None:  # e, ended where too many would play at once after ``since``
+        spans = [(a, b) for a, b in _overloads(parts + placed, max_simultaneous) if a < e["end_time"] and b > since]
+        if not (spans and e["end_time"] > since and max(spans[0][0], since) - e["start_time"] >= MIN_LENGTH_S):
+            return None  # else too many at once: refused
+        if notes is not None and max(spans[0][0], since) < duration_s:
+            notes.append(f"{e['caption']!r} ends at {max(spans[0][0], since):g} s, where it would be one of "
+                         f"{max_simultaneous + 1} sounds at once; at most {max_simultaneous} play together "
+                         "(a plan in JSON may allow more: \"max_simultaneous\")")
+        return {**e, "end_time": max(spans[0][0], since)}
+
+    for caption in layered:  # the first said first
+        for i, e in enumerate(placed):
+            placed[i] = e["caption"] == caption and ended(e, e["start_time"]) or e
+    for k, e in enumerate(parts):
+        parts[k] = ended(e, slot_ends[k]) or e
+    return validate(parts + placed, duration_s, max_simultaneous, reach_end=False)
+
+
+def _overloads(events: list[dict], max_simultaneous: int) -> list[tuple[float, float]]:
+    """The (start, end) spans, in time order, where more than ``max_simultaneous`` of ``events``
+    play (one that ends as another begins does not overlap it, as in ``validate``)."""
+    points = sorted([(e["start_time"], 1) for e in events] + [(e["end_time"], -1) for e in events])
+    spans, level, begun = [], 0, None
+    for t, step in points:
+        level += step
+        if level > max_simultaneous and begun is None:
+            begun = t
+        elif level <= max_simultaneous and begun is not None:
+            spans.append((begun, t))
+            begun = None
+    return spans
+
+
+GIVE_WAY_S = 0.5  # a one-shot keeps at least this much of its part when it gives way to the next sound
+
+
+def _next_start(event: dict, others: list[dict]) -> float | None:
+    """Where a one-shot placed with no length of its own (TIMED_LENGTH_S) may end to give way: the
+    start of the next sound inside its part that is no background (any sound, in the tail of one
+    that rings on), GIVE_WAY_S or more after its own; None for any other event, or none such."""
+    length = event["end_time"] - event["start_time"]
+    if event["fill"] or is_background(event["caption"]) or abs(length - timed_length_s(event["caption"])) > 1e-9:
+        return None
+    later = [o["start_time"] for o in others if o is not event and (_rings_on(event) or not is_background(o["caption"]))
+             and event["start_time"] + GIVE_WAY_S <= o["start_time"] < event["end_time"]]
+    return min(later, default=None)
+
+
+REPEAT_SEED_STEP = 1_000_003  # the k-th repeat of a caption: its seed + k * this (clear of "another take", +1)
+
+
+def _take(caption: str, k: int) -> int:
+    """The seed of a caption's k-th take (k = 0: the caption's own seed)."""
+    return (caption_seed(caption) + k * REPEAT_SEED_STEP) % 2**31
+
+
+def _new_take(caption: str, taken: list[int]) -> int | None:
+    """The seed of a new event of ``caption``: None (its caption's own) unless an event of the
+    same caption uses that; then the first take no other uses."""
+    k = next(k for k in itertools.count() if _take(caption, k) not in taken)
+    return _take(caption, k) if k else None
+
+
+def _vary_repeats(plan: Plan) -> Plan:
+    """A caption said again ("a ball bounces, then a drum, then a ball bounces") is another take
+    of it, not the same audio twice: its k-th repeat without a seed of its own gets ``_take(caption, k)``."""
+    seen: dict[str, int] = {}
+    events = []
+    for e in plan.events:
+        k = seen[e.caption] = seen.get(e.caption, -1) + 1
+        events.append(replace(e, seed=_take(e.caption, k)) if k and e.seed is None else e)
+    return replace(plan, events=tuple(events))
+
+
+def says_silence(text: str) -> bool:
+    """``text`` asks for a silence or for its sounds to stop ("rain, then it stops", "a door slams,
+    then silence for 2 s"): a bed whose end is silent on purpose."""
+    return any(_STOPS.match(part) or _SILENCE.match(part) for piece, _ in _pieces(in_seconds(text))
+               for c in _together(piece) if (part := _clean(_TIMED_TAIL.sub("", _clean(c)))))
+
+
+def _on_timeline(caption: str, start: float, end: float, duration_s: float, edit: str) -> tuple[float, float]:
+    """(start, end) of an edited event cut to the timeline; PlanError when none of it is left on it."""
+    if start >= duration_s - 0.05 or end <= 0.05:
+        near_end = " (a sound starts at least 0.05 s before its end)" if 0 <= start < duration_s else ""
+        raise PlanError(f"{edit} puts {caption!r} off the {duration_s:g} s timeline{near_end}")
+    return max(0.0, start), min(duration_s, end)

@@ -1,0 +1,197 @@
+"""The forms of an edit: the patterns a follow-up instruction is read by (``_EDITS``), an editor's words said
+as them (``_edit_said``), and whether a text is an edit or an undo (``check_not_an_edit``, ``is_undo``)."""
+from __future__ import annotations
+
+import re
+
+from ..plan import PlanError
+from .times import _DECIMAL, _SECONDS, _TO_THE_END, _UNIT_S
+from .words import _ARTICLE, _clean
+
+_NUM = rf"(-?{_DECIMAL})"
+_UNIT = rf"\s*{_UNIT_S}"
+_BY_S = rf"(?:\s+by\s+{_NUM}(?:{_UNIT})?)?"
+_TARGET = r"(?P<a>.+?)(?<!\sat)(?<!\saround)"  # "the ball at 6 s 2 s later": the time stays with the ball
+_REMOVE = r"(?:remove|delete|drop|mute|cut|get\s+rid\s+of|take\s+out|leave\s+out)"
+# "remove X after T s" (or "after three seconds"): from T s on
+_REMOVE_AFTER = re.compile(rf"^(?P<a>{_REMOVE}\s.+?)\s+after\s+(?=\d|[a-z]+\s+{_UNIT_S}\b)", re.I)
+_GAIN_UNIT = r"(?:db|%|\s*percent)"  # a gain in dB, or a change of the amplitude in per cent
+_PERCENT = re.compile(r"\d\s*(?:%|percent)", re.I)
+_MOVE_TO_PLACE = re.compile(r"^(?P<a>(?:move|put)\s.+?)\s+to\s+the\s+(?P<place>(?:very\s+)?(?:end|start|beginning|middle))$",
+                            re.I)  # "move the door to the end": at the end
+_LEVEL_SPAN = re.compile(r"^(?:(?:lower|raise|boost|reduce)\b|(?:make|turn|bring)\b.*\b(?:louder|quieter|softer|up|down)\b)"
+                         r".*\b(?:after|before|until|till)\s+\d", re.I)  # "lower the rain after 5 s": a span
+_LEVEL_WORDS = re.compile(r"\bby\b|\bdb\b|%|\bpercent\b|\bnow\b", re.I)  # left in a gain edit's target: unread
+_TO_LEVEL = re.compile(rf"^(?:lower|raise|boost|reduce|turn|bring|make|set)\s.+\s(?:down\s+|up\s+)?to\s+{_NUM}\s*{_GAIN_UNIT}$", re.I)
+_A_BIT = r"(?P<bit>a\s+(?:little\s+)?bit|a\s+(?:little|touch|tad)|slightly)"  # a change of A_BIT_DB
+NUDGE_S = 0.1  # "nudge X earlier", "make X a bit later"; a move said without an amount is 1 s
+A_BIT_DB = 3.0  # "make X a bit louder", "turn X down a little"; a change said without an amount is 6 dB
+_EDITS = [
+    ("retake_all", re.compile(r"^(?:(?:please\s+)?(?:try(?:\s+it)?\s+again|again|one more time|(?:give me\s+)?another"
+                              r"(?:\s+(?:take|version|one))?|regenerate|re-?roll|(?:redo|regenerate|re-?roll)\s+(?:it|all|"
+                              r"everything|the(?:\s+whole)?\s+bed)))$", re.I)),
+    ("replace", re.compile(r"^(?:replace|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)),
+    ("replace", re.compile(r"^(?:change|turn)\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)),
+    ("retake", re.compile(r"^(?:(?:give me |try )?another (?:take|version) of|try|redo|regenerate|re-?roll)\s+(?P<a>.+?)"
+                          r"(?:\s+again)?$", re.I)),
+    ("remove_span", re.compile(rf"^{_REMOVE}\s+(?P<a>.+?)\s+(?:(?:from|between)\s+{_NUM}{_SECONDS}\s+(?:to|and|until|till)\s+"
+                               rf"{_NUM}{_SECONDS}|(?P<after>after|from)\s+{_NUM}{_SECONDS}(?:\s+on(?:wards?)?|\s+{_TO_THE_END})?"
+                               rf"|(?:(?:from\s+the\s+(?:start|beginning)\s+)?(?:to|until|till)|before|up\s+to)\s+{_NUM}{_SECONDS}"
+                               rf"|(?:for|in|over|during)\s+the\s+(?P<edge>first|last)\s+{_NUM}{_SECONDS})$", re.I)),
+    ("gain", re.compile(rf"^(?P<verb>drop|cut)\s+(?P<a>.+?)\s+(?:(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|{_A_BIT}|down)$", re.I)),  # a level
+    ("remove", re.compile(rf"^{_REMOVE}\s+(?P<a>.+)$", re.I)),
+    ("add", re.compile(r"^add\s+(?P<b>.+)$", re.I)),
+    ("move_to", re.compile(rf"^(?:move|put)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}(?:{_UNIT})?$", re.I)),
+    ("start_at", re.compile(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:start|begin|come\s+in)\s+(?:at\s+)?{_NUM}(?:{_UNIT})?$",
+                            re.I)),  # "make the rain start at 2 s"
+    ("end_at", re.compile(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:stop|end|finish|fade\s+out|cut\s+off)\s+(?:at\s+)?"
+                          rf"{_NUM}(?:{_UNIT})?$", re.I)),  # "make the crickets stop at 6 s"
+    ("end_at", re.compile(rf"^(?:stop|end|fade\s+out|cut\s+off)\s+(?P<a>.+?)\s+at\s+{_NUM}(?:{_UNIT})?$", re.I)),
+    ("shift", re.compile(rf"^(?P<verb>make|move|shift|nudge)\s+{_TARGET}\s+(?:by\s+)?(?:{_NUM}{_UNIT}\s+|{_A_BIT}\s+)?"
+                         rf"(?P<dir>later|earlier|sooner){_BY_S}$", re.I)),
+    ("length", re.compile(rf"^make\s+{_TARGET}\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>longer|shorter){_BY_S}$", re.I)),
+    ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}\s*{_GAIN_UNIT}\s+|{_A_BIT}\s+)?(?P<dir>louder|quieter|softer)"
+                        rf"(?:\s+by\s+{_NUM}\s*{_GAIN_UNIT}?)?$", re.I)),
+    ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?P<dir>twice|half)\s+as\s+loud$", re.I)),  # the amplitude: +-6 dB
+    ("gain", re.compile(rf"^(?:(?:turn|bring)\s+(?P<dir>up|down)|(?P<verb>lower|raise|boost|reduce))\s+(?P<a>.+?)"
+                        rf"(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT})?$", re.I)),  # "turn down X", "lower X"
+    ("gain", re.compile(rf"^(?:turn|bring)\s+(?P<a>.+?)\s+(?P<dir>up|down)(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT})?$",
+                        re.I)),
+    ("tempo", re.compile(rf"^make\s+{_TARGET}\s+(?P<dir>faster|slower)$", re.I)),
+    ("last", re.compile(rf"^make\s+{_TARGET}\s+last\s+(?:for\s+)?{_NUM}(?:{_UNIT})?$", re.I)),  # a length, not a change of it
+    ("rhythm", re.compile(rf"^(?:make\s+|repeat\s+)?{_TARGET}\s+(?:repeat\s+)?every\s+(?:{_NUM}(?:{_UNIT})?"
+                          rf"|(?:half\s+(?:a\s+)?)?second)$", re.I)),  # read by _rhythm
+]
+# "replace the dog with a cat and make it louder", "make the thunder later and louder": two edits
+_TWO_EDITS = re.compile(r"(?:[,;]|\b(?:and|then))\s+(?:then\s+|also\s+)?(?P<second>(?:replace|swap|change|remove|delete|drop|"
+                        r"mute|cut|add|move|shift|nudge|put|make|turn|bring|pull|push|lose|kill|silence|lower|raise|boost|take\s+out|get\s+rid\s+of|repeat|redo|regenerate|undo)\s.*|(?:louder|quieter|softer|later|earlier|"
+                        r"sooner|longer|shorter|faster|slower)\b.*|(?:the|a|an)\s+[a-z' ]+?\s+(?:louder|quieter|softer|later|"
+                        r"earlier|sooner|longer|shorter|faster|slower)\b.*)$", re.I)
+TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
+# The edits the rules planner reads, as `foley compose --help` lists them
+EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
+              "remove X [from A to B s | before T s | after T s | for the first/last N s], "
+              "add X [at T s [for N s] | from A to B s | from T s], "
+              "move X to T s (or: make the X VERB at T s, the X VERBs at T s), make X start/stop at T s "
+              "(or: the X starts/stops at T s), make X later/earlier [by N s] (or: shift X by [-]N s), "
+              "make X longer/shorter [by N s], make X last N s, "
+              "make X louder/quieter [by N dB or N% | a bit] (or: turn X up/down, lower/raise X), "
+              "X every N s, make X faster/slower (a repeated sound); "
+              "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball', "
+              "or all of them (to remove, make louder/quieter, take again, replace, move by N s, make longer/shorter "
+              "or faster/slower): 'all the balls'; a time may be said from "
+              "a sound of the bed: '1 s after the door', 'right after the door'; "
+              "and undo (the last turn)")
+# Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope"; "change
+# falls", "mute swans honk", "turn signals click": these begin an edit only before "the", "that", ...).
+_EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|regenerate|re-?roll|another|shift|"
+                         r"(?:turn|change|mute|have|let)\s+(?:the|that|this|these|those|all|every|it|them)\b|"
+                         r"turn\s+(?:up|down)|(?:bring|nudge)\s+(?:the|that|this|these|those|all|it)\b|"
+                         r"(?:lower|raise|boost|reduce)\s(?=.*(?:\d\s*(?:db|%|percent)|\ba\s+(?:little\s+)?bit|\ba\s+(?:little|touch|tad)"
+                         r"|\bslightly)$)|"
+                         r"get\s+rid\s+of|take\s+out|"
+                         r"give me another|again|one more time|(?:please\s+)?try(?:\s+it)?\s+again)\b", re.I)
+
+
+_UNDO = re.compile(r"^(?:(?:actually|no|oops|sorry|hmm|ok(?:ay)?),?\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:(?:undo|revert)(?:\s+(?:that|it|(?:the\s+)?last"
+                   r"(?:\s+(?:change|edit|turn|one))?))?|go\s+back(?:\s+one\s+step)?|scratch\s+that|take\s+(?:that|it)\s+back"
+                   r"|never\s*mind)(?:,?\s+please)?$", re.I)
+
+
+def is_undo(text: str) -> bool:
+    """``text`` asks to undo the last turn of a session ("undo", "undo that", "go back", "revert
+    the last change"): the bed goes back to the plan before it, whatever the planner."""
+    return bool(_UNDO.match(_clean(text)))
+
+
+def _is_edit(text: str) -> bool:
+    """``text`` reads as an edit of a bed, not as a sound."""
+    text = _edit_said(text)
+    return bool(_EDIT_VERBS.match(text)) and any(pattern.match(text) for _, pattern in _EDITS)
+
+
+def check_not_an_edit(text: str) -> None:
+    """Refuse (PlanError) a first description that reads as an edit ("make the dog louder"):
+    there is no bed to edit yet, and it is no sound either."""
+    if is_undo(text):
+        raise PlanError(f"{text.strip()!r}: there is no bed yet, so nothing to undo: describe a bed first "
+                        "(foley compose: --session FILE keeps its turns)")
+    if _is_edit(_clean(text)):
+        raise PlanError(f"{text.strip()!r} is an edit, and there is no bed to edit yet: describe a bed first "
+                        "(foley compose: --session FILE keeps it for the next turn)")
+
+
+_SHIFT_SAID = re.compile(rf"^(?:(?:push|move|shift)\s+(?P<a>.+?)\s+(?P<dir>back)|(?:pull|move|shift|bring)\s+(?P<b>.+?)\s+"
+                         rf"(?:forwards?|ahead))(?:\s+(?:by\s+)?(?P<n>{_DECIMAL}\s*{_UNIT_S}|an?\s+second|{_A_BIT}))?$",
+                         re.I)  # not "bring the rain back", "move the dog back to 2 s"
+
+
+def _edit_said(text: str) -> str:
+    """An edit said in an editor's words as the edit patterns read it: "lose X" (or "kill",
+    "silence") is "remove X", "pull X down 3 dB" is "bring X down 3 dB", "push X back a second"
+    is "move X later by 1 s" ("pull X forward": earlier), "bring X in at T s" is "make X come in
+    at T s"."""
+    text = re.sub(r"^(?:(?:can|could|would|will)\s+you\s+|i(?:'d|\s+would)\s+like\s+(?:you\s+)?to\s+|let'?s\s+)"
+                  r"(?:please\s+)?", "", text, flags=re.I)  # "can you make the rain a bit louder?"
+    # "make the door slam at 1 s", "the phone should ring at 2 s": it is moved there (a start or a stop is its own edit)
+    text = re.sub(rf"^(?!.*\b(?:start|stop|end|finish|begin|fade|come|cut|die|go|play|sound|louder|quieter|softer|longer|shorter"
+                  rf"|faster|slower|earlier|later|quiet|loud|silent)s?\b)"
+                  rf"(?:(?:make|have|let)\s+(?P<a>(?:the|that|this)\s+.+?)|(?P<b>(?:the|that|this)\s+.+?)\s+should)"
+                  rf"\s+[a-z]+\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",
+                  lambda m: f"move {m['a'] or m['b']} to {m['t']}", text, flags=re.I)
+    # "cut the rain (off) at 6 s", "fade the rain out at 6 s": it stops there (not: remove the rain playing at 6 s)
+    text = re.sub(r"^(?:cut|kill|drop|lose|fade|end|stop)\s+(?P<a>.+?)(?:\s+(?:off|out))?\s+(?:at|by)\s+(?P<t>[\d.]+\s*"
+                  r"(?:s|secs?|seconds?|ms)?)$", r"make \g<a> stop at \g<t>", text, flags=re.I)
+    text = re.sub(r"^start\s+(?P<a>.+?)\s+at\s+", r"make \g<a> start at ", text, flags=re.I)  # as "make X start at"
+    # "the rain should start at 2 s": as "make X start (stop) at"
+    text = re.sub(rf"^(?P<a>(?:the|that|this)\s+.+?)\s+should\s+(?:(?P<end>stop|end|finish|fade\s+out|"
+                  rf"cut\s+(?:off|out))|start|begin|come\s+in)\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",
+                  lambda m: f"make {m['a']} {'stop' if m['end'] else 'start'} at {m['t']}", text, flags=re.I)
+    # "shift the door by 1 s" (later, as a positive offset in an editor), "... by -1 s" (earlier)
+    text = re.sub(rf"^(?P<v>move|shift|nudge|offset)\s+(?P<a>.+?)(?<!later)(?<!earlier)(?<!sooner)(?<!back)(?<!forward)"
+                  rf"(?<!forwards)(?<!ahead)\s+by\s+(?P<sign>[-+\u2212]?)\s*(?P<n>{_DECIMAL}\s*{_UNIT_S})$",
+                  lambda m: f"move {m['a']} {'earlier' if m['sign'] in ('-', chr(0x2212)) else 'later'} by {m['n']}",
+                  text, flags=re.I)
+    # its end, not the whole sound: "make the wind end 1 s earlier" is "make the wind shorter by 1 s"
+    text = re.sub(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:end|stop|finish)\s+(?:(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+)?"
+                  rf"(?P<dir>earlier|sooner|later)(?:\s+by\s+(?P<by>{_DECIMAL}\s*{_UNIT_S}))?$",
+                  lambda m: f"make {m['a']} {'longer' if m['dir'].lower() == 'later' else 'shorter'} by "
+                            f"{m['n'] or m['by'] or '1 s'}", text, flags=re.I)
+    # "let the rain last until 7 s", "the rain should go on until 8 s", "extend the rain to 8 s": it stops then
+    text = re.sub(rf"^(?:(?:make|have|let)\s+)?(?P<a>.+?)\s+(?:should\s+)?(?:lasts?|go(?:es)?\s+on|continues?|keeps?\s+going)"
+                  rf"\s+(?:until|till|to)\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", r"make \g<a> stop at \g<t>", text, flags=re.I)
+    text = re.sub(rf"^extend\s+(?P<a>.+?)\s+(?:to|until)\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", r"make \g<a> stop at \g<t>", text,
+                  flags=re.I)
+    text = re.sub(rf"^(?P<v>extend|lengthen|trim|shorten)\s+(?P<a>.+?)(?:\s+by\s+(?P<n>{_DECIMAL}\s*{_UNIT_S}))?$",
+                  lambda m: f"make {m['a']} {'longer' if m['v'].lower() in ('extend', 'lengthen') else 'shorter'}"
+                            f"{' by ' + m['n'] if m['n'] else ''}", text, flags=re.I)
+    # "make the whistle 2 s long", "make the phone ring for 3 s": that long
+    text = re.sub(rf"^(?:make|have|let)\s+(?P<a>(?:the|that|this)\s+.+?)\s+(?:(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+long"
+                  rf"|(?![a-z]+\s+for\s+the\b)[a-z]+\s+for\s+(?P<f>{_DECIMAL}\s*{_UNIT_S}))$",
+                  lambda m: f"make {m['a']} last {m['n'] or m['f']}", text, flags=re.I)
+    text = re.sub(r"^delay\s+(?P<a>.+?)\s+by\s+", r"move \g<a> later by ", text, flags=re.I)
+    text = re.sub(r"^use\s+(?P<b>.+?)\s+instead\s+of\s+(?P<a>.+)$", r"replace \g<a> with \g<b>", text, flags=re.I)
+    text = re.sub(r"^(?P<a>.+?)(?:\s+is|\s+are|'s)\s+(?:much\s+|way\s+|(?P<bit>a\s+(?:bit|little|touch)\s+|slightly\s+))?"
+                  r"too\s+(?P<d>loud|quiet|soft)$",
+                  lambda m: f"make {m['a']} {'a bit ' if m['bit'] else ''}{'quieter' if m['d'].lower() == 'loud' else 'louder'}",
+                  text, flags=re.I)
+    text = re.sub(r"^(?P<d>less|more)\s+(?P<a>.+)$",
+                  lambda m: f"make the {_ARTICLE.sub('', m['a'])} {'quieter' if m['d'].lower() == 'less' else 'louder'}",
+                  text, flags=re.I)  # "less rain", "more thunder": its level
+    text = re.sub(r"^(?:lose|kill|silence)\s+|^no\s+(?=[^,;.]+$)", "remove ", text, flags=re.I)  # "no thunder": remove it
+    text = re.sub(r"^add\s+(?:some\s+)?more\s+", "add ", text, flags=re.I)  # "add more thunder": another thunder
+    text = re.sub(r"^(?P<a>[^,;]+?)\s+at\s+(?P<t>[\d.]+\s*(?:s|secs?|seconds?)?)\s+instead$", r"move \g<a> to \g<t>", text,
+                  flags=re.I)  # "thunder at 1 s instead"
+    text = re.sub(r"\b(?:everything|all\s+of\s+it|the\s+whole\s+(?:bed|mix))\b", "all the sounds", text, flags=re.I)
+    if not re.match(r"(?:make|turn|bring|move|put|add|remove|replace|swap|change|try|another|give|drop|cut|lower|raise|"
+                    r"boost|reduce|nudge|push|pull)\b", text, re.I):  # "rain louder": make the rain louder
+        text = re.sub(r"^(?P<a>[^,;:.\d]+?)\s+(?P<dir>(?:a\s+(?:bit|little)\s+)?(?:louder|quieter|softer)(?:\s+by\s+.+)?)$",
+                      r"make \g<a> \g<dir>", text, flags=re.I)  # "rain louder", "thunder louder by 3 dB"
+    text = re.sub(r"^(?:pull|push)\s+(?=.+\s(?:up|down)\b)", "bring ", text, flags=re.I)
+    text = re.sub(r"^bring\s+(.+?)\s+in\s+at\s+", r"make \1 come in at ", text, flags=re.I)
+    if m := _SHIFT_SAID.match(text):
+        n = re.sub(r"^an?\s+second$", "1 s", m["n"] or "", flags=re.I)
+        small = re.fullmatch(_A_BIT, n, re.I)
+        text = (f"move {m['a'] or m['b']} {n + ' ' if small else ''}{'later' if m['dir'] else 'earlier'}"
+                f"{' by ' + n if n and not small else ''}")
+    return text

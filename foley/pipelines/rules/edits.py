@@ -1,0 +1,602 @@
+"""A follow-up edit of a plan: the sound it names, the time or span it says, and the plan it makes: ``rules_edit``."""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+
+from ..plan import GAIN_RANGE_DB, PERIOD_RANGE_S, Plan, PlanError, heard_s, merged_spans, mute_said, validate
+from .description import (_AND, _new_take, _on_timeline, _pieces, _repeated, _said_once, _take, _timed_event, _together,
+                          _untimed, rules_layout)
+from .edit_forms import (_EDIT_VERBS, _EDITS, _LEVEL_SPAN, _LEVEL_WORDS, _MOVE_TO_PLACE, _NUM, _PERCENT, _REMOVE_AFTER,
+                         _TO_LEVEL, _TWO_EDITS, A_BIT_DB, NUDGE_S, TEMPO_STEP, _edit_said, _is_edit)
+from .times import (_COUNTS, _DECIMAL, _LASTING, _NUMBER, _SCATTERED, _SOON, _STRAY_TIME, _TIME_TAIL, _TIMED,
+                    _TIMED_TAIL, _UNIT_S, MIN_LENGTH_S, TIMED_LENGTH_S, _half_seconds, _repeats, _rhythm, _scatter,
+                    _scattered, in_seconds, said_times)
+from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _STOP, _clean, _fills, _stems, _subject, _words,
+                    is_background, is_iterative, repeat_period_s)
+
+AT_TOLERANCE_S = 1.0  # "the ball at 6 s" names a ball that plays within this of 6 s
+_AT = re.compile(r"^(?P<a>.+?)\s+(?:at|around)\s+(-?\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)?$", re.I)
+_ORDINAL = re.compile(rf"^(?:the\s+)?(?P<n>{'|'.join(_ORDINALS)})\s+(?P<a>.+)$", re.I)
+
+
+def _scores(previous: Plan, words: str, target: str) -> list[int]:
+    """How many word stems each event's caption shares with ``words``; PlanError naming the
+    events when none shares one (``target``: the words as the edit gave them)."""
+    want = _stems(words)
+    scores = [len(want & _stems(e.caption)) for e in previous.events]
+    if max(scores, default=0) == 0:
+        known = sorted({w for e in previous.events for w in _words(e.caption)})
+        close = [m for w in sorted(_words(words)) for m in difflib.get_close_matches(w, known, n=1, cutoff=0.66)]
+        guess = f" (did you mean {' '.join(close)!r}?)" if close else ""
+        raise PlanError(f"no event matches {target!r}{guess}; the events are: "
+                        f"{'; '.join(e.caption for e in previous.events)}")
+    return scores
+
+
+def _match(previous: Plan, target: str) -> int:
+    """Index of the event whose caption shares most words with ``target``. Several equally
+    good: ``target`` says which by a time ("the ball at 6 s": the one playing then, else the
+    nearest start) or an order ("the second ball", "the last ball"), else PlanError naming them."""
+    target = target.strip()
+    at = _AT.match(target)
+    ordinal = None if at else _ORDINAL.match(target)
+    words = at["a"] if at else ordinal["a"] if ordinal else target
+    scores = _scores(previous, words, target)
+    best = max(scores)
+    tied = [i for i, score in enumerate(scores) if score == best]  # in time order, as a plan's events are
+    if at:
+        t = float(at.group(2))
+        near = [i for i in tied if previous.events[i].start_s - AT_TOLERANCE_S <= t < previous.events[i].end_s + AT_TOLERANCE_S]
+        if not near:
+            which = "; ".join(f"{previous.events[i].caption} at {previous.events[i].start_s:g}-{previous.events[i].end_s:g} s"
+                              for i in tied)
+            raise PlanError(f"nothing that matches {at['a'].strip()!r} plays at {t:g} s ({which})")
+        return min(near, key=lambda i: (not previous.events[i].start_s <= t < previous.events[i].end_s,
+                                        abs(previous.events[i].start_s - t)))
+    if ordinal:
+        n = _ORDINALS[ordinal["n"].lower()]
+        if n >= len(tied):
+            raise PlanError(f"{target!r}: there " + ("is 1 such event" if len(tied) == 1 else f"are {len(tied)} such events"))
+        return tied[n]
+    exact = [i for i in tied if _stems(previous.events[i].caption) == _stems(words)]
+    if len(tied) > 1 and len(exact) == 1:  # "the rain" is "rain", not "rain on a tin roof"
+        return exact[0]
+    if len(tied) > 1:
+        which = "; ".join(f"{previous.events[i].caption} at {previous.events[i].start_s:g} s" for i in tied)
+        noun = re.sub(r"^(?:(?:the|a|an|all|both|every|each)\s+)+", "", target, flags=re.I)
+        last = noun.split()[-1] if noun.split() else noun
+        one = noun[: -1] if last.endswith("s") and not last.endswith("ss") else noun  # "the second knock"
+        many = (noun if one != noun or last.endswith("ing")  # "all the barking"
+                else f"{noun}es" if re.search(r"(?:s|sh|ch|x)$", noun) else f"{noun}s")
+        example = f"'the {one} at {previous.events[tied[1]].start_s:g} s' or 'the second {one}'"
+        if _EVERY_ONE.match(target):  # all of them asked of an edit of one event (replace, move, ...)
+            raise PlanError(f"{target!r} names {len(tied)} events ({which}), and this edit takes one: say which, e.g. "
+                            f"{example}; all of them can be {_EVERY_SAID}")
+        raise PlanError(f"{target!r} matches {len(tied)} events ({which}); say which, e.g. {example} (or all of them: "
+                        f"'all the {many}', to be {_EVERY_SAID})")
+    return tied[0]
+
+
+_EVERY_ONE = re.compile(r"^(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+)?(?P<a>.+)$", re.I)
+
+
+# The edits that may take every event a target names ("all the knocks"); a move to a time, a start or a stop
+# takes one
+_EVERY_KINDS = ("remove", "gain", "retake", "replace", "shift", "length", "last", "tempo", "rhythm")
+_EVERY_SAID = "removed, made louder or quieter, taken again, replaced, moved by N s, or made longer, shorter, faster or slower"
+
+
+def _all_matching(previous: Plan, target: str) -> list[int] | None:
+    """The indices of every event that ``target`` names when it says "all", "every", "each" or
+    "both" ("all the dogs": each bark of "a dog barks now and then"), or names in the plural what
+    several captions name in the singular ("the dogs"), else None. PlanError when it names none."""
+    every = _EVERY_ONE.match(target.strip())
+    if every and re.fullmatch(r"(?:the\s+)?(?:sounds|events)", every["a"].strip(), re.I):  # "all the sounds": the bed
+        return list(range(len(previous.events)))
+    if every is None:
+        noun = re.findall(r"[a-z]+", target.lower())[-1:]
+        plural = noun and noun[0].endswith("s") and not any(noun[0] in _words(e.caption) for e in previous.events)
+        named = [i for i, e in enumerate(previous.events) if plural and noun[0][:-1] in _words(e.caption)]
+        return named if len(named) > 1 else None
+    scores = _scores(previous, every["a"], target.strip())
+    return [i for i, score in enumerate(scores) if score == max(scores)]
+
+
+def _numbers(m: re.Match) -> list[float]:
+    return [float(g) for g in m.groups() if g is not None and re.fullmatch(_NUM, g)]
+
+
+_AGAIN_BEFORE_TIME = re.compile(r"\s+(?:again|once\s+more|one\s+more\s+time)(?=\s+(?:at|from|between|for)\s+\d|\s*$)", re.I)
+_REPLACE_AT_LAST_WITH = re.compile(r"^(?:replace|swap)\s+(?P<a>.+)\s+with\s+(?P<b>.+)$", re.I)
+
+
+def _one_sound(text: str) -> bool:
+    """Whether an added or replacing sound is one: no sequence or simultaneity words part it."""
+    pieces = _pieces(_SCATTERED.sub(" occasionally", text))
+    return len(pieces) == 1 and len(_together(_clean(pieces[0][0]))) == 1
+
+
+def _added(text: str, duration_s: float) -> list[dict]:
+    """The events of "add X", "add X at T s [for N s]", "add X from A to B s" or "add X for N s"
+    (from the start; without a length, to the end): one, or with "twice" / "N times" that many
+    sharing its span, one sound each, or with "now and then" about one every SCATTER_PERIOD_S of it."""
+    text = _AGAIN_BEFORE_TIME.sub("", _SCATTERED.sub(" occasionally", text))  # "add the dog again at 8 s"
+    if _SILENCE.match(_TIMED_TAIL.sub("", _clean(text))):
+        raise PlanError("a silence adds no sound; to quiet a part of the bed, remove a sound or make it shorter")
+    text, scattered = _scattered(text)
+    if scattered:  # over the span it gives, or the whole timeline
+        event = _added_one(text, duration_s, once=True)
+        return _scatter(event["caption"], event["start_time"], event["end_time"])
+    repeat, times = _repeats(_clean(text))
+    if repeat is None:
+        return [_added_one(_clean(text), duration_s, once=False)]
+    lasting = _LASTING.match(_clean(text)) if _TIMED.match(_clean(text)) is None else None
+    # Added without a start, they share the span from 0 s: N s, or the whole timeline.
+    span = f" from 0 to {float(lasting.group(2)) if lasting else duration_s!r} s" if lasting or not repeat["t"] else repeat["t"]
+    return [_added_one(part, duration_s, once=True) for part in _repeated(repeat["c"], span, times, duration_s)]
+
+
+def _added_one(text: str, duration_s: float, once: bool) -> dict:
+    text, period = _rhythm(text, counted=once)
+    event = _timed_event(text, duration_s, once, period)
+    if event is None:
+        caption, length = _untimed(text)
+        start, end = _on_timeline(caption, 0.0, length if length is not None else duration_s, duration_s, "adding it")
+        event = {"caption": caption, "start_time": start, "end_time": end, "period_s": period,
+                 "fill": _fills(caption, length is not None, once, period)}
+    return event
+
+
+def _target(previous: Plan, target: str) -> int:
+    """The event an edit names as ``target`` (see :func:`_match`); PlanError when it names
+    several different events ("remove the ball and the drum"): one edit per turn."""
+    _one_named(previous, target)
+    return _match(previous, target)
+
+
+def _one_named(previous: Plan, target: str) -> None:
+    """PlanError when ``target`` lists several different events ("the ball and the drum")."""
+    parts = [p for p in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", target) if p.strip()]
+    if len(parts) > 1:
+        found = set()
+        for part in parts:
+            try:
+                found.add(_match(previous, part))
+            except PlanError:
+                break
+        else:
+            if len(found) > 1:
+                names = "; ".join(previous.events[i].caption for i in sorted(found))
+                raise PlanError(f"{target!r} names {len(found)} sounds ({names}); edit one per turn")
+
+
+MIN_PIECE_S = 0.25  # a piece of a sound left shorter than this by a removed span goes too: it would be a click
+
+
+# Words of time, of a part, of another sound or of another edit left in an edit's target ("the rain for 2 s",
+# "the end of the rain", "the rain once the dog barks", "the rain except", "the rain quieter for the"): a part or
+# a time the rules planner cannot read, not a way to name the sound (unless the sound's own caption says them).
+_WHEN_IN_TARGET = re.compile(
+    r"\b(?:at|for|from|between|after|before|until|till|during|in|over|up\s+to)\s+(?:the\s+)?(?:very\s+)?"
+    r"(?:first|last|final|end|start|beginning|middle|half|\d|a\s+(?:second|moment|bit|while)|second\b"
+    r"|one|two|three|four|five|six|seven|eight|nine|ten)"
+    r"|\b(?:end|start|beginning|middle|rest|tail|half|part|first\s+part|last\s+part)\s+of\b"
+    r"|\b(?:first|last|final)\s+\d|\b(?:while|whilst|whenever|when|since|until|till|where|as\s+soon\s+as|as\s+long\s+as"
+    r"|by\s+the\s+time|once\s+(?:the|a|an|it|they)|as\s+(?:the|a|an|it|they)|right\s+after)\b"
+    r"|\b(?:except|apart\s+from|other\s+than|but\s+not|besides|save\s+for|near|toward|towards|halfway|partway"
+    r"|later|early\s+on|from\s+now\s+on)\b"
+    r"|\b(?:louder|quieter|softer|fade|fades|stop|stops|longer|shorter|earlier|sooner)\b"
+    r"|\b(?:for|in|over|during|the|at|from)\s*$", re.I)
+
+
+def _check_target(previous: Plan, target: str, instruction: str, kind: str) -> None:
+    """PlanError for a target with words of time, of a part or of another edit beyond a time that
+    picks an event ("the ball at 6 s"), unless a caption of the plan holds those words."""
+    at = _AT.match(target.strip())
+    named = at["a"] if at else target
+    captions = " | ".join(" ".join(e.caption.lower().split()) for e in previous.events)
+    said = [m[0] for m in _WHEN_IN_TARGET.finditer(named) if " ".join(m[0].lower().split()) not in captions]
+    if kind == "gain" and _LEVEL_WORDS.search(named):  # "lower the rain by 3 dB after 5 s": the amount unread
+        raise PlanError(f"{instruction.strip()!r}: say the change of level last and alone ('lower X by 3 dB', "
+                        "'make X 50% quieter'); it applies to the whole sound")
+    if said or _STRAY_TIME.search(named) and not _STRAY_TIME.search(captions):
+        how = ("; to take a sound out of part of the bed: remove X from A to B s, before T s, after T s or for the "
+               "first/last N s" if kind.startswith("remove") else "")
+        raise PlanError(f"{instruction.strip()!r}: the rules planner cannot read which part or time of the sound "
+                        f"it means{how}; it names a sound by its words, a time ('the ball at 6 s') or an order "
+                        f"('the second ball')")
+
+
+def _removed_span(m: re.Match, instruction: str, duration_s: float) -> tuple[float, float]:
+    """(start, end) in seconds of the span that "remove X from A to B s", "after T s", "before T s",
+    "for the first/last N s" takes out, cut to the timeline; PlanError when it is none."""
+    nums = _numbers(m)
+    if any(n < 0 for n in nums):
+        raise PlanError(f"{instruction.strip()!r}: a time is from 0 s on")
+    if m["edge"]:
+        start, end = (0.0, nums[0]) if m["edge"].lower() == "first" else (duration_s - nums[0], duration_s)
+    elif len(nums) == 2:
+        start, end = nums
+    else:
+        start, end = (nums[0], duration_s) if m["after"] else (0.0, nums[0])
+    if end < start:
+        raise PlanError(f"{instruction.strip()!r}: {end:g} s is not after {start:g} s")
+    if end - start < MIN_LENGTH_S:
+        raise PlanError(f"{instruction.strip()!r}: a span to take out lasts at least {MIN_LENGTH_S:g} s")
+    start, end = max(0.0, start), min(duration_s, end)
+    if end - start < MIN_LENGTH_S:
+        raise PlanError(f"{instruction.strip()!r}: that span is off the {duration_s:g} s timeline")
+    return start, end
+
+
+def _playing_in(previous: Plan, target: str, start: float, end: float) -> list[int]:
+    """The events ``target`` names that play between ``start`` and ``end`` s: every one of the best
+    matches that does ("remove the dog barks after 6 s"), or the one an order or a time names ("the
+    second ball", "the ball at 6 s"); PlanError when none plays then, or when matches of different
+    captions do and none is named exactly."""
+    target = target.strip()
+    every = _EVERY_ONE.match(target)
+    if not every:
+        _one_named(previous, target)
+    if not every and (_ORDINAL.match(target) or _AT.match(target)):  # "the second ball", "the ball at 6 s"
+        found = [_match(previous, target)]
+    elif every and re.fullmatch(r"(?:the\s+)?(?:sounds|events)", every["a"].strip(), re.I):  # "everything": the bed
+        found = list(range(len(previous.events)))
+    else:
+        scores = _scores(previous, every["a"] if every else target, target)
+        found = [i for i, score in enumerate(scores) if score == max(scores)]
+    playing = [i for i in found if previous.events[i].start_s < end and previous.events[i].end_s > start]
+    if not playing:
+        which = "; ".join(f"{previous.events[i].caption} at {previous.events[i].start_s:g}-{previous.events[i].end_s:g} s"
+                          for i in found)
+        raise PlanError(f"nothing that matches {target!r} plays from {start:g} to {end:g} s ({which})")
+    captions = {previous.events[i].caption for i in playing}
+    if len(captions) > 1 and not every:
+        exact = [i for i in playing if _stems(previous.events[i].caption) == _stems(target)]  # "the rain", not "rain on a roof"
+        if not exact:
+            raise PlanError(f"{target!r} matches {len(captions)} sounds that play then ({'; '.join(sorted(captions))}); "
+                            "name one by more of its words, or all of them with 'all' before it")
+        playing = exact
+    return playing
+
+
+def _without_span(event: dict, start: float, end: float) -> list[dict]:
+    """``event`` (a plan event dict) with ``start`` to ``end`` s taken out: muted there, its take
+    and the rest of it kept as they were ([the event]), or gone ([]) when it is a one-shot that
+    begins inside the span (not a background or a repeated sound) or when less than MIN_PIECE_S
+    of it would still be heard."""
+    begin, stop = event["start_time"], event["end_time"]
+    mute: list[tuple[float, float]] = []
+    for a, b in merged_spans([*event["mute"], (max(start, begin), min(end, stop))]):
+        if mute and a - mute[-1][1] < MIN_PIECE_S:  # what would be heard between them for less: muted too
+            mute[-1] = (mute[-1][0], b)
+        else:
+            mute.append((a, b))
+    if mute[0][0] - begin < MIN_PIECE_S:  # and so at an edge
+        mute[0] = (begin, mute[0][1])
+    if stop - mute[-1][1] < MIN_PIECE_S:
+        mute[-1] = (mute[-1][0], stop)
+    mute = tuple(mute)
+    one_shot = not event["fill"] and not is_background(event["caption"])
+    if one_shot and start <= begin or heard_s(begin, stop, mute) < MIN_PIECE_S:
+        return []
+    return [{**event, "mute": mute}]
+
+
+def _moved(mute: tuple[tuple[float, float], ...], step: float) -> tuple[tuple[float, float], ...]:
+    """An event's muted spans moved with it by ``step`` seconds (the plan cuts them to its span)."""
+    return tuple((a + step, b + step) for a, b in mute)
+
+
+_ITS_STOP = re.compile(r"(?:stops?|ends?|finish(?:es)?|fades?\s+out|cuts?\s+(?:off|out)|dies?(?:\s+(?:out|off|down|away))?)$",
+                       re.I)
+_ITS_START = re.compile(r"(?:starts?|begins?|comes?\s+in|kicks?\s+in|fades?\s+in)$", re.I)
+
+
+def _said_of_bed(previous: Plan, text: str) -> str:
+    """An edit said as what a sound of ``previous`` does, as the edit patterns read it: "the typing
+    stops at 5 s" is "make the typing stop at 5 s" ("start", "come in", "the dog stops barking"
+    too), "the phone rings at 2 s" is "move the phone to 2 s" when "rings" is a word of that
+    sound's caption, or the sound is a one-shot named by its noun alone ("the horn honks" on "a car
+    horn"; not "the rain pauses"); that word also picks one of several sounds the name matches.
+    Read on a session only, of a sound of the bed: in a description these say a sound, and another
+    verb ("the door opens at 1 s" on a door slam) says another sound."""
+    m = re.match(rf"^(?P<a>(?:the|that|this|these|those)\s+.+?)\s+(?P<v>[a-z]+(?:\s+(?:in|off|out|down|away))?)"
+                 rf"(?:\s+(?P<ing>[a-z]+ing))?\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?|\d+:[0-5]\d(?:\.\d+)?)$", text, re.I)
+    if not m or _is_edit(text):
+        return text
+    level = re.match(r"^(?P<a>.+?)\s+(?:(?:gets?|grows?|becomes?|goes|go|turns?)\s+(?:much\s+|a\s+(?:bit|little)\s+)?"
+                     r"(?P<d>louder|quieter|softer|heavier|stronger|harder|lighter|weaker|loud|quiet|soft|heavy|strong)"
+                     r"|(?P<up>picks?\s+up|swells?|builds?|intensif(?:ies|y))|(?P<down>eases?\s+(?:off|up)))\s+at\s",
+                     text, re.I)
+    named = _stems(level["a"] if level else m["a"]) - _ORDINAL_STEMS - {"this", "that", "these", "those"}
+    sounds = [e.caption for e in previous.events if named and named <= _stems(e.caption)]
+    if not sounds:  # no sound of the bed: a sound to add, as the refusal of a description says
+        return text
+    if level:  # "the rain gets louder at 5 s"
+        louder = bool(level["up"]) or bool(level["d"]) and level["d"].lower() in (
+            "louder", "heavier", "stronger", "harder", "loud", "heavy", "strong")
+        raise PlanError(f"{text!r}: a change of level applies to the whole sound ('make {level['a']} "
+                        f"{'louder' if louder else 'quieter'}'); "
+                        "a level that changes within a sound is not read")
+    # its own word picks one of several the name matches: "the dog howls" of dogs barking and a dog howling
+    picked = {c for c in sounds if _stems(m["ing"] or m["v"]) <= _stems(c)}
+    target = f"the {_ARTICLE.sub('', next(iter(picked)))}" if len(set(sounds)) > 1 and len(picked) == 1 else m["a"]
+    if picked and not m["ing"]:  # its own word ("the bus stops at 4 s" of "a bus stops"): moved there
+        return f"move {target} to {m['t']}"
+    if _ITS_STOP.fullmatch(m["v"]):
+        return f"make {target} stop at {m['t']}"
+    if _ITS_START.fullmatch(m["v"]):
+        return f"make {target} start at {m['t']}"
+    verb = _stems(m["v"])
+    if not m["ing"] and any(verb <= _stems(c) or _subject(c) is None and not is_background(c)
+                            and _stems(c.split()[-1]) <= named for c in sounds):
+        return f"move {target} to {m['t']}"  # its own sound, elsewhere: its verb, or any for a sound named by a noun
+    return text
+
+
+# "add a cat hisses 1 s after the door", "make the phone ring right after the door", "... 1 s before the
+# door": a time said from a sound of the bed
+_AFTER_EVENT = re.compile(rf"\s+(?:(?P<to>to)\s+|at\s+)?(?:(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?P<dir>after|before)|{_SOON}\s+after"
+                          r"|(?P<when>when|as\s+soon\s+as|just\s+as|as|after|(?P<before>before))"
+                          r")\s+(?P<y>(?:the|that|this)\s+[^,;]+?)$", re.I)
+# "when the rain stops", "1 s after the rain ends": from the end of that sound; "when the knocking starts": its start
+_ITS_END = re.compile(r"\s+(?:(?P<end>stops|ends|finishes|fades\s+out|dies\s+(?:down|away|out)|is\s+over)|starts|begins)$",
+                      re.I)
+
+
+def _edit_seconds(text: str) -> str:
+    """``text`` with times in milliseconds or words said in seconds, as edits read them: "500 ms",
+    "half a second", "two seconds", "a second after"."""
+    text = _half_seconds(text)
+    text = re.sub(r"\ba\s+second\s+(?=(?:after|before|later|earlier)\b)|(?<=\bby\s)a\s+second\b", "1 s ", text,
+                  flags=re.I)  # "a second after", "by a second"
+    text = re.sub(rf"\b({_NUMBER})(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|db|decibels?)\b)",
+                  lambda m: str(_COUNTS[m[1].lower()]), text, flags=re.I)
+    text = re.sub(r"(?<=\d)\s*decibels?\b", " dB", text, flags=re.I)  # "by 3 decibels"
+    return re.sub(r"\b(\d+(?:\.\d+)?)\s*(?:ms|msecs?|milliseconds?)\b", lambda m: f"{float(m[1]) / 1000:g} s", text,
+                  flags=re.I)
+
+
+def _after_event(previous: Plan, text: str) -> str:
+    """``text`` with a time said from a sound of ``previous`` (``_AFTER_EVENT``) as "at T s": N s
+    after or before its start, with it ("when the door slams"), or, "right after" it, at its end."""
+    m = _AFTER_EVENT.search(text)
+    if not m:
+        return text
+    end = _ITS_END.search(m["y"])
+    e = previous.events[_target(previous, m["y"][:end.start()] if end else m["y"])]
+    after = m["n"] or m["when"].lower() == "after" if m["when"] else True  # "N s after", "after", "right after"
+    # when it stops (said so, or "N s after" a sound that lasts its span: a bed, a filled one), else when it starts
+    spans = m["n"] and m["dir"].lower() == "after" and (e.fill or is_background(e.caption)) and not end
+    said = e.end_s if end and end["end"] or spans else e.start_s  # "1 s after the rain starts": its start
+    if m["before"]:  # "before the dog": so that it ends where that starts
+        t = max(0.0, said - TIMED_LENGTH_S)
+    elif m["n"]:
+        t = said + float(m["n"]) * (1 if m["dir"].lower() == "after" else -1)
+    else:
+        t = said if m["when"] and m["when"].lower() != "after" or end else e.end_s  # "right after": when it is over
+    return f"{text[:m.start()]} {'to' if m['to'] else 'at'} {t:g} s"
+
+
+# "add another one at 8 s", "add one more knock", "add another bark": one more of a sound of the bed
+_ANOTHER = re.compile(r"^add\s+(?:another|one\s+more)(?:\s+(?P<x>(?!(?:at|from|for|between)\b)[a-z][^\d]*?))?"
+                      r"(?P<t>\s+(?:at|from|for|between|\d)\b.*)?$", re.I)
+
+
+def _another(previous: Plan, text: str) -> str:
+    """``text`` with one more of a sound of ``previous`` (``_ANOTHER``) said by that sound's caption:
+    "add another knock at 8 s" on a bed of "a door knocks" adds a door knock, with no time said
+    where the last of them ends. "another one" names the bed's one sound that is no background;
+    PlanError when there are several to choose from."""
+    m = _ANOTHER.match(text)
+    if not m:
+        return text
+    sounds = list(dict.fromkeys(e.caption for e in previous.events if not is_background(e.caption)))
+    if m["x"] and m["x"].strip().lower() != "one":
+        scores = [len(_stems(m["x"]) & _stems(c)) for c in sounds]
+        best = max(scores, default=0)
+        named = [c for c, score in zip(sounds, scores) if score == best and best]
+        noun = _ARTICLE.sub("", m["x"])
+        caption = named[0] if len(named) == 1 else f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+    elif len(sounds) == 1:
+        caption = sounds[0]
+    else:
+        thing = _ARTICLE.sub("", _subject(sounds[-1]) or sounds[-1]) if sounds else "bell"
+        raise PlanError(f"{text.strip()!r}: which sound? say it, e.g. 'add another {thing}{m['t'] or ' at 2 s'}'")
+    ends = [e.end_s for e in previous.events if e.caption == caption]
+    if m["t"] or not ends:
+        return f"add {caption}{m['t'] or ''}"
+    if max(ends) > previous.duration_s - MIN_LENGTH_S:  # with no time: after the last of it
+        raise PlanError(f"{text.strip()!r}: the last {caption!r} plays to the end of the bed; say when, e.g. "
+                        f"'{text.strip()} at 2 s'")
+    return f"add {caption} at {max(ends):g} s"
+
+
+def rules_edit(previous: Plan, instruction: str) -> Plan:
+    """Apply one simple edit to ``previous``; events that do not change keep their seed."""
+    text = _edit_said(_said_of_bed(previous, _after_event(previous, _another(previous, _edit_seconds(
+        re.sub(r"^please\s+|,?\s+please$", "", _clean(instruction), flags=re.I))))))
+    if _LEVEL_SPAN.match(text):  # before "after 5 s" reads "at 5 s", a time that picks an event
+        raise PlanError(f"{instruction.strip()!r}: a change of level applies to the whole sound; to take it out of part "
+                        "of the bed: remove X from A to B s, before T s or after T s")
+    text = _clean(in_seconds(_REMOVE_AFTER.sub(r"\g<a> from ", text)))  # else "after 6 s" would read "at 6 s"
+    if re.match(r"(?:add|move|put)\s", text, re.I):  # "add a bell at the end" (not "remove the rain at the end")
+        text = said_times(_MOVE_TO_PLACE.sub(lambda m: f"{m['a']} {'in' if m['place'].endswith('middle') else 'at'} the "
+                                                       f"{m['place']}", text), previous.duration_s)
+    if two := _TWO_EDITS.search(text):
+        raise PlanError(f"one edit per turn: {_clean(text[:two.start()])!r} and {two['second']!r} are two; "
+                        f"give the second on the next turn")
+    if _TO_LEVEL.match(text):  # "reduce the rain to 10%" is no change by 10%, nor "turn X down to" a replacement
+        raise PlanError(f"{instruction.strip()!r}: give the change, not the level it ends at: 'by 6 dB', '50% quieter'")
+    events = [dict(caption=e.caption, start_time=e.start_s, end_time=e.end_s, gain_db=e.gain_db, seed=e.seed, fill=e.fill,
+                   period_s=e.period_s, mute=e.mute) for e in previous.events]
+    d = previous.duration_s
+    for kind, pattern in _EDITS:
+        m = pattern.match(text)
+        if not m:
+            continue
+        if kind in ("add", "replace"):
+            if kind == "replace" and not _one_sound(m["b"]) and (last := _REPLACE_AT_LAST_WITH.match(text)):
+                m = last if _one_sound(last["b"]) else m  # "replace the car with a loud engine with a motorbike"
+            if not _one_sound(m["b"]):
+                sounds = [_clean(c) for p, _ in _pieces(m["b"]) for c in _together(_clean(p))]
+                raise PlanError(f"{'add' if kind == 'add' else 'replace with'} one sound per turn: "
+                                f"{', '.join(map(repr, sounds))} are {len(sounds)}")
+        nums = _numbers(m)
+        if kind in ("shift", "length", "gain", "last") and any(n <= 0 for n in nums):
+            raise PlanError(f"{instruction.strip()!r}: the amount must be more than 0")
+        fresh = []  # the events this edit makes: other takes than any of the same caption
+        if kind == "add":
+            events += (fresh := _added(m["b"], d))
+        elif kind == "remove_span":  # "remove the rain from 2 to 4 s": what plays then is muted
+            _check_target(previous, m["a"], instruction, kind)
+            start, end = _removed_span(m, instruction, d)
+            for i in sorted(_playing_in(previous, m["a"], start, end), reverse=True):
+                events[i:i + 1] = _without_span(events[i], start, end)
+        elif kind == "retake_all":  # every event generated from its next seed
+            for e, was in zip(events, previous.events):
+                e.update(seed=(was.seed_used + 1) % 2**31)
+        else:
+            _check_target(previous, m["a"], instruction, kind)
+            every = _all_matching(previous, m["a"]) if kind in _EVERY_KINDS else None
+            for i in sorted(every or [_target(previous, m["a"])], reverse=True):  # from the last: removals keep the rest
+                e = events[i]
+                if kind == "replace" and _SILENCE.match(_clean(m["b"])):  # replaced with nothing: removed
+                    events.pop(i)
+                elif kind == "replace":
+                    repeat, times = _repeats(_clean(m["b"]))
+                    if repeat is not None and repeat["t"] or _TIMED.match(_clean(m["b"])) or _STRAY_TIME.search(m["b"]):
+                        raise PlanError(f"{instruction.strip()!r}: a replacement takes the place and span of what it "
+                                        f"replaces; give it without a time, or remove one and add the other")
+                    caption, share = (repeat["c"] if repeat else _clean(m["b"])), (e["end_time"] - e["start_time"]) / times
+                    caption, period = _rhythm(caption, counted=times > 1)
+                    fill = period is not None or times == 1 and (is_iterative(caption) or e["fill"] and not is_iterative(e["caption"]))
+                    fresh = [{**e, "caption": caption, "seed": None, "start_time": e["start_time"] + k * share,
+                              "end_time": e["start_time"] + (k + 1) * share if k + 1 < times else e["end_time"],
+                              "fill": fill, "period_s": period if period is not None else e["period_s"] if fill else None}
+                             for k in range(times)]  # "with X twice": its span shared; a span filled for X's nature is not Y's
+                    events[i:i + 1] = fresh
+                elif kind == "retake":  # the same event generated from the next seed
+                    e.update(seed=(previous.events[i].seed_used + 1) % 2**31)
+                elif kind == "remove":
+                    events.pop(i)
+                elif kind == "rhythm":  # a sound said once now fills its span at that rhythm
+                    e.update(fill=True, period_s=_rhythm(text)[1])
+                elif kind == "tempo":
+                    if not e["fill"] and is_background(e["caption"]):
+                        raise PlanError(f"{e['caption']!r} is a continuous sound, with no strokes to make "
+                                        f"{m['dir'].lower()}")
+                    if not e["fill"]:
+                        raise PlanError(f"{e['caption']!r} plays once; give it a rhythm to repeat at: "
+                                        f"'{m['a']} every N s'")
+                    period, _ = repeat_period_s(previous.events[i])
+                    new = round(period * (TEMPO_STEP if m["dir"].lower() == "slower" else 1 / TEMPO_STEP), 3)
+                    if not PERIOD_RANGE_S[0] <= new <= PERIOD_RANGE_S[1]:
+                        raise PlanError(f"{e['caption']!r} repeats every {period:g} s; {m['dir'].lower()} would be "
+                                        f"{new:g} s, and a rhythm is from {PERIOD_RANGE_S[0]:g} to {PERIOD_RANGE_S[1]:g} s")
+                    e.update(period_s=new)
+                elif kind == "end_at" or kind == "start_at" and (e["fill"] or is_background(e["caption"])):
+                    # a bed or a repeated sound keeps its other edge; a one-shot's length is its take's: it moves
+                    start, end = (e["start_time"], nums[0]) if kind == "end_at" else (nums[0], e["end_time"])
+                    if end > d + 1e-9:
+                        raise PlanError(f"{instruction.strip()!r}: the timeline ends at {d:g} s")
+                    if end - start < MIN_LENGTH_S:
+                        raise PlanError(f"{instruction.strip()!r}: {e['caption']!r} plays from {e['start_time']:g} to "
+                                        f"{e['end_time']:g} s; {'to end' if kind == 'end_at' else 'to start'} at "
+                                        f"{nums[0]:g} s, move it (move {m['a']} to T s)")
+                    e.update(start_time=start, end_time=end)
+                elif kind in ("move_to", "start_at"):  # an event that reaches an edge of the timeline is cut there
+                    if nums[0] < 0:
+                        raise PlanError(f"{instruction.strip()!r}: a time is from 0 s on (to move it earlier by some "
+                                        f"seconds: move {m['a']} N s earlier)")
+                    # a background that plays to the end keeps playing to the end from where it is moved
+                    bed = is_background(e["caption"]) and e["end_time"] >= d - 1e-3 and nums[0] < e["start_time"]
+                    start, end = _on_timeline(e["caption"], nums[0], d if bed else nums[0] + e["end_time"] - e["start_time"],
+                                              d, f"moving it to {nums[0]:g} s")
+                    e.update(start_time=start, end_time=end, mute=_moved(e["mute"], nums[0] - e["start_time"]))
+                elif kind == "shift":
+                    small = m["bit"] or m["verb"].lower() == "nudge"  # "nudge X earlier", "make X slightly later"
+                    step = (nums[0] if nums else NUDGE_S if small else 1.0) * (1 if m["dir"].lower() == "later" else -1)
+                    step = max(step, -e["start_time"])  # earlier than 0 s: at 0 s, its length kept
+                    start, end = _on_timeline(e["caption"], e["start_time"] + step, e["end_time"] + step, d,
+                                              f"moving it by {step:+g} s")
+                    e.update(start_time=start, end_time=end, mute=_moved(e["mute"], step))
+                elif kind == "last":  # "make X last 4 s": from its start, held to the timeline
+                    if nums[0] < MIN_LENGTH_S:
+                        raise PlanError(f"{instruction.strip()!r}: a sound lasts at least {MIN_LENGTH_S:g} s (to take "
+                                        f"it out: remove {m['a']})")
+                    e.update(end_time=min(d, e["start_time"] + nums[0]))
+                elif kind == "length":
+                    step = (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "longer" else -1)
+                    span = e["end_time"] - e["start_time"]
+                    if span + step < 0.05:
+                        raise PlanError(f"{e['caption']!r} lasts {span:g} s; {-step:g} s shorter leaves it no length "
+                                        f"(remove it, or make it shorter by less)")
+                    if step > 0 and e["end_time"] >= d - 1e-3:
+                        raise PlanError(f"{e['caption']!r} already lasts to the end of the {d:g} s timeline")
+                    e.update(end_time=min(d, e["end_time"] + step))
+                else:
+                    said = m.groupdict()  # the direction, or a verb that says it; "a bit" or not
+                    louder = (said.get("dir") or said.get("verb")).lower() in ("louder", "up", "twice", "raise", "boost")
+                    if nums and _PERCENT.search(m[0]):  # "50% quieter": the amplitude times 0.5
+                        if not louder and nums[0] >= 100:
+                            raise PlanError(f"{instruction.strip()!r}: {nums[0]:g}% quieter leaves no sound "
+                                            f"(remove {m['a']} instead)")
+                        step = round(20 * math.log10(1 + (nums[0] if louder else -nums[0]) / 100), 1)
+                    else:
+                        step = (nums[0] if nums else A_BIT_DB if said.get("bit") else 6.0) * (1 if louder else -1)
+                    gain = e["gain_db"] + step
+                    if not GAIN_RANGE_DB[0] <= gain <= GAIN_RANGE_DB[1]:
+                        raise PlanError(f"{e['caption']!r} is at {e['gain_db']:+g} dB; {step:+g} dB would put it at "
+                                        f"{gain:+g} dB, and gains go from {GAIN_RANGE_DB[0]:+g} to {GAIN_RANGE_DB[1]:+g} dB")
+                    e.update(gain_db=gain)
+        if not events:
+            raise PlanError("the edit would leave the plan empty")
+        for e in events if kind not in ("remove", "remove_span") else ():  # an edit does not remove a sound
+            if e.get("mute") and heard_s(e["start_time"], e["end_time"], e["mute"]) < MIN_LENGTH_S:
+                raise PlanError(f"{instruction.strip()!r} would leave {e['caption']!r} muted all along (it is muted "
+                                f"{mute_said(e['mute'])}); to take it out: remove it")
+        _said_once(fresh)
+        for k, new in enumerate(fresh):  # each another take than the events before it (the later new ones have none yet)
+            others = [o for o in events if o["caption"] == new["caption"] and all(o is not f for f in fresh[k:])]
+            new["seed"] = _new_take(new["caption"], [_take(o["caption"], 0) if o.get("seed") is None else o["seed"]
+                                                     for o in others])
+        return validate(events, d, previous.max_simultaneous, reach_end=False)  # the edit as given, the rest kept
+    examples = ("'make the rain louder', 'move the thunder to 3 s', 'remove the dog', 'add a bell at 5 s', 'replace "
+                "the rain with wind' and 'undo' (all of them: foley compose --help")
+    said = _AND.sub("", _clean(instruction))
+    try:  # "rain", "a dog barks at 5 s" said to a session: a sound, not an edit
+        if _EDIT_VERBS.match(text) or len(_pieces(said)) > 1 or not (
+                _TIME_TAIL.search(said) or is_background(said) or _subject(said)):  # said as an edit it cannot read
+            raise PlanError(instruction)
+        rules_layout(said, previous.duration_s)
+    except PlanError:
+        raise PlanError(f"the rules planner does not understand {instruction.strip()!r}; it reads edits such as "
+                        f"{examples}; a new description starts a new bed: give it another --session file)") from None
+    meant = _misspelt(said, previous)
+    said = re.sub(r"^(?:the|that|this)(?=\s+(?P<x>[a-z]))", lambda m: "an" if m["x"].lower() in "aeiou" else "a", said,
+                  flags=re.I)  # "the cow moos at 3 s": no cow yet
+    raise PlanError(f"{instruction.strip()!r} reads as a new description, not an edit of this session's bed: "
+                    f"{f'did you mean {meant!r}? ' if meant else ''}to add it, "
+                    f"'add {said}'; a new description starts a new bed: give it another --session file "
+                    f"(edits read here: {examples}))")
+
+
+def _misspelt(said: str, previous: Plan) -> str | None:
+    """``said`` ("the rian stops at 2 s") with the name of the bed's sound it nearly spells in
+    place of its own ("the rain stops at 2 s"); None when its name is no near miss of one."""
+    m = re.match(r"(?i)(?:the|that|this)\s+(?P<name>[a-z]+(?:\s+[a-z]+)?)", said)
+    if not m:
+        return None
+    known = {w for e in previous.events for w in _words(e.caption)}
+    stems = _stems(" ".join(known))
+    for w in m["name"].split():  # the first two words after "the" name the sound
+        if w.lower() in _STOP or _stems(w) & stems:
+            continue
+        swapped = [k for k in sorted(known) if sorted(k) == sorted(w.lower())]  # "dgo": letters in another order
+        if close := swapped or difflib.get_close_matches(w.lower(), sorted(known), n=1, cutoff=0.75):
+            return said[:m.start("name")] + m["name"].replace(w, close[0], 1) + said[m.end("name"):]
+    return None

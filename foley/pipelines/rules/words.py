@@ -1,0 +1,169 @@
+"""Word-level vocabularies and helpers that the rules planner's reading shares: a caption's words and stems,
+sound verbs and a caption's subject, background and iterative sounds and their usual rhythms, silences and stops."""
+from __future__ import annotations
+
+import re
+
+_SILENCE = re.compile(r"^(?:(?:a\s+(?:short\s+|long\s+)?)?(?:silence|pause|gap)|nothing|quiet)$", re.I)
+# "..., then it stops", "then the rain stops": a silence that ends what sounds when it starts (a
+# background held to the end too): everything, or the sounds named before it ("the rain")
+_STOPS = re.compile(r"^(?:(?:it|they|all|everything|the\s+(?P<named>[a-z ]+?))\s+)?(?:stops?|ends?|fades?(?:\s+(?:out|away))?"
+                    r"|dies\s+(?:down|away|out)|falls\s+silent|goes\s+(?:quiet|silent))$", re.I)
+_BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river", "chatter",
+               "chattering", "murmur", "murmuring", "gulls", "seagulls", "pigeons", "frogs", "fridge", "refrigerator",
+               "ventilation", "machinery",
+               "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling",
+               "rains", "raining", "rainfall", "drizzling", "breeze", "thunderstorm", "waterfall", "surf", "birdsong",
+               "sizzle", "sizzles", "sizzling", "frying", "boiling", "boils", "bubbling", "hiss", "hissing", "steam",
+               "crickets", "cicadas", "insects", "campfire", "bonfire", "fireplace", "crackles", "downpour", "highway",
+               "freeway", "motorway", "restaurant", "cafe", "conditioner", "conditioning", "hums", "hovers", "hovering"}
+_BIRDS = {"birds", "songbirds"}  # many birds are a background ("birds chirping"), a bird is an event
+_BIRDS_MOVE = {"take", "takes", "fly", "flies", "scatter", "scatters", "flap", "flaps", "flapping", "flutter",
+               "flutters", "land", "lands", "startled"}  # and so are birds that take off
+_STOP = {"a", "an", "the", "of", "to", "in", "on", "at", "it", "its", "is", "make", "sound", "sounds", "s", "sec",
+         "seconds", "second", "by", "db", "from", "and"}
+
+
+def _clean(caption: str) -> str:
+    return " ".join(caption.strip(" .,;:!?\"'").split())
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if w not in _STOP}
+
+
+# A bed word before one of these names another thing: "a fire alarm", "a steam train", "wind chimes"
+_COMPOUND_TAILS = {"alarm", "alarms", "truck", "trucks", "engine", "engines", "train", "trains", "whistle", "chime",
+                   "chimes", "bell", "bells", "door", "doors", "extinguisher", "hydrant", "escape", "drill", "kettle",
+                   "iron", "cracker", "crackers", "gun", "horn", "siren"}
+
+
+def is_background(caption: str) -> bool:
+    """A background sound (rain, wind, crowd, ...): it keeps going, it has no attack to place.
+    What a thing has says nothing of it ("a car with a loud engine passes" is no background), nor
+    a bed word that names another thing with the next ("a fire alarm rings", "a steam train")."""
+    said = re.findall(r"[a-z]+", re.split(r"\s+with\s+", caption, maxsplit=1, flags=re.I)[0].lower())
+    compound = {k for k, w in enumerate(said[:-1]) if w in _BACKGROUND and said[k + 1] in _COMPOUND_TAILS}
+    words = _words(" ".join(w for k, w in enumerate(said) if k not in compound and k - 1 not in compound))
+    return bool(words & _BACKGROUND or words & _BIRDS and not words & _BIRDS_MOVE
+                or re.search(r"\broom\s+tone\b", caption, re.I))
+
+
+# Sounds made of one step or stroke after another: the recordings are often of one (a single
+# footstep), the words ask for a run of them ("footsteps on gravel", "hammering"). Each word's
+# usual time from one stroke to the next (s): a walk's two steps a second, a run's three, a clock's
+# tick a second, an axe's swing every second and a half; a run of them is laid no faster.
+STROKE_PERIOD_S = {"footsteps": 0.5, "steps": 0.5, "walking": 0.5, "marching": 0.5, "running": 0.33, "jogging": 0.36,
+                   "hooves": 0.4, "hoofbeats": 0.4, "trotting": 0.35, "galloping": 0.45, "hammering": 0.6,
+                   "chopping": 1.6, "sawing": 0.7, "dripping": 0.9, "drips": 0.9, "ticking": 1.0, "knocking": 0.25,
+                   "tapping": 0.3, "clapping": 0.4, "typing": 0.15, "digging": 1.8, "harvesting": 1.4,
+                   "swimming": 1.1, "drumming": 0.25, "pecking": 0.3,
+                   # the same sounds said with a verb ("someone walks on gravel", "a horse gallops"); forms
+                   # that are as often plural nouns ("three knocks", "thunder claps", "two hammers", "ticks",
+                   # "taps", "runs") are left out: their sound would be laid over the whole span
+                   "walks": 0.5, "jogs": 0.36, "trots": 0.35, "gallops": 0.45, "digs": 1.8, "swims": 1.1,
+                   "pecks": 0.3}
+
+
+OTHER_PERIOD_S = 0.45  # a repeated sound with no usual rhythm in STROKE_PERIOD_S: no faster than this
+
+
+# A knife's chops on a board come quicker than an axe's: "chopping vegetables", "a knife chops onions"
+KNIFE_CHOP_PERIOD_S = 0.3
+_KITCHEN = {"knife", "vegetables", "vegetable", "onion", "onions", "carrot", "carrots", "herbs", "board", "celery",
+            "garlic", "salad", "potatoes", "meat"}
+
+
+def stroke_period_s(caption: str) -> float | None:
+    """Usual seconds from one stroke of an iterative sound to the next (``STROKE_PERIOD_S`` of the
+    caption's first such word: "an axe chopping wood" 1.6; a knife's chopping, KNIFE_CHOP_PERIOD_S),
+    or None for a sound that is not one."""
+    words = re.findall(r"[a-z]+", caption.lower())
+    period = next((STROKE_PERIOD_S[w] for w in words if w in STROKE_PERIOD_S), None)
+    return KNIFE_CHOP_PERIOD_S if period == STROKE_PERIOD_S["chopping"] and _KITCHEN & set(words) else period
+
+
+def repeat_period_s(event) -> tuple[float, bool]:
+    """(seconds, exact) from one take of a filled plan event to the next: the period the plan
+    gives (exact), else its sound's usual rhythm or OTHER_PERIOD_S (at least: a longer take waits)."""
+    if event.period_s is not None:
+        return event.period_s, True
+    return stroke_period_s(event.caption) or OTHER_PERIOD_S, False
+
+
+def _fills(caption: str, spanned: bool, once: bool, period_s: float | None) -> bool:
+    """Whether a part fills its span (``Event.fill``): given a rhythm; else, unless said once, given
+    a span ("for 3 s", "from 2 to 6 s") or an iterative sound."""
+    return period_s is not None or not once and (spanned or is_iterative(caption))
+
+
+# Words that ask for a sound again and again over its span ("a bell rings repeatedly"); the plan's
+# caption is said without them
+_AGAIN_WORDS = (r"(?:repeatedly|over\s+and\s+over(?:\s+again)?|again\s+and\s+again|time\s+after\s+time"
+                r"|continuously|constantly|non-?stop|on\s+and\s+on)\b")
+_AGAIN_AND_AGAIN = re.compile(rf"\s*\b{_AGAIN_WORDS}", re.I)
+
+
+def is_iterative(caption: str) -> bool:
+    """A sound that goes on step after step (footsteps, hooves, hammering, dripping, ...), or one
+    said to come again and again ("repeatedly", "over and over"): a plan event for it fills its
+    span (``Event.fill``) unless the text says "once"."""
+    return stroke_period_s(caption) is not None or bool(_AGAIN_AND_AGAIN.search(caption))
+
+
+_PARTICLES = {"open", "shut", "closed", "up", "down", "off", "out", "away", "in", "back", "over"}  # "creaks open"
+_VERB = re.compile(r"[a-z'-]*[^s\W]s\b", re.I)  # a word that may be a verb ("barks"; not "glass")
+
+
+_DETERMINERS = {"a", "an", "the", "some", "many", "several", "few", "two", "three", "four", "five", "more", "lots",
+                "of", "and", "with", "while"}
+
+
+# Verbs of sounds (a thing's third person): a part that begins with one and names nothing before it
+# does what the sound before names ("a door creaks open, then slams": the door slams). A list, not a
+# pattern: "then footsteps" or "then cats meow" name their own sound.
+_SOUND_VERBS = set("""approaches arrives barks bangs beeps bellows blares bleats booms bounces breaks buzzes chimes chirps clanks
+clangs clashes clatters claps clicks closes coughs cracks crashes creaks cries crunches departs drips drives drops echoes
+explodes fades falls fires flies gallops growls
+grunts gurgles hisses honks hoots howls hums idles jingles knocks lands laughs meows moos neighs opens oinks passes pops purrs
+quacks rattles recedes
+revs rings roars rolls rumbles runs rustles screams screeches shatters shrieks shuts sighs sings sizzles slams snaps
+sneezes snores
+splashes sputters squeaks squeals squawks stomps swishes taps thuds thumps ticks toots tweets whimpers whines whirs
+whistles whooshes yelps yells walks steps jumps hits strikes swings kicks punches throws slides scrapes stamps sweeps
+chops saws pours spins climbs marches limps stumbles trips rides hurries rushes sprints jogs skids brakes screeches
+smashes bumps scratches taps thunders speeds accelerates zooms whizzes leaves reverses revs pulls""".split())
+
+
+def _subject(caption: str) -> str | None:
+    """The thing a caption's sound is of: its words before its first verb ("a door" of "a door
+    creaks open"), or None when it has no verb after a word of its own ("rain", "thunder")."""
+    words = caption.split()
+    k = next((k for k, w in enumerate(words) if k and w.lower() not in _DETERMINERS
+              and (w.lower() in _SOUND_VERBS or _VERB.fullmatch(w)) and words[k - 1].lower() not in _DETERMINERS), None)
+    return " ".join(words[:k]) if k else None
+
+
+_ARTICLE = re.compile(r"^(?:an?|the|some)\s+", re.I)
+
+
+def _stems(text: str) -> set[str]:
+    """Words without a plural, third-person "s", "ing", "ed", a doubled last consonant or final
+    "e" ("glasses" and "glass", "barks" and "barking", "bounces" and "bouncing", "chops" and
+    "chopping", "cries" and "crying", "putts" and "putting"): enough to match a sound's name."""
+    def stem(w: str) -> str:
+        if w.endswith("sses"):
+            return w[:-2]
+        w = w[:-3] + "y" if w.endswith("ies") and len(w) > 4 else w
+        w = w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
+        w = w[:-3] if w.endswith("ing") and len(w) > 5 else w[:-2] if w.endswith("ed") and len(w) > 4 else w
+        if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiousy":  # "chopp(ing)", "putt(s)": one form
+            return w[:-1]
+        return w[:-1] if w.endswith("e") and len(w) > 3 else w
+
+    return {stem(w) for w in _words(text)}
+
+
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1,
+             "1st": 0, "2nd": 1, "3rd": 2, "4th": 3, "5th": 4}
+_ORDINAL_STEMS = _stems(" ".join(_ORDINALS))  # left out of a sound's name: "the first bell" names a bell
