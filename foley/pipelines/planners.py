@@ -59,6 +59,7 @@ class RulesPlanner:
 
     def __init__(self):
         self.notes: list[str] = []  # what the last plan could not do as said, in a line each
+
     def plan(self, text: str, duration_s: float, previous: Plan | None = None) -> Plan:
         self.notes = []
         if is_plan_text(text):  # a plan itself, as --plan-only prints it

@@ -154,7 +154,6 @@ def test_other_commas_between_digits_are_said_for_what_they_may_be(text, said):
 
 
 def test_undo_is_read_in_its_usual_phrasings_and_a_sound_to_undo_is_pointed_to_remove():
-    from foley.pipelines.rules.edit_forms import is_undo
 
     for text in ("undo", "Undo.", "undo that", "please undo", "undo last change", "revert the last edit", "go back",
                  "go back one step"):

@@ -368,7 +368,6 @@ def _after_event(previous: Plan, text: str) -> str:
         return text
     end = _ITS_END.search(m["y"])
     e = previous.events[_target(previous, m["y"][:end.start()] if end else m["y"])]
-    after = m["n"] or m["when"].lower() == "after" if m["when"] else True  # "N s after", "after", "right after"
     # when it stops (said so, or "N s after" a sound that lasts its span: a bed, a filled one), else when it starts
     spans = m["n"] and m["dir"].lower() == "after" and (e.fill or is_background(e.caption)) and not end
     said = e.end_s if end and end["end"] or spans else e.start_s  # "1 s after the rain starts": its start
