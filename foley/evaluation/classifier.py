@@ -89,6 +89,26 @@ class SoundClassifier:
         return cls(**data)
 
 
+def fit_logistic(x: np.ndarray, labels: list[str], features: str = "logmel-onset", c: float = 1.0,
+                 max_iter: int = 2000) -> SoundClassifier:
+    """scikit-learn's logistic regression on standardized features ``x`` (N, D), as a
+    SoundClassifier. With two classes scikit-learn gives one row of weights, the log-odds of the
+    second; they become two rows (zeros, then the weights), whose softmax is that sigmoid.
+    FoleyError with fewer than two classes."""
+    from sklearn.linear_model import LogisticRegression
+
+    if len(set(labels)) < 2:
+        raise FoleyError(f"a classifier needs clips of at least two classes to fit; the train split has "
+                         f"{len(labels)} clip{'s' if len(labels) != 1 else ''} of {len(set(labels))}")
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    model = LogisticRegression(max_iter=max_iter, C=c).fit((x - mean) / scale, labels)
+    coef, intercept = model.coef_, model.intercept_
+    if len(model.classes_) == 2:
+        coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
+    return SoundClassifier([str(k) for k in model.classes_], mean.tolist(), scale.tolist(), coef.tolist(),
+                           intercept.tolist(), features=features)
+
+
 def onset_segments(root: str | os.PathLike, split: str) -> tuple[np.ndarray, list[str]]:
     """Features of every annotated onset of a SynthSync split, and their classes."""
     from ..datasets.synthsync import load_manifest
@@ -103,14 +123,10 @@ def onset_segments(root: str | os.PathLike, split: str) -> tuple[np.ndarray, lis
 
 
 def fit(root: str | os.PathLike) -> tuple[SoundClassifier, float]:
-    """Fit on the train split; return the classifier and its accuracy on the test split."""
-    from sklearn.linear_model import LogisticRegression
-
+    """Fit on the train split; return the classifier and its accuracy on the test split (NaN
+    when it has no clips)."""
     x, y = onset_segments(root, "train")
-    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
-    model = LogisticRegression(max_iter=2000, C=1.0).fit((x - mean) / scale, y)
-    clf = SoundClassifier([str(c) for c in model.classes_], mean.tolist(), scale.tolist(),
-                          model.coef_.tolist(), model.intercept_.tolist())
+    clf = fit_logistic(x, y)
     xt, yt = onset_segments(root, "test")
     accuracy = float(np.mean([clf.classes[int(np.argmax(clf.feature_probabilities(f)))] == c
                               for f, c in zip(xt, yt)])) if len(yt) else float("nan")
@@ -127,7 +143,8 @@ def main(argv: list[str] | None = None) -> None:
     refuse_to_replace(args.out, args.overwrite)
     clf, accuracy = fit(args.data)
     clf.save(args.out)
-    print(f"sound classifier: {len(clf.classes)} classes, test accuracy {accuracy:.4f} -> {args.out}")
+    said = "no test clips" if np.isnan(accuracy) else f"test accuracy {accuracy:.4f}"
+    print(f"sound classifier: {len(clf.classes)} classes, {said} -> {args.out}")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import FoleyError
 from ..media.audio import read_audio
 from ..media.files import refuse_to_replace
-from .classifier import SoundClassifier
+from .classifier import SoundClassifier, fit_logistic
 from .embedders import AudioEmbedder, embed_audio, get_embedder
 
 
@@ -62,12 +62,7 @@ def predict_clip(clf: SoundClassifier, embedder: AudioEmbedder, wav: np.ndarray,
 
 
 def fit_classifier(x: np.ndarray, labels: list[str], features: str) -> SoundClassifier:
-    from sklearn.linear_model import LogisticRegression
-
-    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
-    model = LogisticRegression(max_iter=3000, C=0.5).fit((x - mean) / scale, labels)
-    return SoundClassifier([str(c) for c in model.classes_], mean.tolist(), scale.tolist(), model.coef_.tolist(),
-                           model.intercept_.tolist(), features=features)
+    return fit_logistic(x, labels, features, c=0.5, max_iter=3000)
 
 
 def accuracy(clf: SoundClassifier, x: np.ndarray, labels: list[str]) -> tuple[float, int]:
@@ -101,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     Path(args.out).with_suffix(".report.json").write_text(json.dumps(report, indent=1) + "\n")
     shown = {k: "n/a" if report.get(f"{k}_accuracy") is None else f"{report[f'{k}_accuracy']:.3f}" for k in ("test", "unseen")}
     print(f"sound-effects classifier: {report['classes']} classes from {report['train_clips']} clips; accuracy "
-          f"{shown['test']} on {report['test_clips']} real test clips, {shown['unseen']} on {report.get('unseen_clips', 0)} "
+          f"{shown['test']} on {report['test_clips']} test clips, {shown['unseen']} on {report.get('unseen_clips', 0)} "
           f"clips of unseen sources with known labels -> {args.out} (figures in {Path(args.out).with_suffix('.report.json')})")
 
 
