@@ -18,8 +18,8 @@ import numpy as np
 import torch
 
 from ..errors import FoleyError
-from ..media.audio import read_audio
-from .scoring import pair_files
+from ..media.audio import resample
+from .scoring import clip_audio, pair_files, unreadable
 
 EPS = 1e-6  # added to the generated probabilities, as in the published code
 
@@ -42,11 +42,18 @@ def evaluate_mkl(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, classi
     if not hasattr(classifier, "logits"):
         raise FoleyError(f"MKL needs a classifier with class outputs (panns:PATH), not {classifier.name}")
     pairs = pair_files(pred_dir, ref_dir)
-    logits = {"pred": [], "ref": []}
+    logits, errors = {"pred": [], "ref": []}, []
     for pair in pairs:
         for side in logits:
-            wav, sr = read_audio(getattr(pair, side), sample_rate=classifier.sample_rate)
+            try:  # a video's track on its picture's clock, as the onset scores hear it
+                wav, sr = clip_audio(getattr(pair, side))
+            except FoleyError as e:  # every unreadable file is named, as the onset scores and FAD name them
+                errors.append(str(e))
+                continue
+            wav = resample(wav, sr, classifier.sample_rate)
             logits[side].append(torch.from_numpy(np.asarray(classifier.logits(wav))))
+    if errors:
+        raise FoleyError(unreadable(errors))
     per_clip = kl_sigmoid(torch.cat(logits["ref"]), torch.cat(logits["pred"]))
     return {"metric": "mkl", "classifier": classifier.name, "mkl": float(per_clip.mean()), "n_clips": len(pairs),
             "clips": {pair.stem: float(v) for pair, v in zip(pairs, per_clip)}}

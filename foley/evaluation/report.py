@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FoleyError
-from ..media.audio import read_audio, spectrogram_db
+from ..media.audio import spectrogram_db
 from ..media.files import atomic_write_text
 from .embedders import Cnn14
 from .mkl import evaluate_mkl
 from .onset import OnsetConfig, detect_onsets, prepare_audio
-from .scoring import Pair, evaluate_fad, evaluate_onsets, pair_files, results_json
+from .scoring import Pair, clip_audio, evaluate_fad, evaluate_onsets, pair_files, results_json
 
 FIGURES = ("onset_count_acc", "onset_detection_acc", "onset_ap")
 HEADERS = ("onset-count acc", "detection acc", "AP")
@@ -48,11 +48,11 @@ def _clip_figure(pair: Pair, gt: str, cfg: OnsetConfig) -> str:
     import matplotlib.pyplot as plt
 
     sr = cfg.sample_rate
-    ref_raw, ref_sr = read_audio(pair.ref, sample_rate=None)
+    ref_raw, ref_sr = clip_audio(pair.ref)  # as the scores hear it: a video's track on its picture's clock
     duration = (pair.sidecar or {}).get("duration_s") or len(ref_raw) / ref_sr
     n = int(round(duration * sr))
     ref = prepare_audio(ref_raw, ref_sr, cfg, n)
-    pred_raw, pred_sr = read_audio(pair.pred, sample_rate=None)
+    pred_raw, pred_sr = clip_audio(pair.pred)
     pred = prepare_audio(pred_raw, pred_sr, cfg, n)
     gt_s = (np.asarray(pair.sidecar["onsets_s"]) if gt == "annotated" else detect_onsets(ref, sr) / sr)
     pred_s = detect_onsets(pred, sr) / sr

@@ -138,7 +138,7 @@ def clip_audio(path: Path, duration_s: float | None = None) -> tuple[np.ndarray,
 def _score_pair(job: tuple) -> dict:
     pair, cfg, gt = job
     try:
-        pred, pred_sr = read_audio(pair.pred, sample_rate=None)
+        pred, pred_sr = clip_audio(pair.pred)  # a generated video's track on its picture's clock too
         duration = pair.sidecar.get("duration_s") if gt == "annotated" else None
         if duration is None:
             ref, ref_sr = clip_audio(pair.ref, pair.sidecar.get("duration_s") if pair.sidecar else None)
@@ -153,7 +153,8 @@ def _score_pair(job: tuple) -> dict:
             "lengths_s": (round(len(pred) / pred_sr, 3), round(float(duration), 3))}
 
 
-def _unreadable(errors: list[str]) -> str:
+def unreadable(errors: list[str]) -> str:
+    """One line naming the files that could not be read: the first five, and how many more."""
     return (f"{len(errors)} file(s) could not be read: " + " | ".join(errors[:5])
             + (f" | and {len(errors) - 5} more" if len(errors) > 5 else ""))
 
@@ -171,7 +172,7 @@ def evaluate_onsets(pairs: list[Pair], cfg: OnsetConfig = OnsetConfig(), gt: str
     else:
         clips = [_score_pair(j) for j in jobs]
     if errors := [c["error"] for c in clips if "error" in c]:
-        raise FoleyError(_unreadable(errors))
+        raise FoleyError(unreadable(errors))
     classes = sorted({c["class"] for c in clips if c["class"]})
     return {
         "metric": "onset",
@@ -211,7 +212,7 @@ def evaluate_fad(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, embedd
             rows.append(embed_audio(embedder, wav, sr))
         sets[side] = np.concatenate(rows, axis=0) if rows else None
     if errors:
-        raise FoleyError(_unreadable(errors))
+        raise FoleyError(unreadable(errors))
     name = embedder.name
     if pca_dims:
         project = pca_projection(sets["ref"], pca_dims)

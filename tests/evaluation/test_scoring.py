@@ -282,3 +282,10 @@ def test_a_video_reference_whose_track_starts_late_is_heard_on_its_picture(synth
     sf.write(pred / "late.wav", np.concatenate([np.zeros(sr), x])[:4 * sr], sr)  # the track where the picture has it
     s = evaluate_onsets(pair_files(pred, refs), gt="detected", workers=1)["summary"]
     assert (s["onset_detection_acc"], s["onset_ap"]) == (1.0, 1.0)
+    # the same late track on the generated side is heard late too: no longer on the onsets
+    late_pred, on_time = tmp_path / "late_pred", tmp_path / "on_time"
+    late_pred.mkdir(), on_time.mkdir()
+    (late_pred / "late.mp4").symlink_to(refs / "late.mp4")
+    sf.write(on_time / "late.wav", x[:4 * sr], sr)
+    s = evaluate_onsets(pair_files(late_pred, on_time), gt="detected", workers=1)["summary"]
+    assert s["onset_ap"] < 0.7 and s["onset_detection_acc"] < 0.7
