@@ -15,6 +15,34 @@ def config_difference(saved: dict, given: dict) -> str:
                      for k in sorted(saved.keys() | given.keys()) if saved.get(k) != given.get(k))
 
 
+RESUMABLE = ("steps", "checkpoint_every")  # what a resumed run may change: its length, how often it is saved
+
+
+def checkpoint_state(checkpoint, run) -> dict:
+    """The ``state.json`` of a run's ``checkpoint`` folder; FoleyError when there is none to
+    resume from (checked before any long work)."""
+    import json
+    from pathlib import Path
+
+    from ..errors import FoleyError
+
+    path = Path(checkpoint) / "state.json"
+    if not path.is_file():
+        raise FoleyError(f"{run}: no checkpoint to resume from")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def check_same_config(run, saved: dict, given: dict) -> None:
+    """FoleyError naming the settings in which the config a run's checkpoint was made with
+    (``saved``) differs from the one given, apart from those a resumed run may change."""
+    from ..errors import FoleyError
+
+    saved = {**saved, **{k: given[k] for k in RESUMABLE if k in given}}
+    if saved != given:
+        raise FoleyError(f"{run}: the checkpoint was made with another training config "
+                         f"({config_difference(saved, given)})")
+
+
 def check_resumed_steps(run, start: int, steps: int, log) -> None:
     """Say where a resumed run goes on from; FoleyError when ``steps`` ends it before the step its
     checkpoint reached (its weights are of that step, so a final model of fewer is no option)."""

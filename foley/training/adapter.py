@@ -35,7 +35,7 @@ from ..media.files import atomic_dir, atomic_path, files_digest
 from ..models.backbone import AudioBackbone
 from ..models.visual_adapter import CONFIG_FILE as ADAPTER_CONFIG
 from ..models.visual_adapter import VisualAdapter, VisualAdapterConfig, VisualCondition, build_visual_adapter
-from . import check_resumed_steps, check_run_folder, config_difference
+from . import check_resumed_steps, check_run_folder, check_same_config, checkpoint_state
 from .backbone import denoising_target, load_clips
 
 CACHE_FILE = "adapter_cache.safetensors"
@@ -230,14 +230,9 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
         adapter.load_adapter_state_dict(initial_weights(cfg.init, adapter))
     checkpoint = run / CHECKPOINT_DIR
     if resume:
-        if not (checkpoint / "state.json").is_file():
-            raise FoleyError(f"{run}: no checkpoint to resume from")
-        state = json.loads((checkpoint / "state.json").read_text())
-        saved = AdapterTrainConfig.from_dict(state["config"])  # a config from before a new field: its default
-        if {**saved.to_dict(), "steps": cfg.steps, "checkpoint_every": cfg.checkpoint_every} != cfg.to_dict():
-            # only the length and how often it is saved may change
-            raise FoleyError(f"{run}: the checkpoint was made with another training config "
-                             f"({config_difference({**saved.to_dict(), 'steps': cfg.steps}, cfg.to_dict())})")
+        state = checkpoint_state(checkpoint, run)
+        # a config from before a new field: its default
+        check_same_config(run, AdapterTrainConfig.from_dict(state["config"]).to_dict(), cfg.to_dict())
         adapter.load_adapter_state_dict(load_file(str(checkpoint / "adapter.safetensors")))
         start = state["step"]
         check_resumed_steps(run, start, cfg.steps, log if accelerator.is_main_process else lambda _: None)
@@ -328,7 +323,9 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
     run = Path(run)
     if not resume and (run / CHECKPOINT_DIR).exists():
         raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
-    if not resume:
+    if resume:
+        checkpoint_state(run / CHECKPOINT_DIR, run)  # before the cache, which can take a while
+    else:
         check_run_folder(run, (CACHE_FILE,))  # a run stopped before its first checkpoint left its cache
     if cfg.init and not resume and not (Path(cfg.init) / ADAPTER_CONFIG).is_file():  # before the cache, too
         raise FoleyError(f"{cfg.init}: not a visual adapter folder (no {ADAPTER_CONFIG})")

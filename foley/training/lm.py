@@ -40,7 +40,7 @@ from ..errors import FoleyError
 from ..media.files import atomic_dir
 from ..models.token_lm import (TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm, whole_tensor,
                                write_units_record)
-from . import check_resumed_steps, check_run_folder, config_difference
+from . import check_resumed_steps, check_run_folder, check_same_config, checkpoint_state
 
 INIT_DIR = "init"
 CHECKPOINT_DIR = "checkpoint"
@@ -162,12 +162,8 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
     checkpoint = run / CHECKPOINT_DIR
     dtype = torch.bfloat16 if bf16 else torch.float32
     if resume:
-        if not (checkpoint / "state.json").is_file():
-            raise FoleyError(f"{run}: no checkpoint to resume from")
-        state = json.loads((checkpoint / "state.json").read_text(encoding="utf-8"))
-        if {**state["config"], "steps": cfg.steps} != cfg.to_dict():  # only the length may change
-            raise FoleyError(f"{run}: the checkpoint was made with another training config "
-                             f"({config_difference({**state['config'], 'steps': cfg.steps}, cfg.to_dict())})")
+        state = checkpoint_state(checkpoint, run)
+        check_same_config(run, state["config"], cfg.to_dict())
         if (learned := state.get("clips", _clips(data))) != _clips(data):  # (a checkpoint from before the record: unchecked)
             raise FoleyError(f"{run}: the checkpoint learned from other clips ({learned['n']}; these are "
                              f"{len(data.ids)}{' in another order or with other ids' if learned['n'] == len(data.ids) else ''}); "
@@ -222,6 +218,7 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
         if cfg.grad_clip:
             accelerator.clip_grad_norm_(model.trainable_parameters(), cfg.grad_clip)
         optimizer.step()
+        lr = scheduler.get_last_lr()[0]  # the rate this step trained at
         scheduler.step()
         optimizer.zero_grad()
         tokens += int(batch["unit_counts"].sum()) + len(idx)
@@ -235,7 +232,7 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
             mean_loss = accelerator.reduce(loss.detach(), "mean").item()  # every process takes part
             if accelerator.is_main_process:
                 rate = tokens * accelerator.num_processes / (time.perf_counter() - t0)
-                record = {"step": done, "loss": round(mean_loss, 5), "lr": scheduler.get_last_lr()[0],
+                record = {"step": done, "loss": round(mean_loss, 5), "lr": lr,
                           "target_tokens_per_s": round(rate, 1)}
                 with open(log_path, "a", encoding="utf-8") as f:
                     f.write(json.dumps(record) + "\n")
@@ -264,9 +261,8 @@ def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: s
     if not resume:
         check_run_folder(run, (INIT_DIR, CHECKPOINT_DIR))
     cfg = LMTrainConfig()
-    saved = Path(run) / CHECKPOINT_DIR / "state.json"
-    if resume and recipe is None and saved.is_file():  # the run's own config, with the settings given
-        cfg = LMTrainConfig.from_dict(json.loads(saved.read_text(encoding="utf-8"))["config"])
+    if resume and recipe is None:  # the run's own config, with the settings given
+        cfg = LMTrainConfig.from_dict(checkpoint_state(Path(run) / CHECKPOINT_DIR, run)["config"])
     elif recipe is not None:
         try:
             cfg = LMTrainConfig.from_dict(json.loads(Path(recipe).read_text(encoding="utf-8")))

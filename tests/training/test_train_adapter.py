@@ -157,9 +157,11 @@ def test_a_resumed_run_keeps_its_own_settings_where_none_are_given(setup, tmp_pa
     assert main([*args, "--resume", "--steps", "2", "--checkpoint-every", "1"]) == 0  # how often it saves may change
     saved = run_config(tmp_path / "run")
     assert (saved.steps, saved.batch_size, saved.lr, saved.adapter.scale) == (2, 2, 1e-3, 1.25)
-    assert main([*args, "--resume", "--lr", "1e-2"]) == 2
-    assert "another training config" in capsys.readouterr().err
+    assert main([*args, "--resume", "--lr", "1e-2", "--checkpoint-every", "3"]) == 2
+    assert "another training config (lr 0.001 in the run, 0.01 given)\n" in capsys.readouterr().err  # that alone
     fresh = [*args[:-1], str(tmp_path / "new")]
+    assert main([*fresh, "--resume"]) == 2  # nothing to resume: said before any caching
+    assert "new: no checkpoint to resume from" in capsys.readouterr().err and not (tmp_path / "new").exists()
     assert main([*fresh, "--init", str(tmp_path / "missing")]) == 2  # refused before any caching
     assert "missing: not a visual adapter folder" in capsys.readouterr().err and not (tmp_path / "new").exists()
 

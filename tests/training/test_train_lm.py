@@ -3,6 +3,7 @@ launch config and 2-process FSDP2 checkpoints."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -62,6 +63,8 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
     assert all(torch.equal(opt_a["state"][i]["exp_avg"], opt_b["state"][i]["exp_avg"]) for i in opt_a["state"])
     log = [json.loads(line) for line in (tmp_path / "a" / "log.jsonl").read_text().splitlines()]
     assert log[-1]["step"] == 6 and all(np.isfinite(r["loss"]) for r in log)
+    # each step logs the rate it trained at: the warm-up's first half, then the cosine's last (non-zero) one
+    assert log[0]["lr"] == pytest.approx(cfg.lr / 2) and log[-1]["lr"] == pytest.approx(cfg.lr * 0.5 * (1 + math.cos(math.pi * 3 / 4)))
     final = TokenLM.from_pretrained(tmp_path / "a" / "lm")
     assert [len(x) for x in final.generate(data.captions[:2], [5, 0], torch.stack(
         [data.frames[0][:3], data.frames[1][:3]]), torch.tensor([3, 3]))] == [5, 0]
@@ -170,6 +173,10 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())["step"] == 3
     assert main([*resumed, "--resume", "--steps", "4", "--batch-size", "4"]) == 2
     assert "(batch_size 2 in the run, 4 given)" in capsys.readouterr().err
+    assert main([*resumed, "--resume", "--steps", "4", "--checkpoint-every", "1"]) == 0  # how often it is saved may change
+    capsys.readouterr()
+    assert main(["train", "lm", *_cli_args(paths, tmp_path / "none")[4:], "--resume"]) == 2  # nothing to resume, said as such
+    assert capsys.readouterr().err.strip().endswith("none: no checkpoint to resume from")
     for bad in ({"unit_dropout": 1.5}, {"change_weight": 0.0}, {"warmup_steps": -5}):
         with pytest.raises(FoleyError, match="must be"):
             _cfg(**bad)
