@@ -336,6 +336,8 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
     if suffix != ".mp4":
         notes.append(f"written as {suffix}: its {info.codec} picture stream cannot go into .mp4 without re-encoding")
     wav_path, video_path = output_paths(video, out_dir, suffix)
+    # outputs not there yet: one there by the end was written by another run meanwhile, and is kept
+    fresh = set() if options.overwrite else {p for p in (wav_path, video_path) if not os.path.lexists(p)}
     foley, sr = generate(video)
     wav, sr, heard = finish_audio(foley, sr, info, options.mix_original_db)
     del foley
@@ -347,7 +349,7 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
             note += "; the output's sound is the video's own soundtrack alone (--mix-original)"
             note += ", in one track (--keep-original would copy it again)" if options.keep_original else ""
         notes.append(note)
-    with atomic_paths([wav_path, video_path]) as (wav_part, video_part):  # both in place, or neither
+    with atomic_paths([wav_path, video_path], fresh) as (wav_part, video_part):  # both in place, or neither
         try:
             write_audio(wav_part, wav, sr, comment=json.dumps({SETTINGS_KEY: options.settings}) if options.settings else None)
         except MediaError as e:  # said of the output, not of its temporary file

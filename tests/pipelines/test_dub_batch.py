@@ -427,6 +427,22 @@ def test_a_file_of_an_outputs_name_is_never_replaced_unasked(cfr_video, tmp_path
     assert dub_batch([cfr_video[0]], out, tone, OutputOptions(overwrite=True)).done == [str(cfr_video[0])]
 
 
+def test_a_dub_another_run_wrote_meanwhile_is_kept(cfr_video, tmp_path):
+    """Two runs dubbing into one folder at once: the one that finishes second replaces nothing."""
+    out = tmp_path / "out"
+    wav, movie = output_paths(cfr_video[0], out, ".mp4")
+
+    def the_other_run_finishes_first(video):
+        wav.write_bytes(b"the other run's")
+        movie.write_bytes(b"the other run's")
+        return tone(video)
+
+    summary = dub_batch([cfr_video[0]], out, the_other_run_finishes_first)
+    assert not summary.done and "another run wrote it while this one ran; it is kept" in summary.failed[0][1]
+    assert wav.read_bytes() == movie.read_bytes() == b"the other run's"
+    assert sorted(p.name for p in out.iterdir()) == sorted([wav.name, movie.name])  # no temporary file left
+
+
 def test_the_dub_of_another_video_of_the_same_name_is_never_replaced_unasked(videos, cfr_video, tmp_path):
     out = tmp_path / "out"
     other = tmp_path / "other"
