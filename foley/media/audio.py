@@ -40,8 +40,9 @@ def _read_soundfile(path: Path) -> tuple[np.ndarray, int]:
 
 
 def _read_container(path: Path, stereo: bool = False) -> tuple[np.ndarray, int]:
-    """(C, N) float32 and the rate of the first audio stream, in the stream's own layout; with
-    ``stereo``, more than two channels downmixed to two by FFmpeg (swresample's matrix)."""
+    """(C, N) float32 and the rate of the first audio stream, in the stream's own layout, as long
+    as the stream says it is; with ``stereo``, more than two channels downmixed to two by FFmpeg
+    (swresample's matrix)."""
     import av  # FFmpeg's libraries load only for what soundfile cannot read (video containers, m4a, ...)
 
     try:
@@ -68,9 +69,11 @@ def _read_container(path: Path, stereo: bool = False) -> tuple[np.ndarray, int]:
             chunks += samples(to_float.resample(None))
         except av.error.FFmpegError as e:
             raise MediaError(f"{path}: corrupt or truncated audio ({e.strerror or e})") from None
+        # an AAC track decodes to whole frames of 1,024 samples: the last one's padding is cut at the stream's end
+        length = round(float(stream.duration * stream.time_base) * rate) if stream.duration else None
     if not chunks:
         raise MediaError(f"{path}: the audio stream has no samples")
-    return np.ascontiguousarray(np.concatenate(chunks, axis=1), dtype=np.float32), rate
+    return np.ascontiguousarray(np.concatenate(chunks, axis=1)[:, :length], dtype=np.float32), rate
 
 
 def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: bool = True,
@@ -102,19 +105,36 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: 
     return wav, rate
 
 
+MAX_CHANNELS = 64  # audio to write with more channels than this (or than samples) is taken for (N, C)
+
+
 def write_audio(path: str | os.PathLike, wav: np.ndarray, sample_rate: int, subtype: str = "PCM_16",
                 comment: str | None = None) -> Path:
     """Write (N,) or (C, N) float audio atomically; values are clipped to [-1, 1], except in a
     float file (subtype FLOAT or DOUBLE: an intermediate, read back as written); ``comment``
-    goes into the file's comment tag (a WAV's LIST/INFO ICMT chunk). Raises MediaError for
-    audio of another shape or with non-finite values, and when the file cannot be written (a
-    full disk named as such); ``path`` is then left as it was."""
+    goes into the file's comment tag (a WAV's LIST/INFO ICMT chunk); the format is the suffix's.
+    Raises MediaError for audio of another shape or with non-finite values, integer samples, a
+    rate that is no positive whole number, a suffix whose format libsndfile does not write with
+    ``subtype``, and when the file cannot be written (a full disk named as such); ``path`` is
+    then left as it was."""
+    if np.issubdtype(np.asarray(wav).dtype, np.integer):
+        raise MediaError(f"{path}: audio to write is float samples in [-1, 1], not {np.asarray(wav).dtype} "
+                         "(divide 16-bit samples by 32768)")
     wav = np.asarray(wav, dtype=np.float32)
     if wav.ndim not in (1, 2) or wav.shape[-1] == 0:
         raise MediaError(f"{path}: audio to write must be (N,) or (C, N) with N > 0, got shape {wav.shape}")
+    if wav.ndim == 2 and wav.shape[0] > min(wav.shape[1], MAX_CHANNELS):
+        raise MediaError(f"{path}: audio to write is (C, N), channels first; {wav.shape} would be {wav.shape[0]} "
+                         "channels (soundfile reads (N, C): pass its transpose)")
     if not np.isfinite(wav).all():
         raise MediaError(f"{path}: audio to write contains NaN or infinite values")
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
+        raise MediaError(f"{path}: the sample rate must be a positive whole number of Hz, not {sample_rate!r}")
+    kind = Path(path).suffix[1:].upper()  # the format, by the suffix
+    if kind not in sf.available_formats() or not sf.check_format(kind, subtype):
+        raise MediaError(f"{path}: cannot write {subtype} audio in a file of that suffix (e.g. .wav or .flac)")
     channels = 1 if wav.ndim == 1 else wav.shape[0]
+    tmp = None
     try:
         with atomic_path(path) as tmp:
             with sf.SoundFile(str(tmp), "w", sample_rate, channels, subtype=subtype) as f:
@@ -125,7 +145,8 @@ def write_audio(path: str | os.PathLike, wav: np.ndarray, sample_rate: int, subt
                     f.write((block if subtype in FLOAT_SUBTYPES else np.clip(block, -1.0, 1.0)).T)
     except (sf.LibsndfileError, OSError) as e:  # the partial file is gone by now
         size = wav.size * SAMPLE_BYTES.get(subtype, 8) + 1024
-        raise MediaError(f"{path}: cannot write the audio ({_write_failure(e, Path(path).parent, size)})") from None
+        why = _write_failure(e, Path(path).parent, size).replace(str(tmp), str(path)) if tmp else str(e)
+        raise MediaError(f"{path}: cannot write the audio ({why})") from None
     return Path(path)
 
 

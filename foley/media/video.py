@@ -57,9 +57,15 @@ class VideoInfo:
 class FrameSpec:
     """How decoded frames are shaped: short side resized to ``size`` then center-cropped
     to ``size`` x ``size`` (CLIP's preprocessing geometry). ``size=None`` keeps the native
-    resolution."""
+    resolution. Raises MediaError for a size that is no whole number of pixels from 1 on."""
 
     size: int | None = 224
+
+    def __post_init__(self):
+        if self.size is not None and (isinstance(self.size, bool) or not isinstance(self.size, (int, np.integer))
+                                      or self.size < 1):
+            raise MediaError(f"frame size must be a whole number of pixels from 1 on (or None: as decoded), "
+                             f"not {self.size!r}")
 
 
 def quiet_ffmpeg_log() -> None:
@@ -441,8 +447,8 @@ def iter_frames(
     All chunks together hold ``ceil(duration * fps)`` frames, frame k being the one
     nearest t_k = k / fps. ``backend`` is "auto" (PyAV, then decord), "decord" or "pyav".
     """
-    if not (fps > 0 and math.isfinite(fps)):
-        raise MediaError(f"frame rate must be positive, got {fps}")
+    if isinstance(fps, bool) or not isinstance(fps, (int, float, np.number)) or not (fps > 0 and math.isfinite(fps)):
+        raise MediaError(f"frame rate must be a positive number of frames a second, got {fps!r}")
     info = probe_video(path)
     path = Path(info.path)
     targets = sample_times(info.duration_s, fps)

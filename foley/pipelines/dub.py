@@ -33,7 +33,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..config import SCHEDULER_NAMES, TimeBase, is_finite_number
+from ..config import MAX_SEED, SCHEDULER_NAMES, TimeBase, is_finite_number
 from ..errors import FoleyError
 from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text
@@ -413,10 +413,15 @@ class FoleyPipeline:
         the same tokens as the same moment in a longer one (the audio may differ: each window is
         sampled with its own noise and loudness).
         A caption of spaces only is no caption (``''``).
-        Raises FoleyError for bad settings (see ``settings``) before decoding anything.
+        Raises FoleyError for bad settings (see ``settings``), a caption that is no text and a
+        seed outside 0..MAX_SEED, before decoding anything.
         """
         from ..media.video import probe_video
 
+        if caption is not None and not isinstance(caption, str):
+            raise FoleyError(f"a caption is text, not {type(caption).__name__}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
+            raise FoleyError(f"seed must be a whole number from 0 to {MAX_SEED}, not {seed!r}")
         caption = None if caption is None else caption.strip()
         given = bool(caption)
         self.settings(scale=scale, steps=steps, guidance=guidance, visual_steps=visual_steps)  # fail before decoding

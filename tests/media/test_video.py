@@ -73,9 +73,13 @@ def test_index_video_round_trip(media_dir):
     assert [read_index(f) for f in decode_frames(path, fps=2, spec=FrameSpec(size=None))] == [0, 1, 2]
 
 
-def test_rejects_bad_fps(cfr_video):
-    with pytest.raises(MediaError, match="frame rate must be positive"):
-        decode_frames(cfr_video[0], fps=0)
+def test_rejects_bad_fps_and_frame_sizes(cfr_video):
+    for fps in (0, -1, float("nan"), "25", True):
+        with pytest.raises(MediaError, match="frame rate must be a positive number of frames a second"):
+            decode_frames(cfr_video[0], fps=fps)
+    for size in (0, -1, 224.5, "224", True):
+        with pytest.raises(MediaError, match="frame size must be a whole number of pixels from 1 on"):
+            FrameSpec(size=size)
 
 
 def _ffmpeg_frames(path, width, height) -> np.ndarray:

@@ -104,7 +104,11 @@ def test_a_clip_shorter_than_the_window_is_generated_as_a_whole_window(pipeline,
                                                (dict(guidance="5"), "guidance must be a finite number >= 0, got '5'"),
                                                (dict(scale=float("nan")), "scale must be a finite number >= 0, got nan"),
                                                (dict(visual_steps=1.5), "visual_steps must be a fraction in [0, 1], got 1.5"),
-                                               (dict(visual_steps=-0.5), "visual_steps must be a finite number >= 0")])
+                                               (dict(visual_steps=-0.5), "visual_steps must be a finite number >= 0"),
+                                               (dict(seed=-1), "seed must be a whole number from 0 to 4294967295, not -1"),
+                                               (dict(seed=1.5), "seed must be a whole number from 0 to"),
+                                               (dict(seed="3"), "seed must be a whole number from 0 to"),
+                                               (dict(caption=5), "a caption is text, not int")])
 def test_bad_settings_are_refused_before_any_work(pipeline, cfr_video, monkeypatch, settings, message):
     def no_decoding(*args, **kwargs):
         raise AssertionError("decoded frames despite bad settings")
