@@ -822,6 +822,7 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
 
     from .media.video import quiet_ffmpeg_log
     from .pipelines.dub import dub_settings
+    from .pipelines.compose import bed_description
     from .pipelines.dub_batch import BatchSummary, OutputOptions, dub_batch, needs_model
 
     quiet_ffmpeg_log()  # before the inputs are probed
@@ -861,10 +862,9 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
         result = pipeline.dub(video, caption=args.caption, scale=args.scale, steps=args.steps,
                               guidance=args.guidance, seed=args.seed, progress=progress,
                               visual_steps=args.visual_steps)
-        said, what = ((shlex.quote(f"{result.caption.strip().rstrip('.')} at 1 s"), "the caption's sound at 1 s")
-                      if result.caption_given else ("'A DESCRIPTION'", "described sounds"))  # "'rain, a door slams at 2 s'"
-        hint = (f"; foley compose {said} --video {shlex.quote(str(video))} lays {what} under it (a description "
-                "gives their times)" if pipeline.not_dubbed(result) else "")
+        bed = bed_description(result.caption if result.caption_given else None, len(result.audio) / result.sample_rate)
+        hint = (f"; foley compose {shlex.quote(bed[0])} --video {shlex.quote(str(video))} lays {bed[1]} under it (a "
+                "description gives their times)" if bed and pipeline.not_dubbed(result) else "")
         hint = "".join(f"; --model {name} knows these pictures" for name in result.known_by) + hint
         silent_notes[video] = [pipeline.unrecognized_note(result, name_sounds) + hint for name_sounds in (False, True)]
         video_notes[video] = pipeline.dub_notes(result)

@@ -116,6 +116,7 @@ class Studio:
         wav and a spectrogram picture, and the summary's notes. Raises FoleyError."""
         from .config import MAX_SEED
         from .media.video import probe_video
+        from .pipelines.compose import bed_description
         from .pipelines.dub_batch import OutputOptions, dub_batch
 
         if not video:
@@ -142,9 +143,10 @@ class Studio:
         options = OutputOptions(overwrite=True, keep_original=keep_original, mix_original_db=mix_original_db)
         def silent_note(path) -> str:
             result = results.pop(path, None)
-            what = "the caption's sound" if result and result.caption_given else "described sounds"
-            hint = (f"; the Compose tab, given this video, lays {what} under it (a description gives their times)"
-                    if result and self.pipeline.not_dubbed(result) else "")
+            bed = result and bed_description(result.caption if result.caption_given else None,
+                                             len(result.audio) / result.sample_rate)
+            hint = (f"; the Compose tab, given this video and {bed[0]!r}, lays {bed[1]} under it (a description gives "
+                    "their times)" if bed and self.pipeline.not_dubbed(result) else "")
             known = "".join(f"; the {name} model knows these pictures" for name in (result.known_by if result else ()))
             return self.pipeline.unrecognized_note(result) + known + hint
 

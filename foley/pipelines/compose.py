@@ -737,6 +737,28 @@ def bed_video(path: str | os.PathLike, said: str, missing_hint: str = ""):
     return info
 
 
+def bed_description(caption: str | None, duration_s: float) -> tuple[str, str] | None:
+    """What ``foley compose --video`` may be given to lay a dub's ``caption`` (None or blank: no
+    caption) under its video of ``duration_s``, and what that lays: the caption at 1 s where it
+    names one sound and no time ('a door slams at 1 s', "the caption's sound at 1 s"), else the
+    caption as it is where the rules planner reads it ("the caption's sounds at their times"),
+    else a description to write. None when no bed is that long (``DURATION_RANGE_S``)."""
+    from .planners import RulesPlanner
+
+    low, high = DURATION_RANGE_S
+    if not low <= duration_s <= high:
+        return None
+    caption = (caption or "").strip().rstrip(".")
+    for said, what in ((f"{caption} at 1 s", "the caption's sound at 1 s"), (caption, "the caption's sounds at their times")):
+        try:
+            plan = RulesPlanner().plan(said, duration_s) if caption else None
+        except FoleyError:
+            continue
+        if plan and (what.endswith("at their times") or [e.start_s for e in plan.events] == [1.0]):
+            return said, what
+    return "A DESCRIPTION", "described sounds"
+
+
 def stems_folder(bed: str | os.PathLike) -> Path:
     """BED.stems: the folder next to a bed (BED.wav) that holds its stems."""
     return Path(bed).with_suffix(".stems")
