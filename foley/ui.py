@@ -440,11 +440,21 @@ def check_address(host: str, port: int) -> None:
             raise FoleyError(f"cannot serve on {host}:{port} ({e.strerror})") from None
 
 
+def check_ffprobe() -> None:
+    """Refuse a PATH with FFmpeg's ``ffmpeg`` and not its ``ffprobe``: Gradio takes the one for
+    both, and probes every video the page shows with the other (a page that shows none: its
+    dubs fail). Raises FoleyError."""
+    if shutil.which("ffmpeg") and not shutil.which("ffprobe"):
+        raise FoleyError(f"{shutil.which('ffmpeg')} is on PATH without ffprobe, which the page's video player "
+                         "runs with it; install FFmpeg's ffprobe too, or take ffmpeg off PATH (foley needs neither)")
+
+
 def launch(model: str = "demo", host: str = "127.0.0.1", port: int = 7860, device: str = "auto",
            compose_model: str = "sfx") -> None:
-    """Serve the page until interrupted. Raises FoleyError for an address it cannot serve on
-    or a model that does not load."""
+    """Serve the page until interrupted. Raises FoleyError for an address it cannot serve on,
+    an ``ffmpeg`` without ``ffprobe`` (``check_ffprobe``) or a model that does not load."""
     check_address(host, port)
+    check_ffprobe()
     root = Path(tempfile.mkdtemp(prefix="foley-ui-"))
     try:  # the root goes however this ends, a model that fails to load included
         os.environ["GRADIO_TEMP_DIR"] = str(root / "uploads")  # Gradio's uploads stay under the same root

@@ -113,6 +113,22 @@ def test_ui_refuses_an_address_it_cannot_serve_on_before_loading_anything():
     assert len(taken.stderr.splitlines()) == len(unknown.stderr.splitlines()) == 1
 
 
+def test_ui_refuses_an_ffmpeg_without_its_ffprobe_before_loading_anything(tmp_path):
+    import os
+    import socket
+
+    (tmp_path / "ffmpeg").write_text("#!/bin/sh\n")
+    (tmp_path / "ffmpeg").chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.path.dirname(sys.executable)}"}  # no ffprobe there
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    run = subprocess.run([sys.executable, "-m", "foley.cli", "ui", "--port", str(port), "--model", "nosuch"],
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 2 and len(run.stderr.splitlines()) == 1
+    assert run.stderr.startswith(f"foley: error: {tmp_path / 'ffmpeg'} is on PATH without ffprobe")
+
+
 def test_help_shows_each_options_default_once():
     import argparse
 
