@@ -72,7 +72,7 @@ def first_onset_near(onsets: np.ndarray, start_s: float) -> float | None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = OneLineErrors()
+    ap = OneLineErrors(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="demo")
     ap.add_argument("--n", type=number_arg(1, integer=True), default=20)
     ap.add_argument("--steps", type=number_arg(1, integer=True), default=25)

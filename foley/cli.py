@@ -175,7 +175,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         s = result["summary"]
         delta = f"deltas 0.1 to {args.delta} s" if args.multi_delta else f"delta {args.delta} s"
         print(f"onset ({result['mode']} mode, ground truth {result['ground_truth']}, {delta}, "
-              f"{s['n_clips']} clips): onset-count acc {s['onset_count_acc']:.4f}, "
+              f"{_clips(s['n_clips'])}): onset-count acc {s['onset_count_acc']:.4f}, "
               f"detection acc {s['onset_detection_acc']:.4f}, AP {s['onset_ap']:.4f}"
               + (f" ({s['onset_ap_undefined_clips']} clips without reference onsets left out of detection acc and AP)"
                  if s["onset_ap_undefined_clips"] else ""))
@@ -190,13 +190,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         from .evaluation.embedders import get_embedder
 
         result = evaluate_fad(args.pred, args.ref, get_embedder(args.embedder), pca_dims=args.pca)
-        print(f"FAD ({result['embedder']}, {result['n_clips']} clips): {result['fad']:.4f}")
+        print(f"FAD ({result['embedder']}, {_clips(result['n_clips'])}): {result['fad']:.4f}")
     elif args.metric == "mkl":
         from .evaluation.embedders import get_embedder
         from .evaluation.mkl import evaluate_mkl
 
         result = evaluate_mkl(args.pred, args.ref, get_embedder(_panns(args.classifier)))
-        print(f"MKL ({result['classifier']}, {result['n_clips']} clips): {result['mkl']:.4f}")
+        print(f"MKL ({result['classifier']}, {_clips(result['n_clips'])}): {result['mkl']:.4f}")
     else:
         from .evaluation.embedders import get_embedder
         from .evaluation.report import write_report
@@ -205,7 +205,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
                               embedder=get_embedder(args.embedder), max_plots=args.max_plots, workers=args.workers,
                               mkl_classifier=get_embedder(_panns(args.mkl)) if args.mkl else None, fad_pca=args.pca)
         s = result["robust"]["summary"]
-        print(f"report written to {args.out}/index.html ({result['n_clips']} clips; robust AP {s['onset_ap']:.4f})")
+        print(f"report written to {args.out}/index.html ({_clips(result['n_clips'])}; robust AP {s['onset_ap']:.4f})")
         for name in ("fad", "mkl"):  # a figure the report could not compute is said here too, not only in it
             if (part := result.get(name)) and "error" in part:
                 print(f"foley: warning: no {name.upper()} in the report: {part['error']}", file=sys.stderr)
@@ -426,6 +426,10 @@ def _plan_lines(plan) -> list[str]:
 
     return [f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{f' {e.gain_db:+.0f} dB' if e.gain_db else ''}"
             f"{fill_said(e)}" for e in plan.events]
+
+
+def _clips(n: int) -> str:
+    return f"{n} clip{'s' if n != 1 else ''}"
 
 
 def _note(text: str) -> None:
@@ -732,7 +736,7 @@ def _cmd_eval_clap(args: argparse.Namespace) -> int:
     _check_json_path(args.json)
     captions = read_captions(args.captions)
     result = clap_scores(ClapScorer(args.model, str(resolve_device(args.device))), args.audio, captions)
-    print(f"CLAP score ({result['model']}, {result['n_clips']} clips): {result['clap_score']:.4f}")
+    print(f"CLAP score ({result['model']}, {_clips(result['n_clips'])}): {result['clap_score']:.4f}")
     _write_json(args.json, result)
     return 0
 

@@ -336,11 +336,12 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
         recorded = cached_inputs(cache) if cache.is_file() else None  # None: no cache, or one from before records
         fresh = cache.is_file() and (recorded == inputs or (resume and recorded is None))
         if cache.is_file() and not fresh:
-            changed = " and ".join(k for k in inputs if (recorded or {}).get(k) != inputs[k])
+            changed = " and ".join(("other " if k == "data" else "another ") + k  # "other data and another backbone"
+                                   for k in inputs if (recorded or {}).get(k) != inputs[k])
             if resume:
-                raise FoleyError(f"{run} was trained on another {changed} than this call gives; "
+                raise FoleyError(f"{run} was trained with {changed} than this call gives; "
                                  "give another --out for a new run")
-            log(f"{cache} was made from another {changed}; making it again")
+            log(f"{cache} was made with {changed}; making it again")
         if not fresh:
             backbone, tokenizer = (AudioBackbone.from_pretrained(backbone_path, device=state.device),
                                    UnitTokenizer.from_pretrained(tokenizer_path))

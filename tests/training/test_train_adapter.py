@@ -294,10 +294,10 @@ def test_a_cache_made_from_other_inputs_is_made_again_and_never_resumed(setup, t
     (other / "train.jsonl").write_text("".join(json.dumps(e) + "\n" for e in load_manifest(root / "synth", "train")[:2]))
     shutil.rmtree(run / "checkpoint"), shutil.rmtree(run / "adapter")
     train(other)
-    assert any("was made from another data; making it again" in line for line in logged)
+    assert any("was made with other data; making it again" in line for line in logged)
     assert load_adapter_cache(run / CACHE_FILE)["latents"].shape[0] == 2
     assert cached_inputs(run / CACHE_FILE)["backbone"] == first["backbone"] != cached_inputs(run / CACHE_FILE)["data"]
-    with pytest.raises(FoleyError, match="was trained on another data than this call gives"):
+    with pytest.raises(FoleyError, match="was trained with other data than this call gives"):
         train(root / "synth", resume=True)
     # a split with no clips is said in one line
     (tmp_path / "empty").mkdir()
