@@ -15,7 +15,7 @@ import torch
 
 from ..errors import FoleyError
 from ..media.audio import read_audio, resample
-from .scoring import AUDIO_SUFFIXES
+from .scoring import files_by_stem
 
 
 def _pooled(out) -> torch.Tensor:
@@ -80,10 +80,7 @@ def read_captions(path: str | os.PathLike) -> dict[str, str]:
 
 
 def clap_scores(scorer: ClapScorer, audio_dir: str | os.PathLike, captions: dict[str, str], batch: int = 8) -> dict:
-    audio_dir = Path(audio_dir)
-    if not audio_dir.is_dir():
-        raise FoleyError(f"{audio_dir}: no such folder")
-    files = {p.stem: p for p in sorted(audio_dir.iterdir()) if p.suffix.lower() in AUDIO_SUFFIXES}
+    files = files_by_stem(Path(audio_dir))
     if missing := sorted(set(files) - set(captions)):
         raise FoleyError(f"{len(missing)} audio file(s) have no caption: {', '.join(missing[:8])}")
     if not files:

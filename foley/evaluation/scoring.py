@@ -46,7 +46,9 @@ def results_json(result) -> str:
     return json.dumps(clean(result), indent=1, allow_nan=False) + "\n"
 
 
-def _by_stem(folder: Path) -> dict[str, Path]:
+def files_by_stem(folder: Path) -> dict[str, Path]:
+    """The audio and video files of ``folder`` by stem (hidden ones left out; of two files of one
+    stem, the suffix first in AUDIO_SUFFIXES). FoleyError for a file or a missing folder."""
     if folder.exists() and not folder.is_dir():
         raise FoleyError(f"{folder}: a file, not a folder (the files of two folders are paired by name)")
     if not folder.is_dir():
@@ -69,7 +71,7 @@ def _listing(names: list[str], limit: int = 8) -> str:
 def pair_files(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike) -> list[Pair]:
     """Pairs of generated and reference files with the same stem; any unpaired file is an error."""
     pred_dir, ref_dir = Path(pred_dir), Path(ref_dir)
-    preds, refs = _by_stem(pred_dir), _by_stem(ref_dir)
+    preds, refs = files_by_stem(pred_dir), files_by_stem(ref_dir)
     if not preds:
         raise FoleyError(f"{pred_dir}: no audio or video files ({', '.join(AUDIO_SUFFIXES)})")
     problems = []

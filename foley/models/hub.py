@@ -33,7 +33,10 @@ def quiet_loading() -> Iterator[None]:
 
 @quiet_loading()
 def load_pretrained(load: Callable[..., T], name: str, **kwargs) -> T:
-    """``load(name, local_files_only=..., **kwargs)`` for a ``from_pretrained``-style loader."""
+    """``load(name, local_files_only=..., **kwargs)`` for a ``from_pretrained``-style loader.
+    OSError for a name written as a path (``/``, ``.`` or ``~`` first) that is no folder."""
+    if name.startswith(("/", ".", "~")) and not os.path.isdir(os.path.expanduser(name)):
+        raise OSError(f"{name}: no such folder")
     if os.path.isdir(name) or os.environ.get("HF_HUB_OFFLINE") == "1":
         return load(name, local_files_only=True, **kwargs)
     try:

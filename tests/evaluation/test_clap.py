@@ -45,8 +45,12 @@ def test_scores_are_cosines_and_files_pair_with_captions(tiny_clap, tmp_path):
     for name in ("a", "b"):
         write_audio(tmp_path / f"{name}.wav", rng.standard_normal(16_000).astype(np.float32) * 0.1, 16_000)
     (tmp_path / "caps.json").write_text(json.dumps({"a": "a dog barks", "b": "thunder rumbles"}))
+    (tmp_path / "._a.wav").write_bytes(b"a file system's metadata")  # hidden: no clip of the set
+    (tmp_path / "c.wav").mkdir()  # nor a folder
     result = clap_scores(scorer, tmp_path, read_captions(tmp_path / "caps.json"))
     assert result["n_clips"] == 2 and all(-1 <= s <= 1 for s in result["clips"].values())
+    with pytest.raises(FoleyError, match=r"cannot load the CLAP model '/no/such/clap' \(/no/such/clap: no such folder\)"):
+        ClapScorer("/no/such/clap")
     wav = rng.standard_normal(16_000).astype(np.float32)
     same = scorer.score([wav, wav], 16_000, ["a dog barks", "a dog barks"])
     assert same[0] == pytest.approx(same[1], abs=1e-6)
