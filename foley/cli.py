@@ -96,6 +96,8 @@ def _describe(info: dict) -> str:
              + (f" ({info['audio_tracks']} tracks)" if info["audio_tracks"] > 1 else "")]
     if abs(info["start_s"]) > 5e-4:
         parts.append(f"picture starts {info['start_s']:.3f} s into the file")
+    if info["frame_count"] < 2:  # what check_moving refuses
+        parts.append("a still image: foley dub and compose --video take videos of two frames or more")
     return f"{info['path']}: " + ", ".join(parts)
 
 

@@ -13,6 +13,11 @@ def foley(*args):
     return subprocess.run([sys.executable, "-m", "foley.cli", *map(str, args)], capture_output=True, text=True)
 
 
+def proc_ok(proc):
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
 def test_version_and_help():
     proc = foley("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("foley ")
@@ -216,7 +221,13 @@ def test_probe_reports_each_failure_and_continues(tmp_path, cfr_video):
     proc = foley("probe", tmp_path / "a.mp4", cfr_video[0])
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"foley: error: {tmp_path / 'a.mp4'}: no such file"
-    assert "90 frames" in proc.stdout
+    assert "90 frames" in proc.stdout and "still image" not in proc.stdout
+    from conftest import lavfi_video
+
+    lavfi_video(tmp_path / "still.mp4", "testsrc=s=64x48:r=10:d=0.1")  # one frame: said to be no video for a dub
+    assert proc_ok(foley("probe", tmp_path / "still.mp4")).stdout.strip().endswith(
+        "1 frame at 10.000 fps, 64x48 h264, no audio, a still image: foley dub and compose --video take videos of "
+        "two frames or more")
 
 
 def test_a_compose_plan_loads_no_diffusion_library_and_the_samplers_are_one_list():

@@ -62,6 +62,9 @@ class SynthConfig:
                              f"at least {self.lead_s + self.tail_s + 0.1:.1f} s is needed")
         if self.duration_s > MAX_DURATION_S:  # a clip is rendered whole in memory
             raise FoleyError(f"duration {self.duration_s:g} s is too long; clips last at most {MAX_DURATION_S:g} s")
+        if abs(self.duration_s * self.fps - self.n_frames) > 1e-6:  # the clips, their sidecars and synthsync.json agree
+            raise FoleyError(f"duration {self.duration_s:g} s is no whole number of frames at {self.fps} fps; "
+                             f"give {self.n_frames / self.fps:g} s")
 
     @property
     def n_frames(self) -> int:

@@ -55,7 +55,9 @@ class LogMelStats:
     def embed(self, wav: np.ndarray) -> np.ndarray:
         import librosa
 
-        mel = librosa.feature.melspectrogram(y=np.asarray(wav, np.float32), sr=16_000, n_fft=512, hop_length=160,
+        wav = np.asarray(wav, np.float32)
+        wav = np.pad(wav, (0, max(0, 512 - len(wav))))  # a clip shorter than one FFT frame: padded with silence
+        mel = librosa.feature.melspectrogram(y=wav, sr=16_000, n_fft=512, hop_length=160,
                                              n_mels=64, fmin=0, fmax=8000, power=2.0)  # (64, T)
         logmel = np.log(mel + 1e-6).T  # (T, 64)
         windows = _frame(logmel, 96, 48)  # (n, 96, 64)

@@ -72,9 +72,13 @@ def collect_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]
         if not item.strip():  # Path("") is the current folder: never dubbed unasked
             problems.append((item, "an empty input name (give a video, a folder such as ., or a pattern)"))
         elif path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES
+            named = sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES
                            and not p.name.startswith("."))  # hidden, as a glob has them (and a run's temporary files)
+            found = [p for p in named if p.is_file()]
             videos += found
+            problems += [(str(p), f"{p}: " + ("a link to nothing" if p.is_symlink() and not p.exists() else
+                                              "not a file") + " (in a folder given)")
+                         for p in named if not p.is_file() and not p.is_dir()]
             if not found:  # its subfolders are not searched
                 problems.append((item, f"{item}: the folder holds no video files ({', '.join(VIDEO_SUFFIXES)}; "
                                        "subfolders are not searched)"))

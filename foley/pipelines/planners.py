@@ -172,7 +172,8 @@ class OpenAIPlanner:
         self.model = model or os.environ.get("FOLEY_PLANNER_MODEL") or "gpt-4o-mini"
         self.api_key = api_key or os.environ.get("OPENAI_API_KEY") or ""
         if not self.base_url:
-            raise PlanError("the openai planner needs a base URL (--planner-url or FOLEY_PLANNER_BASE_URL)")
+            raise PlanError("the openai planner needs a base URL (foley compose --planner-url, or "
+                            "FOLEY_PLANNER_BASE_URL in the environment foley compose or foley ui runs in)")
         try:
             url = urllib.parse.urlsplit(self.base_url)
             url.port  # noqa: B018 -- raises ValueError for a port that is not a number

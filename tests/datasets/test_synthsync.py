@@ -153,3 +153,5 @@ def test_custom_duration_and_bad_duration(tmp_path):
     assert probe_video(tmp_path / "test" / "test_00000_ball.mp4").duration_s == pytest.approx(2.0)
     with pytest.raises(FoleyError, match="too short"):
         SynthConfig(duration_s=0.5)
+    with pytest.raises(FoleyError, match=r"duration 2.37 s is no whole number of frames at 25 fps; give 2.36 s"):
+        SynthConfig(duration_s=2.37)

@@ -71,6 +71,13 @@ def test_collect_inputs(videos, tmp_path):
     assert found == [tmp_path / "take1.mp4", tmp_path / "take2.mp4", videos / "silent.mp4"]
     assert collect_inputs(["", " "]) == ([], [(t, "an empty input name (give a video, a folder such as ., or a pattern)")
                                               for t in ("", " ")])  # never the current folder
+    (videos / "gone.mp4").symlink_to(tmp_path / "nowhere.mp4")  # in a folder, what is no video is said, not passed over
+    os.mkfifo(videos / "pipe.mp4")
+    (videos / "clips.mp4").mkdir()
+    found, problems = collect_inputs([str(videos)])
+    assert [p.name for p in found] == ["silent.mp4", "with audio.mp4"]
+    assert [r for _, r in problems] == [f"{videos / 'gone.mp4'}: a link to nothing (in a folder given)",
+                                        f"{videos / 'pipe.mp4'}: not a file (in a folder given)"]
 
 
 def test_batch_writes_skips_and_reports(videos, tmp_path):
