@@ -655,7 +655,9 @@ def _compose_turn(args: argparse.Namespace) -> int:
     # The bed, its picture and its video reach their paths together, or none does; a file that was not
     # there when the turn began is one another run wrote meanwhile: kept, and none of this turn's is written.
     finals = [Path(final) for final, _ in writers]
-    stale = set(session.stem_paths) - set(stems.values()) if continuing else set()  # stems of sounds gone since
+    # stems of sounds gone since, in the folder of this bed (a bed written elsewhere with -o keeps the last one's)
+    stale = ({p.resolve() for p in session.stem_paths if p.parent.resolve() == stems_folder(out).resolve()}
+             - {p.resolve() for p in stems.values()}) if continuing else set()
     with removed_if_empty(missing_folders(stems_folder(out)) if stems else []), atomic_paths(finals, fresh) as temporary:
         parts.update(zip(finals, temporary))
         for (final, write), part in zip(writers, temporary):

@@ -291,6 +291,10 @@ def test_cli_compose_stems_follow_the_session(backbone, tmp_path, foley_cli):
                        "-o", "new.wav", "--device", "cpu"], cwd=tmp_path)
     assert other.returncode == 2 and "new.stems/a-ball.wav: exists; pass --overwrite" in other.stderr
     assert not (tmp_path / "new.wav").exists()
+    moved = foley_cli(base + ["remove the bell", "-o", "moved.wav"], cwd=tmp_path)  # a bed elsewhere, its stems with it
+    assert moved.returncode == 0, moved.stderr
+    assert [p.name for p in (tmp_path / "moved.stems").iterdir()] == ["a-ball.wav"]
+    assert sorted(p.name for p in (tmp_path / "bed.stems").iterdir()) == ["a-ball.wav", "a-bell.wav", "notes.txt"]
 
 
 def test_a_bed_without_a_session_is_made_when_the_event_cache_cannot_be_written(backbone, tmp_path, foley_cli):
