@@ -749,13 +749,13 @@ def bed_description(caption: str | None, duration_s: float) -> tuple[str, str] |
     if not low <= duration_s <= high:
         return None
     caption = (caption or "").strip().rstrip(".")
-    for said, what in ((f"{caption} at 1 s", "the caption's sound at 1 s"), (caption, "the caption's sounds at their times")):
-        try:
-            plan = RulesPlanner().plan(said, duration_s) if caption else None
-        except FoleyError:
-            continue
-        if plan and (what.endswith("at their times") or [e.start_s for e in plan.events] == [1.0]):
-            return said, what
+    if caption:
+        with contextlib.suppress(FoleyError):  # one sound, no time of its own: laid at 1 s
+            if [e.start_s for e in RulesPlanner().plan(f"{caption} at 1 s", duration_s).events] == [1.0]:
+                return f"{caption} at 1 s", "the caption's sound at 1 s"
+        with contextlib.suppress(FoleyError):
+            RulesPlanner().plan(caption, duration_s)
+            return caption, "the caption's sounds at their times"
     return "A DESCRIPTION", "described sounds"
 
 
