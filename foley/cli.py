@@ -93,7 +93,9 @@ def _describe(info: dict) -> str:
              f"{info['width']}x{info['height']} {info['codec']}"
              + (f" (rotated {info['rotation']} degrees for display)" if info["rotation"] else ""),
              ("with" if info["has_audio"] else "no") + " audio"
-             + (f" ({info['audio_tracks']} tracks)" if info["audio_tracks"] > 1 else "")]
+             + (f" ({info['audio_tracks']} tracks)" if info["audio_tracks"] > 1 else "")
+             + (f", {info['other_streams']} other stream{'s' if info['other_streams'] != 1 else ''}"
+                if info["other_streams"] else "")]
     if abs(info["start_s"]) > 5e-4:
         parts.append(f"picture starts {info['start_s']:.3f} s into the file")
     if info["frame_count"] < 2:  # what check_moving refuses
@@ -488,7 +490,7 @@ def shared_cache_dir(stack: contextlib.ExitStack) -> Path:
 def _compose_turn(args: argparse.Namespace) -> int:
     from .media.audio import write_audio
     from .media.files import atomic_paths, missing_folders, removed_if_empty
-    from .media.mux import mux_audio, output_container
+    from .media.mux import mux_audio, other_streams_note, output_container
     from .pipelines.compose import (
         EventCache,
         SamplerConfig,
@@ -693,6 +695,8 @@ def _compose_turn(args: argparse.Namespace) -> int:
               + (" (its own sound kept as a second track)" if video.has_audio else ""))
         if video.audio_tracks > 1:
             _note(f"{video.path} has {video.audio_tracks} audio tracks; the first is kept as the original")
+        if video.other_streams:
+            _note(f"{video.path}: {other_streams_note(video)}")
     return 0
 
 

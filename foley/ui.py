@@ -171,7 +171,7 @@ class Studio:
         the picture copied, the bed as its sound, its own sound as a second track); ``result["stems"]``: each
         sound of the bed as a WAV of its own (``--stems``). Raises FoleyError."""
         from .media.audio import write_audio
-        from .media.mux import mux_audio, output_container
+        from .media.mux import mux_audio, other_streams_note, output_container
         from .pipelines.compose import EventCache, Session, bed_video, render, stem_names, stems_folder, timeline_image
         from .pipelines.compose import backbone_source, caption_notes, render_notes
         from .pipelines.planners import get_planner
@@ -237,6 +237,8 @@ class Studio:
             notes.append(f"the bed is as long as the video, {under.duration_s:g} s")
             if under.audio_tracks > 1:
                 notes.append(f"the video has {under.audio_tracks} audio tracks; the first is kept as the original")
+            if under.other_streams:
+                notes.append(f"the video: {other_streams_note(under)}")
         return {"wav": wav, "picture": picture, "plan": plan_rows(plan), "turns": state.turns, "notes": notes,
                 "video": movie, "stems": stem_files}
 

@@ -80,6 +80,14 @@ def _decodes(path: Path) -> bool:
         return False
 
 
+def other_streams_note(info: VideoInfo) -> str:
+    """What to tell of a video's streams besides its picture and audio: a dub copies the first
+    picture stream and writes its own sound, so they are not in the output."""
+    n = info.other_streams
+    return (f"its {n} other stream{'s' if n != 1 else ''} (subtitles, a second picture, cover art or data) "
+            f"{'are' if n != 1 else 'is'} not in the output, which holds the first picture stream")
+
+
 def output_container(info: VideoInfo) -> str:
     """The suffix of the first container in ``CONTAINERS`` that holds the probed video's
     picture stream copied as it is: a trial mux of a few frames must succeed and decode again

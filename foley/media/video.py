@@ -48,6 +48,7 @@ class VideoInfo:
     start_s: float = 0.0  # first displayed frame, seconds after the file's start time
     audio_start_s: float | None = None  # first sample of the first audio track, seconds after the file's start
     audio_tracks: int = 0
+    other_streams: int = 0  # streams besides the picture and the audio (subtitles, a second picture, data)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -97,6 +98,7 @@ class _Timing:
     rotation: int
     stream: av.video.stream.VideoStream
     audio_tracks: int
+    other_streams: int
     aspect: Fraction  # a pixel's width over its height (1 unless the picture is anamorphic)
 
 
@@ -200,6 +202,7 @@ def _frame_times(path: Path) -> _Timing:
         aspect = Fraction(aspect) if aspect and aspect > 0 else Fraction(1)
         audio = container.streams.audio[0] if container.streams.audio else None
         audio_tracks = len(container.streams.audio)
+        other_streams = len(container.streams) - 1 - audio_tracks
         file_start = (container.start_time or 0) / av.time_base
         pts, durations, unstamped = [], [], 0
         try:
@@ -234,7 +237,8 @@ def _frame_times(path: Path) -> _Timing:
                        float(audio.start_time * audio.time_base) - file_start if audio.start_time is not None else 0.0)
     with _open(path) as again:  # a fresh demuxer: the one above is at the end of the file
         rotation = _rotation(again, again.streams.video[0])
-    return _Timing(times - start, end - start, start - file_start, audio_start, rotation, stream, audio_tracks, aspect)
+    return _Timing(times - start, end - start, start - file_start, audio_start, rotation, stream, audio_tracks,
+                   other_streams, aspect)
 
 
 def check_moving(info: VideoInfo, said: str = "") -> VideoInfo:
@@ -272,6 +276,7 @@ def probe_video(path: str | Path) -> VideoInfo:
         start_s=float(timing.start_s),
         audio_start_s=timing.audio_start_s,
         audio_tracks=timing.audio_tracks,
+        other_streams=timing.other_streams,
     )
 
 

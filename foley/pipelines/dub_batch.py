@@ -25,7 +25,7 @@ import soundfile as sf
 from ..errors import FoleyError, MediaError
 from ..media.audio import normalize_loudness, read_audio, relative_gain, resample, write_audio
 from ..media.files import atomic_paths, missing_folders, name_max, removed_if_empty, trial_write
-from ..media.mux import CONTAINERS, align_to_picture, fit_length, mux_audio, output_container
+from ..media.mux import CONTAINERS, align_to_picture, fit_length, mux_audio, other_streams_note, output_container
 from ..media.video import VideoInfo, check_moving, first_frame_digest, probe_video
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".3gp", ".ts", ".mts", ".m2ts", ".mpg", ".mpeg",
@@ -336,6 +336,8 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
         used = " and ".join(w for w, on in (("kept", options.keep_original),
                                             ("mixed", options.mix_original_db is not None)) if on)
         notes.append(f"it has {info.audio_tracks} audio tracks; the first is {used} as the original")
+    if info.other_streams:
+        notes.append(other_streams_note(info))
     suffix = output_container(info)
     if suffix != ".mp4":
         notes.append(f"written as {suffix}: its {info.codec} picture stream cannot go into .mp4 without re-encoding")

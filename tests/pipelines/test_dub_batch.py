@@ -611,3 +611,17 @@ def test_an_interrupted_batch_leaves_what_it_did_in_the_callers_summary(videos, 
         dub_batch([videos / "silent.mp4", videos / "with audio.mp4"], tmp_path / "o", generate, summary=summary)
     assert summary.done == [str(videos / "silent.mp4")] and sorted(p.name for p in (tmp_path / "o").iterdir()) == [
         "silent.mp4", "silent.wav"]
+
+
+def test_streams_a_dub_leaves_out_are_said(tmp_path):
+    plain = lavfi_video(tmp_path / "plain.mp4", "testsrc=s=64x48:r=10:d=1")
+    (tmp_path / "words.srt").write_text("1\n00:00:00,000 --> 00:00:00,900\nhello\n")
+    titled = tmp_path / "titled.mkv"
+    run_ffmpeg(["-i", str(plain), "-i", str(tmp_path / "words.srt"), "-map", "0", "-map", "1", "-c", "copy", str(titled)],
+               what="titled")
+    assert (probe_video(plain).other_streams, probe_video(titled).other_streams) == (0, 1)
+    summary = dub_batch([titled, plain], tmp_path / "out", tone)
+    assert summary.done == [str(titled), str(plain)]
+    assert [(video, note) for video, note in summary.notes if "other stream" in note] == [(
+        str(titled), "its 1 other stream (subtitles, a second picture, cover art or data) is not in the output, which "
+        "holds the first picture stream")]
