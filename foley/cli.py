@@ -420,8 +420,8 @@ def _cmd_compose(args: argparse.Namespace) -> int:
             # session until it is saved (a plan alone saves nothing)
             Session.open(args.session, BED_SECONDS)  # a file that is no session is refused before its lock is made
             with turn_lock(args.session):
-                return _compose_turn(args)
-        return _compose_turn(args)
+                return _compose_turn(args, new_folders)
+        return _compose_turn(args, new_folders)
 
 
 def _plan_lines(plan) -> list[str]:
@@ -464,7 +464,8 @@ def _show_session(session) -> None:
     stems = session.stem_paths
     gone = sum(not f.is_file() for f in stems)
     edited = sum(f.is_file() and f.resolve() in changed for f in stems)
-    stems_said = [f"{stems[0].parent}/ ({len(stems)} stems" + (f", {gone} not there" if gone else "")
+    stems_said = [f"{stems[0].parent}/ ({len(stems)} stem{'s' if len(stems) != 1 else ''}"
+                  + (f", {gone} not there" if gone else "")
                   + (f", {edited} changed since this session wrote them" if edited else "") + ")"] if stems else []
     print("files: " + ", ".join([f"{f}{state(f)}" for f in files if f] + stems_said))
 
@@ -487,7 +488,8 @@ def shared_cache_dir(stack: contextlib.ExitStack) -> Path:
         return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="foley-compose-")))
 
 
-def _compose_turn(args: argparse.Namespace) -> int:
+def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -> int:
+    """One compose turn; ``new_folders`` removes, as the turn ends, the folders it made that stay empty."""
     from .media.audio import write_audio
     from .media.files import atomic_paths, missing_folders, removed_if_empty
     from .media.mux import mux_audio, other_streams_note, output_container
@@ -582,8 +584,14 @@ def _compose_turn(args: argparse.Namespace) -> int:
     if previous is not None and not undo and not changes:  # no turn is recorded for it
         raise FoleyError(f"{args.text.strip()!r} changes nothing: the plan would be as it is")
     captions = list(dict.fromkeys(e.caption for e in plan.events))  # a stem each, in the order they come
-    stems = dict(zip(captions, (stems_folder(out) / name for name in stem_names(captions)))) if with_stems else {}
+    kept_names = session.stem_names if continuing else None  # a sound kept by an edit keeps its stem's name
+    stems = dict(zip(captions, (stems_folder(out) / name for name in stem_names(captions, kept_names)))) \
+        if with_stems else {}
     if stems and not args.plan_only:  # before the backbone is loaded
+        if args.session and Path(args.session).resolve() == stems_folder(out).resolve():
+            raise FoleyError(f"{args.session}: the session file would also be the stems' folder; give it a name "
+                             f"of its own, e.g. {Path(args.session).with_suffix('.json')}")
+        new_folders.enter_context(removed_if_empty(missing_folders(stems_folder(out))))  # one a stopped turn made
         _check_replaceable(list(stems.values()), None if args.overwrite else own, changed)
         fresh |= {p for p in stems.values() if not args.overwrite and not os.path.lexists(p)}
     planned = list(getattr(planner, "notes", []))  # what it could not do as said
@@ -660,7 +668,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
     # stems of sounds gone since, in the folder of this bed (a bed written elsewhere with -o keeps the last one's)
     stale = ({p.resolve() for p in session.stem_paths if p.parent.resolve() == stems_folder(out).resolve()}
              - {p.resolve() for p in stems.values()}) if continuing else set()
-    with removed_if_empty(missing_folders(stems_folder(out)) if stems else []), atomic_paths(finals, fresh) as temporary:
+    with atomic_paths(finals, fresh) as temporary:
         parts.update(zip(finals, temporary))
         for (final, write), part in zip(writers, temporary):
             try:
@@ -676,7 +684,7 @@ def _compose_turn(args: argparse.Namespace) -> int:
     if session:
         session.model, session.sampler, session.align = model, kept, align
         session.add_turn(args.text, plan, stats, out, timeline, undo=undo, video=video and video.path,
-                         video_output=movie, stems=list(stems.values()))
+                         video_output=movie, stems=stems)
         session.save()
     for note in render_notes(stats, plan.duration_s, video=bool(video)):
         _note(note)

@@ -23,6 +23,7 @@ import math
 import os
 import re
 import time
+import unicodedata
 import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Iterator
@@ -764,22 +765,31 @@ def stems_folder(bed: str | os.PathLike) -> Path:
     return Path(bed).with_suffix(".stems")
 
 
-def stem_names(captions: list[str]) -> list[str]:
-    """A file name for each caption's stem: its words joined by dashes ("a dog barks" ->
-    a-dog-barks.wav; at most STEM_NAME_CHARS characters, "-2" after a name taken), so that an
-    edit that keeps a sound keeps its stem's name."""
-    names: list[str] = []
+def stem_names(captions: list[str], kept: dict[str, str] | None = None) -> list[str]:
+    """A file name for each caption's stem: the name ``kept`` gives it (caption -> the name of the
+    turn before: an edit that keeps a sound keeps its stem's name), else its words joined by dashes
+    ("a dog barks" -> a-dog-barks.wav; at most STEM_NAME_CHARS characters; "-2" after a name taken,
+    or one Windows keeps for a device)."""
+    kept = {c: n for c, n in (kept or {}).items() if c in captions}
+    taken = {n.lower() for n in kept.values()}
+    names = []
     for caption in captions:
-        name = base = "-".join(re.findall(r"\w+", caption.lower()))[:STEM_NAME_CHARS].strip("-_") or "sound"
+        if caption in kept:
+            names.append(kept[caption])
+            continue
+        words = re.findall(r"\w+", unicodedata.normalize("NFC", caption).lower())
+        name = base = "-".join(words)[:STEM_NAME_CHARS].strip("-_") or "sound"
         for k in itertools.count(2):
-            if name not in names:
+            if f"{name}.wav" not in taken and name not in WINDOWS_DEVICES:
                 break
             name = f"{base}-{k}"
-        names.append(name)
-    return [f"{n}.wav" for n in names]
+        taken.add(f"{name}.wav")
+        names.append(f"{name}.wav")
+    return names
 
 
 STEM_NAME_CHARS = 60
+WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"{d}{k}" for d in ("com", "lpt") for k in range(10))}
 SESSION_VERSION = 1  # the session file's layout
 OWN_FILES = ("output", "timeline", "video_output")  # what a turn writes, recorded with its SHA-256
 TURN_SETTINGS = ("model", "sampler", "align")  # what a turn rendered with, recorded with it (an undo goes back to them)
@@ -908,11 +918,15 @@ class Session:
         return self._recorded("video_output")
 
     @property
+    def stem_names(self) -> dict[str, str]:
+        """caption -> file name of each stem the last turn wrote (a follow-up turn writes them
+        again, under the same names); empty when it wrote none."""
+        return dict(self.turns[-1].get("stems") or {}) if self.turns else {}
+
+    @property
     def stem_paths(self) -> list[Path]:
-        """The stems the last turn wrote, in the bed's stems folder (a follow-up turn writes them
-        again); empty when it wrote none."""
-        names = self.turns[-1].get("stems") if self.turns else None
-        return [stems_folder(self.bed_path) / name for name in names or []]
+        """The stems the last turn wrote, in the bed's stems folder."""
+        return [stems_folder(self.bed_path) / name for name in self.stem_names.values()]
 
     def _relative(self, path: str | os.PathLike | None) -> str | None:
         if path is None:
@@ -976,10 +990,10 @@ class Session:
     def add_turn(self, text: str, plan: Plan, stats: RenderStats, output: str | os.PathLike,
                  timeline: str | os.PathLike | None = None, undo: bool = False,
                  video: str | os.PathLike | None = None, video_output: str | os.PathLike | None = None,
-                 stems: list[Path] = ()) -> None:
+                 stems: dict[str, Path] | None = None) -> None:
         """Record a turn whose bed ``output`` (and picture ``timeline``, ``video_output``: the
-        bed under the picture of ``video``, and ``stems``: files in ``stems_folder(output)``) are
-        written; ``undo``: a turn that took the previous one back (``undone``)."""
+        bed under the picture of ``video``, and ``stems``: caption -> its file in
+        ``stems_folder(output)``) are written; ``undo``: a turn that took the previous one back (``undone``)."""
         files = {"output": output, **({"timeline": timeline} if timeline else {}),
                  **({"video_output": video_output} if video_output else {})}
         self.turns.append({"text": text, **({"undo": True} if undo else {}), "plan": plan.to_dict(),
@@ -989,8 +1003,8 @@ class Session:
                            **({"video": self._input_reference(video)} if video else {}),
                            **{k: self._relative(v) for k, v in files.items()},
                            **{f"{k}_sha256": sha256_file(v) for k, v in files.items()},
-                           **({"stems": [p.name for p in stems], "stems_sha256": {p.name: sha256_file(p) for p in stems}}
-                              if stems else {})})
+                           **({"stems": {c: p.name for c, p in stems.items()},
+                               "stems_sha256": {p.name: sha256_file(p) for p in stems.values()}} if stems else {})})
         self.plan = plan
 
     def save(self) -> None:

@@ -261,8 +261,13 @@ def test_stems_are_each_sound_of_the_bed_and_add_up_to_it(tmp_path):
         assert np.abs(sum(stems.values()) - mix).max() < 1e-6 * max(1.0, float(np.abs(mix).max()))
         door = stems["a door slams"]
         assert np.abs(door[:int(0.9 * 16_000)]).max() < 1e-6 < np.abs(door[16_000:2 * 16_000]).max()  # where it is laid
-    assert stem_names(["rain", "a dog barks", "A dog barks!", "!!!", "x" * 80]) == [
-        "rain.wav", "a-dog-barks.wav", "a-dog-barks-2.wav", "sound.wav", "x" * STEM_NAME_CHARS + ".wav"]
+    assert stem_names(["rain", "a dog barks", "A dog barks!", "!!!", "x" * 80, "e\u0301cho", "con"]) == [
+        "rain.wav", "a-dog-barks.wav", "a-dog-barks-2.wav", "sound.wav", "x" * STEM_NAME_CHARS + ".wav", "\u00e9cho.wav",
+        "con-2.wav"]
+    # a sound kept by an edit keeps its name, though the sound before it that took the plain one is gone
+    assert stem_names(["A dog barks!", "rain"], kept={"a dog barks": "a-dog-barks.wav",
+                                                      "A dog barks!": "a-dog-barks-2.wav"}) == ["a-dog-barks-2.wav", "rain.wav"]
+    assert stem_names(["a dog barks"], kept={"A dog barks!": "a-dog-barks.wav"}) == ["a-dog-barks.wav"]  # its own gone
 
 
 def test_cli_compose_stems_follow_the_session(backbone, tmp_path, foley_cli):
@@ -295,6 +300,30 @@ def test_cli_compose_stems_follow_the_session(backbone, tmp_path, foley_cli):
     assert moved.returncode == 0, moved.stderr
     assert [p.name for p in (tmp_path / "moved.stems").iterdir()] == ["a-ball.wav"]
     assert sorted(p.name for p in (tmp_path / "bed.stems").iterdir()) == ["a-ball.wav", "a-bell.wav", "notes.txt"]
+    spelled = foley_cli(base + ["make the ball quieter", "-o", str(tmp_path / "moved.wav")], cwd=tmp_path)
+    assert spelled.returncode == 0, spelled.stderr  # the same bed by another path: its stems written again, in place
+    assert [p.name for p in (tmp_path / "moved.stems").iterdir()] == ["a-ball.wav"]
+    same_name = ["compose", "a ball", "--model", "model", "--duration", "2", "--steps", "2", "--stems", "--device", "cpu",
+                 "--session", "take.stems"]
+    refused = foley_cli(same_name, cwd=tmp_path)  # the session file would be the stems' folder: refused before any work
+    assert refused.returncode == 2 and "take.stems: the session file would also be the stems' folder" in refused.stderr
+    assert not (tmp_path / "take.stems").exists() and not (tmp_path / "take.stems.cache").exists()
+
+
+def test_a_turn_that_fails_leaves_no_stems_folder_it_made(backbone, tmp_path, foley_cli, monkeypatch):
+    import foley.pipelines.compose as compose
+
+    backbone.save_pretrained(tmp_path / "model")
+
+    def fails(*args, **kwargs):
+        raise FoleyError("the render failed")
+
+    monkeypatch.setattr(compose, "render", fails)
+    for extra in ([], ["--session", "new/s.json"]):
+        run = foley_cli(["compose", "a ball", "--model", "model", "--duration", "2", "--steps", "2", "--stems",
+                         "-o", "new/bed.wav", "--device", "cpu", *extra], cwd=tmp_path)
+        assert run.returncode == 2 and "the render failed" in run.stderr
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
 
 
 def test_a_bed_without_a_session_is_made_when_the_event_cache_cannot_be_written(backbone, tmp_path, foley_cli):
