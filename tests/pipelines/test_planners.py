@@ -1718,6 +1718,12 @@ def test_edits_said_as_what_a_sound_of_the_bed_does():
     with pytest.raises(PlanError, match=r"applies to the whole sound \('make the traffic louder'\)"):
         p.plan("the traffic gets louder at 5 s", 10, street)
     assert spans(p.plan("the horn honks at 4 s", 10, street))[1] == ("a car horn", 4, 6)  # a one-shot named by its noun
+    stable = p.plan("a horse neighs at 2 s, a bell rings at 4 s, a dog barks at 6 s", 10)  # a verb of the same sound
+    for said, moved in (("the horse whinnies at 8 s", ("a horse neighs", 8, 10)), ("the bell tolls at 1 s", ("a bell rings", 1, 3)),
+                        ("the dog woofs at 7 s", ("a dog barks", 7, 9))):
+        assert moved in spans(p.plan(said, 10, stable)), said
+    with pytest.raises(PlanError, match="to add it, 'add a horse gallops at 8 s'"):  # another sound of it: to add
+        p.plan("the horse gallops at 8 s", 10, stable)
     with pytest.raises(PlanError, match="to add it, 'add a rain pauses at 5 s'"):  # not a move of the rain
         p.plan("the rain pauses at 5 s", 10, p.plan("rain, a dog barks at 2 s", 10))
     dogs = p.plan("rain, a dog barks at 2 s, a dog barks at 6 s", 10)

@@ -13,7 +13,7 @@ from .edit_forms import (_EDIT_VERBS, _EDITS, _LEVEL_SPAN, _LEVEL_WORDS, _MOVE_T
 from .times import (_COUNTS, _DECIMAL, _LASTING, _NUMBER, _SCATTERED, _SOON, _STRAY_TIME, _TIME_TAIL, _TIMED,
                     _TIMED_TAIL, _UNIT_S, MIN_LENGTH_S, TIMED_LENGTH_S, _half_seconds, _repeats, _rhythm, _scatter,
                     _scattered, in_seconds, said_times)
-from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _STOP, _clean, _fills, _stems, _subject, _words,
+from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _STOP, _alike, _clean, _fills, _stems, _subject, _words,
                     is_background, is_iterative, repeat_period_s)
 
 AT_TOLERANCE_S = 1.0  # "the ball at 6 s" names a ball that plays within this of 6 s
@@ -322,7 +322,7 @@ def _said_of_bed(previous: Plan, text: str) -> str:
                         f"{'louder' if louder else 'quieter'}'); "
                         "a level that changes within a sound is not read")
     # its own word picks one of several the name matches: "the dog howls" of dogs barking and a dog howling
-    picked = {c for c in sounds if _stems(m["ing"] or m["v"]) <= _stems(c)}
+    picked = {c for c in sounds if _its_own(m["ing"] or m["v"], c)}
     target = f"the {_ARTICLE.sub('', next(iter(picked)))}" if len(set(sounds)) > 1 and len(picked) == 1 else m["a"]
     if picked and not m["ing"]:  # its own word ("the bus stops at 4 s" of "a bus stops"): moved there
         return f"move {target} to {m['t']}"
@@ -330,11 +330,17 @@ def _said_of_bed(previous: Plan, text: str) -> str:
         return f"make {target} stop at {m['t']}"
     if _ITS_START.fullmatch(m["v"]):
         return f"make {target} start at {m['t']}"
-    verb = _stems(m["v"])
-    if not m["ing"] and any(verb <= _stems(c) or _subject(c) is None and not is_background(c)
+    if not m["ing"] and any(_its_own(m["v"], c) or _subject(c) is None and not is_background(c)
                             and _stems(c.split()[-1]) <= named for c in sounds):
         return f"move {target} to {m['t']}"  # its own sound, elsewhere: its verb, or any for a sound named by a noun
     return text
+
+
+def _its_own(verb: str, caption: str) -> bool:
+    """Whether ``verb`` ("rings", "goes off") is said in ``caption``, or a verb naming the same sound
+    is ("tolls" of "a bell rings": ``_ALIKE_VERBS``)."""
+    said, words = _stems(verb), _stems(caption)
+    return said <= words or len(said) == 1 and bool(_alike(said) & words)
 
 
 # "add a cat hisses 1 s after the door", "make the phone ring right after the door", "... 1 s before the

@@ -164,6 +164,19 @@ def _stems(text: str) -> set[str]:
     return {stem(w) for w in _words(text)}
 
 
+# Verbs that name one sound of a thing ("the horse whinnies" of "a horse neighs", "the bell tolls" of "a
+# bell rings"): a verb of a group said of a sound is that sound's own. Kept as word stems (``_stems``).
+_ALIKE_VERBS = [_stems(verbs) for verbs in (
+    "neighs whinnies nickers", "barks woofs yaps", "meows miaows mews", "rings chimes tolls dings",
+    "honks beeps toots blares", "slams bangs", "shatters smashes crashes breaks", "explodes booms blasts",
+    "fires shoots", "chirps tweets sings", "rumbles rolls", "moos lows", "clucks bawks")]
+
+
+def _alike(stems: set[str]) -> set[str]:
+    """``stems`` with the verbs that name the same sound (``_ALIKE_VERBS``)."""
+    return stems.union(*(group for group in _ALIKE_VERBS if group & stems))
+
+
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1,
              "1st": 0, "2nd": 1, "3rd": 2, "4th": 3, "5th": 4}
 _ORDINAL_STEMS = _stems(" ".join(_ORDINALS))  # left out of a sound's name: "the first bell" names a bell
