@@ -197,7 +197,7 @@ def test_an_interrupted_prepare_synth_leaves_no_half_dataset(tmp_path):
 
 
 def test_reported_turns_failures_into_one_line(capsys):
-    from foley.cli import reported
+    from foley.cli.args import reported
 
     def out_of_memory():
         raise MemoryError("Unable to allocate 186. GiB for an array")
@@ -305,7 +305,7 @@ def test_a_file_named_like_an_option_is_said_how_to_give(tmp_path, monkeypatch, 
 
 
 def test_the_dub_summary_is_wrapped_to_a_terminal_and_kept_whole_for_a_pipe(monkeypatch):
-    from foley.cli import _fit_terminal
+    from foley.cli.notes import _fit_terminal
 
     note = "  note: clip.mp4: " + " ".join(["the model saw no event it knows clearly enough"] * 4)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
@@ -342,7 +342,7 @@ def test_sounds_lists_what_the_compose_backbone_learned_and_the_nearest_to_a_cap
 
 
 def test_a_note_is_wrapped_on_a_terminal_and_one_line_in_a_pipe(monkeypatch, capsys):
-    from foley.cli import _note
+    from foley.cli.notes import _note
 
     text = "'a dog barks' is unlike every sound this backbone learned (nearest: 'a lion roars', similarity 0.34)"
     _note(text)

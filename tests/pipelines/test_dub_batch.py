@@ -174,7 +174,7 @@ def test_keep_and_mix_original(videos, tmp_path):
         assert len(c.streams.audio) == 1
     two = tmp_path / "two tracks.mp4"  # the clip's own track, and a second one
     run_ffmpeg(["-i", str(clip), "-map", "0:v", "-map", "0:a", "-map", "0:a", "-c", "copy", str(two)], what=str(two))
-    from foley.cli import _describe
+    from foley.cli.probe import _describe
 
     assert probe_video(two).audio_tracks == 2 and "with audio (2 tracks)" in _describe(probe_video(two).to_dict())
     both = dub_batch([two], out, tone, OutputOptions(keep_original=True))

@@ -1,0 +1,153 @@
+"""The shared argument types of the command line, and how its errors are said: one line on
+stderr and an exit status."""
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from ..errors import FoleyError
+
+
+def number_arg(low: float, high: float = math.inf, integer: bool = False, above: bool = False):
+    """An argparse type: a finite number in [low, high] (``above``: in (low, high])."""
+    def parse(text: str):
+        try:
+            value = int(text) if integer else float(text) + 0.0  # + 0.0: -0 reads as 0
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {'an integer' if integer else 'a number'}: {text!r}") from None
+        if not (math.isfinite(value) and (low < value if above else low <= value) and value <= high):
+            said = (lambda x: str(int(x))) if integer else (lambda x: f"{x:g}")
+            bound = (f"between {said(low)} and {said(high)}" if math.isfinite(high)
+                     else f"{'>' if above else '>='} {said(low)}")
+            finite = "" if math.isfinite(value) else "a finite number "
+            raise argparse.ArgumentTypeError(f"must be {finite}{bound}, got {text}")
+        return value
+    return parse
+
+
+def path_arg(text: str) -> str:
+    """An argparse type: a non-empty path (an empty one would mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path; name a file or folder (e.g. . for this one)")
+    return text
+
+
+def model_arg(text: str) -> str:
+    """An argparse type: a model's name or folder, not empty (an empty one would be the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty model name; give a shipped model's name (demo, sfx) or a model folder")
+    return text
+
+
+DEVICE_SPEC = re.compile(r"auto|(?:cpu|cuda|mps)(?::\d+)?")
+
+
+def device_arg(text: str) -> str:
+    """An argparse type: a device foley runs on, as spelled for ``foley.device.resolve_device``
+    (whether it is there is checked when a model loads)."""
+    if not DEVICE_SPEC.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"unknown device {text!r}; use auto, cpu, cuda, cuda:N or mps")
+    return text
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, ``timeout``, a batch scheduler), raised where the program is, so that it
+    unwinds as on Ctrl-C: temporary files and empty new folders removed, finished outputs kept."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
+def reported(prog: str, call):
+    """``call()``'s result; a FoleyError, or a file system refusal the code did not foresee (disk
+    full, permissions, a library's missing file), becomes ``PROG: error: MESSAGE`` on stderr and
+    2, running out of memory the same, an interrupt ``PROG: interrupted`` and 130, SIGTERM
+    ``PROG: terminated`` and 143, output piped into e.g. ``head`` 0."""
+    in_main_thread = threading.current_thread() is threading.main_thread()  # signal handlers are set there only
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
+    try:
+        return call()
+    except FoleyError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
+    except OSError as e:  # "PATH: Permission denied", not Python's "[Errno 13] Permission denied: 'PATH'"
+        where = " -> ".join(str(f) for f in (e.filename, e.filename2) if f is not None)
+        print(f"{prog}: error: {where}: {e.strerror}" if where and e.strerror else f"{prog}: error: {e}", file=sys.stderr)
+        return 2
+    except MemoryError as e:  # numpy's says how much it asked for
+        print(f"{prog}: error: not enough memory{f' ({e})' if str(e) else ''}", file=sys.stderr)
+        return 2
+    except Terminated:
+        print(f"{prog}: terminated", file=sys.stderr)
+        return 143
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+def one_line_errors(main, prog: str, argv: list[str] | None = None) -> None:
+    """Run ``main(argv)``, its errors reported as ``reported`` does, with their exit status."""
+    status = reported(prog, lambda: main(argv))
+    if status:
+        raise SystemExit(status)
+
+
+def show_defaults(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add "default: X" to the --help line of every option (subcommands included) that has a
+    default and whose text does not already name it; returns ``parser``."""
+    for action in parser._actions:  # argparse has no public view of a parser's actions
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in set(action.choices.values()):
+                show_defaults(sub)
+        elif (action.option_strings and action.help != argparse.SUPPRESS
+              and not any(action.default is v for v in (None, False, argparse.SUPPRESS))
+              and "default" not in (action.help or "")):  # identity: a default of 0 is shown, a flag's False is not
+            action.help = f"{action.help} (default: %(default)s)" if action.help else "default: %(default)s"
+    return parser
+
+
+class OneLineErrors(argparse.ArgumentParser):
+    """argparse, with a bad argument said in one line (argparse prints the whole usage first),
+    and no option taken from a prefix of its name (``--over`` is no ``--overwrite``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{"allow_abbrev": False, **kwargs})
+
+    def parse_known_args(self, args=None, namespace=None):
+        self.given = list(sys.argv[1:] if args is None else args)  # for error(): what this (sub)command was given
+        return super().parse_known_args(args, namespace)
+
+    def error(self, message: str):
+        # A file whose name starts with "-" is read as an option: say how to give it.
+        given = getattr(self, "given", [])
+        dashed = next((a for a in given if a.startswith("-") and len(a) > 1 and Path(a).exists()), None)
+        hint = f"; {dashed!r} was read as an option: give it as ./{dashed} or after --" if dashed else ""
+        self.exit(2, f"{self.prog}: error: {message}{hint} (see {self.prog} --help)\n")
+
+    def parse_args(self, args=None, namespace=None):
+        """As argparse's, but an unknown argument is said by the (sub)command it was given to."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            chosen(self, parsed).error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
+
+
+def chosen(parser: argparse.ArgumentParser, parsed: argparse.Namespace) -> argparse.ArgumentParser:
+    """The innermost subcommand's parser that ``parsed`` came through (argparse keeps subparsers
+    in its private ``_actions``)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and getattr(parsed, action.dest, None) in action.choices:
+            return chosen(action.choices[getattr(parsed, action.dest)], parsed)
+    return parser

@@ -1,0 +1,79 @@
+"""foley tokenize and foley extract: audio tokens and frame features, cached for training."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..errors import FoleyError
+from .notes import counted
+
+
+def _model_component(spec: str, key: str) -> str:
+    """The folder of a model's component ``key`` (a shipped name such as demo or sfx, or a model
+    folder with pipeline.json), or ``spec`` itself (e.g. a tokenizer folder or a model name)."""
+    from ..pipelines.dub import CONFIG_NAME, PipelineConfig, component_path, model_dir
+
+    root = model_dir(spec)
+    if not (root / CONFIG_NAME).is_file():
+        return spec
+    return str(component_path(root, key, getattr(PipelineConfig.read(root / CONFIG_NAME), key)))
+
+
+def _cmd_tokenize(args: argparse.Namespace) -> int:
+    from ..models.unit_tokenizer import UnitTokenizer
+
+    if (args.audio is None) == (args.manifest is None) or (args.manifest is None) != (args.out is None):
+        raise FoleyError("give either AUDIO, or --manifest FILE together with --out DIR")
+    if args.manifest:
+        from ..datasets.token_cache import cache_tokens
+
+        tokenizer = UnitTokenizer.from_pretrained(_model_component(args.model, "tokenizer"))
+        result = cache_tokens(tokenizer, args.manifest, args.out, progress=not args.quiet)
+        c = result["counts"]
+        print(f"{args.out}: {c['done']} clips tokenized, {c['skipped']} already cached, {c['failed']} failed "
+              f"(of {c['total']})")
+        for clip_id, error in result["failures"][:10]:
+            print(f"foley: warning: {clip_id}: {error}", file=sys.stderr)
+        if c["failed"]:
+            print(f"foley: warning: {counted(c['failed'], 'failed clip')}, listed in {args.out}/failed.jsonl",
+                  file=sys.stderr)
+        return 1 if c["failed"] else 0
+    from ..media.audio import read_audio
+
+    wav, rate = read_audio(args.audio, sample_rate=16_000)
+    tokenizer = UnitTokenizer.from_pretrained(_model_component(args.model, "tokenizer"))
+    ids = tokenizer.encode(wav, sample_rate=rate)
+    if args.format == "aud":
+        print(tokenizer.to_text(ids))
+    elif args.format == "ids":
+        print(" ".join(map(str, ids.tolist())))
+    else:
+        print(json.dumps({"path": args.audio, "duration_s": len(wav) / rate, "token_rate_hz": rate / tokenizer.features.hop,
+                          "n_units": tokenizer.n_units, "ids": ids.tolist()}))
+    return 0
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from accelerate import PartialState
+
+    from ..config import TimeBase
+    from ..datasets.frame_cache import extract_features
+    from ..datasets.manifest import read_manifest
+    from ..models.frame_encoder import load_frame_encoder
+
+    for manifest in args.manifests:  # a bad manifest is refused before the model loads (or downloads)
+        read_manifest(manifest)
+    state = PartialState(cpu=args.device == "cpu")
+    device = str(state.device) if state.num_processes > 1 else args.device
+    encoder = load_frame_encoder(_model_component(args.model, "frame_encoder"), pretrained=args.pretrained,
+                                 device=device, batch_size=args.batch_size)
+    result = extract_features(encoder, args.manifests, args.out, fps=TimeBase().video_fps, rank=state.process_index,
+                              world=state.num_processes, barrier=state.wait_for_everyone, progress=not args.quiet)
+    c = result["counts"]
+    share = f" by process {state.process_index}" if state.num_processes > 1 else ""
+    print(f"{args.out}: {c['done']} clips encoded, {c['skipped']} already cached, {c['failed']} failed "
+          f"(of {c['total']}{share})")
+    for clip_id, error in result["failures"][:10]:
+        print(f"foley: warning: {clip_id}: {error}", file=sys.stderr)
+    return 1 if c["failed"] else 0

@@ -1,0 +1,45 @@
+"""foley sounds: what a compose backbone learned."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import FoleyError
+from .notes import _note
+
+
+def _cmd_sounds(args: argparse.Namespace) -> int:
+    """The texts a compose backbone learned (``sounds.json``), or the nearest of them to a caption,
+    with the note ``foley compose`` would give it."""
+    from ..models.known_sounds import SOUNDS_FILE, ranked_sounds, read_known_sounds
+    from ..pipelines.compose import backbone_source, nearest_note
+
+    source = backbone_source(args.model)
+    known = read_known_sounds(source)
+    if known is None:
+        raise FoleyError(f"{args.model}: this backbone keeps no list of the sounds it learned ({SOUNDS_FILE} next to "
+                         "its weights); the shipped sfx backbone does")
+    if args.caption is None or not args.caption.strip():
+        if args.caption is not None:
+            raise FoleyError("give a caption to compare, e.g. foley sounds 'a car passes', or none for the whole list")
+        if args.top is not None:
+            raise FoleyError("-n counts the nearest sounds to a caption; the whole list is shown without one")
+        print(f"{len(known)} sounds the {args.model} backbone learned ({Path(source) / SOUNDS_FILE}):", file=sys.stderr)
+        print("\n".join(known))
+        return 0
+    from ..models.layout import LAYOUT_CONDITION
+    from ..models.text_condition import load_text_conditioner
+
+    text = load_text_conditioner(source)
+    if text.layout != LAYOUT_CONDITION:
+        raise FoleyError(f"{args.model}: its text encoder gives no sentence similarity (Auffusion's condition layout "
+                         "has one); the whole list: foley sounds")
+    caption = args.caption.strip()
+    print(f"nearest to {caption!r} of the {len(known)} sounds the {args.model} backbone learned (cosine similarity):")
+    ranked = ranked_sounds(text, known, caption, args.top or 10)  # nearest first
+    for sound, similarity in ranked:
+        print(f"  {similarity:.2f}  {sound}")
+    if note := nearest_note(caption, *ranked[0]):  # as a compose turn would say it
+        _note(note)
+    return 0
