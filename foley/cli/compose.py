@@ -25,16 +25,17 @@ def _cmd_compose(args: argparse.Namespace) -> int:
             raise FoleyError("give a description, e.g. foley compose 'rain, a door slams at 2 s' (or, to see a "
                              + (f"session, a file that is one: {where})" if args.session else "session, --session FILE)"))
         session = Session.open(args.session, BED_SECONDS)
-        if args.plan_only and session.plan is not None:  # the plan alone, as a turn's --plan-only prints it
-            print(session.plan.to_json())
-            return 0
         unused = [flag for flag, value in (("--duration", args.duration), ("-o", args.output), ("--model", args.model),
                                            ("--steps", args.steps), ("--guidance", args.guidance),
                                            ("--scheduler", args.scheduler), ("--timeline", args.timeline),
                                            ("--stems", args.stems),
                                            ("--video", args.video), ("--align", args.align)) if value is not None]
         if unused:
-            _note(f"{', '.join(unused)} apply to a turn; with no text the session is shown")
+            _note(f"{', '.join(unused)} appl{'y' if len(unused) > 1 else 'ies'} to a turn; with no text the session "
+                  + ("plan is printed" if args.plan_only and session.plan is not None else "is shown"))
+        if args.plan_only and session.plan is not None:  # the plan alone, as a turn's --plan-only prints it
+            print(session.plan.to_json())
+            return 0
         _show_session(session)
         return 0
     if not args.text.strip():
@@ -319,8 +320,9 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
     if timeline:
         print(f"wrote {timeline}: the plan over the spectrogram")
     if stems:
-        print(f"wrote {stems_folder(out)}/: {len(stems)} stem{'s' if len(stems) != 1 else ''}, one a sound, each as long "
-              "as the bed; together they are the bed")
+        print(f"wrote {stems_folder(out)}/: " + ("1 stem, as long as the bed" if len(stems) == 1 else
+                                                 f"{len(stems)} stems, one a sound, each as long as the bed; together "
+                                                 "they are the bed"))
     if movie:
         print(f"wrote {movie}: the picture of {video.path} with the bed"
               + (" (its own sound kept as a second track)" if video.has_audio else ""))

@@ -137,8 +137,9 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
                               guidance=args.guidance, seed=args.seed, progress=progress,
                               visual_steps=args.visual_steps)
         bed = bed_description(result.caption if result.caption_given else None, len(result.audio) / result.sample_rate)
-        hint = (f"; foley compose {shlex.quote(bed[0])} --video {shlex.quote(str(video))} lays {bed[1]} under it (a "
-                "description gives their times)" if bed and pipeline.not_dubbed(result) else "")
+        named = shlex.quote(f"{Path(video).stem}_bed.wav")  # a bed of its own for each video of a batch
+        hint = (f"; foley compose {shlex.quote(bed[0])} --video {shlex.quote(str(video))} -o {named} lays {bed[1]} "
+                "under it (a description gives their times)" if bed and pipeline.not_dubbed(result) else "")
         hint = "".join(f"; --model {name} knows these pictures" for name in result.known_by) + hint
         silent_notes[video] = [pipeline.unrecognized_note(result, name_sounds) + hint for name_sounds in (False, True)]
         video_notes[video] = pipeline.dub_notes(result)

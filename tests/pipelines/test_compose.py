@@ -373,7 +373,10 @@ def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path, foley_cli)
     as_json = foley_cli(["compose", "--session", "bed.json", "--plan-only"], cwd=tmp_path)
     assert as_json.returncode == 0 and json.loads(as_json.stdout)["events"][0]["caption"] == "a ball"
     flagged = foley_cli(["compose", "--session", "bed.json", "--duration", "3"], cwd=tmp_path)
-    assert flagged.stderr == "note: --duration apply to a turn; with no text the session is shown\n"
+    assert flagged.stderr == "note: --duration applies to a turn; with no text the session is shown\n"
+    flagged = foley_cli(["compose", "--session", "bed.json", "--plan-only", "--steps", "5", "--stems"], cwd=tmp_path)
+    assert flagged.stderr == "note: --steps, --stems apply to a turn; with no text the session plan is printed\n"
+    assert json.loads(flagged.stdout)["events"][0]["caption"] == "a ball"
     empty = foley_cli(["compose", " ", "--session", "bed.json"], cwd=tmp_path)
     assert empty.returncode == 2 and "the text is empty" in empty.stderr
     (tmp_path / "t.png").write_bytes(b"changed by hand again")  # a file changed since is said so

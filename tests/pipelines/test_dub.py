@@ -208,18 +208,20 @@ def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_cli
     assert run.returncode == 0, run.stderr
     notes = [line for line in run.stdout.splitlines() if "of the frames are unlike any this model was trained on" in line]
     assert len(notes) == 2 and ("(this model knows a ball); the Foley track is silent; foley compose 'A DESCRIPTION' "
-                                f"--video {tmp_path / 'one.mp4'} lays described sounds under it") in notes[0]
+                                f"--video {tmp_path / 'one.mp4'} -o one_bed.wav lays described sounds under it") in notes[0]
     assert "this model knows" not in notes[1]
     assert "done 2 (2 with a silent Foley track), failed 0" in run.stdout
     # Given a caption, the note says how to lay that sound under the video instead.
     captioned = foley_cli(["dub", str(tmp_path / "one.mp4"), "--caption", "a dog's bark", "-o", str(tmp_path / "out2"),
                            "--model", str(model), "--device", "cpu", "--quiet"], cwd=tmp_path)
     assert captioned.returncode == 0, captioned.stderr
-    assert (f"the Foley track is silent; foley compose 'a dog'\"'\"'s bark at 1 s' --video {tmp_path / 'one.mp4'} lays "
-            "the caption's sound at 1 s under it (a description gives their times); the video's own") in captioned.stdout
+    assert (f"the Foley track is silent; foley compose 'a dog'\"'\"'s bark at 1 s' --video {tmp_path / 'one.mp4'} -o "
+            "one_bed.wav lays the caption's sound at 1 s under it (a description gives their times); the video's own"
+            ) in captioned.stdout
     timed = foley_cli(["dub", str(tmp_path / "one.mp4"), "--caption", "a bell at 0.5 s", "-o", str(tmp_path / "out3"),
                        "--model", str(model), "--device", "cpu", "--quiet"], cwd=tmp_path)  # a time of its own: kept
-    assert (f"foley compose 'a bell at 0.5 s' --video {tmp_path / 'one.mp4'} lays the caption's sounds at their times "
+    assert (f"foley compose 'a bell at 0.5 s' --video {tmp_path / 'one.mp4'} -o one_bed.wav lays the caption's sounds at "
+            "their times "
             "under it") in timed.stdout
 
 

@@ -103,7 +103,7 @@ def test_rules_edits():
     for said, meant in [("the rian stops at 2 s", "the rain stops at 2 s"), ("the dgo barks at 5 s", "the dog barks at 5 s"),
                         ("the heavy Rian stops at 2 s", "the heavy rain stops at 2 s")]:
         with pytest.raises(PlanError, match=rf"^'{said}' reads as a new description, not an edit of this session's bed: "
-                                            rf"did you mean '{meant}'\? to add it, "):
+                                            rf"did you mean '{meant}'\? \(or, to add it, 'add a [a-zA-Z ]+ at \d s'\); "):
             p.plan(said, 10, bed)
     with pytest.raises(PlanError, match=r"^'the cat meows at 3 s' reads as a new description, [^?]*: to add it"):
         p.plan("the cat meows at 3 s", 10, p.plan("a car passes", 10))  # "cat" is no misspelt "car"

@@ -585,9 +585,9 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
     said = re.sub(r"^(?:the|that|this)(?=\s+(?P<x>[a-z]))", lambda m: "an" if m["x"].lower() in "aeiou" else "a", said,
                   flags=re.I)  # "the cow moos at 3 s": no cow yet
     raise PlanError(f"{instruction.strip()!r} reads as a new description, not an edit of this session's bed: "
-                    f"{f'did you mean {meant!r}? ' if meant else ''}to add it, "
-                    f"'add {said}'; a new description starts a new bed: give it another --session file "
-                    f"(edits read here: {examples}))")
+                    f"{f'did you mean {meant!r}? (or, ' if meant else ''}to add it, "
+                    f"'add {said}'{')' if meant else ''}; a new description starts a new bed: give it another --session "
+                    f"file (edits read here: {examples}))")
 
 
 def _misspelt(said: str, previous: Plan) -> str | None:
