@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import FoleyError
-from .notes import _note
+from .notes import _note, counted
 
 
 BED_SECONDS = 10.0  # foley compose's bed length when none is given
@@ -88,7 +88,7 @@ def _show_session(session) -> None:
     stems = session.stem_paths
     gone = sum(not f.is_file() for f in stems)
     edited = sum(f.is_file() and f.resolve() in changed for f in stems)
-    stems_said = [f"{stems[0].parent}/ ({len(stems)} stem{'s' if len(stems) != 1 else ''}"
+    stems_said = [f"{stems[0].parent}/ ({counted(len(stems), 'stem')}"
                   + (f", {gone} not there" if gone else "")
                   + (f", {edited} changed since this session wrote them" if edited else "") + ")"] if stems else []
     print("files: " + ", ".join([f"{f}{state(f)}" for f in files if f] + stems_said))

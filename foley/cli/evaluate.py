@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import FoleyError
+from .notes import counted
 
 
 def _onset_config(args: argparse.Namespace, mode: str | None = None):
@@ -70,7 +71,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         s = result["summary"]
         delta = f"deltas 0.1 to {args.delta} s" if args.multi_delta else f"delta {args.delta} s"
         print(f"onset ({result['mode']} mode, ground truth {result['ground_truth']}, {delta}, "
-              f"{_clips(s['n_clips'])}): onset-count acc {s['onset_count_acc']:.4f}, "
+              f"{counted(s['n_clips'], 'clip')}): onset-count acc {s['onset_count_acc']:.4f}, "
               f"detection acc {s['onset_detection_acc']:.4f}, AP {s['onset_ap']:.4f}"
               + (f" ({s['onset_ap_undefined_clips']} clips without reference onsets left out of detection acc and AP)"
                  if s["onset_ap_undefined_clips"] else ""))
@@ -85,13 +86,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         from ..evaluation.embedders import get_embedder
 
         result = evaluate_fad(args.pred, args.ref, get_embedder(args.embedder), pca_dims=args.pca)
-        print(f"FAD ({result['embedder']}, {_clips(result['n_clips'])}): {result['fad']:.4f}")
+        print(f"FAD ({result['embedder']}, {counted(result['n_clips'], 'clip')}): {result['fad']:.4f}")
     elif args.metric == "mkl":
         from ..evaluation.embedders import get_embedder
         from ..evaluation.mkl import evaluate_mkl
 
         result = evaluate_mkl(args.pred, args.ref, get_embedder(_panns(args.classifier)))
-        print(f"MKL ({result['classifier']}, {_clips(result['n_clips'])}): {result['mkl']:.4f}")
+        print(f"MKL ({result['classifier']}, {counted(result['n_clips'], 'clip')}): {result['mkl']:.4f}")
     else:
         from ..evaluation.embedders import get_embedder
         from ..evaluation.report import write_report
@@ -100,16 +101,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
                               embedder=get_embedder(args.embedder), max_plots=args.max_plots, workers=args.workers,
                               mkl_classifier=get_embedder(_panns(args.mkl)) if args.mkl else None, fad_pca=args.pca)
         s = result["robust"]["summary"]
-        print(f"report written to {args.out}/index.html ({_clips(result['n_clips'])}; robust AP {s['onset_ap']:.4f})")
+        print(f"report written to {args.out}/index.html ({counted(result['n_clips'], 'clip')}; robust AP {s['onset_ap']:.4f})")
         for name in ("fad", "mkl"):  # a figure the report could not compute is said here too, not only in it
             if (part := result.get(name)) and "error" in part:
                 print(f"foley: warning: no {name.upper()} in the report: {part['error']}", file=sys.stderr)
     _write_json(args.json, result)
     return 0
-
-
-def _clips(n: int) -> str:
-    return f"{n} clip{'s' if n != 1 else ''}"
 
 
 def _cmd_eval_clap(args: argparse.Namespace) -> int:
@@ -119,6 +116,6 @@ def _cmd_eval_clap(args: argparse.Namespace) -> int:
     _check_json_path(args.json)
     captions = read_captions(args.captions)
     result = clap_scores(ClapScorer(args.model, str(resolve_device(args.device))), args.audio, captions)
-    print(f"CLAP score ({result['model']}, {_clips(result['n_clips'])}): {result['clap_score']:.4f}")
+    print(f"CLAP score ({result['model']}, {counted(result['n_clips'], 'clip')}): {result['clap_score']:.4f}")
     _write_json(args.json, result)
     return 0

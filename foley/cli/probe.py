@@ -6,6 +6,7 @@ import json
 import sys
 
 from ..errors import FoleyError
+from .notes import counted
 
 
 def _describe(info: dict) -> str:
@@ -17,7 +18,7 @@ def _describe(info: dict) -> str:
              + (f" (rotated {info['rotation']} degrees for display)" if info["rotation"] else ""),
              ("with" if info["has_audio"] else "no") + " audio"
              + (f" ({info['audio_tracks']} tracks)" if info["audio_tracks"] > 1 else "")
-             + (f", {info['other_streams']} other stream{'s' if info['other_streams'] != 1 else ''}"
+             + (f", {counted(info['other_streams'], 'other stream')}"
                 if info["other_streams"] else "")]
     if abs(info["start_s"]) > 5e-4:
         parts.append(f"picture starts {info['start_s']:.3f} s into the file")
