@@ -1617,6 +1617,14 @@ def test_a_time_said_from_a_sound_named_before_in_a_description():
         assert spans(p.plan(said, 10)) == [("a door slams", 2, 4), ("a dog barks", 2.5, 4.5)], said
     with pytest.raises(PlanError, match="no sound said before it is 'the cat'"):
         p.plan("a dog barks 1 s after the cat", 10)
+    # a sound named by what it is heard as: the gun's shot, the glass's crash, the explosion's blast
+    for said, first in (("a gun fires at 2 s, and a man screams after the shot", ("a gun fires", 2, 4)),
+                        ("a glass shatters at 2 s; a dog barks after the crash", ("a glass shatters", 2, 4)),
+                        ("a gun fires at 2 s, a man screams 2 s after the gunshot", ("a gun fires", 2, 4))):
+        assert spans(p.plan(said, 10))[0] == first and len(p.plan(said, 10).events) == 2, said
+    assert spans(p.plan("an explosion at 2 s, debris falls 1 s after the blast", 10))[1] == ("debris falls", 3, 5)
+    assert [e.caption for e in p.plan("a dog barks at 2 s, a man screams after the shot", 10).events] == [
+        "a dog barks", "the shot", "a man screams"]  # no gun said: a shot of its own
     with pytest.raises(PlanError, match="'the dog' has no time said"):  # not the door's time
         p.plan("a door slams at 2 s, then a dog barks, a cat meows 1 s after the dog", 10)
     with pytest.raises(PlanError, match=r"before the bed starts \(-2 s\)"):
@@ -1722,6 +1730,12 @@ def test_edits_said_as_what_a_sound_of_the_bed_does():
     for said, moved in (("the horse whinnies at 8 s", ("a horse neighs", 8, 10)), ("the bell tolls at 1 s", ("a bell rings", 1, 3)),
                         ("the dog woofs at 7 s", ("a dog barks", 7, 9))):
         assert moved in spans(p.plan(said, 10, stable)), said
+    shots = p.plan("a gun fires at 2 s, an explosion at 5 s", 10)  # named by the sound they are heard as
+    assert spans(p.plan("move the shot to 3 s", 10, shots))[0] == ("a gun fires", 3, 5)
+    assert spans(p.plan("make the blast louder", 10, shots))[1] == ("an explosion", 5, 9)
+    assert [e.caption for e in p.plan("remove the gunshot", 10, shots).events] == ["an explosion"]
+    with pytest.raises(PlanError, match="no event matches 'the crash'"):  # not a sound of this bed
+        p.plan("remove the crash", 10, shots)
     with pytest.raises(PlanError, match="to add it, 'add a horse gallops at 8 s'"):  # another sound of it: to add
         p.plan("the horse gallops at 8 s", 10, stable)
     with pytest.raises(PlanError, match="to add it, 'add a rain pauses at 5 s'"):  # not a move of the rain

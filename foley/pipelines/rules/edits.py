@@ -22,10 +22,13 @@ _ORDINAL = re.compile(rf"^(?:the\s+)?(?P<n>{'|'.join(_ORDINALS)})\s+(?P<a>.+)$",
 
 
 def _scores(previous: Plan, words: str, target: str) -> list[int]:
-    """How many word stems each event's caption shares with ``words``; PlanError naming the
-    events when none shares one (``target``: the words as the edit gave them)."""
+    """How many word stems each event's caption shares with ``words``, or when none shares one,
+    with the words that name the same sound (``_alike``: "the shot" of "a gun fires"); PlanError
+    naming the events when none does either (``target``: the words as the edit gave them)."""
     want = _stems(words)
     scores = [len(want & _stems(e.caption)) for e in previous.events]
+    if max(scores, default=0) == 0:
+        scores = [len(_alike(want) & _stems(e.caption)) for e in previous.events]
     if max(scores, default=0) == 0:
         known = sorted({w for e in previous.events for w in _words(e.caption)})
         close = [m for w in sorted(_words(words)) for m in difflib.get_close_matches(w, known, n=1, cutoff=0.66)]
@@ -338,7 +341,7 @@ def _said_of_bed(previous: Plan, text: str) -> str:
 
 def _its_own(verb: str, caption: str) -> bool:
     """Whether ``verb`` ("rings", "goes off") is said in ``caption``, or a verb naming the same sound
-    is ("tolls" of "a bell rings": ``_ALIKE_VERBS``)."""
+    is ("tolls" of "a bell rings": ``_ALIKE``)."""
     said, words = _stems(verb), _stems(caption)
     return said <= words or len(said) == 1 and bool(_alike(said) & words)
 

@@ -7,7 +7,7 @@ import random
 import re
 
 from ..plan import PERIOD_RANGE_S, PlanError, caption_seed
-from .words import _ORDINAL_STEMS, _ORDINALS, _PARTICLES, _STOPS, _clean, _stems, _words
+from .words import _ORDINAL_STEMS, _ORDINALS, _PARTICLES, _STOPS, _alike, _clean, _stems, _words
 
 
 # "right after", "soon after": an "after" with no time between
@@ -416,13 +416,15 @@ def _named_part(before: str, words: list[str], first: bool) -> tuple[tuple[int, 
     sound): the shortest name that a part names ("the door" of "the door slams a dog barks"), the
     last such part, or with an ordinal ("the first bell") that one of them; a part "again at 5 s" or
     "5 s" after one of them is one of them ("a bell at 1 s and 5 s"). Said after its sound, not that
-    sound's own part ("a bell rings 3 s after the bell")."""
+    sound's own part ("a bell rings 3 s after the bell"). A name no part says may name a sound by
+    what it is heard as (``_alike``: "the shot" of "a gun fires")."""
     seps = list(_NAMED_END.finditer(before))
     parts = list(zip([0] + [p.end() for p in seps], [p.start() for p in seps] + [len(before)]))
     parts = [p for p in (parts if first else parts[:-1]) if before[p[0]:p[1]].strip()]
     ordinal = next((_ORDINALS[w.lower()] for w in words if w.lower() in _ORDINALS), None)
-    for k in range(2, len(words) + 1):
+    for widened, k in [(w, k) for w in (False, True) for k in range(2, len(words) + 1)]:
         named = _stems(" ".join(words[:k])) - _ORDINAL_STEMS
+        named = _alike(named) if widened else named
         naming = []
         for i, p in enumerate(parts):  # "a bell at 1 s and again at 5 s", "a bell at 1 s and 5 s": the bell twice
             said = before[p[0]:p[1]]

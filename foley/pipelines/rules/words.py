@@ -165,16 +165,19 @@ def _stems(text: str) -> set[str]:
 
 
 # Verbs that name one sound of a thing ("the horse whinnies" of "a horse neighs", "the bell tolls" of "a
-# bell rings"): a verb of a group said of a sound is that sound's own. Kept as word stems (``_stems``).
-_ALIKE_VERBS = [_stems(verbs) for verbs in (
+# bell rings"): a verb of a group said of a sound is that sound's own; and the nouns a sound is heard as
+# where they are not its verb's ("the shot" of "a gun fires", "the blast" of "an explosion"; "the crash"
+# of "a glass shatters" is its group's verb). Kept as word stems (``_stems``).
+_ALIKE = [_stems(words) for words in (
     "neighs whinnies nickers", "barks woofs yaps", "meows miaows mews", "rings chimes tolls dings",
-    "honks beeps toots blares", "slams bangs", "shatters smashes crashes breaks", "explodes booms blasts",
-    "fires shoots", "chirps tweets sings", "rumbles rolls", "moos lows", "clucks bawks")]
+    "honks beeps toots blares", "slams bangs", "shatters smashes crashes breaks",
+    "explodes booms blasts explosion detonation detonates", "fires shoots shot gunshot gunfire",
+    "chirps tweets sings", "rumbles rolls", "moos lows", "clucks bawks")]
 
 
 def _alike(stems: set[str]) -> set[str]:
-    """``stems`` with the verbs that name the same sound (``_ALIKE_VERBS``)."""
-    return stems.union(*(group for group in _ALIKE_VERBS if group & stems))
+    """``stems`` with the verbs and nouns that name the same sound (``_ALIKE``)."""
+    return stems.union(*(group for group in _ALIKE if group & stems))
 
 
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1,
