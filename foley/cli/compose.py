@@ -114,9 +114,8 @@ def shared_cache_dir(stack: contextlib.ExitStack) -> Path:
 
 def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -> int:
     """One compose turn; ``new_folders`` removes, as the turn ends, the folders it made that stay empty."""
-    from ..media.audio import write_audio
-    from ..media.files import atomic_paths, missing_folders, removed_if_empty
-    from ..media.mux import mux_audio, other_streams_note, output_container
+    from ..media.files import missing_folders, removed_if_empty
+    from ..media.mux import output_container
     from ..pipelines.compose import (
         EventCache,
         SamplerConfig,
@@ -130,10 +129,8 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
         model_id,
         new_captions,
         render,
-        render_notes,
         stem_names,
         stems_folder,
-        timeline_image,
     )
     from ..media.video import quiet_ffmpeg_log
     from ..pipelines.plan import plan_changes
@@ -236,25 +233,7 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
         _note(f"the sounds end at {last_end:g} s and the bed is {plan.duration_s:g} s (the default); "
              f"--duration {last_end:g} makes it as long as they are")
     if args.plan_only:  # the JSON alone on stdout, for a program to read
-        if args.session:
-            _note(f"--plan-only writes nothing; {args.session} is "
-                 + ("as it was" if continuing else "not started (a turn without --plan-only starts it)"))
-        for note in planned:
-            _note(note)
-        source = backbone_source(model)
-        if Path(source).is_dir():  # captions it would hear as other sounds, said before any render
-            from ..models.text_condition import load_text_conditioner
-
-            try:
-                text = load_text_conditioner(source)
-            except (FoleyError, OSError, ValueError) as e:  # the plan stands; the render would refuse the folder
-                _note(f"the captions were not checked against {model}: its text encoder does not load "
-                     f"({str(e).splitlines()[0] if str(e) else type(e).__name__})")
-            else:
-                for note in caption_notes(text, source, new_captions(plan, previous)):
-                    _note(note)
-        print(plan.to_json())
-        return 0
+        return _print_plan_only(args, plan, previous, model, continuing, planned)
     print(f"plan ({planner.name if planner else 'undo'}, {plan.duration_s:g} s):")
     print("\n".join(_plan_lines(plan)))
     for note in planned:  # under the plan it speaks of
@@ -273,34 +252,14 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
                             align_onsets=align, stems=parts_of_mix,
                             progress=lambda e, repeats: print(f"  mixed: {e.caption}" + (
                                 f" ({repeats} times until {e.end_s:g} s)" if repeats > 1 else ""), file=sys.stderr))
-    sample_rate = backbone.mel.sample_rate
-    parts: dict[Path, Path] = {}  # final path -> the temporary file it is written as
-    writers = [(out, lambda part: write_audio(part, mix, sample_rate))]
-    if timeline:
-        writers.append((Path(timeline), lambda part: timeline_image(plan, mix, sample_rate, part)))
-    if movie:  # the bed as written (its part), under the picture; the video's own sound kept as a second track
-        writers.append((movie, lambda part: mux_audio(video.path, parts[out], part, keep_original=True,
-                                                      sample_rate=sample_rate, info=video)))
-    writers += [(path, lambda part, c=caption: write_audio(part, parts_of_mix[c], sample_rate))
-                for caption, path in stems.items()]
     if session and not continuing and session.path.exists():
         raise FoleyError(f"{session.path}: another turn started this session while this one ran; "
                          "this turn wrote nothing")
-    # The bed, its picture and its video reach their paths together, or none does; a file that was not
-    # there when the turn began is one another run wrote meanwhile: kept, and none of this turn's is written.
-    finals = [Path(final) for final, _ in writers]
     # stems of sounds gone since, in the folder of this bed (a bed written elsewhere with -o keeps the last one's)
     stale = ({p.resolve() for p in session.stem_paths if p.parent.resolve() == stems_folder(out).resolve()}
              - {p.resolve() for p in stems.values()}) if continuing else set()
-    with atomic_paths(finals, fresh) as temporary:
-        parts.update(zip(finals, temporary))
-        for (final, write), part in zip(writers, temporary):
-            try:
-                write(part)
-            except FoleyError as e:  # said of the output, not of its temporary file
-                raise FoleyError(str(e).replace(str(part), str(final))) from None
-            except OSError as e:
-                raise FoleyError(f"{final}: cannot be written ({e.strerror or e})") from None
+    _write_turn_files(plan, mix, backbone.mel.sample_rate, out, timeline, movie, video,
+                      {path: parts_of_mix[caption] for caption, path in stems.items()}, fresh)
     for path in stale:  # as the session wrote them; one changed since is kept
         if path.resolve() in own:
             with contextlib.suppress(OSError):  # a stem left behind is not worse than the turn untold
@@ -310,6 +269,76 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
         session.add_turn(args.text, plan, stats, out, timeline, undo=undo, video=video and video.path,
                          video_output=movie, stems=stems)
         session.save()
+    _report_turn(plan, stats, sampler, out, timeline, stems, movie, video)
+    return 0
+
+
+def _write_turn_files(plan, mix, sample_rate: int, out: Path, timeline: str | None, movie: Path | None, video,
+                      stems: dict, fresh: set[Path]) -> None:
+    """Write a turn's bed ``mix`` (samples,) at ``sample_rate`` Hz to ``out``, its timeline picture,
+    its ``movie`` (the bed under ``video``'s picture, the video's own sound kept as a second track)
+    and its ``stems`` (path -> samples,): all reach their paths together, or none does. A path in
+    ``fresh`` (not there when the turn began) found written meanwhile by another run is kept,
+    and none of this turn's is written. Raises FoleyError naming the output that failed."""
+    from ..media.audio import write_audio
+    from ..media.files import atomic_paths
+    from ..media.mux import mux_audio
+    from ..pipelines.compose import timeline_image
+
+    parts: dict[Path, Path] = {}  # final path -> the temporary file it is written as
+    writers = [(out, lambda part: write_audio(part, mix, sample_rate))]
+    if timeline:
+        writers.append((Path(timeline), lambda part: timeline_image(plan, mix, sample_rate, part)))
+    if movie:  # the bed as written (its part), under the picture
+        writers.append((movie, lambda part: mux_audio(video.path, parts[out], part, keep_original=True,
+                                                      sample_rate=sample_rate, info=video)))
+    writers += [(path, lambda part, samples=samples: write_audio(part, samples, sample_rate))
+                for path, samples in stems.items()]
+    finals = [Path(final) for final, _ in writers]
+    with atomic_paths(finals, fresh) as temporary:
+        parts.update(zip(finals, temporary))
+        for (final, write), part in zip(writers, temporary):
+            try:
+                write(part)
+            except FoleyError as e:  # said of the output, not of its temporary file
+                raise FoleyError(str(e).replace(str(part), str(final))) from None
+            except OSError as e:
+                raise FoleyError(f"{final}: cannot be written ({e.strerror or e})") from None
+
+
+def _print_plan_only(args: argparse.Namespace, plan, previous, model: str, continuing: bool, planned: list[str]) -> int:
+    """A ``--plan-only`` turn: its notes on stderr (``planned``, and the captions ``model``'s
+    backbone would hear as other sounds), the plan's JSON alone on stdout; writes nothing."""
+    from ..pipelines.compose import backbone_source, caption_notes, new_captions
+
+    if args.session:
+        _note(f"--plan-only writes nothing; {args.session} is "
+              + ("as it was" if continuing else "not started (a turn without --plan-only starts it)"))
+    for note in planned:
+        _note(note)
+    source = backbone_source(model)
+    if Path(source).is_dir():  # captions it would hear as other sounds, said before any render
+        from ..models.text_condition import load_text_conditioner
+
+        try:
+            text = load_text_conditioner(source)
+        except (FoleyError, OSError, ValueError) as e:  # the plan stands; the render would refuse the folder
+            _note(f"the captions were not checked against {model}: its text encoder does not load "
+                  f"({str(e).splitlines()[0] if str(e) else type(e).__name__})")
+        else:
+            for note in caption_notes(text, source, new_captions(plan, previous)):
+                _note(note)
+    print(plan.to_json())
+    return 0
+
+
+def _report_turn(plan, stats, sampler, out: Path, timeline: str | None, stems: dict, movie: Path | None,
+                 video) -> None:
+    """What a turn that wrote its files says: the render's notes, then each file written (the bed,
+    its timeline picture, its stems' folder, its video) and what it holds."""
+    from ..media.mux import other_streams_note
+    from ..pipelines.compose import render_notes, stems_folder
+
     for note in render_notes(stats, plan.duration_s, video=bool(video)):
         _note(note)
     events = f"{len(plan.events)} event{'s' if len(plan.events) != 1 else ''}"
@@ -330,7 +359,6 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
             _note(f"{video.path} has {video.audio_tracks} audio tracks; the first is kept as the original")
         if video.other_streams:
             _note(f"{video.path}: {other_streams_note(video)}")
-    return 0
 
 
 def _check_compose_outputs(out: Path, timeline: str | None, session: str | None, replaceable: set[Path] | None,
