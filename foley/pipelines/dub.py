@@ -36,7 +36,6 @@ import torch
 from ..config import MAX_SEED, SCHEDULER_NAMES, TimeBase, is_finite_number
 from ..errors import FoleyError
 from ..media.crossfade import join_windows, window_starts
-from ..media.files import atomic_write_text
 from ..models.caption_probe import CaptionProbe, Seen
 from ..models.frame_stats import MAX_UNFAMILIAR
 from ..models.hub import HUB_ID
@@ -273,9 +272,6 @@ class FoleyPipeline:
             raise FoleyError(f"{root}: {e}") from None
         pipeline.root, pipeline.frame_encoder_dir = root, where("frame_encoder")
         return pipeline
-
-    def save_config(self, directory: str | os.PathLike) -> None:
-        atomic_write_text(Path(directory) / CONFIG_NAME, json.dumps(self.config.to_dict(), indent=1) + "\n")
 
     # ------------------------------------------------------------------------ dubbing ---
     def windows(self, duration_s: float) -> list[tuple[float, float]]:
