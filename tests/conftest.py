@@ -131,6 +131,19 @@ class Ran:
 
 
 @pytest.fixture
+def foley(capsys):
+    """``run(*args)``: the `foley` command line in this process, as (exit code, stdout, stderr)."""
+    from foley.cli import main
+
+    def run(*args):
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+    return run
+
+
+@pytest.fixture
 def foley_cli(capsys, monkeypatch):
     """``run(args, cwd, env=None)``: the `foley` command line ARGS, run in this process from folder
     CWD with ENV's variables set, as a Ran. The same as ``python -m foley ARGS`` but for the

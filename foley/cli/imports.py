@@ -7,7 +7,7 @@ import argparse
 def _cmd_import_tokenizer(args: argparse.Namespace) -> int:
     from ..models.tokenizer_import import import_unit_tokenizer
 
-    tokenizer = import_unit_tokenizer(args.hubert, args.kmeans, args.out, layer=args.layer)
+    tokenizer = import_unit_tokenizer(args.hubert, args.kmeans, args.out, layer=args.layer, overwrite=args.overwrite)
     print(f"tokenizer written to {args.out}: HuBERT layer {args.layer}, {tokenizer.n_units} units "
           f"of {tokenizer.unit_dim} dimensions")
     return 0

@@ -125,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--kmeans", type=path_arg, required=True, help="joblib scikit-learn k-means file (fairseq km.bin)")
     imp.add_argument("--layer", type=int, default=9, help="HuBERT layer whose output is clustered (default: 9)")
     imp.add_argument("--out", type=path_arg, required=True, help="tokenizer directory to write")
+    imp.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
     imp.set_defaults(func=_cmd_import_tokenizer)
 
     iax = sub.add_parser("import-aisfx", help="make an aiSFX embedder folder (safetensors) from the aisfx package's "

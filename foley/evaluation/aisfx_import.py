@@ -26,8 +26,8 @@ import torch
 from numpy._core.multiarray import scalar as _numpy_scalar
 
 from ..errors import FoleyError
-from ..media.files import atomic_dir, refuse_to_replace, sha256_file
-from .aisfx import AisfxConfig, AisfxNet
+from ..media.files import atomic_dir, refuse_output_holding_inputs, refuse_to_replace, sha256_file
+from .aisfx import WEIGHTS_FILE, AisfxConfig, AisfxNet
 
 LICENSE_FILE = "LICENSE-weights.txt"
 
@@ -115,7 +115,8 @@ def import_aisfx(checkpoint: str | os.PathLike, out: str | os.PathLike, *, overw
     ``FoleyError`` (one line) for any bad input.
     """
     checkpoint, out = Path(checkpoint), Path(out)
-    refuse_to_replace(out, overwrite)
+    refuse_output_holding_inputs(out, [checkpoint], "aiSFX embedder")
+    refuse_to_replace(out, overwrite, holds=WEIGHTS_FILE, what="aiSFX embedder")
     model = read_aisfx_checkpoint(checkpoint)
     licence = ATTRIBUTION + f"Source file: {checkpoint.name}, SHA-256 {sha256_file(checkpoint)}\n"
     with atomic_dir(out) as tmp:

@@ -252,13 +252,20 @@ def files_digest(paths) -> str:
     return digest.hexdigest()[:16]
 
 
-def refuse_to_replace(out: str | os.PathLike, overwrite: bool) -> None:
+def refuse_to_replace(out: str | os.PathLike, overwrite: bool, holds: str | None = None, what: str = "") -> None:
     """Raise FoleyError if ``out`` (a file or folder a command would write) exists and
-    ``overwrite`` is not given: a model, a shipped one included, is never replaced unasked."""
+    ``overwrite`` is not given: a model, a shipped one included, is never replaced unasked. With
+    ``holds`` (a file every ``what`` folder has), not even with ``overwrite`` an existing
+    ``out`` that is not empty and lacks it: a folder of something else is never deleted."""
     from ..errors import FoleyError
 
-    if not overwrite and (Path(out).exists() or Path(out).is_symlink()):
+    out = Path(out)
+    if not (out.exists() or out.is_symlink()):
+        return
+    if not overwrite:
         raise FoleyError(f"{out}: already exists (pass --overwrite to replace it)")
+    if holds and not (out / holds).is_file() and not (out.is_dir() and not any(out.iterdir())):
+        raise FoleyError(f"{out}: exists and is not a {what} folder (no {holds}); --overwrite replaces only those")
 
 
 def refuse_output_holding_inputs(out: str | os.PathLike, inputs: list, what: str) -> None:

@@ -33,6 +33,7 @@ from diffusers import AutoencoderKL, UNet2DConditionModel
 
 from ..config import is_finite_number
 from ..errors import FoleyError
+from ..media.files import read_json_object
 from .hub import quiet_loading
 from .layout import component_dir, detect_layout, resolve_model_dir
 from .mel import MelConfig
@@ -77,8 +78,16 @@ class Components:
     decoding: DecodingConfig = DecodingConfig()
 
 
+def read_mel_config(path: Path) -> MelConfig:
+    """A backbone's ``mel_config.json``; FoleyError (one line) naming it when unreadable or unusable."""
+    try:
+        return MelConfig.from_dict(read_json_object(path, "mel config"))
+    except (TypeError, ValueError) as e:
+        raise FoleyError(f"{path}: not a usable mel config ({e})") from None
+
+
 def load_scheduler(directory: Path):
-    cfg = json.loads((directory / "scheduler_config.json").read_text(encoding="utf-8"))
+    cfg = read_json_object(directory / "scheduler_config.json", "scheduler config")
     cls = getattr(diffusers, cfg.get("_class_name", ""), None)
     if cls is None:
         raise FoleyError(f"{directory / 'scheduler_config.json'}: unknown scheduler {cfg.get('_class_name')!r}")
@@ -93,7 +102,7 @@ def load_components(path_or_id: str | os.PathLike, dtype: torch.dtype = torch.fl
         ("unet", ("config.json",)), ("vae", ("config.json",)), ("scheduler", ("scheduler_config.json",)),
         ("vocoder", ()))}  # load_vocoder names what its formats lack
     mel_path = directory / MEL_CONFIG
-    mel = MelConfig.from_dict(json.loads(mel_path.read_text(encoding="utf-8"))) if mel_path.is_file() else MelConfig()
+    mel = read_mel_config(mel_path) if mel_path.is_file() else MelConfig()
     unet = UNet2DConditionModel.from_pretrained(folders["unet"], torch_dtype=dtype).eval()
     vae = AutoencoderKL.from_pretrained(folders["vae"], torch_dtype=dtype).eval()
     vocoder = load_vocoder(folders["vocoder"])

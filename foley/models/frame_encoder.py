@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
@@ -220,8 +221,12 @@ class FrameEncoder(nn.Module):
         config = FrameEncoderConfig.from_dict({**data, **overrides})
         if config.pretrained == WEIGHTS_NAME:
             visual = _build_tower(config, load_weights=False)
-            state = load_file(str(path / WEIGHTS_NAME))
-            missing, unexpected = visual.load_state_dict(state, strict=False)
+            try:
+                state = load_file(str(path / WEIGHTS_NAME))
+                missing, unexpected = visual.load_state_dict(state, strict=False)
+            except (OSError, SafetensorError, RuntimeError) as e:  # missing, damaged, or weights of other shapes
+                raise FoleyError(f"{path / WEIGHTS_NAME}: not readable as {config.model}'s weights "
+                                 f"({(str(e).strip().splitlines() or [type(e).__name__])[-1].strip()})") from None
             if missing or unexpected:
                 raise FoleyError(f"{path / WEIGHTS_NAME}: weights do not fit {config.model} "
                                  f"(e.g. {(missing or unexpected)[0]})")

@@ -20,7 +20,7 @@ import torch
 
 from ..errors import FoleyError
 from ..media.files import refuse_output_holding_inputs, refuse_to_replace, sha256_file
-from .frame_encoder import CONFIG_NAME, WEIGHTS_NAME, FrameEncoder, FrameEncoderConfig, build_frame_encoder
+from .frame_encoder import WEIGHTS_NAME, FrameEncoder, FrameEncoderConfig, build_frame_encoder
 
 LITE0_NAME = "EfficientNet-Lite0"
 LITE0_MODEL_CFG = {  # an open_clip config; the text tower is required by open_clip and never kept
@@ -97,10 +97,7 @@ def _read_checkpoint(path: Path) -> dict[str, torch.Tensor]:
 def _check_out(out: Path, inputs: list[Path], overwrite: bool) -> None:
     """Refuse an ``out`` that would destroy an input or something that is not a frame encoder."""
     refuse_output_holding_inputs(out, inputs, "frame encoder")
-    refuse_to_replace(out, overwrite)
-    if out.exists() or out.is_symlink():
-        if not (out / CONFIG_NAME).is_file() or not (out / WEIGHTS_NAME).is_file():
-            raise FoleyError(f"{out}: exists and is not a frame-encoder folder; --overwrite replaces only those")
+    refuse_to_replace(out, overwrite, holds=WEIGHTS_NAME, what="frame-encoder")
 
 
 def _model_card(checkpoint: Path, licensed: bool) -> str:

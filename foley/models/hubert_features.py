@@ -29,7 +29,7 @@ from transformers.masking_utils import create_bidirectional_mask
 from transformers.models.hubert.modeling_hubert import HubertGroupNormConvLayer
 
 from ..errors import FoleyError
-from .hub import quiet_loading
+from .hub import load_pretrained, quiet_loading
 
 
 @dataclass
@@ -56,7 +56,7 @@ class HubertFeaturesConfig:
 def build_hubert_features(config: HubertFeaturesConfig) -> "HubertFeatures":
     if config.pretrained:
         try:
-            model = HubertModel.from_pretrained(config.pretrained)
+            model = load_pretrained(HubertModel.from_pretrained, config.pretrained)  # the cache first, no hub retries
         except OSError as e:
             raise FoleyError(f"cannot load a HuBERT model from {config.pretrained!r}: {str(e).splitlines()[0]}") from None
     else:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from ..errors import FoleyError
@@ -73,7 +74,10 @@ def load_centroids(path: str | os.PathLike) -> torch.Tensor:
     path = Path(path)
     if not path.is_file():
         raise FoleyError(f"{path}: no such centroid file")
-    tensors = load_file(str(path))
+    try:
+        tensors = load_file(str(path))
+    except (OSError, SafetensorError) as e:
+        raise FoleyError(f"{path}: not a readable centroid file ({e})") from None
     if CENTROIDS_KEY not in tensors or tensors[CENTROIDS_KEY].ndim != 2:
         raise FoleyError(f"{path}: not a centroid file (expected a 2-D tensor named {CENTROIDS_KEY!r})")
     return tensors[CENTROIDS_KEY].float()

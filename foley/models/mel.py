@@ -10,6 +10,7 @@ the bottom, time padded with silence (0) or cropped to the model width.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass
 
 import librosa
@@ -35,6 +36,16 @@ class MelConfig:
     width: int = 1024  # model width in mel frames (10.24 s at 100 frames/s)
 
     def __post_init__(self) -> None:
+        for name in ("sample_rate", "n_fft", "hop_length", "win_length", "n_mels", "width"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+                raise ValueError(f"{name} must be a whole number > 0, got {value!r}")
+        for name in ("fmin", "fmax", "peak", "min_value", "max_value"):
+            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), numbers.Real):
+                raise ValueError(f"{name} must be a number, got {getattr(self, name)!r}")
+        if not 0 <= self.fmin < self.fmax <= self.sample_rate / 2:
+            raise ValueError(f"need 0 <= fmin < fmax <= sample_rate / 2, got fmin {self.fmin}, fmax {self.fmax} at "
+                             f"{self.sample_rate} Hz")
         if (self.n_fft - self.hop_length) % 2:
             raise ValueError(f"n_fft - hop_length must be even, got {self.n_fft} - {self.hop_length}")
         if self.win_length > self.n_fft:

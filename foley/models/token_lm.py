@@ -46,13 +46,14 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
 from ..errors import FoleyError
 from ..media.files import atomic_dir
 from .connector import ConnectorConfig, TemporalConnector, build_connector
-from .hub import quiet_loading
+from .hub import load_pretrained, quiet_loading
 
 FORMAT = "foley-token-lm"
 CONFIG_NAME = "config.json"
@@ -494,9 +495,15 @@ class TokenLM(nn.Module):
             value = getattr(config, name)
             if value and (path / value).is_dir():
                 resolved = replace(resolved, **{name: str(path / value)})
+            elif value in (BASE_DIR, TOKENIZER_DIR):  # what save_pretrained writes: never the cwd's or a hub id
+                raise FoleyError(f"{path / value}: no such folder (the token LM's {name}; an incomplete copy?)")
         model = build_token_lm(resolved, dtype=dtype)
         model.config = config
-        model.load_trainable_state_dict(load_file(str(path / TRAINABLE_NAME)))
+        try:
+            trained = load_file(str(path / TRAINABLE_NAME))
+        except (OSError, SafetensorError) as e:
+            raise FoleyError(f"{path / TRAINABLE_NAME}: not a readable weights file ({e})") from None
+        model.load_trainable_state_dict(trained)
         model.tokenizer_fingerprint = read_units_record(path)
         model.requires_grad_(False)
         if trainable:
@@ -574,7 +581,7 @@ def build_token_lm(config: TokenLMConfig, tokenizer=None, dtype: torch.dtype = t
     new_ids = add_vocabulary(tokenizer, config.n_units)
     if config.base:
         try:
-            base = Gemma2ForCausalLM.from_pretrained(config.base, dtype=dtype)
+            base = load_pretrained(Gemma2ForCausalLM.from_pretrained, config.base, dtype=dtype)  # no hub retries
         except OSError as e:
             raise FoleyError(f"cannot load the Gemma-2 model {config.base!r}: {str(e).splitlines()[0]}") from None
         if base.get_input_embeddings().num_embeddings < len(tokenizer):

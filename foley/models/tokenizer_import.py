@@ -22,8 +22,10 @@ import torch
 from transformers import HubertConfig, HubertModel
 
 from ..errors import FoleyError
+from ..media.files import atomic_dir, refuse_output_holding_inputs, refuse_to_replace
+from .hub import quiet_loading
 from .hubert_features import HubertFeatures, HubertFeaturesConfig, build_hubert_features
-from .unit_tokenizer import UnitTokenizer
+from .unit_tokenizer import CENTROIDS_NAME, UnitTokenizer
 
 
 def import_joblib_kmeans(path: str | os.PathLike) -> torch.Tensor:
@@ -119,12 +121,18 @@ def load_fairseq_hubert(path: str | os.PathLike) -> tuple[HubertModel, bool]:
     except Exception as e:
         raise FoleyError(f"{path}: not a readable fairseq checkpoint ({type(e).__name__}: {e})") from None
     cfg = state.get("cfg") or state.get("args") if isinstance(state, dict) else None
-    if cfg is None or "model" not in state:
+    if cfg is None or not isinstance(state.get("model"), dict):
         raise FoleyError(f"{path}: not a fairseq checkpoint (no cfg/args and model state)")
-    model_cfg, task_cfg = _section(cfg, "model"), _section(cfg, "task")
-    model = HubertModel(_hubert_config(model_cfg))
-    weights = {new: v for k, v in state["model"].items() if (new := _rename(k)) is not None}
-    missing, unexpected = model.load_state_dict(weights, strict=False)
+    try:
+        model_cfg, task_cfg = _section(cfg, "model"), _section(cfg, "task")
+        model = HubertModel(_hubert_config(model_cfg))
+        weights = {new: v for k, v in state["model"].items() if (new := _rename(k)) is not None}
+        missing, unexpected = model.load_state_dict(weights, strict=False)
+    except FoleyError as e:
+        raise FoleyError(f"{path}: {e}") from None
+    except Exception as e:  # noqa: BLE001 - a cfg HubertConfig refuses (its own error class), weights that do not fit
+        detail = "; ".join(line.strip() for line in str(e).strip().splitlines())
+        raise FoleyError(f"{path}: not a HuBERT checkpoint foley can read ({type(e).__name__}: {detail[:300]})") from None
     missing = [k for k in missing if k != "masked_spec_embed"]
     if missing or unexpected:
         raise FoleyError(f"{path}: the checkpoint does not match a HuBERT model "
@@ -132,20 +140,26 @@ def load_fairseq_hubert(path: str | os.PathLike) -> tuple[HubertModel, bool]:
     return model.eval(), bool(task_cfg.get("normalize", False))
 
 
-def import_unit_tokenizer(hubert: str, kmeans: str | os.PathLike, out: str | os.PathLike, layer: int = 9) -> UnitTokenizer:
-    """Build a tokenizer directory from a HuBERT model (fairseq .pt, transformers dir or hub id)
-    and a joblib k-means file, and save it to ``out``. FoleyError names every input file that
-    is missing, before either is read."""
+def import_unit_tokenizer(hubert: str, kmeans: str | os.PathLike, out: str | os.PathLike, layer: int = 9,
+                          overwrite: bool = False) -> UnitTokenizer:
+    """Build a tokenizer directory from a HuBERT model (fairseq checkpoint file, transformers dir
+    or hub id) and a joblib k-means file, and save it to ``out``. FoleyError names every input
+    file that is missing, before either is read; ``out`` appears complete or not at all, never
+    holds an input, and an existing one is replaced only with ``overwrite``."""
+    fairseq = str(hubert).endswith(".pt") or Path(hubert).is_file()
     missing = [f"{path} (--{flag})" for path, flag in ((hubert, "hubert"), (kmeans, "kmeans"))
-               if (flag == "kmeans" or str(path).endswith(".pt")) and not Path(path).is_file()]
+               if (flag == "kmeans" or fairseq) and not Path(path).is_file()]
     if missing:
         raise FoleyError(f"no such file: {' and '.join(missing)}")
+    refuse_output_holding_inputs(out, [hubert if Path(hubert).exists() else None, kmeans], "tokenizer")
+    refuse_to_replace(out, overwrite, holds=CENTROIDS_NAME, what="tokenizer")
     centroids = import_joblib_kmeans(kmeans)
-    if str(hubert).endswith(".pt"):
+    if fairseq:
         model, normalize = load_fairseq_hubert(hubert)
         features = HubertFeatures(model, HubertFeaturesConfig(layer=layer, normalize_waveform=normalize))
     else:
         features = build_hubert_features(HubertFeaturesConfig(pretrained=str(hubert), layer=layer))
     tokenizer = UnitTokenizer(features, centroids)
-    tokenizer.save_pretrained(out)
+    with atomic_dir(out) as tmp, quiet_loading():
+        tokenizer.save_pretrained(tmp)
     return tokenizer

@@ -182,6 +182,8 @@ class UnitTokenizer:
         local = path / config.features.pretrained
         if config.features.pretrained and local.exists():
             config.features.pretrained = str(local)
+        elif config.features.pretrained == HUBERT_DIR:  # what save_pretrained writes: never the cwd's or a hub id
+            raise FoleyError(f"{local}: no such folder (the tokenizer's HuBERT model; an incomplete copy?)")
         tokenizer = build_unit_tokenizer(config, load_centroids(path / CENTROIDS_NAME))
         if tokenizer.n_units != config.n_units or tokenizer.unit_dim != config.unit_dim:
             raise FoleyError(f"{path}: the centroids ({tokenizer.n_units} x {tokenizer.unit_dim}) do not match "

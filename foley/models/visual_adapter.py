@@ -34,6 +34,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from diffusers import UNet2DConditionModel
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from ..config import is_finite_number
@@ -272,9 +273,16 @@ class VisualAdapter(torch.nn.Module):
         directory = Path(directory)
         if not (directory / CONFIG_FILE).is_file():
             raise FoleyError(f"{directory}: not a visual adapter folder (no {CONFIG_FILE})")
-        meta = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
-        adapter = cls(VisualAdapterConfig.from_dict({**meta["config"], **overrides}), meta["layers"])
-        adapter.load_adapter_state_dict({k: v.float() for k, v in load_file(str(directory / WEIGHTS_FILE)).items()})
+        try:
+            meta = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
+            adapter = cls(VisualAdapterConfig.from_dict({**meta["config"], **overrides}), meta["layers"])
+        except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
+            raise FoleyError(f"{directory / CONFIG_FILE}: unreadable adapter config ({type(e).__name__}: {e})") from None
+        try:
+            state = load_file(str(directory / WEIGHTS_FILE))
+        except (OSError, SafetensorError) as e:
+            raise FoleyError(f"{directory / WEIGHTS_FILE}: not a readable weights file ({e})") from None
+        adapter.load_adapter_state_dict({k: v.float() for k, v in state.items()})
         return adapter
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import torchaudio.functional as AF
 from transformers import SpeechT5HifiGan, SpeechT5HifiGanConfig
 
 from ..errors import FoleyError
-from ..media.files import atomic_write_text
+from ..media.files import atomic_write_text, read_json_object
 from .hub import quiet_loading
 from .mel import MelConfig, mel_filterbank
 
@@ -62,11 +63,35 @@ HIFIGAN_KEYS = ("upsample_rates", "upsample_kernel_sizes", "upsample_initial_cha
                 "resblock_dilation_sizes", "num_mels", "sampling_rate")
 
 
+def _positive_ints(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _check_hifigan_values(cfg: dict, source: str) -> None:
+    """FoleyError naming ``source`` for a setting of the wrong kind, or lists that do not pair up
+    (SpeechT5HifiGan zips them: a shorter list would build a generator that fails when run)."""
+    for key in ("upsample_initial_channel", "num_mels", "sampling_rate"):
+        if not _positive_ints(cfg[key]):
+            raise FoleyError(f"{source}: {key} must be a whole number > 0, got {cfg[key]!r}")
+    for key in ("upsample_rates", "upsample_kernel_sizes", "resblock_kernel_sizes"):
+        if not (isinstance(cfg[key], list) and cfg[key] and all(map(_positive_ints, cfg[key]))):
+            raise FoleyError(f"{source}: {key} must be a list of whole numbers > 0, got {cfg[key]!r}")
+    dilations = cfg["resblock_dilation_sizes"]
+    if not (isinstance(dilations, list) and all(isinstance(d, list) and d and all(map(_positive_ints, d))
+                                                for d in dilations)):
+        raise FoleyError(f"{source}: resblock_dilation_sizes must be a list of lists of whole numbers > 0, "
+                         f"got {dilations!r}")
+    for a, b in (("upsample_rates", "upsample_kernel_sizes"), ("resblock_kernel_sizes", "resblock_dilation_sizes")):
+        if len(cfg[a]) != len(cfg[b]):
+            raise FoleyError(f"{source}: {a} has {len(cfg[a])} entries but {b} has {len(cfg[b])}")
+
+
 def hifigan_config_from_auffusion(cfg: dict, source: str = "HiFi-GAN config") -> SpeechT5HifiGanConfig:
     """Auffusion / jik876 HiFi-GAN ``config.json`` -> ``SpeechT5HifiGanConfig``; errors name ``source``."""
     missing = [k for k in HIFIGAN_KEYS if k not in cfg]
     if missing:
         raise FoleyError(f"{source}: lacks the HiFi-GAN settings {', '.join(missing)}")
+    _check_hifigan_values(cfg, source)
     if str(cfg.get("resblock", "1")) != "1":
         raise FoleyError(f"{source}: HiFi-GAN resblock type {cfg.get('resblock')!r} is not supported "
                          "(only type '1', as in Auffusion)")
@@ -111,6 +136,10 @@ def load_jik876_hifigan(checkpoint: Path, cfg: dict, config_source: str = "HiFi-
     try:
         data = torch.load(checkpoint, map_location="cpu", weights_only=True)
     except Exception as e:  # a missing file, not a pickle, or objects weights_only refuses
+        refused = re.search(r"GLOBAL (\S+)", str(e))
+        if refused:  # torch's own text would advise weights_only=False, which foley never does
+            raise FoleyError(f"{checkpoint}: refused: the pickle asks for {refused.group(1)}, which a HiFi-GAN "
+                             "checkpoint does not hold (nothing was run)") from None
         reason = (str(e).strip().splitlines() or [""])[0]
         raise FoleyError(f"{checkpoint}: not a readable HiFi-GAN checkpoint ({type(e).__name__}: {reason})") from None
     if not isinstance(data, dict) or not isinstance(data.get("generator"), dict):
@@ -125,12 +154,16 @@ def load_jik876_hifigan(checkpoint: Path, cfg: dict, config_source: str = "HiFi-
     if unexpected or set(missing) - {"mean", "scale"}:  # mean/scale are unused with normalize_before=False
         raise FoleyError(f"{checkpoint}: weights do not match the config "
                          f"(missing {sorted(missing)[:4]}, unexpected {sorted(unexpected)[:4]})")
+    broken = next((k for k, v in model.state_dict().items() if v.is_floating_point() and not torch.isfinite(v).all()),
+                  None)
+    if broken:  # such a generator writes NaN audio
+        raise FoleyError(f"{checkpoint}: {broken} holds NaN or infinite values")
     return HifiGanVocoder(model.eval())
 
 
 def load_auffusion_hifigan(directory: Path) -> HifiGanVocoder:
     config = directory / "config.json"
-    cfg = json.loads(config.read_text(encoding="utf-8"))
+    cfg = read_json_object(config, "HiFi-GAN config")
     return load_jik876_hifigan(directory / AUFFUSION_CHECKPOINT, cfg, str(config))
 
 
@@ -200,9 +233,12 @@ def load_vocoder(directory: str | os.PathLike) -> torch.nn.Module:
         raise FoleyError(f"{directory}: no vocoder config.json")
     if (directory / AUFFUSION_CHECKPOINT).is_file():
         return load_auffusion_hifigan(directory)
-    cfg = json.loads(config_path.read_text(encoding="utf-8"))
+    cfg = read_json_object(config_path, "vocoder config")
     if cfg.get("vocoder_type") == "griffin_lim":
-        return GriffinLimVocoder(GriffinLimConfig.from_dict(cfg))
+        try:
+            return GriffinLimVocoder(GriffinLimConfig.from_dict(cfg))
+        except (TypeError, ValueError, AttributeError) as e:
+            raise FoleyError(f"{config_path}: not a usable Griffin-Lim config ({e})") from None
     if cfg.get("model_type") == SpeechT5HifiGanConfig.model_type:  # weights stored in fp16 are computed in fp32
         return HifiGanVocoder(SpeechT5HifiGan.from_pretrained(directory, dtype=torch.float32).eval())
     raise FoleyError(f"{config_path}: unknown vocoder format (expected Auffusion's vocoder.pt, "

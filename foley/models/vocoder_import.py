@@ -44,8 +44,8 @@ def mel_config_from_hifigan(cfg: dict, source: str = "HiFi-GAN config") -> MelCo
     missing = [k for k in MEL_KEYS if k not in cfg]
     if missing:
         raise FoleyError(f"{source}: lacks the mel settings {', '.join(missing)}")
-    rates = cfg.get("upsample_rates")  # its absence is reported with the generator's settings
-    if rates is not None and cfg["hop_size"] != math.prod(rates):
+    rates = cfg.get("upsample_rates")  # its absence (or a bad value) is reported with the generator's settings
+    if isinstance(rates, list) and all(isinstance(r, int) for r in rates) and cfg["hop_size"] != math.prod(rates):
         raise FoleyError(f"{source}: hop_size {cfg['hop_size']} differs from the product of the upsample rates {rates}")
     fmax = cfg["sampling_rate"] / 2 if cfg["fmax"] is None else cfg["fmax"]
     try:
@@ -96,7 +96,7 @@ def import_hifigan(checkpoint: str | os.PathLike, config: str | os.PathLike, out
     """
     checkpoint, config, out = Path(checkpoint), Path(config), Path(out)
     refuse_output_holding_inputs(out, [checkpoint, config, license_file], "vocoder")
-    refuse_to_replace(out, overwrite)
+    refuse_to_replace(out, overwrite, holds=VOCODER_MEL_CONFIG, what="vocoder")
     if not checkpoint.is_file():
         raise FoleyError(f"{checkpoint}: no such HiFi-GAN checkpoint")
     cfg = _read_json(config)

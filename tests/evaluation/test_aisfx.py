@@ -210,3 +210,13 @@ def test_get_embedder_and_fad_of_a_set_with_itself(tmp_path):
     result = json.loads((tmp_path / "fad.json").read_text())
     assert (result["embedder"], result["n_embeddings"]) == ("aisfx", {"pred": 19, "ref": 19})
     assert result["fad"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_import_never_replaces_the_folder_holding_its_checkpoint(tmp_path, capsys):
+    (tmp_path / "models").mkdir()
+    package_checkpoint(tmp_path / "models" / "checkpoint.pth", tiny_model())
+    code = main(["import-aisfx", str(tmp_path / "models" / "checkpoint.pth"), "--out", str(tmp_path / "models"),
+                 "--overwrite"])
+    err = capsys.readouterr().err
+    assert code == 2 and "holds the input" in err and err.count("\n") == 1
+    assert [p.name for p in (tmp_path / "models").iterdir()] == ["checkpoint.pth"]

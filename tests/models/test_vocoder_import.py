@@ -13,23 +13,11 @@ import soundfile as sf
 import torch
 from safetensors import safe_open
 
-from foley.cli import main
 from foley.models.mel import MelConfig
 from foley.models.vocoder import HifiGanVocoder, load_vocoder, vocoder_mel_config
 from foley.models.vocoder_import import import_hifigan, mel_config_from_hifigan
 
 from auffusion_models import TINY_JIK876, write_jik876
-
-
-@pytest.fixture
-def foley(capsys):
-    """The command line in this process: (exit code, stdout, stderr)."""
-    def run(*args):
-        capsys.readouterr()
-        code = main([str(a) for a in args])
-        out = capsys.readouterr()
-        return code, out.out, out.err
-    return run
 
 
 def test_imported_vocoder_matches_the_direct_load_and_the_original_generator(tmp_path, foley):
@@ -99,6 +87,25 @@ def _code_in_pickle(directory: Path, checkpoint: Path, config: Path) -> list:
     return [checkpoint, "--config", config]
 
 
+def _unpaired_lists(directory: Path, checkpoint: Path, config: Path) -> list:
+    bad = directory / "bad.json"  # SpeechT5HifiGan would build two upsamplers and fail when run
+    bad.write_text(json.dumps({**TINY_JIK876, "upsample_rates": [4, 4, 1]}))
+    return [checkpoint, "--config", bad]
+
+
+def _text_for_a_number(directory: Path, checkpoint: Path, config: Path) -> list:
+    bad = directory / "bad.json"
+    bad.write_text(json.dumps({**TINY_JIK876, "num_mels": "8"}))
+    return [checkpoint, "--config", bad]
+
+
+def _nan_weights(directory: Path, checkpoint: Path, config: Path) -> list:
+    data = torch.load(checkpoint, weights_only=True)
+    data["generator"]["conv_pre.bias"] = torch.full_like(data["generator"]["conv_pre.bias"], float("nan"))
+    torch.save(data, checkpoint)
+    return [checkpoint, "--config", config]
+
+
 def _wrong_shape(directory: Path, checkpoint: Path, config: Path) -> list:
     bad = directory / "bad.json"
     bad.write_text(json.dumps({**TINY_JIK876, "upsample_initial_channel": 32}))
@@ -126,7 +133,10 @@ def _hop_unlike_upsampling(directory: Path, checkpoint: Path, config: Path) -> l
 @pytest.mark.parametrize("make, message", [
     (_not_a_pickle, "not a readable HiFi-GAN checkpoint"),
     (_no_generator, "no 'generator' entry"),
-    (_code_in_pickle, "not a readable HiFi-GAN checkpoint (UnpicklingError"),
+    (_code_in_pickle, "refused: the pickle asks for pathlib.PosixPath, which a HiFi-GAN checkpoint does not hold"),
+    (_unpaired_lists, "upsample_rates has 3 entries but upsample_kernel_sizes has 2"),
+    (_text_for_a_number, "num_mels must be a whole number > 0, got '8'"),
+    (_nan_weights, "conv_pre.bias holds NaN or infinite values"),
     (_wrong_shape, "weights do not match the config"),
     (_no_mel_settings, "lacks the mel settings fmax"),
     (_no_generator_settings, "lacks the HiFi-GAN settings resblock_kernel_sizes"),
@@ -148,8 +158,12 @@ def test_an_existing_folder_is_replaced_only_when_asked(tmp_path, foley):
     code, _, err = foley("import-vocoder", checkpoint, "--config", config, "--out", tmp_path / "voc")
     assert code == 2 and "already exists" in err and (tmp_path / "voc" / "keep.txt").exists()
     code, _, err = foley("import-vocoder", checkpoint, "--config", config, "--out", tmp_path / "voc", "--overwrite")
-    assert code == 0, err
-    assert not (tmp_path / "voc" / "keep.txt").exists() and load_vocoder(tmp_path / "voc").sample_rate == 12000
+    assert code == 2 and "is not a vocoder folder" in err and (tmp_path / "voc" / "keep.txt").exists()  # not a vocoder's
+    (tmp_path / "voc" / "keep.txt").unlink()
+    for _ in range(2):  # an empty folder, then the vocoder folder it wrote
+        code, _, err = foley("import-vocoder", checkpoint, "--config", config, "--out", tmp_path / "voc", "--overwrite")
+        assert code == 0, err
+    assert load_vocoder(tmp_path / "voc").sample_rate == 12000
     for overwrite in ((), ("--overwrite",)):  # never replaces its own input, and says so first
         code, _, err = foley("import-vocoder", checkpoint, "--config", config, "--out", tmp_path / "src", *overwrite)
         assert code == 2 and "holds the input" in err and checkpoint.exists()

@@ -11,7 +11,6 @@ import torch
 from sklearn.cluster import MiniBatchKMeans
 from transformers import HubertConfig, HubertModel
 
-from foley.cli import main
 from foley.media.audio import read_audio, write_audio
 from foley.models.hubert_features import HubertFeatures, HubertFeaturesConfig
 from foley.models.unit_tokenizer import UnitTokenizer
@@ -27,14 +26,9 @@ class Result:
 
 
 @pytest.fixture
-def foley(capsys):
-    """Run the command line in this process (start-up of torch per call is slow)."""
-    def run(*args):
-        capsys.readouterr()
-        code = main([str(a) for a in args])
-        out = capsys.readouterr()
-        return Result(code, out.out, out.err)
-    return run
+def foley(foley):
+    """The command line in this process (start-up of torch per call is slow), as a Result."""
+    return lambda *args: Result(*foley(*args))
 
 
 @pytest.fixture(scope="module")
