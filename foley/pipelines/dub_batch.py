@@ -64,8 +64,8 @@ class BatchSummary:
 
 
 def collect_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Videos named by files, folders (their videos, sorted, hidden ones left out) and glob patterns; and the
-    inputs that name nothing usable, with the reason."""
+    """Videos named by files, folders and glob patterns (the videos of both, by suffix: VIDEO_SUFFIXES; a
+    folder's sorted, hidden ones left out); and the inputs that name nothing usable, with the reason."""
     videos, problems = [], []
     for item in inputs:
         path = Path(item)
@@ -84,11 +84,14 @@ def collect_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]
                                        "subfolders are not searched)"))
         elif path.exists():
             videos.append(path)
-        elif any(c in item for c in "*?["):
+        elif any(c in item for c in "*?["):  # its videos, as a folder's: not a clip's sidecar files nor the dubs' wavs
             matches = sorted(Path(p) for p in glob.glob(item, recursive=True) if Path(p).is_file())
-            videos += matches
-            if not matches:
-                problems.append((item, f"{item}: the pattern matches no file"))
+            found = [p for p in matches if p.suffix.lower() in VIDEO_SUFFIXES]
+            videos += found
+            if not found:
+                problems.append((item, f"{item}: the pattern matches no file" if not matches else
+                                 f"{item}: the pattern matches no video file ({', '.join(VIDEO_SUFFIXES)}; "
+                                 "a file named itself is dubbed whatever its suffix)"))
         else:
             problems.append((item, f"{item}: no such file"))
     # Each file once, under the name it was given: a link is dubbed under its own name (two links

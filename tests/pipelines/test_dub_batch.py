@@ -63,6 +63,12 @@ def test_collect_inputs(videos, tmp_path):
     found, problems = collect_inputs([str(tmp_path / "tree"), str(tmp_path / "tree" / "**" / "*.mp4")])
     assert found == [deep / "deep.mp4"]  # a folder's own videos only; '**' reaches subfolders
     assert problems[0][1].endswith(".mpeg, .flv; subfolders are not searched)")
+    (deep / "deep.json").write_text("{}")  # a sidecar of the clip's name, and a dub's wav: a pattern's videos only
+    (deep / "deep.wav").write_bytes(b"")
+    found, problems = collect_inputs([str(deep / "*"), str(deep / "*.json")])
+    assert found == [deep / "deep.mp4"] and [r for _, r in problems] == [
+        f"{deep / '*.json'}: the pattern matches no video file (.mp4, .mov, .mkv, .webm, .avi, .m4v, .3gp, .ts, .mts, "
+        ".m2ts, .mpg, .mpeg, .flv; a file named itself is dubbed whatever its suffix)"]
     # a link is its own video, under its own name; a file reached twice is one
     for name in ("take1.mp4", "take2.mp4"):
         (tmp_path / name).symlink_to(videos / "silent.mp4")
