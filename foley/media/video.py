@@ -202,7 +202,11 @@ def _frame_times(path: Path) -> _Timing:
         aspect = Fraction(aspect) if aspect and aspect > 0 else Fraction(1)
         audio = container.streams.audio[0] if container.streams.audio else None
         audio_tracks = len(container.streams.audio)
-        other_streams = len(container.streams) - 1 - audio_tracks
+        # a timecode track of the picture's own timecode is kept: the picture's timecode goes with it
+        timecode = stream.metadata.get("timecode")
+        other_streams = sum(s is not stream and s.type != "audio" and not (
+            s.type == "data" and timecode is not None and s.metadata.get("timecode") == timecode)
+            for s in container.streams)
         file_start = (container.start_time or 0) / av.time_base
         pts, durations, unstamped = [], [], 0
         try:

@@ -631,3 +631,10 @@ def test_streams_a_dub_leaves_out_are_said(tmp_path):
     assert [(video, note) for video, note in summary.notes if "other stream" in note] == [(
         str(titled), "its 1 other stream (subtitles, a second picture, cover art or data) is not in the output, which "
         "holds the first picture stream")]
+    timed = tmp_path / "timed.mov"  # a timecode track: the picture's timecode, which the dub keeps
+    run_ffmpeg(["-i", str(plain), "-c", "copy", "-timecode", "01:00:00:00", str(timed)], what="timed")
+    assert probe_video(timed).other_streams == 0
+    dub_batch([timed], tmp_path / "out", tone)
+    with av.open(str(tmp_path / "out" / "timed.mp4")) as dubbed:
+        kept = dubbed.streams.video[0].metadata.get("timecode", "")
+    assert [int(n) for n in kept.split(":")] == [1, 0, 0, 0], kept  # FFmpeg writes a frame of 10 fps in one digit
