@@ -1164,6 +1164,17 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("Night. A dog barks at 6 s") == [("A dog barks", 6, 8)]
     assert placed("Forest at dawn. Birds chirp.") == [("Birds chirp", 0, 10)]
     assert placed("Forest ambience. Birds chirp.")[0] == ("Forest ambience", 0, 10)  # a sound, not a time of day
+    # when the scene is, said in a part or after its sound: no sound of its own
+    for said in ("at night, an owl hoots", "after midnight, an owl hoots", "an owl hoots after dark",
+                 "in the evening, an owl hoots", "just before dawn an owl hoots"):
+        assert [c for c, *_ in placed(said)] == ["an owl hoots"], said
+    assert placed("the city after dark: sirens, distant traffic")[0] == ("sirens", 0, 5)  # a heading
+    # "after a while", "a while later": in turn, not a sound named "a"
+    for said in ("wind, after a while, a dog barks", "wind, and after a while a dog barks", "wind, a while later a dog barks",
+                 "wind, after some time a dog barks"):
+        assert placed(said) == [("wind", 0, 10), ("a dog barks", 5, 10)], said
+    assert placed("rain, and after a moment thunder") == [("rain", 0, 10), ("thunder", 5, 10)]
+    assert placed("after a while, a dog barks") == [("a dog barks", 0, 10)]
     # times in brackets, round or square, at the end of a part
     assert placed("a dog barks (3 s)") == placed("a dog barks [at 3 s]") == [("a dog barks", 3, 5)]
     assert placed("rain (2 s to 6 s)") == placed("rain (0:02-0:06)") == [("rain", 2, 6)]

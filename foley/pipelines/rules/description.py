@@ -17,11 +17,17 @@ from .words import (_AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRD
                     _SOUND_VERBS, _STOPS, _VERB, _clean, _fills, _stems, _subject, is_background, is_iterative)
 
 
+# "after dark", "just before dawn": when the scene is, which a bed does not sound; left out
+_AFTER_DARK = re.compile(r"\s*\b(?:(?:just|right|long|well|shortly|soon|late|early)\s+)?(?:after|before)\s+(?:the\s+)?"
+                         r"(?:dark|nightfall|sundown|sunset|dusk|dawn|daybreak|sunrise|midnight|noon)\b", re.I)
 # "and again" with no time of its own is the sound again after it ("a horse neighs at 2 s and again")
 _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed\s+(?:immediately\s+|shortly\s+|soon\s+)?by|then|after that|afterwards"
                   r"|before(?:\s+long)?"
                   r"|(?:and\s+)?not\s+long\s+after(?=\s+(?:a|an|some|someone|somebody|people)\s)"  # "..., not long after a dog"
-                  r"|(?:(?:and\s+)?(?:not\s+long|a\s+moment|moments|shortly|soon)\s+(?:after(?:wards)?(?=\s*(?:[,;.]|$))"
+                  r"|(?:and\s+)?after\s+(?:a\s+(?:(?:little|short)\s+)?while|a\s+(?:bit|moment)|some\s+time|a\s+few\s+moments)"
+                  r"\b"  # "wind, after a while a dog barks", "rain, and after a moment thunder": in turn
+                  r"|(?:(?:and\s+)?(?:not\s+long|a\s+moment|moments|a\s+(?:(?:little|short)\s+)?while|a\s+bit|some\s+time|shortly"
+                  r"|soon)\s+(?:after(?:wards)?(?=\s*(?:[,;.]|$))"
                   r"|later(?=\s*(?:[,;.]|$)|\s+(?:a|an|the|some)\s)))"  # "..., not long after, a dog barks", "a moment
                   # later a dog barks"; not "soon after the door slams"
                   r"|(?<!\bagain\s)and(?=\s+(?:again|once\s+more|one\s+more\s+time)"
@@ -43,7 +49,8 @@ _COMMA_AFTER = re.compile(rf",\s*(?!then\b)(?P<x>[^,;.:!]*?[a-z]){_NO_TIME_BEFOR
                           r"\s*(?:[,;.:!]|$))", re.I)
 # "an explosion at 2 s and debris falls right after": the sound after "and" comes in turn, not with it
 # "a door slams and right after a dog barks", "X, right after Y" said with "and": Y after X
-_AND_RIGHT_AFTER = re.compile(rf"(?:\s+and|\s*,)\s+(?:then\s+)?(?:{_SOON}\s+after|and\s+after|immediately|right\s+away"
+_AND_RIGHT_AFTER = re.compile(rf"(?:\s+and|\s*,)\s+(?:then\s+)?(?:{_SOON}\s+after|and\s+after(?!\s+(?:a|some)\s+(?:while|bit"
+                              r"|moment|time|few|little|short)\b)|immediately|right\s+away"
                               r"|straight\s+away)(?:wards?)?(?:\s+(?:that|this|it))?\s*,?\s+(?=\S)", re.I)
 
 
@@ -485,7 +492,7 @@ def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) 
 
 # The words of a scene's heading: a place, a time of day, a label ("a forest at night:", "INT.
 # KITCHEN - NIGHT:", "Ambience:", "Sounds:"); a part before a colon with any other word names a sound.
-_HEADING_WORDS = set("""a an the at in on of by inside outside int ext interior exterior day night dawn dusk morning
+_HEADING_WORDS = set("""a an the at in on of by after before inside outside int ext interior exterior day night dawn dusk morning
 evening afternoon midnight noon forest woods wood street city town village kitchen workshop garage office room bedroom
 bathroom house home cabin barn farm field beach shore coast park garden cave church station airport harbor harbour port
 market cafe restaurant bar factory warehouse school hospital library alley road highway bridge tunnel basement attic
@@ -500,7 +507,10 @@ quiet busy empty small big large old dark crowded abandoned cozy cosy late early
 foggy misty cold hot warm modern deserted peaceful calm noisy little tiny huge dusty lonely haunted medieval futuristic
 spooky creepy open suburban urban rural bustling sleepy my our your his her their stormy rainy windy snowy wet dry
 icy frozen humid sunrise sunset""".split())
-_TIME_OF_DAY = {"day", "night", "dawn", "dusk", "morning", "evening", "afternoon", "midnight", "noon", "sunrise", "sunset"}
+_TIME_OF_DAY = {"day", "night", "dawn", "dusk", "morning", "evening", "afternoon", "midnight", "noon", "sunrise", "sunset",
+                "dark", "nightfall", "sundown", "midday", "twilight", "daybreak", "nighttime", "daytime"}
+# A part of these words alone, one of them a time of day ("at night, an owl hoots", "after dark, ..."), says when, not a sound
+_WHEN_WORDS = {"at", "in", "the", "after", "before", "during", "late", "early", "by", "around", "until", "till"}
 # Rooms, whose name says where, not what sounds (a street, a forest or a beach has a sound of its own)
 _ROOMS = set("""kitchen office room bedroom bathroom house home cabin garage workshop hallway corridor lobby basement attic
 apartment flat studio shop store lab laboratory classroom library hospital hotel cellar shed living dining lounge""".split())
@@ -545,6 +555,8 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     pieces = _without_slug(pieces)
     for k, (piece, sep) in enumerate(pieces):
         words = re.findall(r"[a-z']+|\d", piece.lower())
+        if set(words) & _TIME_OF_DAY and set(words) <= _TIME_OF_DAY | _WHEN_WORDS:  # "at night, ...": when, not a sound
+            continue
         if (not out and sep == ":" and k + 1 < len(pieces) and is_background(piece) and len(words) <= 3
                 and _bed_only(_clean(pieces[k + 1][0]))):  # "Thunderstorm: heavy rain, ...": a title
             run = []
@@ -799,7 +811,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
         if notes is not None:
             notes.append(f"{_clean(fade.group())!r} is not applied: a sound keeps its level along its span (to end "
                          "one sooner: make X stop at T s)")
-    text = _FADES.sub("\0", description)  # marked where a fade was, for what is left of its clause
+    text = _FADES.sub("\0", _AFTER_DARK.sub("", description))  # marked where a fade was, for what is left of its clause
     text = _FADED_AGAIN.sub(lambda m: "" if _stems(m["x"]) <= _stems(text[:m.start()]) else m[0], text).replace("\0", "")
     text = _AND_RIGHT_AFTER.sub(lambda m: m[0] if _names_one_before(text, m) else ", then ", text)
     text = _AFTER_ALONE.sub("", _COMMA_AFTER.sub(r", then \g<x>", _AND_AFTER.sub(r", then \g<x>", text)))
