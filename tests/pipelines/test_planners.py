@@ -1631,7 +1631,8 @@ def test_a_time_said_from_a_sound_named_before_in_a_description():
     # a sound named by what it is heard as: the gun's shot, the glass's crash, the explosion's blast
     for said, first in (("a gun fires at 2 s, and a man screams after the shot", ("a gun fires", 2, 4)),
                         ("a glass shatters at 2 s; a dog barks after the crash", ("a glass shatters", 2, 4)),
-                        ("a gun fires at 2 s, a man screams 2 s after the gunshot", ("a gun fires", 2, 4))):
+                        ("a gun fires at 2 s, a man screams 2 s after the gunshot", ("a gun fires", 2, 4)),
+                        ("a gun fires at 2 s, a man screams 2 s after the bang", ("a gun fires", 2, 4))):
         assert spans(p.plan(said, 10))[0] == first and len(p.plan(said, 10).events) == 2, said
     assert spans(p.plan("an explosion at 2 s, debris falls 1 s after the blast", 10))[1] == ("debris falls", 3, 5)
     assert [e.caption for e in p.plan("a dog barks at 2 s, a man screams after the shot", 10).events] == [
