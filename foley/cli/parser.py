@@ -266,7 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     comp.set_defaults(func=_cmd_compose)
     snd = sub.add_parser("sounds", help="the sounds a compose backbone learned, or the nearest of them to a caption")
-    snd.add_argument("caption", nargs="?", help="a caption of one sound to compare (left out: the whole list)")
+    snd.add_argument("caption", nargs="?", help="a caption to compare, or a description: each of its sounds, as "
+                                                "compose captions them (left out: the whole list)")
     snd.add_argument("--model", default="sfx", help="backbone: sfx (the default), or a directory with a sounds.json")
     snd.add_argument("-n", "--top", type=number_arg(1, integer=True),
                      help="how many of the nearest to a caption to show (default: 10)")

@@ -35,11 +35,24 @@ def _cmd_sounds(args: argparse.Namespace) -> int:
     if text.layout != LAYOUT_CONDITION:
         raise FoleyError(f"{args.model}: its text encoder gives no sentence similarity (Auffusion's condition layout "
                          "has one); the whole list: foley sounds")
-    caption = args.caption.strip()
-    print(f"nearest to {caption!r} of the {len(known)} sounds the {args.model} backbone learned (cosine similarity):")
-    ranked = ranked_sounds(text, known, caption, args.top or 10)  # nearest first
-    for sound, similarity in ranked:
-        print(f"  {similarity:.2f}  {sound}")
-    if note := nearest_note(caption, *ranked[0]):  # as a compose turn would say it
-        _note(note)
+    for caption in _captions(args.caption.strip()):
+        print(f"nearest to {caption!r} of the {len(known)} sounds the {args.model} backbone learned (cosine similarity):")
+        ranked = ranked_sounds(text, known, caption, args.top or 10)  # nearest first
+        for sound, similarity in ranked:
+            print(f"  {similarity:.2f}  {sound}")
+        if note := nearest_note(caption, *ranked[0]):  # as a compose turn would say it
+            _note(note)
     return 0
+
+
+def _captions(text: str) -> list[str]:
+    """The captions a compose turn would render for ``text`` (the rules planner's: "rain, then a
+    dog barks at 3 s" is rain and a dog barking), each once; ``text`` itself when it plans none."""
+    from ..pipelines.plan import PlanError
+    from ..pipelines.planners import RulesPlanner
+
+    try:
+        plan = RulesPlanner().plan(text, 10.0)
+    except PlanError:  # an edit's words, say: compared as they are
+        return [text]
+    return list(dict.fromkeys(e.caption for e in plan.events)) or [text]
