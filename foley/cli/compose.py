@@ -156,7 +156,7 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
     # turn's when that one had none: its bed is not left under a picture of a plan it no longer has).
     laid_under = (undo and settings.get("video")) or (session.video_path if continuing else None)
     if continuing and not video and laid_under:
-        video = bed_video(str(laid_under.resolve()), f"{args.session}: its video", " (pass --video FILE)")
+        video = bed_video(str(laid_under), f"{args.session}: its video", " (pass --video FILE)")
     if continuing and video and abs(video.duration_s - session.duration_s) > VIDEO_LENGTH_TOLERANCE_S:
         raise FoleyError(f"{video.path} is {video.duration_s:g} s long and this session's bed {session.duration_s:g} s; "
                          "a new session with --video makes a bed as long as its video")
