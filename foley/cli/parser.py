@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     avs = prep_sub.add_parser("avsync15", help="validate an AVSync15 download, write manifests, cut 2 s evaluation clips")
     avs.add_argument("root", type=path_arg, help="the AVSync15 folder (videos/, train.txt, test.txt, class_mapping.json)")
     avs.add_argument("--out", type=path_arg, required=True, help="output folder")
-    avs.add_argument("--clip-s", type=float, default=2.0, help="evaluation clip length in seconds")
+    avs.add_argument("--clip-s", type=number_arg(0, above=True), default=2.0, help="evaluation clip length in seconds")
     avs.add_argument("--clips-per-video", type=int, default=3)
     avs.add_argument("--workers", type=number_arg(1, integer=True), default=None, help="processes (default: all cores)")
     avs.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -35,7 +35,11 @@ def _cmd_prepare_avsync15(args: argparse.Namespace) -> int:
     if result["problems"]:
         print(f"foley: warning: {counted(len(result['problems']), 'problem')} in total, listed in {args.out}/problems.txt",
               file=sys.stderr)
-    return 0 if result["train"] and result["clips"] else 1  # nothing to train on, or to score with
+    if not (result["train"] and result["clips"]):  # nothing to train on, or to score with
+        print(f"foley: error: {'no train video' if not result['train'] else 'no evaluation clip'} could be used; "
+              f"{args.out} is not finished (fix the problems and run again)", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _cmd_prepare_sfx(args: argparse.Namespace) -> int:
@@ -53,6 +57,8 @@ def _cmd_prepare_sfx(args: argparse.Namespace) -> int:
             raise FoleyError(f"{source}: holds {', '.join(outside)}, which --packages leaves out")
     check_output(Path(args.out), args.overwrite)  # before any download
     download_dir = Path(args.download_dir) if args.download_dir else Path(args.out).parent / "debs"
+    if download_dir.resolve().is_relative_to(Path(args.out).resolve()):  # the corpus replaces the folder whole
+        raise FoleyError(f"--download-dir {download_dir} is inside --out {args.out}; choose a folder outside it")
     sources = resolve_sources(args.sources, packages, download_dir)
     info = prepare_sfx(args.out, sources, SfxConfig(), overwrite=args.overwrite, progress=not args.quiet)
     print(f"sound-effects corpus written to {args.out}:")

@@ -13,9 +13,10 @@ video. Missing or unreadable videos are reported and skipped; the rest is prepar
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..errors import FoleyError
 from ..media.audio import read_audio, write_audio
@@ -25,6 +26,8 @@ from ..media.video import probe_video
 from ..workers import worker_map
 
 SAMPLE_RATE = 16_000
+OUTPUTS = ("train.jsonl", "test.jsonl", "test_clips.jsonl", "problems.txt", "test_clips")  # all a run writes
+CLIP_FILES = (".mp4", ".wav", ".json")
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class ClipConfig:
     clips_per_video: int = 3
 
     def __post_init__(self) -> None:
-        if self.clip_s <= 0 or self.clips_per_video < 1:
+        if not math.isfinite(self.clip_s) or round(self.clip_s, 3) <= 0 or self.clips_per_video < 1:  # ffmpeg gets ms
             raise FoleyError(f"need a positive clip length and at least one clip per video, "
                              f"got {self.clip_s} s x {self.clips_per_video}")
 
@@ -55,7 +58,17 @@ def _read_split(root: Path, split: str, problems: list[str]) -> list[str]:
     path = root / f"{split}.txt"
     if not path.is_file():
         raise FoleyError(f"{root}: not an AVSync15 folder ({split}.txt is missing)")
-    names = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    try:
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8-sig").splitlines() if ln.strip()]
+    except UnicodeDecodeError as e:
+        raise FoleyError(f"{path}: not a UTF-8 text file ({e.reason} at byte {e.start})") from None
+    names = []
+    for line in lines:
+        rel = PurePosixPath(line)  # "./a//b" reads as "a/b"
+        if rel.is_absolute() or len(rel.parts) != 2 or ".." in rel.parts:
+            problems.append(f"{split}: {path} names {line}, not <class_folder>/<file>; it is left out")
+        else:
+            names.append(str(rel))
     problems += [f"{split}: {path} names {name} again; it is used once" for name in
                  sorted({n for n in names if names.count(n) > 1})]
     return list(dict.fromkeys(names))
@@ -84,6 +97,8 @@ def _cut(job: tuple) -> dict:
         atomic_write_text(out_dir / f"{stem}.json", json.dumps(side, indent=1) + "\n")
         return side
     except FoleyError as e:
+        for suffix in CLIP_FILES:  # no half clip is left for a folder's reader (foley dub, foley eval)
+            (out_dir / f"{stem}{suffix}").unlink(missing_ok=True)
         return {"id": stem, "error": str(e)}
 
 
@@ -105,12 +120,17 @@ def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipC
     if not mapping_path.is_file():
         raise FoleyError(f"{root}: not an AVSync15 folder (class_mapping.json is missing)")
     try:
-        mapping = json.loads(mapping_path.read_text(encoding="utf-8"))
+        mapping = json.loads(mapping_path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as e:
+        raise FoleyError(f"{mapping_path}: not a UTF-8 text file ({e.reason} at byte {e.start})") from None
     except json.JSONDecodeError as e:
         raise FoleyError(f"{mapping_path}: not valid JSON ({e.msg} at line {e.lineno})") from None
     mapping = mapping if isinstance(mapping, dict) else {}
     if (out / "test_clips.jsonl").exists():
         raise FoleyError(f"{out}: already holds a prepared AVSync15; choose an empty folder")
+    if out.is_dir() and (other := sorted(p.name for p in out.iterdir() if p.name not in OUTPUTS)):
+        raise FoleyError(f"{out}: holds {other[0]}{f' and {len(other) - 1} more' if len(other) > 1 else ''}, "
+                         "which no AVSync15 preparation writes; choose an empty folder")
 
     problems: list[str] = []
     lists = {split: _read_split(root, split, problems) for split in ("train", "test")}
@@ -155,6 +175,10 @@ def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipC
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
     with worker_map(_cut, jobs, workers) as cut:
         results = list(tqdm(cut, total=len(jobs), disable=not progress, desc="avsync15 clips", unit="clip"))
+    cut_now = {job[3] for job in jobs}
+    for path in sorted((out / "test_clips").iterdir()):  # an earlier run's clips this one does not make
+        if path.suffix in CLIP_FILES and path.stem not in cut_now:
+            path.unlink()
     reused = sum(bool(r.pop("reused", False)) for r in results)
     clips = [{"video": f"test_clips/{r['id']}.mp4", "audio": f"test_clips/{r['id']}.wav", **r}
              for r in results if "error" not in r]  # a manifest too: paths relative to its folder

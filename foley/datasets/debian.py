@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import email.parser
 import io
+import lzma
 import os
 import shutil
 import subprocess
 import tarfile
+import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
@@ -21,6 +24,13 @@ from ..errors import FoleyError
 
 AR_MAGIC = b"!<arch>\n"
 AR_HEADER = 60  # bytes: name 16, mtime 12, uid 6, gid 6, mode 8, size 10, magic 2
+DAMAGED = (tarfile.TarError, EOFError, lzma.LZMAError, zlib.error)  # a truncated or corrupt member's tar
+
+
+def damaged(path: Path, member: str, e: Exception) -> FoleyError:
+    """One line for a member tar that cannot be read (tarfile lists every method it tried)."""
+    why = (str(e).splitlines() or [type(e).__name__])[0].rstrip(":")
+    return FoleyError(f"{path}: a damaged or truncated Debian package ({member}: {why})")
 
 
 @dataclass(frozen=True)
@@ -72,11 +82,14 @@ def read_control(path: Path) -> dict[str, str]:
     f, size = _open_member(path, "control.tar")
     with f:
         data = io.BytesIO(f.read(size))
-    with tarfile.open(fileobj=data, mode="r:*") as tar:
-        for member in tar:
-            if member.isfile() and member.name.lstrip("./") == "control":
-                text = tar.extractfile(member).read().decode("utf-8", "replace")
-                return dict(email.parser.Parser().parsestr(text).items())
+    try:
+        with tarfile.open(fileobj=data, mode="r:*") as tar:
+            for member in tar:
+                if member.isfile() and member.name.lstrip("./") == "control":
+                    text = tar.extractfile(member).read().decode("utf-8", "replace")
+                    return dict(email.parser.Parser().parsestr(text).items())
+    except DAMAGED as e:
+        raise damaged(path, "control.tar", e) from None
     raise FoleyError(f"{path}: no control file")
 
 
@@ -121,11 +134,14 @@ def iter_files(source: PackageSource, wanted: Callable[[str], bool], under: tupl
                 yield rel, lambda file=file: open(file, "rb")
         return
     f, size = _open_member(source.path, "data.tar")
-    with f, tarfile.open(fileobj=_Window(f, size), mode="r|*") as tar:
-        for member in tar:
-            rel = member.name.removeprefix("./")
-            if member.isfile() and rel.startswith(under) and wanted(rel):
-                yield rel, lambda m=member: tar.extractfile(m)
+    try:
+        with f, tarfile.open(fileobj=_Window(f, size), mode="r|*") as tar:
+            for member in tar:
+                rel = member.name.removeprefix("./")
+                if member.isfile() and rel.startswith(under) and wanted(rel):
+                    yield rel, lambda m=member: tar.extractfile(m)
+    except DAMAGED as e:  # a member's data read by the caller fails there: it catches DAMAGED too
+        raise damaged(source.path, "data.tar", e) from None
 
 
 class _Window(io.RawIOBase):
@@ -149,9 +165,14 @@ def apt_download(name: str, folder: Path) -> Path:
         raise FoleyError(f"{name}: no .deb given and apt-get is not available here; "
                          f"download {name}_*.deb and pass it as a SOURCE")
     folder.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["apt-get", "download", name], cwd=folder, capture_output=True, text=True)
-    debs = sorted(folder.glob(f"{name}_*.deb"))
-    if done.returncode != 0 or not debs:
+    # the file apt writes, by name (the folder may hold other versions of the package); asked in an empty
+    # folder, as apt says nothing of a file already there
+    with tempfile.TemporaryDirectory(prefix="foley-apt-") as empty:
+        planned = subprocess.run(["apt-get", "download", "--print-uris", name], cwd=empty, capture_output=True, text=True)
+    fields = planned.stdout.split()
+    done = subprocess.run(["apt-get", "download", name], cwd=folder, capture_output=True, text=True) \
+        if planned.returncode == 0 and len(fields) >= 2 else planned
+    if done.returncode != 0 or len(fields) < 2 or not (folder / fields[1]).is_file():
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise FoleyError(f"{name}: apt-get download failed ({last})")
-    return debs[-1]
+    return folder / fields[1]

@@ -44,6 +44,8 @@ from .sfx_taxonomy import label_of
 CORPUS_VERSION = 1
 SPLITS = ("train", "test", "unseen")
 AUDIO_SUFFIXES = (".ogg", ".flac", ".wav")
+CORPUS_FILES = (*SPLITS, *(f"{split}.jsonl" for split in SPLITS), "problems.txt", "dropped.txt", "ATTRIBUTION.md",
+                "sfx.json")
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,12 @@ def resolve_sources(given: list[str], packages: list[str], download_dir: Path) -
     sources: dict[str, debian.PackageSource] = {}
     for path in given:
         for name in identify(path):
-            sources.setdefault(name, debian.open_source(path, name))
+            source = debian.open_source(path, name)
+            if name in sources:  # which one is meant is not for the order of the arguments to decide
+                first = sources[name]
+                raise FoleyError(f"{first.path} ({first.version}) and {source.path} ({source.version}) both hold "
+                                 f"{name}; give one")
+            sources[name] = source
     for name in packages:
         if name not in sources:
             sources[name] = debian.open_source(debian.apt_download(name, download_dir), name)
@@ -144,16 +151,19 @@ def _read_package(spec: SourceSpec, source: debian.PackageSource, scratch: Path
             or spec.package == "tuxpaint-stamps-default" and below.endswith(".txt") and "_desc" not in below
 
     zip_path = None
-    for rel, open_file in debian.iter_files(source, wanted, under=(spec.root, copyright_path)):
-        with open_file() as src:
-            if rel == spec.root and spec.zip_folder:  # 0 A.D.'s 3.3 GB public.zip: copied out, read by member
-                zip_path = scratch / Path(rel).name
-                with open(zip_path, "wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 22)
-            elif rel.startswith(spec.root) and keep_audio(rel[len(spec.root):]):
-                files.append(_File(spec.package, rel[len(spec.root):], src.read()))
-            else:
-                meta[rel[len(spec.root):] if rel.startswith(spec.root) else rel] = src.read()
+    try:
+        for rel, open_file in debian.iter_files(source, wanted, under=(spec.root, copyright_path)):
+            with open_file() as src:
+                if rel == spec.root and spec.zip_folder:  # 0 A.D.'s 3.3 GB public.zip: copied out, read by member
+                    zip_path = scratch / Path(rel).name
+                    with open(zip_path, "wb") as dst:
+                        shutil.copyfileobj(src, dst, 1 << 22)
+                elif rel.startswith(spec.root) and keep_audio(rel[len(spec.root):]):
+                    files.append(_File(spec.package, rel[len(spec.root):], src.read()))
+                else:
+                    meta[rel[len(spec.root):] if rel.startswith(spec.root) else rel] = src.read()
+    except debian.DAMAGED as e:  # a member cut short: the .deb's data tar is streamed as it is read
+        raise debian.damaged(source.path, "data.tar", e) from None
     if spec.zip_folder:
         if zip_path is None:
             raise FoleyError(f"{source.path}: no {spec.root} in the package")
@@ -358,6 +368,9 @@ def check_output(out: Path, overwrite: bool) -> None:
             raise FoleyError(f"{out}: the folder is not empty; pass --overwrite to replace its corpus")
         if not (out / "sfx.json").is_file():
             raise FoleyError(f"{out}: not a sound-effects corpus (no sfx.json); refusing to clear it")
+        if other := sorted(p.name for p in out.iterdir() if p.name not in CORPUS_FILES):  # replacing it removes them
+            raise FoleyError(f"{out}: holds {other[0]}{f' and {len(other) - 1} more' if len(other) > 1 else ''} "
+                             "besides the corpus; move it out before replacing the corpus")
 
 
 def corpus_table(entries: dict[str, list[dict]]) -> list[dict]:

@@ -29,7 +29,8 @@ import numpy as np
 from ..errors import FoleyError
 from ..media.audio import write_audio
 from ..media.ffmpeg import run_ffmpeg
-from ..media.files import atomic_path, atomic_write_text, missing_folders, removed_if_empty, trial_write
+from ..media.files import (atomic_path, atomic_write_text, missing_folders, read_json_object, removed_if_empty,
+                           trial_write)
 from ..workers import stops_deferred, worker_map
 from .event_sounds import load_bank
 
@@ -58,8 +59,8 @@ class SynthConfig:
         if self.duration_s <= 0 or not math.isfinite(self.duration_s):
             raise FoleyError(f"duration must be a finite number > 0, got {self.duration_s}")
         if self.duration_s - self.lead_s - self.tail_s < 1.0 / self.fps:
-            raise FoleyError(f"duration {self.duration_s} s is too short; "
-                             f"at least {self.lead_s + self.tail_s + 0.1:.1f} s is needed")
+            shortest = math.ceil((self.lead_s + self.tail_s) * self.fps + 1 - 1e-9) / self.fps  # a whole frame of events
+            raise FoleyError(f"duration {self.duration_s} s is too short; at least {shortest:g} s is needed")
         if self.duration_s > MAX_DURATION_S:  # a clip is rendered whole in memory
             raise FoleyError(f"duration {self.duration_s:g} s is too long; clips last at most {MAX_DURATION_S:g} s")
         if abs(self.duration_s * self.fps - self.n_frames) > 1e-6:  # the clips, their sidecars and synthsync.json agree
@@ -564,6 +565,8 @@ def generate(
         raise FoleyError(f"need a positive number of clips, got --n-train {n_train} --n-test {n_test}")
     counts = {"train": n_train, "test": n_test}
     sounds = str(Path(sounds).resolve()) if sounds else None
+    corpus = (read_json_object(Path(sounds) / "sfx.json", "sound-effects corpus description")
+              if sounds and (Path(sounds) / "sfx.json").is_file() else None)  # the bank says when there is none
     banks = {split: load_bank(sounds, split, RECORDED_LABELS, cfg.sample_rate)  # checked before anything is written
              for split in SPLITS if sounds and counts[split]}
     for split, bank in banks.items():
@@ -588,7 +591,6 @@ def generate(
         "config": asdict(cfg),
     }
     if sounds:
-        corpus = json.loads((Path(sounds) / "sfx.json").read_text(encoding="utf-8"))
         info["sounds"] = {
             "corpus_version": corpus.get("corpus_version"),
             "sources": corpus.get("sources"),

@@ -72,8 +72,9 @@ def test_clip_windows():
     assert ClipConfig().starts(2.0) == [0.0]  # each window once
     assert ClipConfig().starts(1.5) == []
     assert ClipConfig(clips_per_video=1).starts(10.0) == [0.0]
-    with pytest.raises(FoleyError, match="positive clip length"):
-        ClipConfig(clip_s=0)
+    for bad in (0, float("nan"), 0.0001):  # 0.0001 s would reach ffmpeg as -t 0.000: the whole video
+        with pytest.raises(FoleyError, match="positive clip length"):
+            ClipConfig(clip_s=bad)
 
 
 def test_not_an_avsync_folder(tmp_path):
@@ -141,3 +142,57 @@ def test_two_videos_of_one_name_are_refused_and_a_failed_preparation_can_be_run_
     assert failed["clips"] == 0 and not (tmp_path / "o" / "test_clips.jsonl").exists()  # every video too short
     again = prepare_avsync15(root, tmp_path / "o", ClipConfig(clips_per_video=1), workers=1, progress=False)
     assert again["clips"] == 3 and (tmp_path / "o" / "test_clips.jsonl").read_text().count("\n") == 3
+
+
+def test_malformed_lists_are_said_and_a_folder_of_something_else_is_not_written_into(fake_avsync, tmp_path):
+    root = tmp_path / "AVSync15"
+    shutil.copytree(fake_avsync, root)
+    train = (root / "train.txt").read_text().splitlines()
+    (root / "train.txt").write_bytes(b"\xef\xbb\xbf" + "\n".join(  # a BOM, and lines that name no class folder's video
+        [train[0], f"./{train[1]}", train[1], "top.mp4", "/etc/hosts", "../elsewhere/x.mp4"]).encode() + b"\n")
+    result = prepare_avsync15(root, tmp_path / "o", ClipConfig(clips_per_video=1), workers=1, progress=False)
+    assert result["train"] == 2
+    assert sum("not <class_folder>/<file>; it is left out" in p for p in result["problems"]) == 3
+    assert any(f"names {train[1]} again" in p for p in result["problems"])
+    (root / "test.txt").write_bytes(b"hammering/\xff.mp4\n")
+    with pytest.raises(FoleyError, match="test.txt: not a UTF-8 text file"):
+        prepare_avsync15(root, tmp_path / "o2", workers=1, progress=False)
+    synth = tmp_path / "synth"  # another dataset's folder: its manifests are not replaced
+    generate(synth, n_train=1, n_test=1, seed=1, workers=1, progress=False)
+    before = (synth / "train.jsonl").read_bytes()
+    with pytest.raises(FoleyError, match="holds synthsync.json and 2 more, which no AVSync15 preparation writes"):
+        prepare_avsync15(fake_avsync, synth, workers=1, progress=False)
+    assert (synth / "train.jsonl").read_bytes() == before
+
+
+def test_the_clip_folder_holds_only_the_clips_of_the_manifest(fake_avsync, tmp_path):
+    from foley.media.ffmpeg import run_ffmpeg
+
+    root = tmp_path / "AVSync15"
+    shutil.copytree(fake_avsync, root)
+    test = (root / "test.txt").read_text().splitlines()
+    short = "hammering/short_audio.mp4"  # 4 s of picture, 1 s of sound: its later windows cannot be cut
+    run_ffmpeg(["-i", str(root / "videos" / test[0]), "-map", "0:v", "-map", "0:a", "-c:v", "copy", "-t", "4",
+                "-af", "atrim=0:1", str(root / "videos" / short)], what="fixture")
+    (root / "test.txt").write_text("\n".join(test + [short]) + "\n")
+    out = tmp_path / "o"
+    result = prepare_avsync15(root, out, workers=1, progress=False)
+    assert any(p.startswith("test clip short_audio_1:") for p in result["problems"])
+    listed = {json.loads(x)["id"] for x in (out / "test_clips.jsonl").read_text().splitlines()}
+    assert {p.stem for p in (out / "test_clips").iterdir()} == listed  # no half clip of a failed window
+    # an interrupted run with 3 clips per video, run again with 1: the other windows' clips go
+    for name in ("train.jsonl", "test.jsonl", "test_clips.jsonl", "problems.txt"):
+        (out / name).unlink()
+    again = prepare_avsync15(root, out, ClipConfig(clips_per_video=1), workers=1, progress=False)
+    listed = {json.loads(x)["id"] for x in (out / "test_clips.jsonl").read_text().splitlines()}
+    assert again["clips"] == len(listed) == 4 and {p.stem for p in (out / "test_clips").iterdir()} == listed
+
+
+def test_cli_says_why_a_preparation_is_not_finished(fake_avsync, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "foley", "prepare", "avsync15", str(fake_avsync), "--out",
+                           str(tmp_path / "o"), "--clip-s", "20", "--quiet"], capture_output=True, text=True)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "foley: error: no evaluation clip could be used" in proc.stderr.splitlines()[-1]
+    proc = subprocess.run([sys.executable, "-m", "foley", "prepare", "avsync15", str(fake_avsync), "--out",
+                           str(tmp_path / "o2"), "--clip-s", "nan"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "--clip-s: must be a finite number > 0" in proc.stderr

@@ -115,3 +115,9 @@ def test_bad_sounds_folder(tmp_path):
     with pytest.raises(FoleyError, match="no usable recording for the class swords"):
         generate(tmp_path / "rs", n_train=1, n_test=1, workers=1, progress=False, sounds=corpus)
     assert not (tmp_path / "rs").exists()  # checked before anything is written
+    (corpus / "sfx.json").write_text('{"broken')
+    with pytest.raises(FoleyError, match="sfx.json: not a readable sound-effects corpus description"):
+        generate(tmp_path / "rs", n_train=1, n_test=1, workers=1, progress=False, sounds=corpus)
+    (corpus / "sfx.json").write_text("[1]")
+    with pytest.raises(FoleyError, match="must hold a JSON object, got list"):
+        generate(tmp_path / "rs", n_train=1, n_test=1, workers=1, progress=False, sounds=corpus)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -255,3 +256,51 @@ def test_a_manifest_that_is_not_a_sound_effects_corpus_is_one_line(tmp_path):
         load_sfx_manifest(tmp_path, "test")
     (tmp_path / "test.jsonl").write_text(json.dumps(entry))
     assert load_sfx_manifest(tmp_path, "test")[0]["audio"] == str(tmp_path / "b.wav")
+
+
+def test_damaged_debs_and_two_sources_of_one_package_are_one_line_errors(tmp_path):
+    deb = _write_deb(tmp_path / "sonic-pi-samples_1.2-3_all.deb", "sonic-pi-samples", _sonic_files())
+    data = deb.read_bytes()
+    for cut, member in ((150, "control.tar"), (len(data) - 2000, "data.tar")):  # cut in each member's tar
+        (tmp_path / "cut.deb").write_bytes(data[:cut])
+        with pytest.raises(FoleyError, match=f"damaged or truncated Debian package \\({member}: "):
+            sources = resolve_sources([str(tmp_path / "cut.deb")], ["sonic-pi-samples"], tmp_path / "dl")
+            prepare_sfx(tmp_path / "out", sources, progress=False)
+    assert not (tmp_path / "out").exists()
+    older = _write_deb(tmp_path / "older.deb", "sonic-pi-samples", dict(list(_sonic_files().items())[:2]))
+    with pytest.raises(FoleyError, match="both hold sonic-pi-samples; give one"):
+        resolve_sources([str(deb), str(older)], ["sonic-pi-samples"], tmp_path / "dl")
+
+
+def test_overwrite_replaces_a_corpus_but_not_what_else_is_in_its_folder(corpus, tmp_path):
+    tmp, _ = corpus
+    shutil.copytree(tmp / "out", tmp_path / "out")
+    (tmp_path / "out" / "debs").mkdir()
+    (tmp_path / "out" / "debs" / "mine.deb").write_bytes(b"kept")
+    with pytest.raises(FoleyError, match="holds debs besides the corpus"):
+        prepare_sfx(tmp_path / "out", {}, overwrite=True, progress=False)
+    assert (tmp_path / "out" / "debs" / "mine.deb").read_bytes() == b"kept"
+    done = subprocess.run([sys.executable, "-m", "foley", "prepare", "sfx", "--packages", "sonic-pi-samples",
+                           "--out", str(tmp_path / "new"), "--download-dir", str(tmp_path / "new" / "debs")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "is inside --out" in done.stderr and not (tmp_path / "new").exists()
+
+
+def test_apt_download_returns_the_file_apt_wrote_not_another_version_in_the_folder(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    (tmp_path / "pkg_9_all.deb").write_bytes(b"an older download")  # sorts after pkg_10 by name
+
+    def apt(args, cwd, **kwargs):
+        if "--print-uris" in args:
+            return subprocess.CompletedProcess(args, 0, "'http://deb/pkg_10_all.deb' pkg_10_all.deb 3 SHA256:00\n", "")
+        (Path(cwd) / "pkg_10_all.deb").write_bytes(b"new")
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    monkeypatch.setattr(debian.shutil, "which", lambda name: "/usr/bin/apt-get")
+    monkeypatch.setattr(debian.subprocess, "run", apt)
+    assert debian.apt_download("pkg", tmp_path) == tmp_path / "pkg_10_all.deb"
+    monkeypatch.setattr(debian.subprocess, "run", lambda args, cwd, **kw: subprocess.CompletedProcess(
+        args, 100, "", "E: Unable to locate package pkg"))
+    with pytest.raises(FoleyError, match=r"pkg: apt-get download failed \(E: Unable to locate package pkg\)"):
+        debian.apt_download("pkg", tmp_path)

@@ -151,7 +151,8 @@ def test_a_second_interrupt_during_the_cleanup_leaves_no_staging_folder(tmp_path
 def test_custom_duration_and_bad_duration(tmp_path):
     generate(tmp_path, n_train=0, n_test=1, cfg=SynthConfig(duration_s=2.0), progress=False, workers=1)
     assert probe_video(tmp_path / "test" / "test_00000_ball.mp4").duration_s == pytest.approx(2.0)
-    with pytest.raises(FoleyError, match="too short"):
-        SynthConfig(duration_s=0.5)
+    with pytest.raises(FoleyError, match="too short; at least 0.76 s is needed"):  # the shortest it takes
+        SynthConfig(duration_s=0.72)
+    assert SynthConfig(duration_s=0.76).n_frames == 19
     with pytest.raises(FoleyError, match=r"duration 2.37 s is no whole number of frames at 25 fps; give 2.36 s"):
         SynthConfig(duration_s=2.37)
