@@ -6,6 +6,7 @@ own folder under one temporary root, which also holds Gradio's uploads; nothing 
 written elsewhere. Bad input shows as one message in the page, never a traceback.
 """
 import functools
+import hashlib
 import math
 import os
 import shutil
@@ -31,7 +32,16 @@ PLAN_HEADERS = ["caption", "start_s", "end_s", "gain_db", "fill", "period_s", "s
 MIX_RANGE_DB = (-80.0, 20.0)  # the original's gain under the Foley, as `foley dub --mix-original` takes it
 # What the command line's notes call flags, said as the page's controls
 PAGE_WORDS = {"--keep-original keeps it as a second track": "'keep the original track' keeps it as a second track",
-              "(--mix-original)": "('mix the original under it')"}
+              "(--mix-original)": "('mix the original under it')",
+              "(--keep-original would copy it again)": "('keep the original track' would copy it again)",
+              # the compose tab's refusals: the page's session is the browser's, a new bed is a button
+              "give it another --session file": "press New bed",
+              " (foley compose: --session FILE keeps its turns)": "",
+              " (foley compose: --session FILE keeps it for the next turn)": "",
+              "on a follow-up turn (--session FILE)": "with Apply edit"}
+MAX_TEXT_CHARS = 2000  # a description or an edit (32 sounds fit): the rules planner's time grows faster than its length
+MAX_PLAN_CHARS = 20000  # a plan pasted as JSON (as --plan-only prints it)
+SESSION_IDLE_S = 24 * 3600  # a session folder untouched this long is removed (its browser session is long gone)
 
 
 def number_in(value, name: str, low: float, high: float, whole: bool = False) -> float:
@@ -66,11 +76,17 @@ class Studio:
     that they can be tested without a browser."""
 
     def __init__(self, model: str = "demo", device: str = "auto", root: str | os.PathLike | None = None,
-                 compose_model: str = "sfx"):
+                 compose_model: str = "sfx", planners: tuple[str, ...] = ("rules",)):
         self.model, self.compose_model, self.device = model, compose_model, device
+        # the planners the page offers, as the server was started; a visitor names no other (no model of its choosing
+        # is loaded on the server), each made once and kept
+        self.planners = tuple(dict.fromkeys(planners))
+        self._planners: dict = {}
         self.root = Path(root or tempfile.mkdtemp(prefix="foley-ui-"))
         self._pipeline = self._backbone = None
         self._lock = threading.Lock()  # one generation at a time: the CPU has no room for two
+        self._turns_lock = threading.Lock()  # guards _turn_locks
+        self._turn_locks: dict[str, threading.Lock] = {}  # one turn at a time per session (New bed, edit, table)
 
     @property
     def pipeline(self):
@@ -103,9 +119,49 @@ class Studio:
         return model_id(self.compose_model)
 
     def session_dir(self, session: str) -> Path:
-        folder = self.root / "sessions" / "".join(c for c in session if c.isalnum())[:64]
+        """This session's folder: named by a digest of the session id, so that two ids never share
+        one (nor the sessions folder itself). A new one first removes folders idle SESSION_IDLE_S."""
+        folder = self.root / "sessions" / hashlib.sha256(str(session).encode()).hexdigest()[:32]
+        if not folder.exists():
+            self.remove_idle_sessions()
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+    def remove_idle_sessions(self, idle_s: float = SESSION_IDLE_S) -> None:
+        """Remove the session folders whose files are all older than ``idle_s`` seconds."""
+        import time
+
+        now = time.time()
+        for old in (self.root / "sessions").glob("*/"):
+            try:
+                last = max(p.stat().st_mtime for p in [old, *old.iterdir()])
+            except OSError:
+                continue
+            if now - last > idle_s:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def planner(self, spec: str) -> tuple:
+        """(the planner ``spec`` names, the lock it plans under): one of ``planners`` (FoleyError
+        for another, PlanError for a spec no planner has), made on first use and kept."""
+        from .pipelines.planners import get_planner
+
+        if spec not in self.planners:
+            raise FoleyError(f"planner {spec!r} is not one this page offers ({', '.join(self.planners)}; "
+                             "foley ui --planner SPEC adds one)")
+        with self._turns_lock:
+            if spec not in self._planners:
+                self._planners[spec] = (get_planner(spec, device=self.device), threading.Lock())
+            return self._planners[spec]
+
+    def plan(self, spec: str, text: str, duration_s: float, previous) -> tuple:
+        """(the plan, the planner's notes) of ``text`` by the planner ``spec`` names (:meth:`planner`)."""
+        chosen, lock = self.planner(spec)
+        with lock:  # its notes are those of its last plan
+            return chosen.plan(text, duration_s, previous), list(getattr(chosen, "notes", []))
+
+    def _turn_lock(self, session: str) -> threading.Lock:
+        with self._turns_lock:
+            return self._turn_locks.setdefault(str(session), threading.Lock())
 
     # ---------------------------------------------------------------------------- dub ---
     def dub(self, video: str | None, session: str, caption: str = "", steps: int | None = None,
@@ -135,7 +191,7 @@ class Studio:
         def generate(path):
             with self._lock:
                 result = results[path] = self.pipeline.dub(
-                    path, caption=caption.strip() or None, steps=None if steps is None else int(steps),
+                    path, caption=(caption or "").strip() or None, steps=None if steps is None else int(steps),
                     guidance=None if guidance is None else float(guidance), seed=seed, progress=report)
             said.extend(self.pipeline.dub_notes(result))
             return result.audio, result.sample_rate
@@ -161,9 +217,16 @@ class Studio:
         return {"video": movie, "wav": wav, "picture": picture, "notes": notes}
 
     # ------------------------------------------------------------------------ compose ---
-    def compose(self, text: str, session: str, duration_s: float = 10.0, planner: str = "rules",
-                steps: int | None = None, guidance: float | None = None, table: "list[list] | None" = None,
-                new: bool = False, video: str | None = None) -> dict:
+    def compose(self, text: str, session: str, *args, **kwargs) -> dict:
+        """One compose turn (:meth:`_compose`), after any other turn of this session has ended: two
+        at once (New bed and Apply edit pressed together) would both read the bed as it was, and
+        the one saved last would undo the other and write over its files."""
+        with self._turn_lock(session):
+            return self._compose(text, session, *args, **kwargs)
+
+    def _compose(self, text: str, session: str, duration_s: float = 10.0, planner: str = "rules",
+                 steps: int | None = None, guidance: float | None = None, table: "list[list] | None" = None,
+                 new: bool = False, video: str | None = None) -> dict:
         """One compose turn in this session: ``text`` plans (a description, or an edit of the
         current plan), or ``table`` (rows as :func:`plan_rows` gives them) replaces the plan
         as edited by hand. Only changed events are generated. A new bed with a ``video`` is as
@@ -174,10 +237,9 @@ class Studio:
         from .media.mux import mux_audio, other_streams_note, output_container
         from .pipelines.compose import EventCache, Session, bed_video, render, stem_names, stems_folder, timeline_image
         from .pipelines.compose import backbone_source, caption_notes, render_notes
-        from .pipelines.planners import get_planner
         from .pipelines.rules.edit_forms import is_undo
 
-        from .pipelines.plan import DURATION_RANGE_S
+        from .pipelines.plan import DURATION_RANGE_S, is_plan_text
 
         under = bed_video(video, "video") if new and video else None
         duration_s = under.duration_s if under else number_in(duration_s, "duration (s)", *DURATION_RANGE_S)
@@ -200,13 +262,14 @@ class Studio:
                 raise FoleyError("type an edit of the bed first, e.g. 'make the rain quieter'")
             if not new and state.plan is None:
                 raise FoleyError("there is no bed to edit yet: describe one and press New bed")
+            if len(text) > MAX_PLAN_CHARS or len(text) > MAX_TEXT_CHARS and not is_plan_text(text):
+                raise FoleyError(f"the text is {len(text)} characters long; a description or an edit takes at most "
+                                 f"{MAX_TEXT_CHARS} (a pasted plan {MAX_PLAN_CHARS})")
             undo = state.plan is not None and is_undo(text)
             if undo:
                 plan = state.undone()[0]
             else:
-                chosen = get_planner(planner)
-                plan = chosen.plan(text.strip(), state.duration_s, state.plan)
-                planned = getattr(chosen, "notes", [])
+                plan, planned = self.plan(planner, text.strip(), state.duration_s, state.plan)
         backbone = self.backbone
         cache = EventCache(state.cache_dir, model_id=self.compose_model_id)
         stems: dict = {}  # caption -> its part of the mix (samples,)
@@ -335,7 +398,7 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
             message = for_the_page(str(e), video)
             gr.Warning(message, duration=WARNING_S, title="Could not compose")
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()  # the page keeps the last good bed
-        notes = "".join(f"\n\nNote: {n}" for n in result["notes"])
+        notes = "".join(f"\n\nNote: {for_the_page(n, video)}" for n in result["notes"])
         laid = str(result["video"]) if result["video"] else None
         return (result["plan"], str(result["picture"]), str(result["wav"]), history_markdown(result["turns"]) + notes,
                 laid, [str(p) for p in result["stems"]])
@@ -361,7 +424,8 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
         rows = table.values.tolist() if hasattr(table, "values") else table
         return run_compose("", duration, planner, steps, guidance, request, table=rows)
 
-    with gr.Blocks(title="foley", analytics_enabled=False) as app:
+    with gr.Blocks(title="foley", analytics_enabled=False,
+                   delete_cache=(3600, SESSION_IDLE_S)) as app:  # uploads and the copies of results, as sessions go
         gr.Markdown("# foley\nSound for silent video, and layered sound beds from a description.")
         with gr.Tab("Dub"):
             with gr.Row():
@@ -395,8 +459,8 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
                                       placeholder="rain, then thunder, then a horse neighs")
                     with gr.Row():
                         duration = gr.Number(10, label="duration (s)", elem_id="compose-duration")
-                        planner = gr.Dropdown(["rules"], value="rules", allow_custom_value=True,
-                                              label="planner (rules, hf:MODEL, openai)")
+                        planner = gr.Dropdown(list(studio.planners), value=studio.planners[0], label="planner",
+                                              interactive=len(studio.planners) > 1)
                         sampler = studio.compose_sampler  # the compose backbone's own settings
                         c_steps = gr.Slider(1, max(50, sampler.steps), value=sampler.steps, step=1, label="steps",
                                             elem_id="compose-steps")
@@ -452,7 +516,7 @@ def check_ffprobe() -> None:
 
 
 def launch(model: str = "demo", host: str = "127.0.0.1", port: int = 7860, device: str = "auto",
-           compose_model: str = "sfx") -> None:
+           compose_model: str = "sfx", planners: tuple[str, ...] = ("rules",)) -> None:
     """Serve the page until interrupted. Raises FoleyError for an address it cannot serve on,
     an ``ffmpeg`` without ``ffprobe`` (``check_ffprobe``) or a model that does not load."""
     check_address(host, port)
@@ -461,14 +525,17 @@ def launch(model: str = "demo", host: str = "127.0.0.1", port: int = 7860, devic
     try:  # the root goes however this ends, a model that fails to load included
         os.environ["GRADIO_TEMP_DIR"] = str(root / "uploads")  # Gradio's uploads stay under the same root
         example = EXAMPLE if EXAMPLE.is_file() else None  # in a source checkout
-        studio = Studio(model, device, root, compose_model)
+        studio = Studio(model, device, root, compose_model, planners)
         studio.pipeline, studio.backbone  # load before serving: the first click should not wait for them
+        for spec in studio.planners:  # nor for a planner's model; one that cannot be made is said now
+            studio.planner(spec)
         quiet_ffmpeg_log()
         app = build_app(studio, str(example) if example else None)
         print(f"foley ui: http://{host}:{port}  (files under {root}, removed on exit)", flush=True)
         allowed = [str(root)] + ([str(example.parent)] if example else [])
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # `kill` cleans up as Ctrl-C does
         app.queue(default_concurrency_limit=1).launch(server_name=host, server_port=port, allowed_paths=allowed,
-                                                      ssr_mode=False, quiet=True, footer_links=[])
+                                                      ssr_mode=False, quiet=True, footer_links=[],
+                                                      max_file_size="2gb")  # an upload is a video, not the disk
     finally:
         shutil.rmtree(root, ignore_errors=True)

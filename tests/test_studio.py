@@ -36,3 +36,84 @@ def test_a_new_bed_that_fails_leaves_the_session_as_it_was(tmp_path):
     edited = studio.compose("make the rain quieter", "s", steps=2)  # the bed is still there to edit
     assert [t["text"] for t in edited["turns"]] == ["rain", "make the rain quieter"] and first["plan"][0][0] == "rain"
     assert json.loads((studio.session_dir("s") / "bed.json").read_text())["plan"]["events"][0]["gain_db"] < 0
+
+
+def _studio(tmp_path):
+    return Studio(str(write_tiny_model(tmp_path / "model")), device="cpu", root=tmp_path / "root",
+                  compose_model=str(tmp_path / "model" / "backbone"))
+
+
+def test_a_description_too_long_for_the_planner_is_refused_at_once(tmp_path):
+    import time
+
+    studio = _studio(tmp_path)
+    start = time.monotonic()
+    with pytest.raises(FoleyError, match="30004 characters long; a description or an edit takes at most 2000"):
+        studio.compose("rain, " * 5000 + "wind", "s", duration_s=2.0, steps=2, new=True)  # took the planner 16 min
+    assert time.monotonic() - start < 5 and not (studio.session_dir("s") / "bed.json").exists()
+
+
+def test_two_turns_of_one_session_at_once_run_one_after_the_other(tmp_path, monkeypatch):
+    import hashlib
+    import threading
+
+    import foley.pipelines.compose as compose
+
+    studio = _studio(tmp_path)
+    studio.compose("rain", "s", duration_s=2.0, steps=2, new=True)
+    rendering, original = threading.Event(), compose.render
+
+    def slow(plan, *args, **kwargs):  # the new bed is still rendering when the edit is pressed
+        if plan.events[0].caption == "wind":
+            rendering.set()
+            threading.Event().wait(1.0)
+        return original(plan, *args, **kwargs)
+
+    monkeypatch.setattr(compose, "render", slow)
+    results = {}
+
+    def turn(name, *args, **kwargs):
+        try:
+            results[name] = studio.compose(*args, **kwargs)
+        except FoleyError as e:
+            results[name] = e
+
+    new = threading.Thread(target=turn, args=("new", "wind", "s"), kwargs=dict(duration_s=2.0, steps=2, new=True))
+    new.start()
+    assert rendering.wait(60)
+    edit = threading.Thread(target=turn, args=("edit", "make the rain quieter", "s"), kwargs=dict(steps=2))
+    edit.start()
+    new.join(), edit.join()
+    saved = json.loads((studio.session_dir("s") / "bed.json").read_text())
+    assert [e["caption"] for e in saved["plan"]["events"]] == ["wind"]  # the new bed stays, not the old one edited
+    assert isinstance(results["edit"], FoleyError)  # the edit came after it: there is no rain in it to make quieter
+    # the new bed's file is its own: no other turn wrote over it
+    assert saved["turns"][-1]["output_sha256"] == hashlib.sha256(results["new"]["wav"].read_bytes()).hexdigest()
+
+
+def test_session_ids_that_differ_get_folders_of_their_own(tmp_path):
+    studio = Studio(root=tmp_path / "root")
+    folders = {studio.session_dir(s) for s in ("a-b", "ab", "a_b", "-", "--", "")}
+    assert len(folders) == 6 and studio.root / "sessions" not in folders
+
+
+def test_compose_refusals_in_the_page_name_its_controls_not_flags(tmp_path):
+    from foley.ui import for_the_page
+
+    studio = _studio(tmp_path)
+    studio.compose("rain", "s", duration_s=2.0, steps=2, new=True)
+    with pytest.raises(FoleyError) as edit:
+        studio.compose("a dog barks", "s", steps=2)  # a sound, said as an edit
+    with pytest.raises(FoleyError) as undo:
+        studio.compose("undo", "t", duration_s=2.0, steps=2, new=True)  # nothing to undo yet
+    said = [for_the_page(str(e.value)) for e in (edit, undo)]
+    assert "press New bed" in said[0] and not any("--session" in s for s in said), said
+    assert "'keep the original track' would copy it again" in for_the_page(
+        "alone (--mix-original), in one track (--keep-original would copy it again)")
+
+
+def test_the_page_plans_with_the_planners_it_was_started_with_only(tmp_path):
+    studio = _studio(tmp_path)
+    with pytest.raises(FoleyError, match=r"planner 'hf:/etc' is not one this page offers \(rules; foley ui --planner"):
+        studio.compose("rain", "s", duration_s=2.0, planner="hf:/etc", steps=2, new=True)
+    assert studio.planner("rules") is studio.planner("rules")  # made once

@@ -306,5 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     ui.add_argument("--port", type=number_arg(1, 65535, integer=True), default=7860)
     ui.add_argument("--device", type=device_arg, default="auto", help="auto | cpu | cuda | mps")
+    ui.add_argument("--planner", action="append", default=[], metavar="SPEC",
+                    help="compose tab: a planner the page offers besides rules (hf:MODEL or openai; repeatable)")
     ui.set_defaults(func=_cmd_ui)
     return show_defaults(parser)

@@ -7,5 +7,5 @@ import argparse
 def _cmd_ui(args: argparse.Namespace) -> int:
     from ..ui import launch
 
-    launch(args.model, args.host, args.port, args.device, args.compose_model)
+    launch(args.model, args.host, args.port, args.device, args.compose_model, ("rules", *args.planner))
     return 0
