@@ -39,8 +39,7 @@ PAGE_WORDS = {"--keep-original keeps it as a second track": "'keep the original 
               " (foley compose: --session FILE keeps its turns)": "",
               " (foley compose: --session FILE keeps it for the next turn)": "",
               "on a follow-up turn (--session FILE)": "with Apply edit"}
-MAX_TEXT_CHARS = 2000  # a description or an edit (32 sounds fit): the rules planner's time grows faster than its length
-MAX_PLAN_CHARS = 20000  # a plan pasted as JSON (as --plan-only prints it)
+MAX_TEXT_CHARS = 20000  # any text, a plan pasted as JSON included (the rules planner takes descriptions of 2,000)
 SESSION_IDLE_S = 24 * 3600  # a session folder untouched this long is removed (its browser session is long gone)
 
 
@@ -239,7 +238,7 @@ class Studio:
         from .pipelines.compose import backbone_source, caption_notes, render_notes
         from .pipelines.rules.edit_forms import is_undo
 
-        from .pipelines.plan import DURATION_RANGE_S, is_plan_text
+        from .pipelines.plan import DURATION_RANGE_S
 
         under = bed_video(video, "video") if new and video else None
         duration_s = under.duration_s if under else number_in(duration_s, "duration (s)", *DURATION_RANGE_S)
@@ -262,9 +261,8 @@ class Studio:
                 raise FoleyError("type an edit of the bed first, e.g. 'make the rain quieter'")
             if not new and state.plan is None:
                 raise FoleyError("there is no bed to edit yet: describe one and press New bed")
-            if len(text) > MAX_PLAN_CHARS or len(text) > MAX_TEXT_CHARS and not is_plan_text(text):
-                raise FoleyError(f"the text is {len(text)} characters long; a description or an edit takes at most "
-                                 f"{MAX_TEXT_CHARS} (a pasted plan {MAX_PLAN_CHARS})")
+            if len(text) > MAX_TEXT_CHARS:  # a chat planner's prompt, or the JSON read, would be as long
+                raise FoleyError(f"the text is {len(text)} characters long; it takes at most {MAX_TEXT_CHARS}")
             undo = state.plan is not None and is_undo(text)
             if undo:
                 plan = state.undone()[0]

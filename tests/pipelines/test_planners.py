@@ -1781,3 +1781,15 @@ def test_word_orders_of_together_and_in_turn_and_a_room_on_its_own_line():
     assert [e[0] for e in spans(p.plan("a dog barks now and then starting at 2 s", 10))] == ["a dog barks"] * 3
     assert min(e[1] for e in spans(p.plan("a dog barks now and then starting at 2 s", 10))) >= 2
     assert spans(p.plan("An office.\na phone rings", 10)) == [("a phone rings", 0, 10)]  # the room names no sound
+
+
+def test_a_description_longer_than_the_planner_reads_is_refused_at_once():
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(PlanError, match=r"4804 characters long; a description or an edit takes at most 2000 \(a bed "
+                                        r"holds at most 32 sounds\)"):
+        RulesPlanner().plan("rain, " * 800 + "wind", 10)
+    assert time.monotonic() - start < 1
+    with pytest.raises(PlanError, match="the plan has 301 events; at most 32 are allowed"):  # 1,804 characters: read
+        RulesPlanner().plan("rain, " * 300 + "wind", 10)
