@@ -21,6 +21,7 @@ def _model_component(spec: str, key: str) -> str:
 
 
 def _cmd_tokenize(args: argparse.Namespace) -> int:
+    from ..media.video import quiet_ffmpeg_log
     from ..models.unit_tokenizer import UnitTokenizer
 
     if (args.audio is None) == (args.manifest is None) or (args.manifest is None) != (args.out is None):
@@ -29,6 +30,7 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
         from ..datasets.token_cache import cache_tokens
 
         tokenizer = UnitTokenizer.from_pretrained(_model_component(args.model, "tokenizer"))
+        quiet_ffmpeg_log()  # loading the tokenizer turns FFmpeg's log on: a damaged file would print hundreds of lines
         result = cache_tokens(tokenizer, args.manifest, args.out, progress=not args.quiet)
         c = result["counts"]
         print(f"{args.out}: {c['done']} clips tokenized, {c['skipped']} already cached, {c['failed']} failed "
@@ -41,6 +43,7 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
         return 1 if c["failed"] else 0
     from ..media.audio import read_audio
 
+    quiet_ffmpeg_log()  # importing the tokenizer's modules turns FFmpeg's log on
     wav, rate = read_audio(args.audio, sample_rate=16_000)
     tokenizer = UnitTokenizer.from_pretrained(_model_component(args.model, "tokenizer"))
     ids = tokenizer.encode(wav, sample_rate=rate)
@@ -60,6 +63,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     from ..config import TimeBase
     from ..datasets.frame_cache import extract_features
     from ..datasets.manifest import read_manifest
+    from ..media.video import quiet_ffmpeg_log
     from ..models.frame_encoder import load_frame_encoder
 
     for manifest in args.manifests:  # a bad manifest is refused before the model loads (or downloads)
@@ -68,6 +72,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     device = str(state.device) if state.num_processes > 1 else args.device
     encoder = load_frame_encoder(_model_component(args.model, "frame_encoder"), pretrained=args.pretrained,
                                  device=device, batch_size=args.batch_size)
+    quiet_ffmpeg_log()  # importing torchvision with the frame encoder turns FFmpeg's log back on
     result = extract_features(encoder, args.manifests, args.out, fps=TimeBase().video_fps, rank=state.process_index,
                               world=state.num_processes, barrier=state.wait_for_everyone, progress=not args.quiet)
     c = result["counts"]

@@ -42,6 +42,9 @@ def _check_cache(out: Path, info: dict) -> None:
         if {k: previous.get(k) for k in ("encoder_fingerprint", "fps")} != {k: info[k] for k in ("encoder_fingerprint",
                                                                                                   "fps")}:
             raise FoleyError(f"{out}: this cache was made with another encoder or frame rate; use a new --out folder")
+    elif (out / FEATURES_DIR).is_dir() and any((out / FEATURES_DIR).iterdir()):
+        raise FoleyError(f"{out}: holds features but no cache.json, so the encoder that made them is unknown; "
+                         "use a new --out folder")
     atomic_write_text(path, json.dumps(info, indent=1) + "\n")
 
 
@@ -83,6 +86,7 @@ def extract_features(encoder: FrameEncoder, manifests: list[str | os.PathLike], 
             features = encoder.encode_video(entry["source"], fps=fps)  # (N, D)
         except FoleyError as e:
             failures.append((entry["id"], str(e)))
+            target.unlink(missing_ok=True)  # features of another content than the manifest's file: not kept
             continue
         with atomic_path(target) as tmp:
             save_file({"features": features.half().contiguous()}, str(tmp),

@@ -27,11 +27,14 @@ def read_manifest(path: str | os.PathLike, media: tuple[str, ...] = ("video",)) 
             continue
         try:
             entry = json.loads(line)
-            clip_id = str(entry["id"])
+            clip_id = entry["id"]
             source = next(entry[key] for key in media if entry.get(key))
+            if isinstance(clip_id, bool) or not isinstance(clip_id, (str, int)) or not isinstance(source, str):
+                raise TypeError
+            clip_id = str(clip_id)
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError, StopIteration):
             raise FoleyError(f"{path}:{number}: not a manifest line (JSON with \"id\" and {wanted})") from None
-        if not clip_id or "/" in clip_id or clip_id.startswith("."):
+        if not clip_id or "/" in clip_id or "\0" in clip_id or clip_id.startswith("."):
             raise FoleyError(f"{path}:{number}: clip id {clip_id!r} cannot name a file")
         entries.append({**entry, "id": clip_id, "source": str(path.parent / source)})
     return entries

@@ -48,6 +48,10 @@ def cache_tokens(tokenizer: UnitTokenizer, manifest: str | os.PathLike, out: str
     entries = read_manifest(manifest, media=("audio", "video"))
     if not entries:
         raise FoleyError(f"{manifest}: no clips to tokenize (an empty manifest?)")
+    ids = [e["id"] for e in entries]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise FoleyError(f"{manifest}: clip id {dup!r} appears twice in the manifest")
     out = Path(out)
     token_dir = out / "tokens"
     fingerprint = tokenizer.fingerprint()
@@ -58,6 +62,9 @@ def cache_tokens(tokenizer: UnitTokenizer, manifest: str | os.PathLike, out: str
             raise FoleyError(f"{out}: not a token cache (its cache.json is of {kind!r}); use a new --out folder")
         if cache_fingerprint(out) != fingerprint:
             raise FoleyError(f"{out}: this cache was made with another tokenizer; use a new --out folder")
+    elif token_dir.is_dir() and any(token_dir.iterdir()):
+        raise FoleyError(f"{out}: holds tokens but no cache.json, so the tokenizer that made them is unknown; "
+                         "use a new --out folder")
     token_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(info_path, json.dumps({"format": CACHE_FORMAT, "tokenizer_fingerprint": fingerprint,
                                              "n_units": tokenizer.n_units, "manifest": str(manifest)}, indent=1) + "\n")
@@ -75,6 +82,8 @@ def cache_tokens(tokenizer: UnitTokenizer, manifest: str | os.PathLike, out: str
             ids = tokenizer.encode(wav).numpy().astype(np.int16 if tokenizer.n_units <= 2**15 else np.int32)
         except FoleyError as e:
             failures.append((entry["id"], str(e)))
+            for stale in (source, target):  # tokens of another content than the manifest's file: not kept
+                stale.unlink(missing_ok=True)
             continue
         with atomic_path(target) as tmp:
             np.save(tmp, ids)

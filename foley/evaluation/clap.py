@@ -61,8 +61,8 @@ def read_captions(path: str | os.PathLike) -> dict[str, str]:
     path = Path(path)
     if not path.is_file():
         raise FoleyError(f"{path}: no such captions file")
-    text = path.read_text(encoding="utf-8")
     try:
+        text = path.read_text(encoding="utf-8")
         if path.suffix == ".json":
             data = json.loads(text)
             if not isinstance(data, dict):

@@ -34,7 +34,7 @@ def embedding_stats(emb: np.ndarray, what: str = "embeddings") -> EmbeddingStats
                          f"principal components (foley eval fad --pca K with K below {n}, e.g. {max(1, min(32, n // 2))})")
     if not np.isfinite(emb).all():
         raise FoleyError(f"{what}: embeddings contain NaN or infinite values")
-    return EmbeddingStats(emb.mean(axis=0), np.cov(emb, rowvar=False), n)
+    return EmbeddingStats(emb.mean(axis=0), np.atleast_2d(np.cov(emb, rowvar=False)), n)  # D = 1: (1, 1)
 
 
 def pca_projection(blocks: np.ndarray, dims: int):

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import FoleyError
 from ..media.audio import spectrogram_db
-from ..media.files import atomic_write_text
+from ..media.files import atomic_paths
 from .embedders import Cnn14
 from .mkl import evaluate_mkl
 from .onset import OnsetConfig, detect_onsets, prepare_audio
@@ -209,7 +209,8 @@ def write_report(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, out_di
                      + f"<br><img alt='{html.escape(c['stem'])}' src='data:image/png;base64,{png}'></div>")
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out_dir / "report.json", results_json(report))
-    atomic_write_text(out_dir / "report.md", "\n".join(md))
-    atomic_write_text(out_dir / "index.html", "\n".join(parts) + "\n")
+    texts = (results_json(report), "\n".join(md), "\n".join(parts) + "\n")
+    with atomic_paths([out_dir / name for name in REPORT_FILES]) as tmps:  # all three in place, or none
+        for tmp, text in zip(tmps, texts):
+            tmp.write_text(text, encoding="utf-8")
     return report

@@ -99,6 +99,8 @@ def read_sidecar(path: Path) -> dict:
         raise FoleyError(f"{path}: onsets_s must be a list of times >= 0 in seconds, got {onsets!r:.80}")
     if not (is_finite_number(duration) and duration > 0):
         raise FoleyError(f"{path}: duration_s must be a time > 0 in seconds, got {duration!r:.80}")
+    if not isinstance(sidecar.get("class", ""), (str, type(None))):
+        raise FoleyError(f"{path}: class must be a class name (text), got {sidecar['class']!r:.80}")
     return sidecar
 
 

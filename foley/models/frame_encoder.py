@@ -186,6 +186,8 @@ class FrameEncoder(nn.Module):
     def fingerprint(self) -> str:
         """sha256 of the architecture and the tower weights: equal fingerprints give equal features."""
         h = hashlib.sha256(json.dumps([self.config.model, self.config.model_cfg], sort_keys=True).encode())
+        if self.config.preprocess:  # another mean/std gives other features from the same weights
+            h.update(json.dumps(self.config.preprocess, sort_keys=True).encode())
         for name, tensor in sorted(self.visual.state_dict().items()):
             h.update(name.encode())
             h.update(tensor.detach().float().cpu().contiguous().numpy().tobytes())

@@ -66,3 +66,9 @@ def test_caption_files(tmp_path):
         read_captions(tmp_path / "bad.tsv")
     with pytest.raises(FoleyError, match="cannot load the CLAP model"):
         ClapScorer(str(tmp_path / "nothing"))
+
+
+def test_a_caption_file_that_is_not_utf8_is_one_line(tmp_path):
+    (tmp_path / "latin1.tsv").write_bytes("x\tcaf\u00e9\n".encode("latin-1"))
+    with pytest.raises(FoleyError, match=r"latin1.tsv: cannot read captions \('utf-8' codec can't decode"):
+        read_captions(tmp_path / "latin1.tsv")

@@ -140,3 +140,10 @@ def test_pca_projection_keeps_the_leading_directions():
     e = PCAEmbedder(get_embedder("logmel"), rng.normal(size=(300, 128)), 32)
     wav = rng.normal(size=32_000).astype(np.float32) * 0.1
     assert e.name == "logmel-stats-pca32" and embed_audio(e, wav, 16_000).shape == (3, 32)
+
+
+def test_one_dimension_gives_the_closed_form():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(0, 1, (400, 1)), rng.normal(2, 3, (400, 1))
+    d = frechet_distance(embedding_stats(a), embedding_stats(b))  # (m1 - m2)^2 + (s1 - s2)^2 in 1-D
+    assert d == pytest.approx((a.mean() - b.mean()) ** 2 + (a.std(ddof=1) - b.std(ddof=1)) ** 2)

@@ -107,6 +107,8 @@ def test_a_file_with_nan_samples_is_listed_not_scored(synth_test, tmp_path):
     ('{"onsets_s": [1, null]}', "onsets_s must be a list of times >= 0 in seconds, got [1, None]"),
     ('{"onsets_s": [-0.5]}', "onsets_s must be a list of times >= 0"),
     ('{"onsets_s": [1], "duration_s": 0}', "duration_s must be a time > 0 in seconds, got 0"),
+    ('{"onsets_s": [1], "class": 3}', "class must be a class name (text), got 3"),
+    ('{"onsets_s": [1], "class": ["ball"]}', "class must be a class name (text), got ['ball']"),
 ])
 def test_a_bad_annotation_file_is_named(synth_test, tmp_path, text, said):
     ref = tmp_path / "ref"
@@ -289,3 +291,15 @@ def test_a_video_reference_whose_track_starts_late_is_heard_on_its_picture(synth
     sf.write(on_time / "late.wav", x[:4 * sr], sr)
     s = evaluate_onsets(pair_files(late_pred, on_time), gt="detected", workers=1)["summary"]
     assert s["onset_ap"] < 0.7 and s["onset_detection_acc"] < 0.7
+
+
+def test_a_report_that_cannot_be_written_whole_leaves_the_earlier_one(synth_test, tmp_path):
+    out = tmp_path / "report"
+    write_report(synth_test, synth_test, out, max_plots=0, workers=1)
+    before = (out / "report.json").read_bytes(), (out / "report.md").read_bytes()
+    (out / "index.html").unlink()
+    (out / "index.html").mkdir()  # the last of the three cannot be placed
+    shifted = copy_wavs(synth_test, tmp_path / "shifted", shift_s=0.1)
+    with pytest.raises(FoleyError, match="index.html: cannot be written"):
+        write_report(shifted, synth_test, out, max_plots=0, workers=1)
+    assert ((out / "report.json").read_bytes(), (out / "report.md").read_bytes()) == before

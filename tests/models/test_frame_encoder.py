@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -183,3 +184,22 @@ def test_extract_takes_a_models_name_or_folder_for_its_frame_encoder(encoder, av
     assert torch.equal(load_features(tmp_path / "own", "clip"), load_features(tmp_path / "folder", "clip"))
     assert load_features(tmp_path / "sfx", "clip").shape == load_features(tmp_path / "demo", "clip").shape == (43, 128)
     assert torch.equal(load_features(tmp_path / "sfx", "clip"), load_features(tmp_path / "demo", "clip"))
+
+
+def test_extract_drops_features_of_a_changed_unreadable_video_and_tells_normalizations_apart(encoder, av_clip, tmp_path):
+    video = tmp_path / "a.mp4"
+    video.write_bytes(av_clip.read_bytes())
+    manifest = tmp_path / "clips.jsonl"
+    manifest.write_text(json.dumps({"id": "a", "video": str(video)}) + "\n")
+    cache = tmp_path / "cache"
+    extract_features(encoder, [manifest], cache, progress=False)
+    video.write_bytes(b"not a video any more")
+    assert extract_features(encoder, [manifest], cache, progress=False)["counts"]["failed"] == 1
+    assert not (cache / "features" / "a.safetensors").exists()  # never loaded for the clip it no longer is
+    scaled = build_frame_encoder(replace(encoder.config, preprocess={"mean": [0.5] * 3, "std": [0.5] * 3}))
+    scaled.visual.load_state_dict(encoder.visual.state_dict())  # the same weights, other pixel normalization
+    assert scaled.fingerprint() != encoder.fingerprint()
+    (cache / "cache.json").unlink()
+    (cache / "features" / "x.safetensors").write_bytes(b"")
+    with pytest.raises(FoleyError, match="holds features but no cache.json"):
+        extract_features(encoder, [manifest], cache, progress=False)

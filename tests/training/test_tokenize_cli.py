@@ -134,3 +134,33 @@ def test_tokenize_takes_a_model_name_or_folder(foley, clips, model):
     tokenizer = UnitTokenizer.from_pretrained(shipped_dir(model) / "tokenizer")
     assert out["n_units"] == tokenizer.n_units
     assert len(out["ids"]) == pytest.approx(50, abs=2)  # 1 s at 50 Hz
+
+
+def test_manifest_cache_refuses_twice_used_ids_and_drops_tokens_of_a_changed_unreadable_file(foley, model_dir, clips,
+                                                                                              tmp_path):
+    folder = tmp_path / "clips"
+    shutil.copytree(clips, folder)
+    manifest = folder / "twice.jsonl"
+    manifest.write_text('{"id": "a", "audio": "a.wav"}\n{"id": "a", "audio": "b.wav"}\n')
+    out = tmp_path / "cache"
+    twice = foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet")
+    assert twice.returncode == 2 and twice.stderr == f"foley: error: {manifest}: clip id 'a' appears twice in the manifest\n"
+    manifest.write_text('{"id": "a", "audio": "a.wav"}\n')
+    assert foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet").returncode == 0
+    (folder / "a.wav").write_bytes(b"RIFF damaged since")  # the clip changed and cannot be read: its old tokens go
+    assert foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet").returncode == 1
+    assert sorted(p.name for p in (out / "tokens").iterdir()) == []
+    (out / "cache.json").unlink()  # tokens of an unknown tokenizer are never taken as this one's
+    (out / "tokens" / "x.npy").write_bytes(b"")
+    bare = foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet")
+    assert bare.returncode == 2 and "holds tokens but no cache.json" in bare.stderr
+
+
+@pytest.mark.parametrize("line", ['{"id": "a", "audio": 5}', '{"id": "a", "audio": ["a.wav"]}',
+                                  '{"id": null, "audio": "a.wav"}', '{"id": {"x": 1}, "audio": "a.wav"}',
+                                  '{"id": "a\\u0000b", "audio": "a.wav"}'])
+def test_manifest_lines_of_wrong_types_are_one_line(foley, model_dir, clips, tmp_path, line):
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(line + "\n")
+    proc = foley("tokenize", "--manifest", manifest, "--out", tmp_path / "cache", "--model", model_dir, "--quiet")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and proc.stderr.startswith(f"foley: error: {manifest}:1:")
