@@ -15,6 +15,7 @@ rate is refused.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -24,7 +25,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from ..errors import FoleyError
-from ..media.files import atomic_path, atomic_write_text, read_json_object
+from ..media.files import atomic_path, atomic_write_text, one_run_at_a_time, read_json_object
 from ..models.frame_encoder import FrameEncoder
 from .manifest import read_manifest, source_digest
 
@@ -56,9 +57,8 @@ def extract_features(encoder: FrameEncoder, manifests: list[str | os.PathLike], 
     ``barrier`` synchronizes the processes of a sharded run (accelerate's
     ``wait_for_everyone``). Returns this process's counts {"total", "done", "skipped",
     "failed"} and its failures [(id, error)]; rank 0 writes failed.jsonl for all of them.
+    A second run writing ``out`` at once is refused (FoleyError), as is a cache of another encoder.
     """
-    from tqdm import tqdm
-
     entries = [e for m in manifests for e in read_manifest(m)]
     if not entries:
         raise FoleyError(f"{', '.join(map(str, manifests))}: no clips to encode (an empty manifest?)")
@@ -67,11 +67,21 @@ def extract_features(encoder: FrameEncoder, manifests: list[str | os.PathLike], 
         dup = next(i for i in ids if ids.count(i) > 1)
         raise FoleyError(f"clip id {dup!r} appears twice in the manifests")
     out = Path(out)
-    if rank == 0:  # checked before anything is made in the folder
-        out.mkdir(parents=True, exist_ok=True)
-        _check_cache(out, {"format": CACHE_FORMAT, "encoder": encoder.config.to_dict(),
-                           "encoder_fingerprint": encoder.fingerprint(), "fps": fps, "dim": encoder.dim})
-        (out / FEATURES_DIR).mkdir(exist_ok=True)
+    with contextlib.ExitStack() as held:
+        if rank == 0:  # checked before anything is made in the folder; held by this run (all its processes)
+            out.mkdir(parents=True, exist_ok=True)
+            held.enter_context(one_run_at_a_time(out, "feature cache"))
+            _check_cache(out, {"format": CACHE_FORMAT, "encoder": encoder.config.to_dict(),
+                               "encoder_fingerprint": encoder.fingerprint(), "fps": fps, "dim": encoder.dim})
+            (out / FEATURES_DIR).mkdir(exist_ok=True)
+        return _extract(encoder, entries, out, fps, rank, world, barrier, progress)
+
+
+def _extract(encoder: FrameEncoder, entries: list[dict], out: Path, fps: float, rank: int, world: int, barrier,
+             progress: bool) -> dict:
+    """:func:`extract_features` once ``out`` is checked (by rank 0)."""
+    from tqdm import tqdm
+
     barrier()
     mine = entries[rank::world]
     counts = {"total": len(mine), "done": 0, "skipped": 0, "failed": 0}

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import FoleyError
 from ..media.audio import read_audio
-from ..media.files import atomic_path, atomic_write_text, read_json_object
+from ..media.files import atomic_path, atomic_write_text, one_run_at_a_time, read_json_object
 from ..models.unit_tokenizer import UnitTokenizer
 from .manifest import read_manifest, source_digest
 
@@ -42,9 +42,8 @@ def cache_fingerprint(directory: str | os.PathLike) -> str | None:
 def cache_tokens(tokenizer: UnitTokenizer, manifest: str | os.PathLike, out: str | os.PathLike,
                  progress: bool = True) -> dict:
     """Tokenize every clip not cached yet; returns counts {"total", "done", "skipped", "failed"}
-    and the failures [(id, error)]."""
-    from tqdm import tqdm
-
+    and the failures [(id, error)]. FoleyError for a bad manifest, another run on ``out`` or a
+    cache of another tokenizer."""
     entries = read_manifest(manifest, media=("audio", "video"))
     if not entries:
         raise FoleyError(f"{manifest}: no clips to tokenize (an empty manifest?)")
@@ -53,6 +52,15 @@ def cache_tokens(tokenizer: UnitTokenizer, manifest: str | os.PathLike, out: str
         dup = next(i for i in ids if ids.count(i) > 1)
         raise FoleyError(f"{manifest}: clip id {dup!r} appears twice in the manifest")
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with one_run_at_a_time(out, "token cache"):  # two runs at once would race on its files
+        return _cache_tokens(tokenizer, manifest, entries, out, progress)
+
+
+def _cache_tokens(tokenizer: UnitTokenizer, manifest, entries: list[dict], out: Path, progress: bool) -> dict:
+    """:func:`cache_tokens` of the manifest's ``entries`` into ``out``, held by this run."""
+    from tqdm import tqdm
+
     token_dir = out / "tokens"
     fingerprint = tokenizer.fingerprint()
     info_path = out / "cache.json"

@@ -280,3 +280,22 @@ def refuse_output_holding_inputs(out: str | os.PathLike, inputs: list, what: str
             raise FoleyError(f"{out}: is the input; write the {what} to another folder")
         if target in resolved.parents:
             raise FoleyError(f"{out}: holds the input {source}; write the {what} to another folder")
+
+
+@contextlib.contextmanager
+def one_run_at_a_time(folder: str | os.PathLike, what: str) -> Iterator[None]:
+    """Hold ``folder`` (which exists) for one run: filelock's lock on its ``.lock``. A second run
+    writing the same ``what`` at once is refused (FoleyError) rather than left to race it."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(Path(folder) / ".lock", timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise FoleyError(f"{folder}: another run is writing this {what}; run this one when it has finished") from None
+    except OSError as e:
+        raise FoleyError(f"{folder}: cannot hold the {what} ({e.strerror or e})") from None
+    try:
+        yield
+    finally:
+        lock.release()

@@ -99,6 +99,11 @@ def test_extract_is_sharded_resumable_and_reports_bad_videos(encoder, av_clip, t
     assert cache_info(cache)["dim"] == FRAME_DIM
     again = extract_features(encoder, [manifest], cache, progress=False)
     assert again["counts"] == {"total": 3, "done": 0, "skipped": 2, "failed": 1}
+    from foley.media.files import one_run_at_a_time
+
+    with one_run_at_a_time(cache, "feature cache"), pytest.raises(FoleyError, match="another run is writing this "
+                                                                                    "feature cache"):
+        extract_features(encoder, [manifest], cache, progress=False)  # a second run at once
     moved = tmp_path / "other.mp4"  # clip c's id, another video: encoded again
     moved.write_bytes(av_clip.read_bytes() + b"\0")
     manifest.write_text("".join(json.dumps({"id": i, "video": str(v), "caption": "c"}) + "\n"
@@ -161,7 +166,8 @@ def test_extract_command(encoder, av_clip, tmp_path, capsys):
     (tmp_path / "units" / "cache.json").write_text(json.dumps({"format": "foley-token-cache"}))
     assert main(args[:4] + ["--out", str(tmp_path / "units"), "--quiet"]) == 2
     assert "units: not a frame feature cache (its cache.json is of 'foley-token-cache')" in capsys.readouterr().err
-    assert sorted(p.name for p in (tmp_path / "units").iterdir()) == ["cache.json"]
+    assert sorted(p.name for p in (tmp_path / "units").iterdir()) == [".lock", "cache.json"]  # the run's hold only
+    assert json.loads((tmp_path / "units" / "cache.json").read_text()) == {"format": "foley-token-cache"}
     # the default model (ViT-L-14, downloaded on first use) is not built for a manifest that is not there
     assert main(["extract", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "cache"), "--quiet"]) == 2
     assert capsys.readouterr().err == f"foley: error: {tmp_path / 'nope.jsonl'}: no such manifest\n"
