@@ -283,19 +283,27 @@ def refuse_output_holding_inputs(out: str | os.PathLike, inputs: list, what: str
 
 
 @contextlib.contextmanager
-def one_run_at_a_time(folder: str | os.PathLike, what: str) -> Iterator[None]:
-    """Hold ``folder`` (which exists) for one run: filelock's lock on its ``.lock``. A second run
-    writing the same ``what`` at once is refused (FoleyError) rather than left to race it."""
+def held(lock_file: str | os.PathLike, busy: str, what: str) -> Iterator[None]:
+    """Hold filelock's lock on ``lock_file`` (in a folder that exists) while the block runs; when
+    another process holds it, FoleyError ``busy`` at once rather than a wait; one naming ``what``
+    when it cannot be made."""
     from filelock import FileLock, Timeout
 
-    lock = FileLock(Path(folder) / ".lock", timeout=0)
+    lock = FileLock(lock_file, timeout=0)
     try:
         lock.acquire()
     except Timeout:
-        raise FoleyError(f"{folder}: another run is writing this {what}; run this one when it has finished") from None
+        raise FoleyError(busy) from None
     except OSError as e:
-        raise FoleyError(f"{folder}: cannot hold the {what} ({e.strerror or e})") from None
+        raise FoleyError(f"{Path(lock_file).parent}: cannot hold {what} ({e.strerror or e})") from None
     try:
         yield
     finally:
         lock.release()
+
+
+def one_run_at_a_time(folder: str | os.PathLike, what: str):
+    """Hold ``folder`` (which exists) for one run (``held``, on its ``.lock``): a second run
+    writing the same ``what`` at once is refused (FoleyError) rather than left to race it."""
+    return held(Path(folder) / ".lock", f"{folder}: another run is writing this {what}; run this one when it has "
+                "finished", f"the {what}")

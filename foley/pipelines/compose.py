@@ -806,22 +806,19 @@ def turn_lock(session_path: str | os.PathLike) -> Iterator[None]:
     """Hold a session for one turn: filelock's lock on ``SESSION.cache/turn.lock``. Two turns at
     once would both start from the same plan and the later save would drop the earlier turn, so
     a second one is refused at once (FoleyError) rather than queued behind a render of minutes."""
-    from filelock import FileLock, Timeout
+    from ..media.files import held
 
     path, cache = Path(session_path), session_cache_dir(session_path)
     made = not cache.exists()
     try:
         cache.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(cache / "turn.lock", timeout=0)
-        lock.acquire()
-    except Timeout:
-        raise FoleyError(f"{path}: another turn on this session is running; run this one when it has finished") from None
     except OSError as e:
         raise FoleyError(f"{cache}: cannot hold the session's turn ({e.strerror or e})") from None
     try:
-        yield
+        with held(cache / "turn.lock", f"{path}: another turn on this session is running; run this one when it has "
+                  "finished", "the session's turn"):
+            yield
     finally:
-        lock.release()
         if made and [p.name for p in cache.iterdir()] == ["turn.lock"]:  # a turn that kept nothing: no folder left
             (cache / "turn.lock").unlink(missing_ok=True)
             with contextlib.suppress(OSError):
