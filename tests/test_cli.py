@@ -357,3 +357,29 @@ def test_a_note_is_wrapped_on_a_terminal_and_one_line_in_a_pipe(monkeypatch, cap
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) > 2 and all(len(line) <= 49 for line in lines) and lines[0].startswith("note: ")
     assert " ".join(line.strip() for line in lines) == f"note: {text}"
+
+
+def test_a_reader_gone_cuts_the_printout_not_the_work(tmp_path, monkeypatch):
+    import io
+
+    from foley.cli.args import reported
+
+    fd = os.open(tmp_path / "printed", os.O_WRONLY | os.O_CREAT)
+
+    class Closed(io.StringIO):  # stdout piped into `true`, which has ended
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def fileno(self):
+            return fd
+
+    def turn():
+        print("plan (rules, 3 s):")
+        (tmp_path / "bed.wav").write_bytes(b"the bed")  # the work after the first print
+        print("wrote bed.wav")
+        return 0
+
+    monkeypatch.setattr(sys, "stdout", Closed())
+    assert reported("foley", turn) == 0 and (tmp_path / "bed.wav").read_bytes() == b"the bed"
+    assert isinstance(sys.stdout, Closed)  # given back as it was
+    os.close(fd)

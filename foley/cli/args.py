@@ -64,13 +64,50 @@ def _terminate(signum, frame):
     raise Terminated
 
 
+class _ReaderGone:
+    """``sys.stdout`` for a command's run: once its reader has gone (``| head``, ``| true``), what is
+    printed goes nowhere, and the work goes on (a compose turn, a batch) rather than ending
+    untold at the first print (Python's BrokenPipeError)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            self._to_nowhere()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self._to_nowhere()
+
+    def _to_nowhere(self) -> None:
+        """The stream's file descriptor onto /dev/null: its buffer, and Python's flush at exit, go there."""
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, self.stream.fileno())
+        finally:
+            os.close(devnull)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 def reported(prog: str, call):
     """``call()``'s result; a FoleyError, or a file system refusal the code did not foresee (disk
     full, permissions, a library's missing file), becomes ``PROG: error: MESSAGE`` on stderr and
     2, running out of memory the same, an interrupt ``PROG: interrupted`` and 130, SIGTERM
-    ``PROG: terminated`` and 143, output piped into e.g. ``head`` 0."""
+    ``PROG: terminated`` and 143; output piped into e.g. ``head`` is cut there, and the work done
+    whole (``_ReaderGone``)."""
     in_main_thread = threading.current_thread() is threading.main_thread()  # signal handlers are set there only
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
+    stdout, sys.stdout = sys.stdout, _ReaderGone(sys.stdout)
     try:
         return call()
     except FoleyError as e:
@@ -93,6 +130,8 @@ def reported(prog: str, call):
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     finally:
+        sys.stdout.flush()  # a reader gone since is told nothing more
+        sys.stdout = stdout
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
