@@ -1175,6 +1175,10 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
         assert placed(said) == [("wind", 0, 10), ("a dog barks", 5, 10)], said
     assert placed("rain, and after a moment thunder") == [("rain", 0, 10), ("thunder", 5, 10)]
     assert placed("after a while, a dog barks") == [("a dog barks", 0, 10)]
+    # the weather's "it": rain, not "a dog rains"
+    assert placed("a dog barks at 3 s while it rains") == [("rain", 0, 10), ("a dog barks", 3, 5)]
+    assert placed("it starts to rain at 3 s") == [("rain", 3, 10)]
+    assert [c for c, *_ in placed("it's pouring, a car passes at 4 s")] == ["heavy rain", "a car passes"]
     # times in brackets, round or square, at the end of a part
     assert placed("a dog barks (3 s)") == placed("a dog barks [at 3 s]") == [("a dog barks", 3, 5)]
     assert placed("rain (2 s to 6 s)") == placed("rain (0:02-0:06)") == [("rain", 2, 6)]

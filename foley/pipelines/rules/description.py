@@ -20,6 +20,10 @@ from .words import (_AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRD
 # "after dark", "just before dawn": when the scene is, which a bed does not sound; left out
 _AFTER_DARK = re.compile(r"\s*\b(?:(?:just|right|long|well|shortly|soon|late|early)\s+)?(?:after|before)\s+(?:the\s+)?"
                          r"(?:dark|nightfall|sundown|sunset|dusk|dawn|daybreak|sunrise|midnight|noon)\b", re.I)
+# "while it rains": the weather's "it", which names no sound before it ("a dog rains" it was)
+_WEATHER = {"rain": "rain", "pour": "heavy rain", "snow": "snow", "hail": "hail", "drizzl": "drizzle", "thunder": "thunder"}
+_IT_RAINS = re.compile(r"\bit(?:\s+is|'s)?\s+(?:(?:starts?|begins?)\s+(?:to\s+)?)?"
+                       r"(?P<w>rain|pour|snow|hail|drizzl|thunder)(?:s|es|e|ing)?\b", re.I)
 # "and again" with no time of its own is the sound again after it ("a horse neighs at 2 s and again")
 _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed\s+(?:immediately\s+|shortly\s+|soon\s+)?by|then|after that|afterwards"
                   r"|before(?:\s+long)?"
@@ -811,7 +815,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
         if notes is not None:
             notes.append(f"{_clean(fade.group())!r} is not applied: a sound keeps its level along its span (to end "
                          "one sooner: make X stop at T s)")
-    text = _FADES.sub("\0", _AFTER_DARK.sub("", description))  # marked where a fade was, for what is left of its clause
+    said = _IT_RAINS.sub(lambda m: _WEATHER[m["w"].lower()], _AFTER_DARK.sub("", description))
+    text = _FADES.sub("\0", said)  # marked where a fade was, for what is left of its clause
     text = _FADED_AGAIN.sub(lambda m: "" if _stems(m["x"]) <= _stems(text[:m.start()]) else m[0], text).replace("\0", "")
     text = _AND_RIGHT_AFTER.sub(lambda m: m[0] if _names_one_before(text, m) else ", then ", text)
     text = _AFTER_ALONE.sub("", _COMMA_AFTER.sub(r", then \g<x>", _AND_AFTER.sub(r", then \g<x>", text)))
