@@ -1175,6 +1175,14 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
         assert placed(said) == [("wind", 0, 10), ("a dog barks", 5, 10)], said
     assert placed("rain, and after a moment thunder") == [("rain", 0, 10), ("thunder", 5, 10)]
     assert placed("after a while, a dog barks") == [("a dog barks", 0, 10)]
+    # effects and changes said of a sound: noted, not sounds of their own
+    for said, sound, why in (("a door slams at 2 s with reverb", "a door slams", "no reverb, echo or filter"),
+                             ("a gunshot at 2 s, heavily reverberated", "a gunshot", "no reverb, echo or filter"),
+                             ("rain, muffled", "rain", "no reverb, echo or filter"),
+                             ("a dog barks at 3 s, quietly", "a dog barks", "make the dog quieter by 6 dB"),
+                             ("rain starts at 3 s and gets heavier", "rain", "keeps its level along its span")):
+        plan = p.plan(said, 10)
+        assert [e.caption for e in plan.events] == [sound] and any(why in n for n in p.notes), (said, p.notes)
     # the weather's "it": rain, not "a dog rains"
     assert placed("a dog barks at 3 s while it rains") == [("rain", 0, 10), ("a dog barks", 3, 5)]
     assert placed("it starts to rain at 3 s") == [("rain", 3, 10)]
@@ -1752,6 +1760,10 @@ def test_edits_said_as_what_a_sound_of_the_bed_does():
     assert [e.caption for e in p.plan("remove the gunshot", 10, shots).events] == ["an explosion"]
     with pytest.raises(PlanError, match="no event matches 'the crash'"):  # not a sound of this bed
         p.plan("remove the crash", 10, shots)
+    for said, what in (("more reverb on the shot", "reverb"), ("more distance on the explosion", "distance"),
+                       ("add echo to the gun", "echo")):  # not read as a level (more distance was louder)
+        with pytest.raises(PlanError, match=f"not their {what} \\(a sound further away: 'make the "):
+            p.plan(said, 10, shots)
     with pytest.raises(PlanError, match="to add it, 'add a horse gallops at 8 s'"):  # another sound of it: to add
         p.plan("the horse gallops at 8 s", 10, stable)
     with pytest.raises(PlanError, match="to add it, 'add a rain pauses at 5 s'"):  # not a move of the rain

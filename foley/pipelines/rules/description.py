@@ -350,13 +350,16 @@ def _pieces(text: str) -> list[tuple[str, str]]:
 # car passes - left to right -", "a heartbeat, getting faster", "thunder (loud)"): no sound of its own
 _LEVEL_SAID = (r"(?:(?:much|far|a\s+(?:bit|little)|slightly|very|quite|really|\d+(?:\.\d+)?\s*db)\s+)*"
                r"(?:(?:twice|half|\d+\s+times|three\s+times)\s+as\s+)?"  # "twice as loud as the rain"
-               r"(?:(?P<level>louder|quieter|softer|loud|quiet|soft|faint)"
+               r"(?:(?P<level>louder|quieter|softer|loudly|quietly|softly|loud|quiet|soft|faint)"
                r"(?:\s+(?:in\s+the\s+mix|than\s+[a-z' ]+|as\s+[a-z' ]+))?"
                r"|(?P<low>low|lower|high|higher)\s+in\s+the\s+mix)")  # not "(high)": a pitch
 _QUALIFIER = re.compile(rf"\(?\s*(?:{_LEVEL_SAID}|(?:from\s+)?(?:left|right)\s+to\s+(?:right|left)"
                         r"|panned\s+(?:hard\s+)?(?:left|right|center|centre)|(?:hard\s+)?(?:left|right)"
-                        r"|(?:getting|growing|becoming)\s+(?P<change>faster|slower|louder|quieter|softer|closer|nearer"
-                        r"|farther|further)|speeding\s+up|slowing\s+down|in\s+stereo"
+                        r"|(?:getting|growing|becoming|gets|grows|becomes)\s+(?P<change>faster|slower|louder|quieter|softer"
+                        r"|heavier|lighter|closer|nearer|farther|further)|speeding\s+up|slowing\s+down|in\s+stereo"
+                        r"|(?P<effect>(?:(?:a|some|lots\s+of|much|heavy|long|short|big|little|lots|of)\s+)*(?:reverb|echo)"
+                        r"|(?:(?:heavily|slightly|very|quite)\s+)?(?:reverberated|reverberant|echoing|muffled|distorted)"
+                        r"(?:\s*,?\s+as\s+if\s+heard\s+from\s+[a-z ]+)?|as\s+if\s+heard\s+from\s+[a-z ]+)"
                         r"|(?:a\s+)?(?:steady|slow|fast|quick|regular|irregular|even|constant)\s+(?:rhythm|pace|tempo|beat))"
                         r"\s*\)?", re.I)
 _LEVEL_INLINE = re.compile(r"\s+(?P<q>(?:(?:twice|half|\d+\s+times|three\s+times)\s+as\s+(?:loud|quiet|soft)\s+as|(?:much\s+|"
@@ -365,6 +368,13 @@ _LEVEL_INLINE = re.compile(r"\s+(?P<q>(?:(?:twice|half|\d+\s+times|three\s+times
 _SAID_IN_BRACKETS = re.compile(r"\s*\((?P<q>[^()]*)\)")  # "thunder (loud)"
 _PANNED_INLINE = re.compile(r"\s+(?:panning\s+)?(?P<q>(?:from\s+)?(?:left|right)\s+to\s+(?:right|left))\b",
                             re.I)  # "a car passes from left to right at 3 s"
+
+
+# An effect or a change said of the sound before it with "with" or "and" ("a door slams at 2 s with reverb",
+# "rain starts at 3 s and gets heavier"): noted, as a qualifier is, and left out
+_WITH_QUALIFIER = re.compile(r"\s+(?:with|and)\s+(?P<q>(?:(?:a|an|some|lots\s+of|much|heavy|long|short|big|little)\s+)*"
+                             r"(?:reverb|echo)|(?:gets|grows|becomes)\s+(?:heavier|lighter|louder|quieter|softer|closer|nearer"
+                             r"|farther|further|faster|slower))(?=\s*(?:[,;.:!]|$)|\s+(?:then|and|while|at)\b)", re.I)
 
 
 def _qualifier_note(said: str, before: str) -> str:
@@ -376,8 +386,9 @@ def _qualifier_note(said: str, before: str) -> str:
     amount = re.search(r"(\d+(?:\.\d+)?)\s*db", said, re.I)
     return f"{said!r} is not applied to {before!r}: " + (
         f"a level is an edit once the bed is made ('make the {thing} "
-        f"{'louder' if level in ('louder', 'loud', 'high', 'higher') else 'quieter'} by {amount[1] if amount else 6} dB')"
-        if level else "a sound keeps its level along its span" if change in ("louder", "quieter", "softer")
+        f"{'louder' if level in ('louder', 'loud', 'loudly', 'high', 'higher') else 'quieter'} by {amount[1] if amount else 6} dB')"
+        if level else "a sound keeps its level along its span" if change in ("louder", "quieter", "softer", "heavier", "lighter")
+        else "a bed's sounds are as generated, with no reverb, echo or filter on them" if m["effect"]
         else "a sound keeps its distance along its span" if change in ("closer", "nearer", "farther", "further")
         else "a bed is mono" if re.search(r"left|right|centre|center|stereo", said, re.I)
         else "a sound keeps its own rhythm and speed")
@@ -816,6 +827,10 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
             notes.append(f"{_clean(fade.group())!r} is not applied: a sound keeps its level along its span (to end "
                          "one sooner: make X stop at T s)")
     said = _IT_RAINS.sub(lambda m: _WEATHER[m["w"].lower()], _AFTER_DARK.sub("", description))
+    for m in _WITH_QUALIFIER.finditer(said):  # of the sound its clause names
+        if notes is not None:
+            notes.append(_qualifier_note(m["q"], _TIME_TAIL.sub("", _clean(re.split(r"[,;.]", said[:m.start()])[-1]))))
+    said = _WITH_QUALIFIER.sub("", said)
     text = _FADES.sub("\0", said)  # marked where a fade was, for what is left of its clause
     text = _FADED_AGAIN.sub(lambda m: "" if _stems(m["x"]) <= _stems(text[:m.start()]) else m[0], text).replace("\0", "")
     text = _AND_RIGHT_AFTER.sub(lambda m: m[0] if _names_one_before(text, m) else ", then ", text)

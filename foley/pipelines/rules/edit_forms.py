@@ -126,6 +126,14 @@ _SHIFT_SAID = re.compile(rf"^(?:(?:push|move|shift)\s+(?P<a>.+?)\s+(?P<dir>back)
                          re.I)  # not "bring the rain back", "move the dog back to 2 s"
 
 
+# An effect asked of a sound ("more reverb on the thunder", "add echo to the door", "less bass on the rain"):
+# "more X" would read it as a level, and "more distance" as louder
+_EFFECT_ASKED = re.compile(r"^(?:(?:add|put|use|apply|give(?:\s+it)?)\s+)?(?:(?:some|more|less|a\s+(?:bit|little)\s+(?:of\s+)?"
+                           r"(?:more\s+|less\s+)?|a\s+lot\s+(?:of\s+|more\s+|less\s+)?)\s*)?"
+                           r"(?P<e>reverb|echo|delay|distance|space|room|bass|treble|low\s+end|high\s+end|eq|compression"
+                           r"|distortion)\s+(?:on|to|for|in)\s+(?P<a>.+)$", re.I)
+
+
 def _edit_said(text: str) -> str:
     """An edit said in an editor's words as the edit patterns read it: "lose X" (or "kill",
     "silence") is "remove X", "pull X down 3 dB" is "bring X down 3 dB", "push X back a second"
@@ -133,6 +141,9 @@ def _edit_said(text: str) -> str:
     at T s"."""
     text = re.sub(r"^(?:(?:can|could|would|will)\s+you\s+|i(?:'d|\s+would)\s+like\s+(?:you\s+)?to\s+|let'?s\s+)"
                   r"(?:please\s+)?", "", text, flags=re.I)  # "can you make the rain a bit louder?"
+    if m := _EFFECT_ASKED.match(_clean(text)):
+        raise PlanError(f"{_clean(text)!r}: a bed's sounds are as generated; the rules planner sets their level, times "
+                        f"and length, not their {m['e'].lower()} (a sound further away: 'make {m['a']} quieter')")
     # "make the door slam at 1 s", "the phone should ring at 2 s": it is moved there (a start or a stop is its own edit)
     text = re.sub(rf"^(?!.*\b(?:start|stop|end|finish|begin|fade|come|cut|die|go|play|sound|louder|quieter|softer|longer|shorter"
                   rf"|faster|slower|earlier|later|quiet|loud|silent)s?\b)"
