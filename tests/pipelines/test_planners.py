@@ -1760,6 +1760,8 @@ def test_edits_said_as_what_a_sound_of_the_bed_does():
     assert [e.caption for e in p.plan("remove the gunshot", 10, shots).events] == ["an explosion"]
     with pytest.raises(PlanError, match="no event matches 'the crash'"):  # not a sound of this bed
         p.plan("remove the crash", 10, shots)
+    with pytest.raises(PlanError, match=r"'rain, then thunder' reads as a new description \(2 sounds\), not an edit"):
+        p.plan("rain, then thunder", 10, shots)  # said to a session: not "does not understand"
     for said, what in (("more reverb on the shot", "reverb"), ("more distance on the explosion", "distance"),
                        ("add echo to the gun", "echo")):  # not read as a level (more distance was louder)
         with pytest.raises(PlanError, match=f"not their {what} \\(a sound further away: 'make the "):

@@ -576,6 +576,17 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
     examples = ("'make the rain louder', 'move the thunder to 3 s', 'remove the dog', 'add a bell at 5 s', 'replace "
                 "the rain with wind' and 'undo' (all of them: foley compose --help")
     said = _AND.sub("", _clean(instruction))
+    pieces = [_clean(piece) for piece, _ in _pieces(said)]
+    if not _EDIT_VERBS.match(text) and len(pieces) > 1 and not all(  # "rain, then thunder" said to a session;
+            re.match(r"(?i)(?:then\s+)?(?:the|that|this)\s", piece) for piece in pieces):  # not "the dog at 3 s, the horn ..."
+        try:
+            described = len(rules_layout(said, previous.duration_s).events)
+        except PlanError:
+            described = 0
+        if described:
+            raise PlanError(f"{instruction.strip()!r} reads as a new description ({described} sounds), not an edit of "
+                            f"this session's bed: a new description starts a new bed: give it another --session file "
+                            f"(edits read here: {examples}))")
     try:  # "rain", "a dog barks at 5 s" said to a session: a sound, not an edit
         if _EDIT_VERBS.match(text) or len(_pieces(said)) > 1 or not (
                 _TIME_TAIL.search(said) or is_background(said) or _subject(said)):  # said as an edit it cannot read
