@@ -383,3 +383,12 @@ def test_a_reader_gone_cuts_the_printout_not_the_work(tmp_path, monkeypatch):
     assert reported("foley", turn) == 0 and (tmp_path / "bed.wav").read_bytes() == b"the bed"
     assert isinstance(sys.stdout, Closed)  # given back as it was
     os.close(fd)
+
+
+def test_a_description_given_unquoted_is_told_to_be_quoted(foley_cli, tmp_path):
+    said = foley_cli(["compose", "rain,", "then", "thunder"], cwd=tmp_path)
+    assert said.returncode == 2 and said.stderr == (
+        "foley compose: error: unrecognized arguments: then thunder; a text of several words is one argument: quote it, "
+        "'rain, then thunder' (see foley compose --help)\n")
+    other = foley_cli(["probe", "a.mp4", "--bogus"], cwd=tmp_path)  # an option, or no text: no such hint
+    assert other.returncode == 2 and "quote it" not in other.stderr

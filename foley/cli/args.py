@@ -179,7 +179,14 @@ class OneLineErrors(argparse.ArgumentParser):
         """As argparse's, but an unknown argument is said by the (sub)command it was given to."""
         parsed, extras = self.parse_known_args(args, namespace)
         if extras:
-            chosen(self, parsed).error(f"unrecognized arguments: {' '.join(extras)}")
+            inner = chosen(self, parsed)
+            # words after a text argument ("foley compose rain, then thunder"): the text unquoted
+            texts = [getattr(parsed, a.dest) for a in inner._actions if not a.option_strings
+                     and a.dest in ("text", "caption") and isinstance(getattr(parsed, a.dest, None), str)]
+            words = not any(e.startswith("-") for e in extras)
+            hint = f"; a text of several words is one argument: quote it, '{texts[0]} {' '.join(extras)}'" \
+                if texts and words else ""
+            inner.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
         return parsed
 
 
