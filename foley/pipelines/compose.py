@@ -633,9 +633,30 @@ def caption_notes(text, source: str, captions: list[str], where: bool = True) ->
     if known is None or text.layout != LAYOUT_CONDITION or not captions:
         return []
     learned = f" (what it learned: {Path(source) / SOUNDS_FILE})" if where else ""
-    notes = [nearest_note(caption, nearest, similarity)
-             for caption, (nearest, similarity) in zip(captions, nearest_sounds(text, known, captions))]
-    return [note + learned for note in notes if note]
+    notes = [(note, caption) for caption, (nearest, similarity) in zip(captions, nearest_sounds(text, known, captions))
+             if (note := nearest_note(caption, nearest, similarity))]
+    return [note + _did_you_mean(text.tokenizer, caption, known) + learned for note, caption in notes]
+
+
+_INFLECTIONS = {"s": ("",), "es": ("",), "ies": ("y",), "ing": ("", "e"), "ed": ("", "e")}  # ending -> the word's
+
+
+def _did_you_mean(tokenizer, caption: str, known: list[str]) -> str:
+    """" (did you mean 'rain'?)" for the words of ``caption`` that are no word of the sentence
+    encoder's vocabulary (a whole-word entry, its plural or verb form included) and nearly spell a
+    word of the sounds learned (``known``): a misspelt "rian", "dorr", "tunder"; '' for none."""
+    import difflib
+
+    vocabulary = tokenizer.get_vocab()
+    words = sorted({w for sound in known for w in re.findall(r"[a-z]+", sound.lower())})
+    meant = []
+    for word in re.findall(r"[a-z]+", caption.lower()):
+        forms = {word} | {word[:-len(end)] + base for end, bases in _INFLECTIONS.items() if word.endswith(end)
+                          for base in bases}  # "whinnies": "whinny", a word the encoder has
+        if len(word) < 3 or forms & vocabulary.keys() or word in words:
+            continue
+        meant += difflib.get_close_matches(word, words, n=1, cutoff=0.75)
+    return f" (did you mean {', '.join(repr(m) for m in dict.fromkeys(meant))}?)" if meant else ""
 
 
 def nearest_note(caption: str, nearest: str, similarity: float) -> str | None:

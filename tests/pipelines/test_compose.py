@@ -1294,3 +1294,17 @@ def test_a_bed_laid_under_a_video_is_as_long_as_it_and_follow_up_turns_lay_it_ag
     (alone / "bed.json").write_text(json.dumps(saved))
     assert main(["compose", "make the ball louder by 1 dB", "--session", str(alone / "bed.json")]) == 2
     assert "its video " in capsys.readouterr().err and sorted(p.name for p in alone.iterdir()) == ["bed.json"]
+
+
+def test_a_misspelt_word_of_a_caption_is_offered_the_learned_word_it_nearly_spells():
+    from foley.pipelines.compose import _did_you_mean
+
+    class Vocabulary:  # a sentence encoder's whole words
+        def get_vocab(self):
+            return {w: i for i, w in enumerate("a the rain door dog slams whinny horse barks".split())}
+
+    known = ["rain", "thunder", "a door opens and shuts", "a horse neighs"]
+    assert _did_you_mean(Vocabulary(), "rian", known) == " (did you mean 'rain'?)"
+    assert _did_you_mean(Vocabulary(), "a dorr slams, tunder", known) == " (did you mean 'door', 'thunder'?)"
+    for spelt in ("a dog barks", "the horse whinnies"):  # words the encoder has (whinnies: whinny): no guess
+        assert _did_you_mean(Vocabulary(), spelt, known) == "", spelt
