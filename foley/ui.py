@@ -39,7 +39,7 @@ PAGE_WORDS = {"--keep-original keeps it as a second track": "'keep the original 
               " (foley compose: --session FILE keeps its turns)": "",
               " (foley compose: --session FILE keeps it for the next turn)": "",
               "on a follow-up turn (--session FILE)": "with Apply edit"}
-MAX_TEXT_CHARS = 20000  # any text, a plan pasted as JSON included (the rules planner takes descriptions of 2,000)
+MAX_PAGE_TEXT_CHARS = 20000  # any text, a plan pasted as JSON included (the rules planner takes descriptions of 2,000)
 SESSION_IDLE_S = 24 * 3600  # a session folder untouched this long is removed (its browser session is long gone)
 
 
@@ -261,8 +261,8 @@ class Studio:
                 raise FoleyError("type an edit of the bed first, e.g. 'make the rain quieter'")
             if not new and state.plan is None:
                 raise FoleyError("there is no bed to edit yet: describe one and press New bed")
-            if len(text) > MAX_TEXT_CHARS:  # a chat planner's prompt, or the JSON read, would be as long
-                raise FoleyError(f"the text is {len(text)} characters long; it takes at most {MAX_TEXT_CHARS}")
+            if len(text) > MAX_PAGE_TEXT_CHARS:  # a chat planner's prompt, or the JSON read, would be as long
+                raise FoleyError(f"the text is {len(text)} characters long; it takes at most {MAX_PAGE_TEXT_CHARS}")
             undo = state.plan is not None and is_undo(text)
             if undo:
                 plan = state.undone()[0]
