@@ -81,11 +81,11 @@ def _decodes(path: Path) -> bool:
 
 
 def other_streams_note(info: VideoInfo) -> str:
-    """What to tell of a video's streams besides its picture and audio: a dub copies the first
-    picture stream and writes its own sound, so they are not in the output."""
+    """What to tell of a video's streams besides its picture and audio: a dub copies the
+    picture stream a player shows and writes its own sound, so they are not in the output."""
     n = info.other_streams
     return (f"its {n} other stream{'s' if n != 1 else ''} (subtitles, a second picture, cover art or data) "
-            f"{'are' if n != 1 else 'is'} not in the output, which holds the first picture stream")
+            f"{'are' if n != 1 else 'is'} not in the output, which holds the picture stream a player shows")
 
 
 def output_container(info: VideoInfo) -> str:
@@ -96,7 +96,7 @@ def output_container(info: VideoInfo) -> str:
         for suffix in CONTAINERS:
             trial = Path(tmp) / f"trial{suffix}"
             try:
-                run_ffmpeg(["-i", info.path, "-map", "0:v:0", "-c", "copy", "-frames:v", "3", str(trial)], what="trial")
+                run_ffmpeg(["-i", info.path, "-map", f"0:{info.stream_index}", "-c", "copy", "-frames:v", "3", str(trial)], what="trial")
             except MediaError:
                 continue
             if _decodes(trial):
@@ -143,7 +143,7 @@ def mux_audio(
         # it, to the output's zero, and the Foley track would then come late by the picture's start.
         file_start = _file_start(video)
         args = ["-copyts", "-i", str(video), "-itsoffset", f"{file_start + info.start_s:.6f}", "-i", str(fitted),
-                "-output_ts_offset", f"{-file_start:.6f}", "-map", "0:v:0", "-map", "1:a:0"]
+                "-output_ts_offset", f"{-file_start:.6f}", "-map", f"0:{info.stream_index}", "-map", "1:a:0"]
         codecs = ["-c:v", "copy", "-c:a:0", "aac", "-b:a:0", audio_bitrate, "-metadata:s:a:0", f"title={title}",
                   "-metadata:s:a:0", f"handler_name={title}"]
         if original is not None:

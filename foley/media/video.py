@@ -49,6 +49,7 @@ class VideoInfo:
     audio_start_s: float | None = None  # first sample of the first audio track, seconds after the file's start
     audio_tracks: int = 0
     other_streams: int = 0  # streams besides the picture and the audio (subtitles, a second picture, data)
+    stream_index: int = 0  # the picture stream's index in the file (FFmpeg's best video stream)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -82,6 +83,12 @@ def _open(path: Path) -> av.container.InputContainer:
         raise MediaError(f"{path}: not a readable media file ({_reason(e)})") from None
 
 
+def _picture(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
+    """The video stream a player shows: FFmpeg's best video stream (the default one, with the
+    most frames, not a cover-art picture), as decord reads too; None when there is none."""
+    return container.streams.best("video")
+
+
 def _reason(e: Exception) -> str:
     if isinstance(e, av.error.EOFError):
         return "it ends before any media data: empty or truncated"
@@ -100,6 +107,7 @@ class _Timing:
     audio_tracks: int
     other_streams: int
     aspect: Fraction  # a pixel's width over its height (1 unless the picture is anamorphic)
+    index: int  # the picture stream's index in the file
 
 
 def _rotation(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> int:
@@ -176,7 +184,7 @@ def _decoded_times(path: Path) -> tuple[list[int], list[int]]:
     ``_PictureClock`` times, for a stream some of whose pictures carry no timestamp."""
     pts, durations = [], []
     with _open(path) as container:
-        stream = container.streams.video[0]
+        stream = _picture(container)
         clock = _PictureClock(stream)
         try:
             for frame in _decode_tolerant(container, stream):
@@ -194,11 +202,11 @@ def _frame_times(path: Path) -> _Timing:
     start in the file."""
     container = _open(path)
     with container:
-        if not container.streams.video:
+        stream = _picture(container)
+        if stream is None:
             raise MediaError(f"{path}: is audio-only, it has no video stream" if container.streams.audio
                              else f"{path}: has no video frames")
-        stream = container.streams.video[0]
-        aspect = stream.sample_aspect_ratio  # read while the file is open
+        aspect, index = stream.sample_aspect_ratio, stream.index  # read while the file is open
         aspect = Fraction(aspect) if aspect and aspect > 0 else Fraction(1)
         audio = container.streams.audio[0] if container.streams.audio else None
         audio_tracks = len(container.streams.audio)
@@ -240,9 +248,9 @@ def _frame_times(path: Path) -> _Timing:
         audio_start = (None if audio is None else
                        float(audio.start_time * audio.time_base) - file_start if audio.start_time is not None else 0.0)
     with _open(path) as again:  # a fresh demuxer: the one above is at the end of the file
-        rotation = _rotation(again, again.streams.video[0])
+        rotation = _rotation(again, _picture(again))
     return _Timing(times - start, end - start, start - file_start, audio_start, rotation, stream, audio_tracks,
-                   other_streams, aspect)
+                   other_streams, aspect, index)
 
 
 def check_moving(info: VideoInfo, said: str = "") -> VideoInfo:
@@ -281,6 +289,7 @@ def probe_video(path: str | Path) -> VideoInfo:
         audio_start_s=timing.audio_start_s,
         audio_tracks=timing.audio_tracks,
         other_streams=timing.other_streams,
+        stream_index=timing.index,
     )
 
 
@@ -289,10 +298,10 @@ def first_frame_digest(path: str | Path) -> str:
     hold the same coded frames, as a dub and its source do, share it. Raises MediaError."""
     path = check_input_file(path)
     with _open(path) as container:
-        if not container.streams.video:
+        if (stream := _picture(container)) is None:
             raise MediaError(f"{path}: no video stream")
         try:
-            frame = next(_decode_tolerant(container, container.streams.video[0]), None)
+            frame = next(_decode_tolerant(container, stream), None)
         except av.error.FFmpegError as e:
             raise MediaError(f"{path}: the picture does not decode ({_reason(e)})") from None
     if frame is None:
@@ -417,7 +426,7 @@ def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: in
         return np.stack([f.result() for f in out])  # (n, H, W, 3)
 
     with ThreadPoolExecutor(1) as convert, _open(path) as container:
-        stream = container.streams.video[0]
+        stream = _picture(container)
         stream.thread_type = "SLICE"  # frame threading can deadlock in avcodec_free_context after corrupt input
         clock = _PictureClock(stream)  # every picture's time, stamped in the file or not
         for frame in _decode_tolerant(container, stream, max_refused):

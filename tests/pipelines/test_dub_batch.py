@@ -15,7 +15,7 @@ from foley.errors import FoleyError
 from foley.media.audio import read_audio, write_audio
 from foley.media.ffmpeg import run_ffmpeg
 from foley.media.mux import align_to_picture
-from foley.media.video import probe_video
+from foley.media.video import first_frame_digest, probe_video
 from foley.pipelines.dub_batch import (
     BatchSummary,
     OutputOptions,
@@ -619,6 +619,21 @@ def test_an_interrupted_batch_leaves_what_it_did_in_the_callers_summary(videos, 
         "silent.mp4", "silent.wav"]
 
 
+def test_a_picture_track_before_the_video_is_not_taken_for_it(tmp_path):
+    plain = lavfi_video(tmp_path / "plain.mp4", "testsrc=s=64x48:r=10:d=1")
+    lavfi_video(tmp_path / "cover.mp4", "color=red:s=32x32:r=10:d=0.1")
+    covered = tmp_path / "covered.mkv"  # a one-frame picture track first, as a cover image can be in Matroska
+    run_ffmpeg(["-i", str(tmp_path / "cover.mp4"), "-i", str(plain), "-map", "0:v", "-map", "1:v", "-c", "copy",
+                "-disposition:v:0", "0", "-disposition:v:1", "default", str(covered)], what="covered")
+    info = probe_video(covered)
+    assert (info.frame_count, info.width, info.stream_index, info.other_streams) == (10, 64, 1, 1)
+    assert first_frame_digest(covered) == first_frame_digest(plain)
+    summary = dub_batch([covered], tmp_path / "out", tone)
+    assert summary.done == [str(covered)]
+    assert first_frame_digest(tmp_path / "out" / "covered.mp4") == first_frame_digest(plain)
+    assert probe_video(tmp_path / "out" / "covered.mp4").frame_count == 10
+
+
 def test_streams_a_dub_leaves_out_are_said(tmp_path):
     plain = lavfi_video(tmp_path / "plain.mp4", "testsrc=s=64x48:r=10:d=1")
     (tmp_path / "words.srt").write_text("1\n00:00:00,000 --> 00:00:00,900\nhello\n")
@@ -630,7 +645,7 @@ def test_streams_a_dub_leaves_out_are_said(tmp_path):
     assert summary.done == [str(titled), str(plain)]
     assert [(video, note) for video, note in summary.notes if "other stream" in note] == [(
         str(titled), "its 1 other stream (subtitles, a second picture, cover art or data) is not in the output, which "
-        "holds the first picture stream")]
+        "holds the picture stream a player shows")]
     timed = tmp_path / "timed.mov"  # a timecode track: the picture's timecode, which the dub keeps
     run_ffmpeg(["-i", str(plain), "-c", "copy", "-timecode", "01:00:00:00", str(timed)], what="timed")
     assert probe_video(timed).other_streams == 0
