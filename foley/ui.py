@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import FoleyError
+from .media.files import atomic_path
 from .media.video import quiet_ffmpeg_log
 
 try:
@@ -58,6 +59,20 @@ def number_in(value, name: str, low: float, high: float, whole: bool = False) ->
         raise FoleyError(f"{name}: give {kind} from {bound(low)} to {bound(high)}"
                          + ("" if value is None else f", not {value}"))
     return int(number) if whole else number
+
+
+def kept_video(video: str | os.PathLike, folder: Path) -> Path:
+    """``video`` kept in ``folder`` under its own name, in a subfolder named by a digest of its
+    path: a hard link (the uploads share the server's root), else a copy."""
+    kept = folder / hashlib.sha256(str(video).encode()).hexdigest()[:16] / Path(video).name
+    if not kept.exists():
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(video, kept)
+        except OSError:
+            with atomic_path(kept) as part:
+                shutil.copyfile(video, part)
+    return kept
 
 
 def for_the_page(message: str, upload: str | None = None) -> str:
@@ -246,8 +261,13 @@ class Studio:
         path = folder / "bed.json"
         # a new bed replaces the session when it is saved: one that fails leaves the old one as it was
         state = Session(path, duration_s, []) if new else Session.open(path, duration_s)
-        if not new and state.video_path:  # laid under the video of its first turn
-            under = bed_video(state.video_path, "the bed's video")
+        if under:  # the session's own link to its upload, which the uploads' clean-up would remove while it goes on
+            under = bed_video(kept_video(under.path, folder / "videos"), "video")
+        elif state.video_path:  # laid under the video of its first turn
+            try:
+                under = bed_video(state.video_path, "the bed's video")
+            except FoleyError as e:
+                raise FoleyError(for_the_page(str(e), state.video_path)) from None
         undo, planned = False, []  # planned: the planner's notes
         if table is not None:
             if state.plan is None:
@@ -289,6 +309,9 @@ class Studio:
                               sample_rate=backbone.mel.sample_rate, info=under)
         state.add_turn(text, plan, stats, str(wav), undo=undo, video=under and under.path, video_output=movie)
         state.save()
+        for other in (folder / "videos").glob("*/") if new else ():  # the videos of the beds this one replaced
+            if not under or other != Path(under.path).parent:
+                shutil.rmtree(other, ignore_errors=True)
         notes = (planned + caption_notes(backbone.text, backbone_source(self.compose_model), [e.caption for e in plan.events],
                                          where=False)  # no path of the server's in the page
                  + render_notes(stats, plan.duration_s, video=bool(under)))

@@ -119,3 +119,20 @@ def test_the_page_plans_with_the_planners_it_was_started_with_only(tmp_path):
     with pytest.raises(FoleyError, match=r"planner 'hf:/etc' is not one this page offers \(rules; foley ui --planner"):
         studio.compose("rain", "s", duration_s=2.0, planner="hf:/etc", steps=2, new=True)
     assert studio.planner("rules") is studio.planner("rules")  # made once
+
+
+def test_a_bed_keeps_its_video_when_the_upload_is_cleaned_away(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    studio = _studio(tmp_path)
+    upload = tmp_path / "root" / "uploads" / "u1" / "hammer.mp4"
+    upload.parent.mkdir(parents=True)
+    shutil.copyfile(Path(__file__).parents[1] / "data" / "examples" / "hammer.mp4", upload)
+    first = studio.compose("rain", "s", steps=2, new=True, video=str(upload))
+    shutil.rmtree(upload.parent)  # the page's uploads are removed a day after they came
+    edited = studio.compose("make the rain quieter", "s", steps=2)
+    assert edited["video"].exists() and edited["video"] != first["video"]
+    assert [p.name for p in (studio.session_dir("s") / "videos").glob("*/*")] == ["hammer.mp4"]
+    studio.compose("wind", "s", duration_s=2.0, steps=2, new=True)  # a new bed without the video
+    assert not list((studio.session_dir("s") / "videos").iterdir())
