@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from ..errors import FoleyError
 from ..media.audio import read_audio, write_audio
 from ..media.ffmpeg import run_ffmpeg
+from ..media.mux import fit_length
 from ..media.files import atomic_path, atomic_write_text
 from ..media.video import probe_video
 from ..workers import worker_map
@@ -28,6 +29,9 @@ from ..workers import worker_map
 SAMPLE_RATE = 16_000
 OUTPUTS = ("train.jsonl", "test.jsonl", "test_clips.jsonl", "problems.txt", "test_clips")  # all a run writes
 CLIP_FILES = (".mp4", ".wav", ".json")
+SOUND_SHORT_S = 0.05  # a clip's sound this much shorter than its window is padded with silence (an encoder's delay)
+LONGEST_SUFFIX = ".safetensors"  # the longest suffix a file named by a clip's id gets (its cached features)
+NAME_MAX_BYTES = 255  # a file name's limit on common file systems
 
 
 @dataclass(frozen=True)
@@ -91,9 +95,14 @@ def _cut(job: tuple) -> dict:
             run_ffmpeg(["-ss", f"{start:.3f}", "-t", f"{cfg.clip_s:.3f}", "-i", str(video), "-map", "0:v:0", "-map", "0:a:0",
                         "-c:v", "libx264", "-preset", "fast", "-crf", "18", "-pix_fmt", "yuv420p", "-threads", "1",
                         "-c:a", "aac", "-b:a", "128k", str(part)], what=f"{video} at {start:.2f} s")
+        if not probe_video(out_dir / f"{stem}.mp4").has_audio:
+            raise FoleyError(f"{video}: its sound ends before the {cfg.clip_s:g} s window at {start:.2f} s")
         wav, _ = read_audio(out_dir / f"{stem}.mp4", sample_rate=SAMPLE_RATE)
         n = round(cfg.clip_s * SAMPLE_RATE)
-        write_audio(out_dir / f"{stem}.wav", wav[:n], SAMPLE_RATE)
+        if wav.shape[-1] < n - round(SOUND_SHORT_S * SAMPLE_RATE):  # a reference with sound in part of its window
+            raise FoleyError(f"{video}: its sound ends {wav.shape[-1] / SAMPLE_RATE:.2f} s into the "
+                             f"{cfg.clip_s:g} s window at {start:.2f} s")
+        write_audio(out_dir / f"{stem}.wav", fit_length(wav, n), SAMPLE_RATE)
         atomic_write_text(out_dir / f"{stem}.json", json.dumps(side, indent=1) + "\n")
         return side
     except FoleyError as e:
@@ -142,6 +151,12 @@ def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipC
         if (first := named.setdefault(Path(rel).stem, rel)) != rel:
             raise FoleyError(f"{root}: videos/{first} and videos/{rel} have one name, {Path(rel).stem!r}, and a clip's "
                              "id is its file's name; rename one of them")
+    for split, rels in lists.items():  # a clip's id names its files: one too long for them is left out
+        longest = NAME_MAX_BYTES - len(f"_{cfg.clips_per_video - 1}{LONGEST_SUFFIX}")
+        problems += [f"{split}: videos/{rel}: its name ({len(Path(rel).stem.encode())} bytes) is too long for the files "
+                     f"its clips are kept in (at most {longest} bytes); it is left out"
+                     for rel in rels if len(Path(rel).stem.encode()) > longest]
+        lists[split] = [rel for rel in rels if len(Path(rel).stem.encode()) <= longest]
     manifests: dict[str, list[dict]] = {}
     for split in ("train", "test"):
         entries = []

@@ -177,7 +177,12 @@ def test_the_clip_folder_holds_only_the_clips_of_the_manifest(fake_avsync, tmp_p
     (root / "test.txt").write_text("\n".join(test + [short]) + "\n")
     out = tmp_path / "o"
     result = prepare_avsync15(root, out, workers=1, progress=False)
-    assert any(p.startswith("test clip short_audio_1:") for p in result["problems"])
+    said = [p for p in result["problems"] if p.startswith("test clip short_audio_")]
+    assert said == [f"test clip short_audio_{k}: {root / 'videos' / short}: its sound ends {end}" for k, end in (
+        (0, "1.00 s into the 2 s window at 0.00 s"), (1, "before the 2 s window at 1.00 s"),
+        (2, "before the 2 s window at 2.00 s"))]
+    for clip in (out / "test_clips").glob("*.wav"):  # each reference holds sound in all its window
+        assert read_audio(clip, sample_rate=None)[0].shape == (32_000,)
     listed = {json.loads(x)["id"] for x in (out / "test_clips.jsonl").read_text().splitlines()}
     assert {p.stem for p in (out / "test_clips").iterdir()} == listed  # no half clip of a failed window
     # an interrupted run with 3 clips per video, run again with 1: the other windows' clips go
@@ -185,7 +190,19 @@ def test_the_clip_folder_holds_only_the_clips_of_the_manifest(fake_avsync, tmp_p
         (out / name).unlink()
     again = prepare_avsync15(root, out, ClipConfig(clips_per_video=1), workers=1, progress=False)
     listed = {json.loads(x)["id"] for x in (out / "test_clips.jsonl").read_text().splitlines()}
-    assert again["clips"] == len(listed) == 4 and {p.stem for p in (out / "test_clips").iterdir()} == listed
+    assert again["clips"] == len(listed) == 3 and {p.stem for p in (out / "test_clips").iterdir()} == listed
+
+
+def test_a_video_whose_clip_ids_are_too_long_for_file_names_is_left_out(fake_avsync, tmp_path):
+    root = tmp_path / "AVSync15"
+    shutil.copytree(fake_avsync, root)
+    train = (root / "train.txt").read_text().splitlines()
+    long = f"hammering/{'x' * 242}.mp4"  # its clips' feature files would be named x..x_2.safetensors: 256 bytes
+    shutil.copy(root / "videos" / train[0], root / "videos" / long)
+    (root / "train.txt").write_text("\n".join(train + [long]) + "\n")
+    result = prepare_avsync15(root, tmp_path / "o", workers=1, progress=False)
+    assert result["train"] == 4 and f"train: videos/{long}: its name (242 bytes) is too long for the files its clips " \
+        "are kept in (at most 241 bytes); it is left out" in result["problems"]
 
 
 def test_cli_says_why_a_preparation_is_not_finished(fake_avsync, tmp_path):
