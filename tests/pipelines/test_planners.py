@@ -311,8 +311,8 @@ def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
                "at 2 seconds in, a door slams", "2 s into the clip, a door slams"):
         assert spans(p.plan(at, 10)) == [("a door slams", 2.0, 4.0)], at
     assert ("a door slams", 2.0, 4.0) in spans(p.plan("rain, then 2 s in, a door slams", 10))
-    with pytest.raises(PlanError, match="cannot place 'a bell rings at 3 s in the church'"):  # not "at 3 s the church"
-        p.plan("a bell rings at 3 s in the church", 10)
+    assert spans(p.plan("a bell rings at 3 s in the church", 10)) == [  # where it rings, not "3 s in"
+        ("a bell rings in the church", 3.0, 5.0)]
     # a background placed at a time keeps playing to the end, as an untimed one does
     assert spans(p.plan("a door slams, then rain at 4 s", 10)) == [("a door slams", 0.0, 4.0), ("rain", 4.0, 10.0)]
     assert spans(p.plan("rain at 2 s for 3 s", 10)) == [("rain", 2.0, 5.0)]
@@ -1166,7 +1166,8 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("Forest ambience. Birds chirp.")[0] == ("Forest ambience", 0, 10)  # a sound, not a time of day
     # when the scene is, said in a part or after its sound: no sound of its own
     for said in ("at night, an owl hoots", "after midnight, an owl hoots", "an owl hoots after dark",
-                 "in the evening, an owl hoots", "just before dawn an owl hoots"):
+                 "in the evening, an owl hoots", "just before dawn an owl hoots", "on a winter night, an owl hoots",
+                 "one summer evening, an owl hoots", "the night before Christmas: an owl hoots"):
         assert [c for c, *_ in placed(said)] == ["an owl hoots"], said
     assert placed("the city after dark: sirens, distant traffic")[0] == ("sirens", 0, 5)  # a heading
     # "after a while", "a while later": in turn, not a sound named "a"
@@ -1811,3 +1812,17 @@ def test_a_description_longer_than_the_planner_reads_is_refused_at_once():
     assert time.monotonic() - start < 1
     with pytest.raises(PlanError, match="the plan has 301 events; at most 32 are allowed"):  # 1,804 characters: read
         RulesPlanner().plan("rain, " * 300 + "wind", 10)
+
+
+def test_where_a_sound_is_heard_is_no_background_and_may_follow_its_time():
+    p = RulesPlanner()
+    # a thing that does something where it rains is no rain: it has its own length
+    assert spans(p.plan("a dog barks in the rain at 3 s", 10)) == [("a dog barks in the rain", 3, 5)]
+    assert spans(p.plan("a glass breaks in a restaurant at 2 s", 10)) == [("a glass breaks in a restaurant", 2, 4)]
+    for going_on in ("leaves rustling in the wind", "a car hums on the highway", "traffic in the rain"):
+        assert spans(p.plan(f"{going_on} at 2 s", 10)) == [(going_on, 2, 10)]  # a background: to the end
+    # where it is heard, said after the time, is the sound's as before it
+    assert spans(p.plan("a car passes at 4 s in the rain", 10)) == [("a car passes in the rain", 4, 6)]
+    assert spans(p.plan("footsteps from 2 to 6 s on gravel", 10)) == [("footsteps on gravel", 2, 6)]
+    assert spans(p.plan("rain, and a dog barks at 3 s in the distance, then thunder", 10)) == [
+        ("rain", 0, 10), ("a dog barks in the distance", 3, 5), ("thunder", 5, 10)]

@@ -14,7 +14,8 @@ from .times import (_AFTER_WORD, _COUNT, _DECIMAL, _EVERY, _LASTING, _LATER, _MA
                     _TIMED_TAIL, _UNIT_S, MIN_LENGTH_S, TIMED_LENGTH_S, _repeats, _rhythm, _scatter, _scattered,
                     in_seconds, relative_times, said_times, timed_length_s)
 from .words import (_AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRDS, _DETERMINERS, _PARTICLES, _SILENCE,
-                    _SOUND_VERBS, _STOPS, _VERB, _clean, _fills, _stems, _subject, is_background, is_iterative)
+                    _SOUND_VERBS, _STOPS, _VERB, _WHERE_WORDS, _clean, _fills, _stems, _subject, is_background,
+                    is_iterative)
 
 
 # "after dark", "just before dawn": when the scene is, which a bed does not sound; left out
@@ -261,6 +262,10 @@ _COUNTED_AGAIN = re.compile(r"^(?:a|the)\s+(?:second|third|fourth|fifth|sixth|fi
                             r"[a-z][^\d]*?))?"
                             r"(?P<t>\s+(?:at|from|between|for)\s+\d.*)?$", re.I)
 
+# "a dog barks at 3 s in the distance": where a sound is heard, said after its time, goes with the sound
+_TIME_THEN_WHERE = re.compile(rf"^(?P<c>.+?)(?P<t>\s+(?:at|from|between)\s+\d[^,]*?\s*(?:s|secs?|seconds?)(?:\s+for\s+"
+                              rf"\d+(?:\.\d+)?\s*(?:s|secs?|seconds?))?)\s+(?P<w>(?:{_WHERE_WORDS})\s+\D+)$", re.I)
+
 
 def _named(text: str, last: str | None) -> tuple[str, str | None]:
     """``text`` with its simultaneous parts that name no sound (``_BARE``: "a horse neighs at 3 s
@@ -273,6 +278,7 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
     scope = lead["t"] if lead and lead["t"][:1].lower() in "afb" else None
     for member in members:
         member = _LEAD_TIME.sub(r"\g<c> \g<t>", _clean(member))  # "at 3 s a dog barks", "twice a dog barks"
+        member = _TIME_THEN_WHERE.sub(r"\g<c> \g<w>\g<t>", member)
         if scope and not _TIME_TAIL.search(member) and not (scope[:2].lower() == "at" and is_background(member)):
             member = f"{member} {scope}"
         thing, words = (_subject(last) if last else None), _TIME_TAIL.sub("", member).lower().split()
@@ -524,9 +530,13 @@ foggy misty cold hot warm modern deserted peaceful calm noisy little tiny huge d
 spooky creepy open suburban urban rural bustling sleepy my our your his her their stormy rainy windy snowy wet dry
 icy frozen humid sunrise sunset""".split())
 _TIME_OF_DAY = {"day", "night", "dawn", "dusk", "morning", "evening", "afternoon", "midnight", "noon", "sunrise", "sunset",
-                "dark", "nightfall", "sundown", "midday", "twilight", "daybreak", "nighttime", "daytime"}
+                "dark", "nightfall", "sundown", "midday", "twilight", "daybreak", "nighttime", "daytime",
+                # and the days and seasons a scene is set on ("the night before Christmas: sleigh bells jingle")
+                "christmas", "halloween", "easter", "eve", "weekend", "monday", "tuesday", "wednesday", "thursday",
+                "friday", "saturday", "sunday", "summer", "winter", "autumn"}
 # A part of these words alone, one of them a time of day ("at night, an owl hoots", "after dark, ..."), says when, not a sound
-_WHEN_WORDS = {"at", "in", "the", "after", "before", "during", "late", "early", "by", "around", "until", "till"}
+_WHEN_WORDS = {"at", "in", "on", "the", "a", "one", "this", "that", "last", "every", "of", "after", "before", "during",
+               "late", "early", "by", "around", "until", "till"}
 # Rooms, whose name says where, not what sounds (a street, a forest or a beach has a sound of its own)
 _ROOMS = set("""kitchen office room bedroom bathroom house home cabin garage workshop hallway corridor lobby basement attic
 apartment flat studio shop store lab laboratory classroom library hospital hotel cellar shed living dining lounge""".split())

@@ -38,11 +38,20 @@ _COMPOUND_TAILS = {"alarm", "alarms", "truck", "trucks", "engine", "engines", "t
                    "iron", "cracker", "crackers", "gun", "horn", "siren"}
 
 
+# What follows a sound's name to say where it is heard: "a dog barks in the rain", "a glass breaks in a restaurant"
+_WHERE_WORDS = r"in|on|under|through|across|into|onto|beneath|behind|inside|outside|near|along|against|amid|amidst"
+_WHERE = re.compile(rf"\s+(?:{_WHERE_WORDS})\s+", re.I)
+
+
 def is_background(caption: str) -> bool:
     """A background sound (rain, wind, crowd, ...): it keeps going, it has no attack to place.
     What a thing has says nothing of it ("a car with a loud engine passes" is no background), nor
-    a bed word that names another thing with the next ("a fire alarm rings", "a steam train")."""
-    said = re.findall(r"[a-z]+", re.split(r"\s+with\s+", caption, maxsplit=1, flags=re.I)[0].lower())
+    where a thing that does something is heard ("a dog barks in the rain"; but "leaves rustling in
+    the wind" is the wind's), nor a bed word that names another thing with the next ("a fire
+    alarm rings", "a steam train")."""
+    caption = re.split(r"\s+with\s+", caption, maxsplit=1, flags=re.I)[0]
+    head = _WHERE.split(caption, maxsplit=1)[0]
+    said = re.findall(r"[a-z]+", (head if _subject(head) else caption).lower())
     compound = {k for k, w in enumerate(said[:-1]) if w in _BACKGROUND and said[k + 1] in _COMPOUND_TAILS}
     words = _words(" ".join(w for k, w in enumerate(said) if k not in compound and k - 1 not in compound))
     return bool(words & _BACKGROUND or words & _BIRDS and not words & _BIRDS_MOVE
