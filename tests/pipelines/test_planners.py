@@ -1826,3 +1826,11 @@ def test_where_a_sound_is_heard_is_no_background_and_may_follow_its_time():
     assert spans(p.plan("footsteps from 2 to 6 s on gravel", 10)) == [("footsteps on gravel", 2, 6)]
     assert spans(p.plan("rain, and a dog barks at 3 s in the distance, then thunder", 10)) == [
         ("rain", 0, 10), ("a dog barks in the distance", 3, 5), ("thunder", 5, 10)]
+
+
+def test_a_sound_that_starts_after_and_comes_in_turn():
+    p = RulesPlanner()
+    assert spans(p.plan("wind blows and a dog starts barking", 10)) == [("wind blows", 0, 10), ("a dog starts barking", 5, 10)]
+    assert spans(p.plan("a dog starts barking and a cat begins to meow", 10)) == [
+        ("a dog starts barking", 0, 5), ("a cat begins to meow", 5, 10)]
+    assert spans(p.plan("wind blows and a dog barks", 10)) == [("wind blows", 0, 10), ("a dog barks", 0, 10)]  # together

@@ -37,7 +37,9 @@ _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed\s+(?:immediately\s+|shortl
                   # later a dog barks"; not "soon after the door slams"
                   r"|(?<!\bagain\s)and(?=\s+(?:again|once\s+more|one\s+more\s+time)"
                   r"(?:\s+(?:a\s+(?:bit|little|moment)\s+|soon\s+|shortly\s+)?(?:later|after))?"
-                  r"(?:\s*[,;.]|\s*$|\s+then\b)))\b"
+                  r"(?:\s*[,;.]|\s*$|\s+then\b))"
+                  r"|and(?=\s+(?:[a-z'-]+\s+){0,3}(?:starts|begins)\s+(?:to\s+[a-z]+|[a-z]+ing)\b))\b"  # "..., and a dog
+                  # starts barking": in turn
                   r"|[,;]|(?<!\d):(?!\d)|(?<=\d):(?=\s)|[.!?]+\s|\s[-\u2013\u2014]+\s)\s*", re.I)  # not 0:03's
 # "and" before a number is part of a time ("between 2 and 4 s"), not two sounds; an "as" that
 # compares ("twice as loud", "as big as", group "compare"; but "twice as rain falls") is none either.
