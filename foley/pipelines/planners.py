@@ -52,6 +52,9 @@ def _comma_said(number: str) -> str:
 
 
 _UNDO_PART = re.compile(r"^(?:please\s+)?(?:undo|revert)\s+(?P<a>.+)$", re.I)  # "undo the rain"
+# "undo the last two changes", "undo twice", "undo everything": several turns
+_UNDO_TURNS = re.compile(r"(?:(?:the\s+)?(?:last\s+)?(?:\w+\s+)?(?:changes|edits|turns|steps|ones)|twice|\w+\s+times|everything"
+                         r"|all(?:\s+of\s+(?:it|them))?|(?:all\s+)?the\s+(?:changes|edits|turns))", re.I)
 
 
 # The longest description or edit the rules planner reads: 32 sounds fit in far less, and its time grows faster
@@ -78,7 +81,10 @@ class RulesPlanner:
                             f"{MAX_TEXT_CHARS} (a bed holds at most {MAX_EVENTS} sounds)")
         if m := _DIGIT_COMMA.search(text):  # else "at 3,5 s" is two parts, "at 3" and "5 s"
             raise PlanError(_comma_said(m[0]))
-        if previous is not None and (m := _UNDO_PART.match(_clean(text))):
+        if previous is not None and (m := _UNDO_PART.match(_clean(text))) and _UNDO_TURNS.fullmatch(m["a"]):
+            raise PlanError(f"{text.strip()!r}: undo takes back one turn at a time; give it as a turn of its own for "
+                            f"each turn to take back (undo, then undo again)")
+        if previous is not None and m:
             raise PlanError(f"{text.strip()!r}: undo takes back the whole last turn; to take a sound out of the bed: "
                             f"remove {m['a']}")
         if previous is not None:

@@ -61,7 +61,8 @@ def test_rules_edits():
     assert p.plan("try the thunder again", 10, fresh).events[1].seed == fresh.events[1].seed_used + 1
     assert ("a bird chirping", 5.0, 7.0) in spans(p.plan("add a bird chirping at 5 s", 10, base))
     assert spans(p.plan("move the thunder to 1 s", 10, base))[1] == ("thunder", 1.0, 4.334)
-    with pytest.raises(PlanError, match="no event matches 'it'; the events are: rain; thunder; a dog barks"):
+    with pytest.raises(PlanError, match=r"'it' does not say which sound of the bed it means; name it by its words "
+                                        r"\(the sounds are: rain; thunder; a dog barks\)"):
         p.plan("change it to table tennis", 10, base)
     # An event that reaches the end still moves later (cut at the end), and plurals match
     # singulars: "the glass" is "two glasses clink together", "the dogs" is "a dog barks".
@@ -1834,3 +1835,129 @@ def test_a_sound_that_starts_after_and_comes_in_turn():
     assert spans(p.plan("a dog starts barking and a cat begins to meow", 10)) == [
         ("a dog starts barking", 0, 5), ("a cat begins to meow", 5, 10)]
     assert spans(p.plan("wind blows and a dog barks", 10)) == [("wind blows", 0, 10), ("a dog barks", 0, 10)]  # together
+
+
+def test_everything_but_a_sound_names_the_others():
+    p = RulesPlanner()
+    bed = p.plan("rain, then thunder at 3 s, a dog barks at 6 s", 10)
+    for said in ("remove everything but the rain", "remove everything except the rain", "remove all but the rain",
+                 "mute all the sounds other than the rain"):
+        assert [c for c, _, _ in spans(p.plan(said, 10, bed))] == ["rain"], said  # not the rain taken out
+    assert [c for c, _, _ in spans(p.plan("remove everything except the rain and the dog", 10, bed))] == [
+        "rain", "a dog barks"]
+    assert [e.gain_db for e in p.plan("make everything but the dog quieter", 10, bed).events] == [-6, -6, 0]
+    with pytest.raises(PlanError, match="names several sounds, and this edit takes one"):
+        p.plan("move everything but the rain to 2 s", 10, bed)
+    with pytest.raises(PlanError, match="is every sound of the bed"):
+        p.plan("remove everything but the rain, the thunder and the dog", 10, bed)
+
+
+def test_a_time_within_the_one_sound_it_names_is_refused_not_taken_for_the_whole_sound():
+    p = RulesPlanner()
+    bed = p.plan("rain, then thunder at 3 s, a dog barks at 6 s", 10)
+    for said in ("remove the rain at 6 s", "mute the rain at 5 s", "make the rain at 6 s quieter",
+                 "remove the rain after the thunder", "remove the rain when the dog barks", "mute the rain as the dog barks"):
+        with pytest.raises(PlanError, match=r"'rain' plays from 0 to 10 s, so \d s is a time within it, not which sound; "
+                                            r"an edit takes the whole sound \(to stop it there: make the rain stop at"):
+            p.plan(said, 10, bed)
+    assert p.plan("make the thunder at 3 s louder", 10, bed).events[1].gain_db == 6  # its time names it
+    bells = p.plan("a bell rings at 1 s, a bell rings at 5 s", 10)
+    assert spans(p.plan("remove the bell at 6 s", 10, bells)) == [("a bell rings", 1, 3)]  # the time picks one of two
+    # "cut X short" shortens it; it is not "cut X", which removes it
+    assert spans(p.plan("cut the thunder short", 10, bed))[1] == ("thunder", 3, 6)
+
+
+def test_an_added_sound_keeps_no_words_of_when_in_its_caption():
+    p = RulesPlanner()
+    bed = p.plan("rain, then a door slams at 3 s, a dog barks at 7 s", 10)
+
+    def added(said):
+        return [(e.caption, e.start_s, e.end_s, e.gain_db, e.fill) for e in p.plan(said, 10, bed).events
+                if e.caption not in ("rain", "a door slams", "a dog barks")]
+
+    for said, event in (("add wind throughout", ("wind", 0, 10, 0, False)),
+                        ("add a clock ticking in the background", ("a clock ticking", 0, 10, -10, True)),
+                        ("add birds chirping the whole time", ("birds chirping", 0, 10, 0, False)),
+                        ("add a bell a moment after the door", ("a bell", 5, 7, 0, False)),
+                        ("add a bell just before the dog", ("a bell", 5, 7, 0, False)),
+                        ("add a bell at the same time as the dog", ("a bell", 7, 9, 0, False)),
+                        ("add a bell while the dog barks", ("a bell", 7, 9, 0, False)),
+                        ("add a bell 2 s before the end", ("a bell", 8, 10, 0, False)),
+                        ("add a bell 3 s after the start", ("a bell", 3, 5, 0, False)),
+                        ("add a bell 4 s into the clip", ("a bell", 4, 6, 0, False))):
+        assert added(said) == [event], said
+    assert ("a dog barks", 5, 7) in spans(p.plan("move the dog to 5 s in", 10, bed))
+    assert spans(p.plan("rain for the whole clip, a bell at 3 s", 10)) == [("rain", 0, 10), ("a bell", 3, 5)]
+    for said in ("add reverb", "add some echo", "more reverb", "add reverb to everything"):  # no sound named "reverb"
+        with pytest.raises(PlanError, match="a bed's sounds are as generated"):
+            p.plan(said, 10, bed)
+    shots = p.plan("a gun fires at 2 s, a man screams at 4 s", 10)
+    for said, caption, start in (("add another gunshot", "a gun fires", 4), ("add a second scream at 8 s", "a man screams", 8),
+                                 ("add a third shot at 7 s", "a gun fires", 7)):
+        assert [(c, s) for c, s, _ in spans(p.plan(said, 10, shots))][-1] == (caption, start), said
+
+
+def test_a_turn_may_name_a_sound_by_a_pronoun_an_order_in_the_bed_or_in_short():
+    p = RulesPlanner()
+    dog = p.plan("a dog barks", 10)
+    assert p.plan("make it louder", 10, dog).events[0].gain_db == 6
+    assert spans(p.plan("move it to 3 s", 10, dog)) == [("a dog barks", 3, 10)]
+    assert [e.gain_db for e in p.plan("make them quieter", 10, p.plan("a dog barks twice", 10)).events] == [-6, -6]
+    bed = p.plan("rain, then thunder at 3 s, a dog barks at 6 s", 10)
+    with pytest.raises(PlanError, match=r"^'it' does not say which sound of the bed it means; name it by its words"):
+        p.plan("make it louder", 10, bed)
+    assert [e.gain_db for e in p.plan("make the last one louder", 10, bed).events] == [0, 0, 6]
+    assert [c for c, _, _ in spans(p.plan("remove the second sound", 10, bed))] == ["rain", "a dog barks"]
+    with pytest.raises(PlanError, match="'the fourth one': the bed has 3 sounds"):
+        p.plan("remove the fourth one", 10, bed)
+    for said, gain in (("ok now make the thunder louder", 6), ("and make the thunder louder", 6),
+                       ("great, now turn the thunder down", -6), ("louder thunder", 6), ("now thunder louder", 6)):
+        assert p.plan(said, 10, bed).events[1].gain_db == gain, said
+    for said, start in (("the thunder a bit later", 3.1), ("the thunder 1 s earlier", 2), ("the thunder is too early", 4)):
+        assert spans(p.plan(said, 10, bed))[1][1] == start, said
+    steps = p.plan("someone knocks on a door three times, then footsteps on gravel", 10)
+    assert [e.gain_db for e in p.plan("make the knocks quieter", 10, steps).events] == [-6, -6, -6, 0]  # "knocks": all
+    assert p.plan("speed up the footsteps", 10, steps).events[-1].period_s == 0.333
+    assert p.plan("make the steps slower", 10, steps).events[-1].period_s == 0.75  # "the steps" are the footsteps
+    assert spans(p.plan("the steps stop at 8 s", 10, steps))[-1][2] == 8
+    assert p.plan("make the final knock louder", 10, steps).events[2].gain_db == 6
+    # said in a description, these are sounds, as before
+    assert [c for c, _, _ in spans(p.plan("rain, then louder rain", 10))] == ["rain", "louder rain"]
+    assert [c for c, _, _ in spans(p.plan("cool breeze", 10))] == ["cool breeze"]
+
+
+def test_refusals_of_a_turn_say_what_it_can_do_instead():
+    p = RulesPlanner()
+    bed = p.plan("rain, then thunder at 3 s, a dog barks at 6 s", 10)
+    for said, hint in (("the thunder at 4 s", "to move it there: 'move the thunder to 4 s'; to add another: 'add another "
+                                              "thunder at 4 s'"),
+                       ("the dog barks three times", "to hear it three times: 'replace the dog with a dog barks three times'"),
+                       ("the rain until 6 s", "to stop it there: 'make the rain stop at 6 s'")):
+        with pytest.raises(PlanError, match=rf"^'{said}' names '[a-z ]+', a sound of this bed, with no edit the rules "
+                                            rf"planner reads; {re.escape(hint)} \(edits read here"):
+            p.plan(said, 10, bed)
+    with pytest.raises(PlanError, match=r"does not understand 'make the dog bark twice' \(to hear it twice: 'replace the "
+                                        r"dog with a dog barks twice'\); it reads edits such as"):
+        p.plan("make the dog bark twice", 10, bed)
+    for said in ("the dog barks again at 9 s", "the dog howls at 5 s"):  # another of it, another sound: added
+        with pytest.raises(PlanError, match=r"reads as a new description, not an edit of this session's bed: to add it"):
+            p.plan(said, 10, bed)
+    for said, wanted in (("make it 15 seconds", "a bed of 15 s"), ("extend the bed to 12 s", "a bed of 12 s"),
+                         ("trim the ending", "another length")):
+        with pytest.raises(PlanError, match=rf"a session's bed keeps its length \(10 s\); for {wanted}, describe it anew "
+                                            rf"at that length \(give it another --session file\)"):
+            p.plan(said, 10, bed)
+    for said in ("undo the last two changes", "undo twice", "undo everything"):
+        with pytest.raises(PlanError, match="undo takes back one turn at a time"):
+            p.plan(said, 10, bed)
+
+
+def test_a_screenplays_transitions_and_marks_are_no_sounds():
+    p = RulesPlanner()
+    assert spans(p.plan("CUT TO: EXT. STREET - NIGHT. Sirens wail in the distance.", 10)) == [
+        ("Sirens wail in the distance", 0, 10)]
+    assert [c for c, _, _ in spans(p.plan("We hear rain on the roof. Thunder rumbles.", 10))] == [
+        "rain on the roof", "Thunder rumbles"]
+    assert [c for c, _, _ in spans(p.plan("A door slams (O.S.). A dog barks (V.O.).", 10))] == ["A door slams", "A dog barks"]
+    assert [c for c, _, _ in spans(p.plan("FADE IN: a kettle whistles, then a door slams O.S.", 10))] == [
+        "a kettle whistles", "a door slams"]

@@ -18,6 +18,11 @@ from .words import (_AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRD
                     is_iterative)
 
 
+# A screenplay's marks of where a sound is heard from, "(O.S.)", "(V.O.)", "O.S.", "(CONT'D)": no sound of their own
+_SCRIPT_MARK = re.compile(r"\s*\((?:O\.?\s*S|O\.?\s*C|V\.?\s*O|CONT'?D)\.?\)|\s+(?:O\.S|O\.C|V\.O)\.?(?=\s*(?:[,;:!?)]|\.|$))")
+# A screenplay's transitions ("CUT TO:", "FADE IN:", "SMASH CUT TO:", "DISSOLVE TO:"), in capitals or before a colon
+_TRANSITION = re.compile(r"(?:(?:smash|match|jump|hard|quick)\s+)?cut\s+(?:to(?:\s+black)?|back\s+to)|fade\s+(?:in|out|up|"
+                         r"to\s+(?:black|white))|dissolve\s+to|intercut(?:\s+with)?|back\s+to\s+scene", re.I)
 # "after dark", "just before dawn": when the scene is, which a bed does not sound; left out
 _AFTER_DARK = re.compile(r"\s*\b(?:(?:just|right|long|well|shortly|soon|late|early)\s+)?(?:after|before)\s+(?:the\s+)?"
                          r"(?:dark|nightfall|sundown|sunset|dusk|dawn|daybreak|sunrise|midnight|noon)\b", re.I)
@@ -73,6 +78,7 @@ _AND_AFTER = re.compile(r"\s+and\s+(?!(?:a\s+|an\s+)?(?:moment|while|second|seco
                         rf"(?:{_AFTER_WORD}|immediately|right\s+away)(?=\s*(?:[,;.:!]|$))", re.I)
 # Joining words left at a part's ends name no sound: ", and wind" is "wind", "rain and" is "rain".
 _LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during|first|firstly|finally|lastly|suddenly|later|eventually|"
+                      r"(?:we|you)\s+(?:can\s+|then\s+|now\s+|suddenly\s+)?hear|"  # a screenplay's "We hear rain"
                       r"meanwhile|shortly|soon|immediately|directly|afterwards|(?:right|just)(?=\s+(?:after|then)\b))"
                       r"(?:\s+|$))+", re.I)
 # "the dog barks again" is the dog's bark (not "again and again", "over and over again")
@@ -131,8 +137,9 @@ def _together(part: str) -> list[str]:
 # "wind throughout", "traffic in the background": a sound over the whole timeline, beside the others
 _IN_THE_BACKGROUND = re.compile(r"\bin\s+the\s+background\b", re.I)  # throughout, and under the rest
 BED_UNDER_DB = 10.0  # how far a background sound is leveled under the events on top of it (compose's render)
-_THROUGHOUT = re.compile(r"\s*\b(?:throughout|the\s+whole\s+time|all\s+the\s+time|all\s+along|in\s+the\s+background)\b",
-                         re.I)
+_THROUGHOUT = re.compile(r"\s*\b(?:throughout|(?:(?:for|during|over|through)\s+)?the\s+(?:whole|entire)\s+(?:time|clip|bed|scene"
+                         r"|video|track|thing|way(?:\s+through)?)|all\s+the\s+(?:time|way\s+through)|all\s+along"
+                         r"|from\s+(?:start|beginning)\s+to\s+(?:finish|end)|in\s+the\s+background)\b", re.I)
 
 
 # "rain starts at 2 s", "the music begins at 3 s": a background from then on, its start no sound of its own
@@ -583,6 +590,8 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     pieces = _without_slug(pieces)
     for k, (piece, sep) in enumerate(pieces):
         words = re.findall(r"[a-z']+|\d", piece.lower())
+        if _TRANSITION.fullmatch(piece.strip()) and (piece.strip().isupper() or sep == ":"):  # "CUT TO:": no sound
+            continue
         if set(words) & _TIME_OF_DAY and set(words) <= _TIME_OF_DAY | _WHEN_WORDS:  # "at night, ...": when, not a sound
             continue
         if (not out and sep == ":" and k + 1 < len(pieces) and is_background(piece) and len(words) <= 3
@@ -839,7 +848,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
         if notes is not None:
             notes.append(f"{_clean(fade.group())!r} is not applied: a sound keeps its level along its span (to end "
                          "one sooner: make X stop at T s)")
-    said = _IT_RAINS.sub(lambda m: _WEATHER[m["w"].lower()], _AFTER_DARK.sub("", description))
+    said = _IT_RAINS.sub(lambda m: _WEATHER[m["w"].lower()], _AFTER_DARK.sub("", _SCRIPT_MARK.sub("", description)))
     for m in _WITH_QUALIFIER.finditer(said):  # of the sound its clause names
         if notes is not None:
             notes.append(_qualifier_note(m["q"], _TIME_TAIL.sub("", _clean(re.split(r"[,;.]", said[:m.start()])[-1]))))

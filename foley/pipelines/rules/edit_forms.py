@@ -32,7 +32,7 @@ _EDITS = [
                               r"everything|the(?:\s+whole)?\s+bed)))$", re.I)),
     ("replace", re.compile(r"^(?:replace|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)),
     ("replace", re.compile(r"^(?:change|turn)\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)),
-    ("retake", re.compile(r"^(?:(?:give me |try )?another (?:take|version) of|try|redo|regenerate|re-?roll)\s+(?P<a>.+?)"
+    ("retake", re.compile(r"^(?:(?:give me |try )?another (?:take|version) (?:of|on|for)|try|redo|regenerate|re-?roll)\s+(?P<a>.+?)"
                           r"(?:\s+again)?$", re.I)),
     ("remove_span", re.compile(rf"^{_REMOVE}\s+(?P<a>.+?)\s+(?:(?:from|between)\s+{_NUM}{_SECONDS}\s+(?:to|and|until|till)\s+"
                                rf"{_NUM}{_SECONDS}|(?P<after>after|from)\s+{_NUM}{_SECONDS}(?:\s+on(?:wards?)?|\s+{_TO_THE_END})?"
@@ -79,7 +79,8 @@ EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, 
               "X every N s, make X faster/slower (a repeated sound); "
               "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball', "
               "or all of them (to remove, make louder/quieter, take again, replace, move by N s, make longer/shorter "
-              "or faster/slower): 'all the balls'; a time may be said from "
+              "or faster/slower): 'all the balls', or all but some: 'everything but the rain'; 'it' when the bed has one "
+              "sound, 'the last one' of the whole bed; a time may be said from "
               "a sound of the bed: '1 s after the door', 'right after the door'; "
               "and undo (the last turn)")
 # Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope"; "change
@@ -121,6 +122,22 @@ def check_not_an_edit(text: str) -> None:
                         "(foley compose: --session FILE keeps it for the next turn)")
 
 
+def short_edit(text: str) -> str:
+    """An edit said in short to a session as the edit patterns read it (in a description these are
+    sounds: "louder rain", "the crowd cheers later"): "louder footsteps" is "make the footsteps
+    louder", "the thunder (should come) a bit later" is "make the thunder a bit later" (and "the dog 1 s earlier",
+    "the knocks faster", ...), "speed up the footsteps" (or "slow X down") is "make the footsteps faster"."""
+    text = re.sub(rf"^(?P<a>(?:the|that|this)\s+[^,;:.\d]+?)(?:\s+(?:should|must|needs?\s+to|has\s+to|have\s+to)\s+"
+                  rf"(?:be|come|happen|play|sound|go))?\s+(?P<dir>(?:a\s+(?:bit|little)\s+|{_DECIMAL}\s*{_UNIT_S}\s+)?"
+                  r"(?:later|earlier|sooner|longer|shorter|faster|slower))$", r"make \g<a> \g<dir>", text, flags=re.I)
+    # "speed up the footsteps", "slow the knocking down": their tempo
+    text = re.sub(r"^(?P<v>speed|slow)\s+(?:(?:up|down)\s+(?P<a>.+)|(?P<b>.+?)\s+(?:up|down))$",
+                  lambda m: f"make {m['a'] or m['b']} {'faster' if m['v'].lower() == 'speed' else 'slower'}", text,
+                  flags=re.I)
+    return re.sub(r"^(?P<d>louder|quieter|softer)\s+(?!(?:and|than)\b)(?P<a>[^,;:.\d]+)$",
+                  lambda m: f"make the {_ARTICLE.sub('', m['a'])} {m['d']}", text, flags=re.I)
+
+
 _SHIFT_SAID = re.compile(rf"^(?:(?:push|move|shift)\s+(?P<a>.+?)\s+(?P<dir>back)|(?:pull|move|shift|bring)\s+(?P<b>.+?)\s+"
                          rf"(?:forwards?|ahead))(?:\s+(?:by\s+)?(?P<n>{_DECIMAL}\s*{_UNIT_S}|an?\s+second|{_A_BIT}))?$",
                          re.I)  # not "bring the rain back", "move the dog back to 2 s"
@@ -130,8 +147,15 @@ _SHIFT_SAID = re.compile(rf"^(?:(?:push|move|shift)\s+(?P<a>.+?)\s+(?P<dir>back)
 # "more X" would read it as a level, and "more distance" as louder
 _EFFECT_ASKED = re.compile(r"^(?:(?:add|put|use|apply|give(?:\s+it)?)\s+)?(?:(?:some|more|less|a\s+(?:bit|little)\s+(?:of\s+)?"
                            r"(?:more\s+|less\s+)?|a\s+lot\s+(?:of\s+|more\s+|less\s+)?)\s*)?"
-                           r"(?P<e>reverb|echo|delay|distance|space|room|bass|treble|low\s+end|high\s+end|eq|compression"
-                           r"|distortion)\s+(?:on|to|for|in)\s+(?P<a>.+)$", re.I)
+                           r"(?:(?P<e>reverb|echo|delay|distance|space|room|bass|treble|low\s+end|high\s+end|eq|compression"
+                           r"|distortion)\s+(?:on|to|for|in)\s+(?P<a>.+)"
+                           r"|(?P<bed>reverb|echo|delay|compression|distortion)"  # "add reverb": to the whole bed
+                           r"(?:\s+(?:to\s+)?(?:it|everything|all|the\s+(?:whole\s+)?(?:bed|mix)))?)$", re.I)
+
+
+# "X is too loud" (early, long, fast, ...): made the other way
+_TOO = {"loud": "quieter", "quiet": "louder", "soft": "louder"}
+_TOO.update(early="later", late="earlier", long="shorter", short="longer", fast="slower", slow="faster")
 
 
 def _edit_said(text: str) -> str:
@@ -143,7 +167,8 @@ def _edit_said(text: str) -> str:
                   r"(?:please\s+)?", "", text, flags=re.I)  # "can you make the rain a bit louder?"
     if m := _EFFECT_ASKED.match(_clean(text)):
         raise PlanError(f"{_clean(text)!r}: a bed's sounds are as generated; the rules planner sets their level, times "
-                        f"and length, not their {m['e'].lower()} (a sound further away: 'make {m['a']} quieter')")
+                        f"and length, not their {(m['e'] or m['bed']).lower()} (a sound further away: "
+                        f"'make {m['a'] or 'X'} quieter')")
     # "make the door slam at 1 s", "the phone should ring at 2 s": it is moved there (a start or a stop is its own edit)
     text = re.sub(rf"^(?!.*\b(?:start|stop|end|finish|begin|fade|come|cut|die|go|play|sound|louder|quieter|softer|longer|shorter"
                   rf"|faster|slower|earlier|later|quiet|loud|silent)s?\b)"
@@ -181,11 +206,12 @@ def _edit_said(text: str) -> str:
                   rf"|(?![a-z]+\s+for\s+the\b)[a-z]+\s+for\s+(?P<f>{_DECIMAL}\s*{_UNIT_S}))$",
                   lambda m: f"make {m['a']} last {m['n'] or m['f']}", text, flags=re.I)
     text = re.sub(r"^delay\s+(?P<a>.+?)\s+by\s+", r"move \g<a> later by ", text, flags=re.I)
+    text = re.sub(r"^(?:cut|stop)\s+(?P<a>.+?)\s+short$", r"make \g<a> shorter", text, flags=re.I)  # not: remove it
     text = re.sub(r"^use\s+(?P<b>.+?)\s+instead\s+of\s+(?P<a>.+)$", r"replace \g<a> with \g<b>", text, flags=re.I)
     text = re.sub(r"^(?P<a>.+?)(?:\s+is|\s+are|'s)\s+(?:much\s+|way\s+|(?P<bit>a\s+(?:bit|little|touch)\s+|slightly\s+))?"
-                  r"too\s+(?P<d>loud|quiet|soft)$",
-                  lambda m: f"make {m['a']} {'a bit ' if m['bit'] else ''}{'quieter' if m['d'].lower() == 'loud' else 'louder'}",
-                  text, flags=re.I)
+                  r"too\s+(?P<d>loud|quiet|soft|early|late|long|short|fast|slow)$",
+                  lambda m: f"make {m['a']} {'a bit ' if m['bit'] else ''}{_TOO[m['d'].lower()]}",
+                  text, flags=re.I)  # "the rain is too loud", "the knocks are too fast": the other way
     text = re.sub(r"^(?P<d>less|more)\s+(?P<a>.+)$",
                   lambda m: f"make the {_ARTICLE.sub('', m['a'])} {'quieter' if m['d'].lower() == 'less' else 'louder'}",
                   text, flags=re.I)  # "less rain", "more thunder": its level

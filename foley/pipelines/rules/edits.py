@@ -6,25 +6,36 @@ import math
 import re
 
 from ..plan import GAIN_RANGE_DB, PERIOD_RANGE_S, Plan, PlanError, heard_s, merged_spans, mute_said, validate
-from .description import (_AND, _new_take, _on_timeline, _pieces, _repeated, _said_once, _take, _timed_event, _together,
-                          _untimed, rules_layout)
+from .description import (_AND, _IN_THE_BACKGROUND, _THROUGHOUT, BED_UNDER_DB, _new_take, _on_timeline, _pieces, _repeated,
+                          _said_once, _take, _timed_event, _together, _untimed, rules_layout)
 from .edit_forms import (_EDIT_VERBS, _EDITS, _LEVEL_SPAN, _LEVEL_WORDS, _MOVE_TO_PLACE, _NUM, _PERCENT, _REMOVE_AFTER,
-                         _TO_LEVEL, _TWO_EDITS, A_BIT_DB, NUDGE_S, TEMPO_STEP, _edit_said, _is_edit)
-from .times import (_COUNTS, _DECIMAL, _LASTING, _NUMBER, _SCATTERED, _SOON, _STRAY_TIME, _TIME_TAIL, _TIMED,
-                    _TIMED_TAIL, _UNIT_S, MIN_LENGTH_S, TIMED_LENGTH_S, _half_seconds, _repeats, _rhythm, _scatter,
-                    _scattered, in_seconds, said_times)
-from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _STOP, _alike, _clean, _fills, _stems, _subject, _words,
-                    is_background, is_iterative, repeat_period_s)
+                         _TO_LEVEL, _TWO_EDITS, A_BIT_DB, NUDGE_S, TEMPO_STEP, _edit_said, _is_edit, short_edit)
+from .times import (_COUNT, _COUNTS, _DECIMAL, _IN_AT, _LASTING, _NUMBER, _OF_IT, _SAID_AT, _SCATTERED, _SOON, _STRAY_TIME,
+                    _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, _UNTIL, MIN_LENGTH_S, TIMED_LENGTH_S, _half_seconds, _repeats,
+                    _rhythm, _scatter, _scattered, in_seconds, said_times)
+from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _SOUND_VERBS, _STOP, _VERB, _alike, _clean, _fills,
+                    _stems, _subject, _words, is_background, is_iterative, repeat_period_s)
 
 AT_TOLERANCE_S = 1.0  # "the ball at 6 s" names a ball that plays within this of 6 s
 _AT = re.compile(r"^(?P<a>.+?)\s+(?:at|around)\s+(-?\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)?$", re.I)
 _ORDINAL = re.compile(rf"^(?:the\s+)?(?P<n>{'|'.join(_ORDINALS)})\s+(?P<a>.+)$", re.I)
 
 
+# A sound named by a pronoun ("make it louder", "remove that", "move them 1 s later"): the bed's one sound
+_PRONOUN = re.compile(r"^(?:it|that|this|them|those|these|(?:that|this|the)\s+(?:one|sound))$", re.I)
+
+
 def _scores(previous: Plan, words: str, target: str) -> list[int]:
     """How many word stems each event's caption shares with ``words``, or when none shares one,
     with the words that name the same sound (``_alike``: "the shot" of "a gun fires"); PlanError
-    naming the events when none does either (``target``: the words as the edit gave them)."""
+    naming the events when none does either (``target``: the words as the edit gave them). A
+    pronoun ("it", "them", ``_PRONOUN``) names the bed's one sound, and refused when it has several."""
+    if _PRONOUN.match(words.strip()):
+        captions = list(dict.fromkeys(e.caption for e in previous.events))
+        if len(captions) > 1:
+            raise PlanError(f"{target.strip()!r} does not say which sound of the bed it means; name it by its words "
+                            f"(the sounds are: {'; '.join(captions)})")
+        return [1] * len(previous.events)
     want = _stems(words)
     scores = [len(want & _stems(e.caption)) for e in previous.events]
     if max(scores, default=0) == 0:
@@ -43,9 +54,17 @@ def _match(previous: Plan, target: str) -> int:
     good: ``target`` says which by a time ("the ball at 6 s": the one playing then, else the
     nearest start) or an order ("the second ball", "the last ball"), else PlanError naming them."""
     target = target.strip()
+    if _ALL_BUT.match(target):  # "everything but the rain" said of an edit of one event (move, ...)
+        raise PlanError(f"{target!r} names several sounds, and this edit takes one: name it; all but some can be "
+                        f"{_EVERY_SAID}")
     at = _AT.match(target)
     ordinal = None if at else _ORDINAL.match(target)
     words = at["a"] if at else ordinal["a"] if ordinal else target
+    if ordinal and re.fullmatch(r"(?:one|sound|event)", words.strip(), re.I):  # "the last one": of the whole bed
+        n, count = _ORDINALS[ordinal["n"].lower()], len(previous.events)
+        if n >= count:
+            raise PlanError(f"{target!r}: the bed has {count} sound{'s' if count > 1 else ''}")
+        return n % len(previous.events)
     scores = _scores(previous, words, target)
     best = max(scores)
     tied = [i for i, score in enumerate(scores) if score == best]  # in time order, as a plan's events are
@@ -56,6 +75,12 @@ def _match(previous: Plan, target: str) -> int:
             which = "; ".join(f"{previous.events[i].caption} at {previous.events[i].start_s:g}-{previous.events[i].end_s:g} s"
                               for i in tied)
             raise PlanError(f"nothing that matches {at['a'].strip()!r} plays at {t:g} s ({which})")
+        one = previous.events[near[0]]
+        if len(tied) == 1 and one.start_s + AT_TOLERANCE_S < t < one.end_s:  # a time within the one sound: a part of it
+            raise PlanError(f"{target!r}: {one.caption!r} plays from {one.start_s:g} to {one.end_s:g} s, so {t:g} s is a "
+                            f"time within it, not which sound; an edit takes the whole sound (to stop it there: make "
+                            f"{at['a'].strip()} stop at {t:g} s; to take it out from then: remove {at['a'].strip()} "
+                            f"after {t:g} s)")
         return min(near, key=lambda i: (not previous.events[i].start_s <= t < previous.events[i].end_s,
                                         abs(previous.events[i].start_s - t)))
     if ordinal:
@@ -68,6 +93,9 @@ def _match(previous: Plan, target: str) -> int:
         return exact[0]
     if len(tied) > 1:
         which = "; ".join(f"{previous.events[i].caption} at {previous.events[i].start_s:g} s" for i in tied)
+        if _PRONOUN.match(target):  # the bed's one sound, several times
+            raise PlanError(f"{target!r} is {len(tied)} events ({which}), and this edit takes one: say which, e.g. "
+                            f"'the second one' or 'the last one'")
         noun = re.sub(r"^(?:(?:the|a|an|all|both|every|each)\s+)+", "", target, flags=re.I)
         last = noun.split()[-1] if noun.split() else noun
         one = noun[: -1] if last.endswith("s") and not last.endswith("ss") else noun  # "the second knock"
@@ -83,6 +111,26 @@ def _match(previous: Plan, target: str) -> int:
 
 
 _EVERY_ONE = re.compile(r"^(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+)?(?P<a>.+)$", re.I)
+# "everything but the rain" (said "all the sounds but the rain"), "all except the dog and the cat": the others
+_ALL_BUT = re.compile(r"^(?:all|every|each)\s+(?:of\s+)?(?:the\s+)?(?:(?:other\s+)?(?:sounds?|events?|others?)\s+)?"
+                      r"(?:but(?:\s+not)?|except(?:\s+for)?|other\s+than|apart\s+from|besides|save\s+for|bar)\s+(?P<x>.+)$",
+                      re.I)
+
+
+def _all_but(previous: Plan, target: str) -> list[int] | None:
+    """The indices of the events that ``target`` leaves out of the bed's when it says "all ... but X"
+    (``_ALL_BUT``; X may list several: "the rain and the dog"), else None. PlanError when X names
+    no event, or every one."""
+    m = _ALL_BUT.match(target.strip())
+    if m is None:
+        return None
+    kept = set()
+    for part in (p for p in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s+or\s+", m["x"]) if p.strip()):
+        kept.update(_all_matching(previous, part) or [_match(previous, part)])
+    others = [i for i in range(len(previous.events)) if i not in kept]
+    if not others:
+        raise PlanError(f"{target.strip()!r} names no sound: {m['x'].strip()!r} is every sound of the bed")
+    return others
 
 
 # The edits that may take every event a target names ("all the knocks"); a move to a time, a start or a stop
@@ -95,13 +143,22 @@ def _all_matching(previous: Plan, target: str) -> list[int] | None:
     """The indices of every event that ``target`` names when it says "all", "every", "each" or
     "both" ("all the dogs": each bark of "a dog barks now and then"), or names in the plural what
     several captions name in the singular ("the dogs"), else None. PlanError when it names none."""
+    if (others := _all_but(previous, target)) is not None:
+        return others
     every = _EVERY_ONE.match(target.strip())
     if every and re.fullmatch(r"(?:the\s+)?(?:sounds|events)", every["a"].strip(), re.I):  # "all the sounds": the bed
+        return list(range(len(previous.events)))
+    if _PRONOUN.match(target.strip()):  # "make it louder", "make them louder": each take of the bed's one sound
+        _scores(previous, target, target)
         return list(range(len(previous.events)))
     if every is None:
         noun = re.findall(r"[a-z]+", target.lower())[-1:]
         plural = noun and noun[0].endswith("s") and not any(noun[0] in _words(e.caption) for e in previous.events)
         named = [i for i, e in enumerate(previous.events) if plural and noun[0][:-1] in _words(e.caption)]
+        verb = noun and noun[0].endswith("s") and re.fullmatch(r"(?:the|those|these)\s+[a-z]+", target.strip(), re.I)
+        if not plural and verb:  # "the knocks" of "someone knocks on a door" three times: its verb said as a plural noun
+            named = [i for i, e in enumerate(previous.events) if noun[0] in _words(e.caption)
+                     and noun[0] not in _words(_subject(e.caption) or "")]
         return named if len(named) > 1 else None
     scores = _scores(previous, every["a"], target.strip())
     return [i for i, score in enumerate(scores) if score == max(scores)]
@@ -124,7 +181,21 @@ def _one_sound(text: str) -> bool:
 def _added(text: str, duration_s: float) -> list[dict]:
     """The events of "add X", "add X at T s [for N s]", "add X from A to B s" or "add X for N s"
     (from the start; without a length, to the end): one, or with "twice" / "N times" that many
-    sharing its span, one sound each, or with "now and then" about one every SCATTER_PERIOD_S of it."""
+    sharing its span, one sound each, or with "now and then" about one every SCATTER_PERIOD_S of it.
+    "X throughout" (or "the whole time", "in the background", ...) lasts the whole timeline, as in a
+    description, and "X in the background" that is no background sound is BED_UNDER_DB under the rest."""
+    if not _THROUGHOUT.search(text):
+        return _added_as_said(text, duration_s)
+    events = _added_as_said(_clean(_THROUGHOUT.sub(" ", text)), duration_s)
+    for e in events if len(events) == 1 else ():  # the whole timeline, whatever time it says
+        e.update(start_time=0.0, end_time=duration_s, fill=e["fill"] or not is_background(e["caption"]))
+    for e in events if _IN_THE_BACKGROUND.search(text) else ():
+        e["gain_db"] = 0.0 if is_background(e["caption"]) else -BED_UNDER_DB
+    return events
+
+
+def _added_as_said(text: str, duration_s: float) -> list[dict]:
+    """The events of "add X ...", as :func:`_added`, without words that make it last the whole timeline."""
     text = _AGAIN_BEFORE_TIME.sub("", _SCATTERED.sub(" occasionally", text))  # "add the dog again at 8 s"
     if _SILENCE.match(_TIMED_TAIL.sub("", _clean(text))):
         raise PlanError("a silence adds no sound; to quiet a part of the bed, remove a sound or make it shorter")
@@ -197,6 +268,8 @@ _WHEN_IN_TARGET = re.compile(
 def _check_target(previous: Plan, target: str, instruction: str, kind: str) -> None:
     """PlanError for a target with words of time, of a part or of another edit beyond a time that
     picks an event ("the ball at 6 s"), unless a caption of the plan holds those words."""
+    if but := _ALL_BUT.match(target.strip()):  # "everything except the rain": the words of the sounds kept
+        target = but["x"]
     at = _AT.match(target.strip())
     named = at["a"] if at else target
     captions = " | ".join(" ".join(e.caption.lower().split()) for e in previous.events)
@@ -243,7 +316,9 @@ def _playing_in(previous: Plan, target: str, start: float, end: float) -> list[i
     every = _EVERY_ONE.match(target)
     if not every:
         _one_named(previous, target)
-    if not every and (_ORDINAL.match(target) or _AT.match(target)):  # "the second ball", "the ball at 6 s"
+    if (others := _all_but(previous, target)) is not None:  # "everything but the rain"
+        found = others
+    elif not every and (_ORDINAL.match(target) or _AT.match(target)):  # "the second ball", "the ball at 6 s"
         found = [_match(previous, target)]
     elif every and re.fullmatch(r"(?:the\s+)?(?:sounds|events)", every["a"].strip(), re.I):  # "everything": the bed
         found = list(range(len(previous.events)))
@@ -315,7 +390,7 @@ def _said_of_bed(previous: Plan, text: str) -> str:
                      r"|(?P<up>picks?\s+up|swells?|builds?|intensif(?:ies|y))|(?P<down>eases?\s+(?:off|up)))\s+at\s",
                      text, re.I)
     named = _stems(level["a"] if level else m["a"]) - _ORDINAL_STEMS - {"this", "that", "these", "those"}
-    sounds = [e.caption for e in previous.events if named and named <= _stems(e.caption)]
+    sounds = [e.caption for e in previous.events if named and named <= _alike(_stems(e.caption))]  # "the steps" too
     if not sounds:  # no sound of the bed: a sound to add, as the refusal of a description says
         return text
     if level:  # "the rain gets louder at 5 s"
@@ -348,8 +423,10 @@ def _its_own(verb: str, caption: str) -> bool:
 
 # "add a cat hisses 1 s after the door", "make the phone ring right after the door", "... 1 s before the
 # door": a time said from a sound of the bed
-_AFTER_EVENT = re.compile(rf"\s+(?:(?P<to>to)\s+|at\s+)?(?:(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?P<dir>after|before)|{_SOON}\s+after"
-                          r"|(?P<when>when|as\s+soon\s+as|just\s+as|as|after|(?P<before>before))"
+_AFTER_EVENT = re.compile(rf"\s+(?:(?P<to>to)\s+|at\s+)?(?:(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?P<dir>after|before)"
+                          rf"|(?:{_SOON}|a\s+moment|moments)\s+after"
+                          rf"|(?P<when>when|as\s+soon\s+as|just\s+as|(?:(?:at\s+)?the\s+same\s+time\s+)?as|after|while|during"
+                          rf"|(?:{_SOON}\s+)?(?P<before>before))"
                           r")\s+(?P<y>(?:the|that|this)\s+[^,;]+?)$", re.I)
 # "when the rain stops", "1 s after the rain ends": from the end of that sound; "when the knocking starts": its start
 _ITS_END = re.compile(r"\s+(?:(?P<end>stops|ends|finishes|fades\s+out|dies\s+(?:down|away|out)|is\s+over)|starts|begins)$",
@@ -373,8 +450,10 @@ def _after_event(previous: Plan, text: str) -> str:
     """``text`` with a time said from a sound of ``previous`` (``_AFTER_EVENT``) as "at T s": N s
     after or before its start, with it ("when the door slams"), or, "right after" it, at its end."""
     m = _AFTER_EVENT.search(text)
-    if not m:
-        return text
+    if not m or m["when"] and m["when"].lower() in ("while", "during") and not re.match(r"add\s", text, re.I):
+        return text  # "while the dog barks" adds a sound then; of a sound of the bed it says a part of it
+    if re.fullmatch(rf"the\s+(?:very\s+)?(?:start|beginning|end){_OF_IT}", m["y"], re.I):
+        return text  # "2 s before the end": of the timeline
     end = _ITS_END.search(m["y"])
     e = previous.events[_target(previous, m["y"][:end.start()] if end else m["y"])]
     # when it stops (said so, or "N s after" a sound that lasts its span: a bed, a filled one), else when it starts
@@ -389,9 +468,10 @@ def _after_event(previous: Plan, text: str) -> str:
     return f"{text[:m.start()]} {'to' if m['to'] else 'at'} {t:g} s"
 
 
-# "add another one at 8 s", "add one more knock", "add another bark": one more of a sound of the bed
-_ANOTHER = re.compile(r"^add\s+(?:another|one\s+more)(?:\s+(?P<x>(?!(?:at|from|for|between)\b)[a-z][^\d]*?))?"
-                      r"(?P<t>\s+(?:at|from|for|between|\d)\b.*)?$", re.I)
+# "add another one at 8 s", "add one more knock", "add another bark", "add a second scream": one more of a sound
+# of the bed
+_ANOTHER = re.compile(r"^add\s+(?:another|one\s+more|an?\s+(?:second|third|fourth|fifth|2nd|3rd|4th|5th))"
+                      r"(?:\s+(?P<x>(?!(?:at|from|for|between)\b)[a-z][^\d]*?))?(?P<t>\s+(?:at|from|for|between|\d)\b.*)?$", re.I)
 
 
 def _another(previous: Plan, text: str) -> str:
@@ -405,6 +485,8 @@ def _another(previous: Plan, text: str) -> str:
     sounds = list(dict.fromkeys(e.caption for e in previous.events if not is_background(e.caption)))
     if m["x"] and m["x"].strip().lower() != "one":
         scores = [len(_stems(m["x"]) & _stems(c)) for c in sounds]
+        if not any(scores):  # "add another gunshot" of "a gun fires": a word that names the same sound
+            scores = [len(_alike(_stems(m["x"])) & _stems(c)) for c in sounds]
         best = max(scores, default=0)
         named = [c for c, score in zip(sounds, scores) if score == best and best]
         noun = _ARTICLE.sub("", m["x"])
@@ -423,10 +505,45 @@ def _another(previous: Plan, text: str) -> str:
     return f"add {caption} at {max(ends):g} s"
 
 
+# Words a turn may begin with that say nothing of the edit ("ok, now make the rain louder", "and remove the dog")
+_LEAD_IN = re.compile(r"^(?:(?:ok(?:ay)?|now|also|and|then|next|so|great|good|nice|cool|perfect|alright|all\s+right|actually"
+                      r"|hmm+|yes|yeah|thanks|thank\s+you)\s*[,.!;:]*\s+)+", re.I)
+
+
+def _without_lead_in(text: str) -> str:
+    """``text`` without the words it begins with that say nothing of the edit (``_LEAD_IN``): before
+    a comma or a full stop, or before an edit ("now make ...", "ok now rain louder"; not "cool breeze")."""
+    m = _LEAD_IN.match(text)
+    if not m:
+        return text
+    try:
+        edit = _is_edit(text[m.end():])
+    except PlanError:  # an effect asked for ("now add reverb"): said so of the edit alone
+        edit = True
+    return text[m.end():] if edit or re.search(r"[,.!;:]", m[0]) else text
+
+
+# The length of the bed itself asked for ("make it 15 seconds", "extend the bed to 15 s", "trim the ending")
+_BED = r"(?:it|(?:the\s+)?(?:whole\s+|entire\s+)?(?:bed|clip|mix|scene|track|thing|sequence|soundscape|timeline|audio))"
+_BED_LENGTH = re.compile(
+    rf"^(?:(?:make|set|change|extend|lengthen|shorten|trim|cut|crop)\s+(?:{_BED}|(?:the\s+|its\s+)?(?:duration|length|runtime)"
+    rf"(?:\s+of\s+{_BED})?)\s+(?:to\s+|by\s+)?(?:be\s+)?(?P<n>{_DECIMAL})\s*(?:s|secs?|seconds?)(?:\s+long)?"
+    rf"|(?:make\s+(?:the\s+)?(?:whole\s+|entire\s+)?(?:bed|clip|mix|scene|track|sequence|soundscape|timeline)\s+"
+    rf"(?:longer|shorter))|(?:trim|cut|crop|shorten|lose)\s+the\s+(?:end|ending|tail|last\s+bit)"
+    rf"|(?:extend|lengthen|shorten)\s+(?:the\s+)?(?:whole\s+|entire\s+)?(?:bed|clip|mix|scene|track|sequence|timeline))$", re.I)
+
+
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
-    text = _edit_said(_said_of_bed(previous, _after_event(previous, _another(previous, _edit_seconds(
-        re.sub(r"^please\s+|,?\s+please$", "", _clean(instruction), flags=re.I))))))
+    asked = _edit_seconds(re.sub(r"^please\s+|,?\s+please$", "", _without_lead_in(_clean(instruction)), flags=re.I))
+    if (length := _BED_LENGTH.match(asked)) and not any(_words(asked) & _words(e.caption) for e in previous.events):
+        # not "make the track 5 s" of "a train on the track"
+        wanted = f"a bed of {length['n']} s" if length["n"] else "another length"
+        raise PlanError(f"{instruction.strip()!r}: a session's bed keeps its length ({previous.duration_s:g} s); for "
+                        f"{wanted}, describe it anew at "
+                        f"that length (give it another --session file); to end a sound sooner: 'make X stop at T s', or "
+                        f"'remove everything after T s'")
+    text = _edit_said(short_edit(_said_of_bed(previous, _after_event(previous, _another(previous, asked)))))
     if _LEVEL_SPAN.match(text):  # before "after 5 s" reads "at 5 s", a time that picks an event
         raise PlanError(f"{instruction.strip()!r}: a change of level applies to the whole sound; to take it out of part "
                         "of the bed: remove X from A to B s, before T s or after T s")
@@ -434,6 +551,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
     if re.match(r"(?:add|move|put)\s", text, re.I):  # "add a bell at the end" (not "remove the rain at the end")
         text = said_times(_MOVE_TO_PLACE.sub(lambda m: f"{m['a']} {'in' if m['place'].endswith('middle') else 'at'} the "
                                                        f"{m['place']}", text), previous.duration_s)
+        text = re.sub(r"\bto\s+at\s+(?=\d)", "to ", _IN_AT.sub(lambda m: f" at {m['t']} s", text))  # "4 s in(to the clip)"
     if two := _TWO_EDITS.search(text):
         raise PlanError(f"one edit per turn: {_clean(text[:two.start()])!r} and {two['second']!r} are two; "
                         f"give the second on the next turn")
@@ -593,15 +711,52 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             raise PlanError(instruction)
         rules_layout(said, previous.duration_s)
     except PlanError:
-        raise PlanError(f"the rules planner does not understand {instruction.strip()!r}; it reads edits such as "
+        count = re.search(rf"\b(?:{_COUNT})\b", said, re.I)
+        named = count and _bed_sound_said(previous, re.sub(r"(?i)^(?:make|have|let)\s+", "", said))
+        more = f" (to hear it {count[0]}: 'replace the {named[1]} with {named[0]} {count[0]}')" if named else ""
+        raise PlanError(f"the rules planner does not understand {instruction.strip()!r}{more}; it reads edits such as "
                         f"{examples}; a new description starts a new bed: give it another --session file)") from None
     meant = _misspelt(said, previous)
+    if not meant and (named := _bed_sound_said(previous, said)):  # "the thunder at 4 s": no new sound, nor an edit read
+        caption, noun = named
+        at, until, count = _SAID_AT.search(said), _UNTIL.search(said), re.search(rf"\b(?:{_COUNT})\b", said, re.I)
+        how = re.search(r"\b(?:louder|quieter|softer|faster|slower|longer|shorter|later|earlier)\b", said, re.I)
+        lasting = re.search(rf"\bfor\s+(?P<n>{_DECIMAL})\s*{_UNIT_S}", said, re.I)
+        span = re.search(rf"\b(?:from|between)\s+(?P<a>{_DECIMAL})\s*{_UNIT_S}?\s+(?:to|and|until|till)\s+(?P<b>{_DECIMAL})",
+                         said, re.I)
+        hint = (f"; to make it {how[0].lower()}: 'make the {noun} {how[0].lower()}'" if how else
+                f"; to hear it {count[0]}: 'replace the {noun} with {caption} {count[0]}'" if count else
+                f"; to make it last {lasting['n']} s: 'make the {noun} last {lasting['n']} s'" if lasting else
+                f"; to play it from {span['a']} to {span['b']} s: 'make the {noun} start at {span['a']} s', then 'make "
+                f"the {noun} stop at {span['b']} s'" if span else
+                f"; to stop it there: 'make the {noun} stop at {until['t']} s'" if until else
+                f"; to move it there: 'move the {noun} to {at['t']} s'; to add another: 'add another {noun} at "
+                f"{at['t']} s'" if at else "")
+        raise PlanError(f"{instruction.strip()!r} names {caption!r}, a sound of this bed, with no edit the rules planner "
+                        f"reads{hint} (edits read here: {examples}))")
     said = re.sub(r"^(?:the|that|this)(?=\s+(?P<x>[a-z]))", lambda m: "an" if m["x"].lower() in "aeiou" else "a", said,
                   flags=re.I)  # "the cow moos at 3 s": no cow yet
     raise PlanError(f"{instruction.strip()!r} reads as a new description, not an edit of this session's bed: "
                     f"{f'did you mean {meant!r}? (or, ' if meant else ''}to add it, "
                     f"'add {said}'{')' if meant else ''}; a new description starts a new bed: give it another --session "
                     f"file (edits read here: {examples}))")
+
+
+def _bed_sound_said(previous: Plan, said: str) -> tuple[str, str] | None:
+    """(caption, its noun) of the sound of ``previous`` that ``said`` names first with "the" ("the
+    thunder at 4 s", "the dog barks three times", "the rain until 6 s") and gives no verb of another
+    sound ("the door opens at 1 s" of a door that slams names another sound), else None; None too
+    when it says another of it or a second sound ("the dog barks again at 5 s", "... at 3 s and 5 s")."""
+    m = re.match(r"(?i)(?:the|that|this)\s+(?P<r>.+)$", said)
+    if m and re.search(r"\b(?:and|again|once\s+more|another)\b", said, re.I):  # two sounds, or another of it: added
+        return None
+    for caption in dict.fromkeys(e.caption for e in previous.events) if m else ():
+        noun = _ARTICLE.sub("", _subject(caption) or caption)
+        after = re.match(rf"(?i){re.escape(noun)}(?:s|es)?\b\s*(?P<w>[a-z']*)", m["r"])
+        if after and (not after["w"] or _stems(after["w"]) <= _stems(caption)
+                      or not (after["w"].lower() in _SOUND_VERBS or _VERB.fullmatch(after["w"]))):
+            return caption, noun
+    return None
 
 
 def _misspelt(said: str, previous: Plan) -> str | None:

@@ -181,7 +181,7 @@ _ALIKE = [_stems(words) for words in (
     "neighs whinnies nickers", "barks woofs yaps", "meows miaows mews", "rings chimes tolls dings",
     "honks beeps toots blares", "slams bangs", "shatters smashes crashes breaks",
     "explodes booms blasts explosion detonation detonates", "fires shoots shot gunshot gunfire bang",
-    "chirps tweets sings", "rumbles rolls", "moos lows", "clucks bawks")]
+    "chirps tweets sings", "rumbles rolls", "moos lows", "clucks bawks", "footsteps steps walks walking")]
 
 
 def _alike(stems: set[str]) -> set[str]:
@@ -189,6 +189,6 @@ def _alike(stems: set[str]) -> set[str]:
     return stems.union(*(group for group in _ALIKE if group & stems))
 
 
-_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1,
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "final": -1,
              "1st": 0, "2nd": 1, "3rd": 2, "4th": 3, "5th": 4}
 _ORDINAL_STEMS = _stems(" ".join(_ORDINALS))  # left out of a sound's name: "the first bell" names a bell
