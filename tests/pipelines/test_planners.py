@@ -1827,6 +1827,8 @@ def test_where_a_sound_is_heard_is_no_background_and_may_follow_its_time():
     assert spans(p.plan("footsteps from 2 to 6 s on gravel", 10)) == [("footsteps on gravel", 2, 6)]
     assert spans(p.plan("rain, and a dog barks at 3 s in the distance, then thunder", 10)) == [
         ("rain", 0, 10), ("a dog barks in the distance", 3, 5), ("thunder", 5, 10)]
+    bed = p.plan("rain", 10)
+    assert spans(p.plan("add a bell at 5 s in the distance", 10, bed))[1] == ("a bell in the distance", 5, 7)
 
 
 def test_a_sound_that_starts_after_and_comes_in_turn():

@@ -147,12 +147,18 @@ _THROUGHOUT = re.compile(r"\s*\b(?:throughout|(?:(?:for|during|over|through)\s+)
 _BEGINS = re.compile(r"\s+(?:starts|begins|comes\s+in|kicks\s+in)(?=\s+(?:at|from)\s+\d)", re.I)
 
 
+# "a dog barks at 3 s in the distance": where a sound is heard, said after its time, goes with the sound
+_TIME_THEN_WHERE = re.compile(rf"^(?P<c>.+?)(?P<t>\s+(?:at|from|between)\s+\d[^,]*?\s*(?:s|secs?|seconds?)(?:\s+for\s+"
+                              rf"\d+(?:\.\d+)?\s*(?:s|secs?|seconds?))?)\s+(?P<w>(?:{_WHERE_WORDS})\s+\D+)$", re.I)
+
+
 def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: float | None = None) -> dict | None:
     """An event for a part with its own times ("a dog barks at 3 s", "at 3 s for 1 s" or "for 1 s
     at 3 s", "rain from 2 to 6 s", "between 2 and 6 s", "footsteps from 5 s": to the end), else
     None. A span given fills (one
     sound only when ``once``: a share of a repeat's span); so does an iterative sound placed "at T s",
     and one given a rhythm (``period_s``). A background placed "at T s" lasts to the end."""
+    caption = _TIME_THEN_WHERE.sub(r"\g<c> \g<w>\g<t>", caption)  # "a dog barks at 3 s in the distance"
     begun = _BEGINS.sub("", caption)
     m = _TIMED.match(begun if is_background(begun) and not re.match(r"an?\s", caption, re.I) else caption)
     if not m:
@@ -271,10 +277,6 @@ _COUNTED_AGAIN = re.compile(r"^(?:a|the)\s+(?:second|third|fourth|fifth|sixth|fi
                             r"[a-z][^\d]*?))?"
                             r"(?P<t>\s+(?:at|from|between|for)\s+\d.*)?$", re.I)
 
-# "a dog barks at 3 s in the distance": where a sound is heard, said after its time, goes with the sound
-_TIME_THEN_WHERE = re.compile(rf"^(?P<c>.+?)(?P<t>\s+(?:at|from|between)\s+\d[^,]*?\s*(?:s|secs?|seconds?)(?:\s+for\s+"
-                              rf"\d+(?:\.\d+)?\s*(?:s|secs?|seconds?))?)\s+(?P<w>(?:{_WHERE_WORDS})\s+\D+)$", re.I)
-
 
 def _named(text: str, last: str | None) -> tuple[str, str | None]:
     """``text`` with its simultaneous parts that name no sound (``_BARE``: "a horse neighs at 3 s
@@ -287,7 +289,6 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
     scope = lead["t"] if lead and lead["t"][:1].lower() in "afb" else None
     for member in members:
         member = _LEAD_TIME.sub(r"\g<c> \g<t>", _clean(member))  # "at 3 s a dog barks", "twice a dog barks"
-        member = _TIME_THEN_WHERE.sub(r"\g<c> \g<w>\g<t>", member)
         if scope and not _TIME_TAIL.search(member) and not (scope[:2].lower() == "at" and is_background(member)):
             member = f"{member} {scope}"
         thing, words = (_subject(last) if last else None), _TIME_TAIL.sub("", member).lower().split()
