@@ -8,6 +8,8 @@ lines on the same clip: a bare full-rate decode (`-f null`), and the same work a
 """
 from __future__ import annotations
 
+import argparse
+import re
 import subprocess
 import tempfile
 import time
@@ -27,10 +29,18 @@ def best_of(repeat: int, fn) -> float:
     return min(times)
 
 
+def frame_size(text: str) -> str:
+    """``WxH`` in pixels, even numbers from 16 up (H.264 in yuv420p), for argparse."""
+    m = re.fullmatch(r"(\d+)x(\d+)", text.strip())
+    if not m or any(int(n) < 16 or int(n) % 2 for n in m.groups()):
+        raise argparse.ArgumentTypeError(f"{text!r} is no WIDTHxHEIGHT of even numbers from 16 up (e.g. 854x480)")
+    return f"{int(m[1])}x{int(m[2])}"
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = OneLineErrors()
     ap.add_argument("--seconds", type=number_arg(0, above=True), default=10.0)
-    ap.add_argument("--size", default="854x480")
+    ap.add_argument("--size", type=frame_size, default="854x480")
     ap.add_argument("--repeat", type=number_arg(1, integer=True), default=3)
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dub_speed import cut_clip  # the sibling benchmark script
+from dub_speed import CLIP, cut_clip  # the sibling benchmark script
 from foley.cli import OneLineErrors, number_arg, one_line_errors
 
 CHILD = """
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     print("| video | peak RSS | wall time |\n|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for minutes in args.minutes:
-            clip = cut_clip(Path("data/examples/medley.mp4"), minutes * 60, Path(tmp) / f"{minutes:g}min.mp4", loop=True)
+            clip = cut_clip(CLIP, minutes * 60, Path(tmp) / f"{minutes:g}min.mp4", loop=True)
             t0 = time.perf_counter()
             proc = subprocess.run([sys.executable, "-c", CHILD, "dub", str(clip), "-o", str(Path(tmp) / "out"),
                                    "--steps", str(args.steps), "--quiet"], env=env, capture_output=True, text=True)

@@ -26,6 +26,7 @@ from foley.pipelines.dub import FoleyPipeline
 from foley.pipelines.dub_batch import dub_batch
 
 STAGES = ("frames", "tokens", "audio", "finish")
+CLIP = Path(__file__).resolve().parents[1] / "data/examples/medley.mp4"  # the benchmark's clip, wherever it is run from
 
 
 def cut_clip(source: Path, seconds: float, out: Path, loop: bool = False) -> Path:
@@ -77,8 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"model load: {loads[0]:.2f} s in a fresh process (once per batch), of which the weights "
           f"{loads[1]:.2f} s and importing the libraries the rest")
     with tempfile.TemporaryDirectory() as tmp:
-        clip = cut_clip(Path(__file__).resolve().parents[1] / "data/examples/medley.mp4", args.seconds,
-                        Path(tmp) / "clip.mp4", loop=True)
+        clip = cut_clip(CLIP, args.seconds, Path(tmp) / "clip.mp4", loop=True)
         for steps in args.steps or [pipe.config.steps]:
             runs = [timed_dub(pipe, clip, Path(tmp) / f"out{steps}_{k}", steps) for k in range(args.repeats)]
             median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}

@@ -17,6 +17,7 @@ from foley.cli import OneLineErrors, number_arg, one_line_errors
 from foley.config import TimeBase
 from foley.models.frame_encoder import FrameEncoderConfig, build_frame_encoder, load_frame_encoder
 from foley.models.token_lm import TokenLM
+from foley.pipelines.dub import model_dir
 
 
 def _best_of(fn, repeats: int) -> float:
@@ -45,6 +46,11 @@ def frames_per_s(encoder, n_frames: int, repeats: int) -> float:
     return n_frames / _best_of(lambda: encoder(frames), repeats)
 
 
+def load_encoder(spec: str):
+    """A frame encoder folder, or ``demo``: the shipped demo model's (as ``--lm demo`` is its LM)."""
+    return load_frame_encoder(str(model_dir("demo") / "frame_encoder") if spec == "demo" else spec)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = OneLineErrors(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=number_arg(1, integer=True), default=2)
@@ -58,13 +64,12 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     print(f"threads: {args.threads}")
 
-    lm = TokenLM.from_pretrained(args.lm)
+    lm, demo = TokenLM.from_pretrained(args.lm), load_encoder(args.encoder)  # both load before any timing
     cached = lm_tokens_per_s(lm, args.duration, True, args.repeats)
     uncached = lm_tokens_per_s(lm, args.duration, False, 1)
     print(f"token LM ({args.lm}), {TimeBase().tokens(args.duration)} tokens: {cached:.1f} tokens/s with KV cache, "
           f"{uncached:.1f} without ({cached / uncached:.1f}x)")
 
-    demo = load_frame_encoder(args.encoder)
     demo_rate = frames_per_s(demo, 256, args.repeats)
     print(f"frame encoder ({args.encoder}, {demo.image_size} px): {demo_rate:.1f} frames/s "
           f"({demo_rate / TimeBase().video_fps:.1f} s of video per s)")

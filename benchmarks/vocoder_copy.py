@@ -42,6 +42,7 @@ from foley.evaluation.embedders import embed_audio, get_embedder
 from foley.evaluation.fad import embedding_stats, frechet_distance
 from foley.evaluation.stft_distance import FFT_SIZES, stft_distance
 from foley.media.audio import read_audio, resample, spectrogram_db
+from foley.media.files import atomic_write_text, check_writable
 from foley.models.mel import LogMel, MelConfig
 from foley.models.vocoder import GriffinLimConfig, GriffinLimVocoder, load_vocoder, vocoder_mel_config
 
@@ -154,6 +155,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--gl-iters", type=number_arg(1, integer=True), default=32,
                     help="Griffin-Lim iterations (default: 32)")
     args = ap.parse_args(argv)
+    if args.json:
+        check_writable(args.json)  # a bad --json fails now, not after the copy synthesis
     torch.set_num_threads(2)
     clips = sorted(p for p in Path(args.clips).iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)[:args.limit]
     if not clips:
@@ -225,7 +228,7 @@ def main(argv: list[str] | None = None) -> dict:
         if "fad_error" in summary:
             print(f"  FAD: {summary['fad_error']}")
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
+        atomic_write_text(args.json, json.dumps(results, indent=2))
     return results
 
 

@@ -24,6 +24,7 @@ from foley.datasets.synthsync import load_manifest
 from foley.errors import FoleyError
 from foley.evaluation.onset import mean_scores, onset_scores
 from foley.media.audio import read_audio
+from foley.media.files import atomic_write_text, check_writable
 from foley.models.backbone import AudioBackbone
 from foley.models.unit_tokenizer import UnitTokenizer
 from foley.models.visual_adapter import VisualAdapter
@@ -69,6 +70,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--threads", type=number_arg(1, integer=True), default=1)
     ap.add_argument("--out", help="write the table as JSON here")
     args = ap.parse_args(argv)
+    if args.out:
+        check_writable(args.out)  # a bad --out fails now, not after minutes of sampling
     torch.set_num_threads(args.threads)
 
     overrides = {} if args.scale is None else {"scale": args.scale}
@@ -96,8 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, r in rows.items():
         print(f"| {name} | {r['onset_ap']:.3f} | {r['onset_detection_acc']:.3f} | {r['onset_count_acc']:.3f} |")
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            json.dump({"settings": settings, "rows": rows}, f, indent=2)
+        atomic_write_text(args.out, json.dumps({"settings": settings, "rows": rows}, indent=2))
 
 
 if __name__ == "__main__":

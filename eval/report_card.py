@@ -43,7 +43,7 @@ from foley.evaluation.embedders import PCAEmbedder, embed_audio, get_embedder
 from foley.evaluation.report import write_report
 from foley.evaluation.sfx_classifier import predict_clip
 from foley.media.audio import read_audio, write_audio
-from foley.media.files import atomic_write_text
+from foley.media.files import atomic_write_text, read_json_object
 from foley.models.backbone import visual_steps_said
 from foley.pipelines.dub import FoleyPipeline
 
@@ -117,12 +117,12 @@ def main(argv: list[str] | None = None) -> None:
     saved = out / "settings.json"
     if out.is_dir() and any(out.iterdir()) and not saved.is_file():
         raise FoleyError(f"{out} holds other files and no card; choose a new or empty --out")
-    before = json.loads(saved.read_text()) if saved.is_file() else settings
+    before = read_json_object(saved, "card's settings file") if saved.is_file() else settings
     if before != settings:
         changed = ", ".join(f"{k} {before.get(k)} -> {v}" for k, v in settings.items() if before.get(k) != v)
         raise FoleyError(f"{out} holds a card made with other settings ({changed}); use another --out")
     out.mkdir(parents=True, exist_ok=True)
-    saved.write_text(json.dumps(settings, indent=1) + "\n")
+    atomic_write_text(saved, json.dumps(settings, indent=1) + "\n")
     ref = out / "ref"
     ref.mkdir(parents=True, exist_ok=True)
     for e in entries:
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> None:
     # The caption each clip was dubbed with (None, from --caption '': the model's choice, as `foley dub`
     # without --caption) and its tokens, kept for resuming and for the other rows.
     dubbed = out / "dubbed.json"
-    units = json.loads(dubbed.read_text()) if dubbed.is_file() else {}
+    units = read_json_object(dubbed, "card's dub record") if dubbed.is_file() else {}
     seconds = []
     for e in entries:  # resumable: finished outputs are kept
         done = dirs["dub"] / f"{e['id']}.wav"
@@ -202,12 +202,12 @@ def main(argv: list[str] | None = None) -> None:
               f"({per_clip / clip_s:.2f} x real time), mean of the {len(seconds)} clips dubbed in this run."
               if seconds else f"Time of `foley dub` per clip: not measured, every clip's dub was kept from an "
                               f"earlier run in {out}."]
-    (out / "card.md").write_text("\n".join(lines) + "\n")
-    (out / "card.json").write_text(json.dumps({"rows": {k: {"robust": v["robust"]["summary"],
-                                                             "reference": v["reference"]["summary"],
-                                                             "fad": v["fad"], "class_acc": class_acc[k]}
-                                                         for k, v in table.items()},
-                                               "seconds_per_clip": per_clip, "n_clips": len(entries)}, indent=1))
+    atomic_write_text(out / "card.md", "\n".join(lines) + "\n")
+    atomic_write_text(out / "card.json", json.dumps({"rows": {k: {"robust": v["robust"]["summary"],
+                                                                    "reference": v["reference"]["summary"],
+                                                                    "fad": v["fad"], "class_acc": class_acc[k]}
+                                                                for k, v in table.items()},
+                                                      "seconds_per_clip": per_clip, "n_clips": len(entries)}, indent=1))
     print("\n".join(lines))
 
 

@@ -38,6 +38,7 @@ from foley.evaluation.classifier import SoundClassifier
 from foley.evaluation.embedders import embed_audio, get_embedder
 from foley.evaluation.fad import embedding_stats, frechet_distance, pca_projection
 from foley.media.audio import read_audio, resample, write_audio
+from foley.media.files import atomic_write_text, check_writable
 from foley.models.auffusion import DecodingConfig
 from foley.pipelines.compose import load_backbone
 
@@ -111,6 +112,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--save-audio", help="also write the generated clips here")
     ap.add_argument("--json", help="write the card as JSON")
     args = ap.parse_args(argv)
+    if args.json:
+        check_writable(args.json)  # a bad --json fails now, not after the card's generation
     embedder, clf = get_embedder(args.embedder), SoundClassifier.load(args.classifier)
     sr, project = rate_and_projection(embedder, args.data)
     card = {"pca_dims": PCA_DIMS, "steps": args.steps, "guidance": args.guidance, "noise_fill": args.noise_fill,
@@ -148,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{name:>12s} {split:6s} clips {len(entries):4d}  class accuracy {acc:.3f} ({n} known)  "
                   f"FAD {shown(row['fad_to_real_test']):>8s}", flush=True)
     if args.json:
-        Path(args.json).write_text(json.dumps(card, indent=1) + "\n")
+        atomic_write_text(args.json, json.dumps(card, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -217,6 +217,17 @@ def test_a_json_path_that_cannot_be_written_is_refused_before_scoring(tmp_path):
     assert proc.returncode == 2 and proc.stderr == f"foley: error: {tmp_path}: a folder; --json names the file to write\n"
 
 
+def test_clap_pairs_the_files_with_their_captions_before_the_model_loads(tmp_path):
+    from foley.media.audio import write_audio
+
+    for stem in ("a", "b"):
+        write_audio(tmp_path / f"{stem}.wav", [0.1, -0.1] * 800, 16_000)
+    (tmp_path / "caps.tsv").write_text("a\ta dog barks\n")
+    proc = foley("eval", "clap", "--audio", tmp_path, "--captions", tmp_path / "caps.tsv",
+                 "--model", tmp_path / "no_clap")  # no model there: the captions are said first
+    assert proc.returncode == 2 and proc.stderr == "foley: error: 1 audio file(s) have no caption: b\n"
+
+
 def test_probe_reports_each_failure_and_continues(tmp_path, cfr_video):
     proc = foley("probe", tmp_path / "a.mp4", cfr_video[0])
     assert proc.returncode == 1

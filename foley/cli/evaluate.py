@@ -111,10 +111,11 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 def _cmd_eval_clap(args: argparse.Namespace) -> int:
     from ..device import resolve_device
-    from ..evaluation.clap import ClapScorer, clap_scores, read_captions
+    from ..evaluation.clap import ClapScorer, captioned_files, clap_scores, read_captions
 
     _check_json_path(args.json)
     captions = read_captions(args.captions)
+    captioned_files(args.audio, captions)  # the files and their captions, before the model loads (or downloads)
     result = clap_scores(ClapScorer(args.model, str(resolve_device(args.device))), args.audio, captions)
     print(f"CLAP score ({result['model']}, {counted(result['n_clips'], 'clip')}): {result['clap_score']:.4f}")
     _write_json(args.json, result)

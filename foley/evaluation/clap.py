@@ -79,12 +79,19 @@ def read_captions(path: str | os.PathLike) -> dict[str, str]:
         raise FoleyError(f"{path}: cannot read captions ({e})") from None
 
 
-def clap_scores(scorer: ClapScorer, audio_dir: str | os.PathLike, captions: dict[str, str], batch: int = 8) -> dict:
+def captioned_files(audio_dir: str | os.PathLike, captions: dict[str, str]) -> dict[str, Path]:
+    """The audio files of ``audio_dir`` by stem; FoleyError when there are none or one has no
+    caption (checked before a CLAP model loads)."""
     files = files_by_stem(Path(audio_dir))
     if missing := sorted(set(files) - set(captions)):
         raise FoleyError(f"{len(missing)} audio file(s) have no caption: {', '.join(missing[:8])}")
     if not files:
         raise FoleyError(f"{audio_dir}: no audio files")
+    return files
+
+
+def clap_scores(scorer: ClapScorer, audio_dir: str | os.PathLike, captions: dict[str, str], batch: int = 8) -> dict:
+    files = captioned_files(audio_dir, captions)
     stems, scores = sorted(files), []
     for i in range(0, len(stems), batch):
         chunk = stems[i:i + batch]

@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", required=True, help="classifier JSON to write")
     ap.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = ap.parse_args(argv)
-    refuse_to_replace(args.out, args.overwrite)
+    refuse_to_replace(args.out, args.overwrite, file=True)
     clf, accuracy = fit(args.data)
     clf.save(args.out)
     said = "no test clips" if np.isnan(accuracy) else f"test accuracy {accuracy:.4f}"

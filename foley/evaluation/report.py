@@ -169,8 +169,8 @@ def write_report(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, out_di
               "reference": reference, "fad": fad, "mkl": mkl, "dataset": "avsync15" if is_avsync else None}
 
     gt_name = "annotated" if robust["ground_truth"] == "annotated" else "detected on the reference audio"
-    md = [f"# Evaluation: {pred_dir} vs {ref_dir}", "", f"{len(pairs)} clip pairs. Matching tolerance "
-          f"{cfg.delta_s} s{' (multi-delta)' if cfg.multi_delta else ''}.", ""]
+    tolerance = f"{cfg.delta_s} s{' (multi-delta)' if cfg.multi_delta else ''}"  # the page says it as the summary does
+    md = [f"# Evaluation: {pred_dir} vs {ref_dir}", "", f"{len(pairs)} clip pairs. Matching tolerance {tolerance}.", ""]
     md += _table_md(f"Robust mode (ground truth {gt_name})", robust)
     md += _table_md("Reference mode (CondFoleyGen protocol, detected ground truth)", reference)
     if fad:
@@ -184,7 +184,7 @@ def write_report(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, out_di
 
     parts = [f"<!doctype html><meta charset=utf-8><title>foley evaluation</title><style>{CSS}</style>",
              f"<h1>Evaluation</h1><p>{len(pairs)} clip pairs: generated <code>{html.escape(str(pred_dir))}</code> vs "
-             f"reference <code>{html.escape(str(ref_dir))}</code>; tolerance {cfg.delta_s} s.</p>",
+             f"reference <code>{html.escape(str(ref_dir))}</code>; tolerance {tolerance}.</p>",
              _table_html(f"Robust mode (ground truth {gt_name})", robust),
              _table_html("Reference mode (CondFoleyGen protocol, detected ground truth)", reference)]
     if fad:

@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = ap.parse_args(argv)
     try:
-        refuse_to_replace(args.out, args.overwrite)
+        refuse_to_replace(args.out, args.overwrite, file=True)
         embedder = get_embedder(args.embedder)
         x, y = corpus_features(args.data, "train", embedder)
         clf = fit_classifier(x, y, features=embedder.name)

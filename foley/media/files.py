@@ -252,14 +252,18 @@ def files_digest(paths) -> str:
     return digest.hexdigest()[:16]
 
 
-def refuse_to_replace(out: str | os.PathLike, overwrite: bool, holds: str | None = None, what: str = "") -> None:
+def refuse_to_replace(out: str | os.PathLike, overwrite: bool, holds: str | None = None, what: str = "",
+                      file: bool = False) -> None:
     """Raise FoleyError if ``out`` (a file or folder a command would write) exists and
     ``overwrite`` is not given: a model, a shipped one included, is never replaced unasked. With
     ``holds`` (a file every ``what`` folder has), not even with ``overwrite`` an existing
-    ``out`` that is not empty and lacks it: a folder of something else is never deleted."""
+    ``out`` that is not empty and lacks it: a folder of something else is never deleted. With
+    ``file``, ``out`` is a file to write: also refused where none can be (``check_writable``)."""
     from ..errors import FoleyError
 
     out = Path(out)
+    if file:
+        check_writable(out)
     if not (out.exists() or out.is_symlink()):
         return
     if not overwrite:

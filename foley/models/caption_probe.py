@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
     args = show_defaults(p).parse_args(argv)
 
     def run() -> None:
-        refuse_to_replace(args.out, args.overwrite)
+        refuse_to_replace(args.out, args.overwrite, file=True)
         probe = CaptionProbe.fit(*_read(args.features, args.manifest), threshold=args.threshold)
         lines = [f"{args.out}: {len(probe.labels)} classes of {len(probe.mean)}-d frame features"]
         for name, manifest in (("train", args.manifest), ("test", args.test)):

@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         return [load_features(args.features, i) for i in ids]
 
     try:
-        refuse_to_replace(args.out, args.overwrite)
+        refuse_to_replace(args.out, args.overwrite, file=True)
         features = clips(args.manifest)
         widths = sorted({f.shape[1] for f in features})
         if len(widths) > 1:

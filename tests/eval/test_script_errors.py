@@ -41,3 +41,21 @@ def test_a_missing_adapter_is_one_line_before_any_model_loads(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [f"adapter_oracle.py: error: {tmp_path / 'nope'}: not a visual adapter folder "
                                         "(no adapter_config.json)"]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("script, args, option", [
+    ("eval/adapter_oracle.py", ["--data", "D", "--backbone", "B", "--tokenizer", "T"], "--out"),
+    ("eval/sfx_card.py", ["--data", "D", "--embedder", "logmel", "--classifier", "C.json"], "--json"),
+    ("benchmarks/vocoder_copy.py", ["--clips", "D"], "--json"),
+])
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(tmp_path, script, args, option):
+    taken = tmp_path / "results.json"
+    taken.mkdir()  # a folder where the results file would go
+    proc = subprocess.run([sys.executable, str(ROOT / script), *args, option, str(taken)], capture_output=True,
+                          text=True, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [f"{Path(script).name}: error: {taken}: cannot be written (a folder of that "
+                                        "name is there)"]

@@ -46,3 +46,14 @@ def test_bad_file(tmp_path):
     (tmp_path / "x.json").write_text('{"format": "other"}')
     with pytest.raises(FoleyError, match="not a foley sound classifier"):
         SoundClassifier.load(tmp_path / "x.json")
+
+
+def test_an_out_that_is_a_folder_is_refused_before_fitting(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    (tmp_path / "out").mkdir()
+    proc = subprocess.run([sys.executable, "-m", "foley.evaluation.classifier", "--data", str(tmp_path / "nowhere"),
+                           "--out", str(tmp_path / "out"), "--overwrite"], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.strip().endswith(
+        f"{tmp_path / 'out'}: cannot be written (a folder of that name is there)"), proc.stderr

@@ -136,6 +136,13 @@ def test_report_folder(synth_test, tmp_path):
     write_report(pred, synth_test, tmp_path / "report", max_plots=0, workers=1)  # an earlier report is replaced
 
 
+def test_the_report_page_and_summary_name_the_same_tolerance(synth_test, tmp_path):
+    write_report(synth_test, synth_test, tmp_path / "r", OnsetConfig(delta_s=0.2, multi_delta=True), max_plots=0,
+                 workers=1)
+    assert "Matching tolerance 0.2 s (multi-delta)." in (tmp_path / "r" / "report.md").read_text()
+    assert "tolerance 0.2 s (multi-delta).</p>" in (tmp_path / "r" / "index.html").read_text()
+
+
 def test_a_report_never_replaces_files_it_did_not_write(synth_test, tmp_path):
     site = tmp_path / "site"
     site.mkdir()

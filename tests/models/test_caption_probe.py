@@ -84,7 +84,7 @@ def test_command_fits_saves_and_scores(tmp_path, capsys):
     assert CaptionProbe.load(tmp_path / "p.safetensors").labels == ["ball", "drum", "swords"]
     (tmp_path / "nolabel.jsonl").write_text('{"id": "train0", "video": "x.mp4"}\n')
     for argv, message in ((["--manifest", str(tmp_path / "nolabel.jsonl")], "clip train0 has no class or caption"),
-                          ([*args, "--out", str(cache), "--overwrite"], "cannot write there"),
+                          ([*args, "--out", str(cache), "--overwrite"], "cannot be written (a folder of that name is there)"),
                           ([*args, "--out", str(tmp_path / "p.safetensors")], "p.safetensors: already exists (pass --overwrite")):
         with pytest.raises(SystemExit) as exit_:
             main(["--features", str(cache), "--out", str(tmp_path / "q.safetensors"), *argv])
