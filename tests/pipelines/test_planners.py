@@ -1963,3 +1963,11 @@ def test_a_screenplays_transitions_and_marks_are_no_sounds():
     assert [c for c, _, _ in spans(p.plan("A door slams (O.S.). A dog barks (V.O.).", 10))] == ["A door slams", "A dog barks"]
     assert [c for c, _, _ in spans(p.plan("FADE IN: a kettle whistles, then a door slams O.S.", 10))] == [
         "a kettle whistles", "a door slams"]
+
+
+def test_how_long_or_a_word_said_twice_after_a_joining_word_is_no_second_sound():
+    p = RulesPlanner()
+    assert spans(p.plan("wind during the whole time, a bell at 3 s", 10)) == [("wind", 0, 10), ("a bell", 3, 5)]
+    assert spans(p.plan("rain over the whole clip, thunder at 4 s", 10)) == [("rain", 0, 10), ("thunder", 4, 8)]
+    assert [e.caption for e in p.plan("footsteps come closer and closer", 10).events] == [
+        "footsteps come closer and closer"]

@@ -128,7 +128,10 @@ def _together(part: str) -> list[str]:
         said = thing.lower().split()
         has_verb = any(_VERB.fullmatch(w) and k and said[k - 1] not in _DETERMINERS for k, w in enumerate(said))
         lone_verb = word == "and" and has_verb and re.fullmatch(r"[a-z'-]*[^s\W]s(?:\s+[a-z]+ly)?", rest, re.I)
-        if not (m["compare"] or in_pair or has or over or two_verbs or lone_verb):
+        whole = bool(_THROUGHOUT.fullmatch(rest))  # "wind during the whole time": how long, not a second sound
+        # "louder and louder drums", "closer and closer": one word said twice, not two sounds
+        twice = word == "and" and bool(before) and rest.lower().split()[:1] == [before[-1].lower()]
+        if not (m["compare"] or in_pair or has or over or two_verbs or lone_verb or whole or twice):
             pieces.append(part[start:m.start()])
             start = m.end()
     return [*pieces, part[start:]]
