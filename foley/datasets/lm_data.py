@@ -41,6 +41,10 @@ def load_lm_data(manifest: str | os.PathLike, features: str | os.PathLike, units
     entries = read_manifest(manifest)
     if not entries:
         raise FoleyError(f"{manifest}: the manifest is empty")
+    ids = [e["id"] for e in entries]
+    if len(set(ids)) != len(ids):  # its clip would be drawn twice as often, and the caches refuse such a manifest
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise FoleyError(f"{manifest}: clip id {dup!r} appears twice in the manifest")
     cache_info(features)
     data = LMData([], [], [], [], tokenizer_fingerprint=cache_fingerprint(units))
     for e in entries:

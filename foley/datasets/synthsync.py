@@ -643,9 +643,20 @@ def load_manifest(root: str | os.PathLike, split: str) -> list[dict]:
     path = root / f"{split}.jsonl"
     if not path.is_file():
         raise FoleyError(f"{path}: no such manifest (is {root} a SynthSync folder?)")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise FoleyError(f"{path}: not a manifest (JSON Lines); it is not text") from None
     entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        e = json.loads(line)
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            e = json.loads(line)
+        except json.JSONDecodeError:
+            e = None
+        if not isinstance(e, dict) or not isinstance(e.get("audio"), str):
+            raise FoleyError(f"{path}:{number}: not a manifest line (JSON with \"audio\")")
         for key in ("video", "audio", "sidecar"):
             if key in e:
                 e[key] = str(root / e[key])

@@ -50,6 +50,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from ..config import is_finite_number
 from ..errors import FoleyError
 from ..media.files import atomic_dir
 from .connector import ConnectorConfig, TemporalConnector, build_connector
@@ -114,8 +115,13 @@ class TokenLMConfig:
     def __post_init__(self) -> None:
         if not self.base and not self.gemma:
             raise FoleyError("the token LM needs a base model (hub id or folder) or a `gemma` config for random init")
-        if self.n_units < 1:
-            raise FoleyError(f"n_units must be >= 1, got {self.n_units}")
+        if isinstance(self.n_units, bool) or not isinstance(self.n_units, int) or self.n_units < 1:
+            raise FoleyError(f"n_units must be a whole number >= 1, got {self.n_units!r}")
+        if isinstance(self.aligned_span, bool) or not isinstance(self.aligned_span, int) or self.aligned_span < 1:
+            raise FoleyError(f"aligned_span must be a whole number >= 1, got {self.aligned_span!r}")
+        if not all(is_finite_number(rate) and rate > 0 for rate in (self.video_fps, self.token_rate_hz)):
+            raise FoleyError(f"video_fps and token_rate_hz must be positive numbers, got {self.video_fps!r} and "
+                             f"{self.token_rate_hz!r}")
         if self.positions not in POSITIONS:
             raise FoleyError(f"unknown positions {self.positions!r}; choose from {', '.join(POSITIONS)}")
 
@@ -567,6 +573,7 @@ def _add_rows(base, rows: int) -> None:
 def build_token_lm(config: TokenLMConfig, tokenizer=None, dtype: torch.dtype = torch.float32) -> TokenLM:
     """Base LM (loaded, or random init from ``config.gemma``) + added vocabulary + LoRA +
     connector. Only the connector, LoRA and the new token rows are trainable."""
+    from huggingface_hub.errors import StrictDataclassError
     from peft import LoraConfig, get_peft_model
     from transformers import AutoTokenizer, Gemma2Config, Gemma2ForCausalLM
 
@@ -587,8 +594,11 @@ def build_token_lm(config: TokenLMConfig, tokenizer=None, dtype: torch.dtype = t
         if base.get_input_embeddings().num_embeddings < len(tokenizer):
             _add_rows(base, len(tokenizer))
     else:
-        gemma = Gemma2Config(**{**config.gemma, "vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id,
-                                "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id})
+        try:
+            gemma = Gemma2Config(**{**config.gemma, "vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id,
+                                    "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id})
+        except (TypeError, ValueError, StrictDataclassError) as e:  # a field of the wrong type or value
+            raise FoleyError(f"gemma: not a Gemma-2 config ({' '.join(str(e).split())})") from None
         base = Gemma2ForCausalLM(gemma).to(dtype)
     if base.config.hidden_size != config.connector.lm_dim:
         raise FoleyError(f"connector.lm_dim={config.connector.lm_dim} does not match the LM width "

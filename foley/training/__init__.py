@@ -54,10 +54,11 @@ def check_resumed_steps(run, start: int, steps: int, log) -> None:
     log(f"{run}: continuing from step {start} of {steps}")
 
 
-def check_run_folder(run, marks: tuple[str, ...]) -> None:
+def check_run_folder(run, marks: tuple[str, ...], what: str = "run") -> None:
     """FoleyError when a new run's folder ``run`` holds files and none of ``marks`` (what a run of
-    this kind writes first, so that one stopped early is started again there): a run never
-    writes into, or replaces part of, a folder of other files (a dataset, a model)."""
+    this kind writes first, so that one stopped early is started again there; or what an output
+    folder it may replace holds, ``what`` naming it): a run never writes into, or replaces part
+    of, a folder of other files (a dataset, a model)."""
     from pathlib import Path
 
     from ..errors import FoleyError
@@ -68,4 +69,20 @@ def check_run_folder(run, marks: tuple[str, ...]) -> None:
     held = sorted(p.name for p in run.iterdir()) if run.is_dir() else []
     if held and not any((run / mark).exists() for mark in marks):
         raise FoleyError(f"{run} holds other files ({', '.join(held[:3])}{', ...' if len(held) > 3 else ''}) and no "
-                         "run; give a new or empty folder")
+                         f"{what}; give a new or empty folder")
+
+
+def check_apart(option: str, path, inputs: dict) -> None:
+    """FoleyError naming ``option`` when the folder ``path`` a run writes is, holds or lies inside
+    one of ``inputs`` (option -> path; None or "" skipped): a run writes beside its inputs, never
+    among them (one inside its backbone's folder would change the backbone it was trained on)."""
+    from pathlib import Path
+
+    from ..errors import FoleyError
+
+    target = Path(path).resolve()
+    for name, given in inputs.items():
+        source = Path(given).resolve() if given else None
+        if source is not None and (target == source or source in target.parents or target in source.parents):
+            raise FoleyError(f"{option} {path}: is or shares a folder with {name} {given}; "
+                             "a run writes beside its inputs, never among them")

@@ -35,7 +35,7 @@ from ..media.files import atomic_dir, atomic_path, files_digest
 from ..models.backbone import AudioBackbone
 from ..models.visual_adapter import CONFIG_FILE as ADAPTER_CONFIG
 from ..models.visual_adapter import VisualAdapter, VisualAdapterConfig, VisualCondition, build_visual_adapter
-from . import check_resumed_steps, check_run_folder, check_same_config, checkpoint_state
+from . import check_apart, check_resumed_steps, check_run_folder, check_same_config, checkpoint_state
 from .backbone import denoising_target, load_clips
 
 CACHE_FILE = "adapter_cache.safetensors"
@@ -321,6 +321,8 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
     from ..models.unit_tokenizer import UnitTokenizer
 
     run = Path(run)
+    check_apart("--out", run, {"--data": data, "--backbone": backbone_path, "--tokenizer": tokenizer_path,
+                               "--init": cfg.init})
     if not resume and (run / CHECKPOINT_DIR).exists():
         raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
     if resume:

@@ -54,13 +54,14 @@ from ..datasets.synthsync import load_manifest
 from ..device import resolve_device
 from ..errors import FoleyError
 from ..media.audio import read_audio
-from ..media.files import atomic_path, atomic_write_text
+from ..media.files import atomic_dir, atomic_path, atomic_write_text
 from ..models.auffusion import MEL_CONFIG
 from ..models.text_condition import ConditionAdapter, TextConditioner, check_tokenizer, load_tokenizer
 from ..models.backbone import AudioBackbone, BackboneConfig, build_backbone
 from ..models.known_sounds import read_known_sounds, write_known_sounds
 from ..models.mel import LogMel, MelConfig, mel_to_image
 from ..models.vocoder import load_vocoder
+from . import check_apart, check_run_folder
 
 DEMO_CONFIG = BackboneConfig(
     mel=MelConfig(n_mels=64, width=416),  # 4.16 s: a 4 s SynthSync clip fits
@@ -146,10 +147,10 @@ def adaptive_weight(rec_loss: torch.Tensor, adv_loss: torch.Tensor, last_layer: 
 DATA_RECORD = "data.json"
 
 
-def check_run_data(run: Path, data: str, images: torch.Tensor, texts: list) -> None:
+def check_run_data(run: Path, data: str, images: torch.Tensor, texts: list) -> str:
     """Record in ``run`` (``data.json``) a digest of the training windows' mel images (N, 1, M,
     width) and texts, or refuse (FoleyError) a run that recorded other ones: a resumed stage
-    must not go on learning from another corpus than the one it began on."""
+    must not go on learning from another corpus than the one it began on. Returns the digest."""
     windows = hashlib.sha256(images.float().contiguous().numpy())  # the tensor's own buffer, not a copy of it
     windows.update(repr(texts).encode())
     digest = windows.hexdigest()
@@ -158,11 +159,29 @@ def check_run_data(run: Path, data: str, images: torch.Tensor, texts: list) -> N
         raise FoleyError(f"{run} was trained on other data than --data {data} gives; give another --out "
                          "(or --run) for a new run")
     atomic_write_text(record, json.dumps({"data": str(Path(data).resolve()), "sha256": digest}, indent=1) + "\n")
+    return digest
 
 
 def _resume(checkpoint: Path | None, settings: dict, modules: dict, gen: torch.Generator, log, stage: str) -> dict:
     """Load a stage's checkpoint into ``modules`` (name -> module or optimizer) and ``gen``;
     returns the checkpoint's extra state ({} without one). Refuses other settings."""
+    state = _checkpoint_state(checkpoint, settings)
+    if not state:
+        return {}
+    try:
+        for name, module in modules.items():
+            module.load_state_dict(state[name])
+        gen.set_state(state["generator"])
+    except (KeyError, RuntimeError, ValueError) as e:  # a part missing, or of other shapes
+        raise FoleyError(f"{checkpoint}: holds other parts than this run ({str(e).splitlines()[0][:120]}); "
+                         "start a new run folder") from None
+    log(f"{stage} resumed at step {state['step']}")
+    return state
+
+
+def _checkpoint_state(checkpoint: Path | None, settings: dict) -> dict:
+    """A stage's checkpoint as saved ({} without one); FoleyError when it cannot be read or was made
+    with other ``settings``."""
     if checkpoint is None or not checkpoint.is_file():
         return {}
     try:
@@ -176,14 +195,6 @@ def _resume(checkpoint: Path | None, settings: dict, modules: dict, gen: torch.G
         changed = sorted(k for k in {**state["settings"], **settings} if state["settings"].get(k) != settings.get(k))
         raise FoleyError(f"{checkpoint}: was trained with other settings ({', '.join(changed)}); "
                          "rerun with the run's own settings, or start a new run folder")
-    try:
-        for name, module in modules.items():
-            module.load_state_dict(state[name])
-        gen.set_state(state["generator"])
-    except (KeyError, RuntimeError, ValueError) as e:  # a part missing, or of other shapes
-        raise FoleyError(f"{checkpoint}: holds other parts than this run ({str(e).splitlines()[0][:120]}); "
-                         "start a new run folder") from None
-    log(f"{stage} resumed at step {state['step']}")
     return state
 
 
@@ -226,12 +237,8 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
     critic = PatchDiscriminator().to(device) if adversarial > 0 else None
     critic_opt = torch.optim.AdamW(critic.parameters(), lr=lr, betas=(0.5, 0.9)) if critic else None
     modules = {"vae": vae, "optimizer": opt, **({"critic": critic, "critic_optimizer": critic_opt} if critic else {})}
-    settings = {**(settings or {}), "steps": steps, "batch": batch, "crop": crop, "lr": lr, "kl_weight": kl_weight,
-                "adversarial": adversarial, "adversarial_start": adversarial_start}
-    for key, value in (("critic_warmup", critic_warmup), ("gradient_weight", gradient_weight),
-                       ("posterior_std", posterior_std), ("decoder_only", decoder_only)):
-        if value:  # absent when unused, as in checkpoints made before these options
-            settings[key] = value
+    settings = vae_settings(steps, batch, crop, lr, kl_weight, adversarial, adversarial_start, settings, critic_warmup,
+                            gradient_weight, posterior_std, decoder_only)
     checkpoint = run / VAE_CHECKPOINT if run is not None else None
     first = int(_resume(checkpoint, settings, modules, gen, log, "vae").get("step", 0))
     end = min(steps, stop_at) if stop_at is not None else steps
@@ -273,6 +280,20 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
             _save_checkpoint(checkpoint, modules, gen, step=step + 1, settings=settings)
     vae.eval().requires_grad_(False)
     return max(first, end)
+
+
+def vae_settings(steps: int, batch: int, crop: int, lr: float, kl_weight: float, adversarial: float = 0.0,
+                 adversarial_start: int = 0, settings: dict | None = None, critic_warmup: int = 0,
+                 gradient_weight: float = 0.0, posterior_std: float | None = None, decoder_only: bool = False) -> dict:
+    """What shapes a VAE stage's weights (``train_vae``'s options, and the caller's ``settings``),
+    as its checkpoint keeps them."""
+    settings = {**(settings or {}), "steps": steps, "batch": batch, "crop": crop, "lr": lr, "kl_weight": kl_weight,
+                "adversarial": adversarial, "adversarial_start": adversarial_start}
+    for key, value in (("critic_warmup", critic_warmup), ("gradient_weight", gradient_weight),
+                       ("posterior_std", posterior_std), ("decoder_only", decoder_only)):
+        if value:  # absent when unused, as in checkpoints made before these options
+            settings[key] = value
+    return settings
 
 
 @torch.no_grad()
@@ -578,6 +599,7 @@ def main(argv: list[str] | None = None) -> None:
     gen = torch.Generator().manual_seed(args.seed)
     out, run = run_folders(args.out, args.run, {"--data": args.data, "--init": args.init, "--vocoder": args.vocoder,
                                                 "--text-encoder": args.text_encoder})
+    check_run_folder(out, ("model_index.json", "condition_config.json"), "backbone")  # a finished run replaces it
     log = run_log(run)
 
     sizes = {"unet_text_pooling": args.text_pooling, "zero_terminal_snr": args.zero_terminal_snr,
@@ -606,8 +628,14 @@ def main(argv: list[str] | None = None) -> None:
     images = mel_images(wavs, backbone.mel)  # (N, 1, M, width)
     backbone.to(device)
     log(f"{len(texts)} training windows, images {tuple(images.shape)}")  # the run folder appears here
-    check_run_data(run, args.data, images, texts)
+    data_digest = check_run_data(run, args.data, images, texts)
     vae_dir = run / "vae"
+    vae_args = None if args.init else dict(
+        steps=args.vae_steps, batch=args.vae_batch, crop=args.vae_crop, lr=args.vae_lr, kl_weight=args.kl_weight,
+        adversarial=args.vae_adversarial, adversarial_start=args.vae_adversarial_start,
+        critic_warmup=args.vae_critic_warmup, gradient_weight=args.vae_gradient_loss, posterior_std=args.vae_posterior_std,
+        settings={"recipe": args.recipe, "seed": args.seed, "channels": list(cfg.vae_channels),
+                  "layers": cfg.vae_layers_per_block, "latent_channels": cfg.latent_channels})
     if args.init:
         latents = encode_latents(backbone, images)
         log(f"vae of {args.init}")
@@ -619,26 +647,23 @@ def main(argv: list[str] | None = None) -> None:
             raise FoleyError(f"{vae_dir}: the run's VAE has widths {list(done.block_out_channels)}, "
                              f"{done.layers_per_block} layers per level and {done.latent_channels} latent channels; "
                              "rerun with the run's own sizes, or start a new run folder")
+        _checkpoint_state(run / VAE_CHECKPOINT, vae_settings(**vae_args))  # the UNet goes on from this VAE only
         gen.set_state(torch.load(run / "vae_generator.pt", weights_only=True))
         latents = encode_latents(backbone, images)
         log("vae loaded from the run folder")
     else:
-        done = train_vae(backbone, images, args.vae_steps, args.vae_batch, args.vae_crop, args.vae_lr, args.kl_weight,
-                         gen, log, adversarial=args.vae_adversarial, adversarial_start=args.vae_adversarial_start,
-                         run=run, checkpoint_every=args.checkpoint_every, stop_at=args.vae_stop_at,
-                         critic_warmup=args.vae_critic_warmup, gradient_weight=args.vae_gradient_loss,
-                         posterior_std=args.vae_posterior_std,
-                         settings={"recipe": args.recipe, "seed": args.seed, "channels": list(cfg.vae_channels),
-                                   "layers": cfg.vae_layers_per_block, "latent_channels": cfg.latent_channels})
+        done = train_vae(backbone, images, gen=gen, log=log, run=run, checkpoint_every=args.checkpoint_every,
+                         stop_at=args.vae_stop_at, **vae_args)
         if done < args.vae_steps:
             log(f"stopped after VAE step {done} of {args.vae_steps}; rerun the command without --vae-stop-at "
                 "(or with a later one) to continue")
             return
         latents = encode_latents(backbone, images)
         backbone.vae.register_to_config(scaling_factor=float(1.0 / latents.std()))
-        backbone.vae.save_pretrained(vae_dir)
         with atomic_path(run / "vae_generator.pt") as tmp:
             torch.save(gen.get_state(), tmp)
+        with atomic_dir(vae_dir) as tmp:  # whole or absent: its config.json says the stage is done
+            backbone.vae.save_pretrained(tmp)
     scaling = backbone.vae.config.scaling_factor
     log(f"latents {tuple(latents.shape)}, scaling factor {scaling:.4f}")
     curve = train_unet(backbone, latents * scaling, texts, args.unet_steps, args.unet_batch, args.unet_lr,
@@ -676,6 +701,7 @@ def main(argv: list[str] | None = None) -> None:
         origin["init_training"] = json.loads((Path(args.init) / "training.json").read_text())
     (out / "training.json").write_text(json.dumps({
         "args": settings, **origin,
+        "data": {"name": Path(args.data).resolve().name, "sha256": data_digest},  # the windows and texts learned
         "train_windows": len(texts),
         "loss_curve": [round(sum(c["loss"] for c in curve[i:i + 50]) / len(curve[i:i + 50]), 5)
                        for i in range(0, len(curve), 50)]}, indent=2))
@@ -727,10 +753,7 @@ def run_folders(out: str, run: str | None, inputs: dict[str, str | None] | None 
     if _nested(out_path, run_path):
         raise FoleyError(f"--run {run_path}: is or shares a folder with --out {out}; give the checkpoints a folder of their own")
     for option, path in (("--out", out_path), ("--run", run_path)):
-        for name, given in (inputs or {}).items():
-            if given is not None and _nested(path, Path(given)):
-                raise FoleyError(f"{option} {path}: is or shares a folder with {name} {given}; "
-                                 "a run writes beside its inputs, never among them")
+        check_apart(option, path, inputs or {})
     return out_path, run_path
 
 

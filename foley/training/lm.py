@@ -17,8 +17,9 @@ A run folder holds::
     init/          the model as built (config, text tokenizer, random-init base if any)
     checkpoint/    trainable.safetensors, optimizer.pt, scheduler.pt, state.json
     log.jsonl      step, loss, learning rate, tokens/s
-    lm/            the final model: init/ with the trained weights, and units.json (the unit
-                   tokenizer the token cache was made with)
+    lm/            the final model: init/ with the trained weights, units.json (the unit
+                   tokenizer the token cache was made with) and training.json (the config,
+                   the clips and the caches it learned from)
 """
 from __future__ import annotations
 
@@ -34,17 +35,19 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from ..config import is_finite_number
 from ..datasets.frame_cache import cache_info
 from ..datasets.lm_data import LMData, load_lm_data
 from ..errors import FoleyError
 from ..media.files import atomic_dir
 from ..models.token_lm import (TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm, whole_tensor,
                                write_units_record)
-from . import check_resumed_steps, check_run_folder, check_same_config, checkpoint_state
+from . import check_apart, check_resumed_steps, check_run_folder, check_same_config, checkpoint_state
 
 INIT_DIR = "init"
 CHECKPOINT_DIR = "checkpoint"
 FINAL_DIR = "lm"
+TRAINING_FILE = "training.json"
 PRECISIONS = ("auto", "fp32", "bf16")
 
 
@@ -65,6 +68,12 @@ class LMTrainConfig:
     unit_dropout: float = 0.0  # share of input-history audio tokens replaced by random units (0: plain)
 
     def __post_init__(self) -> None:
+        for name in ("steps", "batch_size", "warmup_steps", "seed", "checkpoint_every"):
+            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int):
+                raise FoleyError(f"{name} must be a whole number, got {getattr(self, name)!r}")
+        for name in ("lr", "weight_decay", "grad_clip", "change_weight", "unit_dropout"):
+            if not is_finite_number(getattr(self, name)):
+                raise FoleyError(f"{name} must be a number, got {getattr(self, name)!r}")
         if self.precision not in PRECISIONS:
             raise FoleyError(f"unknown precision {self.precision!r}; choose from {', '.join(PRECISIONS)}")
         if self.steps < 1 or self.batch_size < 1 or self.checkpoint_every < 1 or self.lr <= 0 or self.warmup_steps < 0:
@@ -136,11 +145,13 @@ def _save_checkpoint(run: Path, weights: dict, optimizer_state: dict, scheduler,
 
 
 def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: bool = False,
-             tokenizer=None, stop_after: int | None = None, log=print) -> TokenLM:
+             tokenizer=None, stop_after: int | None = None, log=print, sources: dict | None = None) -> TokenLM:
     """Train (or resume) in ``run``; writes RUN/checkpoint every ``checkpoint_every`` steps
-    and RUN/lm at the end. ``tokenizer``: the text tokenizer for a new run whose config names
-    none. ``stop_after`` ends the run after that many steps in total (an interruption, for
-    tests) without writing RUN/lm. Under FSDP the returned model holds this process's shards."""
+    and RUN/lm at the end, with a ``training.json`` of ``cfg``, the clips (count and digest) and
+    ``sources`` (what it was trained from: e.g. the caches' folders). ``tokenizer``: the text
+    tokenizer for a new run whose config names none. ``stop_after`` ends the run after that many
+    steps in total (an interruption, for tests) without writing RUN/lm. Under FSDP the returned
+    model holds this process's shards."""
     from accelerate import Accelerator, PartialState
     from accelerate.utils import DistributedType
 
@@ -175,6 +186,9 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
         model.load_trainable_state_dict(load_file(str(checkpoint / "trainable.safetensors")))
         start = state["step"]
         check_resumed_steps(run, start, cfg.steps, log if accelerator.is_main_process else lambda _: None)
+        if state["config"]["steps"] != cfg.steps and accelerator.is_main_process:  # the cosine decay ends at `steps`
+            log(f"note: the learning rate now decays to step {cfg.steps} instead of {state['config']['steps']}: "
+                f"the weights will not be those of an uninterrupted {cfg.steps}-step run")
     else:
         if checkpoint.exists():
             raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
@@ -246,6 +260,8 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
             shutil.copyfile(checkpoint / "trainable.safetensors", tmp / TRAINABLE_NAME)
             if data.tokenizer_fingerprint:
                 write_units_record(tmp, data.tokenizer_fingerprint)
+            record = {"config": cfg.to_dict(), "clips": _clips(data), **(sources or {})}  # how it was trained
+            (tmp / TRAINING_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     accelerator.wait_for_everyone()
     return model
 
@@ -258,6 +274,7 @@ def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: s
     without a text tokenizer gets a BPE tokenizer trained on the prompt and the captions."""
     from ..models.token_lm import build_text_tokenizer
 
+    check_apart("--out", run, {"--features": features, "--units": units})
     if not resume:
         check_run_folder(run, (INIT_DIR, CHECKPOINT_DIR))
     cfg = LMTrainConfig()
@@ -286,5 +303,6 @@ def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: s
     if cfg.steps < cfg.warmup_steps:
         log(f"note: the run ends inside its {cfg.warmup_steps}-step warm-up: the learning rate rises to "
             f"{cfg.lr * cfg.steps / cfg.warmup_steps:.2g} of {cfg.lr:g} and never decays")
-    train_lm(data, run, cfg, resume=resume, tokenizer=tokenizer, log=log)
+    sources = {"manifest": str(manifest), "features": str(features), "units": str(units)}
+    train_lm(data, run, cfg, resume=resume, tokenizer=tokenizer, log=log, sources=sources)
     return Path(run) / FINAL_DIR

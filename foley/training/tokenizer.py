@@ -21,14 +21,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..cli import number_arg, show_defaults
+from ..cli import number_arg, reported, show_defaults
 from ..datasets.synthsync import load_manifest
 from ..errors import FoleyError
 from ..media.audio import read_audio
-from ..media.files import refuse_to_replace
+from ..media.files import atomic_dir, refuse_to_replace
 from ..models.hubert_features import HubertFeatures, HubertFeaturesConfig, build_hubert_features
 from ..models.kmeans import KMeansConfig, assign_units, fit_kmeans
-from ..models.unit_tokenizer import DEMO_DIR, UnitTokenizer
+from ..models.unit_tokenizer import CENTROIDS_NAME, DEMO_DIR, UnitTokenizer
 
 SILENCE_RMS = 0.01  # a 20 ms hop with RMS below this (-40 dBFS) is silent; SynthSync's floor is 0.001
 NOISE_FLOOR_RMS = 10 ** (-55 / 20)  # below this a hop holds the noise floor only
@@ -227,14 +227,23 @@ def train_demo_hubert(wavs: list[np.ndarray], recipe: DemoRecipe, log=print) -> 
     return HubertFeatures(model, HubertFeaturesConfig(layer=recipe.layer))
 
 
+def train_wavs(data: str) -> list[np.ndarray]:
+    """The audio of a folder's train split; FoleyError when it has no clips."""
+    entries = load_manifest(data, "train")
+    if not entries:
+        raise FoleyError(f"{Path(data) / 'train.jsonl'}: the train split has no clips")
+    return read_wavs(entries)
+
+
 def fit_demo(data: str, out: str, recipe: DemoRecipe, log=print) -> dict:
     """Train the demo HuBERT on SynthSync train, fit its units, save to ``out``; returns test figures."""
-    wavs = read_wavs(load_manifest(data, "train"))
+    wavs = train_wavs(data)
     features = train_demo_hubert(wavs, recipe, log)
     tokenizer = fit_silence_aware_tokenizer(features, wavs, KMeansConfig(
         n_clusters=recipe.n_units, n_init=recipe.units_n_init, seed=recipe.seed))
-    tokenizer.save_pretrained(out)
-    Path(out, "recipe.json").write_text(json.dumps(recipe.to_dict(), indent=1) + "\n")
+    with atomic_dir(out) as tmp:  # whole or not there; a replaced tokenizer stays until then
+        tokenizer.save_pretrained(tmp)
+        (tmp / "recipe.json").write_text(json.dumps(recipe.to_dict(), indent=1) + "\n")
     return evaluate_units(tokenizer, load_manifest(data, "test"))
 
 
@@ -276,32 +285,31 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--model", default="demo", help="demo, a tokenizer directory, or 'base' (random HuBERT-Base)")
     bench.add_argument("--threads", type=int, default=2)
     args = show_defaults(parser).parse_args(argv)
-    try:
-        if args.command in ("kmeans", "demo"):
-            refuse_to_replace(args.out, args.overwrite)
-        if args.command == "kmeans":
-            features = build_hubert_features(HubertFeaturesConfig(pretrained=args.hubert, layer=args.layer))
-            tokenizer = fit_unit_tokenizer(features, read_wavs(load_manifest(args.data, "train")),
-                                           KMeansConfig(n_clusters=args.n_units))
-            tokenizer.save_pretrained(args.out)
-        elif args.command == "demo":
-            torch.set_num_threads(args.threads)
-            print(json.dumps(fit_demo(args.data, args.out, DemoRecipe(), log=lambda s: print(s, flush=True))))
-        elif args.command == "eval":
-            print(json.dumps(evaluate_units(_load(args.model), load_manifest(args.data, "test")), indent=1))
+    return reported("foley.training.tokenizer", lambda: _run(args)) or 0  # errors, Ctrl-C: one line
+
+
+def _run(args: argparse.Namespace) -> None:
+    if args.command in ("kmeans", "demo"):  # an existing folder of something else is never written into
+        refuse_to_replace(args.out, args.overwrite, holds=CENTROIDS_NAME, what="unit tokenizer")
+    if args.command == "kmeans":
+        features = build_hubert_features(HubertFeaturesConfig(pretrained=args.hubert, layer=args.layer))
+        tokenizer = fit_unit_tokenizer(features, train_wavs(args.data), KMeansConfig(n_clusters=args.n_units))
+        with atomic_dir(args.out) as tmp:
+            tokenizer.save_pretrained(tmp)
+    elif args.command == "demo":
+        torch.set_num_threads(args.threads)
+        print(json.dumps(fit_demo(args.data, args.out, DemoRecipe(), log=lambda s: print(s, flush=True))))
+    elif args.command == "eval":
+        print(json.dumps(evaluate_units(_load(args.model), load_manifest(args.data, "test")), indent=1))
+    else:
+        if args.model == "base":
+            torch.manual_seed(0)
+            features = build_hubert_features(HubertFeaturesConfig())
+            tokenizer = UnitTokenizer(features, torch.randn(500, features.dim))
         else:
-            if args.model == "base":
-                torch.manual_seed(0)
-                features = build_hubert_features(HubertFeaturesConfig())
-                tokenizer = UnitTokenizer(features, torch.randn(500, features.dim))
-            else:
-                tokenizer = _load(args.model)
-            print(f"{args.model}: {throughput(tokenizer, threads=args.threads):.1f} s of audio per second "
-                  f"({args.threads} threads)")
-    except FoleyError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    return 0
+            tokenizer = _load(args.model)
+        print(f"{args.model}: {throughput(tokenizer, threads=args.threads):.1f} s of audio per second "
+              f"({args.threads} threads)")
 
 
 if __name__ == "__main__":

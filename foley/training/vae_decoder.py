@@ -20,8 +20,10 @@ import torch
 
 from ..cli import OneLineErrors, number_arg, one_line_errors, show_defaults
 from ..config import MAX_SEED
+from ..media.files import atomic_dir
 from ..models.backbone import AudioBackbone, save_diffusers
-from .backbone import check_crop, mel_images, run_folders, run_log, train_vae, training_audio
+from . import check_run_folder
+from .backbone import check_crop, check_run_data, mel_images, run_folders, run_log, train_vae, training_audio
 
 TRAINING_FILE = "decoder_training.json"
 
@@ -49,12 +51,14 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     gen = torch.Generator().manual_seed(args.seed)
     out, run = run_folders(args.out, args.run, {"--model": args.model, "--data": args.data})  # sfx_vae/ -> sfx_vae.run
+    check_run_folder(out, (TRAINING_FILE, "diffusion_pytorch_model.safetensors"), "VAE")  # a finished run replaces it
     log = run_log(run)
     backbone = AudioBackbone.from_pretrained(args.model, dtype=torch.float32)
     check_crop("--crop", args.crop, backbone.mel.width, len(backbone.vae.config.block_out_channels))  # before reading
-    wavs, _ = training_audio(args.recipe, args.data, backbone.mel)
+    wavs, texts = training_audio(args.recipe, args.data, backbone.mel)
     images = mel_images(wavs, backbone.mel)  # (N, 1, M, width)
     log(f"{len(images)} training windows, images {tuple(images.shape)}")
+    data_digest = check_run_data(run, args.data, images, texts)
     done = train_vae(backbone, images, args.steps, args.batch, args.crop, args.lr, 0.0, gen, log,
                      run=run, checkpoint_every=args.checkpoint_every, stop_at=args.stop_at,
                      gradient_weight=args.gradient_loss, decoder_only=True,
@@ -62,9 +66,11 @@ def main(argv: list[str] | None = None) -> None:
     if done < args.steps:
         log(f"stopped after step {done} of {args.steps}; rerun the command without --stop-at to continue")
         return
-    save_diffusers(backbone.vae.half() if args.fp16 else backbone.vae, out)
     settings = {k: v for k, v in vars(args).items() if k not in ("data", "out", "run")}
-    (out / TRAINING_FILE).write_text(json.dumps({"args": settings}, indent=2), encoding="utf-8")
+    with atomic_dir(out) as tmp:
+        save_diffusers(backbone.vae.half() if args.fp16 else backbone.vae, tmp)
+        data = {"name": Path(args.data).resolve().name, "sha256": data_digest}  # the windows learned from
+        (tmp / TRAINING_FILE).write_text(json.dumps({"args": settings, "data": data}, indent=2), encoding="utf-8")
     log(f"saved {out}")
 
 

@@ -156,3 +156,15 @@ def test_custom_duration_and_bad_duration(tmp_path):
     assert SynthConfig(duration_s=0.76).n_frames == 19
     with pytest.raises(FoleyError, match=r"duration 2.37 s is no whole number of frames at 25 fps; give 2.36 s"):
         SynthConfig(duration_s=2.37)
+
+
+def test_a_manifest_with_blank_or_broken_lines_reads_or_is_refused_in_one_line(tmp_path):
+    (tmp_path / "train.jsonl").write_text('{"id": "a", "audio": "train/a.wav"}\n\n')  # a blank line, as editors leave
+    assert [e["audio"] for e in load_manifest(tmp_path, "train")] == [str(tmp_path / "train" / "a.wav")]
+    for line in ('{"id": "b", ', '["b"]', '{"id": "b", "video": "b.mp4"}'):
+        (tmp_path / "train.jsonl").write_text('{"id": "a", "audio": "a.wav"}\n' + line + "\n")
+        with pytest.raises(FoleyError, match=r"train.jsonl:2: not a manifest line \(JSON with \"audio\"\)"):
+            load_manifest(tmp_path, "train")
+    (tmp_path / "train.jsonl").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(FoleyError, match="not a manifest .* it is not text"):
+        load_manifest(tmp_path, "train")

@@ -266,3 +266,17 @@ def test_demo_recipe_trains_the_hubert_and_gives_silence_one_unit(hubert_dir):
     torch.testing.assert_close(tok.centroids([0])[0], feats[silent].mean(0))
     units = tok.assign(feats)
     assert (units[~silent] != 0).float().mean() > 0.9  # sound frames use the other units
+
+
+def test_the_tokenizer_command_never_writes_into_a_folder_of_other_files(tmp_path, capsys):
+    from foley.training.tokenizer import main
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "train.jsonl").write_text("")
+    (tmp_path / "data" / "config.json").write_text("keep")  # e.g. a model folder, or the data itself
+    for out, said in ((tmp_path / "data", "data: exists and is not a unit tokenizer folder (no centroids.safetensors)"),
+                      (tmp_path / "new", "train.jsonl: the train split has no clips")):
+        assert main(["demo", "--data", str(tmp_path / "data"), "--out", str(out), "--overwrite"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("foley.training.tokenizer: error: ") and said in err and err.count("\n") == 1, err
+    assert (tmp_path / "data" / "config.json").read_text() == "keep" and not (tmp_path / "new").exists()

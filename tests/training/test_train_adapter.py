@@ -322,3 +322,18 @@ def test_an_adapter_that_does_not_fit_the_backbone_is_refused_before_the_cache(s
     (tmp_path / "data" / "adapter").mkdir(parents=True)  # a folder of other files is no run's
     with pytest.raises(FoleyError, match=r"data holds other files \(adapter\) and no run; give a new or empty folder"):
         run_training(str(root / "synth"), str(tmp_path / "backbone"), str(tmp_path / "tok"), tmp_path / "data", _cfg())
+
+
+def test_a_run_inside_its_backbone_or_data_is_refused_before_any_work(setup, tmp_path):
+    from foley.training.adapter import run_training
+
+    root, backbone, tokenizer = setup
+    backbone.save_pretrained(tmp_path / "backbone")
+    tokenizer.save_pretrained(tmp_path / "tok")
+    # its files in the backbone's folder would change the backbone's digest: the run could never resume
+    for run, option in ((tmp_path / "backbone" / "run", "--backbone"), (root / "synth" / "run", "--data"),
+                        (tmp_path / "tok" / "run", "--tokenizer")):
+        with pytest.raises(FoleyError, match=f"is or shares a folder with {option} .*; a run writes beside its inputs"):
+            run_training(str(root / "synth"), str(tmp_path / "backbone"), str(tmp_path / "tok"), run, _cfg(steps=1),
+                         log=lambda m: None)
+        assert not run.exists()

@@ -295,6 +295,57 @@ def test_a_run_resumed_on_other_data_is_refused(tmp_path, capsys):
     assert (tmp_path / "bb" / "unet").is_dir()
 
 
+SMALL = ["--vae-steps", "2", "--vae-batch", "2", "--vae-crop", "32", "--vae-channels", "8,16", "--unet-channels",
+         "8,16,16", "--unet-steps", "2", "--unet-batch", "2", "--checkpoint-every", "1"]
+
+
+def test_a_vae_stage_that_is_done_refuses_other_vae_settings_and_records_its_data(tmp_path, capsys):
+    generate(tmp_path / "a", n_train=2, n_test=0, seed=0, cfg=SynthConfig(duration_s=1.0), workers=1, progress=False)
+    common = ["--data", str(tmp_path / "a"), *SMALL, "--out", str(tmp_path / "bb")]
+    backbone_main([*common, "--unet-stop-at", "1"])  # the VAE stage done, the UNet's begun
+    for other, named in ((["--vae-steps", "3"], "steps"), (["--vae-lr", "1e-2"], "lr"), (["--seed", "1"], "seed")):
+        with pytest.raises(SystemExit) as exit_:  # the UNet would go on from a VAE these settings did not make
+            cli([*common, *other])
+        assert exit_.value.code == 2 and f"vae_checkpoint.pt: was trained with other settings ({named})" in (
+            capsys.readouterr().err)
+    backbone_main(common)
+    record = json.loads((tmp_path / "bb" / "training.json").read_text())
+    digest = json.loads((tmp_path / "bb.run" / "data.json").read_text())["sha256"]
+    assert record["args"]["vae_steps"] == 2 and record["data"] == {"name": "a", "sha256": digest}
+
+
+def test_a_vae_whose_saving_was_interrupted_is_trained_on_from_its_checkpoint(tmp_path, monkeypatch):
+    generate(tmp_path / "a", n_train=2, n_test=0, seed=0, cfg=SynthConfig(duration_s=1.0), workers=1, progress=False)
+    backbone_main(["--data", str(tmp_path / "a"), *SMALL, "--out", str(tmp_path / "straight")])
+    save = AutoencoderKL.save_pretrained
+
+    def interrupted(self, folder, *args, **kwargs):  # the config written, then Ctrl-C before the weights
+        self.save_config(folder)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(AutoencoderKL, "save_pretrained", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        backbone_main(["--data", str(tmp_path / "a"), *SMALL, "--out", str(tmp_path / "bb")])
+    assert not (tmp_path / "bb.run" / "vae").exists()  # no half-written VAE to load
+    monkeypatch.setattr(AutoencoderKL, "save_pretrained", save)
+    backbone_main(["--data", str(tmp_path / "a"), *SMALL, "--out", str(tmp_path / "bb")])
+    a, b = AudioBackbone.from_pretrained(tmp_path / "straight"), AudioBackbone.from_pretrained(tmp_path / "bb")
+    for module in ("vae", "unet"):
+        for key, value in getattr(a, module).state_dict().items():
+            assert torch.equal(value, getattr(b, module).state_dict()[key])
+
+
+def test_an_out_folder_of_other_files_is_refused_and_kept(tmp_path, capsys):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep")
+    with pytest.raises(SystemExit) as exit_:  # a finished run replaces its --out: never a folder of other files
+        cli(["--data", str(tmp_path / "none"), "--out", str(tmp_path / "mine")])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip().endswith("mine holds other files (notes.txt) and no backbone; "
+                                                    "give a new or empty folder")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep" and not (tmp_path / "mine.run").exists()
+
+
 def test_a_device_that_is_not_there_is_refused_before_any_work(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         cli(["--data", str(tmp_path / "none"), "--out", str(tmp_path / "bb"), "--device", "cuda"])
@@ -547,3 +598,31 @@ def test_the_decoder_fine_tune_command_writes_a_vae_with_the_same_latents_and_re
     with pytest.raises(SystemExit):
         decoder_cli([*common, "--out", str(tmp_path / "d"), "--run", str(tmp_path / "file")])
     assert capsys.readouterr().err.strip().endswith("exists and is not a folder")
+
+
+def test_the_decoder_fine_tune_refuses_other_data_on_resume_and_an_out_folder_of_other_files(tmp_path, capsys):
+    import shutil
+
+    from foley.training.vae_decoder import TRAINING_FILE, cli as decoder_cli
+
+    corpus, model = _tiny_sfx_backbone(tmp_path, "bb")
+    other = tmp_path / "other"
+    shutil.copytree(corpus, other)
+    (other / "train.jsonl").write_text((corpus / "train.jsonl").read_text().replace("rain falls", "rain pours"))
+    common = ["--model", str(model), "--recipe", "sfx", "--steps", "2", "--batch", "2", "--out", str(tmp_path / "v")]
+    decoder_cli([*common, "--data", str(corpus), "--stop-at", "1"])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        decoder_cli([*common, "--data", str(other)])
+    assert exit_.value.code == 2 and "v.run was trained on other data than --data" in capsys.readouterr().err
+    decoder_cli([*common, "--data", str(corpus)])
+    digest = json.loads((tmp_path / "v.run" / "data.json").read_text())["sha256"]
+    assert json.loads((tmp_path / "v" / TRAINING_FILE).read_text())["data"] == {"name": "corpus", "sha256": digest}
+    decoder_cli([*common, "--data", str(corpus)])  # done: the VAE folder is written again
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "config.json").write_text("keep")
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        decoder_cli([*common[:-1], str(tmp_path / "mine"), "--data", str(corpus)])
+    assert exit_.value.code == 2 and "mine holds other files (config.json) and no VAE" in capsys.readouterr().err
+    assert (tmp_path / "mine" / "config.json").read_text() == "keep"

@@ -205,6 +205,39 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
         load_lm_data(paths["manifest"], paths["features"], paths["units"], N_UNITS)
 
 
+def test_the_cli_records_the_training_and_refuses_odd_configs_and_manifests_in_one_line(tmp_path, capsys):
+    paths = _write_caches(tmp_path, _data())
+    assert main(_cli_args(paths, tmp_path / "run")) == 0
+    record = json.loads((tmp_path / "run" / "lm" / "training.json").read_text())  # what RUN/lm was trained from
+    state = json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())
+    assert record["config"] == state["config"] and record["clips"] == state["clips"]
+    assert (record["manifest"], record["units"]) == (paths["manifest"], paths["units"])
+    capsys.readouterr()
+    resumed = [a for a in _cli_args(paths, tmp_path / "run") if a not in ("--config", paths["recipe"])]
+    assert main([*resumed, "--resume", "--steps", "3"]) == 0  # longer: the decay ends later than it did
+    assert "note: the learning rate now decays to step 3 instead of 2" in capsys.readouterr().out
+    recipe = json.loads(Path(paths["recipe"]).read_text())
+    for change, said in (({"steps": 2.5}, "steps must be a whole number, got 2.5"),
+                         ({"seed": 1.5}, "seed must be a whole number, got 1.5"),
+                         ({"warmup_steps": 1.5}, "warmup_steps must be a whole number, got 1.5"),
+                         ({"lr": "1e-3"}, "lr must be a number, got '1e-3'"),
+                         ({"lm": {**recipe["lm"], "video_fps": "21.5"}}, "video_fps and token_rate_hz must be positive"),
+                         ({"lm": {**recipe["lm"], "gemma": {**recipe["lm"]["gemma"], "hidden_size": "x"}}},
+                          "gemma: not a Gemma-2 config (Validation error for field 'hidden_size'")):
+        (tmp_path / "odd.json").write_text(json.dumps({**recipe, **change}))
+        args = _cli_args(paths, tmp_path / "odd")
+        assert main([*args[:2], "--config", str(tmp_path / "odd.json"), *args[4:]]) == 2, change
+        err = capsys.readouterr().err
+        assert said in err and len(err.strip().splitlines()) == 1, err
+    with open(paths["manifest"], "a") as f:  # a clip listed twice would be drawn twice as often
+        f.write(Path(paths["manifest"]).read_text().splitlines()[0] + "\n")
+    assert main(_cli_args(paths, tmp_path / "twice")) == 2
+    assert "train.jsonl: clip id 'clip0' appears twice in the manifest" in capsys.readouterr().err
+    for inside, option in ((Path(paths["units"]) / "run", "--units"), (Path(paths["features"]) / "run", "--features")):
+        assert main(_cli_args(paths, inside)) == 2  # a run among its caches' files
+        assert f"is or shares a folder with {option}" in capsys.readouterr().err and not inside.exists()
+
+
 def test_the_lm_records_the_unit_tokenizer_of_its_units(tmp_path, capsys):
     paths = _write_caches(tmp_path, _data())
     record = Path(paths["units"]) / "cache.json"  # as foley tokenize --manifest writes it
