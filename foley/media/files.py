@@ -183,8 +183,13 @@ def atomic_dir(final: str | os.PathLike) -> Iterator[Path]:
         if final.exists():
             old = final.with_name(f".{final.name}.old")
             _remove(old)
-            os.replace(final, old)
-            os.replace(tmp, final)
+            try:
+                os.replace(final, old)
+                os.replace(tmp, final)
+            except BaseException:  # stopped between the two (Ctrl-C): the folder as it was, not none
+                if old.exists() and not final.exists():
+                    os.replace(old, final)
+                raise
             _remove(old)
         else:
             os.replace(tmp, final)

@@ -250,3 +250,27 @@ def test_a_file_replaced_through_a_link_stays_linked(tmp_path):
     with atomic_path(broken) as part:
         part.write_text("new")
     assert not broken.is_symlink() and broken.read_text() == "new" and not (tmp_path / "nowhere.json").exists()
+
+
+def test_a_folder_replacement_stopped_half_way_leaves_the_old_folder(tmp_path, monkeypatch):
+    import os
+
+    from foley.media import files
+
+    final = tmp_path / "checkpoint"
+    final.mkdir()
+    (final / "state.json").write_text("old")
+    real, calls = os.replace, []
+
+    def stopped_after_the_first(src, dst):  # Ctrl-C between moving the old folder aside and the new one in
+        calls.append(dst)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", stopped_after_the_first)
+    with pytest.raises(KeyboardInterrupt):
+        with files.atomic_dir(final) as tmp:
+            (tmp / "state.json").write_text("new")
+    monkeypatch.undo()
+    assert (final / "state.json").read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint"]
