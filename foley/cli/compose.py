@@ -41,6 +41,9 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     if not args.text.strip():
         raise FoleyError("the text is empty: give a description" + (
             ", or an edit of the session (with no text at all, the session is shown)" if args.session else ""))
+    if args.session and Path(args.session).is_dir():  # "--session .": its cache would be named after no file
+        raise FoleyError(f"--session {args.session}: is a folder; give a session file, e.g. "
+                         f"{Path(args.session) / 'bed.json'}")
 
     # A turn that writes nothing (an error, Ctrl-C, SIGTERM) leaves none of the folders it made.
     places = [Path(p).parent for p in (args.output, args.timeline) if p]

@@ -3,6 +3,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -456,6 +457,15 @@ def test_a_file_that_is_no_session_is_refused_in_one_line_and_left_as_it_was(tmp
     done = foley_cli(["compose", "rain", "--session", str(session), "--plan-only"], cwd=tmp_path)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and why in done.stderr, done.stderr
     assert "not a foley compose session" in done.stderr and sorted(p.name for p in tmp_path.iterdir()) == ["s.json"]
+
+
+@pytest.mark.parametrize("folder", [".", "beds"])
+def test_a_session_that_is_a_folder_is_refused_in_one_line(tmp_path, folder, foley_cli):
+    (tmp_path / "beds").mkdir()
+    done = foley_cli(["compose", "rain", "--session", folder, "--duration", "2"], cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr == (f"foley: error: --session {folder}: is a folder; give a session "
+                                                    f"file, e.g. {Path(folder) / 'bed.json'}\n"), done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["beds"] and not any((tmp_path / "beds").iterdir())
 
 
 def test_a_timeline_draws_captions_in_any_script_without_a_warning_per_glyph(tmp_path):

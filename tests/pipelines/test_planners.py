@@ -812,6 +812,10 @@ def test_one_sound_doing_two_things_and_a_sound_that_stops():
     assert sorted(placed("rain while wind blows, then the rain stops")) == [("rain", 0, 5), ("wind blows", 0, 10)]
     assert placed("an engine hums, then it fades out at 6 s") == [("an engine hums", 0, 6)]
     assert placed("a car engine stops") == [("a car engine stops", 0, 10)]  # nothing named before: a sound
+    # the sound's name said bare, as it often is: "then rain stops" is "then the rain stops", not a sound "rain stops"
+    assert placed("rain, then rain stops") == placed("rain, then the rain stops") == [("rain", 0, 5)]
+    assert placed("wind, then wind dies down, then a dog barks") == [("wind", 0, 5), ("a dog barks", 5, 10)]
+    assert placed("a door slams, then engine stops") == [("a door slams", 0, 5), ("engine stops", 5, 10)]  # not said
     with pytest.raises(PlanError, match="names no sound"):
         p.plan("it stops", 10)
 
@@ -897,6 +901,7 @@ def test_edits_said_in_other_words():
     assert edited("push the thunder back a second") == edited("move the thunder later by 1 s")
     assert edited("pull the thunder forward a bit") == edited("nudge the thunder earlier")
     assert edited("bring the thunder in at 4 s") == edited("move the thunder to 4 s")
+    assert edited("bring in the thunder at 4 s") == edited("move the thunder to 4 s")
     assert edited("move the thunder to three and a half seconds") == edited("move the thunder to 3.5 s")
     assert edited("move the thunder back to 2 s") == edited("move the thunder to 2 s")  # a time, not an amount
     with pytest.raises(PlanError, match="is an edit, and there is no bed to edit yet"):
@@ -1205,6 +1210,7 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("a dog barks twice at 2 s and 6 s") == [("a dog barks", 2, 4), ("a dog barks", 6, 8)]
     # a background said after a sound at a time, with a comma, is under the whole scene
     assert placed("a dog barks at 2 s, rain") == [("rain", 0, 10), ("a dog barks", 2, 4)]
+    assert placed("a door opens at 2 s, wind howls outside") == [("wind howls outside", 0, 10), ("a door opens", 2, 4)]
     assert placed("a dog barks at 2 s, then rain")[-1] == ("rain", 4, 10)
     assert placed("a dog barks at 2 s, rain until 8 s") == [("rain", 0, 8), ("a dog barks", 2, 4)]
     assert placed("a clock ticks, a phone rings at 3 s and stops at 6 s, rain until 8 s")[1:] == [
@@ -1941,6 +1947,12 @@ def test_refusals_of_a_turn_say_what_it_can_do_instead():
     with pytest.raises(PlanError, match=r"does not understand 'make the dog bark twice' \(to hear it twice: 'replace the "
                                         r"dog with a dog barks twice'\); it reads edits such as"):
         p.plan("make the dog bark twice", 10, bed)
+    for said, verb in (("duck the rain by 4 dB", "duck"), ("fade the rain out at the end", "fade")):  # no sound to add
+        with pytest.raises(PlanError, match=rf"^'{said}' names 'rain', a sound of this bed, with no edit the rules "
+                                            rf"planner reads \(it reads no '{verb}'; edits read here"):
+            p.plan(said, 10, bed)
+    with pytest.raises(PlanError, match="to add it, 'add after the rain a cat meows'"):  # a sound said after the rain
+        p.plan("after the rain a cat meows", 10, bed)
     for said in ("the dog barks again at 9 s", "the dog howls at 5 s"):  # another of it, another sound: added
         with pytest.raises(PlanError, match=r"reads as a new description, not an edit of this session's bed: to add it"):
             p.plan(said, 10, bed)

@@ -659,7 +659,8 @@ _CHANGING = {"starting", "stopping", "beginning", "ending", "dying", "fading", "
              "revving", "passing", "approaching", "arriving", "leaving", "getting", "increasing", "decreasing", "swelling"}
 _AND = re.compile(r"^(?:and|also|plus)\s+", re.I)
 _IN_TURN = re.compile(r"^(?:and\s+)?(?:then|later|afterwards|after\s+that|eventually|finally|next|soon|shortly)\b", re.I)
-_LAYER_PLACE = re.compile(rf"\s+{_PLACE}$", re.I)  # "wind in the trees": where it is says nothing of a change
+# "wind in the trees", "wind howls outside": where it is says nothing of a change
+_LAYER_PLACE = re.compile(rf"\s+(?:{_PLACE}|outside|outdoors|indoors|inside|overhead)$", re.I)
 
 
 def _now_and_then(piece: str) -> bool:

@@ -161,8 +161,8 @@ _TOO.update(early="later", late="earlier", long="shorter", short="longer", fast=
 def _edit_said(text: str) -> str:
     """An edit said in an editor's words as the edit patterns read it: "lose X" (or "kill",
     "silence") is "remove X", "pull X down 3 dB" is "bring X down 3 dB", "push X back a second"
-    is "move X later by 1 s" ("pull X forward": earlier), "bring X in at T s" is "make X come in
-    at T s"."""
+    is "move X later by 1 s" ("pull X forward": earlier), "bring X in at T s" (or "bring in X at
+    T s") is "make X come in at T s"."""
     text = re.sub(r"^(?:(?:can|could|would|will)\s+you\s+|i(?:'d|\s+would)\s+like\s+(?:you\s+)?to\s+|let'?s\s+)"
                   r"(?:please\s+)?", "", text, flags=re.I)  # "can you make the rain a bit louder?"
     if m := _EFFECT_ASKED.match(_clean(text)):
@@ -225,7 +225,8 @@ def _edit_said(text: str) -> str:
         text = re.sub(r"^(?P<a>[^,;:.\d]+?)\s+(?P<dir>(?:a\s+(?:bit|little)\s+)?(?:louder|quieter|softer)(?:\s+by\s+.+)?)$",
                       r"make \g<a> \g<dir>", text, flags=re.I)  # "rain louder", "thunder louder by 3 dB"
     text = re.sub(r"^(?:pull|push)\s+(?=.+\s(?:up|down)\b)", "bring ", text, flags=re.I)
-    text = re.sub(r"^bring\s+(.+?)\s+in\s+at\s+", r"make \1 come in at ", text, flags=re.I)
+    text = re.sub(r"^bring\s+(?:in\s+(?P<a>.+?)|(?P<b>.+?)\s+in)\s+at\s+",  # "bring (in) the thunder (in) at 4 s"
+                  lambda m: f"make {m['a'] or m['b']} come in at ", text, flags=re.I)
     if m := _SHIFT_SAID.match(text):
         n = re.sub(r"^an?\s+second$", "1 s", m["n"] or "", flags=re.I)
         small = re.fullmatch(_A_BIT, n, re.I)

@@ -734,6 +734,10 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 f"{at['t']} s'" if at else "")
         raise PlanError(f"{instruction.strip()!r} names {caption!r}, a sound of this bed, with no edit the rules planner "
                         f"reads{hint} (edits read here: {examples}))")
+    verb = re.match(r"(?i)(?P<v>[a-z]+)\s+(?P<x>(?:the|that|this)\s.+)$", said)  # "duck the rain by 4 dB": not to add
+    if not meant and verb and _subject(said) is None and (named := _bed_sound_said(previous, verb["x"])):
+        raise PlanError(f"{instruction.strip()!r} names {named[0]!r}, a sound of this bed, with no edit the rules "
+                        f"planner reads (it reads no {verb['v'].lower()!r}; edits read here: {examples}))")
     said = re.sub(r"^(?:the|that|this)(?=\s+(?P<x>[a-z]))", lambda m: "an" if m["x"].lower() in "aeiou" else "a", said,
                   flags=re.I)  # "the cow moos at 3 s": no cow yet
     raise PlanError(f"{instruction.strip()!r} reads as a new description, not an edit of this session's bed: "

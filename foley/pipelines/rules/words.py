@@ -6,8 +6,10 @@ import re
 
 _SILENCE = re.compile(r"^(?:(?:a\s+(?:short\s+|long\s+)?)?(?:silence|pause|gap)|nothing|quiet)$", re.I)
 # "..., then it stops", "then the rain stops": a silence that ends what sounds when it starts (a
-# background held to the end too): everything, or the sounds named before it ("the rain")
-_STOPS = re.compile(r"^(?:(?:it|they|all|everything|the\s+(?P<named>[a-z ]+?))\s+)?(?:stops?|ends?|fades?(?:\s+(?:out|away))?"
+# background held to the end too): everything, or the sounds named before it ("the rain", or
+# "rain" said bare; not "an engine stops", a sound of its own)
+_STOPS = re.compile(r"^(?:(?:it|they|all|everything|(?:the\s+)?(?P<named>(?!(?:a|an|the)\s)[a-z ]+?))\s+)?"
+                    r"(?:stops?|ends?|fades?(?:\s+(?:out|away))?"
                     r"|dies\s+(?:down|away|out)|falls\s+silent|goes\s+(?:quiet|silent))$", re.I)
 _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river", "chatter",
                "chattering", "murmur", "murmuring", "gulls", "seagulls", "pigeons", "frogs", "fridge", "refrigerator",
