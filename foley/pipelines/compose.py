@@ -635,28 +635,39 @@ def caption_notes(text, source: str, captions: list[str], where: bool = True) ->
     learned = f" (what it learned: {Path(source) / SOUNDS_FILE})" if where else ""
     notes = [(note, caption) for caption, (nearest, similarity) in zip(captions, nearest_sounds(text, known, captions))
              if (note := nearest_note(caption, nearest, similarity))]
-    return [note + _did_you_mean(text.tokenizer, caption, known) + learned for note, caption in notes]
+    return [note + _did_you_mean(text, caption, known) + learned for note, caption in notes]
 
 
 _INFLECTIONS = {"s": ("",), "es": ("",), "ies": ("y",), "ing": ("", "e"), "ed": ("", "e")}  # ending -> the word's
+MEANT_GAIN = 0.15  # how much nearer a learned sound a word's respelling must bring a caption to be offered
 
 
-def _did_you_mean(tokenizer, caption: str, known: list[str]) -> str:
+def _did_you_mean(text, caption: str, known: list[str]) -> str:
     """" (did you mean 'rain'?)" for the words of ``caption`` that are no word of the sentence
     encoder's vocabulary (a whole-word entry, its plural or verb form included) and nearly spell a
-    word of the sounds learned (``known``): a misspelt "rian", "dorr", "tunder"; '' for none."""
+    word of the sounds learned (``known``), where the caption so spelt is a learned sound
+    (``FAMILIAR_SIMILARITY``) and MEANT_GAIN nearer one: a misspelt "rian", "dorr", "tunder"; not
+    a real word the encoder lacks ("an owl hoots" is no "an owl shoots"). '' for none. ``text``:
+    the backbone's text conditioner."""
     import difflib
 
-    vocabulary = tokenizer.get_vocab()
+    from ..models.known_sounds import FAMILIAR_SIMILARITY, nearest_sounds
+
+    vocabulary = text.tokenizer.get_vocab()
     words = sorted({w for sound in known for w in re.findall(r"[a-z]+", sound.lower())})
-    meant = []
+    respelt = {}  # the word meant -> the caption with it
     for word in re.findall(r"[a-z]+", caption.lower()):
         forms = {word} | {word[:-len(end)] + base for end, bases in _INFLECTIONS.items() if word.endswith(end)
                           for base in bases}  # "whinnies": "whinny", a word the encoder has
         if len(word) < 3 or forms & vocabulary.keys() or word in words:
             continue
-        meant += difflib.get_close_matches(word, words, n=1, cutoff=0.75)
-    return f" (did you mean {', '.join(repr(m) for m in dict.fromkeys(meant))}?)" if meant else ""
+        for meant in difflib.get_close_matches(word, words, n=1, cutoff=0.75):
+            respelt[meant] = re.sub(rf"\b{word}\b", meant, caption, flags=re.I)
+    if not respelt:
+        return ""
+    said, *others = (similarity for _, similarity in nearest_sounds(text, known, [caption, *respelt.values()]))
+    meant = [m for m, similarity in zip(respelt, others) if similarity >= max(FAMILIAR_SIMILARITY, said + MEANT_GAIN)]
+    return f" (did you mean {', '.join(repr(m) for m in meant)}?)" if meant else ""
 
 
 def nearest_note(caption: str, nearest: str, similarity: float) -> str | None:

@@ -1306,15 +1306,28 @@ def test_a_bed_laid_under_a_video_is_as_long_as_it_and_follow_up_turns_lay_it_ag
     assert "its video " in capsys.readouterr().err and sorted(p.name for p in alone.iterdir()) == ["bed.json"]
 
 
-def test_a_misspelt_word_of_a_caption_is_offered_the_learned_word_it_nearly_spells():
+def test_a_misspelt_word_of_a_caption_is_offered_the_learned_word_it_nearly_spells(monkeypatch):
+    from types import SimpleNamespace
+
+    import foley.models.known_sounds as known_sounds
     from foley.pipelines.compose import _did_you_mean
 
     class Vocabulary:  # a sentence encoder's whole words
         def get_vocab(self):
-            return {w: i for i, w in enumerate("a the rain door dog slams whinny horse barks".split())}
+            return {w: i for i, w in enumerate("a an the rain door dog slams whinny horse barks owl gun".split())}
 
-    known = ["rain", "thunder", "a door opens and shuts", "a horse neighs"]
-    assert _did_you_mean(Vocabulary(), "rian", known) == " (did you mean 'rain'?)"
-    assert _did_you_mean(Vocabulary(), "a dorr slams, tunder", known) == " (did you mean 'door', 'thunder'?)"
+    known = ["rain", "thunder", "a door opens and shuts", "a horse neighs", "a gun shoots"]
+    near = {"a door slams": 0.71, "an owl hoots": 0.51, "an owl shoots": 0.44}  # cosine similarities, as MiniLM's
+
+    def nearest(text, learned, captions):
+        return [(c, 1.0 if c in learned else near.get(c.replace(", ", " and "), 0.35)) for c in captions]
+
+    monkeypatch.setattr(known_sounds, "nearest_sounds", nearest)
+    text = SimpleNamespace(tokenizer=Vocabulary())
+    assert _did_you_mean(text, "rian", known) == " (did you mean 'rain'?)"
+    assert _did_you_mean(text, "a dorr slams", known) == " (did you mean 'door'?)"
+    assert _did_you_mean(text, "tunder", known) == " (did you mean 'thunder'?)"
     for spelt in ("a dog barks", "the horse whinnies"):  # words the encoder has (whinnies: whinny): no guess
-        assert _did_you_mean(Vocabulary(), spelt, known) == "", spelt
+        assert _did_you_mean(text, spelt, known) == "", spelt
+    # a real word the encoder lacks: its respelling ("an owl shoots") is no learned sound, so no guess
+    assert _did_you_mean(text, "an owl hoots", known) == ""
