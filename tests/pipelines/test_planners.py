@@ -295,7 +295,9 @@ def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
         ("a door slams", 2.0, 4.0), ("a dog barks", 4.0, 7.0), ("a cat meows", 7.0, 10.0)]
     assert spans(p.plan("a dog barks for 2 s, then thunder", 10)) == [("a dog barks", 0.0, 2.0), ("thunder", 2.0, 10.0)]
     assert [c for c, _, _ in spans(p.plan("rain, and wind", 10))] == ["rain", "wind"]
-    with pytest.raises(PlanError, match="no room for 'a cat': 0 s are free between 10 and 10 s"):
+    with pytest.raises(PlanError, match=r"no room for 'a cat': 0 s are free between 10 and 10 s \(after 'a dog barks' at "
+                                        r"9-10 s\), and they need 0.25 s; give it a time of its own \('a cat at T s'\), or "
+                                        r"the sound before it a shorter length \(for N s\)"):
         p.plan("a dog barks at 9 s, then a cat", 10)
     with pytest.raises(PlanError, match="no room for 'a ball, a drum, a bell': 10 s are free .* they need 11 s"):
         p.plan("a ball for 3 s, a drum for 3 s, a bell for 5 s", 10)

@@ -946,8 +946,13 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
         if free < (0.25 * flexible if flexible else -0.05) and not (beds and free >= 0):
             captions = [c for g in groups for c, *_ in g]
             names = ", ".join(captions[:3]) + (f" and {len(captions) - 3} more" if len(captions) > 3 else "")
+            it = "it" if len(captions) == 1 else "them"
+            after = "; ".join(f"{e['caption']!r} at {e['start_time']:g}-{e['end_time']:g} s" for e in segment[0]) if k \
+                else ""
             raise PlanError(f"no room for {names!r}: {max(stop - begin, 0):g} s are free between {begin:g} and "
-                            f"{stop:g} s, and they need {stop - begin - free + 0.25 * flexible:g} s")
+                            f"{stop:g} s{f' (after {after})' if after else ''}, and they need "
+                            f"{stop - begin - free + 0.25 * flexible:g} s; give {it} a time of its own ('{captions[0]} "
+                            f"at T s'){f', or the sound before {it} a shorter length (for N s)' if after else ''}")
         slot = free / flexible if flexible else 0.0
         t = begin
         for group, length in zip(groups, fixed):
