@@ -238,7 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--planner-url", help="OpenAI-compatible base URL (or FOLEY_PLANNER_BASE_URL)")
     comp.add_argument("--planner-model", help="model name for the openai planner (or FOLEY_PLANNER_MODEL)")
     comp.add_argument("--session", type=path_arg, help="session file: keeps the plan and generated events across turns")
-    comp.add_argument("-o", "--output", type=path_arg, help="output wav (default: SESSION.wav or compose.wav)")
+    comp.add_argument("-o", "--output", type=path_arg, help="output wav (default: where the session's last turn wrote "
+                      "it, else beside the session file: bed.wav for bed.json; without a session compose.wav)")
     comp.add_argument("--model", type=model_arg, help="backbone: sfx (real recordings, the default; a session keeps its own), "
                       "demo (SynthSync's synthetic sounds), or a directory / hub id (Auffusion layouts)")
     comp.add_argument("--steps", type=number_arg(1, MAX_STEPS, integer=True),
