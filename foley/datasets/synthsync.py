@@ -638,7 +638,8 @@ def _remove_dataset(out: Path) -> None:
 
 def load_manifest(root: str | os.PathLike, split: str) -> list[dict]:
     """Manifest entries of a split (SynthSync's, or any folder with <split>.jsonl such as a
-    prepared AVSync15), with relative paths resolved against ``root``."""
+    prepared AVSync15), with relative paths resolved against ``root``. FoleyError for a line
+    that is no entry, or a clip id said twice."""
     root = Path(root)
     path = root / f"{split}.jsonl"
     if not path.is_file():
@@ -647,7 +648,7 @@ def load_manifest(root: str | os.PathLike, split: str) -> list[dict]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise FoleyError(f"{path}: not a manifest (JSON Lines); it is not text") from None
-    entries = []
+    entries, lines = [], {}  # lines: clip id -> the line that first named it
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -657,6 +658,8 @@ def load_manifest(root: str | os.PathLike, split: str) -> list[dict]:
             e = None
         if not isinstance(e, dict) or not isinstance(e.get("audio"), str):
             raise FoleyError(f"{path}:{number}: not a manifest line (JSON with \"audio\")")
+        if "id" in e and lines.setdefault(str(e["id"]), number) != number:  # it would be learned twice as often
+            raise FoleyError(f"{path}:{number}: clip id {e['id']!r} again (line {lines[str(e['id'])]} names it)")
         for key in ("video", "audio", "sidecar"):
             if key in e:
                 e[key] = str(root / e[key])

@@ -165,6 +165,10 @@ def test_a_manifest_with_blank_or_broken_lines_reads_or_is_refused_in_one_line(t
         (tmp_path / "train.jsonl").write_text('{"id": "a", "audio": "a.wav"}\n' + line + "\n")
         with pytest.raises(FoleyError, match=r"train.jsonl:2: not a manifest line \(JSON with \"audio\"\)"):
             load_manifest(tmp_path, "train")
+    (tmp_path / "train.jsonl").write_text('{"id": "a", "audio": "a.wav"}\n{"id": "b", "audio": "b.wav"}\n'
+                                          '{"id": "a", "audio": "a.wav"}\n')
+    with pytest.raises(FoleyError, match=r"train.jsonl:3: clip id 'a' again \(line 1 names it\)"):
+        load_manifest(tmp_path, "train")
     (tmp_path / "train.jsonl").write_bytes(b"\xff\xfe\x00")
     with pytest.raises(FoleyError, match="not a manifest .* it is not text"):
         load_manifest(tmp_path, "train")
