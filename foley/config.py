@@ -17,6 +17,11 @@ def is_finite_number(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def is_whole_number(value) -> bool:
+    """An int, as a count read from JSON must be (a bool, or 2.0, is none here)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class TimeBase:
     """Rates of the data path and the clip duration they apply to.

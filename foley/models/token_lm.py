@@ -50,7 +50,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from ..config import is_finite_number
+from ..config import is_finite_number, is_whole_number
 from ..errors import FoleyError
 from ..media.files import atomic_dir
 from .connector import ConnectorConfig, TemporalConnector, build_connector
@@ -115,9 +115,9 @@ class TokenLMConfig:
     def __post_init__(self) -> None:
         if not self.base and not self.gemma:
             raise FoleyError("the token LM needs a base model (hub id or folder) or a `gemma` config for random init")
-        if isinstance(self.n_units, bool) or not isinstance(self.n_units, int) or self.n_units < 1:
+        if not is_whole_number(self.n_units) or self.n_units < 1:
             raise FoleyError(f"n_units must be a whole number >= 1, got {self.n_units!r}")
-        if isinstance(self.aligned_span, bool) or not isinstance(self.aligned_span, int) or self.aligned_span < 1:
+        if not is_whole_number(self.aligned_span) or self.aligned_span < 1:
             raise FoleyError(f"aligned_span must be a whole number >= 1, got {self.aligned_span!r}")
         if not all(is_finite_number(rate) and rate > 0 for rate in (self.video_fps, self.token_rate_hz)):
             raise FoleyError(f"video_fps and token_rate_hz must be positive numbers, got {self.video_fps!r} and "

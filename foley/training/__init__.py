@@ -80,9 +80,13 @@ def check_apart(option: str, path, inputs: dict) -> None:
 
     from ..errors import FoleyError
 
-    target = Path(path).resolve()
     for name, given in inputs.items():
-        source = Path(given).resolve() if given else None
-        if source is not None and (target == source or source in target.parents or target in source.parents):
+        if given and nested(Path(path), Path(given)):
             raise FoleyError(f"{option} {path}: is or shares a folder with {name} {given}; "
                              "a run writes beside its inputs, never among them")
+
+
+def nested(a, b) -> bool:
+    """Whether the paths ``a`` and ``b`` are one folder, or one lies inside the other."""
+    a, b = a.resolve(), b.resolve()
+    return a == b or a in b.parents or b in a.parents

@@ -61,7 +61,7 @@ from ..models.backbone import AudioBackbone, BackboneConfig, build_backbone
 from ..models.known_sounds import read_known_sounds, write_known_sounds
 from ..models.mel import LogMel, MelConfig, mel_to_image
 from ..models.vocoder import load_vocoder
-from . import check_apart, check_run_folder
+from . import check_apart, check_run_folder, nested
 
 DEMO_CONFIG = BackboneConfig(
     mel=MelConfig(n_mels=64, width=416),  # 4.16 s: a 4 s SynthSync clip fits
@@ -750,17 +750,11 @@ def run_folders(out: str, run: str | None, inputs: dict[str, str | None] | None 
     for option, path in (("--out", out_path), ("--run", run_path)):
         if path.exists() and not path.is_dir():
             raise FoleyError(f"{option} {path}: exists and is not a folder")
-    if _nested(out_path, run_path):
+    if nested(out_path, run_path):
         raise FoleyError(f"--run {run_path}: is or shares a folder with --out {out}; give the checkpoints a folder of their own")
     for option, path in (("--out", out_path), ("--run", run_path)):
         check_apart(option, path, inputs or {})
     return out_path, run_path
-
-
-def _nested(a: Path, b: Path) -> bool:
-    """Whether ``a`` and ``b`` are one folder, or one lies inside the other."""
-    a, b = a.resolve(), b.resolve()
-    return a == b or a in b.parents or b in a.parents
 
 
 def run_log(run: Path):

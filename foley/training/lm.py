@@ -35,7 +35,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from ..config import is_finite_number
+from ..config import is_finite_number, is_whole_number
 from ..datasets.frame_cache import cache_info
 from ..datasets.lm_data import LMData, load_lm_data
 from ..errors import FoleyError
@@ -69,7 +69,7 @@ class LMTrainConfig:
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch_size", "warmup_steps", "seed", "checkpoint_every"):
-            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int):
+            if not is_whole_number(getattr(self, name)):
                 raise FoleyError(f"{name} must be a whole number, got {getattr(self, name)!r}")
         for name in ("lr", "weight_decay", "grad_clip", "change_weight", "unit_dropout"):
             if not is_finite_number(getattr(self, name)):
