@@ -1004,6 +1004,11 @@ def test_lists_pairs_and_sounds_said_again_and_again():
     # a count after a comma is how often the sound before it comes; the unit of a list of times said once
     assert placed("a dog barks, 3 times") == placed("a dog barks 3 times") == placed("a dog barks, three times")
     assert placed("a dog barks at 3 s, 2 times") == [("a dog barks", 3, 5, False), ("a dog barks", 5, 7, False)]
+    # and so is a multiplier, after the sound or before it; not a size, a length or how much
+    assert placed("a dog barks x3") == placed("a dog barks \u00d7 3") == placed("3x a dog barks") == placed("a dog barks 3 times")
+    assert placed("a knock x2 at 3 s") == [("a knock", 3, 3.3, False), ("a knock", 3.3, 3.6, False)]
+    assert [c for c, *_ in placed("a 2x4 plank drops") + placed("a knock x3 s") + placed("2x louder rain")] == [
+        "a 2x4 plank drops", "a knock x3 s", "2x louder rain"]
     assert placed("a door slams at 2, 5 and 8 seconds") == placed("a door slams at 2 s, at 5 s, at 8 s")
     assert placed("a door slams, then 2 times") == placed("a door slams three times")  # "then": again
     # "repeatedly", "over and over", "again and again": take after take over the span, said without the words
@@ -1317,6 +1322,15 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
                if c == "birds chirp") >= 7  # after the door's 2 s
     assert placed("EXT. STREET - DAY. Ambience: traffic, pigeons cooing. Spot FX: a car horn at 2 s") == [
         ("traffic", 0, 10), ("pigeons cooing", 0, 10), ("a car horn", 2, 4)]
+    # what a heading labels the bed is, each listed sound to the end of its list a layer throughout
+    assert sorted(placed("Ambience: forest, birds. Then a dog barks")) == [
+        ("a dog barks", 5, 10), ("birds", 0, 10), ("forest", 0, 10)]
+    assert sorted(placed("Background: city traffic, a siren. A car passes at 2 s")) == [
+        ("A car passes", 2, 4), ("a siren", 0, 10), ("city traffic", 0, 10)]
+    assert placed("forest, birds") == [("forest", 0, 5), ("birds", 5, 10)]  # no heading: in turn
+    # layers said throughout take their slot before a "then", one or several
+    assert placed("rain and wind throughout, then a dog barks")[2] == placed("rain throughout, then a dog barks")[1] == (
+        "a dog barks", 5, 10)
     assert placed("a car engine revs, then idles")[1] == ("a car engine idles", 5, 10)  # idling is the engine's
     assert placed("a horse gallops, then stops, then neighs")[1] == ("a horse neighs", 5, 10)  # a stop names no thing
     assert placed("a car passes, then fades into the distance")[1] == ("a car fades into the distance", 5, 10)

@@ -342,6 +342,10 @@ _COUNT_CLAUSE = re.compile(rf"(?:,|\s[-\u2013\u2014]+)\s*(?!(?:twice|half|\w+\s+
                            rf"(?P<n>(?:{_COUNT}|{_AGAIN_WORDS})(?:\s+{_ROW})?"
                            rf"(?:,?\s+(?:at|from|between)\s+\d[^,;]*?)?)"
                            rf"(?=\s*(?:$|[,;]|\.\s|\.$|\s+(?:(?:and\s+)?then|while|with|as|and)\b))", re.I)
+# a count written as a multiplier, after the sound or before it: "footsteps x3", "a knock x 2", "3x door knock"
+_NOT_A_COUNT = r"(?!\s*(?:louder|quieter|softer|faster|slower|speed|as)\b)"  # "2x louder", "2x speed": how, not how often
+_TIMES_MARK = re.compile(rf"(?:\s+[x\u00d7]|\s*\u00d7)\s*(?P<n>\d+)\b(?![.,]\d|\s*(?:s|secs?|seconds?)\b){_NOT_A_COUNT}"
+                         rf"|\b(?P<m>\d+)\s*[x\u00d7]\s+{_NOT_A_COUNT}(?=[a-z])", re.I)
 _TIME_SAID = _DECIMAL + _SECONDS
 # a part that says only when the untimed sound before it starts: "..., starting at 10 s" (read "at 10 s")
 _STARTING = re.compile(rf"^(?P<how>at|from)\s+(?P<t>{_TIME_SAID})(?:\s+on(?:wards?)?)?$", re.I)
@@ -556,6 +560,8 @@ apartment flat studio shop store lab laboratory classroom library hospital hotel
 
 
 _SLUG = re.compile(r"(?:int|ext|int\.?\s*/\s*ext|ext\.?\s*/\s*int|i\s*/\s*e)", re.I)  # a screenplay's scene heading
+# A heading's words that say what follows it is the bed ("Ambience: forest, birds", "Background: traffic, a siren")
+_BED_LABELS = {"ambience", "ambiences", "ambient", "amb", "atmos", "atmosphere", "background", "bed", "bg", "layers"}
 
 
 def _without_slug(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -589,8 +595,10 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     before a colon that name only a place, a time of day or a label ("a forest at night: birds chirp,
     ...", "Ambience: rain, wind. Events: a door slams at 3 s"; not "thunder: ...", "a dog: ..."), and
     a background that opens the description before a colon and layers of one after it, its title
-    ("Thunderstorm: heavy rain, ...")."""
+    ("Thunderstorm: heavy rain, ..."). The parts listed after a heading that labels the bed
+    (``_BED_LABELS``: "Ambience: forest, birds") last throughout, each without a time of its own."""
     out, run = [], []  # run: the parts of heading words since the last sound
+    bed = False  # after a heading that labels a bed, up to the end of its list: each part a layer throughout
     pieces = _without_slug(pieces)
     for k, (piece, sep) in enumerate(pieces):
         words = re.findall(r"[a-z']+|\d", piece.lower())
@@ -600,14 +608,18 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
             continue
         if (not out and sep == ":" and k + 1 < len(pieces) and is_background(piece) and len(words) <= 3
                 and _bed_only(_clean(pieces[k + 1][0]))):  # "Thunderstorm: heavy rain, ...": a title
-            run = []
+            run, bed = [], bool(set(words) & _BED_LABELS)
             continue
-        if words and all(w in _HEADING_WORDS or w.isdigit() for w in words):  # "Scene 2:"
+        if words and all(w in _HEADING_WORDS or w.isdigit() for w in words) and not bed:  # "Scene 2:"
             # up to a colon: a heading, dropped; so is a first sentence of a place at a time of day ("Forest at dawn.")
             # or of a room ("An office.", "Kitchen."; not "A busy street.": its sound)
             dated = not out and not run and sep in (".", "!") and set(words) & (_TIME_OF_DAY | _ROOMS)
             run = [] if sep == ":" or dated else run + [(piece, sep)]
+            bed = sep == ":" and bool(set(words) & _BED_LABELS)
             continue
+        if bed and not re.search(r"\d", piece) and not _THROUGHOUT.search(piece) and not _now_and_then(piece):
+            piece = " and ".join(f"{_clean(m)} throughout" for m in _together(_AND.sub("", piece)))
+        bed = bed and sep == ","
         out += run + [(piece, sep)]
         run = []
     return out + run or pieces
@@ -795,7 +807,8 @@ def _joined(pieces: list[tuple[str, str]], layered: list[str] | None = None, roo
         if along and out:
             out[-1] = f"{out[-1]} while {along}"
         elif (along or lead) and ahead is not None:
-            pieces[k + 1] = (f"{ahead} while {along}" if along else f"{lead.group()} {ahead}", pieces[k + 1][1])
+            joined = f"{ahead} while {along}" if clause else f"{along} while {ahead}"  # in the order said
+            pieces[k + 1] = (joined if along else f"{lead.group()} {ahead}", pieces[k + 1][1])
         else:
             out.append(piece)
     return out
@@ -863,6 +876,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     text = _AND_RIGHT_AFTER.sub(lambda m: m[0] if _names_one_before(text, m) else ", then ", text)
     text = _AFTER_ALONE.sub("", _COMMA_AFTER.sub(r", then \g<x>", _AND_AFTER.sub(r", then \g<x>", text)))
     text = _SCATTERED.sub(" occasionally", relative_times(said_times(in_seconds(text), duration_s)))
+    text = _TIMES_MARK.sub(lambda m: f" {m['n']} times" if m["n"] else f"{m['m']} times ", text)
     text = _COUNT_CLAUSE.sub(lambda m: " " + m["n"].replace(",", ""), text)
     layered = []  # the captions of sounds that go on under the timed ones, in turn (``_joined``)
     for seq in _joined(_listed(_without_heading(_without_qualifiers(_ended(_pieces(text)), notes))), layered,
@@ -908,7 +922,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
             elif repeat:  # in turn over its slot, or over the "for N s" it gives
                 group.append((repeat["c"], _untimed(pieces[0])[1] * times if pieces else None, True, times, None))
             else:
-                beside = caption in whole and len(members) > 1  # "X at 6 s while wind blows throughout"
+                beside = caption in whole and any(m not in whole for m in members)  # "X at 6 s while wind blows throughout"
                 caption, period = _rhythm(caption, counted=once)
                 event = _timed_event(caption, duration_s, once, period)
                 if event is None and beside:  # the whole timeline: its part's slot is its neighbour's alone
