@@ -3,16 +3,20 @@
 
 def config_difference(saved: dict, given: dict) -> str:
     """The settings a run's checkpoint was made with that differ from those given, for a refusal
-    to resume it: "batch_size 2 in the run, 8 given; lr ..." (nested settings by dotted name)."""
+    to resume it: "batch_size 2 in the run, 8 given; lr ..." (nested settings by dotted name; one
+    that only one side has is "not set" on the other)."""
     def flat(d: dict, prefix: str = "") -> dict:
         out = {}
         for k, v in d.items():
             out.update(flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
         return out
 
+    def said(d: dict, k: str) -> str:
+        return repr(d[k]) if k in d else "not set"
+
     saved, given = flat(saved), flat(given)
-    return "; ".join(f"{k} {saved.get(k)!r} in the run, {given.get(k)!r} given"
-                     for k in sorted(saved.keys() | given.keys()) if saved.get(k) != given.get(k))
+    return "; ".join(f"{k} {said(saved, k)} in the run, {said(given, k)} given"
+                     for k in sorted(saved.keys() | given.keys()) if k not in saved or k not in given or saved[k] != given[k])
 
 
 RESUMABLE = ("steps", "checkpoint_every")  # what a resumed run may change: its length, how often it is saved

@@ -61,7 +61,7 @@ from ..models.backbone import AudioBackbone, BackboneConfig, build_backbone
 from ..models.known_sounds import read_known_sounds, write_known_sounds
 from ..models.mel import LogMel, MelConfig, mel_to_image
 from ..models.vocoder import load_vocoder
-from . import check_apart, check_run_folder, nested
+from . import check_apart, check_run_folder, config_difference, nested
 
 DEMO_CONFIG = BackboneConfig(
     mel=MelConfig(n_mels=64, width=416),  # 4.16 s: a 4 s SynthSync clip fits
@@ -192,8 +192,7 @@ def _checkpoint_state(checkpoint: Path | None, settings: dict) -> dict:
     if not isinstance(state, dict):
         raise FoleyError(f"{checkpoint}: not a checkpoint of this command; delete it to start the run over")
     if state.get("settings", settings) != settings:
-        changed = sorted(k for k in {**state["settings"], **settings} if state["settings"].get(k) != settings.get(k))
-        raise FoleyError(f"{checkpoint}: was trained with other settings ({', '.join(changed)}); "
+        raise FoleyError(f"{checkpoint}: was trained with other settings ({config_difference(state['settings'], settings)}); "
                          "rerun with the run's own settings, or start a new run folder")
     return state
 

@@ -303,7 +303,8 @@ def test_a_vae_stage_that_is_done_refuses_other_vae_settings_and_records_its_dat
     generate(tmp_path / "a", n_train=2, n_test=0, seed=0, cfg=SynthConfig(duration_s=1.0), workers=1, progress=False)
     common = ["--data", str(tmp_path / "a"), *SMALL, "--out", str(tmp_path / "bb")]
     backbone_main([*common, "--unet-stop-at", "1"])  # the VAE stage done, the UNet's begun
-    for other, named in ((["--vae-steps", "3"], "steps"), (["--vae-lr", "1e-2"], "lr"), (["--seed", "1"], "seed")):
+    for other, named in ((["--vae-steps", "3"], "steps 2 in the run, 3 given"), (["--vae-lr", "1e-2"], "lr 0.001 in the run, "
+                          "0.01 given"), (["--seed", "1"], "seed 0 in the run, 1 given")):
         with pytest.raises(SystemExit) as exit_:  # the UNet would go on from a VAE these settings did not make
             cli([*common, *other])
         assert exit_.value.code == 2 and f"vae_checkpoint.pt: was trained with other settings ({named})" in (

@@ -21,6 +21,7 @@ from foley.datasets.frame_cache import CACHE_FORMAT
 from foley.datasets.lm_data import LMData, load_lm_data
 from foley.errors import FoleyError
 from foley.models.token_lm import LoraSettings, TokenLM
+from foley.training import config_difference
 from foley.training.lm import LMTrainConfig, train_lm
 
 from lm_models import CAPTIONS, FRAME_DIM, N_UNITS, TINY_GEMMA, one_thread, tiny_lm, tiny_lm_config, tiny_text_tokenizer  # noqa: F401
@@ -419,3 +420,10 @@ def test_bf16_training_keeps_the_base_in_bf16_and_the_trainable_weights_in_fp32(
     assert frozen and {p.dtype for p in frozen} == {torch.bfloat16} and {p.device for p in frozen} == {device}
     optimizer = torch.load(tmp_path / "run" / "checkpoint" / "optimizer.pt", weights_only=True)
     assert all(v.dtype == torch.float32 for s in optimizer["state"].values() for k, v in s.items() if k != "step")
+
+
+def test_a_refusal_to_resume_names_each_changed_setting_with_both_values():
+    assert config_difference({"lr": 0.1, "opt": {"beta": 0.9}, "seed": 0}, {"lr": 0.1, "opt": {"beta": 0.95}, "seed": 0,
+                             "gradient_weight": 1.0}) == ("gradient_weight not set in the run, 1.0 given; "
+                                                           "opt.beta 0.9 in the run, 0.95 given")
+    assert config_difference({"clip": None}, {}) == "clip None in the run, not set given"
