@@ -1982,7 +1982,7 @@ def test_refusals_of_a_turn_say_what_it_can_do_instead():
             p.plan(said, 10, bed)
 
 
-def test_a_screenplays_transitions_and_marks_are_no_sounds():
+def test_a_screenplays_transitions_marks_and_camera_directions_are_no_sounds():
     p = RulesPlanner()
     assert spans(p.plan("CUT TO: EXT. STREET - NIGHT. Sirens wail in the distance.", 10)) == [
         ("Sirens wail in the distance", 0, 10)]
@@ -1991,6 +1991,15 @@ def test_a_screenplays_transitions_and_marks_are_no_sounds():
     assert [c for c, _, _ in spans(p.plan("A door slams (O.S.). A dog barks (V.O.).", 10))] == ["A door slams", "A dog barks"]
     assert [c for c, _, _ in spans(p.plan("FADE IN: a kettle whistles, then a door slams O.S.", 10))] == [
         "a kettle whistles", "a door slams"]
+    # a camera direction is what is seen: "it" after it is its thing; a shot's label before a colon names no sound
+    assert spans(p.plan("CLOSE ON the kettle. It whistles at 3 s.", 10)) == [("the kettle whistles", 3, 5)]
+    assert spans(p.plan("Angle on the door: it slams at 2 s", 10)) == [("the door slams", 2, 4)]
+    assert spans(p.plan("Rain falls. INSERT the clock. A door slams at 3 s.", 10)) == [("Rain falls", 0, 10),
+                                                                                      ("A door slams", 3, 5)]
+    assert [c for c, _, _ in spans(p.plan("We see a dog barking. Wide shot: a car passes at 4 s.", 10))] == [
+        "a dog barking", "a car passes"]
+    assert [c for c, _, _ in spans(p.plan("Close-up: a match strikes at 2 s", 10))] == ["a match strikes"]
+    assert [c for c, _, _ in spans(p.plan("Pan on the stove sizzles", 10))] == ["Pan on the stove sizzles"]  # a pan
 
 
 def test_how_long_or_a_word_said_twice_after_a_joining_word_is_no_second_sound():

@@ -23,7 +23,12 @@ _SCRIPT_MARK = re.compile(r"\s*\((?:O\.?\s*S|O\.?\s*C|V\.?\s*O|CONT'?D)\.?\)|\s+
 # A screenplay's transitions ("CUT TO:", "FADE IN:", "SMASH CUT TO:", "DISSOLVE TO:"), in capitals or before a colon
 _TRANSITION = re.compile(r"(?:(?:smash|match|jump|hard|quick)\s+)?cut\s+(?:to(?:\s+black)?|back\s+to)|fade\s+(?:in|out|up|"
                          r"to\s+(?:black|white))|dissolve\s+to|intercut(?:\s+with)?|back\s+to\s+scene", re.I)
-# "after dark", "just before dawn": when the scene is, which a bed does not sound; left out
+# A screenplay's camera direction onto a thing ("CLOSE ON the kettle", "ANGLE ON the door", "We see a dog"): what is
+# seen, no sound; "it" or "they" in the sentence after it is that thing ("Close on the kettle: it whistles")
+_CAMERA = (r"(?:(?:extreme\s+)?close[\s-]?up\s+(?:on|of)|close\s+on|angle\s+on|insert(?:\s+of|\s+on)?|push\s+in\s+on"
+           r"|(?:pan|tilt)\s+(?:up\s+|down\s+)?(?:to|across|along)|zoom\s+(?:in\s+|out\s+)?(?:on|to)|we\s+see|back\s+on)")
+_CAMERA_ON = re.compile(rf"(?:^|(?<=[.!?;:]\s)|(?<=\n))\s*{_CAMERA}\s+(?P<thing>[^.:;!?\n]+?)\s*(?P<end>[.:;!?]\s+"
+                        rf"(?P<it>it|they)\b|[.:;!?]|$)", re.I)
 _AFTER_DARK = re.compile(r"\s*\b(?:(?:just|right|long|well|shortly|soon|late|early)\s+)?(?:after|before)\s+(?:the\s+)?"
                          r"(?:dark|nightfall|sundown|sunset|dusk|dawn|daybreak|sunrise|midnight|noon)\b", re.I)
 # "while it rains": the weather's "it", which names no sound before it ("a dog rains" it was)
@@ -537,6 +542,7 @@ bathroom house home cabin barn farm field beach shore coast park garden cave chu
 market cafe restaurant bar factory warehouse school hospital library alley road highway bridge tunnel basement attic
 hallway corridor lobby stadium arena mountain mountains desert jungle lake meadow harbourside dock docks scene setting
 location place sounds sound events ambience ambiences ambient background foreground mix bed layers amb atmos atmosphere
+shot wide medium tracking establishing aerial opening closing final pov closeup close up extreme montage angle
 bg fx sfx spot foley cue cues living dining lounge hall studio shop store supermarket mall gym platform hotel apartment
 flat porch yard backyard rooftop roof balcony countryside suburb suburbs neighborhood neighbourhood camp campsite
 battlefield construction site swamp marsh riverbank island valley hill hills canyon prairie lab laboratory classroom
@@ -842,6 +848,19 @@ _FADES = re.compile(r"\s+(?:(?:with|and)\s+)?(?:(?:an?|some)\s+)?(?:(?:slow|grad
 _FADED_AGAIN = re.compile(r"(?:\s*,\s*|\s+)(?:and\s+)?(?:then\s+)?the\s+(?P<x>[a-z' ]+?)\0", re.I)
 
 
+def _without_camera(text: str) -> str:
+    """``text`` without its camera directions (``_CAMERA_ON``): "Close on the kettle: it whistles"
+    is "the kettle whistles"; "CLOSE ON the kettle." alone names no sound, while "We see a dog
+    barking" is the dog's bark (the thing does something: a verb or an -ing word)."""
+    def said(m: re.Match) -> str:
+        if m["it"]:
+            return m["thing"]
+        sounding = _subject(m["thing"]) or re.search(r"[a-z]{3}ing\b", m["thing"], re.I)
+        return f"{m['thing']}{m['end']}" if sounding else ""
+
+    return _CAMERA_ON.sub(said, text)
+
+
 def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3, notes: list[str] | None = None) -> Plan:
     """Lay a description's parts on the timeline, in order. A part with its own times ("at T s",
     "from A to B s") is placed there; the parts between two such (or an edge of the timeline)
@@ -866,7 +885,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
         if notes is not None:
             notes.append(f"{_clean(fade.group())!r} is not applied: a sound keeps its level along its span (to end "
                          "one sooner: make X stop at T s)")
-    said = _IT_RAINS.sub(lambda m: _WEATHER[m["w"].lower()], _AFTER_DARK.sub("", _SCRIPT_MARK.sub("", description)))
+    said = _IT_RAINS.sub(lambda m: _WEATHER[m["w"].lower()],
+                         _AFTER_DARK.sub("", _without_camera(_SCRIPT_MARK.sub("", description))))
     for m in _WITH_QUALIFIER.finditer(said):  # of the sound its clause names
         if notes is not None:
             notes.append(_qualifier_note(m["q"], _TIME_TAIL.sub("", _clean(re.split(r"[,;.]", said[:m.start()])[-1]))))
