@@ -741,6 +741,17 @@ def test_a_rhythm_the_text_gives_is_the_time_between_repeats():
         p.plan("make the dog faster", 8, base)
     with pytest.raises(PlanError, match="'rain' is a continuous sound, with no strokes to make faster$"):
         p.plan("make the rain faster", 8, p.plan("rain while a dog barks", 8))
+    # several one-shots in a run: their spacing, from the first one's start, with their spans
+    knocks = p.plan("rain, a knock three times at 3 s", 8)
+    assert rhythm(p.plan("make the knocks faster", 8, knocks))[1:] == [
+        ("a knock", 3.0, 3.2, False, None), ("a knock", 3.2, 3.4, False, None), ("a knock", 3.4, 3.6, False, None)]
+    assert [e[1] for e in rhythm(p.plan("slow the knocks down", 8, knocks))[1:]] == [3.0, 3.45, 3.9]
+    for before, edit, message in [("a knock at 1 s, a knock at 6 s", "make the knocks faster",
+                                   "these are 2 sounds apart (at 1, 6 s), not one run"),
+                                  ("a knock 3 times at 7 s", "make the knocks slower", "would end after the 8 s timeline"),
+                                  ("a knock 3 times at 7 s for 0.21 s", "make the knocks faster", "start 0.07 s apart; faster would be 0.0467 s")]:
+        with pytest.raises(PlanError, match=re.escape(message)):
+            p.plan(edit, 8, p.plan(before, 8))
     rainy = p.plan("footsteps in the rain", 8)  # steps that name a background sound keep their rhythm
     assert rhythm(p.plan("make the footsteps faster", 8, rainy))[0][-1] == 0.333
     assert rhythm(p.plan("add knocking every 0.3 s at 5 s", 8, base))[-1] == ("knocking", 5.0, 7.0, True, 0.3)
@@ -1470,7 +1481,7 @@ def test_a_sound_listed_as_what_goes_on_is_a_layer_under_the_timed_ones():
     assert ("a clock ticking", 0, 4) in placed("a clock ticking, a door slams at 4 s, then the clock stops")
     assert placed("a dog barking twice, a door slams at 3 s")[:2] == [("a dog barking", 0, 1.5), ("a dog barking", 1.5, 3)]
     assert ("lightning", 0, 3) in placed("lightning, thunder at 3 s")
-    assert ("Opening shot", 0, 2) in placed("Opening shot: a car drives by at 2 s")  # a label before a colon: no layer
+    assert placed("Opening shot: a car drives by at 2 s") == [("a car drives by", 2, 4)]  # a shot's label: no sound
     assert ("People chatting", 0, 5) in placed("A cafe. People chatting, cups clinking, a machine hisses at 5 s.")
     assert placed("a clock ticking, a door opens at 2 s, footsteps at 5 s") == [
         ("a clock ticking", 0, 10), ("a door opens", 2, 4), ("footsteps", 5, 7)]

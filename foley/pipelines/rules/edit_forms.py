@@ -76,7 +76,7 @@ EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, 
               "(or: the X starts/stops at T s), make X later/earlier [by N s] (or: shift X by [-]N s), "
               "make X longer/shorter [by N s], make X last N s, "
               "make X louder/quieter [by N dB or N% | a bit] (or: turn X up/down, lower/raise X), "
-              "X every N s, make X faster/slower (a repeated sound); "
+              "X every N s, make X faster/slower (a repeated sound, or a run of one sound's takes); "
               "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball', "
               "or all of them (to remove, make louder/quieter, take again, replace, move by N s, make longer/shorter "
               "or faster/slower): 'all the balls', or all but some: 'everything but the rain'; 'it' when the bed has one "

@@ -363,6 +363,34 @@ def _without_span(event: dict, start: float, end: float) -> list[dict]:
     return [{**event, "mute": mute}]
 
 
+RUN_GAP_S = 2.0  # one-shots of a sound this far apart or closer are one run, respaced together ("the knocks faster")
+
+
+def _respaced(group: list[dict], slower: bool, duration_s: float, said: str) -> None:
+    """Several one-shots of one sound in a run ("make the knocks faster" on three knocks) closer
+    together or further apart, in place: the run's timing from its first start divided by
+    TEMPO_STEP, or times it (each span with it, so that none overlaps the next). PlanError when
+    they are apart by more than RUN_GAP_S, when faster would start two closer than a rhythm may
+    (PERIOD_RANGE_S), or slower would end them after the timeline."""
+    group = sorted(group, key=lambda e: e["start_time"])
+    if any(b["start_time"] - a["end_time"] > RUN_GAP_S for a, b in zip(group, group[1:])):
+        at = ", ".join(f"{e['start_time']:g}" for e in group)
+        raise PlanError(f"{said!r}: these are {len(group)} sounds apart (at {at} s), not one run to space closer or "
+                        f"further apart; move them one at a time")
+    first, step = group[0]["start_time"], TEMPO_STEP if slower else 1 / TEMPO_STEP
+    apart = min(b["start_time"] - a["start_time"] for a, b in zip(group, group[1:]))
+    if apart * step < PERIOD_RANGE_S[0]:
+        raise PlanError(f"{said!r}: they start {apart:g} s apart; faster would be {apart * step:.3g} s, and a rhythm is "
+                        f"from {PERIOD_RANGE_S[0]:g} s")
+    if first + (group[-1]["end_time"] - first) * step > duration_s + 1e-9:
+        raise PlanError(f"{said!r}: spaced further apart they would end after the {duration_s:g} s timeline (move them "
+                        f"earlier first)")
+    for e in group:
+        e.update(start_time=round(first + (e["start_time"] - first) * step, 3), end_time=round(
+            first + (e["end_time"] - first) * step, 3), mute=tuple((first + (a - first) * step, first + (b - first) * step)
+                                                                   for a, b in e["mute"]))
+
+
 def _moved(mute: tuple[tuple[float, float], ...], step: float) -> tuple[tuple[float, float], ...]:
     """An event's muted spans moved with it by ``step`` seconds (the plan cuts them to its span)."""
     return tuple((a + step, b + step) for a, b in mute)
@@ -588,7 +616,12 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         else:
             _check_target(previous, m["a"], instruction, kind)
             every = _all_matching(previous, m["a"]) if kind in _EVERY_KINDS else None
-            for i in sorted(every or [_target(previous, m["a"])], reverse=True):  # from the last: removals keep the rest
+            targets = every or [_target(previous, m["a"])]
+            if kind == "tempo" and len(targets) > 1 and not any(events[i]["fill"] or is_background(events[i]["caption"])
+                                                                for i in targets):  # several one-shots: their spacing
+                _respaced([events[i] for i in targets], m["dir"].lower() == "slower", d, instruction.strip())
+                targets = []
+            for i in sorted(targets, reverse=True):  # from the last: removals keep the rest
                 e = events[i]
                 if kind == "replace" and _SILENCE.match(_clean(m["b"])):  # replaced with nothing: removed
                     events.pop(i)
