@@ -8,6 +8,9 @@ import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from .errors import FoleyError
 
 _STOPS = (signal.SIGINT, signal.SIGTERM)
 
@@ -44,12 +47,16 @@ def stops_deferred() -> Iterator[None]:
 def worker_map(fn: Callable, jobs: Iterable, workers: int, chunksize: int = 1) -> Iterator[Iterator]:
     """``fn(job)`` for every job in ``workers`` processes; yields the results' iterator, in job order.
     The workers ignore SIGINT (the parent stops them) and end on SIGTERM; on leaving (an error, an
-    interrupt) the jobs not started are dropped and those running finish. ``fn`` and the jobs must pickle."""
+    interrupt) the jobs not started are dropped and those running finish. ``fn`` and the jobs must pickle.
+    A worker that dies (killed, out of memory) is a FoleyError (one line), not the executor's traceback."""
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals)
     try:
         with stops_deferred():
             results = pool.map(fn, jobs, chunksize=chunksize)  # submits every job, starts the workers
         yield results
+    except BrokenProcessPool:
+        raise FoleyError("a worker process ended before its job was done (killed, or out of memory?); run the "
+                         "command again, with fewer --workers if memory is short") from None
     finally:
         with stops_deferred():
             pool.shutdown(wait=True, cancel_futures=True)

@@ -4,6 +4,7 @@ import signal
 
 import pytest
 
+from foley.errors import FoleyError
 from foley.workers import worker_map
 
 
@@ -35,5 +36,18 @@ def test_a_stop_while_the_pool_starts_is_delivered_after_it_and_the_workers_end(
 def test_a_failing_job_stops_the_pool():
     with pytest.raises(TypeError):
         with worker_map(abs, [1, "x", 2], workers=2) as results:
+            list(results)
+    assert multiprocessing.active_children() == []
+
+
+def _killed_at_two(job: int) -> int:
+    if job == 2:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer does
+    return job
+
+
+def test_a_worker_that_dies_is_one_line_not_a_traceback():
+    with pytest.raises(FoleyError, match=r"^a worker process ended before its job was done \(killed, or out of memory\?\)"):
+        with worker_map(_killed_at_two, [1, 2, 3], workers=2) as results:
             list(results)
     assert multiprocessing.active_children() == []

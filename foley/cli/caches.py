@@ -57,7 +57,23 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _barrier(state):
+    """``state.wait_for_everyone`` for a sharded extract. Its processes meet once the cache is checked and
+    once every share is encoded, so the first to finish waits for the last: the usual 10 or 30 minutes'
+    timeout of a collective (``PartialState``'s ``timeout``) would be too short. A process that meets
+    one that has ended (its own error said above) says so in one line, not with the collective's traceback."""
+    def wait() -> None:
+        try:
+            state.wait_for_everyone()
+        except RuntimeError:  # gloo's "Connection closed by peer", NCCL's abort
+            raise FoleyError(f"process {state.process_index}: another process of this run has ended; "
+                             "its error is said above") from None
+    return wait
+
+
 def _cmd_extract(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
     from accelerate import PartialState
 
     from ..config import TimeBase
@@ -68,13 +84,13 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
     for manifest in args.manifests:  # a bad manifest is refused before the model loads (or downloads)
         read_manifest(manifest)
-    state = PartialState(cpu=args.device == "cpu")
+    state = PartialState(cpu=args.device == "cpu", timeout=timedelta(days=7))
     device = str(state.device) if state.num_processes > 1 else args.device
     encoder = load_frame_encoder(_model_component(args.model, "frame_encoder"), pretrained=args.pretrained,
                                  device=device, batch_size=args.batch_size)
     quiet_ffmpeg_log()  # importing torchvision with the frame encoder turns FFmpeg's log back on
     result = extract_features(encoder, args.manifests, args.out, fps=TimeBase().video_fps, rank=state.process_index,
-                              world=state.num_processes, barrier=state.wait_for_everyone, progress=not args.quiet)
+                              world=state.num_processes, barrier=_barrier(state), progress=not args.quiet)
     c = result["counts"]
     share = f" by process {state.process_index}" if state.num_processes > 1 else ""
     print(f"{args.out}: {c['done']} clips encoded, {c['skipped']} already cached, {c['failed']} failed "

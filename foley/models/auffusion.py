@@ -34,7 +34,7 @@ from diffusers import AutoencoderKL, UNet2DConditionModel
 from ..config import is_finite_number
 from ..errors import FoleyError
 from ..media.files import read_json_object
-from .hub import quiet_loading
+from .hub import checked_weights, quiet_loading
 from .layout import component_dir, detect_layout, resolve_model_dir
 from .mel import MelConfig
 from .text_condition import TextConditioner, load_text_conditioner
@@ -103,14 +103,21 @@ def load_components(path_or_id: str | os.PathLike, dtype: torch.dtype = torch.fl
         ("vocoder", ()))}  # load_vocoder names what its formats lack
     mel_path = directory / MEL_CONFIG
     mel = read_mel_config(mel_path) if mel_path.is_file() else MelConfig()
-    unet = UNet2DConditionModel.from_pretrained(folders["unet"], torch_dtype=dtype).eval()
-    vae = AutoencoderKL.from_pretrained(folders["vae"], torch_dtype=dtype).eval()
+    unet = checked_weights(UNet2DConditionModel.from_pretrained, "UNet")(folders["unet"], torch_dtype=dtype).eval()
+    vae = checked_weights(AutoencoderKL.from_pretrained, "VAE")(folders["vae"], torch_dtype=dtype).eval()
     vocoder = load_vocoder(folders["vocoder"])
     if vocoder.n_mels != mel.n_mels:  # found at load, not after a whole diffusion run
         raise FoleyError(f"{folders['vocoder']}: a vocoder of {vocoder.n_mels} mel bands, but {directory} makes "
                          f"{mel.n_mels}-band mels")
-    return Components(unet=unet, vae=vae, scheduler=load_scheduler(folders["scheduler"]),
-                      text=load_text_conditioner(directory, dtype),
+    if (vocoder.sample_rate, vocoder.hop_length) != (mel.sample_rate, mel.hop_length):  # audio of another speed or length
+        raise FoleyError(f"{folders['vocoder']}: a vocoder of {vocoder.sample_rate} Hz audio, {vocoder.hop_length} "
+                         f"samples per mel frame, but {directory} makes mels of {mel.sample_rate} Hz audio, "
+                         f"{mel.hop_length} samples per frame")
+    text = load_text_conditioner(directory, dtype)
+    if isinstance(unet.config.cross_attention_dim, int) and text.dim != unet.config.cross_attention_dim:
+        raise FoleyError(f"{directory}: its text encoder gives {text.dim}-d states, but its UNet attends to "
+                         f"{unet.config.cross_attention_dim}-d ones (a text encoder of another model?)")
+    return Components(unet=unet, vae=vae, scheduler=load_scheduler(folders["scheduler"]), text=text,
                       vocoder=vocoder.to(dtype).eval(), mel=mel, layout=layout, decoding=load_decoding(directory))
 
 

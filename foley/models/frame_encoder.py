@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from torch import nn
 from ..device import resolve_device
 from ..errors import FoleyError
 from ..media.files import atomic_dir, refuse_to_replace
+from .hub import load_failure
 
 FORMAT = "foley-frame-encoder"
 CONFIG_NAME = "config.json"
@@ -107,6 +109,9 @@ def _build_tower(config: FrameEncoderConfig, load_weights: bool) -> nn.Module:
         with _quiet_open_clip():
             model = open_clip.create_model(config.model, pretrained=pretrained,
                                            force_preprocess_cfg=config.preprocess)
+    except pickle.UnpicklingError as e:  # a checkpoint file torch's weights_only refuses, or no pickle at all
+        raise FoleyError(f"{config.pretrained}: not a checkpoint of plain weights for {config.model!r} "
+                         f"({load_failure(e)})") from None
     except RuntimeError as e:
         raise FoleyError(f"cannot build open_clip model {config.model!r} "
                          f"(pretrained {config.pretrained!r}): {str(e).splitlines()[0].split(' Available:')[0]}"
@@ -220,7 +225,10 @@ class FrameEncoder(nn.Module):
             data = json.loads((path / CONFIG_NAME).read_text(encoding="utf-8"))
         except json.JSONDecodeError as e:
             raise FoleyError(f"{path / CONFIG_NAME}: unreadable frame encoder config ({e})") from None
-        config = FrameEncoderConfig.from_dict({**data, **overrides})
+        try:
+            config = FrameEncoderConfig.from_dict({**data, **overrides})
+        except (FoleyError, TypeError) as e:  # a setting it does not know, a value of another kind, not an object
+            raise FoleyError(f"{path / CONFIG_NAME}: not a usable frame encoder config ({e})") from None
         if config.pretrained == WEIGHTS_NAME:
             visual = _build_tower(config, load_weights=False)
             try:

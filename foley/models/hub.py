@@ -6,9 +6,13 @@ network (or a model already downloaded) does not wait on the hub's retries.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
+from pathlib import Path
 from typing import Callable, Iterator, TypeVar
+
+from ..errors import FoleyError
 
 # A hub repository id: "name" or "owner/name" (letters, digits, "-", "_", "." inside).
 HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
@@ -29,6 +33,65 @@ def quiet_loading() -> Iterator[None]:
     finally:
         if enabled:
             hf_logging.enable_progress_bar()
+
+
+@contextlib.contextmanager
+def library_logs_off() -> Iterator[None]:
+    """transformers' and diffusers' log lines off: their load reports, their advice to pass
+    ``ignore_mismatched_sizes`` or to train, diffusers' "error" and "unsafe serialization" lines
+    when a folder holds a ``.bin`` instead of a ``.safetensors`` (read with ``weights_only=True``);
+    ``checked_weights`` says what is wrong in one line. Their loggers by name, so that neither
+    library is imported here."""
+    loggers = [logging.getLogger(name) for name in ("transformers", "diffusers")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
+def load_failure(e: Exception) -> str:
+    """A library's or torch's loading error on one line: for a pickle ``weights_only`` refused, the
+    class it asks for or torch's reason (torch's own text advises ``weights_only=False``, which foley
+    never does); else the error's lines joined."""
+    message = str(e)
+    refused = re.search(r"GLOBAL (\S+)", message)
+    if refused:
+        return f"a pickle that asks for {refused.group(1)}, refused: nothing was run"
+    detail = re.search(r"WeightsUnpickler error:\s*(.+)", message)
+    reason = detail.group(1) if detail else "; ".join(line.strip() for line in message.splitlines() if line.strip())
+    return f"{type(e).__name__}: {reason[:300]}"
+
+
+def checked_weights(load: Callable[..., T], what: str) -> Callable[..., T]:
+    """``load`` (a transformers or diffusers ``from_pretrained``) that fills every weight of its
+    model from the folder's files, or raises FoleyError (one line naming the folder, a ``what``):
+    no config.json, a weights file the library refuses (a pickle torch will not read with
+    ``weights_only=True``, a damaged file), a weight whose shape is not the one config.json
+    builds, or a weight the files lack (the libraries would fill both with random values)."""
+    def checked(name, **kwargs):
+        if os.path.isdir(name) and not (Path(name) / "config.json").is_file():
+            raise FoleyError(f"{name}: no config.json (an incomplete {what} folder)")
+        with library_logs_off():
+            try:
+                model, info = load(name, output_loading_info=True, ignore_mismatched_sizes=True, **kwargs)
+            except OSError:  # no weights file: load_pretrained then looks on the hub, or says so
+                raise
+            except Exception as e:  # noqa: BLE001 - a config or file the library cannot use fails in many ways
+                raise FoleyError(f"{name}: not a loadable {what} ({load_failure(e)})") from None
+        if info["mismatched_keys"]:
+            (key, found, expected), *more = sorted(info["mismatched_keys"], key=str)
+            raise FoleyError(f"{name}: the {what}'s weight {key} is {tuple(found)}, but its config.json makes it "
+                             f"{tuple(expected)}{f' ({len(more)} more differ in shape)' if more else ''}")
+        if info["missing_keys"]:
+            first, *more = sorted(info["missing_keys"])
+            raise FoleyError(f"{name}: the {what}'s weights lack {first}{f' and {len(more)} more' if more else ''} "
+                             "(an incomplete or other model's weights file)")
+        return model
+    return checked
 
 
 @quiet_loading()

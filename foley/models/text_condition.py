@@ -11,9 +11,10 @@ import torch
 import torch.nn.functional as F
 from transformers import AutoModel, AutoTokenizer
 
+from ..config import is_whole_number
 from ..errors import FoleyError
-from ..media.files import atomic_path
-from .hub import quiet_loading
+from ..media.files import atomic_path, read_json_object
+from .hub import checked_weights, load_failure, quiet_loading
 from .layout import LAYOUT_CONDITION, LAYOUT_SD, component_dir, detect_layout, resolve_model_dir
 
 
@@ -32,10 +33,22 @@ class ConditionAdapter(torch.nn.Module):
 
     @classmethod
     def from_pretrained(cls, directory: str | os.PathLike) -> "ConditionAdapter":
+        """Auffusion's ``config.json`` + ``condition_adapter.pt`` (a torch pickle of plain tensors, read with
+        ``weights_only=True``); FoleyError (one line) naming the file that is unreadable or does not fit."""
         directory = Path(directory)
-        adapter = cls(json.loads((directory / "config.json").read_text(encoding="utf-8")))
-        state = torch.load(directory / "condition_adapter.pt", map_location="cpu", weights_only=True)
-        adapter.load_state_dict(state)
+        config_path, weights = directory / "config.json", directory / "condition_adapter.pt"
+        config = read_json_object(config_path, "condition adapter config")
+        dims = [config.get(key) for key in ("condition_dim", "cross_attention_dim")]
+        if not all(is_whole_number(d) and d > 0 for d in dims):
+            raise FoleyError(f"{config_path}: condition_dim and cross_attention_dim must be whole numbers > 0, "
+                             f"got {dims[0]!r} and {dims[1]!r}")
+        adapter = cls(config)
+        try:
+            state = torch.load(weights, map_location="cpu", weights_only=True)
+            adapter.load_state_dict(state)
+        except Exception as e:  # noqa: BLE001 - not a pickle, a refused one, or weights of other names or shapes
+            raise FoleyError(f"{weights}: not the weights of a {dims[0]} -> {dims[1]} condition adapter "
+                             f"({load_failure(e)})") from None
         return adapter
 
     def save_pretrained(self, directory: str | os.PathLike) -> None:
@@ -100,6 +113,10 @@ def load_tokenizer(folder: Path):
         raise FoleyError(f"{folder}: no usable tokenizer ({str(e).strip().splitlines()[0]})") from None
 
 
+def load_text_encoder(folder: Path, dtype: torch.dtype) -> torch.nn.Module:
+    return checked_weights(AutoModel.from_pretrained, "text encoder")(folder, dtype=dtype).eval()
+
+
 def check_tokenizer(tokenizer, encoder, folder: Path) -> None:
     """FoleyError (one line) when the tokenizer cannot be the text encoder's: more tokens than
     its embedding has rows, or fewer than half as many (a folder without its vocabulary files,
@@ -114,10 +131,13 @@ def _load_text_conditioner(directory: Path, layout: str, dtype: torch.dtype) -> 
     if layout == LAYOUT_SD:
         tokenizer_dir = component_dir(directory, "tokenizer", ("tokenizer_config.json",))
         tokenizer = load_tokenizer(tokenizer_dir)
-        encoder = AutoModel.from_pretrained(component_dir(directory, "text_encoder"), dtype=dtype).eval()
+        encoder = load_text_encoder(component_dir(directory, "text_encoder"), dtype)
         check_tokenizer(tokenizer, encoder, tokenizer_dir)
         return TextConditioner(tokenizer, encoder)
-    entries = json.loads((directory / "condition_config.json").read_text(encoding="utf-8"))
+    try:
+        entries = json.loads((directory / "condition_config.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise FoleyError(f"{directory / 'condition_config.json'}: not a readable condition config ({e})") from None
     if not isinstance(entries, list) or len(entries) != 1:
         raise FoleyError(f"{directory / 'condition_config.json'}: exactly one text encoder is supported "
                          f"(the released checkpoints have one), found {len(entries) if isinstance(entries, list) else entries!r}")
@@ -128,7 +148,7 @@ def _load_text_conditioner(directory: Path, layout: str, dtype: torch.dtype) -> 
                          f"got {entry!r}")
     encoder_dir = component_dir(directory, entry["text_encoder_name"])
     tokenizer = load_tokenizer(encoder_dir)
-    encoder = AutoModel.from_pretrained(encoder_dir, dtype=dtype).eval()
+    encoder = load_text_encoder(encoder_dir, dtype)
     check_tokenizer(tokenizer, encoder, encoder_dir)
     adapter_dir = component_dir(directory, entry["condition_adapter_name"], ("config.json", "condition_adapter.pt"))
     adapter = ConditionAdapter.from_pretrained(adapter_dir).to(dtype).eval()

@@ -54,7 +54,7 @@ from ..config import is_finite_number, is_whole_number
 from ..errors import FoleyError
 from ..media.files import atomic_dir
 from .connector import ConnectorConfig, TemporalConnector, build_connector
-from .hub import load_pretrained, quiet_loading
+from .hub import checked_weights, load_pretrained, quiet_loading
 
 FORMAT = "foley-token-lm"
 CONFIG_NAME = "config.json"
@@ -496,6 +496,8 @@ class TokenLM(nn.Module):
             config = TokenLMConfig.from_dict(json.loads((path / CONFIG_NAME).read_text(encoding="utf-8")))
         except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as e:
             raise FoleyError(f"{path / CONFIG_NAME}: unreadable token LM config ({e})") from None
+        except FoleyError as e:  # a setting it does not know, or a value it refuses
+            raise FoleyError(f"{path / CONFIG_NAME}: {e}") from None
         resolved = config
         for name in ("base", "text_tokenizer"):
             value = getattr(config, name)
@@ -509,7 +511,11 @@ class TokenLM(nn.Module):
             trained = load_file(str(path / TRAINABLE_NAME))
         except (OSError, SafetensorError) as e:
             raise FoleyError(f"{path / TRAINABLE_NAME}: not a readable weights file ({e})") from None
-        model.load_trainable_state_dict(trained)
+        try:
+            model.load_trainable_state_dict(trained)
+        except FoleyError as e:  # LoRA of another base or other settings, a connector of other sizes
+            raise FoleyError(f"{path / TRAINABLE_NAME}: {e}: were they trained on another base than "
+                             f"{config.base!r}, or with other settings than {path / CONFIG_NAME}'s?") from None
         model.tokenizer_fingerprint = read_units_record(path)
         model.requires_grad_(False)
         if trainable:
@@ -588,7 +594,8 @@ def build_token_lm(config: TokenLMConfig, tokenizer=None, dtype: torch.dtype = t
     new_ids = add_vocabulary(tokenizer, config.n_units)
     if config.base:
         try:
-            base = load_pretrained(Gemma2ForCausalLM.from_pretrained, config.base, dtype=dtype)  # no hub retries
+            base = load_pretrained(checked_weights(Gemma2ForCausalLM.from_pretrained, "Gemma-2 model"), config.base,
+                                   dtype=dtype)  # no hub retries
         except OSError as e:
             raise FoleyError(f"cannot load the Gemma-2 model {config.base!r}: {str(e).splitlines()[0]}") from None
         if base.get_input_embeddings().num_embeddings < len(tokenizer):
@@ -608,7 +615,10 @@ def build_token_lm(config: TokenLMConfig, tokenizer=None, dtype: torch.dtype = t
                       trainable_token_indices={"embed_tokens": new_ids})
     with warnings.catch_warnings():  # peft reads transformers' deprecated `is_gradient_checkpointing`
         warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
-        lm = get_peft_model(base, lora)
+        try:
+            lm = get_peft_model(base, lora)
+        except ValueError as e:  # peft's NoMatchingPeftModuleError: a target module the base does not have
+            raise FoleyError(f"lora.target_modules: {' '.join(str(e).split())}") from None
     model = TokenLM(config, lm, tokenizer, build_connector(config.connector))
     _mark_trainable(model)
     return model

@@ -159,7 +159,10 @@ def import_unit_tokenizer(hubert: str, kmeans: str | os.PathLike, out: str | os.
         features = HubertFeatures(model, HubertFeaturesConfig(layer=layer, normalize_waveform=normalize))
     else:
         features = build_hubert_features(HubertFeaturesConfig(pretrained=str(hubert), layer=layer))
-    tokenizer = UnitTokenizer(features, centroids)
+    try:
+        tokenizer = UnitTokenizer(features, centroids)
+    except FoleyError as e:  # a k-means of other features than this HuBERT's
+        raise FoleyError(f"{kmeans}: {e}") from None
     with atomic_dir(out) as tmp, quiet_loading():
         tokenizer.save_pretrained(tmp)
     return tokenizer

@@ -179,6 +179,8 @@ class UnitTokenizer:
             config = UnitTokenizerConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
         except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as e:
             raise FoleyError(f"{config_path}: unreadable tokenizer config ({e})") from None
+        except FoleyError as e:  # a setting it does not know
+            raise FoleyError(f"{config_path}: {e}") from None
         local = path / config.features.pretrained
         if config.features.pretrained and local.exists():
             config.features.pretrained = str(local)

@@ -17,6 +17,7 @@ import-vocoder`` writes it; ``vocoder_mel_config`` reads it).
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from dataclasses import asdict, dataclass, field
@@ -29,7 +30,7 @@ from transformers import SpeechT5HifiGan, SpeechT5HifiGanConfig
 
 from ..errors import FoleyError
 from ..media.files import atomic_write_text, read_json_object
-from .hub import quiet_loading
+from .hub import checked_weights, quiet_loading
 from .mel import MelConfig, mel_filterbank
 
 AUFFUSION_CHECKPOINT = "vocoder.pt"
@@ -50,6 +51,10 @@ class HifiGanVocoder(torch.nn.Module):
     @property
     def n_mels(self) -> int:
         return self.model.config.model_in_dim
+
+    @property
+    def hop_length(self) -> int:
+        return math.prod(self.model.config.upsample_rates)  # output samples per mel frame
 
     def forward(self, logmel: torch.Tensor) -> torch.Tensor:
         # (B, n_mels, T) -> (B, T * hop)
@@ -199,6 +204,10 @@ class GriffinLimVocoder(torch.nn.Module):
     def n_mels(self) -> int:
         return self.cfg.mel.n_mels
 
+    @property
+    def hop_length(self) -> int:
+        return self.cfg.mel.hop_length
+
     def forward(self, logmel: torch.Tensor) -> torch.Tensor:
         # (B, n_mels, T) -> (B, T * hop)
         mel = self.cfg.mel
@@ -240,7 +249,8 @@ def load_vocoder(directory: str | os.PathLike) -> torch.nn.Module:
         except (TypeError, ValueError, AttributeError) as e:
             raise FoleyError(f"{config_path}: not a usable Griffin-Lim config ({e})") from None
     if cfg.get("model_type") == SpeechT5HifiGanConfig.model_type:  # weights stored in fp16 are computed in fp32
-        return HifiGanVocoder(SpeechT5HifiGan.from_pretrained(directory, dtype=torch.float32).eval())
+        load = checked_weights(SpeechT5HifiGan.from_pretrained, "vocoder")
+        return HifiGanVocoder(load(directory, dtype=torch.float32).eval())
     raise FoleyError(f"{config_path}: unknown vocoder format (expected Auffusion's vocoder.pt, "
                      "a SpeechT5HifiGan folder or a Griffin-Lim config)")
 

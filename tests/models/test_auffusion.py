@@ -113,6 +113,119 @@ def test_an_empty_component_folder_is_named_in_one_line(tiny, tmp_path, sub, fil
         AudioBackbone.from_pretrained(tmp_path / "base")
 
 
+class _RunsWhenUnpickled:
+    """A pickle that would write a file if unpickling ran it."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return open, (self.marker, "w")
+
+
+def _edit_safetensors(path, edit) -> None:
+    from safetensors.torch import load_file, save_file
+
+    save_file(edit(load_file(path)), path, metadata={"format": "pt"})
+
+
+def _without(name):
+    return lambda state: {k: v for k, v in state.items() if k != name}
+
+
+def _reshaped(name):
+    return lambda state: {**state, name: torch.zeros(state[name].shape[0] + 1, *state[name].shape[1:])}
+
+
+@pytest.mark.parametrize("sub, weights, edit, said", [
+    ("unet", "diffusion_pytorch_model.safetensors", _reshaped("conv_in.weight"),
+     r"unet: the UNet's weight conv_in.weight is \(17, 4, 3, 3\), but its config.json makes it \(16, 4, 3, 3\)$"),
+    ("unet", "diffusion_pytorch_model.safetensors", _without("conv_in.weight"),
+     r"unet: the UNet's weights lack conv_in.weight \(an incomplete or other model's weights file\)$"),
+    ("vae", "diffusion_pytorch_model.safetensors", _without("decoder.conv_in.bias"),
+     r"vae: the VAE's weights lack decoder.conv_in.bias"),
+    ("text_encoder", "model.safetensors", _without("embeddings.position_embedding.weight"),  # was filled at random
+     r"text_encoder: the text encoder's weights lack embeddings.position_embedding.weight"),
+])
+def test_weights_that_do_not_fill_the_model_are_named_in_one_line(tiny, tmp_path, sub, weights, edit, said):
+    write_sd_layout(tiny, tmp_path / "m")
+    _edit_safetensors(tmp_path / "m" / sub / weights, edit)
+    with pytest.raises(FoleyError, match=said):
+        AudioBackbone.from_pretrained(tmp_path / "m")
+
+
+def test_half_precision_and_pickled_weights_load_in_float32_and_a_pickle_never_runs(tiny, tmp_path):
+    from safetensors.torch import load_file
+
+    write_sd_layout(tiny, tmp_path / "m")
+    _edit_safetensors(tmp_path / "m" / "unet" / "diffusion_pytorch_model.safetensors",
+                      lambda state: {k: v.bfloat16() for k, v in state.items()})
+    _edit_safetensors(tmp_path / "m" / "vae" / "diffusion_pytorch_model.safetensors",
+                      lambda state: {k: v.half() for k, v in state.items()})
+    text = tmp_path / "m" / "text_encoder"
+    torch.save(load_file(text / "model.safetensors"), text / "pytorch_model.bin")  # a torch pickle of plain tensors
+    (text / "model.safetensors").unlink()
+    loaded = AudioBackbone.from_pretrained(tmp_path / "m")
+    assert {p.dtype for m in (loaded.unet, loaded.vae, loaded.text.text_encoder) for p in m.parameters()} == {torch.float32}
+    torch.testing.assert_close(loaded.text.encode(["a ball"]), tiny.text.encode(["a ball"]), rtol=0, atol=0)
+    assert torch.isfinite(loaded.generate(["a ball"], 0.4, steps=2)).all()
+    marker = tmp_path / "ran"
+    torch.save({"weight": _RunsWhenUnpickled(marker)}, text / "pytorch_model.bin")
+    with pytest.raises(FoleyError, match=r"text_encoder: not a loadable text encoder \(a pickle that asks for "
+                                         r"io.open, refused: nothing was run\)$"):
+        AudioBackbone.from_pretrained(tmp_path / "m")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("damage, said", [
+    (lambda d: torch.save({"proj.weight": _RunsWhenUnpickled(d / "ran")}, d / "condition_adapter.pt"),
+     r"condition_adapter.pt: not the weights of a 16 -> 16 condition adapter \(a pickle that asks for io.open, "
+     r"refused: nothing was run\)$"),
+    (lambda d: (d / "condition_adapter.pt").write_bytes(b"not a pickle"),
+     r"condition_adapter.pt: not the weights of a 16 -> 16 condition adapter \(UnpicklingError: "),
+    (lambda d: (d / "config.json").write_text(json.dumps({"condition_dim": 16, "cross_attention_dim": 32})),
+     r"condition_adapter.pt: not the weights of a 16 -> 32 condition adapter \(RuntimeError: .*size mismatch for proj"),
+    (lambda d: (d / "config.json").write_text(json.dumps({"cross_attention_dim": 16})),
+     r"condition_adapter_0/config.json: condition_dim and cross_attention_dim must be whole numbers > 0, got None and 16$"),
+    (lambda d: (d / "config.json").write_text("{"), r"condition_adapter_0/config.json: not a readable condition adapter config"),
+    (lambda d: (d.parent / "condition_config.json").write_text("["), r"condition_config.json: not a readable condition config"),
+])
+def test_a_bad_condition_adapter_is_named_in_one_line(tiny, tmp_path, damage, said):
+    write_condition_layout(tiny, tmp_path / "m")
+    damage(tmp_path / "m" / "condition_adapter_0")
+    with pytest.raises(FoleyError, match=said):
+        AudioBackbone.from_pretrained(tmp_path / "m")
+    assert not (tmp_path / "m" / "condition_adapter_0" / "ran").exists()
+
+
+@pytest.mark.parametrize("change, said", [
+    ({"sampling_rate": 22050}, "a vocoder of 22050 Hz audio, 160 samples per mel frame, but .* makes mels of 16000 Hz "
+                               "audio, 160 samples per frame$"),
+    ({"upsample_rates": [3, 4, 4, 2]}, "a vocoder of 16000 Hz audio, 96 samples per mel frame"),  # the same weights fit
+])
+def test_a_vocoder_of_another_rate_or_hop_is_refused_at_load(tiny, tmp_path, change, said):
+    write_sd_layout(tiny, tmp_path / "m")
+    config = tmp_path / "m" / "vocoder" / "config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), **change}))
+    with pytest.raises(FoleyError, match=said):  # it would write audio of another speed, or too short
+        AudioBackbone.from_pretrained(tmp_path / "m")
+
+
+def test_a_text_encoder_of_another_width_than_the_unet_is_refused_at_load(tiny, tmp_path):
+    import shutil
+
+    from auffusion_models import tiny_tokenizer
+
+    torch.manual_seed(0)
+    build_backbone(replace(TINY, text_dim=32), tiny_tokenizer(tmp_path / "tok")).save_pretrained(tmp_path / "wide")
+    tiny.save_pretrained(tmp_path / "m")
+    shutil.rmtree(tmp_path / "m" / "text_encoder")  # shared with a backbone of 32-d text states
+    (tmp_path / "m" / "components.json").write_text(json.dumps({"text_encoder": "../wide/text_encoder"}))
+    with pytest.raises(FoleyError, match=r"m: its text encoder gives 32-d states, but its UNet attends to 16-d ones "
+                                         r"\(a text encoder of another model\?\)$"):  # not a matmul error mid-generation
+        AudioBackbone.from_pretrained(tmp_path / "m")
+
+
 def test_saved_backbone_round_trips_with_its_griffin_lim_vocoder(tiny, tmp_path):
     tiny.save_pretrained(tmp_path / "m")
     loaded = AudioBackbone.from_pretrained(tmp_path / "m")

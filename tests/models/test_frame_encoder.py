@@ -70,10 +70,32 @@ def test_open_clip_model_names_build_through_open_clip():
         build_frame_encoder(FrameEncoderConfig(model="ViT-B-32", pretrained="", model_cfg=TINY_TOWER.model_cfg))
 
 
+class _RunsWhenUnpickled:
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return open, (self.marker, "w")
+
+
+def test_a_pretrained_file_that_is_no_plain_weights_is_one_line_and_never_runs(tmp_path):
+    torch.save({"state_dict": _RunsWhenUnpickled(tmp_path / "ran")}, tmp_path / "tower.pt")
+    (tmp_path / "damaged.pt").write_bytes(b"not a checkpoint")
+    for name, said in (("tower.pt", r"\(a pickle that asks for io.open, refused: nothing was run\)$"),
+                       ("damaged.pt", r"\(UnpicklingError: ")):
+        with pytest.raises(FoleyError, match=rf"{name}: not a checkpoint of plain weights for 'foley-test-tower' {said}"):
+            build_frame_encoder(replace(TINY_TOWER, pretrained=str(tmp_path / name)))
+    assert not (tmp_path / "ran").exists()
+
+
 def test_bad_frames_fail_with_one_line(encoder, tmp_path):
     with pytest.raises(FoleyError, match="uint8 RGB frames"):
         encoder(np.zeros((2, 32, 32), np.uint8))
     with pytest.raises(FoleyError, match="not a frame encoder"):
+        FrameEncoder.from_pretrained(tmp_path)
+    (tmp_path / "config.json").write_text(json.dumps({"format": "foley-frame-encoder", "image_size": 64}))
+    with pytest.raises(FoleyError, match=r"config.json: not a usable frame encoder config \(unknown frame encoder "
+                                         r"settings: \['image_size'\]\)$"):
         FrameEncoder.from_pretrained(tmp_path)
 
 
@@ -209,3 +231,76 @@ def test_extract_drops_features_of_a_changed_unreadable_video_and_tells_normaliz
     (cache / "features" / "x.safetensors").write_bytes(b"")
     with pytest.raises(FoleyError, match="holds features but no cache.json"):
         extract_features(encoder, [manifest], cache, progress=False)
+
+
+def test_sharded_extract_waits_for_its_slowest_process_and_a_peer_that_ended_is_one_line(encoder, av_clip, tmp_path,
+                                                                                        monkeypatch):
+    from datetime import timedelta
+
+    import accelerate
+
+    from foley.cli import main
+    from foley.cli.caches import _barrier
+
+    made = {}
+
+    def recorded(*args, **kwargs):
+        made.update(kwargs)
+        return real(*args, **kwargs)
+
+    real = accelerate.PartialState
+    monkeypatch.setattr(accelerate, "PartialState", recorded)
+    encoder.save_pretrained(tmp_path / "fe")
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(json.dumps({"id": "clip", "video": str(av_clip)}) + "\n")
+    assert main(["extract", str(manifest), "--model", str(tmp_path / "fe"), "--out", str(tmp_path / "c"), "--quiet"]) == 0
+    # The processes meet again once every share is encoded: not within a collective's usual 10 or 30 minutes.
+    assert made["timeout"] >= timedelta(days=1)
+
+    class PeerEnded:  # what a process meets at the barrier when another has exited with an error
+        process_index = 1
+
+        def wait_for_everyone(self):
+            raise RuntimeError("[gloo/transport/tcp/pair.cc:547] Connection closed by peer [127.0.0.1]:53128")
+
+    with pytest.raises(FoleyError, match=r"^process 1: another process of this run has ended; its error is said above$"):
+        _barrier(PeerEnded())()
+
+
+@pytest.mark.slow
+def test_accelerate_launch_extract_matches_one_process_resumes_and_fails_in_one_line_per_process(encoder, av_clip,
+                                                                                                 tmp_path):
+    """`accelerate launch -m foley extract` with 2 CPU processes (gloo): the cache one process makes,
+    a rerun that skips every clip, and a cache of another encoder refused without a traceback of ours."""
+    import os
+    import subprocess
+    import sys
+
+    from foley.cli import main
+
+    encoder.save_pretrained(tmp_path / "fe")
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text("".join(json.dumps({"id": f"c{i}", "video": str(av_clip)}) + "\n" for i in range(3)))
+    assert main(["extract", str(manifest), "--model", str(tmp_path / "fe"), "--out", str(tmp_path / "one"),
+                 "--device", "cpu", "--quiet"]) == 0
+
+    def launch(out):
+        cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+               "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "foley", "extract",
+               str(manifest), "--model", str(tmp_path / "fe"), "--out", str(out), "--device", "cpu", "--quiet"]
+        return subprocess.run(cmd, env={**os.environ, "OMP_NUM_THREADS": "1"}, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300)
+
+    first = launch(tmp_path / "two")
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "1 clips encoded, 0 already cached, 0 failed (of 1 by process 1)" in first.stdout
+    for i in range(3):
+        assert torch.equal(load_features(tmp_path / "two", f"c{i}"), load_features(tmp_path / "one", f"c{i}"))
+    again = launch(tmp_path / "two")
+    assert again.returncode == 0 and again.stdout.count("0 clips encoded") == 2, again.stderr[-3000:]
+    record = json.loads((tmp_path / "two" / "cache.json").read_text())
+    (tmp_path / "two" / "cache.json").write_text(json.dumps({**record, "encoder_fingerprint": "0" * 64}))
+    refused = launch(tmp_path / "two")
+    assert refused.returncode != 0
+    assert "foley: error: " + str(tmp_path / "two") + ": this cache was made with another encoder" in refused.stderr
+    assert "[rank1]: Traceback" not in refused.stderr and "[rank0]: Traceback" not in refused.stderr

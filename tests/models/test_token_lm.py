@@ -12,6 +12,7 @@ from foley.models.token_lm import (
     INSTRUCTION,
     MARKERS,
     REQUEST,
+    LoraSettings,
     SamplingConfig,
     TokenLM,
     audio_token,
@@ -337,3 +338,39 @@ def test_a_pretrained_base_grows_by_the_added_vocabulary(tmp_path):
     loaded = TokenLM.from_pretrained(tmp_path / "lm")
     loaded.merge_lora()
     assert all(torch.equal(x, y) for x, y in zip(loaded.generate(captions, [15, 8], frames, counts), expected))
+
+
+def test_a_base_or_trainable_weights_that_do_not_fit_are_named_in_one_line(tmp_path):
+    """A Gemma folder that lacks a weight (transformers would fill it at random), LoRA weights
+    trained on another base, and a LoRA target the base does not have: one line each."""
+    import json
+
+    from safetensors.torch import load_file, save_file
+    from transformers import Gemma2Config, Gemma2ForCausalLM
+
+    tokenizer = tiny_text_tokenizer()
+    for name, layers in (("gemma", 2), ("cut", 2), ("deeper", 3)):
+        torch.manual_seed(3)
+        Gemma2ForCausalLM(Gemma2Config(**{**TINY_GEMMA, "num_hidden_layers": layers}, vocab_size=len(tokenizer),
+                                       pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
+                                       eos_token_id=tokenizer.eos_token_id)).save_pretrained(tmp_path / name)
+        tokenizer.save_pretrained(tmp_path / name)
+    weights = tmp_path / "cut" / "model.safetensors"
+    save_file({k: v for k, v in load_file(weights).items() if k != "model.layers.0.self_attn.q_proj.weight"}, weights,
+              metadata={"format": "pt"})
+    with pytest.raises(FoleyError, match=r"cut: the Gemma-2 model's weights lack model.layers.0.self_attn.q_proj.weight "
+                                         r"\(an incomplete or other model's weights file\)$"):
+        build_token_lm(tiny_lm_config(base=str(tmp_path / "cut")))
+    with pytest.raises(FoleyError, match=r"^lora.target_modules: Target modules \{'q_projection'\} not found"):
+        build_token_lm(tiny_lm_config(base=str(tmp_path / "gemma"), lora=LoraSettings(target_modules=("q_projection",))))
+
+    torch.manual_seed(0)
+    build_token_lm(tiny_lm_config(base=str(tmp_path / "gemma"))).save_pretrained(tmp_path / "lm")
+    config = json.loads((tmp_path / "lm" / "config.json").read_text())
+    (tmp_path / "lm" / "config.json").write_text(json.dumps({**config, "base": str(tmp_path / "deeper")}))
+    with pytest.raises(FoleyError, match=r"lm/trainable.safetensors: the trainable weights do not fit this model "
+                                         r"\(e.g. .*layers.2.*\): were they trained on another base than '.*deeper'"):
+        TokenLM.from_pretrained(tmp_path / "lm")
+    (tmp_path / "lm" / "config.json").write_text(json.dumps({**config, "lora_rank": 8}))  # a hand-edited config
+    with pytest.raises(FoleyError, match=r"lm/config.json: unknown token LM settings: \['lora_rank'\]$"):
+        TokenLM.from_pretrained(tmp_path / "lm")

@@ -157,7 +157,7 @@ def test_load_errors_are_one_line(tmp_path):
     with pytest.raises(FoleyError, match="not a unit tokenizer directory"):
         UnitTokenizer.from_pretrained(tmp_path)
     (tmp_path / "config.json").write_text('{"format": "something else"}')
-    with pytest.raises(FoleyError, match="not a foley unit tokenizer config"):
+    with pytest.raises(FoleyError, match=r"config.json: not a foley unit tokenizer config"):  # which file it is
         UnitTokenizer.from_pretrained(tmp_path)
     with pytest.raises(FoleyError, match="feature layer 5 does not exist"):
         build_hubert_features(HubertFeaturesConfig(hubert=TINY, layer=5))
@@ -177,6 +177,11 @@ def test_import_from_transformers_dir_and_joblib_kmeans(hubert_dir, tmp_path):
     joblib.dump({"not": "a model"}, tmp_path / "bad.bin")
     with pytest.raises(FoleyError, match="not a fitted scikit-learn k-means"):
         import_joblib_kmeans(tmp_path / "bad.bin")
+    other = MiniBatchKMeans(n_clusters=8, n_init=1, random_state=0).fit(rng.standard_normal((100, 16)).astype(np.float32))
+    joblib.dump(other, tmp_path / "km16.bin")  # a k-means of another model's features
+    with pytest.raises(FoleyError, match=r"km16.bin: centroids of shape \(8, 16\) do not fit 32-d HuBERT features$"):
+        import_unit_tokenizer(str(hubert_dir), tmp_path / "km16.bin", tmp_path / "out16", layer=2)
+    assert not (tmp_path / "out16").exists()
 
 
 def test_fairseq_checkpoint_import_gives_fairseq_layer9_features(tmp_path):

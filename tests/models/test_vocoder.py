@@ -35,6 +35,18 @@ def test_hifigan_save_load_round_trip(tmp_path):
         assert torch.equal(voc(mel), again(mel))
 
 
+def test_a_saved_hifigan_missing_a_weight_is_refused_not_filled_at_random(tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    write_auffusion_vocoder(tmp_path / "a", seed=1)
+    load_vocoder(tmp_path / "a").save_pretrained(tmp_path / "b")
+    weights = tmp_path / "b" / "model.safetensors"
+    save_file({k: v for k, v in load_file(weights).items() if k != "conv_post.bias"}, weights, metadata={"format": "pt"})
+    with pytest.raises(FoleyError, match=r"b: the vocoder's weights lack conv_post.bias \(an incomplete or other "
+                                         r"model's weights file\)$"):
+        load_vocoder(tmp_path / "b")
+
+
 def test_auffusion_checkpoint_without_generator_entry_is_rejected(tmp_path):
     write_auffusion_vocoder(tmp_path / "v")
     torch.save({"discriminator": {}}, tmp_path / "v" / "vocoder.pt")
