@@ -345,13 +345,20 @@ def test_sounds_lists_what_the_compose_backbone_learned_and_the_nearest_to_a_cap
     assert float(lines[1].split()[0]) >= float(lines[2].split()[0])  # nearest first
     unlike = foley_cli(["sounds", "a dog barks"], cwd=tmp_path)  # with the note compose gives it
     assert "note: 'a dog barks' is unlike every sound this backbone learned" in unlike.stderr
+    misspelt = foley_cli(["sounds", "rian", "-n", "1"], cwd=tmp_path)  # the respelling a turn offers too
+    assert misspelt.stderr.startswith("note: 'rian' is unlike") and misspelt.stderr.endswith(" (did you mean 'rain'?)\n")
     each = foley_cli(["sounds", "rain, then a dog barks at 3 s", "-n", "1"], cwd=tmp_path)  # each sound, as captioned
     assert [line for line in each.stdout.splitlines() if line.startswith("nearest")] == [
         f"nearest to {c!r} of the {len(learned)} sounds the sfx backbone learned (cosine similarity):"
         for c in ("rain", "a dog barks")]
+    later = foley_cli(["sounds", "rain for 30 s, then a dog barks at 35 s", "-n", "1"], cwd=tmp_path)  # a longer bed's times
+    assert [line for line in later.stdout.splitlines() if line.startswith("nearest")] == [
+        f"nearest to {c!r} of the {len(learned)} sounds the sfx backbone learned (cosine similarity):"
+        for c in ("rain", "a dog barks")]
     for args, said in ((["sounds", "--model", "demo"], "keeps no list of the sounds it learned"),
                        (["sounds", " "], "give a caption to compare"), (["sounds", "-n", "3"], "-n counts the nearest"),
-                       (["sounds", "a dog \udcff barks"], "is not UTF-8 text")):  # bytes the terminal could not read
+                       (["sounds", "a dog \udcff barks"], "is not UTF-8 text"),  # bytes the terminal could not read
+                       (["sounds", "--model", ""], "an empty model name")):  # not the current folder
         refused = foley_cli(args, cwd=tmp_path)
         assert refused.returncode == 2 and said in refused.stderr and refused.stderr.count("\n") == 1
 

@@ -179,8 +179,9 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
     if not args.plan_only:  # which writes nothing
         # A follow-up turn rewrites its own bed and picture; any other file only with --overwrite.
         own, changed = session.own_files() if continuing else (set(), set())
-        # The video with the bed: the bed's name, in the first container that holds the picture as it is.
-        movie = out.with_suffix(output_container(video)) if video else None
+        # The video with the bed: the bed's name, in the first container that holds the picture as it is
+        # (a bed not named .wav, "-o .", has none: it is refused below).
+        movie = out.with_suffix(output_container(video)) if video and out.suffix.lower() == ".wav" else None
         _check_compose_outputs(out, timeline, args.session, replaceable=None if args.overwrite else own, changed=changed,
                                movie=movie, video=video and video.path)
     else:

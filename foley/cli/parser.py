@@ -269,7 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     snd = sub.add_parser("sounds", help="the sounds a compose backbone learned, or the nearest of them to a caption")
     snd.add_argument("caption", nargs="?", help="a caption to compare, or a description: each of its sounds, as "
                                                 "compose captions them (left out: the whole list)")
-    snd.add_argument("--model", default="sfx", help="backbone: sfx (the default), or a directory with a sounds.json")
+    snd.add_argument("--model", type=model_arg, default="sfx",
+                     help="backbone: sfx (the default), or a directory with a sounds.json")
     snd.add_argument("-n", "--top", type=number_arg(1, integer=True),
                      help="how many of the nearest to a caption to show (default: 10)")
     snd.set_defaults(func=_cmd_sounds)

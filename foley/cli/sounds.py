@@ -13,7 +13,7 @@ def _cmd_sounds(args: argparse.Namespace) -> int:
     """The texts a compose backbone learned (``sounds.json``), or the nearest of them to a caption,
     with the note ``foley compose`` would give it."""
     from ..models.known_sounds import SOUNDS_FILE, ranked_sounds, read_known_sounds
-    from ..pipelines.compose import backbone_source, nearest_note
+    from ..pipelines.compose import backbone_source, caption_notes
 
     source = backbone_source(args.model)
     known = read_known_sounds(source)
@@ -40,19 +40,20 @@ def _cmd_sounds(args: argparse.Namespace) -> int:
         ranked = ranked_sounds(text, known, caption, args.top or 10)  # nearest first
         for sound, similarity in ranked:
             print(f"  {similarity:.2f}  {sound}")
-        if note := nearest_note(caption, *ranked[0]):  # as a compose turn would say it
+        for note in caption_notes(text, source, [caption], where=False):  # as a turn says it, "did you mean" too
             _note(note)
     return 0
 
 
 def _captions(text: str) -> list[str]:
     """The captions a compose turn would render for ``text`` (the rules planner's: "rain, then a
-    dog barks at 3 s" is rain and a dog barking), each once; ``text`` itself when it plans none."""
-    from ..pipelines.plan import PlanError
+    dog barks at 3 s" is rain and a dog barking), each once; ``text`` itself when it plans none.
+    It is planned on the longest bed, so that a time any bed may have ("at 15 s") is read as one."""
+    from ..pipelines.plan import DURATION_RANGE_S, PlanError
     from ..pipelines.planners import RulesPlanner
 
     try:
-        plan = RulesPlanner().plan(text, 10.0)
+        plan = RulesPlanner().plan(text, DURATION_RANGE_S[1])
     except PlanError:  # an edit's words, say: compared as they are
         return [text]
     return list(dict.fromkeys(e.caption for e in plan.events)) or [text]

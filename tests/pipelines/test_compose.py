@@ -1331,3 +1331,15 @@ def test_a_misspelt_word_of_a_caption_is_offered_the_learned_word_it_nearly_spel
         assert _did_you_mean(text, spelt, known) == "", spelt
     # a real word the encoder lacks: its respelling ("an owl shoots") is no learned sound, so no guess
     assert _did_you_mean(text, "an owl hoots", known) == ""
+
+
+def test_a_bed_laid_under_a_video_named_by_a_folder_is_refused_in_one_line(av_clip, tmp_path, capsys, monkeypatch):
+    """-o . (or any name not ending in .wav) with --video: the bed's name is refused, not its video's."""
+    from foley.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for given in (".", str(tmp_path), ".."):
+        assert main(["compose", "rain", "--video", str(av_clip), "-o", given]) == 2
+        assert capsys.readouterr().err == (f"foley: error: {Path(given)}: the bed is written as WAV; give -o a path "
+                                           "ending in .wav\n")
+    assert list(tmp_path.iterdir()) == []
