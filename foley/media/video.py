@@ -228,6 +228,10 @@ def _frame_times(path: Path) -> _Timing:
             raise MediaError(f"{path}: corrupt or truncated video ({_reason(e)})") from None
         if unstamped:  # pictures whose time only the decoder knows (it follows the one before)
             pts, durations = _decoded_times(path)
+        if not pts and unstamped:  # a raw stream (H.264 Annex B, say): a player guesses a rate, foley does not
+            raise MediaError(f"{path}: its {unstamped} pictures carry no times (a raw video stream); put it in a "
+                             f"container at its frame rate first (ffmpeg -framerate FPS -i {path.name} -c copy "
+                             f"{path.stem}.mp4)")
         if not pts:
             raise MediaError(f"{path}: the video stream has no frames")
         base = float(stream.time_base)

@@ -53,6 +53,12 @@ def truncated(src, path, keep=0.5, faststart=False):
     return path
 
 
+def raw_h264(path):  # an Annex B stream: no container, so no picture carries a time
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc=size=64x64:rate=25:duration=0.4", "-c:v", "libx264", "-f", "h264",
+                str(path)], what=str(path))
+    return path
+
+
 def text_file(path):
     path.write_text("hello, not a video\n")
     return path
@@ -65,6 +71,7 @@ CASES = {
     "audio only": (lambda d: audio_only(d / "sound.mp4"), "audio-only"),
     "zero frames (mkv)": (lambda d: zero_frame_video(d / "zero.mkv"), "empty or truncated"),
     "zero frames (mov)": (lambda d: zero_frame_video(d / "zero.mov"), "has no video frames"),
+    "raw H.264": (lambda d: raw_h264(d / "raw.h264"), "its 10 pictures carry no times"),
     "directory": (lambda d: d, "is a directory"),
     "named pipe": (lambda d: os.mkfifo(d / "pipe.mp4") or d / "pipe.mp4", "not a regular file"),
 }
