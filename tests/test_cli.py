@@ -169,6 +169,11 @@ def test_prepare_synth_then_probe(tmp_path):
     on_file = foley("prepare", "synth", "--out", a_file, "--n-train", 1, "--n-test", 1)
     said = f"foley: error: {a_file}: exists and is not a folder; --out names the dataset's folder"
     assert on_file.returncode == 2 and on_file.stderr.strip() == said and a_file.read_text() == "x"
+    for flags in ([], ["--overwrite"]):  # a folder of other files: neither flag clears it
+        other = foley("prepare", "synth", "--out", tmp_path, "--n-train", 1, "--n-test", 1, *flags)
+        assert other.returncode == 2 and other.stderr.strip() == (
+            f"foley: error: {tmp_path}: holds other files than a SynthSync dataset (no synthsync.json); give --out a "
+            "new or empty folder") and a_file.read_text() == "x"
 
 
 def test_bad_flags_exit_nonzero(tmp_path):

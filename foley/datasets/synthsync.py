@@ -578,10 +578,11 @@ def generate(
     if out.exists() and not out.is_dir():
         raise FoleyError(f"{out}: exists and is not a folder; --out names the dataset's folder")
     if out.exists() and any(p.name != _STAGING for p in out.iterdir()):  # a killed run's staging does not count
+        if not info_path.exists():
+            raise FoleyError(f"{out}: holds other files than a SynthSync dataset (no synthsync.json); give --out a "
+                             "new or empty folder")
         if not overwrite:
             raise FoleyError(f"{out}: the folder is not empty; pass --overwrite to replace its dataset")
-        if not info_path.exists():
-            raise FoleyError(f"{out}: not a SynthSync folder (no synthsync.json); refusing to clear it")
     info = {
         "name": "SynthSync",
         "generator_version": GENERATOR_VERSION,

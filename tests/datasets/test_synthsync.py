@@ -90,7 +90,7 @@ def test_refuses_to_clobber(dataset, tmp_path):
     with pytest.raises(FoleyError, match="not empty"):
         generate(dataset, n_train=1, n_test=1, progress=False)
     (tmp_path / "notes.txt").write_text("mine")
-    with pytest.raises(FoleyError, match="not a SynthSync folder"):
+    with pytest.raises(FoleyError, match="holds other files than a SynthSync dataset"):
         generate(tmp_path, n_train=1, n_test=1, overwrite=True, progress=False)
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
