@@ -63,6 +63,14 @@ def lavfi_video(path: Path, spec: str, *extra: str) -> Path:
     return path
 
 
+def sixteen_channel_clip(path: Path) -> Path:
+    """A 1 s video whose own track is 16 channels of PCM (as a field recorder's or a broadcast file's)."""
+    pan = "pan=hexadecagonal|" + "|".join(f"c{i}=c0" for i in range(16))
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc=s=64x48:r=10:d=1", "-f", "lavfi", "-i", "sine=d=1:r=16000",
+                "-af", pan, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "pcm_s16le", str(path)], what=str(path))
+    return path
+
+
 def sine(freq: float, seconds: float, rate: int, channels: int = 1) -> np.ndarray:
     t = np.arange(int(seconds * rate)) / rate
     wav = 0.5 * np.sin(2 * np.pi * freq * t).astype(np.float32)

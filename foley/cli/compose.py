@@ -118,7 +118,7 @@ def shared_cache_dir(stack: contextlib.ExitStack) -> Path:
 def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -> int:
     """One compose turn; ``new_folders`` removes, as the turn ends, the folders it made that stay empty."""
     from ..media.files import missing_folders, removed_if_empty
-    from ..media.mux import output_container
+    from ..media.mux import check_original_keepable, output_container
     from ..pipelines.compose import (
         EventCache,
         SamplerConfig,
@@ -182,6 +182,8 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
         # The video with the bed: the bed's name, in the first container that holds the picture as it is
         # (a bed not named .wav, "-o .", has none: it is refused below).
         movie = out.with_suffix(output_container(video)) if video and out.suffix.lower() == ".wav" else None
+        if video:  # its own sound goes with the bed as a second track
+            check_original_keepable(video)
         _check_compose_outputs(out, timeline, args.session, replaceable=None if args.overwrite else own, changed=changed,
                                movie=movie, video=video and video.path)
     else:

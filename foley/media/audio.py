@@ -15,6 +15,7 @@ import torch
 import torchaudio.functional as AF
 
 from ..errors import MediaError
+from .ffmpeg import local_file
 from .files import atomic_path
 from .inputs import check_input_file
 
@@ -46,7 +47,7 @@ def _read_container(path: Path, stereo: bool = False) -> tuple[np.ndarray, int]:
     import av  # FFmpeg's libraries load only for what soundfile cannot read (video containers, m4a, ...)
 
     try:
-        container = av.open(str(path), metadata_errors="ignore")
+        container = av.open(local_file(path), metadata_errors="ignore")
     except av.error.FFmpegError as e:
         raise MediaError(f"{path}: not a readable audio or video file ({e.strerror or e})") from None
     with container:

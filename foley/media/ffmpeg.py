@@ -1,6 +1,7 @@
 """The FFmpeg command-line binary shipped by imageio-ffmpeg (no system FFmpeg needed)."""
 from __future__ import annotations
 
+import os
 import subprocess
 from functools import lru_cache
 
@@ -12,6 +13,12 @@ def ffmpeg_exe() -> str:
     import imageio_ffmpeg
 
     return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def local_file(path: str | os.PathLike) -> str:
+    """``path`` as FFmpeg (its command line, PyAV, decord) is given a file: absolute, so that a name
+    with a colon ('take:1.mp4') is not taken for a protocol ('take:')."""
+    return os.path.abspath(path)
 
 
 def run_ffmpeg(args: list[str], what: str, stdin: bytes | None = None) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import MediaError
 from .audio import read_audio, write_audio
-from .ffmpeg import run_ffmpeg
+from .ffmpeg import local_file, run_ffmpeg
 from .files import atomic_path
 from .video import VideoInfo, probe_video
 
@@ -27,13 +27,14 @@ def fit_length(wav: np.ndarray, n_samples: int) -> np.ndarray:
 
 
 ORIGINAL_KBPS = (128, 512)  # the AAC rate of a video's own track when it is encoded again: its own, within these
+AAC_MAX_CHANNELS = 8  # FFmpeg's AAC encoder takes up to 7.1
 
 
-def _first_audio_track(path: Path) -> tuple[str, float | None, str] | None:
-    """Codec, end time (s after the file's start; None if unknown) and the AAC rate to encode it
+def _first_audio_track(path: Path) -> tuple[str, float | None, str, int] | None:
+    """Codec, end time (s after the file's start; None if unknown), the AAC rate to encode it
     again at ("384k" for a 5.1 track of 384 kb/s; 64 kb/s a channel where the file does not say)
-    of the first audio track."""
-    with av.open(str(path), metadata_errors="ignore") as c:
+    and the channels of the first audio track."""
+    with av.open(local_file(path), metadata_errors="ignore") as c:
         if not c.streams.audio:
             return None
         stream = c.streams.audio[0]
@@ -41,12 +42,31 @@ def _first_audio_track(path: Path) -> tuple[str, float | None, str] | None:
         if stream.duration is not None and stream.start_time is not None:
             end = float((stream.start_time + stream.duration) * stream.time_base) - (c.start_time or 0) / av.time_base
         rate = (stream.bit_rate or stream.codec_context.bit_rate or 64_000 * stream.codec_context.channels) // 1000
-        return stream.codec_context.name, end, f"{min(max(rate, ORIGINAL_KBPS[0]), ORIGINAL_KBPS[1])}k"
+        rate = f"{min(max(rate, ORIGINAL_KBPS[0]), ORIGINAL_KBPS[1])}k"
+        return stream.codec_context.name, end, rate, stream.codec_context.channels
+
+
+def _copies_original(info: VideoInfo, codec: str, end: float | None) -> bool:
+    """Whether a kept original track (codec, end as ``_first_audio_track`` reads them) is copied as
+    it is: its codec fits the containers and it lies within the picture."""
+    within = (end is not None and end <= info.start_s + info.duration_s + 1e-3
+              and info.audio_start_s >= info.start_s - 1e-3)
+    return codec in _COPYABLE_AUDIO and within
+
+
+def check_original_keepable(info: VideoInfo) -> None:
+    """Raise MediaError when ``mux_audio(keep_original=True)`` cannot keep the probed video's own
+    track: one it encodes again to AAC with more than AAC_MAX_CHANNELS channels (a recorder's 16).
+    Checked before the sound is generated."""
+    original = _first_audio_track(Path(info.path)) if info.has_audio else None
+    if original is not None and original[3] > AAC_MAX_CHANNELS and not _copies_original(info, *original[:2]):
+        raise MediaError(f"{info.path}: its audio track has {original[3]} channels and cannot be kept as a second "
+                         f"track (it would be encoded to AAC, which holds at most {AAC_MAX_CHANNELS})")
 
 
 def _file_start(path: Path) -> float:
     """The start time of the file (s; what ``VideoInfo``'s times are counted from)."""
-    with av.open(str(path), metadata_errors="ignore") as c:
+    with av.open(local_file(path), metadata_errors="ignore") as c:
         return (c.start_time or 0) / av.time_base
 
 
@@ -72,7 +92,7 @@ def _decodes(path: Path) -> bool:
     """Whether the video packets of ``path`` decode without error (a muxer may write what no
     reader takes; packets an edit list drops may decode to no frame, which is fine)."""
     try:
-        with av.open(str(path), metadata_errors="ignore") as c:
+        with av.open(local_file(path), metadata_errors="ignore") as c:
             for _ in c.decode(video=0):
                 pass
         return True
@@ -96,7 +116,8 @@ def output_container(info: VideoInfo) -> str:
         for suffix in CONTAINERS:
             trial = Path(tmp) / f"trial{suffix}"
             try:
-                run_ffmpeg(["-i", info.path, "-map", f"0:{info.stream_index}", "-c", "copy", "-frames:v", "3", str(trial)], what="trial")
+                run_ffmpeg(["-i", local_file(info.path), "-map", f"0:{info.stream_index}", "-c", "copy",
+                            "-frames:v", "3", str(trial)], what="trial")
             except MediaError:
                 continue
             if _decodes(trial):
@@ -133,6 +154,8 @@ def mux_audio(
         raise MediaError(f"{out}: the output would overwrite the input video")
     wav, _ = read_audio(audio, sample_rate=sample_rate, mono=False)  # (C, N): the track's own channels
     wav = fit_length(wav, round(info.duration_s * sample_rate))
+    if keep_original:
+        check_original_keepable(info)
     original = _first_audio_track(video) if keep_original else None
     picture_end = info.start_s + info.duration_s  # s after the file's start
 
@@ -141,16 +164,18 @@ def mux_audio(
         # The file's own timestamps are kept (-copyts) and the output moved back by its start: by
         # default FFmpeg moves an MPEG-TS input's picture alone, when it is the only stream taken from
         # it, to the output's zero, and the Foley track would then come late by the picture's start.
+        # Packets without a presentation time (an AVI's, some of an MPEG program stream's) get the one the
+        # probe reads (+genpts): copied without one, pictures are shown out of order, an AVI's before the sound.
         file_start = _file_start(video)
-        args = ["-copyts", "-i", str(video), "-itsoffset", f"{file_start + info.start_s:.6f}", "-i", str(fitted),
+        args = ["-copyts", "-fflags", "+genpts", "-i", local_file(video),
+                "-itsoffset", f"{file_start + info.start_s:.6f}", "-i", str(fitted),
                 "-output_ts_offset", f"{-file_start:.6f}", "-map", f"0:{info.stream_index}", "-map", "1:a:0"]
         codecs = ["-c:v", "copy", "-c:a:0", "aac", "-b:a:0", audio_bitrate, "-metadata:s:a:0", f"title={title}",
                   "-metadata:s:a:0", f"handler_name={title}"]
         if original is not None:
-            codec, end, rate = original
+            codec, end, rate, _ = original
             args += ["-map", "0:a:0"]
-            within = end is not None and end <= picture_end + 1e-3 and info.audio_start_s >= info.start_s - 1e-3
-            if codec in _COPYABLE_AUDIO and within:
+            if _copies_original(info, codec, end):
                 codecs += ["-c:a:1", "copy"]
             else:  # cut to the picture (sample-exact, its timestamps kept), then AAC
                 cut = f"atrim=start={file_start + info.start_s:.6f}:end={file_start + picture_end:.6f}"

@@ -30,6 +30,7 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 
 from ..errors import MediaError
+from .ffmpeg import local_file
 from .inputs import check_input_file
 
 
@@ -78,7 +79,7 @@ def quiet_ffmpeg_log() -> None:
 
 def _open(path: Path) -> av.container.InputContainer:
     try:
-        return av.open(str(path), metadata_errors="ignore")
+        return av.open(local_file(path), metadata_errors="ignore")
     except av.error.FFmpegError as e:
         raise MediaError(f"{path}: not a readable media file ({_reason(e)})") from None
 
@@ -119,6 +120,8 @@ def _rotation(container: av.container.InputContainer, stream: av.video.stream.Vi
         pass  # undecodable files fail later, with the decoder's reason
     return 0
 
+
+_DISCARD_ALL = 48  # FFmpeg's AVDISCARD_ALL
 
 # MPEG transport and program streams: broadcast and camcorder formats whose demuxers drop damaged
 # packets, so a loss never reaches the decoder: it shows only as a gap in the picture's timestamps.
@@ -210,10 +213,12 @@ def _frame_times(path: Path) -> _Timing:
         aspect = Fraction(aspect) if aspect and aspect > 0 else Fraction(1)
         audio = container.streams.audio[0] if container.streams.audio else None
         audio_tracks = len(container.streams.audio)
-        # a timecode track of the picture's own timecode is kept: the picture's timecode goes with it
+        # a timecode track of the picture's own timecode is kept: the picture's timecode goes with it; so
+        # is a QuickTime chapter track (data that FFmpeg's demuxer discards), written again from the chapters
         timecode = stream.metadata.get("timecode")
         other_streams = sum(s is not stream and s.type != "audio" and not (
-            s.type == "data" and timecode is not None and s.metadata.get("timecode") == timecode)
+            s.type == "data" and (timecode is not None and s.metadata.get("timecode") == timecode
+                                  or s.discard == _DISCARD_ALL))
             for s in container.streams)
         file_start = (container.start_time or 0) / av.time_base
         pts, durations, unstamped = [], [], 0
@@ -356,7 +361,7 @@ def _iter_decord(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: 
     decord.logging.set_level(decord.logging.QUIET)
     try:
         # One decoder thread: decord's threaded decoding can deadlock on corrupt input.
-        vr = decord.VideoReader(str(path), ctx=decord.cpu(0), width=dims[0], height=dims[1], num_threads=1)
+        vr = decord.VideoReader(local_file(path), ctx=decord.cpu(0), width=dims[0], height=dims[1], num_threads=1)
         times = vr.get_frame_timestamp(np.arange(len(vr)))[:, 0].astype(np.float64)
         shown = np.flatnonzero(times >= -1e-6)  # an edit list's dropped frames have negative times
         if not len(shown):

@@ -25,7 +25,8 @@ import soundfile as sf
 from ..errors import FoleyError, MediaError
 from ..media.audio import normalize_loudness, read_audio, relative_gain, resample, write_audio
 from ..media.files import atomic_paths, missing_folders, name_max, removed_if_empty, trial_write
-from ..media.mux import CONTAINERS, align_to_picture, fit_length, mux_audio, other_streams_note, output_container
+from ..media.mux import (CONTAINERS, align_to_picture, check_original_keepable, fit_length, mux_audio,
+                          other_streams_note, output_container)
 from ..media.video import VideoInfo, check_moving, first_frame_digest, probe_video
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".3gp", ".ts", ".mts", ".m2ts", ".mpg", ".mpeg",
@@ -341,6 +342,8 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
         notes.append(f"it has {info.audio_tracks} audio tracks; the first is {used} as the original")
     if info.other_streams:
         notes.append(other_streams_note(info))
+    if options.keep_original:
+        check_original_keepable(info)
     suffix = output_container(info)
     if suffix != ".mp4":
         notes.append(f"written as {suffix}: its {info.codec} picture stream cannot go into .mp4 without re-encoding")
@@ -367,7 +370,10 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
         mixed = options.mix_original_db is not None and info.has_audio
         title = ("foley + original" if heard else "original") if mixed else "foley"  # what the track holds
         kept = options.keep_original and info.has_audio and title != "original"  # not the same track twice
-        mux_audio(video, wav_part, video_part, keep_original=kept, sample_rate=sr, info=info, title=title)
+        try:
+            mux_audio(video, wav_part, video_part, keep_original=kept, sample_rate=sr, info=info, title=title)
+        except MediaError as e:  # said of the output, not of its temporary file
+            raise MediaError(str(e).replace(str(video_part), str(video_path), 1)) from None
     return notes, heard
 
 

@@ -8,7 +8,7 @@ from foley.media.ffmpeg import run_ffmpeg
 from foley.media.mux import mux_audio
 from foley.media.video import probe_video
 
-from conftest import sine, video_packet_hash
+from conftest import sine, sixteen_channel_clip, video_packet_hash
 
 
 def stream_durations(path) -> dict[str, list[float]]:
@@ -115,3 +115,48 @@ def test_the_foley_track_starts_with_the_picture_of_an_mpeg_ts(av_clip, tmp_path
         out = mux_audio(ts, tmp_path / "foley.wav", tmp_path / f"out{keep}.mp4", keep_original=keep)
         assert abs(_heard_at(out, wav, 16_000)) < 0.002
         assert all(d == pytest.approx(info.duration_s, abs=0.05) for d in stream_durations(out)["audio"])
+
+
+@pytest.mark.parametrize("name, codec", [("clip.avi", "mpeg4"), ("clip.mpg", "mpeg2video")])
+def test_b_frames_keep_their_order_and_the_foley_track_its_place(tmp_path, name, codec):
+    """An AVI (MPEG-4 Part 2 with B-frames, as a DivX or Xvid file) stores no presentation times, an
+    MPEG program stream (a DVD's or camcorder's) not every picture's: copied without them the pictures
+    are shown out of order (and the AVI's picture starts before the sound)."""
+    source = tmp_path / name
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc=s=160x120:r=25:d=2", "-f", "lavfi", "-i", "sine=d=2:r=16000",
+                "-c:v", codec, "-bf", "2", "-c:a", "mp2", str(source)], what=name)
+    info = probe_video(source)
+    assert info.start_s > 0.01  # its first picture is shown after the B-frames' delay
+    wav = (0.1 * np.random.default_rng(0).standard_normal(32_000)).astype(np.float32)
+    write_audio(tmp_path / "foley.wav", wav, 16_000)
+    out = mux_audio(source, tmp_path / "foley.wav", tmp_path / "out.mp4")
+    with av.open(str(out)) as c:
+        shown = [frame.pts for frame in c.decode(video=0)]
+    assert shown == sorted(set(shown))
+    dubbed = probe_video(out)
+    assert (dubbed.frame_count, dubbed.variable_frame_rate) == (info.frame_count, False)
+    assert dubbed.duration_s == pytest.approx(info.duration_s, abs=1e-3)
+    assert abs(_heard_at(out, wav, 16_000)) < 0.002
+
+
+def test_an_original_of_more_channels_than_aac_holds_is_refused_before_anything_is_written(tmp_path):
+    video = sixteen_channel_clip(tmp_path / "clip.mov")
+    wav = write_audio(tmp_path / "foley.wav", sine(880, 1.0, 16_000), 16_000)
+    with pytest.raises(MediaError) as refused:
+        mux_audio(video, wav, tmp_path / "out.mp4", keep_original=True)
+    assert str(refused.value) == (f"{video}: its audio track has 16 channels and cannot be kept as a second track "
+                                  "(it would be encoded to AAC, which holds at most 8)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mov", "foley.wav"]
+    assert stream_durations(mux_audio(video, wav, tmp_path / "out.mp4"))["audio"] == [pytest.approx(1.0, abs=0.07)]
+
+
+def test_a_relative_name_with_a_colon_is_a_file_not_a_protocol(av_clip, tmp_path, monkeypatch):
+    """'take:1.mp4' given as it is (as `foley compose --video take:1.mp4` does) is read and muxed,
+    not refused as FFmpeg's unknown protocol 'take:'."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "take:1.mp4").write_bytes(av_clip.read_bytes())
+    assert probe_video("take:1.mp4").duration_s == pytest.approx(probe_video(av_clip).duration_s)
+    assert read_audio("take:1.mp4")[0].shape == read_audio(av_clip)[0].shape
+    wav = write_audio(tmp_path / "foley.wav", sine(880, 2.0, 16_000), 16_000)
+    out = tmp_path / mux_audio("take:1.mp4", wav, "take:1 dub.mp4", keep_original=True)
+    assert video_packet_hash(out) == video_packet_hash(av_clip) and len(stream_durations(out)["audio"]) == 2

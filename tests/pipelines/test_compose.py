@@ -29,6 +29,7 @@ from foley.pipelines.plan import Event
 from foley.pipelines.planners import RulesPlanner
 
 from auffusion_models import tiny_backbone
+from conftest import sixteen_channel_clip
 
 FAST = SamplerConfig(steps=2, guidance=2.0, scheduler="ddim")
 
@@ -1209,6 +1210,19 @@ def test_undo_takes_back_turns_one_by_one_from_the_cache(backbone, tmp_path, fol
     garbled = turn("undo")
     assert garbled.returncode == 2 and garbled.stderr.startswith(
         "foley: error: bed.json: not a foley compose session ('turns' must be a list of turns)")
+
+
+def test_a_video_whose_own_sound_cannot_go_with_the_bed_is_refused_before_the_model_loads(tmp_path, capsys):
+    """The video's own track goes with the bed as a second track: one of 16 channels (AAC holds 8)
+    is refused before any sound is generated, and nothing is written."""
+    from foley.cli import main
+
+    clip = sixteen_channel_clip(tmp_path / "clip.mov")
+    bed = ["compose", "a ball", "--video", str(clip), "-o", str(tmp_path / "bed.wav"), "--model", str(tmp_path / "none")]
+    assert main(bed) == 2
+    assert capsys.readouterr().err == (f"foley: error: {clip}: its audio track has 16 channels and cannot be kept as "
+                                       "a second track (it would be encoded to AAC, which holds at most 8)\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["clip.mov"]
 
 
 def test_a_bed_laid_under_a_video_is_as_long_as_it_and_follow_up_turns_lay_it_again(backbone, av_clip, tmp_path,

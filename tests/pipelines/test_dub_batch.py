@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from foley.errors import FoleyError
+from foley.errors import FoleyError, MediaError
 from foley.media.audio import read_audio, write_audio
 from foley.media.ffmpeg import run_ffmpeg
 from foley.media.mux import align_to_picture
@@ -31,7 +31,7 @@ from foley.pipelines.dub_batch import (
     without_own_outputs,
 )
 
-from conftest import lavfi_video, sine, video_packet_hash
+from conftest import lavfi_video, sine, sixteen_channel_clip, video_packet_hash
 from pipeline_models import write_tiny_model
 
 
@@ -517,6 +517,34 @@ def test_a_failure_leaves_no_file_of_that_input(cfr_video, tmp_path, monkeypatch
     assert (tmp_path / "mine").is_dir() and list((tmp_path / "mine").iterdir()) == []  # the user's own folder stays
 
 
+def test_a_muxer_failure_names_the_output_not_its_temporary_file(cfr_video, tmp_path, monkeypatch):
+    import foley.pipelines.dub_batch as batch
+
+    def broken_mux(video, audio, out, **kwargs):
+        raise MediaError(f"{out}: muxing {video}: ffmpeg failed (boom)")
+
+    monkeypatch.setattr(batch, "mux_audio", broken_mux)
+    summary = dub_batch([cfr_video[0]], tmp_path / "out", tone)
+    assert summary.failed == [(str(cfr_video[0]), f"{tmp_path / 'out' / 'cfr30.mp4'}: muxing {cfr_video[0]}: "
+                                                  "ffmpeg failed (boom)")]
+
+
+def test_an_original_that_cannot_be_kept_fails_before_the_sound_is_generated(tmp_path):
+    clip = sixteen_channel_clip(tmp_path / "clip.mov")
+    asked = []
+
+    def generate(video):
+        asked.append(video)
+        return tone(video)
+
+    kept = dub_batch([clip], tmp_path / "kept", generate, OutputOptions(keep_original=True))
+    assert kept.failed == [(str(clip), f"{clip}: its audio track has 16 channels and cannot be kept as a second track "
+                                       "(it would be encoded to AAC, which holds at most 8)")]
+    assert asked == [] and not (tmp_path / "kept").exists()
+    mixed = dub_batch([clip], tmp_path / "mixed", generate, OutputOptions(mix_original_db=-6))  # downmixed to stereo
+    assert mixed.done == [str(clip)] and sf.info(str(tmp_path / "mixed" / "clip.wav")).channels == 2
+
+
 def test_a_full_disk_fails_that_video_and_the_batch_goes_on(videos, tmp_path, monkeypatch):
     import soundfile as sf
 
@@ -653,3 +681,11 @@ def test_streams_a_dub_leaves_out_are_said(tmp_path):
     with av.open(str(tmp_path / "out" / "timed.mp4")) as dubbed:
         kept = dubbed.streams.video[0].metadata.get("timecode", "")
     assert [int(n) for n in kept.split(":")] == [1, 0, 0, 0], kept  # FFmpeg writes a frame of 10 fps in one digit
+    (tmp_path / "chapters.txt").write_text(";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/10\nSTART=0\nEND=5\ntitle=one\n")
+    chaptered = tmp_path / "chaptered.mp4"  # a chapter track: the chapters, which the dub keeps
+    run_ffmpeg(["-i", str(plain), "-i", str(tmp_path / "chapters.txt"), "-map", "0", "-map_chapters", "1", "-c", "copy",
+                str(chaptered)], what="chaptered")
+    assert probe_video(chaptered).other_streams == 0
+    assert dub_batch([chaptered], tmp_path / "out", tone).notes == []
+    with av.open(str(tmp_path / "out" / "chaptered.mp4")) as dubbed:
+        assert [c["metadata"]["title"] for c in dubbed.chapters()] == ["one"]
