@@ -94,7 +94,7 @@ def test_an_ema_run_leaves_the_averaged_weights_and_keeps_the_trained_ones_in_it
         assert torch.equal(param, shadow)  # the backbone holds the average ...
     trained = state["unet"]["conv_in.weight"]  # ... which differs from the last step's weights
     assert (backbone.unet.conv_in.weight - trained).abs().max() > 1e-5
-    with pytest.raises(FoleyError, match=r"other settings \(ema_decay\)"):
+    with pytest.raises(FoleyError, match=r"other settings \(ema_decay 0.9 in the run, 0.99 given\)"):
         _train(backbone, tmp_path / "run", ema_decay=0.99)
 
 
@@ -110,7 +110,8 @@ def test_a_constant_lr_run_continues_past_its_planned_steps(tmp_path):
         c["loss"] for c in curve]
     for x, y in zip(straight.unet.state_dict().values(), extended.unet.state_dict().values()):
         assert torch.equal(x, y)
-    with pytest.raises(FoleyError, match=r"other settings \(lr_schedule, steps\)"):  # cosine: the end is fixed
+    with pytest.raises(FoleyError, match=r"other settings \(lr_schedule 'constant' in the run, not set given; "
+                                         r"steps not set in the run, 56 given\)"):  # cosine: the end is fixed
         _train(extended, tmp_path / "b", steps=56)
 
 
@@ -209,7 +210,7 @@ def test_a_resumed_vae_ends_where_an_uninterrupted_one_ends(tmp_path):
     assert done == 4
     for x, y in zip(straight.vae.state_dict().values(), resumed.vae.state_dict().values()):
         assert torch.equal(x, y)
-    with pytest.raises(FoleyError, match=r"other settings \(channels\)"):
+    with pytest.raises(FoleyError, match=r"other settings \(channels not set in the run, \[8, 16\] given\)"):
         train("b", channels=[8, 16])
 
 
@@ -243,7 +244,7 @@ def test_min_snr_weighting_changes_the_loss_and_is_part_of_a_runs_settings(tmp_p
     # Same draws of latents, noise and timesteps: the first losses differ only by the weights
     # min(SNR, 0.05) / SNR, below 1 at all but the noisiest timesteps.
     assert weighted[0]["loss"] < plain[0]["loss"] - 1e-4
-    with pytest.raises(FoleyError, match=r"other settings \(snr_gamma\)"):
+    with pytest.raises(FoleyError, match=r"other settings \(snr_gamma 0.05 in the run, 1.0 given\)"):
         train(tmp_path / "b", 1.0)
 
 
@@ -275,7 +276,7 @@ def test_a_stopped_run_keeps_its_checkpoint_and_names_every_changed_setting(tmp_
                           run=tmp_path / "run", checkpoint_every=0, stop_at=stop_at, snr_gamma=snr_gamma)
     assert len(train(stop_at=1, snr_gamma=5.0)) == 1
     assert torch.load(tmp_path / "run" / UNET_CHECKPOINT, weights_only=True)["step"] == 1  # without checkpoint_every
-    with pytest.raises(FoleyError, match=r"other settings \(snr_gamma\)"):  # an option left out is named too
+    with pytest.raises(FoleyError, match=r"other settings \(snr_gamma 5.0 in the run, not set given\)"):  # an option left out too
         train()
 
 

@@ -144,10 +144,10 @@ def test_a_run_refuses_other_inputs_and_broken_checkpoints_in_one_line(tmp_path,
     checkpoint, config, _ = write_jik876(tmp_path / "jik876b", seed=1)
     assert foley_main(["import-vocoder", str(checkpoint), "--config", str(config), "--out",
                        str(tmp_path / "other" / "vocoder")]) == 0
-    assert "other settings (vocoder)" in _fails(capsys, [*common, "--vocoder", str(tmp_path / "other" / "vocoder")])
+    assert "other settings (vocoder '" in _fails(capsys, [*common, "--vocoder", str(tmp_path / "other" / "vocoder")])
     # Other recordings under the same corpus folder: refused too.
     write_audio(corpus / "train" / "c0.wav", np.full(6000, 0.1, np.float32), 12000)
-    assert "other settings (data)" in _fails(capsys, [*common, "--vocoder", str(vocoder)])
+    assert "other settings (data '" in _fails(capsys, [*common, "--vocoder", str(vocoder)])
     # A truncated checkpoint is named, with what to do.
     run_checkpoint = tmp_path / "v.run" / "vocoder.pt"
     run_checkpoint.write_bytes(run_checkpoint.read_bytes()[:1000])
