@@ -286,6 +286,9 @@ _COUNTED_AGAIN = re.compile(r"^(?:a|the)\s+(?:second|third|fourth|fifth|sixth|fi
                             r"(?P<t>\s+(?:at|from|between|for)\s+\d.*)?$", re.I)
 
 
+_SAID_LAST_AT = re.compile(r"\s(?P<t>at\s+\d+(?:\.\d+)?\s*(?:s|secs?|seconds?))$", re.I)  # "... at 2.5 s", said last
+
+
 def _named(text: str, last: str | None) -> tuple[str, str | None]:
     """``text`` with its simultaneous parts that name no sound (``_BARE``: "a horse neighs at 3 s
     and again at 6 s", "a door slams at 2 s, then twice at 6 s", "a bell at 2 s, at 5 s and at
@@ -295,6 +298,10 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
     lead = _LEAD_TIME.match(_clean(members[0]))
     # "at 3 s, X and Y": both at 3 s (a background, rain, keeps its slot), "from 2 to 6 s, X and Y" both then
     scope = lead["t"] if lead and lead["t"][:1].lower() in "afb" else None
+    # "a glass breaks at 2.5 s and a woman screams": the time said of the first is the others' too (not of "while")
+    said_at = _SAID_LAST_AT.search(_clean(members[0])) if len(members) > 1 else None
+    if scope is None and said_at and re.match(r"\s*and\s", text[len(members[0]):], re.I):
+        scope = said_at["t"]
     for member in members:
         member = _LEAD_TIME.sub(r"\g<c> \g<t>", _clean(member))  # "at 3 s a dog barks", "twice a dog barks"
         if scope and not _TIME_TAIL.search(member) and not (scope[:2].lower() == "at" and is_background(member)):
