@@ -79,7 +79,7 @@ STROKE_PERIOD_S = {"footsteps": 0.5, "steps": 0.5, "walking": 0.5, "marching": 0
 OTHER_PERIOD_S = 0.45  # a repeated sound with no usual rhythm in STROKE_PERIOD_S: no faster than this
 
 
-# A knife's chops on a board come quicker than an axe's: "chopping vegetables", "a knife chops onions"
+# A knife's chops on a board come quicker than an axe's: "chopping vegetables", "a knife chopping onions"
 KNIFE_CHOP_PERIOD_S = 0.3
 _KITCHEN = {"knife", "vegetables", "vegetable", "onion", "onions", "carrot", "carrots", "herbs", "board", "celery",
             "garlic", "salad", "potatoes", "meat"}
