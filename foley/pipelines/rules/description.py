@@ -29,6 +29,7 @@ _CAMERA = (r"(?:(?:extreme\s+)?close[\s-]?up\s+(?:on|of)|close\s+on|angle\s+on|i
            r"|(?:pan|tilt)\s+(?:up\s+|down\s+)?(?:to|across|along)|zoom\s+(?:in\s+|out\s+)?(?:on|to)|we\s+see|back\s+on)")
 _CAMERA_ON = re.compile(rf"(?:^|(?<=[.!?;:]\s)|(?<=\n))\s*{_CAMERA}\s+(?P<thing>[^.:;!?\n]+?)\s*(?P<end>[.:;!?]\s+"
                         rf"(?P<it>it|they)\b|[.:;!?]|$)", re.I)
+# "after dark", "just before dawn": when the scene is, which a bed does not sound; left out
 _AFTER_DARK = re.compile(r"\s*\b(?:(?:just|right|long|well|shortly|soon|late|early)\s+)?(?:after|before)\s+(?:the\s+)?"
                          r"(?:dark|nightfall|sundown|sunset|dusk|dawn|daybreak|sunrise|midnight|noon)\b", re.I)
 # "while it rains": the weather's "it", which names no sound before it ("a dog rains" it was)
