@@ -1002,6 +1002,8 @@ def test_lists_pairs_and_sounds_said_again_and_again():
                                                                     ("a woman screams", 2.5, 4.5, False)]
     assert placed("a log pops at 3 s while a fire crackles") == [("a fire crackles", 0, 10, False), ("a log pops", 3, 5, False)]
     assert placed("a dog barks at 3 s and rain falls") == [("a dog barks", 3, 5, False), ("rain falls", 0, 10, False)]
+    assert placed("a door slams at 2 s and a dog barks at the same time") == placed(
+        "a door slams at 2 seconds, and a dog barks simultaneously") == [("a dog barks", 2, 4, False), ("a door slams", 2, 4, False)]
     # a list of times, and "again" with no time of its own after the sound before it
     assert placed("a bell rings at 2 s, 5 s and 8 s") == placed("a bell rings at 2 s, at 5 s, at 8 s")
     assert placed("a bell rings at 2 s and 5 s") == [("a bell rings", 2, 4, False), ("a bell rings", 5, 7, False)]

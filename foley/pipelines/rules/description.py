@@ -10,9 +10,9 @@ from dataclasses import replace
 from ..plan import Plan, PlanError, caption_seed, validate
 from .edit_forms import _is_edit
 from .times import (_AFTER_WORD, _COUNT, _DECIMAL, _EVERY, _LASTING, _LATER, _MANY, _NO_TIME_BEFORE, _NUMBER,
-                    _OCCASIONALLY, _PLACE, _ROW, _SCATTERED, _SECONDS, _SOON, _STRAY_TIME, _TIME_TAIL, _TIMED,
-                    _TIMED_TAIL, _UNIT_S, MIN_LENGTH_S, TIMED_LENGTH_S, _repeats, _rhythm, _scatter, _scattered,
-                    in_seconds, relative_times, said_times, timed_length_s)
+                    _OCCASIONALLY, _PLACE, _ROW, _SAID_AT_LAST, _SCATTERED, _SECONDS, _SOON, _STRAY_TIME, _TIME_TAIL,
+                    _TIMED, _TIMED_TAIL, _UNIT_S, MIN_LENGTH_S, TIMED_LENGTH_S, _repeats, _rhythm, _scatter,
+                    _scattered, in_seconds, relative_times, said_times, timed_length_s)
 from .words import (_AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRDS, _DETERMINERS, _PARTICLES, _SILENCE,
                     _SOUND_VERBS, _STOPS, _VERB, _WHERE_WORDS, _clean, _fills, _stems, _subject, is_background,
                     is_iterative)
@@ -287,9 +287,6 @@ _COUNTED_AGAIN = re.compile(r"^(?:a|the)\s+(?:second|third|fourth|fifth|sixth|fi
                             r"(?P<t>\s+(?:at|from|between|for)\s+\d.*)?$", re.I)
 
 
-_SAID_LAST_AT = re.compile(r"\s(?P<t>at\s+\d+(?:\.\d+)?\s*(?:s|secs?|seconds?))$", re.I)  # "... at 2.5 s", said last
-
-
 def _named(text: str, last: str | None) -> tuple[str, str | None]:
     """``text`` with its simultaneous parts that name no sound (``_BARE``: "a horse neighs at 3 s
     and again at 6 s", "a door slams at 2 s, then twice at 6 s", "a bell at 2 s, at 5 s and at
@@ -300,9 +297,9 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
     # "at 3 s, X and Y": both at 3 s (a background, rain, keeps its slot), "from 2 to 6 s, X and Y" both then
     scope = lead["t"] if lead and lead["t"][:1].lower() in "afb" else None
     # "a glass breaks at 2.5 s and a woman screams": the time said of the first is the others' too (not of "while")
-    said_at = _SAID_LAST_AT.search(_clean(members[0])) if len(members) > 1 else None
+    said_at = _SAID_AT_LAST.search(_clean(members[0])) if len(members) > 1 else None
     if scope is None and said_at and re.match(r"\s*and\s", text[len(members[0]):], re.I):
-        scope = said_at["t"]
+        scope = said_at[0]
     for member in members:
         member = _LEAD_TIME.sub(r"\g<c> \g<t>", _clean(member))  # "at 3 s a dog barks", "twice a dog barks"
         if scope and not _TIME_TAIL.search(member) and not (scope[:2].lower() == "at" and is_background(member)):

@@ -248,6 +248,14 @@ _ALL_THE_WHILE = re.compile(r",?\s+all\s+(?:the\s+)?while(?=\s*(?:$|[,;.]))", re
 # "X and Y simultaneously": Y while X
 _SAME_TIME = re.compile(r"(?:,?\s*\band\s*,?|,)\s*(?:at\s+the\s+same\s+time|simultaneously)\s*,?\s*(?=[a-z])", re.I)
 _SAME_TIME_TAIL = re.compile(r",?\s+and\s+(?P<b>[^,;.]+?)\s+(?:at\s+the\s+same\s+time|simultaneously)(?=\s*(?:$|[,;.]))", re.I)
+_SAID_AT_LAST = re.compile(r"\bat\s+\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)$", re.I)  # "... at 2 s", said last
+
+
+def _at_the_same_time(m: re.Match) -> str:
+    """A match of ``_SAME_TIME_TAIL`` ("X, and Y at the same time") as "X while Y", Y at X's time
+    when one is said last of X ("a door slams at 2 s and a dog barks at the same time": both at 2 s)."""
+    at = _SAID_AT_LAST.search(m.string[:m.start()])
+    return f" while {m['b']}" + (f" {at[0]}" if at else "")
 
 
 _AND_A_HALF = re.compile(rf"\b(?P<n>\d+|{_NUMBER})\s+and\s+a\s+half(?=[-\s]+(?:s|secs?|seconds?)\b)", re.I)
@@ -577,7 +585,7 @@ def in_seconds(text: str) -> str:
     text = _TIMES_EVERY.sub(lambda m: f"every {m['p']} s for {_count(m['n']) * float(m['p']):g} s", text)
     text = _ALL_THE_WHILE.sub(" throughout", _ALL_WHILE.sub(", while ", text))
     text = re.sub(r"\s+all\s+(?:the\s+)?(?=while\b)", " ", text, flags=re.I)  # "X all (the) while Y": X while Y
-    text = _SAME_TIME_TAIL.sub(r" while \g<b>", _SAME_TIME.sub(" while ", text))
+    text = _SAME_TIME_TAIL.sub(_at_the_same_time, _SAME_TIME.sub(" while ", text))
     def digits(m: re.Match) -> str:  # "two, five and eight" -> "2, 5 and 8"
         return re.sub(r"[a-z]+", lambda w: str(_COUNTS.get(w[0].lower(), w[0])), m[0], flags=re.I)
 
