@@ -20,7 +20,8 @@ from .files import atomic_path
 from .inputs import check_input_file
 
 TARGET_LUFS = -20.0
-PEAK_LIMIT = 10 ** (-1 / 20)  # -1 dBFS
+PEAK_LIMIT = 10 ** (-1 / 20)  # -1 dBTP (EBU R 128's ceiling for a true peak)
+TRUE_PEAK_OVERSAMPLING = 4  # ITU-R BS.1770-4 Annex 2
 MAX_GAIN_DB = 20.0  # the most normalization lifts a track (-40 LUFS reaches the target)
 WRITE_BLOCK = 1 << 18  # samples per block written
 FLOAT_SUBTYPES = ("FLOAT", "DOUBLE")  # files that hold values beyond full scale
@@ -214,6 +215,16 @@ def _block_energies(wav: np.ndarray, meter, lower: np.ndarray, upper: np.ndarray
     return energy_at[np.searchsorted(bounds, upper)] - energy_at[np.searchsorted(bounds, lower)]
 
 
+def true_peak(wav: np.ndarray) -> float:
+    """The true peak of (..., N) audio, linear (0 for none): the largest magnitude of the
+    signal oversampled 4 times (ITU-R BS.1770-4 Annex 2), which finds the peaks between
+    samples that a converter or an AAC decoder reconstructs; at least the sample peak."""
+    if not wav.size:
+        return 0.0
+    oversampled = resample(wav, 1, TRUE_PEAK_OVERSAMPLING)
+    return max(float(np.abs(wav).max()), float(np.abs(oversampled).max()))
+
+
 def normalize_loudness(mix: np.ndarray, sample_rate: int, target_lufs: float = TARGET_LUFS,
                        max_gain_db: float = MAX_GAIN_DB) -> np.ndarray:
     """``mix`` times its :func:`loudness_gain` (one copy of ``mix``, made in float32)."""
@@ -226,7 +237,7 @@ def loudness_gain(mix: np.ndarray, sample_rate: int, target_lufs: float = TARGET
                   max_gain_db: float = MAX_GAIN_DB) -> float:
     """The linear gain that brings ``mix`` to ``target_lufs`` integrated loudness, at most
     ``max_gain_db`` (near-silence is never lifted into a noise bed), lowered where needed so
-    that the peaks stay under -1 dBFS (the ceiling wins). 1 for silence. A mix under 0.4 s (one
+    that the true peaks (:func:`true_peak`) stay under -1 dBTP (the ceiling wins). 1 for silence. A mix under 0.4 s (one
     BS.1770 block) is measured over 0.4 s, as if silence followed it: its momentary loudness."""
     gain = 1.0
     if mix.size and np.any(mix):
@@ -235,7 +246,7 @@ def loudness_gain(mix: np.ndarray, sample_rate: int, target_lufs: float = TARGET
         loudness = integrated_loudness(np.pad(mix, short), sample_rate)
         if np.isfinite(loudness):
             gain = 10 ** (min(target_lufs - loudness, max_gain_db) / 20)
-    peak = max(float(mix.max()), -float(mix.min())) * gain if mix.size else 0.0
+    peak = true_peak(mix) * gain
     return gain * PEAK_LIMIT / peak if peak > PEAK_LIMIT else gain
 
 

@@ -7,7 +7,7 @@ a 10 ms fade-in and a 0.25 s release at its planned end, is leveled (foreground 
 such as rain or wind BED_UNDER_DB under it, as a Foley mix keeps ambience under the spot
 effects), gets its gain, and is added at its start time. The mix is loudness-normalized
 (ITU-R BS.1770 via pyloudnorm) by the gain its events need at 0 dB, so that their gains are
-heard, and kept below -1 dBFS.
+heard, and kept below -1 dBTP (true peak).
 
 Generated event audio is cached on disk, keyed by the model (with a digest of its weights),
 caption, length, seed and sampler settings, so that a follow-up turn only generates the
@@ -34,7 +34,7 @@ import numpy as np
 from ..config import MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES, is_finite_number
 from ..errors import FoleyError, MediaError
 from ..evaluation.onset import detect_onsets
-from ..media.audio import PEAK_LIMIT, loudness_gain, normalize_loudness, read_audio, spectrogram_db, write_audio
+from ..media.audio import PEAK_LIMIT, loudness_gain, normalize_loudness, read_audio, spectrogram_db, true_peak, write_audio
 from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text, sha256_file
 from ..models.hub import HUB_ID
@@ -455,7 +455,7 @@ class RenderStats:
     cut: list[tuple[str, float]] = field(default_factory=list)  # (caption, start s) of one-shots cut by the bed's end
     # (caption, start s, s it sounds, span s) of one-shots silent for SHORT_GAP_S or more before their span's end
     short: list[tuple[str, float, float, float]] = field(default_factory=list)
-    held_db: float = 0.0  # how much further the gains' peaks made the -1 dBFS ceiling lower the whole mix
+    held_db: float = 0.0  # how much further the gains' peaks made the -1 dBTP ceiling lower the whole mix
 
 
 # A generated event whose peak stays below this is no sound a listener hears in the mix (dub's rule).
@@ -497,7 +497,7 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     Events are leveled to EVENT_LUFS (beds
     BED_UNDER_DB under it, their peaks at most BED_CREST_DB over that; near-silence is lifted by
     at most 20 dB) before their gain, and the
-    mix is then leveled as a whole (-20 LUFS, peaks under -1 dBFS) by the gain that the same mix
+    mix is then leveled as a whole (-20 LUFS, true peaks under -1 dBTP) by the gain that the same mix
     with every event at 0 dB and unmuted needs: an event's gain changes the mix by that much, even
     when it is the only event (only the peak ceiling holds back a louder one), and muting part of
     an event leaves every other sound as it was."""
@@ -568,8 +568,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     stats.seconds = time.perf_counter() - t0
     gain = np.float32(loudness_gain(level, sr))  # so a gain is heard as given, even on the only event
     mix *= gain
-    peak = max(float(mix.max()), -float(mix.min()), PEAK_LIMIT)  # a gain above 0 dB may still meet the ceiling
-    unheld = max(float(np.abs(level).max(initial=0.0)) * float(gain), PEAK_LIMIT)  # the 0 dB mix's own ceiling
+    peak = max(true_peak(mix), PEAK_LIMIT)  # a gain above 0 dB may still meet the ceiling
+    unheld = max(true_peak(level) * float(gain), PEAK_LIMIT)  # the 0 dB mix's own ceiling
     stats.held_db = max(0.0, 20 * np.log10(peak / unheld))
     for part in (stems or {}).values():
         part *= gain * np.float32(PEAK_LIMIT / peak)
@@ -581,7 +581,7 @@ HELD_NOTE_DB = 0.5  # below this, the ceiling's hold on the gains goes unsaid
 
 def held_note(held_db: float) -> str:
     """What to tell when the gains pushed the mix into the peak ceiling."""
-    return (f"the gains took the mix's peaks to the -1 dBFS ceiling, so the whole bed is {held_db:.1f} dB quieter: "
+    return (f"the gains took the mix's peaks to the -1 dBTP ceiling, so the whole bed is {held_db:.1f} dB quieter: "
             "a raised sound stands out by its gain, but the others are quieter than before")
 
 

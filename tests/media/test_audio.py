@@ -6,7 +6,7 @@ import soundfile as sf
 
 from foley.errors import MediaError
 from foley.media.audio import (WRITE_BLOCK, integrated_loudness, normalize_loudness, read_audio, relative_gain, resample,
-                               write_audio)
+                               true_peak, write_audio)
 
 from conftest import sine
 
@@ -176,6 +176,19 @@ def test_normalize_loudness_reaches_the_target_and_the_peak_ceiling():
     spiky = quiet.copy()
     spiky[100] = 0.99
     assert np.abs(normalize_loudness(spiky, 16_000, target_lufs=-10.0)).max() == pytest.approx(10 ** (-1 / 20), rel=1e-6)
+
+
+def test_the_ceiling_holds_the_peaks_between_samples():
+    """A tone at a quarter of the rate, sampled 45 degrees off its crests: samples at 0.707 of a
+    waveform whose crests reach 1 (+3 dB), as a converter or an AAC decoder rebuilds it (faded in
+    and out: a sudden start overshoots)."""
+    n = np.arange(16_000)
+    tone = (np.hanning(len(n)) * np.sin(np.pi * n / 2 + np.pi / 4)).astype(np.float32)
+    assert np.abs(tone).max() == pytest.approx(0.7071, abs=1e-3) and true_peak(tone) == pytest.approx(1.0, abs=0.01)
+    out = normalize_loudness(tone, 16_000, target_lufs=0.0)
+    assert true_peak(out) == pytest.approx(10 ** (-1 / 20), rel=1e-5)
+    assert np.abs(out).max() == pytest.approx(0.7071 * 10 ** (-1 / 20), rel=0.01)  # 3 dB under the ceiling
+    assert true_peak(np.zeros(0, np.float32)) == 0.0 and true_peak(np.zeros((2, 10), np.float32)) == 0.0
 
 
 def test_a_sound_shorter_than_a_loudness_block_is_leveled_over_one():

@@ -10,7 +10,7 @@ import pytest
 
 from foley.errors import FoleyError
 from foley.models.auffusion import DecodingConfig
-from foley.media.audio import normalize_loudness, read_audio
+from foley.media.audio import normalize_loudness, read_audio, true_peak
 from foley.media.ffmpeg import run_ffmpeg
 from foley.pipelines.compose import (
     STEM_NAME_CHARS,
@@ -758,7 +758,7 @@ def test_a_gain_is_heard_as_given_even_on_the_only_event(tmp_path, gain_db):
     before, _ = render(plan, BedBackbone(), cache, FAST)
     after, stats = render(changed, BedBackbone(), cache, FAST)
     assert level_db(after) - level_db(before) == pytest.approx(gain_db, abs=0.05) and stats.held_db < 0.05
-    assert np.abs(after).max() <= 10 ** (-1 / 20) + 1e-6
+    assert true_peak(after) <= 10 ** (-1 / 20) + 1e-6
 
 
 def test_a_gain_above_the_ceiling_is_held_at_it(tmp_path):
@@ -766,9 +766,9 @@ def test_a_gain_above_the_ceiling_is_held_at_it(tmp_path):
     louder = type(plan)(plan.duration_s, tuple(replace(e, gain_db=20.0) for e in plan.events))
     plain, _ = render(plan, BedBackbone(), EventCache(tmp_path, "bed"), FAST)
     mix, stats = render(louder, BedBackbone(), EventCache(tmp_path, "bed"), FAST)
-    assert np.abs(mix).max() == pytest.approx(10 ** (-1 / 20), rel=1e-5)
-    # the 0 dB mix peaks at P dBFS; +20 dB takes it to P + 20, and the ceiling (-1 dBFS) holds it back by the rest
-    plain_peak_db = 20 * np.log10(np.abs(plain).max())
+    assert true_peak(mix) == pytest.approx(10 ** (-1 / 20), rel=1e-5)
+    # the 0 dB mix peaks at P dBTP; +20 dB takes it to P + 20, and the ceiling (-1 dBTP) holds it back by the rest
+    plain_peak_db = 20 * np.log10(true_peak(plain))
     assert stats.held_db == pytest.approx(plain_peak_db + 20 + 1, abs=0.05)
 
 
