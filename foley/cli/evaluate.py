@@ -67,9 +67,11 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     _check_json_path(args.json)
     if args.metric == "onset":
-        result = evaluate_onsets(pair_files(args.pred, args.ref), _onset_config(args), gt=args.gt, workers=args.workers)
+        cfg = _onset_config(args)
+        result = evaluate_onsets(pair_files(args.pred, args.ref), cfg, gt=args.gt, workers=args.workers)
         s = result["summary"]
-        delta = f"deltas 0.1 to {args.delta} s" if args.multi_delta else f"delta {args.delta} s"
+        # the tolerances averaged over (the reference mode's np.arange steps one past --delta 0.1, say)
+        delta = f"deltas {', '.join(f'{d:g}' for d in cfg.deltas_s)} s" if args.multi_delta else f"delta {args.delta} s"
         print(f"onset ({result['mode']} mode, ground truth {result['ground_truth']}, {delta}, "
               f"{counted(s['n_clips'], 'clip')}): onset-count acc {s['onset_count_acc']:.4f}, "
               f"detection acc {s['onset_detection_acc']:.4f}, AP {s['onset_ap']:.4f}"

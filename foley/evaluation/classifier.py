@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -84,8 +84,19 @@ class SoundClassifier:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise FoleyError(f"{path}: cannot read the sound classifier ({e})") from None
-        if data.pop("format", None) != "foley-sound-classifier":
+        if not isinstance(data, dict) or data.pop("format", None) != "foley-sound-classifier":
             raise FoleyError(f"{path}: not a foley sound classifier")
+        names = [f.name for f in fields(cls)]
+        try:  # the weights of C classes on D features: coef (C, D), intercept (C,), mean and scale (D,)
+            coef, intercept, mean, scale = (np.asarray(data[k], np.float64) for k in ("coef", "intercept", "mean", "scale"))
+            fit = (set(data) <= set(names) and isinstance(data["classes"], list) and coef.ndim == 2
+                   and coef.shape[0] == len(data["classes"]) and intercept.shape == coef.shape[:1]
+                   and mean.shape == scale.shape == coef.shape[1:])
+        except (KeyError, TypeError, ValueError):
+            fit = False
+        if not fit:
+            raise FoleyError(f"{path}: a damaged foley sound classifier (it needs {', '.join(names[:5])} of matching "
+                             "sizes and nothing else)")
         return cls(**data)
 
 

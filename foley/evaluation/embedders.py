@@ -56,7 +56,9 @@ class LogMelStats:
         import librosa
 
         wav = np.asarray(wav, np.float32)
-        wav = np.pad(wav, (0, max(0, 512 - len(wav))))  # a clip shorter than one FFT frame: padded with silence
+        # A clip shorter than one window (96 frames of hop 160, centred) is padded with silence: padding
+        # the log-mel frames instead would add frames of log-mel 0, a loud sound, not silence.
+        wav = np.pad(wav, (0, max(0, 95 * 160 - len(wav))))
         mel = librosa.feature.melspectrogram(y=wav, sr=16_000, n_fft=512, hop_length=160,
                                              n_mels=64, fmin=0, fmax=8000, power=2.0)  # (64, T)
         logmel = np.log(mel + 1e-6).T  # (T, 64)
@@ -78,8 +80,11 @@ def vggish_mel_matrix(n_mels=64, n_fft=512, sample_rate=16_000, fmin=125.0, fmax
 
 
 def vggish_examples(wav: np.ndarray) -> np.ndarray:
-    """16 kHz audio -> log-mel examples (n, 96, 64) as VGGish's front end computes them."""
-    frames = _frame(np.asarray(wav, np.float64), 400, 160)  # (T, 400)
+    """16 kHz audio -> log-mel examples (n, 96, 64) as VGGish's front end computes them (a clip
+    shorter than one example, 0.975 s, padded with silence to one)."""
+    wav = np.asarray(wav, np.float64)
+    wav = np.pad(wav, (0, max(0, 400 + 95 * 160 - len(wav))))  # 96 frames of 400, hop 160
+    frames = _frame(wav, 400, 160)  # (T, 400)
     window = 0.5 - 0.5 * np.cos(2 * np.pi / 400 * np.arange(400))  # periodic Hann
     spec = np.abs(np.fft.rfft(frames * window, 512))  # (T, 257)
     log_mel = np.log(spec @ vggish_mel_matrix() + 0.01)  # (T, 64)
@@ -160,7 +165,10 @@ class Cnn14(nn.Module):
         self.fc_audioset = nn.Linear(cfg.widths[-1], cfg.n_classes)
 
     def forward(self, wav: torch.Tensor) -> torch.Tensor:
-        """(B, N) audio -> (B, D) clip embeddings (the `embedding` output, eval mode)."""
+        """(B, N) audio -> (B, D) clip embeddings (the `embedding` output, eval mode). Audio shorter
+        than the network's shortest input (32 frames, 0.31 s at 16 kHz: five 2x2 poolings) is padded
+        with silence to it, where the released code stops with an error."""
+        wav = F.pad(wav, (0, max(0, 31 * self.cfg.hop - wav.shape[-1])))
         spec = torch.stft(wav, self.cfg.n_fft, self.cfg.hop, window=self.window, center=True,
                           pad_mode="reflect", return_complex=True).abs() ** 2  # (B, F, T)
         x = 10 * torch.log10(torch.clamp(spec.transpose(1, 2) @ self.mel_w, min=1e-10))  # (B, T, M)

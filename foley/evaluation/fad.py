@@ -28,6 +28,8 @@ def embedding_stats(emb: np.ndarray, what: str = "embeddings") -> EmbeddingStats
     if emb.ndim != 2:
         raise FoleyError(f"{what}: expected a (N, D) matrix of embeddings, got shape {emb.shape}")
     n, d = emb.shape
+    if n < 2:  # no covariance, in any number of dimensions
+        raise FoleyError(f"{what}: FAD needs at least two embeddings for a covariance, got {n}; use more or longer clips")
     if n <= d:
         raise FoleyError(f"{what}: FAD needs more embeddings than dimensions for a full-rank covariance "
                          f"(got N={n}, D={d}); use more or longer clips, an embedder with fewer dimensions, or fewer "

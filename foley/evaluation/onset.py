@@ -260,7 +260,7 @@ def prepare_audio(wav: np.ndarray, sample_rate: int, cfg: OnsetConfig, n_samples
 SILENT_PEAK_DBFS = -60.0  # robust mode: a track whose peak is below this is silence, with no onsets
 
 
-def _heard(wav: np.ndarray, cfg: OnsetConfig) -> np.ndarray:
+def heard(wav: np.ndarray, cfg: OnsetConfig) -> np.ndarray:
     """``wav`` as the robust mode scores it: silent (zeros) when its peak is under SILENT_PEAK_DBFS.
     The detector and the confidence are scale-free (min-max normalized), so without this an
     inaudible hiss scores its one onset like a loud one (AP n/(n+1) against silence's 0); the
@@ -293,9 +293,9 @@ def onset_scores(
     if duration_s is None:
         duration_s = len(ref_wav) / (ref_sample_rate or sample_rate) if ref_wav is not None else len(pred_wav) / sample_rate
     n = int(round(duration_s * sr))
-    pred = _heard(prepare_audio(pred_wav, sample_rate, cfg, n), cfg)
+    pred = heard(prepare_audio(pred_wav, sample_rate, cfg, n), cfg)
     if ref_wav is not None:
-        gt = detect_onsets(_heard(prepare_audio(ref_wav, ref_sample_rate or sample_rate, cfg, n), cfg), sr,
+        gt = detect_onsets(heard(prepare_audio(ref_wav, ref_sample_rate or sample_rate, cfg, n), cfg), sr,
                            cfg.detect_delta)
     else:
         gt = np.array([round(t * sr) for t in gt_onsets_s if 0 <= t < duration_s], dtype=np.int64)

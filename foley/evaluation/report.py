@@ -18,7 +18,7 @@ from ..media.audio import spectrogram_db
 from ..media.files import atomic_paths
 from .embedders import Cnn14
 from .mkl import evaluate_mkl
-from .onset import OnsetConfig, detect_onsets, prepare_audio
+from .onset import OnsetConfig, detect_onsets, heard, prepare_audio
 from .scoring import Pair, clip_audio, evaluate_fad, evaluate_onsets, pair_files, results_json
 
 FIGURES = ("onset_count_acc", "onset_detection_acc", "onset_ap")
@@ -41,7 +41,8 @@ def _rows(results: dict) -> list[tuple[str, dict]]:
 
 def _clip_figure(pair: Pair, gt: str, cfg: OnsetConfig) -> str:
     """PNG (base64) of the reference and generated waveforms and the generated spectrogram,
-    with ground-truth (green) and predicted (red, dashed) onsets."""
+    with ground-truth (green) and predicted (red, dashed) onsets as ``cfg``'s scores count them
+    (a track under SILENT_PEAK_DBFS has none; annotations within the clip)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -54,8 +55,9 @@ def _clip_figure(pair: Pair, gt: str, cfg: OnsetConfig) -> str:
     ref = prepare_audio(ref_raw, ref_sr, cfg, n)
     pred_raw, pred_sr = clip_audio(pair.pred)
     pred = prepare_audio(pred_raw, pred_sr, cfg, n)
-    gt_s = (np.asarray(pair.sidecar["onsets_s"]) if gt == "annotated" else detect_onsets(ref, sr) / sr)
-    pred_s = detect_onsets(pred, sr) / sr
+    gt_s = (np.array([t for t in pair.sidecar["onsets_s"] if 0 <= t < duration]) if gt == "annotated"
+            else detect_onsets(heard(ref, cfg), sr, cfg.detect_delta) / sr)
+    pred_s = detect_onsets(heard(pred, cfg), sr, cfg.detect_delta) / sr
     t = np.arange(n) / sr
 
     fig, axes = plt.subplots(3, 1, figsize=(9, 4.2), sharex=True, gridspec_kw={"height_ratios": [1, 1, 1.6]})
@@ -158,7 +160,8 @@ def write_report(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, out_di
         raise FoleyError(f"{out_dir}: exists and is not a folder")
     _check_replaceable(out_dir)
     pairs = pair_files(pred_dir, ref_dir)
-    robust = evaluate_onsets(pairs, OnsetConfig(**{**cfg.__dict__, "mode": "robust"}), gt=gt, workers=workers)
+    robust_cfg = OnsetConfig(**{**cfg.__dict__, "mode": "robust"})
+    robust = evaluate_onsets(pairs, robust_cfg, gt=gt, workers=workers)
     reference = evaluate_onsets(pairs, OnsetConfig(**{**cfg.__dict__, "mode": "reference"}), gt="detected", workers=workers)
     if mkl_classifier is None and isinstance(getattr(embedder, "model", None), Cnn14):
         mkl_classifier = embedder
@@ -203,7 +206,7 @@ def write_report(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, out_di
     parts.append(f"<h2>Clips</h2><p class=legend><span style='color:#2ca02c'>&#9474; ground-truth onsets</span>"
                  f"<span style='color:#d62728'>&#9478; generated onsets</span>the {len(shown)} lowest-AP clips</p>")
     for c in shown:
-        png = _clip_figure(by_stem[c["stem"]], robust["ground_truth"], cfg)
+        png = _clip_figure(by_stem[c["stem"]], robust["ground_truth"], robust_cfg)  # the clips shown are robust's
         parts.append(f"<div class=clip><b>{html.escape(c['stem'])}</b> {html.escape(c['class'] or '')} &mdash; "
                      + ", ".join(f"{h} {_fmt(c[k])}" for h, k in zip(HEADERS, FIGURES))
                      + f"<br><img alt='{html.escape(c['stem'])}' src='data:image/png;base64,{png}'></div>")

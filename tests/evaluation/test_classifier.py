@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -46,6 +48,18 @@ def test_bad_file(tmp_path):
     (tmp_path / "x.json").write_text('{"format": "other"}')
     with pytest.raises(FoleyError, match="not a foley sound classifier"):
         SoundClassifier.load(tmp_path / "x.json")
+    (tmp_path / "list.json").write_text("[1]")
+    with pytest.raises(FoleyError, match="list.json: not a foley sound classifier$"):
+        SoundClassifier.load(tmp_path / "list.json")
+    good = {"format": "foley-sound-classifier", "classes": ["a", "b"], "mean": [0, 0], "scale": [1, 1],
+            "coef": [[1, 0], [0, 1]], "intercept": [0, 0]}
+    for damage in ({"mean": None}, {"coef": [[1, 0]]}, {"coef": [[1, 0], [1]]}, {"scale": [1]}, {"extra": 1},
+                   {"intercept": ["x", 0]}):
+        (tmp_path / "d.json").write_text(json.dumps({k: v for k, v in {**good, **damage}.items() if v is not None}))
+        with pytest.raises(FoleyError, match="d.json: a damaged foley sound classifier"):
+            SoundClassifier.load(tmp_path / "d.json")
+    (tmp_path / "d.json").write_text(json.dumps(good))
+    assert SoundClassifier.load(tmp_path / "d.json").classes == ["a", "b"]
 
 
 def test_an_out_that_is_a_folder_is_refused_before_fitting(tmp_path, capsys):

@@ -59,6 +59,10 @@ def test_sqrt_trace_real_and_non_negative_when_rank_deficient():
 def test_needs_more_samples_than_dimensions():
     with pytest.raises(FoleyError, match=r"more embeddings than dimensions .* \(got N=128, D=128\)"):
         embedding_stats(np.zeros((128, 128)))
+    for shape in ((1, 128), (1, 1)):  # no number of principal components helps one embedding
+        with pytest.raises(FoleyError, match=r"^x: FAD needs at least two embeddings for a covariance, got 1; use more or "
+                                             r"longer clips$"):
+            embedding_stats(np.zeros(shape), "x")
     with pytest.raises(FoleyError, match="dimension 3 and 4"):
         frechet_distance(embedding_stats(np.random.rand(10, 3)), embedding_stats(np.random.rand(10, 4)))
 
@@ -69,6 +73,19 @@ def test_logmel_stats_offline_embedder():
     emb = embed_audio(e, wav, 16_000)
     assert e.name == "logmel-stats" and emb.shape == (3, 128)  # 2 s: windows at 0, 0.48, 0.96 s
     assert embed_audio(e, wav[:4000], 16_000).shape == (1, 128)  # shorter than a window: padded
+
+
+def test_a_clip_shorter_than_a_window_is_padded_with_silence():
+    # Padded log-mel frames of 0 would be a loud sound: a short burst would embed as a much louder one.
+    burst = np.zeros(32_000, np.float32)
+    burst[:2000] = np.random.default_rng(0).normal(size=2000) * 0.1
+    e = get_embedder("logmel")
+    np.testing.assert_allclose(e.embed(burst[:4000]), e.embed(burst)[:1], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(vggish_examples(burst[:4000]), vggish_examples(burst)[:1], rtol=1e-6)
+    model = Cnn14(Cnn14Config(widths=(2, 4, 4, 4, 4, 8))).eval()
+    with torch.no_grad():  # under its shortest input (0.31 s) the released Cnn14 stops with an error
+        short, long = model(torch.from_numpy(burst[None, :4000])), model(torch.from_numpy(burst[None, :4960]))
+    torch.testing.assert_close(short, long)
 
 
 def test_vggish_front_end_shapes_and_mel_matrix():

@@ -214,6 +214,18 @@ def test_worker_pool_on_an_empty_numba_cache_leaves_a_cache_a_new_process_can_us
     assert float64 == float32 and int(float64) >= 3  # tone bursts at 0.25, 0.5 and 0.75 s (and at 0)
 
 
+def test_cli_names_the_tolerances_multi_delta_averages_over(synth_test, capsys):
+    from foley.cli import main
+
+    for mode, deltas in (("robust", "0.1"), ("reference", "0.1, 0.15")):  # the original's np.arange(0.1, 0.15, 0.05)
+        assert main(["eval", "onset", "--pred", str(synth_test), "--ref", str(synth_test), "--mode", mode,
+                     "--multi-delta", "--workers", "1"]) == 0
+        assert f", deltas {deltas} s, 8 clips)" in capsys.readouterr().out
+    assert main(["eval", "onset", "--pred", str(synth_test), "--ref", str(synth_test), "--delta", "0.25",
+                 "--multi-delta", "--workers", "1"]) == 0
+    assert "deltas 0.1, 0.15, 0.2, 0.25 s, 8 clips)" in capsys.readouterr().out
+
+
 def test_cli_report_says_a_figure_it_could_not_compute(synth_test, tmp_path, monkeypatch, capsys):
     import foley.evaluation.report as report
     from foley.cli import main
@@ -310,3 +322,29 @@ def test_a_report_that_cannot_be_written_whole_leaves_the_earlier_one(synth_test
     with pytest.raises(FoleyError, match="index.html: cannot be written"):
         write_report(shifted, synth_test, out, max_plots=0, workers=1)
     assert ((out / "report.json").read_bytes(), (out / "report.md").read_bytes()) == before
+
+
+def test_a_clip_figure_draws_the_onsets_the_scores_count(tmp_path, monkeypatch):
+    # A reference under -60 dBFS is silence to the robust scores (no ground-truth onset): its plot draws none.
+    import matplotlib.axes
+
+    from foley.evaluation.report import _clip_figure
+    from foley.evaluation.scoring import Pair
+
+    sr, rng = 22_050, np.random.default_rng(0)
+    hiss = 3e-5 * rng.standard_normal(2 * sr)
+    hiss[20_000:20_300] *= 3  # the detector, scale-free, finds onsets in it
+    t = np.arange(2 * sr) / sr
+    sf.write(tmp_path / "ref.wav", hiss, sr, subtype="FLOAT")
+    sf.write(tmp_path / "gen.wav", 0.5 * np.sin(2 * np.pi * 800 * t) * (np.mod(t, 0.5) < 0.03), sr)
+    drawn = []
+    monkeypatch.setattr(matplotlib.axes.Axes, "axvline", lambda ax, x, color, **kw: drawn.append((color, x)))
+    scores = evaluate_onsets([Pair("a", tmp_path / "gen.wav", tmp_path / "ref.wav", None)], workers=1)["clips"][0]
+    _clip_figure(Pair("a", tmp_path / "gen.wav", tmp_path / "ref.wav", None), "detected", OnsetConfig())
+    assert scores["n_gt"] == 0 and scores["n_pred"] == 3
+    green = [x for c, x in drawn if c == "#2ca02c"]
+    red = [x for c, x in drawn if c == "#d62728"]
+    assert green == [] and len(red) == 3 * 3  # on each of the three panels
+    drawn.clear()  # annotations past the clip's end are not scored, nor drawn
+    _clip_figure(Pair("a", tmp_path / "gen.wav", tmp_path / "gen.wav", {"onsets_s": [0.5, 2.5]}), "annotated", OnsetConfig())
+    assert [x for c, x in drawn if c == "#2ca02c"] == [0.5] * 3
