@@ -19,7 +19,7 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     from ..pipelines.compose import Session, session_cache_dir, turn_lock
 
     if args.text is None:  # "foley compose --session bed.json": what the session holds
-        if not (args.session and Path(args.session).is_file()):
+        if not (args.session and Path(args.session).exists() and not Path(args.session).is_dir()):
             where = (f"{args.session} is a folder" if Path(args.session).is_dir() else f"{args.session} is not there") \
                 if args.session else ""
             raise FoleyError("give a description, e.g. foley compose 'rain, a door slams at 2 s' (or, to see a "
@@ -215,8 +215,9 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
     stems = dict(zip(captions, (stems_folder(out) / name for name in stem_names(captions, kept_names)))) \
         if with_stems else {}
     if stems and not args.plan_only:  # before the backbone is loaded
-        if args.session and Path(args.session).resolve() == stems_folder(out).resolve():
-            raise FoleyError(f"{args.session}: the session file would also be the stems' folder; give it a name "
+        if args.session and Path(args.session).resolve() in {p.resolve() for p in (stems_folder(out), *stems.values())}:
+            what = "the stems' folder" if Path(args.session).resolve() == stems_folder(out).resolve() else "a stem"
+            raise FoleyError(f"{args.session}: the session file would also be {what}; give it a name "
                              f"of its own, e.g. {Path(args.session).with_suffix('.json')}")
         new_folders.enter_context(removed_if_empty(missing_folders(stems_folder(out))))  # one a stopped turn made
         _check_replaceable(list(stems.values()), None if args.overwrite else own, changed)
@@ -264,26 +265,31 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
     # stems of sounds gone since, in the folder of this bed (a bed written elsewhere with -o keeps the last one's)
     stale = ({p.resolve() for p in session.stem_paths if p.parent.resolve() == stems_folder(out).resolve()}
              - {p.resolve() for p in stems.values()}) if continuing else set()
+
+    def record(written: dict[Path, Path], part: Path) -> None:  # the session with this turn, placed with its files
+        session.model, session.sampler, session.align = model, kept, align
+        session.add_turn(args.text, plan, stats, out, timeline, undo=undo, video=video and video.path,
+                         video_output=movie, stems=stems, written=written)
+        session.save(part)
+
     _write_turn_files(plan, mix, backbone.mel.sample_rate, out, timeline, movie, video,
-                      {path: parts_of_mix[caption] for caption, path in stems.items()}, fresh)
+                      {path: parts_of_mix[caption] for caption, path in stems.items()}, fresh,
+                      (session.path, record) if session else None)
     for path in stale:  # as the session wrote them; one changed since is kept
         if path.resolve() in own:
             with contextlib.suppress(OSError):  # a stem left behind is not worse than the turn untold
                 path.unlink()
-    if session:
-        session.model, session.sampler, session.align = model, kept, align
-        session.add_turn(args.text, plan, stats, out, timeline, undo=undo, video=video and video.path,
-                         video_output=movie, stems=stems)
-        session.save()
     _report_turn(plan, stats, sampler, out, timeline, stems, movie, video)
     return 0
 
 
 def _write_turn_files(plan, mix, sample_rate: int, out: Path, timeline: str | None, movie: Path | None, video,
-                      stems: dict, fresh: set[Path]) -> None:
+                      stems: dict, fresh: set[Path], session: tuple | None = None) -> None:
     """Write a turn's bed ``mix`` (samples,) at ``sample_rate`` Hz to ``out``, its timeline picture,
-    its ``movie`` (the bed under ``video``'s picture, the video's own sound kept as a second track)
-    and its ``stems`` (path -> samples,): all reach their paths together, or none does. A path in
+    its ``movie`` (the bed under ``video``'s picture, the video's own sound kept as a second track),
+    its ``stems`` (path -> samples,) and its ``session`` (its path, and ``record(written, part)``
+    that writes it to ``part``, ``written`` the temporary file of each of the others): all reach
+    their paths together, or none does. A path in
     ``fresh`` (not there when the turn began) found written meanwhile by another run is kept,
     and none of this turn's is written. Raises FoleyError naming the output that failed."""
     from ..media.audio import write_audio
@@ -300,6 +306,8 @@ def _write_turn_files(plan, mix, sample_rate: int, out: Path, timeline: str | No
                                                       sample_rate=sample_rate, info=video)))
     writers += [(path, lambda part, samples=samples: write_audio(part, samples, sample_rate))
                 for path, samples in stems.items()]
+    if session:  # last: it records what the others hold
+        writers.append((session[0], lambda part: session[1](dict(parts), part)))
     finals = [Path(final) for final, _ in writers]
     with atomic_paths(finals, fresh) as temporary:
         parts.update(zip(finals, temporary))

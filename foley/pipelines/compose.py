@@ -39,7 +39,7 @@ from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text, sha256_file
 from ..models.hub import HUB_ID
 from ..models.layout import LAYOUT_CONDITION, LAYOUT_FILES, shared_components
-from .plan import DURATION_RANGE_S, Plan
+from .plan import DURATION_RANGE_S, Plan, PlanError
 from .rules.description import BED_UNDER_DB
 from .rules.words import OTHER_PERIOD_S, is_background, repeat_period_s
 
@@ -78,13 +78,17 @@ class SamplerConfig:
                 raise FoleyError(f"{path}: expected steps, guidance and scheduler, got "
                                  f"{sorted(unknown) if unknown else type(stored).__name__}")
         cfg = cls(**{**stored, **{k: v for k, v in given.items() if v is not None}})
-        if not (isinstance(cfg.steps, int) and not isinstance(cfg.steps, bool) and 1 <= cfg.steps <= MAX_STEPS
-                and is_finite_number(cfg.guidance) and 0 <= cfg.guidance <= MAX_GUIDANCE
-                and isinstance(cfg.scheduler, str) and cfg.scheduler in SCHEDULER_NAMES):
+        if not cfg.in_range():
             raise FoleyError(f"{path if path.is_file() else 'sampler'}: steps must be a whole number from 1 to "
                              f"{MAX_STEPS}, guidance a number from 0 to {MAX_GUIDANCE:g} and scheduler one of "
                              f"{', '.join(SCHEDULER_NAMES)}; got {cfg.steps!r}, {cfg.guidance!r}, {cfg.scheduler!r}")
         return cfg
+
+    def in_range(self) -> bool:
+        """Whether steps (1 to MAX_STEPS), guidance (0 to MAX_GUIDANCE) and scheduler are ones the sampler takes."""
+        return (isinstance(self.steps, int) and not isinstance(self.steps, bool) and 1 <= self.steps <= MAX_STEPS
+                and is_finite_number(self.guidance) and 0 <= self.guidance <= MAX_GUIDANCE
+                and isinstance(self.scheduler, str) and self.scheduler in SCHEDULER_NAMES)
 
 SHIPPED_BACKBONES = {  # name -> folder in the package
     "sfx": "assets/sfx/backbone",  # real recordings, MiniLM captions, HiFi-GAN (the default for compose)
@@ -859,10 +863,26 @@ def turn_lock(session_path: str | os.PathLike) -> Iterator[None]:
 
 def _check_settings(sampler, align) -> None:
     """Raise ValueError unless ``sampler`` (options by name) and ``align`` are as a session keeps them."""
-    if not (isinstance(sampler, dict) and set(sampler) <= SAMPLER_KEYS):
+    if not (isinstance(sampler, dict) and set(sampler) <= SAMPLER_KEYS and SamplerConfig(**sampler).in_range()):
         raise ValueError(f"sampler {sampler!r}")
     if not isinstance(align, bool):
         raise ValueError(f"align {align!r}")
+
+
+def _check_turn(turn: dict) -> None:
+    """Raise ValueError unless the files and backbone a turn recorded are as a turn records them:
+    paths and model as text, its stems as caption -> a file name of its own in the stems folder."""
+    for key in (*OWN_FILES, "video", "model"):
+        if turn.get(key) is not None and not isinstance(turn[key], str):
+            raise ValueError(f"a turn's {key} {turn[key]!r:.60}")
+    for key in ("stems", "stems_sha256"):
+        if not isinstance(turn.get(key) or {}, dict):
+            raise ValueError(f"a turn's {key} {turn[key]!r:.60}")
+    stems = turn.get("stems") or {}
+    names = [n.lower() for n in stems.values() if isinstance(n, str)]
+    if not (len(set(names)) == len(stems)
+            and all(isinstance(c, str) and Path(n).name == n and n.endswith(".wav") for c, n in stems.items())):
+        raise ValueError(f"a turn's stems {stems!r:.60}")
 
 
 @dataclass
@@ -888,6 +908,8 @@ class Session:
         if not path.exists():
             return cls(path, duration_s, [])
         try:
+            if not (path.is_file() or path.is_dir()):  # reading a pipe could wait for ever
+                raise ValueError("a pipe, socket or device, not a file")
             text = path.read_text(encoding="utf-8")
             if not text.strip():
                 raise ValueError("the file is empty")
@@ -900,14 +922,19 @@ class Session:
             model, sampler, align = data.get("model"), data.get("sampler") or {}, data.get("align", True)
             _check_settings(sampler, align)
             duration_s, turns = float(data["duration_s"]), data["turns"]
+            if not (math.isfinite(duration_s) and DURATION_RANGE_S[0] <= duration_s <= DURATION_RANGE_S[1]):
+                raise ValueError(f"duration_s {duration_s:g}; a bed is {DURATION_RANGE_S[0]:g} to "
+                                 f"{DURATION_RANGE_S[1]:g} s")
             if not isinstance(turns, list) or not all(isinstance(t, dict) for t in turns):
                 raise ValueError("'turns' must be a list of turns")
+            for turn in turns:
+                _check_turn(turn)
             return cls(path, duration_s, list(turns), plan,
                        str(model) if model is not None else None, dict(sampler), align,
                        str(data["name"]) if data.get("name") else None)
         except KeyError as e:
             raise FoleyError(f"{path}: not a foley compose session (no {e.args[0]!r})") from None
-        except (OSError, ValueError, TypeError) as e:
+        except (OSError, ValueError, TypeError, PlanError) as e:
             raise FoleyError(f"{path}: not a foley compose session ({e})") from None
 
     @property
@@ -1019,27 +1046,36 @@ class Session:
     def add_turn(self, text: str, plan: Plan, stats: RenderStats, output: str | os.PathLike,
                  timeline: str | os.PathLike | None = None, undo: bool = False,
                  video: str | os.PathLike | None = None, video_output: str | os.PathLike | None = None,
-                 stems: dict[str, Path] | None = None) -> None:
+                 stems: dict[str, Path] | None = None, written: dict[Path, Path] | None = None) -> None:
         """Record a turn whose bed ``output`` (and picture ``timeline``, ``video_output``: the
         bed under the picture of ``video``, and ``stems``: caption -> its file in
-        ``stems_folder(output)``) are written; ``undo``: a turn that took the previous one back (``undone``)."""
+        ``stems_folder(output)``) are written; ``undo``: a turn that took the previous one back (``undone``);
+        ``written``: the temporary file each of them is written as, not yet in its place (hashed instead)."""
         files = {"output": output, **({"timeline": timeline} if timeline else {}),
                  **({"video_output": video_output} if video_output else {})}
+
+        def digest(path) -> str:  # of the file as written
+            return sha256_file((written or {}).get(Path(path), path))
+
         self.turns.append({"text": text, **({"undo": True} if undo else {}), "plan": plan.to_dict(),
                            "model": self.model, "sampler": dict(self.sampler), "align": self.align,
                            "generated": stats.generated,
                            "reused": stats.reused, "seconds": round(stats.seconds, 2),
                            **({"video": self._input_reference(video)} if video else {}),
                            **{k: self._relative(v) for k, v in files.items()},
-                           **{f"{k}_sha256": sha256_file(v) for k, v in files.items()},
+                           **{f"{k}_sha256": digest(v) for k, v in files.items()},
                            **({"stems": {c: p.name for c, p in stems.items()},
-                               "stems_sha256": {p.name: sha256_file(p) for p in stems.values()}} if stems else {})})
+                               "stems_sha256": {p.name: digest(p) for p in stems.values()}} if stems else {})})
         self.plan = plan
 
-    def save(self) -> None:
+    def save(self, to: str | os.PathLike | None = None) -> None:
+        """Write the session to its file, or to ``to``: a temporary file that a turn puts in its
+        place together with the files it wrote."""
         self.saved_as = self.path.name
-        atomic_write_text(self.path, json.dumps({"version": SESSION_VERSION, "name": self.saved_as,
-                                                 "duration_s": self.duration_s, "model": self.model,
-                                                 "sampler": self.sampler, "align": self.align,
-                                                 "turns": self.turns,
-                                                 "plan": self.plan.to_dict() if self.plan else None}, indent=1) + "\n")
+        text = json.dumps({"version": SESSION_VERSION, "name": self.saved_as, "duration_s": self.duration_s,
+                           "model": self.model, "sampler": self.sampler, "align": self.align, "turns": self.turns,
+                           "plan": self.plan.to_dict() if self.plan else None}, indent=1) + "\n"
+        if to is None:
+            atomic_write_text(self.path, text)
+        else:
+            Path(to).write_text(text, encoding="utf-8")

@@ -1,4 +1,5 @@
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -310,6 +311,11 @@ def test_cli_compose_stems_follow_the_session(backbone, tmp_path, foley_cli):
     refused = foley_cli(same_name, cwd=tmp_path)  # the session file would be the stems' folder: refused before any work
     assert refused.returncode == 2 and "take.stems: the session file would also be the stems' folder" in refused.stderr
     assert not (tmp_path / "take.stems").exists() and not (tmp_path / "take.stems.cache").exists()
+    refused = foley_cli(same_name[:-1] + ["take.stems/a-ball.wav", "-o", "take.wav"], cwd=tmp_path)  # ... or a stem
+    assert refused.returncode == 2 and refused.stderr == (
+        "foley: error: take.stems/a-ball.wav: the session file would also be a stem; give it a name of its own, "
+        "e.g. take.stems/a-ball.json\n")
+    assert not (tmp_path / "take.stems").exists() and not (tmp_path / "take.wav").exists()
 
 
 def test_a_turn_that_fails_leaves_no_stems_folder_it_made(backbone, tmp_path, foley_cli, monkeypatch):
@@ -326,6 +332,35 @@ def test_a_turn_that_fails_leaves_no_stems_folder_it_made(backbone, tmp_path, fo
                          "-o", "new/bed.wav", "--device", "cpu", *extra], cwd=tmp_path)
         assert run.returncode == 2 and "the render failed" in run.stderr
         assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_a_session_file_that_cannot_be_replaced_leaves_the_turns_files_as_they_were(backbone, tmp_path, foley_cli,
+                                                                                      monkeypatch):
+    """The session is put in place with the bed, picture and stems of its turn: where it cannot be,
+    none of them is, and the session still describes the files that are there."""
+    backbone.save_pretrained(tmp_path / "model")
+    base = ["compose", "--session", "bed.json", "--steps", "2", "--scheduler", "ddim", "--device", "cpu"]
+    first = foley_cli(base + ["a ball, then a drum", "--model", "model", "--duration", "2", "--stems",
+                              "--timeline", "t.png"], cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and "cache" not in p.parent.name}
+    replace = os.replace
+
+    def refused_for_the_session(src, dst, *args, **kwargs):
+        if Path(dst).name == "bed.json":
+            raise PermissionError(1, "Operation not permitted")
+        return replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", refused_for_the_session)
+    failed = foley_cli(base + ["replace the drum with a bell"], cwd=tmp_path)
+    assert failed.returncode == 2 and failed.stderr.endswith(
+        "foley: error: bed.json: cannot be written (Operation not permitted); none of this run's files are written\n")
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and "cache" not in p.parent.name} == before
+    monkeypatch.setattr(os, "replace", replace)
+    again = foley_cli(base + ["replace the drum with a bell"], cwd=tmp_path)  # its files still as it wrote them
+    assert again.returncode == 0, again.stderr
+    assert "files: bed.wav, t.png, bed.stems/ (2 stems)" in foley_cli(["compose", "--session", "bed.json"],
+                                                                      cwd=tmp_path).stdout
 
 
 def test_a_bed_without_a_session_is_made_when_the_event_cache_cannot_be_written(backbone, tmp_path, foley_cli):
@@ -451,13 +486,45 @@ def test_a_turn_on_a_session_that_another_turn_holds_is_refused_at_once(tmp_path
 @pytest.mark.parametrize("content, why", [("[]", "a JSON list, not an object"), ('"x"', "a JSON str, not an object"),
                                           ('{"version": 1}', "no 'duration_s'"), ("{oops", "Expecting"),
                                           (json.dumps({"version": SESSION_VERSION, "duration_s": 4, "turns": "x"}),
-                                           "'turns' must be a list of turns")])
+                                           "'turns' must be a list of turns"),
+                                          # edited by hand: each said of the session, in one line, before any work
+                                          (json.dumps({"version": SESSION_VERSION, "duration_s": -5, "turns": []}),
+                                           "(duration_s -5; a bed is 0.5 to 600 s)"),
+                                          (json.dumps({"version": SESSION_VERSION, "duration_s": 4, "turns": [],
+                                                       "sampler": {"steps": "many"}}), "(sampler {'steps': 'many'})"),
+                                          (json.dumps({"version": SESSION_VERSION, "duration_s": 4, "turns": [],
+                                                       "plan": {"duration_s": 4, "events": []}}),
+                                           "(the plan has no events)"),
+                                          (json.dumps({"version": SESSION_VERSION, "duration_s": 4,
+                                                       "turns": [{"text": "rain", "output": 5}]}),
+                                           "(a turn's output 5)"),
+                                          (json.dumps({"version": SESSION_VERSION, "duration_s": 4,
+                                                       "turns": [{"text": "rain", "stems_sha256": [1]}]}),
+                                           "(a turn's stems_sha256 [1])"),
+                                          (json.dumps({"version": SESSION_VERSION, "duration_s": 4,
+                                                       "turns": [{"text": "rain", "stems": {"rain": "../../x.wav"}}]}),
+                                           "(a turn's stems {'rain': '../../x.wav'})"),
+                                          (json.dumps({"version": SESSION_VERSION, "duration_s": 4, "turns": [
+                                              {"text": "rain, wind", "stems": {"rain": "x.wav", "wind": "x.wav"}}]}),
+                                           "(a turn's stems {'rain': 'x.wav', 'wind': 'x.wav'})")])
 def test_a_file_that_is_no_session_is_refused_in_one_line_and_left_as_it_was(tmp_path, content, why, foley_cli):
     session = tmp_path / "s.json"
     session.write_text(content)
     done = foley_cli(["compose", "rain", "--session", str(session), "--plan-only"], cwd=tmp_path)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and why in done.stderr, done.stderr
     assert "not a foley compose session" in done.stderr and sorted(p.name for p in tmp_path.iterdir()) == ["s.json"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_session_that_is_a_pipe_is_refused_without_waiting_on_it(tmp_path, foley_cli):
+    os.mkfifo(tmp_path / "s.json")
+    said = "foley: error: s.json: not a foley compose session (a pipe, socket or device, not a file)\n"
+    shown = foley_cli(["compose", "--session", "s.json"], cwd=tmp_path)
+    assert shown.returncode == 2 and shown.stderr == said
+    turn = subprocess.run([sys.executable, "-m", "foley", "compose", "rain", "--session", "s.json", "--plan-only"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120,  # not waiting for ever
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert turn.returncode == 2 and turn.stderr == said and [p.name for p in tmp_path.iterdir()] == ["s.json"]
 
 
 @pytest.mark.parametrize("folder", [".", "beds"])
