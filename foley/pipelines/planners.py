@@ -14,6 +14,7 @@ import json
 import os
 import re
 import time
+import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -70,6 +71,7 @@ class RulesPlanner:
 
     def plan(self, text: str, duration_s: float, previous: Plan | None = None) -> Plan:
         self.notes = []
+        text = unicodedata.normalize("NFC", text)  # "é" typed as e and an accent (as macOS does) is one é
         if is_plan_text(text):  # a plan itself, as --plan-only prints it
             plan = _reuse_seeds(pasted_plan(text, duration_s), previous)
             if previous is not None and plan.duration_s != previous.duration_s:

@@ -527,6 +527,18 @@ def test_a_session_that_is_a_pipe_is_refused_without_waiting_on_it(tmp_path, fol
     assert turn.returncode == 2 and turn.stderr == said and [p.name for p in tmp_path.iterdir()] == ["s.json"]
 
 
+def test_a_file_in_the_place_of_the_session_cache_is_refused_before_generating(tmp_path, foley_cli):
+    from foley.pipelines.compose import session_cache_dir
+
+    cache = session_cache_dir(tmp_path / "s.json")
+    cache.write_text("mine")
+    done = foley_cli(["compose", "rain", "--session", "s.json", "--duration", "2"], cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr == (f"foley: error: {session_cache_dir('s.json')}: is a file where the "
+                                                    "session keeps the sounds it made; move it away, or give the "
+                                                    "session another name\n"), done.stderr
+    assert [p.name for p in tmp_path.iterdir()] == [cache.name] and cache.read_text() == "mine"
+
+
 @pytest.mark.parametrize("folder", [".", "beds"])
 def test_a_session_that_is_a_folder_is_refused_in_one_line(tmp_path, folder, foley_cli):
     (tmp_path / "beds").mkdir()

@@ -110,6 +110,14 @@ def test_rules_edits():
         p.plan("the cat meows at 3 s", 10, p.plan("a car passes", 10))  # "cat" is no misspelt "car"
 
 
+def test_an_accent_typed_as_a_letter_and_a_mark_is_the_same_description():
+    """macOS and some editors type "é" as "e" and a combining accent: the same captions, so the same seeds."""
+    composed, decomposed = "a door slams in a café at 2 s", "a door slams in a cafe\u0301 at 2 s"
+    assert composed != decomposed
+    assert RulesPlanner().plan(decomposed, 6.0) == RulesPlanner().plan(composed, 6.0)
+    assert "café" in RulesPlanner().plan(decomposed, 6.0).events[0].caption
+
+
 def test_an_edit_keeps_the_times_it_gives():
     p = RulesPlanner()
     bed = p.plan("a ball, then a drum", 10)
