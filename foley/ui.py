@@ -5,8 +5,10 @@ the dub tab, a text-to-audio backbone (``sfx`` by default) for the compose tab. 
 own folder under one temporary root, which also holds Gradio's uploads; nothing is
 written elsewhere. Bad input shows as one message in the page, never a traceback.
 """
+import contextlib
 import functools
 import hashlib
+import ipaddress
 import math
 import os
 import shutil
@@ -99,8 +101,9 @@ class Studio:
         self.root = Path(root or tempfile.mkdtemp(prefix="foley-ui-"))
         self._pipeline = self._backbone = None
         self._lock = threading.Lock()  # one generation at a time: the CPU has no room for two
-        self._turns_lock = threading.Lock()  # guards _turn_locks
+        self._turns_lock = threading.Lock()  # guards _turn_locks and turns_running
         self._turn_locks: dict[str, threading.Lock] = {}  # one turn at a time per session (New bed, edit, table)
+        self.turns_running = 0  # the page's dubs and compose turns under way (``running``)
 
     @property
     def pipeline(self):
@@ -172,6 +175,18 @@ class Studio:
         chosen, lock = self.planner(spec)
         with lock:  # its notes are those of its last plan
             return chosen.plan(text, duration_s, previous), list(getattr(chosen, "notes", []))
+
+    @contextlib.contextmanager
+    def running(self):
+        """Count a dub or compose turn of the page while it runs: ``launch`` does not leave it to
+        Python's exit, which would stop its thread inside torch and abort the process."""
+        with self._turns_lock:
+            self.turns_running += 1
+        try:
+            yield
+        finally:
+            with self._turns_lock:
+                self.turns_running -= 1
 
     def _turn_lock(self, session: str) -> threading.Lock:
         with self._turns_lock:
@@ -312,6 +327,12 @@ class Studio:
         for other in (folder / "videos").glob("*/") if new else ():  # the videos of the beds this one replaced
             if not under or other != Path(under.path).parent:
                 shutil.rmtree(other, ignore_errors=True)
+        for earlier in folder.glob("bed-*"):  # earlier turns' files: the page shows this turn's (Gradio serves copies)
+            if earlier.name.split(".")[0] != wav.stem:
+                if earlier.is_dir():
+                    shutil.rmtree(earlier, ignore_errors=True)
+                else:
+                    earlier.unlink(missing_ok=True)
         notes = (planned + caption_notes(backbone.text, backbone_source(self.compose_model), [e.caption for e in plan.events],
                                          where=False)  # no path of the server's in the page
                  + render_notes(stats, plan.duration_s, video=bool(under)))
@@ -402,8 +423,9 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
                 progress((i, n), desc=stage)
 
         try:
-            result = studio.dub(video, session_of(request), caption, steps, guidance, seed, keep,
-                                mix_db if mix else None, progress=report, mix_asked=mix)
+            with studio.running():
+                result = studio.dub(video, session_of(request), caption, steps, guidance, seed, keep,
+                                    mix_db if mix else None, progress=report, mix_asked=mix)
         except FoleyError as e:
             message = for_the_page(str(e), video)
             gr.Warning(message, duration=WARNING_S, title="Could not dub")
@@ -414,7 +436,9 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
     def run_compose(text, duration, planner, steps, guidance, request: gr.Request, table=None, new=False,
                     video=None):
         try:
-            result = studio.compose(text, session_of(request), duration, planner, steps, guidance, table, new, video)
+            with studio.running():
+                result = studio.compose(text, session_of(request), duration, planner, steps, guidance, table, new,
+                                        video)
         except FoleyError as e:
             message = for_the_page(str(e), video)
             gr.Warning(message, duration=WARNING_S, title="Could not compose")
@@ -511,10 +535,11 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
     return app
 
 
-def check_address(host: str, port: int) -> None:
+def check_address(host: str, port: int) -> bool:
     """Refuse, before any model loads, an address the page could not be served on: a host that
     does not resolve to this machine, or a port in use (Gradio would say only that it cannot
-    find an empty port). Raises FoleyError."""
+    find an empty port). Raises FoleyError; else says whether only this machine can open the page
+    there (a loopback address)."""
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except socket.gaierror as e:
@@ -525,6 +550,7 @@ def check_address(host: str, port: int) -> None:
             probe.bind(address)
         except OSError as e:
             raise FoleyError(f"cannot serve on {host}:{port} ({e.strerror})") from None
+    return ipaddress.ip_address(address[0]).is_loopback
 
 
 def check_ffprobe() -> None:
@@ -540,9 +566,10 @@ def launch(model: str = "demo", host: str = "127.0.0.1", port: int = 7860, devic
            compose_model: str = "sfx", planners: tuple[str, ...] = ("rules",)) -> None:
     """Serve the page until interrupted. Raises FoleyError for an address it cannot serve on,
     an ``ffmpeg`` without ``ffprobe`` (``check_ffprobe``) or a model that does not load."""
-    check_address(host, port)
+    local = check_address(host, port)
     check_ffprobe()
     root = Path(tempfile.mkdtemp(prefix="foley-ui-"))
+    studio = None
     try:  # the root goes however this ends, a model that fails to load included
         os.environ["GRADIO_TEMP_DIR"] = str(root / "uploads")  # Gradio's uploads stay under the same root
         example = EXAMPLE if EXAMPLE.is_file() else None  # in a source checkout
@@ -552,7 +579,8 @@ def launch(model: str = "demo", host: str = "127.0.0.1", port: int = 7860, devic
             studio.planner(spec)
         quiet_ffmpeg_log()
         app = build_app(studio, str(example) if example else None)
-        print(f"foley ui: http://{host}:{port}  (files under {root}, removed on exit)", flush=True)
+        reach = "this machine only; foley ui --host 0.0.0.0 serves it to the network; " if local else ""
+        print(f"foley ui: http://{host}:{port}  ({reach}files under {root}, removed on exit)", flush=True)
         allowed = [str(root)] + ([str(example.parent)] if example else [])
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # `kill` cleans up as Ctrl-C does
         app.queue(default_concurrency_limit=1).launch(server_name=host, server_port=port, allowed_paths=allowed,
@@ -560,3 +588,11 @@ def launch(model: str = "demo", host: str = "127.0.0.1", port: int = 7860, devic
                                                       max_file_size="2gb")  # an upload is a video, not the disk
     finally:
         shutil.rmtree(root, ignore_errors=True)
+        if studio is not None and studio.turns_running:  # stopped (Ctrl-C, kill) while a turn ran in a thread:
+            # Python's exit would stop that thread inside torch ("terminate called without an active exception",
+            # an abort); its files are gone with the root, so the process ends here
+            print("foley ui: stopped; the dub or compose turn under way is dropped", file=sys.stderr, flush=True)
+            sys.stdout.flush()
+            error = sys.exc_info()[1]
+            asked = error is None or isinstance(error, SystemExit)  # Gradio takes Ctrl-C in; kill is a SystemExit
+            os._exit(0 if asked else 130 if isinstance(error, KeyboardInterrupt) else 1)

@@ -136,3 +136,92 @@ def test_a_bed_keeps_its_video_when_the_upload_is_cleaned_away(tmp_path):
     assert [p.name for p in (studio.session_dir("s") / "videos").glob("*/*")] == ["hammer.mp4"]
     studio.compose("wind", "s", duration_s=2.0, steps=2, new=True)  # a new bed without the video
     assert not list((studio.session_dir("s") / "videos").iterdir())
+
+
+
+def test_a_session_keeps_the_files_of_its_last_turn_only(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    studio = _studio(tmp_path)
+    upload = tmp_path / "root" / "uploads" / "u1" / "hammer.mp4"
+    upload.parent.mkdir(parents=True)
+    shutil.copyfile(Path(__file__).parents[1] / "data" / "examples" / "hammer.mp4", upload)
+    folder = studio.session_dir("s")
+
+    def files():
+        return sorted(p.name for p in folder.glob("bed-*"))
+
+    studio.compose("rain", "s", steps=2, new=True, video=str(upload))
+    for edit in ("make the rain quieter", "make the rain louder", "undo"):  # each wrote a bed, a picture, stems, a video
+        last = studio.compose(edit, "s", steps=2)
+    assert files() == ["bed-4.mp4", "bed-4.png", "bed-4.stems", "bed-4.wav"]  # the page shows no earlier turn's
+    assert all(p.exists() for p in [last["wav"], last["picture"], last["video"], *last["stems"]])
+    with pytest.raises(FoleyError, match="off the 4 s timeline"):
+        studio.compose("rain at 12 s", "s", duration_s=4.0, steps=2, new=True)
+    assert files() == ["bed-4.mp4", "bed-4.png", "bed-4.stems", "bed-4.wav"]  # a failed turn removes nothing
+    new = studio.compose("wind", "s", duration_s=2.0, steps=2, new=True)
+    assert files() == [f"{new['wav'].stem}{suffix}" for suffix in (".png", ".stems", ".wav")]
+
+
+def test_the_address_check_says_whether_only_this_machine_can_open_the_page():
+    import socket
+
+    from foley.ui import check_address
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    assert check_address("127.0.0.1", port) is True and check_address("localhost", port) is True
+    assert check_address("0.0.0.0", port) is False  # every address of the machine
+
+def test_ctrl_c_while_a_dub_runs_stops_the_server_without_aborting(tmp_path):
+    """Python's exit stopped the worker thread of a running dub inside torch: the process aborted
+    ("terminate called without an active exception", SIGABRT) instead of stopping."""
+    import os
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from gradio_client import Client, handle_file
+
+    model = write_tiny_model(tmp_path / "model")
+    started = tmp_path / "started"
+    slow = (f"import sys, torch\nfrom foley.pipelines.dub import FoleyPipeline\n"
+            f"def dub(self, *args, **kwargs):  # a dub that takes its time in torch\n"
+            f"    open({str(started)!r}, 'w').close()\n    x = torch.randn(300, 300)\n"
+            f"    while True:\n        x = torch.tanh(x @ x)\n"
+            f"FoleyPipeline.dub = dub\nfrom foley.cli import main\nsys.exit(main())\n")
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen([sys.executable, "-c", slow, "ui", "--model", str(model), "--compose-model",
+                             str(model / "backbone"), "--port", str(port), "--device", "cpu"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+                break
+            except Exception:
+                assert proc.poll() is None and time.time() < deadline, "foley ui did not start"
+                time.sleep(0.5)
+        example = Path(__file__).resolve().parents[1] / "data" / "examples" / "hammer.mp4"
+        client.submit(handle_file(str(example)), "", 2, 5, 0, False, False, -12, api_name="/run_dub")
+        while not started.exists():
+            assert proc.poll() is None and time.time() < deadline, "the dub did not start"
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        log = proc.communicate(timeout=60)[0]
+    finally:
+        proc.kill()
+    assert proc.returncode == 0 and "terminate called" not in log, log[-2000:]
+    assert "the dub or compose turn under way is dropped" in log
+    root = re.search(r"files under (\S+), removed on exit", log)
+    assert root and not Path(root.group(1)).exists()

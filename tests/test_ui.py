@@ -67,6 +67,7 @@ def server(tmp_path_factory):
     log = proc.stdout.read()
     root = re.search(r"files under (\S+), removed on exit", log)
     assert root and not Path(root.group(1)).exists(), log[-2000:]  # its temporary root is gone
+    assert f"http://127.0.0.1:{port}  (this machine only; foley ui --host 0.0.0.0 serves it to the network;" in log
 
 
 @pytest.fixture(scope="module")
