@@ -221,6 +221,8 @@ def _mute(raw, start: float, end: float, i: int) -> tuple[tuple[float, float], .
         raise PlanError(f"event {i + 1}: mute must be a list of [start, end] pairs, got {raw!r}"[:200])
     spans = []
     for pair in pairs:
+        if isinstance(raw, str) and len(pair) != 2:  # a table's cell
+            raise PlanError(f"event {i + 1}: mute takes spans of seconds, e.g. 2-4, 6-8; got {raw!r}"[:200])
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
             raise PlanError(f"event {i + 1}: mute must be a list of [start, end] pairs, got {raw!r}"[:200])
         a, b = sorted(_number(x, f"event {i + 1} mute") for x in pair)

@@ -236,6 +236,8 @@ def test_the_ui_table_keeps_every_field_of_a_plan():
     assert validate([{"caption": "rain", "mute": [2, 4]}], 10).events[0].mute == ((2, 4),)  # one span, flat
     with pytest.raises(PlanError, match="event 1: mute must be a list of \\[start, end\\] pairs"):
         validate([{"caption": "rain", "mute": [[1, 2, 3]]}], 10)
+    with pytest.raises(PlanError, match="^event 2: mute takes spans of seconds, e.g. 2-4, 6-8; got 'abc'$"):
+        plan_from_rows([rows[0], rows[1][:7] + ["abc"]], 10)  # the table's form, not JSON's
     shortened = [rows[0], rows[1][:2] + [6.5] + rows[1][3:]]  # the last event typed shorter stays so
     assert [(e.start_s, e.end_s) for e in plan_from_rows(shortened, 10).events] == [(0, 4), (4, 6.5)]
     for k, said in ((1, "start"), (2, "end")):  # an emptied time: refused, not read as the timeline's edge
