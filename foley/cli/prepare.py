@@ -68,7 +68,7 @@ def _cmd_prepare_sfx(args: argparse.Namespace) -> int:
               f"{row['recordings']:10d}")
     print(f"  {counted(info['problems'], 'file')} unreadable, silent or too short in problems.txt; "
           f"{info['dropped']} left out "
-          f"(by the taxonomy, of unknown origin, or the same audio as a kept file) in dropped.txt")
+          f"(by the taxonomy, of unknown origin, or the same audio or clip id as a kept file) in dropped.txt")
     return 0
 
 

@@ -22,12 +22,12 @@ from ..errors import FoleyError
 from ..media.audio import read_audio, write_audio
 from ..media.ffmpeg import run_ffmpeg
 from ..media.mux import fit_length
-from ..media.files import atomic_path, atomic_write_text
+from ..media.files import atomic_path, atomic_write_text, one_run_at_a_time, sha256_file
 from ..media.video import probe_video
 from ..workers import worker_map
 
 SAMPLE_RATE = 16_000
-OUTPUTS = ("train.jsonl", "test.jsonl", "test_clips.jsonl", "problems.txt", "test_clips")  # all a run writes
+OUTPUTS = ("train.jsonl", "test.jsonl", "test_clips.jsonl", "problems.txt", "test_clips", ".lock")  # all a run writes
 CLIP_FILES = (".mp4", ".wav", ".json")
 SOUND_SHORT_S = 0.05  # a clip's sound this much shorter than its window is padded with silence (an encoder's delay)
 LONGEST_SUFFIX = ".safetensors"  # the longest suffix a file named by a clip's id gets (its cached features)
@@ -78,6 +78,15 @@ def _read_split(root: Path, split: str, problems: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def _check_out(out: Path) -> None:
+    """Refuse an OUT that holds a finished preparation or files no preparation writes."""
+    if (out / "test_clips.jsonl").exists():
+        raise FoleyError(f"{out}: already holds a prepared AVSync15; choose an empty folder")
+    if out.is_dir() and (other := sorted(p.name for p in out.iterdir() if p.name not in OUTPUTS)):
+        raise FoleyError(f"{out}: holds {other[0]}{f' and {len(other) - 1} more' if len(other) > 1 else ''}, "
+                         "which no AVSync15 preparation writes; choose an empty folder")
+
+
 def _cut(job: tuple) -> dict:
     """One evaluation clip: re-encoded picture (cutting needs it), 16 kHz wav, sidecar."""
     video, start, cfg, stem, out_dir, meta = job
@@ -114,10 +123,11 @@ def _cut(job: tuple) -> dict:
 def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipConfig = ClipConfig(),
                      workers: int | None = None, progress: bool = True) -> dict:
     """Validate ROOT, write OUT/{train,test}.jsonl and OUT/test_clips/, and OUT/problems.txt.
-    An interrupted run is continued: the clips it finished are kept; one that leaves nothing to
-    train on or to score with writes no OUT/test_clips.jsonl and can be run again. FoleyError for
-    a ROOT that is no AVSync15 folder, a video in both splits, two videos of one name (a clip's
-    id), or an OUT that holds a finished preparation."""
+    An interrupted run is continued: the clips it finished are kept (those of a video whose content
+    is unchanged); one that leaves nothing to train on or to score with writes no
+    OUT/test_clips.jsonl and can be run again. FoleyError for a ROOT that is no AVSync15 folder, a
+    video in both splits, two videos of one name (a clip's id), an OUT that holds a finished
+    preparation, or one another run is preparing."""
     root, out = Path(root).absolute(), Path(out)  # the manifests name the videos wherever they are read from
     if not root.is_dir():
         raise FoleyError(f"{root}: no such folder")
@@ -135,11 +145,7 @@ def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipC
     except json.JSONDecodeError as e:
         raise FoleyError(f"{mapping_path}: not valid JSON ({e.msg} at line {e.lineno})") from None
     mapping = mapping if isinstance(mapping, dict) else {}
-    if (out / "test_clips.jsonl").exists():
-        raise FoleyError(f"{out}: already holds a prepared AVSync15; choose an empty folder")
-    if out.is_dir() and (other := sorted(p.name for p in out.iterdir() if p.name not in OUTPUTS)):
-        raise FoleyError(f"{out}: holds {other[0]}{f' and {len(other) - 1} more' if len(other) > 1 else ''}, "
-                         "which no AVSync15 preparation writes; choose an empty folder")
+    _check_out(out)
 
     problems: list[str] = []
     lists = {split: _read_split(root, split, problems) for split in ("train", "test")}
@@ -156,7 +162,19 @@ def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipC
         problems += [f"{split}: videos/{rel}: its name ({len(Path(rel).stem.encode())} bytes) is too long for the files "
                      f"its clips are kept in (at most {longest} bytes); it is left out"
                      for rel in rels if len(Path(rel).stem.encode()) > longest]
-        lists[split] = [rel for rel in rels if len(Path(rel).stem.encode()) <= longest]
+        problems += [f"{split}: videos/{rel}: its name starts with '.', which no clip id may (a hidden file); "
+                     "it is left out" for rel in rels if Path(rel).stem.startswith(".")]
+        lists[split] = [rel for rel in rels if len(Path(rel).stem.encode()) <= longest
+                        and not Path(rel).stem.startswith(".")]
+    out.mkdir(parents=True, exist_ok=True)
+    with one_run_at_a_time(out, "AVSync15 preparation"):  # two runs at once would remove each other's clips
+        _check_out(out)  # a run that held it meanwhile may have finished it
+        return _prepare(root, out, cfg, lists, mapping, problems, workers, progress)
+
+
+def _prepare(root: Path, out: Path, cfg: ClipConfig, lists: dict[str, list[str]], mapping: dict,
+             problems: list[str], workers: int | None, progress: bool) -> dict:
+    """:func:`prepare_avsync15` once ROOT's lists are read and OUT is held by this run."""
     manifests: dict[str, list[dict]] = {}
     for split in ("train", "test"):
         entries = []
@@ -180,8 +198,9 @@ def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipC
         starts = cfg.starts(e["duration_s"])
         if not starts:
             problems.append(f"test: {e['video']}: shorter than {cfg.clip_s} s ({e['duration_s']} s)")
+        digest = sha256_file(e["video"]) if starts else None  # an earlier run's clip is kept if cut from this content
         for k, start in enumerate(starts):
-            meta = {"class": e["class"], "caption": e["caption"], "source": e["video"]}
+            meta = {"class": e["class"], "caption": e["caption"], "source": e["video"], "source_sha256": digest}
             jobs.append((e["video"], start, cfg, f"{e['id']}_{k}", str(out / "test_clips"), meta))
     (out / "test_clips").mkdir(parents=True, exist_ok=True)
 

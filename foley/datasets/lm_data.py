@@ -12,7 +12,7 @@ import torch
 from ..errors import FoleyError
 from .frame_cache import cache_info, load_features
 from .manifest import read_manifest
-from .token_cache import cache_fingerprint
+from .token_cache import cache_fingerprint, load_tokens
 
 
 @dataclass
@@ -49,9 +49,7 @@ def load_lm_data(manifest: str | os.PathLike, features: str | os.PathLike, units
     data = LMData([], [], [], [], tokenizer_fingerprint=cache_fingerprint(units))
     for e in entries:
         path = Path(units) / "tokens" / f"{e['id']}.npy"
-        if not path.is_file():
-            raise FoleyError(f"{path}: no cached unit ids for clip {e['id']!r}; run `foley tokenize --manifest` first")
-        ids = torch.from_numpy(np.load(path, allow_pickle=False).astype(np.int64))
+        ids = torch.from_numpy(load_tokens(units, e["id"]).astype(np.int64))
         if len(ids) and int(ids.max()) >= n_units:
             raise FoleyError(f"{path}: unit id {int(ids.max())} is out of range for a {n_units}-unit vocabulary")
         data.ids.append(e["id"])

@@ -322,6 +322,11 @@ def prepare_sfx(out: str | os.PathLike, sources: dict[str, debian.PackageSource]
                     continue
                 named = label_of(name, stem, descriptions.get(stem))
                 cid = clip_id(spec, file.path)
+                if cid in audio:  # another name of one id (bd_boom.flac and bd_boom.wav, Kick.ogg and kick.ogg)
+                    first = next(c["original_path"] for c in clips if c["id"] == cid)
+                    dropped.append(f"{name}:{spec.root}{spec.zip_folder}{file.path}: the same clip id ({cid}) as "
+                                   f"{name}:{first}")
+                    continue
                 audio[cid] = wav
                 clips.append({
                     "id": cid, "label": named.label, "caption": named.caption,

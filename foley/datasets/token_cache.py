@@ -10,8 +10,8 @@ path, absolute or relative to the manifest's folder. The cache folder holds::
 
 Runs are resumable: a clip whose tokens were read from the same file content is skipped, so an
 interrupted run continues where it stopped, and a clip whose file changed (a benchmark made
-again, another folder with the same ids) is tokenized again. A cache made with another
-tokenizer is refused.
+again, another folder with the same ids) or whose token file is damaged (a copy cut short) is
+tokenized again. A cache made with another tokenizer is refused.
 """
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def _cache_tokens(tokenizer: UnitTokenizer, manifest, entries: list[dict], out: 
         source = target.with_suffix(".source")
         try:
             digest = source_digest(entry)
-            if target.exists() and source.is_file() and source.read_text(encoding="utf-8").strip() == digest:
+            if _readable(target) and source.is_file() and source.read_text(encoding="utf-8").strip() == digest:
                 counts["skipped"] += 1
                 continue
             wav, _ = read_audio(entry["source"])
@@ -100,3 +100,23 @@ def _cache_tokens(tokenizer: UnitTokenizer, manifest, entries: list[dict], out: 
     counts["failed"] = len(failures)
     atomic_write_text(out / "failed.jsonl", "".join(json.dumps({"id": i, "error": e}) + "\n" for i, e in failures))
     return {"counts": counts, "failures": failures}
+
+
+def _readable(path: Path) -> bool:
+    """Whether ``path`` holds whole unit ids: a file cut short (by a copy of the cache, say) is read again."""
+    try:
+        np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def load_tokens(cache: str | os.PathLike, clip_id: str) -> np.ndarray:
+    """(T,) unit ids of one clip."""
+    path = Path(cache) / "tokens" / f"{clip_id}.npy"
+    if not path.is_file():
+        raise FoleyError(f"{path}: no cached unit ids for clip {clip_id!r}; run `foley tokenize --manifest` first")
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise FoleyError(f"{path}: damaged unit file ({e}); run `foley tokenize --manifest` again") from None

@@ -213,3 +213,46 @@ def test_cli_says_why_a_preparation_is_not_finished(fake_avsync, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "foley", "prepare", "avsync15", str(fake_avsync), "--out",
                            str(tmp_path / "o2"), "--clip-s", "nan"], capture_output=True, text=True)
     assert proc.returncode == 2 and "--clip-s: must be a finite number > 0" in proc.stderr
+
+
+def test_a_second_run_on_the_same_folder_at_once_is_refused(fake_avsync, tmp_path):
+    from foley.media.files import one_run_at_a_time
+
+    out = tmp_path / "o"
+    out.mkdir()
+    with one_run_at_a_time(out, "AVSync15 preparation"):  # a first run, cutting its clips
+        with pytest.raises(FoleyError, match="another run is writing this AVSync15 preparation"):
+            prepare_avsync15(fake_avsync, out, ClipConfig(clips_per_video=1), workers=1, progress=False)
+    assert {p.name for p in out.iterdir()} == {".lock"}  # it wrote nothing, nor removed the first run's clips
+    result = prepare_avsync15(fake_avsync, out, ClipConfig(clips_per_video=1), workers=1, progress=False)
+    assert result["clips"] == 3  # the folder's lock is no foreign file: it is prepared once the first run is done
+
+
+def test_a_video_whose_name_starts_with_a_dot_is_left_out(fake_avsync, tmp_path):
+    from foley.datasets.manifest import read_manifest
+
+    root = tmp_path / "AVSync15"
+    shutil.copytree(fake_avsync, root)
+    train = (root / "train.txt").read_text().splitlines()
+    hidden = "hammering/.hidden.mp4"  # a clip id may not start with '.': extract and tokenize would refuse the manifest
+    shutil.copy(root / "videos" / train[0], root / "videos" / hidden)
+    (root / "train.txt").write_text("\n".join(train + [hidden]) + "\n")
+    result = prepare_avsync15(root, tmp_path / "o", ClipConfig(clips_per_video=1), workers=1, progress=False)
+    assert result["train"] == 4 and f"train: videos/{hidden}: its name starts with '.', which no clip id may " \
+        "(a hidden file); it is left out" in result["problems"]
+    assert len(read_manifest(tmp_path / "o" / "train.jsonl")) == 4
+
+
+def test_an_interrupted_preparation_cuts_again_the_clips_of_a_video_that_changed(fake_avsync, tmp_path):
+    root = tmp_path / "AVSync15"
+    shutil.copytree(fake_avsync, root)
+    out = tmp_path / "o"
+    prepare_avsync15(root, out, ClipConfig(clips_per_video=1), workers=1, progress=False)
+    for name in ("train.jsonl", "test.jsonl", "test_clips.jsonl", "problems.txt"):  # stopped before the manifests
+        (out / name).unlink()
+    test = (root / "test.txt").read_text().splitlines()
+    shutil.copy(root / "videos" / test[1], root / "videos" / test[0])  # a video downloaded again: other content
+    again = prepare_avsync15(root, out, ClipConfig(clips_per_video=1), workers=1, progress=False)
+    assert (again["clips"], again["reused"]) == (3, 2)
+    first, second = (Path(t).stem + "_0" for t in test[:2])
+    assert (out / "test_clips" / f"{first}.wav").read_bytes() == (out / "test_clips" / f"{second}.wav").read_bytes()

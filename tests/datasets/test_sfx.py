@@ -304,3 +304,18 @@ def test_apt_download_returns_the_file_apt_wrote_not_another_version_in_the_fold
         args, 100, "", "E: Unable to locate package pkg"))
     with pytest.raises(FoleyError, match=r"pkg: apt-get download failed \(E: Unable to locate package pkg\)"):
         debian.apt_download("pkg", tmp_path)
+
+
+def test_two_files_of_one_clip_id_keep_the_first(tmp_path):
+    files = _sonic_files()
+    files[f"{SONIC}bd_boom.wav"] = _encode(_tone(440, 0.4, seed=7), "WAV")  # bd_boom.flac's id, other audio
+    folder = _write_folder(tmp_path / "sonic", files)
+    sources = resolve_sources([str(folder)], ["sonic-pi-samples"], tmp_path)
+    prepare_sfx(tmp_path / "out", sources, progress=False)
+    entries = [e for split in ("train", "test") for e in _manifest(tmp_path / "out", split)]
+    ids = [e["id"] for e in entries]
+    assert len(ids) == len(set(ids)) == 6  # a manifest of one id twice is refused by extract, tokenize and training
+    boom = next(e for e in entries if e["id"] == "sonicpi-bd_boom")
+    assert boom["original_path"] == f"{SONIC}bd_boom.flac"
+    assert (f"sonic-pi-samples:{SONIC}bd_boom.wav: the same clip id (sonicpi-bd_boom) as "
+            f"sonic-pi-samples:{SONIC}bd_boom.flac") in (tmp_path / "out" / "dropped.txt").read_text()

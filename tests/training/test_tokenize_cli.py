@@ -164,3 +164,20 @@ def test_manifest_lines_of_wrong_types_are_one_line(foley, model_dir, clips, tmp
     manifest.write_text(line + "\n")
     proc = foley("tokenize", "--manifest", manifest, "--out", tmp_path / "cache", "--model", model_dir, "--quiet")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and proc.stderr.startswith(f"foley: error: {manifest}:1:")
+
+
+def test_a_damaged_token_file_is_tokenized_again_and_is_one_line_for_training(foley, model_dir, clips, tmp_path):
+    from foley.datasets.token_cache import load_tokens
+    from foley.errors import FoleyError
+
+    manifest = tmp_path / "clips.jsonl"
+    manifest.write_text(json.dumps({"id": "a", "audio": str(clips / "a.wav")}) + "\n")
+    out = tmp_path / "cache"
+    assert foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet").returncode == 0
+    whole = (out / "tokens" / "a.npy").read_bytes()
+    (out / "tokens" / "a.npy").write_bytes(whole[:-10])  # a copy of the cache cut short
+    with pytest.raises(FoleyError, match=r"a.npy: damaged unit file \(.*\); run `foley tokenize --manifest` again"):
+        load_tokens(out, "a")
+    again = foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet")
+    assert "1 clips tokenized, 0 already cached, 0 failed (of 1)" in again.stdout
+    assert (out / "tokens" / "a.npy").read_bytes() == whole
