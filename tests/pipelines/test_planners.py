@@ -307,8 +307,16 @@ def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
                                         r"9-10 s\), and they need 0.25 s; give it a time of its own \('a cat at T s'\), or "
                                         r"the sound before it a shorter length \(for N s\)"):
         p.plan("a dog barks at 9 s, then a cat", 10)
-    with pytest.raises(PlanError, match="no room for 'a ball, a drum, a bell': 10 s are free .* they need 11 s"):
+    with pytest.raises(PlanError, match=r"no room for 'a ball, a drum, a bell': 10 s are free .* they need 11 s; give "
+                                        r"them a time of their own \('a ball at T s'\)$"):
         p.plan("a ball for 3 s, a drum for 3 s, a bell for 5 s", 10)
+    # a sound longer than the whole bed: no time of its own would fit it (given one, it was cut at the end)
+    with pytest.raises(PlanError, match=r"no room for 'footsteps on gravel': 10 s are free between 0 and 10 s, and they "
+                                        r"need 12 s; the bed is 10 s long: give it a shorter length, or make the bed "
+                                        r"longer$"):
+        p.plan("footsteps on gravel for 12 s", 10)
+    with pytest.raises(PlanError, match=r"they need 12.25 s; the bed is 10 s long: give them a shorter length"):
+        p.plan("a dog barks, then footsteps for 12 s", 10)
     with pytest.raises(PlanError, match=r"no room for 'a dog barks, a dog barks, a dog barks and 97 more': 10 s"):
         p.plan("a dog barks, " * 100, 10)  # a long list is named by its first captions and a count
     for unread in ("a dog barks at -3 s", "a dog barks at 3 s loudly", "a dog barks 2 s later",

@@ -985,13 +985,16 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
         if free < (0.25 * flexible if flexible else -0.05) and not (beds and free >= 0):
             captions = [c for g in groups for c, *_ in g]
             names = ", ".join(captions[:3]) + (f" and {len(captions) - 3} more" if len(captions) > 3 else "")
-            it = "it" if len(captions) == 1 else "them"
+            it, its = ("it", "its") if len(captions) == 1 else ("them", "their")
             after = "; ".join(f"{e['caption']!r} at {e['start_time']:g}-{e['end_time']:g} s" for e in segment[0]) if k \
                 else ""
+            fix = (f"the bed is {duration_s:g} s long: give {it} a shorter length, or make the bed longer"
+                   if any(n is not None and n > duration_s + 1e-9 for n in fixed) else  # no time of its own fits it
+                   f"give {it} a time of {its} own ('{captions[0]} at T s')"
+                   f"{f', or the sound before {it} a shorter length (for N s)' if after else ''}")
             raise PlanError(f"no room for {names!r}: {max(stop - begin, 0):g} s are free between {begin:g} and "
                             f"{stop:g} s{f' (after {after})' if after else ''}, and they need "
-                            f"{stop - begin - free + 0.25 * flexible:g} s; give {it} a time of its own ('{captions[0]} "
-                            f"at T s'){f', or the sound before {it} a shorter length (for N s)' if after else ''}")
+                            f"{stop - begin - free + 0.25 * flexible:g} s; {fix}")
         slot = free / flexible if flexible else 0.0
         t = begin
         for group, length in zip(groups, fixed):
