@@ -232,12 +232,14 @@ def test_cli_report_says_a_figure_it_could_not_compute(synth_test, tmp_path, mon
 
     def without_fad(*args, **kwargs):
         result = write_report(*args, **kwargs)
-        return {**result, "fad": {"embedder": "logmel-stats", "error": "too few embeddings (3) for a covariance"}}
+        return {**result, "fad": {"embedder": "logmel-stats", "error": "too few embeddings (3) for a covariance "
+                                                                       "(foley eval fad --pca K with K below 3, e.g. 1)"}}
 
     monkeypatch.setattr(report, "write_report", without_fad)
     assert main(["eval", "report", "--pred", str(synth_test), "--ref", str(synth_test), "--out", str(tmp_path / "r"),
                  "--max-plots", "0", "--workers", "1"]) == 0
-    assert "foley: warning: no FAD in the report: too few embeddings (3) for a covariance" in capsys.readouterr().err
+    assert ("foley: warning: no FAD in the report: too few embeddings (3) for a covariance (foley eval report --pca K "
+            "with K below 3, e.g. 1)") in capsys.readouterr().err  # the option of the command run
 
 
 def test_cli_says_which_reference_made_auto_detect_the_onsets(synth_test, tmp_path, capsys):
