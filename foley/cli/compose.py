@@ -44,8 +44,8 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     if args.session and Path(args.session).is_dir():  # "--session .": its cache would be named after no file
         raise FoleyError(f"--session {args.session}: is a folder; give a session file, e.g. "
                          f"{Path(args.session) / 'bed.json'}")
-    if args.session and session_cache_dir(args.session).exists() and not session_cache_dir(args.session).is_dir():
-        raise FoleyError(f"{session_cache_dir(args.session)}: is a file where the session keeps the sounds it made; "
+    if args.session and (cache := session_cache_dir(args.session)).exists() and not cache.is_dir():
+        raise FoleyError(f"{cache}: is a file where the session keeps the sounds it made; "
                          "move it away, or give the session another name")
 
     # A turn that writes nothing (an error, Ctrl-C, SIGTERM) leaves none of the folders it made.
