@@ -25,7 +25,7 @@ import re
 import time
 import unicodedata
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Iterator
 from pathlib import Path
 
@@ -349,8 +349,9 @@ def loop_sounding(wav: np.ndarray, sample_rate: int) -> np.ndarray:
 
 
 def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = OTHER_PERIOD_S,
-              exact: bool = False) -> tuple[np.ndarray | None, int, int]:
-    """(total,) audio of a sound that lasts its span, and (repeats laid, takes used).
+              exact: bool = False) -> tuple[np.ndarray | None, list[int], int]:
+    """(total,) audio of a sound that lasts its span, the sample each repeat is laid from, and the
+    takes used.
 
     ``take(k)`` gives take k (k < FILL_TAKES, each asked for once, only when needed), at most a
     model window long. A take 0 that sounds to its own end is a continuous sound (rain, a
@@ -368,7 +369,7 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     first = take(0)
     begin, end = sounding_span(first)
     if end + FILL_PAUSE_S * sample_rate >= len(first):
-        return (first[:total], 1, 1) if len(first) >= total else (None, 1, 1)
+        return (first[:total], [0], 1) if len(first) >= total else (None, [0], 1)
     fade = round(PIECE_FADE_S * sample_rate)
 
     def piece(wav: np.ndarray, start: int, end: int, head: bool = True) -> np.ndarray:  # head: faded in
@@ -377,7 +378,8 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     rng, levels = np.random.default_rng(seed), np.random.default_rng([seed, 1])  # periods, levels
     out = np.zeros(total, dtype=np.float32)
     pieces = [piece(first, begin if exact else 0, end)]  # a beat on the grid from its first sound
-    t = k = repeats = 0
+    t = k = 0
+    starts = []
     beat = round(period_s * sample_rate)
     while t < total:
         if k == len(pieces) < FILL_TAKES:
@@ -389,18 +391,19 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
             cut = _edge_fades(cut[:beat], 0, round(BEAT_RELEASE_S * sample_rate))
         # The first take is laid whatever its length, cut at the end; a beat of a given rhythm whenever it
         # starts inside the span (the rhythm says when), another repeat while half of it fits.
-        if repeats and (t >= total if exact else t + len(cut) // 2 > total):
+        if starts and (t >= total if exact else t + len(cut) // 2 > total):
             break
         n = min(len(cut), total - t)
         level = 1.0 if exact or not k else 10 ** (-FILL_LEVEL_JITTER_DB * levels.uniform() / 20)  # a rhythm given: even
         out[t:t + n] += cut[:n] * np.float32(level)
-        repeats += bool(n)
+        if n:
+            starts.append(t)
         k += 1
         if exact:  # on the grid, never drifting
             t = round(k * period_s * sample_rate)
             continue
         t += round(max(len(cut) + FILL_PAUSE_S * sample_rate, period_s * sample_rate) * (1 + FILL_JITTER * rng.uniform(-1, 1)))
-    return out, repeats, len(pieces)
+    return out, starts, len(pieces)
 
 
 def _edge_fades(wav: np.ndarray, fade_in: int, fade_out: int) -> np.ndarray:
@@ -460,6 +463,8 @@ class RenderStats:
     # (caption, start s, s it sounds, span s) of one-shots silent for SHORT_GAP_S or more before their span's end
     short: list[tuple[str, float, float, float]] = field(default_factory=list)
     held_db: float = 0.0  # how much further the gains' peaks made the -1 dBTP ceiling lower the whole mix
+    # per plan event: with fill, the mean seconds from one take to the next as laid (Event.heard_period_s), else None
+    periods_s: list[float | None] = field(default_factory=list)
 
 
 # A generated event whose peak stays below this is no sound a listener hears in the mix (dub's rule).
@@ -536,12 +541,14 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
                     break
             return max(tries, key=peak_dbfs)
 
-        wav = None
+        wav, starts = None, [0]
         if e.fill:  # takes one model window long (what one costs anyway), kept when the span changes
-            wav, repeats, _ = fill_span(lambda k: take(k, backbone.mel.width_s), round(e.length_s * sr), sr, e.seed_used,
-                                        *repeat_period_s(e))
+            wav, starts, _ = fill_span(lambda k: take(k, backbone.mel.width_s), round(e.length_s * sr), sr, e.seed_used,
+                                       *repeat_period_s(e))
+        repeats = len(starts)
+        stats.periods_s.append(round((starts[-1] - starts[0]) / (repeats - 1) / sr, 3) if repeats > 1 else None)
         if wav is None:  # a background's windows are looped over their silences: a bed covers its span
-            wav, repeats = take(0, e.length_s), 1
+            wav = take(0, e.length_s)
         wav = without_rumble(wav, sr)
         peak_db = peak_dbfs(wav)
         one_shot = not e.fill and not background
@@ -878,11 +885,21 @@ def _check_turn(turn: dict) -> None:
     for key in ("stems", "stems_sha256"):
         if not isinstance(turn.get(key) or {}, dict):
             raise ValueError(f"a turn's {key} {turn[key]!r:.60}")
+    periods = turn.get("periods_s", [])
+    plan = turn.get("plan")
+    if not (isinstance(periods, list) and all(p is None or type(p) in (int, float) and 0 < p < math.inf for p in periods)
+            and (not periods or isinstance(plan, dict) and len(periods) == len(plan.get("events") or []))):
+        raise ValueError(f"a turn's periods_s {periods!r:.60}")
     stems = turn.get("stems") or {}
     names = [n.lower() for n in stems.values() if isinstance(n, str)]
     if not (len(set(names)) == len(stems)
             and all(isinstance(c, str) and Path(n).name == n and n.endswith(".wav") for c, n in stems.items())):
         raise ValueError(f"a turn's stems {stems!r:.60}")
+
+
+def with_heard_periods(plan: Plan, periods_s: list[float | None]) -> Plan:
+    """``plan`` with each event's ``heard_period_s``: ``periods_s`` (RenderStats.periods_s of its render)."""
+    return replace(plan, events=tuple(replace(e, heard_period_s=p) for e, p in zip(plan.events, periods_s, strict=True)))
 
 
 @dataclass
@@ -929,6 +946,8 @@ class Session:
                 raise ValueError("'turns' must be a list of turns")
             for turn in turns:
                 _check_turn(turn)
+            if plan and turns and turns[-1].get("periods_s"):  # as the last turn laid its repeats
+                plan = with_heard_periods(plan, turns[-1]["periods_s"])
             return cls(path, duration_s, list(turns), plan,
                        str(model) if model is not None else None, dict(sampler), align,
                        str(data["name"]) if data.get("name") else None)
@@ -1060,13 +1079,14 @@ class Session:
         self.turns.append({"text": text, **({"undo": True} if undo else {}), "plan": plan.to_dict(),
                            "model": self.model, "sampler": dict(self.sampler), "align": self.align,
                            "generated": stats.generated,
+                           **({"periods_s": stats.periods_s} if any(stats.periods_s) else {}),
                            "reused": stats.reused, "seconds": round(stats.seconds, 2),
                            **({"video": self._input_reference(video)} if video else {}),
                            **{k: self._relative(v) for k, v in files.items()},
                            **{f"{k}_sha256": digest(v) for k, v in files.items()},
                            **({"stems": {c: p.name for c, p in stems.items()},
                                "stems_sha256": {p.name: digest(p) for p in stems.values()}} if stems else {})})
-        self.plan = plan
+        self.plan = with_heard_periods(plan, stats.periods_s) if stats.periods_s else plan
 
     def save(self, to: str | os.PathLike | None = None) -> None:
         """Write the session to its file, or to ``to``: a temporary file that a turn puts in its

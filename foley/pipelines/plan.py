@@ -54,6 +54,9 @@ class Event:
     fill: bool = False  # the sound lasts its whole span: repeated take after take when a take is shorter
     period_s: float | None = None  # with fill: seconds from one take to the next (None: the sound's usual rhythm)
     mute: tuple[tuple[float, float], ...] = ()  # (start, end) s on the bed's timeline where its take is silenced
+    # Not part of the plan: with fill, the mean seconds from one take to the next as a session's last render laid
+    # them (a take longer than the usual rhythm waits for its end; None: not rendered, or laid once). Tempo edits read it.
+    heard_period_s: float | None = field(default=None, compare=False)
 
     @property
     def length_s(self) -> float:
@@ -73,7 +76,8 @@ class Plan:
 
     def to_dict(self) -> dict:
         return {"duration_s": self.duration_s, "max_simultaneous": self.max_simultaneous,
-                "events": [{k: v for k, v in asdict(e).items() if k != "mute" or v} for e in self.events]}
+                "events": [{k: v for k, v in asdict(e).items() if (k != "mute" or v) and k != "heard_period_s"}
+                           for e in self.events]}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1)

@@ -1114,6 +1114,52 @@ class RingingBackbone(BedBackbone):
         return torch.from_numpy(clip)[None]
 
 
+class LongStepBackbone(BedBackbone):
+    """A model whose every take sounds 1 s (a long step, as the sfx backbone's footsteps on wood
+    sometimes come out), then is silent."""
+
+    def generate(self, captions, duration_s, **kw):
+        import torch
+
+        clip = np.zeros(round(duration_s * 16_000), np.float32)
+        clip[:16_000] = np.random.default_rng(kw["seed"]).standard_normal(16_000) * 0.1
+        return torch.from_numpy(clip)[None]
+
+
+def test_slower_makes_repeats_slower_than_the_rhythm_they_were_heard_at(tmp_path):
+    """Takes longer than a walk's 0.5 s are laid at their own length (1.1 s apart): "slower"
+    starts from that, as the session's last turn recorded it, not from the usual rhythm (0.75 s,
+    faster than heard)."""
+    from foley.pipelines.compose import FILL_JITTER, RenderStats
+
+    p, session = RulesPlanner(), Session.open(tmp_path / "walk.json", 12.0)
+    plan = p.plan("footsteps on wood", 12.0)
+    _, stats = render(plan, LongStepBackbone(), EventCache(tmp_path, "walk"), FAST)
+    heard = stats.periods_s[0]  # the mean from one take's start to the next
+    assert abs(heard - 1.1) < 1.1 * FILL_JITTER
+    (tmp_path / "walk.wav").write_bytes(b"the bed")
+    session.add_turn("footsteps on wood", plan, stats, tmp_path / "walk.wav")
+    session.save()
+    again = Session.open(tmp_path / "walk.json", 12.0)
+    assert again.plan == plan and again.plan.events[0].heard_period_s == heard
+    assert "heard_period_s" not in json.dumps(again.plan.to_dict())  # not part of the plan
+    slower = p.plan("make the footsteps slower", 12.0, again.plan)
+    assert slower.events[0].period_s == round(heard * 1.5, 3)
+    mix, stats = render(slower, LongStepBackbone(), EventCache(tmp_path, "walk"), FAST)
+    assert stats.periods_s[0] == slower.events[0].period_s and abs(np.median(np.diff(burst_starts(mix, 16_000))) - heard * 1.5) < 0.02
+    assert p.plan("make the footsteps slower", 12.0, plan).events[0].period_s == 0.75  # never laid: a walk's 0.5 s
+    _, stats = render(RulesPlanner().plan("a door slams, then footsteps", 4.0), StepBackbone(),
+                      EventCache(tmp_path, "door"), FAST)
+    assert stats.periods_s[0] is None and stats.periods_s[1] > 0  # a one-shot has no rhythm
+    data = json.loads((tmp_path / "walk.json").read_text())
+    for bad in ([1.1, 1.1], [0], ["1.1"], 1.1):  # one positive number (or null) per event of the turn's plan
+        data["turns"][0]["periods_s"] = bad
+        (tmp_path / "bad.json").write_text(json.dumps(data))
+        with pytest.raises(FoleyError, match="bad.json: not a foley compose session \\(a turn's periods_s"):
+            Session.open(tmp_path / "bad.json", 12.0)
+    assert RenderStats().periods_s == []
+
+
 def test_a_rhythm_the_plan_gives_keeps_its_last_beat(tmp_path):
     from foley.pipelines.plan import Plan
 
@@ -1145,7 +1191,8 @@ def test_a_take_that_starts_with_its_attack_is_faded_in_where_it_is_laid_again()
     sr = 16_000
     take = np.zeros(sr, np.float32)
     take[:1600] = 0.3 * np.cos(2 * np.pi * 300 * np.arange(1600) / sr) * np.linspace(1, 0, 1600)  # from its peak on
-    out, repeats, _ = fill_span(lambda k: take, 2 * sr, sr, seed=1)
+    out, starts, _ = fill_span(lambda k: take, 2 * sr, sr, seed=1)
+    repeats = len(starts)
     steepest = 0.3 * 2 * np.pi * 300 / sr  # the tone's own steepest step between samples
     assert repeats > 3 and np.abs(np.diff(out)).max() < 1.1 * steepest
 
@@ -1161,23 +1208,23 @@ def test_fill_span_asks_for_takes_only_when_it_needs_them():
         clip[:800] = 0.5
         return clip
 
-    out, repeats, takes = fill_span(take, sr, sr, seed=1)  # 1 s span: 0, ~0.45, ~0.9 s (half of it fits)
-    assert out.shape == (sr,) and (repeats, takes) == (3, 3) and asked == [0, 1, 2]
+    out, starts, takes = fill_span(take, sr, sr, seed=1)  # 1 s span: 0, ~0.45, ~0.9 s (half of it fits)
+    assert out.shape == (sr,) and (len(starts), takes) == (3, 3) and asked == [0, 1, 2]
     asked.clear()
     whole = np.full(sr, 0.1, np.float32)
-    out, repeats, takes = fill_span(lambda k: asked.append(k) or whole, sr, sr, seed=1)
-    assert np.array_equal(out, whole) and (repeats, takes) == (1, 1) and asked == [0]
-    out, repeats, takes = fill_span(lambda k: whole, 2 * sr, sr, seed=1)  # continuous, shorter than the span
-    assert out is None and (repeats, takes) == (1, 1)  # the caller generates the span in windows
+    out, starts, takes = fill_span(lambda k: asked.append(k) or whole, sr, sr, seed=1)
+    assert np.array_equal(out, whole) and (starts, takes) == ([0], 1) and asked == [0]
+    out, starts, takes = fill_span(lambda k: whole, 2 * sr, sr, seed=1)  # continuous, shorter than the span
+    assert out is None and (starts, takes) == ([0], 1)  # the caller generates the span in windows
     long = np.zeros(4 * sr, np.float32)
     long[:3 * sr] = 0.2  # sounds 3 s of its 4: in a 1 s span, its first second (before, nothing)
-    out, repeats, takes = fill_span(lambda k: long, sr, sr, seed=1)
-    assert np.array_equal(out, long[:sr]) and (repeats, takes) == (1, 1)
+    out, starts, takes = fill_span(lambda k: long, sr, sr, seed=1)
+    assert np.array_equal(out, long[:sr]) and (starts, takes) == ([0], 1)
     late = np.zeros(sr, np.float32)
     late[3200:4000] = 0.5  # each take sounds from 0.2 s on: a given rhythm's beats start with the sound
-    out, repeats, _ = fill_span(lambda k: late, 6 * sr, sr, seed=1, period_s=1.5, exact=True)
+    out, laid, _ = fill_span(lambda k: late, 6 * sr, sr, seed=1, period_s=1.5, exact=True)
     starts = np.flatnonzero(np.diff((np.abs(out) > 0.1).astype(int)) == 1) + 1
-    assert repeats == 4 and np.allclose(starts / sr, np.array([0, 1.5, 3, 4.5]) + starts[0] / sr, atol=1e-3), starts / sr
+    assert laid == [0, 24_000, 48_000, 72_000] and np.allclose(starts / sr, np.array([0, 1.5, 3, 4.5]) + starts[0] / sr, atol=1e-3), starts / sr
     assert starts[0] / sr < 0.02  # (the sounding part begins a frame, 8 ms, before the sound)
 
 

@@ -651,7 +651,9 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     if not e["fill"]:
                         raise PlanError(f"{e['caption']!r} plays once; give it a rhythm to repeat at: "
                                         f"'{m['a']} every N s'")
-                    period, _ = repeat_period_s(previous.events[i])
+                    # from the rhythm heard: a take longer than the usual rhythm was laid at its own length
+                    period, exact = repeat_period_s(previous.events[i])
+                    period = period if exact else previous.events[i].heard_period_s or period
                     new = round(period * (TEMPO_STEP if m["dir"].lower() == "slower" else 1 / TEMPO_STEP), 3)
                     if not PERIOD_RANGE_S[0] <= new <= PERIOD_RANGE_S[1]:
                         raise PlanError(f"{e['caption']!r} repeats every {period:g} s; {m['dir'].lower()} would be "
