@@ -69,6 +69,8 @@ def extract_features(encoder: FrameEncoder, manifests: list[str | os.PathLike], 
     out = Path(out)
     with contextlib.ExitStack() as held:
         if rank == 0:  # checked before anything is made in the folder; held by this run (all its processes)
+            if out.exists() and not out.is_dir():
+                raise FoleyError(f"{out}: exists and is not a folder")
             out.mkdir(parents=True, exist_ok=True)
             held.enter_context(one_run_at_a_time(out, "feature cache"))
             _check_cache(out, {"format": CACHE_FORMAT, "encoder": encoder.config.to_dict(),

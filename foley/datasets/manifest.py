@@ -19,7 +19,7 @@ def read_manifest(path: str | os.PathLike, media: tuple[str, ...] = ("video",)) 
     wanted = " or ".join(f'"{key}"' for key in media)
     entries = []
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (as Windows editors save) is no clip
     except UnicodeDecodeError:
         raise FoleyError(f"{path}: not a manifest (JSON Lines with \"id\" and {wanted}); it is not text") from None
     for number, line in enumerate(text.splitlines(), 1):

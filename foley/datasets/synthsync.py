@@ -646,7 +646,7 @@ def load_manifest(root: str | os.PathLike, split: str) -> list[dict]:
     if not path.is_file():
         raise FoleyError(f"{path}: no such manifest (is {root} a SynthSync folder?)")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise FoleyError(f"{path}: not a manifest (JSON Lines); it is not text") from None
     entries, lines = [], {}  # lines: clip id -> the line that first named it

@@ -52,6 +52,8 @@ def cache_tokens(tokenizer: UnitTokenizer, manifest: str | os.PathLike, out: str
         dup = next(i for i in ids if ids.count(i) > 1)
         raise FoleyError(f"{manifest}: clip id {dup!r} appears twice in the manifest")
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise FoleyError(f"{out}: exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
     with one_run_at_a_time(out, "token cache"):  # two runs at once would race on its files
         return _cache_tokens(tokenizer, manifest, entries, out, progress)

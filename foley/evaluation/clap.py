@@ -62,7 +62,7 @@ def read_captions(path: str | os.PathLike) -> dict[str, str]:
     if not path.is_file():
         raise FoleyError(f"{path}: no such captions file")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
         if path.suffix == ".json":
             data = json.loads(text)
             if not isinstance(data, dict):

@@ -209,7 +209,7 @@ def read_json_object(path: str | os.PathLike, what: str) -> dict:
     """The JSON object in ``path``. Raises FoleyError naming the file as a ``what`` when it cannot
     be read or parsed, or holds something other than an object."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise FoleyError(f"{path}: not a readable {what} ({e})") from None
     if not isinstance(data, dict):

@@ -282,7 +282,7 @@ def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: s
         cfg = LMTrainConfig.from_dict(checkpoint_state(Path(run) / CHECKPOINT_DIR, run)["config"])
     elif recipe is not None:
         try:
-            cfg = LMTrainConfig.from_dict(json.loads(Path(recipe).read_text(encoding="utf-8")))
+            cfg = LMTrainConfig.from_dict(json.loads(Path(recipe).read_text(encoding="utf-8-sig")))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError, KeyError) as e:
             raise FoleyError(f"{recipe}: not an LM training config ({e})") from None
     overrides = dict(overrides or {})

@@ -169,6 +169,8 @@ def test_a_manifest_with_blank_or_broken_lines_reads_or_is_refused_in_one_line(t
                                           '{"id": "a", "audio": "a.wav"}\n')
     with pytest.raises(FoleyError, match=r"train.jsonl:3: clip id 'a' again \(line 1 names it\)"):
         load_manifest(tmp_path, "train")
+    (tmp_path / "train.jsonl").write_bytes(b'\xef\xbb\xbf{"id": "a", "audio": "a.wav"}\n')  # a byte-order mark
+    assert [e["id"] for e in load_manifest(tmp_path, "train")] == ["a"]
     (tmp_path / "train.jsonl").write_bytes(b"\xff\xfe\x00")
     with pytest.raises(FoleyError, match="not a manifest .* it is not text"):
         load_manifest(tmp_path, "train")

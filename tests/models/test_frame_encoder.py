@@ -197,6 +197,11 @@ def test_extract_command(encoder, av_clip, tmp_path, capsys):
     assert main(["extract", str(tmp_path / "empty.jsonl"), "--model", str(tmp_path / "fe"), "--out",
                  str(tmp_path / "none"), "--quiet"]) == 2
     assert "empty.jsonl: no clips to encode" in capsys.readouterr().err and not (tmp_path / "none").exists()
+    (tmp_path / "a_file").write_text("notes")
+    assert main(args[:4] + ["--out", str(tmp_path / "a_file"), "--quiet"]) == 2
+    assert capsys.readouterr().err == f"foley: error: {tmp_path / 'a_file'}: exists and is not a folder\n"
+    manifest.write_bytes(b"\xef\xbb\xbf" + json.dumps({"id": "clip", "video": str(av_clip)}).encode() + b"\n")
+    assert main(args[:4] + ["--out", str(tmp_path / "bom"), "--quiet"]) == 0  # a byte-order mark, as Notepad saves
 
 
 def test_extract_takes_a_models_name_or_folder_for_its_frame_encoder(encoder, av_clip, tmp_path):

@@ -63,11 +63,14 @@ def test_tokenize_one_file_in_each_format(foley, model_dir, clips):
 
 
 def test_tokenize_errors_are_one_line(foley, model_dir, clips, tmp_path):
+    (one := tmp_path / "one.jsonl").write_text(json.dumps({"id": "a", "audio": str(clips / "a.wav")}) + "\n")
     for args, message in (
         ((clips / "missing.wav", "--model", model_dir), f"{clips / 'missing.wav'}: no such file"),
         ((clips / "a.wav", "--model", tmp_path), f"{tmp_path}: not a unit tokenizer directory (no config.json)"),
         (("--model", model_dir), "give either AUDIO, or --manifest FILE together with --out DIR"),
         (("--manifest", tmp_path / "m.jsonl", "--model", model_dir), "give either AUDIO, or --manifest FILE"),
+        (("--manifest", one, "--out", clips / "a.wav", "--model", model_dir),
+         f"{clips / 'a.wav'}: exists and is not a folder"),
     ):
         proc = foley("tokenize", *args)
         assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
