@@ -5,6 +5,7 @@ soundfile reads and writes audio files; audio inside video containers (mp4, mkv,
 """
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from pathlib import Path
@@ -78,6 +79,9 @@ def _read_container(path: Path, stereo: bool = False) -> tuple[np.ndarray, int]:
     return np.ascontiguousarray(np.concatenate(chunks, axis=1)[:, :length], dtype=np.float32), rate
 
 
+MAX_FLOAT_PEAK = 1000.0  # +60 dBFS: float samples past this are no recording (1 is full scale)
+
+
 def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: bool = True,
                stereo: bool = False) -> tuple[np.ndarray, int]:
     """Read an audio file (or a video's first audio track) as float32 in [-1, 1].
@@ -86,7 +90,7 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: 
     ``sample_rate`` unless it is None; ``stereo`` (with ``mono`` False): more than two
     channels are downmixed to two by FFmpeg (swresample's matrix: a 5.1 track's centre and
     surrounds into left and right). Raises MediaError for a file that cannot be read, holds
-    no samples, or holds NaN or infinite ones.
+    no samples, or holds NaN, infinite or enormous ones (over MAX_FLOAT_PEAK).
     """
     path = check_input_file(path)
     stereo = stereo and not mono
@@ -100,6 +104,9 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: 
         raise MediaError(f"{path}: the audio has no samples")
     if not np.isfinite(wav).all():  # a float file can hold them; every measure of it would be NaN or fail
         raise MediaError(f"{path}: the audio has NaN or infinite samples")
+    if (peak := float(np.abs(wav).max())) > MAX_FLOAT_PEAK:  # its power overflows float32 spectrograms
+        raise MediaError(f"{path}: the audio peaks at {20 * math.log10(peak):+.0f} dBFS; float audio is at full scale "
+                         f"at 1, and a file over {20 * math.log10(MAX_FLOAT_PEAK):+.0f} dBFS holds no recording")
     if mono:
         wav = wav.mean(axis=0)
     if sample_rate is not None:

@@ -98,6 +98,14 @@ def test_a_file_with_nan_samples_is_listed_not_scored(synth_test, tmp_path):
     sf.write(first, x, sr, subtype="FLOAT")
     with pytest.raises(FoleyError, match=f"1 file\\(s\\) could not be read: {first}: the audio has NaN or infinite"):
         evaluate_onsets(pair_files(pred, synth_test), workers=1)
+    x[100:200] = 1e20  # past float32 spectrograms' range: it would score no onsets
+    sf.write(first, x, sr, subtype="FLOAT")
+    with pytest.raises(FoleyError, match=f"could not be read: {first}: the audio peaks at \\+400 dBFS; float audio is at "
+                                         "full scale at 1, and a file over \\+60 dBFS holds no recording"):
+        evaluate_onsets(pair_files(pred, synth_test), workers=1)
+    x[100:200] = 2.0  # over full scale, as float files may be: read
+    sf.write(first, x, sr, subtype="FLOAT")
+    assert len(evaluate_onsets(pair_files(pred, synth_test), workers=1)["clips"]) == len(list(pred.glob("*.wav")))
 
 
 @pytest.mark.parametrize("text, said", [
