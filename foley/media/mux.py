@@ -135,6 +135,7 @@ def mux_audio(
     audio_bitrate: str = "128k",
     info: VideoInfo | None = None,
     title: str = "foley",
+    original_default: bool = False,
 ) -> Path:
     """Write ``out``: the picture stream of ``video`` copied bit-exactly, plus ``audio``
     encoded to AAC, fitted to the picture's duration and starting with its first displayed
@@ -144,8 +145,8 @@ def mux_audio(
     With ``keep_original`` the video's own audio track follows as a second track, on its own
     clock relative to the picture: copied when its codec fits the container and it ends
     with the picture, otherwise cut to the picture and encoded to AAC at its own bit rate
-    (within ORIGINAL_KBPS). A video without an
-    audio track gets the Foley track alone. ``out`` appears only when complete. ``info``:
+    (within ORIGINAL_KBPS); with ``original_default`` it is the track players start with (the
+    Foley track otherwise). A video without an audio track gets the Foley track alone. ``out`` appears only when complete. ``info``:
     ``video``'s probe, if the caller has it already.
     """
     info = info or probe_video(video)
@@ -181,9 +182,10 @@ def mux_audio(
                 cut = f"atrim=start={file_start + info.start_s:.6f}:end={file_start + picture_end:.6f}"
                 codecs += ["-filter:a:1", cut, "-c:a:1", "aac", "-b:a:1", rate]
             codecs += ["-metadata:s:a:1", "title=original", "-metadata:s:a:1", "handler_name=original",
-                       "-disposition:a:1", "0"]
+                       "-disposition:a:1", "default" if original_default else "0"]
         with atomic_path(out) as part:
             mp4 = ["-movflags", "+faststart"] if out.suffix.lower() in (".mp4", ".m4v", ".mov") else []
-            run_ffmpeg(args + codecs + ["-disposition:a:0", "default", "-map_metadata", "0", *mp4, str(part)],
+            first = "0" if original is not None and original_default else "default"
+            run_ffmpeg(args + codecs + ["-disposition:a:0", first, "-map_metadata", "0", *mp4, str(part)],
                        what=f"{out}: muxing {video}")
     return out

@@ -360,6 +360,8 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
         elif info.has_audio and options.mix_original_db is not None:  # nothing to mix it under
             note += "; the output's sound is the video's own soundtrack alone (--mix-original)"
             note += ", in one track (--keep-original would copy it again)" if options.keep_original else ""
+        elif info.has_audio:  # kept: a player starts with it, not with the silence
+            note += "; players start with the video's own soundtrack, kept as the second track"
         notes.append(note)
     with atomic_paths([wav_path, video_path], fresh) as (wav_part, video_part):  # both in place, or neither
         try:
@@ -371,7 +373,8 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
         title = ("foley + original" if heard else "original") if mixed else "foley"  # what the track holds
         kept = options.keep_original and info.has_audio and title != "original"  # not the same track twice
         try:
-            mux_audio(video, wav_part, video_part, keep_original=kept, sample_rate=sr, info=info, title=title)
+            mux_audio(video, wav_part, video_part, keep_original=kept, sample_rate=sr, info=info, title=title,
+                      original_default=not heard)
         except MediaError as e:  # said of the output, not of its temporary file
             raise MediaError(str(e).replace(str(video_part), str(video_path), 1)) from None
     return notes, heard

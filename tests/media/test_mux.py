@@ -39,10 +39,13 @@ def test_mux_copies_picture_and_fits_audio(av_clip, tmp_path, audio_s):
 def test_mux_keeps_original_track(av_clip, tmp_path):
     wav = tmp_path / "foley.wav"
     write_audio(wav, sine(880, 2.0, 16_000), 16_000)
-    out = mux_audio(av_clip, wav, tmp_path / "two.mp4", keep_original=True)
-    with av.open(str(out)) as c:
-        titles = [s.metadata.get("title") or s.metadata.get("handler_name") for s in c.streams.audio]
-    assert titles == ["foley", "original"]
+    for original_default in (False, True):  # which track a player starts with
+        out = mux_audio(av_clip, wav, tmp_path / f"two{original_default}.mp4", keep_original=True,
+                        original_default=original_default)
+        with av.open(str(out)) as c:
+            titles = [s.metadata.get("title") or s.metadata.get("handler_name") for s in c.streams.audio]
+            default = [bool(s.disposition & av.stream.Disposition.default) for s in c.streams.audio]
+        assert titles == ["foley", "original"] and default == [not original_default, original_default]
     assert video_packet_hash(out) == video_packet_hash(av_clip)
 
 

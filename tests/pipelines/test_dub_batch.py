@@ -376,7 +376,11 @@ def test_silence_stays_silent(cfr_video, videos, tmp_path):
     assert heard.notes == [(str(videos / "with audio.mp4"), "no sound events found; the Foley track is silent; the "
                             "video's own soundtrack is not in the output (--keep-original keeps it as a second track)")]
     kept = dub_batch([videos / "with audio.mp4"], tmp_path / "kept", quiet, OutputOptions(keep_original=True))
-    assert kept.notes == [(str(videos / "with audio.mp4"), "no sound events found; the Foley track is silent")]
+    assert kept.notes == [(str(videos / "with audio.mp4"), "no sound events found; the Foley track is silent; players "
+                           "start with the video's own soundtrack, kept as the second track")]
+    with av.open(str(tmp_path / "kept" / "with audio.mp4")) as c:  # the original, not the silence, is played
+        assert [(a.metadata.get("handler_name"), bool(a.disposition & av.stream.Disposition.default))
+                for a in c.streams.audio] == [("foley", False), ("original", True)]
     mixed = dub_batch([videos / "with audio.mp4"], tmp_path / "mixed", quiet, OutputOptions(mix_original_db=-12))
     assert mixed.notes == [(str(videos / "with audio.mp4"), "no sound events found; the Foley track is silent; the "
                             "output's sound is the video's own soundtrack alone (--mix-original)")]
