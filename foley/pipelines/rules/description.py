@@ -85,13 +85,16 @@ _AND_AFTER = re.compile(r"\s+and\s+(?!(?:a\s+|an\s+)?(?:moment|while|second|seco
 # Joining words left at a part's ends name no sound: ", and wind" is "wind", "rain and" is "rain".
 _LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during|first|firstly|finally|lastly|suddenly|later|eventually|"
                       r"(?:we|you)\s+(?:can\s+|then\s+|now\s+|suddenly\s+)?hear|"  # a screenplay's "We hear rain"
-                      r"meanwhile|shortly|soon|immediately|directly|afterwards|(?:right|just)(?=\s+(?:after|then)\b))"
+                      r"meanwhile|shortly|soon|immediately|directly|afterwards|(?:right|just)(?=\s+(?:after|then)\b)"
+                      r"|more(?=\s+[a-z])(?!\s+(?:than|and)\b))"  # "then more typing": typing again
                       r"(?:\s+|$))+", re.I)
+_ANOTHER = re.compile(r"^another\s+(?!(?:one|time)\b)(?=(?P<v>[aeiou])?[a-z])", re.I)  # "another car passes": a car
 # "the dog barks again" is the dog's bark (not "again and again", "over and over again")
 _TRAILING = re.compile(r"(?:(?:^|\s+)(?:and|also|then|with|while|(?<!\bagain\sand\s)(?<!\bover\s)again|once\s+more"
                        r"|one\s+more\s+time|too|as\s+well))+$", re.I)
-# "a door opens and closes", "a dog barks and growls": one sound doing two things, not two sounds
-_TWO_VERBS = re.compile(r"[a-z]*[^s\W]s(?:\s+(?:open|shut|closed|up|down|off|out|away|in|back|over))?\s+and\s+[a-z]*[^s\W]s"
+# "a door opens and closes", "a dog barks and growls": one sound doing two things, not two sounds (a time, "at 2s
+# and closes at 4s", is no verb)
+_TWO_VERBS = re.compile(r"[a-z]*[^s\W\d]s(?:\s+(?:open|shut|closed|up|down|off|out|away|in|back|over))?\s+and\s+[a-z]*[^s\W\d]s"
                         r"(?:\s+(?:once|twice|thrice|again|occasionally|\d|at|from|between|for|every|in|on|into|to|away|"
                         r"off|up|down|out|back|open|shut|closed|[a-z]+ly\b).*)?", re.I)
 
@@ -355,7 +358,10 @@ _COUNT_CLAUSE = re.compile(rf"(?:,|\s[-\u2013\u2014]+)\s*(?!(?:twice|half|\w+\s+
 # a count written as a multiplier, after the sound or before it: "footsteps x3", "a knock x 2", "3x door knock"
 _NOT_A_COUNT = r"(?!\s*(?:louder|quieter|softer|faster|slower|speed|as)\b)"  # "2x louder", "2x speed": how, not how often
 _TIMES_MARK = re.compile(rf"(?:\s+[x\u00d7]|\s*\u00d7)\s*(?P<n>\d+)\b(?![.,]\d|\s*(?:s|secs?|seconds?)\b){_NOT_A_COUNT}"
-                         rf"|\b(?P<m>\d+)\s*[x\u00d7]\s+{_NOT_A_COUNT}(?=[a-z])", re.I)
+                         rf"|\b(?P<m>\d+)\s*[x\u00d7]\s+{_NOT_A_COUNT}(?=[a-z])"
+                         rf"|\s*\(\s*(?:[x\u00d7]\s*(?P<b>\d+)|(?P<b2>\d+|{_NUMBER})\s*(?:[x\u00d7]|\s+times))\s*\)"  # "(x3)", "(3x)"
+                         r"|\s+(?P<e>\d+)\s?[x\u00d7](?=\s*(?:$|[,;]|\.(?!\d)|\s+(?:at|from|between|for|then|and|while)\b))",
+                         re.I)  # "a dog barks 2x", last in its part
 _TIME_SAID = _DECIMAL + _SECONDS
 # a part that says only when the untimed sound before it starts: "..., starting at 10 s" (read "at 10 s")
 _STARTING = re.compile(rf"^(?P<how>at|from)\s+(?P<t>{_TIME_SAID})(?:\s+on(?:wards?)?)?$", re.I)
@@ -391,7 +397,8 @@ _CHANGES = r"faster|slower|louder|quieter|softer|heavier|lighter|closer|nearer|f
 _REVERB_SAID = r"(?:(?:a|some|lots\s+of|much|heavy|long|short|big|little|lots|of)\s+)*(?:reverb|echo)"  # "a long echo"
 _QUALIFIER = re.compile(rf"\(?\s*(?:{_LEVEL_SAID}|(?:from\s+)?(?:left|right)\s+to\s+(?:right|left)"
                         r"|panned\s+(?:hard\s+)?(?:left|right|center|centre)|(?:hard\s+)?(?:left|right)"
-                        rf"|{_CHANGED}(?P<change>{_CHANGES})|speeding\s+up|slowing\s+down|in\s+stereo"
+                        rf"|{_CHANGED}(?P<change>{_CHANGES})|speeding\s+up|slowing\s+down|in\s+stereo|faster|slower"
+                        r"|(?P<fade>(?:slowly\s+|gradually\s+)?(?:fading\s+(?:in|out|away)|dying\s+(?:away|down|out)))"
                         rf"|(?P<effect>{_REVERB_SAID}"
                         r"|(?:(?:heavily|slightly|very|quite)\s+)?(?:reverberated|reverberant|echoing|muffled|distorted)"
                         r"(?:\s*,?\s+as\s+if\s+heard\s+from\s+[a-z ]+)?|as\s+if\s+heard\s+from\s+[a-z ]+)"
@@ -422,6 +429,7 @@ def _qualifier_note(said: str, before: str) -> str:
         f"a level is an edit once the bed is made ('make the {thing} "
         f"{'louder' if level in ('louder', 'loud', 'loudly', 'high', 'higher') else 'quieter'} by {amount[1] if amount else 6} dB')"
         if level else "a sound keeps its level along its span" if change in ("louder", "quieter", "softer", "heavier", "lighter")
+        or m["fade"]
         else "a bed's sounds are as generated, with no reverb, echo or filter on them" if m["effect"]
         else "a sound keeps its distance along its span" if change in ("closer", "nearer", "farther", "further")
         else "a bed is mono" if re.search(r"left|right|centre|center|stereo", said, re.I)
@@ -447,27 +455,41 @@ def _ended(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     after it) as the sound, then its stop at that time; a one-shot said to sound until then ("a
     phone rings until 6 s") comes again and again up to it. A sound with "a" or "an" that stops at
     a time ("an engine stops at 6 s") is the sound of its stopping, and stays."""
-    out = []
+    out, until = [], None  # until: the time a silence lasts to, the start of what follows it
     for piece, sep in pieces:
         clean = _clean(piece)
+        if until and not _TIME_TAIL.search(clean):  # "... until 3 s, then footsteps (until 6 s)": from 3 s
+            said = re.subn(r"\s(?=(?:until|till)\s+\d)", f" from {until} ", clean, count=1, flags=re.I)
+            piece = clean = said[0] if said[1] else f"{clean} at {until}"
+        until = None
         which = _WHICH_ENDS_AT.match(clean)
         if which and out and out[-1][1] == ",":  # "rain, which fades out at 6 s"
             out[-1] = (out[-1][0], "then")
             out.append((_stop_at(out[-1][0], which["t"]), sep))
             continue
         m = _ENDS_AT.match(clean)
-        named_before = m and any(_stems(m["x"]) <= _stems(p) for p, _ in out)  # "rain, then the rain stops at 6 s"
-        if m and m["verb"] and named_before and not re.search(r"\d", m["x"]):  # "rain, rain stops at 8 s": its stop
-            out.append((_stop_at(m["x"], m["t"]), sep))
+        sound = _clean(_EVERY.sub(" ", m["x"])) if m else ""  # "a dog barks every 2 s until 8 s": its rhythm kept
+        m = m if sound else None  # "every 2 s until 8 s" names no sound
+        its = m and out and sound.split()[0].lower() in _SOUND_VERBS and _it(out[-1][0])  # what "idles until 6 s" is of
+        if its:
+            sound = f"{_ARTICLE.sub('', its)} {sound}"  # "an engine starts, idles until 6 s": the engine idles, in turn
+        if m and not m["verb"] and not m["which"] and _SILENCE.match(sound):  # "silence until 3 s, then rain": from 3 s
+            out.append((sound, sep))
+            until = m["t"]
             continue
-        if (m and not re.search(r"\d", m["x"]) and not re.fullmatch(r"it|they|all|everything", m["x"], re.I)
-                and not (m["verb"] and (re.match(r"an?\s", m["x"], re.I) or named_before))):
-            if (is_background(m["x"]) and out and out[-1][1] in (",", "and")
+        named_before = m and any(_stems(sound) <= _stems(p) for p, _ in out)  # "rain, then the rain stops at 6 s"
+        if m and m["verb"] and named_before and not re.search(r"\d", sound):  # "rain, rain stops at 8 s": its stop
+            out.append((_stop_at(sound, m["t"]), sep))
+            continue
+        if (m and not re.search(r"\d", sound) and not re.fullmatch(r"it|they|all|everything", sound, re.I)
+                and not (m["verb"] and (re.match(r"an?\s", sound, re.I) or named_before))):
+            if (is_background(sound) and not its and out and out[-1][1] in (",", "and")
                     and any(_TIME_TAIL.search(p) for p, _ in out)):  # "a dog barks at 2 s, rain until 8 s": a layer
                 out.append((f"{m['x']} from 0 to {m['t']}", sep))
                 continue
-            again = "" if m["verb"] or m["which"] or is_background(m["x"]) or is_iterative(m["x"]) else " repeatedly"
-            out += [(m["x"] + again, "then"), (_stop_at(m["x"], m["t"]), sep)]
+            again = "" if m["verb"] or m["which"] or is_background(sound) or is_iterative(sound) or sound != m["x"] \
+                else " repeatedly"
+            out += [(m["x"] + again, "then"), (_stop_at(sound, m["t"]), sep)]
             continue
         out.append((piece, sep))
     return out
@@ -522,8 +544,15 @@ def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) 
                 for m in reversed(found):
                     piece = piece[:m.start()] + piece[m.end():]
         said, leading = leading + [m["q"].strip() for m in bracketed], []
-        qualifier = bool(out and _QUALIFIER.fullmatch(_clean(piece)))
+        timed = out and not _QUALIFIER.fullmatch(_clean(piece)) and _TIME_TAIL.search(piece)  # "wind, louder from 5 s"
+        qualifier = bool(out and _QUALIFIER.fullmatch(_clean(_TIME_TAIL.sub("", piece) if timed else piece)))
         dropped = qualifier and out[-1][1] == "-" and sep == "-"
+        if qualifier and timed:  # a level that changes within its sound
+            if notes is not None:
+                notes.append(f"{_clean(piece)!r} is not applied to {_clean(_TIME_TAIL.sub('', out[-1][0]))!r}: a sound "
+                             f"keeps its level along its span")
+            out[-1] = (out[-1][0], sep)
+            continue
         if qualifier:
             said.append(_clean(piece))
             piece = out.pop()[0]
@@ -573,6 +602,8 @@ apartment flat studio shop store lab laboratory classroom library hospital hotel
 _SLUG = re.compile(r"(?:int|ext|int\.?\s*/\s*ext|ext\.?\s*/\s*int|i\s*/\s*e)", re.I)  # a screenplay's scene heading
 # A heading's words that say what follows it is the bed ("Ambience: forest, birds", "Background: traffic, a siren")
 _BED_LABELS = {"ambience", "ambiences", "ambient", "amb", "atmos", "atmosphere", "background", "bed", "bg", "layers"}
+# A cue sheet's labels, which may head a line with a dash too ("SFX - a door slams at 3 s")
+_LABELS = _BED_LABELS | {"sfx", "fx", "foley", "spot", "cue", "cues", "events", "sounds"}
 
 
 def _without_slug(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -621,11 +652,12 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
                 and _bed_only(_clean(pieces[k + 1][0]))):  # "Thunderstorm: heavy rain, ...": a title
             run, bed = [], bool(set(words) & _BED_LABELS)
             continue
-        if words and all(w in _HEADING_WORDS or w.isdigit() for w in words) and not bed:  # "Scene 2:"
+        label = sep == ":" or sep == "-" and set(words) <= _LABELS  # "SFX:" after a bed's list too, "SFX - ..."
+        if words and all(w in _HEADING_WORDS or w.isdigit() for w in words) and (not bed or label):  # "Scene 2:"
             # up to a colon: a heading, dropped; so is a first sentence of a place at a time of day ("Forest at dawn.")
             # or of a room ("An office.", "Kitchen."; not "A busy street.": its sound)
             dated = not out and not run and sep in (".", "!") and set(words) & (_TIME_OF_DAY | _ROOMS)
-            run = [] if sep == ":" or dated else run + [(piece, sep)]
+            run = [] if label or dated else run + [(piece, sep)]
             bed = sep == ":" and bool(set(words) & _BED_LABELS)
             continue
         if bed and not re.search(r"\d", piece) and not _THROUGHOUT.search(piece) and not _now_and_then(piece):
@@ -901,7 +933,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     text = _AND_RIGHT_AFTER.sub(lambda m: m[0] if _names_one_before(text, m) else ", then ", text)
     text = _AFTER_ALONE.sub("", _COMMA_AFTER.sub(r", then \g<x>", _AND_AFTER.sub(r", then \g<x>", text)))
     text = _SCATTERED.sub(" occasionally", relative_times(said_times(in_seconds(text), duration_s)))
-    text = _TIMES_MARK.sub(lambda m: f" {m['n']} times" if m["n"] else f"{m['m']} times ", text)
+    text = _TIMES_MARK.sub(lambda m: f"{m['m']} times " if m["m"] else
+                           f" {m['n'] or m['b'] or m['b2'] or m['e']} times", text)
     text = _COUNT_CLAUSE.sub(lambda m: " " + m["n"].replace(",", ""), text)
     layered = []  # the captions of sounds that go on under the timed ones, in turn (``_joined``)
     for seq in _joined(_listed(_without_heading(_without_qualifiers(_ended(_pieces(text)), notes))), layered,
@@ -918,7 +951,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     said = []  # the captions of the parts so far
     for position, (part, once) in enumerate(parts):
         group, placed = [], []  # group: (caption, own length or None, once, times, period) sharing a slot
-        members = [m for c in _together(part) if (m := _TRAILING.sub("", _LEADING.sub("", _clean(c))))]
+        members = [m for c in _together(part) if (m := _ANOTHER.sub(lambda a: "an " if a["v"] else "a ",
+                                                                     _TRAILING.sub("", _LEADING.sub("", _clean(c)))))]
         whole += [_clean(_THROUGHOUT.sub(" ", m)) for m in members if _THROUGHOUT.search(m)]
         under += [_clean(_THROUGHOUT.sub(" ", m)) for m in members if _IN_THE_BACKGROUND.search(m)]
         members = [_clean(_THROUGHOUT.sub(" ", m)) for m in members]

@@ -122,12 +122,19 @@ def check_not_an_edit(text: str) -> None:
                         "(foley compose: --session FILE keeps it for the next turn)")
 
 
+# Words an edit begins with: "door 1 s later" is said in short, "make the door later" is not
+_SHORT_NOT = (r"(?:make|move|shift|nudge|push|pull|bring|turn|put|have|let|delay|drop|cut|extend|trim|shorten|lengthen"
+              r"|speed|slow|add|remove|replace|swap|change|start|stop|end)")
+
+
 def short_edit(text: str) -> str:
     """An edit said in short to a session as the edit patterns read it (in a description these are
     sounds: "louder rain", "the crowd cheers later"): "louder footsteps" is "make the footsteps
     louder", "the thunder (should come) a bit later" is "make the thunder a bit later" (and "the dog 1 s earlier",
-    "the knocks faster", ...), "speed up the footsteps" (or "slow X down") is "make the footsteps faster"."""
-    text = re.sub(rf"^(?P<a>(?:the|that|this)\s+[^,;:.\d]+?)(?:\s+(?:should|must|needs?\s+to|has\s+to|have\s+to)\s+"
+    "door 1 s later" (a time or a length), "the knocks faster", ...), "speed up the footsteps" (or "slow X down") is "make the footsteps
+    faster"."""
+    text = re.sub(rf"^(?P<a>(?:(?:the|that|this)\s+|(?!{_SHORT_NOT}\b)(?!.*\b(?:faster|slower)$))[^,;:.\d]+?)"
+                  rf"(?:\s+(?:should|must|needs?\s+to|has\s+to|have\s+to)\s+"
                   rf"(?:be|come|happen|play|sound|go))?\s+(?P<dir>(?:a\s+(?:bit|little)\s+|{_DECIMAL}\s*{_UNIT_S}\s+)?"
                   r"(?:later|earlier|sooner|longer|shorter|faster|slower))$", r"make \g<a> \g<dir>", text, flags=re.I)
     # "speed up the footsteps", "slow the knocking down": their tempo
@@ -215,7 +222,8 @@ def _edit_said(text: str) -> str:
     text = re.sub(r"^(?P<d>less|more)\s+(?P<a>.+)$",
                   lambda m: f"make the {_ARTICLE.sub('', m['a'])} {'quieter' if m['d'].lower() == 'less' else 'louder'}",
                   text, flags=re.I)  # "less rain", "more thunder": its level
-    text = re.sub(r"^(?:lose|kill|silence)\s+|^no\s+(?=[^,;.]+$)", "remove ", text, flags=re.I)  # "no thunder": remove it
+    text = re.sub(r"^(?:lose|kill|silence(?!\s+(?:until|till|for|from|at|between|then)\b|\s+\d))\s+|^no\s+(?=[^,;.]+$)",
+                  "remove ", text, flags=re.I)  # "no thunder": remove it; not "silence until 3 s", a silence
     text = re.sub(r"^add\s+(?:some\s+)?more\s+", "add ", text, flags=re.I)  # "add more thunder": another thunder
     text = re.sub(r"^(?P<a>[^,;]+?)\s+at\s+(?P<t>[\d.]+\s*(?:s|secs?|seconds?)?)\s+instead$", r"move \g<a> to \g<t>", text,
                   flags=re.I)  # "thunder at 1 s instead"
@@ -224,6 +232,11 @@ def _edit_said(text: str) -> str:
                     r"boost|reduce|nudge|push|pull)\b", text, re.I):  # "rain louder": make the rain louder
         text = re.sub(r"^(?P<a>[^,;:.\d]+?)\s+(?P<dir>(?:a\s+(?:bit|little)\s+)?(?:louder|quieter|softer)(?:\s+by\s+.+)?)$",
                       r"make \g<a> \g<dir>", text, flags=re.I)  # "rain louder", "thunder louder by 3 dB"
+    # a mix note: "rain -3 dB", "make the door +2 dB", "rain down 3 dB": a change of its level by that much
+    text = re.sub(rf"^(?:make\s+)?(?!(?:turn|bring|pull|push|drop|cut|lower|raise|boost|reduce)\s)(?P<a>[^,;:.\d]+?)\s+"
+                  rf"(?:(?P<sign>[-+\u2212])\s*|(?P<dir>up|down)\s+(?:by\s+)?)(?P<n>{_DECIMAL})\s*db$",
+                  lambda m: f"make {m['a']} {'louder' if (m['sign'] or m['dir']).lower() in ('+', 'up') else 'quieter'} by "
+                            f"{m['n']} dB", text, flags=re.I)
     text = re.sub(r"^(?:pull|push)\s+(?=.+\s(?:up|down)\b)", "bring ", text, flags=re.I)
     text = re.sub(r"^bring\s+(?:in\s+(?P<a>.+?)|(?P<b>.+?)\s+in)\s+at\s+",  # "bring (in) the thunder (in) at 4 s"
                   lambda m: f"make {m['a'] or m['b']} come in at ", text, flags=re.I)

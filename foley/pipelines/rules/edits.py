@@ -194,9 +194,15 @@ def _added(text: str, duration_s: float) -> list[dict]:
     return events
 
 
+_AT_TIMES = re.compile(rf"^(?P<x>.+?)\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}(?:,\s*(?:at\s+)?{_DECIMAL}\s*{_UNIT_S})+)$", re.I)
+
+
 def _added_as_said(text: str, duration_s: float) -> list[dict]:
     """The events of "add X ...", as :func:`_added`, without words that make it last the whole timeline."""
     text = _AGAIN_BEFORE_TIME.sub("", _SCATTERED.sub(" occasionally", text))  # "add the dog again at 8 s"
+    at = _AT_TIMES.match(_clean(text))
+    if at and _repeats(at["x"])[0] is None:  # "add a knock at 5 s and 6 s" ("at 5 s, 6 s"): one at each time
+        return [e for t in re.findall(_DECIMAL, at["t"]) for e in _added_as_said(f"{at['x']} at {t} s", duration_s)]
     if _SILENCE.match(_TIMED_TAIL.sub("", _clean(text))):
         raise PlanError("a silence adds no sound; to quiet a part of the bed, remove a sound or make it shorter")
     text, scattered = _scattered(text)
@@ -595,7 +601,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         if kind in ("add", "replace"):
             if kind == "replace" and not _one_sound(m["b"]) and (last := _REPLACE_AT_LAST_WITH.match(text)):
                 m = last if _one_sound(last["b"]) else m  # "replace the car with a loud engine with a motorbike"
-            if not _one_sound(m["b"]):
+            at = _AT_TIMES.match(_clean(m["b"])) if kind == "add" else None
+            if not _one_sound(m["b"]) and not (at and _repeats(at["x"])[0] is None):
                 sounds = [_clean(c) for p, _ in _pieces(m["b"]) for c in _together(_clean(p))]
                 raise PlanError(f"{'add' if kind == 'add' else 'replace with'} one sound per turn: "
                                 f"{', '.join(map(repr, sounds))} are {len(sounds)}")

@@ -33,7 +33,8 @@ _MID_COUNT = re.compile(rf"^(?P<a>.+?)\s+(?P<n>twice|thrice|(?:{_MANY}|\d+)\s+ti
 _ROW = r"(?:in\s+(?:a\s+row|(?:quick\s+|rapid\s+)?succession)|one\s+after\s+(?:another|the\s+other)|back\s+to\s+back)"
 # "two gunshots", "three loud knocks on the door": a count of a plural noun, a sound each ("two dogs
 # bark" is not one: a verb follows)
-_COUNTED_NOUN = re.compile(rf"^(?P<n>{_MANY}|\d+)\s+(?P<adj>[a-z]+\s+)??(?P<noun>[a-z]+[^s\W]s)(?P<b>\s+{_PLACE})?$", re.I)
+_COUNTED_NOUN = re.compile(rf"^(?P<n>{_MANY}|\d+)\s+(?!(?:seconds|secs|minutes|mins)\b)(?P<adj>[a-z]+\s+)??(?P<noun>[a-z]+[^s\W]s)"
+                           rf"(?P<b>\s+{_PLACE})?$", re.I)  # not "3 seconds": a time
 _QUICK = re.compile(r"\s+(?:in\s+(?:quick|rapid|fast)\s+succession|(?:very\s+)?(?:rapidly|quickly|fast)"
                     r"(?:\s+in\s+a\s+row)?)(?=\s|$)", re.I)  # with a count: QUICK_S a sound
 QUICK_S = 0.5
@@ -51,6 +52,12 @@ def _count(said: str) -> int:
     """The number of "twice", "3 times", "three", ..."""
     word = said.lower().split()[0]
     return _COUNTS[word] if word in _COUNTS else int(word)
+
+
+def _one(adj: str, noun: str) -> str:
+    """One of a counted plural noun: "a loud knock" of "loud " and "knocks"."""
+    one = adj + re.sub(r"(?<=sh|ch|ss)es$|(?<=[xz])es$|s$", "", noun)
+    return f"{'an' if one[0] in 'aeiou' else 'a'} {one}"
 
 
 def _repeats(text: str) -> tuple[re.Match | None, int]:
@@ -88,8 +95,7 @@ def _counted(text: str) -> tuple[re.Match | None, int]:
     counted = _COUNTED_NOUN.match(_ROW_TAIL.sub("", head))
     if counted and _count(counted["n"]) <= MAX_REPEATS:  # "two loud bangs" is "a loud bang" two times; "20 birds" a flock
         adj = "" if (counted["adj"] or "").strip().lower() == "more" else counted["adj"] or ""  # "two more gunshots"
-        one = adj + re.sub(r"(?<=sh|ch|ss)es$|(?<=[xz])es$|s$", "", counted["noun"])
-        head = f"{'an' if one[0] in 'aeiou' else 'a'} {one}{counted['b'] or ''} {counted['n']} times"
+        head = f"{_one(adj, counted['noun'])}{counted['b'] or ''} {counted['n']} times"
         text = head + tail
     inside = None if _REPEAT.match(head) else _MID_COUNT.match(head)
     repeat = _REPEAT.match(f"{inside['a']} {inside['b']} {inside['n']}{tail}" if inside else text)
@@ -180,14 +186,17 @@ _IN_UNIT = re.compile(rf"\b(?P<p>{_TIME_WORD}\s+)(?P<n>\d+(?:\.\d+)?)\s*(?P<u>ms
                       rf"|(?P<n2>\d+(?:\.\d+)?)\s*(?P<u2>ms|msecs?|milliseconds?|mins?|minutes?)(?=\s+(?:later|earlier|sooner|"
                       rf"longer|shorter|after|before)\b)", re.I)
 _CLOCK = re.compile(rf"(?:\b(?P<p>{_TIME_WORD}\s+)|(?<![\w:]))(?P<m>\d+):(?P<s>[0-5]\d(?:\.\d+)?)\b"
-                    rf"(?(p)|(?=\s+(?:later|earlier|sooner|longer|shorter)\b))", re.I)
+                    rf"(?(p)|(?=\s+(?:later|earlier|sooner|longer|shorter)\b|\s*(?:[,;]|\.(?!\d)|$|\s+(?:and\s+)?then\b)"
+                    r"|\s*[-\u2013]\s*\d+:[0-5]\d))", re.I)  # "0:03 later", or last in its part: "a bell rings 0:04", "rain 0:02-0:06"
 
 
 def _seconds_text(seconds: float) -> str:
     return f"{round(seconds, 3):.3f}".rstrip("0").rstrip(".") + " s"
 
 
-_MARK = re.compile(r"\b(?P<p>at|to)\s+the\s+(?P<n>\d+(?:\.\d+)?)[-\s]?(?:s|secs?|seconds?)\s+mark\b", re.I)  # "at the 3 second mark"
+# "at the 3 second mark", "from the 2 s mark", "around the 3 s mark"
+_MARK = re.compile(r"\b(?P<p>at|to|from|until|till|by|after|before|(?P<about>around|about|near))\s+the\s+"
+                   r"(?P<n>\d+(?:\.\d+)?)[-\s]?(?:s|secs?|seconds?)\s+mark\b", re.I)
 # "a dog barks after 3 s", "shortly after 3 s"
 _AFTER_TIME = re.compile(r"\b(?:(?:shortly|soon|just|right|immediately|directly)\s+)?after\s+(?=\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)",
                          re.I)
@@ -196,8 +205,10 @@ _TIME_LIST = re.compile(rf"(?P<head>(?:\bat\s+|,\s*){_DECIMAL}\s*{_UNIT_S})\s+an
                         rf"(?=(?:at\s+)?{_DECIMAL}\s*{_UNIT_S}\b)", re.I)
 # "at 2, 5 and 8 s": the unit said once for a list of times
 _NUMBER_LIST = re.compile(rf"\bat\s+(?P<list>{_DECIMAL}(?:\s*,\s*{_DECIMAL})*,?\s+and\s+{_DECIMAL})\s*{_UNIT_S}\b", re.I)
-_COUNT_OF_TIMES = re.compile(rf"\b(?P<n>twice|thrice|(?:{_NUMBER}|\d+)\s+times)\s+(?P<at>at\s+{_DECIMAL}\s*s"
-                             rf"(?:\s*(?:,|,?\s+and)\s*(?:at\s+)?{_DECIMAL}\s*s)+)(?=\s*(?:[,;.!]|$))", re.I)
+# "a dog barks 3 times at 2, 5 and 8 s", "... twice, at 2 s and 4 s", "2 knocks at 1 s and 1.8 s": a sound at each time
+_COUNT_OF_TIMES = re.compile(rf"(?:\b(?P<n>twice|thrice|(?:{_NUMBER}|\d+)\s+times)|(?<![\w.])(?P<many>{_MANY}|\d+)\s+"
+                             rf"(?P<adj>[a-z]+\s+)??(?P<noun>[a-z]+[^s\W]s))\s*,?\s+(?P<at>at\s+{_DECIMAL}\s*{_UNIT_S}"
+                             rf"(?:\s*(?:,|,?\s+and)\s*(?:at\s+)?{_DECIMAL}\s*{_UNIT_S})+)(?=\s*(?:[,;.!]|$))", re.I)
 _SOME_TIMES = {"a couple of times": "twice", "a couple times": "twice", "a few times": "three times",
                "several times": "four times"}
 _SOME = re.compile("|".join(rf"\b{k}\b" for k in _SOME_TIMES), re.I)
@@ -205,7 +216,11 @@ _SOME = re.compile("|".join(rf"\b{k}\b" for k in _SOME_TIMES), re.I)
 
 # "a bell tolls 4 times, every 2 s": that many sounds at that rhythm
 _TIMES_EVERY = re.compile(rf"\b(?P<n>twice|thrice|(?:{_NUMBER}|\d+)\s+times)\s*,?\s+every\s+(?P<p>\d+(?:\.\d+)?)\s*"
-                          r"(?:s|secs?|seconds?)\b", re.I)
+                          rf"(?:s|secs?|seconds?)\b|\bevery\s+(?P<p2>\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)\s*,\s*"
+                          rf"(?P<n2>twice|thrice|(?:{_NUMBER}|\d+)\s+times)\b", re.I)  # or "every 2 s, 4 times" (with its comma)
+# "twice, 1 s apart", "two gunshots 2 seconds apart": a count at that rhythm
+_APART = re.compile(rf"(?:\b(?P<n>twice|thrice|(?:{_NUMBER}|\d+)\s+times)|(?<![\w.])(?P<many>{_MANY}|\d+)\s+"
+                    rf"(?P<adj>[a-z]+\s+)??(?P<noun>[a-z]+[^s\W]s))\s*,?\s+(?P<p>{_DECIMAL})\s*{_UNIT_S}\s+apart\b,?", re.I)
 
 
 # Other ways of writing a time, rewritten as the forms below read them
@@ -217,19 +232,51 @@ _INTO = re.compile(r"(?:^|(?<=[,;:]\s)|(?<=\bthen\s))(?:at\s+)?(?P<n>\d+(?:\.\d+
                    r"|sound|track)))?(?=\s*[,;:]|\s+(?:a|an|the)\b)", re.I)
 _AT_SIGN = re.compile(r"(?:\s*@\s*|\s+(?:at\s+)?t\s*=\s*)(?=\d)", re.I)  # "a door slams @ 2s", "... at t=2s"
 _ABOUT = re.compile(r"\b(?:(?P<p>at|to|by|from|until|till)\s+)?(?:about|around|approximately|roughly)\s+(?=\d)", re.I)
-_DASHED = re.compile(rf"(?<![\w.])(?P<a>{_DECIMAL})\s*[-\u2013]\s*(?P<b>{_DECIMAL})\s*(?P<u>{_UNIT_S})\b", re.I)  # "2-6 s"
-_PAUSE = re.compile(rf"\b(?P<a>an?\s+)(?P<n>{_DECIMAL})[-\s]*{_UNIT_S}\s+(?P<what>pause|silence|gap)\b", re.I)
-_STARTS_STOPS = re.compile(rf"\s+(?:starts?|begins?)\s+at\s+(?P<a>{_DECIMAL}){_SECONDS}\s+and\s+"
-                           rf"(?:stops?|ends?|fades?\s+out)\s+at\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b", re.I)
-_FROM_FOR = re.compile(rf"\bfrom\s+(?P<a>{_DECIMAL})\s*{_UNIT_S}\s+for\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b", re.I)
+# "right at 3 s", "exactly at the end", "at exactly 3 s", "for precisely 2 s": the time as said (not "to the
+# right at 3 s")
+_EXACTLY = re.compile(r"\b(?:(?:(?<!\bto\s)(?<!\band\s)right|exactly|precisely|just)\s+"
+                      r"(?=at\s+(?:\d|the\s+(?:very\s+)?(?:start|beginning|end|middle)\b))|(?P<p>at|to|by|for|from|until|till)\s+(?:exactly|precisely)\s+(?=\d))", re.I)
+# "2-6 s", "2s-6s", and "from 2-6 s", "between 2-6 s", "at 2-6 s" (a word before the span is its own)
+_DASHED = re.compile(rf"(?:\b(?:from|between|at)\s+)?(?<![\w.])(?P<a>{_DECIMAL})\s*(?:{_UNIT_S}\s*)?[-\u2013]\s*"
+                     rf"(?P<b>{_DECIMAL})\s*(?P<u>{_UNIT_S})\b", re.I)
+_PAUSE = re.compile(rf"\b(?P<a>an?\s+)(?:(?P<n>{_DECIMAL})[-\s]*{_UNIT_S}\s+(?P<what>pause|silence|gap)\b"
+                    rf"|(?P<what2>pause|silence|gap)\s+of\s+(?P<n2>{_DECIMAL})\s*{_UNIT_S}\b)", re.I)  # "a pause of 2 s" too
+_STARTS_STOPS = re.compile(rf"\s+(?:(?:starts?|begins?)\s+at\s+(?P<a>{_DECIMAL}){_SECONDS}\s+and\s+"
+                           rf"(?:stops?|ends?|fades?\s+out)|at\s+(?P<a2>{_DECIMAL}){_SECONDS}\s+and\s+(?:stopping|ending|fading\s+out))"
+                           rf"\s+at\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b", re.I)  # and "(starting) at 2 s and ending at 6 s"
+# "a beep lasting 2 s", "a hum that lasts 4 s": for that long
+_LASTS = re.compile(rf"(?:\s+(?:that|which))?\s+(?:lasting|lasts)\s+(?:for\s+)?(?=(?P<n>{_DECIMAL})\s*{_UNIT_S}\b)", re.I)
+_OVER_SECONDS = re.compile(rf"\bover\s+(?:the\s+(?:next|following)\s+|a\s+period\s+of\s+)?(?P<n>{_DECIMAL})\s*{_UNIT_S}\b", re.I)
+_FROM_FOR = re.compile(rf"\bfrom\s+(?P<a>{_DECIMAL})\s*{_UNIT_S}\s+for\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b"
+                       rf"|\bfor\s+(?P<b2>{_DECIMAL})\s*{_UNIT_S}\s+from\s+(?P<a2>{_DECIMAL})\s*{_UNIT_S}\b(?!\s*(?:to|until|till)\b)",
+                       re.I)  # "from 4 s for 2 s", "for 2 s from 4 s"
 _BULLET = r"(?:[*\u2022-]+\s*|\d{1,2}[.)]\s+|step\s+\d{1,2}\s*[:.)-]\s*)?"  # "- ", "* ", "1. ", "2) ", "Step 1:"
 _LINES = re.compile(rf"(?i)\s*\n\s*{_BULLET}")  # one sound a line, bullets or not
 # "0:03 thunder", "00:07 - a dog barks", "[0:03] thunder", "3 s: thunder", "0:02-0:05 footsteps": a line (or a
-# part after a comma) that starts with its time or span
+# part after a comma, or a sentence) that starts with its time or span
 _CLOCK_OR_S = r"(?:\d+:[0-5]\d(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)"
-_LINE_TIME = re.compile(rf"(?im)(?:^|(?<=[,;]\s)|(?<=[,;]))\s*{_BULLET}\[?(?P<t>{_CLOCK_OR_S})(?:\s*[-\u2013]\s*"
+_LINE_TIME = re.compile(rf"(?im)(?:^|(?<=[,;]\s)|(?<=[,;])|(?<=[.!?]\s))\s*{_BULLET}\[?(?P<t>{_CLOCK_OR_S})(?:\s*[-\u2013]\s*"
                         rf"(?P<b>{_CLOCK_OR_S}))?\]?\s*[-\u2013:]?\s+(?!(?:in|into|later|after|before|earlier|of|long|and|then"
-                        rf"|for)\b)(?P<c>[^\W\d][^\n,;]*)")
+                        rf"|for|apart)\b)(?P<c>[^\W\d](?:[^\n,;.!?]|[.!?](?!\s|$))*)")  # up to the end of its part or sentence
+
+
+# "door slam 6s", "a bell rings 0:04", "rain 2 to 8 s": a part that ends with its time or span, with no word for it ("at")
+_TIME_LAST = re.compile(rf"(?P<w>\b[a-z']+)\s+(?:(?P<a>{_DECIMAL})\s*{_UNIT_S}?\s+(?:to|until|till|through|thru)\s+)?"
+                        rf"(?P<t>{_DECIMAL})\s*{_UNIT_S}(?=\s*(?:[,;]|\.(?!\d)|$|\s+(?:and\s+)?then\b))", re.I)
+_NOT_ITS_TIME = set("""at for from to until till through thru up past since every first last final of by and or between
+after before in into over during within next about around approximately roughly some another each per than only just
+exactly precisely the a an its""".split())  # "for 2 s", "every 2 s", "the first 3 s": the word before it says what the time is
+
+
+def _time_last(m: re.Match) -> str:
+    """A part that ends with its time (``_TIME_LAST``) as the rules planner reads it: "door slam at
+    6 s", "rain from 2 to 8 s"; "silence 2 s" (or "pause", "gap") is a silence that long, as "3 s silence" is."""
+    if m["w"].lower() in _NOT_ITS_TIME:
+        return m[0]
+    if m["a"]:
+        return f"{m['w']} from {m['a']} to {m['t']} s"
+    how = "for" if re.fullmatch(r"silence|pause|gap|quiet", m["w"], re.I) else "at"
+    return f"{m['w']} {how} {m['t']} s"
 
 
 def _line_time(m: re.Match) -> str:
@@ -278,7 +325,8 @@ _SECONDS_OF = re.compile(rf"\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:of\s+(?:silence
 _OF_IT = r"(?:\s+of\s+(?:it|the\s+(?:clip|bed|scene|video|sequence|track)))?(?!\s+of\b)"  # not "the end of the road"
 _SAID_TIMES = [  # (pattern, the time it says on a timeline of duration d), read by :func:`said_times`
     (re.compile(rf"\b(?:at|near|towards?)\s+the\s+(?:very\s+)?end{_OF_IT}", re.I), lambda d: d - TIMED_LENGTH_S),
-    (re.compile(rf"\b(?:halfway(?:\s+through{_OF_IT})?|(?:right\s+)?in\s+the\s+middle{_OF_IT})(?!\s+of\b)", re.I),
+    (re.compile(rf"\b(?:halfway(?:\s+through(?:\s+the\s+(?:clip|bed|scene|video|sequence|track)\b|{_OF_IT}))?"
+                rf"|(?:right\s+)?in\s+the\s+middle{_OF_IT})(?!\s+of\b)", re.I),
      lambda d: d / 2),
     (re.compile(rf"\bat\s+the\s+(?:very\s+)?(?:start|beginning){_OF_IT}", re.I), lambda d: 0.0),
 ]
@@ -302,12 +350,20 @@ _FIRST_LAST = re.compile(rf"\b(?:for|in|during|over)\s+the\s+(?P<edge>first|last
                          re.I)
 
 
+# "at the end for 3 s", "for 3 s at the end": the last 3 s (the first at the start)
+_EDGE_FOR = re.compile(rf"\bat\s+the\s+(?:very\s+)?(?P<e>end|start|beginning){_OF_IT}\s+for\s+(?P<n>{_DECIMAL})\s*{_UNIT_S}\b"
+                       rf"|\bfor\s+(?P<n2>{_DECIMAL})\s*{_UNIT_S}\s+at\s+the\s+(?:very\s+)?(?P<e2>end|start|beginning){_OF_IT}",
+                       re.I)
+
+
 def said_times(text: str, duration_s: float) -> str:
     """``text`` with the times it says in words on a timeline of ``duration_s`` in seconds: "at the
     end" (TIMED_LENGTH_S before it), "halfway through", "in the middle", "at the start", "for (in,
     during, over) the first / last / final N s (of the clip)", and "until the end" (as a part that
     lasts to the end says it: nothing, or "from T s" after "at T s")."""
     text = _UNTIL_THE_END.sub(lambda m: f" from {m['t']} s" if m["t"] else "", text)  # it lasts to the end
+    text = _EDGE_FOR.sub(lambda m: f"for the {'last' if (m['e'] or m['e2']).lower() == 'end' else 'first'} "
+                                   f"{m['n'] or m['n2']} s", text)  # "at the end for 3 s": the last 3 s
     text = _FROM_EDGE.sub(lambda m: f"at {_from_edge(m, duration_s):g} s", text)
     for pattern, at in _SAID_TIMES:
         text = pattern.sub(lambda m: f"at {max(0.0, at(duration_s)):g} s", text)
@@ -550,8 +606,10 @@ def relative_times(text: str) -> str:
     return text
 
 
-_TIME_IN_BRACKETS = re.compile(r"\s*[(\[]\s*(?P<t>(?P<w>(?:at|from|between|for|starting\s+at)\s+)?\d[^()\[\]]*?)\s*[)\]]"
-                               r"(?=\s*(?:[,;.!?]|$))", re.I)  # at the end of a part: "a clock (1920s) ticks" is no time
+_TIME_IN_BRACKETS = re.compile(r"\s*[(\[]\s*(?!\d+\s*(?:[x\u00d7]|\s+times)\s*[)\]])"
+                               r"(?P<t>(?P<w>(?:at|from|between|for|starting\s+at)\s+)?\d[^()\[\]]*?)\s*[)\]]"
+                               r"(?=\s*(?:[,;.!?]|$))", re.I)  # at the end of a part: "a clock (1920s) ticks" is no time, nor
+# "(2x)", "(3 times)", a count
 
 
 def _time_in_brackets(m: re.Match) -> str:
@@ -569,8 +627,9 @@ def in_seconds(text: str) -> str:
     """``text`` with its times in milliseconds, minutes or m:ss written in seconds, and said as
     the rules planner reads them: "at the 3 second mark", "after 3 s", "around 3 s", "@ 3 s",
     "t=3 s" and "3 s in, ..." as "at 3 s", "from 3 s for 1 s" as "at 3 s for 1 s", "five seconds" as "5 seconds", "2-6 s" as "from 2 to 6 s", "a 2 s pause" as "a pause
-    for 2 s", "a couple of times" as "twice", "a few times" as "three times"; and its lines as
-    parts one after another."""
+    for 2 s", "a couple of times" as "twice", "a few times" as "three times"; a time last in its
+    part ("door slam 6s") as "at 6 s", "2 knocks at 1 s and 2 s" as a knock at each, "twice, 1 s
+    apart" as "every 1 s for 2 s"; and its lines as parts one after another."""
     def unit(m: re.Match) -> str:
         n, u = (m["n"], m["u"]) if m["n"] else (m["n2"], m["u2"])
         scale = 60.0 if u.lower().startswith("min") else 0.001
@@ -582,7 +641,6 @@ def in_seconds(text: str) -> str:
     text = _TIME_IN_BRACKETS.sub(_time_in_brackets, text)  # "rain (0-10 s)": rain 0-10 s
     text = _MIN_SEC.sub(lambda m: _seconds_text(60 * int(m["m"]) + float(m["s"])), text)  # "1m30s"
     text = re.sub(r"\bonce\s+(?=every\s)", "", text, flags=re.I)  # "once every 2 s": every 2 s
-    text = _TIMES_EVERY.sub(lambda m: f"every {m['p']} s for {_count(m['n']) * float(m['p']):g} s", text)
     text = _ALL_THE_WHILE.sub(" throughout", _ALL_WHILE.sub(", while ", text))
     text = re.sub(r"\s+all\s+(?:the\s+)?(?=while\b)", " ", text, flags=re.I)  # "X all (the) while Y": X while Y
     text = _SAME_TIME_TAIL.sub(_at_the_same_time, _SAME_TIME.sub(" while ", text))
@@ -592,6 +650,10 @@ def in_seconds(text: str) -> str:
     text = _AND_A_HALF.sub(lambda m: f"{_COUNTS.get(m['n'].lower(), m['n'])}.5", text)  # "three and a half seconds"
     text = re.sub(r"(?<![\w.])\.(?=\d)", "0.", _NUMBER_WORDS.sub(digits, text))  # ".5 s" -> "0.5 s"
     text = _half_seconds(text)
+    text = _APART.sub(lambda m: f"{_one(m['adj'] or '', m['noun']) + ' ' + m['many'] + ' times' if m['noun'] else m['n']} "
+                                f"every {m['p']} s", text)
+    text = _TIMES_EVERY.sub(lambda m: f"every {m['p'] or m['p2']} s for "
+                                      f"{_count(m['n'] or m['n2']) * float(m['p'] or m['p2']):g} s", text)
     text = _SECONDS_OF.sub(r"a silence for \g<n> s", text)  # "2 s of silence"
     text = _SECONDS_OF_SOUND.sub(r"\g<x> for \g<n> s", text)  # "10 seconds of rain"
     # a rhythm that starts at a time goes on from it ("a dog barks every 2 s, starting at 10 s": from 10 s)
@@ -601,19 +663,25 @@ def in_seconds(text: str) -> str:
     text = re.sub(rf"({_SCATTERED.pattern})\s+(?=(?:starting|beginning)\s+at\s+\d)", r"\1, ", text,
                   flags=re.I)  # "now and then starting at 2 s": from 2 s on, as after a comma
     text = re.sub(r"\s+(?:starting|beginning)\s+(?=at\s+\d)", " ", text, flags=re.I)  # "3 times starting at 2 s"
-    text = _PAUSE.sub(r"\g<a>\g<what> for \g<n> s", _DASHED.sub(r"from \g<a> to \g<b> \g<u>", text))
+    text = _PAUSE.sub(lambda m: f"{m['a']}{m['what'] or m['what2']} for {m['n'] or m['n2']} s",
+                      _DASHED.sub(r"from \g<a> to \g<b> \g<u>", text))
+    text = _EXACTLY.sub(lambda m: f"{m['p']} " if m["p"] else "", text)
     text = _ABOUT.sub(lambda m: f"{m['p'] or 'at'} ", _AT_SIGN.sub(" at ", text))
     text = _INTO.sub(r"at \g<n> s", text)
-    text = _STARTS_STOPS.sub(r" from \g<a> to \g<b> s", text)  # "rain starts at 0 s and stops at 6 s"
-    text = _FROM_FOR.sub(r"at \g<a> s for \g<b> s", text)  # "a dog barks from 4 s for 2 s"
+    text = _STARTS_STOPS.sub(lambda m: f" from {m['a'] or m['a2']} to {m['b']} s", text)  # "rain starts at 0 s and stops at 6 s"
+    text = _LASTS.sub(" for ", _OVER_SECONDS.sub(r"for \g<n> s", text))  # "a door creaks open over 3 s": for 3 s, no sound "over" it
+    text = _FROM_FOR.sub(lambda m: f"at {m['a'] or m['a2']} s for {m['b'] or m['b2']} s", text)  # "a dog barks from 4 s for 2 s"
     text = _IN_UNIT.sub(unit, text)
     text = _CLOCK.sub(lambda m: (m["p"] or "") + _seconds_text(60 * int(m["m"]) + float(m["s"])), text)
-    text = _AFTER_TIME.sub("at ", _MARK.sub(lambda m: f"{m['p']} {m['n']} s", text))
+    text = _TIME_LAST.sub(_time_last, _DASHED.sub(r"from \g<a> to \g<b> \g<u>", text))  # "rain 0:02-0:06", "door slam 6 s"
+    text = _AFTER_TIME.sub("at ", _MARK.sub(lambda m: f"{'at' if m['about'] else m['p']} {m['n']} s", text))
     text = _NUMBER_LIST.sub(lambda m: "at " + ", ".join(f"{n} s" for n in re.findall(r"\d+(?:\.\d+)?", m["list"])), text)
     # "a dog barks 3 times at 2, 5 and 8 s": the count is that of the times, each one sound
     def each_once(m: re.Match) -> str:
         times = re.findall(r"\d+(?:\.\d+)?", m["at"])
-        return "at " + ", ".join(f"{t} s" for t in times) if _count(m["n"]) == len(times) else m[0]
+        if _count(m["n"] or m["many"]) != len(times):
+            return m[0]
+        return f"{_one(m['adj'] or '', m['noun']) + ' ' if m['noun'] else ''}at " + ", ".join(f"{t} s" for t in times)
 
     text = _COUNT_OF_TIMES.sub(each_once, text)
     while (listed := _TIME_LIST.sub(r"\g<head>, ", text)) != text:  # "at 2 s, 5 s and 8 s": one after another

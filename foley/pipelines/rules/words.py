@@ -123,7 +123,7 @@ def is_iterative(caption: str) -> bool:
 
 
 _PARTICLES = {"open", "shut", "closed", "up", "down", "off", "out", "away", "in", "back", "over"}  # "creaks open"
-_VERB = re.compile(r"[a-z'-]*[^s\W]s\b", re.I)  # a word that may be a verb ("barks"; not "glass")
+_VERB = re.compile(r"[a-z'-]*[^s\W\d]s\b", re.I)  # a word that may be a verb ("barks"; not "glass", nor a time, "3s")
 
 
 _DETERMINERS = {"a", "an", "the", "some", "many", "several", "few", "two", "three", "four", "five", "more", "lots",
