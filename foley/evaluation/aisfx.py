@@ -47,6 +47,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..config import is_finite_number, is_whole_number
 from ..errors import FoleyError
 from ..media.audio import resample
 from .embedders import ConvBlock
@@ -74,6 +75,19 @@ class AisfxConfig:
     norm_max: float = 9.457798957824707
     block_frames: int = 100  # frames per embedding
     block_hop_frames: int = 50
+
+    def __post_init__(self) -> None:  # ValueError: AisfxNet.from_pretrained names the file
+        for name in ("width", "sample_rate", "frame_size", "hop", "n_mels", "block_frames", "block_hop_frames"):
+            if not is_whole_number(getattr(self, name)) or getattr(self, name) < 1:
+                raise ValueError(f"{name} must be a whole number > 0, got {getattr(self, name)!r}")
+        if min(self.n_mels, self.block_frames) < 8:  # three 2x2 poolings must leave at least one row and column
+            raise ValueError(f"n_mels and block_frames must be at least 8, got {self.n_mels} and {self.block_frames}")
+        for name in ("fmin", "fmax", "log_scale", "norm_min", "norm_max"):
+            if not is_finite_number(getattr(self, name)):
+                raise ValueError(f"{name} must be a number, got {getattr(self, name)!r}")
+        if not (0 <= self.fmin < self.fmax <= self.sample_rate / 2 and self.log_scale > 0
+                and self.norm_max > self.norm_min):
+            raise ValueError("need 0 <= fmin < fmax <= sample_rate / 2, log_scale > 0 and norm_max > norm_min")
 
     @property
     def dim(self) -> int:
@@ -207,9 +221,9 @@ class AisfxNet(nn.Module):
         model = cls(config)
         try:
             model.load_state_dict(load_file(str(directory / WEIGHTS_FILE)))
-        except (SafetensorError, RuntimeError, OSError) as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise FoleyError(f"{directory / WEIGHTS_FILE}: weights do not fit the config ({first})") from None
+        except (SafetensorError, RuntimeError, OSError) as e:  # torch's first line names no weight: all of them
+            detail = "; ".join(line.strip() for line in str(e).strip().splitlines()) or type(e).__name__
+            raise FoleyError(f"{directory / WEIGHTS_FILE}: weights do not fit the config ({detail[:300]})") from None
         return model.eval()
 
 

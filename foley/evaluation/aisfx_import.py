@@ -103,6 +103,10 @@ def read_aisfx_checkpoint(path: str | os.PathLike) -> AisfxNet:
         if not isinstance(value, torch.Tensor) or value.shape != expected[key].shape:
             shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
             raise FoleyError(f"{path}: {key} is {shape}, expected {tuple(expected[key].shape)}")
+        if value.is_floating_point() != expected[key].is_floating_point():  # load_state_dict would convert it
+            raise FoleyError(f"{path}: {key} is {value.dtype}, expected {expected[key].dtype}")
+        if value.is_floating_point() and not torch.isfinite(value).all():  # NaN embeddings, NaN FAD
+            raise FoleyError(f"{path}: {key} holds NaN or infinite values")
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
     return model.eval()
 

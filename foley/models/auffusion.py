@@ -91,7 +91,12 @@ def load_scheduler(directory: Path):
     cls = getattr(diffusers, cfg.get("_class_name", ""), None)
     if cls is None:
         raise FoleyError(f"{directory / 'scheduler_config.json'}: unknown scheduler {cfg.get('_class_name')!r}")
-    return cls.from_pretrained(directory)
+    try:
+        scheduler = cls.from_pretrained(directory)
+    except (TypeError, ValueError, AttributeError) as e:  # a setting of the wrong kind or value
+        raise FoleyError(f"{directory / 'scheduler_config.json'}: not a usable {cfg['_class_name']} config "
+                         f"({' '.join(str(e).split())[:300]})") from None
+    return scheduler
 
 
 @quiet_loading()

@@ -53,6 +53,8 @@ class FrameEncoderConfig:
     preprocess: dict | None = None  # open_clip force_preprocess_cfg, e.g. {"mean": [...], "std": [...]}
 
     def __post_init__(self) -> None:
+        if not isinstance(self.model, str) or not isinstance(self.pretrained, str):
+            raise FoleyError(f"model and pretrained must be text, got {self.model!r} and {self.pretrained!r}")
         if self.precision not in PRECISIONS:
             raise FoleyError(f"unknown precision {self.precision!r}; choose from {', '.join(PRECISIONS)}")
         if self.batch_size < 1:
@@ -105,17 +107,28 @@ def _build_tower(config: FrameEncoderConfig, load_weights: bool) -> nn.Module:
     if config.model_cfg is not None:
         _register(config.model, config.model_cfg)
     pretrained = config.pretrained if load_weights and config.pretrained else None
+    # A checkpoint file (what open_clip does with a file that is no tag, for a name without a
+    # hf-hub:/local-dir: schema) is loaded once the tower is built: what is wrong with it is its own.
+    checkpoint = pretrained if (pretrained and os.path.isfile(pretrained) and not config.model.startswith(
+        ("hf-hub:", "local-dir:")) and not open_clip.get_pretrained_cfg(config.model, pretrained)) else None
     try:
         with _quiet_open_clip():
-            model = open_clip.create_model(config.model, pretrained=pretrained,
+            model = open_clip.create_model(config.model, pretrained=None if checkpoint else pretrained,
                                            force_preprocess_cfg=config.preprocess)
-    except pickle.UnpicklingError as e:  # a checkpoint file torch's weights_only refuses, or no pickle at all
+    except pickle.UnpicklingError as e:  # a downloaded checkpoint torch's weights_only refuses, or no pickle at all
         raise FoleyError(f"{config.pretrained}: not a checkpoint of plain weights for {config.model!r} "
                          f"({load_failure(e)})") from None
     except RuntimeError as e:
         raise FoleyError(f"cannot build open_clip model {config.model!r} "
                          f"(pretrained {config.pretrained!r}): {str(e).splitlines()[0].split(' Available:')[0]}"
                          " (open_clip.list_models() names them)") from None
+    if checkpoint:
+        try:
+            with _quiet_open_clip():
+                open_clip.load_checkpoint(model, checkpoint, strict=True, weights_only=True)
+        except Exception as e:  # noqa: BLE001 - refused, not a pickle, damaged, or weights that do not fit
+            raise FoleyError(f"{checkpoint}: not a checkpoint of plain weights for {config.model!r} "
+                             f"({load_failure(e)})") from None
     return model.visual
 
 
@@ -223,7 +236,7 @@ class FrameEncoder(nn.Module):
             raise FoleyError(f"{path}: not a frame encoder directory (no {CONFIG_NAME})")
         try:
             data = json.loads((path / CONFIG_NAME).read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
             raise FoleyError(f"{path / CONFIG_NAME}: unreadable frame encoder config ({e})") from None
         try:
             config = FrameEncoderConfig.from_dict({**data, **overrides})

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
 from ..errors import FoleyError
+from ..media.files import read_json_object
 
 # A hub repository id: "name" or "owner/name" (letters, digits, "-", "_", "." inside).
 HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
@@ -66,20 +67,34 @@ def load_failure(e: Exception) -> str:
     return f"{type(e).__name__}: {reason[:300]}"
 
 
+def _first_cause(e: BaseException) -> BaseException:
+    """The exception ``e`` was raised in handling: diffusers turns a damaged or refused weights file
+    into an OSError that names only the file, raised while handling the reason."""
+    while (e.__cause__ or e.__context__) is not None:
+        e = e.__cause__ or e.__context__
+    return e
+
+
 def checked_weights(load: Callable[..., T], what: str) -> Callable[..., T]:
     """``load`` (a transformers or diffusers ``from_pretrained``) that fills every weight of its
     model from the folder's files, or raises FoleyError (one line naming the folder, a ``what``):
-    no config.json, a weights file the library refuses (a pickle torch will not read with
-    ``weights_only=True``, a damaged file), a weight whose shape is not the one config.json
-    builds, or a weight the files lack (the libraries would fill both with random values)."""
+    no config.json or one that is no JSON object, no weights file, a weights file the library
+    refuses (a pickle torch will not read with ``weights_only=True``, a damaged file), a weight
+    whose shape is not the one config.json builds, or a weight the files lack (the libraries
+    would fill both with random values)."""
     def checked(name, **kwargs):
-        if os.path.isdir(name) and not (Path(name) / "config.json").is_file():
+        folder = os.path.isdir(name)
+        if folder and not (Path(name) / "config.json").is_file():
             raise FoleyError(f"{name}: no config.json (an incomplete {what} folder)")
+        if folder:
+            read_json_object(Path(name) / "config.json", f"{what} config")
         with library_logs_off():
             try:
                 model, info = load(name, output_loading_info=True, ignore_mismatched_sizes=True, **kwargs)
-            except OSError:  # no weights file: load_pretrained then looks on the hub, or says so
-                raise
+            except OSError as e:
+                if not folder:  # not in the cache: load_pretrained then looks on the hub, or says so
+                    raise
+                raise FoleyError(f"{name}: not a loadable {what} ({load_failure(_first_cause(e))})") from None
             except Exception as e:  # noqa: BLE001 - a config or file the library cannot use fails in many ways
                 raise FoleyError(f"{name}: not a loadable {what} ({load_failure(e)})") from None
         if info["mismatched_keys"]:

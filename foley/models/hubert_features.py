@@ -29,7 +29,7 @@ from transformers.masking_utils import create_bidirectional_mask
 from transformers.models.hubert.modeling_hubert import HubertGroupNormConvLayer
 
 from ..errors import FoleyError
-from .hub import load_pretrained, quiet_loading
+from .hub import checked_weights, load_pretrained, quiet_loading
 
 
 @dataclass
@@ -49,6 +49,11 @@ class HubertFeaturesConfig:
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
             raise FoleyError(f"unknown HuBERT feature settings: {sorted(unknown)}")
+        kinds = {"pretrained": str, "hubert": dict, "layer": int, "normalize_waveform": bool,
+                 "max_chunk_samples": int, "batch_samples": int}
+        for name, value in data.items():
+            if not isinstance(value, kinds[name]) or (kinds[name] is int and isinstance(value, bool)):
+                raise FoleyError(f"HuBERT feature setting {name} must be a {kinds[name].__name__}, got {value!r}")
         return cls(**data)
 
 
@@ -56,7 +61,8 @@ class HubertFeaturesConfig:
 def build_hubert_features(config: HubertFeaturesConfig) -> "HubertFeatures":
     if config.pretrained:
         try:
-            model = load_pretrained(HubertModel.from_pretrained, config.pretrained)  # the cache first, no hub retries
+            # the cache first, no hub retries; a weight the files lack or of another shape is refused, not left random
+            model = load_pretrained(checked_weights(HubertModel.from_pretrained, "HuBERT model"), config.pretrained)
         except OSError as e:
             raise FoleyError(f"cannot load a HuBERT model from {config.pretrained!r}: {str(e).splitlines()[0]}") from None
     else:

@@ -78,7 +78,10 @@ def load_centroids(path: str | os.PathLike) -> torch.Tensor:
         tensors = load_file(str(path))
     except (OSError, SafetensorError) as e:
         raise FoleyError(f"{path}: not a readable centroid file ({e})") from None
-    if CENTROIDS_KEY not in tensors or tensors[CENTROIDS_KEY].ndim != 2:
-        raise FoleyError(f"{path}: not a centroid file (expected a 2-D tensor named {CENTROIDS_KEY!r})")
-    return tensors[CENTROIDS_KEY].float()
+    centroids = tensors.get(CENTROIDS_KEY)
+    if centroids is None or centroids.ndim != 2 or not centroids.is_floating_point():
+        raise FoleyError(f"{path}: not a centroid file (expected a 2-D float tensor named {CENTROIDS_KEY!r})")
+    if not torch.isfinite(centroids).all():  # every frame would get unit 0
+        raise FoleyError(f"{path}: the centroids hold NaN or infinite values")
+    return centroids.float()
 

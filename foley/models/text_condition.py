@@ -109,7 +109,7 @@ def load_tokenizer(folder: Path):
     """``AutoTokenizer`` from ``folder``; FoleyError (one line) when transformers cannot build one."""
     try:
         return AutoTokenizer.from_pretrained(folder)
-    except (OSError, ValueError, TypeError) as e:
+    except (OSError, ValueError, TypeError, AttributeError) as e:  # AttributeError: a config that is no JSON object
         raise FoleyError(f"{folder}: no usable tokenizer ({str(e).strip().splitlines()[0]})") from None
 
 
@@ -146,6 +146,9 @@ def _load_text_conditioner(directory: Path, layout: str, dtype: torch.dtype) -> 
     if not (isinstance(entry, dict) and all(isinstance(entry.get(k), str) and entry[k] for k in names)):
         raise FoleyError(f"{directory / 'condition_config.json'}: its entry needs {' and '.join(names)}, "
                          f"got {entry!r}")
+    if entry.get("max_length") is not None and not (is_whole_number(entry["max_length"]) and entry["max_length"] > 0):
+        raise FoleyError(f"{directory / 'condition_config.json'}: max_length must be a whole number > 0, "
+                         f"got {entry['max_length']!r}")
     encoder_dir = component_dir(directory, entry["text_encoder_name"])
     tokenizer = load_tokenizer(encoder_dir)
     encoder = load_text_encoder(encoder_dir, dtype)

@@ -113,6 +113,8 @@ class TokenLMConfig:
     request: str = REQUEST
 
     def __post_init__(self) -> None:
+        if not isinstance(self.base, str) or not isinstance(self.text_tokenizer, str):
+            raise FoleyError(f"base and text_tokenizer must be text, got {self.base!r} and {self.text_tokenizer!r}")
         if not self.base and not self.gemma:
             raise FoleyError("the token LM needs a base model (hub id or folder) or a `gemma` config for random init")
         if not is_whole_number(self.n_units) or self.n_units < 1:
@@ -589,7 +591,7 @@ def build_token_lm(config: TokenLMConfig, tokenizer=None, dtype: torch.dtype = t
             raise FoleyError("a random-init token LM needs a text tokenizer (config.text_tokenizer or an argument)")
         try:
             tokenizer = AutoTokenizer.from_pretrained(source)
-        except OSError as e:
+        except (OSError, ValueError, TypeError, AttributeError) as e:  # also a damaged tokenizer_config.json
             raise FoleyError(f"cannot load the text tokenizer {source!r}: {str(e).splitlines()[0]}") from None
     new_ids = add_vocabulary(tokenizer, config.n_units)
     if config.base:

@@ -42,7 +42,13 @@ def import_joblib_kmeans(path: str | os.PathLike) -> torch.Tensor:
     centers = getattr(km, "cluster_centers_", None)
     if centers is None or np.ndim(centers) != 2:
         raise FoleyError(f"{path}: holds a {type(km).__name__}, not a fitted scikit-learn k-means model")
-    return torch.from_numpy(np.asarray(centers, dtype=np.float32))
+    try:
+        centers = np.asarray(centers, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise FoleyError(f"{path}: the k-means centroids are not numbers") from None
+    if not np.isfinite(centers).all():  # every frame would get unit 0
+        raise FoleyError(f"{path}: the k-means centroids hold NaN or infinite values")
+    return torch.from_numpy(centers)
 
 
 def _section(cfg, name: str) -> dict:
@@ -137,6 +143,11 @@ def load_fairseq_hubert(path: str | os.PathLike) -> tuple[HubertModel, bool]:
     if missing or unexpected:
         raise FoleyError(f"{path}: the checkpoint does not match a HuBERT model "
                          f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+    for key, value in weights.items():  # load_state_dict copies integers and NaN into the float weights
+        if not value.is_floating_point():
+            raise FoleyError(f"{path}: the weight {key} is {value.dtype}; HuBERT's weights are floating point")
+        if not torch.isfinite(value).all():
+            raise FoleyError(f"{path}: the weight {key} holds NaN or infinite values")
     return model.eval(), bool(task_cfg.get("normalize", False))
 
 

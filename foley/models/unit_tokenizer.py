@@ -58,10 +58,6 @@ class UnitTokenizerConfig:
         return cls(features=features, **data)
 
 
-def build_unit_tokenizer(config: UnitTokenizerConfig, centroids: torch.Tensor) -> "UnitTokenizer":
-    return UnitTokenizer(build_hubert_features(config.features), centroids)
-
-
 class UnitTokenizer:
     """Waveform -> unit ids at 50 Hz; ids <-> ``<AUD_x>`` text; ids -> centroid vectors."""
 
@@ -182,11 +178,16 @@ class UnitTokenizer:
         except FoleyError as e:  # a setting it does not know
             raise FoleyError(f"{config_path}: {e}") from None
         local = path / config.features.pretrained
-        if config.features.pretrained and local.exists():
+        if config.features.pretrained and local.is_dir():
             config.features.pretrained = str(local)
         elif config.features.pretrained == HUBERT_DIR:  # what save_pretrained writes: never the cwd's or a hub id
             raise FoleyError(f"{local}: no such folder (the tokenizer's HuBERT model; an incomplete copy?)")
-        tokenizer = build_unit_tokenizer(config, load_centroids(path / CENTROIDS_NAME))
+        centroids = load_centroids(path / CENTROIDS_NAME)
+        features = build_hubert_features(config.features)
+        try:
+            tokenizer = UnitTokenizer(features, centroids)
+        except FoleyError as e:  # centroids of other features than this HuBERT's
+            raise FoleyError(f"{path / CENTROIDS_NAME}: {e}") from None
         if tokenizer.n_units != config.n_units or tokenizer.unit_dim != config.unit_dim:
             raise FoleyError(f"{path}: the centroids ({tokenizer.n_units} x {tokenizer.unit_dim}) do not match "
                              f"config.json ({config.n_units} x {config.unit_dim})")

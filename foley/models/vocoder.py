@@ -28,6 +28,7 @@ import torch.nn.functional as F
 import torchaudio.functional as AF
 from transformers import SpeechT5HifiGan, SpeechT5HifiGanConfig
 
+from ..config import is_finite_number, is_whole_number
 from ..errors import FoleyError
 from ..media.files import atomic_write_text, read_json_object
 from .hub import checked_weights, quiet_loading
@@ -179,6 +180,12 @@ class GriffinLimConfig:
     momentum: float = 0.99
     vocoder_type: str = "griffin_lim"
 
+    def __post_init__(self) -> None:  # ValueError, as MelConfig's: load_vocoder names the file
+        if not is_whole_number(self.n_iter) or self.n_iter < 1:
+            raise ValueError(f"n_iter must be a whole number >= 1, got {self.n_iter!r}")
+        if not (is_finite_number(self.momentum) and 0 <= self.momentum < 1):
+            raise ValueError(f"momentum must be a number from 0 to below 1, got {self.momentum!r}")
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -250,7 +257,12 @@ def load_vocoder(directory: str | os.PathLike) -> torch.nn.Module:
             raise FoleyError(f"{config_path}: not a usable Griffin-Lim config ({e})") from None
     if cfg.get("model_type") == SpeechT5HifiGanConfig.model_type:  # weights stored in fp16 are computed in fp32
         load = checked_weights(SpeechT5HifiGan.from_pretrained, "vocoder")
-        return HifiGanVocoder(load(directory, dtype=torch.float32).eval())
+        model = load(directory, dtype=torch.float32).eval()
+        for a, b in (("upsample_rates", "upsample_kernel_sizes"), ("resblock_kernel_sizes", "resblock_dilation_sizes")):
+            if len(getattr(model.config, a)) != len(getattr(model.config, b)):  # it would fail when run
+                raise FoleyError(f"{config_path}: {a} has {len(getattr(model.config, a))} entries but {b} has "
+                                 f"{len(getattr(model.config, b))}")
+        return HifiGanVocoder(model)
     raise FoleyError(f"{config_path}: unknown vocoder format (expected Auffusion's vocoder.pt, "
                      "a SpeechT5HifiGan folder or a Griffin-Lim config)")
 

@@ -148,8 +148,15 @@ def test_from_pretrained_refuses_incomplete_folders(tmp_path):
         AisfxNet.from_pretrained(tmp_path)
     tiny_model().save_pretrained(tmp_path)
     (tmp_path / "config.json").write_text('{"width": 8, "heads": [["libA", 5], ["libB", 3]]}')
-    with pytest.raises(FoleyError, match="do not fit"):
+    with pytest.raises(FoleyError, match=r"model.safetensors: weights do not fit the config \(.*size mismatch for "
+                                         r"embedding_net.conv_block1.conv1.weight"):  # which weight, not torch's header
         AisfxNet.from_pretrained(tmp_path)
+    for setting, said in (('"width": "4"', "width must be a whole number > 0, got '4'"),
+                          ('"width": 4, "n_mels": 0', "n_mels must be a whole number > 0, got 0"),
+                          ('"width": 4, "block_frames": 4', "n_mels and block_frames must be at least 8, got 96 and 4")):
+        (tmp_path / "config.json").write_text(f'{{{setting}, "heads": [["libA", 5], ["libB", 3]]}}')
+        with pytest.raises(FoleyError, match=rf"config.json: not a readable aiSFX config \({said}\)$"):
+            AisfxNet.from_pretrained(tmp_path)
 
 
 # ---------------------------------------------------------------------- import step ---
@@ -190,6 +197,19 @@ def test_a_pickle_with_other_globals_is_refused(tmp_path, capsys):
     (tmp_path / "text.pth").write_text("not a checkpoint")
     with pytest.raises(FoleyError, match="not an aiSFX checkpoint"):
         import_aisfx(tmp_path / "text.pth", tmp_path / "out")
+
+
+def test_integer_or_nan_weights_are_refused_at_import(tmp_path):
+    key = "embedding_net.conv_block2.conv1.weight"
+    for name, value, said in (("int.pth", lambda w: w.long(), "is torch.int64, expected torch.float32"),
+                              ("nan.pth", lambda w: w * float("nan"), "holds NaN or infinite values")):
+        model = tiny_model(1)
+        state = model.state_dict()
+        model.state_dict = lambda: {**state, key: value(state[key])}  # what package_checkpoint writes
+        package_checkpoint(tmp_path / name, model)
+        with pytest.raises(FoleyError, match=rf"{name}: {key} {said}$"):
+            import_aisfx(tmp_path / name, tmp_path / "out")
+        assert not (tmp_path / "out").exists()
 
 
 # ---------------------------------------------------------------------------- FAD ---

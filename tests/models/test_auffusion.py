@@ -177,6 +177,40 @@ def test_half_precision_and_pickled_weights_load_in_float32_and_a_pickle_never_r
     assert not marker.exists()
 
 
+def _pickled_weights_that_run(d):
+    (d / "diffusion_pytorch_model.safetensors").unlink()
+    torch.save({"conv_in.weight": _RunsWhenUnpickled(d / "ran")}, d / "diffusion_pytorch_model.bin")
+
+
+@pytest.mark.parametrize("damage, said", [
+    (lambda d: (d / "diffusion_pytorch_model.safetensors").write_bytes(b"\x10" * 64),  # a cut or foreign file
+     r"unet: not a loadable UNet \(SafetensorError: Error while deserializing header"),
+    (_pickled_weights_that_run, r"unet: not a loadable UNet \(a pickle that asks for io.open, refused: nothing was run\)$"),
+    (lambda d: (d / "diffusion_pytorch_model.safetensors").unlink(), r"unet: not a loadable UNet \(OSError: Error no file"),
+    (lambda d: (d / "config.json").write_text("[1, 2]"), r"unet/config.json: the UNet config must hold a JSON object"),
+    (lambda d: (d.parent / "scheduler" / "scheduler_config.json").write_text(json.dumps(
+        {"_class_name": "PNDMScheduler", "num_train_timesteps": "1000"})),
+     r"scheduler/scheduler_config.json: not a usable PNDMScheduler config \("),
+    (lambda d: (d.parent / "tokenizer" / "tokenizer_config.json").write_text("[]"),
+     r"tokenizer: no usable tokenizer \('list' object has no attribute 'get'\)$"),
+])
+def test_a_damaged_component_file_is_named_in_one_line_and_never_runs(tiny, tmp_path, damage, said):
+    """diffusers says only "Unable to load weights from checkpoint file" for the first three."""
+    write_sd_layout(tiny, tmp_path / "m")
+    damage(tmp_path / "m" / "unet")
+    with pytest.raises(FoleyError, match=said):
+        AudioBackbone.from_pretrained(tmp_path / "m")
+    assert not (tmp_path / "m" / "unet" / "ran").exists()
+
+
+def test_a_condition_config_max_length_that_is_no_count_is_one_line(tiny, tmp_path):
+    write_condition_layout(tiny, tmp_path / "m")
+    path = tmp_path / "m" / "condition_config.json"
+    path.write_text(json.dumps([{**json.loads(path.read_text())[0], "max_length": "77"}]))
+    with pytest.raises(FoleyError, match=r"condition_config.json: max_length must be a whole number > 0, got '77'$"):
+        AudioBackbone.from_pretrained(tmp_path / "m")
+
+
 @pytest.mark.parametrize("damage, said", [
     (lambda d: torch.save({"proj.weight": _RunsWhenUnpickled(d / "ran")}, d / "condition_adapter.pt"),
      r"condition_adapter.pt: not the weights of a 16 -> 16 condition adapter \(a pickle that asks for io.open, "

@@ -88,6 +88,26 @@ def test_a_pretrained_file_that_is_no_plain_weights_is_one_line_and_never_runs(t
     assert not (tmp_path / "ran").exists()
 
 
+def test_a_pretrained_file_that_is_damaged_or_does_not_fit_is_one_line(tmp_path):
+    import open_clip
+
+    torch.manual_seed(0)
+    state = open_clip.create_model(TINY_TOWER.model).state_dict()  # registered by the module's encoder
+    torch.save({k: v for k, v in state.items() if k != "visual.proj"}, tmp_path / "short.pt")
+    (tmp_path / "text.pt").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    torch.save(state, tmp_path / "full.pt")
+    (tmp_path / "cut.pt").write_bytes((tmp_path / "full.pt").read_bytes()[:5000])
+    for name, said in (("short.pt", r'\(RuntimeError: .*Missing key\(s\) in state_dict: "visual.proj"'),
+                       ("text.pt", r"\(IndexError: "), ("cut.pt", r"\(\w+Error: ")):
+        with pytest.raises(FoleyError, match=rf"{name}: not a checkpoint of plain weights for 'foley-test-tower' {said}"):
+            build_frame_encoder(replace(TINY_TOWER, pretrained=str(tmp_path / name)))
+    with pytest.raises(FoleyError, match=r"cannot build open_clip model 'no-such-tower' \(pretrained '.*full.pt'\): "
+                                         r"Model config for 'no-such-tower' not found"):  # the name, not the file
+        load_frame_encoder("no-such-tower", pretrained=str(tmp_path / "full.pt"))
+    loaded = build_frame_encoder(replace(TINY_TOWER, pretrained=str(tmp_path / "full.pt"))).visual.state_dict()
+    assert all(torch.equal(v, state[f"visual.{k}"]) for k, v in loaded.items())
+
+
 def test_bad_frames_fail_with_one_line(encoder, tmp_path):
     with pytest.raises(FoleyError, match="uint8 RGB frames"):
         encoder(np.zeros((2, 32, 32), np.uint8))
@@ -96,6 +116,13 @@ def test_bad_frames_fail_with_one_line(encoder, tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"format": "foley-frame-encoder", "image_size": 64}))
     with pytest.raises(FoleyError, match=r"config.json: not a usable frame encoder config \(unknown frame encoder "
                                          r"settings: \['image_size'\]\)$"):
+        FrameEncoder.from_pretrained(tmp_path)
+    (tmp_path / "config.json").write_text(json.dumps({"format": "foley-frame-encoder", "model": 7}))
+    with pytest.raises(FoleyError, match=r"config.json: not a usable frame encoder config \(model and pretrained must "
+                                         r"be text, got 7 and 'openai'\)$"):
+        FrameEncoder.from_pretrained(tmp_path)
+    (tmp_path / "config.json").write_bytes(b"\xff\xfe")
+    with pytest.raises(FoleyError, match=r"config.json: unreadable frame encoder config \('utf-8' codec"):
         FrameEncoder.from_pretrained(tmp_path)
 
 

@@ -237,6 +237,23 @@ def test_bad_inputs_fail_with_one_line(trained, tmp_path):
         other.load_trainable_state_dict(trained.trainable_state_dict())
 
 
+def test_a_damaged_lm_folder_is_one_line(tmp_path):
+    import json
+    import shutil
+
+    from foley.models.token_lm import DEMO_DIR
+
+    shutil.copytree(DEMO_DIR, tmp_path / "lm")
+    config = tmp_path / "lm" / "config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "base": 5}))
+    with pytest.raises(FoleyError, match=r"lm/config.json: base and text_tokenizer must be text, got 5 and 'tokenizer'$"):
+        TokenLM.from_pretrained(tmp_path / "lm")
+    shutil.copy(DEMO_DIR / "config.json", config)
+    (tmp_path / "lm" / "tokenizer" / "tokenizer_config.json").write_text("[]")
+    with pytest.raises(FoleyError, match=r"cannot load the text tokenizer '.*lm/tokenizer': 'list' object has no "):
+        TokenLM.from_pretrained(tmp_path / "lm")
+
+
 def test_time_aligned_positions_put_each_token_a_fixed_distance_from_its_frame():
     model = tiny_lm(seed=0, positions="time_aligned", aligned_span=300)
     time = TimeBase()

@@ -47,6 +47,25 @@ def test_a_saved_hifigan_missing_a_weight_is_refused_not_filled_at_random(tmp_pa
         load_vocoder(tmp_path / "b")
 
 
+def test_a_saved_vocoder_config_that_would_fail_when_run_is_refused_at_load(tmp_path):
+    import json
+
+    write_auffusion_vocoder(tmp_path / "a", seed=1)
+    load_vocoder(tmp_path / "a").save_pretrained(tmp_path / "b")
+    config = tmp_path / "b" / "config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "upsample_rates": [5, 4, 4, 2, 1]}))
+    with pytest.raises(FoleyError, match=r"b/config.json: upsample_rates has 5 entries but upsample_kernel_sizes "
+                                         r"has 4$"):  # every weight fits: it loaded, then failed when run
+        load_vocoder(tmp_path / "b")
+    GriffinLimVocoder(GriffinLimConfig(mel=MelConfig(n_mels=16))).save_pretrained(tmp_path / "g")
+    config = tmp_path / "g" / "config.json"
+    for name, value, said in (("n_iter", "32", "n_iter must be a whole number >= 1, got '32'"),
+                              ("momentum", 1.5, "momentum must be a number from 0 to below 1, got 1.5")):
+        config.write_text(json.dumps({**json.loads(config.read_text()), "n_iter": 32, "momentum": 0.99, name: value}))
+        with pytest.raises(FoleyError, match=rf"g/config.json: not a usable Griffin-Lim config \({said}\)$"):
+            load_vocoder(tmp_path / "g")
+
+
 def test_auffusion_checkpoint_without_generator_entry_is_rejected(tmp_path):
     write_auffusion_vocoder(tmp_path / "v")
     torch.save({"discriminator": {}}, tmp_path / "v" / "vocoder.pt")
