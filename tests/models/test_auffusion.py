@@ -203,14 +203,6 @@ def test_a_damaged_component_file_is_named_in_one_line_and_never_runs(tiny, tmp_
     assert not (tmp_path / "m" / "unet" / "ran").exists()
 
 
-def test_a_condition_config_max_length_that_is_no_count_is_one_line(tiny, tmp_path):
-    write_condition_layout(tiny, tmp_path / "m")
-    path = tmp_path / "m" / "condition_config.json"
-    path.write_text(json.dumps([{**json.loads(path.read_text())[0], "max_length": "77"}]))
-    with pytest.raises(FoleyError, match=r"condition_config.json: max_length must be a whole number > 0, got '77'$"):
-        AudioBackbone.from_pretrained(tmp_path / "m")
-
-
 @pytest.mark.parametrize("damage, said", [
     (lambda d: torch.save({"proj.weight": _RunsWhenUnpickled(d / "ran")}, d / "condition_adapter.pt"),
      r"condition_adapter.pt: not the weights of a 16 -> 16 condition adapter \(a pickle that asks for io.open, "
@@ -223,6 +215,9 @@ def test_a_condition_config_max_length_that_is_no_count_is_one_line(tiny, tmp_pa
      r"condition_adapter_0/config.json: condition_dim and cross_attention_dim must be whole numbers > 0, got None and 16$"),
     (lambda d: (d / "config.json").write_text("{"), r"condition_adapter_0/config.json: not a readable condition adapter config"),
     (lambda d: (d.parent / "condition_config.json").write_text("["), r"condition_config.json: not a readable condition config"),
+    (lambda d: (d.parent / "condition_config.json").write_text(json.dumps(
+        [{**json.loads((d.parent / "condition_config.json").read_text())[0], "max_length": "77"}])),
+     r"condition_config.json: max_length must be a whole number > 0, got '77'$"),
 ])
 def test_a_bad_condition_adapter_is_named_in_one_line(tiny, tmp_path, damage, said):
     write_condition_layout(tiny, tmp_path / "m")
