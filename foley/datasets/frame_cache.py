@@ -132,10 +132,15 @@ def cache_info(cache: str | os.PathLike) -> dict:
     path = Path(cache) / "cache.json"
     if not path.is_file():
         raise FoleyError(f"{cache}: not a frame feature cache (no cache.json); make one with `foley extract`")
-    info = json.loads(path.read_text(encoding="utf-8"))
+    info = read_json_object(path, "cache record")
     if info.get("format") != CACHE_FORMAT:
         raise FoleyError(f"{path}: not a frame feature cache")
     return info
+
+
+def cached_source(cache: str | os.PathLike, clip_id: str) -> str | None:
+    """The SHA-256 of the video one clip's cached features were read from (None: no record)."""
+    return _source_digest(Path(cache) / FEATURES_DIR / f"{clip_id}.safetensors")
 
 
 def load_features(cache: str | os.PathLike, clip_id: str) -> torch.Tensor:

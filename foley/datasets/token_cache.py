@@ -113,6 +113,15 @@ def _readable(path: Path) -> bool:
     return True
 
 
+def cached_source(cache: str | os.PathLike, clip_id: str) -> str | None:
+    """The SHA-256 of the file one clip's cached unit ids were read from (None: no record)."""
+    source = Path(cache) / "tokens" / f"{clip_id}.source"
+    try:
+        return source.read_text(encoding="utf-8").strip() if source.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def load_tokens(cache: str | os.PathLike, clip_id: str) -> np.ndarray:
     """(T,) unit ids of one clip."""
     path = Path(cache) / "tokens" / f"{clip_id}.npy"

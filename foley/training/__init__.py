@@ -22,18 +22,43 @@ def config_difference(saved: dict, given: dict) -> str:
 RESUMABLE = ("steps", "checkpoint_every")  # what a resumed run may change: its length, how often it is saved
 
 
-def checkpoint_state(checkpoint, run) -> dict:
+def checkpoint_state(checkpoint, run, kind: str) -> dict:
     """The ``state.json`` of a run's ``checkpoint`` folder; FoleyError when there is none to
-    resume from (checked before any long work)."""
-    import json
+    resume from, when it cannot be read, or when its config is not of a ``foley train {kind}`` run
+    (it has no ``kind`` part: another command's run). Checked before any long work."""
     from pathlib import Path
 
     from ..errors import FoleyError
+    from ..media.files import read_json_object
 
     path = Path(checkpoint) / "state.json"
     if not path.is_file():
         raise FoleyError(f"{run}: no checkpoint to resume from")
-    return json.loads(path.read_text(encoding="utf-8"))
+    state = read_json_object(path, "checkpoint record")
+    if not isinstance(state.get("config"), dict) or kind not in state["config"]:
+        raise FoleyError(f"{run}: holds another kind of training run than `foley train {kind}` makes; "
+                         "give another --out")
+    return state
+
+
+def load_checkpoint_file(path):
+    """One file of a run's checkpoint folder: a ``.safetensors`` file's tensors, or a ``.pt`` file
+    loaded onto the CPU without pickles; FoleyError when it cannot be read (a copy cut short)."""
+    from pathlib import Path
+
+    import torch
+    from safetensors.torch import load_file
+
+    from ..errors import FoleyError
+
+    path = Path(path)
+    try:
+        if path.suffix == ".safetensors":
+            return load_file(str(path))
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 - a file cut short or foreign: torch and safetensors raise many kinds
+        raise FoleyError(f"{path}: not a readable checkpoint file ({type(e).__name__}); the run cannot resume "
+                         f"from it (delete {path.parent} to start the run over)") from None
 
 
 def check_same_config(run, saved: dict, given: dict) -> None:

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from accelerate import Accelerator
 from diffusers import DDPMScheduler
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from ..device import bf16_supported, resolve_device
@@ -35,7 +35,8 @@ from ..media.files import atomic_dir, atomic_path, files_digest
 from ..models.backbone import AudioBackbone
 from ..models.visual_adapter import CONFIG_FILE as ADAPTER_CONFIG
 from ..models.visual_adapter import VisualAdapter, VisualAdapterConfig, VisualCondition, build_visual_adapter
-from . import check_apart, check_resumed_steps, check_run_folder, check_same_config, checkpoint_state
+from . import (check_apart, check_resumed_steps, check_run_folder, check_same_config, checkpoint_state,
+               load_checkpoint_file)
 from .backbone import denoising_target, load_clips
 
 CACHE_FILE = "adapter_cache.safetensors"
@@ -149,6 +150,15 @@ def build_adapter_cache(backbone: AudioBackbone, tokenizer, data: str | os.PathL
     return path
 
 
+def _readable(path: Path) -> bool:
+    """Whether the cache file ``path`` opens as safetensors (a file cut short does not)."""
+    try:
+        with safe_open(str(path), "pt"):
+            return True
+    except (OSError, SafetensorError):
+        return False
+
+
 def load_adapter_cache(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     path = Path(path)
     if not path.is_file():
@@ -230,10 +240,10 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
         adapter.load_adapter_state_dict(initial_weights(cfg.init, adapter))
     checkpoint = run / CHECKPOINT_DIR
     if resume:
-        state = checkpoint_state(checkpoint, run)
+        state = checkpoint_state(checkpoint, run, "adapter")
         # a config from before a new field: its default
         check_same_config(run, AdapterTrainConfig.from_dict(state["config"]).to_dict(), cfg.to_dict())
-        adapter.load_adapter_state_dict(load_file(str(checkpoint / "adapter.safetensors")))
+        adapter.load_adapter_state_dict(load_checkpoint_file(checkpoint / "adapter.safetensors"))
         start = state["step"]
         check_resumed_steps(run, start, cfg.steps, log if accelerator.is_main_process else lambda _: None)
     backbone.unet.to(accelerator.device)
@@ -243,7 +253,7 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
         adapter.requires_grad_(True)
         optimizer = torch.optim.AdamW(adapter.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         if resume:
-            optimizer.load_state_dict(torch.load(checkpoint / "optimizer.pt", weights_only=True))
+            optimizer.load_state_dict(load_checkpoint_file(checkpoint / "optimizer.pt"))
         model, optimizer = accelerator.prepare(_Denoiser(backbone.unet), optimizer)
         model.train()
         noise_scheduler = DDPMScheduler.from_config(backbone.c.scheduler.config)
@@ -310,8 +320,10 @@ def initial_weights(init: str | os.PathLike, adapter: VisualAdapter) -> dict[str
 
 def run_config(run: str | os.PathLike) -> AdapterTrainConfig | None:
     """The training config of the run in ``run``, as its checkpoint records it (None: no checkpoint)."""
-    path = Path(run) / CHECKPOINT_DIR / "state.json"
-    return AdapterTrainConfig.from_dict(json.loads(path.read_text())["config"]) if path.is_file() else None
+    checkpoint = Path(run) / CHECKPOINT_DIR
+    if not (checkpoint / "state.json").is_file():
+        return None
+    return AdapterTrainConfig.from_dict(checkpoint_state(checkpoint, run, "adapter")["config"])
 
 
 def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | os.PathLike,
@@ -324,9 +336,11 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
     check_apart("--out", run, {"--data": data, "--backbone": backbone_path, "--tokenizer": tokenizer_path,
                                "--init": cfg.init})
     if not resume and (run / CHECKPOINT_DIR).exists():
+        if (run / CHECKPOINT_DIR / "state.json").is_file():
+            checkpoint_state(run / CHECKPOINT_DIR, run, "adapter")  # a run of another command is named as such
         raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
     if resume:
-        checkpoint_state(run / CHECKPOINT_DIR, run)  # before the cache, which can take a while
+        checkpoint_state(run / CHECKPOINT_DIR, run, "adapter")  # before the cache, which can take a while
     else:
         check_run_folder(run, (CACHE_FILE,))  # a run stopped before its first checkpoint left its cache
     if cfg.init and not resume and not (Path(cfg.init) / ADAPTER_CONFIG).is_file():  # before the cache, too
@@ -335,6 +349,9 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
     cache = run / CACHE_FILE
     inputs = cache_inputs(data, backbone_path, tokenizer_path)
     with state.main_process_first():
+        if cache.is_file() and not _readable(cache):  # a copy cut short: made again from the same inputs
+            log(f"{cache} cannot be read; making it again")
+            cache.unlink()
         recorded = cached_inputs(cache) if cache.is_file() else None  # None: no cache, or one from before records
         fresh = cache.is_file() and (recorded == inputs or (resume and recorded is None))
         if cache.is_file() and not fresh:

@@ -1,7 +1,8 @@
 """LM stage: train the connector, LoRA and new token rows to write a clip's unit ids.
 
 Reads only caches: frame features (``foley extract``), unit ids (``foley tokenize
---manifest``) and the captions of the manifest. Loss: cross-entropy on the audio tokens
+--manifest``) and the captions of the manifest; where the clips' files are at hand, a clip whose
+file is not the one its cache read (by SHA-256) is refused. Loss: cross-entropy on the audio tokens
 and the EOS after them. Runs under accelerate: one process, or several with DDP (CPU runs
 use gloo) or FSDP2 (``fsdp_version: 2``; FSDP1 and DeepSpeed are refused). ``train/`` has
 the launch configs: ``accelerate_lm_ddp.yaml`` and ``accelerate_lm_fsdp.yaml``. Under FSDP
@@ -33,16 +34,17 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
-from ..config import is_finite_number, is_whole_number
+from ..config import MAX_SEED, is_finite_number, is_whole_number
 from ..datasets.frame_cache import cache_info
 from ..datasets.lm_data import LMData, load_lm_data
 from ..errors import FoleyError
 from ..media.files import atomic_dir
 from ..models.token_lm import (TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm, whole_tensor,
                                write_units_record)
-from . import check_apart, check_resumed_steps, check_run_folder, check_same_config, checkpoint_state
+from . import (check_apart, check_resumed_steps, check_run_folder, check_same_config, checkpoint_state,
+               load_checkpoint_file)
 
 INIT_DIR = "init"
 CHECKPOINT_DIR = "checkpoint"
@@ -78,6 +80,8 @@ class LMTrainConfig:
             raise FoleyError(f"unknown precision {self.precision!r}; choose from {', '.join(PRECISIONS)}")
         if self.steps < 1 or self.batch_size < 1 or self.checkpoint_every < 1 or self.lr <= 0 or self.warmup_steps < 0:
             raise FoleyError("steps, batch_size and checkpoint_every must be >= 1, warmup_steps >= 0 and lr > 0")
+        if not 0 <= self.seed <= MAX_SEED:  # --seed's range; the per-step seeds are derived from it
+            raise FoleyError(f"seed must be between 0 and {MAX_SEED}, got {self.seed}")
         if not (0 <= self.unit_dropout < 1 and self.change_weight > 0 and self.weight_decay >= 0 and self.grad_clip > 0):
             raise FoleyError(f"unit_dropout must be in [0, 1), change_weight and grad_clip > 0 and weight_decay >= 0; "
                              f"got {self.unit_dropout!r}, {self.change_weight!r}, {self.grad_clip!r} and "
@@ -141,6 +145,7 @@ def _save_checkpoint(run: Path, weights: dict, optimizer_state: dict, scheduler,
         torch.save(scheduler.state_dict(), tmp / "scheduler.pt")
         (tmp / "state.json").write_text(json.dumps({"step": step, "processes": processes, "config": cfg.to_dict(),
                                                     "tokenizer_fingerprint": data.tokenizer_fingerprint,
+                                                    "encoder_fingerprint": data.encoder_fingerprint,
                                                     "clips": _clips(data)}, indent=1), encoding="utf-8")
 
 
@@ -173,7 +178,7 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
     checkpoint = run / CHECKPOINT_DIR
     dtype = torch.bfloat16 if bf16 else torch.float32
     if resume:
-        state = checkpoint_state(checkpoint, run)
+        state = checkpoint_state(checkpoint, run, "lm")
         check_same_config(run, state["config"], cfg.to_dict())
         if (learned := state.get("clips", _clips(data))) != _clips(data):  # (a checkpoint from before the record: unchecked)
             raise FoleyError(f"{run}: the checkpoint learned from other clips ({learned['n']}; these are "
@@ -182,8 +187,11 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
         if state.get("tokenizer_fingerprint") != data.tokenizer_fingerprint:
             raise FoleyError(f"{run}: the checkpoint learned the units of another unit tokenizer than these "
                              "(the token cache records another tokenizer); resume with the run's own --units")
+        if state.get("encoder_fingerprint", data.encoder_fingerprint) != data.encoder_fingerprint:  # (unrecorded: unchecked)
+            raise FoleyError(f"{run}: the checkpoint learned the features of another frame encoder than these "
+                             "(the feature cache records another encoder); resume with the run's own --features")
         model = TokenLM.from_pretrained(run / INIT_DIR, dtype=dtype, trainable=True)
-        model.load_trainable_state_dict(load_file(str(checkpoint / "trainable.safetensors")))
+        model.load_trainable_state_dict(load_checkpoint_file(checkpoint / "trainable.safetensors"))
         start = state["step"]
         check_resumed_steps(run, start, cfg.steps, log if accelerator.is_main_process else lambda _: None)
         if state["config"]["steps"] != cfg.steps and accelerator.is_main_process:  # the cosine decay ends at `steps`
@@ -191,6 +199,8 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
                 f"the weights will not be those of an uninterrupted {cfg.steps}-step run")
     else:
         if checkpoint.exists():
+            if (checkpoint / "state.json").is_file():
+                checkpoint_state(checkpoint, run, "lm")  # a run of another command is named as such
             raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
         torch.manual_seed(cfg.seed)  # random-init base, connector and new rows
         model = build_token_lm(cfg.lm, tokenizer=tokenizer, dtype=dtype)
@@ -211,9 +221,9 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
     # FSDP2 replaces the parameters (in place, in the same model): optimizer state is loaded after.
     ddp_model, optimizer = accelerator.prepare(model, optimizer)
     if resume:
-        saved = torch.load(checkpoint / "optimizer.pt", weights_only=True)
+        saved = load_checkpoint_file(checkpoint / "optimizer.pt")
         optimizer.load_state_dict(_shard_optimizer_state(saved, optimizer))
-        scheduler.load_state_dict(torch.load(checkpoint / "scheduler.pt", weights_only=True))
+        scheduler.load_state_dict(load_checkpoint_file(checkpoint / "scheduler.pt"))
     per_rank = cfg.batch_size // accelerator.num_processes
     rank = accelerator.process_index
     end = cfg.steps if stop_after is None else min(cfg.steps, stop_after)
@@ -279,7 +289,7 @@ def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: s
         check_run_folder(run, (INIT_DIR, CHECKPOINT_DIR))
     cfg = LMTrainConfig()
     if resume and recipe is None:  # the run's own config, with the settings given
-        cfg = LMTrainConfig.from_dict(checkpoint_state(Path(run) / CHECKPOINT_DIR, run)["config"])
+        cfg = LMTrainConfig.from_dict(checkpoint_state(Path(run) / CHECKPOINT_DIR, run, "lm")["config"])
     elif recipe is not None:
         try:
             cfg = LMTrainConfig.from_dict(json.loads(Path(recipe).read_text(encoding="utf-8-sig")))

@@ -292,6 +292,7 @@ def _run(args: argparse.Namespace) -> None:
     if args.command in ("kmeans", "demo"):  # an existing folder of something else is never written into
         refuse_to_replace(args.out, args.overwrite, holds=CENTROIDS_NAME, what="unit tokenizer")
     if args.command == "kmeans":
+        torch.manual_seed(0)  # the random Base (no --hubert) is the same in every run
         features = build_hubert_features(HubertFeaturesConfig(pretrained=args.hubert, layer=args.layer))
         tokenizer = fit_unit_tokenizer(features, train_wavs(args.data), KMeansConfig(n_clusters=args.n_units))
         with atomic_dir(args.out) as tmp:

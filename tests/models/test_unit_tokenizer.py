@@ -285,3 +285,21 @@ def test_the_tokenizer_command_never_writes_into_a_folder_of_other_files(tmp_pat
         err = capsys.readouterr().err
         assert err.startswith("foley.training.tokenizer: error: ") and said in err and err.count("\n") == 1, err
     assert (tmp_path / "data" / "config.json").read_text() == "keep" and not (tmp_path / "new").exists()
+
+
+def test_the_kmeans_command_on_a_random_hubert_makes_the_same_tokenizer_each_run(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    import foley.training.tokenizer as recipe
+    from foley.datasets.synthsync import SynthConfig, generate
+
+    generate(tmp_path / "synth", n_train=2, n_test=0, seed=0, cfg=SynthConfig(duration_s=1.0), workers=1, progress=False)
+    build = recipe.build_hubert_features
+    monkeypatch.setattr(recipe, "build_hubert_features", lambda cfg: build(replace(cfg, hubert=TINY)))  # a tiny Base
+    for out in ("a", "b"):  # no --hubert: a random one
+        assert recipe.main(["kmeans", "--data", str(tmp_path / "synth"), "--layer", "2", "--n-units", "3",
+                            "--out", str(tmp_path / out)]) == 0
+    a, b = (UnitTokenizer.from_pretrained(tmp_path / out) for out in ("a", "b"))
+    assert torch.equal(a.centroids(torch.arange(3)), b.centroids(torch.arange(3)))
+    weights_a, weights_b = a.features.model.state_dict(), b.features.model.state_dict()
+    assert all(torch.equal(weights_a[k], weights_b[k]) for k in weights_a)

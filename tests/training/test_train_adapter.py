@@ -337,3 +337,38 @@ def test_a_run_inside_its_backbone_or_data_is_refused_before_any_work(setup, tmp
             run_training(str(root / "synth"), str(tmp_path / "backbone"), str(tmp_path / "tok"), run, _cfg(steps=1),
                          log=lambda m: None)
         assert not run.exists()
+
+
+def test_a_damaged_cache_is_made_again_and_damaged_or_foreign_checkpoints_are_one_line(setup, tmp_path, capsys):
+    from foley.cli import main
+
+    root, backbone, tokenizer = setup
+    backbone.save_pretrained(tmp_path / "backbone")
+    tokenizer.save_pretrained(tmp_path / "tok")
+    args = ["train", "adapter", "--data", str(root / "synth"), "--backbone", str(tmp_path / "backbone"),
+            "--tokenizer", str(tmp_path / "tok"), "--steps", "2", "--batch-size", "2"]
+    assert main([*args, "--out", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    for name in ("state.json", "adapter.safetensors", "optimizer.pt"):  # a copy of the run cut short
+        copy = tmp_path / f"cut_{name}"
+        shutil.copytree(tmp_path / "run", copy)
+        cut = copy / "checkpoint" / name
+        cut.write_bytes(cut.read_bytes()[:len(cut.read_bytes()) // 2])
+        assert main([*args, "--out", str(copy), "--resume", "--steps", "3"]) == 2
+        err = capsys.readouterr().err
+        assert f"{cut}: not a readable checkpoint" in err and len(err.strip().splitlines()) == 1, err
+    cache = tmp_path / "run" / CACHE_FILE
+    whole = {k: v.clone() for k, v in load_adapter_cache(cache).items()}  # not the file's memory, cut below
+    cache.write_bytes(cache.read_bytes()[:len(cache.read_bytes()) // 2])  # made again from the same inputs
+    assert main([*args, "--out", str(tmp_path / "run"), "--resume", "--steps", "3"]) == 0
+    assert f"{cache} cannot be read; making it again" in capsys.readouterr().out
+    again = load_adapter_cache(cache)
+    assert whole.keys() == again.keys() and all(torch.equal(whole[k], again[k]) for k in whole)
+    lm_run = tmp_path / "lm_run" / "checkpoint"  # what foley train lm leaves
+    lm_run.mkdir(parents=True)
+    (lm_run / "state.json").write_text(json.dumps({"step": 2, "processes": 1, "config": {"lm": {}, "steps": 2}}))
+    for resume in ([], ["--resume"]):
+        assert main([*args, "--out", str(tmp_path / "lm_run"), *resume]) == 2
+        err = capsys.readouterr().err
+        assert "lm_run: holds another kind of training run than `foley train adapter` makes; give another --out" in err
+        assert len(err.strip().splitlines()) == 1, err

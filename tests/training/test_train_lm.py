@@ -220,6 +220,8 @@ def test_the_cli_records_the_training_and_refuses_odd_configs_and_manifests_in_o
     recipe = json.loads(Path(paths["recipe"]).read_text())
     for change, said in (({"steps": 2.5}, "steps must be a whole number, got 2.5"),
                          ({"seed": 1.5}, "seed must be a whole number, got 1.5"),
+                         ({"seed": 2**70}, f"seed must be between 0 and 4294967295, got {2**70}"),
+                         ({"seed": -1}, "seed must be between 0 and 4294967295, got -1"),
                          ({"warmup_steps": 1.5}, "warmup_steps must be a whole number, got 1.5"),
                          ({"lr": "1e-3"}, "lr must be a number, got '1e-3'"),
                          ({"lm": {**recipe["lm"], "video_fps": "21.5"}}, "video_fps and token_rate_hz must be positive"),
@@ -254,6 +256,77 @@ def test_the_lm_records_the_unit_tokenizer_of_its_units(tmp_path, capsys):
     assert main(_cli_args(paths, tmp_path / "plain")) == 0
     assert not (tmp_path / "plain" / "lm" / "units.json").exists()
     assert TokenLM.from_pretrained(tmp_path / "plain" / "lm").tokenizer_fingerprint is None
+
+
+def test_a_resumed_run_refuses_the_features_of_another_frame_encoder(tmp_path, capsys):
+    paths = _write_caches(tmp_path, _data())
+    record = Path(paths["features"]) / "cache.json"  # as foley extract writes it
+    info = json.loads(record.read_text())
+    record.write_text(json.dumps({**info, "encoder_fingerprint": "a" * 64}))
+    args = _cli_args(paths, tmp_path / "run")
+    assert main(args) == 0
+    record.write_text(json.dumps({**info, "encoder_fingerprint": "b" * 64}))  # the same width and rate, another encoder
+    assert main([*args, "--resume", "--steps", "3"]) == 2
+    assert "learned the features of another frame encoder than these" in capsys.readouterr().err
+    record.write_text(json.dumps({**info, "encoder_fingerprint": "a" * 64}))
+    assert main([*args, "--resume", "--steps", "3"]) == 0
+
+
+def test_a_clip_whose_file_changed_after_it_was_cached_is_refused_in_one_line(tmp_path, capsys):
+    """Each cache records the SHA-256 of the file it read; a file at hand that differs is refused."""
+    from foley.media.files import sha256_file
+
+    data = _data()
+    paths = _write_caches(tmp_path, data)
+    for clip_id, frames in zip(data.ids, data.frames):  # the clips' videos, and the caches' records of them
+        video = tmp_path / f"{clip_id}.mp4"
+        video.write_bytes(clip_id.encode())
+        save_file({"features": frames.half()}, str(tmp_path / "features" / "features" / f"{clip_id}.safetensors"),
+                  metadata={"fps": "21.5", "source_sha256": sha256_file(video)})
+        (tmp_path / "units" / "tokens" / f"{clip_id}.source").write_text(sha256_file(video) + "\n")
+    assert main(_cli_args(paths, tmp_path / "run")) == 0
+    capsys.readouterr()
+    (tmp_path / "clip2.mp4").write_bytes(b"another take")
+    for stale, said in (("features", f"clip2.mp4: clip 'clip2' changed after its features were cached; run `foley "
+                                     f"extract {paths['manifest']} --model M --out {paths['features']}`"),
+                        ("units", f"clip2.mp4: clip 'clip2' changed after its unit ids were cached; run `foley "
+                                  f"tokenize --manifest {paths['manifest']} --model M --out {paths['units']}`")):
+        assert main(_cli_args(paths, tmp_path / f"run_{stale}")) == 2
+        err = capsys.readouterr().err
+        assert said in err and len(err.strip().splitlines()) == 1 and not (tmp_path / f"run_{stale}").exists(), err
+        features = tmp_path / "features" / "features" / "clip2.safetensors"  # foley extract made again: the units remain
+        save_file(load_file(str(features)), str(features), metadata={"fps": "21.5", "source_sha256": sha256_file(
+            tmp_path / "clip2.mp4")})
+    (tmp_path / "clip2.mp4").unlink()  # caches copied without their media: nothing to compare, trained on
+    assert main(_cli_args(paths, tmp_path / "away")) == 0
+
+
+def test_damaged_checkpoints_and_another_commands_run_are_one_line(tmp_path, capsys):
+    import shutil
+
+    paths = _write_caches(tmp_path, _data())
+    assert main(_cli_args(paths, tmp_path / "run")) == 0
+    capsys.readouterr()
+    for name in ("state.json", "trainable.safetensors", "optimizer.pt", "scheduler.pt"):
+        copy = tmp_path / f"cut_{name}"
+        shutil.copytree(tmp_path / "run", copy)
+        cut = copy / "checkpoint" / name  # a copy of the run cut short
+        cut.write_bytes(cut.read_bytes()[:len(cut.read_bytes()) // 2])
+        assert main([*_cli_args(paths, copy), "--resume", "--steps", "3"]) == 2
+        err = capsys.readouterr().err
+        assert f"{cut}: not a readable checkpoint" in err and len(err.strip().splitlines()) == 1, err
+    adapter_run = tmp_path / "adapter_run" / "checkpoint"  # what foley train adapter leaves
+    adapter_run.mkdir(parents=True)
+    (adapter_run / "state.json").write_text(json.dumps({"step": 2, "processes": 1, "config": {"adapter": {}, "steps": 2}}))
+    for resume in ([], ["--resume"]):
+        assert main([*_cli_args(paths, tmp_path / "adapter_run"), *resume]) == 2
+        err = capsys.readouterr().err
+        assert "adapter_run: holds another kind of training run than `foley train lm` makes; give another --out" in err
+        assert len(err.strip().splitlines()) == 1, err
+    record = Path(paths["features"]) / "cache.json"
+    record.write_text(record.read_text()[:20])  # cut short
+    assert main(_cli_args(paths, tmp_path / "run2")) == 2
+    assert "cache.json: not a readable cache record" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------- FSDP ----
