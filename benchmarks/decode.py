@@ -2,9 +2,9 @@
 
     python benchmarks/decode.py [--seconds 10] [--size 854x480] [--repeat 3]
 
-Prints output frames/s for foley's decoder (each backend, decoder threads on auto) and for two FFmpeg command
-lines on the same clip: a bare full-rate decode (`-f null`), and the same work as foley
-(fps filter to 21.5 Hz, scale, center crop to 224, raw RGB to a pipe).
+Prints output frames/s for foley's decoder (each backend: PyAV with slice threads, decord with
+one) and for two FFmpeg command lines on the same clip: a bare full-rate decode (`-f null`),
+and the same work as foley (fps filter to 21.5 Hz, scale, center crop to 224, raw RGB to a pipe).
 """
 from __future__ import annotations
 

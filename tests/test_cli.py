@@ -217,6 +217,45 @@ def test_reported_turns_failures_into_one_line(capsys):
     assert signal.getsignal(signal.SIGTERM) == before  # put back as it was
 
 
+def test_an_interrupt_during_an_import_is_reported_as_one(capsys):
+    from foley.cli.args import Terminated, reported
+
+    def import_interrupted_by(interrupt):  # diffusers' lazy import of a module defining a dataclass
+        class Field:
+            def __set_name__(self, owner, name):
+                raise interrupt
+
+        try:
+            type("MissConfig", (), {"r": Field()})  # Python 3.11 wraps the interrupt in a RuntimeError
+        except BaseException as e:
+            raise RuntimeError("Failed to import diffusers.loaders.peft because of the following error") from e
+
+    assert reported("foley", lambda: import_interrupted_by(Terminated())) == 143
+    assert capsys.readouterr().err == "foley: terminated\n"
+    assert reported("foley", lambda: import_interrupted_by(KeyboardInterrupt())) == 130
+    assert capsys.readouterr().err == "foley: interrupted\n"
+    with pytest.raises(RuntimeError):  # any other error is not the command's to report
+        reported("foley", lambda: import_interrupted_by(ValueError("a bug")))
+
+
+def test_an_interrupt_raised_in_a_finalizer_still_stops_the_command(capsys):
+    from foley.cli.args import Terminated, reported
+
+    class Finalized:
+        def __del__(self):
+            raise Terminated  # a SIGTERM that arrives while the garbage collector runs a finalizer
+
+    def work():
+        Finalized()  # dropped at once: Python would only print what its __del__ raises
+        time.sleep(5)
+        return 0
+
+    hook = sys.unraisablehook
+    assert reported("foley", work) == 143
+    assert capsys.readouterr().err == "foley: terminated\n"
+    assert sys.unraisablehook is hook  # put back as it was
+
+
 def test_a_json_path_that_cannot_be_written_is_refused_before_scoring(tmp_path):
     proc = foley("eval", "onset", "--pred", tmp_path / "none", "--ref", tmp_path / "none", "--json", tmp_path)
     assert proc.returncode == 2 and proc.stderr == f"foley: error: {tmp_path}: a folder; --json names the file to write\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import signal
 import sys
@@ -64,6 +65,33 @@ def _terminate(signum, frame):
     raise Terminated
 
 
+def _interrupt_in(error: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM that ``error`` came from, if any: one that arrives during an import
+    can come back wrapped (Python 3.11 turns an exception in a class's ``__set_name__`` into a
+    RuntimeError, and diffusers' lazy modules wrap that in another)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _interrupt_again(hook):
+    """``sys.unraisablehook`` that sends again the signal of a Ctrl-C or SIGTERM raised while a
+    finalizer ran (a ``__del__`` the garbage collector called), which Python would only print.
+    It is sent from another thread a moment later, once the finalizer has returned, so that its
+    handler raises it in the program's own code. Anything else goes to ``hook``."""
+    def handle(unraisable):
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            signum = signal.SIGTERM if isinstance(unraisable.exc_value, Terminated) else signal.SIGINT
+            threading.Timer(0.01, os.kill, (os.getpid(), signum)).start()
+        else:
+            hook(unraisable)
+    return handle
+
+
 class _ReaderGone:
     """``sys.stdout`` for a command's run: once its reader has gone (``| head``, ``| true``), what is
     printed goes nowhere, and the work goes on (a compose turn, a batch) rather than ending
@@ -87,8 +115,6 @@ class _ReaderGone:
 
     def _to_nowhere(self) -> None:
         """The stream's file descriptor onto /dev/null: its buffer, and Python's flush at exit, go there."""
-        import os
-
         devnull = os.open(os.devnull, os.O_WRONLY)
         try:
             os.dup2(devnull, self.stream.fileno())
@@ -103,10 +129,14 @@ def reported(prog: str, call):
     """``call()``'s result; a FoleyError, or a file system refusal the code did not foresee (disk
     full, permissions, a library's missing file), becomes ``PROG: error: MESSAGE`` on stderr and
     2, running out of memory the same, an interrupt ``PROG: interrupted`` and 130, SIGTERM
-    ``PROG: terminated`` and 143; output piped into e.g. ``head`` is cut there, and the work done
-    whole (``_ReaderGone``)."""
+    ``PROG: terminated`` and 143 (also one that an import wrapped in another error, or that a
+    finalizer caught: ``_interrupt_again``); output piped into e.g. ``head`` is cut there, and the
+    work done whole (``_ReaderGone``)."""
     in_main_thread = threading.current_thread() is threading.main_thread()  # signal handlers are set there only
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
+    unraisable = sys.unraisablehook
+    if in_main_thread:
+        sys.unraisablehook = _interrupt_again(unraisable)
     stdout, sys.stdout = sys.stdout, _ReaderGone(sys.stdout)
     try:
         return call()
@@ -129,11 +159,19 @@ def reported(prog: str, call):
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:
+        interrupt = _interrupt_in(e)
+        if interrupt is None:
+            raise
+        terminated = isinstance(interrupt, Terminated)
+        print(f"{prog}: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        return 143 if terminated else 130
     finally:
         sys.stdout.flush()  # a reader gone since is told nothing more
         sys.stdout = stdout
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+            sys.unraisablehook = unraisable
 
 
 def one_line_errors(main, prog: str, argv: list[str] | None = None) -> None:
