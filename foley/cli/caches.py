@@ -97,4 +97,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
           f"(of {c['total']}{share})")
     for clip_id, error in result["failures"][:10]:
         print(f"foley: warning: {clip_id}: {error}", file=sys.stderr)
+    if c["failed"]:  # the first 10 are said above; the file lists them all (of every process)
+        print(f"foley: warning: {counted(c['failed'], 'failed clip')}, listed in {args.out}/failed.jsonl",
+              file=sys.stderr)
     return 1 if c["failed"] else 0

@@ -946,8 +946,8 @@ class Session:
                 raise ValueError("'turns' must be a list of turns")
             for turn in turns:
                 _check_turn(turn)
-            if plan and turns and turns[-1].get("periods_s"):  # as the last turn laid its repeats
-                plan = with_heard_periods(plan, turns[-1]["periods_s"])
+            if plan and turns and turns[-1].get("periods_s") and data["plan"] == turns[-1].get("plan"):
+                plan = with_heard_periods(plan, turns[-1]["periods_s"])  # as the last turn laid its repeats
             return cls(path, duration_s, list(turns), plan,
                        str(model) if model is not None else None, dict(sampler), align,
                        str(data["name"]) if data.get("name") else None)

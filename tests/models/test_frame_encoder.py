@@ -204,6 +204,7 @@ def test_extract_command(encoder, av_clip, tmp_path, capsys):
     assert main(args) == 1  # one clip failed
     out = capsys.readouterr()
     assert "1 clips encoded, 0 already cached, 1 failed (of 2)" in out.out and "gone" in out.err
+    assert f"1 failed clip, listed in {tmp_path / 'cache'}/failed.jsonl" in out.err  # as tokenize says where
     assert load_features(tmp_path / "cache", "clip").shape == (43, FRAME_DIM)
     assert main(["extract", str(tmp_path / "nope.jsonl"), "--model", str(tmp_path / "fe"), "--out",
                  str(tmp_path / "cache"), "--quiet"]) == 2

@@ -1157,6 +1157,11 @@ def test_slower_makes_repeats_slower_than_the_rhythm_they_were_heard_at(tmp_path
         (tmp_path / "bad.json").write_text(json.dumps(data))
         with pytest.raises(FoleyError, match="bad.json: not a foley compose session \\(a turn's periods_s"):
             Session.open(tmp_path / "bad.json", 12.0)
+    data["turns"][0]["periods_s"] = [heard]
+    data["plan"]["events"].insert(0, {"caption": "rain", "start_s": 0, "end_s": 12})  # a plan edited by hand
+    (tmp_path / "edited.json").write_text(json.dumps(data))
+    edited = Session.open(tmp_path / "edited.json", 12.0)  # the rhythms heard are of the plan the turn laid
+    assert [e.heard_period_s for e in edited.plan.events] == [None, None]
     assert RenderStats().periods_s == []
 
 

@@ -57,12 +57,22 @@ def test_a_time_last_in_its_part_with_no_word_for_it_is_its_time():
     assert placed("a door slams, silence 2 s, a dog barks") == placed("a door slams, silence for 2 s, a dog barks")
     assert placed("thunder, 2 s later a dog barks") == [("a dog barks", 2, 4), ("thunder", 0, 2)]  # its own word
     assert placed("a dog barks every 2 s")[0][1:] == (0, 10)
+    # ended by "!" or "?" as by a full stop; in milliseconds or minutes as in seconds: never left in its caption
+    assert placed("door slam 6s! glass break 8s?") == [("door slam", 6, 8), ("glass break", 8, 10)]
+    assert placed("glass break 500ms") == placed("glass break 500 ms") == [("glass break", 0.5, 2.5)]
+    with pytest.raises(PlanError, match="off the 10 s timeline"):
+        placed("rain 2 min")
 
 
 def test_a_cue_sheets_labels_head_its_lines():
     assert placed("AMB: city traffic\nSFX: car horn @ 2s\nSFX: door slam @ 5.5s") == [
         ("car horn", 2, 4), ("city traffic", 0, 10), ("door slam", 5.5, 7.5)]
     assert placed("BG: rain\nSFX: door slam at 3s") == [("door slam", 3, 5), ("rain", 0, 10)]
+    # a time after a dash, a colon or a comma is the sound's before it, not that sound again
+    for said in ["door slam - 6s", "door slam \u2013 0:06", "door slam: 6 s", "door slam, 6s", "door slam - at 6 s"]:
+        assert placed(said) == [("door slam", 6, 8)], said
+    assert placed("BG: rain\nSFX: door slam - 3s\nSFX: glass break - 0:07") == [
+        ("door slam", 3, 5), ("glass break", 7, 9), ("rain", 0, 10)]
     assert placed("SFX - door slam at 3s") == [("door slam", 3, 5)]
 
 
@@ -155,6 +165,9 @@ def test_how_long_a_sound_takes_and_where_at_an_edge():
     assert placed("church bells ring for 5 seconds at the start") == [("church bells ring", 0, 5)]
     assert placed("a beep lasting 2 seconds") == placed("a beep that lasts for 2 s") == [("a beep", 0, 2)]
     assert placed("a hum that lasts 4 s at 3 s") == placed("a hum at 3 s lasting 4 s") == [("a hum", 3, 7)]
+    # after a comma, and in other units: still its length, not the sound again nor a time left in its caption
+    for said in ["a beep, lasting 2 s", "a beep, which lasts 2 s", "a beep lasting 2000 ms", "a beep lasting 0:02"]:
+        assert placed(said) == [("a beep", 0, 2)], said
 
 
 def test_a_count_in_brackets_another_and_a_bare_change_of_pace():

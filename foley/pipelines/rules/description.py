@@ -363,8 +363,9 @@ _TIMES_MARK = re.compile(rf"(?:\s+[x\u00d7]|\s*\u00d7)\s*(?P<n>\d+)\b(?![.,]\d|\
                          r"|\s+(?P<e>\d+)\s?[x\u00d7](?=\s*(?:$|[,;]|\.(?!\d)|\s+(?:at|from|between|for|then|and|while)\b))",
                          re.I)  # "a dog barks 2x", last in its part
 _TIME_SAID = _DECIMAL + _SECONDS
-# a part that says only when the untimed sound before it starts: "..., starting at 10 s" (read "at 10 s")
-_STARTING = re.compile(rf"^(?P<how>at|from)\s+(?P<t>{_TIME_SAID})(?:\s+on(?:wards?)?)?$", re.I)
+# a part that says only when the untimed sound before it starts: "..., starting at 10 s" (read "at 10 s"),
+# "door slam - 6s" (a cue sheet's time after a dash, as "door slam 6s")
+_STARTING = re.compile(rf"^(?:(?P<how>at|from)\s+(?P<t>{_TIME_SAID})(?:\s+on(?:wards?)?)?|(?P<t2>{_DECIMAL}\s*{_UNIT_S}))$", re.I)
 # a part that says only when or how often: "at 3 s", "from 2 to 6 s", "now and then"
 _WHEN_ONLY = re.compile(rf"^(?:occasionally|(?:at|from|between)\s+{_TIME_SAID}(?:\s+(?:to|until|till|and)\s+{_TIME_SAID})?"
                         rf"(?:\s+for\s+{_TIME_SAID})?)$", re.I)
@@ -829,10 +830,12 @@ def _joined(pieces: list[tuple[str, str]], layered: list[str] | None = None, roo
             out[-1] = f"{out[-1]} while {layer}"
             continue
         start = _STARTING.match(piece)
-        if (start and out and not re.search(r"\b(?:at|from|between|for)\s+\d", out[-1]) and sep != ","
-                and k and pieces[k - 1][1] == ","):  # "a dog barks every 2 s, starting at 10 s": its start
-            how = "from" if _OCCASIONALLY.search(_SCATTERED.sub(" occasionally", out[-1])) else start["how"].lower()
-            out[-1] = f"{out[-1]} {how} {start['t']}"
+        if (start and out and not re.search(r"\b(?:at|from|between|for)\s+\d", out[-1]) and not _BARE.match(out[-1])
+                and k and (sep != "," and pieces[k - 1][1] == "," or re.fullmatch(r":|[-\u2013\u2014]+", pieces[k - 1][1]))):
+            # "a dog barks every 2 s, starting at 10 s": its start (before a comma, the next sound's: "X, at 3 s, Y");
+            # after a dash or a colon, a cue sheet's time: "door slam - 6s", "door slam - 6s, glass break - 8s"
+            how = "from" if _OCCASIONALLY.search(_SCATTERED.sub(" occasionally", out[-1])) else (start["how"] or "at").lower()
+            out[-1] = f"{out[-1]} {how} {start['t'] or start['t2']}"
             continue
         clause, lead = _WHILE.match(piece), _WHEN_ONLY.match(_LEADING.sub("", piece))  # "and at 5 s, X"
         along = clause["rest"] if clause else None  # what sounds along with a neighbour

@@ -182,11 +182,12 @@ _STRAY_TIME = re.compile(r"\b(?:at|from|for|to|until|till|between|and|after|in|b
 # Times in other units, where a time is read (after "at", "by", ...; before "later", "longer"):
 # rewritten in seconds, the unit the forms below read ("at 500 ms" -> "at 0.5 s", "at 0:03" -> "at 3 s").
 _TIME_WORD = r"(?:at|around|from|to|until|till|between|and|for|by|every|first|last|after|before)"
+_PART_END = r"\s*(?:[,;!?]|\.(?!\d)|$|\s+(?:and\s+)?then\b)"  # what ends a part: "door slam 6s!", "..., then"
 _IN_UNIT = re.compile(rf"\b(?P<p>{_TIME_WORD}\s+)(?P<n>\d+(?:\.\d+)?)\s*(?P<u>ms|msecs?|milliseconds?|mins?|minutes?)\b"
                       rf"|(?P<n2>\d+(?:\.\d+)?)\s*(?P<u2>ms|msecs?|milliseconds?|mins?|minutes?)(?=\s+(?:later|earlier|sooner|"
-                      rf"longer|shorter|after|before)\b)", re.I)
+                      rf"longer|shorter|after|before)\b|{_PART_END})", re.I)  # or last in its part: "glass break 500 ms"
 _CLOCK = re.compile(rf"(?:\b(?P<p>{_TIME_WORD}\s+)|(?<![\w:]))(?P<m>\d+):(?P<s>[0-5]\d(?:\.\d+)?)\b"
-                    rf"(?(p)|(?=\s+(?:later|earlier|sooner|longer|shorter)\b|\s*(?:[,;]|\.(?!\d)|$|\s+(?:and\s+)?then\b)"
+                    rf"(?(p)|(?=\s+(?:later|earlier|sooner|longer|shorter)\b|{_PART_END}"
                     r"|\s*[-\u2013]\s*\d+:[0-5]\d))", re.I)  # "0:03 later", or last in its part: "a bell rings 0:04", "rain 0:02-0:06"
 
 
@@ -244,8 +245,9 @@ _PAUSE = re.compile(rf"\b(?P<a>an?\s+)(?:(?P<n>{_DECIMAL})[-\s]*{_UNIT_S}\s+(?P<
 _STARTS_STOPS = re.compile(rf"\s+(?:(?:starts?|begins?)\s+at\s+(?P<a>{_DECIMAL}){_SECONDS}\s+and\s+"
                            rf"(?:stops?|ends?|fades?\s+out)|at\s+(?P<a2>{_DECIMAL}){_SECONDS}\s+and\s+(?:stopping|ending|fading\s+out))"
                            rf"\s+at\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b", re.I)  # and "(starting) at 2 s and ending at 6 s"
-# "a beep lasting 2 s", "a hum that lasts 4 s": for that long
-_LASTS = re.compile(rf"(?:\s+(?:that|which))?\s+(?:lasting|lasts)\s+(?:for\s+)?(?=(?P<n>{_DECIMAL})\s*{_UNIT_S}\b)", re.I)
+# "a beep lasting 2 s", "a hum that lasts 4 s", "a beep, lasting 500 ms", "a hum, which lasts 0:04": for that long
+_LASTS = re.compile(rf"(?:,?\s+(?:that|which))?,?\s+(?:lasting|lasts)\s+(?:for\s+)?(?=(?P<n>{_DECIMAL})\s*"
+                    rf"(?:{_UNIT_S}|ms|msecs?|milliseconds?|mins?|minutes?)\b|\d+:[0-5]\d)", re.I)
 _OVER_SECONDS = re.compile(rf"\bover\s+(?:the\s+(?:next|following)\s+|a\s+period\s+of\s+)?(?P<n>{_DECIMAL})\s*{_UNIT_S}\b", re.I)
 _FROM_FOR = re.compile(rf"\bfrom\s+(?P<a>{_DECIMAL})\s*{_UNIT_S}\s+for\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b"
                        rf"|\bfor\s+(?P<b2>{_DECIMAL})\s*{_UNIT_S}\s+from\s+(?P<a2>{_DECIMAL})\s*{_UNIT_S}\b(?!\s*(?:to|until|till)\b)",
@@ -262,7 +264,7 @@ _LINE_TIME = re.compile(rf"(?im)(?:^|(?<=[,;]\s)|(?<=[,;])|(?<=[.!?]\s))\s*{_BUL
 
 # "door slam 6s", "a bell rings 0:04", "rain 2 to 8 s": a part that ends with its time or span, with no word for it ("at")
 _TIME_LAST = re.compile(rf"(?P<w>\b[a-z']+)\s+(?:(?P<a>{_DECIMAL})\s*{_UNIT_S}?\s+(?:to|until|till|through|thru)\s+)?"
-                        rf"(?P<t>{_DECIMAL})\s*{_UNIT_S}(?=\s*(?:[,;]|\.(?!\d)|$|\s+(?:and\s+)?then\b))", re.I)
+                        rf"(?P<t>{_DECIMAL})\s*{_UNIT_S}(?={_PART_END})", re.I)
 _NOT_ITS_TIME = set("""at for from to until till through thru up past since every first last final of by and or between
 after before in into over during within next about around approximately roughly some another each per than only just
 exactly precisely the a an its""".split())  # "for 2 s", "every 2 s", "the first 3 s": the word before it says what the time is
