@@ -85,7 +85,7 @@ def _cache_tokens(tokenizer: UnitTokenizer, manifest, entries: list[dict], out: 
         source = target.with_suffix(".source")
         try:
             digest = source_digest(entry)
-            if _readable(target) and source.is_file() and source.read_text(encoding="utf-8").strip() == digest:
+            if _readable(target) and cached_source(out, entry["id"]) == digest:
                 counts["skipped"] += 1
                 continue
             wav, _ = read_audio(entry["source"])

@@ -182,7 +182,7 @@ def _pickled_weights_that_run(d):
     torch.save({"conv_in.weight": _RunsWhenUnpickled(d / "ran")}, d / "diffusion_pytorch_model.bin")
 
 
-@pytest.mark.parametrize("damage, said", [
+_DAMAGED_UNET = [
     (lambda d: (d / "diffusion_pytorch_model.safetensors").write_bytes(b"\x10" * 64),  # a cut or foreign file
      r"unet: not a loadable UNet \(SafetensorError: Error while deserializing header"),
     (_pickled_weights_that_run, r"unet: not a loadable UNet \(a pickle that asks for io.open, refused: nothing was run\)$"),
@@ -193,17 +193,8 @@ def _pickled_weights_that_run(d):
      r"scheduler/scheduler_config.json: not a usable PNDMScheduler config \("),
     (lambda d: (d.parent / "tokenizer" / "tokenizer_config.json").write_text("[]"),
      r"tokenizer: no usable tokenizer \('list' object has no attribute 'get'\)$"),
-])
-def test_a_damaged_component_file_is_named_in_one_line_and_never_runs(tiny, tmp_path, damage, said):
-    """diffusers says only "Unable to load weights from checkpoint file" for the first three."""
-    write_sd_layout(tiny, tmp_path / "m")
-    damage(tmp_path / "m" / "unet")
-    with pytest.raises(FoleyError, match=said):
-        AudioBackbone.from_pretrained(tmp_path / "m")
-    assert not (tmp_path / "m" / "unet" / "ran").exists()
-
-
-@pytest.mark.parametrize("damage, said", [
+]
+_DAMAGED_CONDITION_ADAPTER = [
     (lambda d: torch.save({"proj.weight": _RunsWhenUnpickled(d / "ran")}, d / "condition_adapter.pt"),
      r"condition_adapter.pt: not the weights of a 16 -> 16 condition adapter \(a pickle that asks for io.open, "
      r"refused: nothing was run\)$"),
@@ -218,13 +209,19 @@ def test_a_damaged_component_file_is_named_in_one_line_and_never_runs(tiny, tmp_
     (lambda d: (d.parent / "condition_config.json").write_text(json.dumps(
         [{**json.loads((d.parent / "condition_config.json").read_text())[0], "max_length": "77"}])),
      r"condition_config.json: max_length must be a whole number > 0, got '77'$"),
-])
-def test_a_bad_condition_adapter_is_named_in_one_line(tiny, tmp_path, damage, said):
-    write_condition_layout(tiny, tmp_path / "m")
-    damage(tmp_path / "m" / "condition_adapter_0")
+]
+
+
+@pytest.mark.parametrize("layout, folder, damage, said",
+                         [(write_sd_layout, "unet", *case) for case in _DAMAGED_UNET]
+                         + [(write_condition_layout, "condition_adapter_0", *case) for case in _DAMAGED_CONDITION_ADAPTER])
+def test_a_damaged_component_file_is_named_in_one_line_and_never_runs(tiny, tmp_path, layout, folder, damage, said):
+    """diffusers says only "Unable to load weights from checkpoint file" for the UNet's first three."""
+    layout(tiny, tmp_path / "m")
+    damage(tmp_path / "m" / folder)
     with pytest.raises(FoleyError, match=said):
         AudioBackbone.from_pretrained(tmp_path / "m")
-    assert not (tmp_path / "m" / "condition_adapter_0" / "ran").exists()
+    assert not (tmp_path / "m" / folder / "ran").exists()
 
 
 @pytest.mark.parametrize("change, said", [
