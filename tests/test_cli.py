@@ -1,3 +1,4 @@
+import argparse
 import json
 import os
 import signal
@@ -86,6 +87,34 @@ def test_a_device_that_is_not_here_is_named_as_asked(monkeypatch):
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
     with pytest.raises(FoleyError, match=r"^--device cuda:7 was asked for, but the CUDA GPUs here are cuda:0, cuda:1$"):
         resolve_device("cuda:7")
+
+
+@pytest.mark.parametrize("args", [
+    ["dub", "missing.mp4"], ["compose", "rain"], ["ui"], ["extract", "m.jsonl", "--out", "c"], ["tokenize", "a.wav"],
+    ["train", "lm", "--manifest", "m", "--features", "f", "--units", "u", "--out", "o"],
+    ["train", "adapter", "--data", "d", "--backbone", "b", "--tokenizer", "t", "--out", "o"],
+    ["eval", "fad", "--pred", "p", "--ref", "r"], ["eval", "mkl", "--pred", "p", "--ref", "r", "--classifier", "c"],
+    ["eval", "report", "--pred", "p", "--ref", "r", "--out", "o"], ["eval", "clap", "--audio", "a", "--captions", "c"],
+])
+def test_commands_that_compute_set_the_threads_asked_for_before_they_run(args, monkeypatch):
+    import torch
+
+    from foley import cli
+
+    ran = []
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: ran.append(("threads", n)))
+    build_parser = cli.build_parser
+
+    def parser_whose_commands_note_they_ran():
+        parser = build_parser()
+        parse = parser.parse_args
+        parser.parse_args = lambda argv: argparse.Namespace(**{**vars(parse(argv)),
+                                                               "func": lambda _: ran.append("command") or 0})
+        return parser
+    monkeypatch.setattr(cli, "build_parser", parser_whose_commands_note_they_ran)
+    assert cli.main(args) == 0 and ran == ["command"]  # left out: torch's own default
+    ran.clear()
+    assert cli.main([*args, "--threads", "1"]) == 0 and ran == [("threads", 1), "command"]
 
 
 @pytest.mark.parametrize("args", [

@@ -24,4 +24,11 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
     args = build_parser().parse_args(argv)
-    return reported("foley", lambda: args.func(args))
+    return reported("foley", lambda: _run(args))
+
+
+def _run(args) -> int:
+    if getattr(args, "threads", None) is not None:
+        import torch
+        torch.set_num_threads(args.threads)
+    return args.func(args)

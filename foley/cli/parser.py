@@ -20,6 +20,13 @@ from .train import ADAPTER_STEPS, _cmd_train_adapter, _cmd_train_lm
 from .ui import _cmd_ui
 
 
+def add_threads(p: argparse.ArgumentParser) -> None:
+    """``--threads``: how many CPU threads torch computes with (``main`` sets it before the command runs)."""
+    p.add_argument("--threads", type=number_arg(1, integer=True),
+                   help="CPU threads of the computation (default: torch's, one per core; fewer when other work "
+                        "shares the cores: two threads on a busy two-core machine can be many times slower than one)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineErrors(prog="foley", description="Video-to-audio Foley generation.")
     parser.add_argument("--version", action="version", version=f"foley {__version__}")
@@ -89,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--pca", type=number_arg(0, integer=True), default=0, metavar="DIMS",
                            help="FAD on the first DIMS principal components of the reference embeddings: for an "
                                 "embedder wider than the sets have embeddings (PANNs: 2048, aiSFX: 512); 0: all")
+        if name != "onset":
+            add_threads(p)
         if name == "mkl":
             p.add_argument("--classifier", required=True, metavar="panns:PATH",
                            help="PANNs Cnn14 weights (Cnn14_16k_mAP=0.438.pth)")
@@ -106,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     clap.add_argument("--model", default="laion/clap-htsat-unfused", help="a ClapModel directory or hub id")
     clap.add_argument("--device", type=device_arg, default="auto", help="auto | cpu | cuda | mps")
     clap.add_argument("--json", type=path_arg, help="also write the results to this JSON file")
+    add_threads(clap)
     clap.set_defaults(func=_cmd_eval_clap)
 
     tok = sub.add_parser("tokenize", help="audio -> HuBERT k-means <AUD_x> tokens at 50 Hz (one file, or a manifest)")
@@ -116,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     tok.add_argument("--manifest", type=path_arg, help="JSON Lines with id and audio (or video) per clip: cache all their tokens")
     tok.add_argument("--out", type=path_arg, help="cache folder for --manifest (resumable)")
     tok.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_threads(tok)
     tok.set_defaults(func=_cmd_tokenize)
 
     imp = sub.add_parser("import-tokenizer", help="make a tokenizer directory from HuBERT and k-means files "
@@ -192,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "no --caption (default: 0)")
     ad.add_argument("--resume", action="store_true",
                     help="continue the run in --out from its checkpoint, with its own settings where none are given")
+    add_threads(ad)
     ad.set_defaults(func=_cmd_train_adapter)
     lm = train_sub.add_parser("lm", help="connector + LoRA + new token rows of the video-to-token LM on cached "
                               "features; several processes: accelerate launch -m foley train lm ...")
@@ -214,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "(less memory, slower; default: the config's)")
     lm.add_argument("--no-video", action="store_true", help="the caption-only ablation: no frames in the prompt")
     lm.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    add_threads(lm)
     lm.set_defaults(func=_cmd_train_lm)
 
     ext = sub.add_parser("extract", help="cache frame features of the clips of manifests (resumable; several "
@@ -227,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument("--batch-size", type=number_arg(1, integer=True), help="frames per forward pass")
     ext.add_argument("--device", type=device_arg, default="auto", help="auto | cpu | cuda | mps")
     ext.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_threads(ext)
     ext.set_defaults(func=_cmd_extract)
     comp = sub.add_parser("compose", help="plan, generate and mix a timed sound bed from a description",
                           epilog=f"follow-up edits (with --session) the rules planner reads: {EDIT_HELP}")
@@ -265,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "--no-align keeps generated events as they come")
     comp.add_argument("--device", type=device_arg, default="auto", help="auto | cpu | cuda | mps")
     comp.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    add_threads(comp)
     comp.set_defaults(func=_cmd_compose)
     snd = sub.add_parser("sounds", help="the sounds a compose backbone learned, or the nearest of them to a caption")
     snd.add_argument("caption", nargs="?", help="a caption to compare, or a description: each of its sounds, as "
@@ -299,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="mix the video's own audio into the track, its loudness DB from the Foley's "
                           "(-12: 12 LU under it)")
     dub.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    add_threads(dub)
     dub.set_defaults(func=_cmd_dub)
 
     ui = sub.add_parser("ui", help="a web page for dubbing and composing (needs the ui extra)")
@@ -310,5 +326,6 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--device", type=device_arg, default="auto", help="auto | cpu | cuda | mps")
     ui.add_argument("--planner", action="append", default=[], metavar="SPEC",
                     help="compose tab: a planner the page offers besides rules (hf:MODEL or openai; repeatable)")
+    add_threads(ui)
     ui.set_defaults(func=_cmd_ui)
     return show_defaults(parser)
