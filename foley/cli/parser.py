@@ -222,8 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     lm.add_argument("--precision", choices=("auto", "fp32", "bf16"),
                     help="the frozen LM's dtype and autocast (auto: bf16 on GPUs that have it, fp32 elsewhere); "
                          "connector, LoRA and new rows train in fp32 (default: the config's)")
-    lm.add_argument("--gradient-checkpointing", action="store_true", help="recompute activations in the backward pass "
-                    "(less memory, slower; default: the config's)")
+    lm.add_argument("--gradient-checkpointing", action=argparse.BooleanOptionalAction,
+                    help="recompute activations in the backward pass (less memory, slower; the same weights, so a "
+                         "resumed run may change it; default: the config's)")
     lm.add_argument("--no-video", action="store_true", help="the caption-only ablation: no frames in the prompt")
     lm.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     add_threads(lm)

@@ -39,9 +39,8 @@ def _cmd_train_lm(args: argparse.Namespace) -> int:
 
     overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size), ("lr", args.lr),
                                    ("seed", args.seed), ("checkpoint_every", args.checkpoint_every),
-                                   ("precision", args.precision)) if v is not None}
-    if args.gradient_checkpointing:
-        overrides["gradient_checkpointing"] = True
+                                   ("precision", args.precision),
+                                   ("gradient_checkpointing", args.gradient_checkpointing)) if v is not None}
     if args.no_video:
         overrides["use_video"] = False
     out = run_lm_training(args.config, args.manifest, args.features, args.units, args.out, overrides,

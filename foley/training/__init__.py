@@ -19,7 +19,8 @@ def config_difference(saved: dict, given: dict) -> str:
                      for k in sorted(saved.keys() | given.keys()) if k not in saved or k not in given or saved[k] != given[k])
 
 
-RESUMABLE = ("steps", "checkpoint_every")  # what a resumed run may change: its length, how often it is saved
+RESUMABLE = ("steps", "checkpoint_every", "gradient_checkpointing")  # what a resumed run may change: its length, how
+# often it is saved, whether activations are recomputed (the same weights, within float summation order)
 
 
 def checkpoint_state(checkpoint, run, kind: str) -> dict:

@@ -175,6 +175,9 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main([*resumed, "--resume", "--steps", "4", "--batch-size", "4"]) == 2
     assert "(batch_size 2 in the run, 4 given)" in capsys.readouterr().err
     assert main([*resumed, "--resume", "--steps", "4", "--checkpoint-every", "1"]) == 0  # how often it is saved may change
+    assert main([*resumed, "--resume", "--steps", "5", "--gradient-checkpointing"]) == 0  # and the memory it takes
+    assert json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())["config"]["gradient_checkpointing"]
+    assert main([*resumed, "--resume", "--steps", "6", "--no-gradient-checkpointing"]) == 0
     capsys.readouterr()
     assert main(["train", "lm", *_cli_args(paths, tmp_path / "none")[4:], "--resume"]) == 2  # nothing to resume, said as such
     assert capsys.readouterr().err.strip().endswith("none: no checkpoint to resume from")
