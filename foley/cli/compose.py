@@ -172,6 +172,8 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
         except FoleyError as e:  # "--session bed.json" with a typo in its name: said which file is not there
             raise FoleyError(f"{e}; {args.session} is no session yet" if args.session else str(e)) from None
     out = Path(args.output or (session.bed_path if session else "compose.wav"))
+    if continuing and out.resolve() in {p.resolve() for p in session.stem_paths}:
+        raise FoleyError(f"-o {args.output}: a stem this session wrote; give the bed a name of its own")
     if continuing and session.copied and not args.output:
         _note(f"{args.session} is a copy of the session {session.saved_as}; its turns write {out.name} and the "
              "files named after it, not that session's")

@@ -306,6 +306,12 @@ def test_cli_compose_stems_follow_the_session(backbone, tmp_path, foley_cli):
     spelled = foley_cli(base + ["make the ball quieter", "-o", str(tmp_path / "moved.wav")], cwd=tmp_path)
     assert spelled.returncode == 0, spelled.stderr  # the same bed by another path: its stems written again, in place
     assert [p.name for p in (tmp_path / "moved.stems").iterdir()] == ["a-ball.wav"]
+    stem = (tmp_path / "moved.stems" / "a-ball.wav").read_bytes()
+    over_a_stem = foley_cli(base + ["make the ball louder", "-o", "moved.stems/a-ball.wav"], cwd=tmp_path)
+    assert over_a_stem.returncode == 2 and over_a_stem.stderr == (
+        "foley: error: -o moved.stems/a-ball.wav: a stem this session wrote; give the bed a name of its own\n")
+    assert (tmp_path / "moved.stems" / "a-ball.wav").read_bytes() == stem
+    assert not (tmp_path / "moved.stems" / "a-ball.stems").exists()
     same_name = ["compose", "a ball", "--model", "model", "--duration", "2", "--steps", "2", "--stems", "--device", "cpu",
                  "--session", "take.stems"]
     refused = foley_cli(same_name, cwd=tmp_path)  # the session file would be the stems' folder: refused before any work
