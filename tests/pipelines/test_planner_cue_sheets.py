@@ -187,3 +187,15 @@ def test_a_span_said_last_or_with_starting_and_ending():
     assert placed("rain 2 to 8 seconds") == placed("rain starting at 2s and ending at 8s") == [("rain", 2, 8)]
     assert placed("an alarm 2 to 6 s") == placed("an alarm from 2 to 6 s")
     assert placed("a dog barks at 2 s and stops at 4 s") == [("a dog barks", 2, 4)]
+
+
+def test_a_length_said_before_the_sound_is_its_length():
+    assert placed("a 2 second beep at 3 s") == placed("a 2-second-long beep at 3 s") == [("a beep", 3, 5)]
+    assert placed("a 3-second whoosh at 2 s, then a 5 s long rumble of thunder") == [
+        ("a rumble of thunder", 5, 10), ("a whoosh", 2, 5)]
+    assert placed("a dog barks, a 2 second beep 3 seconds later") == [("a beep", 3, 5), ("a dog barks", 0, 3)]
+    assert placed("at 2 s, a 1 second beep") == placed("at 2 s, a beep for 1 s") == [("a beep", 2, 3)]
+    assert placed("rain, a 2 s pause, then thunder") == [("rain", 0, 4), ("thunder", 6, 10)]  # a silence, as before
+    # with a count or a rhythm the length would be the whole run's: left as said
+    assert placed("a 1.5 s beep every 3 s") == [("a 1.5 s beep", 0, 10)]
+    assert [c for c, _, _ in placed("a 2 second beep 3 times")] == ["a 2 second beep"] * 3

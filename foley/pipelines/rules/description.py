@@ -848,7 +848,8 @@ def _joined(pieces: list[tuple[str, str]], layered: list[str] | None = None, roo
                      and not _TIME_FIRST.match(ahead or ""))):
             # "..., wind throughout", "wind throughout, a dog barks" (not "wind throughout, then a dog barks")
             along = _LEADING.sub("", piece)
-        again = ahead is not None and _TIME_TAIL.search(ahead)  # "X at 2 s and at 7 s, Y at 4 s": X's, Y has its own
+        # "X at 2 s and at 7 s, Y at 4 s": X's, Y has its own (a length is no time: "at 2 s, a beep for 1 s")
+        again = ahead is not None and re.search(r"\s(?:at|from|between)\s+\d", ahead, re.I)
         lead = lead if lead and ahead is not None and (not out or sep == ",") and not _leans(ahead) and not again else None
         if along and out:
             out[-1] = f"{out[-1]} while {along}"

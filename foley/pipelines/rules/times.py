@@ -242,6 +242,13 @@ _DASHED = re.compile(rf"(?:\b(?:from|between|at)\s+)?(?<![\w.])(?P<a>{_DECIMAL})
                      rf"(?P<b>{_DECIMAL})\s*(?P<u>{_UNIT_S})\b", re.I)
 _PAUSE = re.compile(rf"\b(?P<a>an?\s+)(?:(?P<n>{_DECIMAL})[-\s]*{_UNIT_S}\s+(?P<what>pause|silence|gap)\b"
                     rf"|(?P<what2>pause|silence|gap)\s+of\s+(?P<n2>{_DECIMAL})\s*{_UNIT_S}\b)", re.I)  # "a pause of 2 s" too
+# "a 2 second beep", "a 3-second whoosh at 2 s", "a 5 s long rumble of thunder": a beep for 2 s, ...
+_LONG_SOUND = re.compile(rf"\b(?P<a>an?\s+)(?P<n>{_DECIMAL})[-\s]*{_UNIT_S}(?:[-\s]+long)?\s+"
+                         r"(?!(?:pause|silence|gap|mark|delay|interval|break|wait|rest|later|earlier|after|before)\b)"
+                         r"(?P<x>[a-z](?:(?!\s(?:twice|thrice|\d+\s+times|every|repeatedly|again)\b)[^,;:!?])*?)"
+                         r"(?!\s+(?:twice|thrice|\d+\s+times|every|repeatedly|again)\b)"  # not "a 2 s beep 3 times"
+                         r"(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:then|while|and|at|from|starting|beginning|after|before|"
+                         r"until|till|\d)\b)", re.I)
 _STARTS_STOPS = re.compile(rf"\s+(?:(?:starts?|begins?)\s+at\s+(?P<a>{_DECIMAL}){_SECONDS}\s+and\s+"
                            rf"(?:stops?|ends?|fades?\s+out)|at\s+(?P<a2>{_DECIMAL}){_SECONDS}\s+and\s+(?:stopping|ending|fading\s+out))"
                            rf"\s+at\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b", re.I)  # and "(starting) at 2 s and ending at 6 s"
@@ -667,6 +674,7 @@ def in_seconds(text: str) -> str:
     text = re.sub(r"\s+(?:starting|beginning)\s+(?=at\s+\d)", " ", text, flags=re.I)  # "3 times starting at 2 s"
     text = _PAUSE.sub(lambda m: f"{m['a']}{m['what'] or m['what2']} for {m['n'] or m['n2']} s",
                       _DASHED.sub(r"from \g<a> to \g<b> \g<u>", text))
+    text = _LONG_SOUND.sub(r"\g<a>\g<x> for \g<n> s", text)
     text = _EXACTLY.sub(lambda m: f"{m['p']} " if m["p"] else "", text)
     text = _ABOUT.sub(lambda m: f"{m['p'] or 'at'} ", _AT_SIGN.sub(" at ", text))
     text = _INTO.sub(r"at \g<n> s", text)
