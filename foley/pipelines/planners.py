@@ -57,6 +57,10 @@ _UNDO_PART = re.compile(r"^(?:please\s+)?(?:undo|revert)\s+(?P<a>.+)$", re.I)  #
 _UNDO_TURNS = re.compile(r"(?:(?:the\s+)?(?:last\s+)?(?:\w+\s+)?(?:changes|edits|turns|steps|ones)|twice|\w+\s+times|everything"
                          r"|all(?:\s+of\s+(?:it|them))?|(?:all\s+)?the\s+(?:changes|edits|turns))", re.I)
 
+# "redo", "undo the undo": an undo taken back (not "redo it", another take of the whole bed)
+_REDO = re.compile(r"^(?:please\s+)?(?:redo(?:\s+(?:the\s+)?(?:last\s+)?(?:change|edit|turn|undo))?|un-?undo|(?:undo|revert)\s+"
+                   r"(?:(?:the|that|my|your)\s+)?(?:last\s+)?undo)(?:,?\s+please)?$", re.I)
+
 
 # The longest description or edit the rules planner reads: 32 sounds fit in far less, and its time grows faster
 # than the text does (about 4 s at 4,000 characters, minutes past 10,000)
@@ -83,6 +87,10 @@ class RulesPlanner:
                             f"{MAX_TEXT_CHARS} (a bed holds at most {MAX_EVENTS} sounds)")
         if m := _DIGIT_COMMA.search(text):  # else "at 3,5 s" is two parts, "at 3" and "5 s"
             raise PlanError(_comma_said(m[0]))
+        if previous is not None and _REDO.match(_clean(text)):
+            raise PlanError(f"{text.strip()!r}: there is no redo; to have an edit that was undone again, give the edit "
+                            f"again (the session's turns: foley compose --session FILE); another take of the whole bed: "
+                            f"'try again'")
         if previous is not None and (m := _UNDO_PART.match(_clean(text))) and _UNDO_TURNS.fullmatch(m["a"]):
             raise PlanError(f"{text.strip()!r}: undo takes back one turn at a time; give it as a turn of its own for "
                             f"each turn to take back (undo, then undo again)")

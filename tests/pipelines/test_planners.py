@@ -78,7 +78,7 @@ def test_rules_edits():
     with pytest.raises(PlanError, match="placing it at 12 s puts 'a bell' off the 10 s timeline"):
         p.plan("add a bell at 12 s", 10, base)
     assert ("thunder", 9.0, 10) in spans(p.plan("move the thunder to 9 s", 10, base))
-    with pytest.raises(PlanError, match="does not understand 'redo'"):  # "redo" alone could mean undo an undo
+    with pytest.raises(PlanError, match="'redo': there is no redo; to have an edit that was undone again, give the edit"):
         p.plan("redo", 10, base)
     for edit in ("make the dog louder", "try again", "another take", "mute the rain", "turn the rain up",
                  "change the rain to wind", "make the rain start at 2 s"):  # not a bed whose one sound is the edit
@@ -1444,7 +1444,7 @@ def test_the_readings_hold_when_combined():
                                             "replace with one sound per turn: 'wind', 'thunder' are 2")]:
         with pytest.raises(PlanError, match=f"^{re.escape(said)}$"):
             p.plan(edit, 10, bed)
-    assert p.plan("add the dog barks again at 8 s", 10, bed).events[-1].caption == "the dog barks"
+    assert p.plan("add the dog barks again at 8 s", 10, bed).events[-1].caption == "a dog barks"  # the bed's own
     # a sound "throughout" or "in the background" lasts the whole timeline, beside the others
     assert placed("a clock ticks throughout, a dog barks, then a door slams") == [
         ("a clock ticks", 0, 10), ("a dog barks", 0, 5), ("a door slams", 5, 10)]
@@ -2042,3 +2042,111 @@ def test_how_long_or_a_word_said_twice_after_a_joining_word_is_no_second_sound()
     assert spans(p.plan("rain over the whole clip, thunder at 4 s", 10)) == [("rain", 0, 10), ("thunder", 4, 8)]
     assert [e.caption for e in p.plan("footsteps come closer and closer", 10).events] == [
         "footsteps come closer and closer"]
+
+
+def test_edits_that_once_did_something_else_than_said():
+    p = RulesPlanner()
+    bed = p.plan("rain, a dog barks at 2 s, thunder at 4 s", 8)
+    quieter = p.plan("make the rain quieter by 3 dB", 8, bed)
+    # a level to end at is no change by that much: refused, not applied as one (-3 dB -> -9 dB)
+    for said in ("set the rain to -6 dB", "set the rain -6 dB", "rain at -6 dB", "put the rain at -6 dB"):
+        with pytest.raises(PlanError, match="give the change, not the level it ends at"):
+            p.plan(said, 8, quieter)
+    assert p.plan("rain -6 dB", 8, quieter).events[0].gain_db == -9  # a mix note is a change
+    # "much" and "a lot" are more than a change said without an amount
+    for said in ("make the rain much quieter", "make the rain a lot quieter", "much quieter rain", "rain much quieter"):
+        assert p.plan(said, 8, bed).events[0].gain_db == -12, said
+    # "move X N s" says no "to" or "by", and "up" or "down" no direction on the timeline: asked, not moved to N s
+    for said in ("move the dog 5 s", "move the thunder down 1 s", "move the thunder up 1 s", "move the dog two seconds"):
+        with pytest.raises(PlanError, match=r"to \d s, or by \d s\? say 'move the (?:dog|thunder) to \d s'"):
+            p.plan(said, 8, bed)
+    # another of it, not the one there moved; "the same level as" is no time
+    again = p.plan("make the dog bark again at 6 s", 8, bed)
+    assert spans(again) == spans(bed) + [("a dog barks", 6, 8)] and again.events[-1].seed != again.events[1].seed_used
+    assert spans(p.plan("add the dog again at 6 s", 8, bed)) == spans(again)
+    with pytest.raises(PlanError, match="does not understand 'make the dog the same level as the thunder'"):
+        p.plan("make the dog the same level as the thunder", 8, bed)
+    steps = p.plan("footsteps from 1 to 4 s, a door slams at 6 s", 8)
+    # until the end of the timeline, not one second longer
+    for said in ("extend the footsteps to the end", "make the footsteps last until the end", "make the footsteps go to the end",
+                 "let the footsteps run to the end", "stop the footsteps at the end", "the footsteps should stop at the end",
+                 "make the footsteps keep going until the end of the clip"):
+        assert spans(p.plan(said, 8, steps))[0] == ("footsteps", 1, 8), said
+    # a stop just before a sound is where that sound starts; a sound moved before it ends there
+    for said in ("make the footsteps stop right before the door", "stop the footsteps before the door"):
+        assert spans(p.plan(said, 8, steps))[0] == ("footsteps", 1, 6), said
+    assert spans(p.plan("move the footsteps before the door", 8, steps))[0] == ("footsteps", 3, 6)
+    # a repeated sound made to start earlier or later keeps its end, as made to start at T s
+    assert spans(p.plan("make the footsteps start earlier", 8, steps))[0] == ("footsteps", 0, 4)
+    assert spans(p.plan("make the footsteps start 1 s later", 8, steps))[0] == ("footsteps", 2, 4)
+    assert spans(p.plan("make the door start earlier", 8, steps))[1] == ("a door slams", 5, 7)  # a one-shot moves
+    # the first or last N of several, not one of them
+    knocks = p.plan("someone knocks on a door three times at 2 s, rain", 8)
+    assert [e.gain_db for e in p.plan("make the first two knocks louder", 8, knocks).events] == [0, 6, 6, 0]
+    assert [e.start_s for e in p.plan("remove the last two knocks", 8, knocks).events] == [0, 2]
+    with pytest.raises(PlanError, match="'the first two knocks' names several sounds, and this edit takes one: say which, "
+                                        "e.g. 'the second knock'"):
+        p.plan("move the first two knocks to 5 s", 8, knocks)
+    # "to T s": not shorter (or longer) by T s, nor muted until T s
+    late = p.plan("rain from 2 s to 6 s, wind", 8)
+    assert spans(p.plan("lengthen the rain to 7 s", 8, late))[1] == ("rain", 2, 7)
+    for said in ("trim the rain to 3 s", "cut the rain to 3 s", "shorten the rain down to 3 s"):
+        with pytest.raises(PlanError, match=r"until 3 s, or 3 s long\? say 'make the rain stop at 3 s', or 'make the rain last 3 s'"):
+            p.plan(said, 8, late)
+    assert spans(p.plan("cut the wind down to 4 s", 8, late))[0] == ("wind", 0, 4)  # from 0 s: both the same
+    with pytest.raises(PlanError, match="cannot read which part or time of the sound"):
+        p.plan("make the rain to 4 s longer", 8, late)
+
+
+def test_edits_a_sound_designer_types():
+    p = RulesPlanner()
+    bed = p.plan("rain, a dog barks at 2 s, thunder at 4 s", 8)
+
+    def changes(said):
+        return plan_changes(bed, p.plan(said, 8, bed))
+
+    for said in ("make the dog a cat", "make the dog into a cat", "swap the dog for a cat"):
+        assert changes(said) == ["replaced: a dog barks (2-4 s) -> a cat (2-4 s)"], said
+    assert changes("make the rain a storm") == ["replaced: rain (0-8 s) -> a storm (0-8 s)"]
+    assert changes("make the dog a bit louder") == ["a dog barks: +0 dB -> +3 dB"]  # not replaced with "bit louder"
+    for said in ("without the dog", "take the dog out", "wait, remove the dog", "no, get rid of the dog"):
+        assert changes(said) == ["removed: a dog barks (2-4 s)"], said
+    assert changes("no more rain") == ["removed: rain (0-8 s)"]
+    for said, moved in (("delay the dog", "3-5"), ("delay the dog 2 s", "4-6"), ("delay the dog slightly", "2.1-4.1")):
+        assert changes(said) == [f"a dog barks: 2-4 s -> {moved} s"], said
+    for said, change in (("can we add a door slam at 6 s", "added: a door slam (6-8 s)"),
+                         ("too much rain", "rain: +0 dB -> -6 dB"), ("the dog is not loud enough", "a dog barks: +0 dB -> +6 dB"),
+                         ("make the sound at 2 s louder", "a dog barks: +0 dB -> +6 dB"),
+                         ("remove the one at 4 s", "removed: thunder (4-8 s)")):
+        assert changes(said) == [change], said
+    # the level of a sound added, said with it
+    for said, gain in (("add a bell at 3 s, quietly", -6), ("add a bell at 3 s quietly", -6), ("add a bell at 3 s, -10 dB", -10),
+                       ("add a bell at 3 s at -10 dB", -10), ("add a bell at 3 s, 3 dB louder", 3), ("add a bell, a bit quieter", -3)):
+        added = [e for e in p.plan(said, 8, bed).events if e.caption == "a bell"]
+        assert [e.gain_db for e in added] == [gain], said
+    with pytest.raises(PlanError, match="one edit per turn: 'add a bell at 3 s' and 'make it quieter' are two"):
+        p.plan("add a bell at 3 s and make it quieter", 8, bed)
+    steps = p.plan("footsteps from 1 to 5 s", 8)
+    for said, period in (("make the footsteps twice as fast", 0.25), ("make the footsteps double speed", 0.25),
+                         ("make the footsteps half as fast", 1.0), ("slower footsteps", 0.75), ("faster footsteps", 0.333)):
+        assert p.plan(said, 8, steps).events[0].period_s == period, said
+    knocks = p.plan("someone knocks on a door three times at 2 s", 8)
+    assert [e.start_s for e in p.plan("make the knocks half as fast", 8, knocks).events] == [2, 2.6, 3.2]  # a run of takes
+
+
+def test_two_edits_in_one_turn_are_said_to_be_two():
+    p = RulesPlanner()
+    bed = p.plan("rain, a dog barks at 2 s, thunder at 4 s", 8)
+    for said, first, second in (("rain quieter and thunder later", "make rain quieter", "thunder later"),
+                                ("make the rain quieter; thunder later", "make the rain quieter", "thunder later"),
+                                ("move the dog to 5 s and the thunder to 6 s", "move the dog to 5 s", "the thunder to 6 s"),
+                                ("make the dog 2 s later and 3 dB louder", "make the dog 2 s later", "3 dB louder"),
+                                ("rain -3 dB, thunder +2 dB", "rain -3 dB", "thunder +2 dB"),
+                                ("make the rain quieter. move the thunder to 5 s", "make the rain quieter",
+                                 "move the thunder to 5 s")):
+        with pytest.raises(PlanError, match=f"^one edit per turn: {re.escape(repr(first))} and {re.escape(repr(second))} are two"):
+            p.plan(said, 8, bed)
+    for said in ("redo", "undo the undo", "redo the last change"):  # an undo taken back: said how
+        with pytest.raises(PlanError, match="there is no redo; to have an edit that was undone again, give the edit again"):
+            p.plan(said, 8, bed)
+    assert [e.seed for e in p.plan("redo it", 8, bed).events] != [e.seed for e in bed.events]  # another take of the bed

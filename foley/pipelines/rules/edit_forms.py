@@ -20,10 +20,14 @@ _PERCENT = re.compile(r"\d\s*(?:%|percent)", re.I)
 _MOVE_TO_PLACE = re.compile(r"^(?P<a>(?:move|put)\s.+?)\s+to\s+the\s+(?P<place>(?:very\s+)?(?:end|start|beginning|middle))$",
                             re.I)  # "move the door to the end": at the end
 _LEVEL_SPAN = re.compile(r"^(?:(?:lower|raise|boost|reduce)\b|(?:make|turn|bring)\b.*\b(?:louder|quieter|softer|up|down)\b)"
-                         r".*\b(?:after|before|until|till)\s+\d", re.I)  # "lower the rain after 5 s": a span
+                         r".*\b(?:after|before|until|till|from|between)\s+\d", re.I)  # "lower the rain after 5 s": a span
 _LEVEL_WORDS = re.compile(r"\bby\b|\bdb\b|%|\bpercent\b|\bnow\b", re.I)  # left in a gain edit's target: unread
-_TO_LEVEL = re.compile(rf"^(?:lower|raise|boost|reduce|turn|bring|make|set)\s.+\s(?:down\s+|up\s+)?to\s+{_NUM}\s*{_GAIN_UNIT}$", re.I)
+# "reduce the rain to 10%", "set the rain to -6 dB", "rain at -6 dB": the level it ends at, not a change of it
+_TO_LEVEL = re.compile(rf"^(?:set\s.+\s(?:(?:to|at)\s+)?|(?!add\s).+\s(?:down\s+|up\s+)?(?:to|at)\s+){_NUM}\s*{_GAIN_UNIT}$",
+                       re.I)
 _A_BIT = r"(?P<bit>a\s+(?:little\s+)?bit|a\s+(?:little|touch|tad)|slightly)"  # a change of A_BIT_DB
+_MUCH = r"(?P<much>much|a\s+lot|way|far)"  # a change of MUCH_DB
+MUCH_DB = 12.0  # "make X much quieter"
 NUDGE_S = 0.1  # "nudge X earlier", "make X a bit later"; a move said without an amount is 1 s
 A_BIT_DB = 3.0  # "make X a bit louder", "turn X down a little"; a change said without an amount is 6 dB
 _EDITS = [
@@ -50,23 +54,30 @@ _EDITS = [
     ("shift", re.compile(rf"^(?P<verb>make|move|shift|nudge)\s+{_TARGET}\s+(?:by\s+)?(?:{_NUM}{_UNIT}\s+|{_A_BIT}\s+)?"
                          rf"(?P<dir>later|earlier|sooner){_BY_S}$", re.I)),
     ("length", re.compile(rf"^make\s+{_TARGET}\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>longer|shorter){_BY_S}$", re.I)),
-    ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}\s*{_GAIN_UNIT}\s+|{_A_BIT}\s+)?(?P<dir>louder|quieter|softer)"
+    ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}\s*{_GAIN_UNIT}\s+|{_A_BIT}\s+|{_MUCH}\s+)?(?P<dir>louder|quieter|softer)"
                         rf"(?:\s+by\s+{_NUM}\s*{_GAIN_UNIT}?)?$", re.I)),
     ("gain", re.compile(r"^make\s+(?P<a>.+?)\s+(?P<dir>twice|half)\s+as\s+loud$", re.I)),  # the amplitude: +-6 dB
     ("gain", re.compile(rf"^(?:(?:turn|bring)\s+(?P<dir>up|down)|(?P<verb>lower|raise|boost|reduce))\s+(?P<a>.+?)"
                         rf"(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT})?$", re.I)),  # "turn down X", "lower X"
     ("gain", re.compile(rf"^(?:turn|bring)\s+(?P<a>.+?)\s+(?P<dir>up|down)(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT})?$",
                         re.I)),
-    ("tempo", re.compile(rf"^make\s+{_TARGET}\s+(?P<dir>faster|slower)$", re.I)),
+    ("tempo", re.compile(rf"^make\s+{_TARGET}\s+(?:(?P<dir>faster|slower)|(?P<x2>twice|half)\s+as\s+(?:fast|quick))$", re.I)),
     ("last", re.compile(rf"^make\s+{_TARGET}\s+last\s+(?:for\s+)?{_NUM}(?:{_UNIT})?$", re.I)),  # a length, not a change of it
     ("rhythm", re.compile(rf"^(?:make\s+|repeat\s+)?{_TARGET}\s+(?:repeat\s+)?every\s+(?:{_NUM}(?:{_UNIT})?"
                           rf"|(?:half\s+(?:a\s+)?)?second)$", re.I)),  # read by _rhythm
 ]
 # "replace the dog with a cat and make it louder", "make the thunder later and louder": two edits
-_TWO_EDITS = re.compile(r"(?:[,;]|\b(?:and|then))\s+(?:then\s+|also\s+)?(?P<second>(?:replace|swap|change|remove|delete|drop|"
+_TWO_EDITS = re.compile(r"(?:[,;]|\.(?=\s)|\b(?:and|then))\s+(?:then\s+|also\s+)?(?P<second>(?:replace|swap|change|remove|delete|drop|"
                         r"mute|cut|add|move|shift|nudge|put|make|turn|bring|pull|push|lose|kill|silence|lower|raise|boost|take\s+out|get\s+rid\s+of|repeat|redo|regenerate|undo)\s.*|(?:louder|quieter|softer|later|earlier|"
                         r"sooner|longer|shorter|faster|slower)\b.*|(?:the|a|an)\s+[a-z' ]+?\s+(?:louder|quieter|softer|later|"
                         r"earlier|sooner|longer|shorter|faster|slower)\b.*)$", re.I)
+# "rain quieter and thunder later", "move the dog to 5 s and the thunder to 6 s", "rain -3 dB, thunder +2 dB": a second
+# edit said in short after the first, with no verb of its own
+_DONE = r"(?:louder|quieter|softer|later|earlier|sooner|longer|shorter|faster|slower|db|\d\s*(?:s|secs?|seconds?))"
+_TWO_SHORT = re.compile(rf"\b{_DONE}\s*(?:[,;]|\s+(?:and|then))\s+(?:then\s+|also\s+)?(?P<second>(?:[a-z' ]+?\s+)?"
+                        rf"(?:(?:{_DECIMAL}\s*(?:db|s|secs?|seconds?)|a\s+(?:bit|little))\s+)?(?:louder|quieter|softer|later|"
+                        rf"earlier|sooner|longer|shorter|faster|slower|[-+\u2212]\s*{_DECIMAL}\s*db|to\s+{_DECIMAL}\b.*)(?:\s+by\s+.+)?)$",
+                        re.I)
 TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 # The edits the rules planner reads, as `foley compose --help` lists them
 EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
@@ -132,7 +143,7 @@ def short_edit(text: str) -> str:
     sounds: "louder rain", "the crowd cheers later"): "louder footsteps" is "make the footsteps
     louder", "the thunder (should come) a bit later" is "make the thunder a bit later" (and "the dog 1 s earlier",
     "door 1 s later" (a time or a length), "the knocks faster", ...), "speed up the footsteps" (or "slow X down") is "make the footsteps
-    faster"."""
+    faster", and "much quieter rain" (or "slower footsteps") is "make the rain much quieter"."""
     text = re.sub(rf"^(?P<a>(?:(?:the|that|this)\s+|(?!{_SHORT_NOT}\b)(?!.*\b(?:faster|slower)$))[^,;:.\d]+?)"
                   rf"(?:\s+(?:should|must|needs?\s+to|has\s+to|have\s+to)\s+"
                   rf"(?:be|come|happen|play|sound|go))?\s+(?P<dir>(?:a\s+(?:bit|little)\s+|{_DECIMAL}\s*{_UNIT_S}\s+)?"
@@ -141,13 +152,21 @@ def short_edit(text: str) -> str:
     text = re.sub(r"^(?P<v>speed|slow)\s+(?:(?:up|down)\s+(?P<a>.+)|(?P<b>.+?)\s+(?:up|down))$",
                   lambda m: f"make {m['a'] or m['b']} {'faster' if m['v'].lower() == 'speed' else 'slower'}", text,
                   flags=re.I)
-    return re.sub(r"^(?P<d>louder|quieter|softer)\s+(?!(?:and|than)\b)(?P<a>[^,;:.\d]+)$",
+    return re.sub(r"^(?P<d>(?:(?:much|a\s+(?:little\s+)?bit|slightly)\s+)?(?:louder|quieter|softer|faster|slower))\s+"
+                  r"(?!(?:and|than)\b)(?P<a>[^,;:.\d]+)$",
                   lambda m: f"make the {_ARTICLE.sub('', m['a'])} {m['d']}", text, flags=re.I)
 
 
 _SHIFT_SAID = re.compile(rf"^(?:(?:push|move|shift)\s+(?P<a>.+?)\s+(?P<dir>back)|(?:pull|move|shift|bring)\s+(?P<b>.+?)\s+"
                          rf"(?:forwards?|ahead))(?:\s+(?:by\s+)?(?P<n>{_DECIMAL}\s*{_UNIT_S}|an?\s+second|{_A_BIT}))?$",
                          re.I)  # not "bring the rain back", "move the dog back to 2 s"
+
+
+# "make the rain a storm", "make the dog into a cat": a replacement (not "make the dog a bit louder", "a second later")
+_MAKE_INTO = re.compile(r"^make\s+(?P<a>(?:the|that|this|these|those|it|them)\b(?:(?!\b(?:like|as|sounds?|be|is)\b).)*?)\s+"
+                        r"(?:into\s+|(?=an?\s+(?!(?:bit|little|touch|tad|lot|second|few|couple|half|quarter)\b)))(?P<b>[^\d]+?)"
+                        r"(?<!louder)(?<!quieter)(?<!softer)(?<!later)(?<!earlier)(?<!sooner)(?<!longer)(?<!shorter)"
+                        r"(?<!faster)(?<!slower)(?<!lower)(?<!higher)(?<!\slong)(?<!\sloud)$", re.I)
 
 
 # An effect asked of a sound ("more reverb on the thunder", "add echo to the door", "less bass on the rain"):
@@ -170,7 +189,8 @@ def _edit_said(text: str) -> str:
     "silence") is "remove X", "pull X down 3 dB" is "bring X down 3 dB", "push X back a second"
     is "move X later by 1 s" ("pull X forward": earlier), "bring X in at T s" (or "bring in X at
     T s") is "make X come in at T s"."""
-    text = re.sub(r"^(?:(?:can|could|would|will)\s+you\s+|i(?:'d|\s+would)\s+like\s+(?:you\s+)?to\s+|let'?s\s+)"
+    text = re.sub(r"^(?:(?:can|could|would|will)\s+you\s+|(?:can|could|shall)\s+we\s+|we\s+(?:need\s+to|should)\s+"
+                  r"|i(?:'d|\s+would)\s+like\s+(?:you\s+)?to\s+|let'?s\s+)"
                   r"(?:please\s+)?", "", text, flags=re.I)  # "can you make the rain a bit louder?"
     if m := _EFFECT_ASKED.match(_clean(text)):
         raise PlanError(f"{_clean(text)!r}: a bed's sounds are as generated; the rules planner sets their level, times "
@@ -178,7 +198,7 @@ def _edit_said(text: str) -> str:
                         f"'make {m['a'] or 'X'} quieter')")
     # "make the door slam at 1 s", "the phone should ring at 2 s": it is moved there (a start or a stop is its own edit)
     text = re.sub(rf"^(?!.*\b(?:start|stop|end|finish|begin|fade|come|cut|die|go|play|sound|louder|quieter|softer|longer|shorter"
-                  rf"|faster|slower|earlier|later|quiet|loud|silent)s?\b)"
+                  rf"|faster|slower|earlier|later|quiet|loud|silent|again|also|too)s?\b)"
                   rf"(?:(?:make|have|let)\s+(?P<a>(?:the|that|this)\s+.+?)|(?P<b>(?:the|that|this)\s+.+?)\s+should)"
                   rf"\s+[a-z]+\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",
                   lambda m: f"move {m['a'] or m['b']} to {m['t']}", text, flags=re.I)
@@ -201,10 +221,11 @@ def _edit_said(text: str) -> str:
                   lambda m: f"make {m['a']} {'longer' if m['dir'].lower() == 'later' else 'shorter'} by "
                             f"{m['n'] or m['by'] or '1 s'}", text, flags=re.I)
     # "let the rain last until 7 s", "the rain should go on until 8 s", "extend the rain to 8 s": it stops then
-    text = re.sub(rf"^(?:(?:make|have|let)\s+)?(?P<a>.+?)\s+(?:should\s+)?(?:lasts?|go(?:es)?\s+on|continues?|keeps?\s+going)"
-                  rf"\s+(?:until|till|to)\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", r"make \g<a> stop at \g<t>", text, flags=re.I)
-    text = re.sub(rf"^extend\s+(?P<a>.+?)\s+(?:to|until)\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", r"make \g<a> stop at \g<t>", text,
-                  flags=re.I)
+    text = re.sub(rf"^(?:(?:make|have|let)\s+)?(?P<a>.+?)\s+(?:should\s+)?(?:(?:lasts?|go(?:es)?\s+on|continues?|keeps?\s+going)"
+                  rf"\s+(?:until|till|to)|(?:go(?:es)?|runs?|plays?)\s+(?:until|till))\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",
+                  r"make \g<a> stop at \g<t>", text, flags=re.I)
+    text = re.sub(rf"^(?:extend|lengthen)\s+(?P<a>.+?)\s+(?:to|until)\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", r"make \g<a> stop at \g<t>",
+                  text, flags=re.I)
     text = re.sub(rf"^(?P<v>extend|lengthen|trim|shorten)\s+(?P<a>.+?)(?:\s+by\s+(?P<n>{_DECIMAL}\s*{_UNIT_S}))?$",
                   lambda m: f"make {m['a']} {'longer' if m['v'].lower() in ('extend', 'lengthen') else 'shorter'}"
                             f"{' by ' + m['n'] if m['n'] else ''}", text, flags=re.I)
@@ -212,17 +233,27 @@ def _edit_said(text: str) -> str:
     text = re.sub(rf"^(?:make|have|let)\s+(?P<a>(?:the|that|this)\s+.+?)\s+(?:(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+long"
                   rf"|(?![a-z]+\s+for\s+the\b)[a-z]+\s+for\s+(?P<f>{_DECIMAL}\s*{_UNIT_S}))$",
                   lambda m: f"make {m['a']} last {m['n'] or m['f']}", text, flags=re.I)
-    text = re.sub(r"^delay\s+(?P<a>.+?)\s+by\s+", r"move \g<a> later by ", text, flags=re.I)
+    text = re.sub(rf"^delay\s+(?P<a>.+?)(?=(?:\s+by)?\s+(?:\d|an?\s+second\b|{_A_BIT})|$)", r"push \g<a> back", text,
+                  flags=re.I)  # "delay the thunder (by) 1 s", "delay it a bit": later
     text = re.sub(r"^(?:cut|stop)\s+(?P<a>.+?)\s+short$", r"make \g<a> shorter", text, flags=re.I)  # not: remove it
     text = re.sub(r"^use\s+(?P<b>.+?)\s+instead\s+of\s+(?P<a>.+)$", r"replace \g<a> with \g<b>", text, flags=re.I)
+    text = _MAKE_INTO.sub(r"replace \g<a> with \g<b>", text)  # "make the rain a storm", "make it into wind"
+    text = re.sub(r"^make\s+(?P<a>.+?)\s+(?:at\s+|play\s+at\s+)?(?P<x>half|double)[\s-](?:speed|time|tempo)$",
+                  lambda m: f"make {m['a']} {'half' if m['x'].lower() == 'half' else 'twice'} as fast", text, flags=re.I)
     text = re.sub(r"^(?P<a>.+?)(?:\s+is|\s+are|'s)\s+(?:much\s+|way\s+|(?P<bit>a\s+(?:bit|little|touch)\s+|slightly\s+))?"
                   r"too\s+(?P<d>loud|quiet|soft|early|late|long|short|fast|slow)$",
                   lambda m: f"make {m['a']} {'a bit ' if m['bit'] else ''}{_TOO[m['d'].lower()]}",
                   text, flags=re.I)  # "the rain is too loud", "the knocks are too fast": the other way
+    text = re.sub(r"^(?P<a>.+?)(?:\s+is\s+not|\s+are\s+not|'s\s+not|\s+isn't|\s+aren't)\s+"
+                  r"(?P<d>loud|quiet|soft|early|late|long|short|fast|slow)\s+enough$",
+                  lambda m: f"make {m['a']} {dict(early='earlier', late='later').get(m['d'].lower(), m['d'].lower() + 'er')}",
+                  text, flags=re.I)  # "the dog is not loud enough"
+    text = re.sub(r"^(?:(?:way|much|far)\s+)?too\s+much\s+(?P<a>.+)$", r"make the \g<a> quieter", text, flags=re.I)
     text = re.sub(r"^(?P<d>less|more)\s+(?P<a>.+)$",
                   lambda m: f"make the {_ARTICLE.sub('', m['a'])} {'quieter' if m['d'].lower() == 'less' else 'louder'}",
                   text, flags=re.I)  # "less rain", "more thunder": its level
-    text = re.sub(r"^(?:lose|kill|silence(?!\s+(?:until|till|for|from|at|between|then)\b|\s+\d))\s+|^no\s+(?=[^,;.]+$)",
+    text = re.sub(r"^take\s+(?P<a>(?:the|that|this|these|those|it|them)\b.*?)\s+out$", r"remove \g<a>", text, flags=re.I)
+    text = re.sub(r"^(?:lose|kill|silence(?!\s+(?:until|till|for|from|at|between|then)\b|\s+\d))\s+|^(?:no|without(?=\s+(?:the|that|this|these|those|it|them|any)\b))\s+(?=[^,;.]+$)",
                   "remove ", text, flags=re.I)  # "no thunder": remove it; not "silence until 3 s", a silence
     text = re.sub(r"^add\s+(?:some\s+)?more\s+", "add ", text, flags=re.I)  # "add more thunder": another thunder
     text = re.sub(r"^(?P<a>[^,;]+?)\s+at\s+(?P<t>[\d.]+\s*(?:s|secs?|seconds?)?)\s+instead$", r"move \g<a> to \g<t>", text,
@@ -230,10 +261,12 @@ def _edit_said(text: str) -> str:
     text = re.sub(r"\b(?:everything|all\s+of\s+it|the\s+whole\s+(?:bed|mix))\b", "all the sounds", text, flags=re.I)
     if not re.match(r"(?:make|turn|bring|move|put|add|remove|replace|swap|change|try|another|give|drop|cut|lower|raise|"
                     r"boost|reduce|nudge|push|pull)\b", text, re.I):  # "rain louder": make the rain louder
-        text = re.sub(r"^(?P<a>[^,;:.\d]+?)\s+(?P<dir>(?:a\s+(?:bit|little)\s+)?(?:louder|quieter|softer)(?:\s+by\s+.+)?)$",
+        text = re.sub(r"^(?P<a>[^,;:.\d]+?)\s+(?P<dir>(?:a\s+(?:bit|little)\s+|much\s+|a\s+lot\s+)?(?:louder|quieter|softer)"
+                      r"(?:\s+by\s+.+)?)$",
                       r"make \g<a> \g<dir>", text, flags=re.I)  # "rain louder", "thunder louder by 3 dB"
     # a mix note: "rain -3 dB", "make the door +2 dB", "rain down 3 dB": a change of its level by that much
-    text = re.sub(rf"^(?:make\s+)?(?!(?:turn|bring|pull|push|drop|cut|lower|raise|boost|reduce)\s)(?P<a>[^,;:.\d]+?)\s+"
+    text = re.sub(rf"^(?:make\s+)?(?!(?:turn|bring|pull|push|drop|cut|lower|raise|boost|reduce|set|put|keep)\s)"
+                  rf"(?P<a>[^,;:.\d]+?)(?<!\sto)(?<!\sat)\s+"  # not "set the rain to -6 dB": a level, not a change
                   rf"(?:(?P<sign>[-+\u2212])\s*|(?P<dir>up|down)\s+(?:by\s+)?)(?P<n>{_DECIMAL})\s*db$",
                   lambda m: f"make {m['a']} {'louder' if (m['sign'] or m['dir']).lower() in ('+', 'up') else 'quieter'} by "
                             f"{m['n']} dB", text, flags=re.I)

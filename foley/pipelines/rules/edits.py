@@ -9,9 +9,10 @@ from ..plan import GAIN_RANGE_DB, PERIOD_RANGE_S, Plan, PlanError, heard_s, merg
 from .description import (_AND, _IN_THE_BACKGROUND, _THROUGHOUT, BED_UNDER_DB, _new_take, _on_timeline, _pieces, _repeated,
                           _said_once, _take, _timed_event, _together, _untimed, rules_layout)
 from .edit_forms import (_EDIT_VERBS, _EDITS, _LEVEL_SPAN, _LEVEL_WORDS, _MOVE_TO_PLACE, _NUM, _PERCENT, _REMOVE_AFTER,
-                         _TO_LEVEL, _TWO_EDITS, A_BIT_DB, NUDGE_S, TEMPO_STEP, _edit_said, _is_edit, short_edit)
-from .times import (_COUNT, _COUNTS, _DECIMAL, _IN_AT, _LASTING, _NUMBER, _OF_IT, _SAID_AT, _SCATTERED, _SOON, _STRAY_TIME,
-                    _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, _UNTIL, MIN_LENGTH_S, TIMED_LENGTH_S, _half_seconds, _repeats,
+                         _MUCH, _TO_LEVEL, _TWO_EDITS, _TWO_SHORT, A_BIT_DB, MUCH_DB, NUDGE_S, TEMPO_STEP, _edit_said, _is_edit,
+                         short_edit)
+from .times import (_COUNT, _COUNTS, _DECIMAL, _IN_AT, _LASTING, _MANY, _NUMBER, _OF_IT, _SAID_AT, _SCATTERED, _SOON,
+                    _STRAY_TIME, _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, _UNTIL, MIN_LENGTH_S, TIMED_LENGTH_S, _half_seconds, _repeats,
                     _rhythm, _scatter, _scattered, in_seconds, said_times)
 from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _SOUND_VERBS, _STOP, _VERB, _alike, _clean, _fills,
                     _stems, _subject, _words, is_background, is_iterative, repeat_period_s)
@@ -19,6 +20,8 @@ from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _SOUND_VERBS,
 AT_TOLERANCE_S = 1.0  # "the ball at 6 s" names a ball that plays within this of 6 s
 _AT = re.compile(r"^(?P<a>.+?)\s+(?:at|around)\s+(-?\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)?$", re.I)
 _ORDINAL = re.compile(rf"^(?:the\s+)?(?P<n>{'|'.join(_ORDINALS)})\s+(?P<a>.+)$", re.I)
+# "the first two knocks", "the last 3 knocks": several by their order
+_FIRST_N = re.compile(rf"^(?:the\s+)?(?P<edge>first|last|final)\s+(?P<n>\d+|{_MANY})\s+(?P<a>.+)$", re.I)
 
 
 # A sound named by a pronoun ("make it louder", "remove that", "move them 1 s later"): the bed's one sound
@@ -54,6 +57,10 @@ def _match(previous: Plan, target: str) -> int:
     good: ``target`` says which by a time ("the ball at 6 s": the one playing then, else the
     nearest start) or an order ("the second ball", "the last ball"), else PlanError naming them."""
     target = target.strip()
+    if _FIRST_N.match(target):  # "the first two knocks" said of an edit of one event (move, ...)
+        noun = _FIRST_N.match(target)["a"]
+        raise PlanError(f"{target!r} names several sounds, and this edit takes one: say which, e.g. 'the second "
+                        f"{noun[:-1] if noun.endswith('s') and not noun.endswith('ss') else noun}'")
     if _ALL_BUT.match(target):  # "everything but the rain" said of an edit of one event (move, ...)
         raise PlanError(f"{target!r} names several sounds, and this edit takes one: name it; all but some can be "
                         f"{_EVERY_SAID}")
@@ -65,7 +72,8 @@ def _match(previous: Plan, target: str) -> int:
         if n >= count:
             raise PlanError(f"{target!r}: the bed has {count} sound{'s' if count > 1 else ''}")
         return n % len(previous.events)
-    scores = _scores(previous, words, target)
+    # "the sound at 2 s", "the one at 2 s": whichever sound plays then
+    scores = [1] * len(previous.events) if at and _PRONOUN.match(words.strip()) else _scores(previous, words, target)
     best = max(scores)
     tied = [i for i, score in enumerate(scores) if score == best]  # in time order, as a plan's events are
     if at:
@@ -145,6 +153,14 @@ def _all_matching(previous: Plan, target: str) -> list[int] | None:
     several captions name in the singular ("the dogs"), else None. PlanError when it names none."""
     if (others := _all_but(previous, target)) is not None:
         return others
+    if first_n := _FIRST_N.match(target.strip()):  # "the first two knocks": of those it names, in time order
+        scores = _scores(previous, first_n["a"], target.strip())
+        tied = [i for i, score in enumerate(scores) if score == max(scores)]
+        n = int(first_n["n"]) if first_n["n"].isdigit() else _COUNTS[first_n["n"].lower()]
+        if n > len(tied):
+            there = "is 1 such event" if len(tied) == 1 else f"are {len(tied)} such events"
+            raise PlanError(f"{target.strip()!r}: there {there}")
+        return tied[:n] if first_n["edge"].lower() == "first" else tied[-n:]
     every = _EVERY_ONE.match(target.strip())
     if every and re.fullmatch(r"(?:the\s+)?(?:sounds|events)", every["a"].strip(), re.I):  # "all the sounds": the bed
         return list(range(len(previous.events)))
@@ -259,7 +275,7 @@ MIN_PIECE_S = 0.25  # a piece of a sound left shorter than this by a removed spa
 # "the end of the rain", "the rain once the dog barks", "the rain except", "the rain quieter for the"): a part or
 # a time the rules planner cannot read, not a way to name the sound (unless the sound's own caption says them).
 _WHEN_IN_TARGET = re.compile(
-    r"\b(?:at|for|from|between|after|before|until|till|during|in|over|up\s+to)\s+(?:the\s+)?(?:very\s+)?"
+    r"\b(?:at|for|from|between|after|before|until|till|during|in|over|to)\s+(?:the\s+)?(?:very\s+)?"
     r"(?:first|last|final|end|start|beginning|middle|half|\d|a\s+(?:second|moment|bit|while)|second\b"
     r"|one|two|three|four|five|six|seven|eight|nine|ten)"
     r"|\b(?:end|start|beginning|middle|rest|tail|half|part|first\s+part|last\s+part)\s+of\b"
@@ -268,7 +284,7 @@ _WHEN_IN_TARGET = re.compile(
     r"|\b(?:except|apart\s+from|other\s+than|but\s+not|besides|save\s+for|near|toward|towards|halfway|partway"
     r"|later|early\s+on|from\s+now\s+on)\b"
     r"|\b(?:louder|quieter|softer|fade|fades|stop|stops|longer|shorter|earlier|sooner)\b"
-    r"|\b(?:for|in|over|during|the|at|from)\s*$", re.I)
+    r"|\b(?:for|in|over|during|the|at|from|to)\s*$", re.I)
 
 
 def _check_target(previous: Plan, target: str, instruction: str, kind: str) -> None:
@@ -372,10 +388,10 @@ def _without_span(event: dict, start: float, end: float) -> list[dict]:
 RUN_GAP_S = 2.0  # one-shots of a sound this far apart or closer are one run, respaced together ("the knocks faster")
 
 
-def _respaced(group: list[dict], slower: bool, duration_s: float, said: str) -> None:
+def _respaced(group: list[dict], slower: bool, duration_s: float, said: str, step: float = TEMPO_STEP) -> None:
     """Several one-shots of one sound in a run ("make the knocks faster" on three knocks) closer
     together or further apart, in place: the run's timing from its first start divided by
-    TEMPO_STEP, or times it (each span with it, so that none overlaps the next). PlanError when
+    ``step``, or times it (each span with it, so that none overlaps the next). PlanError when
     they are apart by more than RUN_GAP_S, when faster would start two closer than a rhythm may
     (PERIOD_RANGE_S), or slower would end them after the timeline."""
     group = sorted(group, key=lambda e: e["start_time"])
@@ -383,7 +399,7 @@ def _respaced(group: list[dict], slower: bool, duration_s: float, said: str) -> 
         at = ", ".join(f"{e['start_time']:g}" for e in group)
         raise PlanError(f"{said!r}: these are {len(group)} sounds apart (at {at} s), not one run to space closer or "
                         f"further apart; move them one at a time")
-    first, step = group[0]["start_time"], TEMPO_STEP if slower else 1 / TEMPO_STEP
+    first, step = group[0]["start_time"], step if slower else 1 / step
     apart = min(b["start_time"] - a["start_time"] for a, b in zip(group, group[1:]))
     if apart * step < PERIOD_RANGE_S[0]:
         raise PlanError(f"{said!r}: they start {apart:g} s apart; faster would be {apart * step:.3g} s, and a rhythm is "
@@ -467,6 +483,10 @@ _ITS_END = re.compile(r"\s+(?:(?P<end>stops|ends|finishes|fades\s+out|dies\s+(?:
                       re.I)
 
 
+# What an edit says of its sound's end ("make the rain stop", "stop the rain"): a time said of it is where it ends
+_STOP_SAID = re.compile(r"^(?:stop|end|fade\s+out|cut\s+off)\s.+|\s(?:stop|end|finish|fade\s+out|cut\s+off)(?:s|es)?$", re.I)
+
+
 def _edit_seconds(text: str) -> str:
     """``text`` with times in milliseconds or words said in seconds, as edits read them: "500 ms",
     "half a second", "two seconds", "a second after"."""
@@ -488,13 +508,19 @@ def _after_event(previous: Plan, text: str) -> str:
         return text  # "while the dog barks" adds a sound then; of a sound of the bed it says a part of it
     if re.fullmatch(rf"the\s+(?:very\s+)?(?:start|beginning|end){_OF_IT}", m["y"], re.I):
         return text  # "2 s before the end": of the timeline
+    if (m["when"] or "").lower() == "as" and re.search(r"(?i)\b(?:same(?:\s+[a-z]+)?|as\s+[a-z]+|such)$", text[:m.start()]):
+        return text  # "the same level as the thunder", "as loud as the thunder": no time
     end = _ITS_END.search(m["y"])
     e = previous.events[_target(previous, m["y"][:end.start()] if end else m["y"])]
     # when it stops (said so, or "N s after" a sound that lasts its span: a bed, a filled one), else when it starts
     spans = m["n"] and m["dir"].lower() == "after" and (e.fill or is_background(e.caption)) and not end
     said = e.end_s if end and end["end"] or spans else e.start_s  # "1 s after the rain starts": its start
-    if m["before"]:  # "before the dog": so that it ends where that starts
-        t = max(0.0, said - TIMED_LENGTH_S)
+    if m["before"] and _STOP_SAID.search(text[:m.start()]):  # "make the rain stop before the dog": where that starts
+        t = said
+    elif m["before"]:  # "before the dog": so that it ends where that starts, a sound moved with its length
+        moved = re.match(r"(?i)(?:move|put)\s+(?P<x>.+?)(?:\s+to)?$", text[:m.start()])
+        length = previous.events[_target(previous, moved["x"])].length_s if moved else TIMED_LENGTH_S
+        t = max(0.0, said - length)
     elif m["n"]:
         t = said + float(m["n"]) * (1 if m["dir"].lower() == "after" else -1)
     else:
@@ -508,11 +534,17 @@ _ANOTHER = re.compile(r"^add\s+(?:another|one\s+more|an?\s+(?:second|third|fourt
                       r"(?:\s+(?P<x>(?!(?:at|from|for|between)\b)[a-z][^\d]*?))?(?P<t>\s+(?:at|from|for|between|\d)\b.*)?$", re.I)
 
 
+# "make the dog bark again at 6 s", "add the dog again at 6 s": another of it (not the dog moved there)
+_AGAIN = re.compile(r"^(?:(?:make|have|let)\s+(?P<x>(?:the|that|this)\s+[a-z][^\d]*?)\s+[a-z]+|add\s+(?P<y>(?:the|that|this)\s+"
+                    r"[a-z][^\d]*?))\s+(?:again|once\s+more|one\s+more\s+time)(?P<t>\s+(?:at|from|for|between)\b.*)?$", re.I)
+
+
 def _another(previous: Plan, text: str) -> str:
     """``text`` with one more of a sound of ``previous`` (``_ANOTHER``) said by that sound's caption:
     "add another knock at 8 s" on a bed of "a door knocks" adds a door knock, with no time said
     where the last of them ends. "another one" names the bed's one sound that is no background;
     PlanError when there are several to choose from."""
+    text = _AGAIN.sub(lambda m: f"add another {_ARTICLE.sub('', m['x'] or m['y'])}{m['t'] or ''}", text)
     m = _ANOTHER.match(text)
     if not m:
         return text
@@ -542,11 +574,15 @@ def _another(previous: Plan, text: str) -> str:
 # Words a turn may begin with that say nothing of the edit ("ok, now make the rain louder", "and remove the dog")
 _LEAD_IN = re.compile(r"^(?:(?:ok(?:ay)?|now|also|and|then|next|so|great|good|nice|cool|perfect|alright|all\s+right|actually"
                       r"|hmm+|yes|yeah|thanks|thank\s+you)\s*[,.!;:]*\s+)+", re.I)
+# ... and words that take back what was said, before an edit only ("no, make the rain quieter"; not "no thunder")
+_TAKEN_BACK = re.compile(r"^(?:(?:no|nah|nope|wait|oops|sorry|oh|um+|uh+)\s*[,.!;:]+\s+)+", re.I)  # not "no more rain"
 
 
 def _without_lead_in(text: str) -> str:
     """``text`` without the words it begins with that say nothing of the edit (``_LEAD_IN``): before
     a comma or a full stop, or before an edit ("now make ...", "ok now rain louder"; not "cool breeze")."""
+    if (back := _TAKEN_BACK.match(text)) and _is_edit(text[back.end():]):
+        text = text[back.end():]
     m = _LEAD_IN.match(text)
     if not m:
         return text
@@ -567,6 +603,39 @@ _BED_LENGTH = re.compile(
     rf"|(?:extend|lengthen|shorten)\s+(?:the\s+)?(?:whole\s+|entire\s+)?(?:bed|clip|mix|scene|track|sequence|timeline))$", re.I)
 
 
+# "make the footsteps last until the end", "extend the rain to the end", "stop the typing at the end": its stop at the
+# timeline's end (an addition or a move places a sound "at the end", 2 s before it: said_times)
+_TILL_THE_END = re.compile(r"^(?!(?:add|move|put|remove|delete|drop|mute|cut|silence|get\s+rid\s+of|take\s+out)\b)"
+                           r"(?P<a>(?:stop|end|fade\s+out)\s.+?\sat|.+?\s(?:until|till|to|(?:stop|end|finish|fade\s+out)s?\s+at))"
+                           r"\s+the\s+(?:very\s+)?end(?:\s+of\s+(?:it|the\s+(?:clip|bed|video|scene|track|timeline)))?$", re.I)
+
+
+# "add thunder at 3 s, quietly", "add a bell at 5 s, -6 dB", "add wind, a bit louder": the level of the sound added
+_ADDED_LEVEL = re.compile(rf"^(?P<x>add\s+\S.*?)(?:\s*,)?\s+(?:at\s+)?(?:(?P<bit>a\s+(?:little\s+)?bit|slightly)\s+|{_MUCH}\s+)?"
+                          rf"(?:(?P<q>quietly|softly|quiet|soft|quieter|softer)|(?P<l>loudly|loud|louder)"
+                          rf"|(?P<n>[-+\u2212]\s*{_DECIMAL})\s*db|(?P<n2>{_DECIMAL})\s*db\s+(?P<d>quieter|softer|louder))$", re.I)
+
+
+def _added_gain(m: re.Match) -> float:
+    """The gain in dB that an addition's level (``_ADDED_LEVEL``) gives the sound added: "quietly" as
+    "quieter" (-6 dB; "a bit": -A_BIT_DB, "much": -MUCH_DB), "-6 dB", "3 dB louder"."""
+    if m["n"]:
+        return float(re.sub(r"\s", "", m["n"]).replace("\u2212", "-"))
+    if m["n2"]:
+        return float(m["n2"]) * (1 if m["d"].lower() == "louder" else -1)
+    return (A_BIT_DB if m["bit"] else MUCH_DB if m["much"] else 6.0) * (1 if m["l"] else -1)
+
+
+# "move the dog 2 s", "shift the thunder up 1 s": a time or an amount, said with no word for which (nor a direction)
+_MOVED_BY_OR_TO = re.compile(rf"^(?:move|shift|nudge|push|pull)\s+(?P<a>(?:(?!\b(?:to|at|by|around|about|from|until|till|after"
+                             rf"|before)\b)[^\d~@=])+?)(?:\s+(?:up|down|over|along))?\s+(?P<n>{_DECIMAL})\s*{_UNIT_S}$", re.I)
+
+
+# "trim the rain to 5 s", "cut the rain down to 5 s": until 5 s, or 5 s long (one reading where it starts at 0 s)
+_CUT_TO = re.compile(rf"^(?:trim|shorten|cut)\s+(?P<a>(?:(?!\b(?:from|between)\b).)+?)\s+(?:down\s+)?to\s+"
+                     rf"(?P<n>{_DECIMAL})\s*{_UNIT_S}$", re.I)
+
+
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
     asked = _edit_seconds(re.sub(r"^please\s+|,?\s+please$", "", _without_lead_in(_clean(instruction)), flags=re.I))
@@ -577,17 +646,32 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                         f"{wanted}, describe it anew at "
                         f"that length (give it another --session file); to end a sound sooner: 'make X stop at T s', or "
                         f"'remove everything after T s'")
+    asked = _TILL_THE_END.sub(lambda m: re.sub(r"(?i)\sto$", " until", m["a"]) + f" {previous.duration_s:g} s", asked)
+    if cut := _CUT_TO.match(asked):  # not "shorter by 5 s", nor the rain muted until 5 s
+        if previous.events[_target(previous, cut["a"])].start_s > 0:
+            raise PlanError(f"{instruction.strip()!r}: until {cut['n']} s, or {cut['n']} s long? say 'make {cut['a']} stop at "
+                            f"{cut['n']} s', or 'make {cut['a']} last {cut['n']} s'")
+        asked = f"make {cut['a']} stop at {cut['n']} s"
     text = _edit_said(short_edit(_said_of_bed(previous, _after_event(previous, _another(previous, asked)))))
     if _LEVEL_SPAN.match(text):  # before "after 5 s" reads "at 5 s", a time that picks an event
         raise PlanError(f"{instruction.strip()!r}: a change of level applies to the whole sound; to take it out of part "
                         "of the bed: remove X from A to B s, before T s or after T s")
+    if by_or_to := _MOVED_BY_OR_TO.match(text):  # "move the dog 2 s" would read "at 2 s", "move it down 1 s" too
+        x, n = by_or_to["a"], by_or_to["n"]
+        raise PlanError(f"{instruction.strip()!r}: to {n} s, or by {n} s? say 'move {x} to {n} s', or 'move {x} {n} s "
+                        f"later' (or earlier)")
     text = _clean(in_seconds(_REMOVE_AFTER.sub(r"\g<a> from ", text)))  # else "after 6 s" would read "at 6 s"
     if re.match(r"(?:add|move|put)\s", text, re.I):  # "add a bell at the end" (not "remove the rain at the end")
         text = said_times(_MOVE_TO_PLACE.sub(lambda m: f"{m['a']} {'in' if m['place'].endswith('middle') else 'at'} the "
                                                        f"{m['place']}", text), previous.duration_s)
         text = re.sub(r"\bto\s+at\s+(?=\d)", "to ", _IN_AT.sub(lambda m: f" at {m['t']} s", text))  # "4 s in(to the clip)"
-    if two := _TWO_EDITS.search(text):
-        raise PlanError(f"one edit per turn: {_clean(text[:two.start()])!r} and {two['second']!r} are two; "
+    added_gain = None
+    level = _ADDED_LEVEL.match(text)  # "add thunder at 3 s, quietly": at -6 dB (not "..., and make it quieter")
+    if level and not re.search(r"(?i)\b(?:and|then|make|turn|bring|get)(?:\s+(?:it|them|that|this|the\s+\S+))?$", level["x"]):
+        text, added_gain = level["x"], _added_gain(level)
+    if two := _TWO_EDITS.search(text) or _TWO_SHORT.search(text):
+        first = re.sub(r"(?i)(?:\s*[,;.]|\s+(?:and|then))?(?:\s+(?:then|also))?\s*$", "", text[:two.start("second")])
+        raise PlanError(f"one edit per turn: {_clean(first)!r} and {two['second']!r} are two; "
                         f"give the second on the next turn")
     if _TO_LEVEL.match(text):  # "reduce the rain to 10%" is no change by 10%, nor "turn X down to" a replacement
         raise PlanError(f"{instruction.strip()!r}: give the change, not the level it ends at: 'by 6 dB', '50% quieter'")
@@ -612,6 +696,11 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         fresh = []  # the events this edit makes: other takes than any of the same caption
         if kind == "add":
             events += (fresh := _added(m["b"], d))
+            for e in fresh if added_gain is not None else ():
+                e["gain_db"] = e.get("gain_db", 0.0) + added_gain
+                if not GAIN_RANGE_DB[0] <= e["gain_db"] <= GAIN_RANGE_DB[1]:
+                    raise PlanError(f"{instruction.strip()!r}: {e['gain_db']:+g} dB; gains go from {GAIN_RANGE_DB[0]:+g} to "
+                                    f"{GAIN_RANGE_DB[1]:+g} dB")
         elif kind == "remove_span":  # "remove the rain from 2 to 4 s": what plays then is muted
             _check_target(previous, m["a"], instruction, kind)
             start, end = _removed_span(m, instruction, d)
@@ -624,9 +713,12 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             _check_target(previous, m["a"], instruction, kind)
             every = _all_matching(previous, m["a"]) if kind in _EVERY_KINDS else None
             targets = every or [_target(previous, m["a"])]
+            if kind == "tempo":  # "faster", "slower": by TEMPO_STEP; "twice as fast", "half as fast": by 2
+                slower = (m["dir"] or m["x2"]).lower() in ("slower", "half")
+                tempo_step, how = (2.0 if m["x2"] else TEMPO_STEP), ("slower" if slower else "faster")
             if kind == "tempo" and len(targets) > 1 and not any(events[i]["fill"] or is_background(events[i]["caption"])
                                                                 for i in targets):  # several one-shots: their spacing
-                _respaced([events[i] for i in targets], m["dir"].lower() == "slower", d, instruction.strip())
+                _respaced([events[i] for i in targets], slower, d, instruction.strip(), tempo_step)
                 targets = []
             for i in sorted(targets, reverse=True):  # from the last: removals keep the rest
                 e = events[i]
@@ -653,17 +745,16 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     e.update(fill=True, period_s=_rhythm(text)[1])
                 elif kind == "tempo":
                     if not e["fill"] and is_background(e["caption"]):
-                        raise PlanError(f"{e['caption']!r} is a continuous sound, with no strokes to make "
-                                        f"{m['dir'].lower()}")
+                        raise PlanError(f"{e['caption']!r} is a continuous sound, with no strokes to make {how}")
                     if not e["fill"]:
                         raise PlanError(f"{e['caption']!r} plays once; give it a rhythm to repeat at: "
                                         f"'{m['a']} every N s'")
                     # from the rhythm heard: a take longer than the usual rhythm was laid at its own length
                     period, exact = repeat_period_s(previous.events[i])
                     period = period if exact else previous.events[i].heard_period_s or period
-                    new = round(period * (TEMPO_STEP if m["dir"].lower() == "slower" else 1 / TEMPO_STEP), 3)
+                    new = round(period * (tempo_step if slower else 1 / tempo_step), 3)
                     if not PERIOD_RANGE_S[0] <= new <= PERIOD_RANGE_S[1]:
-                        raise PlanError(f"{e['caption']!r} repeats every {period:g} s; {m['dir'].lower()} would be "
+                        raise PlanError(f"{e['caption']!r} repeats every {period:g} s; {how} would be "
                                         f"{new:g} s, and a rhythm is from {PERIOD_RANGE_S[0]:g} to {PERIOD_RANGE_S[1]:g} s")
                     e.update(period_s=new)
                 elif kind == "end_at" or kind == "start_at" and (e["fill"] or is_background(e["caption"])):
@@ -689,6 +780,14 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     small = m["bit"] or m["verb"].lower() == "nudge"  # "nudge X earlier", "make X slightly later"
                     step = (nums[0] if nums else NUDGE_S if small else 1.0) * (1 if m["dir"].lower() == "later" else -1)
                     step = max(step, -e["start_time"])  # earlier than 0 s: at 0 s, its length kept
+                    if re.search(r"\s(?:start|begin|come\s+in)$", m["a"], re.I) and (e["fill"] or is_background(e["caption"])):
+                        # "make the rain start later": a bed or a repeated sound keeps its end, as made to start at T s
+                        if e["end_time"] - e["start_time"] - step < MIN_LENGTH_S:
+                            raise PlanError(f"{instruction.strip()!r}: {e['caption']!r} plays from {e['start_time']:g} to "
+                                            f"{e['end_time']:g} s; to start {abs(step):g} s later, move it (move "
+                                            f"{m['a'][:m['a'].rindex(' ')]} {abs(step):g} s later)")
+                        e.update(start_time=e["start_time"] + step)
+                        continue
                     start, end = _on_timeline(e["caption"], e["start_time"] + step, e["end_time"] + step, d,
                                               f"moving it by {step:+g} s")
                     e.update(start_time=start, end_time=end, mute=_moved(e["mute"], step))
@@ -715,7 +814,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                                             f"(remove {m['a']} instead)")
                         step = round(20 * math.log10(1 + (nums[0] if louder else -nums[0]) / 100), 1)
                     else:
-                        step = (nums[0] if nums else A_BIT_DB if said.get("bit") else 6.0) * (1 if louder else -1)
+                        step = (nums[0] if nums else A_BIT_DB if said.get("bit") else MUCH_DB if said.get("much") else 6.0) * (
+                            1 if louder else -1)
                     gain = e["gain_db"] + step
                     if not GAIN_RANGE_DB[0] <= gain <= GAIN_RANGE_DB[1]:
                         raise PlanError(f"{e['caption']!r} is at {e['gain_db']:+g} dB; {step:+g} dB would put it at "
@@ -776,7 +876,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 f"{at['t']} s'" if at else "")
         raise PlanError(f"{instruction.strip()!r} names {caption!r}, a sound of this bed, with no edit the rules planner "
                         f"reads{hint} (edits read here: {examples}))")
-    verb = re.match(r"(?i)(?P<v>[a-z]+)\s+(?P<x>(?:the|that|this)\s.+)$", said)  # "duck the rain by 4 dB": not to add
+    # "duck the rain by 4 dB", "fade out the rain": not to add
+    verb = re.match(r"(?i)(?P<v>[a-z]+(?:\s+(?:out|in|up|down|off))?)\s+(?P<x>(?:the|that|this)\s.+)$", said)
     if not meant and verb and _subject(said) is None and (named := _bed_sound_said(previous, verb["x"])):
         raise PlanError(f"{instruction.strip()!r} names {named[0]!r}, a sound of this bed, with no edit the rules "
                         f"planner reads (it reads no {verb['v'].lower()!r}; edits read here: {examples}))")
