@@ -668,6 +668,9 @@ def test_an_added_repeat_is_that_many_takes_sharing_its_span():
     assert len({e.seed_used for e in plan.events if e.caption == "a bell rings"}) == 2  # two takes
     assert added("add a bell rings 3 times")[0] == [(0, 3.333, False), (3.333, 6.667, False), (6.667, 10, False)]
     assert added("add a bell rings twice at 4 s")[0] == [(4, 6, False), (6, 8, False)]
+    for said in ("add a knock twice", "add two knocks"):  # a quick run without a start: one after the other from 0 s
+        assert [(e.start_s, e.end_s) for e in p.plan(said, 10, bed).events if e.caption == "a knock"] == [
+            (0, 0.3), (0.3, 0.6)], said
     door = p.plan("add a door slams twice from 4 to 6 s", 10, bed)
     doors = [e for e in door.events if e.caption == "a door slams"]
     assert [e.start_s for e in doors] == [1, 4, 5] and len({e.seed_used for e in doors}) == 3  # new takes, the old kept
@@ -1231,6 +1234,12 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
                              ("rain starts at 3 s and gets heavier", "rain", "keeps its level along its span")):
         plan = p.plan(said, 10)
         assert [e.caption for e in plan.events] == [sound] and any(why in n for n in p.notes), (said, p.notes)
+    # of the clause before a comma, with "it", or a change to louder: noted of that sound, not an edit nor a sound
+    for said, sound in (("rain falls, and gets heavier", "rain falls"), ("rain falls and it gets heavier", "rain falls"),
+                        ("a car passes and gets louder", "a car passes"), ("rain and it gets quieter", "rain")):
+        assert [e.caption for e in p.plan(said, 10).events] == [sound], said
+        assert p.notes == [f"{said.split('and ')[-1].removeprefix('it ')!r} is not applied to {sound!r}: "
+                           "a sound keeps its level along its span"], said
     # the weather's "it": rain, not "a dog rains"
     assert placed("a dog barks at 3 s while it rains") == [("rain", 0, 10), ("a dog barks", 3, 5)]
     assert placed("it starts to rain at 3 s") == [("rain", 3, 10)]

@@ -414,8 +414,9 @@ _PANNED_INLINE = re.compile(r"\s+(?:panning\s+)?(?P<q>(?:from\s+)?(?:left|right)
 
 
 # An effect or a change said of the sound before it with "with" or "and" ("a door slams at 2 s with reverb",
-# "rain starts at 3 s and gets heavier"): noted, as a qualifier is, and left out
-_WITH_QUALIFIER = re.compile(rf"\s+(?:with|and)\s+(?P<q>(?:an\s+)?{_REVERB_SAID}|{_CHANGED}(?:{_CHANGES}))"
+# "rain starts at 3 s and (it) gets heavier"): noted, as a qualifier is, and left out
+_WITH_QUALIFIER = re.compile(rf"\s+(?:with|and)\s+(?:it\s+(?={_CHANGED}))?"
+                             rf"(?P<q>(?:an\s+)?{_REVERB_SAID}|{_CHANGED}(?:{_CHANGES}))"
                              r"(?=\s*(?:[,;.:!]|$)|\s+(?:then|and|while|at)\b)", re.I)
 
 
@@ -930,7 +931,9 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
                          _AFTER_DARK.sub("", _without_camera(_SCRIPT_MARK.sub("", description))))
     for m in _WITH_QUALIFIER.finditer(said):  # of the sound its clause names
         if notes is not None:
-            notes.append(_qualifier_note(m["q"], _TIME_TAIL.sub("", _clean(re.split(r"[,;.]", said[:m.start()])[-1]))))
+            # its last clause with words ("rain, and gets heavier": rain)
+            clause = next((c for c in reversed(re.split(r"[,;.]", said[:m.start()])) if c.strip()), "")
+            notes.append(_qualifier_note(m["q"], _TIME_TAIL.sub("", _clean(clause))))
     said = _WITH_QUALIFIER.sub("", said)
     text = _FADES.sub("\0", said)  # marked where a fade was, for what is left of its clause
     text = _FADED_AGAIN.sub(lambda m: "" if _stems(m["x"]) <= _stems(text[:m.start()]) else m[0], text).replace("\0", "")

@@ -122,13 +122,17 @@ def _is_edit(text: str) -> bool:
     return bool(_EDIT_VERBS.match(text)) and any(pattern.match(text) for _, pattern in _EDITS)
 
 
+# A change said of the sound before it ("a car passes and gets louder"): a description, whose change is noted
+_AND_CHANGES = re.compile(r"\band\s+(?:it\s+)?(?:gets|grows|becomes)\s", re.I)
+
+
 def check_not_an_edit(text: str) -> None:
     """Refuse (PlanError) a first description that reads as an edit ("make the dog louder"):
     there is no bed to edit yet, and it is no sound either."""
     if is_undo(text):
         raise PlanError(f"{text.strip()!r}: there is no bed yet, so nothing to undo: describe a bed first "
                         "(foley compose: --session FILE keeps its turns)")
-    if _is_edit(_clean(text)):
+    if _is_edit(_clean(text)) and not _AND_CHANGES.search(text):
         raise PlanError(f"{text.strip()!r} is an edit, and there is no bed to edit yet: describe a bed first "
                         "(foley compose: --session FILE keeps it for the next turn)")
 

@@ -228,7 +228,8 @@ def _added_as_said(text: str, duration_s: float) -> list[dict]:
     repeat, times = _repeats(_clean(text))
     if repeat is None:
         return [_added_one(_clean(text), duration_s, once=False)]
-    lasting = _LASTING.match(_clean(text)) if _TIMED.match(_clean(text)) is None else None
+    said = repeat[0]  # with the span a quick run gives ("two knocks": 0.6 s)
+    lasting = _LASTING.match(said) if _TIMED.match(said) is None else None
     # Added without a start, they share the span from 0 s: N s, or the whole timeline.
     span = f" from 0 to {float(lasting.group(2)) if lasting else duration_s!r} s" if lasting or not repeat["t"] else repeat["t"]
     return [_added_one(part, duration_s, once=True) for part in _repeated(repeat["c"], span, times, duration_s)]
