@@ -1240,6 +1240,11 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
         assert [e.caption for e in p.plan(said, 10).events] == [sound], said
         assert p.notes == [f"{said.split('and ')[-1].removeprefix('it ')!r} is not applied to {sound!r}: "
                            "a sound keeps its level along its span"], said
+    for said, sound in (("rain, and slows down", "rain"), ("drums, and get faster", "drums"),
+                        ("drums play and they get faster", "drums play")):  # a change of pace, said so
+        assert [e.caption for e in p.plan(said, 10).events] == [sound], said
+        assert p.notes == [f"{said.split('and ')[-1].removeprefix('they ')!r} is not applied to {sound!r}: "
+                           "a sound keeps its own rhythm and speed"], said
     # the weather's "it": rain, not "a dog rains"
     assert placed("a dog barks at 3 s while it rains") == [("rain", 0, 10), ("a dog barks", 3, 5)]
     assert placed("it starts to rain at 3 s") == [("rain", 3, 10)]
