@@ -100,8 +100,10 @@ def resolve_precision(precision: str, device: torch.device) -> str:
 # ------------------------------------------------------------------------- cache ---
 def cache_inputs(data: str | os.PathLike, backbone: str, tokenizer: str, split: str = "train") -> dict[str, str]:
     """What a cache is made from, as digests (a folder: its files' and those its
-    ``components.json`` shares; a hub id: itself): the split's manifest, the backbone, the
-    tokenizer. A cache made from other inputs is made again, never trained on."""
+    ``components.json`` shares; a hub id: itself): the split's manifest, the recordings it
+    names, the backbone, the tokenizer. A cache made from other inputs is made again, never
+    trained on."""
+    from ..datasets.synthsync import load_manifest
     from ..models.layout import shared_components
 
     def digest(source: str) -> str:
@@ -112,8 +114,11 @@ def cache_inputs(data: str | os.PathLike, backbone: str, tokenizer: str, split: 
         return files_digest(sorted(f for root in roots for f in root.rglob("*") if f.is_file()))
 
     manifest = Path(data) / f"{split}.jsonl"
+    # a recording that is missing is named when the cache is made
+    recordings = [path for e in load_manifest(data, split) if (path := Path(e["audio"])).is_file()
+                  ] if manifest.is_file() else []
     return {"data": files_digest([manifest]) if manifest.is_file() else str(manifest),
-            "backbone": digest(backbone), "tokenizer": digest(tokenizer)}
+            "recordings": files_digest(recordings), "backbone": digest(backbone), "tokenizer": digest(tokenizer)}
 
 
 def cached_inputs(path: str | os.PathLike) -> dict[str, str] | None:
@@ -353,9 +358,12 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
             log(f"{cache} cannot be read; making it again")
             cache.unlink()
         recorded = cached_inputs(cache) if cache.is_file() else None  # None: no cache, or one from before records
+        if resume and recorded is not None and "recordings" not in recorded:  # from before they were recorded: unchecked
+            recorded = {**recorded, "recordings": inputs["recordings"]}
         fresh = cache.is_file() and (recorded == inputs or (resume and recorded is None))
         if cache.is_file() and not fresh:
-            changed = " and ".join(("other " if k == "data" else "another ") + k  # "other data and another backbone"
+            # "other data and another backbone"
+            changed = " and ".join(("another " if k in ("backbone", "tokenizer") else "other ") + k
                                    for k in inputs if (recorded or {}).get(k) != inputs[k])
             if resume:
                 raise FoleyError(f"{run} was trained with {changed} than this call gives; "

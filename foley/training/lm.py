@@ -194,7 +194,8 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
         model.load_trainable_state_dict(load_checkpoint_file(checkpoint / "trainable.safetensors"))
         start = state["step"]
         check_resumed_steps(run, start, cfg.steps, log if accelerator.is_main_process else lambda _: None)
-        if state["config"]["steps"] != cfg.steps and accelerator.is_main_process:  # the cosine decay ends at `steps`
+        # the cosine decay ends at `steps`; the warm-up's rates, all a run inside it has taken, do not depend on it
+        if state["config"]["steps"] != cfg.steps and start > cfg.warmup_steps and accelerator.is_main_process:
             log(f"note: the learning rate now decays to step {cfg.steps} instead of {state['config']['steps']}: "
                 f"the weights will not be those of an uninterrupted {cfg.steps}-step run")
     else:

@@ -294,10 +294,10 @@ def test_a_cache_made_from_other_inputs_is_made_again_and_never_resumed(setup, t
     (other / "train.jsonl").write_text("".join(json.dumps(e) + "\n" for e in load_manifest(root / "synth", "train")[:2]))
     shutil.rmtree(run / "checkpoint"), shutil.rmtree(run / "adapter")
     train(other)
-    assert any("was made with other data; making it again" in line for line in logged)
+    assert any("was made with other data and other recordings; making it again" in line for line in logged)
     assert load_adapter_cache(run / CACHE_FILE)["latents"].shape[0] == 2
     assert cached_inputs(run / CACHE_FILE)["backbone"] == first["backbone"] != cached_inputs(run / CACHE_FILE)["data"]
-    with pytest.raises(FoleyError, match="was trained with other data than this call gives"):
+    with pytest.raises(FoleyError, match="was trained with other data and other recordings than this call gives"):
         train(root / "synth", resume=True)
     # a split with no clips is said in one line
     (tmp_path / "empty").mkdir()
@@ -305,6 +305,35 @@ def test_a_cache_made_from_other_inputs_is_made_again_and_never_resumed(setup, t
     with pytest.raises(FoleyError, match="the train split has no clips"):
         run_training(str(tmp_path / "empty"), str(tmp_path / "backbone"), str(tmp_path / "tok"), tmp_path / "r2",
                      _cfg(steps=2), log=logged.append)
+
+
+def test_a_cache_of_recordings_that_changed_since_is_made_again_and_never_resumed(setup, tmp_path):
+    import soundfile as sf
+
+    from foley.training.adapter import run_training
+
+    root, backbone, tokenizer = setup
+    backbone.save_pretrained(tmp_path / "backbone")
+    tokenizer.save_pretrained(tmp_path / "tok")
+    data, run, logged = tmp_path / "synth", tmp_path / "run", []
+    shutil.copytree(root / "synth", data)
+
+    def train(resume=False):
+        run_training(str(data), str(tmp_path / "backbone"), str(tmp_path / "tok"), run, _cfg(steps=2), resume=resume,
+                     log=logged.append)
+
+    train()
+    before = load_adapter_cache(run / CACHE_FILE)["latents"]
+    # one clip's recording replaced by a quieter one; the manifest is the same
+    wav = next(iter(sorted((data / "train").glob("*.wav"))))
+    audio, rate = sf.read(wav)
+    sf.write(wav, 0.1 * audio, rate)
+    with pytest.raises(FoleyError, match="was trained with other recordings than this call gives"):
+        train(resume=True)
+    shutil.rmtree(run / "checkpoint"), shutil.rmtree(run / "adapter")  # its run gone: the cache is made again
+    train()
+    assert any("was made with other recordings; making it again" in line for line in logged)
+    assert not torch.equal(load_adapter_cache(run / CACHE_FILE)["latents"], before)
 
 
 def test_an_adapter_that_does_not_fit_the_backbone_is_refused_before_the_cache(setup, tmp_path):

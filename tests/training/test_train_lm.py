@@ -89,6 +89,20 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
     assert all(torch.equal(a[k], again[k]) for k in a)
 
 
+def test_a_run_lengthened_inside_its_warm_up_is_the_longer_run_and_later_says_it_is_not(tmp_path):
+    data, cfg = _data(), _cfg(steps=3, warmup_steps=4)
+    train_lm(data, tmp_path / "a", cfg, tokenizer=tiny_text_tokenizer(), log=lambda m: None)
+    said = []
+    longer = train_lm(data, tmp_path / "a", replace(cfg, steps=5), resume=True, log=said.append).trainable_state_dict()
+    straight = train_lm(data, tmp_path / "b", replace(cfg, steps=5), tokenizer=tiny_text_tokenizer(),
+                        log=lambda m: None).trainable_state_dict()
+    assert all(torch.equal(longer[k], straight[k]) for k in straight)
+    assert not any("decays to step" in line for line in said)
+    said = []  # from step 5, past the warm-up: the decay of the steps taken changes
+    train_lm(data, tmp_path / "a", replace(cfg, steps=6), resume=True, log=said.append)
+    assert any("note: the learning rate now decays to step 6 instead of 5" in line for line in said)
+
+
 def test_gradient_checkpointing_trains_the_same_weights(tmp_path):
     data = _data()
     models = [train_lm(data, tmp_path / str(flag), _cfg(steps=3, gradient_checkpointing=flag),
@@ -218,8 +232,8 @@ def test_the_cli_records_the_training_and_refuses_odd_configs_and_manifests_in_o
     assert (record["manifest"], record["units"]) == (paths["manifest"], paths["units"])
     capsys.readouterr()
     resumed = [a for a in _cli_args(paths, tmp_path / "run") if a not in ("--config", paths["recipe"])]
-    assert main([*resumed, "--resume", "--steps", "3"]) == 0  # longer: the decay ends later than it did
-    assert "note: the learning rate now decays to step 3 instead of 2" in capsys.readouterr().out
+    assert main([*resumed, "--resume", "--steps", "3"]) == 0  # longer, from inside the warm-up: no rate taken changes
+    assert "note: the learning rate now decays" not in capsys.readouterr().out
     recipe = json.loads(Path(paths["recipe"]).read_text())
     for change, said in (({"steps": 2.5}, "steps must be a whole number, got 2.5"),
                          ({"seed": 1.5}, "seed must be a whole number, got 1.5"),
