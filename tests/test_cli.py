@@ -117,6 +117,20 @@ def test_commands_that_compute_set_the_threads_asked_for_before_they_run(args, m
     assert cli.main([*args, "--threads", "1"]) == 0 and ran == [("threads", 1), "command"]
 
 
+def test_more_threads_than_cores_are_refused_in_one_line(monkeypatch, capsys):
+    import torch
+
+    from foley import cli
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: pytest.fail("threads set"))
+    for many in ("5", "100000"):  # a typo would start that many threads, holding the machine
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(["dub", "missing.mp4", "--threads", many])
+        assert exit_.value.code == 2 and capsys.readouterr().err == (f"foley dub: error: argument --threads: must be between 1 and 4, got {many} "
+                                           "(see foley dub --help)\n")
+
+
 @pytest.mark.parametrize("args", [
     ["eval", "onset", "--pred", "", "--ref", "r"],  # '' would be the current folder
     ["eval", "fad", "--pred", "p", "--ref", ""],

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from .. import __version__
 from ..config import MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES
@@ -21,10 +22,12 @@ from .ui import _cmd_ui
 
 
 def add_threads(p: argparse.ArgumentParser) -> None:
-    """``--threads``: how many CPU threads torch computes with (``main`` sets it before the command runs)."""
-    p.add_argument("--threads", type=number_arg(1, integer=True),
-                   help="CPU threads of the computation (default: torch's, one per core; fewer when other work "
-                        "shares the cores: two threads on a busy two-core machine can be many times slower than one)")
+    """``--threads``: how many CPU threads torch computes with (``main`` sets it before the command runs), at most
+    one per core (a mistyped 10000 would start that many threads and hold the machine)."""
+    p.add_argument("--threads", type=number_arg(1, os.cpu_count() or 1, integer=True),
+                   help="CPU threads of the computation, at most one per core (default: torch's, one per core; fewer "
+                        "when other work shares the cores: two threads on a busy two-core machine can be many times "
+                        "slower than one)")
 
 
 def build_parser() -> argparse.ArgumentParser:

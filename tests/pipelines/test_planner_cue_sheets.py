@@ -199,3 +199,11 @@ def test_a_length_said_before_the_sound_is_its_length():
     # with a count or a rhythm the length would be the whole run's: left as said
     assert placed("a 1.5 s beep every 3 s") == [("a 1.5 s beep", 0, 10)]
     assert [c for c, _, _ in placed("a 2 second beep 3 times")] == ["a 2 second beep"] * 3
+    # a length and another after the sound: refused, not a sound "a beep for" at 4 s (nor two beeps)
+    for said in ("a 2 second beep for 4 s", "a 2 second beep over 4 s", "a 2 second beep lasting 4 s"):
+        with pytest.raises(PlanError, match="cannot place 'a beep for 4 s'"):
+            placed(said)
+    assert placed("a 2 second beep around 4 s") == [("a beep", 4, 6)]
+    # a silence said with its length first is a silence, not a sound "a a silence"
+    assert placed("rain, a 2 second silence, then thunder") == placed("rain, a 2 s pause, then thunder")
+    assert placed("a 2 second silence then a beep") == [("a beep", 2, 10)]

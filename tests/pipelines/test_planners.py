@@ -2063,7 +2063,8 @@ def test_edits_that_once_did_something_else_than_said():
     bed = p.plan("rain, a dog barks at 2 s, thunder at 4 s", 8)
     quieter = p.plan("make the rain quieter by 3 dB", 8, bed)
     # a level to end at is no change by that much: refused, not applied as one (-3 dB -> -9 dB)
-    for said in ("set the rain to -6 dB", "set the rain -6 dB", "rain at -6 dB", "put the rain at -6 dB"):
+    for said in ("set the rain to -6 dB", "set the rain -6 dB", "rain at -6 dB", "put the rain at -6 dB",
+                 "the rain should be -6 dB", "make the rain be -6 dB", "make the rain level -6 dB", "rain = -6 dB"):
         with pytest.raises(PlanError, match="give the change, not the level it ends at"):
             p.plan(said, 8, quieter)
     assert p.plan("rain -6 dB", 8, quieter).events[0].gain_db == -9  # a mix note is a change
@@ -2164,3 +2165,42 @@ def test_two_edits_in_one_turn_are_said_to_be_two():
         with pytest.raises(PlanError, match="there is no redo; to have an edit that was undone again, give the edit again"):
             p.plan(said, 8, bed)
     assert [e.seed for e in p.plan("redo it", 8, bed).events] != [e.seed for e in bed.events]  # another take of the bed
+
+
+def test_edits_and_notes_that_once_did_another_thing_silently():
+    p = RulesPlanner()
+    bed = p.plan("rain, a dog barks at 2 s, thunder at 4 s", 8)
+    # a level said after "add another X" stays with the sound added; a second edit after it is refused
+    for said, gain in (("add another dog, quietly", -6), ("add another dog quietly", -6), ("add the dog again, quietly", -6),
+                       ("add a second dog, much quieter", -12)):
+        added = [e for e in p.plan(said, 8, bed).events if e.caption == "a dog barks" and e.start_s == 4]
+        assert [e.gain_db for e in added] == [gain], said
+    for said in ("add another dog and make it quieter", "add another dog, then make it quieter"):
+        with pytest.raises(PlanError, match="one edit per turn: 'add another dog' and 'make it quieter' are two"):
+            p.plan(said, 8, bed)
+    # "make X a Y" is a replacement with a sound, not with a word for a part of the mix; "a cat at 5 s" no move
+    for said in ("make the rain a loop", "make the rain a background sound", "make the dog an echo", "make the rain a fade",
+                 "make the dog a cat at 5 s"):
+        with pytest.raises(PlanError, match="does not understand"):
+            p.plan(said, 8, bed)
+    # "a lot" said after "lower X" or "turn X down" is the 12 dB of "make X a lot quieter"
+    for said in ("lower the rain a lot", "turn the rain down a lot", "bring the rain down a lot"):
+        assert p.plan(said, 8, bed).events[0].gain_db == -12, said
+    # lengthened to a time before its end (or trimmed to one after it): refused, not the other way
+    steps = p.plan("wind from 0 to 3 s, footsteps from 1 to 4 s", 8)
+    assert spans(steps) == [("wind", 0, 3), ("footsteps", 1, 4)]
+    for said, way in (("lengthen the footsteps to 3 s", "shorter"), ("extend the footsteps to 3 s", "shorter"),
+                      ("trim the wind to 5 s", "longer")):
+        with pytest.raises(PlanError, match=f"ends at [34] s, so stopping it at [35] s would make it {way}"):
+            p.plan(said, 8, steps)
+    assert spans(p.plan("lengthen the footsteps to 6 s", 8, steps))[1] == ("footsteps", 1, 6)
+    # the first N said in digits, as in words
+    knocks = p.plan("someone knocks on a door three times at 2 s, rain", 8)
+    assert [e.start_s for e in p.plan("remove the first 2 knocks", 8, knocks).events] == [0, 2.6]
+    # a change said with "and" of the sound before it: noted, not a sound of its own, nor refused as an edit
+    for said, sound in (("rain and gets louder and louder", "rain"), ("rain and gradually gets heavier", "rain"),
+                        ("a dog barks and they get louder", "a dog barks"), ("dogs bark and get louder", "dogs bark")):
+        assert [e.caption for e in p.plan(said, 10).events] == [sound], said
+        assert len(p.notes) == 1 and "is not applied to" in p.notes[0], (said, p.notes)
+    with pytest.raises(PlanError, match="'make the rain louder' is an edit, not a sound"):  # "and get": an edit still
+        p.plan("make the rain louder and get rid of the dog", 10)

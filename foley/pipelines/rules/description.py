@@ -393,12 +393,14 @@ _LEVEL_SAID = (r"(?:(?:much|far|a\s+(?:bit|little)|slightly|very|quite|really|\d
                r"(?:(?P<level>louder|quieter|softer|loudly|quietly|softly|loud|quiet|soft|faint)"
                r"(?:\s+(?:in\s+the\s+mix|than\s+[a-z' ]+|as\s+[a-z' ]+))?"
                r"|(?P<low>low|lower|high|higher)\s+in\s+the\s+mix)")  # not "(high)": a pitch
-_CHANGED = r"(?:getting|growing|becoming|gets?|grows?|becomes?)\s+"  # "getting faster", "and gets heavier"
+_CHANGED = r"(?:(?:gradually|slowly|steadily)\s+)?(?:getting|growing|becoming|gets?|grows?|becomes?)\s+"  # "getting faster",
+# "and (gradually) gets heavier"
 _CHANGES = r"faster|slower|louder|quieter|softer|heavier|lighter|closer|nearer|farther|further"
 _REVERB_SAID = r"(?:(?:a|some|lots\s+of|much|heavy|long|short|big|little|lots|of)\s+)*(?:reverb|echo)"  # "a long echo"
 _QUALIFIER = re.compile(rf"\(?\s*(?:{_LEVEL_SAID}|(?:from\s+)?(?:left|right)\s+to\s+(?:right|left)"
                         r"|panned\s+(?:hard\s+)?(?:left|right|center|centre)|(?:hard\s+)?(?:left|right)"
-                        rf"|{_CHANGED}(?P<change>{_CHANGES})|speeding\s+up|slowing\s+down|speeds?\s+up|slows?\s+down|in\s+stereo|faster|slower"
+                        rf"|{_CHANGED}(?P<change>{_CHANGES})(?:\s+and\s+(?:{_CHANGES}))?"  # "getting louder and louder"
+                        r"|speeding\s+up|slowing\s+down|speeds?\s+up|slows?\s+down|in\s+stereo|faster|slower"
                         r"|(?P<fade>(?:slowly\s+|gradually\s+)?(?:fading\s+(?:in|out|away)|dying\s+(?:away|down|out)))"
                         rf"|(?P<effect>{_REVERB_SAID}"
                         r"|(?:(?:heavily|slightly|very|quite)\s+)?(?:reverberated|reverberant|echoing|muffled|distorted)"
@@ -416,7 +418,8 @@ _PANNED_INLINE = re.compile(r"\s+(?:panning\s+)?(?P<q>(?:from\s+)?(?:left|right)
 # An effect or a change said of the sound before it with "with" or "and" ("a door slams at 2 s with reverb",
 # "rain starts at 3 s and (it) gets heavier"): noted, as a qualifier is, and left out
 _WITH_QUALIFIER = re.compile(rf"\s+(?:with|and)\s+(?:(?:it|they)\s+(?={_CHANGED}|s(?:lows?|peeds?)\s))?"
-                             rf"(?P<q>(?:an\s+)?{_REVERB_SAID}|{_CHANGED}(?:{_CHANGES})|(?:slows?\s+down|speeds?\s+up))"
+                             rf"(?P<q>(?:an\s+)?{_REVERB_SAID}|{_CHANGED}(?:{_CHANGES})(?:\s+and\s+(?:{_CHANGES}))?"
+                             r"|(?:slows?\s+down|speeds?\s+up))"
                              r"(?=\s*(?:[,;.:!]|$)|\s+(?:then|and|while|at)\b)", re.I)
 
 

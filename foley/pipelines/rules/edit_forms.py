@@ -23,8 +23,8 @@ _LEVEL_SPAN = re.compile(r"^(?:(?:lower|raise|boost|reduce)\b|(?:make|turn|bring
                          r".*\b(?:after|before|until|till|from|between)\s+\d", re.I)  # "lower the rain after 5 s": a span
 _LEVEL_WORDS = re.compile(r"\bby\b|\bdb\b|%|\bpercent\b|\bnow\b", re.I)  # left in a gain edit's target: unread
 # "reduce the rain to 10%", "set the rain to -6 dB", "rain at -6 dB": the level it ends at, not a change of it
-_TO_LEVEL = re.compile(rf"^(?:set\s.+\s(?:(?:to|at)\s+)?|(?!add\s).+\s(?:down\s+|up\s+)?(?:to|at)\s+){_NUM}\s*{_GAIN_UNIT}$",
-                       re.I)
+_TO_LEVEL = re.compile(rf"^(?:set\s.+\s(?:(?:to|at)\s+)?|(?!add\s).+\s(?:down\s+|up\s+)?(?:to|at|be|level)\s+|.+?\s*=\s*)"
+                       rf"{_NUM}\s*{_GAIN_UNIT}$", re.I)
 _A_BIT = r"(?P<bit>a\s+(?:little\s+)?bit|a\s+(?:little|touch|tad)|slightly)"  # a change of A_BIT_DB
 _MUCH = r"(?P<much>much|a\s+lot|way|far)"  # a change of MUCH_DB
 MUCH_DB = 12.0  # "make X much quieter"
@@ -58,9 +58,9 @@ _EDITS = [
                         rf"(?:\s+by\s+{_NUM}\s*{_GAIN_UNIT}?)?$", re.I)),
     ("gain", re.compile(r"^make\s+(?P<a>.+?)\s+(?P<dir>twice|half)\s+as\s+loud$", re.I)),  # the amplitude: +-6 dB
     ("gain", re.compile(rf"^(?:(?:turn|bring)\s+(?P<dir>up|down)|(?P<verb>lower|raise|boost|reduce))\s+(?P<a>.+?)"
-                        rf"(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT})?$", re.I)),  # "turn down X", "lower X"
-    ("gain", re.compile(rf"^(?:turn|bring)\s+(?P<a>.+?)\s+(?P<dir>up|down)(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT})?$",
-                        re.I)),
+                        rf"(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT}|\s+{_MUCH})?$", re.I)),  # "turn down X", "lower X"
+    ("gain", re.compile(rf"^(?:turn|bring)\s+(?P<a>.+?)\s+(?P<dir>up|down)(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT}"
+                        rf"|\s+{_MUCH})?$", re.I)),
     ("tempo", re.compile(rf"^make\s+{_TARGET}\s+(?:(?P<dir>faster|slower)|(?P<x2>twice|half)\s+as\s+(?:fast|quick))$", re.I)),
     ("last", re.compile(rf"^make\s+{_TARGET}\s+last\s+(?:for\s+)?{_NUM}(?:{_UNIT})?$", re.I)),  # a length, not a change of it
     ("rhythm", re.compile(rf"^(?:make\s+|repeat\s+)?{_TARGET}\s+(?:repeat\s+)?every\s+(?:{_NUM}(?:{_UNIT})?"
@@ -122,8 +122,11 @@ def _is_edit(text: str) -> bool:
     return bool(_EDIT_VERBS.match(text)) and any(pattern.match(text) for _, pattern in _EDITS)
 
 
-# A change said of the sound before it ("a car passes and gets louder"): a description, whose change is noted
-_AND_CHANGES = re.compile(r"\band\s+(?:it\s+)?(?:gets|grows|becomes)\s", re.I)
+# A change said of the sound before it ("a car passes and gets louder", "dogs bark and (they) get louder"): a
+# description, whose change is noted
+_AND_CHANGES = re.compile(r"\band\s+(?:(?:it|they)\s+)?(?:(?:gradually|slowly|steadily)\s+)?(?:(?:gets|grows|becomes)\s"
+                          r"|(?:get|grow|become)\s+(?:faster|slower|louder|quieter|softer|heavier|lighter|closer|nearer"
+                          r"|farther|further)\b)", re.I)
 
 
 def check_not_an_edit(text: str) -> None:
@@ -170,7 +173,9 @@ _SHIFT_SAID = re.compile(rf"^(?:(?:push|move|shift)\s+(?P<a>.+?)\s+(?P<dir>back)
 _MAKE_INTO = re.compile(r"^make\s+(?P<a>(?:the|that|this|these|those|it|them)\b(?:(?!\b(?:like|as|sounds?|be|is)\b).)*?)\s+"
                         r"(?:into\s+|(?=an?\s+(?!(?:bit|little|touch|tad|lot|second|few|couple|half|quarter)\b)))(?P<b>[^\d]+?)"
                         r"(?<!louder)(?<!quieter)(?<!softer)(?<!later)(?<!earlier)(?<!sooner)(?<!longer)(?<!shorter)"
-                        r"(?<!faster)(?<!slower)(?<!lower)(?<!higher)(?<!\slong)(?<!\sloud)$", re.I)
+                        r"(?<!faster)(?<!slower)(?<!lower)(?<!higher)(?<!\slong)(?<!\sloud)"
+                        r"(?<!sound)(?<!loop)(?<!fade)(?<!focus)(?<!ground)(?<!shot)(?<!echo)(?<!reverb)$", re.I)  # not "make
+# the rain a background sound", "... a loop", "... an echo": no sound to replace it with
 
 
 # An effect asked of a sound ("more reverb on the thunder", "add echo to the door", "less bass on the rain"):
@@ -204,7 +209,7 @@ def _edit_said(text: str) -> str:
     text = re.sub(rf"^(?!.*\b(?:start|stop|end|finish|begin|fade|come|cut|die|go|play|sound|louder|quieter|softer|longer|shorter"
                   rf"|faster|slower|earlier|later|quiet|loud|silent|again|also|too)s?\b)"
                   rf"(?:(?:make|have|let)\s+(?P<a>(?:the|that|this)\s+.+?)|(?P<b>(?:the|that|this)\s+.+?)\s+should)"
-                  rf"\s+[a-z]+\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",
+                  rf"(?<!\sa)(?<!\san)\s+[a-z]+\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",  # not "make the dog a cat at 5 s"
                   lambda m: f"move {m['a'] or m['b']} to {m['t']}", text, flags=re.I)
     # "cut the rain (off) at 6 s", "fade the rain out at 6 s": it stops there (not: remove the rain playing at 6 s)
     text = re.sub(r"^(?:cut|kill|drop|lose|fade|end|stop)\s+(?P<a>.+?)(?:\s+(?:off|out))?\s+(?:at|by)\s+(?P<t>[\d.]+\s*"
@@ -270,7 +275,8 @@ def _edit_said(text: str) -> str:
                       r"make \g<a> \g<dir>", text, flags=re.I)  # "rain louder", "thunder louder by 3 dB"
     # a mix note: "rain -3 dB", "make the door +2 dB", "rain down 3 dB": a change of its level by that much
     text = re.sub(rf"^(?:make\s+)?(?!(?:turn|bring|pull|push|drop|cut|lower|raise|boost|reduce|set|put|keep)\s)"
-                  rf"(?P<a>[^,;:.\d]+?)(?<!\sto)(?<!\sat)\s+"  # not "set the rain to -6 dB": a level, not a change
+                  rf"(?P<a>[^,;:.\d]+?)(?<!\sto)(?<!\sat)(?<!\sbe)(?<!\slevel)(?<!=)\s+"  # not "set the rain to -6 dB", "the
+                  # rain should be -6 dB", "rain = -6 dB": a level, not a change
                   rf"(?:(?P<sign>[-+\u2212])\s*|(?P<dir>up|down)\s+(?:by\s+)?)(?P<n>{_DECIMAL})\s*db$",
                   lambda m: f"make {m['a']} {'louder' if (m['sign'] or m['dir']).lower() in ('+', 'up') else 'quieter'} by "
                             f"{m['n']} dB", text, flags=re.I)

@@ -280,7 +280,8 @@ _WHEN_IN_TARGET = re.compile(
     r"(?:first|last|final|end|start|beginning|middle|half|\d|a\s+(?:second|moment|bit|while)|second\b"
     r"|one|two|three|four|five|six|seven|eight|nine|ten)"
     r"|\b(?:end|start|beginning|middle|rest|tail|half|part|first\s+part|last\s+part)\s+of\b"
-    r"|\b(?:first|last|final)\s+\d|\b(?:while|whilst|whenever|when|since|until|till|where|as\s+soon\s+as|as\s+long\s+as"
+    r"|\b(?:first|last|final)\s+\d(?!\d*\s+(?!(?:s|secs?|seconds?|ms|minutes?)\b)[a-z])"  # not "the first 2 knocks"
+    r"|\b(?:while|whilst|whenever|when|since|until|till|where|as\s+soon\s+as|as\s+long\s+as"
     r"|by\s+the\s+time|once\s+(?:the|a|an|it|they)|as\s+(?:the|a|an|it|they)|right\s+after)\b"
     r"|\b(?:except|apart\s+from|other\s+than|but\s+not|besides|save\s+for|near|toward|towards|halfway|partway"
     r"|later|early\s+on|from\s+now\s+on)\b"
@@ -532,7 +533,8 @@ def _after_event(previous: Plan, text: str) -> str:
 # "add another one at 8 s", "add one more knock", "add another bark", "add a second scream": one more of a sound
 # of the bed
 _ANOTHER = re.compile(r"^add\s+(?:another|one\s+more|an?\s+(?:second|third|fourth|fifth|2nd|3rd|4th|5th))"
-                      r"(?:\s+(?P<x>(?!(?:at|from|for|between)\b)[a-z][^\d]*?))?(?P<t>\s+(?:at|from|for|between|\d)\b.*)?$", re.I)
+                      r"(?:\s+(?P<x>(?!(?:at|from|for|between)\b)[a-z](?:(?!\s(?:and|then)\s)[^\d,;])*?))?"  # not "..., and make it
+                      r"(?P<t>\s+(?:at|from|for|between|\d)\b.*)?$", re.I)  # quieter": a second edit
 
 
 # "make the dog bark again at 6 s", "add the dog again at 6 s": another of it (not the dog moved there)
@@ -544,7 +546,9 @@ def _another(previous: Plan, text: str) -> str:
     """``text`` with one more of a sound of ``previous`` (``_ANOTHER``) said by that sound's caption:
     "add another knock at 8 s" on a bed of "a door knocks" adds a door knock, with no time said
     where the last of them ends. "another one" names the bed's one sound that is no background;
-    PlanError when there are several to choose from."""
+    PlanError when there are several to choose from. A level said last stays last ("add another knock, quietly")."""
+    if (level := _added_level(text)) and level["x"] != text:
+        return _another(previous, level["x"]) + text[len(level["x"]):]
     text = _AGAIN.sub(lambda m: f"add another {_ARTICLE.sub('', m['x'] or m['y'])}{m['t'] or ''}", text)
     m = _ANOTHER.match(text)
     if not m:
@@ -617,6 +621,15 @@ _ADDED_LEVEL = re.compile(rf"^(?P<x>add\s+\S.*?)(?:\s*,)?\s+(?:at\s+)?(?:(?P<bit
                           rf"|(?P<n>[-+\u2212]\s*{_DECIMAL})\s*db|(?P<n2>{_DECIMAL})\s*db\s+(?P<d>quieter|softer|louder))$", re.I)
 
 
+def _added_level(text: str) -> re.Match | None:
+    """``_ADDED_LEVEL`` of ``text``, an addition with its level; None where the level is a second edit ("add
+    thunder at 3 s and make it quieter")."""
+    level = _ADDED_LEVEL.match(text)
+    if level and not re.search(r"(?i)\b(?:and|then|make|turn|bring|get)(?:\s+(?:it|them|that|this|the\s+\S+))?$", level["x"]):
+        return level
+    return None
+
+
 def _added_gain(m: re.Match) -> float:
     """The gain in dB that an addition's level (``_ADDED_LEVEL``) gives the sound added: "quietly" as
     "quieter" (-6 dB; "a bit": -A_BIT_DB, "much": -MUCH_DB), "-6 dB", "3 dB louder"."""
@@ -637,6 +650,20 @@ _CUT_TO = re.compile(rf"^(?:trim|shorten|cut)\s+(?P<a>(?:(?!\b(?:from|between)\b
                      rf"(?P<n>{_DECIMAL})\s*{_UNIT_S}$", re.I)
 
 
+# "lengthen the rain to 7 s", "extend it until 7 s": until 7 s (not shorter, where it ends later: _wrong_way)
+_LONGER_TO = re.compile(rf"^(?:extend|lengthen)\s+(?P<a>.+?)\s+(?:to|until)\s+(?P<n>{_DECIMAL})\s*{_UNIT_S}?$", re.I)
+
+
+def _wrong_way(previous: Plan, said: re.Match, longer: bool, instruction: str) -> None:
+    """PlanError where a sound lengthened to T s (``_LONGER_TO``) already ends after T s, or one trimmed to T s
+    (``_CUT_TO``) ends before it: the edit would do the other way than it says."""
+    e = previous.events[_target(previous, said["a"])]
+    if (e.end_s > float(said["n"])) if longer else (e.end_s < float(said["n"])):
+        raise PlanError(f"{instruction.strip()!r}: {e.caption!r} ends at {e.end_s:g} s, so stopping it at {said['n']} s "
+                        f"would make it {'shorter' if longer else 'longer'}; say 'make {said['a']} stop at {said['n']} s' "
+                        f"for that, or 'make {said['a']} last {said['n']} s' for that length")
+
+
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
     asked = _edit_seconds(re.sub(r"^please\s+|,?\s+please$", "", _without_lead_in(_clean(instruction)), flags=re.I))
@@ -648,7 +675,10 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                         f"that length (give it another --session file); to end a sound sooner: 'make X stop at T s', or "
                         f"'remove everything after T s'")
     asked = _TILL_THE_END.sub(lambda m: re.sub(r"(?i)\sto$", " until", m["a"]) + f" {previous.duration_s:g} s", asked)
+    if longer := _LONGER_TO.match(asked):
+        _wrong_way(previous, longer, True, instruction)
     if cut := _CUT_TO.match(asked):  # not "shorter by 5 s", nor the rain muted until 5 s
+        _wrong_way(previous, cut, False, instruction)
         if previous.events[_target(previous, cut["a"])].start_s > 0:
             raise PlanError(f"{instruction.strip()!r}: until {cut['n']} s, or {cut['n']} s long? say 'make {cut['a']} stop at "
                             f"{cut['n']} s', or 'make {cut['a']} last {cut['n']} s'")
@@ -667,8 +697,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                                                        f"{m['place']}", text), previous.duration_s)
         text = re.sub(r"\bto\s+at\s+(?=\d)", "to ", _IN_AT.sub(lambda m: f" at {m['t']} s", text))  # "4 s in(to the clip)"
     added_gain = None
-    level = _ADDED_LEVEL.match(text)  # "add thunder at 3 s, quietly": at -6 dB (not "..., and make it quieter")
-    if level and not re.search(r"(?i)\b(?:and|then|make|turn|bring|get)(?:\s+(?:it|them|that|this|the\s+\S+))?$", level["x"]):
+    if level := _added_level(text):  # "add thunder at 3 s, quietly": at -6 dB
         text, added_gain = level["x"], _added_gain(level)
     if two := _TWO_EDITS.search(text) or _TWO_SHORT.search(text):
         first = re.sub(r"(?i)(?:\s*[,;.]|\s+(?:and|then))?(?:\s+(?:then|also))?\s*$", "", text[:two.start("second")])

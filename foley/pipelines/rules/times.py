@@ -248,7 +248,8 @@ _LONG_SOUND = re.compile(rf"\b(?P<a>an?\s+)(?P<n>{_DECIMAL})[-\s]*{_UNIT_S}(?:[-
                          r"(?P<x>[a-z](?:(?!\s(?:twice|thrice|\d+\s+times|every|repeatedly|again)\b)[^,;:!?])*?)"
                          r"(?!\s+(?:twice|thrice|\d+\s+times|every|repeatedly|again)\b)"  # not "a 2 s beep 3 times"
                          r"(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:then|while|and|at|from|starting|beginning|after|before|"
-                         r"until|till|\d)\b)", re.I)
+                         r"until|till)\b|(?<!\sfor)(?<!\sover)(?<!\slasting)(?<!\sin)(?<!\son)(?<!\sby)(?<!\saround)"
+                         r"(?<!\sabout)(?<!\snear)\s+\d)", re.I)  # "a 2 s beep 3 s later", not "a 2 s beep for 4 s"
 _STARTS_STOPS = re.compile(rf"\s+(?:(?:starts?|begins?)\s+at\s+(?P<a>{_DECIMAL}){_SECONDS}\s+and\s+"
                            rf"(?:stops?|ends?|fades?\s+out)|at\s+(?P<a2>{_DECIMAL}){_SECONDS}\s+and\s+(?:stopping|ending|fading\s+out))"
                            rf"\s+at\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b", re.I)  # and "(starting) at 2 s and ending at 6 s"
@@ -330,7 +331,7 @@ def _half_seconds(text: str) -> str:
 
 _SECONDS_OF_SOUND = re.compile(rf"(?<!first )(?<!last )(?<!final )(?<!the )(?<!after )(?<![\d.])\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+of\s+(?P<x>[a-z][^,;:.]*?)"
                                r"(?=\s*(?:[,;:.]|\s(?:then|while|and)\s|$))", re.I)  # at a part's start: not "the first 3 s of"
-_SECONDS_OF = re.compile(rf"\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:of\s+(?:silence|quiet|nothing)|silence)\b", re.I)
+_SECONDS_OF = re.compile(rf"(?<!\ba\s)(?<!\ban\s)\b(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:of\s+(?:silence|quiet|nothing)|silence)\b", re.I)  # "a 2 s silence": _PAUSE
 _OF_IT = r"(?:\s+of\s+(?:it|the\s+(?:clip|bed|scene|video|sequence|track)))?(?!\s+of\b)"  # not "the end of the road"
 _SAID_TIMES = [  # (pattern, the time it says on a timeline of duration d), read by :func:`said_times`
     (re.compile(rf"\b(?:at|near|towards?)\s+the\s+(?:very\s+)?end{_OF_IT}", re.I), lambda d: d - TIMED_LENGTH_S),
