@@ -263,7 +263,7 @@ class Studio:
         the picture copied, the bed as its sound, its own sound as a second track); ``result["stems"]``: each
         sound of the bed as a WAV of its own (``--stems``). Raises FoleyError."""
         from .media.audio import write_audio
-        from .media.mux import mux_audio, other_streams_note, output_container
+        from .media.mux import check_original_keepable, mux_audio, other_streams_note, output_container
         from .pipelines.compose import EventCache, Session, bed_video, render, stem_names, stems_folder, timeline_image
         from .pipelines.compose import backbone_source, caption_notes, render_notes
         from .pipelines.rules.edit_forms import is_undo
@@ -271,6 +271,8 @@ class Studio:
         from .pipelines.plan import DURATION_RANGE_S
 
         under = bed_video(video, "video") if new and video else None
+        if under:  # its own sound goes with the bed as a second track: one that cannot is said before the render
+            check_original_keepable(under)
         duration_s = under.duration_s if under else number_in(duration_s, "duration (s)", *DURATION_RANGE_S)
         folder = self.session_dir(session)
         path = folder / "bed.json"
@@ -380,9 +382,14 @@ def history_markdown(turns: list[dict]) -> str:
     return "\n".join(lines) or "No turns yet."
 
 
+PICTURE_FRAMES = 2000  # the picture is 900 pixels wide: a longer track's spectrogram is pooled to as many columns
+ONSET_BLOCK_S = 60.0  # a long track's onsets are detected a minute at a time
+
+
 def onset_picture(wav_path: Path, info, out: Path) -> None:
     """Spectrogram of the dubbed track with its detected onsets (red) over the picture's
-    frame times (grey ticks along the top)."""
+    frame times (grey ticks along the top), in the memory of a minute's track however long
+    it is (PICTURE_FRAMES, ONSET_BLOCK_S)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -393,12 +400,14 @@ def onset_picture(wav_path: Path, info, out: Path) -> None:
 
     wav, sr = read_audio(wav_path, sample_rate=None)
     fig, ax = plt.subplots(figsize=(10, 3.2))
-    spec = spectrogram_db(wav)
+    spec = spectrogram_db(wav, max_frames=PICTURE_FRAMES)
     ax.imshow(spec, origin="lower", aspect="auto", cmap="magma", vmin=-80, vmax=0, extent=(0, len(wav) / sr, 0, sr / 2000))
     top = sr / 2000
     frames = np.arange(info.frame_count) / info.fps
     ax.vlines(frames, top * 0.96, top, color="0.8", linewidth=0.6)
-    for t in detect_onsets(wav, sr, backtrack=True) / sr:
+    block = round(ONSET_BLOCK_S * sr)
+    for t in [(start + onset) / sr for start in range(0, len(wav), block)
+              for onset in detect_onsets(wav[start:start + block], sr, backtrack=True)]:
         ax.axvline(t, color="#e33", linestyle="--", linewidth=1.2)
     ax.set_xlim(0, len(wav) / sr)
     ax.set_xlabel("seconds (grey ticks: video frames; red: detected onsets)")
@@ -579,13 +588,18 @@ def launch(model: str = "demo", host: str = "127.0.0.1", port: int = 7860, devic
             studio.planner(spec)
         quiet_ffmpeg_log()
         app = build_app(studio, str(example) if example else None)
-        reach = "this machine only; foley ui --host 0.0.0.0 serves it to the network; " if local else ""
-        print(f"foley ui: http://{host}:{port}  ({reach}files under {root}, removed on exit)", flush=True)
         allowed = [str(root)] + ([str(example.parent)] if example else [])
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # `kill` cleans up as Ctrl-C does
-        app.queue(default_concurrency_limit=1).launch(server_name=host, server_port=port, allowed_paths=allowed,
-                                                      ssr_mode=False, quiet=True, footer_links=[],
-                                                      max_file_size="2gb")  # an upload is a video, not the disk
+        try:
+            app.queue(default_concurrency_limit=1).launch(server_name=host, server_port=port, allowed_paths=allowed,
+                                                          ssr_mode=False, quiet=True, footer_links=[],
+                                                          max_file_size="2gb",  # an upload is a video, not the disk
+                                                          prevent_thread_lock=True)  # served: said, then waited on
+        except OSError:  # free when checked, taken while the models loaded (another foley ui, say)
+            raise FoleyError(f"cannot serve on {host}:{port} (taken while the models loaded)") from None
+        reach = "this machine only; foley ui --host 0.0.0.0 serves it to the network; " if local else ""
+        print(f"foley ui: http://{host}:{port}  ({reach}files under {root}, removed on exit)", flush=True)
+        app.block_thread()  # until Ctrl-C
     finally:
         shutil.rmtree(root, ignore_errors=True)
         if studio is not None and studio.turns_running:  # stopped (Ctrl-C, kill) while a turn ran in a thread:

@@ -1,5 +1,6 @@
 """The studio's compose turns without a browser (the page itself: test_ui.py)."""
 import json
+import re
 
 import pytest
 
@@ -121,6 +122,29 @@ def test_the_page_plans_with_the_planners_it_was_started_with_only(tmp_path):
     assert studio.planner("rules") is studio.planner("rules")  # made once
 
 
+def test_a_video_whose_own_sound_cannot_be_kept_is_refused_before_the_render(tmp_path, monkeypatch):
+    """As foley compose --video refuses it: the page rendered the bed first, then named the server's copy of the video."""
+    import foley.pipelines.compose as compose
+    from conftest import sixteen_channel_clip
+    from foley.ui import for_the_page
+
+    studio = _studio(tmp_path)
+    upload = tmp_path / "root" / "uploads" / "u1" / "clip.mov"
+    upload.parent.mkdir(parents=True)
+    sixteen_channel_clip(upload)
+
+    def render(*args, **kwargs):
+        raise AssertionError("rendered")
+
+    monkeypatch.setattr(compose, "render", render)
+    with pytest.raises(FoleyError) as refused:
+        studio.compose("rain", "s", steps=2, new=True, video=str(upload))
+    assert for_the_page(str(refused.value), str(upload)) == (
+        "clip.mov: its audio track has 16 channels and cannot be kept as a second track (it would be encoded to "
+        "AAC, which holds at most 8)")
+    assert not (studio.session_dir("s") / "bed.json").exists()
+
+
 def test_a_bed_keeps_its_video_when_the_upload_is_cleaned_away(tmp_path):
     import shutil
     from pathlib import Path
@@ -225,3 +249,53 @@ def test_ctrl_c_while_a_dub_runs_stops_the_server_without_aborting(tmp_path):
     assert "the dub or compose turn under way is dropped" in log
     root = re.search(r"files under (\S+), removed on exit", log)
     assert root and not Path(root.group(1)).exists()
+
+
+def test_the_dub_picture_of_a_long_track_takes_the_memory_of_a_short_ones(tmp_path):
+    """The dub tab's picture of a 10-minute track held 1.2 GB of arrays, and it grew with the track (the page's
+    server went past 19 GB on a long upload); pooled, and its onsets found a minute at a time, under 0.4 GB."""
+    import tracemalloc
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from foley.media.audio import write_audio
+    from foley.ui import onset_picture
+
+    rate, seconds = 16_000, 600
+    track = np.zeros(seconds * rate, np.float32)
+    track[rate::2 * rate] = 0.5  # a click every 2 s
+    wav = write_audio(tmp_path / "long.wav", track, rate)
+    tracemalloc.start()
+    try:
+        onset_picture(wav, SimpleNamespace(frame_count=seconds * 25, fps=25.0), tmp_path / "long.png")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 400e6 and (tmp_path / "long.png").stat().st_size > 0
+
+
+def test_a_port_taken_while_the_models_load_is_said_in_one_line_and_no_address_is_printed(tmp_path):
+    """The port was free when checked and another program (a second foley ui) took it while the models
+    loaded: the page printed its address, then Gradio's 'Cannot find empty port ... passing the
+    `server_port` parameter to `launch()`'."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    model = write_tiny_model(tmp_path / "model")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    script = ("import socket, sys\nimport foley.ui\n"
+              "taken = socket.socket()\ntaken.bind(('127.0.0.1', 0))\ntaken.listen()\nport = taken.getsockname()[1]\n"
+              "foley.ui.check_address = lambda host, port: True  # it was free then\n"
+              "from foley.cli import main\n"
+              f"sys.exit(main(['ui', '--model', {str(model)!r}, '--compose-model', {str(model / 'backbone')!r}, "
+              "'--device', 'cpu', '--port', str(port)]))\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "TMPDIR": str(scratch)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
+    assert re.fullmatch(r"foley: error: cannot serve on 127\.0\.0\.1:\d+ \(taken while the models loaded\)\n",
+                        done.stderr), done.stderr
+    assert not list(scratch.glob("foley-ui-*"))  # its temporary root is gone

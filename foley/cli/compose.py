@@ -385,7 +385,10 @@ def _check_compose_outputs(out: Path, timeline: str | None, session: str | None,
     """Refuse, before any work, a bed (``out``, WAV), timeline picture (PNG) or video with the bed
     (``movie``, laid under ``video``) that would replace a file not in ``replaceable`` (resolved
     paths; None: any, --overwrite; ``changed``: the session's own files changed since it wrote
-    them), a session file that is one of them, or any of them that is ``video``. Raises FoleyError."""
+    them), a session file that is one of them or cannot be written, or any of them that is ``video``.
+    Raises FoleyError."""
+    from ..media.files import check_writable
+
     if out.suffix.lower() != ".wav":
         raise FoleyError(f"{out}: the bed is written as WAV; give -o a path ending in .wav")
     picture = Path(timeline) if timeline else None
@@ -401,6 +404,8 @@ def _check_compose_outputs(out: Path, timeline: str | None, session: str | None,
         raise FoleyError(f"{session}: the session file would also be the {what}; give it a name of its own, "
                          f"e.g. {Path(session).with_suffix('.json')}")
     _check_replaceable([out, *([picture] if picture else []), *([movie] if movie else [])], replaceable, changed)
+    if session:  # written with them, its cache of sounds beside it (-o puts the bed elsewhere)
+        check_writable(session)
 
 
 def _check_replaceable(paths: list[Path], replaceable: set[Path] | None, changed: set[Path] = frozenset()) -> None:

@@ -270,12 +270,29 @@ def relative_gain(signal: np.ndarray, reference: np.ndarray, sample_rate: int, d
     return 10 ** ((target + db - level) / 20)
 
 
-def spectrogram_db(wav: np.ndarray, n_fft: int = 1024, hop: int = 256) -> np.ndarray:
+def spectrogram_db(wav: np.ndarray, n_fft: int = 1024, hop: int = 256, max_frames: int | None = None) -> np.ndarray:
     """(n_fft // 2 + 1, frames) STFT magnitude in dB relative to the loudest bin, for
     pictures (draw from -80 to 0). The reference never falls below 1e-2 (about -95 dB for a
     full-scale tone), so silence stays at the floor instead of being drawn as loud as the
-    loudest sound."""
+    loudest sound. ``max_frames``: a longer one is that many columns wide or fewer, each the
+    loudest of the frames it stands for, computed some columns at a time (the picture of an
+    hour of sound in the memory of a minute's)."""
     import librosa
 
-    magnitude = np.abs(librosa.stft(np.asarray(wav, np.float32), n_fft=n_fft, hop_length=hop))
+    wav = np.asarray(wav, np.float32)
+    frames = 1 + len(wav) // hop  # as stft centres them
+    if max_frames is None or frames <= max_frames:
+        magnitude = np.abs(librosa.stft(wav, n_fft=n_fft, hop_length=hop))
+    else:
+        group = -(-frames // max_frames)  # frames a column stands for
+        padded = np.pad(wav, n_fft // 2)  # as stft centres its frames
+        parts = []
+        for first in range(0, frames, 32 * group):  # 32 columns at a time
+            count = min(32 * group, frames - first)
+            part = np.abs(librosa.stft(padded[first * hop:(first + count - 1) * hop + n_fft], n_fft=n_fft,
+                                       hop_length=hop, center=False))  # (bins, count)
+            columns = -(-count // group)
+            part = np.pad(part, ((0, 0), (0, columns * group - count)))  # a short last column: zeros lose to any frame
+            parts.append(part.reshape(len(part), columns, group).max(axis=2))
+        magnitude = np.concatenate(parts, axis=1)
     return librosa.amplitude_to_db(magnitude, ref=max(float(magnitude.max()), 1e-2), amin=1e-9)

@@ -246,7 +246,9 @@ def removed_if_empty(folders: list[Path]) -> Iterator[None]:
         for folder in folders:
             try:
                 folder.rmdir()
-            except OSError:  # not empty (or gone): kept as it is
+            except FileNotFoundError:  # not made (or gone): one above it may have been
+                continue
+            except OSError:  # not empty: kept as it is, and so are those above it
                 break
 
 

@@ -218,3 +218,21 @@ def test_a_7_1_track_is_read_and_downmixed_to_stereo(tmp_path):
     assert peaks[3] < 0.01 and min(peaks[[0, 1, 2]]) > 0.1  # the silent LFE, the sounding front channels
     stereo, _ = read_audio(path, sample_rate=None, mono=False, stereo=True)
     assert stereo.shape == (2, wav.shape[1]) and np.abs(stereo).max() > 0.1
+
+
+@pytest.mark.parametrize("frames", [1000, 64, 7])
+def test_a_spectrogram_of_many_frames_is_pooled_to_the_loudest_of_each_column(frames):
+    """A picture's spectrogram of a long track (foley ui's dub picture) takes the memory of a short one's:
+    at most max_frames columns, each the loudest of the frames it stands for, its dB as the full one's."""
+    import librosa
+
+    from foley.media.audio import spectrogram_db
+
+    wav = np.random.default_rng(0).standard_normal(256 * 999 + 100).astype(np.float32) * np.linspace(0, 1, 256 * 999 + 100)
+    full = np.abs(librosa.stft(wav, n_fft=1024, hop_length=256))  # (513, 1000)
+    pooled = spectrogram_db(wav, max_frames=frames)
+    group = -(-full.shape[1] // frames)
+    expected = np.stack([full[:, i:i + group].max(axis=1) for i in range(0, full.shape[1], group)], axis=1)
+    assert pooled.shape == expected.shape and pooled.shape[1] <= frames
+    assert np.allclose(pooled, librosa.amplitude_to_db(expected, ref=float(full.max()), amin=1e-9), atol=1e-3)
+    assert np.array_equal(spectrogram_db(wav, max_frames=1000), spectrogram_db(wav))  # short enough: as it was

@@ -281,3 +281,18 @@ def test_a_folder_replacement_stopped_half_way_leaves_the_old_folder(tmp_path, m
             (tmp / "state.json").write_text("new")
     monkeypatch.undo()
     assert (final / "state.json").read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint"]
+
+
+def test_folders_made_for_a_run_that_wrote_nothing_are_removed_even_when_a_deeper_one_was_not_made(tmp_path):
+    """compose --session out/s.json made out/ (checked writable) but not out/s.json.cache/ before it was refused:
+    out/ stayed behind."""
+    from foley.media.files import missing_folders, removed_if_empty
+
+    cache = tmp_path / "out" / "s.json.cache"
+    with removed_if_empty(missing_folders(cache)):
+        (tmp_path / "out").mkdir()
+    assert list(tmp_path.iterdir()) == []
+    with removed_if_empty(missing_folders(cache)):
+        cache.mkdir(parents=True)
+        (tmp_path / "out" / "s.json").write_text("{}")  # written: it and its folder stay, the empty cache goes
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["s.json"]

@@ -998,7 +998,8 @@ def test_cli_compose_says_when_the_sounds_end_well_before_the_default_bed(tmp_pa
 def test_cli_compose_refuses_an_output_it_cannot_write_before_any_work(tmp_path, foley_cli):
     (tmp_path / "a_file").write_text("")
     for args in (["-o", str(tmp_path / "a_file" / "x.wav")],
-                 ["-o", str(tmp_path / "ok.wav"), "--timeline", str(tmp_path / "a_file" / "t.png")]):
+                 ["-o", str(tmp_path / "ok.wav"), "--timeline", str(tmp_path / "a_file" / "t.png")],
+                 ["-o", str(tmp_path / "ok.wav"), "--session", str(tmp_path / "a_file" / "s.json")]):  # its cache
         done = foley_cli(["compose", "rain", *args], cwd=tmp_path)
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
         assert "cannot write there (" in done.stderr and "a_file is a file, not a folder)" in done.stderr
