@@ -135,6 +135,7 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
         model_id,
         new_captions,
         render,
+        session_cache_dir,
         stem_names,
         stems_folder,
     )
@@ -174,6 +175,9 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
     out = Path(args.output or (session.bed_path if session else "compose.wav"))
     if continuing and out.resolve() in {p.resolve() for p in session.stem_paths}:
         raise FoleyError(f"-o {args.output}: a stem this session wrote; give the bed a name of its own")
+    if args.session and session_cache_dir(args.session).resolve() in out.resolve().parents:
+        raise FoleyError(f"-o {args.output}: inside the session's cache of sounds ({session_cache_dir(args.session)}/); "
+                         "give the bed a place of its own")
     if continuing and session.copied and not args.output:
         _note(f"{args.session} is a copy of the session {session.saved_as}; its turns write {out.name} and the "
              "files named after it, not that session's")

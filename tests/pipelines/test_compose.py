@@ -312,6 +312,11 @@ def test_cli_compose_stems_follow_the_session(backbone, tmp_path, foley_cli):
         "foley: error: -o moved.stems/a-ball.wav: a stem this session wrote; give the bed a name of its own\n")
     assert (tmp_path / "moved.stems" / "a-ball.wav").read_bytes() == stem
     assert not (tmp_path / "moved.stems" / "a-ball.stems").exists()
+    in_the_cache = foley_cli(base + ["make the ball louder", "-o", "bed.json.cache/x.wav"], cwd=tmp_path)
+    assert in_the_cache.returncode == 2 and in_the_cache.stderr == (
+        "foley: error: -o bed.json.cache/x.wav: inside the session's cache of sounds (bed.json.cache/); give the bed "
+        "a place of its own\n")
+    assert not (tmp_path / "bed.json.cache" / "x.wav").exists()
     same_name = ["compose", "a ball", "--model", "model", "--duration", "2", "--steps", "2", "--stems", "--device", "cpu",
                  "--session", "take.stems"]
     refused = foley_cli(same_name, cwd=tmp_path)  # the session file would be the stems' folder: refused before any work
