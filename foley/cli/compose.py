@@ -135,7 +135,6 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
         model_id,
         new_captions,
         render,
-        session_cache_dir,
         stem_names,
         stems_folder,
     )
@@ -175,9 +174,6 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
     out = Path(args.output or (session.bed_path if session else "compose.wav"))
     if continuing and out.resolve() in {p.resolve() for p in session.stem_paths}:
         raise FoleyError(f"-o {args.output}: a stem this session wrote; give the bed a name of its own")
-    if args.session and session_cache_dir(args.session).resolve() in out.resolve().parents:
-        raise FoleyError(f"-o {args.output}: inside the session's cache of sounds ({session_cache_dir(args.session)}/); "
-                         "give the bed a place of its own")
     if continuing and session.copied and not args.output:
         _note(f"{args.session} is a copy of the session {session.saved_as}; its turns write {out.name} and the "
              "files named after it, not that session's")
@@ -389,9 +385,11 @@ def _check_compose_outputs(out: Path, timeline: str | None, session: str | None,
     """Refuse, before any work, a bed (``out``, WAV), timeline picture (PNG) or video with the bed
     (``movie``, laid under ``video``) that would replace a file not in ``replaceable`` (resolved
     paths; None: any, --overwrite; ``changed``: the session's own files changed since it wrote
-    them), a session file that is one of them or cannot be written, or any of them that is ``video``.
+    them), a session file that is one of them or cannot be written, a bed inside the session's cache of
+    sounds, or any of them that is ``video``.
     Raises FoleyError."""
     from ..media.files import check_writable
+    from ..pipelines.compose import session_cache_dir
 
     if out.suffix.lower() != ".wav":
         raise FoleyError(f"{out}: the bed is written as WAV; give -o a path ending in .wav")
@@ -407,6 +405,8 @@ def _check_compose_outputs(out: Path, timeline: str | None, session: str | None,
                 "timeline" if picture and Path(session).resolve() == picture.resolve() else "video with the bed")
         raise FoleyError(f"{session}: the session file would also be the {what}; give it a name of its own, "
                          f"e.g. {Path(session).with_suffix('.json')}")
+    if session and (cache := session_cache_dir(session)).resolve() in out.resolve().parents:
+        raise FoleyError(f"-o {out}: inside the session's cache of sounds ({cache}/); give the bed a place of its own")
     _check_replaceable([out, *([picture] if picture else []), *([movie] if movie else [])], replaceable, changed)
     if session:  # written with them, its cache of sounds beside it (-o puts the bed elsewhere)
         check_writable(session)
