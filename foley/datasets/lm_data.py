@@ -16,6 +16,11 @@ from .manifest import read_manifest
 from .token_cache import cache_fingerprint, cached_source as cached_audio, load_tokens
 
 
+# Up to one frame (47 ms at 21.5 Hz), one unit (20 ms at 50 Hz) and an AAC stream's priming and
+# padding (up to 64 ms) apart on a clip cut to one length, with room to spare.
+LENGTH_TOLERANCE_S = 0.25
+
+
 @dataclass
 class LMData:
     ids: list[str]
@@ -34,6 +39,19 @@ class LMData:
             batch["frames"] = torch.nn.utils.rnn.pad_sequence([self.frames[i] for i in idx], batch_first=True)
             batch["frame_counts"] = torch.tensor([len(self.frames[i]) for i in idx])  # (B,)
         return batch
+
+    def check_lengths(self, video_fps: float, token_rate_hz: float, tolerance_s: float = LENGTH_TOLERANCE_S) -> None:
+        """Refuse clips whose frames (at ``video_fps``) and units (at ``token_rate_hz``) span
+        lengths more than ``tolerance_s`` apart: a time-aligned LM would learn units with no
+        picture, or pictures with no sound. Raises FoleyError naming the clips."""
+        bad = [(i, len(f) / video_fps, len(u) / token_rate_hz) for i, f, u in zip(self.ids, self.frames, self.units)
+               if abs(len(f) / video_fps - len(u) / token_rate_hz) > tolerance_s]
+        if bad:
+            clip_id, video_s, audio_s = bad[0]
+            others = f" ({len(bad)} clips in all: {', '.join(b[0] for b in bad[:5])}{', ...' if len(bad) > 5 else ''})"
+            raise FoleyError(f"clip {clip_id!r}: its frames span {video_s:.2f} s but its units {audio_s:.2f} s, more than "
+                             f"{tolerance_s:g} s apart; cut its video and audio to one length or leave it out of the "
+                             f"manifest{others if len(bad) > 1 else ''}")
 
 
 def load_lm_data(manifest: str | os.PathLike, features: str | os.PathLike, units: str | os.PathLike,

@@ -307,6 +307,8 @@ def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: s
         raise FoleyError(f"{features}: features are at {info['fps']:g} frames a second but the LM places its frames "
                          f"at {cfg.lm.video_fps:g} (video_fps)")
     data = load_lm_data(manifest, features, units, cfg.lm.n_units)
+    if cfg.lm.use_video:
+        data.check_lengths(cfg.lm.video_fps, cfg.lm.token_rate_hz)
     tokenizer = None
     if not resume and not cfg.lm.base and not cfg.lm.text_tokenizer:
         tokenizer = build_text_tokenizer([cfg.lm.instruction, cfg.lm.request, "Video: Caption:", *data.captions])

@@ -30,8 +30,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _data(n_clips=5, n_units=(10, 7, 10, 4, 9), seed=0) -> LMData:
+    """Clips of ``n_units`` units at 50 Hz, each with frames at 21.5 Hz spanning as long or up to 0.12 s longer."""
     g = torch.Generator().manual_seed(seed)
-    frames = [torch.randn(int(torch.randint(3, 12, (1,), generator=g)), FRAME_DIM, generator=g) for _ in range(n_clips)]
+    frames = [torch.randn(round(n_units[i] * 21.5 / 50) + int(torch.randint(0, 3, (1,), generator=g)), FRAME_DIM,
+                          generator=g) for i in range(n_clips)]
     units = [torch.randint(0, N_UNITS, (n_units[i],), generator=g) for i in range(n_clips)]
     return LMData([f"clip{i}" for i in range(n_clips)], [CAPTIONS[i % len(CAPTIONS)] for i in range(n_clips)],
                   frames, units)
@@ -517,3 +519,20 @@ def test_a_refusal_to_resume_names_each_changed_setting_with_both_values():
                              "gradient_weight": 1.0}) == ("gradient_weight not set in the run, 1.0 given; "
                                                            "opt.beta 0.9 in the run, 0.95 given")
     assert config_difference({"clip": None}, {}) == "clip None in the run, not set given"
+
+
+def test_a_clip_whose_video_and_audio_lengths_differ_is_refused_in_one_line(tmp_path, capsys):
+    """Frames at 21.5 Hz and units at 50 Hz of one clip span one length (up to 0.25 s apart)."""
+    data = _data()
+    data.units[3] = torch.cat([data.units[3]] * 6)  # 0.48 s of units to 0.14 s of frames
+    paths = _write_caches(tmp_path, data)
+    assert main(_cli_args(paths, tmp_path / "run")) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == ("foley: error: clip 'clip3': its frames span 0.14 s but its units 0.48 s, more than 0.25 s "
+                           "apart; cut its video and audio to one length or leave it out of the manifest"), err
+    assert not (tmp_path / "run").exists()
+    assert main([*_cli_args(paths, tmp_path / "text"), "--no-video"]) == 0  # the caption-only ablation reads no frames
+    data.units[1] = data.units[1][:1]  # 0.02 s of units to 0.19 s of frames: within the tolerance
+    data.units[4] = torch.cat([data.units[4]] * 4)
+    with pytest.raises(FoleyError, match=r"^clip 'clip3': .* manifest \(2 clips in all: clip3, clip4\)$"):
+        data.check_lengths(21.5, 50.0)
