@@ -382,7 +382,6 @@ def history_markdown(turns: list[dict]) -> str:
     return "\n".join(lines) or "No turns yet."
 
 
-PICTURE_FRAMES = 2000  # the picture is 900 pixels wide: a longer track's spectrogram is pooled to as many columns
 ONSET_BLOCK_S = 60.0  # a long track's onsets are detected a minute at a time
 
 
@@ -396,7 +395,7 @@ def onset_picture(wav_path: Path, info, out: Path) -> None:
     import matplotlib.pyplot as plt
 
     from .evaluation.onset import detect_onsets
-    from .media.audio import read_audio, spectrogram_db
+    from .media.audio import PICTURE_FRAMES, read_audio, spectrogram_db
 
     wav, sr = read_audio(wav_path, sample_rate=None)
     fig, ax = plt.subplots(figsize=(10, 3.2))

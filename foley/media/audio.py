@@ -270,6 +270,9 @@ def relative_gain(signal: np.ndarray, reference: np.ndarray, sample_rate: int, d
     return 10 ** ((target + db - level) / 20)
 
 
+PICTURE_FRAMES = 2000  # the pictures are 900 pixels wide: a longer sound's spectrogram is pooled to as many columns
+
+
 def spectrogram_db(wav: np.ndarray, n_fft: int = 1024, hop: int = 256, max_frames: int | None = None) -> np.ndarray:
     """(n_fft // 2 + 1, frames) STFT magnitude in dB relative to the loudest bin, for
     pictures (draw from -80 to 0). The reference never falls below 1e-2 (about -95 dB for a

@@ -34,7 +34,8 @@ import numpy as np
 from ..config import MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES, is_finite_number
 from ..errors import FoleyError, MediaError
 from ..evaluation.onset import detect_onsets
-from ..media.audio import PEAK_LIMIT, loudness_gain, normalize_loudness, read_audio, spectrogram_db, true_peak, write_audio
+from ..media.audio import (PEAK_LIMIT, PICTURE_FRAMES, loudness_gain, normalize_loudness, read_audio, spectrogram_db,
+                           true_peak, write_audio)
 from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text, sha256_file
 from ..models.hub import HUB_ID
@@ -726,7 +727,8 @@ def new_captions(plan: Plan, previous: Plan | None) -> list[str]:
 
 
 def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os.PathLike) -> None:
-    """PNG: the events as labelled bars over the mix's spectrogram (a muted span hatched, not filled)."""
+    """PNG: the events as labelled bars over the mix's spectrogram (a muted span hatched, not filled;
+    the spectrogram of a bed over about 30 s pooled to ``PICTURE_FRAMES`` columns)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -747,7 +749,7 @@ def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os
                   va="center", fontsize=8)
     bars.set_yticks([])
     bars.invert_yaxis()
-    spec = spectrogram_db(mix)
+    spec = spectrogram_db(mix, max_frames=PICTURE_FRAMES)  # a long bed drawn in bounded memory
     spec_ax.imshow(spec, origin="lower", aspect="auto", cmap="magma", vmin=-80, vmax=0,
                    extent=(0, plan.duration_s, 0, sample_rate / 2000))
     spec_ax.set_ylabel("kHz")
