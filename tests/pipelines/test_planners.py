@@ -165,7 +165,7 @@ def test_other_commas_between_digits_are_said_for_what_they_may_be(text, said):
 def test_undo_is_read_in_its_usual_phrasings_and_a_sound_to_undo_is_pointed_to_remove():
 
     for text in ("undo", "Undo.", "undo that", "please undo", "undo last change", "revert the last edit", "go back",
-                 "go back one step"):
+                 "go back one step", "undo the change", "undo the previous change", "revert that edit", "go back a step"):
         assert is_undo(text), text
     for text in ("undo the rain", "go back to the rain", "a door slams, then undo"):
         assert not is_undo(text), text
@@ -480,10 +480,11 @@ def test_rules_edits_read_other_units_and_refuse_what_they_would_misread():
     with pytest.raises(PlanError, match=r"nothing that matches 'the ball' plays at 100 s \(a ball bounces at 0-3.333 s; "
                                         r"a ball bounces at 6.667-10 s\)"):
         p.plan("remove the ball at 100 s", 10, bed)
-    # one sound per edit: never half of what was asked
+    # never half of what was asked: the sounds listed, each named as an edit names one, or refused
+    assert spans(p.plan("remove the first ball and the drum", 10, bed)) == [("a ball bounces", 6.667, 10)]
     with pytest.raises(PlanError, match=r"'the first ball and the drum' names 2 sounds \(a ball bounces; a drum\); "
                                         "edit one per turn"):
-        p.plan("remove the first ball and the drum", 10, bed)
+        p.plan("move the first ball and the drum to 3 s", 10, bed)
     mill = p.plan('[{"caption": "salt and pepper grinding", "start": 0, "end": 4}, '
                   '{"caption": "a drum", "start": 5, "end": 6}]', 10)
     assert spans(p.plan("remove the salt and pepper", 10, mill)) == [("a drum", 5, 6)]  # one caption with "and" in it
@@ -2204,3 +2205,72 @@ def test_edits_and_notes_that_once_did_another_thing_silently():
         assert len(p.notes) == 1 and "is not applied to" in p.notes[0], (said, p.notes)
     with pytest.raises(PlanError, match="'make the rain louder' is an edit, not a sound"):  # "and get": an edit still
         p.plan("make the rain louder and get rid of the dog", 10)
+
+
+def test_edits_read_amounts_lists_and_times_as_said_or_refuse_them():
+    p = RulesPlanner()
+    bed = p.plan("rain, footsteps from 1 to 3 s, a dog barks at 2 s, a door slams at 5 s, thunder at 7 s", 10)
+
+    def edited(edit):
+        return {e.caption: (e.start_s, e.end_s, e.gain_db) for e in p.plan(edit, 10, bed).events}
+
+    # parts of a second in words: never the 1 s of "a second later"
+    for said, start in (("a quarter second", 2.25), ("a quarter of a second", 2.25), ("a tenth of a second", 2.1),
+                        ("three quarters of a second", 2.75), ("half a second", 2.5), ("a couple of seconds", 4),
+                        ("a split second", 2.1)):
+        assert edited(f"make the dog {said} later")["a dog barks"][0] == start, said
+    assert spans(p.plan("a quarter-second beep at 4 s", 10)) == [("a beep", 4, 4.25)]
+    # "by a second" as "a second"; "for a second", "last a second"
+    assert edited("delay the door by a second") == edited("delay the door a second") == edited("push the door back by a second")
+    assert edited("delay the door by a second")["a door slams"][:2] == (6, 8)
+    assert edited("make the door last a second")["a door slams"][:2] == (5, 6)
+    # how much: "way down" is "much"; "not much" a little; a "not" or an amount it cannot read is refused, never dropped
+    for said, gain in (("turn the rain way down", -12), ("turn the rain way up", 12), ("turn the rain right down", -12),
+                       ("the rain is way too loud", -12), ("turn the rain down a notch", -3), ("make the rain not much quieter", -3),
+                       ("make the rain quieter, but not too much", -3), ("make the rain less loud", -6),
+                       ("make the rain a little less loud", -3), ("make the rain more quiet", -6), ("quieten the rain", -6),
+                       ("tone the rain down a bit", -3), ("rain: -3 dB", -3), ("rain minus 3 dB", -3)):
+        assert edited(said)["rain"][2] == gain, said
+    assert edited("make the dog a bit longer")["a dog barks"][:2] == (2, 4.5)
+    for said, why in (("don't make the rain quieter", "not one said with \"n't\""),
+                      ("turn the rain all the way down", "cannot read 'all the way'"),
+                      ("make the dog much later", "cannot read 'much' in it; say the edit plainly, with its amount in seconds"),
+                      ("make the dog a lot longer", "cannot read 'a lot'"), ("remove half the rain", "cannot read 'half'"),
+                      ("remove some of the rain", "cannot read 'some'"), ("make the dog 3 or 4 dB quieter", "cannot read 'or'"),
+                      ("add a bell 1 to 2 s after the door", "'1 to 2 s after the door': give one time")):
+        with pytest.raises(PlanError, match=re.escape(why)):
+            p.plan(said, 10, bed)
+    # sounds listed: one edit of each, or refused whole
+    both = p.plan("make the rain and the thunder quieter", 10, bed).events
+    assert [e.gain_db for e in both] == [-6, 0, 0, 0, -6]
+    assert [e.gain_db for e in p.plan("make the rain, the dog and the thunder quieter by 3 dB", 10, bed).events] == [-3, 0, -3, 0, -3]
+    assert edited("make the dog and the door 1 s later")["a door slams"][:2] == (6, 8)
+    with pytest.raises(PlanError, match="one edit per turn: 'make the rain and the thunder quieter' and 'the dog later' are two"):
+        p.plan("make the rain and the thunder quieter and the dog later", 10, bed)
+    with pytest.raises(PlanError, match="no event matches 'the cat'"):  # never half of the list
+        p.plan("remove the dog and the cat", 10, bed)
+    with pytest.raises(PlanError, match="names 2 sounds .*; edit one per turn"):
+        p.plan("move the dog and the door to 8 s", 10, bed)
+    # "N s before X": a sound moved there ends N s before X starts; a start said so is that time
+    assert edited("move the footsteps 1 s before the door")["footsteps"][:2] == (2, 4)
+    assert edited("make the rain start 1 s before the door")["rain"][:2] == (4, 10)
+    assert edited("make the rain stop 1 s before the door")["rain"][:2] == (0, 4)
+    with pytest.raises(PlanError, match="would start it at -1 s, before the bed begins"):
+        p.plan("move the footsteps 4 s before the door", 10, bed)
+    # "on 4 s" is "at 4 s"; number words in a span
+    assert spans(p.plan("a 2 second beep on 4 s", 10)) == spans(p.plan("a 2 second beep at 4 s", 10)) == [("a beep", 4, 6)]
+    assert spans(p.plan("rain, a dog barks on 3 s", 10))[1] == ("a dog barks", 3, 5)
+    assert spans(p.plan("a knock on 2 doors", 10)) == [("a knock on 2 doors", 0, 10)]
+    assert edited("add a bell on 3 s")["a bell"][:2] == (3, 5)
+    assert p.plan("remove the rain from two to four seconds", 10, bed).events[0].mute == ((2, 4),)
+    assert {e.gain_db for e in p.plan("make every sound louder", 10, bed).events} == {6}
+    assert [e.seed for e in p.plan("retake the dog", 10, bed).events] == [e.seed for e in p.plan("try the dog again", 10, bed).events]
+    # a length taken off or added: never the whole sound removed, nor a sound added, nor the amount dropped
+    for said in ("cut 2 s off the rain", "trim 2 s off the rain", "cut 2 s from the rain", "cut the rain by 2 s",
+                 "make the rain 2 s shorter"):
+        assert edited(said)["rain"][:2] == (0, 8), said
+    assert edited("add half a second to the dog")["a dog barks"][:2] == (2, 4.5)
+    with pytest.raises(PlanError, match="cannot read which part or time of the sound it means"):
+        p.plan("remove 2 s from the rain", 10, bed)
+    assert edited("make the dog \u00bc s later")["a dog barks"][0] == 2.25
+    assert edited("add a bell at second 3")["a bell"][:2] == (3, 5)

@@ -25,10 +25,11 @@ _LEVEL_WORDS = re.compile(r"\bby\b|\bdb\b|%|\bpercent\b|\bnow\b", re.I)  # left 
 # "reduce the rain to 10%", "set the rain to -6 dB", "rain at -6 dB": the level it ends at, not a change of it
 _TO_LEVEL = re.compile(rf"^(?:set\s.+\s(?:(?:to|at)\s+)?|(?!add\s).+\s(?:down\s+|up\s+)?(?:to|at|be|level)\s+|.+?\s*=\s*)"
                        rf"{_NUM}\s*{_GAIN_UNIT}$", re.I)
-_A_BIT = r"(?P<bit>a\s+(?:little\s+)?bit|a\s+(?:little|touch|tad)|slightly)"  # a change of A_BIT_DB
-_MUCH = r"(?P<much>much|a\s+lot|way|far)"  # a change of MUCH_DB
+_A_BIT = r"(?P<bit>a\s+(?:little\s+)?bit|a\s+(?:little|touch|tad|notch)|slightly)"  # a change of A_BIT_DB
+_MUCH = r"(?P<much>much|a\s+lot|(?<!all\sthe\s)way|far)"  # a change of MUCH_DB (not "all the way": no amount)
 MUCH_DB = 12.0  # "make X much quieter"
 NUDGE_S = 0.1  # "nudge X earlier", "make X a bit later"; a move said without an amount is 1 s
+A_BIT_LONGER_S = 0.5  # "make X a bit longer" (or shorter); a change of length said without an amount is 1 s
 A_BIT_DB = 3.0  # "make X a bit louder", "turn X down a little"; a change said without an amount is 6 dB
 _EDITS = [
     ("retake_all", re.compile(r"^(?:(?:please\s+)?(?:try(?:\s+it)?\s+again|again|one more time|(?:give me\s+)?another"
@@ -36,7 +37,8 @@ _EDITS = [
                               r"everything|the(?:\s+whole)?\s+bed)))$", re.I)),
     ("replace", re.compile(r"^(?:replace|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)),
     ("replace", re.compile(r"^(?:change|turn)\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)),
-    ("retake", re.compile(r"^(?:(?:give me |try )?another (?:take|version) (?:of|on|for)|try|redo|regenerate|re-?roll)\s+(?P<a>.+?)"
+    ("retake", re.compile(r"^(?:(?:give me |try )?another (?:take|version) (?:of|on|for)|try|redo|regenerate|re-?roll|re-?take)"
+                          r"\s+(?P<a>.+?)"
                           r"(?:\s+again)?$", re.I)),
     ("remove_span", re.compile(rf"^{_REMOVE}\s+(?P<a>.+?)\s+(?:(?:from|between)\s+{_NUM}{_SECONDS}\s+(?:to|and|until|till)\s+"
                                rf"{_NUM}{_SECONDS}|(?P<after>after|from)\s+{_NUM}{_SECONDS}(?:\s+on(?:wards?)?|\s+{_TO_THE_END})?"
@@ -51,16 +53,16 @@ _EDITS = [
     ("end_at", re.compile(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:stop|end|finish|fade\s+out|cut\s+off)\s+(?:at\s+)?"
                           rf"{_NUM}(?:{_UNIT})?$", re.I)),  # "make the crickets stop at 6 s"
     ("end_at", re.compile(rf"^(?:stop|end|fade\s+out|cut\s+off)\s+(?P<a>.+?)\s+at\s+{_NUM}(?:{_UNIT})?$", re.I)),
-    ("shift", re.compile(rf"^(?P<verb>make|move|shift|nudge)\s+{_TARGET}\s+(?:by\s+)?(?:{_NUM}{_UNIT}\s+|{_A_BIT}\s+)?"
+    ("shift", re.compile(rf"^(?P<verb>make|move|shift|nudge|bring)\s+{_TARGET}\s+(?:by\s+)?(?:{_NUM}{_UNIT}\s+|{_A_BIT}\s+)?"
                          rf"(?P<dir>later|earlier|sooner){_BY_S}$", re.I)),
-    ("length", re.compile(rf"^make\s+{_TARGET}\s+(?:{_NUM}{_UNIT}\s+)?(?P<dir>longer|shorter){_BY_S}$", re.I)),
+    ("length", re.compile(rf"^make\s+{_TARGET}\s+(?:{_NUM}{_UNIT}\s+|{_A_BIT}\s+)?(?P<dir>longer|shorter){_BY_S}$", re.I)),
     ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}\s*{_GAIN_UNIT}\s+|{_A_BIT}\s+|{_MUCH}\s+)?(?P<dir>louder|quieter|softer)"
                         rf"(?:\s+by\s+{_NUM}\s*{_GAIN_UNIT}?)?$", re.I)),
     ("gain", re.compile(r"^make\s+(?P<a>.+?)\s+(?P<dir>twice|half)\s+as\s+loud$", re.I)),  # the amplitude: +-6 dB
     ("gain", re.compile(rf"^(?:(?:turn|bring)\s+(?P<dir>up|down)|(?P<verb>lower|raise|boost|reduce))\s+(?P<a>.+?)"
                         rf"(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT}|\s+{_MUCH})?$", re.I)),  # "turn down X", "lower X"
-    ("gain", re.compile(rf"^(?:turn|bring)\s+(?P<a>.+?)\s+(?P<dir>up|down)(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT}"
-                        rf"|\s+{_MUCH})?$", re.I)),
+    ("gain", re.compile(rf"^(?:turn|bring)\s+(?P<a>.+?)(?<!\sall\sthe)\s+(?:(?P<way>way|right|far)\s+)?(?P<dir>up|down)"
+                        rf"(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT}|\s+{_MUCH})?$", re.I)),  # "turn X way down": much
     ("tempo", re.compile(rf"^make\s+{_TARGET}\s+(?:(?P<dir>faster|slower)|(?P<x2>twice|half)\s+as\s+(?:fast|quick))$", re.I)),
     ("last", re.compile(rf"^make\s+{_TARGET}\s+last\s+(?:for\s+)?{_NUM}(?:{_UNIT})?$", re.I)),  # a length, not a change of it
     ("rhythm", re.compile(rf"^(?:make\s+|repeat\s+)?{_TARGET}\s+(?:repeat\s+)?every\s+(?:{_NUM}(?:{_UNIT})?"
@@ -90,13 +92,14 @@ EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, 
               "X every N s, make X faster/slower (a repeated sound, or a run of one sound's takes); "
               "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball', "
               "or all of them (to remove, make louder/quieter, take again, replace, move by N s, make longer/shorter "
-              "or faster/slower): 'all the balls', or all but some: 'everything but the rain'; 'it' when the bed has one "
+              "or faster/slower): 'all the balls', or all but some: 'everything but the rain', or several: 'the rain "
+              "and the dog'; 'it' when the bed has one "
               "sound, 'the last one' of the whole bed; a time may be said from "
               "a sound of the bed: '1 s after the door', 'right after the door'; "
               "and undo (the last turn)")
 # Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope"; "change
 # falls", "mute swans honk", "turn signals click": these begin an edit only before "the", "that", ...).
-_EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|regenerate|re-?roll|another|shift|"
+_EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|regenerate|re-?roll|re-?take|another|shift|"
                          r"(?:turn|change|mute|have|let)\s+(?:the|that|this|these|those|all|every|it|them)\b|"
                          r"turn\s+(?:up|down)|(?:bring|nudge)\s+(?:the|that|this|these|those|all|it)\b|"
                          r"(?:lower|raise|boost|reduce)\s(?=.*(?:\d\s*(?:db|%|percent)|\ba\s+(?:little\s+)?bit|\ba\s+(?:little|touch|tad)"
@@ -105,9 +108,10 @@ _EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|reg
                          r"give me another|again|one more time|(?:please\s+)?try(?:\s+it)?\s+again)\b", re.I)
 
 
-_UNDO = re.compile(r"^(?:(?:actually|no|oops|sorry|hmm|ok(?:ay)?),?\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:(?:undo|revert)(?:\s+(?:that|it|(?:the\s+)?last"
-                   r"(?:\s+(?:change|edit|turn|one))?))?|go\s+back(?:\s+one\s+step)?|scratch\s+that|take\s+(?:that|it)\s+back"
-                   r"|never\s*mind)(?:,?\s+please)?$", re.I)
+_UNDO = re.compile(r"^(?:(?:actually|no|oops|sorry|hmm|ok(?:ay)?),?\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
+                   r"(?:(?:undo|revert)(?:\s+(?:that|it|(?:the\s+)?(?:last|previous)"
+                   r"(?:\s+(?:change|edit|turn|one))?|(?:that|the)\s+(?:change|edit)))?|go\s+back(?:\s+(?:one|a)\s+step)?"
+                   r"|scratch\s+that|take\s+(?:that|it)\s+back|never\s*mind)(?:,?\s+please)?$", re.I)
 
 
 def is_undo(text: str) -> bool:
@@ -201,6 +205,19 @@ def _edit_said(text: str) -> str:
     text = re.sub(r"^(?:(?:can|could|would|will)\s+you\s+|(?:can|could|shall)\s+we\s+|we\s+(?:need\s+to|should)\s+"
                   r"|i(?:'d|\s+would)\s+like\s+(?:you\s+)?to\s+|let'?s\s+)"
                   r"(?:please\s+)?", "", text, flags=re.I)  # "can you make the rain a bit louder?"
+    text = re.sub(r"\s+as\s+well\s+as\s+(?=(?:the|that|this)\s)", " and ", text, flags=re.I)  # "the rain as well as the dog"
+    # "quieten the rain (down)", "tone down the rain", "dial the rain down a bit": "turn X down"
+    text = re.sub(r"^quieten\s+(?:down\s+)?(?P<a>.+?)(?:\s+down)?(?P<r>\s+(?:by\s+)?\d.*|\s+(?:a|much|way)\s.*)?$",
+                  lambda m: f"turn {m['a']} down{m['r'] or ''}", text, flags=re.I)
+    text = re.sub(r"^(?:tone|dial)\s+(?=(?:up|down)\s|.+\s(?:up|down)\b)", "turn ", text, flags=re.I)
+    # "make the rain not much quieter" ("..., but not by much"): a small change; "less loud", "not as loud": quieter
+    text = re.sub(r"\bnot\s+(?:(?:too|so|that|very)\s+|by\s+)?(?:much|a\s+lot)\s+(?=(?:louder|quieter|softer|later|earlier|sooner"
+                  r"|longer|shorter)$)", "a bit ", text, flags=re.I)
+    text = re.sub(r"^(?P<e>.+?\s)(?P<d>louder|quieter|softer|later|earlier|sooner|longer|shorter),?\s+but\s+not\s+(?:by\s+)?"
+                  r"(?:(?:too|so|that|very)\s+)?(?:much|a\s+lot)$", r"\g<e>a bit \g<d>", text, flags=re.I)
+    text = re.sub(r"\b(?:(?P<no>not\s+(?:quite\s+)?(?:as|so))|less|more)\s+(?P<w>loud|quiet|soft)$",
+                  lambda m: ("quieter" if m["w"].lower() == "loud" else "louder") if m["no"] or m[0][:4].lower() == "less"
+                  else ("louder" if m["w"].lower() == "loud" else "quieter"), text, flags=re.I)  # "more quiet": quieter
     if m := _EFFECT_ASKED.match(_clean(text)):
         raise PlanError(f"{_clean(text)!r}: a bed's sounds are as generated; the rules planner sets their level, times "
                         f"and length, not their {(m['e'] or m['bed']).lower()} (a sound further away: "
@@ -211,7 +228,12 @@ def _edit_said(text: str) -> str:
                   rf"(?:(?:make|have|let)\s+(?P<a>(?:the|that|this)\s+.+?)|(?P<b>(?:the|that|this)\s+.+?)\s+should)"
                   rf"(?<!\sa)(?<!\san)\s+[a-z]+\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",  # not "make the dog a cat at 5 s"
                   lambda m: f"move {m['a'] or m['b']} to {m['t']}", text, flags=re.I)
-    # "cut the rain (off) at 6 s", "fade the rain out at 6 s": it stops there (not: remove the rain playing at 6 s)
+    # "cut the rain by 2 s", "cut (trim, take, shave) 2 s off the rain", "add 2 s to the rain": its length by that much
+    text = re.sub(rf"^(?:cut|trim)\s+(?P<a>(?:the|that|this|it)\b.*?)\s+by\s+(?P<n>{_DECIMAL}\s*{_UNIT_S})$", r"make \g<a> shorter by \g<n>",
+                  text, flags=re.I)
+    text = re.sub(rf"^(?:(?P<cut>cut|trim|take|shave)\s+(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+(?:off|from)(?:\s+the\s+end\s+of)?"
+                  rf"|add\s+(?P<m>{_DECIMAL}\s*{_UNIT_S})\s+(?:to|onto)(?:\s+the\s+end\s+of)?)\s+(?P<a>(?:the|that|this|it)\b.*)$",
+                  lambda m: f"make {m['a']} {'shorter' if m['cut'] else 'longer'} by {m['n'] or m['m']}", text, flags=re.I)
     text = re.sub(r"^(?:cut|kill|drop|lose|fade|end|stop)\s+(?P<a>.+?)(?:\s+(?:off|out))?\s+(?:at|by)\s+(?P<t>[\d.]+\s*"
                   r"(?:s|secs?|seconds?|ms)?)$", r"make \g<a> stop at \g<t>", text, flags=re.I)
     text = re.sub(r"^start\s+(?P<a>.+?)\s+at\s+", r"make \g<a> start at ", text, flags=re.I)  # as "make X start at"
@@ -235,8 +257,9 @@ def _edit_said(text: str) -> str:
                   r"make \g<a> stop at \g<t>", text, flags=re.I)
     text = re.sub(rf"^(?:extend|lengthen)\s+(?P<a>.+?)\s+(?:to|until)\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", r"make \g<a> stop at \g<t>",
                   text, flags=re.I)
-    text = re.sub(rf"^(?P<v>extend|lengthen|trim|shorten)\s+(?P<a>.+?)(?:\s+by\s+(?P<n>{_DECIMAL}\s*{_UNIT_S}))?$",
-                  lambda m: f"make {m['a']} {'longer' if m['v'].lower() in ('extend', 'lengthen') else 'shorter'}"
+    text = re.sub(rf"^(?P<v>extend|lengthen|trim|shorten)\s+(?P<a>.+?)(?:\s+by\s+(?P<n>{_DECIMAL}\s*{_UNIT_S})|\s+{_A_BIT})?$",
+                  lambda m: f"make {m['a']} {m['bit'] + ' ' if m['bit'] else ''}"
+                            f"{'longer' if m['v'].lower() in ('extend', 'lengthen') else 'shorter'}"
                             f"{' by ' + m['n'] if m['n'] else ''}", text, flags=re.I)
     # "make the whistle 2 s long", "make the phone ring for 3 s": that long
     text = re.sub(rf"^(?:make|have|let)\s+(?P<a>(?:the|that|this)\s+.+?)\s+(?:(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+long"
@@ -249,10 +272,11 @@ def _edit_said(text: str) -> str:
     text = _MAKE_INTO.sub(r"replace \g<a> with \g<b>", text)  # "make the rain a storm", "make it into wind"
     text = re.sub(r"^make\s+(?P<a>.+?)\s+(?:at\s+|play\s+at\s+)?(?P<x>half|double)[\s-](?:speed|time|tempo)$",
                   lambda m: f"make {m['a']} {'half' if m['x'].lower() == 'half' else 'twice'} as fast", text, flags=re.I)
-    text = re.sub(r"^(?P<a>.+?)(?:\s+is|\s+are|'s)\s+(?:much\s+|way\s+|(?P<bit>a\s+(?:bit|little|touch)\s+|slightly\s+))?"
+    text = re.sub(r"^(?P<a>.+?)(?:\s+is|\s+are|'s)\s+(?:(?P<much>much|way|far)\s+"
+                  r"|(?P<bit>a\s+(?:bit|little|touch)\s+|slightly\s+))?"
                   r"too\s+(?P<d>loud|quiet|soft|early|late|long|short|fast|slow)$",
-                  lambda m: f"make {m['a']} {'a bit ' if m['bit'] else ''}{_TOO[m['d'].lower()]}",
-                  text, flags=re.I)  # "the rain is too loud", "the knocks are too fast": the other way
+                  lambda m: f"make {m['a']} {'a bit ' if m['bit'] else 'much ' if m['much'] else ''}{_TOO[m['d'].lower()]}",
+                  text, flags=re.I)  # "the rain is too loud", "the knocks are too fast": the other way ("way too": much)
     text = re.sub(r"^(?P<a>.+?)(?:\s+is\s+not|\s+are\s+not|'s\s+not|\s+isn't|\s+aren't)\s+"
                   r"(?P<d>loud|quiet|soft|early|late|long|short|fast|slow)\s+enough$",
                   lambda m: f"make {m['a']} {dict(early='earlier', late='later').get(m['d'].lower(), m['d'].lower() + 'er')}",
@@ -267,7 +291,8 @@ def _edit_said(text: str) -> str:
     text = re.sub(r"^add\s+(?:some\s+)?more\s+", "add ", text, flags=re.I)  # "add more thunder": another thunder
     text = re.sub(r"^(?P<a>[^,;]+?)\s+at\s+(?P<t>[\d.]+\s*(?:s|secs?|seconds?)?)\s+instead$", r"move \g<a> to \g<t>", text,
                   flags=re.I)  # "thunder at 1 s instead"
-    text = re.sub(r"\b(?:everything|all\s+of\s+it|the\s+whole\s+(?:bed|mix))\b", "all the sounds", text, flags=re.I)
+    text = re.sub(r"\b(?:everything|all\s+of\s+it|it\s+all|the\s+whole\s+(?:bed|mix)|(?:every|each)\s+sound)\b", "all the sounds",
+                  text, flags=re.I)
     if not re.match(r"(?:make|turn|bring|move|put|add|remove|replace|swap|change|try|another|give|drop|cut|lower|raise|"
                     r"boost|reduce|nudge|push|pull)\b", text, re.I):  # "rain louder": make the rain louder
         text = re.sub(r"^(?P<a>[^,;:.\d]+?)\s+(?P<dir>(?:a\s+(?:bit|little)\s+|much\s+|a\s+lot\s+)?(?:louder|quieter|softer)"
@@ -275,10 +300,12 @@ def _edit_said(text: str) -> str:
                       r"make \g<a> \g<dir>", text, flags=re.I)  # "rain louder", "thunder louder by 3 dB"
     # a mix note: "rain -3 dB", "make the door +2 dB", "rain down 3 dB": a change of its level by that much
     text = re.sub(rf"^(?:make\s+)?(?!(?:turn|bring|pull|push|drop|cut|lower|raise|boost|reduce|set|put|keep)\s)"
-                  rf"(?P<a>[^,;:.\d]+?)(?<!\sto)(?<!\sat)(?<!\sbe)(?<!\slevel)(?<!=)\s+"  # not "set the rain to -6 dB", "the
-                  # rain should be -6 dB", "rain = -6 dB": a level, not a change
-                  rf"(?:(?P<sign>[-+\u2212])\s*|(?P<dir>up|down)\s+(?:by\s+)?)(?P<n>{_DECIMAL})\s*db$",
-                  lambda m: f"make {m['a']} {'louder' if (m['sign'] or m['dir']).lower() in ('+', 'up') else 'quieter'} by "
+                  rf"(?P<a>[^,;:.\d]+?)(?<!\sto)(?<!\sat)(?<!\sbe)(?<!\slevel)(?<!=)(?:\s*:\s*|\s+)"  # not "set the rain to
+                  # -6 dB", "the rain should be -6 dB", "rain = -6 dB": a level, not a change ("rain: -3 dB",
+                  # "rain minus 3 dB" are)
+                  rf"(?:(?P<sign>[-+\u2212]|minus\s|plus\s)\s*|(?P<dir>up|down)\s+(?:by\s+)?)(?P<n>{_DECIMAL})\s*db$",
+                  lambda m: f"make {m['a']} "
+                            f"{'louder' if (m['sign'] or m['dir']).strip().lower() in ('+', 'up', 'plus') else 'quieter'} by "
                             f"{m['n']} dB", text, flags=re.I)
     text = re.sub(r"^(?:pull|push)\s+(?=.+\s(?:up|down)\b)", "bring ", text, flags=re.I)
     text = re.sub(r"^bring\s+(?:in\s+(?P<a>.+?)|(?P<b>.+?)\s+in)\s+at\s+",  # "bring (in) the thunder (in) at 4 s"

@@ -9,9 +9,10 @@ from ..plan import GAIN_RANGE_DB, PERIOD_RANGE_S, Plan, PlanError, heard_s, merg
 from .description import (_AND, _IN_THE_BACKGROUND, _THROUGHOUT, BED_UNDER_DB, _new_take, _on_timeline, _pieces, _repeated,
                           _said_once, _take, _timed_event, _together, _untimed, rules_layout)
 from .edit_forms import (_EDIT_VERBS, _EDITS, _LEVEL_SPAN, _LEVEL_WORDS, _MOVE_TO_PLACE, _NUM, _PERCENT, _REMOVE_AFTER,
-                         _MUCH, _TO_LEVEL, _TWO_EDITS, _TWO_SHORT, A_BIT_DB, MUCH_DB, NUDGE_S, TEMPO_STEP, _edit_said, _is_edit,
-                         short_edit)
-from .times import (_COUNT, _COUNTS, _DECIMAL, _IN_AT, _LASTING, _MANY, _NUMBER, _OF_IT, _SAID_AT, _SCATTERED, _SOON,
+                         _MUCH, _TO_LEVEL, _TWO_EDITS, _TWO_SHORT, A_BIT_DB, A_BIT_LONGER_S, MUCH_DB, NUDGE_S, TEMPO_STEP,
+                         _edit_said, _is_edit, short_edit)
+from .times import (_COUNT, _COUNTS, _DECIMAL, _IN_AT, _LASTING, _MANY, _NOT_ONE_TIME, _NUMBER, _OF_IT, _SAID_AT, _SCATTERED,
+                    _SOON,
                     _STRAY_TIME, _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, _UNTIL, MIN_LENGTH_S, TIMED_LENGTH_S, _half_seconds, _repeats,
                     _rhythm, _scatter, _scattered, in_seconds, said_times)
 from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _SOUND_VERBS, _STOP, _VERB, _alike, _clean, _fills,
@@ -147,12 +148,15 @@ _EVERY_KINDS = ("remove", "gain", "retake", "replace", "shift", "length", "last"
 _EVERY_SAID = "removed, made louder or quieter, taken again, replaced, moved by N s, or made longer, shorter, faster or slower"
 
 
-def _all_matching(previous: Plan, target: str) -> list[int] | None:
+def _all_matching(previous: Plan, target: str, listed: bool = True) -> list[int] | None:
     """The indices of every event that ``target`` names when it says "all", "every", "each" or
     "both" ("all the dogs": each bark of "a dog barks now and then"), or names in the plural what
-    several captions name in the singular ("the dogs"), else None. PlanError when it names none."""
+    several captions name in the singular ("the dogs"), or (``listed``) lists ("the rain and the dog":
+    ``_listed``), else None. PlanError when it names none."""
     if (others := _all_but(previous, target)) is not None:
         return others
+    if listed and (found := _listed(previous, target)) is not None:
+        return found
     if first_n := _FIRST_N.match(target.strip()):  # "the first two knocks": of those it names, in time order
         scores = _scores(previous, first_n["a"], target.strip())
         tied = [i for i, score in enumerate(scores) if score == max(scores)]
@@ -255,18 +259,32 @@ def _target(previous: Plan, target: str) -> int:
 
 def _one_named(previous: Plan, target: str) -> None:
     """PlanError when ``target`` lists several different events ("the ball and the drum")."""
-    parts = [p for p in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", target) if p.strip()]
-    if len(parts) > 1:
-        found = set()
-        for part in parts:
-            try:
-                found.add(_match(previous, part))
-            except PlanError:
-                break
-        else:
-            if len(found) > 1:
-                names = "; ".join(previous.events[i].caption for i in sorted(found))
-                raise PlanError(f"{target!r} names {len(found)} sounds ({names}); edit one per turn")
+    if (found := _listed(previous, target)) is not None:
+        names = "; ".join(previous.events[i].caption for i in found)
+        raise PlanError(f"{target!r} names {len(found)} sounds ({names}); edit one per turn (to make louder or quieter, "
+                        f"take again, remove, move by N s, or make longer, shorter, faster or slower, several at once: "
+                        f"'the rain and the dog')")
+
+
+def _listed(previous: Plan, target: str) -> list[int] | None:
+    """The indices of the events that ``target`` lists ("the rain and the dog", "the rain, the wind and the
+    dog", "both the rain and the dog"), each part named as an edit names one sound (or all it names: "all
+    the dogs"), else None: one part, or parts that name one event ("the salt and pepper" of "salt and pepper
+    grinding"). PlanError when a part names no event and the words are not one caption's: never half of a list."""
+    parts = [p for p in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", re.sub(r"(?i)^both\s+", "", target.strip()))
+             if p.strip()]
+    if len(parts) < 2:
+        return None
+    found = []
+    for part in parts:
+        try:
+            named = _all_matching(previous, part, listed=False) or [_match(previous, part)]
+        except PlanError:
+            if any(_stems(target) - {"both"} <= _stems(e.caption) for e in previous.events):
+                return None  # "the salt and pepper": one caption's words
+            raise
+        found += [i for i in named if i not in found]
+    return sorted(found) if len(found) > 1 else None
 
 
 MIN_PIECE_S = 0.25  # a piece of a sound left shorter than this by a removed span goes too: it would be a click
@@ -289,24 +307,45 @@ _WHEN_IN_TARGET = re.compile(
     r"|\b(?:for|in|over|during|the|at|from|to)\s*$", re.I)
 
 
+# Words of an amount or a "not" left in an edit's target ("make the dog much later", "turn the rain all the way down",
+# "make the dog a moment later"): an amount the edit cannot read, not a way to name the sound
+_AMOUNT_IN_TARGET = re.compile(r"\b(?:not|never|all\s+the\s+way|a\s+lot|lots|much|way|far|a\s+(?:little\s+)?bit|slightly|tad"
+                               r"|touch|notch|smidge|fraction|split\s+second|moment|(?:tenth|fifth|quarter)s?|half|some|most|or)\b"
+                               r"|n't\b",
+                               re.I)  # "remove half the rain", "make the dog 3 or 4 dB quieter": not the whole sound, one amount
+
+
 def _check_target(previous: Plan, target: str, instruction: str, kind: str) -> None:
     """PlanError for a target with words of time, of a part or of another edit beyond a time that
-    picks an event ("the ball at 6 s"), unless a caption of the plan holds those words."""
+    picks an event ("the ball at 6 s"), or words of an amount (``_AMOUNT_IN_TARGET``), unless a caption
+    of the plan holds those words."""
     if but := _ALL_BUT.match(target.strip()):  # "everything except the rain": the words of the sounds kept
         target = but["x"]
     at = _AT.match(target.strip())
     named = at["a"] if at else target
     captions = " | ".join(" ".join(e.caption.lower().split()) for e in previous.events)
+    amount = [m[0] for m in _AMOUNT_IN_TARGET.finditer(named)
+              if not re.search(rf"\b{re.escape(' '.join(m[0].lower().split()))}\b", captions)]
+    if amount and re.fullmatch(r"(?i)not|never|n't", amount[0]):  # "don't make the rain quieter"
+        raise PlanError(f"{instruction.strip()!r}: the rules planner reads an edit to make, not one said with "
+                        f"{amount[0]!r}; say the change plainly ('make X a bit quieter', 'undo' to take back the last turn)")
     said = [m[0] for m in _WHEN_IN_TARGET.finditer(named) if " ".join(m[0].lower().split()) not in captions]
     if kind == "gain" and _LEVEL_WORDS.search(named):  # "lower the rain by 3 dB after 5 s": the amount unread
         raise PlanError(f"{instruction.strip()!r}: say the change of level last and alone ('lower X by 3 dB', "
                         "'make X 50% quieter'); it applies to the whole sound")
-    if said or _STRAY_TIME.search(named) and not _STRAY_TIME.search(captions):
+    seconds = rf"\d\s*(?:{_UNIT_S}|ms)\b"  # "cut 2 s off the rain": a time the edit has not read
+    if said or any(re.search(said_so, named) and not re.search(said_so, captions) for said_so in (_STRAY_TIME, seconds)):
         how = ("; to take a sound out of part of the bed: remove X from A to B s, before T s, after T s or for the "
                "first/last N s" if kind.startswith("remove") else "")
         raise PlanError(f"{instruction.strip()!r}: the rules planner cannot read which part or time of the sound "
                         f"it means{how}; it names a sound by its words, a time ('the ball at 6 s') or an order "
                         f"('the second ball')")
+    if amount:
+        how = {"gain": " in dB ('make X quieter by 12 dB')", "shift": " in seconds ('make X 2 s later', or earlier)",
+               "length": " in seconds ('make X 2 s longer', or shorter)",
+               "tempo": " ('make X faster' or slower: its rhythm by 1.5; 'twice as fast')"}.get(kind, "")
+        raise PlanError(f"{instruction.strip()!r}: the rules planner cannot read {amount[0]!r} in it; say the edit "
+                        f"plainly{', with its amount' + how if how else ''}")
 
 
 def _removed_span(m: re.Match, instruction: str, duration_s: float) -> tuple[float, float]:
@@ -485,6 +524,32 @@ _ITS_END = re.compile(r"\s+(?:(?P<end>stops|ends|finishes|fades\s+out|dies\s+(?:
                       re.I)
 
 
+# "move the footsteps (1 s) before the door", "make the dog bark before the door": a sound of the bed placed before another
+# (not "make the rain start 1 s before the door": its start then)
+_MOVED_BEFORE = re.compile(r"^(?:(?:move|put)\s+(?P<x>.+?)(?:\s+to)?|(?:make|have|let)\s+(?P<y>(?:the|that|this)\s+.+?)\s+"
+                           r"(?!(?:start|begin|come|stop|end|finish|fade)s?\b)[a-z]+)$", re.I)
+
+
+# "make the rain and the thunder quieter", "make the rain, the wind and the dog later": the sounds listed before the
+# second is said with the edit are one edit's
+_LISTED_HEAD = re.compile(r"^(?:make|have|let)\s+(?:both\s+)?(?:the|that|this|these|those|all)(?:,?\s+(?!(?:louder|quieter|softer|"
+                          r"later|earlier|sooner|longer|shorter|faster|slower|then|also|by|to|at|db)\b)[a-z']+)+?"
+                          r"(?:\s*,|\s*,?\s+and)\s+$", re.I)
+
+
+def _two_edits(text: str) -> tuple[str, str] | None:
+    """The first and the second edit when ``text`` says two (``_TWO_EDITS``, ``_TWO_SHORT``: "make the drum later and
+    the ball louder"), else None; the sounds one edit lists ("make the rain and the thunder quieter") are one edit."""
+    two = _TWO_EDITS.search(text) or _TWO_SHORT.search(text)
+    if two is None:
+        return None
+    head = text[:two.start("second")]
+    if _LISTED_HEAD.match(head):  # what follows the list may still say two
+        rest = _two_edits(f"make {two['second']}")
+        return None if rest is None else (head + rest[0][len("make "):], rest[1])
+    return re.sub(r"(?i)(?:\s*[,;.]|\s+(?:and|then))?(?:\s+(?:then|also))?\s*$", "", head), two["second"]
+
+
 # What an edit says of its sound's end ("make the rain stop", "stop the rain"): a time said of it is where it ends
 _STOP_SAID = re.compile(r"^(?:stop|end|fade\s+out|cut\s+off)\s.+|\s(?:stop|end|finish|fade\s+out|cut\s+off)(?:s|es)?$", re.I)
 
@@ -493,9 +558,12 @@ def _edit_seconds(text: str) -> str:
     """``text`` with times in milliseconds or words said in seconds, as edits read them: "500 ms",
     "half a second", "two seconds", "a second after"."""
     text = _half_seconds(text)
-    text = re.sub(r"\ba\s+second\s+(?=(?:after|before|later|earlier)\b)|(?<=\bby\s)a\s+second\b", "1 s ", text,
-                  flags=re.I)  # "a second after", "by a second"
-    text = re.sub(rf"\b({_NUMBER})(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|db|decibels?)\b)",
+    text = re.sub(r"\ba\s+(?:split\s+second|fraction(?:\s+of\s+a\s+second)?)(?=\s+(?:later|earlier|sooner|longer|shorter)\b)",
+                  "a bit", text, flags=re.I)  # "a split second later": a bit later
+    text = re.sub(r"\ba\s+second(?=\s+(?:after|before|later|earlier)\b)|(?:(?<=\bby\s)|(?<=\bfor\s)|(?<=\blast\s))a\s+second\b",
+                  "1 s", text, flags=re.I)  # "a second after", "by a second", "make X last a second"
+    text = re.sub(rf"\b({_NUMBER})(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|db|decibels?)\b"
+                  rf"|\s+(?:to|and)\s+(?:{_NUMBER})[-\s]+(?:s|secs?|seconds?)\b)",  # "from two to four seconds" too
                   lambda m: str(_COUNTS[m[1].lower()]), text, flags=re.I)
     text = re.sub(r"(?<=\d)\s*decibels?\b", " dB", text, flags=re.I)  # "by 3 decibels"
     return re.sub(r"\b(\d+(?:\.\d+)?)\s*(?:ms|msecs?|milliseconds?)\b", lambda m: f"{float(m[1]) / 1000:g} s", text,
@@ -512,17 +580,25 @@ def _after_event(previous: Plan, text: str) -> str:
         return text  # "2 s before the end": of the timeline
     if (m["when"] or "").lower() == "as" and re.search(r"(?i)\b(?:same(?:\s+[a-z]+)?|as\s+[a-z]+|such)$", text[:m.start()]):
         return text  # "the same level as the thunder", "as loud as the thunder": no time
+    if m["n"] and (two := _NOT_ONE_TIME.search(text[:m.start("n")])):  # "add a bell 1 to 2 s after the door"
+        raise PlanError(f"{text[two.start():m.end()]!r}: give one time ('{m['n']} s {m['dir']} {m['y']}')")
     end = _ITS_END.search(m["y"])
     e = previous.events[_target(previous, m["y"][:end.start()] if end else m["y"])]
     # when it stops (said so, or "N s after" a sound that lasts its span: a bed, a filled one), else when it starts
     spans = m["n"] and m["dir"].lower() == "after" and (e.fill or is_background(e.caption)) and not end
     said = e.end_s if end and end["end"] or spans else e.start_s  # "1 s after the rain starts": its start
-    if m["before"] and _STOP_SAID.search(text[:m.start()]):  # "make the rain stop before the dog": where that starts
-        t = said
-    elif m["before"]:  # "before the dog": so that it ends where that starts, a sound moved with its length
-        moved = re.match(r"(?i)(?:move|put)\s+(?P<x>.+?)(?:\s+to)?$", text[:m.start()])
-        length = previous.events[_target(previous, moved["x"])].length_s if moved else TIMED_LENGTH_S
-        t = max(0.0, said - length)
+    head, before = text[:m.start()], m["before"] or m["n"] and m["dir"].lower() == "before"
+    if before and _STOP_SAID.search(head):  # "make the rain stop (1 s) before the dog": where that starts (1 s before)
+        t = said - float(m["n"] or 0)
+    elif before and (m["before"] or _MOVED_BEFORE.match(head)):
+        # "before the dog": so that it ends where that starts, a sound moved with its length; a sound moved "1 s before
+        # the dog" ends 1 s before it starts (one added there starts then: "add a clap 1 s before the rain stops")
+        moved = _MOVED_BEFORE.match(head)
+        length = previous.events[_target(previous, moved["x"] or moved["y"])].length_s if moved else TIMED_LENGTH_S
+        t = said - float(m["n"]) - length if m["n"] else max(0.0, said - length)
+        if t < 0:
+            raise PlanError(f"{text.strip()!r}: that would start it at {t:g} s, before the bed begins ({e.caption!r} "
+                            f"starts at {e.start_s:g} s)")
     elif m["n"]:
         t = said + float(m["n"]) * (1 if m["dir"].lower() == "after" else -1)
     else:
@@ -699,9 +775,9 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
     added_gain = None
     if level := _added_level(text):  # "add thunder at 3 s, quietly": at -6 dB
         text, added_gain = level["x"], _added_gain(level)
-    if two := _TWO_EDITS.search(text) or _TWO_SHORT.search(text):
-        first = re.sub(r"(?i)(?:\s*[,;.]|\s+(?:and|then))?(?:\s+(?:then|also))?\s*$", "", text[:two.start("second")])
-        raise PlanError(f"one edit per turn: {_clean(first)!r} and {two['second']!r} are two; "
+    if two := _two_edits(text):
+        first, second = two
+        raise PlanError(f"one edit per turn: {_clean(first)!r} and {second!r} are two; "
                         f"give the second on the next turn")
     if _TO_LEVEL.match(text):  # "reduce the rain to 10%" is no change by 10%, nor "turn X down to" a replacement
         raise PlanError(f"{instruction.strip()!r}: give the change, not the level it ends at: 'by 6 dB', '50% quieter'")
@@ -741,7 +817,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 e.update(seed=(was.seed_used + 1) % 2**31)
         else:
             _check_target(previous, m["a"], instruction, kind)
-            every = _all_matching(previous, m["a"]) if kind in _EVERY_KINDS else None
+            every = _all_matching(previous, m["a"], listed=kind != "replace") if kind in _EVERY_KINDS else None
             targets = every or [_target(previous, m["a"])]
             if kind == "tempo":  # "faster", "slower": by TEMPO_STEP; "twice as fast", "half as fast": by 2
                 slower = (m["dir"] or m["x2"]).lower() in ("slower", "half")
@@ -827,7 +903,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                                         f"it out: remove {m['a']})")
                     e.update(end_time=min(d, e["start_time"] + nums[0]))
                 elif kind == "length":
-                    step = (nums[0] if nums else 1.0) * (1 if m["dir"].lower() == "longer" else -1)
+                    step = (nums[0] if nums else A_BIT_LONGER_S if m["bit"] else 1.0) * (1 if m["dir"].lower() == "longer" else -1)
                     span = e["end_time"] - e["start_time"]
                     if span + step < 0.05:
                         raise PlanError(f"{e['caption']!r} lasts {span:g} s; {-step:g} s shorter leaves it no length "
@@ -844,7 +920,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                                             f"(remove {m['a']} instead)")
                         step = round(20 * math.log10(1 + (nums[0] if louder else -nums[0]) / 100), 1)
                     else:
-                        step = (nums[0] if nums else A_BIT_DB if said.get("bit") else MUCH_DB if said.get("much") else 6.0) * (
+                        much = said.get("much") or said.get("way")  # "turn X way down"
+                        step = (nums[0] if nums else A_BIT_DB if said.get("bit") else MUCH_DB if much else 6.0) * (
                             1 if louder else -1)
                     gain = e["gain_db"] + step
                     if not GAIN_RANGE_DB[0] <= gain <= GAIN_RANGE_DB[1]:

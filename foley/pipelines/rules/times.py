@@ -195,8 +195,8 @@ def _seconds_text(seconds: float) -> str:
     return f"{round(seconds, 3):.3f}".rstrip("0").rstrip(".") + " s"
 
 
-# "at the 3 second mark", "from the 2 s mark", "around the 3 s mark"
-_MARK = re.compile(r"\b(?P<p>at|to|from|until|till|by|after|before|(?P<about>around|about|near))\s+the\s+"
+# "at the 3 second mark", "from the 2 s mark", "around the 3 s mark", "on the 3 s mark" (each "at" but "from", ...)
+_MARK = re.compile(r"\b(?P<p>at|to|from|until|till|by|after|before|(?P<about>around|about|near|on))\s+the\s+"
                    r"(?P<n>\d+(?:\.\d+)?)[-\s]?(?:s|secs?|seconds?)\s+mark\b", re.I)
 # "a dog barks after 3 s", "shortly after 3 s"
 _AFTER_TIME = re.compile(r"\b(?:(?:shortly|soon|just|right|immediately|directly)\s+)?after\s+(?=\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)",
@@ -226,11 +226,14 @@ _APART = re.compile(rf"(?:\b(?P<n>twice|thrice|(?:{_NUMBER}|\d+)\s+times)|(?<![\
 
 # Other ways of writing a time, rewritten as the forms below read them
 # "five seconds", "at two, five and eight seconds"
-_NUMBER_WORDS = re.compile(rf"\b(?:{_NUMBER})(?:(?:\s*,\s*|,?\s+and\s+)(?:{_NUMBER}))*"
+_NUMBER_WORDS = re.compile(rf"\b(?:{_NUMBER})(?:(?:\s*,\s*|,?\s+and\s+|\s+to\s+)(?:{_NUMBER}))*"
                            rf"(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|mins?|minutes?)\b)", re.I)
 # "at 2 seconds in, a door slams", "3 s into the clip, ...": a time from the bed's start said first
 _INTO = re.compile(r"(?:^|(?<=[,;:]\s)|(?<=\bthen\s))(?:at\s+)?(?P<n>\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)\s+in(?:to\s+(?:it|the\s+(?:clip|bed|video|scene"
                    r"|sound|track)))?(?=\s*[,;:]|\s+(?:a|an|the)\b)", re.I)
+# "a beep on 4 s", "a bell rings on 0:03", "on 2 and 5 s": at that time (not "a knock on 2 doors")
+_ON_TIME = re.compile(rf"\bon\s+(?=(?:{_DECIMAL}\s*(?:{_UNIT_S}|ms|milliseconds?)?(?:\s*,\s*|,?\s+and\s+))*{_DECIMAL}\s*"
+                      rf"(?:{_UNIT_S}|ms|milliseconds?)\b|\d+:[0-5]\d\b)", re.I)
 _AT_SIGN = re.compile(r"(?:\s*@\s*|\s+(?:at\s+)?t\s*=\s*)(?=\d)", re.I)  # "a door slams @ 2s", "... at t=2s"
 _ABOUT = re.compile(r"\b(?:(?P<p>at|to|by|from|until|till)\s+)?(?:about|around|approximately|roughly)\s+(?=\d)", re.I)
 # "right at 3 s", "exactly at the end", "at exactly 3 s", "for precisely 2 s": the time as said (not "to the
@@ -318,14 +321,32 @@ def _at_the_same_time(m: re.Match) -> str:
 _AND_A_HALF = re.compile(rf"\b(?P<n>\d+|{_NUMBER})\s+and\s+a\s+half(?=[-\s]+(?:s|secs?|seconds?)\b)", re.I)
 _SOME_SECONDS = re.compile(r"\ba\s+(?:couple\s+(?:of\s+)?|(?P<few>few\s+))seconds\b", re.I)
 _HALF_A_SECOND = re.compile(r"\b(?:a\s+half-second(?=\s+(?:later|earlier|after|before)\b)|half(?:\s+a\s+|-)second"
-                            r"|a\s+half\s+second|a\s+second\s+(?P<and>and\s+a\s+half)"
-                            r"|(?P<quarter>(?:a\s+)?quarter(?:\s+of\s+a\s+|-)second))\b", re.I)  # "half-second" too
+                            r"|a\s+half\s+second|a\s+second\s+(?P<and>and\s+a\s+half))\b", re.I)  # "half-second" too
+# "a quarter (of a) second", "quarter-second", "three quarters of a second", "a tenth of a second": that part of one
+_PARTS = {"quarter": 4, "third": 3, "fifth": 5, "tenth": 10}
+_PART_OF_A_SECOND = re.compile(rf"\b(?:(?P<k>an?|{_NUMBER})[\s-]+|(?=quarter-second\b))"
+                               r"(?:(?P<part>quarter)s?(?:\s+of\s+a\s+|[\s-]+)|(?P<part2>third|fifth|tenth)s?(?:\s+of\s+a\s+|-))"
+                               r"second\b", re.I)  # not "a third second knock"
+
+
+_VULGAR = {"\u00bc": 0.25, "\u00bd": 0.5, "\u00be": 0.75}  # a fraction written as one character
 
 
 def _half_seconds(text: str) -> str:
     """``text`` with "half a second" ("a half second"), "a second and a half", "a quarter of a
-    second", "a couple of seconds" (2) and "a few seconds" (3) in seconds."""
-    text = _HALF_A_SECOND.sub(lambda m: "1.5 s" if m["and"] else "0.25 s" if m["quarter"] else "0.5 s", text)
+    second" ("a quarter second", "three quarters of a second", "a tenth of a second"), "a couple of
+    seconds" (2) and "a few seconds" (3) in seconds."""
+    text = re.sub(r"(?<![\d.])(?:(?P<n>\d+)\s*)?(?P<f>[\u00bc\u00bd\u00be])",  # "1\u00bd s", "\u00bc s": 1.5 s, 0.25 s
+                  lambda m: f"{int(m['n'] or 0) + _VULGAR[m['f']]:g}", text)
+    text = _HALF_A_SECOND.sub(lambda m: "1.5 s" if m["and"] else "0.5 s", text)
+
+    def part(m: re.Match) -> str:  # "a quarter-second beep": a 0.25 s beep; "a quarter second later": 0.25 s later
+        n = _COUNTS.get((m["k"] or "a").lower(), 1) / _PARTS[(m["part"] or m["part2"]).lower()]
+        noun = re.match(r"\s+(?!(?:later|earlier|sooner|after|before|long|longer|shorter|of|and|or|to)\b)[a-z]", text[m.end():],
+                        re.I)
+        return f"{m['k'] + ' ' if noun and m['k'] and m['k'].lower() in ('a', 'an') else ''}{round(n, 3):g} s"
+
+    text = _PART_OF_A_SECOND.sub(part, text)
     return _SOME_SECONDS.sub(lambda m: "3 s" if m["few"] else "2 s", text)
 
 
@@ -675,7 +696,9 @@ def in_seconds(text: str) -> str:
     text = re.sub(r"\s+(?:starting|beginning)\s+(?=at\s+\d)", " ", text, flags=re.I)  # "3 times starting at 2 s"
     text = _PAUSE.sub(lambda m: f"{m['a']}{m['what'] or m['what2']} for {m['n'] or m['n2']} s",
                       _DASHED.sub(r"from \g<a> to \g<b> \g<u>", text))
-    text = _LONG_SOUND.sub(r"\g<a>\g<x> for \g<n> s", text)
+    text = re.sub(r"\b(?:at|on)\s+second\s+(?P<n>\d+(?:\.\d+)?)\b(?!\s*(?:s|secs?|seconds?)\b)", r"at \g<n> s", text,
+                  flags=re.I)  # "a bell at second 3"
+    text = _LONG_SOUND.sub(r"\g<a>\g<x> for \g<n> s", _ON_TIME.sub("at ", text))
     text = _EXACTLY.sub(lambda m: f"{m['p']} " if m["p"] else "", text)
     text = _ABOUT.sub(lambda m: f"{m['p'] or 'at'} ", _AT_SIGN.sub(" at ", text))
     text = _INTO.sub(r"at \g<n> s", text)
