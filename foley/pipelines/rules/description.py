@@ -8,14 +8,14 @@ import re
 from dataclasses import replace
 
 from ..plan import Plan, PlanError, caption_seed, validate
-from .edit_forms import _is_edit
+from .edit_forms import _CHANGE_AT_END, _is_edit
 from .times import (_AFTER_WORD, _COUNT, _DECIMAL, _EVERY, _LASTING, _LATER, _MANY, _NO_TIME_BEFORE, _NUMBER,
                     _OCCASIONALLY, _PLACE, _ROW, _SAID_AT_LAST, _SCATTERED, _SECONDS, _SOON, _STRAY_TIME, _TIME_TAIL,
                     _TIMED, _TIMED_TAIL, _UNIT_S, MIN_LENGTH_S, TIMED_LENGTH_S, _repeats, _rhythm, _scatter,
                     _scattered, in_seconds, relative_times, said_times, timed_length_s)
-from .words import (_AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRDS, _DETERMINERS, _PARTICLES, _SILENCE,
-                    _SOUND_VERBS, _STOPS, _VERB, _WHERE_WORDS, _clean, _fills, _stems, _subject, is_background,
-                    is_iterative)
+from .words import (_AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRDS, _DETERMINERS, _PARTICLES, _PLACES,
+                    _SILENCE, _SOUND_VERBS, _STOPS, _VERB, _WHERE, _WHERE_WORDS, _clean, _fills, _stems, _subject,
+                    is_background, is_iterative)
 
 
 # A screenplay's marks of where a sound is heard from, "(O.S.)", "(V.O.)", "O.S.", "(CONT'D)": no sound of their own
@@ -29,6 +29,27 @@ _CAMERA = (r"(?:(?:extreme\s+)?close[\s-]?up\s+(?:on|of)|close\s+on|angle\s+on|i
            r"|(?:pan|tilt)\s+(?:up\s+|down\s+)?(?:to|across|along)|zoom\s+(?:in\s+|out\s+)?(?:on|to)|we\s+see|back\s+on)")
 _CAMERA_ON = re.compile(rf"(?:^|(?<=[.!?;:]\s)|(?<=\n))\s*{_CAMERA}\s+(?P<thing>[^.:;!?\n]+?)\s*(?P<end>[.:;!?]\s+"
                         rf"(?P<it>it|they)\b|[.:;!?]|$)", re.I)
+# A request's words before what it asks for ("can you make me a sound of a dog barking", "I want to hear rain",
+# "please generate waves", "the sound of a helicopter"): no sound of their own
+_REQUEST = re.compile(r"^\s*(?:(?:ok(?:ay)?|so|hi|hey|please)[,!]?\s+)*"
+                      r"(?:(?:(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|please\s+|let\s+me\s+)"
+                      r"|(?:i\s+(?:want|need|would\s+like)|i'd\s+like)\s+(?=[a-z])(?!(?:it|them|that|this|you)\b))?"
+                      r"(?:(?:give|create|generate|compose|produce|play|design)\s+(?:me\s+|us\s+)?"
+                      r"|make\s+(?:me|us)\s+|make\s+(?=(?:a|the)\s+sounds?\s+of\b)"  # not "make the rain louder"
+                      r"|(?:to\s+)?hear\s+)?(?=[a-z])(?!(?:it|them|that|this)\b))?"
+                      r"(?:(?:the\s+|a\s+)?(?:sounds?(?:\s+effects?)?|sfx|soundscape|audio)\s+of\s+)?", re.I)
+# "in the distance, a dog barks", "outside, rain falls": where the sound after it is heard, said first (it was a sound
+# of its own)
+_WHERE_FIRST = re.compile(r"(?:^|(?<=[.;!?]\s))\s*(?P<w>(?:somewhere\s+)?(?:(?:far\s+)?in\s+the\s+distance|far\s+(?:away|off)"
+                          r"|nearby|close\s+by|upstairs|downstairs|overhead)\s*,?|(?:outside|inside)\s*,)\s+"
+                          r"(?P<x>[a-z][^,;:.!?]*?)(?=\s*(?:[,;.!?]|$))", re.I)  # "inside the house": no clause
+
+
+def _where_after(m: re.Match) -> str:
+    """A ``_WHERE_FIRST`` match said after its sound's words, before its time: "a dog barks in the distance at 3 s"."""
+    where, sound = m["w"].rstrip(" ,"), m["x"]
+    time = _TIME_TAIL.search(sound)
+    return f"{sound[:time.start()]} {where}{time[0]}" if time else f"{sound} {where}"
 # "after dark", "just before dawn": when the scene is, which a bed does not sound; left out
 _AFTER_DARK = re.compile(r"\s*\b(?:(?:just|right|long|well|shortly|soon|late|early)\s+)?(?:after|before)\s+(?:the\s+)?"
                          r"(?:dark|nightfall|sundown|sunset|dusk|dawn|daybreak|sunrise|midnight|noon)\b", re.I)
@@ -44,7 +65,7 @@ _SEQ = re.compile(r"\s*(?:,?\s*\b(?:and then|followed\s+(?:immediately\s+|shortl
                   r"\b"  # "wind, after a while a dog barks", "rain, and after a moment thunder": in turn
                   r"|(?:(?:and\s+)?(?:not\s+long|a\s+moment|moments|a\s+(?:(?:little|short)\s+)?while|a\s+bit|some\s+time|shortly"
                   r"|soon)\s+(?:after(?:wards)?(?=\s*(?:[,;.]|$))"
-                  r"|later(?=\s*(?:[,;.]|$)|\s+(?:a|an|the|some)\s)))"  # "..., not long after, a dog barks", "a moment
+                  r"|later(?=\s*(?:[,;.]|$)|\s+[a-z])))"  # "..., not long after, a dog barks", "a moment
                   # later a dog barks"; not "soon after the door slams"
                   r"|(?<!\bagain\s)and(?=\s+(?:again|once\s+more|one\s+more\s+time)"
                   r"(?:\s+(?:a\s+(?:bit|little|moment)\s+|soon\s+|shortly\s+)?(?:later|after))?"
@@ -72,6 +93,33 @@ _AND_RIGHT_AFTER = re.compile(rf"(?:\s+and|\s*,)\s+(?:then\s+)?(?:{_SOON}\s+afte
                               r"|straight\s+away)(?:wards?)?(?:\s+(?:that|this|it))?\s*,?\s+(?=\S)", re.I)
 
 
+# "before the explosion, a fuse hisses", "just before the door slams, a dog barks": said first, what follows
+# its comma comes first ("a fuse hisses, then the explosion"); between two sounds "before" is "then" already
+_BEFORE_FIRST = re.compile(r"(?:^|(?<=[.;!?]\s))\s*(?:(?:just|right|shortly|moments|a\s+moment|not\s+long|long)\s+)?"
+                           r"before\s+(?!long\b)(?P<y>[^,;:.!?]+?)\s*,\s*(?!(?:and\s+)?then\b)(?P<x>[^,;:.!?]+?)"
+                           r"(?=\s*(?:[,;.!?]|$))", re.I)
+
+
+# "while rain falls a dog barks", "just before the door slams a dog barks": a clause said first with no comma
+# after it, up to the article of the next sound (not "while a car with a loud engine passes ...")
+_CLAUSE_FIRST = re.compile(r"(?:^|(?<=[.;!?]\s))(?P<c>(?:(?:just|right|shortly|moments|a\s+moment)\s+)?"
+                           r"(?:while|whilst|as|when|during|before|after)\s+(?:(?:the|a|an|some)\s+)?"
+                           r"(?:[a-z'-]+\s+){0,2}?[a-z'-]+)\s+(?=(?:a|an|the|some|someone|somebody)\s)", re.I)
+_NOT_CLAUSE_END = {"with", "of", "at", "to", "from", "by", "for", "and", "or", "as", "than", "is", "are", "was", "the",
+                   "a", "an", "some"} | set(_WHERE_WORDS.split("|"))
+
+
+# "a ball bounces 3 times and stops", "a dog barks twice and runs away": what the thing does after its count comes
+# in turn (not "a dog barks twice and a cat meows")
+_COUNT_AND_VERB = re.compile(rf"\b(?P<n>once|twice|thrice|(?:{_NUMBER}|\d+)\s+times)\s+and\s+(?:then\s+)?"
+                             r"(?=(?P<v>[a-z]+s)\b)", re.I)
+
+
+# "knock knock knock", "bang, bang": one sound's word said again, that many of it
+_SAID_AGAIN = re.compile(r"(?:^|(?<=[,;:.!?]\s))(?P<w>knock|tap|clap|beep|honk|bang|boom|click|ding|pop|drip|thud|clang)"
+                         r"(?:[\s,]+(?P=w)){1,7}(?=\s*(?:[,;.!?]|$)|\s+(?:at|from|then|and|while|on|against)\b)", re.I)
+
+
 def _names_one_before(text: str, m: re.Match) -> bool:
     """Whether what follows ``m`` in ``text`` is "the X" of a sound said before it ("a door slams at
     2 s, shortly after the door a dog barks": a time from the door, not a sound after it)."""
@@ -86,7 +134,8 @@ _AND_AFTER = re.compile(r"\s+and\s+(?!(?:a\s+|an\s+)?(?:moment|while|second|seco
 _LEADING = re.compile(r"^(?:(?:and|also|then|after|with|while|during|first|firstly|finally|lastly|suddenly|later|eventually|"
                       r"(?:we|you)\s+(?:can\s+|then\s+|now\s+|suddenly\s+)?hear|"  # a screenplay's "We hear rain"
                       r"meanwhile|shortly|soon|immediately|directly|afterwards|(?:right|just)(?=\s+(?:after|then)\b)"
-                      r"|more(?=\s+[a-z])(?!\s+(?:than|and)\b))"  # "then more typing": typing again
+                      r"|more(?=\s+[a-z])(?!\s+(?:than|and)\b)"  # "then more typing": typing again
+                      r"|(?:the\s+|a\s+)?sounds?\s+of(?=\s+[a-z]))"  # "then the sound of thunder": thunder
                       r"(?:\s+|$))+", re.I)
 _ANOTHER = re.compile(r"^another\s+(?!(?:one|time)\b)(?=(?P<v>[aeiou])?[a-z])", re.I)  # "another car passes": a car
 # "the dog barks again" is the dog's bark (not "again and again", "over and over again")
@@ -193,7 +242,8 @@ def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: 
         raise PlanError(f"cannot place {caption!r}: it gives more than one time")
     start_s, end_s = _on_timeline(_clean(m["c"]), start_s, end_s, duration_s, f"placing it at {start_s:g} s")
     # A span the text gives ("for 1 s", "from 2 to 6 s") is how long the sound lasts: it fills it.
-    return {"caption": _clean(m["c"]), "start_time": start_s, "end_time": end_s, "period_s": period_s,
+    return {"caption": _clean(_TRAILING.sub("", _clean(m["c"]))) or _clean(m["c"]),  # "thunder again at 6 s": thunder
+            "start_time": start_s, "end_time": end_s, "period_s": period_s,
             "fill": _fills(m["c"], at is None or bool(length), once, period_s)}
 
 
@@ -284,7 +334,7 @@ def _it(caption: str) -> str | None:
 
 
 # "a second gunshot", "a third (one)": one more of a sound said before; the order is no part of its sound
-_COUNTED_AGAIN = re.compile(r"^(?:a|the)\s+(?:second|third|fourth|fifth|sixth|final|last)(?:\s+one)?"
+_COUNTED_AGAIN = re.compile(r"^(?:and\s+)?(?:a|the)\s+(?:second|third|fourth|fifth|sixth|final|last)(?:\s+one)?"
                             r"(?:\s+(?P<x>(?!(?:at|from|between|for|later|after|before|earlier|passes|of|or|and)\b)"
                             r"[a-z][^\d]*?))?"
                             r"(?P<t>\s+(?:at|from|between|for)\s+\d.*)?$", re.I)
@@ -298,7 +348,7 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
     members, named = _together(text), []
     lead = _LEAD_TIME.match(_clean(members[0]))
     # "at 3 s, X and Y": both at 3 s (a background, rain, keeps its slot), "from 2 to 6 s, X and Y" both then
-    scope = lead["t"] if lead and lead["t"][:1].lower() in "afb" else None
+    scope = lead["t"] if lead and re.match(r"(?:at|from|between)\s", lead["t"], re.I) else None  # not "four times"
     # "a glass breaks at 2.5 s and a woman screams": the time said of the first is the others' too (not of "while")
     said_at = _SAID_AT_LAST.search(_clean(members[0])) if len(members) > 1 else None
     if scope is None and said_at and re.match(r"\s*and\s", text[len(members[0]):], re.I):
@@ -423,10 +473,11 @@ _WITH_QUALIFIER = re.compile(rf"\s+(?:with|and)\s+(?:(?:it|they)\s+(?={_CHANGED}
                              r"(?=\s*(?:[,;.:!]|$)|\s+(?:then|and|while|at)\b)", re.I)
 
 
-def _qualifier_note(said: str, before: str) -> str:
+def _qualifier_note(said: str, before: str, form: str | None = None) -> str:
     """The note for a qualifier ``said`` of the sound ``before`` that the plan does not apply: for a
-    level, the edit that sets it (with the amount said)."""
-    m = _QUALIFIER.fullmatch(said)
+    level, the edit that sets it (with the amount said); ``form``, a qualifier of the same sense, is
+    read when ``said`` is in no form of ``_QUALIFIER`` ("louder and louder": "getting louder")."""
+    m = _QUALIFIER.fullmatch(form or said)
     level, change = (m["level"] or m["low"] or "").lower(), (m["change"] or "").lower()
     thing = re.sub(r"^(?:a|an|the)\s+", "", _subject(before) or before, flags=re.I)
     amount = re.search(r"(\d+(?:\.\d+)?)\s*db", said, re.I)
@@ -736,7 +787,7 @@ def _bed_only(piece: str) -> bool:
     not "the wind picks up", "an engine starts", "suddenly rain")."""
     def layer(member: str) -> bool:  # an -ing word says what goes on ("pigeons cooing"), unless it is a change
         words = re.findall(r"[a-z']+", _LAYER_PLACE.sub("", _clean(member)).lower())
-        return is_background(_clean(member)) and all(w in _LAYER_WORDS or w in _BACKGROUND or w in _BIRDS
+        return is_background(_clean(member)) and all(w in _LAYER_WORDS or w in _BACKGROUND or w in _BIRDS or w in _PLACES
                                                      or w.endswith("ing") and w not in _CHANGING for w in words)
 
     return not re.search(r"\d", piece) and all(layer(m) for m in _together(piece))
@@ -821,14 +872,14 @@ def _joined(pieces: list[tuple[str, str]], layered: list[str] | None = None, roo
     pieces = [(" and ".join(f"{_clean(m)} throughout" for m in _together(_AND.sub("", piece))) if said else piece, sep)
               for (piece, sep), said in zip(pieces, going)]
     for k, (piece, sep) in enumerate(pieces):
-        if (k and pieces[k - 1][1] in (",", "and") and any(_TIME_TAIL.search(p) for p in out)
+        if (k and pieces[k - 1][1] in (",", ";", "and") and any(_TIME_TAIL.search(p) for p in out)
                 and not re.search(r"[a-z]", sep)  # not "rain, then ...", nor "rain until 8 s" (rain, then its stop)
                 and (_now_and_then(_AND.sub("", piece)) or _bed_only(_AND.sub("", piece)))):
             # after a sound at a time, and not "then": a layer of the whole scene ("rain, thunder at
             # 2 s, wind gusts now and then"; "a dog barks at 2 s, rain"), not what comes after that sound
             piece = f"{piece} throughout"
         layer = _AND.sub("", piece)  # ", and wind": wind; not ", later wind"
-        layers = _together(out[-1]) if k and out and pieces[k - 1][1] == "," else []  # the ambience so far
+        layers = _together(out[-1]) if k and out and pieces[k - 1][1] in (",", ";") else []  # the ambience so far
         if (layers and _bed_only(layers[0]) and all(_bed_only(m) or _now_and_then(m) for m in layers)
                 and (_bed_only(layer) or _now_and_then(layer))):
             out[-1] = f"{out[-1]} while {layer}"
@@ -931,18 +982,29 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
             notes.append(f"{_clean(fade.group())!r} is not applied: a sound keeps its level along its span (to end "
                          "one sooner: make X stop at T s)")
     said = _IT_RAINS.sub(lambda m: _WEATHER[m["w"].lower()],
-                         _AFTER_DARK.sub("", _without_camera(_SCRIPT_MARK.sub("", description))))
+                         _AFTER_DARK.sub("", _without_camera(_SCRIPT_MARK.sub("", _REQUEST.sub("", description, count=1)))))
+    said = _WHERE_FIRST.sub(_where_after, said)
     for m in _WITH_QUALIFIER.finditer(said):  # of the sound its clause names
         if notes is not None:
             # its last clause with words ("rain, and gets heavier": rain)
             clause = next((c for c in reversed(re.split(r"[,;.]", said[:m.start()])) if c.strip()), "")
             notes.append(_qualifier_note(m["q"], _TIME_TAIL.sub("", _clean(clause))))
     said = _WITH_QUALIFIER.sub("", said)
+    for m in _CHANGE_AT_END.finditer(said):  # "rain that gets louder", "the wind howls louder and louder"
+        if notes is not None:
+            clause = next((c for c in reversed(re.split(r"[,;]|\.(?!\d)", said[:m.start()])) if c.strip()), "")
+            notes.append(_qualifier_note(m["q"], _TIME_TAIL.sub("", _clean(clause)), m["w"] and f"getting {m['w']}"))
+    said = _CHANGE_AT_END.sub("", said)
     text = _FADES.sub("\0", said)  # marked where a fade was, for what is left of its clause
     text = _FADED_AGAIN.sub(lambda m: "" if _stems(m["x"]) <= _stems(text[:m.start()]) else m[0], text).replace("\0", "")
     text = _AND_RIGHT_AFTER.sub(lambda m: m[0] if _names_one_before(text, m) else ", then ", text)
     text = _AFTER_ALONE.sub("", _COMMA_AFTER.sub(r", then \g<x>", _AND_AFTER.sub(r", then \g<x>", text)))
     text = _SCATTERED.sub(" occasionally", relative_times(said_times(in_seconds(text), duration_s)))
+    text = _CLAUSE_FIRST.sub(lambda m: m[0] if m["c"].split()[-1].lower() in _NOT_CLAUSE_END else f"{m['c']}, ", text)
+    text = _BEFORE_FIRST.sub(lambda m: f"{m['x']}, then {m['y']}", text)
+    text = _SAID_AGAIN.sub(lambda m: f"a {m['w'].lower()} {len(re.findall(r'[a-z]+', m[0]))} times", text)
+    text = _COUNT_AND_VERB.sub(lambda m: f"{m['n']}, then " if m["v"].lower() in _SOUND_VERBS or _STOPS.match(m["v"])
+                               else m[0], text)
     text = _TIMES_MARK.sub(lambda m: f"{m['m']} times " if m["m"] else
                            f" {m['n'] or m['b'] or m['b2'] or m['e']} times", text)
     text = _COUNT_CLAUSE.sub(lambda m: " " + m["n"].replace(",", ""), text)
@@ -968,6 +1030,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
         members = [_clean(_THROUGHOUT.sub(" ", m)) for m in members]
         if not all(members):
             raise PlanError(f"{_clean(part)!r} names no sound; say which ('wind throughout')")
+        if any(m.lower() in _DETERMINERS for m in members):  # "a", "the": no sound
+            raise PlanError(f"{_clean(part)!r} names no sound; say which ('a dog barks')")
         for caption in members:
             stop = _STOPS.match(caption) if position + 1 < len(parts) else None  # last, it is the silence to the end
             if stop and (not stop["named"] or any(_stems(stop["named"]) <= _stems(c) for c in said)):
@@ -1089,7 +1153,35 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
         if not is_background(e["caption"]) and any(_stems(e["caption"]) <= _stems(u) for u in under):
             e["gain_db"] = -BED_UNDER_DB  # "a clock ticks in the background": as far under the rest as a bed is
     _said_once(events + timed)
+    if notes is not None:
+        notes.extend(_level_notes(events + timed))
     return _vary_repeats(_held(events, slot_ends, timed, duration_s, max_simultaneous, notes, layered))
+
+
+# A level said in a sound's own words ("a faint knock", "distant thunder", "a dog barks in the distance"): the
+# backbone hears the words, but each sound is leveled alike in the mix, so they set no level of their own
+_LEVEL_WORDS = re.compile(r"\b(?:(?:very|really|quite|extremely|slightly)\s+)?(?:(?P<up>loud(?:ly)?|deafening|booming)"
+                          r"|faint(?:ly)?|quiet(?:ly)?|soft(?:ly)?|distant|barely\s+audible)\b(?!\s+of\b)", re.I)  # not "the quiet of"
+_FAR = re.compile(r"\b(?:in\s+the\s+distance|far\s+(?:away|off))\b", re.I)  # where it is heard from
+
+
+def _level_notes(events: list[dict]) -> list[str]:
+    """A note for each caption of ``events`` that says its level in its words (``_LEVEL_WORDS`` said of
+    the sound, not of where it is, "a clock ticks in a quiet room"; ``_FAR``) and is given no gain: it is
+    leveled as any other, and how to set its level once the bed is made (not of a background, leveled
+    under the rest already)."""
+    notes = []
+    for caption in dict.fromkeys(e["caption"] for e in events if not e.get("gain_db") and not is_background(e["caption"])):
+        head = _WHERE.split(caption, maxsplit=1)[0]
+        if m := _LEVEL_WORDS.search(head) or _FAR.search(caption):
+            thing = _clean(_FAR.sub("", _LEVEL_WORDS.sub("", _subject(head) or head)))
+            thing = re.sub(r"^(?:a|an|the|some)\s+", "", thing, flags=re.I)
+            if not thing or thing.split()[0].lower() in _NOT_CLAUSE_END:  # no sound's name to say: "loud" alone
+                continue
+            louder = bool(m.groupdict().get("up"))
+            notes.append(f"{m[0]!r} in {caption!r} sets no level: each sound is leveled alike in the mix (once the bed "
+                         f"is made: 'make the {thing} {'louder' if louder else 'quieter'} by 6 dB')")
+    return notes
 
 
 def _held(events: list[dict], slot_ends: list[float], timed: list[dict], duration_s: float,

@@ -131,6 +131,12 @@ def _is_edit(text: str) -> bool:
 _AND_CHANGES = re.compile(r"\band\s+(?:(?:it|they)\s+)?(?:(?:gradually|slowly|steadily)\s+)?(?:(?:gets|grows|becomes)\s"
                           r"|(?:get|grow|become)\s+(?:faster|slower|louder|quieter|softer|heavier|lighter|closer|nearer"
                           r"|farther|further)\b)", re.I)
+# ... or said at the end of its words without "and" ("rain that gets louder", "the rain gets quieter", "the wind howls
+# louder and louder"): a description too, whose change is noted
+_CHANGE_AT_END = re.compile(r"(?<=[\w'])\s*,?\s+(?:(?:that|which)\s+)?(?P<q>(?:(?:gradually|slowly|steadily)\s+)?(?:get(?:s|ting)?|grow(?:s|ing)?"
+                            r"|become(?:s)?|becoming)\s+(?P<c>faster|slower|louder|quieter|softer|heavier|lighter|closer|nearer"
+                            r"|farther|further)(?:\s+and\s+(?P=c))?|(?P<w>louder|quieter|softer|faster|slower)\s+and\s+(?P=w))"
+                            r"(?=\s*(?:[,;.:!]|$)|\s+(?:then|while)\b)", re.I)
 
 
 def check_not_an_edit(text: str) -> None:
@@ -139,7 +145,7 @@ def check_not_an_edit(text: str) -> None:
     if is_undo(text):
         raise PlanError(f"{text.strip()!r}: there is no bed yet, so nothing to undo: describe a bed first "
                         "(foley compose: --session FILE keeps its turns)")
-    if _is_edit(_clean(text)) and not _AND_CHANGES.search(text):
+    if _is_edit(_clean(text)) and not _AND_CHANGES.search(text) and not _CHANGE_AT_END.search(_clean(text)):
         raise PlanError(f"{text.strip()!r} is an edit, and there is no bed to edit yet: describe a bed first "
                         "(foley compose: --session FILE keeps it for the next turn)")
 

@@ -7,7 +7,8 @@ import random
 import re
 
 from ..plan import PERIOD_RANGE_S, PlanError, caption_seed
-from .words import _ORDINAL_STEMS, _ORDINALS, _PARTICLES, _STOPS, _alike, _clean, _stems, _words
+from .words import (STROKE_PERIOD_S, _ORDINAL_STEMS, _ORDINALS, _PARTICLES, _SOUND_VERBS, _STOPS, _alike, _clean,
+                    _stems, _words)
 
 
 # "right after", "soon after": an "after" with no time between
@@ -87,12 +88,28 @@ def _in_a_run(repeat: re.Match | None, times: int, period_s: float | None) -> re
     return _REPEAT.match(f"{repeat['c']} {repeat['n']} for {min(periods) * times:g} s{repeat['t'] or ''}")
 
 
+# "a few knocks", "several gunshots", "a couple of beeps": as many as "a few times" says (of a plural noun)
+_SOME_NOUNS = {"a couple of": "two", "a couple": "two", "a few": "three", "several": "four", "a dozen": "twelve"}
+_SOME_OF = re.compile(r"^(?P<s>a\s+couple(?:\s+of)?|a\s+few|several|a\s+dozen)(?=\s+[a-z])", re.I)
+
+
+def _one_by_one(noun: str) -> bool:
+    """Whether a counted plural noun is of sounds laid one by one, each a take ("knocks", "gunshots",
+    "footsteps"), not a flock or a crowd ("20 birds")."""
+    noun = noun.lower()
+    return (noun in _SOUND_VERBS or noun in RUN_PERIOD_S or noun in STROKE_PERIOD_S
+            or noun.endswith(("shots", "bangs", "beeps", "knocks", "claps", "chimes", "dings", "booms")))
+
+
 def _counted(text: str) -> tuple[re.Match | None, int]:
     """:func:`_repeats` of a text that does not say its count comes quickly."""
     text = _IN_A_ROW.sub(lambda m: m["n"], text)
     tail = _TIME_TAIL.search(text)
     head, tail = (text[:tail.start()], tail.group()) if tail else (text, "")
-    counted = _COUNTED_NOUN.match(_ROW_TAIL.sub("", head))
+    counted = _COUNTED_NOUN.match(_ROW_TAIL.sub("", _SOME_OF.sub(lambda m: _SOME_NOUNS[m["s"].lower()], head)))
+    if counted and _count(counted["n"]) > MAX_REPEATS and _one_by_one(counted["noun"]):  # "twelve knocks"
+        raise PlanError(f"{text!r}: at most {MAX_REPEATS} repeats are laid one by one; "
+                        f"'{counted['adj'] or ''}{counted['noun']} for N s' repeats it until N s")
     if counted and _count(counted["n"]) <= MAX_REPEATS:  # "two loud bangs" is "a loud bang" two times; "20 birds" a flock
         adj = "" if (counted["adj"] or "").strip().lower() == "more" else counted["adj"] or ""  # "two more gunshots"
         head = f"{_one(adj, counted['noun'])}{counted['b'] or ''} {counted['n']} times"
@@ -177,7 +194,9 @@ _STRAY_TIME = re.compile(r"\b(?:at|from|for|to|until|till|between|and|after|in|b
                          r"|\b(?:at|from|until|till|between|after)\s+-?\d|\b(?:secs?|seconds|ms|milliseconds?|minutes?)\b"
                          r"|\d\s*(?:s|secs?|seconds?|ms|msecs?|milliseconds?|mins?|minutes?)\s+"
                          r"(?:later|earlier|in|into|after|before|on)\b|\d\s*/\s*\d"  # "2 s later", "3 s in", "1/2 s"
-                         r"|\b(?:at|from|for|to|until|till|between|after)\s+[-+]?(?:nan|inf(?:inity)?)\b",  # "at nan s"
+                         r"|\b(?:at|from|for|to|until|till|between|after)\s+[-+]?(?:nan|inf(?:inity)?)\b"  # "at nan s"
+                         r"|(?<![\w.])(?<!\bevery\s)(?<!\ba\s)(?<!\ban\s)\d+(?:\.\d+)?\s+(?:s|secs?)\b",  # "à 3 s" (not
+                         # "every 2 s", nor "a 2 s beep 3 times": its words)
                          re.I)
 # Times in other units, where a time is read (after "at", "by", ...; before "later", "longer"):
 # rewritten in seconds, the unit the forms below read ("at 500 ms" -> "at 0.5 s", "at 0:03" -> "at 3 s").
@@ -225,8 +244,8 @@ _APART = re.compile(rf"(?:\b(?P<n>twice|thrice|(?:{_NUMBER}|\d+)\s+times)|(?<![\
 
 
 # Other ways of writing a time, rewritten as the forms below read them
-# "five seconds", "at two, five and eight seconds"
-_NUMBER_WORDS = re.compile(rf"\b(?:{_NUMBER})(?:(?:\s*,\s*|,?\s+and\s+|\s+to\s+)(?:{_NUMBER}))*"
+# "five seconds", "at two, five and eight seconds", "from two to six seconds"
+_NUMBER_WORDS = re.compile(rf"\b(?:{_NUMBER})(?:(?:\s*,\s*|,?\s+and\s+|\s+(?:to|until|till)\s+)(?:{_NUMBER}))*"
                            rf"(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|mins?|minutes?)\b)", re.I)
 # "at 2 seconds in, a door slams", "3 s into the clip, ...": a time from the bed's start said first
 _INTO = re.compile(r"(?:^|(?<=[,;:]\s)|(?<=\bthen\s))(?:at\s+)?(?P<n>\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)\s+in(?:to\s+(?:it|the\s+(?:clip|bed|video|scene"
@@ -235,7 +254,8 @@ _INTO = re.compile(r"(?:^|(?<=[,;:]\s)|(?<=\bthen\s))(?:at\s+)?(?P<n>\d+(?:\.\d+
 _ON_TIME = re.compile(rf"\bon\s+(?=(?:{_DECIMAL}\s*(?:{_UNIT_S}|ms|milliseconds?)?(?:\s*,\s*|,?\s+and\s+))*{_DECIMAL}\s*"
                       rf"(?:{_UNIT_S}|ms|milliseconds?)\b|\d+:[0-5]\d\b)", re.I)
 _AT_SIGN = re.compile(r"(?:\s*@\s*|\s+(?:at\s+)?t\s*=\s*)(?=\d)", re.I)  # "a door slams @ 2s", "... at t=2s"
-_ABOUT = re.compile(r"\b(?:(?P<p>at|to|by|from|until|till)\s+)?(?:about|around|approximately|roughly)\s+(?=\d)", re.I)
+_ABOUT = re.compile(r"\b(?:(?P<p>at|to|by|from|until|till)\s+)?(?:about|around|approximately|roughly|near|nearly)\s+(?=\d)",
+                    re.I)
 # "right at 3 s", "exactly at the end", "at exactly 3 s", "for precisely 2 s": the time as said (not "to the
 # right at 3 s")
 _EXACTLY = re.compile(r"\b(?:(?:(?<!\bto\s)(?<!\band\s)right|exactly|precisely|just)\s+"
@@ -245,8 +265,8 @@ _DASHED = re.compile(rf"(?:\b(?:from|between|at)\s+)?(?<![\w.])(?P<a>{_DECIMAL})
                      rf"(?P<b>{_DECIMAL})\s*(?P<u>{_UNIT_S})\b", re.I)
 _PAUSE = re.compile(rf"\b(?P<a>an?\s+)(?:(?P<n>{_DECIMAL})[-\s]*{_UNIT_S}\s+(?P<what>pause|silence|gap)\b"
                     rf"|(?P<what2>pause|silence|gap)\s+of\s+(?P<n2>{_DECIMAL})\s*{_UNIT_S}\b)", re.I)  # "a pause of 2 s" too
-# "a 2 second beep", "a 3-second whoosh at 2 s", "a 5 s long rumble of thunder": a beep for 2 s, ...
-_LONG_SOUND = re.compile(rf"\b(?P<a>an?\s+)(?P<n>{_DECIMAL})[-\s]*{_UNIT_S}(?:[-\s]+long)?\s+"
+# "a 2 second beep", "a 3-second whoosh at 2 s", "a 5 s long rumble of thunder": a beep for 2 s, ... (not "a 1920s radio")
+_LONG_SOUND = re.compile(rf"\b(?P<a>an?\s+)(?!\d{{3}}0s\b)(?P<n>{_DECIMAL})[-\s]*{_UNIT_S}(?:[-\s]+long)?\s+"
                          r"(?!(?:pause|silence|gap|mark|delay|interval|break|wait|rest|later|earlier|after|before)\b)"
                          r"(?P<x>[a-z](?:(?!\s(?:twice|thrice|\d+\s+times|every|repeatedly|again)\b)[^,;:!?])*?)"
                          r"(?!\s+(?:twice|thrice|\d+\s+times|every|repeatedly|again)\b)"  # not "a 2 s beep 3 times"
@@ -318,6 +338,11 @@ def _at_the_same_time(m: re.Match) -> str:
     return f" while {m['b']}" + (f" {at[0]}" if at else "")
 
 
+# "a horn at 3 s, then another at six": a number in words ending its part after "at", as "at 6" is read
+_AT_NUMBER_WORD = re.compile(rf"\b(?P<p>at|from)\s+(?P<n>{_NUMBER})(?=\s*(?:[,;!?]|\.(?!\d)|$))", re.I)
+# "four point five seconds": 4.5 s
+_POINT = re.compile(rf"\b(?P<a>\d+|{_NUMBER})\s+point\s+(?P<b>(?:{_NUMBER}|\d)(?:\s+(?:{_NUMBER}|\d))*)"
+                    rf"(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|mins?|minutes?)\b)", re.I)
 _AND_A_HALF = re.compile(rf"\b(?P<n>\d+|{_NUMBER})\s+and\s+a\s+half(?=[-\s]+(?:s|secs?|seconds?)\b)", re.I)
 _SOME_SECONDS = re.compile(r"\ba\s+(?:couple\s+(?:of\s+)?|(?P<few>few\s+))seconds\b", re.I)
 _HALF_A_SECOND = re.compile(r"\b(?:a\s+half-second(?=\s+(?:later|earlier|after|before)\b)|half(?:\s+a\s+|-)second"
@@ -332,10 +357,14 @@ _PART_OF_A_SECOND = re.compile(rf"\b(?:(?P<k>an?|{_NUMBER})[\s-]+|(?=quarter-sec
 _VULGAR = {"\u00bc": 0.25, "\u00bd": 0.5, "\u00be": 0.75}  # a fraction written as one character
 
 
+_FOR_A_SECOND = re.compile(r"\bfor\s+(?:a|one)\s+second\b(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:at|then|and|while|from|after|before)\b)", re.I)
+
+
 def _half_seconds(text: str) -> str:
     """``text`` with "half a second" ("a half second"), "a second and a half", "a quarter of a
     second" ("a quarter second", "three quarters of a second", "a tenth of a second"), "a couple of
     seconds" (2) and "a few seconds" (3) in seconds."""
+    text = _FOR_A_SECOND.sub("for 1 s", text)  # "a horn for a second at 4 s"
     text = re.sub(r"(?<![\d.])(?:(?P<n>\d+)\s*)?(?P<f>[\u00bc\u00bd\u00be])",  # "1\u00bd s", "\u00bc s": 1.5 s, 0.25 s
                   lambda m: f"{int(m['n'] or 0) + _VULGAR[m['f']]:g}", text)
     text = _HALF_A_SECOND.sub(lambda m: "1.5 s" if m["and"] else "0.5 s", text)
@@ -356,10 +385,11 @@ _SECONDS_OF = re.compile(rf"(?<!\ba\s)(?<!\ban\s)\b(?P<n>{_DECIMAL})\s*{_UNIT_S}
 _OF_IT = r"(?:\s+of\s+(?:it|the\s+(?:clip|bed|scene|video|sequence|track)))?(?!\s+of\b)"  # not "the end of the road"
 _SAID_TIMES = [  # (pattern, the time it says on a timeline of duration d), read by :func:`said_times`
     (re.compile(rf"\b(?:at|near|towards?)\s+the\s+(?:very\s+)?end{_OF_IT}", re.I), lambda d: d - TIMED_LENGTH_S),
-    (re.compile(rf"\b(?:halfway(?:\s+through(?:\s+the\s+(?:clip|bed|scene|video|sequence|track)\b|{_OF_IT}))?"
+    (re.compile(rf"\b(?:at\s+the\s+(?:halfway|mid)[\s-]?(?:point|mark){_OF_IT}|at\s+the\s+midpoint{_OF_IT}"
+                rf"|midway(?:\s+through{_OF_IT})?|halfway(?:\s+through(?:\s+the\s+(?:clip|bed|scene|video|sequence|track)\b|{_OF_IT}))?"
                 rf"|(?:right\s+)?in\s+the\s+middle{_OF_IT})(?!\s+of\b)", re.I),
      lambda d: d / 2),
-    (re.compile(rf"\bat\s+the\s+(?:very\s+)?(?:start|beginning){_OF_IT}", re.I), lambda d: 0.0),
+    (re.compile(rf"\b(?:at|near|towards?)\s+the\s+(?:very\s+)?(?:start|beginning){_OF_IT}", re.I), lambda d: 0.0),
 ]
 # "3 s after the start", "2 s before the end (of the clip)": that far from an edge of the timeline
 _FROM_EDGE = re.compile(rf"\b(?:at\s+)?(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:after\s+the\s+(?:very\s+)?(?:start|beginning)"
@@ -379,8 +409,12 @@ _UNTIL_THE_END = re.compile(rf"(?:\s+at\s+(?P<t>{_DECIMAL})\s*{_UNIT_S})?\s+(?:u
                             r"(?=\s*(?:[,;.]|$))", re.I)
 _FIRST_LAST = re.compile(rf"\b(?:for|in|during|over)\s+the\s+(?P<edge>first|last|final)\s+(?P<n>{_DECIMAL})\s*{_UNIT_S}\b{_OF_IT}",
                          re.I)
+# "for the first half", "in the second half of the clip": half the timeline
+_HALF = re.compile(rf"\b(?:for|in|during|over|through(?:out)?)\s+the\s+(?P<edge>first|second|last|latter|final)\s+half{_OF_IT}",
+                   re.I)
 
 
+_FROM_THE_START = re.compile(rf"\bfrom\s+the\s+(?:very\s+)?(?:start|beginning){_OF_IT}", re.I)
 # "at the end for 3 s", "for 3 s at the end": the last 3 s (the first at the start)
 _EDGE_FOR = re.compile(rf"\bat\s+the\s+(?:very\s+)?(?P<e>end|start|beginning){_OF_IT}\s+for\s+(?P<n>{_DECIMAL})\s*{_UNIT_S}\b"
                        rf"|\bfor\s+(?P<n2>{_DECIMAL})\s*{_UNIT_S}\s+at\s+the\s+(?:very\s+)?(?P<e2>end|start|beginning){_OF_IT}",
@@ -391,13 +425,17 @@ def said_times(text: str, duration_s: float) -> str:
     """``text`` with the times it says in words on a timeline of ``duration_s`` in seconds: "at the
     end" (TIMED_LENGTH_S before it), "halfway through", "in the middle", "at the start", "for (in,
     during, over) the first / last / final N s (of the clip)", and "until the end" (as a part that
-    lasts to the end says it: nothing, or "from T s" after "at T s")."""
+    lasts to the end says it: nothing, or "from T s" after "at T s"); "for the first / second half" is half
+    the timeline."""
     text = _UNTIL_THE_END.sub(lambda m: f" from {m['t']} s" if m["t"] else "", text)  # it lasts to the end
+    text = _FROM_THE_START.sub("from 0 s", text)  # "rain from the start until 6 s"
     text = _EDGE_FOR.sub(lambda m: f"for the {'last' if (m['e'] or m['e2']).lower() == 'end' else 'first'} "
                                    f"{m['n'] or m['n2']} s", text)  # "at the end for 3 s": the last 3 s
     text = _FROM_EDGE.sub(lambda m: f"at {_from_edge(m, duration_s):g} s", text)
     for pattern, at in _SAID_TIMES:
         text = pattern.sub(lambda m: f"at {max(0.0, at(duration_s)):g} s", text)
+    text = _HALF.sub(lambda m: f"from 0 to {duration_s / 2:g} s" if m["edge"].lower() == "first" else
+                     f"from {duration_s / 2:g} to {duration_s:g} s", text)
     return _FIRST_LAST.sub(lambda m: f"from 0 to {m['n']} s" if m["edge"].lower() == "first" else
                            f"from {max(0.0, duration_s - float(m['n'])):g} to {duration_s:g} s", text)
 
@@ -628,12 +666,15 @@ def relative_times(text: str) -> str:
     text = _after_named(text)
     at = 0
     while m := _LATER.search(text, at):
-        start = _said_before(text[:m.start()])
+        before = text[:m.start()]
+        if not m["n"] and (joined := re.search(r"\s*,?\s*\band\s+$", before, re.I)):  # "X and 2 s later Y": Y at its time
+            before = before[:joined.start()] + ", "
+        start = _said_before(before)
         if start is None:
             at = m.end()
             continue
         said = f"at {start + float(m['n'] or m['first']):g} s"
-        text = text[:m.start()] + (f" {said}" if m["n"] else f"{said} ") + text[m.end():]
+        text = (text[:m.start()] + f" {said}" if m["n"] else before + f"{said} ") + text[m.end():]
     return text
 
 
@@ -651,6 +692,21 @@ def _time_in_brackets(m: re.Match) -> str:
     return " from " + re.sub(r"\s*[-\u2013]\s*", " to ", m["t"]) if ranged else f" at {m['t']}"
 
 
+# "once a second", "twice per second", "3 times a second", "each second": a rhythm, as "every N s" says it
+_PER_SECOND = re.compile(rf"\b(?:(?P<n>once|twice|thrice|(?:{_NUMBER}|\d+)\s+times)\s+(?:a|per|each|every)|(?<!\ba\s)"
+                         rf"(?:each|per))\s+second\b(?!\s+(?:later|after|before|earlier|one|time|take|of)\b)", re.I)
+
+
+def _every_said(m: re.Match) -> str:
+    """A ``_PER_SECOND`` match as a rhythm: "every second", "every 0.5 s"."""
+    times = _count(m["n"]) if m["n"] else 1
+    return "every second" if times == 1 else f"every {1 / times:.3g} s" if times else m[0]
+
+
+_SPACED_TIME = re.compile(r"\b(?P<w>at|from|to|until|till|for|by|after|before|between)(?=\d)", re.I)  # "at3s"
+# "[2s] door slam [5s] glass break": a bracketed time that starts the next sound's words, as at a line's start
+_BRACKETED_CUE = re.compile(r"(?<=[a-z])\s+(?=\[\s*(?:\d+:[0-5]\d(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:s|secs?|seconds?))\s*\]"
+                            r"\s+(?!(?:and|then|while|for|in|later|after|before)\b)[a-z])", re.I)
 _MIN_SEC = re.compile(r"\b(?P<m>\d+)\s*m(?:ins?|inutes?)?\s*(?P<s>\d+(?:\.\d+)?)\s*s(?:ecs?|econds?)?\b", re.I)
 
 
@@ -666,19 +722,25 @@ def in_seconds(text: str) -> str:
         scale = 60.0 if u.lower().startswith("min") else 0.001
         return (m["p"] or "") + _seconds_text(float(n) * scale)
 
+    text = _SPACED_TIME.sub(r"\g<w> ", text.replace("\u2026", "..."))  # "at3s", "rain\u2026then thunder"
+    text = _BRACKETED_CUE.sub(", ", text.replace(" + ", " and ").replace(" / ", ", "))  # "rain + thunder", "a / b"
     text = _LINE_TIME.sub(_line_time, re.sub(r"~\s*(?=\d)", "", text.strip()))  # "at ~3 s": about 3 s
     text = re.sub(rf"(?i)(?<=[.!?])\s*\n\s*{_BULLET}", " ", text)  # a line that ends a sentence: sentences ("An office.")
     text = _LINES.sub(", ", re.sub(rf"(?i)^{_BULLET}", "", text)).replace(" & ", " and ")
     text = _TIME_IN_BRACKETS.sub(_time_in_brackets, text)  # "rain (0-10 s)": rain 0-10 s
     text = _MIN_SEC.sub(lambda m: _seconds_text(60 * int(m["m"]) + float(m["s"])), text)  # "1m30s"
     text = re.sub(r"\bonce\s+(?=every\s)", "", text, flags=re.I)  # "once every 2 s": every 2 s
+    text = _PER_SECOND.sub(_every_said, text)  # "once a second", "twice per second", "each second": a rhythm
     text = _ALL_THE_WHILE.sub(" throughout", _ALL_WHILE.sub(", while ", text))
     text = re.sub(r"\s+all\s+(?:the\s+)?(?=while\b)", " ", text, flags=re.I)  # "X all (the) while Y": X while Y
     text = _SAME_TIME_TAIL.sub(_at_the_same_time, _SAME_TIME.sub(" while ", text))
     def digits(m: re.Match) -> str:  # "two, five and eight" -> "2, 5 and 8"
         return re.sub(r"[a-z]+", lambda w: str(_COUNTS.get(w[0].lower(), w[0])), m[0], flags=re.I)
 
+    text = _AT_NUMBER_WORD.sub(lambda m: f"{m['p']} {_COUNTS[m['n'].lower()]}", text)  # "then another at six"
     text = _AND_A_HALF.sub(lambda m: f"{_COUNTS.get(m['n'].lower(), m['n'])}.5", text)  # "three and a half seconds"
+    text = _POINT.sub(lambda m: f"{_COUNTS.get(m['a'].lower(), m['a'])}."
+                                + "".join(str(_COUNTS.get(d.lower(), d)) for d in m["b"].split()), text)
     text = re.sub(r"(?<![\w.])\.(?=\d)", "0.", _NUMBER_WORDS.sub(digits, text))  # ".5 s" -> "0.5 s"
     text = _half_seconds(text)
     text = _APART.sub(lambda m: f"{_one(m['adj'] or '', m['noun']) + ' ' + m['many'] + ' times' if m['noun'] else m['n']} "

@@ -19,6 +19,16 @@ _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "hu
                "sizzle", "sizzles", "sizzling", "frying", "boiling", "boils", "bubbling", "hiss", "hissing", "steam",
                "crickets", "cicadas", "insects", "campfire", "bonfire", "fireplace", "crackles", "downpour", "highway",
                "freeway", "motorway", "restaurant", "cafe", "conditioner", "conditioning", "hums", "hovers", "hovering"}
+# Places whose name alone is their ambience ("a busy market", "a rainy street at night", "a forest at dawn"): a
+# background where it ends its words (or a time of day follows it) and no verb says what a thing there does ("a
+# train arrives at the station" is the train's; "an office door" is a door)
+_PLACES = {"street", "streets", "city", "town", "village", "market", "marketplace", "station", "forest", "woods", "jungle",
+           "beach", "shore", "seaside", "harbour", "harbor", "park", "countryside", "farm", "farmyard", "meadow",
+           "swamp", "marsh", "desert", "airport", "stadium", "arena", "battlefield", "playground", "schoolyard",
+           "campsite", "suburb", "neighborhood", "neighbourhood", "downtown", "plaza", "bazaar", "mall",
+           "supermarket", "casino", "pub", "diner", "canteen", "cafeteria", "office", "classroom", "library",
+           "hospital", "factory", "warehouse", "subway", "lobby", "courtyard"}
+_PLACE_SAID = re.compile(rf"\b(?:{'|'.join(sorted(_PLACES))})\b(?=\s*$|\s+at\s)", re.I)
 _BIRDS = {"birds", "songbirds"}  # many birds are a background ("birds chirping"), a bird is an event
 _BIRDS_MOVE = {"take", "takes", "fly", "flies", "scatter", "scatters", "flap", "flaps", "flapping", "flutter",
                "flutters", "land", "lands", "startled"}  # and so are birds that take off
@@ -50,13 +60,14 @@ def is_background(caption: str) -> bool:
     What a thing has says nothing of it ("a car with a loud engine passes" is no background), nor
     where a thing that does something is heard ("a dog barks in the rain"; but "leaves rustling in
     the wind" is the wind's), nor a bed word that names another thing with the next ("a fire
-    alarm rings", "a steam train")."""
+    alarm rings", "a steam train"); a place named alone is its ambience ("a busy market")."""
     caption = re.split(r"\s+with\s+", caption, maxsplit=1, flags=re.I)[0]
     head = _WHERE.split(caption, maxsplit=1)[0]
     said = re.findall(r"[a-z]+", (head if _subject(head) else caption).lower())
     compound = {k for k, w in enumerate(said[:-1]) if w in _BACKGROUND and said[k + 1] in _COMPOUND_TAILS}
     words = _words(" ".join(w for k, w in enumerate(said) if k not in compound and k - 1 not in compound))
     return bool(words & _BACKGROUND or words & _BIRDS and not words & _BIRDS_MOVE
+                or _PLACE_SAID.search(head) and _subject(head) is None and not re.search(r"[a-z]ing\b", head, re.I)
                 or re.search(r"\broom\s+tone\b", caption, re.I))
 
 
@@ -143,7 +154,8 @@ sneezes snores
 splashes sputters squeaks squeals squawks stomps swishes taps thuds thumps ticks toots tweets whimpers whines whirs
 whistles whooshes yelps yells walks steps jumps hits strikes swings kicks punches throws slides scrapes stamps sweeps
 chops saws pours spins climbs marches limps stumbles trips rides hurries rushes sprints jogs skids brakes screeches
-smashes bumps scratches taps thunders speeds accelerates zooms whizzes leaves reverses revs pulls""".split())
+smashes bumps scratches taps thunders speeds accelerates zooms whizzes leaves reverses revs pulls applauds cheers gasps
+shoots shakes answers starts""".split())
 
 
 def _subject(caption: str) -> str | None:
