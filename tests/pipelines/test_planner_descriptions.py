@@ -169,3 +169,32 @@ def test_a_verb_said_alone_is_of_the_thing_before_and_a_time_in_words_ends_its_p
     assert placed("a dog drinks water, then shakes itself")[1] == ("a dog shakes itself", 5, 10)
     assert placed("a horn at 3 seconds then another at six") == [("a horn", 3, 5), ("a horn", 6, 8)]  # was "an at six"
     assert placed("at one point a dog barks") == [("at one point a dog barks", 0, 10)]  # not a time
+
+
+def test_a_verb_two_things_do_together_makes_one_sound():
+    # "a man and a woman talk" was 'a man' over the whole bed and 'a woman talk' at its time
+    assert placed("a man and a woman talk from 3 to 6 s") == [("a man and a woman talk", 3, 6)]
+    assert placed("a car and a truck collide at 4 s") == [("a car and a truck collide", 4, 6)]
+    assert placed("rain and a man and a woman talk at 3 s") == [("rain", 0, 10), ("a man and a woman talk", 3, 5)]
+    assert placed("a man walks and a woman talks") == [("a man walks", 0, 10), ("a woman talks", 0, 10)]
+    assert placed("a dog and a cat") == [("a dog", 0, 10), ("a cat", 0, 10)]
+
+
+def test_a_choice_of_times_said_from_the_sound_before_is_refused():
+    # "a dog barks 2 to 3 seconds later" was captioned 'a dog barks 2 to' at 5 s
+    for said in ("2 to 3 seconds later", "2 or 3 seconds later"):
+        with pytest.raises(PlanError, match=rf"^'{said}': give one time \('3 s later'\)$"):
+            RulesPlanner().plan(f"a door slams at 2 s, a dog barks {said}", 10)
+    assert placed("a door slams at 2 s, a dog barks 2 seconds later") == [("a door slams", 2, 4), ("a dog barks", 4, 6)]
+
+
+def test_a_span_said_to_end_past_the_bed_is_noted_where_it_is_cut():
+    planner = RulesPlanner()
+    plan = planner.plan("rain, footsteps from 5 to 12 s", 10)
+    assert [(e.caption, e.start_s, e.end_s) for e in plan.events] == [("rain", 0, 10), ("footsteps", 5, 10)]
+    assert planner.notes == ["'footsteps' is said to last until 12 s; the bed is 10 s long, so it stops there (make the "
+                             "bed 12 s long to keep all of it)"]
+    planner.plan("a beep at 9 s for 3 s", 10)
+    assert planner.notes[0].startswith("'a beep' is said to last until 12 s")
+    planner.plan("a beep at 9.5 s, rain from 2 to 10 s", 10)
+    assert not planner.notes  # no end said past it

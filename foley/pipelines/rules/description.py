@@ -155,6 +155,12 @@ _PAIR = re.compile(r"\b(?:back\s+and\s+forth|to\s+and\s+fro|on\s+and\s+off|off\s
                    r"|cups?\s+and\s+saucers?|hammer\s+and\s+(?:chisel|nails?)|horse\s+and\s+(?:cart|carriage))\b", re.I)
 
 
+# A verb two things do together, after the second of them: "a man and a woman talk" (not "a man and a woman's voice")
+_SHARED_VERB = re.compile(r"(?:a|an|the|one|some)\s+(?:[a-z'-]+\s+){1,2}?(?:talk|chat|argue|fight|laugh|sing|shout|whisper"
+                          r"|walk|run|play|dance|collide|crash|clash|cheer|scream|yell|kiss|giggle|speak|bicker|wrestle"
+                          r"|greet|meet)\b(?!')", re.I)
+
+
 # "with" that says what a thing has, the thing's verb after it: "a car with a loud engine passes", "a man
 # with a hammer hits a nail" (one sound); not "rain with thunder", "a dog barks with birds chirping"
 _THING = re.compile(r"(?:a|an|the|one|some)(?:\s+[a-z'-]+){1,3}", re.I)
@@ -189,7 +195,9 @@ def _together(part: str) -> list[str]:
         whole = bool(_THROUGHOUT.fullmatch(rest))  # "wind during the whole time": how long, not a second sound
         # "louder and louder drums", "closer and closer": one word said twice, not two sounds
         twice = word == "and" and bool(before) and rest.lower().split()[:1] == [before[-1].lower()]
-        if not (m["compare"] or in_pair or has or over or two_verbs or lone_verb or whole or twice):
+        # "a man and a woman talk", "a cat and a dog fight": one verb of both, one sound
+        shared = word == "and" and bool(_THING.fullmatch(thing)) and not has_verb and bool(_SHARED_VERB.match(rest))
+        if not (m["compare"] or in_pair or has or over or two_verbs or lone_verb or whole or twice or shared):
             pieces.append(part[start:m.start()])
             start = m.end()
     return [*pieces, part[start:]]
@@ -213,12 +221,14 @@ _TIME_THEN_WHERE = re.compile(rf"^(?P<c>.+?)(?P<t>\s+(?:at|from|between)\s+\d[^,
                               rf"\d+(?:\.\d+)?\s*(?:s|secs?|seconds?))?)\s+(?P<w>(?:{_WHERE_WORDS})\s+\D+)$", re.I)
 
 
-def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: float | None = None) -> dict | None:
+def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: float | None = None,
+                 notes: list[str] | None = None) -> dict | None:
     """An event for a part with its own times ("a dog barks at 3 s", "at 3 s for 1 s" or "for 1 s
     at 3 s", "rain from 2 to 6 s", "between 2 and 6 s", "footsteps from 5 s": to the end), else
     None. A span given fills (one
     sound only when ``once``: a share of a repeat's span); so does an iterative sound placed "at T s",
-    and one given a rhythm (``period_s``). A background placed "at T s" lasts to the end."""
+    and one given a rhythm (``period_s``). A background placed "at T s" lasts to the end. ``notes`` gets a
+    line for a span said to end past the timeline ("rain from 0 to 20 s" on a 10 s bed): it ends with it."""
     caption = _TIME_THEN_WHERE.sub(r"\g<c> \g<w>\g<t>", caption)  # "a dog barks at 3 s in the distance"
     begun = _BEGINS.sub("", caption)
     m = _TIMED.match(begun if is_background(begun) and not re.match(r"an?\s", caption, re.I) else caption)
@@ -240,7 +250,12 @@ def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: 
                         f"a sound lasts at least {MIN_LENGTH_S:g} s)")
     if _STRAY_TIME.search(_clean(m["c"])):  # "a dog barks at 2 s at 5 s"
         raise PlanError(f"cannot place {caption!r}: it gives more than one time")
+    said_end = end_s if length or a is not None or c is not None else None  # an end the text gives
     start_s, end_s = _on_timeline(_clean(m["c"]), start_s, end_s, duration_s, f"placing it at {start_s:g} s")
+    if notes is not None and said_end is not None and said_end > end_s + 1e-6:
+        note = (f"{_clean(m['c'])!r} is said to last until {said_end:g} s; the bed is {duration_s:g} s long, so it stops "
+                f"there (make the bed {said_end:g} s long to keep all of it)")
+        notes += [] if note in notes else [note]
     # A span the text gives ("for 1 s", "from 2 to 6 s") is how long the sound lasts: it fills it.
     return {"caption": _clean(_TRAILING.sub("", _clean(m["c"]))) or _clean(m["c"]),  # "thunder again at 6 s": thunder
             "start_time": start_s, "end_time": end_s, "period_s": period_s,
@@ -1041,7 +1056,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
             throughout = caption in whole
             caption, scattered = _scattered(caption)
             if scattered:  # over its own span, the whole timeline, or in turns over its slot (``times`` None)
-                event = _timed_event(caption, duration_s, once=True)
+                event = _timed_event(caption, duration_s, once=True, notes=notes)
                 if event is None and throughout:
                     timed += _scatter(_untimed(caption)[0], 0.0, duration_s)
                     continue
@@ -1051,13 +1066,13 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
             repeat, times = _repeats(caption) if len(members) > 1 else (None, 1)  # "X twice while Y": X repeats
             pieces = _repeated(repeat["c"], repeat["t"], times, duration_s) if repeat and repeat["t"] else []
             if pieces and _TIMED.match(pieces[0]):  # "X twice at 3 s while Y": placed where it says
-                placed += [_timed_event(p, duration_s, once=True) for p in pieces]
+                placed += [_timed_event(p, duration_s, once=True, notes=notes) for p in pieces]
             elif repeat:  # in turn over its slot, or over the "for N s" it gives
                 group.append((repeat["c"], _untimed(pieces[0])[1] * times if pieces else None, True, times, None))
             else:
                 beside = caption in whole and any(m not in whole for m in members)  # "X at 6 s while wind blows throughout"
                 caption, period = _rhythm(caption, counted=once)
-                event = _timed_event(caption, duration_s, once, period)
+                event = _timed_event(caption, duration_s, once, period, notes)
                 if event is None and beside:  # the whole timeline: its part's slot is its neighbour's alone
                     timed.append({"caption": caption, "start_time": 0.0, "end_time": duration_s, "period_s": period,
                                   "fill": _fills(caption, False, once, period)})

@@ -450,6 +450,7 @@ _LATER = re.compile(rf"\s+(?:about\s+)?(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?:later|
                     rf"|(?:^|(?<=[,;:.!?]\s)|(?<=\bthen\s)|(?<=\band\s))(?:about\s+)?(?P<first>{_DECIMAL})\s*{_UNIT_S}\s+"
                     rf"(?:later|after\s+(?:that|this))\s*,?\s+(?=\S)",
                     re.I)
+_CHOICE_OF_TIMES = re.compile(rf"(?<![\d.]){_DECIMAL}\s*{_UNIT_S}?\s*(?:to|or|-|\u2013)\s*$", re.I)  # before _LATER's time
 _SAID_AT = re.compile(rf"\b(?:at|from)\s+(?P<t>{_DECIMAL})(?:\s*{_UNIT_S})?\b", re.I)
 _PART_END = re.compile(r"[,;:!?]|\.(?!\d)|\bthen\b", re.I)
 _SAID_SPAN = re.compile(rf"\b(?:(?:from|between)\s+{_DECIMAL}\s*{_UNIT_S}?\s+(?:to|until|till|and)\s+(?P<b>{_DECIMAL})"
@@ -666,6 +667,8 @@ def relative_times(text: str) -> str:
     text = _after_named(text)
     at = 0
     while m := _LATER.search(text, at):
+        if m["n"] and (choice := _CHOICE_OF_TIMES.search(text[:m.start("n")])):  # "a dog barks 2 to 3 s later"
+            raise PlanError(f"{text[choice.start():m.end()].strip()!r}: give one time ('{m['n']} s later')")
         before = text[:m.start()]
         if not m["n"] and (joined := re.search(r"\s*,?\s*\band\s+$", before, re.I)):  # "X and 2 s later Y": Y at its time
             before = before[:joined.start()] + ", "
