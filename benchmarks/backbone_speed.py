@@ -12,7 +12,7 @@ import time
 
 import torch
 
-from foley.cli import OneLineErrors, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
 from foley.config import SCHEDULER_NAMES
 from foley.models.backbone import AudioBackbone
 
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--backbone", required=True)
     ap.add_argument("--steps", type=number_arg(1, integer=True), nargs="+", default=[10, 25, 50, 100])
     ap.add_argument("--scheduler", choices=SCHEDULER_NAMES, default="pndm")
-    ap.add_argument("--threads", type=number_arg(1, integer=True), default=2)
+    add_threads(ap, default=2)
     ap.add_argument("--repeats", type=number_arg(1, integer=True), default=2)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import torch
 
-from foley.cli import OneLineErrors, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
 from foley.models.auffusion import DecodingConfig
 from foley.pipelines.compose import SamplerConfig, generate_event, load_backbone
 
@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = OneLineErrors(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="sfx", help="a compose backbone (name or folder)")
     ap.add_argument("--length", type=number_arg(0, above=True), default=2.0, help="event length in seconds")
-    ap.add_argument("--threads", type=number_arg(1, integer=True), default=2)
+    add_threads(ap, default=2)
     ap.add_argument("--repeats", type=number_arg(1, integer=True), default=3)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)

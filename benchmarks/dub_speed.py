@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from foley.cli import OneLineErrors, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
 from foley.media.ffmpeg import run_ffmpeg
 from foley.pipelines.dub import FoleyPipeline
 from foley.pipelines.dub_batch import dub_batch
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--model", default="demo")
     ap.add_argument("--seconds", type=number_arg(0, above=True), default=10.0)
     ap.add_argument("--repeats", type=number_arg(1, integer=True), default=5)
-    ap.add_argument("--threads", type=number_arg(1, integer=True), default=2)
+    add_threads(ap, default=2)
     ap.add_argument("--steps", type=number_arg(1, integer=True), nargs="+",
                     help="diffusion steps, one run each (default: the model's)")
     args = ap.parse_args(argv)

@@ -13,7 +13,7 @@ import time
 import numpy as np
 import torch
 
-from foley.cli import OneLineErrors, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
 from foley.config import TimeBase
 from foley.models.frame_encoder import FrameEncoderConfig, build_frame_encoder, load_frame_encoder
 from foley.models.token_lm import TokenLM
@@ -53,7 +53,7 @@ def load_encoder(spec: str):
 
 def main(argv: list[str] | None = None) -> None:
     parser = OneLineErrors(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=number_arg(1, integer=True), default=2)
+    add_threads(parser, default=2)
     parser.add_argument("--lm", default="demo", help="token LM folder (default: the shipped demo)")
     parser.add_argument("--encoder", default="demo", help="frame encoder folder (default: the shipped demo)")
     parser.add_argument("--duration", type=number_arg(0, above=True), default=4.0, help="clip length in seconds")

@@ -5,7 +5,7 @@
 2. waveform -> log-mel -> Griffin-Lim -> log-mel (the demo's 64-mel settings): the mean
    absolute log-mel error on bins louder than -40 dB below the clip's peak bin.
 
-    python benchmarks/mel_roundtrip.py AUDIO... (e.g. a SynthSync test split's wavs)
+    python benchmarks/mel_roundtrip.py AUDIO... (e.g. a SynthSync test split's wavs) [--threads N]
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import math
 
 import torch
 
-from foley.cli import OneLineErrors, one_line_errors
+from foley.cli import OneLineErrors, add_threads, one_line_errors
 from foley.media.audio import read_audio
 from foley.models.mel import LogMel, MelConfig, image_to_mel, mel_to_image
 from foley.models.vocoder import GriffinLimConfig, GriffinLimVocoder
@@ -22,7 +22,10 @@ from foley.models.vocoder import GriffinLimConfig, GriffinLimVocoder
 def main(argv: list[str] | None = None) -> None:
     ap = OneLineErrors(description=__doc__.splitlines()[0])
     ap.add_argument("audio", nargs="+")
+    add_threads(ap)
     args = ap.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     auff = MelConfig()
     demo = MelConfig(n_mels=64, width=416)
     lo, hi = math.log(auff.min_value), math.log(auff.max_value)

@@ -10,8 +10,8 @@ peak-normalized reference:
 - energy relative to the reference, dB, over the whole band and above 4 kHz (medians over
   clips; the band reaches each vocoder's Nyquist frequency: 8 kHz at 16 kHz, 11 kHz at
   22.05 kHz);
-- CPU seconds (all threads) and wall seconds per second of audio, torch on 2 threads (a
-  busy machine inflates both: idle torch threads spin);
+- CPU seconds (all threads) and wall seconds per second of audio, torch on ``--threads``
+  threads (default 2; a busy machine inflates both: idle torch threads spin);
 - with --embedder, FAD of the vocoded clips against the references, each clip embedded at
   the lower of the two rates (a 16 kHz reference has nothing above 8 kHz, so a vocoder's
   output above 8 kHz is not counted against it); with --pca N, both sets
@@ -23,7 +23,7 @@ for each --vocoder folder (one with ``mel_config.json``, e.g. written by ``foley
 import-vocoder``) the vocoder itself and Griffin-Lim on its mel.
 
     python benchmarks/vocoder_copy.py --clips DIR --vocoder HIFIGAN_DIR [--vocoder DIR ...]
-        [--embedder SPEC [--pca N]] [--json OUT] [--limit N] [--pictures DIR]
+        [--embedder SPEC [--pca N]] [--json OUT] [--limit N] [--pictures DIR] [--threads 2]
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from foley.cli import OneLineErrors, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
 from foley.errors import FoleyError
 from foley.evaluation.embedders import embed_audio, get_embedder
 from foley.evaluation.fad import embedding_stats, frechet_distance
@@ -154,10 +154,11 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--pictures", help=f"folder for spectrogram pictures of the first {PICTURE_CLIPS} clips")
     ap.add_argument("--gl-iters", type=number_arg(1, integer=True), default=32,
                     help="Griffin-Lim iterations (default: 32)")
+    add_threads(ap, default=2)
     args = ap.parse_args(argv)
     if args.json:
         check_writable(args.json)  # a bad --json fails now, not after the copy synthesis
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     clips = sorted(p for p in Path(args.clips).iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)[:args.limit]
     if not clips:
         raise SystemExit(f"{args.clips}: no {'/'.join(AUDIO_SUFFIXES)} files")

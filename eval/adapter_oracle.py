@@ -18,11 +18,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from foley.cli import OneLineErrors, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
 from foley.config import MAX_SEED, SCHEDULER_NAMES
 from foley.datasets.synthsync import load_manifest
 from foley.errors import FoleyError
 from foley.evaluation.onset import mean_scores, onset_scores
+from foley.evaluation.sfx_classifier import is_synthsync
 from foley.media.audio import read_audio
 from foley.media.files import atomic_write_text, check_writable
 from foley.models.backbone import AudioBackbone
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--scale", type=number_arg(0), default=None, help="lambda (default: each adapter's own)")
     ap.add_argument("--batch", type=number_arg(1, integer=True), default=8)
     ap.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
-    ap.add_argument("--threads", type=number_arg(1, integer=True), default=1)
+    add_threads(ap, default=1)
     ap.add_argument("--out", help="write the table as JSON here")
     args = ap.parse_args(argv)
     if args.out:
@@ -78,6 +79,8 @@ def main(argv: list[str] | None = None) -> None:
     adapters = [(name, VisualAdapter.from_pretrained(path, **overrides))  # loaded before minutes of sampling
                 for name, _, path in (spec.partition("=") for spec in args.adapter)]
     entries = load_manifest(args.data, "test")[: args.n]
+    if not is_synthsync(args.data):  # its clips have no annotated onsets to score against
+        raise FoleyError(f"{args.data}: not a SynthSync folder (no synthsync.json; `foley prepare synth` makes one)")
     if not entries:
         raise FoleyError(f"{Path(args.data) / 'test.jsonl'}: the test split holds no clips")
     backbone = AudioBackbone.from_pretrained(args.backbone)

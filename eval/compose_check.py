@@ -26,8 +26,9 @@ from itertools import permutations
 from pathlib import Path
 
 import numpy as np
+import torch
 
-from foley.cli import OneLineErrors, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
 from foley.datasets.synthsync import CLASSES
 from foley.evaluation.classifier import SoundClassifier
 from foley.evaluation.embedders import get_embedder
@@ -80,7 +81,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--classifier", help="a sound-effects classifier JSON: real captions instead of SynthSync's")
     ap.add_argument("--embedder", help="the classifier's embedder (aisfx:DIR)")
     ap.add_argument("--verbose", action="store_true", help="one line per timed event")
+    add_threads(ap)
     args = ap.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.classifier and not args.embedder:
         ap.error("--classifier needs --embedder (the classifier's, e.g. aisfx:DIR)")
     n_classes = len(REAL_CLASSES if args.classifier else CLASSES)
@@ -131,7 +135,7 @@ def main(argv: list[str] | None = None) -> None:
             _, stats = render(edited, backbone, cache, sampler)
             edit_seconds.append(time.perf_counter() - t0)
             regenerated.append(stats.generated)
-    print(f"{args.n} beds ({args.n // 2} 'then', {args.n - args.n // 2} 'while'), backbone {args.model}, "
+    print(f"{args.n} beds ({args.n - args.n // 2} 'then', {args.n // 2} 'while'), backbone {args.model}, "
           f"{sampler.steps} steps, guidance {sampler.guidance:g}")
     print(f"events timed: {timed}; within 0.1 s of the planned start: first onset (the onset metric's detector) "
           f"{placed} ({placed / timed:.0%}), first attack (the same, backtracked to where the sound starts) "

@@ -23,14 +23,15 @@ import sys
 from pathlib import Path
 
 import torch
-from diffusers import AutoencoderKL
 
-from foley.cli import OneLineErrors, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
 from foley.datasets.sfx import load_sfx_manifest
+from foley.errors import FoleyError
 from foley.evaluation.classifier import SoundClassifier
 from foley.evaluation.embedders import get_embedder
 from foley.media.audio import read_audio, resample
-from foley.models.auffusion import DecodingConfig
+from foley.media.files import atomic_path, check_writable
+from foley.models.auffusion import DecodingConfig, load_vae
 from foley.pipelines.compose import load_backbone
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -50,6 +51,17 @@ def with_detail(mel: torch.Tensor, gain: float, bands: int = 5) -> torch.Tensor:
     x = torch.nn.functional.pad(mel.transpose(1, 2), (bands // 2, bands // 2), mode="replicate")  # (B, T, M + 4)
     smooth = torch.nn.functional.avg_pool1d(x, bands, stride=1).transpose(1, 2)  # (B, M, T)
     return smooth + gain * (mel - smooth)
+
+
+def load_latents(path: str) -> torch.Tensor:
+    """The (N, C, h, w) latents an earlier run kept in ``path``; FoleyError for a file that holds none."""
+    try:
+        latents = torch.load(path, weights_only=True)
+    except Exception as e:  # noqa: BLE001 - a file cut short or foreign: torch raises many kinds
+        raise FoleyError(f"{path}: not a latents file ({type(e).__name__}); delete it to sample again") from None
+    if not isinstance(latents, torch.Tensor) or latents.ndim != 4:
+        raise FoleyError(f"{path}: not a latents file (no (N, C, h, w) tensor); delete it to sample again")
+    return latents
 
 
 def sample_latents(backbone, entries: list[dict], steps: int, guidance: float, batch: int = 8) -> torch.Tensor:
@@ -79,25 +91,35 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--every", type=number_arg(1, integer=True), default=2, help="every N-th test clip")
     ap.add_argument("--first", type=number_arg(0, integer=True), default=0, help="the first test clip scored")
     ap.add_argument("--latents", help="file for the sampled latents (read when it exists)")
+    add_threads(ap)
     args = ap.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     corpus = load_sfx_manifest(args.data, "test")
     entries = corpus[args.first:: args.every]
-    embedder, clf = get_embedder(args.embedder), SoundClassifier.load(args.classifier)  # before minutes of sampling
+    if not entries:
+        raise FoleyError(f"{args.data}: no test clip from --first {args.first} (the test split holds {len(corpus)})")
+    kept = bool(args.latents) and Path(args.latents).is_file()
+    latents = load_latents(args.latents) if kept else None
+    if args.latents and not kept:
+        check_writable(args.latents)  # a bad --latents fails now, not after the sampling
+    # Loaded before minutes of sampling:
+    embedder, clf = get_embedder(args.embedder), SoundClassifier.load(args.classifier)
+    vaes = [("(the backbone's)", None)] + [(vae, load_vae(vae)) for vae in args.vae]
     backbone = load_backbone(args.model, "cpu")
     sr, project = rate_and_projection(embedder, args.data)
-    if args.latents and Path(args.latents).is_file():
-        latents = torch.load(args.latents, weights_only=True)
-    else:
+    if latents is None:
         latents = sample_latents(backbone, entries, args.steps, args.guidance)
         if args.latents:
-            torch.save(latents, args.latents)
+            with atomic_path(args.latents) as part:  # whole or not at all: a later run reads it
+                torch.save(latents, part)
     if len(latents) != len(entries):
         ap.error(f"{args.latents} holds {len(latents)} latents for {len(entries)} clips")
     _, real_blocks = embed_set(embedder, [read_audio(e["audio"], sample_rate=sr)[0] for e in corpus], sr)
     labels = [e["label"] for e in entries]
-    for vae in ["(the backbone's)"] + args.vae:
-        if vae in args.vae:
-            backbone.c.vae = AutoencoderKL.from_pretrained(vae, torch_dtype=torch.float32).eval()
+    for vae, model in vaes:
+        if model is not None:
+            backbone.c.vae = model
         mels = torch.cat([backbone.decode_mel(latents[i:i + 8]) for i in range(0, len(latents), 8)])  # (N, M, T)
         for level, detail in [(level, g) for g in args.detail_gain for level in args.noise_fill]:
             backbone.c.decoding = DecodingConfig(noise_fill=level).check("--noise-fill")

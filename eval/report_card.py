@@ -2,7 +2,7 @@
 
     python eval/report_card.py --data SYNTHSYNC_DIR --out runs/card [--n 40] [--model demo]
         [--embedder aisfx:DIR --classifier CLASSIFIER.json] [--steps N --scheduler dpm --guidance G]
-        [--scale L --visual-steps F --seed S] [--rows dub] [--caption TEXT]
+        [--scale L --visual-steps F --seed S] [--rows dub] [--caption TEXT] [--threads N]
 
 Rows (all rendered with each clip's own caption, or ``--caption`` for every clip, and the same
 seed; ``--caption ''`` gives none, as ``foley dub`` without ``--caption``: a model with a
@@ -34,14 +34,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from foley.cli import OneLineErrors, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
 from foley.config import MAX_SEED, SCHEDULER_NAMES
 from foley.datasets.synthsync import load_manifest
 from foley.errors import FoleyError
 from foley.evaluation.classifier import DEMO_PATH, SoundClassifier
 from foley.evaluation.embedders import PCAEmbedder, embed_audio, get_embedder
 from foley.evaluation.report import write_report
-from foley.evaluation.sfx_classifier import predict_clip
+from foley.evaluation.sfx_classifier import is_synthsync, predict_clip
 from foley.media.audio import read_audio, write_audio
 from foley.media.files import atomic_write_text, read_json_object
 from foley.models.backbone import visual_steps_said
@@ -79,14 +79,21 @@ def main(argv: list[str] | None = None) -> None:
                          "(for embedders wider than the test set has blocks, e.g. aiSFX: 32)")
     ap.add_argument("--classifier", default=str(DEMO_PATH),
                     help="sound classifier JSON (default: the demo one); one on embeddings reads --embedder's")
+    add_threads(ap)
     args = ap.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     rows = [r.strip() for r in args.rows.split(",") if r.strip()]
     if not rows or set(rows) - set(ROWS[1:]) or "dub" not in rows:
         ap.error(f"--rows: a comma-separated choice of {', '.join(ROWS[1:])}, including dub")
+    if Path(args.data).is_dir() and not is_synthsync(args.data):  # its clips lack classes, onsets and videos
+        raise FoleyError(f"{args.data}: not a SynthSync folder (no synthsync.json; `foley prepare synth` makes one)")
     embedder, classifier = get_embedder(args.embedder), SoundClassifier.load(args.classifier)
     fad_embedder = embedder
     if args.fad_pca:
         train = load_manifest(args.data, "train")[:100]
+        if not train:
+            raise FoleyError(f"{args.data}: the train split holds no clips to fit --fad-pca's components on")
         blocks = np.concatenate([embed_audio(embedder, *read_audio(e["audio"], sample_rate=None)) for e in train])
         fad_embedder = PCAEmbedder(embedder, blocks, args.fad_pca)
     out = Path(args.out)

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from diffusers import AutoencoderKL
 
-from foley.cli import OneLineErrors, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
 from foley.datasets.sfx import load_sfx_manifest
 from foley.errors import FoleyError
+from foley.models.auffusion import load_vae
 from foley.pipelines.compose import load_backbone
 from foley.training.backbone import encode_latents, load_sfx_windows, mel_images
 
@@ -38,18 +38,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--model", required=True, help="backbone (sfx, or a folder): its mel, VAE and scheduler")
     p.add_argument("--vae", action="append", default=[], help="other VAE folders to compare (e.g. a run's vae/)")
     p.add_argument("--clips", type=number_arg(1, integer=True), default=64)
-    p.add_argument("--threads", type=number_arg(1, integer=True), default=2)
+    add_threads(p, default=2)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     if not load_sfx_manifest(args.data, "train"):  # before the backbone loads
         raise FoleyError(f"{args.data}: the train split holds no clips")
     backbone = load_backbone(args.model, "cpu")
+    vaes = [("backbone's VAE", backbone.vae)] + [(path, load_vae(path)) for path in args.vae]  # before the work
     mel = backbone.mel
     wavs, _ = load_sfx_windows(args.data, "train", mel)
     images = mel_images(wavs[:args.clips], mel)  # (N, 1, M, width)
     alphas = backbone.c.scheduler.alphas_cumprod
     gen = torch.Generator().manual_seed(0)
-    vaes = [("backbone's VAE", backbone.vae)] + [(path, AutoencoderKL.from_pretrained(path)) for path in args.vae]
     for name, vae in vaes:
         backbone.c.vae = vae.float().eval()
         latents = encode_latents(backbone, images) * vae.config.scaling_factor

@@ -30,8 +30,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
-from foley.cli import OneLineErrors, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
 from foley.datasets.sfx import load_sfx_manifest
 from foley.errors import FoleyError
 from foley.evaluation.classifier import SoundClassifier
@@ -69,6 +70,8 @@ def rate_and_projection(embedder, data: str):
     projection fitted on its train split's block embeddings."""
     sr = json.loads((Path(data) / "sfx.json").read_text())["config"]["sample_rate"]
     train = load_sfx_manifest(data, "train")
+    if not train:
+        raise FoleyError(f"{data}: the train split holds no clips to fit the PCA on")
     _, train_blocks = embed_set(embedder, [read_audio(e["audio"], sample_rate=sr)[0] for e in train], sr)
     return sr, pca_projection(train_blocks, PCA_DIMS)
 
@@ -111,14 +114,25 @@ def main(argv: list[str] | None = None) -> None:
                     "decoding.json")
     ap.add_argument("--save-audio", help="also write the generated clips here")
     ap.add_argument("--json", help="write the card as JSON")
+    add_threads(ap)
     args = ap.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.json:
         check_writable(args.json)  # a bad --json fails now, not after the card's generation
+    if args.save_audio:
+        check_writable(Path(args.save_audio) / "clip.wav")  # and a --save-audio that is a file
+    splits = {s: load_sfx_manifest(args.data, s)[:: args.every][: args.limit] for s in ("test", "unseen")}
+    if not splits["test"]:
+        raise FoleyError(f"{args.data}: the test split holds no clips")
+    if not splits["unseen"]:  # a corpus of some packages only (foley prepare sfx --packages)
+        print(f"sfx_card.py: note: {args.data}: the unseen split holds no clips; the card scores the test split",
+              file=sys.stderr)
+        del splits["unseen"]
     embedder, clf = get_embedder(args.embedder), SoundClassifier.load(args.classifier)
     sr, project = rate_and_projection(embedder, args.data)
     card = {"pca_dims": PCA_DIMS, "steps": args.steps, "guidance": args.guidance, "noise_fill": args.noise_fill,
             "rows": []}
-    splits = {s: load_sfx_manifest(args.data, s)[:: args.every][: args.limit] for s in ("test", "unseen")}
     real = {}
     for split, entries in splits.items():
         per_clip, blocks = embed_set(embedder, [read_audio(e["audio"], sample_rate=sr)[0] for e in entries], sr)
@@ -127,7 +141,8 @@ def main(argv: list[str] | None = None) -> None:
     half = [int(hashlib.sha256(e["recording"].encode()).hexdigest(), 16) % 2 for e in test_entries]
     halves = [[c for c, h in zip(test_clips, half) if h == k] for k in (0, 1)]
     card["fad_real_halves"] = fad(*(np.concatenate(h) for h in halves), project) if all(halves) else None
-    print(f"FAD (aiSFX, PCA {PCA_DIMS}) between two halves of the real test set: {shown(card['fad_real_halves'])}")
+    print(f"FAD ({embedder.name}, PCA {PCA_DIMS}) between two halves of the real test set: "
+          f"{shown(card['fad_real_halves'])}")
     for name in ["real"] + args.model:
         backbone = None if name == "real" else load_backbone(name, "cpu")
         if backbone is not None and args.noise_fill is not None:

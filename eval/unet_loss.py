@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from diffusers import DDPMScheduler
 
-from foley.cli import OneLineErrors, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
 from foley.config import MAX_SEED
 from foley.datasets.sfx import load_sfx_manifest
 from foley.datasets.synthsync import load_manifest
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--timesteps", type=number_arg(1, integer=True), default=8,
                    help="timesteps per window, spread over the schedule")
     p.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
-    p.add_argument("--threads", type=number_arg(1, integer=True), default=2)
+    add_threads(p, default=2)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     for split in ("train", "test"):  # both manifests, before the backbone loads
@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> None:
             raise FoleyError(f"{args.data}: the {split} split holds no clips")
     backbone = load_backbone(args.model, "cpu")
     total = backbone.c.scheduler.config.num_train_timesteps
+    if args.timesteps > total:  # a timestep past the schedule's last
+        raise FoleyError(f"--timesteps {args.timesteps}: more than the {total} timesteps of {args.model}'s schedule")
     timesteps = [round((k + 0.5) * total / args.timesteps) for k in range(args.timesteps)]
     rows = {}
     for split in ("train", "test"):

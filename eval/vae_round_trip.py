@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from scipy.ndimage import uniform_filter1d
 
-from foley.cli import OneLineErrors, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
 from foley.datasets.sfx import load_sfx_manifest
 from foley.datasets.synthsync import load_manifest
 from foley.errors import FoleyError
@@ -42,6 +42,7 @@ from foley.evaluation.classifier import SoundClassifier
 from foley.evaluation.embedders import get_embedder
 from foley.evaluation.sfx_classifier import is_synthsync
 from foley.media.audio import read_audio, resample
+from foley.models.auffusion import load_vae
 from foley.models.mel import image_to_mel, mel_to_image
 from foley.models.vocoder import VOCODER_MEL_CONFIG, load_vocoder, vocoder_mel_config
 from foley.pipelines.compose import load_backbone
@@ -78,14 +79,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--vae", help="another VAE folder for the round trip")
     p.add_argument("--vocoder", help="another vocoder folder (e.g. from foley.training.vocoder)")
     p.add_argument("--every", type=number_arg(1, integer=True), default=2, help="take every N-th test clip (default 2)")
-    p.add_argument("--threads", type=number_arg(1, integer=True), default=2)
+    add_threads(p, default=2)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
-    from diffusers import AutoencoderKL
-
+    synthsync = is_synthsync(args.data)
+    clips = (load_manifest if synthsync else load_sfx_manifest)(args.data, "test")[::args.every]
+    if not clips:  # before the models load
+        raise FoleyError(f"{args.data}: the test split holds no clips")
     backbone = load_backbone(args.model, "cpu")
     if args.vae:
-        backbone.c.vae = AutoencoderKL.from_pretrained(args.vae).eval()
+        backbone.c.vae = load_vae(args.vae)
     if args.vocoder:
         own, vocoder = vocoder_mel_config(args.vocoder), load_vocoder(args.vocoder)
         if vocoder.n_mels != backbone.mel.n_mels or own and replace(own, width=backbone.mel.width) != backbone.mel:
@@ -93,8 +96,6 @@ def main(argv: list[str] | None = None) -> None:
                              f"(its {VOCODER_MEL_CONFIG} or band count)")
         backbone.c.vocoder = vocoder
     embedder, classifier = get_embedder(args.embedder), SoundClassifier.load(args.classifier)
-    synthsync = is_synthsync(args.data)
-    clips = (load_manifest if synthsync else load_sfx_manifest)(args.data, "test")[::args.every]
     info = Path(args.data) / ("synthsync.json" if synthsync else "sfx.json")
     sr = json.loads(info.read_text())["config"]["sample_rate"]  # compared at the corpus rate
     mel, n = backbone.mel, backbone.mel.width * backbone.mel.hop_length

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import sys
 
-from .args import OneLineErrors, device_arg, number_arg, one_line_errors, reported, show_defaults
+from .args import OneLineErrors, add_threads, device_arg, number_arg, one_line_errors, reported, show_defaults
 from .parser import build_parser
 
-__all__ = ["OneLineErrors", "build_parser", "device_arg", "main", "number_arg", "one_line_errors", "show_defaults"]
+__all__ = ["OneLineErrors", "add_threads", "build_parser", "device_arg", "main", "number_arg", "one_line_errors",
+           "show_defaults"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -56,6 +56,17 @@ def device_arg(text: str) -> str:
     return text
 
 
+def add_threads(p: argparse.ArgumentParser, default: int | None = None) -> None:
+    """``--threads``: how many CPU threads torch computes with (``main`` sets it before the command runs; an
+    eval or benchmark script, before its work), at most one per core (a mistyped 10000 would start that many
+    threads and hold the machine). ``default``: the script's count; None: torch's."""
+    said = "torch's, one per core" if default is None else default
+    p.add_argument("--threads", type=number_arg(1, os.cpu_count() or 1, integer=True), default=default,
+                   help=f"CPU threads of the computation, at most one per core (default: {said}; fewer "
+                        "when other work shares the cores: two threads on a busy two-core machine can be many times "
+                        "slower than one)")
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM (``kill``, ``timeout``, a batch scheduler), raised where the program is, so that it
     unwinds as on Ctrl-C: temporary files and empty new folders removed, finished outputs kept."""

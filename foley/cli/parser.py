@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 from .. import __version__
 from ..config import MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES
 from ..pipelines.plan import DURATION_RANGE_S
 from ..pipelines.rules.edit_forms import EDIT_HELP
-from .args import OneLineErrors, device_arg, model_arg, number_arg, path_arg, show_defaults
+from .args import OneLineErrors, add_threads, device_arg, model_arg, number_arg, path_arg, show_defaults
 from .caches import _cmd_extract, _cmd_tokenize
 from .compose import BED_SECONDS, _cmd_compose
 from .dub import _cmd_dub
@@ -19,15 +18,6 @@ from .probe import _cmd_probe
 from .sounds import _cmd_sounds
 from .train import ADAPTER_STEPS, _cmd_train_adapter, _cmd_train_lm
 from .ui import _cmd_ui
-
-
-def add_threads(p: argparse.ArgumentParser) -> None:
-    """``--threads``: how many CPU threads torch computes with (``main`` sets it before the command runs), at most
-    one per core (a mistyped 10000 would start that many threads and hold the machine)."""
-    p.add_argument("--threads", type=number_arg(1, os.cpu_count() or 1, integer=True),
-                   help="CPU threads of the computation, at most one per core (default: torch's, one per core; fewer "
-                        "when other work shares the cores: two threads on a busy two-core machine can be many times "
-                        "slower than one)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,7 +25,7 @@ import time
 import numpy as np
 import torch
 
-from ..cli import number_arg
+from ..cli import add_threads, number_arg
 from ..config import MAX_SEED
 from ..datasets.lm_data import LMData, load_lm_data
 from ..datasets.synthsync import load_manifest
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--units", required=True, help="unit id cache of both splits")
     parser.add_argument("--split", default="test")
     parser.add_argument("--batch-size", type=number_arg(1, integer=True), default=16)
-    parser.add_argument("--threads", type=number_arg(1, integer=True), default=1)
+    add_threads(parser, default=1)
     parser.add_argument("--sample", action="store_true", help="sample instead of greedy decoding")
     parser.add_argument("--temperature", type=number_arg(0, above=True), default=1.0)
     parser.add_argument("--top-k", type=number_arg(0, integer=True), default=0, help="0: no top-k filter")

@@ -128,6 +128,15 @@ def load_components(path_or_id: str | os.PathLike, dtype: torch.dtype = torch.fl
 
 
 
+@quiet_loading()
+def load_vae(folder: str | os.PathLike, dtype: torch.dtype = torch.float32) -> AutoencoderKL:
+    """A VAE folder on its own (``config.json`` and weights, e.g. a training run's ``vae/``) in eval
+    mode, to swap into a backbone; FoleyError (one line) for a missing folder or one no VAE loads from."""
+    if not Path(folder).is_dir():
+        raise FoleyError(f"{folder}: no such VAE folder")
+    return checked_weights(AutoencoderKL.from_pretrained, "VAE")(str(folder), torch_dtype=dtype).eval()
+
+
 def load_decoding(directory: Path) -> DecodingConfig:
     """A backbone folder's ``decoding.json``, checked; the default when it has none."""
     path = directory / DECODING_CONFIG

@@ -47,7 +47,7 @@ from transformers import AutoModel, PreTrainedTokenizerFast
 
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
 
-from ..cli import OneLineErrors, device_arg, number_arg, one_line_errors, show_defaults
+from ..cli import OneLineErrors, add_threads, device_arg, number_arg, one_line_errors, show_defaults
 from ..config import MAX_SEED
 from ..datasets.sfx import attribution_text, load_sfx_manifest
 from ..datasets.synthsync import load_manifest
@@ -575,7 +575,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--unet-stop-at", type=number_arg(1, integer=True),
                    help="checkpoint and stop after this UNet step (rerun to continue)")
     p.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
-    p.add_argument("--threads", type=number_arg(1, integer=True), default=1)
+    add_threads(p, default=1)
     p.add_argument("--device", type=device_arg, default="cpu",
                    help="cpu, cuda, cuda:N, mps or auto (a run resumes on any)")
     p.add_argument("--fp16", action="store_true", help="store the weights in float16")

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..cli import number_arg, reported, show_defaults
+from ..cli import add_threads, number_arg, reported, show_defaults
 from ..datasets.synthsync import load_manifest
 from ..errors import FoleyError
 from ..media.audio import read_audio
@@ -277,13 +277,13 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--data", required=True, help="SynthSync folder (foley prepare synth)")
     demo.add_argument("--out", required=True, help="tokenizer folder to write")
     demo.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-    demo.add_argument("--threads", type=number_arg(1, integer=True), default=1)
+    add_threads(demo, default=1)
     ev = sub.add_parser("eval", help="unit purity and onset change rates on SynthSync test")
     ev.add_argument("--model", default="demo")
     ev.add_argument("--data", required=True)
     bench = sub.add_parser("bench", help="encode throughput in seconds of audio per second")
     bench.add_argument("--model", default="demo", help="demo, a tokenizer directory, or 'base' (random HuBERT-Base)")
-    bench.add_argument("--threads", type=int, default=2)
+    add_threads(bench, default=2)
     args = show_defaults(parser).parse_args(argv)
     return reported("foley.training.tokenizer", lambda: _run(args)) or 0  # errors, Ctrl-C: one line
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from ..cli import OneLineErrors, number_arg, one_line_errors, show_defaults
+from ..cli import OneLineErrors, add_threads, number_arg, one_line_errors, show_defaults
 from ..config import MAX_SEED
 from ..media.files import atomic_dir
 from ..models.backbone import AudioBackbone, save_diffusers
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--checkpoint-every", type=number_arg(1, integer=True), default=100)
     p.add_argument("--stop-at", type=number_arg(1, integer=True), help="checkpoint and stop after this step")
     p.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
-    p.add_argument("--threads", type=number_arg(1, integer=True), default=1)
+    add_threads(p, default=1)
     p.add_argument("--fp16", action="store_true", help="store the weights in float16")
     args = show_defaults(p).parse_args(argv)
     torch.set_num_threads(args.threads)

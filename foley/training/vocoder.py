@@ -36,7 +36,7 @@ import torch
 import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm, weight_norm
 
-from ..cli import OneLineErrors, device_arg, number_arg, one_line_errors, show_defaults
+from ..cli import OneLineErrors, add_threads, device_arg, number_arg, one_line_errors, show_defaults
 from ..config import MAX_SEED
 from ..datasets.sfx import load_sfx_manifest
 from ..datasets.synthsync import load_manifest
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--checkpoint-every", type=number_arg(1, integer=True), default=100)
     p.add_argument("--stop-at", type=number_arg(1, integer=True), help="checkpoint and stop after this step")
     p.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
-    p.add_argument("--threads", type=number_arg(1, integer=True), default=1)
+    add_threads(p, default=1)
     p.add_argument("--device", type=device_arg, default="auto", help="auto, cpu, cuda, cuda:N or mps (a run resumes on any)")
     p.add_argument("--fp16", action="store_true", help="store the weights in float16")
     args = show_defaults(p).parse_args(argv)
