@@ -200,8 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     ad.set_defaults(func=_cmd_train_adapter)
     lm = train_sub.add_parser("lm", help="connector + LoRA + new token rows of the video-to-token LM on cached "
                               "features; several processes: accelerate launch -m foley train lm ...")
-    lm.add_argument("--config", type=path_arg, help="LM training config JSON (e.g. train/lm_demo.json; default: the paper's "
-                    "gemma-2-2b-it setup, or with --resume the run's own)")
+    lm.add_argument("--config", type=path_arg, help="LM training config JSON (e.g. train/lm_demo.json; the paper scale: "
+                    "train/lm_avsync15.json; default: gemma-2-2b-it with the built-in schedule, 2,000 steps, or with "
+                    "--resume the run's own)")
     lm.add_argument("--manifest", type=path_arg, required=True, help="JSON Lines with id, video and caption per training clip")
     lm.add_argument("--features", type=path_arg, required=True, help="frame feature cache (foley extract)")
     lm.add_argument("--units", type=path_arg, required=True, help="unit id cache (foley tokenize --manifest)")

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from ..config import is_whole_number
 from ..errors import FoleyError
 
 NORMS = ("layernorm", "none")
@@ -31,6 +32,11 @@ class ConnectorConfig:
     norm: str = "layernorm"  # before each convolution: "layernorm" or "none"
 
     def __post_init__(self) -> None:
+        for name in ("frame_dim", "lm_dim", "kernel_size", "n_layers"):
+            if not is_whole_number(getattr(self, name)):
+                raise FoleyError(f"connector {name} must be a whole number, got {getattr(self, name)!r}")
+        if not isinstance(self.residual, bool):
+            raise FoleyError(f"connector residual must be true or false, got {self.residual!r}")
         if self.norm not in NORMS:
             raise FoleyError(f"unknown connector norm {self.norm!r}; choose from {', '.join(NORMS)}")
         if self.kernel_size < 1 or self.kernel_size % 2 == 0:

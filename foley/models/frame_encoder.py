@@ -32,6 +32,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from ..config import is_whole_number
 from ..device import resolve_device
 from ..errors import FoleyError
 from ..media.files import atomic_dir, refuse_to_replace
@@ -57,8 +58,10 @@ class FrameEncoderConfig:
             raise FoleyError(f"model and pretrained must be text, got {self.model!r} and {self.pretrained!r}")
         if self.precision not in PRECISIONS:
             raise FoleyError(f"unknown precision {self.precision!r}; choose from {', '.join(PRECISIONS)}")
-        if self.batch_size < 1:
-            raise FoleyError(f"batch_size must be >= 1, got {self.batch_size}")
+        if not is_whole_number(self.batch_size) or self.batch_size < 1:
+            raise FoleyError(f"batch_size must be a whole number >= 1, got {self.batch_size!r}")
+        if not all(isinstance(v, (dict, type(None))) for v in (self.model_cfg, self.preprocess)):
+            raise FoleyError(f"model_cfg and preprocess must be dicts, got {self.model_cfg!r} and {self.preprocess!r}")
 
     def to_dict(self) -> dict:
         return {"format": FORMAT, **asdict(self)}
@@ -118,6 +121,10 @@ def _build_tower(config: FrameEncoderConfig, load_weights: bool) -> nn.Module:
     except pickle.UnpicklingError as e:  # a downloaded checkpoint torch's weights_only refuses, or no pickle at all
         raise FoleyError(f"{config.pretrained}: not a checkpoint of plain weights for {config.model!r} "
                          f"({load_failure(e)})") from None
+    except (TypeError, ValueError) as e:  # open_clip's own configs build: a field of model_cfg open_clip does not take
+        if config.model_cfg is None:
+            raise
+        raise FoleyError(f"model_cfg: not an open_clip architecture for {config.model!r} ({e})") from None
     except RuntimeError as e:
         raise FoleyError(f"cannot build open_clip model {config.model!r} "
                          f"(pretrained {config.pretrained!r}): {str(e).splitlines()[0].split(' Available:')[0]}"
@@ -289,7 +296,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = parser.parse_args(argv)
     refuse_to_replace(args.out, args.overwrite)
-    config = FrameEncoderConfig.from_dict(json.loads(Path(args.config).read_text(encoding="utf-8")))
+    try:
+        data = json.loads(Path(args.config).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise FoleyError(f"{args.config}: not a frame encoder config ({e})") from None
+    if not isinstance(data, dict):
+        raise FoleyError(f"{args.config}: not a frame encoder config (a JSON object is needed)")
+    config = FrameEncoderConfig.from_dict(data)
     torch.manual_seed(args.seed)
     encoder = build_frame_encoder(config)
     encoder.save_pretrained(args.out)

@@ -92,6 +92,11 @@ class LoraSettings:
     target_modules: tuple[str, ...] = DEFAULT_TARGETS
 
     def __post_init__(self) -> None:
+        if not is_whole_number(self.r) or not all(is_finite_number(v) for v in (self.alpha, self.dropout)):
+            raise FoleyError(f"LoRA r must be a whole number and alpha and dropout numbers, got {self.r!r}, "
+                             f"{self.alpha!r} and {self.dropout!r}")
+        if not isinstance(self.target_modules, tuple) or not all(isinstance(m, str) for m in self.target_modules):
+            raise FoleyError(f"LoRA target_modules must be a list of module names, got {self.target_modules!r}")
         if self.r < 1 or self.alpha <= 0 or not 0 <= self.dropout < 1 or not self.target_modules:
             raise FoleyError("LoRA needs r >= 1, alpha > 0, 0 <= dropout < 1 and at least one target module")
 
@@ -115,6 +120,10 @@ class TokenLMConfig:
     def __post_init__(self) -> None:
         if not isinstance(self.base, str) or not isinstance(self.text_tokenizer, str):
             raise FoleyError(f"base and text_tokenizer must be text, got {self.base!r} and {self.text_tokenizer!r}")
+        if not isinstance(self.use_video, bool):
+            raise FoleyError(f"use_video must be true or false, got {self.use_video!r}")
+        if self.gemma is not None and not isinstance(self.gemma, dict):
+            raise FoleyError(f"gemma must be a dict of Gemma-2 config fields, got {self.gemma!r}")
         if not self.base and not self.gemma:
             raise FoleyError("the token LM needs a base model (hub id or folder) or a `gemma` config for random init")
         if not is_whole_number(self.n_units) or self.n_units < 1:
@@ -142,7 +151,7 @@ class TokenLMConfig:
             raise FoleyError(f"unknown token LM settings: {sorted(unknown)}")
         connector = ConnectorConfig.from_dict(data.pop("connector", {}))
         lora = dict(data.pop("lora", {}))
-        if "target_modules" in lora:
+        if isinstance(lora.get("target_modules"), list):  # a JSON list; anything else is refused as it is
             lora["target_modules"] = tuple(lora["target_modules"])
         return cls(connector=connector, lora=LoraSettings(**lora), **data)
 
@@ -608,6 +617,9 @@ def build_token_lm(config: TokenLMConfig, tokenizer=None, dtype: torch.dtype = t
                                     "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id})
         except (TypeError, ValueError, StrictDataclassError) as e:  # a field of the wrong type or value
             raise FoleyError(f"gemma: not a Gemma-2 config ({' '.join(str(e).split())})") from None
+        unknown = set(gemma.to_dict()) - set(Gemma2Config().to_dict())  # kept as they are, used by nothing: a typo
+        if unknown:
+            raise FoleyError(f"gemma: unknown Gemma-2 config fields: {sorted(unknown)}")
         base = Gemma2ForCausalLM(gemma).to(dtype)
     if base.config.hidden_size != config.connector.lm_dim:
         raise FoleyError(f"connector.lm_dim={config.connector.lm_dim} does not match the LM width "

@@ -405,6 +405,9 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
         for module, weights in zip(texts.modules(), state["text"]):
             module.load_state_dict(weights)
         start, curve = int(state["step"]), list(state["curve"])
+        if start > steps:  # a constant-rate run gone past `steps`: its weights are of a later step than asked for
+            raise FoleyError(f"{checkpoint}: the run has reached UNet step {start}; --unet-steps {steps} would end it "
+                             f"before that (give --unet-steps {start} or more)")
         if ema is not None:  # its averages load as saved, on the CPU
             ema.to(device)
     end = min(steps, stop_at) if stop_at is not None else steps

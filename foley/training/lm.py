@@ -78,6 +78,8 @@ class LMTrainConfig:
                 raise FoleyError(f"{name} must be a number, got {getattr(self, name)!r}")
         if self.precision not in PRECISIONS:
             raise FoleyError(f"unknown precision {self.precision!r}; choose from {', '.join(PRECISIONS)}")
+        if not isinstance(self.gradient_checkpointing, bool):
+            raise FoleyError(f"gradient_checkpointing must be true or false, got {self.gradient_checkpointing!r}")
         if self.steps < 1 or self.batch_size < 1 or self.checkpoint_every < 1 or self.lr <= 0 or self.warmup_steps < 0:
             raise FoleyError("steps, batch_size and checkpoint_every must be >= 1, warmup_steps >= 0 and lr > 0")
         if not 0 <= self.seed <= MAX_SEED:  # --seed's range; the per-step seeds are derived from it

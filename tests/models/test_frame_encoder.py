@@ -192,6 +192,34 @@ def test_connector_config_is_checked(bad):
         build_connector(cfg)(torch.zeros(1, 3, 5))
 
 
+def test_the_frame_encoder_command_refuses_an_odd_config_in_one_line(tmp_path, capsys):
+    from foley.cli.args import one_line_errors
+    from foley.models.frame_encoder import main
+
+    tower = TINY_TOWER.to_dict()
+    vision = tower["model_cfg"]["vision_cfg"]
+    for i, (change, said) in enumerate((
+            ({"model_cfg": {**tower["model_cfg"], "vision_cfg": {**vision, "layers": "1"}}},
+             "not an open_clip architecture for 'foley-odd-tower-0' ('str' object"),
+            ({"model_cfg": {**tower["model_cfg"], "vision_cfg": {**vision, "patch_sise": 8}}},
+             "unexpected keyword argument 'patch_sise'"),
+            ({"batch_size": 2.5}, "batch_size must be a whole number >= 1, got 2.5"),
+            ({"model_cfg": "foley-test-tower"}, "model_cfg and preprocess must be dicts"),
+            (None, "odd4.json: not a frame encoder config (Expecting value"),
+            ([], "odd5.json: not a frame encoder config (a JSON object is needed)"))):
+        config = tmp_path / f"odd{i}.json"
+        if change is None:
+            config.write_text('{"format": ')
+        else:
+            config.write_text(json.dumps({**tower, "model": f"foley-odd-tower-{i}", **change}
+                                         if isinstance(change, dict) else change))
+        with pytest.raises(SystemExit) as exit_:
+            one_line_errors(main, "fe", ["--config", str(config), "--out", str(tmp_path / "fe")])
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and said in err and len(err.strip().splitlines()) == 1, err
+        assert not (tmp_path / "fe").exists()
+
+
 def test_extract_command(encoder, av_clip, tmp_path, capsys):
     from foley.cli import main
 

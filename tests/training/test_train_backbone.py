@@ -113,6 +113,9 @@ def test_a_constant_lr_run_continues_past_its_planned_steps(tmp_path):
     with pytest.raises(FoleyError, match=r"other settings \(lr_schedule 'constant' in the run, not set given; "
                                          r"steps not set in the run, 56 given\)"):  # cosine: the end is fixed
         _train(extended, tmp_path / "b", steps=56)
+    with pytest.raises(FoleyError, match=r"the run has reached UNet step 54; --unet-steps 53 would end it before "
+                                         r"that \(give --unet-steps 54 or more\)"):  # not the weights of step 53
+        _train(extended, tmp_path / "b", steps=53, constant_lr=True)
 
 
 def test_the_demo_recipe_still_trains_its_text_encoder(tmp_path):

@@ -245,7 +245,17 @@ def test_the_cli_records_the_training_and_refuses_odd_configs_and_manifests_in_o
                          ({"lr": "1e-3"}, "lr must be a number, got '1e-3'"),
                          ({"lm": {**recipe["lm"], "video_fps": "21.5"}}, "video_fps and token_rate_hz must be positive"),
                          ({"lm": {**recipe["lm"], "gemma": {**recipe["lm"]["gemma"], "hidden_size": "x"}}},
-                          "gemma: not a Gemma-2 config (Validation error for field 'hidden_size'")):
+                          "gemma: not a Gemma-2 config (Validation error for field 'hidden_size'"),
+                         ({"lm": {**recipe["lm"], "gemma": {**recipe["lm"]["gemma"], "hidden_sise": 32}}},
+                          "gemma: unknown Gemma-2 config fields: ['hidden_sise']"),  # would be ignored: a typo
+                         ({"lm": {**recipe["lm"], "lora": {**recipe["lm"]["lora"], "r": 4.5}}},
+                          "LoRA r must be a whole number and alpha and dropout numbers, got 4.5"),
+                         ({"lm": {**recipe["lm"], "lora": {**recipe["lm"]["lora"], "target_modules": "q_proj"}}},
+                          "LoRA target_modules must be a list of module names, got 'q_proj'"),
+                         ({"lm": {**recipe["lm"], "connector": {**recipe["lm"]["connector"], "frame_dim": "8"}}},
+                          "connector frame_dim must be a whole number, got '8'"),
+                         ({"lm": {**recipe["lm"], "use_video": "no"}}, "use_video must be true or false, got 'no'"),
+                         ({"gradient_checkpointing": "no"}, "gradient_checkpointing must be true or false, got 'no'")):
         (tmp_path / "odd.json").write_text(json.dumps({**recipe, **change}))
         args = _cli_args(paths, tmp_path / "odd")
         assert main([*args[:2], "--config", str(tmp_path / "odd.json"), *args[4:]]) == 2, change
