@@ -442,6 +442,10 @@ def test_sounds_lists_what_the_compose_backbone_learned_and_the_nearest_to_a_cap
     assert [line for line in later.stdout.splitlines() if line.startswith("nearest")] == [
         f"nearest to {c!r} of the {len(learned)} sounds the sfx backbone learned (cosine similarity):"
         for c in ("rain", "a dog barks")]
+    now_and_then = foley_cli(["sounds", "rain, a dog barks now and then", "-n", "1"], cwd=tmp_path)  # 200 barks in 600 s
+    assert [line for line in now_and_then.stdout.splitlines() if line.startswith("nearest")] == [
+        f"nearest to {c!r} of the {len(learned)} sounds the sfx backbone learned (cosine similarity):"
+        for c in ("rain", "a dog barks")]
     for args, said in ((["sounds", "--model", "demo"], "keeps no list of the sounds it learned"),
                        (["sounds", " "], "give a caption to compare"), (["sounds", "-n", "3"], "-n counts the nearest"),
                        (["sounds", "a dog \udcff barks"], "is not UTF-8 text"),  # bytes the terminal could not read

@@ -48,12 +48,16 @@ def _cmd_sounds(args: argparse.Namespace) -> int:
 def _captions(text: str) -> list[str]:
     """The captions a compose turn would render for ``text`` (the rules planner's: "rain, then a
     dog barks at 3 s" is rain and a dog barking), each once; ``text`` itself when it plans none.
-    It is planned on the longest bed, so that a time any bed may have ("at 15 s") is read as one."""
+    It is planned on the longest bed, so that a time any bed may have ("at 15 s") is read as one, else
+    on the default bed (a sound said to come now and then is too many events on the longest)."""
     from ..pipelines.plan import DURATION_RANGE_S, PlanError
     from ..pipelines.planners import RulesPlanner
+    from .compose import BED_SECONDS
 
-    try:
-        plan = RulesPlanner().plan(text, DURATION_RANGE_S[1])
-    except PlanError:  # an edit's words, say: compared as they are
-        return [text]
-    return list(dict.fromkeys(e.caption for e in plan.events)) or [text]
+    for duration_s in (DURATION_RANGE_S[1], BED_SECONDS):
+        try:
+            plan = RulesPlanner().plan(text, duration_s)
+        except PlanError:  # an edit's words, say: compared as they are
+            continue
+        return list(dict.fromkeys(e.caption for e in plan.events)) or [text]
+    return [text]

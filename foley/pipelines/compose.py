@@ -515,6 +515,7 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     mix = np.zeros(round(plan.duration_s * sr), dtype=np.float32)
     level = np.zeros_like(mix)  # the same mix with every event's gain at 0 dB: what the whole is leveled by
     stats, t0 = RenderStats(), time.perf_counter()
+    captions = [e.caption for e in plan.events]  # a sound said more than once ("now and then") is one sound each time
     for e in plan.events:
         background = is_background(e.caption)
 
@@ -561,7 +562,7 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         elif (one_shot and e.end_s >= plan.duration_s - 1e-6 and e.length_s < backbone.mel.width_s
               and sounds_to >= len(wav) - round(RELEASE_S * sr)):
             stats.cut.append((e.caption, e.start_s))
-        elif one_shot and len(wav) - sounds_to >= SHORT_GAP_S * sr:
+        elif one_shot and captions.count(e.caption) == 1 and len(wav) - sounds_to >= SHORT_GAP_S * sr:
             stats.short.append((e.caption, e.start_s, sounds_to / sr, e.length_s))
         wav = normalize_loudness(wav, sr, EVENT_LUFS - (BED_UNDER_DB if background else 0.0))
         if background:  # a sparse bed (a chirp, then silence) is leveled on its sounding part: its peaks held down

@@ -1360,6 +1360,12 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("A quiet office: a phone rings at 3 s") == placed("Old haunted castle at midnight: a phone rings at 3 s") \
         == [("a phone rings", 3, 5)]  # a place's adjectives are of the heading too
     assert placed("Thunderstorm: heavy rain, thunder at 2 s") == [("heavy rain", 0, 10), ("thunder", 2, 6)]  # a title
+    # with where it is heard (no sound "a city"), and layers said to last throughout
+    assert placed("A thunderstorm over a city: heavy rain, thunder at 2 s") \
+        == placed("A thunderstorm in the city: heavy rain, thunder at 2 s") == [("heavy rain", 0, 10), ("thunder", 2, 6)]
+    assert placed("Thunderstorm: heavy rain and distant traffic throughout, thunder at 2 s") == [
+        ("heavy rain", 0, 10), ("distant traffic", 0, 10), ("thunder", 2, 6)]
+    assert placed("wind in the trees: birds chirp")[0] == ("wind in the trees", 0, 10)  # trees are no place: a sound
     assert placed("Rain: a dog barks")[0] == ("Rain", 0, 10)  # a sound, when no layer of it follows
     # a sound said to come now and then, with no time of its own, lasts over the sounds at a time that follow
     # it, and over those it follows, unless "then" puts it after them: a layer of the whole scene

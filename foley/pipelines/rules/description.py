@@ -719,8 +719,12 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
             continue
         if set(words) & _TIME_OF_DAY and set(words) <= _TIME_OF_DAY | _WHEN_WORDS:  # "at night, ...": when, not a sound
             continue
-        if (not out and sep == ":" and k + 1 < len(pieces) and is_background(piece) and len(words) <= 3
-                and _bed_only(_clean(pieces[k + 1][0]))):  # "Thunderstorm: heavy rain, ...": a title
+        place = _LAYER_PLACE.search(_clean(piece))  # "A thunderstorm over a city: ...": where it is heard, no sound
+        where = re.findall(r"[a-z']+", place[0].lower())[1:] if place else []
+        title = _clean(piece)[:place.start()] if where and set(where) <= _HEADING_WORDS else _clean(piece)
+        if (not out and sep == ":" and k + 1 < len(pieces) and is_background(title)
+                and len(re.findall(r"[a-z']+", title.lower())) <= 3
+                and _bed_only(_THROUGHOUT.sub("", _clean(pieces[k + 1][0])))):  # "Thunderstorm: heavy rain, ...": a title
             run, bed = [], bool(set(words) & _BED_LABELS)
             continue
         label = sep == ":" or sep == "-" and set(words) <= _LABELS  # "SFX:" after a bed's list too, "SFX - ..."
