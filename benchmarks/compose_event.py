@@ -12,6 +12,7 @@ from dataclasses import replace
 import torch
 
 from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
+from foley.errors import FoleyError
 from foley.models.auffusion import DecodingConfig
 from foley.pipelines.compose import SamplerConfig, generate_event, load_backbone
 
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     backbone = load_backbone(args.model, "cpu")
     sampler, own = SamplerConfig.for_backbone(args.model), backbone.c.decoding
     if not own.noise_fill:
-        raise SystemExit(f"{args.model}: its decoding has no noise filling to compare against")
+        raise FoleyError(f"{args.model}: its decoding has no noise filling to compare against")
     generate_event(backbone, "a horse neighs", args.length, 0, replace(sampler, steps=2), align=True)  # warm-up
     print(f"{args.model}: one {args.length:g} s event, {sampler.steps} {sampler.scheduler} steps, "
           f"{args.threads} threads, best of {args.repeats}")

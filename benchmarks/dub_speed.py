@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 
 from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
+from foley.errors import FoleyError
 from foley.media.ffmpeg import run_ffmpeg
 from foley.pipelines.dub import FoleyPipeline
 from foley.pipelines.dub_batch import dub_batch
@@ -53,7 +54,7 @@ def timed_dub(pipe: FoleyPipeline, video: Path, out: Path, steps: int | None) ->
     summary = dub_batch([video], out, generate)
     end = time.perf_counter()
     if not summary.done:
-        raise SystemExit(f"dub failed: {summary.failed}")
+        raise FoleyError(f"dub failed: {summary.failed}")
     bounds = [start] + [marks[s] for s in STAGES[1:]] + [end]  # frames starts with the call
     return {s: b - a for s, a, b in zip(STAGES, bounds, bounds[1:])} | {"total": end - start}
 

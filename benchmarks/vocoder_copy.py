@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> dict:
     torch.set_num_threads(args.threads)
     clips = sorted(p for p in Path(args.clips).iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)[:args.limit]
     if not clips:
-        raise SystemExit(f"{args.clips}: no {'/'.join(AUDIO_SUFFIXES)} files")
+        raise FoleyError(f"{args.clips}: no {'/'.join(AUDIO_SUFFIXES)} files")
     entries = build_entries(args.vocoder, args.gl_iters)
     embedder = get_embedder(args.embedder) if args.embedder else None
     ref_embeddings, skipped = [], []
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"[{i + 1}/{len(clips)}] {path.name}", flush=True)
 
     if not entries[0].clips:
-        raise SystemExit(f"{args.clips}: every clip is too short")
+        raise FoleyError(f"{args.clips}: every clip is too short")
     project = lambda x: x  # noqa: E731
     if embedder is not None and args.pca:
         refs = np.concatenate(ref_embeddings)
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> dict:
                 summary["fad"] = frechet_distance(embedding_stats(project(np.concatenate(e.embeddings)), e.name),
                                                   embedding_stats(project(np.concatenate(ref_embeddings)), "references"))
             except FoleyError as err:
-                summary["fad_error"] = str(err)
+                summary["fad_error"] = str(err).replace("foley eval fad --pca", "--pca")  # this script's option
         results["vocoders"].append(summary)
         fad = "n/a" if summary["fad"] is None else f"{summary['fad']:.3f}"
         print(f"{e.name:<40} {e.mel.sample_rate:>6} {mean['spectral_convergence']:>6.3f} {mean['log_magnitude']:>7.3f} "

@@ -275,3 +275,21 @@ def test_compose_check_counts_its_then_and_while_beds(monkeypatch, capsys, n, th
     check.main(["--n", str(n), "--steps", "1"])
     out = capsys.readouterr().out
     assert f"{n} beds ({then} 'then', {while_} 'while')" in out  # beds 0, 2, ... are 'then' beds
+
+
+def test_benchmark_refusals_carry_the_script_prefix(tmp_path, monkeypatch, capsys):
+    (tmp_path / "notes.txt").write_text("")
+    assert said("benchmarks/vocoder_copy.py", ["--clips", str(tmp_path)], monkeypatch, capsys) == (
+        f"vocoder_copy.py: error: {tmp_path}: no .wav/.ogg/.flac files")
+    assert said("benchmarks/compose_event.py", ["--model", "demo", "--threads", "1"], monkeypatch, capsys) == (
+        "compose_event.py: error: demo: its decoding has no noise filling to compare against")
+
+
+def test_vocoder_copy_names_its_own_pca_option_when_fad_cannot_be_computed(tmp_path, monkeypatch, capsys):
+    for i in range(2):
+        write_audio(tmp_path / f"{i}.wav", 0.1 * np.random.default_rng(i).standard_normal(16000).astype(np.float32),
+                    16000)
+    results = load("benchmarks/vocoder_copy.py", monkeypatch).main(["--clips", str(tmp_path), "--embedder", "logmel",
+                                                                    "--threads", "1"])
+    why = results["vocoders"][0]["fad_error"]
+    assert "(--pca K with K below 2, e.g. 1)" in why and "foley eval" not in why
