@@ -215,6 +215,11 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
             model.save_pretrained(run / INIT_DIR)
         accelerator.wait_for_everyone()
         start = 0
+    if accelerator.is_main_process:  # said once the run is known to go ahead
+        log(f"training the token LM on {len(data.ids)} clips ({cfg.steps} steps, batch {cfg.batch_size})")
+        if cfg.steps < cfg.warmup_steps:
+            log(f"note: the run ends inside its {cfg.warmup_steps}-step warm-up: the learning rate rises to "
+                f"{cfg.lr * cfg.steps / cfg.warmup_steps:.2g} of {cfg.lr:g} and never decays")
     if cfg.gradient_checkpointing:
         model.enable_gradient_checkpointing()
     model.train()
@@ -314,10 +319,6 @@ def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: s
     tokenizer = None
     if not resume and not cfg.lm.base and not cfg.lm.text_tokenizer:
         tokenizer = build_text_tokenizer([cfg.lm.instruction, cfg.lm.request, "Video: Caption:", *data.captions])
-    log(f"training the token LM on {len(data.ids)} clips ({cfg.steps} steps, batch {cfg.batch_size})")
-    if cfg.steps < cfg.warmup_steps:
-        log(f"note: the run ends inside its {cfg.warmup_steps}-step warm-up: the learning rate rises to "
-            f"{cfg.lr * cfg.steps / cfg.warmup_steps:.2g} of {cfg.lr:g} and never decays")
     sources = {"manifest": str(manifest), "features": str(features), "units": str(units)}
     train_lm(data, run, cfg, resume=resume, tokenizer=tokenizer, log=log, sources=sources)
     return Path(run) / FINAL_DIR

@@ -188,8 +188,10 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     resumed = [a for a in _cli_args(paths, tmp_path / "run") if a not in ("--config", paths["recipe"])]
     assert main([*resumed, "--resume", "--steps", "3"]) == 0
     assert json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())["step"] == 3
+    capsys.readouterr()
     assert main([*resumed, "--resume", "--steps", "4", "--batch-size", "4"]) == 2
-    assert "(batch_size 2 in the run, 4 given)" in capsys.readouterr().err
+    said = capsys.readouterr()
+    assert "(batch_size 2 in the run, 4 given)" in said.err and "training the token LM" not in said.out  # refused first
     assert main([*resumed, "--resume", "--steps", "4", "--checkpoint-every", "1"]) == 0  # how often it is saved may change
     assert main([*resumed, "--resume", "--steps", "5", "--gradient-checkpointing"]) == 0  # and the memory it takes
     assert json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())["config"]["gradient_checkpointing"]
