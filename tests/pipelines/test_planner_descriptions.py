@@ -198,3 +198,12 @@ def test_a_span_said_to_end_past_the_bed_is_noted_where_it_is_cut():
     assert planner.notes[0].startswith("'a beep' is said to last until 12 s")
     planner.plan("a beep at 9.5 s, rain from 2 to 10 s", 10)
     assert not planner.notes  # no end said past it
+    # a sound said N times over such a span: its takes share what is left of it
+    plan = planner.plan("a beep 3 times from 8 to 14 s", 10)
+    assert [(e.start_s, e.end_s) for e in plan.events] == pytest.approx([(8, 8.667), (8.667, 9.333), (9.333, 10)], abs=1e-3)
+    assert planner.notes == ["'a beep' 3 times is said to last until 14 s; the bed is 10 s long, so they share 8 to 10 s "
+                             "(make the bed 14 s long to keep all of it)"]
+    planner.plan("rain, a dog barks twice from 8 to 12 s", 10)
+    assert planner.notes[0].startswith("'a dog barks' 2 times is said to last until 12 s")
+    planner.plan("a dog barks twice at 9 s", 10)  # no end said: the takes fit where the bed ends
+    assert not planner.notes

@@ -277,11 +277,12 @@ def _crowded(event: dict, others: list[dict], max_simultaneous: int) -> bool:
     return 2 + sum(o is not event and o["start_time"] <= t < o["end_time"] for o in others) > max_simultaneous
 
 
-def _repeated(caption: str, span: str, times: int, duration_s: float) -> list[str]:
+def _repeated(caption: str, span: str, times: int, duration_s: float, notes: list[str] | None = None) -> list[str]:
     """The parts of "``caption`` ``times`` times``span``": ``times`` parts that share the span
     the text gives ("for 3 s", "from 2 to 8 s", "at 3 s": 2 s each, up to the end of the
     timeline), or that many plain parts; the whole as one part when the span is in no form read
-    here (it is then refused as one)."""
+    here (it is then refused as one). ``notes`` gets a line for a span said to end past the
+    timeline: the parts share what is left of it."""
     if not span:
         return [caption] * times
     whole = caption + span
@@ -290,6 +291,7 @@ def _repeated(caption: str, span: str, times: int, duration_s: float) -> list[st
         lasting = _LASTING.match(whole)
         return [f"{caption} for {float(lasting.group(2)) / times!r} s"] * times if lasting else [whole]
     at, length, a, b, c, d, for_, at_, from_ = (None if x is None else float(x) for x in m.groups()[1:])
+    end_said = any(x is not None for x in (b, d, length, for_))  # "to 8 s", "and 8 s", "for 3 s"
     if from_ is not None:  # "from T s": to the end
         a, b = from_, duration_s
     elif at is not None or at_ is not None:
@@ -298,7 +300,12 @@ def _repeated(caption: str, span: str, times: int, duration_s: float) -> list[st
     a, b = sorted((a, b) if a is not None else (c, d))
     if a >= duration_s - 0.05:  # refused as one event there would be
         return [caption + span]
+    said_end = b if end_said else None
     b = min(b, duration_s)  # the span is held to the timeline, as one event's is, before it is shared
+    if notes is not None and said_end is not None and said_end > b + 1e-6:
+        note = (f"{_clean(caption)!r} {times} times is said to last until {said_end:g} s; the bed is {duration_s:g} s "
+                f"long, so they share {a:g} to {b:g} s (make the bed {said_end:g} s long to keep all of it)")
+        notes += [] if note in notes else [note]
     step = (b - a) / times
     return [f"{caption} from {a + k * step!r} to {a + (k + 1) * step!r} s" for k in range(times)]
 
@@ -1034,7 +1041,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
         before_after = _AFTER.split(seq, maxsplit=1)
         for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:
             repeat, times = (None, 1) if len(_together(part)) > 1 else _repeats(_clean(part))
-            parts += ([(p, True) for p in _repeated(repeat["c"], repeat["t"] or "", times, duration_s)]
+            parts += ([(p, True) for p in _repeated(repeat["c"], repeat["t"] or "", times, duration_s, notes)]
                       if repeat else [(part, False)])
     timed, segments = [], [[]]  # segments: the groups between two wholly timed parts
     whole = []  # the captions said to sound "throughout"
@@ -1068,7 +1075,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
                 group += [] if event else [(*_untimed(caption), True, None, None)]
                 continue
             repeat, times = _repeats(caption) if len(members) > 1 else (None, 1)  # "X twice while Y": X repeats
-            pieces = _repeated(repeat["c"], repeat["t"], times, duration_s) if repeat and repeat["t"] else []
+            pieces = _repeated(repeat["c"], repeat["t"], times, duration_s, notes) if repeat and repeat["t"] else []
             if pieces and _TIMED.match(pieces[0]):  # "X twice at 3 s while Y": placed where it says
                 placed += [_timed_event(p, duration_s, once=True, notes=notes) for p in pieces]
             elif repeat:  # in turn over its slot, or over the "for N s" it gives
