@@ -207,3 +207,13 @@ def test_a_span_said_to_end_past_the_bed_is_noted_where_it_is_cut():
     assert planner.notes[0].startswith("'a dog barks' 2 times is said to last until 12 s")
     planner.plan("a dog barks twice at 9 s", 10)  # no end said: the takes fit where the bed ends
     assert not planner.notes
+
+
+def test_a_pause_beside_a_run_of_its_own_length_is_a_pause_not_all_the_rest():
+    # "two knocks, a pause, then two more knocks" put the second pair at 9.4 s of a 10 s bed
+    starts = lambda text: [round(s, 3) for _, s, _ in placed(text)]  # noqa: E731
+    assert starts("two knocks, a pause, then two more knocks") == [0, 0.3, 1.6, 1.9]
+    assert starts("two knocks, a short pause, then two more knocks") == [0, 0.3, 1.1, 1.4]
+    assert starts("two knocks, a long pause, then a knock") == [0, 0.3, 2.6]
+    assert starts("two knocks, a 3 s pause, then a knock") == [0, 0.3, 3.6]  # a length said is kept
+    assert placed("a knock, then a pause, then a knock") == [("a knock", 0, 3.333), ("a knock", 6.667, 10)]  # slots

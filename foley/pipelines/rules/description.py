@@ -1112,6 +1112,9 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
         stop = min((e["start_time"] for e in segments[k + 1][0]), default=duration_s) if k + 1 < len(segments) \
             else duration_s
         fixed = [max((n for _, n, *_ in g if n is not None), default=None) for g in groups]
+        # a pause beside a run of its own length ("two knocks, a pause, then a knock") is PAUSE_S, not all the rest
+        fixed = [_pause(g) if n is None and any(0 <= j < len(fixed) and fixed[j] is not None for j in (i - 1, i + 1))
+                 else n for i, (g, n) in enumerate(zip(groups, fixed))]
         flexible = sum(n is None for n in fixed)
         free = stop - begin - sum(n for n in fixed if n is not None)
         beds = duration_s - begin >= 0.25 and all(is_background(c) and own is None and times == 1 and not once
@@ -1258,6 +1261,17 @@ def _overloads(events: list[dict], max_simultaneous: int) -> list[tuple[float, f
             spans.append((begun, t))
             begun = None
     return spans
+
+
+PAUSE_S = {"short": 0.5, "": 1.0, "long": 2.0}  # a pause said without a length, beside a sound of its own length
+
+
+def _pause(group: list[tuple]) -> float | None:
+    """PAUSE_S of a slot that is a silence alone with no length of its own ("a pause", "a long
+    pause", "silence"), else None."""
+    caption, own = group[0][:2]
+    m = re.match(r"a\s+(short|long)\s", caption, re.I)
+    return PAUSE_S[m[1].lower() if m else ""] if len(group) == 1 and own is None and _SILENCE.match(caption) else None
 
 
 GIVE_WAY_S = 0.5  # a one-shot keeps at least this much of its part when it gives way to the next sound
