@@ -639,7 +639,8 @@ def caption_notes(text, source: str, captions: list[str], where: bool = True) ->
     captions = list(dict.fromkeys(captions))
     unknown = [(c, words) for c in captions if (words := unknown_words(text.tokenizer, c))]
     if unknown:  # a word-level vocabulary (the demo backbone's): words it never learned are left out
-        return [f"{caption!r}: {_words_said(words)} not in this backbone's vocabulary ({len(text.tokenizer)} "
+        n_words = len(text.tokenizer.get_vocab().keys() - set(text.tokenizer.all_special_tokens))  # not <s>, <pad>, ...
+        return [f"{caption!r}: {_words_said(words)} not in this backbone's vocabulary ({n_words} "
                 f"words, those of its training captions); it hears the caption without {'it' if len(words) == 1 else 'them'} "
                 "and may make another sound" for caption, words in unknown]
     known = read_known_sounds(source)  # None for a hub id or a folder without the list

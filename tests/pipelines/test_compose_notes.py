@@ -120,6 +120,24 @@ def test_words_a_word_level_vocabulary_lacks_are_named(tmp_path):
     assert unknown_words(tiny_backbone(tmp_path / "sd").text.tokenizer, "rain falls") == []  # CLIP's BPE
 
 
+def test_the_note_on_words_a_vocabulary_lacks_counts_its_words_not_its_special_tokens():
+    """The demo backbone's vocabulary is 42 words and 4 special tokens (<s>, </s>, <pad>, <unk>):
+    the note says how many words it learned, not how many entries it has."""
+    from types import SimpleNamespace
+
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {"<pad>": 0, "<unk>": 1, "<s>": 2, "</s>": 3, "a": 4, "hammer": 5, "on": 6, "metal": 7}
+    words = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    words.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=words, unk_token="<unk>", pad_token="<pad>",
+                                        bos_token="<s>", eos_token="</s>")
+    notes = caption_notes(SimpleNamespace(tokenizer=tokenizer), "unused", ["a dog barks"])
+    assert notes == ["'a dog barks': the words 'dog' and 'barks' are not in this backbone's vocabulary (4 words, "
+                     "those of its training captions); it hears the caption without them and may make another sound"]
+
+
 def test_the_compose_tab_lays_a_new_bed_under_a_video_and_its_edits_too(model, av_clip, tmp_path):
     pytest.importorskip("gradio", reason="the ui extra is not installed (pip install '.[ui]')")
     import av
