@@ -242,7 +242,8 @@ class Studio:
         movie = next(p for p in out.iterdir() if p.stem == video.stem and p.suffix != ".wav")
         picture = out / f"{video.stem}.png"
         onset_picture(wav, probe_video(video), picture)
-        notes = [for_the_page(note) for note in said + [note for _, note in summary.notes]]
+        notes = [for_the_page(note) for note in self.pipeline.caption_notes(caption, where=False)  # as foley dub says
+                 + said + [note for _, note in summary.notes]]
         return {"video": movie, "wav": wav, "picture": picture, "notes": notes}
 
     # ------------------------------------------------------------------------ compose ---
@@ -265,7 +266,7 @@ class Studio:
         from .media.audio import write_audio
         from .media.mux import check_original_keepable, mux_audio, other_streams_note, output_container
         from .pipelines.compose import EventCache, Session, bed_video, render, stem_names, stems_folder, timeline_image
-        from .pipelines.compose import backbone_source, caption_notes, render_notes
+        from .pipelines.compose import VIDEO_LENGTH_TOLERANCE_S, backbone_source, caption_notes, render_notes
         from .pipelines.rules.edit_forms import is_undo
 
         from .pipelines.plan import DURATION_RANGE_S
@@ -305,6 +306,9 @@ class Studio:
                 plan = state.undone()[0]
             else:
                 plan, planned = self.plan(planner, text.strip(), state.duration_s, state.plan)
+        if under and abs(plan.duration_s - under.duration_s) > VIDEO_LENGTH_TOLERANCE_S:  # a plan pasted as JSON
+            raise FoleyError(f"the plan is {plan.duration_s:g} s long and the video {under.duration_s:g} s; a bed laid "
+                             "under a video is as long as the video")
         backbone = self.backbone
         cache = EventCache(state.cache_dir, model_id=self.compose_model_id)
         stems: dict = {}  # caption -> its part of the mix (samples,)
@@ -340,6 +344,8 @@ class Studio:
                  + render_notes(stats, plan.duration_s, video=bool(under)))
         if not new and not under and duration_s != state.duration_s:  # a bed under a video is as long as it
             notes.append(f"this bed stays {state.duration_s:g} s long; a duration applies to a new bed (New bed)")
+        if new and not under and abs(plan.duration_s - duration_s) > VIDEO_LENGTH_TOLERANCE_S:  # not its rounding
+            notes.append(f"the plan gives its own length, {plan.duration_s:g} s; the duration {duration_s:g} s is not used")
         if new and under:
             notes.append(f"the bed is as long as the video, {under.duration_s:g} s")
             if under.audio_tracks > 1:

@@ -299,3 +299,39 @@ def test_a_port_taken_while_the_models_load_is_said_in_one_line_and_no_address_i
     assert re.fullmatch(r"foley: error: cannot serve on 127\.0\.0\.1:\d+ \(taken while the models loaded\)\n",
                         done.stderr), done.stderr
     assert not list(scratch.glob("foley-ui-*"))  # its temporary root is gone
+
+
+def test_the_dub_tab_notes_caption_words_the_model_never_learned_as_foley_dub_does(tmp_path):
+    """`foley dub --caption` said that the demo backbone hears the caption without the words it never
+    learned; the page, given the same caption, said only "Done."."""
+    studio = Studio("demo", device="cpu", root=tmp_path / "root")
+    caption = "a zorkle flibbers on metal"
+    result = studio.dub("data/examples/hammer.mp4", "s", caption, steps=1)
+    said = studio.pipeline.caption_notes(caption)
+    assert said and "'zorkle' and 'flibbers' are not in this backbone's vocabulary" in said[0]
+    assert result["notes"][0] == said[0] and str(tmp_path) not in result["notes"][0]
+    assert studio.pipeline.caption_notes("a hammer on metal", where=False) == []  # words it knows: nothing to say
+
+
+def test_a_pasted_plan_keeps_its_own_length_in_the_session_and_under_a_video(tmp_path):
+    """A plan pasted as JSON gives its own length: the session kept the duration field's instead, so an
+    edit said 'this bed stays 2 s long' of a 1.5 s bed and the table took an event past its end (the bed
+    grew to 2 s); under a video, a bed shorter than it was laid with 'the bed is as long as the video'."""
+    from pathlib import Path
+
+    studio = _studio(tmp_path)
+    pasted = json.dumps({"duration_s": 1.5, "events": [{"caption": "rain", "start": 0, "end": 1.5}]})
+    first = studio.compose(pasted, "s", duration_s=2.0, steps=2, new=True)
+    assert first["notes"][-1] == "the plan gives its own length, 1.5 s; the duration 2 s is not used"
+    assert json.loads((studio.session_dir("s") / "bed.json").read_text())["duration_s"] == 1.5
+    heard = len(read_audio(first["wav"])[0])
+    with pytest.raises(FoleyError, match=re.escape("lies outside the 1.5 s timeline")):
+        studio.compose("", "s", 2.0, steps=2, table=[*first["plan"], ["wind", 1.6, 1.9, 0.0, False, None, None, ""]])
+    edited = studio.compose("make the rain quieter", "s", duration_s=2.0, steps=2)
+    assert edited["notes"][-1] == "this bed stays 1.5 s long; a duration applies to a new bed (New bed)"
+    assert len(read_audio(edited["wav"])[0]) == heard
+    video = Path(__file__).parents[1] / "data" / "examples" / "hammer.mp4"  # 4 s
+    with pytest.raises(FoleyError, match=re.escape("the plan is 1.5 s long and the video 4 s; a bed laid under a "
+                                                   "video is as long as the video")):
+        studio.compose(pasted, "v", steps=2, new=True, video=str(video))
+    assert not (studio.session_dir("v") / "bed.json").exists()

@@ -1091,6 +1091,7 @@ class Session:
                            **({"stems": {c: p.name for c, p in stems.items()},
                                "stems_sha256": {p.name: digest(p) for p in stems.values()}} if stems else {})})
         self.plan = with_heard_periods(plan, stats.periods_s) if stats.periods_s else plan
+        self.duration_s = plan.duration_s  # the bed's length: a plan pasted as JSON gives its own
 
     def save(self, to: str | os.PathLike | None = None) -> None:
         """Write the session to its file, or to ``to``: a temporary file that a turn puts in its

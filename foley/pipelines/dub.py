@@ -451,14 +451,15 @@ class FoleyPipeline:
         self.lm.check_caption(self.config.caption if caption is None else caption.strip(),
                               self.time.video_frames(self.config.window_s))
 
-    def caption_notes(self, caption: str | None) -> list[str]:
+    def caption_notes(self, caption: str | None, where: bool = True) -> list[str]:
         """A note when a given caption is unlike every sound the backbone learned (as ``foley
-        compose`` says of its events); none without a caption or the backbone's list of sounds."""
+        compose`` says of its events); none without a caption or the backbone's list of sounds.
+        ``where``: the note names the list's file (the web page names no path of the server's)."""
         from .compose import caption_notes
 
         if not caption or not caption.strip() or self.backbone_dir is None:
             return []
-        return caption_notes(self.backbone.text, self.backbone_dir, [caption.strip()])
+        return caption_notes(self.backbone.text, self.backbone_dir, [caption.strip()], where=where)
 
     def may_caption(self, caption: str | None = None) -> bool:
         """Whether ``dub(video, caption=caption)`` can render with a caption (and so the visual
