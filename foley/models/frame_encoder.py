@@ -203,9 +203,12 @@ class FrameEncoder(nn.Module):
     def encode_video(self, path: str | os.PathLike, fps: float = 21.5) -> torch.Tensor:
         """A video file -> (N, D) float32 features of its frames sampled at ``fps`` (on CPU)."""
         from ..media.video import FrameSpec, iter_frames
+        from ..memory import release_freed_memory
 
-        chunks = [self(frames).cpu() for frames in
-                  iter_frames(path, fps=fps, spec=FrameSpec(size=self.image_size), chunk=self.config.batch_size)]
+        chunks = []
+        for frames in iter_frames(path, fps=fps, spec=FrameSpec(size=self.image_size), chunk=self.config.batch_size):
+            chunks.append(self(frames).cpu())  # (n, D)
+            release_freed_memory()  # each chunk's decoded frames: a long video's would add up
         return torch.cat(chunks)  # (N, D)
 
     def fingerprint(self) -> str:

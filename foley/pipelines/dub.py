@@ -36,6 +36,7 @@ import torch
 from ..config import MAX_SEED, SCHEDULER_NAMES, TimeBase, is_finite_number
 from ..errors import FoleyError
 from ..media.crossfade import join_windows, window_starts
+from ..memory import release_freed_memory
 from ..models.caption_probe import CaptionProbe, Seen
 from ..models.frame_stats import MAX_UNFAMILIAR
 from ..models.hub import HUB_ID
@@ -389,6 +390,7 @@ class FoleyPipeline:
                                                  visual=torch.stack([visuals[k] for k in sounding]),
                                                  visual_steps=visual_steps)  # (G, samples)
                     wavs = dict(zip(sounding, out.float().cpu().numpy()))
+                    release_freed_memory()  # the diffusion's activations: a long video's windows would add up
                 for k, (_, length_s) in enumerate(group):
                     # A window whose units are all the silence unit is silence: nothing to render.
                     yield (wavs[k][:round(length_s * self.time.sample_rate)] if k in wavs
