@@ -40,7 +40,7 @@ from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text, sha256_file
 from ..models.hub import HUB_ID
 from ..models.layout import LAYOUT_CONDITION, LAYOUT_FILES, shared_components
-from .plan import DURATION_RANGE_S, Plan, PlanError
+from .plan import DURATION_RANGE_S, Plan, PlanError, seconds_said
 from .rules.description import BED_UNDER_DB
 from .rules.words import OTHER_PERIOD_S, is_background, repeat_period_s
 
@@ -459,7 +459,8 @@ class RenderStats:
     generated: int = 0
     reused: int = 0
     seconds: float = 0.0
-    faint: list[tuple[str, float]] = field(default_factory=list)  # (caption, peak dBFS) of near-silent events
+    # (caption, peak dBFS, start s) of near-silent events
+    faint: list[tuple[str, float, float]] = field(default_factory=list)
     cut: list[tuple[str, float]] = field(default_factory=list)  # (caption, start s) of one-shots cut by the bed's end
     # (caption, start s, s it sounds, span s) of one-shots silent for SHORT_GAP_S or more before their span's end
     short: list[tuple[str, float, float, float]] = field(default_factory=list)
@@ -556,7 +557,7 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         one_shot = not e.fill and not background
         sounds_to = sounding_span(wav)[1] if one_shot and peak_db >= FAINT_PEAK_DBFS else 0  # where its take falls silent
         if peak_db < FAINT_PEAK_DBFS:
-            stats.faint.append((e.caption, peak_db))
+            stats.faint.append((e.caption, peak_db, e.start_s))
         # A one-shot shorter than the window was generated a whole window long: cut at the bed's end
         # while it still sounds, the rest of its take is lost.
         elif (one_shot and e.end_s >= plan.duration_s - 1e-6 and e.length_s < backbone.mel.width_s
@@ -609,22 +610,27 @@ def cut_note(caption: str, start_s: float, duration_s: float, video: bool = Fals
     as long as the video it is laid under, and cannot be longer)."""
     remedy = ("it ends with the video" if start_s <= 0 else "an earlier start lets it end") if video else (
         "a longer bed lets it end" if start_s <= 0 else "an earlier start or a longer bed lets it end")
-    return f"{caption!r} at {start_s:g} s still sounds when the bed ends at {duration_s:g} s and is cut there; {remedy}"
+    return (f"{caption!r} at {seconds_said(start_s)} s still sounds when the bed ends at {duration_s:g} s and is cut "
+            f"there; {remedy}")
 
 
 def short_note(caption: str, start_s: float, sounding_s: float, span_s: float) -> str:
     """What to tell of a one-shot that sounds only the start of its span, then is silent."""
-    return (f"{caption!r} at {start_s:g} s is one sound: it sounds {sounding_s:.1f} s of its {span_s:g} s, then is silent "
-            f"('{caption} repeatedly' or '{caption} every 2 s' fills its span)")
+    return (f"{caption!r} at {seconds_said(start_s)} s is one sound: it sounds {sounding_s:.1f} s of its "
+            f"{seconds_said(span_s)} s, then is silent ('{caption} every 2 s' fills its span)")
 
 
-def render_notes(stats: RenderStats, duration_s: float, video: bool = False) -> list[str]:
+def render_notes(stats: RenderStats, duration_s: float, video: bool = False,
+                 said_before: set[tuple[str, float]] = frozenset()) -> list[str]:
     """The notes a render leaves for the user: events nearly silent, events cut by the bed's end
     (``video``: a bed as long as its video), one-shots silent for most of their span, and a mix
-    held back by the peak ceiling."""
-    return ([faint_note(caption, peak_db) for caption, peak_db in stats.faint]
-            + [cut_note(caption, start_s, duration_s, video) for caption, start_s in stats.cut]
-            + [short_note(*short) for short in stats.short]
+    held back by the peak ceiling. ``said_before``: the (caption, start) of events an earlier turn
+    of a session gave the same notes of (those it left as they were), not said again."""
+    return ([faint_note(caption, peak_db) for caption, peak_db, start_s in stats.faint
+             if (caption, start_s) not in said_before]
+            + [cut_note(caption, start_s, duration_s, video) for caption, start_s in stats.cut
+               if (caption, start_s) not in said_before]
+            + [short_note(*short) for short in stats.short if short[:2] not in said_before]
             + ([held_note(stats.held_db)] if stats.held_db > HELD_NOTE_DB else []))
 
 

@@ -39,6 +39,15 @@ class PlanError(FoleyError):
     """A plan that cannot be read or repaired."""
 
 
+class CrowdedError(PlanError):
+    """A plan with more sounds at once than it allows: ``names``, the captions of the ``peak`` events
+    that play at ``when_s``, and ``limit``, the most it allows."""
+
+    def __init__(self, message: str, peak: int, when_s: float, names: list[str], limit: int):
+        super().__init__(message)
+        self.peak, self.when_s, self.names, self.limit = peak, when_s, names, limit
+
+
 def caption_seed(caption: str) -> int:
     """The seed of an event that gives none: stable, derived from its caption."""
     return zlib.crc32(caption.encode()) % 2**31
@@ -88,8 +97,14 @@ class Plan:
                         reach_end=False)  # a saved plan is kept as it was
 
 
-def _span(e: Event) -> str:
-    return f"{e.start_s:g}-{e.end_s:g} s"
+def seconds_said(t: float) -> str:
+    """A time as a turn's messages say it: to 0.01 s, as a plan's listing gives it ("3.33", "2")."""
+    return f"{round(t, 2):g}"
+
+
+def span_said(e: Event) -> str:
+    """An event's span as a turn's messages say it: "3.33-5 s"."""
+    return f"{seconds_said(e.start_s)}-{seconds_said(e.end_s)} s"
 
 
 def fill_said(e: Event) -> str:
@@ -103,7 +118,7 @@ def fill_said(e: Event) -> str:
 
 def mute_said(mute) -> str:
     """Where an event is muted, from its (start, end) spans: "2-4 s and 6-8 s"."""
-    return " and ".join(f"{a:g}-{b:g} s" for a, b in mute)
+    return " and ".join(f"{seconds_said(a)}-{seconds_said(b)} s" for a, b in mute)
 
 
 def heard_s(start_s: float, end_s: float, mute) -> float:
@@ -125,7 +140,7 @@ def plan_changes(previous: Plan, plan: Plan) -> list[str]:
         if was is None:
             continue
         old.remove(was), new.remove(e)
-        said = [f"{_span(was)} -> {_span(e)}" if (was.start_s, was.end_s) != (e.start_s, e.end_s) else "",
+        said = [f"{span_said(was)} -> {span_said(e)}" if (was.start_s, was.end_s) != (e.start_s, e.end_s) else "",
                 (f"muted {mute_said(e.mute)}" if e.mute else "no longer muted") if was.mute != e.mute else "",
                 f"{was.gain_db:+g} dB -> {e.gain_db:+g} dB" if was.gain_db != e.gain_db else "",
                 "another take" if was.seed_used != e.seed_used else "",
@@ -133,10 +148,12 @@ def plan_changes(previous: Plan, plan: Plan) -> list[str]:
                 (f"every {e.period_s:g} s" if e.period_s else "its usual rhythm")
                 if e.fill and was.period_s != e.period_s and (was.fill or e.period_s) else ""]
         lines.append(f"{e.caption}: {', '.join(w for w in said if w)}")
+    if plan.max_simultaneous != previous.max_simultaneous:  # a plan given as JSON with its own limit
+        lines.append(f"at most {plan.max_simultaneous} sounds at once (was {previous.max_simultaneous})")
     if len(old) == 1 and len(new) == 1:
-        return lines + [f"replaced: {old[0].caption} ({_span(old[0])}) -> {new[0].caption} ({_span(new[0])})"]
-    return (lines + [f"removed: {e.caption} ({_span(e)})" for e in old]
-            + [f"added: {e.caption} ({_span(e)})" for e in new])
+        return lines + [f"replaced: {old[0].caption} ({span_said(old[0])}) -> {new[0].caption} ({span_said(new[0])})"]
+    return (lines + [f"removed: {e.caption} ({span_said(e)})" for e in old]
+            + [f"added: {e.caption} ({span_said(e)})" for e in new])
 
 
 # ------------------------------------------------------------------------ validation ---
@@ -283,8 +300,9 @@ def validate(raw_events, duration_s: float, max_simultaneous: int = 3, reach_end
     peak, when = _max_overlap(events)
     if peak > max_simultaneous:
         names = [e.caption for e in events if e.start_s <= when < e.end_s]
-        raise PlanError(f"{peak} sounds play at once from {when:g} s ({'; '.join(names)}); at most {max_simultaneous} "
-                        f"may overlap (a plan in JSON may allow more: \"max_simultaneous\")")
+        raise CrowdedError(f"{peak} sounds play at once from {when:g} s ({'; '.join(names)}); at most "
+                           f"{max_simultaneous} may overlap (a plan in JSON may allow more: \"max_simultaneous\")", peak,
+                           when, names, max_simultaneous)
     return Plan(round(duration_s, 3), tuple(events), max_simultaneous)
 
 

@@ -25,7 +25,7 @@ from .plan import MAX_EVENTS, Plan, PlanError, is_plan_text, parse_plan, pasted_
 from .rules.description import rules_layout
 from .rules.edit_forms import check_not_an_edit
 from .rules.edits import rules_edit
-from .rules.words import _clean
+from .rules.words import _clean, _unquoted
 
 
 class Planner(Protocol):
@@ -82,6 +82,7 @@ class RulesPlanner:
                 raise PlanError(f"the plan is {plan.duration_s:g} s long; this session's bed is "
                                 f"{previous.duration_s:g} s")
             return plan
+        text = _unquoted(text)  # "'footsteps on dirt, running' from 1 to 4 s": the sound the quotes name
         if len(text.strip()) > MAX_TEXT_CHARS:
             raise PlanError(f"the text is {len(text.strip())} characters long; a description or an edit takes at most "
                             f"{MAX_TEXT_CHARS} (a bed holds at most {MAX_EVENTS} sounds)")

@@ -716,7 +716,7 @@ def test_a_one_shot_that_comes_out_nearly_silent_is_drawn_again(tmp_path):
     assert (stats.generated, stats.faint) == (2, []) and level_db(mix[16_000:3 * 16_000]) > -40  # the second try
     every = {seed + r * RETAKE_SEED_STEP for r in range(1 + FAINT_RETAKES)}
     _, stats = render(plan, FaintSeedBackbone(every), EventCache(tmp_path / "b", "faint"), FAST)
-    assert stats.generated == 1 + FAINT_RETAKES and [c for c, _ in stats.faint] == ["a ball bounces"]  # said, kept
+    assert stats.generated == 1 + FAINT_RETAKES and [c for c, _, _ in stats.faint] == ["a ball bounces"]  # said, kept
     bed = planner.plan("rain", 4.0)
     _, stats = render(bed, FaintSeedBackbone({bed.events[0].seed_used}), EventCache(tmp_path / "c", "faint"), FAST)
     assert stats.generated == 1  # a background is not drawn again
@@ -891,7 +891,7 @@ class QuietBackbone(BedBackbone):
 def test_nearly_silent_events_are_reported(tmp_path):
     plan = RulesPlanner().plan("a ball bounces", 2.0)
     _, stats = render(plan, QuietBackbone(), EventCache(tmp_path, "quiet"), FAST)
-    assert [caption for caption, _ in stats.faint] == ["a ball bounces"]
+    assert [caption for caption, _, _ in stats.faint] == ["a ball bounces"]
     assert -70 < stats.faint[0][1] < -35
     _, loud = render(plan, BedBackbone(), EventCache(tmp_path, "loud"), FAST)
     assert loud.faint == []
@@ -914,7 +914,14 @@ def test_a_one_shot_silent_for_most_of_its_span_is_said_to_be_one_sound(tmp_path
     _, stats = render(RulesPlanner().plan("a bell rings", 6.0), OneShotBackbone(), EventCache(tmp_path, "one"), FAST)
     assert [(c, t, round(s, 1), n) for c, t, s, n in stats.short] == [("a bell rings", 0.0, 0.5, 6.0)]
     assert render_notes(stats, 6.0) == ["'a bell rings' at 0 s is one sound: it sounds 0.5 s of its 6 s, then is silent "
-                                        "('a bell rings repeatedly' or 'a bell rings every 2 s' fills its span)"]
+                                        "('a bell rings every 2 s' fills its span)"]  # said so as an edit too
+    assert render_notes(stats, 6.0, said_before={("a bell rings", 0.0)}) == []  # a session's turn that kept it
+    _, thirds = render(RulesPlanner().plan("a bell rings, then rain", 7.0), OneShotBackbone(), EventCache(tmp_path, "one"),
+                       FAST)
+    assert render_notes(thirds, 7.0)[0].startswith("'a bell rings' at 0 s is one sound: it sounds 0.5 s of its 3.5 s")
+    slot = RulesPlanner().plan("a door slams, then a bell rings, then rain", 10.0)  # the bell from 3.333 s
+    _, thirds = render(slot, OneShotBackbone(), EventCache(tmp_path, "one"), FAST)
+    assert "'a bell rings' at 3.33 s is one sound: it sounds 0.5 s of its 3.33 s" in render_notes(thirds, 10.0)[1]
     _, filled = render(RulesPlanner().plan("a bell rings repeatedly", 6.0), OneShotBackbone(),
                        EventCache(tmp_path, "one"), FAST)
     _, brief = render(RulesPlanner().plan("a bell rings for 2 s", 6.0), OneShotBackbone(), EventCache(tmp_path, "one"),
@@ -925,6 +932,26 @@ def test_a_one_shot_silent_for_most_of_its_span_is_said_to_be_one_sound(tmp_path
     assert len(plan.events) > 1 and any(e.length_s >= 3 for e in plan.events)
     _, now_and_then = render(plan, OneShotBackbone(), EventCache(tmp_path, "one"), FAST)
     assert now_and_then.short == []
+
+
+def test_a_session_turn_gives_the_notes_of_the_sounds_it_changed_not_again_those_of_the_others(tmp_path, capsys):
+    from foley.cli.compose import _report_turn
+
+    planner = RulesPlanner()
+    first = planner.plan("a bell rings, then rain", 7.0)
+    quieter = planner.plan("make the rain quieter", 7.0, first)  # the bell as it was
+    moved = planner.plan("move the bell 0.5 s later", 7.0, first)
+    louder = planner.plan("make the bell louder", 7.0, first)  # its level: the same take where it was
+    said = {}
+    for name, plan, previous in (("first", first, None), ("quieter", quieter, first), ("moved", moved, first),
+                                 ("louder", louder, first)):
+        _, stats = render(plan, OneShotBackbone(), EventCache(tmp_path, "one"), FAST)
+        _report_turn(plan, stats, FAST, tmp_path / "bed.wav", None, {}, None, None, previous)
+        said[name] = [line for line in capsys.readouterr().err.splitlines() if "is one sound" in line]
+    assert said["first"] == ["note: 'a bell rings' at 0 s is one sound: it sounds 0.5 s of its 3.5 s, then is silent "
+                             "('a bell rings every 2 s' fills its span)"]
+    assert said["quieter"] == said["louder"] == []  # said on the turn that made it
+    assert said["moved"] == [said["first"][0].replace("at 0 s", "at 0.5 s")]
 
 
 def test_cli_compose_refuses_an_unknown_model_before_planning(tmp_path, foley_cli):

@@ -172,6 +172,9 @@ def test_plan_changes_say_what_an_edit_did():
     fewer = validate([{"caption": "rain", "start": 0, "end": 10, "seed": 1}], 10, reach_end=False)
     assert plan_changes(base, fewer) == ["removed: a drum (3-5 s)"] and plan_changes(fewer, base) == ["added: a drum (3-5 s)"]
     assert plan_changes(base, base) == []
+    thirds = validate([{"caption": "a bell", "start": 2.333, "end": 4.667}], 10, reach_end=False)
+    later = validate([{"caption": "a bell", "start": 3, "end": 5.334, "mute": [[3.333, 4.001]]}], 10, reach_end=False)
+    assert plan_changes(thirds, later) == ["a bell: 2.33-4.67 s -> 3-5.33 s, muted 3.33-4 s"]  # to 0.01 s, as listed
 
 
 def test_fill_is_read_kept_and_checked():

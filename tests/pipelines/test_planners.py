@@ -409,7 +409,7 @@ def test_rules_edits_say_which_event_and_refuse_what_they_cannot_do():
     p = RulesPlanner()
     bed = p.plan("a ball bounces, then a drum, then a ball bounces", 10)
     with pytest.raises(PlanError, match=r"'the ball' matches 2 events \(a ball bounces at 0 s; a ball bounces at "
-                                        r"6.667 s\); say which, e.g. 'the ball at 6.667 s' or 'the second ball'"):
+                                        r"6.67 s\); say which, e.g. 'the ball at 6.67 s' or 'the second ball'"):
         p.plan("remove the ball", 10, bed)
     # an editor's words: a polite question, a bare "X louder", "no X", "X at T s instead", "everything"
     assert p.plan("can you make the drum a bit louder?", 10, bed).events[1].gain_db == 3
@@ -432,7 +432,7 @@ def test_rules_edits_say_which_event_and_refuse_what_they_cannot_do():
     with pytest.raises(PlanError, match=r"'the ball' matches 2 events .* or 'the second ball' .*'all the balls'"):
         p.plan("make the ball later", 10, bed)
     with pytest.raises(PlanError, match=r"'all the balls' names 2 events \(.*\), and this edit takes one: say which, "
-                                        r"e.g. 'the ball at 6.667 s' .*; all of them can be removed, made louder"):
+                                        r"e.g. 'the ball at 6.67 s' .*; all of them can be removed, made louder"):
         p.plan("move all the balls to 2 s", 10, bed)  # not pointed back at 'all the balls'
     barks = p.plan("rain, the barking of a dog now and then", 10)
     with pytest.raises(PlanError, match=r"'the barking' matches 3 events .*: 'all the barking', to be removed"):
@@ -477,8 +477,8 @@ def test_rules_edits_read_other_units_and_refuse_what_they_would_misread():
     # "at T s" names a sound playing then, not the nearest one anywhere
     assert spans(p.plan("make the ball at 7 s later by 1 s", 10, bed))[2] == ("a ball bounces", 7.667, 10)
     assert spans(p.plan("make the 2nd ball 1 s shorter", 10, bed))[2] == ("a ball bounces", 6.667, 9.0)
-    with pytest.raises(PlanError, match=r"nothing that matches 'the ball' plays at 100 s \(a ball bounces at 0-3.333 s; "
-                                        r"a ball bounces at 6.667-10 s\)"):
+    with pytest.raises(PlanError, match=r"nothing that matches 'the ball' plays at 100 s \(a ball bounces at 0-3.33 s; "
+                                        r"a ball bounces at 6.67-10 s\)"):
         p.plan("remove the ball at 100 s", 10, bed)
     # never half of what was asked: the sounds listed, each named as an edit names one, or refused
     assert spans(p.plan("remove the first ball and the drum", 10, bed)) == [("a ball bounces", 6.667, 10)]
@@ -2020,7 +2020,8 @@ def test_refusals_of_a_turn_say_what_it_can_do_instead():
         p.plan("make the dog bark twice", 10, bed)
     for said, verb in (("duck the rain by 4 dB", "duck"), ("fade the rain out at the end", "fade")):  # no sound to add
         with pytest.raises(PlanError, match=rf"^'{said}' names 'rain', a sound of this bed, with no edit the rules "
-                                            rf"planner reads \(it reads no '{verb}'; edits read here"):
+                                            rf"planner reads \(it reads no '{verb}'\); (?:to change its level by 4 dB: 'make "
+                                            rf"the rain quieter by 4 dB' or 'louder by 4 dB'; )?edits read here"):
             p.plan(said, 10, bed)
     with pytest.raises(PlanError, match="to add it, 'add after the rain a cat meows'"):  # a sound said after the rain
         p.plan("after the rain a cat meows", 10, bed)
@@ -2280,3 +2281,104 @@ def test_edits_read_amounts_lists_and_times_as_said_or_refuse_them():
         p.plan("remove 2 s from the rain", 10, bed)
     assert edited("make the dog \u00bc s later")["a dog barks"][0] == 2.25
     assert edited("add a bell at second 3")["a bell"][:2] == (3, 5)
+
+
+def test_every_sound_foley_sounds_lists_is_that_sound_said_whole_quoted_or_not():
+    from foley.pipelines.rules.words import LEARNED_SOUNDS
+
+    p = RulesPlanner()
+    assert "footsteps on dirt, running" in LEARNED_SOUNDS and len(LEARNED_SOUNDS) > 200  # the sfx backbone's list
+    for sound in sorted(LEARNED_SOUNDS):
+        assert {e.caption for e in p.plan(sound, 10).events} == {sound}, sound
+        assert spans(p.plan(f"'{sound}' from 1 to 4 s", 10)) == [(sound, 1, 4)], sound  # quoted, and with its time
+        assert [e.caption for e in p.plan(f"a door slams at 1 s, {sound} at 5 s", 10).events] == ["a door slams", sound]
+    assert spans(p.plan("footsteps on dirt, running from 1 to 4 s", 6)) == [("footsteps on dirt, running", 1, 4)]
+    assert [e.caption for e in p.plan("“footsteps on dirt, running”, then a door slams", 6).events] == [
+        "footsteps on dirt, running", "a door slams"]  # curly quotes too, not kept in the caption
+    assert spans(p.plan("Forest ambience with birds, a chisel and mallet on stone at 2 s", 6)) == [
+        ("Forest ambience with birds", 0, 6), ("a chisel and mallet on stone", 2, 4)]
+    assert [e.caption for e in p.plan("the dog's bark and the cats' meows", 6).events] == [
+        "the dog's bark", "the cats' meows"]  # apostrophes are no quotes
+    for said, laid in (("0:02 footsteps on dirt, running", [("footsteps on dirt, running", 2)]),
+                       ("just before the door slams, footsteps on dirt, running",
+                        [("footsteps on dirt, running", 0), ("the door slams", 4)]),
+                       ("a dog barks, then a door opens and shuts right after", [("a dog barks", 0), ("a door opens and shuts", 4)]),
+                       ("a dog barks, then footsteps on dirt, running right after",
+                        [("a dog barks", 0), ("footsteps on dirt, running", 4)])):
+        assert [(e.caption, e.start_s) for e in p.plan(said, 8).events] == laid, said
+    # a sound said to sound until a time is that sound, then its stop: no other sound made of its words
+    for said in ("a fire burning and crackling", "footsteps on dirt, running", "a door opens and closes"):
+        assert [(e.caption, e.end_s) for e in p.plan(f"{said} until 6 s", 8).events] == [(said, 6)]
+    assert spans(p.plan("rain with thunder until 6 s", 8)) == [("rain", 0, 6), ("thunder", 0, 6)]
+    # with a count, "fast" of "a fast river" is the river's, not how quickly it comes
+    assert [e.caption for e in p.plan("a fast river flowing twice", 10).events] == ["a fast river flowing"] * 2
+    assert [e.end_s for e in p.plan("a dog barks twice fast", 10).events] == [0.5, 1.0]  # said after it: quickly
+
+
+def test_edits_take_a_sound_foley_sounds_lists_whole():
+    p = RulesPlanner()
+    bed = p.plan("a bell rings at 1 s", 10)
+    for sound in ("footsteps on dirt, running", "forest ambience with birds", "a chisel and mallet on stone"):
+        assert plan_changes(bed, p.plan(f"add {sound} at 5 s", 10, bed))[0].startswith(f"added: {sound} (5-")
+        assert plan_changes(bed, p.plan(f"replace the bell with '{sound}'", 10, bed)) == [
+            f"replaced: a bell rings (1-3 s) -> {sound} (1-3 s)"]
+        with_it = p.plan(f"{sound} from 2 to 5 s, a phone rings at 8 s", 10)
+        assert plan_changes(with_it, p.plan(f"{sound} -3 dB", 10, with_it)) == [f"{sound}: +0 dB -> -3 dB"]  # a mix note
+        assert plan_changes(with_it, p.plan(f"replace the {sound} with rain", 10, with_it)) == [
+            f"replaced: {sound} (2-5 s) -> rain (2-5 s)"]
+    bed = p.plan("forest ambience with birds, a bell rings at 3 s", 8)
+    assert plan_changes(bed, p.plan("replace the forest ambience with birds with farmyard ambience with animals", 8, bed)) \
+        == ["replaced: forest ambience with birds (0-8 s) -> farmyard ambience with animals (0-8 s)"]
+    # the first "with" is the replacement's when what is before it names the bed's sound as well as more words do
+    bed = p.plan("rain, a bell rings at 3 s", 8)
+    with pytest.raises(PlanError, match="replace with one sound per turn: 'a car', 'a loud engine' are 2"):
+        p.plan("replace the bell with a car with a loud engine", 8, bed)  # not the bell replaced with "a loud engine"
+    bed = p.plan("rain, a car with a loud engine passes at 3 s", 8)
+    assert plan_changes(bed, p.plan("replace the car with a loud engine with a motorbike", 8, bed)) == [
+        "replaced: a car with a loud engine passes (3-5 s) -> a motorbike (3-5 s)"]
+    bed = p.plan("a ball bounces, then a drum", 8)  # a thing that does something with something: one sound (SynthSync's)
+    assert plan_changes(bed, p.plan("replace a ball bounces with a lamp flashes with a beep", 8, bed)) == [
+        "replaced: a ball bounces (0-4 s) -> a lamp flashes with a beep (0-4 s)"]  # not "a beep"
+
+
+def test_an_edit_not_understood_is_offered_only_a_plausible_edit():
+    p = RulesPlanner()
+    bed = p.plan("heavy rain, a door slams at 2 s", 8)
+    # a mixer's "pull back": a level
+    assert plan_changes(bed, p.plan("pull the rain back 3 dB", 8, bed)) == ["heavy rain: +0 dB -> -3 dB"]
+    assert plan_changes(bed, p.plan("pull back the rain by 3 dB", 8, bed)) == ["heavy rain: +0 dB -> -3 dB"]
+    for said, hint in (("duck the rain by 4 dB", "; to change its level by 4 dB: 'make the rain quieter by 4 dB' or "
+                                                 "'louder by 4 dB'; edits read here"),
+                       ("tuck the rain under", "; edits read here"),
+                       ("shove the rain 2 s", "; to move it by 2 s: 'make the rain 2 s later' or 'earlier'; edits read")):
+        with pytest.raises(PlanError, match=rf"^'{said}' names 'heavy rain', a sound of this bed, with no edit the rules "
+                                            rf"planner reads \(it reads no '{said.split()[0]}'\){re.escape(hint)}"):
+            p.plan(said, 8, bed)
+    for said in ("rain at 50% volume", "bring the rain back 3 dB", "duck the wind", "knock it back a bit in the mix",
+                 "the door needs more punch"):
+        with pytest.raises(PlanError, match="^the rules planner does not understand") as refused:
+            p.plan(said, 8, bed)
+        assert "to add it" not in str(refused.value) and f"'add {said}" not in str(refused.value)  # no such sound
+    with pytest.raises(PlanError, match=r"does not understand 'rain at 50% volume'; to change its level by 50%: 'make "
+                                        r"the rain quieter by 50%' or 'louder by 50%'; it reads edits such as"):
+        p.plan("rain at 50% volume", 8, bed)
+    with pytest.raises(PlanError, match="to add it, 'add a cow moos at 3 s'"):  # a sound: adding it is plausible
+        p.plan("the cow moos at 3 s", 8, bed)
+    with pytest.raises(PlanError, match=r"does not understand 'shove the door to 2 s'; it reads"):  # a time, no amount
+        p.plan("shove the door to 2 s", 8, bed)
+
+
+def test_an_edit_that_plays_too_many_sounds_at_once_says_what_to_do():
+    p = RulesPlanner()
+    bed = p.plan("rain, a door slams at 2 s, thunder at 3 s", 8)
+    with pytest.raises(PlanError, match=re.escape(
+            "'add a dog barks at 3.5 s' would play 4 sounds at once from 3.5 s (rain; a door slams; thunder; a dog barks); "
+            "this bed plays at most 3: make room first ('make the door stop at 3.5 s', or remove one), or give it another "
+            "time; or, to allow 4, give the bed's plan (foley compose --session FILE --plan-only) with "
+            "\"max_simultaneous\": 4 as a turn, then this edit again")):
+        p.plan("add a dog barks at 3.5 s", 8, bed)
+    roomier = p.plan("make the door stop at 3.5 s", 8, bed)  # as said: then it fits
+    assert plan_changes(roomier, p.plan("add a dog barks at 3.5 s", 8, roomier)) == ["added: a dog barks (3.5-5.5 s)"]
+    allowed = p.plan(json.dumps({**bed.to_dict(), "max_simultaneous": 4}), 8, bed)  # the plan given with a higher limit
+    assert plan_changes(bed, allowed) == ["at most 4 sounds at once (was 3)"]  # a change: a turn of its own
+    assert plan_changes(allowed, p.plan("add a dog barks at 3.5 s", 8, allowed)) == ["added: a dog barks (3.5-5.5 s)"]

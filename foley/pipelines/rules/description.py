@@ -7,15 +7,15 @@ import math
 import re
 from dataclasses import replace
 
-from ..plan import Plan, PlanError, caption_seed, validate
+from ..plan import Plan, PlanError, caption_seed, seconds_said, validate
 from .edit_forms import _CHANGE_AT_END, _is_edit
 from .times import (_AFTER_WORD, _COUNT, _DECIMAL, _EVERY, _LASTING, _LATER, _MANY, _NO_TIME_BEFORE, _NUMBER,
                     _OCCASIONALLY, _PLACE, _ROW, _SAID_AT_LAST, _SCATTERED, _SECONDS, _SOON, _STRAY_TIME, _TIME_TAIL,
                     _TIMED, _TIMED_TAIL, _UNIT_S, MIN_LENGTH_S, TIMED_LENGTH_S, _repeats, _rhythm, _scatter,
                     _scattered, in_seconds, relative_times, said_times, timed_length_s)
-from .words import (_AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRDS, _DETERMINERS, _PARTICLES, _PLACES,
-                    _SILENCE, _SOUND_VERBS, _STOPS, _VERB, _WHERE, _WHERE_WORDS, _clean, _fills, _stems, _subject,
-                    is_background, is_iterative)
+from .words import (LEARNED_SOUNDS, _AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRDS, _DETERMINERS,
+                    _LEARNED_OR, _PARTICLES, _PLACES, _SILENCE, _SOUND_VERBS, _STOPS, _VERB, _WHERE, _WHERE_WORDS,
+                    _clean, _fills, _learned_spans, _stems, _subject, is_background, is_iterative)
 
 
 # A screenplay's marks of where a sound is heard from, "(O.S.)", "(V.O.)", "O.S.", "(CONT'D)": no sound of their own
@@ -94,10 +94,11 @@ _AND_RIGHT_AFTER = re.compile(rf"(?:\s+and|\s*,)\s+(?:then\s+)?(?:{_SOON}\s+afte
 
 
 # "before the explosion, a fuse hisses", "just before the door slams, a dog barks": said first, what follows
-# its comma comes first ("a fuse hisses, then the explosion"); between two sounds "before" is "then" already
+# its comma comes first ("a fuse hisses, then the explosion"); between two sounds "before" is "then" already (the
+# comma of a text the backbone learned is the sound's: "..., footsteps on dirt, running")
 _BEFORE_FIRST = re.compile(r"(?:^|(?<=[.;!?]\s))\s*(?:(?:just|right|shortly|moments|a\s+moment|not\s+long|long)\s+)?"
-                           r"before\s+(?!long\b)(?P<y>[^,;:.!?]+?)\s*,\s*(?!(?:and\s+)?then\b)(?P<x>[^,;:.!?]+?)"
-                           r"(?=\s*(?:[,;.!?]|$))", re.I)
+                           r"before\s+(?!long\b)(?P<y>[^,;:.!?]+?)\s*,\s*(?!(?:and\s+)?then\b)"
+                           rf"(?P<x>(?:{_LEARNED_OR}[^,;:.!?])+?)(?=\s*(?:[,;.!?]|$))", re.I)
 
 
 # "while rain falls a dog barks", "just before the door slams a dog barks": a clause said first with no comma
@@ -168,10 +169,11 @@ _HAS = re.compile(r"(?:[a-z'-]+\s+){1,4}[a-z'-]*[^s\W]s\b.*", re.I)
 
 
 def _together(part: str) -> list[str]:
-    """``part`` split at its simultaneity words (``_SIM``: "rain while a dog barks")."""
+    """``part`` split at its simultaneity words (``_SIM``: "rain while a dog barks"), not inside a pair that names one
+    thing (``_PAIR``) or a text the backbone learned (``_learned_spans``)."""
     pieces, start = [], 0
     found = list(_SIM.finditer(part))
-    pairs = [m.span() for m in _PAIR.finditer(part)]
+    pairs = [m.span() for m in _PAIR.finditer(part)] + _learned_spans(part)
     for m, after in zip(found, [*found[1:], None]):
         word = m.group().strip().lower()
         before = part[:m.start()].split()  # the words before the joining word
@@ -391,10 +393,12 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
             member, words, thing = f"{it} {member.split(None, 1)[1]}", [], None
         going = re.match(r"^(.+?)\s+[a-z]+ing\b", _clean(last)) if last and not thing else None
         doer = thing or (going[1] if going else None)  # "a dog" of "a dog barks" or "a dog growling"
-        if doer and len(words) == 1 and words[0].endswith("ing") and words[0] not in _NOT_GOING_ON:
+        learned = " ".join(words) in LEARNED_SOUNDS  # "a door slams, then swimming at 5 s": no door swims
+        if doer and len(words) == 1 and words[0].endswith("ing") and words[0] not in _NOT_GOING_ON and not learned:
             member = f"{doer} {member}"  # "a dog growling, then barking at 3 s": the dog barking
         # "..., then slams at 2 s"; not "..., then claps of thunder" (a plural noun)
         elif (thing and words and words[0] in _SOUND_VERBS and (len(words) < 2 or words[1] not in ("of", "from"))
+                and not learned
                 and not _STOPS.match(_clean(_TIME_TAIL.sub("", member)))):  # "..., then fades out": a stop
             member = f"{thing} {member}"
         more = _MORE.match(member)  # "two more": the sound before, that many times
@@ -445,9 +449,13 @@ _WHEN_ONLY = re.compile(rf"^(?:occasionally|(?:at|from|between)\s+{_TIME_SAID}(?
 
 def _pieces(text: str) -> list[tuple[str, str]]:
     """The parts of ``text`` between its sequence words (``_SEQ``), each with the sequence word
-    after it ('' for the last; of two with nothing between, "; then", the word)."""
+    after it ('' for the last; of two with nothing between, "; then", the word); none inside a
+    text the backbone learned ("footsteps on dirt, running": ``_learned_spans``)."""
     out, start = [], 0
+    learned = _learned_spans(text)
     for m in _SEQ.finditer(text):
+        if any(a < m.start() and m.end() < b for a, b in learned):
+            continue
         piece, sep = text[start:m.start()], m.group().strip().lower()
         if out and not piece.strip() and sep not in ",;:":
             out[-1] = (out[-1][0], sep)
@@ -524,8 +532,13 @@ _WHICH_ENDS_AT = re.compile(rf"^(?:which|that)\s+{_STOP_VERB}\s+at\s+(?P<t>{_DEC
 
 
 def _stop_at(sound: str, t: str) -> str:
-    """The words for ``sound``'s stop at time ``t`` (as said, unit and all): "the rain stops at 6 s"."""
-    return f"the {_ARTICLE.sub('', _clean(sound))} stops at {t}"
+    """The words for ``sound``'s stop at time ``t`` (as said, unit and all): "the rain stops at 6 s";
+    named by its words before a comma or a joining word, which would part the stop from its sound
+    ("the fire burning stops" of "a fire burning and crackling", "the footsteps on dirt stops" of
+    "footsteps on dirt, running")."""
+    said = re.split(r"[,;]|\s+(?:and|with|while|over|as|during|then|after|before)\s+", _ARTICLE.sub("", _clean(sound)),
+                    maxsplit=1, flags=re.I)[0]
+    return f"the {' '.join(re.findall(r'[a-z]+', said.lower()))} stops at {t}"
 
 
 def _ended(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -1024,7 +1037,13 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     text = _FADES.sub("\0", said)  # marked where a fade was, for what is left of its clause
     text = _FADED_AGAIN.sub(lambda m: "" if _stems(m["x"]) <= _stems(text[:m.start()]) else m[0], text).replace("\0", "")
     text = _AND_RIGHT_AFTER.sub(lambda m: m[0] if _names_one_before(text, m) else ", then ", text)
-    text = _AFTER_ALONE.sub("", _COMMA_AFTER.sub(r", then \g<x>", _AND_AFTER.sub(r", then \g<x>", text)))
+    # "a dog barks, then a door opens and shuts right after": the "and" (or comma) of a text the backbone learned is
+    # its own
+    learned = _learned_spans(text)
+    text = _AND_AFTER.sub(lambda m: m[0] if any(a < m.start() < b for a, b in learned) else f", then {m['x']}", text)
+    learned = _learned_spans(text)
+    text = _COMMA_AFTER.sub(lambda m: m[0] if any(a < m.start() < b for a, b in learned) else f", then {m['x']}", text)
+    text = _AFTER_ALONE.sub("", text)
     text = _SCATTERED.sub(" occasionally", relative_times(said_times(in_seconds(text), duration_s)))
     text = _CLAUSE_FIRST.sub(lambda m: m[0] if m["c"].split()[-1].lower() in _NOT_CLAUSE_END else f"{m['c']}, ", text)
     text = _BEFORE_FIRST.sub(lambda m: f"{m['x']}, then {m['y']}", text)
@@ -1123,7 +1142,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
             captions = [c for g in groups for c, *_ in g]
             names = ", ".join(captions[:3]) + (f" and {len(captions) - 3} more" if len(captions) > 3 else "")
             it, its = ("it", "its") if len(captions) == 1 else ("them", "their")
-            after = "; ".join(f"{e['caption']!r} at {e['start_time']:g}-{e['end_time']:g} s" for e in segment[0]) if k \
+            after = "; ".join(f"{e['caption']!r} at {seconds_said(e['start_time'])}-{seconds_said(e['end_time'])} s"
+                              for e in segment[0]) if k \
                 else ""
             fix = (f"the bed is {duration_s:g} s long: give {it} a shorter length, or make the bed longer"
                    if any(n is not None and n > duration_s + 1e-9 for n in fixed) else  # no time of its own fits it

@@ -6,7 +6,7 @@ import re
 
 from ..plan import PlanError
 from .times import _DECIMAL, _SECONDS, _TO_THE_END, _UNIT_S
-from .words import _ARTICLE, _clean
+from .words import _ARTICLE, _LEARNED_OR, _LEARNED_SAID, _clean
 
 _NUM = rf"(-?{_DECIMAL})"
 _UNIT = rf"\s*{_UNIT_S}"
@@ -155,6 +155,10 @@ _SHORT_NOT = (r"(?:make|move|shift|nudge|push|pull|bring|turn|put|have|let|delay
               r"|speed|slow|add|remove|replace|swap|change|start|stop|end)")
 
 
+# What a mix note ("rain -3 dB") names: words, a text the backbone learned with its comma ("footsteps on dirt, running")
+_NOTE_NAME = rf"(?:{_LEARNED_SAID}|[^,;:.\d])+?" if _LEARNED_SAID else r"[^,;:.\d]+?"
+
+
 def short_edit(text: str) -> str:
     """An edit said in short to a session as the edit patterns read it (in a description these are
     sounds: "louder rain", "the crowd cheers later"): "louder footsteps" is "make the footsteps
@@ -295,8 +299,8 @@ def _edit_said(text: str) -> str:
     text = re.sub(r"^(?:lose|kill|silence(?!\s+(?:until|till|for|from|at|between|then)\b|\s+\d))\s+|^(?:no|without(?=\s+(?:the|that|this|these|those|it|them|any)\b))\s+(?=[^,;.]+$)",
                   "remove ", text, flags=re.I)  # "no thunder": remove it; not "silence until 3 s", a silence
     text = re.sub(r"^add\s+(?:some\s+)?more\s+", "add ", text, flags=re.I)  # "add more thunder": another thunder
-    text = re.sub(r"^(?P<a>[^,;]+?)\s+at\s+(?P<t>[\d.]+\s*(?:s|secs?|seconds?)?)\s+instead$", r"move \g<a> to \g<t>", text,
-                  flags=re.I)  # "thunder at 1 s instead"
+    text = re.sub(rf"^(?P<a>(?:{_LEARNED_OR}[^,;])+?)\s+at\s+(?P<t>[\d.]+\s*(?:s|secs?|seconds?)?)\s+instead$",
+                  r"move \g<a> to \g<t>", text, flags=re.I)  # "thunder at 1 s instead"
     text = re.sub(r"\b(?:everything|all\s+of\s+it|it\s+all|the\s+whole\s+(?:bed|mix)|(?:every|each)\s+sound)\b", "all the sounds",
                   text, flags=re.I)
     if not re.match(r"(?:make|turn|bring|move|put|add|remove|replace|swap|change|try|another|give|drop|cut|lower|raise|"
@@ -306,7 +310,7 @@ def _edit_said(text: str) -> str:
                       r"make \g<a> \g<dir>", text, flags=re.I)  # "rain louder", "thunder louder by 3 dB"
     # a mix note: "rain -3 dB", "make the door +2 dB", "rain down 3 dB": a change of its level by that much
     text = re.sub(rf"^(?:make\s+)?(?!(?:turn|bring|pull|push|drop|cut|lower|raise|boost|reduce|set|put|keep)\s)"
-                  rf"(?P<a>[^,;:.\d]+?)(?<!\sto)(?<!\sat)(?<!\sbe)(?<!\slevel)(?<!=)(?:\s*:\s*|\s+)"  # not "set the rain to
+                  rf"(?P<a>{_NOTE_NAME})(?<!\sto)(?<!\sat)(?<!\sbe)(?<!\slevel)(?<!=)(?:\s*:\s*|\s+)"  # not "set the rain to
                   # -6 dB", "the rain should be -6 dB", "rain = -6 dB": a level, not a change ("rain: -3 dB",
                   # "rain minus 3 dB" are)
                   rf"(?:(?P<sign>[-+\u2212]|minus\s|plus\s)\s*|(?P<dir>up|down)\s+(?:by\s+)?)(?P<n>{_DECIMAL})\s*db$",
@@ -314,6 +318,9 @@ def _edit_said(text: str) -> str:
                             f"{'louder' if (m['sign'] or m['dir']).strip().lower() in ('+', 'up', 'plus') else 'quieter'} by "
                             f"{m['n']} dB", text, flags=re.I)
     text = re.sub(r"^(?:pull|push)\s+(?=.+\s(?:up|down)\b)", "bring ", text, flags=re.I)
+    # "pull the rain back 3 dB" (a mixer's "back": down), "pull back the rain by 3 dB"; without a level it is a time
+    text = re.sub(rf"^pull\s+(?:back\s+(?P<a>.+?)|(?P<b>.+?)\s+back)\s+(?P<n>(?:by\s+)?{_DECIMAL}\s*db)$",
+                  lambda m: f"bring {m['a'] or m['b']} down {m['n']}", text, flags=re.I)
     text = re.sub(r"^bring\s+(?:in\s+(?P<a>.+?)|(?P<b>.+?)\s+in)\s+at\s+",  # "bring (in) the thunder (in) at 4 s"
                   lambda m: f"make {m['a'] or m['b']} come in at ", text, flags=re.I)
     if m := _SHIFT_SAID.match(text):

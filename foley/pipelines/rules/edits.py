@@ -5,7 +5,8 @@ import difflib
 import math
 import re
 
-from ..plan import GAIN_RANGE_DB, PERIOD_RANGE_S, Plan, PlanError, heard_s, merged_spans, mute_said, validate
+from ..plan import (GAIN_RANGE_DB, PERIOD_RANGE_S, CrowdedError, Plan, PlanError, heard_s, merged_spans, mute_said,
+                    seconds_said, span_said, validate)
 from .description import (_AND, _IN_THE_BACKGROUND, _THROUGHOUT, BED_UNDER_DB, _new_take, _on_timeline, _pieces, _repeated,
                           _said_once, _take, _timed_event, _together, _untimed, rules_layout)
 from .edit_forms import (_EDIT_VERBS, _EDITS, _LEVEL_SPAN, _LEVEL_WORDS, _MOVE_TO_PLACE, _NUM, _PERCENT, _REMOVE_AFTER,
@@ -16,7 +17,7 @@ from .times import (_COUNT, _COUNTS, _DECIMAL, _IN_AT, _LASTING, _MANY, _NOT_ONE
                     _STRAY_TIME, _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, _UNTIL, MIN_LENGTH_S, TIMED_LENGTH_S, _half_seconds, _repeats,
                     _rhythm, _scatter, _scattered, in_seconds, said_times)
 from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _SOUND_VERBS, _STOP, _VERB, _alike, _clean, _fills,
-                    _stems, _subject, _words, is_background, is_iterative, repeat_period_s)
+                    _learned_spans, _stems, _subject, _words, is_background, is_iterative, repeat_period_s)
 
 AT_TOLERANCE_S = 1.0  # "the ball at 6 s" names a ball that plays within this of 6 s
 _AT = re.compile(r"^(?P<a>.+?)\s+(?:at|around)\s+(-?\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)?$", re.I)
@@ -81,15 +82,14 @@ def _match(previous: Plan, target: str) -> int:
         t = float(at.group(2))
         near = [i for i in tied if previous.events[i].start_s - AT_TOLERANCE_S <= t < previous.events[i].end_s + AT_TOLERANCE_S]
         if not near:
-            which = "; ".join(f"{previous.events[i].caption} at {previous.events[i].start_s:g}-{previous.events[i].end_s:g} s"
-                              for i in tied)
+            which = "; ".join(f"{previous.events[i].caption} at {span_said(previous.events[i])}" for i in tied)
             raise PlanError(f"nothing that matches {at['a'].strip()!r} plays at {t:g} s ({which})")
         one = previous.events[near[0]]
         if len(tied) == 1 and one.start_s + AT_TOLERANCE_S < t < one.end_s:  # a time within the one sound: a part of it
-            raise PlanError(f"{target!r}: {one.caption!r} plays from {one.start_s:g} to {one.end_s:g} s, so {t:g} s is a "
-                            f"time within it, not which sound; an edit takes the whole sound (to stop it there: make "
-                            f"{at['a'].strip()} stop at {t:g} s; to take it out from then: remove {at['a'].strip()} "
-                            f"after {t:g} s)")
+            raise PlanError(f"{target!r}: {one.caption!r} plays from {seconds_said(one.start_s)} to "
+                            f"{seconds_said(one.end_s)} s, so {t:g} s is a time within it, not which sound; an edit "
+                            f"takes the whole sound (to stop it there: make {at['a'].strip()} stop at {t:g} s; to take it "
+                            f"out from then: remove {at['a'].strip()} after {t:g} s)")
         return min(near, key=lambda i: (not previous.events[i].start_s <= t < previous.events[i].end_s,
                                         abs(previous.events[i].start_s - t)))
     if ordinal:
@@ -101,7 +101,7 @@ def _match(previous: Plan, target: str) -> int:
     if len(tied) > 1 and len(exact) == 1:  # "the rain" is "rain", not "rain on a tin roof"
         return exact[0]
     if len(tied) > 1:
-        which = "; ".join(f"{previous.events[i].caption} at {previous.events[i].start_s:g} s" for i in tied)
+        which = "; ".join(f"{previous.events[i].caption} at {seconds_said(previous.events[i].start_s)} s" for i in tied)
         if _PRONOUN.match(target):  # the bed's one sound, several times
             raise PlanError(f"{target!r} is {len(tied)} events ({which}), and this edit takes one: say which, e.g. "
                             f"'the second one' or 'the last one'")
@@ -110,7 +110,7 @@ def _match(previous: Plan, target: str) -> int:
         one = noun[: -1] if last.endswith("s") and not last.endswith("ss") else noun  # "the second knock"
         many = (noun if one != noun or last.endswith("ing")  # "all the barking"
                 else f"{noun}es" if re.search(r"(?:s|sh|ch|x)$", noun) else f"{noun}s")
-        example = f"'the {one} at {previous.events[tied[1]].start_s:g} s' or 'the second {one}'"
+        example = f"'the {one} at {seconds_said(previous.events[tied[1]].start_s)} s' or 'the second {one}'"
         if _EVERY_ONE.match(target):  # all of them asked of an edit of one event (replace, move, ...)
             raise PlanError(f"{target!r} names {len(tied)} events ({which}), and this edit takes one: say which, e.g. "
                             f"{example}; all of them can be {_EVERY_SAID}")
@@ -190,6 +190,20 @@ def _numbers(m: re.Match) -> list[float]:
 
 _AGAIN_BEFORE_TIME = re.compile(r"\s+(?:again|once\s+more|one\s+more\s+time)(?=\s+(?:at|from|between|for)\s+\d|\s*$)", re.I)
 _REPLACE_AT_LAST_WITH = re.compile(r"^(?:replace|swap)\s+(?P<a>.+)\s+with\s+(?P<b>.+)$", re.I)
+
+
+def _names_more(previous: Plan, longer: str, shorter: str) -> bool:
+    """Whether ``longer`` shares more words with a caption of ``previous`` than ``shorter`` does with any."""
+    def most(words: str) -> int:
+        return max(len(_stems(words) & _stems(e.caption)) for e in previous.events)
+    return most(longer) > most(shorter)
+
+
+def _does_with(text: str) -> bool:
+    """Whether a replacing sound is a thing that does something with something ("a lamp flashes with a beep"): one
+    sound to replace one with (not "rain with thunder", "a car with a loud engine": two, as a description reads them)."""
+    parts = re.split(r"\s+with\s+", _clean(text), flags=re.I)
+    return len(parts) > 1 and _subject(parts[0]) is not None and all(_one_sound(p) for p in parts)
 
 
 def _one_sound(text: str) -> bool:
@@ -390,8 +404,7 @@ def _playing_in(previous: Plan, target: str, start: float, end: float) -> list[i
         found = [i for i, score in enumerate(scores) if score == max(scores)]
     playing = [i for i in found if previous.events[i].start_s < end and previous.events[i].end_s > start]
     if not playing:
-        which = "; ".join(f"{previous.events[i].caption} at {previous.events[i].start_s:g}-{previous.events[i].end_s:g} s"
-                          for i in found)
+        which = "; ".join(f"{previous.events[i].caption} at {span_said(previous.events[i])}" for i in found)
         raise PlanError(f"nothing that matches {target!r} plays from {start:g} to {end:g} s ({which})")
     captions = {previous.events[i].caption for i in playing}
     if len(captions) > 1 and not every:
@@ -437,7 +450,7 @@ def _respaced(group: list[dict], slower: bool, duration_s: float, said: str, ste
     (PERIOD_RANGE_S), or slower would end them after the timeline."""
     group = sorted(group, key=lambda e: e["start_time"])
     if any(b["start_time"] - a["end_time"] > RUN_GAP_S for a, b in zip(group, group[1:])):
-        at = ", ".join(f"{e['start_time']:g}" for e in group)
+        at = ", ".join(f"{seconds_said(e['start_time'])}" for e in group)
         raise PlanError(f"{said!r}: these are {len(group)} sounds apart (at {at} s), not one run to space closer or "
                         f"further apart; move them one at a time")
     first, step = group[0]["start_time"], step if slower else 1 / step
@@ -598,7 +611,7 @@ def _after_event(previous: Plan, text: str) -> str:
         t = said - float(m["n"]) - length if m["n"] else max(0.0, said - length)
         if t < 0:
             raise PlanError(f"{text.strip()!r}: that would start it at {t:g} s, before the bed begins ({e.caption!r} "
-                            f"starts at {e.start_s:g} s)")
+                            f"starts at {seconds_said(e.start_s)} s)")
     elif m["n"]:
         t = said + float(m["n"]) * (1 if m["dir"].lower() == "after" else -1)
     else:
@@ -735,8 +748,9 @@ def _wrong_way(previous: Plan, said: re.Match, longer: bool, instruction: str) -
     (``_CUT_TO``) ends before it: the edit would do the other way than it says."""
     e = previous.events[_target(previous, said["a"])]
     if (e.end_s > float(said["n"])) if longer else (e.end_s < float(said["n"])):
-        raise PlanError(f"{instruction.strip()!r}: {e.caption!r} ends at {e.end_s:g} s, so stopping it at {said['n']} s "
-                        f"would make it {'shorter' if longer else 'longer'}; say 'make {said['a']} stop at {said['n']} s' "
+        raise PlanError(f"{instruction.strip()!r}: {e.caption!r} ends at {seconds_said(e.end_s)} s, so stopping it at "
+                        f"{said['n']} s would make it {'shorter' if longer else 'longer'}; say 'make {said['a']} stop at "
+                        f"{said['n']} s' "
                         f"for that, or 'make {said['a']} last {said['n']} s' for that length")
 
 
@@ -789,10 +803,18 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         if not m:
             continue
         if kind in ("add", "replace"):
+            # "replace the forest ambience with birds with rain": the "with" of a text the backbone learned is its own
+            inside = [b for a, b in _learned_spans(text) if kind == "replace" and a < m.start("b") and m.end("a") < b]
+            if inside:
+                m = re.match(rf"^(?:replace|swap)\s+(?P<a>.{{{inside[0] - m.start('a')},}}?)\s+(?:with|by|for)\s+(?P<b>.+)$",
+                             text, re.I) or m
             if kind == "replace" and not _one_sound(m["b"]) and (last := _REPLACE_AT_LAST_WITH.match(text)):
-                m = last if _one_sound(last["b"]) else m  # "replace the car with a loud engine with a motorbike"
+                # "replace the car with a loud engine with a motorbike" of "a car with a loud engine passes" (not
+                # "replace the bell with a car with a loud engine": the bell)
+                m = last if _one_sound(last["b"]) and _names_more(previous, last["a"], m["a"]) else m
             at = _AT_TIMES.match(_clean(m["b"])) if kind == "add" else None
-            if not _one_sound(m["b"]) and not (at and _repeats(at["x"])[0] is None):
+            if not _one_sound(m["b"]) and not (at and _repeats(at["x"])[0] is None) and not (
+                    kind == "replace" and _does_with(m["b"])):
                 sounds = [_clean(c) for p, _ in _pieces(m["b"]) for c in _together(_clean(p))]
                 raise PlanError(f"{'add' if kind == 'add' else 'replace with'} one sound per turn: "
                                 f"{', '.join(map(repr, sounds))} are {len(sounds)}")
@@ -869,8 +891,9 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     if end > d + 1e-9:
                         raise PlanError(f"{instruction.strip()!r}: the timeline ends at {d:g} s")
                     if end - start < MIN_LENGTH_S:
-                        raise PlanError(f"{instruction.strip()!r}: {e['caption']!r} plays from {e['start_time']:g} to "
-                                        f"{e['end_time']:g} s; {'to end' if kind == 'end_at' else 'to start'} at "
+                        raise PlanError(f"{instruction.strip()!r}: {e['caption']!r} plays from "
+                                        f"{seconds_said(e['start_time'])} to {seconds_said(e['end_time'])} s; "
+                                        f"{'to end' if kind == 'end_at' else 'to start'} at "
                                         f"{nums[0]:g} s, move it (move {m['a']} to T s)")
                     e.update(start_time=start, end_time=end)
                 elif kind in ("move_to", "start_at"):  # an event that reaches an edge of the timeline is cut there
@@ -889,8 +912,9 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     if re.search(r"\s(?:start|begin|come\s+in)$", m["a"], re.I) and (e["fill"] or is_background(e["caption"])):
                         # "make the rain start later": a bed or a repeated sound keeps its end, as made to start at T s
                         if e["end_time"] - e["start_time"] - step < MIN_LENGTH_S:
-                            raise PlanError(f"{instruction.strip()!r}: {e['caption']!r} plays from {e['start_time']:g} to "
-                                            f"{e['end_time']:g} s; to start {abs(step):g} s later, move it (move "
+                            raise PlanError(f"{instruction.strip()!r}: {e['caption']!r} plays from "
+                                            f"{seconds_said(e['start_time'])} to {seconds_said(e['end_time'])} s; to "
+                                            f"start {abs(step):g} s later, move it (move "
                                             f"{m['a'][:m['a'].rindex(' ')]} {abs(step):g} s later)")
                         e.update(start_time=e["start_time"] + step)
                         continue
@@ -939,7 +963,10 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             others = [o for o in events if o["caption"] == new["caption"] and all(o is not f for f in fresh[k:])]
             new["seed"] = _new_take(new["caption"], [_take(o["caption"], 0) if o.get("seed") is None else o["seed"]
                                                      for o in others])
-        return validate(events, d, previous.max_simultaneous, reach_end=False)  # the edit as given, the rest kept
+        try:
+            return validate(events, d, previous.max_simultaneous, reach_end=False)  # the edit as given, the rest kept
+        except CrowdedError as e:
+            raise PlanError(_crowded_said(previous, events, e, instruction.strip())) from None
     examples = ("'make the rain louder', 'move the thunder to 3 s', 'remove the dog', 'add a bell at 5 s', 'replace "
                 "the rain with wind' and 'undo' (all of them: foley compose --help")
     said = _AND.sub("", _clean(instruction))
@@ -963,6 +990,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         count = re.search(rf"\b(?:{_COUNT})\b", said, re.I)
         named = count and _bed_sound_said(previous, re.sub(r"(?i)^(?:make|have|let)\s+", "", said))
         more = f" (to hear it {count[0]}: 'replace the {named[1]} with {named[0]} {count[0]}')" if named else ""
+        more += _amount_hint(said, named[1]) if not named and (named := _bed_sound_named(previous, said)) else ""
         raise PlanError(f"the rules planner does not understand {instruction.strip()!r}{more}; it reads edits such as "
                         f"{examples}; a new description starts a new bed: give it another --session file)") from None
     meant = _misspelt(said, previous)
@@ -983,11 +1011,22 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 f"{at['t']} s'" if at else "")
         raise PlanError(f"{instruction.strip()!r} names {caption!r}, a sound of this bed, with no edit the rules planner "
                         f"reads{hint} (edits read here: {examples}))")
-    # "duck the rain by 4 dB", "fade out the rain": not to add
-    verb = re.match(r"(?i)(?P<v>[a-z]+(?:\s+(?:out|in|up|down|off))?)\s+(?P<x>(?:the|that|this)\s.+)$", said)
-    if not meant and verb and _subject(said) is None and (named := _bed_sound_said(previous, verb["x"])):
+    # "duck the rain by 4 dB", "fade out the rain", "pull the rain back 3 dB": not to add
+    verb = re.match(r"(?i)(?P<v>[a-z]+(?:\s+(?:out|in|up|down|off|back|under|away|aside))?)\s+"
+                    r"(?P<x>(?:the|that|this)\s.+)$", said)
+    if not meant and verb and _subject(said) is None and (named := _bed_sound_said(previous, verb["x"])
+                                                          or _bed_sound_named(previous, verb["x"])):
         raise PlanError(f"{instruction.strip()!r} names {named[0]!r}, a sound of this bed, with no edit the rules "
-                        f"planner reads (it reads no {verb['v'].lower()!r}; edits read here: {examples}))")
+                        f"planner reads (it reads no {verb['v'].lower()!r}){_amount_hint(said, named[1])}; edits read "
+                        f"here: {examples})")
+    amount = re.search(rf"\d\s*(?:db|%)|\b(?:louder|quieter|softer|level|volume|gain|in\s+the\s+mix)\b", said, re.I)
+    # "the door needs more punch": a sound of the bed, said to do what no sound does, and when
+    remark = re.match(r"(?i)(?:the|that|this)\s+(?P<x>[a-z]+)\s+(?P<w>[a-z']+)\b\D*$", said)
+    remark = remark and remark["w"].lower() not in _SOUND_VERBS and _bed_sound_named(previous, remark["x"])
+    if not meant and (amount or remark or verb and _subject(said) is None):  # a level, a verb's edit: no sound to add
+        named = _bed_sound_named(previous, said)
+        raise PlanError(f"the rules planner does not understand {instruction.strip()!r}"
+                        f"{_amount_hint(said, named[1]) if named else ''}; it reads edits such as {examples})")
     said = re.sub(r"^(?:the|that|this)(?=\s+(?P<x>[a-z]))", lambda m: "an" if m["x"].lower() in "aeiou" else "a", said,
                   flags=re.I)  # "the cow moos at 3 s": no cow yet
     raise PlanError(f"{instruction.strip()!r} reads as a new description, not an edit of this session's bed: "
@@ -1011,6 +1050,48 @@ def _bed_sound_said(previous: Plan, said: str) -> tuple[str, str] | None:
                       or not (after["w"].lower() in _SOUND_VERBS or _VERB.fullmatch(after["w"]))):
             return caption, noun
     return None
+
+
+def _crowded_said(previous: Plan, events: list[dict], crowded: CrowdedError, edit: str) -> str:
+    """Why ``edit``, which would make ``events`` of ``previous``, plays too many sounds at once, and
+    what to do: end or remove one of those it leaves as they were, give it another time, or raise the
+    bed's limit."""
+    when, kept = crowded.when_s, {(e.caption, e.start_s, e.end_s) for e in previous.events}
+    others = [e for e in events if (e["caption"], e["start_time"], e["end_time"]) in kept
+              and e["start_time"] <= when < e["end_time"]]
+    earlier = [e for e in others if e["start_time"] < when - MIN_LENGTH_S]
+    room = ""
+    if others:
+        one = min(earlier or others, key=lambda e: e["end_time"])  # the one that loses least
+        name = f"the {_ARTICLE.sub('', _subject(one['caption']) or one['caption'])}"
+        room = (f"make room first ('make {name} stop at {seconds_said(when)} s', or remove one), or " if earlier else
+                f"make room first ('remove {name}'), or ")
+    return (f"{edit!r} would play {crowded.peak} sounds at once from {seconds_said(when)} s "
+            f"({'; '.join(crowded.names)}); this bed plays at most {crowded.limit}: {room}give it another time; or, to "
+            f"allow {crowded.peak}, give the bed's plan (foley compose --session FILE --plan-only) with "
+            f"\"max_simultaneous\": {crowded.peak} as a turn, then this edit again")
+
+
+def _bed_sound_named(previous: Plan, said: str) -> tuple[str, str] | None:
+    """(caption, the word that names it) of the one sound of ``previous`` a word of ``said`` names ("the rain back 3 dB"
+    of "heavy rain"), else None."""
+    for word in re.findall(r"[a-z]+", said.lower()):
+        named = {e.caption for e in previous.events if word not in _STOP and _stems(word) & _stems(e.caption)}
+        if len(named) == 1:
+            return named.pop(), word
+    return None
+
+
+def _amount_hint(said: str, noun: str) -> str:
+    """The edit that gives the amount ``said`` gives, in dB, % or seconds, to the sound named ``noun``: "; to change
+    its level by 3 dB: 'make the rain quieter by 3 dB' or 'louder by 3 dB'"; '' for none."""
+    if m := re.search(rf"(?P<n>{_DECIMAL})\s*(?P<u>db\b|%)", said, re.I):
+        by = f"{m['n']} dB" if m["u"] != "%" else f"{m['n']}%"
+        return f"; to change its level by {by}: 'make the {noun} quieter by {by}' or 'louder by {by}'"
+    if m := re.search(rf"(?<!at\s)(?<!to\s)(?<!from\s)(?<!until\s)(?<!till\s)(?<!and\s)(?P<n>{_DECIMAL})\s*{_UNIT_S}",
+                      said, re.I):  # an amount, not a time ("at 2 s")
+        return f"; to move it by {m['n']} s: 'make the {noun} {m['n']} s later' or 'earlier'"
+    return ""
 
 
 def _misspelt(said: str, previous: Plan) -> str | None:

@@ -7,8 +7,8 @@ import random
 import re
 
 from ..plan import PERIOD_RANGE_S, PlanError, caption_seed
-from .words import (STROKE_PERIOD_S, _ORDINAL_STEMS, _ORDINALS, _PARTICLES, _SOUND_VERBS, _STOPS, _alike, _clean,
-                    _stems, _words)
+from .words import (STROKE_PERIOD_S, _LEARNED_OR, _ORDINAL_STEMS, _ORDINALS, _PARTICLES, _SOUND_VERBS, _STOPS, _alike,
+                    _clean, _stems, _words)
 
 
 # "right after", "soon after": an "after" with no time between
@@ -36,7 +36,8 @@ _ROW = r"(?:in\s+(?:a\s+row|(?:quick\s+|rapid\s+)?succession)|one\s+after\s+(?:a
 # bark" is not one: a verb follows)
 _COUNTED_NOUN = re.compile(rf"^(?P<n>{_MANY}|\d+)\s+(?!(?:seconds|secs|minutes|mins)\b)(?P<adj>[a-z]+\s+)??(?P<noun>[a-z]+[^s\W]s)"
                            rf"(?P<b>\s+{_PLACE})?$", re.I)  # not "3 seconds": a time
-_QUICK = re.compile(r"\s+(?:in\s+(?:quick|rapid|fast)\s+succession|(?:very\s+)?(?:rapidly|quickly|fast)"
+_QUICK = re.compile(r"\s+(?:in\s+(?:quick|rapid|fast)\s+succession|(?:very\s+)?(?:rapidly|quickly"
+                    r"|fast(?!\s+(?!(?:in|and|then|while|at|from|for|once|twice|thrice)\b)[a-z]))"  # not "a fast river"
                     r"(?:\s+in\s+a\s+row)?)(?=\s|$)", re.I)  # with a count: QUICK_S a sound
 QUICK_S = 0.5
 # Sounds that come in a quick run by nature: a count of them ("three knocks", "she claps twice")
@@ -286,11 +287,12 @@ _FROM_FOR = re.compile(rf"\bfrom\s+(?P<a>{_DECIMAL})\s*{_UNIT_S}\s+for\s+(?P<b>{
 _BULLET = r"(?:[*\u2022-]+\s*|\d{1,2}[.)]\s+|step\s+\d{1,2}\s*[:.)-]\s*)?"  # "- ", "* ", "1. ", "2) ", "Step 1:"
 _LINES = re.compile(rf"(?i)\s*\n\s*{_BULLET}")  # one sound a line, bullets or not
 # "0:03 thunder", "00:07 - a dog barks", "[0:03] thunder", "3 s: thunder", "0:02-0:05 footsteps": a line (or a
-# part after a comma, or a sentence) that starts with its time or span
+# part after a comma, or a sentence) that starts with its time or span, up to the end of its part or sentence (the
+# comma of a text the backbone learned is the sound's: "0:02 footsteps on dirt, running")
 _CLOCK_OR_S = r"(?:\d+:[0-5]\d(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)"
 _LINE_TIME = re.compile(rf"(?im)(?:^|(?<=[,;]\s)|(?<=[,;])|(?<=[.!?]\s))\s*{_BULLET}\[?(?P<t>{_CLOCK_OR_S})(?:\s*[-\u2013]\s*"
                         rf"(?P<b>{_CLOCK_OR_S}))?\]?\s*[-\u2013:]?\s+(?!(?:in|into|later|after|before|earlier|of|long|and|then"
-                        rf"|for|apart)\b)(?P<c>[^\W\d](?:[^\n,;.!?]|[.!?](?!\s|$))*)")  # up to the end of its part or sentence
+                        rf"|for|apart)\b)(?P<c>(?:{_LEARNED_OR}[^\W\d])(?:{_LEARNED_OR}[^\n,;.!?]|[.!?](?!\s|$))*)")
 
 
 # "door slam 6s", "a bell rings 0:04", "rain 2 to 8 s": a part that ends with its time or span, with no word for it ("at")

@@ -206,3 +206,48 @@ def _alike(stems: set[str]) -> set[str]:
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "final": -1,
              "1st": 0, "2nd": 1, "3rd": 2, "4th": 3, "5th": 4}
 _ORDINAL_STEMS = _stems(" ".join(_ORDINALS))  # left out of a sound's name: "the first bell" names a bell
+
+
+# The texts the shipped sound-effects backbone learned (``foley sounds``: sounds.json next to its weights, the
+# ``sfx`` of compose's SHIPPED_BACKBONES), each one sound wherever it is said whole: "footsteps on dirt, running" is
+# no footsteps, then running
+_LEARNED_FILE = "assets/sfx/backbone/sounds.json"
+
+
+def _learned_sounds() -> list[str]:
+    """The texts in ``_LEARNED_FILE``, their words lower case and single-spaced ([] where it is not installed)."""
+    import json
+    from importlib import resources
+
+    try:
+        sounds = json.loads(resources.files("foley").joinpath(_LEARNED_FILE).read_text(encoding="utf-8"))["sounds"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [" ".join(s.lower().split()) for s in sounds if isinstance(s, str) and s.strip()]
+
+
+LEARNED_SOUNDS = frozenset(_learned_sounds())
+# Those a comma or a joining word inside would part ("footsteps on dirt, running", "a chisel and mallet on stone",
+# "forest ambience with birds"), said whole: one sound, as a pair that names one thing is
+_PARTED = sorted((s for s in LEARNED_SOUNDS if re.search(r"[,;]|\b(?:and|with|while|over|as|during|then|after|before"
+                                                         r"|followed)\b", s)), key=len, reverse=True)
+_LEARNED_SAID = "|".join(r"\s*,\s*".join(r"\s+".join(map(re.escape, p.split())) for p in s.split(",")) for s in _PARTED)
+_LEARNED = re.compile(rf"(?<![\w-])(?:{_LEARNED_SAID})(?![\w-])", re.I) if _PARTED else None
+# One of them as an alternative of a pattern that reads a part up to its comma: "0:02 footsteps on dirt, running"
+_LEARNED_OR = rf"{_LEARNED.pattern}|" if _LEARNED else ""
+
+
+def _learned_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` says a text the backbone learned that a joining word inside it would part (``_LEARNED``)."""
+    return [m.span() for m in _LEARNED.finditer(text)] if _LEARNED else []
+
+
+# A phrase in quotes ("'footsteps on dirt, running' from 1 to 4 s", '“rain”'): the words said, not the quotes (a
+# straight single quote only at a word's edges: not the apostrophes of "the dog's bark", "the dogs' bowls")
+_QUOTED = re.compile(r"\"(?P<a>[^\"\n]+)\"|\u201c(?P<b>[^\u201c\u201d\n]+)\u201d|\u2018(?P<c>[^\u2018\u2019\n]+)\u2019"
+                     r"|(?<![\w'])'(?P<d>[^'\n]*[^\s'])'(?![\w'])")
+
+
+def _unquoted(text: str) -> str:
+    """``text`` with the quotes around its quoted phrases left out (``_QUOTED``)."""
+    return _QUOTED.sub(lambda m: m["a"] or m["b"] or m["c"] or m["d"], text)
