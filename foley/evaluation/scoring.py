@@ -14,7 +14,7 @@ from ..errors import FoleyError
 from ..media.audio import read_audio
 from ..media.files import read_json_object
 from ..media.mux import align_to_picture
-from ..media.video import probe_video
+from ..media.video import has_picture, probe_video
 from ..workers import worker_map
 from .onset import OnsetConfig, mean_scores, onset_scores, warm_up_detector
 
@@ -132,9 +132,10 @@ def clip_audio(path: Path, duration_s: float | None = None) -> tuple[np.ndarray,
     """A clip's audio (N,) and rate: a video's track on its picture's clock and as long as the
     picture (an AAC track decodes to whole frames of 1,024 samples, up to 64 ms more at 16 kHz, in
     which an onset may be detected that the clip does not have; a track may start after the
-    picture), then cut to ``duration_s`` (a sidecar's) if given."""
+    picture), then cut to ``duration_s`` (a sidecar's) if given. A video file without a picture
+    (an audio-only .mp4 or .webm) is read as the audio file it is."""
     wav, sr = read_audio(path, sample_rate=None)
-    if path.suffix.lower() in PICTURE_SUFFIXES:
+    if path.suffix.lower() in PICTURE_SUFFIXES and has_picture(path):
         wav = align_to_picture(wav, sr, probe_video(path))
     return (wav if duration_s is None else wav[:round(duration_s * sr)]), sr
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -38,19 +39,74 @@ def resample(wav: np.ndarray, orig_rate: int, target_rate: int) -> np.ndarray:
     return out.numpy()
 
 
+WAV_NO_SIZE = 0x7FFF0000  # a 32-bit data size from here up that the file does not hold is a writer's word for
+# "not known" (one writing to a pipe, that cannot go back to the header: FFmpeg 0xFFFFFFFF, SoX 0x7FFFF000,
+# arecord 0x7FFFFFFF), as is a size of 0
+WAV_MAX_CHUNKS = 1000  # chunks looked through for the data chunk
+
+
+def _wav_length_unknown(path: Path) -> bool:
+    """Whether ``path`` is a WAV (RIFF, RIFX, RF64 or BW64) whose header does not give the length
+    of its audio (a data size of 0, or WAV_NO_SIZE or more that the file does not hold; an RF64's
+    64-bit size of 0): the audio runs to the end of the file. Raises MediaError for a WAV cut short,
+    whose header gives more audio than the file holds (libsndfile reads what is there without a
+    word). Reads the header alone."""
+    try:
+        f = path.open("rb")
+    except OSError:  # the reader says why
+        return False
+    with f:
+        size = os.fstat(f.fileno()).st_size
+        head = f.read(12)
+        if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX", b"RF64", b"BW64") or head[8:] != b"WAVE":
+            return False
+        order = ">" if head[:4] == b"RIFX" else "<"
+        byte_rate, long_size = 0, None
+        for _ in range(WAV_MAX_CHUNKS):
+            chunk = f.read(8)
+            if len(chunk) < 8:
+                return False
+            name, (length,) = chunk[:4], struct.unpack(order + "I", chunk[4:])
+            start = f.tell()
+            if name == b"ds64" and length >= 16:  # RF64: the 64-bit RIFF and data sizes
+                long_size = struct.unpack("<Q", f.read(16)[8:])[0]
+            elif name == b"fmt " and length >= 12:
+                byte_rate = struct.unpack(order + "I", f.read(12)[8:])[0]
+            elif name == b"data":
+                held = max(size - start, 0)
+                if long_size is not None and length == 0xFFFFFFFF:  # an RF64's size is in its ds64 chunk
+                    length = long_size
+                elif length >= WAV_NO_SIZE and length > held:
+                    return True
+                if length > held:
+                    raise MediaError(f"{path}: the WAV file is cut short: its header gives "
+                                     f"{_wav_bytes(length, byte_rate)} of audio, the file holds "
+                                     f"{_wav_bytes(held, byte_rate)}")
+                return length == 0
+            f.seek(start + length + (length & 1))  # chunks are padded to an even length
+    return False
+
+
+def _wav_bytes(n: int, byte_rate: int) -> str:
+    """``n`` bytes of a WAV's audio in words, and in seconds where its ``byte_rate`` is known."""
+    return f"{n:,} bytes" + (f" ({n / byte_rate:.2f} s)" if byte_rate else "")
+
+
 def _read_soundfile(path: Path) -> tuple[np.ndarray, int]:
     data, rate = sf.read(str(path), dtype="float32", always_2d=True)  # (N, C)
     return data.T, rate
 
 
-def _read_container(path: Path, stereo: bool = False) -> tuple[np.ndarray, int]:
+def _read_container(path: Path, stereo: bool = False, to_the_end: bool = False) -> tuple[np.ndarray, int]:
     """(C, N) float32 and the rate of the first audio stream, in the stream's own layout, as long
     as the stream says it is; with ``stereo``, more than two channels downmixed to two by FFmpeg
-    (swresample's matrix)."""
+    (swresample's matrix); ``to_the_end``: a WAV's data size is ignored, its audio read to the
+    end of the file."""
     import av  # FFmpeg's libraries load only for what soundfile cannot read (video containers, m4a, ...)
 
     try:
-        container = av.open(local_file(path), metadata_errors="ignore")
+        container = av.open(local_file(path), metadata_errors="ignore",
+                            options={"ignore_length": "1"} if to_the_end else None)
     except av.error.FFmpegError as e:
         raise MediaError(f"{path}: not a readable audio or video file ({e.strerror or e})") from None
     with container:
@@ -90,13 +146,17 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: 
     Returns ``(wav, rate)`` with wav (N,) if ``mono`` else (C, N), resampled to
     ``sample_rate`` unless it is None; ``stereo`` (with ``mono`` False): more than two
     channels are downmixed to two by FFmpeg (swresample's matrix: a 5.1 track's centre and
-    surrounds into left and right). Raises MediaError for a file that cannot be read, holds
-    no samples, or holds NaN, infinite or enormous ones (over MAX_FLOAT_PEAK).
+    surrounds into left and right). Raises MediaError for a file that cannot be read, a WAV
+    cut short (its header's data size past the file's end), one that holds no samples, or
+    NaN, infinite or enormous ones (over MAX_FLOAT_PEAK).
     """
     path = check_input_file(path)
     stereo = stereo and not mono
     try:
-        wav, rate = _read_soundfile(path)
+        if _wav_length_unknown(path):  # FFmpeg reads it to the end; libsndfile, nothing after a data size of 0
+            wav, rate = _read_container(path, stereo, to_the_end=True)
+        else:
+            wav, rate = _read_soundfile(path)
     except sf.LibsndfileError:
         wav, rate = _read_container(path, stereo)
     if stereo and wav.shape[0] > 2:  # a file of more channels that soundfile reads: FFmpeg's downmix

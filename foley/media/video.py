@@ -302,6 +302,14 @@ def probe_video(path: str | Path) -> VideoInfo:
     )
 
 
+def has_picture(path: str | Path) -> bool:
+    """Whether ``path`` holds a video stream (an audio-only .mp4 or .webm holds none). Raises
+    MediaError for a file that cannot be opened."""
+    path = check_input_file(path)
+    with _open(path) as container:
+        return _picture(container) is not None
+
+
 def first_frame_digest(path: str | Path) -> str:
     """SHA-256 of the first displayed frame's pixels (RGB): two files whose picture streams
     hold the same coded frames, as a dub and its source do, share it. Raises MediaError."""
@@ -391,7 +399,9 @@ def _decode_tolerant(container: av.container.InputContainer, stream: av.video.st
         try:
             frames = packet.decode()
         except (av.error.InvalidDataError, av.error.ArgumentError) as e:
-            error, refused = e, refused + 1
+            # without its traceback, which holds this frame and so the decoder: a cycle that only the garbage
+            # collector frees, in a forked worker too, where freeing the decoder waits for threads fork did not copy
+            error, refused = e.with_traceback(None), refused + 1
             first = first if first is not None or packet.pts is None else float(packet.pts * stream.time_base)
             if max_refused is not None and refused > max_refused:
                 where = f", the first at {first - float((stream.start_time or 0) * stream.time_base):.2f} s" \

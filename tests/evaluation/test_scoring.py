@@ -284,6 +284,21 @@ def test_a_video_reference_is_cut_to_its_picture(synth_test, tmp_path):
     assert by_video["clips"] == by_wav["clips"] and by_video["length_mismatches"] == []
 
 
+@pytest.mark.parametrize("suffix, codec", [(".mp4", "aac"), (".webm", "libopus")])
+def test_an_audio_only_video_file_is_scored_as_the_audio_it_holds(synth_test, tmp_path, suffix, codec):
+    """An .mp4 or .webm without a picture (the audio of a download, a model's AAC output) is an
+    audio file: read, not refused for having no picture to put its track on."""
+    from foley.media.ffmpeg import run_ffmpeg
+
+    pred, refs = tmp_path / "pred", tmp_path / "ref"
+    pred.mkdir(), refs.mkdir()
+    for f in sorted(synth_test.glob("*.wav"))[:2]:
+        shutil.copy(f, refs / f.name)
+        run_ffmpeg(["-i", str(f), "-c:a", codec, str(pred / f.with_suffix(suffix).name)], what=f.name)
+    s = evaluate_onsets(pair_files(pred, refs), gt="detected", workers=1)["summary"]
+    assert (s["onset_detection_acc"], s["onset_ap"]) == (1.0, 1.0)
+
+
 def test_fad_on_principal_components_of_the_reference_embeddings(synth_test, tmp_path):
     from foley.evaluation.embedders import get_embedder
     from foley.evaluation.scoring import evaluate_fad

@@ -1,3 +1,4 @@
+import subprocess
 from types import SimpleNamespace
 
 import numpy as np
@@ -251,3 +252,73 @@ def test_a_spectrogram_of_many_frames_is_pooled_to_the_loudest_of_each_column(fr
     assert pooled.shape == expected.shape and pooled.shape[1] <= frames
     assert np.allclose(pooled, librosa.amplitude_to_db(expected, ref=float(full.max()), amin=1e-9), atol=1e-3)
     assert np.array_equal(spectrogram_db(wav, max_frames=1000), spectrogram_db(wav))  # short enough: as it was
+
+
+WAV_KINDS = {  # name: (soundfile format, subtype, endian, channels)
+    "pcm16": ("WAV", "PCM_16", "FILE", 1), "pcm24": ("WAV", "PCM_24", "FILE", 1), "float": ("WAV", "FLOAT", "FILE", 1),
+    "u8": ("WAV", "PCM_U8", "FILE", 1), "stereo": ("WAV", "PCM_16", "FILE", 2), "six": ("WAV", "PCM_16", "FILE", 6),
+    "extensible": ("WAVEX", "PCM_24", "FILE", 2), "rf64": ("RF64", "PCM_16", "FILE", 1), "rifx": ("WAV", "PCM_16", "BIG", 1),
+}
+
+
+def write_wav_kind(path, kind, seconds=1.0, rate=16_000):
+    fmt, subtype, endian, channels = WAV_KINDS[kind]
+    wav = sine(440, seconds, rate, channels)
+    sf.write(str(path), np.atleast_2d(wav).T, rate, format=fmt, subtype=subtype, endian=endian)
+    return wav
+
+
+@pytest.mark.parametrize("kind", WAV_KINDS)
+def test_a_wav_cut_short_is_refused_naming_both_lengths(tmp_path, kind):
+    """libsndfile reads a truncated WAV as far as it goes without a word: a short clip would be scored or
+    trained on. Its header's data size is held against the file's length; whole files read as before."""
+    whole = tmp_path / f"{kind}.wav"
+    wav = write_wav_kind(whole, kind)
+    back, _ = read_audio(whole, sample_rate=None, mono=False)
+    assert back.shape == np.atleast_2d(wav).shape and np.abs(back - wav).max() < 1e-2
+    cut = tmp_path / f"{kind}_cut.wav"
+    cut.write_bytes(whole.read_bytes()[:1000])
+    with pytest.raises(MediaError) as error:
+        read_audio(cut)
+    assert "\n" not in str(error.value) and str(error.value).startswith(f"{cut}: the WAV file is cut short")
+    assert "(1.00 s) of audio, the file holds" in str(error.value)
+
+
+def test_a_wav_cut_short_says_its_lengths_in_bytes_and_seconds(tmp_path):
+    write_audio(tmp_path / "a.wav", sine(440, 4.0, 16_000), 16_000)
+    (tmp_path / "cut.wav").write_bytes((tmp_path / "a.wav").read_bytes()[:1000])
+    with pytest.raises(MediaError, match=r"cut\.wav: the WAV file is cut short: its header gives 128,000 bytes "
+                                         r"\(4\.00 s\) of audio, the file holds 956 bytes \(0\.03 s\)$"):
+        read_audio(tmp_path / "cut.wav")
+
+
+@pytest.mark.parametrize("size", [0, 0xFFFFFFFF, 0x7FFFF000, 0x7FFFFFFF])
+@pytest.mark.parametrize("kind", ["pcm16", "pcm24", "float", "stereo"])
+def test_a_wav_whose_header_gives_no_length_is_read_to_the_end(tmp_path, kind, size):
+    """A writer to a pipe cannot go back to fill in the data size: FFmpeg leaves 0xFFFFFFFF, SoX 0x7FFFF000,
+    arecord 0x7FFFFFFF, others 0 (of which libsndfile reads nothing). The audio is read to the file's end."""
+    path = tmp_path / "a.wav"
+    wav = write_wav_kind(path, kind)
+    data = bytearray(path.read_bytes())
+    at = data.index(b"data") + 4
+    data[at:at + 4] = size.to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    back, rate = read_audio(path, sample_rate=None, mono=False)
+    assert rate == 16_000 and back.shape == np.atleast_2d(wav).shape and np.abs(back - wav).max() < 1e-2
+
+
+def test_an_rf64_written_to_a_pipe_is_read_to_the_end(tmp_path):
+    """FFmpeg writing RF64 to a pipe leaves the ds64 chunk's sizes 0 and the data size 0xFFFFFFFF."""
+    from foley.media.ffmpeg import ffmpeg_exe
+
+    path = tmp_path / "piped.wav"
+    with path.open("wb") as out:
+        subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                        "sine=frequency=440:sample_rate=16000:duration=1", "-rf64", "always", "-f", "wav", "pipe:"],
+                       stdout=out, check=True)
+    assert path.read_bytes()[:4] == b"RF64"
+    wav, rate = read_audio(path, sample_rate=None)
+    assert rate == 16_000 and wav.shape == (16_000,)
+    (tmp_path / "cut.wav").write_bytes(path.read_bytes()[:1000])  # cut: as far as it goes, nothing says more
+    audio_at = path.read_bytes().index(b"data") + 8
+    assert read_audio(tmp_path / "cut.wav", sample_rate=None)[0].shape == ((1000 - audio_at) // 2,)
