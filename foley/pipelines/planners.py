@@ -52,13 +52,14 @@ def _comma_said(number: str) -> str:
     return f"{number!r}: a comma separates sounds; give each sound its own time ('X at 1 s, X at 2 s')"
 
 
-_UNDO_PART = re.compile(r"^(?:please\s+)?(?:undo|revert)\s+(?P<a>.+)$", re.I)  # "undo the rain"
-# "undo the last two changes", "undo twice", "undo everything": several turns
+_UNDO_PART = re.compile(r"^(?:please\s+)?(?:undo|revert)(?:\s+|\s*,\s*(?=undo\b))(?P<a>.+)$", re.I)  # "undo the rain"
+# "undo the last two changes", "undo twice", "undo everything", "undo undo", "undo x2": several turns
 _UNDO_TURNS = re.compile(r"(?:(?:the\s+)?(?:last\s+)?(?:\w+\s+)?(?:changes|edits|turns|steps|ones)|twice|\w+\s+times|everything"
-                         r"|all(?:\s+of\s+(?:it|them))?|(?:all\s+)?the\s+(?:changes|edits|turns))", re.I)
+                         r"|all(?:\s+of\s+(?:it|them))?|(?:all\s+)?the\s+(?:changes|edits|turns)"
+                         r"|undo(?:[\s,]+undo)*|x\s*\d+|\d+(?:\s*x)?)", re.I)
 
-# "redo", "undo the undo": an undo taken back (not "redo it", another take of the whole bed)
-_REDO = re.compile(r"^(?:please\s+)?(?:redo(?:\s+(?:the\s+)?(?:last\s+)?(?:change|edit|turn|undo))?|un-?undo|(?:undo|revert)\s+"
+# "redo", "undo the undo": an undo taken back (not "redo it", another take of the whole bed; not "undo undo", two undos)
+_REDO = re.compile(r"^(?:please\s+)?(?:redo(?:\s+(?:the\s+)?(?:last\s+)?(?:change|edit|turn|undo))?|un-?undo|(?:undo\s+(?!undo\b)|revert\s+)"
                    r"(?:(?:the|that|my|your)\s+)?(?:last\s+)?undo)(?:,?\s+please)?$", re.I)
 
 

@@ -1043,6 +1043,10 @@ def test_cli_compose_says_when_the_sounds_end_well_before_the_default_bed(tmp_pa
                            "as long as they are\n")
     given = foley_cli([*run, "--duration", "10"], cwd=tmp_path)
     assert given.returncode == 0 and given.stderr == ""  # a length the user chose is not questioned
+    paused = foley_cli(["compose", "two knocks, a pause, then two more knocks", "--plan-only"], cwd=tmp_path)
+    assert paused.returncode == 0, paused.stderr  # a pause between the sounds asks for no silent end
+    assert ("note: the sounds end at 2.2 s and the bed is 10 s (the default); --duration 2.2 makes it as long as "
+            "they are\n") in paused.stderr
     pasted = ["compose", '{"duration_s": 5, "events": [{"caption": "a door knocks", '
               '"start_s": 0, "end_s": 3}]}', "--plan-only"]
     done = foley_cli(pasted, cwd=tmp_path)

@@ -1701,7 +1701,8 @@ def test_a_silence_asked_for_is_told_from_a_bed_of_sounds():
 
     for silent in ("rain, then it stops", "a door slams, then silence for 2 s", "thunder, then the rain stops"):
         assert says_silence(silent), silent
-    for sounding in ("a door slams, then a dog barks", "a car engine stops", "rain while wind blows"):
+    for sounding in ("a door slams, then a dog barks", "a car engine stops", "rain while wind blows",
+                     "two knocks, a pause, then two more knocks"):  # a silence between sounds: no silent end
         assert not says_silence(sounding), sounding
 
 
@@ -2033,7 +2034,8 @@ def test_refusals_of_a_turn_say_what_it_can_do_instead():
         with pytest.raises(PlanError, match=rf"a session's bed keeps its length \(10 s\); for {wanted}, describe it anew "
                                             rf"at that length \(give it another --session file\)"):
             p.plan(said, 10, bed)
-    for said in ("undo the last two changes", "undo twice", "undo everything"):
+    for said in ("undo the last two changes", "undo twice", "undo everything", "undo undo", "undo, undo",
+                 "undo undo undo", "undo x2", "undo 2"):  # not a sound named "undo" or "2" to remove
         with pytest.raises(PlanError, match="undo takes back one turn at a time"):
             p.plan(said, 10, bed)
 

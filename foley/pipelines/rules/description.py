@@ -1337,9 +1337,11 @@ def _vary_repeats(plan: Plan) -> Plan:
 
 def says_silence(text: str) -> bool:
     """``text`` asks for a silence or for its sounds to stop ("rain, then it stops", "a door slams,
-    then silence for 2 s"): a bed whose end is silent on purpose."""
-    return any(_STOPS.match(part) or _SILENCE.match(part) for piece, _ in _pieces(in_seconds(text))
-               for c in _together(piece) if (part := _clean(_TIMED_TAIL.sub("", _clean(c)))))
+    then silence for 2 s"): a bed whose end is silent on purpose. A silence between sounds ("two
+    knocks, a pause, then two more knocks") asks for no silent end."""
+    pieces = _pieces(in_seconds(text))
+    return any(_STOPS.match(part) or _SILENCE.match(part) for c in _together(pieces[-1][0] if pieces else "")
+               if (part := _clean(_TIMED_TAIL.sub("", _clean(c)))))
 
 
 def _on_timeline(caption: str, start: float, end: float, duration_s: float, edit: str) -> tuple[float, float]:
