@@ -1019,7 +1019,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         raise PlanError(f"{instruction.strip()!r} names {named[0]!r}, a sound of this bed, with no edit the rules "
                         f"planner reads (it reads no {verb['v'].lower()!r}){_amount_hint(said, named[1])}; edits read "
                         f"here: {examples})")
-    amount = re.search(rf"\d\s*(?:db|%)|\b(?:louder|quieter|softer|level|volume|gain|in\s+the\s+mix)\b", said, re.I)
+    amount = re.search(r"\d\s*(?:db|%)|\b(?:louder|quieter|softer|level|volume|gain|in\s+the\s+mix)\b", said, re.I)
     # "the door needs more punch": a sound of the bed, said to do what no sound does, and when
     remark = re.match(r"(?i)(?:the|that|this)\s+(?P<x>[a-z]+)\s+(?P<w>[a-z']+)\b\D*$", said)
     remark = remark and remark["w"].lower() not in _SOUND_VERBS and _bed_sound_named(previous, remark["x"])
