@@ -54,3 +54,13 @@ def test_a_real_video_the_model_does_not_know_comes_back_silent(demo, tmp_path):
 def test_the_example_clips_frames_are_familiar(demo):
     features = demo.encode_frames("data/examples/hammer.mp4", 4.0)  # (86, 128)
     assert demo.frame_stats.unfamiliar(features) < 0.05
+
+
+def test_the_events_the_demo_model_says_it_knows_are_in_words_its_backbone_learned(demo):
+    """The note of an unknown video names what the model knows; each of those names, given to
+    `foley compose --model demo`, is in the backbone's vocabulary ("a hand clap" was not: "hands clapping")."""
+    from foley.pipelines.compose import unknown_words
+
+    events = [e.strip() for e in demo.config.knows.split(":", 1)[1].split(",")]
+    assert len(events) == 8
+    assert {e: unknown_words(demo.backbone.text.tokenizer, e) for e in events} == {e: [] for e in events}
