@@ -97,9 +97,12 @@ def test_rules_edits():
     with pytest.raises(PlanError, match=r"does not understand 'make the rain sound like snow'; it reads edits such as "
                                         r"'make the rain louder', .* \(all of them: foley compose --help; "):
         p.plan("make the rain sound like snow", 10, base)
-    with pytest.raises(PlanError, match=r"^'a dog barks at 5 s' reads as a new description, not an edit of this "
-                                        r"session's bed: to add it, 'add a dog barks at 5 s'; a new description starts"):
-        p.plan("a dog barks at 5 s", 10, base)
+    with pytest.raises(PlanError, match=r"^'a bell rings at 5 s' reads as a new description, not an edit of this "
+                                        r"session's bed: to add it, 'add a bell rings at 5 s'; a new description starts"):
+        p.plan("a bell rings at 5 s", 10, base)
+    with pytest.raises(PlanError, match=r"^'a dog barks at 5 s' names 'a dog barks', a sound of this bed, .*; to move it "
+                                        r"there: 'move the dog to 5 s'; to add another: 'add another dog at 5 s'"):
+        p.plan("a dog barks at 5 s", 10, base)  # the bed's own sound
     bed = p.plan("rain, then a dog barks at 3 s", 10)  # a near miss of a sound's name is asked about
     for said, meant in [("the rian stops at 2 s", "the rain stops at 2 s"), ("the dgo barks at 5 s", "the dog barks at 5 s"),
                         ("the heavy Rian stops at 2 s", "the heavy rain stops at 2 s")]:
@@ -2012,7 +2015,11 @@ def test_refusals_of_a_turn_say_what_it_can_do_instead():
     for said, hint in (("the thunder at 4 s", "to move it there: 'move the thunder to 4 s'; to add another: 'add another "
                                               "thunder at 4 s'"),
                        ("the dog barks three times", "to hear it three times: 'replace the dog with a dog barks three times'"),
-                       ("the rain until 6 s", "to stop it there: 'make the rain stop at 6 s'")):
+                       ("the rain until 6 s", "to stop it there: 'make the rain stop at 6 s'"),
+                       # the bed's very sound said bare: not "to add it, 'add thunder at 4 s'" alone
+                       ("thunder at 4 s", "to move it there: 'move the thunder to 4 s'; to add another: 'add another "
+                                          "thunder at 4 s'"),
+                       ("rain until 6 s", "to stop it there: 'make the rain stop at 6 s'")):
         with pytest.raises(PlanError, match=rf"^'{said}' names '[a-z ]+', a sound of this bed, with no edit the rules "
                                             rf"planner reads; {re.escape(hint)} \(edits read here"):
             p.plan(said, 10, bed)

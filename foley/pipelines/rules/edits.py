@@ -994,7 +994,11 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         raise PlanError(f"the rules planner does not understand {instruction.strip()!r}{more}; it reads edits such as "
                         f"{examples}; a new description starts a new bed: give it another --session file)") from None
     meant = _misspelt(said, previous)
-    if not meant and (named := _bed_sound_said(previous, said)):  # "the thunder at 4 s": no new sound, nor an edit read
+    # "thunder at 4 s", "a dog barks at 8 s" said to a bed that has that very sound: as "the thunder at 4 s"
+    same = _clean(re.sub(r"(?i)\s+(?:at|from|between|for|until|till)\s+.*$", "", said)).lower() in {
+        e.caption.lower() for e in previous.events}
+    if not meant and (named := _bed_sound_said(previous, f"the {_ARTICLE.sub('', said)}" if same else said)):
+        # "the thunder at 4 s": no new sound, nor an edit read
         caption, noun = named
         at, until, count = _SAID_AT.search(said), _UNTIL.search(said), re.search(rf"\b(?:{_COUNT})\b", said, re.I)
         how = re.search(r"\b(?:louder|quieter|softer|faster|slower|longer|shorter|later|earlier)\b", said, re.I)
