@@ -975,6 +975,9 @@ def test_parts_that_lean_on_a_neighbour_and_stops_that_take_no_time():
                                                                          for t in (0, 0.3, 0.6)]  # a knock's own run
     assert placed("two gunshots in quick succession at 3 s") == [("a gunshot", 3, 3.5), ("a gunshot", 3.5, 4)]
     assert placed("a gunshot twice rapidly for 3 s") == [("a gunshot", 0, 1.5), ("a gunshot", 1.5, 3)]
+    # the count after a comma, said quick: how the sound before it comes, no sound "fast" of its own
+    assert placed("a gunshot, twice fast") == placed("a gunshot twice fast") == [("a gunshot", 0, 0.5), ("a gunshot", 0.5, 1)]
+    assert placed("a knock, 3 times very quickly at 2 s") == [("a knock", t, pytest.approx(t + 0.3)) for t in (2, 2.3, 2.6)]
     assert placed("a car drives fast") == [("a car drives fast", 0, 10)]  # no count: a way of sounding
     # a stop between two sounds takes no time; a last one is the silence to the end
     assert placed("rain for 3 s, then it stops, then thunder") == [("rain", 0, 3), ("thunder", 3, 10)]

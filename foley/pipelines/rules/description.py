@@ -428,7 +428,7 @@ _WHILE = re.compile(r"^(?:just\s+as|as|while|when|whilst|during)\s+(?P<rest>.+)$
 # a count said after a comma, alone, is how often the sound before it comes: "a dog barks, 3 times"
 # ("a dog barks - 3 times in a row", "a dog barks, twice, at 2 s", "a dog barks, 3 times while rain falls")
 _COUNT_CLAUSE = re.compile(rf"(?:,|\s[-\u2013\u2014]+)\s*(?!(?:twice|half|\w+\s+times)\s+as\s+(?:loud|quiet|soft|faint)\b)"
-                           rf"(?P<n>(?:{_COUNT}|{_AGAIN_WORDS})(?:\s+{_ROW})?"
+                           rf"(?P<n>(?:{_COUNT}|{_AGAIN_WORDS})(?:\s+(?:{_ROW}|(?:very\s+)?(?:quickly|rapidly|fast)))?"
                            rf"(?:,?\s+(?:at|from|between)\s+\d[^,;]*?)?)"
                            rf"(?=\s*(?:$|[,;]|\.\s|\.$|\s+(?:(?:and\s+)?then|while|with|as|and)\b))", re.I)
 # a count written as a multiplier, after the sound or before it: "footsteps x3", "a knock x 2", "3x door knock"
