@@ -1506,6 +1506,13 @@ def test_the_readings_hold_when_combined():
         assert ("rain falls", 0, 10) in placed(text), text
     # times written in other ways, and one sound a line
     assert placed("rain starts at 0 s and stops at 6 s; thunder at 3 s") == [("rain", 0, 6), ("thunder", 3, 7)]
+    # started at one time and going on until another: its span, a sound that goes on (not an edit)
+    assert placed("a chainsaw starts at 2 s and cuts wood until 8 s") == [("a chainsaw cuts wood", 2, 8)]
+    assert placed("a chainsaw starts at 2 s and runs until 8 s") == [("a chainsaw", 2, 8)]
+    assert placed("a dog starts barking at 2 s and keeps going until 6 s") == [("a dog barking", 2, 6)]
+    assert all(e.fill for e in p.plan("a chainsaw starts at 2 s and runs until 8 s", 10).events)
+    with pytest.raises(PlanError, match="is an edit, and there is no bed"):
+        p.plan("make the rain start at 2 s and run until 8 s", 10)
     for text in ("a dog barks after three seconds", "a dog barks around 3 s", "a dog barks at about 3 S"):
         assert placed(text) == [("a dog barks", 3, 5)]
     assert placed("a bell rings at two, five and eight seconds") == placed("a bell rings at 2 s, 5 s & 8 s") == [

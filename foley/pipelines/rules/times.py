@@ -277,6 +277,20 @@ _LONG_SOUND = re.compile(rf"\b(?P<a>an?\s+)(?!\d{{3}}0s\b)(?P<n>{_DECIMAL})[-\s]
 _STARTS_STOPS = re.compile(rf"\s+(?:(?:starts?|begins?)\s+at\s+(?P<a>{_DECIMAL}){_SECONDS}\s+and\s+"
                            rf"(?:stops?|ends?|fades?\s+out)|at\s+(?P<a2>{_DECIMAL}){_SECONDS}\s+and\s+(?:stopping|ending|fading\s+out))"
                            rf"\s+at\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b", re.I)  # and "(starting) at 2 s and ending at 6 s"
+# "a chainsaw starts at 2 s and cuts wood until 8 s": "a chainsaw cuts wood from 2 to 8 s" ("... and runs until 8 s",
+# "a dog starts barking at 2 s and keeps going until 6 s": "a chainsaw from 2 to 8 s", "a dog barking from 2 to 6 s")
+_STARTS_UNTIL = re.compile(rf"\s+(?:starts?|begins?|comes?\s+in)(?P<g>\s+[a-z]+ing)?\s+at\s+(?P<a>{_DECIMAL}){_SECONDS}\s+and\s+"
+                           rf"(?P<v>[a-z][a-z' ]*?)\s+(?:until|till|to)\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b", re.I)
+_GOES_ON = re.compile(r"(?:goes|carries|keeps(?:\s+going)?|continues|lasts|runs|plays)(?:\s+on)?", re.I)
+
+
+def _started_until(m: re.Match) -> str:
+    """A sound said to start at one time and go on until another (``_STARTS_UNTIL``) as said from one to the other."""
+    if _GOES_ON.fullmatch(m["v"]):
+        return f"{m['g'] or ''} from {m['a']} to {m['b']} s"
+    return m[0] if m["g"] else f" {m['v']} from {m['a']} to {m['b']} s"
+
+
 # "a beep lasting 2 s", "a hum that lasts 4 s", "a beep, lasting 500 ms", "a hum, which lasts 0:04": for that long
 _LASTS = re.compile(rf"(?:,?\s+(?:that|which))?,?\s+(?:lasting|lasts)\s+(?:for\s+)?(?=(?P<n>{_DECIMAL})\s*"
                     rf"(?:{_UNIT_S}|ms|msecs?|milliseconds?|mins?|minutes?)\b|\d+:[0-5]\d)", re.I)
@@ -770,6 +784,7 @@ def in_seconds(text: str) -> str:
     text = _ABOUT.sub(lambda m: f"{m['p'] or 'at'} ", _AT_SIGN.sub(" at ", text))
     text = _INTO.sub(r"at \g<n> s", text)
     text = _STARTS_STOPS.sub(lambda m: f" from {m['a'] or m['a2']} to {m['b']} s", text)  # "rain starts at 0 s and stops at 6 s"
+    text = _STARTS_UNTIL.sub(_started_until, text)
     text = _LASTS.sub(" for ", _OVER_SECONDS.sub(r"for \g<n> s", text))  # "a door creaks open over 3 s": for 3 s, no sound "over" it
     text = _FROM_FOR.sub(lambda m: f"at {m['a'] or m['a2']} s for {m['b'] or m['b2']} s", text)  # "a dog barks from 4 s for 2 s"
     text = _IN_UNIT.sub(unit, text)
