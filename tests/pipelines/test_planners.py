@@ -1506,6 +1506,11 @@ def test_the_readings_hold_when_combined():
         assert ("rain falls", 0, 10) in placed(text), text
     # times written in other ways, and one sound a line
     assert placed("rain starts at 0 s and stops at 6 s; thunder at 3 s") == [("rain", 0, 6), ("thunder", 3, 7)]
+    # a background plays on past its slot, unless the same thing sounds on in turn
+    assert placed("an engine starts, then idles, then drives away") == [
+        ("an engine drives away", 6.667, 10), ("an engine idles", 3.333, 6.667), ("an engine starts", 0, 3.333)]
+    assert placed("wind blows, then the wind howls") == [("the wind howls", 5, 10), ("wind blows", 0, 5)]
+    assert placed("an engine idles, then a horn honks") == [("a horn honks", 5, 10), ("an engine idles", 0, 10)]
     # started at one time and going on until another: its span, a sound that goes on (not an edit)
     assert placed("a chainsaw starts at 2 s and cuts wood until 8 s") == [("a chainsaw cuts wood", 2, 8)]
     assert placed("a chainsaw starts at 2 s and runs until 8 s") == [("a chainsaw", 2, 8)]

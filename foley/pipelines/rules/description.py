@@ -794,6 +794,12 @@ def _listed(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+def _thing(caption: str) -> str | None:
+    """The thing a caption's sound is of, without its article ("engine" of "an engine idles"; ``_subject``)."""
+    subject = _subject(caption)
+    return _ARTICLE.sub("", subject).lower() if subject else None
+
+
 # What a layer of an ambience may say besides its background noun, where it is: how it sounds
 # steadily and what it is like ("heavy rain falls", "birds chirping", "a stream flows", "distant
 # traffic"); a word of change ("the wind picks up", "an engine starts", "rain gets heavier") or
@@ -1154,15 +1160,18 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
                             f"{stop - begin - free + 0.25 * flexible:g} s; {fix}")
         slot = free / flexible if flexible else 0.0
         t = begin
-        for group, length in zip(groups, fixed):
+        for i, (group, length) in enumerate(zip(groups, fixed)):
             span = length if length is not None else slot
             last = group is groups[-1] and length is None  # the last slot ends exactly at its bound
             slot_end = stop if last else t + span
+            later = {_thing(c) for g in groups[i + 1:] for c, *_ in g} - {None}
             for caption, own, once, times, period in group:
-                # a background plays on past its slot, and so does a sound given a rhythm when a sound at a
-                # time comes next ("a clock ticks every second, a phone rings at 4 s"); one of "a crowd
-                # cheers twice" keeps its slot, as a rhythm does when a sound comes in turn after it
-                plays_on = (is_background(caption) or last and period is not None) and times == 1 and not once
+                # a background plays on past its slot, unless the same thing sounds on in turn ("an engine
+                # starts, then idles": its start ends where its idling begins), and so does a sound given a
+                # rhythm when a sound at a time comes next ("a clock ticks every second, a phone rings at 4 s");
+                # one of "a crowd cheers twice" keeps its slot, as a rhythm does when a sound comes in turn after it
+                plays_on = ((is_background(caption) and _thing(caption) not in later or last and period is not None)
+                            and times == 1 and not once)
                 end = t + own if own is not None else duration_s if plays_on else slot_end
                 if times is None:  # "now and then": on past its slot when a sound at a time comes next, as a rhythm
                     end = duration_s if last and k + 1 < len(segments) and own is None else end
