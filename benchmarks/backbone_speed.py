@@ -12,19 +12,19 @@ import time
 
 import torch
 
-from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors, show_defaults
 from foley.config import SCHEDULER_NAMES
 from foley.models.backbone import AudioBackbone
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = OneLineErrors(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.split("\n\n")[0])
     ap.add_argument("--backbone", required=True)
     ap.add_argument("--steps", type=number_arg(1, integer=True), nargs="+", default=[10, 25, 50, 100])
     ap.add_argument("--scheduler", choices=SCHEDULER_NAMES, default="pndm")
     add_threads(ap, default=2)
     ap.add_argument("--repeats", type=number_arg(1, integer=True), default=2)
-    args = ap.parse_args(argv)
+    args = show_defaults(ap).parse_args(argv)
     torch.set_num_threads(args.threads)
     backbone = AudioBackbone.from_pretrained(args.backbone)
     windows = math.ceil(10.0 / backbone.mel.width_s - 1e-9)

@@ -11,19 +11,19 @@ from dataclasses import replace
 
 import torch
 
-from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors, show_defaults
 from foley.errors import FoleyError
 from foley.models.auffusion import DecodingConfig
 from foley.pipelines.compose import SamplerConfig, generate_event, load_backbone
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = OneLineErrors(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default="sfx", help="a compose backbone (name or folder)")
     ap.add_argument("--length", type=number_arg(0, above=True), default=2.0, help="event length in seconds")
     add_threads(ap, default=2)
     ap.add_argument("--repeats", type=number_arg(1, integer=True), default=3)
-    args = ap.parse_args(argv)
+    args = show_defaults(ap).parse_args(argv)
     torch.set_num_threads(args.threads)
     backbone = load_backbone(args.model, "cpu")
     sampler, own = SamplerConfig.for_backbone(args.model), backbone.c.decoding

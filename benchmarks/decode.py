@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from foley.cli import OneLineErrors, number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors, show_defaults
 from foley.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from foley.media.video import FrameSpec, decode_frames, probe_video
 
@@ -38,11 +38,11 @@ def frame_size(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = OneLineErrors()
+    ap = OneLineErrors(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=number_arg(0, above=True), default=10.0)
     ap.add_argument("--size", type=frame_size, default="854x480")
     ap.add_argument("--repeat", type=number_arg(1, integer=True), default=3)
-    args = ap.parse_args(argv)
+    args = show_defaults(ap).parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         clip = Path(tmp) / "clip.mp4"
         run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=s={args.size}:r=30:d={args.seconds}", "-c:v", "libx264",

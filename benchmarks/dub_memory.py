@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from dub_speed import CLIP, cut_clip  # the sibling benchmark script
-from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors, show_defaults
 
 CHILD = """
 import sys
@@ -30,11 +30,11 @@ sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = OneLineErrors(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.split("\n\n")[0])
     ap.add_argument("--minutes", type=number_arg(0, above=True), nargs="+", default=[1.0, 10.0])
     ap.add_argument("--steps", type=number_arg(1, integer=True), default=1)
     add_threads(ap, default=2)
-    args = ap.parse_args(argv)
+    args = show_defaults(ap).parse_args(argv)
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     print(f"foley dub (demo model, {args.steps} diffusion step(s) per window, {args.threads} threads)")
     print("| video | peak RSS | wall time |\n|---|---|---|")

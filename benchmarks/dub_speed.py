@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors, show_defaults
 from foley.errors import FoleyError
 from foley.media.ffmpeg import run_ffmpeg
 from foley.pipelines.dub import FoleyPipeline
@@ -60,14 +60,14 @@ def timed_dub(pipe: FoleyPipeline, video: Path, out: Path, steps: int | None) ->
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = OneLineErrors(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default="demo")
     ap.add_argument("--seconds", type=number_arg(0, above=True), default=10.0)
     ap.add_argument("--repeats", type=number_arg(1, integer=True), default=5)
     add_threads(ap, default=2)
     ap.add_argument("--steps", type=number_arg(1, integer=True), nargs="+",
                     help="diffusion steps, one run each (default: the model's)")
-    args = ap.parse_args(argv)
+    args = show_defaults(ap).parse_args(argv)
     torch.set_num_threads(args.threads)
     loads = []
     for _ in range(2):  # the first load imports the libraries, the second reads the weights alone

@@ -13,7 +13,7 @@ import time
 import numpy as np
 import torch
 
-from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors, show_defaults
 from foley.config import TimeBase
 from foley.models.frame_encoder import FrameEncoderConfig, build_frame_encoder, load_frame_encoder
 from foley.models.token_lm import TokenLM
@@ -52,7 +52,7 @@ def load_encoder(spec: str):
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = OneLineErrors(description=__doc__.splitlines()[0])
+    parser = OneLineErrors(description=__doc__.split("\n\n")[0])
     add_threads(parser, default=2)
     parser.add_argument("--lm", default="demo", help="token LM folder (default: the shipped demo)")
     parser.add_argument("--encoder", default="demo", help="frame encoder folder (default: the shipped demo)")
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--vit-frames", type=number_arg(1, integer=True), default=8,
                         help="frames for ViT-L-14 (about 1.5 s each)")
     parser.add_argument("--repeats", type=number_arg(1, integer=True), default=3)
-    args = parser.parse_args(argv)
+    args = show_defaults(parser).parse_args(argv)
     torch.set_num_threads(args.threads)
     print(f"threads: {args.threads}")
 

@@ -13,17 +13,17 @@ import math
 
 import torch
 
-from foley.cli import OneLineErrors, add_threads, one_line_errors
+from foley.cli import OneLineErrors, add_threads, one_line_errors, show_defaults
 from foley.media.audio import read_audio
 from foley.models.mel import LogMel, MelConfig, image_to_mel, mel_to_image
 from foley.models.vocoder import GriffinLimConfig, GriffinLimVocoder
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = OneLineErrors(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.split("\n\n")[0])
     ap.add_argument("audio", nargs="+")
     add_threads(ap)
-    args = ap.parse_args(argv)
+    args = show_defaults(ap).parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     auff = MelConfig()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from foley.cli import OneLineErrors, number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors, show_defaults
 from foley.evaluation.onset import OnsetConfig
 from foley.evaluation.scoring import evaluate_onsets, pair_files
 from foley.media.audio import write_audio
@@ -27,10 +27,10 @@ def clip(rng: np.random.Generator, sr: int = 16_000, seconds: float = 2.0) -> np
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = OneLineErrors()
+    ap = OneLineErrors(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=number_arg(1, integer=True), default=1000)
     ap.add_argument("--workers", type=number_arg(1, integer=True), default=os.cpu_count())
-    args = ap.parse_args(argv)
+    args = show_defaults(ap).parse_args(argv)
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp:
         for side in ("pred", "ref"):

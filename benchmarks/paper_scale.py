@@ -60,8 +60,8 @@ import torch
 from diffusers import AutoencoderKL, DDPMScheduler, PNDMScheduler, UNet2DConditionModel
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
-from foley.cli import OneLineErrors, one_line_errors
-from foley.config import TimeBase
+from foley.cli import OneLineErrors, number_arg, one_line_errors, show_defaults
+from foley.config import MAX_STEPS, TimeBase
 from foley.datasets.lm_data import LMData
 from foley.device import bf16_supported, resolve_device
 from foley.errors import FoleyError
@@ -481,14 +481,14 @@ def dtypes(pipe: FoleyPipeline) -> dict:
 
 # ----------------------------------------------------------------------------- main ---
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = OneLineErrors(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.split("\n\n")[0])
     ap.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     ap.add_argument("--tiny", action="store_true", help="shrink every size (the same code path; CPU tests)")
     ap.add_argument("--out", default="paper_scale.json", help="JSON file of the figures")
     ap.add_argument("--workdir", default=None, help="where the model directory is written and reused "
                                                      "(default: a temporary folder)")
-    ap.add_argument("--steps", type=int, default=25, help="diffusion steps of the dub")
-    args = ap.parse_args(argv)
+    ap.add_argument("--steps", type=number_arg(1, MAX_STEPS, integer=True), default=25, help="diffusion steps of the dub")
+    args = show_defaults(ap).parse_args(argv)
     if args.steps < 1:
         raise FoleyError(f"--steps must be >= 1, got {args.steps}")
     if not args.out or Path(args.out).is_dir():

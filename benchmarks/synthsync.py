@@ -8,15 +8,15 @@ import os
 import tempfile
 import time
 
-from foley.cli import OneLineErrors, number_arg, one_line_errors
+from foley.cli import OneLineErrors, number_arg, one_line_errors, show_defaults
 from foley.datasets.synthsync import SynthConfig, generate
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = OneLineErrors()
+    ap = OneLineErrors(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=number_arg(1, integer=True), default=2000)
     ap.add_argument("--duration", type=number_arg(0, above=True), default=4.0)
-    args = ap.parse_args(argv)
+    args = show_defaults(ap).parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         generate(tmp, n_train=args.n, n_test=0, cfg=SynthConfig(duration_s=args.duration), progress=False)

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors, show_defaults
 from foley.errors import FoleyError
 from foley.evaluation.embedders import embed_audio, get_embedder
 from foley.evaluation.fad import embedding_stats, frechet_distance
@@ -143,7 +143,7 @@ def draw(path: Path, name: str, ref: np.ndarray, ref_rate: int, outputs: list[tu
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = OneLineErrors(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.split("\n\n")[0])
     ap.add_argument("--clips", required=True, help="folder of audio files (wav/ogg/flac)")
     ap.add_argument("--vocoder", action="append", default=[], help="vocoder folder with mel_config.json (repeatable)")
     ap.add_argument("--embedder", help="FAD embedder, e.g. logmel or aisfx:DIR (default: no FAD)")
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--gl-iters", type=number_arg(1, integer=True), default=32,
                     help="Griffin-Lim iterations (default: 32)")
     add_threads(ap, default=2)
-    args = ap.parse_args(argv)
+    args = show_defaults(ap).parse_args(argv)
     if args.json:
         check_writable(args.json)  # a bad --json fails now, not after the copy synthesis
     torch.set_num_threads(args.threads)

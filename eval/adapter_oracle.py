@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors, show_defaults
 from foley.config import MAX_SEED, SCHEDULER_NAMES
 from foley.datasets.synthsync import load_manifest
 from foley.errors import FoleyError
@@ -56,7 +56,7 @@ def generate_all(backbone: AudioBackbone, entries, visual, args) -> list[np.ndar
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = OneLineErrors(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", required=True)
     ap.add_argument("--backbone", required=True)
     ap.add_argument("--tokenizer", required=True)
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
     add_threads(ap, default=1)
     ap.add_argument("--out", help="write the table as JSON here")
-    args = ap.parse_args(argv)
+    args = show_defaults(ap).parse_args(argv)
     if args.out:
         check_writable(args.out)  # a bad --out fails now, not after minutes of sampling
     torch.set_num_threads(args.threads)

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors, show_defaults
 from foley.datasets.synthsync import CLASSES
 from foley.evaluation.classifier import SoundClassifier
 from foley.evaluation.embedders import get_embedder
@@ -73,7 +73,7 @@ def first_onset_near(onsets: np.ndarray, start_s: float) -> float | None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = OneLineErrors(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default="demo")
     ap.add_argument("--n", type=number_arg(1, integer=True), default=20)
     ap.add_argument("--steps", type=number_arg(1, integer=True), default=25)
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--embedder", help="the classifier's embedder (aisfx:DIR)")
     ap.add_argument("--verbose", action="store_true", help="one line per timed event")
     add_threads(ap)
-    args = ap.parse_args(argv)
+    args = show_defaults(ap).parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.classifier and not args.embedder:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors, show_defaults
 from foley.datasets.sfx import load_sfx_manifest
 from foley.errors import FoleyError
 from foley.evaluation.classifier import SoundClassifier
@@ -78,7 +78,7 @@ def sample_latents(backbone, entries: list[dict], steps: int, guidance: float, b
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = OneLineErrors(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", required=True)
     ap.add_argument("--embedder", required=True, help="aisfx:DIR")
     ap.add_argument("--classifier", required=True, help="JSON from python -m foley.evaluation.sfx_classifier")
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--first", type=number_arg(0, integer=True), default=0, help="the first test clip scored")
     ap.add_argument("--latents", help="file for the sampled latents (read when it exists)")
     add_threads(ap)
-    args = ap.parse_args(argv)
+    args = show_defaults(ap).parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     corpus = load_sfx_manifest(args.data, "test")

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors, show_defaults
 from foley.config import MAX_SEED, SCHEDULER_NAMES
 from foley.datasets.synthsync import load_manifest
 from foley.errors import FoleyError
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--classifier", default=str(DEMO_PATH),
                     help="sound classifier JSON (default: the demo one); one on embeddings reads --embedder's")
     add_threads(ap)
-    args = ap.parse_args(argv)
+    args = show_defaults(ap).parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     rows = [r.strip() for r in args.rows.split(",") if r.strip()]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors, show_defaults
 from foley.datasets.sfx import load_sfx_manifest
 from foley.errors import FoleyError
 from foley.models.auffusion import load_vae
@@ -33,13 +33,13 @@ def coarse_shape(latents: torch.Tensor) -> torch.Tensor:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = OneLineErrors(description=__doc__.splitlines()[0])
+    p = OneLineErrors(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", required=True, help="a `foley prepare sfx` corpus")
     p.add_argument("--model", required=True, help="backbone (sfx, or a folder): its mel, VAE and scheduler")
     p.add_argument("--vae", action="append", default=[], help="other VAE folders to compare (e.g. a run's vae/)")
     p.add_argument("--clips", type=number_arg(1, integer=True), default=64)
     add_threads(p, default=2)
-    args = p.parse_args(argv)
+    args = show_defaults(p).parse_args(argv)
     torch.set_num_threads(args.threads)
     if not load_sfx_manifest(args.data, "train"):  # before the backbone loads
         raise FoleyError(f"{args.data}: the train split holds no clips")

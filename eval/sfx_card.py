@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors, show_defaults
 from foley.datasets.sfx import load_sfx_manifest
 from foley.errors import FoleyError
 from foley.evaluation.classifier import SoundClassifier
@@ -98,7 +98,7 @@ def generate(backbone, entries: list[dict], sr_out: int, steps: int, guidance: f
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = OneLineErrors(description=__doc__.splitlines()[0])
+    ap = OneLineErrors(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", required=True)
     ap.add_argument("--embedder", required=True, help="aisfx:DIR")
     ap.add_argument("--classifier", required=True, help="JSON from python -m foley.evaluation.sfx_classifier")
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--save-audio", help="also write the generated clips here")
     ap.add_argument("--json", help="write the card as JSON")
     add_threads(ap)
-    args = ap.parse_args(argv)
+    args = show_defaults(ap).parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.json:

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from diffusers import DDPMScheduler
 
-from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors, show_defaults
 from foley.config import MAX_SEED
 from foley.datasets.sfx import load_sfx_manifest
 from foley.datasets.synthsync import load_manifest
@@ -63,14 +63,14 @@ def losses(backbone, wavs: torch.Tensor, captions: list[str], timesteps: list[in
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = OneLineErrors(description=__doc__.splitlines()[0])
+    p = OneLineErrors(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", required=True, help="a SynthSync folder or a `foley prepare sfx` corpus")
     p.add_argument("--model", required=True, help="a backbone folder (or sfx / demo)")
     p.add_argument("--timesteps", type=number_arg(1, integer=True), default=8,
                    help="timesteps per window, spread over the schedule")
     p.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
     add_threads(p, default=2)
-    args = p.parse_args(argv)
+    args = show_defaults(p).parse_args(argv)
     torch.set_num_threads(args.threads)
     for split in ("train", "test"):  # both manifests, before the backbone loads
         if not (load_manifest if is_synthsync(args.data) else load_sfx_manifest)(args.data, split):

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from scipy.ndimage import uniform_filter1d
 
-from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors
+from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors, show_defaults
 from foley.datasets.sfx import load_sfx_manifest
 from foley.datasets.synthsync import load_manifest
 from foley.errors import FoleyError
@@ -71,7 +71,7 @@ def detail_kept(real: list[np.ndarray], other: list[np.ndarray]) -> tuple[float,
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = OneLineErrors(description=__doc__.splitlines()[0])
+    p = OneLineErrors(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", required=True, help="a `foley prepare sfx` corpus, or SynthSync with recorded sounds")
     p.add_argument("--embedder", required=True, help="aisfx:DIR")
     p.add_argument("--classifier", required=True, help="the sound-effects classifier JSON")
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--vocoder", help="another vocoder folder (e.g. from foley.training.vocoder)")
     p.add_argument("--every", type=number_arg(1, integer=True), default=2, help="take every N-th test clip (default 2)")
     add_threads(p, default=2)
-    args = p.parse_args(argv)
+    args = show_defaults(p).parse_args(argv)
     torch.set_num_threads(args.threads)
     synthsync = is_synthsync(args.data)
     clips = (load_manifest if synthsync else load_sfx_manifest)(args.data, "test")[::args.every]

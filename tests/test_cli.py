@@ -65,6 +65,10 @@ def test_compose_help_lists_the_edits_the_rules_planner_reads(foley_cli, tmp_pat
     (["eval", "onset", "--pred", "p", "--ref", "r", "--delta", "inf"], "foley eval onset: error: argument --delta: must "
                                                                        "be a finite number > 0, got inf "
                                                                        "(see foley eval onset --help)"),
+    (["import-tokenizer", "--hubert", "h", "--kmeans", "k", "--out", "o", "--layer", "-1"],  # before HuBERT loads
+     "foley import-tokenizer: error: argument --layer: must be >= 0, got -1 (see foley import-tokenizer --help)"),
+    (["prepare", "avsync15", "root", "--out", "o", "--clips-per-video", "0"],
+     "foley prepare avsync15: error: argument --clips-per-video: must be >= 1, got 0 (see foley prepare avsync15 --help)"),
 ])
 def test_a_bad_argument_is_said_in_one_line(args, said, capsys):
     from foley.cli import build_parser
@@ -72,6 +76,26 @@ def test_a_bad_argument_is_said_in_one_line(args, said, capsys):
     with pytest.raises(SystemExit) as exit_:
         build_parser().parse_args(args)
     assert exit_.value.code == 2 and capsys.readouterr().err == said + "\n"
+
+
+def test_every_option_is_explained_and_no_empty_default_is_shown(capsys):
+    """Each option of every (sub)command has a help text; a repeatable option's empty list is no default to show."""
+    import argparse
+
+    from foley.cli import build_parser
+
+    def parsers(parser):
+        yield parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from parsers(sub)
+
+    for parser in parsers(build_parser()):
+        unexplained = [a.option_strings[-1] for a in parser._actions if a.option_strings
+                       and (not a.help or a.help.startswith("default:")) and a.dest != "help"]
+        assert not unexplained, (parser.prog, unexplained)
+        assert "(default: [])" not in parser.format_help(), parser.prog
 
 
 def test_a_device_that_is_not_here_is_named_as_asked(monkeypatch):
@@ -446,12 +470,31 @@ def test_sounds_lists_what_the_compose_backbone_learned_and_the_nearest_to_a_cap
     assert [line for line in now_and_then.stdout.splitlines() if line.startswith("nearest")] == [
         f"nearest to {c!r} of the {len(learned)} sounds the sfx backbone learned (cosine similarity):"
         for c in ("rain", "a dog barks")]
-    for args, said in ((["sounds", "--model", "demo"], "keeps no list of the sounds it learned"),
+    (tmp_path / "bare").mkdir()
+    (tmp_path / "bare" / "model_index.json").write_text("{}")  # a backbone folder without the list
+    for args, said in ((["sounds", "--model", "bare"], "keeps no list of the sounds it learned"),
                        (["sounds", " "], "give a caption to compare"), (["sounds", "-n", "3"], "-n counts the nearest"),
                        (["sounds", "a dog \udcff barks"], "is not UTF-8 text"),  # bytes the terminal could not read
                        (["sounds", "--model", ""], "an empty model name")):  # not the current folder
         refused = foley_cli(args, cwd=tmp_path)
         assert refused.returncode == 2 and said in refused.stderr and refused.stderr.count("\n") == 1
+
+
+def test_sounds_lists_the_captions_the_demo_backbone_learned(foley_cli, tmp_path):
+    """The demo backbone learned SynthSync's captions: listed, and a caption compared says the words it never
+    learned (its word-level encoder gives no similarity), pointing at the demo's list, not the sfx one."""
+    from foley.datasets.synthsync import CLASSES
+
+    listed = foley_cli(["sounds", "--model", "demo"], cwd=tmp_path)
+    captions = sorted(c for k in CLASSES for c in k.captions)
+    assert listed.returncode == 0 and listed.stdout.splitlines() == captions
+    assert listed.stderr.startswith(f"{len(captions)} sounds the demo backbone learned (")
+    dog = foley_cli(["sounds", "a dog barks", "--model", "demo"], cwd=tmp_path)
+    assert dog.returncode == 2 and dog.stderr.splitlines() == [
+        "note: 'a dog barks': the words 'dog' and 'barks' are not in this backbone's vocabulary (42 words, those of "
+        "its training captions); it hears the caption without them and may make another sound",
+        "foley: error: demo: its text encoder gives no sentence similarity (Auffusion's condition layout has one); "
+        "the whole list: foley sounds --model demo"]
 
 
 def test_a_note_is_wrapped_on_a_terminal_and_one_line_in_a_pipe(monkeypatch, capsys):

@@ -200,8 +200,9 @@ def show_defaults(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
             for sub in set(action.choices.values()):
                 show_defaults(sub)
         elif (action.option_strings and action.help != argparse.SUPPRESS
-              and not any(action.default is v for v in (None, False, argparse.SUPPRESS))
+              and not any(action.default is v for v in (None, False, argparse.SUPPRESS)) and action.default != []
               and "default" not in (action.help or "")):  # identity: a default of 0 is shown, a flag's False is not
+            # (nor a repeatable option's empty list)
             action.help = f"{action.help} (default: %(default)s)" if action.help else "default: %(default)s"
     return parser
 

@@ -29,9 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     prep_sub = prepare.add_subparsers(dest="dataset", required=True, metavar="DATASET")
     synth = prep_sub.add_parser("synth", help="generate the SynthSync benchmark (videos, audio, exact onsets)")
     synth.add_argument("--out", type=path_arg, required=True, help="output folder")
-    synth.add_argument("--n-train", type=number_arg(0, integer=True), default=2000)
-    synth.add_argument("--n-test", type=number_arg(0, integer=True), default=200)
-    synth.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
+    synth.add_argument("--n-train", type=number_arg(0, integer=True), default=2000, help="train clips")
+    synth.add_argument("--n-test", type=number_arg(0, integer=True), default=200, help="test clips")
+    synth.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0,
+                       help="seed of the clips' events, pictures and sounds")
     synth.add_argument("--duration", type=number_arg(0, above=True), default=4.0, help="clip duration in seconds")
     synth.add_argument("--sounds", type=path_arg, metavar="SFX_DIR", help="a `foley prepare sfx` folder: events sound like its "
                        "recordings (train recordings in train clips, test in test), with classes for materials")
@@ -44,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     avs.add_argument("root", type=path_arg, help="the AVSync15 folder (videos/, train.txt, test.txt, class_mapping.json)")
     avs.add_argument("--out", type=path_arg, required=True, help="output folder")
     avs.add_argument("--clip-s", type=number_arg(0, above=True), default=2.0, help="evaluation clip length in seconds")
-    avs.add_argument("--clips-per-video", type=int, default=3)
+    avs.add_argument("--clips-per-video", type=number_arg(1, integer=True), default=3,
+                     help="evaluation clips cut from each test video")
     avs.add_argument("--workers", type=number_arg(1, integer=True), default=None, help="processes (default: all cores)")
     avs.add_argument("--quiet", action="store_true", help="no progress bar")
     avs.set_defaults(func=_cmd_prepare_avsync15)
@@ -62,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     sfx.set_defaults(func=_cmd_prepare_sfx)
 
     probe = sub.add_parser("probe", help="print duration, frame rate, size and audio presence of videos")
-    probe.add_argument("inputs", nargs="+", metavar="VIDEO", type=path_arg)
+    probe.add_argument("inputs", nargs="+", metavar="VIDEO", type=path_arg, help="video files")
     probe.add_argument("--json", action="store_true", help="one JSON object per line")
     probe.set_defaults(func=_cmd_probe)
     ev = sub.add_parser("eval", help="score generated audio against references (onsets, FAD, MKL, HTML report)")
@@ -77,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", type=path_arg, help="also write the results to this JSON file")
         if name in ("onset", "report"):
             if name == "onset":
-                p.add_argument("--mode", choices=("robust", "reference"), default="robust")
+                p.add_argument("--mode", choices=("robust", "reference"), default="robust",
+                               help="reference: CondFoleyGen's predict_onset.py loop for loop, quirks included, for the "
+                                    "papers' tables; robust: the same matching with its quirks fixed")
             p.add_argument("--gt", choices=("auto", "annotated", "detected"), default="auto",
                            help="ground-truth onsets: sidecar annotations or detected on the reference (auto: "
                                 "annotations when every reference has them, in robust mode)")
@@ -127,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--hubert", type=path_arg, required=True,
                      help="fairseq HuBERT .pt, or transformers HubertModel directory or hub id")
     imp.add_argument("--kmeans", type=path_arg, required=True, help="joblib scikit-learn k-means file (fairseq km.bin)")
-    imp.add_argument("--layer", type=int, default=9, help="HuBERT layer whose output is clustered (default: 9)")
+    imp.add_argument("--layer", type=number_arg(0, integer=True), default=9,
+                     help="HuBERT layer whose output is clustered (default: 9)")
     imp.add_argument("--out", type=path_arg, required=True, help="tokenizer directory to write")
     imp.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
     imp.set_defaults(func=_cmd_import_tokenizer)
@@ -182,12 +187,14 @@ def build_parser() -> argparse.ArgumentParser:
     ad.add_argument("--init", type=path_arg, metavar="ADAPTER",
                     help="start from this adapter's weights of the run's layers (with --steps 0: those weights alone)")
     ad.add_argument("--steps", type=number_arg(0, integer=True),
-                    help=f"default: {ADAPTER_STEPS}, or with --resume the run's own")
+                    help=f"training steps (default: {ADAPTER_STEPS}, or with --resume the run's own)")
     ad.add_argument("--batch-size", type=number_arg(1, integer=True),
                     help="global batch, split across processes (default: 8)")
-    ad.add_argument("--lr", type=number_arg(0, above=True), help="default: 1e-4")
-    ad.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), help="default: 0")
-    ad.add_argument("--checkpoint-every", type=number_arg(1, integer=True), help="default: 100")
+    ad.add_argument("--lr", type=number_arg(0, above=True), help="learning rate (default: 1e-4)")
+    ad.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True),
+                    help="random seed of the training (default: 0)")
+    ad.add_argument("--checkpoint-every", type=number_arg(1, integer=True),
+                    help="steps between checkpoints (default: 100)")
     ad.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"),
                     help="the frozen UNet's dtype and autocast (auto, the default: bf16 on CUDA, fp16 on GPUs without "
                          "bf16, fp32 elsewhere); the adapter trains in fp32")
@@ -207,12 +214,14 @@ def build_parser() -> argparse.ArgumentParser:
     lm.add_argument("--features", type=path_arg, required=True, help="frame feature cache (foley extract)")
     lm.add_argument("--units", type=path_arg, required=True, help="unit id cache (foley tokenize --manifest)")
     lm.add_argument("--out", type=path_arg, required=True, help="run folder: init/, checkpoint/, log.jsonl, lm/")
-    lm.add_argument("--steps", type=number_arg(1, integer=True), help="default: the config's")
+    lm.add_argument("--steps", type=number_arg(1, integer=True), help="training steps (default: the config's)")
     lm.add_argument("--batch-size", type=number_arg(1, integer=True),
                     help="global batch, split across processes (default: the config's)")
-    lm.add_argument("--lr", type=number_arg(0, above=True), help="default: the config's")
-    lm.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), help="default: the config's")
-    lm.add_argument("--checkpoint-every", type=number_arg(1, integer=True), help="default: the config's")
+    lm.add_argument("--lr", type=number_arg(0, above=True), help="learning rate (default: the config's)")
+    lm.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True),
+                    help="random seed of the training (default: the config's)")
+    lm.add_argument("--checkpoint-every", type=number_arg(1, integer=True),
+                    help="steps between checkpoints (default: the config's)")
     lm.add_argument("--precision", choices=("auto", "fp32", "bf16"),
                     help="the frozen LM's dtype and autocast (auto: bf16 on GPUs that have it, fp32 elsewhere); "
                          "connector, LoRA and new rows train in fp32 (default: the config's)")
@@ -280,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     snd.add_argument("caption", nargs="?", help="a caption to compare, or a description: each of its sounds, as "
                                                 "compose captions them (left out: the whole list)")
     snd.add_argument("--model", type=model_arg, default="sfx",
-                     help="backbone: sfx (the default), or a directory with a sounds.json")
+                     help="backbone: sfx (the default), demo, or a backbone folder with a sounds.json")
     snd.add_argument("-n", "--top", type=number_arg(1, integer=True),
                      help="how many of the nearest to a caption to show (default: 10)")
     snd.set_defaults(func=_cmd_sounds)
@@ -300,11 +309,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="diffusion steps (default: the model's; demo 10, sfx 25)")
     dub.add_argument("--guidance", type=number_arg(0, MAX_GUIDANCE),
                      help="classifier-free guidance scale (default: the model's; demo 5, sfx 3)")
-    dub.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
+    dub.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0,
+                     help="seed of the diffusion noise (the same seed and settings: the same sound)")
     dub.add_argument("--device", type=device_arg, default="auto",
                      help="auto | cpu | cuda | mps (auto under accelerate launch: each process's own GPU)")
     dub.add_argument("--overwrite", action="store_true", help="redo videos whose outputs exist")
-    dub.add_argument("--keep-original", action="store_true", help="keep the video's own audio as a second track")
+    dub.add_argument("--keep-original", action="store_true",
+                     help="keep the video's own audio as a second track (with --mix-original: besides the mix)")
     dub.add_argument("--mix-original", type=number_arg(-80, 20), metavar="DB",
                      help="mix the video's own audio into the track, its loudness DB from the Foley's "
                           "(-12: 12 LU under it)")
@@ -317,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "directory (pipeline.json + components)")
     ui.add_argument("--compose-model", default="sfx", help="compose tab: a backbone (sfx, demo, or a directory)")
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
-    ui.add_argument("--port", type=number_arg(1, 65535, integer=True), default=7860)
+    ui.add_argument("--port", type=number_arg(1, 65535, integer=True), default=7860, help="port to listen on")
     ui.add_argument("--device", type=device_arg, default="auto", help="auto | cpu | cuda | mps")
     ui.add_argument("--planner", action="append", default=[], metavar="SPEC",
                     help="compose tab: a planner the page offers besides rules (hf:MODEL or openai; repeatable)")

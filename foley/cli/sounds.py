@@ -32,9 +32,11 @@ def _cmd_sounds(args: argparse.Namespace) -> int:
     from ..models.text_condition import load_text_conditioner
 
     text = load_text_conditioner(source)
-    if text.layout != LAYOUT_CONDITION:
+    if text.layout != LAYOUT_CONDITION:  # a word-level encoder (demo's): the words it never learned, as compose says
+        for note in caption_notes(text, source, _captions(args.caption.strip()), where=False):
+            _note(note)
         raise FoleyError(f"{args.model}: its text encoder gives no sentence similarity (Auffusion's condition layout "
-                         "has one); the whole list: foley sounds")
+                         f"has one); the whole list: foley sounds --model {args.model}")
     for caption in _captions(args.caption.strip()):
         print(f"nearest to {caption!r} of the {len(known)} sounds the {args.model} backbone learned (cosine similarity):")
         ranked = ranked_sounds(text, known, caption, args.top or 10)  # nearest first

@@ -691,9 +691,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.recipe == "sfx":  # the recordings the weights learned from, credited next to them
         (out / "ATTRIBUTION.md").write_text(attribution_text(
             load_sfx_manifest(args.data, "train"), SFX_ATTRIBUTION_INTRO))
-    if args.recipe == "sfx" or args.init:  # the texts it learned, with those of the backbone it started from
-        learned = (read_known_sounds(args.init) or []) if args.init else []
-        write_known_sounds(out, learned + [t for group in texts for t in group])
+    # the texts it learned (`foley sounds` lists them), with those of the backbone it started from
+    learned = (read_known_sounds(args.init) or []) if args.init else []
+    write_known_sounds(out, learned + [t for group in texts for t in group])
     skip = {"data", "out", "run", "text_encoder", "vocoder", "init"}
     if args.init:  # the VAE stage did not run and the sizes are the initial backbone's
         skip |= set(INIT_FIXED) | {k for k in vars(args) if k.startswith("vae_") or k == "kl_weight"}

@@ -293,3 +293,30 @@ def test_vocoder_copy_names_its_own_pca_option_when_fad_cannot_be_computed(tmp_p
                                                                     "--threads", "1"])
     why = results["vocoders"][0]["fad_error"]
     assert "(--pca K with K below 2, e.g. 1)" in why and "foley eval" not in why
+
+
+
+@pytest.mark.parametrize("script", sorted(str(p.relative_to(ROOT)) for p in [*ROOT.glob("eval/*.py"),
+                                                                             *ROOT.glob("benchmarks/*.py")]))
+def test_each_scripts_help_says_its_whole_first_paragraph_and_its_defaults(script, capsys, monkeypatch):
+    """--help describes the script in its docstring's first paragraph, not a sentence cut at the first line's
+    end, and shows every default an option has (a repeatable option's empty list is none)."""
+    from foley.cli import OneLineErrors
+
+    shown = []
+    format_help = OneLineErrors.format_help
+    monkeypatch.setattr(OneLineErrors, "format_help", lambda self: shown.append(self) or format_help(self))
+    spec = importlib.util.spec_from_file_location(Path(script).stem, ROOT / script)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)  # where its dataclasses look themselves up
+    monkeypatch.syspath_prepend(str((ROOT / script).parent))  # as when run: its sibling scripts importable
+    spec.loader.exec_module(module)
+    with pytest.raises(SystemExit) as exit_:
+        module.main(["--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert exit_.value.code == 0 and " ".join(module.__doc__.split("\n\n")[0].split()) in said
+    assert "(default: [])" not in said
+    [parser] = shown
+    unshown = [a.option_strings[-1] for a in parser._actions if a.option_strings and a.default not in (None, False, [])
+               and a.dest != "help" and "default" not in (a.help or "")]
+    assert not unshown, unshown

@@ -317,6 +317,8 @@ def test_a_vae_stage_that_is_done_refuses_other_vae_settings_and_records_its_dat
     record = json.loads((tmp_path / "bb" / "training.json").read_text())
     digest = json.loads((tmp_path / "bb.run" / "data.json").read_text())["sha256"]
     assert record["args"]["vae_steps"] == 2 and record["data"] == {"name": "a", "sha256": digest}
+    # the demo recipe's backbone lists the captions it learned, as `foley sounds --model DIR` shows them
+    assert read_known_sounds(tmp_path / "bb") == sorted({e["caption"] for e in load_manifest(tmp_path / "a", "train")})
 
 
 def test_a_vae_whose_saving_was_interrupted_is_trained_on_from_its_checkpoint(tmp_path, monkeypatch):
