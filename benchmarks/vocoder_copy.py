@@ -1,6 +1,6 @@
 """Copy synthesis: how closely each vocoder rebuilds real audio from its own mel.
 
-For every clip in --clips (wav/ogg/flac, any rate, mixed to mono) and every vocoder: the
+For every clip in --clips (wav, flac, ogg, mp3, ...; any rate, mixed to mono) and every vocoder: the
 clip is resampled to the vocoder's rate, its log-mel computed with the vocoder's own mel
 settings (``LogMel``: peak-normalized to 0.95), vocoded, and compared with that
 peak-normalized reference:
@@ -41,12 +41,11 @@ from foley.errors import FoleyError
 from foley.evaluation.embedders import embed_audio, get_embedder
 from foley.evaluation.fad import embedding_stats, frechet_distance
 from foley.evaluation.stft_distance import FFT_SIZES, stft_distance
-from foley.media.audio import read_audio, resample, spectrogram_db
+from foley.media.audio import AUDIO_SUFFIXES, read_audio, resample, spectrogram_db
 from foley.media.files import atomic_write_text, check_writable
 from foley.models.mel import LogMel, MelConfig
 from foley.models.vocoder import GriffinLimConfig, GriffinLimVocoder, load_vocoder, vocoder_mel_config
 
-AUDIO_SUFFIXES = (".wav", ".ogg", ".flac")
 HIGH_BAND_HZ = 4000.0
 PICTURE_CLIPS = 3
 
@@ -144,7 +143,7 @@ def draw(path: Path, name: str, ref: np.ndarray, ref_rate: int, outputs: list[tu
 
 def main(argv: list[str] | None = None) -> dict:
     ap = OneLineErrors(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--clips", required=True, help="folder of audio files (wav/ogg/flac)")
+    ap.add_argument("--clips", required=True, help="folder of audio files (wav, flac, ogg, mp3, ...)")
     ap.add_argument("--vocoder", action="append", default=[], help="vocoder folder with mel_config.json (repeatable)")
     ap.add_argument("--embedder", help="FAD embedder, e.g. logmel or aisfx:DIR (default: no FAD)")
     ap.add_argument("--pca", type=number_arg(0, integer=True),
@@ -161,7 +160,7 @@ def main(argv: list[str] | None = None) -> dict:
     torch.set_num_threads(args.threads)
     clips = sorted(p for p in Path(args.clips).iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)[:args.limit]
     if not clips:
-        raise FoleyError(f"{args.clips}: no {'/'.join(AUDIO_SUFFIXES)} files")
+        raise FoleyError(f"{args.clips}: no audio files ({', '.join(AUDIO_SUFFIXES[:4])}, ...)")
     entries = build_entries(args.vocoder, args.gl_iters)
     embedder = get_embedder(args.embedder) if args.embedder else None
     ref_embeddings, skipped = [], []

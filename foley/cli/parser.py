@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                             ("mkl", "mean KL divergence of PANNs class outputs (real || generated, paired by name)"),
                             ("report", "a folder with JSON, Markdown and an HTML page with plots")):
         p = ev_sub.add_parser(name, help=help_text)
-        p.add_argument("--pred", type=path_arg, required=True, help="folder of generated files (wav or video, any rate)")
+        p.add_argument("--pred", type=path_arg, required=True, help="folder of generated files (audio or video, any rate)")
         p.add_argument("--ref", type=path_arg, required=True, help="folder of reference files with the same names")
         p.add_argument("--json", type=path_arg, help="also write the results to this JSON file")
         if name in ("onset", "report"):

@@ -11,16 +11,16 @@ import numpy as np
 
 from ..config import is_finite_number
 from ..errors import FoleyError
+from ..media.audio import AUDIO_SUFFIXES as AUDIO_FILE_SUFFIXES
 from ..media.audio import read_audio
 from ..media.files import read_json_object
 from ..media.mux import align_to_picture
-from ..media.video import has_picture, probe_video
+from ..media.video import VIDEO_SUFFIXES, has_picture, probe_video
 from ..workers import worker_map
 from .onset import OnsetConfig, mean_scores, onset_scores, warm_up_detector
 
 # Preferred order when several files share a stem (a SynthSync folder has .wav and .mp4).
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".m4a", ".mp4", ".mov", ".mkv", ".webm")
-PICTURE_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm")  # those of AUDIO_SUFFIXES that hold a picture too
+AUDIO_SUFFIXES = AUDIO_FILE_SUFFIXES + VIDEO_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def pair_files(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike) -> list[
     pred_dir, ref_dir = Path(pred_dir), Path(ref_dir)
     preds, refs = files_by_stem(pred_dir), files_by_stem(ref_dir)
     if not preds:
-        raise FoleyError(f"{pred_dir}: no audio or video files ({', '.join(AUDIO_SUFFIXES)})")
+        raise FoleyError(f"{pred_dir}: no audio or video files ({_listing(list(AUDIO_SUFFIXES))})")
     problems = []
     if missing := sorted(set(preds) - set(refs)):
         problems.append(f"{len(missing)} generated file(s) have no reference in {ref_dir}: {_listing(missing)}")
@@ -135,7 +135,7 @@ def clip_audio(path: Path, duration_s: float | None = None) -> tuple[np.ndarray,
     picture), then cut to ``duration_s`` (a sidecar's) if given. A video file without a picture
     (an audio-only .mp4 or .webm) is read as the audio file it is."""
     wav, sr = read_audio(path, sample_rate=None)
-    if path.suffix.lower() in PICTURE_SUFFIXES and has_picture(path):
+    if path.suffix.lower() in VIDEO_SUFFIXES and has_picture(path):
         wav = align_to_picture(wav, sr, probe_video(path))
     return (wav if duration_s is None else wav[:round(duration_s * sr)]), sr
 

@@ -29,6 +29,8 @@ MAX_GAIN_DB = 20.0  # the most normalization lifts a track (-40 LUFS reaches the
 WRITE_BLOCK = 1 << 18  # samples per block written
 FLOAT_SUBTYPES = ("FLOAT", "DOUBLE")  # files that hold values beyond full scale
 SAMPLE_BYTES = {"PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4}  # bytes per sample of a subtype
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".m4a", ".opus", ".oga", ".aiff", ".aif", ".aifc", ".au", ".caf",
+                  ".w64", ".wv", ".mka", ".aac", ".ac3", ".wma", ".mp2")  # a folder's audio files that read_audio reads
 
 
 def resample(wav: np.ndarray, orig_rate: int, target_rate: int) -> np.ndarray:
@@ -43,24 +45,40 @@ WAV_NO_SIZE = 0x7FFF0000  # a 32-bit data size from here up that the file does n
 # "not known" (one writing to a pipe, that cannot go back to the header: FFmpeg 0xFFFFFFFF, SoX 0x7FFFF000,
 # arecord 0x7FFFFFFF), as is a size of 0
 WAV_MAX_CHUNKS = 1000  # chunks looked through for the data chunk
+AU_SAMPLE_BYTES = {1: 1, 2: 1, 3: 2, 4: 3, 5: 4, 6: 4, 7: 8, 27: 1}  # bytes per sample of an AU file's encodings
+OGG_MAX_PAGE = 27 + 255 + 255 * 255  # the most bytes an Ogg page holds: its header, segment table and data
 
 
-def _wav_length_unknown(path: Path) -> bool:
+def _length_unknown(path: Path) -> bool:
     """Whether ``path`` is a WAV (RIFF, RIFX, RF64 or BW64) whose header does not give the length
     of its audio (a data size of 0, or WAV_NO_SIZE or more that the file does not hold; an RF64's
-    64-bit size of 0): the audio runs to the end of the file. Raises MediaError for a WAV cut short,
-    whose header gives more audio than the file holds (libsndfile reads what is there without a
-    word). Reads the header alone."""
+    64-bit size of 0): the audio runs to the end of the file. Raises MediaError for a WAV, AIFF or AU
+    file cut short, whose header gives more audio than the file holds, and an Ogg file that ends part
+    way through a page (libsndfile reads what is there without a word). Reads the header alone
+    (an Ogg file's last 64 kB)."""
     try:
         f = path.open("rb")
     except OSError:  # the reader says why
         return False
     with f:
         size = os.fstat(f.fileno()).st_size
-        head = f.read(12)
-        if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX", b"RF64", b"BW64") or head[8:] != b"WAVE":
+        head = f.read(24)
+        if head[:4] == b"OggS":
+            _check_ogg_end(path, f, size)
             return False
-        order = ">" if head[:4] == b"RIFX" else "<"
+        if head[:4] == b".snd" and len(head) == 24:  # AU: offset, size, encoding, rate, channels (big-endian)
+            offset, length, encoding, rate, channels = struct.unpack(">5I", head[4:])
+            if length != 0xFFFFFFFF and length > (held := max(size - offset, 0)):
+                byte_rate = AU_SAMPLE_BYTES.get(encoding, 0) * rate * channels
+                raise MediaError(f"{path}: the AU file is cut short: its header gives {_wav_bytes(length, byte_rate)} "
+                                 f"of audio, the file holds {_wav_bytes(held, byte_rate)}")
+            return False
+        aiff = head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC")
+        wav = head[:4] in (b"RIFF", b"RIFX", b"RF64", b"BW64") and head[8:12] == b"WAVE"
+        if not (aiff or wav):
+            return False
+        f.seek(12)
+        order = ">" if head[:4] in (b"RIFX", b"FORM") else "<"
         byte_rate, long_size = 0, None
         for _ in range(WAV_MAX_CHUNKS):
             chunk = f.read(8)
@@ -72,36 +90,107 @@ def _wav_length_unknown(path: Path) -> bool:
                 long_size = struct.unpack("<Q", f.read(16)[8:])[0]
             elif name == b"fmt " and length >= 12:
                 byte_rate = struct.unpack(order + "I", f.read(12)[8:])[0]
-            elif name == b"data":
+            elif name == b"COMM" and length >= 18 and head[8:12] == b"AIFF":  # channels, frames, bits, rate
+                channels, _, bits = struct.unpack(">hIh", f.read(8))
+                byte_rate = round(channels * -(-bits // 8) * _extended(f.read(10)))
+            elif name in (b"data", b"SSND"):
                 held = max(size - start, 0)
                 if long_size is not None and length == 0xFFFFFFFF:  # an RF64's size is in its ds64 chunk
                     length = long_size
                 elif length >= WAV_NO_SIZE and length > held:
-                    return True
+                    return not aiff
                 if length > held:
-                    raise MediaError(f"{path}: the WAV file is cut short: its header gives "
-                                     f"{_wav_bytes(length, byte_rate)} of audio, the file holds "
-                                     f"{_wav_bytes(held, byte_rate)}")
-                return length == 0
+                    kind, skip = ("AIFF", 8) if aiff else ("WAV", 0)  # an SSND chunk's offset and block size
+                    raise MediaError(f"{path}: the {kind} file is cut short: its header gives "
+                                     f"{_wav_bytes(length - skip, byte_rate)} of audio, the file holds "
+                                     f"{_wav_bytes(max(held - skip, 0), byte_rate)}")
+                return length == 0 and not aiff
             f.seek(start + length + (length & 1))  # chunks are padded to an even length
     return False
 
 
+def _extended(ten: bytes) -> float:
+    """An AIFF's 80-bit IEEE 754 extended float (its sample rate, Hz); 0 for an exponent of 0."""
+    exponent, mantissa = int.from_bytes(ten[:2], "big") & 0x7FFF, int.from_bytes(ten[2:10], "big")
+    return mantissa * 2.0 ** (exponent - 16383 - 63) if exponent else 0.0
+
+
+def _check_ogg_end(path: Path, f, size: int) -> None:
+    """MediaError unless the Ogg file ``f`` (``size`` bytes) ends with a whole page, or holds a whole
+    page marked end of stream in its last OGG_MAX_PAGE bytes (what follows it is not audio): a
+    file cut short ends part way through a page, and libsndfile reads it as empty or shorter."""
+    f.seek(max(size - OGG_MAX_PAGE, 0))
+    tail = f.read()
+    at = tail.rfind(b"OggS")
+    while at >= 0:
+        if len(tail) - at >= 27 and len(tail) - at >= 27 + (n := tail[at + 26]):
+            end = at + 27 + n + sum(tail[at + 27:at + 27 + n])
+            if end == len(tail) or (end < len(tail) and tail[at + 5] & 4):  # 4: the end-of-stream flag
+                return
+        at = tail.rfind(b"OggS", 0, at)
+    raise MediaError(f"{path}: the Ogg file is cut short: it ends part way through a page")
+
+
 def _wav_bytes(n: int, byte_rate: int) -> str:
-    """``n`` bytes of a WAV's audio in words, and in seconds where its ``byte_rate`` is known."""
+    """``n`` bytes of a file's audio in words, and in seconds where its ``byte_rate`` is known."""
     return f"{n:,} bytes" + (f" ({n / byte_rate:.2f} s)" if byte_rate else "")
 
 
-def _read_soundfile(path: Path) -> tuple[np.ndarray, int]:
-    data, rate = sf.read(str(path), dtype="float32", always_2d=True)  # (N, C)
+def _mp3_declares_length(path: Path) -> bool:
+    """Whether the MP3 file ``path`` has a Xing, Info or VBRI header in its first frame (after an
+    ID3v2 tag): the length of its audio. Without one libsndfile guesses the length from the first
+    frame and reads no further (a VBR file, a fraction of it)."""
+    with path.open("rb") as f:
+        head = f.read(10)
+        if head[:3] == b"ID3" and len(head) == 10:  # its size: four 7-bit bytes, then a footer of 10 if flagged
+            f.seek(10 + sum(b << 7 * (3 - i) for i, b in enumerate(head[6:10])) + (10 if head[5] & 0x10 else 0))
+        else:
+            f.seek(0)
+        frame = f.read(200)
+    return any(tag in frame[4:] for tag in (b"Xing", b"Info", b"VBRI"))
+
+
+SF_NO_LENGTH = 1 << 62  # libsndfile's frame count of a file whose length it does not know (2**63 - 1)
+
+
+def _read_soundfile(path: Path) -> tuple[np.ndarray, int] | None:
+    """(C, N) float32 and the rate as libsndfile reads them; None for an MP3 whose length libsndfile
+    would guess (no Xing, Info or VBRI header) and a file whose length it does not know (a FLAC
+    written to a pipe: numpy cannot make room for 2**63 frames). Raises MediaError for a FLAC or MP3
+    file cut short (fewer samples than its header gives), LibsndfileError for one libsndfile cannot read."""
+    with sf.SoundFile(str(path)) as f:
+        if f.frames >= SF_NO_LENGTH or (f.format == "MP3" and not _mp3_declares_length(path)):
+            return None
+        data = f.read(f.frames, dtype="float32", always_2d=True)  # (N, C); a count: GSM 6.10 cannot seek
+        kind, declared, rate = f.format, f.frames, f.samplerate
+    if kind in ("FLAC", "MP3") and len(data) < declared:
+        raise MediaError(f"{path}: the {kind} file is cut short: its header gives {declared / rate:.2f} s "
+                         f"of audio, the file holds {len(data) / rate:.2f} s")
     return data.T, rate
+
+
+CUT_SLACK_S = 0.1  # audio decoded this much shorter than its container's header gives: the file is cut short
+
+
+def _declared_length(container, stream) -> int | None:
+    """The samples of ``stream`` that its container's header gives: an MP4 or MOV track's duration, a
+    FLAC file's (its STREAMINFO's; none from a pipe), an audio-only Matroska or WebM file's; None
+    elsewhere (FFmpeg's duration of an MP3 without a Xing header, an ADTS or AC-3 stream, ... is
+    guessed from the bit rate; a Matroska file's is its longest stream's)."""
+    rate = stream.codec_context.sample_rate
+    if (container.format.name == "flac" or container.format.name.startswith("mov,")) and stream.duration:
+        return round(float(stream.duration * stream.time_base) * rate)
+    if container.format.name == "matroska,webm" and len(container.streams) == 1 and container.duration:
+        return round(container.duration / 1e6 * rate)
+    return None
 
 
 def _read_container(path: Path, stereo: bool = False, to_the_end: bool = False) -> tuple[np.ndarray, int]:
     """(C, N) float32 and the rate of the first audio stream, in the stream's own layout, as long
-    as the stream says it is; with ``stereo``, more than two channels downmixed to two by FFmpeg
-    (swresample's matrix); ``to_the_end``: a WAV's data size is ignored, its audio read to the
-    end of the file."""
+    as its container's header says it is where it says (:func:`_declared_length`; MediaError where
+    it holds less, by more than CUT_SLACK_S); with ``stereo``, more than two channels downmixed to
+    two by FFmpeg (swresample's matrix); ``to_the_end``: a WAV's data size is ignored, its audio
+    read to the end of the file."""
     import av  # FFmpeg's libraries load only for what soundfile cannot read (video containers, m4a, ...)
 
     try:
@@ -129,11 +218,16 @@ def _read_container(path: Path, stereo: bool = False, to_the_end: bool = False) 
             chunks += samples(to_float.resample(None))
         except av.error.FFmpegError as e:
             raise MediaError(f"{path}: corrupt or truncated audio ({e.strerror or e})") from None
-        # an AAC track decodes to whole frames of 1,024 samples: the last one's padding is cut at the stream's end
-        length = round(float(stream.duration * stream.time_base) * rate) if stream.duration else None
+        length = _declared_length(container, stream)
     if not chunks:
         raise MediaError(f"{path}: the audio stream has no samples")
-    return np.ascontiguousarray(np.concatenate(chunks, axis=1)[:, :length], dtype=np.float32), rate
+    wav = np.concatenate(chunks, axis=1)
+    if length and wav.shape[1] < length - CUT_SLACK_S * rate:
+        raise MediaError(f"{path}: the file is cut short: its header gives {length / rate:.2f} s of audio, "
+                         f"the file holds {wav.shape[1] / rate:.2f} s")
+    # an AAC track decodes to whole frames of 1,024 samples: the last one's padding is cut at the stream's end
+    return np.ascontiguousarray(wav[:, :length], dtype=np.float32), rate
+
 
 
 MAX_FLOAT_PEAK = 1000.0  # +60 dBFS: float samples past this are no recording (1 is full scale)
@@ -146,17 +240,18 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: 
     Returns ``(wav, rate)`` with wav (N,) if ``mono`` else (C, N), resampled to
     ``sample_rate`` unless it is None; ``stereo`` (with ``mono`` False): more than two
     channels are downmixed to two by FFmpeg (swresample's matrix: a 5.1 track's centre and
-    surrounds into left and right). Raises MediaError for a file that cannot be read, a WAV
-    cut short (its header's data size past the file's end), one that holds no samples, or
-    NaN, infinite or enormous ones (over MAX_FLOAT_PEAK).
+    surrounds into left and right). Raises MediaError for a file that cannot be read, one cut
+    short (a WAV, AIFF, AU, FLAC, MP3, MP4, MOV or audio-only Matroska file whose header gives more
+    audio than it holds, an Ogg file that ends part way through a page), one that holds no samples,
+    or NaN, infinite or enormous ones (over MAX_FLOAT_PEAK).
     """
     path = check_input_file(path)
     stereo = stereo and not mono
     try:
-        if _wav_length_unknown(path):  # FFmpeg reads it to the end; libsndfile, nothing after a data size of 0
+        if _length_unknown(path):  # FFmpeg reads it to the end; libsndfile, nothing after a data size of 0
             wav, rate = _read_container(path, stereo, to_the_end=True)
         else:
-            wav, rate = _read_soundfile(path)
+            wav, rate = _read_soundfile(path) or _read_container(path, stereo)
     except sf.LibsndfileError:
         wav, rate = _read_container(path, stereo)
     if stereo and wav.shape[0] > 2:  # a file of more channels that soundfile reads: FFmpeg's downmix

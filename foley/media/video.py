@@ -33,6 +33,9 @@ from ..errors import MediaError
 from .ffmpeg import local_file
 from .inputs import check_input_file
 
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".3gp", ".ts", ".mts", ".m2ts", ".mpg", ".mpeg",
+                  ".flv")  # a folder's videos; a file given by name is read whatever its suffix
+
 
 @dataclass(frozen=True)
 class VideoInfo:

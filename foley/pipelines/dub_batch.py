@@ -27,10 +27,7 @@ from ..media.audio import normalize_loudness, read_audio, relative_gain, resampl
 from ..media.files import atomic_paths, missing_folders, name_max, removed_if_empty, trial_write
 from ..media.mux import (CONTAINERS, align_to_picture, check_original_keepable, fit_length, mux_audio,
                           other_streams_note, output_container)
-from ..media.video import VideoInfo, check_moving, first_frame_digest, probe_video
-
-VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".3gp", ".ts", ".mts", ".m2ts", ".mpg", ".mpeg",
-                  ".flv")  # a folder's videos; a file given by name is read whatever its suffix
+from ..media.video import VIDEO_SUFFIXES, VideoInfo, check_moving, first_frame_digest, probe_video
 
 
 # Generated sound whose peak stays below this is no sound at all: the demo model writes

@@ -280,7 +280,7 @@ def test_compose_check_counts_its_then_and_while_beds(monkeypatch, capsys, n, th
 def test_benchmark_refusals_carry_the_script_prefix(tmp_path, monkeypatch, capsys):
     (tmp_path / "notes.txt").write_text("")
     assert said("benchmarks/vocoder_copy.py", ["--clips", str(tmp_path)], monkeypatch, capsys) == (
-        f"vocoder_copy.py: error: {tmp_path}: no .wav/.ogg/.flac files")
+        f"vocoder_copy.py: error: {tmp_path}: no audio files (.wav, .flac, .ogg, .mp3, ...)")
     assert said("benchmarks/compose_event.py", ["--model", "demo", "--threads", "1"], monkeypatch, capsys) == (
         "compose_event.py: error: demo: its decoding has no noise filling to compare against")
 

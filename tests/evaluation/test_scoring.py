@@ -373,3 +373,19 @@ def test_a_clip_figure_draws_the_onsets_the_scores_count(tmp_path, monkeypatch):
     drawn.clear()  # annotations past the clip's end are not scored, nor drawn
     _clip_figure(Pair("a", tmp_path / "gen.wav", tmp_path / "gen.wav", {"onsets_s": [0.5, 2.5]}), "annotated", OnsetConfig())
     assert [x for c, x in drawn if c == "#2ca02c"] == [0.5] * 3
+
+
+def test_every_audio_file_read_audio_reads_is_paired(synth_test, tmp_path):
+    """An .aiff, .opus or .avi reference was left out of the pairing though read_audio reads it: the
+    generated clip of its stem was then reported as having no reference."""
+    from foley.media.ffmpeg import run_ffmpeg
+
+    pred, refs = tmp_path / "pred", tmp_path / "ref"
+    pred.mkdir(), refs.mkdir()
+    for f, suffix in zip(sorted(synth_test.glob("*.wav")), (".aiff", ".opus", ".avi")):
+        shutil.copy(f, pred / f.name)
+        run_ffmpeg(["-i", str(f), str(refs / f.with_suffix(suffix).name)], what=f.name)
+    pairs = pair_files(pred, refs)
+    assert sorted(p.ref.suffix for p in pairs) == [".aiff", ".avi", ".opus"]
+    s = evaluate_onsets(pairs, gt="detected", workers=1)["summary"]
+    assert (s["onset_detection_acc"], s["onset_ap"]) == (1.0, 1.0)

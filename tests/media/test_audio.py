@@ -322,3 +322,80 @@ def test_an_rf64_written_to_a_pipe_is_read_to_the_end(tmp_path):
     (tmp_path / "cut.wav").write_bytes(path.read_bytes()[:1000])  # cut: as far as it goes, nothing says more
     audio_at = path.read_bytes().index(b"data") + 8
     assert read_audio(tmp_path / "cut.wav", sample_rate=None)[0].shape == ((1000 - audio_at) // 2,)
+
+
+CUT_KINDS = {  # suffix: FFmpeg's arguments after the input, and the start of the message for the file cut short
+    ".aiff": ([], "the AIFF file is cut short: its header gives 64,000 bytes (2.00 s) of audio, the file holds"),
+    ".au": ([], "the AU file is cut short: its header gives 64,000 bytes (2.00 s) of audio, the file holds"),
+    ".ogg": (["-c:a", "libvorbis"], "the Ogg file is cut short: it ends part way through a page"),
+    ".opus": ([], "the Ogg file is cut short: it ends part way through a page"),
+    ".mp3": ([], "the MP3 file is cut short: its header gives 2.00 s of audio, the file holds"),
+    ".mov": (["-f", "lavfi", "-i", "testsrc=duration=2:size=64x48:rate=25", "-c:v", "mpeg4", "-c:a", "pcm_s16le",
+              "-movflags", "+faststart"], "the file is cut short: its header gives 2.00 s of audio, the file holds"),
+    ".mka": (["-c:a", "flac"], "the file is cut short: its header gives 2.00 s of audio, the file holds"),
+}
+
+
+@pytest.mark.parametrize("suffix", CUT_KINDS)
+def test_audio_cut_short_is_refused_where_its_header_gives_its_length(tmp_path, suffix):
+    """libsndfile and FFmpeg read an AIFF, AU, Ogg or MP3 file cut short as far as it goes (an Ogg
+    Vorbis one as empty) without a word, and FFmpeg an MP4 or MOV (its index first) or audio-only Matroska
+    file: a short clip would be scored or trained on. The length the header gives is held against the
+    file's (an Ogg file ends with a whole page); whole files read as before."""
+    from foley.media.ffmpeg import run_ffmpeg
+
+    args, said = CUT_KINDS[suffix]
+    write_audio(tmp_path / "a.wav", sine(440, 2.0, 16_000), 16_000)
+    whole = tmp_path / f"whole{suffix}"
+    run_ffmpeg(["-i", str(tmp_path / "a.wav"), *args, str(whole)], what=suffix)
+    assert abs(read_audio(whole, sample_rate=None)[0].shape[0] - 32_000) < 1_000
+    cut = tmp_path / f"cut{suffix}"
+    cut.write_bytes(whole.read_bytes()[:whole.stat().st_size * 6 // 10])
+    with pytest.raises(MediaError) as error:
+        read_audio(cut)
+    assert "\n" not in str(error.value) and str(error.value).startswith(f"{cut}: {said}")
+
+
+def test_a_flac_cut_between_frames_is_refused(tmp_path):
+    """libsndfile fails on a FLAC cut at the start of a frame, and FFmpeg then read it as far as it goes."""
+    write_audio(tmp_path / "a.flac", sine(440, 2.0, 16_000), 16_000)
+    data = (tmp_path / "a.flac").read_bytes()
+    (tmp_path / "cut.flac").write_bytes(data[:data.index(b"\xff\xf8", len(data) // 2)])  # a frame's sync code
+    with pytest.raises(MediaError, match=r"cut\.flac: the file is cut short: its header gives 2\.00 s of audio, "
+                                         r"the file holds 1\.02 s$"):
+        read_audio(tmp_path / "cut.flac")
+
+
+@pytest.mark.parametrize("quality", [["-q:a", "2"], ["-b:a", "64k"]])
+def test_an_mp3_without_a_xing_header_is_read_to_its_end(tmp_path, quality):
+    """Without a Xing or Info header libsndfile guesses an MP3's length from its first frame and reads
+    no further (0.8 s of a 4 s VBR file); FFmpeg's duration is a guess from the bit rate too."""
+    from foley.media.ffmpeg import run_ffmpeg
+
+    write_audio(tmp_path / "a.wav", sine(440, 4.0, 44_100) * np.linspace(0, 1, 4 * 44_100), 44_100)
+    run_ffmpeg(["-i", str(tmp_path / "a.wav"), "-c:a", "libmp3lame", *quality, "-write_xing", "0",
+                str(tmp_path / "a.mp3")], what="mp3")
+    assert b"Xing" not in (tmp_path / "a.mp3").read_bytes()[:1000]
+    wav, _ = read_audio(tmp_path / "a.mp3", sample_rate=None)
+    assert 4 * 44_100 <= len(wav) < 4 * 44_100 + 2 * 1152  # the encoder's delay and padding are not known
+
+
+def test_a_flac_written_to_a_pipe_is_read(tmp_path):
+    """A FLAC written to a pipe gives no length (0 samples in its header): libsndfile's frame count of
+    2**63 - 1 made numpy fail with a traceback."""
+    from foley.media.ffmpeg import ffmpeg_exe
+
+    path = tmp_path / "piped.flac"
+    with path.open("wb") as out:
+        subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                        "sine=frequency=440:sample_rate=16000:duration=1", "-f", "flac", "pipe:"],
+                       stdout=out, check=True)
+    wav, rate = read_audio(path, sample_rate=None)
+    assert rate == 16_000 and wav.shape == (16_000,)
+
+
+def test_a_gsm_wav_is_read(tmp_path):
+    """libsndfile cannot seek in GSM 6.10 audio: it is read by its frame count."""
+    sf.write(str(tmp_path / "gsm.wav"), sine(440, 1.0, 8_000), 8_000, subtype="GSM610")
+    wav, rate = read_audio(tmp_path / "gsm.wav", sample_rate=None)
+    assert rate == 8_000 and 8_000 <= len(wav) <= 8_000 + 320 and dominant_hz(wav, 8_000) == pytest.approx(440, abs=2)
