@@ -178,9 +178,12 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
                   silent_note=silent_note, process=process, processes=processes, summary=summary)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: what is kept, before the line that says the run stopped
         if summary.done and processes == 1:
-            print(f"stopped: {counted(len(summary.done), 'video')} dubbed before it, kept in {Path(args.output)}{os.sep} "
-                  f"(the same command skips {'it' if len(summary.done) == 1 else 'them'} and dubs the rest)",
-                  file=sys.stderr)
+            them = "it" if len(summary.done) == 1 else "them"
+            silent = f" ({len(summary.silent)} with a silent Foley track)" if summary.silent else ""
+            rerun = (f"the same command dubs {them} again, as --overwrite asks; without --overwrite it skips every "
+                     "finished dub" if args.overwrite else f"the same command skips {them} and dubs the rest")
+            print(f"stopped: {counted(len(summary.done), 'video')} dubbed before it{silent}, kept in "
+                  f"{Path(args.output)}{os.sep} ({rerun})", file=sys.stderr)
         raise
     summary.notes += [(str(video), note) for video, notes in video_notes.items() if str(video) in summary.done
                       for note in notes]

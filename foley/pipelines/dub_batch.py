@@ -247,9 +247,13 @@ def _finished_wav(path: Path, video: Path) -> bool:
         return False
 
 
-def _readable_video(path: Path) -> bool:
+def _readable_video(path: Path, moving: bool = False) -> bool:
+    """``path`` is a readable video (a probe of the file); with ``moving``, one of at least two frames, as a
+    dub needs."""
     try:
-        probe_video(path)
+        info = probe_video(path)
+        if moving:
+            check_moving(info)
         return True
     except MediaError:
         return False
@@ -258,12 +262,13 @@ def _readable_video(path: Path) -> bool:
 def needs_model(videos: list[Path], out_dir: str | os.PathLike, overwrite: bool) -> bool:
     """Whether any video of the whole batch will be generated: neither already dubbed (nor
     refused for a file of its outputs' names in their place) nor failed for a name clash, and
-    readable (a probe of the file: a batch of unreadable files fails without loading a model).
+    readable and moving (a probe of the file: a batch of unreadable files and still images fails
+    without loading a model).
     Every process sharing the batch gets the same answer."""
     out_dir = Path(out_dir)
     clashes = name_clashes(videos, out_dir)
     return any(i not in clashes and (overwrite or (existing_dub(v, out_dir) is None and unfinished_output(v, out_dir) is None))
-               and _readable_video(v) for i, v in enumerate(videos))
+               and _readable_video(v, moving=True) for i, v in enumerate(videos))
 
 
 def check_outputs(videos: list[Path], out_dir: str | os.PathLike) -> None:

@@ -292,6 +292,26 @@ def test_interrupted_batch_resumes(model_dir, av_clip, tmp_path, signal_name):
     assert all((out / f"{n}.mp4").exists() and (out / f"{n}.wav").exists() for n in names)
 
 
+@pytest.mark.parametrize("overwrite, rerun", [
+    (False, "the same command skips it and dubs the rest"),
+    (True, "the same command dubs it again, as --overwrite asks; without --overwrite it skips every finished dub")])
+def test_an_interrupted_batch_says_what_it_kept_and_what_a_rerun_does(model_dir, av_clip, tmp_path, monkeypatch,
+                                                                      foley_cli, overwrite, rerun):
+    import foley.pipelines.dub_batch as dub_batch_module
+
+    def stopped_after_one(videos, out_dir, generate, options, *, summary, **_):  # Ctrl-C during the second video
+        summary.done.append(str(videos[0]))
+        summary.silent.append(str(videos[0]))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dub_batch_module, "dub_batch", stopped_after_one)
+    run = foley_cli(["dub", str(av_clip), "-o", str(tmp_path / "out"), "--model", str(model_dir), "--device", "cpu",
+                     "-q", *(["--overwrite"] if overwrite else [])], cwd=tmp_path)
+    assert run.returncode == 130 and run.stderr.splitlines() == [
+        f"stopped: 1 video dubbed before it (1 with a silent Foley track), kept in {tmp_path / 'out'}/ ({rerun})",
+        "foley: interrupted"], run.stderr
+
+
 def test_silent_windows_are_not_rendered(pipeline, monkeypatch):
     calls = []
     generate = pipeline.backbone.generate

@@ -636,6 +636,7 @@ def test_a_still_image_is_not_dubbed(tmp_path):
     summary = dub_batch([tmp_path / "still.mp4"], tmp_path / "out", tone)
     assert summary.failed == [(str(tmp_path / "still.mp4"), f"{tmp_path / 'still.mp4'}: a still image (h264, one frame), "
                                "not a video")]
+    assert not needs_model([tmp_path / "still.mp4"], tmp_path / "out", overwrite=False)  # it fails without a model
 
 
 def test_an_interrupted_batch_leaves_what_it_did_in_the_callers_summary(videos, tmp_path):
