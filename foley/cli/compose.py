@@ -255,6 +255,7 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
               + ("; ".join(changes) or "nothing (the plan is as it was)"))
     # the events an earlier turn made as they are now (its notes of them said), unless their takes are made anew
     made_before = previous if continuing and same_model and session.sampler == kept and session.align == align else None
+    held_before = session.turns[-1].get("held_db") if continuing and session.turns else None  # the mix last heard
     backbone = load_backbone(model, args.device, flag)
     quiet_ffmpeg_log()  # again: importing torchvision with the backbone turns FFmpeg's log back on
     for note in caption_notes(backbone.text, backbone_source(model), new_captions(plan, previous if same_model else None)):
@@ -286,7 +287,7 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
         if path.resolve() in own:
             with contextlib.suppress(OSError):  # a stem left behind is not worse than the turn untold
                 path.unlink()
-    _report_turn(plan, stats, sampler, out, timeline, stems, movie, video, made_before)
+    _report_turn(plan, stats, sampler, out, timeline, stems, movie, video, made_before, held_before)
     return 0
 
 
@@ -354,11 +355,12 @@ def _print_plan_only(args: argparse.Namespace, plan, previous, model: str, conti
 
 
 def _report_turn(plan, stats, sampler, out: Path, timeline: str | None, stems: dict, movie: Path | None,
-                 video, previous=None) -> None:
+                 video, previous=None, held_before: float | None = None) -> None:
     """What a turn that wrote its files says: the render's notes (of a follow-up turn, of the
     events it changed: those of the others an earlier turn gave, ``previous`` its plan, None when
-    every take was made anew), then each file written (the bed, its timeline picture, its stems'
-    folder, its video) and what it holds."""
+    every take was made anew; of the mix's hold by the peak ceiling, only where it differs from
+    ``held_before``, the dB the session's last turn recorded), then each file written (the bed,
+    its timeline picture, its stems' folder, its video) and what it holds."""
     from ..media.mux import other_streams_note
     from ..pipelines.compose import render_notes, stems_folder
 
@@ -367,7 +369,8 @@ def _report_turn(plan, stats, sampler, out: Path, timeline: str | None, stems: d
 
     kept = {take(e) for e in previous.events} if previous else set()
     for note in render_notes(stats, plan.duration_s, video=bool(video),
-                             said_before={(e.caption, e.start_s) for e in plan.events if take(e) in kept}):
+                             said_before={(e.caption, e.start_s) for e in plan.events if take(e) in kept},
+                             held_before=held_before):
         _note(note)
     events = f"{len(plan.events)} event{'s' if len(plan.events) != 1 else ''}"
     takes = stats.generated + stats.reused  # a filled or repeated event is several takes

@@ -591,6 +591,7 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
 
 
 HELD_NOTE_DB = 0.5  # below this, the ceiling's hold on the gains goes unsaid
+HELD_CHANGE_DB = 1.0  # a session's turn whose hold moved less than this from its last turn's does not say it again
 
 
 def held_note(held_db: float) -> str:
@@ -621,17 +622,22 @@ def short_note(caption: str, start_s: float, sounding_s: float, span_s: float) -
 
 
 def render_notes(stats: RenderStats, duration_s: float, video: bool = False,
-                 said_before: set[tuple[str, float]] = frozenset()) -> list[str]:
+                 said_before: set[tuple[str, float]] = frozenset(), held_before: float | None = None) -> list[str]:
     """The notes a render leaves for the user: events nearly silent, events cut by the bed's end
     (``video``: a bed as long as its video), one-shots silent for most of their span, and a mix
     held back by the peak ceiling. ``said_before``: the (caption, start) of events an earlier turn
-    of a session gave the same notes of (those it left as they were), not said again."""
+    of a session gave the same notes of (those it left as they were), not said again;
+    ``held_before``: the hold (dB) of the mix the session's last turn made (None: unknown), whose
+    note is not said again while the hold stays within ``HELD_CHANGE_DB`` of it (a sound moved
+    shifts the peaks a little)."""
+    held_said = held_before is not None and held_before > HELD_NOTE_DB \
+        and abs(stats.held_db - held_before) < HELD_CHANGE_DB
     return ([faint_note(caption, peak_db) for caption, peak_db, start_s in stats.faint
              if (caption, start_s) not in said_before]
             + [cut_note(caption, start_s, duration_s, video) for caption, start_s in stats.cut
                if (caption, start_s) not in said_before]
             + [short_note(*short) for short in stats.short if short[:2] not in said_before]
-            + ([held_note(stats.held_db)] if stats.held_db > HELD_NOTE_DB else []))
+            + ([held_note(stats.held_db)] if stats.held_db > HELD_NOTE_DB and not held_said else []))
 
 
 def caption_notes(text, source: str, captions: list[str], where: bool = True) -> list[str]:
@@ -888,10 +894,13 @@ def _check_settings(sampler, align) -> None:
 
 def _check_turn(turn: dict) -> None:
     """Raise ValueError unless the files and backbone a turn recorded are as a turn records them:
-    paths and model as text, its stems as caption -> a file name of its own in the stems folder."""
+    paths and model as text, its hold (held_db) a number, its stems as caption -> a file name of its own
+    in the stems folder."""
     for key in (*OWN_FILES, "video", "model"):
         if turn.get(key) is not None and not isinstance(turn[key], str):
             raise ValueError(f"a turn's {key} {turn[key]!r:.60}")
+    if turn.get("held_db") is not None and type(turn["held_db"]) not in (int, float):
+        raise ValueError(f"a turn's held_db {turn['held_db']!r:.60}")
     for key in ("stems", "stems_sha256"):
         if not isinstance(turn.get(key) or {}, dict):
             raise ValueError(f"a turn's {key} {turn[key]!r:.60}")
@@ -937,7 +946,7 @@ class Session:
         try:
             if not (path.is_file() or path.is_dir()):  # reading a pipe could wait for ever
                 raise ValueError("a pipe, socket or device, not a file")
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # an editor's byte-order mark is no part of the JSON
             if not text.strip():
                 raise ValueError("the file is empty")
             data = json.loads(text)
@@ -952,6 +961,8 @@ class Session:
             if not (math.isfinite(duration_s) and DURATION_RANGE_S[0] <= duration_s <= DURATION_RANGE_S[1]):
                 raise ValueError(f"duration_s {duration_s:g}; a bed is {DURATION_RANGE_S[0]:g} to "
                                  f"{DURATION_RANGE_S[1]:g} s")
+            if plan and abs(plan.duration_s - duration_s) > 1e-6:  # a session's bed keeps its length
+                raise ValueError(f"its plan is {plan.duration_s:g} s long and its bed {duration_s:g} s")
             if not isinstance(turns, list) or not all(isinstance(t, dict) for t in turns):
                 raise ValueError("'turns' must be a list of turns")
             for turn in turns:
@@ -1088,7 +1099,7 @@ class Session:
 
         self.turns.append({"text": text, **({"undo": True} if undo else {}), "plan": plan.to_dict(),
                            "model": self.model, "sampler": dict(self.sampler), "align": self.align,
-                           "generated": stats.generated,
+                           "generated": stats.generated, "held_db": round(stats.held_db, 2),
                            **({"periods_s": stats.periods_s} if any(stats.periods_s) else {}),
                            "reused": stats.reused, "seconds": round(stats.seconds, 2),
                            **({"video": self._input_reference(video)} if video else {}),

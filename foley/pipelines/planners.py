@@ -23,7 +23,7 @@ from typing import Protocol
 
 from .plan import MAX_EVENTS, Plan, PlanError, is_plan_text, parse_plan, pasted_plan
 from .rules.description import rules_layout
-from .rules.edit_forms import check_not_an_edit
+from .rules.edit_forms import _REDO, _UNDO_PART, _UNDO_TURNS, check_not_an_edit
 from .rules.edits import rules_edit
 from .rules.words import _clean, _unquoted
 
@@ -50,17 +50,6 @@ def _comma_said(number: str) -> str:
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+", number):
         return f"{number!r}: write a number without separators ({whole}); a comma separates sounds"
     return f"{number!r}: a comma separates sounds; give each sound its own time ('X at 1 s, X at 2 s')"
-
-
-_UNDO_PART = re.compile(r"^(?:please\s+)?(?:undo|revert)(?:\s+|\s*,\s*(?=undo\b))(?P<a>.+)$", re.I)  # "undo the rain"
-# "undo the last two changes", "undo twice", "undo everything", "undo undo", "undo x2": several turns
-_UNDO_TURNS = re.compile(r"(?:(?:the\s+)?(?:last\s+)?(?:\w+\s+)?(?:changes|edits|turns|steps|ones)|twice|\w+\s+times|everything"
-                         r"|all(?:\s+of\s+(?:it|them))?|(?:all\s+)?the\s+(?:changes|edits|turns)"
-                         r"|undo(?:[\s,]+undo)*|x\s*\d+|\d+(?:\s*x)?)", re.I)
-
-# "redo", "undo the undo": an undo taken back (not "redo it", another take of the whole bed; not "undo undo", two undos)
-_REDO = re.compile(r"^(?:please\s+)?(?:redo(?:\s+(?:the\s+)?(?:last\s+)?(?:change|edit|turn|undo))?|un-?undo|(?:undo\s+(?!undo\b)|revert\s+)"
-                   r"(?:(?:the|that|my|your)\s+)?(?:last\s+)?undo)(?:,?\s+please)?$", re.I)
 
 
 # The longest description or edit the rules planner reads: 32 sounds fit in far less, and its time grows faster

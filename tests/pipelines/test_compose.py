@@ -199,6 +199,12 @@ def test_session_round_trip_and_bad_file(tmp_path):
     (tmp_path / "future.json").write_text(json.dumps({**json.loads((tmp_path / "bed.json").read_text()), "version": 99}))
     with pytest.raises(FoleyError, match="not a foley compose session \\(version 99; this foley reads version 1\\)"):
         Session.open(tmp_path / "future.json", 10)
+    saved = json.loads((tmp_path / "bed.json").read_text())
+    (tmp_path / "bom.json").write_text("\ufeff" + json.dumps(saved), encoding="utf-8")  # as some editors save it
+    assert Session.open(tmp_path / "bom.json", 3.0).plan == plan
+    (tmp_path / "longer.json").write_text(json.dumps({**saved, "plan": {**saved["plan"], "duration_s": 12.0}}))
+    with pytest.raises(FoleyError, match=r"not a foley compose session \(its plan is 12 s long and its bed 8 s\)"):
+        Session.open(tmp_path / "longer.json", 10)  # not a bed that grows to 12 s on its next turn
     (tmp_path / "junk.json").write_text("{oops")
     with pytest.raises(FoleyError, match="not a foley compose session"):
         Session.open(tmp_path / "junk.json", 10)
@@ -952,6 +958,34 @@ def test_a_session_turn_gives_the_notes_of_the_sounds_it_changed_not_again_those
                              "('a bell rings every 2 s' fills its span)"]
     assert said["quieter"] == said["louder"] == []  # said on the turn that made it
     assert said["moved"] == [said["first"][0].replace("at 0 s", "at 0.5 s")]
+
+
+def test_a_session_says_the_mix_is_held_at_the_ceiling_on_the_turn_that_holds_it_not_on_each_later_turn(tmp_path,
+                                                                                                        capsys):
+    from foley.cli.compose import _report_turn
+    from foley.pipelines.compose import Session
+
+    planner = RulesPlanner()
+    first = planner.plan("rain, a bell rings at 1 s", 4.0)
+    louder = planner.plan("make the bell louder by 12 dB", 4.0, first)
+    moved = planner.plan("move the bell to 2 s", 4.0, louder)  # the bell as loud: the mix held about as much
+    quieter = planner.plan("make the bell quieter by 3 dB", 4.0, moved)  # held 3 dB less
+    cache, session = EventCache(tmp_path, "bed"), Session(tmp_path / "bed.json", 4.0, [])
+    said = {}
+    for name, plan, previous in (("first", first, None), ("louder", louder, first), ("moved", moved, louder),
+                                 ("quieter", quieter, moved)):
+        _, stats = render(plan, BedBackbone(), cache, FAST)
+        held_before = session.turns[-1]["held_db"] if session.turns else None
+        _report_turn(plan, stats, FAST, tmp_path / "bed.wav", None, {}, None, None, previous, held_before)
+        said[name] = [line for line in capsys.readouterr().err.splitlines() if "-1 dBTP ceiling" in line]
+        session.add_turn(name, plan, stats, tmp_path / "bed.wav", written={Path(tmp_path / "bed.wav"): __file__})
+        assert session.turns[-1]["held_db"] == round(stats.held_db, 2)
+    assert said["first"] == [] and len(said["louder"]) == 1  # said on the turn whose gain holds the mix
+    assert said["moved"] == []  # not again on a turn that left the hold as it was
+    assert len(said["quieter"]) == 1 and said["quieter"] != said["louder"]  # again, with the hold it changed to
+    _, stats = render(moved, BedBackbone(), cache, FAST)
+    _report_turn(moved, stats, FAST, tmp_path / "bed.wav", None, {}, None, None, louder, None)
+    assert "-1 dBTP ceiling" in capsys.readouterr().err  # a session from before the hold was kept: said
 
 
 def test_cli_compose_refuses_an_unknown_model_before_planning(tmp_path, foley_cli):

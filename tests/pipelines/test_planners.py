@@ -2060,6 +2060,11 @@ def test_refusals_of_a_turn_say_what_it_can_do_instead():
                  "undo undo undo", "undo x2", "undo 2"):  # not a sound named "undo" or "2" to remove
         with pytest.raises(PlanError, match="undo takes back one turn at a time"):
             p.plan(said, 10, bed)
+        with pytest.raises(PlanError, match=r"there is no bed yet, so nothing to undo: describe a bed first"):
+            p.plan(said, 10)  # no bed yet: no sound named "undo undo" either
+    for said in ("redo", "undo the undo", "redo the last change"):
+        with pytest.raises(PlanError, match=r"there is no bed yet, so nothing to redo: describe a bed first"):
+            p.plan(said, 10)
 
 
 def test_a_screenplays_transitions_marks_and_camera_directions_are_no_sounds():

@@ -114,6 +114,17 @@ _UNDO = re.compile(r"^(?:(?:actually|no|oops|sorry|hmm|ok(?:ay)?),?\s+)?(?:(?:ca
                    r"|scratch\s+that|take\s+(?:that|it)\s+back|never\s*mind)(?:,?\s+please)?$", re.I)
 
 
+_UNDO_PART = re.compile(r"^(?:please\s+)?(?:undo|revert)(?:\s+|\s*,\s*(?=undo\b))(?P<a>.+)$", re.I)  # "undo the rain"
+# "undo the last two changes", "undo twice", "undo everything", "undo undo", "undo x2": several turns
+_UNDO_TURNS = re.compile(r"(?:(?:the\s+)?(?:last\s+)?(?:\w+\s+)?(?:changes|edits|turns|steps|ones)|twice|\w+\s+times|everything"
+                         r"|all(?:\s+of\s+(?:it|them))?|(?:all\s+)?the\s+(?:changes|edits|turns)"
+                         r"|undo(?:[\s,]+undo)*|x\s*\d+|\d+(?:\s*x)?)", re.I)
+
+# "redo", "undo the undo": an undo taken back (not "redo it", another take of the whole bed; not "undo undo", two undos)
+_REDO = re.compile(r"^(?:please\s+)?(?:redo(?:\s+(?:the\s+)?(?:last\s+)?(?:change|edit|turn|undo))?|un-?undo|(?:undo\s+(?!undo\b)|revert\s+)"
+                   r"(?:(?:the|that|my|your)\s+)?(?:last\s+)?undo)(?:,?\s+please)?$", re.I)
+
+
 def is_undo(text: str) -> bool:
     """``text`` asks to undo the last turn of a session ("undo", "undo that", "go back", "revert
     the last change"): the bed goes back to the plan before it, whatever the planner."""
@@ -140,10 +151,13 @@ _CHANGE_AT_END = re.compile(r"(?<=[\w'])\s*,?\s+(?:(?:that|which)\s+)?(?P<q>(?:(
 
 
 def check_not_an_edit(text: str) -> None:
-    """Refuse (PlanError) a first description that reads as an edit ("make the dog louder"):
-    there is no bed to edit yet, and it is no sound either."""
-    if is_undo(text):
-        raise PlanError(f"{text.strip()!r}: there is no bed yet, so nothing to undo: describe a bed first "
+    """Refuse (PlanError) a first description that reads as an edit ("make the dog louder"), an
+    undo ("undo", "undo undo", "undo twice") or a redo ("redo", "undo the undo"): there is no bed
+    to edit yet, and it is no sound either."""
+    said = _clean(text)
+    if is_undo(text) or _REDO.match(said) or (m := _UNDO_PART.match(said)) and _UNDO_TURNS.fullmatch(m["a"]):
+        raise PlanError(f"{text.strip()!r}: there is no bed yet, so nothing to "
+                        f"{'redo' if _REDO.match(said) else 'undo'}: describe a bed first "
                         "(foley compose: --session FILE keeps its turns)")
     # "a chainsaw starts at 2 s and runs until 8 s": a sound and its span (not "make the rain start at 2 s and ...")
     span_said = _STARTS_UNTIL.search(text) and not _EDIT_VERBS.match(_clean(text))
