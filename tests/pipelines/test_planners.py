@@ -854,6 +854,49 @@ def test_one_sound_doing_two_things_and_a_sound_that_stops():
     assert placed("a door slams, then engine stops") == [("a door slams", 0, 5), ("engine stops", 5, 10)]  # not said
     with pytest.raises(PlanError, match="names no sound"):
         p.plan("it stops", 10)
+    # a crowd that quiets down, birds that go quiet, they that fall silent: stops, not sounds of their own
+    assert placed("a crowd chants, then applauds, then quiets down") == [("a crowd chants", 0, 3.333),
+                                                                       ("a crowd applauds", 3.333, 6.667)]
+    assert placed("birds chirp, then the birds go quiet") == [("birds chirp", 0, 5)]
+    assert placed("a crowd chants, then they fall silent, then a whistle blows") == [("a crowd chants", 0, 5),
+                                                                                      ("a whistle blows", 5, 10)]
+
+
+def test_a_thing_said_in_the_passive_voice_and_what_is_done_to_it_next():
+    p = RulesPlanner()
+
+    def placed(text):
+        return [(e.caption, round(e.start_s, 3), round(e.end_s, 3)) for e in p.plan(text, 10).events]
+
+    # what is done next to the same thing, its participle alone, is of that thing: no sound "whisked" or "caught"
+    assert placed("eggs are cracked into a bowl and whisked") == [("eggs are cracked into a bowl and whisked", 0, 10)]
+    assert placed("a ball is thrown and caught three times") == [("a ball is thrown and caught", 0, 3.333),
+                                                                  ("a ball is thrown and caught", 3.333, 6.667),
+                                                                  ("a ball is thrown and caught", 6.667, 10)]
+    assert placed("a glass is dropped and shatters on the floor") == [("a glass is dropped and shatters on the floor", 0, 10)]
+    assert placed("a door is opened, then closed") == [("a door is opened", 0, 5), ("a door is closed", 5, 10)]
+    assert placed("a car is started, then driven away") == [("a car is started", 0, 5), ("a car is driven away", 5, 10)]
+    assert placed("a baby cries until 6 s, then is soothed")[-1] == ("the baby is soothed", 6, 10)
+    assert sorted(c for c, _, _ in placed("the engine is started at 1 s and revved")) == ["the engine is revved",
+                                                                                         "the engine is started"]
+    # a sound of its own after it is as it is said
+    assert placed("a door is opened, then scattered applause") == [("a door is opened", 0, 5), ("scattered applause", 5, 10)]
+    assert placed("a man coughs, then clears his throat")[-1] == ("a man clears his throat", 5, 10)
+
+
+def test_a_sound_until_another_ends_where_the_other_comes():
+    p = RulesPlanner()
+
+    def placed(text):
+        return [(e.caption, round(e.start_s, 3), round(e.end_s, 3)) for e in p.plan(text, 10).events]
+
+    assert placed("an alarm clock beeps until someone hits it at 4 s") == [("an alarm clock beeps", 0, 4),
+                                                                          ("someone hits it", 4, 6)]
+    assert placed("footsteps run until a door slams at 6 s") == [("footsteps run", 0, 6), ("a door slams", 6, 8)]
+    assert placed("a kettle whistles until someone takes it off the stove") == [
+        ("a kettle whistles", 0, 5), ("someone takes it off the stove", 5, 10)]
+    assert placed("a dog barks until the end") == [("a dog barks", 0, 10)]
+    assert placed("a clock ticks until midnight") == [("a clock ticks until midnight", 0, 10)]
 
 
 def test_two_edits_in_one_turn_and_a_replacement_with_a_time_are_refused():
@@ -1515,6 +1558,8 @@ def test_the_readings_hold_when_combined():
     assert placed("a chainsaw starts at 2 s and cuts wood until 8 s") == [("a chainsaw cuts wood", 2, 8)]
     assert placed("a chainsaw starts at 2 s and runs until 8 s") == [("a chainsaw", 2, 8)]
     assert placed("a dog starts barking at 2 s and keeps going until 6 s") == [("a dog barking", 2, 6)]
+    assert placed("a bell rings at 2 s and keeps ringing until 5 s") == [("a bell rings", 2, 5)]
+    assert placed("a dog barks at 1 s and goes on until 6 s") == [("a dog barks", 1, 6)]
     assert all(e.fill for e in p.plan("a chainsaw starts at 2 s and runs until 8 s", 10).events)
     with pytest.raises(PlanError, match="is an edit, and there is no bed"):
         p.plan("make the rain start at 2 s and run until 8 s", 10)

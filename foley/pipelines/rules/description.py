@@ -14,8 +14,8 @@ from .times import (_AFTER_WORD, _COUNT, _DECIMAL, _EVERY, _LASTING, _LATER, _MA
                     _TIMED, _TIMED_TAIL, _UNIT_S, MIN_LENGTH_S, TIMED_LENGTH_S, _repeats, _rhythm, _scatter,
                     _scattered, in_seconds, relative_times, said_times, timed_length_s)
 from .words import (LEARNED_SOUNDS, _AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRDS, _DETERMINERS,
-                    _LEARNED_OR, _PARTICLES, _PLACES, _SILENCE, _SOUND_VERBS, _STOPS, _VERB, _WHERE, _WHERE_WORDS,
-                    _clean, _fills, _learned_spans, _stems, _subject, is_background, is_iterative)
+                    _LEARNED_OR, _PARTICIPLE, _PARTICLES, _PASSIVE, _PLACES, _SILENCE, _SOUND_VERBS, _STOPS, _VERB,
+                    _WHERE, _WHERE_WORDS, _clean, _fills, _learned_spans, _stems, _subject, is_background, is_iterative)
 
 
 # A screenplay's marks of where a sound is heard from, "(O.S.)", "(V.O.)", "O.S.", "(CONT'D)": no sound of their own
@@ -121,6 +121,21 @@ _SAID_AGAIN = re.compile(r"(?:^|(?<=[,;:.!?]\s))(?P<w>knock|tap|clap|beep|honk|b
                          r"(?:[\s,]+(?P=w)){1,7}(?=\s*(?:[,;.!?]|$)|\s+(?:at|from|then|and|while|on|against)\b)", re.I)
 
 
+# "an alarm beeps until someone hits it at 4 s", "a kettle whistles until someone takes it off the stove": what ends
+# the sound comes after it, at the time said (not "until the end", "until 6 s", "until midnight")
+_UNTIL_CLAUSE = re.compile(r"\s+(?:until|till)\s+(?P<y>(?:a|an|the|someone|somebody|he|she|they|it|people)\s+"
+                           r"(?!(?:very\s+)?(?:end|start|beginning)\b)[^,;:.!?]*?)(?:\s+at\s+(?P<t>\d+(?:\.\d+)?\s*s))?"
+                           r"(?=\s*(?:[,;:!?]|\.(?!\d)|$))", re.I)
+
+
+def _until_then(m: re.Match) -> str:
+    """An ``_UNTIL_CLAUSE`` said as the sound up to the time, then what ends it there ("X until 4 s, then Y at
+    4 s"), or in turn where no time is said and Y has a verb ("X, then Y")."""
+    if m["t"]:
+        return f" until {m['t']}, then {m['y']} at {m['t']}"
+    return f", then {m['y']}" if _subject(m["y"]) else m[0]
+
+
 def _names_one_before(text: str, m: re.Match) -> bool:
     """Whether what follows ``m`` in ``text`` is "the X" of a sound said before it ("a door slams at
     2 s, shortly after the door a dog barks": a time from the door, not a sound after it)."""
@@ -194,15 +209,25 @@ def _together(part: str) -> list[str]:
         said = thing.lower().split()
         has_verb = any(_VERB.fullmatch(w) and k and said[k - 1] not in _DETERMINERS for k, w in enumerate(said))
         lone_verb = word == "and" and has_verb and re.fullmatch(r"[a-z'-]*[^s\W]s(?:\s+[a-z]+ly)?", rest, re.I)
+        # "a glass is dropped and shatters", "eggs are cracked into a bowl and whisked": what is done to one thing
+        done_to = (word == "and" and bool(_PASSIVE.match(thing)) and not _TIME_TAIL.search(thing)
+                   and bool(_DONE_NEXT.match(rest) or _VERB.match(rest) and _subject(f"it {rest}") == "it"))
         whole = bool(_THROUGHOUT.fullmatch(rest))  # "wind during the whole time": how long, not a second sound
         # "louder and louder drums", "closer and closer": one word said twice, not two sounds
         twice = word == "and" and bool(before) and rest.lower().split()[:1] == [before[-1].lower()]
         # "a man and a woman talk", "a cat and a dog fight": one verb of both, one sound
         shared = word == "and" and bool(_THING.fullmatch(thing)) and not has_verb and bool(_SHARED_VERB.match(rest))
-        if not (m["compare"] or in_pair or has or over or two_verbs or lone_verb or whole or twice or shared):
+        if not (m["compare"] or in_pair or has or over or two_verbs or lone_verb or done_to or whole or twice or shared):
             pieces.append(part[start:m.start()])
             start = m.end()
     return [*pieces, part[start:]]
+
+
+# What is done next to a thing said in the passive voice, with its participle alone: "(a door is opened,) then closed
+# quietly", "and caught three times", "(a baby cries,) then is soothed" (not "then scattered applause", a sound of its own)
+_DONE_NEXT = re.compile(rf"^(?P<be>(?:is|are|gets|get)\s+)?{_PARTICIPLE}(?:\s+(?:[a-z]+ly|open|shut|closed|up|down|off|out|away"
+                        rf"|back|again|once|twice|thrice|\w+\s+times|(?:at|from|for|between)\s+\d.*"
+                        rf"|(?:{_WHERE_WORDS}|to|from|at)\s+(?:a|an|the|his|her|its|their)\s.*))*$", re.I)
 
 
 # "wind throughout", "traffic in the background": a sound over the whole timeline, beside the others
@@ -396,6 +421,10 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
         learned = " ".join(words) in LEARNED_SOUNDS  # "a door slams, then swimming at 5 s": no door swims
         if doer and len(words) == 1 and words[0].endswith("ing") and words[0] not in _NOT_GOING_ON and not learned:
             member = f"{doer} {member}"  # "a dog growling, then barking at 3 s": the dog barking
+        elif (done := _DONE_NEXT.match(member)) and (done["be"] and thing
+                                                     or (passive := _PASSIVE.match(_clean(last or "")))):
+            # "a door is opened, then closed quietly": the door is closed; "a baby cries, then is soothed"
+            member = f"{thing} {member}" if done["be"] and thing else f"{passive['thing']} {passive['be']} {member}"
         # "..., then slams at 2 s"; not "..., then claps of thunder" (a plural noun)
         elif (thing and words and words[0] in _SOUND_VERBS and (len(words) < 2 or words[1] not in ("of", "from"))
                 and not learned
@@ -1051,6 +1080,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     text = _COMMA_AFTER.sub(lambda m: m[0] if any(a < m.start() < b for a, b in learned) else f", then {m['x']}", text)
     text = _AFTER_ALONE.sub("", text)
     text = _SCATTERED.sub(" occasionally", relative_times(said_times(in_seconds(text), duration_s)))
+    text = _UNTIL_CLAUSE.sub(_until_then, text)
     text = _CLAUSE_FIRST.sub(lambda m: m[0] if m["c"].split()[-1].lower() in _NOT_CLAUSE_END else f"{m['c']}, ", text)
     text = _BEFORE_FIRST.sub(lambda m: f"{m['x']}, then {m['y']}", text)
     text = _SAID_AGAIN.sub(lambda m: f"a {m['w'].lower()} {len(re.findall(r'[a-z]+', m[0]))} times", text)

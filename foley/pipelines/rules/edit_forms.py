@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..plan import PlanError
-from .times import _DECIMAL, _SECONDS, _STARTS_UNTIL, _TO_THE_END, _UNIT_S
+from .times import _AT_KEEPS_UNTIL, _DECIMAL, _SECONDS, _STARTS_UNTIL, _TO_THE_END, _UNIT_S
 from .words import _ARTICLE, _LEARNED_OR, _LEARNED_SAID, _clean
 
 _NUM = rf"(-?{_DECIMAL})"
@@ -159,8 +159,9 @@ def check_not_an_edit(text: str) -> None:
         raise PlanError(f"{text.strip()!r}: there is no bed yet, so nothing to "
                         f"{'redo' if _REDO.match(said) else 'undo'}: describe a bed first "
                         "(foley compose: --session FILE keeps its turns)")
-    # "a chainsaw starts at 2 s and runs until 8 s": a sound and its span (not "make the rain start at 2 s and ...")
-    span_said = _STARTS_UNTIL.search(text) and not _EDIT_VERBS.match(_clean(text))
+    # "a chainsaw starts at 2 s and runs until 8 s", "a dog barks at 1 s and goes on until 6 s": a sound and its span
+    # (not "make the rain start at 2 s and ...")
+    span_said = (_STARTS_UNTIL.search(text) or _AT_KEEPS_UNTIL.search(text)) and not _EDIT_VERBS.match(_clean(text))
     if (_is_edit(_clean(text)) and not _AND_CHANGES.search(text) and not _CHANGE_AT_END.search(_clean(text))
             and not span_said):
         raise PlanError(f"{text.strip()!r} is an edit, and there is no bed to edit yet: describe a bed first "

@@ -282,6 +282,9 @@ _STARTS_STOPS = re.compile(rf"\s+(?:(?:starts?|begins?)\s+at\s+(?P<a>{_DECIMAL})
 _STARTS_UNTIL = re.compile(rf"\s+(?:starts?|begins?|comes?\s+in)(?P<g>\s+[a-z]+ing)?\s+at\s+(?P<a>{_DECIMAL}){_SECONDS}\s+and\s+"
                            rf"(?P<v>[a-z][a-z' ]*?)\s+(?:until|till|to)\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b", re.I)
 _GOES_ON = re.compile(r"(?:goes|carries|keeps(?:\s+going)?|continues|lasts|runs|plays)(?:\s+on)?", re.I)
+# "a bell rings at 2 s and keeps ringing until 5 s", "a dog barks at 1 s and goes on until 6 s": "a bell rings from 2 to 5 s"
+_AT_KEEPS_UNTIL = re.compile(rf"\s+at\s+(?P<a>{_DECIMAL}){_SECONDS}\s+and\s+(?:keeps|goes\s+on|carries\s+on|continues)"
+                             rf"(?:\s+[a-z]+ing)?\s+(?:until|till|to)\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}\b", re.I)
 
 
 def _started_until(m: re.Match) -> str:
@@ -784,7 +787,7 @@ def in_seconds(text: str) -> str:
     text = _ABOUT.sub(lambda m: f"{m['p'] or 'at'} ", _AT_SIGN.sub(" at ", text))
     text = _INTO.sub(r"at \g<n> s", text)
     text = _STARTS_STOPS.sub(lambda m: f" from {m['a'] or m['a2']} to {m['b']} s", text)  # "rain starts at 0 s and stops at 6 s"
-    text = _STARTS_UNTIL.sub(_started_until, text)
+    text = _AT_KEEPS_UNTIL.sub(r" from \g<a> to \g<b> s", _STARTS_UNTIL.sub(_started_until, text))
     text = _LASTS.sub(" for ", _OVER_SECONDS.sub(r"for \g<n> s", text))  # "a door creaks open over 3 s": for 3 s, no sound "over" it
     text = _FROM_FOR.sub(lambda m: f"at {m['a'] or m['a2']} s for {m['b'] or m['b2']} s", text)  # "a dog barks from 4 s for 2 s"
     text = _IN_UNIT.sub(unit, text)

@@ -7,10 +7,11 @@ import re
 _SILENCE = re.compile(r"^(?:(?:a\s+(?:short\s+|long\s+)?)?(?:silence|pause|gap)|nothing|quiet)$", re.I)
 # "..., then it stops", "then the rain stops": a silence that ends what sounds when it starts (a
 # background held to the end too): everything, or the sounds named before it ("the rain", or
-# "rain" said bare; not "an engine stops", a sound of its own)
+# "rain" said bare; not "an engine stops", a sound of its own); "a crowd cheers, then quiets down", "then the
+# birds go quiet"
 _STOPS = re.compile(r"^(?:(?:it|they|all|everything|(?:the\s+)?(?P<named>(?!(?:a|an|the)\s)[a-z ]+?))\s+)?"
-                    r"(?:stops?|ends?|fades?(?:\s+(?:out|away))?"
-                    r"|dies\s+(?:down|away|out)|falls\s+silent|goes\s+(?:quiet|silent))$", re.I)
+                    r"(?:stops?|ends?|fades?(?:\s+(?:out|away))?|(?:dies|die)\s+(?:down|away|out)"
+                    r"|falls?\s+(?:silent|quiet)|go(?:es)?\s+(?:quiet|silent)|quiet(?:en)?s?\s+down)$", re.I)
 _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river", "chatter",
                "chattering", "murmur", "murmuring", "gulls", "seagulls", "pigeons", "frogs", "fridge", "refrigerator",
                "ventilation", "machinery",
@@ -155,7 +156,7 @@ splashes sputters squeaks squeals squawks stomps swishes taps thuds thumps ticks
 whistles whooshes yelps yells walks steps jumps hits strikes swings kicks punches throws slides scrapes stamps sweeps
 chops saws pours spins climbs marches limps stumbles trips rides hurries rushes sprints jogs skids brakes screeches
 smashes bumps scratches taps thunders speeds accelerates zooms whizzes leaves reverses revs pulls applauds cheers gasps
-shoots shakes answers starts""".split())
+shoots shakes answers starts clears chews sniffs gulps slurps mutters mumbles wheezes snarls lunges bites""".split())
 
 
 def _subject(caption: str) -> str | None:
@@ -168,6 +169,14 @@ def _subject(caption: str) -> str | None:
 
 
 _ARTICLE = re.compile(r"^(?:an?|the|some)\s+", re.I)
+
+
+# A past participle ("dropped", "thrown"), and a caption in the passive voice: "a glass is dropped", "eggs are
+# cracked into a bowl"; what is done to it next is said with the participle alone ("..., then closed", "and whisked")
+_PARTICIPLE = (r"(?:[a-z]{2,}ed|broken|thrown|caught|struck|hit|shut|torn|drawn|blown|shaken|beaten|spun|swung|flung"
+               r"|rung|cut|split|bitten|ground|sawn|dug|stuck|shot|lit|set|put|driven|ridden|taken|eaten|swept|kept|held"
+               r"|left|thrust|hung|stung|wrung|sprung|sent|bent|built|brought|bought)")
+_PASSIVE = re.compile(rf"^(?P<thing>.+?)\s+(?P<be>is|are|gets|get)\s+(?:being\s+)?{_PARTICIPLE}\b", re.I)
 
 
 def _stems(text: str) -> set[str]:
