@@ -1341,7 +1341,11 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
                  "the rain stops at 6 s", "rain, then the rain stops at 6 s", "rain at 0 s until 6 s"):
         assert [(c.removeprefix("the "), start, end) for c, start, end in placed(text)] == [("rain", 0, 6)], text
     assert placed("wind, rain until 6 s, then a dog barks") == [("rain", 0, 6), ("wind", 0, 10), ("a dog barks", 6, 10)]
-    assert placed("an engine stops at 6 s")[0][:2] == ("an engine stops", 6)  # the sound of its stopping
+    assert placed("an engine stops at 6 s") == [("an engine stops", 6, 8)]  # the sound of its stopping: a one-shot
+    assert placed("a car pulls up, the engine stops, a door opens and slams") == [
+        ("a car pulls up", 0, 3.333), ("the engine stops", 3.333, 6.667), ("a door opens and slams", 6.667, 10)]
+    # a stop at a time and what comes with it: what comes after it
+    assert placed("the rain stops at 5 s and birds start singing") == [("the rain", 0, 5), ("birds start singing", 5, 10)]
     assert p.plan("a phone rings until 6 s", 10).events[0].fill  # a one-shot until then: again and again
     assert placed("thunder (loud) at 2 s") == [("thunder", 2, 6)]
     assert placed("a heartbeat every 0.8 s, getting faster") == [("a heartbeat", 0, 10)]

@@ -128,6 +128,11 @@ _UNTIL_CLAUSE = re.compile(r"\s+(?:until|till)\s+(?P<y>(?:a|an|the|someone|someb
                            r"(?=\s*(?:[,;:!?]|\.(?!\d)|$))", re.I)
 
 
+# a stop at a time, and what comes with it: what comes after it ("the rain stops at 5 s and birds start singing")
+_STOP_AND = re.compile(rf"(?P<s>\b(?:stops?|ends?|fades?\s+(?:out|away)|dies\s+(?:down|away|out)|falls\s+silent|goes\s+quiet)"
+                       rf"\s+at\s+{_DECIMAL}\s*{_UNIT_S}),?\s+and\s+(?!(?:then|stops?|ends?)\b)", re.I)
+
+
 def _until_then(m: re.Match) -> str:
     """An ``_UNTIL_CLAUSE`` said as the sound up to the time, then what ends it there ("X until 4 s, then Y at
     4 s"), or in turn where no time is said and Y has a verb ("X, then Y")."""
@@ -1081,6 +1086,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     text = _AFTER_ALONE.sub("", text)
     text = _SCATTERED.sub(" occasionally", relative_times(said_times(in_seconds(text), duration_s)))
     text = _UNTIL_CLAUSE.sub(_until_then, text)
+    text = _STOP_AND.sub(r"\g<s>, then ", text)  # "the rain stops at 5 s and birds start singing": then the birds
     text = _CLAUSE_FIRST.sub(lambda m: m[0] if m["c"].split()[-1].lower() in _NOT_CLAUSE_END else f"{m['c']}, ", text)
     text = _BEFORE_FIRST.sub(lambda m: f"{m['x']}, then {m['y']}", text)
     text = _SAID_AGAIN.sub(lambda m: f"a {m['w'].lower()} {len(re.findall(r'[a-z]+', m[0]))} times", text)

@@ -12,6 +12,9 @@ _SILENCE = re.compile(r"^(?:(?:a\s+(?:short\s+|long\s+)?)?(?:silence|pause|gap)|
 _STOPS = re.compile(r"^(?:(?:it|they|all|everything|(?:the\s+)?(?P<named>(?!(?:a|an|the)\s)[a-z ]+?))\s+)?"
                     r"(?:stops?|ends?|fades?(?:\s+(?:out|away))?|(?:dies|die)\s+(?:down|away|out)"
                     r"|falls?\s+(?:silent|quiet)|go(?:es)?\s+(?:quiet|silent)|quiet(?:en)?s?\s+down)$", re.I)
+# a thing's sound of stopping, said at the end of its caption: "the engine stops", "the crowd quiets down"
+_STOPPING = re.compile(r"\s(?:stops|ends|fades\s+(?:out|away)|dies\s+(?:down|away|out)|falls\s+(?:silent|quiet)"
+                       r"|goes\s+(?:quiet|silent)|quiet(?:en)?s\s+down)$", re.I)
 _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river", "chatter",
                "chattering", "murmur", "murmuring", "gulls", "seagulls", "pigeons", "frogs", "fridge", "refrigerator",
                "ventilation", "machinery",
@@ -61,7 +64,10 @@ def is_background(caption: str) -> bool:
     What a thing has says nothing of it ("a car with a loud engine passes" is no background), nor
     where a thing that does something is heard ("a dog barks in the rain"; but "leaves rustling in
     the wind" is the wind's), nor a bed word that names another thing with the next ("a fire
-    alarm rings", "a steam train"); a place named alone is its ambience ("a busy market")."""
+    alarm rings", "a steam train"); a place named alone is its ambience ("a busy market"); nor the sound of one
+    stopping ("the engine stops": ``_STOPPING``)."""
+    if _STOPPING.search(caption.strip()):
+        return False
     caption = re.split(r"\s+with\s+", caption, maxsplit=1, flags=re.I)[0]
     head = _WHERE.split(caption, maxsplit=1)[0]
     said = re.findall(r"[a-z]+", (head if _subject(head) else caption).lower())
