@@ -1553,6 +1553,11 @@ def test_the_readings_hold_when_combined():
         assert ("rain falls", 0, 10) in placed(text), text
     # times written in other ways, and one sound a line
     assert placed("rain starts at 0 s and stops at 6 s; thunder at 3 s") == [("rain", 0, 6), ("thunder", 3, 7)]
+    # what a verb is done with is the same sound, not a second one beside it
+    assert placed("a sword is drawn, then clashes with another sword three times")[:3] == [
+        ("a sword clashes with another sword", t, pytest.approx(t + 2.5)) for t in (2.5, 5, 7.5)]
+    assert placed("a car collides with a truck at 3 s") == [("a car collides with a truck", 3, 5)]
+    assert placed("a bell rings with a dog barking") == [("a bell rings", 0, 10), ("a dog barking", 0, 10)]
     # a background plays on past its slot, unless the same thing sounds on in turn
     assert placed("an engine starts, then idles, then drives away") == [
         ("an engine drives away", 6.667, 10), ("an engine idles", 3.333, 6.667), ("an engine starts", 0, 3.333)]

@@ -205,6 +205,12 @@ def _together(part: str) -> list[str]:
         joined = part[verb_at + 1:after.start() if after else len(part)]
         in_pair = any(a < m.end() and m.start() < b for a, b in pairs)
         has = word == "with" and _THING.fullmatch(thing) and not _VERB.search(thing) and _HAS.fullmatch(rest)
+        # "a sword clashes with another sword 3 times": what the verb before it is done with, not "a dog barks
+        # with birds chirping", "a bell rings with a dog barking"
+        done_with = (word == "with" and bool(before) and (before[-1].lower() in _SOUND_VERBS or len(before) > 1
+                                                            and before[-2].lower() not in _DETERMINERS
+                                                            and bool(_VERB.fullmatch(before[-1])))
+                     and bool(_DONE_WITH.fullmatch(rest)) and not re.search(r"[^s\W]s\b|ing\b", _COUNT_OR_TIME.sub("", rest)))
         # "a car drives over gravel", "a kettle boils over": a place or a way, not "thunder over rain"
         over = word == "over" and bool(before) and bool(re.fullmatch(r"[a-z'-]+(?:[^s\W]s|ed|ing)", before[-1], re.I))
         # "a door opens and closes" (a thing, then its two verbs), not "birds and crickets", "the dogs and cats"
@@ -222,10 +228,16 @@ def _together(part: str) -> list[str]:
         twice = word == "and" and bool(before) and rest.lower().split()[:1] == [before[-1].lower()]
         # "a man and a woman talk", "a cat and a dog fight": one verb of both, one sound
         shared = word == "and" and bool(_THING.fullmatch(thing)) and not has_verb and bool(_SHARED_VERB.match(rest))
-        if not (m["compare"] or in_pair or has or over or two_verbs or lone_verb or done_to or whole or twice or shared):
+        if not (m["compare"] or in_pair or has or done_with or over or two_verbs or lone_verb or done_to or whole or twice or shared):
             pieces.append(part[start:m.start()])
             start = m.end()
     return [*pieces, part[start:]]
+
+
+# A thing a verb is done with ("another sword", "its partner"), a count or a time after it; and that count or time
+_DONE_WITH = re.compile(r"(?:a|an|the|another|each|its|his|her|their|some)\s+(?:other|[a-z'-]+(?:\s+[a-z'-]+){0,2}?)"
+                        r"(?P<c>\s+(?:once|twice|thrice|\S+\s+times)|\s+(?:at|from|for|between)\s+\d.*)*", re.I)
+_COUNT_OR_TIME = re.compile(r"\s+(?:(?:once|twice|thrice|\S+\s+times)|(?:at|from|for|between)\s+\d.*)+$", re.I)
 
 
 # What is done next to a thing said in the passive voice, with its participle alone: "(a door is opened,) then closed
