@@ -154,7 +154,8 @@ def name_clashes(videos: list[Path], out_dir: Path) -> dict[int, str]:
             clashes[i] = (f"{video}: its output names would be {n} bytes long, and the file system of {out_dir} "
                           f"takes {longest}; rename it")
         elif video.stem in first:
-            clashes[i] = f"{video}: same name as {first[video.stem]}; the outputs would collide"
+            clashes[i] = (f"{video}: same name as {first[video.stem]}; the outputs would collide (dub it on its own "
+                          f"with another -o)")
         else:
             first[video.stem] = video
     return clashes

@@ -195,7 +195,8 @@ def test_same_stem_from_two_folders_is_refused(videos, tmp_path):
     summary = dub_batch([videos / "silent.mp4", other / "silent.mp4"], tmp_path / "o", tone,
                         on_start=lambda video, i, n: said.append(("start", video, i, n)),
                         on_failed=lambda video, reason: said.append(("failed", str(video), reason)))
-    assert len(summary.done) == 1 and "the outputs would collide" in summary.failed[0][1]
+    assert len(summary.done) == 1 and summary.failed[0][1].endswith("the outputs would collide (dub it on its own "
+                                                                    "with another -o)")
     # the clash is said before the first video is dubbed, and has no progress line of its own
     assert said == [("failed", *summary.failed[0]), ("start", videos / "silent.mp4", 0, 2)]
     assert summary.failed[0][0] == str(other / "silent.mp4")
