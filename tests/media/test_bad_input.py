@@ -1,6 +1,7 @@
 """Every bad input gets one clear line and a non-zero exit, or works in bounded memory."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -86,11 +87,20 @@ def test_probe_and_decode_fail_with_one_line(tmp_path, case):
     assert_one_clear_line(run_cli("probe", path), path, problem)
 
 
-def test_truncated_mp4_moov_at_end(av_clip, tmp_path):
-    path = truncated(av_clip, tmp_path / "cut.mp4")
-    with pytest.raises(MediaError, match="not a readable media file"):
+@pytest.mark.parametrize("cut", ["in its media data", "in its first box"])
+def test_truncated_mp4_moov_at_end(av_clip, tmp_path, cut):
+    """Cut before its index (the moov box a camera writes last): said so, not as unreadable data."""
+    path = tmp_path / "cut.mp4"
+    data = av_clip.read_bytes()
+    moov = data.rindex(b"moov") - 4  # ffmpeg writes it last
+    path.write_bytes(data[:moov - 1000] if cut == "in its media data" else data[:20])
+    said = "an MP4/MOV file cut short, or still being written: its index (the moov box) is missing or incomplete"
+    with pytest.raises(MediaError, match=re.escape(said)):
         probe_video(path)
-    assert_one_clear_line(run_cli("probe", path), path, "not a readable media file")
+    assert_one_clear_line(run_cli("probe", path), path, said)
+    whole = tmp_path / "whole.mp4"
+    whole.write_bytes(data)
+    assert probe_video(whole).frame_count > 1  # the same file whole is read
 
 
 def test_truncated_mp4_moov_first(av_clip, tmp_path):
