@@ -267,7 +267,7 @@ class Studio:
         from .media.mux import check_original_keepable, mux_audio, other_streams_note, output_container
         from .pipelines.compose import EventCache, Session, bed_video, render, stem_names, stems_folder, timeline_image
         from .pipelines.compose import VIDEO_LENGTH_TOLERANCE_S, backbone_source, caption_notes, render_notes
-        from .pipelines.rules.edit_forms import is_undo
+        from .pipelines.rules.edit_forms import check_turn_said, is_undo
 
         from .pipelines.plan import DURATION_RANGE_S
 
@@ -305,6 +305,8 @@ class Studio:
             if undo:
                 plan = state.undone()[0]
             else:
+                if state.plan is not None:
+                    check_turn_said(text)  # "redo", "undo twice": no planner's either
                 plan, planned = self.plan(planner, text.strip(), state.duration_s, state.plan)
         if under and abs(plan.duration_s - under.duration_s) > VIDEO_LENGTH_TOLERANCE_S:  # a plan pasted as JSON
             raise FoleyError(f"the plan is {plan.duration_s:g} s long and the video {under.duration_s:g} s; a bed laid "

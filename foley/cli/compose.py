@@ -142,7 +142,7 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
     from ..pipelines.plan import plan_changes
     from ..pipelines.planners import get_planner
     from ..pipelines.rules.description import says_silence
-    from ..pipelines.rules.edit_forms import check_not_an_edit, is_undo
+    from ..pipelines.rules.edit_forms import check_not_an_edit, check_turn_said, is_undo
 
     quiet_ffmpeg_log()  # a damaged video's decoder lines would repeat what is said of it
     continuing = bool(args.session) and Path(args.session).exists()
@@ -157,6 +157,8 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
              "a new session only")
     previous = session.plan if session else None
     undo = previous is not None and is_undo(args.text)  # no planner: the plan is one the session had
+    if previous is not None and not undo:
+        check_turn_said(args.text)  # "redo", "undo twice": no planner's either
     undone, settings = session.undone() if undo else (None, {})
     # Laid under its video again: the last turn's, or for an undo that of the turn it returns to (the last
     # turn's when that one had none: its bed is not left under a picture of a plan it no longer has).

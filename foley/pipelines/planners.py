@@ -23,9 +23,9 @@ from typing import Protocol
 
 from .plan import MAX_EVENTS, Plan, PlanError, is_plan_text, parse_plan, pasted_plan
 from .rules.description import rules_layout
-from .rules.edit_forms import _REDO, _UNDO_PART, _UNDO_TURNS, check_not_an_edit
+from .rules.edit_forms import check_not_an_edit, check_turn_said
 from .rules.edits import rules_edit
-from .rules.words import _clean, _unquoted
+from .rules.words import _unquoted
 
 
 class Planner(Protocol):
@@ -78,17 +78,8 @@ class RulesPlanner:
                             f"{MAX_TEXT_CHARS} (a bed holds at most {MAX_EVENTS} sounds)")
         if m := _DIGIT_COMMA.search(text):  # else "at 3,5 s" is two parts, "at 3" and "5 s"
             raise PlanError(_comma_said(m[0]))
-        if previous is not None and _REDO.match(_clean(text)):
-            raise PlanError(f"{text.strip()!r}: there is no redo; to have an edit that was undone again, give the edit "
-                            f"again (the session's turns: foley compose --session FILE); another take of the whole bed: "
-                            f"'try again'")
-        if previous is not None and (m := _UNDO_PART.match(_clean(text))) and _UNDO_TURNS.fullmatch(m["a"]):
-            raise PlanError(f"{text.strip()!r}: undo takes back one turn at a time; give it as a turn of its own for "
-                            f"each turn to take back (undo, then undo again)")
-        if previous is not None and m:
-            raise PlanError(f"{text.strip()!r}: undo takes back the whole last turn; to take a sound out of the bed: "
-                            f"remove {m['a']}")
         if previous is not None:
+            check_turn_said(text)
             return rules_edit(previous, text)
         check_not_an_edit(text)
         return rules_layout(text, duration_s, notes=self.notes)

@@ -1435,6 +1435,9 @@ def test_undo_takes_back_turns_one_by_one_from_the_cache(backbone, tmp_path, fol
     assert turn("make the ball quieter by 2 dB").returncode == 0  # an edit after undos goes on from the bed as it is
     shown = turn("undo", "--plan-only", "--planner", "openai")  # no planner is asked: it would need a URL here
     assert shown.returncode == 0 and json.loads(shown.stdout)["events"] == plans[0]["events"]
+    for said, refusal in (("undo twice", "undo takes back one turn at a time"), ("redo", "there is no redo")):
+        refused = turn(said, "--plan-only", "--planner", "openai")  # said before any planner is asked, whichever
+        assert refused.returncode == 2 and refusal in refused.stderr and "URL" not in refused.stderr
     assert turn("undo").returncode == 0
     assert json.loads((tmp_path / "bed.json").read_text())["plan"] == plans[0]
     session["turns"][1] = "garbled"  # a session file edited by hand

@@ -150,6 +150,22 @@ _CHANGE_AT_END = re.compile(r"(?<=[\w'])\s*,?\s+(?:(?:that|which)\s+)?(?P<q>(?:(
                             r"(?=\s*(?:[,;.:!]|$)|\s+(?:then|while)\b)", re.I)
 
 
+def check_turn_said(text: str) -> None:
+    """Refuse (PlanError) what a session's turn cannot be, whatever the planner: a redo ("redo", "undo the undo"),
+    an undo of more than one turn ("undo twice", "undo undo"), or of a part of the bed ("undo the rain")."""
+    said = _clean(text)
+    if _REDO.match(said):
+        raise PlanError(f"{text.strip()!r}: there is no redo; to have an edit that was undone again, give the edit "
+                        f"again (the session's turns: foley compose --session FILE); another take of the whole bed: "
+                        f"'try again'")
+    if (m := _UNDO_PART.match(said)) and _UNDO_TURNS.fullmatch(m["a"]):
+        raise PlanError(f"{text.strip()!r}: undo takes back one turn at a time; give it as a turn of its own for "
+                        f"each turn to take back (undo, then undo again)")
+    if m:
+        raise PlanError(f"{text.strip()!r}: undo takes back the whole last turn; to take a sound out of the bed: "
+                        f"remove {m['a']}")
+
+
 def check_not_an_edit(text: str) -> None:
     """Refuse (PlanError) a first description that reads as an edit ("make the dog louder"), an
     undo ("undo", "undo undo", "undo twice") or a redo ("redo", "undo the undo"): there is no bed
