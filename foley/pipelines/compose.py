@@ -952,8 +952,12 @@ class Session:
             data = json.loads(text)
             if not isinstance(data, dict):
                 raise ValueError(f"a JSON {type(data).__name__}, not an object")
-            if data.get("version") != SESSION_VERSION:
-                raise ValueError(f"version {data.get('version')!r}; this foley reads version {SESSION_VERSION}")
+            version = data.get("version")
+            if type(version) is int and version > SESSION_VERSION and "turns" in data:  # a session all the same
+                raise FoleyError(f"{path}: a session of a newer foley (version {version}); this foley reads version "
+                                 f"{SESSION_VERSION}: continue it with the foley that wrote it")
+            if version != SESSION_VERSION:
+                raise ValueError(f"version {version!r}; this foley reads version {SESSION_VERSION}")
             plan = Plan.from_dict(data["plan"]) if data.get("plan") else None
             model, sampler, align = data.get("model"), data.get("sampler") or {}, data.get("align", True)
             _check_settings(sampler, align)

@@ -197,8 +197,12 @@ def test_session_round_trip_and_bad_file(tmp_path):
     again = Session.open(tmp_path / "bed.json", 3.0)
     assert again.plan == plan and again.duration_s == 8.0 and again.turns[0]["generated"] == 2
     (tmp_path / "future.json").write_text(json.dumps({**json.loads((tmp_path / "bed.json").read_text()), "version": 99}))
-    with pytest.raises(FoleyError, match="not a foley compose session \\(version 99; this foley reads version 1\\)"):
+    with pytest.raises(FoleyError, match=r"future.json: a session of a newer foley \(version 99\); this foley reads "
+                                         r"version 1: continue it with the foley that wrote it$"):
         Session.open(tmp_path / "future.json", 10)
+    (tmp_path / "odd.json").write_text(json.dumps({**json.loads((tmp_path / "bed.json").read_text()), "version": "x"}))
+    with pytest.raises(FoleyError, match="not a foley compose session \\(version 'x'; this foley reads version 1\\)"):
+        Session.open(tmp_path / "odd.json", 10)
     saved = json.loads((tmp_path / "bed.json").read_text())
     (tmp_path / "bom.json").write_text("\ufeff" + json.dumps(saved), encoding="utf-8")  # as some editors save it
     assert Session.open(tmp_path / "bom.json", 3.0).plan == plan
