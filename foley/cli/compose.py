@@ -335,9 +335,12 @@ def _print_plan_only(args: argparse.Namespace, plan, previous, model: str, conti
     backbone would hear as other sounds), the plan's JSON alone on stdout; writes nothing."""
     from ..pipelines.compose import backbone_source, caption_notes, new_captions
 
-    if args.session:
-        _note(f"--plan-only writes nothing; {args.session} is "
-              + ("as it was" if continuing else "not started (a turn without --plan-only starts it)"))
+    unused = [flag for flag, given in (("-o", args.output), ("--timeline", args.timeline), ("--stems", args.stems))
+              if given]  # the files a turn would write
+    if args.session or unused:
+        _note("--plan-only writes nothing" + (f" ({', '.join(unused)} not used)" if unused else "")
+              + (f"; {args.session} is " + ("as it was" if continuing else "not started (a turn without --plan-only "
+                                              "starts it)") if args.session else ""))
     for note in planned:
         _note(note)
     source = backbone_source(model)

@@ -1050,6 +1050,9 @@ def test_cli_compose_plan_only_prints_json_alone_and_writes_nothing(tmp_path, fo
     started = foley_cli(["compose", "rain", "--plan-only", "--session", "s.json"], cwd=tmp_path)
     assert started.returncode == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["compose.wav"]
     assert "note: --plan-only writes nothing; s.json is not started" in started.stderr, started.stderr
+    files = foley_cli(["compose", "rain", "--plan-only", "-o", "x.wav", "--timeline", "t.png", "--stems"], cwd=tmp_path)
+    assert files.returncode == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["compose.wav"]
+    assert files.stderr == "note: --plan-only writes nothing (-o, --timeline, --stems not used)\n"
     from foley.pipelines.compose import SESSION_VERSION
     from foley.pipelines.plan import Plan
 
