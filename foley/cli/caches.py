@@ -26,6 +26,8 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
 
     if (args.audio is None) == (args.manifest is None) or (args.manifest is None) != (args.out is None):
         raise FoleyError("give either AUDIO, or --manifest FILE together with --out DIR")
+    if args.manifest and args.format:
+        raise FoleyError("--format is for AUDIO's tokens; --manifest writes a cache of unit ids (foley train lm reads it)")
     if args.manifest:
         from ..datasets.token_cache import cache_tokens
 
@@ -47,7 +49,7 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
     wav, rate = read_audio(args.audio, sample_rate=16_000)
     tokenizer = UnitTokenizer.from_pretrained(_model_component(args.model, "tokenizer"))
     ids = tokenizer.encode(wav, sample_rate=rate)
-    if args.format == "aud":
+    if args.format in (None, "aud"):
         print(tokenizer.to_text(ids))
     elif args.format == "ids":
         print(" ".join(map(str, ids.tolist())))

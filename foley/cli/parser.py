@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     tok.add_argument("audio", type=path_arg, nargs="?", metavar="AUDIO", help="audio or video file")
     tok.add_argument("--model", default="demo",
                      help="a model's tokenizer (demo, sfx, or a model folder) or a tokenizer folder (default: demo)")
-    tok.add_argument("--format", choices=("aud", "ids", "json"), default="aud", help="output for AUDIO (default: aud)")
+    tok.add_argument("--format", choices=("aud", "ids", "json"), help="output for AUDIO (default: aud)")
     tok.add_argument("--manifest", type=path_arg, help="JSON Lines with id and audio (or video) per clip: cache all their tokens")
     tok.add_argument("--out", type=path_arg, help="cache folder for --manifest (resumable)")
     tok.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -69,6 +69,8 @@ def test_tokenize_errors_are_one_line(foley, model_dir, clips, tmp_path):
         ((clips / "a.wav", "--model", tmp_path), f"{tmp_path}: not a unit tokenizer directory (no config.json)"),
         (("--model", model_dir), "give either AUDIO, or --manifest FILE together with --out DIR"),
         (("--manifest", tmp_path / "m.jsonl", "--model", model_dir), "give either AUDIO, or --manifest FILE"),
+        (("--manifest", one, "--out", tmp_path / "c", "--format", "json", "--model", model_dir),
+         "--format is for AUDIO's tokens; --manifest writes a cache of unit ids"),
         (("--manifest", one, "--out", clips / "a.wav", "--model", model_dir),
          f"{clips / 'a.wav'}: exists and is not a folder"),
     ):
