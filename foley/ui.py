@@ -266,7 +266,8 @@ class Studio:
         from .media.audio import write_audio
         from .media.mux import check_original_keepable, mux_audio, other_streams_note, output_container
         from .pipelines.compose import EventCache, Session, bed_video, render, stem_names, stems_folder, timeline_image
-        from .pipelines.compose import VIDEO_LENGTH_TOLERANCE_S, backbone_source, caption_notes, render_notes
+        from .config import MAX_GUIDANCE, MAX_STEPS
+        from .pipelines.compose import VIDEO_LENGTH_TOLERANCE_S, backbone_source, canonical_model, turn_notes
         from .pipelines.rules.edit_forms import check_turn_said, is_undo
 
         from .pipelines.plan import DURATION_RANGE_S
@@ -275,6 +276,10 @@ class Studio:
         if under:  # its own sound goes with the bed as a second track: one that cannot is said before the render
             check_original_keepable(under)
         duration_s = under.duration_s if under else number_in(duration_s, "duration (s)", *DURATION_RANGE_S)
+        # checked, as the turn records them: a session keeps only settings it can read back
+        given = {**({} if steps is None else {"steps": number_in(steps, "steps", 1, MAX_STEPS, whole=True)}),
+                 **({} if guidance is None else {"guidance": number_in(guidance, "guidance", 0, MAX_GUIDANCE)})}
+        sampler = replace(self.compose_sampler, **given)
         folder = self.session_dir(session)
         path = folder / "bed.json"
         # a new bed replaces the session when it is saved: one that fails leaves the old one as it was
@@ -311,13 +316,18 @@ class Studio:
         if under and abs(plan.duration_s - under.duration_s) > VIDEO_LENGTH_TOLERANCE_S:  # a plan pasted as JSON
             raise FoleyError(f"the plan is {plan.duration_s:g} s long and the video {under.duration_s:g} s; a bed laid "
                              "under a video is as long as the video")
+        # what the last turn said is not said again (as foley compose): its captions' notes, when its backbone is this
+        # one; its events' notes, when their takes were made with this turn's sampler (and onset alignment, the page's
+        # always); its hold's
+        model, settings = canonical_model(self.compose_model), {"steps": sampler.steps, "guidance": sampler.guidance}
+        previous = state.plan if not state.model or state.model == model else None
+        takes_kept = state.sampler == settings and state.align
+        held_before = state.turns[-1].get("held_db") if state.turns else None
         backbone = self.backbone
         cache = EventCache(state.cache_dir, model_id=self.compose_model_id)
         stems: dict = {}  # caption -> its part of the mix (samples,)
         with self._lock:
-            mix, stats = render(plan, backbone, cache, replace(
-                self.compose_sampler, **({} if steps is None else {"steps": int(steps)}),
-                **({} if guidance is None else {"guidance": float(guidance)})), stems=stems)
+            mix, stats = render(plan, backbone, cache, sampler, stems=stems)
         turn = len(state.turns) + 1  # a new bed's files take names no earlier turn's have: one that fails leaves them
         while new and (folder / f"bed-{turn}.wav").exists():
             turn += 1
@@ -330,6 +340,7 @@ class Studio:
         if under:
             movie = mux_audio(under.path, wav, folder / f"bed-{turn}{output_container(under)}", keep_original=True,
                               sample_rate=backbone.mel.sample_rate, info=under)
+        state.model, state.sampler = model, settings
         state.add_turn(text, plan, stats, str(wav), undo=undo, video=under and under.path, video_output=movie)
         state.save()
         for other in (folder / "videos").glob("*/") if new else ():  # the videos of the beds this one replaced
@@ -341,9 +352,9 @@ class Studio:
                     shutil.rmtree(earlier, ignore_errors=True)
                 else:
                     earlier.unlink(missing_ok=True)
-        notes = (planned + caption_notes(backbone.text, backbone_source(self.compose_model), [e.caption for e in plan.events],
-                                         where=False)  # no path of the server's in the page
-                 + render_notes(stats, plan.duration_s, video=bool(under)))
+        notes = planned + turn_notes(plan, stats, previous, takes_kept, held_before, text=backbone.text,
+                                     source=backbone_source(self.compose_model), video=bool(under),
+                                     where=False)  # no path of the server's in the page
         if not new and not under and duration_s != state.duration_s:  # a bed under a video is as long as it
             notes.append(f"this bed stays {state.duration_s:g} s long; a duration applies to a new bed (New bed)")
         if new and not under and abs(plan.duration_s - duration_s) > VIDEO_LENGTH_TOLERANCE_S:  # not its rounding

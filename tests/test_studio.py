@@ -335,3 +335,20 @@ def test_a_pasted_plan_keeps_its_own_length_in_the_session_and_under_a_video(tmp
                                                    "video is as long as the video")):
         studio.compose(pasted, "v", steps=2, new=True, video=str(video))
     assert not (studio.session_dir("v") / "bed.json").exists()
+
+
+def test_an_edit_on_the_page_does_not_repeat_the_notes_of_the_sounds_it_left_as_they_were(tmp_path):
+    """foley compose gives a follow-up turn's notes of the sounds it changed only; the page repeated every
+    note on every turn ('a dog barks ... is cut there' again on an edit of the rain)."""
+    studio = _studio(tmp_path)
+    cut = "'a dog barks' at 3.5 s still sounds when the bed ends at 4 s and is cut there"
+    first = studio.compose("rain, a dog barks at 3.5 s", "s", duration_s=4.0, steps=2, new=True)
+    assert [row[:3] for row in first["plan"]] == [["rain", 0.0, 4.0], ["a dog barks", 3.5, 4.0]]
+    assert len(first["notes"]) == 1 and first["notes"][0].startswith(cut)
+    quieter = studio.compose("make the rain quieter", "s", duration_s=4.0, steps=2)
+    assert quieter["notes"] == []  # the dog is as the first turn made it: said then
+    resampled = studio.compose("make the rain quieter", "s", duration_s=4.0, steps=3)  # every take made anew
+    assert len(resampled["notes"]) == 1 and resampled["notes"][0].startswith(cut)
+    saved = json.loads((studio.session_dir("s") / "bed.json").read_text())  # what a turn's takes are made with
+    assert saved["model"] == str((tmp_path / "model" / "backbone").resolve())
+    assert saved["sampler"] == {"steps": 3, "guidance": studio.compose_sampler.guidance}

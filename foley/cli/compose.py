@@ -130,13 +130,12 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
         backbone_source,
         bed_video,
         canonical_model,
-        caption_notes,
         load_backbone,
         model_id,
-        new_captions,
         render,
         stem_names,
         stems_folder,
+        turn_notes,
     )
     from ..media.video import quiet_ffmpeg_log
     from ..pipelines.plan import plan_changes
@@ -260,7 +259,8 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
     held_before = session.turns[-1].get("held_db") if continuing and session.turns else None  # the mix last heard
     backbone = load_backbone(model, args.device, flag)
     quiet_ffmpeg_log()  # again: importing torchvision with the backbone turns FFmpeg's log back on
-    for note in caption_notes(backbone.text, backbone_source(model), new_captions(plan, previous if same_model else None)):
+    for note in turn_notes(plan, None, previous if same_model else None, text=backbone.text,
+                           source=backbone_source(model)):  # those of its captions, before the render
         _note(note)
     with contextlib.ExitStack() as stack:
         cache_dir = session.cache_dir if session else shared_cache_dir(stack)
@@ -333,7 +333,7 @@ def _write_turn_files(plan, mix, sample_rate: int, out: Path, timeline: str | No
 def _print_plan_only(args: argparse.Namespace, plan, previous, model: str, continuing: bool, planned: list[str]) -> int:
     """A ``--plan-only`` turn: its notes on stderr (``planned``, and the captions ``model``'s
     backbone would hear as other sounds), the plan's JSON alone on stdout; writes nothing."""
-    from ..pipelines.compose import backbone_source, caption_notes, new_captions
+    from ..pipelines.compose import backbone_source, turn_notes
 
     unused = [flag for flag, given in (("-o", args.output), ("--timeline", args.timeline), ("--stems", args.stems))
               if given]  # the files a turn would write
@@ -353,7 +353,7 @@ def _print_plan_only(args: argparse.Namespace, plan, previous, model: str, conti
             _note(f"the captions were not checked against {model}: its text encoder does not load "
                   f"({str(e).splitlines()[0] if str(e) else type(e).__name__})")
         else:
-            for note in caption_notes(text, source, new_captions(plan, previous)):
+            for note in turn_notes(plan, None, previous, text=text, source=source):
                 _note(note)
     print(plan.to_json())
     return 0
@@ -367,15 +367,9 @@ def _report_turn(plan, stats, sampler, out: Path, timeline: str | None, stems: d
     ``held_before``, the dB the session's last turn recorded), then each file written (the bed,
     its timeline picture, its stems' folder, its video) and what it holds."""
     from ..media.mux import other_streams_note
-    from ..pipelines.compose import render_notes, stems_folder
+    from ..pipelines.compose import stems_folder, turn_notes
 
-    def take(e) -> tuple:  # what a note of an event says of it: its take and where it plays, not its level
-        return e.caption, e.start_s, e.end_s, e.seed_used, e.fill, e.period_s
-
-    kept = {take(e) for e in previous.events} if previous else set()
-    for note in render_notes(stats, plan.duration_s, video=bool(video),
-                             said_before={(e.caption, e.start_s) for e in plan.events if take(e) in kept},
-                             held_before=held_before):
+    for note in turn_notes(plan, stats, previous, takes_kept=True, held_before=held_before, video=bool(video)):
         _note(note)
     events = f"{len(plan.events)} event{'s' if len(plan.events) != 1 else ''}"
     takes = stats.generated + stats.reused  # a filled or repeated event is several takes

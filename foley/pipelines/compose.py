@@ -740,6 +740,33 @@ def new_captions(plan: Plan, previous: Plan | None) -> list[str]:
     return [e.caption for e in plan.events if e.caption not in seen]
 
 
+def _take(e) -> tuple:
+    """What a note of event ``e`` says of it: its take and where it plays, not its level."""
+    return e.caption, e.start_s, e.end_s, e.seed_used, e.fill, e.period_s
+
+
+def turn_notes(plan: Plan, stats: RenderStats | None, previous: Plan | None = None, takes_kept: bool = False,
+               held_before: float | None = None, text=None, source: str = "", video: bool = False,
+               where: bool = True) -> list[str]:
+    """The notes a turn of ``plan`` gives, less those the session's last turn gave (``previous``:
+    its plan, when that turn's backbone is this one's; None for a first turn). With the backbone's
+    text conditioner ``text`` (its folder ``source``; ``where``: :func:`caption_notes`), the
+    caption notes of the captions ``previous`` did not have; then, given the render's ``stats``
+    (``video``: a bed as long as its video), the render notes (:func:`render_notes`) of the events
+    this turn changed (all of them unless ``takes_kept``: ``previous``'s takes were made with this
+    turn's sampler and onset alignment, so the events it left as they were are heard as before),
+    and of the mix's hold by the peak ceiling unless it stays near ``held_before`` (dB, the last
+    turn's; None: unknown). A caller that says the caption notes before the render, as it runs,
+    passes ``text`` with ``stats`` None, then ``stats`` with ``text`` None."""
+    notes = caption_notes(text, source, new_captions(plan, previous), where) if text is not None else []
+    if stats is not None:
+        kept = {_take(e) for e in previous.events} if previous and takes_kept else set()
+        notes += render_notes(stats, plan.duration_s, video,
+                              said_before={(e.caption, e.start_s) for e in plan.events if _take(e) in kept},
+                              held_before=held_before)
+    return notes
+
+
 def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os.PathLike) -> None:
     """PNG: the events as labelled bars over the mix's spectrogram (a muted span hatched, not filled;
     the spectrogram of a bed over about 30 s pooled to ``PICTURE_FRAMES`` columns)."""
