@@ -263,10 +263,10 @@ class Studio:
         long as it and laid under it, as every later bed of the session is (``result["video"]``:
         the picture copied, the bed as its sound, its own sound as a second track); ``result["stems"]``: each
         sound of the bed as a WAV of its own (``--stems``). Raises FoleyError."""
+        from .config import MAX_GUIDANCE, MAX_STEPS
         from .media.audio import write_audio
         from .media.mux import check_original_keepable, mux_audio, other_streams_note, output_container
         from .pipelines.compose import EventCache, Session, bed_video, render, stem_names, stems_folder, timeline_image
-        from .config import MAX_GUIDANCE, MAX_STEPS
         from .pipelines.compose import VIDEO_LENGTH_TOLERANCE_S, backbone_source, canonical_model, turn_notes
         from .pipelines.rules.edit_forms import check_turn_said, is_undo
 

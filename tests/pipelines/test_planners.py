@@ -452,6 +452,11 @@ def test_rules_edits_say_which_event_and_refuse_what_they_cannot_do():
     assert spans(p.plan("make the drum 1 s shorter", 10, bed))[1] == ("a drum", 3.333, 5.667)
     rain = p.plan("a gunshot at 1 s, then rain from 6 s", 9)
     assert spans(p.plan("move the rain to 0 s", 9, rain))[0] == ("rain", 0, 9)  # a background moved keeps to the end
+    # a one-shot the timeline's end cut, moved earlier, gets its own length back; one not cut keeps its length
+    cut = p.plan("rain, thunder at 9 s, a dog barks at 9.5 s", 10)
+    assert spans(p.plan("move the thunder to 6 s", 10, cut))[1:] == [("thunder", 6, 10), ("a dog barks", 9.5, 10)]
+    assert spans(p.plan("move the dog to 3 s", 10, cut))[1] == ("a dog barks", 3, 5)
+    assert spans(p.plan("move the drum to 1 s", 10, bed))[1] == ("a drum", 1, 4.334)
     with pytest.raises(PlanError, match="'a drum' lasts 3.334 s; 4 s shorter leaves it no length"):
         p.plan("make the drum shorter by 4 s", 10, bed)
     with pytest.raises(PlanError, match="'a ball bounces' already lasts to the end of the 10 s timeline"):

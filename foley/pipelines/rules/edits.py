@@ -15,7 +15,7 @@ from .edit_forms import (_EDIT_VERBS, _EDITS, _LEVEL_SPAN, _LEVEL_WORDS, _MOVE_T
 from .times import (_COUNT, _COUNTS, _DECIMAL, _IN_AT, _LASTING, _MANY, _NOT_ONE_TIME, _NUMBER, _OF_IT, _SAID_AT, _SCATTERED,
                     _SOON,
                     _STRAY_TIME, _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, _UNTIL, MIN_LENGTH_S, TIMED_LENGTH_S, _half_seconds, _repeats,
-                    _rhythm, _scatter, _scattered, in_seconds, said_times)
+                    _rhythm, _scatter, _scattered, in_seconds, said_times, timed_length_s)
 from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _SOUND_VERBS, _STOP, _VERB, _alike, _clean, _fills,
                     _learned_spans, _stems, _subject, _words, is_background, is_iterative, repeat_period_s)
 
@@ -901,8 +901,14 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                         raise PlanError(f"{instruction.strip()!r}: a time is from 0 s on (to move it earlier by some "
                                         f"seconds: move {m['a']} N s earlier)")
                     # a background that plays to the end keeps playing to the end from where it is moved
-                    bed = is_background(e["caption"]) and e["end_time"] >= d - 1e-3 and nums[0] < e["start_time"]
-                    start, end = _on_timeline(e["caption"], nums[0], d if bed else nums[0] + e["end_time"] - e["start_time"],
+                    cut = e["end_time"] >= d - 1e-3 and nums[0] < e["start_time"]
+                    bed = is_background(e["caption"]) and cut
+                    length = e["end_time"] - e["start_time"]
+                    # a one-shot the timeline's end cut gets its own length back ("thunder at 9 s" of 10 s, moved to
+                    # 6 s, rings its 4 s)
+                    if cut and not bed and not e["fill"]:
+                        length = max(length, timed_length_s(e["caption"]))
+                    start, end = _on_timeline(e["caption"], nums[0], d if bed else nums[0] + length,
                                               d, f"moving it to {nums[0]:g} s")
                     e.update(start_time=start, end_time=end, mute=_moved(e["mute"], nums[0] - e["start_time"]))
                 elif kind == "shift":
