@@ -14,8 +14,9 @@ from .times import (_AFTER_WORD, _COUNT, _DECIMAL, _EVERY, _LASTING, _LATER, _MA
                     _TIMED, _TIMED_TAIL, _UNIT_S, MIN_LENGTH_S, TIMED_LENGTH_S, _repeats, _rhythm, _scatter,
                     _scattered, in_seconds, relative_times, said_times, timed_length_s)
 from .words import (LEARNED_SOUNDS, _AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRDS, _DETERMINERS,
-                    _LEARNED_OR, _PARTICIPLE, _PARTICLES, _PASSIVE, _PLACES, _SILENCE, _SOUND_VERBS, _STOPS, _VERB,
-                    _WHERE, _WHERE_WORDS, _clean, _fills, _learned_spans, _stems, _subject, is_background, is_iterative)
+                    _LEARNED_OR, _PARTICIPLE, _PARTICLES, _PASSIVE, _PLACES, _SILENCE, _SOUND_VERBS, _STOP_VERBS,
+                    _STOPS, _VERB, _WHERE, _WHERE_WORDS, _clean, _fills, _learned_spans, _stems, _subject,
+                    is_background, is_iterative)
 
 
 # A screenplay's marks of where a sound is heard from, "(O.S.)", "(V.O.)", "O.S.", "(CONT'D)": no sound of their own
@@ -129,7 +130,7 @@ _UNTIL_CLAUSE = re.compile(r"\s+(?:until|till)\s+(?P<y>(?:a|an|the|someone|someb
 
 
 # a stop at a time, and what comes with it: what comes after it ("the rain stops at 5 s and birds start singing")
-_STOP_AND = re.compile(rf"(?P<s>\b(?:stops?|ends?|fades?\s+(?:out|away)|dies\s+(?:down|away|out)|falls\s+silent|goes\s+quiet)"
+_STOP_AND = re.compile(rf"(?P<s>\b(?:{_STOP_VERBS}|stop|end|fade\s+(?:out|away))"
                        rf"\s+at\s+{_DECIMAL}\s*{_UNIT_S}),?\s+and\s+(?!(?:then|stops?|ends?)\b)", re.I)
 
 

@@ -13,8 +13,9 @@ _STOPS = re.compile(r"^(?:(?:it|they|all|everything|(?:the\s+)?(?P<named>(?!(?:a
                     r"(?:stops?|ends?|fades?(?:\s+(?:out|away))?|(?:dies|die)\s+(?:down|away|out)"
                     r"|falls?\s+(?:silent|quiet)|go(?:es)?\s+(?:quiet|silent)|quiet(?:en)?s?\s+down)$", re.I)
 # a thing's sound of stopping, said at the end of its caption: "the engine stops", "the crowd quiets down"
-_STOPPING = re.compile(r"\s(?:stops|ends|fades\s+(?:out|away)|dies\s+(?:down|away|out)|falls\s+(?:silent|quiet)"
-                       r"|goes\s+(?:quiet|silent)|quiet(?:en)?s\s+down)$", re.I)
+_STOP_VERBS = (r"stops|ends|fades\s+(?:out|away)|dies\s+(?:down|away|out)|falls\s+(?:silent|quiet)|goes\s+(?:quiet|silent)"
+               r"|quiet(?:en)?s\s+down")  # in the third person
+_STOPPING = re.compile(rf"\s(?:{_STOP_VERBS})$", re.I)
 _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "humming", "ambience", "river", "chatter",
                "chattering", "murmur", "murmuring", "gulls", "seagulls", "pigeons", "frogs", "fridge", "refrigerator",
                "ventilation", "machinery",
