@@ -489,8 +489,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                                      "(default: a temporary folder)")
     ap.add_argument("--steps", type=number_arg(1, MAX_STEPS, integer=True), default=25, help="diffusion steps of the dub")
     args = show_defaults(ap).parse_args(argv)
-    if args.steps < 1:
-        raise FoleyError(f"--steps must be >= 1, got {args.steps}")
     if not args.out or Path(args.out).is_dir():
         raise FoleyError(f"--out {args.out!r}: not a file name (the figures are written there as JSON)")
     if not Path(args.out).resolve().parent.is_dir():

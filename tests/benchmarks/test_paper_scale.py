@@ -83,8 +83,14 @@ def test_auffusion_vocoder_file_loads_to_the_same_generator(bench, tmp_path):
     torch.testing.assert_close(load_vocoder(tmp_path / "vocoder")(mel), vocoder(mel))
 
 
+def test_steps_out_of_range_are_refused_while_reading_the_arguments(bench, capsys):
+    with pytest.raises(SystemExit) as done:
+        bench.main(["--tiny", "--steps", "0"])
+    assert done.value.code == 2
+    assert "error: argument --steps: must be between 1 and 1000, got 0" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("args, message", [
-    (["--steps", "0"], "--steps must be >= 1"),
     (["--out", "no/such/folder/figures.json"], "its folder does not exist"),
     (["--workdir", "FILE"], "not a folder"),
     (["--out", "."], "not a file name"),
