@@ -236,9 +236,10 @@ def _together(part: str) -> list[str]:
 
 
 # A thing a verb is done with ("another sword", "its partner"), a count or a time after it; and that count or time
+_COUNT_OR_TIME_SAID = r"(?:\s+(?:once|twice|thrice|\S+\s+times|(?:at|from|for|between)\s+\d.*))"
 _DONE_WITH = re.compile(r"(?:a|an|the|another|each|its|his|her|their|some)\s+(?:other|[a-z'-]+(?:\s+[a-z'-]+){0,2}?)"
-                        r"(?P<c>\s+(?:once|twice|thrice|\S+\s+times)|\s+(?:at|from|for|between)\s+\d.*)*", re.I)
-_COUNT_OR_TIME = re.compile(r"\s+(?:(?:once|twice|thrice|\S+\s+times)|(?:at|from|for|between)\s+\d.*)+$", re.I)
+                        rf"{_COUNT_OR_TIME_SAID}*", re.I)
+_COUNT_OR_TIME = re.compile(rf"{_COUNT_OR_TIME_SAID}+$", re.I)
 
 
 # What is done next to a thing said in the passive voice, with its participle alone: "(a door is opened,) then closed
