@@ -13,7 +13,7 @@ import torch
 
 from foley.cli import OneLineErrors, add_threads, number_arg, one_line_errors, show_defaults
 from foley.errors import FoleyError
-from foley.models.auffusion import DecodingConfig
+from foley.models.backbone_settings import DecodingConfig
 from foley.pipelines.compose import SamplerConfig, generate_event, load_backbone
 
 

@@ -31,7 +31,8 @@ from foley.evaluation.classifier import SoundClassifier
 from foley.evaluation.embedders import get_embedder
 from foley.media.audio import read_audio, resample
 from foley.media.files import atomic_path, check_writable
-from foley.models.auffusion import DecodingConfig, load_vae
+from foley.models.auffusion import load_vae
+from foley.models.backbone_settings import DecodingConfig
 from foley.pipelines.compose import load_backbone
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -40,7 +40,7 @@ from foley.evaluation.embedders import embed_audio, get_embedder
 from foley.evaluation.fad import embedding_stats, frechet_distance, pca_projection
 from foley.media.audio import read_audio, resample, write_audio
 from foley.media.files import atomic_write_text, check_writable
-from foley.models.auffusion import DecodingConfig
+from foley.models.backbone_settings import DecodingConfig
 from foley.pipelines.compose import load_backbone
 
 PCA_DIMS = 32

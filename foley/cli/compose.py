@@ -130,11 +130,12 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
         backbone_source,
         bed_video,
         canonical_model,
-        load_backbone,
         model_id,
+        new_captions,
         render,
         stem_names,
         stems_folder,
+        turn_backbone,
         turn_notes,
     )
     from ..media.video import quiet_ffmpeg_log
@@ -257,11 +258,11 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
     # the events an earlier turn made as they are now (its notes of them said), unless their takes are made anew
     made_before = previous if continuing and same_model and session.sampler == kept and session.align == align else None
     held_before = session.turns[-1].get("held_db") if continuing and session.turns else None  # the mix last heard
-    backbone = load_backbone(model, args.device, flag)
-    quiet_ffmpeg_log()  # again: importing torchvision with the backbone turns FFmpeg's log back on
-    for note in turn_notes(plan, None, previous if same_model else None, text=backbone.text,
-                           source=backbone_source(model)):  # those of its captions, before the render
-        _note(note)
+    backbone = turn_backbone(model, args.device, flag)  # loaded when a take is made, or a new caption checked
+    if new_captions(plan, previous if same_model else None):
+        for note in turn_notes(plan, None, previous if same_model else None, text=backbone.text,
+                               source=backbone_source(model)):  # those of its captions, before the render
+            _note(note)
     with contextlib.ExitStack() as stack:
         cache_dir = session.cache_dir if session else shared_cache_dir(stack)
         parts_of_mix: dict = {} if stems else None  # caption -> its stem (samples,)
@@ -269,6 +270,7 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
                             align_onsets=align, stems=parts_of_mix,
                             progress=lambda e, repeats: print(f"  mixed: {e.caption}" + (
                                 f" ({repeats} times until {e.end_s:g} s)" if repeats > 1 else ""), file=sys.stderr))
+    quiet_ffmpeg_log()  # again: importing torchvision with a backbone loaded turns FFmpeg's log back on
     if session and not continuing and session.path.exists():
         raise FoleyError(f"{session.path}: another turn started this session while this one ran; "
                          "this turn wrote nothing")

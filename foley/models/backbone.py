@@ -31,7 +31,8 @@ from transformers import CLIPTextConfig, CLIPTextModel
 from ..config import SCHEDULER_NAMES, TimeBase
 from ..errors import FoleyError
 from ..media.files import atomic_dir
-from .auffusion import DECODING_CONFIG, MEL_CONFIG, Components, DecodingConfig, load_components
+from .auffusion import Components, load_components
+from .backbone_settings import DECODING_CONFIG, MEL_CONFIG, DecodingConfig
 from .layout import LAYOUT_SD
 from .text_condition import TextConditioner
 from .mel import LogMel, MelConfig, image_to_mel, mel_to_image
@@ -179,6 +180,7 @@ class AudioBackbone:
     text = property(lambda self: self.c.text)
     vocoder = property(lambda self: self.c.vocoder)
     mel = property(lambda self: self.c.mel)
+    decoding = property(lambda self: self.c.decoding)
 
     @classmethod
     def from_pretrained(cls, path_or_id: str | os.PathLike, dtype: torch.dtype = torch.float32,

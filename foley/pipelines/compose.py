@@ -138,6 +138,34 @@ def load_backbone(spec: str, device: str = "auto", flag: str = "--model"):
     return AudioBackbone.from_pretrained(backbone_source(spec, flag)).to(resolve_device(device))
 
 
+class DeferredBackbone:
+    """The backbone of a folder, loaded the first time more than its settings is asked of it: ``mel`` and
+    ``decoding`` are read from the folder (:mod:`foley.models.backbone_settings`), anything else loads it
+    (:func:`load_backbone`, once). A compose turn whose takes are all in the event cache (a level change, a
+    move, an undo) renders without loading the models or importing diffusers, about 5 s on a CPU."""
+
+    def __init__(self, spec: str, device: str = "auto", flag: str = "--model"):
+        from ..models.backbone_settings import MEL_CONFIG, load_decoding, read_mel_config
+        from ..models.mel import MelConfig
+
+        folder = Path(backbone_source(spec, flag))
+        self._load = lambda: load_backbone(spec, device, flag)
+        self._backbone = None
+        self.mel = read_mel_config(folder / MEL_CONFIG) if (folder / MEL_CONFIG).is_file() else MelConfig()
+        self.decoding = load_decoding(folder)
+
+    def __getattr__(self, name: str):  # what the settings do not hold: the loaded backbone's
+        if self._backbone is None:
+            self._backbone = self._load()
+        return getattr(self._backbone, name)
+
+
+def turn_backbone(spec: str, device: str = "auto", flag: str = "--model"):
+    """The backbone a compose turn renders with: a folder's deferred (:class:`DeferredBackbone`), a hub id's loaded."""
+    return DeferredBackbone(spec, device, flag) if Path(backbone_source(spec, flag)).is_dir() \
+        else load_backbone(spec, device, flag)
+
+
 def model_id(spec: str) -> str:
     """What identifies a backbone in the event cache: a shipped name or the folder's absolute
     path, with a digest of the folder's files and of those its ``components.json`` shares
@@ -214,7 +242,7 @@ def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: 
     window, overlap = round(width_s * sr), round(min(sampler.overlap_s, width_s / 2) * sr)
     generated = max(total, window) if align or loop else total
     starts = window_starts(generated, window, overlap)
-    unfilled = align and bool(backbone.c.decoding.noise_fill)
+    unfilled = align and bool(backbone.decoding.noise_fill)
     kept = cache if loop or len(starts) > 1 else None  # an aligned one-shot's own cache entry is its window's take
     takes, references, diffused = [], [], 0  # (window samples,) each: as heard, and as decoded without noise filling
     for k, s in enumerate(starts):

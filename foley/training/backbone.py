@@ -55,7 +55,7 @@ from ..device import resolve_device
 from ..errors import FoleyError
 from ..media.audio import read_audio
 from ..media.files import atomic_dir, atomic_path, atomic_write_text
-from ..models.auffusion import MEL_CONFIG
+from ..models.backbone_settings import MEL_CONFIG
 from ..models.text_condition import ConditionAdapter, TextConditioner, check_tokenizer, load_tokenizer
 from ..models.backbone import AudioBackbone, BackboneConfig, build_backbone
 from ..models.known_sounds import read_known_sounds, write_known_sounds

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from foley.errors import FoleyError
-from foley.models.auffusion import DecodingConfig
+from foley.models.backbone_settings import DecodingConfig
 from foley.models.layout import LAYOUT_CONDITION, LAYOUT_SD
 from foley.models.backbone import AudioBackbone, build_backbone
 from foley.models.vocoder import GriffinLimConfig, GriffinLimVocoder, HifiGanVocoder

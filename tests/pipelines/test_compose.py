@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from foley.errors import FoleyError
-from foley.models.auffusion import DecodingConfig
+from foley.models.backbone_settings import DecodingConfig
 from foley.media.audio import normalize_loudness, read_audio, true_peak
 from foley.media.ffmpeg import run_ffmpeg
 from foley.pipelines.compose import (
@@ -87,6 +87,22 @@ def test_a_take_read_from_the_cache_is_the_take_as_generated(backbone, tmp_path)
     reused, stats = render(plan, backbone, cache, FAST)
     assert stats.reused == 2 and np.abs(reused - generated).max() < 1e-6
     assert max(np.abs(cache.get(k.stem, 16_000)).max() for k in (tmp_path / "cache").glob("*.wav")) > 1.0  # not clipped
+
+
+def test_a_turn_whose_takes_are_all_cached_renders_without_loading_the_backbone(backbone, tmp_path):
+    from foley.pipelines.compose import DeferredBackbone, turn_backbone
+
+    backbone.save_pretrained(tmp_path / "model")
+    plan = RulesPlanner().plan("a ball, then a drum", 2.0)
+    cache = EventCache(tmp_path / "cache", "tiny")
+    generated, _ = render(plan, backbone, cache, FAST)
+    deferred = turn_backbone(str(tmp_path / "model"), "cpu")
+    assert isinstance(deferred, DeferredBackbone) and deferred.mel == backbone.mel
+    reused, stats = render(plan, deferred, cache, FAST)
+    assert stats.reused == 2 and stats.generated == 0 and np.abs(reused - generated).max() < 1e-6
+    assert deferred._backbone is None  # read its settings alone
+    _, stats = render(RulesPlanner().plan("a ball, then a bell", 2.0), deferred, cache, FAST)  # a new take: loaded
+    assert stats.generated == 1 and deferred._backbone is not None
 
 
 def test_the_event_cache_tells_new_weights_in_the_same_folder_apart(tmp_path):
@@ -679,8 +695,7 @@ class BedBackbone:
     class mel:
         sample_rate, width_s = 16_000, 10.0
 
-    class c:
-        decoding = DecodingConfig()
+    decoding = DecodingConfig()
 
     def generate(self, captions, duration_s, **kw):
         import torch
