@@ -1710,6 +1710,12 @@ def test_edits_said_with_a_verb_a_time_from_a_sound_or_milliseconds_are_read():
     spanned = p.plan("rain until 6 s, a door slams at 3 s", 10)
     assert spans("add thunder 1 s after the rain", spanned)["thunder"][0] == 7
     assert spans("add a dog barks 2 s after the door", spanned)["a dog barks"][0] == 5
+    held = p.plan("a hammer strikes an anvil, then steam hisses at 7.5 s", 10)  # the steam to the bed's end
+    with pytest.raises(PlanError, match=r"'steam hisses' plays to the end of the bed \(7\.5-10 s\), so 1 s after it is "
+                                        r"past the 10 s timeline; from its start: 'add a sword swings 1 s after the steam "
+                                        r"starts'$"):
+        p.plan("add a sword swings 1 s after the steam", 10, held)
+    assert spans("add a sword swings 1 s after the steam starts", held)["a sword swings"][0] == 8.5
     assert [e.gain_db for e in p.plan("the door's too quiet", 10, spanned).events] == [0, 6]
     assert [e.gain_db for e in p.plan("the door is a bit too loud", 10, spanned).events] == [0, -3]
     assert spans("extend the rain by a second", spanned)["rain"] == spans("extend the rain", spanned)["rain"] == (0, 7)

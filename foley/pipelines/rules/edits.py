@@ -614,6 +614,10 @@ def _after_event(previous: Plan, text: str) -> str:
                             f"starts at {seconds_said(e.start_s)} s)")
     elif m["n"]:
         t = said + float(m["n"]) * (1 if m["dir"].lower() == "after" else -1)
+        if spans and t >= previous.duration_s:  # "1 s after the steam" of steam held to the end: after it starts?
+            raise PlanError(f"{text.strip()!r}: {e.caption!r} plays to the end of the bed ({seconds_said(e.start_s)}-"
+                            f"{seconds_said(e.end_s)} s), so {m['n']} s after it is past the {previous.duration_s:g} s "
+                            f"timeline; from its start: '{head.strip()} {m['n']} s after {m['y']} starts'")
     else:
         t = said if m["when"] and m["when"].lower() != "after" or end else e.end_s  # "right after": when it is over
     return f"{text[:m.start()]} {'to' if m['to'] else 'at'} {t:g} s"
