@@ -1088,6 +1088,10 @@ def test_cli_compose_plan_only_prints_json_alone_and_writes_nothing(tmp_path, fo
     same = foley_cli(["compose", "make the rain start at 0 s", "--session", "s.json"], cwd=tmp_path)
     assert same.returncode == 2 and same.stderr == ("foley: error: 'make the rain start at 0 s' changes nothing: the "
                                                     "plan would be as it is\n")
+    faded = foley_cli(["compose", "fade out the rain at the end", "--session", "s.json"], cwd=tmp_path)
+    assert faded.returncode == 2 and faded.stderr == (
+        "foley: error: 'fade out the rain at the end' changes nothing: the plan would be as it is; a sound's end is "
+        "faded over 0.25 s wherever it stops, and no edit sets a fade's length\n")
     assert (tmp_path / "s.json").read_text() == kept
 
 
