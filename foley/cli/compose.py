@@ -141,7 +141,7 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
         turn_notes,
     )
     from ..media.video import quiet_ffmpeg_log
-    from ..pipelines.plan import plan_changes
+    from ..pipelines.plan import plan_changes, seconds_said
     from ..pipelines.planners import get_planner
     from ..pipelines.rules.description import says_silence
     from ..pipelines.rules.edit_forms import check_not_an_edit, check_turn_said, is_undo
@@ -273,7 +273,7 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
         mix, stats = render(plan, backbone, EventCache(cache_dir, model_id=model_id(model)), sampler,
                             align_onsets=align, stems=parts_of_mix,
                             progress=lambda e, repeats: print(f"  mixed: {e.caption}" + (
-                                f" ({repeats} times until {e.end_s:g} s)" if repeats > 1 else ""), file=sys.stderr))
+                                f" ({repeats} times until {seconds_said(e.end_s)} s)" if repeats > 1 else ""), file=sys.stderr))
     quiet_ffmpeg_log()  # again: importing torchvision with a backbone loaded turns FFmpeg's log back on
     if session and not continuing and session.path.exists():
         raise FoleyError(f"{session.path}: another turn started this session while this one ran; "
