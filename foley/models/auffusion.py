@@ -32,9 +32,9 @@ from diffusers import AutoencoderKL, UNet2DConditionModel
 
 from ..errors import FoleyError
 from ..media.files import read_json_object
+from .backbone_settings import DecodingConfig, backbone_mel, load_decoding
 from .hub import checked_weights, quiet_loading
 from .layout import component_dir, detect_layout, resolve_model_dir
-from .backbone_settings import MEL_CONFIG, DecodingConfig, load_decoding, read_mel_config
 from .mel import MelConfig
 from .text_condition import TextConditioner, load_text_conditioner
 from .vocoder import load_vocoder
@@ -73,8 +73,7 @@ def load_components(path_or_id: str | os.PathLike, dtype: torch.dtype = torch.fl
     folders = {sub: component_dir(directory, sub, needs) for sub, needs in (
         ("unet", ("config.json",)), ("vae", ("config.json",)), ("scheduler", ("scheduler_config.json",)),
         ("vocoder", ()))}  # load_vocoder names what its formats lack
-    mel_path = directory / MEL_CONFIG
-    mel = read_mel_config(mel_path) if mel_path.is_file() else MelConfig()
+    mel = backbone_mel(directory)
     unet = checked_weights(UNet2DConditionModel.from_pretrained, "UNet")(folders["unet"], torch_dtype=dtype).eval()
     vae = checked_weights(AutoencoderKL.from_pretrained, "VAE")(folders["vae"], torch_dtype=dtype).eval()
     vocoder = load_vocoder(folders["vocoder"])

@@ -36,6 +36,12 @@ class DecodingConfig:
         return self
 
 
+def backbone_mel(directory: Path) -> MelConfig:
+    """A backbone folder's mel: its ``mel_config.json``, or Auffusion's (the defaults) where it has none."""
+    path = directory / MEL_CONFIG
+    return read_mel_config(path) if path.is_file() else MelConfig()
+
+
 def read_mel_config(path: Path) -> MelConfig:
     """A backbone's ``mel_config.json``; FoleyError (one line) naming it when unreadable or unusable."""
     try:

@@ -145,14 +145,12 @@ class DeferredBackbone:
     move, an undo) renders without loading the models or importing diffusers, about 5 s on a CPU."""
 
     def __init__(self, spec: str, device: str = "auto", flag: str = "--model"):
-        from ..models.backbone_settings import MEL_CONFIG, load_decoding, read_mel_config
-        from ..models.mel import MelConfig
+        from ..models.backbone_settings import backbone_mel, load_decoding
 
         folder = Path(backbone_source(spec, flag))
         self._load = lambda: load_backbone(spec, device, flag)
         self._backbone = None
-        self.mel = read_mel_config(folder / MEL_CONFIG) if (folder / MEL_CONFIG).is_file() else MelConfig()
-        self.decoding = load_decoding(folder)
+        self.mel, self.decoding = backbone_mel(folder), load_decoding(folder)
 
     def __getattr__(self, name: str):  # what the settings do not hold: the loaded backbone's
         if self._backbone is None:
