@@ -343,10 +343,12 @@ def _print_plan_only(args: argparse.Namespace, plan, previous, model: str, conti
 
     unused = [flag for flag, given in (("-o", args.output), ("--timeline", args.timeline), ("--stems", args.stems))
               if given]  # the files a turn would write
+    said = ["--plan-only writes nothing" + (f" ({', '.join(unused)} not used)" if unused else "")]
+    if args.session:
+        said.append(f"{args.session} is " + ("as it was" if continuing else "not started (a turn without --plan-only "
+                                             "starts it)"))
     if args.session or unused:
-        _note("--plan-only writes nothing" + (f" ({', '.join(unused)} not used)" if unused else "")
-              + (f"; {args.session} is " + ("as it was" if continuing else "not started (a turn without --plan-only "
-                                              "starts it)") if args.session else ""))
+        _note("; ".join(said))
     for note in planned:
         _note(note)
     source = backbone_source(model)
