@@ -896,10 +896,10 @@ def test_a_sound_until_another_ends_where_the_other_comes():
         return [(e.caption, round(e.start_s, 3), round(e.end_s, 3)) for e in p.plan(text, 10).events]
 
     assert placed("an alarm clock beeps until someone hits it at 4 s") == [("an alarm clock beeps", 0, 4),
-                                                                          ("someone hits it", 4, 6)]
+                                                                          ("someone hits the alarm clock", 4, 6)]
     assert placed("footsteps run until a door slams at 6 s") == [("footsteps run", 0, 6), ("a door slams", 6, 8)]
     assert placed("a kettle whistles until someone takes it off the stove") == [
-        ("a kettle whistles", 0, 5), ("someone takes it off the stove", 5, 10)]
+        ("a kettle whistles", 0, 5), ("someone takes the kettle off the stove", 5, 10)]
     assert placed("a dog barks until the end") == [("a dog barks", 0, 10)]
     assert placed("a clock ticks until midnight") == [("a clock ticks until midnight", 0, 10)]
 
@@ -1295,6 +1295,13 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
         assert [e.caption for e in p.plan(said, 10).events] == [sound], said
         assert p.notes == [f"{said.split('and ')[-1].removeprefix('it ')!r} is not applied to {sound!r}: "
                            "a sound keeps its level along its span"], said
+    p.plan("rain starts lightly, then gets heavier, then thunder", 10)  # the sound before "then"
+    assert p.notes == ["'gets heavier' is not applied to 'rain starts lightly': a sound keeps its level along its span"]
+    # a word alone after a comma that says how the sound before it sounds is of its words
+    for said, sound in (("a drum, fast", ("a fast drum", 0, 10)), ("rain, very heavy", ("very heavy rain", 0, 10)),
+                        ("a dog barks, quickly", ("a dog barks quickly", 0, 10)),
+                        ("a door slams at 3 s, hard", ("a door slams hard", 3, 5))):
+        assert placed(said) == [sound], said
     for said, sound in (("rain, and slows down", "rain"), ("drums, and get faster", "drums"),
                         ("drums play and they get faster", "drums play")):  # a change of pace, said so
         assert [e.caption for e in p.plan(said, 10).events] == [sound], said
@@ -1425,6 +1432,16 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
         ("heavy rain", 0, 10), ("distant traffic", 0, 10), ("thunder", 2, 6)]
     assert placed("wind in the trees: birds chirp")[0] == ("wind in the trees", 0, 10)  # trees are no place: a sound
     assert placed("Rain: a dog barks")[0] == ("Rain", 0, 10)  # a sound, when no layer of it follows
+    # a scene's title before at least two sounds in their own words names none
+    assert placed("a car chase: engines roar, tires squeal, a siren wails") == [
+        ("engines roar", 0, 3.333), ("tires squeal", 3.333, 6.667), ("a siren wails", 6.667, 10)]
+    assert placed("thunder: a loud crack at 3 s, then a long rumble")[0] == ("thunder", 0, 3)  # how it sounds
+    # a thing before a colon does what the verbs after it say
+    assert placed("a dog: barks twice, then growls") == [
+        ("a dog barks", 0, 3.333), ("a dog barks", 3.333, 6.667), ("a dog growls", 6.667, 10)]
+    assert placed("Door: opens at 2 s, slams at 5 s") == [("Door opens", 2, 4), ("Door slams", 5, 7)]
+    assert placed("a dog: it barks, then it growls") == [("a dog barks", 0, 5), ("a dog growls", 5, 10)]
+    assert placed("Scene: knocks at 2 s") == [("knocks", 2, 4)]  # a heading names no thing
     # a sound said to come now and then, with no time of its own, lasts over the sounds at a time that follow
     # it, and over those it follows, unless "then" puts it after them: a layer of the whole scene
     for text in ("birds chirp now and then, a door slams at 5 s", "a door slams at 5 s, birds chirp now and then",
@@ -1446,6 +1463,9 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
         "a dog barks", 5, 10)
     assert placed("a car engine revs, then idles")[1] == ("a car engine idles", 5, 10)  # idling is the engine's
     assert placed("a horse gallops, then stops, then neighs")[1] == ("a horse neighs", 5, 10)  # a stop names no thing
+    assert placed("a horse gallops closer then stops, and neighs")[1] == ("a horse neighs", 5, 10)
+    # "it" done something to: the thing before ("someone picks it up" of a ringing phone)
+    assert placed("a phone rings, then someone picks it up")[1] == ("someone picks the phone up", 5, 10)
     assert placed("a car passes, then fades into the distance")[1] == ("a car fades into the distance", 5, 10)
     assert placed("someone knocks on a wooden door, then it opens")[1] == ("a wooden door opens", 5, 10)  # not "someone"
     assert placed("thunder at 2 s, then it rumbles")[1] == ("thunder rumbles", 4, 10)

@@ -425,7 +425,13 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
         member = _LEAD_TIME.sub(r"\g<c> \g<t>", _clean(member))  # "at 3 s a dog barks", "twice a dog barks"
         if scope and not _TIME_TAIL.search(member) and not (scope[:2].lower() == "at" and is_background(member)):
             member = f"{member} {scope}"
+        if last and re.match(r"(?:and|also)\s+(\S+)", member, re.I) and member.split()[1].lower() in _SOUND_VERBS:
+            member = member.split(None, 1)[1]  # "..., then stops, and neighs": what the thing before does
         thing, words = (_subject(last) if last else None), _TIME_TAIL.sub("", member).lower().split()
+        if (thing and len(words) > 1 and words[0] not in ("it", "the") and "it" in words[1:]
+                and not _STOPS.match(_clean(_TIME_TAIL.sub("", member)))):  # "..., then someone picks it up"
+            member = re.sub(r"(?<=\s)it\b", f"the {_ARTICLE.sub('', thing)}", member, count=1, flags=re.I)
+            words = _TIME_TAIL.sub("", member).lower().split()
         it = _it(last) if last and len(words) > 1 and words[0] == "it" else None
         if last and len(words) > 1 and words[0] == "another" and words[1] in _SOUND_VERBS:  # "another snaps"
             member, words, thing = f"{_it(last) or last} {member.split(None, 1)[1]}", [], None
@@ -643,6 +649,11 @@ _NEGATED_TAIL = re.compile(r"\s+(?:(?:but|and)\s+(?:no|not)|with\s+no|without)\s
 _JUST = re.compile(r"^(?:just|only)\s+(?!as\b|then\b|after\b|before\b|now\b|when\b)(?=\S)", re.I)  # "no rain, just wind"
 
 
+# A word alone after a comma that says how the sound before it sounds ("a drum, fast", "rain, heavy")
+_MANNER = re.compile(r"(?:(?:very|quite|really)\s+)?(?P<w>fast|quick|slow|heavy|light|soft|gentle|hard|rapid|steady"
+                     r"|quickly|slowly|rapidly|gently|softly|lightly|heavily|steadily|sharp|sharply|dull)", re.I)
+
+
 def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) -> list[tuple[str, str]]:
     """``pieces`` without the parts and bracketed words that only qualify the sound before them
     (``_QUALIFIER``), or after them when they come first ("loud, a dog barks"), and without the
@@ -683,6 +694,14 @@ def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) 
                 for m in reversed(found):
                     piece = piece[:m.start()] + piece[m.end():]
         said, leading = leading + [m["q"].strip() for m in bracketed], []
+        manner = _MANNER.fullmatch(_clean(piece))
+        if out and manner and out[-1][1] == ",":  # "a drum, fast": how the sound before sounds, in its words
+            before = _clean(out.pop()[0])
+            when = _TIME_TAIL.search(before)  # "a door slams at 3 s, hard": "a door slams hard at 3 s"
+            when, before = (when[0], before[:when.start()]) if when else ("", before)
+            article = _ARTICLE.match(before)
+            piece = (f"{before} {_clean(piece)}{when}" if _subject(before) or manner["w"].lower().endswith("ly")
+                     else f"{article[0] if article else ''}{_clean(piece)} {before[article.end() if article else 0:]}{when}")
         timed = out and not _QUALIFIER.fullmatch(_clean(piece)) and _TIME_TAIL.search(piece)  # "wind, louder from 5 s"
         qualifier = bool(out and _QUALIFIER.fullmatch(_clean(_TIME_TAIL.sub("", piece) if timed else piece)))
         dropped = qualifier and out[-1][1] == "-" and sep == "-"
@@ -780,7 +799,7 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     (``_BED_LABELS``: "Ambience: forest, birds") last throughout, each without a time of its own."""
     out, run = [], []  # run: the parts of heading words since the last sound
     bed = False  # after a heading that labels a bed, up to the end of its list: each part a layer throughout
-    pieces = _without_slug(pieces)
+    pieces = _named_first(_without_slug(pieces))
     for k, (piece, sep) in enumerate(pieces):
         words = re.findall(r"[a-z']+|\d", piece.lower())
         if _TRANSITION.fullmatch(piece.strip()) and (piece.strip().isupper() or sep == ":"):  # "CUT TO:": no sound
@@ -794,6 +813,8 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
                 and len(re.findall(r"[a-z']+", title.lower())) <= 3
                 and _bed_only(_THROUGHOUT.sub("", _clean(pieces[k + 1][0])))):  # "Thunderstorm: heavy rain, ...": a title
             run, bed = [], bool(set(words) & _BED_LABELS)
+            continue
+        if not out and not run and sep == ":" and _titles(title, pieces[k + 1:]):  # "a car chase: engines roar, ..."
             continue
         label = sep == ":" or sep == "-" and set(words) <= _LABELS  # "SFX:" after a bed's list too, "SFX - ..."
         if words and all(w in _HEADING_WORDS or w.isdigit() for w in words) and (not bed or label):  # "Scene 2:"
@@ -809,6 +830,49 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
         out += run + [(piece, sep)]
         run = []
     return out + run or pieces
+
+
+_PLURALS = {"people", "children", "men", "women", "geese", "mice", "feet", "sheep", "deer", "cattle", "crowd", "audience"}
+
+
+def _clause(piece: str) -> bool:
+    """Whether a part says a thing and what it does: "a siren wails", "engines roar" (a plural's
+    verb without its "s"); not "barks twice", "a loud crack", "it growls"."""
+    words = _clean(piece).lower().split()
+    if not words or words[0] in ("it", "they", "he", "she", "someone", "somebody"):
+        return False
+    if _subject(" ".join(words)):
+        return True
+    return words[0] not in ("a", "an") and any(
+        k and (words[k - 1].endswith("s") or words[k - 1] in _PLURALS) and words[k - 1] not in _DETERMINERS
+        and (w + "s" in _SOUND_VERBS or w + "es" in _SOUND_VERBS) for k, w in enumerate(words[:4]))
+
+
+def _titles(title: str, rest: list[tuple[str, str]]) -> bool:
+    """Whether a description's first part before a colon is the title of the scene after it, no
+    sound: a thing without a verb, of four words at most, before at least two sounds in their own
+    words ("a car chase: engines roar, tires squeal, a siren wails"). Not "thunder: a loud crack,
+    then a rumble" nor "a dog: barks, then growls": what follows says how it sounds."""
+    words = re.findall(r"[a-z']+", title.lower())
+    return (0 < len(words) <= 4 and not _clause(title) and not re.search(r"\d", title) and len(rest) >= 2
+            and _clause(rest[0][0]) and _clause(rest[1][0]))
+
+
+def _named_first(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``pieces`` with a first part before a colon that names only a thing made the subject of
+    the verb after it: "a dog: barks twice, then growls" is "a dog barks twice, then growls"
+    ("Door: opens at 2 s, ...", "a dog: it barks, ...")."""
+    if len(pieces) < 2 or pieces[0][1] != ":" or _clause(pieces[0][0]) or re.search(r"\d", pieces[0][0]):
+        return pieces
+    thing, (piece, sep) = _clean(pieces[0][0]), pieces[1]
+    words, named = piece.split(), re.findall(r"[a-z']+", thing.lower())
+    if not 0 < len(named) <= 4 or set(named) <= _HEADING_WORDS or not words:  # "Scene:", "Sounds:": no thing
+        return pieces
+    if words[0].lower() in ("it", "they") and len(words) > 1:
+        words = words[1:]
+    if words[0].lower() not in _SOUND_VERBS:
+        return pieces
+    return [(f"{thing} {' '.join(words)}", sep), *pieces[2:]]
 
 
 def _leans(piece: str) -> bool:
@@ -1080,12 +1144,13 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     for m in _WITH_QUALIFIER.finditer(said):  # of the sound its clause names
         if notes is not None:
             # its last clause with words ("rain, and gets heavier": rain)
-            clause = next((c for c in reversed(re.split(r"[,;.]", said[:m.start()])) if c.strip()), "")
+            clause = next((c for c in reversed(re.split(r"[,;.]", said[:m.start()])) if _LEADING.sub("", _clean(c))), "")
             notes.append(_qualifier_note(m["q"], _TIME_TAIL.sub("", _clean(clause))))
     said = _WITH_QUALIFIER.sub("", said)
     for m in _CHANGE_AT_END.finditer(said):  # "rain that gets louder", "the wind howls louder and louder"
         if notes is not None:
-            clause = next((c for c in reversed(re.split(r"[,;]|\.(?!\d)", said[:m.start()])) if c.strip()), "")
+            clause = next((c for c in reversed(re.split(r"[,;]|\.(?!\d)", said[:m.start()]))
+                           if _LEADING.sub("", _clean(c))), "")  # "rain starts, then gets heavier": rain
             notes.append(_qualifier_note(m["q"], _TIME_TAIL.sub("", _clean(clause)), m["w"] and f"getting {m['w']}"))
     said = _CHANGE_AT_END.sub("", said)
     text = _FADES.sub("\0", said)  # marked where a fade was, for what is left of its clause
