@@ -19,7 +19,7 @@ import torchaudio.functional as AF
 from ..errors import MediaError
 from .ffmpeg import local_file
 from .files import atomic_path
-from .inputs import check_input_file
+from .inputs import check_input_file, check_not_cut_short
 
 TARGET_LUFS = -20.0
 PEAK_LIMIT = 10 ** (-1 / 20)  # -1 dBTP (EBU R 128's ceiling for a true peak)
@@ -46,28 +46,33 @@ WAV_NO_SIZE = 0x7FFF0000  # a 32-bit data size from here up that the file does n
 # arecord 0x7FFFFFFF), as is a size of 0
 WAV_MAX_CHUNKS = 1000  # chunks looked through for the data chunk
 AU_SAMPLE_BYTES = {1: 1, 2: 1, 3: 2, 4: 3, 5: 4, 6: 4, 7: 8, 27: 1}  # bytes per sample of an AU file's encodings
+LONG_NO_SIZE = 1 << 62  # a 64-bit W64 or CAF data size from here up that the file does not hold: "not known" (a
+# writer to a pipe: FFmpeg's W64 2**63 - 1, CAF's -1)
+# a W64 file's first two GUIDs (RIFF's "RIFF" and "WAVE"); a chunk's GUID begins with its name ("fmt ", "data")
+W64_RIFF = b"riff\x2e\x91\xcf\x11\xa5\xd6\x28\xdb\x04\xc1\x00\x00"
+W64_WAVE = b"wave\xf3\xac\xd3\x11\x8c\xd1\x00\xc0\x4f\x8e\xdb\x8a"
 OGG_MAX_PAGE = 27 + 255 + 255 * 255  # the most bytes an Ogg page holds: its header, segment table and data
 
 
 def _length_unknown(path: Path) -> bool:
     """Whether ``path`` is a WAV (RIFF, RIFX, RF64 or BW64) whose header does not give the length
     of its audio (a data size of 0, or WAV_NO_SIZE or more that the file does not hold; an RF64's
-    64-bit size of 0): the audio runs to the end of the file. Raises MediaError for a WAV, AIFF or AU
-    file cut short, whose header gives more audio than the file holds, and an Ogg file that ends part
-    way through a page (libsndfile reads what is there without a word). Reads the header alone
-    (an Ogg file's last 64 kB)."""
+    64-bit size of 0): the audio runs to the end of the file. Raises MediaError for a WAV, W64, AIFF,
+    CAF or AU file cut short, whose header gives more audio than the file holds, and an Ogg file that
+    does not end with a whole page marked end of stream (libsndfile reads what is there without a
+    word). Reads the header alone (an Ogg file's last 64 kB)."""
     try:
         f = path.open("rb")
     except OSError:  # the reader says why
         return False
     with f:
         size = os.fstat(f.fileno()).st_size
-        head = f.read(24)
+        head = f.read(40)
         if head[:4] == b"OggS":
             _check_ogg_end(path, f, size)
             return False
-        if head[:4] == b".snd" and len(head) == 24:  # AU: offset, size, encoding, rate, channels (big-endian)
-            offset, length, encoding, rate, channels = struct.unpack(">5I", head[4:])
+        if head[:4] == b".snd" and len(head) >= 24:  # AU: offset, size, encoding, rate, channels (big-endian)
+            offset, length, encoding, rate, channels = struct.unpack(">5I", head[4:24])
             if length != 0xFFFFFFFF and length > (held := max(size - offset, 0)):
                 byte_rate = AU_SAMPLE_BYTES.get(encoding, 0) * rate * channels
                 raise MediaError(f"{path}: the AU file is cut short: its header gives {_wav_bytes(length, byte_rate)} "
@@ -75,16 +80,23 @@ def _length_unknown(path: Path) -> bool:
             return False
         aiff = head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC")
         wav = head[:4] in (b"RIFF", b"RIFX", b"RF64", b"BW64") and head[8:12] == b"WAVE"
-        if not (aiff or wav):
+        w64 = head[:16] == W64_RIFF and head[24:40] == W64_WAVE
+        caf = head[:4] == b"caff"
+        if not (aiff or wav or w64 or caf):
             return False
-        f.seek(12)
         order = ">" if head[:4] in (b"RIFX", b"FORM") else "<"
+        # where the chunks start, a chunk header's length, its size's struct (last in the header), chunks' alignment
+        kind, at, header, size_format, align = ("W64", 40, 24, "<Q", 8) if w64 else ("CAF", 8, 12, ">Q", 1) if caf \
+            else ("AIFF", 12, 8, ">I", 2) if aiff else ("WAV", 12, 8, order + "I", 2)
+        no_size = LONG_NO_SIZE if w64 or caf else WAV_NO_SIZE
+        f.seek(at)
         byte_rate, long_size = 0, None
         for _ in range(WAV_MAX_CHUNKS):
-            chunk = f.read(8)
-            if len(chunk) < 8:
+            chunk = f.read(header)
+            if len(chunk) < header:
                 return False
-            name, (length,) = chunk[:4], struct.unpack(order + "I", chunk[4:])
+            name, (length,) = chunk[:4], struct.unpack(size_format, chunk[header - struct.calcsize(size_format):])
+            length = max(length - header, 0) if w64 else length  # a W64 chunk's size counts its header
             start = f.tell()
             if name == b"ds64" and length >= 16:  # RF64: the 64-bit RIFF and data sizes
                 long_size = struct.unpack("<Q", f.read(16)[8:])[0]
@@ -93,19 +105,24 @@ def _length_unknown(path: Path) -> bool:
             elif name == b"COMM" and length >= 18 and head[8:12] == b"AIFF":  # channels, frames, bits, rate
                 channels, _, bits = struct.unpack(">hIh", f.read(8))
                 byte_rate = round(channels * -(-bits // 8) * _extended(f.read(10)))
+            elif name == b"desc" and caf and length >= 24:  # rate, format, its flags, bytes and frames a packet
+                rate, _, _, packet_bytes, packet_frames = struct.unpack(">d4sIII", f.read(24))
+                byte_rate = round(rate * packet_bytes / packet_frames) if packet_frames else 0
             elif name in (b"data", b"SSND"):
                 held = max(size - start, 0)
                 if long_size is not None and length == 0xFFFFFFFF:  # an RF64's size is in its ds64 chunk
                     length = long_size
-                elif length >= WAV_NO_SIZE and length > held:
-                    return not aiff
+                elif length >= no_size and length > held:
+                    return wav
                 if length > held:
-                    kind, skip = ("AIFF", 8) if aiff else ("WAV", 0)  # an SSND chunk's offset and block size
+                    skip = {"AIFF": 8, "CAF": 4}.get(kind, 0)  # an SSND chunk's offset and block size; CAF's edit count
                     raise MediaError(f"{path}: the {kind} file is cut short: its header gives "
                                      f"{_wav_bytes(length - skip, byte_rate)} of audio, the file holds "
                                      f"{_wav_bytes(max(held - skip, 0), byte_rate)}")
-                return length == 0 and not aiff
-            f.seek(start + length + (length & 1))  # chunks are padded to an even length
+                return length == 0 and wav
+            if start + length >= size:  # the last chunk, and no audio
+                return False
+            f.seek(start + length + (-length % align))  # chunks are padded to a whole number of ``align`` bytes
     return False
 
 
@@ -116,16 +133,19 @@ def _extended(ten: bytes) -> float:
 
 
 def _check_ogg_end(path: Path, f, size: int) -> None:
-    """MediaError unless the Ogg file ``f`` (``size`` bytes) ends with a whole page, or holds a whole
-    page marked end of stream in its last OGG_MAX_PAGE bytes (what follows it is not audio): a
-    file cut short ends part way through a page, and libsndfile reads it as empty or shorter."""
+    """MediaError unless the Ogg file ``f`` (``size`` bytes) ends with a whole page marked end of
+    stream, or holds one in its last OGG_MAX_PAGE bytes that what is not a page follows: a file
+    cut short ends part way through a page, or with a page that does not end its stream (a writer
+    marks every stream's last page, RFC 3533), and libsndfile reads it as empty or shorter."""
     f.seek(max(size - OGG_MAX_PAGE, 0))
     tail = f.read()
     at = tail.rfind(b"OggS")
     while at >= 0:
         if len(tail) - at >= 27 and len(tail) - at >= 27 + (n := tail[at + 26]):
-            end = at + 27 + n + sum(tail[at + 27:at + 27 + n])
-            if end == len(tail) or (end < len(tail) and tail[at + 5] & 4):  # 4: the end-of-stream flag
+            end, last = at + 27 + n + sum(tail[at + 27:at + 27 + n]), tail[at + 5] & 4  # 4: the end-of-stream flag
+            if end == len(tail) and not last:
+                raise MediaError(f"{path}: the Ogg file is cut short: its last page does not end its stream")
+            if end <= len(tail) and last:
                 return
         at = tail.rfind(b"OggS", 0, at)
     raise MediaError(f"{path}: the Ogg file is cut short: it ends part way through a page")
@@ -188,7 +208,8 @@ def _declared_length(container, stream) -> int | None:
 def _read_container(path: Path, stereo: bool = False, to_the_end: bool = False) -> tuple[np.ndarray, int]:
     """(C, N) float32 and the rate of the first audio stream, in the stream's own layout, as long
     as its container's header says it is where it says (:func:`_declared_length`; MediaError where
-    it holds less, by more than CUT_SLACK_S); with ``stereo``, more than two channels downmixed to
+    it holds less, by more than CUT_SLACK_S, or the file fewer bytes than its header gives:
+    :func:`check_not_cut_short`); with ``stereo``, more than two channels downmixed to
     two by FFmpeg (swresample's matrix); ``to_the_end``: a WAV's data size is ignored, its audio
     read to the end of the file."""
     import av  # FFmpeg's libraries load only for what soundfile cannot read (video containers, m4a, ...)
@@ -225,6 +246,7 @@ def _read_container(path: Path, stereo: bool = False, to_the_end: bool = False) 
     if length and wav.shape[1] < length - CUT_SLACK_S * rate:
         raise MediaError(f"{path}: the file is cut short: its header gives {length / rate:.2f} s of audio, "
                          f"the file holds {wav.shape[1] / rate:.2f} s")
+    check_not_cut_short(path)  # an AVI, or a Matroska file with a picture: their headers give bytes alone
     # an AAC track decodes to whole frames of 1,024 samples: the last one's padding is cut at the stream's end
     return np.ascontiguousarray(wav[:, :length], dtype=np.float32), rate
 
@@ -241,9 +263,9 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: 
     ``sample_rate`` unless it is None; ``stereo`` (with ``mono`` False): more than two
     channels are downmixed to two by FFmpeg (swresample's matrix: a 5.1 track's centre and
     surrounds into left and right). Raises MediaError for a file that cannot be read, one cut
-    short (a WAV, AIFF, AU, FLAC, MP3, MP4, MOV or audio-only Matroska file whose header gives more
-    audio than it holds, an Ogg file that ends part way through a page), one that holds no samples,
-    or NaN, infinite or enormous ones (over MAX_FLOAT_PEAK).
+    short (a WAV, W64, AIFF, CAF, AU, FLAC, MP3, MP4, MOV, AVI or Matroska file whose header gives
+    more audio or bytes than it holds, an Ogg file that does not end with a page that ends its
+    stream), one that holds no samples, or NaN, infinite or enormous ones (over MAX_FLOAT_PEAK).
     """
     path = check_input_file(path)
     stereo = stereo and not mono

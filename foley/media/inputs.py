@@ -21,3 +21,74 @@ def check_input_file(path: str | os.PathLike) -> Path:
     if path.stat().st_size == 0:
         raise MediaError(f"{path}: the file is empty")
     return path
+
+
+RIFF_NO_SIZE = 0x7FFF0000  # an AVI's 32-bit RIFF size from here up that the file does not hold, or 0: "not known"
+# (a writer to a pipe: FFmpeg leaves 0xFFFFFFFF)
+MAX_PARTS = 100  # RIFF lists (an OpenDML AVI's AVIX, 1 GB each) or EBML elements (Matroska) looked through
+EBML_HEADER, SEGMENT = 0x1A45DFA3, 0x18538067  # the IDs of a Matroska file's top-level elements
+
+
+def check_not_cut_short(path: Path) -> None:
+    """MediaError for an AVI or a Matroska (MKV, WebM) file whose header gives more bytes than the file
+    holds: FFmpeg reads one cut short as far as it goes without a word (its frame counts and duration
+    are then guesses from what is there). A size not known (a file written to a pipe, a browser's
+    recording) is read to the end. Reads the headers alone."""
+    try:
+        with path.open("rb") as f:
+            kind, end = _declared_end(f)
+            size = os.fstat(f.fileno()).st_size
+    except OSError:  # the reader says why
+        return
+    if end > size:
+        raise MediaError(f"{path}: the {kind} file is cut short: its header gives {end:,} bytes, "
+                         f"the file holds {size:,}")
+
+
+def _declared_end(f) -> tuple[str, int]:
+    """The kind of the AVI or Matroska file ``f`` and where its headers say it ends, bytes: the end
+    of its last RIFF list, or its last Matroska segment (0 for another file, or where a size is not
+    known). A RIFF list: its name, a 32-bit size (little-endian), padded to an even length."""
+    size = os.fstat(f.fileno()).st_size
+    head = f.read(12)
+    at, end = 0, 0
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        for _ in range(MAX_PARTS):
+            f.seek(at)
+            head = f.read(8)
+            if len(head) < 8 or head[:4] != b"RIFF":
+                break
+            length = int.from_bytes(head[4:], "little")
+            if length == 0 or (length >= RIFF_NO_SIZE and at + 8 + length > size):
+                break
+            end = at + 8 + length
+            at = end + (length & 1)
+        return "AVI", end
+    if head[:4] != EBML_HEADER.to_bytes(4, "big"):
+        return "", 0
+    kind = "Matroska"
+    for _ in range(MAX_PARTS):
+        f.seek(at)
+        name, length, header = _ebml_element(f.read(12))
+        if name == EBML_HEADER and length is not None:  # names the kind: Matroska or WebM
+            f.seek(at + header)
+            kind = "WebM" if b"webm" in f.read(min(length, 64)) else kind
+        elif name != SEGMENT or length is None:  # past the segments, or a segment's size not known
+            break
+        end = at = at + header + length
+    return kind, end
+
+
+def _ebml_element(head: bytes) -> tuple[int | None, int | None, int]:
+    """The ID, size (None: not known, all its bits 1) and header length of the EBML element whose
+    first bytes are ``head`` ((None, None, 0) where they are none): an ID and a size of 1 to 8 bytes
+    each, the length of each told by the leading zeros of its first byte."""
+    fields, at = [], 0
+    for _ in range(2):
+        if at >= len(head) or head[at] == 0 or at + (n := 9 - head[at].bit_length()) > len(head):
+            return None, None, 0
+        fields.append((int.from_bytes(head[at:at + n], "big"), n))
+        at += n
+    (name, _), (size, n) = fields
+    size &= (1 << 7 * n) - 1  # the size's length marker taken off
+    return name, None if size == (1 << 7 * n) - 1 else size, at

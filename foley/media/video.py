@@ -33,7 +33,7 @@ from av.video.reformatter import VideoReformatter
 
 from ..errors import MediaError
 from .ffmpeg import local_file
-from .inputs import check_input_file
+from .inputs import check_input_file, check_not_cut_short
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".3gp", ".ts", ".mts", ".m2ts", ".mpg", ".mpeg",
                   ".flv")  # a folder's videos; a file given by name is read whatever its suffix
@@ -288,7 +288,9 @@ def _frame_times(path: Path) -> _Timing:
         start = times[0]
         if container.format.name in _DROPPING_FORMATS:
             _check_no_holes(path, times - start)
-        declared = float(stream.duration * stream.time_base) if stream.duration else None
+        # an AVI's is FFmpeg's guess where its header gives none (one written to a pipe); its RIFF size is checked
+        declared = float(stream.duration * stream.time_base) if stream.duration and container.format.name != "avi" \
+            else None
         if declared is not None and end - start < declared - max(0.5, 2 * last_duration):
             raise MediaError(f"{path}: truncated: frames stop at {end - start:.2f} s of the "
                              f"{declared:.2f} s the header declares")
@@ -309,8 +311,10 @@ def check_moving(info: VideoInfo, said: str = "") -> VideoInfo:
 
 
 def probe_video(path: str | Path) -> VideoInfo:
-    """Duration, frame rate, frame count, size, codec and audio presence of a video."""
+    """Duration, frame rate, frame count, size, codec and audio presence of a video. Raises
+    MediaError for a file that cannot be read or is cut short."""
     path = check_input_file(path)
+    check_not_cut_short(path)
     timing = _frame_times(path)
     width, height = timing.stream.codec_context.width, timing.stream.codec_context.height
     if width < 1 or height < 1:

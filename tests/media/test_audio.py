@@ -324,22 +324,28 @@ def test_an_rf64_written_to_a_pipe_is_read_to_the_end(tmp_path):
     assert read_audio(tmp_path / "cut.wav", sample_rate=None)[0].shape == ((1000 - audio_at) // 2,)
 
 
+PICTURE = ["-f", "lavfi", "-i", "testsrc=duration=2:size=64x48:rate=25"]
 CUT_KINDS = {  # suffix: FFmpeg's arguments after the input, and the start of the message for the file cut short
     ".aiff": ([], "the AIFF file is cut short: its header gives 64,000 bytes (2.00 s) of audio, the file holds"),
     ".au": ([], "the AU file is cut short: its header gives 64,000 bytes (2.00 s) of audio, the file holds"),
     ".ogg": (["-c:a", "libvorbis"], "the Ogg file is cut short: it ends part way through a page"),
     ".opus": ([], "the Ogg file is cut short: it ends part way through a page"),
     ".mp3": ([], "the MP3 file is cut short: its header gives 2.00 s of audio, the file holds"),
-    ".mov": (["-f", "lavfi", "-i", "testsrc=duration=2:size=64x48:rate=25", "-c:v", "mpeg4", "-c:a", "pcm_s16le",
-              "-movflags", "+faststart"], "the file is cut short: its header gives 2.00 s of audio, the file holds"),
+    ".mov": (PICTURE + ["-c:v", "mpeg4", "-c:a", "pcm_s16le", "-movflags", "+faststart"],
+             "the file is cut short: its header gives 2.00 s of audio, the file holds"),
     ".mka": (["-c:a", "flac"], "the file is cut short: its header gives 2.00 s of audio, the file holds"),
+    ".caf": ([], "the CAF file is cut short: its header gives 64,000 bytes (2.00 s) of audio, the file holds"),
+    ".w64": ([], "the W64 file is cut short: its header gives 64,000 bytes (2.00 s) of audio, the file holds"),
+    ".avi": (PICTURE + ["-c:v", "mpeg4", "-c:a", "pcm_s16le"], "the AVI file is cut short: its header gives"),
+    ".mkv": (PICTURE + ["-c:v", "mpeg4", "-c:a", "flac"], "the Matroska file is cut short: its header gives"),
+    ".webm": (PICTURE + ["-c:v", "libvpx", "-c:a", "libvorbis"], "the WebM file is cut short: its header gives"),
 }
 
 
 @pytest.mark.parametrize("suffix", CUT_KINDS)
 def test_audio_cut_short_is_refused_where_its_header_gives_its_length(tmp_path, suffix):
-    """libsndfile and FFmpeg read an AIFF, AU, Ogg or MP3 file cut short as far as it goes (an Ogg
-    Vorbis one as empty) without a word, and FFmpeg an MP4 or MOV (its index first) or audio-only Matroska
+    """libsndfile and FFmpeg read an AIFF, AU, CAF, W64, Ogg or MP3 file cut short as far as it goes (an
+    Ogg Vorbis one as empty) without a word, and FFmpeg an MP4 or MOV (its index first), AVI or Matroska
     file: a short clip would be scored or trained on. The length the header gives is held against the
     file's (an Ogg file ends with a whole page); whole files read as before."""
     from foley.media.ffmpeg import run_ffmpeg
@@ -354,6 +360,42 @@ def test_audio_cut_short_is_refused_where_its_header_gives_its_length(tmp_path, 
     with pytest.raises(MediaError) as error:
         read_audio(cut)
     assert "\n" not in str(error.value) and str(error.value).startswith(f"{cut}: {said}")
+
+
+def test_an_ogg_cut_between_pages_is_refused(tmp_path):
+    """An Ogg file cut where a page ends holds whole pages, but not the last one, which a writer marks
+    as ending its stream: FFmpeg read an Opus one cut so as far as it goes without a word."""
+    from foley.media.ffmpeg import run_ffmpeg
+
+    write_audio(tmp_path / "a.wav", sine(440, 2.0, 16_000), 16_000)
+    run_ffmpeg(["-i", str(tmp_path / "a.wav"), str(tmp_path / "a.opus")], what="opus")
+    data = (tmp_path / "a.opus").read_bytes()
+    assert len(read_audio(tmp_path / "a.opus", sample_rate=None)[0]) == 32_000
+    (tmp_path / "cut.opus").write_bytes(data[:data.rindex(b"OggS")])  # the pages before the last
+    with pytest.raises(MediaError, match=r"cut\.opus: the Ogg file is cut short: its last page does not end its "
+                                         r"stream$"):
+        read_audio(tmp_path / "cut.opus")
+
+
+@pytest.mark.parametrize("suffix, args", [(".caf", []), (".w64", []),
+                                          (".avi", PICTURE + ["-c:v", "mpeg4", "-c:a", "pcm_s16le"]),
+                                          (".mkv", PICTURE + ["-c:v", "mpeg4", "-c:a", "flac"])])
+def test_a_file_written_to_a_pipe_is_read_to_its_end(tmp_path, suffix, args):
+    """A writer to a pipe cannot go back to fill in the sizes: FFmpeg leaves a CAF's data size -1, a W64's
+    2**63 - 1, an AVI's RIFF size 0xFFFFFFFF (and a frame count that FFmpeg's duration is guessed from) and a
+    Matroska segment's size unknown. The file is read to its end, and the picture of one probed."""
+    from foley.media.ffmpeg import ffmpeg_exe
+    from foley.media.video import probe_video
+
+    write_audio(tmp_path / "a.wav", sine(440, 2.0, 16_000), 16_000)
+    path = tmp_path / f"piped{suffix}"
+    with path.open("wb") as out:
+        subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(tmp_path / "a.wav"), *args,
+                        "-f", {".mkv": "matroska"}.get(suffix, suffix[1:]), "pipe:"], stdout=out, check=True)
+    wav, rate = read_audio(path, sample_rate=None)
+    assert rate == 16_000 and abs(len(wav) - 32_000) < 320
+    if args:
+        assert probe_video(path).duration_s == pytest.approx(2.0, abs=0.05)
 
 
 def test_a_flac_cut_between_frames_is_refused(tmp_path):

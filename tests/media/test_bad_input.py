@@ -110,6 +110,20 @@ def test_truncated_mp4_moov_first(av_clip, tmp_path):
     assert_one_clear_line(run_cli("probe", path), path, "truncated")
 
 
+@pytest.mark.parametrize("suffix, kind", [(".avi", "AVI"), (".mkv", "Matroska")])
+def test_an_avi_or_matroska_cut_short_is_refused(tmp_path, suffix, kind):
+    """FFmpeg probed an AVI or Matroska file cut short as a shorter video without a word (an AVI's
+    frame count, a Matroska file's duration are guesses from what is there); the RIFF or segment
+    size its header gives is held against the file's."""
+    whole = lavfi_video(tmp_path / f"whole{suffix}", "testsrc=s=64x48:r=25:d=2")
+    assert probe_video(whole).frame_count == 50
+    path = truncated(whole, tmp_path / f"cut{suffix}", keep=0.6)
+    said = f"the {kind} file is cut short: its header gives {whole.stat().st_size:,} bytes, the file holds "
+    with pytest.raises(MediaError, match=re.escape(said)):
+        probe_video(path)
+    assert_one_clear_line(run_cli("probe", path), path, said)
+
+
 def corrupt_in_the_middle(video, path):
     data = bytearray(open(video, "rb").read())
     rng = np.random.default_rng(0)
