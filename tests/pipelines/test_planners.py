@@ -1464,6 +1464,12 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("a car engine revs, then idles")[1] == ("a car engine idles", 5, 10)  # idling is the engine's
     assert placed("a horse gallops, then stops, then neighs")[1] == ("a horse neighs", 5, 10)  # a stop names no thing
     assert placed("a horse gallops closer then stops, and neighs")[1] == ("a horse neighs", 5, 10)
+    # a plural's verb, and a verb of going: of the thing that came, over the sounds said since
+    assert placed("dogs bark, then growl")[1] == ("dogs growl", 5, 10)
+    assert placed("birds chirp, then fly away") == [("birds chirp", 0, 5), ("birds fly away", 5, 10)]
+    assert placed("a train approaches from 2 s, horn blows at 5 s, then passes")[2] == ("a train passes", 7, 10)
+    assert placed("a bus arrives, the doors open, then it leaves")[2] == ("a bus leaves", 6.667, 10)
+    assert placed("a car approaches, then a truck passes")[1] == ("a truck passes", 5, 10)
     # "it" done something to: the thing before ("someone picks it up" of a ringing phone)
     assert placed("a phone rings, then someone picks it up")[1] == ("someone picks the phone up", 5, 10)
     assert placed("a car passes, then fades into the distance")[1] == ("a car fades into the distance", 5, 10)

@@ -15,7 +15,7 @@ from .times import (_AFTER_WORD, _COUNT, _DECIMAL, _EVERY, _LASTING, _LATER, _MA
                     _scattered, in_seconds, relative_times, said_times, timed_length_s)
 from .words import (LEARNED_SOUNDS, _AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRDS, _DETERMINERS,
                     _LEARNED_OR, _PARTICIPLE, _PARTICLES, _PASSIVE, _PLACES, _SILENCE, _SOUND_VERBS, _STOP_VERBS,
-                    _STOPS, _VERB, _WHERE, _WHERE_WORDS, _clean, _fills, _learned_spans, _stems, _subject,
+                    _STOPS, _VERB, _WHERE, _WHERE_WORDS, _clean, _fills, _learned_spans, _plural_verb, _stems, _subject,
                     is_background, is_iterative)
 
 
@@ -408,11 +408,23 @@ _COUNTED_AGAIN = re.compile(r"^(?:and\s+)?(?:a|the)\s+(?:second|third|fourth|fif
                             r"(?P<t>\s+(?:at|from|between|for)\s+\d.*)?$", re.I)
 
 
-def _named(text: str, last: str | None) -> tuple[str, str | None]:
+# What comes and what goes: a part that begins with a verb of going is of the thing that came before
+# it, over the sounds said between ("a train approaches, a horn blows at 5 s, then passes": the train)
+_COMES = re.compile(r"^(?P<thing>.+?)\s+(?:approaches|arrives|comes|draws\s+near|pulls\s+(?:in|up)|rolls\s+in)\b", re.I)
+_GOES = {"passes", "departs", "leaves", "recedes", "drives", "pulls", "speeds", "rolls", "goes", "moves", "rides"}
+
+
+def _comer(text: str) -> str | None:
+    """The thing that comes in the last of ``text``'s simultaneous parts that says one comes (``_COMES``)."""
+    return next((m["thing"] for m in reversed([_COMES.match(_clean(c)) for c in _together(text)]) if m), None)
+
+
+def _named(text: str, last: str | None, comer: str | None = None) -> tuple[str, str | None]:
     """``text`` with its simultaneous parts that name no sound (``_BARE``: "a horse neighs at 3 s
     and again at 6 s", "a door slams at 2 s, then twice at 6 s", "a bell at 2 s, at 5 s and at
     8 s") given the sound of the part before them, ``last``, and those that begin with a sound's
-    verb given its thing ("a door creaks open, then slams"); and the sound its last part names."""
+    verb given its thing ("a door creaks open, then slams"), or with a verb of going, the thing that
+    came before them, ``comer`` (``_COMES``); and the sound its last part names."""
     members, named = _together(text), []
     lead = _LEAD_TIME.match(_clean(members[0]))
     # "at 3 s, X and Y": both at 3 s (a background, rain, keeps its slot), "from 2 to 6 s, X and Y" both then
@@ -433,6 +445,8 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
             member = re.sub(r"(?<=\s)it\b", f"the {_ARTICLE.sub('', thing)}", member, count=1, flags=re.I)
             words = _TIME_TAIL.sub("", member).lower().split()
         it = _it(last) if last and len(words) > 1 and words[0] == "it" else None
+        if it and comer and words[1] in _GOES:  # "a bus arrives, the doors open, then it leaves": the bus
+            it = comer
         if last and len(words) > 1 and words[0] == "another" and words[1] in _SOUND_VERBS:  # "another snaps"
             member, words, thing = f"{_it(last) or last} {member.split(None, 1)[1]}", [], None
         ordinal = _COUNTED_AGAIN.match(member) if last else None  # "a second gunshot", "a third 2 s later"
@@ -451,7 +465,10 @@ def _named(text: str, last: str | None) -> tuple[str, str | None]:
             # "a door is opened, then closed quietly": the door is closed; "a baby cries, then is soothed"
             member = f"{thing} {member}" if done["be"] and thing else f"{passive['thing']} {passive['be']} {member}"
         # "..., then slams at 2 s"; not "..., then claps of thunder" (a plural noun)
-        elif (thing and words and words[0] in _SOUND_VERBS and (len(words) < 2 or words[1] not in ("of", "from"))
+        elif comer and words and words[0] in _GOES and thing and _clean(thing).lower() != _clean(comer).lower():
+            member = f"{comer} {member}"  # "a train approaches, a horn blows, then passes": the train passes
+        elif (thing and words and (words[0] in _SOUND_VERBS or _plural_verb([thing.split()[-1], words[0]], 1))
+                and (len(words) < 2 or words[1] not in ("of", "from"))
                 and not learned
                 and not _STOPS.match(_clean(_TIME_TAIL.sub("", member)))):  # "..., then fades out": a stop
             member = f"{thing} {member}"
@@ -832,20 +849,12 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out + run or pieces
 
 
-_PLURALS = {"people", "children", "men", "women", "geese", "mice", "feet", "sheep", "deer", "cattle", "crowd", "audience"}
-
-
 def _clause(piece: str) -> bool:
-    """Whether a part says a thing and what it does: "a siren wails", "engines roar" (a plural's
-    verb without its "s"); not "barks twice", "a loud crack", "it growls"."""
+    """Whether a part says a thing and what it does: "a siren wails", "engines roar"; not "barks
+    twice", "a loud crack", "it growls"."""
     words = _clean(piece).lower().split()
-    if not words or words[0] in ("it", "they", "he", "she", "someone", "somebody"):
-        return False
-    if _subject(" ".join(words)):
-        return True
-    return words[0] not in ("a", "an") and any(
-        k and (words[k - 1].endswith("s") or words[k - 1] in _PLURALS) and words[k - 1] not in _DETERMINERS
-        and (w + "s" in _SOUND_VERBS or w + "es" in _SOUND_VERBS) for k, w in enumerate(words[:4]))
+    return bool(words) and words[0] not in ("it", "they", "he", "she", "someone", "somebody") and bool(
+        _subject(" ".join(words)))
 
 
 def _titles(title: str, rest: list[tuple[str, str]]) -> bool:
@@ -1134,6 +1143,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     ``max_simultaneous``. Raises PlanError for a time it cannot read, or parts that do not fit."""
     parts = []  # (text, once): once, a part is one sound ("X once", one of "X twice")
     last = None  # the sound the part before names
+    comer = None  # the thing the last part that says one comes names ("a train approaches")
     for fade in _FADES.finditer(description):  # the sound plays on, at its level
         if notes is not None:
             notes.append(f"{_clean(fade.group())!r} is not applied: a sound keeps its level along its span (to end "
@@ -1177,7 +1187,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     layered = []  # the captions of sounds that go on under the timed ones, in turn (``_joined``)
     for seq in _joined(_listed(_without_heading(_without_qualifiers(_ended(_pieces(text)), notes))), layered,
                        max_simultaneous):
-        seq, last = _named(seq, last)
+        seq, last = _named(seq, last, comer)
+        comer = _comer(seq) or comer
         before_after = _AFTER.split(seq, maxsplit=1)
         for part in list(reversed(before_after)) if len(before_after) == 2 else [seq]:
             repeat, times = (None, 1) if len(_together(part)) > 1 else _repeats(_clean(part))

@@ -166,12 +166,24 @@ smashes bumps scratches taps thunders speeds accelerates zooms whizzes leaves re
 shoots shakes answers starts clears chews sniffs gulps slurps mutters mumbles wheezes snarls lunges bites""".split())
 
 
+_PLURALS = {"people", "children", "men", "women", "geese", "mice", "feet", "sheep", "deer", "cattle", "crowd", "audience"}
+
+
+def _plural_verb(words: list[str], k: int) -> bool:
+    """Whether ``words[k]`` is a sound's verb after a plural ("the doors open", "dogs bark", "birds fly")."""
+    w, before = words[k].lower(), words[k - 1].lower()
+    return bool({w + "s", w + "es", w[:-1] + "ies"} & _SOUND_VERBS) and (
+        before.endswith("s") and not before.endswith("ss") or before in _PLURALS)
+
+
 def _subject(caption: str) -> str | None:
     """The thing a caption's sound is of: its words before its first verb ("a door" of "a door
-    creaks open"), or None when it has no verb after a word of its own ("rain", "thunder")."""
+    creaks open", "the doors" of "the doors open"), or None when it has no verb after a word of its
+    own ("rain", "thunder")."""
     words = caption.split()
     k = next((k for k, w in enumerate(words) if k and w.lower() not in _DETERMINERS
-              and (w.lower() in _SOUND_VERBS or _VERB.fullmatch(w)) and words[k - 1].lower() not in _DETERMINERS), None)
+              and (w.lower() in _SOUND_VERBS or _VERB.fullmatch(w) or _plural_verb(words, k))
+              and words[k - 1].lower() not in _DETERMINERS), None)
     return " ".join(words[:k]) if k else None
 
 
