@@ -46,6 +46,10 @@ def _check_cache(out: Path, info: dict) -> None:
     elif (out / FEATURES_DIR).is_dir() and any((out / FEATURES_DIR).iterdir()):
         raise FoleyError(f"{out}: holds features but no cache.json, so the encoder that made them is unknown; "
                          "use a new --out folder")
+    elif others := sorted(p.name for p in out.iterdir()  # but this run's own: its lock, its processes' failure lists
+                          if p.name not in (".lock", FEATURES_DIR) and not p.name.startswith("failed.rank")):
+        raise FoleyError(f"{out}: holds other files than a frame feature cache (no cache.json), e.g. {others[0]}; "
+                         "give --out a new or empty folder")
     atomic_write_text(path, json.dumps(info, indent=1) + "\n")
 
 

@@ -75,6 +75,9 @@ def _cache_tokens(tokenizer: UnitTokenizer, manifest, entries: list[dict], out: 
     elif token_dir.is_dir() and any(token_dir.iterdir()):
         raise FoleyError(f"{out}: holds tokens but no cache.json, so the tokenizer that made them is unknown; "
                          "use a new --out folder")
+    elif others := sorted(p.name for p in out.iterdir() if p.name not in (".lock", token_dir.name)):
+        raise FoleyError(f"{out}: holds other files than a token cache (no cache.json), e.g. {others[0]}; "
+                         "give --out a new or empty folder")
     token_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(info_path, json.dumps({"format": CACHE_FORMAT, "tokenizer_fingerprint": fingerprint,
                                              "n_units": tokenizer.n_units, "manifest": str(manifest)}, indent=1) + "\n")

@@ -292,6 +292,14 @@ def test_extract_drops_features_of_a_changed_unreadable_video_and_tells_normaliz
     (cache / "features" / "x.safetensors").write_bytes(b"")
     with pytest.raises(FoleyError, match="holds features but no cache.json"):
         extract_features(encoder, [manifest], cache, progress=False)
+    other = tmp_path / "notes"  # a folder of the user's is never taken for a cache, nor its failed.jsonl replaced
+    other.mkdir()
+    (other / "failed.jsonl").write_text("my list\n")
+    with pytest.raises(FoleyError, match=r"notes: holds other files than a frame feature cache \(no cache.json\), "
+                                         r"e.g. failed.jsonl; give --out a new or empty folder"):
+        extract_features(encoder, [manifest], other, progress=False)
+    assert not (other / "cache.json").exists() and not (other / "features").exists()
+    assert (other / "failed.jsonl").read_text() == "my list\n"
 
 
 def test_sharded_extract_waits_for_its_slowest_process_and_a_peer_that_ended_is_one_line(encoder, av_clip, tmp_path,

@@ -159,6 +159,15 @@ def test_manifest_cache_refuses_twice_used_ids_and_drops_tokens_of_a_changed_unr
     (out / "tokens" / "x.npy").write_bytes(b"")
     bare = foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet")
     assert bare.returncode == 2 and "holds tokens but no cache.json" in bare.stderr
+    other = tmp_path / "notes"  # a folder of the user's is never taken for a cache, nor its failed.jsonl replaced
+    other.mkdir()
+    (other / "failed.jsonl").write_text("my list\n")
+    refused = foley("tokenize", "--manifest", manifest, "--out", other, "--model", model_dir, "--quiet")
+    assert refused.returncode == 2 and refused.stderr == (f"foley: error: {other}: holds other files than a token "
+                                                          "cache (no cache.json), e.g. failed.jsonl; give --out a new "
+                                                          "or empty folder\n")
+    assert not (other / "cache.json").exists() and not (other / "tokens").exists()
+    assert (other / "failed.jsonl").read_text() == "my list\n"
 
 
 @pytest.mark.parametrize("line", ['{"id": "a", "audio": 5}', '{"id": "a", "audio": ["a.wav"]}',
