@@ -7,8 +7,8 @@ import random
 import re
 
 from ..plan import PERIOD_RANGE_S, PlanError, caption_seed
-from .words import (STROKE_PERIOD_S, _LEARNED_OR, _ORDINAL_STEMS, _ORDINALS, _PARTICLES, _SOUND_VERBS, _STOPS, _alike,
-                    _clean, _stems, _words)
+from .words import (STROKE_PERIOD_S, _LEARNED_OR, _ORDINAL_STEMS, _ORDINALS, _PARTICLES, _SOUND_VERBS, _STOPS,
+                    _TIME_TAIL, _alike, _clean, _stems, _words)
 
 
 # "right after", "soon after": an "after" with no time between
@@ -46,7 +46,6 @@ RUN_PERIOD_S = {"knock": 0.3, "knocks": 0.3, "tap": 0.3, "taps": 0.3, "clap": 0.
                 "honk": 0.5, "honks": 0.5, "beep": 0.4, "beeps": 0.4}
 _ROW_TAIL = re.compile(rf"\s+{_ROW}\s*$", re.I)
 _IN_A_ROW = re.compile(rf"\b(?P<n>{_COUNT})\s+{_ROW}\b", re.I)
-_TIME_TAIL = re.compile(r"\s+(?:at|from|between|for)\s+\d.*$", re.I)  # "at 3 s", "from 2 to 6 s", ...
 MAX_REPEATS = 8  # laid one by one, each its own take (a generation)
 
 

@@ -60,14 +60,18 @@ _WHERE_WORDS = r"in|on|under|through|across|into|onto|beneath|behind|inside|outs
 _WHERE = re.compile(rf"\s+(?:{_WHERE_WORDS})\s+", re.I)
 
 
+_SHUTS = re.compile(r"[a-z]\s+(?:open|shut|closed)\s*$", re.I)  # "the doors hiss open": a thing done once
+_TIME_TAIL = re.compile(r"\s+(?:at|from|between|for)\s+\d.*$", re.I)  # "at 3 s", "from 2 to 6 s", ...
+
+
 def is_background(caption: str) -> bool:
     """A background sound (rain, wind, crowd, ...): it keeps going, it has no attack to place.
     What a thing has says nothing of it ("a car with a loud engine passes" is no background), nor
     where a thing that does something is heard ("a dog barks in the rain"; but "leaves rustling in
     the wind" is the wind's), nor a bed word that names another thing with the next ("a fire
     alarm rings", "a steam train"); a place named alone is its ambience ("a busy market"); nor the sound of one
-    stopping ("the engine stops": ``_STOPPING``)."""
-    if _STOPPING.search(caption.strip()):
+    stopping ("the engine stops": ``_STOPPING``) or of one opening or shutting ("the doors hiss open")."""
+    if _STOPPING.search(caption.strip()) or _SHUTS.search(_TIME_TAIL.sub("", caption)):
         return False
     caption = re.split(r"\s+with\s+", caption, maxsplit=1, flags=re.I)[0]
     head = _WHERE.split(caption, maxsplit=1)[0]
