@@ -58,14 +58,17 @@ def _cmd_dub(args: argparse.Namespace) -> int:
     if videos:
         try:
             shares = gather_object([_dub_share(args, videos, device, state.process_index, state.num_processes)])
-            summary = merge_summaries([share for share, _ in shares], videos)
-            name_known_sounds_once(summary, {video: notes for _, named in shares for video, notes in named.items()})
+            summary = merge_summaries([share for share, _, _ in shares], videos)
+            name_known_sounds_once(summary, {video: notes for _, named, _ in shares for video, notes in named.items()})
             summary.failed[:0] = problems  # the inputs that named no video, in the summary's count
+            caption_notes = shares[0][2]  # every process's model says the same of the caption
         except FoleyError as e:  # nothing was dubbed: a bad output folder or model
             if speak:
                 print(f"foley: error: {e}", file=sys.stderr)
     if summary is not None and speak:
-        print("\n".join(_fit_terminal(summary.lines())))
+        lines = summary.lines()
+        lines[1:1] = [f"  note: {note}" for note in caption_notes]  # said as the model loaded, and again here
+        print("\n".join(_fit_terminal(lines)))
         if summary.done or summary.skipped:
             print(f"outputs in {Path(args.output)}{os.sep}")
     sys.stdout.flush()
@@ -76,8 +79,9 @@ def _cmd_dub(args: argparse.Namespace) -> int:
 
 
 def _dub_share(args: argparse.Namespace, videos, device: str, process: int, processes: int):
-    """Dub this process's share of ``videos``; its summary, and its silent-track notes for
-    :func:`name_known_sounds_once` (video -> (note, note naming the known sounds)). Progress bars (on a terminal) only
+    """Dub this process's share of ``videos``; its summary, its silent-track notes for
+    :func:`name_known_sounds_once` (video -> (note, note naming the known sounds)) and the notes on the caption (none
+    when no video needed the model). Progress bars (on a terminal) only
     when one process dubs them all: several would draw over each other."""
     from ..media.files import missing_folders, removed_if_empty
     from ..pipelines.dub_batch import check_outputs
@@ -101,6 +105,7 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
 
     quiet_ffmpeg_log()  # before the inputs are probed
     pipeline = None  # not loaded when every video is already dubbed, clashes or cannot be read
+    caption_notes = []
     if needs_model(videos, args.output, args.overwrite):
         from ..models.backbone import visual_steps_said  # diffusers: seconds to import, only when a model is needed
         from ..pipelines.dub import FoleyPipeline
@@ -108,8 +113,9 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
         pipeline = FoleyPipeline.from_pretrained(args.model, device=device)
         quiet_ffmpeg_log()  # again: importing torchvision with the frame encoder turns FFmpeg's log back on
         pipeline.check_caption(args.caption)
+        caption_notes = pipeline.caption_notes(args.caption)
         if process == 0:
-            for note in pipeline.caption_notes(args.caption):
+            for note in caption_notes:
                 _note(note)
     if pipeline is not None and not args.quiet and process == 0:
         cfg = pipeline.settings(scale=args.scale, steps=args.steps, guidance=args.guidance, visual_steps=args.visual_steps)
@@ -137,7 +143,8 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
                               guidance=args.guidance, seed=args.seed, progress=progress,
                               visual_steps=args.visual_steps)
         bed = bed_description(result.caption if result.caption_given else None, len(result.audio) / result.sample_rate)
-        named = shlex.quote(f"{Path(video).stem}_bed.wav")  # a bed of its own for each video of a batch
+        named = f"{Path(video).stem}_bed.wav"  # a bed of its own for each video of a batch
+        named = shlex.quote(f"./{named}" if named.startswith("-") else named)  # "-o -clip_bed.wav" reads as an option
         hint = (f"; foley compose {shlex.quote(bed[0])} --video {shlex.quote(str(video))} -o {named} lays {bed[1]} "
                 "under it (a description gives their times)" if bed and pipeline.not_dubbed(result) else "")
         hint = "".join(f"; --model {name} knows these pictures" for name in result.known_by) + hint
@@ -171,7 +178,7 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
                             visual_steps=args.visual_steps, seed=args.seed)
     settings |= {"keep-original": args.keep_original, "mix-original": args.mix_original}
     options = OutputOptions(overwrite=args.overwrite, keep_original=args.keep_original, mix_original_db=args.mix_original,
-                            settings=settings)
+                            settings=settings, sample_rate=pipeline.time.sample_rate if pipeline is not None else None)
     summary = BatchSummary()
     try:
         dub_batch(videos, args.output, generate, options, on_start=on_start, on_failed=on_failed, on_skipped=on_skipped,
@@ -189,4 +196,4 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
                       for note in notes]
     for bar in bars.values():
         bar.close()
-    return summary, named
+    return summary, named, caption_notes

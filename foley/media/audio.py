@@ -18,7 +18,7 @@ import torchaudio.functional as AF
 
 from ..errors import MediaError
 from .ffmpeg import local_file
-from .files import atomic_path
+from .files import atomic_path, size_said
 from .inputs import check_input_file, check_not_cut_short
 
 TARGET_LUFS = -20.0
@@ -205,8 +205,12 @@ def _declared_length(container, stream) -> int | None:
     return None
 
 
+GAP_S = 0.002  # a gap between an audio stream's frames' times longer than this is silence (a stream cut and joined)
+
+
 def _read_container(path: Path, stereo: bool = False, to_the_end: bool = False) -> tuple[np.ndarray, int]:
-    """(C, N) float32 and the rate of the first audio stream, in the stream's own layout, as long
+    """(C, N) float32 and the rate of the first audio stream, in the stream's own layout, each
+    frame at its time (silence in a gap longer than GAP_S between frames, as FFmpeg plays it), as long
     as its container's header says it is where it says (:func:`_declared_length`; MediaError where
     it holds less, by more than CUT_SLACK_S, or the file fewer bytes than its header gives:
     :func:`check_not_cut_short`); with ``stereo``, more than two channels downmixed to
@@ -232,10 +236,18 @@ def _read_container(path: Path, stereo: bool = False, to_the_end: bool = False) 
         def samples(frames) -> list[np.ndarray]:
             return [f.to_ndarray().reshape(-1, len(f.layout.channels)).T for f in frames]  # (C, n) each
 
-        chunks = []
+        chunks, held, origin = [], 0, None  # held: the samples so far; origin: the first frame's time (s)
         try:
             for frame in container.decode(stream):
-                chunks += samples(to_float.resample(frame))
+                if frame.pts is not None and frame.time_base is not None:  # a frame after a gap starts at its time
+                    at = float(frame.pts * frame.time_base)
+                    origin = at if origin is None else origin
+                    gap = round((at - origin) * rate) - held
+                    if chunks and gap > GAP_S * rate:
+                        chunks.append(np.zeros((chunks[-1].shape[0], gap), np.float32))
+                        held += gap
+                chunks += (new := samples(to_float.resample(frame)))
+                held += sum(c.shape[1] for c in new)
             chunks += samples(to_float.resample(None))
         except av.error.FFmpegError as e:
             raise MediaError(f"{path}: corrupt or truncated audio ({e.strerror or e})") from None
@@ -345,12 +357,8 @@ def _write_failure(error: Exception, folder: Path, most_bytes: int) -> str:
     except OSError:
         free = None
     if free is not None and free < most_bytes:
-        return f"not enough free space: {_size(free)} free, {_size(most_bytes)} needed"
+        return f"not enough free space: {size_said(free)} free, {size_said(most_bytes)} needed"
     return getattr(error, "strerror", None) or str(error)
-
-
-def _size(n_bytes: int) -> str:
-    return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 1e6 else f"{n_bytes / 1e3:.0f} kB"
 
 
 def integrated_loudness(wav: np.ndarray, sample_rate: int, chunk: int = 1 << 18) -> float:

@@ -134,6 +134,24 @@ def check_writable(final: str | os.PathLike) -> None:
         raise FoleyError(f"{final}: cannot write there ({e.strerror or e})") from None
 
 
+def size_said(n_bytes: int) -> str:
+    """A size in words: "66 kB", "1.5 MB"."""
+    return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 1e6 else f"{n_bytes / 1e3:.0f} kB"
+
+
+def check_free_space(folder: str | os.PathLike, needed_bytes: int, what: str) -> None:
+    """Raise FoleyError when the file system of ``folder`` has less free space than ``needed_bytes`` (a lower bound
+    of what is to be written there, ``what``): checked before long work, so that a disk too full for its result
+    fails at once; a folder whose free space cannot be read passes."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return
+    if free < needed_bytes:
+        raise FoleyError(f"{folder}: not enough free space for {what}: {size_said(free)} free, at least "
+                         f"{size_said(needed_bytes)} needed")
+
+
 def name_max(folder: str | os.PathLike) -> int:
     """The longest file name (bytes) the file system of ``folder`` (or of its nearest existing
     parent) takes; 255 where it does not say."""

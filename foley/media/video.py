@@ -56,6 +56,7 @@ class VideoInfo:
     audio_tracks: int = 0
     other_streams: int = 0  # streams besides the picture and the audio (subtitles, a second picture, data)
     stream_index: int = 0  # the picture stream's index in the file (FFmpeg's best video stream)
+    picture_bytes: int = 0  # the size of the picture stream's packets (what a dub copies)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -146,6 +147,7 @@ class _Timing:
     other_streams: int
     aspect: Fraction  # a pixel's width over its height (1 unless the picture is anamorphic)
     index: int  # the picture stream's index in the file
+    picture_bytes: int  # the picture stream's packets, in bytes
 
 
 def _rotation(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> int:
@@ -258,9 +260,10 @@ def _frame_times(path: Path) -> _Timing:
                                   or s.discard == _DISCARD_ALL))
             for s in container.streams)
         file_start = (container.start_time or 0) / av.time_base
-        pts, durations, unstamped = [], [], 0
+        pts, durations, unstamped, picture_bytes = [], [], 0, 0
         try:
             for packet in container.demux(stream):
+                picture_bytes += 0 if packet.is_discard else packet.size  # a dub copies at least these
                 if packet.pts is None or packet.is_discard:  # an empty packet with a time: the same picture again
                     unstamped += packet.pts is None and packet.size > 0 and not packet.is_discard
                     continue
@@ -299,7 +302,7 @@ def _frame_times(path: Path) -> _Timing:
     with _open(path) as again:  # a fresh demuxer: the one above is at the end of the file
         rotation = _rotation(again, _picture(again))
     return _Timing(times - start, end - start, start - file_start, audio_start, rotation, stream, audio_tracks,
-                   other_streams, aspect, index)
+                   other_streams, aspect, index, picture_bytes)
 
 
 def check_moving(info: VideoInfo, said: str = "") -> VideoInfo:
@@ -341,6 +344,7 @@ def probe_video(path: str | Path) -> VideoInfo:
         audio_tracks=timing.audio_tracks,
         other_streams=timing.other_streams,
         stream_index=timing.index,
+        picture_bytes=timing.picture_bytes,
     )
 
 

@@ -24,7 +24,7 @@ import soundfile as sf
 
 from ..errors import FoleyError, MediaError
 from ..media.audio import normalize_loudness, read_audio, relative_gain, resample, write_audio
-from ..media.files import atomic_paths, missing_folders, name_max, removed_if_empty, trial_write
+from ..media.files import atomic_paths, check_free_space, missing_folders, name_max, removed_if_empty, trial_write
 from ..media.mux import (CONTAINERS, align_to_picture, check_original_keepable, fit_length, mux_audio,
                           other_streams_note, output_container)
 from ..media.video import VIDEO_SUFFIXES, VideoInfo, check_moving, first_frame_digest, probe_video
@@ -41,6 +41,8 @@ class OutputOptions:
     keep_original: bool = False  # the original track as a second audio track
     mix_original_db: float | None = None  # mix the original track under the Foley at this gain
     settings: dict = field(default_factory=dict)  # how the sound is made (model, sampler, seed): recorded in the wav
+    sample_rate: int | None = None  # the generated sound's rate (Hz), when known: a folder without room for a
+    # video's wav at it and its picture stream is refused before that video's sound is generated
 
 
 @dataclass
@@ -50,11 +52,13 @@ class BatchSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (video, what the user should know)
     silent: list[str] = field(default_factory=list)  # done, with a silent Foley track
+    silent_skipped: list[str] = field(default_factory=list)  # skipped, dubbed earlier with a silent Foley track
 
     def lines(self) -> list[str]:
         silent = f" ({len(self.silent)} with a silent Foley track)" if self.silent else ""
         them = "it" if len(self.skipped) == 1 else "them"
-        skipped = (f", skipped {len(self.skipped)} (already dubbed; --overwrite dubs {them} again)"
+        silent_skipped = f", {len(self.silent_skipped)} with a silent Foley track" if self.silent_skipped else ""
+        skipped = (f", skipped {len(self.skipped)} (already dubbed{silent_skipped}; --overwrite dubs {them} again)"
                    if self.skipped else "")
         out = [f"done {len(self.done)}{silent}{skipped}, failed {len(self.failed)}"]
         return (out + [f"  note: {video}: {note}" for video, note in self.notes]
@@ -185,18 +189,24 @@ def unfinished_output(video: Path, out_dir: Path) -> Path | None:
     return next((path for s in CONTAINERS for path in output_paths(video, out_dir, s) if path.exists()), None)
 
 
-SETTINGS_KEY = "foley dub"  # the wav's comment tag: {"foley dub": {setting: value}}
+SETTINGS_KEY = "foley dub"  # the wav's comment tag: {"foley dub": {setting: value}, "silent": true or false}
+SILENT_KEY = "silent"  # whether the dub's Foley track is silent
+
+
+def _recorded(wav_path: Path) -> dict:
+    """The JSON object of a dub's wav's comment tag; empty for a wav without one."""
+    try:
+        with sf.SoundFile(str(wav_path)) as f:
+            recorded = json.loads(f.comment or "null")
+    except (RuntimeError, OSError, ValueError):  # soundfile.LibsndfileError is a RuntimeError; JSONDecodeError a ValueError
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
 
 
 def recorded_settings(wav_path: Path) -> dict | None:
     """The settings that a dub's wav records in its comment tag; None for a wav without them
     (another program's, or a dub from before they were recorded)."""
-    try:
-        with sf.SoundFile(str(wav_path)) as f:
-            recorded = json.loads(f.comment or "null")
-    except (RuntimeError, OSError, ValueError):  # soundfile.LibsndfileError is a RuntimeError; JSONDecodeError a ValueError
-        return None
-    settings = recorded.get(SETTINGS_KEY) if isinstance(recorded, dict) else None
+    settings = _recorded(wav_path).get(SETTINGS_KEY)
     return settings if isinstance(settings, dict) else None
 
 
@@ -298,12 +308,19 @@ def check_outputs(videos: list[Path], out_dir: str | os.PathLike) -> None:
         raise FoleyError(f"{out_dir}: the output folder is not writable ({e.strerror or e})") from None
 
 
-def finish_audio(foley: np.ndarray, sample_rate: int, info: VideoInfo, mix_original_db: float | None = None
-                 ) -> tuple[np.ndarray, int, bool]:
+def read_original(info: VideoInfo) -> tuple[np.ndarray, int] | None:
+    """A video's own track to mix under its Foley, (C, N) with C <= 2 (more channels downmixed to
+    stereo), and its rate; None for a video without one. Read before the sound is generated: a
+    track that cannot be read fails first. Raises MediaError for one that cannot be read."""
+    return read_audio(info.path, sample_rate=None, mono=False, stereo=True) if info.has_audio else None
+
+
+def finish_audio(foley: np.ndarray, sample_rate: int, info: VideoInfo, mix_original_db: float | None = None,
+                 original: tuple[np.ndarray, int] | None = None) -> tuple[np.ndarray, int, bool]:
     """The track to write, its rate, and whether the model made any sound (below
     ``NO_SOUND_PEAK_DBFS`` its output is replaced by silence, which normalization leaves silent).
     The Foley track (N,) at ``sample_rate`` is fitted to the picture and loudness-normalized. With
-    ``mix_original_db`` (and an original track), the original is mixed in on the picture's clock,
+    ``mix_original_db`` and the ``original`` track (:func:`read_original`), it is mixed in on the picture's clock,
     its loudness ``mix_original_db`` LU from the Foley's (:func:`relative_gain`), at its own rate
     where that is higher and in its own channels (mono or stereo: more are downmixed to stereo),
     the Foley in each; the mix is normalized. Under a silent Foley track the original is the output
@@ -314,9 +331,9 @@ def finish_audio(foley: np.ndarray, sample_rate: int, info: VideoInfo, mix_origi
     heard = peak > 10 ** (NO_SOUND_PEAK_DBFS / 20)
     if not heard:
         wav = np.zeros(n, np.float32)
-    if mix_original_db is None or not info.has_audio:
+    if mix_original_db is None or original is None:
         return normalize_loudness(wav, sample_rate), sample_rate, heard
-    original, own_rate = read_audio(info.path, sample_rate=None, mono=False, stereo=True)  # (C, N'), C <= 2
+    original, own_rate = original  # (C, N'), C <= 2
     rate = max(own_rate, sample_rate)
     original = align_to_picture(resample(original, own_rate, rate), rate, info)  # (C, m)
     if not heard:  # nothing to mix it under
@@ -353,8 +370,13 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
     wav_path, video_path = output_paths(video, out_dir, suffix)
     # outputs not there yet: one there by the end was written by another run meanwhile, and is kept
     fresh = set() if options.overwrite else {p for p in (wav_path, video_path) if not os.path.lexists(p)}
+    wav_bytes = round(info.duration_s * options.sample_rate) * 2 if options.sample_rate else 0  # mono 16-bit at least
+    check_free_space(out_dir, info.picture_bytes + wav_bytes, f"the dub of {video.name} (its picture stream"
+                     + (" and its wav)" if wav_bytes else ")"))
+    original = read_original(info) if options.mix_original_db is not None else None
     foley, sr = generate(video)
-    wav, sr, heard = finish_audio(foley, sr, info, options.mix_original_db)
+    wav, sr, heard = finish_audio(foley, sr, info, options.mix_original_db, original)
+    del original
     del foley
     if not heard:
         note = silent_note(video) if callable(silent_note) else silent_note
@@ -368,7 +390,8 @@ def _dub_one(video: Path, out_dir: Path, generate: Callable[[Path], tuple[np.nda
         notes.append(note)
     with atomic_paths([wav_path, video_path], fresh) as (wav_part, video_part):  # both in place, or neither
         try:
-            write_audio(wav_part, wav, sr, comment=json.dumps({SETTINGS_KEY: options.settings}) if options.settings else None)
+            write_audio(wav_part, wav, sr, comment=json.dumps({SETTINGS_KEY: options.settings, SILENT_KEY: not heard})
+                        if options.settings else None)
         except MediaError as e:  # said of the output, not of its temporary file
             raise MediaError(str(e).replace(str(wav_part), str(wav_path), 1)) from None
         del wav  # the muxer reads the written track back
@@ -424,6 +447,7 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
             wav_path = output_paths(video, out_dir)[0]
             if same and _finished_wav(wav_path, video):
                 summary.skipped.append(str(video))
+                summary.silent_skipped += [str(video)] if _recorded(wav_path).get(SILENT_KEY) is True else []
                 if changes := settings_changes(recorded_settings(wav_path), options.settings):
                     summary.notes.append((str(video), f"dubbed earlier with other settings ({'; '.join(changes)}); "
                                                       "--overwrite dubs it again"))

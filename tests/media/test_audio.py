@@ -1,4 +1,5 @@
 import subprocess
+from fractions import Fraction
 from types import SimpleNamespace
 
 import numpy as np
@@ -441,3 +442,22 @@ def test_a_gsm_wav_is_read(tmp_path):
     sf.write(str(tmp_path / "gsm.wav"), sine(440, 1.0, 8_000), 8_000, subtype="GSM610")
     wav, rate = read_audio(tmp_path / "gsm.wav", sample_rate=None)
     assert rate == 8_000 and 8_000 <= len(wav) <= 8_000 + 320 and dominant_hz(wav, 8_000) == pytest.approx(440, abs=2)
+
+
+def test_a_gap_between_an_audio_stream_s_frames_is_read_as_silence_at_its_time(tmp_path):
+    """A stream cut and joined (frames of 0-1 s, then of 2-3 s): each frame read at its time, as FFmpeg plays it."""
+    import av
+
+    path, rate = tmp_path / "gap.m4a", 16_000
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("aac", rate=rate, layout="mono")
+        for start in (0, 2 * rate):
+            for at in range(0, rate, 1024):
+                frame = av.AudioFrame.from_ndarray(np.full((1, 1024), 8000, np.int16), format="s16", layout="mono")
+                frame.sample_rate, frame.pts, frame.time_base = rate, start + at, Fraction(1, rate)
+                out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    wav, sr = read_audio(path, sample_rate=None)
+    assert sr == rate and abs(len(wav) - 3 * rate) < 2048  # not 2 s joined end to end
+    assert np.abs(wav[int(1.2 * rate):int(1.8 * rate)]).max() < 1e-3  # the gap is silent
+    assert np.abs(wav[int(2.2 * rate):int(2.8 * rate)]).mean() > 0.1  # the second part at its time

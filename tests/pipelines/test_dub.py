@@ -201,16 +201,18 @@ def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_cli
     FrameStats(torch.full((dim,), 1e3), torch.ones(dim), 1.0).save(model / "stats.safetensors")  # every frame far off
     config = json.loads((model / CONFIG_NAME).read_text())
     (model / CONFIG_NAME).write_text(json.dumps({**config, "frame_stats": "stats.safetensors", "knows": "a ball"}))
-    for name in ("one", "two"):
+    for name in ("one", "two", "-three"):
         shutil.copy(av_clip, tmp_path / f"{name}.mp4")
-    run = foley_cli(["dub", str(tmp_path / "one.mp4"), str(tmp_path / "two.mp4"), "-o", str(tmp_path / "out"),
+    run = foley_cli(["dub", str(tmp_path / "one.mp4"), str(tmp_path / "two.mp4"), str(tmp_path / "-three.mp4"), "-o",
+                     str(tmp_path / "out"),
                      "--model", str(model), "--device", "cpu", "--quiet"], cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     notes = [line for line in run.stdout.splitlines() if "of the frames are unlike any this model was trained on" in line]
-    assert len(notes) == 2 and ("(this model knows a ball); the Foley track is silent; foley compose 'A DESCRIPTION' "
+    assert len(notes) == 3 and ("(this model knows a ball); the Foley track is silent; foley compose 'A DESCRIPTION' "
                                 f"--video {tmp_path / 'one.mp4'} -o one_bed.wav lays described sounds under it") in notes[0]
     assert "this model knows" not in notes[1]
-    assert "done 2 (2 with a silent Foley track), failed 0" in run.stdout
+    assert f"--video {tmp_path / '-three.mp4'} -o ./-three_bed.wav lays" in notes[2]  # a name read as no option
+    assert "done 3 (3 with a silent Foley track), failed 0" in run.stdout
     # Given a caption, the note says how to lay that sound under the video instead.
     captioned = foley_cli(["dub", str(tmp_path / "one.mp4"), "--caption", "a dog's bark", "-o", str(tmp_path / "out2"),
                            "--model", str(model), "--device", "cpu", "--quiet"], cwd=tmp_path)
@@ -223,6 +225,15 @@ def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_cli
     assert (f"foley compose 'a bell at 0.5 s' --video {tmp_path / 'one.mp4'} -o one_bed.wav lays the caption's sounds at "
             "their times "
             "under it") in timed.stdout
+
+
+def test_cli_dub_says_a_note_on_the_caption_again_in_the_summary(model_dir, av_clip, tmp_path, foley_cli, monkeypatch):
+    note = "'a dog barks': the words 'dog' and 'barks' are not in this backbone's vocabulary"
+    monkeypatch.setattr(FoleyPipeline, "caption_notes", lambda self, caption, where=True: [note] if caption else [])
+    run = foley_cli(["dub", av_clip, "--caption", "a dog barks", "-o", tmp_path / "out", "--model", model_dir,
+                     "--device", "cpu", "--quiet"], cwd=tmp_path)
+    assert run.returncode == 0 and run.stderr == f"note: {note}\n", run.stderr  # as the model loads
+    assert run.stdout.splitlines()[1] == f"  note: {note}", run.stdout  # and in the summary, under its counts
 
 
 def test_cli_dub_with_a_bad_model_leaves_no_output_folder(av_clip, tmp_path, foley_cli):

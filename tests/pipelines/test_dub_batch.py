@@ -14,6 +14,7 @@ import soundfile as sf
 from foley.errors import FoleyError, MediaError
 from foley.media.audio import read_audio, write_audio
 from foley.media.ffmpeg import run_ffmpeg
+from foley.media.files import size_said
 from foley.media.mux import align_to_picture
 from foley.media.video import first_frame_digest, probe_video
 from foley.pipelines.dub_batch import (
@@ -136,6 +137,38 @@ def test_a_dub_records_its_settings_and_a_rerun_with_others_says_so(videos, tmp_
     assert redo.done == [str(video)] and recorded_settings(wav_path)["seed"] == 1
 
 
+def test_a_rerun_counts_the_skipped_dubs_whose_foley_track_is_silent(videos, tmp_path):
+    made = {"model": "demo", "seed": 0}
+    nothing = lambda video: (np.zeros(16_000, np.float32), 16_000)  # noqa: E731
+    dub_batch([videos / "silent.mp4"], tmp_path / "out", nothing, OutputOptions(settings=made))
+    dub_batch([videos / "with audio.mp4"], tmp_path / "out", tone, OutputOptions(settings=made))
+    again = dub_batch([videos / "silent.mp4", videos / "with audio.mp4"], tmp_path / "out", tone,
+                      OutputOptions(settings=made))
+    assert again.silent_skipped == [str(videos / "silent.mp4")] and len(again.skipped) == 2
+    assert again.lines() == ["done 0, skipped 2 (already dubbed, 1 with a silent Foley track; --overwrite dubs them "
+                             "again), failed 0"]
+
+
+def test_a_folder_plainly_too_full_is_refused_before_the_sound_is_generated(videos, tmp_path, monkeypatch):
+    video, out = videos / "with audio.mp4", tmp_path / "out"
+    info = probe_video(video)
+    with av.open(str(video)) as c:
+        assert info.picture_bytes == sum(p.size for p in c.demux(c.streams.video[0]))
+    needed = info.picture_bytes + round(info.duration_s * 16_000) * 2  # the picture copied, a mono 16-bit wav
+    disk_usage = shutil.disk_usage
+    for free in (needed - 1, needed):
+        monkeypatch.setattr(shutil, "disk_usage", lambda folder: disk_usage(folder)._replace(free=free))
+        asked = []
+        summary = dub_batch([video], out, lambda v: asked.append(v) or tone(v), OutputOptions(sample_rate=16_000))
+        assert len(asked) == len(summary.done) == (free == needed)
+    assert summary.done == [str(video)]
+    monkeypatch.setattr(shutil, "disk_usage", lambda folder: disk_usage(folder)._replace(free=needed - 1))
+    full = dub_batch([video], out, tone, OutputOptions(sample_rate=16_000, overwrite=True))
+    assert full.failed == [(str(video), f"{out}: not enough free space for the dub of with audio.mp4 (its picture "
+                                        f"stream and its wav): {size_said(needed - 1)} free, at least "
+                                        f"{size_said(needed)} needed")]
+
+
 def test_settings_are_not_read_from_a_wav_without_them(tmp_path):
     plain = write_audio(tmp_path / "plain.wav", sine(440, 0.5, 16_000), 16_000)
     tagged = write_audio(tmp_path / "tagged.wav", sine(440, 0.5, 16_000), 16_000, comment='{"foley dub": [1]}')
@@ -160,10 +193,10 @@ def test_keep_and_mix_original(videos, tmp_path):
     assert (info.samplerate, info.channels) == (44_100, 2)
     from foley.media.audio import integrated_loudness, resample
     from foley.media.mux import fit_length
-    from foley.pipelines.dub_batch import finish_audio
+    from foley.pipelines.dub_batch import finish_audio, read_original
 
     clip_info = probe_video(clip)
-    mix, rate, heard = finish_audio(tone(clip)[0], 16_000, clip_info, mix_original_db=-6)
+    mix, rate, heard = finish_audio(tone(clip)[0], 16_000, clip_info, -6, read_original(clip_info))
     original = align_to_picture(read_audio(clip, sample_rate=None, mono=False)[0], rate, clip_info)
     foley = np.broadcast_to(fit_length(resample(fit_length(tone(clip)[0], round(clip_info.duration_s * 16_000)), 16_000,
                                                 rate), mix.shape[1]), mix.shape)
@@ -554,6 +587,7 @@ def test_a_full_disk_fails_that_video_and_the_batch_goes_on(videos, tmp_path, mo
     import soundfile as sf
 
     import foley.media.audio as audio
+    import foley.pipelines.dub_batch as batch
 
     class FullOnce(sf.SoundFile):
         full = True
@@ -566,6 +600,7 @@ def test_a_full_disk_fails_that_video_and_the_batch_goes_on(videos, tmp_path, mo
 
     monkeypatch.setattr(audio.sf, "SoundFile", FullOnce)
     monkeypatch.setattr(audio.shutil, "disk_usage", lambda folder: SimpleNamespace(free=1000))
+    monkeypatch.setattr(batch, "check_free_space", lambda folder, needed_bytes, what: None)  # it fills while writing
     found, _ = collect_inputs([str(videos)])
     out = tmp_path / "out"
     summary = dub_batch(found, out, tone)
@@ -695,3 +730,16 @@ def test_streams_a_dub_leaves_out_are_said(tmp_path):
     assert dub_batch([chaptered], tmp_path / "out", tone).notes == []
     with av.open(str(tmp_path / "out" / "chaptered.mp4")) as dubbed:
         assert [c["metadata"]["title"] for c in dubbed.chapters()] == ["one"]
+
+
+def test_an_original_track_that_cannot_be_read_fails_before_the_sound_is_generated(videos, tmp_path, monkeypatch):
+    import foley.pipelines.dub_batch as batch
+
+    def unreadable(path, **_):
+        raise MediaError(f"{path}: corrupt or truncated audio")
+
+    monkeypatch.setattr(batch, "read_audio", unreadable)
+    asked = []
+    summary = dub_batch([videos / "with audio.mp4"], tmp_path / "out", lambda v: asked.append(v) or tone(v),
+                        OutputOptions(mix_original_db=-6))
+    assert not asked and [why for _, why in summary.failed] == [f"{videos / 'with audio.mp4'}: corrupt or truncated audio"]
