@@ -270,7 +270,7 @@ class Studio:
         from .pipelines.compose import VIDEO_LENGTH_TOLERANCE_S, backbone_source, canonical_model, turn_notes
         from .pipelines.rules.edit_forms import check_turn_said, is_undo
 
-        from .pipelines.plan import DURATION_RANGE_S
+        from .pipelines.plan import DURATION_RANGE_S, plan_changes
 
         under = bed_video(video, "video") if new and video else None
         if under:  # its own sound goes with the bed as a second track: one that cannot is said before the render
@@ -295,7 +295,7 @@ class Studio:
         if table is not None:
             if state.plan is None:
                 raise FoleyError("compose a bed first; the table edits its plan")
-            plan = plan_from_rows(table, state.duration_s, state.plan.max_simultaneous)
+            plan = plan_from_rows(table, state.duration_s, state.plan.max_simultaneous, state.plan)
             text = "(plan edited in the table)"
         else:
             if (not text or not text.strip()) and (new or state.plan is None):
@@ -307,12 +307,19 @@ class Studio:
             if len(text) > MAX_PAGE_TEXT_CHARS:  # a chat planner's prompt, or the JSON read, would be as long
                 raise FoleyError(f"the text is {len(text)} characters long; it takes at most {MAX_PAGE_TEXT_CHARS}")
             undo = state.plan is not None and is_undo(text)
-            if undo:
-                plan = state.undone()[0]
+            if undo:  # at the steps and guidance that turn had, its sounds read back from the cache
+                plan, then = state.undone()
+                sampler = replace(self.compose_sampler, **then.get("sampler", {}))
+                if any(given[k] != getattr(sampler, k) for k in given):
+                    planned.append(f"undone at the steps and guidance the bed had then ({sampler.steps} steps, "
+                                   f"guidance {sampler.guidance:g}), not the sliders'")
             else:
                 if state.plan is not None:
                     check_turn_said(text)  # "redo", "undo twice": no planner's either
                 plan, planned = self.plan(planner, text.strip(), state.duration_s, state.plan)
+        if not new and not undo and not plan_changes(state.plan, plan):  # no turn is recorded for it
+            raise FoleyError(f"{'the table' if table is not None else repr(text.strip())} changes nothing: the plan "
+                             "would be as it is")
         if under and abs(plan.duration_s - under.duration_s) > VIDEO_LENGTH_TOLERANCE_S:  # a plan pasted as JSON
             raise FoleyError(f"the plan is {plan.duration_s:g} s long and the video {under.duration_s:g} s; a bed laid "
                              "under a video is as long as the video")
@@ -376,18 +383,24 @@ def plan_rows(plan) -> list[list]:
              ", ".join(f"{a:g}-{b:g}" for a, b in e.mute)] for e in plan.events]
 
 
-def plan_from_rows(table: list[list], duration_s: float, max_simultaneous: int = 3):
+def plan_from_rows(table: list[list], duration_s: float, max_simultaneous: int = 3, shown=None):
     """The plan of an edited table (rows as :func:`plan_rows` gives them; rows without a caption
     are skipped, and so are other empty cells: an empty period or seed is unset), at the times
-    typed in it, with the edited plan's limit of sounds at once. Raises PlanError, also for an
-    emptied start or end (it would have been read as the timeline's edge)."""
+    typed in it, with the edited plan's limit of sounds at once. ``shown``: the plan the table
+    showed; a time (s) or gain (dB) in a cell as plan_rows rounded one of its events' is that one
+    exactly, so a row left as it was keeps its event (3.333 s shown as 3.33). Raises PlanError,
+    also for an emptied start or end (it would have been read as the timeline's edge)."""
     from .pipelines.plan import PlanError, validate
 
     def blank(cell) -> bool:  # None, blank text, or the NaN a cleared number cell may hold
         return cell is None or (isinstance(cell, str) and not cell.strip()) or (isinstance(cell, float) and np.isnan(cell))
 
+    events = shown.events if shown else ()
+    times = {round(t, 2): t for e in events for t in (e.start_s, e.end_s)}  # as shown -> the plan's own
+    exact = {"start_s": times, "end_s": times, "gain_db": {round(e.gain_db, 1): e.gain_db for e in events}}
     rows = [{k: v for k, v in zip(PLAN_HEADERS, row) if not blank(v)} for row in table if row and str(row[0]).strip()]
     for row in rows:
+        row.update({k: exact[k][row[k]] for k in exact if isinstance(row.get(k), (int, float)) and row[k] in exact[k]})
         if "caption" in row and (missing := [k for k in ("start_s", "end_s") if k not in row]):
             said = " and ".join(k.removesuffix("_s") for k in missing)
             raise PlanError(f"{row['caption']!r}: its {said} cell is empty; type a time in seconds")

@@ -352,3 +352,22 @@ def test_an_edit_on_the_page_does_not_repeat_the_notes_of_the_sounds_it_left_as_
     saved = json.loads((studio.session_dir("s") / "bed.json").read_text())  # what a turn's takes are made with
     assert saved["model"] == str((tmp_path / "model" / "backbone").resolve())
     assert saved["sampler"] == {"steps": 3, "guidance": studio.compose_sampler.guidance}
+
+
+def test_undo_on_the_page_goes_back_at_the_turns_settings_and_an_edit_that_changes_nothing_is_no_turn(tmp_path):
+    studio = _studio(tmp_path)
+    studio.compose("a ball bounces, then wind, then a drum", "s", duration_s=4.0, steps=2, guidance=3, new=True)
+    studio.compose("make the drum louder by 6 dB", "s", duration_s=4.0, steps=3, guidance=4)
+    back = studio.compose("undo", "s", duration_s=4.0, steps=5, guidance=6)  # the sliders moved since
+    assert back["turns"][-1]["generated"] == 0 and back["turns"][-1]["sampler"] == {"steps": 2, "guidance": 3.0}
+    assert "undone at the steps and guidance the bed had then (2 steps, guidance 3), not the sliders'" in back["notes"]
+    assert back["plan"][1][1:3] == [1.33, 4.0]  # the wind from 1.333 s, shown rounded
+    saved = (studio.session_dir("s") / "bed.json").read_bytes()
+    for text, table in (("", back["plan"]), ("move the ball to 0 s", None)):
+        with pytest.raises(FoleyError, match="changes nothing: the plan would be as it is$"):
+            studio.compose(text, "s", duration_s=4.0, steps=2, guidance=3, table=table)
+    assert (studio.session_dir("s") / "bed.json").read_bytes() == saved
+    back["plan"][2][3] = -3.0  # one cell edited: the other rows keep their events as they were
+    quieter = studio.compose("", "s", duration_s=4.0, steps=2, guidance=3, table=back["plan"])
+    assert quieter["turns"][-1]["generated"] == 0 and len(quieter["turns"]) == 4
+    assert [e["start_s"] for e in quieter["turns"][-1]["plan"]["events"]] == [0.0, 1.333, 2.667]

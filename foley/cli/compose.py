@@ -51,17 +51,26 @@ def _cmd_compose(args: argparse.Namespace) -> int:
 
     # A turn that writes nothing (an error, Ctrl-C, SIGTERM) leaves none of the folders it made.
     places = [Path(p).parent for p in (args.output, args.timeline) if p]
+    new_cache = None  # the cache folder a new session's first turn makes
     if args.session:  # the session's cache folder is made next to it
         places.append(session_cache_dir(args.session))
+        new_cache = None if places[-1].exists() or Path(args.session).exists() else places[-1]
     with contextlib.ExitStack() as new_folders:
         for place in places:
             new_folders.enter_context(removed_if_empty(missing_folders(place)))
         if args.session and Path(args.session).is_file() and not args.plan_only:  # a follow-up turn holds its
             # session until it is saved (a plan alone saves nothing)
             Session.open(args.session, BED_SECONDS)  # a file that is no session is refused before its lock is made
+            cache_gone = not session_cache_dir(args.session).exists()  # before the lock makes the folder
             with turn_lock(args.session):
-                return _compose_turn(args, new_folders)
-        return _compose_turn(args, new_folders)
+                return _compose_turn(args, new_folders, cache_gone)
+        try:
+            return _compose_turn(args, new_folders)
+        except BaseException:  # failed or stopped (Ctrl-C, SIGTERM): the cache it made is kept for the turn again
+            if new_cache and not Path(args.session).exists() and any(new_cache.glob("*.wav")):
+                _note(f"{new_cache}/ keeps the sounds this first turn generated, for a turn with --session "
+                      f"{args.session} to reuse; remove it if that session is not to be made")
+            raise
 
 
 def _plan_lines(plan) -> list[str]:
@@ -119,8 +128,9 @@ def shared_cache_dir(stack: contextlib.ExitStack) -> Path:
         return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="foley-compose-")))
 
 
-def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -> int:
-    """One compose turn; ``new_folders`` removes, as the turn ends, the folders it made that stay empty."""
+def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, cache_gone: bool = False) -> int:
+    """One compose turn; ``new_folders`` removes, as the turn ends, the folders it made that stay empty;
+    ``cache_gone``: a follow-up turn whose session's cache folder was not there (its sounds are generated again)."""
     from ..media.files import missing_folders, removed_if_empty
     from ..media.mux import check_original_keepable, output_container
     from ..pipelines.compose import (
@@ -262,6 +272,11 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack) -
     # the events an earlier turn made as they are now (its notes of them said), unless their takes are made anew
     made_before = previous if continuing and same_model and session.sampler == kept and session.align == align else None
     held_before = session.turns[-1].get("held_db") if continuing and session.turns else None  # the mix last heard
+    if cache_gone and session.turns:  # a session moved or copied without it: said before a render of minutes
+        original = session.path.with_name(f"{session.saved_as}.cache") if session.copied else None
+        _note(f"{session.cache_dir}/, where this session keeps the sounds it generated, is not there; each sound "
+              "is generated again" + (f" (to reuse those of {session.saved_as}, copy {original}/ as "
+                                      f"{session.cache_dir}/ first)" if original and original.is_dir() else ""))
     backbone = turn_backbone(model, args.device, flag)  # loaded when a take is made, or a new caption checked
     if new_captions(plan, previous if same_model else None):
         for note in turn_notes(plan, None, previous if same_model else None, text=backbone.text,

@@ -1024,6 +1024,8 @@ class Session:
                 raise ValueError("'turns' must be a list of turns")
             for turn in turns:
                 _check_turn(turn)
+            if turns and not plan:  # not a new session: its next turn would describe a bed over its turns
+                raise ValueError("it has turns but no plan")
             if plan and turns and turns[-1].get("periods_s") and data["plan"] == turns[-1].get("plan"):
                 plan = with_heard_periods(plan, turns[-1]["periods_s"])  # as the last turn laid its repeats
             return cls(path, duration_s, list(turns), plan,

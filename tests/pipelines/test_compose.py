@@ -225,6 +225,9 @@ def test_session_round_trip_and_bad_file(tmp_path):
     (tmp_path / "longer.json").write_text(json.dumps({**saved, "plan": {**saved["plan"], "duration_s": 12.0}}))
     with pytest.raises(FoleyError, match=r"not a foley compose session \(its plan is 12 s long and its bed 8 s\)"):
         Session.open(tmp_path / "longer.json", 10)  # not a bed that grows to 12 s on its next turn
+    (tmp_path / "planless.json").write_text(json.dumps({**saved, "plan": None}))
+    with pytest.raises(FoleyError, match=r"planless.json: not a foley compose session \(it has turns but no plan\)$"):
+        Session.open(tmp_path / "planless.json", 10)  # not a new session whose first turn writes over its turns
     (tmp_path / "junk.json").write_text("{oops")
     with pytest.raises(FoleyError, match="not a foley compose session"):
         Session.open(tmp_path / "junk.json", 10)
@@ -369,6 +372,47 @@ def test_a_turn_that_fails_leaves_no_stems_folder_it_made(backbone, tmp_path, fo
                          "-o", "new/bed.wav", "--device", "cpu", *extra], cwd=tmp_path)
         assert run.returncode == 2 and "the render failed" in run.stderr
         assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_a_first_turn_stopped_after_its_takes_says_its_cache_keeps_them(backbone, tmp_path, foley_cli, monkeypatch):
+    import foley.pipelines.compose as compose
+
+    backbone.save_pretrained(tmp_path / "model")
+    draw = compose.timeline_image
+
+    def stopped(*args, **kwargs):  # Ctrl-C once the takes are made
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(compose, "timeline_image", stopped)
+    base = ["compose", "a ball", "--model", "model", "--duration", "2", "--steps", "2", "--scheduler", "ddim",
+            "--device", "cpu", "--session", "bed.json", "--timeline", "t.png"]
+    run = foley_cli(base, cwd=tmp_path)
+    assert run.returncode == 130 and run.stderr.endswith(
+        "note: bed.json.cache/ keeps the sounds this first turn generated, for a turn with --session bed.json to "
+        "reuse; remove it if that session is not to be made\nfoley: interrupted\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bed.json.cache", "model"]
+    monkeypatch.setattr(compose, "timeline_image", draw)
+    again = foley_cli(base, cwd=tmp_path)  # the turn again: its take read back
+    assert again.returncode == 0 and "0 generated, 1 reused" in again.stdout
+
+
+def test_a_session_moved_or_copied_without_its_cache_says_its_sounds_are_generated_again(backbone, tmp_path, foley_cli):
+    backbone.save_pretrained(tmp_path / "model")
+    base = ["compose", "--model", str(tmp_path / "model"), "--steps", "2", "--scheduler", "ddim", "--device", "cpu"]
+    assert foley_cli(base + ["a ball", "--duration", "2", "--session", "bed.json"], cwd=tmp_path).returncode == 0
+    (tmp_path / "moved").mkdir()
+    for name in ("bed.json", "bed.wav"):
+        shutil.copy(tmp_path / name, tmp_path / "moved" / name)
+    moved = foley_cli(base + ["make the ball louder by 2 dB", "--session", "bed.json"], cwd=tmp_path / "moved")
+    assert moved.returncode == 0 and "1 generated" in moved.stdout
+    assert "note: bed.json.cache/, where this session keeps the sounds it generated, is not there; each sound is " \
+           "generated again\n" in moved.stderr
+    again = foley_cli(base + ["make the ball louder by 2 dB", "--session", "bed.json"], cwd=tmp_path / "moved")
+    assert again.returncode == 0 and "is not there" not in again.stderr  # made again: kept since
+    shutil.copy(tmp_path / "bed.json", tmp_path / "copy.json")
+    copied = foley_cli(base + ["make the ball louder by 2 dB", "--session", "copy.json"], cwd=tmp_path)
+    assert "is not there; each sound is generated again (to reuse those of bed.json, copy bed.json.cache/ as " \
+           "copy.json.cache/ first)\n" in copied.stderr
 
 
 def test_a_session_file_that_cannot_be_replaced_leaves_the_turns_files_as_they_were(backbone, tmp_path, foley_cli,

@@ -324,7 +324,7 @@ _WHEN_IN_TARGET = re.compile(
 # Words of an amount or a "not" left in an edit's target ("make the dog much later", "turn the rain all the way down",
 # "make the dog a moment later"): an amount the edit cannot read, not a way to name the sound
 _AMOUNT_IN_TARGET = re.compile(r"\b(?:not|never|all\s+the\s+way|a\s+lot|lots|much|way|far|a\s+(?:little\s+)?bit|slightly|tad"
-                               r"|touch|notch|smidge|fraction|split\s+second|moment|(?:tenth|fifth|quarter)s?|half|some|most|or)\b"
+                               r"|touch|notch|smidge|fraction|split\s+second|moment|(?:tenth|(?<!the\s)fifth|quarter)s?|half|some|most|or)\b"
                                r"|n't\b",
                                re.I)  # "remove half the rain", "make the dog 3 or 4 dB quieter": not the whole sound, one amount
 
