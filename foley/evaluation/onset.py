@@ -93,7 +93,7 @@ def detect_onsets(wav: np.ndarray, sample_rate: int, delta: float = DETECT_DELTA
         envelope = librosa.onset.onset_strength(y=wav.astype(np.float32), sr=sample_rate)
     frames = librosa.onset.onset_detect(onset_envelope=envelope, sr=sample_rate, delta=delta)
     if backtrack and len(frames):  # librosa's own backtracking fails on an empty list
-        frames = librosa.onset.onset_backtrack(frames, envelope)
+        frames = np.unique(librosa.onset.onset_backtrack(frames, envelope))  # two onsets after one minimum: one
     return librosa.frames_to_samples(frames).astype(np.int64)
 
 

@@ -105,6 +105,10 @@ def test_detection_with_and_without_backtracking(monkeypatch):
     # own backtracking raises on the empty list; here there is simply no onset.
     monkeypatch.setattr(librosa.onset, "onset_detect", lambda **kw: np.zeros(0, dtype=int))
     assert detect_onsets(wav, SR, backtrack=True).size == 0
+    # two peaks with no energy minimum between them go back to one start: one onset, not two at one time
+    monkeypatch.setattr(librosa.onset, "onset_detect", lambda **kw: np.array([10, 12, 30]))
+    monkeypatch.setattr(librosa.onset, "onset_backtrack", lambda frames, env: np.array([8, 8, 27]))
+    np.testing.assert_array_equal(detect_onsets(wav, SR, backtrack=True), librosa.frames_to_samples([8, 27]))
 
 
 def test_a_clip_shorter_than_the_fft_is_detected_without_a_warning():
