@@ -244,7 +244,7 @@ def test_prepare_synth_then_probe(tmp_path):
     out = tmp_path / "synth"
     proc = foley("prepare", "synth", "--out", out, "--n-train", 1, "--n-test", 2, "--seed", 3, "--duration", 2, "--quiet")
     assert proc.returncode == 0, proc.stderr
-    assert "1 train + 2 test clips" in proc.stdout
+    assert "1 train clip + 2 test clips" in proc.stdout
     entries = [json.loads(line) for line in (out / "test.jsonl").read_text().splitlines()]
     assert [e["duration_s"] for e in entries] == [2.0, 2.0]
     probe = foley("probe", "--json", out / entries[0]["video"])

@@ -136,13 +136,19 @@ class _ReaderGone:
         return getattr(self.stream, name)
 
 
+def _stopped(word: str, interrupt: KeyboardInterrupt) -> str:
+    """``word`` and the notes the program added to ``interrupt`` on its way out ("interrupted after
+    step 25 of 100: the checkpoint of step 20 is in ...")."""
+    return " ".join([word, *getattr(interrupt, "__notes__", ())])
+
+
 def reported(prog: str, call):
     """``call()``'s result; a FoleyError, or a file system refusal the code did not foresee (disk
     full, permissions, a library's missing file), becomes ``PROG: error: MESSAGE`` on stderr and
     2, running out of memory the same, an interrupt ``PROG: interrupted`` and 130, SIGTERM
     ``PROG: terminated`` and 143 (also one that an import wrapped in another error, or that a
-    finalizer caught: ``_interrupt_again``); output piped into e.g. ``head`` is cut there, and the
-    work done whole (``_ReaderGone``)."""
+    finalizer caught: ``_interrupt_again``), each with the notes the program added to it; output
+    piped into e.g. ``head`` is cut there, and the work done whole (``_ReaderGone``)."""
     in_main_thread = threading.current_thread() is threading.main_thread()  # signal handlers are set there only
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     unraisable = sys.unraisablehook
@@ -164,18 +170,18 @@ def reported(prog: str, call):
     except MemoryError as e:  # numpy's says how much it asked for
         print(f"{prog}: error: not enough memory{f' ({e})' if str(e) else ''}", file=sys.stderr)
         return 2
-    except Terminated:
-        print(f"{prog}: terminated", file=sys.stderr)
+    except Terminated as e:
+        print(f"{prog}: {_stopped('terminated', e)}", file=sys.stderr)
         return 143
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as e:
+        print(f"{prog}: {_stopped('interrupted', e)}", file=sys.stderr)
         return 130
     except Exception as e:
         interrupt = _interrupt_in(e)
         if interrupt is None:
             raise
         terminated = isinstance(interrupt, Terminated)
-        print(f"{prog}: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        print(f"{prog}: {_stopped('terminated' if terminated else 'interrupted', interrupt)}", file=sys.stderr)
         return 143 if terminated else 130
     finally:
         sys.stdout.flush()  # a reader gone since is told nothing more
@@ -190,6 +196,16 @@ def one_line_errors(main, prog: str, argv: list[str] | None = None) -> None:
     status = reported(prog, lambda: main(argv))
     if status:
         raise SystemExit(status)
+
+
+def run_module(module: str) -> None:
+    """``python -m MODULE``, called at the top of MODULE before its own imports: MODULE imported under
+    its name and its ``main(argv)`` run as ``one_line_errors`` does, the import included (torch and
+    diffusers take seconds to load: a Ctrl-C then is one line and 130 too); exits with the status."""
+    from importlib import import_module
+
+    one_line_errors(lambda argv: import_module(module).main(argv), module)
+    raise SystemExit(0)
 
 
 def show_defaults(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

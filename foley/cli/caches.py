@@ -35,8 +35,8 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
         quiet_ffmpeg_log()  # loading the tokenizer turns FFmpeg's log on: a damaged file would print hundreds of lines
         result = cache_tokens(tokenizer, args.manifest, args.out, progress=not args.quiet)
         c = result["counts"]
-        print(f"{args.out}: {c['done']} clips tokenized, {c['skipped']} already cached, {c['failed']} failed "
-              f"(of {c['total']})")
+        print(f"{args.out}: {counted(c['done'], 'clip')} tokenized, {c['skipped']} already cached, "
+              f"{c['failed']} failed (of {c['total']})")
         for clip_id, error in result["failures"][:10]:
             print(f"foley: warning: {clip_id}: {error}", file=sys.stderr)
         if c["failed"]:
@@ -95,7 +95,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
                               world=state.num_processes, barrier=_barrier(state), progress=not args.quiet)
     c = result["counts"]
     share = f" by process {state.process_index}" if state.num_processes > 1 else ""
-    print(f"{args.out}: {c['done']} clips encoded, {c['skipped']} already cached, {c['failed']} failed "
+    print(f"{args.out}: {counted(c['done'], 'clip')} encoded, {c['skipped']} already cached, {c['failed']} failed "
           f"(of {c['total']}{share})")
     for clip_id, error in result["failures"][:10]:
         print(f"foley: warning: {clip_id}: {error}", file=sys.stderr)

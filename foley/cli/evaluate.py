@@ -71,11 +71,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         result = evaluate_onsets(pair_files(args.pred, args.ref), cfg, gt=args.gt, workers=args.workers)
         s = result["summary"]
         # the tolerances averaged over (the reference mode's np.arange steps one past --delta 0.1, say)
-        delta = f"deltas {', '.join(f'{d:g}' for d in cfg.deltas_s)} s" if args.multi_delta else f"delta {args.delta} s"
+        delta = f"deltas {', '.join(f'{d:g}' for d in cfg.deltas_s)} s" if args.multi_delta else f"delta {args.delta:g} s"
         print(f"onset ({result['mode']} mode, ground truth {result['ground_truth']}, {delta}, "
               f"{counted(s['n_clips'], 'clip')}): onset-count acc {s['onset_count_acc']:.4f}, "
               f"detection acc {s['onset_detection_acc']:.4f}, AP {s['onset_ap']:.4f}"
-              + (f" ({s['onset_ap_undefined_clips']} clips without reference onsets left out of detection acc and AP)"
+              + (f" ({counted(s['onset_ap_undefined_clips'], 'clip')} without reference onsets left out of detection "
+                 "acc and AP)"
                  if s["onset_ap_undefined_clips"] else ""))
         if (bare := result["unannotated"]) and args.gt == "auto":
             print(f"foley: warning: {len(bare)} of {s['n_clips']} references have no annotated onsets (e.g. "

@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--gt", choices=("auto", "annotated", "detected"), default="auto",
                            help="ground-truth onsets: sidecar annotations or detected on the reference (auto: "
                                 "annotations when every reference has them, in robust mode)")
-            p.add_argument("--delta", type=number_arg(0, above=True), default=0.1, help="matching tolerance in seconds")
+            p.add_argument("--delta", type=number_arg(0, above=True), default=0.1,
+                           help="matching tolerance in seconds, at most 10")
             p.add_argument("--multi-delta", action="store_true", help="average over 0.1, 0.15, ... up to --delta")
             p.add_argument("--workers", type=number_arg(1, integer=True), default=None, help="processes (default: all cores)")
         if name in ("fad", "report"):

@@ -17,7 +17,8 @@ def _cmd_prepare_synth(args: argparse.Namespace) -> int:
                     overwrite=args.overwrite, progress=not args.quiet, sounds=args.sounds)
     counts = info["counts"]
     kind = "recorded" if args.sounds else "synthesized"
-    print(f"SynthSync written to {args.out}: {counts['train']} train + {counts['test']} test clips, "
+    print(f"SynthSync written to {args.out}: {counted(counts['train'], 'train clip')} + "
+          f"{counted(counts['test'], 'test clip')}, "
           f"{len(info['classes'])} classes with {kind} sounds ({', '.join(info['classes'])})")
     return 0
 
@@ -28,8 +29,8 @@ def _cmd_prepare_avsync15(args: argparse.Namespace) -> int:
     result = prepare_avsync15(args.root, args.out, ClipConfig(args.clip_s, args.clips_per_video),
                               workers=args.workers, progress=not args.quiet)
     reused = f" ({result['reused']} cut by an earlier run)" if result["reused"] else ""
-    print(f"AVSync15 prepared in {args.out}: {result['train']} train and {result['test']} test videos, "
-          f"{result['clips']} evaluation clips{reused}")
+    print(f"AVSync15 prepared in {args.out}: {counted(result['train'], 'train video')} and "
+          f"{counted(result['test'], 'test video')}, {counted(result['clips'], 'evaluation clip')}{reused}")
     for line in result["problems"][:10]:
         print(f"foley: warning: {line}", file=sys.stderr)
     if result["problems"]:

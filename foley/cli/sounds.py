@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ..errors import FoleyError
-from .notes import _note
+from .notes import _note, counted
 
 
 def _cmd_sounds(args: argparse.Namespace) -> int:
@@ -25,7 +25,8 @@ def _cmd_sounds(args: argparse.Namespace) -> int:
             raise FoleyError("give a caption to compare, e.g. foley sounds 'a car passes', or none for the whole list")
         if args.top is not None:
             raise FoleyError("-n counts the nearest sounds to a caption; the whole list is shown without one")
-        print(f"{len(known)} sounds the {args.model} backbone learned ({Path(source) / SOUNDS_FILE}):", file=sys.stderr)
+        print(f"{counted(len(known), 'sound')} the {args.model} backbone learned ({Path(source) / SOUNDS_FILE}):",
+              file=sys.stderr)
         print("\n".join(known))
         return 0
     from ..models.layout import LAYOUT_CONDITION
@@ -38,7 +39,8 @@ def _cmd_sounds(args: argparse.Namespace) -> int:
         raise FoleyError(f"{args.model}: its text encoder gives no sentence similarity (Auffusion's condition layout "
                          f"has one); the whole list: foley sounds --model {args.model}")
     for caption in _captions(args.caption.strip()):
-        print(f"nearest to {caption!r} of the {len(known)} sounds the {args.model} backbone learned (cosine similarity):")
+        print(f"nearest to {caption!r} of the {counted(len(known), 'sound')} the {args.model} backbone learned "
+              "(cosine similarity):")
         ranked = ranked_sounds(text, known, caption, args.top or 10)  # nearest first
         for sound, similarity in ranked:
             print(f"  {similarity:.2f}  {sound}")

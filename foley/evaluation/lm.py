@@ -31,6 +31,7 @@ from ..datasets.lm_data import LMData, load_lm_data
 from ..datasets.synthsync import load_manifest
 from ..errors import FoleyError
 from ..media.audio import read_audio
+from ..media.files import atomic_write_text, check_writable
 from ..models.token_lm import SamplingConfig, TokenLM
 
 SILENCE_DBFS = -40.0
@@ -149,6 +150,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0)
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
+    if args.json:
+        check_writable(args.json)  # before the generation, which takes a while
     torch.set_num_threads(args.threads)
     entries = load_manifest(args.data, args.split)
     if unannotated := [e["id"] for e in entries if "onsets_s" not in e]:
@@ -169,8 +172,6 @@ def main(argv: list[str] | None = None) -> None:
                    "sampling": sampling.__dict__})
     print(json.dumps(result, indent=1))
     if args.json:
-        from ..media.files import atomic_write_text
-
         atomic_write_text(args.json, json.dumps(result, indent=1) + "\n")
 
 

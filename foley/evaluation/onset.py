@@ -38,6 +38,11 @@ import numpy as np
 
 MODES = ("robust", "reference")
 DETECT_DELTA = 0.3  # librosa peak-picking threshold of the reference metric
+# The widest matching tolerance (s): the metric asks whether a sound comes at its picture's moment, to a
+# tenth of a second in the papers; one of seconds pairs onsets that have nothing to do with each other
+# (SynthSync's clips are 4 s long, AVSync15's evaluation clips 2 s), and --multi-delta would average
+# over a tolerance every 0.05 s up to it.
+MAX_DELTA_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,9 @@ class OnsetConfig:
             raise ValueError(f"onset mode must be one of {MODES}, got {self.mode!r}")
         if not 0 < self.delta_s < math.inf:
             raise ValueError(f"delta must be a finite number > 0, got {self.delta_s}")
+        if self.delta_s > MAX_DELTA_S:
+            raise ValueError(f"delta must be at most {MAX_DELTA_S:g} s, got {self.delta_s:g}: it is how far a generated "
+                             "onset may be from its reference onset and still be on time (0.1 s in the papers)")
         if self.multi_delta and self.delta_s < 0.1 - 1e-9:  # no tolerance to average over
             raise ValueError(f"multi-delta averages over tolerances from 0.1 s up to delta, so delta must be at "
                              f"least 0.1, got {self.delta_s:g}")

@@ -34,12 +34,31 @@ def checkpoint_state(checkpoint, run, kind: str) -> dict:
 
     path = Path(checkpoint) / "state.json"
     if not path.is_file():
-        raise FoleyError(f"{run}: no checkpoint to resume from")
+        raise FoleyError(f"{run}: no checkpoint to resume from; run without --resume to start")
     state = read_json_object(path, "checkpoint record")
     if not isinstance(state.get("config"), dict) or kind not in state["config"]:
         raise FoleyError(f"{run}: holds another kind of training run than `foley train {kind}` makes; "
                          "give another --out")
     return state
+
+
+def note_stop(interrupt: KeyboardInterrupt, checkpoint, done: int, steps: int, resume: bool) -> None:
+    """Add to ``interrupt`` (Ctrl-C or SIGTERM), which stopped a run after ``done`` of its ``steps`` steps,
+    what it keeps and how to go on, for the line that reports it: the step of the checkpoint in the
+    folder ``checkpoint`` (as it is on disk: a save the interrupt cut short left the one before) and
+    the same command, with --resume unless ``resume`` (it was given); or, with no checkpoint yet, the
+    same command to start over (a run's first steps are done again)."""
+    import json
+    from pathlib import Path
+
+    try:
+        saved = json.loads((Path(checkpoint) / "state.json").read_text(encoding="utf-8"))["step"]
+    except (OSError, ValueError, KeyError, TypeError):  # none yet
+        saved = None
+    interrupt.add_note(f"after step {done} of {steps}: " + (
+        "no checkpoint yet; run the same command again to start over" if saved is None else
+        f"the checkpoint of step {saved} is in {checkpoint}; continue with the same command"
+        f"{'' if resume else ' and --resume'}"))
 
 
 def load_checkpoint_file(path):

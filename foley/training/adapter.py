@@ -36,7 +36,7 @@ from ..models.backbone import AudioBackbone
 from ..models.visual_adapter import CONFIG_FILE as ADAPTER_CONFIG
 from ..models.visual_adapter import VisualAdapter, VisualAdapterConfig, VisualCondition, build_visual_adapter
 from . import (check_apart, check_resumed_steps, check_run_folder, check_same_config, checkpoint_state,
-               load_checkpoint_file)
+               load_checkpoint_file, note_stop)
 from .backbone import denoising_target, load_clips
 
 CACHE_FILE = "adapter_cache.safetensors"
@@ -254,6 +254,7 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
     backbone.unet.to(accelerator.device)
     adapter.to(accelerator.device, torch.float32)
     adapter.attach(backbone.unet)
+    done = start
     try:
         adapter.requires_grad_(True)
         optimizer = torch.optim.AdamW(adapter.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -292,6 +293,10 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
         if end == cfg.steps and accelerator.is_main_process:
             adapter.save_pretrained(run / FINAL_DIR, training={"config": cfg.to_dict(), **(sources or {})})
         accelerator.wait_for_everyone()
+    except KeyboardInterrupt as e:  # Ctrl-C, SIGTERM: said with the checkpoint to go on from
+        if accelerator.is_main_process:
+            note_stop(e, checkpoint, done, cfg.steps, resume)
+        raise
     finally:
         adapter.detach(backbone.unet)
         adapter.requires_grad_(False)

@@ -30,6 +30,11 @@ one device resumes on another.
 """
 from __future__ import annotations
 
+if __name__ == "__main__":  # as a program: from here, so that a Ctrl-C while torch loads below is one line too
+    from ..cli.args import run_module
+
+    run_module("foley.training.backbone")
+
 import argparse
 import hashlib
 import json
@@ -779,7 +784,3 @@ def run_log(run: Path):
 def cli(argv: list[str] | None = None) -> None:
     """``main`` with foley's errors as one line and exit status 2."""
     one_line_errors(main, "foley.training.backbone", argv)
-
-
-if __name__ == "__main__":
-    cli()

@@ -36,6 +36,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
+from ..cli.notes import counted
 from ..config import MAX_SEED, is_finite_number, is_whole_number
 from ..datasets.frame_cache import cache_info
 from ..datasets.lm_data import LMData, load_lm_data
@@ -44,7 +45,7 @@ from ..media.files import atomic_dir
 from ..models.token_lm import (TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm, whole_tensor,
                                write_units_record)
 from . import (check_apart, check_resumed_steps, check_run_folder, check_same_config, checkpoint_state,
-               load_checkpoint_file)
+               load_checkpoint_file, note_stop)
 
 INIT_DIR = "init"
 CHECKPOINT_DIR = "checkpoint"
@@ -216,7 +217,7 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
         accelerator.wait_for_everyone()
         start = 0
     if accelerator.is_main_process:  # said once the run is known to go ahead
-        log(f"training the token LM on {len(data.ids)} clips ({cfg.steps} steps, batch {cfg.batch_size})")
+        log(f"training the token LM on {counted(len(data.ids), 'clip')} ({cfg.steps} steps, batch {cfg.batch_size})")
         if cfg.steps < cfg.warmup_steps:
             log(f"note: the run ends inside its {cfg.warmup_steps}-step warm-up: the learning rate rises to "
                 f"{cfg.lr * cfg.steps / cfg.warmup_steps:.2g} of {cfg.lr:g} and never decays")
@@ -240,36 +241,42 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
         kept = [line for line in log_path.read_text(encoding="utf-8").splitlines() if json.loads(line)["step"] <= start]
         log_path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
     t0, tokens = time.perf_counter(), 0
-    for step in range(start, end):
-        idx = _step_indices(cfg.seed, step, len(data.ids), cfg.batch_size)[rank * per_rank:(rank + 1) * per_rank]
-        batch = data.batch(idx, cfg.lm.use_video)
-        torch.manual_seed((cfg.seed * 1_000_003 + step) * 1024 + rank)  # LoRA dropout of this step and process
-        with accelerator.autocast():
-            loss, _ = ddp_model(**batch, change_weight=cfg.change_weight, unit_dropout=cfg.unit_dropout)
-        accelerator.backward(loss)
-        if cfg.grad_clip:
-            accelerator.clip_grad_norm_(model.trainable_parameters(), cfg.grad_clip)
-        optimizer.step()
-        lr = scheduler.get_last_lr()[0]  # the rate this step trained at
-        scheduler.step()
-        optimizer.zero_grad()
-        tokens += int(batch["unit_counts"].sum()) + len(idx)
-        done = step + 1
-        if done % cfg.checkpoint_every == 0 or done == end:
-            weights, optimizer_state = model.trainable_state_dict(), _whole_optimizer_state(optimizer)  # every process
-            if accelerator.is_main_process:
-                _save_checkpoint(run, weights, optimizer_state, scheduler, done, cfg, accelerator.num_processes, data)
-            accelerator.wait_for_everyone()
-        if step % 10 == 0 or done == end:
-            mean_loss = accelerator.reduce(loss.detach(), "mean").item()  # every process takes part
-            if accelerator.is_main_process:
-                rate = tokens * accelerator.num_processes / (time.perf_counter() - t0)
-                record = {"step": done, "loss": round(mean_loss, 5), "lr": lr,
-                          "target_tokens_per_s": round(rate, 1)}
-                with open(log_path, "a", encoding="utf-8") as f:
-                    f.write(json.dumps(record) + "\n")
-                log(f"lm step {done}/{cfg.steps} loss {mean_loss:.4f} lr {record['lr']:.2e} "
-                    f"({record['target_tokens_per_s']:.0f} target tokens/s)")
+    done = start
+    try:
+        for step in range(start, end):
+            idx = _step_indices(cfg.seed, step, len(data.ids), cfg.batch_size)[rank * per_rank:(rank + 1) * per_rank]
+            batch = data.batch(idx, cfg.lm.use_video)
+            torch.manual_seed((cfg.seed * 1_000_003 + step) * 1024 + rank)  # LoRA dropout of this step and process
+            with accelerator.autocast():
+                loss, _ = ddp_model(**batch, change_weight=cfg.change_weight, unit_dropout=cfg.unit_dropout)
+            accelerator.backward(loss)
+            if cfg.grad_clip:
+                accelerator.clip_grad_norm_(model.trainable_parameters(), cfg.grad_clip)
+            optimizer.step()
+            lr = scheduler.get_last_lr()[0]  # the rate this step trained at
+            scheduler.step()
+            optimizer.zero_grad()
+            tokens += int(batch["unit_counts"].sum()) + len(idx)
+            done = step + 1
+            if done % cfg.checkpoint_every == 0 or done == end:
+                weights, optimizer_state = model.trainable_state_dict(), _whole_optimizer_state(optimizer)  # every process
+                if accelerator.is_main_process:
+                    _save_checkpoint(run, weights, optimizer_state, scheduler, done, cfg, accelerator.num_processes, data)
+                accelerator.wait_for_everyone()
+            if step % 10 == 0 or done == end:
+                mean_loss = accelerator.reduce(loss.detach(), "mean").item()  # every process takes part
+                if accelerator.is_main_process:
+                    rate = tokens * accelerator.num_processes / (time.perf_counter() - t0)
+                    record = {"step": done, "loss": round(mean_loss, 5), "lr": lr,
+                              "target_tokens_per_s": round(rate, 1)}
+                    with open(log_path, "a", encoding="utf-8") as f:
+                        f.write(json.dumps(record) + "\n")
+                    log(f"lm step {done}/{cfg.steps} loss {mean_loss:.4f} lr {record['lr']:.2e} "
+                        f"({record['target_tokens_per_s']:.0f} target tokens/s)")
+    except KeyboardInterrupt as e:  # Ctrl-C, SIGTERM: said with the checkpoint to go on from
+        if accelerator.is_main_process:
+            note_stop(e, checkpoint, done, cfg.steps, resume)
+        raise
     model.eval()
     model.tokenizer_fingerprint = data.tokenizer_fingerprint
     if end == cfg.steps and accelerator.is_main_process:  # the checkpoint of the last step holds the trained weights

@@ -9,10 +9,14 @@
 """
 from __future__ import annotations
 
+if __name__ == "__main__":  # as a program: from here, so that a Ctrl-C while torch loads below is one line too
+    from ..cli.args import run_module
+
+    run_module("foley.training.tokenizer")
+
 import argparse
 import json
 import math
-import sys
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
@@ -311,7 +315,3 @@ def _run(args: argparse.Namespace) -> None:
             tokenizer = _load(args.model)
         print(f"{args.model}: {throughput(tokenizer, threads=args.threads):.1f} s of audio per second "
               f"({args.threads} threads)")
-
-
-if __name__ == "__main__":
-    sys.exit(main())

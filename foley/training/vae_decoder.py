@@ -13,6 +13,11 @@ it first). ``OUT.run`` keeps checkpoints; rerunning the command resumes exactly.
 """
 from __future__ import annotations
 
+if __name__ == "__main__":  # as a program: from here, so that a Ctrl-C while torch loads below is one line too
+    from ..cli.args import run_module
+
+    run_module("foley.training.vae_decoder")
+
 import json
 from pathlib import Path
 
@@ -77,7 +82,3 @@ def main(argv: list[str] | None = None) -> None:
 def cli(argv: list[str] | None = None) -> None:
     """``main`` with foley's errors as one line and exit status 2."""
     one_line_errors(main, "foley.training.vae_decoder", argv)
-
-
-if __name__ == "__main__":
-    cli()

@@ -27,6 +27,11 @@ changed since (their SHA-256 digests are kept with the checkpoint).
 """
 from __future__ import annotations
 
+if __name__ == "__main__":  # as a program: from here, so that a Ctrl-C while torch loads below is one line too
+    from ..cli.args import run_module
+
+    run_module("foley.training.vocoder")
+
 import json
 import math
 from dataclasses import replace
@@ -299,7 +304,3 @@ def main(argv: list[str] | None = None) -> None:
 def cli(argv: list[str] | None = None) -> None:
     """``main`` with foley's errors as one line and exit status 2."""
     one_line_errors(main, "foley.training.vocoder", argv)
-
-
-if __name__ == "__main__":
-    cli()

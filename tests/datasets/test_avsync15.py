@@ -94,7 +94,7 @@ def test_cli_reports_problems_without_stopping(fake_avsync, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "foley", "prepare", "avsync15", str(fake_avsync), "--out",
                            str(tmp_path / "o"), "--clips-per-video", "1", "--quiet"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    assert "4 train and 3 test videos, 3 evaluation clips" in proc.stdout
+    assert "4 train videos and 3 test videos, 3 evaluation clips" in proc.stdout
     assert "2 problems in total" in proc.stderr and "Traceback" not in proc.stderr
 
 

@@ -1,8 +1,10 @@
 import math
 
+import pytest
 import torch
 
 from foley.datasets.lm_data import LMData
+from foley.errors import FoleyError
 from foley.evaluation.lm import teacher_forced_loss
 
 from lm_models import N_UNITS, clip_batch, fitted_lm, one_thread  # noqa: F401
@@ -26,3 +28,12 @@ def test_the_video_use_loss_takes_another_clips_frames_and_is_none_without_one()
     assert small["loss_other_clip_frames"] is None and "4 clips of 4 classes" in small["note"]
     wide = evaluate(model, _data(6), [onsets[0]] * 6, sound, batch_size=2, n_classes=2)["video_use"]
     assert math.isfinite(wide["loss_other_clip_frames"]) and "note" not in wide
+
+
+def test_a_json_that_cannot_be_written_is_refused_before_the_evaluation(tmp_path):
+    from foley.evaluation.lm import main
+
+    (tmp_path / "taken.json").mkdir()
+    with pytest.raises(FoleyError, match=r"taken.json: cannot be written \(a folder of that name is there\)"):
+        main(["--model", "demo", "--data", str(tmp_path / "synth"), "--features", str(tmp_path / "features"),
+              "--units", str(tmp_path / "units"), "--json", str(tmp_path / "taken.json")])

@@ -131,6 +131,10 @@ def test_multi_delta():
     for mode in ("robust", "reference"):  # no tolerance below 0.1 s to average over
         with pytest.raises(ValueError, match="delta must be at least 0.1, got 0.05"):
             OnsetConfig(mode=mode, delta_s=0.05, multi_delta=True)
+    assert len(OnsetConfig(delta_s=10, multi_delta=True).deltas_s) == 199  # the widest tolerance
+    for multi in (False, True):  # not a list of 2e10 tolerances
+        with pytest.raises(ValueError, match=r"delta must be at most 10 s, got 1e\+09: it is how far"):
+            OnsetConfig(delta_s=1e9, multi_delta=multi)
     ref = clicks(GT_TIMES)
     pred = clicks([t + 0.12 for t in GT_TIMES], seed=3)
     single = onset_scores(pred, SR, ref_wav=ref, cfg=OnsetConfig(delta_s=0.2))

@@ -232,6 +232,11 @@ def test_cli_names_the_tolerances_multi_delta_averages_over(synth_test, capsys):
     assert main(["eval", "onset", "--pred", str(synth_test), "--ref", str(synth_test), "--delta", "0.25",
                  "--multi-delta", "--workers", "1"]) == 0
     assert "deltas 0.1, 0.15, 0.2, 0.25 s, 8 clips)" in capsys.readouterr().out
+    assert main(["eval", "onset", "--pred", str(synth_test), "--ref", str(synth_test), "--delta", "10",
+                 "--workers", "1"]) == 0
+    assert ", delta 10 s, 8 clips)" in capsys.readouterr().out
+    assert main(["eval", "onset", "--pred", str(synth_test), "--ref", str(synth_test), "--delta", "1e9"]) == 2
+    assert capsys.readouterr().err.startswith("foley: error: delta must be at most 10 s, got 1e+09: ")
 
 
 def test_cli_report_says_a_figure_it_could_not_compute(synth_test, tmp_path, monkeypatch, capsys):

@@ -95,14 +95,14 @@ def test_manifest_cache_is_resumable_and_reports_failures(foley, model_dir, clip
     assert np.load(out / "tokens" / "b.npy").shape == (25,)
     (out / "tokens" / "b.npy").unlink()  # as if the first run had stopped before b
     again = foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet")
-    assert "1 clips tokenized, 1 already cached, 1 failed (of 3)" in again.stdout
+    assert "1 clip tokenized, 1 already cached, 1 failed (of 3)" in again.stdout
     original = (clips / "a.wav").read_bytes()
     shutil.copy(clips / "b.wav", clips / "a.wav")  # a clip of the same id, other audio: tokenized again
     try:
         changed = foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet")
     finally:
         (clips / "a.wav").write_bytes(original)
-    assert "1 clips tokenized, 1 already cached, 1 failed (of 3)" in changed.stdout
+    assert "1 clip tokenized, 1 already cached, 1 failed (of 3)" in changed.stdout
     assert np.array_equal(np.load(out / "tokens" / "a.npy"), np.load(out / "tokens" / "b.npy"))
     other = tmp_path / "other"
     torch.manual_seed(5)
@@ -193,5 +193,5 @@ def test_a_damaged_token_file_is_tokenized_again_and_is_one_line_for_training(fo
     with pytest.raises(FoleyError, match=r"a.npy: damaged unit file \(.*\); run `foley tokenize --manifest` again"):
         load_tokens(out, "a")
     again = foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet")
-    assert "1 clips tokenized, 0 already cached, 0 failed (of 1)" in again.stdout
+    assert "1 clip tokenized, 0 already cached, 0 failed (of 1)" in again.stdout
     assert (out / "tokens" / "a.npy").read_bytes() == whole

@@ -161,9 +161,41 @@ def test_a_resumed_run_keeps_its_own_settings_where_none_are_given(setup, tmp_pa
     assert "another training config (lr 0.001 in the run, 0.01 given)\n" in capsys.readouterr().err  # that alone
     fresh = [*args[:-1], str(tmp_path / "new")]
     assert main([*fresh, "--resume"]) == 2  # nothing to resume: said before any caching
-    assert "new: no checkpoint to resume from" in capsys.readouterr().err and not (tmp_path / "new").exists()
+    assert "new: no checkpoint to resume from; run without --resume to start\n" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()
     assert main([*fresh, "--init", str(tmp_path / "missing")]) == 2  # refused before any caching
     assert "missing: not a visual adapter folder" in capsys.readouterr().err and not (tmp_path / "new").exists()
+
+
+def test_a_stopped_run_says_which_checkpoint_it_keeps_and_how_to_go_on(setup, tmp_path, capsys, monkeypatch):
+    import foley.training.adapter as adapter_training
+    from foley.cli import main
+
+    root, backbone, tokenizer = setup
+    backbone.save_pretrained(tmp_path / "backbone")
+    tokenizer.save_pretrained(tmp_path / "tok")
+    run = tmp_path / "run"
+    args = ["train", "adapter", "--data", str(root / "synth"), "--backbone", str(tmp_path / "backbone"),
+            "--tokenizer", str(tmp_path / "tok"), "--out", str(run), "--steps", "6", "--batch-size", "2",
+            "--checkpoint-every", "2"]
+    draws = adapter_training._step_draws
+
+    def ctrl_c_in_step(stopped):  # Ctrl-C during the step after `stopped` steps
+        def draw(seed, step, *rest):
+            if step == stopped:
+                raise KeyboardInterrupt
+            return draws(seed, step, *rest)
+        return draw
+
+    for stopped, given, said in (
+            (1, [], "no checkpoint yet; run the same command again to start over"),
+            (3, [], f"the checkpoint of step 2 is in {run / 'checkpoint'}; continue with the same command and --resume"),
+            (5, ["--resume"], f"the checkpoint of step 4 is in {run / 'checkpoint'}; continue with the same command")):
+        monkeypatch.setattr(adapter_training, "_step_draws", ctrl_c_in_step(stopped))
+        assert main([*args, *given]) == 130
+        assert capsys.readouterr().err.splitlines()[-1] == f"foley: interrupted after step {stopped} of 6: {said}"
+    monkeypatch.undo()
+    assert main([*args, "--resume"]) == 0 and (run / "adapter").is_dir()
 
 
 @pytest.mark.slow

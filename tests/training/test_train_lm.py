@@ -159,6 +159,32 @@ def _cli_args(paths: dict, out: Path) -> list[str]:
             paths["features"], "--units", paths["units"], "--out", str(out)]
 
 
+def test_a_stopped_run_says_which_checkpoint_it_keeps_and_how_to_go_on(tmp_path, capsys, monkeypatch):
+    import foley.training.lm as lm_training
+
+    paths = _write_caches(tmp_path, _data())
+    run = tmp_path / "run"
+    args = [*_cli_args(paths, run), "--steps", "6", "--checkpoint-every", "2"]
+    indices = lm_training._step_indices
+
+    def ctrl_c_in_step(stopped):  # Ctrl-C during the step after `stopped` steps
+        def step_indices(seed, step, *rest):
+            if step == stopped:
+                raise KeyboardInterrupt
+            return indices(seed, step, *rest)
+        return step_indices
+
+    for stopped, given, said in (
+            (1, [], "no checkpoint yet; run the same command again to start over"),
+            (3, [], f"the checkpoint of step 2 is in {run / 'checkpoint'}; continue with the same command and --resume"),
+            (5, ["--resume"], f"the checkpoint of step 4 is in {run / 'checkpoint'}; continue with the same command")):
+        monkeypatch.setattr(lm_training, "_step_indices", ctrl_c_in_step(stopped))
+        assert main([*args, *given]) == 130
+        assert capsys.readouterr().err.splitlines()[-1] == f"foley: interrupted after step {stopped} of 6: {said}"
+    monkeypatch.undo()
+    assert main([*args, "--resume"]) == 0 and (run / "lm").is_dir()
+
+
 def test_two_process_ddp_run_matches_one_process(tmp_path):
     """accelerate launch, 2 CPU processes (gloo), global batch 2 = 1 per process; the same steps
     in one process give the same weights (equal-length clips, no dropout)."""
@@ -198,7 +224,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main([*resumed, "--resume", "--steps", "6", "--no-gradient-checkpointing"]) == 0
     capsys.readouterr()
     assert main(["train", "lm", *_cli_args(paths, tmp_path / "none")[4:], "--resume"]) == 2  # nothing to resume, said as such
-    assert capsys.readouterr().err.strip().endswith("none: no checkpoint to resume from")
+    assert capsys.readouterr().err.strip().endswith("none: no checkpoint to resume from; run without --resume to start")
     for bad in ({"unit_dropout": 1.5}, {"change_weight": 0.0}, {"warmup_steps": -5}):
         with pytest.raises(FoleyError, match="must be"):
             _cfg(**bad)
