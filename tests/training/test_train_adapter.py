@@ -169,7 +169,7 @@ def test_a_resumed_run_keeps_its_own_settings_where_none_are_given(setup, tmp_pa
 
 def test_a_stopped_run_says_which_checkpoint_it_keeps_and_how_to_go_on(setup, tmp_path, capsys, monkeypatch):
     import foley.training.adapter as adapter_training
-    from foley.cli import main
+    from stopped_runs import check_stops_name_the_checkpoint
 
     root, backbone, tokenizer = setup
     backbone.save_pretrained(tmp_path / "backbone")
@@ -178,24 +178,7 @@ def test_a_stopped_run_says_which_checkpoint_it_keeps_and_how_to_go_on(setup, tm
     args = ["train", "adapter", "--data", str(root / "synth"), "--backbone", str(tmp_path / "backbone"),
             "--tokenizer", str(tmp_path / "tok"), "--out", str(run), "--steps", "6", "--batch-size", "2",
             "--checkpoint-every", "2"]
-    draws = adapter_training._step_draws
-
-    def ctrl_c_in_step(stopped):  # Ctrl-C during the step after `stopped` steps
-        def draw(seed, step, *rest):
-            if step == stopped:
-                raise KeyboardInterrupt
-            return draws(seed, step, *rest)
-        return draw
-
-    for stopped, given, said in (
-            (1, [], "no checkpoint yet; run the same command again to start over"),
-            (3, [], f"the checkpoint of step 2 is in {run / 'checkpoint'}; continue with the same command and --resume"),
-            (5, ["--resume"], f"the checkpoint of step 4 is in {run / 'checkpoint'}; continue with the same command")):
-        monkeypatch.setattr(adapter_training, "_step_draws", ctrl_c_in_step(stopped))
-        assert main([*args, *given]) == 130
-        assert capsys.readouterr().err.splitlines()[-1] == f"foley: interrupted after step {stopped} of 6: {said}"
-    monkeypatch.undo()
-    assert main([*args, "--resume"]) == 0 and (run / "adapter").is_dir()
+    check_stops_name_the_checkpoint(adapter_training, "_step_draws", args, run, "adapter", monkeypatch, capsys)
 
 
 @pytest.mark.slow

@@ -161,28 +161,12 @@ def _cli_args(paths: dict, out: Path) -> list[str]:
 
 def test_a_stopped_run_says_which_checkpoint_it_keeps_and_how_to_go_on(tmp_path, capsys, monkeypatch):
     import foley.training.lm as lm_training
+    from stopped_runs import check_stops_name_the_checkpoint
 
     paths = _write_caches(tmp_path, _data())
     run = tmp_path / "run"
     args = [*_cli_args(paths, run), "--steps", "6", "--checkpoint-every", "2"]
-    indices = lm_training._step_indices
-
-    def ctrl_c_in_step(stopped):  # Ctrl-C during the step after `stopped` steps
-        def step_indices(seed, step, *rest):
-            if step == stopped:
-                raise KeyboardInterrupt
-            return indices(seed, step, *rest)
-        return step_indices
-
-    for stopped, given, said in (
-            (1, [], "no checkpoint yet; run the same command again to start over"),
-            (3, [], f"the checkpoint of step 2 is in {run / 'checkpoint'}; continue with the same command and --resume"),
-            (5, ["--resume"], f"the checkpoint of step 4 is in {run / 'checkpoint'}; continue with the same command")):
-        monkeypatch.setattr(lm_training, "_step_indices", ctrl_c_in_step(stopped))
-        assert main([*args, *given]) == 130
-        assert capsys.readouterr().err.splitlines()[-1] == f"foley: interrupted after step {stopped} of 6: {said}"
-    monkeypatch.undo()
-    assert main([*args, "--resume"]) == 0 and (run / "lm").is_dir()
+    check_stops_name_the_checkpoint(lm_training, "_step_indices", args, run, "lm", monkeypatch, capsys)
 
 
 def test_two_process_ddp_run_matches_one_process(tmp_path):
