@@ -414,6 +414,10 @@ def test_rules_edits_say_which_event_and_refuse_what_they_cannot_do():
     with pytest.raises(PlanError, match=r"'the ball' matches 2 events \(a ball bounces at 0 s; a ball bounces at "
                                         r"6.67 s\); say which, e.g. 'the ball at 6.67 s' or 'the second ball'"):
         p.plan("remove the ball", 10, bed)
+    punches = p.plan("a punch at 1 s, a glass shatters, a punch at 6 s", 10)  # a plural in -es said one
+    with pytest.raises(PlanError, match=r"say which, e.g. 'the punch at 6 s' or 'the second punch' \(or all of them: "
+                                        r"'all the punches'"):
+        p.plan("remove the punches", 10, punches)
     # an editor's words: a polite question, a bare "X louder", "no X", "X at T s instead", "everything"
     assert p.plan("can you make the drum a bit louder?", 10, bed).events[1].gain_db == 3
     assert p.plan("the drum quieter", 10, bed).events[1].gain_db == -6
@@ -774,6 +778,11 @@ def test_a_rhythm_the_text_gives_is_the_time_between_repeats():
     assert rhythm(p.plan("make the knocks faster", 8, knocks))[1:] == [
         ("a knock", 3.0, 3.2, False, None), ("a knock", 3.2, 3.4, False, None), ("a knock", 3.4, 3.6, False, None)]
     assert [e[1] for e in rhythm(p.plan("slow the knocks down", 8, knocks))[1:]] == [3.0, 3.45, 3.9]
+    for said in ("more space between the knocks", "put more time between the knocks",
+                 "a longer gap between the knocks"):
+        assert rhythm(p.plan(said, 8, knocks)) == rhythm(p.plan("make the knocks slower", 8, knocks)), said
+    assert rhythm(p.plan("less space between the knocks", 8, knocks)) == rhythm(
+        p.plan("make the knocks faster", 8, knocks))
     for before, edit, message in [("a knock at 1 s, a knock at 6 s", "make the knocks faster",
                                    "these are 2 sounds apart (at 1, 6 s), not one run"),
                                   ("a knock 3 times at 7 s", "make the knocks slower", "would end after the 8 s timeline"),
@@ -1268,6 +1277,12 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("Stormy night: a dog barks at 6 s") == [("a dog barks", 6, 8)]  # a heading, with its weather
     assert placed("Night. A dog barks at 6 s") == [("A dog barks", 6, 8)]
     assert placed("Forest at dawn. Birds chirp.") == [("Birds chirp", 0, 10)]
+    # a place and its time of day with a comma between them: the place is of the heading too, no sound
+    for said in ("Kitchen, morning: fridge hum, a kettle whistles at 3 s",
+                 "Kitchen, morning. Fridge hum, a kettle whistles at 3 s",
+                 "A quiet street, at night: fridge hum, a kettle whistles at 3 s"):
+        assert [c.lower() for c, *_ in placed(said)] == ["fridge hum", "a kettle whistles"], said
+    assert placed("Kitchen, a kettle whistles at 3 s")[0] == ("Kitchen", 0, 3)  # a place before a sound: as it was
     assert placed("Forest ambience. Birds chirp.")[0] == ("Forest ambience", 0, 10)  # a sound, not a time of day
     # when the scene is, said in a part or after its sound: no sound of its own
     for said in ("at night, an owl hoots", "after midnight, an owl hoots", "an owl hoots after dark",
@@ -1354,6 +1369,11 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
         assert [(c.removeprefix("the "), start, end) for c, start, end in placed(text)] == [("rain", 0, 6)], text
     assert placed("wind, rain until 6 s, then a dog barks") == [("rain", 0, 6), ("wind", 0, 10), ("a dog barks", 6, 10)]
     assert placed("an engine stops at 6 s") == [("an engine stops", 6, 8)]  # the sound of its stopping: a one-shot
+    # "comes to a stop (halt) at T s" after a sound with "and" is its stop, not a time for the whole sound
+    for text in ("a carriage rolls over cobblestones and comes to a stop at 6 s",
+                 "a carriage rolls over cobblestones and comes to a halt at 6 s",
+                 "a carriage rolls over cobblestones until 6 s"):
+        assert placed(text) == [("a carriage rolls over cobblestones", 0, 6)], text
     assert placed("a car pulls up, the engine stops, a door opens and slams") == [
         ("a car pulls up", 0, 3.333), ("the engine stops", 3.333, 6.667), ("a door opens and slams", 6.667, 10)]
     # a stop at a time and what comes with it: what comes after it

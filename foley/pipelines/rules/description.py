@@ -596,7 +596,7 @@ def _qualifier_note(said: str, before: str, form: str | None = None) -> str:
 # "rain until 6 s", "rain, which fades out at 6 s", "the music stops at 6 s": a sound that sounds up
 # to a time, read as the sound and then its stop there ("rain, then the rain stops at 6 s")
 _STOP_VERB = (r"(?:stops?|ends?|fades?(?:\s+(?:out|away))?|dies\s+(?:down|away|out)|falls\s+silent"
-              r"|goes\s+(?:quiet|silent))")
+              r"|goes\s+(?:quiet|silent)|comes\s+to\s+an?\s+(?:stop|halt))")
 _ENDS_AT = re.compile(rf"^(?P<x>.+?)\s+(?:(?P<which>which|that|and)\s+(?:then\s+)?{_STOP_VERB}\s+at"
                       rf"|(?P<verb>{_STOP_VERB})\s+at|(?:until|till))\s+(?P<t>{_DECIMAL}\s*{_UNIT_S})$", re.I)
 _WHICH_ENDS_AT = re.compile(rf"^(?:which|that)\s+{_STOP_VERB}\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S})$", re.I)
@@ -822,6 +822,8 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if _TRANSITION.fullmatch(piece.strip()) and (piece.strip().isupper() or sep == ":"):  # "CUT TO:": no sound
             continue
         if set(words) & _TIME_OF_DAY and set(words) <= _TIME_OF_DAY | _WHEN_WORDS:  # "at night, ...": when, not a sound
+            if sep == ":" or sep in (".", "!") and not out:  # "Kitchen, morning: ...": the place before it, a heading
+                run = []
             continue
         place = _LAYER_PLACE.search(_clean(piece))  # "A thunderstorm over a city: ...": where it is heard, no sound
         where = re.findall(r"[a-z']+", place[0].lower())[1:] if place else []

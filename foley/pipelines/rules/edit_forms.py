@@ -203,6 +203,11 @@ def short_edit(text: str) -> str:
                   rf"(?:\s+(?:should|must|needs?\s+to|has\s+to|have\s+to)\s+"
                   rf"(?:be|come|happen|play|sound|go))?\s+(?P<dir>(?:a\s+(?:bit|little)\s+|{_DECIMAL}\s*{_UNIT_S}\s+)?"
                   r"(?:later|earlier|sooner|longer|shorter|faster|slower))$", r"make \g<a> \g<dir>", text, flags=re.I)
+    # "more space between the knocks" ("less time between ...", "a longer gap between ..."): their tempo
+    text = re.sub(r"^(?:(?:put|leave|give)\s+)?(?P<d>more|less|a\s+(?:longer|shorter)|longer|shorter)\s+"
+                  r"(?:space|time|room|gaps?|pauses?)\s+between\s+(?P<a>(?!.*\band\b).+)$",
+                  lambda m: f"make {m['a']} {'faster' if m['d'].lower().endswith(('less', 'shorter')) else 'slower'}",
+                  text, flags=re.I)
     # "speed up the footsteps", "slow the knocking down": their tempo
     text = re.sub(r"^(?P<v>speed|slow)\s+(?:(?:up|down)\s+(?P<a>.+)|(?P<b>.+?)\s+(?:up|down))$",
                   lambda m: f"make {m['a'] or m['b']} {'faster' if m['v'].lower() == 'speed' else 'slower'}", text,

@@ -107,7 +107,7 @@ def _match(previous: Plan, target: str) -> int:
                             f"'the second one' or 'the last one'")
         noun = re.sub(r"^(?:(?:the|a|an|all|both|every|each)\s+)+", "", target, flags=re.I)
         last = noun.split()[-1] if noun.split() else noun
-        one = noun[: -1] if last.endswith("s") and not last.endswith("ss") else noun  # "the second knock"
+        one = re.sub(r"(?:(?<=sh)|(?<=ch)|(?<=ss)|(?<=x))es$|(?<!s)s$", "", noun)  # "the second knock", "... punch"
         many = (noun if one != noun or last.endswith("ing")  # "all the barking"
                 else f"{noun}es" if re.search(r"(?:s|sh|ch|x)$", noun) else f"{noun}s")
         example = f"'the {one} at {seconds_said(previous.events[tied[1]].start_s)} s' or 'the second {one}'"
