@@ -1455,6 +1455,10 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     # a scene's title before at least two sounds in their own words names none
     assert placed("a car chase: engines roar, tires squeal, a siren wails") == [
         ("engines roar", 0, 3.333), ("tires squeal", 3.333, 6.667), ("a siren wails", 6.667, 10)]
+    assert placed("A saloon fight: piano playing in the background, glasses shatter, a chair breaks at 5 s") == [
+        ("glasses shatter", 0, 5), ("piano playing", 0, 10), ("a chair breaks", 5, 7)]
+    assert [c for c, *_ in placed("Thunderstorm rolling in over the city: distant traffic, light rain starting at 2 s, "
+                                  "thunder at 4 s")] == ["distant traffic", "light rain", "thunder"]
     assert placed("thunder: a loud crack at 3 s, then a long rumble")[0] == ("thunder", 0, 3)  # how it sounds
     # a thing before a colon does what the verbs after it say
     assert placed("a dog: barks twice, then growls") == [

@@ -760,7 +760,7 @@ gallery zoo playground schoolyard parking lot shed mill mine cellar laundromat p
 quiet busy empty small big large old dark crowded abandoned cozy cosy late early summer winter spring autumn sunny
 foggy misty cold hot warm modern deserted peaceful calm noisy little tiny huge dusty lonely haunted medieval futuristic
 spooky creepy open suburban urban rural bustling sleepy my our your his her their stormy rainy windy snowy wet dry
-icy frozen humid sunrise sunset""".split())
+icy frozen humid sunrise sunset over across above""".split())
 _TIME_OF_DAY = {"day", "night", "dawn", "dusk", "morning", "evening", "afternoon", "midnight", "noon", "sunrise", "sunset",
                 "dark", "nightfall", "sundown", "midday", "twilight", "daybreak", "nighttime", "daytime",
                 # and the days and seasons a scene is set on ("the night before Christmas: sleigh bells jingle")
@@ -862,11 +862,22 @@ def _clause(piece: str) -> bool:
 def _titles(title: str, rest: list[tuple[str, str]]) -> bool:
     """Whether a description's first part before a colon is the title of the scene after it, no
     sound: a thing without a verb, of four words at most, before at least two sounds in their own
-    words ("a car chase: engines roar, tires squeal, a siren wails"). Not "thunder: a loud crack,
+    words (``_own_sound``: "a car chase: engines roar, tires squeal, a siren wails", "A saloon fight:
+    piano playing in the background, glasses shatter"). Not "thunder: a loud crack,
     then a rumble" nor "a dog: barks, then growls": what follows says how it sounds."""
     words = re.findall(r"[a-z']+", title.lower())
     return (0 < len(words) <= 4 and not _clause(title) and not re.search(r"\d", title) and len(rest) >= 2
-            and _clause(rest[0][0]) and _clause(rest[1][0]))
+            and all(_own_sound(piece) for piece, _ in rest[:2]))
+
+
+def _own_sound(piece: str) -> bool:
+    """Whether a part names a sound in words of its own: a thing and what it does (``_clause``: "glasses
+    shatter"), a thing doing it ("piano playing in the background"), or a background ("distant traffic")."""
+    said = _clean(_TIME_TAIL.sub("", piece))
+    return _clause(said) or bool(_DOING.match(said)) or is_background(said)
+
+
+_DOING = re.compile(r"^(?:an?\s+|the\s+|some\s+)?[a-z'-]+(?:\s+[a-z'-]+)?\s+[a-z]{3,}ing\b", re.I)  # "piano playing"
 
 
 def _named_first(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
