@@ -725,17 +725,31 @@ def _did_you_mean(text, caption: str, known: list[str]) -> str:
 def nearest_note(caption: str, nearest: str, similarity: float) -> str | None:
     """The note for ``caption`` whose nearest learned text is ``nearest`` at cosine ``similarity``:
     unlike every sound learned (under ``UNFAMILIAR_SIMILARITY``), or what it may come out like
-    (under ``FAMILIAR_SIMILARITY``, or sharing no word naming a sound: ``same_sound_words``);
-    None when it is that sound said otherwise."""
+    (under ``FAMILIAR_SIMILARITY``, sharing no word naming a sound: ``same_sound_words``, or not
+    saying what the caption's thing does: ``_action_unsaid``); None when it is that sound said otherwise."""
     from ..models.known_sounds import FAMILIAR_SIMILARITY, UNFAMILIAR_SIMILARITY, same_sound_words
 
     if similarity < UNFAMILIAR_SIMILARITY:
         return (f"{caption!r} is unlike every sound this backbone learned (nearest: {nearest!r}, similarity "
                 f"{similarity:.2f}); it may come out as another sound")
-    if similarity < FAMILIAR_SIMILARITY or caption.lower() != nearest.lower() and not same_sound_words(caption, nearest):
+    if (similarity < FAMILIAR_SIMILARITY or caption.lower() != nearest.lower() and not same_sound_words(caption, nearest)
+            or _action_unsaid(caption, nearest)):
         return (f"{caption!r} is nearest to {nearest!r} of the sounds this backbone learned (similarity "
                 f"{similarity:.2f}); it may come out like that")
     return None
+
+
+_NO_ACTION = {"start", "stop", "begin", "end", "fade", "leav", "pull"}  # stems of verbs that say when, not what sounds
+
+
+def _action_unsaid(caption: str, nearest: str) -> bool:
+    """Whether ``caption`` says what its thing does (a sound's verb: "knocks", "gallops", "a knock") and
+    ``nearest`` says none of it nor a verb of the same sound ("door" for "a knock on a wooden door", "a
+    horse neighs" for "a horse gallops"): a learned text of the same thing, not of the same sound."""
+    from .rules.words import _SOUND_VERBS, _alike, _stems
+
+    actions = _stems(caption) & _stems(" ".join(_SOUND_VERBS)) - _NO_ACTION
+    return bool(actions) and not actions & _alike(_stems(nearest))
 
 
 def unknown_words(tokenizer, caption: str) -> list[str]:

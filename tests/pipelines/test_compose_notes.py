@@ -45,6 +45,18 @@ def test_a_caption_only_as_near_as_another_sound_may_be_is_told_which_it_may_sou
                                                r"learned \(similarity \d\.\d\d\); it may come out like that", notes[0])
 
 
+def test_a_learned_text_of_the_same_thing_doing_something_else_is_named():
+    """Near a learned text of its thing that does not say its sound (a door, but no knock): what it may come out like."""
+    from foley.pipelines.compose import nearest_note
+
+    assert nearest_note("a knock on a wooden door", "door", 0.63).startswith(
+        "'a knock on a wooden door' is nearest to 'door' of the sounds this backbone learned (similarity 0.63)")
+    assert "'a horse neighs'" in nearest_note("a horse gallops", "a horse neighs", 0.65)
+    for caption, nearest in (("a door is closed", "a door opens and shuts"), ("a door slams", "a door bangs"),
+                             ("rain starts", "rain"), ("heavy rain", "rain falling"), ("a horse neighs", "a horse neighs")):
+        assert nearest_note(caption, nearest, 0.8) is None, caption  # the same sound said otherwise
+
+
 def test_no_note_without_a_list_or_a_sentence_encoder(model, tmp_path):
     backbone, folder = model
     assert caption_notes(backbone.text, "owner/hub-model", ["rain falls"]) == []  # a hub id: no list to compare with
