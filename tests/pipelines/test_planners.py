@@ -1497,6 +1497,9 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     # a background's word of a thing opening or shutting: done once, in its slot, not under the rest
     assert placed("a bus pulls up, the doors hiss open, then it drives away") == [
         ("a bus pulls up", 0, 3.333), ("the doors hiss open", 3.333, 6.667), ("a bus drives away", 6.667, 10)]
+    # a time said after the thing, before what it does: the thing's time
+    assert placed("a punch at 1 s knocks him down") == [("a punch knocks him down", 1, 3)]
+    assert placed("a gunshot at 9 s silences the room") == [("a gunshot silences the room", 9, 10)]
     # "it" done something to: the thing before ("someone picks it up" of a ringing phone)
     assert placed("a phone rings, then someone picks it up")[1] == ("someone picks the phone up", 5, 10)
     assert placed("a car passes, then fades into the distance")[1] == ("a car fades into the distance", 5, 10)

@@ -267,6 +267,11 @@ _TIME_THEN_WHERE = re.compile(rf"^(?P<c>.+?)(?P<t>\s+(?:at|from|between)\s+\d[^,
                               rf"\d+(?:\.\d+)?\s*(?:s|secs?|seconds?))?)\s+(?P<w>(?:{_WHERE_WORDS})\s+\D+)$", re.I)
 
 
+# "a punch at 1 s knocks him down": the time said after the thing, before what it does
+_TIME_THEN_DOES = re.compile(r"^(?P<c>(?:an?|the|one|some)\s+[a-z'-]+(?:\s+[a-z'-]+)?)(?P<t>\s+at\s+\d+(?:\.\d+)?\s*"
+                             r"(?:s|secs?|seconds?))\s+(?P<w>[a-z'-]*[^s\W\d]s\b\D*)$", re.I)
+
+
 def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: float | None = None,
                  notes: list[str] | None = None) -> dict | None:
     """An event for a part with its own times ("a dog barks at 3 s", "at 3 s for 1 s" or "for 1 s
@@ -276,6 +281,7 @@ def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: 
     and one given a rhythm (``period_s``). A background placed "at T s" lasts to the end. ``notes`` gets a
     line for a span said to end past the timeline ("rain from 0 to 20 s" on a 10 s bed): it ends with it."""
     caption = _TIME_THEN_WHERE.sub(r"\g<c> \g<w>\g<t>", caption)  # "a dog barks at 3 s in the distance"
+    caption = _TIME_THEN_DOES.sub(r"\g<c> \g<w>\g<t>", caption)  # "a gunshot at 9 s silences the room"
     begun = _BEGINS.sub("", caption)
     m = _TIMED.match(begun if is_background(begun) and not re.match(r"an?\s", caption, re.I) else caption)
     if not m:
