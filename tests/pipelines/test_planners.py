@@ -1374,6 +1374,13 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
                  "a carriage rolls over cobblestones and comes to a halt at 6 s",
                  "a carriage rolls over cobblestones until 6 s"):
         assert placed(text) == [("a carriage rolls over cobblestones", 0, 6)], text
+    # a place said after the stop's time is the sound's; ", stopping at T s" is its stop
+    for text in ("a carriage rolls over cobblestones and comes to a stop at 6 s outside an inn",
+                 "a carriage rolls over cobblestones and stops at 6 s outside an inn"):
+        assert placed(text) == [("a carriage rolls over cobblestones outside an inn", 0, 6)], text
+    assert placed("a carriage rolls over cobblestones, coming to a stop at 6 s") == [
+        ("a carriage rolls over cobblestones", 0, 6)]
+    assert placed("an engine stops at 6 s in the garage") == [("an engine stops in the garage", 6, 8)]
     assert placed("a car pulls up, the engine stops, a door opens and slams") == [
         ("a car pulls up", 0, 3.333), ("the engine stops", 3.333, 6.667), ("a door opens and slams", 6.667, 10)]
     # a stop at a time and what comes with it: what comes after it

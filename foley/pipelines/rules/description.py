@@ -605,7 +605,11 @@ _STOP_VERB = (r"(?:stops?|ends?|fades?(?:\s+(?:out|away))?|dies\s+(?:down|away|o
               r"|goes\s+(?:quiet|silent)|comes\s+to\s+an?\s+(?:stop|halt))")
 _ENDS_AT = re.compile(rf"^(?P<x>.+?)\s+(?:(?P<which>which|that|and)\s+(?:then\s+)?{_STOP_VERB}\s+at"
                       rf"|(?P<verb>{_STOP_VERB})\s+at|(?:until|till))\s+(?P<t>{_DECIMAL}\s*{_UNIT_S})$", re.I)
-_WHICH_ENDS_AT = re.compile(rf"^(?:which|that)\s+{_STOP_VERB}\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S})$", re.I)
+_WHICH_ENDS_AT = re.compile(rf"^(?:(?:which|that)\s+{_STOP_VERB}|coming\s+to\s+an?\s+(?:stop|halt)|stopping|ending"
+                            rf"|fading\s+(?:out|away))\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S})$", re.I)  # ", stopping at 7 s"
+# "... and comes to a stop at 7 s outside an inn": the place said after the stop's time is the sound's
+_STOP_THEN_WHERE = re.compile(rf"^(?P<x>.+?)(?P<s>\s+(?:(?:which|that|and)\s+(?:then\s+)?)?{_STOP_VERB}\s+at\s+"
+                              rf"{_DECIMAL}\s*{_UNIT_S})\s+(?P<w>(?:{_WHERE_WORDS})\s+\D+)$", re.I)
 
 
 def _stop_at(sound: str, t: str) -> str:
@@ -625,7 +629,7 @@ def _ended(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     a time ("an engine stops at 6 s") is the sound of its stopping, and stays."""
     out, until = [], None  # until: the time a silence lasts to, the start of what follows it
     for piece, sep in pieces:
-        clean = _clean(piece)
+        clean = _STOP_THEN_WHERE.sub(r"\g<x> \g<w>\g<s>", _clean(piece))
         if until and not _TIME_TAIL.search(clean):  # "... until 3 s, then footsteps (until 6 s)": from 3 s
             said = re.subn(r"\s(?=(?:until|till)\s+\d)", f" from {until} ", clean, count=1, flags=re.I)
             piece = clean = said[0] if said[1] else f"{clean} at {until}"

@@ -70,8 +70,10 @@ def is_background(caption: str) -> bool:
     where a thing that does something is heard ("a dog barks in the rain"; but "leaves rustling in
     the wind" is the wind's), nor a bed word that names another thing with the next ("a fire
     alarm rings", "a steam train"); a place named alone is its ambience ("a busy market"); nor the sound of one
-    stopping ("the engine stops": ``_STOPPING``) or of one opening or shutting ("the doors hiss open")."""
-    if _STOPPING.search(caption.strip()) or _SHUTS.search(_TIME_TAIL.sub("", caption)):
+    stopping ("the engine stops", "... stops in the garage": ``_STOPPING``) or of one opening or shutting ("the
+    doors hiss open")."""
+    said = _TIME_TAIL.sub("", caption).strip()
+    if any(_STOPPING.search(s) for s in (said, _WHERE.split(said, maxsplit=1)[0])) or _SHUTS.search(said):
         return False
     caption = re.split(r"\s+with\s+", caption, maxsplit=1, flags=re.I)[0]
     head = _WHERE.split(caption, maxsplit=1)[0]
