@@ -605,8 +605,9 @@ _STOP_VERB = (r"(?:stops?|ends?|fades?(?:\s+(?:out|away))?|dies\s+(?:down|away|o
               r"|goes\s+(?:quiet|silent)|comes\s+to\s+an?\s+(?:stop|halt))")
 _ENDS_AT = re.compile(rf"^(?P<x>.+?)\s+(?:(?P<which>which|that|and)\s+(?:then\s+)?{_STOP_VERB}\s+at"
                       rf"|(?P<verb>{_STOP_VERB})\s+at|(?:until|till))\s+(?P<t>{_DECIMAL}\s*{_UNIT_S})$", re.I)
+# ", which fades out at 6 s", ", stopping at 7 s"
 _WHICH_ENDS_AT = re.compile(rf"^(?:(?:which|that)\s+{_STOP_VERB}|coming\s+to\s+an?\s+(?:stop|halt)|stopping|ending"
-                            rf"|fading\s+(?:out|away))\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S})$", re.I)  # ", stopping at 7 s"
+                            rf"|fading\s+(?:out|away))\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S})$", re.I)
 # "... and comes to a stop at 7 s outside an inn": the place said after the stop's time is the sound's
 _STOP_THEN_WHERE = re.compile(rf"^(?P<x>.+?)(?P<s>\s+(?:(?:which|that|and)\s+(?:then\s+)?)?{_STOP_VERB}\s+at\s+"
                               rf"{_DECIMAL}\s*{_UNIT_S})\s+(?P<w>(?:{_WHERE_WORDS})\s+\D+)$", re.I)
