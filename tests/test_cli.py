@@ -565,3 +565,20 @@ def test_a_description_given_unquoted_is_told_to_be_quoted(foley_cli, tmp_path):
         "'rain, then thunder' (see foley compose --help)\n")
     other = foley_cli(["probe", "a.mp4", "--bogus"], cwd=tmp_path)  # an option, or no text: no such hint
     assert other.returncode == 2 and "quote it" not in other.stderr
+
+
+@pytest.mark.parametrize("module", ["training.backbone", "training.vae_decoder", "training.vocoder", "training.tokenizer",
+                                    "evaluation.lm", "evaluation.classifier", "evaluation.sfx_classifier",
+                                    "models.caption_probe", "models.frame_stats", "models.frame_encoder"])
+def test_ctrl_c_while_a_python_m_program_loads_its_libraries_is_one_line(module):
+    ctrl_c_while_torch_loads = (
+        "import runpy, sys\n"
+        "class CtrlC:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'torch':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, CtrlC())\n"
+        f"runpy.run_module('foley.{module}', run_name='__main__', alter_sys=True)\n")
+    proc = subprocess.run([sys.executable, "-c", ctrl_c_while_torch_loads, "--help"], capture_output=True, text=True,
+                          timeout=300)
+    assert (proc.returncode, proc.stderr) == (130, f"foley.{module}: interrupted\n")

@@ -10,6 +10,11 @@ sounds like the hammer class). Saved as plain JSON (no pickle).
 """
 from __future__ import annotations
 
+if __name__ == "__main__":  # as a program: from here, so that a Ctrl-C while torch loads below is one line too
+    from ..cli.args import run_module
+
+    run_module("foley.evaluation.classifier")
+
 import argparse
 import json
 import os
@@ -156,9 +161,3 @@ def main(argv: list[str] | None = None) -> None:
     clf.save(args.out)
     said = "no test clips" if np.isnan(accuracy) else f"test accuracy {accuracy:.4f}"
     print(f"sound classifier: {len(clf.classes)} classes, {said} -> {args.out}")
-
-
-if __name__ == "__main__":
-    from ..cli import one_line_errors
-
-    one_line_errors(main, "foley.evaluation.classifier")

@@ -18,6 +18,11 @@ Run: ``python -m foley.evaluation.lm --model DIR --data SYNTHSYNC --features CAC
 """
 from __future__ import annotations
 
+if __name__ == "__main__":  # as a program: from here, so that a Ctrl-C while torch loads below is one line too
+    from ..cli.args import run_module
+
+    run_module("foley.evaluation.lm")
+
 import argparse
 import json
 import time
@@ -173,9 +178,3 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps(result, indent=1))
     if args.json:
         atomic_write_text(args.json, json.dumps(result, indent=1) + "\n")
-
-
-if __name__ == "__main__":
-    from ..cli import one_line_errors
-
-    one_line_errors(main, "foley.evaluation.lm")

@@ -13,6 +13,11 @@ embedder; no pickle).
 """
 from __future__ import annotations
 
+if __name__ == "__main__":  # as a program: from here, so that a Ctrl-C while torch loads below is one line too
+    from ..cli.args import run_module
+
+    run_module("foley.evaluation.sfx_classifier")
+
 import argparse
 import json
 import os
@@ -75,7 +80,8 @@ def accuracy(clf: SoundClassifier, x: np.ndarray, labels: list[str]) -> tuple[fl
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description="Fit the sound-effects classifier on a corpus's train split.")
+    ap = argparse.ArgumentParser(prog="python -m foley.evaluation.sfx_classifier",
+                                 description="Fit the sound-effects classifier on a corpus's train split.")
     ap.add_argument("--data", required=True, help="a `foley prepare sfx` corpus, or a SynthSync folder with recorded sounds")
     ap.add_argument("--embedder", required=True, help="aisfx:DIR (or any FAD embedder)")
     ap.add_argument("--out", required=True, help="classifier JSON to write")
@@ -98,9 +104,3 @@ def main(argv: list[str] | None = None) -> None:
     print(f"sound-effects classifier: {report['classes']} classes from {report['train_clips']} clips; accuracy "
           f"{shown['test']} on {report['test_clips']} test clips, {shown['unseen']} on {report.get('unseen_clips', 0)} "
           f"clips of unseen sources with known labels -> {args.out} (figures in {Path(args.out).with_suffix('.report.json')})")
-
-
-if __name__ == "__main__":
-    from ..cli import one_line_errors
-
-    one_line_errors(main, "foley.evaluation.sfx_classifier")

@@ -17,6 +17,11 @@ least the threshold, and with none otherwise.
 """
 from __future__ import annotations
 
+if __name__ == "__main__":  # as a program: from here, so that a Ctrl-C while torch loads below is one line too
+    from ..cli.args import run_module
+
+    run_module("foley.models.caption_probe")
+
 import argparse
 import json
 import os
@@ -172,7 +177,3 @@ def main(argv: list[str] | None = None) -> None:
         print("\n".join(lines))
 
     one_line_errors(lambda _: run(), "foley.models.caption_probe", argv)
-
-
-if __name__ == "__main__":
-    main()

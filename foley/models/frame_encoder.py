@@ -16,6 +16,11 @@ see :mod:`foley.models.frame_encoder_import`). A saved encoder is a directory::
 """
 from __future__ import annotations
 
+if __name__ == "__main__":  # as a program: from here, so that a Ctrl-C while torch loads below is one line too
+    from ..cli.args import run_module
+
+    run_module("foley.models.frame_encoder")
+
 import contextlib
 import hashlib
 import json
@@ -312,9 +317,3 @@ def main(argv: list[str] | None = None) -> None:
     n = sum(p.numel() for p in encoder.parameters())
     print(f"frame encoder written to {args.out}: {config.model}, {n / 1e6:.2f} M parameters, "
           f"{encoder.image_size} px -> {encoder.dim}-d")
-
-
-if __name__ == "__main__":
-    from ..cli import one_line_errors
-
-    one_line_errors(main, "foley.models.frame_encoder")

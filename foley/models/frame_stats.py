@@ -22,6 +22,11 @@ relative to the model folder).
 """
 from __future__ import annotations
 
+if __name__ == "__main__":  # as a program: from here, so that a Ctrl-C while torch loads below is one line too
+    from ..cli.args import run_module
+
+    run_module("foley.models.frame_stats")
+
 import argparse
 import os
 from dataclasses import dataclass
@@ -155,9 +160,3 @@ def _fraction(text: str) -> float:
     if not 0 < value <= 1:  # also refuses NaN
         raise argparse.ArgumentTypeError(f"{text} is not in (0, 1]")
     return value
-
-
-if __name__ == "__main__":
-    from ..cli import one_line_errors
-
-    one_line_errors(main, "foley.models.frame_stats")

@@ -231,7 +231,7 @@ def test_extract_command(encoder, av_clip, tmp_path, capsys):
             "--device", "cpu", "--quiet"]
     assert main(args) == 1  # one clip failed
     out = capsys.readouterr()
-    assert "1 clips encoded, 0 already cached, 1 failed (of 2)" in out.out and "gone" in out.err
+    assert "1 clip encoded, 0 already cached, 1 failed (of 2)" in out.out and "gone" in out.err
     assert f"1 failed clip, listed in {tmp_path / 'cache'}/failed.jsonl" in out.err  # as tokenize says where
     assert load_features(tmp_path / "cache", "clip").shape == (43, FRAME_DIM)
     assert main(["extract", str(tmp_path / "nope.jsonl"), "--model", str(tmp_path / "fe"), "--out",
@@ -362,7 +362,7 @@ def test_accelerate_launch_extract_matches_one_process_resumes_and_fails_in_one_
 
     first = launch(tmp_path / "two")
     assert first.returncode == 0, first.stderr[-3000:]
-    assert "1 clips encoded, 0 already cached, 0 failed (of 1 by process 1)" in first.stdout
+    assert "1 clip encoded, 0 already cached, 0 failed (of 1 by process 1)" in first.stdout
     for i in range(3):
         assert torch.equal(load_features(tmp_path / "two", f"c{i}"), load_features(tmp_path / "one", f"c{i}"))
     again = launch(tmp_path / "two")
