@@ -1,4 +1,8 @@
 """Training loops: the unit tokenizer, the demo backbone, the video-to-token LM and the visual adapter."""
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
 
 
 def config_difference(saved: dict, given: dict) -> str:
@@ -59,6 +63,23 @@ def note_stop(interrupt: KeyboardInterrupt, checkpoint, done: int, steps: int, r
         "no checkpoint yet; run the same command again to start over" if saved is None else
         f"the checkpoint of step {saved} is in {checkpoint}; continue with the same command"
         f"{'' if resume else ' and --resume'}"))
+
+
+@contextlib.contextmanager
+def stop_said(stage: str, steps: int, checkpoint, resumed_at: int = 0) -> Iterator[dict]:
+    """Around a training stage that resumes by itself from its ``checkpoint`` file (``python -m
+    foley.training.backbone``; ``resumed_at``: the step it resumed from, 0 for a new one): a Ctrl-C
+    or SIGTERM in the block gets, for the line that reports it, where the stage stopped and the
+    checkpoint it keeps. The block sets ``at["done"]`` after each of its ``steps`` steps and
+    ``at["saved"]`` after each checkpoint written (a save cut short keeps the one before)."""
+    at = {"done": resumed_at, "saved": resumed_at or None}
+    try:
+        yield at
+    except KeyboardInterrupt as e:
+        e.add_note(f"after {stage} step {at['done']} of {steps}: " + (
+            "no checkpoint of this stage yet; the same command starts it over" if at["saved"] is None or not checkpoint
+            else f"the checkpoint of step {at['saved']} is in {checkpoint}; the same command goes on from it"))
+        raise
 
 
 def load_checkpoint_file(path):

@@ -66,7 +66,7 @@ from ..models.backbone import AudioBackbone, BackboneConfig, build_backbone
 from ..models.known_sounds import read_known_sounds, write_known_sounds
 from ..models.mel import LogMel, MelConfig, mel_to_image
 from ..models.vocoder import load_vocoder
-from . import check_apart, check_run_folder, config_difference, nested
+from . import check_apart, check_run_folder, config_difference, nested, stop_said
 
 DEMO_CONFIG = BackboneConfig(
     mel=MelConfig(n_mels=64, width=416),  # 4.16 s: a 4 s SynthSync clip fits
@@ -246,42 +246,46 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
     checkpoint = run / VAE_CHECKPOINT if run is not None else None
     first = int(_resume(checkpoint, settings, modules, gen, log, "vae").get("step", 0))
     end = min(steps, stop_at) if stop_at is not None else steps
-    for step in range(first, end):
-        idx = torch.randint(len(images), (batch,), generator=gen)
-        start = torch.randint(0, images.shape[-1] - crop + 1, (1,), generator=gen).item() // 4 * 4
-        x = images[idx, :, :, start:start + crop].to(device).expand(-1, 3, -1, -1)  # (b, 3, M, crop)
-        with torch.set_grad_enabled(not decoder_only):
-            posterior = vae.encode(x).latent_dist
-        recon = vae.decode(posterior.sample(generator=gen)).sample
-        rec = F.l1_loss(recon, x) + kl_weight * posterior.kl().mean()
-        if gradient_weight:
-            rec = rec + gradient_weight * gradient_l1(recon[:, :1], x[:, :1])
-        loss, msg = rec, ""
-        gan = critic is not None and step >= adversarial_start
-        learn_critic = critic is not None and step >= adversarial_start - critic_warmup
-        if gan:
-            adv = -critic(recon[:, :1]).mean()
-            weight = adversarial * adaptive_weight(rec, adv, vae.decoder.conv_out.weight)
-            loss = rec + weight * adv
-        for opt_ in (opt, critic_opt) if critic else (opt,):
-            for g in opt_.param_groups:
-                g["lr"] = _lr(step, steps, lr)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        if learn_critic:  # hinge loss (Lim & Ye 2017) on real vs reconstructed mel images
-            critic_loss = F.relu(1 - critic(x[:, :1])).mean() + F.relu(1 + critic(recon[:, :1].detach())).mean()
-            critic_opt.zero_grad()
-            critic_loss.backward()
-            critic_opt.step()
-            msg = f" critic {critic_loss.item():.3f}"
-        if gan:
-            msg = f" adversarial {adv.item():.3f} x {weight.item():.3f}{msg}"
-        if step % 25 == 0 or step == steps - 1:
-            log(f"vae step {step} loss {rec.item():.4f}{msg}")
-        if checkpoint is not None and ((checkpoint_every and (step + 1) % checkpoint_every == 0) or step + 1 == end):
-            _save_checkpoint(checkpoint, modules, gen, step=step + 1, settings=settings)
+    with stop_said("vae", steps, checkpoint, first) as at:
+        for step in range(first, end):
+            idx = torch.randint(len(images), (batch,), generator=gen)
+            start = torch.randint(0, images.shape[-1] - crop + 1, (1,), generator=gen).item() // 4 * 4
+            x = images[idx, :, :, start:start + crop].to(device).expand(-1, 3, -1, -1)  # (b, 3, M, crop)
+            with torch.set_grad_enabled(not decoder_only):
+                posterior = vae.encode(x).latent_dist
+            recon = vae.decode(posterior.sample(generator=gen)).sample
+            rec = F.l1_loss(recon, x) + kl_weight * posterior.kl().mean()
+            if gradient_weight:
+                rec = rec + gradient_weight * gradient_l1(recon[:, :1], x[:, :1])
+            loss, msg = rec, ""
+            gan = critic is not None and step >= adversarial_start
+            learn_critic = critic is not None and step >= adversarial_start - critic_warmup
+            if gan:
+                adv = -critic(recon[:, :1]).mean()
+                weight = adversarial * adaptive_weight(rec, adv, vae.decoder.conv_out.weight)
+                loss = rec + weight * adv
+            for opt_ in (opt, critic_opt) if critic else (opt,):
+                for g in opt_.param_groups:
+                    g["lr"] = _lr(step, steps, lr)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            if learn_critic:  # hinge loss (Lim & Ye 2017) on real vs reconstructed mel images
+                critic_loss = F.relu(1 - critic(x[:, :1])).mean() + F.relu(1 + critic(recon[:, :1].detach())).mean()
+                critic_opt.zero_grad()
+                critic_loss.backward()
+                critic_opt.step()
+                msg = f" critic {critic_loss.item():.3f}"
+            if gan:
+                msg = f" adversarial {adv.item():.3f} x {weight.item():.3f}{msg}"
+            if step % 25 == 0 or step == steps - 1:
+                log(f"vae step {step} loss {rec.item():.4f}{msg}")
+            if checkpoint is not None and ((checkpoint_every and (step + 1) % checkpoint_every == 0)
+                                           or step + 1 == end):
+                _save_checkpoint(checkpoint, modules, gen, step=step + 1, settings=settings)
+                at["saved"] = step + 1
+            at["done"] = step + 1
     vae.eval().requires_grad_(False)
     return max(first, end)
 
@@ -416,38 +420,43 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
         if ema is not None:  # its averages load as saved, on the CPU
             ema.to(device)
     end = min(steps, stop_at) if stop_at is not None else steps
-    for step in range(start, end):
-        idx = torch.randint(len(latents), (batch,), generator=gen)
-        keep = torch.rand(batch, generator=gen) >= drop_caption
-        pick = torch.randint(0, 1 << 30, (batch,), generator=gen) if several else torch.zeros(batch, dtype=torch.long)
-        prompts = [captions[i][j % len(captions[i])] if k else None
-                   for i, k, j in zip(idx.tolist(), keep.tolist(), pick.tolist())]
-        states = texts(prompts)  # (b, L, D)
-        x0 = latents[idx].to(device)
-        noise = torch.randn(x0.shape, generator=gen).to(device)
-        t = torch.randint(0, noise_scheduler.config.num_train_timesteps, (batch,), generator=gen).to(device)
-        pred = unet(noise_scheduler.add_noise(x0, noise, t), t, states).sample
-        target = denoising_target(noise_scheduler, x0, noise, t)
-        if snr_gamma is None:
-            loss = F.mse_loss(pred, target)
-        else:
-            snr = compute_snr(noise_scheduler, t)  # (b,)
-            weight = torch.clamp(snr, max=snr_gamma) / (snr + 1 if v_prediction else snr)
-            loss = (F.mse_loss(pred, target, reduction="none").mean(dim=(1, 2, 3)) * weight).mean()
-        for g in opt.param_groups:
-            g["lr"] = _lr(step, None if constant_lr else steps, lr)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        if ema is not None:
-            ema.step(params)
-        curve.append(loss.item())
-        if step % 25 == 0 or step == steps - 1:
-            log(f"unet step {step} loss {loss.item():.4f}")
-        if checkpoint is not None and ((checkpoint_every and (step + 1) % checkpoint_every == 0) or step + 1 == end):
-            _save_checkpoint(checkpoint, modules, gen, text=[m.state_dict() for m in texts.modules()], step=step + 1,
-                             curve=curve, settings=settings)
+    with stop_said("unet", steps, checkpoint, start) as at:
+        for step in range(start, end):
+            idx = torch.randint(len(latents), (batch,), generator=gen)
+            keep = torch.rand(batch, generator=gen) >= drop_caption
+            pick = (torch.randint(0, 1 << 30, (batch,), generator=gen) if several
+                    else torch.zeros(batch, dtype=torch.long))
+            prompts = [captions[i][j % len(captions[i])] if k else None
+                       for i, k, j in zip(idx.tolist(), keep.tolist(), pick.tolist())]
+            states = texts(prompts)  # (b, L, D)
+            x0 = latents[idx].to(device)
+            noise = torch.randn(x0.shape, generator=gen).to(device)
+            t = torch.randint(0, noise_scheduler.config.num_train_timesteps, (batch,), generator=gen).to(device)
+            pred = unet(noise_scheduler.add_noise(x0, noise, t), t, states).sample
+            target = denoising_target(noise_scheduler, x0, noise, t)
+            if snr_gamma is None:
+                loss = F.mse_loss(pred, target)
+            else:
+                snr = compute_snr(noise_scheduler, t)  # (b,)
+                weight = torch.clamp(snr, max=snr_gamma) / (snr + 1 if v_prediction else snr)
+                loss = (F.mse_loss(pred, target, reduction="none").mean(dim=(1, 2, 3)) * weight).mean()
+            for g in opt.param_groups:
+                g["lr"] = _lr(step, None if constant_lr else steps, lr)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            if ema is not None:
+                ema.step(params)
+            curve.append(loss.item())
+            if step % 25 == 0 or step == steps - 1:
+                log(f"unet step {step} loss {loss.item():.4f}")
+            if checkpoint is not None and ((checkpoint_every and (step + 1) % checkpoint_every == 0)
+                                           or step + 1 == end):
+                _save_checkpoint(checkpoint, modules, gen, text=[m.state_dict() for m in texts.modules()],
+                                 step=step + 1, curve=curve, settings=settings)
+                at["saved"] = step + 1
+            at["done"] = step + 1
     if ema is not None:
         ema.copy_to(params)
     unet.eval().requires_grad_(False)

@@ -83,6 +83,30 @@ def test_resumed_training_ends_where_an_uninterrupted_run_ends(tmp_path, options
     assert all(torch.equal(frozen[k], v) for k, v in straight.text.text_encoder.state_dict().items())
 
 
+def test_a_stopped_stage_says_which_checkpoint_it_keeps(tmp_path, monkeypatch):
+    import foley.training.backbone as backbone_training
+
+    lr = backbone_training._lr
+
+    def ctrl_c_in_step(stopped):  # Ctrl-C during the step after `stopped` steps
+        def step_lr(step, *rest):
+            if step == stopped:
+                raise KeyboardInterrupt
+            return lr(step, *rest)
+        return step_lr
+
+    torch.manual_seed(0)
+    backbone = build_backbone(TINY, text=tiny_sentence_encoder(tmp_path / "enc"))
+    run = tmp_path / "run"
+    for stopped, said in ((0, "no checkpoint of this stage yet; the same command starts it over"),
+                          (3, f"the checkpoint of step 3 is in {run / UNET_CHECKPOINT}; the same command goes on from it"),
+                          (5, f"the checkpoint of step 5 is in {run / UNET_CHECKPOINT}; the same command goes on from it")):
+        monkeypatch.setattr(backbone_training, "_lr", ctrl_c_in_step(stopped))
+        with pytest.raises(KeyboardInterrupt) as stop:
+            _train(backbone, run, steps=6)
+        assert stop.value.__notes__ == [f"after unet step {stopped} of 6: {said}"]
+
+
 def test_an_ema_run_leaves_the_averaged_weights_and_keeps_the_trained_ones_in_its_checkpoint(tmp_path):
     torch.manual_seed(0)
     backbone = build_backbone(TINY, text=tiny_sentence_encoder(tmp_path / "enc"))
