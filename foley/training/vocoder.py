@@ -52,6 +52,7 @@ from ..media.audio import read_audio
 from ..media.files import atomic_dir, files_digest
 from ..models.mel import LogMel, MelConfig
 from ..models.vocoder import VOCODER_MEL_CONFIG, HifiGanVocoder, load_vocoder, vocoder_mel_config
+from . import stop_said
 from .backbone import _lr, _resume, _save_checkpoint, run_folders, run_log
 
 CHECKPOINT = "vocoder.pt"
@@ -250,43 +251,47 @@ def main(argv: list[str] | None = None) -> None:
     checkpoint = run / CHECKPOINT
     first = int(_resume(checkpoint, settings, modules, gen, log, "vocoder").get("step", 0))
     end = min(args.steps, args.stop_at) if args.stop_at is not None else args.steps
-    for step in range(first, end):
-        for opt in (opt_g, opt_d) if critic else (opt_g,):
-            for group in opt.param_groups:
-                group["lr"] = _lr(step, args.steps, args.lr)
-        logmel, real = (x.to(device) for x in draw_batch(clips, mels, args.batch, args.segment, mel.hop_length, gen))
-        generator_learns = critic is None or step >= args.critic_warmup
-        with torch.set_grad_enabled(generator_learns):
-            fake = generator(logmel.transpose(1, 2))  # (B, segment * hop)
-        real, fake = real[:, None], fake[:, None, :real.shape[-1]]  # (B, 1, N)
+    with stop_said("vocoder", args.steps, checkpoint, first) as at:
+        for step in range(first, end):
+            for opt in (opt_g, opt_d) if critic else (opt_g,):
+                for group in opt.param_groups:
+                    group["lr"] = _lr(step, args.steps, args.lr)
+            logmel, real = (x.to(device)
+                            for x in draw_batch(clips, mels, args.batch, args.segment, mel.hop_length, gen))
+            generator_learns = critic is None or step >= args.critic_warmup
+            with torch.set_grad_enabled(generator_learns):
+                fake = generator(logmel.transpose(1, 2))  # (B, segment * hop)
+            real, fake = real[:, None], fake[:, None, :real.shape[-1]]  # (B, 1, N)
 
-        msg = ""
-        if critic:
-            d_real, _ = critic(real)
-            d_fake, _ = critic(fake.detach())
-            loss_d = discriminator_loss(d_real, d_fake)
-            opt_d.zero_grad()
-            loss_d.backward()
-            opt_d.step()
-            msg = f" critic {loss_d.item():.3f}"
+            msg = ""
+            if critic:
+                d_real, _ = critic(real)
+                d_fake, _ = critic(fake.detach())
+                loss_d = discriminator_loss(d_real, d_fake)
+                opt_d.zero_grad()
+                loss_d.backward()
+                opt_d.step()
+                msg = f" critic {loss_d.item():.3f}"
 
-        mel_l1 = F.l1_loss(loss_mel(fake[:, 0], normalize=False), loss_mel(real[:, 0], normalize=False))
-        if generator_learns:
-            loss_g = MEL_WEIGHT * mel_l1
-            if critic is not None:
-                with torch.no_grad():
-                    _, f_real = critic(real)
-                d_fake, f_fake = critic(fake)
-                adv, fm = generator_loss(d_fake), feature_loss(f_real, f_fake)
-                loss_g = loss_g + adv + FEATURE_WEIGHT * fm
-                msg = f" adversarial {adv.item():.3f} features {fm.item():.3f}{msg}"
-            opt_g.zero_grad()
-            loss_g.backward()
-            opt_g.step()
-        if step % 25 == 0 or step == args.steps - 1:
-            log(f"vocoder step {step} mel L1 {mel_l1.item():.4f}{msg}")
-        if (step + 1) % args.checkpoint_every == 0 or step + 1 == end:
-            _save_checkpoint(checkpoint, modules, gen, step=step + 1, settings=settings)
+            mel_l1 = F.l1_loss(loss_mel(fake[:, 0], normalize=False), loss_mel(real[:, 0], normalize=False))
+            if generator_learns:
+                loss_g = MEL_WEIGHT * mel_l1
+                if critic is not None:
+                    with torch.no_grad():
+                        _, f_real = critic(real)
+                    d_fake, f_fake = critic(fake)
+                    adv, fm = generator_loss(d_fake), feature_loss(f_real, f_fake)
+                    loss_g = loss_g + adv + FEATURE_WEIGHT * fm
+                    msg = f" adversarial {adv.item():.3f} features {fm.item():.3f}{msg}"
+                opt_g.zero_grad()
+                loss_g.backward()
+                opt_g.step()
+            if step % 25 == 0 or step == args.steps - 1:
+                log(f"vocoder step {step} mel L1 {mel_l1.item():.4f}{msg}")
+            if (step + 1) % args.checkpoint_every == 0 or step + 1 == end:
+                _save_checkpoint(checkpoint, modules, gen, step=step + 1, settings=settings)
+                at["saved"] = step + 1
+            at["done"] = step + 1
     if end < args.steps:
         log(f"stopped after step {end} of {args.steps}; rerun the command without --stop-at to continue")
         return

@@ -85,6 +85,27 @@ def test_the_command_fine_tunes_the_vocoder_and_resumes_exactly(tmp_path, mel_on
     assert "critic" in torch.load(tmp_path / "a.run" / "vocoder.pt", weights_only=True) or mel_only
 
 
+def test_a_stopped_fine_tune_says_which_checkpoint_it_keeps(tmp_path, monkeypatch, capsys):
+    import foley.training.vocoder as vocoder_training
+
+    corpus, vocoder = _inputs(tmp_path)
+    lr = vocoder_training._lr
+
+    def ctrl_c_in_step_2(step, *rest):
+        if step == 2:
+            raise KeyboardInterrupt
+        return lr(step, *rest)
+
+    monkeypatch.setattr(vocoder_training, "_lr", ctrl_c_in_step_2)
+    with pytest.raises(SystemExit) as exit_:
+        cli(["--vocoder", str(vocoder), "--data", str(corpus), "--steps", "3", "--batch", "2", "--mel-only",
+             "--checkpoint-every", "1", "--out", str(tmp_path / "a")])
+    assert exit_.value.code == 130
+    assert capsys.readouterr().err.splitlines()[-1].endswith(
+        f"interrupted after vocoder step 2 of 3: the checkpoint of step 2 is in {tmp_path / 'a.run' / 'vocoder.pt'}; "
+        "the same command goes on from it")
+
+
 def test_during_the_critic_warmup_only_the_discriminators_learn(tmp_path):
     corpus, vocoder = _inputs(tmp_path)
     cli(["--vocoder", str(vocoder), "--data", str(corpus), "--steps", "2", "--batch", "2", "--critic-warmup", "2",
