@@ -961,13 +961,19 @@ def _check_settings(sampler, align) -> None:
 
 def _check_turn(turn: dict) -> None:
     """Raise ValueError unless the files and backbone a turn recorded are as a turn records them:
-    paths and model as text, its hold (held_db) a number, its stems as caption -> a file name of its own
-    in the stems folder."""
-    for key in (*OWN_FILES, "video", "model"):
+    paths, model and text as text, its hold (held_db) and time numbers, its counts of takes whole
+    numbers, undo true or false, its stems as caption -> a file name of its own in the stems folder."""
+    for key in (*OWN_FILES, "video", "model", "text"):
         if turn.get(key) is not None and not isinstance(turn[key], str):
             raise ValueError(f"a turn's {key} {turn[key]!r:.60}")
-    if turn.get("held_db") is not None and type(turn["held_db"]) not in (int, float):
-        raise ValueError(f"a turn's held_db {turn['held_db']!r:.60}")
+    for key in ("held_db", "seconds"):
+        if turn.get(key) is not None and type(turn[key]) not in (int, float):
+            raise ValueError(f"a turn's {key} {turn[key]!r:.60}")
+    for key in ("generated", "reused"):  # counts of takes
+        if turn.get(key) is not None and not (type(turn[key]) is int and turn[key] >= 0):
+            raise ValueError(f"a turn's {key} {turn[key]!r:.60}")
+    if turn.get("undo") not in (None, True, False):
+        raise ValueError(f"a turn's undo {turn['undo']!r:.60}")
     for key in ("stems", "stems_sha256"):
         if not isinstance(turn.get(key) or {}, dict):
             raise ValueError(f"a turn's {key} {turn[key]!r:.60}")
@@ -1023,10 +1029,13 @@ class Session:
             if type(version) is int and version > SESSION_VERSION and "turns" in data:  # a session all the same
                 raise FoleyError(f"{path}: a session of a newer foley (version {version}); this foley reads version "
                                  f"{SESSION_VERSION}: continue it with the foley that wrote it")
-            if version != SESSION_VERSION:
+            if type(version) is not int or version != SESSION_VERSION:  # not true, which equals 1
                 raise ValueError(f"version {version!r}; this foley reads version {SESSION_VERSION}")
             plan = Plan.from_dict(data["plan"]) if data.get("plan") else None
-            model, sampler, align = data.get("model"), data.get("sampler") or {}, data.get("align", True)
+            model, sampler, align = data.get("model"), data.get("sampler"), data.get("align", True)
+            sampler = {} if sampler is None else sampler
+            if not isinstance(sampler, dict):
+                raise ValueError(f"sampler {sampler!r:.60}")
             _check_settings(sampler, align)
             duration_s, turns = float(data["duration_s"]), data["turns"]
             if not (math.isfinite(duration_s) and DURATION_RANGE_S[0] <= duration_s <= DURATION_RANGE_S[1]):

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -228,6 +229,14 @@ def test_session_round_trip_and_bad_file(tmp_path):
     (tmp_path / "planless.json").write_text(json.dumps({**saved, "plan": None}))
     with pytest.raises(FoleyError, match=r"planless.json: not a foley compose session \(it has turns but no plan\)$"):
         Session.open(tmp_path / "planless.json", 10)  # not a new session whose first turn writes over its turns
+    for key, value, said in (("version", True, "version True"), ("sampler", [], "sampler []")):
+        (tmp_path / "typed.json").write_text(json.dumps({**saved, key: value}))
+        with pytest.raises(FoleyError, match=rf"typed.json: not a foley compose session \({re.escape(said)};?"):
+            Session.open(tmp_path / "typed.json", 10)
+    for key, value in (("undo", "no"), ("generated", "x"), ("generated", -1), ("text", 5), ("seconds", "1 s")):
+        (tmp_path / "turn.json").write_text(json.dumps({**saved, "turns": [{**saved["turns"][0], key: value}]}))
+        with pytest.raises(FoleyError, match=rf"turn.json: not a foley compose session \(a turn's {key} "):
+            Session.open(tmp_path / "turn.json", 10)
     (tmp_path / "junk.json").write_text("{oops")
     with pytest.raises(FoleyError, match="not a foley compose session"):
         Session.open(tmp_path / "junk.json", 10)
@@ -1151,7 +1160,7 @@ def test_cli_compose_says_when_the_sounds_end_well_before_the_default_bed(tmp_pa
     assert paused.returncode == 0, paused.stderr  # a pause between the sounds asks for no silent end
     assert ("note: the sounds end at 2.2 s and the bed is 10 s (the default); --duration 2.2 makes it as long as "
             "they are\n") in paused.stderr
-    pasted = ["compose", '{"duration_s": 5, "events": [{"caption": "a door knocks", '
+    pasted = ["compose", '{"duration_s": 5, "events": [{"caption": "a door opens and shuts", '
               '"start_s": 0, "end_s": 3}]}', "--plan-only"]
     done = foley_cli(pasted, cwd=tmp_path)
     assert done.returncode == 0 and done.stderr == ""  # its length is the plan's, not the default

@@ -417,7 +417,8 @@ def test_rules_edits_say_which_event_and_refuse_what_they_cannot_do():
     punches = p.plan("a punch at 1 s, a glass shatters, a punch at 6 s", 10)  # a plural in -es said one
     with pytest.raises(PlanError, match=r"say which, e.g. 'the punch at 6 s' or 'the second punch' \(or all of them: "
                                         r"'all the punches'"):
-        p.plan("remove the punches", 10, punches)
+        p.plan("remove the punch", 10, punches)
+    assert [e.caption for e in p.plan("remove the punches", 10, punches).events] == ["a glass shatters"]  # all
     # an editor's words: a polite question, a bare "X louder", "no X", "X at T s instead", "everything"
     assert p.plan("can you make the drum a bit louder?", 10, bed).events[1].gain_db == 3
     assert p.plan("the drum quieter", 10, bed).events[1].gain_db == -6

@@ -174,7 +174,9 @@ def _all_matching(previous: Plan, target: str, listed: bool = True) -> list[int]
     if every is None:
         noun = re.findall(r"[a-z]+", target.lower())[-1:]
         plural = noun and noun[0].endswith("s") and not any(noun[0] in _words(e.caption) for e in previous.events)
-        named = [i for i, e in enumerate(previous.events) if plural and noun[0][:-1] in _words(e.caption)]
+        one = {noun[0][:-1], *([noun[0][:-2]] if noun[0].endswith("es") else []),  # "knocks", "punches", "bodies"
+               *([noun[0][:-3] + "y"] if noun[0].endswith("ies") else [])} if plural else set()
+        named = [i for i, e in enumerate(previous.events) if one & _words(e.caption)]
         verb = noun and noun[0].endswith("s") and re.fullmatch(r"(?:the|those|these)\s+[a-z]+", target.strip(), re.I)
         if not plural and verb:  # "the knocks" of "someone knocks on a door" three times: its verb said as a plural noun
             named = [i for i, e in enumerate(previous.events) if noun[0] in _words(e.caption)
