@@ -107,8 +107,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         print(f"report written to {args.out}/index.html ({counted(result['n_clips'], 'clip')}; robust AP {s['onset_ap']:.4f})")
         for name in ("fad", "mkl"):  # a figure the report could not compute is said here too, not only in it
             if (part := result.get(name)) and "error" in part:
-                why = part["error"].replace("foley eval fad --pca", "foley eval report --pca")  # this command's option
-                print(f"foley: warning: no {name.upper()} in the report: {why}", file=sys.stderr)
+                print(f"foley: warning: no {name.upper()} in the report: {part['error']}", file=sys.stderr)
     _write_json(args.json, result)
     return 0
 

@@ -166,6 +166,8 @@ def write_report(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, out_di
     if mkl_classifier is None and isinstance(getattr(embedder, "model", None), Cnn14):
         mkl_classifier = embedder
     fad = _optional("fad", "embedder", partial(evaluate_fad, pca_dims=fad_pca), pred_dir, ref_dir, embedder)
+    if fad and "error" in fad:  # its hint names this command's option, in the report as on the terminal
+        fad["error"] = fad["error"].replace("foley eval fad --pca", "foley eval report --pca")
     mkl = _optional("mkl", "classifier", evaluate_mkl, pred_dir, ref_dir, mkl_classifier)
     is_avsync = all((p.sidecar or {}).get("dataset") == "avsync15" for p in pairs)
     report = {"pred": str(pred_dir), "ref": str(ref_dir), "n_clips": len(pairs), "robust": robust,
