@@ -2168,6 +2168,10 @@ def test_refusals_of_a_turn_say_what_it_can_do_instead():
         with pytest.raises(PlanError, match=rf"^'{said}' names '[a-z ]+', a sound of this bed, with no edit the rules "
                                             rf"planner reads; {re.escape(hint)} \(edits read here"):
             p.plan(said, 10, bed)
+    doing = p.plan("rain, then a cow mooing, then footsteps on grass", 10)  # a thing doing it, a thing somewhere
+    for said, noun in (("the cow at 4 s", "cow"), ("the footsteps at 2 s", "footsteps")):
+        with pytest.raises(PlanError, match=rf"names '[a-z ]+', a sound of this bed, .*'move the {noun} to"):
+            p.plan(said, 10, doing)
     with pytest.raises(PlanError, match=r"does not understand 'make the dog bark twice' \(to hear it twice: 'replace the "
                                         r"dog with a dog barks twice'\); it reads edits such as"):
         p.plan("make the dog bark twice", 10, bed)

@@ -16,8 +16,9 @@ from .times import (_COUNT, _COUNTS, _DECIMAL, _IN_AT, _LASTING, _MANY, _NOT_ONE
                     _SOON,
                     _STRAY_TIME, _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, _UNTIL, MIN_LENGTH_S, TIMED_LENGTH_S, _half_seconds, _repeats,
                     _rhythm, _scatter, _scattered, in_seconds, said_times, timed_length_s)
-from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _SOUND_VERBS, _STOP, _VERB, _alike, _clean, _fills,
-                    _learned_spans, _stems, _subject, _words, is_background, is_iterative, repeat_period_s)
+from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _SOUND_VERBS, _STOP, _VERB, _WHERE_WORDS, _alike,
+                    _clean, _fills, _learned_spans, _stems, _subject, _words, is_background, is_iterative,
+                    repeat_period_s)
 
 AT_TOLERANCE_S = 1.0  # "the ball at 6 s" names a ball that plays within this of 6 s
 _AT = re.compile(r"^(?P<a>.+?)\s+(?:at|around)\s+(-?\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)?$", re.I)
@@ -1051,6 +1052,9 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     f"file (edits read here: {examples}))")
 
 
+_DOING_OR_WHERE = re.compile(rf"\s+(?:[a-z]{{2,}}ing\b|(?:{_WHERE_WORDS})\s)", re.I)  # "a cow| mooing", "footsteps| on"
+
+
 def _bed_sound_said(previous: Plan, said: str) -> tuple[str, str] | None:
     """(caption, its noun) of the sound of ``previous`` that ``said`` names first with "the" ("the
     thunder at 4 s", "the dog barks three times", "the rain until 6 s") and gives no verb of another
@@ -1060,7 +1064,8 @@ def _bed_sound_said(previous: Plan, said: str) -> tuple[str, str] | None:
     if m and re.search(r"\b(?:and|again|once\s+more|another)\b", said, re.I):  # two sounds, or another of it: added
         return None
     for caption in dict.fromkeys(e.caption for e in previous.events) if m else ():
-        noun = _ARTICLE.sub("", _subject(caption) or caption)
+        thing = _subject(caption) or _DOING_OR_WHERE.split(caption, maxsplit=1)[0]
+        noun = _ARTICLE.sub("", thing)  # "cow" of "a cow mooing", "footsteps" of "footsteps on grass"
         after = re.match(rf"(?i){re.escape(noun)}(?:s|es)?\b\s*(?P<w>[a-z']*)", m["r"])
         if after and (not after["w"] or _stems(after["w"]) <= _stems(caption)
                       or not (after["w"].lower() in _SOUND_VERBS or _VERB.fullmatch(after["w"]))):
