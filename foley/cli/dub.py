@@ -146,7 +146,7 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
         named = f"{Path(video).stem}_bed.wav"  # a bed of its own for each video of a batch
         named = shlex.quote(f"./{named}" if named.startswith("-") else named)  # "-o -clip_bed.wav" reads as an option
         hint = (f"; foley compose {shlex.quote(bed[0])} --video {shlex.quote(str(video))} -o {named} lays {bed[1]} "
-                "under it (a description gives their times)" if bed and pipeline.not_dubbed(result) else "")
+                "under it (a description gives the time of each sound)" if bed and pipeline.not_dubbed(result) else "")
         hint = "".join(f"; --model {name} knows these pictures" for name in result.known_by) + hint
         silent_notes[video] = [pipeline.unrecognized_note(result, name_sounds) + hint for name_sounds in (False, True)]
         video_notes[video] = pipeline.dub_notes(result)

@@ -218,7 +218,7 @@ def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_cli
                            "--model", str(model), "--device", "cpu", "--quiet"], cwd=tmp_path)
     assert captioned.returncode == 0, captioned.stderr
     assert (f"the Foley track is silent; foley compose 'a dog'\"'\"'s bark at 1 s' --video {tmp_path / 'one.mp4'} -o "
-            "one_bed.wav lays the caption's sound at 1 s under it (a description gives their times); the video's own"
+            "one_bed.wav lays the caption's sound at 1 s under it (a description gives the time of each sound); the video's own"
             ) in captioned.stdout
     timed = foley_cli(["dub", str(tmp_path / "one.mp4"), "--caption", "a bell at 0.5 s", "-o", str(tmp_path / "out3"),
                        "--model", str(model), "--device", "cpu", "--quiet"], cwd=tmp_path)  # a time of its own: kept
