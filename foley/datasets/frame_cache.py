@@ -25,7 +25,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from ..errors import FoleyError
-from ..media.files import atomic_path, atomic_write_text, one_run_at_a_time, read_json_object
+from ..media.files import atomic_path, atomic_write_text, one_run_at_a_time, read_json_object, refuse_foreign_files
 from ..models.frame_encoder import FrameEncoder
 from .manifest import read_manifest, source_digest
 
@@ -46,10 +46,6 @@ def _check_cache(out: Path, info: dict) -> None:
     elif (out / FEATURES_DIR).is_dir() and any((out / FEATURES_DIR).iterdir()):
         raise FoleyError(f"{out}: holds features but no cache.json, so the encoder that made them is unknown; "
                          "use a new --out folder")
-    elif others := sorted(p.name for p in out.iterdir()  # but this run's own: its lock, its processes' failure lists
-                          if p.name not in (".lock", FEATURES_DIR) and not p.name.startswith("failed.rank")):
-        raise FoleyError(f"{out}: holds other files than a frame feature cache (no cache.json), e.g. {others[0]}; "
-                         "give --out a new or empty folder")
     atomic_write_text(path, json.dumps(info, indent=1) + "\n")
 
 
@@ -76,6 +72,7 @@ def extract_features(encoder: FrameEncoder, manifests: list[str | os.PathLike], 
             if out.exists() and not out.is_dir():
                 raise FoleyError(f"{out}: exists and is not a folder")
             out.mkdir(parents=True, exist_ok=True)
+            refuse_foreign_files(out, "frame feature cache", FEATURES_DIR, "failed.rank")  # its processes' lists
             held.enter_context(one_run_at_a_time(out, "feature cache"))
             _check_cache(out, {"format": CACHE_FORMAT, "encoder": encoder.config.to_dict(),
                                "encoder_fingerprint": encoder.fingerprint(), "fps": fps, "dim": encoder.dim})

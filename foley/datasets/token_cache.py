@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import FoleyError
 from ..media.audio import read_audio
-from ..media.files import atomic_path, atomic_write_text, one_run_at_a_time, read_json_object
+from ..media.files import atomic_path, atomic_write_text, one_run_at_a_time, read_json_object, refuse_foreign_files
 from ..models.unit_tokenizer import UnitTokenizer
 from .manifest import read_manifest, source_digest
 
@@ -55,6 +55,7 @@ def cache_tokens(tokenizer: UnitTokenizer, manifest: str | os.PathLike, out: str
     if out.exists() and not out.is_dir():
         raise FoleyError(f"{out}: exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
+    refuse_foreign_files(out, "token cache", "tokens")
     with one_run_at_a_time(out, "token cache"):  # two runs at once would race on its files
         return _cache_tokens(tokenizer, manifest, entries, out, progress)
 
@@ -75,9 +76,6 @@ def _cache_tokens(tokenizer: UnitTokenizer, manifest, entries: list[dict], out: 
     elif token_dir.is_dir() and any(token_dir.iterdir()):
         raise FoleyError(f"{out}: holds tokens but no cache.json, so the tokenizer that made them is unknown; "
                          "use a new --out folder")
-    elif others := sorted(p.name for p in out.iterdir() if p.name not in (".lock", token_dir.name)):
-        raise FoleyError(f"{out}: holds other files than a token cache (no cache.json), e.g. {others[0]}; "
-                         "give --out a new or empty folder")
     token_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(info_path, json.dumps({"format": CACHE_FORMAT, "tokenizer_fingerprint": fingerprint,
                                              "n_units": tokenizer.n_units, "manifest": str(manifest)}, indent=1) + "\n")

@@ -311,6 +311,21 @@ def refuse_output_holding_inputs(out: str | os.PathLike, inputs: list, what: str
             raise FoleyError(f"{out}: holds the input {source}; write the {what} to another folder")
 
 
+def refuse_foreign_files(folder: Path, what: str, own: str, own_prefix: str | None = None) -> None:
+    """Raise FoleyError when ``folder``, an output for a ``what`` that has no ``cache.json`` yet, holds a
+    file or folder other than its lock, its folder ``own`` and files whose names start with ``own_prefix``:
+    a cache is made in a new or empty folder, not among a user's files. Checked before the run's lock
+    is made there; a folder whose ``own`` holds files is left to the cache's own check (it names them)."""
+    if (folder / "cache.json").is_file() or not folder.is_dir() or (folder / own).is_dir() and any(
+            (folder / own).iterdir()):
+        return
+    others = sorted(p.name for p in folder.iterdir() if p.name not in (".lock", own)
+                    and not (own_prefix and p.name.startswith(own_prefix)))
+    if others:
+        raise FoleyError(f"{folder}: holds other files than a {what} (no cache.json), e.g. {others[0]}; "
+                         "give --out a new or empty folder")
+
+
 @contextlib.contextmanager
 def held(lock_file: str | os.PathLike, busy: str, what: str) -> Iterator[None]:
     """Hold filelock's lock on ``lock_file`` (in a folder that exists) while the block runs; when
