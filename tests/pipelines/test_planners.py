@@ -1459,6 +1459,7 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("Thunderstorm: heavy rain and distant traffic throughout, thunder at 2 s") == [
         ("heavy rain", 0, 10), ("distant traffic", 0, 10), ("thunder", 2, 6)]
     assert placed("wind in the trees: birds chirp")[0] == ("wind in the trees", 0, 10)  # trees are no place: a sound
+    assert placed("leaves rustle in the wind, a twig snaps at 5 s")[0] == ("leaves rustle in the wind", 0, 10)
     assert placed("Rain: a dog barks")[0] == ("Rain", 0, 10)  # a sound, when no layer of it follows
     # a scene's title before at least two sounds in their own words names none
     assert placed("a car chase: engines roar, tires squeal, a siren wails") == [
@@ -1474,6 +1475,10 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("Door: opens at 2 s, slams at 5 s") == [("Door opens", 2, 4), ("Door slams", 5, 7)]
     assert placed("a dog: it barks, then it growls") == [("a dog barks", 0, 5), ("a dog growls", 5, 10)]
     assert placed("Scene: knocks at 2 s") == [("knocks", 2, 4)]  # a heading names no thing
+    # a scene's title names no thing that does what follows ("a fight kicks"): a title
+    assert placed("a fight: punches, kicks, a body falls at 7 s") == [
+        ("punches", 0, 3.5), ("kicks", 3.5, 7), ("a body falls", 7, 9)]
+    assert placed("a boxing match: punches at 2 s") == [("punches", 2, 4)]
     # a sound said to come now and then, with no time of its own, lasts over the sounds at a time that follow
     # it, and over those it follows, unless "then" puts it after them: a layer of the whole scene
     for text in ("birds chirp now and then, a door slams at 5 s", "a door slams at 5 s, birds chirp now and then",
@@ -1508,8 +1513,13 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     # a time said after the thing, before what it does: the thing's time
     assert placed("a punch at 1 s knocks him down") == [("a punch knocks him down", 1, 3)]
     assert placed("a gunshot at 9 s silences the room") == [("a gunshot silences the room", 9, 10)]
+    assert placed("a ball at 4 s rolls across the floor") == [("a ball rolls across the floor", 4, 6)]  # and where
     # "it" done something to: the thing before ("someone picks it up" of a ringing phone)
     assert placed("a phone rings, then someone picks it up")[1] == ("someone picks the phone up", 5, 10)
+    # what the thing before acts on, not the one who acts ("a woman closes the woman")
+    assert placed("a woman opens a window, then closes it at 6 s")[1] == ("a woman closes the window", 6, 8)
+    assert placed("a man drops a glass, then someone sweeps it up")[1] == ("someone sweeps the glass up", 5, 10)
+    assert placed("someone knocks on the door, then opens it at 5 s")[1] == ("someone opens the door", 5, 7)
     assert placed("a car passes, then fades into the distance")[1] == ("a car fades into the distance", 5, 10)
     assert placed("someone knocks on a wooden door, then it opens")[1] == ("a wooden door opens", 5, 10)  # not "someone"
     assert placed("thunder at 2 s, then it rumbles")[1] == ("thunder rumbles", 4, 10)

@@ -280,8 +280,8 @@ def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: 
     sound only when ``once``: a share of a repeat's span); so does an iterative sound placed "at T s",
     and one given a rhythm (``period_s``). A background placed "at T s" lasts to the end. ``notes`` gets a
     line for a span said to end past the timeline ("rain from 0 to 20 s" on a 10 s bed): it ends with it."""
-    caption = _TIME_THEN_WHERE.sub(r"\g<c> \g<w>\g<t>", caption)  # "a dog barks at 3 s in the distance"
     caption = _TIME_THEN_DOES.sub(r"\g<c> \g<w>\g<t>", caption)  # "a gunshot at 9 s silences the room"
+    caption = _TIME_THEN_WHERE.sub(r"\g<c> \g<w>\g<t>", caption)  # "a dog barks at 3 s in the distance"
     begun = _BEGINS.sub("", caption)
     m = _TIMED.match(begun if is_background(begun) and not re.match(r"an?\s", caption, re.I) else caption)
     if not m:
@@ -395,6 +395,22 @@ _OBJECT = re.compile(r"\s(?:on|at|against|into|onto|in|with|through|to|towards?|
                      re.I)
 
 
+# What a thing does something to, right after its verb: "a glass" of "drops a glass", "a vase" of "knocks over a vase"
+_DIRECT_OBJECT = re.compile(rf"^[a-z'-]+(?:\s+(?:up|down|over|off|out|away|back))?\s+(?P<o>(?:a|an|the)\s+"
+                            rf"[a-z'-]+(?:\s+[a-z'-]+){{0,2}}?)"
+                            rf"(?=$|\s+(?:{_WHERE_WORDS}|with|and|from|[a-z]+ly)\b)", re.I)
+
+
+def _done_to(caption: str) -> str | None:
+    """What "it" names when something is done to it after ``caption``: the thing ``caption``'s thing
+    acts on ("a glass" of "a man drops a glass", "a window" of "a woman opens a window"), else what
+    ``_it`` names ("a phone" of "a phone rings"; None for "someone knocks")."""
+    said = _clean(_TIME_TAIL.sub("", caption))
+    thing = _subject(said)
+    acted_on = _DIRECT_OBJECT.match(said[len(thing):].strip()) if thing else None
+    return acted_on["o"] if acted_on else _it(caption)
+
+
 def _it(caption: str) -> str | None:
     """What "it" names after ``caption``: its thing ("a door" of "a door creaks"; "thunder" of
     "thunder"), or, when that is a person, the thing the person acts on ("a wooden door" of
@@ -446,9 +462,10 @@ def _named(text: str, last: str | None, comer: str | None = None) -> tuple[str, 
         if last and re.match(r"(?:and|also)\s+(\S+)", member, re.I) and member.split()[1].lower() in _SOUND_VERBS:
             member = member.split(None, 1)[1]  # "..., then stops, and neighs": what the thing before does
         thing, words = (_subject(last) if last else None), _TIME_TAIL.sub("", member).lower().split()
-        if (thing and len(words) > 1 and words[0] not in ("it", "the") and "it" in words[1:]
-                and not _STOPS.match(_clean(_TIME_TAIL.sub("", member)))):  # "..., then someone picks it up"
-            member = re.sub(r"(?<=\s)it\b", f"the {_ARTICLE.sub('', thing)}", member, count=1, flags=re.I)
+        it_done_to = thing and len(words) > 1 and words[0] not in ("it", "the") and "it" in words[1:]
+        done_to = _done_to(last) if it_done_to else None
+        if done_to and not _STOPS.match(_clean(_TIME_TAIL.sub("", member))):  # "..., then someone picks it up"
+            member = re.sub(r"(?<=\s)it\b", f"the {_ARTICLE.sub('', done_to)}", member, count=1, flags=re.I)
             words = _TIME_TAIL.sub("", member).lower().split()
         it = _it(last) if last and len(words) > 1 and words[0] == "it" else None
         if it and comer and words[1] in _GOES:  # "a bus arrives, the doors open, then it leaves": the bus
@@ -870,15 +887,22 @@ def _clause(piece: str) -> bool:
         _subject(" ".join(words)))
 
 
+# Words that name a scene, not a thing that sounds: "a boxing match: punches, grunts" is no match that punches
+_SCENES = set("""fight fights brawl match game battle chase party race robbery heist concert show duel shootout gunfight
+fistfight riot protest parade festival wedding ceremony celebration ambush raid attack escape getaway pursuit
+standoff showdown ring""".split())
+
+
 def _titles(title: str, rest: list[tuple[str, str]]) -> bool:
     """Whether a description's first part before a colon is the title of the scene after it, no
     sound: a thing without a verb, of four words at most, before at least two sounds in their own
     words (``_own_sound``: "a car chase: engines roar, tires squeal, a siren wails", "A saloon fight:
-    piano playing in the background, glasses shatter"). Not "thunder: a loud crack,
-    then a rumble" nor "a dog: barks, then growls": what follows says how it sounds."""
+    piano playing in the background, glasses shatter"), or ending in a word of a scene (``_SCENES``:
+    "a fight: punches, kicks"). Not "thunder: a loud crack, then a rumble" nor "a dog: barks, then
+    growls": what follows says how it sounds."""
     words = re.findall(r"[a-z']+", title.lower())
-    return (0 < len(words) <= 4 and not _clause(title) and not re.search(r"\d", title) and len(rest) >= 2
-            and all(_own_sound(piece) for piece, _ in rest[:2]))
+    return (0 < len(words) <= 4 and not _clause(title) and not re.search(r"\d", title) and bool(rest)
+            and (words[-1] in _SCENES or len(rest) >= 2 and all(_own_sound(piece) for piece, _ in rest[:2])))
 
 
 def _own_sound(piece: str) -> bool:
@@ -894,13 +918,13 @@ _DOING = re.compile(r"^(?:an?\s+|the\s+|some\s+)?[a-z'-]+(?:\s+[a-z'-]+)?\s+[a-z
 def _named_first(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """``pieces`` with a first part before a colon that names only a thing made the subject of
     the verb after it: "a dog: barks twice, then growls" is "a dog barks twice, then growls"
-    ("Door: opens at 2 s, ...", "a dog: it barks, ...")."""
+    ("Door: opens at 2 s, ...", "a dog: it barks, ..."); not a scene's title (``_SCENES``)."""
     if len(pieces) < 2 or pieces[0][1] != ":" or _clause(pieces[0][0]) or re.search(r"\d", pieces[0][0]):
         return pieces
     thing, (piece, sep) = _clean(pieces[0][0]), pieces[1]
     words, named = piece.split(), re.findall(r"[a-z']+", thing.lower())
-    if not 0 < len(named) <= 4 or set(named) <= _HEADING_WORDS or not words:  # "Scene:", "Sounds:": no thing
-        return pieces
+    if not 0 < len(named) <= 4 or set(named) <= _HEADING_WORDS or named[-1] in _SCENES or not words:
+        return pieces  # "Scene:", "Sounds:", "a fight: punches, kicks": no thing
     if words[0].lower() in ("it", "they") and len(words) > 1:
         words = words[1:]
     if words[0].lower() not in _SOUND_VERBS:

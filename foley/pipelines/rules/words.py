@@ -77,11 +77,13 @@ def is_background(caption: str) -> bool:
         return False
     caption = re.split(r"\s+with\s+", caption, maxsplit=1, flags=re.I)[0]
     head = _WHERE.split(caption, maxsplit=1)[0]
-    said = re.findall(r"[a-z]+", (head if _subject(head) else caption).lower())
+    # a plural's verb not read: "leaves rustle in the wind" is the wind's, as "leaves rustling in the wind" is
+    thing = _subject(head, plural=False)
+    said = re.findall(r"[a-z]+", (head if thing else caption).lower())
     compound = {k for k, w in enumerate(said[:-1]) if w in _BACKGROUND and said[k + 1] in _COMPOUND_TAILS}
     words = _words(" ".join(w for k, w in enumerate(said) if k not in compound and k - 1 not in compound))
     return bool(words & _BACKGROUND or words & _BIRDS and not words & _BIRDS_MOVE
-                or _PLACE_SAID.search(head) and _subject(head) is None and not re.search(r"[a-z]ing\b", head, re.I)
+                or _PLACE_SAID.search(head) and thing is None and not re.search(r"[a-z]ing\b", head, re.I)
                 or re.search(r"\broom\s+tone\b", caption, re.I))
 
 
@@ -182,13 +184,13 @@ def _plural_verb(words: list[str], k: int) -> bool:
         before.endswith("s") and not before.endswith("ss") or before in _PLURALS)
 
 
-def _subject(caption: str) -> str | None:
+def _subject(caption: str, plural: bool = True) -> str | None:
     """The thing a caption's sound is of: its words before its first verb ("a door" of "a door
-    creaks open", "the doors" of "the doors open"), or None when it has no verb after a word of its
-    own ("rain", "thunder")."""
+    creaks open", "the doors" of "the doors open", unless not ``plural``), or None when it has no verb
+    after a word of its own ("rain", "thunder")."""
     words = caption.split()
     k = next((k for k, w in enumerate(words) if k and w.lower() not in _DETERMINERS
-              and (w.lower() in _SOUND_VERBS or _VERB.fullmatch(w) or _plural_verb(words, k))
+              and (w.lower() in _SOUND_VERBS or _VERB.fullmatch(w) or plural and _plural_verb(words, k))
               and words[k - 1].lower() not in _DETERMINERS), None)
     return " ".join(words[:k]) if k else None
 
