@@ -1510,6 +1510,9 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     # a background's word of a thing opening or shutting: done once, in its slot, not under the rest
     assert placed("a bus pulls up, the doors hiss open, then it drives away") == [
         ("a bus pulls up", 0, 3.333), ("the doors hiss open", 3.333, 6.667), ("a bus drives away", 6.667, 10)]
+    assert placed("a helicopter approaches, hovers, then flies off")[2] == ("a helicopter flies off", 6.667, 10)
+    assert placed("a rooster: crows at 1 s") == [("a rooster crows", 1, 3)]
+    assert placed("a man at 2 s coughs, then sneezes") == [("a man coughs", 2, 4), ("a man sneezes", 4, 10)]
     # a time said after the thing, before what it does: the thing's time
     assert placed("a punch at 1 s knocks him down") == [("a punch knocks him down", 1, 3)]
     assert placed("a gunshot at 9 s silences the room") == [("a gunshot silences the room", 9, 10)]

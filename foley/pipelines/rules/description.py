@@ -433,7 +433,8 @@ _COUNTED_AGAIN = re.compile(r"^(?:and\s+)?(?:a|the)\s+(?:second|third|fourth|fif
 # What comes and what goes: a part that begins with a verb of going is of the thing that came before
 # it, over the sounds said between ("a train approaches, a horn blows at 5 s, then passes": the train)
 _COMES = re.compile(r"^(?P<thing>.+?)\s+(?:approaches|arrives|comes|draws\s+near|pulls\s+(?:in|up)|rolls\s+in)\b", re.I)
-_GOES = {"passes", "departs", "leaves", "recedes", "drives", "pulls", "speeds", "rolls", "goes", "moves", "rides"}
+_GOES = {"passes", "departs", "leaves", "recedes", "drives", "pulls", "speeds", "rolls", "goes", "moves", "rides",
+         "flies"}
 
 
 def _comer(text: str) -> str | None:
@@ -457,6 +458,7 @@ def _named(text: str, last: str | None, comer: str | None = None) -> tuple[str, 
         scope = said_at[0]
     for member in members:
         member = _LEAD_TIME.sub(r"\g<c> \g<t>", _clean(member))  # "at 3 s a dog barks", "twice a dog barks"
+        member = _TIME_THEN_DOES.sub(r"\g<c> \g<w>\g<t>", member)  # "a man at 2 s coughs": its thing is "a man"
         if scope and not _TIME_TAIL.search(member) and not (scope[:2].lower() == "at" and is_background(member)):
             member = f"{member} {scope}"
         if last and re.match(r"(?:and|also)\s+(\S+)", member, re.I) and member.split()[1].lower() in _SOUND_VERBS:

@@ -171,7 +171,8 @@ splashes sputters squeaks squeals squawks stomps swishes taps thuds thumps ticks
 whistles whooshes yelps yells walks steps jumps hits strikes swings kicks punches throws slides scrapes stamps sweeps
 chops saws pours spins climbs marches limps stumbles trips rides hurries rushes sprints jogs skids brakes screeches
 smashes bumps scratches taps thunders speeds accelerates zooms whizzes leaves reverses revs pulls applauds cheers gasps
-shoots shakes answers starts clears chews sniffs gulps slurps mutters mumbles wheezes snarls lunges bites""".split())
+shoots shakes answers starts clears chews sniffs gulps slurps mutters mumbles wheezes snarls lunges bites crows caws
+hovers""".split())
 
 
 _PLURALS = {"people", "children", "men", "women", "geese", "mice", "feet", "sheep", "deer", "cattle", "crowd", "audience"}
