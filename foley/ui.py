@@ -41,7 +41,8 @@ PAGE_WORDS = {"--keep-original keeps it as a second track": "'keep the original 
               "give it another --session file": "press New bed",
               " (foley compose: --session FILE keeps its turns)": "",
               " (foley compose: --session FILE keeps it for the next turn)": "",
-              "on a follow-up turn (--session FILE)": "with Apply edit"}
+              "on a follow-up turn (--session FILE)": "with Apply edit",
+              "(the session's turns: foley compose --session FILE)": "(the turns are listed under the bed)"}
 MAX_PAGE_TEXT_CHARS = 20000  # any text, a plan pasted as JSON included (the rules planner takes descriptions of 2,000)
 SESSION_IDLE_S = 24 * 3600  # a session folder untouched this long is removed (its browser session is long gone)
 
@@ -268,6 +269,7 @@ class Studio:
         from .media.mux import check_original_keepable, mux_audio, other_streams_note, output_container
         from .pipelines.compose import EventCache, Session, bed_video, render, stem_names, stems_folder, timeline_image
         from .pipelines.compose import VIDEO_LENGTH_TOLERANCE_S, backbone_source, canonical_model, turn_notes
+        from .pipelines.compose import unchanged_refusal
         from .pipelines.rules.edit_forms import check_turn_said, is_undo
 
         from .pipelines.plan import DURATION_RANGE_S, plan_changes
@@ -279,11 +281,13 @@ class Studio:
         # checked, as the turn records them: a session keeps only settings it can read back
         given = {**({} if steps is None else {"steps": number_in(steps, "steps", 1, MAX_STEPS, whole=True)}),
                  **({} if guidance is None else {"guidance": number_in(guidance, "guidance", 0, MAX_GUIDANCE)})}
-        sampler = replace(self.compose_sampler, **given)
         folder = self.session_dir(session)
         path = folder / "bed.json"
         # a new bed replaces the session when it is saved: one that fails leaves the old one as it was
         state = Session(path, duration_s, []) if new else Session.open(path, duration_s)
+        # the session's sampler options and onset alignment, as foley compose keeps them (a turn of the command line
+        # on this session may have given --scheduler or --no-align), the sliders' steps and guidance over them
+        kept, align = {**state.sampler, **given}, state.align
         if under:  # the session's own link to its upload, which the uploads' clean-up would remove while it goes on
             under = bed_video(kept_video(under.path, folder / "videos"), "video")
         elif state.video_path:  # laid under the video of its first turn
@@ -309,7 +313,8 @@ class Studio:
             undo = state.plan is not None and is_undo(text)
             if undo:  # at the steps and guidance that turn had, its sounds read back from the cache
                 plan, then = state.undone()
-                sampler = replace(self.compose_sampler, **then.get("sampler", {}))
+                kept, align = then.get("sampler", {}), then.get("align", True)
+                sampler = replace(self.compose_sampler, **kept)
                 if any(given[k] != getattr(sampler, k) for k in given):
                     planned.append(f"undone at the steps and guidance the bed had then ({sampler.steps} steps, "
                                    f"guidance {sampler.guidance:g}), not the sliders'")
@@ -318,23 +323,24 @@ class Studio:
                     check_turn_said(text)  # "redo", "undo twice": no planner's either
                 plan, planned = self.plan(planner, text.strip(), state.duration_s, state.plan)
         if not new and not undo and not plan_changes(state.plan, plan):  # no turn is recorded for it
-            raise FoleyError(f"{'the table' if table is not None else repr(text.strip())} changes nothing: the plan "
-                             "would be as it is")
+            raise FoleyError(unchanged_refusal("the table" if table is not None else repr(text.strip())))
         if under and abs(plan.duration_s - under.duration_s) > VIDEO_LENGTH_TOLERANCE_S:  # a plan pasted as JSON
             raise FoleyError(f"the plan is {plan.duration_s:g} s long and the video {under.duration_s:g} s; a bed laid "
                              "under a video is as long as the video")
         # what the last turn said is not said again (as foley compose): its captions' notes, when its backbone is this
-        # one; its events' notes, when their takes were made with this turn's sampler (and onset alignment, the page's
-        # always); its hold's
-        model, settings = canonical_model(self.compose_model), {"steps": sampler.steps, "guidance": sampler.guidance}
+        # one; its events' notes, when their takes were made with this turn's sampler (and onset alignment);
+        # its hold's
+        sampler = replace(self.compose_sampler, **kept)
+        model = canonical_model(self.compose_model)
+        settings = {**kept, "steps": sampler.steps, "guidance": sampler.guidance}
         previous = state.plan if not state.model or state.model == model else None
-        takes_kept = state.sampler == settings and state.align
+        takes_kept = state.sampler == settings and state.align == align
         held_before = state.turns[-1].get("held_db") if state.turns else None
         backbone = self.backbone
         cache = EventCache(state.cache_dir, model_id=self.compose_model_id)
         stems: dict = {}  # caption -> its part of the mix (samples,)
         with self._lock:
-            mix, stats = render(plan, backbone, cache, sampler, stems=stems)
+            mix, stats = render(plan, backbone, cache, sampler, align_onsets=align, stems=stems)
         turn = len(state.turns) + 1  # a new bed's files take names no earlier turn's have: one that fails leaves them
         while new and (folder / f"bed-{turn}.wav").exists():
             turn += 1
@@ -347,7 +353,7 @@ class Studio:
         if under:
             movie = mux_audio(under.path, wav, folder / f"bed-{turn}{output_container(under)}", keep_original=True,
                               sample_rate=backbone.mel.sample_rate, info=under)
-        state.model, state.sampler = model, settings
+        state.model, state.sampler, state.align = model, settings, align
         state.add_turn(text, plan, stats, str(wav), undo=undo, video=under and under.path, video_output=movie)
         state.save()
         for other in (folder / "videos").glob("*/") if new else ():  # the videos of the beds this one replaced

@@ -109,7 +109,9 @@ def test_compose_refusals_in_the_page_name_its_controls_not_flags(tmp_path):
         studio.compose("a dog barks", "s", steps=2)  # a sound, said as an edit
     with pytest.raises(FoleyError) as undo:
         studio.compose("undo", "t", duration_s=2.0, steps=2, new=True)  # nothing to undo yet
-    said = [for_the_page(str(e.value)) for e in (edit, undo)]
+    with pytest.raises(FoleyError) as redo:
+        studio.compose("redo", "s", steps=2)
+    said = [for_the_page(str(e.value)) for e in (edit, undo, redo)]
     assert "press New bed" in said[0] and not any("--session" in s for s in said), said
     assert "'keep the original track' would copy it again" in for_the_page(
         "alone (--mix-original), in one track (--keep-original would copy it again)")
@@ -371,3 +373,24 @@ def test_undo_on_the_page_goes_back_at_the_turns_settings_and_an_edit_that_chang
     quieter = studio.compose("", "s", duration_s=4.0, steps=2, guidance=3, table=back["plan"])
     assert quieter["turns"][-1]["generated"] == 0 and len(quieter["turns"]) == 4
     assert [e["start_s"] for e in quieter["turns"][-1]["plan"]["events"]] == [0.0, 1.333, 2.667]
+
+
+def test_a_turn_on_the_page_keeps_the_scheduler_and_alignment_a_command_line_turn_gave_its_session(tmp_path, foley_cli):
+    """The page rendered every turn with the backbone's scheduler and aligned onsets: a session continued from
+    `foley compose --session ... --scheduler ddim --no-align` had all its sounds made again, and its alignment
+    recorded as off while the page's turn had them aligned; an edit that said 'fade' was not told that none sets one."""
+    studio = _studio(tmp_path)
+    session = studio.session_dir("s") / "bed.json"
+    first = foley_cli(["compose", "--session", session, "--model", tmp_path / "model" / "backbone", "--device", "cpu",
+                       "--duration", "2", "--steps", "2", "--scheduler", "ddim", "--no-align", "a ball bounces"],
+                      cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    quieter = studio.compose("make the ball quieter", "s", duration_s=2.0, steps=2)
+    assert quieter["turns"][-1]["generated"] == 0  # the command line's takes, not new ones
+    saved = json.loads(session.read_text())
+    assert saved["align"] is False and saved["sampler"]["scheduler"] == "ddim"
+    studio.compose("make the ball louder", "s", duration_s=2.0, steps=3)  # made anew at 3 steps
+    back = studio.compose("undo", "s", duration_s=2.0, steps=3)
+    assert back["turns"][-1]["generated"] == 0 and back["turns"][-1]["align"] is False
+    with pytest.raises(FoleyError, match="changes nothing: the plan would be as it is; a sound's end is faded over"):
+        studio.compose("fade out the ball at the end", "s", duration_s=2.0, steps=2)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -134,7 +133,6 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
     from ..media.files import missing_folders, removed_if_empty
     from ..media.mux import check_original_keepable, output_container
     from ..pipelines.compose import (
-        RELEASE_S,
         EventCache,
         SamplerConfig,
         VIDEO_LENGTH_TOLERANCE_S,
@@ -149,6 +147,7 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
         stems_folder,
         turn_backbone,
         turn_notes,
+        unchanged_refusal,
     )
     from ..media.video import quiet_ffmpeg_log
     from ..pipelines.plan import plan_changes, seconds_said
@@ -228,9 +227,7 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
     plan = undone if undo else planner.plan(args.text, session.duration_s if session else duration_s, previous)
     changes = plan_changes(previous, plan) if previous is not None else []
     if previous is not None and not undo and not changes:  # no turn is recorded for it
-        fade = (f"; a sound's end is faded over {RELEASE_S:g} s wherever it stops, and no edit sets a fade's length"
-                if re.search(r"\bfad(?:e|es|ing)\b", args.text, re.I) else "")  # "fade out the wind at the end"
-        raise FoleyError(f"{args.text.strip()!r} changes nothing: the plan would be as it is{fade}")
+        raise FoleyError(unchanged_refusal(repr(args.text.strip())))
     captions = list(dict.fromkeys(e.caption for e in plan.events))  # a stem each, in the order they come
     kept_names = session.stem_names if continuing else None  # a sound kept by an edit keeps its stem's name
     stems = dict(zip(captions, (stems_folder(out) / name for name in stem_names(captions, kept_names)))) \

@@ -785,6 +785,14 @@ def _take(e) -> tuple:
     return e.caption, e.start_s, e.end_s, e.seed_used, e.fill, e.period_s
 
 
+def unchanged_refusal(said: str) -> str:
+    """The refusal of an edit that changes nothing: ``said``, the edit (its text quoted, or "the table"), and,
+    where it speaks of a fade, that no edit sets one's length ("fade out the wind at the end")."""
+    fade = (f"; a sound's end is faded over {RELEASE_S:g} s wherever it stops, and no edit sets a fade's length"
+            if re.search(r"\bfad(?:e|es|ing)\b", said, re.I) else "")
+    return f"{said} changes nothing: the plan would be as it is{fade}"
+
+
 def turn_notes(plan: Plan, stats: RenderStats | None, previous: Plan | None = None, takes_kept: bool = False,
                held_before: float | None = None, text=None, source: str = "", video: bool = False,
                where: bool = True) -> list[str]:
