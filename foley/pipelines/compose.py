@@ -732,8 +732,8 @@ def nearest_note(caption: str, nearest: str, similarity: float) -> str | None:
     if similarity < UNFAMILIAR_SIMILARITY:
         return (f"{caption!r} is unlike every sound this backbone learned (nearest: {nearest!r}, similarity "
                 f"{similarity:.2f}); it may come out as another sound")
-    if (similarity < FAMILIAR_SIMILARITY or caption.lower() != nearest.lower() and not same_sound_words(caption, nearest)
-            or _action_unsaid(caption, nearest)):
+    if (similarity < FAMILIAR_SIMILARITY or _action_unsaid(caption, nearest)
+            or caption.lower() != nearest.lower() and not same_sound_words(caption, nearest)):
         return (f"{caption!r} is nearest to {nearest!r} of the sounds this backbone learned (similarity "
                 f"{similarity:.2f}); it may come out like that")
     return None

@@ -747,8 +747,9 @@ def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) 
             when = _TIME_TAIL.search(before)  # "a door slams at 3 s, hard": "a door slams hard at 3 s"
             when, before = (when[0], before[:when.start()]) if when else ("", before)
             article = _ARTICLE.match(before)
+            head, rest = (article[0], before[article.end():]) if article else ("", before)
             piece = (f"{before} {_clean(piece)}{when}" if _subject(before) or manner["w"].lower().endswith("ly")
-                     else f"{article[0] if article else ''}{_clean(piece)} {before[article.end() if article else 0:]}{when}")
+                     else f"{head}{_clean(piece)} {rest}{when}")  # "a fast drum"
         timed = out and not _QUALIFIER.fullmatch(_clean(piece)) and _TIME_TAIL.search(piece)  # "wind, louder from 5 s"
         qualifier = bool(out and _QUALIFIER.fullmatch(_clean(_TIME_TAIL.sub("", piece) if timed else piece)))
         dropped = qualifier and out[-1][1] == "-" and sep == "-"
@@ -1204,7 +1205,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     for m in _WITH_QUALIFIER.finditer(said):  # of the sound its clause names
         if notes is not None:
             # its last clause with words ("rain, and gets heavier": rain)
-            clause = next((c for c in reversed(re.split(r"[,;.]", said[:m.start()])) if _LEADING.sub("", _clean(c))), "")
+            clause = next((c for c in reversed(re.split(r"[,;.]", said[:m.start()]))
+                           if _LEADING.sub("", _clean(c))), "")
             notes.append(_qualifier_note(m["q"], _TIME_TAIL.sub("", _clean(clause))))
     said = _WITH_QUALIFIER.sub("", said)
     for m in _CHANGE_AT_END.finditer(said):  # "rain that gets louder", "the wind howls louder and louder"

@@ -175,7 +175,8 @@ shoots shakes answers starts clears chews sniffs gulps slurps mutters mumbles wh
 hovers""".split())
 
 
-_PLURALS = {"people", "children", "men", "women", "geese", "mice", "feet", "sheep", "deer", "cattle", "crowd", "audience"}
+_PLURALS = {"people", "children", "men", "women", "geese", "mice", "feet", "sheep", "deer", "cattle", "crowd",
+            "audience"}
 
 
 def _plural_verb(words: list[str], k: int) -> bool:
