@@ -66,7 +66,7 @@ from foley.datasets.lm_data import LMData
 from foley.device import bf16_supported, resolve_device
 from foley.errors import FoleyError
 from foley.media.ffmpeg import run_ffmpeg
-from foley.media.files import atomic_write_text
+from foley.media.files import atomic_write_text, check_writable
 from foley.models.auffusion import Components
 from foley.models.layout import LAYOUT_SD
 from foley.models.text_condition import TextConditioner
@@ -493,6 +493,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         raise FoleyError(f"--out {args.out!r}: not a file name (the figures are written there as JSON)")
     if not Path(args.out).resolve().parent.is_dir():
         raise FoleyError(f"--out {args.out}: its folder does not exist")
+    check_writable(args.out)  # before minutes of measuring
     if args.workdir is not None and Path(args.workdir).exists() and not Path(args.workdir).is_dir():
         raise FoleyError(f"--workdir {args.workdir}: not a folder")
     return args

@@ -101,3 +101,14 @@ def test_bad_arguments_fail_with_one_line(bench, tmp_path, monkeypatch, args, me
     with pytest.raises(FoleyError, match=message) as err:
         bench.main(["--tiny", *args])
     assert "\n" not in str(err.value)
+
+
+def test_an_out_that_cannot_be_written_fails_before_measuring(bench, tmp_path, monkeypatch):
+    import foley.media.files as files
+
+    def refused(folder):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(files, "trial_write", refused)  # a read-only folder (root writes anywhere)
+    with pytest.raises(FoleyError, match=r"figures.json: cannot write there \(Permission denied\)$"):
+        bench.main(["--tiny", "--out", str(tmp_path / "figures.json")])

@@ -1473,6 +1473,7 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("a dog: barks twice, then growls") == [
         ("a dog barks", 0, 3.333), ("a dog barks", 3.333, 6.667), ("a dog growls", 6.667, 10)]
     assert placed("Door: opens at 2 s, slams at 5 s") == [("Door opens", 2, 4), ("Door slams", 5, 7)]
+    assert placed("two dogs: bark at 2 s, growl at 5 s") == [("two dogs bark", 2, 4), ("two dogs growl", 5, 7)]
     assert placed("a dog: it barks, then it growls") == [("a dog barks", 0, 5), ("a dog growls", 5, 10)]
     assert placed("Scene: knocks at 2 s") == [("knocks", 2, 4)]  # a heading names no thing
     # a scene's title names no thing that does what follows ("a fight kicks"): a title

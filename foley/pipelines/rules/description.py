@@ -930,8 +930,8 @@ def _named_first(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
         return pieces  # "Scene:", "Sounds:", "a fight: punches, kicks": no thing
     if words[0].lower() in ("it", "they") and len(words) > 1:
         words = words[1:]
-    if words[0].lower() not in _SOUND_VERBS:
-        return pieces
+    if words[0].lower() not in _SOUND_VERBS and not _plural_verb([named[-1], words[0].lower()], 1):
+        return pieces  # "two dogs: bark at 2 s" has its verb
     return [(f"{thing} {' '.join(words)}", sep), *pieces[2:]]
 
 
