@@ -78,20 +78,20 @@ def test_a_bad_argument_is_said_in_one_line(args, said, capsys):
     assert exit_.value.code == 2 and capsys.readouterr().err == said + "\n"
 
 
+def _parsers(parser):
+    """``parser`` and every subcommand's parser under it."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _parsers(sub)
+
+
 def test_every_option_is_explained_and_no_empty_default_is_shown(capsys):
     """Each option of every (sub)command has a help text; a repeatable option's empty list is no default to show."""
-    import argparse
-
     from foley.cli import build_parser
 
-    def parsers(parser):
-        yield parser
-        for action in parser._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for sub in action.choices.values():
-                    yield from parsers(sub)
-
-    for parser in parsers(build_parser()):
+    for parser in _parsers(build_parser()):
         unexplained = [a.option_strings[-1] for a in parser._actions if a.option_strings
                        and (not a.help or a.help.startswith("default:")) and a.dest != "help"]
         assert not unexplained, (parser.prog, unexplained)
@@ -100,18 +100,9 @@ def test_every_option_is_explained_and_no_empty_default_is_shown(capsys):
 
 def test_every_output_folder_or_file_is_named_with_o_output_or_out():
     """One spelling for every command's output: -o, --output and --out are the same option."""
-    import argparse
-
     from foley.cli import build_parser
 
-    def parsers(parser):
-        yield parser
-        for action in parser._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for sub in action.choices.values():
-                    yield from parsers(sub)
-
-    outputs = [(p.prog, a.option_strings) for p in parsers(build_parser()) for a in p._actions
+    outputs = [(p.prog, a.option_strings) for p in _parsers(build_parser()) for a in p._actions
                if {"-o", "--out", "--output"} & set(a.option_strings)]
     assert len(outputs) > 10 and all({"-o", "--output"} <= set(flags) for _, flags in outputs), outputs
     for flag in ("-o", "--out", "--output"):

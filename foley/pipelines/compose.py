@@ -746,9 +746,9 @@ def _action_unsaid(caption: str, nearest: str) -> bool:
     """Whether ``caption`` says what its thing does (a sound's verb: "knocks", "gallops", "a knock") and
     ``nearest`` says none of it nor a verb of the same sound ("door" for "a knock on a wooden door", "a
     horse neighs" for "a horse gallops"): a learned text of the same thing, not of the same sound."""
-    from .rules.words import _SOUND_VERBS, _alike, _stems
+    from .rules.words import _SOUND_VERB_STEMS, _alike, _stems
 
-    actions = _stems(caption) & _stems(" ".join(_SOUND_VERBS)) - _NO_ACTION
+    actions = _stems(caption) & _SOUND_VERB_STEMS - _NO_ACTION
     return bool(actions) and not actions & _alike(_stems(nearest))
 
 

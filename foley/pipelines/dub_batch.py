@@ -206,7 +206,12 @@ def _recorded(wav_path: Path) -> dict:
 def recorded_settings(wav_path: Path) -> dict | None:
     """The settings that a dub's wav records in its comment tag; None for a wav without them
     (another program's, or a dub from before they were recorded)."""
-    settings = _recorded(wav_path).get(SETTINGS_KEY)
+    return _settings_of(_recorded(wav_path))
+
+
+def _settings_of(tag: dict) -> dict | None:
+    """The settings in a dub's wav's comment tag (:func:`_recorded`); None where it has none."""
+    settings = tag.get(SETTINGS_KEY)
     return settings if isinstance(settings, dict) else None
 
 
@@ -447,8 +452,9 @@ def dub_batch(videos: list[Path], out_dir: str | os.PathLike, generate: Callable
             wav_path = output_paths(video, out_dir)[0]
             if same and _finished_wav(wav_path, video):
                 summary.skipped.append(str(video))
-                summary.silent_skipped += [str(video)] if _recorded(wav_path).get(SILENT_KEY) is True else []
-                if changes := settings_changes(recorded_settings(wav_path), options.settings):
+                tag = _recorded(wav_path)  # read once: whether it is silent, and its settings
+                summary.silent_skipped += [str(video)] if tag.get(SILENT_KEY) is True else []
+                if changes := settings_changes(_settings_of(tag), options.settings):
                     summary.notes.append((str(video), f"dubbed earlier with other settings ({'; '.join(changes)}); "
                                                       "--overwrite dubs it again"))
                 if on_skipped:

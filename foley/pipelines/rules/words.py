@@ -229,6 +229,7 @@ def _stems(text: str) -> set[str]:
 # bell rings"): a verb of a group said of a sound is that sound's own; and the nouns a sound is heard as
 # where they are not its verb's ("the shot" of "a gun fires", "the blast" of "an explosion"; "the crash"
 # of "a glass shatters" is its group's verb). Kept as word stems (``_stems``).
+_SOUND_VERB_STEMS = _stems(" ".join(_SOUND_VERBS))  # "knock" of "knocks", "gallop" of "gallops", ...
 _ALIKE = [_stems(words) for words in (
     "neighs whinnies nickers", "barks woofs yaps", "meows miaows mews", "rings chimes tolls dings",
     "honks beeps toots blares", "slams bangs", "shatters smashes crashes breaks",
