@@ -744,12 +744,18 @@ _NO_ACTION = {"start", "stop", "begin", "end", "fade", "leav", "pull"}  # stems 
 
 def _action_unsaid(caption: str, nearest: str) -> bool:
     """Whether ``caption`` says what its thing does (a sound's verb: "knocks", "gallops", "a knock") and
-    ``nearest`` says none of it nor a verb of the same sound ("door" for "a knock on a wooden door", "a
-    horse neighs" for "a horse gallops"): a learned text of the same thing, not of the same sound."""
-    from .rules.words import _SOUND_VERB_STEMS, _alike, _stems
+    ``nearest`` says none of it nor a verb of the same sound, but another sound ("a horse neighs" for "a
+    horse gallops"), or no sound of the caption's thing ("door" for "a knock on a wooden door"): a learned
+    text of the same thing, not of the same sound. A learned text of the thing alone is its own sound
+    ("birds in a forest" for "birds chirp in a forest")."""
+    from .rules.words import _SOUND_VERB_STEMS, _alike, _stems, _subject
 
     actions = _stems(caption) & _SOUND_VERB_STEMS - _NO_ACTION
-    return bool(actions) and not actions & _alike(_stems(nearest))
+    learned = _stems(nearest)
+    if not actions or actions & _alike(learned):
+        return False
+    thing = _stems(_subject(caption) or "") - {"a", "an", "the"}  # what makes the sound: "birds" of "birds chirp"
+    return bool(learned & _SOUND_VERB_STEMS - _NO_ACTION) or not (thing and thing <= learned)
 
 
 def unknown_words(tokenizer, caption: str) -> list[str]:
