@@ -2559,3 +2559,42 @@ def test_an_edit_that_plays_too_many_sounds_at_once_says_what_to_do():
     allowed = p.plan(json.dumps({**bed.to_dict(), "max_simultaneous": 4}), 8, bed)  # the plan given with a higher limit
     assert plan_changes(bed, allowed) == ["at most 4 sounds at once (was 3)"]  # a change: a turn of its own
     assert plan_changes(allowed, p.plan("add a dog barks at 3.5 s", 8, allowed)) == ["added: a dog barks (3.5-5.5 s)"]
+
+
+def test_two_sounds_of_the_bed_are_swapped():
+    p = RulesPlanner()
+    bed = p.plan("rain, a glass shatters at 2 s, a body falls at 5 s", 10)
+    for said in ("swap the glass and the body", "switch the body and the glass", "swap the glass with the body",
+                 "exchange the glass and the body around", "swap the places of the glass and the body"):
+        swapped = p.plan(said, 10, bed)  # each at the other's start, with its own length and take
+        assert spans(swapped) == [("rain", 0, 10), ("a body falls", 2, 4), ("a glass shatters", 5, 7)], said
+        assert plan_changes(bed, swapped) == ["a body falls: 5-7 s -> 2-4 s", "a glass shatters: 2-4 s -> 5-7 s"], said
+        assert {e.caption: e.seed for e in swapped.events} == {e.caption: e.seed for e in bed.events}
+    # "swap X with Y" of a Y not in the bed is a replacement, as before; "switch X and Y" names two sounds of the bed
+    assert spans(p.plan("swap the glass with the wind", 10, bed))[1] == ("the wind", 2, 4)
+    with pytest.raises(PlanError, match="no event matches 'the wind'"):
+        p.plan("switch the glass and the wind", 10, bed)
+    with pytest.raises(PlanError, match="'the glass' and 'the shattering glass' name one sound"):
+        p.plan("swap the glass and the shattering glass", 10, bed)
+    together = p.plan("a dog barks at 2 s, a cat meows at 2 s", 10)
+    with pytest.raises(PlanError, match="both start at 2 s; swapped, nothing would change"):
+        p.plan("swap the dog and the cat", 10, together)
+    knocks = p.plan("a knock at 1 s, a knock at 4 s, a door creaks at 6 s", 10)
+    assert spans(p.plan("swap the second knock and the door", 10, knocks)) == [
+        ("a knock", 1, 3), ("a door creaks", 4, 6), ("a knock", 6, 8)]
+
+
+def test_a_plural_caption_or_subject_names_every_take():
+    p = RulesPlanner()
+    beeps = p.plan("computer beeps at 1 s, 3 s and 5 s, rain throughout", 10)
+    assert [e.caption for e in p.plan("replace the computer beeps with a bell", 10, beeps).events] == [
+        "rain", "a bell", "a bell", "a bell"]
+    birds = p.plan("birds chirp at 1 s and 4 s, a door slams at 7 s", 10)
+    for said in ("remove the birds", "remove the birds chirping", "remove the birds chirp"):
+        assert [e.caption for e in p.plan(said, 10, birds).events] == ["a door slams"], said
+    barks = p.plan("a dog barks at 1 s and 5 s, a door slams at 7 s", 10)
+    assert [e.caption for e in p.plan("remove the dogs barking", 10, barks).events] == ["a door slams"]
+    # one dog said in the singular is one of the takes: which one is asked, in the words said
+    with pytest.raises(PlanError, match=r"say which, e\.g\. 'the dog barks at 5 s' or 'the second dog barks' \(or all "
+                                        r"of them: 'all the dog barks'"):
+        p.plan("remove the dog barks", 10, barks)

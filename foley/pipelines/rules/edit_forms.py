@@ -35,6 +35,9 @@ _EDITS = [
     ("retake_all", re.compile(r"^(?:(?:please\s+)?(?:try(?:\s+it)?\s+again|again|one more time|(?:give me\s+)?another"
                               r"(?:\s+(?:take|version|one))?|regenerate|re-?roll|(?:redo|regenerate|re-?roll)\s+(?:it|all|"
                               r"everything|the(?:\s+whole)?\s+bed)))$", re.I)),
+    # "swap the glass and the body": two sounds of the bed trade places (a "with" naming no sound of the bed replaces)
+    ("swap", re.compile(r"^(?:swap|switch|exchange)\s+(?:the\s+places\s+of\s+)?(?P<a>.+?)\s+(?:and|with)\s+"
+                        r"(?P<b>(?:the|that|this)\s.+?)(?:\s+around|\s+over|\s+places)?$", re.I)),
     ("replace", re.compile(r"^(?:replace|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)),
     ("replace", re.compile(r"^(?:change|turn)\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)),
     ("retake", re.compile(r"^(?:(?:give me |try )?another (?:take|version) (?:of|on|for)|try|redo|regenerate|re-?roll|re-?take)"
@@ -82,7 +85,8 @@ _TWO_SHORT = re.compile(rf"\b{_DONE}\s*(?:[,;]|\s+(?:and|then))\s+(?:then\s+|als
                         re.I)
 TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 # The edits the rules planner reads, as `foley compose --help` lists them
-EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, another take of X (or: try X again), "
+EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, swap X and Y (their times), "
+             "another take of X (or: try X again), "
               "remove X [from A to B s | before T s | after T s | for the first/last N s], "
               "add X [at T s [for N s] | from A to B s | from T s], "
               "move X to T s (or: make the X VERB at T s, the X VERBs at T s), make X start/stop at T s "
@@ -100,7 +104,8 @@ EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, 
 # Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope"; "change
 # falls", "mute swans honk", "turn signals click": these begin an edit only before "the", "that", ...).
 _EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|regenerate|re-?roll|re-?take|another|shift|"
-                         r"(?:turn|change|mute|have|let)\s+(?:the|that|this|these|those|all|every|it|them)\b|"
+                         r"(?:turn|change|mute|have|let|switch|exchange)\s+"
+                         r"(?:the|that|this|these|those|all|every|it|them)\b|"
                          r"turn\s+(?:up|down)|(?:bring|nudge)\s+(?:the|that|this|these|those|all|it)\b|"
                          r"(?:lower|raise|boost|reduce)\s(?=.*(?:\d\s*(?:db|%|percent)|\ba\s+(?:little\s+)?bit|\ba\s+(?:little|touch|tad)"
                          r"|\bslightly)$)|"

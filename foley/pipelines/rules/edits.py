@@ -108,8 +108,10 @@ def _match(previous: Plan, target: str) -> int:
                             f"'the second one' or 'the last one'")
         noun = re.sub(r"^(?:(?:the|a|an|all|both|every|each)\s+)+", "", target, flags=re.I)
         last = noun.split()[-1] if noun.split() else noun
-        one = re.sub(r"(?:(?<=sh)|(?<=ch)|(?<=ss)|(?<=x))es$|(?<!s)s$", "", noun)  # "the second knock", "... punch"
-        many = (noun if one != noun or last.endswith("ing")  # "all the barking"
+        caption = previous.events[tied[0]].caption  # "the dog barks": the caption's verb, no plural
+        verb = last.lower().endswith("s") and last.lower() in _words(caption) - _words(_subject(caption) or "")
+        one = noun if verb else re.sub(r"(?:(?<=sh)|(?<=ch)|(?<=ss)|(?<=x))es$|(?<!s)s$", "", noun)  # "... knock"
+        many = (noun if one != noun or verb or last.endswith("ing")  # "all the barking"
                 else f"{noun}es" if re.search(r"(?:s|sh|ch|x)$", noun) else f"{noun}s")
         example = f"'the {one} at {seconds_said(previous.events[tied[1]].start_s)} s' or 'the second {one}'"
         if _EVERY_ONE.match(target):  # all of them asked of an edit of one event (replace, move, ...)
@@ -173,7 +175,10 @@ def _all_matching(previous: Plan, target: str, listed: bool = True) -> list[int]
         _scores(previous, target, target)
         return list(range(len(previous.events)))
     if every is None:
-        noun = re.findall(r"[a-z]+", target.lower())[-1:]
+        said = re.findall(r"[a-z]+", target.lower())
+        # "the dogs barking": its plural noun, a word of no caption
+        unknown = [w for w in said if w.endswith("s") and not any(w in _words(e.caption) for e in previous.events)]
+        noun = unknown[-1:] or said[-1:]
         plural = noun and noun[0].endswith("s") and not any(noun[0] in _words(e.caption) for e in previous.events)
         one = {noun[0][:-1], *([noun[0][:-2]] if noun[0].endswith("es") else []),  # "knocks", "punches", "bodies"
                *([noun[0][:-3] + "y"] if noun[0].endswith("ies") else [])} if plural else set()
@@ -182,6 +187,12 @@ def _all_matching(previous: Plan, target: str, listed: bool = True) -> list[int]
         if not plural and verb:  # "the knocks" of "someone knocks on a door" three times: its verb said as a plural noun
             named = [i for i, e in enumerate(previous.events) if noun[0] in _words(e.caption)
                      and noun[0] not in _words(_subject(e.caption) or "")]
+        if len(named) < 2 and re.match(r"(?i)(?:the|those|these)\s.*[a-z][^su\W]s\b", target.strip()):
+            # "the computer beeps", "the birds" of "computer beeps", "birds chirp" said three times: a caption said
+            # without an article, in the plural, or its plural subject names all its takes
+            said = _stems(target)
+            named = [i for i, e in enumerate(previous.events) if not _ARTICLE.match(e.caption)
+                     and said in (_stems(e.caption), _stems(_subject(e.caption) or ""))]
         return named if len(named) > 1 else None
     scores = _scores(previous, every["a"], target.strip())
     return [i for i, score in enumerate(scores) if score == max(scores)]
@@ -265,6 +276,29 @@ def _added_one(text: str, duration_s: float, once: bool) -> dict:
         event = {"caption": caption, "start_time": start, "end_time": end, "period_s": period,
                  "fill": _fills(caption, length is not None, once, period)}
     return event
+
+
+def _in_bed(previous: Plan, words: str) -> bool:
+    """``words`` name a sound of the bed (one or several, as :func:`_scores` reads them)."""
+    try:
+        _scores(previous, words, words)
+    except PlanError:
+        return False
+    return True
+
+
+def _moved_to(e: dict, t: float, d: float) -> None:
+    """Move the event ``e`` (a plan's event as a dict) to start at ``t`` s of a ``d`` s timeline: one
+    that reaches an edge of the timeline is cut there; a background that played to the end plays to the
+    end from where it is moved; a one-shot the end cut gets its own length back ("thunder at 9 s" of
+    10 s, moved to 6 s, rings its 4 s)."""
+    cut = e["end_time"] >= d - 1e-3 and t < e["start_time"]
+    bed = is_background(e["caption"]) and cut
+    length = e["end_time"] - e["start_time"]
+    if cut and not bed and not e["fill"]:
+        length = max(length, timed_length_s(e["caption"]))
+    start, end = _on_timeline(e["caption"], t, d if bed else t + length, d, f"moving it to {t:g} s")
+    e.update(start_time=start, end_time=end, mute=_moved(e["mute"], t - e["start_time"]))
 
 
 def _target(previous: Plan, target: str) -> int:
@@ -809,6 +843,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         m = pattern.match(text)
         if not m:
             continue
+        if kind == "swap" and re.match(r"(?i)swap\s.+\swith\s", m[0]) and not _in_bed(previous, m["b"]):
+            continue  # "swap the rain with the wind" of a bed with no wind: a replacement
         if kind in ("add", "replace"):
             # "replace the forest ambience with birds with rain": the "with" of a text the backbone learned is its own
             inside = [b for a, b in _learned_spans(text) if kind == "replace" and a < m.start("b") and m.end("a") < b]
@@ -844,6 +880,20 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         elif kind == "retake_all":  # every event generated from its next seed
             for e, was in zip(events, previous.events):
                 e.update(seed=(was.seed_used + 1) % 2**31)
+        elif kind == "swap":  # each takes the other's start, as moved there
+            for said in (m["a"], m["b"]):
+                _check_target(previous, said, instruction, kind)
+            i, j = _target(previous, m["a"]), _target(previous, m["b"])
+            if i == j:
+                raise PlanError(f"{instruction.strip()!r}: {m['a']!r} and {m['b']!r} name one sound "
+                                f"({previous.events[i].caption!r}); name two sounds of the bed")
+            a, b = events[i], events[j]
+            if abs(a["start_time"] - b["start_time"]) < 1e-3:
+                raise PlanError(f"{instruction.strip()!r}: {a['caption']!r} and {b['caption']!r} both start at "
+                                f"{seconds_said(a['start_time'])} s; swapped, nothing would change")
+            start_a = a["start_time"]
+            _moved_to(a, b["start_time"], d)
+            _moved_to(b, start_a, d)
         else:
             _check_target(previous, m["a"], instruction, kind)
             every = _all_matching(previous, m["a"], listed=kind != "replace") if kind in _EVERY_KINDS else None
@@ -903,21 +953,11 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                                         f"{'to end' if kind == 'end_at' else 'to start'} at "
                                         f"{nums[0]:g} s, move it (move {m['a']} to T s)")
                     e.update(start_time=start, end_time=end)
-                elif kind in ("move_to", "start_at"):  # an event that reaches an edge of the timeline is cut there
+                elif kind in ("move_to", "start_at"):
                     if nums[0] < 0:
                         raise PlanError(f"{instruction.strip()!r}: a time is from 0 s on (to move it earlier by some "
                                         f"seconds: move {m['a']} N s earlier)")
-                    # a background that plays to the end keeps playing to the end from where it is moved
-                    cut = e["end_time"] >= d - 1e-3 and nums[0] < e["start_time"]
-                    bed = is_background(e["caption"]) and cut
-                    length = e["end_time"] - e["start_time"]
-                    # a one-shot the timeline's end cut gets its own length back ("thunder at 9 s" of 10 s, moved to
-                    # 6 s, rings its 4 s)
-                    if cut and not bed and not e["fill"]:
-                        length = max(length, timed_length_s(e["caption"]))
-                    start, end = _on_timeline(e["caption"], nums[0], d if bed else nums[0] + length,
-                                              d, f"moving it to {nums[0]:g} s")
-                    e.update(start_time=start, end_time=end, mute=_moved(e["mute"], nums[0] - e["start_time"]))
+                    _moved_to(e, nums[0], d)
                 elif kind == "shift":
                     small = m["bit"] or m["verb"].lower() == "nudge"  # "nudge X earlier", "make X slightly later"
                     step = (nums[0] if nums else NUDGE_S if small else 1.0) * (1 if m["dir"].lower() == "later" else -1)
