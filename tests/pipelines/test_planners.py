@@ -2551,8 +2551,7 @@ def test_an_edit_that_plays_too_many_sounds_at_once_says_what_to_do():
     with pytest.raises(PlanError, match=re.escape(
             "'add a dog barks at 3.5 s' would play 4 sounds at once from 3.5 s (rain; a door slams; thunder; a dog barks); "
             "this bed plays at most 3: make room first ('make the door stop at 3.5 s', or remove one), or give it another "
-            "time; or, to allow 4, give the bed's plan (foley compose --session FILE --plan-only) with "
-            "\"max_simultaneous\": 4 as a turn, then this edit again")):
+            "time; or, to allow 4: 'allow 4 sounds at once' as a turn, then this edit again")):
         p.plan("add a dog barks at 3.5 s", 8, bed)
     roomier = p.plan("make the door stop at 3.5 s", 8, bed)  # as said: then it fits
     assert plan_changes(roomier, p.plan("add a dog barks at 3.5 s", 8, roomier)) == ["added: a dog barks (3.5-5.5 s)"]
@@ -2598,3 +2597,23 @@ def test_a_plural_caption_or_subject_names_every_take():
     with pytest.raises(PlanError, match=r"say which, e\.g\. 'the dog barks at 5 s' or 'the second dog barks' \(or all "
                                         r"of them: 'all the dog barks'"):
         p.plan("remove the dog barks", 10, barks)
+
+
+def test_the_limit_of_sounds_at_once_is_an_edit():
+    p = RulesPlanner()
+    bed = p.plan("rain, a door slams at 2 s, thunder at 3 s", 8)
+    said = p.plan("allow 4 sounds at once", 8, bed)  # said as an edit: the limit, a turn of its own
+    assert spans(said) == spans(bed) and plan_changes(bed, said) == ["at most 4 sounds at once (was 3)"]
+    assert p.plan("add a dog barks at 3.5 s", 8, said).max_simultaneous == 4
+    for other in ("up to 4 sounds at the same time", "Let four sounds play together.", "at most 4 sounds at once"):
+        assert p.plan(other, 8, bed).max_simultaneous == 4, other
+    crowded = p.plan("add a dog barks at 3.5 s", 8, said)
+    with pytest.raises(PlanError, match=r"the bed plays 4 sounds at once from 3\.5 s \(rain; a door slams; thunder; "
+                                        r"a dog barks\); remove or end one of them first"):
+        p.plan("allow 3 sounds at once", 8, crowded)
+    with pytest.raises(PlanError, match="this bed already plays at most 3 at once"):
+        p.plan("allow 3 sounds at once", 8, bed)
+    with pytest.raises(PlanError, match="a bed plays from 1 to 32 sounds at once"):
+        p.plan("allow 40 sounds at once", 8, bed)
+    with pytest.raises(PlanError, match="sets how many sounds a bed plays at once: describe the bed first"):
+        p.plan("allow 4 sounds at once", 8)

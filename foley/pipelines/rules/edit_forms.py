@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..plan import PlanError
-from .times import _AT_KEEPS_UNTIL, _DECIMAL, _SECONDS, _STARTS_UNTIL, _TO_THE_END, _UNIT_S
+from .times import _AT_KEEPS_UNTIL, _DECIMAL, _NUMBER, _SECONDS, _STARTS_UNTIL, _TO_THE_END, _UNIT_S
 from .words import _ARTICLE, _LEARNED_OR, _LEARNED_SAID, _clean
 
 _NUM = rf"(-?{_DECIMAL})"
@@ -71,6 +71,10 @@ _EDITS = [
     ("rhythm", re.compile(rf"^(?:make\s+|repeat\s+)?{_TARGET}\s+(?:repeat\s+)?every\s+(?:{_NUM}(?:{_UNIT})?"
                           rf"|(?:half\s+(?:a\s+)?)?second)$", re.I)),  # read by _rhythm
 ]
+# "allow 4 sounds at once", "up to 4 sounds at the same time": the bed's limit, a turn of its own
+_AT_ONCE = re.compile(rf"^(?:(?:allow|let|play|have)\s+)?(?:up\s+to\s+|at\s+most\s+)?(?P<n>\d+|{_NUMBER})\s+"
+                      r"(?:sounds?|events?|layers?)(?:\s+(?:to\s+)?play)?\s+"
+                      r"(?:at\s+once|together|at\s+the\s+same\s+time|simultaneously)$", re.I)
 # "replace the dog with a cat and make it louder", "make the thunder later and louder": two edits
 _TWO_EDITS = re.compile(r"(?:[,;]|\.(?=\s)|\b(?:and|then))\s+(?:then\s+|also\s+)?(?P<second>(?:replace|swap|change|remove|delete|drop|"
                         r"mute|cut|add|move|shift|nudge|put|make|turn|bring|pull|push|lose|kill|silence|lower|raise|boost|take\s+out|get\s+rid\s+of|repeat|redo|regenerate|undo)\s.*|(?:louder|quieter|softer|later|earlier|"
@@ -100,7 +104,7 @@ EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, 
               "and the dog'; 'it' when the bed has one "
               "sound, 'the last one' of the whole bed; a time may be said from "
               "a sound of the bed: '1 s after the door', 'right after the door'; "
-              "and undo (the last turn)")
+              "allow N sounds at once (the bed's limit, 3 unless raised); and undo (the last turn)")
 # Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope"; "change
 # falls", "mute swans honk", "turn signals click": these begin an edit only before "the", "that", ...).
 _EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|regenerate|re-?roll|re-?take|another|shift|"
@@ -183,6 +187,9 @@ def check_not_an_edit(text: str) -> None:
     # "a chainsaw starts at 2 s and runs until 8 s", "a dog barks at 1 s and goes on until 6 s": a sound and its span
     # (not "make the rain start at 2 s and ...")
     span_said = (_STARTS_UNTIL.search(text) or _AT_KEEPS_UNTIL.search(text)) and not _EDIT_VERBS.match(_clean(text))
+    if _AT_ONCE.match(said):
+        raise PlanError(f"{text.strip()!r} sets how many sounds a bed plays at once: describe the bed first, then give "
+                        "it as the next turn (foley compose: --session FILE keeps the bed)")
     if (_is_edit(_clean(text)) and not _AND_CHANGES.search(text) and not _CHANGE_AT_END.search(_clean(text))
             and not span_said):
         raise PlanError(f"{text.strip()!r} is an edit, and there is no bed to edit yet: describe a bed first "

@@ -4,14 +4,15 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from dataclasses import replace
 
-from ..plan import (GAIN_RANGE_DB, PERIOD_RANGE_S, CrowdedError, Plan, PlanError, heard_s, merged_spans, mute_said,
-                    seconds_said, span_said, validate)
+from ..plan import (GAIN_RANGE_DB, MAX_EVENTS, PERIOD_RANGE_S, CrowdedError, Plan, PlanError, _max_overlap, heard_s,
+                    merged_spans, mute_said, seconds_said, span_said, validate)
 from .description import (_AND, _IN_THE_BACKGROUND, _THROUGHOUT, BED_UNDER_DB, _new_take, _on_timeline, _pieces, _repeated,
                           _said_once, _take, _timed_event, _together, _untimed, rules_layout)
-from .edit_forms import (_EDIT_VERBS, _EDITS, _LEVEL_SPAN, _LEVEL_WORDS, _MOVE_TO_PLACE, _NUM, _PERCENT, _REMOVE_AFTER,
-                         _MUCH, _TO_LEVEL, _TWO_EDITS, _TWO_SHORT, A_BIT_DB, A_BIT_LONGER_S, MUCH_DB, NUDGE_S, TEMPO_STEP,
-                         _edit_said, _is_edit, short_edit)
+from .edit_forms import (_AT_ONCE, _EDIT_VERBS, _EDITS, _LEVEL_SPAN, _LEVEL_WORDS, _MOVE_TO_PLACE, _NUM, _PERCENT,
+                         _REMOVE_AFTER, _MUCH, _TO_LEVEL, _TWO_EDITS, _TWO_SHORT, A_BIT_DB, A_BIT_LONGER_S, MUCH_DB,
+                         NUDGE_S, TEMPO_STEP, _edit_said, _is_edit, short_edit)
 from .times import (_COUNT, _COUNTS, _DECIMAL, _IN_AT, _LASTING, _MANY, _NOT_ONE_TIME, _NUMBER, _OF_IT, _SAID_AT, _SCATTERED,
                     _SOON,
                     _STRAY_TIME, _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, _UNTIL, MIN_LENGTH_S, TIMED_LENGTH_S, _half_seconds, _repeats,
@@ -795,6 +796,22 @@ def _wrong_way(previous: Plan, said: re.Match, longer: bool, instruction: str) -
                         f"for that, or 'make {said['a']} last {said['n']} s' for that length")
 
 
+def _at_once(previous: Plan, said: re.Match, instruction: str) -> Plan:
+    """``previous`` with the limit of sounds at once that ``said`` gives (``_AT_ONCE``); PlanError for a
+    limit out of 1 to MAX_EVENTS, the bed's own, or one the bed already plays more than."""
+    n = int(said["n"]) if said["n"].isdigit() else _COUNTS[said["n"].lower()]
+    if not 1 <= n <= MAX_EVENTS:
+        raise PlanError(f"{instruction.strip()!r}: a bed plays from 1 to {MAX_EVENTS} sounds at once")
+    if n == previous.max_simultaneous:
+        raise PlanError(f"{instruction.strip()!r}: this bed already plays at most {n} at once")
+    peak, when = _max_overlap(list(previous.events))
+    if peak > n:
+        names = "; ".join(e.caption for e in previous.events if e.start_s <= when < e.end_s)
+        raise PlanError(f"{instruction.strip()!r}: the bed plays {peak} sounds at once from {seconds_said(when)} s "
+                        f"({names}); remove or end one of them first")
+    return replace(previous, max_simultaneous=n)
+
+
 def rules_edit(previous: Plan, instruction: str) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed."""
     asked = _edit_seconds(re.sub(r"^please\s+|,?\s+please$", "", _without_lead_in(_clean(instruction)), flags=re.I))
@@ -814,6 +831,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             raise PlanError(f"{instruction.strip()!r}: until {cut['n']} s, or {cut['n']} s long? say 'make {cut['a']} stop at "
                             f"{cut['n']} s', or 'make {cut['a']} last {cut['n']} s'")
         asked = f"make {cut['a']} stop at {cut['n']} s"
+    if limit := _AT_ONCE.match(asked):
+        return _at_once(previous, limit, instruction)
     text = _edit_said(short_edit(_said_of_bed(previous, _after_event(previous, _another(previous, asked)))))
     if _LEVEL_SPAN.match(text):  # before "after 5 s" reads "at 5 s", a time that picks an event
         raise PlanError(f"{instruction.strip()!r}: a change of level applies to the whole sound; to take it out of part "
@@ -1129,8 +1148,7 @@ def _crowded_said(previous: Plan, events: list[dict], crowded: CrowdedError, edi
                 f"make room first ('remove {name}'), or ")
     return (f"{edit!r} would play {crowded.peak} sounds at once from {seconds_said(when)} s "
             f"({'; '.join(crowded.names)}); this bed plays at most {crowded.limit}: {room}give it another time; or, to "
-            f"allow {crowded.peak}, give the bed's plan (foley compose --session FILE --plan-only) with "
-            f"\"max_simultaneous\": {crowded.peak} as a turn, then this edit again")
+            f"allow {crowded.peak}: 'allow {crowded.peak} sounds at once' as a turn, then this edit again")
 
 
 def _bed_sound_named(previous: Plan, said: str) -> tuple[str, str] | None:
