@@ -217,3 +217,48 @@ def test_a_pause_beside_a_run_of_its_own_length_is_a_pause_not_all_the_rest():
     assert starts("two knocks, a long pause, then a knock") == [0, 0.3, 2.6]
     assert starts("two knocks, a 3 s pause, then a knock") == [0, 0.3, 3.6]  # a length said is kept
     assert placed("a knock, then a pause, then a knock") == [("a knock", 0, 3.333), ("a knock", 6.667, 10)]  # slots
+
+
+def test_a_heading_of_label_words_or_a_time_on_a_clock_names_no_sound():
+    # "Sound effects" and "Bedroom", "3 am" were laid as sounds; "3:00 am" was a time 180 s in
+    assert placed("Sound effects: a door creaks at 1 s, footsteps at 3 s") == [("a door creaks", 1, 3),
+                                                                              ("footsteps", 3, 5)]
+    assert placed("Bedroom, 3 am: a clock ticks, a dog barks at 4 s") == [("a clock ticks", 0, 4),
+                                                                          ("a dog barks", 4, 6)]
+    for text in ("Bedroom, 3:00 am: a clock ticks", "Bedroom at 3 a.m.: a clock ticks", "at 11 pm, a clock ticks"):
+        assert placed(text) == [("a clock ticks", 0, 10)], text
+    assert placed("thunder: a loud crack at 3 s") == [("thunder", 0, 3), ("a loud crack", 3, 5)]  # a thing: a sound
+
+
+def test_how_a_sound_sounds_after_a_colon_or_joined_by_and_is_in_its_words():
+    # the words were laid as sounds of their own: "howling", "strong"; "soft", "slow"
+    assert placed("wind: howling, strong") == [("strong wind howling", 0, 10)]
+    assert placed("a violin, soft and slow") == placed("a soft and slow violin") == [("a soft and slow violin", 0, 10)]
+    assert placed("rain falls hard and fast footsteps approach") == [("rain falls hard", 0, 10),
+                                                                     ("fast footsteps approach", 0, 10)]
+    assert placed("a violin, soft, slow") == [("a soft slow violin", 0, 10)]  # in the order said
+    assert placed("a dog barks at 3 s, quickly and sharply") == [("a dog barks quickly and sharply", 3, 5)]
+    assert placed("a dog: barking twice") == [("a dog barking", 0, 5), ("a dog barking", 5, 10)]
+    planner = RulesPlanner()
+    assert [e.caption for e in planner.plan("a drum, fast and loud", 10).events] == ["a fast drum"]
+    assert planner.notes[0].startswith("'loud' is not applied to 'a fast drum': a level is an edit")
+
+
+def test_a_stop_said_after_a_sound_without_its_thing_ends_it_there():
+    # "comes to a" was a sound and "stopping" part of one at 5 s
+    for text in ("a fan whirs, stopping at 5 s", "a fan whirs stopping at 5 s", "a fan whirs, comes to a stop at 5 s",
+                 "a fan whirs, then comes to a halt at 5 s", "a fan whirs, then stopping at 5 s"):
+        assert placed(text) == [("a fan whirs", 0, 5)], text
+    assert placed("a car stopping at 5 s") == [("a car stopping", 5, 7)]  # the sound of its stopping
+
+
+def test_a_count_of_strokes_said_after_its_verb():
+    # "the clock strikes three" was one sound over the bed
+    assert placed("the clock strikes three") == placed("the clock strikes three times") == [
+        ("the clock strikes", 0, 3.333), ("the clock strikes", 3.333, 6.667), ("the clock strikes", 6.667, 10)]
+    assert placed("a bell tolls 4 at 2 s") == [("a bell tolls", t, t + 2) for t in (2, 4, 6, 8)]
+    assert placed("the clock strikes one") == [("the clock strikes", 0, 10)]
+    assert len(placed("the church bell chimes six o'clock, then a dog barks")) == 7
+    with pytest.raises(PlanError, match="at most 8 repeats"):  # as "twelve times" is
+        RulesPlanner().plan("the clock strikes twelve", 10)
+    assert placed("a man strikes two matches") == [("a man strikes two matches", 0, 10)]  # a count of things

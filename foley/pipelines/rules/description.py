@@ -9,14 +9,14 @@ from dataclasses import replace
 
 from ..plan import Plan, PlanError, caption_seed, seconds_said, validate
 from .edit_forms import _CHANGE_AT_END, _is_edit
-from .times import (_AFTER_WORD, _COUNT, _DECIMAL, _EVERY, _LASTING, _LATER, _MANY, _NO_TIME_BEFORE, _NUMBER,
-                    _OCCASIONALLY, _PLACE, _ROW, _SAID_AT_LAST, _SCATTERED, _SECONDS, _SOON, _STRAY_TIME, _TIME_TAIL,
-                    _TIMED, _TIMED_TAIL, _UNIT_S, MIN_LENGTH_S, TIMED_LENGTH_S, _repeats, _rhythm, _scatter,
+from .times import (_AFTER_WORD, _CLOCK_TIME, _COUNT, _DECIMAL, _EVERY, _LASTING, _LATER, _MANY, _NO_TIME_BEFORE,
+                    _NUMBER, _OCCASIONALLY, _PLACE, _ROW, _SAID_AT_LAST, _SCATTERED, _SECONDS, _SOON, _STRAY_TIME,
+                    _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, MIN_LENGTH_S, TIMED_LENGTH_S, _repeats, _rhythm, _scatter,
                     _scattered, in_seconds, relative_times, said_times, timed_length_s)
 from .words import (LEARNED_SOUNDS, _AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRDS, _DETERMINERS,
-                    _LEARNED_OR, _PARTICIPLE, _PARTICLES, _PASSIVE, _PLACES, _SILENCE, _SOUND_VERBS, _STOP_VERBS,
-                    _STOPS, _VERB, _WHERE, _WHERE_WORDS, _clean, _fills, _learned_spans, _plural_verb, _stems, _subject,
-                    is_background, is_iterative)
+                    _LEARNED_OR, _PARTICIPLE, _PARTICLES, _PASSIVE, _PLACES, _SILENCE, _SOUND_VERB_STEMS, _SOUND_VERBS,
+                    _STOP_VERBS, _STOPS, _VERB, _WHERE, _WHERE_WORDS, _clean, _fills, _learned_spans, _plural_verb,
+                    _stems, _subject, is_background, is_iterative)
 
 
 # A screenplay's marks of where a sound is heard from, "(O.S.)", "(V.O.)", "O.S.", "(CONT'D)": no sound of their own
@@ -115,6 +115,11 @@ _NOT_CLAUSE_END = {"with", "of", "at", "to", "from", "by", "for", "and", "or", "
 # in turn (not "a dog barks twice and a cat meows")
 _COUNT_AND_VERB = re.compile(rf"\b(?P<n>once|twice|thrice|(?:{_NUMBER}|\d+)\s+times)\s+and\s+(?:then\s+)?"
                              r"(?=(?P<v>[a-z]+s)\b)", re.I)
+
+
+# "the clock strikes twelve", "a bell tolls three": a count of strokes said after its verb, that many times
+_STRUCK = re.compile(rf"\b(?P<v>(?:strike|chime|toll|bong)s?)\s+(?P<n>{_NUMBER}|\d{{1,2}})(?:\s+o'?clock)?"
+                     r"(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:at|from|between|then|and|while|as|with|in|on)\b)", re.I)
 
 
 # "knock knock knock", "bang, bang": one sound's word said again, that many of it
@@ -229,7 +234,14 @@ def _together(part: str) -> list[str]:
         twice = word == "and" and bool(before) and rest.lower().split()[:1] == [before[-1].lower()]
         # "a man and a woman talk", "a cat and a dog fight": one verb of both, one sound
         shared = word == "and" and bool(_THING.fullmatch(thing)) and not has_verb and bool(_SHARED_VERB.match(rest))
-        if not (m["compare"] or in_pair or has or done_with or over or two_verbs or lone_verb or done_to or whole or twice or shared):
+        # "a soft and slow violin (plays)", "a dog barks quickly and sharply": how one sound sounds (not "rain
+        # falls hard and fast footsteps approach")
+        manner = (word == "and" and bool(before) and bool(re.fullmatch(_MANNER_WORD, before[-1], re.I))
+                  and bool(re.match(_MANNER_WORD, rest, re.I))
+                  and (not _subject(rest)
+                       or bool(re.fullmatch(rf"(?:(?:an?|the|some)\s+)?{_MANNER_WORD}", thing, re.I))))
+        if not (m["compare"] or in_pair or has or done_with or over or two_verbs or lone_verb or done_to or whole
+                or twice or shared or manner):
             pieces.append(part[start:m.start()])
             start = m.end()
     return [*pieces, part[start:]]
@@ -624,9 +636,13 @@ _STOP_VERB = (r"(?:stops?|ends?|fades?(?:\s+(?:out|away))?|dies\s+(?:down|away|o
               r"|goes\s+(?:quiet|silent)|comes\s+to\s+an?\s+(?:stop|halt))")
 _ENDS_AT = re.compile(rf"^(?P<x>.+?)\s+(?:(?P<which>which|that|and)\s+(?:then\s+)?{_STOP_VERB}\s+at"
                       rf"|(?P<verb>{_STOP_VERB})\s+at|(?:until|till))\s+(?P<t>{_DECIMAL}\s*{_UNIT_S})$", re.I)
-# ", which fades out at 6 s", ", stopping at 7 s"
-_WHICH_ENDS_AT = re.compile(rf"^(?:(?:which|that)\s+{_STOP_VERB}|coming\s+to\s+an?\s+(?:stop|halt)|stopping|ending"
-                            rf"|fading\s+(?:out|away))\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S})$", re.I)
+# ", which fades out at 6 s", ", stopping at 7 s", ", comes to a stop at 7 s", "then stopping at 7 s"
+_WHICH_ENDS_AT = re.compile(rf"^(?:(?:which|that)\s+{_STOP_VERB}|(?:comes|coming)\s+to\s+an?\s+(?:stop|halt)|stopping"
+                            rf"|ending|fading\s+(?:out|away))\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S})$", re.I)
+# "a fan whirs stopping at 5 s": as said after a comma, after a verb or an -ing word ("a car stopping at 5 s" is the
+# sound of its stopping)
+_STOPPING_AT = re.compile(rf"(?:(?<=[a-z][^s\W]s)|(?<=[a-z]{{2}}ing))(?=\s+(?:stopping|ending|fading\s+(?:out|away)"
+                          rf"|coming\s+to\s+an?\s+(?:stop|halt))\s+at\s+{_DECIMAL}\s*{_UNIT_S})", re.I)
 # "... and comes to a stop at 7 s outside an inn": the place said after the stop's time is the sound's
 _STOP_THEN_WHERE = re.compile(rf"^(?P<x>.+?)(?P<s>\s+(?:(?:which|that|and)\s+(?:then\s+)?)?{_STOP_VERB}\s+at\s+"
                               rf"{_DECIMAL}\s*{_UNIT_S})\s+(?P<w>(?:{_WHERE_WORDS})\s+\D+)$", re.I)
@@ -655,7 +671,7 @@ def _ended(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
             piece = clean = said[0] if said[1] else f"{clean} at {until}"
         until = None
         which = _WHICH_ENDS_AT.match(clean)
-        if which and out and out[-1][1] == ",":  # "rain, which fades out at 6 s"
+        if which and out and re.fullmatch(r",|[,;]?\s*(?:and\s+)?then", out[-1][1]):  # "rain, which fades out at 6 s"
             out[-1] = (out[-1][0], "then")
             out.append((_stop_at(out[-1][0], which["t"]), sep))
             continue
@@ -696,9 +712,14 @@ _NEGATED_TAIL = re.compile(r"\s+(?:(?:but|and)\s+(?:no|not)|with\s+no|without)\s
 _JUST = re.compile(r"^(?:just|only)\s+(?!as\b|then\b|after\b|before\b|now\b|when\b)(?=\S)", re.I)  # "no rain, just wind"
 
 
-# A word alone after a comma that says how the sound before it sounds ("a drum, fast", "rain, heavy")
-_MANNER = re.compile(r"(?:(?:very|quite|really)\s+)?(?P<w>fast|quick|slow|heavy|light|soft|gentle|hard|rapid|steady"
-                     r"|quickly|slowly|rapidly|gently|softly|lightly|heavily|steadily|sharp|sharply|dull)", re.I)
+# A word alone after a comma or a colon that says how the sound before it sounds ("a drum, fast", "rain, heavy",
+# "wind: strong"), or words joined by "and" ("a violin, soft and slow": one sound, ``_together``; a level among
+# them, "a drum, fast and loud", is noted as a level alone is)
+_MANNER_WORD = (r"(?:(?:very|quite|really)\s+)?(?:fast|quick|slow|heavy|light|soft|gentle|hard|rapid|steady|strong"
+                r"|quickly|slowly|rapidly|gently|softly|lightly|heavily|steadily|sharp|sharply|dull)\b")
+_HOW = rf"(?:{_MANNER_WORD}|(?:(?:very|quite|really)\s+)?(?:loud|loudly|quiet|quietly|faint|faintly)\b)"
+_MANNER = re.compile(rf"{_HOW}(?:\s+and\s+{_HOW})*", re.I)
+_MANNERS_FIRST = re.compile(rf"(?:{_MANNER_WORD}\s+(?:and\s+)?)*", re.I)  # "soft " of "soft violin": said before
 
 
 def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) -> list[tuple[str, str]]:
@@ -741,15 +762,20 @@ def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) 
                 for m in reversed(found):
                     piece = piece[:m.start()] + piece[m.end():]
         said, leading = leading + [m["q"].strip() for m in bracketed], []
-        manner = _MANNER.fullmatch(_clean(piece))
-        if out and manner and out[-1][1] == ",":  # "a drum, fast": how the sound before sounds, in its words
+        words = re.split(r"\s+and\s+", _clean(piece), flags=re.I) if _MANNER.fullmatch(_clean(piece)) else []
+        manner = [w for w in words if re.fullmatch(_MANNER_WORD, w, re.I)]
+        if out and manner and out[-1][1] in (",", ":"):  # "a drum, fast": how the sound before sounds, in its words
+            said += [w for w in words if w not in manner]  # "loud" of "fast and loud": a level, noted
+            piece = " and ".join(manner)
             before = _clean(out.pop()[0])
             when = _TIME_TAIL.search(before)  # "a door slams at 3 s, hard": "a door slams hard at 3 s"
             when, before = (when[0], before[:when.start()]) if when else ("", before)
             article = _ARTICLE.match(before)
             head, rest = (article[0], before[article.end():]) if article else ("", before)
-            piece = (f"{before} {_clean(piece)}{when}" if _subject(before) or manner["w"].lower().endswith("ly")
-                     else f"{head}{_clean(piece)} {rest}{when}")  # "a fast drum"
+            said_first = _MANNERS_FIRST.match(rest).end()  # "a soft violin, slow": "a soft slow violin"
+            head, rest = head + rest[:said_first], rest[said_first:]
+            piece = (f"{before} {_clean(piece)}{when}" if _subject(before) or manner[-1].lower().endswith("ly")
+                     else f"{head}{_clean(piece)} {rest}{when}")  # "a fast drum", "a soft slow violin"
         timed = out and not _QUALIFIER.fullmatch(_clean(piece)) and _TIME_TAIL.search(piece)  # "wind, louder from 5 s"
         qualifier = bool(out and _QUALIFIER.fullmatch(_clean(_TIME_TAIL.sub("", piece) if timed else piece)))
         dropped = qualifier and out[-1][1] == "-" and sep == "-"
@@ -781,8 +807,9 @@ evening afternoon midnight noon forest woods wood street city town village kitch
 bathroom house home cabin barn farm field beach shore coast park garden cave church station airport harbor harbour port
 market cafe restaurant bar factory warehouse school hospital library alley road highway bridge tunnel basement attic
 hallway corridor lobby stadium arena mountain mountains desert jungle lake meadow harbourside dock docks scene setting
-location place sounds sound events ambience ambiences ambient background foreground mix bed layers amb atmos atmosphere
-shot wide medium tracking establishing aerial opening closing final pov closeup close up extreme montage angle
+location place sounds sound effect effects audio design soundscape events ambience ambiences ambient background
+foreground mix bed layers amb atmos atmosphere shot wide medium tracking establishing aerial opening closing final pov
+closeup close up extreme montage angle
 bg fx sfx spot foley cue cues living dining lounge hall studio shop store supermarket mall gym platform hotel apartment
 flat porch yard backyard rooftop roof balcony countryside suburb suburbs neighborhood neighbourhood camp campsite
 battlefield construction site swamp marsh riverbank island valley hill hills canyon prairie lab laboratory classroom
@@ -791,12 +818,13 @@ gallery zoo playground schoolyard parking lot shed mill mine cellar laundromat p
 quiet busy empty small big large old dark crowded abandoned cozy cosy late early summer winter spring autumn sunny
 foggy misty cold hot warm modern deserted peaceful calm noisy little tiny huge dusty lonely haunted medieval futuristic
 spooky creepy open suburban urban rural bustling sleepy my our your his her their stormy rainy windy snowy wet dry
-icy frozen humid sunrise sunset over across above""".split())
+icy frozen humid sunrise sunset over across above o'clock""".split())
 _TIME_OF_DAY = {"day", "night", "dawn", "dusk", "morning", "evening", "afternoon", "midnight", "noon", "sunrise", "sunset",
                 "dark", "nightfall", "sundown", "midday", "twilight", "daybreak", "nighttime", "daytime",
                 # and the days and seasons a scene is set on ("the night before Christmas: sleigh bells jingle")
                 "christmas", "halloween", "easter", "eve", "weekend", "monday", "tuesday", "wednesday", "thursday",
-                "friday", "saturday", "sunday", "summer", "winter", "autumn"}
+                "friday", "saturday", "sunday", "summer", "winter", "autumn",
+                "o'clock"}  # a time on a clock, read as this word in a heading ("Bedroom, 3 am: ...")
 # A part of these words alone, one of them a time of day ("at night, an owl hoots", "after dark, ..."), says when, not a sound
 _WHEN_WORDS = {"at", "in", "on", "the", "a", "one", "this", "that", "last", "every", "of", "after", "before", "during",
                "late", "early", "by", "around", "until", "till"}
@@ -847,9 +875,9 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     (``_BED_LABELS``: "Ambience: forest, birds") last throughout, each without a time of its own."""
     out, run = [], []  # run: the parts of heading words since the last sound
     bed = False  # after a heading that labels a bed, up to the end of its list: each part a layer throughout
-    pieces = _named_first(_without_slug(pieces))
+    pieces = _without_slug(pieces)
     for k, (piece, sep) in enumerate(pieces):
-        words = re.findall(r"[a-z']+|\d", piece.lower())
+        words = re.findall(r"[a-z']+|\d", _CLOCK_TIME.sub(" o'clock ", piece.lower()))  # "3 am": a time of day
         if _TRANSITION.fullmatch(piece.strip()) and (piece.strip().isupper() or sep == ":"):  # "CUT TO:": no sound
             continue
         if set(words) & _TIME_OF_DAY and set(words) <= _TIME_OF_DAY | _WHEN_WORDS:  # "at night, ...": when, not a sound
@@ -918,19 +946,28 @@ def _own_sound(piece: str) -> bool:
 _DOING = re.compile(r"^(?:an?\s+|the\s+|some\s+)?[a-z'-]+(?:\s+[a-z'-]+)?\s+[a-z]{3,}ing\b", re.I)  # "piano playing"
 
 
+# What a thing is doing, said after its name and a colon: an -ing word and no thing of its own ("wind: howling",
+# "a dog: barking twice", "thunder: rumbling in the distance"; not "Thunderstorm: howling wind, ...")
+_DOING_AFTER = re.compile(rf"[a-z]{{3,}}ing(?:\s+(?:{_WHERE_WORDS}|at|from|between|for|until|till|once|twice|thrice"
+                          rf"|again|away|off|up|down|out|(?:{_NUMBER}|\d+)\s+times|[a-z]+ly|\d)\b.*)?", re.I)
+
+
 def _named_first(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """``pieces`` with a first part before a colon that names only a thing made the subject of
     the verb after it: "a dog: barks twice, then growls" is "a dog barks twice, then growls"
-    ("Door: opens at 2 s, ...", "a dog: it barks, ..."); not a scene's title (``_SCENES``)."""
+    ("Door: opens at 2 s, ...", "a dog: it barks, ..."), or of what it is doing (``_DOING_AFTER``:
+    "wind: howling" is "wind howling"); not a scene's title (``_SCENES``)."""
     if len(pieces) < 2 or pieces[0][1] != ":" or _clause(pieces[0][0]) or re.search(r"\d", pieces[0][0]):
         return pieces
     thing, (piece, sep) = _clean(pieces[0][0]), pieces[1]
-    words, named = piece.split(), re.findall(r"[a-z']+", thing.lower())
+    words, named = _clean(piece).split(), re.findall(r"[a-z']+", thing.lower())
     if not 0 < len(named) <= 4 or set(named) <= _HEADING_WORDS or named[-1] in _SCENES or not words:
         return pieces  # "Scene:", "Sounds:", "a fight: punches, kicks": no thing
     if words[0].lower() in ("it", "they") and len(words) > 1:
         words = words[1:]
-    if words[0].lower() not in _SOUND_VERBS and not _plural_verb([named[-1], words[0].lower()], 1):
+    doing = bool(_DOING_AFTER.fullmatch(" ".join(words))) and (words[0].lower() not in _NOT_GOING_ON  # not "lightning"
+                                                               or _stems(words[0]) <= _SOUND_VERB_STEMS)  # "walking"
+    if not doing and words[0].lower() not in _SOUND_VERBS and not _plural_verb([named[-1], words[0].lower()], 1):
         return pieces  # "two dogs: bark at 2 s" has its verb
     return [(f"{thing} {' '.join(words)}", sep), *pieces[2:]]
 
@@ -1226,10 +1263,11 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     text = _COMMA_AFTER.sub(lambda m: m[0] if any(a < m.start() < b for a, b in learned) else f", then {m['x']}", text)
     text = _AFTER_ALONE.sub("", text)
     text = _SCATTERED.sub(" occasionally", relative_times(said_times(in_seconds(text), duration_s)))
-    text = _UNTIL_CLAUSE.sub(_until_then, text)
+    text = _UNTIL_CLAUSE.sub(_until_then, _STOPPING_AT.sub(",", text))
     text = _STOP_AND.sub(r"\g<s>, then ", text)  # "the rain stops at 5 s and birds start singing": then the birds
     text = _CLAUSE_FIRST.sub(lambda m: m[0] if m["c"].split()[-1].lower() in _NOT_CLAUSE_END else f"{m['c']}, ", text)
     text = _BEFORE_FIRST.sub(lambda m: f"{m['x']}, then {m['y']}", text)
+    text = _STRUCK.sub(r"\g<v> \g<n> times", text)
     text = _SAID_AGAIN.sub(lambda m: f"a {m['w'].lower()} {len(re.findall(r'[a-z]+', m[0]))} times", text)
     text = _COUNT_AND_VERB.sub(lambda m: f"{m['n']}, then " if m["v"].lower() in _SOUND_VERBS or _STOPS.match(m["v"])
                                else m[0], text)
@@ -1237,8 +1275,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
                            f" {m['n'] or m['b'] or m['b2'] or m['e']} times", text)
     text = _COUNT_CLAUSE.sub(lambda m: " " + m["n"].replace(",", ""), text)
     layered = []  # the captions of sounds that go on under the timed ones, in turn (``_joined``)
-    for seq in _joined(_listed(_without_heading(_without_qualifiers(_ended(_pieces(text)), notes))), layered,
-                       max_simultaneous):
+    for seq in _joined(_listed(_without_heading(_without_qualifiers(_named_first(_ended(_pieces(text))), notes))),
+                       layered, max_simultaneous):
         seq, last = _named(seq, last, comer)
         comer = _comer(seq) or comer
         before_after = _AFTER.split(seq, maxsplit=1)

@@ -205,7 +205,10 @@ _PART_END = r"\s*(?:[,;!?]|\.(?!\d)|$|\s+(?:and\s+)?then\b)"  # what ends a part
 _IN_UNIT = re.compile(rf"\b(?P<p>{_TIME_WORD}\s+)(?P<n>\d+(?:\.\d+)?)\s*(?P<u>ms|msecs?|milliseconds?|mins?|minutes?)\b"
                       rf"|(?P<n2>\d+(?:\.\d+)?)\s*(?P<u2>ms|msecs?|milliseconds?|mins?|minutes?)(?=\s+(?:later|earlier|sooner|"
                       rf"longer|shorter|after|before)\b|{_PART_END})", re.I)  # or last in its part: "glass break 500 ms"
-_CLOCK = re.compile(rf"(?:\b(?P<p>{_TIME_WORD}\s+)|(?<![\w:]))(?P<m>\d+):(?P<s>[0-5]\d(?:\.\d+)?)\b"
+# A time of day on a clock, no time on the bed: "3 am", "11:30 p.m.", "3 o'clock" (a scene's heading, "Bedroom, 3 am:")
+_O_CLOCK = r"(?:[ap]\.?\s?m\b\.?|o'?clock\b)"
+_CLOCK_TIME = re.compile(rf"\b\d{{1,2}}(?::[0-5]\d)?\s*{_O_CLOCK}", re.I)
+_CLOCK = re.compile(rf"(?:\b(?P<p>{_TIME_WORD}\s+)|(?<![\w:]))(?P<m>\d+):(?P<s>[0-5]\d(?:\.\d+)?)\b(?!\s*{_O_CLOCK})"
                     rf"(?(p)|(?=\s+(?:later|earlier|sooner|longer|shorter)\b|{_PART_END}"
                     r"|\s*[-\u2013]\s*\d+:[0-5]\d))", re.I)  # "0:03 later", or last in its part: "a bell rings 0:04", "rain 0:02-0:06"
 
@@ -308,7 +311,8 @@ _LINES = re.compile(rf"(?i)\s*\n\s*{_BULLET}")  # one sound a line, bullets or n
 _CLOCK_OR_S = r"(?:\d+:[0-5]\d(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:s|secs?|seconds?)\b)"
 _LINE_TIME = re.compile(rf"(?im)(?:^|(?<=[,;]\s)|(?<=[,;])|(?<=[.!?]\s))\s*{_BULLET}\[?(?P<t>{_CLOCK_OR_S})(?:\s*[-\u2013]\s*"
                         rf"(?P<b>{_CLOCK_OR_S}))?\]?\s*[-\u2013:]?\s+(?!(?:in|into|later|after|before|earlier|of|long|and|then"
-                        rf"|for|apart)\b)(?P<c>(?:{_LEARNED_OR}[^\W\d])(?:{_LEARNED_OR}[^\n,;.!?]|[.!?](?!\s|$))*)")
+                        rf"|for|apart)\b|{_O_CLOCK})"  # not "3:00 am"
+                        rf"(?P<c>(?:{_LEARNED_OR}[^\W\d])(?:{_LEARNED_OR}[^\n,;.!?]|[.!?](?!\s|$))*)")
 
 
 # "door slam 6s", "a bell rings 0:04", "rain 2 to 8 s": a part that ends with its time or span, with no word for it ("at")
