@@ -24,7 +24,7 @@ from typing import Protocol
 from .plan import MAX_EVENTS, Plan, PlanError, is_plan_text, parse_plan, pasted_plan
 from .rules.description import rules_layout
 from .rules.edit_forms import check_not_an_edit, check_turn_said
-from .rules.edits import rules_edit
+from .rules.edits import overlap_notes, rules_edit
 from .rules.words import _unquoted
 
 
@@ -80,7 +80,9 @@ class RulesPlanner:
             raise PlanError(_comma_said(m[0]))
         if previous is not None:
             check_turn_said(text)
-            return rules_edit(previous, text)
+            plan = rules_edit(previous, text)
+            self.notes = overlap_notes(previous, plan)
+            return plan
         check_not_an_edit(text)
         return rules_layout(text, duration_s, notes=self.notes)
 

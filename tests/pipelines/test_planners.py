@@ -2617,3 +2617,22 @@ def test_the_limit_of_sounds_at_once_is_an_edit():
         p.plan("allow 40 sounds at once", 8, bed)
     with pytest.raises(PlanError, match="sets how many sounds a bed plays at once: describe the bed first"):
         p.plan("allow 4 sounds at once", 8)
+
+
+def test_an_edit_that_lays_a_sound_over_another_says_so():
+    p = RulesPlanner()
+    bed = p.plan("three knocks at 1 s, then a door creaks open", 10)
+    slower = p.plan("make the knocks slower", 10, bed)
+    assert p.notes == ["'a knock' (1.9-2.35 s) now plays over 'a door creaks open' (1.9-10 s); to play them in turn: "
+                       "'move the door 0.45 s later'"]
+    assert spans(p.plan("move the door 0.45 s later", 10, slower))[-1] == ("a door creaks open", 2.35, 10)
+    assert p.notes == []  # in turn again
+    p.plan("make the knocks faster", 10, bed)
+    assert p.notes == []  # further apart: no overlap
+    p.plan("make the door 1 s earlier", 10, bed)
+    assert p.notes == ["'a door creaks open' (0.9-9 s) now plays over 'a knock' (1-1.3 s); 'a knock' (1.3-1.6 s); "
+                       "'a knock' (1.6-1.9 s)"]
+    storm = p.plan("rain, a glass shatters at 2 s, a body falls at 5 s", 10)
+    p.plan("move the glass to 4 s", 10, storm)  # over a one-shot; the rain under both is no overlap to say
+    assert p.notes == ["'a glass shatters' (4-6 s) now plays over 'a body falls' (5-7 s); to play them in turn: 'move "
+                       "the body 1 s later'"]

@@ -1111,6 +1111,37 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     f"file (edits read here: {examples}))")
 
 
+def overlap_notes(previous: Plan, plan: Plan) -> list[str]:
+    """Notes of the one-shots an edit of ``previous`` moved, lengthened or respaced in ``plan`` onto a
+    one-shot it left as it was, where the two did not overlap before ("make the knocks slower" of knocks
+    that a door creak follows): what now plays over what, and the move that plays them in turn again."""
+    before = {(e.caption, e.seed_used): e for e in previous.events}
+    kept = {(e.caption, e.seed_used, e.start_s, e.end_s) for e in previous.events}
+
+    def one_shot(e) -> bool:
+        return not e.fill and not is_background(e.caption)
+
+    def overlap(a, b) -> bool:
+        return a.start_s < b.end_s - 1e-3 and b.start_s < a.end_s - 1e-3
+
+    notes = []
+    for a in plan.events:
+        old = before.get((a.caption, a.seed_used))
+        if old is None or (old.start_s, old.end_s) == (a.start_s, a.end_s) or not one_shot(a):
+            continue
+        under = [b for b in plan.events if (b.caption, b.seed_used, b.start_s, b.end_s) in kept and b is not a
+                 and one_shot(b) and overlap(a, b) and not overlap(old, b)]
+        if not under:
+            continue
+        said = "; ".join(f"{b.caption!r} ({span_said(b)})" for b in under)
+        b = under[0]  # one sound whose start the edited one's end now runs into: moved by the overlap, in turn again
+        hint = (f"; to play them in turn: 'move the {_ARTICLE.sub('', _subject(b.caption) or b.caption)} "
+                f"{round(a.end_s - b.start_s, 2):g} s later'" if len(under) == 1 and a.start_s <= b.start_s
+                and a.end_s < b.end_s else "")
+        notes.append(f"{a.caption!r} ({span_said(a)}) now plays over {said}{hint}")
+    return notes
+
+
 _DOING_OR_WHERE = re.compile(rf"\s+(?:[a-z]{{2,}}ing\b|(?:{_WHERE_WORDS})\s)", re.I)  # "a cow| mooing", "footsteps| on"
 
 
