@@ -646,7 +646,9 @@ def test_repeats_share_the_span_the_text_gives_one_sound_each():
     for text in ("rain as well as thunder", "rain just as thunder"):  # at the same time
         assert placed(text) == [("rain", 0, 10, False), ("thunder", 0, 10, False)]
     assert min(placed("a dog barks 3 times as a car passes")) == ("a car passes", 0, 10, False)
-    for text, said in [("a bell rings 9 times", "at most 8 repeats are laid one by one; 'a bell rings for N s' repeats"),
+    for text, said in [("a bell rings 9 times", "at most 8 repeats are laid one by one; 'a bell rings 9 times, every N "
+                                               "s' lays 9 as one repeated take, 'a bell rings for N s' repeats"),
+                       ("twelve knocks", "'a knock 12 times, every 0.3 s' lays 12 as one repeated take (3.6 s)"),
                        ("a bell rings 0 times", "is no sound"), ("a bell rings zero times", "is no sound"),
                        ("a clock strikes eleven times", "at most 8 repeats"), ("a door slams twice twice", "gives a count twice"),
                        ("a door slams twice in the hall twice", "'a door slams twice in the hall twice' gives a count "

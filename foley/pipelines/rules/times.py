@@ -8,7 +8,7 @@ import re
 
 from ..plan import PERIOD_RANGE_S, PlanError, caption_seed
 from .words import (STROKE_PERIOD_S, _LEARNED_OR, _ORDINAL_STEMS, _ORDINALS, _PARTICLES, _SOUND_VERBS, _STOPS,
-                    _TIME_TAIL, _alike, _clean, _stems, _words)
+                    _TIME_TAIL, _alike, _clean, _stems, _words, stroke_period_s)
 
 
 # "right after", "soon after": an "after" with no time between
@@ -108,8 +108,7 @@ def _counted(text: str) -> tuple[re.Match | None, int]:
     head, tail = (text[:tail.start()], tail.group()) if tail else (text, "")
     counted = _COUNTED_NOUN.match(_ROW_TAIL.sub("", _SOME_OF.sub(lambda m: _SOME_NOUNS[m["s"].lower()], head)))
     if counted and _count(counted["n"]) > MAX_REPEATS and _one_by_one(counted["noun"]):  # "twelve knocks"
-        raise PlanError(f"{text!r}: at most {MAX_REPEATS} repeats are laid one by one; "
-                        f"'{counted['adj'] or ''}{counted['noun']} for N s' repeats it until N s")
+        raise PlanError(_too_many(text, _one(counted["adj"] or "", counted["noun"]), _count(counted["n"])))
     if counted and _count(counted["n"]) <= MAX_REPEATS:  # "two loud bangs" is "a loud bang" two times; "20 birds" a flock
         adj = "" if (counted["adj"] or "").strip().lower() == "more" else counted["adj"] or ""  # "two more gunshots"
         head = f"{_one(adj, counted['noun'])}{counted['b'] or ''} {counted['n']} times"
@@ -133,9 +132,19 @@ def _counted(text: str) -> tuple[re.Match | None, int]:
     if times == 0:
         raise PlanError(f"{text!r} is no sound (0 times); leave it out")
     if times > MAX_REPEATS:
-        raise PlanError(f"{text!r}: at most {MAX_REPEATS} repeats are laid one by one; "
-                        f"'{repeat['c']} for N s' repeats it until N s")
+        raise PlanError(_too_many(text, repeat["c"], times))
     return repeat, times
+
+
+def _too_many(text: str, caption: str, times: int) -> str:
+    """Why ``text``, ``caption`` said ``times`` times (more than MAX_REPEATS), is refused, and the
+    rhythm that lays that many as one repeated take: its sound's usual run or stroke period, where it has one."""
+    words = re.findall(r"[a-z]+", caption.lower())
+    period = next((RUN_PERIOD_S[w] for w in words if w in RUN_PERIOD_S), None) or stroke_period_s(caption)
+    every = (f"every {period:g} s' lays {times} as one repeated take ({times * period:g} s)" if period else
+             f"every N s' lays {times} as one repeated take")
+    return (f"{text!r}: at most {MAX_REPEATS} repeats are laid one by one; '{caption} {times} times, {every}, "
+            f"'{caption} for N s' repeats it until N s")
 
 
 # "now and then", "once in a while", "occasionally", ...: a sound at irregular times, about one every
