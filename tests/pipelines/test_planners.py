@@ -754,6 +754,11 @@ def test_a_rhythm_the_text_gives_is_the_time_between_repeats():
     assert rhythm(p.plan("every 2 s hammering", 8)) == [("hammering", 0.0, 8.0, True, 2.0)]
     assert rhythm(p.plan("hammering, every 2 s", 8)) == [("hammering", 0.0, 8.0, True, 2.0)]  # its rhythm
     assert rhythm(p.plan("every dog in town barks", 8)) == [("every dog in town barks", 0.0, 8.0, False, None)]
+    # a count of sounds laid one by one at a rhythm: that many (not "three dogs every 2 s", three things)
+    assert rhythm(p.plan("twelve knocks, every 0.3 s", 8)) == [("a knock", 0.0, 3.6, True, 0.3)]
+    assert rhythm(p.plan("two gunshots every 3 s", 8)) == [("a gunshot", 0.0, 6.0, True, 3.0)]
+    with pytest.raises(PlanError, match="give a count"):
+        p.plan("three dogs every 2 s", 8)
     for text, message in [("hammering every 1 s every 2 s", "gives more than one rhythm"),
                           ("rain, then a bell every 100 s", "'a bell every 100 s': a rhythm is from 0.05 to 60 s "
                                                             "between repeats, not 100 s"),
