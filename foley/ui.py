@@ -84,6 +84,14 @@ def for_the_page(message: str, upload: str | None = None) -> str:
     for flag, words in PAGE_WORDS.items():
         message = message.replace(flag, words)
     return message.replace(str(upload), Path(upload).name) if upload else message
+
+
+def backbone_name(model: str) -> str:
+    """A session's backbone (as ``canonical_model`` gives it) as the page says it: a folder by its
+    name, not by the server's path."""
+    return Path(model).name if Path(model).is_absolute() else model
+
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "examples" / "hammer.mp4"
 
 
@@ -251,9 +259,17 @@ class Studio:
     def compose(self, text: str, session: str, *args, **kwargs) -> dict:
         """One compose turn (:meth:`_compose`), after any other turn of this session has ended: two
         at once (New bed and Apply edit pressed together) would both read the bed as it was, and
-        the one saved last would undo the other and write over its files."""
-        with self._turn_lock(session):
-            return self._compose(text, session, *args, **kwargs)
+        the one saved last would undo the other and write over its files. A ``foley compose --session``
+        turn on its file holds it as well (the page's turn is refused while that one runs, and the
+        other way round). Raises FoleyError, naming the session's files without the server's folder."""
+        from .pipelines.compose import turn_lock
+
+        path = self.session_dir(session) / "bed.json"
+        try:
+            with self._turn_lock(session), turn_lock(path):
+                return self._compose(text, session, *args, **kwargs)
+        except FoleyError as e:
+            raise FoleyError(for_the_page(str(e), path)) from None
 
     def _compose(self, text: str, session: str, duration_s: float = 10.0, planner: str = "rules",
                  steps: int | None = None, guidance: float | None = None, table: "list[list] | None" = None,
@@ -288,6 +304,7 @@ class Studio:
         # the session's sampler options and onset alignment, as foley compose keeps them (a turn of the command line
         # on this session may have given --scheduler or --no-align), the sliders' steps and guidance over them
         kept, align = {**state.sampler, **given}, state.align
+        made_with = state.model  # the backbone of the takes this turn starts from (an undo: those of its turn)
         if under:  # the session's own link to its upload, which the uploads' clean-up would remove while it goes on
             under = bed_video(kept_video(under.path, folder / "videos"), "video")
         elif state.video_path:  # laid under the video of its first turn
@@ -313,7 +330,7 @@ class Studio:
             undo = state.plan is not None and is_undo(text)
             if undo:  # at the steps and guidance that turn had, its sounds read back from the cache
                 plan, then = state.undone()
-                kept, align = then.get("sampler", {}), then.get("align", True)
+                kept, align, made_with = then.get("sampler", {}), then.get("align", True), then.get("model")
                 sampler = replace(self.compose_sampler, **kept)
                 if any(given[k] != getattr(sampler, k) for k in given):
                     planned.append(f"undone at the steps and guidance the bed had then ({sampler.steps} steps, "
@@ -353,8 +370,14 @@ class Studio:
         if under:
             movie = mux_audio(under.path, wav, folder / f"bed-{turn}{output_container(under)}", keep_original=True,
                               sample_rate=backbone.mel.sample_rate, info=under)
+        try:  # the files the session's last turn wrote in this folder, as it wrote them (foley compose names its own)
+            last = Session.open(path, duration_s) if new else state
+        except FoleyError:  # a New bed over a file that is no session
+            last = None
+        last_files = {p for p in (last.own_files()[0] if last else ()) if folder.resolve() in p.parents}
         state.model, state.sampler, state.align = model, settings, align
-        state.add_turn(text, plan, stats, str(wav), undo=undo, video=under and under.path, video_output=movie)
+        state.add_turn(text, plan, stats, str(wav), picture, undo=undo, video=under and under.path, video_output=movie,
+                       stems=dict(zip(stems, stem_files)))  # as foley compose --timeline --stems records them
         state.save()
         for other in (folder / "videos").glob("*/") if new else ():  # the videos of the beds this one replaced
             if not under or other != Path(under.path).parent:
@@ -365,6 +388,14 @@ class Studio:
                     shutil.rmtree(earlier, ignore_errors=True)
                 else:
                     earlier.unlink(missing_ok=True)
+        for stale in last_files - {p.resolve() for p in (wav, picture, movie, *stem_files) if p}:  # as it wrote them
+            stale.unlink(missing_ok=True)
+            if stale.parent.suffix == ".stems":
+                with contextlib.suppress(OSError):  # its last stem gone
+                    stale.parent.rmdir()
+        if not new and made_with and made_with != model and stats.generated:  # foley compose --model, another page
+            planned.append(f"this bed was composed with the backbone {backbone_name(made_with)}; its sounds are "
+                           f"generated again with this page's, {backbone_name(model)}")
         notes = planned + turn_notes(plan, stats, previous, takes_kept, held_before, text=backbone.text,
                                      source=backbone_source(self.compose_model), video=bool(under),
                                      where=False)  # no path of the server's in the page

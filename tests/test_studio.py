@@ -394,3 +394,63 @@ def test_a_turn_on_the_page_keeps_the_scheduler_and_alignment_a_command_line_tur
     assert back["turns"][-1]["generated"] == 0 and back["turns"][-1]["align"] is False
     with pytest.raises(FoleyError, match="changes nothing: the plan would be as it is; a sound's end is faded over"):
         studio.compose("fade out the ball at the end", "s", duration_s=2.0, steps=2)
+
+
+def test_the_page_and_the_command_line_each_leave_the_picture_and_stems_of_the_bed_they_wrote(tmp_path, foley_cli):
+    """The page recorded no timeline picture or stems in its session: `foley compose --session` on it rewrote the
+    bed and left beside it the page's picture and stems of the plan before; a page turn on a session the command
+    line started left that one's bed, picture and stems beside its own."""
+    from foley.pipelines.compose import Session
+
+    studio = _studio(tmp_path)
+    folder = studio.session_dir("s")
+    cli = ["compose", "--session", folder / "bed.json", "--device", "cpu", "--steps", "2"]
+    first = foley_cli([*cli, "--model", tmp_path / "model" / "backbone", "--duration", "2", "--timeline",
+                       folder / "bed.png", "--stems", "rain, then a dog barks"], cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert {p.name for p in folder.iterdir()} >= {"bed.wav", "bed.png", "bed.stems"}
+    page = studio.compose("make the rain quieter", "s", duration_s=2.0, steps=2)
+    assert sorted(p.name for p in folder.iterdir()) == ["bed-2.png", "bed-2.stems", "bed-2.wav", "bed.json",
+                                                        "bed.json.cache"]
+    dog = page["stems"][1].read_bytes()
+    edited = foley_cli([*cli, "make the dog louder"], cwd=tmp_path)
+    assert edited.returncode == 0, edited.stderr
+    assert f"wrote {page['picture']}: the plan over the spectrogram" in edited.stdout
+    assert f"wrote {folder / 'bed-2.stems'}/: 2 stems" in edited.stdout and page["stems"][1].read_bytes() != dog
+    unchanged, changed = Session.open(folder / "bed.json", 2.0).own_files()  # each as this turn wrote it
+    assert unchanged == {p.resolve() for p in [page["wav"], page["picture"], *page["stems"]]} and not changed
+
+
+def test_a_page_turn_says_so_when_it_generates_again_the_sounds_of_another_backbone(tmp_path, foley_cli):
+    """A session of `foley compose --model OTHER` had its sounds made again with the page's backbone without a word."""
+    import shutil
+
+    studio = _studio(tmp_path)
+    other = shutil.copytree(tmp_path / "model" / "backbone", tmp_path / "other")  # another backbone to the cache
+    first = foley_cli(["compose", "--session", studio.session_dir("s") / "bed.json", "--model", other, "--device",
+                       "cpu", "--duration", "2", "--steps", "2", "rain"], cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    said = "this bed was composed with the backbone other; its sounds are generated again with this page's, backbone"
+    quieter = studio.compose("make the rain quieter", "s", duration_s=2.0, steps=2)
+    assert quieter["turns"][-1]["generated"] == 1 and quieter["notes"] == [said]
+    assert studio.compose("make the rain louder", "s", duration_s=2.0, steps=2)["notes"] == []  # the page's own
+
+
+def test_a_page_turn_is_refused_while_a_command_line_turn_holds_its_session(tmp_path):
+    """The page took no part in foley compose's turn lock: a page turn made while `foley compose --session` ran on
+    its file was dropped when that turn saved, its bed left beside the other's; and a session file that is no
+    session was named by the server's path."""
+    from foley.pipelines.compose import turn_lock
+
+    studio = _studio(tmp_path)
+    studio.compose("rain", "s", duration_s=2.0, steps=2, new=True)
+    path = studio.session_dir("s") / "bed.json"
+    saved = path.read_bytes()
+    with turn_lock(path):  # as a command-line turn holds it while it runs
+        with pytest.raises(FoleyError, match="^bed.json: another turn on this session is running; run this one when "
+                                             "it has finished$"):
+            studio.compose("make the rain quieter", "s", duration_s=2.0, steps=2)
+    assert path.read_bytes() == saved and len(list(path.parent.glob("bed-*.wav"))) == 1
+    path.write_text("{")
+    with pytest.raises(FoleyError, match=r"^bed.json: not a foley compose session \(Expecting"):
+        studio.compose("make the rain quieter", "s", duration_s=2.0, steps=2)
