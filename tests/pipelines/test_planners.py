@@ -2606,6 +2606,20 @@ def test_a_plural_caption_or_subject_names_every_take():
         p.plan("remove the dog barks", 10, barks)
 
 
+def test_a_plural_caption_said_with_a_time_or_an_order_names_one_take():
+    # "the second computer beeps", "the birds at 4 s" took every take, as "the computer beeps" does
+    p = RulesPlanner()
+    beeps = p.plan("computer beeps at 1 s, 3 s and 5 s, rain throughout", 10)
+    for said in ("remove the second computer beeps", "remove the computer beeps at 3 s"):
+        assert spans(p.plan(said, 10, beeps)) == [("rain", 0, 10), ("computer beeps", 1, 3),
+                                                  ("computer beeps", 5, 7)], said
+    birds = p.plan("birds chirp at 1 s and 4 s, a door slams at 7 s", 10)
+    assert [e.gain_db for e in p.plan("make the birds at 4 s louder", 10, birds).events] == [0, 6, 0]
+    barks = p.plan("a dog barks at 1 s and 5 s, a door slams at 7 s", 10)
+    for said in ("remove the second dogs barking", "remove the last dogs barking", "remove the dogs barking at 5 s"):
+        assert spans(p.plan(said, 10, barks)) == [("a dog barks", 1, 3), ("a door slams", 7, 9)], said
+
+
 def test_the_limit_of_sounds_at_once_is_an_edit():
     p = RulesPlanner()
     bed = p.plan("rain, a door slams at 2 s, thunder at 3 s", 8)

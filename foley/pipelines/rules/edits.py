@@ -176,6 +176,8 @@ def _all_matching(previous: Plan, target: str, listed: bool = True) -> list[int]
         _scores(previous, target, target)
         return list(range(len(previous.events)))
     if every is None:
+        if _AT.match(target.strip()) or _ORDINAL.match(target.strip()):
+            return None  # "the birds at 4 s", "the second dogs barking": one of them (``_match``)
         said = re.findall(r"[a-z]+", target.lower())
         # "the dogs barking": its plural noun, a word of no caption
         unknown = [w for w in said if w.endswith("s") and not any(w in _words(e.caption) for e in previous.events)]
