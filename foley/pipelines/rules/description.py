@@ -11,8 +11,8 @@ from ..plan import Plan, PlanError, caption_seed, seconds_said, validate
 from .edit_forms import _CHANGE_AT_END, _is_edit
 from .times import (_AFTER_WORD, _CLOCK_TIME, _COUNT, _DECIMAL, _EVERY, _LASTING, _LATER, _MANY, _NO_TIME_BEFORE,
                     _NUMBER, _OCCASIONALLY, _PLACE, _ROW, _SAID_AT_LAST, _SCATTERED, _SECONDS, _SOON, _STRAY_TIME,
-                    _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, MIN_LENGTH_S, TIMED_LENGTH_S, _repeats, _rhythm, _scatter,
-                    _scattered, in_seconds, relative_times, said_times, timed_length_s)
+                    _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, MAX_REPEATS, MIN_LENGTH_S, TIMED_LENGTH_S, _count,
+                    _repeats, _rhythm, _scatter, _scattered, in_seconds, relative_times, said_times, timed_length_s)
 from .words import (LEARNED_SOUNDS, _AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRDS, _DETERMINERS,
                     _LEARNED_OR, _PARTICIPLE, _PARTICLES, _PASSIVE, _PLACES, _SILENCE, _SOUND_VERB_STEMS, _SOUND_VERBS,
                     _STOP_VERBS, _STOPS, _VERB, _WHERE, _WHERE_WORDS, _clean, _fills, _learned_spans, _plural_verb,
@@ -1267,7 +1267,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     text = _STOP_AND.sub(r"\g<s>, then ", text)  # "the rain stops at 5 s and birds start singing": then the birds
     text = _CLAUSE_FIRST.sub(lambda m: m[0] if m["c"].split()[-1].lower() in _NOT_CLAUSE_END else f"{m['c']}, ", text)
     text = _BEFORE_FIRST.sub(lambda m: f"{m['x']}, then {m['y']}", text)
-    text = _STRUCK.sub(r"\g<v> \g<n> times", text)
+    text = _STRUCK.sub(lambda m: f"{m['v']} {m['n']} times" if _count(m["n"]) <= MAX_REPEATS else m[0],
+                       text)  # "strikes twelve": more than are laid one by one, the one sound said
     text = _SAID_AGAIN.sub(lambda m: f"a {m['w'].lower()} {len(re.findall(r'[a-z]+', m[0]))} times", text)
     text = _COUNT_AND_VERB.sub(lambda m: f"{m['n']}, then " if m["v"].lower() in _SOUND_VERBS or _STOPS.match(m["v"])
                                else m[0], text)
