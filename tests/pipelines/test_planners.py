@@ -759,6 +759,9 @@ def test_a_rhythm_the_text_gives_is_the_time_between_repeats():
     assert rhythm(p.plan("two gunshots every 3 s", 8)) == [("a gunshot", 0.0, 6.0, True, 3.0)]
     with pytest.raises(PlanError, match="give a count"):
         p.plan("three dogs every 2 s", 8)
+    # a time after a comma is the start of a sound that gives only its length (not that sound again)
+    for text in ("four knocks, every 0.5 s, at 2 s", "a knock every 0.5 s for 2 s, at 2 s"):
+        assert rhythm(p.plan(text, 8)) == [("a knock", 2.0, 4.0, True, 0.5)], text
     for text, message in [("hammering every 1 s every 2 s", "gives more than one rhythm"),
                           ("rain, then a bell every 100 s", "'a bell every 100 s': a rhythm is from 0.05 to 60 s "
                                                             "between repeats, not 100 s"),

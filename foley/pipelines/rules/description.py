@@ -1139,9 +1139,10 @@ def _joined(pieces: list[tuple[str, str]], layered: list[str] | None = None, roo
             out[-1] = f"{out[-1]} while {layer}"
             continue
         start = _STARTING.match(piece)
-        if (start and out and not re.search(r"\b(?:at|from|between|for)\s+\d", out[-1]) and not _BARE.match(out[-1])
+        if (start and out and not re.search(r"\b(?:at|from|between)\s+\d", out[-1]) and not _BARE.match(out[-1])
                 and k and (sep != "," and pieces[k - 1][1] == "," or re.fullmatch(r":|[-\u2013\u2014]+", pieces[k - 1][1]))):
-            # "a dog barks every 2 s, starting at 10 s": its start (before a comma, the next sound's: "X, at 3 s, Y");
+            # "a dog barks every 2 s, starting at 10 s", "a knock every 0.5 s for 2 s, at 2 s" (a length is no time):
+            # its start (before a comma, the next sound's: "X, at 3 s, Y");
             # after a dash or a colon, a cue sheet's time: "door slam - 6s", "door slam - 6s, glass break - 8s"
             how = "from" if _OCCASIONALLY.search(_SCATTERED.sub(" occasionally", out[-1])) else (start["how"] or "at").lower()
             out[-1] = f"{out[-1]} {how} {start['t'] or start['t2']}"
