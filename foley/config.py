@@ -27,7 +27,9 @@ class TimeBase:
     """Rates of the data path and the clip duration they apply to.
 
     video frames at ``video_fps`` -> tokens at ``token_rate_hz`` -> audio at ``sample_rate``
-    with a mel spectrogram at ``mel_rate_hz`` (hop = sample_rate / mel_rate_hz).
+    with a mel spectrogram at ``mel_rate_hz`` (hop = sample_rate / mel_rate_hz); rates in Hz,
+    ``duration_s`` in seconds. Raises ValueError for a field that is no positive finite number
+    (a bool is none) and for a token or mel rate that does not divide ``sample_rate``.
     """
 
     video_fps: float = 21.5
@@ -39,7 +41,7 @@ class TimeBase:
     def __post_init__(self) -> None:
         for name in ("video_fps", "token_rate_hz", "sample_rate", "mel_rate_hz", "duration_s"):
             value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            if not (is_finite_number(value) and value > 0):  # numpy's numbers too; True is no duration
                 raise ValueError(f"TimeBase.{name} must be a positive finite number, got {value!r}")
         for name, rate in (("token_rate_hz", self.token_rate_hz), ("mel_rate_hz", self.mel_rate_hz)):
             if not _is_integer(self.sample_rate / rate):

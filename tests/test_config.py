@@ -34,3 +34,11 @@ def test_presets():
     assert get_preset("audio-agent").time.n_tokens == 500
     with pytest.raises(FoleyError, match="unknown preset 'nope'; known presets: audio-agent, demo"):
         get_preset("nope")
+
+
+def test_a_duration_is_a_number_of_any_kind_but_a_bool():
+    import numpy as np
+
+    assert TimeBase(duration_s=np.float32(3.0)).n_video_frames == 65
+    with pytest.raises(ValueError, match="duration_s must be a positive finite number, got True"):
+        TimeBase(duration_s=True)

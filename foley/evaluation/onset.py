@@ -30,11 +30,14 @@ Three figures per clip, named without ambiguity:
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
 import numpy as np
+
+from ..errors import FoleyError
 
 MODES = ("robust", "reference")
 DETECT_DELTA = 0.3  # librosa peak-picking threshold of the reference metric
@@ -57,6 +60,11 @@ class OnsetConfig:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"onset mode must be one of {MODES}, got {self.mode!r}")
+        if isinstance(self.sample_rate, bool) or not isinstance(self.sample_rate, numbers.Integral) \
+                or self.sample_rate <= 0:
+            raise ValueError(f"the onset sample rate must be a whole number of Hz > 0, got {self.sample_rate!r}")
+        if not 0 < self.window_s < math.inf:
+            raise ValueError(f"the confidence window must be a finite number of seconds > 0, got {self.window_s}")
         if not 0 < self.delta_s < math.inf:
             raise ValueError(f"delta must be a finite number > 0, got {self.delta_s}")
         if self.delta_s > MAX_DELTA_S:
@@ -289,25 +297,49 @@ def onset_scores(
 ) -> OnsetScores:
     """Scores of one generated clip against its reference.
 
-    Ground truth is either ``gt_onsets_s`` (annotations; robust mode only) or the onsets
-    detected on ``ref_wav``. Both tracks are cut to ``duration_s`` (default: the
-    reference's length, else the prediction's).
+    ``pred_wav`` and ``ref_wav`` are audio (N,) or (C, N) (channels averaged) at
+    ``sample_rate`` and ``ref_sample_rate`` Hz (default: ``sample_rate``). Ground truth is
+    either ``gt_onsets_s`` (annotations, s; robust mode only) or the onsets detected on
+    ``ref_wav``. Both tracks are cut or padded to ``duration_s`` (s; default: the reference's
+    length, else the prediction's). Raises ValueError unless exactly one of ``ref_wav`` and
+    ``gt_onsets_s`` is given (annotations in robust mode only); FoleyError for a track of
+    another shape or with NaN or infinite samples, a rate that is no positive whole number and
+    a duration that holds no sample.
     """
     if (ref_wav is None) == (gt_onsets_s is None):
         raise ValueError("give exactly one of ref_wav or gt_onsets_s")
     if gt_onsets_s is not None and cfg.mode == "reference":
         raise ValueError("reference mode detects ground-truth onsets on the reference audio; annotations are robust-mode only")
+    ref_sample_rate = ref_sample_rate or sample_rate
+    pred_wav = _checked_track(pred_wav, sample_rate, "the generated audio")
+    if ref_wav is not None:
+        ref_wav = _checked_track(ref_wav, ref_sample_rate, "the reference audio")
     sr = cfg.sample_rate
     if duration_s is None:
-        duration_s = len(ref_wav) / (ref_sample_rate or sample_rate) if ref_wav is not None else len(pred_wav) / sample_rate
-    n = int(round(duration_s * sr))
+        duration_s = ref_wav.shape[-1] / ref_sample_rate if ref_wav is not None else pred_wav.shape[-1] / sample_rate
+    n = int(round(duration_s * sr)) if math.isfinite(duration_s) else 0
+    if n < 1:
+        raise FoleyError(f"nothing to score: a duration of {duration_s:g} s holds no sample at {sr} Hz")
     pred = heard(prepare_audio(pred_wav, sample_rate, cfg, n), cfg)
     if ref_wav is not None:
-        gt = detect_onsets(heard(prepare_audio(ref_wav, ref_sample_rate or sample_rate, cfg, n), cfg), sr,
+        gt = detect_onsets(heard(prepare_audio(ref_wav, ref_sample_rate, cfg, n), cfg), sr,
                            cfg.detect_delta)
     else:
         gt = np.array([round(t * sr) for t in gt_onsets_s if 0 <= t < duration_s], dtype=np.int64)
     return score_onsets(gt, detect_onsets(pred, sr, cfg.detect_delta), pred, cfg)
+
+
+def _checked_track(wav, sample_rate, what: str) -> np.ndarray:
+    """``wav`` as float32 (N,) or (C, N); FoleyError naming ``what`` for audio of another shape (channels last
+    among them), NaN or infinite samples, or a ``sample_rate`` that is no positive whole number of Hz."""
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, numbers.Integral) or sample_rate <= 0:
+        raise FoleyError(f"{what}: the sample rate must be a positive whole number of Hz, not {sample_rate!r}")
+    wav = np.asarray(wav, dtype=np.float32)
+    if wav.ndim not in (1, 2) or (wav.ndim == 2 and not 0 < wav.shape[0] <= wav.shape[1]):
+        raise FoleyError(f"{what}: expected audio (N,) or (C, N), channels first, got shape {wav.shape}")
+    if not np.isfinite(wav).all():
+        raise FoleyError(f"{what}: the audio has NaN or infinite samples")
+    return wav
 
 
 def mean_scores(scores: Sequence[OnsetScores]) -> dict:

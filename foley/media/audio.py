@@ -277,8 +277,11 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: 
     surrounds into left and right). Raises MediaError for a file that cannot be read, one cut
     short (a WAV, W64, AIFF, CAF, AU, FLAC, MP3, MP4, MOV, AVI or Matroska file whose header gives
     more audio or bytes than it holds, an Ogg file that does not end with a page that ends its
-    stream), one that holds no samples, or NaN, infinite or enormous ones (over MAX_FLOAT_PEAK).
+    stream), one that holds no samples, or NaN, infinite or enormous ones (over MAX_FLOAT_PEAK),
+    and for a ``sample_rate`` that is no positive whole number of Hz.
     """
+    if sample_rate is not None:
+        _check_rate(sample_rate, f"{path}: the sample rate to read at")
     path = check_input_file(path)
     stereo = stereo and not mono
     try:
@@ -305,6 +308,14 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = 16_000, mono: 
 
 
 MAX_CHANNELS = 64  # audio to write with more channels than this (or than samples) is taken for (N, C)
+MAX_RATE = 2**31 - 1  # the most Hz libsndfile's header field holds
+
+
+def _check_rate(sample_rate, what: str) -> None:
+    """MediaError, ``what`` first, unless ``sample_rate`` is a whole number of Hz from 1 to MAX_RATE."""
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) \
+            or not 0 < sample_rate <= MAX_RATE:
+        raise MediaError(f"{what} must be a positive whole number of Hz, not {sample_rate!r}")
 
 
 def write_audio(path: str | os.PathLike, wav: np.ndarray, sample_rate: int, subtype: str = "PCM_16",
@@ -320,15 +331,14 @@ def write_audio(path: str | os.PathLike, wav: np.ndarray, sample_rate: int, subt
         raise MediaError(f"{path}: audio to write is float samples in [-1, 1], not {np.asarray(wav).dtype} "
                          "(divide 16-bit samples by 32768)")
     wav = np.asarray(wav, dtype=np.float32)
-    if wav.ndim not in (1, 2) or wav.shape[-1] == 0:
-        raise MediaError(f"{path}: audio to write must be (N,) or (C, N) with N > 0, got shape {wav.shape}")
+    if wav.ndim not in (1, 2) or 0 in wav.shape:
+        raise MediaError(f"{path}: audio to write must be (N,) or (C, N) with C, N > 0, got shape {wav.shape}")
     if wav.ndim == 2 and wav.shape[0] > min(wav.shape[1], MAX_CHANNELS):
         raise MediaError(f"{path}: audio to write is (C, N), channels first; {wav.shape} would be {wav.shape[0]} "
                          "channels (soundfile reads (N, C): pass its transpose)")
     if not np.isfinite(wav).all():
         raise MediaError(f"{path}: audio to write contains NaN or infinite values")
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
-        raise MediaError(f"{path}: the sample rate must be a positive whole number of Hz, not {sample_rate!r}")
+    _check_rate(sample_rate, f"{path}: the sample rate")
     kind = Path(path).suffix[1:].upper()  # the format, by the suffix
     if kind not in sf.available_formats() or not sf.check_format(kind, subtype):
         raise MediaError(f"{path}: cannot write {subtype} audio in a file of that suffix (e.g. .wav or .flac)")

@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import MediaError
 from .audio import read_audio, write_audio
 from .ffmpeg import local_file, run_ffmpeg
-from .files import atomic_path
+from .files import atomic_path, check_writable
 from .video import VideoInfo, probe_video
 
 # Audio tracks already in one of these codecs are copied as they are when kept.
@@ -147,12 +147,15 @@ def mux_audio(
     with the picture, otherwise cut to the picture and encoded to AAC at its own bit rate
     (within ORIGINAL_KBPS); with ``original_default`` it is the track players start with (the
     Foley track otherwise). A video without an audio track gets the Foley track alone. ``out`` appears only when complete. ``info``:
-    ``video``'s probe, if the caller has it already.
+    ``video``'s probe, if the caller has it already. Raises MediaError for a video or audio
+    that cannot be read, an ``out`` that is the video, and a mux that fails; FoleyError, before
+    any work, for an ``out`` that cannot be written (a folder, a file where its folder would be).
     """
     info = info or probe_video(video)
     video, out = Path(info.path), Path(out)
     if out.resolve() == video.resolve():
         raise MediaError(f"{out}: the output would overwrite the input video")
+    check_writable(out)
     wav, _ = read_audio(audio, sample_rate=sample_rate, mono=False)  # (C, N): the track's own channels
     wav = fit_length(wav, round(info.duration_s * sample_rate))
     if keep_original:

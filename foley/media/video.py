@@ -1,7 +1,7 @@
 """Video probing and frame decoding at an arbitrary target rate.
 
 Frames are sampled on the time base's grid (t_k = k / fps) by picking, for each t_k, the
-decoded frame whose presentation timestamp is nearest (ties go to the earlier frame).
+decoded frame whose presentation timestamp is nearest (ties, to within TIE_S, go to the earlier frame).
 Timestamps are read per frame, so variable-frame-rate files are sampled correctly.
 
 Times are those a player shows: packets that an edit list drops are not frames, the
@@ -378,13 +378,18 @@ def sample_times(duration_s: float, fps: float) -> np.ndarray:
     return np.arange(n, dtype=np.float64) / fps
 
 
-def nearest_frames(frame_times: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Index of the frame whose timestamp is nearest each target (ties: earlier frame)."""
+# Distances (s) this close are a tie: k / fps and a frame's time carry float rounding, which would otherwise decide
+# the ties of a rate sampled at a multiple of it (25 fps at 50 Hz: every other target is midway between two frames).
+TIE_S = 1e-9
+
+
+def nearest_frames(frame_times: np.ndarray, targets: np.ndarray, tie_s: float = TIE_S) -> np.ndarray:
+    """Index of the frame whose timestamp is nearest each target (ties, to within ``tie_s``: earlier frame)."""
     right = np.searchsorted(frame_times, targets, side="left").clip(1, len(frame_times) - 1)
     left = right - 1
     if len(frame_times) == 1:
         return np.zeros(len(targets), dtype=np.int64)
-    pick_right = (frame_times[right] - targets) < (targets - frame_times[left])
+    pick_right = (frame_times[right] - targets) < (targets - frame_times[left]) - tie_s
     return np.where(pick_right, right, left)
 
 
@@ -420,7 +425,9 @@ def _iter_decord(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: 
         shown = np.flatnonzero(times >= -1e-6)  # an edit list's dropped frames have negative times
         if not len(shown):
             raise _BackendError("no displayed frames")
-        picks = shown[nearest_frames(times[shown] - times[shown[0]], targets)]
+        # decord gives float32 times: a tie is one to within their rounding (0.9 ms an hour in)
+        tie_s = TIE_S + 2 * float(np.finfo(np.float32).eps) * float(np.abs(times[shown]).max())
+        picks = shown[nearest_frames(times[shown] - times[shown[0]], targets, tie_s)]
         for start in range(0, len(targets), chunk):
             unique, inverse = np.unique(picks[start:start + chunk], return_inverse=True)
             yield vr.get_batch(unique.tolist()).asnumpy()[inverse]  # (n, H, W, 3)
@@ -500,8 +507,8 @@ def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: in
             t = float(pts * stream.time_base)
             t0 = t if t0 is None else t0
             t -= t0
-            # Targets nearer to the previous frame than to this one (ties: previous) take it.
-            while prev is not None and k < len(targets) and targets[k] - prev_t <= t - targets[k]:
+            # Targets nearer to the previous frame than to this one (ties, to within TIE_S: previous) take it.
+            while prev is not None and k < len(targets) and targets[k] - prev_t <= t - targets[k] + TIE_S:
                 emit_prev()
                 if len(out) == chunk:
                     yield stacked()
@@ -518,6 +525,9 @@ def _iter_pyav(path: Path, targets: np.ndarray, dims: tuple[int, int], chunk: in
             yield stacked()
 
 
+BACKENDS = ("auto", "pyav", "decord")  # iter_frames's decoders: "auto" is PyAV, then decord
+
+
 def iter_frames(
     path: str | Path,
     fps: float = 21.5,
@@ -525,13 +535,21 @@ def iter_frames(
     chunk: int = 64,
     backend: str = "auto",
 ) -> Iterator[np.ndarray]:
-    """Yield chunks of frames sampled at ``fps``: uint8 arrays (n <= chunk, H, W, 3).
+    """Yield chunks of frames sampled at ``fps`` (Hz): uint8 arrays (n <= chunk, H, W, 3).
 
     All chunks together hold ``ceil(duration * fps)`` frames, frame k being the one
     nearest t_k = k / fps. ``backend`` is "auto" (PyAV, then decord), "decord" or "pyav".
+    Raises MediaError (at the first chunk) for a rate, a ``spec``, a chunk size (a whole
+    number from 1 on) or a backend not of these, and for a file that cannot be read.
     """
     if isinstance(fps, bool) or not isinstance(fps, (int, float, np.number)) or not (fps > 0 and math.isfinite(fps)):
         raise MediaError(f"frame rate must be a positive number of frames a second, got {fps!r}")
+    if not isinstance(spec, FrameSpec):
+        raise MediaError(f"spec must be a FrameSpec (e.g. FrameSpec(size=224)), not {spec!r}")
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise MediaError(f"chunk must be a whole number of frames from 1 on, not {chunk!r}")
+    if backend not in BACKENDS:
+        raise MediaError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     info = probe_video(path)
     path = Path(info.path)
     targets = sample_times(info.duration_s, fps)

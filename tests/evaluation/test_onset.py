@@ -304,3 +304,30 @@ def test_reference_nms_tie_keeps_what_the_original_keeps():
     assert (ours.onset_detection_acc, ours.onset_ap) == pytest.approx(expected[1:], abs=1e-12)
     conf = np.array([1.0, 1.0])
     assert original_onset_nms(pred, conf).tolist() == [pred[np.argsort(conf)[::-1][0]]]
+
+
+def test_a_stereo_reference_is_scored_over_its_length_not_its_channels():
+    wav = clicks(GT_TIMES)
+    for kw in ({"ref_wav": np.stack([wav, wav])}, {"gt_onsets_s": GT_TIMES}):
+        s = onset_scores(np.stack([wav, wav]), SR, **kw)
+        assert (s.n_gt, s.onset_detection_acc, s.onset_ap) == (4, 1.0, 1.0), kw.keys()
+
+
+def test_bad_tracks_rates_and_durations_fail_in_one_line():
+    from foley.errors import FoleyError
+
+    wav = clicks(GT_TIMES)
+    bad = [({"pred_wav": np.stack([wav, wav], axis=1)}, r"the generated audio: expected audio \(N,\) or \(C, N\)"),
+           ({"pred_wav": np.where(np.arange(len(wav)) == 5, np.nan, wav)}, "the generated audio: the audio has NaN"),
+           ({"sample_rate": 0}, "the generated audio: the sample rate must be a positive whole number of Hz, not 0"),
+           ({"ref_sample_rate": 22_050.5}, "the reference audio: the sample rate must be a positive whole number"),
+           ({"ref_wav": wav[:0]}, "nothing to score: a duration of 0 s holds no sample"),
+           ({"duration_s": -1.0}, "nothing to score: a duration of -1 s"),
+           ({"duration_s": math.nan}, "nothing to score: a duration of nan s")]
+    for change, message in bad:
+        kw = {"pred_wav": wav, "sample_rate": SR, "ref_wav": wav, **change}
+        with pytest.raises(FoleyError, match=message):
+            onset_scores(**kw)
+    for field, value, message in (("window_s", 0.0, "confidence window"), ("sample_rate", 0, "onset sample rate")):
+        with pytest.raises(ValueError, match=message):
+            OnsetConfig(**{field: value})

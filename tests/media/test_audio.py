@@ -50,6 +50,15 @@ def test_reads_audio_track_of_a_video(av_clip):
     assert dominant_hz(wav, 16_000) == pytest.approx(440, abs=2)
 
 
+def test_a_rate_to_read_at_that_is_no_whole_number_of_hz_is_refused(tmp_path):
+    path = write_audio(tmp_path / "a.wav", sine(440, 0.5, 16_000), 16_000)
+    for rate in (0, -16_000, 22_050.5, True):
+        with pytest.raises(MediaError, match=rf"a.wav: the sample rate to read at must be a positive whole number of "
+                                             rf"Hz, not {rate!r}"):
+            read_audio(path, sample_rate=rate)
+    assert read_audio(path, sample_rate=np.int64(8_000))[1] == 8_000
+
+
 def test_video_without_audio(cfr_video):
     with pytest.raises(MediaError, match="has no audio stream"):
         read_audio(cfr_video[0])
@@ -65,7 +74,9 @@ def test_write_refuses_bad_audio_and_leaves_no_file(tmp_path):
         write_audio(target, np.zeros((1000, 2), np.float32), 16_000)  # soundfile's (N, C)
     with pytest.raises(MediaError, match="float samples in \\[-1, 1\\], not int16"):
         write_audio(target, np.zeros(100, np.int16), 16_000)
-    for rate in (0, 44_100.5, "16000", True):
+    with pytest.raises(MediaError, match=r"with C, N > 0, got shape \(0, 100\)"):
+        write_audio(target, np.zeros((0, 100), np.float32), 16_000)
+    for rate in (0, 44_100.5, "16000", True, 2**31):
         with pytest.raises(MediaError, match="the sample rate must be a positive whole number of Hz"):
             write_audio(target, np.zeros(100, np.float32), rate)
     for name in ("bad.mp3", "bad.xyz", "bad"):

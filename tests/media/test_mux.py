@@ -163,3 +163,15 @@ def test_a_relative_name_with_a_colon_is_a_file_not_a_protocol(av_clip, tmp_path
     wav = write_audio(tmp_path / "foley.wav", sine(880, 2.0, 16_000), 16_000)
     out = tmp_path / mux_audio("take:1.mp4", wav, "take:1 dub.mp4", keep_original=True)
     assert video_packet_hash(out) == video_packet_hash(av_clip) and len(stream_durations(out)["audio"]) == 2
+
+
+def test_an_output_that_cannot_be_written_fails_in_one_line_before_any_work(av_clip, tmp_path):
+    from foley.errors import FoleyError
+
+    wav = write_audio(tmp_path / "foley.wav", sine(880, 2.0, 16_000), 16_000)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(FoleyError, match=r"file/o\.mp4: cannot write there \(.*file is a file, not a folder\)"):
+        mux_audio(av_clip, wav, tmp_path / "file" / "o.mp4")
+    with pytest.raises(FoleyError, match="cannot be written \\(a folder of that name is there\\)"):
+        mux_audio(av_clip, wav, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "foley.wav"]

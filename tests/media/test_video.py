@@ -40,6 +40,15 @@ def test_constant_rate_decode_picks_nearest_frames(cfr_video, backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_a_rate_doubled_holds_each_frame_twice(media_dir, backend):
+    """At 50 Hz every other t_k of a 25 fps video lies midway between two frames: the earlier one,
+    whatever float rounding of k / 50 and of the frame times would say."""
+    path = write_index_video(media_dir / "index_25fps.mp4", [i / 25 for i in range(50)])
+    frames = decode_frames(path, fps=50, spec=FrameSpec(size=None), backend=backend)
+    assert [read_index(f) for f in frames] == [k // 2 for k in range(100)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_variable_rate_decode_uses_real_timestamps(vfr_video, backend):
     path, times = vfr_video
     info = probe_video(path)
@@ -80,6 +89,13 @@ def test_rejects_bad_fps_and_frame_sizes(cfr_video):
     for size in (0, -1, 224.5, "224", True):
         with pytest.raises(MediaError, match="frame size must be a whole number of pixels from 1 on"):
             FrameSpec(size=size)
+    for chunk in (0, -1, 1.5, None):
+        with pytest.raises(MediaError, match=f"chunk must be a whole number of frames from 1 on, not {chunk!r}"):
+            next(iter_frames(cfr_video[0], chunk=chunk))
+    with pytest.raises(MediaError, match="backend must be one of auto, pyav, decord, not 'opencv'"):
+        next(iter_frames(cfr_video[0], backend="opencv"))
+    with pytest.raises(MediaError, match=r"spec must be a FrameSpec \(e.g. FrameSpec\(size=224\)\), not 224"):
+        next(iter_frames(cfr_video[0], spec=224))
 
 
 def _ffmpeg_frames(path, width, height) -> np.ndarray:
