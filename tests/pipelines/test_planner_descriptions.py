@@ -228,6 +228,18 @@ def test_a_heading_of_label_words_or_a_time_on_a_clock_names_no_sound():
     for text in ("Bedroom, 3:00 am: a clock ticks", "Bedroom at 3 a.m.: a clock ticks", "at 11 pm, a clock ticks"):
         assert placed(text) == [("a clock ticks", 0, 10)], text
     assert placed("thunder: a loud crack at 3 s") == [("thunder", 0, 3), ("a loud crack", 3, 5)]  # a thing: a sound
+    for text in ("Special effects: a door creaks at 1 s", "Sound effects needed: a door creaks at 1 s",
+                 "Audio description: a door creaks at 1 s"):  # were a sound "Special effects", ...
+        assert placed(text) == [("a door creaks", 1, 3)], text
+    for text in ("Train station at 6 am: a bell rings, people chatter", "Dinner at 7 pm: a bell rings, people chatter",
+                 "Dinner: a bell rings, people chatter"):  # were refused, or a sound "Dinner"
+        assert placed(text) == [("a bell rings", 0, 5), ("people chatter", 5, 10)], text
+    # a time of day said of a sound is no time on the bed: left out, and said (it was refused)
+    planner = RulesPlanner()
+    owl = planner.plan("an owl hoots at 3 am, then a dog barks at 5 s", 10)
+    assert [(e.caption, e.start_s) for e in owl.events] == [("an owl hoots", 0), ("a dog barks", 5)]
+    assert planner.notes == ["'at 3 am' is a time of day, not a time on the bed: left out (a time on the bed: "
+                             "'at 2 s')"]
 
 
 def test_how_a_sound_sounds_after_a_colon_or_joined_by_and_is_in_its_words():

@@ -122,6 +122,10 @@ _STRUCK = re.compile(rf"\b(?P<v>(?:strike|chime|toll|bong)s?)\s+(?P<n>{_NUMBER}|
                      r"(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:at|from|between|then|and|while|as|with|in|on)\b)", re.I)
 
 
+# "at 3 am", "around 11:30 p.m.": a time of day (``_CLOCK_TIME``), said of a scene or a sound, no time on the bed
+_AT_CLOCK_TIME = re.compile(rf"\s+(?:at|around|about)\s+{_CLOCK_TIME.pattern}", re.I)
+
+
 # "knock knock knock", "bang, bang": one sound's word said again, that many of it
 _SAID_AGAIN = re.compile(r"(?:^|(?<=[,;:.!?]\s))(?P<w>knock|tap|clap|beep|honk|bang|boom|click|ding|pop|drip|thud|clang)"
                          r"(?:[\s,]+(?P=w)){1,7}(?=\s*(?:[,;.!?]|$)|\s+(?:at|from|then|and|while|on|against)\b)", re.I)
@@ -807,7 +811,8 @@ evening afternoon midnight noon forest woods wood street city town village kitch
 bathroom house home cabin barn farm field beach shore coast park garden cave church station airport harbor harbour port
 market cafe restaurant bar factory warehouse school hospital library alley road highway bridge tunnel basement attic
 hallway corridor lobby stadium arena mountain mountains desert jungle lake meadow harbourside dock docks scene setting
-location place sounds sound effect effects audio design soundscape events ambience ambiences ambient background
+location place sounds sound effect effects special needed description audio design soundscape events breakfast lunch
+dinner supper ambience ambiences ambient background
 foreground mix bed layers amb atmos atmosphere shot wide medium tracking establishing aerial opening closing final pov
 closeup close up extreme montage angle
 bg fx sfx spot foley cue cues living dining lounge hall studio shop store supermarket mall gym platform hotel apartment
@@ -1240,6 +1245,11 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     said = _IT_RAINS.sub(lambda m: _WEATHER[m["w"].lower()],
                          _AFTER_DARK.sub("", _without_camera(_SCRIPT_MARK.sub("", _REQUEST.sub("", description, count=1)))))
     said = _WHERE_FIRST.sub(_where_after, said)
+    for m in _AT_CLOCK_TIME.finditer(said):  # "an owl hoots at 3 am": when in the day, not on the bed
+        if notes is not None and not re.match(r"\s*:", said[m.end():]):  # not a heading's: "Kitchen at 11 pm:"
+            notes.append(f"{m[0].strip()!r} is a time of day, not a time on the bed: left out (a time on the bed: "
+                         "'at 2 s')")
+    said = _AT_CLOCK_TIME.sub("", said)
     for m in _WITH_QUALIFIER.finditer(said):  # of the sound its clause names
         if notes is not None:
             # its last clause with words ("rain, and gets heavier": rain)
