@@ -757,6 +757,7 @@ def test_a_rhythm_the_text_gives_is_the_time_between_repeats():
     # a count of sounds laid one by one at a rhythm: that many (not "three dogs every 2 s", three things)
     assert rhythm(p.plan("twelve knocks, every 0.3 s", 8)) == [("a knock", 0.0, 3.6, True, 0.3)]
     assert rhythm(p.plan("two gunshots every 3 s", 8)) == [("a gunshot", 0.0, 6.0, True, 3.0)]
+    assert rhythm(p.plan("a dozen beeps, every 0.5 s", 8)) == [("a beep", 0.0, 6.0, True, 0.5)]
     with pytest.raises(PlanError, match="give a count"):
         p.plan("three dogs every 2 s", 8)
     # a time after a comma is the start of a sound that gives only its length (not that sound again)

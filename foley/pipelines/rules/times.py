@@ -251,7 +251,8 @@ _TIMES_EVERY = re.compile(rf"\b(?P<n>twice|thrice|(?:{_NUMBER}|\d+)\s+times)\s*,
                           rf"(?:s|secs?|seconds?)\b|\bevery\s+(?P<p2>\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)\s*,\s*"
                           rf"(?P<n2>twice|thrice|(?:{_NUMBER}|\d+)\s+times)\b", re.I)  # or "every 2 s, 4 times" (with its comma)
 # "twelve knocks, every 0.3 s": a count of sounds laid one by one at a rhythm, as "a knock 12 times, every 0.3 s"
-_NOUNS_EVERY = re.compile(rf"(?<![\w.])(?P<many>{_MANY}|\d+)\s+(?!(?:times|seconds|secs|minutes|mins)\b)"
+_NOUNS_EVERY = re.compile(rf"(?<![\w.])(?P<many>{_MANY}|\d+|a\s+couple(?:\s+of)?|a\s+few|several|a\s+dozen)\s+"
+                          r"(?!(?:times|seconds|secs|minutes|mins)\b)"
                           rf"(?P<adj>[a-z]+\s+)??(?P<noun>[a-z]+[^s\W]s)\s*,?\s+(?=every\s+{_DECIMAL}\s*{_UNIT_S})",
                           re.I)
 # "twice, 1 s apart", "two gunshots 2 seconds apart": a count at that rhythm
@@ -783,7 +784,8 @@ def in_seconds(text: str) -> str:
     text = _half_seconds(text)
     text = _APART.sub(lambda m: f"{_one(m['adj'] or '', m['noun']) + ' ' + m['many'] + ' times' if m['noun'] else m['n']} "
                                 f"every {m['p']} s", text)
-    text = _NOUNS_EVERY.sub(lambda m: f"{_one(m['adj'] or '', m['noun'])} {m['many']} times, "
+    text = _NOUNS_EVERY.sub(lambda m: f"{_one(m['adj'] or '', m['noun'])} "
+                                      f"{_SOME_NOUNS.get(' '.join(m['many'].lower().split()), m['many'])} times, "
                             if _one_by_one(m["noun"]) else m[0], text)  # not "three dogs", "20 birds": things
     text = _TIMES_EVERY.sub(lambda m: f"every {m['p'] or m['p2']} s for "
                                       f"{_count(m['n'] or m['n2']) * float(m['p'] or m['p2']):g} s", text)
