@@ -452,7 +452,11 @@ def pasted_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3) 
             raise PlanError("the plan is not valid JSON (nested too deeply)") from None
         if isinstance(value, dict) and not any(isinstance(value.get(k), list) for k in ("events", "plan", "calls")) \
                 and not any(k in value for k in ("caption", "text", "prompt", "description")):
-            raise PlanError(f"the plan has no \"events\" list (its keys: {', '.join(map(str, value))})"[:200])
+            json_type = {bool: "true or false", int: "a number", float: "a number", str: "a string", dict: "an object",
+                         type(None): "null"}  # {"events": 3}: what the key holds, in JSON's words
+            said = next((f"its \"{k}\" is {json_type[type(value[k])]}, not a list" for k in ("events", "plan", "calls")
+                         if k in value), f"its keys: {', '.join(map(str, value))}")
+            raise PlanError(f"the plan has no \"events\" list ({said})"[:200])
     return parse_plan(text, duration_s, max_simultaneous, reach_end=False)
 
 

@@ -199,6 +199,8 @@ def test_a_pasted_plan_in_a_fence_or_after_words_is_read_and_a_plan_without_even
     assert not is_plan_text("rain, then a door knocks at 3 s")
     with pytest.raises(PlanError, match='the plan has no "events" list \\(its keys: duration_s, event\\)'):
         pasted_plan('{"duration_s": 3, "event": [{"caption": "a bell"}]}')
+    with pytest.raises(PlanError, match='the plan has no "events" list \\(its "events" is a number, not a list\\)'):
+        pasted_plan('{"events": 3}')  # it said "its keys: events"
     with pytest.raises(PlanError, match="event 1: seed must be a whole number, got 1.5"):
         pasted_plan('[{"caption": "a bell", "seed": 1.5}]')
 
