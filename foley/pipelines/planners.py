@@ -57,6 +57,10 @@ def _comma_said(number: str) -> str:
 MAX_TEXT_CHARS = 2000
 
 
+# A text a refusal quotes whole is shortened to about this many characters, its start and end kept
+QUOTED_CHARS = 100
+
+
 class RulesPlanner:
     name = "rules"
 
@@ -64,6 +68,15 @@ class RulesPlanner:
         self.notes: list[str] = []  # what the last plan could not do as said, in a line each
 
     def plan(self, text: str, duration_s: float, previous: Plan | None = None) -> Plan:
+        try:
+            return self._plan(text, duration_s, previous)
+        except PlanError as e:  # a long text quoted whole would bury what the refusal says
+            said = text.strip() if isinstance(text, str) else ""
+            if len(said) <= QUOTED_CHARS or said not in str(e):
+                raise
+            raise PlanError(str(e).replace(said, f"{said[:QUOTED_CHARS - 25]}...{said[-20:]}")) from None
+
+    def _plan(self, text: str, duration_s: float, previous: Plan | None) -> Plan:
         self.notes = []
         text = unicodedata.normalize("NFC", text)  # "é" typed as e and an accent (as macOS does) is one é
         if is_plan_text(text):  # a plan itself, as --plan-only prints it

@@ -2661,3 +2661,14 @@ def test_an_edit_that_lays_a_sound_over_another_says_so():
     p.plan("move the glass to 4 s", 10, storm)  # over a one-shot; the rain under both is no overlap to say
     assert p.notes == ["'a glass shatters' (4-6 s) now plays over 'a body falls' (5-7 s); to play them in turn: 'move "
                        "the body 1 s later'"]
+
+
+def test_a_refusal_shortens_a_long_text_it_quotes():
+    p = RulesPlanner()
+    bed = p.plan("rain", 10)
+    with pytest.raises(PlanError) as refused:
+        p.plan("make the rain " + "much " * 390 + "quieter", 10, bed)  # the whole 1,964 characters were quoted
+    said = str(refused.value)
+    assert len(said) < 300 and "'make the rain much much" in said
+    assert "much quieter': the rules planner cannot read" in said
+    assert "..." in said
