@@ -2658,6 +2658,8 @@ def test_an_edit_that_lays_a_sound_over_another_says_so():
     assert p.notes == ["'a door creaks open' (0.9-9 s) now plays over 'a knock' (1-1.3 s); 'a knock' (1.3-1.6 s); "
                        "'a knock' (1.6-1.9 s)"]
     storm = p.plan("rain, a glass shatters at 2 s, a body falls at 5 s", 10)
+    p.plan("add a body falls at 5 s", 10, storm)  # the same sound again, over the bed's own
+    assert p.notes == ["'a body falls' (5-7 s) is added over the bed's own (5-7 s): two takes of it at once"]
     p.plan("move the glass to 4 s", 10, storm)  # over a one-shot; the rain under both is no overlap to say
     assert p.notes == ["'a glass shatters' (4-6 s) now plays over 'a body falls' (5-7 s); to play them in turn: 'move "
                        "the body 1 s later'"]

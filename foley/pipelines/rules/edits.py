@@ -1116,7 +1116,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
 def overlap_notes(previous: Plan, plan: Plan) -> list[str]:
     """Notes of the one-shots an edit of ``previous`` moved, lengthened or respaced in ``plan`` onto a
     one-shot it left as it was, where the two did not overlap before ("make the knocks slower" of knocks
-    that a door creak follows): what now plays over what, and the move that plays them in turn again."""
+    that a door creak follows): what now plays over what, and the move that plays them in turn again;
+    and of a sound added over a take of the same caption."""
     before = {(e.caption, e.seed_used): e for e in previous.events}
     kept = {(e.caption, e.seed_used, e.start_s, e.end_s) for e in previous.events}
 
@@ -1129,6 +1130,10 @@ def overlap_notes(previous: Plan, plan: Plan) -> list[str]:
     notes = []
     for a in plan.events:
         old = before.get((a.caption, a.seed_used))
+        same = [b for b in previous.events if b.caption == a.caption and overlap(a, b)]
+        if old is None and same:  # "add a dog barks at 1 s" of a bed with one then: a second take over it
+            notes.append(f"{a.caption!r} ({span_said(a)}) is added over the bed's own ({span_said(same[0])}): two "
+                         f"takes of it at once")
         if old is None or (old.start_s, old.end_s) == (a.start_s, a.end_s) or not one_shot(a):
             continue
         under = [b for b in plan.events if (b.caption, b.seed_used, b.start_s, b.end_s) in kept and b is not a
