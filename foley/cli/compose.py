@@ -18,6 +18,13 @@ def _cmd_compose(args: argparse.Namespace) -> int:
     from ..media.files import missing_folders, removed_if_empty
     from ..pipelines.compose import Session, session_cache_dir, turn_lock
 
+    if args.session and Path(args.session).is_symlink():  # the session it links to, with its cache and files beside it
+        if not Path(args.session).exists():
+            raise FoleyError(f"--session {args.session}: a link to nothing ({os.readlink(args.session)}); give the "
+                             "session file itself, or remove the link to start a new session there")
+        args.session = os.path.realpath(args.session)
+        with contextlib.suppress(ValueError):  # said from here, unless on another drive (Windows)
+            args.session = os.path.relpath(args.session)
     if args.text is None:  # "foley compose --session bed.json": what the session holds
         if not (args.session and Path(args.session).exists() and not Path(args.session).is_dir()):
             where = (f"{args.session} is a folder" if Path(args.session).is_dir() else f"{args.session} is not there") \
@@ -197,6 +204,13 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
     if not args.plan_only:  # which writes nothing
         # A follow-up turn rewrites its own bed and picture; any other file only with --overwrite.
         own, changed = session.own_files() if continuing else (set(), set())
+        # A place outside the session's folder that no option gave (a session moved, or from elsewhere) is written
+        # again only where the session's own file is there as it wrote it.
+        for path, what, flag in ((not args.output and out, "bed", "-o"),
+                                 (not args.timeline and timeline and Path(timeline), "timeline picture", "--timeline")):
+            if continuing and path and session.outside(path) and path.resolve() not in own:
+                raise FoleyError(f"{args.session}: its {what} is recorded at {path}, outside the session's folder, and "
+                                 f"is not there as the session wrote it; give {flag} to say where this turn writes it")
         # The video with the bed: the bed's name, in the first container that holds the picture as it is
         # (a bed not named .wav, "-o .", has none: it is refused below).
         movie = out.with_suffix(output_container(video)) if video and out.suffix.lower() == ".wav" else None
@@ -219,9 +233,14 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
         raise FoleyError(str(e) if flag == "--model" else f"{e} (pass --model DIR)") from None
     given = {k: v for k, v in (("steps", args.steps), ("guidance", args.guidance), ("scheduler", args.scheduler))
              if v is not None}
-    kept = {**settings.get("sampler", session.sampler if session else {}), **given}
+    # An undo renders at the settings of the turn it returns to, as the page's does: its events are read back.
+    kept = {**settings.get("sampler", session.sampler if session else {}), **({} if undo else given)}
     sampler = SamplerConfig.for_backbone(model, **kept)
-    align = args.align if args.align is not None else settings.get("align", session.align if session else True)
+    align = settings.get("align", session.align if session else True) if undo or args.align is None else args.align
+    unused = [f"--{k} {v:g}" if isinstance(v, (int, float)) else f"--{k} {v}"  # by an undo: said with the plan
+              for k, v in given.items() if getattr(sampler, k) != v]
+    if args.align is not None and args.align != align:
+        unused.append("--align" if args.align else "--no-align")
     planner = None if undo else get_planner(args.planner, base_url=args.planner_url, model=args.planner_model,
                                             device=args.device)
     plan = undone if undo else planner.plan(args.text, session.duration_s if session else duration_s, previous)
@@ -241,9 +260,12 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
         _check_replaceable(list(stems.values()), None if args.overwrite else own, changed)
         fresh |= {p for p in stems.values() if not args.overwrite and not os.path.lexists(p)}
     planned = list(getattr(planner, "notes", []))  # what it could not do as said
+    if unused:
+        planned.append(f"undone at the settings the bed had then ({sampler.steps} {sampler.scheduler} steps, guidance "
+                       f"{sampler.guidance:g}{'' if align else ', onsets as they came'}); {', '.join(unused)} not used")
     same_model = not (session and session.model and session.model != model)
     if not same_model:  # said with the plan, before any render
-        planned.append(f"back to {model}, the backbone of the turn this undoes to" if undo else
+        planned.append(f"back to {model}, the backbone of the turn this undoes to" if undo and not args.model else
                        f"this session was composed with --model {session.model}; its events are generated again "
                        f"with {model}")
     last_end = max(e.end_s for e in plan.events)

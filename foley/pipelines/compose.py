@@ -1045,12 +1045,17 @@ class Session:
                                  f"{SESSION_VERSION}: continue it with the foley that wrote it")
             if type(version) is not int or version != SESSION_VERSION:  # not true, which equals 1
                 raise ValueError(f"version {version!r}; this foley reads version {SESSION_VERSION}")
+            if data.get("plan") and not isinstance(data["plan"], dict):
+                raise ValueError(f"plan {data['plan']!r:.60}")
             plan = Plan.from_dict(data["plan"]) if data.get("plan") else None
             model, sampler, align = data.get("model"), data.get("sampler"), data.get("align", True)
             sampler = {} if sampler is None else sampler
             if not isinstance(sampler, dict):
                 raise ValueError(f"sampler {sampler!r:.60}")
             _check_settings(sampler, align)
+            name = data.get("name")
+            if name is not None and not (isinstance(name, str) and Path(name).name == name):  # a file's name, no folder
+                raise ValueError(f"name {name!r:.60}")
             duration_s, turns = float(data["duration_s"]), data["turns"]
             if not (math.isfinite(duration_s) and DURATION_RANGE_S[0] <= duration_s <= DURATION_RANGE_S[1]):
                 raise ValueError(f"duration_s {duration_s:g}; a bed is {DURATION_RANGE_S[0]:g} to "
@@ -1067,10 +1072,10 @@ class Session:
                 plan = with_heard_periods(plan, turns[-1]["periods_s"])  # as the last turn laid its repeats
             return cls(path, duration_s, list(turns), plan,
                        str(model) if model is not None else None, dict(sampler), align,
-                       str(data["name"]) if data.get("name") else None)
+                       name or None)
         except KeyError as e:
             raise FoleyError(f"{path}: not a foley compose session (no {e.args[0]!r})") from None
-        except (OSError, ValueError, TypeError, PlanError) as e:
+        except (OSError, ValueError, TypeError, PlanError, RecursionError) as e:  # RecursionError: JSON nested too deep
             raise FoleyError(f"{path}: not a foley compose session ({e})") from None
 
     @property
@@ -1087,6 +1092,10 @@ class Session:
         if value and key in OWN_FILES and self.copied:
             return self.path.with_suffix(Path(value).suffix)
         return self.path.parent / value if value else None
+
+    def outside(self, path: str | os.PathLike) -> bool:
+        """Whether ``path`` lies outside the session file's folder (and those in it), links resolved."""
+        return self.path.parent.resolve() not in Path(path).resolve().parents
 
     @property
     def bed_path(self) -> Path:
@@ -1170,6 +1179,9 @@ class Session:
             plan = Plan.from_dict(turn["plan"])
         except (FoleyError, KeyError, TypeError, ValueError) as e:
             raise FoleyError(f"{self.path}: a turn's plan cannot be read back ({e})") from None
+        if abs(plan.duration_s - self.duration_s) > 1e-6:  # a session's bed keeps its length
+            raise FoleyError(f"{self.path}: a turn's plan cannot be read back (it is {plan.duration_s:g} s long and "
+                             f"the bed {self.duration_s:g} s)")
         settings = {k: turn[k] for k in TURN_SETTINGS if k in turn}
         if turn.get("video"):  # the video it was laid under, as recorded (relative to the session, or absolute)
             settings["video"] = self.path.parent / turn["video"]

@@ -537,8 +537,10 @@ def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path, foley_cli)
     data = json.loads((copy / "bed.json").read_text())
     data["turns"][-1]["output"] = "../victim.wav"
     (copy / "bed.json").write_text(json.dumps(data))
-    fourth = foley_cli(base + ["make the ball louder by 1 dB"], cwd=copy)
-    assert fourth.returncode == 2 and "victim.wav: changed since this session wrote it" in fourth.stderr
+    fourth = foley_cli(base + ["make the ball louder by 1 dB", "--overwrite"], cwd=copy)
+    assert fourth.returncode == 2 and fourth.stderr == (
+        "foley: error: bed.json: its bed is recorded at ../victim.wav, outside the session's folder, and is not there "
+        "as the session wrote it; give -o to say where this turn writes it\n")
     assert (tmp_path / "victim.wav").read_bytes() == b"keep"
     # A session whose model folder is gone says so of the session, not of a --model nobody gave.
     (tmp_path / "model").rename(tmp_path / "moved")
@@ -551,6 +553,69 @@ def test_a_session_keeps_its_files_next_to_itself(backbone, tmp_path, foley_cli)
     assert sixth.returncode == 2 and sixth.stdout == "" and sixth.stderr == (
         f"foley: error: bed.json: its model {tmp_path / 'model'}: not a model folder "
         "(no condition_config.json or model_index.json) (pass --model DIR)\n")
+
+
+def test_a_session_writes_outside_its_folder_only_its_own_files_there(backbone, tmp_path, foley_cli):
+    """A bed or picture recorded outside the session's folder (-o ../out/bed.wav) is written again
+    while it is there as the session wrote it; one that is not (a session moved away from it, or
+    from elsewhere, edited to point there) is refused in one line asking for -o or --timeline,
+    and nothing is written."""
+    backbone.save_pretrained(tmp_path / "model")
+    (tmp_path / "s").mkdir()
+    base = ["compose", "--session", "bed.json", "--steps", "2", "--scheduler", "ddim", "--device", "cpu"]
+    first = foley_cli(base + ["a ball", "--model", tmp_path / "model", "--duration", "1", "-o", "../out/bed.wav",
+                              "--timeline", "../out/bed.png"], cwd=tmp_path / "s")
+    assert first.returncode == 0, first.stderr
+    again = foley_cli(base + ["make the ball louder by 1 dB"], cwd=tmp_path / "s")
+    assert again.returncode == 0 and "wrote ../out/bed.wav" in again.stdout and "wrote ../out/bed.png" in again.stdout
+    (tmp_path / "y.wav").write_bytes(b"keep")
+    session, saved = tmp_path / "s" / "bed.json", json.loads((tmp_path / "s" / "bed.json").read_text())
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    for key, value, said in (("output", "../x.wav", "its bed is recorded at ../x.wav"),
+                             ("output", str(tmp_path / "y.wav"), f"its bed is recorded at {tmp_path / 'y.wav'}"),
+                             ("timeline", "../x.png", "its timeline picture is recorded at ../x.png")):
+        last = {**saved["turns"][-1], key: value}
+        session.write_text(json.dumps({**saved, "turns": [*saved["turns"][:-1], last]}))
+        before[session] = session.read_bytes()
+        refused = foley_cli(base + ["make the ball louder by 1 dB", "--overwrite"], cwd=tmp_path / "s")
+        assert refused.returncode == 2 and refused.stderr == (
+            f"foley: error: bed.json: {said}, outside the session's folder, and is not there as the session wrote it; "
+            f"give {'-o' if key == 'output' else '--timeline'} to say where this turn writes it\n")
+        assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+    given = foley_cli(base + ["make the ball louder by 1 dB", "--timeline", "bed.png"], cwd=tmp_path / "s")
+    assert given.returncode == 0 and "wrote bed.png" in given.stdout, given.stderr
+    (tmp_path / "s" / "deeper").mkdir()  # moved alone, away from its files: ../out/ is another folder there
+    session.rename(tmp_path / "s" / "deeper" / "bed.json")
+    moved = foley_cli(base + ["make the ball louder by 1 dB"], cwd=tmp_path / "s" / "deeper")
+    assert moved.returncode == 2
+    assert "its bed is recorded at ../out/bed.wav, outside the session's folder" in moved.stderr
+    assert not (tmp_path / "s" / "out").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_a_session_that_is_a_link_is_the_session_it_links_to_and_a_link_to_nothing_is_refused(backbone, tmp_path,
+                                                                                               foley_cli):
+    backbone.save_pretrained(tmp_path / "model")
+    (tmp_path / "real").mkdir()
+    base = ["compose", "--steps", "2", "--scheduler", "ddim", "--device", "cpu"]
+    first = foley_cli(base + ["a ball", "--model", tmp_path / "model", "--duration", "1", "--session", "bed.json"],
+                      cwd=tmp_path / "real")
+    assert first.returncode == 0, first.stderr
+    (tmp_path / "s.json").symlink_to(Path("real") / "bed.json")
+    linked = foley_cli(base + ["make the ball louder by 1 dB", "--session", "s.json"], cwd=tmp_path)
+    assert linked.returncode == 0 and f"wrote {Path('real') / 'bed.wav'}: 1 event, 0 generated" in linked.stdout
+    assert "copy" not in linked.stderr and (tmp_path / "s.json").is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "real", "s.json"]
+    assert json.loads((tmp_path / "real" / "bed.json").read_text())["name"] == "bed.json"
+    (tmp_path / "s.json").unlink()
+    (tmp_path / "s.json").symlink_to(Path("gone") / "bed.json")
+    for plan_only in (["--plan-only"], []):
+        done = foley_cli(["compose", "a ball", "--session", "s.json", "--duration", "1", *plan_only], cwd=tmp_path)
+        assert done.returncode == 2 and done.stderr == (
+            f"foley: error: --session s.json: a link to nothing ({Path('gone') / 'bed.json'}); give the session file "
+            "itself, or remove the link to start a new session there\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "real", "s.json"]
+    assert (tmp_path / "s.json").is_symlink()
 
 
 def test_a_turn_on_a_session_that_another_turn_holds_is_refused_at_once(tmp_path, foley_cli):
@@ -585,6 +650,12 @@ def test_a_turn_on_a_session_that_another_turn_holds_is_refused_at_once(tmp_path
                                           (json.dumps({"version": SESSION_VERSION, "duration_s": 4, "turns": [],
                                                        "plan": {"duration_s": 4, "events": []}}),
                                            "(the plan has no events)"),
+                                          (json.dumps({"version": SESSION_VERSION, "duration_s": 4, "turns": [],
+                                                       "plan": "rain"}), "(plan 'rain')"),
+                                          pytest.param("[" * 100_000 + "]" * 100_000,
+                                                       "(maximum recursion depth exceeded", id="nested too deep"),
+                                          (json.dumps({"version": SESSION_VERSION, "duration_s": 4, "turns": [],
+                                                       "name": "../x/bed.json"}), "(name '../x/bed.json')"),
                                           (json.dumps({"version": SESSION_VERSION, "duration_s": 4,
                                                        "turns": [{"text": "rain", "output": 5}]}),
                                            "(a turn's output 5)"),
@@ -1453,10 +1524,14 @@ def test_a_session_keeps_its_alignment_and_an_undo_the_settings_of_its_turn(back
     assert "0 generated" in said and json.loads((tmp_path / "bed.json").read_text())["align"] is False
     said, _ = turn("make the drum quieter by 3 dB", "--steps", "3")
     assert "2 generated" in said
-    said, back = turn("undo")  # the bed before, at the steps it was made with: read back from the cache
+    undone = foley_cli(base + ["undo", "--steps", "3", "--align"], cwd=tmp_path)  # at the settings of its turn, as
+    said, back = undone.stdout, read_audio(tmp_path / "bed.wav", sample_rate=None)[0]  # the page's: read back
     assert "changed (back to the plan before the last turn): a drum: +0 dB -> +3 dB" in said
     assert "0 generated" in said and "(2 ddim steps" in said and np.abs(back - louder).max() < 1e-3
-    assert json.loads((tmp_path / "bed.json").read_text())["sampler"]["steps"] == 2
+    assert ("note: undone at the settings the bed had then (2 ddim steps, guidance 2, onsets as they came); "
+            "--steps 3, --align not used\n") in undone.stderr
+    assert [json.loads((tmp_path / "bed.json").read_text())[k] for k in ("sampler", "align")] == [
+        {"guidance": 2.0, "scheduler": "ddim", "steps": 2}, False]
 
 
 def test_a_bed_another_run_wrote_meanwhile_is_kept_with_no_picture_of_this_run(backbone, tmp_path, monkeypatch,
@@ -1512,8 +1587,21 @@ def test_undo_takes_back_turns_one_by_one_from_the_cache(backbone, tmp_path, fol
                                                      "remove the ball", "undo", "go back"]
     assert [t.get("undo", False) for t in session["turns"]] == [False, False, False, True, True]
     assert turn("make the ball quieter by 2 dB").returncode == 0  # an edit after undos goes on from the bed as it is
+    saved = (tmp_path / "bed.json").read_text()
+    edited = json.loads(saved)  # edited by hand: a turn's plan of another length
+    for earlier in edited["turns"]:
+        earlier["plan"]["duration_s"] = 5
+    (tmp_path / "bed.json").write_text(json.dumps(edited))
+    longer = turn("undo", "--plan-only")
+    assert longer.returncode == 2 and longer.stderr == (
+        "foley: error: bed.json: a turn's plan cannot be read back (it is 5 s long and the bed 2 s)\n")
+    (tmp_path / "bed.json").write_text(saved)
     shown = turn("undo", "--plan-only", "--planner", "openai")  # no planner is asked: it would need a URL here
     assert shown.returncode == 0 and json.loads(shown.stdout)["events"] == plans[0]["events"]
+    other = turn("undo", "--plan-only", "--model", "demo")  # a backbone given: not the one of the turn it undoes to
+    assert other.returncode == 0 and "back to" not in other.stderr
+    assert f"note: this session was composed with --model {tmp_path / 'model'}; its events are generated again with " \
+           "demo\n" in other.stderr
     for said, refusal in (("undo twice", "undo takes back one turn at a time"), ("redo", "there is no redo")):
         refused = turn(said, "--plan-only", "--planner", "openai")  # said before any planner is asked, whichever
         assert refused.returncode == 2 and refusal in refused.stderr and "URL" not in refused.stderr
