@@ -48,6 +48,15 @@ SCHEDULER_OVERRIDES = {"ddim": {"clip_sample": False}}
 SHARD_SIZE = "20MB"
 
 
+def _steps_fit(sampler, steps: int) -> bool:
+    """Whether diffusers' ``sampler`` lays ``steps`` sampling steps at distinct timesteps inside its
+    training schedule: a "leading" spacing with a step offset puts the first of as many steps as the
+    schedule has timesteps past its end (DDIM: timestep 1000 of 1000), or all of them at 1 (DPM-Solver)."""
+    sampler.set_timesteps(steps)
+    timesteps = sampler.timesteps.tolist()
+    return max(timesteps) < sampler.config.num_train_timesteps and (steps == 1 or len(set(timesteps)) > 1)
+
+
 @dataclass(frozen=True)
 class BackboneConfig:
     """Sizes of a backbone built from scratch (the demo model, test models)."""
@@ -337,10 +346,15 @@ class AudioBackbone:
         if len(seeds) != len(prompts):
             raise FoleyError(f"{len(seeds)} seeds for {len(prompts)} prompts")
         cfg = guidance > 1.0
+        sampler = SCHEDULERS[scheduler].from_config(self.c.scheduler.config, **SCHEDULER_OVERRIDES.get(scheduler, {}))
+        if not _steps_fit(sampler, steps):
+            most = next(n for n in range(steps - 1, 0, -1) if _steps_fit(sampler, n))
+            raise FoleyError(f"{steps} {scheduler} steps do not fit this backbone's noise schedule of "
+                             f"{sampler.config.num_train_timesteps} timesteps (its spacing and offset put a step past "
+                             f"its end); take at most {most}")
         pipe = StableDiffusionPipeline(
             vae=self.vae, text_encoder=None, tokenizer=None, unet=self.unet,
-            scheduler=SCHEDULERS[scheduler].from_config(self.c.scheduler.config,
-                                                        **SCHEDULER_OVERRIDES.get(scheduler, {})),
+            scheduler=sampler,
             safety_checker=None, feature_extractor=None, requires_safety_checker=False)
         pipe.set_progress_bar_config(disable=True)
         condition = None if visual is None or visual_steps == 0.0 else self.visual_condition(visual, cfg)

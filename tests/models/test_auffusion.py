@@ -7,11 +7,12 @@ from dataclasses import replace
 import pytest
 import torch
 import torch.nn.functional as F
+from diffusers import DPMSolverMultistepScheduler
 
 from foley.errors import FoleyError
 from foley.models.backbone_settings import DecodingConfig
 from foley.models.layout import LAYOUT_CONDITION, LAYOUT_SD
-from foley.models.backbone import AudioBackbone, build_backbone
+from foley.models.backbone import AudioBackbone, _steps_fit, build_backbone
 from foley.models.vocoder import GriffinLimConfig, GriffinLimVocoder, HifiGanVocoder
 
 from auffusion_models import TINY, tiny_backbone, tiny_sentence_encoder, write_condition_layout, write_sd_layout
@@ -297,6 +298,14 @@ def test_generation_shapes_seeds_batches_and_schedulers(tiny):
     # magnify a little; another seed gives another clip altogether.
     assert rel(batch[1:], one) < 0.1 and rel(other, one) > 0.5
     assert tiny.generate(["a ball"], 0.64, steps=2, scheduler="dpm").shape == (1, 10240)
+    # as many steps as the schedule has timesteps: Auffusion's "leading" spacing and step offset put one past its end
+    # (an IndexError inside diffusers); said, with the most that fit
+    with pytest.raises(FoleyError, match="1000 ddim steps do not fit this backbone's noise schedule of 1000 timesteps "
+                                         r".*; take at most 999"):
+        tiny.generate(["a ball"], 0.5, steps=1000, scheduler="ddim")
+    # DPM-Solver told "leading" lays every one of as many steps at timestep 1, and one past the end with one fewer
+    dpm = DPMSolverMultistepScheduler(num_train_timesteps=1000, steps_offset=1, timestep_spacing="leading")
+    assert [_steps_fit(dpm, n) for n in (1000, 999, 998, 1)] == [False, False, True, True]
 
 
 def test_bad_generation_requests(tiny):
