@@ -1056,7 +1056,9 @@ class Session:
             name = data.get("name")
             if name is not None and not (isinstance(name, str) and Path(name).name == name):  # a file's name, no folder
                 raise ValueError(f"name {name!r:.60}")
-            duration_s, turns = float(data["duration_s"]), data["turns"]
+            duration_s, turns = data["duration_s"], data["turns"]
+            if isinstance(duration_s, bool) or not isinstance(duration_s, (int, float)):  # not true, nor "2"
+                raise ValueError(f"duration_s {duration_s!r:.60}")
             if not (math.isfinite(duration_s) and DURATION_RANGE_S[0] <= duration_s <= DURATION_RANGE_S[1]):
                 raise ValueError(f"duration_s {duration_s:g}; a bed is {DURATION_RANGE_S[0]:g} to "
                                  f"{DURATION_RANGE_S[1]:g} s")

@@ -93,8 +93,8 @@ class Plan:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Plan":
-        return validate(data.get("events", []), float(data["duration_s"]), int(data.get("max_simultaneous", 3)),
-                        reach_end=False)  # a saved plan is kept as it was
+        return validate(data.get("events", []), _number(data["duration_s"], "duration"),
+                        _limit(data.get("max_simultaneous", 3)), reach_end=False)  # a saved plan is kept as it was
 
 
 def seconds_said(t: float) -> str:
@@ -168,6 +168,15 @@ def _number(value, what: str) -> float:
     if not math.isfinite(x):
         raise PlanError(f"{what} must be finite, got {value!r}")
     return x
+
+
+def _limit(value) -> int:
+    """A plan's own limit of sounds at once ("max_simultaneous", as --plan-only prints it); PlanError
+    unless a whole number from 1 to MAX_EVENTS."""
+    limit = _number(value, "max_simultaneous")
+    if limit != int(limit) or not 1 <= limit <= MAX_EVENTS:
+        raise PlanError(f"max_simultaneous must be a whole number from 1 to {MAX_EVENTS}, got {limit:g}")
+    return int(limit)
 
 
 def _event(raw, i: int, duration_s: float, keep_times: bool = False) -> Event | None:
@@ -472,12 +481,8 @@ def parse_plan(text: str, duration_s: float = 10.0, max_simultaneous: int = 3, r
         found = _json_events(body)
         if found is not None:
             events, duration, limit = found
-            if limit is not None:  # a plan's own limit ("max_simultaneous", as --plan-only prints it)
-                limit = _number(limit, "max_simultaneous")
-                if limit != int(limit) or not 1 <= limit <= MAX_EVENTS:
-                    raise PlanError(f"max_simultaneous must be a whole number from 1 to {MAX_EVENTS}, got {limit:g}")
             return validate(events, _number(duration, "duration") if duration is not None else duration_s,
-                            int(limit) if limit is not None else max_simultaneous, reach_end)
+                            _limit(limit) if limit is not None else max_simultaneous, reach_end)
         calls = _call_events(body)
         if calls is not None:
             return validate(calls, duration_s, max_simultaneous, reach_end)

@@ -645,6 +645,12 @@ def test_a_turn_on_a_session_that_another_turn_holds_is_refused_at_once(tmp_path
                                           # edited by hand: each said of the session, in one line, before any work
                                           (json.dumps({"version": SESSION_VERSION, "duration_s": -5, "turns": []}),
                                            "(duration_s -5; a bed is 0.5 to 600 s)"),
+                                          (json.dumps({"version": SESSION_VERSION, "duration_s": True, "turns": []}),
+                                           "(duration_s True)"),  # was a 1 s bed
+                                          (json.dumps({"version": SESSION_VERSION, "duration_s": 4, "turns": [],
+                                                       "plan": {"duration_s": 4, "max_simultaneous": True, "events": [
+                                                           {"caption": "rain", "start_time": 0, "end_time": 4}]}}),
+                                           "(max_simultaneous must be a number, got True)"),
                                           (json.dumps({"version": SESSION_VERSION, "duration_s": 4, "turns": [],
                                                        "sampler": {"steps": "many"}}), "(sampler {'steps': 'many'})"),
                                           (json.dumps({"version": SESSION_VERSION, "duration_s": 4, "turns": [],
