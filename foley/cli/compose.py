@@ -87,6 +87,13 @@ def _plan_lines(plan) -> list[str]:
             f"{fill_said(e)}" for e in plan.events]
 
 
+def _limit_said(plan) -> str:
+    """The plan's limit of sounds at once where a turn raised it ("at most 4 sounds at once"), else ""."""
+    from ..pipelines.plan import Plan
+
+    return f"at most {plan.max_simultaneous} sounds at once" if plan.max_simultaneous != Plan.max_simultaneous else ""
+
+
 def _show_session(session) -> None:
     """Print a compose session: its bed's length, backbone and video, the current plan (as a turn
     prints it), each turn said and what it generated, and the files the last turn wrote."""
@@ -97,7 +104,8 @@ def _show_session(session) -> None:
     if session.plan is None:
         print("no plan yet: its first turn describes the bed")
         return
-    print("\n".join(["plan:", *_plan_lines(session.plan), "turns:"]))
+    limit = _limit_said(session.plan)
+    print("\n".join([f"plan ({limit}):" if limit else "plan:", *_plan_lines(session.plan), "turns:"]))
     for i, turn in enumerate(session.turns, 1):
         print(f"  {i}. {turn.get('text', '?')}  ({turn.get('generated', 0)} generated)")
     files = [session.bed_path, session.timeline_path, session.video_output_path]
@@ -281,7 +289,8 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
              f"--duration {last_end:g} makes it as long as they are")
     if args.plan_only:  # the JSON alone on stdout, for a program to read
         return _print_plan_only(args, plan, previous, model, continuing, planned)
-    print(f"plan ({planner.name if planner else 'undo'}, {plan.duration_s:g} s):")
+    limit = _limit_said(plan)
+    print(f"plan ({planner.name if planner else 'undo'}, {plan.duration_s:g} s{', ' + limit if limit else ''}):")
     print("\n".join(_plan_lines(plan)))
     for note in planned:  # under the plan it speaks of
         _note(note)

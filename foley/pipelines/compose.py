@@ -392,7 +392,10 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     FILL_LEVEL_JITTER_DB (seeded), or with ``exact`` ``period_s`` itself, unvaried (a rhythm
     the plan gives: the k-th repeat starts k periods in; a take longer than the period is
     faded out over BEAT_RELEASE_S as the next begins).
-    Repeats start while at least half of one fits, or with ``exact`` while they start inside the span."""
+    Repeats start while at least half of one fits, or while more than ``period_s`` of the span
+    would be left silent after them (a take of seconds, "water dripping": the last one is cut
+    at the span's end, where the event's release fades it), or with ``exact`` while they start
+    inside the span."""
     first = take(0)
     begin, end = sounding_span(first)
     if end + FILL_PAUSE_S * sample_rate >= len(first):
@@ -417,8 +420,9 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
         if exact and len(cut) > beat:  # a beat rings no longer than the rhythm: a tick a second is no drone
             cut = _edge_fades(cut[:beat], 0, round(BEAT_RELEASE_S * sample_rate))
         # The first take is laid whatever its length, cut at the end; a beat of a given rhythm whenever it
-        # starts inside the span (the rhythm says when), another repeat while half of it fits.
-        if starts and (t >= total if exact else t + len(cut) // 2 > total):
+        # starts inside the span (the rhythm says when), another repeat while half of it fits or more than
+        # a period would stay silent (a long take cut, not a filled span's last seconds silent).
+        if starts and (t >= total if exact else t + len(cut) // 2 > total and total - t <= beat):
             break
         n = min(len(cut), total - t)
         level = 1.0 if exact or not k else 10 ** (-FILL_LEVEL_JITTER_DB * levels.uniform() / 20)  # a rhythm given: even

@@ -128,7 +128,8 @@ def heard_s(start_s: float, end_s: float, mute) -> float:
 
 def plan_changes(previous: Plan, plan: Plan) -> list[str]:
     """What an edit changed, a line each ("removed: a drum (3.33-6.67 s)", "a drum: 3.33-6.67 s
-    -> 4.33-7.67 s", "a drum: another take"): events are paired by caption, unchanged ones
+    -> 4.33-7.67 s", "a drum: another take"; of one of several events of a caption, not moved,
+    "a drum (3.33-6.67 s): +0 dB -> -3 dB"): events are paired by caption, unchanged ones
     first; the rest are removed or added (one of each: replaced)."""
     old, new = list(previous.events), list(plan.events)
     for e in list(new):  # unchanged
@@ -147,7 +148,9 @@ def plan_changes(previous: Plan, plan: Plan) -> list[str]:
                 ("repeated to its end" if e.fill else "once") if was.fill != e.fill else "",
                 (f"every {e.period_s:g} s" if e.period_s else "its usual rhythm")
                 if e.fill and was.period_s != e.period_s and (was.fill or e.period_s) else ""]
-        lines.append(f"{e.caption}: {', '.join(w for w in said if w)}")
+        several = sum(o.caption == e.caption for o in plan.events) > 1  # which of them: by its span, unless said
+        named = f"{e.caption} ({span_said(e)})" if several and not said[0] else e.caption
+        lines.append(f"{named}: {', '.join(w for w in said if w)}")
     if plan.max_simultaneous != previous.max_simultaneous:  # a plan given as JSON with its own limit
         lines.append(f"at most {plan.max_simultaneous} sounds at once (was {previous.max_simultaneous})")
     if len(old) == 1 and len(new) == 1:

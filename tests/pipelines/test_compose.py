@@ -245,6 +245,23 @@ def test_session_round_trip_and_bad_file(tmp_path):
         Session.open(tmp_path / "empty.json", 10)
 
 
+def test_a_raised_limit_of_sounds_at_once_is_said_with_the_plan(backbone, tmp_path, foley_cli):
+    """After 'allow 4 sounds at once', each turn's plan and the session shown say the bed's limit
+    (before, only that turn's 'changed:' line did)."""
+    backbone.save_pretrained(tmp_path / "model")
+    base = ["compose", "--session", "bed.json", "--steps", "2", "--device", "cpu"]
+    first = foley_cli(base + ["--model", str(tmp_path / "model"), "a ball, then a drum", "--duration", "2"],
+                      cwd=tmp_path)
+    assert first.returncode == 0 and first.stdout.splitlines()[0] == "plan (rules, 2 s):", first.stderr
+    raised = foley_cli(base + ["allow 4 sounds at once"], cwd=tmp_path)
+    assert raised.returncode == 0, raised.stderr
+    assert raised.stdout.splitlines()[0] == "plan (rules, 2 s, at most 4 sounds at once):"
+    louder = foley_cli(base + ["make the drum louder"], cwd=tmp_path)
+    assert louder.stdout.splitlines()[0] == "plan (rules, 2 s, at most 4 sounds at once):"
+    shown = foley_cli(["compose", "--session", "bed.json"], cwd=tmp_path).stdout.splitlines()
+    assert shown[1] == "plan (at most 4 sounds at once):"
+
+
 def test_cli_compose_turns(backbone, tmp_path, foley_cli):
     model = tmp_path / "model"
     backbone.save_pretrained(model)
@@ -1488,6 +1505,24 @@ def test_fill_span_asks_for_takes_only_when_it_needs_them():
     starts = np.flatnonzero(np.diff((np.abs(out) > 0.1).astype(int)) == 1) + 1
     assert laid == [0, 24_000, 48_000, 72_000] and np.allclose(starts / sr, np.array([0, 1.5, 3, 4.5]) + starts[0] / sr, atol=1e-3), starts / sr
     assert starts[0] / sr < 0.02  # (the sounding part begins a frame, 8 ms, before the sound)
+
+
+def test_a_filled_span_of_long_takes_sounds_to_its_end():
+    """A take that sounds for seconds ("water dripping": 3.3 s of its window) is laid again while
+    more than a period of the span would be left silent after it, the last one cut at the span's
+    end: an 8 s span of dripping once fell silent from 6.3 s, half of a third take not fitting."""
+    from foley.pipelines.compose import fill_span
+
+    sr = 16_000
+    take = np.zeros(4 * sr, np.float32)
+    take[:3 * sr] = 0.2  # sounds 3 s of its 4: a pause, then the next one from about 3.1 s
+    out, starts, takes = fill_span(lambda k: take, round(4.2 * sr), sr, seed=1)
+    assert len(starts) == 2 and takes == 2 and 2.8 < starts[1] / sr < 3.4, starts
+    assert np.abs(out[round(3.5 * sr):]).min() > 0.1  # sounds to the span's end (the event's release fades it there)
+    short = np.zeros(sr, np.float32)
+    short[:800] = 0.5  # a step: its repeats end where half of one no longer fits, as before
+    out, starts, _ = fill_span(lambda k: short, sr, sr, seed=1)
+    assert len(starts) == 3 and not out[starts[-1] + 800:].any()
 
 
 class NarrowStepBackbone(StepBackbone):

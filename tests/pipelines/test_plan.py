@@ -175,6 +175,12 @@ def test_plan_changes_say_what_an_edit_did():
     thirds = validate([{"caption": "a bell", "start": 2.333, "end": 4.667}], 10, reach_end=False)
     later = validate([{"caption": "a bell", "start": 3, "end": 5.334, "mute": [[3.333, 4.001]]}], 10, reach_end=False)
     assert plan_changes(thirds, later) == ["a bell: 2.33-4.67 s -> 3-5.33 s, muted 3.33-4 s"]  # to 0.01 s, as listed
+    shots = validate([{"caption": "a gunshot", "start": t, "end": t + 0.5} for t in (2, 4, 6)], 10, reach_end=False)
+    quieter = validate([{"caption": "a gunshot", "start": t, "end": t + 0.5, "gain_db": -4} for t in (2, 4, 6)], 10,
+                       reach_end=False)  # 'make the gunshots quieter by 4 dB': each line says which one
+    assert plan_changes(shots, quieter) == [f"a gunshot ({t}-{t}.5 s): +0 dB -> -4 dB" for t in (2, 4, 6)]
+    moved = validate([{"caption": "a gunshot", "start": t, "end": t + 0.5} for t in (2, 4, 7)], 10, reach_end=False)
+    assert plan_changes(shots, moved) == ["a gunshot: 6-6.5 s -> 7-7.5 s"]  # its spans say which
 
 
 def test_fill_is_read_kept_and_checked():
