@@ -2674,3 +2674,13 @@ def test_a_refusal_shortens_a_long_text_it_quotes():
     assert len(said) < 300 and "'make the rain much much" in said
     assert "much quieter': the rules planner cannot read" in said
     assert "..." in said
+
+
+def test_running_is_footsteps_and_a_refusal_names_each_sound_once():
+    p = RulesPlanner()
+    chase = p.plan("someone runs on gravel from 0 to 6 s, a gunshot at 2 s, a gunshot at 4 s, a gunshot at 7 s", 10)
+    faster = p.plan("make the footsteps faster", 10, chase)  # was "no event matches 'the footsteps'"
+    assert faster.events[0].caption == "someone runs on gravel" and faster.events[0].period_s == 0.3
+    with pytest.raises(PlanError, match=r"no event matches 'the dog'; the events are: someone runs on gravel; "
+                                        r"a gunshot \(3 takes\)$"):  # was "a gunshot; a gunshot; a gunshot"
+        p.plan("remove the dog", 10, chase)

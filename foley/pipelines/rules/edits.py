@@ -52,8 +52,17 @@ def _scores(previous: Plan, words: str, target: str) -> list[int]:
         close = [m for w in sorted(_words(words)) for m in difflib.get_close_matches(w, known, n=1, cutoff=0.66)]
         guess = f" (did you mean {' '.join(close)!r}?)" if close else ""
         raise PlanError(f"no event matches {target!r}{guess}; the events are: "
-                        f"{'; '.join(e.caption for e in previous.events)}")
+                        f"{_captions_said(previous)}")
     return scores
+
+
+def _captions_said(plan: Plan) -> str:
+    """The captions of ``plan``'s events, each once, in time order, with how many takes it has where
+    several: "a gunshot (3 takes); rain"."""
+    counts = {}
+    for e in plan.events:
+        counts[e.caption] = counts.get(e.caption, 0) + 1
+    return "; ".join(f"{c} ({n} takes)" if n > 1 else c for c, n in counts.items())
 
 
 def _match(previous: Plan, target: str) -> int:

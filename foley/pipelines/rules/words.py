@@ -234,8 +234,8 @@ _ALIKE = [_stems(words) for words in (
     "neighs whinnies nickers", "barks woofs yaps", "meows miaows mews", "rings chimes tolls dings",
     "honks beeps toots blares", "slams bangs", "shatters smashes crashes breaks",
     "explodes booms blasts explosion detonation detonates", "fires shoots shot gunshot gunfire bang",
-    "chirps tweets sings", "rumbles rolls", "moos lows", "clucks bawks", "footsteps steps walks walking",
-    "shuts closes closed")]
+    "chirps tweets sings", "rumbles rolls", "moos lows", "clucks bawks",
+    "footsteps steps walks walking runs running jogs jogging", "shuts closes closed")]
 
 
 def _alike(stems: set[str]) -> set[str]:
