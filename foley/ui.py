@@ -339,8 +339,12 @@ class Studio:
                 if state.plan is not None:
                     check_turn_said(text)  # "redo", "undo twice": no planner's either
                 plan, planned = self.plan(planner, text.strip(), state.duration_s, state.plan)
-        if not new and not undo and not plan_changes(state.plan, plan):  # no turn is recorded for it
+        changes = plan_changes(state.plan, plan) if not new and state.plan is not None else []
+        if not new and not undo and not changes:  # no turn is recorded for it
             raise FoleyError(unchanged_refusal("the table" if table is not None else repr(text.strip())))
+        if changes:  # what the edit did, first, as foley compose says it
+            planned.insert(0, ("changed (back to the plan before the last turn): " if undo else "changed: ")
+                           + "; ".join(changes))
         if under and abs(plan.duration_s - under.duration_s) > VIDEO_LENGTH_TOLERANCE_S:  # a plan pasted as JSON
             raise FoleyError(f"the plan is {plan.duration_s:g} s long and the video {under.duration_s:g} s; a bed laid "
                              "under a video is as long as the video")

@@ -348,9 +348,10 @@ def test_an_edit_on_the_page_does_not_repeat_the_notes_of_the_sounds_it_left_as_
     assert [row[:3] for row in first["plan"]] == [["rain", 0.0, 4.0], ["a dog barks", 3.5, 4.0]]
     assert len(first["notes"]) == 1 and first["notes"][0].startswith(cut)
     quieter = studio.compose("make the rain quieter", "s", duration_s=4.0, steps=2)
-    assert quieter["notes"] == []  # the dog is as the first turn made it: said then
+    # what the edit did, as foley compose says it; no note of the dog: it is as the first turn made it, said then
+    assert quieter["notes"] == ["changed: rain: +0 dB -> -6 dB"]
     resampled = studio.compose("make the rain quieter", "s", duration_s=4.0, steps=3)  # every take made anew
-    assert len(resampled["notes"]) == 1 and resampled["notes"][0].startswith(cut)
+    assert len(resampled["notes"]) == 2 and resampled["notes"][1].startswith(cut)
     saved = json.loads((studio.session_dir("s") / "bed.json").read_text())  # what a turn's takes are made with
     assert saved["model"] == str((tmp_path / "model" / "backbone").resolve())
     assert saved["sampler"] == {"steps": 3, "guidance": studio.compose_sampler.guidance}
@@ -432,8 +433,9 @@ def test_a_page_turn_says_so_when_it_generates_again_the_sounds_of_another_backb
     assert first.returncode == 0, first.stderr
     said = "this bed was composed with the backbone other; its sounds are generated again with this page's, backbone"
     quieter = studio.compose("make the rain quieter", "s", duration_s=2.0, steps=2)
-    assert quieter["turns"][-1]["generated"] == 1 and quieter["notes"] == [said]
-    assert studio.compose("make the rain louder", "s", duration_s=2.0, steps=2)["notes"] == []  # the page's own
+    assert quieter["turns"][-1]["generated"] == 1 and quieter["notes"] == ["changed: rain: +0 dB -> -6 dB", said]
+    louder = studio.compose("make the rain louder", "s", duration_s=2.0, steps=2)  # the page's own now: no note
+    assert louder["notes"] == ["changed: rain: -6 dB -> +0 dB"]
 
 
 def test_a_page_turn_is_refused_while_a_command_line_turn_holds_its_session(tmp_path):
