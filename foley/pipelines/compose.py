@@ -736,7 +736,7 @@ def nearest_note(caption: str, nearest: str, similarity: float) -> str | None:
     if similarity < UNFAMILIAR_SIMILARITY:
         return (f"{caption!r} is unlike every sound this backbone learned (nearest: {nearest!r}, similarity "
                 f"{similarity:.2f}); it may come out as another sound")
-    if (similarity < FAMILIAR_SIMILARITY or _action_unsaid(caption, nearest)
+    if (similarity < FAMILIAR_SIMILARITY or _action_unsaid(caption, nearest) or _other_thing(caption, nearest)
             or caption.lower() != nearest.lower() and not same_sound_words(caption, nearest)):
         return (f"{caption!r} is nearest to {nearest!r} of the sounds this backbone learned (similarity "
                 f"{similarity:.2f}); it may come out like that")
@@ -760,6 +760,24 @@ def _action_unsaid(caption: str, nearest: str) -> bool:
         return False
     thing = _stems(_subject(caption) or "") - {"a", "an", "the"}  # what makes the sound: "birds" of "birds chirp"
     return bool(learned & _SOUND_VERB_STEMS - _NO_ACTION) or not (thing and thing <= learned)
+
+
+# Words of a caption's thing that name no thing a sound is learned of: how it sounds, or a person ("someone walks")
+_NO_THING = {"a", "an", "the", "some", "faster", "slower", "louder", "quieter", "distant", "far", "near", "close",
+             "loud", "quiet", "soft", "heavy", "light", "fast", "slow", "big", "small", "little", "large", "gentle",
+             "hard", "someone", "somebody", "man", "woman", "men", "women", "person", "people", "boy", "girl", "child",
+             "kid", "he", "she", "they"}
+
+
+def _other_thing(caption: str, nearest: str) -> bool:
+    """Whether ``nearest`` is another thing doing what ``caption``'s does ("crickets chirping at night" for
+    "birds chirping", "small object bounces" for "a ball bounces"): the caption's thing (its words before
+    its verb or its -ing word) shares no word with it, and the rest of the caption does."""
+    from .rules.words import _stems, _subject
+
+    doing = re.match(r"(?i)(?P<x>[a-z' ]+?)\s+[a-z]{3,}ing\b", caption)  # "birds| chirping"
+    thing = _stems(_subject(caption) or (doing["x"] if doing else "")) - _stems(" ".join(_NO_THING))
+    return bool(thing) and not thing & _stems(nearest) and bool(_stems(caption) & _stems(nearest))
 
 
 def unknown_words(tokenizer, caption: str) -> list[str]:

@@ -54,8 +54,14 @@ def test_a_learned_text_of_the_same_thing_doing_something_else_is_named():
     assert "'a horse neighs'" in nearest_note("a horse gallops", "a horse neighs", 0.65)
     for caption, nearest in (("a door is closed", "a door opens and shuts"), ("a door slams", "a door bangs"),
                              ("rain starts", "rain"), ("heavy rain", "rain falling"),
-                             ("a horse neighs", "a horse neighs"), ("birds chirp in a forest", "birds in a forest")):
+                             ("a horse neighs", "a horse neighs"), ("birds chirp in a forest", "birds in a forest"),
+                             ("someone walking on gravel", "footsteps on gravel, walking"),
+                             ("faster footsteps", "footsteps on dirt"), ("distant thunder", "thunder")):
         assert nearest_note(caption, nearest, 0.8) is None, caption  # the same sound said otherwise
+    # another thing doing the same: it was no note ("chirping" said of both)
+    for caption, nearest in (("birds chirping", "crickets chirping at night"),
+                             ("a ball bounces", "small object bounces")):
+        assert f"is nearest to {nearest!r}" in nearest_note(caption, nearest, 0.7), caption
 
 
 def test_no_note_without_a_list_or_a_sentence_encoder(model, tmp_path):
