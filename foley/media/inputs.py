@@ -8,7 +8,10 @@ from ..errors import MediaError
 
 
 def check_input_file(path: str | os.PathLike) -> Path:
-    """Return ``path`` as a Path if it names a readable, non-empty regular file."""
+    """Return ``path`` as a Path if it names a readable, non-empty regular file; MediaError saying
+    why not (an empty path names no file: Path("") would be the current folder)."""
+    if not str(path).strip():
+        raise MediaError("no file given (the path is empty)")
     path = Path(path)
     if not path.exists():
         raise MediaError(f"{path}: no such file")

@@ -87,6 +87,14 @@ def test_probe_and_decode_fail_with_one_line(tmp_path, case):
     assert_one_clear_line(run_cli("probe", path), path, problem)
 
 
+def test_an_empty_path_names_no_file():
+    from foley.media.audio import read_audio
+
+    for read in (decode_frames, read_audio):  # it read as the current folder: ".: is a directory"
+        with pytest.raises(MediaError, match=r"^no file given \(the path is empty\)$"):
+            read("")
+
+
 @pytest.mark.parametrize("cut", ["in its media data", "in its first box"])
 def test_truncated_mp4_moov_at_end(av_clip, tmp_path, cut):
     """Cut before its index (the moov box a camera writes last): said so, not as unreadable data."""
