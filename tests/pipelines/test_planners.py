@@ -2684,3 +2684,238 @@ def test_running_is_footsteps_and_a_refusal_names_each_sound_once():
     with pytest.raises(PlanError, match=r"no event matches 'the dog'; the events are: someone runs on gravel; "
                                         r"a gunshot \(3 takes\)$"):  # was "a gunshot; a gunshot; a gunshot"
         p.plan("remove the dog", 10, chase)
+
+
+def test_a_take_again_is_no_sound_added_over_the_bed():
+    p = RulesPlanner()
+    bed = p.plan("rain, a glass shatters at 2 s, a body falls at 5 s", 10)
+    for said in ("another take of the glass", "try the glass again", "try again"):
+        p.plan(said, 10, bed)
+        assert p.notes == [], said  # was "'a glass shatters' (2-4 s) is added over the bed's own (2-4 s): ..."
+    shots = p.plan("a gunshot at 2 s, a gunshot at 3 s, a bell rings at 8 s", 10)
+    p.plan("retake the second gunshot", 10, shots)  # it overlapped the first before too
+    assert p.notes == []
+    p.plan("add a gunshot at 3.5 s", 10, shots)
+    assert p.notes == ["'a gunshot' (3.5-5.5 s) is added over the bed's own (2-4 s): two takes of it at once"]
+
+
+def test_a_second_cut_off_a_sound_shortens_it():
+    p = RulesPlanner()
+    bed = p.plan("rain, a spoon clinks at 3 s", 10)
+    for said in ("cut a second off the spoon", "take a second off the spoon", "cut a second from the spoon"):
+        assert spans(p.plan(said, 10, bed))[1] == ("a spoon clinks", 3, 4), said  # was: the spoon removed
+
+
+def test_an_amount_with_no_unit_after_a_verb_of_level_is_in_db():
+    p = RulesPlanner()
+    bed = p.plan("heavy rain all along, thunder rumbles at 2 s, a dog barks at 6 s", 10)
+    # after a verb of level alone, dB, as "quieter by 3" reads it ("lower the rain 3" was -6 dB, "boost ... 4" +6 dB)
+    for said, gain in (("lower the rain 3", -3), ("turn the rain down 3", -3), ("drop the rain down 3", -3),
+                       ("bring the rain up 2", 2), ("boost the rain 4", 4), ("drop the rain lower", -6)):
+        assert p.plan(said, 10, bed).events[0].gain_db == gain, said
+
+
+def test_an_amount_with_no_unit_after_drop_or_cut_is_asked_about():
+    p = RulesPlanner()
+    bed = p.plan("heavy rain all along, thunder rumbles at 2 s, a dog barks at 6 s", 10)
+    # after "drop" or "cut" alone, dB or a time: asked (they took the sound out, or stopped it at 6 s)
+    for said in ("drop the thunder 6", "cut the thunder 3", "drop the rain by 6"):
+        with pytest.raises(PlanError, match=r"what\? for its level: 'make the (thunder|rain) quieter by \d dB'; to stop it "
+                                            r"then: 'make the (thunder|rain) stop at \d s'"):
+            p.plan(said, 10, bed)
+    with pytest.raises(PlanError, match=r"to lower it by 3 dB: 'make the thunder quieter by 3 dB'; to take it out: "
+                                        r"'remove the thunder'"):
+        p.plan("lose the thunder 3 dB", 10, bed)  # was: the thunder removed
+
+
+def test_cut_early_or_its_tail_takes_no_sound_out():
+    p = RulesPlanner()
+    bed = p.plan("heavy rain all along, thunder rumbles at 2 s, a dog barks at 6 s", 10)
+    for said in ("cut the thunder early", "cut the thunder tail"):  # the whole thunder was removed
+        with pytest.raises(PlanError, match="cannot read which part or time of the sound it means"):
+            p.plan(said, 10, bed)
+
+
+def test_an_editors_cut_in_brings_a_sound_in():
+    p = RulesPlanner()
+    bed = p.plan("heavy rain all along, thunder rumbles at 2 s, a dog barks at 6 s", 10)
+    # an editor's cut in (or to) a sound brings it in then (it stopped the thunder at 3 s)
+    for said in ("cut in the thunder at 3", "cut to the thunder at 3 s"):
+        assert spans(p.plan(said, 10, bed))[1] == ("thunder rumbles", 3, 7), said
+
+
+def test_drop_to_a_level_or_a_time_is_asked_about():
+    p = RulesPlanner()
+    bed = p.plan("heavy rain all along, a gunshot at 2 s, a gunshot at 5 s, a dog barks at 7 s", 10)
+    with pytest.raises(PlanError, match=r"give the change, not the level it ends at \(the gunshot is at \+0 dB now\): "
+                                        r"'make the gunshot quieter by 10 dB'"):
+        p.plan("drop the gunshot to -10", 10, bed)  # was "a time is from 0 s on"
+    with pytest.raises(PlanError, match=r"to move it there: 'move the dog to 5 s'; to take it out until then: 'remove "
+                                        r"the dog before 5 s'"):
+        p.plan("drop the dog to 5 s", 10, bed)  # was: the dog removed (muted until 5 s)
+
+
+def test_a_time_when_a_sound_stops_doing_it_is_its_end():
+    p = RulesPlanner()
+    bed = p.plan("rain, a dog barks at 2 s, tires screech at 5 s", 10)
+    assert ("thunder", 4, 8) in spans(p.plan("add thunder when the dog stops barking", 10, bed))  # was 2-6 s
+    assert ("a crash", 7, 9) in spans(p.plan("add a crash when the tires stop screeching", 10, bed))  # was 5-7 s
+
+
+def test_add_n_more_of_a_sound_of_the_bed():
+    p = RulesPlanner()
+    bed = p.plan("someone knocks on a door three times at 1 s, then a door creaks open at 4 s", 10)
+    more = p.plan("add two more knocks at 5 s and 6 s", 10, bed)
+    assert spans(more)[-2:] == [("someone knocks on a door", 5, 7), ("someone knocks on a door", 6, 8)]
+    with pytest.raises(PlanError, match=r"say when each plays: 'add two more knocks at A s and B s' \(or one at a time: "
+                                        r"'add another knock at T s'\)"):
+        p.plan("add two more knocks", 10, bed)  # was two "a knock" at 0-0.6 s
+
+
+def test_several_takes_of_a_sound_every_n_s_are_that_far_apart():
+    p = RulesPlanner()
+    bed = p.plan("computer beeps at 1 s, computer beeps at 3 s, computer beeps at 5 s, birds chirp in the background", 10)
+    apart = p.plan("make the beeps every 1.5 seconds", 10, bed)  # each filled its own span: beeps at 1, 2.5, 3, 4.5, ...
+    assert [(e.start_s, e.end_s, e.fill) for e in apart.events if e.caption == "computer beeps"] == [
+        (1, 2.5, False), (2.5, 4, False), (4, 5.5, False)]
+    uneven = p.plan("a dog barks at 1 s, a dog barks at 2 s, a dog barks at 6 s", 10)
+    with pytest.raises(PlanError, match=r"these are 3 sounds at 1, 2, 6 s, not evenly apart; move them one at a time"):
+        p.plan("the dogs every 2 s", 10, uneven)
+
+
+def test_a_sound_added_after_each_of_several_is_refused():
+    p = RulesPlanner()
+    bed = p.plan("rain, a dog barks at 2 s, a dog barks at 5 s", 10)
+    with pytest.raises(PlanError, match=r"an addition takes one time; add one for each bark in turn: 'add a cat right "
+                                        r"after the first bark', then the second"):
+        p.plan("add a cat after each bark", 10, bed)  # was a sound "a cat after each bark" from 0 to 10 s
+
+
+def test_a_replacement_that_names_no_sound_is_refused():
+    p = RulesPlanner()
+    bed = p.plan("rain, thunder at 2 s, a dog barks at 6 s", 10)
+    for said in ("replace the thunder with a louder one", "swap the thunder for a bigger one"):
+        with pytest.raises(PlanError, match=r"names no sound to replace it with; for another take: 'another take of the "
+                                            r"thunder'; for its level: 'make the thunder louder'"):
+            p.plan(said, 10, bed)  # was a sound "a louder one"
+
+
+def test_another_take_said_in_other_words():
+    p = RulesPlanner()
+    bed = p.plan("rain, thunder at 2 s, a dog barks at 6 s", 10)
+    for said in ("swap the dog for another one", "replace the dog with a different one", "new take of the dog",
+                 "give me a different take on the dog"):
+        assert plan_changes(bed, p.plan(said, 10, bed)) == ["a dog barks: another take"], said
+
+
+def test_put_a_sound_at_a_time_adds_it():
+    p = RulesPlanner()
+    bed = p.plan("heavy rain all along, thunder rumbles at 2 s, a dog barks at 6 s", 10)
+    for said in ("put a door slam at 5", "throw in a door slam at 5 s", "drop in a door slam at 5"):
+        assert plan_changes(bed, p.plan(said, 10, bed)) == ["added: a door slam (5-7 s)"], said
+    with pytest.raises(PlanError, match=r"to move the bed's 'a dog barks' there: 'move the dog to 7 s'; to add another: "
+                                        r"'add a dog bark at 7'"):
+        p.plan("put a dog bark at 7", 10, bed)  # was the bed's dog moved
+
+
+def test_a_plural_caption_in_short_names_all_its_takes():
+    p = RulesPlanner()
+    bed = p.plan("footsteps running throughout, gunshots at 2, 3 and 4 s", 10)
+    for said in ("gunshots louder", "the gunshots louder"):  # "gunshots" matched 3 events: say which
+        assert [e.gain_db for e in p.plan(said, 10, bed).events] == [0, 6, 6, 6], said
+    knocks = p.plan("someone knocks on a door three times at 1 s, then a door creaks open", 10)
+    assert [e.gain_db for e in p.plan("knocks louder", 10, knocks).events] == [6, 6, 6, 0]
+
+
+def test_everything_but_a_sound_said_after_the_edit():
+    p = RulesPlanner()
+    bed = p.plan("heavy rain all along, thunder rumbles at 2 s, a dog barks at 6 s", 10)
+    for said in ("make everything quieter except the rain", "everything quieter except the rain",
+                 "turn everything down but the rain"):
+        assert [e.gain_db for e in p.plan(said, 10, bed).events] == [0, -6, -6], said
+
+
+def test_an_edit_asked_of_the_sound_with_can():
+    p = RulesPlanner()
+    bed = p.plan("rain, a door slams at 7 s", 10)
+    for said in ("can the door slam at 3 s?", "can the door hit on 3", "could the door come in at 3"):
+        assert spans(p.plan(said, 10, bed))[1] == ("a door slams", 3, 5), said
+
+
+def test_loop_a_sound_until_the_end():
+    p = RulesPlanner()
+    bed = p.plan("rain, typing on a keyboard from 2 to 6 s, a bell rings at 3 s, a man shouts at 7 s", 10)
+    for said in ("loop the typing until the end", "loop the typing to the end"):
+        assert spans(p.plan(said, 10, bed))[1] == ("typing on a keyboard", 2, 10), said
+    with pytest.raises(PlanError, match=r"'a man shouts' plays once; to repeat it: 'the man every N s'"):
+        p.plan("loop the man until the end", 10, bed)
+
+
+def test_let_a_sound_ring_out_until_the_end():
+    p = RulesPlanner()
+    bed = p.plan("rain, typing on a keyboard from 2 to 6 s, a bell rings at 3 s, a man shouts at 7 s", 10)
+    assert spans(p.plan("let the bell ring out", 10, bed))[2] == ("a bell rings", 3, 10)
+
+
+def test_a_sound_said_to_do_its_thing_too_early():
+    p = RulesPlanner()
+    bed = p.plan("rain, a dog barks at 2 s, birds chirp from 5 s", 10)
+    assert spans(p.plan("the dog barks too early", 10, bed))[1] == ("a dog barks", 3, 5)
+    assert p.plan("the birds chirp too loudly", 10, bed).events[2].gain_db == -6
+
+
+def test_a_sound_said_to_do_its_thing_until_a_time_stops_then():
+    p = RulesPlanner()
+    bed = p.plan("rain, a dog barks at 2 s, birds chirp from 5 s", 10)
+    for said in ("let the dog bark until 6", "make the dog bark until 6 s"):
+        assert spans(p.plan(said, 10, bed))[1] == ("a dog barks", 2, 6), said
+
+
+def test_a_sound_said_to_start_doing_its_thing_at_a_time_starts_then():
+    p = RulesPlanner()
+    bed = p.plan("rain, a dog barks at 2 s, birds chirp from 5 s", 10)
+    for said in ("have the birds start chirping at 4", "the birds should start chirping at 4"):
+        assert spans(p.plan(said, 10, bed))[2] == ("birds chirp", 4, 10), said
+
+
+def test_a_start_or_a_stop_said_in_short():
+    p = RulesPlanner()
+    bed = p.plan("heavy rain all along, a dog barks at 2 s, music from 5 s", 10)
+    assert spans(p.plan("rain stops at 8 s", 10, bed))[0] == ("heavy rain", 0, 8)
+    assert spans(p.plan("music comes in at 3", 10, bed))[2] == ("music", 3, 10)
+
+
+def test_tighten_or_spread_out_a_run_of_takes():
+    p = RulesPlanner()
+    bed = p.plan("someone knocks on a door three times at 1 s, then a door creaks open at 4 s", 10)
+    for said in ("tighten the gap between the knocks", "tighten up the knocks"):  # "does not understand"
+        assert [e.start_s for e in p.plan(said, 10, bed).events][:3] == [1, 1.2, 1.4], said
+    for said in ("spread the knocks out", "space out the knocks", "space the knocks out more"):
+        assert [e.start_s for e in p.plan(said, 10, bed).events][:3] == [1, 1.45, 1.9], said
+
+
+def test_duck_says_a_level_is_the_whole_sounds():
+    p = RulesPlanner()
+    bed = p.plan("a fridge hums throughout, music playing from 5 s, a door slams at 8 s", 10)
+    with pytest.raises(PlanError, match=r"^'duck the music under the door': a sound's level is the whole sound's, not "
+                                        r"lowered while another plays; to lower it throughout: 'make the music quieter'; "
+                                        r"to take it out while the door plays: 'remove the music from 8 to 10 s'$"):
+        p.plan("duck the music under the door", 10, bed)  # was "it reads no 'duck'", and no edit to give
+
+
+def test_a_word_of_the_same_sound_in_the_plural_names_all_its_takes():
+    p = RulesPlanner()
+    bed = p.plan("footsteps running throughout, gunshots at 2, 3 and 4 s", 10)
+    assert [e.gain_db for e in p.plan("make the shots quieter", 10, bed).events] == [0, -6, -6, -6]  # was: say which
+    guns = p.plan("a gun fires at 2 s, a gun fires at 5 s, a door slams at 8 s", 10)
+    with pytest.raises(PlanError, match=r"'the bangs' matches 3 events"):  # guns and a door: which is asked
+        p.plan("remove the bangs", 10, guns)
+
+
+def test_a_sound_made_to_do_it_several_times_at_a_time_is_not_just_moved():
+    p = RulesPlanner()
+    bed = p.plan("heavy rain all along, a dog barks at 6 s", 10)
+    for said in ("make the dog bark twice at 5", "make the dog bark 3 times at 5 s"):  # the dog was moved to 5 s, once
+        with pytest.raises(PlanError, match=r"\(to hear it (twice|3 times): 'replace the dog with a dog barks"):
+            p.plan(said, 10, bed)
+    assert spans(p.plan("make the dog bark once at 5", 10, bed))[1] == ("a dog barks", 5, 7)

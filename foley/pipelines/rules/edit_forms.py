@@ -40,14 +40,16 @@ _EDITS = [
                         r"(?P<b>(?:the|that|this)\s.+?)(?:\s+around|\s+over|\s+places)?$", re.I)),
     ("replace", re.compile(r"^(?:replace|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)),
     ("replace", re.compile(r"^(?:change|turn)\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)),
-    ("retake", re.compile(r"^(?:(?:give me |try )?another (?:take|version) (?:of|on|for)|try|redo|regenerate|re-?roll|re-?take)"
+    ("retake", re.compile(r"^(?:(?:give me |try )?(?:another|an?\s+(?:new|different|fresh)|new|different|fresh) (?:take|version) "
+                          r"(?:of|on|for)|try|redo|regenerate|re-?roll|re-?take)"
                           r"\s+(?P<a>.+?)"
                           r"(?:\s+again)?$", re.I)),
     ("remove_span", re.compile(rf"^{_REMOVE}\s+(?P<a>.+?)\s+(?:(?:from|between)\s+{_NUM}{_SECONDS}\s+(?:to|and|until|till)\s+"
                                rf"{_NUM}{_SECONDS}|(?P<after>after|from)\s+{_NUM}{_SECONDS}(?:\s+on(?:wards?)?|\s+{_TO_THE_END})?"
                                rf"|(?:(?:from\s+the\s+(?:start|beginning)\s+)?(?:to|until|till)|before|up\s+to)\s+{_NUM}{_SECONDS}"
                                rf"|(?:for|in|over|during)\s+the\s+(?P<edge>first|last)\s+{_NUM}{_SECONDS})$", re.I)),
-    ("gain", re.compile(rf"^(?P<verb>drop|cut)\s+(?P<a>.+?)\s+(?:(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|{_A_BIT}|down)$", re.I)),  # a level
+    ("gain", re.compile(rf"^(?P<verb>drop|cut)\s+(?P<a>.+?)\s+(?:(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|{_A_BIT}(?:\s+(?:down|lower))?"
+                        rf"|down|lower)$", re.I)),  # a level ("drop the rain lower")
     ("remove", re.compile(rf"^{_REMOVE}\s+(?P<a>.+)$", re.I)),
     ("add", re.compile(r"^add\s+(?P<b>.+)$", re.I)),
     ("move_to", re.compile(rf"^(?:move|put)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}(?:{_UNIT})?$", re.I)),
@@ -220,6 +222,11 @@ def short_edit(text: str) -> str:
                   r"(?:space|time|room|gaps?|pauses?)\s+between\s+(?P<a>(?!.*\band\b).+)$",
                   lambda m: f"make {m['a']} {'faster' if m['d'].lower().endswith(('less', 'shorter')) else 'slower'}",
                   text, flags=re.I)
+    # "tighten the gap between the knocks" ("tighten up the knocks"), "spread the gunshots out" ("space out the knocks"):
+    # their tempo
+    text = re.sub(r"^(?:tighten(?:\s+up)?\s+(?:the\s+(?:gaps?|space|spacing|timing)\s+(?:between|of)\s+)?(?P<a>(?!.*\band\b).+?)"
+                  r"(?:\s+up)?|(?:spread|space)\s+(?:out\s+(?P<b>.+?)|(?P<c>.+?)\s+out)(?:\s+(?:more|a\s+bit))?)$",
+                  lambda m: f"make {m['a'] or m['b'] or m['c']} {'faster' if m['a'] else 'slower'}", text, flags=re.I)
     # "speed up the footsteps", "slow the knocking down": their tempo
     text = re.sub(r"^(?P<v>speed|slow)\s+(?:(?:up|down)\s+(?P<a>.+)|(?P<b>.+?)\s+(?:up|down))$",
                   lambda m: f"make {m['a'] or m['b']} {'faster' if m['v'].lower() == 'speed' else 'slower'}", text,
@@ -266,6 +273,10 @@ def _edit_said(text: str) -> str:
     text = re.sub(r"^(?:(?:can|could|would|will)\s+you\s+|(?:can|could|shall)\s+we\s+|we\s+(?:need\s+to|should)\s+"
                   r"|i(?:'d|\s+would)\s+like\s+(?:you\s+)?to\s+|let'?s\s+)"
                   r"(?:please\s+)?", "", text, flags=re.I)  # "can you make the rain a bit louder?"
+    # "can the thunder come in at 3 s?", "could the door hit on 3": that edit asked of the sound
+    text = re.sub(rf"^(?:can|could)\s+(?=(?:the|that|this)\s.+\s(?:at|on)\s+{_DECIMAL}\s*{_UNIT_S}?$)", "make ", text, flags=re.I)
+    # "have the man start talking at 5 s", "the man should start speaking at 7 s": its start (or stop) then
+    text = re.sub(r"\b(?P<v>(?:start|begin|stop|finish)(?:s|es)?)\s+[a-z]+ing(?=\s+at\s+\d)", r"\g<v>", text, flags=re.I)
     text = re.sub(r"\s+as\s+well\s+as\s+(?=(?:the|that|this)\s)", " and ", text, flags=re.I)  # "the rain as well as the dog"
     # "quieten the rain (down)", "tone down the rain", "dial the rain down a bit": "turn X down"
     text = re.sub(r"^quieten\s+(?:down\s+)?(?P<a>.+?)(?:\s+down)?(?P<r>\s+(?:by\s+)?\d.*|\s+(?:a|much|way)\s.*)?$",
@@ -283,11 +294,12 @@ def _edit_said(text: str) -> str:
         raise PlanError(f"{_clean(text)!r}: a bed's sounds are as generated; the rules planner sets their level, times "
                         f"and length, not their {(m['e'] or m['bed']).lower()} (a sound further away: "
                         f"'make {m['a'] or 'X'} quieter')")
-    # "make the door slam at 1 s", "the phone should ring at 2 s": it is moved there (a start or a stop is its own edit)
+    # "make the door slam at 1 s" (or "on 1"), "the phone should ring at 2 s": it is moved there (a start or a stop is
+    # its own edit)
     text = re.sub(rf"^(?!.*\b(?:start|stop|end|finish|begin|fade|come|cut|die|go|play|sound|louder|quieter|softer|longer|shorter"
-                  rf"|faster|slower|earlier|later|quiet|loud|silent|again|also|too)s?\b)"
+                  rf"|faster|slower|earlier|later|quiet|loud|silent|again|also|too|twice|thrice|time)s?\b)"
                   rf"(?:(?:make|have|let)\s+(?P<a>(?:the|that|this)\s+.+?)|(?P<b>(?:the|that|this)\s+.+?)\s+should)"
-                  rf"(?<!\sa)(?<!\san)\s+[a-z]+\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",  # not "make the dog a cat at 5 s"
+                  rf"(?<!\sa)(?<!\san)\s+[a-z]+\s+(?:at|on)\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",  # not "make the dog a cat at 5 s"
                   lambda m: f"move {m['a'] or m['b']} to {m['t']}", text, flags=re.I)
     # "cut the rain by 2 s", "cut (trim, take, shave) 2 s off the rain", "add 2 s to the rain": its length by that much
     text = re.sub(rf"^(?:cut|trim)\s+(?P<a>(?:the|that|this|it)\b.*?)\s+by\s+(?P<n>{_DECIMAL}\s*{_UNIT_S})$", r"make \g<a> shorter by \g<n>",
@@ -295,6 +307,8 @@ def _edit_said(text: str) -> str:
     text = re.sub(rf"^(?:(?P<cut>cut|trim|take|shave)\s+(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+(?:off|from)(?:\s+the\s+end\s+of)?"
                   rf"|add\s+(?P<m>{_DECIMAL}\s*{_UNIT_S})\s+(?:to|onto)(?:\s+the\s+end\s+of)?)\s+(?P<a>(?:the|that|this|it)\b.*)$",
                   lambda m: f"make {m['a']} {'shorter' if m['cut'] else 'longer'} by {m['n'] or m['m']}", text, flags=re.I)
+    # "cut in the thunder at 3 s", "cut to the thunder at 3 s": an editor's cut that brings it in then
+    text = re.sub(r"^cut\s+(?:in|to)\s+(?P<a>(?:the|that|this)\s.+?)\s+at\s+", r"make \g<a> come in at ", text, flags=re.I)
     text = re.sub(r"^(?:cut|kill|drop|lose|fade|end|stop)\s+(?P<a>.+?)(?:\s+(?:off|out))?\s+(?:at|by)\s+(?P<t>[\d.]+\s*"
                   r"(?:s|secs?|seconds?|ms)?)$", r"make \g<a> stop at \g<t>", text, flags=re.I)
     text = re.sub(r"^start\s+(?P<a>.+?)\s+at\s+", r"make \g<a> start at ", text, flags=re.I)  # as "make X start at"
@@ -316,6 +330,10 @@ def _edit_said(text: str) -> str:
     text = re.sub(rf"^(?:(?:make|have|let)\s+)?(?P<a>.+?)\s+(?:should\s+)?(?:(?:lasts?|go(?:es)?\s+on|continues?|keeps?\s+going)"
                   rf"\s+(?:until|till|to)|(?:go(?:es)?|runs?|plays?)\s+(?:until|till))\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",
                   r"make \g<a> stop at \g<t>", text, flags=re.I)
+    # "let the kettle whistle until 5 s" (not "make the rain quiet until 5 s": a state, not its sound)
+    text = re.sub(rf"^(?:make|have|let)\s+(?P<a>(?:the|that|this|these|those)\s.+?)\s+(?!(?:quiet|silent|mute|loud|soft|low|off|"
+                  rf"out|down|up|away|still|gone|dead|faint|be|go|stay|keep)[a-z]*\b)[a-z]+\s+(?:only\s+)?(?:until|till)\s+"
+                  rf"(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", r"make \g<a> stop at \g<t>", text, flags=re.I)
     text = re.sub(rf"^(?:extend|lengthen)\s+(?P<a>.+?)\s+(?:to|until)\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", r"make \g<a> stop at \g<t>",
                   text, flags=re.I)
     text = re.sub(rf"^(?P<v>extend|lengthen|trim|shorten)\s+(?P<a>.+?)(?:\s+by\s+(?P<n>{_DECIMAL}\s*{_UNIT_S})|\s+{_A_BIT})?$",
@@ -330,9 +348,15 @@ def _edit_said(text: str) -> str:
                   flags=re.I)  # "delay the thunder (by) 1 s", "delay it a bit": later
     text = re.sub(r"^(?:cut|stop)\s+(?P<a>.+?)\s+short$", r"make \g<a> shorter", text, flags=re.I)  # not: remove it
     text = re.sub(r"^use\s+(?P<b>.+?)\s+instead\s+of\s+(?P<a>.+)$", r"replace \g<a> with \g<b>", text, flags=re.I)
+    # "swap the dog for another one" ("a different one", "a new one"): another take of it
+    text = re.sub(r"^(?:replace|swap)\s+(?P<a>.+?)\s+(?:with|for)\s+(?:another|an?\s+(?:different|new|fresh|other))\s+"
+                  r"(?:one|take|version)$", r"another take of \g<a>", text, flags=re.I)
     text = _MAKE_INTO.sub(r"replace \g<a> with \g<b>", text)  # "make the rain a storm", "make it into wind"
     text = re.sub(r"^make\s+(?P<a>.+?)\s+(?:at\s+|play\s+at\s+)?(?P<x>half|double)[\s-](?:speed|time|tempo)$",
                   lambda m: f"make {m['a']} {'half' if m['x'].lower() == 'half' else 'twice'} as fast", text, flags=re.I)
+    text = re.sub(r"^(?P<a>(?:the|that|this|these|those)\s.+?)(?<!\sis)(?<!\sare)(?<!'s)(?P<r>\s+(?:(?:much|way|far|a\s+(?:bit|"
+                  r"little|touch)|slightly)\s+)?too\s+(?:loud|quiet|soft|early|late|long|short|fast|slow))(?:ly)?$",
+                  r"\g<a> is\g<r>", text, flags=re.I)  # "the dog barks too early", "the birds chirp too loudly"
     text = re.sub(r"^(?P<a>.+?)(?:\s+is|\s+are|'s)\s+(?:(?P<much>much|way|far)\s+"
                   r"|(?P<bit>a\s+(?:bit|little|touch)\s+|slightly\s+))?"
                   r"too\s+(?P<d>loud|quiet|soft|early|late|long|short|fast|slow)$",
@@ -354,6 +378,10 @@ def _edit_said(text: str) -> str:
                   r"move \g<a> to \g<t>", text, flags=re.I)  # "thunder at 1 s instead"
     text = re.sub(r"\b(?:everything|all\s+of\s+it|it\s+all|the\s+whole\s+(?:bed|mix)|(?:every|each)\s+sound)\b", "all the sounds",
                   text, flags=re.I)
+    # "make everything quieter except the rain", "turn it all down but the dog": as "make all the sounds but the rain quieter"
+    but = r"(?:but(?:\s+not)?|except(?:\s+for)?|other\s+than|apart\s+from|besides|save\s+for)\b"
+    text = re.sub(rf"^(?P<h>(?:(?:make|turn|bring|move|nudge|shift)\s+)?all\s+the\s+sounds)\s+(?P<e>(?:(?!{but})[^,;])+?)\s+"
+                  rf"(?P<x>{but}[^,;]+)$", r"\g<h> \g<x> \g<e>", text, flags=re.I)
     if not re.match(r"(?:make|turn|bring|move|put|add|remove|replace|swap|change|try|another|give|drop|cut|lower|raise|"
                     r"boost|reduce|nudge|push|pull)\b", text, re.I):  # "rain louder": make the rain louder
         text = re.sub(r"^(?P<a>[^,;:.\d]+?)\s+(?P<dir>(?:a\s+(?:bit|little)\s+|much\s+|a\s+lot\s+)?(?:louder|quieter|softer)"

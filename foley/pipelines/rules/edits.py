@@ -10,7 +10,7 @@ from ..plan import (GAIN_RANGE_DB, MAX_EVENTS, PERIOD_RANGE_S, CrowdedError, Pla
                     merged_spans, mute_said, seconds_said, span_said, validate)
 from .description import (_AND, _IN_THE_BACKGROUND, _THROUGHOUT, BED_UNDER_DB, _new_take, _on_timeline, _pieces, _repeated,
                           _said_once, _take, _timed_event, _together, _untimed, rules_layout)
-from .edit_forms import (_AT_ONCE, _EDIT_VERBS, _EDITS, _LEVEL_SPAN, _LEVEL_WORDS, _MOVE_TO_PLACE, _NUM, _PERCENT,
+from .edit_forms import (_AT_ONCE, _EDIT_VERBS, _EDITS, _EFFECT_ASKED, _LEVEL_SPAN, _LEVEL_WORDS, _MOVE_TO_PLACE, _NUM, _PERCENT,
                          _REMOVE_AFTER, _MUCH, _TO_LEVEL, _TWO_EDITS, _TWO_SHORT, A_BIT_DB, A_BIT_LONGER_S, MUCH_DB,
                          NUDGE_S, TEMPO_STEP, _edit_said, _is_edit, short_edit)
 from .times import (_COUNT, _COUNTS, _DECIMAL, _IN_AT, _LASTING, _MANY, _NOT_ONE_TIME, _NUMBER, _OF_IT, _SAID_AT, _SCATTERED,
@@ -195,19 +195,30 @@ def _all_matching(previous: Plan, target: str, listed: bool = True) -> list[int]
         one = {noun[0][:-1], *([noun[0][:-2]] if noun[0].endswith("es") else []),  # "knocks", "punches", "bodies"
                *([noun[0][:-3] + "y"] if noun[0].endswith("ies") else [])} if plural else set()
         named = [i for i, e in enumerate(previous.events) if one & _words(e.caption)]
-        verb = noun and noun[0].endswith("s") and re.fullmatch(r"(?:the|those|these)\s+[a-z]+", target.strip(), re.I)
+        if plural and not named:  # "the shots" of "gunshots" said three times: a word of the same sound, of one caption
+            alike = [i for i, e in enumerate(previous.events) if _alike(_stems(" ".join(one))) & _stems(e.caption)]
+            named = alike if len({previous.events[i].caption for i in alike}) == 1 else []
+        verb = noun and noun[0].endswith("s") and re.fullmatch(r"(?:(?:the|those|these)\s+)?[a-z]+", target.strip(), re.I)
         if not plural and verb:  # "the knocks" of "someone knocks on a door" three times: its verb said as a plural noun
             named = [i for i, e in enumerate(previous.events) if noun[0] in _words(e.caption)
                      and noun[0] not in _words(_subject(e.caption) or "")]
-        if len(named) < 2 and re.match(r"(?i)(?:the|those|these)\s.*[a-z][^su\W]s\b", target.strip()):
-            # "the computer beeps", "the birds" of "computer beeps", "birds chirp" said three times: a caption said
-            # without an article, in the plural, or its plural subject names all its takes
+        if len(named) < 2 and re.match(r"(?i)(?:(?:the|those|these)\s)?.*[a-z][^su\W]s\b", target.strip()):
+            # "the computer beeps", "the birds" (or "beeps", in short) of "computer beeps", "birds chirp" said three
+            # times: a caption said without an article, in the plural, or its plural subject names all its takes
             said = _stems(target)
             named = [i for i, e in enumerate(previous.events) if not _ARTICLE.match(e.caption)
                      and said in (_stems(e.caption), _stems(_subject(e.caption) or ""))]
         return named if len(named) > 1 else None
     scores = _scores(previous, every["a"], target.strip())
     return [i for i, score in enumerate(scores) if score == max(scores)]
+
+
+# "a louder one", "a bigger one", "something softer": no sound to replace one with
+_NO_SOUND_NAMED = re.compile(r"^(?:(?:an?|the|some)\s+)?(?:[a-z]+\s+)?(?:one|ones)$|^something(?:\s+[a-z]+)*$", re.I)
+
+
+# "after each beep", "before every knock", "with each gunshot": a time for each of several sounds
+_EACH = re.compile(r"\s+(?P<w>after|before|with)\s+(?:each|every)\s+(?P<y>[a-z]+)\b", re.I)
 
 
 def _numbers(m: re.Match) -> list[float]:
@@ -365,7 +376,7 @@ _WHEN_IN_TARGET = re.compile(
     r"|\b(?:while|whilst|whenever|when|since|until|till|where|as\s+soon\s+as|as\s+long\s+as"
     r"|by\s+the\s+time|once\s+(?:the|a|an|it|they)|as\s+(?:the|a|an|it|they)|right\s+after)\b"
     r"|\b(?:except|apart\s+from|other\s+than|but\s+not|besides|save\s+for|near|toward|towards|halfway|partway"
-    r"|later|early\s+on|from\s+now\s+on)\b"
+    r"|later|early(?:\s+on)?|late|tail|from\s+now\s+on)\b"
     r"|\b(?:louder|quieter|softer|fade|fades|stop|stops|longer|shorter|earlier|sooner)\b"
     r"|\b(?:for|in|over|during|the|at|from|to)\s*$", re.I)
 
@@ -521,9 +532,9 @@ def _moved(mute: tuple[tuple[float, float], ...], step: float) -> tuple[tuple[fl
     return tuple((a + step, b + step) for a, b in mute)
 
 
-_ITS_STOP = re.compile(r"(?:stops?|ends?|finish(?:es)?|fades?\s+out|cuts?\s+(?:off|out)|dies?(?:\s+(?:out|off|down|away))?)$",
-                       re.I)
-_ITS_START = re.compile(r"(?:starts?|begins?|comes?\s+in|kicks?\s+in|fades?\s+in)$", re.I)
+_STOP_VERB = r"(?:stops?|ends?|finish(?:es)?|fades?\s+out|cuts?\s+(?:off|out)|dies?(?:\s+(?:out|off|down|away))?)"
+_START_VERB = r"(?:starts?|begins?|comes?\s+in|kicks?\s+in|fades?\s+in)"
+_ITS_STOP, _ITS_START = re.compile(rf"{_STOP_VERB}$", re.I), re.compile(rf"{_START_VERB}$", re.I)
 
 
 def _said_of_bed(previous: Plan, text: str) -> str:
@@ -536,6 +547,10 @@ def _said_of_bed(previous: Plan, text: str) -> str:
     verb ("the door opens at 1 s" on a door slam) says another sound."""
     m = re.match(rf"^(?P<a>(?:the|that|this|these|those)\s+.+?)\s+(?P<v>[a-z]+(?:\s+(?:in|off|out|down|away))?)"
                  rf"(?:\s+(?P<ing>[a-z]+ing))?\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?|\d+:[0-5]\d(?:\.\d+)?)$", text, re.I)
+    if not m and re.match(rf"(?i)(?!(?:an?|some)\s)[a-z]+(?:\s+[a-z]+)?\s+(?:{_STOP_VERB}|{_START_VERB})"
+                          rf"\s+at\s+\d", text) and not _is_edit(text):  # "rain stops at 8 s", in short
+        said = _said_of_bed(previous, f"the {text}")
+        return text if said == f"the {text}" else said
     if not m or _is_edit(text):
         return text
     level = re.match(r"^(?P<a>.+?)\s+(?:(?:gets?|grows?|becomes?|goes|go|turns?)\s+(?:much\s+|a\s+(?:bit|little)\s+)?"
@@ -582,8 +597,8 @@ _AFTER_EVENT = re.compile(rf"\s+(?:(?P<to>to)\s+|at\s+)?(?:(?P<n>{_DECIMAL})\s*{
                           rf"|(?:{_SOON}\s+)?(?P<before>before))"
                           r")\s+(?P<y>(?:the|that|this)\s+[^,;]+?)$", re.I)
 # "when the rain stops", "1 s after the rain ends": from the end of that sound; "when the knocking starts": its start
-_ITS_END = re.compile(r"\s+(?:(?P<end>stops|ends|finishes|fades\s+out|dies\s+(?:down|away|out)|is\s+over)|starts|begins)$",
-                      re.I)
+_ITS_END = re.compile(r"\s+(?:(?P<end>stops?|ends?|finish(?:es)?|fades?\s+out|dies?\s+(?:down|away|out)|(?:is|are)\s+over)"
+                      r"|starts?|begins?)(?:\s+[a-z]+ing)?$", re.I)  # "when the tires stop screeching": their end
 
 
 # "move the footsteps (1 s) before the door", "make the dog bark before the door": a sound of the bed placed before another
@@ -622,8 +637,9 @@ def _edit_seconds(text: str) -> str:
     text = _half_seconds(text)
     text = re.sub(r"\ba\s+(?:split\s+second|fraction(?:\s+of\s+a\s+second)?)(?=\s+(?:later|earlier|sooner|longer|shorter)\b)",
                   "a bit", text, flags=re.I)  # "a split second later": a bit later
-    text = re.sub(r"\ba\s+second(?=\s+(?:after|before|later|earlier)\b)|(?:(?<=\bby\s)|(?<=\bfor\s)|(?<=\blast\s))a\s+second\b",
-                  "1 s", text, flags=re.I)  # "a second after", "by a second", "make X last a second"
+    text = re.sub(r"\ba\s+second(?=\s+(?:after|before|later|earlier)\b)|(?:(?<=\bby\s)|(?<=\bfor\s)|(?<=\blast\s))a\s+second\b"
+                  r"|(?:(?<=\bcut\s)|(?<=\btake\s)|(?<=\btrim\s)|(?<=\bshave\s))a\s+second(?=\s+(?:off|from)\b)",
+                  "1 s", text, flags=re.I)  # "a second after", "by a second", "make X last a second", "cut a second off X"
     text = re.sub(rf"\b({_NUMBER})(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|db|decibels?)\b"
                   rf"|\s+(?:to|and)\s+(?:{_NUMBER})[-\s]+(?:s|secs?|seconds?)\b)",  # "from two to four seconds" too
                   lambda m: str(_COUNTS[m[1].lower()]), text, flags=re.I)
@@ -684,6 +700,11 @@ _AGAIN = re.compile(r"^(?:(?:make|have|let)\s+(?P<x>(?:the|that|this)\s+[a-z][^\
                     r"[a-z][^\d]*?))\s+(?:again|once\s+more|one\s+more\s+time)(?P<t>\s+(?:at|from|for|between)\b.*)?$", re.I)
 
 
+# "add two more knocks (at 5 s and 6 s)": that many more of a sound of the bed
+_MORE = re.compile(rf"^add\s+(?P<n>\d+|{_MANY})\s+more\s+(?P<x>[a-z](?:(?!\s(?:and|then)\s)[^\d,;])*?)"
+                   rf"(?P<t>\s+at\s+\d.*)?$", re.I)
+
+
 def _another(previous: Plan, text: str) -> str:
     """``text`` with one more of a sound of ``previous`` (``_ANOTHER``) said by that sound's caption:
     "add another knock at 8 s" on a bed of "a door knocks" adds a door knock, with no time said
@@ -692,6 +713,15 @@ def _another(previous: Plan, text: str) -> str:
     if (level := _added_level(text)) and level["x"] != text:
         return _another(previous, level["x"]) + text[len(level["x"]):]
     text = _AGAIN.sub(lambda m: f"add another {_ARTICLE.sub('', m['x'] or m['y'])}{m['t'] or ''}", text)
+    if more := _MORE.match(text):  # as many more as times said, each at its own
+        one = re.sub(r"(?:(?<=sh)|(?<=ch)|(?<=ss)|(?<=x))es$|(?<!s)s$", "", more["x"].strip())
+        n = int(more["n"]) if more["n"].isdigit() else _COUNTS[more["n"].lower()]
+        if n > 1 and len(re.findall(_DECIMAL, more["t"] or "")) != n:
+            times = [f"{chr(ord('A') + k)} s" for k in range(min(n, 3))]
+            raise PlanError(f"{text.strip()!r}: say when each plays: 'add {more['n']} more {more['x'].strip()} at "
+                            f"{', '.join(times[:-1])}{', ...' if n > 3 else ''} and {times[-1]}' (or one at a time: "
+                            f"'add another {one} at T s')")
+        text = f"add another {one}{more['t'] or ''}"
     m = _ANOTHER.match(text)
     if not m:
         return text
@@ -757,6 +787,25 @@ _TILL_THE_END = re.compile(r"^(?!(?:add|move|put|remove|delete|drop|mute|cut|sil
                            r"\s+the\s+(?:very\s+)?end(?:\s+of\s+(?:it|the\s+(?:clip|bed|video|scene|track|timeline)))?$", re.I)
 
 
+# "let the bell ring out" ("play out"): it sounds until the timeline's end
+_RING_OUT = re.compile(r"^(?:let|have|make)\s+(?P<a>.+?)\s+(?:ring|play|run)\s+out$", re.I)
+# "loop the footsteps until 8 s" (the end said so: _TILL_THE_END)
+_LOOP = re.compile(rf"^(?:loop|repeat)\s+(?P<a>.+?)\s+(?:until|till|to)\s+(?P<t>{_DECIMAL})\s*{_UNIT_S}?$", re.I)
+
+
+def _looped(previous: Plan, asked: str, instruction: str) -> str:
+    """``asked`` as "make X stop at T s" where it loops a repeated sound or a background until T s (``_LOOP``);
+    PlanError for a one-shot, with the rhythm that repeats it."""
+    loop = _LOOP.match(asked)
+    if loop is None:
+        return asked
+    e = previous.events[_target(previous, loop["a"])]
+    if not (e.fill or is_background(e.caption)):
+        raise PlanError(f"{instruction.strip()!r}: {e.caption!r} plays once; to repeat it: '{loop['a']} every N s' (it "
+                        f"then repeats over its span), then 'make {loop['a']} stop at {loop['t']} s'")
+    return f"make {loop['a']} stop at {loop['t']} s"
+
+
 # "add thunder at 3 s, quietly", "add a bell at 5 s, -6 dB", "add wind, a bit louder": the level of the sound added
 _ADDED_LEVEL = re.compile(rf"^(?P<x>add\s+\S.*?)(?:\s*,)?\s+(?:at\s+)?(?:(?P<bit>a\s+(?:little\s+)?bit|slightly)\s+|{_MUCH}\s+)?"
                           rf"(?:(?P<q>quietly|softly|quiet|soft|quieter|softer)|(?P<l>loudly|loud|louder)"
@@ -790,6 +839,108 @@ _MOVED_BY_OR_TO = re.compile(rf"^(?:move|shift|nudge|push|pull)\s+(?P<a>(?:(?!\b
 # "trim the rain to 5 s", "cut the rain down to 5 s": until 5 s, or 5 s long (one reading where it starts at 0 s)
 _CUT_TO = re.compile(rf"^(?:trim|shorten|cut)\s+(?P<a>(?:(?!\b(?:from|between)\b).)+?)\s+(?:down\s+)?to\s+"
                      rf"(?P<n>{_DECIMAL})\s*{_UNIT_S}$", re.I)
+
+
+# "drop the music 6", "turn the rain down 3", "drop the thunder by 6": an amount with no unit after a verb of level or of
+# taking out; "lose the thunder 3 dB": a level said with a verb that takes the sound out
+_BARE_AMOUNT = re.compile(rf"^(?P<v>drop|cut|lose|kill|turn|bring|pull|lower|raise|boost|reduce)\s+"
+                          rf"(?P<a>(?:the|that|this|these|those|all|every|it|them)\b.*?)"
+                          rf"(?<!\sat)(?<!\sto)(?<!\sfrom)(?<!\suntil)(?<!\still)(?<!\safter)(?<!\sbefore)(?<!\sin)"
+                          rf"(?<!\sfor)(?<!\saround)(?<!\sand)(?<!\soff)(?<!\sout)"
+                          rf"\s+(?:(?P<d>down|up)\s+)?(?:by\s+)?(?P<n>{_DECIMAL})(?P<db>\s*db)?$", re.I)
+
+
+def _bare_amount(asked: str, instruction: str) -> str:
+    """``asked`` with an amount said with no unit (``_BARE_AMOUNT``) in dB where a level is all it can be ("turn the
+    rain down 3", "lower the rain 3", "drop the rain down 3"), as "quieter by 3" reads it. PlanError where it may
+    also be a time ("drop the music 6", "cut the thunder by 3": dB or s?), or where a level follows a verb that takes
+    the sound out ("lose the thunder 3 dB": lowered, or taken out?), with the edits that say each."""
+    m = _BARE_AMOUNT.match(asked)
+    if m is None:
+        return asked
+    v, louder = m["v"].lower(), m["v"].lower() in ("raise", "boost") or (m["d"] or "").lower() == "up"
+    level = f"'make {m['a']} {'louder' if louder else 'quieter'} by {m['n']} dB'"
+    if v in ("lose", "kill"):
+        raise PlanError(f"{instruction.strip()!r}: to lower it by {m['n']} dB: {level}; to take it out: 'remove {m['a']}'")
+    if m["db"]:
+        return asked
+    if m["d"] or v in ("lower", "raise", "boost", "reduce"):  # a level
+        return f"{v} {m['a']} {m['n']} dB" if v in ("drop", "cut") else f"{asked} dB"
+    if v in ("drop", "cut"):
+        raise PlanError(f"{instruction.strip()!r}: {m['n']} what? for its level: {level}; to stop it then: "
+                        f"'make {m['a']} stop at {m['n']} s'")
+    return asked
+
+
+# "put a door slam at 5 s", "throw in a bell at 8 s", "drop in a whoosh": a sound added
+_PUT_A = re.compile(r"^(?:(?:put|stick|pop)\s+(?:in\s+)?|(?:throw|drop|slip)\s+in\s+)"
+                    r"(?P<b>(?:an?|some|another|one\s+more)\s+.+)$", re.I)
+
+
+def _put(previous: Plan, asked: str, instruction: str) -> str:
+    """``asked`` as "add X" where it puts a sound in (``_PUT_A``: "put a door slam at 5 s", "stick a whoosh in at 4 s");
+    PlanError where the bed has that sound ("put a dog bark at 7 s": the bed's moved, or another added?)."""
+    put = _PUT_A.match(asked)
+    if put is None or _EFFECT_ASKED.match(f"add {put['b']}"):  # "put some reverb on the dog": refused as an effect
+        return asked
+    added = re.sub(r"(?i)\s+in(?=\s+at\s)", "", put["b"])
+    sound = _clean(re.sub(r"(?i)\s+(?:at|from|for|between|in)\s+.*$", "", added))
+    if not re.match(r"(?i)another|one\s", added) and _in_bed(previous, sound):
+        at = _SAID_AT.search(added)
+        scores = _scores(previous, sound, sound)
+        caption = previous.events[scores.index(max(scores))].caption
+        raise PlanError(f"{instruction.strip()!r}: to move the bed's {caption!r} there: 'move the "
+                        f"{_ARTICLE.sub('', _subject(caption) or caption)} to {at['t'] if at else 'T'} s'; to add "
+                        f"another: 'add {added}'")
+    return f"add {added}"
+
+
+# "duck the music (under the dialogue)": a level that dips while another sound plays (with an amount, "duck the rain
+# by 4 dB", the edit that gives it is offered as for any verb not read)
+_DUCK = re.compile(r"^(?!.*\d)duck\s+(?P<a>.+?)(?:\s+(?:under|below|beneath|for|when|while|during|against)\s+"
+                   r"(?P<b>.+?))?$", re.I)
+
+
+def _duck_said(previous: Plan, duck: re.Match, instruction: str) -> str:
+    """Why "duck X (under Y)" (``_DUCK``) is refused, a level being the whole sound's, with the edits that come nearest:
+    X quieter throughout, or taken out while Y (a sound of ``previous`` that plays with it) plays."""
+    said = (f"{instruction.strip()!r}: a sound's level is the whole sound's, not lowered while another plays; to lower it "
+            f"throughout: 'make {duck['a']} quieter'")
+    scores = _scores(previous, duck["a"], duck["a"])
+    ducked = [e for e, score in zip(previous.events, scores) if score == max(scores)]  # all it may name: "the gunshots"
+    under = previous.events[_target(previous, duck["b"])] if duck["b"] and _in_bed(previous, duck["b"]) else None
+    if under and any(under.start_s < e.end_s and e.start_s < under.end_s for e in ducked):  # they play together
+        said += (f"; to take it out while {duck['b']} plays: 'remove {duck['a']} from {seconds_said(under.start_s)} to "
+                 f"{seconds_said(under.end_s)} s'")
+    return said
+
+
+# "drop the gunshot to -10", "drop the dog to 7": a level to end at, or a time (not the sound muted until then)
+_DROP_TO = re.compile(rf"^drop\s+(?P<a>.+?)\s+(?:down\s+)?to\s+(?P<n>[-\u2212]?{_DECIMAL})\s*(?P<u>db|%|{_UNIT_S})?$", re.I)
+
+
+def _check_drop_to(previous: Plan, asked: str, instruction: str) -> None:
+    """PlanError for "drop X to N" (``_DROP_TO``): a level it ends at (in dB, or below 0) is no change of it, and
+    else, a time it is moved to or taken out until, with the edit that says each."""
+    m = _DROP_TO.match(asked)
+    if m is None:
+        return
+    scores = _scores(previous, m["a"], m["a"])  # PlanError where it names no sound of the bed
+    n = float(m["n"].replace("\u2212", "-"))
+    if n < 0 or (m["u"] or "").lower() in ("db", "%"):
+        # of all it may name ("the gunshot" of three): the level they share
+        gains = {e.gain_db for e, score in zip(previous.events, scores) if score == max(scores)}
+        gain = gains.pop() if len(gains) == 1 else previous.events[_target(previous, m["a"])].gain_db
+        if m["u"] == "%":
+            change = "'by 6 dB', '50% quieter'"
+        elif n == gain:
+            raise PlanError(f"{instruction.strip()!r}: {m['a']} is at {gain:+g} dB already")
+        else:
+            change = f"'make {m['a']} {'quieter' if n < gain else 'louder'} by {abs(n - gain):g} dB'"
+        raise PlanError(f"{instruction.strip()!r}: give the change, not the level it ends at ({m['a']} is at {gain:+g} dB "
+                        f"now): {change}")
+    raise PlanError(f"{instruction.strip()!r}: to move it there: 'move {m['a']} to {n:g} s'; to take it out until then: "
+                    f"'remove {m['a']} before {n:g} s'")
 
 
 # "lengthen the rain to 7 s", "extend it until 7 s": until 7 s (not shorter, where it ends later: _wrong_way)
@@ -833,7 +984,9 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                         f"{wanted}, describe it anew at "
                         f"that length (give it another --session file); to end a sound sooner: 'make X stop at T s', or "
                         f"'remove everything after T s'")
+    asked = _RING_OUT.sub(r"make \g<a> stop at the end", asked)
     asked = _TILL_THE_END.sub(lambda m: re.sub(r"(?i)\sto$", " until", m["a"]) + f" {previous.duration_s:g} s", asked)
+    asked = _looped(previous, asked, instruction)
     if longer := _LONGER_TO.match(asked):
         _wrong_way(previous, longer, True, instruction)
     if cut := _CUT_TO.match(asked):  # not "shorter by 5 s", nor the rain muted until 5 s
@@ -844,6 +997,11 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         asked = f"make {cut['a']} stop at {cut['n']} s"
     if limit := _AT_ONCE.match(asked):
         return _at_once(previous, limit, instruction)
+    asked = _put(previous, asked, instruction)
+    if (duck := _DUCK.match(asked)) and _in_bed(previous, duck["a"]):
+        raise PlanError(_duck_said(previous, duck, instruction))
+    asked = _bare_amount(asked, instruction)
+    _check_drop_to(previous, asked, instruction)
     text = _edit_said(short_edit(_said_of_bed(previous, _after_event(previous, _another(previous, asked)))))
     if _LEVEL_SPAN.match(text):  # before "after 5 s" reads "at 5 s", a time that picks an event
         raise PlanError(f"{instruction.strip()!r}: a change of level applies to the whole sound; to take it out of part "
@@ -875,6 +1033,14 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             continue
         if kind == "swap" and re.match(r"(?i)swap\s.+\swith\s", m[0]) and not _in_bed(previous, m["b"]):
             continue  # "swap the rain with the wind" of a bed with no wind: a replacement
+        if kind == "add" and (each := _EACH.search(m["b"])):  # "add a click after each beep": a time per sound
+            w = {"after": "right after", "before": "just before"}.get(each["w"].lower(), each["w"].lower())
+            raise PlanError(f"{instruction.strip()!r}: an addition takes one time; add one for each {each['y']} in turn: "
+                            f"'add {m['b'][:each.start()].strip()} {w} the first {each['y']}', then the second")
+        if kind == "replace" and _NO_SOUND_NAMED.match(_clean(m["b"])):  # "replace the thunder with a louder one"
+            raise PlanError(f"{instruction.strip()!r}: {_clean(m['b'])!r} names no sound to replace it with; for another "
+                            f"take: 'another take of {m['a']}'; for its level: 'make {m['a']} louder' (or quieter); or "
+                            f"name the sound it becomes: 'replace {m['a']} with' and its words")
         if kind in ("add", "replace"):
             # "replace the forest ambience with birds with rain": the "with" of a text the backbone learned is its own
             inside = [b for a, b in _learned_spans(text) if kind == "replace" and a < m.start("b") and m.end("a") < b]
@@ -934,6 +1100,16 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             if kind == "tempo" and len(targets) > 1 and not any(events[i]["fill"] or is_background(events[i]["caption"])
                                                                 for i in targets):  # several one-shots: their spacing
                 _respaced([events[i] for i in targets], slower, d, instruction.strip(), tempo_step)
+                targets = []
+            if kind == "rhythm" and len(targets) > 1 and not any(events[i]["fill"] or is_background(events[i]["caption"])
+                                                                 for i in targets):  # several one-shots: that far apart
+                starts = sorted(events[i]["start_time"] for i in targets)
+                apart = [b - a for a, b in zip(starts, starts[1:])]
+                if max(apart) - min(apart) > 1e-3:
+                    raise PlanError(f"{instruction.strip()!r}: these are {len(starts)} sounds at "
+                                    f"{', '.join(seconds_said(t) for t in starts)} s, not evenly apart; move them one at "
+                                    f"a time")
+                _respaced([events[i] for i in targets], True, d, instruction.strip(), _rhythm(text)[1] / apart[0])
                 targets = []
             for i in sorted(targets, reverse=True):  # from the last: removals keep the rest
                 e = events[i]
@@ -1129,6 +1305,10 @@ def overlap_notes(previous: Plan, plan: Plan) -> list[str]:
     and of a sound added over a take of the same caption."""
     before = {(e.caption, e.seed_used): e for e in previous.events}
     kept = {(e.caption, e.seed_used, e.start_s, e.end_s) for e in previous.events}
+    now = {(e.caption, e.seed_used, e.start_s, e.end_s) for e in plan.events}
+    # a take again ("another take of the dog") is in the place of the one it replaces: not added over it
+    retaken = {(e.caption, e.start_s, e.end_s) for e in previous.events
+               if (e.caption, e.seed_used, e.start_s, e.end_s) not in now}
 
     def one_shot(e) -> bool:
         return not e.fill and not is_background(e.caption)
@@ -1139,8 +1319,10 @@ def overlap_notes(previous: Plan, plan: Plan) -> list[str]:
     notes = []
     for a in plan.events:
         old = before.get((a.caption, a.seed_used))
-        same = [b for b in previous.events if b.caption == a.caption and overlap(a, b)]
-        if old is None and same:  # "add a dog barks at 1 s" of a bed with one then: a second take over it
+        same = [b for b in previous.events if b.caption == a.caption and overlap(a, b)
+                and (b.caption, b.seed_used, b.start_s, b.end_s) in now]
+        if old is None and same and (a.caption, a.start_s, a.end_s) not in retaken:
+            # "add a dog barks at 1 s" of a bed with one then: a second take over it
             notes.append(f"{a.caption!r} ({span_said(a)}) is added over the bed's own ({span_said(same[0])}): two "
                          f"takes of it at once")
         if old is None or (old.start_s, old.end_s) == (a.start_s, a.end_s) or not one_shot(a):
