@@ -2919,3 +2919,12 @@ def test_a_sound_made_to_do_it_several_times_at_a_time_is_not_just_moved():
         with pytest.raises(PlanError, match=r"\(to hear it (twice|3 times): 'replace the dog with a dog barks"):
             p.plan(said, 10, bed)
     assert spans(p.plan("make the dog bark once at 5", 10, bed))[1] == ("a dog barks", 5, 7)
+
+
+def test_a_sound_of_the_bed_said_in_short_with_a_time_is_offered_the_move_and_the_addition():
+    p = RulesPlanner()
+    bed = p.plan("heavy rain, thunder at 2 s, a dog barks at 6 s", 10)
+    with pytest.raises(PlanError, match=r"'dog at 7' names 'a dog barks', a sound of this bed, with no edit the rules "
+                                        r"planner reads; to move it there: 'move the dog to 7 s'; to add another: "
+                                        r"'add another dog at 7 s'"):  # was "to add it, 'add dog at 7'"
+        p.plan("dog at 7", 10, bed)

@@ -1256,7 +1256,9 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
     # "thunder at 4 s", "a dog barks at 8 s" said to a bed that has that very sound: as "the thunder at 4 s"
     same = _clean(re.sub(r"(?i)\s+(?:at|from|between|for|until|till)\s+.*$", "", said)).lower() in {
         e.caption.lower() for e in previous.events}
-    if not meant and (named := _bed_sound_said(previous, f"the {_ARTICLE.sub('', said)}" if same else said)):
+    if not meant and (named := _bed_sound_said(previous, f"the {_ARTICLE.sub('', said)}" if same else said)
+                      or not _ARTICLE.match(said) and _TIME_TAIL.search(said)
+                      and _bed_sound_said(previous, f"the {said}")):  # "dog at 7" of a dog barking: as "the dog at 7"
         # "the thunder at 4 s": no new sound, nor an edit read
         caption, noun = named
         at, until, count = _SAID_AT.search(said), _UNTIL.search(said), re.search(rf"\b(?:{_COUNT})\b", said, re.I)
