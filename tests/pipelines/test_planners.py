@@ -2928,3 +2928,11 @@ def test_a_sound_of_the_bed_said_in_short_with_a_time_is_offered_the_move_and_th
                                         r"planner reads; to move it there: 'move the dog to 7 s'; to add another: "
                                         r"'add another dog at 7 s'"):  # was "to add it, 'add dog at 7'"
         p.plan("dog at 7", 10, bed)
+
+
+def test_a_stop_at_a_sounds_start_is_offered_its_removal():
+    p = RulesPlanner()
+    bed = p.plan("a kettle whistles, music plays from 5 s, a door slams at 8 s", 10)
+    with pytest.raises(PlanError, match=r"'fade out the music at 5': 'music plays' plays from 5 to 10 s; to take it out: "
+                                        r"remove the music$"):  # was "move it (move out the music to T s)"
+        p.plan("fade out the music at 5", 10, bed)
