@@ -1155,9 +1155,10 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                         raise PlanError(f"{instruction.strip()!r}: the timeline ends at {d:g} s")
                     if end - start < MIN_LENGTH_S:
                         name = re.sub(r"(?i)^(?:out|off)\s+", "", m["a"])  # "fade out the music at 5": the music
-                        how = (f"to take it out: remove {name}" if kind == "end_at" and nums[0] <= e["start_time"]
-                               else f"{'to end' if kind == 'end_at' else 'to start'} at {nums[0]:g} s, move it "
-                                    f"(move {name} to T s)")
+                        at_start = kind == "end_at" and nums[0] >= e["start_time"] - 1e-6  # no sooner than it starts
+                        edge = "to end" if kind == "end_at" else "to start"
+                        how = (f"to take it out: remove {name}" if at_start else
+                               f"{edge} at {nums[0]:g} s, move it (move {name} to T s)")
                         raise PlanError(f"{instruction.strip()!r}: {e['caption']!r} plays from "
                                         f"{seconds_said(e['start_time'])} to {seconds_said(e['end_time'])} s; {how}")
                     e.update(start_time=start, end_time=end)
