@@ -2933,6 +2933,6 @@ def test_a_sound_of_the_bed_said_in_short_with_a_time_is_offered_the_move_and_th
 def test_a_stop_at_a_sounds_start_is_offered_its_removal():
     p = RulesPlanner()
     bed = p.plan("a kettle whistles, music plays from 5 s, a door slams at 8 s", 10)
-    with pytest.raises(PlanError, match=r"'fade out the music at 5': 'music plays' plays from 5 to 10 s; to take it out: "
-                                        r"remove the music$"):  # was "move it (move out the music to T s)"
+    with pytest.raises(PlanError, match=r"'fade out the music at 5': 'music plays' plays from 5 to 10 s; to take it "
+                                        r"out: remove the music$"):  # was "move it (move out the music to T s)"
         p.plan("fade out the music at 5", 10, bed)
