@@ -274,3 +274,14 @@ def test_a_count_of_strokes_said_after_its_verb():
     # more than are laid one by one: the one sound it says, the count in its words
     assert placed("the clock strikes twelve") == [("the clock strikes twelve", 0, 10)]
     assert placed("a man strikes two matches") == [("a man strikes two matches", 0, 10)]  # a count of things
+
+
+def test_a_list_said_to_sound_all_at_once_is_laid_together():
+    # "all at once" was a sound of its own, "4 sounds at once:" four sounds called "a sound at once"
+    for text in ("rain, wind, thunder and a dog, all at once", "4 sounds at once: rain, wind, thunder, a dog"):
+        plan = RulesPlanner().plan(text, 10)
+        assert [(e.caption, e.start_s, e.end_s) for e in plan.events] == [
+            ("rain", 0, 10), ("wind", 0, 10), ("thunder", 0, 10), ("a dog", 0, 10)], text
+        assert plan.max_simultaneous == 4, text  # as many as it lists
+    assert placed("rain and wind, all together") == [("rain", 0, 10), ("wind", 0, 10)]
+    assert placed("a man and a woman talk together") == [("a man and a woman talk together", 0, 10)]  # one sound

@@ -7,7 +7,7 @@ import math
 import re
 from dataclasses import replace
 
-from ..plan import Plan, PlanError, caption_seed, seconds_said, validate
+from ..plan import MAX_EVENTS, Plan, PlanError, caption_seed, seconds_said, validate
 from .edit_forms import _CHANGE_AT_END, _is_edit
 from .times import (_AFTER_WORD, _CLOCK_TIME, _COUNT, _DECIMAL, _EVERY, _LASTING, _LATER, _MANY, _NO_TIME_BEFORE,
                     _NUMBER, _OCCASIONALLY, _PLACE, _ROW, _SAID_AT_LAST, _SCATTERED, _SECONDS, _SOON, _STRAY_TIME,
@@ -120,6 +120,22 @@ _COUNT_AND_VERB = re.compile(rf"\b(?P<n>once|twice|thrice|(?:{_NUMBER}|\d+)\s+ti
 # "the clock strikes twelve", "a bell tolls three": a count of strokes said after its verb, that many times
 _STRUCK = re.compile(rf"\b(?P<v>(?:strike|chime|toll|bong)s?)\s+(?P<n>{_NUMBER}|\d{{1,2}})(?:\s+o'?clock)?"
                      r"(?=\s*(?:[,;:!?]|\.(?!\d)|$)|\s+(?:at|from|between|then|and|while|as|with|in|on)\b)", re.I)
+
+
+# "rain, wind and thunder, all at once" ("all together", "at the same time"), "4 sounds at once: rain, wind, thunder,
+# a dog": a list of sounds heard together
+_ONCE = r"(?:at\s+once|together|at\s+the\s+same\s+time|simultaneously)"
+_ALL_AT_ONCE = re.compile(rf"^(?P<l>[^.;:]+?),\s*(?:all\s+)?{_ONCE}[.!]?\s*$|^(?P<l2>[^.;:]+?)\s+all\s+{_ONCE}[.!]?\s*$"
+                          rf"|^(?:(?:\d+|{_NUMBER}|all)\s+)?(?:(?:the\s+)?sounds?|layers?)\s+{_ONCE}\s*:\s*"
+                          r"(?P<l3>[^.;:]+?)[.!]?\s*$", re.I)
+
+
+def _at_once(description: str) -> list[str] | None:
+    """The sounds a description lists as heard together (``_ALL_AT_ONCE``), two or more, else None."""
+    m = _ALL_AT_ONCE.match(description.strip())
+    said = m and (m["l"] or m["l2"] or m["l3"])
+    parts = [p for p in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", said or "") if p.strip()]
+    return parts if len(parts) > 1 else None
 
 
 # "at 3 am", "around 11:30 p.m.": a time of day (``_CLOCK_TIME``), said of a scene or a sound, no time on the bed
@@ -1245,6 +1261,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     said = _IT_RAINS.sub(lambda m: _WEATHER[m["w"].lower()],
                          _AFTER_DARK.sub("", _without_camera(_SCRIPT_MARK.sub("", _REQUEST.sub("", description, count=1)))))
     said = _WHERE_FIRST.sub(_where_after, said)
+    if together := _at_once(said):  # "rain, wind and thunder, all at once": each a layer, as many as they are
+        said, max_simultaneous = " with ".join(together), min(max(max_simultaneous, len(together)), MAX_EVENTS)
     for m in _AT_CLOCK_TIME.finditer(said):  # "an owl hoots at 3 am": when in the day, not on the bed
         if notes is not None and not re.match(r"\s*:", said[m.end():]):  # not a heading's: "Kitchen at 11 pm:"
             notes.append(f"{m[0].strip()!r} is a time of day, not a time on the bed: left out (a time on the bed: "
