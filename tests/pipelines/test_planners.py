@@ -2936,3 +2936,12 @@ def test_a_stop_at_a_sounds_start_is_offered_its_removal():
     with pytest.raises(PlanError, match=r"'fade out the music at 5': 'music plays' plays from 5 to 10 s; to take it "
                                         r"out: remove the music$"):  # was "move it (move out the music to T s)"
         p.plan("fade out the music at 5", 10, bed)
+
+
+def test_a_sound_added_after_all_of_several_is_refused_with_one_at_a_time():
+    p = RulesPlanner()
+    bed = p.plan("a dog barks at 2 s, a dog barks at 5 s, rain", 10)
+    for said in ("add a cat after all the barks", "add a cat after both barks"):  # added a sound captioned so
+        with pytest.raises(PlanError, match=r"an addition takes one time; add one for each bark in turn: 'add a cat "
+                                            r"right after the first bark', then the second"):
+            p.plan(said, 10, bed)

@@ -217,8 +217,10 @@ def _all_matching(previous: Plan, target: str, listed: bool = True) -> list[int]
 _NO_SOUND_NAMED = re.compile(r"^(?:(?:an?|the|some)\s+)?(?:[a-z]+\s+)?(?:one|ones)$|^something(?:\s+[a-z]+)*$", re.I)
 
 
-# "after each beep", "before every knock", "with each gunshot": a time for each of several sounds
-_EACH = re.compile(r"\s+(?P<w>after|before|with)\s+(?:each|every)\s+(?P<y>[a-z]+)\b", re.I)
+# "after each beep", "before every knock", "with each gunshot", "after all the barks", "after both barks": a time for
+# each of several sounds
+_EACH = re.compile(r"\s+(?P<w>after|before|with)\s+(?:(?:each|every)\s+(?P<y>[a-z]+)"
+                   r"|(?:all|both)(?:\s+(?:of\s+)?the)?\s+(?P<ys>[a-z]+[^s\W]s))\b", re.I)
 
 
 def _numbers(m: re.Match) -> list[float]:
@@ -1035,8 +1037,9 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             continue  # "swap the rain with the wind" of a bed with no wind: a replacement
         if kind == "add" and (each := _EACH.search(m["b"])):  # "add a click after each beep": a time per sound
             w = {"after": "right after", "before": "just before"}.get(each["w"].lower(), each["w"].lower())
-            raise PlanError(f"{instruction.strip()!r}: an addition takes one time; add one for each {each['y']} in turn: "
-                            f"'add {m['b'][:each.start()].strip()} {w} the first {each['y']}', then the second")
+            one = each["y"] or re.sub(r"(?:(?<=sh)|(?<=ch)|(?<=x))es$|s$", "", each["ys"])  # "all the barks": a bark
+            raise PlanError(f"{instruction.strip()!r}: an addition takes one time; add one for each {one} in turn: "
+                            f"'add {m['b'][:each.start()].strip()} {w} the first {one}', then the second")
         if kind == "replace" and _NO_SOUND_NAMED.match(_clean(m["b"])):  # "replace the thunder with a louder one"
             raise PlanError(f"{instruction.strip()!r}: {_clean(m['b'])!r} names no sound to replace it with; for another "
                             f"take: 'another take of {m['a']}'; for its level: 'make {m['a']} louder' (or quieter); or "
