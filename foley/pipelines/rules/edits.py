@@ -56,6 +56,11 @@ def _scores(previous: Plan, words: str, target: str) -> list[int]:
     return scores
 
 
+def _singular(noun: str) -> str:
+    """One of a plural noun said in an edit: "knocks" -> "knock", "punches" -> "punch", "glass" kept."""
+    return re.sub(r"(?:(?<=sh)|(?<=ch)|(?<=ss)|(?<=x))es$|(?<!s)s$", "", noun)
+
+
 def _captions_said(plan: Plan) -> str:
     """The captions of ``plan``'s events, each once, in time order, with how many takes it has where
     several: "a gunshot (3 takes); rain"."""
@@ -120,7 +125,7 @@ def _match(previous: Plan, target: str) -> int:
         last = noun.split()[-1] if noun.split() else noun
         caption = previous.events[tied[0]].caption  # "the dog barks": the caption's verb, no plural
         verb = last.lower().endswith("s") and last.lower() in _words(caption) - _words(_subject(caption) or "")
-        one = noun if verb else re.sub(r"(?:(?<=sh)|(?<=ch)|(?<=ss)|(?<=x))es$|(?<!s)s$", "", noun)  # "... knock"
+        one = noun if verb else _singular(noun)  # "the second knock", "... punch"
         many = (noun if one != noun or verb or last.endswith("ing")  # "all the barking"
                 else f"{noun}es" if re.search(r"(?:s|sh|ch|x)$", noun) else f"{noun}s")
         example = f"'the {one} at {seconds_said(previous.events[tied[1]].start_s)} s' or 'the second {one}'"
@@ -716,7 +721,7 @@ def _another(previous: Plan, text: str) -> str:
         return _another(previous, level["x"]) + text[len(level["x"]):]
     text = _AGAIN.sub(lambda m: f"add another {_ARTICLE.sub('', m['x'] or m['y'])}{m['t'] or ''}", text)
     if more := _MORE.match(text):  # as many more as times said, each at its own
-        one = re.sub(r"(?:(?<=sh)|(?<=ch)|(?<=ss)|(?<=x))es$|(?<!s)s$", "", more["x"].strip())
+        one = _singular(more["x"].strip())
         n = int(more["n"]) if more["n"].isdigit() else _COUNTS[more["n"].lower()]
         if n > 1 and len(re.findall(_DECIMAL, more["t"] or "")) != n:
             times = [f"{chr(ord('A') + k)} s" for k in range(min(n, 3))]
@@ -1037,7 +1042,7 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             continue  # "swap the rain with the wind" of a bed with no wind: a replacement
         if kind == "add" and (each := _EACH.search(m["b"])):  # "add a click after each beep": a time per sound
             w = {"after": "right after", "before": "just before"}.get(each["w"].lower(), each["w"].lower())
-            one = each["y"] or re.sub(r"(?:(?<=sh)|(?<=ch)|(?<=x))es$|s$", "", each["ys"])  # "all the barks": a bark
+            one = each["y"] or _singular(each["ys"])  # "all the barks": a bark
             raise PlanError(f"{instruction.strip()!r}: an addition takes one time; add one for each {one} in turn: "
                             f"'add {m['b'][:each.start()].strip()} {w} the first {one}', then the second")
         if kind == "replace" and _NO_SOUND_NAMED.match(_clean(m["b"])):  # "replace the thunder with a louder one"
