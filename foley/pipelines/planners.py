@@ -93,8 +93,8 @@ class RulesPlanner:
             raise PlanError(_comma_said(m[0]))
         if previous is not None:
             check_turn_said(text)
-            plan = rules_edit(previous, text)
-            self.notes = overlap_notes(previous, plan)
+            plan = rules_edit(previous, text, notes=self.notes)
+            self.notes += overlap_notes(previous, plan)
             return plan
         check_not_an_edit(text)
         return rules_layout(text, duration_s, notes=self.notes)

@@ -285,3 +285,16 @@ def test_a_list_said_to_sound_all_at_once_is_laid_together():
         assert plan.max_simultaneous == 4, text  # as many as it lists
     assert placed("rain and wind, all together") == [("rain", 0, 10), ("wind", 0, 10)]
     assert placed("a man and a woman talk together") == [("a man and a woman talk together", 0, 10)]  # one sound
+
+
+def test_together_said_of_one_sound_or_after_and_and_a_sound_allowed_to_do_it():
+    p = RulesPlanner()
+    assert [(e.caption, e.start_s, e.end_s) for e in p.plan("birds, all at once", 10).events] == [("birds", 0, 10)]
+    assert p.notes == ["'birds, all at once' says one sound, 'birds': nothing to lay together with it"]  # was: a sound
+    # "all at once"
+    assert placed("rain and wind together") == [("rain", 0, 10), ("wind", 0, 10)]  # was: "wind together"
+    assert placed("rain, then wind and thunder together") == [("rain", 0, 10), ("wind", 5, 10), ("thunder", 5, 10)]
+    assert placed("a man and a woman talk together") == [("a man and a woman talk together", 0, 10)]  # one sound
+    # "allow the rain to fade at 5 s": was a sound "allow the rain to"
+    assert placed("rain, thunder at 3 s, allow the rain to fade at 5 s") == [("rain", 0, 5), ("thunder", 3, 7)]
+    assert placed("allow the rain to fade at 5 s") == placed("the rain fades at 5 s") == [("the rain", 0, 5)]

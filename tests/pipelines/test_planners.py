@@ -2200,11 +2200,14 @@ def test_refusals_of_a_turn_say_what_it_can_do_instead():
     with pytest.raises(PlanError, match=r"does not understand 'make the dog bark twice' \(to hear it twice: 'replace the "
                                         r"dog with a dog barks twice'\); it reads edits such as"):
         p.plan("make the dog bark twice", 10, bed)
-    for said, verb in (("duck the rain by 4 dB", "duck"), ("fade the rain out at the end", "fade")):  # no sound to add
-        with pytest.raises(PlanError, match=rf"^'{said}' names 'rain', a sound of this bed, with no edit the rules "
-                                            rf"planner reads \(it reads no '{verb}'\); (?:to change its level by 4 dB: 'make "
-                                            rf"the rain quieter by 4 dB' or 'louder by 4 dB'; )?edits read here"):
-            p.plan(said, 10, bed)
+    with pytest.raises(PlanError, match=r"^'duck the rain by 4 dB' names 'rain', a sound of this bed, with no edit the "
+                                        r"rules planner reads \(it reads no 'duck'\); to change its level by 4 dB: "
+                                        r"'make the rain quieter by 4 dB' or 'louder by 4 dB'; edits read here"):
+        p.plan("duck the rain by 4 dB", 10, bed)  # no sound to add
+    with pytest.raises(PlanError, match=r"^'fade the rain out at the end': a fade of a length of its own is not "
+                                        r"applied \(a sound ends with a short fade\); to end it sooner: 'make the rain "
+                                        r"stop at T s'"):
+        p.plan("fade the rain out at the end", 10, bed)
     with pytest.raises(PlanError, match="to add it, 'add after the rain a cat meows'"):  # a sound said after the rain
         p.plan("after the rain a cat meows", 10, bed)
     for said in ("the dog barks again at 9 s", "the dog howls at 5 s"):  # another of it, another sound: added
@@ -2945,3 +2948,90 @@ def test_a_sound_added_after_all_of_several_is_refused_with_one_at_a_time():
         with pytest.raises(PlanError, match=r"an addition takes one time; add one for each bark in turn: 'add a cat "
                                             r"right after the first bark', then the second"):
             p.plan(said, 10, bed)
+
+
+def test_a_mix_note_or_a_tempo_said_in_short_without_a_verb():
+    p = RulesPlanner()
+    bed = p.plan("footsteps from 1 to 5 s, a dog barks at 6 s, gunshots at 8 s", 10)
+    assert p.plan("footsteps slower", 10, bed).events[0].period_s == 0.75  # was: not understood
+    for said, gains in (("dog up 3", [0, 3, 0]), ("the dog down 4", [0, -4, 0]),  # in dB, as "turn the dog up 3"
+                        ("gunshots 2 dB down", [0, 0, -2]), ("gunshots 2 dB up", [0, 0, 2])):  # were: not understood
+        assert [e.gain_db for e in p.plan(said, 10, bed).events] == gains, said
+
+
+def test_a_start_or_an_end_moved_or_a_sound_stretched_said_another_way():
+    p = RulesPlanner()
+    bed = p.plan("rain, thunder at 4 s, a dog barks at 7 s", 10)
+    for said, where, span in (("start the thunder 1 s earlier", 1, ("thunder", 3, 7)),  # was: not understood
+                              ("start the rain a bit later", 0, ("rain", 0.1, 10)),
+                              ("end the rain 2 s early", 0, ("rain", 0, 8)),
+                              ("stop the rain 2 s sooner", 0, ("rain", 0, 8)),
+                              ("stretch the thunder by 1 s", 1, ("thunder", 4, 9)),
+                              ("stretch the thunder", 1, ("thunder", 4, 9)),
+                              # its end a bit earlier: a bit shorter (the thunder was moved 0.1 s earlier)
+                              ("make the thunder end a bit earlier", 1, ("thunder", 4, 7.5)),
+                              ("end the thunder a bit early", 1, ("thunder", 4, 7.5))):
+        assert spans(p.plan(said, 10, bed))[where] == span, said
+    for said, asked in (("end the rain early", r"how much earlier\? say 'make the rain end 1 s earlier', or 'make "
+                                               r"the rain stop at T s'"),
+                        ("make the thunder start late", r"how much later\? say 'make the thunder start 1 s later', "
+                                                        r"or 'make the thunder start at T s'")):
+        with pytest.raises(PlanError, match=rf"^'{said}': {asked}$"):  # was: not understood
+            p.plan(said, 10, bed)
+    with pytest.raises(PlanError, match=r"stopping it at 4 s would make it shorter; .* or 'make the thunder last 4 s' "
+                                        r"for that length"):  # thunder 4-8 s "to 4 seconds": until 4 s, or 4 s long?
+        p.plan("stretch the thunder to 4 seconds", 10, bed)
+    wind = p.plan("wind for 4 s, a bell rings at 6 s", 10)
+    assert spans(p.plan("stretch the wind to 6 s", 10, wind))[0] == ("wind", 0, 6)
+    with pytest.raises(PlanError, match=r"until 9 s, or 9 s long\? say 'make the bell stop at 9 s', or 'make the bell "
+                                        r"last 9 s'"):
+        p.plan("stretch the bell to 9 s", 10, wind)
+
+
+def test_a_fade_at_a_time_is_a_start_or_a_stop_and_another_is_refused_with_the_nearest_edit():
+    p = RulesPlanner()
+    bed = p.plan("rain, thunder at 4 s, music from 5 s", 10)
+    for said in ("fade in the rain at 3 s", "fade the rain in at 3 s", "make the rain fade in at 3 s"):
+        assert spans(p.plan(said, 10, bed))[0] == ("rain", 3, 10), said  # "fade in ... at 3 s" stopped it at 3 s
+    for said in ("let the rain fade at 6 s", "allow the rain to fade at 6 s", "fade out the rain at 6 s"):
+        assert spans(p.plan(said, 10, bed))[0] == ("rain", 0, 6), said
+    with pytest.raises(PlanError, match=r"^'fade in the rain': a fade of a length of its own is not applied \(a sound "
+                                        r"comes in with a short fade\); to bring it in later: 'make the rain start at "
+                                        r"T s'$"):
+        p.plan("fade in the rain", 10, bed)
+    # was: "to move it by 2 s: 'make the music 2 s later'"
+    for said in ("fade the music out over 2 s", "fade out the music"):
+        with pytest.raises(PlanError, match=rf"^'{said}': a fade of a length of its own is not applied \(a sound ends "
+                                            r"with a short fade\); to end it sooner: 'make the music stop at T s'; to "
+                                            r"lower it: 'make the music quieter'$"):
+            p.plan(said, 10, bed)
+
+
+def test_heavier_is_louder_said_so_and_a_double_or_a_sound_instead_of_one_of_several_is_asked_about():
+    p = RulesPlanner()
+    bed = p.plan("rain, thunder at 4 s, a dog barks at 7 s", 10)
+    for said, gain in (("make the rain heavier", 6), ("make the rain a bit lighter", -3), ("rain heavier", 6)):
+        assert p.plan(said, 10, bed).events[0].gain_db == gain, said  # was: not understood
+    assert p.notes == ["'heavier' is read as louder: the same take, its level raised; for heavier rain itself, a new "
+                       "take: 'replace the rain with heavy rain'"]
+    with pytest.raises(PlanError, match=r"^'double the dog': a second take over it: 'add another dog at 7 s'; twice as "
+                                        r"loud: 'make the dog twice as loud'; twice in a row: 'replace the dog with a "
+                                        r"dog barks twice'$"):
+        p.plan("double the dog", 10, bed)
+    with pytest.raises(PlanError, match=r"^'use a cat instead': instead of which sound\? say 'use a cat instead of the "
+                                        r"dog' \(the sounds are: rain; thunder; a dog barks\)$"):
+        p.plan("use a cat instead", 10, bed)
+    dog = p.plan("a dog barks at 2 s", 10)
+    assert spans(p.plan("use a cat instead", 10, dog)) == [("a cat", 2, 4)]  # the bed's one sound
+
+
+def test_a_sound_pushed_back_with_no_unit_is_asked_later_or_quieter():
+    p = RulesPlanner()
+    bed = p.plan("rain, thunder at 4 s, a dog barks at 7 s", 10)
+    for said, bit in (("push the rain back a bit", "a bit "), ("push the rain back", "")):  # was: 0.1 s (1 s) later
+        with pytest.raises(PlanError, match=rf"^'{said}': later, or back in the mix\? say 'move the rain {bit}later' "
+                                            rf"\(or 'move the rain 1 s later'\), or 'make the rain a bit quieter'$"):
+            p.plan(said, 10, bed)
+    assert spans(p.plan("push the rain back 1 s", 10, bed))[0] == ("rain", 1, 10)
+    assert p.plan("push the rain back 3 dB", 10, bed).events[0].gain_db == -3
+    assert spans(p.plan("delay the rain a bit", 10, bed))[0] == ("rain", 0.1, 10)

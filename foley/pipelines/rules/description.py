@@ -128,14 +128,23 @@ _ONCE = r"(?:at\s+once|together|at\s+the\s+same\s+time|simultaneously)"
 _ALL_AT_ONCE = re.compile(rf"^(?P<l>[^.;:]+?),\s*(?:all\s+)?{_ONCE}[.!]?\s*$|^(?P<l2>[^.;:]+?)\s+all\s+{_ONCE}[.!]?\s*$"
                           rf"|^(?:(?:\d+|{_NUMBER}|all)\s+)?(?:(?:the\s+)?sounds?|layers?)\s+{_ONCE}\s*:\s*"
                           r"(?P<l3>[^.;:]+?)[.!]?\s*$", re.I)
+# "rain and wind together", "a dog barks and a cat meows together": what "and" says already (not "a man and a woman talk
+# together": one sound, ``_together``)
+_TOGETHER = re.compile(r"(?P<x>[^,;.]+?)\s+together(?=\s*(?:[,;.!]|$))", re.I)
+
+
+# "allow the rain to fade at 5 s" (a part that begins so): what the sound does, "the rain fade at 5 s"
+_ALLOWED_TO = re.compile(r"(?:^|(?<=[,;:]\s)|(?<=\bthen\s))allow\s+(?P<a>(?:the|that|this|these|those|it)\b[^,;]*?)"
+                         r"\s+to\s+(?=[a-z])", re.I)
 
 
 def _at_once(description: str) -> list[str] | None:
-    """The sounds a description lists as heard together (``_ALL_AT_ONCE``), two or more, else None."""
+    """The sounds a description lists as heard together (``_ALL_AT_ONCE``), two or more; the one sound said
+    so after a comma ("birds, all at once"), alone; else None."""
     m = _ALL_AT_ONCE.match(description.strip())
     said = m and (m["l"] or m["l2"] or m["l3"])
     parts = [p for p in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", said or "") if p.strip()]
-    return parts if len(parts) > 1 else None
+    return parts if len(parts) > 1 or m and m["l"] else None
 
 
 # "at 3 am", "around 11:30 p.m.": a time of day (``_CLOCK_TIME``), said of a scene or a sound, no time on the bed
@@ -1262,7 +1271,11 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
                          _AFTER_DARK.sub("", _without_camera(_SCRIPT_MARK.sub("", _REQUEST.sub("", description, count=1)))))
     said = _WHERE_FIRST.sub(_where_after, said)
     if together := _at_once(said):  # "rain, wind and thunder, all at once": each a layer, as many as they are
+        if len(together) == 1 and notes is not None:
+            notes.append(f"{said.strip()!r} says one sound, {_clean(together[0])!r}: nothing to lay together with it")
         said, max_simultaneous = " with ".join(together), min(max(max_simultaneous, len(together)), MAX_EVENTS)
+    said = _TOGETHER.sub(lambda m: m["x"] if len(_together(m["x"])) > 1 else m[0], said)
+    said = _ALLOWED_TO.sub(r"\g<a> ", said)  # "allow the rain to fade at 5 s": the rain fades at 5 s
     for m in _AT_CLOCK_TIME.finditer(said):  # "an owl hoots at 3 am": when in the day, not on the bed
         if notes is not None and not re.match(r"\s*:", said[m.end():]):  # not a heading's: "Kitchen at 11 pm:"
             notes.append(f"{m[0].strip()!r} is a time of day, not a time on the bed: left out (a time on the bed: "

@@ -17,14 +17,16 @@ _REMOVE = r"(?:remove|delete|drop|mute|cut|get\s+rid\s+of|take\s+out|leave\s+out
 _REMOVE_AFTER = re.compile(rf"^(?P<a>{_REMOVE}\s.+?)\s+after\s+(?=\d|[a-z]+\s+{_UNIT_S}\b)", re.I)
 _GAIN_UNIT = r"(?:db|%|\s*percent)"  # a gain in dB, or a change of the amplitude in per cent
 _PERCENT = re.compile(r"\d\s*(?:%|percent)", re.I)
-_MOVE_TO_PLACE = re.compile(r"^(?P<a>(?:move|put)\s.+?)\s+to\s+the\s+(?P<place>(?:very\s+)?(?:end|start|beginning|middle))$",
+_MOVE_TO_PLACE = re.compile(r"^(?P<a>(?:move|put)\s.+?)\s+to\s+the\s+(?P<place>(?:very\s+)?(?:end|start|beginning"
+                            r"|middle))$",
                             re.I)  # "move the door to the end": at the end
-_LEVEL_SPAN = re.compile(r"^(?:(?:lower|raise|boost|reduce)\b|(?:make|turn|bring)\b.*\b(?:louder|quieter|softer|up|down)\b)"
-                         r".*\b(?:after|before|until|till|from|between)\s+\d", re.I)  # "lower the rain after 5 s": a span
+_LEVEL_SPAN = re.compile(r"^(?:(?:lower|raise|boost|reduce)\b|(?:make|turn|bring)\b.*\b(?:louder|quieter|softer|up"
+                         r"|down)\b).*\b(?:after|before|until|till|from|between)\s+\d",
+                         re.I)  # "lower the rain after 5 s": a span
 _LEVEL_WORDS = re.compile(r"\bby\b|\bdb\b|%|\bpercent\b|\bnow\b", re.I)  # left in a gain edit's target: unread
 # "reduce the rain to 10%", "set the rain to -6 dB", "rain at -6 dB": the level it ends at, not a change of it
-_TO_LEVEL = re.compile(rf"^(?:set\s.+\s(?:(?:to|at)\s+)?|(?!add\s).+\s(?:down\s+|up\s+)?(?:to|at|be|level)\s+|.+?\s*=\s*)"
-                       rf"{_NUM}\s*{_GAIN_UNIT}$", re.I)
+_TO_LEVEL = re.compile(rf"^(?:set\s.+\s(?:(?:to|at)\s+)?|(?!add\s).+\s(?:down\s+|up\s+)?(?:to|at|be|level)\s+"
+                       rf"|.+?\s*=\s*){_NUM}\s*{_GAIN_UNIT}$", re.I)
 _A_BIT = r"(?P<bit>a\s+(?:little\s+)?bit|a\s+(?:little|touch|tad|notch)|slightly)"  # a change of A_BIT_DB
 _MUCH = r"(?P<much>much|a\s+lot|(?<!all\sthe\s)way|far)"  # a change of MUCH_DB (not "all the way": no amount)
 MUCH_DB = 12.0  # "make X much quieter"
@@ -33,43 +35,50 @@ A_BIT_LONGER_S = 0.5  # "make X a bit longer" (or shorter); a change of length s
 A_BIT_DB = 3.0  # "make X a bit louder", "turn X down a little"; a change said without an amount is 6 dB
 _EDITS = [
     ("retake_all", re.compile(r"^(?:(?:please\s+)?(?:try(?:\s+it)?\s+again|again|one more time|(?:give me\s+)?another"
-                              r"(?:\s+(?:take|version|one))?|regenerate|re-?roll|(?:redo|regenerate|re-?roll)\s+(?:it|all|"
-                              r"everything|the(?:\s+whole)?\s+bed)))$", re.I)),
+                              r"(?:\s+(?:take|version|one))?|regenerate|re-?roll|(?:redo|regenerate|re-?roll)\s+(?:it"
+                              r"|all|everything|the(?:\s+whole)?\s+bed)))$", re.I)),
     # "swap the glass and the body": two sounds of the bed trade places (a "with" naming no sound of the bed replaces)
     ("swap", re.compile(r"^(?:swap|switch|exchange)\s+(?:the\s+places\s+of\s+)?(?P<a>.+?)\s+(?:and|with)\s+"
                         r"(?P<b>(?:the|that|this)\s.+?)(?:\s+around|\s+over|\s+places)?$", re.I)),
     ("replace", re.compile(r"^(?:replace|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)),
     ("replace", re.compile(r"^(?:change|turn)\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)),
-    ("retake", re.compile(r"^(?:(?:give me |try )?(?:another|an?\s+(?:new|different|fresh)|new|different|fresh) (?:take|version) "
-                          r"(?:of|on|for)|try|redo|regenerate|re-?roll|re-?take)"
+    ("retake", re.compile(r"^(?:(?:give me |try )?(?:another|an?\s+(?:new|different|fresh)|new|different|fresh) (?:take"
+                          r"|version) (?:of|on|for)|try|redo|regenerate|re-?roll|re-?take)"
                           r"\s+(?P<a>.+?)"
                           r"(?:\s+again)?$", re.I)),
-    ("remove_span", re.compile(rf"^{_REMOVE}\s+(?P<a>.+?)\s+(?:(?:from|between)\s+{_NUM}{_SECONDS}\s+(?:to|and|until|till)\s+"
-                               rf"{_NUM}{_SECONDS}|(?P<after>after|from)\s+{_NUM}{_SECONDS}(?:\s+on(?:wards?)?|\s+{_TO_THE_END})?"
-                               rf"|(?:(?:from\s+the\s+(?:start|beginning)\s+)?(?:to|until|till)|before|up\s+to)\s+{_NUM}{_SECONDS}"
-                               rf"|(?:for|in|over|during)\s+the\s+(?P<edge>first|last)\s+{_NUM}{_SECONDS})$", re.I)),
-    ("gain", re.compile(rf"^(?P<verb>drop|cut)\s+(?P<a>.+?)\s+(?:(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|{_A_BIT}(?:\s+(?:down|lower))?"
-                        rf"|down|lower)$", re.I)),  # a level ("drop the rain lower")
+    ("remove_span", re.compile(rf"^{_REMOVE}\s+(?P<a>.+?)\s+(?:(?:from|between)\s+{_NUM}{_SECONDS}\s+(?:to|and|until"
+                               rf"|till)\s+{_NUM}{_SECONDS}|(?P<after>after|from)\s+{_NUM}{_SECONDS}(?:\s+on(?:wards?)?"
+                               rf"|\s+{_TO_THE_END})?|(?:(?:from\s+the\s+(?:start|beginning)\s+)?(?:to|until|till)"
+                               rf"|before|up\s+to)\s+{_NUM}{_SECONDS}|(?:for|in|over|during)\s+the\s+(?P<edge>first"
+                               rf"|last)\s+{_NUM}{_SECONDS})$", re.I)),
+    ("gain", re.compile(rf"^(?P<verb>drop|cut)\s+(?P<a>.+?)\s+(?:(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|{_A_BIT}(?:\s+(?:down"
+                        rf"|lower))?|down|lower)$", re.I)),  # a level ("drop the rain lower")
     ("remove", re.compile(rf"^{_REMOVE}\s+(?P<a>.+)$", re.I)),
     ("add", re.compile(r"^add\s+(?P<b>.+)$", re.I)),
     ("move_to", re.compile(rf"^(?:move|put)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}(?:{_UNIT})?$", re.I)),
-    ("start_at", re.compile(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:start|begin|come\s+in)\s+(?:at\s+)?{_NUM}(?:{_UNIT})?$",
-                            re.I)),  # "make the rain start at 2 s"
-    ("end_at", re.compile(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:stop|end|finish|fade\s+out|cut\s+off)\s+(?:at\s+)?"
-                          rf"{_NUM}(?:{_UNIT})?$", re.I)),  # "make the crickets stop at 6 s"
+    ("start_at", re.compile(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:start|begin|come\s+in|fade\s+in)\s+(?:at\s+)?"
+                            rf"{_NUM}(?:{_UNIT})?$", re.I)),  # "make the rain start at 2 s"
+    ("end_at", re.compile(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:stop|end|finish|fade(?:\s+out)?|cut\s+off)\s+"
+                          rf"(?:at\s+)?{_NUM}(?:{_UNIT})?$",
+                          re.I)),  # "make the crickets stop at 6 s", "let the rain fade at 5 s"
     ("end_at", re.compile(rf"^(?:stop|end|fade\s+out|cut\s+off)\s+(?P<a>.+?)\s+at\s+{_NUM}(?:{_UNIT})?$", re.I)),
-    ("shift", re.compile(rf"^(?P<verb>make|move|shift|nudge|bring)\s+{_TARGET}\s+(?:by\s+)?(?:{_NUM}{_UNIT}\s+|{_A_BIT}\s+)?"
-                         rf"(?P<dir>later|earlier|sooner){_BY_S}$", re.I)),
-    ("length", re.compile(rf"^make\s+{_TARGET}\s+(?:{_NUM}{_UNIT}\s+|{_A_BIT}\s+)?(?P<dir>longer|shorter){_BY_S}$", re.I)),
-    ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}\s*{_GAIN_UNIT}\s+|{_A_BIT}\s+|{_MUCH}\s+)?(?P<dir>louder|quieter|softer)"
-                        rf"(?:\s+by\s+{_NUM}\s*{_GAIN_UNIT}?)?$", re.I)),
+    ("shift", re.compile(rf"^(?P<verb>make|move|shift|nudge|bring)\s+{_TARGET}\s+(?:by\s+)?(?:{_NUM}{_UNIT}\s+"
+                         rf"|{_A_BIT}\s+)?(?P<dir>later|earlier|sooner){_BY_S}$", re.I)),
+    ("length", re.compile(rf"^make\s+{_TARGET}\s+(?:{_NUM}{_UNIT}\s+|{_A_BIT}\s+)?(?P<dir>longer|shorter){_BY_S}$",
+                          re.I)),
+    ("gain", re.compile(rf"^make\s+(?P<a>.+?)\s+(?:{_NUM}\s*{_GAIN_UNIT}\s+|{_A_BIT}\s+|{_MUCH}\s+)?(?P<dir>louder"
+                        rf"|quieter|softer)(?:\s+by\s+{_NUM}\s*{_GAIN_UNIT}?)?$", re.I)),
     ("gain", re.compile(r"^make\s+(?P<a>.+?)\s+(?P<dir>twice|half)\s+as\s+loud$", re.I)),  # the amplitude: +-6 dB
     ("gain", re.compile(rf"^(?:(?:turn|bring)\s+(?P<dir>up|down)|(?P<verb>lower|raise|boost|reduce))\s+(?P<a>.+?)"
-                        rf"(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT}|\s+{_MUCH})?$", re.I)),  # "turn down X", "lower X"
+                        rf"(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT}|\s+{_MUCH})?$",
+                        re.I)),  # "turn down X", "lower X"
     ("gain", re.compile(rf"^(?:turn|bring)\s+(?P<a>.+?)(?<!\sall\sthe)\s+(?:(?P<way>way|right|far)\s+)?(?P<dir>up|down)"
-                        rf"(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT}|\s+{_MUCH})?$", re.I)),  # "turn X way down": much
-    ("tempo", re.compile(rf"^make\s+{_TARGET}\s+(?:(?P<dir>faster|slower)|(?P<x2>twice|half)\s+as\s+(?:fast|quick))$", re.I)),
-    ("last", re.compile(rf"^make\s+{_TARGET}\s+last\s+(?:for\s+)?{_NUM}(?:{_UNIT})?$", re.I)),  # a length, not a change of it
+                        rf"(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT}|\s+{_MUCH})?$",
+                        re.I)),  # "turn X way down": much
+    ("tempo", re.compile(rf"^make\s+{_TARGET}\s+(?:(?P<dir>faster|slower)|(?P<x2>twice|half)\s+as\s+(?:fast|quick))$",
+                         re.I)),
+    ("last", re.compile(rf"^make\s+{_TARGET}\s+last\s+(?:for\s+)?{_NUM}(?:{_UNIT})?$",
+                        re.I)),  # a length, not a change of it
     ("rhythm", re.compile(rf"^(?:make\s+|repeat\s+)?{_TARGET}\s+(?:repeat\s+)?every\s+(?:{_NUM}(?:{_UNIT})?"
                           rf"|(?:half\s+(?:a\s+)?)?second)$", re.I)),  # read by _rhythm
 ]
@@ -78,16 +87,19 @@ _AT_ONCE = re.compile(rf"^(?:(?:allow|let|play|have)\s+)?(?:up\s+to\s+|at\s+most
                       r"(?:sounds?|events?|layers?)(?:\s+(?:to\s+)?play)?\s+"
                       r"(?:at\s+once|together|at\s+the\s+same\s+time|simultaneously)$", re.I)
 # "replace the dog with a cat and make it louder", "make the thunder later and louder": two edits
-_TWO_EDITS = re.compile(r"(?:[,;]|\.(?=\s)|\b(?:and|then))\s+(?:then\s+|also\s+)?(?P<second>(?:replace|swap|change|remove|delete|drop|"
-                        r"mute|cut|add|move|shift|nudge|put|make|turn|bring|pull|push|lose|kill|silence|lower|raise|boost|take\s+out|get\s+rid\s+of|repeat|redo|regenerate|undo)\s.*|(?:louder|quieter|softer|later|earlier|"
-                        r"sooner|longer|shorter|faster|slower)\b.*|(?:the|a|an)\s+[a-z' ]+?\s+(?:louder|quieter|softer|later|"
-                        r"earlier|sooner|longer|shorter|faster|slower)\b.*)$", re.I)
+_TWO_EDITS = re.compile(r"(?:[,;]|\.(?=\s)|\b(?:and|then))\s+(?:then\s+|also\s+)?(?P<second>(?:replace|swap|change"
+                        r"|remove|delete|drop|mute|cut|add|move|shift|nudge|put|make|turn|bring|pull|push|lose|kill"
+                        r"|silence|lower|raise|boost|take\s+out|get\s+rid\s+of|repeat|redo|regenerate|undo)\s.*"
+                        r"|(?:louder|quieter|softer|later|earlier|sooner|longer|shorter|faster|slower)\b.*|(?:the|a"
+                        r"|an)\s+[a-z' ]+?\s+(?:louder|quieter|softer|later|earlier|sooner|longer|shorter|faster"
+                        r"|slower)\b.*)$", re.I)
 # "rain quieter and thunder later", "move the dog to 5 s and the thunder to 6 s", "rain -3 dB, thunder +2 dB": a second
 # edit said in short after the first, with no verb of its own
 _DONE = r"(?:louder|quieter|softer|later|earlier|sooner|longer|shorter|faster|slower|db|\d\s*(?:s|secs?|seconds?))"
 _TWO_SHORT = re.compile(rf"\b{_DONE}\s*(?:[,;]|\s+(?:and|then))\s+(?:then\s+|also\s+)?(?P<second>(?:[a-z' ]+?\s+)?"
-                        rf"(?:(?:{_DECIMAL}\s*(?:db|s|secs?|seconds?)|a\s+(?:bit|little))\s+)?(?:louder|quieter|softer|later|"
-                        rf"earlier|sooner|longer|shorter|faster|slower|[-+\u2212]\s*{_DECIMAL}\s*db|to\s+{_DECIMAL}\b.*)(?:\s+by\s+.+)?)$",
+                        rf"(?:(?:{_DECIMAL}\s*(?:db|s|secs?|seconds?)|a\s+(?:bit|little))\s+)?(?:louder|quieter|softer"
+                        rf"|later|earlier|sooner|longer|shorter|faster|slower|[-+\u2212]\s*{_DECIMAL}\s*db"
+                        rf"|to\s+{_DECIMAL}\b.*)(?:\s+by\s+.+)?)$",
                         re.I)
 TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 # The edits the rules planner reads, as `foley compose --help` lists them
@@ -109,31 +121,31 @@ EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, 
               "allow N sounds at once (the bed's limit, 3 unless raised); and undo (the last turn)")
 # Verbs that only begin an edit (a sound description may begin "drop a plate" or "cut the rope"; "change
 # falls", "mute swans honk", "turn signals click": these begin an edit only before "the", "that", ...).
-_EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|regenerate|re-?roll|re-?take|another|shift|"
-                         r"(?:turn|change|mute|have|let|switch|exchange)\s+"
+_EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|regenerate|re-?roll|re-?take|another"
+                         r"|shift|(?:turn|change|mute|have|let|switch|exchange)\s+"
                          r"(?:the|that|this|these|those|all|every|it|them)\b|"
                          r"turn\s+(?:up|down)|(?:bring|nudge)\s+(?:the|that|this|these|those|all|it)\b|"
-                         r"(?:lower|raise|boost|reduce)\s(?=.*(?:\d\s*(?:db|%|percent)|\ba\s+(?:little\s+)?bit|\ba\s+(?:little|touch|tad)"
-                         r"|\bslightly)$)|"
+                         r"(?:lower|raise|boost|reduce)\s(?=.*(?:\d\s*(?:db|%|percent)|\ba\s+(?:little\s+)?bit|\ba\s+"
+                         r"(?:little|touch|tad)|\bslightly)$)|"
                          r"get\s+rid\s+of|take\s+out|"
                          r"give me another|again|one more time|(?:please\s+)?try(?:\s+it)?\s+again)\b", re.I)
 
 
 _UNDO = re.compile(r"^(?:(?:actually|no|oops|sorry|hmm|ok(?:ay)?),?\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
                    r"(?:(?:undo|revert)(?:\s+(?:that|it|(?:the\s+)?(?:last|previous)"
-                   r"(?:\s+(?:change|edit|turn|one))?|(?:that|the)\s+(?:change|edit)))?|go\s+back(?:\s+(?:one|a)\s+step)?"
-                   r"|scratch\s+that|take\s+(?:that|it)\s+back|never\s*mind)(?:,?\s+please)?$", re.I)
+                   r"(?:\s+(?:change|edit|turn|one))?|(?:that|the)\s+(?:change|edit)))?|go\s+back(?:\s+(?:one"
+                   r"|a)\s+step)?|scratch\s+that|take\s+(?:that|it)\s+back|never\s*mind)(?:,?\s+please)?$", re.I)
 
 
 _UNDO_PART = re.compile(r"^(?:please\s+)?(?:undo|revert)(?:\s+|\s*,\s*(?=undo\b))(?P<a>.+)$", re.I)  # "undo the rain"
 # "undo the last two changes", "undo twice", "undo everything", "undo undo", "undo x2": several turns
-_UNDO_TURNS = re.compile(r"(?:(?:the\s+)?(?:last\s+)?(?:\w+\s+)?(?:changes|edits|turns|steps|ones)|twice|\w+\s+times|everything"
-                         r"|all(?:\s+of\s+(?:it|them))?|(?:all\s+)?the\s+(?:changes|edits|turns)"
+_UNDO_TURNS = re.compile(r"(?:(?:the\s+)?(?:last\s+)?(?:\w+\s+)?(?:changes|edits|turns|steps|ones)|twice|\w+\s+times"
+                         r"|everything|all(?:\s+of\s+(?:it|them))?|(?:all\s+)?the\s+(?:changes|edits|turns)"
                          r"|undo(?:[\s,]+undo)*|x\s*\d+|\d+(?:\s*x)?)", re.I)
 
 # "redo", "undo the undo": an undo taken back (not "redo it", another take of the whole bed; not "undo undo", two undos)
-_REDO = re.compile(r"^(?:please\s+)?(?:redo(?:\s+(?:the\s+)?(?:last\s+)?(?:change|edit|turn|undo))?|un-?undo|(?:undo\s+(?!undo\b)|revert\s+)"
-                   r"(?:(?:the|that|my|your)\s+)?(?:last\s+)?undo)(?:,?\s+please)?$", re.I)
+_REDO = re.compile(r"^(?:please\s+)?(?:redo(?:\s+(?:the\s+)?(?:last\s+)?(?:change|edit|turn|undo))?|un-?undo|(?:undo\s+"
+                   r"(?!undo\b)|revert\s+)(?:(?:the|that|my|your)\s+)?(?:last\s+)?undo)(?:,?\s+please)?$", re.I)
 
 
 def is_undo(text: str) -> bool:
@@ -155,10 +167,11 @@ _AND_CHANGES = re.compile(r"\band\s+(?:(?:it|they)\s+)?(?:(?:gradually|slowly|st
                           r"|farther|further)\b)", re.I)
 # ... or said at the end of its words without "and" ("rain that gets louder", "the rain gets quieter", "the wind howls
 # louder and louder"): a description too, whose change is noted
-_CHANGE_AT_END = re.compile(r"(?<=[\w'])\s*,?\s+(?:(?:that|which)\s+)?(?P<q>(?:(?:gradually|slowly|steadily)\s+)?(?:get(?:s|ting)?|grow(?:s|ing)?"
-                            r"|become(?:s)?|becoming)\s+(?P<c>faster|slower|louder|quieter|softer|heavier|lighter|closer|nearer"
-                            r"|farther|further)(?:\s+and\s+(?P=c))?|(?P<w>louder|quieter|softer|faster|slower)\s+and\s+(?P=w))"
-                            r"(?=\s*(?:[,;.:!]|$)|\s+(?:then|while)\b)", re.I)
+_CHANGE_AT_END = re.compile(r"(?<=[\w'])\s*,?\s+(?:(?:that|which)\s+)?(?P<q>(?:(?:gradually|slowly|steadily)\s+)?(?:get"
+                            r"(?:s|ting)?|grow(?:s|ing)?|become(?:s)?|becoming)\s+(?P<c>faster|slower|louder|quieter"
+                            r"|softer|heavier|lighter|closer|nearer|farther|further)(?:\s+and\s+(?P=c))?|(?P<w>louder"
+                            r"|quieter|softer|faster|slower)\s+and\s+(?P=w))(?=\s*(?:[,;.:!]|$)|\s+(?:then|while)\b)",
+                            re.I)
 
 
 def check_turn_said(text: str) -> None:
@@ -211,9 +224,9 @@ def short_edit(text: str) -> str:
     """An edit said in short to a session as the edit patterns read it (in a description these are
     sounds: "louder rain", "the crowd cheers later"): "louder footsteps" is "make the footsteps
     louder", "the thunder (should come) a bit later" is "make the thunder a bit later" (and "the dog 1 s earlier",
-    "door 1 s later" (a time or a length), "the knocks faster", ...), "speed up the footsteps" (or "slow X down") is "make the footsteps
-    faster", and "much quieter rain" (or "slower footsteps") is "make the rain much quieter"."""
-    text = re.sub(rf"^(?P<a>(?:(?:the|that|this)\s+|(?!{_SHORT_NOT}\b)(?!.*\b(?:faster|slower)$))[^,;:.\d]+?)"
+    "door 1 s later" (a time or a length), "the knocks faster", ...), "speed up the footsteps" (or "slow X down") is
+    "make the footsteps faster", and "much quieter rain" (or "slower footsteps") is "make the rain much quieter"."""
+    text = re.sub(rf"^(?P<a>(?:(?:the|that|this)\s+|(?!{_SHORT_NOT}\b))[^,;:.\d]+?)"
                   rf"(?:\s+(?:should|must|needs?\s+to|has\s+to|have\s+to)\s+"
                   rf"(?:be|come|happen|play|sound|go))?\s+(?P<dir>(?:a\s+(?:bit|little)\s+|{_DECIMAL}\s*{_UNIT_S}\s+)?"
                   r"(?:later|earlier|sooner|longer|shorter|faster|slower))$", r"make \g<a> \g<dir>", text, flags=re.I)
@@ -222,10 +235,11 @@ def short_edit(text: str) -> str:
                   r"(?:space|time|room|gaps?|pauses?)\s+between\s+(?P<a>(?!.*\band\b).+)$",
                   lambda m: f"make {m['a']} {'faster' if m['d'].lower().endswith(('less', 'shorter')) else 'slower'}",
                   text, flags=re.I)
-    # "tighten the gap between the knocks" ("tighten up the knocks"), "spread the gunshots out" ("space out the knocks"):
-    # their tempo
-    text = re.sub(r"^(?:tighten(?:\s+up)?\s+(?:the\s+(?:gaps?|space|spacing|timing)\s+(?:between|of)\s+)?(?P<a>(?!.*\band\b).+?)"
-                  r"(?:\s+up)?|(?:spread|space)\s+(?:out\s+(?P<b>.+?)|(?P<c>.+?)\s+out)(?:\s+(?:more|a\s+bit))?)$",
+    # "tighten the gap between the knocks" ("tighten up the knocks"), "spread the gunshots out" ("space out
+    # the knocks"): their tempo
+    text = re.sub(r"^(?:tighten(?:\s+up)?\s+(?:the\s+(?:gaps?|space|spacing|timing)\s+(?:between|of)\s+)?(?P<a>"
+                  r"(?!.*\band\b).+?)(?:\s+up)?|(?:spread|space)\s+(?:out\s+(?P<b>.+?)|(?P<c>.+?)\s+out)(?:\s+(?:more"
+                  r"|a\s+bit))?)$",
                   lambda m: f"make {m['a'] or m['b'] or m['c']} {'faster' if m['a'] else 'slower'}", text, flags=re.I)
     # "speed up the footsteps", "slow the knocking down": their tempo
     text = re.sub(r"^(?P<v>speed|slow)\s+(?:(?:up|down)\s+(?P<a>.+)|(?P<b>.+?)\s+(?:up|down))$",
@@ -236,28 +250,33 @@ def short_edit(text: str) -> str:
                   lambda m: f"make the {_ARTICLE.sub('', m['a'])} {m['d']}", text, flags=re.I)
 
 
-_SHIFT_SAID = re.compile(rf"^(?:(?:push|move|shift)\s+(?P<a>.+?)\s+(?P<dir>back)|(?:pull|move|shift|bring)\s+(?P<b>.+?)\s+"
-                         rf"(?:forwards?|ahead))(?:\s+(?:by\s+)?(?P<n>{_DECIMAL}\s*{_UNIT_S}|an?\s+second|{_A_BIT}))?$",
+_SHIFT_SAID = re.compile(rf"^(?:(?:push|move|shift)\s+(?P<a>.+?)\s+(?P<dir>back)|(?:pull|move|shift|bring)\s+"
+                         rf"(?P<b>.+?)\s+(?:forwards?|ahead))(?:\s+(?:by\s+)?(?P<n>{_DECIMAL}\s*{_UNIT_S}|an?\s+second"
+                         rf"|{_A_BIT}))?$",
                          re.I)  # not "bring the rain back", "move the dog back to 2 s"
 
 
 # "make the rain a storm", "make the dog into a cat": a replacement (not "make the dog a bit louder", "a second later")
-_MAKE_INTO = re.compile(r"^make\s+(?P<a>(?:the|that|this|these|those|it|them)\b(?:(?!\b(?:like|as|sounds?|be|is)\b).)*?)\s+"
-                        r"(?:into\s+|(?=an?\s+(?!(?:bit|little|touch|tad|lot|second|few|couple|half|quarter)\b)))(?P<b>[^\d]+?)"
-                        r"(?<!louder)(?<!quieter)(?<!softer)(?<!later)(?<!earlier)(?<!sooner)(?<!longer)(?<!shorter)"
-                        r"(?<!faster)(?<!slower)(?<!lower)(?<!higher)(?<!\slong)(?<!\sloud)"
-                        r"(?<!sound)(?<!loop)(?<!fade)(?<!focus)(?<!ground)(?<!shot)(?<!echo)(?<!reverb)$", re.I)  # not "make
+_MAKE_INTO = re.compile(r"^make\s+(?P<a>(?:the|that|this|these|those|it|them)\b(?:(?!\b(?:like|as|sounds?|be"
+                        r"|is)\b).)*?)\s+(?:into\s+|(?=an?\s+(?!(?:bit|little|touch|tad|lot|second|few|couple|half"
+                        r"|quarter)\b)))(?P<b>[^\d]+?)(?<!louder)(?<!quieter)(?<!softer)(?<!later)(?<!earlier)"
+                        r"(?<!sooner)(?<!longer)(?<!shorter)(?<!faster)(?<!slower)(?<!lower)(?<!higher)(?<!\slong)"
+                        r"(?<!\sloud)(?<!sound)(?<!loop)(?<!fade)(?<!focus)(?<!ground)(?<!shot)(?<!echo)(?<!reverb)$",
+                        re.I)  # not "make
 # the rain a background sound", "... a loop", "... an echo": no sound to replace it with
 
 
 # An effect asked of a sound ("more reverb on the thunder", "add echo to the door", "less bass on the rain"):
 # "more X" would read it as a level, and "more distance" as louder
-_EFFECT_ASKED = re.compile(r"^(?:(?:add|put|use|apply|give(?:\s+it)?)\s+)?(?:(?:some|more|less|a\s+(?:bit|little)\s+(?:of\s+)?"
-                           r"(?:more\s+|less\s+)?|a\s+lot\s+(?:of\s+|more\s+|less\s+)?)\s*)?"
-                           r"(?:(?P<e>reverb|echo|delay|distance|space|room|bass|treble|low\s+end|high\s+end|eq|compression"
-                           r"|distortion)\s+(?:on|to|for|in)\s+(?P<a>.+)"
+_EFFECT_ASKED = re.compile(r"^(?:(?:add|put|use|apply|give(?:\s+it)?)\s+)?(?:(?:some|more|less|a\s+(?:bit|little)\s+"
+                           r"(?:of\s+)?(?:more\s+|less\s+)?|a\s+lot\s+(?:of\s+|more\s+|less\s+)?)\s*)?"
+                           r"(?:(?P<e>reverb|echo|delay|distance|space|room|bass|treble|low\s+end|high\s+end|eq"
+                           r"|compression|distortion)\s+(?:on|to|for|in)\s+(?P<a>.+)"
                            r"|(?P<bed>reverb|echo|delay|compression|distortion)"  # "add reverb": to the whole bed
                            r"(?:\s+(?:to\s+)?(?:it|everything|all|the\s+(?:whole\s+)?(?:bed|mix)))?)$", re.I)
+
+
+_EARLIER = {"early": "earlier", "late": "later"}  # "end the rain 2 s early": 2 s earlier
 
 
 # "X is too loud" (early, long, fast, ...): made the other way
@@ -274,44 +293,60 @@ def _edit_said(text: str) -> str:
                   r"|i(?:'d|\s+would)\s+like\s+(?:you\s+)?to\s+|let'?s\s+)"
                   r"(?:please\s+)?", "", text, flags=re.I)  # "can you make the rain a bit louder?"
     # "can the thunder come in at 3 s?", "could the door hit on 3": that edit asked of the sound
-    text = re.sub(rf"^(?:can|could)\s+(?=(?:the|that|this)\s.+\s(?:at|on)\s+{_DECIMAL}\s*{_UNIT_S}?$)", "make ", text, flags=re.I)
+    text = re.sub(rf"^(?:can|could)\s+(?=(?:the|that|this)\s.+\s(?:at|on)\s+{_DECIMAL}\s*{_UNIT_S}?$)", "make ", text,
+                  flags=re.I)
     # "have the man start talking at 5 s", "the man should start speaking at 7 s": its start (or stop) then
-    text = re.sub(r"\b(?P<v>(?:start|begin|stop|finish)(?:s|es)?)\s+[a-z]+ing(?=\s+at\s+\d)", r"\g<v>", text, flags=re.I)
-    text = re.sub(r"\s+as\s+well\s+as\s+(?=(?:the|that|this)\s)", " and ", text, flags=re.I)  # "the rain as well as the dog"
+    text = re.sub(r"\b(?P<v>(?:start|begin|stop|finish)(?:s|es)?)\s+[a-z]+ing(?=\s+at\s+\d)", r"\g<v>", text,
+                  flags=re.I)
+    # "the rain as well as the dog"
+    text = re.sub(r"\s+as\s+well\s+as\s+(?=(?:the|that|this)\s)", " and ", text, flags=re.I)
     # "quieten the rain (down)", "tone down the rain", "dial the rain down a bit": "turn X down"
     text = re.sub(r"^quieten\s+(?:down\s+)?(?P<a>.+?)(?:\s+down)?(?P<r>\s+(?:by\s+)?\d.*|\s+(?:a|much|way)\s.*)?$",
                   lambda m: f"turn {m['a']} down{m['r'] or ''}", text, flags=re.I)
     text = re.sub(r"^(?:tone|dial)\s+(?=(?:up|down)\s|.+\s(?:up|down)\b)", "turn ", text, flags=re.I)
     # "make the rain not much quieter" ("..., but not by much"): a small change; "less loud", "not as loud": quieter
-    text = re.sub(r"\bnot\s+(?:(?:too|so|that|very)\s+|by\s+)?(?:much|a\s+lot)\s+(?=(?:louder|quieter|softer|later|earlier|sooner"
-                  r"|longer|shorter)$)", "a bit ", text, flags=re.I)
-    text = re.sub(r"^(?P<e>.+?\s)(?P<d>louder|quieter|softer|later|earlier|sooner|longer|shorter),?\s+but\s+not\s+(?:by\s+)?"
-                  r"(?:(?:too|so|that|very)\s+)?(?:much|a\s+lot)$", r"\g<e>a bit \g<d>", text, flags=re.I)
+    text = re.sub(r"\bnot\s+(?:(?:too|so|that|very)\s+|by\s+)?(?:much|a\s+lot)\s+(?=(?:louder|quieter|softer|later"
+                  r"|earlier|sooner|longer|shorter)$)", "a bit ", text, flags=re.I)
+    text = re.sub(r"^(?P<e>.+?\s)(?P<d>louder|quieter|softer|later|earlier|sooner|longer|shorter),?\s+but\s+not\s+"
+                  r"(?:by\s+)?(?:(?:too|so|that|very)\s+)?(?:much|a\s+lot)$", r"\g<e>a bit \g<d>", text, flags=re.I)
     text = re.sub(r"\b(?:(?P<no>not\s+(?:quite\s+)?(?:as|so))|less|more)\s+(?P<w>loud|quiet|soft)$",
-                  lambda m: ("quieter" if m["w"].lower() == "loud" else "louder") if m["no"] or m[0][:4].lower() == "less"
-                  else ("louder" if m["w"].lower() == "loud" else "quieter"), text, flags=re.I)  # "more quiet": quieter
+                  lambda m: ("quieter" if m["w"].lower() == "loud" else "louder")
+                  if m["no"] or m[0][:4].lower() == "less" else ("louder" if m["w"].lower() == "loud" else "quieter"),
+                  text, flags=re.I)  # "more quiet": quieter
     if m := _EFFECT_ASKED.match(_clean(text)):
         raise PlanError(f"{_clean(text)!r}: a bed's sounds are as generated; the rules planner sets their level, times "
                         f"and length, not their {(m['e'] or m['bed']).lower()} (a sound further away: "
                         f"'make {m['a'] or 'X'} quieter')")
     # "make the door slam at 1 s" (or "on 1"), "the phone should ring at 2 s": it is moved there (a start or a stop is
     # its own edit)
-    text = re.sub(rf"^(?!.*\b(?:start|stop|end|finish|begin|fade|come|cut|die|go|play|sound|louder|quieter|softer|longer|shorter"
-                  rf"|faster|slower|earlier|later|quiet|loud|silent|again|also|too|twice|thrice|time)s?\b)"
-                  rf"(?:(?:make|have|let)\s+(?P<a>(?:the|that|this)\s+.+?)|(?P<b>(?:the|that|this)\s+.+?)\s+should)"
-                  rf"(?<!\sa)(?<!\san)\s+[a-z]+\s+(?:at|on)\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",  # not "make the dog a cat at 5 s"
+    text = re.sub(rf"^(?!.*\b(?:start|stop|end|finish|begin|fade|come|cut|die|go|play|sound|louder|quieter|softer"
+                  rf"|longer|shorter|faster|slower|earlier|later|quiet|loud|silent|again|also|too|twice|thrice"
+                  rf"|time)s?\b)(?:(?:make|have|let)\s+(?P<a>(?:the|that|this)\s+.+?)|(?P<b>(?:the|that|this)\s+.+?)"
+                  rf"\s+should)(?<!\sa)(?<!\san)\s+[a-z]+\s+(?:at|on)\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",  # not "make
+                  # the dog a cat at 5 s"
                   lambda m: f"move {m['a'] or m['b']} to {m['t']}", text, flags=re.I)
     # "cut the rain by 2 s", "cut (trim, take, shave) 2 s off the rain", "add 2 s to the rain": its length by that much
-    text = re.sub(rf"^(?:cut|trim)\s+(?P<a>(?:the|that|this|it)\b.*?)\s+by\s+(?P<n>{_DECIMAL}\s*{_UNIT_S})$", r"make \g<a> shorter by \g<n>",
-                  text, flags=re.I)
-    text = re.sub(rf"^(?:(?P<cut>cut|trim|take|shave)\s+(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+(?:off|from)(?:\s+the\s+end\s+of)?"
-                  rf"|add\s+(?P<m>{_DECIMAL}\s*{_UNIT_S})\s+(?:to|onto)(?:\s+the\s+end\s+of)?)\s+(?P<a>(?:the|that|this|it)\b.*)$",
-                  lambda m: f"make {m['a']} {'shorter' if m['cut'] else 'longer'} by {m['n'] or m['m']}", text, flags=re.I)
+    text = re.sub(rf"^(?:cut|trim)\s+(?P<a>(?:the|that|this|it)\b.*?)\s+by\s+(?P<n>{_DECIMAL}\s*{_UNIT_S})$",
+                  r"make \g<a> shorter by \g<n>", text, flags=re.I)
+    text = re.sub(rf"^(?:(?P<cut>cut|trim|take|shave)\s+(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+(?:off|from)"
+                  rf"(?:\s+the\s+end\s+of)?|add\s+(?P<m>{_DECIMAL}\s*{_UNIT_S})\s+(?:to|onto)(?:\s+the\s+end\s+of)?)\s+"
+                  rf"(?P<a>(?:the|that|this|it)\b.*)$",
+                  lambda m: f"make {m['a']} {'shorter' if m['cut'] else 'longer'} by {m['n'] or m['m']}", text,
+                  flags=re.I)
     # "cut in the thunder at 3 s", "cut to the thunder at 3 s": an editor's cut that brings it in then
-    text = re.sub(r"^cut\s+(?:in|to)\s+(?P<a>(?:the|that|this)\s.+?)\s+at\s+", r"make \g<a> come in at ", text, flags=re.I)
+    text = re.sub(r"^cut\s+(?:in|to)\s+(?P<a>(?:the|that|this)\s.+?)\s+at\s+", r"make \g<a> come in at ", text,
+                  flags=re.I)
+    text = re.sub(r"^fade\s+(?:in\s+(?P<a>.+?)|(?P<b>.+?)\s+in)\s+at\s+",  # "fade (in) the rain (in) at 3 s": its start
+                  lambda m: f"make {m['a'] or m['b']} start at ", text, flags=re.I)
     text = re.sub(r"^(?:cut|kill|drop|lose|fade|end|stop)\s+(?P<a>.+?)(?:\s+(?:off|out))?\s+(?:at|by)\s+(?P<t>[\d.]+\s*"
                   r"(?:s|secs?|seconds?|ms)?)$", r"make \g<a> stop at \g<t>", text, flags=re.I)
     text = re.sub(r"^start\s+(?P<a>.+?)\s+at\s+", r"make \g<a> start at ", text, flags=re.I)  # as "make X start at"
+    # "start the thunder 1 s earlier", "end the rain 2 s early": as "make X start (end) 1 s earlier"
+    text = re.sub(rf"^(?P<v>start|begin|end|stop|finish)\s+(?P<a>.+?)\s+(?P<n>(?:{_DECIMAL}\s*{_UNIT_S}|{_A_BIT})\s+)?"
+                  rf"(?P<dir>earlier|sooner|later|early|late)(?P<by>\s+by\s+{_DECIMAL}\s*{_UNIT_S})?$",
+                  lambda m: f"make {m['a']} {m['v']} {m['n'] or ''}{_EARLIER.get(m['dir'].lower(), m['dir'])}"
+                            f"{m['by'] or ''}",
+                  text, flags=re.I)
     # "the rain should start at 2 s": as "make X start (stop) at"
     text = re.sub(rf"^(?P<a>(?:the|that|this)\s+.+?)\s+should\s+(?:(?P<end>stop|end|finish|fade\s+out|"
                   rf"cut\s+(?:off|out))|start|begin|come\s+in)\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",
@@ -321,24 +356,28 @@ def _edit_said(text: str) -> str:
                   rf"(?<!forwards)(?<!ahead)\s+by\s+(?P<sign>[-+\u2212]?)\s*(?P<n>{_DECIMAL}\s*{_UNIT_S})$",
                   lambda m: f"move {m['a']} {'earlier' if m['sign'] in ('-', chr(0x2212)) else 'later'} by {m['n']}",
                   text, flags=re.I)
-    # its end, not the whole sound: "make the wind end 1 s earlier" is "make the wind shorter by 1 s"
-    text = re.sub(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:end|stop|finish)\s+(?:(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+)?"
-                  rf"(?P<dir>earlier|sooner|later)(?:\s+by\s+(?P<by>{_DECIMAL}\s*{_UNIT_S}))?$",
-                  lambda m: f"make {m['a']} {'longer' if m['dir'].lower() == 'later' else 'shorter'} by "
-                            f"{m['n'] or m['by'] or '1 s'}", text, flags=re.I)
+    # its end, not the whole sound: "make the wind end 1 s earlier" is "make the wind shorter by 1 s" ("a bit earlier":
+    # a bit shorter)
+    text = re.sub(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:end|stop|finish)\s+(?:(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+"
+                  rf"|{_A_BIT}\s+)?(?P<dir>earlier|sooner|later)(?:\s+by\s+(?P<by>{_DECIMAL}\s*{_UNIT_S}))?$",
+                  lambda m: f"make {m['a']} {m['bit'] + ' ' if m['bit'] else ''}"
+                            f"{'longer' if m['dir'].lower() == 'later' else 'shorter'}"
+                            f"{'' if m['bit'] else ' by ' + (m['n'] or m['by'] or '1 s')}", text, flags=re.I)
     # "let the rain last until 7 s", "the rain should go on until 8 s", "extend the rain to 8 s": it stops then
-    text = re.sub(rf"^(?:(?:make|have|let)\s+)?(?P<a>.+?)\s+(?:should\s+)?(?:(?:lasts?|go(?:es)?\s+on|continues?|keeps?\s+going)"
-                  rf"\s+(?:until|till|to)|(?:go(?:es)?|runs?|plays?)\s+(?:until|till))\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",
+    text = re.sub(rf"^(?:(?:make|have|let)\s+)?(?P<a>.+?)\s+(?:should\s+)?(?:(?:lasts?|go(?:es)?\s+on|continues?"
+                  rf"|keeps?\s+going)\s+(?:until|till|to)|(?:go(?:es)?|runs?|plays?)\s+(?:until|till))\s+"
+                  rf"(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",
                   r"make \g<a> stop at \g<t>", text, flags=re.I)
     # "let the kettle whistle until 5 s" (not "make the rain quiet until 5 s": a state, not its sound)
-    text = re.sub(rf"^(?:make|have|let)\s+(?P<a>(?:the|that|this|these|those)\s.+?)\s+(?!(?:quiet|silent|mute|loud|soft|low|off|"
-                  rf"out|down|up|away|still|gone|dead|faint|be|go|stay|keep)[a-z]*\b)[a-z]+\s+(?:only\s+)?(?:until|till)\s+"
-                  rf"(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", r"make \g<a> stop at \g<t>", text, flags=re.I)
-    text = re.sub(rf"^(?:extend|lengthen)\s+(?P<a>.+?)\s+(?:to|until)\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", r"make \g<a> stop at \g<t>",
-                  text, flags=re.I)
-    text = re.sub(rf"^(?P<v>extend|lengthen|trim|shorten)\s+(?P<a>.+?)(?:\s+by\s+(?P<n>{_DECIMAL}\s*{_UNIT_S})|\s+{_A_BIT})?$",
+    text = re.sub(rf"^(?:make|have|let)\s+(?P<a>(?:the|that|this|these|those)\s.+?)\s+(?!(?:quiet|silent|mute|loud|soft"
+                  rf"|low|off|out|down|up|away|still|gone|dead|faint|be|go|stay|keep)[a-z]*\b)[a-z]+\s+(?:only\s+)?"
+                  rf"(?:until|till)\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", r"make \g<a> stop at \g<t>", text, flags=re.I)
+    text = re.sub(rf"^(?:extend|lengthen)\s+(?P<a>.+?)\s+(?:to|until)\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$",
+                  r"make \g<a> stop at \g<t>", text, flags=re.I)
+    text = re.sub(rf"^(?P<v>extend|lengthen|stretch|trim|shorten)\s+(?P<a>.+?)(?:\s+by\s+(?P<n>{_DECIMAL}\s*{_UNIT_S})"
+                  rf"|\s+{_A_BIT})?$",
                   lambda m: f"make {m['a']} {m['bit'] + ' ' if m['bit'] else ''}"
-                            f"{'longer' if m['v'].lower() in ('extend', 'lengthen') else 'shorter'}"
+                            f"{'longer' if m['v'].lower() in ('extend', 'lengthen', 'stretch') else 'shorter'}"
                             f"{' by ' + m['n'] if m['n'] else ''}", text, flags=re.I)
     # "make the whistle 2 s long", "make the phone ring for 3 s": that long
     text = re.sub(rf"^(?:make|have|let)\s+(?P<a>(?:the|that|this)\s+.+?)\s+(?:(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+long"
@@ -353,52 +392,66 @@ def _edit_said(text: str) -> str:
                   r"(?:one|take|version)$", r"another take of \g<a>", text, flags=re.I)
     text = _MAKE_INTO.sub(r"replace \g<a> with \g<b>", text)  # "make the rain a storm", "make it into wind"
     text = re.sub(r"^make\s+(?P<a>.+?)\s+(?:at\s+|play\s+at\s+)?(?P<x>half|double)[\s-](?:speed|time|tempo)$",
-                  lambda m: f"make {m['a']} {'half' if m['x'].lower() == 'half' else 'twice'} as fast", text, flags=re.I)
-    text = re.sub(r"^(?P<a>(?:the|that|this|these|those)\s.+?)(?<!\sis)(?<!\sare)(?<!'s)(?P<r>\s+(?:(?:much|way|far|a\s+(?:bit|"
-                  r"little|touch)|slightly)\s+)?too\s+(?:loud|quiet|soft|early|late|long|short|fast|slow))(?:ly)?$",
+                  lambda m: f"make {m['a']} {'half' if m['x'].lower() == 'half' else 'twice'} as fast", text,
+                  flags=re.I)
+    text = re.sub(r"^(?P<a>(?:the|that|this|these|those)\s.+?)(?<!\sis)(?<!\sare)(?<!'s)(?P<r>\s+(?:(?:much|way|far"
+                  r"|a\s+(?:bit|little|touch)|slightly)\s+)?too\s+(?:loud|quiet|soft|early|late|long|short|fast|slow))"
+                  r"(?:ly)?$",
                   r"\g<a> is\g<r>", text, flags=re.I)  # "the dog barks too early", "the birds chirp too loudly"
     text = re.sub(r"^(?P<a>.+?)(?:\s+is|\s+are|'s)\s+(?:(?P<much>much|way|far)\s+"
                   r"|(?P<bit>a\s+(?:bit|little|touch)\s+|slightly\s+))?"
                   r"too\s+(?P<d>loud|quiet|soft|early|late|long|short|fast|slow)$",
-                  lambda m: f"make {m['a']} {'a bit ' if m['bit'] else 'much ' if m['much'] else ''}{_TOO[m['d'].lower()]}",
-                  text, flags=re.I)  # "the rain is too loud", "the knocks are too fast": the other way ("way too": much)
+                  lambda m: f"make {m['a']} {'a bit ' if m['bit'] else 'much ' if m['much'] else ''}"
+                            f"{_TOO[m['d'].lower()]}",
+                  text, flags=re.I)  # "the rain is too loud", "the knocks are too fast":
+    # the other way ("way too": much)
     text = re.sub(r"^(?P<a>.+?)(?:\s+is\s+not|\s+are\s+not|'s\s+not|\s+isn't|\s+aren't)\s+"
                   r"(?P<d>loud|quiet|soft|early|late|long|short|fast|slow)\s+enough$",
-                  lambda m: f"make {m['a']} {dict(early='earlier', late='later').get(m['d'].lower(), m['d'].lower() + 'er')}",
+                  lambda m: f"make {m['a']} "
+                            f"{dict(early='earlier', late='later').get(m['d'].lower(), m['d'].lower() + 'er')}",
                   text, flags=re.I)  # "the dog is not loud enough"
     text = re.sub(r"^(?:(?:way|much|far)\s+)?too\s+much\s+(?P<a>.+)$", r"make the \g<a> quieter", text, flags=re.I)
     text = re.sub(r"^(?P<d>less|more)\s+(?P<a>.+)$",
-                  lambda m: f"make the {_ARTICLE.sub('', m['a'])} {'quieter' if m['d'].lower() == 'less' else 'louder'}",
+                  lambda m: f"make the {_ARTICLE.sub('', m['a'])} "
+                            f"{'quieter' if m['d'].lower() == 'less' else 'louder'}",
                   text, flags=re.I)  # "less rain", "more thunder": its level
-    text = re.sub(r"^take\s+(?P<a>(?:the|that|this|these|those|it|them)\b.*?)\s+out$", r"remove \g<a>", text, flags=re.I)
-    text = re.sub(r"^(?:lose|kill|silence(?!\s+(?:until|till|for|from|at|between|then)\b|\s+\d))\s+|^(?:no|without(?=\s+(?:the|that|this|these|those|it|them|any)\b))\s+(?=[^,;.]+$)",
+    text = re.sub(r"^take\s+(?P<a>(?:the|that|this|these|those|it|them)\b.*?)\s+out$", r"remove \g<a>", text,
+                  flags=re.I)
+    text = re.sub(r"^(?:lose|kill|silence(?!\s+(?:until|till|for|from|at|between|then)\b|\s+\d))\s+|^(?:no|without"
+                  r"(?=\s+(?:the|that|this|these|those|it|them|any)\b))\s+(?=[^,;.]+$)",
                   "remove ", text, flags=re.I)  # "no thunder": remove it; not "silence until 3 s", a silence
     text = re.sub(r"^add\s+(?:some\s+)?more\s+", "add ", text, flags=re.I)  # "add more thunder": another thunder
     text = re.sub(rf"^(?P<a>(?:{_LEARNED_OR}[^,;])+?)\s+at\s+(?P<t>[\d.]+\s*(?:s|secs?|seconds?)?)\s+instead$",
                   r"move \g<a> to \g<t>", text, flags=re.I)  # "thunder at 1 s instead"
-    text = re.sub(r"\b(?:everything|all\s+of\s+it|it\s+all|the\s+whole\s+(?:bed|mix)|(?:every|each)\s+sound)\b", "all the sounds",
-                  text, flags=re.I)
-    # "make everything quieter except the rain", "turn it all down but the dog": as "make all the sounds but the rain quieter"
+    text = re.sub(r"\b(?:everything|all\s+of\s+it|it\s+all|the\s+whole\s+(?:bed|mix)|(?:every|each)\s+sound)\b",
+                  "all the sounds", text, flags=re.I)
+    # "make everything quieter except the rain", "turn it all down but the dog": as "make all the sounds but the rain
+    # quieter"
     but = r"(?:but(?:\s+not)?|except(?:\s+for)?|other\s+than|apart\s+from|besides|save\s+for)\b"
-    text = re.sub(rf"^(?P<h>(?:(?:make|turn|bring|move|nudge|shift)\s+)?all\s+the\s+sounds)\s+(?P<e>(?:(?!{but})[^,;])+?)\s+"
-                  rf"(?P<x>{but}[^,;]+)$", r"\g<h> \g<x> \g<e>", text, flags=re.I)
+    text = re.sub(rf"^(?P<h>(?:(?:make|turn|bring|move|nudge|shift)\s+)?all\s+the\s+sounds)\s+(?P<e>(?:"
+                  rf"(?!{but})[^,;])+?)\s+(?P<x>{but}[^,;]+)$", r"\g<h> \g<x> \g<e>", text, flags=re.I)
     if not re.match(r"(?:make|turn|bring|move|put|add|remove|replace|swap|change|try|another|give|drop|cut|lower|raise|"
                     r"boost|reduce|nudge|push|pull)\b", text, re.I):  # "rain louder": make the rain louder
-        text = re.sub(r"^(?P<a>[^,;:.\d]+?)\s+(?P<dir>(?:a\s+(?:bit|little)\s+|much\s+|a\s+lot\s+)?(?:louder|quieter|softer)"
-                      r"(?:\s+by\s+.+)?)$",
+        text = re.sub(r"^(?P<a>[^,;:.\d]+?)\s+(?P<dir>(?:a\s+(?:bit|little)\s+|much\s+|a\s+lot\s+)?(?:louder|quieter"
+                      r"|softer)(?:\s+by\s+.+)?)$",
                       r"make \g<a> \g<dir>", text, flags=re.I)  # "rain louder", "thunder louder by 3 dB"
+    # a mix note said in short: "dog up 3" (in dB, as after a verb of level), "gunshots 2 dB down": as "dog up 3 dB"
+    text = re.sub(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME})\s+(?:(?P<d>up|down)\s+(?P<n>{_DECIMAL})"
+                  rf"|(?P<m>{_DECIMAL})\s*db\s+(?P<e>up|down))$",
+                  lambda m: f"{m['a']} {m['d'] or m['e']} {m['n'] or m['m']} dB", text, flags=re.I)
     # a mix note: "rain -3 dB", "make the door +2 dB", "rain down 3 dB": a change of its level by that much
     text = re.sub(rf"^(?:make\s+)?(?!(?:turn|bring|pull|push|drop|cut|lower|raise|boost|reduce|set|put|keep)\s)"
-                  rf"(?P<a>{_NOTE_NAME})(?<!\sto)(?<!\sat)(?<!\sbe)(?<!\slevel)(?<!=)(?:\s*:\s*|\s+)"  # not "set the rain to
-                  # -6 dB", "the rain should be -6 dB", "rain = -6 dB": a level, not a change ("rain: -3 dB",
-                  # "rain minus 3 dB" are)
+                  rf"(?P<a>{_NOTE_NAME})(?<!\sto)(?<!\sat)(?<!\sbe)(?<!\slevel)(?<!=)(?:\s*:\s*|\s+)"  # not "set
+                  # the rain to -6 dB", "the rain should be -6 dB", "rain = -6 dB": a level, not a change ("rain:
+                  # -3 dB", "rain minus 3 dB" are)
                   rf"(?:(?P<sign>[-+\u2212]|minus\s|plus\s)\s*|(?P<dir>up|down)\s+(?:by\s+)?)(?P<n>{_DECIMAL})\s*db$",
-                  lambda m: f"make {m['a']} "
-                            f"{'louder' if (m['sign'] or m['dir']).strip().lower() in ('+', 'up', 'plus') else 'quieter'} by "
-                            f"{m['n']} dB", text, flags=re.I)
+                  lambda m: (
+                      f"make {m['a']} "
+                      f"{'louder' if (m['sign'] or m['dir']).strip().lower() in ('+', 'up', 'plus') else 'quieter'}"
+                      f" by {m['n']} dB"), text, flags=re.I)
     text = re.sub(r"^(?:pull|push)\s+(?=.+\s(?:up|down)\b)", "bring ", text, flags=re.I)
     # "pull the rain back 3 dB" (a mixer's "back": down), "pull back the rain by 3 dB"; without a level it is a time
-    text = re.sub(rf"^pull\s+(?:back\s+(?P<a>.+?)|(?P<b>.+?)\s+back)\s+(?P<n>(?:by\s+)?{_DECIMAL}\s*db)$",
+    text = re.sub(rf"^(?:pull|push)\s+(?:back\s+(?P<a>.+?)|(?P<b>.+?)\s+back)\s+(?P<n>(?:by\s+)?{_DECIMAL}\s*db)$",
                   lambda m: f"bring {m['a'] or m['b']} down {m['n']}", text, flags=re.I)
     text = re.sub(r"^bring\s+(?:in\s+(?P<a>.+?)|(?P<b>.+?)\s+in)\s+at\s+",  # "bring (in) the thunder (in) at 4 s"
                   lambda m: f"make {m['a'] or m['b']} come in at ", text, flags=re.I)

@@ -8,15 +8,16 @@ from dataclasses import replace
 
 from ..plan import (GAIN_RANGE_DB, MAX_EVENTS, PERIOD_RANGE_S, CrowdedError, Plan, PlanError, _max_overlap, heard_s,
                     merged_spans, mute_said, seconds_said, span_said, validate)
-from .description import (_AND, _IN_THE_BACKGROUND, _THROUGHOUT, BED_UNDER_DB, _new_take, _on_timeline, _pieces, _repeated,
-                          _said_once, _take, _timed_event, _together, _untimed, rules_layout)
-from .edit_forms import (_AT_ONCE, _EDIT_VERBS, _EDITS, _EFFECT_ASKED, _LEVEL_SPAN, _LEVEL_WORDS, _MOVE_TO_PLACE, _NUM, _PERCENT,
-                         _REMOVE_AFTER, _MUCH, _TO_LEVEL, _TWO_EDITS, _TWO_SHORT, A_BIT_DB, A_BIT_LONGER_S, MUCH_DB,
-                         NUDGE_S, TEMPO_STEP, _edit_said, _is_edit, short_edit)
-from .times import (_COUNT, _COUNTS, _DECIMAL, _IN_AT, _LASTING, _MANY, _NOT_ONE_TIME, _NUMBER, _OF_IT, _SAID_AT, _SCATTERED,
-                    _SOON,
-                    _STRAY_TIME, _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, _UNTIL, MIN_LENGTH_S, TIMED_LENGTH_S, _half_seconds, _repeats,
-                    _rhythm, _scatter, _scattered, in_seconds, said_times, timed_length_s)
+from .description import (_ALLOWED_TO, _AND, _IN_THE_BACKGROUND, _THROUGHOUT, BED_UNDER_DB, _new_take, _on_timeline,
+                          _pieces, _repeated, _said_once, _take, _timed_event, _together, _untimed, rules_layout)
+from .edit_forms import (_A_BIT, _AT_ONCE, _EARLIER, _EDIT_VERBS, _EDITS, _EFFECT_ASKED, _LEVEL_SPAN, _LEVEL_WORDS,
+                         _MOVE_TO_PLACE, _NUM, _PERCENT, _REMOVE_AFTER, _MUCH, _SHORT_NOT, _TO_LEVEL, _TWO_EDITS,
+                         _TWO_SHORT, A_BIT_DB, A_BIT_LONGER_S, MUCH_DB, NUDGE_S, TEMPO_STEP, _edit_said, _is_edit,
+                         short_edit)
+from .times import (_COUNT, _COUNTS, _DECIMAL, _IN_AT, _LASTING, _MANY, _NOT_ONE_TIME, _NUMBER, _OF_IT, _SAID_AT,
+                    _SCATTERED, _SOON, _STRAY_TIME, _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, _UNTIL, MIN_LENGTH_S,
+                    TIMED_LENGTH_S, _half_seconds, _repeats, _rhythm, _scatter, _scattered, in_seconds, said_times,
+                    timed_length_s)
 from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _SOUND_VERBS, _STOP, _VERB, _WHERE_WORDS, _alike,
                     _clean, _fills, _learned_spans, _stems, _subject, _words, is_background, is_iterative,
                     repeat_period_s)
@@ -96,7 +97,8 @@ def _match(previous: Plan, target: str) -> int:
     tied = [i for i, score in enumerate(scores) if score == best]  # in time order, as a plan's events are
     if at:
         t = float(at.group(2))
-        near = [i for i in tied if previous.events[i].start_s - AT_TOLERANCE_S <= t < previous.events[i].end_s + AT_TOLERANCE_S]
+        near = [i for i in tied
+                if previous.events[i].start_s - AT_TOLERANCE_S <= t < previous.events[i].end_s + AT_TOLERANCE_S]
         if not near:
             which = "; ".join(f"{previous.events[i].caption} at {span_said(previous.events[i])}" for i in tied)
             raise PlanError(f"nothing that matches {at['a'].strip()!r} plays at {t:g} s ({which})")
@@ -104,14 +106,15 @@ def _match(previous: Plan, target: str) -> int:
         if len(tied) == 1 and one.start_s + AT_TOLERANCE_S < t < one.end_s:  # a time within the one sound: a part of it
             raise PlanError(f"{target!r}: {one.caption!r} plays from {seconds_said(one.start_s)} to "
                             f"{seconds_said(one.end_s)} s, so {t:g} s is a time within it, not which sound; an edit "
-                            f"takes the whole sound (to stop it there: make {at['a'].strip()} stop at {t:g} s; to take it "
-                            f"out from then: remove {at['a'].strip()} after {t:g} s)")
+                            f"takes the whole sound (to stop it there: make {at['a'].strip()} stop at {t:g} s; to "
+                            f"take it out from then: remove {at['a'].strip()} after {t:g} s)")
         return min(near, key=lambda i: (not previous.events[i].start_s <= t < previous.events[i].end_s,
                                         abs(previous.events[i].start_s - t)))
     if ordinal:
         n = _ORDINALS[ordinal["n"].lower()]
         if n >= len(tied):
-            raise PlanError(f"{target!r}: there " + ("is 1 such event" if len(tied) == 1 else f"are {len(tied)} such events"))
+            raise PlanError(f"{target!r}: there "
+                            + ("is 1 such event" if len(tied) == 1 else f"are {len(tied)} such events"))
         return tied[n]
     exact = [i for i in tied if _stems(previous.events[i].caption) == _stems(words)]
     if len(tied) > 1 and len(exact) == 1:  # "the rain" is "rain", not "rain on a tin roof"
@@ -140,7 +143,8 @@ def _match(previous: Plan, target: str) -> int:
 _EVERY_ONE = re.compile(r"^(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+)?(?P<a>.+)$", re.I)
 # "everything but the rain" (said "all the sounds but the rain"), "all except the dog and the cat": the others
 _ALL_BUT = re.compile(r"^(?:all|every|each)\s+(?:of\s+)?(?:the\s+)?(?:(?:other\s+)?(?:sounds?|events?|others?)\s+)?"
-                      r"(?:but(?:\s+not)?|except(?:\s+for)?|other\s+than|apart\s+from|besides|save\s+for|bar)\s+(?P<x>.+)$",
+                      r"(?:but(?:\s+not)?|except(?:\s+for)?|other\s+than|apart\s+from|besides|save\s+for|bar)\s+"
+                      r"(?P<x>.+)$",
                       re.I)
 
 
@@ -163,7 +167,8 @@ def _all_but(previous: Plan, target: str) -> list[int] | None:
 # The edits that may take every event a target names ("all the knocks"); a move to a time, a start or a stop
 # takes one
 _EVERY_KINDS = ("remove", "gain", "retake", "replace", "shift", "length", "last", "tempo", "rhythm")
-_EVERY_SAID = "removed, made louder or quieter, taken again, replaced, moved by N s, or made longer, shorter, faster or slower"
+_EVERY_SAID = ("removed, made louder or quieter, taken again, replaced, moved by N s, or made longer, shorter, faster "
+               "or slower")
 
 
 def _all_matching(previous: Plan, target: str, listed: bool = True) -> list[int] | None:
@@ -203,8 +208,10 @@ def _all_matching(previous: Plan, target: str, listed: bool = True) -> list[int]
         if plural and not named:  # "the shots" of "gunshots" said three times: a word of the same sound, of one caption
             alike = [i for i, e in enumerate(previous.events) if _alike(_stems(" ".join(one))) & _stems(e.caption)]
             named = alike if len({previous.events[i].caption for i in alike}) == 1 else []
-        verb = noun and noun[0].endswith("s") and re.fullmatch(r"(?:(?:the|those|these)\s+)?[a-z]+", target.strip(), re.I)
-        if not plural and verb:  # "the knocks" of "someone knocks on a door" three times: its verb said as a plural noun
+        verb = noun and noun[0].endswith("s") and re.fullmatch(r"(?:(?:the|those|these)\s+)?[a-z]+", target.strip(),
+                                                               re.I)
+        # "the knocks" of "someone knocks on a door" three times: its verb said as a plural noun
+        if not plural and verb:
             named = [i for i, e in enumerate(previous.events) if noun[0] in _words(e.caption)
                      and noun[0] not in _words(_subject(e.caption) or "")]
         if len(named) < 2 and re.match(r"(?i)(?:(?:the|those|these)\s)?.*[a-z][^su\W]s\b", target.strip()):
@@ -232,7 +239,8 @@ def _numbers(m: re.Match) -> list[float]:
     return [float(g) for g in m.groups() if g is not None and re.fullmatch(_NUM, g)]
 
 
-_AGAIN_BEFORE_TIME = re.compile(r"\s+(?:again|once\s+more|one\s+more\s+time)(?=\s+(?:at|from|between|for)\s+\d|\s*$)", re.I)
+_AGAIN_BEFORE_TIME = re.compile(r"\s+(?:again|once\s+more|one\s+more\s+time)(?=\s+(?:at|from|between|for)\s+\d|\s*$)",
+                                re.I)
 _REPLACE_AT_LAST_WITH = re.compile(r"^(?:replace|swap)\s+(?P<a>.+)\s+with\s+(?P<b>.+)$", re.I)
 
 
@@ -245,7 +253,8 @@ def _names_more(previous: Plan, longer: str, shorter: str) -> bool:
 
 def _does_with(text: str) -> bool:
     """Whether a replacing sound is a thing that does something with something ("a lamp flashes with a beep"): one
-    sound to replace one with (not "rain with thunder", "a car with a loud engine": two, as a description reads them)."""
+    sound to replace one with (not "rain with thunder", "a car with a loud engine": two, as a description reads
+    them)."""
     parts = re.split(r"\s+with\s+", _clean(text), flags=re.I)
     return len(parts) > 1 and _subject(parts[0]) is not None and all(_one_sound(p) for p in parts)
 
@@ -272,7 +281,8 @@ def _added(text: str, duration_s: float) -> list[dict]:
     return events
 
 
-_AT_TIMES = re.compile(rf"^(?P<x>.+?)\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}(?:,\s*(?:at\s+)?{_DECIMAL}\s*{_UNIT_S})+)$", re.I)
+_AT_TIMES = re.compile(rf"^(?P<x>.+?)\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}(?:,\s*(?:at\s+)?{_DECIMAL}\s*{_UNIT_S})+)$",
+                       re.I)
 
 
 def _added_as_said(text: str, duration_s: float) -> list[dict]:
@@ -293,7 +303,8 @@ def _added_as_said(text: str, duration_s: float) -> list[dict]:
     said = repeat[0]  # with the span a quick run gives ("two knocks": 0.6 s)
     lasting = _LASTING.match(said) if _TIMED.match(said) is None else None
     # Added without a start, they share the span from 0 s: N s, or the whole timeline.
-    span = f" from 0 to {float(lasting.group(2)) if lasting else duration_s!r} s" if lasting or not repeat["t"] else repeat["t"]
+    span = (f" from 0 to {float(lasting.group(2)) if lasting else duration_s!r} s" if lasting or not repeat["t"]
+            else repeat["t"])
     return [_added_one(part, duration_s, once=True) for part in _repeated(repeat["c"], span, times, duration_s)]
 
 
@@ -342,9 +353,9 @@ def _one_named(previous: Plan, target: str) -> None:
     """PlanError when ``target`` lists several different events ("the ball and the drum")."""
     if (found := _listed(previous, target)) is not None:
         names = "; ".join(previous.events[i].caption for i in found)
-        raise PlanError(f"{target!r} names {len(found)} sounds ({names}); edit one per turn (to make louder or quieter, "
-                        f"take again, remove, move by N s, or make longer, shorter, faster or slower, several at once: "
-                        f"'the rain and the dog')")
+        raise PlanError(f"{target!r} names {len(found)} sounds ({names}); edit one per turn (to make louder or "
+                        f"quieter, take again, remove, move by N s, or make longer, shorter, faster or slower, several "
+                        f"at once: 'the rain and the dog')")
 
 
 def _listed(previous: Plan, target: str) -> list[int] | None:
@@ -390,10 +401,11 @@ _WHEN_IN_TARGET = re.compile(
 
 # Words of an amount or a "not" left in an edit's target ("make the dog much later", "turn the rain all the way down",
 # "make the dog a moment later"): an amount the edit cannot read, not a way to name the sound
-_AMOUNT_IN_TARGET = re.compile(r"\b(?:not|never|all\s+the\s+way|a\s+lot|lots|much|way|far|a\s+(?:little\s+)?bit|slightly|tad"
-                               r"|touch|notch|smidge|fraction|split\s+second|moment|(?:tenth|(?<!the\s)fifth|quarter)s?|half|some|most|or)\b"
-                               r"|n't\b",
-                               re.I)  # "remove half the rain", "make the dog 3 or 4 dB quieter": not the whole sound, one amount
+_AMOUNT_IN_TARGET = re.compile(r"\b(?:not|never|all\s+the\s+way|a\s+lot|lots|much|way|far|a\s+(?:little\s+)?bit"
+                               r"|slightly|tad|touch|notch|smidge|fraction|split\s+second|moment|(?:tenth"
+                               r"|(?<!the\s)fifth|quarter)s?|half|some|most|or)\b|n't\b",
+                               re.I)  # "remove half the rain", "make the dog 3 or 4 dB quieter": not the whole sound,
+# one amount
 
 
 def _check_target(previous: Plan, target: str, instruction: str, kind: str) -> None:
@@ -409,13 +421,15 @@ def _check_target(previous: Plan, target: str, instruction: str, kind: str) -> N
               if not re.search(rf"\b{re.escape(' '.join(m[0].lower().split()))}\b", captions)]
     if amount and re.fullmatch(r"(?i)not|never|n't", amount[0]):  # "don't make the rain quieter"
         raise PlanError(f"{instruction.strip()!r}: the rules planner reads an edit to make, not one said with "
-                        f"{amount[0]!r}; say the change plainly ('make X a bit quieter', 'undo' to take back the last turn)")
+                        f"{amount[0]!r}; say the change plainly ('make X a bit quieter', 'undo' to take back the last "
+                        f"turn)")
     said = [m[0] for m in _WHEN_IN_TARGET.finditer(named) if " ".join(m[0].lower().split()) not in captions]
     if kind == "gain" and _LEVEL_WORDS.search(named):  # "lower the rain by 3 dB after 5 s": the amount unread
         raise PlanError(f"{instruction.strip()!r}: say the change of level last and alone ('lower X by 3 dB', "
                         "'make X 50% quieter'); it applies to the whole sound")
     seconds = rf"\d\s*(?:{_UNIT_S}|ms)\b"  # "cut 2 s off the rain": a time the edit has not read
-    if said or any(re.search(said_so, named) and not re.search(said_so, captions) for said_so in (_STRAY_TIME, seconds)):
+    if said or any(re.search(said_so, named) and not re.search(said_so, captions)
+                   for said_so in (_STRAY_TIME, seconds)):
         how = ("; to take a sound out of part of the bed: remove X from A to B s, before T s, after T s or for the "
                "first/last N s" if kind.startswith("remove") else "")
         raise PlanError(f"{instruction.strip()!r}: the rules planner cannot read which part or time of the sound "
@@ -475,9 +489,11 @@ def _playing_in(previous: Plan, target: str, start: float, end: float) -> list[i
         raise PlanError(f"nothing that matches {target!r} plays from {start:g} to {end:g} s ({which})")
     captions = {previous.events[i].caption for i in playing}
     if len(captions) > 1 and not every:
-        exact = [i for i in playing if _stems(previous.events[i].caption) == _stems(target)]  # "the rain", not "rain on a roof"
+        exact = [i for i in playing if _stems(previous.events[i].caption) == _stems(target)]  # "the rain",
+        # not "rain on a roof"
         if not exact:
-            raise PlanError(f"{target!r} matches {len(captions)} sounds that play then ({'; '.join(sorted(captions))}); "
+            raise PlanError(f"{target!r} matches {len(captions)} sounds that play then "
+                            f"({'; '.join(sorted(captions))}); "
                             "name one by more of its words, or all of them with 'all' before it")
         playing = exact
     return playing
@@ -523,14 +539,15 @@ def _respaced(group: list[dict], slower: bool, duration_s: float, said: str, ste
     first, step = group[0]["start_time"], step if slower else 1 / step
     apart = min(b["start_time"] - a["start_time"] for a, b in zip(group, group[1:]))
     if apart * step < PERIOD_RANGE_S[0]:
-        raise PlanError(f"{said!r}: they start {apart:g} s apart; faster would be {apart * step:.3g} s, and a rhythm is "
-                        f"from {PERIOD_RANGE_S[0]:g} s")
+        raise PlanError(f"{said!r}: they start {apart:g} s apart; faster would be {apart * step:.3g} s, and a "
+                        f"rhythm is from {PERIOD_RANGE_S[0]:g} s")
     if first + (group[-1]["end_time"] - first) * step > duration_s + 1e-9:
         raise PlanError(f"{said!r}: spaced further apart they would end after the {duration_s:g} s timeline (move them "
                         f"earlier first)")
     for e in group:
         e.update(start_time=round(first + (e["start_time"] - first) * step, 3), end_time=round(
-            first + (e["end_time"] - first) * step, 3), mute=tuple((first + (a - first) * step, first + (b - first) * step)
+            first + (e["end_time"] - first) * step, 3), mute=tuple((first + (a - first) * step,
+                                                                    first + (b - first) * step)
                                                                    for a, b in e["mute"]))
 
 
@@ -553,7 +570,8 @@ def _said_of_bed(previous: Plan, text: str) -> str:
     Read on a session only, of a sound of the bed: in a description these say a sound, and another
     verb ("the door opens at 1 s" on a door slam) says another sound."""
     m = re.match(rf"^(?P<a>(?:the|that|this|these|those)\s+.+?)\s+(?P<v>[a-z]+(?:\s+(?:in|off|out|down|away))?)"
-                 rf"(?:\s+(?P<ing>[a-z]+ing))?\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?|\d+:[0-5]\d(?:\.\d+)?)$", text, re.I)
+                 rf"(?:\s+(?P<ing>[a-z]+ing))?\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?|\d+:[0-5]\d(?:\.\d+)?)$", text,
+                 re.I)
     if not m and re.match(rf"(?i)(?!(?:an?|some)\s)[a-z]+(?:\s+[a-z]+)?\s+(?:{_STOP_VERB}|{_START_VERB})"
                           rf"\s+at\s+\d", text) and not _is_edit(text):  # "rain stops at 8 s", in short
         said = _said_of_bed(previous, f"the {text}")
@@ -600,25 +618,26 @@ def _its_own(verb: str, caption: str) -> bool:
 # door": a time said from a sound of the bed
 _AFTER_EVENT = re.compile(rf"\s+(?:(?P<to>to)\s+|at\s+)?(?:(?P<n>{_DECIMAL})\s*{_UNIT_S}\s+(?P<dir>after|before)"
                           rf"|(?:{_SOON}|a\s+moment|moments)\s+after"
-                          rf"|(?P<when>when|as\s+soon\s+as|just\s+as|(?:(?:at\s+)?the\s+same\s+time\s+)?as|after|while|during"
-                          rf"|(?:{_SOON}\s+)?(?P<before>before))"
+                          rf"|(?P<when>when|as\s+soon\s+as|just\s+as|(?:(?:at\s+)?the\s+same\s+time\s+)?as|after|while"
+                          rf"|during|(?:{_SOON}\s+)?(?P<before>before))"
                           r")\s+(?P<y>(?:the|that|this)\s+[^,;]+?)$", re.I)
 # "when the rain stops", "1 s after the rain ends": from the end of that sound; "when the knocking starts": its start
-_ITS_END = re.compile(r"\s+(?:(?P<end>stops?|ends?|finish(?:es)?|fades?\s+out|dies?\s+(?:down|away|out)|(?:is|are)\s+over)"
-                      r"|starts?|begins?)(?:\s+[a-z]+ing)?$", re.I)  # "when the tires stop screeching": their end
+_ITS_END = re.compile(r"\s+(?:(?P<end>stops?|ends?|finish(?:es)?|fades?\s+out|dies?\s+(?:down|away|out)|(?:is"
+                      r"|are)\s+over)|starts?|begins?)(?:\s+[a-z]+ing)?$", re.I)  # "when the tires stop screeching":
+# their end
 
 
-# "move the footsteps (1 s) before the door", "make the dog bark before the door": a sound of the bed placed before another
-# (not "make the rain start 1 s before the door": its start then)
-_MOVED_BEFORE = re.compile(r"^(?:(?:move|put)\s+(?P<x>.+?)(?:\s+to)?|(?:make|have|let)\s+(?P<y>(?:the|that|this)\s+.+?)\s+"
-                           r"(?!(?:start|begin|come|stop|end|finish|fade)s?\b)[a-z]+)$", re.I)
+# "move the footsteps (1 s) before the door", "make the dog bark before the door": a sound of the bed placed before
+# another (not "make the rain start 1 s before the door": its start then)
+_MOVED_BEFORE = re.compile(r"^(?:(?:move|put)\s+(?P<x>.+?)(?:\s+to)?|(?:make|have|let)\s+(?P<y>(?:the|that"
+                           r"|this)\s+.+?)\s+(?!(?:start|begin|come|stop|end|finish|fade)s?\b)[a-z]+)$", re.I)
 
 
 # "make the rain and the thunder quieter", "make the rain, the wind and the dog later": the sounds listed before the
 # second is said with the edit are one edit's
-_LISTED_HEAD = re.compile(r"^(?:make|have|let)\s+(?:both\s+)?(?:the|that|this|these|those|all)(?:,?\s+(?!(?:louder|quieter|softer|"
-                          r"later|earlier|sooner|longer|shorter|faster|slower|then|also|by|to|at|db)\b)[a-z']+)+?"
-                          r"(?:\s*,|\s*,?\s+and)\s+$", re.I)
+_LISTED_HEAD = re.compile(r"^(?:make|have|let)\s+(?:both\s+)?(?:the|that|this|these|those|all)(?:,?\s+(?!(?:louder"
+                          r"|quieter|softer|later|earlier|sooner|longer|shorter|faster|slower|then|also|by|to|at"
+                          r"|db)\b)[a-z']+)+?(?:\s*,|\s*,?\s+and)\s+$", re.I)
 
 
 def _two_edits(text: str) -> tuple[str, str] | None:
@@ -635,18 +654,22 @@ def _two_edits(text: str) -> tuple[str, str] | None:
 
 
 # What an edit says of its sound's end ("make the rain stop", "stop the rain"): a time said of it is where it ends
-_STOP_SAID = re.compile(r"^(?:stop|end|fade\s+out|cut\s+off)\s.+|\s(?:stop|end|finish|fade\s+out|cut\s+off)(?:s|es)?$", re.I)
+_STOP_SAID = re.compile(r"^(?:stop|end|fade\s+out|cut\s+off)\s.+|\s(?:stop|end|finish|fade\s+out|cut\s+off)(?:s|es)?$",
+                        re.I)
 
 
 def _edit_seconds(text: str) -> str:
     """``text`` with times in milliseconds or words said in seconds, as edits read them: "500 ms",
     "half a second", "two seconds", "a second after"."""
     text = _half_seconds(text)
-    text = re.sub(r"\ba\s+(?:split\s+second|fraction(?:\s+of\s+a\s+second)?)(?=\s+(?:later|earlier|sooner|longer|shorter)\b)",
+    text = re.sub(r"\ba\s+(?:split\s+second|fraction(?:\s+of\s+a\s+second)?)(?=\s+(?:later|earlier|sooner|longer"
+                  r"|shorter)\b)",
                   "a bit", text, flags=re.I)  # "a split second later": a bit later
-    text = re.sub(r"\ba\s+second(?=\s+(?:after|before|later|earlier)\b)|(?:(?<=\bby\s)|(?<=\bfor\s)|(?<=\blast\s))a\s+second\b"
-                  r"|(?:(?<=\bcut\s)|(?<=\btake\s)|(?<=\btrim\s)|(?<=\bshave\s))a\s+second(?=\s+(?:off|from)\b)",
-                  "1 s", text, flags=re.I)  # "a second after", "by a second", "make X last a second", "cut a second off X"
+    text = re.sub(r"\ba\s+second(?=\s+(?:after|before|later|earlier)\b)|(?:(?<=\bby\s)|(?<=\bfor\s)"
+                  r"|(?<=\blast\s))a\s+second\b|(?:(?<=\bcut\s)|(?<=\btake\s)|(?<=\btrim\s)|(?<=\bshave\s))a\s+second"
+                  r"(?=\s+(?:off|from)\b)",
+                  "1 s", text, flags=re.I)  # "a second after", "by a second", "make X last a second",
+    # "cut a second off X"
     text = re.sub(rf"\b({_NUMBER})(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|db|decibels?)\b"
                   rf"|\s+(?:to|and)\s+(?:{_NUMBER})[-\s]+(?:s|secs?|seconds?)\b)",  # "from two to four seconds" too
                   lambda m: str(_COUNTS[m[1].lower()]), text, flags=re.I)
@@ -663,7 +686,8 @@ def _after_event(previous: Plan, text: str) -> str:
         return text  # "while the dog barks" adds a sound then; of a sound of the bed it says a part of it
     if re.fullmatch(rf"the\s+(?:very\s+)?(?:start|beginning|end){_OF_IT}", m["y"], re.I):
         return text  # "2 s before the end": of the timeline
-    if (m["when"] or "").lower() == "as" and re.search(r"(?i)\b(?:same(?:\s+[a-z]+)?|as\s+[a-z]+|such)$", text[:m.start()]):
+    if (m["when"] or "").lower() == "as" and re.search(r"(?i)\b(?:same(?:\s+[a-z]+)?|as\s+[a-z]+|such)$",
+                                                       text[:m.start()]):
         return text  # "the same level as the thunder", "as loud as the thunder": no time
     if m["n"] and (two := _NOT_ONE_TIME.search(text[:m.start("n")])):  # "add a bell 1 to 2 s after the door"
         raise PlanError(f"{text[two.start():m.end()]!r}: give one time ('{m['n']} s {m['dir']} {m['y']}')")
@@ -698,13 +722,14 @@ def _after_event(previous: Plan, text: str) -> str:
 # "add another one at 8 s", "add one more knock", "add another bark", "add a second scream": one more of a sound
 # of the bed
 _ANOTHER = re.compile(r"^add\s+(?:another|one\s+more|an?\s+(?:second|third|fourth|fifth|2nd|3rd|4th|5th))"
-                      r"(?:\s+(?P<x>(?!(?:at|from|for|between)\b)[a-z](?:(?!\s(?:and|then)\s)[^\d,;])*?))?"  # not "..., and make it
-                      r"(?P<t>\s+(?:at|from|for|between|\d)\b.*)?$", re.I)  # quieter": a second edit
+                      r"(?:\s+(?P<x>(?!(?:at|from|for|between)\b)[a-z](?:(?!\s(?:and|then)\s)[^\d,;])*?))?"  # not "...,
+                      r"(?P<t>\s+(?:at|from|for|between|\d)\b.*)?$", re.I)  # and make it quieter": a second edit
 
 
 # "make the dog bark again at 6 s", "add the dog again at 6 s": another of it (not the dog moved there)
-_AGAIN = re.compile(r"^(?:(?:make|have|let)\s+(?P<x>(?:the|that|this)\s+[a-z][^\d]*?)\s+[a-z]+|add\s+(?P<y>(?:the|that|this)\s+"
-                    r"[a-z][^\d]*?))\s+(?:again|once\s+more|one\s+more\s+time)(?P<t>\s+(?:at|from|for|between)\b.*)?$", re.I)
+_AGAIN = re.compile(r"^(?:(?:make|have|let)\s+(?P<x>(?:the|that|this)\s+[a-z][^\d]*?)\s+[a-z]+|add\s+(?P<y>(?:the|that"
+                    r"|this)\s+[a-z][^\d]*?))\s+(?:again|once\s+more|one\s+more\s+time)(?P<t>\s+(?:at|from|for"
+                    r"|between)\b.*)?$", re.I)
 
 
 # "add two more knocks (at 5 s and 6 s)": that many more of a sound of the bed
@@ -756,8 +781,8 @@ def _another(previous: Plan, text: str) -> str:
 
 
 # Words a turn may begin with that say nothing of the edit ("ok, now make the rain louder", "and remove the dog")
-_LEAD_IN = re.compile(r"^(?:(?:ok(?:ay)?|now|also|and|then|next|so|great|good|nice|cool|perfect|alright|all\s+right|actually"
-                      r"|hmm+|yes|yeah|thanks|thank\s+you)\s*[,.!;:]*\s+)+", re.I)
+_LEAD_IN = re.compile(r"^(?:(?:ok(?:ay)?|now|also|and|then|next|so|great|good|nice|cool|perfect|alright|all\s+right"
+                      r"|actually|hmm+|yes|yeah|thanks|thank\s+you)\s*[,.!;:]*\s+)+", re.I)
 # ... and words that take back what was said, before an edit only ("no, make the rain quieter"; not "no thunder")
 _TAKEN_BACK = re.compile(r"^(?:(?:no|nah|nope|wait|oops|sorry|oh|um+|uh+)\s*[,.!;:]+\s+)+", re.I)  # not "no more rain"
 
@@ -780,18 +805,20 @@ def _without_lead_in(text: str) -> str:
 # The length of the bed itself asked for ("make it 15 seconds", "extend the bed to 15 s", "trim the ending")
 _BED = r"(?:it|(?:the\s+)?(?:whole\s+|entire\s+)?(?:bed|clip|mix|scene|track|thing|sequence|soundscape|timeline|audio))"
 _BED_LENGTH = re.compile(
-    rf"^(?:(?:make|set|change|extend|lengthen|shorten|trim|cut|crop)\s+(?:{_BED}|(?:the\s+|its\s+)?(?:duration|length|runtime)"
-    rf"(?:\s+of\s+{_BED})?)\s+(?:to\s+|by\s+)?(?:be\s+)?(?P<n>{_DECIMAL})\s*(?:s|secs?|seconds?)(?:\s+long)?"
+    rf"^(?:(?:make|set|change|extend|lengthen|shorten|trim|cut|crop)\s+(?:{_BED}|(?:the\s+|its\s+)?(?:duration|length"
+    rf"|runtime)(?:\s+of\s+{_BED})?)\s+(?:to\s+|by\s+)?(?:be\s+)?(?P<n>{_DECIMAL})\s*(?:s|secs?|seconds?)(?:\s+long)?"
     rf"|(?:make\s+(?:the\s+)?(?:whole\s+|entire\s+)?(?:bed|clip|mix|scene|track|sequence|soundscape|timeline)\s+"
     rf"(?:longer|shorter))|(?:trim|cut|crop|shorten|lose)\s+the\s+(?:end|ending|tail|last\s+bit)"
-    rf"|(?:extend|lengthen|shorten)\s+(?:the\s+)?(?:whole\s+|entire\s+)?(?:bed|clip|mix|scene|track|sequence|timeline))$", re.I)
+    rf"|(?:extend|lengthen|shorten)\s+(?:the\s+)?(?:whole\s+|entire\s+)?(?:bed|clip|mix|scene|track|sequence"
+    rf"|timeline))$", re.I)
 
 
 # "make the footsteps last until the end", "extend the rain to the end", "stop the typing at the end": its stop at the
 # timeline's end (an addition or a move places a sound "at the end", 2 s before it: said_times)
 _TILL_THE_END = re.compile(r"^(?!(?:add|move|put|remove|delete|drop|mute|cut|silence|get\s+rid\s+of|take\s+out)\b)"
-                           r"(?P<a>(?:stop|end|fade\s+out)\s.+?\sat|.+?\s(?:until|till|to|(?:stop|end|finish|fade\s+out)s?\s+at))"
-                           r"\s+the\s+(?:very\s+)?end(?:\s+of\s+(?:it|the\s+(?:clip|bed|video|scene|track|timeline)))?$", re.I)
+                           r"(?P<a>(?:stop|end|fade\s+out)\s.+?\sat|.+?\s(?:until|till|to|(?:stop|end|finish"
+                           r"|fade\s+out)s?\s+at))\s+the\s+(?:very\s+)?end(?:\s+of\s+(?:it|the\s+(?:clip|bed|video"
+                           r"|scene|track|timeline)))?$", re.I)
 
 
 # "let the bell ring out" ("play out"): it sounds until the timeline's end
@@ -814,16 +841,18 @@ def _looped(previous: Plan, asked: str, instruction: str) -> str:
 
 
 # "add thunder at 3 s, quietly", "add a bell at 5 s, -6 dB", "add wind, a bit louder": the level of the sound added
-_ADDED_LEVEL = re.compile(rf"^(?P<x>add\s+\S.*?)(?:\s*,)?\s+(?:at\s+)?(?:(?P<bit>a\s+(?:little\s+)?bit|slightly)\s+|{_MUCH}\s+)?"
-                          rf"(?:(?P<q>quietly|softly|quiet|soft|quieter|softer)|(?P<l>loudly|loud|louder)"
-                          rf"|(?P<n>[-+\u2212]\s*{_DECIMAL})\s*db|(?P<n2>{_DECIMAL})\s*db\s+(?P<d>quieter|softer|louder))$", re.I)
+_ADDED_LEVEL = re.compile(rf"^(?P<x>add\s+\S.*?)(?:\s*,)?\s+(?:at\s+)?(?:(?P<bit>a\s+(?:little\s+)?bit|slightly)\s+"
+                          rf"|{_MUCH}\s+)?(?:(?P<q>quietly|softly|quiet|soft|quieter|softer)|(?P<l>loudly|loud|louder)"
+                          rf"|(?P<n>[-+\u2212]\s*{_DECIMAL})\s*db|(?P<n2>{_DECIMAL})\s*db\s+(?P<d>quieter|softer"
+                          rf"|louder))$", re.I)
 
 
 def _added_level(text: str) -> re.Match | None:
     """``_ADDED_LEVEL`` of ``text``, an addition with its level; None where the level is a second edit ("add
     thunder at 3 s and make it quieter")."""
     level = _ADDED_LEVEL.match(text)
-    if level and not re.search(r"(?i)\b(?:and|then|make|turn|bring|get)(?:\s+(?:it|them|that|this|the\s+\S+))?$", level["x"]):
+    if level and not re.search(r"(?i)\b(?:and|then|make|turn|bring|get)(?:\s+(?:it|them|that|this|the\s+\S+))?$",
+                               level["x"]):
         return level
     return None
 
@@ -839,17 +868,19 @@ def _added_gain(m: re.Match) -> float:
 
 
 # "move the dog 2 s", "shift the thunder up 1 s": a time or an amount, said with no word for which (nor a direction)
-_MOVED_BY_OR_TO = re.compile(rf"^(?:move|shift|nudge|push|pull)\s+(?P<a>(?:(?!\b(?:to|at|by|around|about|from|until|till|after"
-                             rf"|before)\b)[^\d~@=])+?)(?:\s+(?:up|down|over|along))?\s+(?P<n>{_DECIMAL})\s*{_UNIT_S}$", re.I)
+_MOVED_BY_OR_TO = re.compile(rf"^(?:move|shift|nudge|push|pull)\s+(?P<a>(?:(?!\b(?:to|at|by|around|about|from|until"
+                             rf"|till|after|before)\b)[^\d~@=])+?)(?:\s+(?:up|down|over|along))?\s+"
+                             rf"(?P<n>{_DECIMAL})\s*{_UNIT_S}$", re.I)
 
 
-# "trim the rain to 5 s", "cut the rain down to 5 s": until 5 s, or 5 s long (one reading where it starts at 0 s)
-_CUT_TO = re.compile(rf"^(?:trim|shorten|cut)\s+(?P<a>(?:(?!\b(?:from|between)\b).)+?)\s+(?:down\s+)?to\s+"
-                     rf"(?P<n>{_DECIMAL})\s*{_UNIT_S}$", re.I)
+# "trim the rain to 5 s", "cut the rain down to 5 s", "stretch the thunder to 4 s": until 5 s, or 5 s long (one reading
+# where it starts at 0 s)
+_CUT_TO = re.compile(rf"^(?P<v>trim|shorten|cut|stretch)\s+(?P<a>(?:(?!\b(?:from|between)\b).)+?)\s+(?:down\s+"
+                     rf"|out\s+)?to\s+(?P<n>{_DECIMAL})\s*{_UNIT_S}$", re.I)
 
 
-# "drop the music 6", "turn the rain down 3", "drop the thunder by 6": an amount with no unit after a verb of level or of
-# taking out; "lose the thunder 3 dB": a level said with a verb that takes the sound out
+# "drop the music 6", "turn the rain down 3", "drop the thunder by 6": an amount with no unit after a verb of level or
+# of taking out; "lose the thunder 3 dB": a level said with a verb that takes the sound out
 _BARE_AMOUNT = re.compile(rf"^(?P<v>drop|cut|lose|kill|turn|bring|pull|lower|raise|boost|reduce)\s+"
                           rf"(?P<a>(?:the|that|this|these|those|all|every|it|them)\b.*?)"
                           rf"(?<!\sat)(?<!\sto)(?<!\sfrom)(?<!\suntil)(?<!\still)(?<!\safter)(?<!\sbefore)(?<!\sin)"
@@ -868,7 +899,8 @@ def _bare_amount(asked: str, instruction: str) -> str:
     v, louder = m["v"].lower(), m["v"].lower() in ("raise", "boost") or (m["d"] or "").lower() == "up"
     level = f"'make {m['a']} {'louder' if louder else 'quieter'} by {m['n']} dB'"
     if v in ("lose", "kill"):
-        raise PlanError(f"{instruction.strip()!r}: to lower it by {m['n']} dB: {level}; to take it out: 'remove {m['a']}'")
+        raise PlanError(f"{instruction.strip()!r}: to lower it by {m['n']} dB: {level}; to take it out: 'remove "
+                        f"{m['a']}'")
     if m["db"]:
         return asked
     if m["d"] or v in ("lower", "raise", "boost", "reduce"):  # a level
@@ -911,8 +943,8 @@ _DUCK = re.compile(r"^(?!.*\d)duck\s+(?P<a>.+?)(?:\s+(?:under|below|beneath|for|
 def _duck_said(previous: Plan, duck: re.Match, instruction: str) -> str:
     """Why "duck X (under Y)" (``_DUCK``) is refused, a level being the whole sound's, with the edits that come nearest:
     X quieter throughout, or taken out while Y (a sound of ``previous`` that plays with it) plays."""
-    said = (f"{instruction.strip()!r}: a sound's level is the whole sound's, not lowered while another plays; to lower it "
-            f"throughout: 'make {duck['a']} quieter'")
+    said = (f"{instruction.strip()!r}: a sound's level is the whole sound's, not lowered while another plays; to "
+            f"lower it throughout: 'make {duck['a']} quieter'")
     scores = _scores(previous, duck["a"], duck["a"])
     ducked = [e for e, score in zip(previous.events, scores) if score == max(scores)]  # all it may name: "the gunshots"
     under = previous.events[_target(previous, duck["b"])] if duck["b"] and _in_bed(previous, duck["b"]) else None
@@ -923,7 +955,8 @@ def _duck_said(previous: Plan, duck: re.Match, instruction: str) -> str:
 
 
 # "drop the gunshot to -10", "drop the dog to 7": a level to end at, or a time (not the sound muted until then)
-_DROP_TO = re.compile(rf"^drop\s+(?P<a>.+?)\s+(?:down\s+)?to\s+(?P<n>[-\u2212]?{_DECIMAL})\s*(?P<u>db|%|{_UNIT_S})?$", re.I)
+_DROP_TO = re.compile(rf"^drop\s+(?P<a>.+?)\s+(?:down\s+)?to\s+(?P<n>[-\u2212]?{_DECIMAL})\s*(?P<u>db|%|{_UNIT_S})?$",
+                      re.I)
 
 
 def _check_drop_to(previous: Plan, asked: str, instruction: str) -> None:
@@ -944,10 +977,10 @@ def _check_drop_to(previous: Plan, asked: str, instruction: str) -> None:
             raise PlanError(f"{instruction.strip()!r}: {m['a']} is at {gain:+g} dB already")
         else:
             change = f"'make {m['a']} {'quieter' if n < gain else 'louder'} by {abs(n - gain):g} dB'"
-        raise PlanError(f"{instruction.strip()!r}: give the change, not the level it ends at ({m['a']} is at {gain:+g} dB "
-                        f"now): {change}")
-    raise PlanError(f"{instruction.strip()!r}: to move it there: 'move {m['a']} to {n:g} s'; to take it out until then: "
-                    f"'remove {m['a']} before {n:g} s'")
+        raise PlanError(f"{instruction.strip()!r}: give the change, not the level it ends at ({m['a']} is at "
+                        f"{gain:+g} dB now): {change}")
+    raise PlanError(f"{instruction.strip()!r}: to move it there: 'move {m['a']} to {n:g} s'; to take it out until "
+                    f"then: 'remove {m['a']} before {n:g} s'")
 
 
 # "lengthen the rain to 7 s", "extend it until 7 s": until 7 s (not shorter, where it ends later: _wrong_way)
@@ -960,8 +993,8 @@ def _wrong_way(previous: Plan, said: re.Match, longer: bool, instruction: str) -
     e = previous.events[_target(previous, said["a"])]
     if (e.end_s > float(said["n"])) if longer else (e.end_s < float(said["n"])):
         raise PlanError(f"{instruction.strip()!r}: {e.caption!r} ends at {seconds_said(e.end_s)} s, so stopping it at "
-                        f"{said['n']} s would make it {'shorter' if longer else 'longer'}; say 'make {said['a']} stop at "
-                        f"{said['n']} s' "
+                        f"{said['n']} s would make it {'shorter' if longer else 'longer'}; say 'make {said['a']} "
+                        f"stop at {said['n']} s' "
                         f"for that, or 'make {said['a']} last {said['n']} s' for that length")
 
 
@@ -981,26 +1014,127 @@ def _at_once(previous: Plan, said: re.Match, instruction: str) -> Plan:
     return replace(previous, max_simultaneous=n)
 
 
-def rules_edit(previous: Plan, instruction: str) -> Plan:
-    """Apply one simple edit to ``previous``; events that do not change keep their seed."""
+# "end the rain early", "make the thunder start late": how much is not said
+_EARLY = re.compile(r"^(?:(?P<v>start|begin|end|stop|finish)\s+(?P<a>[^\d]+?)|(?:make|have|let)\s+(?P<b>.+?)\s+"
+                    r"(?P<w>start|begin|end|stop|finish))\s+(?P<dir>early|late)$", re.I)  # not "end the rain 2 s early"
+
+
+def _check_early(previous: Plan, asked: str, instruction: str) -> None:
+    """PlanError for a start or an end of a sound of ``previous`` said early or late with no amount (``_EARLY``: "end
+    the rain early"), with the edits that give one."""
+    m = _EARLY.match(asked)
+    if m is None or re.search(rf"\s{_A_BIT}$", m["a"] or m["b"], re.I):  # "end the rain a bit early": a bit earlier
+        return
+    _scores(previous, m["a"] or m["b"], m["a"] or m["b"])  # PlanError where it names no sound of the bed
+    x, verb, way = m["a"] or m["b"], (m["v"] or m["w"]).lower(), _EARLIER[m["dir"].lower()]
+    edge = "start" if verb in ("start", "begin") else "stop"
+    raise PlanError(f"{instruction.strip()!r}: how much {way}? say 'make {x} {verb} 1 s {way}', or 'make {x} {edge} at "
+                    f"T s'")
+
+
+# "push the rain back (a bit)": later, or back in the mix? ("push the rain back 1 s" is later: _edit_said)
+_PUSHED_BACK = re.compile(rf"^push\s+(?:back\s+(?P<a>.+?)|(?P<b>.+?)\s+back)(?:\s+{_A_BIT})?$", re.I)
+
+
+def _check_pushed_back(previous: Plan, asked: str, instruction: str) -> None:
+    """PlanError for a sound of ``previous`` pushed back with no unit (``_PUSHED_BACK``): a time, or a mixer's level,
+    with the edits that say each."""
+    m = _PUSHED_BACK.match(asked)
+    if m is None:
+        return
+    x, bit = m["a"] or m["b"], f"{m['bit']} " if m["bit"] else ""
+    _scores(previous, x, x)  # PlanError where it names no sound of the bed
+    raise PlanError(f"{instruction.strip()!r}: later, or back in the mix? say 'move {x} {bit}later' (or 'move {x} 1 s "
+                    f"later'), or 'make {x} {bit or 'a bit '}quieter'")
+
+
+# "double the dog": a second take over it, twice as loud, or twice in a row? (not "double the length of the rain")
+_DOUBLE = re.compile(r"^double\s+(?:up\s+)?(?P<a>(?!.*\b(?:length|duration|speed|tempo|level|volume|gain)\b).+?)"
+                     r"(?:\s+up)?$", re.I)
+
+
+def _check_double(previous: Plan, asked: str, instruction: str) -> None:
+    """PlanError for a sound of ``previous`` doubled (``_DOUBLE``), with the edits that say each reading."""
+    m = _DOUBLE.match(asked)
+    if m is None or not _in_bed(previous, m["a"]):
+        return
+    e = previous.events[_target(previous, m["a"])]
+    noun = _ARTICLE.sub("", _subject(e.caption) or e.caption)
+    raise PlanError(f"{instruction.strip()!r}: a second take over it: 'add another {noun} at {seconds_said(e.start_s)} "
+                    f"s'; twice as loud: 'make {m['a']} twice as loud'; twice in a row: 'replace {m['a']} with "
+                    f"{e.caption} twice'")
+
+
+# "use a cat instead": of the bed's one sound; of which, where it has several?
+_INSTEAD = re.compile(r"^use\s+(?P<b>.+?)\s+instead$", re.I)
+
+
+def _instead(previous: Plan, asked: str, instruction: str) -> str:
+    """``asked`` as "replace it with Y" where it says "use Y instead" (``_INSTEAD``) of a bed of one sound; PlanError
+    asking which where the bed has several."""
+    m = _INSTEAD.match(asked)
+    if m is None:
+        return asked
+    captions = list(dict.fromkeys(e.caption for e in previous.events))
+    if len(captions) > 1:
+        noun = _ARTICLE.sub("", _subject(captions[-1]) or captions[-1])
+        raise PlanError(f"{instruction.strip()!r}: instead of which sound? say 'use {m['b']} instead of the {noun}' "
+                        f"(the sounds are: {_captions_said(previous)})")
+    return f"replace it with {m['b']}"
+
+
+# "make the rain heavier" ("lighter"): its level, as "the rain gets heavier" says in a description (not a change said
+# of it: "the rain gets heavier", "... and gets heavier")
+_HEAVIER = re.compile(rf"^(?:make\s+|(?!{_SHORT_NOT}\b))(?P<a>(?:(?!\b(?:gets?|grows?|becomes?|is|are|and"
+                      rf"|then)\b)[^,;:.])+?)\s+(?P<how>(?:{_A_BIT}|{_MUCH})\s+)?(?P<d>heavier|lighter)"
+                      rf"(?P<by>\s+by\s+.+)?$", re.I)
+
+
+def _heavier(previous: Plan, text: str, notes: list[str] | None) -> str:
+    """``text`` as "make X louder" where it makes X heavier (``_HEAVIER``; "lighter": quieter), with a note in
+    ``notes`` saying so and the replacement that gives a heavier sound itself."""
+    m = _HEAVIER.match(text)
+    if m is None:
+        return text
+    louder = m["d"].lower() == "heavier"
+    said = re.match(r"(?i)(?:the|that|this|these|those|all|every|each|both|it|them)\b", m["a"])  # else "rain heavier"
+    x = m["a"] if said else f"the {m['a']}"
+    if notes is not None:
+        named = _bed_sound_named(previous, m["a"])
+        thing = named[1] if named else _ARTICLE.sub("", m["a"])
+        notes.append(f"{m['d'].lower()!r} is read as {'louder' if louder else 'quieter'}: the same take, its level "
+                     f"{'raised' if louder else 'lowered'}; for {m['d'].lower()} {thing} itself, a new take: 'replace "
+                     f"{x} with {'heavy' if louder else 'light'} {thing}'")
+    return f"make {x} {m['how'] or ''}{'louder' if louder else 'quieter'}{m['by'] or ''}"
+
+
+# "fade in the rain", "fade the music out over 2 s": a fade of a length of its own (one at a time is its start or
+# stop: "fade the rain out at 8 s")
+_FADE = re.compile(r"^(?:(?:make|have|let)\s+.+?\s+fade|fade(?:\s+.+?)?)\s+(?P<d>in|out|away)\b", re.I)
+
+
+def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None) -> Plan:
+    """Apply one simple edit to ``previous``; events that do not change keep their seed. ``notes`` gets a line for an
+    edit read in another way than said ("make the rain heavier": louder)."""
     asked = _edit_seconds(re.sub(r"^please\s+|,?\s+please$", "", _without_lead_in(_clean(instruction)), flags=re.I))
+    asked = _ALLOWED_TO.sub(r"let \g<a> ", asked)  # "allow the rain to fade at 5 s": let it
     if (length := _BED_LENGTH.match(asked)) and not any(_words(asked) & _words(e.caption) for e in previous.events):
         # not "make the track 5 s" of "a train on the track"
         wanted = f"a bed of {length['n']} s" if length["n"] else "another length"
         raise PlanError(f"{instruction.strip()!r}: a session's bed keeps its length ({previous.duration_s:g} s); for "
                         f"{wanted}, describe it anew at "
-                        f"that length (give it another --session file); to end a sound sooner: 'make X stop at T s', or "
-                        f"'remove everything after T s'")
+                        f"that length (give it another --session file); to end a sound sooner: 'make X stop at "
+                        f"T s', or 'remove everything after T s'")
     asked = _RING_OUT.sub(r"make \g<a> stop at the end", asked)
     asked = _TILL_THE_END.sub(lambda m: re.sub(r"(?i)\sto$", " until", m["a"]) + f" {previous.duration_s:g} s", asked)
     asked = _looped(previous, asked, instruction)
     if longer := _LONGER_TO.match(asked):
         _wrong_way(previous, longer, True, instruction)
     if cut := _CUT_TO.match(asked):  # not "shorter by 5 s", nor the rain muted until 5 s
-        _wrong_way(previous, cut, False, instruction)
+        _wrong_way(previous, cut, cut["v"].lower() == "stretch", instruction)
         if previous.events[_target(previous, cut["a"])].start_s > 0:
-            raise PlanError(f"{instruction.strip()!r}: until {cut['n']} s, or {cut['n']} s long? say 'make {cut['a']} stop at "
-                            f"{cut['n']} s', or 'make {cut['a']} last {cut['n']} s'")
+            raise PlanError(f"{instruction.strip()!r}: until {cut['n']} s, or {cut['n']} s long? say 'make {cut['a']} "
+                            f"stop at {cut['n']} s', or 'make {cut['a']} last {cut['n']} s'")
         asked = f"make {cut['a']} stop at {cut['n']} s"
     if limit := _AT_ONCE.match(asked):
         return _at_once(previous, limit, instruction)
@@ -1009,19 +1143,25 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         raise PlanError(_duck_said(previous, duck, instruction))
     asked = _bare_amount(asked, instruction)
     _check_drop_to(previous, asked, instruction)
+    _check_early(previous, asked, instruction)
+    _check_pushed_back(previous, asked, instruction)
+    _check_double(previous, asked, instruction)
+    asked = _instead(previous, asked, instruction)
     text = _edit_said(short_edit(_said_of_bed(previous, _after_event(previous, _another(previous, asked)))))
+    text = _heavier(previous, text, notes)
     if _LEVEL_SPAN.match(text):  # before "after 5 s" reads "at 5 s", a time that picks an event
-        raise PlanError(f"{instruction.strip()!r}: a change of level applies to the whole sound; to take it out of part "
-                        "of the bed: remove X from A to B s, before T s or after T s")
+        raise PlanError(f"{instruction.strip()!r}: a change of level applies to the whole sound; to take it out of "
+                        f"part of the bed: remove X from A to B s, before T s or after T s")
     if by_or_to := _MOVED_BY_OR_TO.match(text):  # "move the dog 2 s" would read "at 2 s", "move it down 1 s" too
         x, n = by_or_to["a"], by_or_to["n"]
         raise PlanError(f"{instruction.strip()!r}: to {n} s, or by {n} s? say 'move {x} to {n} s', or 'move {x} {n} s "
                         f"later' (or earlier)")
     text = _clean(in_seconds(_REMOVE_AFTER.sub(r"\g<a> from ", text)))  # else "after 6 s" would read "at 6 s"
     if re.match(r"(?:add|move|put)\s", text, re.I):  # "add a bell at the end" (not "remove the rain at the end")
-        text = said_times(_MOVE_TO_PLACE.sub(lambda m: f"{m['a']} {'in' if m['place'].endswith('middle') else 'at'} the "
-                                                       f"{m['place']}", text), previous.duration_s)
-        text = re.sub(r"\bto\s+at\s+(?=\d)", "to ", _IN_AT.sub(lambda m: f" at {m['t']} s", text))  # "4 s in(to the clip)"
+        text = said_times(_MOVE_TO_PLACE.sub(lambda m: f"{m['a']} {'in' if m['place'].endswith('middle') else 'at'} "
+                                                       f"the {m['place']}", text), previous.duration_s)
+        # "4 s in(to the clip)"
+        text = re.sub(r"\bto\s+at\s+(?=\d)", "to ", _IN_AT.sub(lambda m: f" at {m['t']} s", text))
     added_gain = None
     if level := _added_level(text):  # "add thunder at 3 s, quietly": at -6 dB
         text, added_gain = level["x"], _added_gain(level)
@@ -1031,8 +1171,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                         f"give the second on the next turn")
     if _TO_LEVEL.match(text):  # "reduce the rain to 10%" is no change by 10%, nor "turn X down to" a replacement
         raise PlanError(f"{instruction.strip()!r}: give the change, not the level it ends at: 'by 6 dB', '50% quieter'")
-    events = [dict(caption=e.caption, start_time=e.start_s, end_time=e.end_s, gain_db=e.gain_db, seed=e.seed, fill=e.fill,
-                   period_s=e.period_s, mute=e.mute) for e in previous.events]
+    events = [dict(caption=e.caption, start_time=e.start_s, end_time=e.end_s, gain_db=e.gain_db, seed=e.seed,
+                   fill=e.fill, period_s=e.period_s, mute=e.mute) for e in previous.events]
     d = previous.duration_s
     for kind, pattern in _EDITS:
         m = pattern.match(text)
@@ -1046,14 +1186,15 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             raise PlanError(f"{instruction.strip()!r}: an addition takes one time; add one for each {one} in turn: "
                             f"'add {m['b'][:each.start()].strip()} {w} the first {one}', then the second")
         if kind == "replace" and _NO_SOUND_NAMED.match(_clean(m["b"])):  # "replace the thunder with a louder one"
-            raise PlanError(f"{instruction.strip()!r}: {_clean(m['b'])!r} names no sound to replace it with; for another "
-                            f"take: 'another take of {m['a']}'; for its level: 'make {m['a']} louder' (or quieter); or "
-                            f"name the sound it becomes: 'replace {m['a']} with' and its words")
+            raise PlanError(f"{instruction.strip()!r}: {_clean(m['b'])!r} names no sound to replace it with; for "
+                            f"another take: 'another take of {m['a']}'; for its level: 'make {m['a']} louder' (or "
+                            f"quieter); or name the sound it becomes: 'replace {m['a']} with' and its words")
         if kind in ("add", "replace"):
             # "replace the forest ambience with birds with rain": the "with" of a text the backbone learned is its own
             inside = [b for a, b in _learned_spans(text) if kind == "replace" and a < m.start("b") and m.end("a") < b]
             if inside:
-                m = re.match(rf"^(?:replace|swap)\s+(?P<a>.{{{inside[0] - m.start('a')},}}?)\s+(?:with|by|for)\s+(?P<b>.+)$",
+                m = re.match(rf"^(?:replace|swap)\s+(?P<a>.{{{inside[0] - m.start('a')},}}?)\s+(?:with|by|for)\s+"
+                             rf"(?P<b>.+)$",
                              text, re.I) or m
             if kind == "replace" and not _one_sound(m["b"]) and (last := _REPLACE_AT_LAST_WITH.match(text)):
                 # "replace the car with a loud engine with a motorbike" of "a car with a loud engine passes" (not
@@ -1074,8 +1215,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             for e in fresh if added_gain is not None else ():
                 e["gain_db"] = e.get("gain_db", 0.0) + added_gain
                 if not GAIN_RANGE_DB[0] <= e["gain_db"] <= GAIN_RANGE_DB[1]:
-                    raise PlanError(f"{instruction.strip()!r}: {e['gain_db']:+g} dB; gains go from {GAIN_RANGE_DB[0]:+g} to "
-                                    f"{GAIN_RANGE_DB[1]:+g} dB")
+                    raise PlanError(f"{instruction.strip()!r}: {e['gain_db']:+g} dB; gains go from "
+                                    f"{GAIN_RANGE_DB[0]:+g} to {GAIN_RANGE_DB[1]:+g} dB")
         elif kind == "remove_span":  # "remove the rain from 2 to 4 s": what plays then is muted
             _check_target(previous, m["a"], instruction, kind)
             start, end = _removed_span(m, instruction, d)
@@ -1109,14 +1250,15 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                                                                 for i in targets):  # several one-shots: their spacing
                 _respaced([events[i] for i in targets], slower, d, instruction.strip(), tempo_step)
                 targets = []
-            if kind == "rhythm" and len(targets) > 1 and not any(events[i]["fill"] or is_background(events[i]["caption"])
+            if kind == "rhythm" and len(targets) > 1 and not any(events[i]["fill"]
+                                                                 or is_background(events[i]["caption"])
                                                                  for i in targets):  # several one-shots: that far apart
                 starts = sorted(events[i]["start_time"] for i in targets)
                 apart = [b - a for a, b in zip(starts, starts[1:])]
                 if max(apart) - min(apart) > 1e-3:
                     raise PlanError(f"{instruction.strip()!r}: these are {len(starts)} sounds at "
-                                    f"{', '.join(seconds_said(t) for t in starts)} s, not evenly apart; move them one at "
-                                    f"a time")
+                                    f"{', '.join(seconds_said(t) for t in starts)} s, not evenly apart; move them "
+                                    f"one at a time")
                 _respaced([events[i] for i in targets], True, d, instruction.strip(), _rhythm(text)[1] / apart[0])
                 targets = []
             for i in sorted(targets, reverse=True):  # from the last: removals keep the rest
@@ -1128,13 +1270,17 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     if repeat is not None and repeat["t"] or _TIMED.match(_clean(m["b"])) or _STRAY_TIME.search(m["b"]):
                         raise PlanError(f"{instruction.strip()!r}: a replacement takes the place and span of what it "
                                         f"replaces; give it without a time, or remove one and add the other")
-                    caption, share = (repeat["c"] if repeat else _clean(m["b"])), (e["end_time"] - e["start_time"]) / times
+                    caption, share = ((repeat["c"] if repeat else _clean(m["b"])),
+                                      (e["end_time"] - e["start_time"]) / times)
                     caption, period = _rhythm(caption, counted=times > 1)
-                    fill = period is not None or times == 1 and (is_iterative(caption) or e["fill"] and not is_iterative(e["caption"]))
+                    fill = period is not None or times == 1 and (is_iterative(caption)
+                                                                 or e["fill"] and not is_iterative(e["caption"]))
                     fresh = [{**e, "caption": caption, "seed": None, "start_time": e["start_time"] + k * share,
                               "end_time": e["start_time"] + (k + 1) * share if k + 1 < times else e["end_time"],
-                              "fill": fill, "period_s": period if period is not None else e["period_s"] if fill else None}
-                             for k in range(times)]  # "with X twice": its span shared; a span filled for X's nature is not Y's
+                              "fill": fill,
+                              "period_s": period if period is not None else e["period_s"] if fill else None}
+                             for k in range(times)]  # "with X twice": its span shared;
+                    # a span filled for X's nature is not Y's
                     events[i:i + 1] = fresh
                 elif kind == "retake":  # the same event generated from the next seed
                     e.update(seed=(previous.events[i].seed_used + 1) % 2**31)
@@ -1154,7 +1300,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     new = round(period * (tempo_step if slower else 1 / tempo_step), 3)
                     if not PERIOD_RANGE_S[0] <= new <= PERIOD_RANGE_S[1]:
                         raise PlanError(f"{e['caption']!r} repeats every {period:g} s; {how} would be "
-                                        f"{new:g} s, and a rhythm is from {PERIOD_RANGE_S[0]:g} to {PERIOD_RANGE_S[1]:g} s")
+                                        f"{new:g} s, and a rhythm is from {PERIOD_RANGE_S[0]:g} to "
+                                        f"{PERIOD_RANGE_S[1]:g} s")
                     e.update(period_s=new)
                 elif kind == "end_at" or kind == "start_at" and (e["fill"] or is_background(e["caption"])):
                     # a bed or a repeated sound keeps its other edge; a one-shot's length is its take's: it moves
@@ -1179,7 +1326,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     small = m["bit"] or m["verb"].lower() == "nudge"  # "nudge X earlier", "make X slightly later"
                     step = (nums[0] if nums else NUDGE_S if small else 1.0) * (1 if m["dir"].lower() == "later" else -1)
                     step = max(step, -e["start_time"])  # earlier than 0 s: at 0 s, its length kept
-                    if re.search(r"\s(?:start|begin|come\s+in)$", m["a"], re.I) and (e["fill"] or is_background(e["caption"])):
+                    if re.search(r"\s(?:start|begin|come\s+in)$", m["a"], re.I) and (e["fill"]
+                                                                                   or is_background(e["caption"])):
                         # "make the rain start later": a bed or a repeated sound keeps its end, as made to start at T s
                         if e["end_time"] - e["start_time"] - step < MIN_LENGTH_S:
                             raise PlanError(f"{instruction.strip()!r}: {e['caption']!r} plays from "
@@ -1197,7 +1345,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                                         f"it out: remove {m['a']})")
                     e.update(end_time=min(d, e["start_time"] + nums[0]))
                 elif kind == "length":
-                    step = (nums[0] if nums else A_BIT_LONGER_S if m["bit"] else 1.0) * (1 if m["dir"].lower() == "longer" else -1)
+                    step = (nums[0] if nums else A_BIT_LONGER_S if m["bit"] else 1.0) * (
+                        1 if m["dir"].lower() == "longer" else -1)
                     span = e["end_time"] - e["start_time"]
                     if span + step < 0.05:
                         raise PlanError(f"{e['caption']!r} lasts {span:g} s; {-step:g} s shorter leaves it no length "
@@ -1207,7 +1356,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     e.update(end_time=min(d, e["end_time"] + step))
                 else:
                     said = m.groupdict()  # the direction, or a verb that says it; "a bit" or not
-                    louder = (said.get("dir") or said.get("verb")).lower() in ("louder", "up", "twice", "raise", "boost")
+                    louder = (said.get("dir") or said.get("verb")).lower() in ("louder", "up", "twice", "raise",
+                                                                               "boost")
                     if nums and _PERCENT.search(m[0]):  # "50% quieter": the amplitude times 0.5
                         if not louder and nums[0] >= 100:
                             raise PlanError(f"{instruction.strip()!r}: {nums[0]:g}% quieter leaves no sound "
@@ -1220,7 +1370,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                     gain = e["gain_db"] + step
                     if not GAIN_RANGE_DB[0] <= gain <= GAIN_RANGE_DB[1]:
                         raise PlanError(f"{e['caption']!r} is at {e['gain_db']:+g} dB; {step:+g} dB would put it at "
-                                        f"{gain:+g} dB, and gains go from {GAIN_RANGE_DB[0]:+g} to {GAIN_RANGE_DB[1]:+g} dB")
+                                        f"{gain:+g} dB, and gains go from {GAIN_RANGE_DB[0]:+g} to "
+                                        f"{GAIN_RANGE_DB[1]:+g} dB")
                     e.update(gain_db=gain)
         if not events:
             raise PlanError("the edit would leave the plan empty")
@@ -1229,7 +1380,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 raise PlanError(f"{instruction.strip()!r} would leave {e['caption']!r} muted all along (it is muted "
                                 f"{mute_said(e['mute'])}); to take it out: remove it")
         _said_once(fresh)
-        for k, new in enumerate(fresh):  # each another take than the events before it (the later new ones have none yet)
+        # each another take than the events before it (the later new ones have none yet)
+        for k, new in enumerate(fresh):
             others = [o for o in events if o["caption"] == new["caption"] and all(o is not f for f in fresh[k:])]
             new["seed"] = _new_take(new["caption"], [_take(o["caption"], 0) if o.get("seed") is None else o["seed"]
                                                      for o in others])
@@ -1237,18 +1389,26 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
             return validate(events, d, previous.max_simultaneous, reach_end=False)  # the edit as given, the rest kept
         except CrowdedError as e:
             raise PlanError(_crowded_said(previous, events, e, instruction.strip())) from None
+    if (fade := _FADE.match(text)) and (named := _bed_sound_named(previous, text)):
+        x, fades_in = f"the {named[1]}", fade["d"].lower() == "in"
+        raise PlanError(f"{instruction.strip()!r}: a fade of a length of its own is not applied (a sound "
+                        f"{'comes in' if fades_in else 'ends'} with a short fade); "
+                        + (f"to bring it in later: 'make {x} start at T s'" if fades_in else
+                           f"to end it sooner: 'make {x} stop at T s'; to lower it: 'make {x} quieter'"))
     examples = ("'make the rain louder', 'move the thunder to 3 s', 'remove the dog', 'add a bell at 5 s', 'replace "
                 "the rain with wind' and 'undo' (all of them: foley compose --help")
     said = _AND.sub("", _clean(instruction))
     pieces = [_clean(piece) for piece, _ in _pieces(said)]
-    if not _EDIT_VERBS.match(text) and len(pieces) > 1 and not all(  # "rain, then thunder" said to a session;
-            re.match(r"(?i)(?:then\s+)?(?:the|that|this)\s", piece) for piece in pieces):  # not "the dog at 3 s, the horn ..."
+    # "rain, then thunder" said to a session; not "the dog at 3 s, the horn ..."
+    if not _EDIT_VERBS.match(text) and len(pieces) > 1 and not all(
+            re.match(r"(?i)(?:then\s+)?(?:the|that|this)\s", piece) for piece in pieces):
         try:
             described = len(rules_layout(said, previous.duration_s).events)
         except PlanError:
             described = 0
         if described:
-            raise PlanError(f"{instruction.strip()!r} reads as a new description ({described} sounds), not an edit of "
+            raise PlanError(f"{instruction.strip()!r} reads as a new description ({described} sound"
+                            f"{'s' if described > 1 else ''}), not an edit of "
                             f"this session's bed: a new description starts a new bed: give it another --session file "
                             f"(edits read here: {examples}))")
     try:  # "rain", "a dog barks at 5 s" said to a session: a sound, not an edit
@@ -1275,7 +1435,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
         at, until, count = _SAID_AT.search(said), _UNTIL.search(said), re.search(rf"\b(?:{_COUNT})\b", said, re.I)
         how = re.search(r"\b(?:louder|quieter|softer|faster|slower|longer|shorter|later|earlier)\b", said, re.I)
         lasting = re.search(rf"\bfor\s+(?P<n>{_DECIMAL})\s*{_UNIT_S}", said, re.I)
-        span = re.search(rf"\b(?:from|between)\s+(?P<a>{_DECIMAL})\s*{_UNIT_S}?\s+(?:to|and|until|till)\s+(?P<b>{_DECIMAL})",
+        span = re.search(rf"\b(?:from|between)\s+(?P<a>{_DECIMAL})\s*{_UNIT_S}?\s+(?:to|and|until|till)\s+"
+                         rf"(?P<b>{_DECIMAL})",
                          said, re.I)
         hint = (f"; to make it {how[0].lower()}: 'make the {noun} {how[0].lower()}'" if how else
                 f"; to hear it {count[0]}: 'replace the {noun} with {caption} {count[0]}'" if count else
@@ -1285,8 +1446,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                 f"; to stop it there: 'make the {noun} stop at {until['t']} s'" if until else
                 f"; to move it there: 'move the {noun} to {at['t']} s'; to add another: 'add another {noun} at "
                 f"{at['t']} s'" if at else "")
-        raise PlanError(f"{instruction.strip()!r} names {caption!r}, a sound of this bed, with no edit the rules planner "
-                        f"reads{hint} (edits read here: {examples}))")
+        raise PlanError(f"{instruction.strip()!r} names {caption!r}, a sound of this bed, with no edit the rules "
+                        f"planner reads{hint} (edits read here: {examples}))")
     # "duck the rain by 4 dB", "fade out the rain", "pull the rain back 3 dB": not to add
     verb = re.match(r"(?i)(?P<v>[a-z]+(?:\s+(?:out|in|up|down|off|back|under|away|aside))?)\s+"
                     r"(?P<x>(?:the|that|this)\s.+)$", said)
@@ -1307,8 +1468,8 @@ def rules_edit(previous: Plan, instruction: str) -> Plan:
                   flags=re.I)  # "the cow moos at 3 s": no cow yet
     raise PlanError(f"{instruction.strip()!r} reads as a new description, not an edit of this session's bed: "
                     f"{f'did you mean {meant!r}? (or, ' if meant else ''}to add it, "
-                    f"'add {said}'{')' if meant else ''}; a new description starts a new bed: give it another --session "
-                    f"file (edits read here: {examples}))")
+                    f"'add {said}'{')' if meant else ''}; a new description starts a new bed: give it another "
+                    f"--session file (edits read here: {examples}))")
 
 
 def overlap_notes(previous: Plan, plan: Plan) -> list[str]:
