@@ -42,7 +42,7 @@ from ..models.hub import HUB_ID
 from ..models.layout import LAYOUT_CONDITION, LAYOUT_FILES, shared_components
 from .plan import DURATION_RANGE_S, Plan, PlanError, seconds_said
 from .rules.description import BED_UNDER_DB
-from .rules.words import OTHER_PERIOD_S, is_background, repeat_period_s
+from .rules.words import OTHER_PERIOD_S, is_background, repeat_period_s, swells
 
 EDGE_FADE_S = 0.01  # the fade-in of every event: its attack stays sharp
 # The fade-out at an event's planned end: a sound still ringing there (thunder, a bed) ends
@@ -189,6 +189,11 @@ def model_id(spec: str) -> str:
     return f"{name}@{digest.hexdigest()[:16]}"
 
 
+# The revision of onset alignment (:func:`first_attack`) an aligned take was cut with, in its key: takes cut
+# before a change (which cut the first 46 ms of a take sounding from its first sample) are made again.
+ALIGNMENT_REVISION = 2
+
+
 class EventCache:
     """Generated event audio on disk: <dir>/<key>.wav, key = hash of everything that shapes it."""
 
@@ -199,7 +204,8 @@ class EventCache:
             looped: bool = False, part: str = "") -> str:
         """``part``: "" for an event's take; "window" or "window reference" for one model window of
         a longer take, as heard or as decoded without noise filling (:func:`generate_event`)."""
-        blob = json.dumps([self.model_id, caption, round(length_s, 3), seed, asdict(sampler), aligned]
+        blob = json.dumps([self.model_id, caption, round(length_s, 3), seed, asdict(sampler),
+                           ALIGNMENT_REVISION if aligned else False]
                           + (["looped"] if looped else []) + ([part] if part else []))
         return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
@@ -282,12 +288,27 @@ ATTACK_S = 0.15
 ATTACK_TOP_DB = 20.0
 
 
+SWELL_PEAK_S = 0.1  # a swelling sound's loudest moment: the middle of its loudest this long (RMS)
+
+
+def loudest_moment(wav: np.ndarray, sample_rate: int) -> int:
+    """The sample of (N,) ``wav`` at the middle of its loudest SWELL_PEAK_S (RMS): where a whoosh
+    passes by, where a riser peaks (0 for an empty clip)."""
+    width = min(len(wav), round(SWELL_PEAK_S * sample_rate))
+    if width == 0:
+        return 0
+    energy = np.concatenate([[0.0], np.cumsum(wav.astype(np.float64) ** 2)])
+    return int(np.argmax(energy[width:] - energy[:-width])) + width // 2
+
+
 def first_attack(wav: np.ndarray, sample_rate: int) -> int:
     """The sample where a generated event's first audible attack starts (0 when none is found;
     meant for sounds with an attack, not for beds). The onsets are the onset metric's (librosa
     with delta 0.3), backtracked to the energy minimum before each so the attack stays whole;
     the first whose next ATTACK_S reaches within ATTACK_TOP_DB of the clip's loudest
-    512-sample frame (RMS) is the sound's start."""
+    512-sample frame (RMS) is the sound's start, moved back over the 512-sample frames before it
+    that are as loud: librosa places no onset in a clip's first 1024 samples, and a take that
+    sounds from its first sample (the sfx backbone's steps) starts there, its attack not cut."""
     import librosa
 
     onsets = detect_onsets(wav, sample_rate, backtrack=True)
@@ -296,7 +317,11 @@ def first_attack(wav: np.ndarray, sample_rate: int) -> int:
     level = librosa.feature.rms(y=np.pad(wav, (0, 512)), frame_length=512, hop_length=128, center=False)[0]  # every 128
     floor = level.max() * 10 ** (-ATTACK_TOP_DB / 20)
     reach = round(ATTACK_S * sample_rate) // 128 + 1
-    return next((int(o) for o in onsets if level[o // 128:o // 128 + reach].max(initial=0.0) >= floor), int(onsets[0]))
+    start = next((int(o) for o in onsets if level[o // 128:o // 128 + reach].max(initial=0.0) >= floor), int(onsets[0]))
+    hop = start // 128
+    while hop >= 4 and level[hop - 4] >= floor:  # level[hop - 4]: the 512 samples that end at hop * 128
+        hop -= 1
+    return 0 if hop < 4 else start - (start // 128 - hop) * 128
 
 
 # A plan event with ``fill`` lasts its whole span. A take that sounds for only part of it (the
@@ -310,8 +335,12 @@ FILL_LEVEL_JITTER_DB = 3.0  # and each repeat after the first is up to this much
 BEAT_RELEASE_S = 0.05  # the fade-out of a take cut where the next beat of a given rhythm begins
 SOUNDING_TOP_DB = 30.0  # a take sounds from its first to its last frame within this of its loudest
 # The fades where a take's sounding part is cut from it: in from this much before it (over the quiet head,
-# or an aligned take's first attack, as an event's EDGE_FADE_S), not with a step (a click), and out at its end
+# or an aligned take's first attack, as an event's EDGE_FADE_S), not with a step (a click), and out over
+# PIECE_RELEASE_S (at most a quarter of the part: a short tick keeps its body) to where it stops sounding,
+# as a cut is released: the sfx backbone's steps on grass stop dead (40 dB down in 7 to 17 ms), and were
+# heard as blocks of noise switched off.
 PIECE_FADE_S = 0.01
+PIECE_RELEASE_S = 0.05
 
 
 def sounding_span(wav: np.ndarray, top_db: float = SOUNDING_TOP_DB) -> tuple[int, int]:
@@ -386,24 +415,33 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     is generated in windows instead). Otherwise take 0 keeps its place at the start (with
     ``exact`` from its sounding part on: every beat starts with its sound), cut after its
     sounding part (:func:`sounding_span`), and each later repeat is the next take's sounding
-    part (going round the takes; faded in from PIECE_FADE_S before it and out at its end),
+    part (going round the takes; faded in from PIECE_FADE_S before it and out over PIECE_RELEASE_S
+    to where it stops sounding),
     started one period after the previous one: its sounding length plus FILL_PAUSE_S, at least
     ``period_s`` (the sound's usual rhythm), varied by FILL_JITTER and its level by
     FILL_LEVEL_JITTER_DB (seeded), or with ``exact`` ``period_s`` itself, unvaried (a rhythm
     the plan gives: the k-th repeat starts k periods in; a take longer than the period is
     faded out over BEAT_RELEASE_S as the next begins).
-    Repeats start while at least half of one fits, or while more than ``period_s`` of the span
-    would be left silent after them (a take of seconds, "water dripping": the last one is cut
-    at the span's end, where the event's release fades it), or with ``exact`` while they start
-    inside the span."""
+    Repeats start while at least half of one fits (one whose take is yet to be made counted as
+    long as the repeat before it, so that no take is made and then left out), or while more than
+    ``period_s`` of the span would be left silent after them (a take of seconds, "water dripping":
+    the last one is cut at the span's end, where the event's release fades it), or with ``exact``
+    while they start inside the span."""
     first = take(0)
     begin, end = sounding_span(first)
     if end + FILL_PAUSE_S * sample_rate >= len(first):
         return (first[:total], [0], 1) if len(first) >= total else (None, [0], 1)
-    fade = round(PIECE_FADE_S * sample_rate)
+    fade, release = round(PIECE_FADE_S * sample_rate), round(PIECE_RELEASE_S * sample_rate)
 
     def piece(wav: np.ndarray, start: int, end: int, head: bool = True) -> np.ndarray:  # head: faded in
-        return _edge_fades(wav[max(0, start - fade):end], fade if head else 0, fade)
+        part = wav[max(0, start - fade):end]
+        level = np.abs(part)
+        # released to its last sample within SOUNDING_TOP_DB of its loudest: the trim's frames reach past it
+        # (11 to 15 ms past the sfx backbone's steps), where a fade of the part's end fell on the silence after it
+        sounds = np.flatnonzero(level >= level.max(initial=0.0) * 10 ** (-SOUNDING_TOP_DB / 20))[-1:] + 1
+        n = int(sounds[0]) if len(sounds) else 0
+        return np.concatenate([_edge_fades(part[:n], fade if head else 0, min(release, max(fade, n // 4))),
+                               np.zeros(len(part) - n, dtype=part.dtype)])
 
     rng, levels = np.random.default_rng(seed), np.random.default_rng([seed, 1])  # periods, levels
     out = np.zeros(total, dtype=np.float32)
@@ -412,18 +450,20 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     starts = []
     beat = round(period_s * sample_rate)
     while t < total:
-        if k == len(pieces) < FILL_TAKES:
+        new = k == len(pieces) < FILL_TAKES  # its take is yet to be made
+        # The first take is laid whatever its length, cut at the end; a beat of a given rhythm whenever it
+        # starts inside the span (the rhythm says when), another repeat while half of it fits or more than
+        # a period would stay silent (a long take cut, not a filled span's last seconds silent). A take yet
+        # to be made is judged as long as the one before it: none is made only to be left out.
+        if starts and not exact and t + len(cut if new else pieces[k % FILL_TAKES]) // 2 > total and total - t <= beat:
+            break
+        if new:
             wav = take(k)
             pieces.append(piece(wav, *sounding_span(wav)))
         # laid first (not on a grid) it is the event's start, faded in with the event
         cut = pieces[k % FILL_TAKES] if k or exact else piece(first, 0, end, head=False)
         if exact and len(cut) > beat:  # a beat rings no longer than the rhythm: a tick a second is no drone
             cut = _edge_fades(cut[:beat], 0, round(BEAT_RELEASE_S * sample_rate))
-        # The first take is laid whatever its length, cut at the end; a beat of a given rhythm whenever it
-        # starts inside the span (the rhythm says when), another repeat while half of it fits or more than
-        # a period would stay silent (a long take cut, not a filled span's last seconds silent).
-        if starts and (t >= total if exact else t + len(cut) // 2 > total and total - t <= beat):
-            break
         n = min(len(cut), total - t)
         level = 1.0 if exact or not k else 10 ** (-FILL_LEVEL_JITTER_DB * levels.uniform() / 20)  # a rhythm given: even
         out[t:t + n] += cut[:n] * np.float32(level)
@@ -529,7 +569,9 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     its repeats, are one part: a layer of the bed).
 
     With ``align_onsets`` each event's first onset is moved onto its planned start (a
-    generated clip may begin with silence); background sounds (``is_background``) are not
+    generated clip may begin with silence), and a one-shot that swells (``swells``: a whoosh, a
+    riser) is laid with its loudest moment (:func:`loudest_moment`) there, its swell before it, as
+    far as the bed's start allows; background sounds (``is_background``) are not
     moved, so a bed covers its whole span. An event with ``fill`` is repeated take after take
     until its end (:func:`fill_span`), a take every ``period_s`` or at its sound's usual rhythm
     (``repeat_period_s``); ``progress(event, repeats)`` is called after each event. A one-shot's
@@ -550,10 +592,13 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     for e in plan.events:
         background = is_background(e.caption)
 
-        def take(k: int, length_s: float, e=e, background=background) -> np.ndarray:  # (samples(length_s),)
+        def take(k: int, length_s: float, e=e, background=background) -> np.ndarray:  # (samples(length_s) or more,)
             align = align_onsets and not background  # a bed has no attack to place: it fills its span
             # An aligned take no longer than the window is cut from that window's (generate_event makes a whole
             # window anyway): one kept per window, so an event moved to the bed's end or shortened keeps its sound.
+            # The window is returned whole (a swelling one-shot is laid from before its start); a try is judged
+            # by its first length_s.
+            n = round(length_s * sr)
             kept_s = backbone.mel.width_s if align and length_s <= backbone.mel.width_s else length_s
             tries = []  # a one-shot whose take came out nearly silent is drawn again, up to FAINT_RETAKES times
             for r in range(1 + (0 if background else FAINT_RETAKES)):
@@ -569,10 +614,10 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
                     stats.generated += 1
                 else:  # from the cache, or put together from windows it kept
                     stats.reused += 1
-                tries.append(wav[:round(length_s * sr)])
-                if peak_dbfs(tries[-1]) >= FAINT_PEAK_DBFS:
+                tries.append(wav)
+                if peak_dbfs(wav[:n]) >= FAINT_PEAK_DBFS:
                     break
-            return max(tries, key=peak_dbfs)
+            return max(tries, key=lambda wav: peak_dbfs(wav[:n]))
 
         wav, starts = None, [0]
         if e.fill:  # takes one model window long (what one costs anyway), kept when the span changes
@@ -580,11 +625,14 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
                                        *repeat_period_s(e))
         repeats = len(starts)
         stats.periods_s.append(round((starts[-1] - starts[0]) / (repeats - 1) / sr, 3) if repeats > 1 else None)
+        one_shot, start = not e.fill and not background, round(e.start_s * sr)  # start: where it is laid
         if wav is None:  # a background's windows are looped over their silences: a bed covers its span
-            wav = take(0, e.length_s)
+            wav, n = take(0, e.length_s), round(e.length_s * sr)
+            # a swelling sound said at a time is at its loudest then, its swell before it (as the bed's start allows)
+            early = min(loudest_moment(wav[:n], sr), start) if one_shot and align_onsets and swells(e.caption) else 0
+            wav, start = wav[:n + early], start - early
         wav = without_rumble(wav, sr)
         peak_db = peak_dbfs(wav)
-        one_shot = not e.fill and not background
         sounds_to = sounding_span(wav)[1] if one_shot and peak_db >= FAINT_PEAK_DBFS else 0  # where its take falls silent
         if peak_db < FAINT_PEAK_DBFS:
             stats.faint.append((e.caption, peak_db, e.start_s))
@@ -599,7 +647,6 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         if background:  # a sparse bed (a chirp, then silence) is leveled on its sounding part: its peaks held down
             wav *= np.float32(min(1.0, 10 ** ((EVENT_LUFS - BED_UNDER_DB + BED_CREST_DB) / 20) / (np.abs(wav).max() + 1e-12)))
         wav = _edge_fades(wav, round(EDGE_FADE_S * sr), round(RELEASE_S * sr))
-        start = round(e.start_s * sr)
         n = min(len(wav), len(mix) - start)
         level[start:start + n] += wav[:n]  # unmuted: a muted span leaves the rest of the bed as loud as it was
         wav = _muted(wav, [(round(a * sr) - start, round(b * sr) - start) for a, b in e.mute], round(MUTE_FADE_S * sr))

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import foley.pipelines.compose as compose_module
 from foley.errors import FoleyError
 from foley.models.backbone_settings import DecodingConfig
 from foley.media.audio import normalize_loudness, read_audio, true_peak
@@ -104,6 +105,15 @@ def test_a_turn_whose_takes_are_all_cached_renders_without_loading_the_backbone(
     assert deferred._backbone is None  # read its settings alone
     _, stats = render(RulesPlanner().plan("a ball, then a bell", 2.0), deferred, cache, FAST)  # a new take: loaded
     assert stats.generated == 1 and deferred._backbone is not None
+
+
+def test_aligned_takes_cut_by_another_alignment_are_not_reused(tmp_path, monkeypatch):
+    """A change to how takes are aligned makes them again: the aligned key holds its revision."""
+    cache = EventCache(tmp_path, "m")
+    before = [cache.key("a door slams", 2.0, 0, FAST, aligned) for aligned in (True, False)]
+    monkeypatch.setattr(compose_module, "ALIGNMENT_REVISION", compose_module.ALIGNMENT_REVISION + 1)
+    after = [cache.key("a door slams", 2.0, 0, FAST, aligned) for aligned in (True, False)]
+    assert before[0] != after[0] and before[1] == after[1]
 
 
 def test_the_event_cache_tells_new_weights_in_the_same_folder_apart(tmp_path):
@@ -791,6 +801,19 @@ def test_first_attack_is_where_the_sound_starts():
     assert first_attack(np.zeros(100, np.float32), sr) == 0
 
 
+def test_a_take_that_sounds_from_its_first_sample_keeps_its_attack():
+    """librosa finds no onset in a clip's first 1024 samples: a take sounding from its start (the sfx
+    backbone's steps on grass) lost its first 64 ms (46 ms at 22050 Hz), attack and all, when aligned."""
+    from foley.pipelines.compose import first_attack
+
+    sr = 16_000
+    rng = np.random.default_rng(2)
+    for at in (0, 160, 480):  # from the first sample, 10 ms and 30 ms in
+        wav = np.zeros(sr, np.float32)
+        wav[at:at + 6400] = rng.standard_normal(6400) * np.exp(-np.arange(6400) / 1600) * 0.3
+        assert at - 0.03 * sr <= first_attack(wav, sr) <= at, (at, first_attack(wav, sr))
+
+
 def test_a_faint_bump_before_the_sound_is_not_where_it_starts():
     """A bump 30 dB under the burst that follows (as a generated rumble swells in): the burst,
     not the bump, lands on the start."""
@@ -876,6 +899,38 @@ class FaintSeedBackbone(BedBackbone):
 
         wav = np.random.default_rng(kw["seed"]).standard_normal(round(duration_s * 16_000)).astype(np.float32) * 0.3
         return torch.from_numpy(wav * np.float32(1e-3 if kw["seed"] in self.faint else 1.0))[None]
+
+
+class SwellBackbone(BedBackbone):
+    """Stands in for the model: a whoosh, noise swelling in from 0.2 s to its loudest at 1 s and
+    away by 1.8 s, after a faint bump at 0.05 s (as the sfx backbone's "a whoosh" came out)."""
+
+    def generate(self, captions, duration_s, **kw):
+        import torch
+
+        n, sr = round(duration_s * 16_000), 16_000
+        t = np.arange(n) / sr
+        shape = np.where(np.abs(t - 1.0) < 0.8, np.cos(np.pi * (t - 1.0) / 1.6) ** 2, 0.0)
+        shape += np.where((t > 0.05) & (t < 0.25), 0.03, 0.0)
+        noise = np.random.default_rng(kw["seed"]).standard_normal(n)
+        return torch.from_numpy((noise * shape * 0.3).astype(np.float32))[None]
+
+
+def test_a_whoosh_at_a_time_is_at_its_loudest_then(tmp_path):
+    """A whoosh at 3 s was laid from its first onset (a faint bump), at its loudest about 1 s later;
+    it passes by at 3 s, its swell before it. Near the bed's start it begins there, whole; a door
+    slam's take still starts at its time."""
+    from foley.pipelines.compose import loudest_moment
+
+    sr, cache = 16_000, EventCache(tmp_path, "swell")
+    for said, at in (("a whoosh at 3 s", 3.0), ("an arrow whooshes past at 2.5 s", 2.5)):
+        mix, _ = render(RulesPlanner().plan(said, 6.0), SwellBackbone(), cache, FAST)
+        assert abs(loudest_moment(mix, sr) / sr - at) < 0.05, (said, loudest_moment(mix, sr) / sr)
+    mix, _ = render(RulesPlanner().plan("a whoosh at 0.5 s", 6.0), SwellBackbone(), cache, FAST)
+    peak = loudest_moment(mix, sr)
+    assert peak > 0.6 * sr and level_db(mix[:round(0.2 * sr)]) < level_db(mix[peak - 800:peak + 800]) - 15
+    mix, _ = render(RulesPlanner().plan("a door slams at 3 s", 6.0), SwellBackbone(), cache, FAST)
+    assert level_db(mix[:round(2.9 * sr)]) < -60 and loudest_moment(mix, sr) > 3.3 * sr  # no swell: from its start
 
 
 def test_a_one_shot_that_comes_out_nearly_silent_is_drawn_again(tmp_path):
@@ -1476,6 +1531,24 @@ def test_a_take_that_starts_with_its_attack_is_faded_in_where_it_is_laid_again()
     assert repeats > 3 and np.abs(np.diff(out)).max() < 1.1 * steepest
 
 
+def test_a_take_that_stops_dead_is_released_where_it_is_laid():
+    """The sfx backbone's steps on grass are blocks of noise that stop dead: each repeat is released
+    to where it stops (its last 25 ms about 10 dB under its body), where its 10 ms fade-out fell on
+    the silence the trim keeps after it (its end as loud as its body); its attack is left as it was."""
+    from foley.pipelines.compose import fill_span
+
+    sr = 16_000
+    take = np.zeros(sr, np.float32)
+    take[:6400] = np.random.default_rng(3).standard_normal(6400) * 0.2  # 0.4 s, then nothing
+    out, starts, _ = fill_span(lambda k: take, 3 * sr, sr, seed=1)
+    assert len(starts) >= 4
+    for t, following in zip(starts, starts[1:]):  # the last one is cut at the span's end (the event's release)
+        end = t + np.flatnonzero(out[t:following])[-1] + 1
+        body, tail = level_db(out[t + 1600:t + 4800]), level_db(out[end - 400:end])
+        assert tail < body - 8, (t / sr, body, tail)
+    assert level_db(out[:160]) > level_db(out[1600:4800]) - 1  # the first take starts as it was made
+
+
 def test_fill_span_asks_for_takes_only_when_it_needs_them():
     from foley.pipelines.compose import fill_span
 
@@ -1505,6 +1578,21 @@ def test_fill_span_asks_for_takes_only_when_it_needs_them():
     starts = np.flatnonzero(np.diff((np.abs(out) > 0.1).astype(int)) == 1) + 1
     assert laid == [0, 24_000, 48_000, 72_000] and np.allclose(starts / sr, np.array([0, 1.5, 3, 4.5]) + starts[0] / sr, atol=1e-3), starts / sr
     assert starts[0] / sr < 0.02  # (the sounding part begins a frame, 8 ms, before the sound)
+
+
+def test_fill_span_lays_every_take_it_asks_for():
+    """The next take's length decided whether half of it fits, so a take was made (seconds of
+    diffusion) and then left out: a 1.7 s span of the sfx backbone's 0.46 s steps made 4, laid 3."""
+    from foley.pipelines.compose import FILL_TAKES, fill_span
+
+    sr = 16_000
+    for sounding_s in (0.3, 0.46, 3.0):  # steps, and a take of seconds ("water dripping")
+        clip = np.zeros(4 * sr, np.float32)
+        clip[:round(sounding_s * sr)] = 0.2
+        for span_s in np.arange(0.5, 8.0, 0.05):
+            asked = []
+            out, starts, takes = fill_span(lambda k: asked.append(k) or clip, round(span_s * sr), sr, seed=1)
+            assert asked == list(range(min(len(starts), FILL_TAKES))) and takes == len(asked), (sounding_s, span_s)
 
 
 def test_a_filled_span_of_long_takes_sounds_to_its_end():

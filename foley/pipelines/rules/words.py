@@ -149,6 +149,18 @@ def is_iterative(caption: str) -> bool:
     return stroke_period_s(caption) is not None or bool(_AGAIN_AND_AGAIN.search(caption))
 
 
+# Sounds that swell to their loudest and fall away: "a whoosh", "an arrow whooshes past", "a swoosh", "a gust",
+# "a riser", "a fly-by", "a passing train", "a car passes", "a jet flies past"
+_SWELLS = re.compile(r"\b(?:wh?oosh\w*|swoosh\w*|swish\w*|gusts?|risers?|fly-?bys?|pass-?bys?|pass(?:es|ing)"
+                     r"|whizz\w*)\b|\b(?:fl(?:y|ies|ying)|zoom\w*|speed\w*|rush\w*)\s+(?:by|past)\b", re.I)
+
+
+def swells(caption: str) -> bool:
+    """A sound that swells to its loudest and falls away (``_SWELLS``: a whoosh, a gust, a riser, a
+    fly-by, a car passing by): said at a time, it is heard at its loudest then, as it passes."""
+    return bool(_SWELLS.search(caption))
+
+
 _PARTICLES = {"open", "shut", "closed", "up", "down", "off", "out", "away", "in", "back", "over"}  # "creaks open"
 _VERB = re.compile(r"[a-z'-]*[^s\W\d]s\b", re.I)  # a word that may be a verb ("barks"; not "glass", nor a time, "3s")
 
