@@ -298,3 +298,20 @@ def test_together_said_of_one_sound_or_after_and_and_a_sound_allowed_to_do_it():
     # "allow the rain to fade at 5 s": was a sound "allow the rain to"
     assert placed("rain, thunder at 3 s, allow the rain to fade at 5 s") == [("rain", 0, 5), ("thunder", 3, 7)]
     assert placed("allow the rain to fade at 5 s") == placed("the rain fades at 5 s") == [("the rain", 0, 5)]
+
+
+def test_throughout_in_brackets_an_arrow_and_a_heading_before_a_dash_or_a_first_sentence_of_a_room():
+    # "(throughout)" left "( )" in the caption
+    assert placed("- eggs sizzling in a pan (throughout)\n- toaster pops 0:04") == [
+        ("eggs sizzling in a pan", 0, 10), ("toaster pops", 4, 6)]
+    assert placed("rain [in the background], thunder at 3 s") == [("rain", 0, 10), ("thunder", 3, 7)]
+    # "->" was one sound of the whole text
+    assert placed("rain -> thunder -> a dog barks") == placed("rain, then thunder, then a dog barks")
+    # a room or a scene's title before a dash, and a first sentence that ends with a room, were sounds of their own
+    assert placed("horror corridor. footsteps 0:01-0:05") == [("footsteps", 1, 5)]
+    assert placed("busy kitchen - a kettle whistles at 3 s, a toaster pops at 5 s") == [
+        ("a kettle whistles", 3, 5), ("a toaster pops", 5, 7)]
+    assert placed("basketball game - crowd cheering, a buzzer at 7 s") == [
+        ("crowd cheering", 0, 10), ("a buzzer", 7, 9)]
+    assert placed("a dog barks - a cat meows") == [("a dog barks", 0, 5), ("a cat meows", 5, 10)]  # two sounds
+    assert placed("door slam - 6s") == [("door slam", 6, 8)]

@@ -2583,8 +2583,11 @@ def test_two_sounds_of_the_bed_are_swapped():
         assert spans(swapped) == [("rain", 0, 10), ("a body falls", 2, 4), ("a glass shatters", 5, 7)], said
         assert plan_changes(bed, swapped) == ["a body falls: 5-7 s -> 2-4 s", "a glass shatters: 2-4 s -> 5-7 s"], said
         assert {e.caption: e.seed for e in swapped.events} == {e.caption: e.seed for e in bed.events}
-    # "swap X with Y" of a Y not in the bed is a replacement, as before; "switch X and Y" names two sounds of the bed
-    assert spans(p.plan("swap the glass with the wind", 10, bed))[1] == ("the wind", 2, 4)
+    # "swap X with Y" of a Y not in the bed is a replacement, as before, but not of "the Y", said as in the bed (one
+    # removed a turn before); "switch X and Y" names two sounds of the bed
+    assert spans(p.plan("swap the glass with wind", 10, bed))[1] == ("wind", 2, 4)
+    with pytest.raises(PlanError, match="'the wind' is no sound of the bed .*'replace the glass with wind'"):
+        p.plan("swap the glass with the wind", 10, bed)
     with pytest.raises(PlanError, match="no event matches 'the wind'"):
         p.plan("switch the glass and the wind", 10, bed)
     with pytest.raises(PlanError, match="'the glass' and 'the shattering glass' name one sound"):
@@ -3035,3 +3038,136 @@ def test_a_sound_pushed_back_with_no_unit_is_asked_later_or_quieter():
     assert spans(p.plan("push the rain back 1 s", 10, bed))[0] == ("rain", 1, 10)
     assert p.plan("push the rain back 3 dB", 10, bed).events[0].gain_db == -3
     assert spans(p.plan("delay the rain a bit", 10, bed))[0] == ("rain", 0.1, 10)
+
+
+KNOCKS = "rain, a knock at 1 s, a knock at 2 s, a knock at 3 s, a knock at 4 s, a door slams at 6 s"
+
+
+def test_an_order_counted_from_the_end_names_that_take():
+    p = RulesPlanner()
+    bed = p.plan(KNOCKS, 10)
+    for said in ("remove the second last knock", "remove the 2nd last knock", "remove the second-to-last knock",
+                 "remove the next to last knock", "remove the penultimate knock", "remove the last but one knock",
+                 "remove the last knock but one"):  # was: the second knock (2 s), or the last one (4 s)
+        assert [e.start_s for e in p.plan(said, 10, bed).events if e.caption == "a knock"] == [1, 2, 4], said
+    assert [e.start_s for e in p.plan("remove the third last knock", 10, bed).events if e.caption == "a knock"] == [
+        1, 3, 4]
+    # the last but one of the whole bed: the knock at 4 s, before the door
+    assert [e.start_s for e in p.plan("remove the last one but one", 10, bed).events] == [0, 1, 2, 3, 6]
+
+
+def test_some_takes_of_a_sound_by_an_order_it_cannot_read_are_refused_not_all_of_them_taken():
+    p = RulesPlanner()
+    bed = p.plan(KNOCKS, 10)
+    for said, word in (("remove every other knock", "every other"), ("remove every second knock", "every second"),
+                       ("remove alternate knocks", "alternate"), ("remove the odd knocks", "odd"),
+                       ("remove the other knocks", "other"), ("make the remaining knocks louder", "remaining")):
+        with pytest.raises(PlanError, match=rf"^'{said}': the rules planner cannot tell which of them '{word}' means; "
+                                            r"it names them all \('all the knocks'\), all but some \('all the knocks "
+                                            r"but the first'\), or each by its order \('the second knock and the "
+                                            r"fourth knock'\)$"):
+            p.plan(said, 10, bed)  # was: every knock removed
+    for said in ("remove the second knock and the fourth knock", "remove the second and fourth knocks",
+                 "remove the second and the fourth knock"):  # was: "no event matches 'the second'"
+        assert [e.start_s for e in p.plan(said, 10, bed).events if e.caption == "a knock"] == [1, 3], said
+
+
+def test_all_the_takes_of_a_sound_but_one_by_its_order():
+    p = RulesPlanner()
+    bed = p.plan(KNOCKS, 10)
+    knocks = lambda plan: [e.start_s for e in plan.events if e.caption == "a knock"]  # noqa: E731
+    for said in ("remove all knocks but the first", "remove every knock except the first",
+                 "remove all but the first knock"):  # was: every knock, or every sound but the first knock, removed
+        plan = p.plan(said, 10, bed)
+        assert knocks(plan) == [1] and [e.caption for e in plan.events if e.caption != "a knock"] == [
+            "rain", "a door slams"], said
+    assert knocks(p.plan("remove all the knocks except the last one", 10, bed)) == [4]
+    assert [e.gain_db for e in p.plan("make all the knocks but the first two quieter", 10, bed).events][1:5] == [
+        0, 0, -6, -6]
+    assert [e.caption for e in p.plan("remove everything but the first knock", 10, bed).events] == ["a knock"]
+
+
+def test_a_take_named_by_its_number_and_a_number_that_may_be_a_level_asked():
+    p = RulesPlanner()
+    bed = p.plan("crowd cheering, a dog barks at 2 s, ref whistle at 9 s x2", 16)
+    for said, start in (("make whistle #2 louder", 11), ("make whistle number 1 louder", 9),
+                        ("make the whistle no. 2 louder", 11)):  # was: "'whistle #2' matches 2 events"
+        assert [e.start_s for e in p.plan(said, 16, bed).events if e.gain_db] == [start], said
+    assert [e.start_s for e in p.plan("remove whistle 2", 16, bed).events if e.caption == "ref whistle"] == [9]
+    with pytest.raises(PlanError, match=r"^'the 3rd whistle': there are 2 such events$"):
+        p.plan("remove whistle 3", 16, bed)
+    # a number alone after it in a change of level: its amount, or which one? (was: "lower dog 3" 6 dB quieter, "make
+    # the dog 3 louder" 6 dB louder)
+    for said, n, x, order in (("lower dog 3", 3, "dog", ""), ("make the dog 3 louder", 3, "dog", ""),
+                              ("whistle 2 is too loud", 2, "whistle", "; one of several by its order: 'whistle #2'")):
+        with pytest.raises(PlanError, match=rf"^'{said}': {n} what\? for its level: 'make the {x} quieter by {n} dB' "
+                                            rf"\(or louder\){order}$"):
+            p.plan(said, 16, bed)
+    assert p.plan("lower the dog 3", 16, bed).events[1].gain_db == -3
+
+
+def test_more_of_a_one_shot_said_in_the_plural_is_asked_and_a_multiplier_read_or_refused():
+    p = RulesPlanner()
+    bed = p.plan("crowd cheering, sneakers squeak at 3 s, ref whistle at 9 s x2, a dog barks at 13 s", 16)
+    with pytest.raises(PlanError, match=r"^'more whistles': more of them, or louder\? another: 'add another whistle at "
+                                        r"T s'; louder: 'make the whistles louder'$"):
+        p.plan("more whistles", 16, bed)  # was: 6 dB louder
+    with pytest.raises(PlanError, match=r"^'fewer whistles': to take one out: 'remove the last whistle'"):
+        p.plan("fewer whistles", 16, bed)
+    assert p.plan("more crowd", 16, bed).events[0].gain_db == 6  # a background: its level
+    # its amplitude times N, as "twice as loud" doubles it (was: 6 dB whatever the N)
+    for said, gain in (("make the dog 3 times louder", 9.5), ("make the dog 1.5x louder", 3.5),
+                       ("make the dog 2x louder", 6), ("dog 4x quieter", -12)):
+        assert p.plan(said, 16, bed).events[-1].gain_db == gain, said
+    with pytest.raises(PlanError, match=r"^'make the dog 2x longer': the rules planner cannot read '2x' in it"):
+        p.plan("make the dog 2x longer", 16, bed)  # was: 1 s longer
+
+
+def test_edits_in_short_as_typed():
+    p = RulesPlanner()
+    bed = p.plan("distant traffic, a toaster pops at 2 s, a door creaks open at 4 s, an owl hoots at 7 s, a siren "
+                 "wails at 9 s, footsteps from 11 to 14 s", 16)
+    for said, caption, span in (("door creak later by .5s", "a door creaks open", (4.5, 6.5)),
+                                ("owl earlier by 2", "an owl hoots", (5, 7)),
+                                ("door shorter by 1s", "a door creaks open", (4, 5)),
+                                ("shift the toaster -1s", "a toaster pops", (1, 3)),
+                                ("toaster -> 5s", "a toaster pops", (5, 7)),
+                                ("siren starts @ 10s", "a siren wails", (10, 12)),
+                                ("footsteps should start at 10 s", "footsteps", (10, 14))):
+        assert [(e.start_s, e.end_s) for e in p.plan(said, 16, bed).events if e.caption == caption] == [span], said
+    assert p.plan("traffic down a notch", 16, bed).events[0].gain_db == -3
+    assert p.plan("siren 3db louder", 16, bed).events[4].gain_db == 3
+    assert [e.caption for e in p.plan("siren -> ambulance siren", 16, bed).events][4] == "ambulance siren"
+    assert p.plan("footsteps slower pls", 16, bed).events[-1].period_s == 0.75
+    with pytest.raises(PlanError, match=r"^'move the toaster to -2 s': a time is from 0 s on"):
+        p.plan("move the toaster to -2 s", 16, bed)
+    with pytest.raises(PlanError, match=r"^one edit per turn: 'move toaster to 4s' and 'owl to 8s' are two"):
+        p.plan("move toaster to 4s and owl to 8s", 16, bed)  # was: "cannot read which part or time"
+    knocks = p.plan("rain, a knock at 1 s, a knock at 2 s, a knock at 3 s", 10)
+    assert [e.gain_db for e in p.plan("the 2nd knock louder", 10, knocks).events] == [0, 0, 6, 0]
+    assert [e.gain_db for e in p.plan("the first 2 knocks louder", 10, knocks).events] == [0, 6, 6, 0]
+
+
+def test_an_edit_said_in_short_that_it_cannot_read_is_refused_with_the_edit_that_says_it():
+    p = RulesPlanner()
+    bed = p.plan("distant traffic, car horn honks at 2 s, phone rings at 4 s, ball dribbling from 6 to 8 s, a buzzer "
+                 "at 9 s", 12)
+    for said, hint in (("horn twice", "to hear it twice: 'replace the horn with car horn honks twice'"),
+                       ("horn x3", "to hear it 3 times: 'replace the horn with car horn honks 3 times'"),
+                       ("ball dribbling until 7", "to stop it there: 'make the ball stop at 7 s'")):
+        with pytest.raises(PlanError, match=rf"^the rules planner does not understand '{said}' \({re.escape(hint)}\)"):
+            p.plan(said, 12, bed)  # was: no edit named
+    with pytest.raises(PlanError, match=r"^'phone rings twice' names 'phone rings', a sound of this bed, with no edit "
+                                        r"the rules planner reads; to hear it twice: 'replace the phone with phone "
+                                        r"rings twice'"):
+        p.plan("phone rings twice", 12, bed)  # was: "to add it, 'add phone rings twice'"
+    with pytest.raises(PlanError, match=r"^'buzzer @ 10s' names 'a buzzer', .*; to move it there: 'move the buzzer to "
+                                        r"10 s'; to add another"):
+        p.plan("buzzer @ 10s", 12, bed)  # was: "to move it by 10 s: 'make the buzzer 10 s later'"
+    with pytest.raises(PlanError, match=r"^the rules planner does not understand 'horn on gravel once';"):
+        p.plan("horn on gravel once", 12, bed)  # another sound: no replacement with the bed's own offered
+    with pytest.raises(PlanError, match=r"^'louder': which sound\? name it: 'make the buzzer louder' \(the sounds are: "
+                                        r"distant traffic; car horn honks; phone rings; ball dribbling; a buzzer\)$"):
+        p.plan("louder", 12, bed)  # was: not understood
+    rain = p.plan("rain", 10)
+    assert p.plan("a bit quieter", 10, rain).events[0].gain_db == -3  # the bed's one sound

@@ -293,9 +293,12 @@ _DONE_NEXT = re.compile(rf"^(?P<be>(?:is|are|gets|get)\s+)?{_PARTICIPLE}(?:\s+(?
 # "wind throughout", "traffic in the background": a sound over the whole timeline, beside the others
 _IN_THE_BACKGROUND = re.compile(r"\bin\s+the\s+background\b", re.I)  # throughout, and under the rest
 BED_UNDER_DB = 10.0  # how far a background sound is leveled under the events on top of it (compose's render)
-_THROUGHOUT = re.compile(r"\s*\b(?:throughout|(?:(?:for|during|over|through)\s+)?the\s+(?:whole|entire)\s+(?:time|clip|bed|scene"
-                         r"|video|track|thing|way(?:\s+through)?)|all\s+the\s+(?:time|way\s+through)|all\s+along"
-                         r"|from\s+(?:start|beginning)\s+to\s+(?:finish|end)|in\s+the\s+background)\b", re.I)
+_THROUGHOUT_WORDS = (r"\b(?:throughout|(?:(?:for|during|over|through)\s+)?the\s+(?:whole|entire)\s+(?:time|clip|bed"
+                     r"|scene|video|track|thing|way(?:\s+through)?)|all\s+the\s+(?:time|way\s+through)|all\s+along"
+                     r"|from\s+(?:start|beginning)\s+to\s+(?:finish|end)|in\s+the\s+background)\b")
+# ... in brackets too: "eggs sizzling (throughout)", "[in the background]"
+_THROUGHOUT = re.compile(rf"\s*(?:\(\s*{_THROUGHOUT_WORDS}\s*\)|\[\s*{_THROUGHOUT_WORDS}\s*\]|{_THROUGHOUT_WORDS})",
+                         re.I)
 
 
 # "rain starts at 2 s", "the music begins at 3 s": a background from then on, its start no sound of its own
@@ -575,6 +578,15 @@ _TIMES_MARK = re.compile(rf"(?:\s+[x\u00d7]|\s*\u00d7)\s*(?P<n>\d+)\b(?![.,]\d|\
                          rf"|\s*\(\s*(?:[x\u00d7]\s*(?P<b>\d+)|(?P<b2>\d+|{_NUMBER})\s*(?:[x\u00d7]|\s+times))\s*\)"  # "(x3)", "(3x)"
                          r"|\s+(?P<e>\d+)\s?[x\u00d7](?=\s*(?:$|[,;]|\.(?!\d)|\s+(?:at|from|between|for|then|and|while)\b))",
                          re.I)  # "a dog barks 2x", last in its part
+
+
+def _times_said(text: str) -> str:
+    """``text`` with a count written as a multiplier (``_TIMES_MARK``) said in words: "footsteps x3" is "footsteps 3
+    times", "3x door knock" "3 times door knock"."""
+    return _TIMES_MARK.sub(lambda m: f"{m['m']} times " if m["m"] else
+                           f" {m['n'] or m['b'] or m['b2'] or m['e']} times", text)
+
+
 _TIME_SAID = _DECIMAL + _SECONDS
 # a part that says only when the untimed sound before it starts: "..., starting at 10 s" (read "at 10 s"),
 # "door slam - 6s" (a cue sheet's time after a dash, as "door slam 6s")
@@ -908,6 +920,9 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     pieces = _without_slug(pieces)
     for k, (piece, sep) in enumerate(pieces):
         words = re.findall(r"[a-z']+|\d", _CLOCK_TIME.sub(" o'clock ", piece.lower()))  # "3 am": a time of day
+        if not out and not run and set(sep) <= set("-\u2013\u2014") and sep and k + 1 < len(pieces) and (
+                words and set(words) <= _HEADING_WORDS or _titles(_clean(piece), pieces[k + 1:])):
+            sep = ":"  # "Kitchen - ...", "Basketball game - crowd cheering, ...": a heading's dash, as its colon
         if _TRANSITION.fullmatch(piece.strip()) and (piece.strip().isupper() or sep == ":"):  # "CUT TO:": no sound
             continue
         if set(words) & _TIME_OF_DAY and set(words) <= _TIME_OF_DAY | _WHEN_WORDS:  # "at night, ...": when, not a sound
@@ -925,9 +940,11 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if not out and not run and sep == ":" and _titles(title, pieces[k + 1:]):  # "a car chase: engines roar, ..."
             continue
         label = sep == ":" or sep == "-" and set(words) <= _LABELS  # "SFX:" after a bed's list too, "SFX - ..."
-        if words and all(w in _HEADING_WORDS or w.isdigit() for w in words) and (not bed or label):  # "Scene 2:"
-            # up to a colon: a heading, dropped; so is a first sentence of a place at a time of day ("Forest at dawn.")
-            # or of a room ("An office.", "Kitchen."; not "A busy street.": its sound)
+        # a first sentence of a few words that ends with a room, whatever its words before it ("Horror corridor.")
+        room = not out and not run and sep in (".", "!") and 0 < len(words) <= 4 and words[-1] in _ROOMS
+        if words and (room or all(w in _HEADING_WORDS or w.isdigit() for w in words)) and (not bed or label):
+            # "Scene 2:" up to a colon: a heading, dropped; so is a first sentence of a place at a time of day ("Forest
+            # at dawn.") or of a room ("An office.", "Kitchen."; not "A busy street.": its sound)
             dated = not out and not run and sep in (".", "!") and set(words) & (_TIME_OF_DAY | _ROOMS)
             run = [] if label or dated else run + [(piece, sep)]
             bed = sep == ":" and bool(set(words) & _BED_LABELS)
@@ -1314,8 +1331,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     text = _SAID_AGAIN.sub(lambda m: f"a {m['w'].lower()} {len(re.findall(r'[a-z]+', m[0]))} times", text)
     text = _COUNT_AND_VERB.sub(lambda m: f"{m['n']}, then " if m["v"].lower() in _SOUND_VERBS or _STOPS.match(m["v"])
                                else m[0], text)
-    text = _TIMES_MARK.sub(lambda m: f"{m['m']} times " if m["m"] else
-                           f" {m['n'] or m['b'] or m['b2'] or m['e']} times", text)
+    text = _times_said(text)
     text = _COUNT_CLAUSE.sub(lambda m: " " + m["n"].replace(",", ""), text)
     layered = []  # the captions of sounds that go on under the timed ones, in turn (``_joined``)
     for seq in _joined(_listed(_without_heading(_without_qualifiers(_named_first(_ended(_pieces(text))), notes))),

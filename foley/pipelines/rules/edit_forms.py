@@ -2,6 +2,7 @@
 as them (``_edit_said``), and whether a text is an edit or an undo (``check_not_an_edit``, ``is_undo``)."""
 from __future__ import annotations
 
+import math
 import re
 
 from ..plan import PlanError
@@ -99,7 +100,7 @@ _DONE = r"(?:louder|quieter|softer|later|earlier|sooner|longer|shorter|faster|sl
 _TWO_SHORT = re.compile(rf"\b{_DONE}\s*(?:[,;]|\s+(?:and|then))\s+(?:then\s+|also\s+)?(?P<second>(?:[a-z' ]+?\s+)?"
                         rf"(?:(?:{_DECIMAL}\s*(?:db|s|secs?|seconds?)|a\s+(?:bit|little))\s+)?(?:louder|quieter|softer"
                         rf"|later|earlier|sooner|longer|shorter|faster|slower|[-+\u2212]\s*{_DECIMAL}\s*db"
-                        rf"|to\s+{_DECIMAL}\b.*)(?:\s+by\s+.+)?)$",
+                        rf"|to\s+{_DECIMAL}(?:\s*{_UNIT_S})?\b.*)(?:\s+by\s+.+)?)$",
                         re.I)
 TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 # The edits the rules planner reads, as `foley compose --help` lists them
@@ -216,6 +217,11 @@ _SHORT_NOT = (r"(?:make|move|shift|nudge|push|pull|bring|turn|put|have|let|delay
               r"|speed|slow|add|remove|replace|swap|change|start|stop|end)")
 
 
+# The words that name a sound in an edit said in short: no time or amount, but an order ("the 2nd whistle", "the first 2
+# knocks")
+_NAMED = r"(?:[^,;:.\d]|\d(?:st|nd|rd|th)\b|(?:(?<=\bfirst\s)|(?<=\blast\s))\d+\s)"
+
+
 # What a mix note ("rain -3 dB") names: words, a text the backbone learned with its comma ("footsteps on dirt, running")
 _NOTE_NAME = rf"(?:{_LEARNED_SAID}|[^,;:.\d])+?" if _LEARNED_SAID else r"[^,;:.\d]+?"
 
@@ -226,10 +232,14 @@ def short_edit(text: str) -> str:
     louder", "the thunder (should come) a bit later" is "make the thunder a bit later" (and "the dog 1 s earlier",
     "door 1 s later" (a time or a length), "the knocks faster", ...), "speed up the footsteps" (or "slow X down") is
     "make the footsteps faster", and "much quieter rain" (or "slower footsteps") is "make the rain much quieter"."""
-    text = re.sub(rf"^(?P<a>(?:(?:the|that|this)\s+|(?!{_SHORT_NOT}\b))[^,;:.\d]+?)"
+    text = re.sub(rf"^(?P<a>(?:(?:the|that|this)\s+|(?!{_SHORT_NOT}\b)){_NAMED}+?)"
                   rf"(?:\s+(?:should|must|needs?\s+to|has\s+to|have\s+to)\s+"
                   rf"(?:be|come|happen|play|sound|go))?\s+(?P<dir>(?:a\s+(?:bit|little)\s+|{_DECIMAL}\s*{_UNIT_S}\s+)?"
-                  r"(?:later|earlier|sooner|longer|shorter|faster|slower))$", r"make \g<a> \g<dir>", text, flags=re.I)
+                  rf"(?:later|earlier|sooner|longer|shorter|faster|slower)(?:\s+by\s+{_DECIMAL}(?:\s*{_UNIT_S})?)?)$",
+                  r"make \g<a> \g<dir>", text, flags=re.I)  # "the door 1 s later", "door later by 0.5 s"
+    # "the whistle 2 s long": that long
+    text = re.sub(rf"^(?P<a>(?:(?:the|that|this)\s+|(?!{_SHORT_NOT}\b)){_NAMED}+?)\s+(?P<n>{_DECIMAL}\s*{_UNIT_S})"
+                  r"\s+long$", r"make \g<a> last \g<n>", text, flags=re.I)
     # "more space between the knocks" ("less time between ...", "a longer gap between ..."): their tempo
     text = re.sub(r"^(?:(?:put|leave|give)\s+)?(?P<d>more|less|a\s+(?:longer|shorter)|longer|shorter)\s+"
                   r"(?:space|time|room|gaps?|pauses?)\s+between\s+(?P<a>(?!.*\band\b).+)$",
@@ -245,8 +255,8 @@ def short_edit(text: str) -> str:
     text = re.sub(r"^(?P<v>speed|slow)\s+(?:(?:up|down)\s+(?P<a>.+)|(?P<b>.+?)\s+(?:up|down))$",
                   lambda m: f"make {m['a'] or m['b']} {'faster' if m['v'].lower() == 'speed' else 'slower'}", text,
                   flags=re.I)
-    return re.sub(r"^(?P<d>(?:(?:much|a\s+(?:little\s+)?bit|slightly)\s+)?(?:louder|quieter|softer|faster|slower))\s+"
-                  r"(?!(?:and|than)\b)(?P<a>[^,;:.\d]+)$",
+    return re.sub(rf"^(?P<d>(?:(?:much|a\s+(?:little\s+)?bit|slightly)\s+)?(?:louder|quieter|softer|faster|slower))\s+"
+                  rf"(?!(?:and|than)\b)(?P<a>{_NAMED}+)$",
                   lambda m: f"make the {_ARTICLE.sub('', m['a'])} {m['d']}", text, flags=re.I)
 
 
@@ -304,6 +314,10 @@ def _edit_said(text: str) -> str:
     text = re.sub(r"^quieten\s+(?:down\s+)?(?P<a>.+?)(?:\s+down)?(?P<r>\s+(?:by\s+)?\d.*|\s+(?:a|much|way)\s.*)?$",
                   lambda m: f"turn {m['a']} down{m['r'] or ''}", text, flags=re.I)
     text = re.sub(r"^(?:tone|dial)\s+(?=(?:up|down)\s|.+\s(?:up|down)\b)", "turn ", text, flags=re.I)
+    # "make the dog 3 times louder" ("3x louder"): its amplitude times 3, as "twice as loud" doubles it (+6 dB)
+    text = re.sub(r"\b(?P<n>\d+(?:\.\d+)?)\s*(?:x|\u00d7|times)\s+(?P<d>louder|quieter|softer)\b",
+                  lambda m: f"{20 * math.log10(float(m['n'])):.1f} dB {m['d']}" if float(m["n"]) > 1 else m[0], text,
+                  flags=re.I)
     # "make the rain not much quieter" ("..., but not by much"): a small change; "less loud", "not as loud": quieter
     text = re.sub(r"\bnot\s+(?:(?:too|so|that|very)\s+|by\s+)?(?:much|a\s+lot)\s+(?=(?:louder|quieter|softer|later"
                   r"|earlier|sooner|longer|shorter)$)", "a bit ", text, flags=re.I)
@@ -353,8 +367,10 @@ def _edit_said(text: str) -> str:
                   lambda m: f"make {m['a']} {'stop' if m['end'] else 'start'} at {m['t']}", text, flags=re.I)
     # "shift the door by 1 s" (later, as a positive offset in an editor), "... by -1 s" (earlier)
     text = re.sub(rf"^(?P<v>move|shift|nudge|offset)\s+(?P<a>.+?)(?<!later)(?<!earlier)(?<!sooner)(?<!back)(?<!forward)"
-                  rf"(?<!forwards)(?<!ahead)\s+by\s+(?P<sign>[-+\u2212]?)\s*(?P<n>{_DECIMAL}\s*{_UNIT_S})$",
-                  lambda m: f"move {m['a']} {'earlier' if m['sign'] in ('-', chr(0x2212)) else 'later'} by {m['n']}",
+                  rf"(?<!forwards)(?<!ahead)\s+(?:by\s+(?P<sign>[-+\u2212]?)|(?<!\sto\s)(?<!\sat\s)"
+                  rf"(?P<bare>[-+\u2212]))\s*(?P<n>{_DECIMAL}\s*{_UNIT_S})$",  # "shift the door -1 s" too
+                  lambda m: f"move {m['a']} {'earlier' if (m['sign'] or m['bare']) in ('-', chr(0x2212)) else 'later'} "
+                            f"by {m['n']}",
                   text, flags=re.I)
     # its end, not the whole sound: "make the wind end 1 s earlier" is "make the wind shorter by 1 s" ("a bit earlier":
     # a bit shorter)
@@ -432,13 +448,16 @@ def _edit_said(text: str) -> str:
                   rf"(?!{but})[^,;])+?)\s+(?P<x>{but}[^,;]+)$", r"\g<h> \g<x> \g<e>", text, flags=re.I)
     if not re.match(r"(?:make|turn|bring|move|put|add|remove|replace|swap|change|try|another|give|drop|cut|lower|raise|"
                     r"boost|reduce|nudge|push|pull)\b", text, re.I):  # "rain louder": make the rain louder
-        text = re.sub(r"^(?P<a>[^,;:.\d]+?)\s+(?P<dir>(?:a\s+(?:bit|little)\s+|much\s+|a\s+lot\s+)?(?:louder|quieter"
-                      r"|softer)(?:\s+by\s+.+)?)$",
+        text = re.sub(rf"^(?P<a>{_NAMED}+?)\s+(?P<dir>(?:a\s+(?:bit|little)\s+|much\s+|a\s+lot\s+"
+                      rf"|{_DECIMAL}\s*(?:db|%)\s+)?(?:louder|quieter|softer)(?:\s+by\s+.+)?)$",
                       r"make \g<a> \g<dir>", text, flags=re.I)  # "rain louder", "thunder louder by 3 dB"
     # a mix note said in short: "dog up 3" (in dB, as after a verb of level), "gunshots 2 dB down": as "dog up 3 dB"
     text = re.sub(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME})\s+(?:(?P<d>up|down)\s+(?P<n>{_DECIMAL})"
                   rf"|(?P<m>{_DECIMAL})\s*db\s+(?P<e>up|down))$",
                   lambda m: f"{m['a']} {m['d'] or m['e']} {m['n'] or m['m']} dB", text, flags=re.I)
+    # "traffic down a notch", "the rain up a bit": as "turn X down a notch"
+    text = re.sub(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME})\s+(?P<d>(?:up|down)\s+(?:a\s+(?:little\s+)?bit"
+                  rf"|a\s+(?:little|touch|tad|notch)|slightly))$", r"turn \g<a> \g<d>", text, flags=re.I)
     # a mix note: "rain -3 dB", "make the door +2 dB", "rain down 3 dB": a change of its level by that much
     text = re.sub(rf"^(?:make\s+)?(?!(?:turn|bring|pull|push|drop|cut|lower|raise|boost|reduce|set|put|keep)\s)"
                   rf"(?P<a>{_NOTE_NAME})(?<!\sto)(?<!\sat)(?<!\sbe)(?<!\slevel)(?<!=)(?:\s*:\s*|\s+)"  # not "set

@@ -9,24 +9,43 @@ from dataclasses import replace
 from ..plan import (GAIN_RANGE_DB, MAX_EVENTS, PERIOD_RANGE_S, CrowdedError, Plan, PlanError, _max_overlap, heard_s,
                     merged_spans, mute_said, seconds_said, span_said, validate)
 from .description import (_ALLOWED_TO, _AND, _IN_THE_BACKGROUND, _THROUGHOUT, BED_UNDER_DB, _new_take, _on_timeline,
-                          _pieces, _repeated, _said_once, _take, _timed_event, _together, _untimed, rules_layout)
+                          _pieces, _repeated, _said_once, _take, _timed_event, _times_said, _together, _untimed,
+                          rules_layout)
 from .edit_forms import (_A_BIT, _AT_ONCE, _EARLIER, _EDIT_VERBS, _EDITS, _EFFECT_ASKED, _LEVEL_SPAN, _LEVEL_WORDS,
                          _MOVE_TO_PLACE, _NUM, _PERCENT, _REMOVE_AFTER, _MUCH, _SHORT_NOT, _TO_LEVEL, _TWO_EDITS,
                          _TWO_SHORT, A_BIT_DB, A_BIT_LONGER_S, MUCH_DB, NUDGE_S, TEMPO_STEP, _edit_said, _is_edit,
                          short_edit)
-from .times import (_COUNT, _COUNTS, _DECIMAL, _IN_AT, _LASTING, _MANY, _NOT_ONE_TIME, _NUMBER, _OF_IT, _SAID_AT,
-                    _SCATTERED, _SOON, _STRAY_TIME, _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, _UNTIL, MIN_LENGTH_S,
-                    TIMED_LENGTH_S, _half_seconds, _repeats, _rhythm, _scatter, _scattered, in_seconds, said_times,
-                    timed_length_s)
+from .times import (_AT_SIGN, _COUNT, _COUNTS, _DECIMAL, _IN_AT, _LASTING, _MANY, _NOT_ONE_TIME, _NUMBER, _OF_IT,
+                    _SAID_AT, _SCATTERED, _SOON, _STRAY_TIME, _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, _UNTIL,
+                    MIN_LENGTH_S, TIMED_LENGTH_S, _half_seconds, _repeats, _rhythm, _scatter, _scattered, in_seconds,
+                    said_times, timed_length_s)
 from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _SOUND_VERBS, _STOP, _VERB, _WHERE_WORDS, _alike,
                     _clean, _fills, _learned_spans, _stems, _subject, _words, is_background, is_iterative,
                     repeat_period_s)
 
 AT_TOLERANCE_S = 1.0  # "the ball at 6 s" names a ball that plays within this of 6 s
 _AT = re.compile(r"^(?P<a>.+?)\s+(?:at|around)\s+(-?\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)?$", re.I)
-_ORDINAL = re.compile(rf"^(?:the\s+)?(?P<n>{'|'.join(_ORDINALS)})\s+(?P<a>.+)$", re.I)
+# "the second last knock" (second-to-last, next to last, penultimate, last but one, "the last knock but one"): counted
+# from the end, not the second knock nor the last
+_FROM_LAST = r"(?P<back>(?:second|2nd|next|third|3rd)[\s-]+(?:to[\s-]+)?last|penultimate|last[\s-]+but[\s-]+one)"
+_ORDINAL = re.compile(rf"^(?:the\s+)?(?:{_FROM_LAST}|(?P<n>{'|'.join(_ORDINALS)}))\s+(?P<a>.+?)"
+                      rf"(?P<but>(?<=\S)\s+but\s+one)?$", re.I)
 # "the first two knocks", "the last 3 knocks": several by their order
 _FIRST_N = re.compile(rf"^(?:the\s+)?(?P<edge>first|last|final)\s+(?P<n>\d+|{_MANY})\s+(?P<a>.+)$", re.I)
+
+
+# "whistle 2", "the knock #3", "knock number 3": one of several by its number, as "the second whistle" (a number alone
+# after it in a change of level may be its amount: "lower dog 3")
+_NUMBERED = re.compile(r"^(?:the\s+)?(?P<a>[a-z][a-z' ]*?)\s+(?P<sign>#\s*|no\.?\s*|number\s+)?(?P<n>[1-8])$", re.I)
+
+
+def _ordinal_index(ordinal: re.Match) -> int:
+    """The index among several of a sound that ``_ORDINAL`` matched: "the second ball" 1, "the last ball" -1, "the
+    second last ball" (or "the last ball but one") -2, "the third last ball" -3."""
+    if ordinal["back"]:
+        return -3 if ordinal["back"].lower().startswith(("third", "3rd")) else -2
+    n = _ORDINALS[ordinal["n"].lower()]
+    return -2 if ordinal["but"] and n == -1 else n
 
 
 # A sound named by a pronoun ("make it louder", "remove that", "move them 1 s later"): the bed's one sound
@@ -83,12 +102,16 @@ def _match(previous: Plan, target: str) -> int:
     if _ALL_BUT.match(target):  # "everything but the rain" said of an edit of one event (move, ...)
         raise PlanError(f"{target!r} names several sounds, and this edit takes one: name it; all but some can be "
                         f"{_EVERY_SAID}")
+    if ((numbered := _NUMBERED.match(target)) and _in_bed(previous, numbered["a"])
+            and not any(numbered["n"] in e.caption.split() for e in previous.events)):
+        n = int(numbered["n"])
+        target = f"the {n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n, 'th')} {numbered['a']}"
     at = _AT.match(target)
     ordinal = None if at else _ORDINAL.match(target)
     words = at["a"] if at else ordinal["a"] if ordinal else target
     if ordinal and re.fullmatch(r"(?:one|sound|event)", words.strip(), re.I):  # "the last one": of the whole bed
-        n, count = _ORDINALS[ordinal["n"].lower()], len(previous.events)
-        if n >= count:
+        n, count = _ordinal_index(ordinal), len(previous.events)
+        if n >= count or -n > count:
             raise PlanError(f"{target!r}: the bed has {count} sound{'s' if count > 1 else ''}")
         return n % len(previous.events)
     # "the sound at 2 s", "the one at 2 s": whichever sound plays then
@@ -111,8 +134,8 @@ def _match(previous: Plan, target: str) -> int:
         return min(near, key=lambda i: (not previous.events[i].start_s <= t < previous.events[i].end_s,
                                         abs(previous.events[i].start_s - t)))
     if ordinal:
-        n = _ORDINALS[ordinal["n"].lower()]
-        if n >= len(tied):
+        n = _ordinal_index(ordinal)
+        if n >= len(tied) or -n > len(tied):
             raise PlanError(f"{target!r}: there "
                             + ("is 1 such event" if len(tied) == 1 else f"are {len(tied)} such events"))
         return tied[n]
@@ -141,26 +164,41 @@ def _match(previous: Plan, target: str) -> int:
 
 
 _EVERY_ONE = re.compile(r"^(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+)?(?P<a>.+)$", re.I)
-# "everything but the rain" (said "all the sounds but the rain"), "all except the dog and the cat": the others
-_ALL_BUT = re.compile(r"^(?:all|every|each)\s+(?:of\s+)?(?:the\s+)?(?:(?:other\s+)?(?:sounds?|events?|others?)\s+)?"
+# "everything but the rain" (said "all the sounds but the rain"), "all except the dog and the cat": the others; "all the
+# knocks but the first" (``n``): the other knocks
+_ALL_BUT = re.compile(r"^(?:all|every|each)\s+(?:of\s+)?(?:the\s+)?(?:(?P<all>(?:other\s+)?(?:sounds?|events?"
+                      r"|others?))\s+|(?P<n>[a-z][a-z' ]*?)\s+)?"
                       r"(?:but(?:\s+not)?|except(?:\s+for)?|other\s+than|apart\s+from|besides|save\s+for|bar)\s+"
                       r"(?P<x>.+)$",
                       re.I)
+# An order said alone after "all the knocks but": "the first", "the last one", "the first two", of the knocks
+_ORDER_ALONE = re.compile(rf"^(?:the\s+)?(?:(?:{'|'.join(_ORDINALS)})|(?:second|2nd|next|third|3rd)[\s-]+(?:to[\s-]+)?"
+                          rf"last|penultimate|last[\s-]+but[\s-]+one|(?:first|last|final)\s+(?:\d+|{_MANY}))"
+                          rf"(?:\s+ones?)?$", re.I)
 
 
 def _all_but(previous: Plan, target: str) -> list[int] | None:
     """The indices of the events that ``target`` leaves out of the bed's when it says "all ... but X"
-    (``_ALL_BUT``; X may list several: "the rain and the dog"), else None. PlanError when X names
-    no event, or every one."""
+    (``_ALL_BUT``; X may list several: "the rain and the dog"), else None; of those it names when it says
+    which ("all the knocks but the first"), or X is one of several takes by its order ("all but the last
+    knock": the other knocks). PlanError when X names no event, or every one."""
     m = _ALL_BUT.match(target.strip())
     if m is None:
         return None
+    x, noun = m["x"].strip(), m["n"]
+    order = _ORDINAL.match(x)
+    if noun is None and not m["all"] and order and not re.fullmatch(r"(?i)(?:one|sound|event)s?", order["a"]):
+        noun = order["a"]  # "all but the last knock": of the knocks
+    pool = _all_matching(previous, f"all the {noun}", listed=False) if noun else range(len(previous.events))
+    if noun and _ORDER_ALONE.match(x):  # "all the knocks but the first (one)": the first knock
+        x = re.sub(r"(?i)\s+ones?$", "", x) + f" {noun}"
     kept = set()
-    for part in (p for p in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s+or\s+", m["x"]) if p.strip()):
+    for part in (p for p in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s+or\s+", x) if p.strip()):
         kept.update(_all_matching(previous, part) or [_match(previous, part)])
-    others = [i for i in range(len(previous.events)) if i not in kept]
+    others = [i for i in pool if i not in kept]
     if not others:
-        raise PlanError(f"{target.strip()!r} names no sound: {m['x'].strip()!r} is every sound of the bed")
+        raise PlanError(f"{target.strip()!r} names no sound: {m['x'].strip()!r} is every sound "
+                        f"{'it names' if noun else 'of the bed'}")
     return others
 
 
@@ -367,6 +405,8 @@ def _listed(previous: Plan, target: str) -> list[int] | None:
              if p.strip()]
     if len(parts) < 2:
         return None
+    if last := _ORDINAL.match(parts[-1].strip()):  # "the second and (the) fourth knocks": each of the last one's sound
+        parts = [f"{p} {last['a']}" if _ORDER_ALONE.match(p.strip()) else p for p in parts]
     found = []
     for part in parts:
         try:
@@ -403,9 +443,16 @@ _WHEN_IN_TARGET = re.compile(
 # "make the dog a moment later"): an amount the edit cannot read, not a way to name the sound
 _AMOUNT_IN_TARGET = re.compile(r"\b(?:not|never|all\s+the\s+way|a\s+lot|lots|much|way|far|a\s+(?:little\s+)?bit"
                                r"|slightly|tad|touch|notch|smidge|fraction|split\s+second|moment|(?:tenth"
-                               r"|(?<!the\s)fifth|quarter)s?|half|some|most|or)\b|n't\b",
+                               r"|(?<!the\s)fifth|quarter)s?|half|some|most|or|twice|thrice|\w+\s+times)\b|n't\b"
+                               r"|\b\d+(?:\.\d+)?\s*[x\u00d7](?!\w)",
                                re.I)  # "remove half the rain", "make the dog 3 or 4 dB quieter": not the whole sound,
-# one amount
+# one amount; "make the thunder 2x longer": no amount in seconds
+
+
+# "every other knock", "every second knock", "alternate knocks", "the odd knocks", "the other knocks", "the remaining
+# knocks": some of a sound's takes, by no order the rules planner reads (not all of them)
+_SOME_TAKES = re.compile(r"\b(?:(?:every|each)\s+(?:other|second|2nd|third|3rd)(?=\s+(?!(?:s|secs?|seconds?)\b)[a-z])"
+                         r"|alternat(?:e|ing)|odd|even|other(?!\s+than\b)|remaining)\b", re.I)
 
 
 def _check_target(previous: Plan, target: str, instruction: str, kind: str) -> None:
@@ -416,6 +463,8 @@ def _check_target(previous: Plan, target: str, instruction: str, kind: str) -> N
         target = but["x"]
     at = _AT.match(target.strip())
     named = at["a"] if at else target
+    if (ordinal := _ORDINAL.match(named.strip())) and ordinal["back"]:  # "the next to last knock": no time
+        named = ordinal["a"]
     captions = " | ".join(" ".join(e.caption.lower().split()) for e in previous.events)
     amount = [m[0] for m in _AMOUNT_IN_TARGET.finditer(named)
               if not re.search(rf"\b{re.escape(' '.join(m[0].lower().split()))}\b", captions)]
@@ -423,6 +472,18 @@ def _check_target(previous: Plan, target: str, instruction: str, kind: str) -> N
         raise PlanError(f"{instruction.strip()!r}: the rules planner reads an edit to make, not one said with "
                         f"{amount[0]!r}; say the change plainly ('make X a bit quieter', 'undo' to take back the last "
                         f"turn)")
+    if kind == "gain" and (numbered := _NUMBERED.match(named.strip())) and not numbered["sign"] and _in_bed(
+            previous, numbered["a"]):  # "make whistle 2 louder": the second whistle, or 2 dB?
+        x, n = numbered["a"], numbered["n"]
+        several = len(_all_matching(previous, f"all the {x}") or []) > 1
+        raise PlanError(f"{instruction.strip()!r}: {n} what? for its level: 'make the {_ARTICLE.sub('', x)} quieter by "
+                        f"{n} dB' (or louder)" + (f"; one of several by its order: '{x} #{n}'" if several else ""))
+    if some := [m[0] for m in _SOME_TAKES.finditer(named) if not re.search(rf"\b{m[0].lower()}\b", captions)]:
+        one = _singular(re.findall(r"[a-z]+", named.lower())[-1])
+        many = f"{one}es" if re.search(r"(?:s|sh|ch|x)$", one) else f"{one}s"
+        raise PlanError(f"{instruction.strip()!r}: the rules planner cannot tell which of them {some[0]!r} means; it "
+                        f"names them all ('all the {many}'), all but some ('all the {many} but the first'), or each by "
+                        f"its order ('the second {one} and the fourth {one}')")
     said = [m[0] for m in _WHEN_IN_TARGET.finditer(named) if " ".join(m[0].lower().split()) not in captions]
     if kind == "gain" and _LEVEL_WORDS.search(named):  # "lower the rain by 3 dB after 5 s": the amount unread
         raise PlanError(f"{instruction.strip()!r}: say the change of level last and alone ('lower X by 3 dB', "
@@ -569,6 +630,9 @@ def _said_of_bed(previous: Plan, text: str) -> str:
     horn"; not "the rain pauses"); that word also picks one of several sounds the name matches.
     Read on a session only, of a sound of the bed: in a description these say a sound, and another
     verb ("the door opens at 1 s" on a door slam) says another sound."""
+    should = re.match(r"(?i)(?!(?:the|that|this|these|those|an?|some)\s)(?P<x>[a-z]+(?:\s+[a-z]+)?)\s+should\s", text)
+    if should and _in_bed(previous, should["x"]):  # "kettle should start at 5 s": said without "the", as with it
+        return f"the {text}"
     m = re.match(rf"^(?P<a>(?:the|that|this|these|those)\s+.+?)\s+(?P<v>[a-z]+(?:\s+(?:in|off|out|down|away))?)"
                  rf"(?:\s+(?P<ing>[a-z]+ing))?\s+at\s+(?P<t>{_DECIMAL}\s*{_UNIT_S}?|\d+:[0-5]\d(?:\.\d+)?)$", text,
                  re.I)
@@ -660,8 +724,8 @@ _STOP_SAID = re.compile(r"^(?:stop|end|fade\s+out|cut\s+off)\s.+|\s(?:stop|end|f
 
 def _edit_seconds(text: str) -> str:
     """``text`` with times in milliseconds or words said in seconds, as edits read them: "500 ms",
-    "half a second", "two seconds", "a second after"."""
-    text = _half_seconds(text)
+    "half a second", "two seconds", "a second after", ".5 s"; "@ 3 s" is "at 3 s"."""
+    text = _half_seconds(_AT_SIGN.sub(" at ", re.sub(r"(?<![\w.])\.(?=\d)", "0.", text)))  # ".5 s", "@ 3 s"
     text = re.sub(r"\ba\s+(?:split\s+second|fraction(?:\s+of\s+a\s+second)?)(?=\s+(?:later|earlier|sooner|longer"
                   r"|shorter)\b)",
                   "a bit", text, flags=re.I)  # "a split second later": a bit later
@@ -1065,6 +1129,28 @@ def _check_double(previous: Plan, asked: str, instruction: str) -> None:
                     f"{e.caption} twice'")
 
 
+# "more squeaks", "fewer whistles": more (fewer) takes of a sound said in the plural, or its level ("more rain":
+# louder)?
+# (a name of two words at most: not "more space between the knocks")
+_MORE_OF = re.compile(r"^(?P<d>more|fewer)\s+(?P<a>(?:the\s+)?(?:[a-z']+\s+)?[a-z']+[^s\W]s)$", re.I)
+
+
+def _check_more(previous: Plan, asked: str, instruction: str) -> None:
+    """PlanError for more (or fewer) of a sound of ``previous`` said in the plural (``_MORE_OF``) whose takes are
+    one-shots, with the edits that say each reading; a background or a repeated sound is made louder."""
+    m = _MORE_OF.match(asked)
+    if m is None or not _in_bed(previous, m["a"]):
+        return
+    named = [previous.events[i] for i in _all_matching(previous, f"all the {m['a']}")]
+    if any(e.fill or is_background(e.caption) for e in named):
+        return
+    one = _singular(m["a"].split()[-1])
+    if m["d"].lower() == "fewer":
+        raise PlanError(f"{instruction.strip()!r}: to take one out: 'remove the last {one}' (or the first, ...)")
+    raise PlanError(f"{instruction.strip()!r}: more of them, or louder? another: 'add another {one} at T s'; louder: "
+                    f"'make the {m['a']} louder'")
+
+
 # "use a cat instead": of the bed's one sound; of which, where it has several?
 _INSTEAD = re.compile(r"^use\s+(?P<b>.+?)\s+instead$", re.I)
 
@@ -1113,10 +1199,44 @@ def _heavier(previous: Plan, text: str, notes: list[str] | None) -> str:
 _FADE = re.compile(r"^(?:(?:make|have|let)\s+.+?\s+fade|fade(?:\s+.+?)?)\s+(?P<d>in|out|away)\b", re.I)
 
 
+# "siren -> ambulance siren", "dog -> 3 s": an editor's note of a replacement, or of a move to that time
+_ARROW = re.compile(r"^(?P<a>[^>]+?)\s*(?:-+>|=>|\u2192)\s*(?P<b>[^>]+)$")
+
+
+def _arrow(asked: str) -> str:
+    """``asked`` as the edit its arrow says (``_ARROW``): "replace X with Y", or "move X to T s" for a time."""
+    if m := _ARROW.match(asked):
+        moved = re.fullmatch(rf"(?:at\s+)?(?P<t>{_DECIMAL}\s*(?:{_UNIT_S})?)", m["b"], re.I)
+        return f"move {m['a']} to {moved['t']}" if moved else f"replace {m['a']} with {m['b']}"
+    return asked
+
+
+# "louder", "a bit later", "shorter by 1 s" said alone: of the bed's one sound ("much later" says no amount)
+_ALONE = re.compile(r"^(?:(?:a\s+(?:little\s+)?bit|slightly)\s+(?=\w)|(?:much|a\s+lot)\s+(?=louder|quieter|softer))?"
+                    r"(?:louder|quieter|softer|later|earlier|sooner|longer|shorter|faster|slower)(?:\s+by\s+.+)?$",
+                    re.I)
+
+
+def _said_alone(previous: Plan, asked: str, instruction: str) -> str:
+    """``asked`` said of the bed's one sound where it names none (``_ALONE``: "louder"); PlanError asking which where
+    the bed has several."""
+    if not _ALONE.match(asked):
+        return asked
+    captions = list(dict.fromkeys(e.caption for e in previous.events))
+    if len(captions) > 1:
+        one = [c for c in captions if sum(e.caption == c for e in previous.events) == 1] or captions  # named alone
+        noun = _ARTICLE.sub("", _subject(one[-1]) or one[-1])
+        raise PlanError(f"{instruction.strip()!r}: which sound? name it: 'make the {noun} {asked}' (the sounds are: "
+                        f"{_captions_said(previous)})")
+    return f"make it {asked}"
+
+
 def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed. ``notes`` gets a line for an
     edit read in another way than said ("make the rain heavier": louder)."""
-    asked = _edit_seconds(re.sub(r"^please\s+|,?\s+please$", "", _without_lead_in(_clean(instruction)), flags=re.I))
+    asked = _edit_seconds(re.sub(r"^(?:please|pls|plz)\s+|,?\s+(?:please|pls|plz|thanks|thank\s+you|thx|ty)$", "",
+                                 _without_lead_in(_clean(instruction)), flags=re.I))
+    asked = _said_alone(previous, _arrow(asked), instruction)
     asked = _ALLOWED_TO.sub(r"let \g<a> ", asked)  # "allow the rain to fade at 5 s": let it
     if (length := _BED_LENGTH.match(asked)) and not any(_words(asked) & _words(e.caption) for e in previous.events):
         # not "make the track 5 s" of "a train on the track"
@@ -1146,6 +1266,7 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
     _check_early(previous, asked, instruction)
     _check_pushed_back(previous, asked, instruction)
     _check_double(previous, asked, instruction)
+    _check_more(previous, asked, instruction)
     asked = _instead(previous, asked, instruction)
     text = _edit_said(short_edit(_said_of_bed(previous, _after_event(previous, _another(previous, asked)))))
     text = _heavier(previous, text, notes)
@@ -1179,7 +1300,12 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
         if not m:
             continue
         if kind == "swap" and re.match(r"(?i)swap\s.+\swith\s", m[0]) and not _in_bed(previous, m["b"]):
-            continue  # "swap the rain with the wind" of a bed with no wind: a replacement
+            if re.match(r"(?i)(?:the|that|this)\s", m["b"].strip()):  # "the horn": one meant in the bed, not there
+                b = re.sub(r"(?i)^(?:the|that|this)\s+", "", m["b"].strip())
+                raise PlanError(f"{instruction.strip()!r}: {m['b'].strip()!r} is no sound of the bed (its sounds: "
+                                f"{_captions_said(previous)}); to put a new sound in its place: 'replace {m['a']} "
+                                f"with {b}'")
+            continue  # "swap the rain with wind" of a bed with no wind: a replacement
         if kind == "add" and (each := _EACH.search(m["b"])):  # "add a click after each beep": a time per sound
             w = {"after": "right after", "before": "just before"}.get(each["w"].lower(), each["w"].lower())
             one = each["y"] or _singular(each["ys"])  # "all the barks": a bark
@@ -1397,7 +1523,7 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                            f"to end it sooner: 'make {x} stop at T s'; to lower it: 'make {x} quieter'"))
     examples = ("'make the rain louder', 'move the thunder to 3 s', 'remove the dog', 'add a bell at 5 s', 'replace "
                 "the rain with wind' and 'undo' (all of them: foley compose --help")
-    said = _AND.sub("", _clean(instruction))
+    said = _AND.sub("", _clean(_AT_SIGN.sub(" at ", instruction)))  # "buzzer @ 8s": at 8 s
     pieces = [_clean(piece) for piece, _ in _pieces(said)]
     # "rain, then thunder" said to a session; not "the dog at 3 s, the horn ..."
     if not _EDIT_VERBS.match(text) and len(pieces) > 1 and not all(
@@ -1417,9 +1543,15 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
             raise PlanError(instruction)
         rules_layout(said, previous.duration_s)
     except PlanError:
-        count = re.search(rf"\b(?:{_COUNT})\b", said, re.I)
-        named = count and _bed_sound_said(previous, re.sub(r"(?i)^(?:make|have|let)\s+", "", said))
-        more = f" (to hear it {count[0]}: 'replace the {named[1]} with {named[0]} {count[0]}')" if named else ""
+        counted = re.sub(r"(?i)^(?:make|have|let)\s+", "", _times_said(said))  # "horn x2": "horn 2 times"
+        count, until = re.search(rf"\b(?:{_COUNT})\b", counted, re.I), _UNTIL.search(counted)
+        said_of = count or until
+        named = said_of and (_bed_sound_said(previous, counted) or _bed_sound_said(previous, f"the {counted}"))
+        if named and not _ARTICLE.match(counted) and not (
+                _stems(counted[:said_of.start()]) - {"only", "just"} <= _stems(named[0])):
+            named = None  # "footsteps on gravel once" of footsteps on pavement: another sound
+        more = ((f" (to hear it {count[0]}: 'replace the {named[1]} with {named[0]} {count[0]}')" if count else
+                 f" (to stop it there: 'make the {named[1]} stop at {until['t']} s')") if named else "")
         more += _amount_hint(said, named[1]) if not named and (named := _bed_sound_named(previous, said)) else ""
         raise PlanError(f"the rules planner does not understand {instruction.strip()!r}{more}; it reads edits such as "
                         f"{examples}; a new description starts a new bed: give it another --session file)") from None
@@ -1427,12 +1559,14 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
     # "thunder at 4 s", "a dog barks at 8 s" said to a bed that has that very sound: as "the thunder at 4 s"
     same = _clean(re.sub(r"(?i)\s+(?:at|from|between|for|until|till)\s+.*$", "", said)).lower() in {
         e.caption.lower() for e in previous.events}
+    counted = _times_said(said)  # "phone rings x2": "phone rings 2 times"
+    count = re.search(rf"\b(?:{_COUNT})\b", counted, re.I)
     if not meant and (named := _bed_sound_said(previous, f"the {_ARTICLE.sub('', said)}" if same else said)
-                      or not _ARTICLE.match(said) and _TIME_TAIL.search(said)
+                      or not _ARTICLE.match(said) and (_TIME_TAIL.search(said) or _UNTIL.search(said) or count)
                       and _bed_sound_said(previous, f"the {said}")):  # "dog at 7" of a dog barking: as "the dog at 7"
         # "the thunder at 4 s": no new sound, nor an edit read
         caption, noun = named
-        at, until, count = _SAID_AT.search(said), _UNTIL.search(said), re.search(rf"\b(?:{_COUNT})\b", said, re.I)
+        at, until = _SAID_AT.search(said), _UNTIL.search(said)
         how = re.search(r"\b(?:louder|quieter|softer|faster|slower|longer|shorter|later|earlier)\b", said, re.I)
         lasting = re.search(rf"\bfor\s+(?P<n>{_DECIMAL})\s*{_UNIT_S}", said, re.I)
         span = re.search(rf"\b(?:from|between)\s+(?P<a>{_DECIMAL})\s*{_UNIT_S}?\s+(?:to|and|until|till)\s+"
@@ -1525,13 +1659,17 @@ def _bed_sound_said(previous: Plan, said: str) -> tuple[str, str] | None:
     m = re.match(r"(?i)(?:the|that|this)\s+(?P<r>.+)$", said)
     if m and re.search(r"\b(?:and|again|once\s+more|another)\b", said, re.I):  # two sounds, or another of it: added
         return None
-    for caption in dict.fromkeys(e.caption for e in previous.events) if m else ():
+    captions = list(dict.fromkeys(e.caption for e in previous.events)) if m else []
+    words = _stems(m["r"]) if m else set()
+    captions.sort(key=lambda c: -len(words & _stems(c)))  # "the crowd roar" of crowd cheering and a crowd roaring
+    for caption in captions:
         thing = _subject(caption) or _DOING_OR_WHERE.split(caption, maxsplit=1)[0]
         noun = _ARTICLE.sub("", thing)  # "cow" of "a cow mooing", "footsteps" of "footsteps on grass"
-        after = re.match(rf"(?i){re.escape(noun)}(?:s|es)?\b\s*(?P<w>[a-z']*)", m["r"])
-        if after and (not after["w"] or _stems(after["w"]) <= _stems(caption)
-                      or not (after["w"].lower() in _SOUND_VERBS or _VERB.fullmatch(after["w"]))):
-            return caption, noun
+        for name in dict.fromkeys((noun, *noun.split()[-1:])):  # "scream" of "distant scream" too
+            after = re.match(rf"(?i){re.escape(name)}(?:s|es)?\b\s*(?P<w>[a-z']*)", m["r"])
+            if after and (not after["w"] or _stems(after["w"]) <= _stems(caption)
+                          or not (after["w"].lower() in _SOUND_VERBS or _VERB.fullmatch(after["w"]))):
+                return caption, name
     return None
 
 

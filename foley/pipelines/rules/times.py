@@ -755,7 +755,8 @@ def in_seconds(text: str) -> str:
     "t=3 s" and "3 s in, ..." as "at 3 s", "from 3 s for 1 s" as "at 3 s for 1 s", "five seconds" as "5 seconds", "2-6 s" as "from 2 to 6 s", "a 2 s pause" as "a pause
     for 2 s", "a couple of times" as "twice", "a few times" as "three times"; a time last in its
     part ("door slam 6s") as "at 6 s", "2 knocks at 1 s and 2 s" as a knock at each, "twice, 1 s
-    apart" as "every 1 s for 2 s"; and its lines as parts one after another."""
+    apart" as "every 1 s for 2 s"; its lines as parts one after another, and "rain -> thunder" as "rain, then
+    thunder"."""
     def unit(m: re.Match) -> str:
         n, u = (m["n"], m["u"]) if m["n"] else (m["n2"], m["u2"])
         scale = 60.0 if u.lower().startswith("min") else 0.001
@@ -763,6 +764,7 @@ def in_seconds(text: str) -> str:
 
     text = _SPACED_TIME.sub(r"\g<w> ", text.replace("\u2026", "..."))  # "at3s", "rain\u2026then thunder"
     text = _BRACKETED_CUE.sub(", ", text.replace(" + ", " and ").replace(" / ", ", "))  # "rain + thunder", "a / b"
+    text = re.sub(r"\s*(?:-+>|=>|\u2192)\s*", ", then ", text)  # "rain -> thunder": in turn
     text = _LINE_TIME.sub(_line_time, re.sub(r"~\s*(?=\d)", "", text.strip()))  # "at ~3 s": about 3 s
     text = re.sub(rf"(?i)(?<=[.!?])\s*\n\s*{_BULLET}", " ", text)  # a line that ends a sentence: sentences ("An office.")
     text = _LINES.sub(", ", re.sub(rf"(?i)^{_BULLET}", "", text)).replace(" & ", " and ")

@@ -255,8 +255,8 @@ def _alike(stems: set[str]) -> set[str]:
     return stems.union(*(group for group in _ALIKE if group & stems))
 
 
-_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "final": -1,
-             "1st": 0, "2nd": 1, "3rd": 2, "4th": 3, "5th": 4}
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "sixth": 5, "seventh": 6, "eighth": 7,
+             "last": -1, "final": -1, "1st": 0, "2nd": 1, "3rd": 2, "4th": 3, "5th": 4, "6th": 5, "7th": 6, "8th": 7}
 _ORDINAL_STEMS = _stems(" ".join(_ORDINALS))  # left out of a sound's name: "the first bell" names a bell
 
 
