@@ -6,6 +6,8 @@ import math
 import numbers
 from dataclasses import asdict, dataclass
 
+from .errors import FoleyError
+
 MAX_STEPS = 1000  # the training schedule's timesteps: more sampling steps than that are meaningless
 MAX_GUIDANCE = 50.0  # far above any useful guidance; huge values overflow the latents to NaN
 SCHEDULER_NAMES = ("dpm", "ddim", "pndm")  # the samplers a backbone offers (DPM-Solver++, DDIM, PNDM)
@@ -28,7 +30,7 @@ class TimeBase:
 
     video frames at ``video_fps`` -> tokens at ``token_rate_hz`` -> audio at ``sample_rate``
     with a mel spectrogram at ``mel_rate_hz`` (hop = sample_rate / mel_rate_hz); rates in Hz,
-    ``duration_s`` in seconds. Raises ValueError for a field that is no positive finite number
+    ``duration_s`` in seconds. Raises FoleyError for a field that is no positive finite number
     (a bool is none) and for a token or mel rate that does not divide ``sample_rate``.
     """
 
@@ -42,13 +44,11 @@ class TimeBase:
         for name in ("video_fps", "token_rate_hz", "sample_rate", "mel_rate_hz", "duration_s"):
             value = getattr(self, name)
             if not (is_finite_number(value) and value > 0):  # numpy's numbers too; True is no duration
-                raise ValueError(f"TimeBase.{name} must be a positive finite number, got {value!r}")
+                raise FoleyError(f"TimeBase.{name} must be a positive finite number, got {value!r}")
         for name, rate in (("token_rate_hz", self.token_rate_hz), ("mel_rate_hz", self.mel_rate_hz)):
             if not _is_integer(self.sample_rate / rate):
-                raise ValueError(
-                    f"TimeBase.{name}={rate} must divide sample_rate={self.sample_rate} "
-                    "into a whole number of samples"
-                )
+                raise FoleyError(f"TimeBase.{name}={rate} must divide sample_rate={self.sample_rate} "
+                                 "into a whole number of samples")
 
     # Lengths for the configured duration ------------------------------------------------
     @property
@@ -102,9 +102,10 @@ class TimeBase:
 
     @classmethod
     def from_dict(cls, data: dict) -> "TimeBase":
+        """The time base ``to_dict`` gave; FoleyError for fields of no TimeBase and for their values as above."""
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
-            raise ValueError(f"unknown TimeBase fields: {sorted(unknown)}")
+            raise FoleyError(f"unknown TimeBase fields: {sorted(unknown)}")
         return cls(**data)
 
 

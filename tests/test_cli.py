@@ -296,6 +296,27 @@ def test_reported_turns_failures_into_one_line(capsys):
     assert signal.getsignal(signal.SIGTERM) == before  # put back as it was
 
 
+def test_a_second_sigterm_does_not_cut_the_unwinding_of_the_first(capsys):
+    """`timeout` signals the process and then its whole group: two SIGTERMs at once. The second, raised while
+    the first unwound, left a worker pool's lock held and `foley prepare avsync15` waiting forever."""
+    from foley.cli.args import reported
+
+    cleaned = []
+
+    def work():
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)  # the second, while the first unwinds
+            time.sleep(0.1)
+            cleaned.append(True)
+
+    assert reported("foley", work) == 143 and cleaned == [True]
+    assert capsys.readouterr().err == "foley: terminated\n"
+    assert reported("foley", lambda: os.kill(os.getpid(), signal.SIGTERM) or time.sleep(5)) == 143  # a new run stops
+
+
 def test_an_interrupt_during_an_import_is_reported_as_one(capsys):
     from foley.cli.args import Terminated, reported
 

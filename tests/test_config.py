@@ -21,11 +21,12 @@ def test_lengths_cover_fractional_durations():
 def test_round_trip_and_validation():
     tb = TimeBase(duration_s=2.5)
     assert TimeBase.from_dict(tb.to_dict()) == tb
-    with pytest.raises(ValueError, match="unknown TimeBase fields"):
+    with pytest.raises(FoleyError, match=r"^unknown TimeBase fields: \['fps'\]$"):
         TimeBase.from_dict({"fps": 3})
-    with pytest.raises(ValueError, match="duration_s must be a positive"):
+    with pytest.raises(FoleyError, match=r"^TimeBase.duration_s must be a positive finite number, got 0$"):
         TimeBase(duration_s=0)
-    with pytest.raises(ValueError, match="whole number of samples"):
+    with pytest.raises(FoleyError, match=r"^TimeBase.token_rate_hz=48.0 must divide sample_rate=16000 into a whole "
+                                         r"number of samples$"):
         TimeBase(token_rate_hz=48.0)
 
 
@@ -40,5 +41,5 @@ def test_a_duration_is_a_number_of_any_kind_but_a_bool():
     import numpy as np
 
     assert TimeBase(duration_s=np.float32(3.0)).n_video_frames == 65
-    with pytest.raises(ValueError, match="duration_s must be a positive finite number, got True"):
+    with pytest.raises(FoleyError, match="duration_s must be a positive finite number, got True"):
         TimeBase(duration_s=True)

@@ -72,8 +72,16 @@ class Terminated(KeyboardInterrupt):
     unwinds as on Ctrl-C: temporary files and empty new folders removed, finished outputs kept."""
 
 
+_TERMINATING = threading.Event()  # a SIGTERM has been raised: the program is unwinding
+
+
 def _terminate(signum, frame):
-    raise Terminated
+    # One SIGTERM stops the program; more while it unwinds are dropped (`timeout` signals the process and then
+    # its whole group, so a process gets two at once): raised again inside the unwinding, between a lock taken
+    # and let go, one left the lock held and the program waiting on it forever (a worker pool's shutdown).
+    if not _TERMINATING.is_set():
+        _TERMINATING.set()
+        raise Terminated
 
 
 def _interrupt_in(error: BaseException) -> KeyboardInterrupt | None:
@@ -97,6 +105,7 @@ def _interrupt_again(hook):
     def handle(unraisable):
         if isinstance(unraisable.exc_value, KeyboardInterrupt):
             signum = signal.SIGTERM if isinstance(unraisable.exc_value, Terminated) else signal.SIGINT
+            _TERMINATING.clear()  # lost in the finalizer: the signal sent again is raised
             threading.Timer(0.01, os.kill, (os.getpid(), signum)).start()
         else:
             hook(unraisable)
@@ -147,9 +156,11 @@ def reported(prog: str, call):
     full, permissions, a library's missing file), becomes ``PROG: error: MESSAGE`` on stderr and
     2, running out of memory the same, an interrupt ``PROG: interrupted`` and 130, SIGTERM
     ``PROG: terminated`` and 143 (also one that an import wrapped in another error, or that a
-    finalizer caught: ``_interrupt_again``), each with the notes the program added to it; output
-    piped into e.g. ``head`` is cut there, and the work done whole (``_ReaderGone``)."""
+    finalizer caught: ``_interrupt_again``; more while it stops are dropped), each with the notes
+    the program added to it; output piped into e.g. ``head`` is cut there, and the work done whole
+    (``_ReaderGone``)."""
     in_main_thread = threading.current_thread() is threading.main_thread()  # signal handlers are set there only
+    _TERMINATING.clear()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     unraisable = sys.unraisablehook
     if in_main_thread:

@@ -13,10 +13,7 @@ from .notes import counted
 def _onset_config(args: argparse.Namespace, mode: str | None = None):
     from ..evaluation.onset import OnsetConfig
 
-    try:
-        return OnsetConfig(mode=mode or args.mode, delta_s=args.delta, multi_delta=args.multi_delta)
-    except ValueError as e:
-        raise FoleyError(str(e)) from None
+    return OnsetConfig(mode=mode or args.mode, delta_s=args.delta, multi_delta=args.multi_delta)
 
 
 RESULTS_MARK = {"written_by": "foley eval"}  # what a --json file of results says of itself

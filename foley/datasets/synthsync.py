@@ -29,8 +29,8 @@ import numpy as np
 from ..errors import FoleyError
 from ..media.audio import write_audio
 from ..media.ffmpeg import run_ffmpeg
-from ..media.files import (atomic_path, atomic_write_text, missing_folders, read_json_object, removed_if_empty,
-                           trial_write)
+from ..media.files import (atomic_path, atomic_write_text, check_free_space, missing_folders, read_json_object,
+                           removed_if_empty, trial_write)
 from ..workers import stops_deferred, worker_map
 from .event_sounds import load_bank
 
@@ -609,6 +609,9 @@ def generate(
         except OSError as e:
             raise FoleyError(f"{out}: cannot write the dataset there ({e.strerror or e})") from None
         shutil.rmtree(staging, ignore_errors=True)  # a killed run's
+        n_clips = n_train + n_test  # before the jobs are listed: a count too large for the disk is for memory too
+        check_free_space(out, n_clips * 2 * cfg.n_samples, f"{n_clips:,} clips of {cfg.duration_s:g} s (their 16-bit "
+                         "wav files alone)")
         swapping = False
         try:  # the clips are made in the staging folder: an earlier dataset stays whole until they all are
             entries = _write_clips(staging, seed, counts, cfg, sounds, workers, progress)

@@ -37,6 +37,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..config import is_finite_number
 from ..errors import FoleyError
 
 MODES = ("robust", "reference")
@@ -50,28 +51,37 @@ MAX_DELTA_S = 10.0
 
 @dataclass(frozen=True)
 class OnsetConfig:
+    """Settings of the onset metric (times in s, rates in Hz). Raises FoleyError, in one line, for a mode
+    not of MODES and for a setting of another kind or range than its comment says."""
+
     mode: str = "robust"
     sample_rate: int = 22_050
-    delta_s: float = 0.1  # matching tolerance (strict |p - g| < delta)
-    window_s: float = 0.05  # confidence window (+-) and NMS suppression window
-    detect_delta: float = DETECT_DELTA
+    delta_s: float = 0.1  # matching tolerance (strict |p - g| < delta), > 0 and at most MAX_DELTA_S
+    window_s: float = 0.05  # confidence window (+-) and NMS suppression window, > 0
+    detect_delta: float = DETECT_DELTA  # librosa's peak-picking threshold, >= 0
     multi_delta: bool = False  # average over delta = 0.1, 0.15, ... up to delta_s
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise ValueError(f"onset mode must be one of {MODES}, got {self.mode!r}")
+            raise FoleyError(f"onset mode must be one of {MODES}, got {self.mode!r}")
         if isinstance(self.sample_rate, bool) or not isinstance(self.sample_rate, numbers.Integral) \
                 or self.sample_rate <= 0:
-            raise ValueError(f"the onset sample rate must be a whole number of Hz > 0, got {self.sample_rate!r}")
-        if not 0 < self.window_s < math.inf:
-            raise ValueError(f"the confidence window must be a finite number of seconds > 0, got {self.window_s}")
-        if not 0 < self.delta_s < math.inf:
-            raise ValueError(f"delta must be a finite number > 0, got {self.delta_s}")
+            raise FoleyError(f"the onset sample rate must be a whole number of Hz > 0, got {self.sample_rate!r}")
+        if not (is_finite_number(self.window_s) and self.window_s > 0):
+            raise FoleyError(f"the confidence window must be a finite number of seconds > 0, got {self.window_s!r}")
+        if not (is_finite_number(self.detect_delta) and self.detect_delta >= 0):
+            raise FoleyError(f"the detector's threshold (detect_delta) must be a finite number >= 0, "
+                             f"got {self.detect_delta!r}")
+        if not isinstance(self.multi_delta, (bool, np.bool_)):
+            raise FoleyError(f"multi_delta must be True or False, got {self.multi_delta!r}")
+        if not (is_finite_number(self.delta_s) and self.delta_s > 0):
+            raise FoleyError(f"delta must be a finite number > 0, got {self.delta_s!r}")
         if self.delta_s > MAX_DELTA_S:
-            raise ValueError(f"delta must be at most {MAX_DELTA_S:g} s, got {self.delta_s:g}: it is how far a generated "
-                             "onset may be from its reference onset and still be on time (0.1 s in the papers)")
+            raise FoleyError(f"delta must be at most {MAX_DELTA_S:g} s, got {self.delta_s:g}: it is how far a "
+                             "generated onset may be from its reference onset and still be on time (0.1 s in the "
+                             "papers)")
         if self.multi_delta and self.delta_s < 0.1 - 1e-9:  # no tolerance to average over
-            raise ValueError(f"multi-delta averages over tolerances from 0.1 s up to delta, so delta must be at "
+            raise FoleyError(f"multi-delta averages over tolerances from 0.1 s up to delta, so delta must be at "
                              f"least 0.1, got {self.delta_s:g}")
 
     @property
@@ -217,10 +227,15 @@ def _ap(y: list[int], score: list[float]) -> float:
 
 def score_onsets(gt: np.ndarray, pred_raw: np.ndarray, pred_wav: np.ndarray, cfg: OnsetConfig) -> OnsetScores:
     """Scores of one clip from onset positions (samples at cfg.sample_rate, ground truth in
-    time order) and the generated waveform (for the confidence envelope)."""
+    time order) and the generated waveform (N,) at cfg.sample_rate (for the confidence envelope).
+    Raises FoleyError for a waveform of another shape or without a sample."""
     sr = cfg.sample_rate
     gt = np.asarray(gt, dtype=np.int64)
     pred_raw = np.asarray(pred_raw, dtype=np.int64)
+    pred_wav = np.asarray(pred_wav)
+    if pred_wav.ndim != 1 or not len(pred_wav):
+        raise FoleyError(f"the generated waveform must be mono samples (N,) with N >= 1, got shape {pred_wav.shape}: "
+                         "nothing to score onsets on")
     count_acc = float(len(gt) == len(pred_raw))
     env = np.abs(pred_wav.astype(np.float64))
     span = env.max() - env.min()

@@ -5,7 +5,9 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -20,10 +22,63 @@ def _through_link(final: str | os.PathLike) -> Path:
     return Path(os.path.realpath(final)) if final.is_symlink() and final.is_file() else final
 
 
+def _pid_namespace() -> str:
+    """This process's process-ID namespace where the system says (a container's process ids are its own), else ''."""
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return ""
+
+
+# Temporary files and folders are named ".<name>.<HOST>-<pid>.<random><suffix>": HOST (a hash of the host's name and
+# process-ID namespace) and the process id say which process made one, so that those left by a process killed while
+# writing (kill -9, a power cut) are known for a dead writer's and removed by the next run that writes there.
+_HOST = hashlib.sha256(f"{socket.gethostname()}\0{_pid_namespace()}".encode()).hexdigest()[:8]
+_DEAD_WRITERS = re.compile(rf"\..*\.{_HOST}-([0-9]+)\.[a-z0-9_]{{8}}(\.part(\.[^.]*)?|\.kept)")  # 8: tempfile's random
+_SWEPT: set[str] = set()  # the folders this process has cleared of dead writers' temporary files
+
+
+def _writer_prefix(name: str) -> str:
+    """The start of the name of a temporary file or folder this process makes for a final name ``name``."""
+    return f".{name}.{_HOST}-{os.getpid()}."
+
+
+def _remove_dead_writers(folder: Path) -> None:
+    """Remove from ``folder`` the temporary files and folders that processes of this host which no longer run
+    left there (named as ``_writer_prefix`` names them), the first time this process writes there (once:
+    a folder of many files is not looked through at every write). Only on POSIX systems, where a process id
+    can be asked after without signalling it; one that cannot be removed stays (it harms nothing)."""
+    key = os.path.abspath(folder)
+    if os.name != "posix" or key in _SWEPT:
+        return
+    _SWEPT.add(key)
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if (m := _DEAD_WRITERS.fullmatch(entry.name)) and not _runs(int(m[1])):
+                with contextlib.suppress(OSError):
+                    if entry.is_dir(follow_symlinks=False):
+                        shutil.rmtree(entry.path)
+                    else:
+                        os.unlink(entry.path)
+
+
+def _runs(pid: int) -> bool:
+    """Whether a process ``pid`` runs here (another user's included; a pid that cannot be asked after does)."""
+    try:
+        os.kill(pid, 0)  # signal 0: asks, sends nothing
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):  # another user's process, or a number no pid is
+        return True
+    return True
+
+
 def _temporary_beside(final: Path, suffix: str) -> Path:
     """A new empty file next to ``final``, hidden, named after the start of its name (a final
-    name near the file system's limit still gets one) and ending in ``suffix``."""
-    fd, name = tempfile.mkstemp(prefix=f".{final.stem[:32]}.", suffix=suffix, dir=final.parent)
+    name near the file system's limit still gets one) and ending in ``suffix``; what dead
+    writers left in its folder is removed first."""
+    _remove_dead_writers(final.parent)
+    fd, name = tempfile.mkstemp(prefix=_writer_prefix(final.stem[:32]), suffix=suffix, dir=final.parent)
     os.close(fd)
     return Path(name)
 
@@ -191,7 +246,8 @@ def atomic_dir(final: str | os.PathLike) -> Iterator[Path]:
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent))
+    _remove_dead_writers(final.parent)
+    tmp = Path(tempfile.mkdtemp(prefix=_writer_prefix(final.name[:32]), suffix=".part", dir=final.parent))
     try:
         yield tmp
         mask = _umask()

@@ -62,11 +62,21 @@ class VideoInfo:
         return asdict(self)
 
 
+# Limits far above any request made in earnest, so that a slip (fps=1e9, a frame size of 20,000) is refused at once
+# instead of exhausting memory. Sampling faster than a video's own rate only repeats its frames, and cameras outside
+# the lab record at most about 1,000 frames a second (an hour's grid at MAX_FPS is 36 M timestamps, 0.3 GB). Frame
+# encoders read frames of 224 to about 1,000 px; a 4096 x 4096 frame is 50 MB (a chunk of 64 of them 3.2 GB), and
+# one of 20,000 px 1.2 GB. Frames of a larger video are had as decoded (size None).
+MAX_FPS = 10_000
+MAX_FRAME_SIZE = 4096
+
+
 @dataclass(frozen=True)
 class FrameSpec:
     """How decoded frames are shaped: short side resized to ``size`` then center-cropped
     to ``size`` x ``size`` (CLIP's preprocessing geometry). ``size=None`` keeps the native
-    resolution. Raises MediaError for a size that is no whole number of pixels from 1 on."""
+    resolution. Raises MediaError for a size that is no whole number of pixels from 1 to
+    MAX_FRAME_SIZE."""
 
     size: int | None = 224
 
@@ -75,6 +85,9 @@ class FrameSpec:
                                       or self.size < 1):
             raise MediaError(f"frame size must be a whole number of pixels from 1 on (or None: as decoded), "
                              f"not {self.size!r}")
+        if self.size is not None and self.size > MAX_FRAME_SIZE:
+            raise MediaError(f"frame size must be at most {MAX_FRAME_SIZE} pixels (or None: as decoded), not "
+                             f"{self.size}: frames that large would fill the memory")
 
 
 def quiet_ffmpeg_log() -> None:
@@ -539,11 +552,14 @@ def iter_frames(
 
     All chunks together hold ``ceil(duration * fps)`` frames, frame k being the one
     nearest t_k = k / fps. ``backend`` is "auto" (PyAV, then decord), "decord" or "pyav".
-    Raises MediaError (at the first chunk) for a rate, a ``spec``, a chunk size (a whole
-    number from 1 on) or a backend not of these, and for a file that cannot be read.
+    Raises MediaError (at the first chunk) for a rate (above 0, at most MAX_FPS), a ``spec``, a
+    chunk size (a whole number from 1 on) or a backend not of these, and for a file that cannot be read.
     """
     if isinstance(fps, bool) or not isinstance(fps, (int, float, np.number)) or not (fps > 0 and math.isfinite(fps)):
         raise MediaError(f"frame rate must be a positive number of frames a second, got {fps!r}")
+    if fps > MAX_FPS:
+        raise MediaError(f"frame rate must be at most {MAX_FPS:,} frames a second, got {fps:g}: sampling faster than "
+                         "a video's own rate only repeats its frames")
     if not isinstance(spec, FrameSpec):
         raise MediaError(f"spec must be a FrameSpec (e.g. FrameSpec(size=224)), not {spec!r}")
     if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:

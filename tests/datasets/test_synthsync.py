@@ -101,6 +101,21 @@ def test_a_folder_that_cannot_be_written_is_refused_in_one_line(tmp_path):
         generate(tmp_path / "a_file" / "data", n_train=1, n_test=0, progress=False)
 
 
+def test_more_clips_than_the_disk_holds_are_refused_before_any_is_listed(tmp_path, monkeypatch):
+    """--n-train 100000000 (zeros too many) listed 10^8 jobs and ran the machine out of memory."""
+    import shutil
+
+    import foley.datasets.synthsync as synthsync
+
+    disk_usage = shutil.disk_usage
+    monkeypatch.setattr(shutil, "disk_usage", lambda folder: disk_usage(folder)._replace(free=10**9))
+    monkeypatch.setattr(synthsync, "_write_clips", lambda *args: pytest.fail("the clips' jobs were listed"))
+    with pytest.raises(FoleyError, match=r"data: not enough free space for 100,000,001 clips of 4 s \(their 16-bit "
+                                         r"wav files alone\): 1000.0 MB free, at least 12800000.1 MB needed$"):
+        generate(tmp_path / "data", n_train=10**8, n_test=1, progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_interrupted_overwrite_keeps_the_earlier_dataset(tmp_path, monkeypatch):
     import foley.datasets.synthsync as synthsync
 

@@ -1,11 +1,13 @@
 import math
+import re
 
 import numpy as np
 import pytest
 import sklearn
 from sklearn.metrics import average_precision_score
 
-from foley.evaluation.onset import OnsetConfig, detect_onsets, mean_scores, onset_scores, score_onsets
+from foley.evaluation.onset import MODES, OnsetConfig, detect_onsets, mean_scores, onset_scores, score_onsets
+from foley.errors import FoleyError
 
 SR = 22_050
 
@@ -125,15 +127,25 @@ def test_onset_in_first_window_does_not_crash():
     assert s.onset_detection_acc == 1.0
 
 
+def test_scoring_an_empty_or_multichannel_waveform_fails_in_one_line():
+    for wav in (np.zeros(0, np.float32), np.zeros((2, SR), np.float32)):
+        for mode in MODES:
+            for pred in ([], [100]):
+                shape = re.escape(str(wav.shape))
+                with pytest.raises(FoleyError, match=rf"^the generated waveform must be mono samples \(N,\) with "
+                                                     rf"N >= 1, got shape {shape}: nothing to score onsets on$"):
+                    score_onsets(np.array([100]), np.array(pred), wav, OnsetConfig(mode=mode))
+
+
 def test_multi_delta():
     assert OnsetConfig(delta_s=0.25, multi_delta=True).deltas_s == [0.1, 0.15, 0.2, 0.25]
     assert OnsetConfig(delta_s=0.1, multi_delta=True).deltas_s == [0.1]
     for mode in ("robust", "reference"):  # no tolerance below 0.1 s to average over
-        with pytest.raises(ValueError, match="delta must be at least 0.1, got 0.05"):
+        with pytest.raises(FoleyError, match="delta must be at least 0.1, got 0.05"):
             OnsetConfig(mode=mode, delta_s=0.05, multi_delta=True)
     assert len(OnsetConfig(delta_s=10, multi_delta=True).deltas_s) == 199  # the widest tolerance
     for multi in (False, True):  # not a list of 2e10 tolerances
-        with pytest.raises(ValueError, match=r"delta must be at most 10 s, got 1e\+09: it is how far"):
+        with pytest.raises(FoleyError, match=r"delta must be at most 10 s, got 1e\+09: it is how far"):
             OnsetConfig(delta_s=1e9, multi_delta=multi)
     ref = clicks(GT_TIMES)
     pred = clicks([t + 0.12 for t in GT_TIMES], seed=3)
@@ -328,6 +340,16 @@ def test_bad_tracks_rates_and_durations_fail_in_one_line():
         kw = {"pred_wav": wav, "sample_rate": SR, "ref_wav": wav, **change}
         with pytest.raises(FoleyError, match=message):
             onset_scores(**kw)
-    for field, value, message in (("window_s", 0.0, "confidence window"), ("sample_rate", 0, "onset sample rate")):
-        with pytest.raises(ValueError, match=message):
+    for field, value, message in (("window_s", 0.0, "the confidence window must be a finite number of seconds > 0, "
+                                                    "got 0.0"),
+                                  ("window_s", "0.05", "the confidence window .* got '0.05'"),
+                                  ("delta_s", None, "delta must be a finite number > 0, got None"),
+                                  ("delta_s", math.nan, "delta must be a finite number > 0, got nan"),
+                                  ("detect_delta", math.inf, r"the detector's threshold \(detect_delta\) must be a "
+                                                             "finite number >= 0, got inf"),
+                                  ("multi_delta", "no", "multi_delta must be True or False, got 'no'"),
+                                  ("mode", "strict", r"onset mode must be one of \('robust', 'reference'\), got "
+                                                     "'strict'"),
+                                  ("sample_rate", 0, "the onset sample rate must be a whole number of Hz > 0, got 0")):
+        with pytest.raises(FoleyError, match=f"^{message}$"):
             OnsetConfig(**{field: value})

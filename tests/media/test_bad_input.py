@@ -341,6 +341,54 @@ def test_a_folder_replacement_stopped_half_way_leaves_the_old_folder(tmp_path, m
     assert (final / "state.json").read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint"]
 
 
+def _writing(final: Path, what: str, then: str) -> subprocess.Popen:
+    """A process that starts writing ``final`` with ``what`` (atomic_path or atomic_dir), says so on stdout and
+    ``then`` dies (kill -9 of itself) or waits to be killed, its temporary file or folder left behind."""
+    code = textwrap.dedent(f"""
+        import os, signal, sys, time
+        from foley.media.files import atomic_dir, atomic_path
+        with {what}({str(final)!r}) as tmp:
+            (tmp / "state.json" if tmp.is_dir() else tmp).write_text("half")
+            print("writing", flush=True)
+            if {then!r} == "dies":
+                os.kill(os.getpid(), signal.SIGKILL)
+            time.sleep(600)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == "writing\n"
+    return proc
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a dead writer is told by its process id on POSIX systems")
+def test_what_killed_writers_left_goes_at_the_next_write_there(tmp_path):
+    from foley.media.files import atomic_dir, atomic_path
+
+    final = tmp_path / "clip.wav"
+    _writing(final, "atomic_path", "dies").wait()
+    [dead] = tmp_path.glob(".clip.*.part.wav")  # hidden, half written, of no running process
+    live = _writing(final, "atomic_path", "waits")  # its first write there removes what the dead writer left
+    try:
+        [working] = tmp_path.glob(".clip.*.part.wav")
+        assert working != dead
+        _writing(tmp_path / "other.wav", "atomic_path", "dies").wait()  # a writer still at work keeps its file
+        assert len(list(tmp_path.glob(".*.part.wav"))) == 2
+        old_style = tmp_path / ".clip.x1y2z3w4.part.wav"  # not named as a writer of this host names it: not ours
+        old_style.write_bytes(b"?")
+        with atomic_path(final) as part:
+            part.write_text("whole")
+        assert final.read_text() == "whole"
+        assert sorted(p.name for p in tmp_path.glob(".*")) == sorted([old_style.name, working.name])
+    finally:
+        live.kill()
+        live.wait()
+    checkpoint = tmp_path / "run" / "checkpoint"
+    _writing(checkpoint, "atomic_dir", "dies").wait()
+    assert len(list(checkpoint.parent.glob(".checkpoint.*.part"))) == 1
+    with atomic_dir(checkpoint) as tmp:
+        (tmp / "state.json").write_text("whole")
+    assert (checkpoint / "state.json").read_text() == "whole" and os.listdir(checkpoint.parent) == ["checkpoint"]
+
+
 def test_folders_made_for_a_run_that_wrote_nothing_are_removed_even_when_a_deeper_one_was_not_made(tmp_path):
     """compose --session out/s.json made out/ (checked writable) but not out/s.json.cache/ before it was refused:
     out/ stayed behind."""

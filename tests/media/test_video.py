@@ -89,6 +89,13 @@ def test_rejects_bad_fps_and_frame_sizes(cfr_video):
     for size in (0, -1, 224.5, "224", True):
         with pytest.raises(MediaError, match="frame size must be a whole number of pixels from 1 on"):
             FrameSpec(size=size)
+    with pytest.raises(MediaError, match=r"^frame rate must be at most 10,000 frames a second, got 1e\+09: sampling "
+                                         r"faster than a video's own rate only repeats its frames$"):
+        next(iter_frames(cfr_video[0], fps=1e9))  # not a grid of 4e9 timestamps (30 GB)
+    with pytest.raises(MediaError, match=r"^frame size must be at most 4096 pixels \(or None: as decoded\), not "
+                                         r"20000: frames that large would fill the memory$"):
+        FrameSpec(size=20_000)  # not frames of 1.2 GB each
+    assert FrameSpec(size=4096).size == 4096 and len(decode_frames(cfr_video[0], fps=10_000, spec=FrameSpec(8))) > 0
     for chunk in (0, -1, 1.5, None):
         with pytest.raises(MediaError, match=f"chunk must be a whole number of frames from 1 on, not {chunk!r}"):
             next(iter_frames(cfr_video[0], chunk=chunk))
