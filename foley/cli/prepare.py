@@ -29,17 +29,17 @@ def _cmd_prepare_avsync15(args: argparse.Namespace) -> int:
     result = prepare_avsync15(args.root, args.out, ClipConfig(args.clip_s, args.clips_per_video),
                               workers=args.workers, progress=not args.quiet)
     reused = f" ({result['reused']} cut by an earlier run)" if result["reused"] else ""
-    print(f"AVSync15 prepared in {args.out}: {counted(result['train'], 'train video')} and "
-          f"{counted(result['test'], 'test video')}, {counted(result['clips'], 'evaluation clip')}{reused}")
     for line in result["problems"][:10]:
         print(f"foley: warning: {line}", file=sys.stderr)
     if result["problems"]:
         print(f"foley: warning: {counted(len(result['problems']), 'problem')} in total, listed in {args.out}/problems.txt",
               file=sys.stderr)
-    if not (result["train"] and result["clips"]):  # nothing to train on, or to score with
+    if not (result["train"] and result["clips"]):  # nothing to train on, or to score with: not said prepared
         print(f"foley: error: {'no train video' if not result['train'] else 'no evaluation clip'} could be used; "
               f"{args.out} is not finished (fix the problems and run again)", file=sys.stderr)
         return 1
+    print(f"AVSync15 prepared in {args.out}: {counted(result['train'], 'train video')} and "
+          f"{counted(result['test'], 'test video')}, {counted(result['clips'], 'evaluation clip')}{reused}")
     return 0
 
 

@@ -647,7 +647,10 @@ def load_manifest(root: str | os.PathLike, split: str) -> list[dict]:
     root = Path(root)
     path = root / f"{split}.jsonl"
     if not path.is_file():
-        raise FoleyError(f"{path}: no such manifest (is {root} a SynthSync folder?)")
+        if root.is_file() and root.suffix == ".jsonl":  # "--data synth/train.jsonl": its folder is meant
+            raise FoleyError(f"{root}: a manifest; give the folder that holds it ({root.parent})")
+        raise FoleyError(f"{path}: no such manifest ({root} is no prepared data set: make one with 'foley prepare "
+                         f"synth', 'foley prepare avsync15' or 'foley prepare sfx')")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

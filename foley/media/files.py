@@ -190,8 +190,11 @@ def check_writable(final: str | os.PathLike) -> None:
 
 
 def size_said(n_bytes: int) -> str:
-    """A size in words: "66 kB", "1.5 MB"."""
-    return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 1e6 else f"{n_bytes / 1e3:.0f} kB"
+    """A size in words: "66 kB", "1.5 MB", "12.8 TB" (SI units)."""
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if n_bytes >= size:
+            return f"{n_bytes / size:.1f} {unit}"
+    return f"{n_bytes / 1e3:.0f} kB"
 
 
 def check_free_space(folder: str | os.PathLike, needed_bytes: int, what: str) -> None:

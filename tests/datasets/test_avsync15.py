@@ -210,6 +210,7 @@ def test_cli_says_why_a_preparation_is_not_finished(fake_avsync, tmp_path):
                            str(tmp_path / "o"), "--clip-s", "20", "--quiet"], capture_output=True, text=True)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "foley: error: no evaluation clip could be used" in proc.stderr.splitlines()[-1]
+    assert "prepared" not in proc.stdout  # not said prepared beside the error
     proc = subprocess.run([sys.executable, "-m", "foley", "prepare", "avsync15", str(fake_avsync), "--out",
                            str(tmp_path / "o2"), "--clip-s", "nan"], capture_output=True, text=True)
     assert proc.returncode == 2 and "--clip-s: must be a finite number > 0" in proc.stderr

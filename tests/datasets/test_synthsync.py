@@ -111,7 +111,7 @@ def test_more_clips_than_the_disk_holds_are_refused_before_any_is_listed(tmp_pat
     monkeypatch.setattr(shutil, "disk_usage", lambda folder: disk_usage(folder)._replace(free=10**9))
     monkeypatch.setattr(synthsync, "_write_clips", lambda *args: pytest.fail("the clips' jobs were listed"))
     with pytest.raises(FoleyError, match=r"data: not enough free space for 100,000,001 clips of 4 s \(their 16-bit "
-                                         r"wav files alone\): 1000.0 MB free, at least 12800000.1 MB needed$"):
+                                         r"wav files alone\): 1.0 GB free, at least 12.8 TB needed$"):
         generate(tmp_path / "data", n_train=10**8, n_test=1, progress=False)
     assert list(tmp_path.iterdir()) == []
 
@@ -189,3 +189,12 @@ def test_a_manifest_with_blank_or_broken_lines_reads_or_is_refused_in_one_line(t
     (tmp_path / "train.jsonl").write_bytes(b"\xff\xfe\x00")
     with pytest.raises(FoleyError, match="not a manifest .* it is not text"):
         load_manifest(tmp_path, "train")
+
+
+def test_a_missing_manifest_names_the_commands_that_make_one(tmp_path):
+    with pytest.raises(FoleyError, match=r"no such manifest \(.* is no prepared data set: make one with 'foley prepare "
+                                         r"synth', 'foley prepare avsync15' or 'foley prepare sfx'\)"):
+        load_manifest(tmp_path, "train")
+    (tmp_path / "train.jsonl").write_text('{"id": "a", "audio": "a.wav"}\n')
+    with pytest.raises(FoleyError, match=rf"train.jsonl: a manifest; give the folder that holds it \({tmp_path}\)"):
+        load_manifest(tmp_path / "train.jsonl", "train")

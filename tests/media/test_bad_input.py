@@ -402,3 +402,9 @@ def test_folders_made_for_a_run_that_wrote_nothing_are_removed_even_when_a_deepe
         cache.mkdir(parents=True)
         (tmp_path / "out" / "s.json").write_text("{}")  # written: it and its folder stay, the empty cache goes
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["s.json"]
+
+
+def test_sizes_are_said_in_the_unit_that_fits():
+    from foley.media.files import size_said
+    assert [size_said(n) for n in (66_000, 1_500_000, 2_340_000_000, 12_800_000_100_000)] == [
+        "66 kB", "1.5 MB", "2.3 GB", "12.8 TB"]
