@@ -315,3 +315,21 @@ def test_throughout_in_brackets_an_arrow_and_a_heading_before_a_dash_or_a_first_
         ("crowd cheering", 0, 10), ("a buzzer", 7, 9)]
     assert placed("a dog barks - a cat meows") == [("a dog barks", 0, 5), ("a cat meows", 5, 10)]  # two sounds
     assert placed("door slam - 6s") == [("door slam", 6, 8)]
+
+
+def test_a_sound_first_in_a_room_or_before_a_dash_is_kept_and_an_arrow_between_times_is_a_span():
+    # a first sentence of a thing heard in a room was dropped as the room's name
+    assert placed("Footsteps in the hallway. A door slams at 4 s.") == [
+        ("Footsteps in the hallway", 0, 4), ("A door slams", 4, 6)]
+    assert placed("Typing in the office. A phone rings at 5 s.") == [
+        ("Typing in the office", 0, 10), ("A phone rings", 5, 7)]
+    assert placed("Grandma's kitchen. Clock ticks.") == [("Clock ticks", 0, 10)]  # still a room's name
+    # a sound before a dash and two sounds was dropped as the scene's title
+    assert placed("explosion - debris falling, people screaming") == [
+        ("explosion", 0, 3.333), ("debris falling", 3.333, 6.667), ("people screaming", 6.667, 10)]
+    assert placed("thunder - rain, wind") == [("thunder", 0, 5), ("rain", 5, 10), ("wind", 5, 10)]
+    assert placed("a car chase - engines roar, tires squeal") == [("engines roar", 0, 5), ("tires squeal", 5, 10)]
+    # "2 -> 6 s" was "rain 2", then "6 s"; "0:02->0:05" two sounds, at 2 and 5 s
+    assert placed("rain 2 -> 6 s") == placed("rain 2-6 s") == [("rain", 2, 6)]
+    assert placed("footsteps 0:02->0:05") == [("footsteps", 2, 5)]
+    assert placed("rain 0:00 -> 0:05, thunder at 6 s") == [("rain", 0, 5), ("thunder", 6, 10)]

@@ -3166,6 +3166,10 @@ def test_an_edit_said_in_short_that_it_cannot_read_is_refused_with_the_edit_that
         p.plan("buzzer @ 10s", 12, bed)  # was: "to move it by 10 s: 'make the buzzer 10 s later'"
     with pytest.raises(PlanError, match=r"^the rules planner does not understand 'horn on gravel once';"):
         p.plan("horn on gravel once", 12, bed)  # another sound: no replacement with the bed's own offered
+    for said in ("horn 2x longer", "horn 2x later", "make the horn twice as long", "phone rings twice as loud"):
+        with pytest.raises(PlanError) as refused:
+            p.plan(said, 12, bed)
+        assert "to hear it" not in str(refused.value), said  # was: "to hear it 2 times: 'replace the horn with ..."
     with pytest.raises(PlanError, match=r"^'louder': which sound\? name it: 'make the buzzer louder' \(the sounds are: "
                                         r"distant traffic; car horn honks; phone rings; ball dribbling; a buzzer\)$"):
         p.plan("louder", 12, bed)  # was: not understood

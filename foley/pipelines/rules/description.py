@@ -572,7 +572,8 @@ _COUNT_CLAUSE = re.compile(rf"(?:,|\s[-\u2013\u2014]+)\s*(?!(?:twice|half|\w+\s+
                            rf"(?:,?\s+(?:at|from|between)\s+\d[^,;]*?)?)"
                            rf"(?=\s*(?:$|[,;]|\.\s|\.$|\s+(?:(?:and\s+)?then|while|with|as|and)\b))", re.I)
 # a count written as a multiplier, after the sound or before it: "footsteps x3", "a knock x 2", "3x door knock"
-_NOT_A_COUNT = r"(?!\s*(?:louder|quieter|softer|faster|slower|speed|as)\b)"  # "2x louder", "2x speed": how, not how often
+# "2x louder", "2x speed", "2x longer", "twice as loud": how, not how often
+_NOT_A_COUNT = r"(?!\s*(?:louder|quieter|softer|faster|slower|speed|longer|shorter|later|earlier|sooner|as)\b)"
 _TIMES_MARK = re.compile(rf"(?:\s+[x\u00d7]|\s*\u00d7)\s*(?P<n>\d+)\b(?![.,]\d|\s*(?:s|secs?|seconds?)\b){_NOT_A_COUNT}"
                          rf"|\b(?P<m>\d+)\s*[x\u00d7]\s+{_NOT_A_COUNT}(?=[a-z])"
                          rf"|\s*\(\s*(?:[x\u00d7]\s*(?P<b>\d+)|(?P<b2>\d+|{_NUMBER})\s*(?:[x\u00d7]|\s+times))\s*\)"  # "(x3)", "(3x)"
@@ -920,9 +921,11 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     pieces = _without_slug(pieces)
     for k, (piece, sep) in enumerate(pieces):
         words = re.findall(r"[a-z']+|\d", _CLOCK_TIME.sub(" o'clock ", piece.lower()))  # "3 am": a time of day
-        if not out and not run and set(sep) <= set("-\u2013\u2014") and sep and k + 1 < len(pieces) and (
-                words and set(words) <= _HEADING_WORDS or _titles(_clean(piece), pieces[k + 1:])):
-            sep = ":"  # "Kitchen - ...", "Basketball game - crowd cheering, ...": a heading's dash, as its colon
+        if not out and not run and set(sep) <= set("-\u2013\u2014") and sep and k + 1 < len(pieces) and words and (
+                set(words) <= _HEADING_WORDS or words[-1] in _SCENES and _titles(_clean(piece), pieces[k + 1:])):
+            # "Kitchen - ...", "Basketball game - crowd cheering, ...": a heading's dash, as its colon; not a sound's
+            # before the sounds after it ("explosion - debris falling, people screaming": a dash between sounds)
+            sep = ":"
         if _TRANSITION.fullmatch(piece.strip()) and (piece.strip().isupper() or sep == ":"):  # "CUT TO:": no sound
             continue
         if set(words) & _TIME_OF_DAY and set(words) <= _TIME_OF_DAY | _WHEN_WORDS:  # "at night, ...": when, not a sound
@@ -940,8 +943,10 @@ def _without_heading(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if not out and not run and sep == ":" and _titles(title, pieces[k + 1:]):  # "a car chase: engines roar, ..."
             continue
         label = sep == ":" or sep == "-" and set(words) <= _LABELS  # "SFX:" after a bed's list too, "SFX - ..."
-        # a first sentence of a few words that ends with a room, whatever its words before it ("Horror corridor.")
-        room = not out and not run and sep in (".", "!") and 0 < len(words) <= 4 and words[-1] in _ROOMS
+        # a first sentence of a few words that ends with a room, whatever its words before it ("Horror corridor."; not
+        # "Footsteps in the hallway.": a sound where it is heard)
+        room = (not out and not run and sep in (".", "!") and 0 < len(words) <= 4 and words[-1] in _ROOMS
+                and not _WHERE.search(_clean(piece)))
         if words and (room or all(w in _HEADING_WORDS or w.isdigit() for w in words)) and (not bed or label):
             # "Scene 2:" up to a colon: a heading, dropped; so is a first sentence of a place at a time of day ("Forest
             # at dawn.") or of a room ("An office.", "Kitchen."; not "A busy street.": its sound)

@@ -8,9 +8,9 @@ from dataclasses import replace
 
 from ..plan import (GAIN_RANGE_DB, MAX_EVENTS, PERIOD_RANGE_S, CrowdedError, Plan, PlanError, _max_overlap, heard_s,
                     merged_spans, mute_said, seconds_said, span_said, validate)
-from .description import (_ALLOWED_TO, _AND, _IN_THE_BACKGROUND, _THROUGHOUT, BED_UNDER_DB, _new_take, _on_timeline,
-                          _pieces, _repeated, _said_once, _take, _timed_event, _times_said, _together, _untimed,
-                          rules_layout)
+from .description import (_ALLOWED_TO, _AND, _IN_THE_BACKGROUND, _NOT_A_COUNT, _THROUGHOUT, BED_UNDER_DB, _new_take,
+                          _on_timeline, _pieces, _repeated, _said_once, _take, _timed_event, _times_said, _together,
+                          _untimed, rules_layout)
 from .edit_forms import (_A_BIT, _AT_ONCE, _EARLIER, _EDIT_VERBS, _EDITS, _EFFECT_ASKED, _LEVEL_SPAN, _LEVEL_WORDS,
                          _MOVE_TO_PLACE, _NUM, _PERCENT, _REMOVE_AFTER, _MUCH, _SHORT_NOT, _TO_LEVEL, _TWO_EDITS,
                          _TWO_SHORT, A_BIT_DB, A_BIT_LONGER_S, MUCH_DB, NUDGE_S, TEMPO_STEP, _edit_said, _is_edit,
@@ -1544,7 +1544,7 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
         rules_layout(said, previous.duration_s)
     except PlanError:
         counted = re.sub(r"(?i)^(?:make|have|let)\s+", "", _times_said(said))  # "horn x2": "horn 2 times"
-        count, until = re.search(rf"\b(?:{_COUNT})\b", counted, re.I), _UNTIL.search(counted)
+        count, until = re.search(rf"\b(?:{_COUNT})\b{_NOT_A_COUNT}", counted, re.I), _UNTIL.search(counted)
         said_of = count or until
         named = said_of and (_bed_sound_said(previous, counted) or _bed_sound_said(previous, f"the {counted}"))
         if named and not _ARTICLE.match(counted) and not (
@@ -1560,7 +1560,7 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
     same = _clean(re.sub(r"(?i)\s+(?:at|from|between|for|until|till)\s+.*$", "", said)).lower() in {
         e.caption.lower() for e in previous.events}
     counted = _times_said(said)  # "phone rings x2": "phone rings 2 times"
-    count = re.search(rf"\b(?:{_COUNT})\b", counted, re.I)
+    count = re.search(rf"\b(?:{_COUNT})\b{_NOT_A_COUNT}", counted, re.I)  # not "twice as loud"
     if not meant and (named := _bed_sound_said(previous, f"the {_ARTICLE.sub('', said)}" if same else said)
                       or not _ARTICLE.match(said) and (_TIME_TAIL.search(said) or _UNTIL.search(said) or count)
                       and _bed_sound_said(previous, f"the {said}")):  # "dog at 7" of a dog barking: as "the dog at 7"

@@ -764,7 +764,9 @@ def in_seconds(text: str) -> str:
 
     text = _SPACED_TIME.sub(r"\g<w> ", text.replace("\u2026", "..."))  # "at3s", "rain\u2026then thunder"
     text = _BRACKETED_CUE.sub(", ", text.replace(" + ", " and ").replace(" / ", ", "))  # "rain + thunder", "a / b"
-    text = re.sub(r"\s*(?:-+>|=>|\u2192)\s*", ", then ", text)  # "rain -> thunder": in turn
+    # "2 -> 6 s", "0:02->0:05": a span, as "2-6 s"; "rain -> thunder": in turn
+    text = re.sub(r"(?<=\d)(\s*(?:ms|s|secs?|seconds?)\b)?\s*(?:-+>|=>|\u2192)\s*(?=\d)", r"\1-", text)
+    text = re.sub(r"\s*(?:-+>|=>|\u2192)\s*", ", then ", text)
     text = _LINE_TIME.sub(_line_time, re.sub(r"~\s*(?=\d)", "", text.strip()))  # "at ~3 s": about 3 s
     text = re.sub(rf"(?i)(?<=[.!?])\s*\n\s*{_BULLET}", " ", text)  # a line that ends a sentence: sentences ("An office.")
     text = _LINES.sub(", ", re.sub(rf"(?i)^{_BULLET}", "", text)).replace(" & ", " and ")
