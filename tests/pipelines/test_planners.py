@@ -3026,6 +3026,8 @@ def test_heavier_is_louder_said_so_and_a_double_or_a_sound_instead_of_one_of_sev
         p.plan("use a cat instead", 10, bed)
     dog = p.plan("a dog barks at 2 s", 10)
     assert spans(p.plan("use a cat instead", 10, dog)) == [("a cat", 2, 4)]  # the bed's one sound
+    # a sound of the bed named by the new one's noun is the one it replaces
+    assert spans(p.plan("use heavy rain instead", 10, bed))[0] == ("heavy rain", 0, 10)
 
 
 def test_a_sound_pushed_back_with_no_unit_is_asked_later_or_quieter():

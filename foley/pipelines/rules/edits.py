@@ -1156,12 +1156,16 @@ _INSTEAD = re.compile(r"^use\s+(?P<b>.+?)\s+instead$", re.I)
 
 
 def _instead(previous: Plan, asked: str, instruction: str) -> str:
-    """``asked`` as "replace it with Y" where it says "use Y instead" (``_INSTEAD``) of a bed of one sound; PlanError
-    asking which where the bed has several."""
+    """``asked`` as "replace it with Y" where it says "use Y instead" (``_INSTEAD``) of a bed of one sound, or of the
+    bed's sound Y's noun names ("use heavy rain instead": the rain); PlanError asking which where the bed has
+    several."""
     m = _INSTEAD.match(asked)
     if m is None:
         return asked
     captions = list(dict.fromkeys(e.caption for e in previous.events))
+    last = _ARTICLE.sub("", (_subject(m["b"]) or m["b"]).strip()).split()[-1:]  # "heavy rain": rain
+    if len(captions) > 1 and last and _in_bed(previous, f"the {last[0]}"):  # "use heavy rain instead" of the rain
+        return f"replace the {last[0]} with {m['b']}"
     if len(captions) > 1:
         noun = _ARTICLE.sub("", _subject(captions[-1]) or captions[-1])
         raise PlanError(f"{instruction.strip()!r}: instead of which sound? say 'use {m['b']} instead of the {noun}' "
