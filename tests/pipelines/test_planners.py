@@ -3118,8 +3118,8 @@ def test_more_of_a_one_shot_said_in_the_plural_is_asked_and_a_multiplier_read_or
         p.plan("fewer whistles", 16, bed)
     assert p.plan("more crowd", 16, bed).events[0].gain_db == 6  # a background: its level
     # its amplitude times N, as "twice as loud" doubles it (was: 6 dB whatever the N)
-    for said, gain in (("make the dog 3 times louder", 9.5), ("make the dog 1.5x louder", 3.5),
-                       ("make the dog 2x louder", 6), ("dog 4x quieter", -12)):
+    for said, gain in (("make the dog 3 times louder", 9.5), ("make the dog three times quieter", -9.5),
+                       ("make the dog 1.5x louder", 3.5), ("make the dog 2x louder", 6), ("dog 4x quieter", -12)):
         assert p.plan(said, 16, bed).events[-1].gain_db == gain, said
     with pytest.raises(PlanError, match=r"^'make the dog 2x longer': the rules planner cannot read '2x' in it"):
         p.plan("make the dog 2x longer", 16, bed)  # was: 1 s longer

@@ -6,7 +6,7 @@ import math
 import re
 
 from ..plan import PlanError
-from .times import _AT_KEEPS_UNTIL, _DECIMAL, _NUMBER, _SECONDS, _STARTS_UNTIL, _TO_THE_END, _UNIT_S
+from .times import _AT_KEEPS_UNTIL, _COUNTS, _DECIMAL, _NUMBER, _SECONDS, _STARTS_UNTIL, _TO_THE_END, _UNIT_S
 from .words import _ARTICLE, _LEARNED_OR, _LEARNED_SAID, _clean
 
 _NUM = rf"(-?{_DECIMAL})"
@@ -314,10 +314,11 @@ def _edit_said(text: str) -> str:
     text = re.sub(r"^quieten\s+(?:down\s+)?(?P<a>.+?)(?:\s+down)?(?P<r>\s+(?:by\s+)?\d.*|\s+(?:a|much|way)\s.*)?$",
                   lambda m: f"turn {m['a']} down{m['r'] or ''}", text, flags=re.I)
     text = re.sub(r"^(?:tone|dial)\s+(?=(?:up|down)\s|.+\s(?:up|down)\b)", "turn ", text, flags=re.I)
-    # "make the dog 3 times louder" ("3x louder"): its amplitude times 3, as "twice as loud" doubles it (+6 dB)
-    text = re.sub(r"\b(?P<n>\d+(?:\.\d+)?)\s*(?:x|\u00d7|times)\s+(?P<d>louder|quieter|softer)\b",
-                  lambda m: f"{20 * math.log10(float(m['n'])):.1f} dB {m['d']}" if float(m["n"]) > 1 else m[0], text,
-                  flags=re.I)
+    # "make the dog 3 times louder" ("3x louder", "three times louder"): its amplitude times 3, as "twice as loud" doubles it (+6 dB)
+    text = re.sub(rf"\b(?:(?P<n>\d+(?:\.\d+)?)\s*(?:x|\u00d7|times)|(?P<w>{_NUMBER})\s+times)\s+"
+                  r"(?P<d>louder|quieter|softer)\b",
+                  lambda m: m[0] if (n := float(m["n"] or _COUNTS[m["w"].lower()])) <= 1
+                  else f"{20 * math.log10(n):.1f} dB {m['d']}", text, flags=re.I)
     # "make the rain not much quieter" ("..., but not by much"): a small change; "less loud", "not as loud": quieter
     text = re.sub(r"\bnot\s+(?:(?:too|so|that|very)\s+|by\s+)?(?:much|a\s+lot)\s+(?=(?:louder|quieter|softer|later"
                   r"|earlier|sooner|longer|shorter)$)", "a bit ", text, flags=re.I)
