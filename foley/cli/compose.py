@@ -79,12 +79,18 @@ def _cmd_compose(args: argparse.Namespace) -> int:
             raise
 
 
-def _plan_lines(plan) -> list[str]:
-    """A plan's events as a compose turn prints them: span, caption, gain and how it fills it."""
+def _plan_lines(plan, align: bool = True) -> list[str]:
+    """A plan's events as a compose turn prints them: span, caption, gain and how it fills it; a
+    sound that swells, laid (``align``) at its loudest at its start, says so: it is heard before it."""
     from ..pipelines.plan import fill_said
+    from ..pipelines.rules.words import is_background, swells
+
+    def peaked(e) -> str:
+        return (f"  (at its loudest at {e.start_s:g} s, its swell before)"
+                if align and not e.fill and not is_background(e.caption) and swells(e.caption) else "")
 
     return [f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{f' {e.gain_db:+.0f} dB' if e.gain_db else ''}"
-            f"{fill_said(e)}" for e in plan.events]
+            f"{fill_said(e)}{peaked(e)}" for e in plan.events]
 
 
 def _limit_said(plan) -> str:
@@ -105,7 +111,7 @@ def _show_session(session) -> None:
         print("no plan yet: its first turn describes the bed")
         return
     limit = _limit_said(session.plan)
-    print("\n".join([f"plan ({limit}):" if limit else "plan:", *_plan_lines(session.plan), "turns:"]))
+    print("\n".join([f"plan ({limit}):" if limit else "plan:", *_plan_lines(session.plan, session.align), "turns:"]))
     for i, turn in enumerate(session.turns, 1):
         print(f"  {i}. {turn.get('text', '?')}  ({turn.get('generated', 0)} generated)")
     files = [session.bed_path, session.timeline_path, session.video_output_path]
@@ -291,7 +297,7 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
         return _print_plan_only(args, plan, previous, model, continuing, planned)
     limit = _limit_said(plan)
     print(f"plan ({planner.name if planner else 'undo'}, {plan.duration_s:g} s{', ' + limit if limit else ''}):")
-    print("\n".join(_plan_lines(plan)))
+    print("\n".join(_plan_lines(plan, align)))
     for note in planned:  # under the plan it speaks of
         _note(note)
     if previous is not None:

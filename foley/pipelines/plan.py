@@ -116,6 +116,12 @@ def fill_said(e: Event) -> str:
     return (f"  (fills its span, every {e.period_s:g} s)" if e.period_s else "  (fills its span)") + muted
 
 
+def rhythm_said(e: Event) -> str:
+    """The rhythm a filled event is laid at, for a change of it: "every 2 s" (the plan's), else
+    "its usual rhythm" (its sound's)."""
+    return f"every {e.period_s:g} s" if e.period_s else "its usual rhythm"
+
+
 def mute_said(mute) -> str:
     """Where an event is muted, from its (start, end) spans: "2-4 s and 6-8 s"."""
     return " and ".join(f"{seconds_said(a)}-{seconds_said(b)} s" for a, b in mute)
@@ -146,7 +152,7 @@ def plan_changes(previous: Plan, plan: Plan) -> list[str]:
                 f"{was.gain_db:+g} dB -> {e.gain_db:+g} dB" if was.gain_db != e.gain_db else "",
                 "another take" if was.seed_used != e.seed_used else "",
                 ("repeated to its end" if e.fill else "once") if was.fill != e.fill else "",
-                (f"every {e.period_s:g} s" if e.period_s else "its usual rhythm")
+                (f"{rhythm_said(was)} -> {rhythm_said(e)}" if was.fill else rhythm_said(e))
                 if e.fill and was.period_s != e.period_s and (was.fill or e.period_s) else ""]
         several = sum(o.caption == e.caption for o in plan.events) > 1  # which of them: by its span, unless said
         named = f"{e.caption} ({span_said(e)})" if several and not said[0] else e.caption

@@ -272,6 +272,19 @@ def test_a_raised_limit_of_sounds_at_once_is_said_with_the_plan(backbone, tmp_pa
     assert shown[1] == "plan (at most 4 sounds at once):"
 
 
+def test_a_swelling_sound_is_said_heard_before_its_span_in_the_plan():
+    """A whoosh said at 3.5 s is laid at its loudest then, its swell before: the plan's line says so,
+    where '3.50- 5.50 s  a whoosh' read as heard from 3.5 s; not with --no-align, which lays it as it came."""
+    from foley.cli.compose import _plan_lines
+    from foley.pipelines.plan import Plan
+
+    plan = Plan(10.0, (Event("a door slams", 1.0, 3.0), Event("a whoosh", 3.5, 5.5), Event("rain", 0.0, 10.0)))
+    assert _plan_lines(plan) == ["    1.00-  3.00 s  a door slams",
+                                 "    3.50-  5.50 s  a whoosh  (at its loudest at 3.5 s, its swell before)",
+                                 "    0.00- 10.00 s  rain"]
+    assert _plan_lines(plan, align=False)[1] == "    3.50-  5.50 s  a whoosh"
+
+
 def test_cli_compose_turns(backbone, tmp_path, foley_cli):
     model = tmp_path / "model"
     backbone.save_pretrained(model)

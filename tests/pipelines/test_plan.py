@@ -225,7 +225,11 @@ def test_a_period_is_read_kept_and_checked():
             parse_plan(f'[{{"caption": "a bell", "start_time": 0, "end_time": 4, {raw[1:-1]}}}]')
     usual = validate([{"caption": "hammering", "start_time": 0, "end_time": 6, "fill": True}], 10, reach_end=False)
     slow = validate([{"caption": "hammering", "start_time": 0, "end_time": 6, "period_s": 2}], 10, reach_end=False)
-    assert plan_changes(usual, slow) == ["hammering: every 2 s"] and plan_changes(slow, usual) == ["hammering: its usual rhythm"]
+    # a change of rhythm says the one it had: "faster" or its undo is heard as said
+    assert plan_changes(usual, slow) == ["hammering: its usual rhythm -> every 2 s"]
+    assert plan_changes(slow, usual) == ["hammering: every 2 s -> its usual rhythm"]
+    fast = validate([{"caption": "hammering", "start_time": 0, "end_time": 6, "period_s": 1}], 10, reach_end=False)
+    assert plan_changes(slow, fast) == ["hammering: every 2 s -> every 1 s"]
     once = validate([{"caption": "hammering", "start_time": 0, "end_time": 6}], 10, reach_end=False)
     assert plan_changes(once, slow) == ["hammering: repeated to its end, every 2 s"]
     assert [fill_said(e) for e in (once.events[0], usual.events[0], slow.events[0])] == [

@@ -307,15 +307,20 @@ def test_rules_layout_reads_lengths_and_lays_parts_after_a_timed_one():
     assert spans(p.plan("a dog barks for 2 s, then thunder", 10)) == [("a dog barks", 0.0, 2.0), ("thunder", 2.0, 10.0)]
     assert [c for c, _, _ in spans(p.plan("rain, and wind", 10))] == ["rain", "wind"]
     with pytest.raises(PlanError, match=r"no room for 'a cat': 0 s are free between 10 and 10 s \(after 'a dog barks' at "
-                                        r"9-10 s\), and they need 0.25 s; give it a time of its own \('a cat at T s'\), or "
+                                        r"9-10 s\), and it needs 0.25 s; give it a time of its own \('a cat at T s'\), or "
                                         r"the sound before it a shorter length \(for N s\)"):
         p.plan("a dog barks at 9 s, then a cat", 10)
+    # the sound after starts before the one it follows ends: said so, not "0 s free between 4 and 3 s"
+    with pytest.raises(PlanError, match=r"^no room for 'water dripping' after 'a cup clinks' at 2-4 s: the next timed "
+                                        r"sound, 'footsteps' at 3 s, starts before that ends; give it a time of its own "
+                                        r"\('water dripping at T s'\), or the sound before it a shorter length"):
+        p.plan("a cup clinks at 2 s, water dripping, footsteps from 3 to 6 s", 10)
     with pytest.raises(PlanError, match=r"no room for 'a ball, a drum, a bell': 10 s are free .* they need 11 s; give "
                                         r"them a time of their own \('a ball at T s'\)$"):
         p.plan("a ball for 3 s, a drum for 3 s, a bell for 5 s", 10)
     # a sound longer than the whole bed: no time of its own would fit it (given one, it was cut at the end)
-    with pytest.raises(PlanError, match=r"no room for 'footsteps on gravel': 10 s are free between 0 and 10 s, and they "
-                                        r"need 12 s; the bed is 10 s long: give it a shorter length, or make the bed "
+    with pytest.raises(PlanError, match=r"no room for 'footsteps on gravel': 10 s are free between 0 and 10 s, and it "
+                                        r"needs 12 s; the bed is 10 s long: give it a shorter length, or make the bed "
                                         r"longer$"):
         p.plan("footsteps on gravel for 12 s", 10)
     with pytest.raises(PlanError, match=r"they need 12.25 s; the bed is 10 s long: give them a shorter length"):

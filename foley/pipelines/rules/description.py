@@ -1435,9 +1435,13 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
                    if any(n is not None and n > duration_s + 1e-9 for n in fixed) else  # no time of its own fits it
                    f"give {it} a time of {its} own ('{captions[0]} at T s')"
                    f"{f', or the sound before {it} a shorter length (for N s)' if after else ''}")
-            raise PlanError(f"no room for {names!r}: {max(stop - begin, 0):g} s are free between {begin:g} and "
-                            f"{stop:g} s{f' (after {after})' if after else ''}, and they need "
-                            f"{stop - begin - free + 0.25 * flexible:g} s; {fix}")
+            need = f"{'it needs' if len(captions) == 1 else 'they need'} {stop - begin - free + 0.25 * flexible:g} s"
+            if stop < begin:  # the next timed sound starts before the one they follow ends: no span at all
+                then = min(segments[k + 1][0], key=lambda e: e["start_time"])
+                raise PlanError(f"no room for {names!r} after {after}: the next timed sound, {then['caption']!r} at "
+                                f"{seconds_said(stop)} s, starts before that ends; {fix}")
+            raise PlanError(f"no room for {names!r}: {stop - begin:g} s are free between {begin:g} and "
+                            f"{stop:g} s{f' (after {after})' if after else ''}, and {need}; {fix}")
         slot = free / flexible if flexible else 0.0
         t = begin
         for i, (group, length) in enumerate(zip(groups, fixed)):
