@@ -404,24 +404,74 @@ def loop_sounding(wav: np.ndarray, sample_rate: int) -> np.ndarray:
     return join_windows(chunks, [t - first for t in starts], len(wav) - first)[-first:]
 
 
+# A take holding a run of hits (the sfx backbone answers "footsteps on gravel, running" or "water dripping"
+# with steps or drips one after another) is cut at its hits to lay them at a given rhythm, as a Foley
+# editor cuts a run of steps between them: its level (RMS of HIT_FRAME samples every HIT_HOP) peaks at
+# least HIT_DIP_DB over the quiet on both sides of a hit, having risen that much within HIT_RISE_S (within
+# SOUNDING_TOP_DB of its loudest), hits at least MIN_HIT_S apart (a step's heel and toe are one). Steady
+# rain, or wind swelling and falling, has no such peaks.
+HIT_FRAME, HIT_HOP = 1024, 128
+HIT_DIP_DB = 10.0
+HIT_RISE_S = 0.25  # a step's attack, not a gust's swell (wind rising 10 dB over 0.7 s)
+MIN_HIT_S = 0.1
+RUN_HITS = 3  # a take with this many hits is a run of them; fewer, one sound (a step, a bark, a bell's toll)
+
+
+def take_hits(wav: np.ndarray, sample_rate: int) -> list[int]:
+    """The sample where each hit of a take ``wav`` (N,) starts, in order: at the quietest point before
+    its peak (the last frame within 3 dB of the lowest since the hit before, or since the take's
+    sounding part begins: :func:`sounding_span`), where an editor cuts, just before its attack; a
+    first hit rising from where the take begins to sound (an aligned take's attack), there.
+    Empty for a sound with no clear onsets (steady noise, digital silence)."""
+    from scipy.signal import find_peaks
+    import librosa
+
+    if not np.any(wav):
+        return []
+    # silence before it: an attack at sample 0 (an aligned take) is a peak too
+    rms = librosa.feature.rms(y=np.pad(wav, (HIT_FRAME, 0)), frame_length=HIT_FRAME, hop_length=HIT_HOP)[0]
+    level = 20 * np.log10(np.maximum(rms, 1e-10))  # (frames,) dB, frame i centred on sample i * HIT_HOP - HIT_FRAME
+    peaks, _ = find_peaks(level, prominence=HIT_DIP_DB, height=level.max() - SOUNDING_TOP_DB,
+                          distance=max(1, round(MIN_HIT_S * sample_rate / HIT_HOP)))
+    rise = round(HIT_RISE_S * sample_rate / HIT_HOP)
+    peaks = [p for p in peaks if level[p] - level[max(0, p - rise):p + 1].min() >= HIT_DIP_DB]
+    begin, starts = sounding_span(wav)[0], []
+    for a, b in zip([(begin + HIT_FRAME) // HIT_HOP] + peaks, peaks):
+        a = min(a, b)  # a first peak in the sounding part's first frame
+        valley = level[a:b + 1]
+        if not starts and valley.min() >= level[a] - 3.0:  # rising from the sounding part's start: the hit's
+            starts.append(begin)
+            continue
+        quiet = a + int(np.flatnonzero(valley <= valley.min() + 3.0)[-1])
+        starts.append(min(max(quiet * HIT_HOP - HIT_FRAME, starts[-1] + 1 if starts else 0), len(wav) - 1))
+    return starts
+
+
+class SteadySoundError(FoleyError):
+    """A rhythm asked of a take with no clear onsets (steady rain, wind): nothing to lay at it."""
+
+
 def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = OTHER_PERIOD_S,
               exact: bool = False) -> tuple[np.ndarray | None, list[int], int]:
-    """(total,) audio of a sound that lasts its span, the sample each repeat is laid from, and the
-    takes used.
+    """(total,) audio of a sound that lasts its span, the sample each stroke is laid from (a take,
+    or a hit of a run: :func:`take_hits`), and the takes used.
 
     ``take(k)`` gives take k (k < FILL_TAKES, each asked for once, only when needed), at most a
     model window long. A take 0 that sounds to its own end is a continuous sound (rain, a
     rumble): it is returned alone when it covers the span, else the audio is None (the span
-    is generated in windows instead). Otherwise take 0 keeps its place at the start (with
-    ``exact`` from its sounding part on: every beat starts with its sound), cut after its
-    sounding part (:func:`sounding_span`), and each later repeat is the next take's sounding
-    part (going round the takes; faded in from PIECE_FADE_S before it and out over PIECE_RELEASE_S
-    to where it stops sounding),
-    started one period after the previous one: its sounding length plus FILL_PAUSE_S, at least
-    ``period_s`` (the sound's usual rhythm), varied by FILL_JITTER and its level by
-    FILL_LEVEL_JITTER_DB (seeded), or with ``exact`` ``period_s`` itself, unvaried (a rhythm
-    the plan gives: the k-th repeat starts k periods in; a take longer than the period is
-    faded out over BEAT_RELEASE_S as the next begins).
+    is generated in windows instead); with ``exact`` a run of hits is cut at them as below, and
+    one with no clear onsets is refused (SteadySoundError). Otherwise take 0 keeps its place at
+    the start (with ``exact`` from its sounding part on: every beat starts with its sound), cut
+    after its sounding part (:func:`sounding_span`), and each later repeat is the next take's
+    sounding part (going round the takes; faded in from PIECE_FADE_S before it and out over
+    PIECE_RELEASE_S to where it stops sounding), started one period after the previous one: its
+    sounding length plus FILL_PAUSE_S, at least ``period_s`` (the sound's usual rhythm), varied by
+    FILL_JITTER and its level by FILL_LEVEL_JITTER_DB (seeded), or with ``exact`` ``period_s``
+    itself, unvaried (a rhythm the plan gives: the k-th repeat starts k periods in; a take longer
+    than the period is faded out over BEAT_RELEASE_S as the next begins). With ``exact`` a take
+    that is a run of RUN_HITS hits or more (steps of a run, drips) is cut before each of them into
+    single hits, each faded in and out at its cuts as a take's sounding part is, and those are its
+    repeats: the run is heard at the rhythm. Laid whole, a run's strokes are its hits where they fall.
     Repeats start while at least half of one fits (one whose take is yet to be made counted as
     long as the repeat before it, so that no take is made and then left out), or while more than
     ``period_s`` of the span would be left silent after them (a take of seconds, "water dripping":
@@ -429,8 +479,14 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     while they start inside the span."""
     first = take(0)
     begin, end = sounding_span(first)
-    if end + FILL_PAUSE_S * sample_rate >= len(first):
-        return (first[:total], [0], 1) if len(first) >= total else (None, [0], 1)
+    hits = take_hits(first, sample_rate)
+    if end + FILL_PAUSE_S * sample_rate >= len(first) and not (exact and len(hits) >= RUN_HITS):
+        if exact and not hits:
+            raise SteadySoundError(f"a steady sound, with no clear onsets (no steps, drips or knocks) to lay every "
+                                   f"{period_s:g} s")
+        covered = len(first) >= total
+        strokes = [h for h in hits if h < total] if covered and len(hits) >= RUN_HITS else [0]
+        return (first[:total] if covered else None), strokes, 1
     fade, release = round(PIECE_FADE_S * sample_rate), round(PIECE_RELEASE_S * sample_rate)
 
     def piece(wav: np.ndarray, start: int, end: int, head: bool = True) -> np.ndarray:  # head: faded in
@@ -443,38 +499,52 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
         return np.concatenate([_edge_fades(part[:n], fade if head else 0, min(release, max(fade, n // 4))),
                                np.zeros(len(part) - n, dtype=part.dtype)])
 
+    def pieces_of(wav: np.ndarray, hits: list[int], start: int | None = None,
+                  head: bool = True) -> list[tuple[np.ndarray, list[int]]]:
+        """(audio, where its strokes start in it) of each piece a take is laid as: with ``exact`` each hit
+        of a run, else its sounding part from ``start`` on (default: where it begins), its hits where they fall."""
+        begin, end = sounding_span(wav)
+        if exact and len(hits) >= RUN_HITS:
+            return [(piece(wav, a, b), [0]) for a, b in zip(hits, hits[1:] + [end])]
+        start = begin if start is None else start
+        inner = [h - max(0, start - fade) for h in hits[1:]] if len(hits) >= RUN_HITS else []
+        return [(piece(wav, start, end, head), [0] + inner)]
+
     rng, levels = np.random.default_rng(seed), np.random.default_rng([seed, 1])  # periods, levels
     out = np.zeros(total, dtype=np.float32)
-    pieces = [piece(first, begin if exact else 0, end)]  # a beat on the grid from its first sound
+    # laid first (not on a grid) take 0 is the event's start, faded in with the event; on a grid, from its first sound
+    laid = pieces_of(first, hits, begin if exact else 0, head=exact)
+    rounds = pieces_of(first, hits, begin if exact else 0)  # as the repeats come round to it again
     t = k = 0
-    starts = []
+    asked, starts = 1, []
     beat = round(period_s * sample_rate)
     while t < total:
-        new = k == len(pieces) < FILL_TAKES  # its take is yet to be made
+        new = k == len(laid) and asked < FILL_TAKES  # its take is yet to be made
         # The first take is laid whatever its length, cut at the end; a beat of a given rhythm whenever it
         # starts inside the span (the rhythm says when), another repeat while half of it fits or more than
         # a period would stay silent (a long take cut, not a filled span's last seconds silent). A take yet
         # to be made is judged as long as the one before it: none is made only to be left out.
-        if starts and not exact and t + len(cut if new else pieces[k % FILL_TAKES]) // 2 > total and total - t <= beat:
+        upcoming = cut if new else (laid[k] if k < len(laid) else rounds[k % len(rounds)])[0]
+        if starts and not exact and t + len(upcoming) // 2 > total and total - t <= beat:
             break
         if new:
-            wav = take(k)
-            pieces.append(piece(wav, *sounding_span(wav)))
-        # laid first (not on a grid) it is the event's start, faded in with the event
-        cut = pieces[k % FILL_TAKES] if k or exact else piece(first, 0, end, head=False)
+            wav = take(asked)
+            made = pieces_of(wav, take_hits(wav, sample_rate))
+            laid, rounds, asked = laid + made, rounds + made, asked + 1
+        cut, strokes = laid[k] if k < len(laid) else rounds[k % len(rounds)]
         if exact and len(cut) > beat:  # a beat rings no longer than the rhythm: a tick a second is no drone
             cut = _edge_fades(cut[:beat], 0, round(BEAT_RELEASE_S * sample_rate))
         n = min(len(cut), total - t)
         level = 1.0 if exact or not k else 10 ** (-FILL_LEVEL_JITTER_DB * levels.uniform() / 20)  # a rhythm given: even
         out[t:t + n] += cut[:n] * np.float32(level)
         if n:
-            starts.append(t)
+            starts.extend(t + s for s in strokes if s < n)
         k += 1
         if exact:  # on the grid, never drifting
             t = round(k * period_s * sample_rate)
             continue
         t += round(max(len(cut) + FILL_PAUSE_S * sample_rate, period_s * sample_rate) * (1 + FILL_JITTER * rng.uniform(-1, 1)))
-    return out, starts, len(pieces)
+    return out, starts, asked
 
 
 def _edge_fades(wav: np.ndarray, fade_in: int, fade_out: int) -> np.ndarray:
@@ -535,7 +605,8 @@ class RenderStats:
     # (caption, start s, s it sounds, span s) of one-shots silent for SHORT_GAP_S or more before their span's end
     short: list[tuple[str, float, float, float]] = field(default_factory=list)
     held_db: float = 0.0  # how much further the gains' peaks made the -1 dBTP ceiling lower the whole mix
-    # per plan event: with fill, the mean seconds from one take to the next as laid (Event.heard_period_s), else None
+    # per plan event: with fill, the mean seconds from one stroke (a take, or a hit of a run) to the next as laid
+    # (Event.heard_period_s), else None
     periods_s: list[float | None] = field(default_factory=list)
 
 
@@ -573,8 +644,9 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     riser) is laid with its loudest moment (:func:`loudest_moment`) there, its swell before it, as
     far as the bed's start allows; background sounds (``is_background``) are not
     moved, so a bed covers its whole span. An event with ``fill`` is repeated take after take
-    until its end (:func:`fill_span`), a take every ``period_s`` or at its sound's usual rhythm
-    (``repeat_period_s``); ``progress(event, repeats)`` is called after each event. A one-shot's
+    until its end (:func:`fill_span`), a take (or a hit of a take that is a run) every ``period_s`` or at
+    its sound's usual rhythm (``repeat_period_s``); one given a rhythm whose take is steady, with no clear
+    onsets, is refused (FoleyError); ``progress(event, repeats)`` is called after each event. A one-shot's
     take that comes out nearly silent (peak under FAINT_PEAK_DBFS) is drawn again from other seeds,
     FAINT_RETAKES times at most, and the loudest try kept.
     Events are leveled to EVENT_LUFS (beds
@@ -621,8 +693,11 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
 
         wav, starts = None, [0]
         if e.fill:  # takes one model window long (what one costs anyway), kept when the span changes
-            wav, starts, _ = fill_span(lambda k: take(k, backbone.mel.width_s), round(e.length_s * sr), sr, e.seed_used,
-                                       *repeat_period_s(e))
+            try:
+                wav, starts, _ = fill_span(lambda k: take(k, backbone.mel.width_s), round(e.length_s * sr), sr,
+                                           e.seed_used, *repeat_period_s(e))
+            except SteadySoundError as err:
+                raise FoleyError(f"{e.caption!r} is {err}") from None
         repeats = len(starts)
         stats.periods_s.append(round((starts[-1] - starts[0]) / (repeats - 1) / sr, 3) if repeats > 1 else None)
         one_shot, start = not e.fill and not background, round(e.start_s * sr)  # start: where it is laid

@@ -63,8 +63,9 @@ class Event:
     fill: bool = False  # the sound lasts its whole span: repeated take after take when a take is shorter
     period_s: float | None = None  # with fill: seconds from one take to the next (None: the sound's usual rhythm)
     mute: tuple[tuple[float, float], ...] = ()  # (start, end) s on the bed's timeline where its take is silenced
-    # Not part of the plan: with fill, the mean seconds from one take to the next as a session's last render laid
-    # them (a take longer than the usual rhythm waits for its end; None: not rendered, or laid once). Tempo edits read it.
+    # Not part of the plan: with fill, the mean seconds from one stroke (a take, or a hit of a take that is a run) to
+    # the next as a session's last render laid them (a take longer than the usual rhythm waits for its end; None: not
+    # rendered, or laid once). Tempo edits read it.
     heard_period_s: float | None = field(default=None, compare=False)
 
     @property
@@ -100,6 +101,12 @@ class Plan:
 def seconds_said(t: float) -> str:
     """A time as a turn's messages say it: to 0.01 s, as a plan's listing gives it ("3.33", "2")."""
     return f"{round(t, 2):g}"
+
+
+def period_worked_out(period_s: float) -> float:
+    """A period an edit works out (a rhythm heard, made faster or slower), to 2 significant
+    digits, as a listener could tell it apart and as it is said back: 1.384 s is 1.4 s."""
+    return float(f"{period_s:.2g}")
 
 
 def span_said(e: Event) -> str:

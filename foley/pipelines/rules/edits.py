@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 
 from ..plan import (GAIN_RANGE_DB, MAX_EVENTS, PERIOD_RANGE_S, CrowdedError, Plan, PlanError, _max_overlap, heard_s,
-                    merged_spans, mute_said, seconds_said, span_said, validate)
+                    merged_spans, mute_said, period_worked_out, seconds_said, span_said, validate)
 from .description import (_ALLOWED_TO, _AND, _IN_THE_BACKGROUND, _NOT_A_COUNT, _THROUGHOUT, BED_UNDER_DB, _new_take,
                           _on_timeline, _pieces, _repeated, _said_once, _take, _timed_event, _times_said, _together,
                           _untimed, rules_layout)
@@ -1419,18 +1419,20 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                 elif kind == "rhythm":  # a sound said once now fills its span at that rhythm
                     e.update(fill=True, period_s=_rhythm(text)[1])
                 elif kind == "tempo":
-                    if not e["fill"] and is_background(e["caption"]):
+                    # rain or wind, even filling a span it was given: no strokes to space (a run's are its hits)
+                    if is_background(e["caption"]) and not is_iterative(e["caption"]):
                         raise PlanError(f"{e['caption']!r} is a continuous sound, with no strokes to make {how}")
                     if not e["fill"]:
                         raise PlanError(f"{e['caption']!r} plays once; give it a rhythm to repeat at: "
                                         f"'{m['a']} every N s'")
-                    # from the rhythm heard: a take longer than the usual rhythm was laid at its own length
+                    # from the rhythm heard: a take longer than the usual rhythm was laid at its own length, a
+                    # run's steps at theirs
                     period, exact = repeat_period_s(previous.events[i])
                     period = period if exact else previous.events[i].heard_period_s or period
-                    new = round(period * (tempo_step if slower else 1 / tempo_step), 3)
+                    new = period_worked_out(period * (tempo_step if slower else 1 / tempo_step))
                     if not PERIOD_RANGE_S[0] <= new <= PERIOD_RANGE_S[1]:
-                        raise PlanError(f"{e['caption']!r} repeats every {period:g} s; {how} would be "
-                                        f"{new:g} s, and a rhythm is from {PERIOD_RANGE_S[0]:g} to "
+                        raise PlanError(f"{e['caption']!r} repeats every {period_worked_out(period):g} s; {how} would "
+                                        f"be {new:g} s, and a rhythm is from {PERIOD_RANGE_S[0]:g} to "
                                         f"{PERIOD_RANGE_S[1]:g} s")
                     e.update(period_s=new)
                 elif kind == "end_at" or kind == "start_at" and (e["fill"] or is_background(e["caption"])):
