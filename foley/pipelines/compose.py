@@ -476,7 +476,7 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     long as the repeat before it, so that no take is made and then left out), or while more than
     ``period_s`` of the span would be left silent after them (a take of seconds, "water dripping":
     the last one is cut at the span's end, where the event's release fades it), or with ``exact``
-    while they start inside the span."""
+    while they start BEAT_RELEASE_S or more before its end."""
     first = take(0)
     begin, end = sounding_span(first)
     hits = take_hits(first, sample_rate)
@@ -521,11 +521,13 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     while t < total:
         new = k == len(laid) and asked < FILL_TAKES  # its take is yet to be made
         # The first take is laid whatever its length, cut at the end; a beat of a given rhythm whenever it
-        # starts inside the span (the rhythm says when), another repeat while half of it fits or more than
-        # a period would stay silent (a long take cut, not a filled span's last seconds silent). A take yet
-        # to be made is judged as long as the one before it: none is made only to be left out.
-        upcoming = cut if new else (laid[k] if k < len(laid) else rounds[k % len(rounds)])[0]
+        # starts inside the span with time to be heard (the rhythm says when), another repeat while half of it
+        # fits or more than a period would stay silent (a long take cut, not a filled span's last seconds
+        # silent). A take yet to be made is judged as long as the one before it: none is made only to be left out.
+        upcoming = (laid[-1] if new else laid[k] if k < len(laid) else rounds[k % len(rounds)])[0]
         if starts and not exact and t + len(upcoming) // 2 > total and total - t <= beat:
+            break
+        if starts and exact and total - t < BEAT_RELEASE_S * sample_rate:  # its fade-in alone: not a beat heard
             break
         if new:
             wav = take(asked)

@@ -1676,6 +1676,9 @@ def test_fill_span_asks_for_takes_only_when_it_needs_them():
     starts = np.flatnonzero(np.diff((np.abs(out) > 0.1).astype(int)) == 1) + 1
     assert laid == [0, 24_000, 48_000, 72_000] and np.allclose(starts / sr, np.array([0, 1.5, 3, 4.5]) + starts[0] / sr, atol=1e-3), starts / sr
     assert starts[0] / sr < 0.02  # (the sounding part begins a frame, 8 ms, before the sound)
+    # a beat starting 20 ms before the span's end would be its fade-in alone: not laid, nor counted
+    _, laid, _ = fill_span(lambda k: late, round(4.52 * sr), sr, seed=1, period_s=1.5, exact=True)
+    assert laid == [0, 24_000, 48_000]
 
 
 def test_fill_span_lays_every_take_it_asks_for():
