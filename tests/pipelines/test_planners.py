@@ -2351,7 +2351,8 @@ def test_edits_a_sound_designer_types():
         p.plan("add a bell at 3 s and make it quieter", 8, bed)
     steps = p.plan("footsteps from 1 to 5 s", 8)
     for said, period in (("make the footsteps twice as fast", 0.25), ("make the footsteps double speed", 0.25),
-                         ("make the footsteps half as fast", 1.0), ("slower footsteps", 0.75), ("faster footsteps", 0.33)):
+                         ("make the footsteps half as fast", 1.0), ("slower footsteps", 0.75), ("faster footsteps", 0.33),
+                         ("make the footsteps 2x faster", 0.25), ("make the footsteps two times slower", 1.0)):
         assert p.plan(said, 8, steps).events[0].period_s == period, said
     knocks = p.plan("someone knocks on a door three times at 2 s", 8)
     assert [e.start_s for e in p.plan("make the knocks half as fast", 8, knocks).events] == [2, 2.6, 3.2]  # a run of takes

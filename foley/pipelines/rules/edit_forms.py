@@ -319,6 +319,9 @@ def _edit_said(text: str) -> str:
                   r"(?P<d>louder|quieter|softer)\b",
                   lambda m: m[0] if (n := float(m["n"] or _COUNTS[m["w"].lower()])) <= 1
                   else f"{20 * math.log10(n):.1f} dB {m['d']}", text, flags=re.I)
+    # "make the footsteps 2x faster" ("two times slower"): "twice as fast" ("half as fast"), the tempo edits' factor 2
+    text = re.sub(r"\b(?:2\s*(?:x|\u00d7|times)|two\s+times)\s+(?P<d>faster|slower)\b",
+                  lambda m: "twice as fast" if m["d"].lower() == "faster" else "half as fast", text, flags=re.I)
     # "make the rain not much quieter" ("..., but not by much"): a small change; "less loud", "not as loud": quieter
     text = re.sub(r"\bnot\s+(?:(?:too|so|that|very)\s+|by\s+)?(?:much|a\s+lot)\s+(?=(?:louder|quieter|softer|later"
                   r"|earlier|sooner|longer|shorter)$)", "a bit ", text, flags=re.I)
