@@ -83,11 +83,11 @@ def _plan_lines(plan, align: bool = True) -> list[str]:
     """A plan's events as a compose turn prints them: span, caption, gain and how it fills it; a
     sound that swells, laid (``align``) at its loudest at its start, says so: it is heard before it."""
     from ..pipelines.plan import fill_said
-    from ..pipelines.rules.words import is_background, swells
+    from ..pipelines.rules.words import peaks_at_its_time
 
     def peaked(e) -> str:
-        return (f"  (at its loudest at {e.start_s:g} s, its swell before)"
-                if align and not e.fill and not is_background(e.caption) and swells(e.caption) else "")
+        said = align and peaks_at_its_time(e.caption, e.fill)
+        return f"  (at its loudest at {e.start_s:g} s, its swell before)" if said else ""
 
     return [f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{f' {e.gain_db:+.0f} dB' if e.gain_db else ''}"
             f"{fill_said(e)}{peaked(e)}" for e in plan.events]

@@ -42,7 +42,7 @@ from ..models.hub import HUB_ID
 from ..models.layout import LAYOUT_CONDITION, LAYOUT_FILES, shared_components
 from .plan import DURATION_RANGE_S, Plan, PlanError, seconds_said
 from .rules.description import BED_UNDER_DB
-from .rules.words import OTHER_PERIOD_S, is_background, repeat_period_s, swells
+from .rules.words import OTHER_PERIOD_S, is_background, peaks_at_its_time, repeat_period_s
 
 EDGE_FADE_S = 0.01  # the fade-in of every event: its attack stays sharp
 # The fade-out at an event's planned end: a sound still ringing there (thunder, a bed) ends
@@ -514,7 +514,7 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     out = np.zeros(total, dtype=np.float32)
     # laid first (not on a grid) take 0 is the event's start, faded in with the event; on a grid, from its first sound
     laid = pieces_of(first, hits, begin if exact else 0, head=exact)
-    rounds = pieces_of(first, hits, begin if exact else 0)  # as the repeats come round to it again
+    rounds = laid if exact else pieces_of(first, hits, 0)  # as the repeats come round to it again (faded in)
     t = k = 0
     asked, starts = 1, []
     beat = round(period_s * sample_rate)
@@ -642,7 +642,7 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     its repeats, are one part: a layer of the bed).
 
     With ``align_onsets`` each event's first onset is moved onto its planned start (a
-    generated clip may begin with silence), and a one-shot that swells (``swells``: a whoosh, a
+    generated clip may begin with silence), and a one-shot that swells (``peaks_at_its_time``: a whoosh, a
     riser) is laid with its loudest moment (:func:`loudest_moment`) there, its swell before it, as
     far as the bed's start allows; background sounds (``is_background``) are not
     moved, so a bed covers its whole span. An event with ``fill`` is repeated take after take
@@ -706,7 +706,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         if wav is None:  # a background's windows are looped over their silences: a bed covers its span
             wav, n = take(0, e.length_s), round(e.length_s * sr)
             # a swelling sound said at a time is at its loudest then, its swell before it (as the bed's start allows)
-            early = min(loudest_moment(wav[:n], sr), start) if one_shot and align_onsets and swells(e.caption) else 0
+            peaks = align_onsets and peaks_at_its_time(e.caption, e.fill)
+            early = min(loudest_moment(wav[:n], sr), start) if peaks else 0
             wav, start = wav[:n + early], start - early
         wav = without_rumble(wav, sr)
         peak_db = peak_dbfs(wav)

@@ -161,6 +161,12 @@ def swells(caption: str) -> bool:
     return bool(_SWELLS.search(caption))
 
 
+def peaks_at_its_time(caption: str, fill: bool = False) -> bool:
+    """A sound laid (onsets aligned) with its loudest moment at its time, its swell before it: a
+    one-shot that swells (:func:`swells`), not one that fills its span nor a background."""
+    return not fill and not is_background(caption) and swells(caption)
+
+
 _PARTICLES = {"open", "shut", "closed", "up", "down", "off", "out", "away", "in", "back", "over"}  # "creaks open"
 _VERB = re.compile(r"[a-z'-]*[^s\W\d]s\b", re.I)  # a word that may be a verb ("barks"; not "glass", nor a time, "3s")
 
