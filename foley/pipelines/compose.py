@@ -1155,6 +1155,18 @@ def with_heard_periods(plan: Plan, periods_s: list[float | None]) -> Plan:
     return replace(plan, events=tuple(replace(e, heard_period_s=p) for e, p in zip(plan.events, periods_s, strict=True)))
 
 
+def with_last_edited(plan: Plan, before: Plan) -> Plan:
+    """``plan`` with each event that the turn which made it from ``before`` changed or added marked ``edited``."""
+    kept, events = list(before.events), []
+    for e in plan.events:
+        if e in kept:  # as it was
+            kept.remove(e)
+            events.append(e)
+        else:
+            events.append(replace(e, edited=True))
+    return replace(plan, events=tuple(events))
+
+
 @dataclass
 class Session:
     """A compose conversation: the turns, the current plan, where its event cache lives."""
@@ -1219,6 +1231,12 @@ class Session:
                 raise ValueError("it has turns but no plan")
             if plan and turns and turns[-1].get("periods_s") and data["plan"] == turns[-1].get("plan"):
                 plan = with_heard_periods(plan, turns[-1]["periods_s"])  # as the last turn laid its repeats
+            before = turns[-2].get("plan") if len(turns) > 1 and not turns[-1].get("undo") else None
+            if plan and isinstance(before, dict) and data["plan"] == turns[-1].get("plan"):  # "it" of the next turn
+                try:
+                    plan = with_last_edited(plan, Plan.from_dict(before))
+                except (PlanError, KeyError, TypeError, ValueError):  # a plan that cannot be read back: none marked
+                    pass
             return cls(path, duration_s, list(turns), plan,
                        str(model) if model is not None else None, dict(sampler), align,
                        name or None)

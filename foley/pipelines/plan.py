@@ -67,6 +67,9 @@ class Event:
     # the next as a session's last render laid them (a take longer than the usual rhythm waits for its end; None: not
     # rendered, or laid once). Tempo edits read it.
     heard_period_s: float | None = field(default=None, compare=False)
+    # Not part of the plan either: a session's last turn changed or added it ("make the dog louder"), so that "it" in
+    # the next turn names it.
+    edited: bool = field(default=False, compare=False)
 
     @property
     def length_s(self) -> float:
@@ -86,7 +89,8 @@ class Plan:
 
     def to_dict(self) -> dict:
         return {"duration_s": self.duration_s, "max_simultaneous": self.max_simultaneous,
-                "events": [{k: v for k, v in asdict(e).items() if (k != "mute" or v) and k != "heard_period_s"}
+                "events": [{k: v for k, v in asdict(e).items()
+                            if (k != "mute" or v) and k not in ("heard_period_s", "edited")}
                            for e in self.events]}
 
     def to_json(self) -> str:

@@ -255,6 +255,27 @@ def test_session_round_trip_and_bad_file(tmp_path):
         Session.open(tmp_path / "empty.json", 10)
 
 
+def test_a_session_marks_what_its_last_turn_edited_so_that_it_names_it_next(tmp_path):
+    """'make the dog louder', then 'make it quieter': 'it' is the dog (was: refused, naming the sounds)."""
+    from foley.pipelines.compose import RenderStats
+
+    p, s = RulesPlanner(), Session.open(tmp_path / "bed.json", 10.0)
+    bed = p.plan("rain, a dog barks at 3 s", 10.0)
+    (tmp_path / "bed.wav").write_bytes(b"the bed")
+    s.add_turn("rain, a dog barks at 3 s", bed, RenderStats(2, 0, 1.0), tmp_path / "bed.wav")
+    s.save()
+    assert [e.edited for e in Session.open(tmp_path / "bed.json", 10.0).plan.events] == [False, False]  # a first turn
+    s.add_turn("make the dog louder", p.plan("make the dog louder", 10.0, bed), RenderStats(0, 2, 1.0),
+               tmp_path / "bed.wav")
+    s.save()
+    again = Session.open(tmp_path / "bed.json", 10.0)
+    assert [e.edited for e in again.plan.events] == [False, True] and "edited" not in json.dumps(again.plan.to_dict())
+    assert [e.gain_db for e in p.plan("make it quieter", 10.0, again.plan).events] == [0, 0]
+    s.add_turn("undo", bed, RenderStats(0, 2, 1.0), tmp_path / "bed.wav", undo=True)
+    s.save()
+    assert not any(e.edited for e in Session.open(tmp_path / "bed.json", 10.0).plan.events)  # an undo edits nothing
+
+
 def test_a_raised_limit_of_sounds_at_once_is_said_with_the_plan(backbone, tmp_path, foley_cli):
     """After 'allow 4 sounds at once', each turn's plan and the session shown say the bed's limit
     (before, only that turn's 'changed:' line did)."""

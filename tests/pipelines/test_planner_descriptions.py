@@ -333,3 +333,20 @@ def test_a_sound_first_in_a_room_or_before_a_dash_is_kept_and_an_arrow_between_t
     assert placed("rain 2 -> 6 s") == placed("rain 2-6 s") == [("rain", 2, 6)]
     assert placed("footsteps 0:02->0:05") == [("footsteps", 2, 5)]
     assert placed("rain 0:00 -> 0:05, thunder at 6 s") == [("rain", 0, 5), ("thunder", 6, 10)]
+
+
+def test_a_thing_before_a_dash_is_the_subject_of_the_verb_after_it():
+    # was: "a dog", then sounds "barks", "barks" and "growls"
+    assert placed("a dog - barks twice, then growls") == [("a dog barks", 0, 3.333), ("a dog barks", 3.333, 6.667),
+                                                          ("a dog growls", 6.667, 10)]
+    assert placed("a cat \u2014 meows at 3 s") == [("a cat meows", 3, 5)]
+    assert placed("explosion - debris falling") == [("explosion", 0, 5), ("debris falling", 5, 10)]  # two sounds
+
+
+def test_what_a_sound_should_do_is_what_it_does():
+    assert placed("rain should start at 2 s") == [("rain", 2, 10)]  # was: a sound "rain should start" from 2 s
+    assert placed("the rain should start at 2 s") == [("the rain", 2, 10)]  # was: refused as an edit with no bed
+    assert placed("a dog should bark at 3 s") == [("a dog barks", 3, 5)]
+    assert placed("rain should stop at 6 s") == [("rain", 0, 6)]
+    with pytest.raises(PlanError, match="is an edit, and there is no bed to edit yet"):
+        placed("the dog should be louder")

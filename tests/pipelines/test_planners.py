@@ -11,7 +11,7 @@ import pytest
 from foley.pipelines.plan import Plan, PlanError, fill_said, plan_changes
 from foley.pipelines.planners import OpenAIPlanner, RulesPlanner, get_planner, planner_messages
 from foley.pipelines.rules.description import REPEAT_SEED_STEP
-from foley.pipelines.rules.edit_forms import is_undo
+from foley.pipelines.rules.edit_forms import check_turn_said, is_undo
 
 
 def spans(plan):
@@ -3187,3 +3187,144 @@ def test_an_edit_said_in_short_that_it_cannot_read_is_refused_with_the_edit_that
         p.plan("louder", 12, bed)  # was: not understood
     rain = p.plan("rain", 10)
     assert p.plan("a bit quieter", 10, rain).events[0].gain_db == -3  # the bed's one sound
+
+
+def test_a_sound_named_by_its_head_word_with_a_time_is_offered_the_move():
+    p = RulesPlanner()
+    bed = p.plan("rain, a whistling kettle at 3 s, a door creaks at 6 s", 10)
+    for said in ("kettle at 0:05", "the kettle at 0:05", "kettle at 5"):
+        with pytest.raises(PlanError, match=rf"^'{said}' names 'a whistling kettle', a sound of this bed, with no edit "
+                                            r"the rules planner reads; to move it there: 'move the kettle to 5 s'; to "
+                                            r"add another: 'add another kettle at 5 s'"):
+            p.plan(said, 10, bed)  # was: "to add it, 'add kettle at 0:05'", and "to 0 s" of "the kettle at 0:05"
+    assert spans(p.plan("move the kettle to 0:05", 10, bed))[1] == ("a whistling kettle", 5, 7)
+
+
+def test_a_new_sound_said_with_instead_replaces_the_bed_sound_its_thing_names():
+    p = RulesPlanner()
+    bed = p.plan("rain, a whistling kettle at 3 s, a door creaks at 6 s", 10)
+    for said in ("door slams instead", "the door slams instead", "make the door slam instead",
+                 "the door should slam instead", "Door slams instead pls"):
+        assert spans(p.plan(said, 10, bed))[2] == ("a door slams", 6, 8), said  # was: "to add it, 'add ...'"
+    assert spans(p.plan("have the door crash instead", 10, bed))[2] == ("a door crashes", 6, 8)
+    assert spans(p.plan("door slam instead", 10, bed))[2] == ("a door slam", 6, 8)
+    with pytest.raises(PlanError, match=r"^'a cat instead': instead of which sound\? say 'use a cat instead of the door'"):
+        p.plan("a cat instead", 10, bed)
+    assert p.plan("the door louder instead", 10, bed).events[2].gain_db == 6  # an edit said with "instead"
+    with pytest.raises(PlanError, match=r"^the rules planner does not understand 'the door instead'"):
+        p.plan("the door instead", 10, bed)  # the bed's own sound: no new one
+    door = p.plan("a door creaks", 10)
+    assert spans(p.plan("slams instead", 10, door)) == [("a door slams", 0, 10)]
+    assert p.plan("louder instead", 10, door).events[0].gain_db == 6
+
+
+def test_only_so_many_of_a_sounds_takes_keeps_the_first_of_them():
+    p = RulesPlanner()
+    bed = p.plan("rain, someone knocks four times at 2 s", 10)
+    for said, kept in (("only 2 knocks", [2, 2.3]), ("just two knocks", [2, 2.3]), ("2 knocks only", [2, 2.3]),
+                       ("keep only the first two knocks", [2, 2.3]), ("keep the last two knocks", [2.6, 2.9]),
+                       ("only the first knock", [2]), ("just one knock", [2])):
+        assert [e.start_s for e in p.plan(said, 10, bed).events[1:]] == kept, said  # was: not understood
+    with pytest.raises(PlanError, match=r"^'only 4 knocks': the bed has 4 of them \(rain; someone knocks \(4 takes\)\)$"):
+        p.plan("only 4 knocks", 10, bed)
+    with pytest.raises(PlanError, match=r"^'only 6 knocks': the bed has 4 of them .*; to add one: 'add another knock "
+                                        r"at T s'$"):
+        p.plan("only 6 knocks", 10, bed)
+    whistles = p.plan("a kettle whistles every 2 s", 10)
+    assert spans(p.plan("only 2 whistles", 10, whistles)) == [("a kettle whistles", 0, 4)]  # its first 2 beats
+    with pytest.raises(PlanError, match=r"^'only 3 footsteps': 'footsteps on gravel' is laid again and again to fill "
+                                        r"its span, at no rhythm the plan gives; to hear it 3 times: 'replace the "
+                                        r"footsteps with footsteps on gravel 3 times'"):
+        p.plan("only 3 footsteps", 10, p.plan("footsteps on gravel", 10))
+
+
+def test_closer_together_or_further_apart_is_a_faster_or_slower_rhythm():
+    p = RulesPlanner()
+    whistles = p.plan("a kettle whistles every 2 s", 10)
+    for said, period in (("whistles closer together", 1.3), ("whistles further apart", 3), ("closer together", 1.3),
+                         ("spread the whistles farther apart", 3), ("move the whistles closer together", 1.3)):
+        assert p.plan(said, 10, whistles).events[0].period_s == period, said  # was: not understood
+    knocks = p.plan("someone knocks four times at 2 s", 10)
+    assert [e.start_s for e in p.plan("knocks closer together", 10, knocks).events] == [2, 2.2, 2.4, 2.6]
+    with pytest.raises(PlanError, match=r"^the rules planner does not understand 'the kettle closer'"):
+        p.plan("the kettle closer", 10, whistles)  # nearer, not a rhythm
+
+
+def test_a_tempo_by_a_multiplier_with_or_without_a_verb():
+    p = RulesPlanner()
+    whistles = p.plan("a kettle whistles every 2 s", 10)
+    for said, period in (("3x faster", 0.67), ("3x slower", 6), ("kettle 3x faster", 0.67),
+                         ("make it three times as fast", 0.67), ("twice as fast", 1), ("1.5x faster", 1.3)):
+        assert p.plan(said, 10, whistles).events[0].period_s == period, said  # was: not understood
+    assert p.plan("3x louder", 10, whistles).events[0].gain_db == 9.5
+    assert p.plan("footsteps 2x faster", 10, p.plan("footsteps on gravel", 10)).events[0].period_s == 0.25
+    with pytest.raises(PlanError, match=r"^'1x faster': 1 times as fast changes nothing"):
+        p.plan("1x faster", 10, whistles)
+    door = p.plan("rain, a door squeaks at 3 s", 10)
+    with pytest.raises(PlanError, match=r"^'a door squeaks' plays once; give it a rhythm to repeat at: 'the door every "
+                                        r"N s'$"):
+        p.plan("make the door 3x faster", 10, door)
+    for said in ("squeaks x3", "squeaks 3 times"):  # a sound named by its verb, with a count: the replacement
+        with pytest.raises(PlanError, match=r"to hear it 3 times: 'replace the door with a door squeaks 3 times'"):
+            p.plan(said, 10, door)  # was: no edit named
+
+
+def test_another_pass_at_a_sound_is_another_take_of_it():
+    p = RulesPlanner()
+    bed = p.plan("rain, a dog barks at 3 s", 10)
+    for said in ("take another pass at the dog", "have another go at the dog", "give the dog another try",
+                 "one more take of the dog"):
+        assert plan_changes(bed, p.plan(said, 10, bed)) == ["a dog barks: another take"], said  # was: not understood
+    assert plan_changes(bed, p.plan("another pass", 10, bed)) == ["rain: another take", "a dog barks: another take"]
+
+
+def test_it_names_the_sound_the_last_turn_of_a_session_edited():
+    p = RulesPlanner()
+    bed = p.plan("rain, a dog barks at 3 s", 10)
+    louder = p.plan("make the dog louder", 10, bed)
+    with pytest.raises(PlanError, match=r"^'it' does not say which sound of the bed it means; name it by its words "
+                                        r"\(the sounds are: rain; a dog barks\)$"):
+        p.plan("make it quieter", 10, louder)  # no turn said which
+    edited = replace(louder, events=(louder.events[0], replace(louder.events[1], edited=True)))
+    assert spans(p.plan("move it to 5 s", 10, edited))[1] == ("a dog barks", 5, 7)  # was: which sound?
+    assert [e.gain_db for e in p.plan("make it quieter", 10, edited).events] == [0, 0]
+    assert [e.gain_db for e in p.plan("quieter", 10, edited).events] == [0, 0]  # said alone, of it too
+    knocks = p.plan("rain, someone knocks three times at 2 s", 10)
+    second = replace(knocks, events=tuple(replace(e, edited=k == 2) for k, e in enumerate(knocks.events)))
+    assert [e.gain_db for e in p.plan("make it louder", 10, second).events] == [0, 0, 6, 0]  # that take alone
+    both = replace(knocks, events=tuple(replace(e, edited=True) for e in knocks.events))
+    with pytest.raises(PlanError, match=r"^'it' does not say which sound"):
+        p.plan("make it louder", 10, both)  # the last turn edited several sounds
+
+
+def test_heavier_offers_a_heavy_take_only_of_a_sound_said_heavy():
+    p = RulesPlanner()
+    bed = p.plan("rain, a whistling kettle at 3 s, a door creaks at 6 s", 10)
+    assert p.plan("make the kettle heavier", 10, bed).events[1].gain_db == 6
+    assert p.notes == ["'heavier' is read as louder: the same take, its level raised"]  # was: "... heavy kettle"
+    p.plan("make the door heavier", 10, bed)
+    assert p.notes == ["'heavier' is read as louder: the same take, its level raised; for heavier door itself, a new "
+                       "take: 'replace the door with a heavy door creaks'"]
+    p.plan("make the footsteps lighter", 10, p.plan("footsteps on gravel", 10))
+    assert p.notes[0].endswith("'replace the footsteps with light footsteps on gravel'")
+
+
+def test_edits_typed_casually():
+    p = RulesPlanner()
+    bed = p.plan("rain, thunder at 2 s, a dog barks at 6 s", 10)
+    for said in ("thunder a lil louder", "make the thunder a lil bit louder", "make the thunder a wee bit louder"):
+        assert p.plan(said, 10, bed).events[1].gain_db == 3, said  # was: +6 dB, the amount dropped
+    with pytest.raises(PlanError, match=r"cannot read 'bit' in it"):
+        p.plan("make the thunder a weeny bit louder", 10, bed)  # an amount it cannot read: not dropped
+    assert spans(p.plan("move the dog half a sec earlier", 10, bed))[2] == ("a dog barks", 5.5, 7.5)
+    for said, gains in (("thunder too loud", [0, -6, 0]), ("rain too loud", [-6, 0, 0]), ("dogs too loud", [0, 0, -6])):
+        assert [e.gain_db for e in p.plan(said, 10, bed).events] == gains, said  # was: not understood
+    assert spans(p.plan("dog too early", 10, bed))[2] == ("a dog barks", 7, 9)
+    assert spans(p.plan("swap dog and thunder", 10, bed))[1:] == [("a dog barks", 2, 4), ("thunder", 6, 10)]
+    assert spans(p.plan("another dog at 8 s", 10, bed))[3] == ("a dog barks", 8, 10)  # was: a sound "another dog"
+    with pytest.raises(PlanError, match=r"^'dog at 5s pls' names 'a dog barks', .*; to move it there: 'move the dog "
+                                        r"to 5 s'"):
+        p.plan("dog at 5s pls", 10, bed)
+    for said in ("undo please", "undo pls", "undo that, thanks"):
+        assert is_undo(said), said
+        check_turn_said(said)  # was: "to take a sound out of the bed: remove pls"

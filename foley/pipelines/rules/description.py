@@ -16,7 +16,7 @@ from .times import (_AFTER_WORD, _CLOCK_TIME, _COUNT, _DECIMAL, _EVERY, _LASTING
 from .words import (LEARNED_SOUNDS, _AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRDS, _DETERMINERS,
                     _LEARNED_OR, _PARTICIPLE, _PARTICLES, _PASSIVE, _PLACES, _SILENCE, _SOUND_VERB_STEMS, _SOUND_VERBS,
                     _STOP_VERBS, _STOPS, _VERB, _WHERE, _WHERE_WORDS, _clean, _fills, _learned_spans, _plural_verb,
-                    _stems, _subject, is_background, is_iterative)
+                    _stems, _subject, is_background, is_iterative, should_said)
 
 
 # A screenplay's marks of where a sound is heard from, "(O.S.)", "(V.O.)", "O.S.", "(CONT'D)": no sound of their own
@@ -1005,11 +1005,12 @@ _DOING_AFTER = re.compile(rf"[a-z]{{3,}}ing(?:\s+(?:{_WHERE_WORDS}|at|from|betwe
 
 
 def _named_first(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """``pieces`` with a first part before a colon that names only a thing made the subject of
-    the verb after it: "a dog: barks twice, then growls" is "a dog barks twice, then growls"
+    """``pieces`` with a first part before a colon (or a dash) that names only a thing made the subject of
+    the verb after it: "a dog: barks twice, then growls" (or "a dog - barks ...") is "a dog barks twice, then growls"
     ("Door: opens at 2 s, ...", "a dog: it barks, ..."), or of what it is doing (``_DOING_AFTER``:
     "wind: howling" is "wind howling"); not a scene's title (``_SCENES``)."""
-    if len(pieces) < 2 or pieces[0][1] != ":" or _clause(pieces[0][0]) or re.search(r"\d", pieces[0][0]):
+    if len(pieces) < 2 or not (pieces[0][1] == ":" or set(pieces[0][1]) <= set("-\u2013\u2014")) or _clause(
+            pieces[0][0]) or re.search(r"\d", pieces[0][0]):  # "a dog: barks ...", "a dog - barks ..."
         return pieces
     thing, (piece, sep) = _clean(pieces[0][0]), pieces[1]
     words, named = _clean(piece).split(), re.findall(r"[a-z']+", thing.lower())
@@ -1290,7 +1291,8 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
             notes.append(f"{_clean(fade.group())!r} is not applied: a sound keeps its level along its span (to end "
                          "one sooner: make X stop at T s)")
     said = _IT_RAINS.sub(lambda m: _WEATHER[m["w"].lower()],
-                         _AFTER_DARK.sub("", _without_camera(_SCRIPT_MARK.sub("", _REQUEST.sub("", description, count=1)))))
+                         _AFTER_DARK.sub("", _without_camera(_SCRIPT_MARK.sub("", _REQUEST.sub("", should_said(description),
+                                                                                                count=1)))))
     said = _WHERE_FIRST.sub(_where_after, said)
     if together := _at_once(said):  # "rain, wind and thunder, all at once": each a layer, as many as they are
         if len(together) == 1 and notes is not None:

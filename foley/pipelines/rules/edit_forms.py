@@ -7,7 +7,7 @@ import re
 
 from ..plan import PlanError
 from .times import _AT_KEEPS_UNTIL, _COUNTS, _DECIMAL, _NUMBER, _SECONDS, _STARTS_UNTIL, _TO_THE_END, _UNIT_S
-from .words import _ARTICLE, _LEARNED_OR, _LEARNED_SAID, _clean
+from .words import _ARTICLE, _LEARNED_OR, _LEARNED_SAID, _clean, should_said
 
 _NUM = rf"(-?{_DECIMAL})"
 _UNIT = rf"\s*{_UNIT_S}"
@@ -76,8 +76,8 @@ _EDITS = [
     ("gain", re.compile(rf"^(?:turn|bring)\s+(?P<a>.+?)(?<!\sall\sthe)\s+(?:(?P<way>way|right|far)\s+)?(?P<dir>up|down)"
                         rf"(?:\s+(?:by\s+)?{_NUM}\s*{_GAIN_UNIT}|\s+{_A_BIT}|\s+{_MUCH})?$",
                         re.I)),  # "turn X way down": much
-    ("tempo", re.compile(rf"^make\s+{_TARGET}\s+(?:(?P<dir>faster|slower)|(?P<x2>twice|half)\s+as\s+(?:fast|quick))$",
-                         re.I)),
+    ("tempo", re.compile(rf"^make\s+{_TARGET}\s+(?:(?P<dir>faster|slower)|(?P<x2>twice|half)\s+as\s+(?:fast|quick)"
+                         rf"|(?P<xn>{_DECIMAL})\s+times\s+as\s+(?P<xd>fast|quick|slow))$", re.I)),
     ("last", re.compile(rf"^make\s+{_TARGET}\s+last\s+(?:for\s+)?{_NUM}(?:{_UNIT})?$",
                         re.I)),  # a length, not a change of it
     ("rhythm", re.compile(rf"^(?:make\s+|repeat\s+)?{_TARGET}\s+(?:repeat\s+)?every\s+(?:{_NUM}(?:{_UNIT})?"
@@ -106,7 +106,7 @@ TEMPO_STEP = 1.5  # "slower": the period times this; "faster": divided by it
 # The edits the rules planner reads, as `foley compose --help` lists them
 EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, swap X and Y (their times), "
              "another take of X (or: try X again), "
-              "remove X [from A to B s | before T s | after T s | for the first/last N s], "
+              "remove X [from A to B s | before T s | after T s | for the first/last N s], only N Xs (the first N kept), "
               "add X [at T s [for N s] | from A to B s | from T s], "
               "move X to T s (or: make the X VERB at T s, the X VERBs at T s), make X start/stop at T s "
               "(or: the X starts/stops at T s), make X later/earlier [by N s] (or: shift X by [-]N s), "
@@ -116,7 +116,7 @@ EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, 
               "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball', "
               "or all of them (to remove, make louder/quieter, take again, replace, move by N s, make longer/shorter "
               "or faster/slower): 'all the balls', or all but some: 'everything but the rain', or several: 'the rain "
-              "and the dog'; 'it' when the bed has one "
+              "and the dog'; 'it' of the sound the last turn edited, or when the bed has one "
               "sound, 'the last one' of the whole bed; a time may be said from "
               "a sound of the bed: '1 s after the door', 'right after the door'; "
               "allow N sounds at once (the bed's limit, 3 unless raised); and undo (the last turn)")
@@ -135,7 +135,8 @@ _EDIT_VERBS = re.compile(r"^(?:replace|swap|remove|delete|add|move|make|redo|reg
 _UNDO = re.compile(r"^(?:(?:actually|no|oops|sorry|hmm|ok(?:ay)?),?\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
                    r"(?:(?:undo|revert)(?:\s+(?:that|it|(?:the\s+)?(?:last|previous)"
                    r"(?:\s+(?:change|edit|turn|one))?|(?:that|the)\s+(?:change|edit)))?|go\s+back(?:\s+(?:one"
-                   r"|a)\s+step)?|scratch\s+that|take\s+(?:that|it)\s+back|never\s*mind)(?:,?\s+please)?$", re.I)
+                   r"|a)\s+step)?|scratch\s+that|take\s+(?:that|it)\s+back|never\s*mind)(?:,?\s+(?:please|pls|plz|thanks"
+                   r"|thx))?$", re.I)
 
 
 _UNDO_PART = re.compile(r"^(?:please\s+)?(?:undo|revert)(?:\s+|\s*,\s*(?=undo\b))(?P<a>.+)$", re.I)  # "undo the rain"
@@ -186,7 +187,7 @@ def check_turn_said(text: str) -> None:
     if (m := _UNDO_PART.match(said)) and _UNDO_TURNS.fullmatch(m["a"]):
         raise PlanError(f"{text.strip()!r}: undo takes back one turn at a time; give it as a turn of its own for "
                         f"each turn to take back (undo, then undo again)")
-    if m:
+    if m and not is_undo(text):  # not "undo please"
         raise PlanError(f"{text.strip()!r}: undo takes back the whole last turn; to take a sound out of the bed: "
                         f"remove {m['a']}")
 
@@ -195,6 +196,7 @@ def check_not_an_edit(text: str) -> None:
     """Refuse (PlanError) a first description that reads as an edit ("make the dog louder"), an
     undo ("undo", "undo undo", "undo twice") or a redo ("redo", "undo the undo"): there is no bed
     to edit yet, and it is no sound either."""
+    text = should_said(text)  # "the rain should start at 2 s": a description of the rain from 2 s
     said = _clean(text)
     if is_undo(text) or _REDO.match(said) or (m := _UNDO_PART.match(said)) and _UNDO_TURNS.fullmatch(m["a"]):
         raise PlanError(f"{text.strip()!r}: there is no bed yet, so nothing to "
@@ -235,8 +237,19 @@ def short_edit(text: str) -> str:
     text = re.sub(rf"^(?P<a>(?:(?:the|that|this)\s+|(?!{_SHORT_NOT}\b)){_NAMED}+?)"
                   rf"(?:\s+(?:should|must|needs?\s+to|has\s+to|have\s+to)\s+"
                   rf"(?:be|come|happen|play|sound|go))?\s+(?P<dir>(?:a\s+(?:bit|little)\s+|{_DECIMAL}\s*{_UNIT_S}\s+)?"
-                  rf"(?:later|earlier|sooner|longer|shorter|faster|slower)(?:\s+by\s+{_DECIMAL}(?:\s*{_UNIT_S})?)?)$",
-                  r"make \g<a> \g<dir>", text, flags=re.I)  # "the door 1 s later", "door later by 0.5 s"
+                  rf"(?:later|earlier|sooner|longer|shorter|faster|slower)(?:\s+by\s+{_DECIMAL}(?:\s*{_UNIT_S})?)?"
+                  rf"|(?:{_DECIMAL}\s*[x\u00d7]|(?:{_DECIMAL}|{_NUMBER})\s+times)\s+(?:faster|slower))$",
+                  r"make \g<a> \g<dir>", text, flags=re.I)  # "the door 1 s later", "door later by 0.5 s", "steps 2x faster"
+    # "dog too loud", "thunder too early": as "the dog is too loud"
+    text = re.sub(rf"^(?!(?:an?|some|the|that|this|these|those|{_SHORT_NOT})\s)(?P<a>[a-z][a-z']*(?:\s+(?!(?:is|are)\b)"
+                  rf"[a-z']+)?)(?<!'s)\s+(?P<r>(?:(?:much|way|far"
+                  rf"|a\s+(?:bit|little|touch)|slightly)\s+)?too\s+(?:loud|quiet|soft|early|late|long|short|fast|slow))"
+                  rf"(?:ly)?$", r"the \g<a> is \g<r>", text, flags=re.I)
+    # "swap dog and thunder": as "swap the dog and the thunder"
+    text = re.sub(r"^(?P<v>swap|switch|exchange)\s+(?P<a>[a-z][a-z' ]*?)\s+and\s+(?!(?:the|that|this)\s)(?P<b>[a-z][a-z' ]*?)"
+                  r"(?P<r>\s+(?:around|over|places))?$",
+                  lambda m: f"{m['v']} {m['a'] if _ARTICLE.match(m['a']) else 'the ' + m['a']} and the {m['b']}"
+                            f"{m['r'] or ''}", text, flags=re.I)
     # "the whistle 2 s long": that long
     text = re.sub(rf"^(?P<a>(?:(?:the|that|this)\s+|(?!{_SHORT_NOT}\b)){_NAMED}+?)\s+(?P<n>{_DECIMAL}\s*{_UNIT_S})"
                   r"\s+long$", r"make \g<a> last \g<n>", text, flags=re.I)
@@ -251,6 +264,11 @@ def short_edit(text: str) -> str:
                   r"(?!.*\band\b).+?)(?:\s+up)?|(?:spread|space)\s+(?:out\s+(?P<b>.+?)|(?P<c>.+?)\s+out)(?:\s+(?:more"
                   r"|a\s+bit))?)$",
                   lambda m: f"make {m['a'] or m['b'] or m['c']} {'faster' if m['a'] else 'slower'}", text, flags=re.I)
+    # "the whistles closer together" ("bring the knocks closer together", "move them further apart"): their tempo (not
+    # "the kettle closer": nearer)
+    text = re.sub(r"^(?:(?:make|move|bring|put|push|spread|space)\s+)?(?P<a>.+?)\s+(?:(?P<c>closer\s+together)"
+                  r"|(?:further|farther|more\s+spread\s+out|wider)\s+apart|more\s+spread\s+out)$",
+                  lambda m: f"make {m['a']} {'faster' if m['c'] else 'slower'}", text, flags=re.I)
     # "speed up the footsteps", "slow the knocking down": their tempo
     text = re.sub(r"^(?P<v>speed|slow)\s+(?:(?:up|down)\s+(?P<a>.+)|(?P<b>.+?)\s+(?:up|down))$",
                   lambda m: f"make {m['a'] or m['b']} {'faster' if m['v'].lower() == 'speed' else 'slower'}", text,
@@ -319,9 +337,14 @@ def _edit_said(text: str) -> str:
                   r"(?P<d>louder|quieter|softer)\b",
                   lambda m: m[0] if (n := float(m["n"] or _COUNTS[m["w"].lower()])) <= 1
                   else f"{20 * math.log10(n):.1f} dB {m['d']}", text, flags=re.I)
-    # "make the footsteps 2x faster" ("two times slower"): "twice as fast" ("half as fast"), the tempo edits' factor 2
+    # "make the footsteps 2x faster" ("two times slower"): "twice as fast" ("half as fast"), the tempo edits' factor 2;
+    # "3x faster" ("three times as fast", "3 times slower"): "3 times as fast" ("as slow"), their rhythm by 3
     text = re.sub(r"\b(?:2\s*(?:x|\u00d7|times)|two\s+times)\s+(?P<d>faster|slower)\b",
                   lambda m: "twice as fast" if m["d"].lower() == "faster" else "half as fast", text, flags=re.I)
+    text = re.sub(rf"\b(?:(?P<n>{_DECIMAL})\s*(?:x|\u00d7|times)|(?P<w>{_NUMBER})\s+times)\s+(?:(?P<d>faster|slower)"
+                  rf"|as\s+(?P<e>fast|quick|slow))\b",
+                  lambda m: f"{m['n'] or _COUNTS[m['w'].lower()]} times as "
+                            f"{'slow' if (m['d'] or m['e']).lower() in ('slower', 'slow') else 'fast'}", text, flags=re.I)
     # "make the rain not much quieter" ("..., but not by much"): a small change; "less loud", "not as loud": quieter
     text = re.sub(r"\bnot\s+(?:(?:too|so|that|very)\s+|by\s+)?(?:much|a\s+lot)\s+(?=(?:louder|quieter|softer|later"
                   r"|earlier|sooner|longer|shorter)$)", "a bit ", text, flags=re.I)
@@ -407,6 +430,13 @@ def _edit_said(text: str) -> str:
                   flags=re.I)  # "delay the thunder (by) 1 s", "delay it a bit": later
     text = re.sub(r"^(?:cut|stop)\s+(?P<a>.+?)\s+short$", r"make \g<a> shorter", text, flags=re.I)  # not: remove it
     text = re.sub(r"^use\s+(?P<b>.+?)\s+instead\s+of\s+(?P<a>.+)$", r"replace \g<a> with \g<b>", text, flags=re.I)
+    # "take another pass at the dog" ("have another go at", "one more take of"), "give the dog another try": another
+    # take of it; said alone ("another pass", "have another go"), of the whole bed
+    text = re.sub(r"^(?:(?:take|have|give\s+(?:it|me))\s+)?(?:another|one\s+more|a\s+(?:new|fresh|second))\s+(?P<w>pass|go"
+                  r"|shot|try|stab|attempt|take|version)(?:\s+(?:at|on|of|for)\s+(?P<a>.+))?$",
+                  lambda m: f"another take of {m['a']}" if m["a"] else "another take", text, flags=re.I)
+    text = re.sub(r"^give\s+(?P<a>(?:the|that|this|these|those|it|them)\b.*?)\s+(?:another|one\s+more)\s+(?:pass|go"
+                  r"|shot|try|take|attempt)$", r"another take of \g<a>", text, flags=re.I)
     # "swap the dog for another one" ("a different one", "a new one"): another take of it
     text = re.sub(r"^(?:replace|swap)\s+(?P<a>.+?)\s+(?:with|for)\s+(?:another|an?\s+(?:different|new|fresh|other))\s+"
                   r"(?:one|take|version)$", r"another take of \g<a>", text, flags=re.I)

@@ -15,13 +15,13 @@ from .edit_forms import (_A_BIT, _AT_ONCE, _EARLIER, _EDIT_VERBS, _EDITS, _EFFEC
                          _MOVE_TO_PLACE, _NUM, _PERCENT, _REMOVE_AFTER, _MUCH, _SHORT_NOT, _TO_LEVEL, _TWO_EDITS,
                          _TWO_SHORT, A_BIT_DB, A_BIT_LONGER_S, MUCH_DB, NUDGE_S, TEMPO_STEP, _edit_said, _is_edit,
                          short_edit)
-from .times import (_AT_SIGN, _COUNT, _COUNTS, _DECIMAL, _IN_AT, _LASTING, _MANY, _NOT_ONE_TIME, _NUMBER, _OF_IT,
+from .times import (_AT_SIGN, _COUNT, _COUNTS, _count, _DECIMAL, _IN_AT, _LASTING, _MANY, _NOT_ONE_TIME, _NUMBER, _OF_IT,
                     _SAID_AT, _SCATTERED, _SOON, _STRAY_TIME, _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, _UNTIL,
                     MIN_LENGTH_S, TIMED_LENGTH_S, _half_seconds, _repeats, _rhythm, _scatter, _scattered, in_seconds,
                     said_times, timed_length_s)
 from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _SOUND_VERBS, _STOP, _VERB, _WHERE_WORDS, _alike,
                     _clean, _fills, _learned_spans, _stems, _subject, _words, is_background, is_iterative,
-                    repeat_period_s)
+                    repeat_period_s, third_person, weighted)
 
 AT_TOLERANCE_S = 1.0  # "the ball at 6 s" names a ball that plays within this of 6 s
 _AT = re.compile(r"^(?P<a>.+?)\s+(?:at|around)\s+(-?\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)?$", re.I)
@@ -56,9 +56,12 @@ def _scores(previous: Plan, words: str, target: str) -> list[int]:
     """How many word stems each event's caption shares with ``words``, or when none shares one,
     with the words that name the same sound (``_alike``: "the shot" of "a gun fires"); PlanError
     naming the events when none does either (``target``: the words as the edit gave them). A
-    pronoun ("it", "them", ``_PRONOUN``) names the bed's one sound, and refused when it has several."""
+    pronoun ("it", "them", ``_PRONOUN``) names the sound a session's last turn edited (``Event.edited``), else the
+    bed's one sound, and is refused when it has several."""
     if _PRONOUN.match(words.strip()):
         captions = list(dict.fromkeys(e.caption for e in previous.events))
+        if len({e.caption for e in previous.events if e.edited}) == 1:  # the sound the last turn edited
+            return [int(e.edited) for e in previous.events]
         if len(captions) > 1:
             raise PlanError(f"{target.strip()!r} does not say which sound of the bed it means; name it by its words "
                             f"(the sounds are: {'; '.join(captions)})")
@@ -229,9 +232,9 @@ def _all_matching(previous: Plan, target: str, listed: bool = True) -> list[int]
     every = _EVERY_ONE.match(target.strip())
     if every and re.fullmatch(r"(?:the\s+)?(?:sounds|events)", every["a"].strip(), re.I):  # "all the sounds": the bed
         return list(range(len(previous.events)))
-    if _PRONOUN.match(target.strip()):  # "make it louder", "make them louder": each take of the bed's one sound
-        _scores(previous, target, target)
-        return list(range(len(previous.events)))
+    if _PRONOUN.match(target.strip()):  # "make it louder", "make them louder": each take of the bed's one sound (or
+        # of the one the last turn edited)
+        return [i for i, score in enumerate(_scores(previous, target, target)) if score]
     if every is None:
         if _AT.match(target.strip()) or _ORDINAL.match(target.strip()):
             return None  # "the birds at 4 s", "the second dogs barking": one of them (``_match``)
@@ -441,8 +444,8 @@ _WHEN_IN_TARGET = re.compile(
 
 # Words of an amount or a "not" left in an edit's target ("make the dog much later", "turn the rain all the way down",
 # "make the dog a moment later"): an amount the edit cannot read, not a way to name the sound
-_AMOUNT_IN_TARGET = re.compile(r"\b(?:not|never|all\s+the\s+way|a\s+lot|lots|much|way|far|a\s+(?:little\s+)?bit"
-                               r"|slightly|tad|touch|notch|smidge|fraction|split\s+second|moment|(?:tenth"
+_AMOUNT_IN_TARGET = re.compile(r"\b(?:not|never|all\s+the\s+way|a\s+lot|lots|much|way|far|a\s+(?:little\s+)?bit|bit"
+                               r"|lil|wee|tiny|slightly|tad|touch|notch|smidge|fraction|split\s+second|moment|(?:tenth"
                                r"|(?<!the\s)fifth|quarter)s?|half|some|most|or|twice|thrice|\w+\s+times)\b|n't\b"
                                r"|\b\d+(?:\.\d+)?\s*[x\u00d7](?!\w)",
                                re.I)  # "remove half the rain", "make the dog 3 or 4 dB quieter": not the whole sound,
@@ -1151,21 +1154,103 @@ def _check_more(previous: Plan, asked: str, instruction: str) -> None:
                     f"'make the {m['a']} louder'")
 
 
+# "only 2 knocks", "just two knocks", "keep only the first two knocks", "two knocks only", "just one knock" ("only the
+# first knock"): so many of
+# the bed's takes of a sound kept, the first ones (or "the last 2"), the others taken out
+_ONLY = re.compile(rf"^(?:(?:(?:keep|leave)\s+(?:only|just)|only|just|keep)\s+(?:the\s+)?(?:(?P<edge>first|last)\s+"
+                   rf"(?P<k>\d+|{_NUMBER})?|(?P<n>\d+|{_NUMBER}|a\s+single))\s*(?P<a>(?<=\s)[a-z][a-z' ]*?)(?:\s+only)?"
+                   rf"|(?P<m>\d+|{_NUMBER})\s+(?P<b>[a-z][a-z' ]*?)\s+only)$", re.I)
+
+
+def _only(previous: Plan, asked: str, instruction: str) -> str:
+    """``asked`` as "remove all the Xs but the first N" where it keeps only N of a sound's takes (``_ONLY``); a
+    sound repeated at a rhythm as "make X stop at T s", T where its Nth beat ends. PlanError where the bed has no
+    more than N of them, or one repeated at no rhythm the plan gives."""
+    m = _ONLY.match(asked)
+    if m is None:
+        return asked
+    said, noun = m["n"] or m["k"] or m["m"] or "one", m["a"] or m["b"]  # "only the first knock": one
+    n = 1 if said.lower().startswith("a ") else _count(said)
+    if n < 1:
+        return asked
+    _scores(previous, noun, noun)  # else refused as "all the knocks", not as said
+    takes = _all_matching(previous, f"all the {noun}", listed=False)
+    if len(takes) == 1:
+        e = previous.events[takes[0]]
+        if e.fill and e.period_s:  # "a kettle whistles every 2 s": its first N beats
+            return f"make the {noun} stop at {round(e.start_s + n * e.period_s, 3):g} s"
+        if e.fill:
+            x = _ARTICLE.sub("", noun)
+            raise PlanError(f"{instruction.strip()!r}: {e.caption!r} is laid again and again to fill its span, at no "
+                            f"rhythm the plan gives; to hear it {n} time{'s' if n > 1 else ''}: 'replace the {x} with "
+                            f"{e.caption} {'once' if n == 1 else f'{n} times'}', or give it a rhythm first "
+                            f"('the {x} every 0.5 s')")
+    if n >= len(takes):
+        has = f"{len(takes)} of them" if len(takes) > 1 else "one"
+        raise PlanError(f"{instruction.strip()!r}: the bed has {has} ({_captions_said(previous)})"
+                        + (f"; to add one: 'add another {_singular(noun)} at T s'" if n > len(takes) else ""))
+    return f"remove all the {noun} but the {(m['edge'] or 'first').lower()} {n} {noun}"
+
+
 # "use a cat instead": of the bed's one sound; of which, where it has several?
 _INSTEAD = re.compile(r"^use\s+(?P<b>.+?)\s+instead$", re.I)
 
 
+# "door slams instead", "the door should slam instead", "make the door slam instead": a new sound said in short, with
+# no time or edit of its own ("the thunder at 1 s instead" is a move)
+_SAID_INSTEAD = re.compile(r"^(?:(?:make|have|let)\s+(?P<m>(?:the|that|this)\s+[a-z' ]+?)\s+(?P<mv>[a-z]+)|(?P<s>"
+                           r"(?:the|that|this)\s+[a-z' ]+?)\s+should\s+(?P<sv>[a-z]+)|(?!(?:it|that|this|them|use)\s)"
+                           r"(?P<b>[a-z' ]+?))\s+instead$", re.I)
+_NOT_A_SOUND = re.compile(r"\b(?:louder|quieter|softer|later|earlier|sooner|longer|shorter|faster|slower|heavier"
+                          r"|lighter|one|ones|again|db)\b", re.I)
+
+
+def _said_instead(previous: Plan, asked: str) -> str:
+    """``asked`` as "use Y instead" where it says only a new sound Y and "instead" (``_SAID_INSTEAD``: "door slams
+    instead", "make the door slam instead" is "use a door slams instead"), Y said with the article of the bed's sound
+    it names ("a door creaks": "a door slams"); else ``asked``. Not an edit, nor Y the bed's sound itself ("the dog
+    instead")."""
+    m = _SAID_INSTEAD.match(asked)
+    if m is None or _NOT_A_SOUND.search(asked) or m["b"] and (_EDIT_VERBS.match(asked) or short_edit(asked) != asked):
+        return asked
+    said = m["b"]
+    if m["m"] or m["s"]:  # "make the door slam": the door slams
+        thing, verb = (m["m"], m["mv"]) if m["m"] else (m["s"], m["sv"])
+        if third_person(verb.lower()) not in _SOUND_VERBS:
+            return asked
+        said = f"{thing} {third_person(verb.lower())}"
+    if re.match(r"(?i)(?:the|that|this)\s", said) and _subject(said) is None:
+        return asked  # "the dog instead": a sound of the bed, named, not a new one
+    said = re.sub(r"(?i)^(?:the|that|this)\s+(?=(?P<v>[a-z]))", lambda v: "an " if v["v"] in "aeiou" else "a ", said)
+    captions = {e.caption for e in previous.events}
+    if said.lower() in _SOUND_VERBS:  # "slams instead" of "a door creaks": "a door slams"
+        thing = _subject(next(iter(captions))) if len(captions) == 1 else None
+        if thing is None:
+            return asked
+        said = f"{thing} {said}"
+    named = _bed_sound_named(previous, said)
+    if named and _stems(said) <= _stems(named[0]):
+        return asked  # the named sound itself ("the dog instead")
+    caption = named[0] if named else next(iter(captions))
+    article = _ARTICLE.match(caption)
+    if article and not _ARTICLE.match(said) and said.split()[0].lower() in _words(_subject(caption) or caption):
+        said = f"{article[0]}{said[0].lower()}{said[1:]}"  # "door slams" of "a door creaks": "a door slams"
+    return f"use {said} instead"  # of several, and none named: which is asked
+
+
 def _instead(previous: Plan, asked: str, instruction: str) -> str:
-    """``asked`` as "replace it with Y" where it says "use Y instead" (``_INSTEAD``) of a bed of one sound, or of the
-    bed's sound Y's noun names ("use heavy rain instead": the rain); PlanError asking which where the bed has
-    several."""
-    m = _INSTEAD.match(asked)
+    """``asked`` as "replace it with Y" where it says "use Y instead" (``_INSTEAD``; or Y alone: ``_said_instead``) of
+    a bed of one sound, or of the bed's sound Y's noun names ("use heavy rain instead": the rain; "door slams
+    instead": the door); PlanError asking which where the bed has several."""
+    m = _INSTEAD.match(_said_instead(previous, asked))
     if m is None:
         return asked
     captions = list(dict.fromkeys(e.caption for e in previous.events))
     last = _ARTICLE.sub("", (_subject(m["b"]) or m["b"]).strip()).split()[-1:]  # "heavy rain": rain
     if len(captions) > 1 and last and _in_bed(previous, f"the {last[0]}"):  # "use heavy rain instead" of the rain
         return f"replace the {last[0]} with {m['b']}"
+    if len(captions) > 1 and (named := _bed_sound_named(previous, m["b"])):  # "use a door slam instead": the door
+        return f"replace the {named[1]} with {m['b']}"
     if len(captions) > 1:
         noun = _ARTICLE.sub("", _subject(captions[-1]) or captions[-1])
         raise PlanError(f"{instruction.strip()!r}: instead of which sound? say 'use {m['b']} instead of the {noun}' "
@@ -1189,12 +1274,17 @@ def _heavier(previous: Plan, text: str, notes: list[str] | None) -> str:
     louder = m["d"].lower() == "heavier"
     said = re.match(r"(?i)(?:the|that|this|these|those|all|every|each|both|it|them)\b", m["a"])  # else "rain heavier"
     x = m["a"] if said else f"the {m['a']}"
-    if notes is not None:
-        named = _bed_sound_named(previous, m["a"])
-        thing = named[1] if named else _ARTICLE.sub("", m["a"])
+    try:
+        caption = previous.events[_target(previous, x)].caption
+    except PlanError:  # no one sound: the level edit says why
+        caption = None
+    if notes is not None and caption is not None:
+        new = weighted(caption, louder)  # "heavy rain"; no "heavy kettle"
+        named = _bed_sound_named(previous, x)
+        thing = named[1] if named else _ARTICLE.sub("", _subject(caption) or caption)
         notes.append(f"{m['d'].lower()!r} is read as {'louder' if louder else 'quieter'}: the same take, its level "
-                     f"{'raised' if louder else 'lowered'}; for {m['d'].lower()} {thing} itself, a new take: 'replace "
-                     f"{x} with {'heavy' if louder else 'light'} {thing}'")
+                     f"{'raised' if louder else 'lowered'}" + (f"; for {m['d'].lower()} {thing} itself, a new take: "
+                                                               f"'replace {x} with {new}'" if new else ""))
     return f"make {x} {m['how'] or ''}{'louder' if louder else 'quieter'}{m['by'] or ''}"
 
 
@@ -1216,9 +1306,12 @@ def _arrow(asked: str) -> str:
 
 
 # "louder", "a bit later", "shorter by 1 s" said alone: of the bed's one sound ("much later" says no amount)
-_ALONE = re.compile(r"^(?:(?:a\s+(?:little\s+)?bit|slightly)\s+(?=\w)|(?:much|a\s+lot)\s+(?=louder|quieter|softer))?"
-                    r"(?:louder|quieter|softer|later|earlier|sooner|longer|shorter|faster|slower)(?:\s+by\s+.+)?$",
-                    re.I)
+_TIMES_AS = rf"(?:{_DECIMAL}\s*[x\u00d7]|(?:{_DECIMAL}|{_NUMBER})\s+times)"  # "3x", "three times"
+_ALONE = re.compile(rf"^(?:(?:a\s+(?:little\s+)?bit|slightly)\s+(?=\w)|(?:much|a\s+lot)\s+(?=louder|quieter|softer)"
+                    rf"|{_TIMES_AS}\s+(?=louder|quieter|softer|faster|slower))?"
+                    r"(?:louder|quieter|softer|later|earlier|sooner|longer|shorter|faster|slower|closer\s+together"
+                    r"|(?:further|farther)\s+apart)(?:\s+by\s+.+)?$"
+                    rf"|^(?:twice|half|{_TIMES_AS})\s+as\s+(?:fast|quick|slow|loud)$", re.I)
 
 
 def _said_alone(previous: Plan, asked: str, instruction: str) -> str:
@@ -1227,7 +1320,7 @@ def _said_alone(previous: Plan, asked: str, instruction: str) -> str:
     if not _ALONE.match(asked):
         return asked
     captions = list(dict.fromkeys(e.caption for e in previous.events))
-    if len(captions) > 1:
+    if len(captions) > 1 and len({e.caption for e in previous.events if e.edited}) != 1:  # else the one last edited
         one = [c for c in captions if sum(e.caption == c for e in previous.events) == 1] or captions  # named alone
         noun = _ARTICLE.sub("", _subject(one[-1]) or one[-1])
         raise PlanError(f"{instruction.strip()!r}: which sound? name it: 'make the {noun} {asked}' (the sounds are: "
@@ -1235,11 +1328,23 @@ def _said_alone(previous: Plan, asked: str, instruction: str) -> str:
     return f"make it {asked}"
 
 
+# "please" and "thanks" around an edit ("pls make the dog louder", "dog at 5 s pls"): no part of it
+_POLITE = re.compile(r"^(?:please|pls|plz)\s+|,?\s+(?:please|pls|plz|thanks|thank\s+you|thx|ty)$", re.I)
+
+
+def _a_bit_said(text: str) -> str:
+    """``text`` with a small amount said casually as the edits read it: "a lil bit" ("a wee bit", "a tiny bit") is "a
+    bit", "a lil" is "a little"."""
+    text = re.sub(r"\ba\s+(?:lil'?|wee|tiny|teeny(?:\s+tiny)?|little\s+tiny)\s+bit\b", "a bit", text, flags=re.I)
+    return re.sub(r"\ba\s+lil'?(?=\s)", "a little", text, flags=re.I)
+
+
 def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed. ``notes`` gets a line for an
     edit read in another way than said ("make the rain heavier": louder)."""
-    asked = _edit_seconds(re.sub(r"^(?:please|pls|plz)\s+|,?\s+(?:please|pls|plz|thanks|thank\s+you|thx|ty)$", "",
-                                 _without_lead_in(_clean(instruction)), flags=re.I))
+    asked = _edit_seconds(_a_bit_said(_POLITE.sub("", _without_lead_in(_clean(instruction)))))
+    plain = re.sub(r"(?i),?\s+instead$", "", asked)  # "make it louder instead": the edit (not "use a cat instead")
+    asked = plain if _ALONE.match(plain) or _is_edit(plain) and not re.match(r"(?i)use\s", plain) else asked
     asked = _said_alone(previous, _arrow(asked), instruction)
     asked = _ALLOWED_TO.sub(r"let \g<a> ", asked)  # "allow the rain to fade at 5 s": let it
     if (length := _BED_LENGTH.match(asked)) and not any(_words(asked) & _words(e.caption) for e in previous.events):
@@ -1271,7 +1376,10 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
     _check_pushed_back(previous, asked, instruction)
     _check_double(previous, asked, instruction)
     _check_more(previous, asked, instruction)
-    asked = _instead(previous, asked, instruction)
+    asked = _instead(previous, _only(previous, asked, instruction), instruction)
+    # "another dog at 8 s" ("one more knock at 5 s"): as "add another dog at 8 s" (not "another take of X")
+    asked = re.sub(r"^(?=(?:another|one\s+more)\s+(?!(?:take|version|one|pass|go|try|shot)\b)[a-z].*?\s+at\s+\d)",
+                   "add ", asked, flags=re.I)
     text = _edit_said(short_edit(_said_of_bed(previous, _after_event(previous, _another(previous, asked)))))
     text = _heavier(previous, text, notes)
     if _LEVEL_SPAN.match(text):  # before "after 5 s" reads "at 5 s", a time that picks an event
@@ -1373,9 +1481,14 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
             _check_target(previous, m["a"], instruction, kind)
             every = _all_matching(previous, m["a"], listed=kind != "replace") if kind in _EVERY_KINDS else None
             targets = every or [_target(previous, m["a"])]
-            if kind == "tempo":  # "faster", "slower": by TEMPO_STEP; "twice as fast", "half as fast": by 2
-                slower = (m["dir"] or m["x2"]).lower() in ("slower", "half")
-                tempo_step, how = (2.0 if m["x2"] else TEMPO_STEP), ("slower" if slower else "faster")
+            if kind == "tempo":  # "faster", "slower": by TEMPO_STEP; "twice as fast", "half as fast": by 2; "3 times
+                # as fast": by 3
+                slower = (m["dir"] or m["x2"] or m["xd"]).lower() in ("slower", "half", "slow")
+                tempo_step = 2.0 if m["x2"] else float(m["xn"]) if m["xn"] else TEMPO_STEP
+                how = "slower" if slower else "faster"
+                if tempo_step <= 1:
+                    raise PlanError(f"{instruction.strip()!r}: {m['xn']} times as {m['xd']} changes nothing; say "
+                                    f"'twice as fast', 'make X faster' (or slower: its rhythm by {TEMPO_STEP:g})")
             if kind == "tempo" and len(targets) > 1 and not any(events[i]["fill"] or is_background(events[i]["caption"])
                                                                 for i in targets):  # several one-shots: their spacing
                 _respaced([events[i] for i in targets], slower, d, instruction.strip(), tempo_step)
@@ -1423,8 +1536,10 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                     if is_background(e["caption"]) and not is_iterative(e["caption"]):
                         raise PlanError(f"{e['caption']!r} is a continuous sound, with no strokes to make {how}")
                     if not e["fill"]:
+                        x = f"the {_ARTICLE.sub('', _subject(e['caption']) or e['caption'])}" if _PRONOUN.match(
+                            m["a"].strip()) else m["a"]  # "make it faster": named in the rhythm said
                         raise PlanError(f"{e['caption']!r} plays once; give it a rhythm to repeat at: "
-                                        f"'{m['a']} every N s'")
+                                        f"'{x} every N s'")
                     # from the rhythm heard: a take longer than the usual rhythm was laid at its own length, a
                     # run's steps at theirs
                     period, exact = repeat_period_s(previous.events[i])
@@ -1529,7 +1644,7 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                            f"to end it sooner: 'make {x} stop at T s'; to lower it: 'make {x} quieter'"))
     examples = ("'make the rain louder', 'move the thunder to 3 s', 'remove the dog', 'add a bell at 5 s', 'replace "
                 "the rain with wind' and 'undo' (all of them: foley compose --help")
-    said = _AND.sub("", _clean(_AT_SIGN.sub(" at ", instruction)))  # "buzzer @ 8s": at 8 s
+    said = _AND.sub("", _clean(_AT_SIGN.sub(" at ", _POLITE.sub("", _clean(instruction)))))  # "buzzer @ 8s": at 8 s
     pieces = [_clean(piece) for piece, _ in _pieces(said)]
     # "rain, then thunder" said to a session; not "the dog at 3 s, the horn ..."
     if not _EDIT_VERBS.match(text) and len(pieces) > 1 and not all(
@@ -1556,6 +1671,7 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
         if named and not _ARTICLE.match(counted) and not (
                 _stems(counted[:said_of.start()]) - {"only", "just"} <= _stems(named[0])):
             named = None  # "footsteps on gravel once" of footsteps on pavement: another sound
+        named = named or count and _named_by_its_words(previous, counted[:count.start()])  # "squeaks x3"
         more = ((f" (to hear it {count[0]}: 'replace the {named[1]} with {named[0]} {count[0]}')" if count else
                  f" (to stop it there: 'make the {named[1]} stop at {until['t']} s')") if named else "")
         more += _amount_hint(said, named[1]) if not named and (named := _bed_sound_named(previous, said)) else ""
@@ -1569,10 +1685,11 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
     count = re.search(rf"\b(?:{_COUNT})\b{_NOT_A_COUNT}", counted, re.I)  # not "twice as loud"
     if not meant and (named := _bed_sound_said(previous, f"the {_ARTICLE.sub('', said)}" if same else said)
                       or not _ARTICLE.match(said) and (_TIME_TAIL.search(said) or _UNTIL.search(said) or count)
-                      and _bed_sound_said(previous, f"the {said}")):  # "dog at 7" of a dog barking: as "the dog at 7"
+                      and _bed_sound_said(previous, f"the {said}")  # "dog at 7" of a dog barking: as "the dog at 7"
+                      or count and not _ARTICLE.match(said) and _named_by_its_words(previous, said[:count.start()])):
         # "the thunder at 4 s": no new sound, nor an edit read
         caption, noun = named
-        at, until = _SAID_AT.search(said), _UNTIL.search(said)
+        at, until = _SAID_AT.search(in_seconds(said)), _UNTIL.search(in_seconds(said))  # "at 0:05": at 5 s
         how = re.search(r"\b(?:louder|quieter|softer|faster|slower|longer|shorter|later|earlier)\b", said, re.I)
         lasting = re.search(rf"\bfor\s+(?P<n>{_DECIMAL})\s*{_UNIT_S}", said, re.I)
         span = re.search(rf"\b(?:from|between)\s+(?P<a>{_DECIMAL})\s*{_UNIT_S}?\s+(?:to|and|until|till)\s+"
@@ -1654,7 +1771,8 @@ def overlap_notes(previous: Plan, plan: Plan) -> list[str]:
     return notes
 
 
-_DOING_OR_WHERE = re.compile(rf"\s+(?:[a-z]{{2,}}ing\b|(?:{_WHERE_WORDS})\s)", re.I)  # "a cow| mooing", "footsteps| on"
+# "a cow| mooing", "footsteps| on" (not "a whistling kettle": what it is, its head word last)
+_DOING_OR_WHERE = re.compile(rf"(?<!^a)(?<!^an)(?<!^the)(?<!^some)\s+(?:[a-z]{{2,}}ing\b|(?:{_WHERE_WORDS})\s)", re.I)
 
 
 def _bed_sound_said(previous: Plan, said: str) -> tuple[str, str] | None:
@@ -1706,6 +1824,17 @@ def _bed_sound_named(previous: Plan, said: str) -> tuple[str, str] | None:
         if len(named) == 1:
             return named.pop(), word
     return None
+
+
+def _named_by_its_words(previous: Plan, said: str) -> tuple[str, str] | None:
+    """(caption, its noun) of the one sound of ``previous``, one take, that ``said`` names by words of its caption alone
+    ("squeaks" of "a door squeaks": "door"), else None."""
+    named = _bed_sound_named(previous, said)
+    if (named is None or not _stems(said) or not _stems(said) <= _stems(named[0])
+            or sum(e.caption == named[0] for e in previous.events) > 1):  # several takes: which?
+        return None
+    thing = _ARTICLE.sub("", _subject(named[0]) or "")  # "door"; not "someone" of "someone knocks": "knock"
+    return named[0], thing if thing and thing.lower() not in ("someone", "somebody", "he", "she", "they") else named[1]
 
 
 def _amount_hint(said: str, noun: str) -> str:

@@ -381,8 +381,9 @@ _POINT = re.compile(rf"\b(?P<a>\d+|{_NUMBER})\s+point\s+(?P<b>(?:{_NUMBER}|\d)(?
                     rf"(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|mins?|minutes?)\b)", re.I)
 _AND_A_HALF = re.compile(rf"\b(?P<n>\d+|{_NUMBER})\s+and\s+a\s+half(?=[-\s]+(?:s|secs?|seconds?)\b)", re.I)
 _SOME_SECONDS = re.compile(r"\ba\s+(?:couple\s+(?:of\s+)?|(?P<few>few\s+))seconds\b", re.I)
-_HALF_A_SECOND = re.compile(r"\b(?:a\s+half-second(?=\s+(?:later|earlier|after|before)\b)|half(?:\s+a\s+|-)second"
-                            r"|a\s+half\s+second|a\s+second\s+(?P<and>and\s+a\s+half))\b", re.I)  # "half-second" too
+_HALF_A_SECOND = re.compile(r"\b(?:a\s+half-sec(?:ond)?(?=\s+(?:later|earlier|after|before)\b)|half(?:\s+a\s+|-)sec"
+                            r"(?:ond)?|a\s+half\s+sec(?:ond)?|a\s+second\s+(?P<and>and\s+a\s+half))\b",
+                            re.I)  # "half-second", "half a sec" too
 # "a quarter (of a) second", "quarter-second", "three quarters of a second", "a tenth of a second": that part of one
 _PARTS = {"quarter": 4, "third": 3, "fifth": 5, "tenth": 10}
 _PART_OF_A_SECOND = re.compile(rf"\b(?:(?P<k>an?|{_NUMBER})[\s-]+|(?=quarter-second\b))"

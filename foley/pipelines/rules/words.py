@@ -197,6 +197,53 @@ _PLURALS = {"people", "children", "men", "women", "geese", "mice", "feet", "shee
             "audience"}
 
 
+# Things said heavy or light ("heavy rain", "light footsteps", "a heavy door"): "make X heavier" may ask for another take
+# of that; of anything else ("a kettle") it is only louder
+_SAID_HEAVY = set("rain rainfall downpour snow snowfall footsteps footstep steps breathing traffic impact thud boots "
+                  "door gate machinery boulder cart truck object".split())
+_SAID_LIGHT = set("rain rainfall drizzle snow snowfall footsteps footstep steps breathing traffic wind breeze "
+                  "tapping".split())
+
+
+def weighted(caption: str, heavy: bool) -> str | None:
+    """``caption`` said heavy ("rain" -> "heavy rain", "a door creaks" -> "a heavy door creaks", "light rain" -> "heavy
+    rain"), or light, where one of its things is said so (``_SAID_HEAVY``, ``_SAID_LIGHT``); else None."""
+    if not _words(caption) & (_SAID_HEAVY if heavy else _SAID_LIGHT):
+        return None
+    article = _ARTICLE.match(caption)
+    rest = re.sub(r"(?i)^(?:heavy|light|soft|gentle|hard)\s+", "", caption[article.end():] if article else caption)
+    lead = "" if article is None else "a " if article[0].lower().startswith("a") else article[0]  # "an old door": "a"
+    return f"{lead}{'heavy' if heavy else 'light'} {rest}"
+
+
+def third_person(verb: str) -> str:
+    """A verb as a thing's third person ("slam" -> "slams", "crash" -> "crashes", "cry" -> "cries", "come in" ->
+    "comes in")."""
+    first, _, rest = verb.partition(" ")
+    said = (first + "es" if re.search(r"(?:s|sh|ch|x|z|o)$", first) else
+            first[:-1] + "ies" if re.search(r"[^aeiou]y$", first) else first + "s")
+    return f"{said} {rest}".strip()
+
+
+# "rain should start at 2 s", "a dog should bark at 3 s", "footsteps should stop at 6 s": what it says the sound does
+# ("rain starts at 2 s"), of a verb of a sound or of its start or stop
+_SHOULD = re.compile(r"\b(?P<x>[a-z']+)\s+should\s+(?P<v>(?:come|kick|fade)\s+(?:in|out)|[a-z]+)\b", re.I)
+_STARTS_OR_STOPS = {"starts", "begins", "stops", "ends", "finishes", "comes in", "kicks in", "fades in", "fades out"}
+
+
+def should_said(text: str) -> str:
+    """``text`` with what it says a sound should do said as what it does (``_SHOULD``): "rain should start at 2 s"
+    is "rain starts at 2 s", "dogs should bark" is "dogs bark"."""
+    def does(m: re.Match) -> str:
+        one = third_person(m["v"].lower())
+        if one not in _SOUND_VERBS and one not in _STARTS_OR_STOPS:
+            return m[0]
+        many = m["x"].lower() in _PLURALS or re.search(r"[^sui]s$", m["x"].lower())  # not "the bus", "the glass"
+        return f"{m['x']} {m['v'] if many else one}"
+
+    return _SHOULD.sub(does, text)
+
+
 def _plural_verb(words: list[str], k: int) -> bool:
     """Whether ``words[k]`` is a sound's verb after a plural ("the doors open", "dogs bark", "birds fly")."""
     w, before = words[k].lower(), words[k - 1].lower()
