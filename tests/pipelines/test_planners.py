@@ -3328,3 +3328,116 @@ def test_edits_typed_casually():
     for said in ("undo please", "undo pls", "undo that, thanks"):
         assert is_undo(said), said
         check_turn_said(said)  # was: "to take a sound out of the bed: remove pls"
+
+
+def test_an_order_said_of_one_sound_laid_again_and_again_is_refused_not_the_whole_sound():
+    p = RulesPlanner()
+    bed = p.plan("crowd murmuring, a tennis ball is hit every 1.5 s from 1 to 7 s, the crowd applauds at 8 s", 10)
+    assert spans(bed)[1] == ("a tennis ball is hit", 1, 7)  # its beats at 1, 2.5, 4 and 5.5 s
+    for said, how in (("the last hit louder", "to leave out its last beat: 'make the hit stop at 5.5 s'"),
+                      ("remove the last hit", "to leave out its last beat: 'make the hit stop at 5.5 s'"),
+                      ("remove the first hit", "to leave out its first beat: 'make the hit start at 2.5 s'"),
+                      ("remove the first two hits", "to leave out its first 2 beats: 'make the hits start at 4 s'"),
+                      ("the 2nd hit quieter", "to take part of it out: 'remove the hit from A to B s'")):
+        with pytest.raises(PlanError, match=rf"^'the [a-z0-9 ]+ hits?': 'a tennis ball is hit' is one sound laid again "
+                                            rf"and again from 1 to 7 s, and an edit takes all of it \('the hits?'\); "
+                                            rf"{re.escape(how)}$"):
+            p.plan(said, 10, bed)  # was: the whole rally made louder, or taken out
+    assert spans(p.plan("make the hit stop at 5.5 s", 10, bed))[1] == ("a tennis ball is hit", 1, 5.5)  # 3 beats
+    steps = p.plan("wind, footsteps from 3 to 7 s", 10)  # at the sound's own rhythm: no beat to say
+    for said in ("remove the first footstep", "make the last footstep later"):
+        with pytest.raises(PlanError, match=r"'footsteps' is one sound laid again and again from 3 to 7 s, .*; to take "
+                                            r"part of it out: 'remove the footstep from A to B s'$"):
+            p.plan(said, 10, steps)
+    once = p.plan("rain, a dog barks at 3 s", 10)  # the first (or last) of one sound said once is that sound
+    assert [e.gain_db for e in p.plan("make the last dog louder", 10, once).events] == [0, 6]
+
+
+def test_the_second_one_after_a_turn_that_edited_several_sounds_is_asked_about():
+    p = RulesPlanner()
+    bed = p.plan("rain, a door creaks open at 1 s, someone knocks 3 times at 8 s", 10)
+    louder = p.plan("make the knocks louder", 10, bed)
+    knocks = replace(louder, events=tuple(replace(e, edited=e.gain_db != 0) for e in louder.events))
+    with pytest.raises(PlanError, match=r"^'the second one': of the sounds the last turn edited, 'someone knocks' at "
+                                        r"8.3 s, or of the whole bed, 'a door creaks open' at 1 s\? say which by its "
+                                        r"time: 'the one at 8.3 s' or 'the one at 1 s'$"):
+        p.plan("the second one quieter", 10, knocks)  # was: the door made quieter
+    assert [e.gain_db for e in p.plan("make the one at 8.3 s quieter", 10, knocks).events] == [0, 0, 6, 0, 6]
+    assert [e.gain_db for e in p.plan("the last one quieter", 10, knocks).events] == [0, 0, 6, 6, 0]  # both readings
+    assert [e.gain_db for e in p.plan("the second one quieter", 10, bed).events] == [0, -6, 0, 0, 0]  # no turn yet
+
+
+def test_less_of_a_sound_said_in_the_plural_is_asked_about_as_more_is():
+    p = RulesPlanner()
+    bed = p.plan("rain, someone knocks 3 times at 2 s", 10)
+    with pytest.raises(PlanError, match=r"^'less knocks': fewer of them, or quieter\? to take one out: 'remove the "
+                                        r"last knock' \(or the first, ...\); quieter: 'make the knocks quieter'$"):
+        p.plan("less knocks", 10, bed)  # was: the knocks made quieter
+    assert p.plan("less rain", 10, bed).events[0].gain_db == -6
+
+
+def test_an_amount_said_casually_is_read_or_refused_never_dropped():
+    p = RulesPlanner()
+    bed = p.plan("rain, a dog barks at 3 s, a kettle whistles at 6 s", 10)
+    for said in ("make the dog abit louder", "dog abit louder", "make the dog alittle louder"):
+        assert p.plan(said, 10, bed).events[1].gain_db == 3, said  # was: +6 dB
+    dog = replace(bed, events=tuple(replace(e, edited=k == 1) for k, e in enumerate(bed.events)))
+    for said in ("bit louder", "little louder", "a touch louder", "a tad louder", "a little louder"):
+        assert p.plan(said, 10, dog).events[1].gain_db == 3, said  # was: refused ("no event matches 'a little'")
+    for said, word in (("make the dog somewhat louder", "somewhat"), ("make the dog kinda quieter", "kinda"),
+                       ("make the dog quite a bit louder", "quite"), ("make the dog loads louder", "loads"),
+                       ("make the dog significantly louder", "significantly"), ("make the dog a hair later", "hair"),
+                       ("make the dog a little more louder", "little"), ("make the dog heaps louder", "heaps")):
+        with pytest.raises(PlanError, match=rf"cannot read '{word}' in it"):
+            p.plan(said, 10, bed)  # was: 6 dB (1 s), the amount dropped
+
+
+def test_til_is_until():
+    p = RulesPlanner()
+    assert spans(p.plan("rain til 6 s, a dog barks at 7 s", 10)) == [("rain", 0, 6), ("a dog barks", 7, 9)]  # was:
+    # a sound "rain til" from 6 s
+    assert spans(p.plan("a dog barks 'til 5 s", 10)) == [("a dog barks", 0, 5)]
+    bed = p.plan("hammering from 1 to 5 s, a drill whirs at 7 s", 10)
+    assert spans(p.plan("let the hammering go til 6 s", 10, bed))[0] == ("hammering", 1, 6)
+    with pytest.raises(PlanError, match=r"^the rules planner does not understand 'hammering til the end' \(to stop it "
+                                        r"there: 'make the hammering stop at 10 s'\)"):
+        p.plan("hammering til the end", 10, bed)  # was: "to move it by 6 s" for 'hammering til 6 s'
+
+
+def test_fade_out_x_at_t_names_x_not_a_sound_that_goes_out():
+    p = RulesPlanner()
+    bed = p.plan("a cat runs out at 1 s, a cat purrs from 3 to 9 s", 10)
+    with pytest.raises(PlanError, match=r"^'the cat' matches 2 events"):
+        p.plan("fade out the cat at 8 s", 10, bed)  # was: 'a cat runs out' made to last until 8 s
+    assert spans(p.plan("fade out the purring cat at 8 s", 10, bed))[1] == ("a cat purrs", 3, 8)
+
+
+def test_edits_said_in_chat():
+    p = RulesPlanner()
+    bed = p.plan("rain, a dog barks at 3 s, a kettle whistles at 6 s, someone knocks twice at 9 s", 10)
+    for said in ("push the dog a second later", "push the dog a sec later", "move the dog a sec later",
+                 "slide the dog 1 s later", "bump the dog to 4 s", "move the dog ot 4 s"):
+        assert spans(p.plan(said, 10, bed))[1] == ("a dog barks", 4, 6), said  # was: not understood
+    assert spans(p.plan("the knocks 0.5 s apart", 10, bed))[3:] == [("someone knocks", 9, 9.5),
+                                                                    ("someone knocks", 9.5, 10)]  # as "every 0.5 s"
+    assert p.plan("kettle way down", 10, bed).events[2].gain_db == -12  # was: not understood
+    assert p.plan("kettle down", 10, bed).events[2].gain_db == -6
+    with pytest.raises(PlanError, match=r"^the rules planner does not understand 'the kettle boils down'"):
+        p.plan("the kettle boils down", 10, bed)  # a word of no sound of the bed: no mix note
+    assert p.plan("make the dog quieter pls thx", 10, bed).events[1].gain_db == -6
+    dog = replace(bed, events=tuple(replace(e, edited=k == 1) for k, e in enumerate(bed.events)))
+    for said, start, gain in (("and a bit later", 3.1, 0), ("now slower", None, 0), ("no, quieter", 3, -6),
+                              ("even quieter", 3, -6), ("and even louder", 3, 6)):
+        if start is None:
+            with pytest.raises(PlanError, match=r"^'a dog barks' plays once"):
+                p.plan(said, 10, dog)  # of the dog, as "slower" alone is (was: "one edit per turn")
+            continue
+        e = p.plan(said, 10, dog).events[1]
+        assert (e.start_s, e.gain_db) == (start, gain), said
+    for said in ("a bit more", "even more", "too much", "not that much"):
+        with pytest.raises(PlanError, match=rf"^'{said}': more of which edit\? say it whole, e\.g\. 'make the dog a "
+                                            rf"bit louder'"):
+            p.plan(said, 10, dog)
+    match = p.plan("rain, the crowd applauds at 8 s", 10)  # the same sound by its noun: was "no event matches"
+    for said, gain in (("applause way louder", 12), ("clapping quieter", -6), ("make the applause a bit louder", 3)):
+        assert p.plan(said, 10, match).events[1].gain_db == gain, said

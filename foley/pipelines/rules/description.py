@@ -16,7 +16,7 @@ from .times import (_AFTER_WORD, _CLOCK_TIME, _COUNT, _DECIMAL, _EVERY, _LASTING
 from .words import (LEARNED_SOUNDS, _AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRDS, _DETERMINERS,
                     _LEARNED_OR, _PARTICIPLE, _PARTICLES, _PASSIVE, _PLACES, _SILENCE, _SOUND_VERB_STEMS, _SOUND_VERBS,
                     _STOP_VERBS, _STOPS, _VERB, _WHERE, _WHERE_WORDS, _clean, _fills, _learned_spans, _plural_verb,
-                    _stems, _subject, is_background, is_iterative, should_said)
+                    _stems, _subject, is_background, is_iterative, should_said, until_said)
 
 
 # A screenplay's marks of where a sound is heard from, "(O.S.)", "(V.O.)", "O.S.", "(CONT'D)": no sound of their own
@@ -1283,6 +1283,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
     ("pots and pans", ``_PAIR``) and a thing with what it has ("a car with a loud engine passes",
     ``_HAS``) are one part. ``notes`` gets a line for each sound ended early to keep to
     ``max_simultaneous``. Raises PlanError for a time it cannot read, or parts that do not fit."""
+    description = until_said(description)  # "rain til 6 s": until 6 s
     parts = []  # (text, once): once, a part is one sound ("X once", one of "X twice")
     last = None  # the sound the part before names
     comer = None  # the thing the last part that says one comes names ("a train approaches")

@@ -379,8 +379,9 @@ def _edit_said(text: str) -> str:
                   flags=re.I)
     text = re.sub(r"^fade\s+(?:in\s+(?P<a>.+?)|(?P<b>.+?)\s+in)\s+at\s+",  # "fade (in) the rain (in) at 3 s": its start
                   lambda m: f"make {m['a'] or m['b']} start at ", text, flags=re.I)
-    text = re.sub(r"^(?:cut|kill|drop|lose|fade|end|stop)\s+(?P<a>.+?)(?:\s+(?:off|out))?\s+(?:at|by)\s+(?P<t>[\d.]+\s*"
-                  r"(?:s|secs?|seconds?|ms)?)$", r"make \g<a> stop at \g<t>", text, flags=re.I)
+    text = re.sub(r"^(?:cut|kill|drop|lose|fade|end|stop)\s+(?:(?:off|out)\s+)?(?P<a>.+?)(?:\s+(?:off|out))?\s+"
+                  r"(?:at|by)\s+(?P<t>[\d.]+\s*(?:s|secs?|seconds?|ms)?)$", r"make \g<a> stop at \g<t>", text,
+                  flags=re.I)  # "fade out the cat at 8 s": the cat (not "out the cat", a cat that runs out)
     text = re.sub(r"^start\s+(?P<a>.+?)\s+at\s+", r"make \g<a> start at ", text, flags=re.I)  # as "make X start at"
     # "start the thunder 1 s earlier", "end the rain 2 s early": as "make X start (end) 1 s earlier"
     text = re.sub(rf"^(?P<v>start|begin|end|stop|finish)\s+(?P<a>.+?)\s+(?P<n>(?:{_DECIMAL}\s*{_UNIT_S}|{_A_BIT})\s+)?"
@@ -508,6 +509,14 @@ def _edit_said(text: str) -> str:
                   lambda m: f"bring {m['a'] or m['b']} down {m['n']}", text, flags=re.I)
     text = re.sub(r"^bring\s+(?:in\s+(?P<a>.+?)|(?P<b>.+?)\s+in)\s+at\s+",  # "bring (in) the thunder (in) at 4 s"
                   lambda m: f"make {m['a'] or m['b']} come in at ", text, flags=re.I)
+    # "the gunshots 1 s apart" ("space the knocks 0.5 s apart"): their rhythm, as "every 1 s"
+    text = re.sub(rf"^(?:(?:make|space|put|spread)\s+)?(?P<a>.+?)\s+(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+apart$",
+                  r"\g<a> every \g<n>", text, flags=re.I)
+    # "push the dog a second later", "slide the dog to 5 s", "bump the dog 1 s earlier": a move (not "pull the rope from
+    # 2 to 4 s", "push a cart to 3 s": sounds)
+    text = re.sub(rf"^(?:push|pull|slide|bump|drag|shift)\s+(?=(?:the|that|this|these|those|it|them)\b"
+                  rf"(?!.*\b(?:from|between)\b).*\s(?:(?:later|earlier|sooner)(?:\s+by\s+.+)?"
+                  rf"|to\s+{_DECIMAL}(?:\s*{_UNIT_S})?)$)", "move ", text, flags=re.I)
     if m := _SHIFT_SAID.match(text):
         n = re.sub(r"^an?\s+second$", "1 s", m["n"] or "", flags=re.I)
         small = re.fullmatch(_A_BIT, n, re.I)

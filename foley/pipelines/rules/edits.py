@@ -6,8 +6,8 @@ import math
 import re
 from dataclasses import replace
 
-from ..plan import (GAIN_RANGE_DB, MAX_EVENTS, PERIOD_RANGE_S, CrowdedError, Plan, PlanError, _max_overlap, heard_s,
-                    merged_spans, mute_said, period_worked_out, seconds_said, span_said, validate)
+from ..plan import (GAIN_RANGE_DB, MAX_EVENTS, PERIOD_RANGE_S, CrowdedError, Event, Plan, PlanError, _max_overlap,
+                    heard_s, merged_spans, mute_said, period_worked_out, seconds_said, span_said, validate)
 from .description import (_ALLOWED_TO, _AND, _IN_THE_BACKGROUND, _NOT_A_COUNT, _THROUGHOUT, BED_UNDER_DB, _new_take,
                           _on_timeline, _pieces, _repeated, _said_once, _take, _timed_event, _times_said, _together,
                           _untimed, rules_layout)
@@ -21,7 +21,7 @@ from .times import (_AT_SIGN, _COUNT, _COUNTS, _count, _DECIMAL, _IN_AT, _LASTIN
                     said_times, timed_length_s)
 from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _SOUND_VERBS, _STOP, _VERB, _WHERE_WORDS, _alike,
                     _clean, _fills, _learned_spans, _stems, _subject, _words, is_background, is_iterative,
-                    repeat_period_s, third_person, weighted)
+                    repeat_period_s, third_person, until_said, weighted)
 
 AT_TOLERANCE_S = 1.0  # "the ball at 6 s" names a ball that plays within this of 6 s
 _AT = re.compile(r"^(?P<a>.+?)\s+(?:at|around)\s+(-?\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)?$", re.I)
@@ -93,6 +93,30 @@ def _captions_said(plan: Plan) -> str:
     return "; ".join(f"{c} ({n} takes)" if n > 1 else c for c, n in counts.items())
 
 
+def _laid_again(e: Event) -> bool:
+    """``e`` is laid again and again over its span, stroke after stroke (not rain, a continuous sound, filling it)."""
+    return e.fill and not (is_background(e.caption) and not is_iterative(e.caption))
+
+
+def _beats_said(e: Event, target: str, noun: str, first: int = 0, last: int = 0) -> str:
+    """Why ``target`` ("the last hit", "the first two steps") names no sound of the bed: ``e``, the one sound it names,
+    is laid again and again over its span, and an edit takes all of it; with the rhythm the plan gives, the start (or
+    the stop) that leaves out its ``first`` (or ``last``) beats."""
+    x = f"the {_ARTICLE.sub('', noun.strip())}"
+    said = (f"{target.strip()!r}: {e.caption!r} is one sound laid again and again from {seconds_said(e.start_s)} to "
+            f"{seconds_said(e.end_s)} s, and an edit takes all of it ('{x}')")
+    # its beats, one a period from its start: those that start more than MIN_LENGTH_S before its end
+    beats = ([e.start_s + k * e.period_s for k in range(math.ceil((e.length_s - MIN_LENGTH_S) / e.period_s))]
+             if e.period_s else [])
+    n = first or last
+    which = f"its {'first' if first else 'last'} {'beat' if n == 1 else f'{n} beats'}"
+    if first and first < len(beats):
+        return f"{said}; to leave out {which}: 'make {x} start at {seconds_said(beats[first])} s'"
+    if last and last < len(beats):
+        return f"{said}; to leave out {which}: 'make {x} stop at {seconds_said(beats[-last])} s'"
+    return f"{said}; to take part of it out: 'remove {x} from A to B s'"
+
+
 def _match(previous: Plan, target: str) -> int:
     """Index of the event whose caption shares most words with ``target``. Several equally
     good: ``target`` says which by a time ("the ball at 6 s": the one playing then, else the
@@ -116,6 +140,14 @@ def _match(previous: Plan, target: str) -> int:
         n, count = _ordinal_index(ordinal), len(previous.events)
         if n >= count or -n > count:
             raise PlanError(f"{target!r}: the bed has {count} sound{'s' if count > 1 else ''}")
+        edited = [i for i, e in enumerate(previous.events) if e.edited]
+        if (words.strip().lower() == "one" and 1 < len(edited) < count and -len(edited) <= n < len(edited)
+                and edited[n] != n % count):  # "the second one" after "make the knocks louder": which?
+            a, b = previous.events[edited[n]], previous.events[n % count]
+            raise PlanError(f"{target!r}: of the sounds the last turn edited, {a.caption!r} at "
+                            f"{seconds_said(a.start_s)} s, or of the whole bed, {b.caption!r} at "
+                            f"{seconds_said(b.start_s)} s? say which by its time: 'the one at "
+                            f"{seconds_said(a.start_s)} s' or 'the one at {seconds_said(b.start_s)} s'")
         return n % len(previous.events)
     # "the sound at 2 s", "the one at 2 s": whichever sound plays then
     scores = [1] * len(previous.events) if at and _PRONOUN.match(words.strip()) else _scores(previous, words, target)
@@ -138,6 +170,8 @@ def _match(previous: Plan, target: str) -> int:
                                         abs(previous.events[i].start_s - t)))
     if ordinal:
         n = _ordinal_index(ordinal)
+        if len(tied) == 1 and _laid_again(previous.events[tied[0]]):  # "the last hit" of one sound laid again and again
+            raise PlanError(_beats_said(previous.events[tied[0]], target, words, first=int(n == 0), last=int(n == -1)))
         if n >= len(tied) or -n > len(tied):
             raise PlanError(f"{target!r}: there "
                             + ("is 1 such event" if len(tied) == 1 else f"are {len(tied)} such events"))
@@ -225,6 +259,10 @@ def _all_matching(previous: Plan, target: str, listed: bool = True) -> list[int]
         scores = _scores(previous, first_n["a"], target.strip())
         tied = [i for i, score in enumerate(scores) if score == max(scores)]
         n = int(first_n["n"]) if first_n["n"].isdigit() else _COUNTS[first_n["n"].lower()]
+        if len(tied) == 1 and _laid_again(previous.events[tied[0]]):  # "the first two steps" of one sound laid again
+            first = first_n["edge"].lower() == "first"
+            raise PlanError(_beats_said(previous.events[tied[0]], target, first_n["a"], first=n * first,
+                                        last=n * (not first)))
         if n > len(tied):
             there = "is 1 such event" if len(tied) == 1 else f"are {len(tied)} such events"
             raise PlanError(f"{target.strip()!r}: there {there}")
@@ -446,7 +484,10 @@ _WHEN_IN_TARGET = re.compile(
 # "make the dog a moment later"): an amount the edit cannot read, not a way to name the sound
 _AMOUNT_IN_TARGET = re.compile(r"\b(?:not|never|all\s+the\s+way|a\s+lot|lots|much|way|far|a\s+(?:little\s+)?bit|bit"
                                r"|lil|wee|tiny|slightly|tad|touch|notch|smidge|fraction|split\s+second|moment|(?:tenth"
-                               r"|(?<!the\s)fifth|quarter)s?|half|some|most|or|twice|thrice|\w+\s+times)\b|n't\b"
+                               r"|(?<!the\s)fifth|quarter)s?|half|some|most|or|twice|thrice|\w+\s+times|somewhat"
+                               r"|kinda|sorta|kind\s+of|sort\s+of|quite|really|super|extra|little|hair|bunch"
+                               r"|loads|heaps|tons?|significantly|considerably|substantially|massively|hugely"
+                               r"|drastically|dramatically)\b|n't\b"
                                r"|\b\d+(?:\.\d+)?\s*[x\u00d7](?!\w)",
                                re.I)  # "remove half the rain", "make the dog 3 or 4 dB quieter": not the whole sound,
 # one amount; "make the thunder 2x longer": no amount in seconds
@@ -732,10 +773,10 @@ def _edit_seconds(text: str) -> str:
     text = re.sub(r"\ba\s+(?:split\s+second|fraction(?:\s+of\s+a\s+second)?)(?=\s+(?:later|earlier|sooner|longer"
                   r"|shorter)\b)",
                   "a bit", text, flags=re.I)  # "a split second later": a bit later
-    text = re.sub(r"\ba\s+second(?=\s+(?:after|before|later|earlier)\b)|(?:(?<=\bby\s)|(?<=\bfor\s)"
-                  r"|(?<=\blast\s))a\s+second\b|(?:(?<=\bcut\s)|(?<=\btake\s)|(?<=\btrim\s)|(?<=\bshave\s))a\s+second"
-                  r"(?=\s+(?:off|from)\b)",
-                  "1 s", text, flags=re.I)  # "a second after", "by a second", "make X last a second",
+    text = re.sub(r"\ba\s+sec(?:ond)?(?=\s+(?:after|before|later|earlier|sooner|longer|shorter)\b)|(?:(?<=\bby\s)"
+                  r"|(?<=\bfor\s)|(?<=\blast\s))a\s+sec(?:ond)?\b|(?:(?<=\bcut\s)|(?<=\btake\s)|(?<=\btrim\s)"
+                  r"|(?<=\bshave\s))a\s+sec(?:ond)?(?=\s+(?:off|from)\b)",
+                  "1 s", text, flags=re.I)  # "a second after", "a sec later", "by a second", "make X last a second",
     # "cut a second off X"
     text = re.sub(rf"\b({_NUMBER})(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|db|decibels?)\b"
                   rf"|\s+(?:to|and)\s+(?:{_NUMBER})[-\s]+(?:s|secs?|seconds?)\b)",  # "from two to four seconds" too
@@ -856,14 +897,15 @@ _TAKEN_BACK = re.compile(r"^(?:(?:no|nah|nope|wait|oops|sorry|oh|um+|uh+)\s*[,.!
 
 def _without_lead_in(text: str) -> str:
     """``text`` without the words it begins with that say nothing of the edit (``_LEAD_IN``): before
-    a comma or a full stop, or before an edit ("now make ...", "ok now rain louder"; not "cool breeze")."""
-    if (back := _TAKEN_BACK.match(text)) and _is_edit(text[back.end():]):
-        text = text[back.end():]
+    a comma or a full stop, or before an edit ("now make ...", "ok now rain louder", "and slower"; not "cool
+    breeze")."""
+    if (back := _TAKEN_BACK.match(text)) and (_is_edit(text[back.end():]) or _ALONE.match(text[back.end():])):
+        text = text[back.end():]  # "no, quieter" too
     m = _LEAD_IN.match(text)
     if not m:
         return text
     try:
-        edit = _is_edit(text[m.end():])
+        edit = _is_edit(text[m.end():]) or _ALONE.match(text[m.end():])  # "and slower", "now a bit later"
     except PlanError:  # an effect asked for ("now add reverb"): said so of the edit alone
         edit = True
     return text[m.end():] if edit or re.search(r"[,.!;:]", m[0]) else text
@@ -886,6 +928,11 @@ _TILL_THE_END = re.compile(r"^(?!(?:add|move|put|remove|delete|drop|mute|cut|sil
                            r"(?P<a>(?:stop|end|fade\s+out)\s.+?\sat|.+?\s(?:until|till|to|(?:stop|end|finish"
                            r"|fade\s+out)s?\s+at))\s+the\s+(?:very\s+)?end(?:\s+of\s+(?:it|the\s+(?:clip|bed|video"
                            r"|scene|track|timeline)))?$", re.I)
+
+
+def _till_the_end(previous: Plan, text: str) -> str:
+    """``text`` with the end of the timeline it says (``_TILL_THE_END``: "until the end") said as its time."""
+    return _TILL_THE_END.sub(lambda m: re.sub(r"(?i)\sto$", " until", m["a"]) + f" {previous.duration_s:g} s", text)
 
 
 # "let the bell ring out" ("play out"): it sounds until the timeline's end
@@ -1132,15 +1179,15 @@ def _check_double(previous: Plan, asked: str, instruction: str) -> None:
                     f"{e.caption} twice'")
 
 
-# "more squeaks", "fewer whistles": more (fewer) takes of a sound said in the plural, or its level ("more rain":
-# louder)?
+# "more squeaks", "fewer whistles" ("less whistles"): more (fewer) takes of a sound said in the plural, or its level
+# ("more rain": louder)?
 # (a name of two words at most: not "more space between the knocks")
-_MORE_OF = re.compile(r"^(?P<d>more|fewer)\s+(?P<a>(?:the\s+)?(?:[a-z']+\s+)?[a-z']+[^s\W]s)$", re.I)
+_MORE_OF = re.compile(r"^(?P<d>more|fewer|less)\s+(?P<a>(?:the\s+)?(?:[a-z']+\s+)?[a-z']+[^s\W]s)$", re.I)
 
 
 def _check_more(previous: Plan, asked: str, instruction: str) -> None:
-    """PlanError for more (or fewer) of a sound of ``previous`` said in the plural (``_MORE_OF``) whose takes are
-    one-shots, with the edits that say each reading; a background or a repeated sound is made louder."""
+    """PlanError for more (or fewer, or less) of a sound of ``previous`` said in the plural (``_MORE_OF``) whose takes
+    are one-shots, with the edits that say each reading; a background or a repeated sound is made louder (quieter)."""
     m = _MORE_OF.match(asked)
     if m is None or not _in_bed(previous, m["a"]):
         return
@@ -1150,6 +1197,9 @@ def _check_more(previous: Plan, asked: str, instruction: str) -> None:
     one = _singular(m["a"].split()[-1])
     if m["d"].lower() == "fewer":
         raise PlanError(f"{instruction.strip()!r}: to take one out: 'remove the last {one}' (or the first, ...)")
+    if m["d"].lower() == "less":  # "less knocks": fewer of them, as said casually, or quieter, as "less rain" is
+        raise PlanError(f"{instruction.strip()!r}: fewer of them, or quieter? to take one out: 'remove the last "
+                        f"{one}' (or the first, ...); quieter: 'make the {m['a']} quieter'")
     raise PlanError(f"{instruction.strip()!r}: more of them, or louder? another: 'add another {one} at T s'; louder: "
                     f"'make the {m['a']} louder'")
 
@@ -1307,11 +1357,45 @@ def _arrow(asked: str) -> str:
 
 # "louder", "a bit later", "shorter by 1 s" said alone: of the bed's one sound ("much later" says no amount)
 _TIMES_AS = rf"(?:{_DECIMAL}\s*[x\u00d7]|(?:{_DECIMAL}|{_NUMBER})\s+times)"  # "3x", "three times"
-_ALONE = re.compile(rf"^(?:(?:a\s+(?:little\s+)?bit|slightly)\s+(?=\w)|(?:much|a\s+lot)\s+(?=louder|quieter|softer)"
+_ALONE = re.compile(rf"^(?:(?:a\s+(?:little\s+)?bit|a\s+(?:little|touch|tad|notch)|slightly)\s+(?=\w)"
+                    r"|(?:much|a\s+lot)\s+(?=louder|quieter|softer)"
                     rf"|{_TIMES_AS}\s+(?=louder|quieter|softer|faster|slower))?"
                     r"(?:louder|quieter|softer|later|earlier|sooner|longer|shorter|faster|slower|closer\s+together"
                     r"|(?:further|farther)\s+apart)(?:\s+by\s+.+)?$"
                     rf"|^(?:twice|half|{_TIMES_AS})\s+as\s+(?:fast|quick|slow|loud)$", re.I)
+
+
+# "a bit more", "even more", "too much", "not that much": more (or less) of the last edit, which a turn does not keep
+_MORE_ALONE = re.compile(r"^(?:(?:a\s+(?:little\s+)?bit|a\s+(?:little|touch|tad|lot)|much|way|even|some"
+                         r"|just\s+a\s+bit)\s+)?(?:more|less)$|^(?:(?:that'?s|it'?s|that\s+is|it\s+is)\s+)?"
+                         r"(?:(?:way|far|a\s+bit|much)\s+)?too\s+much$|^not\s+(?:that|so|as|too)\s+much$", re.I)
+
+
+def _check_more_alone(previous: Plan, asked: str, instruction: str) -> None:
+    """PlanError for more (or less) of an edit said alone (``_MORE_ALONE``: "a bit more"), with the edit said whole
+    of the sound the last turn edited (else of the bed's last sound)."""
+    if not _MORE_ALONE.match(asked):
+        return
+    edited = [e.caption for e in previous.events if e.edited] or [previous.events[-1].caption]
+    noun = _ARTICLE.sub("", _subject(edited[-1]) or edited[-1])
+    raise PlanError(f"{instruction.strip()!r}: more of which edit? say it whole, e.g. 'make the {noun} a bit louder' "
+                    f"(or quieter, later, longer, faster)")
+
+
+# "guitar down", "the rain way up": a mix note of a level said in short, of a sound of the bed by its own words
+_UP_OR_DOWN = re.compile(r"^(?!(?:an?|some|make|turn|bring|pull|push|move|put|cut|drop|slow|speed|calm|settle|quiet"
+                         r"|tone|dial|shut|sit|die|go|come)\s)(?P<a>[a-z][a-z' ]*?)\s+(?P<w>(?:way|far|right)\s+)?"
+                         r"(?P<d>up|down)$", re.I)
+
+
+def _up_or_down(previous: Plan, asked: str) -> str:
+    """``asked`` as "turn X down" ("way down", "up") where it says a sound of ``previous`` and up or down alone
+    (``_UP_OR_DOWN``), each of its words one of that sound's caption ("the car slows down" of "a car passes" is no
+    mix note)."""
+    m = _UP_OR_DOWN.match(asked)
+    if m is None or not any(_stems(m["a"]) <= _stems(e.caption) for e in previous.events):
+        return asked
+    return f"turn {m['a']} {m['w'] or ''}{m['d']}"
 
 
 def _said_alone(previous: Plan, asked: str, instruction: str) -> str:
@@ -1329,12 +1413,27 @@ def _said_alone(previous: Plan, asked: str, instruction: str) -> str:
 
 
 # "please" and "thanks" around an edit ("pls make the dog louder", "dog at 5 s pls"): no part of it
-_POLITE = re.compile(r"^(?:please|pls|plz)\s+|,?\s+(?:please|pls|plz|thanks|thank\s+you|thx|ty)$", re.I)
+_POLITE = re.compile(r"^(?:please|pls|plz)\s+|(?:,?\s+(?:please|pls|plz|thanks|thank\s+you|thx|ty))+$", re.I)
+
+
+def _typos_said(text: str) -> str:
+    """``text`` with the little words of an edit typed in haste as said: "teh" ("hte") is "the", "ot" before a number
+    "to" ("move the dog ot 4 s")."""
+    text = re.sub(r"\b(?:teh|hte)\b", "the", text, flags=re.I)
+    return re.sub(r"\bot(?=\s+\d)", "to", text, flags=re.I)
 
 
 def _a_bit_said(text: str) -> str:
     """``text`` with a small amount said casually as the edits read it: "a lil bit" ("a wee bit", "a tiny bit") is "a
-    bit", "a lil" is "a little"."""
+    bit", "a lil" is "a little"; run together, "abit" ("alittle"), or said alone without "a", "bit louder" ("little
+    later"), it is "a bit" ("a little") too; "even quieter" is "quieter" (again, after a turn that made it quieter)."""
+    text = re.sub(r"\ba(?P<w>bit|little)\b", r"a \g<w>", text, flags=re.I)
+    text = re.sub(r"\beven\s+(?=(?:a\s+(?:little\s+)?bit\s+|a\s+(?:little|touch|tad|lot)\s+|much\s+|slightly\s+)?"
+                  r"(?:louder|quieter|softer|later|earlier|sooner|longer|shorter|faster|slower)\b)", "", text,
+                  flags=re.I)
+    text = re.sub(r"^(?P<w>bit|little|lil)(?=\s+(?:louder|quieter|softer|later|earlier|sooner|longer|shorter"
+                  r"|faster|slower)\b)", lambda m: f"a {'bit' if m['w'].lower() == 'bit' else 'little'}", text,
+                  flags=re.I)
     text = re.sub(r"\ba\s+(?:lil'?|wee|tiny|teeny(?:\s+tiny)?|little\s+tiny)\s+bit\b", "a bit", text, flags=re.I)
     return re.sub(r"\ba\s+lil'?(?=\s)", "a little", text, flags=re.I)
 
@@ -1342,10 +1441,11 @@ def _a_bit_said(text: str) -> str:
 def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed. ``notes`` gets a line for an
     edit read in another way than said ("make the rain heavier": louder)."""
-    asked = _edit_seconds(_a_bit_said(_POLITE.sub("", _without_lead_in(_clean(instruction)))))
+    asked = _edit_seconds(_a_bit_said(_POLITE.sub("", _without_lead_in(_typos_said(_clean(until_said(instruction)))))))
     plain = re.sub(r"(?i),?\s+instead$", "", asked)  # "make it louder instead": the edit (not "use a cat instead")
     asked = plain if _ALONE.match(plain) or _is_edit(plain) and not re.match(r"(?i)use\s", plain) else asked
-    asked = _said_alone(previous, _arrow(asked), instruction)
+    _check_more_alone(previous, asked, instruction)
+    asked = _up_or_down(previous, _said_alone(previous, _arrow(asked), instruction))
     asked = _ALLOWED_TO.sub(r"let \g<a> ", asked)  # "allow the rain to fade at 5 s": let it
     if (length := _BED_LENGTH.match(asked)) and not any(_words(asked) & _words(e.caption) for e in previous.events):
         # not "make the track 5 s" of "a train on the track"
@@ -1355,7 +1455,7 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                         f"that length (give it another --session file); to end a sound sooner: 'make X stop at "
                         f"T s', or 'remove everything after T s'")
     asked = _RING_OUT.sub(r"make \g<a> stop at the end", asked)
-    asked = _TILL_THE_END.sub(lambda m: re.sub(r"(?i)\sto$", " until", m["a"]) + f" {previous.duration_s:g} s", asked)
+    asked = _till_the_end(previous, asked)
     asked = _looped(previous, asked, instruction)
     if longer := _LONGER_TO.match(asked):
         _wrong_way(previous, longer, True, instruction)
@@ -1644,7 +1744,8 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                            f"to end it sooner: 'make {x} stop at T s'; to lower it: 'make {x} quieter'"))
     examples = ("'make the rain louder', 'move the thunder to 3 s', 'remove the dog', 'add a bell at 5 s', 'replace "
                 "the rain with wind' and 'undo' (all of them: foley compose --help")
-    said = _AND.sub("", _clean(_AT_SIGN.sub(" at ", _POLITE.sub("", _clean(instruction)))))  # "buzzer @ 8s": at 8 s
+    said = _AND.sub("", _clean(_AT_SIGN.sub(" at ", _POLITE.sub("", _clean(until_said(instruction))))))  # "@ 8s"
+    said = _till_the_end(previous, said)  # "crickets til the end": a sound of the bed until 10 s
     pieces = [_clean(piece) for piece, _ in _pieces(said)]
     # "rain, then thunder" said to a session; not "the dog at 3 s, the horn ..."
     if not _EDIT_VERBS.match(text) and len(pieces) > 1 and not all(

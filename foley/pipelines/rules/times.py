@@ -380,7 +380,7 @@ _AT_NUMBER_WORD = re.compile(rf"\b(?P<p>at|from)\s+(?P<n>{_NUMBER})(?=\s*(?:[,;!
 _POINT = re.compile(rf"\b(?P<a>\d+|{_NUMBER})\s+point\s+(?P<b>(?:{_NUMBER}|\d)(?:\s+(?:{_NUMBER}|\d))*)"
                     rf"(?=[-\s]+(?:s|secs?|seconds?|ms|milliseconds?|mins?|minutes?)\b)", re.I)
 _AND_A_HALF = re.compile(rf"\b(?P<n>\d+|{_NUMBER})\s+and\s+a\s+half(?=[-\s]+(?:s|secs?|seconds?)\b)", re.I)
-_SOME_SECONDS = re.compile(r"\ba\s+(?:couple\s+(?:of\s+)?|(?P<few>few\s+))seconds\b", re.I)
+_SOME_SECONDS = re.compile(r"\ba\s+(?:couple\s+(?:of\s+)?|(?P<few>few\s+))sec(?:ond)?s\b", re.I)
 _HALF_A_SECOND = re.compile(r"\b(?:a\s+half-sec(?:ond)?(?=\s+(?:later|earlier|after|before)\b)|half(?:\s+a\s+|-)sec"
                             r"(?:ond)?|a\s+half\s+sec(?:ond)?|a\s+second\s+(?P<and>and\s+a\s+half))\b",
                             re.I)  # "half-second", "half a sec" too

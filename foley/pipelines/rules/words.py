@@ -231,6 +231,15 @@ _SHOULD = re.compile(r"\b(?P<x>[a-z']+)\s+should\s+(?P<v>(?:come|kick|fade)\s+(?
 _STARTS_OR_STOPS = {"starts", "begins", "stops", "ends", "finishes", "comes in", "kicks in", "fades in", "fades out"}
 
 
+# "til" ("'til"): until, as "rain til 6 s" says a time a sound lasts to
+_TIL = re.compile(r"(?<![\w'])'?til(?=\s)", re.I)
+
+
+def until_said(text: str) -> str:
+    """``text`` with "til" ("'til") said "until": "rain til 6 s" is "rain until 6 s"."""
+    return _TIL.sub("until", text)
+
+
 def should_said(text: str) -> str:
     """``text`` with what it says a sound should do said as what it does (``_SHOULD``): "rain should start at 2 s"
     is "rain starts at 2 s", "dogs should bark" is "dogs bark"."""
@@ -300,7 +309,8 @@ _ALIKE = [_stems(words) for words in (
     "honks beeps toots blares", "slams bangs", "shatters smashes crashes breaks",
     "explodes booms blasts explosion detonation detonates", "fires shoots shot gunshot gunfire bang",
     "chirps tweets sings", "rumbles rolls", "moos lows", "clucks bawks",
-    "footsteps steps walks walking runs running jogs jogging", "shuts closes closed")]
+    "footsteps steps walks walking runs running jogs jogging", "shuts closes closed",
+    "applauds applause claps clapping")]
 
 
 def _alike(stems: set[str]) -> set[str]:
