@@ -1,5 +1,5 @@
-"""The time base shared by every component (every length is derived from here), and the
-limits of the diffusion sampler's settings."""
+"""The time base shared by every component (every length is derived from here), the
+limits of the diffusion sampler's settings, and how many evaluation clips a video gives."""
 from __future__ import annotations
 
 import math
@@ -12,6 +12,7 @@ MAX_STEPS = 1000  # the training schedule's timesteps: more sampling steps than 
 MAX_GUIDANCE = 50.0  # far above any useful guidance; huge values overflow the latents to NaN
 SCHEDULER_NAMES = ("dpm", "ddim", "pndm")  # the samplers a backbone offers (DPM-Solver++, DDIM, PNDM)
 MAX_SEED = 2**32 - 1  # the usual 32-bit seed range; runs add small offsets to it (per window, per take)
+MAX_CLIPS_PER_VIDEO = 100  # evaluation windows per video: 100 of 2 s over a 10 s video start 0.08 s (two frames) apart
 
 
 def is_finite_number(value) -> bool:

@@ -68,7 +68,14 @@ def test_compose_help_lists_the_edits_the_rules_planner_reads(foley_cli, tmp_pat
     (["import-tokenizer", "--hubert", "h", "--kmeans", "k", "--out", "o", "--layer", "-1"],  # before HuBERT loads
      "foley import-tokenizer: error: argument --layer: must be >= 0, got -1 (see foley import-tokenizer --help)"),
     (["prepare", "avsync15", "root", "--out", "o", "--clips-per-video", "0"],
-     "foley prepare avsync15: error: argument --clips-per-video: must be >= 1, got 0 (see foley prepare avsync15 --help)"),
+     "foley prepare avsync15: error: argument --clips-per-video: must be between 1 and 100, got 0 "
+     "(see foley prepare avsync15 --help)"),
+    (["prepare", "avsync15", "root", "--out", "o", "--clips-per-video", "100000"],  # 2,001 copies of each 4 s video
+     "foley prepare avsync15: error: argument --clips-per-video: must be between 1 and 100, got 100000 "
+     "(see foley prepare avsync15 --help)"),
+    (["prepare", "synth", "--out", "o", "--workers", "1000"],  # 1,000 processes, however few the clips
+     f"foley prepare synth: error: argument --workers: must be between 1 and {os.cpu_count()}, got 1000 "
+     "(see foley prepare synth --help)"),
 ])
 def test_a_bad_argument_is_said_in_one_line(args, said, capsys):
     from foley.cli import build_parser
@@ -264,7 +271,7 @@ def test_bad_flags_exit_nonzero(tmp_path):
     assert proc.returncode == 2 and proc.stderr == "foley: error: duration 1e+09 s is too long; clips last at most 120 s\n"
     assert not (tmp_path / "x").exists()
     proc = foley("prepare", "synth", "--out", tmp_path / "x", "--workers", "0")
-    assert proc.returncode == 2 and "argument --workers: must be >= 1, got 0" in proc.stderr
+    assert proc.returncode == 2 and f"argument --workers: must be between 1 and {os.cpu_count()}, got 0" in proc.stderr
 
 
 def test_an_interrupted_prepare_synth_leaves_no_half_dataset(tmp_path):
@@ -411,6 +418,7 @@ def test_a_compose_turn_that_fails_leaves_no_folder_it_made(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="--workers 2 needs two cores")
 @pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
 def test_prepare_synth_stops_when_its_whole_process_group_is_signalled(tmp_path, signal_name):
     # `timeout`, a batch scheduler and Ctrl-C signal every process of the group, workers too.

@@ -1,6 +1,10 @@
+import contextlib
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -51,3 +55,39 @@ def test_a_worker_that_dies_is_one_line_not_a_traceback():
         with worker_map(_killed_at_two, [1, 2, 3], workers=2) as results:
             list(results)
     assert multiprocessing.active_children() == []
+
+
+def _ended(pid: int) -> bool:
+    """Whether the process ``pid`` has ended (gone, or a zombie its new parent has not reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads processes' states in /proc")
+def test_the_workers_end_when_their_parent_is_killed_outright():
+    script = ("import os, time\n"
+              "from foley.workers import worker_map\n"
+              "def job(i):\n"
+              "    os.write(1, f'{os.getpid()}\\n'.encode())  # one write: the two workers' lines do not mix\n"
+              "    time.sleep(60)\n"
+              "with worker_map(job, range(2), workers=2) as results:\n"
+              "    list(results)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    workers = []
+    try:
+        workers += [int(parent.stdout.readline()) for _ in range(2)]
+        parent.kill()  # SIGKILL: no code of the parent runs
+        parent.wait()
+        deadline = time.monotonic() + 5
+        while not all(map(_ended, workers)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert all(map(_ended, workers))
+    finally:
+        parent.kill()
+        parent.wait()
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

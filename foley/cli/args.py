@@ -67,6 +67,14 @@ def add_threads(p: argparse.ArgumentParser, default: int | None = None) -> None:
                         "slower than one)")
 
 
+def add_workers(p: argparse.ArgumentParser) -> None:
+    """``--workers``: how many processes a batch job (clips made, cut or scored) runs in, at most one per
+    core: each computes all the time, so more only share the cores (a mistyped 1000 would start that
+    many processes, however few the clips)."""
+    p.add_argument("--workers", type=number_arg(1, os.cpu_count() or 1, integer=True), default=None,
+                   help="processes, at most one per core (default: all cores)")
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM (``kill``, ``timeout``, a batch scheduler), raised where the program is, so that it
     unwinds as on Ctrl-C: temporary files and empty new folders removed, finished outputs kept."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 import argparse
 
 from .. import __version__
-from ..config import MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES
+from ..config import MAX_CLIPS_PER_VIDEO, MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES
 from ..pipelines.plan import DURATION_RANGE_S
 from ..pipelines.rules.edit_forms import EDIT_HELP
-from .args import OneLineErrors, add_threads, device_arg, model_arg, number_arg, path_arg, show_defaults
+from .args import (OneLineErrors, add_threads, add_workers, device_arg, model_arg, number_arg, path_arg,
+                   show_defaults)
 from .caches import _cmd_extract, _cmd_tokenize
 from .compose import BED_SECONDS, _cmd_compose
 from .dub import _cmd_dub
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--duration", type=number_arg(0, above=True), default=4.0, help="clip duration in seconds")
     synth.add_argument("--sounds", type=path_arg, metavar="SFX_DIR", help="a `foley prepare sfx` folder: events sound like its "
                        "recordings (train recordings in train clips, test in test), with classes for materials")
-    synth.add_argument("--workers", type=number_arg(1, integer=True), default=None, help="processes (default: all cores)")
+    add_workers(synth)
     synth.add_argument("--overwrite", action="store_true", help="replace an existing SynthSync folder")
     synth.add_argument("--quiet", action="store_true", help="no progress bar")
     synth.set_defaults(func=_cmd_prepare_synth)
@@ -45,9 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     avs.add_argument("root", type=path_arg, help="the AVSync15 folder (videos/, train.txt, test.txt, class_mapping.json)")
     avs.add_argument("-o", "--out", "--output", type=path_arg, required=True, help="output folder")
     avs.add_argument("--clip-s", type=number_arg(0, above=True), default=2.0, help="evaluation clip length in seconds")
-    avs.add_argument("--clips-per-video", type=number_arg(1, integer=True), default=3,
+    avs.add_argument("--clips-per-video", type=number_arg(1, MAX_CLIPS_PER_VIDEO, integer=True), default=3,
                      help="evaluation clips cut from each test video")
-    avs.add_argument("--workers", type=number_arg(1, integer=True), default=None, help="processes (default: all cores)")
+    add_workers(avs)
     avs.add_argument("--quiet", action="store_true", help="no progress bar")
     avs.set_defaults(func=_cmd_prepare_avsync15)
 
@@ -88,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--delta", type=number_arg(0, above=True), default=0.1,
                            help="matching tolerance in seconds, at most 10")
             p.add_argument("--multi-delta", action="store_true", help="average over 0.1, 0.15, ... up to --delta")
-            p.add_argument("--workers", type=number_arg(1, integer=True), default=None, help="processes (default: all cores)")
+            add_workers(p)
         if name in ("fad", "report"):
             p.add_argument("--embedder", default="logmel", help="logmel | vggish:PATH | panns:PATH | aisfx:DIR")
             p.add_argument("--pca", type=number_arg(0, integer=True), default=0, metavar="DIMS",

@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from ..config import MAX_CLIPS_PER_VIDEO
 from ..errors import FoleyError
 from ..media.audio import read_audio, write_audio
 from ..media.ffmpeg import run_ffmpeg
@@ -40,9 +41,10 @@ class ClipConfig:
     clips_per_video: int = 3
 
     def __post_init__(self) -> None:
-        if not math.isfinite(self.clip_s) or round(self.clip_s, 3) <= 0 or self.clips_per_video < 1:  # ffmpeg gets ms
-            raise FoleyError(f"need a positive clip length and at least one clip per video, "
-                             f"got {self.clip_s} s x {self.clips_per_video}")
+        if not math.isfinite(self.clip_s) or round(self.clip_s, 3) <= 0:  # ffmpeg gets ms
+            raise FoleyError(f"need a positive clip length, got {self.clip_s} s")
+        if not 1 <= self.clips_per_video <= MAX_CLIPS_PER_VIDEO:
+            raise FoleyError(f"clips per video must be between 1 and {MAX_CLIPS_PER_VIDEO}, got {self.clips_per_video}")
 
     def starts(self, duration_s: float) -> list[float]:
         span = duration_s - self.clip_s

@@ -27,7 +27,7 @@ from safetensors.torch import load_file, save_file
 from ..errors import FoleyError
 from ..media.files import atomic_path, atomic_write_text, one_run_at_a_time, read_json_object, refuse_foreign_files
 from ..models.frame_encoder import FrameEncoder
-from .manifest import read_manifest, source_digest
+from .manifest import cache_failure, read_manifest, source_digest
 
 CACHE_FORMAT = "foley-frame-cache"
 FEATURES_DIR = "features"
@@ -148,6 +148,9 @@ def load_features(cache: str | os.PathLike, clip_id: str) -> torch.Tensor:
     """(N, D) float32 features of one clip."""
     path = Path(cache) / FEATURES_DIR / f"{clip_id}.safetensors"
     if not path.is_file():
+        if reason := cache_failure(cache, clip_id):
+            raise FoleyError(f"{path}: no cached features for clip {clip_id!r}: `foley extract` could not read it "
+                             f"({reason}); fix that and run it again, or leave the clip out of the manifest")
         raise FoleyError(f"{path}: no cached features for clip {clip_id!r}; run `foley extract` first")
     try:
         return load_file(str(path))["features"].float()

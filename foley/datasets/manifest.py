@@ -14,6 +14,9 @@ def read_manifest(path: str | os.PathLike, media: tuple[str, ...] = ("video",)) 
     """The manifest's entries; each gets ``source``: the first of the ``media`` fields it has,
     resolved against the manifest's folder."""
     path = Path(path)
+    if path.is_dir():  # a prepared data set's folder, say: the manifests in it are named
+        inside = ", ".join(str(path / name) for name in sorted(p.name for p in path.glob("*.jsonl")))
+        raise FoleyError(f"{path}: a folder; give a manifest file" + (f" such as {inside}" if inside else ""))
     if not path.is_file():
         raise FoleyError(f"{path}: no such manifest")
     wanted = " or ".join(f'"{key}"' for key in media)
@@ -48,3 +51,13 @@ def source_digest(entry: dict) -> str:
         return sha256_file(entry["source"])
     except OSError as e:
         raise FoleyError(f"{entry['source']}: cannot be read ({e.strerror or e})") from None
+
+
+def cache_failure(cache: str | os.PathLike, clip_id: str) -> str | None:
+    """Why a cache's last run could not read the clip ``clip_id``: the error its ``failed.jsonl``
+    lists, or None for a clip it does not list."""
+    try:
+        lines = (Path(cache) / "failed.jsonl").read_text(encoding="utf-8").splitlines()
+        return {r["id"]: r["error"] for r in map(json.loads, lines)}.get(clip_id)
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError):  # none, or not one of ours
+        return None

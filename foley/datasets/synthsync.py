@@ -539,7 +539,8 @@ def _write_clips(out: Path, seed: int, counts: dict[str, int], cfg: SynthConfig,
         (out / split).mkdir(parents=True, exist_ok=True)
     jobs = [(seed, split, i, cfg, str(out), sounds) for split in SPLITS for i in range(counts[split])]
     entries: dict[str, list] = {s: [] for s in SPLITS}
-    with worker_map(_make_one, jobs, workers or os.cpu_count() or 1, chunksize=4) as results:
+    workers = min(workers or os.cpu_count() or 1, len(jobs) or 1)  # no idle process started for a few clips
+    with worker_map(_make_one, jobs, workers, chunksize=4) as results:
         for (_, split, *_), entry in tqdm(zip(jobs, results), total=len(jobs), disable=not progress,
                                           desc="synthsync", unit="clip"):
             entries[split].append(entry)

@@ -25,7 +25,7 @@ from ..errors import FoleyError
 from ..media.audio import read_audio
 from ..media.files import atomic_path, atomic_write_text, one_run_at_a_time, read_json_object, refuse_foreign_files
 from ..models.unit_tokenizer import UnitTokenizer
-from .manifest import read_manifest, source_digest
+from .manifest import cache_failure, read_manifest, source_digest
 
 CACHE_FORMAT = "foley-token-cache"
 
@@ -127,6 +127,9 @@ def load_tokens(cache: str | os.PathLike, clip_id: str) -> np.ndarray:
     """(T,) unit ids of one clip."""
     path = Path(cache) / "tokens" / f"{clip_id}.npy"
     if not path.is_file():
+        if reason := cache_failure(cache, clip_id):
+            raise FoleyError(f"{path}: no cached unit ids for clip {clip_id!r}: `foley tokenize` could not read it "
+                             f"({reason}); fix that and run it again, or leave the clip out of the manifest")
         raise FoleyError(f"{path}: no cached unit ids for clip {clip_id!r}; run `foley tokenize --manifest` first")
     try:
         return np.load(path, allow_pickle=False)

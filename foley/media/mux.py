@@ -126,6 +126,19 @@ def output_container(info: VideoInfo) -> str:
                      "without re-encoding")
 
 
+MOV_SUFFIXES = (".mp4", ".m4v", ".mov")  # the files FFmpeg's mov muxer writes
+
+
+def _track_name(index: int, name: str, out: Path) -> list[str]:
+    """FFmpeg's options that name the output's audio track ``index`` as players show it: in an mp4
+    or mov the handler's name, and no ``title`` (one copied from the input included), which the mov
+    muxer writes as a bare ``udta/name`` atom that FFmpeg's own reader warns about ("UDTA parsing
+    failed retrying raw"); elsewhere (Matroska) the track's ``title``."""
+    if out.suffix.lower() in MOV_SUFFIXES:
+        return [f"-metadata:s:a:{index}", f"handler_name={name}", f"-metadata:s:a:{index}", "title="]
+    return [f"-metadata:s:a:{index}", f"title={name}"]
+
+
 def mux_audio(
     video: str | os.PathLike,
     audio: str | os.PathLike,
@@ -174,8 +187,7 @@ def mux_audio(
         args = ["-copyts", "-fflags", "+genpts", "-i", local_file(video),
                 "-itsoffset", f"{file_start + info.start_s:.6f}", "-i", str(fitted),
                 "-output_ts_offset", f"{-file_start:.6f}", "-map", f"0:{info.stream_index}", "-map", "1:a:0"]
-        codecs = ["-c:v", "copy", "-c:a:0", "aac", "-b:a:0", audio_bitrate, "-metadata:s:a:0", f"title={title}",
-                  "-metadata:s:a:0", f"handler_name={title}"]
+        codecs = ["-c:v", "copy", "-c:a:0", "aac", "-b:a:0", audio_bitrate, *_track_name(0, title, out)]
         if original is not None:
             codec, end, rate, _ = original
             args += ["-map", "0:a:0"]
@@ -184,10 +196,9 @@ def mux_audio(
             else:  # cut to the picture (sample-exact, its timestamps kept), then AAC
                 cut = f"atrim=start={file_start + info.start_s:.6f}:end={file_start + picture_end:.6f}"
                 codecs += ["-filter:a:1", cut, "-c:a:1", "aac", "-b:a:1", rate]
-            codecs += ["-metadata:s:a:1", "title=original", "-metadata:s:a:1", "handler_name=original",
-                       "-disposition:a:1", "default" if original_default else "0"]
+            codecs += [*_track_name(1, "original", out), "-disposition:a:1", "default" if original_default else "0"]
         with atomic_path(out) as part:
-            mp4 = ["-movflags", "+faststart"] if out.suffix.lower() in (".mp4", ".m4v", ".mov") else []
+            mp4 = ["-movflags", "+faststart"] if out.suffix.lower() in MOV_SUFFIXES else []
             first = "0" if original is not None and original_default else "default"
             run_ffmpeg(args + codecs + ["-disposition:a:0", first, "-map_metadata", "0", *mp4, str(part)],
                        what=f"{out}: muxing {video}")

@@ -23,8 +23,8 @@ T = TypeVar("T")
 
 @contextlib.contextmanager
 def quiet_loading() -> Iterator[None]:
-    """transformers' "Loading weights" bars off while loading (also as a decorator): they
-    would interleave with foley's own progress on stderr, once per component."""
+    """transformers' "Loading weights" (and "Writing model shards") bars off while loading or saving
+    (also as a decorator): they would interleave with foley's own progress on stderr, once per component."""
     from transformers.utils import logging as hf_logging
 
     enabled = hf_logging.is_progress_bar_enabled()

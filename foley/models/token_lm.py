@@ -486,7 +486,8 @@ class TokenLM(nn.Module):
         with atomic_dir(directory) as tmp:
             if not self.config.base or self.config.base == BASE_DIR:  # the base was made here: ship it
                 config = replace(config, base=BASE_DIR)
-                self.lm.get_base_model().save_pretrained(tmp / BASE_DIR, state_dict=_base_state(self.lm))
+                with quiet_loading():  # no "Writing model shards" bar amid a run's own lines
+                    self.lm.get_base_model().save_pretrained(tmp / BASE_DIR, state_dict=_base_state(self.lm))
             self.tokenizer.save_pretrained(tmp / TOKENIZER_DIR)
             save_file(self.trainable_state_dict(), str(tmp / TRAINABLE_NAME))
             (tmp / CONFIG_NAME).write_text(json.dumps(config.to_dict(), indent=1) + "\n", encoding="utf-8")

@@ -82,6 +82,13 @@ def stop_said(stage: str, steps: int, checkpoint, resumed_at: int = 0) -> Iterat
         raise
 
 
+def logs_step(done: int, end: int, every: int) -> bool:
+    """Whether a training loop logs its loss after ``done`` steps, counted as its checkpoints and
+    stop notes count them (step N: N steps done, from 1): after the first, every ``every``-th and the
+    last of the session (``end``)."""
+    return done == 1 or done % every == 0 or done == end
+
+
 def load_checkpoint_file(path):
     """One file of a run's checkpoint folder: a ``.safetensors`` file's tensors, or a ``.pt`` file
     loaded onto the CPU without pickles; FoleyError when it cannot be read (a copy cut short)."""

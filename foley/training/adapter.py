@@ -29,6 +29,7 @@ from diffusers import DDPMScheduler
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
+from ..config import is_finite_number
 from ..device import bf16_supported, resolve_device
 from ..errors import FoleyError
 from ..media.files import atomic_dir, atomic_path, files_digest
@@ -36,7 +37,7 @@ from ..models.backbone import AudioBackbone
 from ..models.visual_adapter import CONFIG_FILE as ADAPTER_CONFIG
 from ..models.visual_adapter import VisualAdapter, VisualAdapterConfig, VisualCondition, build_visual_adapter
 from . import (check_apart, check_resumed_steps, check_run_folder, check_same_config, checkpoint_state,
-               load_checkpoint_file, note_stop)
+               load_checkpoint_file, logs_step, note_stop)
 from .backbone import denoising_target, load_clips
 
 CACHE_FILE = "adapter_cache.safetensors"
@@ -288,8 +289,8 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
                 if accelerator.is_main_process:
                     _save_checkpoint(run, adapter, optimizer, done, cfg, accelerator.num_processes)
                 accelerator.wait_for_everyone()
-            if accelerator.is_main_process and (step % 25 == 0 or done == end):
-                log(f"adapter step {step} loss {loss.item():.4f}")
+            if accelerator.is_main_process and logs_step(done, end, 25):
+                log(f"adapter step {done}/{cfg.steps} loss {loss.item():.4f}")
         if end == cfg.steps and accelerator.is_main_process:
             adapter.save_pretrained(run / FINAL_DIR, training={"config": cfg.to_dict(), **(sources or {})})
         accelerator.wait_for_everyone()
@@ -303,14 +304,36 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
     return adapter
 
 
-def check_fits(cfg: AdapterTrainConfig, backbone: AudioBackbone, tokenizer) -> None:
+def check_clips(data: str | os.PathLike, split: str = "train") -> None:
+    """FoleyError, before any long work, for a split the cache cannot be made from: no clips, a
+    clip without a caption (text) or a duration_s (seconds, > 0), or a recording that is not there."""
+    from ..datasets.synthsync import load_manifest
+
+    manifest = Path(data) / f"{split}.jsonl"
+    entries = load_manifest(data, split)
+    if not entries:
+        raise FoleyError(f"{manifest}: the {split} split has no clips")
+    for number, e in enumerate(entries, 1):
+        clip = f"clip {e.get('id', number)!r}"
+        if not isinstance(e.get("caption"), str):
+            raise FoleyError(f"{manifest}: {clip} has no caption (text); the adapter learns each clip's sound with it")
+        if not (is_finite_number(e.get("duration_s")) and e["duration_s"] > 0):
+            raise FoleyError(f"{manifest}: {clip} has no duration_s (seconds, > 0); the adapter reads that much "
+                             "of its recording")
+        if not Path(e["audio"]).is_file():
+            raise FoleyError(f"{e['audio']}: no such file ({clip} of {manifest})")
+
+
+def check_fits(cfg: AdapterTrainConfig, backbone: AudioBackbone, tokenizer, init: bool = False) -> None:
     """FoleyError when ``cfg.adapter`` cannot be built on ``backbone``'s UNet (e.g. more
-    resolutions than it has cross-attention at) or its visual width is not ``tokenizer``'s
-    centroids' (the visual features)."""
+    resolutions than it has cross-attention at), its visual width is not ``tokenizer``'s
+    centroids' (the visual features), or, with ``init``, ``cfg.init`` lacks weights of its layers."""
     if tokenizer.unit_dim != cfg.adapter.visual_dim:
         raise FoleyError(f"adapter visual_dim {cfg.adapter.visual_dim} != the tokenizer's centroid width "
                          f"{tokenizer.unit_dim}")
-    build_visual_adapter(cfg.adapter, backbone.unet)
+    adapter = build_visual_adapter(cfg.adapter, backbone.unet)
+    if init:
+        initial_weights(cfg.init, adapter)
 
 
 def initial_weights(init: str | os.PathLike, adapter: VisualAdapter) -> dict[str, torch.Tensor]:
@@ -356,6 +379,7 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
     if cfg.init and not resume and not (Path(cfg.init) / ADAPTER_CONFIG).is_file():  # before the cache, too
         raise FoleyError(f"{cfg.init}: not a visual adapter folder (no {ADAPTER_CONFIG})")
     state, precision = training_precision(cfg)  # refused before the cache, which can take a while
+    check_clips(data)  # before the cache, too
     cache = run / CACHE_FILE
     inputs = cache_inputs(data, backbone_path, tokenizer_path)
     with state.main_process_first():
@@ -377,7 +401,8 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
         if not fresh:
             backbone, tokenizer = (AudioBackbone.from_pretrained(backbone_path, device=state.device),
                                    UnitTokenizer.from_pretrained(tokenizer_path))
-            check_fits(cfg, backbone, tokenizer)  # before the cache, which can take a while
+            # before the cache, which can take a while
+            check_fits(cfg, backbone, tokenizer, init=bool(cfg.init) and not resume)
             log(f"caching latents, text states and unit ids of {data} (train split)")
             build_adapter_cache(backbone, tokenizer, data, "train", run, inputs=inputs)
     backbone = AudioBackbone.from_pretrained(backbone_path, dtype=DTYPES[precision], device=state.device)

@@ -66,7 +66,7 @@ from ..models.backbone import AudioBackbone, BackboneConfig, build_backbone
 from ..models.known_sounds import read_known_sounds, write_known_sounds
 from ..models.mel import LogMel, MelConfig, mel_to_image
 from ..models.vocoder import load_vocoder
-from . import check_apart, check_run_folder, config_difference, nested, stop_said
+from . import check_apart, check_run_folder, config_difference, logs_step, nested, stop_said
 
 DEMO_CONFIG = BackboneConfig(
     mel=MelConfig(n_mels=64, width=416),  # 4.16 s: a 4 s SynthSync clip fits
@@ -279,8 +279,8 @@ def train_vae(backbone: AudioBackbone, images: torch.Tensor, steps: int, batch: 
                 msg = f" critic {critic_loss.item():.3f}"
             if gan:
                 msg = f" adversarial {adv.item():.3f} x {weight.item():.3f}{msg}"
-            if step % 25 == 0 or step == steps - 1:
-                log(f"vae step {step} loss {rec.item():.4f}{msg}")
+            if logs_step(step + 1, end, 25):
+                log(f"vae step {step + 1}/{steps} loss {rec.item():.4f}{msg}")
             if checkpoint is not None and ((checkpoint_every and (step + 1) % checkpoint_every == 0)
                                            or step + 1 == end):
                 _save_checkpoint(checkpoint, modules, gen, step=step + 1, settings=settings)
@@ -449,8 +449,8 @@ def train_unet(backbone: AudioBackbone, latents: torch.Tensor, captions: list[li
             if ema is not None:
                 ema.step(params)
             curve.append(loss.item())
-            if step % 25 == 0 or step == steps - 1:
-                log(f"unet step {step} loss {loss.item():.4f}")
+            if logs_step(step + 1, end, 25):
+                log(f"unet step {step + 1}/{steps} loss {loss.item():.4f}")
             if checkpoint is not None and ((checkpoint_every and (step + 1) % checkpoint_every == 0)
                                            or step + 1 == end):
                 _save_checkpoint(checkpoint, modules, gen, text=[m.state_dict() for m in texts.modules()],

@@ -45,7 +45,7 @@ from ..media.files import atomic_dir
 from ..models.token_lm import (TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm, whole_tensor,
                                write_units_record)
 from . import (check_apart, check_resumed_steps, check_run_folder, check_same_config, checkpoint_state,
-               load_checkpoint_file, note_stop)
+               load_checkpoint_file, logs_step, note_stop)
 
 INIT_DIR = "init"
 CHECKPOINT_DIR = "checkpoint"
@@ -263,7 +263,7 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
                 if accelerator.is_main_process:
                     _save_checkpoint(run, weights, optimizer_state, scheduler, done, cfg, accelerator.num_processes, data)
                 accelerator.wait_for_everyone()
-            if step % 10 == 0 or done == end:
+            if logs_step(done, end, 10):
                 mean_loss = accelerator.reduce(loss.detach(), "mean").item()  # every process takes part
                 if accelerator.is_main_process:
                     rate = tokens * accelerator.num_processes / (time.perf_counter() - t0)
@@ -291,6 +291,23 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
     return model
 
 
+def read_recipe(recipe: str | os.PathLike) -> LMTrainConfig:
+    """The ``LMTrainConfig`` in the JSON file ``recipe``; FoleyError naming the file and what is wrong
+    with it (no ``lm`` object, a setting it does not know, one out of range)."""
+    if not Path(recipe).is_file():
+        raise FoleyError(f"{recipe}: no such file")
+    try:
+        data = json.loads(Path(recipe).read_text(encoding="utf-8-sig"))
+        if not (isinstance(data, dict) and isinstance(data.get("lm"), dict)):
+            raise FoleyError("not an LM training config (a JSON object with the LM's settings under \"lm\", as "
+                             "train/lm_demo.json has)")
+        return LMTrainConfig.from_dict(data)
+    except FoleyError as e:
+        raise FoleyError(f"{recipe}: {e}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError, ValueError) as e:
+        raise FoleyError(f"{recipe}: not an LM training config ({e})") from None
+
+
 def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: str, units: str,
                     run: str | os.PathLike, overrides: dict | None = None, resume: bool = False,
                     log=print) -> Path:
@@ -306,10 +323,7 @@ def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: s
     if resume and recipe is None:  # the run's own config, with the settings given
         cfg = LMTrainConfig.from_dict(checkpoint_state(Path(run) / CHECKPOINT_DIR, run, "lm")["config"])
     elif recipe is not None:
-        try:
-            cfg = LMTrainConfig.from_dict(json.loads(Path(recipe).read_text(encoding="utf-8-sig")))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError, KeyError) as e:
-            raise FoleyError(f"{recipe}: not an LM training config ({e})") from None
+        cfg = read_recipe(recipe)
     overrides = dict(overrides or {})
     lm_overrides = {k: overrides.pop(k) for k in ("use_video",) if k in overrides}
     cfg = LMTrainConfig(**{**asdict(cfg), **overrides, "lm": replace(cfg.lm, **lm_overrides)})

@@ -52,7 +52,7 @@ from ..media.audio import read_audio
 from ..media.files import atomic_dir, files_digest
 from ..models.mel import LogMel, MelConfig
 from ..models.vocoder import VOCODER_MEL_CONFIG, HifiGanVocoder, load_vocoder, vocoder_mel_config
-from . import stop_said
+from . import logs_step, stop_said
 from .backbone import _lr, _resume, _save_checkpoint, run_folders, run_log
 
 CHECKPOINT = "vocoder.pt"
@@ -286,8 +286,8 @@ def main(argv: list[str] | None = None) -> None:
                 opt_g.zero_grad()
                 loss_g.backward()
                 opt_g.step()
-            if step % 25 == 0 or step == args.steps - 1:
-                log(f"vocoder step {step} mel L1 {mel_l1.item():.4f}{msg}")
+            if logs_step(step + 1, end, 25):
+                log(f"vocoder step {step + 1}/{args.steps} mel L1 {mel_l1.item():.4f}{msg}")
             if (step + 1) % args.checkpoint_every == 0 or step + 1 == end:
                 _save_checkpoint(checkpoint, modules, gen, step=step + 1, settings=settings)
                 at["saved"] = step + 1

@@ -75,6 +75,9 @@ def test_clip_windows():
     for bad in (0, float("nan"), 0.0001):  # 0.0001 s would reach ffmpeg as -t 0.000: the whole video
         with pytest.raises(FoleyError, match="positive clip length"):
             ClipConfig(clip_s=bad)
+    for bad in (0, 101, 100_000):  # 100,000 windows of 2 s over a 4 s video: 2,001 clips a millisecond apart
+        with pytest.raises(FoleyError, match=f"clips per video must be between 1 and 100, got {bad}"):
+            ClipConfig(clips_per_video=bad)
 
 
 def test_not_an_avsync_folder(tmp_path):

@@ -198,3 +198,18 @@ def test_a_missing_manifest_names_the_commands_that_make_one(tmp_path):
     (tmp_path / "train.jsonl").write_text('{"id": "a", "audio": "a.wav"}\n')
     with pytest.raises(FoleyError, match=rf"train.jsonl: a manifest; give the folder that holds it \({tmp_path}\)"):
         load_manifest(tmp_path / "train.jsonl", "train")
+
+
+def test_no_more_worker_processes_start_than_there_are_clips(tmp_path, monkeypatch):
+    import foley.datasets.synthsync as synthsync
+
+    started = []
+    real = synthsync.worker_map
+
+    def counted(fn, jobs, workers, **kw):
+        started.append(workers)
+        return real(fn, jobs, workers, **kw)
+
+    monkeypatch.setattr(synthsync, "worker_map", counted)
+    generate(tmp_path / "s", n_train=1, n_test=1, cfg=SynthConfig(duration_s=1.0), workers=40, progress=False)
+    assert started == [2]

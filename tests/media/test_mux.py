@@ -49,6 +49,27 @@ def test_mux_keeps_original_track(av_clip, tmp_path):
     assert video_packet_hash(out) == video_packet_hash(av_clip)
 
 
+@pytest.mark.parametrize("suffix", [".mp4", ".mov", ".mkv"])
+def test_the_tracks_are_named_in_a_form_ffmpeg_reads_without_a_warning(av_clip, tmp_path, suffix):
+    """Named as players show them (mp4/mov: the handler's name; Matroska: the track's title), never
+    as the mov muxer's bare udta/name atom, which FFmpeg reads with "UDTA parsing failed retrying raw";
+    a title the input's own track carries is not copied into one either."""
+    import subprocess
+
+    from foley.media.ffmpeg import ffmpeg_exe
+
+    titled = tmp_path / "titled.mkv"  # a video whose audio track has a title of its own
+    run_ffmpeg(["-i", str(av_clip), "-c", "copy", "-metadata:s:a:0", "title=mine", str(titled)], what="titled")
+    wav = tmp_path / "foley.wav"
+    write_audio(wav, sine(880, 2.0, 16_000), 16_000)
+    out = mux_audio(titled, wav, tmp_path / f"two{suffix}", keep_original=True)
+    said = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(out)], capture_output=True, text=True).stderr
+    assert "Stream #0:2" in said and "UDTA" not in said
+    key = "title" if suffix == ".mkv" else "handler_name"
+    with av.open(str(out)) as c:
+        assert [s.metadata.get(key) for s in c.streams.audio] == ["foley", "original"]
+
+
 def test_an_original_track_encoded_again_keeps_its_bit_rate(tmp_path):
     """A 5.1 track of 384 kb/s that runs past the picture is cut to it and encoded again at its own
     rate, not at the Foley track's 128 kb/s."""

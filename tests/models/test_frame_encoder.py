@@ -249,6 +249,11 @@ def test_extract_command(encoder, av_clip, tmp_path, capsys):
     # the default model (ViT-L-14, downloaded on first use) is not built for a manifest that is not there
     assert main(["extract", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "cache"), "--quiet"]) == 2
     assert capsys.readouterr().err == f"foley: error: {tmp_path / 'nope.jsonl'}: no such manifest\n"
+    (tmp_path / "data").mkdir()  # a data set's folder given for its manifest: the manifests in it are named
+    (tmp_path / "data" / "train.jsonl").write_text("")
+    assert main(["extract", str(tmp_path / "data"), "--out", str(tmp_path / "cache"), "--quiet"]) == 2
+    assert capsys.readouterr().err == (f"foley: error: {tmp_path / 'data'}: a folder; give a manifest file such as "
+                                       f"{tmp_path / 'data' / 'train.jsonl'}\n")
     (tmp_path / "empty.jsonl").write_text("")
     assert main(["extract", str(tmp_path / "empty.jsonl"), "--model", str(tmp_path / "fe"), "--out",
                  str(tmp_path / "none"), "--quiet"]) == 2

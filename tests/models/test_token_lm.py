@@ -184,10 +184,12 @@ def test_sampling_follows_the_seed(trained):
     assert not all(torch.equal(x, y) for x, y in zip(a, c))
 
 
-def test_save_load_round_trip_gives_identical_generations(trained, tmp_path):
+def test_save_load_round_trip_gives_identical_generations(trained, tmp_path, capfd):
     frames, counts, captions = clip_batch([7, 12], seed=4)
     expected = [trained.generate(captions, [15, 8], frames, counts, sampling=s) for s in (SamplingConfig(), SAMPLING)]
+    capfd.readouterr()
     trained.save_pretrained(tmp_path / "lm")
+    assert capfd.readouterr().err == ""  # no library progress bar amid a training run's lines
     assert sorted(p.name for p in (tmp_path / "lm").iterdir()) == ["base", "config.json", "tokenizer",
                                                                    "trainable.safetensors"]
     loaded = TokenLM.from_pretrained(tmp_path / "lm")

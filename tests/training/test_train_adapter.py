@@ -94,6 +94,14 @@ def test_training_changes_only_the_adapter_and_resumes_exactly(setup, tmp_path):
         train_adapter(backbone, root / CACHE_FILE, tmp_path / "b", _cfg(lr=5e-4), resume=True)
 
 
+def test_steps_are_said_as_the_lm_and_the_checkpoints_count_them(setup, tmp_path):
+    root, backbone, _ = setup
+    said = []
+    train_adapter(backbone, root / CACHE_FILE, tmp_path / "a", _cfg(steps=26, checkpoint_every=25), log=said.append)
+    assert [line.split(" loss ")[0] for line in said] == [f"adapter step {n}/26" for n in (1, 25, 26)]
+    assert json.loads((tmp_path / "a" / "checkpoint" / "state.json").read_text())["step"] == 26
+
+
 def test_a_run_in_the_finest_resolution_starts_from_an_adapter_trained_in_every_layer(setup, tmp_path):
     root, backbone, _ = setup
     every = train_adapter(backbone, root / CACHE_FILE, tmp_path / "every", _cfg(), log=lambda m: None)
@@ -366,6 +374,34 @@ def test_an_adapter_that_does_not_fit_the_backbone_is_refused_before_the_cache(s
     (tmp_path / "data" / "adapter").mkdir(parents=True)  # a folder of other files is no run's
     with pytest.raises(FoleyError, match=r"data holds other files \(adapter\) and no run; give a new or empty folder"):
         run_training(str(root / "synth"), str(tmp_path / "backbone"), str(tmp_path / "tok"), tmp_path / "data", _cfg())
+
+
+def test_clips_the_cache_cannot_be_made_from_and_an_init_that_does_not_fit_are_refused_before_the_cache(setup,
+                                                                                                         tmp_path):
+    from foley.datasets.synthsync import load_manifest
+    from foley.training.adapter import run_training
+
+    root, backbone, tokenizer = setup
+    backbone.save_pretrained(tmp_path / "backbone")
+    tokenizer.save_pretrained(tmp_path / "tok")
+    clips = load_manifest(root / "synth", "train")
+    cases = {"no_audio": ({**clips[1], "audio": str(tmp_path / "gone.wav")}, r"gone.wav: no such file \(clip 'train_"),
+             "no_caption": ({k: v for k, v in clips[1].items() if k != "caption"}, r"clip 'train_\w+' has no caption"),
+             "no_duration": ({**clips[1], "duration_s": "4"}, r"clip 'train_\w+' has no duration_s")}
+    for name, (bad, said) in cases.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "train.jsonl").write_text("".join(json.dumps(e) + "\n" for e in [clips[0], bad]))
+        logged = []
+        with pytest.raises(FoleyError, match=said):
+            run_training(str(tmp_path / name), str(tmp_path / "backbone"), str(tmp_path / "tok"), tmp_path / "run",
+                         _cfg(), log=logged.append)
+        assert logged == [] and not (tmp_path / "run").exists()
+    VisualAdapter(VisualAdapterConfig(visual_dim=16, temporal="none"), {}).save_pretrained(tmp_path / "plain")
+    logged = []
+    with pytest.raises(FoleyError, match="an adapter for 16-wide visual features with temporal 'none'"):
+        run_training(str(root / "synth"), str(tmp_path / "backbone"), str(tmp_path / "tok"), tmp_path / "run",
+                     _cfg(init=str(tmp_path / "plain")), log=logged.append)
+    assert logged == [] and not (tmp_path / "run" / CACHE_FILE).exists()
 
 
 def test_a_run_inside_its_backbone_or_data_is_refused_before_any_work(setup, tmp_path):

@@ -169,6 +169,7 @@ def test_the_adversarial_vae_loss_changes_what_the_vae_learns(tmp_path):
         trained.append(backbone.vae.decoder.conv_out.weight.detach().clone())
     assert not torch.allclose(trained[0], trained[1], atol=1e-6)
     assert not any("adversarial" in line for line in logs[:2]) and "adversarial" in logs[-1]
+    assert [line.split(" loss ")[0] for line in logs] == ["vae step 1/3", "vae step 3/3"] * 2  # as checkpoints count
     assert not backbone.vae.training and not any(p.requires_grad for p in backbone.vae.parameters())
 
 

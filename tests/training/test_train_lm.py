@@ -45,6 +45,15 @@ def _cfg(**changes) -> LMTrainConfig:
                                    seed=3), **changes})
 
 
+def test_steps_are_said_and_logged_as_the_checkpoints_count_them(tmp_path):
+    said = []
+    train_lm(_data(), tmp_path / "a", _cfg(steps=11, checkpoint_every=10), tokenizer=tiny_text_tokenizer(),
+             log=said.append)
+    assert [line.split(" loss ")[0] for line in said if line.startswith("lm step")] == [
+        "lm step 1/11", "lm step 10/11", "lm step 11/11"]
+    assert [json.loads(line)["step"] for line in (tmp_path / "a" / "log.jsonl").read_text().splitlines()] == [1, 10, 11]
+
+
 def test_resumed_run_equals_uninterrupted_run(tmp_path):
     data = _data()
     cfg = _cfg()
@@ -221,6 +230,19 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main([*_cli_args(paths, tmp_path / "run3")[:2], "--config", str(tmp_path / "binary.json"),
                  *_cli_args(paths, tmp_path / "run3")[4:]]) == 2
     assert "binary.json: not an LM training config (" in capsys.readouterr().err
+    lm = json.loads(Path(paths["recipe"]).read_text())["lm"]  # each config's fault said with the file's name
+    for config, said in (([1], 'not an LM training config (a JSON object with the LM\'s settings under "lm"'),
+                         ({"lm": {**lm, "format": "x"}}, 'not a foley token LM config (expected "format"'),
+                         ({"lm": {**lm, "lora": {"rank": 4}}},
+                          "not an LM training config (LoraSettings.__init__() got an unexpected keyword argument 'rank')"),
+                         ({"lm": lm, "steps": 0}, "steps, batch_size and checkpoint_every must be >= 1")):
+        (tmp_path / "odd.json").write_text(json.dumps(config))
+        assert main([*_cli_args(paths, tmp_path / "run3")[:2], "--config", str(tmp_path / "odd.json"),
+                     *_cli_args(paths, tmp_path / "run3")[4:]]) == 2
+        assert f"{tmp_path / 'odd.json'}: " + said in capsys.readouterr().err
+    assert main([*_cli_args(paths, tmp_path / "run3")[:2], "--config", str(tmp_path / "none.json"),
+                 *_cli_args(paths, tmp_path / "run3")[4:]]) == 2
+    assert capsys.readouterr().err == f"foley: error: {tmp_path / 'none.json'}: no such file\n"
     (tmp_path / "other" / "lm").mkdir(parents=True)  # a folder of other files is no run's
     (tmp_path / "other" / "lm" / "notes.txt").write_text("keep")
     assert main(_cli_args(paths, tmp_path / "other")) == 2
@@ -231,7 +253,12 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
             "decays") in capsys.readouterr().out
     (tmp_path / "units" / "tokens" / "clip3.npy").unlink()
     assert main(_cli_args(paths, tmp_path / "run2")) == 2
-    assert "no cached unit ids for clip 'clip3'" in capsys.readouterr().err
+    assert "no cached unit ids for clip 'clip3'; run `foley tokenize --manifest` first" in capsys.readouterr().err
+    # one the tokenize run could not read: why, from its failed.jsonl
+    (tmp_path / "units" / "failed.jsonl").write_text(json.dumps({"id": "clip3", "error": "c3.wav: the file is empty"}))
+    assert main(_cli_args(paths, tmp_path / "run2")) == 2
+    assert ("no cached unit ids for clip 'clip3': `foley tokenize` could not read it (c3.wav: the file is empty); fix "
+            "that and run it again, or leave the clip out of the manifest") in capsys.readouterr().err
     with pytest.raises(FoleyError, match="12-unit vocabulary"):
         np.save(tmp_path / "units" / "tokens" / "clip3.npy", np.array([3, 12], np.int16))
         load_lm_data(paths["manifest"], paths["features"], paths["units"], N_UNITS)
