@@ -542,6 +542,11 @@ def test_a_silence_keeps_its_slot_and_a_repeated_sound_is_another_take():
     first, _, again = balls.events
     assert first.seed is None and again.seed == (first.seed_used + REPEAT_SEED_STEP) % 2**31
     assert p.plan("another take of the first ball", 10, balls).events[0].seed_used != again.seed_used
+    # sounds replaced all at once: each another take, as the sounds they replace were
+    barks = p.plan("rain, a dog barks now and then", 10)
+    cats = [e for e in p.plan("replace all the dogs with a cat meowing repeatedly", 10, barks).events
+            if e.caption == "a cat meowing"]
+    assert len(cats) == 3 and len({e.seed_used for e in cats}) == 3
     with pytest.raises(PlanError, match="a new description starts a new bed: give it another --session file"):
         p.plan("a cat meows in the rain", 10, balls)
 

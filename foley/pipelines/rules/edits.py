@@ -1618,13 +1618,14 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                     caption, period = _rhythm(caption, counted=times > 1)
                     fill = period is not None or times == 1 and (is_iterative(caption)
                                                                  or e["fill"] and not is_iterative(e["caption"]))
-                    fresh = [{**e, "caption": caption, "seed": None, "start_time": e["start_time"] + k * share,
-                              "end_time": e["start_time"] + (k + 1) * share if k + 1 < times else e["end_time"],
-                              "fill": fill,
-                              "period_s": period if period is not None else e["period_s"] if fill else None}
-                             for k in range(times)]  # "with X twice": its span shared;
+                    made = [{**e, "caption": caption, "seed": None, "start_time": e["start_time"] + k * share,
+                             "end_time": e["start_time"] + (k + 1) * share if k + 1 < times else e["end_time"],
+                             "fill": fill,
+                             "period_s": period if period is not None else e["period_s"] if fill else None}
+                            for k in range(times)]  # "with X twice": its span shared;
                     # a span filled for X's nature is not Y's
-                    events[i:i + 1] = fresh
+                    events[i:i + 1] = made
+                    fresh[:0] = made  # every target's, in the plan's order ("all the dogs": a take each)
                 elif kind == "retake":  # the same event generated from the next seed
                     e.update(seed=(previous.events[i].seed_used + 1) % 2**31)
                 elif kind == "remove":
