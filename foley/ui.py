@@ -367,7 +367,7 @@ class Studio:
             turn += 1
         wav = write_audio(folder / f"bed-{turn}.wav", mix, backbone.mel.sample_rate)
         picture = folder / f"bed-{turn}.png"
-        timeline_image(plan, mix, backbone.mel.sample_rate, picture)
+        timeline_image(plan, mix, backbone.mel.sample_rate, picture, stats.heard_from_s)
         stem_files = [write_audio(stems_folder(wav) / name, part, backbone.mel.sample_rate)
                       for name, part in zip(stem_names(list(stems)), stems.values())]
         movie = None

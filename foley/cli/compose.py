@@ -339,7 +339,7 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
 
     _write_turn_files(plan, mix, backbone.mel.sample_rate, out, timeline, movie, video,
                       {path: parts_of_mix[caption] for caption, path in stems.items()}, fresh,
-                      (session.path, record) if session else None)
+                      (session.path, record) if session else None, stats.heard_from_s)
     for path in stale:  # as the session wrote them; one changed since is kept
         if path.resolve() in own:
             with contextlib.suppress(OSError):  # a stem left behind is not worse than the turn untold
@@ -349,11 +349,13 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
 
 
 def _write_turn_files(plan, mix, sample_rate: int, out: Path, timeline: str | None, movie: Path | None, video,
-                      stems: dict, fresh: set[Path], session: tuple | None = None) -> None:
+                      stems: dict, fresh: set[Path], session: tuple | None = None,
+                      heard_from_s: list[float] | None = None) -> None:
     """Write a turn's bed ``mix`` (samples,) at ``sample_rate`` Hz to ``out``, its timeline picture,
     its ``movie`` (the bed under ``video``'s picture, the video's own sound kept as a second track),
     its ``stems`` (path -> samples,) and its ``session`` (its path, and ``record(written, part)``
-    that writes it to ``part``, ``written`` the temporary file of each of the others): all reach
+    that writes it to ``part``, ``written`` the temporary file of each of the others; ``heard_from_s``: where
+    each event is laid, for the picture: RenderStats.heard_from_s): all reach
     their paths together, or none does. A path in
     ``fresh`` (not there when the turn began) found written meanwhile by another run is kept,
     and none of this turn's is written. Raises FoleyError naming the output that failed."""
@@ -365,7 +367,7 @@ def _write_turn_files(plan, mix, sample_rate: int, out: Path, timeline: str | No
     parts: dict[Path, Path] = {}  # final path -> the temporary file it is written as
     writers = [(out, lambda part: write_audio(part, mix, sample_rate))]
     if timeline:
-        writers.append((Path(timeline), lambda part: timeline_image(plan, mix, sample_rate, part)))
+        writers.append((Path(timeline), lambda part: timeline_image(plan, mix, sample_rate, part, heard_from_s)))
     if movie:  # the bed as written (its part), under the picture
         writers.append((movie, lambda part: mux_audio(video.path, parts[out], part, keep_original=True,
                                                       sample_rate=sample_rate, info=video)))

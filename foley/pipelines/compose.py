@@ -42,6 +42,7 @@ from ..models.hub import HUB_ID
 from ..models.layout import LAYOUT_CONDITION, LAYOUT_FILES, shared_components
 from .plan import DURATION_RANGE_S, Plan, PlanError, seconds_said
 from .rules.description import BED_UNDER_DB
+from .rules.times import rings_on
 from .rules.words import OTHER_PERIOD_S, is_background, peaks_at_its_time, repeat_period_s
 
 EDGE_FADE_S = 0.01  # the fade-in of every event: its attack stays sharp
@@ -354,6 +355,12 @@ def sounding_span(wav: np.ndarray, top_db: float = SOUNDING_TOP_DB) -> tuple[int
     return int(start), int(end)
 
 
+def sounds_to_its_end(wav: np.ndarray, sample_rate: int) -> bool:
+    """Whether a take (N,) sounds (:func:`sounding_span`) to within FILL_PAUSE_S of its end: a continuous
+    sound (rain, a rumble, a siren), not one that falls silent (a step, a door slam)."""
+    return sounding_span(wav)[1] + FILL_PAUSE_S * sample_rate >= len(wav)
+
+
 BED_GAP_S = 0.3  # a background silent this long before or after its sounding part is looped over it
 LOOP_OVERLAP_S = 0.25  # the crossfade where a background's loop joins itself (at most a quarter of the part)
 MIN_LOOP_S = 0.2  # a sounding part shorter than this is an event (a chirp), repeated with pauses, not looped
@@ -478,9 +485,9 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     the last one is cut at the span's end, where the event's release fades it), or with ``exact``
     while they start BEAT_RELEASE_S or more before its end."""
     first = take(0)
-    begin, end = sounding_span(first)
+    begin = sounding_span(first)[0]
     hits = take_hits(first, sample_rate)
-    if end + FILL_PAUSE_S * sample_rate >= len(first) and not (exact and len(hits) >= RUN_HITS):
+    if sounds_to_its_end(first, sample_rate) and not (exact and len(hits) >= RUN_HITS):
         if exact and not hits:
             raise SteadySoundError(f"a steady sound, with no clear onsets (no steps, drips or knocks) to lay every "
                                    f"{period_s:g} s")
@@ -606,15 +613,21 @@ class RenderStats:
     cut: list[tuple[str, float]] = field(default_factory=list)  # (caption, start s) of one-shots cut by the bed's end
     # (caption, start s, s it sounds, span s) of one-shots silent for SHORT_GAP_S or more before their span's end
     short: list[tuple[str, float, float, float]] = field(default_factory=list)
+    # (caption, start s, span s, s its take sounds from its start) of one-shots that ring on (thunder, a gong),
+    # released at their span's end (not the bed's) while their take sounds RING_LEFT_S or more past it
+    released: list[tuple[str, float, float, float]] = field(default_factory=list)
     held_db: float = 0.0  # how much further the gains' peaks made the -1 dBTP ceiling lower the whole mix
     # per plan event: with fill, the mean seconds from one stroke (a take, or a hit of a run) to the next as laid
     # (Event.heard_period_s), else None
     periods_s: list[float | None] = field(default_factory=list)
+    # per plan event: the bed's second its sound is laid from (its start, or before it: a swell laid before its time)
+    heard_from_s: list[float] = field(default_factory=list)
 
 
 # A generated event whose peak stays below this is no sound a listener hears in the mix (dub's rule).
 FAINT_PEAK_DBFS = -35.0
 SHORT_GAP_S = 2.0  # a one-shot silent this long before its span ends is said to be one sound, and how to fill it
+RING_LEFT_S = 0.5  # a sound that rings on released this long before its take falls silent is said to be, and how not to
 # A one-shot's take that faint is drawn again from other seeds (take r: + r * RETAKE_SEED_STEP), this
 # many times at most; the loudest try is kept.
 FAINT_RETAKES = 2
@@ -648,7 +661,11 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     moved, so a bed covers its whole span. An event with ``fill`` is repeated take after take
     until its end (:func:`fill_span`), a take (or a hit of a take that is a run) every ``period_s`` or at
     its sound's usual rhythm (``repeat_period_s``); one given a rhythm whose take is steady, with no clear
-    onsets, is refused (FoleyError); ``progress(event, repeats)`` is called after each event. A one-shot's
+    onsets, is refused (FoleyError); ``progress(event, repeats)`` is called after each event. A one-shot
+    in a slot longer than the model window is one window's take, released at its end, then silence, where
+    the take falls silent before its end or rings on (``rings_on``: thunder); else (a siren) it is
+    generated across its slot in windows. A one-shot that rings on, released at its span's end while its
+    take still sounds, is noted (``RenderStats.released``). A one-shot's
     take that comes out nearly silent (peak under FAINT_PEAK_DBFS) is drawn again from other seeds,
     FAINT_RETAKES times at most, and the loudest try kept.
     Events are leveled to EVENT_LUFS (beds
@@ -703,13 +720,25 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         repeats = len(starts)
         stats.periods_s.append(round((starts[-1] - starts[0]) / (repeats - 1) / sr, 3) if repeats > 1 else None)
         one_shot, start = not e.fill and not background, round(e.start_s * sr)  # start: where it is laid
+        rings_to = 0  # a one-shot that rings on: where its take falls silent, from where it is laid
         if wav is None:  # a background's windows are looped over their silences: a bed covers its span
-            wav, n = take(0, e.length_s), round(e.length_s * sr)
+            n, width_s = round(e.length_s * sr), backbone.mel.width_s
+            counted = stats.generated, stats.reused
+            wav = take(0, min(e.length_s, width_s) if one_shot else e.length_s)
+            if one_shot and e.length_s > width_s:  # one take, its end released, then silence (no second thunder) ...
+                if rings_on(e.caption) or not sounds_to_its_end(wav, sr):
+                    wav = np.concatenate([_edge_fades(wav, 0, round(RELEASE_S * sr)), np.zeros(n - len(wav), np.float32)])
+                else:  # ... unless it sounds to its take's end (a siren said without a length): across its span,
+                    stats.generated, stats.reused = counted  # the event's one take, its window's only looked at
+                    wav = take(0, e.length_s)
             # a swelling sound said at a time is at its loudest then, its swell before it (as the bed's start allows)
             peaks = align_onsets and peaks_at_its_time(e.caption, e.fill)
             early = min(loudest_moment(wav[:n], sr), start) if peaks else 0
+            wav = without_rumble(wav, sr)  # causal: the part laid is as if filtered after the cut
+            rings_to = sounding_span(wav)[1] if one_shot and rings_on(e.caption) else 0
             wav, start = wav[:n + early], start - early
-        wav = without_rumble(wav, sr)
+        else:
+            wav = without_rumble(wav, sr)
         peak_db = peak_dbfs(wav)
         sounds_to = sounding_span(wav)[1] if one_shot and peak_db >= FAINT_PEAK_DBFS else 0  # where its take falls silent
         if peak_db < FAINT_PEAK_DBFS:
@@ -719,8 +748,12 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         elif (one_shot and e.end_s >= plan.duration_s - 1e-6 and e.length_s < backbone.mel.width_s
               and sounds_to >= len(wav) - round(RELEASE_S * sr)):
             stats.cut.append((e.caption, e.start_s))
+        # A sound that rings on (thunder) in a slot shorter than its take, the planner's or said: released at its end.
+        elif rings_to - len(wav) >= RING_LEFT_S * sr and e.end_s < plan.duration_s - 1e-6:
+            stats.released.append((e.caption, e.start_s, e.length_s, rings_to / sr))
         elif one_shot and captions.count(e.caption) == 1 and len(wav) - sounds_to >= SHORT_GAP_S * sr:
             stats.short.append((e.caption, e.start_s, sounds_to / sr, e.length_s))
+        stats.heard_from_s.append(start / sr)
         wav = normalize_loudness(wav, sr, EVENT_LUFS - (BED_UNDER_DB if background else 0.0))
         if background:  # a sparse bed (a chirp, then silence) is leveled on its sounding part: its peaks held down
             wav *= np.float32(min(1.0, 10 ** ((EVENT_LUFS - BED_UNDER_DB + BED_CREST_DB) / 20) / (np.abs(wav).max() + 1e-12)))
@@ -776,10 +809,23 @@ def short_note(caption: str, start_s: float, sounding_s: float, span_s: float) -
             f"{seconds_said(span_s)} s, then is silent ('{caption} every 2 s' fills its span)")
 
 
+def released_note(caption: str, start_s: float, span_s: float, rings_s: float) -> str:
+    """What to tell of a one-shot that rings on (thunder) released at its span's end while its take,
+    ``rings_s`` long from its start, still sounds."""
+    from .rules.description import _it
+
+    thing = re.sub(r"(?i)^(?:a|an|the|some)\s+", "", _it(caption) or caption)
+    return (f"{caption!r} at {seconds_said(start_s)} s still rings when its span ends at "
+            f"{seconds_said(start_s + span_s)} s and is released there, {rings_s - span_s:.1f} s before its take falls "
+            f"silent; a longer span lets it ring out ('make the {thing} at {seconds_said(start_s)} s last "
+            f"{math.ceil(rings_s * 10) / 10:g} s')")
+
+
 def render_notes(stats: RenderStats, duration_s: float, video: bool = False,
                  said_before: set[tuple[str, float]] = frozenset(), held_before: float | None = None) -> list[str]:
     """The notes a render leaves for the user: events nearly silent, events cut by the bed's end
-    (``video``: a bed as long as its video), one-shots silent for most of their span, and a mix
+    (``video``: a bed as long as its video), sounds that ring on released at their span's end while
+    their take still sounds, one-shots silent for most of their span, and a mix
     held back by the peak ceiling. ``said_before``: the (caption, start) of events an earlier turn
     of a session gave the same notes of (those it left as they were), not said again;
     ``held_before``: the hold (dB) of the mix the session's last turn made (None: unknown), whose
@@ -791,6 +837,7 @@ def render_notes(stats: RenderStats, duration_s: float, video: bool = False,
              if (caption, start_s) not in said_before]
             + [cut_note(caption, start_s, duration_s, video) for caption, start_s in stats.cut
                if (caption, start_s) not in said_before]
+            + [released_note(*released) for released in stats.released if released[:2] not in said_before]
             + [short_note(*short) for short in stats.short if short[:2] not in said_before]
             + ([held_note(stats.held_db)] if stats.held_db > HELD_NOTE_DB and not held_said else []))
 
@@ -968,9 +1015,12 @@ def turn_notes(plan: Plan, stats: RenderStats | None, previous: Plan | None = No
     return notes
 
 
-def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os.PathLike) -> None:
+def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os.PathLike,
+                   heard_from_s: list[float] | None = None) -> None:
     """PNG: the events as labelled bars over the mix's spectrogram (a muted span hatched, not filled;
-    the spectrogram of a bed over about 30 s pooled to ``PICTURE_FRAMES`` columns)."""
+    the spectrogram of a bed over about 30 s pooled to ``PICTURE_FRAMES`` columns). ``heard_from_s``
+    (RenderStats.heard_from_s): each event's bar starts where its sound is laid, a swell before its
+    time included, its time marked by a line."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -981,13 +1031,16 @@ def timeline_image(plan: Plan, mix: np.ndarray, sample_rate: int, path: str | os
     fig, (bars, spec_ax) = plt.subplots(2, 1, figsize=(10, 1.2 + 0.35 * len(plan.events) + 2.2), sharex=True,
                                         gridspec_kw={"height_ratios": [0.35 * len(plan.events) + 0.4, 2.2]})
     for i, e in enumerate(plan.events):
-        muted = [(max(a, e.start_s), min(b, e.end_s)) for a, b in sorted(e.mute) if min(b, e.end_s) > max(a, e.start_s)]
-        edges = [e.start_s, *[t for span in muted for t in span], e.end_s]  # heard, muted, heard, ... spans
+        begin = min(e.start_s, heard_from_s[i]) if heard_from_s else e.start_s
+        muted = [(max(a, begin), min(b, e.end_s)) for a, b in sorted(e.mute) if min(b, e.end_s) > max(a, begin)]
+        edges = [begin, *[t for span in muted for t in span], e.end_s]  # heard, muted, heard, ... spans
         heard = [(a, b - a) for a, b in zip(edges[::2], edges[1::2]) if b > a]
         bars.broken_barh(heard, (i - 0.4, 0.8), color=f"C{i % 10}", alpha=0.8)
         bars.broken_barh([(a, b - a) for a, b in muted], (i - 0.4, 0.8), facecolor="none", edgecolor=f"C{i % 10}",
                          hatch="//", alpha=0.6)  # a muted span: outlined, not filled
-        bars.text(e.start_s + 0.05, i, f"{e.caption} ({e.gain_db:+.0f} dB)" if e.gain_db else e.caption,
+        if begin < e.start_s:  # its time, after its swell: where it is loudest
+            bars.vlines(e.start_s, i - 0.4, i + 0.4, colors="black", linewidth=1.5)
+        bars.text(begin + 0.05, i, f"{e.caption} ({e.gain_db:+.0f} dB)" if e.gain_db else e.caption,
                   va="center", fontsize=8)
     bars.set_yticks([])
     bars.invert_yaxis()

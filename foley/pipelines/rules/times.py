@@ -840,10 +840,15 @@ _RINGING = {"thunder", "thunderclap", "explosion", "explodes", "gong", "boom", "
 RINGING_LENGTH_S = 4.0
 
 
+def rings_on(caption: str) -> bool:
+    """Whether ``caption`` is a sound that rings on for seconds after its attack (thunder, an explosion, a gong)."""
+    return bool(_words(caption) & _RINGING)
+
+
 def timed_length_s(caption: str) -> float:
     """Seconds a sound placed "at T s" with no length of its own lasts: TIMED_LENGTH_S, or
-    RINGING_LENGTH_S for one that rings on (thunder, an explosion, a gong)."""
-    return RINGING_LENGTH_S if _words(caption) & _RINGING else TIMED_LENGTH_S
+    RINGING_LENGTH_S for one that rings on (:func:`rings_on`)."""
+    return RINGING_LENGTH_S if rings_on(caption) else TIMED_LENGTH_S
 # A rhythm: "every 2 s" (a bare number only where the part ends), "every second", "every half a second".
 _EVERY = re.compile(rf"(?:^|\s+)every\s+(?:{_N}(?:\s*(?:s|secs?|seconds?))?(?=\s*$)|{_N}\s*(?:s|secs?|seconds?)(?=\s)"
                     rf"|(?P<half>half\s+(?:a\s+)?)?second(?=\s|$))", re.I)
