@@ -285,7 +285,7 @@ class Studio:
         from .media.mux import check_original_keepable, mux_audio, other_streams_note, output_container
         from .pipelines.compose import EventCache, Session, bed_video, render, stem_names, stems_folder, timeline_image
         from .pipelines.compose import VIDEO_LENGTH_TOLERANCE_S, backbone_source, canonical_model, turn_notes
-        from .pipelines.compose import unchanged_refusal
+        from .pipelines.compose import edited_rhythms, unchanged_refusal
         from .pipelines.rules.edit_forms import check_turn_said, is_undo
 
         from .pipelines.plan import DURATION_RANGE_S, plan_changes
@@ -361,7 +361,8 @@ class Studio:
         cache = EventCache(state.cache_dir, model_id=self.compose_model_id)
         stems: dict = {}  # caption -> its part of the mix (samples,)
         with self._lock:
-            mix, stats = render(plan, backbone, cache, sampler, align_onsets=align, stems=stems)
+            mix, stats = render(plan, backbone, cache, sampler, align_onsets=align, stems=stems,
+                                edited_rhythms=edited_rhythms(plan, state.plan))
         turn = len(state.turns) + 1  # a new bed's files take names no earlier turn's have: one that fails leaves them
         while new and (folder / f"bed-{turn}.wav").exists():
             turn += 1

@@ -161,6 +161,7 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
         backbone_source,
         bed_video,
         canonical_model,
+        edited_rhythms,
         model_id,
         new_captions,
         render,
@@ -320,7 +321,7 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
         cache_dir = session.cache_dir if session else shared_cache_dir(stack)
         parts_of_mix: dict = {} if stems else None  # caption -> its stem (samples,)
         mix, stats = render(plan, backbone, EventCache(cache_dir, model_id=model_id(model)), sampler,
-                            align_onsets=align, stems=parts_of_mix,
+                            align_onsets=align, stems=parts_of_mix, edited_rhythms=edited_rhythms(plan, previous),
                             progress=lambda e, repeats: print(f"  mixed: {e.caption}" + (
                                 f" ({repeats} times until {seconds_said(e.end_s)} s)" if repeats > 1 else ""), file=sys.stderr))
     quiet_ffmpeg_log()  # again: importing torchvision with a backbone loaded turns FFmpeg's log back on

@@ -43,7 +43,7 @@ from ..models.layout import LAYOUT_CONDITION, LAYOUT_FILES, shared_components
 from .plan import DURATION_RANGE_S, Plan, PlanError, seconds_said
 from .rules.description import BED_UNDER_DB
 from .rules.times import rings_on
-from .rules.words import OTHER_PERIOD_S, is_background, peaks_at_its_time, repeat_period_s
+from .rules.words import OTHER_PERIOD_S, is_background, is_iterative, peaks_at_its_time, repeat_period_s
 
 EDGE_FADE_S = 0.01  # the fade-in of every event: its attack stays sharp
 # The fade-out at an event's planned end: a sound still ringing there (thunder, a bed) ends
@@ -422,6 +422,17 @@ HIT_DIP_DB = 10.0
 HIT_RISE_S = 0.25  # a step's attack, not a gust's swell (wind rising 10 dB over 0.7 s)
 MIN_HIT_S = 0.1
 RUN_HITS = 3  # a take with this many hits is a run of them; fewer, one sound (a step, a bark, a bell's toll)
+# A run's hits laid at a rhythm keep their own timing: each off its beat as it was off the take's own mean rhythm
+# (in periods, so scaled with the rhythm), at most this much of a period: the rhythm said is still heard
+HIT_SHIFT_MAX = 0.15
+# Where a beat is longer than the hit laid on it and the take holds a steady quiet under its hits (a cave's
+# ambience under its drips: at least AMBIENCE_MIN_S within AMBIENCE_DB, not a step's decay into the next), that
+# quiet, its last AMBIENCE_S at most, rings on to the next beat, looped (:func:`_rung_on`)
+AMBIENCE_FRAME_S = 0.1  # the frame of its level: a noise's own ripple smoothed
+AMBIENCE_DB = 3.0
+# the sfx backbone's drips hold a quiet of 0.27 to 0.36 s; the steps of its runs on gravel 0.16 s at most
+AMBIENCE_MIN_S = 0.2
+AMBIENCE_S = 0.5
 
 
 def take_hits(wav: np.ndarray, sample_rate: int) -> list[int]:
@@ -458,6 +469,46 @@ class SteadySoundError(FoleyError):
     """A rhythm asked of a take with no clear onsets (steady rain, wind): nothing to lay at it."""
 
 
+def steady_said(period_s: float) -> str:
+    """What a sound with no clear onsets is, given a rhythm of ``period_s`` s."""
+    return f"a steady sound, with no clear onsets (no steps, drips or knocks) to lay every {period_s:g} s"
+
+
+def _ambience(wav: np.ndarray, cuts: list[tuple[int, int]], sample_rate: int) -> np.ndarray | None:
+    """The ambience under a run's hits (a cave's quiet under its drips) in a take ``wav`` (N,) cut into
+    ``cuts`` ((start, end) samples of each hit but the last, each cut before the next): the longest quiet that
+    ends where a hit is cut, its level (RMS over AMBIENCE_FRAME_S) within AMBIENCE_DB of that point's and that
+    within SOUNDING_TOP_DB of the take's loudest, its last AMBIENCE_S; None where none lasts AMBIENCE_MIN_S (the
+    decay of a step into the next, or silence)."""
+    import librosa
+
+    frame = round(AMBIENCE_FRAME_S * sample_rate)
+    rms = librosa.feature.rms(y=wav, frame_length=frame, hop_length=HIT_HOP)[0]
+    level = 20 * np.log10(np.maximum(rms, 1e-10))  # (frames,) dB, frame i centred on sample i * HIT_HOP
+    start = end = 0
+    for a, b in cuts:  # from the frame that ends where it is cut, before the next hit's attack
+        i = j = min(max(0, round((b - frame // 2) / HIT_HOP)), len(level) - 1)
+        while j > a // HIT_HOP and level[j - 1] <= level[i] + AMBIENCE_DB:
+            j -= 1
+        if level[i] >= level.max() - SOUNDING_TOP_DB and b - (j * HIT_HOP + frame // 2) > end - start:
+            start, end = j * HIT_HOP + frame // 2, b  # the quiet from the end of its first frame
+    if end - start < AMBIENCE_MIN_S * sample_rate:
+        return None
+    return wav[max(start, end - round(AMBIENCE_S * sample_rate)):end]
+
+
+def _rung_on(part: np.ndarray, quiet: np.ndarray, length: int, fade: int) -> np.ndarray:
+    """(length,) ``part`` (shorter), a hit cut from a run just before the next, rung on with ``quiet`` (the
+    take's ambience) looped after it with equal-power crossfades of half of it, and faded out over its last
+    ``fade`` samples, where the next beat fades in."""
+    overlap = len(quiet) // 2
+    chunks, starts = [part], [0]
+    while starts[-1] + len(chunks[-1]) < length:
+        starts.append(starts[-1] + len(chunks[-1]) - min(overlap, len(chunks[-1]) // 2))
+        chunks.append(quiet)
+    return _edge_fades(join_windows(chunks, starts, length), 0, fade)
+
+
 def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = OTHER_PERIOD_S,
               exact: bool = False) -> tuple[np.ndarray | None, list[int], int]:
     """(total,) audio of a sound that lasts its span, the sample each stroke is laid from (a take,
@@ -478,7 +529,11 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     than the period is faded out over BEAT_RELEASE_S as the next begins). With ``exact`` a take
     that is a run of RUN_HITS hits or more (steps of a run, drips) is cut before each of them into
     single hits, each faded in and out at its cuts as a take's sounding part is, and those are its
-    repeats: the run is heard at the rhythm. Laid whole, a run's strokes are its hits where they fall.
+    repeats: the run is heard at the rhythm, each hit at its own level and as far off its beat as it
+    was off the take's own mean rhythm (a least-squares line through its peaks), in periods, at most
+    HIT_SHIFT_MAX (the first beat on the span's start); a hit shorter than its beat, cut before the next
+    of a take with an ambience under its hits (:func:`_ambience`), rings on with it to the next beat
+    (:func:`_rung_on`), not silence. Laid whole, a run's strokes are its hits where they fall.
     Repeats start while at least half of one fits (one whose take is yet to be made counted as
     long as the repeat before it, so that no take is made and then left out), or while more than
     ``period_s`` of the span would be left silent after them (a take of seconds, "water dripping":
@@ -489,8 +544,7 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     hits = take_hits(first, sample_rate)
     if sounds_to_its_end(first, sample_rate) and not (exact and len(hits) >= RUN_HITS):
         if exact and not hits:
-            raise SteadySoundError(f"a steady sound, with no clear onsets (no steps, drips or knocks) to lay every "
-                                   f"{period_s:g} s")
+            raise SteadySoundError(steady_said(period_s))
         covered = len(first) >= total
         strokes = [h for h in hits if h < total] if covered and len(hits) >= RUN_HITS else [0]
         return (first[:total] if covered else None), strokes, 1
@@ -507,15 +561,40 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
                                np.zeros(len(part) - n, dtype=part.dtype)])
 
     def pieces_of(wav: np.ndarray, hits: list[int], start: int | None = None,
-                  head: bool = True) -> list[tuple[np.ndarray, list[int]]]:
-        """(audio, where its strokes start in it) of each piece a take is laid as: with ``exact`` each hit
-        of a run, else its sounding part from ``start`` on (default: where it begins), its hits where they fall."""
+                  head: bool = True) -> list[tuple[np.ndarray, list[int], float, np.ndarray | None]]:
+        """(audio, where its strokes start in it, how far off its beat it is laid (periods), the quiet it rings on
+        with or None) of each piece a take is laid as: with ``exact`` each hit of a run, off its beat as off the
+        take's own rhythm, unreleased where it rings on; else its sounding part from ``start`` on (default: where
+        it begins), its hits where they fall, on its beat."""
         begin, end = sounding_span(wav)
         if exact and len(hits) >= RUN_HITS:
-            return [(piece(wav, a, b), [0]) for a, b in zip(hits, hits[1:] + [end])]
+            cuts = list(zip(hits, hits[1:] + [end]))
+            peaks = np.array([a + int(np.argmax(np.abs(wav[a:b]))) for a, b in cuts])  # where each is heard
+            n = np.arange(len(peaks))
+            rhythm, at = np.polyfit(n, peaks, 1)  # the take's own: samples from one hit to the next, where the first is
+            shifts = np.clip((peaks - at - rhythm * n) / rhythm, -HIT_SHIFT_MAX, HIT_SHIFT_MAX)
+            quiet = _ambience(wav, cuts[:-1], sample_rate)
+            pieces = []
+            for (a, b), shift in zip(cuts, shifts):
+                rings = quiet is not None and b < end  # cut before the next hit (not where the take stops sounding)
+                part = _edge_fades(wav[max(0, a - fade):b], fade, 0) if rings else piece(wav, a, b)
+                pieces.append((part, [0], float(shift), quiet if rings else None))
+            return pieces
         start = begin if start is None else start
         inner = [h - max(0, start - fade) for h in hits[1:]] if len(hits) >= RUN_HITS else []
-        return [(piece(wav, start, end, head), [0] + inner)]
+        return [(piece(wav, start, end, head), [0] + inner, 0.0, None)]
+
+    def lay(at: int, cut: np.ndarray, strokes: list[int], level: float = 1.0) -> None:  # cut at the span's end
+        n = max(0, min(len(cut), total - at))
+        out[at:at + n] += cut[:n] * np.float32(level)
+        starts.extend(at + s for s in strokes if s < n)
+
+    def beat_until(at: int, cut: np.ndarray, quiet: np.ndarray | None, until: int) -> np.ndarray:
+        """A beat of a given rhythm laid at ``at`` up to ``until``, where the next begins (or the span ends): no
+        longer (a tick a second is no drone), or rung on with its quiet to it."""
+        if len(cut) >= until - at:
+            return cut if until >= total else _edge_fades(cut[:until - at], 0, round(BEAT_RELEASE_S * sample_rate))
+        return cut if quiet is None else _rung_on(cut, quiet, min(until + fade, total) - at, fade)
 
     rng, levels = np.random.default_rng(seed), np.random.default_rng([seed, 1])  # periods, levels
     out = np.zeros(total, dtype=np.float32)
@@ -525,6 +604,7 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     t = k = 0
     asked, starts = 1, []
     beat = round(period_s * sample_rate)
+    ringing = None  # with exact: (where, audio, strokes, quiet) of the beat laid last, finished where the next begins
     while t < total:
         new = k == len(laid) and asked < FILL_TAKES  # its take is yet to be made
         # The first take is laid whatever its length, cut at the end; a beat of a given rhythm whenever it
@@ -534,25 +614,25 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
         upcoming = (laid[-1] if new else laid[k] if k < len(laid) else rounds[k % len(rounds)])[0]
         if starts and not exact and t + len(upcoming) // 2 > total and total - t <= beat:
             break
-        if starts and exact and total - t < BEAT_RELEASE_S * sample_rate:  # its fade-in alone: not a beat heard
+        if k and exact and total - t < BEAT_RELEASE_S * sample_rate:  # its fade-in alone: not a beat heard
             break
         if new:
             wav = take(asked)
             made = pieces_of(wav, take_hits(wav, sample_rate))
             laid, rounds, asked = laid + made, rounds + made, asked + 1
-        cut, strokes = laid[k] if k < len(laid) else rounds[k % len(rounds)]
-        if exact and len(cut) > beat:  # a beat rings no longer than the rhythm: a tick a second is no drone
-            cut = _edge_fades(cut[:beat], 0, round(BEAT_RELEASE_S * sample_rate))
-        n = min(len(cut), total - t)
-        level = 1.0 if exact or not k else 10 ** (-FILL_LEVEL_JITTER_DB * levels.uniform() / 20)  # a rhythm given: even
-        out[t:t + n] += cut[:n] * np.float32(level)
-        if n:
-            starts.extend(t + s for s in strokes if s < n)
+        cut, strokes, shift, quiet = laid[k] if k < len(laid) else rounds[k % len(rounds)]
         k += 1
-        if exact:  # on the grid, never drifting
+        if exact:  # on the grid, never drifting: a hit of a run off it as off its take's own rhythm
+            at = t + round(shift * beat) if k > 1 else t
+            if ringing:
+                lay(ringing[0], beat_until(ringing[0], ringing[1], ringing[3], at), ringing[2])
+            ringing = (at, cut, strokes, quiet)
             t = round(k * period_s * sample_rate)
             continue
+        lay(t, cut, strokes, 1.0 if k == 1 else 10 ** (-FILL_LEVEL_JITTER_DB * levels.uniform() / 20))
         t += round(max(len(cut) + FILL_PAUSE_S * sample_rate, period_s * sample_rate) * (1 + FILL_JITTER * rng.uniform(-1, 1)))
+    if ringing:  # the last beat, to the span's end
+        lay(ringing[0], beat_until(ringing[0], ringing[1], ringing[3], total), ringing[2])
     return out, starts, asked
 
 
@@ -622,6 +702,8 @@ class RenderStats:
     periods_s: list[float | None] = field(default_factory=list)
     # per plan event: the bed's second its sound is laid from (its start, or before it: a swell laid before its time)
     heard_from_s: list[float] = field(default_factory=list)
+    # (caption, period s, start s) of sounds given a rhythm in their description whose take has no clear onsets
+    steady: list[tuple[str, float, float]] = field(default_factory=list)
 
 
 # A generated event whose peak stays below this is no sound a listener hears in the mix (dub's rule).
@@ -647,8 +729,8 @@ BED_CREST_DB = 18.0
 
 
 def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = SamplerConfig(),
-           progress=None, align_onsets: bool = True,
-           stems: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, RenderStats]:
+           progress=None, align_onsets: bool = True, stems: dict[str, np.ndarray] | None = None,
+           edited_rhythms: frozenset[int] = frozenset()) -> tuple[np.ndarray, RenderStats]:
     """The plan's mix (samples(duration),) and how many events were generated vs reused.
     ``stems``, a dict, receives each caption's part of the mix (samples(duration),), captions in
     the order of their first event; the parts add up to the mix (the events that share a caption,
@@ -660,8 +742,12 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     far as the bed's start allows; background sounds (``is_background``) are not
     moved, so a bed covers its whole span. An event with ``fill`` is repeated take after take
     until its end (:func:`fill_span`), a take (or a hit of a take that is a run) every ``period_s`` or at
-    its sound's usual rhythm (``repeat_period_s``); one given a rhythm whose take is steady, with no clear
-    onsets, is refused (FoleyError); ``progress(event, repeats)`` is called after each event. A one-shot
+    its sound's usual rhythm (``repeat_period_s``); one given a rhythm that is steady, a background that is no
+    run (``is_background``, not ``is_iterative``: rain, known before any take) or one whose take has no clear
+    onsets, is laid as it comes (``RenderStats.steady`` says so), or refused (FoleyError) where a turn's edit
+    asked for that rhythm (``edited_rhythms``: the indices of those events, :func:`edited_rhythms`); a take
+    that sounds to its end is generated across the span, its hits heard where it is a run (``RenderStats.periods_s``);
+    ``progress(event, repeats)`` is called after each event. A one-shot
     in a slot longer than the model window is one window's take, released at its end, then silence, where
     the take falls silent before its end or rings on (``rings_on``: thunder); else (a siren) it is
     generated across its slot in windows. A one-shot that rings on, released at its span's end while its
@@ -680,7 +766,7 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     level = np.zeros_like(mix)  # the same mix with every event's gain at 0 dB: what the whole is leveled by
     stats, t0 = RenderStats(), time.perf_counter()
     captions = [e.caption for e in plan.events]  # a sound said more than once ("now and then") is one sound each time
-    for e in plan.events:
+    for i, e in enumerate(plan.events):
         background = is_background(e.caption)
 
         def take(k: int, length_s: float, e=e, background=background) -> np.ndarray:  # (samples(length_s) or more,)
@@ -712,13 +798,25 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
 
         wav, starts = None, [0]
         if e.fill:  # takes one model window long (what one costs anyway), kept when the span changes
-            try:
-                wav, starts, _ = fill_span(lambda k: take(k, backbone.mel.width_s), round(e.length_s * sr), sr,
-                                           e.seed_used, *repeat_period_s(e))
-            except SteadySoundError as err:
-                raise FoleyError(f"{e.caption!r} is {err}") from None
-        repeats = len(starts)
-        stats.periods_s.append(round((starts[-1] - starts[0]) / (repeats - 1) / sr, 3) if repeats > 1 else None)
+            made: dict[int, np.ndarray] = {}  # each take asked for once, laid again as it comes where it is steady
+
+            def window_take(k: int) -> np.ndarray:
+                return made[k] if k in made else made.setdefault(k, take(k, backbone.mel.width_s))
+
+            total, (period_s, exact) = round(e.length_s * sr), repeat_period_s(e)
+            known = exact and is_background(e.caption) and not is_iterative(e.caption)  # rain, wind: no take to tell
+            steady = known
+            if not known:
+                try:
+                    wav, starts, _ = fill_span(window_take, total, sr, e.seed_used, period_s, exact)
+                except SteadySoundError:
+                    steady = True
+            if steady and i in edited_rhythms:
+                raise FoleyError(f"{e.caption!r} is {steady_said(period_s)}")
+            if steady:  # a rhythm it was described with: laid as it comes
+                stats.steady.append((e.caption, period_s, e.start_s))
+                if not known:
+                    wav, starts, _ = fill_span(window_take, total, sr, e.seed_used, period_s)
         one_shot, start = not e.fill and not background, round(e.start_s * sr)  # start: where it is laid
         rings_to = 0  # a one-shot that rings on: where its take falls silent, from where it is laid
         if wav is None:  # a background's windows are looped over their silences: a bed covers its span
@@ -731,6 +829,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
                 else:  # ... unless it sounds to its take's end (a siren said without a length): across its span,
                     stats.generated, stats.reused = counted  # the event's one take, its window's only looked at
                     wav = take(0, e.length_s)
+            if e.fill and len(hits := take_hits(wav[:n], sr)) >= RUN_HITS:  # a run across the span: its hits heard
+                starts = hits
             # a swelling sound said at a time is at its loudest then, its swell before it (as the bed's start allows)
             peaks = align_onsets and peaks_at_its_time(e.caption, e.fill)
             early = min(loudest_moment(wav[:n], sr), start) if peaks else 0
@@ -739,6 +839,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
             wav, start = wav[:n + early], start - early
         else:
             wav = without_rumble(wav, sr)
+        repeats = len(starts)
+        stats.periods_s.append(round((starts[-1] - starts[0]) / (repeats - 1) / sr, 3) if repeats > 1 else None)
         peak_db = peak_dbfs(wav)
         sounds_to = sounding_span(wav)[1] if one_shot and peak_db >= FAINT_PEAK_DBFS else 0  # where its take falls silent
         if peak_db < FAINT_PEAK_DBFS:
@@ -821,11 +923,26 @@ def released_note(caption: str, start_s: float, span_s: float, rings_s: float) -
             f"{math.ceil(rings_s * 10) / 10:g} s')")
 
 
+def steady_note(caption: str, period_s: float, start_s: float) -> str:
+    """What to tell of a sound described at a rhythm that is steady (rain, or a take with no clear onsets), laid as it
+    comes."""
+    return f"{caption!r} at {seconds_said(start_s)} s is {steady_said(period_s)}: it is laid as it comes, over its span"
+
+
+def edited_rhythms(plan: Plan, previous: Plan | None) -> frozenset[int]:
+    """The indices of ``plan``'s events whose rhythm an edit of ``previous`` set: a sound of it (its caption and
+    take) given another ("make the drips faster", "the knocks every 2 s"); not one added, replaced or described."""
+    before = {(e.caption, e.seed_used): e.period_s for e in previous.events} if previous else {}
+    return frozenset(i for i, e in enumerate(plan.events) if e.period_s is not None
+                     and before.get((e.caption, e.seed_used), e.period_s) != e.period_s)
+
+
 def render_notes(stats: RenderStats, duration_s: float, video: bool = False,
                  said_before: set[tuple[str, float]] = frozenset(), held_before: float | None = None) -> list[str]:
     """The notes a render leaves for the user: events nearly silent, events cut by the bed's end
     (``video``: a bed as long as its video), sounds that ring on released at their span's end while
-    their take still sounds, one-shots silent for most of their span, and a mix
+    their take still sounds, one-shots silent for most of their span, sounds described at a rhythm that
+    came out steady, and a mix
     held back by the peak ceiling. ``said_before``: the (caption, start) of events an earlier turn
     of a session gave the same notes of (those it left as they were), not said again;
     ``held_before``: the hold (dB) of the mix the session's last turn made (None: unknown), whose
@@ -839,6 +956,8 @@ def render_notes(stats: RenderStats, duration_s: float, video: bool = False,
                if (caption, start_s) not in said_before]
             + [released_note(*released) for released in stats.released if released[:2] not in said_before]
             + [short_note(*short) for short in stats.short if short[:2] not in said_before]
+            + [steady_note(caption, period_s, start_s) for caption, period_s, start_s in stats.steady
+               if (caption, start_s) not in said_before]
             + ([held_note(stats.held_db)] if stats.held_db > HELD_NOTE_DB and not held_said else []))
 
 

@@ -6,7 +6,8 @@ take, until its end: footsteps, hammering) with an optional ``period_s`` (second
 to the next; without it, the sound's usual rhythm), an optional ``mute`` (spans of the timeline
 where its take is silenced: "remove the rain from 2 to 4 s"), and the total duration. The rules (from the
 Audio-Agent paper): times inside [0, duration], at least one event reaching the end,
-overlaps allowed, a few sounds at once at most (the planner is asked for two; the mixer accepts three).
+overlaps allowed, a few sounds at once at most (the planner is asked for two; the mixer accepts three, the
+steady backgrounds that play together counted as one ambience).
 
 Parsing accepts JSON (bare or inside code fences; a list of events or an object with an
 ``events`` list) and the paper's call-string form
@@ -27,6 +28,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from ..config import MAX_SEED
 from ..errors import FoleyError
+from .rules.words import is_background
 
 MAX_CAPTION_CHARS = 200
 MAX_EVENTS = 32
@@ -40,8 +42,8 @@ class PlanError(FoleyError):
 
 
 class CrowdedError(PlanError):
-    """A plan with more sounds at once than it allows: ``names``, the captions of the ``peak`` events
-    that play at ``when_s``, and ``limit``, the most it allows."""
+    """A plan with more sounds at once than it allows: ``names``, the sounds that play at ``when_s``
+    (:func:`playing_said`), ``peak`` of them as counted against ``limit``, the most it allows (:func:`crowding`)."""
 
     def __init__(self, message: str, peak: int, when_s: float, names: list[str], limit: int):
         super().__init__(message)
@@ -293,16 +295,48 @@ def merged_spans(spans) -> tuple[tuple[float, float], ...]:
     return tuple(merged)
 
 
-def _max_overlap(events: list[Event]) -> tuple[int, float]:
-    """The most events that play at once, and the first time they do (s)."""
-    points = sorted([(e.start_s, 1) for e in events] + [(e.end_s, -1) for e in events], key=lambda p: (p[0], p[1]))
-    level = peak = 0
-    when = 0.0
-    for t, step in points:
-        level += step
-        if level > peak:
-            peak, when = level, t
+def sounds_counted(sounds: int, ambience: int, limit: int) -> int:
+    """How many sounds count against a bed's ``limit`` of sounds at once: each of ``sounds`` one, and the
+    ``ambience``, steady backgrounds playing together (rain and wind: ``is_background``, leveled under the rest
+    as one bed by compose's render), one between them while they are no more than the limit (more: each one)."""
+    return sounds + (min(ambience, 1) if ambience <= limit else ambience)
+
+
+def crowding(spans: list[tuple[float, float, bool]], limit: int) -> list[tuple[float, int]]:
+    """(time s, sounds counted from then: :func:`sounds_counted`) at each start and end of ``spans``, (start s,
+    end s, whether it is a steady background), in time order; one that ends as another begins does not overlap it."""
+    points = sorted([(a, 1, steady) for a, _, steady in spans] + [(b, -1, steady) for _, b, steady in spans],
+                    key=lambda p: (p[0], p[1]))
+    sounds = ambience = 0
+    counts = []
+    for t, step, steady in points:
+        if steady:
+            ambience += step
+        else:
+            sounds += step
+        counts.append((t, sounds_counted(sounds, ambience, limit)))
+    return counts
+
+
+def _max_overlap(events: list[Event], limit: int) -> tuple[int, float]:
+    """The most sounds ``events`` play at once as counted against ``limit`` (:func:`crowding`), and the first time
+    they do (s)."""
+    peak, when = 0, 0.0
+    for t, n in crowding([(e.start_s, e.end_s, is_background(e.caption)) for e in events], limit):
+        if n > peak:
+            peak, when = n, t
     return peak, when
+
+
+def playing_said(events: list[Event], when_s: float, limit: int) -> list[str]:
+    """The sounds of ``events`` that play at ``when_s``, as counted against ``limit``: each caption, the steady
+    backgrounds counted as one said together ("rain and wind as one ambience")."""
+    playing = [e for e in events if e.start_s <= when_s < e.end_s]
+    steady = [e.caption for e in playing if is_background(e.caption)]
+    if not 1 < len(steady) <= limit:
+        return [e.caption for e in playing]
+    return [f"{', '.join(steady[:-1])} and {steady[-1]} as one ambience"] + [e.caption for e in playing
+                                                                             if not is_background(e.caption)]
 
 
 def validate(raw_events, duration_s: float, max_simultaneous: int = 3, reach_end: bool = True) -> Plan:
@@ -326,9 +360,9 @@ def validate(raw_events, duration_s: float, max_simultaneous: int = 3, reach_end
         last = max(range(len(events)), key=lambda i: events[i].end_s)
         events[last] = replace(events[last], end_s=round(duration_s, 3))  # one event must reach the end
     events.sort(key=lambda e: (e.start_s, e.end_s))  # the order a saved plan is read back in
-    peak, when = _max_overlap(events)
+    peak, when = _max_overlap(events, max_simultaneous)
     if peak > max_simultaneous:
-        names = [e.caption for e in events if e.start_s <= when < e.end_s]
+        names = playing_said(events, when, max_simultaneous)
         raise CrowdedError(f"{peak} sounds play at once from {when:g} s ({'; '.join(names)}); at most "
                            f"{max_simultaneous} may overlap (a plan in JSON may allow more: \"max_simultaneous\")", peak,
                            when, names, max_simultaneous)

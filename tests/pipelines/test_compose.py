@@ -1574,10 +1574,79 @@ def test_a_run_take_is_cut_at_its_hits_and_laid_at_the_rhythm():
     assert abs(np.median(np.diff(starts)) / sr - 0.5) < 0.01  # its strokes are its clicks: the rhythm heard
 
 
+def test_a_run_laid_at_a_rhythm_keeps_its_own_timing_and_levels():
+    """A run whose steps are not evenly apart, each at its own level, laid 1.5 times faster or slower: each step is
+    as far off its beat, in periods, as it was off the take's own mean rhythm (scaled with the rhythm, not laid on a
+    metronome's grid), at most HIT_SHIFT_MAX of one, at its own level; the rhythm itself is kept (no drift)."""
+    from foley.pipelines.compose import HIT_SHIFT_MAX, fill_span
+
+    sr, total = 16_000, 8 * 16_000
+    times, gains = np.array([0.05, 0.61, 1.0, 1.63, 2.05, 2.49]), np.array([0.5, 0.3, 0.45, 0.15, 0.5, 0.35])
+    take = np.zeros(4 * sr, np.float32)
+    rng = np.random.default_rng(0)
+    for t, g in zip(times, gains):
+        take[round(t * sr):round(t * sr) + 800] += rng.standard_normal(800).astype(np.float32) * np.exp(
+            -np.arange(800) / 120) * g
+    rhythm, first = np.polyfit(np.arange(6), times, 1)  # 0.48 s: each step up to 0.09 s off it
+    own = np.clip((times - first - rhythm * np.arange(6)) / rhythm, -HIT_SHIFT_MAX, HIT_SHIFT_MAX)  # in periods
+    for period in (rhythm / 1.5, rhythm * 1.5):
+        out, starts, _ = fill_span(lambda k: take, total, sr, seed=1, period_s=period, exact=True)
+        beats = np.arange(len(starts))
+        off = (np.array(starts) / sr - beats * period) / period  # each step off its beat, in periods
+        assert off[0] == 0 and np.abs(off[1:] - own[beats[1:] % 6]).max() < 0.01, (period, off, own)  # the take's own
+        assert np.abs(off).max() > 0.1  # not a metronome's
+        assert abs((starts[-1] - starts[0]) / sr / beats[-1] - period) < 0.1 * period / beats[-1]  # the rhythm kept
+        peaks = np.array([np.abs(out[s:s + round(0.2 * sr)]).max() for s in starts[:6]])
+        own_peaks = np.array([np.abs(take[round(t * sr):round(t * sr) + 800]).max() for t in times])
+        assert np.allclose(peaks / peaks[0], own_peaks / own_peaks[0], rtol=0.02), peaks  # each step at its own level
+
+
+def test_a_run_laid_slower_than_its_hits_last_rings_on_with_its_ambience_to_the_next_beat():
+    """Drips over a cave's quiet: laid every 1.5 s (each drip and its quiet lasting 0.5 s), the quiet rings on to the
+    next drip, looped and crossfaded, at its own level, where it was silent for the rest of each beat; drips with
+    nothing under them, or steps each dying away into the next, leave the rest of the beat silent."""
+    from foley.pipelines.compose import fill_span
+
+    sr, total = 16_000, 8 * 16_000
+
+    def drips(floor: float) -> np.ndarray:  # a drip every 0.5 s over 3 s of quiet (low noise), then silence
+        rng = np.random.default_rng(1)
+        take = np.zeros(4 * sr, np.float32)
+        take[:3 * sr] = np.convolve(rng.standard_normal(3 * sr), np.ones(8) / 8, "same").astype(np.float32) * floor
+        for t in np.arange(0, 3, 0.5):
+            take[round(t * sr):round(t * sr) + 800] += rng.standard_normal(800).astype(np.float32) * np.exp(
+                -np.arange(800) / 120) * 0.5
+        return take
+
+    def rms_db(x: np.ndarray) -> float:
+        return 10 * np.log10(np.mean(x.astype(np.float64) ** 2) + 1e-20)
+
+    take = drips(0.05)
+    quiet = rms_db(take[round(0.2 * sr):round(0.45 * sr)])
+    out, starts, _ = fill_span(lambda k: take, total, sr, seed=1, period_s=1.5, exact=True)
+    assert np.allclose(np.array(starts) / sr, np.arange(0, 8, 1.5), atol=0.01)  # evenly apart: no step of its own
+    for beat in np.array(starts[:-1]):  # the rest of each beat: the quiet, not silence, and no dip where it loops
+        rest = out[beat + round(0.6 * sr):beat + round(1.45 * sr)]
+        frames = [rms_db(rest[i:i + 800]) for i in range(0, len(rest) - 800, 400)]
+        assert abs(rms_db(rest) - quiet) < 1.5 and min(frames) > quiet - 4, (beat / sr, rms_db(rest), quiet, min(frames))
+        seam = out[beat + round(1.5 * sr) - 320:beat + round(1.5 * sr) + 160]  # into the next drip's fade-in
+        assert rms_db(seam) > quiet - 4, (beat / sr, rms_db(seam), quiet)
+    out, starts, _ = fill_span(lambda k: drips(0.0), total, sr, seed=1, period_s=1.5, exact=True)
+    assert np.abs(out[starts[1] - round(0.9 * sr):starts[1] - round(0.05 * sr)]).max() == 0  # nothing under them
+    rng = np.random.default_rng(2)  # steps on gravel, each dying away into the next: no quiet that holds to loop
+    steps = np.zeros(4 * sr, np.float32)
+    for t in np.arange(0, 3, 0.5):
+        steps[round(t * sr):round((t + 0.5) * sr)] += rng.standard_normal(sr // 2).astype(np.float32) * np.exp(
+            -np.arange(sr // 2) / (0.08 * sr)) * 0.5
+    out, starts, _ = fill_span(lambda k: steps, total, sr, seed=1, period_s=1.5, exact=True)
+    assert np.abs(out[starts[1] - round(0.9 * sr):starts[1] - round(0.05 * sr)]).max() == 0
+
+
 def test_a_rhythm_asked_of_a_steady_sound_is_refused(tmp_path):
-    """Steady noise has no clear onsets to lay at a rhythm: asked for one ("make the rain faster"
-    of rain said to drip), the turn is refused in one line, not rendered unchanged."""
-    from foley.pipelines.compose import SteadySoundError, fill_span, take_hits
+    """Steady noise has no clear onsets to lay at a rhythm: asked for one by an edit ("make the rain faster"
+    of rain said to drip), the turn is refused in one line, not rendered unchanged; given one by its description
+    ("rain every 2 s"), it is laid as it comes, and a note says so."""
+    from foley.pipelines.compose import SteadySoundError, edited_rhythms, fill_span, render_notes, take_hits
     from foley.pipelines.plan import Plan
 
     sr = 16_000
@@ -1588,10 +1657,24 @@ def test_a_rhythm_asked_of_a_steady_sound_is_refused(tmp_path):
     assert np.array_equal(out, noise[:2 * sr]) and starts == [0]
     with pytest.raises(SteadySoundError, match="no clear onsets"):
         fill_span(lambda k: noise, 2 * sr, sr, seed=1, period_s=0.6, exact=True)
-    plan = Plan(8.0, (Event("heavy rain dripping", 0.0, 8.0, fill=True, period_s=0.6),))
+    bed = Plan(8.0, (Event("heavy rain dripping", 0.0, 8.0, fill=True), Event("a door slams", 2.0, 4.0)))
+    plan = Plan(8.0, (Event("heavy rain dripping", 0.0, 8.0, fill=True, period_s=0.6), Event("a door slams", 2.0, 4.0)))
+    assert edited_rhythms(plan, bed) == {0} and edited_rhythms(plan, None) == edited_rhythms(plan, plan) == set()
     with pytest.raises(FoleyError, match=r"^'heavy rain dripping' is a steady sound, with no clear onsets \(no steps, "
                                          r"drips or knocks\) to lay every 0.6 s$"):
-        render(plan, BedBackbone(), EventCache(tmp_path, "rain"), FAST)
+        render(plan, BedBackbone(), EventCache(tmp_path, "rain"), FAST, edited_rhythms=edited_rhythms(plan, bed))
+    told = []
+    mix, stats = render(plan, BedBackbone(), EventCache(tmp_path, "rain"), FAST, progress=lambda e, n: told.append(n))
+    as_it_comes, _ = render(bed, BedBackbone(), EventCache(tmp_path, "rain"), FAST)
+    assert np.array_equal(mix, as_it_comes) and told == [1, 1]  # as if it had no rhythm
+    assert render_notes(stats, 8.0) == ["'heavy rain dripping' at 0 s is a steady sound, with no clear onsets (no "
+                                        "steps, drips or knocks) to lay every 0.6 s: it is laid as it comes, over its span"]
+    rain = RulesPlanner().plan("rain every 2 s", 14.0)  # rain: steady before any take is made to tell
+    assert rain.events[0].period_s == 2
+    _, stats = render(rain, BedBackbone(), EventCache(tmp_path, "rain every 2 s"), FAST)
+    assert stats.steady == [("rain", 2, 0.0)] and stats.generated == 1  # its span alone, no take made only to be left
+    with pytest.raises(FoleyError, match=r"^'rain' is a steady sound, with no clear onsets"):  # asked by an edit
+        render(rain, BedBackbone(), EventCache(tmp_path, "rain"), FAST, edited_rhythms=frozenset({0}))
 
 
 def test_faster_of_a_run_take_quickens_the_steps_heard(tmp_path):
@@ -1611,6 +1694,32 @@ def test_faster_of_a_run_take_quickens_the_steps_heard(tmp_path):
     was, now = (detect_onsets(mix, sr) / sr for mix in (before, after))
     assert abs(np.median(np.diff(was)) - 0.5) < 0.02 and abs(np.median(np.diff(now)) - faster.events[0].period_s) < 0.02
     assert len(now) >= 1.3 * len(was) and len(after) == len(before)
+
+
+class WholeRunBackbone(BedBackbone):
+    """A model whose every take is a run of clicks every 0.5 s to its end (as a run of steps may fill a window)."""
+
+    def generate(self, captions, duration_s, **kw):
+        import torch
+
+        n = round(duration_s * 16_000)  # from its first sample (no onset to move) over a hum to its last
+        hum = 0.04 * np.sin(2 * np.pi * 60 * np.arange(n) / 16_000).astype(np.float32)  # as loud as an attack is
+        return torch.from_numpy(clicks_take(n, kw["seed"], for_s=duration_s) + hum)[None]
+
+
+def test_a_run_that_fills_its_window_is_heard_at_its_hits_and_a_tempo_edit_starts_from_them(tmp_path):
+    """A take that is a run to its window's end sounds to its end: over a longer span it is generated across it, and
+    the rhythm heard is its clicks' (0.5 s), recorded for a tempo edit, not none (which fell back on the usual 0.33 s
+    of a run, making it "faster" from a rhythm never heard)."""
+    p = RulesPlanner()
+    plan = p.plan("footsteps on gravel, running", 14.0)
+    told = []
+    _, stats = render(plan, WholeRunBackbone(), EventCache(tmp_path, "run"), FAST, progress=lambda e, n: told.append(n))
+    heard = stats.periods_s[0]  # a click every 0.5 s, and where the windows join
+    assert 0.45 < heard < 0.55 and told[0] >= 25, (heard, told)
+    laid = replace(plan, events=(replace(plan.events[0], heard_period_s=heard),))
+    assert p.plan("make the running faster", 14.0, laid).events[0].period_s == float(f"{heard / 1.5:.2g}") > 0.3  # not
+    # 0.33 / 1.5
 
 
 def test_a_rhythm_the_plan_gives_keeps_its_last_beat(tmp_path):

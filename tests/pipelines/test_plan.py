@@ -98,6 +98,23 @@ def test_a_plan_in_json_may_allow_more_sounds_at_once():
             pasted_plan(json.dumps({"duration_s": 10, "max_simultaneous": bad, "events": four}))
 
 
+def test_the_steady_backgrounds_that_play_together_are_one_sound_at_once():
+    """Rain and wind under a storm's thunder and a dog are one ambience (leveled under the rest as one bed), so the
+    four fit a bed of 3 at once; four sounds with attacks do not, nor more layers of an ambience than the limit."""
+    def at(*captions):
+        return [{"caption": c, "start_time": 0, "end_time": 10} for c in captions]
+
+    storm = validate(at("rain", "wind", "thunder", "a dog barks"), 10)
+    assert [e.caption for e in storm.events] == ["rain", "wind", "thunder", "a dog barks"]
+    assert validate(at("rain", "wind", "birds chirping", "thunder", "a dog barks"), 10).max_simultaneous == 3
+    with pytest.raises(PlanError, match=r"^4 sounds play at once from 0 s \(rain and wind as one ambience; thunder; a "
+                                        r"dog barks; a cat meows\); at most 3"):
+        validate(at("rain", "wind", "thunder", "a dog barks", "a cat meows"), 10)
+    with pytest.raises(PlanError, match=r"^4 sounds play at once from 0 s \(rain; wind; birds chirping; traffic\)"):
+        validate(at("rain", "wind", "birds chirping", "traffic"), 10)  # more layers than may play at once: each one
+    assert validate(at("rain", "wind", "birds chirping", "traffic"), 10, max_simultaneous=4).max_simultaneous == 4
+
+
 def test_a_pasted_call_that_is_no_generate_call_is_refused_not_dropped(tmp_path):
     rain = "Auffusion.generate('rain', start_time=0, end_time=10)"
     for other in ("Auffusion.generat('thunder', start_time=2, end_time=4)", "print('x')"):

@@ -1248,10 +1248,14 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("rain, wind, then a door slams") == [("rain", 0, 10), ("wind", 0, 10), ("a door slams", 5, 10)]
     assert placed("rain, then wind") == [("rain", 0, 10), ("wind", 5, 10)]
     assert placed("rain, a dog barks, wind") == [("rain", 0, 10), ("a dog barks", 3.333, 6.667), ("wind", 6.667, 10)]
-    # more than 3 at once: the first said gives way where its slot ends, the rest play on (the
-    # whole ambience used to stop, leaving 5-10 s silent)
+    # the layers of an ambience are one sound at once: a dog on a storm leaves it whole
     assert placed("rain, wind, birds chirping, and a dog barks at 3 s") == [
-        ("rain", 0, 3), ("wind", 0, 10), ("birds chirping", 0, 10), ("a dog barks", 3, 5)]
+        ("rain", 0, 10), ("wind", 0, 10), ("birds chirping", 0, 10), ("a dog barks", 3, 5)]
+    assert p.notes == []
+    # more than 3 at once: the first said gives way where its slot ends, the rest play on (the
+    # whole scene used to stop, leaving 5-10 s silent)
+    assert placed("rain, keyboard typing, a clock ticking, and a dog barks at 3 s") == [
+        ("keyboard typing", 0, 3), ("rain", 0, 10), ("a clock ticking", 0, 10), ("a dog barks", 3, 5)]
     # a scene's heading before a colon names no sound; a sound before one still does
     assert placed("a forest: birds chirp, a stream flows, footsteps on leaves from 2 to 6 s") == [
         ("birds chirp", 0, 10), ("a stream flows", 0, 10), ("footsteps on leaves", 2, 6)]
@@ -1259,11 +1263,11 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("rain: a dog barks at 3 s") == [("rain", 0, 10), ("a dog barks", 3, 5)]
     assert placed("crickets chirp, an owl hoots at 3 s")[0] == ("crickets chirp", 0, 10)  # crickets: a background
     # first a one-shot placed "at T s" with no length gives way to the next sound (its 2 s made 4 at once)
-    assert placed("rain and wind, a door slams at 2 s, a dog barks at 3.5 s") == [
-        ("rain", 0, 10), ("wind", 0, 10), ("a door slams", 2, 3.5), ("a dog barks", 3.5, 5.5)]
-    assert placed("rain, wind, a twig snaps at 2 s, footsteps from 3 s")[2] == ("a twig snaps", 2, 3)
+    assert placed("rain and keyboard typing, a door slams at 2 s, a dog barks at 3.5 s") == [
+        ("rain", 0, 10), ("keyboard typing", 0, 10), ("a door slams", 2, 3.5), ("a dog barks", 3.5, 5.5)]
+    assert placed("rain, keyboard typing, a twig snaps at 2 s, footsteps from 3 s")[2] == ("a twig snaps", 2, 3)
+    assert placed("rain and wind, a door slams at 2 s, a dog barks at 3.5 s")[2] == ("a door slams", 2, 4)  # 3 at once
     # then a background held past its slot ends where too many begin to play, the first said first
-    assert placed("rain, wind, a door slams at 2 s for 2 s, a dog barks at 3.5 s")[:2] == [("rain", 0, 3.5), ("wind", 0, 10)]
     assert placed("rain, then wind, then a crowd, then traffic") == [
         ("rain", 0, 7.5), ("wind", 2.5, 10), ("a crowd", 5, 10), ("traffic", 7.5, 10)]
     assert p.notes == ["'rain' ends at 7.5 s, where it would be one of 4 sounds at once; at most 3 play together "
@@ -1425,7 +1429,7 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
                        "('make the rain quieter by 3 dB')"]
     assert placed("a bird sings (high)") == [("a bird sings (high)", 0, 10)]  # a pitch, not a level
     assert placed("rain, a door slams at 1 s, a dog barks at 2 s, wind at 5 s, crickets at 6 s, a cat meows at 8 s")[:3] == [
-        ("rain", 0, 8), ("a door slams", 1, 3), ("a dog barks", 2, 4)]  # the door was in no overload: its 2 s kept
+        ("rain", 0, 10), ("a door slams", 1, 3), ("a dog barks", 2, 4)]  # the door was in no overload: its 2 s kept
     # sounds in turn stay in turn: a layer is steady ("a stream flows"), not a change or a time
     for text in ("an engine starts, an engine revs, an engine stops", "rain, later wind", "birds chirping, suddenly rain",
                  "the crowd gasps, the crowd cheers"):
@@ -1461,10 +1465,15 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("INT. A phone rings, then footsteps")[0] == ("A phone rings", 0, 5)
     assert placed("rain, then 3.5 seconds of thunder") == [("rain", 0, 10), ("thunder", 6.5, 10)]  # its length said
     # a ringing sound's tail is not cut under beds: what follows waits for it there
-    assert placed("rain, wind, thunder at 2 s, then a dog barks")[2:] == [("thunder", 2, 6), ("a dog barks", 6, 10)]
+    assert placed("rain, keyboard typing, thunder at 2 s, then a dog barks")[2:] == [("thunder", 2, 6), ("a dog barks", 6, 10)]
+    # (the layers of an ambience one sound at once: there is room for it over the tail)
+    assert placed("rain, wind, thunder at 2 s, then a dog barks")[2:] == [("thunder", 2, 6), ("a dog barks", 4, 10)]
     assert placed("thunder at 6.5 s, then a dog barks") == [("thunder", 6.5, 10), ("a dog barks", 8.5, 10)]
     with pytest.raises(PlanError, match="4 sounds play at once"):  # not the rain cut to nothing
-        p.plan("rain, wind, birds, a bell rings at 0 s", 10)
+        p.plan("rain, keyboard typing, a clock ticking, a bell rings at 0 s", 10)
+    with pytest.raises(PlanError, match="5 sounds play at once"):  # an ambience of more layers than the limit: each one
+        p.plan("rain, wind, birds, crickets, a bell rings at 0 s", 10)
+    assert placed("rain, wind, birds, a bell rings at 0 s")[0] == ("a bell rings", 0, 2)  # three layers: one ambience
     wind, *layers = placed("wind, occasional gusts, occasional branches snapping")
     assert {c for c, start, _ in layers if start < 1.5} == {"gusts", "branches snapping"}  # both from the start
     # a repeat said after a layer under the whole bed is of the sound said before it
@@ -1728,9 +1737,12 @@ def test_a_sound_listed_as_what_goes_on_is_a_layer_under_the_timed_ones():
         ("a cup shatters", 4, 6), ("an espresso machine hissing", 0, 10), ("cutlery clinking", 0, 10),
         ("people chatting", 0, 4)]
     assert any(n.startswith("'people chatting' ends at 4 s, where it would be one of 4 sounds") for n in p.notes)
-    # no more layers from the start than may play at once: the rest keep their turns
+    # no more layers from the start than may play at once (the layers of an ambience one): the rest keep their turns
+    assert placed("rain, keyboard typing, people chatting, a clock ticking, a door slams at 5 s") == [
+        ("a clock ticking", 2.5, 5), ("a door slams", 5, 7), ("keyboard typing", 0, 2.5), ("people chatting", 0, 10),
+        ("rain", 0, 10)]
     assert placed("rain, wind, people chatting, keyboard typing, a door slams at 5 s") == [
-        ("a door slams", 5, 7), ("keyboard typing", 2.5, 5), ("people chatting", 0, 2.5), ("rain", 0, 10), ("wind", 0, 10)]
+        ("a door slams", 5, 7), ("keyboard typing", 0, 10), ("people chatting", 0, 5), ("rain", 0, 10), ("wind", 0, 10)]
     assert ("office ambience", 0, 10) in placed("office ambience with keyboard typing and people chatting, a phone "
                                                 "rings at 3 s")  # a background does not give way
 
@@ -2584,6 +2596,20 @@ def test_an_edit_that_plays_too_many_sounds_at_once_says_what_to_do():
         p.plan("add a dog barks at 3.5 s", 8, bed)
     roomier = p.plan("make the door stop at 3.5 s", 8, bed)  # as said: then it fits
     assert plan_changes(roomier, p.plan("add a dog barks at 3.5 s", 8, roomier)) == ["added: a dog barks (3.5-5.5 s)"]
+    # the layers of an ambience are one sound at once: a dog on a storm fits, a fourth sound over them does not, and
+    # ending one layer makes no room
+    storm = p.plan("rain, wind, thunder at 3 s", 8)
+    dog = p.plan("add a dog barking at 5 s", 8, storm)
+    assert plan_changes(storm, dog) == ["added: a dog barking (5-7 s)"] and dog.max_simultaneous == 3
+    assert plan_changes(dog, p.plan("add birds chirping at 5.5 s", 8, dog)) == ["added: birds chirping (5.5-8 s)"]
+    with pytest.raises(PlanError, match=re.escape(
+            "would play 4 sounds at once from 5.5 s (rain and wind as one ambience; thunder; a dog barking; a cat meows); "
+            "this bed plays at most 3: make room first ('make the thunder stop at 5.5 s', or remove one)")):
+        p.plan("add a cat meows at 5.5 s", 8, dog)
+    assert p.plan("allow 2 sounds at once", 8, storm).max_simultaneous == 2  # rain and wind, then thunder: two
+    with pytest.raises(PlanError, match=re.escape("the bed plays 3 sounds at once from 5 s (rain and wind as one "
+                                                  "ambience; thunder; a dog barking); remove or end one")):
+        p.plan("allow 2 sounds at once", 8, dog)
     allowed = p.plan(json.dumps({**bed.to_dict(), "max_simultaneous": 4}), 8, bed)  # the plan given with a higher limit
     assert plan_changes(bed, allowed) == ["at most 4 sounds at once (was 3)"]  # a change: a turn of its own
     assert plan_changes(allowed, p.plan("add a dog barks at 3.5 s", 8, allowed)) == ["added: a dog barks (3.5-5.5 s)"]

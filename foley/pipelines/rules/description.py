@@ -7,7 +7,7 @@ import math
 import re
 from dataclasses import replace
 
-from ..plan import MAX_EVENTS, Plan, PlanError, caption_seed, seconds_said, validate
+from ..plan import MAX_EVENTS, Plan, PlanError, caption_seed, crowding, seconds_said, sounds_counted, validate
 from .edit_forms import _CHANGE_AT_END, _is_edit
 from .times import (_AFTER_WORD, _CLOCK_TIME, _COUNT, _DECIMAL, _EVERY, _LASTING, _LATER, _MANY, _NO_TIME_BEFORE,
                     _NUMBER, _OCCASIONALLY, _PLACE, _ROW, _SAID_AT_LAST, _SCATTERED, _SECONDS, _SOON, _STRAY_TIME,
@@ -368,9 +368,12 @@ def _rings_on(event: dict, duration_s: float = math.inf) -> bool:
 
 def _crowded(event: dict, others: list[dict], max_simultaneous: int) -> bool:
     """Whether a sound coming in over ``event``'s tail (TIMED_LENGTH_S after its start) would be one
-    more than ``max_simultaneous`` with it and the ``others`` that play there (beds under thunder)."""
+    more than ``max_simultaneous`` with it and the ``others`` that play there (beds under thunder, one
+    ambience: :func:`sounds_counted`)."""
     t = event["start_time"] + TIMED_LENGTH_S
-    return 2 + sum(o is not event and o["start_time"] <= t < o["end_time"] for o in others) > max_simultaneous
+    playing = [o for o in others if o is not event and o["start_time"] <= t < o["end_time"]]
+    steady = sum(is_background(o["caption"]) for o in playing)
+    return sounds_counted(2 + len(playing) - steady, steady, max_simultaneous) > max_simultaneous
 
 
 def _repeated(caption: str, span: str, times: int, duration_s: float, notes: list[str] | None = None) -> list[str]:
@@ -1144,7 +1147,7 @@ def _scene_layers(pieces: list[tuple[str, str]], room: int) -> list[bool]:
     stops = any(_STOPS.match(_clean(_TIME_TAIL.sub("", m))) or _SILENCE.match(_clean(m))
                 for piece, _ in pieces for m in _together(piece))
     first = (sounds or [timed.index(True)])[0] if any(timed) and not stops else 0
-    room -= sum(is_background(m) for piece, _ in pieces[:first] for m in _together(piece))
+    room -= sounds_counted(0, sum(is_background(m) for piece, _ in pieces[:first] for m in _together(piece)), room)
     layers = []
     for k, (piece, sep) in enumerate(pieces):
         said = (k < first and _layers(_AND.sub("", piece)) and not re.search(r"[a-z]", pieces[k - 1][1] if k else "")
@@ -1566,14 +1569,13 @@ def _held(events: list[dict], slot_ends: list[float], timed: list[dict], duratio
 
 def _overloads(events: list[dict], max_simultaneous: int) -> list[tuple[float, float]]:
     """The (start, end) spans, in time order, where more than ``max_simultaneous`` of ``events``
-    play (one that ends as another begins does not overlap it, as in ``validate``)."""
-    points = sorted([(e["start_time"], 1) for e in events] + [(e["end_time"], -1) for e in events])
-    spans, level, begun = [], 0, None
-    for t, step in points:
-        level += step
-        if level > max_simultaneous and begun is None:
+    play, as ``validate`` counts them (:func:`crowding`: the steady backgrounds that play together one)."""
+    spans, begun = [], None
+    for t, n in crowding([(e["start_time"], e["end_time"], is_background(e["caption"])) for e in events],
+                         max_simultaneous):
+        if n > max_simultaneous and begun is None:
             begun = t
-        elif level <= max_simultaneous and begun is not None:
+        elif n <= max_simultaneous and begun is not None:
             spans.append((begun, t))
             begun = None
     return spans

@@ -7,7 +7,8 @@ import re
 from dataclasses import replace
 
 from ..plan import (GAIN_RANGE_DB, MAX_EVENTS, PERIOD_RANGE_S, CrowdedError, Event, Plan, PlanError, _max_overlap,
-                    heard_s, merged_spans, mute_said, period_worked_out, seconds_said, span_said, validate)
+                    heard_s, merged_spans, mute_said, period_worked_out, playing_said, seconds_said, sounds_counted,
+                    span_said, validate)
 from .description import (_ALLOWED_TO, _AND, _IN_THE_BACKGROUND, _NOT_A_COUNT, _THROUGHOUT, BED_UNDER_DB, _new_take,
                           _on_timeline, _pieces, _repeated, _said_once, _take, _timed_event, _times_said, _together,
                           _untimed, rules_layout)
@@ -1120,9 +1121,9 @@ def _at_once(previous: Plan, said: re.Match, instruction: str) -> Plan:
         raise PlanError(f"{instruction.strip()!r}: a bed plays from 1 to {MAX_EVENTS} sounds at once")
     if n == previous.max_simultaneous:
         raise PlanError(f"{instruction.strip()!r}: this bed already plays at most {n} at once")
-    peak, when = _max_overlap(list(previous.events))
+    peak, when = _max_overlap(list(previous.events), n)
     if peak > n:
-        names = "; ".join(e.caption for e in previous.events if e.start_s <= when < e.end_s)
+        names = "; ".join(playing_said(list(previous.events), when, n))
         raise PlanError(f"{instruction.strip()!r}: the bed plays {peak} sounds at once from {seconds_said(when)} s "
                         f"({names}); remove or end one of them first")
     return replace(previous, max_simultaneous=n)
@@ -1904,8 +1905,15 @@ def _crowded_said(previous: Plan, events: list[dict], crowded: CrowdedError, edi
     what to do: end or remove one of those it leaves as they were, give it another time, or raise the
     bed's limit."""
     when, kept = crowded.when_s, {(e.caption, e.start_s, e.end_s) for e in previous.events}
-    others = [e for e in events if (e["caption"], e["start_time"], e["end_time"]) in kept
-              and e["start_time"] <= when < e["end_time"]]
+    playing = [e for e in events if e["start_time"] <= when < e["end_time"]]
+
+    def counted(without: dict) -> int:  # the sounds that play then without one of them
+        steady = sum(is_background(e["caption"]) for e in playing if e is not without)
+        return sounds_counted(len(playing) - 1 - steady, steady, crowded.limit)
+
+    # those it left as they were whose end makes room (not one layer of an ambience that plays on without it)
+    others = [e for e in playing
+              if (e["caption"], e["start_time"], e["end_time"]) in kept and counted(e) < crowded.peak]
     earlier = [e for e in others if e["start_time"] < when - MIN_LENGTH_S]
     room = ""
     if others:
