@@ -67,7 +67,8 @@ def _cmd_dub(args: argparse.Namespace) -> int:
                 print(f"foley: error: {e}", file=sys.stderr)
     if summary is not None and speak:
         lines = summary.lines()
-        lines[1:1] = [f"  note: {note}" for note in caption_notes]  # said as the model loaded, and again here
+        if set(summary.done) - set(summary.silent):  # said as the model loaded, and again here where a dub heard it
+            lines[1:1] = [f"  note: {note}" for note in caption_notes]
         print("\n".join(_fit_terminal(lines)))
         if summary.done or summary.skipped:
             print(f"outputs in {Path(args.output)}{os.sep}")

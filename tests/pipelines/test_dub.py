@@ -227,13 +227,29 @@ def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_cli
             "under it") in timed.stdout
 
 
-def test_cli_dub_says_a_note_on_the_caption_again_in_the_summary(model_dir, av_clip, tmp_path, foley_cli, monkeypatch):
+def test_cli_dub_says_a_note_on_the_caption_again_in_the_summary(model_dir, pipeline, av_clip, tmp_path, foley_cli,
+                                                                 monkeypatch):
+    import shutil
+
+    from foley.models.frame_stats import FrameStats
+
     note = "'a dog barks': the words 'dog' and 'barks' are not in this backbone's vocabulary"
     monkeypatch.setattr(FoleyPipeline, "caption_notes", lambda self, caption, where=True: [note] if caption else [])
     run = foley_cli(["dub", av_clip, "--caption", "a dog barks", "-o", tmp_path / "out", "--model", model_dir,
                      "--device", "cpu", "--quiet"], cwd=tmp_path)
     assert run.returncode == 0 and run.stderr == f"note: {note}\n", run.stderr  # as the model loads
     assert run.stdout.splitlines()[1] == f"  note: {note}", run.stdout  # and in the summary, under its counts
+    # a batch whose every dub is silent (frames unlike the model's) heard no caption: not said again
+    model = tmp_path / "model"
+    shutil.copytree(model_dir, model)
+    dim = pipeline.frame_encoder.dim
+    FrameStats(torch.full((dim,), 1e3), torch.ones(dim), 1.0).save(model / "stats.safetensors")  # every frame far off
+    config = json.loads((model / CONFIG_NAME).read_text())
+    (model / CONFIG_NAME).write_text(json.dumps({**config, "frame_stats": "stats.safetensors"}))
+    silent = foley_cli(["dub", av_clip, "--caption", "a dog barks", "-o", tmp_path / "out2", "--model", model,
+                        "--device", "cpu", "--quiet"], cwd=tmp_path)
+    assert silent.returncode == 0 and silent.stderr == f"note: {note}\n", silent.stderr
+    assert "(1 with a silent Foley track)" in silent.stdout and note not in silent.stdout, silent.stdout
 
 
 def test_cli_dub_with_a_bad_model_leaves_no_output_folder(av_clip, tmp_path, foley_cli):
