@@ -1372,6 +1372,9 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("a dog barks twice at 2 s and 6 s") == [("a dog barks", 2, 4), ("a dog barks", 6, 8)]
     # a background said after a sound at a time, with a comma, is under the whole scene
     assert placed("a dog barks at 2 s, rain") == [("rain", 0, 10), ("a dog barks", 2, 4)]
+    for layers in ("rain and wind and traffic", "rain and wind and traffic all along"):  # each of them, not the last
+        assert placed(f"a dog barks at 2 s, {layers}") == [("rain", 0, 10), ("wind", 0, 10), ("traffic", 0, 10),
+                                                           ("a dog barks", 2, 4)]
     assert placed("a door opens at 2 s, wind howls outside") == [("wind howls outside", 0, 10), ("a door opens", 2, 4)]
     assert placed("a dog barks at 2 s, then rain")[-1] == ("rain", 4, 10)
     assert placed("a dog barks at 2 s, rain until 8 s") == [("rain", 0, 8), ("a dog barks", 2, 4)]

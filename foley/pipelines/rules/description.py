@@ -1184,10 +1184,11 @@ def _joined(pieces: list[tuple[str, str]], layered: list[str] | None = None, roo
     for k, (piece, sep) in enumerate(pieces):
         if (k and pieces[k - 1][1] in (",", ";", "and") and any(_TIME_TAIL.search(p) for p in out)
                 and not re.search(r"[a-z]", sep)  # not "rain, then ...", nor "rain until 8 s" (rain, then its stop)
-                and (_now_and_then(_AND.sub("", piece)) or _bed_only(_AND.sub("", piece)))):
+                and (_now_and_then(_AND.sub("", piece)) or _bed_only(_THROUGHOUT.sub("", _AND.sub("", piece))))):
             # after a sound at a time, and not "then": a layer of the whole scene ("rain, thunder at
-            # 2 s, wind gusts now and then"; "a dog barks at 2 s, rain"), not what comes after that sound
-            piece = f"{piece} throughout"
+            # 2 s, wind gusts now and then"; "a dog barks at 2 s, rain"), not what comes after that sound; each of
+            # "wind and traffic (all along)"
+            piece = " and ".join(f"{m} throughout" for m in _together(_THROUGHOUT.sub("", _AND.sub("", piece))))
         layer = _AND.sub("", piece)  # ", and wind": wind; not ", later wind"
         layers = _together(out[-1]) if k and out and pieces[k - 1][1] in (",", ";") else []  # the ambience so far
         if (layers and _bed_only(layers[0]) and all(_bed_only(m) or _now_and_then(m) for m in layers)
