@@ -428,11 +428,12 @@ def plan_rows(plan) -> list[list]:
 def plan_from_rows(table: list[list], duration_s: float, max_simultaneous: int = 3, shown=None):
     """The plan of an edited table (rows as :func:`plan_rows` gives them; rows without a caption
     are skipped, and so are other empty cells: an empty period or seed is unset), at the times
-    typed in it, with the edited plan's limit of sounds at once. ``shown``: the plan the table
+    typed in it, with the edited plan's limit of sounds at once (a rhythm kept, where it came from:
+    :func:`rhythms_kept`). ``shown``: the plan the table
     showed; a time (s) or gain (dB) in a cell as plan_rows rounded one of its events' is that one
     exactly, so a row left as it was keeps its event (3.333 s shown as 3.33). Raises PlanError,
     also for an emptied start or end (it would have been read as the timeline's edge)."""
-    from .pipelines.plan import PlanError, validate
+    from .pipelines.plan import PlanError, rhythms_kept, validate
 
     def blank(cell) -> bool:  # None, blank text, or the NaN a cleared number cell may hold
         return cell is None or (isinstance(cell, str) and not cell.strip()) or (isinstance(cell, float) and np.isnan(cell))
@@ -446,7 +447,8 @@ def plan_from_rows(table: list[list], duration_s: float, max_simultaneous: int =
         if "caption" in row and (missing := [k for k in ("start_s", "end_s") if k not in row]):
             said = " and ".join(k.removesuffix("_s") for k in missing)
             raise PlanError(f"{row['caption']!r}: its {said} cell is empty; type a time in seconds")
-    return validate(rows, duration_s, max_simultaneous, reach_end=False)  # a shortened last event stays short
+    # a shortened last event stays short; a rhythm kept, where it came from
+    return rhythms_kept(validate(rows, duration_s, max_simultaneous, reach_end=False), shown)
 
 
 def history_markdown(turns: list[dict]) -> str:

@@ -40,7 +40,7 @@ from ..media.crossfade import join_windows, window_starts
 from ..media.files import atomic_write_text, sha256_file
 from ..models.hub import HUB_ID
 from ..models.layout import LAYOUT_CONDITION, LAYOUT_FILES, shared_components
-from .plan import DURATION_RANGE_S, Plan, PlanError, seconds_said
+from .plan import DURATION_RANGE_S, TEMPO, Plan, PlanError, seconds_said
 from .rules.description import BED_UNDER_DB
 from .rules.times import rings_on
 from .rules.words import OTHER_PERIOD_S, is_background, is_iterative, peaks_at_its_time, repeat_period_s
@@ -422,9 +422,13 @@ HIT_DIP_DB = 10.0
 HIT_RISE_S = 0.25  # a step's attack, not a gust's swell (wind rising 10 dB over 0.7 s)
 MIN_HIT_S = 0.1
 RUN_HITS = 3  # a take with this many hits is a run of them; fewer, one sound (a step, a bark, a bell's toll)
-# A run's hits laid at a rhythm keep their own timing: each off its beat as it was off the take's own mean rhythm
-# (in periods, so scaled with the rhythm), at most this much of a period: the rhythm said is still heard
+# A run's hits laid at a rhythm a tempo edit worked out from the sound's own ("make the running faster":
+# Event.period_from) keep their own timing: each off its beat as it was off the take's own mean rhythm (in periods,
+# so scaled with the rhythm), at most this much of a period: the rhythm is still heard. A rhythm said is kept exactly.
 HIT_SHIFT_MAX = 0.15
+# and a take laid whole (one step) is laid off its beat by up to this much of a period (seeded, each beat its own: the
+# intervals vary by about 3 % of the period, as a walker's do), each at its own level
+TEMPO_JITTER = 0.04
 # Where a beat is longer than the hit laid on it and the take holds a steady quiet under its hits (a cave's
 # ambience under its drips: at least AMBIENCE_MIN_S within AMBIENCE_DB, not a step's decay into the next), that
 # quiet, its last AMBIENCE_S at most, rings on to the next beat, looped (:func:`_rung_on`)
@@ -510,7 +514,7 @@ def _rung_on(part: np.ndarray, quiet: np.ndarray, length: int, fade: int) -> np.
 
 
 def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = OTHER_PERIOD_S,
-              exact: bool = False) -> tuple[np.ndarray | None, list[int], int]:
+              exact: bool = False, natural: bool = False) -> tuple[np.ndarray | None, list[int], int]:
     """(total,) audio of a sound that lasts its span, the sample each stroke is laid from (a take,
     or a hit of a run: :func:`take_hits`), and the takes used.
 
@@ -529,11 +533,15 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     than the period is faded out over BEAT_RELEASE_S as the next begins). With ``exact`` a take
     that is a run of RUN_HITS hits or more (steps of a run, drips) is cut before each of them into
     single hits, each faded in and out at its cuts as a take's sounding part is, and those are its
-    repeats: the run is heard at the rhythm, each hit at its own level and as far off its beat as it
-    was off the take's own mean rhythm (a least-squares line through its peaks), in periods, at most
-    HIT_SHIFT_MAX (the first beat on the span's start); a hit shorter than its beat, cut before the next
-    of a take with an ambience under its hits (:func:`_ambience`), rings on with it to the next beat
-    (:func:`_rung_on`), not silence. Laid whole, a run's strokes are its hits where they fall.
+    repeats: the run is heard at the rhythm, each hit at its own level, on its beat; a hit shorter than its
+    beat, cut before the next of a take with an ambience under its hits (:func:`_ambience`), rings on with it
+    to the next beat (:func:`_rung_on`), not silence. With ``natural`` too (a rhythm a tempo edit worked out
+    from the sound's own, not one said: a clock's tick every second stays on its beats) the rhythm is no
+    metronome's, as the sound's own was not: a run's hit is laid as far off its beat as it was off the take's
+    own mean rhythm (a least-squares line through its peaks), in periods, at most HIT_SHIFT_MAX, and a take
+    laid whole (one step) off its beat by up to TEMPO_JITTER of a period, each after the first up to
+    FILL_LEVEL_JITTER_DB quieter (seeded); the first beat stays on the span's start. Laid whole, a run's
+    strokes are its hits where they fall.
     Repeats start while at least half of one fits (one whose take is yet to be made counted as
     long as the repeat before it, so that no take is made and then left out), or while more than
     ``period_s`` of the span would be left silent after them (a take of seconds, "water dripping":
@@ -561,11 +569,12 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
                                np.zeros(len(part) - n, dtype=part.dtype)])
 
     def pieces_of(wav: np.ndarray, hits: list[int], start: int | None = None,
-                  head: bool = True) -> list[tuple[np.ndarray, list[int], float, np.ndarray | None]]:
-        """(audio, where its strokes start in it, how far off its beat it is laid (periods), the quiet it rings on
-        with or None) of each piece a take is laid as: with ``exact`` each hit of a run, off its beat as off the
-        take's own rhythm, unreleased where it rings on; else its sounding part from ``start`` on (default: where
-        it begins), its hits where they fall, on its beat."""
+                  head: bool = True) -> list[tuple[np.ndarray, list[int], float | None, np.ndarray | None]]:
+        """(audio, where its strokes start in it, how far off its beat it is laid with ``natural`` (periods; None:
+        a take laid whole, which has no timing of its own), the quiet it rings on with or None) of each piece a
+        take is laid as: with ``exact`` each hit of a run, as far off its beat as off the take's own rhythm,
+        unreleased where it rings on; else its sounding part from ``start`` on (default: where it begins), its hits
+        where they fall."""
         begin, end = sounding_span(wav)
         if exact and len(hits) >= RUN_HITS:
             cuts = list(zip(hits, hits[1:] + [end]))
@@ -582,7 +591,7 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
             return pieces
         start = begin if start is None else start
         inner = [h - max(0, start - fade) for h in hits[1:]] if len(hits) >= RUN_HITS else []
-        return [(piece(wav, start, end, head), [0] + inner, 0.0, None)]
+        return [(piece(wav, start, end, head), [0] + inner, None, None)]
 
     def lay(at: int, cut: np.ndarray, strokes: list[int], level: float = 1.0) -> None:  # cut at the span's end
         n = max(0, min(len(cut), total - at))
@@ -596,7 +605,7 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
             return cut if until >= total else _edge_fades(cut[:until - at], 0, round(BEAT_RELEASE_S * sample_rate))
         return cut if quiet is None else _rung_on(cut, quiet, min(until + fade, total) - at, fade)
 
-    rng, levels = np.random.default_rng(seed), np.random.default_rng([seed, 1])  # periods, levels
+    rng, levels = np.random.default_rng(seed), np.random.default_rng([seed, 1])  # periods (beats), levels
     out = np.zeros(total, dtype=np.float32)
     # laid first (not on a grid) take 0 is the event's start, faded in with the event; on a grid, from its first sound
     laid = pieces_of(first, hits, begin if exact else 0, head=exact)
@@ -604,7 +613,8 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     t = k = 0
     asked, starts = 1, []
     beat = round(period_s * sample_rate)
-    ringing = None  # with exact: (where, audio, strokes, quiet) of the beat laid last, finished where the next begins
+    # with exact: (where, audio, strokes, quiet, level) of the beat laid last, finished where the next begins
+    ringing = None
     while t < total:
         new = k == len(laid) and asked < FILL_TAKES  # its take is yet to be made
         # The first take is laid whatever its length, cut at the end; a beat of a given rhythm whenever it
@@ -622,17 +632,23 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
             laid, rounds, asked = laid + made, rounds + made, asked + 1
         cut, strokes, shift, quiet = laid[k] if k < len(laid) else rounds[k % len(rounds)]
         k += 1
-        if exact:  # on the grid, never drifting: a hit of a run off it as off its take's own rhythm
+        if exact:  # on the grid, never drifting: a rhythm said on it, a tempo edit's off it as the sound's own was
+            level = 1.0
+            if not natural:
+                shift = 0.0
+            elif shift is None:  # a take laid whole: a little off its beat, at a level of its own
+                shift = TEMPO_JITTER * rng.uniform(-1, 1)
+                level = 10 ** (-FILL_LEVEL_JITTER_DB * levels.uniform() / 20) if k > 1 else 1.0
             at = t + round(shift * beat) if k > 1 else t
             if ringing:
-                lay(ringing[0], beat_until(ringing[0], ringing[1], ringing[3], at), ringing[2])
-            ringing = (at, cut, strokes, quiet)
+                lay(ringing[0], beat_until(ringing[0], ringing[1], ringing[3], at), ringing[2], ringing[4])
+            ringing = (at, cut, strokes, quiet, level)
             t = round(k * period_s * sample_rate)
             continue
         lay(t, cut, strokes, 1.0 if k == 1 else 10 ** (-FILL_LEVEL_JITTER_DB * levels.uniform() / 20))
         t += round(max(len(cut) + FILL_PAUSE_S * sample_rate, period_s * sample_rate) * (1 + FILL_JITTER * rng.uniform(-1, 1)))
     if ringing:  # the last beat, to the span's end
-        lay(ringing[0], beat_until(ringing[0], ringing[1], ringing[3], total), ringing[2])
+        lay(ringing[0], beat_until(ringing[0], ringing[1], ringing[3], total), ringing[2], ringing[4])
     return out, starts, asked
 
 
@@ -741,8 +757,9 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     riser) is laid with its loudest moment (:func:`loudest_moment`) there, its swell before it, as
     far as the bed's start allows; background sounds (``is_background``) are not
     moved, so a bed covers its whole span. An event with ``fill`` is repeated take after take
-    until its end (:func:`fill_span`), a take (or a hit of a take that is a run) every ``period_s`` or at
-    its sound's usual rhythm (``repeat_period_s``); one given a rhythm that is steady, a background that is no
+    until its end (:func:`fill_span`), a take (or a hit of a take that is a run) every ``period_s`` (one a tempo
+    edit worked out, ``period_from``, laid a little off its beats) or at its sound's usual rhythm
+    (``repeat_period_s``); one given a rhythm that is steady, a background that is no
     run (``is_background``, not ``is_iterative``: rain, known before any take) or one whose take has no clear
     onsets, is laid as it comes (``RenderStats.steady`` says so), or refused (FoleyError) where a turn's edit
     asked for that rhythm (``edited_rhythms``: the indices of those events, :func:`edited_rhythms`); a take
@@ -808,7 +825,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
             steady = known
             if not known:
                 try:
-                    wav, starts, _ = fill_span(window_take, total, sr, e.seed_used, period_s, exact)
+                    wav, starts, _ = fill_span(window_take, total, sr, e.seed_used, period_s, exact,
+                                               natural=e.period_from == TEMPO)
                 except SteadySoundError:
                     steady = True
             if steady and i in edited_rhythms:
@@ -1199,19 +1217,25 @@ def bed_video(path: str | os.PathLike, said: str, missing_hint: str = ""):
 
 def bed_description(caption: str | None, duration_s: float) -> tuple[str, str] | None:
     """What ``foley compose --video`` may be given to lay a dub's ``caption`` (None or blank: no
-    caption) under its video of ``duration_s``, and what that lays: the caption at 1 s where it
-    names one sound and no time ('a door slams at 1 s', "the caption's sound at 1 s"), else the
-    caption as it is where the rules planner reads it ("the caption's sounds at their times"),
-    else a description to write. None when no bed is that long (``DURATION_RANGE_S``)."""
+    caption) under its video of ``duration_s``, and what that lays: where it names one sound and no
+    time, a sound that goes on (``goes_on``: 'bicycle wheels rolling on a road') over the whole video
+    ('... throughout', "the caption's sound from start to end"), any other at 1 s ('a door slams at 1 s',
+    "the caption's sound at 1 s"); else the caption as it is where the rules planner reads it ("the
+    caption's sounds at their times"), else a description to write. None when no bed is that long
+    (``DURATION_RANGE_S``)."""
     from .planners import RulesPlanner
+    from .rules.description import goes_on
 
     low, high = DURATION_RANGE_S
     if not low <= duration_s <= high:
         return None
     caption = (caption or "").strip().rstrip(".")
     if caption:
-        with contextlib.suppress(FoleyError):  # one sound, no time of its own: laid at 1 s
+        with contextlib.suppress(FoleyError):  # one sound, no time of its own: over the video, or laid at 1 s
             if [e.start_s for e in RulesPlanner().plan(f"{caption} at 1 s", duration_s).events] == [1.0]:
+                spans = [(e.start_s, e.end_s) for e in RulesPlanner().plan(f"{caption} throughout", duration_s).events]
+                if goes_on(caption) and spans == [(0.0, round(duration_s, 3))]:
+                    return f"{caption} throughout", "the caption's sound from start to end"
                 return f"{caption} at 1 s", "the caption's sound at 1 s"
         with contextlib.suppress(FoleyError):
             RulesPlanner().plan(caption, duration_s)

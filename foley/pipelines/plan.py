@@ -6,8 +6,8 @@ take, until its end: footsteps, hammering) with an optional ``period_s`` (second
 to the next; without it, the sound's usual rhythm), an optional ``mute`` (spans of the timeline
 where its take is silenced: "remove the rain from 2 to 4 s"), and the total duration. The rules (from the
 Audio-Agent paper): times inside [0, duration], at least one event reaching the end,
-overlaps allowed, a few sounds at once at most (the planner is asked for two; the mixer accepts three, the
-steady backgrounds that play together counted as one ambience).
+overlaps allowed, a few sounds at once at most (three, the steady backgrounds that play together counted as one
+ambience; a chat planner is asked for that too).
 
 Parsing accepts JSON (bare or inside code fences; a list of events or an object with an
 ``events`` list) and the paper's call-string form
@@ -35,6 +35,7 @@ MAX_EVENTS = 32
 GAIN_RANGE_DB = (-40.0, 12.0)
 DURATION_RANGE_S = (0.5, 600.0)  # a bed's length
 PERIOD_RANGE_S = (0.05, 60.0)  # a filled event's time from one take to the next
+TEMPO = "tempo"  # Event.period_from of a rhythm a tempo edit worked out from the sound's own
 
 
 class PlanError(FoleyError):
@@ -43,11 +44,15 @@ class PlanError(FoleyError):
 
 class CrowdedError(PlanError):
     """A plan with more sounds at once than it allows: ``names``, the sounds that play at ``when_s``
-    (:func:`playing_said`), ``peak`` of them as counted against ``limit``, the most it allows (:func:`crowding`)."""
+    (:func:`playing_said`), ``peak`` of them as counted against ``limit``, the most it allows (:func:`crowding`);
+    ``layers``, the captions of their ambience's layers where they are more than it holds (the limit), else none;
+    ``needed``, the least limit they play under (:func:`limit_needed`)."""
 
-    def __init__(self, message: str, peak: int, when_s: float, names: list[str], limit: int):
+    def __init__(self, message: str, peak: int, when_s: float, names: list[str], limit: int, layers: list[str] = (),
+                 needed: int | None = None):
         super().__init__(message)
         self.peak, self.when_s, self.names, self.limit = peak, when_s, names, limit
+        self.layers, self.needed = list(layers), peak if needed is None else needed
 
 
 def caption_seed(caption: str) -> int:
@@ -65,6 +70,10 @@ class Event:
     fill: bool = False  # the sound lasts its whole span: repeated take after take when a take is shorter
     period_s: float | None = None  # with fill: seconds from one take to the next (None: the sound's usual rhythm)
     mute: tuple[tuple[float, float], ...] = ()  # (start, end) s on the bed's timeline where its take is silenced
+    # with period_s, where the rhythm came from: None, said (by the text, a plan or an edit that gives it: kept
+    # exactly); TEMPO, worked out by a tempo edit from the sound's own rhythm ("make the footsteps faster"): laid
+    # with a performer's small unevenness, as the sound was before the edit
+    period_from: str | None = None
     # Not part of the plan: with fill, the mean seconds from one stroke (a take, or a hit of a take that is a run) to
     # the next as a session's last render laid them (a take longer than the usual rhythm waits for its end; None: not
     # rendered, or laid once). Tempo edits read it.
@@ -92,7 +101,7 @@ class Plan:
     def to_dict(self) -> dict:
         return {"duration_s": self.duration_s, "max_simultaneous": self.max_simultaneous,
                 "events": [{k: v for k, v in asdict(e).items()
-                            if (k != "mute" or v) and k not in ("heard_period_s", "edited")}
+                            if (k not in ("mute", "period_from") or v) and k not in ("heard_period_s", "edited")}
                            for e in self.events]}
 
     def to_json(self) -> str:
@@ -178,6 +187,14 @@ def plan_changes(previous: Plan, plan: Plan) -> list[str]:
             + [f"added: {e.caption} ({span_said(e)})" for e in new])
 
 
+def rhythms_kept(plan: Plan, previous: Plan | None) -> Plan:
+    """``plan`` whose events keep the ``period_from`` of an event of ``previous`` of their caption and rhythm: a plan
+    given back whole (by a chat planner, or as a table) says the rhythm, not where it came from."""
+    kept = {(e.caption, e.period_s): e.period_from for e in previous.events if e.period_from} if previous else {}
+    return replace(plan, events=tuple(replace(e, period_from=e.period_from or kept.get((e.caption, e.period_s)))
+                                      for e in plan.events))
+
+
 # ------------------------------------------------------------------------ validation ---
 
 def _number(value, what: str) -> float:
@@ -252,10 +269,17 @@ def _event(raw, i: int, duration_s: float, keep_times: bool = False) -> Event | 
             raise PlanError(f"event {i + 1}: a period is the time between the repeats of a sound that fills its span; "
                             f"it has fill false")
         fill, period = "true", round(period, 3)  # a period given: the sound repeats
+    period_from = str(keys.get("period_from")).strip().lower()  # "tempo", or absent: said
+    if period_from not in (TEMPO, "none", ""):
+        raise PlanError(f"event {i + 1}: period_from must be {TEMPO!r} (a rhythm a tempo edit worked out) or absent, "
+                        f"got {keys.get('period_from')!r}"[:200])
+    if period_from == TEMPO and period is None:
+        raise PlanError(f"event {i + 1}: period_from {TEMPO!r} says where a period came from, and it gives none")
     mute = _mute(keys.get("mute", keys.get("muted")), start, end, i)
     if heard_s(start, end, mute) < 0.05:
         return None  # nothing of it is heard
-    return Event(caption, round(start, 3), round(end, 3), float(gain), seed, fill == "true", period, mute)
+    return Event(caption, round(start, 3), round(end, 3), float(gain), seed, fill == "true", period, mute,
+                 TEMPO if period_from == TEMPO else None)
 
 
 def _mute(raw, start: float, end: float, i: int) -> tuple[tuple[float, float], ...]:
@@ -297,14 +321,21 @@ def merged_spans(spans) -> tuple[tuple[float, float], ...]:
 
 def sounds_counted(sounds: int, ambience: int, limit: int) -> int:
     """How many sounds count against a bed's ``limit`` of sounds at once: each of ``sounds`` one, and the
-    ``ambience``, steady backgrounds playing together (rain and wind: ``is_background``, leveled under the rest
-    as one bed by compose's render), one between them while they are no more than the limit (more: each one)."""
+    ``ambience``, steady backgrounds playing together (rain and wind: ``is_background``, leveled under the rest as
+    one bed by compose's render), one between them; an ambience holds no more layers than the limit, and one of more is over it (each layer counted: refused, :func:`limit_needed`)."""
     return sounds + (min(ambience, 1) if ambience <= limit else ambience)
+
+
+def limit_needed(sounds: int, ambience: int) -> int:
+    """The least limit of sounds at once that ``sounds`` and an ``ambience`` of that many layers play under
+    (:func:`sounds_counted`): the ambience one sound, its layers no more than the limit."""
+    return max(sounds + min(ambience, 1), ambience)
 
 
 def crowding(spans: list[tuple[float, float, bool]], limit: int) -> list[tuple[float, int]]:
     """(time s, sounds counted from then: :func:`sounds_counted`) at each start and end of ``spans``, (start s,
-    end s, whether it is a steady background), in time order; one that ends as another begins does not overlap it."""
+    end s, whether it is a layer of the ambience: ``is_background``), in time order; one that ends as another begins
+    does not overlap it."""
     points = sorted([(a, 1, steady) for a, _, steady in spans] + [(b, -1, steady) for _, b, steady in spans],
                     key=lambda p: (p[0], p[1]))
     sounds = ambience = 0
@@ -335,8 +366,12 @@ def playing_said(events: list[Event], when_s: float, limit: int) -> list[str]:
     steady = [e.caption for e in playing if is_background(e.caption)]
     if not 1 < len(steady) <= limit:
         return [e.caption for e in playing]
-    return [f"{', '.join(steady[:-1])} and {steady[-1]} as one ambience"] + [e.caption for e in playing
-                                                                             if not is_background(e.caption)]
+    return [f"{listed(steady)} as one ambience"] + [e.caption for e in playing if not is_background(e.caption)]
+
+
+def listed(names: list[str]) -> str:
+    """Names said as a list: "rain", "rain and wind", "rain, wind and birds"."""
+    return f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else "".join(names)
 
 
 def validate(raw_events, duration_s: float, max_simultaneous: int = 3, reach_end: bool = True) -> Plan:
@@ -363,9 +398,16 @@ def validate(raw_events, duration_s: float, max_simultaneous: int = 3, reach_end
     peak, when = _max_overlap(events, max_simultaneous)
     if peak > max_simultaneous:
         names = playing_said(events, when, max_simultaneous)
+        playing = [e for e in events if e.start_s <= when < e.end_s]
+        layers = [e.caption for e in playing if is_background(e.caption)]
+        needed = limit_needed(len(playing) - len(layers), len(layers))
+        more = " (a plan in JSON may allow more: \"max_simultaneous\")"
+        if len(layers) > max_simultaneous:  # an ambience of more layers than sounds may play at once
+            raise CrowdedError(f"{len(layers)} backgrounds play together from {when:g} s ({listed(layers)}); one "
+                               f"ambience holds at most {max_simultaneous}, as many as may play at once: leave one "
+                               f"out{more}", peak, when, names, max_simultaneous, layers, needed)
         raise CrowdedError(f"{peak} sounds play at once from {when:g} s ({'; '.join(names)}); at most "
-                           f"{max_simultaneous} may overlap (a plan in JSON may allow more: \"max_simultaneous\")", peak,
-                           when, names, max_simultaneous)
+                           f"{max_simultaneous} may overlap{more}", peak, when, names, max_simultaneous, needed=needed)
     return Plan(round(duration_s, 3), tuple(events), max_simultaneous)
 
 
@@ -419,7 +461,8 @@ def _balanced_call(text: str, open_at: int) -> str | None:
 
 # The keyword arguments a generate(...) call may give (``_event`` reads them).
 _CALL_KEYWORDS = {"caption", "text", "prompt", "description", "sound", "start_time", "start", "start_s", "onset",
-                  "end_time", "end", "end_s", "offset", "gain_db", "gain", "seed", "fill", "period_s", "period"}
+                  "end_time", "end", "end_s", "offset", "gain_db", "gain", "seed", "fill", "period_s", "period",
+                  "period_from"}
 
 
 def _call_events(text: str) -> list[dict] | None:

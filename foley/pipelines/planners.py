@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import replace
 from typing import Protocol
 
-from .plan import MAX_EVENTS, Plan, PlanError, is_plan_text, parse_plan, pasted_plan
+from .plan import MAX_EVENTS, Plan, PlanError, is_plan_text, parse_plan, pasted_plan, rhythms_kept
 from .rules.description import rules_layout
 from .rules.edit_forms import check_not_an_edit, check_turn_said
 from .rules.edits import overlap_notes, rules_edit
@@ -65,12 +65,13 @@ class RulesPlanner:
     name = "rules"
 
     def __init__(self):
-        self.notes: list[str] = []  # what the last plan could not do as said, in a line each
+        self.notes: list[str] = []  # what the last plan could not do as said, in a line each (none: it was refused)
 
     def plan(self, text: str, duration_s: float, previous: Plan | None = None) -> Plan:
         try:
             return self._plan(text, duration_s, previous)
         except PlanError as e:  # a long text quoted whole would bury what the refusal says
+            self.notes = []  # of a plan it refused: the refusal alone is said
             said = text.strip() if isinstance(text, str) else ""
             if len(said) <= QUOTED_CHARS or said not in str(e):
                 raise
@@ -106,7 +107,9 @@ INSTRUCTIONS = """You plan sound effects for a sound designer. Break the descrip
 atomic sound events, each one a single sound source, and place them on a timeline of {duration} seconds.
 Answer with JSON only: {{"events": [{{"caption": "...", "start_time": seconds, "end_time": seconds}}, ...]}}.
 Rules: every time lies between 0 and {duration}; at least one event ends at {duration}; events may \
-overlap, but never more than two at the same moment; captions are short and concrete ("a dog barks", \
+overlap, but never more than {limit} sounds at the same moment (steady backgrounds that play together, such as rain, \
+wind, birds or traffic, count as one sound, up to {limit} of them); \
+captions are short and concrete ("a dog barks", \
 not "the dog from before"); an event that keeps going or repeats until its end time (footsteps, \
 hammering, a clock ticking) adds "fill": true, and "period_s": seconds from one repeat to the next \
 when the description gives a rhythm ("every 2 seconds"); an event may have "gain_db" (its loudness change \
@@ -126,8 +129,10 @@ EXAMPLES = [
 
 
 def planner_messages(text: str, duration_s: float, previous: Plan | None) -> list[dict]:
-    """Chat messages: instructions, worked examples, then the request."""
-    messages = [{"role": "system", "content": INSTRUCTIONS.format(duration=f"{duration_s:g}")}]
+    """Chat messages: instructions (with the limit of sounds at once of ``previous``, else a new bed's), worked
+    examples, then the request."""
+    messages = [{"role": "system", "content": INSTRUCTIONS.format(duration=f"{duration_s:g}",
+                                                                  limit=_at_once_limit(previous))}]
     for description, duration, answer in EXAMPLES:
         messages += [{"role": "user", "content": f"Description ({duration} s): {description}"},
                      {"role": "assistant", "content": json.dumps(answer)}]
@@ -143,13 +148,20 @@ def planner_messages(text: str, duration_s: float, previous: Plan | None) -> lis
     return messages + [{"role": "user", "content": request}]
 
 
+def _at_once_limit(previous: Plan | None) -> int:
+    """The most sounds at once a chat planner's plan may play: the edited bed's limit, else a new bed's."""
+    return previous.max_simultaneous if previous is not None else Plan.max_simultaneous
+
+
 def _reuse_seeds(plan: Plan, previous: Plan | None) -> Plan:
-    """Unchanged events keep their seed, so that only changed events are generated again."""
+    """Unchanged events keep their seed, so that only changed events are generated again, and a rhythm kept where
+    it came from (:func:`rhythms_kept`)."""
     if previous is None:
         return plan
     seeds = {(e.caption, e.start_s, e.end_s): e.seed for e in previous.events}
-    return replace(plan, events=tuple(replace(e, seed=seeds.get((e.caption, e.start_s, e.end_s), e.seed))
-                                      for e in plan.events))
+    seeded = replace(plan, events=tuple(replace(e, seed=seeds.get((e.caption, e.start_s, e.end_s), e.seed))
+                                        for e in plan.events))
+    return rhythms_kept(seeded, previous)
 
 
 class HFChatPlanner:
@@ -180,7 +192,8 @@ class HFChatPlanner:
         with torch.no_grad():
             out = self.model.generate(**ids, max_new_tokens=self.max_new_tokens, do_sample=False)
         answer = self.tokenizer.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
-        return _reuse_seeds(parse_plan(answer, duration_s, reach_end=previous is None), previous)
+        return _reuse_seeds(parse_plan(answer, duration_s, _at_once_limit(previous), reach_end=previous is None),
+                            previous)
 
 
 class OpenAIPlanner:
@@ -237,7 +250,8 @@ class OpenAIPlanner:
             answer = reply["choices"][0]["message"]["content"]
         except (KeyError, IndexError, TypeError):
             raise PlanError(f"planner endpoint {self.base_url} gave no chat completion in its answer") from None
-        return _reuse_seeds(parse_plan(answer, duration_s, reach_end=previous is None), previous)
+        return _reuse_seeds(parse_plan(answer, duration_s, _at_once_limit(previous), reach_end=previous is None),
+                            previous)
 
 
 def get_planner(spec: str, **kwargs) -> Planner:

@@ -1510,7 +1510,8 @@ def test_slower_makes_repeats_slower_than_the_rhythm_they_were_heard_at(tmp_path
     assert slower.events[0].period_s == float(f"{heard * 1.5:.2g}")  # said as it is heard: "every 1.6 s"
     mix, stats = render(slower, LongStepBackbone(), EventCache(tmp_path, "walk"), FAST)
     period = slower.events[0].period_s
-    assert stats.periods_s[0] == period and abs(np.median(np.diff(burst_starts(mix, 16_000))) - period) < 0.02
+    apart = np.diff(burst_starts(mix, 16_000))  # each step a little off its beat (a rhythm worked out, not said)
+    assert abs(stats.periods_s[0] - period) < 0.01 * period and abs(np.median(apart) - period) < 0.05 * period
     assert p.plan("make the footsteps slower", 12.0, plan).events[0].period_s == 0.75  # never laid: a walk's 0.5 s
     _, stats = render(RulesPlanner().plan("a door slams, then footsteps", 4.0), StepBackbone(),
                       EventCache(tmp_path, "door"), FAST)
@@ -1575,9 +1576,10 @@ def test_a_run_take_is_cut_at_its_hits_and_laid_at_the_rhythm():
 
 
 def test_a_run_laid_at_a_rhythm_keeps_its_own_timing_and_levels():
-    """A run whose steps are not evenly apart, each at its own level, laid 1.5 times faster or slower: each step is
-    as far off its beat, in periods, as it was off the take's own mean rhythm (scaled with the rhythm, not laid on a
-    metronome's grid), at most HIT_SHIFT_MAX of one, at its own level; the rhythm itself is kept (no drift)."""
+    """A run whose steps are not evenly apart, each at its own level, laid 1.5 times faster or slower by a tempo edit
+    (natural): each step is as far off its beat, in periods, as it was off the take's own mean rhythm (scaled with
+    the rhythm, not laid on a metronome's grid), at most HIT_SHIFT_MAX of one, at its own level; the rhythm itself is
+    kept (no drift). At a rhythm said, each is on its beat (a clock's ticks every second), at its own level."""
     from foley.pipelines.compose import HIT_SHIFT_MAX, fill_span
 
     sr, total = 16_000, 8 * 16_000
@@ -1590,7 +1592,9 @@ def test_a_run_laid_at_a_rhythm_keeps_its_own_timing_and_levels():
     rhythm, first = np.polyfit(np.arange(6), times, 1)  # 0.48 s: each step up to 0.09 s off it
     own = np.clip((times - first - rhythm * np.arange(6)) / rhythm, -HIT_SHIFT_MAX, HIT_SHIFT_MAX)  # in periods
     for period in (rhythm / 1.5, rhythm * 1.5):
-        out, starts, _ = fill_span(lambda k: take, total, sr, seed=1, period_s=period, exact=True)
+        said = np.array(fill_span(lambda k: take, total, sr, seed=1, period_s=period, exact=True)[1])
+        assert np.abs(said - np.round(np.arange(len(said)) * period * sr)).max() <= 1, period  # on its beats
+        out, starts, _ = fill_span(lambda k: take, total, sr, seed=1, period_s=period, exact=True, natural=True)
         beats = np.arange(len(starts))
         off = (np.array(starts) / sr - beats * period) / period  # each step off its beat, in periods
         assert off[0] == 0 and np.abs(off[1:] - own[beats[1:] % 6]).max() < 0.01, (period, off, own)  # the take's own
@@ -1599,6 +1603,51 @@ def test_a_run_laid_at_a_rhythm_keeps_its_own_timing_and_levels():
         peaks = np.array([np.abs(out[s:s + round(0.2 * sr)]).max() for s in starts[:6]])
         own_peaks = np.array([np.abs(take[round(t * sr):round(t * sr) + 800]).max() for t in times])
         assert np.allclose(peaks / peaks[0], own_peaks / own_peaks[0], rtol=0.02), peaks  # each step at its own level
+
+
+def test_single_steps_at_a_rhythm_a_tempo_edit_worked_out_are_a_little_off_the_beat_a_rhythm_said_is_exact():
+    """One step a take, laid at a rhythm: said (a clock every second, "every 0.33 s") each lands on its beat, at its
+    take's level; worked out by a tempo edit from the sound's own rhythm (natural), each is off its beat by up to
+    TEMPO_JITTER of a period, seeded (the same each time), the rhythm kept (no drift), and each after the first
+    up to FILL_LEVEL_JITTER_DB quieter, as a run's hits keep their own."""
+    from foley.pipelines.compose import FILL_LEVEL_JITTER_DB, TEMPO_JITTER, fill_span
+
+    sr, total, period = 16_000, 8 * 16_000, 0.33
+    take = np.zeros(sr, np.float32)
+    take[:800] = np.random.default_rng(0).standard_normal(800) * np.exp(-np.arange(800) / 120) * 0.5  # one step
+
+    def laid(natural: bool) -> tuple[np.ndarray, np.ndarray]:  # (where each step is laid, s), (its peak)
+        out, starts, _ = fill_span(lambda k: take, total, sr, seed=3, period_s=period, exact=True, natural=natural)
+        return np.array(starts) / sr, np.array([np.abs(out[s:s + 800]).max() for s in starts])
+
+    said, said_peaks = laid(False)
+    assert np.diff(said).std() < 1e-4 and np.ptp(said_peaks) < 1e-6  # a metronome's, as asked
+    natural, peaks = laid(True)
+    off = (natural - np.arange(len(natural)) * period) / period  # in periods
+    assert len(natural) == len(said) and off[0] == 0 and np.abs(off).max() <= TEMPO_JITTER + 1e-3
+    assert np.diff(natural).std() > 0.01 * period, np.diff(natural).std()  # not a metronome's
+    assert abs(np.polyfit(np.arange(len(natural)), natural, 1)[0] - period) < 0.01 * period  # the rhythm kept
+    assert np.all(peaks <= peaks[0] + 1e-6) and np.ptp(peaks) > 0.05 * peaks[0]  # each at a level of its own ...
+    assert peaks.min() >= peaks[0] * 10 ** (-FILL_LEVEL_JITTER_DB / 20) - 1e-6  # ... up to 3 dB down
+    again, _ = laid(True)
+    assert np.array_equal(again, natural)  # seeded
+
+
+def test_a_tempo_edit_of_single_steps_is_heard_off_the_grid_a_rhythm_said_is_not(tmp_path):
+    """Footsteps whose takes are one step each: 'make the footsteps faster' lays them at 0.33 s, each step off its
+    beat (intervals varied, where they were all 0.33 s); 'footsteps on grass every 0.33 s' lays them on it."""
+    p, sr = RulesPlanner(), 16_000
+    edited = p.plan("make the footsteps faster", 8.0, p.plan("footsteps on grass", 8.0))
+    said = p.plan("footsteps on grass every 0.33 s", 8.0)
+    assert edited.events[0].period_s == said.events[0].period_s == 0.33
+    sd = {}
+    for name, plan in (("edited", edited), ("said", said)):
+        mix, _ = render(plan, StepBackbone(), EventCache(tmp_path, "steps"), FAST)
+        loud = np.abs(mix) > 0.05 * np.abs(mix).max()
+        steps = [i for i in np.flatnonzero(loud) if not loud[max(0, i - 1600):i].any()]  # after 0.1 s of quiet
+        assert len(steps) == 25, (name, len(steps))
+        sd[name] = np.diff(steps).std() / sr
+    assert sd["said"] < 0.001 and sd["edited"] > 0.005, sd
 
 
 def test_a_run_laid_slower_than_its_hits_last_rings_on_with_its_ambience_to_the_next_beat():
@@ -1732,6 +1781,21 @@ def test_a_rhythm_the_plan_gives_keeps_its_last_beat(tmp_path):
     sr = 16_000  # each 3 s ring is faded out where the next beat begins: they do not pile up into a drone
     assert abs(level_db(mix[5 * sr:6 * sr]) - level_db(mix[:sr])) < 1.5
     assert level_db(mix[round(1.99 * sr):2 * sr]) < level_db(mix[round(2.2 * sr):round(2.8 * sr)]) - 10
+
+
+def test_a_dubs_caption_is_suggested_over_the_video_where_it_goes_on_and_at_a_time_where_it_is_one_sound():
+    """'foley dub --caption' on a video it leaves silent suggests a bed: a sound that goes on ('bicycle wheels rolling
+    on a road', rain, footsteps) over the whole video, not a 2 s sound at 1 s; a sound at a time there."""
+    from foley.pipelines.compose import bed_description
+
+    assert bed_description("bicycle wheels rolling on a road", 7.5) == ("bicycle wheels rolling on a road throughout",
+                                                                        "the caption's sound from start to end")
+    plan = RulesPlanner().plan("bicycle wheels rolling on a road throughout", 7.5)
+    assert [(e.start_s, e.end_s, e.fill) for e in plan.events] == [(0.0, 7.5, True)]  # it fills the video
+    for going in ("rain", "footsteps on gravel", "an engine idling", "typing on a keyboard", "a dog barking"):
+        assert bed_description(going, 7.5)[0] == f"{going} throughout", going
+    for once in ("a bicycle bell rings", "a door slams", "a glass breaking", "a car driving by", "thunder"):
+        assert bed_description(once, 7.5)[0] == f"{once} at 1 s", once
 
 
 def test_stroke_period_reads_the_first_rhythm_word():

@@ -110,9 +110,12 @@ def test_the_steady_backgrounds_that_play_together_are_one_sound_at_once():
     with pytest.raises(PlanError, match=r"^4 sounds play at once from 0 s \(rain and wind as one ambience; thunder; a "
                                         r"dog barks; a cat meows\); at most 3"):
         validate(at("rain", "wind", "thunder", "a dog barks", "a cat meows"), 10)
-    with pytest.raises(PlanError, match=r"^4 sounds play at once from 0 s \(rain; wind; birds chirping; traffic\)"):
-        validate(at("rain", "wind", "birds chirping", "traffic"), 10)  # more layers than may play at once: each one
+    with pytest.raises(PlanError, match=r"^4 backgrounds play together from 0 s \(rain, wind, birds chirping and "
+                                        r"traffic\); one ambience holds at most 3, as many as may play at once: leave "
+                                        r"one out \(a plan in JSON may allow more"):
+        validate(at("rain", "wind", "birds chirping", "traffic"), 10)  # more layers than an ambience holds
     assert validate(at("rain", "wind", "birds chirping", "traffic"), 10, max_simultaneous=4).max_simultaneous == 4
+    assert validate(at("rain", "wind", "birds chirping", "thunder", "a dog barks"), 10).max_simultaneous == 3
 
 
 def test_a_pasted_call_that_is_no_generate_call_is_refused_not_dropped(tmp_path):
@@ -237,7 +240,11 @@ def test_a_period_is_read_kept_and_checked():
     for raw, message in [('{"period_s": 0.01}', "event 1: period must be between 0.05 and 60 s, got 0.01"),
                          ('{"period_s": 0.0496}', "got 0.0496"), ('{"period_s": 60.0004}', "got 60.0004"),
                          ('{"period_s": "fast"}', "event 1 period must be a number"),
-                         ('{"period_s": 1, "fill": false}', "event 1: a period is the time between the repeats")]:
+                         ('{"period_s": 1, "fill": false}', "event 1: a period is the time between the repeats"),
+                         ('{"period_s": 1, "period_from": "ear"}', "event 1: period_from must be 'tempo' (a rhythm a "
+                                                                   "tempo edit worked out) or absent, got 'ear'"),
+                         ('{"fill": true, "period_from": "tempo"}', "event 1: period_from 'tempo' says where a period "
+                                                                    "came from, and it gives none")]:
         with pytest.raises(PlanError, match=re.escape(message)):
             parse_plan(f'[{{"caption": "a bell", "start_time": 0, "end_time": 4, {raw[1:-1]}}}]')
     usual = validate([{"caption": "hammering", "start_time": 0, "end_time": 6, "fill": True}], 10, reach_end=False)
@@ -280,3 +287,6 @@ def test_the_ui_table_keeps_every_field_of_a_plan():
         plan_from_rows([rows[0], [None, 2, None, 0, False, None, None, ""]], 10)
     four = validate([{"caption": c, "start_time": 0, "end_time": 10} for c in "abcd"], 10, max_simultaneous=4)
     assert plan_from_rows(plan_rows(four), 10, four.max_simultaneous) == four  # the plan's own limit
+    worked_out = validate([{"caption": "footsteps", "start_time": 0, "end_time": 4, "period_s": 0.33,
+                            "period_from": "tempo"}], 10)  # a rhythm a tempo edit worked out: the table keeps it so
+    assert plan_from_rows(plan_rows(worked_out), 10, shown=worked_out) == worked_out

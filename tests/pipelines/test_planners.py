@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from foley.pipelines.plan import Plan, PlanError, fill_said, plan_changes
-from foley.pipelines.planners import OpenAIPlanner, RulesPlanner, get_planner, planner_messages
+from foley.pipelines.plan import Plan, PlanError, fill_said, parse_plan, plan_changes
+from foley.pipelines.planners import OpenAIPlanner, RulesPlanner, _reuse_seeds, get_planner, planner_messages
 from foley.pipelines.rules.description import REPEAT_SEED_STEP
 from foley.pipelines.rules.edit_forms import check_turn_said, is_undo
 
@@ -181,9 +181,26 @@ def test_undo_is_read_in_its_usual_phrasings_and_a_sound_to_undo_is_pointed_to_r
 def test_messages_carry_instructions_examples_and_current_plan():
     base = RulesPlanner().plan("rain, then thunder", 10)
     msgs = planner_messages("make the thunder later", 10, base)
-    assert msgs[0]["role"] == "system" and "never more than two" in msgs[0]["content"]
+    assert msgs[0]["role"] == "system" and "never more than 3 sounds at the same moment" in msgs[0]["content"]
     assert msgs[-1]["content"].startswith("Current plan: ") and "thunder" in msgs[-1]["content"]
     assert sum(m["role"] == "assistant" for m in msgs) == 2
+
+
+def test_chat_planners_are_asked_for_the_limit_of_sounds_at_once_their_plans_are_checked_by(monkeypatch):
+    """The instructions say the rule a plan is checked by (not the paper's two at once): the bed's limit, backgrounds
+    playing together one sound; an edit of a bed that allows 4 is asked for 4 and may play 4."""
+    base = RulesPlanner().plan("rain, then thunder", 10)
+    said = planner_messages("make the thunder later", 10, base)[0]["content"]
+    assert "two" not in said and ("never more than 3 sounds at the same moment (steady backgrounds that play together, "
+                                  "such as rain, wind, birds or traffic, count as one sound, up to 3 of them)") in said
+    wider = replace(base, max_simultaneous=4)
+    assert "never more than 4 sounds at the same moment" in planner_messages("add a bell", 10, wider)[0]["content"]
+    four = [{"caption": c, "start_time": 0, "end_time": 10} for c in ("rain", "a cat meows", "a bell rings", "a dog barks")]
+    planner = OpenAIPlanner("http://127.0.0.1:9/v1")
+    monkeypatch.setattr(planner, "_post", lambda payload: {"choices": [{"message": {"content": json.dumps(four)}}]})
+    assert len(planner.plan("add a bell and a dog barking", 10, wider).events) == 4
+    with pytest.raises(PlanError, match=r"^4 sounds play at once from 0 s \(rain; a cat meows; a bell rings; a dog barks\)"):
+        planner.plan("add a bell and a dog barking", 10, base)
 
 
 class FakeChat(BaseHTTPRequestHandler):
@@ -830,6 +847,64 @@ def test_a_rhythm_the_text_gives_is_the_time_between_repeats():
     assert '"period_s": 0.9' in planner_messages("make it louder", 8, faster)[-1]["content"]
 
 
+def test_an_ambience_counts_one_of_at_most_the_limits_layers():
+    """Rain, wind and traffic are one ambience; a fourth layer is refused as one, saying so and what to change (not
+    'four sounds' where three were one)."""
+    p = RulesPlanner()
+    bed = p.plan("rain and wind and traffic", 10)
+    assert len(p.plan("add a dog barking at 3 s", 10, bed).events) == 4  # the ambience, and the dog
+    with pytest.raises(PlanError, match=r"^'add birds chirping' would layer 4 backgrounds at once from 0 s \(rain, "
+                                        r"wind, traffic and birds chirping\); an ambience of this bed holds at most 3, "
+                                        r"as many as it plays sounds at once: make room first \('remove the rain'\), "
+                                        r"or give it another time; or, to allow 4: 'allow 4 sounds at once' as a turn, "
+                                        r"then this edit again$"):
+        p.plan("add birds chirping", 10, bed)
+    assert len(p.plan("add birds chirping", 10, p.plan("allow 4 sounds at once", 10, bed)).events) == 4
+
+
+def test_a_refused_plan_leaves_the_refusal_alone_no_notes_of_the_plan_it_did_not_make():
+    """Crowded: the planner ended the rain to make room, then refused the plan all the same; its note ('rain' ends at
+    5 s ...) spoke of a plan nobody gets. Only the refusal is said, in one line; a plan made still has its notes."""
+    p = RulesPlanner()
+    for text, refusal in (("rain and wind and birds and a stream, a dog barks at 5 s", "^4 backgrounds play together"),
+                          ("rain, wind and traffic all along, footsteps from 1 to 9 s, a door slams at 4 s, a dog "
+                           "barks at 4 s", "^4 sounds play at once from 4 s")):
+        with pytest.raises(PlanError, match=refusal) as refused:
+            p.plan(text, 10)
+        assert p.notes == [] and "\n" not in str(refused.value), text
+    made = p.plan("rain, keyboard typing and a clock ticking, a dog barks at 3 s", 10)
+    assert p.notes and p.notes[0].startswith("'keyboard typing' ends at 3 s, where it would be one of 4 sounds at once")
+    with pytest.raises(PlanError, match="would play 4 sounds at once"):
+        p.plan("add a cat meowing at 4 s", 10, made)
+    assert p.notes == []
+
+
+def test_a_rhythm_says_where_it_came_from_through_edits_and_saved_plans():
+    """A tempo edit of a sound at its own rhythm ('footsteps on grass', made faster) records that it worked the rhythm
+    out (period_from "tempo", laid a little off the beat); a rhythm the text gave ('a clock ticks every second'),
+    made faster too, or said again by an edit, stays said (exact). Edits that keep the rhythm keep where it came
+    from, a replacement too; the saved plan keeps it, an old one without it loads as said, and a chat planner's plan
+    that gives the rhythm back keeps it."""
+    p = RulesPlanner()
+    steps = p.plan("make the footsteps faster", 8, p.plan("footsteps on grass, then a dog barks", 8))
+    assert [(e.period_s, e.period_from) for e in steps.events] == [(0.33, "tempo"), (None, None)]
+    assert p.plan("make the footsteps faster", 8, steps).events[0].period_from == "tempo"  # again: still worked out
+    clock = p.plan("make the clock faster", 8, p.plan("a clock ticks every second", 8))
+    assert [(e.period_s, e.period_from) for e in clock.events] == [(0.67, None)]
+    for edit in ("make the footsteps louder", "move the dog to 6 s", "make the footsteps shorter by 1 s",
+                 "replace the footsteps with footsteps on gravel", "remove the footsteps from 1 to 2 s"):
+        assert p.plan(edit, 8, steps).events[0].period_from == "tempo", edit
+    assert p.plan("the footsteps every 0.4 s", 8, steps).events[0].period_from is None  # said
+    saved = steps.to_dict()
+    assert saved["events"][0]["period_from"] == "tempo" and "period_from" not in saved["events"][1]
+    assert Plan.from_dict(json.loads(json.dumps(saved))) == steps and p.plan(steps.to_json(), 8, steps) == steps
+    del saved["events"][0]["period_from"]  # a session saved before it was recorded
+    assert Plan.from_dict(saved).events[0].period_from is None
+    given_back = parse_plan(json.dumps({"events": [{"caption": "footsteps on grass", "start_time": 0, "end_time": 4,
+                                                    "period_s": 0.33}]}), 8, reach_end=False)
+    assert _reuse_seeds(given_back, steps).events[0].period_from == "tempo"
+
+
 def test_a_sound_now_and_then_is_scattered_over_its_slot():
     p = RulesPlanner()
 
@@ -1474,7 +1549,8 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("thunder at 6.5 s, then a dog barks") == [("thunder", 6.5, 10), ("a dog barks", 8.5, 10)]
     with pytest.raises(PlanError, match="4 sounds play at once"):  # not the rain cut to nothing
         p.plan("rain, keyboard typing, a clock ticking, a bell rings at 0 s", 10)
-    with pytest.raises(PlanError, match="5 sounds play at once"):  # an ambience of more layers than the limit: each one
+    with pytest.raises(PlanError, match=r"^4 backgrounds play together from 0 s \(rain, wind, birds and crickets\); "
+                                        r"one ambience holds at most 3"):  # an ambience of more layers than the limit
         p.plan("rain, wind, birds, crickets, a bell rings at 0 s", 10)
     assert placed("rain, wind, birds, a bell rings at 0 s")[0] == ("a bell rings", 0, 2)  # three layers: one ambience
     wind, *layers = placed("wind, occasional gusts, occasional branches snapping")
@@ -1574,8 +1650,8 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("5 seconds of rain, then thunder") == [("rain", 0, 5), ("thunder", 5, 10)]
     assert placed("a baby cries for 4 s starting at 2 s") == [("a baby cries", 2, 6)]
     assert placed("a plane flies over, then fades out at 6 s") == [("a plane flies over", 0, 6)]  # a fade out: a stop
-    with pytest.raises(PlanError, match=r"4 sounds play at once from 0 s \(rain; wind; birds chirping; traffic\); at "
-                                        "most 3 may overlap"):  # which, and when
+    with pytest.raises(PlanError, match=r"4 backgrounds play together from 0 s \(rain, wind, birds chirping and "
+                                        r"traffic\); one ambience holds at most 3"):  # which, and when
         p.plan("rain, wind, birds chirping, traffic", 10)
 
 

@@ -1113,6 +1113,22 @@ _NOT_GOING_ON = {"something", "nothing", "anything", "everything", "morning", "e
 
 _TIME_FIRST = re.compile(r"^(?:(?:and|then)\s+)?(?:at|from|between)\s+\d", re.I)  # "at 3 s a dog barks"
 
+# -ing words of a thing done once ("a glass breaking", "a door slamming"): a sound at a time, not one that goes on
+_ONCE_DOING = {"breaking", "shattering", "slamming", "exploding", "popping", "snapping", "crashing", "smashing",
+               "bursting", "cracking", "dropping", "falling", "landing", "hitting", "closing", "opening", "firing",
+               "shooting", "banging"}
+
+
+def goes_on(caption: str) -> bool:
+    """Whether a caption is a sound that goes on over a span, not one at a time: a background (rain, an engine), one
+    of steps or strokes (footsteps: ``is_iterative``), or a thing said doing it with an -ing word and no verb of its
+    own ("bicycle wheels rolling on a road", "a dog barking"; not "a car driving by", which comes and goes, nor "a
+    glass breaking", done once: ``_ONCE_DOING``)."""
+    words = re.findall(r"[a-z']+", caption.lower())
+    doing = [w for w in words if w.endswith("ing") and len(w) > 4 and w not in _NOT_GOING_ON and w not in _CHANGING]
+    return is_background(caption) or is_iterative(caption) or bool(
+        doing and doing[0] not in _ONCE_DOING and not _SOUND_VERBS & set(words))
+
 
 def _goes_on(piece: str) -> bool:
     """Whether a part says a sound that is no background as what goes on, an -ing word and no verb
@@ -1147,7 +1163,9 @@ def _scene_layers(pieces: list[tuple[str, str]], room: int) -> list[bool]:
     stops = any(_STOPS.match(_clean(_TIME_TAIL.sub("", m))) or _SILENCE.match(_clean(m))
                 for piece, _ in pieces for m in _together(piece))
     first = (sounds or [timed.index(True)])[0] if any(timed) and not stops else 0
-    room -= sounds_counted(0, sum(is_background(m) for piece, _ in pieces[:first] for m in _together(piece)), room)
+    backgrounds = [m for piece, _ in pieces[:first] for m in _together(piece) if is_background(m)]
+    ambience = sum(map(is_background, backgrounds))
+    room -= sounds_counted(len(backgrounds) - ambience, ambience, room)
     layers = []
     for k, (piece, sep) in enumerate(pieces):
         said = (k < first and _layers(_AND.sub("", piece)) and not re.search(r"[a-z]", pieces[k - 1][1] if k else "")

@@ -6,9 +6,9 @@ import math
 import re
 from dataclasses import replace
 
-from ..plan import (GAIN_RANGE_DB, MAX_EVENTS, PERIOD_RANGE_S, CrowdedError, Event, Plan, PlanError, _max_overlap,
-                    heard_s, merged_spans, mute_said, period_worked_out, playing_said, seconds_said, sounds_counted,
-                    span_said, validate)
+from ..plan import (GAIN_RANGE_DB, MAX_EVENTS, PERIOD_RANGE_S, TEMPO, CrowdedError, Event, Plan, PlanError,
+                    _max_overlap, heard_s, listed, merged_spans, mute_said, period_worked_out, playing_said,
+                    seconds_said, sounds_counted, span_said, validate)
 from .description import (_ALLOWED_TO, _AND, _IN_THE_BACKGROUND, _NOT_A_COUNT, _THROUGHOUT, BED_UNDER_DB, _new_take,
                           _on_timeline, _pieces, _repeated, _said_once, _take, _timed_event, _times_said, _together,
                           _untimed, rules_layout)
@@ -1506,7 +1506,8 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
     if _TO_LEVEL.match(text):  # "reduce the rain to 10%" is no change by 10%, nor "turn X down to" a replacement
         raise PlanError(f"{instruction.strip()!r}: give the change, not the level it ends at: 'by 6 dB', '50% quieter'")
     events = [dict(caption=e.caption, start_time=e.start_s, end_time=e.end_s, gain_db=e.gain_db, seed=e.seed,
-                   fill=e.fill, period_s=e.period_s, mute=e.mute) for e in previous.events]
+                   fill=e.fill, period_s=e.period_s, mute=e.mute, period_from=e.period_from)
+              for e in previous.events]
     d = previous.duration_s
     for kind, pattern in _EDITS:
         m = pattern.match(text)
@@ -1622,7 +1623,8 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                     made = [{**e, "caption": caption, "seed": None, "start_time": e["start_time"] + k * share,
                              "end_time": e["start_time"] + (k + 1) * share if k + 1 < times else e["end_time"],
                              "fill": fill,
-                             "period_s": period if period is not None else e["period_s"] if fill else None}
+                             "period_s": period if period is not None else e["period_s"] if fill else None,
+                             "period_from": e["period_from"] if period is None and fill else None}
                             for k in range(times)]  # "with X twice": its span shared;
                     # a span filled for X's nature is not Y's
                     events[i:i + 1] = made
@@ -1632,7 +1634,7 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                 elif kind == "remove":
                     events.pop(i)
                 elif kind == "rhythm":  # a sound said once now fills its span at that rhythm
-                    e.update(fill=True, period_s=_rhythm(text)[1])
+                    e.update(fill=True, period_s=_rhythm(text)[1], period_from=None)
                 elif kind == "tempo":
                     # rain or wind, even filling a span it was given: no strokes to space (a run's are its hits)
                     if is_background(e["caption"]) and not is_iterative(e["caption"]):
@@ -1651,7 +1653,8 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                         raise PlanError(f"{e['caption']!r} repeats every {period_worked_out(period):g} s; {how} would "
                                         f"be {new:g} s, and a rhythm is from {PERIOD_RANGE_S[0]:g} to "
                                         f"{PERIOD_RANGE_S[1]:g} s")
-                    e.update(period_s=new)
+                    # a rhythm said stays exact; one worked out from the sound's own keeps its unevenness
+                    e.update(period_s=new, period_from=e["period_from"] if exact else TEMPO)
                 elif kind == "end_at" or kind == "start_at" and (e["fill"] or is_background(e["caption"])):
                     # a bed or a repeated sound keeps its other edge; a one-shot's length is its take's: it moves
                     start, end = (e["start_time"], nums[0]) if kind == "end_at" else (nums[0], e["end_time"])
@@ -1921,9 +1924,13 @@ def _crowded_said(previous: Plan, events: list[dict], crowded: CrowdedError, edi
         name = f"the {_ARTICLE.sub('', _subject(one['caption']) or one['caption'])}"
         room = (f"make room first ('make {name} stop at {seconds_said(when)} s', or remove one), or " if earlier else
                 f"make room first ('remove {name}'), or ")
-    return (f"{edit!r} would play {crowded.peak} sounds at once from {seconds_said(when)} s "
-            f"({'; '.join(crowded.names)}); this bed plays at most {crowded.limit}: {room}give it another time; or, to "
-            f"allow {crowded.peak}: 'allow {crowded.peak} sounds at once' as a turn, then this edit again")
+    said = (f"would layer {len(crowded.layers)} backgrounds at once from {seconds_said(when)} s "
+            f"({listed(crowded.layers)}); an ambience of this bed holds at most {crowded.limit}, as many as it plays "
+            f"sounds at once" if crowded.layers else
+            f"would play {crowded.peak} sounds at once from {seconds_said(when)} s ({'; '.join(crowded.names)}); this "
+            f"bed plays at most {crowded.limit}")
+    return (f"{edit!r} {said}: {room}give it another time; or, to allow {crowded.needed}: 'allow {crowded.needed} "
+            f"sounds at once' as a turn, then this edit again")
 
 
 def _bed_sound_named(previous: Plan, said: str) -> tuple[str, str] | None:
