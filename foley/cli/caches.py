@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from ..errors import FoleyError
 from .notes import counted
@@ -24,6 +25,9 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
     from ..media.video import quiet_ffmpeg_log
     from ..models.unit_tokenizer import UnitTokenizer
 
+    if args.audio is not None and args.manifest is not None:  # a second manifest after --manifest reads as AUDIO
+        raise FoleyError(f"AUDIO {args.audio} and --manifest {args.manifest} both given: give one of them "
+                         "(--manifest takes one file)")
     if (args.audio is None) == (args.manifest is None) or (args.manifest is None) != (args.out is None):
         raise FoleyError("give either AUDIO, or --manifest FILE together with --out DIR")
     if args.manifest and args.format:
@@ -86,10 +90,13 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
     for manifest in args.manifests:  # a bad manifest is refused before the model loads (or downloads)
         read_manifest(manifest)
+    spec = _model_component(args.model, "frame_encoder")
+    if args.pretrained is not None and Path(spec).is_dir():  # a saved encoder's weights are its own
+        raise FoleyError(f"--pretrained is for an open_clip model name; --model {args.model} is a frame encoder "
+                         "with its own weights (leave --pretrained out)")
     state = PartialState(cpu=args.device == "cpu", timeout=timedelta(days=7))
     device = str(state.device) if state.num_processes > 1 else args.device
-    encoder = load_frame_encoder(_model_component(args.model, "frame_encoder"), pretrained=args.pretrained,
-                                 device=device, batch_size=args.batch_size)
+    encoder = load_frame_encoder(spec, pretrained=args.pretrained, device=device, batch_size=args.batch_size)
     quiet_ffmpeg_log()  # importing torchvision with the frame encoder turns FFmpeg's log back on
     result = extract_features(encoder, args.manifests, args.out, fps=TimeBase().video_fps, rank=state.process_index,
                               world=state.num_processes, barrier=_barrier(state), progress=not args.quiet)

@@ -93,8 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
         if name in ("fad", "report"):
             p.add_argument("--embedder", default="logmel", help="logmel | vggish:PATH | panns:PATH | aisfx:DIR")
             p.add_argument("--pca", type=number_arg(0, integer=True), default=0, metavar="DIMS",
-                           help="FAD on the first DIMS principal components of the reference embeddings: for an "
-                                "embedder wider than the sets have embeddings (PANNs: 2048, aiSFX: 512); 0: all")
+                           help="score FAD on the DIMS leading principal components of the reference set's "
+                                "embeddings instead of on all their dimensions (0, the default: all, no PCA). For sets "
+                                "with too few embeddings for FAD, which needs more in each set than they have "
+                                "dimensions (logmel: 128, about two embeddings a second of audio; aisfx: 512, about "
+                                "one a second; panns: 2048, one a clip): DIMS below each set's count. The score is "
+                                "then named EMBEDDER-pcaDIMS; compare it only with scores of the same DIMS")
         if name != "onset":
             add_threads(p)
         if name == "mkl":
@@ -189,7 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     ad.add_argument("--init", type=path_arg, metavar="ADAPTER",
                     help="start from this adapter's weights of the run's layers (with --steps 0: those weights alone)")
     ad.add_argument("--steps", type=number_arg(0, integer=True),
-                    help=f"training steps (default: {ADAPTER_STEPS}, or with --resume the run's own)")
+                    help=f"training steps (default: {ADAPTER_STEPS}, or with --resume the run's own; 0 only with "
+                         "--init)")
     ad.add_argument("--batch-size", type=number_arg(1, integer=True),
                     help="global batch, split across processes (default: 8)")
     ad.add_argument("--lr", type=number_arg(0, above=True), help="learning rate (default: 1e-4)")

@@ -2,12 +2,23 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 ADAPTER_STEPS = 1000  # foley train adapter's default length
 
 
+def _resumable(args: argparse.Namespace, kind: str) -> None:
+    """With --resume, FoleyError at once when --out holds no checkpoint of a ``foley train {kind}`` run:
+    before the models' modules are imported and a tokenizer or the data are read (seconds to minutes)."""
+    from ..training import CHECKPOINT_DIR, checkpoint_state
+
+    if args.resume:
+        checkpoint_state(Path(args.out) / CHECKPOINT_DIR, args.out, kind)
+
+
 def _cmd_train_adapter(args: argparse.Namespace) -> int:
+    _resumable(args, "adapter")
     from ..models.unit_tokenizer import UnitTokenizer
     from ..models.visual_adapter import VisualAdapterConfig
     from ..training.adapter import AdapterTrainConfig, run_config, run_training
@@ -33,6 +44,7 @@ def _cmd_train_adapter(args: argparse.Namespace) -> int:
 
 
 def _cmd_train_lm(args: argparse.Namespace) -> int:
+    _resumable(args, "lm")
     from accelerate import PartialState
 
     from ..training.lm import run_lm_training

@@ -137,6 +137,9 @@ def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipC
         raise FoleyError(f"{out}: a file, not a folder")
     if not (root / "videos").is_dir():
         raise FoleyError(f"{root}: not an AVSync15 folder (no videos/ folder)")
+    if out.resolve().is_relative_to((root / "videos").resolve()):  # its clips would sit among the videos it reads
+        raise FoleyError(f"{out}: is or lies inside {root / 'videos'}, the videos it is prepared from; choose a folder "
+                         "outside it")
     mapping_path = root / "class_mapping.json"
     if not mapping_path.is_file():
         raise FoleyError(f"{root}: not an AVSync15 folder (class_mapping.json is missing)")
@@ -209,8 +212,14 @@ def _prepare(root: Path, out: Path, cfg: ClipConfig, lists: dict[str, list[str]]
     from tqdm import tqdm
 
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
-    with worker_map(_cut, jobs, workers) as cut:
-        results = list(tqdm(cut, total=len(jobs), disable=not progress, desc="avsync15 clips", unit="clip"))
+    try:
+        with worker_map(_cut, jobs, workers) as cut:
+            results = list(tqdm(cut, total=len(jobs), disable=not progress, desc="avsync15 clips", unit="clip"))
+    except KeyboardInterrupt as e:  # Ctrl-C, SIGTERM: the clips cut so far (each whole once its sidecar is there)
+        kept = sum((out / "test_clips" / f"{job[3]}.json").is_file() for job in jobs)
+        e.add_note(f"with {kept} of {len(jobs)} evaluation clips cut in {out / 'test_clips'}; the same command keeps "
+                   "them and cuts the rest")
+        raise
     cut_now = {job[3] for job in jobs}
     for path in sorted((out / "test_clips").iterdir()):  # an earlier run's clips this one does not make
         if path.suffix in CLIP_FILES and path.stem not in cut_now:

@@ -27,7 +27,7 @@ from safetensors.torch import load_file, save_file
 from ..errors import FoleyError
 from ..media.files import atomic_path, atomic_write_text, one_run_at_a_time, read_json_object, refuse_foreign_files
 from ..models.frame_encoder import FrameEncoder
-from .manifest import cache_failure, read_manifest, source_digest
+from .manifest import cache_failure, read_manifest, source_digest, stop_said
 
 CACHE_FORMAT = "foley-frame-cache"
 FEATURES_DIR = "features"
@@ -89,23 +89,24 @@ def _extract(encoder: FrameEncoder, entries: list[dict], out: Path, fps: float, 
     mine = entries[rank::world]
     counts = {"total": len(mine), "done": 0, "skipped": 0, "failed": 0}
     failures = []
-    for entry in tqdm(mine, disable=not progress, desc=f"extract [{rank}/{world}]", unit="clip"):
-        target = out / FEATURES_DIR / f"{entry['id']}.safetensors"
-        try:
-            digest = source_digest(entry)
-            if _source_digest(target) == digest:
-                counts["skipped"] += 1
+    with stop_said(counts, out, f" of process {rank}'s share" if world > 1 else ""):
+        for entry in tqdm(mine, disable=not progress, desc=f"extract [{rank}/{world}]", unit="clip"):
+            target = out / FEATURES_DIR / f"{entry['id']}.safetensors"
+            try:
+                digest = source_digest(entry)
+                if _source_digest(target) == digest:
+                    counts["skipped"] += 1
+                    continue
+                features = encoder.encode_video(entry["source"], fps=fps)  # (N, D)
+            except FoleyError as e:
+                failures.append((entry["id"], str(e)))
+                counts["failed"] += 1
+                target.unlink(missing_ok=True)  # features of another content than the manifest's file: not kept
                 continue
-            features = encoder.encode_video(entry["source"], fps=fps)  # (N, D)
-        except FoleyError as e:
-            failures.append((entry["id"], str(e)))
-            target.unlink(missing_ok=True)  # features of another content than the manifest's file: not kept
-            continue
-        with atomic_path(target) as tmp:
-            save_file({"features": features.half().contiguous()}, str(tmp),
-                      metadata={"fps": str(fps), "source_sha256": digest})
-        counts["done"] += 1
-    counts["failed"] = len(failures)
+            with atomic_path(target) as tmp:
+                save_file({"features": features.half().contiguous()}, str(tmp),
+                          metadata={"fps": str(fps), "source_sha256": digest})
+            counts["done"] += 1
     part = out / f"failed.rank{rank}.jsonl"
     atomic_write_text(part, "".join(json.dumps({"id": i, "error": e}) + "\n" for i, e in failures))
     barrier()

@@ -2,9 +2,11 @@
 relative to the manifest's folder), plus any other fields (``caption``, ``class``, ...)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
+from typing import Iterator
 
 from ..errors import FoleyError
 from ..media.files import sha256_file
@@ -61,3 +63,20 @@ def cache_failure(cache: str | os.PathLike, clip_id: str) -> str | None:
         return {r["id"]: r["error"] for r in map(json.loads, lines)}.get(clip_id)
     except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError):  # none, or not one of ours
         return None
+
+
+@contextlib.contextmanager
+def stop_said(counts: dict, out: str | os.PathLike, share: str = "") -> Iterator[None]:
+    """Around a cache's loop over its clips: a Ctrl-C or SIGTERM in it gets, for the line that reports it,
+    how many clips ``out`` keeps and that the same command goes on from them. ``counts``, kept up to date
+    by the loop: "total" (this run's clips; ``share`` says whose: a process's of a sharded run), "done"
+    (cached by this run), "skipped" (cached before) and "failed"."""
+    try:
+        yield
+    except KeyboardInterrupt as e:
+        kept = counts["done"] + counts["skipped"]
+        seen = f"after {kept + counts['failed']} of {counts['total']} clips{share}: "
+        e.add_note(seen + (f"no clip is cached in {out} yet; the same command starts again" if not kept else
+                           f"{kept} cached in {out}, {counts['done']} of them by this run; the same command goes on "
+                           f"with the other {counts['total'] - kept}"))
+        raise

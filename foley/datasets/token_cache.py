@@ -25,7 +25,7 @@ from ..errors import FoleyError
 from ..media.audio import read_audio
 from ..media.files import atomic_path, atomic_write_text, one_run_at_a_time, read_json_object, refuse_foreign_files
 from ..models.unit_tokenizer import UnitTokenizer
-from .manifest import cache_failure, read_manifest, source_digest
+from .manifest import cache_failure, read_manifest, source_digest, stop_said
 
 CACHE_FORMAT = "foley-token-cache"
 
@@ -81,26 +81,27 @@ def _cache_tokens(tokenizer: UnitTokenizer, manifest, entries: list[dict], out: 
                                              "n_units": tokenizer.n_units, "manifest": str(manifest)}, indent=1) + "\n")
     counts = {"total": len(entries), "done": 0, "skipped": 0, "failed": 0}
     failures = []
-    for entry in tqdm(entries, disable=not progress, desc="tokenize", unit="clip"):
-        target = token_dir / f"{entry['id']}.npy"
-        source = target.with_suffix(".source")
-        try:
-            digest = source_digest(entry)
-            if _readable(target) and cached_source(out, entry["id"]) == digest:
-                counts["skipped"] += 1
+    with stop_said(counts, out):
+        for entry in tqdm(entries, disable=not progress, desc="tokenize", unit="clip"):
+            target = token_dir / f"{entry['id']}.npy"
+            source = target.with_suffix(".source")
+            try:
+                digest = source_digest(entry)
+                if _readable(target) and cached_source(out, entry["id"]) == digest:
+                    counts["skipped"] += 1
+                    continue
+                wav, _ = read_audio(entry["source"])
+                ids = tokenizer.encode(wav).numpy().astype(np.int16 if tokenizer.n_units <= 2**15 else np.int32)
+            except FoleyError as e:
+                failures.append((entry["id"], str(e)))
+                counts["failed"] += 1
+                for stale in (source, target):  # tokens of another content than the manifest's file: not kept
+                    stale.unlink(missing_ok=True)
                 continue
-            wav, _ = read_audio(entry["source"])
-            ids = tokenizer.encode(wav).numpy().astype(np.int16 if tokenizer.n_units <= 2**15 else np.int32)
-        except FoleyError as e:
-            failures.append((entry["id"], str(e)))
-            for stale in (source, target):  # tokens of another content than the manifest's file: not kept
-                stale.unlink(missing_ok=True)
-            continue
-        with atomic_path(target) as tmp:
-            np.save(tmp, ids)
-        atomic_write_text(source, digest + "\n")  # after the tokens: a run stopped between reads them again
-        counts["done"] += 1
-    counts["failed"] = len(failures)
+            with atomic_path(target) as tmp:
+                np.save(tmp, ids)
+            atomic_write_text(source, digest + "\n")  # after the tokens: a run stopped between reads them again
+            counts["done"] += 1
     atomic_write_text(out / "failed.jsonl", "".join(json.dumps({"id": i, "error": e}) + "\n" for i, e in failures))
     return {"counts": counts, "failures": failures}
 

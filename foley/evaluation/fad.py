@@ -32,7 +32,7 @@ def embedding_stats(emb: np.ndarray, what: str = "embeddings") -> EmbeddingStats
         raise FoleyError(f"{what}: FAD needs at least two embeddings for a covariance, got {n}; use more or longer clips")
     if n <= d:
         raise FoleyError(f"{what}: FAD needs more embeddings than dimensions for a full-rank covariance "
-                         f"(got N={n}, D={d}); use more or longer clips, an embedder with fewer dimensions, or fewer "
+                         f"(got N={n}, D={d}); use more or longer clips, an embedder with fewer dimensions, or FAD on K "
                          f"principal components (foley eval fad --pca K with K below {n}, e.g. {max(1, min(32, n // 2))})")
     if not np.isfinite(emb).all():
         raise FoleyError(f"{what}: embeddings contain NaN or infinite values")
@@ -43,8 +43,8 @@ def pca_projection(blocks: np.ndarray, dims: int):
     """The projection of (N, D) embeddings on the first ``dims`` principal components of ``blocks``
     (their mean removed): FAD on sets with fewer embeddings than D (aiSFX's 512)."""
     if not 1 <= dims <= min(blocks.shape):
-        raise FoleyError(f"PCA to {dims} dimensions needs at least that many reference blocks and dimensions "
-                         f"(got {blocks.shape[0]} x {blocks.shape[1]})")
+        raise FoleyError(f"PCA to {dims} dimensions needs at least {dims} reference embeddings of at least {dims} "
+                         f"dimensions; got {blocks.shape[0]} of {blocks.shape[1]}")
     mean = blocks.mean(axis=0)
     _, _, vt = np.linalg.svd(blocks - mean, full_matrices=False)  # rows of vt: principal directions
     return lambda x: (x - mean) @ vt[:dims].T  # (n, D) -> (n, dims)

@@ -220,6 +220,15 @@ def evaluate_fad(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, embedd
         raise FoleyError(unreadable(errors))
     name = embedder.name
     if pca_dims:
+        dims = sets["ref"].shape[1]
+        fewest, smaller = min((len(sets["pred"]), "generated"), (len(sets["ref"]), "reference"))
+        if pca_dims >= dims:  # as many components as dimensions: FAD on them all, turned
+            raise FoleyError(f"foley eval fad --pca {pca_dims}: {name} embeddings have {dims} dimensions; --pca keeps "
+                             f"fewer of them (below {dims}; 0: all, no PCA)")
+        if pca_dims >= fewest >= 2:  # each set's covariance needs more embeddings than dimensions
+            raise FoleyError(f"foley eval fad --pca {pca_dims}: FAD on {pca_dims} principal components needs more than "
+                             f"{pca_dims} {name} embeddings in each set, and the {smaller} set has {fewest}; give --pca "
+                             f"{fewest - 1} or fewer (e.g. {max(1, min(32, fewest // 2))}), or more or longer clips")
         project = pca_projection(sets["ref"], pca_dims)
         sets, name = {side: project(rows) for side, rows in sets.items()}, f"{name}-pca{pca_dims}"
     fad = frechet_distance(embedding_stats(sets["pred"], "generated set"), embedding_stats(sets["ref"], "reference set"))

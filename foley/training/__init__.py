@@ -23,6 +23,8 @@ def config_difference(saved: dict, given: dict) -> str:
                      for k in sorted(saved.keys() | given.keys()) if k not in saved or k not in given or saved[k] != given[k])
 
 
+CHECKPOINT_DIR = "checkpoint"  # the folder in a run's --out that `foley train lm|adapter --resume` goes on from
+
 RESUMABLE = ("steps", "checkpoint_every", "gradient_checkpointing")  # what a resumed run may change: its length, how
 # often it is saved, whether activations are recomputed (the same weights, within float summation order)
 

@@ -36,14 +36,13 @@ from ..media.files import atomic_dir, atomic_path, files_digest
 from ..models.backbone import AudioBackbone
 from ..models.visual_adapter import CONFIG_FILE as ADAPTER_CONFIG
 from ..models.visual_adapter import VisualAdapter, VisualAdapterConfig, VisualCondition, build_visual_adapter
-from . import (check_apart, check_resumed_steps, check_run_folder, check_same_config, checkpoint_state,
+from . import (CHECKPOINT_DIR, check_apart, check_resumed_steps, check_run_folder, check_same_config, checkpoint_state,
                load_checkpoint_file, logs_step, note_stop)
 from .backbone import denoising_target, load_clips
 
 CACHE_FILE = "adapter_cache.safetensors"
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-CHECKPOINT_DIR = "checkpoint"
 FINAL_DIR = "adapter"
 
 
@@ -378,6 +377,9 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
         check_run_folder(run, (CACHE_FILE,))  # a run stopped before its first checkpoint left its cache
     if cfg.init and not resume and not (Path(cfg.init) / ADAPTER_CONFIG).is_file():  # before the cache, too
         raise FoleyError(f"{cfg.init}: not a visual adapter folder (no {ADAPTER_CONFIG})")
+    if not (cfg.steps or cfg.init or resume):  # the untrained adapter is no model to write (nor worth a cache)
+        raise FoleyError("--steps 0 trains nothing: it writes the --init adapter's weights of this run's layers "
+                         "alone; give --init ADAPTER, or --steps 1 or more")
     state, precision = training_precision(cfg)  # refused before the cache, which can take a while
     check_clips(data)  # before the cache, too
     cache = run / CACHE_FILE
@@ -404,7 +406,12 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
             # before the cache, which can take a while
             check_fits(cfg, backbone, tokenizer, init=bool(cfg.init) and not resume)
             log(f"caching latents, text states and unit ids of {data} (train split)")
-            build_adapter_cache(backbone, tokenizer, data, "train", run, inputs=inputs)
+            try:
+                build_adapter_cache(backbone, tokenizer, data, "train", run, inputs=inputs)
+            except KeyboardInterrupt as e:  # Ctrl-C, SIGTERM: the cache is written whole or not at all
+                e.add_note("while caching the train split, before the first step: nothing is kept; the same command "
+                           "starts again")
+                raise
     backbone = AudioBackbone.from_pretrained(backbone_path, dtype=DTYPES[precision], device=state.device)
     sources = {"data": str(data), "backbone": str(backbone_path), "tokenizer": str(tokenizer_path), "digests": inputs}
     train_adapter(backbone, cache, run, cfg, resume=resume, log=log, sources=sources)

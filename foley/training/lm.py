@@ -44,11 +44,10 @@ from ..errors import FoleyError
 from ..media.files import atomic_dir
 from ..models.token_lm import (TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm, whole_tensor,
                                write_units_record)
-from . import (check_apart, check_resumed_steps, check_run_folder, check_same_config, checkpoint_state,
+from . import (CHECKPOINT_DIR, check_apart, check_resumed_steps, check_run_folder, check_same_config, checkpoint_state,
                load_checkpoint_file, logs_step, note_stop)
 
 INIT_DIR = "init"
-CHECKPOINT_DIR = "checkpoint"
 FINAL_DIR = "lm"
 TRAINING_FILE = "training.json"
 PRECISIONS = ("auto", "fp32", "bf16")

@@ -93,6 +93,18 @@ def test_not_an_avsync_folder(tmp_path):
         prepare_avsync15(tmp_path, tmp_path / "out")
 
 
+def test_an_out_inside_the_videos_folder_is_refused_before_anything_is_made(fake_avsync, capsys):
+    from foley.cli import main
+
+    videos = fake_avsync / "videos"
+    before = sorted(p.name for p in videos.iterdir())
+    for out in (videos, videos / "prepared", videos / "hammering" / "p"):
+        assert main(["prepare", "avsync15", str(fake_avsync), "--out", str(out), "--quiet"]) == 2
+        assert capsys.readouterr().err == (f"foley: error: {out}: is or lies inside {videos}, the videos it is "
+                                           "prepared from; choose a folder outside it\n")
+    assert sorted(p.name for p in videos.iterdir()) == before and not (videos / "hammering" / "p").exists()
+
+
 def test_cli_reports_problems_without_stopping(fake_avsync, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "foley", "prepare", "avsync15", str(fake_avsync), "--out",
                            str(tmp_path / "o"), "--clips-per-video", "1", "--quiet"], capture_output=True, text=True)
@@ -115,6 +127,38 @@ def test_an_interrupted_preparation_goes_on_and_a_finished_one_is_kept(fake_avsy
     again = prepare_avsync15(fake_avsync, out, ClipConfig(clips_per_video=1), workers=1, progress=False)
     assert (again["clips"], again["reused"]) == (3, 2) and half.is_file()
     assert (out / "test_clips.jsonl").read_text().count("\n") == 3
+
+
+def test_an_interrupted_preparation_says_how_many_clips_it_keeps(fake_avsync, tmp_path, capsys, monkeypatch):
+    import contextlib
+
+    import tqdm
+
+    import foley.datasets.avsync15 as avsync15
+    from foley.cli import main
+
+    bar = tqdm.tqdm
+
+    def stopped_at_the_third(results, **kwargs):  # Ctrl-C once the third clip is cut, before the bar counts it
+        for n, result in enumerate(bar(results, **kwargs)):
+            if n == 2:
+                raise KeyboardInterrupt
+            yield result
+
+    @contextlib.contextmanager
+    def in_this_process(fn, jobs, workers):  # the clips cut one by one: none still running when it stops
+        yield map(fn, jobs)
+
+    monkeypatch.setattr(avsync15, "worker_map", in_this_process)
+    monkeypatch.setattr(tqdm, "tqdm", stopped_at_the_third)
+    args = ["prepare", "avsync15", str(fake_avsync), "--out", str(tmp_path / "o"), "--clips-per-video", "2", "--quiet"]
+    assert main(args) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == (f"foley: interrupted with 3 of 6 evaluation clips cut in "
+                                                        f"{tmp_path / 'o' / 'test_clips'}; the same command keeps them "
+                                                        "and cuts the rest")
+    monkeypatch.undo()
+    assert main(args) == 0
+    assert "6 evaluation clips (3 cut by an earlier run)" in capsys.readouterr().out
 
 
 def test_split_lists_naming_a_video_twice(fake_avsync, tmp_path):

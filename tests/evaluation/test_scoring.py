@@ -321,6 +321,24 @@ def test_fad_on_principal_components_of_the_reference_embeddings(synth_test, tmp
     assert evaluate_fad(noisy, synth_test, logmel, pca_dims=8)["fad"] > 1.0
 
 
+def test_pca_beyond_the_sets_embeddings_or_their_dimensions_is_said_plainly(synth_test):
+    from foley.evaluation.embedders import get_embedder
+    from foley.evaluation.scoring import evaluate_fad
+
+    logmel = get_embedder("logmel")  # 128 dimensions
+    n = evaluate_fad(synth_test, synth_test, logmel, pca_dims=8)["n_embeddings"]["pred"]  # each set's, under 128
+    with pytest.raises(FoleyError, match=rf"^foley eval fad --pca {n}: FAD on {n} principal components needs more than "
+                                         rf"{n} logmel-stats embeddings in each set, and the generated set has {n}; "
+                                         rf"give --pca {n - 1} or fewer \(e.g. {n // 2}\), or more or longer clips$"):
+        evaluate_fad(synth_test, synth_test, logmel, pca_dims=n)
+    with pytest.raises(FoleyError, match=r"^foley eval fad --pca 128: logmel-stats embeddings have 128 dimensions; "
+                                         r"--pca keeps fewer of them \(below 128; 0: all, no PCA\)$"):
+        evaluate_fad(synth_test, synth_test, logmel, pca_dims=128)
+    with pytest.raises(FoleyError, match=r"covariance \(got N=\d+, D=128\); .* or FAD on K principal components "
+                                         r"\(foley eval fad --pca K with K below"):  # none asked for: none "fewer"
+        evaluate_fad(synth_test, synth_test, logmel)
+
+
 def test_a_video_reference_whose_track_starts_late_is_heard_on_its_picture(synth_test, tmp_path):
     from foley.media.ffmpeg import run_ffmpeg
 

@@ -265,7 +265,34 @@ def test_extract_command(encoder, av_clip, tmp_path, capsys):
     assert main(args[:4] + ["--out", str(tmp_path / "bom"), "--quiet"]) == 0  # a byte-order mark, as Notepad saves
 
 
-def test_extract_takes_a_models_name_or_folder_for_its_frame_encoder(encoder, av_clip, tmp_path):
+def test_an_interrupted_extract_says_how_many_clips_it_keeps_and_a_rerun_goes_on(encoder, av_clip, tmp_path, capsys,
+                                                                                   monkeypatch):
+    from foley.cli import main
+
+    encoder.save_pretrained(tmp_path / "fe")
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text("".join(json.dumps({"id": name, "video": str(av_clip)}) + "\n" for name in "abc"))
+    cache = tmp_path / "cache"
+    args = ["extract", str(manifest), "--model", str(tmp_path / "fe"), "--out", str(cache), "--device", "cpu",
+            "--quiet"]
+    encode, calls = FrameEncoder.encode_video, []
+
+    def stopped_at_the_second(self, *a, **k):  # Ctrl-C while the second clip is encoded
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return encode(self, *a, **k)
+
+    monkeypatch.setattr(FrameEncoder, "encode_video", stopped_at_the_second)
+    assert main(args) == 130
+    assert capsys.readouterr().err == (f"foley: interrupted after 1 of 3 clips: 1 cached in {cache}, 1 of them by this "
+                                       "run; the same command goes on with the other 2\n")
+    monkeypatch.undo()
+    assert main(args) == 0
+    assert "2 clips encoded, 1 already cached, 0 failed (of 3)" in capsys.readouterr().out
+
+
+def test_extract_takes_a_models_name_or_folder_for_its_frame_encoder(encoder, av_clip, tmp_path, capsys):
     from foley.cli import main
 
     manifest = tmp_path / "m.jsonl"
@@ -278,6 +305,11 @@ def test_extract_takes_a_models_name_or_folder_for_its_frame_encoder(encoder, av
     assert torch.equal(load_features(tmp_path / "own", "clip"), load_features(tmp_path / "folder", "clip"))
     assert load_features(tmp_path / "sfx", "clip").shape == load_features(tmp_path / "demo", "clip").shape == (43, 128)
     assert torch.equal(load_features(tmp_path / "sfx", "clip"), load_features(tmp_path / "demo", "clip"))
+    # weights for an open_clip name, never quietly dropped for a saved encoder's own
+    assert main(["extract", str(manifest), "--model", "demo", "--pretrained", "openai", "--out",
+                 str(tmp_path / "tagged"), "--quiet"]) == 2
+    assert ("--pretrained is for an open_clip model name; --model demo is a frame encoder with its own weights "
+            "(leave --pretrained out)") in capsys.readouterr().err and not (tmp_path / "tagged").exists()
 
 
 def test_extract_drops_features_of_a_changed_unreadable_video_and_tells_normalizations_apart(encoder, av_clip, tmp_path):

@@ -69,6 +69,9 @@ def test_tokenize_errors_are_one_line(foley, model_dir, clips, tmp_path):
         ((clips / "a.wav", "--model", tmp_path), f"{tmp_path}: not a unit tokenizer directory (no config.json)"),
         (("--model", model_dir), "give either AUDIO, or --manifest FILE together with --out DIR"),
         (("--manifest", tmp_path / "m.jsonl", "--model", model_dir), "give either AUDIO, or --manifest FILE"),
+        (("--manifest", one, tmp_path / "two.jsonl", "--out", tmp_path / "c", "--model", model_dir),
+         f"AUDIO {tmp_path / 'two.jsonl'} and --manifest {one} both given: give one of them "
+         "(--manifest takes one file)"),
         (("--manifest", one, "--out", tmp_path / "c", "--format", "json", "--model", model_dir),
          "--format is for AUDIO's tokens; --manifest writes a cache of unit ids"),
         (("--manifest", one, "--out", clips / "a.wav", "--model", model_dir),
@@ -178,6 +181,33 @@ def test_manifest_lines_of_wrong_types_are_one_line(foley, model_dir, clips, tmp
     manifest.write_text(line + "\n")
     proc = foley("tokenize", "--manifest", manifest, "--out", tmp_path / "cache", "--model", model_dir, "--quiet")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and proc.stderr.startswith(f"foley: error: {manifest}:1:")
+
+
+def test_an_interrupted_manifest_cache_says_how_many_clips_it_keeps(foley, model_dir, clips, tmp_path, monkeypatch):
+    manifest = tmp_path / "clips.jsonl"
+    manifest.write_text("".join(json.dumps({"id": name, "audio": str(clips / f"{name}.wav")}) + "\n" for name in "ab"))
+    out = tmp_path / "cache"
+    encode = UnitTokenizer.encode
+
+    def stopped_at(clip):  # Ctrl-C while the clip-th clip (from 1) is tokenized
+        calls = []
+
+        def tokenize(self, *args, **kwargs):
+            calls.append(1)
+            if len(calls) == clip:
+                raise KeyboardInterrupt
+            return encode(self, *args, **kwargs)
+        return tokenize
+
+    for clip, said in ((1, f"after 0 of 2 clips: no clip is cached in {out} yet; the same command starts again"),
+                       (2, f"after 1 of 2 clips: 1 cached in {out}, 1 of them by this run; the same command goes on "
+                           "with the other 1")):
+        monkeypatch.setattr(UnitTokenizer, "encode", stopped_at(clip))
+        stopped = foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet")
+        assert (stopped.returncode, stopped.stderr) == (130, f"foley: interrupted {said}\n")
+    monkeypatch.undo()
+    again = foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet")
+    assert "1 clip tokenized, 1 already cached, 0 failed (of 2)" in again.stdout
 
 
 def test_a_damaged_token_file_is_tokenized_again_and_is_one_line_for_training(foley, model_dir, clips, tmp_path):

@@ -175,6 +175,30 @@ def test_a_resumed_run_keeps_its_own_settings_where_none_are_given(setup, tmp_pa
     assert "missing: not a visual adapter folder" in capsys.readouterr().err and not (tmp_path / "new").exists()
 
 
+def test_nothing_to_resume_is_said_before_the_tokenizer_or_the_data_are_read(tmp_path, capsys):
+    from foley.cli import main
+
+    assert main(["train", "adapter", "--data", str(tmp_path / "data"), "--backbone", str(tmp_path / "backbone"),
+                 "--tokenizer", str(tmp_path / "no_tokenizer"), "--out", str(tmp_path / "run"), "--resume"]) == 2
+    assert capsys.readouterr().err == (f"foley: error: {tmp_path / 'run'}: no checkpoint to resume from; run without "
+                                       "--resume to start\n")
+
+
+def test_steps_0_without_an_adapter_to_start_from_is_refused_before_the_cache(setup, tmp_path, capsys):
+    from foley.cli import main
+
+    root, backbone, tokenizer = setup
+    backbone.save_pretrained(tmp_path / "backbone")
+    tokenizer.save_pretrained(tmp_path / "tok")
+    run = tmp_path / "run"
+    capsys.readouterr()
+    assert main(["train", "adapter", "--data", str(root / "synth"), "--backbone", str(tmp_path / "backbone"),
+                 "--tokenizer", str(tmp_path / "tok"), "--out", str(run), "--steps", "0"]) == 2
+    assert capsys.readouterr().err == ("foley: error: --steps 0 trains nothing: it writes the --init adapter's weights "
+                                       "of this run's layers alone; give --init ADAPTER, or --steps 1 or more\n")
+    assert not run.exists()
+
+
 def test_a_stopped_run_says_which_checkpoint_it_keeps_and_how_to_go_on(setup, tmp_path, capsys, monkeypatch):
     import foley.training.adapter as adapter_training
     from stopped_runs import check_stops_name_the_checkpoint
@@ -187,6 +211,25 @@ def test_a_stopped_run_says_which_checkpoint_it_keeps_and_how_to_go_on(setup, tm
             "--tokenizer", str(tmp_path / "tok"), "--out", str(run), "--steps", "6", "--batch-size", "2",
             "--checkpoint-every", "2"]
     check_stops_name_the_checkpoint(adapter_training, "_step_draws", args, run, "adapter", monkeypatch, capsys)
+
+
+def test_a_run_stopped_while_caching_says_nothing_is_kept(setup, tmp_path, capsys, monkeypatch):
+    import foley.training.adapter as adapter_training
+    from foley.cli import main
+
+    root, backbone, tokenizer = setup
+    backbone.save_pretrained(tmp_path / "backbone")
+    tokenizer.save_pretrained(tmp_path / "tok")
+
+    def stopped(*args, **kwargs):  # Ctrl-C while the clips are read for the cache
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(adapter_training, "load_clips", stopped)
+    assert main(["train", "adapter", "--data", str(root / "synth"), "--backbone", str(tmp_path / "backbone"),
+                 "--tokenizer", str(tmp_path / "tok"), "--out", str(tmp_path / "run"), "--steps", "1"]) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == ("foley: interrupted while caching the train split, before the "
+                                                        "first step: nothing is kept; the same command starts again")
+    assert not (tmp_path / "run" / CACHE_FILE).exists()
 
 
 @pytest.mark.slow

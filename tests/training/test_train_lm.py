@@ -264,6 +264,14 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
         load_lm_data(paths["manifest"], paths["features"], paths["units"], N_UNITS)
 
 
+def test_nothing_to_resume_is_said_before_the_caches_are_read(tmp_path, capsys):
+    assert main(["train", "lm", "--config", str(ROOT / "train" / "lm_demo.json"), "--manifest", str(tmp_path / "m.jsonl"),
+                 "--features", str(tmp_path / "no_features"), "--units", str(tmp_path / "no_units"),
+                 "--out", str(tmp_path / "run"), "--resume"]) == 2
+    assert capsys.readouterr().err == (f"foley: error: {tmp_path / 'run'}: no checkpoint to resume from; run without "
+                                       "--resume to start\n")
+
+
 def test_the_cli_records_the_training_and_refuses_odd_configs_and_manifests_in_one_line(tmp_path, capsys):
     paths = _write_caches(tmp_path, _data())
     assert main(_cli_args(paths, tmp_path / "run")) == 0
