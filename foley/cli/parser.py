@@ -191,7 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="work in the cross-attention layers of the UNet's N finest resolutions that have any "
                          "(default: 0, every layer)")
     ad.add_argument("--init", type=path_arg, metavar="ADAPTER",
-                    help="start from this adapter's weights of the run's layers (with --steps 0: those weights alone)")
+                    help="start from this adapter's weights of the run's layers (with --steps 0: those weights alone, "
+                         "written without reading --data)")
     ad.add_argument("--steps", type=number_arg(0, integer=True),
                     help=f"training steps (default: {ADAPTER_STEPS}, or with --resume the run's own; 0 only with "
                          "--init)")

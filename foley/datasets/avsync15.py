@@ -68,6 +68,8 @@ def _read_split(root: Path, split: str, problems: list[str]) -> list[str]:
         lines = [ln.strip() for ln in path.read_text(encoding="utf-8-sig").splitlines() if ln.strip()]
     except UnicodeDecodeError as e:
         raise FoleyError(f"{path}: not a UTF-8 text file ({e.reason} at byte {e.start})") from None
+    if not lines:  # nothing to prepare the split from, and no problem to list
+        raise FoleyError(f"{path}: empty; it lists the {split} videos, one <class_folder>/<file> a line")
     names = []
     for line in lines:
         rel = PurePosixPath(line)  # "./a//b" reads as "a/b"
@@ -127,9 +129,9 @@ def prepare_avsync15(root: str | os.PathLike, out: str | os.PathLike, cfg: ClipC
     """Validate ROOT, write OUT/{train,test}.jsonl and OUT/test_clips/, and OUT/problems.txt.
     An interrupted run is continued: the clips it finished are kept (those of a video whose content
     is unchanged); one that leaves nothing to train on or to score with writes no
-    OUT/test_clips.jsonl and can be run again. FoleyError for a ROOT that is no AVSync15 folder, a
-    video in both splits, two videos of one name (a clip's id), an OUT that holds a finished
-    preparation, or one another run is preparing."""
+    OUT/test_clips.jsonl and can be run again. FoleyError for a ROOT that is no AVSync15 folder, an
+    empty train.txt or test.txt, a video in both splits, two videos of one name (a clip's id), an OUT
+    that holds a finished preparation, or one another run is preparing."""
     root, out = Path(root).absolute(), Path(out)  # the manifests name the videos wherever they are read from
     if not root.is_dir():
         raise FoleyError(f"{root}: no such folder")

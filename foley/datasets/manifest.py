@@ -55,14 +55,20 @@ def source_digest(entry: dict) -> str:
         raise FoleyError(f"{entry['source']}: cannot be read ({e.strerror or e})") from None
 
 
+def cache_failures(cache: str | os.PathLike) -> dict[str, str]:
+    """The clips a cache's ``failed.jsonl`` lists (id -> why its run could not read it), in its order;
+    none where it is missing or not one of ours."""
+    try:
+        lines = (Path(cache) / "failed.jsonl").read_text(encoding="utf-8").splitlines()
+        return {r["id"]: r["error"] for r in map(json.loads, lines)}
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError):  # none, or not one of ours
+        return {}
+
+
 def cache_failure(cache: str | os.PathLike, clip_id: str) -> str | None:
     """Why a cache's last run could not read the clip ``clip_id``: the error its ``failed.jsonl``
     lists, or None for a clip it does not list."""
-    try:
-        lines = (Path(cache) / "failed.jsonl").read_text(encoding="utf-8").splitlines()
-        return {r["id"]: r["error"] for r in map(json.loads, lines)}.get(clip_id)
-    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError):  # none, or not one of ours
-        return None
+    return cache_failures(cache).get(clip_id)
 
 
 @contextlib.contextmanager

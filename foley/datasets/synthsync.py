@@ -613,7 +613,7 @@ def generate(
         n_clips = n_train + n_test  # before the jobs are listed: a count too large for the disk is for memory too
         check_free_space(out, n_clips * 2 * cfg.n_samples, f"{n_clips:,} clips of {cfg.duration_s:g} s (their 16-bit "
                          "wav files alone)")
-        swapping = False
+        swapping, replacing = False, info_path.exists()
         try:  # the clips are made in the staging folder: an earlier dataset stays whole until they all are
             entries = _write_clips(staging, seed, counts, cfg, sounds, workers, progress)
             swapping = True
@@ -622,10 +622,15 @@ def generate(
                 (staging / split).rename(out / split)
                 atomic_write_text(out / f"{split}.jsonl", "".join(json.dumps(e) + "\n" for e in entries[split]))
             atomic_write_text(info_path, json.dumps(info, indent=1) + "\n")
-        except BaseException:  # an interrupt while the datasets swap leaves neither half of one
+        except BaseException as e:  # an interrupt while the datasets swap leaves neither half of one
             if swapping:
                 with stops_deferred():
                     _remove_dataset(out)
+            if isinstance(e, KeyboardInterrupt):  # Ctrl-C, SIGTERM: said with what is left and how to go on
+                earlier = "" if not replacing else (f"; the dataset it replaced in {out} is removed" if swapping
+                                                    else f"; the dataset already in {out} is as it was")
+                e.add_note(f"before the dataset was whole: none of its clips is kept (it is written all at once or not "
+                           f"at all){earlier}; the same command starts again")
             raise
         finally:
             with stops_deferred():  # a second Ctrl-C waits for the staging folder to be gone

@@ -5,8 +5,9 @@ path, absolute or relative to the manifest's folder. The cache folder holds::
 
     tokens/<id>.npy     int16 (int32 for K > 32768) unit ids at 50 Hz, ceil(N / 320) of them for N samples at 16 kHz
     tokens/<id>.source  the SHA-256 of the file they were read from
-    cache.json          the tokenizer it was made with (a fingerprint) and the counts
-    failed.jsonl        clips that could not be read, one line each with the error
+    cache.json          the tokenizer it was made with (a fingerprint) and the manifests of its runs
+    failed.jsonl        clips that could not be read, one line each with the error (an earlier run's
+                        failures of clips that a later run's manifest does not name are kept)
 
 Runs are resumable: a clip whose tokens were read from the same file content is skipped, so an
 interrupted run continues where it stopped, and a clip whose file changed (a benchmark made
@@ -25,7 +26,7 @@ from ..errors import FoleyError
 from ..media.audio import read_audio
 from ..media.files import atomic_path, atomic_write_text, one_run_at_a_time, read_json_object, refuse_foreign_files
 from ..models.unit_tokenizer import UnitTokenizer
-from .manifest import cache_failure, read_manifest, source_digest, stop_said
+from .manifest import cache_failure, cache_failures, read_manifest, source_digest, stop_said
 
 CACHE_FORMAT = "foley-token-cache"
 
@@ -77,8 +78,9 @@ def _cache_tokens(tokenizer: UnitTokenizer, manifest, entries: list[dict], out: 
         raise FoleyError(f"{out}: holds tokens but no cache.json, so the tokenizer that made them is unknown; "
                          "use a new --out folder")
     token_dir.mkdir(parents=True, exist_ok=True)
+    manifests = list(dict.fromkeys([*_cached_manifests(out), str(manifest)]))  # each run's, once
     atomic_write_text(info_path, json.dumps({"format": CACHE_FORMAT, "tokenizer_fingerprint": fingerprint,
-                                             "n_units": tokenizer.n_units, "manifest": str(manifest)}, indent=1) + "\n")
+                                             "n_units": tokenizer.n_units, "manifests": manifests}, indent=1) + "\n")
     counts = {"total": len(entries), "done": 0, "skipped": 0, "failed": 0}
     failures = []
     with stop_said(counts, out):
@@ -102,8 +104,21 @@ def _cache_tokens(tokenizer: UnitTokenizer, manifest, entries: list[dict], out: 
                 np.save(tmp, ids)
             atomic_write_text(source, digest + "\n")  # after the tokens: a run stopped between reads them again
             counts["done"] += 1
-    atomic_write_text(out / "failed.jsonl", "".join(json.dumps({"id": i, "error": e}) + "\n" for i, e in failures))
+    # an earlier run's failures of clips this manifest does not name stay: a manifest trained on with them is told why
+    ours = {e["id"] for e in entries}
+    kept = [(i, e) for i, e in cache_failures(out).items() if i not in ours]
+    atomic_write_text(out / "failed.jsonl",
+                      "".join(json.dumps({"id": i, "error": e}) + "\n" for i, e in kept + failures))
     return {"counts": counts, "failures": failures}
+
+
+def _cached_manifests(cache: Path) -> list[str]:
+    """The manifests the earlier runs on ``cache`` tokenized, as its cache.json records them."""
+    if not (cache / "cache.json").is_file():
+        return []
+    info = read_json_object(cache / "cache.json", "cache record")
+    manifests = info.get("manifests", [info["manifest"]] if "manifest" in info else [])  # one: from before a list
+    return [m for m in manifests if isinstance(m, str)] if isinstance(manifests, list) else []
 
 
 def _readable(path: Path) -> bool:

@@ -153,21 +153,24 @@ def write_report(pred_dir: str | os.PathLike, ref_dir: str | os.PathLike, out_di
 
     ``embedder`` (FAD, on ``fad_pca`` principal components if given: ``evaluate_fad``) and
     ``mkl_classifier`` (MKL, a PANNs Cnn14) are optional; a PANNs embedder also serves for MKL
-    when no classifier is given.
+    when no classifier is given. A FAD that cannot be computed is said in the report, but with
+    ``fad_pca`` it raises FoleyError (nothing is written).
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise FoleyError(f"{out_dir}: exists and is not a folder")
     _check_replaceable(out_dir)
     pairs = pair_files(pred_dir, ref_dir)
+    fad = _optional("fad", "embedder", partial(evaluate_fad, pca_dims=fad_pca), pred_dir, ref_dir, embedder)
+    if fad and "error" in fad:  # its hint names this command's option, in the report as on the terminal
+        fad["error"] = fad["error"].replace("foley eval fad --pca", "foley eval report --pca")
+        if fad_pca:  # FAD on principal components was asked for: no report without it (said before the onsets)
+            raise FoleyError(fad["error"])
     robust_cfg = OnsetConfig(**{**cfg.__dict__, "mode": "robust"})
     robust = evaluate_onsets(pairs, robust_cfg, gt=gt, workers=workers)
     reference = evaluate_onsets(pairs, OnsetConfig(**{**cfg.__dict__, "mode": "reference"}), gt="detected", workers=workers)
     if mkl_classifier is None and isinstance(getattr(embedder, "model", None), Cnn14):
         mkl_classifier = embedder
-    fad = _optional("fad", "embedder", partial(evaluate_fad, pca_dims=fad_pca), pred_dir, ref_dir, embedder)
-    if fad and "error" in fad:  # its hint names this command's option, in the report as on the terminal
-        fad["error"] = fad["error"].replace("foley eval fad --pca", "foley eval report --pca")
     mkl = _optional("mkl", "classifier", evaluate_mkl, pred_dir, ref_dir, mkl_classifier)
     is_avsync = all((p.sidecar or {}).get("dataset") == "avsync15" for p in pairs)
     report = {"pred": str(pred_dir), "ref": str(ref_dir), "n_clips": len(pairs), "robust": robust,

@@ -19,7 +19,7 @@ import torchaudio.functional as AF
 from ..errors import MediaError
 from .ffmpeg import local_file
 from .files import atomic_path, size_said
-from .inputs import check_input_file, check_not_cut_short
+from .inputs import INDEX_CUT, check_input_file, check_not_cut_short, without_index
 
 TARGET_LUFS = -20.0
 PEAK_LIMIT = 10 ** (-1 / 20)  # -1 dBTP (EBU R 128's ceiling for a true peak)
@@ -205,6 +205,24 @@ def _declared_length(container, stream) -> int | None:
     return None
 
 
+def _open_container(path: Path, to_the_end: bool = False):
+    """``path`` opened by FFmpeg (``to_the_end``: a WAV's data size ignored). MediaError for a file it cannot
+    open (an MP4 or MOV cut short before its index said as such) or one without an audio stream."""
+    import av  # FFmpeg's libraries load only for what soundfile cannot read (video containers, m4a, ...)
+
+    try:
+        container = av.open(local_file(path), metadata_errors="ignore",
+                            options={"ignore_length": "1"} if to_the_end else None)
+    except av.error.FFmpegError as e:
+        if without_index(path):  # FFmpeg says only that the data is invalid
+            raise MediaError(INDEX_CUT.format(path)) from None
+        raise MediaError(f"{path}: not a readable audio or video file ({e.strerror or e})") from None
+    if not container.streams.audio:
+        container.close()
+        raise MediaError(f"{path}: has no audio stream")
+    return container
+
+
 GAP_S = 0.002  # a gap between an audio stream's frames' times longer than this is silence (a stream cut and joined)
 
 
@@ -216,16 +234,9 @@ def _read_container(path: Path, stereo: bool = False, to_the_end: bool = False) 
     :func:`check_not_cut_short`); with ``stereo``, more than two channels downmixed to
     two by FFmpeg (swresample's matrix); ``to_the_end``: a WAV's data size is ignored, its audio
     read to the end of the file."""
-    import av  # FFmpeg's libraries load only for what soundfile cannot read (video containers, m4a, ...)
+    import av
 
-    try:
-        container = av.open(local_file(path), metadata_errors="ignore",
-                            options={"ignore_length": "1"} if to_the_end else None)
-    except av.error.FFmpegError as e:
-        raise MediaError(f"{path}: not a readable audio or video file ({e.strerror or e})") from None
-    with container:
-        if not container.streams.audio:
-            raise MediaError(f"{path}: has no audio stream")
+    with _open_container(path, to_the_end) as container:
         stream = container.streams.audio[0]
         rate = stream.codec_context.sample_rate
         layout = "stereo" if stereo and stream.codec_context.channels > 2 else stream.codec_context.layout
@@ -262,6 +273,24 @@ def _read_container(path: Path, stereo: bool = False, to_the_end: bool = False) 
     # an AAC track decodes to whole frames of 1,024 samples: the last one's padding is cut at the stream's end
     return np.ascontiguousarray(wav[:, :length], dtype=np.float32), rate
 
+
+def check_audio(path: str | os.PathLike) -> Path:
+    """``path`` as a Path, once its headers alone (no audio is decoded) show an audio file or a video with an
+    audio track that :func:`read_audio` can open: MediaError for one that is missing, empty, not audio, has no
+    audio stream or no samples, or is cut short as far as its headers tell. Damage inside the audio is found
+    only when it is read."""
+    path = check_input_file(path)
+    if not _length_unknown(path):  # raises for a file whose header gives more audio than it holds
+        try:
+            with sf.SoundFile(str(path)) as f:
+                if f.frames == 0:
+                    raise MediaError(f"{path}: the audio has no samples")
+            return path
+        except sf.LibsndfileError:
+            pass  # FFmpeg's to open
+    _open_container(path).close()
+    check_not_cut_short(path)
+    return path
 
 
 MAX_FLOAT_PEAK = 1000.0  # +60 dBFS: float samples past this are no recording (1 is full scale)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import struct
 from pathlib import Path
 
 from ..errors import MediaError
@@ -95,3 +96,33 @@ def _ebml_element(head: bytes) -> tuple[int | None, int | None, int]:
     (name, _), (size, n) = fields
     size &= (1 << 7 * n) - 1  # the size's length marker taken off
     return name, None if size == (1 << 7 * n) - 1 else size, at
+
+
+BOX_LIMIT = 10_000  # top-level boxes looked through for the index
+INDEX_CUT = "{}: an MP4/MOV file cut short, or still being written: its index (the moov box) is missing or incomplete"
+
+
+def without_index(path: Path) -> bool:
+    """Whether ``path`` is an ISO base media file (MP4, MOV: it opens with an ftyp box) whose top-level boxes hold
+    no whole moov box, the index a camera or encoder writes last (ISO/IEC 14496-12 box headers: a 32-bit size,
+    the type, a 64-bit size where the first is 1, to the end of the file where it is 0); FFmpeg says only that
+    the data is invalid. Written by hand: no library at hand reads box headers alone."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            at = 0
+            for k in range(BOX_LIMIT):
+                f.seek(at)
+                head = f.read(16)
+                if len(head) < 8 or (k == 0 and head[4:8] != b"ftyp"):
+                    return k > 0
+                length = struct.unpack(">I", head[:4])[0]
+                length = struct.unpack(">Q", head[8:16])[0] if length == 1 and len(head) == 16 else length
+                if head[4:8] == b"moov":
+                    return length != 0 and at + length > size
+                if length < 8 or at + length >= size:  # the last box, or one cut short (0: to the end)
+                    return True
+                at += length
+    except OSError:
+        return False
+    return False

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
-import struct
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -33,7 +31,7 @@ from av.video.reformatter import VideoReformatter
 
 from ..errors import MediaError
 from .ffmpeg import local_file
-from .inputs import check_input_file, check_not_cut_short
+from .inputs import INDEX_CUT, check_input_file, check_not_cut_short, without_index
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".3gp", ".ts", ".mts", ".m2ts", ".mpg", ".mpeg",
                   ".flv")  # a folder's videos; a file given by name is read whatever its suffix
@@ -100,39 +98,9 @@ def _open(path: Path) -> av.container.InputContainer:
     try:
         return av.open(local_file(path), metadata_errors="ignore")
     except av.error.FFmpegError as e:
-        if _without_index(path):
-            raise MediaError(_INDEX_CUT.format(path)) from None
+        if without_index(path):
+            raise MediaError(INDEX_CUT.format(path)) from None
         raise MediaError(f"{path}: not a readable media file ({_reason(e)})") from None
-
-
-BOX_LIMIT = 10_000  # top-level boxes looked through for the index
-_INDEX_CUT = "{}: an MP4/MOV file cut short, or still being written: its index (the moov box) is missing or incomplete"
-
-
-def _without_index(path: Path) -> bool:
-    """Whether ``path`` is an ISO base media file (MP4, MOV: it opens with an ftyp box) whose top-level boxes hold
-    no whole moov box, the index a camera or encoder writes last (ISO/IEC 14496-12 box headers: a 32-bit size,
-    the type, a 64-bit size where the first is 1, to the end of the file where it is 0); FFmpeg says only that
-    the data is invalid. Written by hand: no library at hand reads box headers alone."""
-    try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            at = 0
-            for k in range(BOX_LIMIT):
-                f.seek(at)
-                head = f.read(16)
-                if len(head) < 8 or (k == 0 and head[4:8] != b"ftyp"):
-                    return k > 0
-                length = struct.unpack(">I", head[:4])[0]
-                length = struct.unpack(">Q", head[8:16])[0] if length == 1 and len(head) == 16 else length
-                if head[4:8] == b"moov":
-                    return length != 0 and at + length > size
-                if length < 8 or at + length >= size:  # the last box, or one cut short (0: to the end)
-                    return True
-                at += length
-    except OSError:
-        return False
-    return False
 
 
 def _picture(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
@@ -291,7 +259,7 @@ def _frame_times(path: Path) -> _Timing:
                              f"container at its frame rate first (ffmpeg -framerate FPS -i {path.name} -c copy "
                              f"{path.stem}.mp4)")
         if not pts:
-            raise MediaError(_INDEX_CUT.format(path) if _without_index(path) else
+            raise MediaError(INDEX_CUT.format(path) if without_index(path) else
                              f"{path}: the video stream has no frames")
         base = float(stream.time_base)
         order = np.argsort(pts, kind="stable")

@@ -31,7 +31,7 @@ from safetensors.torch import load_file, save_file
 
 from ..config import is_finite_number
 from ..device import bf16_supported, resolve_device
-from ..errors import FoleyError
+from ..errors import FoleyError, MediaError
 from ..media.files import atomic_dir, atomic_path, files_digest
 from ..models.backbone import AudioBackbone
 from ..models.visual_adapter import CONFIG_FILE as ADAPTER_CONFIG
@@ -305,8 +305,10 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
 
 def check_clips(data: str | os.PathLike, split: str = "train") -> None:
     """FoleyError, before any long work, for a split the cache cannot be made from: no clips, a
-    clip without a caption (text) or a duration_s (seconds, > 0), or a recording that is not there."""
+    clip without a caption (text) or a duration_s (seconds, > 0), or a recording that is not there
+    or not audio as its headers tell (``check_audio``)."""
     from ..datasets.synthsync import load_manifest
+    from ..media.audio import check_audio
 
     manifest = Path(data) / f"{split}.jsonl"
     entries = load_manifest(data, split)
@@ -319,8 +321,10 @@ def check_clips(data: str | os.PathLike, split: str = "train") -> None:
         if not (is_finite_number(e.get("duration_s")) and e["duration_s"] > 0):
             raise FoleyError(f"{manifest}: {clip} has no duration_s (seconds, > 0); the adapter reads that much "
                              "of its recording")
-        if not Path(e["audio"]).is_file():
-            raise FoleyError(f"{e['audio']}: no such file ({clip} of {manifest})")
+        try:  # its headers alone: every recording is read when the cache is made
+            check_audio(e["audio"])
+        except MediaError as error:
+            raise FoleyError(f"{error} ({clip} of {manifest}); fix it, or leave the clip out of the manifest") from None
 
 
 def check_fits(cfg: AdapterTrainConfig, backbone: AudioBackbone, tokenizer, init: bool = False) -> None:
@@ -350,6 +354,23 @@ def initial_weights(init: str | os.PathLike, adapter: VisualAdapter) -> dict[str
     return {k: weights[k] for k in adapter.adapter_state_dict()}
 
 
+def write_initial_adapter(cfg: AdapterTrainConfig, backbone_path: str, tokenizer_path: str, run: Path, state) -> Path:
+    """``--steps 0``: RUN/adapter, the adapter of ``cfg``'s layers on the backbone with ``cfg.init``'s weights
+    of them, written by the main process of ``state``. FoleyError where it does not fit the backbone, the
+    tokenizer or ``cfg.init``."""
+    from ..models.unit_tokenizer import UnitTokenizer
+
+    backbone = AudioBackbone.from_pretrained(backbone_path)
+    check_fits(cfg, backbone, UnitTokenizer.from_pretrained(tokenizer_path))
+    adapter = build_visual_adapter(cfg.adapter, backbone.unet)
+    adapter.load_adapter_state_dict(initial_weights(cfg.init, adapter))
+    if state.is_main_process:
+        adapter.save_pretrained(run / FINAL_DIR, training={"config": cfg.to_dict(), "backbone": str(backbone_path),
+                                                           "tokenizer": str(tokenizer_path)})
+    state.wait_for_everyone()
+    return run / FINAL_DIR
+
+
 def run_config(run: str | os.PathLike) -> AdapterTrainConfig | None:
     """The training config of the run in ``run``, as its checkpoint records it (None: no checkpoint)."""
     checkpoint = Path(run) / CHECKPOINT_DIR
@@ -361,7 +382,8 @@ def run_config(run: str | os.PathLike) -> AdapterTrainConfig | None:
 def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | os.PathLike,
                  cfg: AdapterTrainConfig, resume: bool = False, log=print) -> Path:
     """The ``foley train adapter`` recipe: cache (once, by the main process, in float32 on this
-    process's device), then train with the UNet in ``cfg.precision``."""
+    process's device), then train with the UNet in ``cfg.precision``; a new run of ``cfg.steps`` 0
+    writes ``cfg.init``'s weights alone (``write_initial_adapter``), without a cache."""
     from ..models.unit_tokenizer import UnitTokenizer
 
     run = Path(run)
@@ -373,14 +395,16 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
         raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
     if resume:
         checkpoint_state(run / CHECKPOINT_DIR, run, "adapter")  # before the cache, which can take a while
-    else:
-        check_run_folder(run, (CACHE_FILE,))  # a run stopped before its first checkpoint left its cache
+    else:  # a run stopped before its first checkpoint left its cache; a --steps 0 run, its adapter alone
+        check_run_folder(run, (CACHE_FILE,) if cfg.steps else (CACHE_FILE, FINAL_DIR))
     if cfg.init and not resume and not (Path(cfg.init) / ADAPTER_CONFIG).is_file():  # before the cache, too
         raise FoleyError(f"{cfg.init}: not a visual adapter folder (no {ADAPTER_CONFIG})")
     if not (cfg.steps or cfg.init or resume):  # the untrained adapter is no model to write (nor worth a cache)
         raise FoleyError("--steps 0 trains nothing: it writes the --init adapter's weights of this run's layers "
                          "alone; give --init ADAPTER, or --steps 1 or more")
     state, precision = training_precision(cfg)  # refused before the cache, which can take a while
+    if not (cfg.steps or resume):  # no step reads the cache (nor the data): none is made
+        return write_initial_adapter(cfg, backbone_path, tokenizer_path, run, state)
     check_clips(data)  # before the cache, too
     cache = run / CACHE_FILE
     inputs = cache_inputs(data, backbone_path, tokenizer_path)

@@ -93,6 +93,23 @@ def test_not_an_avsync_folder(tmp_path):
         prepare_avsync15(tmp_path, tmp_path / "out")
 
 
+def test_an_empty_split_list_is_said_as_such_before_anything_is_made(fake_avsync, tmp_path, capsys):
+    """It read as "no train video could be used (fix the problems and run again)" with no problem listed."""
+    from foley.cli import main
+
+    root = tmp_path / "AVSync15"
+    root.mkdir()
+    (root / "videos").symlink_to(fake_avsync / "videos")
+    shutil.copy(fake_avsync / "class_mapping.json", root)
+    for split, empty in (("train", "test"), ("test", "train")):
+        shutil.copy(fake_avsync / f"{empty}.txt", root)
+        (root / f"{split}.txt").write_text("\n \n")
+        assert main(["prepare", "avsync15", str(root), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+        assert capsys.readouterr().err == (f"foley: error: {root / split}.txt: empty; it lists the {split} videos, one "
+                                           "<class_folder>/<file> a line\n")
+        assert not (tmp_path / "o").exists()
+
+
 def test_an_out_inside_the_videos_folder_is_refused_before_anything_is_made(fake_avsync, capsys):
     from foley.cli import main
 

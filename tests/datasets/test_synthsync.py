@@ -128,8 +128,11 @@ def test_an_interrupted_overwrite_keeps_the_earlier_dataset(tmp_path, monkeypatc
         raise KeyboardInterrupt
 
     monkeypatch.setattr(synthsync, "_write_clips", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as stopped:
         generate(tmp_path, n_train=0, n_test=1, seed=3, workers=1, overwrite=True, progress=False)
+    assert stopped.value.__notes__ == [f"before the dataset was whole: none of its clips is kept (it is written all at "
+                                       f"once or not at all); the dataset already in {tmp_path} is as it was; the same "
+                                       "command starts again"]
     after = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     assert after == before and sorted(p.name for p in tmp_path.iterdir()) == ["synthsync.json", "test", "test.jsonl",
                                                                               "train", "train.jsonl"]
@@ -137,6 +140,21 @@ def test_an_interrupted_overwrite_keeps_the_earlier_dataset(tmp_path, monkeypatc
     generate(tmp_path, n_train=0, n_test=1, seed=3, workers=1, overwrite=True, progress=False)
     assert json.loads((tmp_path / "synthsync.json").read_text())["seed"] == 3
     assert not (tmp_path / ".synthsync-partial").exists()
+
+
+def test_an_interrupted_run_says_nothing_is_kept_and_the_same_command_starts_again(tmp_path, monkeypatch, foley):
+    import foley.datasets.synthsync as synthsync
+
+    def interrupted(out, *args):
+        (out / "test").mkdir(parents=True)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(synthsync, "_write_clips", interrupted)
+    code, _, err = foley("prepare", "synth", "--out", tmp_path / "data", "--n-train", "0", "--n-test", "1",
+                         "--workers", "1", "--quiet")
+    assert code == 130 and err == ("foley: interrupted before the dataset was whole: none of its clips is kept (it is "
+                                   "written all at once or not at all); the same command starts again\n")
+    assert not (tmp_path / "data").exists()
 
 
 def test_a_second_interrupt_during_the_cleanup_leaves_no_staging_folder(tmp_path, monkeypatch):

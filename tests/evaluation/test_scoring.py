@@ -255,6 +255,18 @@ def test_cli_report_says_a_figure_it_could_not_compute(synth_test, tmp_path, cap
         assert "(foley eval report --pca K with K below" in text and "eval fad" not in text
 
 
+def test_cli_report_with_a_pca_that_cannot_apply_fails_in_one_line(synth_test, tmp_path, capsys):
+    """--pca asks for FAD by name: a report without it (a warning, exit 0) was not what was asked for."""
+    from foley.cli import main
+
+    out = tmp_path / "r"
+    assert main(["eval", "report", "--pred", str(synth_test), "--ref", str(synth_test), "--out", str(out),
+                 "--max-plots", "0", "--workers", "1", "--pca", "128"]) == 2
+    assert capsys.readouterr().err == ("foley: error: foley eval report --pca 128: logmel-stats embeddings have 128 "
+                                       "dimensions; --pca keeps fewer of them (below 128; 0: all, no PCA)\n")
+    assert not out.exists()
+
+
 def test_cli_says_which_reference_made_auto_detect_the_onsets(synth_test, tmp_path, capsys):
     from foley.cli import main
 

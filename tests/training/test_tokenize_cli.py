@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import joblib
@@ -11,6 +12,7 @@ import torch
 from sklearn.cluster import MiniBatchKMeans
 from transformers import HubertConfig, HubertModel
 
+from foley.errors import MediaError
 from foley.media.audio import read_audio, write_audio
 from foley.models.hubert_features import HubertFeatures, HubertFeaturesConfig
 from foley.models.unit_tokenizer import UnitTokenizer
@@ -225,3 +227,47 @@ def test_a_damaged_token_file_is_tokenized_again_and_is_one_line_for_training(fo
     again = foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet")
     assert "1 clip tokenized, 0 already cached, 0 failed (of 1)" in again.stdout
     assert (out / "tokens" / "a.npy").read_bytes() == whole
+
+
+def test_failures_of_two_manifests_into_one_cache_are_both_kept_and_both_manifests_recorded(foley, model_dir, clips,
+                                                                                            tmp_path):
+    """A second manifest's run replaced failed.jsonl: training on the first then said no more why a clip had no units."""
+    from foley.datasets.token_cache import load_tokens
+    from foley.errors import FoleyError
+
+    (tmp_path / "gone.wav").write_bytes(b"RIFF not this either")
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text("".join(json.dumps({"id": i, "audio": str(clips / f"{i}.wav")}) + "\n" for i in ("a", "broken")))
+    second.write_text(json.dumps({"id": "b", "audio": str(clips / "b.wav")}) + "\n"
+                      + json.dumps({"id": "gone", "audio": str(tmp_path / "gone.wav")}) + "\n")
+    out = tmp_path / "cache"
+    for manifest in (first, second):
+        assert foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet").returncode == 1
+    assert [json.loads(x)["id"] for x in (out / "failed.jsonl").read_text().splitlines()] == ["broken", "gone"]
+    assert json.loads((out / "cache.json").read_text())["manifests"] == [str(first), str(second)]
+    with pytest.raises(FoleyError, match=r"no cached unit ids for clip 'broken': `foley tokenize` could not read it "
+                                         r"\(.*broken.wav: not a readable audio or video file"):
+        load_tokens(out, "broken")
+    (tmp_path / "gone.wav").write_bytes((clips / "b.wav").read_bytes())  # fixed: its failure goes, the other stays
+    assert foley("tokenize", "--manifest", second, "--out", out, "--model", model_dir, "--quiet").returncode == 0
+    assert [json.loads(x)["id"] for x in (out / "failed.jsonl").read_text().splitlines()] == ["broken"]
+    assert json.loads((out / "cache.json").read_text())["manifests"] == [str(first), str(second)]
+
+
+def test_an_mp4_cut_before_its_index_is_said_so_as_extract_says_it(foley, model_dir, av_clip, tmp_path):
+    """FFmpeg's "Invalid data found when processing input" said nothing of why."""
+    from foley.media.video import probe_video
+
+    data = av_clip.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[:data.rindex(b"moov") - 1004])  # FFmpeg writes the index last
+    said = f"{cut}: an MP4/MOV file cut short, or still being written: its index (the moov box) is missing or incomplete"
+    with pytest.raises(MediaError, match=re.escape(said)):
+        probe_video(cut)  # what extract reads it with
+    with pytest.raises(MediaError, match=re.escape(said)):
+        read_audio(cut)
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(json.dumps({"id": "cut", "audio": str(cut)}) + "\n")
+    proc = foley("tokenize", "--manifest", manifest, "--out", tmp_path / "cache", "--model", model_dir, "--quiet")
+    assert proc.returncode == 1 and f"foley: warning: cut: {said}\n" in proc.stderr
+    assert json.loads((tmp_path / "cache" / "failed.jsonl").read_text())["error"] == said

@@ -30,6 +30,7 @@ from foley.training.adapter import (
 )
 
 from auffusion_models import TINY, tiny_backbone, tiny_tokenizer
+from conftest import lavfi_video
 
 HUBERT = dict(hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=24,
               conv_dim=(8,) * 7, num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=4)
@@ -197,6 +198,36 @@ def test_steps_0_without_an_adapter_to_start_from_is_refused_before_the_cache(se
     assert capsys.readouterr().err == ("foley: error: --steps 0 trains nothing: it writes the --init adapter's weights "
                                        "of this run's layers alone; give --init ADAPTER, or --steps 1 or more\n")
     assert not run.exists()
+
+
+def test_steps_0_writes_the_init_adapters_weights_without_a_cache(setup, tmp_path, capsys, monkeypatch):
+    """No step reads the cache: it was made (every recording read and encoded) for nothing."""
+    import foley.training.adapter as adapter_training
+    from foley.cli import main
+
+    root, backbone, tokenizer = setup
+    backbone.save_pretrained(tmp_path / "backbone")
+    tokenizer.save_pretrained(tmp_path / "tok")
+    every = train_adapter(backbone, root / CACHE_FILE, tmp_path / "every", _cfg(), log=lambda m: None)
+
+    def read(*args, **kwargs):
+        raise AssertionError("the data was read")
+
+    monkeypatch.setattr(adapter_training, "load_clips", read)
+    run = tmp_path / "run"
+    args = ["train", "adapter", "--data", str(root / "synth"), "--backbone", str(tmp_path / "backbone"),
+            "--tokenizer", str(tmp_path / "tok"), "--out", str(run), "--steps", "0", "--resolutions", "1",
+            "--init", str(tmp_path / "every" / "adapter")]
+    for _ in range(2):  # and again in the same folder
+        assert main(args) == 0
+        assert capsys.readouterr().out == f"adapter written to {run / 'adapter'}\n"
+        assert sorted(p.name for p in run.iterdir()) == ["adapter"]
+    saved = VisualAdapter.from_pretrained(run / "adapter")
+    weights = every.adapter_state_dict()
+    assert saved.cfg.resolutions == 1 and 0 < len(saved.names) < len(every.names)
+    assert all(torch.equal(v, weights[k]) for k, v in saved.adapter_state_dict().items())
+    training = json.loads((run / "adapter" / "training.json").read_text())
+    assert training["config"]["steps"] == 0 and training["config"]["init"] == str(tmp_path / "every" / "adapter")
 
 
 def test_a_stopped_run_says_which_checkpoint_it_keeps_and_how_to_go_on(setup, tmp_path, capsys, monkeypatch):
@@ -428,9 +459,15 @@ def test_clips_the_cache_cannot_be_made_from_and_an_init_that_does_not_fit_are_r
     backbone.save_pretrained(tmp_path / "backbone")
     tokenizer.save_pretrained(tmp_path / "tok")
     clips = load_manifest(root / "synth", "train")
+    (noise := tmp_path / "noise.wav").write_bytes(b"RIFF not a recording")
+    silent = lavfi_video(tmp_path / "silent.mp4", "testsrc=s=32x32:r=10:d=1")  # a picture alone
     cases = {"no_audio": ({**clips[1], "audio": str(tmp_path / "gone.wav")}, r"gone.wav: no such file \(clip 'train_"),
              "no_caption": ({k: v for k, v in clips[1].items() if k != "caption"}, r"clip 'train_\w+' has no caption"),
-             "no_duration": ({**clips[1], "duration_s": "4"}, r"clip 'train_\w+' has no duration_s")}
+             "no_duration": ({**clips[1], "duration_s": "4"}, r"clip 'train_\w+' has no duration_s"),
+             # seen in their headers, before every recording is read for the cache
+             "unreadable": ({**clips[1], "audio": str(noise)}, r"noise.wav: not a readable audio or video file \(.*\) "
+                            r"\(clip 'train_\w+' of .*train.jsonl\); fix it, or leave the clip out of the manifest$"),
+             "no_sound": ({**clips[1], "audio": str(silent)}, r"silent.mp4: has no audio stream \(clip 'train_")}
     for name, (bad, said) in cases.items():
         (tmp_path / name).mkdir()
         (tmp_path / name / "train.jsonl").write_text("".join(json.dumps(e) + "\n" for e in [clips[0], bad]))
