@@ -158,7 +158,8 @@ def plan_changes(previous: Plan, plan: Plan) -> list[str]:
     """What an edit changed, a line each ("removed: a drum (3.33-6.67 s)", "a drum: 3.33-6.67 s
     -> 4.33-7.67 s", "a drum: another take"; of one of several events of a caption, not moved,
     "a drum (3.33-6.67 s): +0 dB -> -3 dB"): events are paired by caption, unchanged ones
-    first; the rest are removed or added (one of each: replaced)."""
+    first; the rest are removed or added (one of each: replaced; each take of one sound in the same spans as those of
+    another: replaced, in one line, "replaced: a dog barks -> a cat (3 times: 1-3, 4-6, 7-9 s)")."""
     old, new = list(previous.events), list(plan.events)
     for e in list(new):  # unchanged
         if e in old:
@@ -183,6 +184,11 @@ def plan_changes(previous: Plan, plan: Plan) -> list[str]:
         lines.append(f"at most {plan.max_simultaneous} sounds at once (was {previous.max_simultaneous})")
     if len(old) == 1 and len(new) == 1:
         return lines + [f"replaced: {old[0].caption} ({span_said(old[0])}) -> {new[0].caption} ({span_said(new[0])})"]
+    spans = sorted((e.start_s, e.end_s) for e in new)
+    if len(new) > 1 and len({e.caption for e in old}) == len({e.caption for e in new}) == 1 and spans == sorted(
+            (e.start_s, e.end_s) for e in old):  # each take of one sound replaced in its span: one line
+        return lines + [f"replaced: {old[0].caption} -> {new[0].caption} ({len(new)} times: "
+                        f"{', '.join(f'{seconds_said(a)}-{seconds_said(b)}' for a, b in spans)} s)"]
     return (lines + [f"removed: {e.caption} ({span_said(e)})" for e in old]
             + [f"added: {e.caption} ({span_said(e)})" for e in new])
 

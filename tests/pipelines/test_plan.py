@@ -201,6 +201,9 @@ def test_plan_changes_say_what_an_edit_did():
     assert plan_changes(shots, quieter) == [f"a gunshot ({t}-{t}.5 s): +0 dB -> -4 dB" for t in (2, 4, 6)]
     moved = validate([{"caption": "a gunshot", "start": t, "end": t + 0.5} for t in (2, 4, 7)], 10, reach_end=False)
     assert plan_changes(shots, moved) == ["a gunshot: 6-6.5 s -> 7-7.5 s"]  # its spans say which
+    bells = validate([{"caption": "a bell", "start": t, "end": t + 0.5} for t in (2, 4, 6)], 10, reach_end=False)
+    assert plan_changes(shots, bells) == ["replaced: a gunshot -> a bell (3 times: 2-2.5, 4-4.5, 6-6.5 s)"]  # was: a
+    # line removed and a line added for each take
 
 
 def test_fill_is_read_kept_and_checked():

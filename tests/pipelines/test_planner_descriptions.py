@@ -350,3 +350,17 @@ def test_what_a_sound_should_do_is_what_it_does():
     assert placed("rain should stop at 6 s") == [("rain", 0, 6)]
     with pytest.raises(PlanError, match="is an edit, and there is no bed to edit yet"):
         placed("the dog should be louder")
+
+
+def test_a_pace_said_as_times_a_sounds_usual_one_is_its_rhythm():
+    # "2x faster" was left in the caption
+    p = RulesPlanner()
+    for said in ("footsteps on gravel 2x faster", "footsteps on gravel twice as fast",
+                 "footsteps on gravel, 2x faster"):
+        (e,) = p.plan(said, 10).events  # a step every 0.5 s, halved
+        assert (e.caption, e.fill, e.period_s) == ("footsteps on gravel", True, 0.25), said
+    assert p.plan("hammering 3 times slower", 10).events[0].period_s == 1.8
+    assert p.plan("footsteps at half speed", 10).events[0].period_s == 1.0  # was: "footsteps at half speed"
+    assert placed("an engine revs 3 times faster") == [("an engine revs 3 times faster", 0, 10)]  # no rhythm of its own
+    with pytest.raises(PlanError, match="gives more than one rhythm"):
+        p.plan("hammering 3 times slower every 2 s", 10)

@@ -920,12 +920,18 @@ def test_a_sound_now_and_then_is_scattered_over_its_slot():
         assert k * 10 / 3 <= start < (k + 0.6) * 10 / 3 + 1e-6
     gaps = [b - a for a, b in zip(starts, starts[1:])]
     assert abs(gaps[0] - gaps[1]) > 0.05
+    # each as long as a bark placed at its time (2 s), a pause of 0.25 s at least before the next: not one bark running
+    # into the next
+    assert [round(e.end_s - e.start_s, 3) for e in dogs] == [2, round(dogs[2].start_s - 0.25 - dogs[1].start_s, 3), 2]
+    assert all(b.start_s - a.end_s >= 0.25 - 1e-6 for a, b in zip(dogs, dogs[1:]))
     for same in ("now and then a dog barks", "a dog occasionally barks", "a dog barks once in a while",
                  "a dog barks every now and again", "a dog barks from time to time", "a dog barks every so often"):
         assert [e.start_s for e in barks(same)[0]] == [e.start_s for e in barks("a dog barks now and then")[0]]
     rain = p.plan("heavy rain with occasional thunder", 10).events
     thunder = [e for e in rain if e.caption == "thunder"]
-    assert len(thunder) == 3 and all(a.end_s == b.start_s for a, b in zip(thunder, thunder[1:]))  # each until the next
+    assert len(thunder) == 3 and all(a.end_s == round(min(b.start_s - 0.25, a.start_s + 4), 3)
+                                     for a, b in zip(thunder, thunder[1:]))  # each rings as one at its time would (4 s),
+    # until a pause before the next at most
     dogs, plan = barks("a dog barks now and then for 3 s, then thunder")
     assert len(dogs) == 1 and 0 <= dogs[0].start_s < 1.8 and plan.events[-1].caption == "thunder"
     dogs, _ = barks("a dog barks once in a while from 4 to 10 s")
@@ -3551,3 +3557,90 @@ def test_edits_said_in_chat():
     match = p.plan("rain, the crowd applauds at 8 s", 10)  # the same sound by its noun: was "no event matches"
     for said, gain in (("applause way louder", 12), ("clapping quieter", -6), ("make the applause a bit louder", 3)):
         assert p.plan(said, 10, match).events[1].gain_db == gain, said
+
+
+def test_a_count_said_of_a_sound_of_the_bed_is_its_replacement_with_that_count():
+    p = RulesPlanner()
+    bed = p.plan("a dog barks at 2 s, someone knocks at 7 s, rain", 10)
+    three = [("a dog barks", 2, 2.667), ("a dog barks", 2.667, 3.333), ("a dog barks", 3.333, 4)]
+    assert spans(p.plan("dog barks 3 times instead", 10, bed))[1:4] == three  # was: refused, naming this replacement
+    assert spans(p.plan("4 knocks", 10, bed))[2:] == [("someone knocks", t, t + 0.5) for t in (7, 7.5, 8, 8.5)]  # was:
+    # "add 4 knocks", and the replacement it says was refused as one with a time
+    assert spans(p.plan("replace the knock with three knocks", 10, bed))[2:] == [
+        ("a knock", 7, 7.667), ("a knock", 7.667, 8.333), ("a knock", 8.333, 9)]
+    shot = p.plan("a gunshot at 3 s, rain", 10)
+    assert spans(p.plan("make it 3 gunshots", 10, shot))[1:] == [("a gunshot", 3, 3.667), ("a gunshot", 3.667, 4.333),
+                                                                 ("a gunshot", 4.333, 5)]  # was: not understood
+    knocks = p.plan("someone knocks twice at 7 s, rain", 10)
+    with pytest.raises(PlanError, match="reads as a new description"):
+        p.plan("4 knocks", 10, knocks)  # two takes already: which count is meant is not said
+    with pytest.raises(PlanError, match="reads as a new description"):
+        p.plan("3 dogs", 10, bed)  # three dogs, or three barks?
+
+
+def test_a_sound_named_by_a_plural_with_a_time_is_moved_and_a_person_by_what_they_do():
+    p = RulesPlanner()
+    bed = p.plan("someone knocks at 7 s, rain", 10)
+    assert spans(p.plan("the knocks at 5s", 10, bed))[1] == ("someone knocks", 5, 7)  # was: "add a knocks at 5s"
+    with pytest.raises(PlanError, match=r"^'the knock at 5 s' names 'someone knocks', a sound of this bed, with no "
+                                        r"edit the rules planner reads; to move it there: 'move the knock to 5 s'; to "
+                                        r"add another: 'add another knock at 5 s'"):
+        p.plan("the knock at 5 s", 10, bed)  # one: moved, or another added (was: "reads as a new description")
+
+
+def test_a_span_said_of_a_sound_of_the_bed_moves_the_one_edge_it_changes():
+    p = RulesPlanner()
+    bed = p.plan("crowd murmuring, a dog barks at 3 s", 10)
+    assert spans(p.plan("crowd murmuring from 0 to 8s only", 10, bed))[0] == ("crowd murmuring", 0, 8)  # was: not
+    # understood
+    assert spans(p.plan("crowd from 4 to 10 s", 10, bed))[1] == ("crowd murmuring", 4, 10)
+    with pytest.raises(PlanError, match=r"^'crowd from 2 to 8 s': 'crowd murmuring' plays from 0 to 10 s; one edge a "
+                                        r"turn: 'make the crowd start at 2 s', then 'make the crowd stop at 8 s'$"):
+        p.plan("crowd from 2 to 8 s", 10, bed)
+
+
+def test_a_sound_named_by_the_end_of_its_word_or_by_her_or_him():
+    p = RulesPlanner()
+    bed = p.plan("a campfire crackling, a woman screams at 3 s, a man coughs at 6 s", 10)
+    assert p.plan("make the fire louder", 10, bed).events[0].gain_db == 6  # was: no event matches 'the fire'
+    assert p.plan("fire quieter", 10, bed).events[0].gain_db == -6
+    assert p.plan("make her louder", 10, bed).events[1].gain_db == 6  # was: no event matches 'her'
+    assert spans(p.plan("move him to 8 s", 10, bed))[2] == ("a man coughs", 8, 10)
+    crowd = p.plan("a woman screams at 3 s, a girl laughs at 6 s", 10)
+    with pytest.raises(PlanError, match=r"^'her' does not say which sound of the bed it means"):
+        p.plan("make her louder", 10, crowd)
+    laugh = replace(crowd, events=tuple(replace(e, edited=k == 1) for k, e in enumerate(crowd.events)))
+    assert p.plan("make her louder", 10, laugh).events[1].gain_db == 6  # the one the last turn edited
+    both = p.plan("someone knocks at 2 s, a man coughs at 6 s", 10)
+    assert spans(p.plan("move him to 8 s", 10, both))[1] == ("a man coughs", 8, 10)  # a man before someone
+
+
+def test_edits_said_as_an_editor_types_them():
+    p = RulesPlanner()
+    bed = p.plan("wind, a ghost moans at 3 s, footsteps on gravel from 5 to 9 s, a dog barks at 1 s", 10)
+    assert [e.caption for e in p.plan("turn off the wind", 10, bed).events] == [
+        "a dog barks", "a ghost moans", "footsteps on gravel"]  # was: no 'turn off'
+    assert spans(p.plan("switch the wind off at 6 s", 10, bed))[0] == ("wind", 0, 6)
+    assert spans(p.plan("ghost +1s", 10, bed))[2] == ("a ghost moans", 4, 6)  # was: not understood
+    assert spans(p.plan("ghost -1.5 s", 10, bed))[2] == ("a ghost moans", 1.5, 3.5)
+    with pytest.raises(PlanError, match=r"^'dog \+3': 3 dB louder, or 3 s later\? say 'dog \+3 dB', or 'make the dog "
+                                        r"3 s later'$"):
+        p.plan("dog +3", 10, bed)
+    assert p.plan("footsteps at half speed", 10, bed).events[3].period_s == 1.0  # was: not understood
+    assert p.plan("log pop #3 earlier", 10, p.plan("a campfire crackling, a log pops 3 times", 10)).events[3].start_s \
+        == 6.5  # was: not understood
+    assert [e.caption for e in p.plan("cat instead of dog", 10, bed).events][1] == "cat"  # was: not understood
+    phone = p.plan("rain, a phone rings at 3 s", 10)
+    assert spans(p.plan("make it ring at 7 s", 10, phone))[1] == ("a phone rings", 7, 9)  # "it": the one that rings
+
+
+def test_an_edit_said_again_of_another_sound_or_at_another_time_asks_for_it_whole():
+    p = RulesPlanner()
+    bed = p.plan("rain, a man coughs at 3 s, a ghost moans at 6 s", 10)
+    moved = p.plan("move the man to 5 s", 10, bed)
+    moved = replace(moved, events=tuple(replace(e, edited=k == 1) for k, e in enumerate(moved.events)))
+    with pytest.raises(PlanError, match=r"^'actually 6s': say the edit whole, with its time: 'move the man to 6 s'"):
+        p.plan("actually 6s", 10, moved)  # was: not understood
+    with pytest.raises(PlanError, match=r"^'same for the ghost': say the edit whole, of the ghost \(e\.g\. 'make the "
+                                        r"ghost louder'\)"):
+        p.plan("same for the ghost", 10, moved)

@@ -11,8 +11,9 @@ from ..plan import MAX_EVENTS, Plan, PlanError, caption_seed, crowding, seconds_
 from .edit_forms import _CHANGE_AT_END, _is_edit
 from .times import (_AFTER_WORD, _CLOCK_TIME, _COUNT, _DECIMAL, _EVERY, _LASTING, _LATER, _MANY, _NO_TIME_BEFORE,
                     _NUMBER, _OCCASIONALLY, _PLACE, _ROW, _SAID_AT_LAST, _SCATTERED, _SECONDS, _SOON, _STRAY_TIME,
-                    _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, MAX_REPEATS, MIN_LENGTH_S, TIMED_LENGTH_S, _count,
-                    _repeats, _rhythm, _scatter, _scattered, in_seconds, relative_times, said_times, timed_length_s)
+                    _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, MAX_REPEATS, MIN_LENGTH_S, PACE_AFTER_COMMA,
+                    TIMED_LENGTH_S, _count, _repeats, _rhythm, _scatter, _scattered, in_seconds, relative_times,
+                    said_times, timed_length_s)
 from .words import (LEARNED_SOUNDS, _AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRDS, _DETERMINERS,
                     _LEARNED_OR, _PARTICIPLE, _PARTICLES, _PASSIVE, _PLACES, _SILENCE, _SOUND_VERB_STEMS, _SOUND_VERBS,
                     _STOP_VERBS, _STOPS, _VERB, _WHERE, _WHERE_WORDS, _clean, _fills, _learned_spans, _plural_verb,
@@ -1328,6 +1329,7 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
             notes.append(f"{m[0].strip()!r} is a time of day, not a time on the bed: left out (a time on the bed: "
                          "'at 2 s')")
     said = _AT_CLOCK_TIME.sub("", said)
+    said = PACE_AFTER_COMMA.sub(" ", said)  # "footsteps on gravel, 2x faster": its pace
     for m in _WITH_QUALIFIER.finditer(said):  # of the sound its clause names
         if notes is not None:
             # its last clause with words ("rain, and gets heavier": rain)

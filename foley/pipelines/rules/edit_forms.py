@@ -221,7 +221,12 @@ _SHORT_NOT = (r"(?:make|move|shift|nudge|push|pull|bring|turn|put|have|let|delay
 
 # The words that name a sound in an edit said in short: no time or amount, but an order ("the 2nd whistle", "the first 2
 # knocks")
-_NAMED = r"(?:[^,;:.\d]|\d(?:st|nd|rd|th)\b|(?:(?<=\bfirst\s)|(?<=\blast\s))\d+\s)"
+_NAMED = r"(?:[^,;:.\d]|\d(?:st|nd|rd|th)\b|(?<=#)\d\b|(?:(?<=\bfirst\s)|(?<=\blast\s))\d+\s)"
+
+
+# Not a name that ends in a word of time ("hammering every -1 s", "a bell at -2 s": a time it cannot read)
+_NO_TIME_WORD = "".join(rf"(?<!\b{w})" for w in ("every", "at", "by", "to", "from", "for", "in", "until", "till",
+                                                   "after", "before", "around"))
 
 
 # What a mix note ("rain -3 dB") names: words, a text the backbone learned with its comma ("footsteps on dirt, running")
@@ -238,8 +243,10 @@ def short_edit(text: str) -> str:
                   rf"(?:\s+(?:should|must|needs?\s+to|has\s+to|have\s+to)\s+"
                   rf"(?:be|come|happen|play|sound|go))?\s+(?P<dir>(?:a\s+(?:bit|little)\s+|{_DECIMAL}\s*{_UNIT_S}\s+)?"
                   rf"(?:later|earlier|sooner|longer|shorter|faster|slower)(?:\s+by\s+{_DECIMAL}(?:\s*{_UNIT_S})?)?"
-                  rf"|(?:{_DECIMAL}\s*[x\u00d7]|(?:{_DECIMAL}|{_NUMBER})\s+times)\s+(?:faster|slower))$",
-                  r"make \g<a> \g<dir>", text, flags=re.I)  # "the door 1 s later", "door later by 0.5 s", "steps 2x faster"
+                  rf"|(?:{_DECIMAL}\s*[x\u00d7]|(?:{_DECIMAL}|{_NUMBER})\s+times)\s+(?:faster|slower)"
+                  rf"|(?:twice|half)\s+as\s+(?:fast|quick))$",
+                  r"make \g<a> \g<dir>", text, flags=re.I)  # "the door 1 s later", "door later by 0.5 s", "steps 2x
+    # faster", "steps twice as fast"
     # "dog too loud", "thunder too early": as "the dog is too loud"
     text = re.sub(rf"^(?!(?:an?|some|the|that|this|these|those|{_SHORT_NOT})\s)(?P<a>[a-z][a-z']*(?:\s+(?!(?:is|are)\b)"
                   rf"[a-z']+)?)(?<!'s)\s+(?P<r>(?:(?:much|way|far"
@@ -522,4 +529,33 @@ def _edit_said(text: str) -> str:
         small = re.fullmatch(_A_BIT, n, re.I)
         text = (f"move {m['a'] or m['b']} {n + ' ' if small else ''}{'later' if m['dir'] else 'earlier'}"
                 f"{' by ' + n if n and not small else ''}")
+    return text
+
+
+def editor_said(text: str) -> str:
+    """An edit said in an editor's shorthand as the edit patterns read it, read of a session's bed only (in a
+    description these are a sound's words: "turn off the lights", "footsteps at half speed"): "cat instead of dog" is
+    "replace dog with cat"; "turn off the wind" ("switch the wind off") is "remove the wind", "... at 5 s" "stop the
+    wind at 5 s"; "footsteps at half speed" is "make footsteps half as fast"; "ghost +1s" is "move ghost later by 1 s"
+    ("-1 s": earlier). PlanError for an offset without a unit ("dog +3": dB or seconds?)."""
+    text = re.sub(rf"^(?!{_SHORT_NOT}\b|at\s|use\s)(?P<b>(?:(?!\b(?:louder|quieter|softer|later|earlier|sooner|longer"
+                  rf"|shorter|faster|slower)\b)[^,;])+?)\s+instead\s+of\s+(?P<a>.+)$", r"replace \g<a> with \g<b>",
+                  text, flags=re.I)
+    text = re.sub(rf"^(?:turn|switch|shut)\s+(?:off\s+(?P<a>.+?)|(?P<b>.+?)\s+off)(?:\s+at\s+(?P<t>{_DECIMAL}\s*"
+                  rf"{_UNIT_S}?))?$",
+                  lambda m: f"stop {m['a'] or m['b']} at {m['t']}" if m["t"] else f"remove {m['a'] or m['b']}", text,
+                  flags=re.I)
+    text = re.sub(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME})\s+(?:at\s+|play\s+at\s+)?(?P<x>half|double)[\s-]"
+                  r"(?:speed|time|tempo)$",
+                  lambda m: f"make {m['a']} {'half' if m['x'].lower() == 'half' else 'twice'} as fast", text, flags=re.I)
+    # its sign on its number (not "door slam - 6s": a dash)
+    text = re.sub(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME}){_NO_TIME_WORD}\s+(?P<sign>[-+\u2212])"
+                  rf"(?P<n>{_DECIMAL}\s*{_UNIT_S})$",
+                  lambda m: f"move {m['a']} {'later' if m['sign'] == '+' else 'earlier'} by {m['n']}", text, flags=re.I)
+    if m := re.match(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME}){_NO_TIME_WORD}\s+(?P<sign>[-+\u2212])(?P<n>{_DECIMAL})$",
+                     text, re.I):
+        louder, x = m["sign"] == "+", m["a"] if _ARTICLE.match(m["a"]) else f"the {m['a']}"
+        raise PlanError(f"{_clean(text)!r}: {m['n']} dB {'louder' if louder else 'quieter'}, or {m['n']} s "
+                        f"{'later' if louder else 'earlier'}? say '{m['a']} {m['sign']}{m['n']} dB', or 'make {x} "
+                        f"{m['n']} s {'later' if louder else 'earlier'}'")
     return text

@@ -15,11 +15,11 @@ from .description import (_ALLOWED_TO, _AND, _IN_THE_BACKGROUND, _NOT_A_COUNT, _
 from .edit_forms import (_A_BIT, _AT_ONCE, _EARLIER, _EDIT_VERBS, _EDITS, _EFFECT_ASKED, _LEVEL_SPAN, _LEVEL_WORDS,
                          _MOVE_TO_PLACE, _NUM, _PERCENT, _REMOVE_AFTER, _MUCH, _SHORT_NOT, _TO_LEVEL, _TWO_EDITS,
                          _TWO_SHORT, A_BIT_DB, A_BIT_LONGER_S, MUCH_DB, NUDGE_S, TEMPO_STEP, _edit_said, _is_edit,
-                         short_edit)
+                         editor_said, short_edit)
 from .times import (_AT_SIGN, _COUNT, _COUNTS, _count, _DECIMAL, _IN_AT, _LASTING, _MANY, _NOT_ONE_TIME, _NUMBER, _OF_IT,
                     _SAID_AT, _SCATTERED, _SOON, _STRAY_TIME, _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, _UNTIL,
-                    MIN_LENGTH_S, TIMED_LENGTH_S, _half_seconds, _repeats, _rhythm, _scatter, _scattered, in_seconds,
-                    said_times, timed_length_s)
+                    MIN_LENGTH_S, TIMED_LENGTH_S, _counted, _half_seconds, _repeats, _rhythm, _scatter, _scattered,
+                    in_seconds, said_times, timed_length_s)
 from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _SOUND_VERBS, _STOP, _VERB, _WHERE_WORDS, _alike,
                     _clean, _fills, _learned_spans, _stems, _subject, _words, is_background, is_iterative,
                     repeat_period_s, third_person, until_said, weighted)
@@ -53,12 +53,46 @@ def _ordinal_index(ordinal: re.Match) -> int:
 _PRONOUN = re.compile(r"^(?:it|that|this|them|those|these|(?:that|this|the)\s+(?:one|sound))$", re.I)
 
 
+# "her", "him" name a person's sound: "her" one of these, "him" one of those, either one of the others
+_PERSONS = {"her": r"woman|women|girl|lady|she|mother|grandmother", "him": r"man|men|boy|guy|he|father|grandfather"}
+_PERSON_PRONOUN = re.compile(r"^(?P<p>her|him|she|he)$", re.I)
+
+
+def _person_scores(previous: Plan, pronoun: str, target: str) -> list[int]:
+    """Which events ``pronoun`` ("her", "him") names: the person's sound the session's last turn edited, else the bed's
+    one sound of a person it says ("a woman screams" for "her"), else of one it may be ("someone coughs"); PlanError
+    naming them when it may be several or none."""
+    said = "her" if pronoun.lower() in ("her", "she") else "him"
+    person = re.compile(rf"\b(?:{_PERSONS[said]}|person|people|someone|somebody|child|kid|baby)\b", re.I)
+    edited = {e.caption for e in previous.events if e.edited}
+    if len(edited) == 1 and person.search(next(iter(edited))):
+        return [int(e.edited) for e in previous.events]
+    for who in (rf"\b(?:{_PERSONS[said]})\b", person.pattern):  # "a man coughs" before "someone knocks"
+        people = {e.caption for e in previous.events if re.search(who, e.caption, re.I)}
+        if len(people) == 1:
+            return [int(e.caption in people) for e in previous.events]
+        if people:
+            break
+    raise PlanError(f"{target.strip()!r} does not say which sound of the bed it means; name it by its words (the "
+                    f"sounds are: {_captions_said(previous)})")
+
+
+def _compound_scores(previous: Plan, words: str) -> list[int]:
+    """How many words of ``words`` each event's caption says as the end of a longer word ("fire" of "a campfire
+    crackling")."""
+    return [sum(any(w.endswith(said) and w != said for w in _words(e.caption)) for said in _words(words)
+                if len(said) >= 4) for e in previous.events]
+
+
 def _scores(previous: Plan, words: str, target: str) -> list[int]:
     """How many word stems each event's caption shares with ``words``, or when none shares one,
-    with the words that name the same sound (``_alike``: "the shot" of "a gun fires"); PlanError
+    with the words that name the same sound (``_alike``: "the shot" of "a gun fires"), or the end of one of its words
+    ("the fire" of "a campfire crackling"); PlanError
     naming the events when none does either (``target``: the words as the edit gave them). A
     pronoun ("it", "them", ``_PRONOUN``) names the sound a session's last turn edited (``Event.edited``), else the
-    bed's one sound, and is refused when it has several."""
+    bed's one sound, and is refused when it has several; "her" or "him" a person's sound (``_person_scores``)."""
+    if pronoun := _PERSON_PRONOUN.match(words.strip()):
+        return _person_scores(previous, pronoun["p"], target)
     if _PRONOUN.match(words.strip()):
         captions = list(dict.fromkeys(e.caption for e in previous.events))
         if len({e.caption for e in previous.events if e.edited}) == 1:  # the sound the last turn edited
@@ -71,6 +105,8 @@ def _scores(previous: Plan, words: str, target: str) -> list[int]:
     scores = [len(want & _stems(e.caption)) for e in previous.events]
     if max(scores, default=0) == 0:
         scores = [len(_alike(want) & _stems(e.caption)) for e in previous.events]
+    if max(scores, default=0) == 0:
+        scores = _compound_scores(previous, words)
     if max(scores, default=0) == 0:
         known = sorted({w for e in previous.events for w in _words(e.caption)})
         close = [m for w in sorted(_words(words)) for m in difflib.get_close_matches(w, known, n=1, cutoff=0.66)]
@@ -900,13 +936,15 @@ def _without_lead_in(text: str) -> str:
     """``text`` without the words it begins with that say nothing of the edit (``_LEAD_IN``): before
     a comma or a full stop, or before an edit ("now make ...", "ok now rain louder", "and slower"; not "cool
     breeze")."""
-    if (back := _TAKEN_BACK.match(text)) and (_is_edit(text[back.end():]) or _ALONE.match(text[back.end():])):
+    if (back := _TAKEN_BACK.match(text)) and (_is_edit(editor_said(text[back.end():]))
+                                              or _ALONE.match(text[back.end():])):
         text = text[back.end():]  # "no, quieter" too
     m = _LEAD_IN.match(text)
     if not m:
         return text
     try:
-        edit = _is_edit(text[m.end():]) or _ALONE.match(text[m.end():])  # "and slower", "now a bit later"
+        edit = _is_edit(editor_said(text[m.end():])) or _ALONE.match(text[m.end():])  # "and slower", "now a bit
+        # later"
     except PlanError:  # an effect asked for ("now add reverb"): said so of the edit alone
         edit = True
     return text[m.end():] if edit or re.search(r"[,.!;:]", m[0]) else text
@@ -1256,6 +1294,103 @@ _NOT_A_SOUND = re.compile(r"\b(?:louder|quieter|softer|later|earlier|sooner|long
                           r"|lighter|one|ones|again|db)\b", re.I)
 
 
+_NO_UNIT = r"(?!(?:s|secs?|seconds?|ms|mins?|minutes?|db|times?|percent)$)"  # a thing said, not "2 secs", "3 db"
+_RECOUNTED = re.compile(rf"^(?:(?P<x>[a-z][a-z' ]*?)\s+(?P<c>{_COUNT})(?:\s*,)?\s+instead|make\s+(?P<a>(?:it|that"
+                        rf"|this|them|(?:the|that|this)\s+[a-z' ]+?))\s+(?P<n>\d+|{_NUMBER})\s+{_NO_UNIT}"
+                        rf"(?P<y>[a-z]{{3,}})|(?P<m>\d+|{_NUMBER})\s+{_NO_UNIT}(?P<z>[a-z]{{3,}}))$", re.I)
+
+
+def _recounted(previous: Plan, asked: str) -> str:
+    """``asked`` as "replace X with X's caption N times" where it says how many of a sound of the bed, one take, it
+    should be: "dog barks 3 times instead" of "a dog barks", "make it 3 gunshots" (of a gunshot), "4 knocks" (of
+    "someone knocks"); else ``asked`` (several takes of it: "only 2 knocks" keeps some of them)."""
+    m = _RECOUNTED.match(_clean(asked))
+    if m is None:
+        return asked
+    if m["x"]:  # "dog barks 3 times instead"
+        named = _bed_sound_said(previous, f"the {_ARTICLE.sub('', m['x'])}") or _named_by_its_words(previous, m["x"])
+        times = _count(m["c"])
+    else:  # "make it 3 gunshots", "4 knocks": the plural names the sound
+        noun, times = m["y"] or m["z"], _count(m["n"] or m["m"])
+        if not noun.lower().endswith("s"):
+            return asked
+        named = _bed_sound_named(previous, noun)
+        if named is None or _stems(noun) <= _stems(_subject(named[0]) or ""):  # "3 dogs" of "a dog barks": three
+            return asked  # dogs, or three barks?
+        try:  # "make the drum 3 gunshots", or "it" of the rain: another sound (of several: the one the plural names)
+            named = named if not m["a"] or previous.events[_target(previous, m["a"])].caption == named[0] else None
+        except PlanError:
+            named = None if not _PRONOUN.match(m["a"]) else named
+    if named is None or times < 2 or sum(e.caption == named[0] for e in previous.events) != 1:
+        return asked
+    i = next(k for k, e in enumerate(previous.events) if e.caption == named[0])
+    return f"replace the {_ARTICLE.sub('', named[1])} at {seconds_said(previous.events[i].start_s)} s with " \
+           f"{named[0]} {times} times"
+
+
+_SAID_AGAIN = re.compile(rf"^(?:(?:do\s+)?(?:the\s+)?same\s+(?:thing\s+)?(?:for|with|to|on)\s+(?P<x>.+)|ditto\s+"
+                         rf"(?:for\s+)?(?P<y>.+)|(?:(?:actually|i\s+meant)\s*,?\s+)?(?:at\s+|to\s+)?"
+                         rf"(?P<t>{_DECIMAL})\s*{_UNIT_S}?)$", re.I)
+
+
+def _said_again(previous: Plan, asked: str, instruction: str) -> str:
+    """PlanError for an edit said as the last one again ("same for the ghost") or as a new time of it ("actually 6 s",
+    "no, 6 s", a time alone):
+    a turn reads its own words, not the last turn's, so it asks for the edit said whole; else ``asked``."""
+    m = _SAID_AGAIN.match(_clean(asked))
+    if m is None:
+        return asked
+    edited = list(dict.fromkeys(e.caption for e in previous.events if e.edited))
+    last = f"the {_ARTICLE.sub('', _subject(edited[0]) or edited[0])}" if len(edited) == 1 else "X"
+    if m["t"]:
+        raise PlanError(f"{instruction.strip()!r}: say the edit whole, with its time: 'move {last} to {m['t']} s' (or "
+                        f"'make {last} start at {m['t']} s', 'make {last} stop at {m['t']} s')")
+    raise PlanError(f"{instruction.strip()!r}: say the edit whole, of {m['x'] or m['y']} (e.g. 'make "
+                    f"{m['x'] or m['y']} louder'); an edit is not repeated from the last turn")
+
+
+_BY_VERB = re.compile(rf"^(?P<h>(?:make|have|let)\s+)(?P<p>it|them)\s+(?P<v>[a-z]+)(?P<t>\s+at\s+{_DECIMAL}\s*"
+                      rf"{_UNIT_S}?)$", re.I)
+
+
+def _pronoun_by_verb(previous: Plan, asked: str) -> str:
+    """``asked`` with "it" named by its verb where "it" names no one sound of the bed ("make it ring at 7 s" of rain and
+    a phone ringing: "make the phone ring at 7 s"); else ``asked``."""
+    m = _BY_VERB.match(asked)
+    if m is None or len({e.caption for e in previous.events}) == 1 or len(
+            {e.caption for e in previous.events if e.edited}) == 1:
+        return asked
+    picked = {e.caption for e in previous.events if _its_own(third_person(m["v"].lower()), e.caption)}
+    if len(picked) != 1:
+        return asked
+    caption = picked.pop()
+    return f"{m['h']}the {_ARTICLE.sub('', _subject(caption) or caption)} {m['v']}{m['t']}"
+
+
+_PLAYED_FROM = re.compile(rf"^(?P<x>(?!{_SHORT_NOT}\s)[a-z][a-z' ]*?)\s+(?:only\s+)?(?:from|between)\s+"
+                          rf"(?P<a>{_DECIMAL})\s*{_UNIT_S}?\s+(?:to|and|until|till|-)\s+(?P<b>{_DECIMAL})\s*{_UNIT_S}?"
+                          r"(?:\s+only)?$", re.I)
+
+
+def _played_from(previous: Plan, asked: str, instruction: str) -> str:
+    """``asked`` as the one edit that plays a sound of the bed (one take) from A to B s ("crowd murmuring from 0 to 8 s
+    only" of a crowd from 0 s: "make the crowd stop at 8 s"); PlanError naming both edits where it moves both edges;
+    else ``asked``."""
+    m = _PLAYED_FROM.match(_clean(asked))
+    named = m and _bed_sound_said(previous, f"the {_ARTICLE.sub('', m['x'])}")
+    if not named or sum(e.caption == named[0] for e in previous.events) != 1:
+        return asked
+    e, x = next(e for e in previous.events if e.caption == named[0]), f"the {named[1]}"
+    a, b = float(m["a"]), float(m["b"])
+    if abs(a - e.start_s) < 1e-3:
+        return f"make {x} stop at {m['b']} s"
+    if abs(b - e.end_s) < 1e-3:
+        return f"make {x} start at {m['a']} s"
+    raise PlanError(f"{instruction.strip()!r}: {e.caption!r} plays from {seconds_said(e.start_s)} to "
+                    f"{seconds_said(e.end_s)} s; one edge a turn: 'make {x} start at {m['a']} s', then 'make {x} stop "
+                    f"at {m['b']} s'")
+
+
 def _said_instead(previous: Plan, asked: str) -> str:
     """``asked`` as "use Y instead" where it says only a new sound Y and "instead" (``_SAID_INSTEAD``: "door slams
     instead", "make the door slam instead" is "use a door slams instead"), Y said with the article of the bed's sound
@@ -1442,7 +1577,8 @@ def _a_bit_said(text: str) -> str:
 def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed. ``notes`` gets a line for an
     edit read in another way than said ("make the rain heavier": louder)."""
-    asked = _edit_seconds(_a_bit_said(_POLITE.sub("", _without_lead_in(_typos_said(_clean(until_said(instruction)))))))
+    asked = editor_said(_edit_seconds(_a_bit_said(_POLITE.sub("", _without_lead_in(_typos_said(_clean(
+        until_said(instruction))))))))
     plain = re.sub(r"(?i),?\s+instead$", "", asked)  # "make it louder instead": the edit (not "use a cat instead")
     asked = plain if _ALONE.match(plain) or _is_edit(plain) and not re.match(r"(?i)use\s", plain) else asked
     _check_more_alone(previous, asked, instruction)
@@ -1477,7 +1613,9 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
     _check_pushed_back(previous, asked, instruction)
     _check_double(previous, asked, instruction)
     _check_more(previous, asked, instruction)
+    asked = _said_again(previous, _recounted(previous, asked), instruction)
     asked = _instead(previous, _only(previous, asked, instruction), instruction)
+    asked = _played_from(previous, _pronoun_by_verb(previous, asked), instruction)
     # "another dog at 8 s" ("one more knock at 5 s"): as "add another dog at 8 s" (not "another take of X")
     asked = re.sub(r"^(?=(?:another|one\s+more)\s+(?!(?:take|version|one|pass|go|try|shot)\b)[a-z].*?\s+at\s+\d)",
                    "add ", asked, flags=re.I)
@@ -1612,7 +1750,8 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                     events.pop(i)
                 elif kind == "replace":
                     repeat, times = _repeats(_clean(m["b"]))
-                    if repeat is not None and repeat["t"] or _TIMED.match(_clean(m["b"])) or _STRAY_TIME.search(m["b"]):
+                    said = _counted(_clean(m["b"]))[0]  # its time as said, not the span of a quick run ("4 knocks")
+                    if said is not None and said["t"] or _TIMED.match(_clean(m["b"])) or _STRAY_TIME.search(m["b"]):
                         raise PlanError(f"{instruction.strip()!r}: a replacement takes the place and span of what it "
                                         f"replaces; give it without a time, or remove one and add the other")
                     caption, share = ((repeat["c"] if repeat else _clean(m["b"])),
@@ -1801,6 +1940,10 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
         span = re.search(rf"\b(?:from|between)\s+(?P<a>{_DECIMAL})\s*{_UNIT_S}?\s+(?:to|and|until|till)\s+"
                          rf"(?P<b>{_DECIMAL})",
                          said, re.I)
+        if at and not (how or count or lasting or span or until) and sum(e.caption == caption
+                                                                       for e in previous.events) == 1 and re.match(
+                rf"(?i){re.escape(noun)}(?:s|es)\s", _ARTICLE.sub("", said)):  # "the knocks at 6 s" of one knocking
+            return rules_edit(previous, f"move the {noun} to {at['t']} s", notes)
         hint = (f"; to make it {how[0].lower()}: 'make the {noun} {how[0].lower()}'" if how else
                 f"; to hear it {count[0]}: 'replace the {noun} with {caption} {count[0]}'" if count else
                 f"; to make it last {lasting['n']} s: 'make the {noun} last {lasting['n']} s'" if lasting else
@@ -1895,7 +2038,10 @@ def _bed_sound_said(previous: Plan, said: str) -> tuple[str, str] | None:
     for caption in captions:
         thing = _subject(caption) or _DOING_OR_WHERE.split(caption, maxsplit=1)[0]
         noun = _ARTICLE.sub("", thing)  # "cow" of "a cow mooing", "footsteps" of "footsteps on grass"
-        for name in dict.fromkeys((noun, *noun.split()[-1:])):  # "scream" of "distant scream" too
+        # "knock" of "someone knocks": a person said with no noun is named by what they do
+        does = re.match(r"(?i)(?:someone|somebody)\s+(?P<v>[a-z]+?)(?:e?s)?(?:\s|$)", caption)
+        for name in dict.fromkeys((noun, *noun.split()[-1:], *([does["v"]] if does else []))):  # "scream" of
+            # "distant scream" too
             after = re.match(rf"(?i){re.escape(name)}(?:s|es)?\b\s*(?P<w>[a-z']*)", m["r"])
             if after and (not after["w"] or _stems(after["w"]) <= _stems(caption)
                           or not (after["w"].lower() in _SOUND_VERBS or _VERB.fullmatch(after["w"]))):

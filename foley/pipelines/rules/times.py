@@ -154,6 +154,7 @@ _SCATTERED = re.compile(r"\s*\b(?:(?:every\s+)?now\s+and\s+(?:then|again)|once\s
                         r"|every\s+so\s+often|at\s+times|occasionally|sporadically|intermittently)\b", re.I)
 _OCCASIONALLY = re.compile(r"\s*\boccasionally\b|^(?:the\s+|an?\s+)?occasional\s+", re.I)  # "occasional thunder" too
 SCATTER_PERIOD_S = 3.0
+SCATTER_PAUSE_S = 0.25  # at least this silent between two of a sound said to come now and then
 _HOW_OFTEN = "give a count ('twice'), a rhythm ('every 2 s') or 'now and then', one of them"
 
 
@@ -173,14 +174,15 @@ def _scattered(caption: str) -> tuple[str, bool]:
 def _scatter(caption: str, start_s: float, end_s: float) -> list[dict]:
     """The events of a sound said to come "now and then" over [start_s, end_s]: about one every
     SCATTER_PERIOD_S (at least one), each one sound at an irregular time in its share of the span
-    and lasting until the next begins (a long sound, thunder, is not cut at its share's end), the
-    same times for the same caption."""
+    and lasting as one placed at its time would (``timed_length_s``: a long sound, thunder, is not cut at its share's
+    end), or until SCATTER_PAUSE_S before the next begins: a pause between them; the same times for the same caption."""
     times = max(1, round((end_s - start_s) / SCATTER_PERIOD_S))
     share = (end_s - start_s) / times
     rng = random.Random(caption_seed(caption))
     starts = [start_s + (k + 0.6 * rng.random()) * share for k in range(times)]
-    return [{"caption": caption, "start_time": start, "end_time": end, "period_s": None, "fill": False}
-            for start, end in zip(starts, [*starts[1:], end_s])]
+    return [{"caption": caption, "start_time": start, "end_time": min(end, start + timed_length_s(caption)),
+             "period_s": None, "fill": False}
+            for start, end in zip(starts, [*(t - SCATTER_PAUSE_S for t in starts[1:]), end_s])]
 
 
 MIN_LENGTH_S = 0.05  # a part said to last less names no sound
@@ -855,8 +857,37 @@ _EVERY = re.compile(rf"(?:^|\s+)every\s+(?:{_N}(?:\s*(?:s|secs?|seconds?))?(?=\s
 _EVERY_UNREAD = re.compile(r"(?:^|\s)every\s+(?:[-+.]?\d|other\s+second|few\s+seconds)", re.I)
 
 
+# A pace said after a sound as times its usual one: "footsteps on gravel 2x faster" ("twice as fast", "3 times slower",
+# "half as fast", "at half speed")
+_PACE_SAID = (rf"(?:(?:(?P<n>{_DECIMAL})\s*(?:x|\u00d7|times)|(?P<w>{_NUMBER})\s+times|(?P<two>twice)\s+as"
+              r"|(?P<half>half)\s+as)\s+(?P<d>faster|slower|fast|quick|slow)|(?:at\s+)?(?P<speed>half|double)[\s-]"
+              r"(?:speed|tempo))")
+_PACE_TIMES = re.compile(rf"\s+{_PACE_SAID}$", re.I)
+# the same after a comma, of the sound before it ("footsteps on gravel, 2x faster")
+PACE_AFTER_COMMA = re.compile(rf"\s*,\s+(?={_PACE_SAID}\s*(?:[,;.]|$))", re.I)
+
+
+def _paced(caption: str) -> tuple[str, float | None]:
+    """A part without a pace said as times its usual one, and the rhythm it gives: its sound's usual rhythm
+    (``stroke_period_s``) divided by the times faster (multiplied, slower), to 2 significant digits ("footsteps on
+    gravel 2x faster": a step every 0.25 s); (``caption``, None) when it says none, or its sound has no usual rhythm
+    ("an engine revs 3 times faster": its words). PlanError for a pace that changes nothing."""
+    m = _PACE_TIMES.search(caption)
+    rest = _clean(caption[:m.start()]) if m else caption
+    usual = stroke_period_s(rest) if m else None
+    if usual is None:  # "an engine revs 3 times faster": no rhythm of its own; the backbone hears the words
+        return caption, None
+    times = 2.0 if m["two"] or m["half"] or m["speed"] else float(m["n"]) if m["n"] else float(_count(m["w"]))
+    if times <= 1:
+        raise PlanError(f"{_clean(caption)!r}: {_clean(m[0])!r} changes no pace; give its rhythm ('{rest} every "
+                        f"{usual:g} s')")
+    slower = m["half"] or (m["speed"] or "").lower() == "half" or (m["d"] or "").lower() in ("slower", "slow")
+    return rest, float(f"{usual * times if slower else usual / times:.2g}")
+
+
 def _rhythm(caption: str, counted: bool = False) -> tuple[str, float | None]:
-    """A part without its rhythm ("hammering every 2 s", "every second a clock ticks"), and the
+    """A part without its rhythm ("hammering every 2 s", "every second a clock ticks"; a pace as times its usual one,
+    ``_paced``), and the
     rhythm's seconds from one sound to the next (None when it gives none). Raises PlanError for
     a rhythm it cannot read or outside PERIOD_RANGE_S, two rhythms, a rhythm and no sound, or a
     rhythm and a count (``counted``: the part is one of "X twice"; or it says "twice", "once")."""
@@ -864,13 +895,16 @@ def _rhythm(caption: str, counted: bool = False) -> tuple[str, float | None]:
     if len(found) > 1:
         raise PlanError(f"{_clean(caption)!r} gives more than one rhythm")
     rest = _clean(caption[:found[0].start()] + " " + caption[found[0].end():]) if found else caption
+    rest, paced = _paced(rest)
+    if paced is not None and found:
+        raise PlanError(f"{_clean(caption)!r} gives more than one rhythm")
     if _EVERY_UNREAD.search(rest):
         raise PlanError(f"cannot read the rhythm of {_clean(caption)!r}: say 'every N s' (decimals with a point: "
                         f"every 1.5 s), 'every second' or 'every half a second'")
-    if not found:
+    if not found and paced is None:
         return caption, None
-    m = found[0]
-    period = float(m[1] or m[2]) if (m[1] or m[2]) else (0.5 if m["half"] else 1.0)
+    m = found[0] if found else None
+    period = paced if m is None else float(m[1] or m[2]) if (m[1] or m[2]) else (0.5 if m["half"] else 1.0)
     if not PERIOD_RANGE_S[0] <= period <= PERIOD_RANGE_S[1]:
         raise PlanError(f"{_clean(caption)!r}: a rhythm is from {PERIOD_RANGE_S[0]:g} to {PERIOD_RANGE_S[1]:g} s "
                         f"between repeats, not {period:g} s")
