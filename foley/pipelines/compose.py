@@ -193,6 +193,8 @@ def model_id(spec: str) -> str:
 # The revision of onset alignment (:func:`first_attack`) an aligned take was cut with, in its key: takes cut
 # before a change (which cut the first 46 ms of a take sounding from its first sample) are made again.
 ALIGNMENT_REVISION = 2
+# The same of a background's take: its windows of steady noise drawn again as noise (:func:`mel_shaped_noise`) from 2.
+BED_REVISION = 2
 
 
 class EventCache:
@@ -207,7 +209,7 @@ class EventCache:
         a longer take, as heard or as decoded without noise filling (:func:`generate_event`)."""
         blob = json.dumps([self.model_id, caption, round(length_s, 3), seed, asdict(sampler),
                            ALIGNMENT_REVISION if aligned else False]
-                          + (["looped"] if looped else []) + ([part] if part else []))
+                          + (["looped", BED_REVISION] if looped else []) + ([part] if part else []))
         return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
     def get(self, key: str, sample_rate: int, n_samples: int | None = None) -> np.ndarray | None:
@@ -273,7 +275,10 @@ def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: 
             kept.put(key, w, sr)
         takes.append(made[0])
         references.extend(made[1:])
-    wav = join_windows([loop_sounding(t, sr) for t in takes] if loop else takes, starts, generated)
+    if loop:  # a steady noise's buzz drawn out (each window its own noise, from its seed)
+        takes = [loop_sounding(mel_shaped_noise(t, backbone.mel, seed + k) if is_steady_noise(t, backbone.mel)
+                               else t, sr) for k, t in enumerate(takes)]
+    wav = join_windows(takes, starts, generated)
     if not align:
         return wav[:total], diffused
     start = first_attack(join_windows(references, starts, generated) if unfilled else wav, sr)
@@ -411,6 +416,58 @@ def loop_sounding(wav: np.ndarray, sample_rate: int) -> np.ndarray:
     return join_windows(chunks, [t - first for t in starts], len(wav) - first)[-first:]
 
 
+# The HiFi-GAN vocoder gives the noise of a steady bed a buzz: wind, waves or a crowd's murmur from it pulse at
+# 70-77 Hz (an envelope periodicity of 13-14 ms), a pitch no recording has. Noise has no fine structure to keep,
+# so such a window's is drawn again: white noise, each frame of it given in each mel band the vocoder output's own
+# power (:func:`mel_shaped_noise`). A window that is not steady (it falls silent: a chirp, an engine dying) or has
+# tonal peaks (birdsong, a hum) keeps the vocoder's: in its sounding frames, the 99th percentile of its bins'
+# power over the median of the TONAL_BINS around each is, at the median frame, TONAL_PEAK_DB or more (Gaussian
+# noise: 8 dB; the sfx backbone's wind, rain, waves, crowd 8.1-9.1 dB; birds, an engine, a dog 11.6-14.1 dB).
+TONAL_BINS = 15
+TONAL_PEAK_DB = 10.0
+
+
+def _stft_settings(mel) -> dict:
+    """scipy.signal.stft arguments at the mel's FFT size, 75 % overlap (a Hann window)."""
+    return dict(fs=mel.sample_rate, nperseg=mel.n_fft, noverlap=mel.n_fft - mel.n_fft // 4)
+
+
+def is_steady_noise(wav: np.ndarray, mel) -> bool:
+    """Whether a background's window (N,) at ``mel.sample_rate`` is a steady noise: it sounds
+    (:func:`sounding_span`) to within BED_GAP_S of both ends, with no tonal peaks (TONAL_PEAK_DB)."""
+    from scipy.ndimage import median_filter
+    from scipy.signal import stft
+
+    start, end = sounding_span(wav)
+    if end == start or start >= BED_GAP_S * mel.sample_rate or len(wav) - end >= BED_GAP_S * mel.sample_rate:
+        return False
+    freqs, _, spec = stft(wav, **_stft_settings(mel))
+    power = np.abs(spec[(freqs > 0) & (freqs <= mel.fmax)]) ** 2 + 1e-20  # (bins, frames)
+    frames = 10 * np.log10(power.sum(0))
+    sounding = frames >= frames.max() - SOUNDING_TOP_DB
+    peaks = np.percentile(10 * np.log10(power / median_filter(power, size=(TONAL_BINS, 1))), 99, axis=0)
+    return float(np.median(peaks[sounding])) < TONAL_PEAK_DB
+
+
+def mel_shaped_noise(wav: np.ndarray, mel, seed: int) -> np.ndarray:
+    """(N,) audio at ``mel.sample_rate`` -> (N,) white noise (drawn from ``seed``) with, in every
+    STFT frame (``mel.n_fft`` samples, hop a quarter of it) and every band of the mel's
+    filterbank, the power of ``wav``; the bins above ``mel.fmax``, which no band covers, are ``wav``'s."""
+    from scipy.signal import istft, stft
+
+    from ..models.mel import mel_filterbank
+
+    settings = _stft_settings(mel)
+    bank = mel_filterbank(mel).numpy()  # (bands, bins)
+    covered = bank.sum(0)  # (bins,)
+    spec = stft(wav, **settings)[2]  # (bins, frames)
+    noise = stft(np.random.default_rng(seed).standard_normal(len(wav)), **settings)[2]
+    gain = np.sqrt(bank @ np.abs(spec) ** 2 / np.maximum(bank @ np.abs(noise) ** 2, 1e-30))  # (bands, frames)
+    gain = bank.T @ gain / np.maximum(covered, 1e-12)[:, None]  # (bins, frames): each bin's bands, by weight
+    filled = np.where(covered[:, None] > 0, noise * gain, spec)
+    return istft(filled, **settings)[1][:len(wav)].astype(wav.dtype)
+
+
 # A take holding a run of hits (the sfx backbone answers "footsteps on gravel, running" or "water dripping"
 # with steps or drips one after another) is cut at its hits to lay them at a given rhythm, as a Foley
 # editor cuts a run of steps between them: its level (RMS of HIT_FRAME samples every HIT_HOP) peaks at
@@ -501,15 +558,35 @@ def _ambience(wav: np.ndarray, cuts: list[tuple[int, int]], sample_rate: int) ->
     return wav[max(start, end - round(AMBIENCE_S * sample_rate)):end]
 
 
-def _rung_on(part: np.ndarray, quiet: np.ndarray, length: int, fade: int) -> np.ndarray:
+QUIET_FFT = 512  # the frames a quiet's spectrum is measured over (:func:`_noise_like`)
+
+
+def _noise_like(quiet: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(N,) white noise from ``rng`` with the power spectrum of ``quiet`` (N,): in each bin, the median over its
+    QUIET_FFT-sample frames (Hann, half overlapping) of their power, as a noise's mean (over ln 2), so that a
+    faint transient in it (a drip beginning) is not spread over the whole."""
+    from scipy.signal import stft
+
+    def power(wav: np.ndarray) -> np.ndarray:  # (bins, frames)
+        return np.abs(stft(wav, nperseg=min(QUIET_FFT, len(wav)))[2]) ** 2
+
+    wanted = np.median(power(quiet), axis=1) / np.log(2)  # (bins,)
+    shape = np.sqrt(np.interp(np.fft.rfftfreq(len(quiet)), np.linspace(0, 0.5, len(wanted)), wanted))
+    noise = np.fft.irfft(np.fft.rfft(rng.standard_normal(len(quiet))) * shape, len(quiet))
+    return (noise * np.sqrt(wanted.sum() / max(power(noise).mean(1).sum(), 1e-30))).astype(quiet.dtype)
+
+
+def _rung_on(part: np.ndarray, quiet: np.ndarray, length: int, fade: int, rng: np.random.Generator) -> np.ndarray:
     """(length,) ``part`` (shorter), a hit cut from a run just before the next, rung on with ``quiet`` (the
-    take's ambience) looped after it with equal-power crossfades of half of it, and faded out over its last
-    ``fade`` samples, where the next beat fades in."""
+    take's ambience) after it, and faded out over its last ``fade`` samples, where the next beat fades in.
+    The quiet is laid again and again with equal-power crossfades of half of it, each time as new noise from
+    ``rng`` with its spectrum (:func:`_noise_like`): looped as it is, its 0.27 to 0.36 s came round every
+    0.14 to 0.18 s, with the faint start of the next drip it ends on, heard as a flutter at 4-7 kHz."""
     overlap = len(quiet) // 2
     chunks, starts = [part], [0]
     while starts[-1] + len(chunks[-1]) < length:
         starts.append(starts[-1] + len(chunks[-1]) - min(overlap, len(chunks[-1]) // 2))
-        chunks.append(quiet)
+        chunks.append(_noise_like(quiet, rng))
     return _edge_fades(join_windows(chunks, starts, length), 0, fade)
 
 
@@ -530,7 +607,9 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     sounding length plus FILL_PAUSE_S, at least ``period_s`` (the sound's usual rhythm), varied by
     FILL_JITTER and its level by FILL_LEVEL_JITTER_DB (seeded), or with ``exact`` ``period_s``
     itself, unvaried (a rhythm the plan gives: the k-th repeat starts k periods in; a take longer
-    than the period is faded out over BEAT_RELEASE_S as the next begins). With ``exact`` a take
+    than the period is faded out over BEAT_RELEASE_S as the next begins). A run laid whole (a take of
+    RUN_HITS hits or more: a horse's walk) is followed with no pause: the next starts where its release begins,
+    the two crossfaded over it (a pause of silence in a walk was heard as a gap). With ``exact`` a take
     that is a run of RUN_HITS hits or more (steps of a run, drips) is cut before each of them into
     single hits, each faded in and out at its cuts as a take's sounding part is, and those are its
     repeats: the run is heard at the rhythm, each hit at its own level, on its beat; a hit shorter than its
@@ -603,9 +682,10 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
         longer (a tick a second is no drone), or rung on with its quiet to it."""
         if len(cut) >= until - at:
             return cut if until >= total else _edge_fades(cut[:until - at], 0, round(BEAT_RELEASE_S * sample_rate))
-        return cut if quiet is None else _rung_on(cut, quiet, min(until + fade, total) - at, fade)
+        return cut if quiet is None else _rung_on(cut, quiet, min(until + fade, total) - at, fade, phases)
 
     rng, levels = np.random.default_rng(seed), np.random.default_rng([seed, 1])  # periods (beats), levels
+    phases = np.random.default_rng([seed, 2])  # of a quiet rung on (:func:`_rung_on`)
     out = np.zeros(total, dtype=np.float32)
     # laid first (not on a grid) take 0 is the event's start, faded in with the event; on a grid, from its first sound
     laid = pieces_of(first, hits, begin if exact else 0, head=exact)
@@ -646,7 +726,11 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
             t = round(k * period_s * sample_rate)
             continue
         lay(t, cut, strokes, 1.0 if k == 1 else 10 ** (-FILL_LEVEL_JITTER_DB * levels.uniform() / 20))
-        t += round(max(len(cut) + FILL_PAUSE_S * sample_rate, period_s * sample_rate) * (1 + FILL_JITTER * rng.uniform(-1, 1)))
+        if len(strokes) > 1:  # a run laid whole: the next follows over its release, no pause of silence
+            t += len(np.trim_zeros(cut, "b")) - release
+        else:
+            t += round(max(len(cut) + FILL_PAUSE_S * sample_rate, period_s * sample_rate)
+                       * (1 + FILL_JITTER * rng.uniform(-1, 1)))
     if ringing:  # the last beat, to the span's end
         lay(ringing[0], beat_until(ringing[0], ringing[1], ringing[3], total), ringing[2], ringing[4])
     return out, starts, asked
@@ -707,6 +791,8 @@ class RenderStats:
     # (caption, peak dBFS, start s) of near-silent events
     faint: list[tuple[str, float, float]] = field(default_factory=list)
     cut: list[tuple[str, float]] = field(default_factory=list)  # (caption, start s) of one-shots cut by the bed's end
+    # (caption, start s) of aligned takes whose sound began so late in the model window that its end cut it, every try
+    late: list[tuple[str, float]] = field(default_factory=list)
     # (caption, start s, s it sounds, span s) of one-shots silent for SHORT_GAP_S or more before their span's end
     short: list[tuple[str, float, float, float]] = field(default_factory=list)
     # (caption, start s, span s, s its take sounds from its start) of one-shots that ring on (thunder, a gong),
@@ -730,6 +816,23 @@ RING_LEFT_S = 0.5  # a sound that rings on released this long before its take fa
 # many times at most; the loudest try is kept.
 FAINT_RETAKES = 2
 RETAKE_SEED_STEP = 104_729
+
+
+def cut_by_its_window(wav: np.ndarray, n: int, sample_rate: int) -> bool:
+    """Whether an aligned take (N,) (:func:`generate_event`: its first attack moved onto its start, the
+    samples its window had no more of zeros, its sound released over RELEASE_S before them) stops within its
+    first ``n`` samples while it still sounds (:func:`sounding_span`): the sound began so late in the model
+    window (in its second half) that the window's end cut it: it sounded to within FILL_PAUSE_S of where that
+    release begins, and its last fifth of the release is 12 dB or more under the fifth of RELEASE_S before it
+    (the release's linear fade, not a sound that stops dead). One that began earlier and rings to the window's
+    end (thunder) is the backbone's longest."""
+    held = np.flatnonzero(wav)
+    end = int(held[-1]) + 1 if len(held) else 0
+    released, fifth = end - round(RELEASE_S * sample_rate), round(RELEASE_S * sample_rate / 5)
+    if not (fifth <= released < min(n, len(wav) // 2)):
+        return False
+    faded = np.sum(wav[end - fifth:end] ** 2) < np.sum(wav[released - fifth:released] ** 2) * 10 ** (-12 / 10)
+    return faded and sounding_span(wav[:released])[1] >= released - round(FILL_PAUSE_S * sample_rate)
 
 
 def peak_dbfs(wav: np.ndarray) -> float:
@@ -769,8 +872,10 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     the take falls silent before its end or rings on (``rings_on``: thunder); else (a siren) it is
     generated across its slot in windows. A one-shot that rings on, released at its span's end while its
     take still sounds, is noted (``RenderStats.released``). A one-shot's
-    take that comes out nearly silent (peak under FAINT_PEAK_DBFS) is drawn again from other seeds,
-    FAINT_RETAKES times at most, and the loudest try kept.
+    take that comes out nearly silent (peak under FAINT_PEAK_DBFS), or whose sound began so late in the model
+    window that the window's end cuts it (:func:`cut_by_its_window`), is drawn again from other seeds,
+    FAINT_RETAKES times at most, and the loudest try kept, one not cut before any that is (``RenderStats.late``
+    when every try is cut).
     Events are leveled to EVENT_LUFS (beds
     BED_UNDER_DB under it, their peaks at most BED_CREST_DB over that; near-silence is lifted by
     at most 20 dB) before their gain, and the
@@ -794,7 +899,9 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
             # by its first length_s.
             n = round(length_s * sr)
             kept_s = backbone.mel.width_s if align and length_s <= backbone.mel.width_s else length_s
-            tries = []  # a one-shot whose take came out nearly silent is drawn again, up to FAINT_RETAKES times
+            # a one-shot whose take came out nearly silent, or cut by its window's end, is drawn again, up to
+            # FAINT_RETAKES times; the loudest heard try is kept, one not cut before any that is
+            tries = []
             for r in range(1 + (0 if background else FAINT_RETAKES)):
                 seed = (e.seed_used + k * FILL_SEED_STEP + r * RETAKE_SEED_STEP) % (MAX_SEED + 1)
                 key = cache.key(e.caption, kept_s, seed, sampler, align, looped=background)
@@ -809,9 +916,13 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
                 else:  # from the cache, or put together from windows it kept
                     stats.reused += 1
                 tries.append(wav)
-                if peak_dbfs(wav[:n]) >= FAINT_PEAK_DBFS:
+                if peak_dbfs(wav[:n]) >= FAINT_PEAK_DBFS and not (align and cut_by_its_window(wav, n, sr)):
                     break
-            return max(tries, key=lambda wav: peak_dbfs(wav[:n]))
+            wav = max(tries, key=lambda wav: (peak_dbfs(wav[:n]) >= FAINT_PEAK_DBFS,
+                                              not (align and cut_by_its_window(wav, n, sr)), peak_dbfs(wav[:n])))
+            if align and cut_by_its_window(wav, n, sr) and (e.caption, e.start_s) not in stats.late:
+                stats.late.append((e.caption, e.start_s))
+            return wav
 
         wav, starts = None, [0]
         if e.fill:  # takes one model window long (what one costs anyway), kept when the span changes
@@ -908,6 +1019,16 @@ def held_note(held_db: float) -> str:
             "a raised sound stands out by its gain, but the others are quieter than before")
 
 
+def late_note(caption: str, start_s: float) -> str:
+    """What to tell of an event whose every take began so late in the model window that its end cut it."""
+    from .rules.description import _it
+
+    thing = re.sub(r"(?i)^(?:a|an|the|some)\s+", "", _it(caption) or caption)
+    return (f"{caption!r} at {seconds_said(start_s)} s began late in the model's window in each of its "
+            f"{1 + FAINT_RETAKES} takes, so its sound is cut short; another seed may help ('another take of the "
+            f"{thing} at {seconds_said(start_s)} s')")
+
+
 def faint_note(caption: str, peak_db: float) -> str:
     """What to tell of an event that came out nearly silent."""
     return (f"{caption!r} came out nearly silent (peak {peak_db:.0f} dBFS) and is hardly heard in the mix; "
@@ -958,9 +1079,9 @@ def edited_rhythms(plan: Plan, previous: Plan | None) -> frozenset[int]:
 def render_notes(stats: RenderStats, duration_s: float, video: bool = False,
                  said_before: set[tuple[str, float]] = frozenset(), held_before: float | None = None) -> list[str]:
     """The notes a render leaves for the user: events nearly silent, events cut by the bed's end
-    (``video``: a bed as long as its video), sounds that ring on released at their span's end while
-    their take still sounds, one-shots silent for most of their span, sounds described at a rhythm that
-    came out steady, and a mix
+    (``video``: a bed as long as its video) or by their model window's (every take began late), sounds
+    that ring on released at their span's end while their take still sounds, one-shots silent for most of
+    their span, sounds described at a rhythm that came out steady, and a mix
     held back by the peak ceiling. ``said_before``: the (caption, start) of events an earlier turn
     of a session gave the same notes of (those it left as they were), not said again;
     ``held_before``: the hold (dB) of the mix the session's last turn made (None: unknown), whose
@@ -972,6 +1093,7 @@ def render_notes(stats: RenderStats, duration_s: float, video: bool = False,
              if (caption, start_s) not in said_before]
             + [cut_note(caption, start_s, duration_s, video) for caption, start_s in stats.cut
                if (caption, start_s) not in said_before]
+            + [late_note(caption, start_s) for caption, start_s in stats.late if (caption, start_s) not in said_before]
             + [released_note(*released) for released in stats.released if released[:2] not in said_before]
             + [short_note(*short) for short in stats.short if short[:2] not in said_before]
             + [steady_note(caption, period_s, start_s) for caption, period_s, start_s in stats.steady

@@ -898,6 +898,7 @@ class BedBackbone:
 
     class mel:
         sample_rate, width_s = 16_000, 10.0
+        n_fft, n_mels, fmin, fmax = 1024, 64, 0.0, 8000.0
 
     decoding = DecodingConfig()
 
@@ -983,6 +984,44 @@ def test_a_one_shot_that_comes_out_nearly_silent_is_drawn_again(tmp_path):
     assert stats.generated == 1  # a background is not drawn again
 
 
+class LateSeedBackbone(BedBackbone):
+    """Stands in for the model, its window 4 s: from the seeds in ``late``, a steady sound from 3.5 s to the
+    window's end; from the others, a 1 s sound from 0.5 s; around it a noise floor 80 dB down (the vocoder's
+    silence is never digital)."""
+
+    class mel(BedBackbone.mel):
+        width_s = 4.0
+
+    def __init__(self, late):
+        self.late = set(late)
+
+    def generate(self, captions, duration_s, **kw):
+        import torch
+
+        wav = np.random.default_rng(kw["seed"]).standard_normal(round(duration_s * 16_000)).astype(np.float32) * 0.3
+        span = slice(56_000, None) if kw["seed"] in self.late else slice(8_000, 24_000)
+        wav[:span.start] *= 1e-4
+        wav[span.stop or len(wav):] *= 1e-4
+        return torch.from_numpy(wav)[None]
+
+
+def test_a_one_shot_cut_by_its_window_because_it_began_late_is_drawn_again(tmp_path):
+    """A take whose sound begins at 3.5 s of a 4 s window, moved onto the event's start, stops 0.5 s later
+    while sounding: another seed is drawn; when every try is cut, the note says so."""
+    from foley.pipelines.compose import FAINT_RETAKES, RETAKE_SEED_STEP, cut_by_its_window, render_notes
+
+    sr, plan = 16_000, RulesPlanner().plan("a ball bounces at 1 s", 4.0)
+    seed = plan.events[0].seed_used
+    late, _ = generate_event(LateSeedBackbone({seed}), "a ball bounces", 4.0, seed, FAST, align=True)
+    assert cut_by_its_window(late, 2 * sr, sr) and not cut_by_its_window(late, round(0.2 * sr), sr)
+    mix, stats = render(plan, LateSeedBackbone({seed}), EventCache(tmp_path / "a", "late"), FAST)
+    assert (stats.generated, stats.late) == (2, []) and level_db(mix[round(1.6 * sr):round(1.9 * sr)]) > -40
+    every = {seed + r * RETAKE_SEED_STEP for r in range(1 + FAINT_RETAKES)}
+    _, stats = render(plan, LateSeedBackbone(every), EventCache(tmp_path / "b", "late"), FAST)
+    assert stats.generated == 1 + FAINT_RETAKES and stats.late == [("a ball bounces", 1.0)]
+    assert any("began late in the model's window" in note for note in render_notes(stats, 4.0))
+
+
 def test_an_aligned_event_still_sounds_at_its_end_rather_than_stopping_short():
     """A 1 s event whose attack comes 0.5 s into the take: moved onto the start, it is followed
     by what the window holds after its first second, not by 0.5 s of silence."""
@@ -1016,6 +1055,54 @@ def test_a_sound_still_ringing_at_its_planned_end_is_released_not_cut(tmp_path):
     mix, _ = render(plan, BedBackbone(), EventCache(tmp_path, "ring"), FAST, align_onsets=False)
     sr = 16_000
     assert level_db(mix[round(3.95 * sr):4 * sr]) < level_db(mix[2 * sr:3 * sr]) - 15
+
+
+class BuzzBackbone(BedBackbone):
+    """Stands in for the model: noise pulsing at 75 Hz, as the HiFi-GAN vocoder's wind comes out; with
+    ``tone``, a loud hum over it, 20 harmonics of 200 Hz (a tonal bed: an engine, a fridge)."""
+
+    def __init__(self, tone=False):
+        self.tone = tone
+
+    def generate(self, captions, duration_s, **kw):
+        import torch
+
+        t = np.arange(round(duration_s * 16_000)) / 16_000
+        wav = np.random.default_rng(kw["seed"]).standard_normal(len(t)) * (1 + 0.9 * np.cos(2 * np.pi * 75 * t)) * 0.05
+        wav += 0.1 * np.sin(2 * np.pi * 200 * np.outer(t, np.arange(1, 21))).sum(1) if self.tone else 0.0
+        return torch.from_numpy(wav.astype(np.float32))[None]
+
+
+def pulsing(wav, sr=16_000):
+    """How much (N,) ``wav``'s 1-4 kHz envelope repeats every 13.3 ms (75 Hz): its autocorrelation there."""
+    from scipy.signal import butter, sosfiltfilt
+
+    env = np.abs(sosfiltfilt(butter(4, [1000, 4000], "bandpass", fs=sr, output="sos"), wav))
+    env = sosfiltfilt(butter(4, 400, "lowpass", fs=sr, output="sos"), env)
+    env -= env.mean()
+    lag = round(sr / 75)
+    return float(env[:-lag] @ env[lag:] / (env @ env))
+
+
+def test_a_steady_noise_bed_loses_the_vocoders_buzz_and_keeps_its_spectrum():
+    """A steady noisy background's windows are drawn again as noise with each frame's mel-band power: the
+    75 Hz pulsing is gone, the spectrum (each band's level over the take) moves by under 1 dB. A tonal bed
+    keeps its take (its hum is no noise), as does a one-shot."""
+    import librosa
+    from foley.pipelines.compose import is_steady_noise
+
+    sr = 16_000
+    buzzing = BuzzBackbone().generate(["wind"], 4.0, seed=1)[0].numpy()
+    assert pulsing(buzzing) > 0.5 and is_steady_noise(buzzing, BedBackbone.mel)
+    wav, _ = generate_event(BuzzBackbone(), "wind", 4.0, seed=1, sampler=FAST, loop=True)
+    assert pulsing(wav) < 0.1
+    bank = librosa.filters.mel(sr=sr, n_fft=1024, n_mels=40)
+    spectrum = [10 * np.log10(bank @ (np.abs(librosa.stft(x, n_fft=1024)) ** 2).mean(1)) for x in (buzzing, wav)]
+    assert np.abs(spectrum[1] - spectrum[0])[2:].max() < 1.0
+    for backbone, kw in ((BuzzBackbone(tone=True), dict(loop=True)), (BuzzBackbone(), dict(loop=False))):
+        made = backbone.generate(["wind"], 4.0, seed=1)[0].numpy()
+        wav, _ = generate_event(backbone, "wind", 4.0, seed=1, sampler=FAST, **kw)
+        np.testing.assert_array_equal(wav, made)
 
 
 def test_a_background_that_falls_silent_before_its_end_or_begins_late_is_looped_over_the_silence():
@@ -1579,6 +1666,18 @@ def test_a_run_take_is_cut_at_its_hits_and_laid_at_the_rhythm():
     assert abs(np.median(np.diff(starts)) / sr - 0.5) < 0.01  # its strokes are its clicks: the rhythm heard
 
 
+def test_runs_laid_whole_follow_one_another_at_their_pace_with_no_gap():
+    """Takes that are runs (a horse walking: a step every 0.25 s over the sound of the street) laid one after
+    another: no pause of silence between them (there was one of about 0.1 s), crossfaded over the release."""
+    from foley.pipelines.compose import fill_span
+
+    sr, total = 16_000, 8 * 16_000
+    out, starts, _ = fill_span(lambda k: clicks_take(4 * sr, k, every_s=0.25, floor=0.02), total, sr, seed=1)
+    frames = out[:round(7.5 * sr)].reshape(-1, sr // 50)  # 20 ms each
+    assert np.sqrt((frames ** 2).mean(1)).min() > 0.005  # the hum (RMS 0.014) never stops
+    assert np.median(np.diff(starts)) / sr < 0.3  # the steps at their pace
+
+
 def test_a_run_laid_at_a_rhythm_keeps_its_own_timing_and_levels():
     """A run whose steps are not evenly apart, each at its own level, laid 1.5 times faster or slower by a tempo edit
     (natural): each step is as far off its beat, in periods, as it was off the take's own mean rhythm (scaled with
@@ -1652,6 +1751,27 @@ def test_a_tempo_edit_of_single_steps_is_heard_off_the_grid_a_rhythm_said_is_not
         assert len(steps) == 25, (name, len(steps))
         sd[name] = np.diff(steps).std() / sr
     assert sd["said"] < 0.001 and sd["edited"] > 0.005, sd
+
+
+def test_the_quiet_a_drip_rings_on_with_never_repeats_itself():
+    """A cave's quiet rung on to the next drip is new noise with its spectrum each time round: looped as it was,
+    its samples came round again every half of it (heard as a flutter at 0.14 to 0.18 s on the sfx backbone's).
+    Its level is kept (the next test)."""
+    from foley.pipelines.compose import fill_span
+
+    sr, total, rng = 16_000, 6 * 16_000, np.random.default_rng(1)
+    take = np.zeros(4 * sr, np.float32)
+    take[:3 * sr] = rng.standard_normal(3 * sr).astype(np.float32) * 0.01
+    for t in np.arange(0, 3, 0.5):  # a drip every 0.5 s over it, then silence
+        take[round(t * sr):round(t * sr) + 800] += rng.standard_normal(800).astype(np.float32) * np.exp(
+            -np.arange(800) / 120) * 0.5
+    out, starts, _ = fill_span(lambda k: take, total, sr, seed=1, period_s=2.0, exact=True)
+    rest = out[starts[0] + round(0.6 * sr):starts[0] + round(1.9 * sr)].astype(np.float64)
+    floor = take[:3 * sr].astype(np.float64)
+    norms = np.sqrt(np.convolve(floor ** 2, np.ones(400), "valid"))
+    copied = max(np.abs(np.correlate(floor, piece, "valid")).__truediv__(norms * np.linalg.norm(piece)).max()
+                 for piece in (rest[i:i + 400] for i in range(0, len(rest) - 400, 800)))  # 25 ms pieces
+    assert copied < 0.3, copied  # looped, its pieces matched the take's own samples (at 0.9 and more)
 
 
 def test_a_run_laid_slower_than_its_hits_last_rings_on_with_its_ambience_to_the_next_beat():
@@ -1915,8 +2035,8 @@ def test_a_filled_span_of_long_takes_sounds_to_its_end():
 class NarrowStepBackbone(StepBackbone):
     """The one-shot model with a 2 s window: spans past it are longer than one take."""
 
-    class mel:
-        sample_rate, width_s = 16_000, 2.0
+    class mel(BedBackbone.mel):
+        width_s = 2.0
 
 
 def test_a_filled_span_longer_than_the_model_window_is_repeated_to_its_end_and_edits_keep_the_takes(tmp_path):

@@ -27,7 +27,8 @@ class Backbone:
     decoding = DecodingConfig()
 
     def __init__(self, width_s: float, shape):
-        self.mel = type("mel", (), {"sample_rate": SR, "width_s": width_s})
+        self.mel = type("mel", (), {"sample_rate": SR, "width_s": width_s, "n_fft": 1024, "n_mels": 64,
+                                        "fmin": 0.0, "fmax": SR / 2})
         self.shape = shape
 
     def generate(self, captions, duration_s, **kw):
