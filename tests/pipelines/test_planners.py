@@ -3362,7 +3362,9 @@ def test_closer_together_or_further_apart_is_a_faster_or_slower_rhythm():
         assert p.plan(said, 10, whistles).events[0].period_s == period, said  # was: not understood
     knocks = p.plan("someone knocks four times at 2 s", 10)
     assert [e.start_s for e in p.plan("knocks closer together", 10, knocks).events] == [2, 2.2, 2.4, 2.6]
-    with pytest.raises(PlanError, match=r"^the rules planner does not understand 'the kettle closer'"):
+    with pytest.raises(PlanError, match=r"^'the kettle closer': a bed's sounds are as generated; .* not their "
+                                        r"distance \(further away: 'make the kettle quieter'; closer: 'make the kettle "
+                                        r"louder'\)$"):
         p.plan("the kettle closer", 10, whistles)  # nearer, not a rhythm
 
 
@@ -3644,3 +3646,33 @@ def test_an_edit_said_again_of_another_sound_or_at_another_time_asks_for_it_whol
     with pytest.raises(PlanError, match=r"^'same for the ghost': say the edit whole, of the ghost \(e\.g\. 'make the "
                                         r"ghost louder'\)"):
         p.plan("same for the ghost", 10, moved)
+
+
+def test_edits_typed_in_a_hurry():
+    p = RulesPlanner()
+    office = p.plan("keyboard typing, a phone rings at 2 s, a printer whirs from 4 to 7 s, a door closes at 8 s", 10)
+    # "a few more": no count, no times; was a sound captioned 'a few more phone rings' added over the whole bed
+    for few in ("add a few more phone rings", "add a couple more phone rings"):
+        with pytest.raises(PlanError, match=rf"^'{few}': how many, and when\? e\.g\. 'add 2 more phone rings at A s "
+                                            r"and B s' \(or one at a time: 'add another phone at T s'\)$"):
+            p.plan(few, 10, office)
+    # the rhythm of a sound whose span holds one beat: was taken, the phone still ringing once
+    with pytest.raises(PlanError, match=r"^'phone every 2 secs': 'a phone rings' plays from 2 to 4 s: every 2 s, it "
+                                        r"plays once; to repeat it, give it a longer span first \('make the phone stop "
+                                        r"at 10 s'\), then this edit again$"):
+        p.plan("phone every 2 secs", 10, office)
+    longer = p.plan("make the phone stop at 10 s", 10, office)
+    assert p.plan("phone every 2 secs", 10, longer).events[1].period_s == 2.0
+    assert spans(p.plan("shorter printer", 10, office))[2] == ("a printer whirs", 4, 6)  # was: not understood
+    beach = p.plan("waves, seagulls, a child laughs at 3 s", 10)
+    assert spans(p.plan("the child should come in later", 10, beach))[2] == ("a child laughs", 4, 6)  # was: refused
+    assert spans(p.plan("make the child come in later", 10, beach))[2] == ("a child laughs", 4, 6)
+    assert spans(p.plan("the kid laughs at 5 s", 10, beach))[2] == ("a child laughs", 5, 7)  # was: added as a sound
+    assert p.plan("laughter louder", 10, beach).events[2].gain_db == 6.0  # was: no event matches
+    station = p.plan("an announcement at 1 s, a train arrives at 4 s", 10)
+    assert spans(p.plan("push the train back a sec", 10, station))[1] == ("a train arrives", 5, 7)  # was: not read
+    with pytest.raises(PlanError, match=r"^'make the train sound further away': a bed's sounds are as generated; the "
+                                        r"rules planner sets their level, times and length, not their distance "
+                                        r"\(further away: 'make the train quieter'; closer: 'make the train "
+                                        r"louder'\)$"):
+        p.plan("make the train sound further away", 10, station)  # was: not understood

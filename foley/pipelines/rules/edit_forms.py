@@ -238,7 +238,8 @@ def short_edit(text: str) -> str:
     sounds: "louder rain", "the crowd cheers later"): "louder footsteps" is "make the footsteps
     louder", "the thunder (should come) a bit later" is "make the thunder a bit later" (and "the dog 1 s earlier",
     "door 1 s later" (a time or a length), "the knocks faster", ...), "speed up the footsteps" (or "slow X down") is
-    "make the footsteps faster", and "much quieter rain" (or "slower footsteps") is "make the rain much quieter"."""
+    "make the footsteps faster", and "much quieter rain" (or "slower footsteps", "shorter crowd") is "make the rain much
+    quieter"."""
     text = re.sub(rf"^(?P<a>(?:(?:the|that|this)\s+|(?!{_SHORT_NOT}\b)){_NAMED}+?)"
                   rf"(?:\s+(?:should|must|needs?\s+to|has\s+to|have\s+to)\s+"
                   rf"(?:be|come|happen|play|sound|go))?\s+(?P<dir>(?:a\s+(?:bit|little)\s+|{_DECIMAL}\s*{_UNIT_S}\s+)?"
@@ -280,14 +281,15 @@ def short_edit(text: str) -> str:
     text = re.sub(r"^(?P<v>speed|slow)\s+(?:(?:up|down)\s+(?P<a>.+)|(?P<b>.+?)\s+(?:up|down))$",
                   lambda m: f"make {m['a'] or m['b']} {'faster' if m['v'].lower() == 'speed' else 'slower'}", text,
                   flags=re.I)
-    return re.sub(rf"^(?P<d>(?:(?:much|a\s+(?:little\s+)?bit|slightly)\s+)?(?:louder|quieter|softer|faster|slower))\s+"
+    return re.sub(rf"^(?P<d>(?:(?:much|a\s+(?:little\s+)?bit|slightly)\s+)?(?:louder|quieter|softer|faster|slower"
+                  rf"|longer|shorter))\s+"
                   rf"(?!(?:and|than)\b)(?P<a>{_NAMED}+)$",
                   lambda m: f"make the {_ARTICLE.sub('', m['a'])} {m['d']}", text, flags=re.I)
 
 
 _SHIFT_SAID = re.compile(rf"^(?:(?:push|move|shift)\s+(?P<a>.+?)\s+(?P<dir>back)|(?:pull|move|shift|bring)\s+"
-                         rf"(?P<b>.+?)\s+(?:forwards?|ahead))(?:\s+(?:by\s+)?(?P<n>{_DECIMAL}\s*{_UNIT_S}|an?\s+second"
-                         rf"|{_A_BIT}))?$",
+                         rf"(?P<b>.+?)\s+(?:forwards?|ahead))(?:\s+(?:by\s+)?(?P<n>{_DECIMAL}\s*{_UNIT_S}"
+                         rf"|an?\s+sec(?:ond)?|{_A_BIT}))?$",
                          re.I)  # not "bring the rain back", "move the dog back to 2 s"
 
 
@@ -309,6 +311,13 @@ _EFFECT_ASKED = re.compile(r"^(?:(?:add|put|use|apply|give(?:\s+it)?)\s+)?(?:(?:
                            r"|compression|distortion)\s+(?:on|to|for|in)\s+(?P<a>.+)"
                            r"|(?P<bed>reverb|echo|delay|compression|distortion)"  # "add reverb": to the whole bed
                            r"(?:\s+(?:to\s+)?(?:it|everything|all|the\s+(?:whole\s+)?(?:bed|mix)))?)$", re.I)
+
+
+# "make the door sound further away" ("the door more distant", "bring the train closer"): where it is heard from
+_DISTANCE_ASKED = re.compile(r"^(?:(?:make|bring|put|place)\s+)?(?P<a>(?:the|that|this|it|them)\b.*?)"
+                             r"(?:\s+(?:sound|seem|feel)s?(?:\s+like\s+it'?s)?)?\s+(?:(?:a\s+(?:bit|little|tad)|much"
+                             r"|way|slightly)\s+)?(?:(?:further|farther)\s+(?:away|off|back)|(?:more\s+)?(?:distant"
+                             r"|far\s+away|far\s+off|off\s+in\s+the\s+distance)|closer|nearer)$", re.I)
 
 
 _EARLIER = {"early": "earlier", "late": "later"}  # "end the rain 2 s early": 2 s earlier
@@ -365,6 +374,10 @@ def _edit_said(text: str) -> str:
         raise PlanError(f"{_clean(text)!r}: a bed's sounds are as generated; the rules planner sets their level, times "
                         f"and length, not their {(m['e'] or m['bed']).lower()} (a sound further away: "
                         f"'make {m['a'] or 'X'} quieter')")
+    if m := _DISTANCE_ASKED.match(_clean(text)):
+        raise PlanError(f"{_clean(text)!r}: a bed's sounds are as generated; the rules planner sets their level, times "
+                        f"and length, not their distance (further away: 'make {m['a']} quieter'; closer: 'make "
+                        f"{m['a']} louder')")
     # "make the door slam at 1 s" (or "on 1"), "the phone should ring at 2 s": it is moved there (a start or a stop is
     # its own edit)
     text = re.sub(rf"^(?!.*\b(?:start|stop|end|finish|begin|fade|come|cut|die|go|play|sound|louder|quieter|softer"
@@ -525,7 +538,7 @@ def _edit_said(text: str) -> str:
                   rf"(?!.*\b(?:from|between)\b).*\s(?:(?:later|earlier|sooner)(?:\s+by\s+.+)?"
                   rf"|to\s+{_DECIMAL}(?:\s*{_UNIT_S})?)$)", "move ", text, flags=re.I)
     if m := _SHIFT_SAID.match(text):
-        n = re.sub(r"^an?\s+second$", "1 s", m["n"] or "", flags=re.I)
+        n = re.sub(r"^an?\s+sec(?:ond)?$", "1 s", m["n"] or "", flags=re.I)
         small = re.fullmatch(_A_BIT, n, re.I)
         text = (f"move {m['a'] or m['b']} {n + ' ' if small else ''}{'later' if m['dir'] else 'earlier'}"
                 f"{' by ' + n if n and not small else ''}")

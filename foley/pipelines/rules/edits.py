@@ -544,6 +544,8 @@ def _check_target(previous: Plan, target: str, instruction: str, kind: str) -> N
         target = but["x"]
     at = _AT.match(target.strip())
     named = at["a"] if at else target
+    if kind == "shift":  # "make the child come in later": its start (a shift's), not "in" a part or time
+        named = re.sub(r"(?i)(?<=\bcome)\s+in$", "", named)
     if (ordinal := _ORDINAL.match(named.strip())) and ordinal["back"]:  # "the next to last knock": no time
         named = ordinal["a"]
     captions = " | ".join(" ".join(e.caption.lower().split()) for e in previous.events)
@@ -882,6 +884,19 @@ _MORE = re.compile(rf"^add\s+(?P<n>\d+|{_MANY})\s+more\s+(?P<x>[a-z](?:(?!\s(?:a
                    rf"(?P<t>\s+at\s+\d.*)?$", re.I)
 
 
+# "add a few more phone rings" ("several more", "a couple more"): more of a sound of the bed, with no count
+_FEW_MORE = re.compile(r"^add\s+(?:a\s+few|several|a\s+couple(?:\s+of)?)\s+more\s+(?P<x>[a-z][^\d,;]*?)"
+                       r"(?:\s+(?:at|from|for|between)\s+\d.*)?$", re.I)
+
+
+def _bed_one_shot(previous: Plan, said: str) -> str | None:
+    """The name (its caption's noun, or caption) of the one sound of ``previous`` that is no background whose words
+    ``said`` shares ("phone rings" of "a phone rings"), else None."""
+    named = list(dict.fromkeys(e.caption for e in previous.events
+                               if not is_background(e.caption) and _stems(said) & _stems(e.caption)))
+    return _ARTICLE.sub("", _subject(named[0]) or named[0]) if len(named) == 1 else None
+
+
 def _another(previous: Plan, text: str) -> str:
     """``text`` with one more of a sound of ``previous`` (``_ANOTHER``) said by that sound's caption:
     "add another knock at 8 s" on a bed of "a door knocks" adds a door knock, with no time said
@@ -890,6 +905,9 @@ def _another(previous: Plan, text: str) -> str:
     if (level := _added_level(text)) and level["x"] != text:
         return _another(previous, level["x"]) + text[len(level["x"]):]
     text = _AGAIN.sub(lambda m: f"add another {_ARTICLE.sub('', m['x'] or m['y'])}{m['t'] or ''}", text)
+    if (few := _FEW_MORE.match(text)) and (one := _bed_one_shot(previous, few["x"])):
+        raise PlanError(f"{text.strip()!r}: how many, and when? e.g. 'add 2 more {few['x'].strip()} at A s and B s' "
+                        f"(or one at a time: 'add another {one} at T s')")
     if more := _MORE.match(text):  # as many more as times said, each at its own
         one = _singular(more["x"].strip())
         n = int(more["n"]) if more["n"].isdigit() else _COUNTS[more["n"].lower()]
@@ -1773,7 +1791,14 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                 elif kind == "remove":
                     events.pop(i)
                 elif kind == "rhythm":  # a sound said once now fills its span at that rhythm
-                    e.update(fill=True, period_s=_rhythm(text)[1], period_from=None)
+                    period = _rhythm(text)[1]
+                    if math.ceil((e["end_time"] - e["start_time"] - MIN_LENGTH_S) / period) < 2:  # one beat: as it was
+                        x = f"the {_ARTICLE.sub('', _subject(e['caption']) or e['caption'])}"
+                        raise PlanError(f"{instruction.strip()!r}: {e['caption']!r} plays from "
+                                        f"{seconds_said(e['start_time'])} to {seconds_said(e['end_time'])} s: every "
+                                        f"{period:g} s, it plays once; to repeat it, give it a longer span first "
+                                        f"('make {x} stop at {seconds_said(d)} s'), then this edit again")
+                    e.update(fill=True, period_s=period, period_from=None)
                 elif kind == "tempo":
                     # rain or wind, even filling a span it was given: no strokes to space (a run's are its hits)
                     if is_background(e["caption"]) and not is_iterative(e["caption"]):

@@ -310,7 +310,7 @@ _ALIKE = [_stems(words) for words in (
     "explodes booms blasts explosion detonation detonates", "fires shoots shot gunshot gunfire bang",
     "chirps tweets sings", "rumbles rolls", "moos lows", "clucks bawks",
     "footsteps steps walks walking runs running jogs jogging", "shuts closes closed",
-    "applauds applause claps clapping")]
+    "applauds applause claps clapping", "laughs laughter laughing giggles", "child children kid")]
 
 
 def _alike(stems: set[str]) -> set[str]:
