@@ -283,7 +283,9 @@ def test_an_interrupted_prepare_synth_leaves_no_half_dataset(tmp_path):
         time.sleep(0.2)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 143 and err.strip().endswith("foley: terminated")
+    assert proc.returncode == 143 and err.strip().endswith("foley: terminated before the dataset was whole: none of "
+                                                          "its clips is kept (it is written all at once or not at "
+                                                          "all); the same command starts again")
     assert not (tmp_path / "new").exists()  # nor the folder it made, even after the worker's last clip
 
 

@@ -318,7 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
     dub.add_argument("--guidance", type=number_arg(0, MAX_GUIDANCE),
                      help="classifier-free guidance scale (default: the model's; demo 5, sfx 3)")
     dub.add_argument("--seed", type=number_arg(0, MAX_SEED, integer=True), default=0,
-                     help="seed of the diffusion noise (the same seed and settings: the same sound)")
+                     help="seed of the diffusion noise (the same seed, settings and --threads: the same sound; "
+                          "another thread count sums in another order, which can change it)")
     dub.add_argument("--device", type=device_arg, default="auto",
                      help="auto | cpu | cuda | mps (auto under accelerate launch: each process's own GPU)")
     dub.add_argument("--overwrite", action="store_true", help="redo videos whose outputs exist")

@@ -295,6 +295,9 @@ ATTACK_TOP_DB = 20.0
 
 
 SWELL_PEAK_S = 0.1  # a swelling sound's loudest moment: the middle of its loudest this long (RMS)
+# A take swells to its loudest moment where that is this much over the first 2 x SWELL_PEAK_S of its sounding part
+# (mean power): the sfx backbone's whoosh 25 dB, its cars and trains that pass at one level 4-6 dB
+SWELL_DB = 10.0
 
 
 def loudest_moment(wav: np.ndarray, sample_rate: int) -> int:
@@ -305,6 +308,19 @@ def loudest_moment(wav: np.ndarray, sample_rate: int) -> int:
         return 0
     energy = np.concatenate([[0.0], np.cumsum(wav.astype(np.float64) ** 2)])
     return int(np.argmax(energy[width:] - energy[:-width])) + width // 2
+
+
+def take_swells(wav: np.ndarray, sample_rate: int) -> bool:
+    """Whether (N,) ``wav`` swells to its loudest SWELL_PEAK_S (:func:`loudest_moment`): that moment's
+    mean power is SWELL_DB or more over the first 2 x SWELL_PEAK_S of its sounding part's (:func:`sounding_span`)."""
+    begin, end = sounding_span(wav)
+    width = round(SWELL_PEAK_S * sample_rate)
+    if end - begin < width:
+        return False
+    energy = np.concatenate([[0.0], np.cumsum(wav.astype(np.float64) ** 2)])
+    peak = float(np.max(energy[width:] - energy[:-width])) / width
+    head = min(begin + 2 * width, end)
+    return peak >= 10 ** (SWELL_DB / 10) * (energy[head] - energy[begin]) / (head - begin)
 
 
 def first_attack(wav: np.ndarray, sample_rate: int) -> int:
@@ -793,6 +809,8 @@ class RenderStats:
     cut: list[tuple[str, float]] = field(default_factory=list)  # (caption, start s) of one-shots cut by the bed's end
     # (caption, start s) of aligned takes whose sound began so late in the model window that its end cut it, every try
     late: list[tuple[str, float]] = field(default_factory=list)
+    # (caption, start s) of sounds said to peak at their time (a car passing) whose take does not swell: laid from it
+    flat: list[tuple[str, float]] = field(default_factory=list)
     # (caption, start s, s it sounds, span s) of one-shots silent for SHORT_GAP_S or more before their span's end
     short: list[tuple[str, float, float, float]] = field(default_factory=list)
     # (caption, start s, span s, s its take sounds from its start) of one-shots that ring on (thunder, a gong),
@@ -858,7 +876,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     With ``align_onsets`` each event's first onset is moved onto its planned start (a
     generated clip may begin with silence), and a one-shot that swells (``peaks_at_its_time``: a whoosh, a
     riser) is laid with its loudest moment (:func:`loudest_moment`) there, its swell before it, as
-    far as the bed's start allows; background sounds (``is_background``) are not
+    far as the bed's start allows, where its take swells (:func:`take_swells`; else laid from there, noted in
+    ``RenderStats.flat``); background sounds (``is_background``) are not
     moved, so a bed covers its whole span. An event with ``fill`` is repeated take after take
     until its end (:func:`fill_span`), a take (or a hit of a take that is a run) every ``period_s`` (one a tempo
     edit worked out, ``period_from``, laid a little off its beats) or at its sound's usual rhythm
@@ -960,8 +979,12 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
                     wav = take(0, e.length_s)
             if e.fill and len(hits := take_hits(wav[:n], sr)) >= RUN_HITS:  # a run across the span: its hits heard
                 starts = hits
-            # a swelling sound said at a time is at its loudest then, its swell before it (as the bed's start allows)
+            # a swelling sound said at a time is at its loudest then, its swell before it (as the bed's start allows);
+            # a take that does not swell (a car passing at one level) is laid from its time, as a one-shot is
             peaks = align_onsets and peaks_at_its_time(e.caption, e.fill)
+            if peaks and not take_swells(wav[:n], sr):
+                peaks = False
+                stats.flat.append((e.caption, e.start_s))
             early = min(loudest_moment(wav[:n], sr), start) if peaks else 0
             wav = without_rumble(wav, sr)  # causal: the part laid is as if filtered after the cut
             rings_to = sounding_span(wav)[1] if one_shot and rings_on(e.caption) else 0
@@ -1044,6 +1067,12 @@ def cut_note(caption: str, start_s: float, duration_s: float, video: bool = Fals
             f"there; {remedy}")
 
 
+def flat_note(caption: str, start_s: float) -> str:
+    """What to tell of a sound said to peak at its time (a pass-by) whose take does not swell."""
+    return (f"{caption!r} came out at one level, with no swell to peak at {seconds_said(start_s)} s: it is laid from "
+            f"{seconds_said(start_s)} s, as a sound that begins then")
+
+
 def short_note(caption: str, start_s: float, sounding_s: float, span_s: float) -> str:
     """What to tell of a one-shot that sounds only the start of its span, then is silent."""
     return (f"{caption!r} at {seconds_said(start_s)} s is one sound: it sounds {sounding_s:.1f} s of its "
@@ -1080,7 +1109,8 @@ def render_notes(stats: RenderStats, duration_s: float, video: bool = False,
                  said_before: set[tuple[str, float]] = frozenset(), held_before: float | None = None) -> list[str]:
     """The notes a render leaves for the user: events nearly silent, events cut by the bed's end
     (``video``: a bed as long as its video) or by their model window's (every take began late), sounds
-    that ring on released at their span's end while their take still sounds, one-shots silent for most of
+    that ring on released at their span's end while their take still sounds, sounds said to peak at their
+    time laid from it as their take does not swell, one-shots silent for most of
     their span, sounds described at a rhythm that came out steady, and a mix
     held back by the peak ceiling. ``said_before``: the (caption, start) of events an earlier turn
     of a session gave the same notes of (those it left as they were), not said again;
@@ -1095,6 +1125,7 @@ def render_notes(stats: RenderStats, duration_s: float, video: bool = False,
                if (caption, start_s) not in said_before]
             + [late_note(caption, start_s) for caption, start_s in stats.late if (caption, start_s) not in said_before]
             + [released_note(*released) for released in stats.released if released[:2] not in said_before]
+            + [flat_note(caption, start_s) for caption, start_s in stats.flat if (caption, start_s) not in said_before]
             + [short_note(*short) for short in stats.short if short[:2] not in said_before]
             + [steady_note(caption, period_s, start_s) for caption, period_s, start_s in stats.steady
                if (caption, start_s) not in said_before]

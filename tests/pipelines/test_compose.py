@@ -953,12 +953,14 @@ class SwellBackbone(BedBackbone):
 
 def test_a_whoosh_at_a_time_is_at_its_loudest_then(tmp_path):
     """A whoosh at 3 s was laid from its first onset (a faint bump), at its loudest about 1 s later;
-    it passes by at 3 s, its swell before it. Near the bed's start it begins there, whole; a door
-    slam's take still starts at its time."""
+    it passes by at 3 s, its swell before it, as does a car said to pass in other words (it drives
+    by, a truck goes past). Near the bed's start it begins there, whole; a door slam's take still
+    starts at its time."""
     from foley.pipelines.compose import loudest_moment
 
     sr, cache = 16_000, EventCache(tmp_path, "swell")
-    for said, at in (("a whoosh at 3 s", 3.0), ("an arrow whooshes past at 2.5 s", 2.5)):
+    for said, at in (("a whoosh at 3 s", 3.0), ("an arrow whooshes past at 2.5 s", 2.5),
+                     ("a car drives by at 2 s", 2.0), ("a truck goes past at 3.5 s", 3.5)):
         mix, _ = render(RulesPlanner().plan(said, 6.0), SwellBackbone(), cache, FAST)
         assert abs(loudest_moment(mix, sr) / sr - at) < 0.05, (said, loudest_moment(mix, sr) / sr)
     mix, _ = render(RulesPlanner().plan("a whoosh at 0.5 s", 6.0), SwellBackbone(), cache, FAST)
@@ -966,6 +968,37 @@ def test_a_whoosh_at_a_time_is_at_its_loudest_then(tmp_path):
     assert peak > 0.6 * sr and level_db(mix[:round(0.2 * sr)]) < level_db(mix[peak - 800:peak + 800]) - 15
     mix, _ = render(RulesPlanner().plan("a door slams at 3 s", 6.0), SwellBackbone(), cache, FAST)
     assert level_db(mix[:round(2.9 * sr)]) < -60 and loudest_moment(mix, sr) > 3.3 * sr  # no swell: from its start
+
+
+class FlatPassBackbone(BedBackbone):
+    """Stands in for the model: a car that passes at one level, noise from 0.1 s to 2 s (as the sfx backbone's
+    "a car passes" came out, within 3 dB of its loudest), then silence."""
+
+    def generate(self, captions, duration_s, **kw):
+        import torch
+
+        n = round(duration_s * 16_000)
+        wav = np.random.default_rng(kw["seed"]).standard_normal(n).astype(np.float32) * 0.2
+        wav[:1600] = wav[32_000:] = 0.0
+        return torch.from_numpy(wav)[None]
+
+
+def test_a_pass_by_that_does_not_swell_is_laid_from_its_time_and_said(tmp_path):
+    """A car 'passes at 3 s' at one level was laid with its loudest 0.1 s at 3 s: heard from 1.1 s, silent
+    from 3 s (its slot's 3-5 s). A take that does not swell is laid from its time, as a one-shot, with a note;
+    a whoosh's swell still peaks at its time."""
+    from foley.pipelines.compose import render_notes, take_swells
+
+    sr = 16_000
+    mix, stats = render(RulesPlanner().plan("a car passes at 3 s", 6.0), FlatPassBackbone(), EventCache(tmp_path, "f"),
+                        FAST)
+    assert level_db(mix[:round(2.95 * sr)]) < -60 and level_db(mix[round(3.2 * sr):round(4.8 * sr)]) > -30
+    assert stats.flat == [("a car passes", 3.0)]
+    assert "'a car passes' came out at one level, with no swell to peak at 3 s: it is laid from 3 s" in \
+        " ".join(render_notes(stats, 6.0))
+    t = np.arange(2 * sr) / sr
+    assert take_swells(np.sin(np.pi * t / 2) ** 4 * np.random.default_rng(0).standard_normal(2 * sr), sr)
+    assert not take_swells(np.random.default_rng(0).standard_normal(2 * sr), sr)
 
 
 def test_a_one_shot_that_comes_out_nearly_silent_is_drawn_again(tmp_path):

@@ -150,9 +150,10 @@ def is_iterative(caption: str) -> bool:
 
 
 # Sounds that swell to their loudest and fall away: "a whoosh", "an arrow whooshes past", "a swoosh", "a gust",
-# "a riser", "a fly-by", "a passing train", "a car passes", "a jet flies past"
+# "a riser", "a fly-by", "a passing train", "a car passes", "a jet flies past", "a car drives by", "a truck goes past"
 _SWELLS = re.compile(r"\b(?:wh?oosh\w*|swoosh\w*|swish\w*|gusts?|risers?|fly-?bys?|pass-?bys?|pass(?:es|ing)"
-                     r"|whizz\w*)\b|\b(?:fl(?:y|ies|ying)|zoom\w*|speed\w*|rush\w*)\s+(?:by|past)\b", re.I)
+                     r"|whizz\w*)\b|\b(?:fl(?:y|ies|ying)|zoom\w*|speed\w*|rush\w*|driv(?:e|es|ing)|go(?:es|ing)?"
+                     r"|roar(?:s|ing)?|rac(?:e|es|ing))\s+(?:by|past)\b", re.I)
 
 
 def swells(caption: str) -> bool:
