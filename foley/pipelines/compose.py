@@ -921,6 +921,10 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
             # a one-shot whose take came out nearly silent, or cut by its window's end, is drawn again, up to
             # FAINT_RETAKES times; the loudest heard try is kept, one not cut before any that is
             tries = []
+
+            def cut(wav: np.ndarray) -> bool:  # a one-shot's aligned take cut by its window's end
+                return align and not e.fill and cut_by_its_window(wav, n, sr)
+
             for r in range(1 + (0 if background else FAINT_RETAKES)):
                 seed = (e.seed_used + k * FILL_SEED_STEP + r * RETAKE_SEED_STEP) % (MAX_SEED + 1)
                 key = cache.key(e.caption, kept_s, seed, sampler, align, looped=background)
@@ -935,11 +939,10 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
                 else:  # from the cache, or put together from windows it kept
                     stats.reused += 1
                 tries.append(wav)
-                if peak_dbfs(wav[:n]) >= FAINT_PEAK_DBFS and not (align and cut_by_its_window(wav, n, sr)):
+                if peak_dbfs(wav[:n]) >= FAINT_PEAK_DBFS and not cut(wav):
                     break
-            wav = max(tries, key=lambda wav: (peak_dbfs(wav[:n]) >= FAINT_PEAK_DBFS,
-                                              not (align and cut_by_its_window(wav, n, sr)), peak_dbfs(wav[:n])))
-            if align and cut_by_its_window(wav, n, sr) and (e.caption, e.start_s) not in stats.late:
+            wav = max(tries, key=lambda wav: (peak_dbfs(wav[:n]) >= FAINT_PEAK_DBFS, not cut(wav), peak_dbfs(wav[:n])))
+            if cut(wav) and (e.caption, e.start_s) not in stats.late:
                 stats.late.append((e.caption, e.start_s))
             return wav
 
@@ -1386,9 +1389,10 @@ def bed_description(caption: str | None, duration_s: float) -> tuple[str, str] |
     if caption:
         with contextlib.suppress(FoleyError):  # one sound, no time of its own: over the video, or laid at 1 s
             if [e.start_s for e in RulesPlanner().plan(f"{caption} at 1 s", duration_s).events] == [1.0]:
-                spans = [(e.start_s, e.end_s) for e in RulesPlanner().plan(f"{caption} throughout", duration_s).events]
-                if goes_on(caption) and spans == [(0.0, round(duration_s, 3))]:
-                    return f"{caption} throughout", "the caption's sound from start to end"
+                with contextlib.suppress(FoleyError):  # a "throughout" refused: laid at 1 s all the same
+                    if goes_on(caption) and [(e.start_s, e.end_s) for e in RulesPlanner().plan(
+                            f"{caption} throughout", duration_s).events] == [(0.0, round(duration_s, 3))]:
+                        return f"{caption} throughout", "the caption's sound from start to end"
                 return f"{caption} at 1 s", "the caption's sound at 1 s"
         with contextlib.suppress(FoleyError):
             RulesPlanner().plan(caption, duration_s)

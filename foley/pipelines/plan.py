@@ -328,7 +328,8 @@ def merged_spans(spans) -> tuple[tuple[float, float], ...]:
 def sounds_counted(sounds: int, ambience: int, limit: int) -> int:
     """How many sounds count against a bed's ``limit`` of sounds at once: each of ``sounds`` one, and the
     ``ambience``, steady backgrounds playing together (rain and wind: ``is_background``, leveled under the rest as
-    one bed by compose's render), one between them; an ambience holds no more layers than the limit, and one of more is over it (each layer counted: refused, :func:`limit_needed`)."""
+    one bed by compose's render), one between them while they are no more than the limit; more are each counted,
+    over it (refused; the limit they need: :func:`limit_needed`)."""
     return sounds + (min(ambience, 1) if ambience <= limit else ambience)
 
 

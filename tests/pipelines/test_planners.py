@@ -3599,6 +3599,11 @@ def test_a_span_said_of_a_sound_of_the_bed_moves_the_one_edge_it_changes():
     with pytest.raises(PlanError, match=r"^'crowd from 2 to 8 s': 'crowd murmuring' plays from 0 to 10 s; one edge a "
                                         r"turn: 'make the crowd start at 2 s', then 'make the crowd stop at 8 s'$"):
         p.plan("crowd from 2 to 8 s", 10, bed)
+    # a one-shot's new start moves it whole: both edits said (was: moved to 1-3 s, its stop not at 4 s, no note)
+    with pytest.raises(PlanError, match=r"^'dog from 1 to 5 s': 'a dog barks' is one sound, from 3 to 5 s; one edge a "
+                                        r"turn: 'move the dog to 1 s', then 'make the dog stop at 5 s'$"):
+        p.plan("dog from 1 to 5 s", 10, bed)
+    assert spans(p.plan("dog from 3 to 7 s", 10, bed))[1] == ("a dog barks", 3, 7)
 
 
 def test_a_sound_named_by_the_end_of_its_word_or_by_her_or_him():
@@ -3654,8 +3659,13 @@ def test_edits_typed_in_a_hurry():
     # "a few more": no count, no times; was a sound captioned 'a few more phone rings' added over the whole bed
     for few in ("add a few more phone rings", "add a couple more phone rings"):
         with pytest.raises(PlanError, match=rf"^'{few}': how many, and when\? e\.g\. 'add 2 more phone rings at A s "
-                                            r"and B s' \(or one at a time: 'add another phone at T s'\)$"):
+                                            r"and B s' \(or one at a time: 'add another phone ring at T s'\)$"):
             p.plan(few, 10, office)
+    # of a person's sound, by what they do (was: 'add another someone at T s'); of two knocking sounds, asked too (was:
+    # three knocks added at 0 s)
+    for bed in (p.plan("rain, someone knocks at 6 s", 10), p.plan("a door knocks at 2 s, someone knocks at 6 s", 10)):
+        with pytest.raises(PlanError, match=r"\(or one at a time: 'add another knock at T s'\)$"):
+            p.plan("add a few more knocks", 10, bed)
     # the rhythm of a sound whose span holds one beat: was taken, the phone still ringing once
     with pytest.raises(PlanError, match=r"^'phone every 2 secs': 'a phone rings' plays from 2 to 4 s: every 2 s, it "
                                         r"plays once; to repeat it, give it a longer span first \('make the phone stop "
@@ -3663,6 +3673,13 @@ def test_edits_typed_in_a_hurry():
         p.plan("phone every 2 secs", 10, office)
     longer = p.plan("make the phone stop at 10 s", 10, office)
     assert p.plan("phone every 2 secs", 10, longer).events[1].period_s == 2.0
+    # one that already stops at the bed's end is moved earlier first (was: 'make the door stop at 10 s', no change)
+    with pytest.raises(PlanError, match=r"\('move the door to 6 s', then 'make the door stop at 10 s'\), then this edit "
+                                        r"again$"):
+        p.plan("door every 2 secs", 10, office)
+    with pytest.raises(PlanError, match=r"every 9\.99 s, it plays once; the 10 s bed holds one beat of it; give a "
+                                        r"shorter rhythm$"):
+        p.plan("door every 9.99 secs", 10, office)
     assert spans(p.plan("shorter printer", 10, office))[2] == ("a printer whirs", 4, 6)  # was: not understood
     beach = p.plan("waves, seagulls, a child laughs at 3 s", 10)
     assert spans(p.plan("the child should come in later", 10, beach))[2] == ("a child laughs", 4, 6)  # was: refused

@@ -1164,9 +1164,8 @@ def _scene_layers(pieces: list[tuple[str, str]], room: int) -> list[bool]:
     stops = any(_STOPS.match(_clean(_TIME_TAIL.sub("", m))) or _SILENCE.match(_clean(m))
                 for piece, _ in pieces for m in _together(piece))
     first = (sounds or [timed.index(True)])[0] if any(timed) and not stops else 0
-    backgrounds = [m for piece, _ in pieces[:first] for m in _together(piece) if is_background(m)]
-    ambience = sum(map(is_background, backgrounds))
-    room -= sounds_counted(len(backgrounds) - ambience, ambience, room)
+    ambience = sum(is_background(m) for piece, _ in pieces[:first] for m in _together(piece))
+    room -= sounds_counted(0, ambience, room)
     layers = []
     for k, (piece, sep) in enumerate(pieces):
         said = (k < first and _layers(_AND.sub("", piece)) and not re.search(r"[a-z]", pieces[k - 1][1] if k else "")

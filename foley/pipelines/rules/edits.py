@@ -889,12 +889,10 @@ _FEW_MORE = re.compile(r"^add\s+(?:a\s+few|several|a\s+couple(?:\s+of)?)\s+more\
                        r"(?:\s+(?:at|from|for|between)\s+\d.*)?$", re.I)
 
 
-def _bed_one_shot(previous: Plan, said: str) -> str | None:
-    """The name (its caption's noun, or caption) of the one sound of ``previous`` that is no background whose words
-    ``said`` shares ("phone rings" of "a phone rings"), else None."""
-    named = list(dict.fromkeys(e.caption for e in previous.events
-                               if not is_background(e.caption) and _stems(said) & _stems(e.caption)))
-    return _ARTICLE.sub("", _subject(named[0]) or named[0]) if len(named) == 1 else None
+def _names_a_one_shot(previous: Plan, said: str) -> bool:
+    """Whether ``said`` shares words with a sound of ``previous`` that is no background ("phone rings" of "a phone
+    rings", "knocks" of "someone knocks")."""
+    return any(not is_background(e.caption) and _stems(said) & _stems(e.caption) for e in previous.events)
 
 
 def _another(previous: Plan, text: str) -> str:
@@ -905,9 +903,9 @@ def _another(previous: Plan, text: str) -> str:
     if (level := _added_level(text)) and level["x"] != text:
         return _another(previous, level["x"]) + text[len(level["x"]):]
     text = _AGAIN.sub(lambda m: f"add another {_ARTICLE.sub('', m['x'] or m['y'])}{m['t'] or ''}", text)
-    if (few := _FEW_MORE.match(text)) and (one := _bed_one_shot(previous, few["x"])):
+    if (few := _FEW_MORE.match(text)) and _names_a_one_shot(previous, few["x"]):
         raise PlanError(f"{text.strip()!r}: how many, and when? e.g. 'add 2 more {few['x'].strip()} at A s and B s' "
-                        f"(or one at a time: 'add another {one} at T s')")
+                        f"(or one at a time: 'add another {_singular(few['x'].strip())} at T s')")
     if more := _MORE.match(text):  # as many more as times said, each at its own
         one = _singular(more["x"].strip())
         n = int(more["n"]) if more["n"].isdigit() else _COUNTS[more["n"].lower()]
@@ -1402,8 +1400,12 @@ def _played_from(previous: Plan, asked: str, instruction: str) -> str:
     a, b = float(m["a"]), float(m["b"])
     if abs(a - e.start_s) < 1e-3:
         return f"make {x} stop at {m['b']} s"
-    if abs(b - e.end_s) < 1e-3:
+    if abs(b - e.end_s) < 1e-3 and (e.fill or is_background(e.caption)):  # a one-shot's start moves it whole
         return f"make {x} start at {m['a']} s"
+    if abs(b - e.end_s) < 1e-3:
+        raise PlanError(f"{instruction.strip()!r}: {e.caption!r} is one sound, from {seconds_said(e.start_s)} to "
+                        f"{seconds_said(e.end_s)} s; one edge a turn: 'move {x} to {m['a']} s', then 'make {x} stop at "
+                        f"{m['b']} s'")
     raise PlanError(f"{instruction.strip()!r}: {e.caption!r} plays from {seconds_said(e.start_s)} to "
                     f"{seconds_said(e.end_s)} s; one edge a turn: 'make {x} start at {m['a']} s', then 'make {x} stop "
                     f"at {m['b']} s'")
@@ -1794,10 +1796,16 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                     period = _rhythm(text)[1]
                     if math.ceil((e["end_time"] - e["start_time"] - MIN_LENGTH_S) / period) < 2:  # one beat: as it was
                         x = f"the {_ARTICLE.sub('', _subject(e['caption']) or e['caption'])}"
+                        # a stop at the bed's end where that gives it two beats, else a move earlier before it
+                        room = (f"'make {x} stop at {seconds_said(d)} s'" if d - e["start_time"] - MIN_LENGTH_S > period
+                                else f"'move {x} to {seconds_said(max(0.0, d - 2 * period))} s', then 'make {x} stop "
+                                     f"at {seconds_said(d)} s'" if d - MIN_LENGTH_S > period else None)
                         raise PlanError(f"{instruction.strip()!r}: {e['caption']!r} plays from "
                                         f"{seconds_said(e['start_time'])} to {seconds_said(e['end_time'])} s: every "
-                                        f"{period:g} s, it plays once; to repeat it, give it a longer span first "
-                                        f"('make {x} stop at {seconds_said(d)} s'), then this edit again")
+                                        f"{period:g} s, it plays once; " + (
+                                            f"to repeat it, give it a longer span first ({room}), then this edit again"
+                                            if room else f"the {seconds_said(d)} s bed holds one beat of it; give a "
+                                                         f"shorter rhythm"))
                     e.update(fill=True, period_s=period, period_from=None)
                 elif kind == "tempo":
                     # rain or wind, even filling a span it was given: no strokes to space (a run's are its hits)
