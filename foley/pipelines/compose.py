@@ -300,13 +300,18 @@ SWELL_PEAK_S = 0.1  # a swelling sound's loudest moment: the middle of its loude
 SWELL_DB = 10.0
 
 
+def _energy(wav: np.ndarray) -> np.ndarray:
+    """(N + 1,) the running sum of (N,) ``wav``'s squares, from 0: the energy of ``wav[a:b]`` is ``e[b] - e[a]``."""
+    return np.concatenate([[0.0], np.cumsum(wav.astype(np.float64) ** 2)])
+
+
 def loudest_moment(wav: np.ndarray, sample_rate: int) -> int:
     """The sample of (N,) ``wav`` at the middle of its loudest SWELL_PEAK_S (RMS): where a whoosh
     passes by, where a riser peaks (0 for an empty clip)."""
     width = min(len(wav), round(SWELL_PEAK_S * sample_rate))
     if width == 0:
         return 0
-    energy = np.concatenate([[0.0], np.cumsum(wav.astype(np.float64) ** 2)])
+    energy = _energy(wav)
     return int(np.argmax(energy[width:] - energy[:-width])) + width // 2
 
 
@@ -317,7 +322,7 @@ def take_swells(wav: np.ndarray, sample_rate: int) -> bool:
     width = round(SWELL_PEAK_S * sample_rate)
     if end - begin < width:
         return False
-    energy = np.concatenate([[0.0], np.cumsum(wav.astype(np.float64) ** 2)])
+    energy = _energy(wav)
     peak = float(np.max(energy[width:] - energy[:-width])) / width
     head = min(begin + 2 * width, end)
     return peak >= 10 ** (SWELL_DB / 10) * (energy[head] - energy[begin]) / (head - begin)
@@ -1045,11 +1050,16 @@ def held_note(held_db: float) -> str:
             "a raised sound stands out by its gain, but the others are quieter than before")
 
 
-def late_note(caption: str, start_s: float) -> str:
-    """What to tell of an event whose every take began so late in the model window that its end cut it."""
+def _edit_name(caption: str) -> str:
+    """What an edit suggested in a note names ``caption`` by, after "the": its subject ("dog" of "a dog barks")."""
     from .rules.description import _it
 
-    thing = re.sub(r"(?i)^(?:a|an|the|some)\s+", "", _it(caption) or caption)
+    return re.sub(r"(?i)^(?:a|an|the|some)\s+", "", _it(caption) or caption)
+
+
+def late_note(caption: str, start_s: float) -> str:
+    """What to tell of an event whose every take began so late in the model window that its end cut it."""
+    thing = _edit_name(caption)
     return (f"{caption!r} at {seconds_said(start_s)} s began late in the model's window in each of its "
             f"{1 + FAINT_RETAKES} takes, so its sound is cut short; another seed may help ('another take of the "
             f"{thing} at {seconds_said(start_s)} s')")
@@ -1085,9 +1095,7 @@ def short_note(caption: str, start_s: float, sounding_s: float, span_s: float) -
 def released_note(caption: str, start_s: float, span_s: float, rings_s: float) -> str:
     """What to tell of a one-shot that rings on (thunder) released at its span's end while its take,
     ``rings_s`` long from its start, still sounds."""
-    from .rules.description import _it
-
-    thing = re.sub(r"(?i)^(?:a|an|the|some)\s+", "", _it(caption) or caption)
+    thing = _edit_name(caption)
     return (f"{caption!r} at {seconds_said(start_s)} s still rings when its span ends at "
             f"{seconds_said(start_s + span_s)} s and is released there, {rings_s - span_s:.1f} s before its take falls "
             f"silent; a longer span lets it ring out ('make the {thing} at {seconds_said(start_s)} s last "

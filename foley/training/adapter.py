@@ -327,9 +327,9 @@ def check_clips(data: str | os.PathLike, split: str = "train") -> None:
             raise FoleyError(f"{error} ({clip} of {manifest}); fix it, or leave the clip out of the manifest") from None
 
 
-def check_fits(cfg: AdapterTrainConfig, backbone: AudioBackbone, tokenizer, init: bool = False) -> None:
-    """FoleyError when ``cfg.adapter`` cannot be built on ``backbone``'s UNet (e.g. more
-    resolutions than it has cross-attention at), its visual width is not ``tokenizer``'s
+def check_fits(cfg: AdapterTrainConfig, backbone: AudioBackbone, tokenizer, init: bool = False) -> VisualAdapter:
+    """The adapter of ``cfg.adapter`` built on ``backbone``'s UNet (untrained); FoleyError when it cannot
+    be (e.g. more resolutions than it has cross-attention at), its visual width is not ``tokenizer``'s
     centroids' (the visual features), or, with ``init``, ``cfg.init`` lacks weights of its layers."""
     if tokenizer.unit_dim != cfg.adapter.visual_dim:
         raise FoleyError(f"adapter visual_dim {cfg.adapter.visual_dim} != the tokenizer's centroid width "
@@ -337,6 +337,7 @@ def check_fits(cfg: AdapterTrainConfig, backbone: AudioBackbone, tokenizer, init
     adapter = build_visual_adapter(cfg.adapter, backbone.unet)
     if init:
         initial_weights(cfg.init, adapter)
+    return adapter
 
 
 def initial_weights(init: str | os.PathLike, adapter: VisualAdapter) -> dict[str, torch.Tensor]:
@@ -361,8 +362,7 @@ def write_initial_adapter(cfg: AdapterTrainConfig, backbone_path: str, tokenizer
     from ..models.unit_tokenizer import UnitTokenizer
 
     backbone = AudioBackbone.from_pretrained(backbone_path)
-    check_fits(cfg, backbone, UnitTokenizer.from_pretrained(tokenizer_path))
-    adapter = build_visual_adapter(cfg.adapter, backbone.unet)
+    adapter = check_fits(cfg, backbone, UnitTokenizer.from_pretrained(tokenizer_path))
     adapter.load_adapter_state_dict(initial_weights(cfg.init, adapter))
     if state.is_main_process:
         adapter.save_pretrained(run / FINAL_DIR, training={"config": cfg.to_dict(), "backbone": str(backbone_path),
