@@ -175,7 +175,7 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
     from ..pipelines.plan import plan_changes, seconds_said
     from ..pipelines.planners import get_planner
     from ..pipelines.rules.description import says_silence
-    from ..pipelines.rules.edit_forms import check_not_an_edit, check_turn_said, is_undo
+    from ..pipelines.rules.edit_forms import check_not_an_edit, check_turn_said, is_export, is_undo
 
     quiet_ffmpeg_log()  # a damaged video's decoder lines would repeat what is said of it
     continuing = bool(args.session) and Path(args.session).exists()
@@ -192,6 +192,10 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
     undo = previous is not None and is_undo(args.text)  # no planner: the plan is one the session had
     if previous is not None and not undo:
         check_turn_said(args.text)  # "redo", "undo twice": no planner's either
+        if is_export(args.text):  # "export": no edit, the file each turn writes
+            raise FoleyError(f"{args.text.strip()!r}: each turn writes the bed as it is made, this session's to "
+                             f"{session.bed_path} (its files: foley compose --session {args.session}); to have it "
+                             "elsewhere, copy it, or give the next edit -o FILE")
     undone, settings = session.undone() if undo else (None, {})
     # Laid under its video again: the last turn's, or for an undo that of the turn it returns to (the last
     # turn's when that one had none: its bed is not left under a picture of a plan it no longer has).

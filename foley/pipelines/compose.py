@@ -1051,10 +1051,12 @@ def held_note(held_db: float) -> str:
 
 
 def _edit_name(caption: str) -> str:
-    """What an edit suggested in a note names ``caption`` by, after "the": its subject ("dog" of "a dog barks")."""
+    """What an edit suggested in a note names ``caption`` by, after "the": its subject ("dog" of "a dog barks"), or
+    what a person with no noun of their own does ("knock" of "someone knocks")."""
     from .rules.description import _it
+    from .rules.words import _does
 
-    return re.sub(r"(?i)^(?:a|an|the|some)\s+", "", _it(caption) or caption)
+    return re.sub(r"(?i)^(?:a|an|the|some)\s+", "", _it(caption) or _does(caption) or caption)
 
 
 def late_note(caption: str, start_s: float) -> str:

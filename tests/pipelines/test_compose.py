@@ -679,14 +679,20 @@ def test_a_session_that_is_a_link_is_the_session_it_links_to_and_a_link_to_nothi
     assert (tmp_path / "s.json").is_symlink()
 
 
-def test_a_turn_on_a_session_that_another_turn_holds_is_refused_at_once(tmp_path, foley_cli):
+def _rain_session(folder: Path) -> Path:
+    """A saved session of one turn, "rain" (its bed.wav a stand-in), in ``folder``: its file."""
     from foley.pipelines.compose import RenderStats
 
-    session = tmp_path / "bed.json"
+    session = folder / "bed.json"
     s = Session.open(session, 8.0)
-    (tmp_path / "bed.wav").write_bytes(b"the bed")
-    s.add_turn("rain", RulesPlanner().plan("rain", 8.0), RenderStats(1, 0, 1.0), tmp_path / "bed.wav")
+    (folder / "bed.wav").write_bytes(b"the bed")
+    s.add_turn("rain", RulesPlanner().plan("rain", 8.0), RenderStats(1, 0, 1.0), folder / "bed.wav")
     s.save()
+    return session
+
+
+def test_a_turn_on_a_session_that_another_turn_holds_is_refused_at_once(tmp_path, foley_cli):
+    session = _rain_session(tmp_path)
     saved = session.read_text()
     turn = ["compose", "make the gong louder", "--session", str(session)]
     with turn_lock(session):  # held by this process; the turn is another one
@@ -697,6 +703,19 @@ def test_a_turn_on_a_session_that_another_turn_holds_is_refused_at_once(tmp_path
     assert session.read_text() == saved
     released = foley_cli(turn, cwd=tmp_path)
     assert released.returncode == 2 and "gong" in released.stderr and "another turn" not in released.stderr
+
+
+def test_export_said_as_a_turn_says_where_each_turn_writes_the_bed(tmp_path, foley_cli):
+    session = _rain_session(tmp_path)
+    saved = session.read_text()
+    for said in ("export", "save it as a wav"):  # was: "the rules planner does not understand 'export'"
+        done = foley_cli(["compose", said, "--session", session.name], cwd=tmp_path)
+        assert done.returncode == 2 and done.stdout == "" and done.stderr == (
+            f"foley: error: {said!r}: each turn writes the bed as it is made, this session's to bed.wav (its files: "
+            "foley compose --session bed.json); to have it elsewhere, copy it, or give the next edit -o FILE\n")
+    assert session.read_text() == saved
+    first = foley_cli(["compose", "export", "--plan-only"], cwd=tmp_path)  # was: a plan of a sound 'export'
+    assert first.returncode == 2 and "there is no bed yet to write: describe one first" in first.stderr
 
 
 @pytest.mark.parametrize("content, why", [("[]", "a JSON list, not an object"), ('"x"', "a JSON str, not an object"),

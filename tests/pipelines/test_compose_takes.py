@@ -64,6 +64,14 @@ def test_a_one_shot_in_a_slot_longer_than_the_window_is_one_take_then_silence(tm
     assert level_db(mix[round(7.0 * SR):round(7.5 * SR)]) > level_db(mix[2 * SR:3 * SR]) - 6
 
 
+def test_a_note_names_a_persons_sound_by_what_they_do():
+    from foley.pipelines.compose import late_note
+
+    # was: "another take of the someone knocks at 2 s"
+    assert late_note("someone knocks", 2.0).endswith("('another take of the knock at 2 s')")
+    assert late_note("someone knocks on a door", 2.0).endswith("('another take of the door at 2 s')")
+
+
 def test_a_sound_that_rings_on_released_before_its_take_ends_is_said_so(tmp_path):
     """Thunder between two timed sounds gets the 2 s between them, and its take rings for 4 s: it is
     released at 5 s, and the note says so and how to let it ring out (an edit the planner reads)."""

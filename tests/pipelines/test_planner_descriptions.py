@@ -364,3 +364,31 @@ def test_a_pace_said_as_times_a_sounds_usual_one_is_its_rhythm():
     assert placed("an engine revs 3 times faster") == [("an engine revs 3 times faster", 0, 10)]  # no rhythm of its own
     with pytest.raises(PlanError, match="gives more than one rhythm"):
         p.plan("hammering 3 times slower every 2 s", 10)
+
+
+def test_a_sound_learned_by_name_said_in_the_plural_is_no_verb_of_the_thing_before():
+    # was 'a bell punches on a bag' and 'a crowd punches on a bag'; a person still does it
+    assert placed("a bell rings at 2 s, punches on a bag, a crowd cheers")[1] == ("punches on a bag", 4, 7)
+    assert placed("a crowd laughs at 2 s, punches on a bag")[1] == ("punches on a bag", 4, 10)
+    assert placed("a man grunts, then punches")[1] == ("a man punches", 5, 10)
+
+
+def test_a_rhythm_placed_at_a_time_plays_on_from_it():
+    # was one beat's span (1-3 s): ticking once, a bell rung once
+    assert placed("a clock ticking every second at 1 s") == [("a clock ticking", 1, 10)]
+    assert placed("a bell rings every 2 s at 1 s") == [("a bell rings", 1, 10)]
+    assert placed("hammering every 2 s at 1 s for 3 s") == [("hammering", 1, 4)]  # a length said is its own
+    # what follows in turn comes in over it, as after rain placed at a time (was refused: no room after 10 s)
+    assert placed("a clock ticks every second from 1 s, then a door slams") == [("a clock ticks", 1, 10),
+                                                                                ("a door slams", 3, 10)]
+
+
+def test_sounds_with_no_room_after_a_one_shot_at_several_times_follow_its_first():
+    # was refused: 'no room ... 0 s are free between 0 and 0 s', and between 10 and 10 s
+    bed = [("a bell", 0, 2), ("punches on a bag", 2, 5.5), ("a crowd cheers", 5.5, 10), ("a bell", 9, 10)]
+    assert placed("punches on a bag, a bell at 0 s and 9 s, a crowd cheers") == bed
+    assert placed("a bell at 0 s and 9 s, punches on a bag, a crowd cheers") == bed
+    assert placed("a dog barks, a bell at 0 s") == [("a bell", 0, 2), ("a dog barks", 2, 10)]
+    # with room after the last, after it, as before; a background said first plays under the sound at 0 s
+    assert placed("a door slams at 2 s and 5 s, then a dog barks")[2] == ("a dog barks", 7, 10)
+    assert placed("rain, a bell at 0 s") == [("a bell", 0, 2), ("rain", 0, 10)]

@@ -15,9 +15,10 @@ from .times import (_AFTER_WORD, _CLOCK_TIME, _COUNT, _DECIMAL, _EVERY, _LASTING
                     TIMED_LENGTH_S, _count, _repeats, _rhythm, _scatter, _scattered, in_seconds, relative_times,
                     said_times, timed_length_s)
 from .words import (LEARNED_SOUNDS, _AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRDS, _DETERMINERS,
-                    _LEARNED_OR, _PARTICIPLE, _PARTICLES, _PASSIVE, _PLACES, _SILENCE, _SOUND_VERB_STEMS, _SOUND_VERBS,
-                    _STOP_VERBS, _STOPS, _VERB, _WHERE, _WHERE_WORDS, _clean, _fills, _learned_spans, _plural_verb,
-                    _stems, _subject, is_background, is_iterative, should_said, until_said)
+                    _LEARNED_NAMES, _LEARNED_OR, _PARTICIPLE, _PARTICLES, _PASSIVE, _PLACES, _SILENCE,
+                    _SOUND_VERB_STEMS, _SOUND_VERBS, _STOP_VERBS, _STOPS, _VERB, _WHERE, _WHERE_WORDS, _clean, _fills,
+                    _learned_spans, _plural_verb, _stems, _subject, is_background, is_iterative, should_said,
+                    until_said)
 
 
 # A screenplay's marks of where a sound is heard from, "(O.S.)", "(V.O.)", "O.S.", "(CONT'D)": no sound of their own
@@ -323,7 +324,8 @@ def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: 
     at 3 s", "rain from 2 to 6 s", "between 2 and 6 s", "footsteps from 5 s": to the end), else
     None. A span given fills (one
     sound only when ``once``: a share of a repeat's span); so does an iterative sound placed "at T s",
-    and one given a rhythm (``period_s``). A background placed "at T s" lasts to the end. ``notes`` gets a
+    and one given a rhythm (``period_s``). A background, or a sound given a rhythm, placed "at T s" lasts to the
+    end. ``notes`` gets a
     line for a span said to end past the timeline ("rain from 0 to 20 s" on a 10 s bed): it ends with it."""
     caption = _TIME_THEN_DOES.sub(r"\g<c> \g<w>\g<t>", caption)  # "a gunshot at 9 s silences the room"
     caption = _TIME_THEN_WHERE.sub(r"\g<c> \g<w>\g<t>", caption)  # "a dog barks at 3 s in the distance"
@@ -336,10 +338,12 @@ def _timed_event(caption: str, duration_s: float, once: bool = False, period_s: 
     if from_ is not None:  # "from T s": to the end (one past the end is refused as off the timeline)
         start_s = float(from_)
         end_s = duration_s if start_s < duration_s else start_s + TIMED_LENGTH_S
-    elif at is not None:  # a background placed "at T s" keeps playing to the end, as an untimed one does
-        background = not length and not once and is_background(_clean(m["c"])) and float(at) < duration_s
-        start_s, end_s = float(at), (duration_s if background else float(at) + (float(length) if length else
-                                                                                 timed_length_s(m["c"])))
+    elif at is not None:  # a background placed "at T s" keeps playing to the end, as an untimed one does, and so
+        # does a sound given a rhythm ("a clock ticks every second at 1 s"), as "from T s"
+        on = (not length and not once and (is_background(_clean(m["c"])) or period_s is not None)
+              and float(at) < duration_s)
+        start_s, end_s = float(at), (duration_s if on else float(at) + (float(length) if length else
+                                                                         timed_length_s(m["c"])))
     else:
         start_s, end_s = sorted((float(a or c), float(b or d)))  # reversed times swapped, as in any plan
     if end_s - start_s < MIN_LENGTH_S:
@@ -531,6 +535,10 @@ def _named(text: str, last: str | None, comer: str | None = None) -> tuple[str, 
         going = re.match(r"^(.+?)\s+[a-z]+ing\b", _clean(last)) if last and not thing else None
         doer = thing or (going[1] if going else None)  # "a dog" of "a dog barks" or "a dog growling"
         learned = " ".join(words) in LEARNED_SOUNDS  # "a door slams, then swimming at 5 s": no door swims
+        # "a bell rings, punches on a bag": a sound learned by name, said in the plural, after a thing (no bell punches;
+        # a man does)
+        learned = learned or bool(words) and not _PERSON.match(thing or "") and words[0] not in _stems(words[0]) \
+            and _stems(words[0]) <= _LEARNED_NAMES
         if doer and len(words) == 1 and words[0].endswith("ing") and words[0] not in _NOT_GOING_ON and not learned:
             member = f"{doer} {member}"  # "a dog growling, then barking at 3 s": the dog barking
         elif (done := _DONE_NEXT.match(member)) and (done["be"] and thing
@@ -1428,17 +1436,33 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
             segments[-1].append(placed)
     if not timed and not any(segments):
         raise PlanError("the description names no sound")
+    # the sounds said after a one-shot at several times ("a bell at 0 s and 9 s, punches on a bag"), with no room after
+    # its last time, follow its first
+    for k in range(len(segments) - 1, 1, -1):
+        anchor, groups, first = segments[k][0], segments[k][1:], segments[k - 1]
+        stop = min(e["start_time"] for e in segments[k + 1][0]) if k + 1 < len(segments) else duration_s
+        if (groups and len(first) == 1 and {e["caption"] for e in anchor} == {e["caption"] for e in first[0]}
+                and not any(is_background(e["caption"]) or e["period_s"] or _rings_on(e, duration_s) for e in anchor)
+                and stop - max(e["end_time"] for e in anchor) < 0.25 * len(groups)):
+            first += groups
+            del segments[k][1:]
+    # and those said before a sound at the bed's start follow it: nothing comes before 0 s ("punches on a bag, a bell at
+    # 0 s"; not "rain, a bell at 0 s", a background that plays on under it)
+    if (len(segments) > 1 and min(e["start_time"] for e in segments[1][0]) <= 0
+            and any(not is_background(c) or own is not None for g in segments[0] for c, own, *_ in g)):
+        segments[1][1:1] = segments[0]
+        segments[0] = []
     events, slot_ends = [], []
     for k, segment in enumerate(segments):
         groups = segment[1:] if k else segment  # a later segment starts with its anchor
         if not groups:
             continue
-        # after a background placed from a time to the end ("rain at 3 s") or a sound that rings on
-        # ("an explosion at 1.5 s": RINGING_LENGTH_S), what follows comes in TIMED_LENGTH_S, over its tail
-        # and after a stop ("wind, then it stops at 6 s, then ..."), at its time
+        # after a background or a rhythm placed from a time to the end ("rain at 3 s", "a clock ticks every second
+        # at 1 s") or a sound that rings on ("an explosion at 1.5 s": RINGING_LENGTH_S), what follows comes in
+        # TIMED_LENGTH_S, over its tail and after a stop ("wind, then it stops at 6 s, then ..."), at its time
         begin = max(e["start_time"] if _STOPS.match(e["caption"]) else min(e["end_time"], e["start_time"] + TIMED_LENGTH_S)
                     if _rings_on(e, duration_s) and not _crowded(e, events + timed, max_simultaneous)
-                    or is_background(e["caption"]) and e["end_time"] >= duration_s - 1e-9
+                    or (is_background(e["caption"]) or e["period_s"] is not None) and e["end_time"] >= duration_s - 1e-9
                     else e["end_time"] for e in segment[0]) if k else 0.0
         stop = min((e["start_time"] for e in segments[k + 1][0]), default=duration_s) if k + 1 < len(segments) \
             else duration_s

@@ -30,6 +30,8 @@ _TO_LEVEL = re.compile(rf"^(?:set\s.+\s(?:(?:to|at)\s+)?|(?!add\s).+\s(?:down\s+
                        rf"|.+?\s*=\s*){_NUM}\s*{_GAIN_UNIT}$", re.I)
 _A_BIT = r"(?P<bit>a\s+(?:little\s+)?bit|a\s+(?:little|touch|tad|notch)|slightly)"  # a change of A_BIT_DB
 _MUCH = r"(?P<much>much|a\s+lot|(?<!all\sthe\s)way|far)"  # a change of MUCH_DB (not "all the way": no amount)
+# "some more laughs", of a sound said in the plural: a few more (not "some more thunder": more of it)
+_SOME_MORE = r"some(?=\s+more\s+[a-z][^\d,;]*?[^s\W]s(?:\s+(?:at|from|for|between)\s+\d.*)?$)"
 MUCH_DB = 12.0  # "make X much quieter"
 NUDGE_S = 0.1  # "nudge X earlier", "make X a bit later"; a move said without an amount is 1 s
 A_BIT_LONGER_S = 0.5  # "make X a bit longer" (or shorter); a change of length said without an amount is 1 s
@@ -150,6 +152,18 @@ _REDO = re.compile(r"^(?:please\s+)?(?:redo(?:\s+(?:the\s+)?(?:last\s+)?(?:chang
                    r"(?!undo\b)|revert\s+)(?:(?:the|that|my|your)\s+)?(?:last\s+)?undo)(?:,?\s+please)?$", re.I)
 
 
+# "export", "save it as a wav", "render the mix": the file a turn writes, asked for as a turn
+_EXPORT = re.compile(r"^(?:please\s+)?(?:export|save|render|bounce|download)(?:\s+(?:it|this|that|everything"
+                     r"|(?:the\s+)?(?:whole\s+)?(?:bed|mix|audio|file|track|result|session|sound|wav)))?"
+                     r"(?:\s+(?:out|down))?(?:\s+(?:as|to|into)\s+.+)?$", re.I)
+
+
+def is_export(text: str) -> bool:
+    """``text`` asks for the bed as a file ("export", "save it as a wav", "render the mix"): no edit, and no sound; each
+    turn writes its bed."""
+    return bool(_EXPORT.match(_clean(text)))
+
+
 def is_undo(text: str) -> bool:
     """``text`` asks to undo the last turn of a session ("undo", "undo that", "go back", "revert
     the last change"): the bed goes back to the plan before it, whatever the planner."""
@@ -205,6 +219,9 @@ def check_not_an_edit(text: str) -> None:
     # "a chainsaw starts at 2 s and runs until 8 s", "a dog barks at 1 s and goes on until 6 s": a sound and its span
     # (not "make the rain start at 2 s and ...")
     span_said = (_STARTS_UNTIL.search(text) or _AT_KEEPS_UNTIL.search(text)) and not _EDIT_VERBS.match(_clean(text))
+    if is_export(text):
+        raise PlanError(f"{text.strip()!r}: there is no bed yet to write: describe one first; each turn writes its bed "
+                        "(compose.wav, or -o FILE)")
     if _AT_ONCE.match(said):
         raise PlanError(f"{text.strip()!r} sets how many sounds a bed plays at once: describe the bed first, then give "
                         "it as the next turn (foley compose: --session FILE keeps the bed)")
@@ -240,14 +257,14 @@ def short_edit(text: str) -> str:
     "door 1 s later" (a time or a length), "the knocks faster", ...), "speed up the footsteps" (or "slow X down") is
     "make the footsteps faster", and "much quieter rain" (or "slower footsteps", "shorter crowd") is "make the rain much
     quieter"."""
-    text = re.sub(rf"^(?P<a>(?:(?:the|that|this)\s+|(?!{_SHORT_NOT}\b)){_NAMED}+?)"
-                  rf"(?:\s+(?:should|must|needs?\s+to|has\s+to|have\s+to)\s+"
-                  rf"(?:be|come|happen|play|sound|go))?\s+(?P<dir>(?:a\s+(?:bit|little)\s+|{_DECIMAL}\s*{_UNIT_S}\s+)?"
+    text = re.sub(rf"^(?P<a>(?:(?:the|that|this)\s+|(?!{_SHORT_NOT}\b)){_NAMED}+?(?:\s+(?:at|around)\s+{_DECIMAL}"
+                  rf"(?:\s*{_UNIT_S})?)?)(?:\s+(?:should|must|needs?\s+to|has\s+to|have\s+to)\s+"
+                  rf"(?:be|come|happen|play|sound|go))?\s+(?P<dir>(?:{_A_BIT}\s+|{_DECIMAL}\s*{_UNIT_S}\s+)?"
                   rf"(?:later|earlier|sooner|longer|shorter|faster|slower)(?:\s+by\s+{_DECIMAL}(?:\s*{_UNIT_S})?)?"
                   rf"|(?:{_DECIMAL}\s*[x\u00d7]|(?:{_DECIMAL}|{_NUMBER})\s+times)\s+(?:faster|slower)"
                   rf"|(?:twice|half)\s+as\s+(?:fast|quick))$",
                   r"make \g<a> \g<dir>", text, flags=re.I)  # "the door 1 s later", "door later by 0.5 s", "steps 2x
-    # faster", "steps twice as fast"
+    # faster", "steps twice as fast", "the bell at 9 s a tad later"
     # "dog too loud", "thunder too early": as "the dog is too loud"
     text = re.sub(rf"^(?!(?:an?|some|the|that|this|these|those|{_SHORT_NOT})\s)(?P<a>[a-z][a-z']*(?:\s+(?!(?:is|are)\b)"
                   rf"[a-z']+)?)(?<!'s)\s+(?P<r>(?:(?:much|way|far"
@@ -491,6 +508,7 @@ def _edit_said(text: str) -> str:
     text = re.sub(r"^(?:lose|kill|silence(?!\s+(?:until|till|for|from|at|between|then)\b|\s+\d))\s+|^(?:no|without"
                   r"(?=\s+(?:the|that|this|these|those|it|them|any)\b))\s+(?=[^,;.]+$)",
                   "remove ", text, flags=re.I)  # "no thunder": remove it; not "silence until 3 s", a silence
+    text = re.sub(rf"^add\s+{_SOME_MORE}", "add a few", text, flags=re.I)  # "add some more laughs": a few more
     text = re.sub(r"^add\s+(?:some\s+)?more\s+", "add ", text, flags=re.I)  # "add more thunder": another thunder
     text = re.sub(rf"^(?P<a>(?:{_LEARNED_OR}[^,;])+?)\s+at\s+(?P<t>[\d.]+\s*(?:s|secs?|seconds?)?)\s+instead$",
                   r"move \g<a> to \g<t>", text, flags=re.I)  # "thunder at 1 s instead"
@@ -503,9 +521,10 @@ def _edit_said(text: str) -> str:
                   rf"(?!{but})[^,;])+?)\s+(?P<x>{but}[^,;]+)$", r"\g<h> \g<x> \g<e>", text, flags=re.I)
     if not re.match(r"(?:make|turn|bring|move|put|add|remove|replace|swap|change|try|another|give|drop|cut|lower|raise|"
                     r"boost|reduce|nudge|push|pull)\b", text, re.I):  # "rain louder": make the rain louder
-        text = re.sub(rf"^(?P<a>{_NAMED}+?)\s+(?P<dir>(?:a\s+(?:bit|little)\s+|much\s+|a\s+lot\s+"
-                      rf"|{_DECIMAL}\s*(?:db|%)\s+)?(?:louder|quieter|softer)(?:\s+by\s+.+)?)$",
-                      r"make \g<a> \g<dir>", text, flags=re.I)  # "rain louder", "thunder louder by 3 dB"
+        text = re.sub(rf"^(?P<a>{_NAMED}+?(?:\s+(?:at|around)\s+{_DECIMAL}(?:\s*{_UNIT_S})?)?)\s+(?P<dir>(?:{_A_BIT}\s+"
+                      rf"|much\s+|a\s+lot\s+|{_DECIMAL}\s*(?:db|%)\s+)?(?:louder|quieter|softer)(?:\s+by\s+.+)?)$",
+                      r"make \g<a> \g<dir>", text, flags=re.I)  # "rain louder", "thunder louder by 3 dB", "the bell
+        # at 9 s a tad louder"
     # a mix note said in short: "dog up 3" (in dB, as after a verb of level), "gunshots 2 dB down": as "dog up 3 dB"
     text = re.sub(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME})\s+(?:(?P<d>up|down)\s+(?P<n>{_DECIMAL})"
                   rf"|(?P<m>{_DECIMAL})\s*db\s+(?P<e>up|down))$",
@@ -550,7 +569,7 @@ def editor_said(text: str) -> str:
     description these are a sound's words: "turn off the lights", "footsteps at half speed"): "cat instead of dog" is
     "replace dog with cat"; "turn off the wind" ("switch the wind off") is "remove the wind", "... at 5 s" "stop the
     wind at 5 s"; "footsteps at half speed" is "make footsteps half as fast"; "ghost +1s" is "move ghost later by 1 s"
-    ("-1 s": earlier). PlanError for an offset without a unit ("dog +3": dB or seconds?)."""
+    ("-1 s": earlier)."""
     text = re.sub(rf"^(?!{_SHORT_NOT}\b|at\s|use\s)(?P<b>(?:(?!\b(?:louder|quieter|softer|later|earlier|sooner|longer"
                   rf"|shorter|faster|slower)\b)[^,;])+?)\s+instead\s+of\s+(?P<a>.+)$", r"replace \g<a> with \g<b>",
                   text, flags=re.I)
@@ -565,10 +584,9 @@ def editor_said(text: str) -> str:
     text = re.sub(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME}){_NO_TIME_WORD}\s+(?P<sign>[-+\u2212])"
                   rf"(?P<n>{_DECIMAL}\s*{_UNIT_S})$",
                   lambda m: f"move {m['a']} {'later' if m['sign'] == '+' else 'earlier'} by {m['n']}", text, flags=re.I)
-    if m := re.match(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME}){_NO_TIME_WORD}\s+(?P<sign>[-+\u2212])(?P<n>{_DECIMAL})$",
-                     text, re.I):
-        louder, x = m["sign"] == "+", m["a"] if _ARTICLE.match(m["a"]) else f"the {m['a']}"
-        raise PlanError(f"{_clean(text)!r}: {m['n']} dB {'louder' if louder else 'quieter'}, or {m['n']} s "
-                        f"{'later' if louder else 'earlier'}? say '{m['a']} {m['sign']}{m['n']} dB', or 'make {x} "
-                        f"{m['n']} s {'later' if louder else 'earlier'}'")
     return text
+
+
+# "dog +3": an offset with no unit, dB or seconds? (refused with the bed in view: ``edits._check_unit``)
+_UNITLESS = re.compile(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME}){_NO_TIME_WORD}\s+(?P<sign>[-+\u2212])"
+                       rf"(?P<n>{_DECIMAL})$", re.I)

@@ -13,15 +13,15 @@ from .description import (_ALLOWED_TO, _AND, _IN_THE_BACKGROUND, _NOT_A_COUNT, _
                           _on_timeline, _pieces, _repeated, _said_once, _take, _timed_event, _times_said, _together,
                           _untimed, rules_layout)
 from .edit_forms import (_A_BIT, _AT_ONCE, _EARLIER, _EDIT_VERBS, _EDITS, _EFFECT_ASKED, _LEVEL_SPAN, _LEVEL_WORDS,
-                         _MOVE_TO_PLACE, _NUM, _PERCENT, _REMOVE_AFTER, _MUCH, _SHORT_NOT, _TO_LEVEL, _TWO_EDITS,
-                         _TWO_SHORT, A_BIT_DB, A_BIT_LONGER_S, MUCH_DB, NUDGE_S, TEMPO_STEP, _edit_said, _is_edit,
-                         editor_said, short_edit)
+                         _MOVE_TO_PLACE, _NUM, _PERCENT, _REMOVE_AFTER, _MUCH, _SHORT_NOT, _SOME_MORE, _TO_LEVEL,
+                         _TWO_EDITS, _TWO_SHORT, _UNITLESS, A_BIT_DB, A_BIT_LONGER_S, MUCH_DB, NUDGE_S, TEMPO_STEP,
+                         _edit_said, _is_edit, editor_said, short_edit)
 from .times import (_AT_SIGN, _COUNT, _COUNTS, _count, _DECIMAL, _IN_AT, _LASTING, _MANY, _NOT_ONE_TIME, _NUMBER, _OF_IT,
                     _SAID_AT, _SCATTERED, _SOON, _STRAY_TIME, _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, _UNTIL,
                     MIN_LENGTH_S, TIMED_LENGTH_S, _counted, _half_seconds, _repeats, _rhythm, _scatter, _scattered,
                     in_seconds, said_times, timed_length_s)
 from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _SOUND_VERBS, _STOP, _VERB, _WHERE_WORDS, _alike,
-                    _clean, _fills, _learned_spans, _stems, _subject, _words, is_background, is_iterative,
+                    _clean, _does, _fills, _learned_spans, _stems, _subject, _words, is_background, is_iterative,
                     repeat_period_s, third_person, until_said, weighted)
 
 AT_TOLERANCE_S = 1.0  # "the ball at 6 s" names a ball that plays within this of 6 s
@@ -884,9 +884,10 @@ _MORE = re.compile(rf"^add\s+(?P<n>\d+|{_MANY})\s+more\s+(?P<x>[a-z](?:(?!\s(?:a
                    rf"(?P<t>\s+at\s+\d.*)?$", re.I)
 
 
-# "add a few more phone rings" ("several more", "a couple more"): more of a sound of the bed, with no count
-_FEW_MORE = re.compile(r"^add\s+(?:a\s+few|several|a\s+couple(?:\s+of)?)\s+more\s+(?P<x>[a-z][^\d,;]*?)"
-                       r"(?:\s+(?:at|from|for|between)\s+\d.*)?$", re.I)
+# "add a few more phone rings" ("several more", "a couple more"; "some more", of a sound said in the plural: not "some
+# more thunder", another thunder): more of a sound of the bed, with no count
+_FEW_MORE = re.compile(rf"^add\s+(?:a\s+few|several|a\s+couple(?:\s+of)?|{_SOME_MORE})\s+more\s+"
+                       r"(?P<x>[a-z][^\d,;]*?)(?:\s+(?:at|from|for|between)\s+\d.*)?$", re.I)
 
 
 def _names_a_one_shot(previous: Plan, said: str) -> bool:
@@ -895,25 +896,26 @@ def _names_a_one_shot(previous: Plan, said: str) -> bool:
     return any(not is_background(e.caption) and _stems(said) & _stems(e.caption) for e in previous.events)
 
 
-def _another(previous: Plan, text: str) -> str:
+def _another(previous: Plan, text: str, instruction: str) -> str:
     """``text`` with one more of a sound of ``previous`` (``_ANOTHER``) said by that sound's caption:
     "add another knock at 8 s" on a bed of "a door knocks" adds a door knock, with no time said
     where the last of them ends. "another one" names the bed's one sound that is no background;
-    PlanError when there are several to choose from. A level said last stays last ("add another knock, quietly")."""
+    PlanError (quoting ``instruction``, the edit as said) when there are several to choose from. A level said last
+    stays last ("add another knock, quietly")."""
     if (level := _added_level(text)) and level["x"] != text:
-        return _another(previous, level["x"]) + text[len(level["x"]):]
+        return _another(previous, level["x"], instruction) + text[len(level["x"]):]
     text = _AGAIN.sub(lambda m: f"add another {_ARTICLE.sub('', m['x'] or m['y'])}{m['t'] or ''}", text)
     if (few := _FEW_MORE.match(text)) and _names_a_one_shot(previous, few["x"]):
-        raise PlanError(f"{text.strip()!r}: how many, and when? e.g. 'add 2 more {few['x'].strip()} at A s and B s' "
-                        f"(or one at a time: 'add another {_singular(few['x'].strip())} at T s')")
+        raise PlanError(f"{instruction.strip()!r}: how many, and when? e.g. 'add 2 more {few['x'].strip()} at A s and "
+                        f"B s' (or one at a time: 'add another {_singular(few['x'].strip())} at T s')")
     if more := _MORE.match(text):  # as many more as times said, each at its own
         one = _singular(more["x"].strip())
         n = int(more["n"]) if more["n"].isdigit() else _COUNTS[more["n"].lower()]
         if n > 1 and len(re.findall(_DECIMAL, more["t"] or "")) != n:
             times = [f"{chr(ord('A') + k)} s" for k in range(min(n, 3))]
-            raise PlanError(f"{text.strip()!r}: say when each plays: 'add {more['n']} more {more['x'].strip()} at "
-                            f"{', '.join(times[:-1])}{', ...' if n > 3 else ''} and {times[-1]}' (or one at a time: "
-                            f"'add another {one} at T s')")
+            raise PlanError(f"{instruction.strip()!r}: say when each plays: 'add {more['n']} more "
+                            f"{more['x'].strip()} at {', '.join(times[:-1])}{', ...' if n > 3 else ''} and "
+                            f"{times[-1]}' (or one at a time: 'add another {one} at T s')")
         text = f"add another {one}{more['t'] or ''}"
     m = _ANOTHER.match(text)
     if not m:
@@ -953,14 +955,14 @@ def _without_lead_in(text: str) -> str:
     a comma or a full stop, or before an edit ("now make ...", "ok now rain louder", "and slower"; not "cool
     breeze")."""
     if (back := _TAKEN_BACK.match(text)) and (_is_edit(editor_said(text[back.end():]))
-                                              or _ALONE.match(text[back.end():])):
+                                              or _ALONE.match(text[back.end():]) or _UNITLESS.match(text[back.end():])):
         text = text[back.end():]  # "no, quieter" too
     m = _LEAD_IN.match(text)
     if not m:
         return text
     try:
-        edit = _is_edit(editor_said(text[m.end():])) or _ALONE.match(text[m.end():])  # "and slower", "now a bit
-        # later"
+        edit = (_is_edit(editor_said(text[m.end():])) or _ALONE.match(text[m.end():])  # "and slower", "now a bit
+                or _UNITLESS.match(text[m.end():]))  # later", "ok dog +3"
     except PlanError:  # an effect asked for ("now add reverb"): said so of the edit alone
         edit = True
     return text[m.end():] if edit or re.search(r"[,.!;:]", m[0]) else text
@@ -1527,6 +1529,23 @@ _MORE_ALONE = re.compile(r"^(?:(?:a\s+(?:little\s+)?bit|a\s+(?:little|touch|tad|
                          r"(?:(?:way|far|a\s+bit|much)\s+)?too\s+much$|^not\s+(?:that|so|as|too)\s+much$", re.I)
 
 
+def _check_unit(previous: Plan, asked: str) -> None:
+    """PlanError for an offset said with no unit (``_UNITLESS``: "dog +3", dB or seconds?), with the edits that say
+    each of a sound of ``previous`` that it names; of several it names, of the first ("the first dog")."""
+    m = _UNITLESS.match(asked)
+    if m is None:
+        return
+    louder, said, x = m["sign"] == "+", m["a"], m["a"] if _ARTICLE.match(m["a"]) else f"the {m['a']}"
+    if _in_bed(previous, m["a"]):
+        try:
+            _match(previous, m["a"])
+        except PlanError:  # several sounds: the first of them
+            said = x = f"the first {_singular(_ARTICLE.sub('', m['a']))}"
+    raise PlanError(f"{_clean(asked)!r}: {m['n']} dB {'louder' if louder else 'quieter'}, or {m['n']} s "
+                    f"{'later' if louder else 'earlier'}? say '{said} {m['sign']}{m['n']} dB', or 'make {x} "
+                    f"{m['n']} s {'later' if louder else 'earlier'}'")
+
+
 def _check_more_alone(previous: Plan, asked: str, instruction: str) -> None:
     """PlanError for more (or less) of an edit said alone (``_MORE_ALONE``: "a bit more"), with the edit said whole
     of the sound the last turn edited (else of the bed's last sound)."""
@@ -1601,6 +1620,7 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
         until_said(instruction))))))))
     plain = re.sub(r"(?i),?\s+instead$", "", asked)  # "make it louder instead": the edit (not "use a cat instead")
     asked = plain if _ALONE.match(plain) or _is_edit(plain) and not re.match(r"(?i)use\s", plain) else asked
+    _check_unit(previous, asked)
     _check_more_alone(previous, asked, instruction)
     asked = _up_or_down(previous, _said_alone(previous, _arrow(asked), instruction))
     asked = _ALLOWED_TO.sub(r"let \g<a> ", asked)  # "allow the rain to fade at 5 s": let it
@@ -1636,10 +1656,15 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
     asked = _said_again(previous, _recounted(previous, asked), instruction)
     asked = _instead(previous, _only(previous, asked, instruction), instruction)
     asked = _played_from(previous, _pronoun_by_verb(previous, asked), instruction)
+    # "a few more punches" ("two more knocks at 5 s and 6 s", "some more laughs") with no verb: as "add a few more
+    # punches"
+    asked = re.sub(rf"^(?=(?:a\s+few|several|a\s+couple(?:\s+of)?|{_SOME_MORE}|\d+|{_MANY})\s+more\s+"
+                   rf"(?!(?:s|secs?|seconds?|db|times?)\b)[a-z])", "add ", asked, flags=re.I)
     # "another dog at 8 s" ("one more knock at 5 s"): as "add another dog at 8 s" (not "another take of X")
     asked = re.sub(r"^(?=(?:another|one\s+more)\s+(?!(?:take|version|one|pass|go|try|shot)\b)[a-z].*?\s+at\s+\d)",
                    "add ", asked, flags=re.I)
-    text = _edit_said(short_edit(_said_of_bed(previous, _after_event(previous, _another(previous, asked)))))
+    text = _edit_said(short_edit(_said_of_bed(previous, _after_event(previous,
+                                                                     _another(previous, asked, instruction)))))
     text = _heavier(previous, text, notes)
     if _LEVEL_SPAN.match(text):  # before "after 5 s" reads "at 5 s", a time that picks an event
         raise PlanError(f"{instruction.strip()!r}: a change of level applies to the whole sound; to take it out of "
@@ -2068,17 +2093,22 @@ def _bed_sound_said(previous: Plan, said: str) -> tuple[str, str] | None:
     captions = list(dict.fromkeys(e.caption for e in previous.events)) if m else []
     words = _stems(m["r"]) if m else set()
     captions.sort(key=lambda c: -len(words & _stems(c)))  # "the crowd roar" of crowd cheering and a crowd roaring
+    first = re.match(r"[a-z]+", m["r"], re.I) if m else None
     for caption in captions:
-        thing = _subject(caption) or _DOING_OR_WHERE.split(caption, maxsplit=1)[0]
+        subject = _subject(caption)
+        thing = subject or _DOING_OR_WHERE.split(caption, maxsplit=1)[0]
         noun = _ARTICLE.sub("", thing)  # "cow" of "a cow mooing", "footsteps" of "footsteps on grass"
-        # "knock" of "someone knocks": a person said with no noun is named by what they do
-        does = re.match(r"(?i)(?:someone|somebody)\s+(?P<v>[a-z]+?)(?:e?s)?(?:\s|$)", caption)
-        for name in dict.fromkeys((noun, *noun.split()[-1:], *([does["v"]] if does else []))):  # "scream" of
-            # "distant scream" too
+        does = _does(caption)  # "knock" of "someone knocks": a person said with no noun is named by what they do
+        # a sound named by what it does, or a word for it ("the laugh", "the laughter" of "a man laughs")
+        verb = re.match(r"(?:(?:is|are)\s+)?(?P<v>[a-z]+)", caption[len(subject):].strip(), re.I) if subject else None
+        by_verb = first and verb and first[0].lower() not in _STOP and _alike(_stems(first[0])) & _stems(verb["v"])
+        said = _singular(first[0]) if by_verb else None  # named as its thing is ("squeaks x3" of a door: the door)
+        for name in dict.fromkeys((*([] if does else [noun, *noun.split()[-1:]]), *([does] if does else []),
+                                   *([said] if said else []))):  # "scream" of "distant scream" too
             after = re.match(rf"(?i){re.escape(name)}(?:s|es)?\b\s*(?P<w>[a-z']*)", m["r"])
             if after and (not after["w"] or _stems(after["w"]) <= _stems(caption)
                           or not (after["w"].lower() in _SOUND_VERBS or _VERB.fullmatch(after["w"]))):
-                return caption, name
+                return caption, (does or noun) if name == said else name
     return None
 
 

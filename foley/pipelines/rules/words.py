@@ -275,6 +275,19 @@ def _subject(caption: str, plural: bool = True) -> str | None:
 _ARTICLE = re.compile(r"^(?:an?|the|some)\s+", re.I)
 
 
+# A person said with no noun of their own ("someone knocks", "somebody is typing"): no name for their sound
+_SOMEONE = re.compile(r"^(?:someone|somebody|he|she)\s+(?:(?:is|are)\s+(?P<ing>[a-z]+ing)|(?P<v>[a-z]+))\b", re.I)
+
+
+def _does(caption: str) -> str | None:
+    """What a person said with no noun of their own does in ``caption``, the name an edit gives its sound ("knock" of
+    "someone knocks", "type" of "somebody types", "typing" of "someone is typing"); None for any other caption."""
+    m = _SOMEONE.match(caption)
+    if m is None:
+        return None
+    return m["ing"] or re.sub(r"(?:(?<=sh)|(?<=ch)|(?<=ss)|(?<=x))es$|(?<!s)s$", "", m["v"])
+
+
 # A past participle ("dropped", "thrown"), and a caption in the passive voice: "a glass is dropped", "eggs are
 # cracked into a bowl"; what is done to it next is said with the participle alone ("..., then closed", "and whisked")
 _PARTICIPLE = (r"(?:[a-z]{2,}ed|broken|thrown|caught|struck|hit|shut|torn|drawn|blown|shaken|beaten|spun|swung|flung"
@@ -343,6 +356,10 @@ def _learned_sounds() -> list[str]:
 
 
 LEARNED_SOUNDS = frozenset(_learned_sounds())
+# The one-word names among them ("punch", "a gunshot", "thud"), as word stems: said in the plural ("punches on a bag"),
+# each is those sounds, not what a thing said before does
+_LEARNED_NAMES = frozenset(stem for s in LEARNED_SOUNDS if len(s.split()) == 1 or re.match(r"an?\s+\S+$", s)
+                           for stem in _stems(s.split()[-1]))
 # Those a comma or a joining word inside would part ("footsteps on dirt, running", "a chisel and mallet on stone",
 # "forest ambience with birds"), said whole: one sound, as a pair that names one thing is
 _PARTED = sorted((s for s in LEARNED_SOUNDS if re.search(r"[,;]|\b(?:and|with|while|over|as|during|then|after|before"
