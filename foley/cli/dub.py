@@ -97,6 +97,7 @@ def _dub_share(args: argparse.Namespace, videos, device: str, process: int, proc
 
 def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: int, processes: int):
     """``_dub_share`` once the outputs are checked: the model (when a video needs it), the dubs, the summary."""
+    import torch
     from tqdm import tqdm
 
     from ..media.video import quiet_ffmpeg_log
@@ -176,7 +177,7 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
             print(f"  failed: {reason}", file=sys.stderr)
 
     settings = dub_settings(args.model, caption=args.caption, scale=args.scale, steps=args.steps, guidance=args.guidance,
-                            visual_steps=args.visual_steps, seed=args.seed)
+                            visual_steps=args.visual_steps, seed=args.seed, threads=torch.get_num_threads())
     settings |= {"keep-original": args.keep_original, "mix-original": args.mix_original}
     options = OutputOptions(overwrite=args.overwrite, keep_original=args.keep_original, mix_original_db=args.mix_original,
                             settings=settings, sample_rate=pipeline.time.sample_rate if pipeline is not None else None)

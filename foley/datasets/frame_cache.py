@@ -5,8 +5,10 @@ relative to the manifest's folder). The cache folder holds::
 
     features/<id>.safetensors   "features": (N, D) float16, N = frames at the video rate; its
                                 metadata the rate and the SHA-256 of the video it was read from
-    cache.json                  the encoder (config and weight fingerprint), rate and width
-    failed.jsonl                clips that could not be read, one line each with the error
+    cache.json                  the encoder (config and weight fingerprint), rate and width, and the
+                                manifests of its runs
+    failed.jsonl                clips that could not be read, one line each with the error (an earlier
+                                run's failures of clips that a later run's manifests do not name are kept)
 
 Runs are resumable (a clip whose features were read from the same video content is skipped; one
 whose video changed is encoded again) and can be sharded over processes with ``accelerate
@@ -27,13 +29,16 @@ from safetensors.torch import load_file, save_file
 from ..errors import FoleyError
 from ..media.files import atomic_path, atomic_write_text, one_run_at_a_time, read_json_object, refuse_foreign_files
 from ..models.frame_encoder import FrameEncoder
-from .manifest import cache_failure, read_manifest, source_digest, stop_said
+from .manifest import cache_failure, cache_failures, read_manifest, recorded_manifests, source_digest, stop_said
 
 CACHE_FORMAT = "foley-frame-cache"
 FEATURES_DIR = "features"
 
 
-def _check_cache(out: Path, info: dict) -> None:
+def _check_cache(out: Path, info: dict, manifests: list[str | os.PathLike]) -> None:
+    """FoleyError where ``out`` holds a cache of another kind, encoder or rate than ``info`` (its cache.json's
+    fields) says, or features without a cache.json; else writes its cache.json: ``info`` and the manifests of its
+    runs, these ``manifests`` last."""
     path = out / "cache.json"
     if path.is_file():
         previous = read_json_object(path, "cache record")
@@ -46,7 +51,7 @@ def _check_cache(out: Path, info: dict) -> None:
     elif (out / FEATURES_DIR).is_dir() and any((out / FEATURES_DIR).iterdir()):
         raise FoleyError(f"{out}: holds features but no cache.json, so the encoder that made them is unknown; "
                          "use a new --out folder")
-    atomic_write_text(path, json.dumps(info, indent=1) + "\n")
+    atomic_write_text(path, json.dumps({**info, "manifests": recorded_manifests(out, manifests)}, indent=1) + "\n")
 
 
 def extract_features(encoder: FrameEncoder, manifests: list[str | os.PathLike], out: str | os.PathLike,
@@ -59,6 +64,10 @@ def extract_features(encoder: FrameEncoder, manifests: list[str | os.PathLike], 
     "failed"} and its failures [(id, error)]; rank 0 writes failed.jsonl for all of them.
     A second run writing ``out`` at once is refused (FoleyError), as is a cache of another encoder.
     """
+    resolved = [Path(m).resolve() for m in manifests]
+    if len(set(resolved)) != len(resolved):  # each of its clips would be said to appear twice
+        raise FoleyError(f"{next(m for m, r in zip(manifests, resolved) if resolved.count(r) > 1)}: a manifest given "
+                         "twice; name it once")
     entries = [e for m in manifests for e in read_manifest(m)]
     if not entries:
         raise FoleyError(f"{', '.join(map(str, manifests))}: no clips to encode (an empty manifest?)")
@@ -75,7 +84,8 @@ def extract_features(encoder: FrameEncoder, manifests: list[str | os.PathLike], 
             refuse_foreign_files(out, "frame feature cache", FEATURES_DIR, "failed.rank")  # its processes' lists
             held.enter_context(one_run_at_a_time(out, "feature cache"))
             _check_cache(out, {"format": CACHE_FORMAT, "encoder": encoder.config.to_dict(),
-                               "encoder_fingerprint": encoder.fingerprint(), "fps": fps, "dim": encoder.dim})
+                               "encoder_fingerprint": encoder.fingerprint(), "fps": fps, "dim": encoder.dim},
+                         manifests)
             (out / FEATURES_DIR).mkdir(exist_ok=True)
         return _extract(encoder, entries, out, fps, rank, world, barrier, progress)
 
@@ -110,9 +120,12 @@ def _extract(encoder: FrameEncoder, entries: list[dict], out: Path, fps: float, 
     part = out / f"failed.rank{rank}.jsonl"
     atomic_write_text(part, "".join(json.dumps({"id": i, "error": e}) + "\n" for i, e in failures))
     barrier()
-    if rank == 0:
+    if rank == 0:  # an earlier run's failures of clips these manifests do not name stay, as tokenize keeps them
         parts = [out / f"failed.rank{r}.jsonl" for r in range(world)]
-        atomic_write_text(out / "failed.jsonl", "".join(p.read_text(encoding="utf-8") for p in parts))
+        ours = {e["id"] for e in entries}
+        kept = "".join(json.dumps({"id": i, "error": e}) + "\n"
+                       for i, e in cache_failures(out).items() if i not in ours)
+        atomic_write_text(out / "failed.jsonl", kept + "".join(p.read_text(encoding="utf-8") for p in parts))
         for p in parts:
             p.unlink()
     return {"counts": counts, "failures": failures}

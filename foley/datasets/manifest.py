@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import FoleyError
-from ..media.files import sha256_file
+from ..media.files import read_json_object, sha256_file
 
 
 def read_manifest(path: str | os.PathLike, media: tuple[str, ...] = ("video",)) -> list[dict]:
@@ -63,6 +63,16 @@ def cache_failures(cache: str | os.PathLike) -> dict[str, str]:
         return {r["id"]: r["error"] for r in map(json.loads, lines)}
     except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError):  # none, or not one of ours
         return {}
+
+
+def recorded_manifests(cache: str | os.PathLike, manifests: list[str | os.PathLike]) -> list[str]:
+    """The manifests a cache's ``cache.json`` records (its earlier runs'), then ``manifests`` (this run's), each once
+    and those of this run resolved (a relative path would name another file from another folder)."""
+    info_path = Path(cache) / "cache.json"
+    info = read_json_object(info_path, "cache record") if info_path.is_file() else {}
+    earlier = info.get("manifests", [info["manifest"]] if "manifest" in info else [])  # one: from before a list
+    earlier = [m for m in earlier if isinstance(m, str)] if isinstance(earlier, list) else []
+    return list(dict.fromkeys([*earlier, *(str(Path(m).resolve()) for m in manifests)]))
 
 
 def cache_failure(cache: str | os.PathLike, clip_id: str) -> str | None:

@@ -655,6 +655,9 @@ def load_manifest(root: str | os.PathLike, split: str) -> list[dict]:
     if not path.is_file():
         if root.is_file() and root.suffix == ".jsonl":  # "--data synth/train.jsonl": its folder is meant
             raise FoleyError(f"{root}: a manifest; give the folder that holds it ({root.parent})")
+        if splits := sorted(p.stem for p in root.glob("*.jsonl") if p.is_file()):  # a data set; another split named
+            raise FoleyError(f"{path}: no such manifest ({root} has no split {split!r}; its splits: "
+                             f"{', '.join(splits)})")
         raise FoleyError(f"{path}: no such manifest ({root} is no prepared data set: make one with 'foley prepare "
                          f"synth', 'foley prepare avsync15' or 'foley prepare sfx')")
     try:

@@ -26,7 +26,7 @@ from ..errors import FoleyError
 from ..media.audio import read_audio
 from ..media.files import atomic_path, atomic_write_text, one_run_at_a_time, read_json_object, refuse_foreign_files
 from ..models.unit_tokenizer import UnitTokenizer
-from .manifest import cache_failure, cache_failures, read_manifest, source_digest, stop_said
+from .manifest import cache_failure, cache_failures, read_manifest, recorded_manifests, source_digest, stop_said
 
 CACHE_FORMAT = "foley-token-cache"
 
@@ -78,9 +78,9 @@ def _cache_tokens(tokenizer: UnitTokenizer, manifest, entries: list[dict], out: 
         raise FoleyError(f"{out}: holds tokens but no cache.json, so the tokenizer that made them is unknown; "
                          "use a new --out folder")
     token_dir.mkdir(parents=True, exist_ok=True)
-    manifests = list(dict.fromkeys([*_cached_manifests(out), str(manifest)]))  # each run's, once
     atomic_write_text(info_path, json.dumps({"format": CACHE_FORMAT, "tokenizer_fingerprint": fingerprint,
-                                             "n_units": tokenizer.n_units, "manifests": manifests}, indent=1) + "\n")
+                                             "n_units": tokenizer.n_units,
+                                             "manifests": recorded_manifests(out, [manifest])}, indent=1) + "\n")
     counts = {"total": len(entries), "done": 0, "skipped": 0, "failed": 0}
     failures = []
     with stop_said(counts, out):
@@ -110,15 +110,6 @@ def _cache_tokens(tokenizer: UnitTokenizer, manifest, entries: list[dict], out: 
     atomic_write_text(out / "failed.jsonl",
                       "".join(json.dumps({"id": i, "error": e}) + "\n" for i, e in kept + failures))
     return {"counts": counts, "failures": failures}
-
-
-def _cached_manifests(cache: Path) -> list[str]:
-    """The manifests the earlier runs on ``cache`` tokenized, as its cache.json records them."""
-    if not (cache / "cache.json").is_file():
-        return []
-    info = read_json_object(cache / "cache.json", "cache record")
-    manifests = info.get("manifests", [info["manifest"]] if "manifest" in info else [])  # one: from before a list
-    return [m for m in manifests if isinstance(m, str)] if isinstance(manifests, list) else []
 
 
 def _readable(path: Path) -> bool:

@@ -159,7 +159,9 @@ def _score_pair(job: tuple) -> dict:
 
 
 def unreadable(errors: list[str]) -> str:
-    """One line naming the files that could not be read: the first five, and how many more."""
+    """One line naming the files that could not be read: the first five, and how many more; each once (with
+    ``--pred`` and ``--ref`` one folder, each file is read on both sides)."""
+    errors = list(dict.fromkeys(errors))
     return (f"{len(errors)} file(s) could not be read: " + " | ".join(errors[:5])
             + (f" | and {len(errors) - 5} more" if len(errors) > 5 else ""))
 

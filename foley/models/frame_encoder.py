@@ -30,6 +30,7 @@ import pickle
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -205,15 +206,20 @@ class FrameEncoder(nn.Module):
                 out.append(self.visual(self._pixels(frames[start:start + self.config.batch_size])).float())  # (n, D)
         return torch.cat(out) if out else torch.zeros(0, self.dim, device=self.device)  # (N, D)
 
-    def encode_video(self, path: str | os.PathLike, fps: float = 21.5) -> torch.Tensor:
-        """A video file -> (N, D) float32 features of its frames sampled at ``fps`` (on CPU)."""
+    def encode_video(self, path: str | os.PathLike, fps: float = 21.5,
+                     progress: Callable[[int], None] | None = None) -> torch.Tensor:
+        """A video file -> (N, D) float32 features of its frames sampled at ``fps`` (on CPU);
+        ``progress(n)`` hears the number of frames encoded so far after each chunk of them."""
         from ..media.video import FrameSpec, iter_frames
         from ..memory import release_freed_memory
 
-        chunks = []
+        chunks, done = [], 0
         for frames in iter_frames(path, fps=fps, spec=FrameSpec(size=self.image_size), chunk=self.config.batch_size):
             chunks.append(self(frames).cpu())  # (n, D)
             release_freed_memory()  # each chunk's decoded frames: a long video's would add up
+            done += len(frames)
+            if progress is not None:
+                progress(done)
         return torch.cat(chunks)  # (N, D)
 
     def fingerprint(self) -> str:

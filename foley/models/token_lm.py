@@ -503,7 +503,9 @@ class TokenLM(nn.Module):
 
         path = DEMO_DIR if str(path) == "demo" else Path(path)
         if not (path / CONFIG_NAME).is_file():
-            raise FoleyError(f"{path}: not a token LM directory (no {CONFIG_NAME})")
+            inside = path / "lm"  # where a `foley train lm` run writes its LM
+            run = f"; a training run's folder: give {inside}" if (inside / CONFIG_NAME).is_file() else ""
+            raise FoleyError(f"{path}: not a token LM directory (no {CONFIG_NAME}){run}")
         try:
             config = TokenLMConfig.from_dict(json.loads((path / CONFIG_NAME).read_text(encoding="utf-8")))
         except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as e:

@@ -272,7 +272,7 @@ class VisualAdapter(torch.nn.Module):
         """Load a saved adapter; ``overrides`` replace config fields (e.g. ``scale``)."""
         directory = Path(directory)
         if not (directory / CONFIG_FILE).is_file():
-            raise FoleyError(f"{directory}: not a visual adapter folder (no {CONFIG_FILE})")
+            raise FoleyError(not_an_adapter(directory))
         try:
             meta = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
             adapter = cls(VisualAdapterConfig.from_dict({**meta["config"], **overrides}), meta["layers"])
@@ -284,6 +284,14 @@ class VisualAdapter(torch.nn.Module):
             raise FoleyError(f"{directory / WEIGHTS_FILE}: not a readable weights file ({e})") from None
         adapter.load_adapter_state_dict({k: v.float() for k, v in state.items()})
         return adapter
+
+
+def not_an_adapter(directory: str | os.PathLike) -> str:
+    """Why the folder ``directory`` (which has no ``CONFIG_FILE``) is no adapter, naming the adapter inside it
+    where it is a ``foley train adapter`` run's folder."""
+    inside = Path(directory) / "adapter"
+    run = f"; a training run's folder: give {inside}" if (inside / CONFIG_FILE).is_file() else ""
+    return f"{directory}: not a visual adapter folder (no {CONFIG_FILE}){run}"
 
 
 def resolution_level(name: str, levels: int) -> int:

@@ -135,12 +135,13 @@ def model_dir(spec: str | os.PathLike) -> Path:
 
 
 def dub_settings(model: str | os.PathLike, *, caption: str | None, scale: float | None, steps: int | None,
-                 guidance: float | None, visual_steps: float | None, seed: int) -> dict:
+                 guidance: float | None, visual_steps: float | None, seed: int, threads: int) -> dict:
     """How ``foley dub`` makes a sound, by the names of its options, with the model's own
     sampler defaults (its ``pipeline.json``, read without loading anything) for those not given;
     the given values alone when that file cannot be read. The caption stays as given (None: the
     model's own or, with a caption probe, one named from each video's picture, which is not the
-    same as ``--caption ''``). A dub's wav records them."""
+    same as ``--caption ''``); ``threads``, the CPU threads torch computes with (on another count
+    the same seed can make another sound). A dub's wav records them."""
     try:
         config = PipelineConfig.read(model_dir(model) / CONFIG_NAME)
     except (FoleyError, OSError):
@@ -149,7 +150,7 @@ def dub_settings(model: str | os.PathLike, *, caption: str | None, scale: float 
     return {"model": str(model), "caption": caption,
             **{name.replace("_", "-"): getattr(config, name) if value is None and config is not None else value
                for name, value in given.items()},
-            "seed": seed}
+            "seed": seed, "threads": threads}
 
 
 def component_path(root: Path, key: str, value: str) -> Path | str:
@@ -304,14 +305,16 @@ class FoleyPipeline:
     def encode_frames(self, video: str | os.PathLike, span_s: float,
                       progress: Callable[[str, int, int], None] | None = None) -> torch.Tensor:
         """(video_frames(span_s), D_frame) features at the video rate; past the video's end
-        the last frame repeats."""
+        the last frame repeats. ``progress("frames", i, n)`` counts the frames encoded, chunk by chunk."""
         report = progress or (lambda stage, i, n: None)
-        report("frames", 0, 1)
-        features = self.frame_encoder.encode_video(video, fps=self.time.video_fps)  # (N, D_frame)
-        missing = self.time.video_frames(span_s) - len(features)
+        total = self.time.video_frames(span_s)
+        report("frames", 0, total)
+        features = self.frame_encoder.encode_video(video, fps=self.time.video_fps,
+                                                   progress=lambda n: report("frames", min(n, total), total))  # (N, D_frame)
+        missing = total - len(features)
         if missing > 0:
             features = torch.cat([features, features[-1:].expand(missing, -1)])  # (video_frames(span), D_frame)
-        report("frames", 1, 1)
+        report("frames", total, total)
         return features
 
     def tokens_from_frames(self, features: torch.Tensor, span_s: float, caption: str | None = None, seed: int = 0,

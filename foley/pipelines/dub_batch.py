@@ -107,10 +107,18 @@ def collect_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]
 def without_own_outputs(videos: list[Path], out_dir: str | os.PathLike) -> tuple[list[Path], list[Path]]:
     """(videos to dub, videos left out): those that are the output video of another video of
     the batch in ``out_dir`` are left out, so a pattern or folder that reaches the output folder
-    (``'clips/**/*.mp4' -o clips/dub``) finds the same batch again on a rerun."""
+    (``'clips/**/*.mp4' -o clips/dub``) finds the same batch again on a rerun. A video that one
+    of its own output names would land on is never dubbed there (:func:`check_outputs` refuses
+    it), so it makes no other video a dub: ``clip.mov`` and ``clip.mp4`` in ``d`` with ``-o d``
+    are two inputs, not each other's dubs."""
     resolved = [Path(v).resolve() for v in videos]
-    outputs = {path for video, itself in zip(videos, resolved) for suffix in CONTAINERS
-               if (path := output_paths(video, Path(out_dir), suffix)[1].resolve()) != itself}
+
+    def dubs(video: Path, itself: Path) -> set[Path]:
+        """The videos dubbing ``video`` may write; none where one of them is ``video`` itself."""
+        paths = {output_paths(video, Path(out_dir), suffix)[1].resolve() for suffix in CONTAINERS}
+        return set() if itself in paths else paths
+
+    outputs = set().union(*(dubs(video, itself) for video, itself in zip(videos, resolved)))
     kept = [v for v, r in zip(videos, resolved) if r not in outputs]
     return kept, [v for v, r in zip(videos, resolved) if r in outputs]
 
@@ -217,7 +225,8 @@ def _settings_of(tag: dict) -> dict | None:
 
 def settings_changes(recorded: dict | None, wanted: dict) -> list[str]:
     """The settings in ``wanted`` that differ from those ``recorded``, in words
-    (``seed 0, now 1``); none when nothing was recorded."""
+    (``seed 0, now 1``); none when nothing was recorded, and none of a setting it does not record (a dub
+    from before that setting was recorded, such as ``threads``: whether it differs is not known)."""
     def said(value) -> str:
         if value is None:
             return "none given"
@@ -232,7 +241,8 @@ def settings_changes(recorded: dict | None, wanted: dict) -> list[str]:
 
     if recorded is None:
         return []
-    return [f"{key} {pair(recorded.get(key), value)}" for key, value in wanted.items() if recorded.get(key) != value]
+    return [f"{key} {pair(recorded[key], value)}" for key, value in wanted.items()
+            if key in recorded and recorded[key] != value]
 
 
 def same_picture(video: Path, dubbed: Path) -> bool | None:

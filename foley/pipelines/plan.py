@@ -366,10 +366,14 @@ def _max_overlap(events: list[Event], limit: int) -> tuple[int, float]:
     return peak, when
 
 
-def playing_said(events: list[Event], when_s: float, limit: int) -> list[str]:
-    """The sounds of ``events`` that play at ``when_s``, as counted against ``limit``: each caption, the steady
-    backgrounds counted as one said together ("rain and wind as one ambience")."""
-    playing = [e for e in events if e.start_s <= when_s < e.end_s]
+def playing_at(events: list[Event], when_s: float) -> list[Event]:
+    """The events of ``events`` that play at ``when_s`` (s): begun by then, not ended."""
+    return [e for e in events if e.start_s <= when_s < e.end_s]
+
+
+def playing_said(playing: list[Event], limit: int) -> list[str]:
+    """The sounds ``playing`` at one time (:func:`playing_at`), as counted against ``limit``: each caption, the
+    steady backgrounds counted as one said together ("rain and wind as one ambience")."""
     steady = [e.caption for e in playing if is_background(e.caption)]
     if not 1 < len(steady) <= limit:
         return [e.caption for e in playing]
@@ -404,8 +408,8 @@ def validate(raw_events, duration_s: float, max_simultaneous: int = 3, reach_end
     events.sort(key=lambda e: (e.start_s, e.end_s))  # the order a saved plan is read back in
     peak, when = _max_overlap(events, max_simultaneous)
     if peak > max_simultaneous:
-        names = playing_said(events, when, max_simultaneous)
-        playing = [e for e in events if e.start_s <= when < e.end_s]
+        playing = playing_at(events, when)
+        names = playing_said(playing, max_simultaneous)
         layers = [e.caption for e in playing if is_background(e.caption)]
         needed = limit_needed(len(playing) - len(layers), len(layers))
         more = " (a plan in JSON may allow more: \"max_simultaneous\")"

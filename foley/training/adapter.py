@@ -35,7 +35,9 @@ from ..errors import FoleyError, MediaError
 from ..media.files import atomic_dir, atomic_path, files_digest
 from ..models.backbone import AudioBackbone
 from ..models.visual_adapter import CONFIG_FILE as ADAPTER_CONFIG
-from ..models.visual_adapter import VisualAdapter, VisualAdapterConfig, VisualCondition, build_visual_adapter
+from ..models.visual_adapter import TRAINING_FILE as ADAPTER_TRAINING
+from ..models.visual_adapter import (VisualAdapter, VisualAdapterConfig, VisualCondition, build_visual_adapter,
+                                     not_an_adapter)
 from . import (CHECKPOINT_DIR, check_apart, check_resumed_steps, check_run_folder, check_same_config, checkpoint_state,
                load_checkpoint_file, logs_step, note_stop)
 from .backbone import denoising_target, load_clips
@@ -395,10 +397,10 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
         raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
     if resume:
         checkpoint_state(run / CHECKPOINT_DIR, run, "adapter")  # before the cache, which can take a while
-    else:  # a run stopped before its first checkpoint left its cache; a --steps 0 run, its adapter alone
-        check_run_folder(run, (CACHE_FILE,) if cfg.steps else (CACHE_FILE, FINAL_DIR))
+    else:  # a run stopped before its first checkpoint left its cache; a --steps 0 run, its adapter alone (replaced)
+        check_run_folder(run, (CACHE_FILE, f"{FINAL_DIR}/{ADAPTER_TRAINING}"))
     if cfg.init and not resume and not (Path(cfg.init) / ADAPTER_CONFIG).is_file():  # before the cache, too
-        raise FoleyError(f"{cfg.init}: not a visual adapter folder (no {ADAPTER_CONFIG})")
+        raise FoleyError(not_an_adapter(cfg.init))
     if not (cfg.steps or cfg.init or resume):  # the untrained adapter is no model to write (nor worth a cache)
         raise FoleyError("--steps 0 trains nothing: it writes the --init adapter's weights of this run's layers "
                          "alone; give --init ADAPTER, or --steps 1 or more")

@@ -216,6 +216,10 @@ def test_a_missing_manifest_names_the_commands_that_make_one(tmp_path):
     (tmp_path / "train.jsonl").write_text('{"id": "a", "audio": "a.wav"}\n')
     with pytest.raises(FoleyError, match=rf"train.jsonl: a manifest; give the folder that holds it \({tmp_path}\)"):
         load_manifest(tmp_path / "train.jsonl", "train")
+    (tmp_path / "test.jsonl").write_text('{"id": "b", "audio": "b.wav"}\n')  # a data set, asked for a split it lacks
+    with pytest.raises(FoleyError, match=rf"^{tmp_path / 'tests.jsonl'}: no such manifest \({tmp_path} has no split "
+                                         r"'tests'; its splits: test, train\)$"):
+        load_manifest(tmp_path, "tests")
 
 
 def test_no_more_worker_processes_start_than_there_are_clips(tmp_path, monkeypatch):

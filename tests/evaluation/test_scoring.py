@@ -90,6 +90,19 @@ def test_unreadable_files_are_listed(synth_test, tmp_path):
     assert all(f.name in str(err.value) for f in names)
 
 
+def test_an_unreadable_file_of_one_folder_given_as_both_sides_is_listed_once(synth_test, tmp_path, capsys):
+    """`foley eval report --pca K` read it as the generated file and as its reference: listed twice."""
+    from foley.cli import main
+
+    both = copy_wavs(synth_test, tmp_path / "both")
+    broken = sorted(both.glob("*.wav"))[0]
+    broken.write_text("not audio")
+    assert main(["eval", "report", "--pred", str(both), "--ref", str(both), "--out", str(tmp_path / "report"),
+                 "--pca", "2", "--threads", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "1 file(s) could not be read: " in err and err.count(str(broken)) == 1
+
+
 def test_a_file_with_nan_samples_is_listed_not_scored(synth_test, tmp_path):
     pred = copy_wavs(synth_test, tmp_path / "nan")
     first = sorted(pred.glob("*.wav"))[0]

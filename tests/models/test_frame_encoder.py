@@ -265,6 +265,32 @@ def test_extract_command(encoder, av_clip, tmp_path, capsys):
     assert main(args[:4] + ["--out", str(tmp_path / "bom"), "--quiet"]) == 0  # a byte-order mark, as Notepad saves
 
 
+def test_failures_of_two_manifests_into_one_cache_are_both_kept_and_both_manifests_recorded_resolved(
+        encoder, av_clip, tmp_path, monkeypatch):
+    """A second manifest's run replaced failed.jsonl (training on the first then said no more why a clip had no
+    features), and cache.json named no manifest; one given relative to the folder it was run in names no file later."""
+    (tmp_path / "bad.mp4").write_bytes(b"not a video")
+    (tmp_path / "gone.mp4").write_bytes(b"not this either")
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text(json.dumps({"id": "a", "video": str(av_clip)}) + "\n"
+                     + json.dumps({"id": "bad", "video": str(tmp_path / "bad.mp4")}) + "\n")
+    second.write_text(json.dumps({"id": "gone", "video": str(tmp_path / "gone.mp4")}) + "\n")
+    cache = tmp_path / "cache"
+    monkeypatch.chdir(tmp_path)
+    for manifest in ("first.jsonl", "second.jsonl"):
+        assert extract_features(encoder, [manifest], cache, progress=False)["counts"]["failed"] == 1
+    assert [json.loads(x)["id"] for x in (cache / "failed.jsonl").read_text().splitlines()] == ["bad", "gone"]
+    assert cache_info(cache)["manifests"] == [str(first), str(second)]
+    with pytest.raises(FoleyError, match=r"^first.jsonl: a manifest given twice; name it once$"):  # not "clip a twice"
+        extract_features(encoder, ["first.jsonl", second, first], cache, progress=False)
+    with pytest.raises(FoleyError, match=r"no cached features for clip 'bad': `foley extract` could not read it"):
+        load_features(cache, "bad")
+    (tmp_path / "gone.mp4").write_bytes(av_clip.read_bytes())  # fixed: its failure goes, the other stays
+    assert extract_features(encoder, [second], cache, progress=False)["counts"]["failed"] == 0
+    assert [json.loads(x)["id"] for x in (cache / "failed.jsonl").read_text().splitlines()] == ["bad"]
+    assert cache_info(cache)["manifests"] == [str(first), str(second)]
+
+
 def test_an_interrupted_extract_says_how_many_clips_it_keeps_and_a_rerun_goes_on(encoder, av_clip, tmp_path, capsys,
                                                                                    monkeypatch):
     from foley.cli import main

@@ -188,6 +188,32 @@ def test_cli_dub(model_dir, pipeline, av_clip, tmp_path, foley_cli):
     assert fourth.stderr == f"[1/1] {av_clip}: already dubbed, skipped\n"
 
 
+def test_a_dub_records_its_thread_count_and_a_rerun_on_another_says_so(model_dir, pipeline, av_clip, tmp_path,
+                                                                       foley_cli):
+    """The same seed on another --threads count can make another sound, but a rerun on it was skipped as if made
+    with the same settings: no note. A dub from before the count was recorded is not said to differ."""
+    import soundfile as sf
+
+    from foley.media.audio import write_audio
+    from foley.pipelines.dub_batch import SETTINGS_KEY, recorded_settings
+
+    out = tmp_path / "out"
+    args = ["dub", str(av_clip), "-o", str(out), "--model", str(model_dir), "--device", "cpu", "--quiet",
+            "--threads", "1"]
+    assert foley_cli(args, cwd=tmp_path).returncode == 0
+    wav_path = out / "with_audio.wav"
+    made = recorded_settings(wav_path)
+    assert made["threads"] == 1
+    wav, sr = sf.read(wav_path, dtype="float32")
+    for earlier, note in (({**made, "threads": 7}, "dubbed earlier with other settings (threads 7, now 1); "
+                                                   "--overwrite dubs it again"),
+                          ({k: v for k, v in made.items() if k != "threads"}, None)):  # from before it was recorded
+        write_audio(wav_path, wav, sr, comment=json.dumps({SETTINGS_KEY: earlier, "silent": False}))
+        again = foley_cli(args, cwd=tmp_path)
+        assert again.returncode == 0 and "done 0, skipped 1" in again.stdout
+        assert (note in again.stdout) if note else "other settings" not in again.stdout, again.stdout
+
+
 def test_a_batch_summary_names_the_known_sounds_once(model_dir, pipeline, av_clip, tmp_path, foley_cli):
     """Two videos unlike every training frame (statistics far from any frame): two notes, and
     which sounds the model knows is said in the first alone."""
@@ -516,8 +542,21 @@ def test_the_silence_note_says_why(pipeline):
 
 
 def test_dub_settings_fill_in_the_models_defaults_without_loading_it(tmp_path):
-    given = dict(caption=None, scale=None, steps=4, guidance=None, visual_steps=None, seed=3)
+    given = dict(caption=None, scale=None, steps=4, guidance=None, visual_steps=None, seed=3, threads=2)
     assert dub_settings("demo", **given) == {"model": "demo", "caption": None, "scale": 1.0, "steps": 4, "guidance": 5.0,
-                                             "visual-steps": 1.0, "seed": 3}  # demo's pipeline.json, steps as given
+                                             "visual-steps": 1.0, "seed": 3,
+                                             "threads": 2}  # demo's pipeline.json, steps as given
     assert dub_settings("demo", **{**given, "caption": ""})["caption"] == ""  # --caption '' is not "none given"
     assert dub_settings(tmp_path / "none", **given)["guidance"] is None  # no readable config: the given values alone
+
+
+def test_frame_encoding_reports_its_progress_chunk_by_chunk(pipeline, cfr_video, monkeypatch):
+    monkeypatch.setattr(pipeline.frame_encoder.config, "batch_size", 16)
+    span = probe_video(cfr_video[0]).duration_s
+    heard = []
+    features = pipeline.encode_frames(cfr_video[0], span, lambda stage, i, n: heard.append((stage, i, n)))
+    total = pipeline.time.video_frames(span)
+    assert len(features) == total and {n for _, _, n in heard} == {total} and {s for s, _, _ in heard} == {"frames"}
+    counts = [i for _, i, _ in heard]
+    assert counts[0] == 0 and counts[-1] == total and counts == sorted(counts)
+    assert len(set(counts)) - 2 >= total // 16  # a step for each chunk of 16 frames, not 0 then all

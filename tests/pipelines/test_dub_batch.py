@@ -120,6 +120,23 @@ def test_a_pattern_that_reaches_the_output_folder_finds_the_same_batch_again(vid
         shutil.rmtree(out)
 
 
+def test_two_videos_of_one_name_in_the_output_folder_are_not_each_others_dubs(cfr_video, tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    for name in ("clip.mov", "clip.mp4"):  # one clip in two formats, say
+        shutil.copy(cfr_video[0], folder / name)
+    found, _ = collect_inputs([str(folder)])
+    assert without_own_outputs(found, folder) == (found, [])
+    proc = subprocess.run([sys.executable, "-m", "foley", "dub", str(folder), "-o", str(folder)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "would overwrite this input video" in proc.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["clip.mov", "clip.mp4"]
+    # a .webm is dubbed into its own folder, and its dub there is still left out on a rerun
+    (folder / "clip.mov").rename(folder / "clip.webm")
+    webm, dub = folder / "clip.webm", folder / "clip.mp4"
+    assert without_own_outputs([webm, dub], folder) == ([webm], [dub])
+
+
 def test_a_dub_records_its_settings_and_a_rerun_with_others_says_so(videos, tmp_path):
     out, video = tmp_path / "out", videos / "silent.mp4"
     made = {"model": "demo", "caption": "", "guidance": 3.0, "seed": 0, "mix-original": None}

@@ -118,6 +118,21 @@ def test_the_steady_backgrounds_that_play_together_are_one_sound_at_once():
     assert validate(at("rain", "wind", "birds chirping", "thunder", "a dog barks"), 10).max_simultaneous == 3
 
 
+def test_a_crowded_plan_works_out_the_sounds_that_play_at_its_peak_once(monkeypatch):
+    """Its names and its ambience's layers are of the one list (worked out twice before, once for each)."""
+    import foley.pipelines.plan as plan
+
+    found, playing_at = [], plan.playing_at
+    monkeypatch.setattr(plan, "playing_at", lambda *args: found.append(playing_at(*args)) or found[-1])
+    with pytest.raises(plan.CrowdedError) as crowded:
+        validate([{"caption": c, "start_time": 0, "end_time": 10} for c in ("rain", "wind", "thunder", "a dog barks",
+                                                                             "a cat meows")], 10)
+    assert len(found) == 1 and len(found[0]) == 5  # every sound plays from 0 s
+    error = crowded.value
+    assert error.names == ["rain and wind as one ambience", "thunder", "a dog barks", "a cat meows"]
+    assert (error.layers, error.needed) == ([], 4)  # two layers: no more than the limit
+
+
 def test_a_pasted_call_that_is_no_generate_call_is_refused_not_dropped(tmp_path):
     rain = "Auffusion.generate('rain', start_time=0, end_time=10)"
     for other in ("Auffusion.generat('thunder', start_time=2, end_time=4)", "print('x')"):

@@ -230,8 +230,9 @@ def test_a_damaged_token_file_is_tokenized_again_and_is_one_line_for_training(fo
 
 
 def test_failures_of_two_manifests_into_one_cache_are_both_kept_and_both_manifests_recorded(foley, model_dir, clips,
-                                                                                            tmp_path):
-    """A second manifest's run replaced failed.jsonl: training on the first then said no more why a clip had no units."""
+                                                                                            tmp_path, monkeypatch):
+    """A second manifest's run replaced failed.jsonl: training on the first then said no more why a clip had no units.
+    A manifest given relative to the folder it was run in is recorded resolved (as typed, it names no file later)."""
     from foley.datasets.token_cache import load_tokens
     from foley.errors import FoleyError
 
@@ -241,8 +242,10 @@ def test_failures_of_two_manifests_into_one_cache_are_both_kept_and_both_manifes
     second.write_text(json.dumps({"id": "b", "audio": str(clips / "b.wav")}) + "\n"
                       + json.dumps({"id": "gone", "audio": str(tmp_path / "gone.wav")}) + "\n")
     out = tmp_path / "cache"
+    monkeypatch.chdir(tmp_path)
     for manifest in (first, second):
-        assert foley("tokenize", "--manifest", manifest, "--out", out, "--model", model_dir, "--quiet").returncode == 1
+        assert foley("tokenize", "--manifest", manifest.name, "--out", out, "--model", model_dir,
+                     "--quiet").returncode == 1
     assert [json.loads(x)["id"] for x in (out / "failed.jsonl").read_text().splitlines()] == ["broken", "gone"]
     assert json.loads((out / "cache.json").read_text())["manifests"] == [str(first), str(second)]
     with pytest.raises(FoleyError, match=r"no cached unit ids for clip 'broken': `foley tokenize` could not read it "

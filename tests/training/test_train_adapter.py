@@ -230,6 +230,29 @@ def test_steps_0_writes_the_init_adapters_weights_without_a_cache(setup, tmp_pat
     assert training["config"]["steps"] == 0 and training["config"]["init"] == str(tmp_path / "every" / "adapter")
 
 
+def test_a_run_of_steps_goes_on_in_the_folder_of_a_steps_0_run_and_replaces_its_adapter(setup, tmp_path, capsys):
+    """Refused as "holds other files (adapter)", while --resume said there was nothing to resume: no way on."""
+    from foley.cli import main
+
+    root, backbone, tokenizer = setup
+    backbone.save_pretrained(tmp_path / "backbone")
+    tokenizer.save_pretrained(tmp_path / "tok")
+    train_adapter(backbone, root / CACHE_FILE, tmp_path / "every", _cfg(steps=1), log=lambda m: None)
+    run = tmp_path / "run"
+    args = ["train", "adapter", "--data", str(root / "synth"), "--backbone", str(tmp_path / "backbone"),
+            "--tokenizer", str(tmp_path / "tok"), "--out", str(run), "--batch-size", "2"]
+    capsys.readouterr()
+    assert main([*args, "--steps", "0", "--init", str(tmp_path / "every")]) == 2  # the run's folder, not its adapter
+    assert capsys.readouterr().err == (f"foley: error: {tmp_path / 'every'}: not a visual adapter folder (no "
+                                       f"adapter_config.json); a training run's folder: give "
+                                       f"{tmp_path / 'every' / 'adapter'}\n")
+    assert main([*args, "--steps", "0", "--init", str(tmp_path / "every" / "adapter")]) == 0
+    capsys.readouterr()
+    assert main([*args, "--steps", "1"]) == 0, capsys.readouterr().err
+    training = json.loads((run / "adapter" / "training.json").read_text())
+    assert training["config"]["steps"] == 1 and not training["config"]["init"]
+
+
 def test_a_stopped_run_says_which_checkpoint_it_keeps_and_how_to_go_on(setup, tmp_path, capsys, monkeypatch):
     import foley.training.adapter as adapter_training
     from stopped_runs import check_stops_name_the_checkpoint
@@ -445,7 +468,7 @@ def test_an_adapter_that_does_not_fit_the_backbone_is_refused_before_the_cache(s
             run_training(str(root / "synth"), str(tmp_path / "backbone"), str(tmp_path / "tok"), tmp_path / "run",
                          _cfg(adapter=adapter), log=lambda m: None)
         assert not (tmp_path / "run" / CACHE_FILE).exists()
-    (tmp_path / "data" / "adapter").mkdir(parents=True)  # a folder of other files is no run's
+    (tmp_path / "data" / "adapter").mkdir(parents=True)  # a folder of other files is no run's (its adapter no run's)
     with pytest.raises(FoleyError, match=r"data holds other files \(adapter\) and no run; give a new or empty folder"):
         run_training(str(root / "synth"), str(tmp_path / "backbone"), str(tmp_path / "tok"), tmp_path / "data", _cfg())
 

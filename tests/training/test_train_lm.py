@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -324,6 +325,9 @@ def test_the_lm_records_the_unit_tokenizer_of_its_units(tmp_path, capsys):
     args = _cli_args(paths, tmp_path / "run")
     assert main(args) == 0
     assert TokenLM.from_pretrained(tmp_path / "run" / "lm").tokenizer_fingerprint == "a" * 64
+    with pytest.raises(FoleyError, match=re.escape(f"{tmp_path / 'run'}: not a token LM directory (no config.json); a "
+                                                   f"training run's folder: give {tmp_path / 'run' / 'lm'}")):
+        TokenLM.from_pretrained(tmp_path / "run")  # the run's folder, not its LM
     record.write_text(json.dumps({"format": "foley-token-cache", "tokenizer_fingerprint": "b" * 64, "n_units": N_UNITS}))
     assert main([*args, "--resume", "--steps", "3"]) == 2
     assert "learned the units of another unit tokenizer than these" in capsys.readouterr().err

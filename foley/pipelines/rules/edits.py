@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 
 from ..plan import (GAIN_RANGE_DB, MAX_EVENTS, PERIOD_RANGE_S, TEMPO, CrowdedError, Event, Plan, PlanError,
-                    _max_overlap, heard_s, listed, merged_spans, mute_said, period_worked_out, playing_said,
+                    _max_overlap, heard_s, listed, merged_spans, mute_said, period_worked_out, playing_at, playing_said,
                     seconds_said, sounds_counted, span_said, validate)
 from .description import (_ALLOWED_TO, _AND, _IN_THE_BACKGROUND, _NOT_A_COUNT, _THROUGHOUT, BED_UNDER_DB, _new_take,
                           _on_timeline, _pieces, _repeated, _said_once, _take, _timed_event, _times_said, _together,
@@ -1179,7 +1179,7 @@ def _at_once(previous: Plan, said: re.Match, instruction: str) -> Plan:
         raise PlanError(f"{instruction.strip()!r}: this bed already plays at most {n} at once")
     peak, when = _max_overlap(list(previous.events), n)
     if peak > n:
-        names = "; ".join(playing_said(list(previous.events), when, n))
+        names = "; ".join(playing_said(playing_at(list(previous.events), when), n))
         raise PlanError(f"{instruction.strip()!r}: the bed plays {peak} sounds at once from {seconds_said(when)} s "
                         f"({names}); remove or end one of them first")
     return replace(previous, max_simultaneous=n)
