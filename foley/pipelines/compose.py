@@ -547,6 +547,45 @@ def take_hits(wav: np.ndarray, sample_rate: int) -> list[int]:
     return starts
 
 
+# A take that falls silent before its window's end may still be a continuous sound, not a one-shot: the sfx
+# backbone answers "a tap dripping" with running water, no drip heard, that holds within 7 dB of its loudest for
+# 2.8 to 3.0 s of its 4.1 s window and then fades out; laid at a rhythm longer than that, it was heard as a wash
+# and then silence. Such a take, with no hit but its start (:func:`take_hits`), holds its level: within HOLD_DB of
+# its loudest (RMS over AMBIENCE_FRAME_S) for at least HOLD_SHARE of the take (its door slam 0.9 s of 4.1).
+HOLD_DB = 10.0
+HOLD_SHARE = 0.5
+FADE_DB = 3.0  # under the level it holds, such a take is fading out: the next begins there (:func:`fill_span`)
+
+
+def _frame_levels(wav: np.ndarray, sample_rate: int) -> np.ndarray:
+    """(frames,) the level in dB (RMS) of each frame of AMBIENCE_FRAME_S of ``wav`` (N,), one after the other."""
+    import librosa
+
+    frame = round(AMBIENCE_FRAME_S * sample_rate)
+    rms = librosa.feature.rms(y=wav, frame_length=frame, hop_length=frame, center=False)[0]
+    return 20 * np.log10(np.maximum(rms, 1e-10))
+
+
+def holds_its_level(wav: np.ndarray, sample_rate: int) -> bool:
+    """Whether a take ``wav`` (N,) holds its level as a continuous sound does (running water, a hum), not as a
+    one-shot's decay or a run of hits does: at most one hit (:func:`take_hits`), and its level within HOLD_DB of its
+    loudest (:func:`_frame_levels`) for HOLD_SHARE of it or more."""
+    level = _frame_levels(wav, sample_rate)
+    return (np.any(wav) and len(level) > 0 and float(np.mean(level >= level.max() - HOLD_DB)) >= HOLD_SHARE
+            and len(take_hits(wav, sample_rate)) <= 1)
+
+
+def held_until(wav: np.ndarray, sample_rate: int) -> int:
+    """The sample where a take (N,) that holds its level begins to fade out: the end of its last frame
+    (:func:`_frame_levels`) within FADE_DB of the level it holds (the median of those within HOLD_DB of its
+    loudest); 0 for silence."""
+    level = _frame_levels(wav, sample_rate)
+    if not np.any(wav) or len(level) == 0:
+        return 0
+    held = np.median(level[level >= level.max() - HOLD_DB])
+    return (int(np.flatnonzero(level >= held - FADE_DB)[-1]) + 1) * round(AMBIENCE_FRAME_S * sample_rate)
+
+
 class SteadySoundError(FoleyError):
     """A rhythm asked of a take with no clear onsets (steady rain, wind): nothing to lay at it."""
 
@@ -620,15 +659,19 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     model window long. A take 0 that sounds to its own end is a continuous sound (rain, a
     rumble): it is returned alone when it covers the span, else the audio is None (the span
     is generated in windows instead); with ``exact`` a run of hits is cut at them as below, and
-    one with no clear onsets is refused (SteadySoundError). Otherwise take 0 keeps its place at
-    the start (with ``exact`` from its sounding part on: every beat starts with its sound), cut
-    after its sounding part (:func:`sounding_span`), and each later repeat is the next take's
+    one with no clear onsets is refused (SteadySoundError), as is one that falls silent before its end
+    but holds its level until then (:func:`holds_its_level`: running water, no drip in it). Otherwise
+    take 0 keeps its place at the start (with ``exact`` from its sounding part on: every beat starts
+    with its sound), cut after its sounding part (:func:`sounding_span`), and each later repeat is the next take's
     sounding part (going round the takes; faded in from PIECE_FADE_S before it and out over
     PIECE_RELEASE_S to where it stops sounding), started one period after the previous one: its
     sounding length plus FILL_PAUSE_S, at least ``period_s`` (the sound's usual rhythm), varied by
-    FILL_JITTER and its level by FILL_LEVEL_JITTER_DB (seeded), or with ``exact`` ``period_s``
-    itself, unvaried (a rhythm the plan gives: the k-th repeat starts k periods in; a take longer
-    than the period is faded out over BEAT_RELEASE_S as the next begins). A run laid whole (a take of
+    FILL_JITTER and its level by FILL_LEVEL_JITTER_DB (seeded); where take 0 holds its level
+    (:func:`holds_its_level`: running water that its window fades out), each starts where the previous
+    begins to fade (:func:`held_until`), over its fade (a pause of 0.1 to 0.4 s of silence in a stream
+    was heard as a cut); or with ``exact`` ``period_s`` itself, unvaried (a rhythm the plan gives:
+    the k-th repeat starts k periods in; a take longer than the period is faded out over BEAT_RELEASE_S
+    as the next begins). A run laid whole (a take of
     RUN_HITS hits or more: a horse's walk) is followed with no pause: the next starts where its release begins,
     the two crossfaded over it (a pause of silence in a walk was heard as a gap). With ``exact`` a take
     that is a run of RUN_HITS hits or more (steps of a run, drips) is cut before each of them into
@@ -656,6 +699,8 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
         covered = len(first) >= total
         strokes = [h for h in hits if h < total] if covered and len(hits) >= RUN_HITS else [0]
         return (first[:total] if covered else None), strokes, 1
+    if exact and holds_its_level(first, sample_rate):  # faded by its window's end, with no onsets to lay either
+        raise SteadySoundError(steady_said(period_s))
     fade, release = round(PIECE_FADE_S * sample_rate), round(PIECE_RELEASE_S * sample_rate)
 
     def piece(wav: np.ndarray, start: int, end: int, head: bool = True) -> np.ndarray:  # head: faded in
@@ -706,6 +751,7 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
         return cut if quiet is None else _rung_on(cut, quiet, min(until + fade, total) - at, fade, phases)
 
     rng, levels = np.random.default_rng(seed), np.random.default_rng([seed, 1])  # periods (beats), levels
+    washes = not exact and holds_its_level(first, sample_rate)
     phases = np.random.default_rng([seed, 2])  # of a quiet rung on (:func:`_rung_on`)
     out = np.zeros(total, dtype=np.float32)
     # laid first (not on a grid) take 0 is the event's start, faded in with the event; on a grid, from its first sound
@@ -749,6 +795,8 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
         lay(t, cut, strokes, 1.0 if k == 1 else 10 ** (-FILL_LEVEL_JITTER_DB * levels.uniform() / 20))
         if len(strokes) > 1:  # a run laid whole: the next follows over its release, no pause of silence
             t += len(np.trim_zeros(cut, "b")) - release
+        elif washes:  # a continuous sound: the next begins where this one begins to fade, no dip, no pause
+            t += max(held_until(cut, sample_rate), release)
         else:
             t += round(max(len(cut) + FILL_PAUSE_S * sample_rate, period_s * sample_rate)
                        * (1 + FILL_JITTER * rng.uniform(-1, 1)))
@@ -969,10 +1017,11 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
                     steady = True
             if steady and i in edited_rhythms:
                 raise FoleyError(f"{e.caption!r} is {steady_said(period_s)}")
-            if steady:  # a rhythm it was described with: laid as it comes
+            if steady:  # a rhythm it was described with: laid as it comes, as if it had none
                 stats.steady.append((e.caption, period_s, e.start_s))
                 if not known:
-                    wav, starts, _ = fill_span(window_take, total, sr, e.seed_used, period_s)
+                    wav, starts, _ = fill_span(window_take, total, sr, e.seed_used,
+                                               repeat_period_s(replace(e, period_s=None))[0])
         one_shot, start = not e.fill and not background, round(e.start_s * sr)  # start: where it is laid
         rings_to = 0  # a one-shot that rings on: where its take falls silent, from where it is laid
         if wav is None:  # a background's windows are looped over their silences: a bed covers its span

@@ -1902,6 +1902,69 @@ def test_a_rhythm_asked_of_a_steady_sound_is_refused(tmp_path):
         render(rain, BedBackbone(), EventCache(tmp_path, "rain"), FAST, edited_rhythms=frozenset({0}))
 
 
+class WashBackbone(BedBackbone):
+    """Stands in for the model, its window 4 s: a wash of noise at one level for 3 s that fades out over 0.3 s,
+    then silence (the sfx backbone's answer to "a tap dripping": running water, no drip in it)."""
+
+    class mel(BedBackbone.mel):
+        width_s = 4.0
+
+    def generate(self, captions, duration_s, **kw):
+        import torch
+
+        n = round(duration_s * 16_000)
+        wav = np.random.default_rng(kw["seed"]).standard_normal(n).astype(np.float32) * 0.1
+        wav[48_000:52_800] *= np.linspace(1, 0, 4800, dtype=np.float32)
+        wav[52_800:] = 0.0
+        return torch.from_numpy(wav)[None]
+
+
+def test_a_rhythm_asked_of_a_take_that_holds_its_level_until_its_window_fades_it_is_refused(tmp_path):
+    """A take that holds one level for most of its window and then fades, with no hit but its start, is a
+    steady sound its window's end cut, not a one-shot: a rhythm edit ("make the dripping slower") is refused,
+    not laid as a 3 s wash, then silence to the next beat; a rhythm it was described with is laid as it
+    comes. A one-shot's decay, or a run of hits, still holds a rhythm."""
+    from foley.pipelines.compose import SteadySoundError, edited_rhythms, fill_span, holds_its_level
+    from foley.pipelines.plan import Plan
+
+    sr = 16_000
+    wash = WashBackbone().generate(None, 4.0, seed=1)[0].numpy()
+    rng = np.random.default_rng(2)
+    slam = np.zeros(4 * sr, np.float32)  # a hit dying away over 1.5 s
+    slam[:24_000] = rng.standard_normal(24_000) * np.exp(-np.arange(24_000) / (0.2 * sr)) * 0.3
+    knocks = np.zeros(4 * sr, np.float32)  # three knocks, each 0.1 s of noise, in 3.2 s
+    for t in (0.0, 1.5, 3.0):
+        knocks[round(t * sr):round(t * sr) + 1600] = rng.standard_normal(1600) * 0.3
+    assert holds_its_level(wash, sr) and not holds_its_level(slam, sr) and not holds_its_level(knocks, sr)
+    with pytest.raises(SteadySoundError, match="no clear onsets"):
+        fill_span(lambda k: wash, 8 * sr, sr, seed=1, period_s=5.2, exact=True)
+    out, starts, _ = fill_span(lambda k: slam, 8 * sr, sr, seed=1, period_s=5.2, exact=True)
+    assert np.array(starts).tolist() == [0, round(5.2 * sr)]  # a one-shot at its rhythm
+    described = Plan(8.0, (Event("a tap dripping", 0.0, 8.0, fill=True),))
+    slower = Plan(8.0, (Event("a tap dripping", 0.0, 8.0, fill=True, period_s=5.2),))
+    with pytest.raises(FoleyError, match=r"^'a tap dripping' is a steady sound, with no clear onsets \(no steps, "
+                                         r"drips or knocks\) to lay every 5.2 s$"):
+        render(slower, WashBackbone(), EventCache(tmp_path, "wash"), FAST,
+               edited_rhythms=edited_rhythms(slower, described))
+    mix, stats = render(slower, WashBackbone(), EventCache(tmp_path, "wash"), FAST)  # said with it: as it comes
+    assert stats.steady == [("a tap dripping", 5.2, 0.0)]
+    assert np.array_equal(mix, render(described, WashBackbone(), EventCache(tmp_path, "wash"), FAST)[0])
+
+
+def test_takes_that_hold_their_level_follow_one_another_with_no_dip(tmp_path):
+    """Running water whose window fades it out at 3 s is laid take after take, each from where the one before
+    begins to fade: no pause of silence, no dip, in the stream (each take was followed after its fade, 0.1 s and
+    up to 8 % of its length later: 0.3 to 0.6 s of it under its level)."""
+    from foley.pipelines.compose import fill_span
+
+    sr = 16_000
+    takes = [WashBackbone().generate(None, 4.0, seed=k)[0].numpy() for k in range(4)]
+    out, starts, _ = fill_span(lambda k: takes[k], 10 * sr, sr, seed=1)
+    assert np.allclose(np.array(starts) / sr, [0, 3.1, 6.2, 9.3], atol=0.11)  # 3 dB into its fade
+    frames = [level_db(out[i:i + 800]) for i in range(0, len(out), 800)]  # every 50 ms
+    assert min(frames) > level_db(takes[0][:48_000]) - 6, min(frames)  # each take after the first up to 3 dB quieter
+
+
 def test_faster_of_a_run_take_quickens_the_steps_heard(tmp_path):
     """A run's takes (a click every 0.5 s) are laid whole, and the rhythm heard is their clicks';
     "make the running faster" lays those clicks 1.5 times as fast, not the takes' joins."""
