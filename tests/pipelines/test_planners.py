@@ -1093,6 +1093,15 @@ def test_edits_said_in_other_words():
     assert edited("make the thunder last 1 s")[1] == ("thunder", 3.333, 4.333, 0)
     assert edited("make the thunder last 20 s")[1] == ("thunder", 3.333, 10, 0)  # held to the timeline
     assert edited("make the rain last 500 ms")[0] == ("rain", 0, 0.5, 0)
+    # over the whole bed, as "throughout" is in a description
+    for said in ("make the thunder last the whole time", "the thunder rumbles throughout", "the thunder throughout",
+                 "keep the thunder rumbling all along", "the thunder should roll on the whole time"):
+        assert edited(said)[1] == ("thunder", 0, 10, 0), said
+    assert ("a dog barks", 0, 10, 0) in edited("make the dog barks last the whole time")
+    with pytest.raises(PlanError, match="cannot read which part or time of the sound"):  # a level, not a span
+        p.plan("make the thunder louder throughout", 10, bed)
+    with pytest.raises(PlanError, match="to add it, 'add wind throughout'"):  # no sound of the bed: added, as said
+        p.plan("wind throughout", 10, bed)
     assert edited("turn the rain down 3 dB") == edited("make the rain quieter by 3 dB")
     assert edited("please make the thunder louder") == edited("make the thunder louder")
     # an editor's words
@@ -1919,6 +1928,9 @@ def test_edits_said_with_a_verb_a_time_from_a_sound_or_milliseconds_are_read():
     assert spans("add a sword swings 1 s after the steam starts", held)["a sword swings"][0] == 8.5
     assert [e.gain_db for e in p.plan("the door's too quiet", 10, spanned).events] == [0, 6]
     assert [e.gain_db for e in p.plan("the door is a bit too loud", 10, spanned).events] == [0, -3]
+    for said in ("the door is a bit loud", "the door's a little loud", "the door is slightly loud"):  # "too" unsaid
+        assert [e.gain_db for e in p.plan(said, 10, spanned).events] == [0, -3], said
+    assert spans("the rain is a bit long", spanned)["rain"] == spans("make the rain a bit shorter", spanned)["rain"]
     assert spans("extend the rain by a second", spanned)["rain"] == spans("extend the rain", spanned)["rain"] == (0, 7)
     assert is_undo("actually, scratch that") and is_undo("oops, undo that")
     muted = p.plan("mute everything from 4 to 5 s", 10, p.plan("rain, a bell at 7 s", 10))  # "everything": every sound
@@ -2666,6 +2678,10 @@ def test_an_edit_not_understood_is_offered_only_a_plausible_edit():
     with pytest.raises(PlanError, match=r"does not understand 'rain at 50% volume'; to change its level by 50%: 'make "
                                         r"the rain quieter by 50%' or 'louder by 50%'; it reads edits such as"):
         p.plan("rain at 50% volume", 8, bed)
+    for said in ("shove the rain until 10 s", "hold the rain until 2.5 s"):  # a time, none of its digits an amount
+        with pytest.raises(PlanError, match="the rules planner") as refused:
+            p.plan(said, 8, bed)
+        assert "to move it by" not in str(refused.value)  # was: "to move it by 0 s" of "10 s", "5 s" of "2.5 s"
     with pytest.raises(PlanError, match="to add it, 'add a cow moos at 3 s'"):  # a sound: adding it is plausible
         p.plan("the cow moos at 3 s", 8, bed)
     with pytest.raises(PlanError, match=r"does not understand 'shove the door to 2 s'; it reads"):  # a time, no amount

@@ -11,9 +11,9 @@ from ..plan import MAX_EVENTS, Plan, PlanError, caption_seed, crowding, seconds_
 from .edit_forms import _CHANGE_AT_END, _is_edit
 from .times import (_AFTER_WORD, _CLOCK_TIME, _COUNT, _DECIMAL, _EVERY, _LASTING, _LATER, _MANY, _NO_TIME_BEFORE,
                     _NUMBER, _OCCASIONALLY, _PLACE, _ROW, _SAID_AT_LAST, _SCATTERED, _SECONDS, _SOON, _STRAY_TIME,
-                    _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, MAX_REPEATS, MIN_LENGTH_S, PACE_AFTER_COMMA,
-                    TIMED_LENGTH_S, _count, _repeats, _rhythm, _scatter, _scattered, in_seconds, relative_times,
-                    said_times, timed_length_s)
+                    _THROUGHOUT_WORDS, _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, MAX_REPEATS, MIN_LENGTH_S,
+                    PACE_AFTER_COMMA, TIMED_LENGTH_S, _count, _repeats, _rhythm, _scatter, _scattered, in_seconds,
+                    relative_times, said_times, timed_length_s)
 from .words import (LEARNED_SOUNDS, _AGAIN_AND_AGAIN, _AGAIN_WORDS, _ARTICLE, _BACKGROUND, _BIRDS, _DETERMINERS,
                     _LEARNED_NAMES, _LEARNED_OR, _PARTICIPLE, _PARTICLES, _PASSIVE, _PLACES, _SILENCE,
                     _SOUND_VERB_STEMS, _SOUND_VERBS, _STOP_VERBS, _STOPS, _VERB, _WHERE, _WHERE_WORDS, _clean, _fills,
@@ -295,9 +295,6 @@ _DONE_NEXT = re.compile(rf"^(?P<be>(?:is|are|gets|get)\s+)?{_PARTICIPLE}(?:\s+(?
 # "wind throughout", "traffic in the background": a sound over the whole timeline, beside the others
 _IN_THE_BACKGROUND = re.compile(r"\bin\s+the\s+background\b", re.I)  # throughout, and under the rest
 BED_UNDER_DB = 10.0  # how far a background sound is leveled under the events on top of it (compose's render)
-_THROUGHOUT_WORDS = (r"\b(?:throughout|(?:(?:for|during|over|through)\s+)?the\s+(?:whole|entire)\s+(?:time|clip|bed"
-                     r"|scene|video|track|thing|way(?:\s+through)?)|all\s+the\s+(?:time|way\s+through)|all\s+along"
-                     r"|from\s+(?:start|beginning)\s+to\s+(?:finish|end)|in\s+the\s+background)\b")
 # ... in brackets too: "eggs sizzling (throughout)", "[in the background]"
 _THROUGHOUT = re.compile(rf"\s*(?:\(\s*{_THROUGHOUT_WORDS}\s*\)|\[\s*{_THROUGHOUT_WORDS}\s*\]|{_THROUGHOUT_WORDS})",
                          re.I)

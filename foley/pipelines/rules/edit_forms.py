@@ -6,7 +6,8 @@ import math
 import re
 
 from ..plan import PlanError
-from .times import _AT_KEEPS_UNTIL, _COUNTS, _DECIMAL, _NUMBER, _SECONDS, _STARTS_UNTIL, _TO_THE_END, _UNIT_S
+from .times import (_AT_KEEPS_UNTIL, _COUNTS, _DECIMAL, _NUMBER, _SECONDS, _STARTS_UNTIL, _THROUGHOUT_WORDS,
+                    _TO_THE_END, _UNIT_S)
 from .words import _ARTICLE, _LEARNED_OR, _LEARNED_SAID, _clean, should_said
 
 _NUM = rf"(-?{_DECIMAL})"
@@ -82,6 +83,12 @@ _EDITS = [
                          rf"|(?P<xn>{_DECIMAL})\s+times\s+as\s+(?P<xd>fast|quick|slow))$", re.I)),
     ("last", re.compile(rf"^make\s+{_TARGET}\s+last\s+(?:for\s+)?{_NUM}(?:{_UNIT})?$",
                         re.I)),  # a length, not a change of it
+    # "make the clock last the whole time", "the clock ticks throughout", "keep the fridge humming all along": over the
+    # whole timeline ("in the background" may ask for a level, "make X louder throughout" for a gain: neither)
+    ("throughout", re.compile(rf"^(?:(?:make|have|let|keep)\s+)?(?P<a>(?:the|that|this|these|those)\s.+?|it|them)"
+                              rf"(?:\s+(?:should\s+)?(?!(?:quiet|silent|mute|loud|soft|low|off|out|down|up|away|still"
+                              rf"|gone|dead|faint|be|stay|later|earlier|sooner|longer|shorter|faster|slower)[a-z]*\b)"
+                              rf"[a-z]+(?:\s+on)?)?\s+(?!in\s+the\s+background){_THROUGHOUT_WORDS}$", re.I)),
     ("rhythm", re.compile(rf"^(?:make\s+|repeat\s+)?{_TARGET}\s+(?:repeat\s+)?every\s+(?:{_NUM}(?:{_UNIT})?"
                           rf"|(?:half\s+(?:a\s+)?)?second)$", re.I)),  # read by _rhythm
 ]
@@ -112,7 +119,7 @@ EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, 
               "add X [at T s [for N s] | from A to B s | from T s], "
               "move X to T s (or: make the X VERB at T s, the X VERBs at T s), make X start/stop at T s "
               "(or: the X starts/stops at T s), make X later/earlier [by N s] (or: shift X by [-]N s), "
-              "make X longer/shorter [by N s], make X last N s, "
+              "make X longer/shorter [by N s], make X last N s (or: the whole time, throughout), "
               "make X louder/quieter [by N dB or N% | a bit] (or: turn X up/down, lower/raise X), "
               "X every N s, make X faster/slower (a repeated sound, or a run of one sound's takes); "
               "X is a sound of the bed, or one of several by time or order: 'the ball at 6 s', 'the second ball', "
@@ -486,12 +493,12 @@ def _edit_said(text: str) -> str:
                   r"|a\s+(?:bit|little|touch)|slightly)\s+)?too\s+(?:loud|quiet|soft|early|late|long|short|fast|slow))"
                   r"(?:ly)?$",
                   r"\g<a> is\g<r>", text, flags=re.I)  # "the dog barks too early", "the birds chirp too loudly"
-    text = re.sub(r"^(?P<a>.+?)(?:\s+is|\s+are|'s)\s+(?:(?P<much>much|way|far)\s+"
-                  r"|(?P<bit>a\s+(?:bit|little|touch)\s+|slightly\s+))?"
-                  r"too\s+(?P<d>loud|quiet|soft|early|late|long|short|fast|slow)$",
+    text = re.sub(r"^(?P<a>.+?)(?:\s+is|\s+are|'s)\s+(?:(?P<much>much|way|far)\s+too\s+"
+                  r"|(?P<bit>a\s+(?:bit|little|touch)\s+|slightly\s+)(?:too\s+)?|too\s+)"
+                  r"(?P<d>loud|quiet|soft|early|late|long|short|fast|slow)$",
                   lambda m: f"make {m['a']} {'a bit ' if m['bit'] else 'much ' if m['much'] else ''}"
                             f"{_TOO[m['d'].lower()]}",
-                  text, flags=re.I)  # "the rain is too loud", "the knocks are too fast":
+                  text, flags=re.I)  # "the rain is too loud", "the knocks are too fast", "the rain is a bit loud":
     # the other way ("way too": much)
     text = re.sub(r"^(?P<a>.+?)(?:\s+is\s+not|\s+are\s+not|'s\s+not|\s+isn't|\s+aren't)\s+"
                   r"(?P<d>loud|quiet|soft|early|late|long|short|fast|slow)\s+enough$",

@@ -1893,6 +1893,8 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                         raise PlanError(f"{instruction.strip()!r}: a sound lasts at least {MIN_LENGTH_S:g} s (to take "
                                         f"it out: remove {m['a']})")
                     e.update(end_time=min(d, e["start_time"] + nums[0]))
+                elif kind == "throughout":  # "the clock ticks the whole time": from 0 s to the timeline's end
+                    e.update(start_time=0.0, end_time=d)
                 elif kind == "length":
                     step = (nums[0] if nums else A_BIT_LONGER_S if m["bit"] else 1.0) * (
                         1 if m["dir"].lower() == "longer" else -1)
@@ -2169,8 +2171,8 @@ def _amount_hint(said: str, noun: str) -> str:
     if m := re.search(rf"(?P<n>{_DECIMAL})\s*(?P<u>db\b|%)", said, re.I):
         by = f"{m['n']} dB" if m["u"] != "%" else f"{m['n']}%"
         return f"; to change its level by {by}: 'make the {noun} quieter by {by}' or 'louder by {by}'"
-    if m := re.search(rf"(?<!at\s)(?<!to\s)(?<!from\s)(?<!until\s)(?<!till\s)(?<!and\s)(?P<n>{_DECIMAL})\s*{_UNIT_S}",
-                      said, re.I):  # an amount, not a time ("at 2 s")
+    if m := re.search(rf"(?<!at\s)(?<!to\s)(?<!from\s)(?<!until\s)(?<!till\s)(?<!and\s)(?<![\d.])(?P<n>{_DECIMAL})"
+                      rf"\s*{_UNIT_S}", said, re.I):  # an amount, not a time ("at 2 s"), nor a time's last digits
         return f"; to move it by {m['n']} s: 'make the {noun} {m['n']} s later' or 'earlier'"
     return ""
 

@@ -190,6 +190,10 @@ _DECIMAL = r"\d+(?:\.\d+)?"  # a number of seconds as written: 3, 3.5
 _UNIT_S = r"(?:s|secs?|seconds?)"
 _N = rf"({_DECIMAL})"
 _TO_THE_END = r"(?:to|until|till)\s+(?:the\s+)?end(?:\s+of\s+(?:it|the\s+(?:clip|bed|video|scene|sound|track)))?"
+# "throughout", "the whole time", "in the background": over the whole timeline
+_THROUGHOUT_WORDS = (r"\b(?:throughout|(?:(?:for|during|over|through)\s+)?the\s+(?:whole|entire)\s+(?:time|clip|bed"
+                     r"|scene|video|track|thing|way(?:\s+through)?)|all\s+the\s+(?:time|way\s+through)|all\s+along"
+                     r"|from\s+(?:start|beginning)\s+to\s+(?:finish|end)|in\s+the\s+background)\b")
 _SECONDS = rf"\s*{_UNIT_S}?"
 _TIMED = re.compile(rf"^(?P<c>.+?)(?:\s+(?:starting|beginning))?\s+(?:at\s+{_N}{_SECONDS}(?:\s+for\s+{_N}{_SECONDS})?"
                     rf"|(?:from|at)\s+{_N}{_SECONDS}\s+(?:to|until|till)\s+{_N}{_SECONDS}"
