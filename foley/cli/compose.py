@@ -438,8 +438,9 @@ def _report_turn(plan, stats, sampler, out: Path, timeline: str | None, stems: d
     events = f"{len(plan.events)} event{'s' if len(plan.events) != 1 else ''}"
     takes = stats.generated + stats.reused  # a filled or repeated event is several takes
     takes_said = f" ({takes} takes)" if takes != len(plan.events) else ""
-    print(f"wrote {out}: {events}{takes_said}, {stats.generated} generated, {stats.reused} reused from the cache, "
-          f"{stats.seconds:.1f} s ({sampler.steps} {sampler.scheduler} steps, guidance {sampler.guidance:g})")
+    print(f"wrote {out}: a {plan.duration_s:g} s bed of {events}{takes_said}, {stats.generated} generated, "
+          f"{stats.reused} reused from the cache, made in {stats.seconds:.1f} s ({sampler.steps} {sampler.scheduler} "
+          f"steps, guidance {sampler.guidance:g})")
     if timeline:
         print(f"wrote {timeline}: the plan over the spectrogram")
     if stems:
