@@ -866,7 +866,7 @@ class RenderStats:
     flat: list[tuple[str, float]] = field(default_factory=list)
     # (caption, start s, s it sounds, span s) of one-shots silent for SHORT_GAP_S or more before their span's end
     short: list[tuple[str, float, float, float]] = field(default_factory=list)
-    # (caption, start s, span s, s its take sounds from its start) of one-shots that ring on (thunder, a gong),
+    # (caption, start s, span s, s its take sounds from its start) of one-shots (thunder, a clatter),
     # released at their span's end (not the bed's) while their take sounds RING_LEFT_S or more past it
     released: list[tuple[str, float, float, float]] = field(default_factory=list)
     held_db: float = 0.0  # how much further the gains' peaks made the -1 dBTP ceiling lower the whole mix
@@ -942,8 +942,9 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     ``progress(event, repeats)`` is called after each event. A one-shot
     in a slot longer than the model window is one window's take, released at its end, then silence, where
     the take falls silent before its end or rings on (``rings_on``: thunder); else (a siren) it is
-    generated across its slot in windows. A one-shot that rings on, released at its span's end while its
-    take still sounds, is noted (``RenderStats.released``). A one-shot's
+    generated across its slot in windows. A one-shot released at its span's end (not the bed's) while its
+    take still sounds (thunder ringing on, a clatter that sounds to its window's end) is noted
+    (``RenderStats.released``). A one-shot's
     take that comes out nearly silent (peak under FAINT_PEAK_DBFS), or whose sound began so late in the model
     window that the window's end cuts it (:func:`cut_by_its_window`), is drawn again from other seeds,
     FAINT_RETAKES times at most, and the loudest try kept, one not cut before any that is (``RenderStats.late``
@@ -1023,7 +1024,7 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
                     wav, starts, _ = fill_span(window_take, total, sr, e.seed_used,
                                                repeat_period_s(replace(e, period_s=None))[0])
         one_shot, start = not e.fill and not background, round(e.start_s * sr)  # start: where it is laid
-        rings_to = 0  # a one-shot that rings on: where its take falls silent, from where it is laid
+        rings_to = 0  # a one-shot: where its take falls silent (or its window ends), from where it is laid
         if wav is None:  # a background's windows are looped over their silences: a bed covers its span
             n, width_s = round(e.length_s * sr), backbone.mel.width_s
             counted = stats.generated, stats.reused
@@ -1044,7 +1045,7 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
                 stats.flat.append((e.caption, e.start_s))
             early = min(loudest_moment(wav[:n], sr), start) if peaks else 0
             wav = without_rumble(wav, sr)  # causal: the part laid is as if filtered after the cut
-            rings_to = sounding_span(wav)[1] if one_shot and rings_on(e.caption) else 0
+            rings_to = sounding_span(wav)[1] if one_shot else 0
             wav, start = wav[:n + early], start - early
         else:
             wav = without_rumble(wav, sr)
@@ -1059,7 +1060,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
         elif (one_shot and e.end_s >= plan.duration_s - 1e-6 and e.length_s < backbone.mel.width_s
               and sounds_to >= len(wav) - round(RELEASE_S * sr)):
             stats.cut.append((e.caption, e.start_s))
-        # A sound that rings on (thunder) in a slot shorter than its take, the planner's or said: released at its end.
+        # A one-shot in a slot shorter than its take (thunder ringing on, a clatter to its window's end), the
+        # planner's or said: released at its end.
         elif rings_to - len(wav) >= RING_LEFT_S * sr and e.end_s < plan.duration_s - 1e-6:
             stats.released.append((e.caption, e.start_s, e.length_s, rings_to / sr))
         elif one_shot and captions.count(e.caption) == 1 and len(wav) - sounds_to >= SHORT_GAP_S * sr:
@@ -1144,13 +1146,13 @@ def short_note(caption: str, start_s: float, sounding_s: float, span_s: float) -
 
 
 def released_note(caption: str, start_s: float, span_s: float, rings_s: float) -> str:
-    """What to tell of a one-shot that rings on (thunder) released at its span's end while its take,
-    ``rings_s`` long from its start, still sounds."""
-    thing = _edit_name(caption)
-    return (f"{caption!r} at {seconds_said(start_s)} s still rings when its span ends at "
-            f"{seconds_said(start_s + span_s)} s and is released there, {rings_s - span_s:.1f} s before its take falls "
-            f"silent; a longer span lets it ring out ('make the {thing} at {seconds_said(start_s)} s last "
-            f"{math.ceil(rings_s * 10) / 10:g} s')")
+    """What to tell of a one-shot released at its span's end while its take, ``rings_s`` long from its
+    start, still sounds: one that rings on (``rings_on``: thunder) rings, another (a clatter, a hiss) sounds."""
+    thing, ringing = _edit_name(caption), rings_on(caption)
+    return (f"{caption!r} at {seconds_said(start_s)} s still {'rings' if ringing else 'sounds'} when its span ends at "
+            f"{seconds_said(start_s + span_s)} s and is released there, {rings_s - span_s:.1f} s before its take "
+            f"{'falls silent' if ringing else 'ends'}; a longer span lets it {'ring out' if ringing else 'sound on'} "
+            f"('make the {thing} at {seconds_said(start_s)} s last {math.ceil(rings_s * 10) / 10:g} s')")
 
 
 def steady_note(caption: str, period_s: float, start_s: float) -> str:
@@ -1170,8 +1172,8 @@ def edited_rhythms(plan: Plan, previous: Plan | None) -> frozenset[int]:
 def render_notes(stats: RenderStats, duration_s: float, video: bool = False,
                  said_before: set[tuple[str, float]] = frozenset(), held_before: float | None = None) -> list[str]:
     """The notes a render leaves for the user: events nearly silent, events cut by the bed's end
-    (``video``: a bed as long as its video) or by their model window's (every take began late), sounds
-    that ring on released at their span's end while their take still sounds, sounds said to peak at their
+    (``video``: a bed as long as its video) or by their model window's (every take began late), one-shots
+    released at their span's end while their take still sounds, sounds said to peak at their
     time laid from it as their take does not swell, one-shots silent for most of
     their span, sounds described at a rhythm that came out steady, and a mix
     held back by the peak ceiling. ``said_before``: the (caption, start) of events an earlier turn
