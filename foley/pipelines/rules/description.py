@@ -870,7 +870,8 @@ gallery zoo playground schoolyard parking lot shed mill mine cellar laundromat p
 quiet busy empty small big large old dark crowded abandoned cozy cosy late early summer winter spring autumn sunny
 foggy misty cold hot warm modern deserted peaceful calm noisy little tiny huge dusty lonely haunted medieval futuristic
 spooky creepy open suburban urban rural bustling sleepy my our your his her their stormy rainy windy snowy wet dry
-icy frozen humid sunrise sunset over across above o'clock""".split())
+icy frozen humid sunrise sunset over across above o'clock""".split()) | _PLACES  # and a place whose name is its
+# ambience ("a farmyard morning:", "a seaside at dawn:")
 _TIME_OF_DAY = {"day", "night", "dawn", "dusk", "morning", "evening", "afternoon", "midnight", "noon", "sunrise", "sunset",
                 "dark", "nightfall", "sundown", "midday", "twilight", "daybreak", "nighttime", "daytime",
                 # and the days and seasons a scene is set on ("the night before Christmas: sleigh bells jingle")

@@ -580,10 +580,15 @@ def editor_said(text: str) -> str:
     text = re.sub(rf"^(?!{_SHORT_NOT}\b|at\s|use\s)(?P<b>(?:(?!\b(?:louder|quieter|softer|later|earlier|sooner|longer"
                   rf"|shorter|faster|slower)\b)[^,;])+?)\s+instead\s+of\s+(?P<a>.+)$", r"replace \g<a> with \g<b>",
                   text, flags=re.I)
-    text = re.sub(rf"^(?:turn|switch|shut)\s+(?:off\s+(?P<a>.+?)|(?P<b>.+?)\s+off)(?:\s+at\s+(?P<t>{_DECIMAL}\s*"
-                  rf"{_UNIT_S}?))?$",
-                  lambda m: f"stop {m['a'] or m['b']} at {m['t']}" if m["t"] else f"remove {m['a'] or m['b']}", text,
+    # "the drill for longer" ("play the rain for a bit longer", "keep the crowd going for 2 s longer"): as "the drill
+    # longer"
+    text = re.sub(rf"\s+for\s+(?=(?:{_A_BIT}\s+|{_DECIMAL}\s*{_UNIT_S}\s+)?(?:longer|shorter)$)", " ", text,
                   flags=re.I)
+    # "turn the crowd off from 2 to 4 s" ("... between 2 and 4"): as "remove the crowd from 2 to 4 s"
+    text = re.sub(rf"^(?:turn|switch|shut)\s+(?:off\s+(?P<a>.+?)|(?P<b>.+?)\s+off)(?:\s+at\s+(?P<t>{_DECIMAL}\s*"
+                  rf"{_UNIT_S}?)|\s+(?P<w>(?:from|between)\s+{_DECIMAL}.*))?$",
+                  lambda m: f"stop {m['a'] or m['b']} at {m['t']}" if m["t"] else
+                  f"remove {m['a'] or m['b']}{' ' + m['w'] if m['w'] else ''}", text, flags=re.I)
     text = re.sub(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME})\s+(?:at\s+|play\s+at\s+)?(?P<x>half|double)[\s-]"
                   r"(?:speed|time|tempo)$",
                   lambda m: f"make {m['a']} {'half' if m['x'].lower() == 'half' else 'twice'} as fast", text, flags=re.I)

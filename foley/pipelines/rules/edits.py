@@ -16,10 +16,10 @@ from .edit_forms import (_A_BIT, _AT_ONCE, _EARLIER, _EDIT_VERBS, _EDITS, _EFFEC
                          _MOVE_TO_PLACE, _NUM, _PERCENT, _REMOVE_AFTER, _MUCH, _SHORT_NOT, _SOME_MORE, _TO_LEVEL,
                          _TWO_EDITS, _TWO_SHORT, _UNITLESS, A_BIT_DB, A_BIT_LONGER_S, MUCH_DB, NUDGE_S, TEMPO_STEP,
                          _edit_said, _is_edit, editor_said, short_edit)
-from .times import (_AT_SIGN, _COUNT, _COUNTS, _count, _DECIMAL, _IN_AT, _LASTING, _MANY, _NOT_ONE_TIME, _NUMBER, _OF_IT,
-                    _SAID_AT, _SCATTERED, _SOON, _STRAY_TIME, _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S, _UNTIL,
-                    MIN_LENGTH_S, TIMED_LENGTH_S, _counted, _half_seconds, _repeats, _rhythm, _scatter, _scattered,
-                    in_seconds, said_times, timed_length_s)
+from .times import (_AT_SIGN, _COUNT, _COUNTS, _count, _DASHED, _DECIMAL, _IN_AT, _LASTING, _MANY, _NOT_ONE_TIME,
+                    _NUMBER, _OF_IT, _SAID_AT, _SCATTERED, _SOON, _STRAY_TIME, _TIME_TAIL, _TIMED, _TIMED_TAIL, _UNIT_S,
+                    _UNTIL, MIN_LENGTH_S, TIMED_LENGTH_S, _counted, _half_seconds, _repeats, _rhythm, _scatter,
+                    _scattered, in_seconds, said_times, timed_length_s)
 from .words import (_ARTICLE, _ORDINAL_STEMS, _ORDINALS, _SILENCE, _SOUND_VERBS, _STOP, _VERB, _WHERE_WORDS, _alike,
                     _clean, _does, _fills, _learned_spans, _stems, _subject, _words, is_background, is_iterative,
                     repeat_period_s, third_person, until_said, weighted)
@@ -821,6 +821,7 @@ def _edit_seconds(text: str) -> str:
                   rf"|\s+(?:to|and)\s+(?:{_NUMBER})[-\s]+(?:s|secs?|seconds?)\b)",  # "from two to four seconds" too
                   lambda m: str(_COUNTS[m[1].lower()]), text, flags=re.I)
     text = re.sub(r"(?<=\d)\s*decibels?\b", " dB", text, flags=re.I)  # "by 3 decibels"
+    text = _DASHED.sub(r"from \g<a> to \g<b> \g<u>", text)  # "the drill 3-5 s": a span, not 5 s earlier
     return re.sub(r"\b(\d+(?:\.\d+)?)\s*(?:ms|msecs?|milliseconds?)\b", lambda m: f"{float(m[1]) / 1000:g} s", text,
                   flags=re.I)
 
@@ -994,21 +995,39 @@ def _till_the_end(previous: Plan, text: str) -> str:
 
 # "let the bell ring out" ("play out"): it sounds until the timeline's end
 _RING_OUT = re.compile(r"^(?:let|have|make)\s+(?P<a>.+?)\s+(?:ring|play|run)\s+out$", re.I)
-# "loop the footsteps until 8 s" (the end said so: _TILL_THE_END)
+# "loop the footsteps until 8 s" (the end said so: _TILL_THE_END); "loop the footsteps", with no time: to the end
 _LOOP = re.compile(rf"^(?:loop|repeat)\s+(?P<a>.+?)\s+(?:until|till|to)\s+(?P<t>{_DECIMAL})\s*{_UNIT_S}?$", re.I)
+_LOOP_ALONE = re.compile(r"^loop\s+(?P<a>(?:(?!\b(?:until|till|to|from|for|at)\b)[^\d])+)$", re.I)
 
 
 def _looped(previous: Plan, asked: str, instruction: str) -> str:
-    """``asked`` as "make X stop at T s" where it loops a repeated sound or a background until T s (``_LOOP``);
-    PlanError for a one-shot, with the rhythm that repeats it."""
-    loop = _LOOP.match(asked)
+    """``asked`` as "make X stop at T s" where it loops a repeated sound or a background until T s (``_LOOP``; the
+    timeline's end when it says no time); PlanError for a one-shot, with the rhythm that repeats it."""
+    loop = _LOOP.match(asked) or _LOOP_ALONE.match(asked)
     if loop is None:
         return asked
+    t = loop.groupdict().get("t") or f"{previous.duration_s:g}"
     e = previous.events[_target(previous, loop["a"])]
     if not (e.fill or is_background(e.caption)):
         raise PlanError(f"{instruction.strip()!r}: {e.caption!r} plays once; to repeat it: '{loop['a']} every N s' (it "
-                        f"then repeats over its span), then 'make {loop['a']} stop at {loop['t']} s'")
-    return f"make {loop['a']} stop at {loop['t']} s"
+                        f"then repeats over its span), then 'make {loop['a']} stop at {t} s'")
+    return f"make {loop['a']} stop at {t} s"
+
+
+# "make the drill twice as long" ("the drill half as long", "3 times as long", "2x longer"): that many times its length
+_AS_LONG = re.compile(rf"^(?:make\s+)?(?P<a>.+?)\s+(?:(?:(?P<w>twice|half)|(?P<n>{_DECIMAL})\s*(?:x|\u00d7|times))"
+                      rf"\s+as\s+long|(?P<m>{_DECIMAL})\s*(?:x|\u00d7|times)\s+(?P<d>longer|shorter))$", re.I)
+
+
+def _as_long(previous: Plan, asked: str) -> str:
+    """``asked`` as "make X last N s" where it asks for a multiple of X's length (``_AS_LONG``: "twice as long" of a
+    sound of 3 s is "last 6 s")."""
+    m = _AS_LONG.match(asked)
+    if m is None:
+        return asked
+    times = {"twice": 2.0, "half": 0.5}[m["w"].lower()] if m["w"] else float(m["n"] or m["m"])
+    times = 1 / times if m["d"] and m["d"].lower() == "shorter" and times > 0 else times
+    return f"make {m['a']} last {round(times * previous.events[_target(previous, m['a'])].length_s, 3):g} s"
 
 
 # "add thunder at 3 s, quietly", "add a bell at 5 s, -6 dB", "add wind, a bit louder": the level of the sound added
@@ -1613,11 +1632,22 @@ def _a_bit_said(text: str) -> str:
     return re.sub(r"\ba\s+lil'?(?=\s)", "a little", text, flags=re.I)
 
 
+# "cows off" ("the crowd off at 8 s", "... from 2 to 4 s"): as "turn the cows off" where it names a sound of the bed
+# and says nothing it does (not "eases off", "the rain eases off at 5 s")
+_OFF = re.compile(rf"^(?!{_SHORT_NOT}\s)(?P<a>[^,;:.\d]+?)\s+off(?P<r>\s+(?:at|from|between)\s+\d.*)?$", re.I)
+
+
+def _off(previous: Plan, text: str) -> str:
+    """``text`` as "turn X off" where it is a sound of ``previous`` said with "off" alone (``_OFF``)."""
+    m = _OFF.match(text)
+    return f"turn {m['a']} off{m['r'] or ''}" if m and not _subject(m["a"]) and _in_bed(previous, m["a"]) else text
+
+
 def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None) -> Plan:
     """Apply one simple edit to ``previous``; events that do not change keep their seed. ``notes`` gets a line for an
     edit read in another way than said ("make the rain heavier": louder)."""
-    asked = editor_said(_edit_seconds(_a_bit_said(_POLITE.sub("", _without_lead_in(_typos_said(_clean(
-        until_said(instruction))))))))
+    asked = editor_said(_off(previous, _edit_seconds(_a_bit_said(_POLITE.sub("", _without_lead_in(_typos_said(_clean(
+        until_said(instruction)))))))))
     plain = re.sub(r"(?i),?\s+instead$", "", asked)  # "make it louder instead": the edit (not "use a cat instead")
     asked = plain if _ALONE.match(plain) or _is_edit(plain) and not re.match(r"(?i)use\s", plain) else asked
     _check_unit(previous, asked)
@@ -1634,6 +1664,7 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
     asked = _RING_OUT.sub(r"make \g<a> stop at the end", asked)
     asked = _till_the_end(previous, asked)
     asked = _looped(previous, asked, instruction)
+    asked = _as_long(previous, asked)
     if longer := _LONGER_TO.match(asked):
         _wrong_way(previous, longer, True, instruction)
     if cut := _CUT_TO.match(asked):  # not "shorter by 5 s", nor the rain muted until 5 s
@@ -1892,6 +1923,13 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                     if nums[0] < MIN_LENGTH_S:
                         raise PlanError(f"{instruction.strip()!r}: a sound lasts at least {MIN_LENGTH_S:g} s (to take "
                                         f"it out: remove {m['a']})")
+                    if len(targets) == 1 and e["end_time"] >= d - 1e-3 and nums[0] > e["end_time"] - e["start_time"]:
+                        # held to the timeline, it would not change: moved earlier first, it has the room
+                        room = max(0.0, d - nums[0])
+                        how = (f"; to make it last {min(nums[0], d):g} s, move it first ('move {m['a']} to "
+                               f"{seconds_said(room)} s')" if room < e["start_time"] - 1e-3 else "")
+                        raise PlanError(f"{e['caption']!r} already lasts to the end of the {d:g} s timeline (from "
+                                        f"{seconds_said(e['start_time'])} s){how}")
                     e.update(end_time=min(d, e["start_time"] + nums[0]))
                 elif kind == "throughout":  # "the clock ticks the whole time": from 0 s to the timeline's end
                     e.update(start_time=0.0, end_time=d)
@@ -1980,6 +2018,9 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
         more = ((f" (to hear it {count[0]}: 'replace the {named[1]} with {named[0]} {count[0]}')" if count else
                  f" (to stop it there: 'make the {named[1]} stop at {until['t']} s')") if named else "")
         more += _amount_hint(said, named[1]) if not named and (named := _bed_sound_named(previous, said)) else ""
+        if mood := _MOOD.match(said):
+            more = (f": {_clean(mood['m'])!r} is how it feels, and the rules planner changes the sounds that play, not "
+                    f"a feel: add or replace sounds for it ('add X at T s', 'replace X with Y')")
         raise PlanError(f"the rules planner does not understand {instruction.strip()!r}{more}; it reads edits such as "
                         f"{examples}; a new description starts a new bed: give it another --session file)") from None
     meant = _misspelt(said, previous)
@@ -2163,6 +2204,14 @@ def _named_by_its_words(previous: Plan, said: str) -> tuple[str, str] | None:
         return None
     thing = _ARTICLE.sub("", _subject(named[0]) or "")  # "door"; not "someone" of "someone knocks": "knock"
     return named[0], thing if thing and thing.lower() not in ("someone", "somebody", "he", "she", "they") else named[1]
+
+
+# "make it spookier" ("make the scream scarier", "make it more intense", "make it darker"): a feel asked of the bed or
+# of a sound, read by no edit (not "make the drill hammer": a word of a sound)
+_MOOD = re.compile(r"^(?:make\s+)?(?:it|this|that|everything|all\s+the\s+sounds|the\s+[a-z' ]+?)\s+(?P<m>(?:(?:a\s+"
+                   r"(?:little\s+)?bit|a\s+little|a\s+lot|much|way|even|slightly)\s+)?(?:more\s+[a-z]+|[a-z]{2,}ier"
+                   r"|(?:dark|warm|cold|cool|deep|wild|weird|strang|calm|dens|rich|full|bright|harsh|bigg|tens|bleak"
+                   r"|rough|gentl|sweet|grimm)er))$", re.I)
 
 
 def _amount_hint(said: str, noun: str) -> str:
