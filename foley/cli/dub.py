@@ -177,7 +177,8 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
             print(f"  failed: {reason}", file=sys.stderr)
 
     settings = dub_settings(args.model, caption=args.caption, scale=args.scale, steps=args.steps, guidance=args.guidance,
-                            visual_steps=args.visual_steps, seed=args.seed, threads=torch.get_num_threads())
+                            visual_steps=args.visual_steps, seed=args.seed,
+                            threads=torch.get_num_threads() if device == "cpu" else None)  # a GPU's sums: not these
     settings |= {"keep-original": args.keep_original, "mix-original": args.mix_original}
     options = OutputOptions(overwrite=args.overwrite, keep_original=args.keep_original, mix_original_db=args.mix_original,
                             settings=settings, sample_rate=pipeline.time.sample_rate if pipeline is not None else None)

@@ -882,7 +882,7 @@ class RenderStats:
 # A generated event whose peak stays below this is no sound a listener hears in the mix (dub's rule).
 FAINT_PEAK_DBFS = -35.0
 SHORT_GAP_S = 2.0  # a one-shot silent this long before its span ends is said to be one sound, and how to fill it
-RING_LEFT_S = 0.5  # a sound that rings on released this long before its take falls silent is said to be, and how not to
+RING_LEFT_S = 0.5  # a one-shot released this long before its take falls silent is said to be, and how not to
 # A one-shot's take that faint is drawn again from other seeds (take r: + r * RETAKE_SEED_STEP), this
 # many times at most; the loudest try is kept.
 FAINT_RETAKES = 2

@@ -135,13 +135,13 @@ def model_dir(spec: str | os.PathLike) -> Path:
 
 
 def dub_settings(model: str | os.PathLike, *, caption: str | None, scale: float | None, steps: int | None,
-                 guidance: float | None, visual_steps: float | None, seed: int, threads: int) -> dict:
+                 guidance: float | None, visual_steps: float | None, seed: int, threads: int | None) -> dict:
     """How ``foley dub`` makes a sound, by the names of its options, with the model's own
     sampler defaults (its ``pipeline.json``, read without loading anything) for those not given;
     the given values alone when that file cannot be read. The caption stays as given (None: the
     model's own or, with a caption probe, one named from each video's picture, which is not the
-    same as ``--caption ''``); ``threads``, the CPU threads torch computes with (on another count
-    the same seed can make another sound). A dub's wav records them."""
+    same as ``--caption ''``); ``threads``, the CPU threads torch computes with on a CPU (on another
+    count the same seed can make another sound; None on a GPU, not recorded). A dub's wav records them."""
     try:
         config = PipelineConfig.read(model_dir(model) / CONFIG_NAME)
     except (FoleyError, OSError):
@@ -150,7 +150,7 @@ def dub_settings(model: str | os.PathLike, *, caption: str | None, scale: float 
     return {"model": str(model), "caption": caption,
             **{name.replace("_", "-"): getattr(config, name) if value is None and config is not None else value
                for name, value in given.items()},
-            "seed": seed, "threads": threads}
+            "seed": seed, **({"threads": threads} if threads is not None else {})}
 
 
 def component_path(root: Path, key: str, value: str) -> Path | str:

@@ -548,6 +548,7 @@ def test_dub_settings_fill_in_the_models_defaults_without_loading_it(tmp_path):
                                              "threads": 2}  # demo's pipeline.json, steps as given
     assert dub_settings("demo", **{**given, "caption": ""})["caption"] == ""  # --caption '' is not "none given"
     assert dub_settings(tmp_path / "none", **given)["guidance"] is None  # no readable config: the given values alone
+    assert "threads" not in dub_settings("demo", **{**given, "threads": None})  # on a GPU: its CPU threads do not count
 
 
 def test_frame_encoding_reports_its_progress_chunk_by_chunk(pipeline, cfr_video, monkeypatch):

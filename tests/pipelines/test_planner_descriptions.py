@@ -371,6 +371,9 @@ def test_a_sound_learned_by_name_said_in_the_plural_is_no_verb_of_the_thing_befo
     assert placed("a bell rings at 2 s, punches on a bag, a crowd cheers")[1] == ("punches on a bag", 4, 7)
     assert placed("a crowd laughs at 2 s, punches on a bag")[1] == ("punches on a bag", 4, 10)
     assert placed("a man grunts, then punches")[1] == ("a man punches", 5, 10)
+    # said alone, it is what the thing before does (was 'whooshes' and 'thuds', sounds of their own)
+    assert placed("a sword swings, then whooshes")[1] == ("a sword whooshes", 5, 10)
+    assert placed("a bag swings, thuds at 3 s")[1] == ("a bag thuds", 3, 5)
 
 
 def test_a_rhythm_placed_at_a_time_plays_on_from_it():
@@ -392,3 +395,5 @@ def test_sounds_with_no_room_after_a_one_shot_at_several_times_follow_its_first(
     # with room after the last, after it, as before; a background said first plays under the sound at 0 s
     assert placed("a door slams at 2 s and 5 s, then a dog barks")[2] == ("a dog barks", 7, 10)
     assert placed("rain, a bell at 0 s") == [("a bell", 0, 2), ("rain", 0, 10)]
+    # said with other sounds, it still plays under the sound at 0 s as they follow it (was: the wind from 2 s)
+    assert placed("wind, a dog barks, a bell at 0 s") == [("a bell", 0, 2), ("wind", 0, 10), ("a dog barks", 2, 10)]

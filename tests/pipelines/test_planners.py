@@ -1098,8 +1098,12 @@ def test_edits_said_in_other_words():
                  "keep the thunder rumbling all along", "the thunder should roll on the whole time"):
         assert edited(said)[1] == ("thunder", 0, 10, 0), said
     assert ("a dog barks", 0, 10, 0) in edited("make the dog barks last the whole time")
-    with pytest.raises(PlanError, match="cannot read which part or time of the sound"):  # a level, not a span
-        p.plan("make the thunder louder throughout", 10, bed)
+    # a level, a stop or a mute said with "throughout" is no span over the bed (was: the thunder from 0 to 10 s, or
+    # "cannot read which part or time of the sound it means")
+    for said in ("make the thunder louder throughout", "the thunder stops throughout", "the thunder is muted the whole "
+                 "time"):
+        with pytest.raises(PlanError, match=rf"^(?:the rules planner does not understand )?'{said}'"):
+            p.plan(said, 10, bed)
     with pytest.raises(PlanError, match="to add it, 'add wind throughout'"):  # no sound of the bed: added, as said
         p.plan("wind throughout", 10, bed)
     assert edited("turn the rain down 3 dB") == edited("make the rain quieter by 3 dB")
@@ -3727,6 +3731,8 @@ def test_more_of_a_sound_said_casually_asks_how_many_and_when():
     assert spans(p.plan("two more punches at 7 s and 8 s", 10, bed))[-2:] == [("punches on a bag", 7, 9),
                                                                                ("punches on a bag", 8, 10)]
     assert spans(p.plan("add some more thunder", 10, bed))[1] == ("thunder", 0, 10)  # not said in the plural: added
+    # nor a sound of the bed: added as said (was three one-shots captioned 'a bird')
+    assert spans(p.plan("add some more birds", 10, bed))[1] == ("birds", 0, 10)
 
 
 def test_a_sound_of_the_bed_named_at_a_time_by_what_it_does_is_no_new_sound():

@@ -532,9 +532,9 @@ def _named(text: str, last: str | None, comer: str | None = None) -> tuple[str, 
         going = re.match(r"^(.+?)\s+[a-z]+ing\b", _clean(last)) if last and not thing else None
         doer = thing or (going[1] if going else None)  # "a dog" of "a dog barks" or "a dog growling"
         learned = " ".join(words) in LEARNED_SOUNDS  # "a door slams, then swimming at 5 s": no door swims
-        # "a bell rings, punches on a bag": a sound learned by name, said in the plural, after a thing (no bell punches;
-        # a man does)
-        learned = learned or bool(words) and not _PERSON.match(thing or "") and words[0] not in _stems(words[0]) \
+        # "a bell rings, punches on a bag": a sound learned by name, said in the plural with more words, after a thing
+        # (no bell punches; a man does); said alone it is what the thing does ("a sword swings, then whooshes")
+        learned = learned or len(words) > 1 and not _PERSON.match(thing or "") and words[0] not in _stems(words[0]) \
             and _stems(words[0]) <= _LEARNED_NAMES
         if doer and len(words) == 1 and words[0].endswith("ing") and words[0] not in _NOT_GOING_ON and not learned:
             member = f"{doer} {member}"  # "a dog growling, then barking at 3 s": the dog barking
@@ -1446,10 +1446,10 @@ def rules_layout(description: str, duration_s: float, max_simultaneous: int = 3,
             del segments[k][1:]
     # and those said before a sound at the bed's start follow it: nothing comes before 0 s ("punches on a bag, a bell at
     # 0 s"; not "rain, a bell at 0 s", a background that plays on under it)
-    if (len(segments) > 1 and min(e["start_time"] for e in segments[1][0]) <= 0
-            and any(not is_background(c) or own is not None for g in segments[0] for c, own, *_ in g)):
-        segments[1][1:1] = segments[0]
-        segments[0] = []
+    if len(segments) > 1 and min(e["start_time"] for e in segments[1][0]) <= 0:
+        beneath = [g for g in segments[0] if all(is_background(c) and own is None for c, own, *_ in g)]
+        segments[1][1:1] = [g for g in segments[0] if g not in beneath]
+        segments[0] = beneath
     events, slot_ends = [], []
     for k, segment in enumerate(segments):
         groups = segment[1:] if k else segment  # a later segment starts with its anchor

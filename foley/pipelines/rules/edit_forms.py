@@ -33,6 +33,10 @@ _A_BIT = r"(?P<bit>a\s+(?:little\s+)?bit|a\s+(?:little|touch|tad|notch)|slightly
 _MUCH = r"(?P<much>much|a\s+lot|(?<!all\sthe\s)way|far)"  # a change of MUCH_DB (not "all the way": no amount)
 # "some more laughs", of a sound said in the plural: a few more (not "some more thunder": more of it)
 _SOME_MORE = r"some(?=\s+more\s+[a-z][^\d,;]*?[^s\W]s(?:\s+(?:at|from|for|between)\s+\d.*)?$)"
+# A word after a sound's name that asks for a level, a stop or a move, not for it to play on ("the clock stops
+# throughout", "make the rain louder the whole time"): no "throughout" edit
+_NOT_HELD = (r"(?:quieter|louder|softer|lower|fainter|silent|silenced|muted?|off|away|gone|dead|stops?|stopped|ends?"
+             r"|ended|fades?|faded|later|earlier|sooner|longer|shorter|faster|slower)")
 MUCH_DB = 12.0  # "make X much quieter"
 NUDGE_S = 0.1  # "nudge X earlier", "make X a bit later"; a move said without an amount is 1 s
 A_BIT_LONGER_S = 0.5  # "make X a bit longer" (or shorter); a change of length said without an amount is 1 s
@@ -85,10 +89,12 @@ _EDITS = [
                         re.I)),  # a length, not a change of it
     # "make the clock last the whole time", "the clock ticks throughout", "keep the fridge humming all along": over the
     # whole timeline ("in the background" may ask for a level, "make X louder throughout" for a gain: neither)
-    ("throughout", re.compile(rf"^(?:(?:make|have|let|keep)\s+)?(?P<a>(?:the|that|this|these|those)\s.+?|it|them)"
+    ("throughout", re.compile(rf"^(?:(?:make|have|let|keep)\s+)?(?P<a>(?:the|that|this|these|those)\s"
+                              rf"(?:(?!\b{_NOT_HELD}\b).)+?|it|them)"
                               rf"(?:\s+(?:should\s+)?(?!(?:quiet|silent|mute|loud|soft|low|off|out|down|up|away|still"
-                              rf"|gone|dead|faint|be|stay|later|earlier|sooner|longer|shorter|faster|slower)[a-z]*\b)"
-                              rf"[a-z]+(?:\s+on)?)?\s+(?!in\s+the\s+background){_THROUGHOUT_WORDS}$", re.I)),
+                              rf"|gone|dead|faint|be|stay|later|earlier|sooner|longer|shorter|faster|slower)[a-z]*\b"
+                              rf"|{_NOT_HELD}\b)[a-z]+(?:\s+on)?)?\s+(?!in\s+the\s+background){_THROUGHOUT_WORDS}$",
+                              re.I)),
     ("rhythm", re.compile(rf"^(?:make\s+|repeat\s+)?{_TARGET}\s+(?:repeat\s+)?every\s+(?:{_NUM}(?:{_UNIT})?"
                           rf"|(?:half\s+(?:a\s+)?)?second)$", re.I)),  # read by _rhythm
 ]
@@ -515,7 +521,6 @@ def _edit_said(text: str) -> str:
     text = re.sub(r"^(?:lose|kill|silence(?!\s+(?:until|till|for|from|at|between|then)\b|\s+\d))\s+|^(?:no|without"
                   r"(?=\s+(?:the|that|this|these|those|it|them|any)\b))\s+(?=[^,;.]+$)",
                   "remove ", text, flags=re.I)  # "no thunder": remove it; not "silence until 3 s", a silence
-    text = re.sub(rf"^add\s+{_SOME_MORE}", "add a few", text, flags=re.I)  # "add some more laughs": a few more
     text = re.sub(r"^add\s+(?:some\s+)?more\s+", "add ", text, flags=re.I)  # "add more thunder": another thunder
     text = re.sub(rf"^(?P<a>(?:{_LEARNED_OR}[^,;])+?)\s+at\s+(?P<t>[\d.]+\s*(?:s|secs?|seconds?)?)\s+instead$",
                   r"move \g<a> to \g<t>", text, flags=re.I)  # "thunder at 1 s instead"

@@ -2207,11 +2207,13 @@ def _named_by_its_words(previous: Plan, said: str) -> tuple[str, str] | None:
 
 
 # "make it spookier" ("make the scream scarier", "make it more intense", "make it darker"): a feel asked of the bed or
-# of a sound, read by no edit (not "make the drill hammer": a word of a sound)
-_MOOD = re.compile(r"^(?:make\s+)?(?:it|this|that|everything|all\s+the\s+sounds|the\s+[a-z' ]+?)\s+(?P<m>(?:(?:a\s+"
-                   r"(?:little\s+)?bit|a\s+little|a\s+lot|much|way|even|slightly)\s+)?(?:more\s+[a-z]+|[a-z]{2,}ier"
-                   r"|(?:dark|warm|cold|cool|deep|wild|weird|strang|calm|dens|rich|full|bright|harsh|bigg|tens|bleak"
-                   r"|rough|gentl|sweet|grimm)er))$", re.I)
+# of a sound, read by no edit (a feel word, not one of level or pace: "noisier", "more often", "steadier" are edits)
+_FEELS = (r"spook|scar|creep|eer|bus|liv|happ|sad|mood|gloom|co[sz]|dream|cheer|dramat|intens|tens|rural|urban|natur"
+          r"|realist|cinemat|epic|myster|romant|peace|calm|chaot|aliv|atmospher|immers|emotion|omin|menac|haunt|dark|warm"
+          r"|cold|cool|deep|wild|weird|strang|dens|rich|full|bright|harsh|bleak|rough|gentl|sweet|grim")
+_MOOD = re.compile(rf"^(?:make\s+)?(?:it|this|that|everything|all\s+the\s+sounds|the\s+[a-z' ]+?)\s+(?P<m>(?:(?:a\s+"
+                   rf"(?:little\s+)?bit|a\s+little|a\s+lot|much|way|even|slightly)\s+)?(?:more\s+(?:{_FEELS})[a-z]*"
+                   rf"|(?:{_FEELS})[a-z]*(?:ier|er)))$", re.I)
 
 
 def _amount_hint(said: str, noun: str) -> str:
