@@ -3860,3 +3860,15 @@ def test_a_feel_asked_of_the_bed_is_refused_with_what_changes_it():
                                             r"feels, and the rules planner changes the sounds that play, not a feel: "
                                             r"add or replace sounds for it \('add X at T s', 'replace X with Y'\); "):
             p.plan(said, 10, house)
+
+
+def test_a_level_said_in_other_words():
+    # were not understood: "more audible", "noisier", "stronger", "subtler", "less noticeable", "weaker"
+    p = RulesPlanner()
+    bed = p.plan("rain, a drill from 3 to 6 s", 10)
+    for said, gain in (("make the drill more audible", 6), ("make the drill noisier", 6), ("the drill a bit stronger", 3),
+                       ("make the drill more prominent by 2 dB", 2), ("make the drill subtler", -6),
+                       ("make the drill less noticeable", -6), ("the drill weaker", -6)):
+        assert [e.gain_db for e in p.plan(said, 10, bed).events] == [0, gain], said
+    # a new sound's words stay its words
+    assert "wind growing stronger" in [e.caption for e in p.plan("add wind growing stronger", 10, bed).events]

@@ -581,7 +581,13 @@ def editor_said(text: str) -> str:
     description these are a sound's words: "turn off the lights", "footsteps at half speed"): "cat instead of dog" is
     "replace dog with cat"; "turn off the wind" ("switch the wind off") is "remove the wind", "... at 5 s" "stop the
     wind at 5 s"; "footsteps at half speed" is "make footsteps half as fast"; "ghost +1s" is "move ghost later by 1 s"
-    ("-1 s": earlier)."""
+    ("-1 s": earlier); "make the drill more audible" ("noisier", "stronger") is "make the drill louder", "... subtler"
+    ("less audible", "weaker") "quieter"."""
+    if not re.match(r"(?:add|replace|swap|use|change|put)\b", text, re.I):  # a level, not a new sound's words
+        text = re.sub(r"\s(?:more\s+(?:audible|prominent|present|noticeable)|noisier|stronger)(?=(?:\s+by\s+.+)?$)",
+                      " louder", text, flags=re.I)
+        text = re.sub(r"\s(?:less\s+(?:audible|prominent|present|noticeable|noisy)|more\s+subtle|subtler|weaker)"
+                      r"(?=(?:\s+by\s+.+)?$)", " quieter", text, flags=re.I)
     text = re.sub(rf"^(?!{_SHORT_NOT}\b|at\s|use\s)(?P<b>(?:(?!\b(?:louder|quieter|softer|later|earlier|sooner|longer"
                   rf"|shorter|faster|slower)\b)[^,;])+?)\s+instead\s+of\s+(?P<a>.+)$", r"replace \g<a> with \g<b>",
                   text, flags=re.I)
