@@ -3872,3 +3872,14 @@ def test_a_level_said_in_other_words():
         assert [e.gain_db for e in p.plan(said, 10, bed).events] == [0, gain], said
     # a new sound's words stay its words
     assert "wind growing stronger" in [e.caption for e in p.plan("add wind growing stronger", 10, bed).events]
+
+
+def test_a_one_shot_of_the_bed_added_with_the_is_another_of_it():
+    # "add the glass at 7 s" added a sound captioned "the glass"
+    p = RulesPlanner()
+    bed = p.plan("rain, a glass breaks at 2 s", 10)
+    added = p.plan("add the glass at 7 s", 10, bed)
+    assert [(e.caption, e.start_s) for e in added.events if e.caption != "rain"] == [("a glass breaks", 2.0),
+                                                                                    ("a glass breaks", 7.0)]
+    # a sound not in the bed keeps its words
+    assert "the sound of a cat" in [e.caption for e in p.plan("add the sound of a cat at 5 s", 10, bed).events]

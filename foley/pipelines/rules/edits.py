@@ -1691,6 +1691,10 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
     # punches"
     asked = re.sub(rf"^(?=(?:a\s+few|several|a\s+couple(?:\s+of)?|{_SOME_MORE}|\d+|{_MANY})\s+more\s+"
                    rf"(?!(?:s|secs?|seconds?|db|times?)\b)[a-z])", "add ", asked, flags=re.I)
+    # "add the glass at 7 s" ("add the dog at 2 s and 6 s"), the one-shot of the bed named with "the": another of it
+    if (the := re.match(r"(?i)^add\s+the\s+(?P<x>[a-z][^\d,;]*?)(?P<t>\s+(?:at|from|between)\s+\d.*)$", asked)) \
+            and _in_bed(previous, f"the {the['x']}") and _names_a_one_shot(previous, the["x"]):
+        asked = f"add another {the['x']}{the['t']}"
     # "another dog at 8 s" ("one more knock at 5 s"): as "add another dog at 8 s" (not "another take of X")
     asked = re.sub(r"^(?=(?:another|one\s+more)\s+(?!(?:take|version|one|pass|go|try|shot)\b)[a-z].*?\s+at\s+\d)",
                    "add ", asked, flags=re.I)
