@@ -3883,3 +3883,16 @@ def test_a_one_shot_of_the_bed_added_with_the_is_another_of_it():
                                                                                     ("a glass breaks", 7.0)]
     # a sound not in the bed keeps its words
     assert "the sound of a cat" in [e.caption for e in p.plan("add the sound of a cat at 5 s", 10, bed).events]
+
+
+def test_a_different_take_and_a_quicker_pace_said_casually():
+    p = RulesPlanner()
+    bed = p.plan("rain, a car passes at 3 s, footsteps on gravel, a door slams at 7 s", 10)
+    # were not understood: a retake said as "a different X", "give me another X" (with no time: no sound added)
+    for said, caption in (("a different car", "a car passes"), ("different door please", "a door slams"),
+                          ("give me another door slam", "a door slams")):
+        after = p.plan(said, 10, bed)
+        assert [e.caption for e in after.events] == [e.caption for e in bed.events], said
+        assert [e.caption for e, b in zip(after.events, bed.events) if e.seed != b.seed] == [caption], said
+    steps = p.plan("the footsteps need to be quicker", 10, bed)  # was not understood: as "faster"
+    assert steps.events[2].period_s == p.plan("make the footsteps faster", 10, bed).events[2].period_s

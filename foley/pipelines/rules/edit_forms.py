@@ -51,7 +51,8 @@ _EDITS = [
     ("replace", re.compile(r"^(?:replace|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)),
     ("replace", re.compile(r"^(?:change|turn)\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)),
     ("retake", re.compile(r"^(?:(?:give me |try )?(?:another|an?\s+(?:new|different|fresh)|new|different|fresh) (?:take"
-                          r"|version) (?:of|on|for)|try|redo|regenerate|re-?roll|re-?take)"
+                          r"|version) (?:of|on|for)|try|redo|regenerate|re-?roll|re-?take"
+                          r"|(?=\D+$)(?:give me )?(?:an?\s+)?different|(?=\D+$)give me another)"  # "a different car", no time
                           r"\s+(?P<a>.+?)"
                           r"(?:\s+again)?$", re.I)),
     ("remove_span", re.compile(rf"^{_REMOVE}\s+(?P<a>.+?)\s+(?:(?:from|between)\s+{_NUM}{_SECONDS}\s+(?:to|and|until"
@@ -582,12 +583,13 @@ def editor_said(text: str) -> str:
     "replace dog with cat"; "turn off the wind" ("switch the wind off") is "remove the wind", "... at 5 s" "stop the
     wind at 5 s"; "footsteps at half speed" is "make footsteps half as fast"; "ghost +1s" is "move ghost later by 1 s"
     ("-1 s": earlier); "make the drill more audible" ("noisier", "stronger") is "make the drill louder", "... subtler"
-    ("less audible", "weaker") "quieter"."""
+    ("less audible", "weaker") "quieter", and "quicker" "faster"."""
     if not re.match(r"(?:add|replace|swap|use|change|put)\b", text, re.I):  # a level, not a new sound's words
         text = re.sub(r"\s(?:more\s+(?:audible|prominent|present|noticeable)|noisier|stronger)(?=(?:\s+by\s+.+)?$)",
                       " louder", text, flags=re.I)
         text = re.sub(r"\s(?:less\s+(?:audible|prominent|present|noticeable|noisy)|more\s+subtle|subtler|weaker)"
                       r"(?=(?:\s+by\s+.+)?$)", " quieter", text, flags=re.I)
+        text = re.sub(r"\squicker(?=(?:\s+by\s+.+)?$)", " faster", text, flags=re.I)  # "the steps need to be quicker"
     text = re.sub(rf"^(?!{_SHORT_NOT}\b|at\s|use\s)(?P<b>(?:(?!\b(?:louder|quieter|softer|later|earlier|sooner|longer"
                   rf"|shorter|faster|slower)\b)[^,;])+?)\s+instead\s+of\s+(?P<a>.+)$", r"replace \g<a> with \g<b>",
                   text, flags=re.I)
