@@ -3896,3 +3896,14 @@ def test_a_different_take_and_a_quicker_pace_said_casually():
         assert [e.caption for e, b in zip(after.events, bed.events) if e.seed != b.seed] == [caption], said
     steps = p.plan("the footsteps need to be quicker", 10, bed)  # was not understood: as "faster"
     assert steps.events[2].period_s == p.plan("make the footsteps faster", 10, bed).events[2].period_s
+
+
+def test_a_length_held_to_the_timeline_is_said():
+    # "make the truck twice as long" of a truck at 7-9 s gave 7-10 s with nothing said
+    p = RulesPlanner()
+    bed = p.plan("rain, a truck reverses at 7 s", 10)
+    assert spans(p.plan("make the truck twice as long", 10, bed))[1] == ("a truck reverses", 7.0, 10.0)
+    assert p.notes == ["'a truck reverses' from 7 s lasts 3 s, to the end of the 10 s timeline, not 4 s; to hear all "
+                       "of it, move it first ('move the truck to 6 s')"]
+    p.plan("make the truck last 2.5 s", 10, bed)
+    assert p.notes == []

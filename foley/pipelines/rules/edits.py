@@ -1934,6 +1934,11 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                                f"{seconds_said(room)} s')" if room < e["start_time"] - 1e-3 else "")
                         raise PlanError(f"{e['caption']!r} already lasts to the end of the {d:g} s timeline (from "
                                         f"{seconds_said(e['start_time'])} s){how}")
+                    if notes is not None and e["start_time"] + nums[0] > d + 1e-3:  # held to the timeline: said
+                        notes.append(f"{e['caption']!r} from {seconds_said(e['start_time'])} s lasts "
+                                     f"{d - e['start_time']:g} s, to the end of the {d:g} s timeline, not {nums[0]:g} s; "
+                                     f"to hear all of it, move it first ('move {m['a']} to "
+                                     f"{seconds_said(max(0.0, d - nums[0]))} s')")
                     e.update(end_time=min(d, e["start_time"] + nums[0]))
                 elif kind == "throughout":  # "the clock ticks the whole time": from 0 s to the timeline's end
                     e.update(start_time=0.0, end_time=d)
