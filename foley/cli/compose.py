@@ -79,15 +79,20 @@ def _cmd_compose(args: argparse.Namespace) -> int:
             raise
 
 
-def _plan_lines(plan, align: bool = True) -> list[str]:
+def _plan_lines(plan, align: bool = True, flat=frozenset()) -> list[str]:
     """A plan's events as a compose turn prints them: span, caption, gain and how it fills it; a
-    sound that swells, laid (``align``) at its loudest at its start, says so: it is heard before it."""
+    sound that swells, laid (``align``) at its loudest at its start, says so: it is heard before it; one
+    whose take came out at one level (``flat``: (caption, start s) pairs, RenderStats.flat), that it is laid
+    from its start."""
     from ..pipelines.plan import fill_said
     from ..pipelines.rules.words import peaks_at_its_time
 
     def peaked(e) -> str:
-        said = align and peaks_at_its_time(e.caption, e.fill)
-        return f"  (at its loudest at {e.start_s:g} s, its swell before)" if said else ""
+        if not (align and peaks_at_its_time(e.caption, e.fill)):
+            return ""
+        if (e.caption, e.start_s) in flat:
+            return f"  (laid from {e.start_s:g} s: it came out at one level, with no swell to peak then)"
+        return f"  (at its loudest at {e.start_s:g} s, its swell before)"
 
     return [f"  {e.start_s:6.2f}-{e.end_s:6.2f} s  {e.caption}{f' {e.gain_db:+.0f} dB' if e.gain_db else ''}"
             f"{fill_said(e)}{peaked(e)}" for e in plan.events]
@@ -111,7 +116,8 @@ def _show_session(session) -> None:
         print("no plan yet: its first turn describes the bed")
         return
     limit = _limit_said(session.plan)
-    print("\n".join([f"plan ({limit}):" if limit else "plan:", *_plan_lines(session.plan, session.align), "turns:"]))
+    lines = _plan_lines(session.plan, session.align, set(session.flat))  # as its last turn laid them
+    print("\n".join([f"plan ({limit}):" if limit else "plan:", *lines, "turns:"]))
     for i, turn in enumerate(session.turns, 1):
         print(f"  {i}. {turn.get('text', '?')}  ({turn.get('generated', 0)} generated)")
     files = [session.bed_path, session.timeline_path, session.video_output_path]
@@ -162,6 +168,7 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
         bed_video,
         canonical_model,
         edited_rhythms,
+        laid_flat,
         model_id,
         new_captions,
         render,
@@ -171,6 +178,8 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
         turn_notes,
         unchanged_refusal,
     )
+    from tqdm import tqdm
+
     from ..media.video import quiet_ffmpeg_log
     from ..pipelines.plan import plan_changes, seconds_said
     from ..pipelines.planners import get_planner
@@ -300,16 +309,16 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
              f"--duration {last_end:g} makes it as long as they are")
     if args.plan_only:  # the JSON alone on stdout, for a program to read
         return _print_plan_only(args, plan, previous, model, continuing, planned)
+    # the events an earlier turn made as they are now (its notes of them said), unless their takes are made anew
+    made_before = previous if continuing and same_model and session.sampler == kept and session.align == align else None
     limit = _limit_said(plan)
     print(f"plan ({planner.name if planner else 'undo'}, {plan.duration_s:g} s{', ' + limit if limit else ''}):")
-    print("\n".join(_plan_lines(plan, align)))
+    print("\n".join(_plan_lines(plan, align, laid_flat(plan, made_before, session.flat if made_before else []))))
     for note in planned:  # under the plan it speaks of
         _note(note)
     if previous is not None:
         print(("changed (back to the plan before the last turn): " if undo else "changed: ")
               + ("; ".join(changes) or "nothing (the plan is as it was)"))
-    # the events an earlier turn made as they are now (its notes of them said), unless their takes are made anew
-    made_before = previous if continuing and same_model and session.sampler == kept and session.align == align else None
     held_before = session.turns[-1].get("held_db") if continuing and session.turns else None  # the mix last heard
     if cache_gone and session.turns:  # a session moved or copied without it: said before a render of minutes
         original = session.path.with_name(f"{session.saved_as}.cache") if session.copied else None
@@ -324,10 +333,30 @@ def _compose_turn(args: argparse.Namespace, new_folders: contextlib.ExitStack, c
     with contextlib.ExitStack() as stack:
         cache_dir = session.cache_dir if session else shared_cache_dir(stack)
         parts_of_mix: dict = {} if stems else None  # caption -> its stem (samples,)
+        bars = []  # on a terminal, the bar of the model window being diffused: its sound, its steps
+
+        def cleared() -> None:
+            while bars:
+                bars.pop().close()
+
+        stack.callback(cleared)
+
+        def making(e, i: int, n: int) -> None:
+            if i == 0:  # a window begins
+                cleared()
+                bars.append(tqdm(total=n, desc=f"  making {e.caption}", leave=False, unit="step",
+                                 disable=None))  # None: only on a terminal
+            bars[-1].n = i
+            bars[-1].refresh()
+
+        def mixed(e, repeats: int) -> None:
+            cleared()
+            print(f"  mixed: {e.caption}" + (f" ({repeats} times until {seconds_said(e.end_s)} s)" if repeats > 1
+                                             else ""), file=sys.stderr)
+
         mix, stats = render(plan, backbone, EventCache(cache_dir, model_id=model_id(model)), sampler,
                             align_onsets=align, stems=parts_of_mix, edited_rhythms=edited_rhythms(plan, previous),
-                            progress=lambda e, repeats: print(f"  mixed: {e.caption}" + (
-                                f" ({repeats} times until {seconds_said(e.end_s)} s)" if repeats > 1 else ""), file=sys.stderr))
+                            progress=mixed, making=making)
     quiet_ffmpeg_log()  # again: importing torchvision with a backbone loaded turns FFmpeg's log back on
     if session and not continuing and session.path.exists():
         raise FoleyError(f"{session.path}: another turn started this session while this one ran; "

@@ -15,6 +15,7 @@ import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import diffusers
 import torch
@@ -307,17 +308,19 @@ class AudioBackbone:
     @torch.no_grad()
     def generate(self, prompts: list[str], duration_s: float, steps: int = 100, guidance: float = 7.5,
                  seed: int | list[int] = 0, scheduler: str = "pndm", visual: torch.Tensor | None = None,
-                 visual_steps: float = 1.0) -> torch.Tensor:
+                 visual_steps: float = 1.0, step: Callable[[int, int], None] | None = None) -> torch.Tensor:
         """Prompts (B) -> waveforms (B, samples(duration_s)), float32 in [-1, 1]: :meth:`sample`'s
         latents through :meth:`decode_latents`, the noise filling drawn from each sample's generator."""
-        latents, generators = self.sample(prompts, duration_s, steps, guidance, seed, scheduler, visual, visual_steps)
+        latents, generators = self.sample(prompts, duration_s, steps, guidance, seed, scheduler, visual, visual_steps,
+                                          step)
         wav = self.decode_latents(latents, generators)  # (B, width * hop)
         return wav[:, : round(duration_s * self.mel.sample_rate)].float()
 
     @torch.no_grad()
     def sample(self, prompts: list[str], duration_s: float, steps: int = 100, guidance: float = 7.5,
                seed: int | list[int] = 0, scheduler: str = "pndm", visual: torch.Tensor | None = None,
-               visual_steps: float = 1.0) -> tuple[torch.Tensor, list[torch.Generator]]:
+               visual_steps: float = 1.0, step: Callable[[int, int], None] | None = None
+               ) -> tuple[torch.Tensor, list[torch.Generator]]:
         """Prompts (B) -> scaled latents (B, C, h, w) one model window wide, and the B generators
         as the sampling left them (for :meth:`decode_latents`'s noise filling).
 
@@ -329,6 +332,7 @@ class AudioBackbone:
         the prompt's alone. Diffusion sets a sample's coarse structure (when its events sound) in
         the early, noisy steps and its fine texture (what they sound like) in the late ones, so the
         visual condition can place the events and leave their timbre to the caption.
+        ``step(i, n)``: called with the sampling steps done, i of n, before the first and after each.
         """
         self.check_duration(duration_s)
         if scheduler not in SCHEDULERS:
@@ -359,11 +363,18 @@ class AudioBackbone:
         pipe.set_progress_bar_config(disable=True)
         condition = None if visual is None or visual_steps == 0.0 else self.visual_condition(visual, cfg)
 
-        def end_visual(pipe, i: int, t, tensors: dict) -> dict:  # after sampling step i
-            if i + 1 >= visual_step_count(visual_steps, pipe.num_timesteps):
+        visual_ends = condition is not None and visual_steps < 1.0
+
+        def step_end(pipe, i: int, t, tensors: dict) -> dict:  # after sampling step i
+            if visual_ends and i + 1 >= visual_step_count(visual_steps, pipe.num_timesteps):
                 condition.active = False
+            if step:
+                step(i + 1, pipe.num_timesteps)
             return tensors
 
+        if step:  # the sampler's own count of steps (PNDM's warm-up adds some); the pipeline sets them again
+            sampler.set_timesteps(steps)
+            step(0, len(sampler.timesteps))
         generators = [torch.Generator(self.device).manual_seed(s) for s in seeds]
         latents = pipe(
             prompt_embeds=self.text.encode(prompts).to(self.unet.dtype),
@@ -371,7 +382,7 @@ class AudioBackbone:
             height=self.mel.n_mels, width=self.mel.width, num_inference_steps=steps, guidance_scale=guidance,
             generator=generators, output_type="latent",
             cross_attention_kwargs=None if condition is None else {"ip_hidden_states": condition},
-            callback_on_step_end=end_visual if condition is not None and visual_steps < 1.0 else None,
+            callback_on_step_end=step_end if visual_ends or step else None,
         ).images  # (B, 4, h, w)
         return latents, generators
 

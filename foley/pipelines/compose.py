@@ -26,7 +26,7 @@ import time
 import unicodedata
 import warnings
 from dataclasses import asdict, dataclass, field, replace
-from typing import Iterator
+from typing import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -229,7 +229,8 @@ class EventCache:
 
 
 def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: SamplerConfig,
-                   align: bool = False, loop: bool = False, cache: EventCache | None = None) -> tuple[np.ndarray, int]:
+                   align: bool = False, loop: bool = False, cache: EventCache | None = None,
+                   step: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, int]:
     """(round(length_s * sr),) audio for one caption, and how many model windows were diffused
     for it; windows + crossfades past the model width.
 
@@ -243,7 +244,8 @@ def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: 
     shorter than the model window is cut from a whole window, as an aligned one is.
     Every window is then a whole one, window k drawn with seed ``seed + k`` whatever the
     length: with ``cache`` each is kept there, so the same sound made longer or shorter (a
-    background moved or cut, a long one-shot cut) reuses the windows it shares."""
+    background moved or cut, a long one-shot cut) reuses the windows it shares. ``step(i, n)``: the
+    sampling steps done of each window diffused, i of n (:meth:`AudioBackbone.sample`)."""
     sr, width_s = backbone.mel.sample_rate, backbone.mel.width_s
     total = round(length_s * sr)
     window, overlap = round(width_s * sr), round(min(sampler.overlap_s, width_s / 2) * sr)
@@ -263,7 +265,8 @@ def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: 
             references.extend(found[1:])
             continue
         diffused += 1
-        settings = dict(steps=sampler.steps, guidance=sampler.guidance, seed=seed + k, scheduler=sampler.scheduler)
+        settings = dict(steps=sampler.steps, guidance=sampler.guidance, seed=seed + k, scheduler=sampler.scheduler,
+                        step=step)
         if not unfilled:
             made = [backbone.generate([caption], duration_s, **settings)[0].cpu().numpy()]
         else:
@@ -357,7 +360,7 @@ def first_attack(wav: np.ndarray, sample_rate: int) -> int:
 FILL_TAKES = 4  # distinct takes generated for a filled event; later repeats go round them again
 FILL_SEED_STEP = 7_919  # take k of an event: its seed + k * this
 FILL_PAUSE_S = 0.1  # silence after a take's sounding part before the next one starts
-FILL_JITTER = 0.08  # each period varies by up to this fraction, so that repeats are not metronomic
+FILL_JITTER = 0.08  # each period of its rhythm varies by up to this fraction, so that repeats are not metronomic
 FILL_LEVEL_JITTER_DB = 3.0  # and each repeat after the first is up to this much quieter, as no two steps are as loud
 BEAT_RELEASE_S = 0.05  # the fade-out of a take cut where the next beat of a given rhythm begins
 SOUNDING_TOP_DB = 30.0  # a take sounds from its first to its last frame within this of its loudest
@@ -665,8 +668,9 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     with its sound), cut after its sounding part (:func:`sounding_span`), and each later repeat is the next take's
     sounding part (going round the takes; faded in from PIECE_FADE_S before it and out over
     PIECE_RELEASE_S to where it stops sounding), started one period after the previous one: its
-    sounding length plus FILL_PAUSE_S, at least ``period_s`` (the sound's usual rhythm), varied by
-    FILL_JITTER and its level by FILL_LEVEL_JITTER_DB (seeded); where take 0 holds its level
+    sounding length plus FILL_PAUSE_S, at least ``period_s`` (the sound's usual rhythm) varied by
+    FILL_JITTER (a take longer than that is followed by its pause alone), its level varied by
+    FILL_LEVEL_JITTER_DB (seeded); where take 0 holds its level
     (:func:`holds_its_level`: running water that its window fades out), each starts where the previous
     begins to fade (:func:`held_until`), over its fade (a pause of 0.1 to 0.4 s of silence in a stream
     was heard as a cut); or with ``exact`` ``period_s`` itself, unvaried (a rhythm the plan gives:
@@ -798,8 +802,10 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
         elif washes:  # a continuous sound: the next begins where this one begins to fade, no dip, no pause
             t += max(held_until(cut, sample_rate), release)
         else:
-            t += round(max(len(cut) + FILL_PAUSE_S * sample_rate, period_s * sample_rate)
-                       * (1 + FILL_JITTER * rng.uniform(-1, 1)))
+            # the rhythm varied, not a long take's length: its pause alone follows it (a 2.7 s take varied by 8 %
+            # was followed by up to 0.32 s of silence)
+            t += max(round(len(cut) + FILL_PAUSE_S * sample_rate),
+                     round(period_s * sample_rate * (1 + FILL_JITTER * rng.uniform(-1, 1))))
     if ringing:  # the last beat, to the span's end
         lay(ringing[0], beat_until(ringing[0], ringing[1], ringing[3], total), ringing[2], ringing[4])
     return out, starts, asked
@@ -920,7 +926,7 @@ BED_CREST_DB = 18.0
 
 def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = SamplerConfig(),
            progress=None, align_onsets: bool = True, stems: dict[str, np.ndarray] | None = None,
-           edited_rhythms: frozenset[int] = frozenset()) -> tuple[np.ndarray, RenderStats]:
+           edited_rhythms: frozenset[int] = frozenset(), making=None) -> tuple[np.ndarray, RenderStats]:
     """The plan's mix (samples(duration),) and how many events were generated vs reused.
     ``stems``, a dict, receives each caption's part of the mix (samples(duration),), captions in
     the order of their first event; the parts add up to the mix (the events that share a caption,
@@ -939,7 +945,8 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
     onsets, is laid as it comes (``RenderStats.steady`` says so), or refused (FoleyError) where a turn's edit
     asked for that rhythm (``edited_rhythms``: the indices of those events, :func:`edited_rhythms`); a take
     that sounds to its end is generated across the span, its hits heard where it is a run (``RenderStats.periods_s``);
-    ``progress(event, repeats)`` is called after each event. A one-shot
+    ``progress(event, repeats)`` is called after each event, ``making(event, i, n)`` as a model window of it
+    is diffused (i of its n sampling steps done: 0 before the first; none for a take the cache holds). A one-shot
     in a slot longer than the model window is one window's take, released at its end, then silence, where
     the take falls silent before its end or rings on (``rings_on``: thunder); else (a siren) it is
     generated across its slot in windows. A one-shot released at its span's end (not the bed's) while its
@@ -985,8 +992,9 @@ def render(plan: Plan, backbone, cache: EventCache, sampler: SamplerConfig = Sam
                 wav = cache.get(key, sr, round(kept_s * sr))
                 diffused = 0
                 if wav is None:
+                    step = None if making is None else (lambda i, n: making(e, i, n))
                     wav, diffused = generate_event(backbone, e.caption, kept_s, seed, sampler, align, loop=background,
-                                                   cache=cache)
+                                                   cache=cache, step=step)
                     cache.put(key, wav, sr)
                 if diffused:
                     stats.generated += 1
@@ -1339,6 +1347,14 @@ def _take(e) -> tuple:
     return e.caption, e.start_s, e.end_s, e.seed_used, e.fill, e.period_s
 
 
+def laid_flat(plan: Plan, previous: Plan | None, flat) -> set[tuple[str, float]]:
+    """The (caption, start s) of ``plan``'s events whose take is ``previous``'s (the plan of a session's last turn,
+    whose takes this turn keeps; None: none kept) and which that turn laid from their time, their take at one level
+    where they were said to peak then (``flat``: its RenderStats.flat): heard so again."""
+    kept = {_take(e) for e in previous.events} if previous else set()
+    return {(e.caption, e.start_s) for e in plan.events if _take(e) in kept} & {tuple(f) for f in flat}
+
+
 def unchanged_refusal(said: str) -> str:
     """The refusal of an edit that changes nothing: ``said``, the edit (its text quoted, or "the table"), and,
     where it speaks of a fade, that no edit sets one's length ("fade out the wind at the end")."""
@@ -1537,7 +1553,8 @@ def _check_settings(sampler, align) -> None:
 def _check_turn(turn: dict) -> None:
     """Raise ValueError unless the files and backbone a turn recorded are as a turn records them:
     paths, model and text as text, its hold (held_db) and time numbers, its counts of takes whole
-    numbers, undo true or false, its stems as caption -> a file name of its own in the stems folder."""
+    numbers, undo true or false, its stems as caption -> a file name of its own in the stems folder, its
+    sounds laid at one level (flat) as [caption, start s] pairs."""
     for key in (*OWN_FILES, "video", "model", "text"):
         if turn.get(key) is not None and not isinstance(turn[key], str):
             raise ValueError(f"a turn's {key} {turn[key]!r:.60}")
@@ -1557,6 +1574,10 @@ def _check_turn(turn: dict) -> None:
     if not (isinstance(periods, list) and all(p is None or type(p) in (int, float) and 0 < p < math.inf for p in periods)
             and (not periods or isinstance(plan, dict) and len(periods) == len(plan.get("events") or []))):
         raise ValueError(f"a turn's periods_s {periods!r:.60}")
+    flat = turn.get("flat", [])
+    if not (isinstance(flat, list) and all(isinstance(f, list) and len(f) == 2 and isinstance(f[0], str)
+                                           and type(f[1]) in (int, float) for f in flat)):
+        raise ValueError(f"a turn's flat {flat!r:.60}")
     stems = turn.get("stems") or {}
     names = [n.lower() for n in stems.values() if isinstance(n, str)]
     if not (len(set(names)) == len(stems)
@@ -1700,6 +1721,12 @@ class Session:
         return self._recorded("video_output")
 
     @property
+    def flat(self) -> list[tuple[str, float]]:
+        """(caption, start s) of the sounds said to peak at their time that the last turn laid from it, their
+        take at one level (RenderStats.flat)."""
+        return [tuple(f) for f in self.turns[-1].get("flat", [])] if self.turns else []
+
+    @property
     def stem_names(self) -> dict[str, str]:
         """caption -> file name of each stem the last turn wrote (a follow-up turn writes them
         again, under the same names); empty when it wrote none."""
@@ -1790,6 +1817,7 @@ class Session:
                            "model": self.model, "sampler": dict(self.sampler), "align": self.align,
                            "generated": stats.generated, "held_db": round(stats.held_db, 2),
                            **({"periods_s": stats.periods_s} if any(stats.periods_s) else {}),
+                           **({"flat": [list(f) for f in stats.flat]} if stats.flat else {}),
                            "reused": stats.reused, "seconds": round(stats.seconds, 2),
                            **({"video": self._input_reference(video)} if video else {}),
                            **{k: self._relative(v) for k, v in files.items()},

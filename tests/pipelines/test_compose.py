@@ -352,6 +352,43 @@ def test_cli_compose_turns(backbone, tmp_path, foley_cli):
     assert (tmp_path / "other.wav").read_bytes() == b"keep"
 
 
+def test_a_turn_shows_the_sound_it_is_making_step_by_step_on_a_terminal_only(backbone, tmp_path, foley_cli,
+                                                                            monkeypatch):
+    """Between the plan and the first 'mixed:' line a take is diffused (seconds on a CPU): on a terminal a bar names
+    its sound and counts its steps, cleared as it is mixed; a pipe or a log gets the 'mixed:' lines alone."""
+    import torch
+
+    heard = []
+    plan = RulesPlanner().plan("a ball, then a drum", 2.0)
+    cache = EventCache(tmp_path / "cache", "tiny")
+    _, stats = render(plan, backbone, cache, FAST, making=lambda e, i, n: heard.append((e.caption, i, n)))
+    windows = [heard[k:k + 3] for k in range(0, len(heard), 3)]  # each window diffused: before, after each step
+    assert len(windows) >= stats.generated == 2 and len(heard) == 3 * len(windows)
+    assert all([(i, n) for _, i, n in w] == [(0, 2), (1, 2), (2, 2)] and len({c for c, _, _ in w}) == 1 for w in windows)
+    assert list(dict.fromkeys(c for c, _, _ in heard)) == ["a ball", "a drum"]
+    heard.clear()
+    render(plan, backbone, cache, FAST, making=lambda e, i, n: heard.append((e.caption, i, n)))
+    assert heard == []  # the cache's takes: nothing diffused
+    for scheduler in ("dpm", "pndm"):  # counted as the sampler steps (PNDM: 3 steps are 5), the take as it was
+        counted = []
+        told = backbone.generate(["a ball"], 0.5, steps=3, scheduler=scheduler, step=lambda i, n: counted.append((i, n)))
+        n = counted[0][1]
+        assert counted == [(i, n) for i in range(n + 1)] and n >= 3, counted
+        assert torch.equal(told, backbone.generate(["a ball"], 0.5, steps=3, scheduler=scheduler))
+    backbone.save_pretrained(tmp_path / "model")
+    base = ["compose", "--model", "model", "--steps", "2", "--guidance", "2", "--scheduler", "ddim", "--device", "cpu",
+            "a ball, then a drum", "--duration", "2", "--overwrite"]
+    piped = foley_cli(base + ["-o", "piped.wav"], cwd=tmp_path)
+    assert piped.returncode == 0, piped.stderr
+    assert "making" not in piped.stderr and "\r" not in piped.stderr
+    assert [line for line in piped.stderr.splitlines() if "mixed" in line] == ["  mixed: a ball", "  mixed: a drum"]
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    shown = foley_cli(base + ["--steps", "3", "-o", "shown.wav"], cwd=tmp_path)  # new takes: 3 steps
+    assert shown.returncode == 0, shown.stderr
+    assert "  making a ball: " in shown.stderr and "3/3" in shown.stderr and "  making a drum: " in shown.stderr
+    assert shown.stderr.index("making a ball") < shown.stderr.index("mixed: a ball") < shown.stderr.index("making a drum")
+
+
 def test_stems_are_each_sound_of_the_bed_and_add_up_to_it(tmp_path):
     plan = RulesPlanner().plan("rain, a door slams at 1 s, a dog barks twice at 2 s", 4.0)
     louder = type(plan)(plan.duration_s, tuple(replace(e, gain_db=20.0) for e in plan.events))  # the ceiling holds it
@@ -1021,6 +1058,37 @@ def test_a_pass_by_that_does_not_swell_is_laid_from_its_time_and_said(tmp_path):
     t = np.arange(2 * sr) / sr
     assert take_swells(np.sin(np.pi * t / 2) ** 4 * np.random.default_rng(0).standard_normal(2 * sr), sr)
     assert not take_swells(np.random.default_rng(0).standard_normal(2 * sr), sr)
+
+
+def test_a_sessions_plan_says_a_pass_by_laid_at_one_level_is_laid_from_its_time(backbone, tmp_path, foley_cli,
+                                                                                monkeypatch):
+    """A car said to pass at 3 s whose take came out at one level is laid from 3 s: the session's plan and a later
+    turn's that keeps its take say so (they said it was at its loudest at 3 s, its swell before, as the plan
+    printed before the render had it); moved, it is planned to peak at its new time again."""
+    backbone.save_pretrained(tmp_path / "model")
+
+    class Flat(FlatPassBackbone):
+        text = None  # no caption notes
+
+    monkeypatch.setattr(compose_module, "turn_backbone", lambda *a, **k: Flat())
+    base = ["compose", "--session", "bed.json", "--steps", "2", "--scheduler", "ddim", "--device", "cpu"]
+    first = foley_cli(base + ["a car passes at 3 s, a door slams at 1 s", "--model", "model", "--duration", "6"],
+                      cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "a car passes  (at its loudest at 3 s, its swell before)" in first.stdout  # before the render knew
+    assert "'a car passes' came out at one level" in first.stderr
+    laid = "a car passes  (laid from 3 s: it came out at one level, with no swell to peak then)"
+    shown = foley_cli(["compose", "--session", "bed.json"], cwd=tmp_path)
+    assert laid in shown.stdout and "its swell before" not in shown.stdout
+    louder = foley_cli(base + ["make the door louder by 2 dB"], cwd=tmp_path)
+    assert louder.returncode == 0, louder.stderr
+    assert laid in louder.stdout and "came out at one level" not in louder.stderr  # said once
+    moved = foley_cli(base + ["move the car to 4 s"], cwd=tmp_path)
+    assert moved.returncode == 0, moved.stderr
+    assert "a car passes  (at its loudest at 4 s, its swell before)" in moved.stdout
+    assert "'a car passes' came out at one level, with no swell to peak at 4 s" in moved.stderr
+    assert "(laid from 4 s: it came out at one level" in foley_cli(["compose", "--session", "bed.json"],
+                                                                   cwd=tmp_path).stdout
 
 
 def test_a_one_shot_that_comes_out_nearly_silent_is_drawn_again(tmp_path):
@@ -2083,6 +2151,22 @@ def test_a_take_that_stops_dead_is_released_where_it_is_laid():
         body, tail = level_db(out[t + 1600:t + 4800]), level_db(out[end - 400:end])
         assert tail < body - 8, (t / sr, body, tail)
     assert level_db(out[:160]) > level_db(out[1600:4800]) - 1  # the first take starts as it was made
+
+
+def test_a_take_longer_than_its_rhythm_is_followed_by_its_pause_alone():
+    """A clock's take that sounds 2.7 s (its rhythm a tick a second) is laid again after its 0.1 s pause: the
+    rhythm's unevenness (8 % of a second) is no gap of silence (8 % of the take's 2.8 s opened gaps of 0.25-0.3 s)."""
+    from foley.pipelines.compose import FILL_JITTER, FILL_PAUSE_S, fill_span
+
+    sr = 16_000
+    take = np.zeros(4 * sr, np.float32)
+    n = round(2.7 * sr)  # a ring that dies away over its 2.7 s (not a held level, a stream's)
+    take[:n] = np.random.default_rng(3).standard_normal(n) * 0.2 * np.exp(-np.arange(n) / (0.9 * sr))
+    for seed in range(6):
+        out, starts, _ = fill_span(lambda k: take, 12 * sr, sr, seed=seed, period_s=1.0)
+        gaps = np.diff(starts) / sr - 2.7
+        assert len(starts) == 4 and np.all(gaps >= FILL_PAUSE_S - 0.01), (seed, gaps)
+        assert np.all(gaps <= FILL_PAUSE_S + FILL_JITTER * 1.0), (seed, gaps)
 
 
 def test_fill_span_asks_for_takes_only_when_it_needs_them():
