@@ -17,11 +17,20 @@ def _resumable(args: argparse.Namespace, kind: str) -> None:
         checkpoint_state(Path(args.out) / CHECKPOINT_DIR, args.out, kind)
 
 
+def _before_first_step(args: argparse.Namespace):
+    """Around the imports of the training modules (seconds): a Ctrl-C there is said with the state the run's
+    folder is left in, as one while the run reads its data."""
+    from ..training import CHECKPOINT_DIR, stop_before_first_step
+
+    return stop_before_first_step(Path(args.out) / CHECKPOINT_DIR, args.resume)
+
+
 def _cmd_train_adapter(args: argparse.Namespace) -> int:
     _resumable(args, "adapter")
-    from ..models.unit_tokenizer import UnitTokenizer
-    from ..models.visual_adapter import VisualAdapterConfig
-    from ..training.adapter import AdapterTrainConfig, run_config, run_training
+    with _before_first_step(args):
+        from ..models.unit_tokenizer import UnitTokenizer
+        from ..models.visual_adapter import VisualAdapterConfig
+        from ..training.adapter import AdapterTrainConfig, run_config, run_training
 
     # A resumed run goes on with its own settings where this call gives none; a new one with the defaults.
     own = run_config(args.out) if args.resume else None
@@ -45,9 +54,10 @@ def _cmd_train_adapter(args: argparse.Namespace) -> int:
 
 def _cmd_train_lm(args: argparse.Namespace) -> int:
     _resumable(args, "lm")
-    from accelerate import PartialState
+    with _before_first_step(args):
+        from accelerate import PartialState
 
-    from ..training.lm import run_lm_training
+        from ..training.lm import run_lm_training
 
     overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size), ("lr", args.lr),
                                    ("seed", args.seed), ("checkpoint_every", args.checkpoint_every),

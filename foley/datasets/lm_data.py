@@ -10,10 +10,10 @@ import numpy as np
 import torch
 
 from ..errors import FoleyError
-from ..media.files import sha256_file
-from .frame_cache import cache_info, cached_source as cached_video, load_features
-from .manifest import read_manifest
-from .token_cache import cache_fingerprint, cached_source as cached_audio, load_tokens
+from ..media.files import read_json_object, sha256_file
+from .frame_cache import FEATURES_DIR, cache_info, cached_source as cached_video, load_features
+from .manifest import read_manifest, recorded_manifests
+from .token_cache import CACHE_FORMAT as TOKEN_CACHE, cache_fingerprint, cached_source as cached_audio, load_tokens
 
 
 # Up to one frame (47 ms at 21.5 Hz), one unit (20 ms at 50 Hz) and an AAC stream's priming and
@@ -66,6 +66,14 @@ def load_lm_data(manifest: str | os.PathLike, features: str | os.PathLike, units
     if len(set(ids)) != len(ids):  # its clip would be drawn twice as often, and the caches refuse such a manifest
         dup = next(i for i in ids if ids.count(i) > 1)
         raise FoleyError(f"{manifest}: clip id {dup!r} appears twice in the manifest")
+    if (Path(units) / "cache.json").is_file() and (
+            kind := read_json_object(Path(units) / "cache.json", "cache record").get("format")) != TOKEN_CACHE:
+        raise FoleyError(f"{units}: not a unit id cache (its cache.json is of {kind!r}); give --units the folder "
+                         "`foley tokenize --manifest` wrote")
+    _check_made_for(manifest, ids, features, FEATURES_DIR, ".safetensors", "features",
+                    f"foley extract {manifest} --model M --out {features}` (M: the cache's encoder)")
+    _check_made_for(manifest, ids, units, "tokens", ".npy", "unit ids",
+                    f"foley tokenize --manifest {manifest} --model M --out {units}` (M: the cache's tokenizer)")
     data = LMData([], [], [], [], tokenizer_fingerprint=cache_fingerprint(units),
                   encoder_fingerprint=cache_info(features).get("encoder_fingerprint"))
     digests: dict[str, str] = {}  # a file's SHA-256, read once (a video can be its clip's audio too)
@@ -86,6 +94,23 @@ def load_lm_data(manifest: str | os.PathLike, features: str | os.PathLike, units
         data.frames.append(load_features(features, e["id"]))
         data.units.append(ids)
     return data
+
+
+def _check_made_for(manifest: str | os.PathLike, ids: list[str], cache: str | os.PathLike, folder: str, suffix: str,
+                    what: str, command: str) -> None:
+    """FoleyError, in one line, when clips of ``manifest`` (``ids``) have no file in ``cache/folder`` and the
+    cache's ``cache.json`` records the manifests of its runs, none of them this one: a cache made for another
+    manifest, said with how many clips it lacks and the manifests it was made for (``command``: what caches
+    them). A cache that records no manifest, or was made for this one, is left to name its missing clip."""
+    made_for = recorded_manifests(cache, [])
+    if not made_for or str(Path(manifest).resolve()) in made_for:
+        return
+    missing = [i for i in ids if not (Path(cache) / folder / f"{i}{suffix}").is_file()]
+    if missing:
+        which = (f"any of the {len(ids)} clips of {manifest}" if len(missing) == len(ids) else
+                 f"{len(missing)} of the {len(ids)} clips of {manifest} (e.g. {missing[0]!r})")
+        raise FoleyError(f"{cache}: no cached {what} for {which}: the cache was made for {', '.join(made_for)}; give "
+                         f"the cache of this manifest, or run `{command} to cache them")
 
 
 def _changed(source: str, recorded: str | None, digests: dict[str, str]) -> bool:

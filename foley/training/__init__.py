@@ -48,8 +48,9 @@ def checkpoint_state(checkpoint, run, kind: str) -> dict:
     return state
 
 
-def note_stop(interrupt: KeyboardInterrupt, checkpoint, done: int, steps: int, resume: bool) -> None:
-    """Add to ``interrupt`` (Ctrl-C or SIGTERM), which stopped a run after ``done`` of its ``steps`` steps,
+def note_stop(interrupt: KeyboardInterrupt, checkpoint, done: int | None, steps: int | None, resume: bool) -> None:
+    """Add to ``interrupt`` (Ctrl-C or SIGTERM), which stopped a run after ``done`` of its ``steps`` steps
+    (``done`` None: before this call's first step, while it read its data and models),
     what it keeps and how to go on, for the line that reports it: the step of the checkpoint in the
     folder ``checkpoint`` (as it is on disk: a save the interrupt cut short left the one before) and
     the same command, with --resume unless ``resume`` (it was given); or, with no checkpoint yet, the
@@ -61,10 +62,23 @@ def note_stop(interrupt: KeyboardInterrupt, checkpoint, done: int, steps: int, r
         saved = json.loads((Path(checkpoint) / "state.json").read_text(encoding="utf-8"))["step"]
     except (OSError, ValueError, KeyError, TypeError):  # none yet
         saved = None
-    interrupt.add_note(f"after step {done} of {steps}: " + (
+    when = "before the first step of this run" if done is None else f"after step {done} of {steps}"
+    interrupt.add_note(f"{when}: " + (
         "no checkpoint yet; run the same command again to start over" if saved is None else
         f"the checkpoint of step {saved} is in {checkpoint}; continue with the same command"
         f"{'' if resume else ' and --resume'}"))
+
+
+@contextlib.contextmanager
+def stop_before_first_step(checkpoint, resume: bool) -> Iterator[None]:
+    """Around what a ``foley train`` run reads before its first step (caches, models, its checkpoint): a
+    Ctrl-C or SIGTERM in the block gets, for the line that reports it, the state it leaves (``note_stop``:
+    the checkpoint in the folder ``checkpoint``, as it was, or none yet) and how to go on."""
+    try:
+        yield
+    except KeyboardInterrupt as e:
+        note_stop(e, checkpoint, None, None, resume)
+        raise
 
 
 @contextlib.contextmanager
@@ -133,11 +147,13 @@ def check_resumed_steps(run, start: int, steps: int, log) -> None:
     log(f"{run}: continuing from step {start} of {steps}")
 
 
-def check_run_folder(run, marks: tuple[str, ...], what: str = "run") -> None:
+def check_run_folder(run, marks: tuple[str, ...], what: str = "run", own: tuple[str, ...] = ()) -> None:
     """FoleyError when a new run's folder ``run`` holds files and none of ``marks`` (what a run of
     this kind writes first, so that one stopped early is started again there; or what an output
-    folder it may replace holds, ``what`` naming it): a run never writes into, or replaces part
-    of, a folder of other files (a dataset, a model)."""
+    folder it may replace holds, ``what`` naming it), or, where ``own`` names all that a run of this
+    kind writes in its folder, anything else (hidden names aside: a writer's temporary files): a run
+    never writes into, or replaces part of, a folder of other files (a dataset, a model holding a
+    copy of a run's output)."""
     from pathlib import Path
 
     from ..errors import FoleyError
@@ -149,6 +165,18 @@ def check_run_folder(run, marks: tuple[str, ...], what: str = "run") -> None:
     if held and not any((run / mark).exists() for mark in marks):
         raise FoleyError(f"{run} holds other files ({', '.join(held[:3])}{', ...' if len(held) > 3 else ''}) and no "
                          f"{what}; give a new or empty folder")
+    if others := [name for name in held if own and name not in own and not name.startswith(".")]:
+        raise FoleyError(f"{run} holds other files than a {what}'s ({', '.join(others[:3])}"
+                         f"{', ...' if len(others) > 3 else ''}); give a new or empty folder")
+
+
+def recorded_path(path) -> str:
+    """``path`` as a run's ``training.json`` records what it was trained from: resolved (absolute) where it
+    names a file or folder, so that the record names it from any folder; as given where it names none (a
+    hub id)."""
+    from pathlib import Path
+
+    return str(Path(path).resolve()) if Path(path).exists() else str(path)
 
 
 def check_apart(option: str, path, inputs: dict) -> None:

@@ -39,7 +39,8 @@ from ..models.visual_adapter import TRAINING_FILE as ADAPTER_TRAINING
 from ..models.visual_adapter import (VisualAdapter, VisualAdapterConfig, VisualCondition, build_visual_adapter,
                                      not_an_adapter)
 from . import (CHECKPOINT_DIR, check_apart, check_resumed_steps, check_run_folder, check_same_config, checkpoint_state,
-               load_checkpoint_file, logs_step, note_stop)
+               load_checkpoint_file, logs_step, note_stop, recorded_path,
+               stop_before_first_step)
 from .backbone import denoising_target, load_clips
 
 CACHE_FILE = "adapter_cache.safetensors"
@@ -231,10 +232,12 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
                          f"{DTYPES[precision]}")
     accelerator = Accelerator(cpu=state.device.type == "cpu",
                               mixed_precision="no" if precision == "fp32" else precision)
-    cache = load_adapter_cache(cache_path)
+    checkpoint = run / CHECKPOINT_DIR
+    with stop_before_first_step(checkpoint, resume):
+        cache = load_adapter_cache(cache_path)
+        # (1, L, D): the caption `foley dub` renders when given none; only encoded when captions drop
+        empty = backbone.text.encode([""]).float().cpu() if cfg.caption_dropout else None
     latents, text, ids, centroids = cache["latents"], cache["text"], cache["ids"], cache["centroids"]
-    # (1, L, D): the caption `foley dub` renders when given none; only encoded when captions drop
-    empty = backbone.text.encode([""]).float().cpu() if cfg.caption_dropout else None
     if centroids.shape[1] != cfg.adapter.visual_dim:
         raise FoleyError(f"adapter visual_dim {cfg.adapter.visual_dim} != the cached centroids' width {centroids.shape[1]}")
     if cfg.batch_size % accelerator.num_processes:
@@ -245,7 +248,6 @@ def train_adapter(backbone: AudioBackbone, cache_path: str | os.PathLike, run: s
         adapter = build_visual_adapter(cfg.adapter, backbone.unet)
     if cfg.init and not resume:  # a resumed run reads its own checkpoint
         adapter.load_adapter_state_dict(initial_weights(cfg.init, adapter))
-    checkpoint = run / CHECKPOINT_DIR
     if resume:
         state = checkpoint_state(checkpoint, run, "adapter")
         # a config from before a new field: its default
@@ -367,8 +369,9 @@ def write_initial_adapter(cfg: AdapterTrainConfig, backbone_path: str, tokenizer
     adapter = check_fits(cfg, backbone, UnitTokenizer.from_pretrained(tokenizer_path))
     adapter.load_adapter_state_dict(initial_weights(cfg.init, adapter))
     if state.is_main_process:
-        adapter.save_pretrained(run / FINAL_DIR, training={"config": cfg.to_dict(), "backbone": str(backbone_path),
-                                                           "tokenizer": str(tokenizer_path)})
+        adapter.save_pretrained(run / FINAL_DIR, training={"config": cfg.to_dict(),
+                                                           "backbone": recorded_path(backbone_path),
+                                                           "tokenizer": recorded_path(tokenizer_path)})
     state.wait_for_everyone()
     return run / FINAL_DIR
 
@@ -398,7 +401,7 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
     if resume:
         checkpoint_state(run / CHECKPOINT_DIR, run, "adapter")  # before the cache, which can take a while
     else:  # a run stopped before its first checkpoint left its cache; a --steps 0 run, its adapter alone (replaced)
-        check_run_folder(run, (CACHE_FILE, f"{FINAL_DIR}/{ADAPTER_TRAINING}"))
+        check_run_folder(run, (CACHE_FILE, f"{FINAL_DIR}/{ADAPTER_TRAINING}"), own=(CACHE_FILE, CHECKPOINT_DIR, FINAL_DIR))
     if cfg.init and not resume and not (Path(cfg.init) / ADAPTER_CONFIG).is_file():  # before the cache, too
         raise FoleyError(not_an_adapter(cfg.init))
     if not (cfg.steps or cfg.init or resume):  # the untrained adapter is no model to write (nor worth a cache)
@@ -438,7 +441,9 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
                 e.add_note("while caching the train split, before the first step: nothing is kept; the same command "
                            "starts again")
                 raise
-    backbone = AudioBackbone.from_pretrained(backbone_path, dtype=DTYPES[precision], device=state.device)
-    sources = {"data": str(data), "backbone": str(backbone_path), "tokenizer": str(tokenizer_path), "digests": inputs}
+    with stop_before_first_step(run / CHECKPOINT_DIR, resume):
+        backbone = AudioBackbone.from_pretrained(backbone_path, dtype=DTYPES[precision], device=state.device)
+    sources = {"data": recorded_path(data), "backbone": recorded_path(backbone_path),
+               "tokenizer": recorded_path(tokenizer_path), "digests": inputs}
     train_adapter(backbone, cache, run, cfg, resume=resume, log=log, sources=sources)
     return run / FINAL_DIR

@@ -45,11 +45,13 @@ from ..media.files import atomic_dir
 from ..models.token_lm import (TRAINABLE_NAME, TokenLM, TokenLMConfig, build_token_lm, whole_tensor,
                                write_units_record)
 from . import (CHECKPOINT_DIR, check_apart, check_resumed_steps, check_run_folder, check_same_config, checkpoint_state,
-               load_checkpoint_file, logs_step, note_stop)
+               load_checkpoint_file, logs_step, note_stop, recorded_path,
+               stop_before_first_step)
 
 INIT_DIR = "init"
 FINAL_DIR = "lm"
 TRAINING_FILE = "training.json"
+LOG_FILE = "log.jsonl"
 PRECISIONS = ("auto", "fp32", "bf16")
 
 
@@ -169,79 +171,82 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
     # Gemma's activations leave fp16's range (transformers issue 36822): no fp16, fp32 where bf16 is missing.
     bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and bf16_supported(PartialState(cpu=cpu).device))
     accelerator = Accelerator(cpu=cpu, mixed_precision="bf16" if bf16 else "no")
-    if accelerator.distributed_type == DistributedType.DEEPSPEED:
-        raise FoleyError("DeepSpeed is not supported; launch with train/accelerate_lm_fsdp.yaml or "
-                         "train/accelerate_lm_ddp.yaml")
-    if accelerator.distributed_type == DistributedType.FSDP and not accelerator.is_fsdp2:
-        raise FoleyError("FSDP1 is not supported; set fsdp_version: 2 in the accelerate config "
-                         "(as train/accelerate_lm_fsdp.yaml does)")
-    if cfg.batch_size % accelerator.num_processes:
-        raise FoleyError(f"batch size {cfg.batch_size} does not split over {accelerator.num_processes} processes")
     checkpoint = run / CHECKPOINT_DIR
-    dtype = torch.bfloat16 if bf16 else torch.float32
-    if resume:
-        state = checkpoint_state(checkpoint, run, "lm")
-        check_same_config(run, state["config"], cfg.to_dict())
-        if (learned := state.get("clips", _clips(data))) != _clips(data):  # (a checkpoint from before the record: unchecked)
-            raise FoleyError(f"{run}: the checkpoint learned from other clips ({learned['n']}; these are "
-                             f"{len(data.ids)}{' in another order or with other ids' if learned['n'] == len(data.ids) else ''}); "
-                             "resume with the run's own --manifest")
-        if state.get("tokenizer_fingerprint") != data.tokenizer_fingerprint:
-            raise FoleyError(f"{run}: the checkpoint learned the units of another unit tokenizer than these "
-                             "(the token cache records another tokenizer); resume with the run's own --units")
-        if state.get("encoder_fingerprint", data.encoder_fingerprint) != data.encoder_fingerprint:  # (unrecorded: unchecked)
-            raise FoleyError(f"{run}: the checkpoint learned the features of another frame encoder than these "
-                             "(the feature cache records another encoder); resume with the run's own --features")
-        model = TokenLM.from_pretrained(run / INIT_DIR, dtype=dtype, trainable=True)
-        model.load_trainable_state_dict(load_checkpoint_file(checkpoint / "trainable.safetensors"))
-        start = state["step"]
-        check_resumed_steps(run, start, cfg.steps, log if accelerator.is_main_process else lambda _: None)
-        # the cosine decay ends at `steps`; the warm-up's rates, all a run inside it has taken, do not depend on it
-        if state["config"]["steps"] != cfg.steps and start > cfg.warmup_steps and accelerator.is_main_process:
-            log(f"note: the learning rate now decays to step {cfg.steps} instead of {state['config']['steps']}: "
-                f"the weights will not be those of an uninterrupted {cfg.steps}-step run")
-    else:
-        if checkpoint.exists():
-            if (checkpoint / "state.json").is_file():
-                checkpoint_state(checkpoint, run, "lm")  # a run of another command is named as such
-            raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
-        torch.manual_seed(cfg.seed)  # random-init base, connector and new rows
-        model = build_token_lm(cfg.lm, tokenizer=tokenizer, dtype=dtype)
-        if accelerator.is_main_process:
-            if (run / INIT_DIR).exists():  # a run stopped before its first checkpoint: started again
-                log(f"{run}: a run stopped before its first checkpoint; starting it again")
-                shutil.rmtree(run / INIT_DIR)
-                (run / "log.jsonl").unlink(missing_ok=True)
-            model.save_pretrained(run / INIT_DIR)
-        accelerator.wait_for_everyone()
-        start = 0
-    if accelerator.is_main_process:  # said once the run is known to go ahead
-        log(f"training the token LM on {counted(len(data.ids), 'clip')} ({cfg.steps} steps, batch {cfg.batch_size})")
-        if cfg.steps < cfg.warmup_steps:
-            log(f"note: the run ends inside its {cfg.warmup_steps}-step warm-up: the learning rate rises to "
-                f"{cfg.lr * cfg.steps / cfg.warmup_steps:.2g} of {cfg.lr:g} and never decays")
-    if cfg.gradient_checkpointing:
-        model.enable_gradient_checkpointing()
-    model.train()
-    optimizer = torch.optim.AdamW(model.trainable_parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(cfg))
-    # The scheduler is stepped here, once per step: accelerate's wrapper would step it once per process.
-    # FSDP2 replaces the parameters (in place, in the same model): optimizer state is loaded after.
-    ddp_model, optimizer = accelerator.prepare(model, optimizer)
-    if resume:
-        saved = load_checkpoint_file(checkpoint / "optimizer.pt")
-        optimizer.load_state_dict(_shard_optimizer_state(saved, optimizer))
-        scheduler.load_state_dict(load_checkpoint_file(checkpoint / "scheduler.pt"))
-    per_rank = cfg.batch_size // accelerator.num_processes
-    rank = accelerator.process_index
-    end = cfg.steps if stop_after is None else min(cfg.steps, stop_after)
-    log_path = run / "log.jsonl"
-    if resume and accelerator.is_main_process and log_path.is_file():  # the records past the checkpoint: done again
-        kept = [line for line in log_path.read_text(encoding="utf-8").splitlines() if json.loads(line)["step"] <= start]
-        log_path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
-    t0, tokens = time.perf_counter(), 0
-    done = start
+    done = None  # before this call's first step: reading the model and its checkpoint
     try:
+        if accelerator.distributed_type == DistributedType.DEEPSPEED:
+            raise FoleyError("DeepSpeed is not supported; launch with train/accelerate_lm_fsdp.yaml or "
+                             "train/accelerate_lm_ddp.yaml")
+        if accelerator.distributed_type == DistributedType.FSDP and not accelerator.is_fsdp2:
+            raise FoleyError("FSDP1 is not supported; set fsdp_version: 2 in the accelerate config "
+                             "(as train/accelerate_lm_fsdp.yaml does)")
+        if cfg.batch_size % accelerator.num_processes:
+            raise FoleyError(f"batch size {cfg.batch_size} does not split over {accelerator.num_processes} processes")
+        dtype = torch.bfloat16 if bf16 else torch.float32
+        if resume:
+            state = checkpoint_state(checkpoint, run, "lm")
+            check_same_config(run, state["config"], cfg.to_dict())
+            if (learned := state.get("clips", _clips(data))) != _clips(data):  # (a checkpoint from before the record: unchecked)
+                raise FoleyError(f"{run}: the checkpoint learned from other clips ({learned['n']}; these are "
+                                 f"{len(data.ids)}{' in another order or with other ids' if learned['n'] == len(data.ids) else ''}); "
+                                 "resume with the run's own --manifest")
+            if state.get("tokenizer_fingerprint") != data.tokenizer_fingerprint:
+                raise FoleyError(f"{run}: the checkpoint learned the units of another unit tokenizer than these "
+                                 "(the token cache records another tokenizer); resume with the run's own --units")
+            if state.get("encoder_fingerprint", data.encoder_fingerprint) != data.encoder_fingerprint:  # (unrecorded: unchecked)
+                raise FoleyError(f"{run}: the checkpoint learned the features of another frame encoder than these "
+                                 "(the feature cache records another encoder); resume with the run's own --features")
+            model = TokenLM.from_pretrained(run / INIT_DIR, dtype=dtype, trainable=True)
+            model.load_trainable_state_dict(load_checkpoint_file(checkpoint / "trainable.safetensors"))
+            start = state["step"]
+            check_resumed_steps(run, start, cfg.steps, log if accelerator.is_main_process else lambda _: None)
+            # the cosine decay ends at `steps`; the warm-up's rates, all a run inside it has taken, do not depend on it
+            if state["config"]["steps"] != cfg.steps and start > cfg.warmup_steps and accelerator.is_main_process:
+                log(f"note: the learning rate now decays to step {cfg.steps} instead of {state['config']['steps']}: "
+                    f"the weights will not be those of an uninterrupted {cfg.steps}-step run")
+        else:
+            if checkpoint.exists():
+                if (checkpoint / "state.json").is_file():
+                    checkpoint_state(checkpoint, run, "lm")  # a run of another command is named as such
+                raise FoleyError(f"{run} already holds a training run; pass --resume to continue it")
+            torch.manual_seed(cfg.seed)  # random-init base, connector and new rows
+            model = build_token_lm(cfg.lm, tokenizer=tokenizer, dtype=dtype)
+            if accelerator.is_main_process:
+                if (run / INIT_DIR).exists():  # a run stopped before its first checkpoint: started again
+                    log(f"{run}: a run stopped before its first checkpoint; starting it again")
+                    shutil.rmtree(run / INIT_DIR)
+                    (run / LOG_FILE).unlink(missing_ok=True)
+                model.save_pretrained(run / INIT_DIR)
+            accelerator.wait_for_everyone()
+            start = 0
+        if accelerator.is_main_process:  # said once the run is known to go ahead
+            log(f"training the token LM on {counted(len(data.ids), 'clip')} ({cfg.steps} steps, "
+                f"batch {cfg.batch_size})")
+            if cfg.steps < cfg.warmup_steps:
+                log(f"note: the run ends inside its {cfg.warmup_steps}-step warm-up: the learning rate rises to "
+                    f"{cfg.lr * cfg.steps / cfg.warmup_steps:.2g} of {cfg.lr:g} and never decays")
+        if cfg.gradient_checkpointing:
+            model.enable_gradient_checkpointing()
+        model.train()
+        optimizer = torch.optim.AdamW(model.trainable_parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(cfg))
+        # The scheduler is stepped here, once per step: accelerate's wrapper would step it once per process.
+        # FSDP2 replaces the parameters (in place, in the same model): optimizer state is loaded after.
+        ddp_model, optimizer = accelerator.prepare(model, optimizer)
+        if resume:
+            saved = load_checkpoint_file(checkpoint / "optimizer.pt")
+            optimizer.load_state_dict(_shard_optimizer_state(saved, optimizer))
+            scheduler.load_state_dict(load_checkpoint_file(checkpoint / "scheduler.pt"))
+        per_rank = cfg.batch_size // accelerator.num_processes
+        rank = accelerator.process_index
+        end = cfg.steps if stop_after is None else min(cfg.steps, stop_after)
+        log_path = run / LOG_FILE
+        if resume and accelerator.is_main_process and log_path.is_file():  # the records past the checkpoint: done again
+            kept = [line for line in log_path.read_text(encoding="utf-8").splitlines()
+                    if json.loads(line)["step"] <= start]
+            log_path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+        t0, tokens = time.perf_counter(), 0
+        done = start
         for step in range(start, end):
             idx = _step_indices(cfg.seed, step, len(data.ids), cfg.batch_size)[rank * per_rank:(rank + 1) * per_rank]
             batch = data.batch(idx, cfg.lm.use_video)
@@ -317,7 +322,7 @@ def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: s
 
     check_apart("--out", run, {"--features": features, "--units": units})
     if not resume:
-        check_run_folder(run, (INIT_DIR, CHECKPOINT_DIR))
+        check_run_folder(run, (INIT_DIR, CHECKPOINT_DIR), own=(INIT_DIR, CHECKPOINT_DIR, LOG_FILE, FINAL_DIR))
     cfg = LMTrainConfig()
     if resume and recipe is None:  # the run's own config, with the settings given
         cfg = LMTrainConfig.from_dict(checkpoint_state(Path(run) / CHECKPOINT_DIR, run, "lm")["config"])
@@ -333,12 +338,14 @@ def run_lm_training(recipe: str | os.PathLike | None, manifest: str, features: s
     if "fps" in info and abs(float(info["fps"]) - cfg.lm.video_fps) > 1e-6:  # frame k sits at k / video_fps
         raise FoleyError(f"{features}: features are at {info['fps']:g} frames a second but the LM places its frames "
                          f"at {cfg.lm.video_fps:g} (video_fps)")
-    data = load_lm_data(manifest, features, units, cfg.lm.n_units)
-    if cfg.lm.use_video:
-        data.check_lengths(cfg.lm.video_fps, cfg.lm.token_rate_hz)
-    tokenizer = None
-    if not resume and not cfg.lm.base and not cfg.lm.text_tokenizer:
-        tokenizer = build_text_tokenizer([cfg.lm.instruction, cfg.lm.request, "Video: Caption:", *data.captions])
-    sources = {"manifest": str(manifest), "features": str(features), "units": str(units)}
+    with stop_before_first_step(Path(run) / CHECKPOINT_DIR, resume):  # reading the caches can take minutes
+        data = load_lm_data(manifest, features, units, cfg.lm.n_units)
+        if cfg.lm.use_video:
+            data.check_lengths(cfg.lm.video_fps, cfg.lm.token_rate_hz)
+        tokenizer = None
+        if not resume and not cfg.lm.base and not cfg.lm.text_tokenizer:
+            tokenizer = build_text_tokenizer([cfg.lm.instruction, cfg.lm.request, "Video: Caption:", *data.captions])
+    sources = {name: recorded_path(path) for name, path in (("manifest", manifest), ("features", features),
+                                                             ("units", units))}
     train_lm(data, run, cfg, resume=resume, tokenizer=tokenizer, log=log, sources=sources)
     return Path(run) / FINAL_DIR

@@ -253,6 +253,33 @@ def test_a_run_of_steps_goes_on_in_the_folder_of_a_steps_0_run_and_replaces_its_
     assert training["config"]["steps"] == 1 and not training["config"]["init"]
 
 
+def test_a_model_folder_holding_a_copy_of_a_runs_adapter_is_no_run_folder(setup, tmp_path, capsys, monkeypatch):
+    """Its adapter/ with a training.json is what a run writes, but the folder holds more: a run replaced
+    the model's adapter at its end. The record names the run's inputs by absolute paths."""
+    from foley.cli import main
+
+    root, backbone, tokenizer = setup
+    backbone.save_pretrained(tmp_path / "backbone")
+    tokenizer.save_pretrained(tmp_path / "tok")
+    train_adapter(backbone, root / CACHE_FILE, tmp_path / "every", _cfg(steps=1), log=lambda m: None)
+    monkeypatch.chdir(tmp_path)
+    args = ["train", "adapter", "--data", str(root / "synth"), "--backbone", "backbone", "--tokenizer", "tok",
+            "--steps", "0", "--init", str(tmp_path / "every" / "adapter")]
+    assert main([*args, "--out", "run"]) == 0
+    training = json.loads((tmp_path / "run" / "adapter" / "training.json").read_text())
+    assert (training["backbone"], training["tokenizer"]) == (str(tmp_path / "backbone"), str(tmp_path / "tok"))
+    model = tmp_path / "model"
+    shutil.copytree(tmp_path / "run" / "adapter", model / "adapter")
+    (model / "pipeline.json").write_text("{}")
+    capsys.readouterr()
+    for steps in ("0", "1"):
+        assert main([*args, "--out", str(model), "--steps", steps]) == 2
+        assert capsys.readouterr().err == (f"foley: error: {model} holds other files than a run's (pipeline.json); "
+                                           "give a new or empty folder\n")
+    assert sorted(p.name for p in model.iterdir()) == ["adapter", "pipeline.json"]
+    assert (model / "adapter" / "training.json").read_text() == (tmp_path / "run" / "adapter" / "training.json").read_text()
+
+
 def test_a_stopped_run_says_which_checkpoint_it_keeps_and_how_to_go_on(setup, tmp_path, capsys, monkeypatch):
     import foley.training.adapter as adapter_training
     from stopped_runs import check_stops_name_the_checkpoint

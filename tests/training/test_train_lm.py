@@ -6,6 +6,7 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -179,6 +180,32 @@ def test_a_stopped_run_says_which_checkpoint_it_keeps_and_how_to_go_on(tmp_path,
     check_stops_name_the_checkpoint(lm_training, "_step_indices", args, run, "lm", monkeypatch, capsys)
 
 
+def test_a_run_stopped_before_its_first_step_says_the_state_it_leaves(tmp_path, capsys, monkeypatch):
+    """Ctrl-C while the caches are read, or while the model and its checkpoint load: a new run has no
+    checkpoint yet, a resumed one keeps the one it was to go on from."""
+    import foley.training.lm as lm_training
+
+    paths = _write_caches(tmp_path, _data())
+    run = tmp_path / "run"
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    checkpoint = f"the checkpoint of step 2 is in {run / 'checkpoint'}; continue with the same command"
+    for name, args, said in (("load_lm_data", [], "no checkpoint yet; run the same command again to start over"),
+                             ("build_token_lm", [], "no checkpoint yet; run the same command again to start over"),
+                             ("load_lm_data", ["--resume", "--steps", "3"], checkpoint),
+                             ("load_checkpoint_file", ["--resume", "--steps", "3"], checkpoint)):
+        if args and not (run / "lm").is_dir():
+            assert main(_cli_args(paths, run)) == 0  # a finished 2-step run to go on from
+            capsys.readouterr()
+        with monkeypatch.context() as m:
+            m.setattr(lm_training, name, ctrl_c)
+            assert main([*_cli_args(paths, run), *args]) == 130
+        assert capsys.readouterr().err.splitlines()[-1] == f"foley: interrupted before the first step of this run: {said}"
+    assert json.loads((run / "checkpoint" / "state.json").read_text())["step"] == 2
+
+
 def test_two_process_ddp_run_matches_one_process(tmp_path):
     """accelerate launch, 2 CPU processes (gloo), global batch 2 = 1 per process; the same steps
     in one process give the same weights (equal-length clips, no dropout)."""
@@ -265,6 +292,37 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
         load_lm_data(paths["manifest"], paths["features"], paths["units"], N_UNITS)
 
 
+def test_a_cache_made_for_another_manifest_is_said_with_how_many_clips_it_lacks(tmp_path, capsys):
+    paths = _write_caches(tmp_path, _data())
+    other = str(tmp_path / "other" / "train.jsonl")  # the manifest the token cache was made for: two of the clips
+    for clip_id in ("clip1", "clip2", "clip4"):
+        (tmp_path / "units" / "tokens" / f"{clip_id}.npy").unlink()
+    (tmp_path / "units" / "cache.json").write_text(json.dumps({"format": "foley-token-cache", "n_units": N_UNITS,
+                                                               "manifests": [other]}))
+    assert main(_cli_args(paths, tmp_path / "run")) == 2
+    err = capsys.readouterr().err
+    assert err == (f"foley: error: {paths['units']}: no cached unit ids for 3 of the 5 clips of {paths['manifest']} "
+                   f"(e.g. 'clip1'): the cache was made for {other}; give the cache of this manifest, or run `foley "
+                   f"tokenize --manifest {paths['manifest']} --model M --out {paths['units']}` (M: the cache's "
+                   "tokenizer) to cache them\n")
+    features = Path(paths["features"]) / "cache.json"  # the frame cache, likewise
+    features.write_text(json.dumps({**json.loads(features.read_text()), "manifests": [other]}))
+    (tmp_path / "features" / "features" / "clip0.safetensors").unlink()
+    assert main(_cli_args(paths, tmp_path / "run")) == 2
+    assert capsys.readouterr().err.startswith(f"foley: error: {paths['features']}: no cached features for 1 of the 5 "
+                                              f"clips of {paths['manifest']} (e.g. 'clip0'): the cache was made for "
+                                              f"{other}; give the cache of this manifest, or run `foley extract")
+    # a cache made for this manifest too names the clip it lacks, as one without a record of its manifests does
+    for cache in (features, tmp_path / "units" / "cache.json"):
+        cache.write_text(json.dumps({**json.loads(cache.read_text()), "manifests": [other, paths["manifest"]]}))
+    assert main(_cli_args(paths, tmp_path / "run")) == 2
+    assert "no cached features for clip 'clip0'; run `foley extract` first" in capsys.readouterr().err
+    swapped = {**paths, "units": paths["features"]}  # the frame cache given as the unit cache
+    assert main(_cli_args(swapped, tmp_path / "run")) == 2
+    assert capsys.readouterr().err == (f"foley: error: {paths['features']}: not a unit id cache (its cache.json is of "
+                                       f"'{CACHE_FORMAT}'); give --units the folder `foley tokenize --manifest` wrote\n")
+
+
 def test_nothing_to_resume_is_said_before_the_caches_are_read(tmp_path, capsys):
     assert main(["train", "lm", "--config", str(ROOT / "train" / "lm_demo.json"), "--manifest", str(tmp_path / "m.jsonl"),
                  "--features", str(tmp_path / "no_features"), "--units", str(tmp_path / "no_units"),
@@ -316,6 +374,33 @@ def test_the_cli_records_the_training_and_refuses_odd_configs_and_manifests_in_o
     for inside, option in ((Path(paths["units"]) / "run", "--units"), (Path(paths["features"]) / "run", "--features")):
         assert main(_cli_args(paths, inside)) == 2  # a run among its caches' files
         assert f"is or shares a folder with {option}" in capsys.readouterr().err and not inside.exists()
+
+
+def test_the_record_of_the_training_names_its_inputs_by_absolute_paths(tmp_path, capsys, monkeypatch):
+    paths = _write_caches(tmp_path, _data())
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "lm", "--config", "recipe.json", "--manifest", "train.jsonl", "--features", "features",
+                 "--units", "units", "--out", "run"]) == 0
+    record = json.loads((tmp_path / "run" / "lm" / "training.json").read_text())
+    assert [record[k] for k in ("manifest", "features", "units")] == [paths[k] for k in ("manifest", "features", "units")]
+    record.update(manifest="train.jsonl", features="features", units="units")  # as runs before this recorded them
+    (tmp_path / "run" / "lm" / "training.json").write_text(json.dumps(record))
+    monkeypatch.chdir(tmp_path / "run")
+    assert TokenLM.from_pretrained("lm").config.n_units == N_UNITS
+
+
+def test_a_folder_of_other_files_holding_a_runs_parts_is_no_run_folder(tmp_path, capsys):
+    paths = _write_caches(tmp_path, _data())
+    assert main(_cli_args(paths, tmp_path / "run")) == 0
+    model = tmp_path / "model"  # a model folder with a copy of a run's init/ and lm/
+    for part in ("init", "lm"):
+        shutil.copytree(tmp_path / "run" / part, model / part)
+    (model / "pipeline.json").write_text("{}")
+    capsys.readouterr()
+    assert main(_cli_args(paths, model)) == 2
+    assert capsys.readouterr().err == (f"foley: error: {model} holds other files than a run's (pipeline.json); give a "
+                                       "new or empty folder\n")
+    assert sorted(p.name for p in model.iterdir()) == ["init", "lm", "pipeline.json"]
 
 
 def test_the_lm_records_the_unit_tokenizer_of_its_units(tmp_path, capsys):
@@ -382,8 +467,6 @@ def test_a_clip_whose_file_changed_after_it_was_cached_is_refused_in_one_line(tm
 
 
 def test_damaged_checkpoints_and_another_commands_run_are_one_line(tmp_path, capsys):
-    import shutil
-
     paths = _write_caches(tmp_path, _data())
     assert main(_cli_args(paths, tmp_path / "run")) == 0
     capsys.readouterr()
