@@ -397,3 +397,12 @@ def test_sounds_with_no_room_after_a_one_shot_at_several_times_follow_its_first(
     assert placed("rain, a bell at 0 s") == [("a bell", 0, 2), ("rain", 0, 10)]
     # said with other sounds, it still plays under the sound at 0 s as they follow it (was: the wind from 2 s)
     assert placed("wind, a dog barks, a bell at 0 s") == [("a bell", 0, 2), ("wind", 0, 10), ("a dog barks", 2, 10)]
+
+
+def test_a_clock_that_ticks_repeats_its_tick():
+    # "a clock ticks" was one take over its span, where "a ticking clock" and "water drips" repeat theirs
+    p = RulesPlanner()
+    for text in ("a clock ticks", "the old clock ticks", "a bomb ticks at 3 s"):
+        assert all(e.fill for e in p.plan(text, 10).events), text
+    assert p.plan("a clock ticks", 10).events[0].fill == p.plan("a ticking clock", 10).events[0].fill
+    assert [e.caption for e in p.plan("three clock ticks", 10).events] == ["a clock tick"] * 3  # counted: one by one

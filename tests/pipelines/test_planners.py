@@ -3907,3 +3907,101 @@ def test_a_length_held_to_the_timeline_is_said():
                        "of it, move it first ('move the truck to 6 s')"]
     p.plan("make the truck last 2.5 s", 10, bed)
     assert p.notes == []
+
+
+def test_a_sound_started_or_stopped_with_another():
+    # were not understood ("the footsteps should start with the car", "sync the dog with the car")
+    p = RulesPlanner()
+    street = p.plan("a dog barks at 1 s, footsteps from 0 to 8 s, a car passes at 3 s", 10)
+
+    def edited(said):
+        return spans(p.plan(said, 10, street))
+
+    assert edited("the dog should start with the car") == edited("make the dog start when the car starts") == edited(
+        "start the dog with the car") == edited("sync the dog with the car")
+    assert ("a dog barks", 3, 5) in edited("the dog should start with the car")
+    assert ("footsteps", 3, 8) in edited("the footsteps should start with the car")  # a repeated sound keeps its end
+    assert ("footsteps", 0, 5) in edited("make the footsteps stop together with the car")  # when the car stops
+    assert ("footsteps", 3, 10) in edited("line the footsteps up with the car")  # moved whole, cut at the end
+    with pytest.raises(PlanError, match=r"^no event matches 'the dog'; the events are: a car passes$"):  # no dog
+        RulesPlanner().plan("make the car start with the dog", 10, RulesPlanner().plan("a car passes at 3 s", 10))
+
+
+def test_a_sound_let_run_longer():
+    # was not understood, as "make the drill longer" is read
+    assert drill_edited("let the drill run longer") == drill_edited("make the drill longer") == drill_edited(
+        "have the drill go on longer") == ("a drill", 3, 7)
+    assert drill_edited("keep the drill going for 2 s longer") == ("a drill", 3, 8)
+    assert drill_edited("let the drill run a bit shorter") == ("a drill", 3, 5.5)
+    with pytest.raises(PlanError, match=r"cannot read 'much' in it"):  # no amount, as "much longer"
+        drill_edited("let the drill run much longer")
+
+
+def test_a_feel_said_alone_is_refused_as_a_feel():
+    # "more spooky" was read as a sound "the spooky" made louder ("no event matches 'the spooky'")
+    p = RulesPlanner()
+    house = p.plan("wind, a door creaks at 2 s, a scream at 8 s", 10)
+    for said, feel in (("more spooky", "more spooky"), ("make it more spooky", "more spooky"),
+                       ("spookier", "spookier"), ("a bit less eerie", "a bit less eerie")):
+        with pytest.raises(PlanError, match=rf"^the rules planner does not understand '{said}': '{feel}' is how it "
+                                            r"feels, and the rules planner changes the sounds that play, not a feel"):
+            p.plan(said, 10, house)
+    assert [e.gain_db for e in p.plan("more wind", 10, house).events] == [6, 0, 0]  # a sound of the bed: louder
+
+
+def test_a_sound_moved_to_a_span():
+    # was: 'cannot read which part or time of the sound it means'
+    assert drill_edited("move the drill to 4-5 s") == drill_edited("put the drill at 4-5 s") == drill_edited(
+        "move the drill to between 4 and 5 s") == ("a drill", 4, 5)
+    assert drill_edited("move the drill to 1-8 s") == ("a drill", 1, 8)
+    with pytest.raises(PlanError, match=r"^'move the drill to 5-4 s': a span from 5 to 4 s; give one that ends"):
+        drill_edited("move the drill to 5-4 s")
+
+
+def test_a_mix_note_of_one_sound_named_by_its_time():
+    # was not understood ("to change its level by 3 dB: ..."), nor "the dog at 2 s +3" asked about
+    p = RulesPlanner()
+    bed = p.plan("rain, a dog barks at 2 s, a dog barks at 6 s", 10)
+    for said, gains in (("the dog at 2 s +3 dB", [0, 3, 0]), ("dog at 6s -3dB", [0, 0, -3]),
+                        ("the dog at 2 s up 3", [0, 3, 0]), ("the dog at 6 s down a notch", [0, 0, -3])):
+        assert [e.gain_db for e in p.plan(said, 10, bed).events] == gains, said
+    with pytest.raises(PlanError, match=r"^'the dog at 2 s \+3': 3 dB louder, or 3 s later\?"):
+        p.plan("the dog at 2 s +3", 10, bed)
+
+
+def test_a_sound_pushed_back_or_brought_forward_in_the_mix():
+    # were not understood ("push the drill back in the mix" was asked: later, or back in the mix?)
+    for said, gain in (("push the drill back in the mix", -6), ("push back the drill in the mix", -6),
+                       ("sit the drill a bit further back in the mix", -3), ("bring the drill forward in the mix", 6),
+                       ("bring the drill up front", 6), ("make the drill louder in the mix", 6),
+                       ("the drill is too loud in the mix", -6)):
+        p = RulesPlanner()
+        assert [e.gain_db for e in p.plan(said, 10, p.plan(SITE, 10)).events][1] == gain, said
+    assert drill_edited("bring the drill forward") == ("a drill", 2, 5)  # no "in the mix": earlier, as documented
+
+
+def test_a_pace_changed_by_a_factor():
+    # was not understood
+    p = RulesPlanner()
+    bed = p.plan("rain, footsteps from 2 to 8 s", 10)
+
+    def period(said):
+        return p.plan(said, 10, bed).events[1].period_s
+
+    assert period("make the steps quicker by 2x") == period("steps faster by a factor of two") == period(
+        "speed the steps up by 2x") == period("double the speed of the steps") == period("make the steps twice as fast")
+    assert period("make the steps slower by 2x") == period("halve the tempo of the steps") == 1.0
+
+
+def test_a_background_of_the_bed_added_with_the_is_said_to_sound_already():
+    # "add the fridge at 2 s" of a fridge humming added a sound captioned "the fridge"
+    p = RulesPlanner()
+    kitchen = p.plan("a fridge hums, a door slams at 5 s", 10)
+    with pytest.raises(PlanError, match=r"^'add the fridge at 2 s': 'a fridge hums' already sounds at 2 s \(it plays "
+                                        r"from 0 to 10 s\); to hear more of it: 'make the fridge louder'; another take "
+                                        r"of it: 'another take of the fridge'$"):
+        p.plan("add the fridge at 2 s", 10, kitchen)
+    with pytest.raises(PlanError, match=r"^'add the rain at 2 s': 'rain' plays from 5 to 10 s; to have it at 2 s: "
+                                        r"'make the rain start at 2 s'$"):
+        p.plan("add the rain at 2 s", 10, p.plan("rain from 5 to 10 s, a door slams at 2 s", 10))
+    assert "a fridge" in [e.caption for e in p.plan("add another fridge at 2 s", 10, kitchen).events]  # asked for

@@ -64,6 +64,11 @@ _EDITS = [
                         rf"|lower))?|down|lower)$", re.I)),  # a level ("drop the rain lower")
     ("remove", re.compile(rf"^{_REMOVE}\s+(?P<a>.+)$", re.I)),
     ("add", re.compile(r"^add\s+(?P<b>.+)$", re.I)),
+    # "move the drill to 4-5 s" ("... to between 4 and 5 s", "put the drill at 4-5 s"): moved to 4 s, lasting until 5 s
+    # (a span said with "put" alone: "put the drill from 4 to 5 s"; "move the drill from 3 to 5 s" is no span)
+    ("move_to", re.compile(rf"^(?:move|(?P<put>put))\s+(?P<a>.+?)\s+(?:to\s+|(?(put)(?=(?:from|between)\s)|(?!)))"
+                           rf"(?:from\s+{_NUM}(?:{_UNIT})?\s+(?:to|until|till)|between\s+{_NUM}(?:{_UNIT})?\s+and"
+                           rf"|{_NUM}(?:{_UNIT})?\s+(?:to|until|till))\s+{_NUM}(?:{_UNIT})?$", re.I)),
     ("move_to", re.compile(rf"^(?:move|put)\s+(?P<a>.+?)\s+(?:to|at)\s+{_NUM}(?:{_UNIT})?$", re.I)),
     ("start_at", re.compile(rf"^(?:make|have|let)\s+(?P<a>.+?)\s+(?:start|begin|come\s+in|fade\s+in)\s+(?:at\s+)?"
                             rf"{_NUM}(?:{_UNIT})?$", re.I)),  # "make the rain start at 2 s"
@@ -124,7 +129,7 @@ EDIT_HELP = ("another take (of the whole bed; or: try again), replace X with Y, 
              "another take of X (or: try X again), "
               "remove X [from A to B s | before T s | after T s | for the first/last N s], only N Xs (the first N kept), "
               "add X [at T s [for N s] | from A to B s | from T s], "
-              "move X to T s (or: make the X VERB at T s, the X VERBs at T s), make X start/stop at T s "
+              "move X to T s (or: to A-B s; make the X VERB at T s, the X VERBs at T s), make X start/stop at T s "
               "(or: the X starts/stops at T s), make X later/earlier [by N s] (or: shift X by [-]N s), "
               "make X longer/shorter [by N s], make X last N s (or: the whole time, throughout), "
               "make X louder/quieter [by N dB or N% | a bit] (or: turn X up/down, lower/raise X), "
@@ -262,6 +267,8 @@ _NO_TIME_WORD = "".join(rf"(?<!\b{w})" for w in ("every", "at", "by", "to", "fro
 
 # What a mix note ("rain -3 dB") names: words, a text the backbone learned with its comma ("footsteps on dirt, running")
 _NOTE_NAME = rf"(?:{_LEARNED_SAID}|[^,;:.\d])+?" if _LEARNED_SAID else r"[^,;:.\d]+?"
+# ... and, of one of several, its time ("the dog at 2 s +3 dB")
+_NOTE_AT = rf"(?:\s+(?:at|around)\s+{_DECIMAL}(?:\s*{_UNIT_S})?)?"
 
 
 def short_edit(text: str) -> str:
@@ -309,9 +316,10 @@ def short_edit(text: str) -> str:
                   r"|(?:further|farther|more\s+spread\s+out|wider)\s+apart|more\s+spread\s+out)$",
                   lambda m: f"make {m['a']} {'faster' if m['c'] else 'slower'}", text, flags=re.I)
     # "speed up the footsteps", "slow the knocking down": their tempo
-    text = re.sub(r"^(?P<v>speed|slow)\s+(?:(?:up|down)\s+(?P<a>.+)|(?P<b>.+?)\s+(?:up|down))$",
-                  lambda m: f"make {m['a'] or m['b']} {'faster' if m['v'].lower() == 'speed' else 'slower'}", text,
-                  flags=re.I)
+    text = re.sub(rf"^(?P<v>speed|slow)\s+(?:(?:up|down)\s+(?P<a>.+?)|(?P<b>.+?)\s+(?:up|down))"
+                  rf"(?:\s+by\s+(?P<n>{_DECIMAL})\s*(?:x|\u00d7|times))?$",  # "... by 2x" too
+                  lambda m: f"make {m['a'] or m['b']} {m['n'] + 'x ' if m['n'] else ''}"
+                            f"{'faster' if m['v'].lower() == 'speed' else 'slower'}", text, flags=re.I)
     return re.sub(rf"^(?P<d>(?:(?:much|a\s+(?:little\s+)?bit|slightly)\s+)?(?:louder|quieter|softer|faster|slower"
                   rf"|longer|shorter))\s+"
                   rf"(?!(?:and|than)\b)(?P<a>{_NAMED}+)$",
@@ -367,6 +375,8 @@ def _edit_said(text: str) -> str:
     text = re.sub(r"^(?:(?:can|could|would|will)\s+you\s+|(?:can|could|shall)\s+we\s+|we\s+(?:need\s+to|should)\s+"
                   r"|i(?:'d|\s+would)\s+like\s+(?:you\s+)?to\s+|let'?s\s+)"
                   r"(?:please\s+)?", "", text, flags=re.I)  # "can you make the rain a bit louder?"
+    text = re.sub(r"\b(?P<w>louder|quieter|softer|loud|quiet|soft)(?:ly)?\s+in\s+the\s+mix$", r"\g<w>", text,
+                  flags=re.I)  # "make the drill louder in the mix", "the drill is too loud in the mix"
     # "can the thunder come in at 3 s?", "could the door hit on 3": that edit asked of the sound
     text = re.sub(rf"^(?:can|could)\s+(?=(?:the|that|this)\s.+\s(?:at|on)\s+{_DECIMAL}\s*{_UNIT_S}?$)", "make ", text,
                   flags=re.I)
@@ -379,6 +389,10 @@ def _edit_said(text: str) -> str:
     text = re.sub(r"^quieten\s+(?:down\s+)?(?P<a>.+?)(?:\s+down)?(?P<r>\s+(?:by\s+)?\d.*|\s+(?:a|much|way)\s.*)?$",
                   lambda m: f"turn {m['a']} down{m['r'] or ''}", text, flags=re.I)
     text = re.sub(r"^(?:tone|dial)\s+(?=(?:up|down)\s|.+\s(?:up|down)\b)", "turn ", text, flags=re.I)
+    # "double the speed of the steps" ("halve the tempo of ..."): twice (half) as fast
+    text = re.sub(r"^(?P<v>double|halve)\s+the\s+(?:speed|tempo|pace|rate)\s+of\s+(?P<a>.+)$",
+                  lambda m: f"make {m['a']} {'twice' if m['v'].lower() == 'double' else 'half'} as fast", text,
+                  flags=re.I)
     # "make the dog 3 times louder" ("3x louder", "three times louder"): its amplitude times 3, as "twice as loud" doubles it (+6 dB)
     text = re.sub(rf"\b(?:(?P<n>\d+(?:\.\d+)?)\s*(?:x|\u00d7|times)|(?P<w>{_NUMBER})\s+times)\s+"
                   r"(?P<d>louder|quieter|softer)\b",
@@ -478,6 +492,11 @@ def _edit_said(text: str) -> str:
     text = re.sub(rf"^(?:make|have|let)\s+(?P<a>(?:the|that|this)\s+.+?)\s+(?:(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+long"
                   rf"|(?![a-z]+\s+for\s+the\b)[a-z]+\s+for\s+(?P<f>{_DECIMAL}\s*{_UNIT_S}))$",
                   lambda m: f"make {m['a']} last {m['n'] or m['f']}", text, flags=re.I)
+    # "let the drill run longer" ("have the rain go on a bit longer", "keep the drill going 2 s longer"): its length
+    text = re.sub(rf"^(?:let|have|keep)\s+(?P<a>(?:the|that|this|these|those|it|them)\b.*?)\s+"
+                  rf"(?!(?:much|way|far|a|lot)\b)[a-z]+(?:\s+on)?\s+(?P<d>(?:{_A_BIT}\s+|{_DECIMAL}\s*{_UNIT_S}\s+"
+                  rf"|(?:much|a\s+lot|way|far)\s+)?(?:longer|shorter)(?:\s+by\s+{_DECIMAL}\s*{_UNIT_S})?)$",
+                  r"make \g<a> \g<d>", text, flags=re.I)
     text = re.sub(rf"^delay\s+(?P<a>.+?)(?=(?:\s+by)?\s+(?:\d|an?\s+second\b|{_A_BIT})|$)", r"push \g<a> back", text,
                   flags=re.I)  # "delay the thunder (by) 1 s", "delay it a bit": later
     text = re.sub(r"^(?:cut|stop)\s+(?P<a>.+?)\s+short$", r"make \g<a> shorter", text, flags=re.I)  # not: remove it
@@ -539,22 +558,34 @@ def _edit_said(text: str) -> str:
                       r"make \g<a> \g<dir>", text, flags=re.I)  # "rain louder", "thunder louder by 3 dB", "the bell
         # at 9 s a tad louder"
     # a mix note said in short: "dog up 3" (in dB, as after a verb of level), "gunshots 2 dB down": as "dog up 3 dB"
-    text = re.sub(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME})\s+(?:(?P<d>up|down)\s+(?P<n>{_DECIMAL})"
+    text = re.sub(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME}{_NOTE_AT})\s+(?:(?P<d>up|down)\s+(?P<n>{_DECIMAL})"
                   rf"|(?P<m>{_DECIMAL})\s*db\s+(?P<e>up|down))$",
                   lambda m: f"{m['a']} {m['d'] or m['e']} {m['n'] or m['m']} dB", text, flags=re.I)
     # "traffic down a notch", "the rain up a bit": as "turn X down a notch"
-    text = re.sub(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME})\s+(?P<d>(?:up|down)\s+(?:a\s+(?:little\s+)?bit"
+    text = re.sub(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME}{_NOTE_AT})\s+(?P<d>(?:up|down)\s+(?:a\s+(?:little\s+)?bit"
                   rf"|a\s+(?:little|touch|tad|notch)|slightly))$", r"turn \g<a> \g<d>", text, flags=re.I)
     # a mix note: "rain -3 dB", "make the door +2 dB", "rain down 3 dB": a change of its level by that much
     text = re.sub(rf"^(?:make\s+)?(?!(?:turn|bring|pull|push|drop|cut|lower|raise|boost|reduce|set|put|keep)\s)"
-                  rf"(?P<a>{_NOTE_NAME})(?<!\sto)(?<!\sat)(?<!\sbe)(?<!\slevel)(?<!=)(?:\s*:\s*|\s+)"  # not "set
-                  # the rain to -6 dB", "the rain should be -6 dB", "rain = -6 dB": a level, not a change ("rain:
-                  # -3 dB", "rain minus 3 dB" are)
+                  rf"(?P<a>{_NOTE_NAME}{_NOTE_AT})(?<!\sto)(?<!\sat)(?<!\sbe)(?<!\slevel)(?<!=)(?:\s*:\s*|\s+)"
+                  # not "set the rain to -6 dB", "the rain should be -6 dB", "rain = -6 dB": a level, not a change
+                  # ("rain: -3 dB", "rain minus 3 dB" are)
                   rf"(?:(?P<sign>[-+\u2212]|minus\s|plus\s)\s*|(?P<dir>up|down)\s+(?:by\s+)?)(?P<n>{_DECIMAL})\s*db$",
                   lambda m: (
                       f"make {m['a']} "
                       f"{'louder' if (m['sign'] or m['dir']).strip().lower() in ('+', 'up', 'plus') else 'quieter'}"
                       f" by {m['n']} dB"), text, flags=re.I)
+    # "push the drill back in the mix" ("sit it further back", "push back the drill in the mix", "down in the mix"),
+    # "bring the drill forward in the mix" ("up front", "up in the mix"): a mixer's level, quieter (louder); "louder in
+    # the mix", "too loud in the mix": as without it (above)
+    text = re.sub(r"^(?P<v>push|pull|bring|move|sit|tuck)\s+(?P<d>back|forwards?|up|down)\s+(?P<a>(?:the|that|this"
+                  r"|these|those|it|them)\b.*?)\s+(?P<m>in(?:to)?\s+the\s+mix)$", r"\g<v> \g<a> \g<d> \g<m>", text,
+                  flags=re.I)
+    text = re.sub(rf"^(?:(?:push|pull|bring|move|sit|tuck|set|put|place)\s+)?(?P<a>(?:the|that|this|these|those|it"
+                  rf"|them)\b.*?)\s+(?:{_A_BIT}\s+)?(?:(?:further|farther|more)\s+)?(?P<d>back|down|lower|forwards?"
+                  rf"|up(?:\s+front)?|higher)(?:\s+(?:in|into)\s+the\s+mix|(?<=front))$",
+                  lambda m: f"make {m['a']} {m['bit'] + ' ' if m['bit'] else ''}"
+                            f"{'quieter' if m['d'].lower() in ('back', 'down', 'lower') else 'louder'}", text,
+                  flags=re.I)
     text = re.sub(r"^(?:pull|push)\s+(?=.+\s(?:up|down)\b)", "bring ", text, flags=re.I)
     # "pull the rain back 3 dB" (a mixer's "back": down), "pull back the rain by 3 dB"; without a level it is a time
     text = re.sub(rf"^(?:pull|push)\s+(?:back\s+(?P<a>.+?)|(?P<b>.+?)\s+back)\s+(?P<n>(?:by\s+)?{_DECIMAL}\s*db)$",
@@ -583,13 +614,18 @@ def editor_said(text: str) -> str:
     "replace dog with cat"; "turn off the wind" ("switch the wind off") is "remove the wind", "... at 5 s" "stop the
     wind at 5 s"; "footsteps at half speed" is "make footsteps half as fast"; "ghost +1s" is "move ghost later by 1 s"
     ("-1 s": earlier); "make the drill more audible" ("noisier", "stronger") is "make the drill louder", "... subtler"
-    ("less audible", "weaker") "quieter", and "quicker" "faster"."""
+    ("less audible", "weaker") "quieter", and "quicker" "faster"; "faster by 2x" ("by a factor of 2") is "2x
+    faster"."""
     if not re.match(r"(?:add|replace|swap|use|change|put)\b", text, re.I):  # a level, not a new sound's words
         text = re.sub(r"\s(?:more\s+(?:audible|prominent|present|noticeable)|noisier|stronger)(?=(?:\s+by\s+.+)?$)",
                       " louder", text, flags=re.I)
         text = re.sub(r"\s(?:less\s+(?:audible|prominent|present|noticeable|noisy)|more\s+subtle|subtler|weaker)"
                       r"(?=(?:\s+by\s+.+)?$)", " quieter", text, flags=re.I)
         text = re.sub(r"\squicker(?=(?:\s+by\s+.+)?$)", " faster", text, flags=re.I)  # "the steps need to be quicker"
+        # "make the steps faster by 2x" ("slower by a factor of 3", "louder by 2x"): as "2x faster"
+        text = re.sub(rf"\b(?P<d>faster|slower|louder|quieter|softer)\s+by\s+(?:(?:a\s+factor\s+of\s+)?"
+                      rf"(?P<n>{_DECIMAL})\s*(?:x|\u00d7|times)|a\s+factor\s+of\s+(?P<m>{_DECIMAL}|{_NUMBER}))$",
+                      lambda m: f"{m['n'] or _COUNTS.get(m['m'].lower(), m['m'])}x {m['d']}", text, flags=re.I)
     text = re.sub(rf"^(?!{_SHORT_NOT}\b|at\s|use\s)(?P<b>(?:(?!\b(?:louder|quieter|softer|later|earlier|sooner|longer"
                   rf"|shorter|faster|slower)\b)[^,;])+?)\s+instead\s+of\s+(?P<a>.+)$", r"replace \g<a> with \g<b>",
                   text, flags=re.I)
@@ -606,12 +642,12 @@ def editor_said(text: str) -> str:
                   r"(?:speed|time|tempo)$",
                   lambda m: f"make {m['a']} {'half' if m['x'].lower() == 'half' else 'twice'} as fast", text, flags=re.I)
     # its sign on its number (not "door slam - 6s": a dash)
-    text = re.sub(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME}){_NO_TIME_WORD}\s+(?P<sign>[-+\u2212])"
+    text = re.sub(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME}{_NOTE_AT}){_NO_TIME_WORD}\s+(?P<sign>[-+\u2212])"
                   rf"(?P<n>{_DECIMAL}\s*{_UNIT_S})$",
                   lambda m: f"move {m['a']} {'later' if m['sign'] == '+' else 'earlier'} by {m['n']}", text, flags=re.I)
     return text
 
 
 # "dog +3": an offset with no unit, dB or seconds? (refused with the bed in view: ``edits._check_unit``)
-_UNITLESS = re.compile(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME}){_NO_TIME_WORD}\s+(?P<sign>[-+\u2212])"
+_UNITLESS = re.compile(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME}{_NOTE_AT}){_NO_TIME_WORD}\s+(?P<sign>[-+\u2212])"
                        rf"(?P<n>{_DECIMAL})$", re.I)

@@ -826,9 +826,25 @@ def _edit_seconds(text: str) -> str:
                   flags=re.I)
 
 
+# "the footsteps should start with the car" ("make the rain stop together with the music", "start the steps with the
+# car"): when that starts (a stop, when it stops); "sync the steps with the car" ("line X up with Y", "align X with Y"):
+# moved to when it starts
+_WITH_EVENT = re.compile(rf"\b(?P<v>{_START_VERB}|(?P<stop>{_STOP_VERB}))\s+(?:together\s+|along\s+|in\s+sync\s+"
+                         rf"|at\s+the\s+same\s+time\s+)?with\s+(?P<y>(?:the|that|this)\s+[^,;]+?)$", re.I)
+_SYNCED = re.compile(r"^(?:(?:sync|align|line)(?:\s+up)?\s+(?P<a>.+?)(?:\s+up)?\s+(?:with|to)|(?P<v>start|begin|stop"
+                     r"|end|finish)\s+(?P<b>(?:the|that|this)\s.+?)\s+(?:together\s+|along\s+)?with)\s+"
+                     r"(?P<y>(?:the|that|this)\s+[^,;]+?)$", re.I)  # "start the steps with the car" too
+
+
 def _after_event(previous: Plan, text: str) -> str:
     """``text`` with a time said from a sound of ``previous`` (``_AFTER_EVENT``) as "at T s": N s
-    after or before its start, with it ("when the door slams"), or, "right after" it, at its end."""
+    after or before its start, with it ("when the door slams", "start with the door": ``_WITH_EVENT``), or,
+    "right after" it, at its end."""
+    text = _SYNCED.sub(lambda m: f"make {m['b']} {m['v']} with {m['y']}" if m["v"] else
+                       f"move {m['a']} to when {m['y']}", text)  # synced: moved whole (a start keeps a fill's end)
+    if w := _WITH_EVENT.search(text):  # a stop: when that stops
+        ends = " stops" if w["stop"] and not _ITS_END.search(w["y"]) else ""
+        text = f"{text[:w.start()]}{w['v']} when {w['y']}{ends}"
     m = _AFTER_EVENT.search(text)
     if not m or m["when"] and m["when"].lower() in ("while", "during") and not re.match(r"add\s", text, re.I):
         return text  # "while the dog barks" adds a sound then; of a sound of the bed it says a part of it
@@ -895,6 +911,21 @@ def _names_a_one_shot(previous: Plan, said: str) -> bool:
     """Whether ``said`` shares words with a sound of ``previous`` that is no background ("phone rings" of "a phone
     rings", "knocks" of "someone knocks")."""
     return any(not is_background(e.caption) and _stems(said) & _stems(e.caption) for e in previous.events)
+
+
+def _check_added_again(previous: Plan, the: re.Match, instruction: str) -> None:
+    """PlanError for a background of ``previous`` added again with "the" at a time (``the``: its words ``x`` and time
+    ``t``, "add the fridge at 2 s"): it sounds then already (louder, or another take, instead), or it starts or stops
+    to play then."""
+    e = previous.events[_target(previous, f"the {the['x']}")]
+    t, x = float(re.search(_DECIMAL, the["t"])[0]), f"the {the['x']}"
+    span = f"from {seconds_said(e.start_s)} to {seconds_said(e.end_s)} s"
+    if e.start_s - 1e-3 <= t < e.end_s:
+        raise PlanError(f"{instruction.strip()!r}: {e.caption!r} already sounds at {t:g} s (it plays {span}); to hear "
+                        f"more of it: 'make {x} louder'; another take of it: 'another take of {x}'")
+    raise PlanError(f"{instruction.strip()!r}: {e.caption!r} plays {span}; to have it at {t:g} s: "
+                    + (f"'make {x} start at {t:g} s'" if t < e.start_s else f"'make {x} stop at "
+                       f"{seconds_said(previous.duration_s)} s' (or another time after {t:g} s)"))
 
 
 def _another(previous: Plan, text: str, instruction: str) -> str:
@@ -1223,7 +1254,8 @@ def _check_early(previous: Plan, asked: str, instruction: str) -> None:
 
 
 # "push the rain back (a bit)": later, or back in the mix? ("push the rain back 1 s" is later: _edit_said)
-_PUSHED_BACK = re.compile(rf"^push\s+(?:back\s+(?P<a>.+?)|(?P<b>.+?)\s+back)(?:\s+{_A_BIT})?$", re.I)
+_PUSHED_BACK = re.compile(rf"^push\s+(?!.*\sin(?:to)?\s+the\s+mix$)(?:back\s+(?P<a>.+?)|(?P<b>.+?)\s+back)"
+                          rf"(?:\s+{_A_BIT})?$", re.I)  # ("push the rain back in the mix": quieter)
 
 
 def _check_pushed_back(previous: Plan, asked: str, instruction: str) -> None:
@@ -1648,6 +1680,10 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
     edit read in another way than said ("make the rain heavier": louder)."""
     asked = editor_said(_off(previous, _edit_seconds(_a_bit_said(_POLITE.sub("", _without_lead_in(_typos_said(_clean(
         until_said(instruction)))))))))
+    if (mood := _MOOD.match(asked)) and not mood["x"] and not (
+            mood["w"] and re.search(r"(?:ing|[^u]s|life|stock)$", mood["w"], re.I) or _in_bed(previous, mood["m"])):
+        # "more spooky" ("less eerie", "spookier"): a feel, as "make it spookier" is (not "more rain", "more cheering")
+        asked = f"make it {asked}"
     plain = re.sub(r"(?i),?\s+instead$", "", asked)  # "make it louder instead": the edit (not "use a cat instead")
     asked = plain if _ALONE.match(plain) or _is_edit(plain) and not re.match(r"(?i)use\s", plain) else asked
     _check_unit(previous, asked)
@@ -1695,6 +1731,8 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
     if (the := re.match(r"(?i)^add\s+the\s+(?P<x>[a-z][^\d,;]*?)(?P<t>\s+(?:at|from|between)\s+\d.*)$", asked)) \
             and _in_bed(previous, f"the {the['x']}") and _names_a_one_shot(previous, the["x"]):
         asked = f"add another {the['x']}{the['t']}"
+    elif the and not re.search(r"(?i)\s(?:again|once\s+more)$", the["x"]) and _in_bed(previous, f"the {the['x']}"):
+        _check_added_again(previous, the, instruction)  # "add the fridge at 2 s" of a fridge humming: no "the fridge"
     # "another dog at 8 s" ("one more knock at 5 s"): as "add another dog at 8 s" (not "another take of X")
     asked = re.sub(r"^(?=(?:another|one\s+more)\s+(?!(?:take|version|one|pass|go|try|shot)\b)[a-z].*?\s+at\s+\d)",
                    "add ", asked, flags=re.I)
@@ -1897,7 +1935,8 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                         at_start = kind == "end_at" and nums[0] >= e["start_time"] - 1e-6  # no sooner than it starts
                         edge = "to end" if kind == "end_at" else "to start"
                         how = (f"to take it out: remove {name}" if at_start else
-                               f"{edge} at {nums[0]:g} s, move it (move {name} to T s)")
+                               f"{edge} at {nums[0]:g} s, move it (move {name} to "
+                               f"{'T' if kind == 'end_at' else f'{nums[0]:g}'} s)")
                         raise PlanError(f"{instruction.strip()!r}: {e['caption']!r} plays from "
                                         f"{seconds_said(e['start_time'])} to {seconds_said(e['end_time'])} s; {how}")
                     e.update(start_time=start, end_time=end)
@@ -1905,7 +1944,13 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
                     if nums[0] < 0:
                         raise PlanError(f"{instruction.strip()!r}: a time is from 0 s on (to move it earlier by some "
                                         f"seconds: move {m['a']} N s earlier)")
+                    if len(nums) > 1 and not nums[0] + MIN_LENGTH_S <= nums[1] <= d:  # "to 4-5 s": there, that long
+                        raise PlanError(f"{instruction.strip()!r}: a span from {nums[0]:g} to {nums[1]:g} s; give one "
+                                        f"that ends at least {MIN_LENGTH_S:g} s after it starts, by the timeline's end "
+                                        f"({d:g} s)")
                     _moved_to(e, nums[0], d)
+                    if len(nums) > 1:
+                        e.update(end_time=nums[1])
                 elif kind == "shift":
                     small = m["bit"] or m["verb"].lower() == "nudge"  # "nudge X earlier", "make X slightly later"
                     step = (nums[0] if nums else NUDGE_S if small else 1.0) * (1 if m["dir"].lower() == "later" else -1)
@@ -2216,13 +2261,14 @@ def _named_by_its_words(previous: Plan, said: str) -> tuple[str, str] | None:
 
 
 # "make it spookier" ("make the scream scarier", "make it more intense", "make it darker"): a feel asked of the bed or
-# of a sound, read by no edit (a feel word, not one of level or pace: "noisier", "more often", "steadier" are edits)
+# of a sound, read by no edit (a feel word, not one of level or pace: "noisier", "more often", "steadier" are edits);
+# said alone too ("more spooky", "less eerie")
 _FEELS = (r"spook|scar|creep|eer|bus|liv|happ|sad|mood|gloom|co[sz]|dream|cheer|dramat|intens|tens|rural|urban|natur"
           r"|realist|cinemat|epic|myster|romant|peace|calm|chaot|aliv|atmospher|immers|emotion|omin|menac|haunt|dark|warm"
           r"|cold|cool|deep|wild|weird|strang|dens|rich|full|bright|harsh|bleak|rough|gentl|sweet|grim")
-_MOOD = re.compile(rf"^(?:make\s+)?(?:it|this|that|everything|all\s+the\s+sounds|the\s+[a-z' ]+?)\s+(?P<m>(?:(?:a\s+"
-                   rf"(?:little\s+)?bit|a\s+little|a\s+lot|much|way|even|slightly)\s+)?(?:more\s+(?:{_FEELS})[a-z]*"
-                   rf"|(?:{_FEELS})[a-z]*(?:ier|er)))$", re.I)
+_MOOD = re.compile(rf"^(?:(?:make\s+)?(?P<x>it|this|that|everything|all\s+the\s+sounds|the\s+[a-z' ]+?)\s+)?"
+                   rf"(?P<m>(?:(?:a\s+(?:little\s+)?bit|a\s+little|a\s+lot|much|way|even|slightly)\s+)?"
+                   rf"(?:(?:more|less)\s+(?P<w>(?:{_FEELS})[a-z]*)|(?:{_FEELS})[a-z]*(?:ier|er)))$", re.I)
 
 
 def _amount_hint(said: str, noun: str) -> str:

@@ -96,11 +96,12 @@ STROKE_PERIOD_S = {"footsteps": 0.5, "steps": 0.5, "walking": 0.5, "marching": 0
                    "chopping": 1.6, "sawing": 0.7, "dripping": 0.9, "drips": 0.9, "ticking": 1.0, "knocking": 0.25,
                    "tapping": 0.3, "clapping": 0.4, "typing": 0.15, "digging": 1.8, "harvesting": 1.4,
                    "swimming": 1.1, "drumming": 0.25, "pecking": 0.3,
-                   # the same sounds said with a verb ("someone walks on gravel", "a horse gallops"); forms
-                   # that are as often plural nouns ("three knocks", "thunder claps", "two hammers", "ticks",
-                   # "taps", "runs") are left out: their sound would be laid over the whole span
+                   # the same sounds said with a verb ("someone walks on gravel", "a horse gallops", "a clock
+                   # ticks": a tick a second, as "drips" is a drip); forms that are as often plural nouns of
+                   # one-shots ("three knocks", "thunder claps", "two hammers", "taps", "runs") are left out: their
+                   # sound would be laid over the whole span
                    "walks": 0.5, "jogs": 0.36, "trots": 0.35, "gallops": 0.45, "digs": 1.8, "swims": 1.1,
-                   "pecks": 0.3}
+                   "pecks": 0.3, "ticks": 1.0}
 
 
 OTHER_PERIOD_S = 0.45  # a repeated sound with no usual rhythm in STROKE_PERIOD_S: no faster than this
