@@ -438,8 +438,9 @@ def run_training(data: str, backbone_path: str, tokenizer_path: str, run: str | 
             try:
                 build_adapter_cache(backbone, tokenizer, data, "train", run, inputs=inputs)
             except KeyboardInterrupt as e:  # Ctrl-C, SIGTERM: the cache is written whole or not at all
-                e.add_note("while caching the train split, before the first step: nothing is kept; the same command "
-                           "starts again")
+                e.add_note("while caching the train split, before the first step: the cache is not kept" + (
+                    f", the checkpoint in {run / CHECKPOINT_DIR} is; the same command goes on from it" if resume
+                    else "; the same command starts again"))
                 raise
     with stop_before_first_step(run / CHECKPOINT_DIR, resume):
         backbone = AudioBackbone.from_pretrained(backbone_path, dtype=DTYPES[precision], device=state.device)

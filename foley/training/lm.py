@@ -187,8 +187,8 @@ def train_lm(data: LMData, run: str | os.PathLike, cfg: LMTrainConfig, resume: b
             state = checkpoint_state(checkpoint, run, "lm")
             check_same_config(run, state["config"], cfg.to_dict())
             if (learned := state.get("clips", _clips(data))) != _clips(data):  # (a checkpoint from before the record: unchecked)
-                raise FoleyError(f"{run}: the checkpoint learned from other clips ({learned['n']}; these are "
-                                 f"{len(data.ids)}{' in another order or with other ids' if learned['n'] == len(data.ids) else ''}); "
+                raise FoleyError(f"{run}: the checkpoint learned from other clips ({learned['n']} clips; the manifest "
+                                 f"given has {len(data.ids)}{' in another order or with other ids' if learned['n'] == len(data.ids) else ''}); "
                                  "resume with the run's own --manifest")
             if state.get("tokenizer_fingerprint") != data.tokenizer_fingerprint:
                 raise FoleyError(f"{run}: the checkpoint learned the units of another unit tokenizer than these "

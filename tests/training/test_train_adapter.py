@@ -309,7 +309,7 @@ def test_a_run_stopped_while_caching_says_nothing_is_kept(setup, tmp_path, capsy
     assert main(["train", "adapter", "--data", str(root / "synth"), "--backbone", str(tmp_path / "backbone"),
                  "--tokenizer", str(tmp_path / "tok"), "--out", str(tmp_path / "run"), "--steps", "1"]) == 130
     assert capsys.readouterr().err.splitlines()[-1] == ("foley: interrupted while caching the train split, before the "
-                                                        "first step: nothing is kept; the same command starts again")
+                                                        "first step: the cache is not kept; the same command starts again")
     assert not (tmp_path / "run" / CACHE_FILE).exists()
 
 

@@ -87,8 +87,8 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
     assert steps == sorted(set(steps)) and steps[-1] == 6
     with pytest.raises(FoleyError, match=r"another training config \(lr 0.01 in the run, 0.001 given\)"):
         train_lm(data, tmp_path / "b", replace(cfg, lr=1e-3), resume=True, log=lambda m: None)
-    for other, said in ((_data(4), r"other clips \(5; these are 4\)"),  # another split, say
-                        (LMData(data.ids[::-1], data.captions, data.frames, data.units), r"\(5; these are 5 in another order")):
+    for other, said in ((_data(4), r"other clips \(5 clips; the manifest given has 4\)"),  # another split, say
+                        (LMData(data.ids[::-1], data.captions, data.frames, data.units), r"\(5 clips; the manifest given has 5 in another order")):
         with pytest.raises(FoleyError, match=said + r".*resume with the run's own --manifest"):
             train_lm(other, tmp_path / "b", cfg, resume=True, log=lambda m: None)
     with pytest.raises(FoleyError, match="already holds"):
