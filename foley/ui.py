@@ -504,7 +504,7 @@ def build_app(studio: Studio, example: str | None = None) -> gr.Blocks:
                 progress=gr.Progress()):
         def report(stage, i, n):
             if n:
-                progress((i, n), desc=stage)
+                progress((i, n), desc=stage, unit=studio.pipeline.PROGRESS_UNITS[stage])
 
         try:
             with studio.running():

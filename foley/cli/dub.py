@@ -132,7 +132,7 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
         if bar is None or i == 0:
             if bar is not None:
                 bar.close()
-            bar = bars[stage] = tqdm(total=n, desc=f"  {stage}", leave=False, unit="",
+            bar = bars[stage] = tqdm(total=n, desc=f"  {stage}", leave=False, unit=pipeline.PROGRESS_UNITS[stage],
                                      disable=True if no_bars else None)  # None: only on a terminal
         bar.n = i
         bar.refresh()

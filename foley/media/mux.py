@@ -129,6 +129,17 @@ def output_container(info: VideoInfo) -> str:
 MOV_SUFFIXES = (".mp4", ".m4v", ".mov")  # the files FFmpeg's mov muxer writes
 
 
+def _audio_codec(index: int, out: Path, bitrate: str) -> list[str]:
+    """FFmpeg's options that encode the output's audio track ``index``: in an mp4 or mov AAC at
+    ``bitrate``, whose edit list cuts the track to the sample; in Matroska, which cuts no AAC
+    track, FLAC (lossless, its last frame as short as the track), so that the track ends with the
+    picture there too (AAC's would run on to the end of its last 1024-sample frame: 4.096 s under
+    4.08 s of picture at 16 kHz)."""
+    if out.suffix.lower() in MOV_SUFFIXES:
+        return [f"-c:a:{index}", "aac", f"-b:a:{index}", bitrate]
+    return [f"-c:a:{index}", "flac"]
+
+
 def _track_name(index: int, name: str, out: Path) -> list[str]:
     """FFmpeg's options that name the output's audio track ``index`` as players show it: in an mp4
     or mov the handler's name, and no ``title`` (one copied from the input included), which the mov
@@ -151,15 +162,15 @@ def mux_audio(
     original_default: bool = False,
 ) -> Path:
     """Write ``out``: the picture stream of ``video`` copied bit-exactly, plus ``audio``
-    encoded to AAC, fitted to the picture's duration and starting with its first displayed
-    frame (a picture that starts late, or audio that starts early, stays in sync), its track
-    named ``title``.
+    encoded (AAC; FLAC in Matroska: ``_audio_codec``), fitted to the picture's duration and
+    starting with its first displayed frame (a picture that starts late, or audio that starts
+    early, stays in sync), its track named ``title``.
 
     With ``keep_original`` the video's own audio track follows as a second track, on its own
     clock relative to the picture: copied when its codec fits the container and it ends
-    with the picture, otherwise cut to the picture and encoded to AAC at its own bit rate
-    (within ORIGINAL_KBPS); with ``original_default`` it is the track players start with (the
-    Foley track otherwise). A video without an audio track gets the Foley track alone. ``out`` appears only when complete. ``info``:
+    with the picture, otherwise cut to the picture and encoded as the Foley track is (AAC at
+    its own bit rate, within ORIGINAL_KBPS); with ``original_default`` it is the track players
+    start with (the Foley track otherwise). A video without an audio track gets the Foley track alone. ``out`` appears only when complete. ``info``:
     ``video``'s probe, if the caller has it already. Raises MediaError for a video or audio
     that cannot be read, an ``out`` that is the video, and a mux that fails; FoleyError, before
     any work, for an ``out`` that cannot be written (a folder, a file where its folder would be).
@@ -187,15 +198,15 @@ def mux_audio(
         args = ["-copyts", "-fflags", "+genpts", "-i", local_file(video),
                 "-itsoffset", f"{file_start + info.start_s:.6f}", "-i", str(fitted),
                 "-output_ts_offset", f"{-file_start:.6f}", "-map", f"0:{info.stream_index}", "-map", "1:a:0"]
-        codecs = ["-c:v", "copy", "-c:a:0", "aac", "-b:a:0", audio_bitrate, *_track_name(0, title, out)]
+        codecs = ["-c:v", "copy", *_audio_codec(0, out, audio_bitrate), *_track_name(0, title, out)]
         if original is not None:
             codec, end, rate, _ = original
             args += ["-map", "0:a:0"]
             if _copies_original(info, codec, end):
                 codecs += ["-c:a:1", "copy"]
-            else:  # cut to the picture (sample-exact, its timestamps kept), then AAC
+            else:  # cut to the picture (sample-exact, its timestamps kept), then encoded as the Foley track is
                 cut = f"atrim=start={file_start + info.start_s:.6f}:end={file_start + picture_end:.6f}"
-                codecs += ["-filter:a:1", cut, "-c:a:1", "aac", "-b:a:1", rate]
+                codecs += ["-filter:a:1", cut, *_audio_codec(1, out, rate)]
             codecs += [*_track_name(1, "original", out), "-disposition:a:1", "default" if original_default else "0"]
         with atomic_path(out) as part:
             mp4 = ["-movflags", "+faststart"] if out.suffix.lower() in MOV_SUFFIXES else []

@@ -201,6 +201,9 @@ class FoleyPipeline:
     NOTED_UNFAMILIAR = 0.2
     # Windows per LM decoding loop and per diffusion batch: fewer calls, memory still bounded.
     WINDOW_BATCH = 4
+    # What each stage of ``dub``'s ``progress(stage, i, n)`` counts (a progress bar's unit): the
+    # frames encoded, the windows (``window_s`` each) whose tokens are written, those rendered to audio.
+    PROGRESS_UNITS = {"frames": "frame", "tokens": "window", "audio": "window"}
 
     def __init__(self, config: PipelineConfig, frame_encoder, lm, tokenizer, backbone, adapter,
                  time: TimeBase | None = None, frame_stats=None, caption_probe=None,

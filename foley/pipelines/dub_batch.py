@@ -107,16 +107,23 @@ def collect_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]
 def without_own_outputs(videos: list[Path], out_dir: str | os.PathLike) -> tuple[list[Path], list[Path]]:
     """(videos to dub, videos left out): those that are the output video of another video of
     the batch in ``out_dir`` are left out, so a pattern or folder that reaches the output folder
-    (``'clips/**/*.mp4' -o clips/dub``) finds the same batch again on a rerun. A video that one
-    of its own output names would land on is never dubbed there (:func:`check_outputs` refuses
-    it), so it makes no other video a dub: ``clip.mov`` and ``clip.mp4`` in ``d`` with ``-o d``
-    are two inputs, not each other's dubs."""
+    (``'clips/**/*.mp4' -o clips/dub``) finds the same batch again on a rerun. A video in
+    ``out_dir`` itself is dubbed there in another container than its own (:func:`check_outputs`
+    refuses one written onto itself): a video there of its name is its dub only where it is in the
+    container it is written in (:func:`written_container`), with the wav beside it, and carries its
+    picture, so that ``clip.mov`` (H.264, dubbed as ``clip.mp4``) and a video ``clip.mp4`` in ``d``
+    with ``-o d`` are two inputs, not each other's dubs."""
     resolved = [Path(v).resolve() for v in videos]
 
     def dubs(video: Path, itself: Path) -> set[Path]:
-        """The videos dubbing ``video`` may write; none where one of them is ``video`` itself."""
+        """The videos dubbing ``video`` may write, or has written beside it."""
         paths = {output_paths(video, Path(out_dir), suffix)[1].resolve() for suffix in CONTAINERS}
-        return set() if itself in paths else paths
+        if itself not in paths:
+            return paths
+        suffix = written_container(video)
+        wav_path, dub = output_paths(video, Path(out_dir), suffix or "")
+        return ({dub.resolve()} if suffix and dub.resolve() != itself and wav_path.exists() and dub.exists()
+                and same_picture(video, dub) else set())
 
     outputs = set().union(*(dubs(video, itself) for video, itself in zip(videos, resolved)))
     kept = [v for v, r in zip(videos, resolved) if r not in outputs]
@@ -181,20 +188,27 @@ def output_paths(video: Path, out_dir: Path, suffix: str = ".mp4") -> tuple[Path
 def existing_dub(video: Path, out_dir: Path) -> Path | None:
     """The finished dub of a video named as ``video`` in ``out_dir``: its video, when the wav
     and a video next to it are both there (the pair is the unit of completion; a lone wav is
-    not); else None."""
+    not; ``video`` itself, in ``out_dir``, is no dub of it); else None."""
     wav_path, _ = output_paths(video, out_dir)
     if not wav_path.exists():
         return None
-    return next((path for s in CONTAINERS if (path := output_paths(video, out_dir, s)[1]).exists()), None)
+    return next((path for path in _dub_videos(video, out_dir) if path.exists()), None)
+
+
+def _dub_videos(video: Path, out_dir: Path) -> list[Path]:
+    """The paths in ``out_dir`` a dub of ``video`` may write its video at, ``video`` itself left out."""
+    itself = Path(video).resolve()
+    return [path for s in CONTAINERS if (path := output_paths(video, out_dir, s)[1]).resolve() != itself]
 
 
 def unfinished_output(video: Path, out_dir: Path) -> Path | None:
     """A file in ``out_dir`` that dubbing ``video`` would write over although it is no
     finished dub (a wav without its video, a video without its wav, anything else of that
-    name), or None; such a file is never replaced without --overwrite."""
+    name; not ``video`` itself), or None; such a file is never replaced without --overwrite."""
     if existing_dub(video, out_dir) is not None:
         return None
-    return next((path for s in CONTAINERS for path in output_paths(video, out_dir, s) if path.exists()), None)
+    return next((path for path in (output_paths(video, out_dir)[0], *_dub_videos(video, out_dir)) if path.exists()),
+                None)
 
 
 SETTINGS_KEY = "foley dub"  # the wav's comment tag: {"foley dub": {setting: value}, "silent": true or false}
@@ -297,17 +311,33 @@ def needs_model(videos: list[Path], out_dir: str | os.PathLike, overwrite: bool)
                and _readable_video(v, moving=True) for i, v in enumerate(videos))
 
 
+def written_container(video: Path) -> str | None:
+    """The suffix of the container ``video``'s dub is written in (:func:`output_container`: an
+    H.264 ``clip.mov``'s is ``.mp4``); None for a video that cannot be read or holds none (its dub
+    fails before anything is written)."""
+    try:
+        return output_container(probe_video(video))
+    except MediaError:
+        return None
+
+
 def check_outputs(videos: list[Path], out_dir: str | os.PathLike) -> None:
-    """Refuse, before anything is generated, a batch whose outputs could land on one of its
-    inputs, or whose output folder cannot be written."""
+    """Refuse, before anything is generated, a batch whose outputs would land on one of its
+    inputs (a video's wav, or its video in the container it is written in: ``clip.mov`` with
+    ``-o`` its own folder is refused only where its picture stream goes into ``.mov``), or whose
+    output folder cannot be written."""
     out_dir = Path(out_dir)
     inputs = {Path(v).resolve() for v in videos}
     for video in videos:
         for suffix in CONTAINERS:
-            for path in output_paths(Path(video), out_dir, suffix):
-                if path.resolve() in inputs:
-                    raise FoleyError(f"{path}: an output of this run would overwrite this input video; "
-                                     "choose another output folder (-o)")
+            wav_path, video_path = output_paths(Path(video), out_dir, suffix)
+            if wav_path.resolve() in inputs:
+                raise FoleyError(f"{wav_path}: the wav of {Path(video).name}'s dub would overwrite this input; "
+                                 "choose another output folder (-o)")
+            if video_path.resolve() in inputs and written_container(Path(video)) == suffix:
+                raise FoleyError(f"{video_path}: the dub of {Path(video).name} would be written there ({suffix} holds "
+                                 "its picture stream as it is) and would overwrite this input video; choose another "
+                                 "output folder (-o)")
     if out_dir.exists() and not out_dir.is_dir():
         raise FoleyError(f"{out_dir}: exists and is not a folder")
     if not out_dir.exists() and out_dir.suffix.lower() in {*CONTAINERS, *VIDEO_SUFFIXES, ".wav"}:  # e.g. -o out.mp4

@@ -1,6 +1,7 @@
 import av
 import numpy as np
 import pytest
+import soundfile as sf
 
 from foley.errors import MediaError
 from foley.media.audio import read_audio, write_audio
@@ -94,6 +95,17 @@ def test_mux_into_matroska(av_clip, tmp_path):
     write_audio(wav, sine(880, 2.0, 16_000), 16_000)
     out = mux_audio(av_clip, wav, tmp_path / "out.mkv")
     assert video_packet_hash(out) == video_packet_hash(av_clip)
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mov", ".mkv"])
+def test_the_foley_track_decodes_exactly_as_long_as_the_picture(av_clip, tmp_path, suffix):
+    # 2 s at 16 kHz is 31.25 AAC frames: an AAC track that nothing cuts decodes to 2.048 s
+    wav = tmp_path / "foley.wav"
+    write_audio(wav, sine(880, 3.0, 16_000), 16_000)
+    out = mux_audio(av_clip, wav, tmp_path / f"out{suffix}")
+    decoded = tmp_path / "decoded.wav"
+    run_ffmpeg(["-i", str(out), "-map", "0:a:0", str(decoded)], what="decode")
+    assert sf.info(str(decoded)).frames == round(probe_video(av_clip).duration_s * 16_000)
 
 
 def test_mux_errors_leave_nothing(av_clip, cfr_video, tmp_path):

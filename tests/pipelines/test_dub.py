@@ -561,3 +561,20 @@ def test_frame_encoding_reports_its_progress_chunk_by_chunk(pipeline, cfr_video,
     counts = [i for _, i, _ in heard]
     assert counts[0] == 0 and counts[-1] == total and counts == sorted(counts)
     assert len(set(counts)) - 2 >= total // 16  # a step for each chunk of 16 frames, not 0 then all
+
+
+def test_every_progress_bar_of_a_dub_says_what_it_counts(model_dir, cfr_video, tmp_path, monkeypatch):
+    import tqdm
+
+    from foley.cli import main
+
+    bars = []
+
+    class Recorded(tqdm.tqdm):
+        def __init__(self, *args, **kwargs):
+            bars.append((kwargs["desc"].strip(), kwargs["unit"]))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(tqdm, "tqdm", Recorded)
+    assert main(["dub", str(cfr_video[0]), "-o", str(tmp_path / "out"), "--model", str(model_dir), "--steps", "2"]) == 0
+    assert dict(bars) == FoleyPipeline.PROGRESS_UNITS == {"frames": "frame", "tokens": "window", "audio": "window"}

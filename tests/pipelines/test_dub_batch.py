@@ -137,6 +137,28 @@ def test_two_videos_of_one_name_in_the_output_folder_are_not_each_others_dubs(cf
     assert without_own_outputs([webm, dub], folder) == ([webm], [dub])
 
 
+def test_an_h264_mov_is_dubbed_into_its_own_folder_as_an_mp4_and_skipped_on_a_rerun(cfr_video, tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    run_ffmpeg(["-i", str(cfr_video[0]), "-c", "copy", str(folder / "clip.mov")], what="mov")  # H.264 in a .mov
+    first = dub_batch([folder / "clip.mov"], folder, tone)
+    assert first.done == [str(folder / "clip.mov")] and not first.failed
+    assert sorted(p.name for p in folder.iterdir()) == ["clip.mov", "clip.mp4", "clip.wav"]
+    assert video_packet_hash(folder / "clip.mp4") == video_packet_hash(folder / "clip.mov")
+    found, _ = collect_inputs([str(folder)])  # the folder again: its dub is left out, the input skipped
+    kept, own = without_own_outputs(found, folder)
+    assert kept == [folder / "clip.mov"] and own == [folder / "clip.mp4"]
+    again = dub_batch(kept, folder, tone)
+    assert again.skipped == [str(folder / "clip.mov")] and not again.done and not again.failed
+    # a raw-video .avi is written as .mkv, and dubbed there too; a wav of an input's name is refused
+    run_ffmpeg(["-i", str(cfr_video[0]), "-frames:v", "20", "-c:v", "rawvideo", "-pix_fmt", "yuv420p",
+                str(folder / "raw.avi")], what="raw")
+    assert dub_batch([folder / "raw.avi"], folder, tone).done == [str(folder / "raw.avi")]
+    shutil.copy(cfr_video[0], folder / "take.wav")
+    with pytest.raises(FoleyError, match="take.wav: the wav of take.wav's dub would overwrite this input"):
+        dub_batch([folder / "take.wav"], folder, tone)
+
+
 def test_a_dub_records_its_settings_and_a_rerun_with_others_says_so(videos, tmp_path):
     out, video = tmp_path / "out", videos / "silent.mp4"
     made = {"model": "demo", "caption": "", "guidance": 3.0, "seed": 0, "mix-original": None}
