@@ -372,9 +372,9 @@ def _edit_said(text: str) -> str:
     "silence") is "remove X", "pull X down 3 dB" is "bring X down 3 dB", "push X back a second"
     is "move X later by 1 s" ("pull X forward": earlier), "bring X in at T s" (or "bring in X at
     T s") is "make X come in at T s"."""
-    text = re.sub(r"^(?:(?:can|could|would|will)\s+you\s+|(?:can|could|shall)\s+we\s+|we\s+(?:need\s+to|should)\s+"
-                  r"|i(?:'d|\s+would)\s+like\s+(?:you\s+)?to\s+|let'?s\s+)"
-                  r"(?:please\s+)?", "", text, flags=re.I)  # "can you make the rain a bit louder?"
+    text = re.sub(r"^(?:(?:can|could|would|will)\s+(?:you|u)\s+|(?:can|could|shall)\s+we\s+"
+                  r"|we\s+(?:need\s+to|should)\s+|i(?:'d|\s+would)\s+like\s+(?:you\s+)?to\s+|let'?s\s+)"
+                  r"(?:please\s+)?", "", text, flags=re.I)  # "can you (can u) make the rain a bit louder?"
     text = re.sub(r"\b(?P<w>louder|quieter|softer|loud|quiet|soft)(?:ly)?\s+in\s+the\s+mix$", r"\g<w>", text,
                   flags=re.I)  # "make the drill louder in the mix", "the drill is too loud in the mix"
     # "can the thunder come in at 3 s?", "could the door hit on 3": that edit asked of the sound
@@ -389,6 +389,9 @@ def _edit_said(text: str) -> str:
     text = re.sub(r"^quieten\s+(?:down\s+)?(?P<a>.+?)(?:\s+down)?(?P<r>\s+(?:by\s+)?\d.*|\s+(?:a|much|way)\s.*)?$",
                   lambda m: f"turn {m['a']} down{m['r'] or ''}", text, flags=re.I)
     text = re.sub(r"^(?:tone|dial)\s+(?=(?:up|down)\s|.+\s(?:up|down)\b)", "turn ", text, flags=re.I)
+    # "dial back the rain (a bit)", "dial the rain back 3 dB": a knob turned down, its level (not a time)
+    text = re.sub(r"^dial\s+(?:back\s+(?P<a>.+?)|(?P<b>.+?)\s+back)(?P<r>\s+(?:by\s+)?\d.*|\s+(?:a|much|way)\s.*)?$",
+                  lambda m: f"turn {m['a'] or m['b']} down{m['r'] or ''}", text, flags=re.I)
     # "double the speed of the steps" ("halve the tempo of ..."): twice (half) as fast
     text = re.sub(r"^(?P<v>double|halve)\s+the\s+(?:speed|tempo|pace|rate)\s+of\s+(?P<a>.+)$",
                   lambda m: f"make {m['a']} {'twice' if m['v'].lower() == 'double' else 'half'} as fast", text,
@@ -542,8 +545,10 @@ def _edit_said(text: str) -> str:
                   r"(?=\s+(?:the|that|this|these|those|it|them|any)\b))\s+(?=[^,;.]+$)",
                   "remove ", text, flags=re.I)  # "no thunder": remove it; not "silence until 3 s", a silence
     text = re.sub(r"^add\s+(?:some\s+)?more\s+", "add ", text, flags=re.I)  # "add more thunder": another thunder
-    text = re.sub(rf"^(?P<a>(?:{_LEARNED_OR}[^,;])+?)\s+at\s+(?P<t>[\d.]+\s*(?:s|secs?|seconds?)?)\s+instead$",
-                  r"move \g<a> to \g<t>", text, flags=re.I)  # "thunder at 1 s instead"
+    # "thunder at 1 s instead", "thunder at 3 s instead of 2": the one at 2 s moved there
+    text = re.sub(rf"^(?P<a>(?:{_LEARNED_OR}[^,;])+?)\s+at\s+(?P<t>[\d.]+\s*(?:s|secs?|seconds?)?)\s+instead"
+                  rf"(?:\s+of\s+(?:at\s+)?(?P<o>[\d.]+)\s*(?:s|secs?|seconds?)?)?$",
+                  lambda m: f"move {m['a']}{' at ' + m['o'] + ' s' if m['o'] else ''} to {m['t']}", text, flags=re.I)
     text = re.sub(r"\b(?:everything|all\s+of\s+it|it\s+all|the\s+whole\s+(?:bed|mix)|(?:every|each)\s+sound)\b",
                   "all the sounds", text, flags=re.I)
     # "make everything quieter except the rain", "turn it all down but the dog": as "make all the sounds but the rain
@@ -565,7 +570,8 @@ def _edit_said(text: str) -> str:
     text = re.sub(rf"^(?!{_SHORT_NOT}\s)(?P<a>{_NOTE_NAME}{_NOTE_AT})\s+(?P<d>(?:up|down)\s+(?:a\s+(?:little\s+)?bit"
                   rf"|a\s+(?:little|touch|tad|notch)|slightly))$", r"turn \g<a> \g<d>", text, flags=re.I)
     # a mix note: "rain -3 dB", "make the door +2 dB", "rain down 3 dB": a change of its level by that much
-    text = re.sub(rf"^(?:make\s+)?(?!(?:turn|bring|pull|push|drop|cut|lower|raise|boost|reduce|set|put|keep)\s)"
+    text = re.sub(rf"^(?:make\s+)?(?!(?:turn|bring|pull|push|drop|cut|lower|raise|boost|reduce|set|put|keep|add|replace"
+                  rf"|use|insert)\s)"  # not "add a bell at 2 s -3 dB": the level of the sound it adds
                   rf"(?P<a>{_NOTE_NAME}{_NOTE_AT})(?<!\sto)(?<!\sat)(?<!\sbe)(?<!\slevel)(?<!=)(?:\s*:\s*|\s+)"
                   # not "set the rain to -6 dB", "the rain should be -6 dB", "rain = -6 dB": a level, not a change
                   # ("rain: -3 dB", "rain minus 3 dB" are)
@@ -626,9 +632,10 @@ def editor_said(text: str) -> str:
         text = re.sub(rf"\b(?P<d>faster|slower|louder|quieter|softer)\s+by\s+(?:(?:a\s+factor\s+of\s+)?"
                       rf"(?P<n>{_DECIMAL})\s*(?:x|\u00d7|times)|a\s+factor\s+of\s+(?P<m>{_DECIMAL}|{_NUMBER}))$",
                       lambda m: f"{m['n'] or _COUNTS.get(m['m'].lower(), m['m'])}x {m['d']}", text, flags=re.I)
+    # (not "thunder at 3 s instead of 2": a move of the one at 2 s, read by ``_edit_said``)
     text = re.sub(rf"^(?!{_SHORT_NOT}\b|at\s|use\s)(?P<b>(?:(?!\b(?:louder|quieter|softer|later|earlier|sooner|longer"
-                  rf"|shorter|faster|slower)\b)[^,;])+?)\s+instead\s+of\s+(?P<a>.+)$", r"replace \g<a> with \g<b>",
-                  text, flags=re.I)
+                  rf"|shorter|faster|slower)\b)[^,;])+?)\s+instead\s+of\s+"
+                  rf"(?P<a>(?!(?:at\s+)?{_DECIMAL}\s*{_UNIT_S}?$).+)$", r"replace \g<a> with \g<b>", text, flags=re.I)
     # "the drill for longer" ("play the rain for a bit longer", "keep the crowd going for 2 s longer"): as "the drill
     # longer"
     text = re.sub(rf"\s+for\s+(?=(?:{_A_BIT}\s+|{_DECIMAL}\s*{_UNIT_S}\s+)?(?:longer|shorter)$)", " ", text,

@@ -914,18 +914,15 @@ def _names_a_one_shot(previous: Plan, said: str) -> bool:
 
 
 def _check_added_again(previous: Plan, the: re.Match, instruction: str) -> None:
-    """PlanError for a background of ``previous`` added again with "the" at a time (``the``: its words ``x`` and time
-    ``t``, "add the fridge at 2 s"): it sounds then already (louder, or another take, instead), or it starts or stops
-    to play then."""
+    """PlanError for a background of ``previous`` added again with "the" at a time it sounds (``the``: its words
+    ``x`` and time ``t``, "add the fridge at 2 s" of a fridge humming throughout): louder, or another take,
+    instead."""
     e = previous.events[_target(previous, f"the {the['x']}")]
     t, x = float(re.search(_DECIMAL, the["t"])[0]), f"the {the['x']}"
-    span = f"from {seconds_said(e.start_s)} to {seconds_said(e.end_s)} s"
     if e.start_s - 1e-3 <= t < e.end_s:
-        raise PlanError(f"{instruction.strip()!r}: {e.caption!r} already sounds at {t:g} s (it plays {span}); to hear "
-                        f"more of it: 'make {x} louder'; another take of it: 'another take of {x}'")
-    raise PlanError(f"{instruction.strip()!r}: {e.caption!r} plays {span}; to have it at {t:g} s: "
-                    + (f"'make {x} start at {t:g} s'" if t < e.start_s else f"'make {x} stop at "
-                       f"{seconds_said(previous.duration_s)} s' (or another time after {t:g} s)"))
+        raise PlanError(f"{instruction.strip()!r}: {e.caption!r} already sounds at {t:g} s (it plays from "
+                        f"{seconds_said(e.start_s)} to {seconds_said(e.end_s)} s); to hear more of it: 'make {x} "
+                        f"louder'; another take of it: 'another take of {x}'")
 
 
 def _another(previous: Plan, text: str, instruction: str) -> str:
@@ -959,6 +956,9 @@ def _another(previous: Plan, text: str, instruction: str) -> str:
             scores = [len(_alike(_stems(m["x"])) & _stems(c)) for c in sounds]
         best = max(scores, default=0)
         named = [c for c, score in zip(sounds, scores) if score == best and best]
+        if not named:  # "add another rain at 6 s" of rain that stopped at 4 s: a background of the bed by its caption
+            named = list(dict.fromkeys(e.caption for e in previous.events
+                                       if is_background(e.caption) and _stems(m["x"]) & _stems(e.caption)))
         noun = _ARTICLE.sub("", m["x"])
         caption = named[0] if len(named) == 1 else f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
     elif len(sounds) == 1:
@@ -1652,7 +1652,8 @@ def _typos_said(text: str) -> str:
 def _a_bit_said(text: str) -> str:
     """``text`` with a small amount said casually as the edits read it: "a lil bit" ("a wee bit", "a tiny bit") is "a
     bit", "a lil" is "a little"; run together, "abit" ("alittle"), or said alone without "a", "bit louder" ("little
-    later"), it is "a bit" ("a little") too; "even quieter" is "quieter" (again, after a turn that made it quieter)."""
+    later"), it is "a bit" ("a little") too, and so is one said after the change ("quieter a touch" is "a touch
+    quieter"); "even quieter" is "quieter" (again, after a turn that made it quieter)."""
     text = re.sub(r"\ba(?P<w>bit|little)\b", r"a \g<w>", text, flags=re.I)
     text = re.sub(r"\beven\s+(?=(?:a\s+(?:little\s+)?bit\s+|a\s+(?:little|touch|tad|lot)\s+|much\s+|slightly\s+)?"
                   r"(?:louder|quieter|softer|later|earlier|sooner|longer|shorter|faster|slower)\b)", "", text,
@@ -1661,7 +1662,11 @@ def _a_bit_said(text: str) -> str:
                   r"|faster|slower)\b)", lambda m: f"a {'bit' if m['w'].lower() == 'bit' else 'little'}", text,
                   flags=re.I)
     text = re.sub(r"\ba\s+(?:lil'?|wee|tiny|teeny(?:\s+tiny)?|little\s+tiny)\s+bit\b", "a bit", text, flags=re.I)
-    return re.sub(r"\ba\s+lil'?(?=\s)", "a little", text, flags=re.I)
+    text = re.sub(r"\ba\s+lil'?(?=\s)", "a little", text, flags=re.I)
+    # said after the change, "quieter a touch" ("later a bit"): as "a touch quieter"
+    return re.sub(r"\b(?P<d>louder|quieter|softer|later|earlier|sooner|longer|shorter|faster|slower)\s+"
+                  r"(?P<b>a\s+(?:little\s+)?bit|a\s+(?:little|touch|tad|notch)|slightly)$", r"\g<b> \g<d>", text,
+                  flags=re.I)
 
 
 # "cows off" ("the crowd off at 8 s", "... from 2 to 4 s"): as "turn the cows off" where it names a sound of the bed
@@ -1728,14 +1733,22 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
     asked = re.sub(rf"^(?=(?:a\s+few|several|a\s+couple(?:\s+of)?|{_SOME_MORE}|\d+|{_MANY})\s+more\s+"
                    rf"(?!(?:s|secs?|seconds?|db|times?)\b)[a-z])", "add ", asked, flags=re.I)
     # "add the glass at 7 s" ("add the dog at 2 s and 6 s"), the one-shot of the bed named with "the": another of it
-    if (the := re.match(r"(?i)^add\s+the\s+(?P<x>[a-z][^\d,;]*?)(?P<t>\s+(?:at|from|between)\s+\d.*)$", asked)) \
-            and _in_bed(previous, f"the {the['x']}") and _names_a_one_shot(previous, the["x"]):
+    # ("add the rain back at 6 s" of rain that stopped at 4 s: another of it; of a fridge humming then, refused)
+    if (the := re.match(r"(?i)^add\s+the\s+(?P<x>[a-z][^\d,;]*?)(?:\s+back)?(?P<t>\s+(?:at|from|between)\s+\d.*)$",
+                        asked)) and not re.search(r"(?i)\s(?:again|once\s+more)$", the["x"]) \
+            and _in_bed(previous, f"the {the['x']}"):
+        if not _names_a_one_shot(previous, the["x"]):
+            _check_added_again(previous, the, instruction)  # no sound captioned "the fridge" over the fridge
         asked = f"add another {the['x']}{the['t']}"
-    elif the and not re.search(r"(?i)\s(?:again|once\s+more)$", the["x"]) and _in_bed(previous, f"the {the['x']}"):
-        _check_added_again(previous, the, instruction)  # "add the fridge at 2 s" of a fridge humming: no "the fridge"
     # "another dog at 8 s" ("one more knock at 5 s"): as "add another dog at 8 s" (not "another take of X")
     asked = re.sub(r"^(?=(?:another|one\s+more)\s+(?!(?:take|version|one|pass|go|try|shot)\b)[a-z].*?\s+at\s+\d)",
                    "add ", asked, flags=re.I)
+    # "make the chime at 7" ("make ball at 5"), a sound of the bed named by its words alone: moved there (not "make a
+    # chime at 7", another)
+    at = re.match(rf"(?i)^make\s+(?!(?:an?|another|some)\s)(?P<a>(?:the\s+)?[a-z][a-z' ]*?)\s+at\s+"
+                  rf"(?P<t>{_DECIMAL}\s*{_UNIT_S}?)$", asked)
+    if at and _named_by_its_words(previous, at["a"]):
+        asked = f"move {at['a']} to {at['t']}"
     text = _edit_said(short_edit(_said_of_bed(previous, _after_event(previous,
                                                                      _another(previous, asked, instruction)))))
     text = _heavier(previous, text, notes)
@@ -2168,7 +2181,10 @@ def overlap_notes(previous: Plan, plan: Plan) -> list[str]:
             continue
         said = "; ".join(f"{b.caption!r} ({span_said(b)})" for b in under)
         b = under[0]  # one sound whose start the edited one's end now runs into: moved by the overlap, in turn again
-        hint = (f"; to play them in turn: 'move the {_ARTICLE.sub('', _subject(b.caption) or b.caption)} "
+        noun = _ARTICLE.sub("", _subject(b.caption) or b.caption)
+        if len({e.caption for e in plan.events if _stems(noun) & _stems(e.caption)}) > 1:  # "metal" of two: all words
+            noun = _ARTICLE.sub("", b.caption)
+        hint = (f"; to play them in turn: 'move the {noun} "
                 f"{round(a.end_s - b.start_s, 2):g} s later'" if len(under) == 1 and a.start_s <= b.start_s
                 and a.end_s < b.end_s else "")
         notes.append(f"{a.caption!r} ({span_said(a)}) now plays over {said}{hint}")
@@ -2200,12 +2216,20 @@ def _bed_sound_said(previous: Plan, said: str) -> tuple[str, str] | None:
         verb = re.match(r"(?:(?:is|are)\s+)?(?P<v>[a-z]+)", caption[len(subject):].strip(), re.I) if subject else None
         by_verb = first and verb and first[0].lower() not in _STOP and _alike(_stems(first[0])) & _stems(verb["v"])
         said = _singular(first[0]) if by_verb else None  # named as its thing is ("squeaks x3" of a door: the door)
+        # another form of its noun's head word ("the hammer" of hammering on an anvil; not "the train" of a train
+        # station's ambience)
+        form = (first[0] if first and not does and first[0].lower() not in _STOP
+                and _stems(first[0]) & _stems(noun.split()[-1]) else None)
         for name in dict.fromkeys((*([] if does else [noun, *noun.split()[-1:]]), *([does] if does else []),
-                                   *([said] if said else []))):  # "scream" of "distant scream" too
+                                   *([said] if said else []), *([form] if form else []))):  # "scream" of
+            # "distant scream" too
             after = re.match(rf"(?i){re.escape(name)}(?:s|es)?\b\s*(?P<w>[a-z']*)", m["r"])
             if after and (not after["w"] or _stems(after["w"]) <= _stems(caption)
                           or not (after["w"].lower() in _SOUND_VERBS or _VERB.fullmatch(after["w"]))):
-                return caption, (does or noun) if name == said else name
+                # named by what it does where its thing is another sound's too ("the bellows" of metal bellows, with
+                # metal hissing): by the word said
+                shared = sum(bool(_stems(noun) & _stems(c)) for c in captions) > 1
+                return caption, (first[0] if shared else does or noun) if name == said else name
     return None
 
 
