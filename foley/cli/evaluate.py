@@ -47,7 +47,8 @@ def _check_json_path(path: str | None) -> None:
 def _check_outside(option: str, path: str | None, scored: dict[str, str]) -> None:
     """Refuse, before any work, an output (``option`` ``path``: a --json file, a report's folder) that is or
     lies inside one of the folders being ``scored`` (option -> folder): results are written beside the
-    files they score, never among them (a report in the reference folder would be shipped with it)."""
+    reference files they score, never among them (a report in the reference folder would be shipped with it;
+    the predictions' folder is listed for its audio alone, so a report there does no harm)."""
     if not path:
         return
     target = Path(path).resolve()
@@ -76,7 +77,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from ..evaluation.scoring import evaluate_fad, evaluate_onsets, pair_files
 
     _check_json_path(args.json)
-    scored = {"--pred": args.pred, "--ref": args.ref}
+    scored = {"--ref": args.ref}
     _check_outside("--json", args.json, scored)
     if args.metric == "report":
         _check_outside("--out", args.out, scored)
@@ -131,7 +132,6 @@ def _cmd_eval_clap(args: argparse.Namespace) -> int:
     from ..evaluation.clap import ClapScorer, captioned_files, clap_scores, read_captions
 
     _check_json_path(args.json)
-    _check_outside("--json", args.json, {"--audio": args.audio})
     captions = read_captions(args.captions)
     captioned_files(args.audio, captions)  # the files and their captions, before the model loads (or downloads)
     result = clap_scores(ClapScorer(args.model, str(resolve_device(args.device))), args.audio, captions)

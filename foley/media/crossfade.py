@@ -25,6 +25,26 @@ def window_starts(total: int, window: int, overlap: int) -> list[int]:
     return [round(i * step) for i in range(n)]
 
 
+def hop_starts(total: int, window: int, overlap: int) -> list[int]:
+    """Start offsets of windows of ``window`` samples covering ``total`` samples: one every
+    ``window - overlap`` samples from 0, and a last one that ends at ``total`` (its overlap with
+    the one before may be longer), so that the windows over a signal's beginning do not depend on
+    how long it goes on (:func:`window_starts` spreads them over the whole)."""
+    if window <= 0 or not 0 <= overlap < window:
+        raise ValueError(f"need 0 <= overlap < window, got window={window}, overlap={overlap}")
+    if total <= window:
+        return [0]
+    return [*range(0, total - window, window - overlap), total - window]
+
+
+def heard_from(starts: list[int], lengths: list[int], overlap: int) -> list[int]:
+    """Where each window of :func:`hop_starts` is heard from: its start, or for one that overlaps the
+    one before by more than ``overlap`` samples, ``overlap`` before that one's end (the earlier window
+    alone until then), so that its crossfade is as long as the others'. (:func:`join_windows` takes
+    these with each window cut to begin there.)"""
+    return starts[:1] + [max(s, before + n - overlap) for s, before, n in zip(starts[1:], starts, lengths)]
+
+
 def join_windows(chunks: Iterable[np.ndarray], starts: list[int], total: int) -> np.ndarray:
     """Overlap-add chunks (..., n_i) placed at ``starts`` into (..., total) with equal-power
     crossfades over each overlap. ``chunks`` may be a generator: each chunk is added as it

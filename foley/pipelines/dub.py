@@ -13,7 +13,10 @@ config), so ``FoleyPipeline.from_pretrained(dir)`` needs no preset name; ``demo`
 directory shipped with the package.
 
 Videos longer than the model's window are dubbed in windows that overlap by
-``overlap_s``. The LM writes each window's tokens from that window's frames, several
+``overlap_s``, one every ``window_s - overlap_s`` from the start and the last one ending with
+the video, so that a video's first seconds get the same windows (the same tokens, the same
+sound) however long it goes on; the last window is heard from ``overlap_s`` before the end of
+the one before. The LM writes each window's tokens from that window's frames, several
 windows in one decoding loop; in the overlap the earlier window's tokens are kept, so both
 renditions of the overlap come from the same tokens before they are crossfaded. The
 diffusion also renders several windows (and both guidance branches) per UNet call. Memory
@@ -35,7 +38,7 @@ import torch
 
 from ..config import MAX_SEED, SCHEDULER_NAMES, TimeBase, is_finite_number
 from ..errors import FoleyError
-from ..media.crossfade import join_windows, window_starts
+from ..media.crossfade import heard_from, hop_starts, join_windows
 from ..memory import release_freed_memory
 from ..models.caption_probe import CaptionProbe, Seen
 from ..models.frame_stats import MAX_UNFAMILIAR
@@ -280,10 +283,11 @@ class FoleyPipeline:
 
     # ------------------------------------------------------------------------ dubbing ---
     def windows(self, duration_s: float) -> list[tuple[float, float]]:
-        """(start_s, length_s) of each window covering the video."""
+        """(start_s, length_s) of each window covering the video: one every ``window_s - overlap_s`` s from
+        0, the last ending with the video (:func:`hop_starts`)."""
         sr = self.time.sample_rate
         total, window = round(duration_s * sr), round(self.config.window_s * sr)
-        starts = window_starts(total, window, round(self.config.overlap_s * sr))
+        starts = hop_starts(total, window, round(self.config.overlap_s * sr))
         return [(s / sr, min(window, total - s) / sr) for s in starts]
 
     def _token_span(self, start_s: float, length_s: float) -> tuple[int, int]:
@@ -399,11 +403,14 @@ class FoleyPipeline:
                     release_freed_memory()  # the diffusion's activations: a long video's windows would add up
                 for k, (_, length_s) in enumerate(group):
                     # A window whose units are all the silence unit is silence: nothing to render.
-                    yield (wavs[k][:round(length_s * self.time.sample_rate)] if k in wavs
+                    wav = (wavs[k][:round(length_s * self.time.sample_rate)] if k in wavs
                            else np.zeros(self.time.samples(length_s), np.float32))
+                    yield wav[heard[b + k] - starts[b + k]:]
 
         sr = self.time.sample_rate
-        audio = join_windows(chunks(), [round(s * sr) for s, _ in windows], round(duration_s * sr))
+        starts = [round(s * sr) for s, _ in windows]
+        heard = heard_from(starts, [round(n * sr) for _, n in windows], round(self.config.overlap_s * sr))
+        audio = join_windows(chunks(), heard, round(duration_s * sr))
         report("audio", len(windows), len(windows))
         return audio
 

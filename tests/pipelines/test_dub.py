@@ -130,6 +130,28 @@ def test_windows_cover_the_video(pipeline):
     assert pipeline.windows(0.3) == [(0.0, 0.3)]
 
 
+def test_a_videos_beginning_gets_the_same_tokens_and_sound_however_long_it_goes_on(pipeline, cfr_video, monkeypatch):
+    """Windows one every window_s - overlap_s from 0: a video and its first 60 % share every window but the
+    shorter one's last, and with it their tokens and audio up to where that last window is heard."""
+    path, _ = cfr_video
+    duration = probe_video(path).duration_s
+    features = pipeline.encode_frames(path, duration)  # (frames, D)
+    short = int(0.6 * len(features)) / pipeline.time.video_fps
+    windows, longer = pipeline.windows(short), pipeline.windows(duration)
+    assert len(windows) > 2 and windows[:-1] == longer[:len(windows) - 1] and windows[-1] != longer[len(windows) - 1]
+    tokens = pipeline.tokens_from_frames(features[:pipeline.time.video_frames(short)], short)
+    all_tokens = pipeline.tokens_from_frames(features, duration)
+    t0, n_tok = pipeline._token_span(*windows[-2])
+    assert torch.equal(tokens[:t0 + n_tok], all_tokens[:t0 + n_tok])
+    monkeypatch.setattr(FoleyPipeline, "WINDOW_BATCH", 1)  # one window per diffusion call: the same arithmetic
+    audio = pipeline.render(tokens, short, seed=2, steps=2)
+    all_audio = pipeline.render(all_tokens, duration, seed=2, steps=2)
+    sr = pipeline.time.sample_rate
+    heard = round((windows[-2][0] + windows[-2][1] - pipeline.config.overlap_s) * sr)  # the last window's crossfade
+    assert float(np.abs(audio[:heard]).max()) > 1e-2
+    np.testing.assert_allclose(audio[:heard], all_audio[:heard], atol=1e-5)
+
+
 def test_bad_model_dirs(tmp_path, model_dir):
     with pytest.raises(FoleyError, match=r"not a foley model directory, nor a shipped model \(demo, sfx\)"):
         FoleyPipeline.from_pretrained(tmp_path)
