@@ -406,3 +406,12 @@ def test_a_clock_that_ticks_repeats_its_tick():
         assert all(e.fill for e in p.plan(text, 10).events), text
     assert p.plan("a clock ticks", 10).events[0].fill == p.plan("a ticking clock", 10).events[0].fill
     assert [e.caption for e in p.plan("three clock ticks", 10).events] == ["a clock tick"] * 3  # counted: one by one
+
+
+def test_bellows_alone_is_a_sound_and_a_forge_roars_under_the_bed():
+    # "bellows" alone was what the metal before it did ("metal bellows"), and the forge's roar one sound at 0-1 s
+    assert placed("a blacksmith's forge roars, hammering on an anvil from 1 to 6 s, metal hisses in water at 7 s, "
+                  "bellows") == [("a blacksmith's forge roars", 0, 10), ("hammering on an anvil", 1, 6),
+                                 ("metal hisses in water", 7, 9), ("bellows", 9, 10)]
+    assert placed("a bull snorts, bellows") == [("a bull snorts", 0, 5), ("a bull bellows", 5, 10)]  # a bull does
+    assert placed("a forge roars, hammering at 2 s")[1] == ("a forge hammering", 2, 4)  # a forge's hammer: not a bed

@@ -4051,3 +4051,18 @@ def test_a_hint_names_a_sound_by_words_that_name_it_alone():
     p.plan("nudge the hiss later", 10, bed)
     assert p.notes[-1].endswith("to play them in turn: 'move the metal clanks 0.1 s later'")
     assert spans(p.plan("move the metal clanks 0.1 s later", 10, bed))[-1] == ("metal clanks", 9.1, 10)
+
+
+def test_a_word_names_the_sound_it_is_the_subject_of_not_a_place_it_names():
+    # "train" of a train station's ambience only says which ambience: "the train" is the train that arrives (was
+    # refused as matching two sounds)
+    p = RulesPlanner()
+    bed = p.plan("a train station platform ambience, a train arrives at 2 s, a announcement chime at 5 s, footsteps",
+                 10)
+    assert [e.gain_db for e in p.plan("train louder", 10, bed).events][:2] == [0, 6]
+    assert [e.caption for e in p.plan("kill the train", 10, bed).events][:2] == ["a train station platform ambience",
+                                                                                 "a announcement chime"]
+    assert spans(p.plan("move the train to 1s", 10, bed))[1] == ("a train arrives", 1, 3)
+    two = p.plan("a dog barks at 2 s, a dog whines at 5 s", 10)
+    with pytest.raises(PlanError, match="'the dog' matches 2 events"):  # the subject of both: still which?
+        p.plan("remove the dog", 10, two)

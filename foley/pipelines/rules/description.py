@@ -438,6 +438,9 @@ _LEAD_TIME = re.compile(rf"^(?P<t>(?:at|from|between)\s+\d[^,]*?\s*(?:s|secs?|se
                         rf"(?:s|secs?|seconds?))?|twice|thrice|(?:{_MANY}|\d+)\s+times),?\s+(?P<c>[a-z].*)$", re.I)
 
 
+# What bellows ("a bull snorts, bellows"); after anything else "bellows" alone is a sound of its own, a forge's
+_BELLOWS = re.compile(r"\b(?:bulls?|cows?|cattle|ox|oxen|stags?|deer|elks?|moose|walrus(?:es)?|lions?|man|men|giants?"
+                      r"|crowd|someone|somebody|he|she)$", re.I)
 _PERSON = re.compile(r"^(?:someone|somebody|he|she|a\s+(?:man|woman|person|boy|girl|child|kid)|the\s+(?:man|woman|person|"
                      r"boy|girl|child|kid))$", re.I)
 _OBJECT = re.compile(r"\s(?:on|at|against|into|onto|in|with|through|to|towards?|past)\s+(?P<o>(?:a|an|the)\s+[a-z' ]+?)$",
@@ -548,6 +551,7 @@ def _named(text: str, last: str | None, comer: str | None = None) -> tuple[str, 
         elif (thing and words and (words[0] in _SOUND_VERBS or _plural_verb([thing.split()[-1], words[0]], 1))
                 and (len(words) < 2 or words[1] not in ("of", "from"))
                 and not learned
+                and not (words == ["bellows"] and not _BELLOWS.search(thing))  # metal never bellows: a forge's
                 and not _STOPS.match(_clean(_TIME_TAIL.sub("", member)))):  # "..., then fades out": a stop
             member = f"{thing} {member}"
         more = _MORE.match(member)  # "two more": the sound before, that many times

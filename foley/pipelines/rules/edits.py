@@ -154,10 +154,19 @@ def _beats_said(e: Event, target: str, noun: str, first: int = 0, last: int = 0)
     return f"{said}; to take part of it out: 'remove {x} from A to B s'"
 
 
+def _head(caption: str) -> str:
+    """The last word of ``caption``'s subject, the thing its sound is of ("train" of "a train arrives"), or "" when it
+    has none ("a train station ambience": "train" only says which ambience)."""
+    thing = _subject(caption)
+    return thing.split()[-1] if thing else ""
+
+
 def _match(previous: Plan, target: str) -> int:
     """Index of the event whose caption shares most words with ``target``. Several equally
     good: ``target`` says which by a time ("the ball at 6 s": the one playing then, else the
-    nearest start) or an order ("the second ball", "the last ball"), else PlanError naming them."""
+    nearest start) or an order ("the second ball", "the last ball"), or it is all one's words ("the rain" of "rain") or
+    one's subject (``_head``: "the train" of "a train arrives", not of "a train station ambience"), else PlanError
+    naming them."""
     target = target.strip()
     if _FIRST_N.match(target):  # "the first two knocks" said of an edit of one event (move, ...)
         noun = _FIRST_N.match(target)["a"]
@@ -216,6 +225,9 @@ def _match(previous: Plan, target: str) -> int:
     exact = [i for i in tied if _stems(previous.events[i].caption) == _stems(words)]
     if len(tied) > 1 and len(exact) == 1:  # "the rain" is "rain", not "rain on a tin roof"
         return exact[0]
+    heads = [i for i in tied if _stems(_head(previous.events[i].caption)) & _stems(words)]
+    if len(tied) > 1 and len(heads) == 1:  # "the train" is "a train arrives", not "a train station ambience"
+        return heads[0]
     if len(tied) > 1:
         which = "; ".join(f"{previous.events[i].caption} at {seconds_said(previous.events[i].start_s)} s" for i in tied)
         if _PRONOUN.match(target):  # the bed's one sound, several times

@@ -22,8 +22,9 @@ _BACKGROUND = {"rain", "wind", "traffic", "crowd", "engine", "motor", "hum", "hu
                "ocean", "waves", "stream", "applause", "cheering", "music", "drizzle", "storm", "fire", "crackling",
                "rains", "raining", "rainfall", "drizzling", "breeze", "thunderstorm", "waterfall", "surf", "birdsong",
                "sizzle", "sizzles", "sizzling", "frying", "boiling", "boils", "bubbling", "hiss", "hissing", "steam",
-               "crickets", "cicadas", "insects", "campfire", "bonfire", "fireplace", "crackles", "downpour", "highway",
-               "freeway", "motorway", "restaurant", "cafe", "conditioner", "conditioning", "hums", "hovers", "hovering"}
+               "crickets", "cicadas", "insects", "campfire", "bonfire", "fireplace", "forge", "furnace", "crackles",
+               "downpour", "highway", "freeway", "motorway", "restaurant", "cafe", "conditioner", "conditioning",
+               "hums", "hovers", "hovering"}
 # Places whose name alone is their ambience ("a busy market", "a rainy street at night", "a forest at dawn"): a
 # background where it ends its words (or a time of day follows it) and no verb says what a thing there does ("a
 # train arrives at the station" is the train's; "an office door" is a door)
@@ -52,7 +53,7 @@ def _words(text: str) -> set[str]:
 # A bed word before one of these names another thing: "a fire alarm", "a steam train", "wind chimes"
 _COMPOUND_TAILS = {"alarm", "alarms", "truck", "trucks", "engine", "engines", "train", "trains", "whistle", "chime",
                    "chimes", "bell", "bells", "door", "doors", "extinguisher", "hydrant", "escape", "drill", "kettle",
-                   "iron", "cracker", "crackers", "gun", "horn", "siren"}
+                   "iron", "cracker", "crackers", "gun", "horn", "siren", "hammer", "hammering"}
 
 
 # What follows a sound's name to say where it is heard: "a dog barks in the rain", "a glass breaks in a restaurant"
