@@ -193,8 +193,9 @@ def model_id(spec: str) -> str:
 # The revision of onset alignment (:func:`first_attack`) an aligned take was cut with, in its key: takes cut
 # before a change (which cut the first 46 ms of a take sounding from its first sample) are made again.
 ALIGNMENT_REVISION = 2
-# The same of a background's take: its windows of steady noise drawn again as noise (:func:`mel_shaped_noise`) from 2.
-BED_REVISION = 2
+# The same of a background's take: its windows of steady noise drawn again as noise (:func:`mel_shaped_noise`) from 2,
+# looped backwards and forwards in turn without their edges (:func:`loop_sounding`) from 3.
+BED_REVISION = 3
 
 
 class EventCache:
@@ -240,8 +241,10 @@ def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: 
     window is generated a whole window long (the sampler makes one anyway), so that what
     follows its length, not silence, fills the end the shift frees; a longer one's end is
     released over RELEASE_S there. With ``loop`` (a background, not aligned) each window's
-    silence before and after its sound is filled by that sound (:func:`loop_sounding`); one
-    shorter than the model window is cut from a whole window, as an aligned one is.
+    silence before and after its sound is filled by that sound (:func:`loop_sounding`), and each
+    window after the first is silent for its first LOOP_EDGE_S (its burst, under the window before
+    it) and faded in over the next; one shorter than the model window is cut from a whole window,
+    as an aligned one is.
     Every window is then a whole one, window k drawn with seed ``seed + k`` whatever the
     length: with ``cache`` each is kept there, so the same sound made longer or shorter (a
     background moved or cut, a long one-shot cut) reuses the windows it shares. ``step(i, n)``: the
@@ -281,6 +284,9 @@ def generate_event(backbone, caption: str, length_s: float, seed: int, sampler: 
     if loop:  # a steady noise's buzz drawn out (each window its own noise, from its seed)
         takes = [loop_sounding(mel_shaped_noise(t, backbone.mel, seed + k) if is_steady_noise(t, backbone.mel)
                                else t, sr) for k, t in enumerate(takes)]
+        # a later window's burst at its start, where it is faded in under the window before it: left out
+        edge = min(round(LOOP_EDGE_S * sr), overlap // 4)
+        takes[1:] = [np.concatenate([np.zeros(edge, t.dtype), _edge_fades(t[edge:], edge, 0)]) for t in takes[1:]]
     wav = join_windows(takes, starts, generated)
     if not align:
         return wav[:total], diffused
@@ -364,12 +370,15 @@ FILL_JITTER = 0.08  # each period of its rhythm varies by up to this fraction, s
 FILL_LEVEL_JITTER_DB = 3.0  # and each repeat after the first is up to this much quieter, as no two steps are as loud
 BEAT_RELEASE_S = 0.05  # the fade-out of a take cut where the next beat of a given rhythm begins
 SOUNDING_TOP_DB = 30.0  # a take sounds from its first to its last frame within this of its loudest
-# The fades where a take's sounding part is cut from it: in from this much before it (over the quiet head,
-# or an aligned take's first attack, as an event's EDGE_FADE_S), not with a step (a click), and out over
-# PIECE_RELEASE_S (at most a quarter of the part: a short tick keeps its body) to where it stops sounding,
-# as a cut is released: the sfx backbone's steps on grass stop dead (40 dB down in 7 to 17 ms), and were
-# heard as blocks of noise switched off.
+# The fades where a take's sounding part is cut from it: in from this much before it (over the quiet head),
+# not with a step (a click), and over PIECE_ATTACK_S at least where less head comes before it (an aligned take
+# begins on its attack: the sfx backbone's chops of "axe chopping wood" peak 2-4 ms in, and a 10 ms fade over
+# them took 4-8 dB off their peaks, repeats of equal takes heard 9 dB apart), and out over PIECE_RELEASE_S (at
+# most a quarter of the part: a short tick keeps its body) to where it stops sounding, as a cut is released:
+# the sfx backbone's steps on grass stop dead (40 dB down in 7 to 17 ms), and were heard as blocks of noise
+# switched off.
 PIECE_FADE_S = 0.01
+PIECE_ATTACK_S = 0.001
 PIECE_RELEASE_S = 0.05
 
 
@@ -394,6 +403,9 @@ BED_GAP_S = 0.3  # a background silent this long before or after its sounding pa
 LOOP_OVERLAP_S = 0.25  # the crossfade where a background's loop joins itself (at most a quarter of the part)
 MIN_LOOP_S = 0.2  # a sounding part shorter than this is an event (a chirp), repeated with pauses, not looped
 LOOP_TOP_DB = 15.0  # what is looped: the body of the sounding part, without its fade in and out (no dip at a seam)
+# and without its first and last this long: a window of the sfx backbone begins with a burst (30-40 ms, at 2-8 kHz
+# up to 35 dB over what follows) and its sound can stop with a click, each heard again at every loop where kept
+LOOP_EDGE_S = 0.05
 
 
 def loop_sounding(wav: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -402,8 +414,12 @@ def loop_sounding(wav: np.ndarray, sample_rate: int) -> np.ndarray:
     window of the backbone, which learned recordings of single events, can begin late or end
     early inside a bed's span (an engine's hum dying at 3.4 s of 4, applause fading out half way
     through each window, a half-second sizzle, one chirp of "birds chirp"). A part of MIN_LOOP_S
-    or more is looped (its body, within LOOP_TOP_DB of its loudest, where that is as long) with
-    equal-power crossfades of LOOP_OVERLAP_S (at most a quarter of it); a
+    or more is looped (its body, within LOOP_TOP_DB of its loudest, where that is as long, less
+    its first and last LOOP_EDGE_S where it stays MIN_LOOP_S long) backwards and forwards in
+    turn, the loop next to the part backwards, with equal-power crossfades of LOOP_OVERLAP_S (at
+    most a quarter of it): each seam joins the sound to itself as it was there (the hiss of a
+    window of "a machine humming" dies away 40 dB over 3 s; looped forwards, it came back whole
+    at the seam, 2-8 kHz up 30 dB within 0.1 s); a
     shorter one is an event of its own, repeated with pauses as :func:`fill_span` lays one
     (every OTHER_PERIOD_S or its length and FILL_PAUSE_S, varied by FILL_JITTER). Unchanged when
     it sounds to within BED_GAP_S of both ends, or not at all."""
@@ -426,17 +442,25 @@ def loop_sounding(wav: np.ndarray, sample_rate: int) -> np.ndarray:
         return out
     body = sounding_span(wav, LOOP_TOP_DB)
     start, end = body if body[1] - body[0] >= MIN_LOOP_S * sample_rate else (start, end)
+    edge = round(LOOP_EDGE_S * sample_rate)
+    if end - start - 2 * edge >= MIN_LOOP_S * sample_rate:
+        start, end = start + edge, end - edge
     piece, overlap = wav[start:end], min(round(LOOP_OVERLAP_S * sample_rate), (end - start) // 4)
     step = end - start - overlap
+
+    def loop(n: int) -> np.ndarray:  # the n-th loop away from the part: backwards where n is odd
+        return piece[::-1] if n % 2 else piece
+
     first = start - math.ceil(start / step) * step if lead else 0  # <= 0: where the first loop starts
     if lead:  # loops up to the part, then the part (with its quiet end, unless that is filled too)
         starts = list(range(first, start + 1, step))
-        chunks = [piece] * (len(starts) - 1) + [piece if tail else wav[start:]]
+        chunks = [loop(len(starts) - 1 - j) for j in range(len(starts) - 1)] + [piece if tail else wav[start:]]
     else:  # what precedes the part, with it
         starts, chunks = [0], [wav[:end]]
+    part = len(chunks) - 1
     while tail and starts[-1] + len(chunks[-1]) < len(wav):  # loops after it
         starts.append(starts[-1] + len(chunks[-1]) - overlap)
-        chunks.append(piece)
+        chunks.append(loop(len(chunks) - part))
     return join_windows(chunks, [t - first for t in starts], len(wav) - first)[-first:]
 
 
@@ -666,8 +690,9 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     but holds its level until then (:func:`holds_its_level`: running water, no drip in it). Otherwise
     take 0 keeps its place at the start (with ``exact`` from its sounding part on: every beat starts
     with its sound), cut after its sounding part (:func:`sounding_span`), and each later repeat is the next take's
-    sounding part (going round the takes; faded in from PIECE_FADE_S before it and out over
-    PIECE_RELEASE_S to where it stops sounding), started one period after the previous one: its
+    sounding part (going round the takes; faded in over the head before it, PIECE_FADE_S of it at
+    most and PIECE_ATTACK_S at least, and out over PIECE_RELEASE_S to where it stops sounding),
+    started one period after the previous one: its
     sounding length plus FILL_PAUSE_S, at least ``period_s`` (the sound's usual rhythm) varied by
     FILL_JITTER (a take longer than that is followed by its pause alone), its level varied by
     FILL_LEVEL_JITTER_DB (seeded); where take 0 holds its level
@@ -706,6 +731,7 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
     if exact and holds_its_level(first, sample_rate):  # faded by its window's end, with no onsets to lay either
         raise SteadySoundError(steady_said(period_s))
     fade, release = round(PIECE_FADE_S * sample_rate), round(PIECE_RELEASE_S * sample_rate)
+    attack = round(PIECE_ATTACK_S * sample_rate)
 
     def piece(wav: np.ndarray, start: int, end: int, head: bool = True) -> np.ndarray:  # head: faded in
         part = wav[max(0, start - fade):end]
@@ -714,7 +740,8 @@ def fill_span(take, total: int, sample_rate: int, seed: int, period_s: float = O
         # (11 to 15 ms past the sfx backbone's steps), where a fade of the part's end fell on the silence after it
         sounds = np.flatnonzero(level >= level.max(initial=0.0) * 10 ** (-SOUNDING_TOP_DB / 20))[-1:] + 1
         n = int(sounds[0]) if len(sounds) else 0
-        return np.concatenate([_edge_fades(part[:n], fade if head else 0, min(release, max(fade, n // 4))),
+        fade_in = max(min(start, fade), attack) if head else 0  # over its head, not its attack
+        return np.concatenate([_edge_fades(part[:n], fade_in, min(release, max(fade, n // 4))),
                                np.zeros(len(part) - n, dtype=part.dtype)])
 
     def pieces_of(wav: np.ndarray, hits: list[int], start: int | None = None,

@@ -1260,6 +1260,70 @@ def test_a_background_that_falls_silent_before_its_end_or_begins_late_is_looped_
     assert len(onsets) >= 5 and np.all(np.diff(onsets) >= 40)  # every 0.45 s or so, a pause between
 
 
+def hiss_db(wav: np.ndarray, sr: int = 16_000) -> np.ndarray:
+    """(frames,) level in dB of ``wav``'s 2-7 kHz band in 50 ms frames."""
+    from scipy.signal import butter, sosfilt
+
+    band = sosfilt(butter(4, [2000, 7000], "band", fs=sr, output="sos"), wav)
+    frame = sr // 20
+    return np.array([level_db(band[i:i + frame]) for i in range(0, len(band) - frame + 1, frame)])
+
+
+def test_a_backgrounds_loop_joins_it_as_it_was_there_without_its_windows_edges():
+    """A window of "a machine humming" whose hiss dies away 40 dB over its 3 s, then silence: looped forwards,
+    its loud start came back over the quiet at each seam (2-7 kHz up 20 dB within 0.1 s), with the click 22 ms
+    into the window; looped backwards and forwards in turn, without its first and last LOOP_EDGE_S, every seam
+    joins it to itself, the click heard once, where it is kept."""
+    from scipy.signal import butter, sosfilt
+
+    from foley.pipelines.compose import loop_sounding
+
+    sr, n = 16_000, 3 * 16_000
+    hiss = sosfilt(butter(4, 2000, "high", fs=sr, output="sos"), np.random.default_rng(0).standard_normal(n))
+    take = np.zeros(4 * sr, np.float32)
+    take[:n] = 0.2 * np.sin(2 * np.pi * 120 * np.arange(n) / sr) + 0.1 * hiss * 10 ** (-2 * np.arange(n) / n)
+    take[round(0.022 * sr)] += 2.0
+    filled = loop_sounding(take, sr)
+    np.testing.assert_array_equal(filled[:int(2.5 * sr)], take[:int(2.5 * sr)])  # what sounded is kept
+    hiss = hiss_db(filled)
+    assert np.abs(np.diff(hiss[1:])).max() < 3, np.diff(hiss).round(1)  # no jump at a seam (the click's frame aside)
+    assert hiss[57:63].max() < hiss[54:57].mean() + 3  # it goes on as quiet as it ended: the loud start is not back
+    clicks = np.flatnonzero(np.abs(np.diff(filled)) > 1.0) / sr
+    assert len(clicks) and clicks.max() < 0.05, clicks  # one click, where it is kept
+    late = np.concatenate([take[n - 1::-1], np.zeros(sr, np.float32)])[-4 * sr:]  # the same, backwards: it begins late
+    hiss = hiss_db(loop_sounding(late, sr))
+    assert np.abs(np.diff(hiss[:-2])).max() < 3, np.diff(hiss).round(1)
+
+
+class WindowClickBackbone(BedBackbone):
+    """Stands in for the sfx backbone's windows of "a machine humming": a 120 Hz hum, 4 s a window, with a click
+    22 ms into each, as its windows begin with a burst."""
+
+    class mel(BedBackbone.mel):
+        width_s = 4.0
+
+    def generate(self, captions, duration_s, **kw):
+        import torch
+
+        n = round(duration_s * 16_000)
+        wav = 0.2 * np.sin(2 * np.pi * 120 * np.arange(n) / 16_000)
+        wav[352] += 0.5
+        return torch.from_numpy(wav.astype(np.float32))[None]
+
+
+def test_a_later_window_of_a_background_begins_without_the_burst_at_its_start():
+    """The windows of a 10 s hum start at 0, 3 and 6 s: the click at the start of the second and third, faded in
+    under the first and second, was heard as a tick; a later window's first LOOP_EDGE_S are left out."""
+    from scipy.signal import butter, sosfilt
+
+    sr = 16_000
+    wav, diffused = generate_event(WindowClickBackbone(), "a machine humming", 10.0, seed=1, sampler=FAST, loop=True)
+    assert diffused == 3
+    ticks = np.abs(sosfilt(butter(4, 4000, "high", fs=sr, output="sos"), wav))
+    assert ticks[:int(0.1 * sr)].max() > 0.03  # the bed's first window keeps its start
+    assert ticks[int(0.1 * sr):].max() < 1e-3, np.flatnonzero(ticks > 1e-3)[:3] / sr
+
+
 def test_a_muted_span_silences_its_sound_there_and_keeps_its_take_elsewhere(tmp_path):
     """"remove the rain from 3 to 5 s": nothing is generated again; the rain is silent in the span
     (faded over MUTE_FADE_S each side) and the same take at the same level, sample for sample,
@@ -1829,6 +1893,24 @@ def test_a_run_laid_at_a_rhythm_keeps_its_own_timing_and_levels():
         peaks = np.array([np.abs(out[s:s + round(0.2 * sr)]).max() for s in starts[:6]])
         own_peaks = np.array([np.abs(take[round(t * sr):round(t * sr) + 800]).max() for t in times])
         assert np.allclose(peaks / peaks[0], own_peaks / own_peaks[0], rtol=0.02), peaks  # each step at its own level
+
+
+def test_a_repeat_of_a_take_that_begins_on_its_attack_keeps_its_peak():
+    """An aligned take begins on its attack: the sfx backbone's chops of "axe chopping wood" peak 2-4 ms in. Faded
+    in over 10 ms of it, equal takes were heard 9 dB apart (-0.9, -4.0, -9.9 dBFS); each repeat keeps its peak
+    but for FILL_LEVEL_JITTER_DB, faded in over PIECE_ATTACK_S, still with no step at its start."""
+    from foley.pipelines.compose import FILL_LEVEL_JITTER_DB, PIECE_ATTACK_S, fill_span
+
+    sr = 16_000
+    chop = np.zeros(sr, np.float32)
+    chop[:2400] = 0.3 * np.random.default_rng(0).standard_normal(2400) * np.exp(-np.arange(2400) / 480)
+    chop[32] = 1.0  # its peak, 2 ms in
+    out, starts, _ = fill_span(lambda k: chop, 4 * sr, sr, seed=0, period_s=1.0)
+    assert len(starts) >= 3
+    peaks = np.array([np.abs(out[s:s + 800]).max() for s in starts])
+    assert peaks.min() >= 10 ** (-FILL_LEVEL_JITTER_DB / 20) - 1e-6, 20 * np.log10(peaks)
+    for s in starts[1:]:
+        assert out[s] == 0 and np.abs(out[s:s + round(PIECE_ATTACK_S * sr)]).max() < np.abs(chop[:16]).max()
 
 
 def test_single_steps_at_a_rhythm_a_tempo_edit_worked_out_are_a_little_off_the_beat_a_rhythm_said_is_exact():
