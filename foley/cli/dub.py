@@ -100,6 +100,7 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
     import torch
     from tqdm import tqdm
 
+    from ..device import resolve_device
     from ..media.video import quiet_ffmpeg_log
     from ..pipelines.dub import dub_settings
     from ..pipelines.compose import bed_description
@@ -178,7 +179,8 @@ def _dub_checked_share(args: argparse.Namespace, videos, device: str, process: i
 
     settings = dub_settings(args.model, caption=args.caption, scale=args.scale, steps=args.steps, guidance=args.guidance,
                             visual_steps=args.visual_steps, seed=args.seed,
-                            threads=torch.get_num_threads() if device == "cpu" else None)  # a GPU's sums: not these
+                            threads=torch.get_num_threads() if resolve_device(device).type == "cpu"
+                            else None)  # a GPU's sums: not these; --device auto on a machine without one: the CPU's
     settings |= {"keep-original": args.keep_original, "mix-original": args.mix_original}
     options = OutputOptions(overwrite=args.overwrite, keep_original=args.keep_original, mix_original_db=args.mix_original,
                             settings=settings, sample_rate=pipeline.time.sample_rate if pipeline is not None else None)

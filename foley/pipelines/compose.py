@@ -1263,9 +1263,9 @@ def _did_you_mean(text, caption: str, known: list[str]) -> str:
     """" (did you mean 'rain'?)" for the words of ``caption`` that are no word of the sentence
     encoder's vocabulary (a whole-word entry, its plural or verb form included) and nearly spell a
     word of the sounds learned (``known``), where the caption so spelt is a learned sound
-    (``FAMILIAR_SIMILARITY``) and MEANT_GAIN nearer one: a misspelt "rian", "dorr", "tunder"; not
-    a real word the encoder lacks ("an owl hoots" is no "an owl shoots"). '' for none. ``text``:
-    the backbone's text conditioner."""
+    (``FAMILIAR_SIMILARITY``) and MEANT_GAIN nearer one: a misspelt "rian", "dorr", "tunder" (at most
+    two letters longer or shorter); not a real word the encoder lacks ("an owl hoots" is no "an owl
+    shoots"). '' for none. ``text``: the backbone's text conditioner."""
     import difflib
 
     from ..models.known_sounds import FAMILIAR_SIMILARITY, nearest_sounds
@@ -1278,7 +1278,8 @@ def _did_you_mean(text, caption: str, known: list[str]) -> str:
                           for base in bases}  # "whinnies": "whinny", a word the encoder has
         if len(word) < 3 or forms & vocabulary.keys() or word in words:
             continue
-        for meant in difflib.get_close_matches(word, words, n=1, cutoff=0.75):
+        near = [w for w in words if abs(len(w) - len(word)) <= 2]  # a slip drops or adds a letter or two, not a
+        for meant in difflib.get_close_matches(word, near, n=1, cutoff=0.75):  # syllable: "sizzling" is no "sling"
             respelt[meant] = re.sub(rf"\b{word}\b", meant, caption, flags=re.I)
     if not respelt:
         return ""

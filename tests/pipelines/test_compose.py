@@ -2567,7 +2567,8 @@ def test_a_misspelt_word_of_a_caption_is_offered_the_learned_word_it_nearly_spel
             return {w: i for i, w in enumerate("a an the rain door dog slams whinny horse barks owl gun".split())}
 
     known = ["rain", "thunder", "a door opens and shuts", "a horse neighs", "a gun shoots"]
-    near = {"a door slams": 0.71, "an owl hoots": 0.51, "an owl shoots": 0.44}  # cosine similarities, as MiniLM's
+    near = {"a door slams": 0.71, "an owl hoots": 0.51, "an owl shoots": 0.44,  # cosine similarities, as MiniLM's
+            "a pan sling whirls": 0.8}
 
     def nearest(text, learned, captions):
         return [(c, 1.0 if c in learned else near.get(c.replace(", ", " and "), 0.35)) for c in captions]
@@ -2581,6 +2582,8 @@ def test_a_misspelt_word_of_a_caption_is_offered_the_learned_word_it_nearly_spel
         assert _did_you_mean(text, spelt, known) == "", spelt
     # a real word the encoder lacks: its respelling ("an owl shoots") is no learned sound, so no guess
     assert _did_you_mean(text, "an owl hoots", known) == ""
+    # a word three letters longer than a learned one is no slip of it, however near its respelling comes
+    assert _did_you_mean(text, "a pan sizzling whirls", [*known, "a sling whirls"]) == ""
 
 
 def test_a_bed_laid_under_a_video_named_by_a_folder_is_refused_in_one_line(av_clip, tmp_path, capsys, monkeypatch):

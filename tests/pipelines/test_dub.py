@@ -210,18 +210,22 @@ def test_cli_dub(model_dir, pipeline, av_clip, tmp_path, foley_cli):
     assert fourth.stderr == f"[1/1] {av_clip}: already dubbed, skipped\n"
 
 
+@pytest.mark.parametrize("device", [["--device", "cpu"], []], ids=["cpu", "auto"])
 def test_a_dub_records_its_thread_count_and_a_rerun_on_another_says_so(model_dir, pipeline, av_clip, tmp_path,
-                                                                       foley_cli):
+                                                                       foley_cli, device):
     """The same seed on another --threads count can make another sound, but a rerun on it was skipped as if made
-    with the same settings: no note. A dub from before the count was recorded is not said to differ."""
+    with the same settings: no note. A dub from before the count was recorded is not said to differ. The
+    default device, auto, is the CPU on a machine without a GPU: its dubs record the count too."""
     import soundfile as sf
 
+    from foley.device import resolve_device
     from foley.media.audio import write_audio
     from foley.pipelines.dub_batch import SETTINGS_KEY, recorded_settings
 
+    if not device and resolve_device("auto").type != "cpu":
+        pytest.skip("--device auto is a GPU here")
     out = tmp_path / "out"
-    args = ["dub", str(av_clip), "-o", str(out), "--model", str(model_dir), "--device", "cpu", "--quiet",
-            "--threads", "1"]
+    args = ["dub", str(av_clip), "-o", str(out), "--model", str(model_dir), *device, "--quiet", "--threads", "1"]
     assert foley_cli(args, cwd=tmp_path).returncode == 0
     wav_path = out / "with_audio.wav"
     made = recorded_settings(wav_path)

@@ -1585,6 +1585,9 @@ def test_backgrounds_listed_with_commas_are_one_ambience_and_too_many_at_once_gi
     assert placed("thunder: rain falls")[0] == ("thunder", 0, 5)
     assert placed("A quiet office: a phone rings at 3 s") == placed("Old haunted castle at midnight: a phone rings at 3 s") \
         == [("a phone rings", 3, 5)]  # a place's adjectives are of the heading too
+    assert placed("A busy kitchen at lunchtime: a phone rings at 3 s") \
+        == placed("A busy kitchen at midday: a phone rings at 3 s") == [("a phone rings", 3, 5)]  # times of day too
+    assert placed("at lunchtime, a phone rings at 3 s") == [("a phone rings", 3, 5)]  # when, not a sound
     assert placed("Thunderstorm: heavy rain, thunder at 2 s") == [("heavy rain", 0, 10), ("thunder", 2, 6)]  # a title
     # with where it is heard (no sound "a city"), and layers said to last throughout
     assert placed("A thunderstorm over a city: heavy rain, thunder at 2 s") \
@@ -2670,7 +2673,8 @@ def test_an_edit_not_understood_is_offered_only_a_plausible_edit():
     for said, hint in (("duck the rain by 4 dB", "; to change its level by 4 dB: 'make the rain quieter by 4 dB' or "
                                                  "'louder by 4 dB'; edits read here"),
                        ("tuck the rain under", "; edits read here"),
-                       ("shove the rain 2 s", "; to move it by 2 s: 'make the rain 2 s later' or 'earlier'; edits read")):
+                       ("shove the rain 2 s", "; to move it by 2 s: 'make the rain 2 s later' or 'earlier'; edits read"),
+                       ("hold the rain for 4 s", "; to make it last 4 s: 'make the rain last 4 s'; edits read")):
         with pytest.raises(PlanError, match=rf"^'{said}' names 'heavy rain', a sound of this bed, with no edit the rules "
                                             rf"planner reads \(it reads no '{said.split()[0]}'\){re.escape(hint)}"):
             p.plan(said, 8, bed)

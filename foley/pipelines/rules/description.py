@@ -855,6 +855,13 @@ def _without_qualifiers(pieces: list[tuple[str, str]], notes: list[str] | None) 
     return out
 
 
+_TIME_OF_DAY = {"day", "night", "dawn", "dusk", "morning", "evening", "afternoon", "midnight", "noon", "sunrise", "sunset",
+                "dark", "nightfall", "sundown", "midday", "twilight", "daybreak", "nighttime", "daytime",
+                "lunchtime", "teatime", "dinnertime", "suppertime",  # and a meal's time ("a kitchen at lunchtime:")
+                # and the days and seasons a scene is set on ("the night before Christmas: sleigh bells jingle")
+                "christmas", "halloween", "easter", "eve", "weekend", "monday", "tuesday", "wednesday", "thursday",
+                "friday", "saturday", "sunday", "summer", "winter", "autumn",
+                "o'clock"}  # a time on a clock, read as this word in a heading ("Bedroom, 3 am: ...")
 # The words of a scene's heading: a place, a time of day, a label ("a forest at night:", "INT.
 # KITCHEN - NIGHT:", "Ambience:", "Sounds:"); a part before a colon with any other word names a sound.
 _HEADING_WORDS = set("""a an the at in on of by after before inside outside int ext interior exterior day night dawn dusk morning
@@ -874,14 +881,8 @@ gallery zoo playground schoolyard parking lot shed mill mine cellar laundromat p
 quiet busy empty small big large old dark crowded abandoned cozy cosy late early summer winter spring autumn sunny
 foggy misty cold hot warm modern deserted peaceful calm noisy little tiny huge dusty lonely haunted medieval futuristic
 spooky creepy open suburban urban rural bustling sleepy my our your his her their stormy rainy windy snowy wet dry
-icy frozen humid sunrise sunset over across above o'clock""".split()) | _PLACES  # and a place whose name is its
-# ambience ("a farmyard morning:", "a seaside at dawn:")
-_TIME_OF_DAY = {"day", "night", "dawn", "dusk", "morning", "evening", "afternoon", "midnight", "noon", "sunrise", "sunset",
-                "dark", "nightfall", "sundown", "midday", "twilight", "daybreak", "nighttime", "daytime",
-                # and the days and seasons a scene is set on ("the night before Christmas: sleigh bells jingle")
-                "christmas", "halloween", "easter", "eve", "weekend", "monday", "tuesday", "wednesday", "thursday",
-                "friday", "saturday", "sunday", "summer", "winter", "autumn",
-                "o'clock"}  # a time on a clock, read as this word in a heading ("Bedroom, 3 am: ...")
+icy frozen humid sunrise sunset over across above o'clock""".split()) | _PLACES | _TIME_OF_DAY  # and a place whose name
+# is its ambience ("a farmyard morning:", "a seaside at dawn:"), and every time of day ("a busy kitchen at midday:")
 # A part of these words alone, one of them a time of day ("at night, an owl hoots", "after dark, ..."), says when, not a sound
 _WHEN_WORDS = {"at", "in", "on", "the", "a", "one", "this", "that", "last", "every", "of", "after", "before", "during",
                "late", "early", "by", "around", "until", "till"}

@@ -2309,10 +2309,13 @@ _MOOD = re.compile(rf"^(?:(?:make\s+)?(?P<x>it|this|that|everything|all\s+the\s+
 
 def _amount_hint(said: str, noun: str) -> str:
     """The edit that gives the amount ``said`` gives, in dB, % or seconds, to the sound named ``noun``: "; to change
-    its level by 3 dB: 'make the rain quieter by 3 dB' or 'louder by 3 dB'"; '' for none."""
+    its level by 3 dB: 'make the rain quieter by 3 dB' or 'louder by 3 dB'"; a length said ("last 4 s", "for 4 s") gives
+    its length; '' for none."""
     if m := re.search(rf"(?P<n>{_DECIMAL})\s*(?P<u>db\b|%)", said, re.I):
         by = f"{m['n']} dB" if m["u"] != "%" else f"{m['n']}%"
         return f"; to change its level by {by}: 'make the {noun} quieter by {by}' or 'louder by {by}'"
+    if m := re.search(rf"\b(?:last|lasts|for)\s+(?P<n>{_DECIMAL})\s*{_UNIT_S}", said, re.I):  # a length, not a shift
+        return f"; to make it last {m['n']} s: 'make the {noun} last {m['n']} s'"
     if m := re.search(rf"(?<!at\s)(?<!to\s)(?<!from\s)(?<!until\s)(?<!till\s)(?<!and\s)(?<![\d.])(?P<n>{_DECIMAL})"
                       rf"\s*{_UNIT_S}", said, re.I):  # an amount, not a time ("at 2 s"), nor a time's last digits
         return f"; to move it by {m['n']} s: 'make the {noun} {m['n']} s later' or 'earlier'"
