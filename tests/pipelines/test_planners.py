@@ -3937,6 +3937,8 @@ def test_a_sound_let_run_longer():
         "have the drill go on longer") == ("a drill", 3, 7)
     assert drill_edited("keep the drill going for 2 s longer") == ("a drill", 3, 8)
     assert drill_edited("let the drill run a bit shorter") == ("a drill", 3, 5.5)
+    # with no verb: the drill, not "the" with "drill" as its verb (read "make the a bit longer")
+    assert drill_edited("have the drill a bit longer") == drill_edited("make the drill a bit longer")
     with pytest.raises(PlanError, match=r"cannot read 'much' in it"):  # no amount, as "much longer"
         drill_edited("let the drill run much longer")
 

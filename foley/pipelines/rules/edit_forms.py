@@ -495,9 +495,11 @@ def _edit_said(text: str) -> str:
     text = re.sub(rf"^(?:make|have|let)\s+(?P<a>(?:the|that|this)\s+.+?)\s+(?:(?P<n>{_DECIMAL}\s*{_UNIT_S})\s+long"
                   rf"|(?![a-z]+\s+for\s+the\b)[a-z]+\s+for\s+(?P<f>{_DECIMAL}\s*{_UNIT_S}))$",
                   lambda m: f"make {m['a']} last {m['n'] or m['f']}", text, flags=re.I)
-    # "let the drill run longer" ("have the rain go on a bit longer", "keep the drill going 2 s longer"): its length
+    # "let the drill run longer" ("have the rain go on a bit longer", "keep the drill going 2 s longer", "have the
+    # drill a bit longer"): its length
     text = re.sub(rf"^(?:let|have|keep)\s+(?P<a>(?:the|that|this|these|those|it|them)\b.*?)\s+"
-                  rf"(?!(?:much|way|far|a|lot)\b)[a-z]+(?:\s+on)?\s+(?P<d>(?:{_A_BIT}\s+|{_DECIMAL}\s*{_UNIT_S}\s+"
+                  rf"(?:(?:run|running|go|going|play|playing|ring|ringing|sound|sounding|last|continue|carry|carrying"
+                  rf"|hum|humming|roll|rolling)(?:\s+on)?\s+)?(?P<d>(?:{_A_BIT}\s+|{_DECIMAL}\s*{_UNIT_S}\s+"
                   rf"|(?:much|a\s+lot|way|far)\s+)?(?:longer|shorter)(?:\s+by\s+{_DECIMAL}\s*{_UNIT_S})?)$",
                   r"make \g<a> \g<d>", text, flags=re.I)
     text = re.sub(rf"^delay\s+(?P<a>.+?)(?=(?:\s+by)?\s+(?:\d|an?\s+second\b|{_A_BIT})|$)", r"push \g<a> back", text,
