@@ -4072,3 +4072,14 @@ def test_a_word_names_the_sound_it_is_the_subject_of_not_a_place_it_names():
     two = p.plan("a dog barks at 2 s, a dog whines at 5 s", 10)
     with pytest.raises(PlanError, match="'the dog' matches 2 events"):  # the subject of both: still which?
         p.plan("remove the dog", 10, two)
+
+
+def test_a_sound_moved_from_its_time_to_another():
+    # "move the thunder from 2 s to 3 s" was refused ("cannot read which part or time of the sound it means")
+    p = RulesPlanner()
+    bed = p.plan("heavy rain, thunder at 2 s, a dog barks at 6 s, a dog barks at 8 s", 10)
+    for said in ("move the thunder from 2 s to 3 s", "move the thunder from 2 to 3 s", "move thunder from 2s to 3s"):
+        assert ("thunder", 3.0, 7.0) in spans(p.plan(said, 10, bed)), said
+    assert spans(p.plan("move the dog from 8 s to 9 s", 10, bed))[2:] == [("a dog barks", 6, 8), ("a dog barks", 9, 10)]
+    with pytest.raises(PlanError):  # no thunder starts at 5 s: not read as a move from there
+        p.plan("move the thunder from 5 s to 3 s", 10, bed)

@@ -925,6 +925,19 @@ def _names_a_one_shot(previous: Plan, said: str) -> bool:
     return any(not is_background(e.caption) and _stems(said) & _stems(e.caption) for e in previous.events)
 
 
+_MOVED_FROM = re.compile(rf"^(?P<v>move|shift)\s+(?P<x>.+?)\s+from\s+(?P<a>{_DECIMAL})\s*(?:{_UNIT_S})?\s+to\s+"
+                         rf"(?P<b>{_DECIMAL}\s*{_UNIT_S})$", re.I)
+
+
+def _moved_from(previous: Plan, said: str) -> str:
+    """``said`` with "move the thunder from 2 s to 3 s" as "move the thunder at 2 s to 3 s" where a sound of ``previous``
+    it names starts at 2 s (a move from one time to another; else "from A to B" is left to be read as a span)."""
+    m = _MOVED_FROM.match(said)
+    if m and any(abs(e.start_s - float(m["a"])) < 0.05 and _stems(m["x"]) & _stems(e.caption) for e in previous.events):
+        return f"{m['v']} {m['x']} at {m['a']} s to {m['b']}"
+    return said
+
+
 def _check_added_again(previous: Plan, the: re.Match, instruction: str) -> None:
     """PlanError for a background of ``previous`` added again with "the" at a time it sounds (``the``: its words
     ``x`` and time ``t``, "add the fridge at 2 s" of a fridge humming throughout): louder, or another take,
@@ -1740,6 +1753,7 @@ def rules_edit(previous: Plan, instruction: str, notes: list[str] | None = None)
     asked = _said_again(previous, _recounted(previous, asked), instruction)
     asked = _instead(previous, _only(previous, asked, instruction), instruction)
     asked = _played_from(previous, _pronoun_by_verb(previous, asked), instruction)
+    asked = _moved_from(previous, asked)
     # "a few more punches" ("two more knocks at 5 s and 6 s", "some more laughs") with no verb: as "add a few more
     # punches"
     asked = re.sub(rf"^(?=(?:a\s+few|several|a\s+couple(?:\s+of)?|{_SOME_MORE}|\d+|{_MANY})\s+more\s+"
