@@ -44,18 +44,15 @@ def _check_json_path(path: str | None) -> None:
         raise FoleyError(f"{path}: cannot be written ({e.strerror or e})") from None
 
 
-def _check_outside(option: str, path: str | None, scored: dict[str, str]) -> None:
+def _check_outside_ref(option: str, path: str | None, ref: str) -> None:
     """Refuse, before any work, an output (``option`` ``path``: a --json file, a report's folder) that is or
-    lies inside one of the folders being ``scored`` (option -> folder): results are written beside the
-    reference files they score, never among them (a report in the reference folder would be shipped with it;
-    the predictions' folder is listed for its audio alone, so a report there does no harm)."""
-    if not path:
-        return
-    target = Path(path).resolve()
-    for name, folder in scored.items():
-        if target == Path(folder).resolve() or Path(folder).resolve() in target.parents:
-            raise FoleyError(f"{option} {path}: inside {name} {folder}, a folder being scored; write the results "
-                             "beside it (another path)")
+    lies inside the reference folder ``ref``: results are written beside the reference files they score,
+    never among them (a report there would be shipped with it; the predictions' folder is listed for its
+    audio alone, so a report there does no harm)."""
+    folder = Path(ref).resolve()
+    if path and (Path(path).resolve() == folder or folder in Path(path).resolve().parents):
+        raise FoleyError(f"{option} {path}: inside --ref {ref}, a folder being scored; write the results beside it "
+                         "(another path)")
 
 
 def _write_json(path: str | None, data: dict) -> None:
@@ -77,10 +74,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from ..evaluation.scoring import evaluate_fad, evaluate_onsets, pair_files
 
     _check_json_path(args.json)
-    scored = {"--ref": args.ref}
-    _check_outside("--json", args.json, scored)
+    _check_outside_ref("--json", args.json, args.ref)
     if args.metric == "report":
-        _check_outside("--out", args.out, scored)
+        _check_outside_ref("--out", args.out, args.ref)
     if args.metric == "onset":
         cfg = _onset_config(args)
         result = evaluate_onsets(pair_files(args.pred, args.ref), cfg, gt=args.gt, workers=args.workers)
